@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { RawFlags } from './program.js';
+
+export type InputFormatName = 'txt' | 'jsonl' | 'csv';
+export type OutputFormatName = 'jsonl' | 'csv' | 'text';
+
+/** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
+export interface CliConfig {
+  input: { kind: 'file'; path: string } | { kind: 'stdin' };
+  inputFormat: InputFormatName;
+  template: string | undefined;
+  system: string | undefined;
+  promptField: string | undefined;
+  idField: string | undefined;
+  model: string;
+  temperature: number | undefined;
+  maxTokens: number | undefined;
+  provider: { kind: 'mock' } | { kind: 'openai'; baseURL: string | undefined; apiKey: string | undefined };
+  concurrency: number;
+  rpm: number | undefined;
+  tpm: number | undefined;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  retries: number;
+  stream: boolean;
+  /** `terminal`: answers printed for people (stdout is a TTY and no -o). */
+  output: { kind: 'file'; path: string; format: OutputFormatName } | { kind: 'stdout'; format: OutputFormatName } | { kind: 'terminal' };
+  order: 'completion' | 'input';
+  resume: boolean;
+  retryFailed: boolean;
+  forceResume: boolean;
+  overwrite: boolean;
+  compact: boolean;
+  dryRun: boolean;
+  summaryJson: string | undefined;
+  /** Seconds between plain progress lines when stderr is not a terminal; undefined = none. */
+  progressEverySec: number | undefined;
+  quiet: boolean;
+  /** The user's arguments, to print an exact resume command. */
+  argv: readonly string[];
+}
+
+export interface Environment {
+  env: NodeJS.ProcessEnv;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+}
+
+const INPUT_EXT: Record<string, InputFormatName> = { '.txt': 'txt', '.text': 'txt', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv' };
+const OUTPUT_EXT: Record<string, OutputFormatName> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv', '.txt': 'text' };
+
+export const DEFAULT_MODEL = 'gpt-4o-mini';
+
+export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
+  const { env } = environment;
+  let input: CliConfig['input'];
+  if (inputArg === undefined || inputArg === '-') {
+    if (inputArg === undefined && environment.stdinIsTTY) {
+      throw new UsageError('no input: give a prompts file (e.g. llm-batch prompts.txt) or pipe prompts on stdin; see --help');
+    }
+    input = { kind: 'stdin' };
+  } else {
+    input = { kind: 'file', path: inputArg };
+  }
+
+  const inputFormat =
+    flags.inputFormat ?? (input.kind === 'file' ? INPUT_EXT[path.extname(input.path).toLowerCase()] : undefined) ?? 'txt';
+
+  let output: CliConfig['output'];
+  if (flags.output !== undefined && flags.output !== '-') {
+    const format = flags.format ?? OUTPUT_EXT[path.extname(flags.output).toLowerCase()] ?? 'jsonl';
+    output = { kind: 'file', path: flags.output, format };
+    if (input.kind === 'file' && path.resolve(input.path) === path.resolve(flags.output)) {
+      throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);
+    }
+  } else if (flags.output === undefined && environment.stdoutIsTTY && !flags.format) {
+    output = { kind: 'terminal' };
+  } else {
+    output = { kind: 'stdout', format: flags.format ?? 'jsonl' };
+  }
+
+  if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
+  if (flags.forceResume && !flags.resume) throw new UsageError('--force-resume goes with --resume');
+  if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: pick one');
+  if (flags.resume && output.kind !== 'file') throw new UsageError('--resume needs an output file: add -o results.jsonl');
+  if (flags.resume && output.kind === 'file' && output.format === 'text') {
+    throw new UsageError(`--resume needs a .jsonl or .csv output, not text (${output.path})`);
+  }
+  if (flags.compact && input.kind === 'file' && !/\.(jsonl|ndjson|csv)$/i.test(input.path)) {
+    throw new UsageError(`--compact reads a results file (.jsonl or .csv), got ${input.path}`);
+  }
+
+  const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
+  const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
+  const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
+
+  return {
+    input,
+    inputFormat,
+    template: flags.template,
+    system: flags.system,
+    promptField: flags.promptField,
+    idField: flags.idField,
+    model: flags.model ?? (env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)),
+    temperature: flags.temperature,
+    maxTokens: flags.maxTokens,
+    provider,
+    concurrency: flags.concurrency,
+    rpm: flags.rpm,
+    tpm: flags.tpm,
+    timeoutMs: flags.timeout * 1000,
+    idleTimeoutMs: flags.idleTimeout * 1000,
+    retries: flags.retries,
+    stream: flags.stream,
+    output,
+    order: flags.order,
+    resume: flags.resume ?? false,
+    retryFailed: flags.retryFailed ?? false,
+    forceResume: flags.forceResume ?? false,
+    overwrite: flags.overwrite ?? false,
+    compact: flags.compact ?? false,
+    dryRun: flags.dryRun ?? false,
+    summaryJson: flags.summaryJson,
+    progressEverySec: flags.progress === undefined ? undefined : flags.progress === true ? 10 : flags.progress,
+    quiet: flags.quiet ?? false,
+    argv,
+  };
+}
+
+/** The key check, kept apart so `--dry-run` and `--compact` can skip it. */
+export function requireKey(config: CliConfig): void {
+  const p = config.provider;
+  if (p.kind === 'openai' && !p.apiKey && !p.baseURL) {
+    throw new UsageError(
+      'OPENAI_API_KEY is not set: export it, or try offline with --mock (a local server given by --base-url or OPENAI_BASE_URL may need no key)',
+    );
+  }
+}

@@ -1,0 +1,128 @@
+import { Command, Option } from 'commander';
+import { httpUrl, positiveInteger, positiveNumber, temperature, wholeNumber } from './parse-flags.js';
+
+/** Flags as commander hands them over (before `resolveCliConfig`). */
+export interface RawFlags {
+  inputFormat?: 'txt' | 'jsonl' | 'csv';
+  template?: string;
+  system?: string;
+  promptField?: string;
+  idField?: string;
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  baseUrl?: string;
+  mock?: boolean;
+  concurrency: number;
+  rpm?: number;
+  tpm?: number;
+  timeout: number;
+  idleTimeout: number;
+  retries: number;
+  stream: boolean;
+  output?: string;
+  format?: 'jsonl' | 'csv' | 'text';
+  order: 'completion' | 'input';
+  resume?: boolean;
+  retryFailed?: boolean;
+  forceResume?: boolean;
+  overwrite?: boolean;
+  compact?: boolean;
+  dryRun?: boolean;
+  summaryJson?: string;
+  progress?: number | true;
+  quiet?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  Try it offline, no key needed:
+    $ llm-batch fixtures/prompts.txt --mock
+
+  A text file, one prompt per line, results to a file:
+    $ llm-batch prompts.txt -m gpt-4o-mini -o answers.jsonl
+
+  A CSV with a template over its columns:
+    $ llm-batch articles.csv --template 'Summarise in one line: {{title}} {{body}}' -o summaries.csv
+
+  In a pipeline (rows go to stdout as JSONL when it is not a terminal):
+    $ cat questions.txt | llm-batch --rpm 500 | jq -r .response
+
+  From cron: silent, resumable, exits non-zero if anything failed:
+    15 3 * * * cd /data && llm-batch nightly.jsonl -o out.jsonl --resume -q
+
+  Any OpenAI-compatible server (Ollama, vLLM, llama.cpp):
+    $ llm-batch prompts.txt --base-url http://localhost:11434/v1 -m llama3.2
+
+Environment:
+  OPENAI_API_KEY     API key (never taken on the command line: it would show in ps and history)
+  OPENAI_BASE_URL    default for --base-url
+  LLM_BATCH_MODEL    default for --model
+  NO_COLOR           disable colour
+
+Exit codes:
+  0 every prompt answered   1 some prompts failed   2 usage, input or auth error
+  3 stopped early (quota)   130 interrupted (resume with --resume)
+`;
+
+/**
+ * The command line. Only commander is loaded here, so `--help` and `--version` start fast; the
+ * engine, the SDK and the terminal libraries are imported after parsing.
+ */
+export function createProgram(version: string): Command {
+  const program = new Command('llm-batch')
+    .description('Run a batch of prompts against OpenAI or any OpenAI-compatible API: paced under rate limits, crash-safe, resumable.')
+    .argument('[input]', 'prompts file (.txt one per line, .jsonl, .csv); "-" or omitted with piped stdin reads stdin')
+    .version(version, '-V, --version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(run llm-batch --help for usage)')
+    .allowExcessArguments(false);
+
+  program.optionsGroup('Input:');
+  program
+    .addOption(new Option('--input-format <format>', 'input format, overriding the file extension').choices(['txt', 'jsonl', 'csv']))
+    .option('-t, --template <text>', 'user prompt template with {{field}} placeholders ({{prompt}} for text lines)')
+    .option('-s, --system <text>', 'system message for every prompt')
+    .option('--prompt-field <name>', 'CSV/JSONL field holding the prompt (default "prompt", or a CSV\'s only column)')
+    .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)');
+
+  program.optionsGroup('Model:');
+  program
+    .option('-m, --model <name>', 'model name (default $LLM_BATCH_MODEL or gpt-4o-mini)')
+    .option('--temperature <n>', 'sampling temperature, 0 to 2', temperature)
+    .option('--max-tokens <n>', 'answer length cap in tokens', positiveInteger)
+    .option('--base-url <url>', 'OpenAI-compatible API base URL (default $OPENAI_BASE_URL or OpenAI)', httpUrl)
+    .option('--mock', 'offline built-in mock provider: no key, no network, deterministic answers');
+
+  program.optionsGroup('Pacing and retries:');
+  program
+    .option('-c, --concurrency <n>', 'requests in flight at once', positiveInteger, 8)
+    .option('--rpm <n>', 'requests per minute cap, paced evenly (adaptive to 429s without it)', positiveNumber)
+    .option('--tpm <n>', 'tokens per minute cap (prompt tokens + max tokens, corrected by usage)', positiveNumber)
+    .option('--timeout <seconds>', 'deadline for one whole attempt', positiveNumber, 600)
+    .option('--idle-timeout <seconds>', 'longest wait for headers or between stream chunks', positiveNumber, 90)
+    .option('--retries <n>', 'retries per prompt for 429, 5xx, timeouts and network errors', wholeNumber, 3)
+    .option('--stream', 'stream answers (default)', true)
+    .option('--no-stream', 'ask for whole answers instead of streams');
+
+  program.optionsGroup('Output:');
+  program
+    .option('-o, --output <file>', 'results file (.jsonl or .csv by extension; "-" for stdout)')
+    .addOption(new Option('-f, --format <format>', 'result format (default: from -o, else jsonl; text on a terminal)').choices(['jsonl', 'csv', 'text']))
+    .addOption(new Option('--order <order>', 'row order').choices(['completion', 'input']).default('completion'))
+    .option('--resume', 'append to an existing output, skipping prompts it already answered')
+    .option('--retry-failed', 'with --resume: also re-run prompts whose last row is an error')
+    .option('--force-resume', 'with --resume: accept an input, model or parameters that changed since the output was started')
+    .option('--overwrite', 'replace an existing output file')
+    .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
+    .option('--summary-json <file>', 'write the end-of-run figures as JSON')
+    .option('--dry-run', 'read and check the whole input, show the first requests and the estimated tokens and cost; send nothing');
+
+  program.optionsGroup('Display:');
+  program
+    .option('--progress [seconds]', 'when stderr is not a terminal, a plain progress line every N seconds (default 10)', positiveNumber)
+    .option('-q, --quiet', 'no progress and no summary on stderr (errors still print)');
+
+  return program;
+}

@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { ExitCode, RunError } from '../errors.js';
+import { readRecords, type InputOptions } from '../input/index.js';
+import {
+  acquireLock,
+  compactResults,
+  diffRunMeta,
+  loadResumeState,
+  openFileWriter,
+  readRunMeta,
+  repairPartialLine,
+  streamWriter,
+  writeRunMeta,
+  type LockHandle,
+  type RowWriter,
+} from '../output/index.js';
+import { createOpenAIComplete } from '../provider/complete.js';
+import { createMockFetch } from '../provider/mock-fetch.js';
+import { createRedactor } from '../redact.js';
+import { runBatch } from '../run-batch.js';
+import { createStats } from '../stats.js';
+import type { PromptRecord } from '../types.js';
+import { createReporter } from '../ui/create-reporter.js';
+import { buildSummary } from '../ui/summary.js';
+import { requireKey, type CliConfig } from './config.js';
+import type { CliIo } from './io.js';
+import { resumeCommand } from './resume-command.js';
+
+/** How long in-flight prompts may finish after the first Ctrl-C / SIGTERM. */
+const GRACE_MS = 5000;
+
+async function openInput(config: CliConfig, io: CliIo): Promise<{ stream: NodeJS.ReadableStream; source: string; close: () => Promise<void> }> {
+  if (config.input.kind === 'stdin') return { stream: io.stdin, source: '<stdin>', close: async () => {} };
+  const file = config.input.path;
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new RunError(`cannot read input file ${file}: ${why}`, 'input');
+  }
+  return { stream: handle.createReadStream(), source: file, close: () => handle.close().catch(() => {}) };
+}
+
+/** Hash of the input file, so a resume can tell that the input changed. Stdin has none. */
+async function fingerprint(config: CliConfig): Promise<string | null> {
+  if (config.input.kind !== 'file') return null;
+  const stat = await fs.promises.stat(config.input.path);
+  if (!stat.isFile()) return null;
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(config.input.path)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** What identifies a run: a resume must match it (or be forced). Never holds the key. */
+function describeRun(config: CliConfig, inputFingerprint: string | null): Record<string, unknown> {
+  return {
+    input: config.input.kind === 'file' ? config.input.path : '<stdin>',
+    inputFingerprint,
+    inputFormat: config.inputFormat,
+    template: config.template ?? null,
+    system: config.system ?? null,
+    promptField: config.promptField ?? null,
+    idField: config.idField ?? null,
+    model: config.model,
+    temperature: config.temperature ?? null,
+    maxTokens: config.maxTokens ?? null,
+    baseURL: config.provider.kind === 'mock' ? 'mock' : config.provider.baseURL ?? 'openai',
+  };
+}
+
+interface OutputTarget {
+  writer: RowWriter;
+  lock: LockHandle | undefined;
+  skip: ((record: PromptRecord) => boolean) | undefined;
+}
+
+async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string | null, onAnswerPrinterRow: RowWriter | undefined): Promise<OutputTarget> {
+  const out = config.output;
+  if (out.kind === 'terminal') return { writer: onAnswerPrinterRow!, lock: undefined, skip: undefined };
+  if (out.kind === 'stdout') return { writer: streamWriter(io.stdout, out.format), lock: undefined, skip: undefined };
+
+  const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
+  if (exists && !config.resume && !config.overwrite) {
+    throw new RunError(`${out.path} already exists: pass --resume to continue it, or --overwrite to replace it (nothing was changed)`, 'output');
+  }
+  const lock = acquireLock(out.path);
+  try {
+    const current = describeRun(config, inputFingerprint);
+    let skip: OutputTarget['skip'];
+    if (config.resume && exists && out.format !== 'text') {
+      const previous = readRunMeta(out.path);
+      if (previous) {
+        const differences = diffRunMeta(previous, current);
+        if (differences.length > 0 && !config.forceResume) {
+          throw new RunError(
+            `${out.path} was written by a different run (${differences.join('; ')}); refusing to mix results. Pass --force-resume to continue anyway, or write to a new file`,
+            'resume',
+          );
+        }
+      }
+      await repairPartialLine(out.path);
+      const state = await loadResumeState(out.path, out.format);
+      skip = (record) => state.succeeded.has(record.id) || (!config.retryFailed && state.failed.has(record.id));
+    }
+    writeRunMeta(out.path, { version: 1, ...current });
+    const writer = openFileWriter(out.path, out.format, { append: config.resume });
+    return { writer, lock, skip };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
+  if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
+  const format = /\.csv$/i.test(config.input.path) ? 'csv' : 'jsonl';
+  if (!fs.existsSync(config.input.path)) throw new RunError(`cannot read input file ${config.input.path}: no such file`, 'input');
+  const out = config.output;
+  let writer: RowWriter;
+  if (out.kind === 'file') {
+    if (fs.existsSync(out.path) && !config.overwrite) throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+    writer = openFileWriter(out.path, out.format, { append: false });
+  } else {
+    writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format);
+  }
+  const result = await compactResults(config.input.path, format, writer);
+  await writer.close();
+  if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
+  return ExitCode.ok;
+}
+
+async function* filterRecords(records: AsyncIterable<PromptRecord>, skip: (r: PromptRecord) => boolean, onSkip: () => void) {
+  for await (const record of records) {
+    if (skip(record)) onSkip();
+    else yield record;
+  }
+}
+
+/** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
+export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
+  if (config.compact) return runCompact(config, io);
+  if (config.dryRun) {
+    const { runDryRun } = await import('./dry-run.js');
+    return runDryRun(config, io);
+  }
+  requireKey(config);
+
+  const input = await openInput(config, io);
+  const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
+  const stats = createStats();
+  const reporter = await createReporter(config, io, stats);
+  let target: OutputTarget | undefined;
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const unlisten: Array<() => void> = [];
+  let graceTimer: NodeJS.Timeout | undefined;
+
+  try {
+    target = await openOutput(config, io, inputFingerprint, reporter.answerWriter);
+    const onSignal = () => {
+      if (!stop.signal.aborted) {
+        reporter.info(`stopping: no new prompts; waiting up to ${GRACE_MS / 1000}s for ${stats.inFlight} in flight (press Ctrl-C again to abort them)`);
+        stop.abort(new Error('interrupted'));
+        graceTimer = setTimeout(() => abort.abort(new Error('interrupted')), GRACE_MS);
+      } else {
+        abort.abort(new Error('interrupted'));
+      }
+    };
+    unlisten.push(io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal));
+
+    const inputOptions: InputOptions = {
+      source: input.source,
+      format: config.inputFormat,
+      template: config.template,
+      system: config.system,
+      promptField: config.promptField,
+      idField: config.idField,
+    };
+    let records: AsyncIterable<PromptRecord> = readRecords(input.stream, inputOptions);
+    if (target.skip) records = filterRecords(records, target.skip, () => stats.skipped++);
+
+    const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+    const complete = createOpenAIComplete({
+      apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
+      baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
+      fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
+      redact: createRedactor([apiKey]),
+    });
+
+    const rows = runBatch(records, {
+      complete,
+      model: config.model,
+      temperature: config.temperature,
+      maxTokens: config.maxTokens,
+      stream: config.stream,
+      concurrency: config.concurrency,
+      rpm: config.rpm,
+      tpm: config.tpm,
+      timeoutMs: config.timeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      retries: config.retries,
+      order: config.order,
+      stopSignal: stop.signal,
+      abortSignal: abort.signal,
+      stats,
+      onEvent: (event) => reporter.event(event),
+    });
+
+    let step = await rows.next();
+    while (!step.done) {
+      const row = step.value;
+      await target.writer.write(row);
+      if (row.error?.type === 'input') reporter.error(row.error.message);
+      reporter.row(row);
+      step = await rows.next();
+    }
+    const outcome = step.value;
+    await target.writer.close();
+
+    const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
+    const summary = buildSummary(stats, performance.now(), outcome.stopped, resumable ? resumeCommand(config) : null);
+    if (outcome.stopped === 'auth') {
+      reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
+    } else if (outcome.stopped === 'quota') {
+      reporter.error(`quota exhausted: ${outcome.message}. Stopped admitting prompts; every answered row is kept.`);
+    }
+    reporter.finish(summary);
+    if (config.summaryJson) fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+
+    if (outcome.stopped === 'auth') return ExitCode.usage;
+    if (outcome.stopped === 'quota') return ExitCode.stoppedEarly;
+    if (outcome.stopped === 'interrupted') return ExitCode.interrupted;
+    return stats.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+  } finally {
+    clearTimeout(graceTimer);
+    for (const off of unlisten) off();
+    reporter.close();
+    target?.lock?.release();
+    await input.close();
+  }
+}

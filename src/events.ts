@@ -1,0 +1,11 @@
+import type { RowError } from './types.js';
+
+/** What the engine reports while it runs, for progress displays; rows themselves are yielded. */
+export type BatchEvent =
+  | { type: 'attempt'; id: string; attempt: number; prompt: string }
+  | { type: 'delta'; id: string; attempt: number; text: string }
+  | { type: 'retry'; id: string; attempt: number; error: RowError; delayMs: number }
+  | { type: 'rate-limited'; id: string; pauseMs: number }
+  | { type: 'stopping'; reason: StopReason; message: string };
+
+export type StopReason = 'auth' | 'quota' | 'interrupted';

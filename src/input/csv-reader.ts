@@ -1,0 +1,120 @@
+import { pipeline } from 'node:stream';
+import { parse, type InfoRecord } from 'csv-parse';
+import { InputError } from '../errors.js';
+import type { PromptRecord } from '../types.js';
+import { crlfToLf } from './crlf.js';
+import { csvRecord, planCsv, type CsvPlan, type CsvRow } from './csv-row.js';
+import type { InputOptions, InputSource } from './options.js';
+import { fallbackId } from './record-id.js';
+import { guardSource } from './source.js';
+import { problemRecord } from './to-record.js';
+
+/** What csv-parse yields with `info: true, raw: true`. */
+interface ParsedRow {
+  record: CsvRow;
+  info: InfoRecord;
+  raw: string;
+}
+
+/** A record csv-parse dropped (`skip_records_with_error`), queued until its place in the output comes up. */
+interface Skipped {
+  /** How many records had been emitted when it was dropped: it goes right after that many. */
+  after: number;
+  line: number;
+  /** The last line known to belong to it (csv-parse may read on well past the error, e.g. after a stray quote). */
+  lastLine: number;
+  /** Blank lines csv-parse skipped just before it. */
+  blankBefore: number;
+  raw: string;
+  message: string;
+  /** A broken header cannot be a row problem: the next row would silently become the header. */
+  inHeader: boolean;
+}
+
+/**
+ * CSV with a header row, parsed by csv-parse as a stream. The pipeline's backpressure keeps memory flat:
+ * csv-parse holds at most a handful of parsed rows, and the source is only read as rows are pulled.
+ *
+ * A malformed record (bad quoting…) becomes one problem record and parsing continues; csv-parse reports
+ * those through the 'skip' event, out of band, so they are queued and merged back in input order using
+ * its record counter.
+ */
+export async function* readCsvRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  const { source } = options;
+  let header: string[] | undefined;
+  const parser = parse({
+    // Header names are trimmed: `id, title, body` is common and the spaces are never meant.
+    columns: (names: string[]) => (header = names.map((name) => name.trim())),
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    info: true,
+    raw: true,
+  });
+
+  const skipped: Skipped[] = [];
+  let lastSkipped: Skipped | undefined;
+  parser.on('skip', (err: Error, raw: string | undefined) => {
+    const span = spanOf(parser.info.lines, raw ?? '');
+    // csv-parse may report several errors for one broken record (a stray quote can swallow the following
+    // lines); they share a start line. The first error is the root cause; later ones only extend the span.
+    if (lastSkipped !== undefined && lastSkipped.line === span.line) {
+      lastSkipped.lastLine = Math.max(lastSkipped.lastLine, span.lastLine);
+      return;
+    }
+    lastSkipped = { after: parser.info.records, ...span, message: err.message, inHeader: header === undefined };
+    skipped.push(lastSkipped);
+  });
+
+  // Errors reach us through the parser (pipeline destroys it with the source's error); the callback only
+  // keeps an early `return()` by the consumer, which closes the pipeline, from being an unhandled error.
+  pipeline(input, crlfToLf(), parser, () => {});
+
+  let plan: CsvPlan | undefined;
+  const planned = (): CsvPlan => {
+    if (header === undefined) throw new InputError(`${source}: empty CSV: a header row is required`);
+    return (plan ??= planCsv(header, options));
+  };
+  /**
+   * Yields the dropped records that came before record number `upTo + 1`. `nextStart` is the first line
+   * of what follows them (undefined at the end of input): everything before it belongs to the last one,
+   * and saying so is how the user learns which rows a broken record absorbed.
+   */
+  function* drain(upTo: number, nextStart: number | undefined): Generator<PromptRecord> {
+    for (let next = skipped[0]; next !== undefined && next.after <= upTo; next = skipped[0]) {
+      skipped.shift();
+      if (next.inHeader) throw new InputError(`${source}:${next.line}: cannot parse the CSV header (${next.message})`);
+      planned();
+      const following = skipped[0]?.after === next.after ? skipped[0] : undefined;
+      const end = following !== undefined ? following.line - following.blankBefore : nextStart;
+      const lastLine = Math.max(next.lastLine, end === undefined ? 0 : end - 1);
+      const what = lastLine > next.line ? `malformed CSV record spanning lines ${next.line}-${lastLine}` : 'malformed CSV row';
+      yield problemRecord({ source, line: next.line, id: fallbackId(next.line, next.raw) }, `${what} (${next.message})`);
+    }
+  }
+
+  for await (const item of guardSource(parser as AsyncIterable<ParsedRow>, source)) {
+    const span = spanOf(item.info.lines, item.raw);
+    yield* drain(item.info.records - 1, span.line - span.blankBefore);
+    const record = csvRecord(planned(), item.record, span.line, item.info.index, options);
+    if (record !== undefined) yield record;
+  }
+  yield* drain(Infinity, undefined);
+  planned(); // an empty file, or a header with no rows, is still checked
+}
+
+/**
+ * Where a record lies. csv-parse's `info.lines` is the line it had reached at the event (the record's last
+ * line so far), and `raw` is the text it consumed for the record: blank lines it skipped before it, its
+ * content, and possibly one trailing line break, which `info.lines` does not include yet (csv-parse counts
+ * a break when it reads the character after it). Counting breaks inside the content gives the first line;
+ * this is exact because CRLF was normalised to LF before parsing.
+ */
+function spanOf(linesAtEvent: number, raw: string): { line: number; lastLine: number; blankBefore: number; raw: string } {
+  const blank = /^[\r\n]*/.exec(raw)?.[0].length ?? 0;
+  const content = raw.slice(blank).replace(/[\r\n]$/, '');
+  let breaks = 0;
+  for (const ch of content) if (ch === '\n' || ch === '\r') breaks++;
+  return { line: linesAtEvent - breaks, lastLine: linesAtEvent, blankBefore: blank, raw: content };
+}

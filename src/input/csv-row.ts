@@ -1,0 +1,105 @@
+import { InputError } from '../errors.js';
+import type { PromptRecord } from '../types.js';
+import type { InputOptions } from './options.js';
+import { paramsFromCsv } from './params.js';
+import { explicitId, fallbackId } from './record-id.js';
+import { renderTemplate, templateFields } from './template.js';
+import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
+
+export type CsvRow = Record<string, string | undefined>;
+
+/** What the header says about every row: decided once, so a wrong flag fails the run before any request. */
+export interface CsvPlan {
+  columns: string[];
+  /** Set when there is no template. */
+  promptColumn?: string;
+  idColumn?: string;
+}
+
+/**
+ * Validates the header against the options. Every failure here would otherwise fail every row, so it is a
+ * run-level `InputError` naming the file, what was expected and the columns found.
+ */
+export function planCsv(columns: string[], options: InputOptions): CsvPlan {
+  const { source, template, promptField, idField } = options;
+  const found = columns.length === 0 ? '(none)' : columns.map((c) => JSON.stringify(c)).join(', ');
+  const seen = new Set<string>();
+  for (const column of columns) {
+    if (column !== '' && seen.has(column)) throw new InputError(`${source}: column "${column}" appears twice in the CSV header`);
+    seen.add(column);
+  }
+
+  const plan: CsvPlan = { columns };
+  if (template !== undefined) {
+    const unknown = templateFields(template).filter((name) => !seen.has(name));
+    if (unknown.length > 0) {
+      throw new InputError(
+        `${source}: --template uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the CSV header has no such column (found: ${found})`,
+      );
+    }
+  } else if (promptField !== undefined) {
+    if (!seen.has(promptField)) {
+      throw new InputError(`${source}: no "${promptField}" column in the CSV header (found: ${found}); check --prompt-field or use --template`);
+    }
+    plan.promptColumn = promptField;
+  } else if (seen.has('prompt')) {
+    plan.promptColumn = 'prompt';
+  } else if (columns.length === 1 && columns[0] !== undefined && columns[0] !== '') {
+    plan.promptColumn = columns[0];
+  } else {
+    throw new InputError(
+      `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`,
+    );
+  }
+
+  const idColumn = idField ?? 'id';
+  if (seen.has(idColumn)) plan.idColumn = idColumn;
+  // An explicit --id-field that matches nothing would silently give every row a fallback id.
+  else if (idField !== undefined) throw new InputError(`${source}: no "${idField}" column in the CSV header for --id-field (found: ${found})`);
+  return plan;
+}
+
+/**
+ * Turns one parsed CSV row into a record, or `undefined` for a row whose cells are all blank
+ * (e.g. the `,,,` lines spreadsheets leave behind), which is skipped like a blank line.
+ * `cellCount` is the number of cells csv-parse saw: more than the header has means cells were dropped,
+ * almost always an unquoted comma, so the row is a problem rather than a silently truncated prompt.
+ */
+export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: number, options: InputOptions): PromptRecord | undefined {
+  const { source, template, system } = options;
+  const values = plan.columns.map((column) => row[column]);
+  const tooMany = cellCount > plan.columns.length;
+  if (!tooMany && values.every((v) => v === undefined || v.trim() === '')) return undefined;
+
+  const origin: RecordOrigin = { source, line, id: fallbackId(line, JSON.stringify(values.map((v) => v ?? null))) };
+  if (plan.idColumn !== undefined) {
+    const id = explicitId(row[plan.idColumn], plan.idColumn);
+    if (id !== undefined && 'id' in id) origin.id = id.id;
+  }
+  const cell = plan.promptColumn === undefined ? undefined : row[plan.promptColumn];
+  const bestPrompt = cell ?? '';
+
+  if (tooMany) {
+    return problemRecord(
+      origin,
+      `row has ${cellCount} cells but the header has ${plan.columns.length} columns (quote cells that contain commas)`,
+      undefined,
+      bestPrompt,
+    );
+  }
+  const params = paramsFromCsv(row);
+  if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, bestPrompt);
+
+  let prompt: string;
+  if (template !== undefined) {
+    const rendered = renderTemplate(template, row);
+    if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing);
+    prompt = rendered.text;
+    if (prompt.trim() === '') return problemRecord(origin, 'the template produced an empty prompt');
+  } else {
+    const column = plan.promptColumn ?? 'prompt';
+    if (cell === undefined || cell.trim() === '') return problemRecord(origin, `empty "${column}" column`, column);
+    prompt = cell;
+  }
+  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system);
+}

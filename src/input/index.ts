@@ -1,0 +1,7 @@
+/** The input layer: turns a txt, JSONL or CSV stream into `PromptRecord`s, lazily. */
+export type { InputFormat, InputOptions, InputSource } from './options.js';
+export { detectFormat } from './detect-format.js';
+export { readRecords } from './read-records.js';
+export { renderTemplate, templateFields } from './template.js';
+export { readLines, MAX_LINE_CHARS, type Line } from './read-lines.js';
+export { fallbackId } from './record-id.js';

@@ -1,0 +1,111 @@
+import type { PromptRecord } from '../types.js';
+import { checkMessages, displayPrompt } from './messages.js';
+import type { InputOptions, InputSource } from './options.js';
+import { paramsFromJson } from './params.js';
+import { readLines } from './read-lines.js';
+import { explicitId, fallbackId } from './record-id.js';
+import { renderTemplate } from './template.js';
+import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
+
+/** Batch API `body` keys that are not passed through in `extraBody`: we set them ourselves or cannot honour them. */
+const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'stream', 'stream_options']);
+
+/** JSON Lines: one object per line; blank lines are skipped but counted. */
+export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  for await (const { line, text } of readLines(input, options.source)) {
+    if (text.trim() === '') continue;
+    yield jsonlRecord(text, line, options);
+  }
+}
+
+/**
+ * Turns one JSONL line into a record. Accepted shapes:
+ * - `{"id", "prompt", …}` (the prompt key is `promptField`),
+ * - `{"id", "messages": […], …}` (used as given; wins over a prompt key if both are present),
+ * - an OpenAI Batch API request line `{"custom_id", "method", "url", "body": {…}}`, so files prepared for
+ *   the Batch API can be run directly.
+ * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params.
+ */
+export function jsonlRecord(raw: string, line: number, options: InputOptions): PromptRecord {
+  const { source, template, system } = options;
+  const origin: RecordOrigin = { source, line, id: fallbackId(line, raw) };
+
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    return problemRecord(origin, `invalid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!isObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
+
+  const idField = options.idField ?? 'id';
+  const id = explicitId(value[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(value['custom_id'], 'custom_id'));
+  if (id !== undefined && 'error' in id) return problemRecord(origin, id.error, idField);
+  if (id !== undefined) origin.id = id.id;
+
+  // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
+  let request = value;
+  let fields = value;
+  const batch = isBatchLine(value);
+  if (batch) {
+    const body = value['body'];
+    if (!isObject(body)) return problemRecord(origin, '"body" must be an object', 'body');
+    const url = value['url'];
+    if (typeof url === 'string' && !/\/chat\/completions\/?$/.test(url)) {
+      return problemRecord(origin, `"url" must be /v1/chat/completions (got ${JSON.stringify(url)})`, 'url');
+    }
+    request = body;
+    fields = { ...value, ...body };
+  }
+
+  const params = paramsFromJson(request);
+  const extraBody = batch ? Object.fromEntries(Object.entries(request).filter(([key]) => !NOT_EXTRA.has(key))) : undefined;
+
+  const rawMessages = request['messages'];
+  if (rawMessages !== undefined && rawMessages !== null) {
+    const checked = checkMessages(rawMessages, batch ? 'body.messages' : 'messages');
+    if ('error' in checked) return problemRecord(origin, checked.error, 'messages');
+    const prompt = displayPrompt(checked.messages);
+    if (template !== undefined) {
+      return problemRecord(origin, '--template cannot apply to a row with messages', 'messages', prompt);
+    }
+    if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
+    return sendableRecord(origin, prompt, checked.messages, params.params, system, extraBody);
+  }
+
+  let prompt: string;
+  if (template !== undefined) {
+    const rendered = renderTemplate(template, fields);
+    if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing);
+    prompt = rendered.text;
+    if (prompt.trim() === '') return problemRecord(origin, 'the template produced an empty prompt');
+  } else if (batch) {
+    return problemRecord(origin, '"body.messages" is missing', 'messages');
+  } else {
+    const promptField = options.promptField ?? 'prompt';
+    const promptValue = value[promptField];
+    if (promptValue === undefined || promptValue === null) {
+      return problemRecord(origin, `no "${promptField}" or "messages" field`, promptField);
+    }
+    if (typeof promptValue !== 'string') return problemRecord(origin, `"${promptField}" must be a string`, promptField);
+    if (promptValue.trim() === '') return problemRecord(origin, `empty "${promptField}"`, promptField);
+    prompt = promptValue;
+  }
+  if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
+  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody);
+}
+
+/** Batch API lines are recognised by a `body` next to any of the request envelope keys. */
+function isBatchLine(row: Record<string, unknown>): boolean {
+  return 'body' in row && ('custom_id' in row || 'url' in row || 'method' in row);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}

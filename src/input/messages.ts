@@ -1,0 +1,35 @@
+import type { ChatMessage } from '../types.js';
+
+/**
+ * Checks a row's `messages` enough to fail here rather than as an HTTP 400 later: a non-empty array of
+ * objects with a string `role`. Content is passed through untouched (it may be multimodal parts).
+ */
+export function checkMessages(value: unknown, field: string): { messages: ChatMessage[] } | { error: string } {
+  if (!Array.isArray(value)) return { error: `"${field}" must be an array of messages` };
+  if (value.length === 0) return { error: `"${field}" is empty` };
+  for (const [i, message] of value.entries()) {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      return { error: `"${field}[${i}]" must be an object with a "role"` };
+    }
+    if (typeof (message as Record<string, unknown>)['role'] !== 'string') {
+      return { error: `"${field}[${i}].role" must be a string` };
+    }
+  }
+  return { messages: value as ChatMessage[] };
+}
+
+/** Prepends the run's system message unless the conversation already sets its own. */
+export function withSystem(messages: ChatMessage[], system: string | undefined): ChatMessage[] {
+  if (system === undefined || messages[0]?.role === 'system') return messages;
+  return [{ role: 'system', content: system }, ...messages];
+}
+
+/**
+ * What a result row shows as the prompt of a conversation: the last user message (falling back to the
+ * last message), as text when it is a string and as JSON when it is multimodal parts.
+ */
+export function displayPrompt(messages: ChatMessage[]): string {
+  const shown = messages.findLast((m) => m.role === 'user') ?? messages.at(-1);
+  if (shown === undefined || shown.content === undefined || shown.content === null) return '';
+  return typeof shown.content === 'string' ? shown.content : JSON.stringify(shown.content);
+}

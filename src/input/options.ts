@@ -1,0 +1,20 @@
+/** The input formats `readRecords` understands. */
+export type InputFormat = 'txt' | 'jsonl' | 'csv';
+
+/** What the input is and how its rows become prompts. */
+export interface InputOptions {
+  /** File path for messages, or `<stdin>`. Every problem message starts with `<source>:<line>:`. */
+  source: string;
+  format: InputFormat;
+  /** e.g. `Summarise: {{title}}`; see `renderTemplate` for the syntax. */
+  template?: string;
+  /** Prepended as a system message unless the row's messages already start with one. */
+  system?: string;
+  /** CSV/JSONL column holding the prompt. Default `prompt`; for a CSV with exactly one column, that column. */
+  promptField?: string;
+  /** Column/key holding the id. Default `id`; JSONL also accepts `custom_id`. */
+  idField?: string;
+}
+
+/** Anything that yields the input's bytes or text in order: a Node stream, `process.stdin`, or an async generator. */
+export type InputSource = NodeJS.ReadableStream | AsyncIterable<string | Buffer>;

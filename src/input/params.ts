@@ -1,0 +1,56 @@
+import type { RecordProblem, RequestParams } from '../types.js';
+
+export type ParamsResult = { params: RequestParams } | { problem: RecordProblem };
+
+/** Per-row overrides from a JSON object (a JSONL row, or a Batch API `body`); `null` counts as absent. */
+export function paramsFromJson(row: Record<string, unknown>): ParamsResult {
+  const params: RequestParams = {};
+  const { model, temperature, max_tokens } = row;
+  if (model !== undefined && model !== null) {
+    if (typeof model !== 'string' || model.trim() === '') return bad('model', 'a non-empty string', model);
+    params.model = model.trim();
+  }
+  if (temperature !== undefined && temperature !== null) {
+    if (typeof temperature !== 'number' || !Number.isFinite(temperature)) return bad('temperature', 'a number', temperature);
+    params.temperature = temperature;
+  }
+  if (max_tokens !== undefined && max_tokens !== null) {
+    if (typeof max_tokens !== 'number' || !Number.isSafeInteger(max_tokens) || max_tokens <= 0) {
+      return bad('max_tokens', 'a positive integer', max_tokens);
+    }
+    params.max_tokens = max_tokens;
+  }
+  return { params };
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const COUNT = /^\+?\d+$/;
+
+/**
+ * Per-row overrides from CSV cells (always text); blank cells mean "use the run's value".
+ * Numbers are matched strictly because `Number()` would accept `''`, `'0x10'` and `'Infinity'`.
+ */
+export function paramsFromCsv(row: Record<string, string | undefined>): ParamsResult {
+  const params: RequestParams = {};
+  const model = row['model']?.trim();
+  const temperature = row['temperature']?.trim();
+  const maxTokens = row['max_tokens']?.trim();
+  if (model) params.model = model;
+  if (temperature) {
+    if (!DECIMAL.test(temperature)) return bad('temperature', 'a number', temperature);
+    params.temperature = Number(temperature);
+  }
+  if (maxTokens) {
+    const n = Number(maxTokens);
+    if (!COUNT.test(maxTokens) || !Number.isSafeInteger(n) || n <= 0) return bad('max_tokens', 'a positive integer', maxTokens);
+    params.max_tokens = n;
+  }
+  return { params };
+}
+
+function bad(field: string, expected: string, got: unknown): { problem: RecordProblem } {
+  const shown = JSON.stringify(got) ?? String(got);
+  return {
+    problem: { message: `"${field}" must be ${expected} (got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown})`, field },
+  };
+}

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The id of a row that has none: `<line>-<first 8 hex of sha256(raw)>`. Both parts matter: the line keeps
+ * identical rows apart, and the hash means an edited or shifted input never silently pairs with a result
+ * written for different content when a run is resumed.
+ */
+export function fallbackId(line: number, raw: string): string {
+  return `${line}-${createHash('sha256').update(raw).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * Reads an explicit id value. Strings (trimmed) and numbers are accepted; absent, `null` and blank values
+ * mean "no id" (the caller uses the fallback); anything else is an error message naming the field.
+ */
+export function explicitId(value: unknown, field: string): { id: string } | { error: string } | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return { id: String(value) };
+  if (typeof value === 'string') {
+    const id = value.trim();
+    return id === '' ? undefined : { id };
+  }
+  return { error: `"${field}" must be a string or number` };
+}

@@ -1,0 +1,78 @@
+import type { Clock } from './schedule/clock.js';
+import { systemClock } from './schedule/clock.js';
+import type { Complete } from './provider/types.js';
+import type { BatchEvent } from './events.js';
+import type { BatchStats } from './stats.js';
+import { createStats } from './stats.js';
+import { UsageError } from './errors.js';
+
+/** What the engine needs; the CLI builds it from flags, a library user writes it by hand. */
+export interface BatchOptions {
+  /** Sends one attempt (see `createOpenAIComplete`). */
+  readonly complete: Complete;
+  /** Model for rows that do not name one. */
+  readonly model: string;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  /** Stream answers (lets the idle timeout catch stalls mid-answer). @default true */
+  readonly stream?: boolean;
+  /** Requests in flight at once. @default 8 */
+  readonly concurrency?: number;
+  /** Requests-per-minute cap, paced smoothly (no 1 s window ever exceeds rpm/60). */
+  readonly rpm?: number;
+  /** Tokens-per-minute cap (estimated before sending, corrected by real usage). */
+  readonly tpm?: number;
+  /** Whole-attempt deadline in ms. @default 600000 */
+  readonly timeoutMs?: number;
+  /** Longest wait for headers or between stream chunks, in ms. @default 90000 */
+  readonly idleTimeoutMs?: number;
+  /** Retries after the first attempt for retryable failures. @default 3 */
+  readonly retries?: number;
+  /** Row order: as prompts complete, or as they were read (bounded reordering). @default 'completion' */
+  readonly order?: 'completion' | 'input';
+  /** Answer-token estimate for the TPM budget when a request sets no max_tokens. @default 256 */
+  readonly defaultCompletionTokens?: number;
+  /** Stop admitting prompts; in-flight ones may finish. Unstarted prompts get no row. */
+  readonly stopSignal?: AbortSignal;
+  /** Abort in-flight requests too; they get no row, so a resume re-runs them. */
+  readonly abortSignal?: AbortSignal;
+  readonly onEvent?: (event: BatchEvent) => void;
+  /** Counters the caller can read while the run goes on (progress bars). */
+  readonly stats?: BatchStats;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export type ResolvedBatchOptions = Required<Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent'>> &
+  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent'>;
+
+function positive(name: string, value: number | undefined, integer: boolean): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
+}
+
+export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
+  positive('concurrency', options.concurrency, true);
+  positive('rpm', options.rpm, false);
+  positive('tpm', options.tpm, false);
+  positive('timeoutMs', options.timeoutMs, false);
+  positive('idleTimeoutMs', options.idleTimeoutMs, false);
+  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
+    throw new UsageError(`retries must be a whole number >= 0, got ${options.retries}`);
+  }
+  return {
+    ...options,
+    stream: options.stream ?? true,
+    concurrency: options.concurrency ?? 8,
+    timeoutMs: options.timeoutMs ?? 600_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
+    retries: options.retries ?? 3,
+    order: options.order ?? 'completion',
+    defaultCompletionTokens: options.defaultCompletionTokens ?? 256,
+    stats: options.stats ?? createStats(),
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+  };
+}

@@ -1,0 +1,61 @@
+import { rmSync, renameSync } from 'node:fs';
+import { RunError } from '../errors.js';
+import { readResults } from './read-results.js';
+import { openFileWriter, type RowWriter } from './row-writer.js';
+
+export interface CompactStats {
+  /** Rows written. */
+  rows: number;
+  /** Superseded rows left out (earlier rows for an id that appears again later). */
+  dropped: number;
+}
+
+/**
+ * Writes one row per id — the LAST row for each id, as resume treats it — to `out`.
+ *
+ * Order: rows come out in file order of each id's last row (not of its first appearance). That
+ * lets us stream the file twice and keep only `id → index of its last row` in memory, with no
+ * random access, so it works for files far larger than memory and for CSV with multi-line cells.
+ * The file must not change between the passes (hold the output lock). `out` is not closed.
+ */
+export async function compactResults(
+  path: string,
+  format: 'jsonl' | 'csv',
+  out: RowWriter,
+): Promise<CompactStats> {
+  const lastIndex = new Map<string, number>();
+  let total = 0;
+  for await (const row of readResults(path, format)) lastIndex.set(row.id, total++);
+
+  let index = 0;
+  let rows = 0;
+  for await (const row of readResults(path, format)) {
+    if (lastIndex.get(row.id) === index++) {
+      await out.write(row);
+      rows++;
+    }
+  }
+  if (index !== total) {
+    throw new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
+  }
+  return { rows, dropped: total - rows };
+}
+
+/**
+ * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
+ * `path`, so a crash at any point leaves either the old file or the compacted one, never a mix.
+ */
+export async function compactFile(path: string, format: 'jsonl' | 'csv'): Promise<CompactStats> {
+  const tmp = `${path}.compact.tmp`;
+  const out = openFileWriter(tmp, format, { append: false });
+  try {
+    const stats = await compactResults(path, format, out);
+    await out.close();
+    renameSync(tmp, path);
+    return stats;
+  } catch (err) {
+    await out.close().catch(() => {});
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}

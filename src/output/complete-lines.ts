@@ -1,0 +1,40 @@
+import { createReadStream } from 'node:fs';
+
+/** Filled in by {@link readCompleteChunks} once the file has been read to the end. */
+export interface TailInfo {
+  /** Bytes after the last '\n': a torn last line from an interrupted write. Never handed out. */
+  tornBytes: number;
+}
+
+/**
+ * Streams a file's bytes up to and including its last '\n'. Everything we write ends in '\n', so
+ * bytes after the last one can only be a write cut short by a crash; they are held back and only
+ * counted in `tail`, which keeps readers from ever mistaking a torn row for a real one.
+ */
+export async function* readCompleteChunks(path: string, tail: TailInfo): AsyncGenerator<Buffer> {
+  let held: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      continue;
+    }
+    const out = held.length === 0 ? chunk.subarray(0, last + 1) : Buffer.concat([held, chunk.subarray(0, last + 1)]);
+    held = chunk.subarray(last + 1);
+    yield out;
+  }
+  tail.tornBytes = held.length;
+}
+
+/** Splits complete chunks into lines (without the '\n'), numbering them from 1. */
+export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<{ text: string; line: number }> {
+  let line = 0;
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      line++;
+      yield { text: chunk.toString('utf8', start, nl), line };
+      start = nl + 1;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { ErrorType, ResultRow, RowError } from '../types.js';
+
+/** CSV header, in order. `error` and `usage` are flattened so the file opens cleanly in a spreadsheet. */
+export const CSV_COLUMNS: readonly string[] = Object.freeze([
+  'id',
+  'line',
+  'prompt',
+  'response',
+  'error_type',
+  'error_message',
+  'error_status',
+  'error_code',
+  'attempts',
+  'latency_ms',
+  'model',
+  'finish_reason',
+  'prompt_tokens',
+  'completion_tokens',
+]);
+
+/**
+ * First characters that make csv-stringify's `escape_formulas` prefix a cell with `'`
+ * (ASCII and full-width = + - @, tab, CR). Must match csv-stringify 6 exactly, or round trips break.
+ */
+const FORMULA_START = '=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20';
+
+/** A value that already looks like an escaped formula: one or more `'` then a formula start character. */
+function looksEscaped(value: string): boolean {
+  let i = 0;
+  while (value[i] === "'") i++;
+  const next = value[i];
+  return i > 0 && next !== undefined && FORMULA_START.includes(next);
+}
+
+/**
+ * csv-stringify turns `=x` into `'=x` but leaves `'=x` alone, so on reading `'=x` would be ambiguous.
+ * We add one more `'` to values that already look escaped; reading strips exactly one `'` from any
+ * value that looks escaped. Together this makes write → read an exact round trip for every string.
+ */
+function protectCell(value: string): string {
+  return looksEscaped(value) ? `'${value}` : value;
+}
+
+/** Undoes the formula escaping (csv-stringify's and {@link protectCell}'s) on one cell. */
+export function unescapeCell(value: string): string {
+  return looksEscaped(value) ? value.slice(1) : value;
+}
+
+/**
+ * Flattens a row into the cells of {@link CSV_COLUMNS}. Nulls and absent optional fields become ''.
+ * Pass the result to csv-stringify with `escape_formulas: true` (see csv-writer.ts).
+ */
+export function rowToCsvRecord(row: ResultRow): string[] {
+  const e = row.error;
+  const cells = [
+    row.id,
+    String(row.line),
+    row.prompt,
+    row.response ?? '',
+    e?.type ?? '',
+    e?.message ?? '',
+    e?.status === undefined ? '' : String(e.status),
+    e?.code ?? '',
+    String(row.attempts),
+    row.latency_ms === null ? '' : String(row.latency_ms),
+    row.model ?? '',
+    row.finish_reason ?? '',
+    row.usage === null ? '' : String(row.usage.prompt_tokens),
+    row.usage === null ? '' : String(row.usage.completion_tokens),
+  ];
+  return cells.map(protectCell);
+}
+
+/**
+ * Inverse of {@link rowToCsvRecord} for a record keyed by column name (as parsed from the file).
+ * CSV has no null, so empty cells are read as:
+ * - `response`: null for a failed row (non-empty error_type), '' for a successful one;
+ * - `model`, `finish_reason`, `latency_ms`: null;
+ * - `error_status`, `error_code`: absent;
+ * - usage: null when both token cells are empty.
+ * Throws a plain Error naming the column when a number cell is not a number.
+ */
+export function csvRecordToRow(record: Record<string, string>): ResultRow {
+  const cell = (name: string): string => unescapeCell(record[name] ?? '');
+  const num = (name: string): number => {
+    const raw = cell(name);
+    const n = raw.trim() === '' ? Number.NaN : Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`column "${name}" must be a number, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const optNum = (name: string): number | null => (cell(name) === '' ? null : num(name));
+  const optStr = (name: string): string | null => {
+    const v = cell(name);
+    return v === '' ? null : v;
+  };
+
+  const errorType = cell('error_type');
+  let error: RowError | null = null;
+  if (errorType !== '') {
+    error = { type: errorType as ErrorType, message: cell('error_message') };
+    const status = optNum('error_status');
+    if (status !== null) error.status = status;
+    const code = optStr('error_code');
+    if (code !== null) error.code = code;
+  }
+  const promptTokens = optNum('prompt_tokens');
+  const completionTokens = optNum('completion_tokens');
+  const response = cell('response');
+  return {
+    id: cell('id'),
+    line: num('line'),
+    prompt: cell('prompt'),
+    response: response === '' && error !== null ? null : response,
+    error,
+    attempts: num('attempts'),
+    latency_ms: optNum('latency_ms'),
+    model: optStr('model'),
+    finish_reason: optStr('finish_reason'),
+    usage:
+      promptTokens === null && completionTokens === null
+        ? null
+        : { prompt_tokens: promptTokens ?? 0, completion_tokens: completionTokens ?? 0 },
+  };
+}

@@ -1,0 +1,21 @@
+import { stringify } from 'csv-stringify/sync';
+import type { ResultRow } from '../types.js';
+import { CSV_COLUMNS, rowToCsvRecord } from './csv-columns.js';
+
+/**
+ * Shared by every CSV write so header, rows and formula escaping always agree. The record
+ * delimiter is left at its default ('\n'): csv-stringify 6.9 stops quoting cells that contain a
+ * bare '\r' when `record_delimiter` is given explicitly, which would break reading them back.
+ */
+const STRINGIFY_OPTIONS = { escape_formulas: true } as const;
+
+/** The header line, '\n'-terminated. */
+export const CSV_HEADER_LINE: string = stringify([[...CSV_COLUMNS]], STRINGIFY_OPTIONS);
+
+/**
+ * One CSV record as a single string ending in '\n'. Cells with newlines are quoted by csv-stringify,
+ * so a record may span several physical lines but is still written with one write call.
+ */
+export function encodeCsvRow(row: ResultRow): string {
+  return stringify([rowToCsvRecord(row)], STRINGIFY_OPTIONS);
+}

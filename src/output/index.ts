@@ -1,0 +1,13 @@
+/**
+ * Output layer: writing result rows (JSONL, CSV, text) crash-safely, reading them back for resume,
+ * repairing a torn last row, compacting, the per-output lock and the run metadata file.
+ */
+export { formatFromPath, type OutputFormat } from './format.js';
+export { openFileWriter, streamWriter, type RowWriter } from './row-writer.js';
+export { CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
+export { readResults } from './read-results.js';
+export { repairPartialLine } from './repair.js';
+export { loadResumeState, type ResumeState } from './resume-state.js';
+export { compactResults, compactFile, type CompactStats } from './compact.js';
+export { acquireLock, type LockHandle } from './lock.js';
+export { metaPath, readRunMeta, writeRunMeta, diffRunMeta } from './run-meta.js';

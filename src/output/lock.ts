@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { RunError } from '../errors.js';
+
+export interface LockHandle {
+  /** The lock file, `${outputPath}.lock`. */
+  path: string;
+  /** Removes the lock file if it is still ours. Synchronous so exit handlers can call it; idempotent. */
+  release(): void;
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+/** An unparsable lock younger than this may be one another run is still writing. */
+const UNPARSABLE_GRACE_MS = 60_000;
+const MAX_ATTEMPTS = 10;
+
+const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function parseLock(raw: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(raw) as Partial<LockInfo> | null;
+    if (v && typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0 && typeof v.host === 'string') {
+      return { pid: v.pid, host: v.host, startedAt: typeof v.startedAt === 'string' ? v.startedAt : '' };
+    }
+  } catch {
+    // fall through: unparsable
+  }
+  return undefined;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errno(err) === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** When this process started, to tell our own lock from one left by an earlier process with our pid (containers). */
+const processStartMs = (): number => Date.now() - process.uptime() * 1000;
+
+/**
+ * Decides whether an existing lock is held. Returns undefined when it is stale, or the reason to refuse.
+ */
+function heldBy(lockPath: string, info: LockInfo | undefined, mtimeMs: number): string | undefined {
+  if (!info) {
+    if (Date.now() - mtimeMs > UNPARSABLE_GRACE_MS) return undefined;
+    return (
+      `${lockPath} exists but cannot be read as a lock (another run may be creating it). ` +
+      `If no other llm-batch run uses this output, delete ${lockPath} and try again.`
+    );
+  }
+  const since = info.startedAt ? `, started ${info.startedAt}` : '';
+  if (info.host !== hostname()) {
+    return (
+      `the output is locked by pid ${info.pid} on host ${info.host}${since} (${lockPath}). ` +
+      `It cannot be checked from here; if that run is no longer running, delete ${lockPath} and try again.`
+    );
+  }
+  if (info.pid === process.pid) {
+    // Same pid: an earlier process (pid reuse, e.g. pid 1 in a restarted container) or this one.
+    const started = Date.parse(info.startedAt);
+    if (Number.isFinite(started) && started < processStartMs() - 1000) return undefined;
+    return `this process (pid ${info.pid}) already holds the lock ${lockPath}; release it first.`;
+  } else if (!pidAlive(info.pid)) {
+    return undefined;
+  }
+  return (
+    `the output is in use by another llm-batch run (pid ${info.pid}${since}; lock file ${lockPath}). ` +
+    `Wait for it to finish or stop it; if that pid is not an llm-batch run, delete ${lockPath} and try again.`
+  );
+}
+
+/**
+ * Moves a stale lock out of the way. rename() is atomic, so of several runs taking over the same
+ * stale lock only one moves it; if what we moved is no longer the stale lock we judged (another
+ * run replaced it in between), it is linked back (link never overwrites) and we look again.
+ */
+function removeStale(lockPath: string, staleRaw: string): void {
+  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(lockPath, aside);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return;
+    throw err;
+  }
+  let raw: string | undefined;
+  try {
+    raw = readFileSync(aside, 'utf8');
+  } catch {
+    raw = undefined;
+  }
+  if (raw !== staleRaw) {
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // Someone created a new lock meanwhile; theirs stands.
+    }
+  }
+  unlinkSync(aside);
+}
+
+/**
+ * Takes `${outputPath}.lock` (content {pid, host, startedAt}, created with 'wx' so only one run can
+ * create it). If another live run on this host holds it, throws RunError('output') naming the lock
+ * file and the pid. A lock whose pid is dead, or that is unparsable and older than a minute, is
+ * stale and taken over. Locks from another host are never taken over automatically.
+ */
+export function acquireLock(outputPath: string): LockHandle {
+  const lockPath = `${outputPath}.lock`;
+  const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const text = JSON.stringify(mine) + '\n';
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(lockPath, 'wx');
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') {
+        throw new RunError(`Cannot create lock file ${lockPath}: ${message(err)}`, 'output');
+      }
+    }
+    if (fd !== undefined) {
+      try {
+        writeSync(fd, text);
+        closeSync(fd);
+      } catch (err) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+        unlinkSync(lockPath);
+        throw new RunError(`Cannot write lock file ${lockPath}: ${message(err)}`, 'output');
+      }
+      return makeHandle(lockPath, text);
+    }
+
+    let raw: string;
+    let mtimeMs: number;
+    try {
+      raw = readFileSync(lockPath, 'utf8');
+      mtimeMs = statSync(lockPath).mtimeMs;
+    } catch (err) {
+      if (errno(err) === 'ENOENT') continue; // released meanwhile
+      throw new RunError(`Cannot read lock file ${lockPath}: ${message(err)}`, 'output');
+    }
+    const refusal = heldBy(lockPath, parseLock(raw), mtimeMs);
+    if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
+    try {
+      removeStale(lockPath, raw);
+    } catch (err) {
+      throw new RunError(`Cannot replace stale lock file ${lockPath}: ${message(err)}`, 'output');
+    }
+  }
+  throw new RunError(
+    `Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`,
+    'output',
+  );
+}
+
+function makeHandle(lockPath: string, text: string): LockHandle {
+  let released = false;
+  return {
+    path: lockPath,
+    release(): void {
+      if (released) return;
+      released = true;
+      try {
+        // Only remove it if it is still ours (it could have been deleted and re-taken by hand).
+        if (readFileSync(lockPath, 'utf8') === text) unlinkSync(lockPath);
+      } catch {
+        // Already gone, or unreadable while exiting: nothing more we can do.
+      }
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { parse, type CsvError, type Info } from 'csv-parse';
+import { Readable, pipeline } from 'node:stream';
+import { RunError } from '../errors.js';
+import type { ResultRow } from '../types.js';
+import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
+import { CSV_COLUMNS, csvRecordToRow } from './csv-columns.js';
+import { rowFromJson } from './row-shape.js';
+
+/** A row as read back, with where it starts in the file (1-based physical line). */
+export interface ReadRow {
+  row: ResultRow;
+  line: number;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function corrupt(path: string, line: number, reason: string): RunError {
+  return new RunError(
+    `Cannot resume from ${path}:${line}: ${reason}. ` +
+      `Fix or delete that line, or write to a new output file.`,
+    'resume',
+  );
+}
+
+function unreadable(path: string, err: unknown): RunError {
+  return new RunError(`Cannot read results file ${path}: ${message(err)}`, 'resume');
+}
+
+/**
+ * Streams the rows of a JSONL or CSV results file (text output cannot be read back).
+ * A torn last row left by a crash is skipped; anything else that is not a valid row throws
+ * RunError(code 'resume') naming `file:line`. Blank lines in JSONL are ignored.
+ */
+export async function* readResults(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ResultRow> {
+  for await (const { row } of readResultsWithLines(path, format)) yield row;
+}
+
+/** {@link readResults} plus each row's line number (used by compact and for messages). */
+export function readResultsWithLines(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ReadRow> {
+  if (format === 'jsonl') return readJsonl(path);
+  if (format === 'csv') return readCsv(path);
+  throw new RunError(`Cannot read ${format} output back; only jsonl and csv results can be resumed`, 'resume');
+}
+
+async function* readJsonl(path: string): AsyncGenerator<ReadRow> {
+  const tail: TailInfo = { tornBytes: 0 };
+  const lines = splitLines(readCompleteChunks(path, tail));
+  try {
+    yield* parseJsonlLines(path, lines);
+  } finally {
+    // Closes the file if the consumer stopped early.
+    await lines.return(undefined);
+  }
+}
+
+async function* parseJsonlLines(
+  path: string,
+  lines: AsyncGenerator<{ text: string; line: number }>,
+): AsyncGenerator<ReadRow> {
+  while (true) {
+    let next: IteratorResult<{ text: string; line: number }>;
+    try {
+      next = await lines.next();
+    } catch (err) {
+      throw unreadable(path, err);
+    }
+    if (next.done) return;
+    const { text, line } = next.value;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw corrupt(path, line, `invalid JSON (${message(err)})`);
+    }
+    let row: ResultRow;
+    try {
+      row = rowFromJson(value);
+    } catch (err) {
+      throw corrupt(path, line, `not a result row (${message(err)})`);
+    }
+    yield { row, line };
+  }
+}
+
+interface CsvRecord {
+  record: string[];
+  info: Info;
+}
+
+async function* readCsv(path: string): AsyncGenerator<ReadRow> {
+  const tail: TailInfo = { tornBytes: 0 };
+  const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
+  // pipeline() forwards read errors into the parser and tears the file stream down if we stop early.
+  pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
+  let prevEndLine = 0;
+  let prevEmpty = 0;
+  let header = true;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
+      const line = prevEndLine + 1 + (info.empty_lines - prevEmpty);
+      prevEndLine = info.lines;
+      prevEmpty = info.empty_lines;
+      if (header) {
+        header = false;
+        if (record.length !== CSV_COLUMNS.length || record.some((name, i) => name !== CSV_COLUMNS[i])) {
+          throw corrupt(path, line, `expected the llm-batch CSV header (${CSV_COLUMNS.join(',')})`);
+        }
+        continue;
+      }
+      const byName: Record<string, string> = {};
+      CSV_COLUMNS.forEach((name, i) => (byName[name] = record[i] ?? ''));
+      let row: ResultRow;
+      try {
+        row = csvRecordToRow(byName);
+      } catch (err) {
+        throw corrupt(path, line, `not a result row (${message(err)})`);
+      }
+      yield { row, line };
+    }
+  } catch (err) {
+    if (err instanceof RunError) throw err;
+    const csvErr = err as Partial<CsvError>;
+    // An unclosed quote at the very end is a row torn inside a multi-line cell (the cut landed
+    // just after one of its embedded newlines). Like a torn line, it is skipped.
+    if (csvErr.code === 'CSV_QUOTE_NOT_CLOSED') return;
+    if (typeof csvErr.code === 'string' && csvErr.code.startsWith('CSV_')) {
+      throw corrupt(path, typeof csvErr.lines === 'number' ? csvErr.lines : prevEndLine + 1, `invalid CSV (${message(err)})`);
+    }
+    throw unreadable(path, err);
+  }
+}

@@ -1,0 +1,99 @@
+import type { ErrorType, ResultRow, RowError, Usage } from '../types.js';
+
+/**
+ * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
+ * latency_ms, model, finish_reason, usage) and without any extra keys, so every JSONL line has the
+ * same shape no matter how the caller built the object. RowError keeps type, message, status?, code?.
+ */
+export function normalizeRow(row: ResultRow): ResultRow {
+  return {
+    id: row.id,
+    line: row.line,
+    prompt: row.prompt,
+    response: row.response,
+    error: row.error === null ? null : normalizeError(row.error),
+    attempts: row.attempts,
+    latency_ms: row.latency_ms,
+    model: row.model,
+    finish_reason: row.finish_reason,
+    usage:
+      row.usage === null
+        ? null
+        : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
+  };
+}
+
+function normalizeError(error: RowError): RowError {
+  const out: RowError = { type: error.type, message: error.message };
+  if (error.status !== undefined) out.status = error.status;
+  if (error.code !== undefined) out.code = error.code;
+  return out;
+}
+
+/**
+ * Checks that a parsed JSON value is a result row and returns it normalized.
+ * Throws a plain Error whose message says what is wrong; the reader adds file:line.
+ */
+export function rowFromJson(value: unknown): ResultRow {
+  if (!isObject(value)) throw new Error('not a JSON object');
+  const row: ResultRow = {
+    id: req(value, 'id', isString, 'a string'),
+    line: req(value, 'line', isNumber, 'a number'),
+    prompt: req(value, 'prompt', isString, 'a string'),
+    response: req(value, 'response', nullable(isString), 'a string or null'),
+    error: null,
+    attempts: req(value, 'attempts', isNumber, 'a number'),
+    latency_ms: req(value, 'latency_ms', nullable(isNumber), 'a number or null'),
+    model: req(value, 'model', nullable(isString), 'a string or null'),
+    finish_reason: req(value, 'finish_reason', nullable(isString), 'a string or null'),
+    usage: null,
+  };
+  const error = value['error'];
+  if (error !== null) {
+    if (!isObject(error)) throw new Error('"error" must be an object or null');
+    const e: RowError = {
+      type: req(error, 'type', isString, 'a string', 'error.') as ErrorType,
+      message: req(error, 'message', isString, 'a string', 'error.'),
+    };
+    if (error['status'] !== undefined) e.status = req(error, 'status', isNumber, 'a number', 'error.');
+    if (error['code'] !== undefined) e.code = req(error, 'code', isString, 'a string', 'error.');
+    row.error = e;
+  }
+  const usage = value['usage'];
+  if (usage !== null && usage !== undefined) {
+    if (!isObject(usage)) throw new Error('"usage" must be an object or null');
+    const u: Usage = {
+      prompt_tokens: req(usage, 'prompt_tokens', isNumber, 'a number', 'usage.'),
+      completion_tokens: req(usage, 'completion_tokens', isNumber, 'a number', 'usage.'),
+    };
+    row.usage = u;
+  }
+  return row;
+}
+
+function req<T>(
+  obj: Record<string, unknown>,
+  key: string,
+  check: (v: unknown) => v is T,
+  expected: string,
+  prefix = '',
+): T {
+  const v = obj[key];
+  if (!check(v)) {
+    throw new Error(v === undefined ? `missing "${prefix}${key}"` : `"${prefix}${key}" must be ${expected}`);
+  }
+  return v;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function isString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+function nullable<T>(check: (v: unknown) => v is T): (v: unknown) => v is T | null {
+  return (v: unknown): v is T | null => v === null || check(v);
+}

@@ -1,0 +1,235 @@
+import * as fs from 'node:fs';
+import { RunError } from '../errors.js';
+import type { ResultRow } from '../types.js';
+import { CSV_HEADER_LINE, encodeCsvRow } from './csv-writer.js';
+import type { OutputFormat } from './format.js';
+import { encodeJsonlRow } from './jsonl-writer.js';
+import { encodeTextRow } from './text-writer.js';
+
+export interface RowWriter {
+  /**
+   * Writes one whole row. File writers do it with one synchronous append before this returns, so
+   * the row is in the file even if the caller never awaits and the process is SIGKILLed right after;
+   * a kill during the write can leave at most one torn last line. Stream writers resolve once the
+   * stream has accepted the data (after 'drain' when it signalled backpressure).
+   * After a failed write the writer refuses further rows (the file may end in a torn line).
+   */
+  write(row: ResultRow): Promise<void>;
+  /** Flushes (fsync for files) and releases the file; does not end a caller's stream. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function encoderFor(format: OutputFormat): (row: ResultRow) => string {
+  switch (format) {
+    case 'jsonl':
+      return encodeJsonlRow;
+    case 'csv':
+      return encodeCsvRow;
+    case 'text':
+      return encodeTextRow;
+  }
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** fs.writeSync may write fewer bytes than asked (e.g. near a full disk); keep going until all are out. */
+function writeAllSync(fd: number, data: string): void {
+  const buf = Buffer.from(data, 'utf8');
+  let offset = 0;
+  while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset);
+}
+
+/** Reads up to `length` bytes at `position` from a file we only peek at. */
+function peek(path: string, position: number, length: number): Buffer {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const n = fs.readSync(fd, buf, 0, length, position);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Before appending, make sure the new rows cannot merge with or misalign against what is there:
+ * the file must end with '\n' (call repairPartialLine first after a crash), and a CSV file must
+ * start with our exact header. Text output is for reading only, so it is not checked.
+ */
+function checkAppendTarget(path: string, format: OutputFormat): void {
+  if (format === 'text') return;
+  let size: number;
+  try {
+    size = fs.statSync(path).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (size === 0) return;
+  if (peek(path, size - 1, 1)[0] !== 0x0a) {
+    throw new RunError(
+      `Output file ${path} ends with an incomplete line (left by an interrupted run); ` +
+        `repair it (repairPartialLine) before appending.`,
+      'output',
+    );
+  }
+  if (format === 'csv') {
+    const expected = Buffer.from(CSV_HEADER_LINE, 'utf8');
+    let head = peek(path, 0, expected.length + 3);
+    if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
+    if (!head.subarray(0, expected.length).equals(expected)) {
+      throw new RunError(
+        `Output file ${path} does not start with the llm-batch CSV header ` +
+          `(${CSV_HEADER_LINE.trimEnd()}); appending would mix columns. Use a new output file.`,
+        'output',
+      );
+    }
+  }
+}
+
+/**
+ * Opens `path` for rows. append=false creates or truncates; append=true keeps the content and
+ * writes the CSV header only when the file is new or empty. Throws RunError('output') when the
+ * file cannot be opened or is not safe to append to.
+ */
+export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean }): RowWriter {
+  const encode = encoderFor(format);
+  let fd: number;
+  try {
+    if (opts.append) checkAppendTarget(path, format);
+    fd = fs.openSync(path, opts.append ? 'a' : 'w');
+  } catch (err) {
+    if (err instanceof RunError) throw err;
+    throw new RunError(`Cannot open output file ${path}: ${message(err)}`, 'output');
+  }
+  let failure: RunError | undefined;
+  let closed = false;
+  const put = (data: string): void => {
+    if (closed) throw new RunError(`Output file ${path} is already closed`, 'output');
+    if (failure) throw failure;
+    try {
+      writeAllSync(fd, data);
+    } catch (err) {
+      failure = new RunError(`Cannot write to output file ${path}: ${message(err)}`, 'output');
+      throw failure;
+    }
+  };
+  if (format === 'csv' && fs.fstatSync(fd).size === 0) {
+    try {
+      put(CSV_HEADER_LINE);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+  }
+  return {
+    // Deliberately not `async`-first: the row is written synchronously before any await.
+    write(row: ResultRow): Promise<void> {
+      try {
+        put(encode(row));
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    close(): Promise<void> {
+      if (closed) return Promise.resolve();
+      closed = true;
+      try {
+        try {
+          fs.fsyncSync(fd);
+        } catch {
+          // Not every target supports fsync (pipes, /dev/null); the data was written anyway.
+        }
+        fs.closeSync(fd);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(new RunError(`Cannot close output file ${path}: ${message(err)}`, 'output'));
+      }
+    },
+  };
+}
+
+/**
+ * Writes rows to a stream (stdout). Each row is one `stream.write` call, so concurrent callers never
+ * interleave within a row. The CSV header goes out with the first row, or on close when there were
+ * no rows. Stream errors (EPIPE…) reject the pending and later writes with RunError('output').
+ */
+export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat): RowWriter {
+  const encode = encoderFor(format);
+  let headerPending = format === 'csv';
+  let closed = false;
+  let failure: RunError | undefined;
+  let drain: Promise<void> | undefined;
+
+  const onError = (err: unknown): void => {
+    failure ??= new RunError(`Cannot write output: ${message(err)}`, 'output');
+  };
+  stream.on('error', onError);
+
+  const waitForDrain = (): Promise<void> => {
+    drain ??= new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        stream.removeListener('drain', onDrain);
+        stream.removeListener('error', onFail);
+        stream.removeListener('close', onClose);
+        drain = undefined;
+      };
+      const onDrain = (): void => {
+        done();
+        resolve();
+      };
+      const onFail = (err: unknown): void => {
+        done();
+        onError(err);
+        reject(failure);
+      };
+      const onClose = (): void => {
+        done();
+        failure ??= new RunError('Cannot write output: the stream was closed', 'output');
+        reject(failure);
+      };
+      stream.on('drain', onDrain);
+      stream.on('error', onFail);
+      stream.on('close', onClose);
+    });
+    return drain;
+  };
+
+  const send = async (data: string): Promise<void> => {
+    if (failure) throw failure;
+    if (!stream.write(data)) await waitForDrain();
+    if (failure) throw failure;
+  };
+
+  return {
+    write(row: ResultRow): Promise<void> {
+      if (closed) return Promise.reject(new RunError('Output stream writer is already closed', 'output'));
+      let data: string;
+      try {
+        data = encode(row);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      if (headerPending) {
+        data = CSV_HEADER_LINE + data;
+        headerPending = false;
+      }
+      return send(data);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      try {
+        if (headerPending) {
+          headerPending = false;
+          await send(CSV_HEADER_LINE);
+        } else if (drain) {
+          await drain;
+        }
+      } finally {
+        stream.removeListener('error', onError);
+      }
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { RunError } from '../errors.js';
+
+/** Where a run's settings are kept next to its output, to warn when a resume changes them. */
+export function metaPath(outputPath: string): string {
+  return `${outputPath}.meta.json`;
+}
+
+/** The saved run settings, or undefined when there are none. Damaged JSON throws RunError('resume'). */
+export function readRunMeta(outputPath: string): Record<string, unknown> | undefined {
+  const path = metaPath(outputPath);
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RunError(`Cannot read run metadata ${path}: ${(err as Error).message}`, 'resume');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw new RunError(
+      `Run metadata ${path} is not valid JSON (${(err as Error).message}); delete it to resume without the settings check.`,
+      'resume',
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RunError(`Run metadata ${path} is not a JSON object; delete it to resume without the settings check.`, 'resume');
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Saves run settings atomically: write and fsync a temp file, then rename it over the old one,
+ * so a crash leaves either the old or the new metadata, never half a file.
+ */
+export function writeRunMeta(outputPath: string, meta: Record<string, unknown>): void {
+  const path = metaPath(outputPath);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(meta, null, 2) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new RunError(`Cannot write run metadata ${path}: ${(err as Error).message}`, 'output');
+  }
+}
+
+const MAX_SHOWN = 120;
+
+function show(value: unknown): string {
+  if (value === undefined) return '(not set)';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
+}
+
+/** Deep equality that, like JSON, treats a key set to undefined as absent. */
+function same(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(stripUndefined(a), stripUndefined(b));
+}
+
+function stripUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripUndefined);
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, stripUndefined(x)]),
+    );
+  }
+  return v;
+}
+
+/**
+ * One line per top-level setting that differs (deep compare), e.g.
+ * `model: was "gpt-4o-mini", now "gpt-4o"`; a missing key shows as `(not set)`.
+ * Keys come in the order of `current`, then keys only `previous` has. Long values are shortened.
+ */
+export function diffRunMeta(previous: Record<string, unknown>, current: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])];
+  return keys
+    .filter((key) => !same(previous[key], current[key]))
+    .map((key) => `${key}: was ${show(previous[key])}, now ${show(current[key])}`);
+}

@@ -1,0 +1,66 @@
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  OpenAIError,
+} from 'openai';
+import { AttemptError } from './types.js';
+
+/** Network error codes worth naming, found on an error or anywhere in its `cause` chain. */
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+function serverMessage(err: APIError): string {
+  const body = err.error as { message?: unknown } | undefined;
+  const msg = typeof body?.message === 'string' ? body.message : err.message;
+  return msg.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/**
+ * The single place where SDK and network failures become typed attempt errors. Order matters:
+ * the SDK's timeout error is a subclass of its connection error, so specific classes come first.
+ */
+export function classifyError(err: unknown): AttemptError {
+  if (err instanceof AttemptError) return err;
+  if (err instanceof APIUserAbortError) return new AttemptError('aborted', 'request aborted');
+  if (err instanceof APIConnectionTimeoutError) return new AttemptError('timeout', 'timed out waiting for the server');
+  if (err instanceof APIConnectionError) {
+    const code = networkCode(err);
+    return new AttemptError('connection', `connection failed${code ? ` (${code})` : ''}`, { code });
+  }
+  if (err instanceof APIError) {
+    const status = err.status;
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const headers = err.headers ?? undefined;
+    const message = serverMessage(err);
+    if (status === undefined) {
+      // An error event inside a stream: the SDK gives it no status.
+      return new AttemptError('http', `error in stream: ${message}`, { code });
+    }
+    if (status === 401 || status === 403) {
+      return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
+    }
+    if (status === 429) {
+      const type = (err.error as { type?: unknown } | undefined)?.type;
+      if (code === 'insufficient_quota' || type === 'insufficient_quota') {
+        return new AttemptError('quota', `HTTP 429 insufficient_quota: ${message}`, { status, code, headers, stop: 'quota' });
+      }
+      return new AttemptError('rate_limit', `HTTP 429: ${message}`, { status, code, headers });
+    }
+    return new AttemptError('http', `HTTP ${status}: ${message}`, { status, code, headers });
+  }
+  if (err instanceof SyntaxError) return new AttemptError('bad_response', `unparsable response body (${err.message.slice(0, 200)})`);
+  const code = networkCode(err);
+  if (code || (err instanceof TypeError && /terminated|fetch failed|socket|network/i.test((err as Error).message))) {
+    return new AttemptError('connection', `connection failed${code ? ` (${code})` : `: ${(err as Error).message}`}`, { code });
+  }
+  if (err instanceof OpenAIError) return new AttemptError('bad_response', err.message.slice(0, 500));
+  const message = err instanceof Error ? err.message : String(err);
+  return new AttemptError('connection', message.slice(0, 500));
+}

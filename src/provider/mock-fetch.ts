@@ -1,0 +1,108 @@
+/**
+ * The `--mock` provider: an in-process stand-in for an OpenAI-compatible server, handed to the SDK
+ * as its `fetch`. Everything else (request building, SSE parsing, our retries and pacing) runs
+ * for real, so `--mock` shows what a real run does, offline, with no key.
+ */
+export interface MockFetchOptions {
+  /** Mean time to first byte. @default 120 */
+  latencyMs?: number;
+  /** Gap between streamed chunks. @default 12 */
+  chunkDelayMs?: number;
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+const OPENERS = ['In short', 'Briefly', 'Here is a mock answer', 'A deterministic reply', 'Offline answer'];
+
+/** Same prompt, same answer: runs and tests can compare outputs. */
+export function mockReply(prompt: string): string {
+  const h = hash(prompt);
+  const topic = prompt.replace(/\s+/g, ' ').trim().slice(0, 80);
+  return `${OPENERS[h % OPENERS.length]}: you asked "${topic}". This answer comes from llm-batch --mock, which needs no key and no network; set OPENAI_API_KEY to ask a real model.`;
+}
+
+const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+function sleep(ms: number, signal: AbortSignal | null | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
+  const latency = options.latencyMs ?? 120;
+  const chunkDelay = options.chunkDelayMs ?? 12;
+  let counter = 0;
+
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const signal = init?.signal;
+    if (!url.endsWith('/chat/completions')) return json(404, { error: { message: `mock: no route for ${url}`, type: 'invalid_request_error' } });
+    const body = JSON.parse(String(init?.body ?? '{}')) as {
+      model?: string;
+      messages?: Array<{ role: string; content: unknown }>;
+      stream?: boolean;
+    };
+    const messages = body.messages ?? [];
+    const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+    const prompt = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
+    const reply = mockReply(prompt);
+    const model = body.model ?? 'mock-model';
+    const id = `chatcmpl-mock-${++counter}`;
+    const created = Math.floor(Date.now() / 1000);
+    const usage = {
+      prompt_tokens: messages.reduce((n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content)) + 3, 3),
+      completion_tokens: approxTokens(reply),
+    };
+    await sleep(Math.round(latency * (0.5 + (hash(prompt) % 1000) / 1000)), signal);
+
+    if (!body.stream) {
+      return json(200, {
+        id, object: 'chat.completion', created, model,
+        choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      });
+    }
+
+    const pieces = reply.match(/\S+\s*/g) ?? [reply];
+    const encoder = new TextEncoder();
+    const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+    const chunk = (delta: object, finish: string | null) => ({
+      id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        try {
+          controller.enqueue(event(chunk({ role: 'assistant', content: '' }, null)));
+          for (let i = 0; i < pieces.length; i += 3) {
+            await sleep(chunkDelay, signal);
+            controller.enqueue(event(chunk({ content: pieces.slice(i, i + 3).join('') }, null)));
+          }
+          controller.enqueue(event(chunk({}, 'stop')));
+          controller.enqueue(event({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
+          controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+          controller.close();
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+    });
+    return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  };
+}

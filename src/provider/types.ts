@@ -1,0 +1,50 @@
+import type { ChatMessage, ErrorType, Usage } from '../types.js';
+import type { HeaderSource } from '../schedule/rate-headers.js';
+
+export interface CompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  max_tokens?: number;
+  extraBody?: Record<string, unknown>;
+  stream: boolean;
+}
+
+export interface CompletionResult {
+  text: string;
+  finishReason: string | null;
+  usage: Usage | null;
+  model: string | null;
+  headers: HeaderSource | null;
+}
+
+export interface AttemptContext {
+  signal: AbortSignal;
+  /** Called when response headers arrive and on every body chunk (feeds the idle timeout). */
+  onActivity: () => void;
+  /** Streamed text as it arrives. */
+  onDelta?: (text: string) => void;
+}
+
+/** One attempt at one completion. Throws `AttemptError`, or anything else for the classifier. */
+export type Complete = (request: CompletionRequest, context: AttemptContext) => Promise<CompletionResult>;
+
+export interface AttemptErrorInfo {
+  status?: number;
+  code?: string;
+  headers?: HeaderSource;
+  /** Run-stopping failures: a rejected key, or a quota that waiting will not restore. */
+  stop?: 'auth' | 'quota';
+}
+
+/** A failed attempt, already classified. */
+export class AttemptError extends Error {
+  override readonly name = 'AttemptError';
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly info: AttemptErrorInfo = {},
+  ) {
+    super(message);
+  }
+}

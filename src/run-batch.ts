@@ -1,0 +1,311 @@
+import PQueue from 'p-queue';
+import type { BatchEvent, StopReason } from './events.js';
+import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './options.js';
+import { AttemptError, type CompletionRequest, type CompletionResult } from './provider/types.js';
+import { withDeadlines } from './schedule/deadlines.js';
+import { RateGovernor } from './schedule/rate-governor.js';
+import { readRateLimitHeaders, readRetryAfter } from './schedule/rate-headers.js';
+import { backoffDelay, isRetryable } from './schedule/retry-policy.js';
+import type { PromptRecord, ResultRow, RowError } from './types.js';
+
+/** How a run ended, returned when the row iterator finishes. */
+export interface BatchOutcome {
+  /** Set when the run stopped before every record had a row. */
+  stopped?: StopReason;
+  /** One line saying why (key redacted by the provider). */
+  message?: string;
+}
+
+type AttemptOutcome =
+  | { ok: true; result: CompletionResult; latencyMs: number }
+  | { ok: false; error: AttemptError };
+
+/** Resolves waiters whenever something changes; cheaper and clearer than polling. */
+class Changes {
+  private waiters: Array<() => void> = [];
+  next(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+const toRowError = (e: AttemptError): RowError => ({
+  type: e.type,
+  message: e.message,
+  ...(e.info.status !== undefined ? { status: e.info.status } : {}),
+  ...(e.info.code !== undefined ? { code: e.info.code } : {}),
+});
+
+function baseRow(record: PromptRecord): Omit<ResultRow, 'response' | 'error' | 'attempts' | 'latency_ms' | 'model' | 'finish_reason' | 'usage'> {
+  return { id: record.id, line: record.line, prompt: record.prompt };
+}
+
+/**
+ * Runs every record through the provider and yields one row per record: answered, or failed with
+ * a typed error. Records are pulled from `records` only while fewer than a bounded number are
+ * outstanding, so memory stays flat whatever the input size. Records that a stop left unfinished
+ * get no row (a resume re-runs exactly those); the returned outcome says why the run stopped.
+ */
+export async function* runBatch(
+  records: AsyncIterable<PromptRecord>,
+  batchOptions: BatchOptions,
+): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
+  const o = resolveBatchOptions(batchOptions);
+  const engine = new Engine(o);
+  return yield* engine.run(records);
+}
+
+class Engine {
+  private readonly queue: PQueue;
+  private readonly governor: RateGovernor;
+  private readonly stop = new AbortController();
+  private readonly abort = new AbortController();
+  private stopped: BatchOutcome = {};
+  private readonly changes = new Changes();
+  private estimator: ((r: PromptRecord) => number) | undefined;
+
+  constructor(private readonly o: ResolvedBatchOptions) {
+    this.queue = new PQueue({ concurrency: o.concurrency });
+    this.governor = new RateGovernor({ rpm: o.rpm, tpm: o.tpm, clock: o.clock, initialRate: 4 * o.concurrency });
+    const link = (from: AbortSignal | undefined, to: AbortController) => {
+      if (!from) return;
+      if (from.aborted) to.abort(from.reason);
+      else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
+    };
+    link(o.stopSignal, this.stop);
+    link(o.abortSignal, this.abort);
+    link(this.abort.signal, this.stop);
+    this.stop.signal.addEventListener('abort', () => this.changes.notify(), { once: true });
+  }
+
+  private emit(event: BatchEvent): void {
+    this.o.onEvent?.(event);
+  }
+
+  private halt(reason: StopReason, message: string, abortInFlight: boolean): void {
+    if (this.stopped.stopped) return;
+    this.stopped = { stopped: reason, message };
+    this.emit({ type: 'stopping', reason, message });
+    this.stop.abort(new Error(message));
+    if (abortInFlight) this.abort.abort(new Error(message));
+  }
+
+  async *run(records: AsyncIterable<PromptRecord>): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
+    const { o } = this;
+    const ordered = o.order === 'input';
+    // Enough records in hand to keep every slot busy while retries wait; input order needs a
+    // wider window so one slow prompt does not stall the others (rows wait in `done`).
+    const highWater = ordered ? Math.max(256, o.concurrency * 8) : o.concurrency * 2 + 16;
+    const done = new Map<number, ResultRow | null>();
+    let nextToEmit = 0;
+    let pulled = 0;
+    let outstanding = 0;
+    let inputDone = false;
+    let inputError: unknown;
+
+    const finish = (seq: number, row: ResultRow | null) => {
+      done.set(seq, row);
+      this.changes.notify();
+    };
+
+    const interrupted = () => {
+      if (!this.stopped.stopped && this.stop.signal.aborted) this.stopped = { stopped: 'interrupted', message: 'interrupted' };
+    };
+
+    const producer = (async () => {
+      const iterator = records[Symbol.asyncIterator]();
+      try {
+        while (!this.stop.signal.aborted) {
+          while (outstanding >= highWater && !this.stop.signal.aborted) await this.changes.next();
+          if (this.stop.signal.aborted) break;
+          const next = await iterator.next();
+          if (next.done) break;
+          const seq = pulled++;
+          outstanding++;
+          o.stats.read++;
+          this.process(next.value).then(
+            (row) => finish(seq, row),
+            (err: unknown) => {
+              inputError ??= err;
+              finish(seq, null);
+            },
+          );
+        }
+      } catch (err) {
+        inputError ??= err;
+        this.stop.abort(err);
+      } finally {
+        inputDone = true;
+        this.changes.notify();
+        if (this.stop.signal.aborted) await iterator.return?.().catch(() => {});
+      }
+    })();
+
+    try {
+      while (true) {
+        const changed = this.changes.next();
+        let progressed = false;
+        if (ordered) {
+          while (done.has(nextToEmit)) {
+            const row = done.get(nextToEmit)!;
+            done.delete(nextToEmit++);
+            outstanding--;
+            progressed = true;
+            if (row) yield row;
+          }
+        } else {
+          for (const [seq, row] of done) {
+            done.delete(seq);
+            outstanding--;
+            progressed = true;
+            if (row) yield row;
+          }
+        }
+        if (progressed) this.changes.notify();
+        if (inputDone && outstanding === 0) break;
+        if (!progressed) await changed;
+      }
+      await producer;
+      if (inputError) throw inputError;
+      interrupted();
+      return this.stopped;
+    } finally {
+      // The consumer stopped early (or threw): let nothing run on in the background.
+      this.abort.abort(new Error('run closed'));
+      this.queue.clear();
+    }
+  }
+
+  /** One record to its row; null when a stop left it unfinished. */
+  private async process(record: PromptRecord): Promise<ResultRow | null> {
+    const { o } = this;
+    if (record.problem) {
+      o.stats.failed++;
+      o.stats.failedByType.input = (o.stats.failedByType.input ?? 0) + 1;
+      return {
+        ...baseRow(record), response: null, error: { type: 'input', message: record.problem.message },
+        attempts: 0, latency_ms: null, model: null, finish_reason: null, usage: null,
+      };
+    }
+    const request: CompletionRequest = {
+      model: record.params.model ?? o.model,
+      messages: record.messages,
+      temperature: record.params.temperature ?? o.temperature,
+      max_tokens: record.params.max_tokens ?? o.maxTokens,
+      extraBody: record.extraBody,
+      stream: o.stream,
+    };
+    for (let attempt = 1; ; attempt++) {
+      if (this.stop.signal.aborted) return null;
+      let outcome: AttemptOutcome;
+      try {
+        // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
+        outcome = await this.queue.add(() => this.attempt(record, request, attempt), {
+          priority: attempt > 1 ? 1 : 0,
+          signal: this.stop.signal,
+        });
+      } catch {
+        return null; // stopped while waiting for a slot or for the rate limiter
+      }
+      if (outcome.ok) return this.successRow(record, request, outcome, attempt);
+      const error = outcome.error;
+      if (error.type === 'aborted') return null;
+      if (error.info.stop) {
+        this.halt(error.info.stop, error.message, error.info.stop === 'auth');
+        return null;
+      }
+      const lastChance = attempt > o.retries || !isRetryable(error.type, error.info.status);
+      if (lastChance) return this.failureRow(record, error, attempt);
+      if (this.stop.signal.aborted) return null;
+      const retryAfter = error.info.headers ? readRetryAfter(error.info.headers) : undefined;
+      const delayMs = backoffDelay(attempt, retryAfter?.ms, { random: o.random });
+      o.stats.retries++;
+      this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
+      try {
+        await o.clock.sleep(delayMs, this.stop.signal);
+      } catch {
+        return null;
+      }
+    }
+  }
+
+  private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome> {
+    const { o } = this;
+    const cost = this.governor.countsTokens ? await this.estimate(record, request) : 0;
+    const sentAt = await this.governor.acquire(cost, this.stop.signal);
+    o.stats.inFlight++;
+    o.stats.requests++;
+    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
+    const onDelta = o.onEvent ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
+    try {
+      const result = await withDeadlines(
+        (signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }),
+        { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal },
+      );
+      const latencyMs = o.clock.now() - sentAt;
+      this.governor.onResponse({
+        estimatedTokens: cost,
+        actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
+        headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
+      });
+      return { ok: true, result, latencyMs };
+    } catch (err) {
+      const error = err instanceof AttemptError ? err : new AttemptError('connection', err instanceof Error ? err.message : String(err));
+      if (error.type === 'rate_limit') {
+        o.stats.rateLimited++;
+        const headers = error.info.headers;
+        const retryAfter = headers ? readRetryAfter(headers) : undefined;
+        // Inside the slot, before the next request goes: the whole queue slows at once.
+        this.governor.onRateLimited({ sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
+        this.emit({ type: 'rate-limited', id: record.id, pauseMs: this.governor.state().pausedForMs });
+      }
+      return { ok: false, error };
+    } finally {
+      o.stats.inFlight--;
+    }
+  }
+
+  private async estimate(record: PromptRecord, request: CompletionRequest): Promise<number> {
+    if (!this.estimator) {
+      const { estimatePromptTokens } = await import('./schedule/estimate-tokens.js');
+      this.estimator = (r) => estimatePromptTokens(r.messages);
+    }
+    return this.estimator(record) + (request.max_tokens ?? this.o.defaultCompletionTokens);
+  }
+
+  private successRow(record: PromptRecord, request: CompletionRequest, outcome: { result: CompletionResult; latencyMs: number }, attempts: number): ResultRow {
+    const { stats } = this.o;
+    const { result } = outcome;
+    stats.ok++;
+    if (result.usage) {
+      stats.promptTokens += result.usage.prompt_tokens;
+      stats.completionTokens += result.usage.completion_tokens;
+    } else {
+      stats.rowsWithoutUsage++;
+    }
+    return {
+      ...baseRow(record),
+      response: result.text,
+      error: null,
+      attempts,
+      latency_ms: Math.round(outcome.latencyMs),
+      model: result.model ?? request.model,
+      finish_reason: result.finishReason,
+      usage: result.usage,
+    };
+  }
+
+  private failureRow(record: PromptRecord, error: AttemptError, attempts: number): ResultRow {
+    const { stats } = this.o;
+    stats.failed++;
+    stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
+    return {
+      ...baseRow(record), response: null, error: toRowError(error),
+      attempts, latency_ms: null, model: null, finish_reason: null, usage: null,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { AttemptError } from '../provider/types.js';
+
+export interface DeadlineOptions {
+  /** Whole-attempt deadline. */
+  timeoutMs?: number;
+  /** Longest wait for headers or between two body/stream chunks. */
+  idleTimeoutMs?: number;
+  /** The run's hard stop. */
+  signal?: AbortSignal;
+}
+
+class DeadlineReached extends Error {
+  constructor(readonly kind: 'total' | 'idle', readonly ms: number) {
+    super(kind);
+  }
+}
+
+/**
+ * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
+ * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
+ * (an aborted stream often just ends). A healthy long stream keeps resetting the idle timer.
+ */
+export async function withDeadlines<T>(
+  run: (signal: AbortSignal, onActivity: () => void) => Promise<T>,
+  options: DeadlineOptions,
+): Promise<T> {
+  const controller = new AbortController();
+  const parent = options.signal;
+  const onParentAbort = () => controller.abort(parent!.reason);
+  if (parent?.aborted) throw new AttemptError('aborted', 'run interrupted');
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+
+  let total: NodeJS.Timeout | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  const { timeoutMs, idleTimeoutMs } = options;
+  if (timeoutMs) total = setTimeout(() => controller.abort(new DeadlineReached('total', timeoutMs)), timeoutMs);
+  const armIdle = () => {
+    if (!idleTimeoutMs) return;
+    clearTimeout(idle);
+    idle = setTimeout(() => controller.abort(new DeadlineReached('idle', idleTimeoutMs)), idleTimeoutMs);
+  };
+  armIdle();
+
+  try {
+    return await run(controller.signal, armIdle);
+  } catch (err) {
+    const reason: unknown = controller.signal.reason;
+    if (reason instanceof DeadlineReached) {
+      const secs = +(reason.ms / 1000).toFixed(3);
+      throw new AttemptError(
+        'timeout',
+        reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`,
+      );
+    }
+    if (controller.signal.aborted) throw new AttemptError('aborted', 'run interrupted');
+    throw err;
+  } finally {
+    clearTimeout(total);
+    clearTimeout(idle);
+    parent?.removeEventListener('abort', onParentAbort);
+  }
+}

@@ -1,0 +1,15 @@
+import { encode } from 'gpt-tokenizer';
+import type { ChatMessage } from '../types.js';
+
+/**
+ * Prompt tokens as OpenAI counts chat input (o200k encoding, 3 tokens of framing per message plus 3
+ * for the reply). Loaded only when a token budget is in force: the encoder tables are large.
+ */
+export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
+  let total = 3;
+  for (const m of messages) {
+    const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '');
+    total += 3 + encode(content).length;
+  }
+  return total;
+}

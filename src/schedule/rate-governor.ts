@@ -1,0 +1,202 @@
+import { AdaptiveRate } from './adaptive-rate.js';
+import type { Clock } from './clock.js';
+import { Gcra } from './gcra.js';
+import type { RateLimitHeaders } from './rate-headers.js';
+
+export interface RateGovernorOptions {
+  /** Requests per minute cap given by the user. */
+  rpm?: number;
+  /** Tokens per minute cap given by the user. */
+  tpm?: number;
+  clock: Clock;
+  /**
+   * Fraction of a cap actually used. A provider counts arrivals, which jitter by a few ms after our
+   * admissions; 2 % keeps any 1 s window under the cap with ~20 ms of jitter to spare.
+   * @default 0.98
+   */
+  safety?: number;
+  /**
+   * Starting rate (req/s) when no cap is known; slow start doubles it while requests wait on it.
+   * Finite on purpose: a paced start gets the first 429 back before the next request leaves, where an
+   * unpaced burst of `concurrency` requests collects a 429 for every request over the limit.
+   * @default 32
+   */
+  initialRate?: number;
+  /** A coarse `retry-after` at least this long pauses everyone even mid-episode. @default 5000 */
+  coarsePauseMs?: number;
+}
+
+/** Why admissions are being held back right now (for the terminal UI). */
+export interface GovernorState {
+  /** Requests per second being paced at; Infinity when unpaced. */
+  rate: number;
+  tokenRate: number | undefined;
+  pausedForMs: number;
+  waiting: number;
+  cuts: number;
+}
+
+interface Waiter {
+  cost: number;
+  resolve: (sentAt: number) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/**
+ * Admits requests at a pace that does not trip the provider: a request-rate schedule, a token-rate
+ * schedule, and a pause that a 429 or an exhausted `remaining` header imposes on everyone.
+ * Admissions are first-come first-served, so a large request is not starved by small ones.
+ */
+export class RateGovernor {
+  private readonly clock: Clock;
+  private readonly safety: number;
+  private readonly coarsePauseMs: number;
+  private readonly requests: Gcra;
+  private tokens: Gcra | undefined;
+  private readonly adaptive: AdaptiveRate;
+  private readonly userRps: number;
+  private readonly userTps: number;
+  private pausedUntil = Number.NEGATIVE_INFINITY;
+  private readonly waiters: Waiter[] = [];
+  private pumping = false;
+  private wakeUp: AbortController | undefined;
+
+  constructor(options: RateGovernorOptions) {
+    this.clock = options.clock;
+    this.safety = options.safety ?? 0.98;
+    this.coarsePauseMs = options.coarsePauseMs ?? 5000;
+    this.userRps = options.rpm ? (options.rpm / 60) * this.safety : Number.POSITIVE_INFINITY;
+    this.userTps = options.tpm ? (options.tpm / 60) * this.safety : Number.POSITIVE_INFINITY;
+    this.adaptive = new AdaptiveRate({ initial: options.initialRate ?? 32, ceiling: this.userRps });
+    this.requests = new Gcra(this.adaptive.rate(this.clock.now()));
+    if (Number.isFinite(this.userTps)) this.tokens = new Gcra(this.userTps);
+  }
+
+  /** True when token costs matter (a TPM cap is given or was learned), so callers estimate them. */
+  get countsTokens(): boolean {
+    return this.tokens !== undefined;
+  }
+
+  state(): GovernorState {
+    const now = this.clock.now();
+    return {
+      rate: this.adaptive.rate(now),
+      tokenRate: this.tokens?.ratePerSecond,
+      pausedForMs: Math.max(0, this.pausedUntil - now),
+      waiting: this.waiters.length,
+      cuts: this.adaptive.cuts,
+    };
+  }
+
+  /** Waits for a turn to send a request of `cost` tokens; resolves with the admission time. */
+  acquire(cost: number, signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = {
+        cost,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(signal!.reason);
+          this.poke();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiters.push(waiter);
+      void this.pump();
+    });
+  }
+
+  /** A successful response: learn from its headers and settle the token estimate. */
+  onResponse(info: { estimatedTokens: number; actualTokens?: number; headers?: RateLimitHeaders }): void {
+    const now = this.clock.now();
+    if (this.tokens && info.actualTokens !== undefined) this.tokens.adjust(info.actualTokens - info.estimatedTokens, now);
+    if (info.headers) this.learn(info.headers, now);
+  }
+
+  /** A 429 (not quota). Cuts the rate for everyone and honours the server's wait. */
+  onRateLimited(info: { sentAt: number; retryAfter?: { ms: number; precise: boolean }; headers?: RateLimitHeaders }): void {
+    const now = this.clock.now();
+    if (info.headers) this.learn(info.headers, now);
+    const newEpisode = this.adaptive.noteRateLimited(info.sentAt, now);
+    // The first 429 of an episode pauses everyone for the server's wait (the window is full; more
+    // requests now would only collect 429s). Later ones extend it only with a precise figure.
+    const wait = info.retryAfter;
+    if (wait && (newEpisode || wait.precise || wait.ms >= this.coarsePauseMs)) this.pauseUntil(now + Math.min(wait.ms, 60_000));
+    this.poke();
+  }
+
+  private learn(h: RateLimitHeaders, now: number): void {
+    if (h.limitRequests && h.limitRequests > 0) {
+      this.adaptive.setCeiling(Math.min(this.userRps, (h.limitRequests / 60) * this.safety), now);
+    }
+    if (h.limitTokens && h.limitTokens > 0) {
+      const tps = Math.min(this.userTps, (h.limitTokens / 60) * this.safety);
+      if (!this.tokens) this.tokens = new Gcra(tps);
+      else this.tokens.ratePerSecond = tps;
+    }
+    if (h.remainingRequests !== undefined && h.remainingRequests <= 0 && h.resetRequestsMs !== undefined) {
+      this.pauseUntil(now + h.resetRequestsMs);
+    }
+    if (h.remainingTokens !== undefined && h.remainingTokens <= 0 && h.resetTokensMs !== undefined) {
+      this.pauseUntil(now + h.resetTokensMs);
+    }
+  }
+
+  /**
+   * When the rate drops, the requests of the last second are charged again at the new rate: a
+   * start at a guessed rate must not leave more in the server's window than the learned limit allows.
+   */
+  private setRate(rate: number, now: number): void {
+    const previous = this.requests.ratePerSecond;
+    this.requests.ratePerSecond = rate;
+    if (rate < previous) this.requests.charge(this.adaptive.recentSends(now), now);
+  }
+
+  private pauseUntil(t: number): void {
+    if (t > this.pausedUntil) this.pausedUntil = t;
+  }
+
+  /** Re-evaluates a pending sleep after the state changed. */
+  private poke(): void {
+    this.wakeUp?.abort();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiters.length > 0) {
+        const head = this.waiters[0]!;
+        const now = this.clock.now();
+        this.setRate(this.adaptive.rate(now), now);
+        const delay = Math.max(
+          this.pausedUntil - now,
+          this.requests.delay(1, now),
+          this.tokens ? this.tokens.delay(Math.max(0, head.cost), now) : 0,
+        );
+        if (delay > 0) {
+          this.adaptive.noteHeld();
+          this.wakeUp = new AbortController();
+          // Re-check at least every 250 ms: slow start and probing change the rate over time.
+          await this.clock.sleep(Math.min(delay, 250), this.wakeUp.signal).catch(() => {});
+          this.wakeUp = undefined;
+          continue;
+        }
+        this.waiters.shift();
+        head.signal?.removeEventListener('abort', head.onAbort);
+        this.requests.admit(1, now);
+        this.tokens?.admit(Math.max(0, head.cost), now);
+        this.adaptive.noteSent(now);
+        head.resolve(now);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/** What OpenAI-style `x-ratelimit-*` headers say; absent fields were not sent. */
+export interface RateLimitHeaders {
+  limitRequests?: number;
+  remainingRequests?: number;
+  resetRequestsMs?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+  resetTokensMs?: number;
+}
+
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
+/** Parses OpenAI durations such as `1s`, `250ms`, `6m0s`, `1h2m3.5s`, or a bare number of seconds. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  let total = 0;
+  let matched = '';
+  for (const m of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    matched += m[0];
+  }
+  return matched.length === trimmed.length && matched.length > 0 ? total : undefined;
+}
+
+function num(headers: HeaderSource, name: string): number | undefined {
+  const v = headers.get(name);
+  if (v === null || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function dur(headers: HeaderSource, name: string): number | undefined {
+  const v = headers.get(name);
+  return v === null ? undefined : parseDuration(v);
+}
+
+export function readRateLimitHeaders(headers: HeaderSource): RateLimitHeaders {
+  return {
+    limitRequests: num(headers, 'x-ratelimit-limit-requests'),
+    remainingRequests: num(headers, 'x-ratelimit-remaining-requests'),
+    resetRequestsMs: dur(headers, 'x-ratelimit-reset-requests'),
+    limitTokens: num(headers, 'x-ratelimit-limit-tokens'),
+    remainingTokens: num(headers, 'x-ratelimit-remaining-tokens'),
+    resetTokensMs: dur(headers, 'x-ratelimit-reset-tokens'),
+  };
+}
+
+/**
+ * `retry-after-ms` (precise, OpenAI) wins over `retry-after` (seconds or an HTTP date).
+ * `precise` tells whether the figure is exact enough to pause the whole queue on.
+ */
+export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): { ms: number; precise: boolean } | undefined {
+  const ms = num(headers, 'retry-after-ms');
+  if (ms !== undefined && ms >= 0) return { ms, precise: true };
+  const raw = headers.get('retry-after');
+  if (raw === null) return undefined;
+  const secs = Number(raw);
+  if (Number.isFinite(secs) && secs >= 0) return { ms: secs * 1000, precise: false };
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : { ms: Math.max(0, date - nowEpochMs), precise: false };
+}

@@ -1,0 +1,44 @@
+import type { ErrorType } from '../types.js';
+
+/**
+ * The one retry policy (README "Retries"): retried are 429 rate limits, 408, 409, 5xx, connection
+ * failures (reset, refused, a stream cut before it finished), timeouts and unparsable bodies.
+ * Not retried: other 4xx (the row fails at once), bad input, and the run-stopping 401/403 and
+ * `insufficient_quota`.
+ */
+export function isRetryable(type: ErrorType, status?: number): boolean {
+  switch (type) {
+    case 'rate_limit':
+    case 'timeout':
+    case 'connection':
+    case 'bad_response':
+      return true;
+    case 'http':
+      return status === undefined || status === 408 || status === 409 || status >= 500;
+    default:
+      return false;
+  }
+}
+
+export interface BackoffOptions {
+  /** @default 500 */
+  baseMs?: number;
+  /** @default 30000 */
+  maxMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Delay before retry number `retry` (1 = first retry): exponential backoff with full jitter, capped,
+ * so a wave of failures does not come back as a wave. A server's `retry-after` is a floor; a little
+ * jitter on top keeps the refused requests from returning in the same instant.
+ */
+export function backoffDelay(retry: number, retryAfterMs: number | undefined, options: BackoffOptions = {}): number {
+  const base = options.baseMs ?? 500;
+  const max = options.maxMs ?? 30_000;
+  const random = options.random ?? Math.random;
+  const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));
+  const jittered = random() * ceiling;
+  if (retryAfterMs === undefined) return jittered;
+  return retryAfterMs + random() * Math.min(1000, 50 + retryAfterMs * 0.2);
+}

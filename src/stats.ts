@@ -1,0 +1,39 @@
+import type { ErrorType } from './types.js';
+
+/** Live counters of a run; the engine updates them, displays and summaries read them. */
+export interface BatchStats {
+  startedAt: number;
+  /** Records read from the input so far. */
+  read: number;
+  ok: number;
+  failed: number;
+  failedByType: Partial<Record<ErrorType, number>>;
+  /** Records skipped because an earlier run already answered them (set by the caller). */
+  skipped: number;
+  inFlight: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Rows that reported no usage (their tokens are not in the totals). */
+  rowsWithoutUsage: number;
+}
+
+export function createStats(now = performance.now()): BatchStats {
+  return {
+    startedAt: now,
+    read: 0,
+    ok: 0,
+    failed: 0,
+    failedByType: {},
+    skipped: 0,
+    inFlight: 0,
+    requests: 0,
+    retries: 0,
+    rateLimited: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    rowsWithoutUsage: 0,
+  };
+}

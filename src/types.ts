@@ -1,0 +1,89 @@
+/** A chat message as sent to `/chat/completions`. Content is usually a string; multimodal parts pass through. */
+export interface ChatMessage {
+  role: string;
+  content: unknown;
+  [key: string]: unknown;
+}
+
+/** Per-request parameters a row may override. */
+export interface RequestParams {
+  model?: string;
+  temperature?: number;
+  max_tokens?: number;
+}
+
+/** Why an input record could not become a request. The record still yields a result row. */
+export interface RecordProblem {
+  message: string;
+  /** The field (column, JSON key, template placeholder) at fault, when there is one. */
+  field?: string;
+}
+
+/** One unit of work read from the input: everything needed to send it and to report it. */
+export interface PromptRecord {
+  /** Stable across runs: the id field, or for rows without one, `<line>-<content hash>`. */
+  id: string;
+  /** 1-based line in the source where the record starts. */
+  line: number;
+  /** File path, or `<stdin>`. */
+  source: string;
+  /** The rendered user prompt (what the result row shows). */
+  prompt: string;
+  /** The full message list to send, system message included. */
+  messages: ChatMessage[];
+  /** Row-level overrides of the run's model, temperature and max_tokens. */
+  params: RequestParams;
+  /** Extra request-body fields from an OpenAI Batch API line (`body`), minus messages/model/stream. */
+  extraBody?: Record<string, unknown>;
+  /** Set when the record is malformed; it is reported as an `input` error row and never sent. */
+  problem?: RecordProblem;
+}
+
+/**
+ * Stable error kinds that end up in result rows.
+ * - `timeout`: the attempt's deadline or idle timeout passed.
+ * - `rate_limit`: HTTP 429 (not quota) after the last retry.
+ * - `quota`: 429 `insufficient_quota`; the run stops.
+ * - `http`: any other HTTP error status.
+ * - `connection`: reset, refused, DNS, or a stream cut before it finished.
+ * - `bad_response`: a body that could not be parsed or had no answer.
+ * - `auth`: 401/403; the run stops.
+ * - `input`: the input record was malformed; nothing was sent.
+ * - `aborted`: the run was interrupted while this prompt was in flight.
+ */
+export type ErrorType =
+  | 'timeout'
+  | 'rate_limit'
+  | 'quota'
+  | 'http'
+  | 'connection'
+  | 'bad_response'
+  | 'auth'
+  | 'input'
+  | 'aborted';
+
+export interface RowError {
+  type: ErrorType;
+  message: string;
+  status?: number;
+  code?: string;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** One line of output: a success and a failure have the same shape. */
+export interface ResultRow {
+  id: string;
+  line: number;
+  prompt: string;
+  response: string | null;
+  error: RowError | null;
+  attempts: number;
+  latency_ms: number | null;
+  model: string | null;
+  finish_reason: string | null;
+  usage: Usage | null;
+}

@@ -1,0 +1,736 @@
+/**
+ * An OpenAI-compatible chat completions server for integration tests and benchmarks.
+ *
+ * It runs inside the test (or bench) process while the CLI under test runs as a child process,
+ * so it is built on plain `node:http`, keeps per-request work small (benchmarks push 100k requests
+ * through it), and tracks every timer and socket so `close()` leaves nothing behind.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { encode } from 'gpt-tokenizer';
+
+export type FaultKind =
+  | '500'
+  | '502'
+  | '503'
+  | '400'
+  | '401'
+  | '403'
+  | '404'
+  | '408'
+  | '409'
+  | '429'
+  | 'quota'
+  | 'reset'
+  | 'cut'
+  | 'stall'
+  | 'hang'
+  | 'garbage';
+
+export interface RecordedRequest {
+  /** performance.now() at arrival (ms); the same instant the rate window uses. */
+  t: number;
+  /** Content of the LAST user message ('' if none). */
+  prompt: string;
+  /** 1-based count of requests seen so far for this prompt text. */
+  attempt: number;
+  /** Parsed JSON body (undefined if unparsable). */
+  body: any;
+  /** Status sent (0 for reset/hang, and while the response is still pending). */
+  status: number;
+  fault?: FaultKind;
+  /** Prompt tokens counted for this request. */
+  tokens: number;
+  authorization?: string;
+}
+
+export interface RateLimitOptions {
+  /** Accepted requests allowed in any sliding window of windowMs. */
+  requests?: number;
+  /** Prompt tokens + max_tokens (or 16 if absent) allowed in any sliding window. */
+  tokens?: number;
+  /** Default 1000. */
+  windowMs?: number;
+  /** Send x-ratelimit-* headers (default true). */
+  headers?: boolean;
+  /** Which retry-after headers to send on 429 (default 'both'). */
+  retryAfter?: 'seconds' | 'ms' | 'both' | 'none';
+}
+
+export interface MockServerOptions {
+  /** Delay before response headers (default 0). */
+  latencyMs?: number;
+  /** Delay between SSE chunks (default 0: send all chunks in one tick). */
+  chunkDelayMs?: number;
+  rateLimit?: RateLimitOptions;
+  /** If set, requests without `Authorization: Bearer <apiKey>` get 401. */
+  apiKey?: string;
+  /** Default: p => `ECHO ${p}`. */
+  reply?: (prompt: string) => string;
+  /** index = global 0-based request index. */
+  fault?: (req: { prompt: string; attempt: number; index: number }) => FaultKind | undefined;
+  /** How long 'stall' and 'hang' wait before giving up on their own (default 60000). */
+  stallMs?: number;
+}
+
+export interface MockServer {
+  /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
+  url: string;
+  port: number;
+  /** Every chat completion request in arrival order. */
+  requests: RecordedRequest[];
+  /** Requests received for that exact prompt text. */
+  countFor(prompt: string): number;
+  /** Mutable; changes apply to later requests. */
+  options: MockServerOptions;
+  /** Clear requests, per-prompt counters and rate windows. */
+  reset(): void;
+  /** Destroys open sockets, clears timers, resolves when closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The largest number of requests (by t) in any window of windowMs, half-open (t-w, t].
+ * Windows ending at a request time are enough: sliding a window's end forward to the next
+ * request never loses one.
+ */
+export function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    const end = sorted[hi]!;
+    while (lo <= hi && sorted[lo]! <= end - windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and replies
+
+/** gpt-tokenizer throws on special tokens like `<|endoftext|>` by default; a mock must not. */
+const ENCODE_OPTIONS = { disallowedSpecial: new Set<string>() };
+
+function countTokens(text: string): number {
+  return text === '' ? 0 : encode(text, ENCODE_OPTIONS).length;
+}
+
+/** Text of a message's content: a string, or the text parts of a multimodal array. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    let text = '';
+    for (const part of content) {
+      if (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
+        text += (part as { text: string }).text;
+      }
+    }
+    return text;
+  }
+  return '';
+}
+
+/** OpenAI's rough chat accounting: content tokens, plus 3 per message, plus 3 for the reply primer. */
+function promptTokens(messages: unknown[]): number {
+  let total = 3;
+  for (const m of messages) {
+    total += 3;
+    if (m && typeof m === 'object') total += countTokens(contentText((m as { content?: unknown }).content));
+  }
+  return total;
+}
+
+function lastUserPrompt(messages: unknown[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as { role?: unknown; content?: unknown } | null | undefined;
+    if (m && typeof m === 'object' && m.role === 'user') return contentText(m.content);
+  }
+  return '';
+}
+
+const MAX_PIECES = 8;
+
+/** Split a reply into at most 8 word-ish pieces whose concatenation is exactly the reply. */
+function splitReply(reply: string): string[] {
+  const words = reply.match(/\s*\S+|\s+$/g) ?? [];
+  if (words.length <= MAX_PIECES) return words;
+  const per = Math.ceil(words.length / MAX_PIECES);
+  const pieces: string[] = [];
+  for (let i = 0; i < words.length; i += per) pieces.push(words.slice(i, i + per).join(''));
+  return pieces;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompt directives: [[fault:KIND]], [[fault:KIND*N]], [[latency:MS]]
+
+const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
+  '500', '502', '503', '400', '401', '403', '404', '408', '409', '429', 'quota',
+  'reset', 'cut', 'stall', 'hang', 'garbage',
+]);
+
+interface Directives {
+  faults: { kind: FaultKind; times: number }[];
+  latencyMs?: number;
+}
+
+const DIRECTIVE_RE = /\[\[(fault|latency):([^\]]*)\]\]/g;
+
+function parseDirectives(prompt: string): Directives | undefined {
+  // Cheap guard: the vast majority of prompts carry no directive.
+  if (!prompt.includes('[[')) return undefined;
+  let found: Directives | undefined;
+  for (const m of prompt.matchAll(DIRECTIVE_RE)) {
+    found ??= { faults: [] };
+    const arg = (m[2] ?? '').trim();
+    if (m[1] === 'latency') {
+      const ms = Number(arg);
+      if (Number.isFinite(ms) && ms >= 0) found.latencyMs = ms;
+      continue;
+    }
+    const star = arg.indexOf('*');
+    const kind = star < 0 ? arg : arg.slice(0, star);
+    const times = star < 0 ? 1 : Number(arg.slice(star + 1));
+    if (FAULT_KINDS.has(kind) && Number.isFinite(times)) found.faults.push({ kind: kind as FaultKind, times });
+  }
+  return found;
+}
+
+/** The first directive fault whose attempt budget covers this attempt (budgets are independent). */
+function directiveFault(d: Directives | undefined, attempt: number): FaultKind | undefined {
+  if (!d) return undefined;
+  for (const f of d.faults) if (attempt <= f.times) return f.kind;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function errorBody(message: string, type: string, code: string | null): string {
+  return JSON.stringify({ error: { message, type, param: null, code } });
+}
+
+const STATUS_FAULTS: Record<string, { status: number; message: string; type: string; code: string }> = {
+  '400': { status: 400, message: 'Invalid request (mock fault).', type: 'invalid_request_error', code: 'invalid_request' },
+  '404': { status: 404, message: 'The model does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' },
+  '408': { status: 408, message: 'Request timed out.', type: 'timeout', code: 'request_timeout' },
+  '409': { status: 409, message: 'Conflict (mock fault).', type: 'invalid_request_error', code: 'conflict' },
+  '500': { status: 500, message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: 'internal_error' },
+  '502': { status: 502, message: 'Bad gateway.', type: 'server_error', code: 'bad_gateway' },
+  '503': { status: 503, message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'service_unavailable' },
+};
+
+/**
+ * OpenAI-style duration ("250ms", "1s", "1.5s", "1m30s", "2h0m0s"), as sent in x-ratelimit-reset-*.
+ * Under a second it uses ms so clients that only parse seconds still see a sub-second figure.
+ */
+function formatDuration(ms: number): string {
+  ms = Math.max(0, Math.ceil(ms));
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000; // up to 3 decimals, trailing zeros dropped by Number→string
+  return (h ? `${h}h` : '') + (h || m ? `${m}m` : '') + `${s}s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sliding rate window
+
+/**
+ * Time until an entry made at `t` leaves the window. Written as w - (now - t) rather than
+ * t + w - now so an entry made right now reports exactly w (the latter drifts by float error,
+ * and the ceil() applied later turns "1000.0000001" into "1.001s").
+ */
+function expiresIn(t: number, now: number, windowMs: number): number {
+  return windowMs - (now - t);
+}
+
+/**
+ * Accepted requests inside the current window, oldest first. Arrays with a head index keep
+ * eviction O(1) amortised; the dead prefix is sliced away once it dominates.
+ */
+class RateWindow {
+  private times: number[] = [];
+  private costs: number[] = [];
+  private head = 0;
+  /** Token cost of the live entries. */
+  tokenSum = 0;
+
+  get count(): number {
+    return this.times.length - this.head;
+  }
+
+  /** Drop entries that left the half-open window (now - windowMs, now]. */
+  evict(now: number, windowMs: number): void {
+    const cutoff = now - windowMs;
+    while (this.head < this.times.length && this.times[this.head]! <= cutoff) {
+      this.tokenSum -= this.costs[this.head]!;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.costs = this.costs.slice(this.head);
+      this.head = 0;
+    }
+    if (this.count === 0) this.tokenSum = 0; // shed float drift
+  }
+
+  add(now: number, cost: number): void {
+    this.times.push(now);
+    this.costs.push(cost);
+    this.tokenSum += cost;
+  }
+
+  /** Time until the oldest live entry leaves the window (0 when empty). */
+  resetIn(now: number, windowMs: number): number {
+    const oldest = this.times[this.head];
+    return oldest === undefined ? 0 : expiresIn(oldest, now, windowMs);
+  }
+
+  /** Time until `n` oldest entries have left the window; windowMs if there are not that many. */
+  waitForEntries(n: number, now: number, windowMs: number): number {
+    if (n <= 0) return 0;
+    const t = this.times[this.head + n - 1];
+    return t === undefined ? windowMs : expiresIn(t, now, windowMs);
+  }
+
+  /** Time until enough token cost has left the window for `cost` more to fit under `limit`. */
+  waitForTokens(cost: number, limit: number, now: number, windowMs: number): number {
+    let sum = this.tokenSum;
+    for (let i = this.head; i < this.times.length; i++) {
+      if (sum + cost <= limit) return i === this.head ? 0 : expiresIn(this.times[i - 1]!, now, windowMs);
+      sum -= this.costs[i]!;
+    }
+    // A request costing more than `limit` never fits; answer "a whole window" and keep rejecting it.
+    return sum + cost <= limit ? expiresIn(this.times[this.times.length - 1]!, now, windowMs) : windowMs;
+  }
+
+  clear(): void {
+    this.times = [];
+    this.costs = [];
+    this.head = 0;
+    this.tokenSum = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+const DEFAULT_STALL_MS = 60_000;
+
+/** Outcome of the rate limit check: headers to send and, if rejected, how long to wait. */
+interface RateDecision {
+  headers: OutgoingHttpHeaders;
+  rejectedWaitMs?: number;
+}
+
+export async function startMockServer(initial: MockServerOptions = {}): Promise<MockServer> {
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const counts = new Map<string, number>();
+  const rateWindow = new RateWindow();
+  const requests: RecordedRequest[] = [];
+  let index = 0; // global request index handed to options.fault; reset() restarts it
+  let idSeq = 0; // response ids stay unique across reset()
+  let closed = false;
+
+  /**
+   * One pending timer per response; the response's 'close' (client went away, or done) clears it,
+   * so aborted stalls/hangs/latencies never keep the event loop alive.
+   */
+  function scheduler(res: ServerResponse): (ms: number, fn: () => void) => void {
+    let timer: NodeJS.Timeout | undefined;
+    let hooked = false;
+    const cancel = (): void => {
+      if (timer) {
+        clearTimeout(timer);
+        timers.delete(timer);
+        timer = undefined;
+      }
+    };
+    return (ms, fn) => {
+      if (closed) return;
+      if (ms <= 0) return fn();
+      if (!hooked) {
+        hooked = true;
+        res.once('close', cancel);
+      }
+      cancel();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        timer = undefined;
+        if (!closed && !res.destroyed) fn();
+      }, ms);
+      timer = t;
+      timers.add(t);
+    };
+  }
+
+  function rateCheck(now: number, cost: number, accept: boolean): RateDecision | undefined {
+    const rl = mock.options.rateLimit;
+    if (!rl || (rl.requests === undefined && rl.tokens === undefined)) return undefined;
+    const windowMs = rl.windowMs ?? 1000;
+    rateWindow.evict(now, windowMs);
+
+    let wait = 0;
+    if (rl.requests !== undefined && rateWindow.count + 1 > rl.requests) {
+      wait = Math.max(wait, rateWindow.waitForEntries(rateWindow.count + 1 - rl.requests, now, windowMs));
+    }
+    if (rl.tokens !== undefined && rateWindow.tokenSum + cost > rl.tokens) {
+      wait = Math.max(wait, rateWindow.waitForTokens(cost, rl.tokens, now, windowMs));
+    }
+    // Live entries all expire strictly in the future, so any shortfall gives wait > 0.
+    const rejected = wait > 0;
+    if (!rejected && accept) rateWindow.add(now, cost);
+
+    const headers: OutgoingHttpHeaders = {};
+    if (rl.headers !== false) {
+      const reset = formatDuration(rateWindow.resetIn(now, windowMs));
+      if (rl.requests !== undefined) {
+        headers['x-ratelimit-limit-requests'] = String(Math.round((rl.requests * 60_000) / windowMs));
+        headers['x-ratelimit-remaining-requests'] = String(Math.max(0, rl.requests - rateWindow.count));
+        headers['x-ratelimit-reset-requests'] = reset;
+      }
+      if (rl.tokens !== undefined) {
+        headers['x-ratelimit-limit-tokens'] = String(Math.round((rl.tokens * 60_000) / windowMs));
+        headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, Math.floor(rl.tokens - rateWindow.tokenSum)));
+        headers['x-ratelimit-reset-tokens'] = reset;
+      }
+    }
+    return rejected ? { headers, rejectedWaitMs: Math.max(1, Math.ceil(wait)) } : { headers };
+  }
+
+  /** retry-after / retry-after-ms per `rateLimit.retryAfter` (default both). */
+  function retryHeaders(headers: OutgoingHttpHeaders, waitMs: number): void {
+    const mode = mock.options.rateLimit?.retryAfter ?? 'both';
+    if (mode === 'seconds' || mode === 'both') headers['retry-after'] = String(Math.max(1, Math.ceil(waitMs / 1000)));
+    if (mode === 'ms' || mode === 'both') headers['retry-after-ms'] = String(Math.ceil(waitMs));
+  }
+
+  function sendJson(res: ServerResponse, rec: RecordedRequest | undefined, status: number, body: string, headers: OutgoingHttpHeaders = {}): void {
+    if (rec) rec.status = status;
+    if (res.destroyed) return;
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(body);
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  function handleChat(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const now = performance.now();
+    const opts = mock.options;
+    const seq = ++idSeq;
+    const base: OutgoingHttpHeaders = { 'x-request-id': `req_mock_${seq}` };
+
+    let body: any;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const messages: unknown[] | undefined = body && typeof body === 'object' && Array.isArray(body.messages) ? body.messages : undefined;
+    const prompt = messages ? lastUserPrompt(messages) : '';
+    const tokens = messages ? promptTokens(messages) : 0;
+    const attempt = (counts.get(prompt) ?? 0) + 1;
+    counts.set(prompt, attempt);
+    const authorization = req.headers.authorization;
+    const rec: RecordedRequest = { t: now, prompt, attempt, body, status: 0, tokens, authorization };
+    requests.push(rec);
+    const reqIndex = index++;
+
+    // The key check comes before everything else, like the real API.
+    if (opts.apiKey !== undefined && authorization !== `Bearer ${opts.apiKey}`) {
+      return sendJson(res, rec, 401, unauthorizedBody(authorization), base);
+    }
+    if (!messages) {
+      const message = body === undefined
+        ? 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)'
+        : "Missing required parameter: 'messages'.";
+      return sendJson(res, rec, 400, errorBody(message, 'invalid_request_error', body === undefined ? 'invalid_json' : 'missing_required_parameter'), base);
+    }
+
+    const directives = parseDirectives(prompt);
+    const latency = directives?.latencyMs ?? opts.latencyMs ?? 0;
+    const later = scheduler(res);
+    const ctx: Exchange = { res, rec, body, prompt, tokens, latency, later, seq, headers: base };
+
+    let fault = directiveFault(directives, attempt);
+    if (fault === undefined) {
+      // Directive-faulted requests bypass the limiter; everything else is counted or rejected here.
+      const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : 16;
+      const decision = rateCheck(now, tokens + maxTokens, true);
+      if (decision) Object.assign(base, decision.headers);
+      if (decision?.rejectedWaitMs !== undefined) {
+        retryHeaders(base, decision.rejectedWaitMs);
+        const msg = `Rate limit reached for requests. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`;
+        return sendJson(res, rec, 429, errorBody(msg, 'requests', 'rate_limit_exceeded'), base);
+      }
+      fault = opts.fault?.({ prompt, attempt, index: reqIndex });
+    } else {
+      const decision = rateCheck(now, 0, false);
+      if (decision) Object.assign(base, decision.headers);
+    }
+
+    if (fault !== undefined) {
+      rec.fault = fault;
+      return applyFault(ctx, fault);
+    }
+    later(latency, () => reply(ctx));
+  }
+
+  function unauthorizedBody(authorization: string | undefined): string {
+    if (!authorization) {
+      return errorBody(
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'invalid_request_error',
+        'invalid_api_key',
+      );
+    }
+    // Deliberately echo the full key: tests assert the client never prints it.
+    const token = authorization.replace(/^Bearer\s+/i, '');
+    return errorBody(
+      `Incorrect API key provided: ${token}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      'invalid_request_error',
+      'invalid_api_key',
+    );
+  }
+
+  function replyText(ctx: Exchange): string {
+    return (mock.options.reply ?? defaultReply)(ctx.prompt);
+  }
+
+  function completionJson(ctx: Exchange, content: string): string {
+    const completion = countTokens(content);
+    return JSON.stringify({
+      id: `chatcmpl-mock-${ctx.seq}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: ctx.body.model ?? 'mock-model',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion },
+    });
+  }
+
+  /** SSE lines for a streamed reply, split so faults can send only a prefix. */
+  function streamFrames(ctx: Exchange, content: string): { role: string; pieces: string[]; finish: string; usage?: string } {
+    const prefix =
+      `data: {"id":"chatcmpl-mock-${ctx.seq}","object":"chat.completion.chunk",` +
+      `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.body.model ?? 'mock-model')},"choices":`;
+    const choice = (delta: object, finish: string | null): string =>
+      `${prefix}${JSON.stringify([{ index: 0, delta, finish_reason: finish }])}}\n\n`;
+    const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
+      role: choice({ role: 'assistant', content: '' }, null),
+      pieces: splitReply(content).map((p) => choice({ content: p }, null)),
+      finish: choice({}, 'stop'),
+    };
+    if (ctx.body.stream_options?.include_usage) {
+      const completion = countTokens(content);
+      const usage = { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion };
+      frames.usage = `${prefix}[],"usage":${JSON.stringify(usage)}}\n\n`;
+    }
+    return frames;
+  }
+
+  function startStream(ctx: Exchange, status = 200): void {
+    ctx.rec.status = status;
+    ctx.headers['content-type'] = 'text/event-stream';
+    ctx.headers['cache-control'] = 'no-cache';
+    ctx.res.writeHead(status, ctx.headers);
+  }
+
+  /** Write frames chunkDelayMs apart (all at once when 0), then run `done`. */
+  function writeFrames(ctx: Exchange, frames: string[], done: () => void): void {
+    const delay = mock.options.chunkDelayMs ?? 0;
+    if (delay <= 0) {
+      if (frames.length) ctx.res.write(frames.join(''));
+      return done();
+    }
+    let i = 0;
+    const next = (): void => {
+      if (i >= frames.length) return done();
+      ctx.res.write(frames[i++]!);
+      if (i >= frames.length) return done();
+      ctx.later(delay, next);
+    };
+    next();
+  }
+
+  function reply(ctx: Exchange): void {
+    const content = replyText(ctx);
+    if (ctx.body.stream !== true) return sendJson(ctx.res, ctx.rec, 200, completionJson(ctx, content), ctx.headers);
+    const f = streamFrames(ctx, content);
+    const frames = [f.role, ...f.pieces, f.finish];
+    if (f.usage) frames.push(f.usage);
+    frames.push('data: [DONE]\n\n');
+    startStream(ctx);
+    if ((mock.options.chunkDelayMs ?? 0) <= 0) return void ctx.res.end(frames.join(''));
+    writeFrames(ctx, frames, () => ctx.res.end());
+  }
+
+  /** Give up on a stalled/hung exchange after stallMs, as a real proxy eventually would. */
+  function holdThenDestroy(ctx: Exchange): void {
+    ctx.later(mock.options.stallMs ?? DEFAULT_STALL_MS, () => ctx.res.destroy());
+  }
+
+  function applyFault(ctx: Exchange, fault: FaultKind): void {
+    const { res, rec } = ctx;
+    if (fault === 'reset') {
+      rec.status = 0;
+      res.destroy();
+      return;
+    }
+    if (fault === 'hang') {
+      rec.status = 0;
+      return holdThenDestroy(ctx);
+    }
+    ctx.later(ctx.latency, () => {
+      const stream = ctx.body.stream === true;
+      switch (fault) {
+        case '401':
+          return sendJson(res, rec, 401, unauthorizedBody(rec.authorization), ctx.headers);
+        case '403':
+          return sendJson(res, rec, 403, errorBody('Country, region, or territory not supported', 'request_forbidden', 'unsupported_country_region_territory'), ctx.headers);
+        case '429': {
+          retryHeaders(ctx.headers, 200); // retry-after: 1, retry-after-ms: 200
+          const msg = 'Rate limit reached for requests. Please try again in 200ms.';
+          return sendJson(res, rec, 429, errorBody(msg, 'requests', 'rate_limit_exceeded'), ctx.headers);
+        }
+        case 'quota':
+          return sendJson(res, rec, 429, errorBody('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'), ctx.headers);
+        case 'garbage':
+          if (stream) {
+            startStream(ctx);
+            return void res.end('data: {"id": not json\n\n');
+          }
+          rec.status = 200;
+          ctx.headers['content-type'] = 'application/json';
+          res.writeHead(200, ctx.headers);
+          return void res.end('<html>502 Bad Gateway</html>');
+        case 'cut':
+        case 'stall': {
+          const content = replyText(ctx);
+          if (stream) {
+            const f = streamFrames(ctx, content);
+            startStream(ctx);
+            const frames = [f.role, ...f.pieces.slice(0, fault === 'cut' ? 2 : 1)];
+            return writeFrames(ctx, frames, () => (fault === 'cut' ? res.end() : holdThenDestroy(ctx)));
+          }
+          // Chunked, no content-length: the body ends "cleanly" but is not valid JSON.
+          const json = completionJson(ctx, content);
+          rec.status = 200;
+          ctx.headers['content-type'] = 'application/json';
+          res.writeHead(200, ctx.headers);
+          if (fault === 'cut') return void res.end(json.slice(0, json.length >> 1));
+          res.write(json.slice(0, json.length >> 2));
+          return holdThenDestroy(ctx);
+        }
+        default: {
+          const spec = STATUS_FAULTS[fault]!;
+          return sendJson(res, rec, spec.status, errorBody(spec.message, spec.type, spec.code), ctx.headers);
+        }
+      }
+    });
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // A client vanishing mid-body or mid-response is normal here (faults provoke it); never crash.
+    req.on('error', noop);
+    res.on('error', noop);
+    const q = req.url?.indexOf('?') ?? -1;
+    const path = q < 0 ? req.url : req.url!.slice(0, q);
+
+    if (req.method === 'POST' && path === '/v1/chat/completions') {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (raw += chunk));
+      req.on('end', () => {
+        try {
+          handleChat(req, res, raw);
+        } catch (err) {
+          // A throwing reply()/fault() callback should fail the request, not the test process.
+          if (!res.headersSent) sendJson(res, undefined, 500, errorBody(`mock server error: ${String(err)}`, 'server_error', 'mock_error'));
+          else res.destroy();
+        }
+      });
+      return;
+    }
+    const key = mock.options.apiKey;
+    if (key !== undefined && req.headers.authorization !== `Bearer ${key}`) {
+      return sendJson(res, undefined, 401, unauthorizedBody(req.headers.authorization));
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      return sendJson(res, undefined, 200, MODELS_BODY);
+    }
+    sendJson(res, undefined, 404, errorBody(`Invalid URL (${req.method} ${req.url})`, 'invalid_request_error', 'not_found'));
+    req.resume(); // drain any body so the connection can be reused
+  }
+
+  const server = createServer(onRequest);
+  // Longer than undici's 4 s client-side idle timeout, so the server never closes a socket the
+  // client is about to reuse (that race shows up as sporadic ECONNRESET in benchmarks).
+  server.keepAliveTimeout = 10_000;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const mock: MockServer = {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    options: initial,
+    countFor: (prompt) => counts.get(prompt) ?? 0,
+    reset() {
+      requests.length = 0; // keep the array identity: callers may hold a reference
+      counts.clear();
+      rateWindow.clear();
+      index = 0;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+      });
+      return closing;
+    },
+  };
+  return mock;
+}
+
+/** Per-request state shared by the reply and fault paths. */
+interface Exchange {
+  res: ServerResponse;
+  rec: RecordedRequest;
+  body: any;
+  prompt: string;
+  tokens: number;
+  latency: number;
+  later: (ms: number, fn: () => void) => void;
+  /** Numbers both x-request-id and the completion id. */
+  seq: number;
+  /** Headers for whatever response goes out (x-request-id, x-ratelimit-*, retry-after). */
+  headers: OutgoingHttpHeaders;
+}
+
+const MODELS_BODY = JSON.stringify({ object: 'list', data: [{ id: 'mock-model', object: 'model' }] });
+
+const defaultReply = (p: string): string => `ECHO ${p}`;
+
+function noop(): void {}

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = path.join(ROOT, 'bin', 'llm-batch.js');
+/** A key that must never show up in any output. */
+export const SECRET_KEY = 'sk-test-DO-NOT-PRINT-8f3a9c1e77b24d6a';
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Extra environment; the base is PATH and HOME only, plus OPENAI_API_KEY = SECRET_KEY unless overridden (undefined removes). */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin, then stdin is closed. Without it stdin is closed at once (not a TTY). */
+  stdin?: string;
+  cwd?: string;
+  /** Kill the child if it runs longer (a safety net, not an assertion). @default 60000 */
+  timeoutMs?: number;
+}
+
+function buildEnv(extra: CliOptions['env']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY };
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Starts the built CLI (`npm run build` first) as a child process. */
+export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: buildEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  else child.stdin!.end();
+  return child;
+}
+
+/** Collects a child's output and waits for it to exit. */
+export function waitForExit(child: ChildProcess, timeoutMs = 60_000): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return waitForExit(spawnCli(args, options), options.timeoutMs);
+}
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'llm-batch-test-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Parses JSONL text into objects (ignores a trailing empty line). */
+export function parseJsonl<T = any>(text: string): T[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+}
+
+/** Writes prompts one per line into dir/name and returns the path. */
+export function writePrompts(dir: string, name: string, prompts: readonly string[]): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, prompts.join('\n') + '\n');
+  return file;
+}

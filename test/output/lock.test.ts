@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunError } from '../../src/errors.js';
+import { acquireLock, type LockHandle } from '../../src/output/index.js';
+import { useTmpDir } from './helpers.js';
+
+const tmp = useTmpDir();
+const held: LockHandle[] = [];
+afterEach(() => {
+  for (const h of held.splice(0)) h.release();
+});
+const take = (out: string): LockHandle => {
+  const h = acquireLock(out);
+  held.push(h);
+  return h;
+};
+
+/** Pid of a process that has exited (and been reaped), so it is certainly dead. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  const pid = child.pid!;
+  await new Promise((resolve) => child.on('exit', resolve));
+  return pid;
+}
+
+function refusal(out: string): RunError {
+  try {
+    acquireLock(out);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as RunError).code).toBe('output');
+    return err as RunError;
+  }
+  throw new Error('expected acquireLock to throw');
+}
+
+describe('acquireLock', () => {
+  it('creates `${output}.lock` with pid, host and start time', () => {
+    const out = join(tmp(), 'out.jsonl');
+    const h = take(out);
+    expect(h.path).toBe(`${out}.lock`);
+    const info = JSON.parse(readFileSync(h.path, 'utf8')) as Record<string, unknown>;
+    expect(info).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(Date.parse(info['startedAt'] as string)).not.toBeNaN();
+  });
+
+  it('a second acquire throws naming the lock file and pid', () => {
+    const out = join(tmp(), 'out.jsonl');
+    take(out);
+    const err = refusal(out);
+    expect(err.message).toContain(`${out}.lock`);
+    expect(err.message).toContain(`pid ${process.pid}`);
+  });
+
+  it('refuses a lock held by another live process', async () => {
+    const out = join(tmp(), 'out.jsonl');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(`${out}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), startedAt: new Date().toISOString() }));
+      const err = refusal(out);
+      expect(err.message).toContain(`pid ${child.pid}`);
+      expect(err.message).toContain(`${out}.lock`);
+      expect(err.message).toMatch(/delete/);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('takes over a stale lock from a dead pid', async () => {
+    const out = join(tmp(), 'out.jsonl');
+    const pid = await deadPid();
+    writeFileSync(`${out}.lock`, JSON.stringify({ pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' }));
+    const h = take(out);
+    expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('takes over a lock left by an earlier process with our own pid (container restart)', () => {
+    const out = join(tmp(), 'out.jsonl');
+    writeFileSync(`${out}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2000-01-01T00:00:00.000Z' }));
+    const h = take(out);
+    expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ startedAt: expect.not.stringContaining('2000') });
+  });
+
+  it('refuses a lock from another host', () => {
+    const out = join(tmp(), 'out.jsonl');
+    writeFileSync(`${out}.lock`, JSON.stringify({ pid: 1, host: 'some-other-host', startedAt: '2020-01-01T00:00:00.000Z' }));
+    expect(refusal(out).message).toContain('some-other-host');
+  });
+
+  it.each([
+    ['fresh unparsable lock is respected', 0, true],
+    ['unparsable lock older than a minute is stale', 120, false],
+  ])('%s', (_name, ageSeconds, refused) => {
+    const out = join(tmp(), 'out.jsonl');
+    const lock = `${out}.lock`;
+    writeFileSync(lock, '{"pid": 12');
+    const then = new Date(Date.now() - ageSeconds * 1000);
+    utimesSync(lock, then, then);
+    if (refused) expect(refusal(out).message).toContain(lock);
+    else expect(take(out).path).toBe(lock);
+  });
+
+  it('release removes the file; releasing twice is fine; the output can be locked again', () => {
+    const out = join(tmp(), 'out.jsonl');
+    const h = acquireLock(out);
+    h.release();
+    expect(existsSync(h.path)).toBe(false);
+    h.release();
+    take(out).release();
+  });
+
+  it('release leaves a lock that is no longer ours', () => {
+    const out = join(tmp(), 'out.jsonl');
+    const h = acquireLock(out);
+    writeFileSync(h.path, JSON.stringify({ pid: 999999, host: hostname(), startedAt: 'x' }));
+    h.release();
+    expect(existsSync(h.path)).toBe(true);
+  });
+
+  it('fails clearly when the lock cannot be created', () => {
+    const out = join(tmp(), 'no-such-dir', 'out.jsonl');
+    expect(() => acquireLock(out)).toThrow(/Cannot create lock file/);
+  });
+});

@@ -1,0 +1,123 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunError } from '../../src/errors.js';
+import { openFileWriter, readResults } from '../../src/output/index.js';
+import type { ResultRow } from '../../src/types.js';
+import { collect, errRow, okRow, useTmpDir } from './helpers.js';
+
+const tmp = useTmpDir();
+
+async function writeFile(path: string, format: 'jsonl' | 'csv', rows: ResultRow[]): Promise<void> {
+  const w = openFileWriter(path, format, { append: false });
+  for (const r of rows) await w.write(r);
+  await w.close();
+}
+
+async function readError(path: string, format: 'jsonl' | 'csv'): Promise<RunError> {
+  const err = await collect(readResults(path, format)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RunError);
+  expect((err as RunError).code).toBe('resume');
+  return err as RunError;
+}
+
+const rows = [okRow('a', 'one'), errRow('b'), okRow('c', 'multi\nline, "cell"')];
+
+describe.each(['jsonl', 'csv'] as const)('readResults (%s)', (format) => {
+  it('reads back what was written', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    expect(await collect(readResults(path, format))).toEqual(rows);
+  });
+
+  it('skips a torn last line', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    appendFileSync(path, format === 'jsonl' ? '{"id":"d","line":4,"pro' : 'd,4,prompt d,par');
+    expect(await collect(readResults(path, format))).toEqual(rows);
+  });
+
+  it('can stop early', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, Array.from({ length: 2000 }, (_, i) => okRow(`id${i}`, 'x'.repeat(100))));
+    const seen: string[] = [];
+    for await (const row of readResults(path, format)) {
+      seen.push(row.id);
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual(['id0', 'id1']);
+  });
+
+  it('reads an empty file as no rows', async () => {
+    const path = join(tmp(), `out.${format}`);
+    writeFileSync(path, '');
+    expect(await collect(readResults(path, format))).toEqual([]);
+  });
+
+  it('throws RunError(resume) for a missing file', async () => {
+    const err = await readError(join(tmp(), `missing.${format}`), format);
+    expect(err.message).toMatch(/missing\./);
+  });
+});
+
+describe('readResults rejects corrupt rows in the middle with file:line', () => {
+  it('JSONL: invalid JSON', async () => {
+    const path = join(tmp(), 'out.jsonl');
+    await writeFile(path, 'jsonl', [okRow('a', '1')]);
+    appendFileSync(path, '{"id":"b",\n');
+    appendFileSync(path, JSON.stringify(okRow('c', '3')) + '\n');
+    const err = await readError(path, 'jsonl');
+    expect(err.message).toContain(`${path}:2`);
+    expect(err.message).toMatch(/invalid JSON/);
+  });
+
+  it('JSONL: valid JSON that is not a row', async () => {
+    const path = join(tmp(), 'out.jsonl');
+    writeFileSync(path, JSON.stringify(okRow('a', '1')) + '\n' + '\n' + '{"id":5}\n');
+    const err = await readError(path, 'jsonl');
+    expect(err.message).toContain(`${path}:3`);
+    expect(err.message).toMatch(/"id" must be a string/);
+  });
+
+  it('CSV: wrong number of cells', async () => {
+    const path = join(tmp(), 'out.csv');
+    await writeFile(path, 'csv', [okRow('a', 'multi\nline')]);
+    appendFileSync(path, 'b,2,oops\n');
+    appendFileSync(path, readFileSync(path, 'utf8').split('\n').slice(1, 3).join('\n') + '\n');
+    const err = await readError(path, 'csv');
+    expect(err.message).toContain(`${path}:4`);
+  });
+
+  it('CSV: a number cell that is not a number', async () => {
+    const path = join(tmp(), 'out.csv');
+    await writeFile(path, 'csv', [okRow('a', 'multi\nline'), okRow('b', 'x')]);
+    const text = readFileSync(path, 'utf8').replace('b,1,', 'b,one,');
+    writeFileSync(path, text);
+    const err = await readError(path, 'csv');
+    expect(err.message).toContain(`${path}:4`);
+    expect(err.message).toMatch(/line/);
+  });
+
+  it('CSV: a header that is not ours', async () => {
+    const path = join(tmp(), 'out.csv');
+    writeFileSync(path, 'id,text\na,b\n');
+    const err = await readError(path, 'csv');
+    expect(err.message).toContain(`${path}:1`);
+  });
+});
+
+describe('readResults (CSV torn inside a quoted cell)', () => {
+  it('skips a last record cut right after an embedded newline', async () => {
+    const path = join(tmp(), 'out.csv');
+    await writeFile(path, 'csv', [okRow('a', '1')]);
+    appendFileSync(path, 'b,2,prompt b,"first line\n');
+    expect(await collect(readResults(path, 'csv'))).toEqual([okRow('a', '1')]);
+  });
+});
+
+it('readResults refuses text output', async () => {
+  await expect(collect(readResults('x.txt', 'text' as 'jsonl'))).rejects.toThrow(/only jsonl and csv/);
+});

@@ -1,0 +1,96 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { compactFile, compactResults, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
+import type { ResultRow } from '../../src/types.js';
+import { collect, errRow, okRow, useTmpDir } from './helpers.js';
+
+const tmp = useTmpDir();
+
+async function writeFile(path: string, format: 'jsonl' | 'csv', rows: ResultRow[], append = false): Promise<void> {
+  const w = openFileWriter(path, format, { append });
+  for (const r of rows) await w.write(r);
+  await w.close();
+}
+
+describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
+  it.each([
+    ['error then success → succeeded', [errRow('x'), okRow('x', 'ok')], ['x'], []],
+    ['success then error → failed', [okRow('x', 'ok'), errRow('x')], [], ['x']],
+    ['error, success, error → failed', [errRow('x'), okRow('x', 'ok'), errRow('x')], [], ['x']],
+    ['independent ids', [okRow('a', '1'), errRow('b'), okRow('c', '3')], ['a', 'c'], ['b']],
+  ])('%s', async (_name, rows, succeeded, failed) => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    const state = await loadResumeState(path, format);
+    expect([...state.succeeded].sort()).toEqual(succeeded);
+    expect([...state.failed].sort()).toEqual(failed);
+    expect(state.rows).toBe(rows.length);
+  });
+
+  it('counts rows across append runs and ignores a torn last row', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [errRow('a')]);
+    await writeFile(path, format, [okRow('a', 'fixed'), okRow('b', 'x')], true);
+    writeFileSync(path, readFileSync(path, 'utf8') + (format === 'csv' ? 'c,3,"torn' : '{"id":"c"'));
+    const state = await loadResumeState(path, format);
+    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), rows: 3 });
+  });
+
+  it('treats a missing file as nothing done', async () => {
+    const state = await loadResumeState(join(tmp(), `none.${format}`), format);
+    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), rows: 0 });
+  });
+});
+
+describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
+  const input: ResultRow[] = [
+    errRow('a', 'first try'),
+    okRow('b', 'b ok'),
+    errRow('c', 'c failed'),
+    okRow('a', 'a ok\non retry'),
+    okRow('d', 'd ok'),
+    errRow('c', 'c failed again'),
+    errRow('b', 'b later failure'),
+  ];
+  // File order of each id's last row.
+  const expected = [okRow('a', 'a ok\non retry'), okRow('d', 'd ok'), errRow('c', 'c failed again'), errRow('b', 'b later failure')];
+
+  it('keeps the last row per id, in file order of those rows', async () => {
+    const dir = tmp();
+    const src = join(dir, `in.${format}`);
+    const dst = join(dir, `out.${format}`);
+    await writeFile(src, format, input);
+    const out = openFileWriter(dst, format, { append: false });
+    const stats = await compactResults(src, format, out);
+    await out.close();
+    expect(stats).toEqual({ rows: 4, dropped: 3 });
+    expect(await collect(readResults(dst, format))).toEqual(expected);
+  });
+
+  it('compacts a file in place atomically', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, input);
+    expect(await compactFile(path, format)).toEqual({ rows: 4, dropped: 3 });
+    expect(await collect(readResults(path, format))).toEqual(expected);
+    const again = await compactFile(path, format);
+    expect(again).toEqual({ rows: 4, dropped: 0 });
+  });
+
+  it('can convert while compacting (to a stream)', async () => {
+    const src = join(tmp(), `in.${format}`);
+    await writeFile(src, format, input);
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(c: Buffer, _e, cb) {
+        chunks.push(c.toString());
+        cb();
+      },
+    });
+    const w = streamWriter(stream, 'jsonl');
+    await compactResults(src, format, w);
+    await w.close();
+    expect(chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as ResultRow)).toEqual(expected);
+  });
+});

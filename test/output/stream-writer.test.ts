@@ -1,0 +1,118 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { RunError } from '../../src/errors.js';
+import { streamWriter } from '../../src/output/index.js';
+import { errRow, okRow } from './helpers.js';
+
+/** A Writable that accepts nothing until `release()` is called: write() returns false, then 'drain'. */
+function gatedStream() {
+  const chunks: string[] = [];
+  const pending: Array<() => void> = [];
+  const stream = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString('utf8'));
+      pending.push(() => cb());
+    },
+  });
+  return {
+    stream,
+    chunks,
+    release(): void {
+      for (const cb of pending.splice(0)) cb();
+    },
+  };
+}
+
+/** A Writable that takes everything immediately. */
+function sink() {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('streamWriter', () => {
+  it('waits for drain when the stream signals backpressure', async () => {
+    const g = gatedStream();
+    const w = streamWriter(g.stream, 'jsonl');
+    let done = false;
+    const p = w.write(okRow('a', 'x')).then(() => (done = true));
+    await tick();
+    await tick();
+    expect(done).toBe(false);
+    expect(g.chunks).toHaveLength(1); // already handed over, whole
+    g.release();
+    await p;
+    expect(done).toBe(true);
+  });
+
+  it('keeps rows whole and in order with concurrent writers', async () => {
+    const g = gatedStream();
+    const w = streamWriter(g.stream, 'csv');
+    const writes = ['a', 'b', 'c'].map((id) => w.write(okRow(id, `multi\nline ${id}`)));
+    const releaser = setInterval(() => g.release(), 1);
+    await Promise.all(writes);
+    await w.close();
+    clearInterval(releaser);
+    expect(g.chunks).toHaveLength(3);
+    expect(g.chunks[0]).toMatch(/^id,line,prompt/); // header travels with the first row
+    expect(g.chunks.map((c) => c.split('\n').at(-2))).toEqual([
+      'line a",,,,,1,120,gpt-4o-mini,stop,5,7',
+      'line b",,,,,1,120,gpt-4o-mini,stop,5,7',
+      'line c",,,,,1,120,gpt-4o-mini,stop,5,7',
+    ]);
+  });
+
+  it('writes the CSV header once', async () => {
+    const s = sink();
+    const w = streamWriter(s.stream, 'csv');
+    await w.write(okRow('a', '1'));
+    await w.write(okRow('b', '2'));
+    await w.close();
+    expect(s.text().match(/^id,line/gm)).toHaveLength(1);
+  });
+
+  it('writes just the CSV header when there were no rows', async () => {
+    const s = sink();
+    const w = streamWriter(s.stream, 'csv');
+    await w.close();
+    expect(s.text()).toMatch(/^id,line,.*completion_tokens\n$/);
+  });
+
+  it('writes text rows', async () => {
+    const s = sink();
+    const w = streamWriter(s.stream, 'text');
+    await w.write(okRow('a', 'hello'));
+    await w.write(errRow('b', 'nope'));
+    await w.close();
+    expect(s.text()).toBe('[a] hello\n\n[b] [error timeout] nope\n\n');
+  });
+
+  it('does not end the stream on close', async () => {
+    const s = sink();
+    const w = streamWriter(s.stream, 'jsonl');
+    await w.close();
+    expect(s.stream.writableEnded).toBe(false);
+  });
+
+  it('rejects with RunError when the stream fails', async () => {
+    const stream = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _enc, cb) {
+        setImmediate(() => cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+      },
+    });
+    const w = streamWriter(stream, 'jsonl');
+    const err = await w.write(okRow('a', 'x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as RunError).message).toMatch(/EPIPE/);
+    await expect(w.write(okRow('b', 'y'))).rejects.toBeInstanceOf(RunError);
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { RateGovernor } from '../../src/schedule/rate-governor.js';
+import { backoffDelay } from '../../src/schedule/retry-policy.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { maxInWindow } from '../helpers/mock-server.js';
+
+/** A seeded PRNG so the simulations are repeatable. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+async function grantTimes(governor: RateGovernor, clock: FakeClock, n: number, horizonMs: number, cost = 0): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) void governor.acquire(cost).then((t) => times.push(t));
+  await clock.advance(horizonMs);
+  return times;
+}
+
+describe('RateGovernor pacing', () => {
+  it('never exceeds rpm/60 in any sliding 1 s window, from the very start', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 600, clock });
+    const times = await grantTimes(governor, clock, 100, 20_000);
+    expect(times).toHaveLength(100);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+    expect(times.filter((t) => t < 1000).length).toBeLessThanOrEqual(10); // no burst at start
+  });
+
+  it('holds the cap when timers fire late, without losing the rate (the "forgets it slept" bug)', async () => {
+    // The seed lesson's bucket slept for the deficit and then refilled as if it had not: about
+    // twice the rate got through. Here a late event loop must neither double nor starve the rate.
+    const clock = new FakeClock();
+    const random = lcg(7);
+    clock.lateness = () => random() * 6;
+    const governor = new RateGovernor({ rpm: 3600, clock });
+    const times = await grantTimes(governor, clock, 600, 30_000);
+    expect(times).toHaveLength(600);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(60);
+    const achieved = 600 / ((times.at(-1)! - times[0]!) / 1000);
+    expect(achieved).toBeGreaterThan(60 * 0.93);
+    expect(achieved).toBeLessThanOrEqual(60);
+  });
+
+  it('paces tokens by cost under --tpm', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ tpm: 60_000, clock }); // ~980 tokens/s
+    const times = await grantTimes(governor, clock, 20, 20_000, 500);
+    expect(times).toHaveLength(20);
+    for (let i = 0; i < times.length; i++) {
+      const inWindow = times.filter((t) => t > times[i]! - 1000 && t <= times[i]!).length;
+      expect(inWindow * 500).toBeLessThanOrEqual(1000 + 500); // a window holds at most 1 s of budget plus one request
+    }
+    expect(times.at(-1)! - times[0]!).toBeGreaterThan(19 * 500 / 1.0); // ~2 per second, not a burst
+  });
+
+  it('corrects the token budget with real usage', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ tpm: 60_000, clock });
+    await governor.acquire(100);
+    governor.onResponse({ estimatedTokens: 100, actualTokens: 2000 }); // much bigger than estimated
+    let granted = -1;
+    void governor.acquire(100).then((t) => (granted = t));
+    await clock.advance(1500);
+    expect(granted).toBe(-1); // still paying off the 2000-token answer
+    await clock.advance(1000);
+    expect(granted).toBeGreaterThan(1900);
+  });
+
+  it('pauses everyone until reset when the remaining-requests header hits 0', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 6000, clock });
+    await governor.acquire(0);
+    governor.onResponse({ estimatedTokens: 0, headers: { remainingRequests: 0, resetRequestsMs: 700 } });
+    const times = await grantTimes(governor, clock, 1, 2000);
+    expect(times[0]).toBeGreaterThanOrEqual(700);
+  });
+
+  it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 60, clock });
+    await governor.acquire(0);
+    const ac = new AbortController();
+    const aborted = governor.acquire(0, ac.signal);
+    const next = governor.acquire(0);
+    ac.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    await clock.advance(1100);
+    await expect(next).resolves.toBeGreaterThan(900);
+  });
+});
+
+/**
+ * Virtual-time simulation: 600 prompts, 200 ms latency, 50 workers, a server that accepts 60
+ * requests in any sliding second and answers 429 at once. No cap is given to the governor.
+ */
+async function simulate(headers: boolean) {
+  const clock = new FakeClock();
+  const governor = new RateGovernor({ clock, initialRate: 4 * 50 });
+  const random = lcg(42);
+  const accepted: number[] = [];
+  let refused = 0;
+  let left = 600;
+  let finishedAt = 0;
+  const server = (now: number) => {
+    const inWindow = accepted.filter((t) => t > now - 1000);
+    if (inWindow.length >= 60) return { ok: false as const, waitMs: inWindow[0]! + 1000 - now };
+    accepted.push(now);
+    return { ok: true as const, remaining: 60 - inWindow.length - 1, resetMs: (inWindow[0] ?? now) + 1000 - now };
+  };
+  const worker = async () => {
+    while (left > 0) {
+      left--;
+      for (let attempt = 1; ; attempt++) {
+        const sentAt = await governor.acquire(0);
+        const reply = server(sentAt);
+        if (!reply.ok) {
+          refused++;
+          const retryAfter = headers ? { ms: reply.waitMs, precise: true } : { ms: Math.ceil(reply.waitMs / 1000) * 1000, precise: false };
+          governor.onRateLimited({ sentAt, retryAfter });
+          await clock.sleep(backoffDelay(attempt, retryAfter.ms, { random }));
+          continue;
+        }
+        await clock.sleep(200);
+        governor.onResponse({
+          estimatedTokens: 0,
+          sentAt,
+          headers: headers ? { limitRequests: 3600, remainingRequests: reply.remaining, resetRequestsMs: reply.resetMs } : undefined,
+        });
+        finishedAt = Math.max(finishedAt, clock.now());
+        break;
+      }
+    }
+  };
+  const workers = Array.from({ length: 50 }, worker);
+  await clock.advance(40_000);
+  await Promise.all(workers);
+  if (process.env.SIM_DEBUG) {
+    const perSecond = new Map<number, number>();
+    for (const t of accepted) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
+    console.log(JSON.stringify({ headers, refused, finishedAt, perSecond: [...perSecond.values()], state: governor.state() }));
+  }
+  return { seconds: finishedAt / 1000, refused, maxWindow: maxInWindow(accepted, 1000) };
+}
+
+describe('RateGovernor adaptation (no cap given)', () => {
+  it('learns the limit from rate-limit headers: ≤ 11.8 s for 600 at 60/s, ≤ 2 % 429s', async () => {
+    const r = await simulate(true);
+    expect(r.seconds).toBeLessThanOrEqual(11.8);
+    expect(r.refused).toBeLessThanOrEqual(12);
+  });
+
+  it('learns the limit from 429s alone: ≤ 13.3 s, ≤ 10 % 429s', async () => {
+    const r = await simulate(false);
+    expect(r.seconds).toBeLessThanOrEqual(13.3);
+    expect(r.refused).toBeLessThanOrEqual(60);
+  });
+});
