@@ -6,6 +6,7 @@ import {
   acquireLock,
   compactResults,
   diffRunMeta,
+  formatFromPath,
   loadResumeState,
   openFileWriter,
   readRunMeta,
@@ -105,7 +106,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
           );
         }
       }
-      await repairPartialLine(out.path);
+      await repairPartialLine(out.path, out.format);
       const state = await loadResumeState(out.path, out.format);
       skip = (record) => state.succeeded.has(record.id) || (!config.retryFailed && state.failed.has(record.id));
     }
@@ -120,7 +121,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
 
 async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
-  const format = /\.csv$/i.test(config.input.path) ? 'csv' : 'jsonl';
+  const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
   if (!fs.existsSync(config.input.path)) throw new RunError(`cannot read input file ${config.input.path}: no such file`, 'input');
   const out = config.output;
   let writer: RowWriter;

@@ -4,7 +4,7 @@ import type { InputOptions, InputSource } from './options.js';
 import { paramsFromJson } from './params.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
 
 /** Batch API `body` keys that are not passed through in `extraBody`: we set them ourselves or cannot honour them. */
@@ -59,7 +59,11 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   }
 
   const params = paramsFromJson(request);
-  const extraBody = batch ? Object.fromEntries(Object.entries(request).filter(([key]) => !NOT_EXTRA.has(key))) : undefined;
+  // Body fields a template consumes are its data, not request parameters: sending them would be rejected.
+  const consumed = new Set(template === undefined ? [] : templateFields(template));
+  const extraBody = batch
+    ? Object.fromEntries(Object.entries(request).filter(([key]) => !NOT_EXTRA.has(key) && !consumed.has(key)))
+    : undefined;
 
   const rawMessages = request['messages'];
   if (rawMessages !== undefined && rawMessages !== null) {

@@ -123,7 +123,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     }
   }
   return {
-    // Deliberately not `async`-first: the row is written synchronously before any await.
+    // Not `async`: the row must be in the file when write() returns, not on a later tick.
     write(row: ResultRow): Promise<void> {
       try {
         put(encode(row));

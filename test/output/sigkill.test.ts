@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadResumeState, readResults, repairPartialLine } from '../../src/output/index.js';
 import { useTmpDir } from './helpers.js';
 
@@ -15,9 +16,12 @@ const root = resolve(import.meta.dirname, '../..');
 const tmp = useTmpDir();
 let built = '';
 
+afterAll(() => {
+  if (built) rmSync(built, { recursive: true, force: true });
+});
+
 beforeAll(() => {
-  built = join(tmp(), 'build');
-  mkdirSync(built);
+  built = mkdtempSync(join(tmpdir(), 'llm-batch-sigkill-'));
   symlinkSync(join(root, 'node_modules'), join(built, 'node_modules'), 'dir');
   const tsc = spawnSync(
     process.execPath,
@@ -30,7 +34,8 @@ beforeAll(() => {
     ],
     { encoding: 'utf8' },
   );
-  expect(tsc.stdout + tsc.stderr).toBe('');
+  // Type errors elsewhere (other modules mid-edit) do not stop tsc from emitting; only missing output does.
+  expect(existsSync(join(built, 'dist/output/index.js')), tsc.stdout + tsc.stderr).toBe(true);
   writeFileSync(join(built, 'package.json'), '{"type":"module"}');
   writeFileSync(
     join(built, 'child.js'),
@@ -52,9 +57,13 @@ async function runAndKill(path: string, format: string, start: number, afterMs: 
   const child = spawn(process.execPath, [join(built, 'child.js'), path, format, String(start)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((res) => child.stdout.once('data', () => res()));
-  await new Promise((res) => setTimeout(res, afterMs));
   const exited = new Promise((res) => child.on('exit', res));
+  const ready = await Promise.race([
+    new Promise<boolean>((res) => child.stdout.once('data', () => res(true))),
+    exited.then(() => false),
+  ]);
+  expect(ready, 'child started').toBe(true);
+  await new Promise((res) => setTimeout(res, afterMs));
   child.kill('SIGKILL');
   await exited;
 }

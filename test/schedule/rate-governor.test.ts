@@ -127,7 +127,6 @@ async function simulate(headers: boolean) {
         await clock.sleep(200);
         governor.onResponse({
           estimatedTokens: 0,
-          sentAt,
           headers: headers ? { limitRequests: 3600, remainingRequests: reply.remaining, resetRequestsMs: reply.resetMs } : undefined,
         });
         finishedAt = Math.max(finishedAt, clock.now());

@@ -1,0 +1,399 @@
+/**
+ * Shared plumbing for the benchmarks: find the project, spawn the BUILT CLI with wall time and
+ * peak RSS measured around it, write prompts, check result rows, format numbers and tables.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root: the nearest directory above this file whose package.json is llm-batch's. */
+export const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+export const BIN = path.join(ROOT, 'bin', 'llm-batch.js');
+/** The key every CLI child gets; the mock server insists on it. */
+export const BENCH_KEY = 'sk-bench';
+
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'llm-batch') return dir;
+      } catch {
+        // not ours; keep climbing
+      }
+    }
+    if (path.dirname(dir) === dir) throw new Error(`bench: no llm-batch package.json above ${start}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak RSS
+
+const GNU_TIME = '/usr/bin/time';
+
+/**
+ * How peak RSS is measured: GNU time's "Maximum resident set size" (the kernel's high-water mark
+ * from wait4, exact) when /usr/bin/time is GNU time, else VmHWM polled from /proc every 50 ms.
+ * BENCH_RSS=proc forces polling.
+ */
+export const RSS_METHOD: 'gnu-time' | 'proc-poll' | 'none' = detectRssMethod();
+
+function detectRssMethod(): 'gnu-time' | 'proc-poll' | 'none' {
+  if (process.env.BENCH_RSS !== 'proc' && fs.existsSync(GNU_TIME)) {
+    try {
+      const probe = spawnSyncQuiet(GNU_TIME, ['-v', process.execPath, '-e', '0']);
+      if (/Maximum resident set size/.test(probe)) return 'gnu-time';
+    } catch {
+      // not GNU time (busybox, BSD): fall through
+    }
+  }
+  return fs.existsSync('/proc/self/status') ? 'proc-poll' : 'none';
+}
+
+function spawnSyncQuiet(cmd: string, args: string[]): string {
+  // Imported lazily so the module graph stays tiny; child_process is already loaded anyway.
+  const { spawnSync } = process.getBuiltinModule?.('node:child_process') as typeof import('node:child_process') ?? { spawnSync: undefined };
+  if (!spawnSync) {
+    return '';
+  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+}
+
+function readVmHwmKb(pid: number): number | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // already gone
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the CLI
+
+export interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** From just before spawn to the child's exit, in ms. */
+  wallMs: number;
+  /** Peak resident set size in kB, if it could be measured. */
+  peakRssKb?: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  /** Measure peak RSS (wraps the child in GNU time, or polls /proc). */
+  rss?: boolean;
+  /** Safety net: SIGKILL after this long. */
+  timeoutMs?: number;
+  /** Command to run instead of the CLI (argv[0] is the executable). */
+  command?: readonly string[];
+}
+
+const MAX_CAPTURE = 1 << 20;
+
+function benchEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: BENCH_KEY };
+}
+
+/**
+ * Spawns `node bin/llm-batch.js ...args` (stdin /dev/null, stdout/stderr captured) and measures
+ * it. The wall clock starts just before spawn, so it includes node's own start-up.
+ */
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<ChildRun> {
+  const argv = options.command ? [...options.command] : [process.execPath, BIN, ...args];
+  let rssFile: string | undefined;
+  if (options.rss && RSS_METHOD === 'gnu-time') {
+    rssFile = path.join(os.tmpdir(), `llm-batch-bench-rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    argv.unshift(GNU_TIME, '-v', '-o', rssFile);
+  }
+  const poll = options.rss && RSS_METHOD === 'proc-poll';
+
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: benchEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < MAX_CAPTURE) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < MAX_CAPTURE) stderr += d;
+    });
+
+    let peak = 0;
+    let poller: NodeJS.Timeout | undefined;
+    if (poll && child.pid !== undefined) {
+      const pid = child.pid;
+      const sample = (): void => {
+        const kb = readVmHwmKb(pid);
+        if (kb !== undefined && kb > peak) peak = kb;
+      };
+      sample();
+      poller = setInterval(sample, 50);
+    }
+
+    let timedOut = false;
+    const killer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs ?? 120_000);
+
+    child.on('error', (err) => {
+      clearTimeout(killer);
+      if (poller) clearInterval(poller);
+      reject(err);
+    });
+    child.on('exit', () => {
+      // Stop the clock at exit, not at 'close' (which waits for the pipes to drain).
+      const wallMs = performance.now() - started;
+      if (poller) clearInterval(poller);
+      child.on('close', (code, signal) => {
+        clearTimeout(killer);
+        let peakRssKb: number | undefined = poll && peak > 0 ? peak : undefined;
+        if (rssFile) {
+          try {
+            const text = fs.readFileSync(rssFile, 'utf8');
+            const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(text);
+            if (m) peakRssKb = Number(m[1]);
+            const status = /Exit status:\s*(\d+)/.exec(text);
+            if (status && code !== null && code !== 0 && signal === null && /Command terminated by signal/.test(text)) {
+              // GNU time exits 128+n when the child was killed; keep its report honest.
+              stderr += `\n[bench] ${text.split('\n').find((l) => /terminated by signal/.test(l)) ?? ''}`;
+            }
+          } catch {
+            // no report: the child never ran
+          }
+          fs.rmSync(rssFile, { force: true });
+        }
+        resolve({ code, signal, wallMs, peakRssKb, stdout, stderr, timedOut });
+      });
+    });
+  });
+}
+
+/** The last few lines of a child's stderr, for failure reports. */
+export function tail(text: string, lines = 8): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and rows
+
+export interface Workspace {
+  dir: string;
+  input: string;
+  output: string;
+  summary: string;
+  cleanup(): void;
+}
+
+/** A temp directory with the prompts written one per line; output/summary paths inside it. */
+export function workspace(prompts: readonly string[]): Workspace {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-bench-'));
+  const input = path.join(dir, 'prompts.txt');
+  fs.writeFileSync(input, prompts.join('\n') + '\n');
+  return {
+    dir,
+    input,
+    output: path.join(dir, 'out.jsonl'),
+    summary: path.join(dir, 'summary.json'),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** `count` distinct single-line prompts. */
+export function makePrompts(count: number, label: string): string[] {
+  const prompts: string[] = new Array(count);
+  for (let i = 0; i < count; i++) prompts[i] = `${label} ${i + 1}: what is ${i + 1} times seven?`;
+  return prompts;
+}
+
+/** The subset of the CLI's --summary-json this harness reads. */
+export interface CliSummary {
+  ok: number;
+  failed: number;
+  failedByType: Record<string, number>;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  wallSeconds: number;
+  requestsPerSecond: number;
+}
+
+export function readSummary(file: string): CliSummary | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as CliSummary;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RowCheck {
+  rows: number;
+  /** Prompts with exactly one row, and that row a success carrying the mock's answer. */
+  good: number;
+  missing: number;
+  /** Extra rows beyond the first for a prompt. */
+  duplicates: number;
+  errorRows: number;
+  /** Success rows whose response is not the mock's `ECHO <prompt>`. */
+  wrongAnswers: number;
+  /** Rows for prompts that were never in the input, or unparsable lines. */
+  unexpected: number;
+  /** Error types seen in error rows. */
+  errorTypes: Record<string, number>;
+  pass: boolean;
+}
+
+/** Every prompt must have exactly one row, a success whose answer is `ECHO <prompt>`. */
+export function checkRows(outputFile: string, prompts: readonly string[]): RowCheck {
+  const seen = new Map<string, number>();
+  for (const p of prompts) seen.set(p, 0);
+  let text = '';
+  try {
+    text = fs.readFileSync(outputFile, 'utf8');
+  } catch {
+    // no output at all: everything is missing
+  }
+  let rows = 0;
+  let duplicates = 0;
+  let errorRows = 0;
+  let wrongAnswers = 0;
+  let unexpected = 0;
+  const errorTypes: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    rows++;
+    let row: { prompt?: unknown; response?: unknown; error?: { type?: string } | null };
+    try {
+      row = JSON.parse(line) as typeof row;
+    } catch {
+      unexpected++;
+      continue;
+    }
+    const prompt = typeof row.prompt === 'string' ? row.prompt : undefined;
+    const count = prompt === undefined ? undefined : seen.get(prompt);
+    if (count === undefined) {
+      unexpected++;
+      continue;
+    }
+    seen.set(prompt!, count + 1);
+    if (count > 0) duplicates++;
+    if (row.error) {
+      errorRows++;
+      const type = row.error.type ?? 'unknown';
+      errorTypes[type] = (errorTypes[type] ?? 0) + 1;
+    } else if (row.response !== `ECHO ${prompt}`) {
+      wrongAnswers++;
+    }
+  }
+  let missing = 0;
+  for (const c of seen.values()) if (c === 0) missing++;
+  const good = prompts.length - missing - errorRows - wrongAnswers - duplicates;
+  const pass = missing === 0 && duplicates === 0 && errorRows === 0 && wrongAnswers === 0 && unexpected === 0 && rows === prompts.length;
+  return { rows, good: Math.max(0, good), missing, duplicates, errorRows, wrongAnswers, unexpected, errorTypes, pass };
+}
+
+export function describeRowCheck(c: RowCheck, total: number): string {
+  if (c.pass) return `${total}/${total} ok, 0 dup`;
+  const parts = [`${c.rows} rows for ${total} prompts`];
+  if (c.missing) parts.push(`${c.missing} missing`);
+  if (c.duplicates) parts.push(`${c.duplicates} dup`);
+  if (c.errorRows) parts.push(`${c.errorRows} errors (${Object.entries(c.errorTypes).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  if (c.wrongAnswers) parts.push(`${c.wrongAnswers} wrong answers`);
+  if (c.unexpected) parts.push(`${c.unexpected} unexpected`);
+  return parts.join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+/** Deterministic PRNG (mulberry32) so fault plans are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export const fmt = {
+  s: (ms: number) => `${(ms / 1000).toFixed(2)} s`,
+  ms: (ms: number) => `${ms.toFixed(1)} ms`,
+  mb: (kb: number | undefined) => (kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`),
+  ratio: (x: number) => x.toFixed(3),
+  pct: (x: number) => `${(x * 100).toFixed(2)} %`,
+  int: (n: number) => n.toLocaleString('en-US'),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Results and the table
+
+export interface Measure {
+  /** What is measured, e.g. "wall time". */
+  name: string;
+  value: string;
+  /** The requirement, when this measure is checked against one. */
+  requirement?: string;
+  pass?: boolean;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  measures: Measure[];
+  /** Extra lines printed under the table (diagnostics for failures). */
+  notes: string[];
+}
+
+export function passed(r: ScenarioResult): boolean {
+  return r.measures.every((m) => m.pass !== false);
+}
+
+/** A plain-text table with left-aligned columns. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function resultRows(results: readonly ScenarioResult[]): string[][] {
+  const rows: string[][] = [];
+  for (const r of results) {
+    r.measures.forEach((m, i) => {
+      const verdict = m.pass === undefined ? '' : m.pass ? 'PASS' : 'FAIL';
+      rows.push([i === 0 ? r.scenario : '', m.name, m.value, m.requirement ?? '', verdict]);
+    });
+  }
+  return rows;
+}
+
+/** nproc, node, CPU model and memory: what the README's results table records. */
+export function machine(): string {
+  let cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1]!.trim();
+  } catch {
+    // not Linux
+  }
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const memGb = (os.totalmem() / 1024 ** 3).toFixed(1);
+  return `${cores} cores (nproc), ${cpu}, ${memGb} GiB RAM, node ${process.version}, ${os.platform()} ${os.release()}`;
+}

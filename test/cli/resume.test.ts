@@ -1,0 +1,495 @@
+/**
+ * "Never lose or duplicate a row", part 1: what happens to an existing output file.
+ * Clobber refusal, output == input, --resume / --retry-failed / --compact, torn last line,
+ * run metadata checks, the output lock, and stable ids. Every test spawns the BUILT CLI
+ * (`npm run build` first) against the in-repo mock server.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+
+let server: MockServer;
+const tmp = tempDir('llm-batch-resume-');
+let caseNo = 0;
+/** A fresh directory per test, inside the file's temp dir. */
+let dir: string;
+
+beforeAll(async () => {
+  server = await startMockServer();
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+beforeEach(() => {
+  server.reset();
+  server.options.latencyMs = 0;
+  dir = path.join(tmp.dir, `case-${++caseNo}`);
+  fs.mkdirSync(dir);
+});
+
+interface Row {
+  id: string;
+  line: number;
+  prompt: string;
+  response: string | null;
+  error: { type: string; message: string; status?: number } | null;
+  attempts: number;
+}
+
+const read = (file: string): string => fs.readFileSync(file, 'utf8');
+const rowsOf = (file: string): Row[] => parseJsonl<Row>(read(file));
+
+/** The last row for each id, as resume and --compact see the file. */
+function lastById(rows: readonly Row[]): Map<string, Row> {
+  const last = new Map<string, Row>();
+  for (const r of rows) last.set(r.id, r);
+  return last;
+}
+
+/** Success rows per prompt text. */
+function successCounts(rows: readonly Row[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of rows) if (r.error === null) counts.set(r.prompt, (counts.get(r.prompt) ?? 0) + 1);
+  return counts;
+}
+
+/** Polls until `check` is true; the deadline is a safety net, not a wait. */
+async function until(check: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function lineCount(file: string): number {
+  try {
+    return read(file).split('\n').length - 1;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs the CLI against the shared mock server. */
+const run = (args: readonly string[], env?: Record<string, string | undefined>) =>
+  runCli([...args, '--base-url', server.url], { env });
+
+/** Ten prompts, three of which fail with a non-retryable 400 on their first attempt only. */
+function tenPrompts(tag: string): { prompts: string[]; failing: string[] } {
+  const prompts = Array.from({ length: 10 }, (_, i) => (i % 3 === 1 ? `${tag} q${i} [[fault:400*1]]` : `${tag} q${i}`));
+  return { prompts, failing: prompts.filter((p) => p.includes('fault')) };
+}
+
+describe('an existing output file is never clobbered', () => {
+  it('refuses a non-empty -o without --resume/--overwrite: exit 2, names the file and both flags, file untouched, nothing sent', async () => {
+    const input = writePrompts(dir, 'p.txt', ['one', 'two']);
+    const out = path.join(dir, 'out.jsonl');
+    const before = '{"precious":"row"}\n{"precious":"row 2"}\n';
+    fs.writeFileSync(out, before);
+
+    const r = await run([input, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(out);
+    expect(r.stderr).toMatch(/--resume/);
+    expect(r.stderr).toMatch(/--overwrite/);
+    expect(read(out)).toBe(before);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+  });
+
+  it('--overwrite replaces the old content with the new rows', async () => {
+    const input = writePrompts(dir, 'p.txt', ['one', 'two']);
+    const out = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(out, '{"old":"row"}\n');
+
+    const r = await run([input, '-o', out, '--overwrite']);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.response).sort()).toEqual(['ECHO one', 'ECHO two']);
+    expect(read(out)).not.toContain('old');
+  });
+
+  it('an empty existing output file is simply written', async () => {
+    const input = writePrompts(dir, 'p.txt', ['one']);
+    const out = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(out, '');
+    const r = await run([input, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(rowsOf(out)).toHaveLength(1);
+  });
+
+  it.each([
+    ['the same path', (input: string) => input, [] as string[]],
+    ['the same path spelled differently', (input: string) => path.join(path.dirname(input), '.', 'sub', '..', path.basename(input)), []],
+    ['the same path with --overwrite', (input: string) => input, ['--overwrite']],
+    ['the same path with --resume', (input: string) => input, ['--resume']],
+    ['a relative path to it', (input: string) => path.relative(ROOT, input), ['--overwrite']],
+  ])('-o equal to the input (%s) → exit 2, input untouched, nothing sent', async (_name, outFor, extra) => {
+    fs.mkdirSync(path.join(dir, 'sub'));
+    const input = writePrompts(dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
+    const before = read(input);
+    const r = await run([input, '-o', outFor(input), ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/input/i);
+    expect(read(input)).toBe(before);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('-o being a symlink to the input with --overwrite → exit 2, input untouched', async () => {
+    const input = writePrompts(dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
+    const link = path.join(dir, 'out.jsonl');
+    fs.symlinkSync(input, link);
+    const before = read(input);
+    const r = await run([input, '-o', link, '--overwrite']);
+    expect(r.code).toBe(2);
+    expect(read(input)).toBe(before);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('--resume', () => {
+  it('skips answered prompts, keeps failed ones failed without --retry-failed, re-runs them with it; the file is append-only', async () => {
+    const { prompts, failing } = tenPrompts('jr');
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+
+    // Run 1: 7 answered, 3 failed (400 is not retried).
+    const r1 = await run([input, '-o', out, '-c', '4']);
+    expect(r1.code).toBe(1);
+    const first = read(out);
+    const rows1 = parseJsonl<Row>(first);
+    expect(rows1).toHaveLength(10);
+    expect(rows1.filter((r) => r.error === null)).toHaveLength(7);
+    expect(rows1.filter((r) => r.error !== null).map((r) => r.prompt).sort()).toEqual([...failing].sort());
+    expect(rows1.find((r) => r.error !== null)!.error).toMatchObject({ type: 'http', status: 400 });
+    for (const p of prompts) expect(server.countFor(p)).toBe(1);
+
+    // Run 2: --resume alone sends nothing (7 answered, 3 failed and not retried) and appends nothing.
+    const r2 = await run([input, '-o', out, '--resume']);
+    expect(r2.code).not.toBe(2);
+    expect(server.requests).toHaveLength(10);
+    for (const p of prompts) expect(server.countFor(p)).toBe(1);
+    expect(read(out)).toBe(first);
+
+    // Run 3: --resume --retry-failed re-runs exactly the 3 failed ones; their second attempt succeeds.
+    const r3 = await run([input, '-o', out, '--resume', '--retry-failed']);
+    expect(r3.code).toBe(0);
+    for (const p of prompts) expect(server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
+    expect(server.requests).toHaveLength(13);
+    const after = read(out);
+    expect(after.startsWith(first)).toBe(true); // earlier lines unchanged
+    const appended = parseJsonl<Row>(after.slice(first.length));
+    expect(appended.map((r) => r.prompt).sort()).toEqual([...failing].sort());
+    expect(appended.every((r) => r.error === null)).toBe(true);
+
+    const last = lastById(parseJsonl<Row>(after));
+    expect(last.size).toBe(10);
+    for (const r of last.values()) expect(r.error).toBeNull();
+    expect([...last.values()].map((r) => r.prompt).sort()).toEqual([...prompts].sort());
+
+    // Run 4: everything is answered now: a resume sends nothing and appends nothing.
+    const r4 = await run([input, '-o', out, '--resume', '--retry-failed']);
+    expect(r4.code).toBe(0);
+    expect(server.requests).toHaveLength(13);
+    expect(read(out)).toBe(after);
+  });
+
+  it('--resume on a missing or empty output just runs everything', async () => {
+    const input = writePrompts(dir, 'p.txt', ['a1', 'a2', 'a3']);
+    const out = path.join(dir, 'out.jsonl');
+    const r = await run([input, '-o', out, '--resume']);
+    expect(r.code).toBe(0);
+    expect(rowsOf(out)).toHaveLength(3);
+  });
+
+  it('--compact keeps one row per id, the last one, to a file or to stdout', async () => {
+    const { prompts } = tenPrompts('cp');
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await run([input, '-o', out])).code).toBe(1);
+    expect((await run([input, '-o', out, '--resume', '--retry-failed'])).code).toBe(0);
+    const all = rowsOf(out);
+    expect(all).toHaveLength(13);
+    const expected = lastById(all);
+    const sent = server.requests.length;
+
+    const clean = path.join(dir, 'clean.jsonl');
+    const c1 = await runCli(['--compact', out, '-o', clean]);
+    expect(c1.code).toBe(0);
+    const compacted = rowsOf(clean);
+    expect(compacted).toHaveLength(10);
+    expect(new Set(compacted.map((r) => r.id)).size).toBe(10);
+    for (const r of compacted) expect(r).toEqual(expected.get(r.id));
+    expect(compacted.every((r) => r.error === null)).toBe(true);
+
+    const c2 = await runCli(['--compact', out]);
+    expect(c2.code).toBe(0);
+    expect(parseJsonl<Row>(c2.stdout)).toEqual(compacted);
+
+    // --compact never overwrites an existing file without --overwrite, and sends nothing.
+    const before = read(clean);
+    const c3 = await runCli(['--compact', out, '-o', clean]);
+    expect(c3.code).toBe(2);
+    expect(c3.stderr).toMatch(/--overwrite/);
+    expect(read(clean)).toBe(before);
+    expect(server.requests).toHaveLength(sent);
+  });
+
+  it('CSV output resumes too: header once, append-only, last record per id is the success', async () => {
+    const { prompts, failing } = tenPrompts('csv');
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.csv');
+
+    expect((await run([input, '-o', out, '-c', '4'])).code).toBe(1);
+    const first = read(out);
+    const records1 = parseCsv(first, { columns: true }) as Record<string, string>[];
+    expect(records1).toHaveLength(10);
+    expect(records1.filter((r) => r.error_type === '')).toHaveLength(7);
+
+    const r2 = await run([input, '-o', out, '--resume']);
+    expect(r2.code).not.toBe(2);
+    expect(server.requests).toHaveLength(10);
+    expect(read(out)).toBe(first);
+
+    expect((await run([input, '-o', out, '--resume', '--retry-failed'])).code).toBe(0);
+    for (const p of prompts) expect(server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
+    const after = read(out);
+    expect(after.startsWith(first)).toBe(true);
+    expect(after.split('\n').filter((l) => l.startsWith('id,line,prompt,'))).toHaveLength(1);
+    const records = parseCsv(after, { columns: true }) as Record<string, string>[];
+    expect(records).toHaveLength(13);
+    const last = new Map<string, Record<string, string>>();
+    for (const r of records) last.set(r.id!, r);
+    expect(last.size).toBe(10);
+    for (const r of last.values()) {
+      expect(r.error_type).toBe('');
+      expect(r.response).toBe(`ECHO ${r.prompt}`);
+    }
+
+    // Compacting a CSV gives CSV with one record per id.
+    const clean = path.join(dir, 'clean.csv');
+    expect((await runCli(['--compact', out, '-o', clean])).code).toBe(0);
+    const compacted = parseCsv(read(clean), { columns: true }) as Record<string, string>[];
+    expect(compacted).toHaveLength(10);
+    expect(compacted.every((r) => r.error_type === '')).toBe(true);
+  });
+
+  it.each([
+    ['jsonl', 'out.jsonl'],
+    ['csv', 'out.csv'],
+  ])('a torn last row (%s) is repaired; every prompt ends with exactly one success row', async (_fmt, name) => {
+    const prompts = Array.from({ length: 6 }, (_, i) => `torn ${name} q${i}`);
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, name);
+    expect((await run([input, '-o', out, '-c', '1'])).code).toBe(0);
+
+    // Keep the header (CSV) and the first 3 rows, then half of the 4th row with no newline.
+    const lines = read(out).split('\n');
+    const head = name.endsWith('.csv') ? 1 : 0;
+    const kept = lines.slice(0, head + 3).join('\n') + '\n';
+    const torn = lines[head + 3]!.slice(0, Math.floor(lines[head + 3]!.length / 2));
+    expect(torn.length).toBeGreaterThan(5);
+    fs.writeFileSync(out, kept + torn);
+    server.reset();
+
+    const r = await run([input, '-o', out, '--resume']);
+    expect(r.code).toBe(0);
+    const after = read(out);
+    expect(after.startsWith(kept)).toBe(true);
+    expect(after.split('\n')).not.toContain(torn); // the torn half is gone, not left as a line of its own
+    expect(after.endsWith('\n')).toBe(true);
+    // Only the 3 prompts without a whole row were sent.
+    expect(server.requests).toHaveLength(3);
+
+    const rows: { prompt: string; ok: boolean }[] = name.endsWith('.csv')
+      ? (parseCsv(after, { columns: true }) as Record<string, string>[]).map((r) => ({ prompt: r.prompt!, ok: r.error_type === '' }))
+      : parseJsonl<Row>(after).map((r) => ({ prompt: r.prompt, ok: r.error === null }));
+    expect(rows).toHaveLength(6);
+    expect(rows.every((r) => r.ok)).toBe(true);
+    expect(rows.map((r) => r.prompt).sort()).toEqual([...prompts].sort());
+  });
+});
+
+describe('run metadata', () => {
+  it('out.jsonl.meta.json is written next to the output and holds no API key', async () => {
+    const input = writePrompts(dir, 'p.txt', ['m1', 'm2']);
+    const out = path.join(dir, 'out.jsonl');
+    const r = await run([input, '-o', out, '-m', 'model-a']);
+    expect(r.code).toBe(0);
+    const metaFile = `${out}.meta.json`;
+    expect(fs.existsSync(metaFile)).toBe(true);
+    const text = read(metaFile);
+    expect(text).not.toContain(SECRET_KEY);
+    expect(text).not.toContain(SECRET_KEY.slice(3, 20));
+    const meta = JSON.parse(text) as Record<string, unknown>;
+    expect(meta.model).toBe('model-a');
+    expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
+  });
+
+  it.each([
+    [
+      'a different -m model',
+      /model/,
+      (_input: string, _prompts: string[]) => ['-m', 'model-b'],
+    ],
+    [
+      'an edited input file',
+      /input/i,
+      (input: string, prompts: string[]) => {
+        fs.writeFileSync(input, [...prompts, 'meta new prompt'].join('\n') + '\n');
+        return ['-m', 'model-a'];
+      },
+    ],
+    [
+      'a different --system message',
+      /system/,
+      (_input: string, _prompts: string[]) => ['-m', 'model-a', '--system', 'be terse'],
+    ],
+  ])('--resume with %s is refused (exit 2, names it and --force-resume); --force-resume proceeds', async (_name, names, change) => {
+    const prompts = ['meta q1', 'meta q2', 'meta q3 [[fault:400*1]]'];
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await run([input, '-o', out, '-m', 'model-a'])).code).toBe(1);
+    const first = read(out);
+    const sent = server.requests.length;
+
+    const args = change(input, prompts);
+    const refused = await run([input, '-o', out, '--resume', '--retry-failed', ...args]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(names);
+    expect(refused.stderr).toMatch(/--force-resume/);
+    expect(read(out)).toBe(first);
+    expect(server.requests).toHaveLength(sent);
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+
+    const forced = await run([input, '-o', out, '--resume', '--retry-failed', '--force-resume', ...args]);
+    expect(forced.code).toBe(0);
+    const after = read(out);
+    expect(after.startsWith(first)).toBe(true);
+    expect(server.requests.length).toBeGreaterThan(sent);
+    const last = lastById(parseJsonl<Row>(after));
+    for (const r of last.values()) expect(r.error).toBeNull();
+    // The answered prompts were not sent again (only their ids' last rows count).
+    expect(server.countFor('meta q1')).toBe(1);
+    expect(server.countFor('meta q2')).toBe(1);
+
+    // The metadata now describes the forced run, so a plain resume of it is accepted.
+    const again = await run([input, '-o', out, '--resume', ...args]);
+    expect(again.code).toBe(0);
+  });
+});
+
+describe('the output lock', () => {
+  it.each([['--resume'], ['--overwrite']])(
+    'a second run (%s) on an output in use exits 2 naming the lock and pid, sends nothing, and loses nothing',
+    async (flag) => {
+      const prompts = Array.from({ length: 8 }, (_, i) => `lock ${flag} q${i}`);
+      const input = writePrompts(dir, 'p.txt', prompts);
+      const out = path.join(dir, 'out.jsonl');
+      server.options.latencyMs = 250;
+      const first = spawnCli([input, '-o', out, '-c', '1', '--base-url', server.url]);
+      const firstDone = waitForExit(first);
+      try {
+        await until(() => lineCount(out) >= 1, 'the first run to write a row');
+        const during = read(out);
+
+        const second = await runCli([input, '-o', out, flag, '--base-url', server.url], {
+          env: { OPENAI_API_KEY: 'sk-second-run' },
+        });
+        expect(second.code).toBe(2);
+        expect(second.stderr).toContain(`${out}.lock`);
+        expect(second.stderr).toContain(`pid ${first.pid}`);
+        expect(server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
+        // The refused run changed nothing: what was there is still the start of the file.
+        expect(read(out).startsWith(during)).toBe(true);
+      } finally {
+        const r1 = await firstDone;
+        expect(r1.code).toBe(0);
+      }
+      expect(fs.existsSync(`${out}.lock`)).toBe(false);
+      const rows = rowsOf(out);
+      expect(rows).toHaveLength(8);
+      for (const p of prompts) expect(server.countFor(p)).toBe(1);
+    },
+  );
+
+  it('a stale lock (its pid has exited) does not block, and is removed afterwards', async () => {
+    const dead = spawn(process.execPath, ['-e', '']);
+    const deadPid = dead.pid!;
+    await new Promise<void>((resolve) => dead.on('close', () => resolve()));
+
+    const input = writePrompts(dir, 'p.txt', ['stale q1', 'stale q2']);
+    const out = path.join(dir, 'out.jsonl');
+    const lock = `${out}.lock`;
+    fs.writeFileSync(lock, JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: new Date(Date.now() - 60_000).toISOString() }) + '\n');
+
+    const r = await run([input, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(rowsOf(out)).toHaveLength(2);
+    expect(fs.existsSync(lock)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.lock'))).toEqual([]);
+  });
+
+  it('a lock held by a live process that is not this run still blocks', async () => {
+    // The test process itself is alive: its pid in the lock must be honoured.
+    const input = writePrompts(dir, 'p.txt', ['live q1']);
+    const out = path.join(dir, 'out.jsonl');
+    const lock = `${out}.lock`;
+    const content = JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }) + '\n';
+    fs.writeFileSync(lock, content);
+    const r = await run([input, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(lock);
+    expect(r.stderr).toContain(`pid ${process.pid}`);
+    expect(server.requests).toHaveLength(0);
+    expect(read(lock)).toBe(content);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('stable ids', () => {
+  it('text input without ids gets <line>-<hash> ids; editing one line changes only that line id', async () => {
+    const prompts = ['id alpha', 'id beta', 'id gamma', 'id delta'];
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const idsByLine = async (): Promise<Map<number, string>> => {
+      const r = await run([input, '-c', '1']);
+      expect(r.code).toBe(0);
+      return new Map(parseJsonl<Row>(r.stdout).map((row) => [row.line, row.id]));
+    };
+
+    const before = await idsByLine();
+    expect(before.size).toBe(4);
+    for (const [line, id] of before) expect(id).toMatch(new RegExp(`^${line}-[0-9a-f]{8}$`));
+
+    // Same input, same ids.
+    expect(await idsByLine()).toEqual(before);
+
+    // Edit line 2 only.
+    fs.writeFileSync(input, ['id alpha', 'id beta EDITED', 'id gamma', 'id delta'].join('\n') + '\n');
+    const after = await idsByLine();
+    expect(after.size).toBe(4);
+    for (const line of [1, 3, 4]) expect(after.get(line)).toBe(before.get(line));
+    expect(after.get(2)).not.toBe(before.get(2));
+    expect(after.get(2)).toMatch(/^2-[0-9a-f]{8}$/);
+  });
+
+  it('after editing one line, --resume --force-resume re-sends only that line', async () => {
+    const prompts = ['ed alpha', 'ed beta', 'ed gamma'];
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await run([input, '-o', out])).code).toBe(0);
+    fs.writeFileSync(input, ['ed alpha', 'ed beta EDITED', 'ed gamma'].join('\n') + '\n');
+    const r = await run([input, '-o', out, '--resume', '--force-resume']);
+    expect(r.code).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual([...prompts, 'ed beta EDITED']);
+    const counts = successCounts(rowsOf(out));
+    expect(counts.get('ed beta EDITED')).toBe(1);
+    expect(counts.get('ed alpha')).toBe(1);
+  });
+});

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { readRecords } from '../../src/input/index.js';
+import type { PromptRecord } from '../../src/types.js';
+import { CHUNKINGS, brief, collect, read, readFixture } from './helpers.js';
+
+const ARTICLE_TEMPLATE = 'Summarise in one line: {{title}} — {{body}}';
+const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) =>
+  read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
+
+describe('csv input', () => {
+  it('reads the fixture with a template: quoted comma, multi-line cell, start line numbers', async () => {
+    const records = await readFixture('articles.csv', { format: 'csv', template: ARTICLE_TEMPLATE });
+    expect(records.map((r) => [r.line, r.id, r.problem])).toEqual([
+      [2, 'a1', undefined],
+      [3, 'a2', undefined],
+      [4, 'a3', undefined],
+      [7, 'a4', undefined],
+    ]);
+    expect(records[1]?.prompt).toBe(
+      'Summarise in one line: Rain, wind and a late train — A storm on Tuesday evening delayed the 18:05 service by forty minutes and left commuters sheltering under the station canopy.',
+    );
+    expect(records[2]?.prompt).toBe(
+      'Summarise in one line: Council approves new bike lanes — The plan adds 12 km of protected lanes.\nConstruction starts in spring and should finish by autumn.\nShop owners on Market Street asked for more loading bays.',
+    );
+    expect(records[0]?.messages).toEqual([{ role: 'user', content: records[0]?.prompt }]);
+  });
+
+  it('reads a prompt column, with params and ids', async () => {
+    const records = await csv('id,prompt,model,temperature,max_tokens\n7,Say hi,gpt-4o-mini,0.3,20\n8,Say bye,,,\n');
+    expect(records).toEqual<PromptRecord[]>([
+      {
+        id: '7',
+        line: 2,
+        source: 'rows.csv',
+        prompt: 'Say hi',
+        messages: [{ role: 'user', content: 'Say hi' }],
+        params: { model: 'gpt-4o-mini', temperature: 0.3, max_tokens: 20 },
+      },
+      { id: '8', line: 3, source: 'rows.csv', prompt: 'Say bye', messages: [{ role: 'user', content: 'Say bye' }], params: {} },
+    ]);
+  });
+
+  it('uses the only column of a one-column file, or --prompt-field', async () => {
+    expect((await csv('question\nWhy is the sky blue?\n'))[0]?.prompt).toBe('Why is the sky blue?');
+    expect((await csv('id,question\n1,Why?\n', { promptField: 'question' }))[0]?.prompt).toBe('Why?');
+  });
+
+  it('gives identical records for LF, CRLF, a BOM and no final newline, however the input is chunked', async () => {
+    const lf = 'id,prompt\n1,"multi\nline"\n\n2,plain\n3,"a, b"\n';
+    const expected = await csv(lf);
+    expect(expected.map((r) => [r.line, r.prompt])).toEqual([
+      [2, 'multi\nline'],
+      [5, 'plain'],
+      [6, 'a, b'],
+    ]);
+    const variants = [lf.replaceAll('\n', '\r\n'), `\uFEFF${lf}`, lf.slice(0, -1), `\uFEFF${lf.replaceAll('\n', '\r\n').slice(0, -2)}`];
+    for (const text of variants) {
+      for (const [, toSource] of CHUNKINGS) {
+        expect(await collect(readRecords(toSource(text), { source: 'rows.csv', format: 'csv' }))).toEqual(expected);
+      }
+    }
+  });
+
+  it('counts lines inside multi-line cells and skipped blank lines', async () => {
+    const text = '\nid,prompt\n\n1,"a\n\nb"\n2,x\n\n\n3,"p\r\nq\r\nr"\r\n4,z';
+    const records = await csv(text);
+    expect(records.map((r) => [r.id, r.line])).toEqual([
+      ['1', 4],
+      ['2', 7],
+      ['3', 10],
+      ['4', 13],
+    ]);
+  });
+
+  it('skips rows whose cells are all blank', async () => {
+    const records = await csv('id,prompt\n1,a\n,\n , \n2,b\n');
+    expect(records.map((r) => [r.line, r.id])).toEqual([
+      [2, '1'],
+      [5, '2'],
+    ]);
+  });
+
+  describe('row problems', () => {
+    it.each<[string, string, Record<string, unknown>, RegExp, string | undefined]>([
+      ['empty prompt cell', 'id,prompt\n1,\n', {}, /^rows\.csv:2: empty "prompt" column$/, 'prompt'],
+      ['missing prompt cell (short row)', 'id,title,prompt\n1,t\n', {}, /^rows\.csv:2: empty "prompt" column$/, 'prompt'],
+      ['short row with a template', 'id,title,body\n1,T\n', { template: ARTICLE_TEMPLATE }, /^rows\.csv:2: template field "body" is missing$/, 'body'],
+      ['bad temperature', 'prompt,temperature\nhi,hot\n', {}, /^rows\.csv:2: "temperature" must be a number \(got "hot"\)$/, 'temperature'],
+      ['bad max_tokens', 'prompt,max_tokens\nhi,1.5\n', {}, /^rows\.csv:2: "max_tokens" must be a positive integer/, 'max_tokens'],
+      ['zero max_tokens', 'prompt,max_tokens\nhi,0\n', {}, /"max_tokens" must be a positive integer \(got "0"\)/, 'max_tokens'],
+      ['hex is not a number', 'prompt,temperature\nhi,0x1\n', {}, /"temperature" must be a number/, 'temperature'],
+      ['too many cells (unquoted comma)', 'id,prompt\n1,Hello, world\n', {}, /^rows\.csv:2: row has 3 cells but the header has 2 columns/, undefined],
+      ['bad quoting', 'id,prompt\n1,say "hi"\n', {}, /^rows\.csv:2: malformed CSV row \(Invalid Opening Quote: .*\)$/, undefined],
+    ])('%s', async (_label, text, options, message, field) => {
+      const [record, ...rest] = await csv(text, options);
+      expect(rest).toEqual([]);
+      expect(record?.problem?.message).toMatch(message);
+      expect(record?.problem?.field).toBe(field);
+      expect(record).toMatchObject({ line: 2, source: 'rows.csv', messages: [], params: {} });
+    });
+
+    it('a malformed record becomes one problem, in order, and parsing continues', async () => {
+      const text = 'id,prompt\n1,fine\n2,say "hi"\n3,also fine\n4,a 5" screen\n\n5,"last"\n';
+      for (const size of [1, 4, Infinity]) {
+        const records = await csv(text, {}, size);
+        expect(records.map(brief)).toEqual([
+          { line: 2, id: '1', prompt: 'fine' },
+          { line: 3, id: expect.stringMatching(/^3-[0-9a-f]{8}$/), prompt: '', problem: expect.stringMatching(/^rows\.csv:3: malformed CSV row \(Invalid Opening Quote/) },
+          { line: 4, id: '3', prompt: 'also fine' },
+          { line: 5, id: expect.stringMatching(/^5-/), prompt: '', problem: expect.stringMatching(/^rows\.csv:5: malformed CSV row \(Invalid Opening Quote/) },
+          { line: 7, id: '5', prompt: 'last' },
+        ]);
+      }
+    });
+
+    it('says which lines a runaway quote swallowed', async () => {
+      const records = await csv('id,prompt\n1,ok\n2,"oops"x, and more\n3,lost\n4,"unterminated\n5,lost too\n');
+      expect(records.map(brief)).toEqual([
+        { line: 2, id: '1', prompt: 'ok' },
+        {
+          line: 3,
+          id: expect.stringMatching(/^3-/),
+          prompt: '',
+          problem: expect.stringMatching(/^rows\.csv:3: malformed CSV record spanning lines 3-6 \(Invalid Closing Quote/),
+        },
+      ]);
+    });
+
+    it('keeps the explicit id and the prompt cell on a problem record', async () => {
+      const [record] = await csv('id,prompt,temperature\nr1,hello,warm\n');
+      expect(record).toMatchObject({ id: 'r1', prompt: 'hello', problem: { field: 'temperature' } });
+    });
+  });
+
+  describe('run-level errors, thrown before any record', () => {
+    it.each<[string, string, Record<string, unknown>, RegExp]>([
+      [
+        'no prompt column',
+        'id,title,body\n1,a,b\n',
+        {},
+        /^rows\.csv: no "prompt" column in the CSV header \(found: "id", "title", "body"\); pass --prompt-field <column> or --template/,
+      ],
+      ['--prompt-field not in the header', 'id,prompt\n1,a\n', { promptField: 'question' }, /^rows\.csv: no "question" column .*found: "id", "prompt"/],
+      ['template field not in the header', 'id,title\n1,a\n', { template: ARTICLE_TEMPLATE }, /^rows\.csv: --template uses \{\{body\}\} but .*found: "id", "title"/],
+      ['--id-field not in the header', 'id,prompt\n1,a\n', { idField: 'uid' }, /^rows\.csv: no "uid" column .*--id-field/],
+      ['duplicate column', 'prompt,id,prompt\na,1,b\n', {}, /^rows\.csv: column "prompt" appears twice/],
+      ['empty file', '', {}, /^rows\.csv: empty CSV: a header row is required$/],
+      ['only blank lines', '\n\n', {}, /^rows\.csv: empty CSV/],
+      ['broken header', 'id,"prompt\n', {}, /^rows\.csv:1: cannot parse the CSV header/],
+      ['header only, wrong columns', 'id,title\n', {}, /no "prompt" column/],
+    ])('%s', async (_label, text, options, message) => {
+      const yielded: PromptRecord[] = [];
+      const run = async () => {
+        for await (const r of readRecords((async function* () { yield text; })(), { source: 'rows.csv', format: 'csv', ...options })) yielded.push(r);
+      };
+      await expect(run()).rejects.toThrow(InputError);
+      await expect(csv(text, options)).rejects.toThrow(message);
+      expect(yielded).toEqual([]);
+    });
+
+    it('a source that fails mid-way is an InputError naming it', async () => {
+      async function* failing(): AsyncGenerator<string> {
+        yield 'id,prompt\n1,a\n';
+        throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      }
+      await expect(collect(readRecords(failing(), { source: 'rows.csv', format: 'csv' }))).rejects.toThrow(
+        /^rows\.csv: cannot read input \(EIO: i\/o error, read\)$/,
+      );
+    });
+
+    it('even when the first data row is malformed', async () => {
+      await expect(csv('id,title\n1,"x"y\n')).rejects.toThrow(/no "prompt" column/);
+    });
+
+    it('a header with no rows is fine when it fits', async () => {
+      expect(await csv('id,prompt\n')).toEqual([]);
+    });
+  });
+
+  it('trims header names', async () => {
+    const [record] = await csv('id , title\n1,Rain\n', { template: 'T: {{title}}' });
+    expect(record).toMatchObject({ id: '1', prompt: 'T: Rain' });
+  });
+
+  describe('ids', () => {
+    it('uses the id column, or --id-field', async () => {
+      expect((await csv('id,prompt\n a-1 ,x\n'))[0]?.id).toBe('a-1');
+      expect((await csv('uid,id,prompt\nu,i,x\n', { idField: 'uid' }))[0]?.id).toBe('u');
+    });
+
+    it('falls back to a stable key that changes with the row', async () => {
+      const [a] = await csv('prompt,extra\nhello,1\n');
+      const [b] = await csv('prompt,extra\r\nhello,1\r\n');
+      const [edited] = await csv('prompt,extra\nhello,2\n');
+      const [blankId] = await csv('id,prompt,extra\n,hello,1\n');
+      expect(a?.id).toMatch(/^2-[0-9a-f]{8}$/);
+      expect(b?.id).toBe(a?.id);
+      expect(edited?.id).not.toBe(a?.id);
+      expect(blankId?.id).toMatch(/^2-[0-9a-f]{8}$/);
+    });
+  });
+
+  it('prepends the system message', async () => {
+    const [record] = await csv('prompt\nhi\n', { system: 'Answer in French.' });
+    expect(record?.messages).toEqual([
+      { role: 'system', content: 'Answer in French.' },
+      { role: 'user', content: 'hi' },
+    ]);
+  });
+});

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import type { PromptRecord } from '../../src/types.js';
+import { brief, read, readFixture } from './helpers.js';
+
+const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
+const one = async (row: unknown, options: Record<string, unknown> = {}): Promise<PromptRecord> => {
+  const [record] = await read(jsonl(row), { format: 'jsonl', source: 'x.jsonl', ...options });
+  if (record === undefined) throw new Error('no record');
+  return record;
+};
+
+describe('jsonl input', () => {
+  it('reads the fixture: prompts, a messages row, per-row params', async () => {
+    const records = await readFixture('prompts.jsonl', { format: 'jsonl' });
+    expect(records.map(brief)).toEqual([
+      { line: 1, id: 'q1', prompt: "What is the capital of Australia, and why isn't it Sydney?" },
+      { line: 2, id: 'q2', prompt: 'Summarise in one paragraph how HTTPS protects data in transit.' },
+      { line: 3, id: 'q3', prompt: 'How do I find duplicate emails in a users table?' },
+      { line: 4, id: 'q4', prompt: 'Write a limerick about a cat who learns to code.' },
+    ]);
+    expect(records[2]?.messages).toEqual([
+      { role: 'system', content: 'You are a terse SQL expert.' },
+      { role: 'user', content: 'How do I find duplicate emails in a users table?' },
+    ]);
+    expect(records[3]?.params).toEqual({ model: 'gpt-4o-mini', temperature: 1.1 });
+    expect(records[0]?.params).toEqual({});
+    expect(records[0]?.extraBody).toBeUndefined();
+  });
+
+  it('reads OpenAI Batch API request lines', async () => {
+    const records = await readFixture('batch-api.jsonl', { format: 'jsonl', system: 'Be concise.' });
+    expect(records.map((r) => [r.id, r.line, r.problem])).toEqual([
+      ['req-1', 1, undefined],
+      ['req-2', 2, undefined],
+      ['req-3', 3, undefined],
+    ]);
+    expect(records[0]).toMatchObject({
+      prompt: "Classify the sentiment of: 'The delivery was late but the food was great.'",
+      params: { model: 'gpt-4o-mini', max_tokens: 50 },
+      messages: [{ role: 'system', content: 'Be concise.' }, { role: 'user' }],
+    });
+    expect(records[0]?.extraBody).toBeUndefined();
+    // The row's own system message is kept and the run's is not added.
+    expect(records[1]?.messages[0]).toEqual({ role: 'system', content: 'Reply with a single word.' });
+    expect(records[1]?.messages).toHaveLength(2);
+    expect(records[1]?.params).toEqual({ model: 'gpt-4o-mini', temperature: 0 });
+    // Other body fields pass through, except streaming.
+    expect(records[2]?.extraBody).toEqual({ seed: 42 });
+    expect(records[2]?.params).toEqual({ model: 'gpt-4o-mini', max_tokens: 50, temperature: 0.2 });
+  });
+
+  it('turns bad lines into problem records and keeps going', async () => {
+    const records = await readFixture('bad.jsonl', { format: 'jsonl' });
+    expect(records.map((r) => [r.line, r.id, r.problem === undefined])).toEqual([
+      [1, 'ok-1', true],
+      [2, expect.stringMatching(/^2-[0-9a-f]{8}$/), false],
+      [3, 'ok-2', true],
+      [4, 'no-prompt', false],
+      [5, 'ok-3', true],
+    ]);
+    expect(records[1]?.problem?.message).toMatch(/^bad\.jsonl:2: invalid JSON \(.+\)$/);
+    expect(records[3]?.problem).toEqual({ message: 'bad.jsonl:4: no "prompt" or "messages" field', field: 'prompt' });
+    for (const bad of [records[1], records[3]]) {
+      expect(bad).toMatchObject({ source: 'bad.jsonl', messages: [], params: {} });
+    }
+  });
+
+  it.each<[string, unknown, Record<string, unknown>, RegExp, string | undefined]>([
+    ['invalid JSON', '{"id": 1,}', {}, /^x\.jsonl:1: invalid JSON \(.*position.*\)$/, undefined],
+    ['an array', '[1, 2]', {}, /^x\.jsonl:1: expected a JSON object, got an array$/, undefined],
+    ['a string', '"hello"', {}, /expected a JSON object, got a string$/, undefined],
+    ['null', 'null', {}, /expected a JSON object, got null$/, undefined],
+    ['no prompt', { id: 1, text: 'hi' }, {}, /^x\.jsonl:1: no "prompt" or "messages" field$/, 'prompt'],
+    ['non-string prompt', { prompt: 42 }, {}, /"prompt" must be a string$/, 'prompt'],
+    ['empty prompt', { prompt: '  ' }, {}, /empty "prompt"$/, 'prompt'],
+    ['bad id', { id: true, prompt: 'hi' }, {}, /"id" must be a string or number$/, 'id'],
+    ['temperature as a string', { prompt: 'hi', temperature: '0.7' }, {}, /^x\.jsonl:1: "temperature" must be a number \(got "0\.7"\)$/, 'temperature'],
+    ['max_tokens zero', { prompt: 'hi', max_tokens: 0 }, {}, /"max_tokens" must be a positive integer \(got 0\)$/, 'max_tokens'],
+    ['max_tokens fractional', { prompt: 'hi', max_tokens: 1.5 }, {}, /"max_tokens" must be a positive integer/, 'max_tokens'],
+    ['model not a string', { prompt: 'hi', model: 4 }, {}, /"model" must be a non-empty string/, 'model'],
+    ['messages not an array', { messages: 'hi' }, {}, /"messages" must be an array of messages$/, 'messages'],
+    ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
+    ['message without role', { messages: [{ content: 'hi' }] }, {}, /"messages\[0\]\.role" must be a string$/, 'messages'],
+    ['message not an object', { messages: [{ role: 'user', content: 'a' }, 'b'] }, {}, /"messages\[1\]" must be an object/, 'messages'],
+    ['template on messages', { messages: [{ role: 'user', content: 'hi' }] }, { template: 'Q: {{x}}' }, /^x\.jsonl:1: --template cannot apply to a row with messages$/, 'messages'],
+    ['template field missing', { id: 1, title: 'T' }, { template: '{{title}}: {{body}}' }, /^x\.jsonl:1: template field "body" is missing$/, 'body'],
+    ['template field null', { body: null }, { template: '{{body}}' }, /template field "body" is missing$/, 'body'],
+    ['batch line for another endpoint', { custom_id: 'e', url: '/v1/embeddings', body: { input: 'x' } }, {}, /"url" must be \/v1\/chat\/completions \(got "\/v1\/embeddings"\)$/, 'url'],
+    ['batch line without messages', { custom_id: 'b', url: '/v1/chat/completions', body: { model: 'm' } }, {}, /"body\.messages" is missing$/, 'messages'],
+    ['batch line with a bad body', { custom_id: 'b', body: 'x' }, {}, /"body" must be an object$/, 'body'],
+    ['batch line with a bad temperature', { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], temperature: 'hot' } }, {}, /"temperature" must be a number/, 'temperature'],
+  ])('problem: %s', async (_label, row, options, message, field) => {
+    const record = await one(row, options);
+    expect(record.problem?.message).toMatch(message);
+    expect(record.problem?.field).toBe(field);
+    expect(record).toMatchObject({ line: 1, source: 'x.jsonl', messages: [], params: {} });
+    expect(record.problem?.message).not.toMatch(/\n/);
+  });
+
+  it('keeps the best-effort prompt and the explicit id on a problem record', async () => {
+    const record = await one({ id: 'r9', prompt: 'hello', temperature: 'warm' });
+    expect(record).toMatchObject({ id: 'r9', prompt: 'hello', problem: { field: 'temperature' } });
+  });
+
+  describe('ids', () => {
+    it.each<[string, unknown, Record<string, unknown>, string | RegExp]>([
+      ['string id', { id: 'abc', prompt: 'p' }, {}, 'abc'],
+      ['numeric id', { id: 17, prompt: 'p' }, {}, '17'],
+      ['custom_id', { custom_id: 'c-1', prompt: 'p' }, {}, 'c-1'],
+      ['id wins over custom_id', { id: 'i', custom_id: 'c', prompt: 'p' }, {}, 'i'],
+      ['idField', { uid: 'u-1', id: 'i', prompt: 'p' }, { idField: 'uid' }, 'u-1'],
+      ['idField missing falls back to custom_id', { custom_id: 'c', prompt: 'p' }, { idField: 'uid' }, 'c'],
+      ['no id: fallback key', { prompt: 'p' }, {}, /^1-[0-9a-f]{8}$/],
+      ['blank id: fallback key', { id: ' ', prompt: 'p' }, {}, /^1-[0-9a-f]{8}$/],
+    ])('%s', async (_label, row, options, expected) => {
+      const record = await one(row, options);
+      if (typeof expected === 'string') expect(record.id).toBe(expected);
+      else expect(record.id).toMatch(expected);
+    });
+
+    it('fallback keys are stable and change with the raw line', async () => {
+      const a = await one({ prompt: 'p' });
+      const b = await one({ prompt: 'p' });
+      const spaced = await one('{"prompt": "p"}');
+      const edited = await one({ prompt: 'p2' });
+      expect(a.id).toBe(b.id);
+      expect(spaced.id).not.toBe(a.id); // hashed from the raw text, not the parsed value
+      expect(edited.id).not.toBe(a.id);
+    });
+  });
+
+  it('uses promptField', async () => {
+    const record = await one({ question: 'Why?' }, { promptField: 'question' });
+    expect(record.prompt).toBe('Why?');
+    expect((await one({ prompt: 'x' }, { promptField: 'question' })).problem?.message).toMatch(/no "question" or "messages" field/);
+  });
+
+  it('renders a template over top-level fields, and over body+top level for Batch lines', async () => {
+    const plain = await one({ id: 1, title: 'Rain', n: 2 }, { template: 'Summarise: {{ title }} ({{n}}) #{{id}}' });
+    expect(plain.prompt).toBe('Summarise: Rain (2) #1');
+    expect(plain.messages).toEqual([{ role: 'user', content: 'Summarise: Rain (2) #1' }]);
+    const batch = await one(
+      { custom_id: 'b1', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', text: 'hello', seed: 1 } },
+      { template: '{{custom_id}}: {{text}}' },
+    );
+    expect(batch).toMatchObject({ id: 'b1', prompt: 'b1: hello', params: { model: 'm' } });
+    // Fields the template consumed are data, not request parameters.
+    expect(batch.extraBody).toEqual({ seed: 1 });
+  });
+
+  it('shows the last user message of a conversation, as JSON when it is multimodal', async () => {
+    const parts = [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }];
+    const record = await one({
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: parts },
+      ],
+    });
+    expect(record.prompt).toBe(JSON.stringify(parts));
+    expect(record.messages[2]?.content).toEqual(parts);
+  });
+
+  it('prepends the system message unless the row starts with one', async () => {
+    const plain = await one({ prompt: 'hi' }, { system: 'S' });
+    expect(plain.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    const own = await one({ messages: [{ role: 'system', content: 'mine' }, { role: 'user', content: 'hi' }] }, { system: 'S' });
+    expect(own.messages).toEqual([{ role: 'system', content: 'mine' }, { role: 'user', content: 'hi' }]);
+    const convo = await one({ messages: [{ role: 'user', content: 'hi' }] }, { system: 'S' });
+    expect(convo.messages[0]).toEqual({ role: 'system', content: 'S' });
+  });
+
+  it('skips blank lines but counts them, with CRLF, a BOM and no final newline', async () => {
+    const text = '\uFEFF{"prompt":"a"}\r\n\r\n   \r\n{"prompt":"b"}\r\n{"prompt":"c"}';
+    for (const size of [1, 3, Infinity]) {
+      const records = await read(text, { format: 'jsonl' }, size);
+      expect(records.map((r) => [r.line, r.prompt, r.problem])).toEqual([
+        [1, 'a', undefined],
+        [4, 'b', undefined],
+        [5, 'c', undefined],
+      ]);
+    }
+    // The fallback key ignores the line ending style.
+    const lf = await read('{"prompt":"a"}\n', { format: 'jsonl' });
+    const crlf = await read('{"prompt":"a"}\r\n', { format: 'jsonl' });
+    expect(crlf[0]?.id).toBe(lf[0]?.id);
+  });
+});

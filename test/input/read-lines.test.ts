@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { readLines } from '../../src/input/index.js';
+import { CHUNKINGS, collect } from './helpers.js';
+
+const lines = async (source: AsyncIterable<string | Buffer>) => (await collect(readLines(source, 'in.txt'))).map((l) => [l.line, l.text]);
+
+describe('readLines', () => {
+  const cases: Array<[label: string, text: string, expected: Array<[number, string]>]> = [
+    ['LF', 'a\nb\n', [[1, 'a'], [2, 'b']]],
+    ['CRLF', 'a\r\nb\r\n', [[1, 'a'], [2, 'b']]],
+    ['mixed endings', 'a\r\nb\nc\r\n', [[1, 'a'], [2, 'b'], [3, 'c']]],
+    ['no final newline', 'a\nb', [[1, 'a'], [2, 'b']]],
+    ['UTF-8 BOM', '\uFEFFa\nb', [[1, 'a'], [2, 'b']]],
+    ['only the first BOM is dropped', '\uFEFF\uFEFFa', [[1, '\uFEFFa']]],
+    ['blank lines are kept and counted', '\n a \n\r\n\nz', [[1, ''], [2, ' a '], [3, ''], [4, ''], [5, 'z']]],
+    ['a lone CR is not a line break', 'a\rb\n', [[1, 'a\rb']]],
+    ['multi-byte characters', 'héllo 👋\n日本語\n', [[1, 'héllo 👋'], [2, '日本語']]],
+    ['empty input', '', []],
+    ['a single newline', '\n', [[1, '']]],
+  ];
+  for (const [chunking, toSource] of CHUNKINGS) {
+    it.each(cases)(`%s (${chunking})`, async (_label, text, expected) => {
+      expect(await lines(toSource(text))).toEqual(expected);
+    });
+  }
+
+  it('turns a failing source into an InputError naming it', async () => {
+    async function* failing(): AsyncGenerator<string> {
+      yield 'first\n';
+      throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });
+    }
+    const seen: string[] = [];
+    const run = async () => {
+      for await (const l of readLines(failing(), 'dir/')) seen.push(l.text);
+    };
+    await expect(run()).rejects.toThrow(InputError);
+    await expect(collect(readLines(failing(), 'dir/'))).rejects.toThrow(/^dir\/: cannot read input \(EISDIR/);
+    expect(seen).toEqual(['first']);
+  });
+});
