@@ -2,7 +2,7 @@
  * Shared plumbing for the benchmarks: find the project, spawn the BUILT CLI with wall time and
  * peak RSS measured around it, write prompts, check result rows, format numbers and tables.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,11 +53,6 @@ function detectRssMethod(): 'gnu-time' | 'proc-poll' | 'none' {
 }
 
 function spawnSyncQuiet(cmd: string, args: string[]): string {
-  // Imported lazily so the module graph stays tiny; child_process is already loaded anyway.
-  const { spawnSync } = process.getBuiltinModule?.('node:child_process') as typeof import('node:child_process') ?? { spawnSync: undefined };
-  if (!spawnSync) {
-    return '';
-  }
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`;
 }
@@ -78,6 +73,8 @@ function readVmHwmKb(pid: number): number | undefined {
 export interface ChildRun {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** performance.now() just before spawn (the mock server's request times use the same clock). */
+  startedAt: number;
   /** From just before spawn to the child's exit, in ms. */
   wallMs: number;
   /** Peak resident set size in kB, if it could be measured. */
@@ -162,17 +159,15 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
             const text = fs.readFileSync(rssFile, 'utf8');
             const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(text);
             if (m) peakRssKb = Number(m[1]);
-            const status = /Exit status:\s*(\d+)/.exec(text);
-            if (status && code !== null && code !== 0 && signal === null && /Command terminated by signal/.test(text)) {
-              // GNU time exits 128+n when the child was killed; keep its report honest.
-              stderr += `\n[bench] ${text.split('\n').find((l) => /terminated by signal/.test(l)) ?? ''}`;
-            }
+            // Under GNU time a killed CLI shows up as time's non-zero exit; say why.
+            const killed = text.split('\n').find((l) => /terminated by signal/.test(l));
+            if (killed) stderr += `\n[bench] ${killed.trim()}`;
           } catch {
             // no report: the child never ran
           }
           fs.rmSync(rssFile, { force: true });
         }
-        resolve({ code, signal, wallMs, peakRssKb, stdout, stderr, timedOut });
+        resolve({ code, signal, startedAt: started, wallMs, peakRssKb, stdout, stderr, timedOut });
       });
     });
   });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './options.js';
@@ -79,6 +80,8 @@ class Engine {
     link(o.stopSignal, this.stop);
     link(o.abortSignal, this.abort);
     link(this.abort.signal, this.stop);
+    // Every queued record, rate-limiter waiter and backoff sleep listens to these: not a leak.
+    setMaxListeners(0, this.stop.signal, this.abort.signal);
     this.stop.signal.addEventListener('abort', () => this.changes.notify(), { once: true });
   }
 
@@ -202,15 +205,12 @@ class Engine {
     for (let attempt = 1; ; attempt++) {
       if (this.stop.signal.aborted) return null;
       let outcome: AttemptOutcome;
-      try {
-        // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
-        outcome = await this.queue.add(() => this.attempt(record, request, attempt), {
-          priority: attempt > 1 ? 1 : 0,
-          signal: this.stop.signal,
-        });
-      } catch {
-        return null; // stopped while waiting for a slot or for the rate limiter
-      }
+      // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
+      // No `signal` here: p-queue would reject a task that is already running, dropping an answer
+      // that is still arriving; a queued task sees the stop itself when it starts.
+      const queued = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
+      if (queued === undefined) return null; // stopped before it was sent
+      outcome = queued;
       if (outcome.ok) return this.successRow(record, request, outcome, attempt);
       const error = outcome.error;
       if (error.type === 'aborted') return null;
@@ -233,10 +233,17 @@ class Engine {
     }
   }
 
-  private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome> {
+  /** One attempt inside a concurrency slot; undefined when the run stopped before it was sent. */
+  private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome | undefined> {
     const { o } = this;
+    if (this.stop.signal.aborted) return undefined;
     const cost = this.governor.countsTokens ? await this.estimate(record, request) : 0;
-    const sentAt = await this.governor.acquire(cost, this.stop.signal);
+    let sentAt: number;
+    try {
+      sentAt = await this.governor.acquire(cost, this.stop.signal);
+    } catch {
+      return undefined;
+    }
     o.stats.inFlight++;
     o.stats.requests++;
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });

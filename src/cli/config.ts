@@ -8,7 +8,8 @@ export type OutputFormatName = 'jsonl' | 'csv' | 'text';
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
   input: { kind: 'file'; path: string } | { kind: 'stdin' };
-  inputFormat: InputFormatName;
+  /** `auto` (stdin without --input-format): JSONL if the first non-blank character is `{`, else text. */
+  inputFormat: InputFormatName | 'auto';
   template: string | undefined;
   system: string | undefined;
   promptField: string | undefined;
@@ -65,7 +66,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   }
 
   const inputFormat =
-    flags.inputFormat ?? (input.kind === 'file' ? INPUT_EXT[path.extname(input.path).toLowerCase()] : undefined) ?? 'txt';
+    flags.inputFormat ?? (input.kind === 'file' ? INPUT_EXT[path.extname(input.path).toLowerCase()] ?? 'txt' : 'auto');
 
   let output: CliConfig['output'];
   if (flags.output !== undefined && flags.output !== '-') {

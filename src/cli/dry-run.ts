@@ -1,7 +1,181 @@
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
-import { RunError } from '../errors.js';
+import { openInput } from './open-input.js';
+import { ExitCode } from '../errors.js';
+import { readRecords, type InputOptions } from '../input/index.js';
+import { PRICES_AS_OF, priceFor } from '../pricing.js';
+import type { ChatMessage, PromptRecord } from '../types.js';
+import { count, usd } from '../ui/format.js';
 
-export async function runDryRun(_config: CliConfig, _io: CliIo): Promise<number> {
-  throw new RunError('--dry-run is not implemented yet', 'usage');
+/** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
+export const DEFAULT_ANSWER_TOKENS = 256;
+const SHOW_REQUESTS = 3;
+const SHOW_BAD = 20;
+
+/** The JSON body the run would POST for this record (the same fields `createOpenAIComplete` sends). */
+export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream'>): Record<string, unknown> {
+  const temperature = record.params.temperature ?? config.temperature;
+  const maxTokens = record.params.max_tokens ?? config.maxTokens;
+  return {
+    ...record.extraBody,
+    model: record.params.model ?? config.model,
+    messages: record.messages,
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+    stream: config.stream,
+    ...(config.stream ? { stream_options: { include_usage: true } } : {}),
+  };
+}
+
+interface ModelTotals {
+  requests: number;
+  promptTokens: number;
+  answerTokens: number;
+  /** Requests with no max_tokens, counted at DEFAULT_ANSWER_TOKENS. */
+  assumed: number;
+}
+
+/**
+ * A spinner on a terminal's stderr while a large input is read, shown only if reading takes a while.
+ * Loads ora only then.
+ */
+function readingSpinner(config: CliConfig, io: CliIo, text: () => string): () => void {
+  if (config.quiet || io.stderr.isTTY !== true || io.env.TERM === 'dumb') return () => {};
+  let stopped = false;
+  let spinner: import('ora').Ora | undefined;
+  let updater: NodeJS.Timeout | undefined;
+  const delay = setTimeout(() => {
+    void import('ora').then(({ default: ora }) => {
+      if (stopped) return;
+      spinner = ora({ stream: io.stderr, text: text(), color: io.env.NO_COLOR ? false : 'cyan', hideCursor: false, discardStdin: false, isEnabled: true }).start();
+      updater = setInterval(() => spinner && (spinner.text = text()), 100);
+      updater.unref();
+    });
+  }, 200);
+  delay.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(delay);
+    clearInterval(updater);
+    spinner?.stop();
+  };
+}
+
+/**
+ * `--dry-run`: reads and checks the whole input (streaming, so any size), shows the first requests
+ * exactly as they would be sent, and estimates tokens and cost. Sends nothing and needs no key.
+ * The report goes to stdout; exit 0, or 2 when any record is bad.
+ */
+export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
+  const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
+  const promptTokensOf = (messages: ChatMessage[]): number => {
+    try {
+      return estimatePromptTokens(messages);
+    } catch {
+      // The tokenizer refuses special tokens such as <|endoftext|> in text; count around them.
+      return estimatePromptTokens(messages.map((m) => (typeof m.content === 'string' ? { ...m, content: m.content.replace(/<\|/g, '< |') } : m)));
+    }
+  };
+
+  const input = await openInput(config, io);
+  const inputOptions: InputOptions = {
+    source: input.source,
+    format: input.format,
+    template: config.template,
+    system: config.system,
+    promptField: config.promptField,
+    idField: config.idField,
+  };
+
+  let records = 0;
+  let badCount = 0;
+  const bad: string[] = [];
+  const first: PromptRecord[] = [];
+  const byModel = new Map<string, ModelTotals>();
+  const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(records)} records`);
+  try {
+    for await (const record of readRecords(input.stream, inputOptions)) {
+      records++;
+      if (record.problem) {
+        badCount++;
+        if (bad.length < SHOW_BAD) bad.push(record.problem.message);
+        continue;
+      }
+      if (first.length < SHOW_REQUESTS) first.push(record);
+      const model = record.params.model ?? config.model;
+      const maxTokens = record.params.max_tokens ?? config.maxTokens;
+      const totals = byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
+      totals.requests++;
+      totals.promptTokens += promptTokensOf(record.messages);
+      totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
+      if (maxTokens === undefined) totals.assumed++;
+      byModel.set(model, totals);
+    }
+  } finally {
+    stopSpinner();
+    await input.close();
+  }
+
+  const sendable = records - badCount;
+  const lines: string[] = [];
+  lines.push('Dry run: nothing was sent (no API key needed).', '');
+  lines.push(`Input: ${input.source} (${input.format})`);
+  lines.push(`  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${count(sendable)} to send, ${count(badCount)} bad`);
+
+  if (badCount > 0) {
+    lines.push('', 'Bad records (a real run sends nothing for them and writes each as an "input" error row):');
+    for (const message of bad) lines.push(`  ${message}`);
+    if (badCount > bad.length) lines.push(`  … and ${count(badCount - bad.length)} more`);
+  }
+
+  if (first.length > 0) {
+    const endpoint =
+      config.provider.kind === 'mock'
+        ? 'the built-in --mock provider (offline)'
+        : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
+    lines.push('', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`);
+    first.forEach((record, i) => {
+      lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
+      lines.push(JSON.stringify(requestBody(record, config), null, 2));
+    });
+  } else {
+    lines.push('', 'Nothing to send.');
+  }
+
+  if (sendable > 0) {
+    lines.push('', `Estimate for ${count(sendable)} ${sendable === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`);
+    let costTotal = 0;
+    let priced = 0;
+    for (const [model, t] of byModel) {
+      const answers =
+        t.assumed === t.requests
+          ? `${count(t.answerTokens)} answer tokens (no max_tokens: assumed ${DEFAULT_ANSWER_TOKENS} per answer)`
+          : t.assumed > 0
+            ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
+            : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
+      lines.push(`  ${model}: ${count(t.requests)} requests · ${count(t.promptTokens)} prompt tokens · ${answers}`);
+      const match = priceFor(model);
+      if (match) {
+        const promptCost = (t.promptTokens * match.price.input) / 1e6;
+        const answerCost = (t.answerTokens * match.price.output) / 1e6;
+        costTotal += promptCost + answerCost;
+        priced++;
+        lines.push(
+          `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}`
+            + ` at $${match.price.input.toFixed(2)} / $${match.price.output.toFixed(2)} per 1M tokens in / out)`,
+        );
+      } else {
+        lines.push('    est. cost unknown: no price for this model (tokens only)');
+      }
+    }
+    if (priced > 0) {
+      lines.push(`  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`);
+    }
+  }
+
+  if (badCount > 0) {
+    lines.push('', `${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'}: fix ${badCount === 1 ? 'it' : 'them'} first, or run anyway (they become error rows and the exit code is 1).`);
+  }
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return badCount > 0 ? ExitCode.usage : ExitCode.ok;
 }

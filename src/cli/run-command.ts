@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
 import { readRecords, type InputOptions } from '../input/index.js';
+import { openInput } from './open-input.js';
 import {
   acquireLock,
   compactResults,
@@ -31,24 +32,6 @@ import { resumeCommand } from './resume-command.js';
 /** How long in-flight prompts may finish after the first Ctrl-C / SIGTERM. */
 const GRACE_MS = 5000;
 
-async function openInput(config: CliConfig, io: CliIo): Promise<{ stream: NodeJS.ReadableStream; source: string; close: () => Promise<void> }> {
-  if (config.input.kind === 'stdin') return { stream: io.stdin, source: '<stdin>', close: async () => {} };
-  const file = config.input.path;
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(file, 'r');
-    if ((await handle.stat()).isDirectory()) {
-      await handle.close();
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new RunError(`cannot read input file ${file}: ${why}`, 'input');
-  }
-  return { stream: handle.createReadStream(), source: file, close: () => handle.close().catch(() => {}) };
-}
-
 /** Hash of the input file, so a resume can tell that the input changed. Stdin has none. */
 async function fingerprint(config: CliConfig): Promise<string | null> {
   if (config.input.kind !== 'file') return null;
@@ -62,6 +45,7 @@ async function fingerprint(config: CliConfig): Promise<string | null> {
 /** What identifies a run: a resume must match it (or be forced). Never holds the key. */
 function describeRun(config: CliConfig, inputFingerprint: string | null): Record<string, unknown> {
   return {
+    version: 1,
     input: config.input.kind === 'file' ? config.input.path : '<stdin>',
     inputFingerprint,
     inputFormat: config.inputFormat,
@@ -76,6 +60,20 @@ function describeRun(config: CliConfig, inputFingerprint: string | null): Record
   };
 }
 
+/** The output must not be the input under another name (a symlink or hard link): it would be clobbered. */
+function refuseSameFile(config: CliConfig, output: string): void {
+  if (config.input.kind !== 'file') return;
+  try {
+    const a = fs.statSync(config.input.path);
+    const b = fs.statSync(output);
+    if (a.dev === b.dev && a.ino === b.ino) {
+      throw new RunError(`--output ${output} is the input file ${config.input.path} (same file on disk): choose another path`, 'usage');
+    }
+  } catch (err) {
+    if (err instanceof RunError) throw err; // a missing output is fine
+  }
+}
+
 interface OutputTarget {
   writer: RowWriter;
   lock: LockHandle | undefined;
@@ -87,6 +85,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
   if (out.kind === 'terminal') return { writer: onAnswerPrinterRow!, lock: undefined, skip: undefined };
   if (out.kind === 'stdout') return { writer: streamWriter(io.stdout, out.format), lock: undefined, skip: undefined };
 
+  refuseSameFile(config, out.path);
   const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
   if (exists && !config.resume && !config.overwrite) {
     throw new RunError(`${out.path} already exists: pass --resume to continue it, or --overwrite to replace it (nothing was changed)`, 'output');
@@ -110,7 +109,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
       const state = await loadResumeState(out.path, out.format);
       skip = (record) => state.succeeded.has(record.id) || (!config.retryFailed && state.failed.has(record.id));
     }
-    writeRunMeta(out.path, { version: 1, ...current });
+    writeRunMeta(out.path, current);
     const writer = openFileWriter(out.path, out.format, { append: config.resume });
     return { writer, lock, skip };
   } catch (err) {
@@ -178,7 +177,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
 
     const inputOptions: InputOptions = {
       source: input.source,
-      format: config.inputFormat,
+      format: input.format,
       template: config.template,
       system: config.system,
       promptField: config.promptField,

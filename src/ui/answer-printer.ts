@@ -1,12 +1,20 @@
 import type { BatchEvent } from '../events.js';
+import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
+import { RowWrapper, sanitize, truncate } from './terminal-text.js';
 
 export interface AnswerPrinterOptions {
-  /** Writes text to the terminal (through the progress bar's log when one is shown). */
+  /** Writes text to the terminal (clearing and redrawing the status line around it when there is one). */
   write: (text: string) => void;
   color: boolean;
-  /** Terminal width for the header rule. */
-  columns?: number;
+  /** Terminal width, read at each use (terminals resize); 0 or undefined means 80. */
+  columns?: number | (() => number | undefined);
+  /**
+   * Write only whole rows, word-wrapped at the width: for a terminal that stderr shares (a progress
+   * bar, messages), so the cursor always rests at the start of a row and nothing lands mid-answer.
+   * Without it, streamed text goes out exactly as it arrives.
+   */
+  wholeRows?: boolean;
 }
 
 const dim = (on: boolean, s: string) => (on ? `\x1b[2m${s}\x1b[22m` : s);
@@ -16,35 +24,62 @@ const bold = (on: boolean, s: string) => (on ? `\x1b[1m${s}\x1b[22m` : s);
 /**
  * Prints answers for a person at a terminal while several stream at once. One answer streams
  * live; the others collect silently and are printed whole when it is their turn, so lines never
- * interleave. A retried stream restarts visibly instead of silently doubling text.
+ * interleave. A retried stream restarts visibly instead of silently doubling text. Answer text is
+ * sanitized: a model's escape sequences are shown, not executed.
  */
-export class AnswerPrinter {
+export class AnswerPrinter implements RowWriter {
   private live: string | undefined;
   /** In-flight answers waiting for their turn, by id: text so far. */
   private readonly pending = new Map<string, { prompt?: string; text: string }>();
   private readonly finished: ResultRow[] = [];
-  private liveAtLineStart = true;
+  /** Whether what has been written so far ends with a newline. */
+  private atLineStart = true;
+  private readonly wrapper: RowWrapper | undefined;
 
-  constructor(private readonly options: AnswerPrinterOptions) {}
-
-  private header(id: string, prompt: string | undefined): string {
-    const width = Math.max(20, Math.min(this.options.columns ?? 80, 120));
-    const label = `── [${id}] ${(prompt ?? '').replace(/\s+/g, ' ')}`;
-    const text = label.length > width - 1 ? `${label.slice(0, width - 2)}…` : label;
-    return `${bold(this.options.color, text)}\n`;
+  constructor(private readonly options: AnswerPrinterOptions) {
+    if (options.wholeRows) this.wrapper = new RowWrapper(() => this.columns());
   }
 
-  private out(text: string): void {
+  private columns(): number {
+    const c = typeof this.options.columns === 'function' ? this.options.columns() : this.options.columns;
+    return c && c > 0 ? c : 80;
+  }
+
+  private header(id: string, prompt: string | undefined): string {
+    const width = Math.max(20, Math.min(this.columns(), 120));
+    const label = `── [${id}] ${sanitize(prompt ?? '').replace(/\s+/g, ' ').trim()}`;
+    return bold(this.options.color, truncate(label, width - 1));
+  }
+
+  private emit(text: string): void {
     if (text.length === 0) return;
     this.options.write(text);
-    this.liveAtLineStart = text.endsWith('\n');
+    this.atLineStart = text.endsWith('\n');
+  }
+
+  /** Answer text: wrapped into whole rows, or as it comes. */
+  private text(text: string): void {
+    const clean = sanitize(text);
+    this.emit(this.wrapper ? this.wrapper.push(clean) : clean);
+  }
+
+  /** Ends the answer text's last row. */
+  private endText(): void {
+    if (this.wrapper) this.emit(this.wrapper.flush());
+    if (!this.atLineStart) this.emit('\n');
+  }
+
+  /** A line of its own (a header, a notice), never glued to answer text. */
+  private line(text: string): void {
+    this.endText();
+    this.emit(`${text}\n`);
   }
 
   event(event: BatchEvent): void {
     if (event.type === 'attempt') {
       const entry = this.pending.get(event.id);
       if (event.attempt > 1 && this.live === event.id) {
-        this.out(`${this.liveAtLineStart ? '' : '\n'}${dim(this.options.color, `(attempt ${event.attempt}, restarting the answer)`)}\n`);
+        this.line(dim(this.options.color, `(attempt ${event.attempt}, restarting the answer)`));
       } else if (entry) {
         entry.text = '';
         entry.prompt = event.prompt;
@@ -55,7 +90,7 @@ export class AnswerPrinter {
     }
     if (event.type !== 'delta') return;
     if (this.live === undefined) this.takeLive(event.id);
-    if (this.live === event.id) this.out(event.text);
+    if (this.live === event.id) this.text(event.text);
     else {
       const entry = this.pending.get(event.id) ?? { text: '' };
       entry.text += event.text;
@@ -67,16 +102,17 @@ export class AnswerPrinter {
     const entry = this.pending.get(id);
     this.pending.delete(id);
     this.live = id;
-    this.out(this.header(id, entry?.prompt));
-    if (entry?.text) this.out(entry.text);
+    this.line(this.header(id, entry?.prompt));
+    if (entry?.text) this.text(entry.text);
   }
 
   /** A finished row: ends the live answer, or prints a finished one whole. */
   async write(row: ResultRow): Promise<void> {
     const { color } = this.options;
     if (this.live === row.id) {
-      if (row.error) this.out(`${this.liveAtLineStart ? '' : '\n'}${red(color, `✗ ${row.error.type}: ${row.error.message}`)}\n`);
-      this.out(this.liveAtLineStart ? '\n' : '\n\n');
+      if (row.error) this.line(red(color, `✗ ${row.error.type}: ${sanitize(row.error.message)}`));
+      this.endText();
+      this.emit('\n');
       this.live = undefined;
       this.flushFinished();
       // Hand the screen to the answer that has come furthest.
@@ -100,14 +136,16 @@ export class AnswerPrinter {
   private flushFinished(): void {
     const { color } = this.options;
     for (const row of this.finished.splice(0)) {
-      this.out(this.header(row.id, row.prompt));
-      if (row.error) this.out(`${red(color, `✗ ${row.error.type}: ${row.error.message}`)}\n\n`);
-      else this.out(`${row.response ?? ''}\n\n`);
+      this.line(this.header(row.id, row.prompt));
+      if (row.error) this.line(red(color, `✗ ${row.error.type}: ${sanitize(row.error.message)}`));
+      else this.text(row.response ?? '');
+      this.endText();
+      this.emit('\n');
     }
   }
 
   async close(): Promise<void> {
-    if (!this.liveAtLineStart) this.out('\n');
+    this.endText();
     this.flushFinished();
   }
 }

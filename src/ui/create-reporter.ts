@@ -1,32 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { CliConfig } from '../cli/config.js';
 import type { CliIo } from '../cli/io.js';
 import type { RowWriter } from '../output/index.js';
 import type { BatchStats } from '../stats.js';
 import { AnswerPrinter } from './answer-printer.js';
+import { countRecords } from './count-records.js';
+import { formatProgressLine, RateMeter } from './progress.js';
 import { createPlainReporter, type Reporter } from './reporter.js';
+import { Screen, sameTerminal } from './screen.js';
+import { UsageTally, type UsageByModel } from './summary.js';
+import type { TerminalDisplay } from './terminal-display.js';
 
 export interface CliReporter extends Reporter {
   /** When answers go to the terminal: the row writer that prints them. */
   answerWriter: RowWriter | undefined;
+  /** Tokens per model from the rows seen so far: pass to `buildSummary` for the cost. */
+  readonly usageByModel: UsageByModel;
 }
 
-export function useColor(io: CliIo, stream: { isTTY?: boolean }): boolean {
-  return stream.isTTY === true && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+type Stream = { isTTY?: boolean };
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+export function useColor(io: CliIo, stream: Stream): boolean {
+  return stream.isTTY === true && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
 }
 
-/** Picks the display for this run: terminal or plain, with or without answers on screen. */
-export async function createReporter(config: CliConfig, io: CliIo, _stats: BatchStats): Promise<CliReporter> {
-  const base = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
+/** Spinners and bars need a terminal that understands cursor movement. */
+export function isInteractive(io: CliIo, stream: Stream): boolean {
+  return stream.isTTY === true && io.env.TERM !== 'dumb';
+}
+
+const green = (s: string) => `\x1b[32m${s}\x1b[39m`;
+const red = (s: string) => `\x1b[31m${s}\x1b[39m`;
+
+/**
+ * Picks the display for this run:
+ * - stderr a terminal (and not --quiet): a spinner, then a progress bar, kept below everything else;
+ * - otherwise plain lines only, no escape codes: with --progress, one progress line every N seconds;
+ * - always the summary line at the end (not with --quiet) and errors (even with --quiet).
+ * With no -o and stdout a terminal, answers are printed there too, in whole rows when stderr shares
+ * that terminal so that messages and the bar never cut into them.
+ */
+export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
+  const tally = new UsageTally();
+  const interactive = !config.quiet && isInteractive(io, io.stderr);
+  const plainEvery = !interactive && !config.quiet ? config.progressEverySec : undefined;
+  const screen = new Screen(io.stdout, io.stderr);
+
+  // The total, counted in the background while the run starts; stdin (or a pipe given as a path) has none.
+  let total: number | undefined;
+  let counted: number | undefined;
+  const counting = new AbortController();
+  if ((interactive || plainEvery !== undefined) && config.input.kind === 'file' && isRegularFile(config.input.path)) {
+    countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, counting.signal, (n) => (counted = n)).then(
+      (n) => (total = n),
+      () => {},
+    );
+  }
+
+  let display: TerminalDisplay | undefined;
+  if (interactive) {
+    const [{ default: ora }, cliProgress, { TerminalDisplay }] = await Promise.all([
+      import('ora'),
+      import('cli-progress').then((m) => m.default),
+      import('./terminal-display.js'),
+    ]);
+    display = new TerminalDisplay({
+      stderr: io.stderr,
+      stats,
+      screen,
+      modules: { ora, cliProgress },
+      color: useColor(io, io.stderr),
+      inputName: config.input.kind === 'file' ? path.basename(config.input.path) : undefined,
+      total: () => total,
+      counted: () => counted,
+    });
+  }
+
+  // Rate-limit pauses, for the plain progress line.
+  let pauseUntil = 0;
+  let progressTimer: NodeJS.Timeout | undefined;
+  if (plainEvery !== undefined) {
+    const meter = new RateMeter(stats);
+    progressTimer = setInterval(() => {
+      io.stderr.write(`llm-batch: ${formatProgressLine(meter.snapshot(performance.now(), total, pauseUntil))}\n`);
+    }, plainEvery * 1000);
+    progressTimer.unref();
+  }
+
+  const color = useColor(io, io.stderr);
+  const base = createPlainReporter({
+    stderr: io.stderr,
+    quiet: config.quiet,
+    write: (text) => screen.stderr(text),
+    style: color ? { ok: green, failed: red } : undefined,
+  });
+
   let printer: AnswerPrinter | undefined;
   if (config.output.kind === 'terminal') {
-    printer = new AnswerPrinter({ write: (t) => io.stdout.write(t), color: useColor(io, io.stdout), columns: io.stdout.columns });
+    const shared = sameTerminal(io.stdout, io.stderr);
+    printer = new AnswerPrinter({
+      write: (text) => screen.stdout(text),
+      color: useColor(io, io.stdout),
+      columns: () => io.stdout.columns,
+      wholeRows: shared,
+    });
   }
+
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    counting.abort();
+    clearInterval(progressTimer);
+    display?.stop();
+  };
+
   return {
-    ...base,
+    error: (line) => base.error(line),
+    info: (line) => base.info(line),
     event(event) {
       printer?.event(event);
-      base.event(event);
+      if (event.type === 'attempt') display?.start();
+      else if (event.type === 'rate-limited') {
+        pauseUntil = Math.max(pauseUntil, performance.now() + event.pauseMs);
+        display?.rateLimited(event.pauseMs);
+      }
     },
+    row(row) {
+      tally.add(row);
+      display?.start();
+    },
+    finish(summary) {
+      // The bar goes before the summary: the last word is the summary, not a stale bar.
+      close();
+      base.finish(summary);
+    },
+    close,
     answerWriter: printer,
+    get usageByModel() {
+      return tally.byModel;
+    },
   };
+}
+
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import type { BatchEvent } from '../events.js';
 import type { ResultRow } from '../types.js';
-import { formatSummaryLine, type RunSummary } from './summary.js';
+import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */
 export interface Reporter {
@@ -17,21 +17,26 @@ export interface Reporter {
 export interface ReporterOptions {
   stderr: NodeJS.WritableStream;
   quiet: boolean;
+  /** Writes one message (it ends with a newline); default: straight to `stderr`. */
+  write?: (text: string) => void;
+  /** Colours for the summary line (a terminal without NO_COLOR); none by default. */
+  style?: SummaryStyle;
 }
 
-/** Plain reporter: lines only, no escape codes (pipes, cron, --quiet). */
+/** Plain reporter: lines only, no escape codes unless `style` asks for colour (pipes, cron, --quiet). */
 export function createPlainReporter(options: ReporterOptions): Reporter {
-  const write = (line: string) => options.stderr.write(`${line}\n`);
+  const out = options.write ?? ((text: string) => options.stderr.write(text));
+  const write = (line: string) => out(`llm-batch: ${line}\n`);
   return {
-    error: (line) => write(`llm-batch: ${line}`),
+    error: (line) => write(line),
     info: (line) => {
-      if (!options.quiet) write(`llm-batch: ${line}`);
+      if (!options.quiet) write(line);
     },
     event: () => {},
     row: () => {},
     finish(summary) {
-      if (!options.quiet) write(`llm-batch: ${formatSummaryLine(summary)}`);
-      if (summary.resumeCommand) write(`llm-batch: to finish the rest, run: ${summary.resumeCommand}`);
+      if (!options.quiet) write(formatSummaryLine(summary, options.style));
+      if (summary.resumeCommand) write(`to finish the rest, run: ${summary.resumeCommand}`);
     },
     close: () => {},
   };

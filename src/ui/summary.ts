@@ -1,5 +1,30 @@
+import { PRICES_AS_OF, estimateCost, priceFor } from '../pricing.js';
 import type { BatchStats } from '../stats.js';
 import type { StopReason } from '../events.js';
+import type { ResultRow, Usage } from '../types.js';
+import { count, duration, rate, usd } from './format.js';
+
+/** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
+export interface ModelCost {
+  model: string;
+  /** The price-table entry used (`gpt-4o` for `gpt-4o-2024-08-06`), or null. */
+  pricedAs: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  usd: number | null;
+}
+
+/** Token counts times list prices (`src/pricing.ts`): an estimate, never a bill. */
+export interface CostEstimate {
+  /** Sum over the models with a known price. */
+  usd: number;
+  estimate: true;
+  /** Date of the price table. */
+  pricesAsOf: string;
+  byModel: ModelCost[];
+  /** Tokens of models with no known price (not in `usd`). */
+  unpricedTokens: number;
+}
 
 /** End-of-run figures; also what `--summary-json` writes. */
 export interface RunSummary {
@@ -12,14 +37,88 @@ export interface RunSummary {
   rateLimited: number;
   promptTokens: number;
   completionTokens: number;
+  /** Answered rows whose server reported no usage (their tokens are not in the totals). */
+  rowsWithoutUsage: number;
+  /** The run's model (rows may name others; see `estimatedCost.byModel`). */
+  model: string | null;
+  estimatedCost: CostEstimate | null;
   wallSeconds: number;
   requestsPerSecond: number;
+  /** Prompt + completion tokens per second of wall time. */
+  tokensPerSecond: number;
   stopped: StopReason | null;
   resumeCommand: string | null;
 }
 
-export function buildSummary(stats: BatchStats, now: number, stopped: StopReason | undefined, resumeCommand: string | null): RunSummary {
+/** Token usage per model name as the server reported it, gathered from result rows. */
+export type UsageByModel = ReadonlyMap<string, Usage>;
+
+/** Collects `UsageByModel` from rows (a row may override the run's model, and servers name dated snapshots). */
+export class UsageTally {
+  private readonly tally = new Map<string, Usage>();
+
+  add(row: ResultRow): void {
+    if (!row.usage || !row.model) return;
+    const entry = this.tally.get(row.model) ?? { prompt_tokens: 0, completion_tokens: 0 };
+    entry.prompt_tokens += row.usage.prompt_tokens;
+    entry.completion_tokens += row.usage.completion_tokens;
+    this.tally.set(row.model, entry);
+  }
+
+  get byModel(): UsageByModel {
+    return this.tally;
+  }
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * The cost of the run's tokens. Per model when rows were tallied (`usageByModel`), else all of the
+ * run's tokens at `model`'s price. Null when no token has a known price.
+ */
+export function costOf(stats: Pick<BatchStats, 'promptTokens' | 'completionTokens'>, model?: string, usageByModel?: UsageByModel): CostEstimate | null {
+  const entries: Array<[string, Usage]> =
+    usageByModel && usageByModel.size > 0
+      ? [...usageByModel]
+      : model
+        ? [[model, { prompt_tokens: stats.promptTokens, completion_tokens: stats.completionTokens }]]
+        : [];
+  let total = 0;
+  let unpricedTokens = 0;
+  let anyPriced = false;
+  const byModel = entries.map(([name, usage]): ModelCost => {
+    const cost = estimateCost(name, usage.prompt_tokens, usage.completion_tokens);
+    if (cost === undefined) unpricedTokens += usage.prompt_tokens + usage.completion_tokens;
+    else {
+      anyPriced = true;
+      total += cost;
+    }
+    return {
+      model: name,
+      pricedAs: priceFor(name)?.priced ?? null,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      usd: cost === undefined ? null : round(cost, 6),
+    };
+  });
+  if (!anyPriced) return null;
+  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens };
+}
+
+/**
+ * `model` (the run's model) and `usageByModel` (from the reporter's row tally) are optional: without
+ * them the summary has no cost.
+ */
+export function buildSummary(
+  stats: BatchStats,
+  now: number,
+  stopped: StopReason | undefined,
+  resumeCommand: string | null,
+  model?: string,
+  usageByModel?: UsageByModel,
+): RunSummary {
   const wallSeconds = Math.max(0, (now - stats.startedAt) / 1000);
+  const tokens = stats.promptTokens + stats.completionTokens;
   return {
     ok: stats.ok,
     failed: stats.failed,
@@ -30,29 +129,46 @@ export function buildSummary(stats: BatchStats, now: number, stopped: StopReason
     rateLimited: stats.rateLimited,
     promptTokens: stats.promptTokens,
     completionTokens: stats.completionTokens,
-    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-    requestsPerSecond: wallSeconds > 0 ? Math.round((stats.requests / wallSeconds) * 100) / 100 : 0,
+    rowsWithoutUsage: stats.rowsWithoutUsage,
+    model: model ?? null,
+    estimatedCost: costOf(stats, model, usageByModel),
+    wallSeconds: round(wallSeconds, 3),
+    requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
+    tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
     stopped: stopped ?? null,
     resumeCommand,
   };
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
+export interface SummaryStyle {
+  ok?: (s: string) => string;
+  failed?: (s: string) => string;
+}
 
-/** One line: `98 ok, 2 failed (timeout 1, http 1), 14 retries · 1,234 tokens in / 567 out · 12.3 s · 8.1 req/s`. */
-export function formatSummaryLine(s: RunSummary): string {
+/**
+ * One line: `98 ok, 2 failed (timeout 1, http 1), 14 retries, 3 × 429 · 1,234 tokens in / 567 out ·
+ * est. $0.0012 at 2026-03-01 prices · 12.3s · 8.1 req/s, 145 tokens/s`.
+ */
+export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): string {
   const failedDetail = Object.entries(s.failedByType)
-    .filter(([, count]) => count > 0)
-    .map(([type, count]) => `${type} ${count}`)
+    .filter(([, n]) => n > 0)
+    .map(([type, n]) => `${type} ${count(n)}`)
     .join(', ');
+  const okText = `${count(s.ok)} ok`;
+  const failedText = `${count(s.failed)} failed${failedDetail ? ` (${failedDetail})` : ''}`;
   const parts = [
-    `${n(s.ok)} ok, ${n(s.failed)} failed${failedDetail ? ` (${failedDetail})` : ''}`
-      + (s.skipped ? `, ${n(s.skipped)} already done` : '')
-      + (s.retries ? `, ${n(s.retries)} retries` : '')
-      + (s.rateLimited ? `, ${n(s.rateLimited)} × 429` : ''),
-    `${n(s.promptTokens)} tokens in / ${n(s.completionTokens)} out`,
-    `${s.wallSeconds.toFixed(1)} s`,
-    `${s.requestsPerSecond.toFixed(1)} req/s`,
+    `${style.ok && s.ok > 0 ? style.ok(okText) : okText}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
+      + (s.skipped ? `, ${count(s.skipped)} already done` : '')
+      + (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '')
+      + (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
+    `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out`
+      + (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),
   ];
+  const cost = s.estimatedCost;
+  if (cost) {
+    parts.push(`est. ${usd(cost.usd)} at ${cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`);
+  }
+  parts.push(duration(s.wallSeconds, true));
+  parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);
   return parts.join(' · ');
 }

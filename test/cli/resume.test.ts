@@ -335,12 +335,12 @@ describe('run metadata', () => {
   it.each([
     [
       'a different -m model',
-      /model/,
+      /model: was "model-a", now "model-b"/,
       (_input: string, _prompts: string[]) => ['-m', 'model-b'],
     ],
     [
       'an edited input file',
-      /input/i,
+      /input\w*: was "sha256:/,
       (input: string, prompts: string[]) => {
         fs.writeFileSync(input, [...prompts, 'meta new prompt'].join('\n') + '\n');
         return ['-m', 'model-a'];
@@ -348,7 +348,7 @@ describe('run metadata', () => {
     ],
     [
       'a different --system message',
-      /system/,
+      /system: was \(not set\)|system: was null/,
       (_input: string, _prompts: string[]) => ['-m', 'model-a', '--system', 'be terse'],
     ],
   ])('--resume with %s is refused (exit 2, names it and --force-resume); --force-resume proceeds', async (_name, names, change) => {

@@ -1,0 +1,354 @@
+/**
+ * The benchmark scenarios. Each starts the mock server in this process, runs the BUILT CLI as a
+ * child against it, checks every row, and returns measures with PASS/FAIL against a requirement.
+ */
+import { startMockServer } from '../test/helpers/mock-server.js';
+import type { FaultKind, MockServer, MockServerOptions } from '../test/helpers/mock-server.js';
+import {
+  BENCH_KEY,
+  BIN,
+  checkRows,
+  describeRowCheck,
+  fmt,
+  makePrompts,
+  median,
+  readSummary,
+  runCli,
+  seededRandom,
+  tail,
+  workspace,
+  type ChildRun,
+  type Measure,
+  type ScenarioResult,
+} from './harness.js';
+import { HEAVY_PACKAGES, runtimeHeavyLoads, staticGraph } from './import-graph.js';
+
+export interface Scenario {
+  name: string;
+  /** One line for `--list` and the README. */
+  summary: string;
+  run(): Promise<ScenarioResult>;
+}
+
+/** Everything one CLI run against the mock produced. */
+interface BatchRun {
+  run: ChildRun;
+  server: MockServer;
+  prompts: string[];
+  rowsMeasure: Measure;
+  summary: ReturnType<typeof readSummary>;
+  notes: string[];
+}
+
+/**
+ * Writes `count` prompts, starts the mock with `serverOptions`, runs
+ * `llm-batch prompts.txt --base-url URL -o out.jsonl --summary-json S --overwrite ...extra`.
+ */
+async function batch(label: string, count: number, serverOptions: MockServerOptions, extra: readonly string[], opts: { rss?: boolean; timeoutMs?: number; prepare?: (prompts: string[]) => void } = {}): Promise<BatchRun> {
+  const prompts = makePrompts(count, label);
+  opts.prepare?.(prompts);
+  const ws = workspace(prompts);
+  const server = await startMockServer({ apiKey: BENCH_KEY, ...serverOptions });
+  try {
+    const run = await runCli(
+      [ws.input, '--base-url', server.url, '-o', ws.output, '--summary-json', ws.summary, ...extra],
+      { rss: opts.rss, timeoutMs: opts.timeoutMs ?? 120_000 },
+    );
+    const rows = checkRows(ws.output, prompts);
+    const notes: string[] = [];
+    const exitOk = run.code === 0 && !run.timedOut;
+    if (!exitOk || !rows.pass) {
+      notes.push(`${label}: exit ${run.code}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after the safety timeout' : ''}; stderr tail:\n${tail(run.stderr)}`);
+    }
+    // Every run passes -q: anything on stderr is noise a cron job would mail out.
+    const noise = run.stderr.split('\n').filter((l) => l.trim() !== '');
+    if (exitOk && noise.length) notes.push(`${label}: stderr under -q had ${noise.length} line(s), e.g. ${noise[0]!.slice(0, 200)}`);
+    return {
+      run,
+      server,
+      prompts,
+      summary: readSummary(ws.summary),
+      notes,
+      rowsMeasure: {
+        name: 'rows',
+        value: describeRowCheck(rows, count) + (exitOk ? '' : `, exit ${run.code ?? run.signal}`),
+        requirement: 'one success row per prompt, exit 0',
+        pass: rows.pass && exitOk,
+      },
+    };
+  } finally {
+    await server.close();
+    ws.cleanup();
+  }
+}
+
+function count429(server: MockServer): number {
+  let n = 0;
+  for (const r of server.requests) if (r.status === 429) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) concurrency
+
+const concurrency: Scenario = {
+  name: 'concurrency',
+  summary: '3,000 prompts, 200 ms latency, -c 100: wall vs the ideal 3000 / (100 / 0.2 s) = 6 s; ratio >= 0.92',
+  async run() {
+    const N = 3000;
+    const C = 100;
+    const LATENCY = 200;
+    const idealMs = (N / (C / (LATENCY / 1000))) * 1000;
+    const b = await batch('concurrency', N, { latencyMs: LATENCY }, ['-c', String(C), '-q']);
+    const ratio = idealMs / b.run.wallMs;
+    // Where the time goes: start-up before the first request, then the pace once warm.
+    const times = b.server.requests.map((r) => r.t);
+    const first = times.length ? times[0]! - b.run.startedAt : undefined;
+    const lo = Math.floor(times.length * 0.1);
+    const hi = Math.floor(times.length * 0.9);
+    const steady = hi > lo ? ((hi - lo) / (times[hi]! - times[lo]!)) * 1000 : NaN;
+    return {
+      scenario: 'concurrency',
+      notes: b.notes,
+      measures: [
+        b.rowsMeasure,
+        { name: 'wall (child, incl. node start)', value: fmt.s(b.run.wallMs) },
+        { name: 'wall (CLI summary)', value: b.summary ? `${b.summary.wallSeconds.toFixed(2)} s` : 'n/a' },
+        { name: 'first request after spawn', value: first === undefined ? 'n/a' : fmt.ms(first) },
+        { name: 'steady rate (middle 80 %)', value: `${fmt.int(Math.round(steady))} req/s (ideal ${fmt.int(C / (LATENCY / 1000))})` },
+        { name: 'ideal / actual', value: `${fmt.ratio(ratio)} (ideal ${fmt.s(idealMs)})`, requirement: '>= 0.92', pass: ratio >= 0.92 },
+      ],
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// (b) memory
+
+const memory: Scenario = {
+  name: 'memory',
+  summary: '100,000 prompts, 2 ms latency, -c 256: time, throughput and peak RSS; peak RSS < 250 MB',
+  async run() {
+    const N = 100_000;
+    const b = await batch('memory', N, { latencyMs: 2 }, ['-c', '256', '-q'], { rss: true, timeoutMs: 600_000 });
+    const rssMb = b.run.peakRssKb === undefined ? undefined : b.run.peakRssKb / 1024;
+    return {
+      scenario: 'memory',
+      notes: b.notes,
+      measures: [
+        b.rowsMeasure,
+        { name: 'wall (child)', value: fmt.s(b.run.wallMs) },
+        { name: 'throughput', value: `${fmt.int(Math.round(N / (b.run.wallMs / 1000)))} prompts/s` },
+        {
+          name: 'peak RSS (CLI process)',
+          value: fmt.mb(b.run.peakRssKb),
+          requirement: '< 250 MB',
+          pass: rssMb !== undefined && rssMb < 250,
+        },
+      ],
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// (c) startup
+
+const startup: Scenario = {
+  name: 'startup',
+  summary: '`--help` / `--version` vs bare `node -e 0` (median of 15 after warm-up): overhead < 100 ms; no heavy static imports',
+  async run() {
+    const RUNS = 15;
+    const WARMUP = 3;
+    const commands: Record<string, readonly string[]> = {
+      'node -e 0': [process.execPath, '-e', '0'],
+      'llm-batch --help': [process.execPath, BIN, '--help'],
+      'llm-batch --version': [process.execPath, BIN, '--version'],
+    };
+    const times: Record<string, number[]> = {};
+    const notes: string[] = [];
+    // Interleaved so drift (thermal, other load) hits all three alike.
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      for (const [label, command] of Object.entries(commands)) {
+        const r = await runCli([], { command, timeoutMs: 30_000 });
+        if (r.code !== 0) notes.push(`${label}: exit ${r.code}: ${tail(r.stderr, 3)}`);
+        if (i >= WARMUP) (times[label] ??= []).push(r.wallMs);
+      }
+    }
+    const bare = median(times['node -e 0']!);
+    const help = median(times['llm-batch --help']!) - bare;
+    const version = median(times['llm-batch --version']!) - bare;
+    const spread = (label: string): string => {
+      const t = times[label]!;
+      return `median ${fmt.ms(median(t))} (min ${fmt.ms(Math.min(...t))}, max ${fmt.ms(Math.max(...t))})`;
+    };
+
+    const entries = ['bin/llm-batch.js', 'dist/cli/main.js', 'dist/cli/program.js'];
+    const graphs = entries.map(staticGraph);
+    const offenders = graphs.flatMap((g) => g.offenders.map((o) => `${g.entry} → ${o.from} imports ${o.pkg}`));
+    notes.push(...offenders);
+    const helpLoads = await runtimeHeavyLoads(['--help']);
+    const versionLoads = await runtimeHeavyLoads(['--version']);
+    const runtimeLoaded = [...new Set([...helpLoads.loaded, ...versionLoads.loaded])];
+
+    return {
+      scenario: 'startup',
+      notes: notes.length ? [...new Set(notes)] : [],
+      measures: [
+        { name: 'node -e 0', value: spread('node -e 0') },
+        { name: 'llm-batch --help', value: spread('llm-batch --help') },
+        { name: 'llm-batch --version', value: spread('llm-batch --version') },
+        { name: '--help overhead', value: fmt.ms(help), requirement: '< 100 ms', pass: help < 100 },
+        { name: '--version overhead', value: fmt.ms(version), requirement: '< 100 ms', pass: version < 100 },
+        {
+          name: 'static imports (main, program)',
+          value: `${graphs[0]!.files.length} files; packages: ${graphs[0]!.packages.join(', ') || 'none'}`,
+          requirement: `none of ${HEAVY_PACKAGES.join(', ')}`,
+          pass: offenders.length === 0,
+        },
+        {
+          name: 'loaded at run time (--help, --version)',
+          value: runtimeLoaded.length ? runtimeLoaded.join(', ') : `none heavy (${helpLoads.modules} modules for --help)`,
+          requirement: `none of ${HEAVY_PACKAGES.join(', ')}`,
+          pass: runtimeLoaded.length === 0,
+        },
+      ],
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// (d) fault-mix
+
+/** Share of prompts whose FIRST attempt gets each fault (the rest: none). */
+const FAULT_MIX: [FaultKind, number][] = [
+  ['500', 0.04],
+  ['429', 0.04],
+  ['reset', 0.03],
+  ['cut', 0.03],
+  ['stall', 0.03],
+  ['hang', 0.02],
+  ['garbage', 0.02],
+];
+
+export function faultPlan(prompts: readonly string[], seed: number): Map<string, FaultKind> {
+  const random = seededRandom(seed);
+  const plan = new Map<string, FaultKind>();
+  for (const p of prompts) {
+    let u = random();
+    for (const [kind, share] of FAULT_MIX) {
+      if (u < share) {
+        plan.set(p, kind);
+        break;
+      }
+      u -= share;
+    }
+  }
+  return plan;
+}
+
+const faultMix: Scenario = {
+  name: 'fault-mix',
+  summary: '500 prompts, 50 ms latency, -c 32 --idle-timeout 2, ~21 % seeded first-attempt faults: all succeed, no duplicates, wall < 30 s',
+  async run() {
+    const N = 500;
+    const SEED = 20261124;
+    let plan = new Map<string, FaultKind>();
+    const b = await batch(
+      'fault-mix',
+      N,
+      {
+        latencyMs: 50,
+        fault: ({ prompt, attempt }) => (attempt === 1 ? plan.get(prompt) : undefined),
+      },
+      ['-c', '32', '--idle-timeout', '2', '-q'],
+      { prepare: (prompts) => (plan = faultPlan(prompts, SEED)) },
+    );
+    const injected: Record<string, number> = {};
+    for (const r of b.server.requests) if (r.fault) injected[r.fault] = (injected[r.fault] ?? 0) + 1;
+    const injectedTotal = Object.values(injected).reduce((a, v) => a + v, 0);
+    const extraRequests = b.server.requests.length - N;
+    const wallOk = b.run.wallMs < 30_000;
+    return {
+      scenario: 'fault-mix',
+      notes: b.notes,
+      measures: [
+        b.rowsMeasure,
+        {
+          name: 'faults injected',
+          value: `${injectedTotal} (${FAULT_MIX.map(([k]) => `${k} ${injected[k] ?? 0}`).join(', ')}; planned ${plan.size})`,
+        },
+        {
+          name: 'retries',
+          value: `${b.summary ? b.summary.retries : 'n/a'} (CLI summary); ${extraRequests} requests beyond one per prompt (mock)`,
+        },
+        { name: 'wall (child)', value: fmt.s(b.run.wallMs), requirement: '< 30 s', pass: wallOk },
+      ],
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// (e) rate-bound and (f) adaptive: 600 prompts against 60 requests / s, 200 ms latency
+
+const RATE_N = 600;
+const RATE_IDEAL_MS = 10_000;
+
+async function rateRun(label: string, rateLimit: MockServerOptions['rateLimit'], extra: readonly string[]): Promise<{ b: BatchRun; r429: number; ratio: number }> {
+  const b = await batch(label, RATE_N, { latencyMs: 200, rateLimit }, ['-c', '50', '-q', ...extra]);
+  return { b, r429: count429(b.server), ratio: RATE_IDEAL_MS / b.run.wallMs };
+}
+
+function rateMeasures(b: BatchRun, r429: number, ratio: number, wallPass: boolean, wallRequirement: string, max429Share: number): Measure[] {
+  const share = r429 / RATE_N;
+  return [
+    b.rowsMeasure,
+    { name: 'wall (child)', value: fmt.s(b.run.wallMs), requirement: wallRequirement, pass: wallPass },
+    { name: 'ideal 10 s / actual', value: fmt.ratio(ratio) },
+    {
+      name: '429s (mock) / prompts',
+      value: `${r429} (${fmt.pct(share)}); CLI saw ${b.summary?.rateLimited ?? 'n/a'}`,
+      requirement: `<= ${fmt.pct(max429Share)}`,
+      pass: share <= max429Share,
+    },
+  ];
+}
+
+const rateBound: Scenario = {
+  name: 'rate-bound',
+  summary: '600 prompts, mock 60 req/s (no headers), 200 ms latency, -c 50 --rpm 3600: wall within 10 % of 10 s, <= 1 % 429s',
+  async run() {
+    const { b, r429, ratio } = await rateRun('rate-bound', { requests: 60, windowMs: 1000, headers: false }, ['--rpm', '3600']);
+    return {
+      scenario: 'rate-bound',
+      notes: b.notes,
+      // "Within 10 % of the ideal": faster than 9 s would mean the limit was not respected.
+      measures: rateMeasures(b, r429, ratio, Math.abs(b.run.wallMs - RATE_IDEAL_MS) <= RATE_IDEAL_MS * 0.1, '9 s .. 11 s', 0.01),
+    };
+  },
+};
+
+const adaptiveHeaders: Scenario = {
+  name: 'adaptive-headers',
+  summary: 'as rate-bound without --rpm, mock sends x-ratelimit-* headers: wall <= 11.8 s, <= 2 % 429s',
+  async run() {
+    const { b, r429, ratio } = await rateRun('adaptive-headers', { requests: 60, windowMs: 1000, headers: true }, []);
+    return { scenario: 'adaptive-headers', notes: b.notes, measures: rateMeasures(b, r429, ratio, b.run.wallMs <= 11_800, '<= 11.8 s', 0.02) };
+  },
+};
+
+const adaptiveBlind: Scenario = {
+  name: 'adaptive-blind',
+  summary: "as rate-bound without --rpm, no rate headers, 429s carry only `retry-after: <seconds>`: wall <= 13.3 s, <= 10 % 429s",
+  async run() {
+    const { b, r429, ratio } = await rateRun('adaptive-blind', { requests: 60, windowMs: 1000, headers: false, retryAfter: 'seconds' }, []);
+    return { scenario: 'adaptive-blind', notes: b.notes, measures: rateMeasures(b, r429, ratio, b.run.wallMs <= 13_300, '<= 13.3 s', 0.1) };
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [concurrency, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind];
+
+/** Names a user may pass: each scenario's, plus `adaptive` for both adaptive runs. */
+export const GROUPS: Record<string, readonly string[]> = {
+  adaptive: ['adaptive-headers', 'adaptive-blind'],
+  rate: ['rate-bound', 'adaptive-headers', 'adaptive-blind'],
+};

@@ -1,0 +1,68 @@
+/**
+ * List prices of common OpenAI models, to turn token counts into an estimated cost.
+ *
+ * USD per 1 million tokens, standard (non-Batch-API) tier, text tokens, as listed on
+ * https://openai.com/api/pricing on the date below. These are ESTIMATES: prices change, cached input
+ * is billed lower, the Batch API halves them, and reasoning models bill hidden reasoning tokens as
+ * output (they are in `completion_tokens` when the server reports them). Models not in this table
+ * (local servers, fine-tunes, other providers) get token counts and no cost.
+ *
+ * To update: change the figures, then PRICES_AS_OF.
+ */
+export const PRICES_AS_OF = '2026-03-01';
+
+export interface ModelPrice {
+  /** USD per 1M prompt (input) tokens. */
+  input: number;
+  /** USD per 1M completion (output) tokens. */
+  output: number;
+}
+
+export const PRICES: Readonly<Record<string, ModelPrice>> = {
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+  'gpt-4.1': { input: 2, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  // The first gpt-4o snapshot kept its launch price.
+  'gpt-4o-2024-05-13': { input: 5, output: 15 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  o3: { input: 2, output: 8 },
+  'o3-mini': { input: 1.1, output: 4.4 },
+  'o4-mini': { input: 1.1, output: 4.4 },
+  o1: { input: 15, output: 60 },
+  'o1-mini': { input: 1.1, output: 4.4 },
+  'gpt-4-turbo': { input: 10, output: 30 },
+  'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
+  'gpt-3.5-turbo-0125': { input: 0.5, output: 1.5 },
+};
+
+export interface PriceMatch {
+  /** The table entry that matched, e.g. `gpt-4o` for `gpt-4o-2024-08-06`. */
+  priced: string;
+  price: ModelPrice;
+}
+
+/**
+ * The price of a model name as servers report it: exact names first, then dated snapshots
+ * (`gpt-4o-2024-08-06` → `gpt-4o`), with an `openai/` routing prefix ignored. Only a date suffix
+ * is stripped: `gpt-4o-audio-preview` or `gpt-4o-realtime` are priced differently and stay unknown.
+ */
+export function priceFor(model: string | null | undefined): PriceMatch | undefined {
+  if (!model) return undefined;
+  const name = model.trim().toLowerCase().replace(/^openai\//, '');
+  const exact = PRICES[name];
+  if (exact) return { priced: name, price: exact };
+  const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  const byFamily = family !== name ? PRICES[family] : undefined;
+  return byFamily ? { priced: family, price: byFamily } : undefined;
+}
+
+/** Estimated USD for these token counts, or undefined for a model with no known price. */
+export function estimateCost(model: string | null | undefined, promptTokens: number, completionTokens: number): number | undefined {
+  const match = priceFor(model);
+  if (!match) return undefined;
+  return (promptTokens * match.price.input + completionTokens * match.price.output) / 1_000_000;
+}

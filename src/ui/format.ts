@@ -1,0 +1,35 @@
+/** Number and time formats shared by progress lines, the bar, the summary and --dry-run. */
+
+/** `1,234,567` */
+export const count = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** `38.2` (one decimal, thousands separated). */
+export const rate = (x: number): string =>
+  x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** Short compact figures for a crowded bar: `980`, `12.3k`, `4.5M`. */
+export function compact(x: number): string {
+  if (x < 1000) return x < 10 ? x.toFixed(1) : Math.round(x).toString();
+  if (x < 1_000_000) return `${(x / 1000).toFixed(x < 10_000 ? 1 : 0)}k`;
+  return `${(x / 1_000_000).toFixed(1)}M`;
+}
+
+/** A duration for ETA and wall time: `45s`, `1m40s`, `2h05m`; sub-minute wall times keep a decimal with `precise`. */
+export function duration(seconds: number, precise = false): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  if (seconds < 60) return precise ? `${seconds.toFixed(1)}s` : `${Math.ceil(seconds)}s`;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  return `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+/** US dollars for an estimate: `$12.35`, `$0.0123`, `<$0.0001`. */
+export function usd(x: number): string {
+  if (x === 0) return '$0.00';
+  if (x < 0.0001) return '<$0.0001';
+  if (x < 1) return `$${x.toFixed(4)}`;
+  return `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}

@@ -1,0 +1,88 @@
+import type { BatchStats } from '../stats.js';
+import { count, duration, rate } from './format.js';
+
+/** What a progress display shows at one instant. */
+export interface ProgressSnapshot {
+  /** Rows finished, plus records an earlier run already answered (`--resume`). */
+  done: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  /** Records in the input, when known (a file, once counted); never below `done`. */
+  total: number | undefined;
+  inFlight: number;
+  /** Requests (attempts, retries included) per second, recently. */
+  requestsPerSecond: number;
+  /** Prompt + completion tokens per second, recently. */
+  tokensPerSecond: number;
+  /** Seconds left at the recent pace; undefined without a total or a pace. */
+  etaSeconds: number | undefined;
+  /** Set while the rate limiter holds every request back. */
+  pausedMs: number | undefined;
+}
+
+interface Sample {
+  t: number;
+  requests: number;
+  /** ok + failed (not skipped: those finish instantly and would inflate the pace). */
+  finished: number;
+  tokens: number;
+}
+
+/**
+ * Recent rates from periodic samples of the live stats: the pace over the last `windowMs`, or since
+ * the start while the run is younger than that.
+ */
+export class RateMeter {
+  private readonly samples: Sample[] = [];
+
+  constructor(
+    private readonly stats: BatchStats,
+    private readonly windowMs = 15_000,
+  ) {}
+
+  private take(t: number): Sample {
+    const s = this.stats;
+    return { t, requests: s.requests, finished: s.ok + s.failed, tokens: s.promptTokens + s.completionTokens };
+  }
+
+  snapshot(now: number, total: number | undefined, pauseUntil = 0): ProgressSnapshot {
+    const s = this.stats;
+    const current = this.take(now);
+    this.samples.push(current);
+    // Keep one sample at or before the window's start, so the window is always fully covered.
+    while (this.samples.length > 2 && this.samples[1]!.t <= now - this.windowMs) this.samples.shift();
+    const first = this.samples[0]!;
+    const origin: Sample = first.t < now - 250 ? first : { t: s.startedAt, requests: 0, finished: 0, tokens: 0 };
+    const seconds = Math.max(0.001, (now - origin.t) / 1000);
+    const perSecond = (key: 'requests' | 'finished' | 'tokens') => Math.max(0, current[key] - origin[key]) / seconds;
+
+    const done = s.ok + s.failed + s.skipped;
+    const knownTotal = total === undefined ? undefined : Math.max(total, done);
+    const pace = perSecond('finished');
+    const left = knownTotal === undefined ? undefined : knownTotal - done;
+    return {
+      done,
+      ok: s.ok,
+      failed: s.failed,
+      skipped: s.skipped,
+      total: knownTotal,
+      inFlight: s.inFlight,
+      requestsPerSecond: perSecond('requests'),
+      tokensPerSecond: perSecond('tokens'),
+      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 ? left / pace : undefined,
+      pausedMs: pauseUntil > now ? pauseUntil - now : undefined,
+    };
+  }
+}
+
+/** `1,200/5,000 done (1,190 ok, 10 failed) · 38.2 req/s · ETA 1m40s`, for logs (no escape codes). */
+export function formatProgressLine(p: ProgressSnapshot): string {
+  const parts = [
+    `${count(p.done)}${p.total !== undefined ? `/${count(p.total)}` : ''} done (${count(p.ok)} ok, ${count(p.failed)} failed${p.skipped ? `, ${count(p.skipped)} from the earlier run` : ''})`,
+    `${rate(p.requestsPerSecond)} req/s`,
+  ];
+  if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
+  if (p.pausedMs !== undefined) parts.push(`rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,217 @@
+import readline from 'node:readline';
+import type { MultiBar } from 'cli-progress';
+import type { Ora } from 'ora';
+import type { BatchStats } from '../stats.js';
+import { compact, count, duration, rate } from './format.js';
+import { RateMeter, type ProgressSnapshot } from './progress.js';
+import type { Screen, StatusLine } from './screen.js';
+
+type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/** The terminal libraries, imported by the caller only when a terminal display is wanted. */
+export interface DisplayModules {
+  ora: typeof import('ora').default;
+  cliProgress: typeof import('cli-progress');
+}
+
+export interface TerminalDisplayOptions {
+  stderr: Stream;
+  stats: BatchStats;
+  screen: Screen;
+  modules: DisplayModules;
+  color: boolean;
+  /** `prompts.txt`, or undefined for stdin. */
+  inputName: string | undefined;
+  /** The record total once known. */
+  total: () => number | undefined;
+  /** Records counted so far while the total is being counted. */
+  counted: () => number | undefined;
+  now?: () => number;
+}
+
+/** A spinner phase starts only if it lasts this long, so fast starts do not flicker. */
+const SPINNER_DELAY_MS = 150;
+/** Rate-limit pauses shorter than this stay on the bar. */
+const MIN_PAUSE_SHOWN_MS = 250;
+const TICK_MS = 100;
+
+type Widget = { kind: 'spinner'; spinner: Ora; line: StatusLine } | { kind: 'bar'; bar: MultiBar; line: StatusLine };
+
+/**
+ * The status line on a terminal's stderr: an ora spinner for phases with no count (reading the input
+ * before the first request; a rate-limit pause, with its countdown) and a cli-progress bar while
+ * prompts run. All other output goes through the `Screen`, which keeps it above this line.
+ */
+export class TerminalDisplay {
+  private readonly meter: RateMeter;
+  private readonly now: () => number;
+  private readonly createdAt: number;
+  private started = false;
+  private pauseUntil = 0;
+  private widget: Widget | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private snapshotCache: { at: number; value: ProgressSnapshot } | undefined;
+
+  constructor(private readonly o: TerminalDisplayOptions) {
+    this.now = o.now ?? (() => performance.now());
+    this.createdAt = this.now();
+    this.meter = new RateMeter(o.stats);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  /** The first request went out (or the first row came back). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.tick();
+  }
+
+  /** The rate limiter holds every request back for `pauseMs`. */
+  rateLimited(pauseMs: number): void {
+    if (pauseMs < MIN_PAUSE_SHOWN_MS) return;
+    this.pauseUntil = Math.max(this.pauseUntil, this.now() + pauseMs);
+    this.tick();
+  }
+
+  /** Removes the status line for good. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.hide();
+  }
+
+  private snapshot(): ProgressSnapshot {
+    const now = this.now();
+    // The bar and the tick both ask within the same few ms; sample the stats once.
+    if (this.snapshotCache && now - this.snapshotCache.at < 50) return this.snapshotCache.value;
+    const value = this.meter.snapshot(now, this.o.total(), this.pauseUntil);
+    this.snapshotCache = { at: now, value };
+    return value;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    let want: 'spinner' | 'bar' | undefined;
+    if (this.started) want = this.pauseUntil > now ? 'spinner' : 'bar';
+    else if (now - this.createdAt >= SPINNER_DELAY_MS) want = 'spinner';
+    if (want !== this.widget?.kind) {
+      this.hide();
+      if (want === 'spinner') this.showSpinner();
+      if (want === 'bar') this.showBar();
+    }
+    if (this.widget?.kind === 'spinner') this.widget.spinner.text = this.spinnerText();
+  }
+
+  private hide(): void {
+    const widget = this.widget;
+    if (!widget) return;
+    this.widget = undefined;
+    this.o.screen.status = undefined;
+    if (widget.kind === 'spinner') widget.spinner.stop();
+    else widget.bar.stop();
+  }
+
+  private showSpinner(): void {
+    const spinner = this.o.modules.ora({
+      stream: this.o.stderr,
+      text: this.spinnerText(),
+      color: this.o.color ? 'cyan' : false,
+      hideCursor: false,
+      discardStdin: false,
+      isEnabled: true,
+    });
+    spinner.start();
+    const line: StatusLine = { clear: () => spinner.clear(), redraw: () => spinner.render() };
+    this.widget = { kind: 'spinner', spinner, line };
+    this.o.screen.status = line;
+  }
+
+  private showBar(): void {
+    const { stderr } = this.o;
+    const bar = new this.o.modules.cliProgress.MultiBar({
+      stream: stderr,
+      format: () => this.barText(),
+      fps: 8,
+      // Every frame is drawn whole: the screen erases the line around other output.
+      forceRedraw: true,
+      clearOnComplete: true,
+      hideCursor: false,
+      // cli-progress would otherwise switch the terminal's line wrapping off, cutting long answer lines.
+      linewrap: true,
+      gracefulExit: false,
+    });
+    bar.create(1, 0);
+    bar.update();
+    const line: StatusLine = {
+      clear: () => {
+        readline.cursorTo(stderr, 0);
+        readline.clearLine(stderr, 0);
+      },
+      redraw: () => bar.update(),
+    };
+    this.widget = { kind: 'bar', bar, line };
+    this.o.screen.status = line;
+  }
+
+  private columns(): number {
+    const c = this.o.stderr.columns;
+    return c && c > 0 ? c : 80;
+  }
+
+  private spinnerText(): string {
+    const p = this.snapshot();
+    if (this.started && p.pausedMs !== undefined) {
+      const progress = `${count(p.done)}${p.total !== undefined ? `/${count(p.total)}` : ''} done`;
+      return `rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s · ${progress} · ${p.inFlight} in flight`;
+    }
+    const { inputName } = this.o;
+    const counted = this.o.total() ?? this.o.counted();
+    let text = inputName === undefined ? 'waiting for prompts on stdin' : `reading ${inputName}`;
+    if (counted) text += ` · ${count(counted)} prompts`;
+    if (p.skipped) text += ` · ${count(p.skipped)} already done`;
+    return `${text}…`;
+  }
+
+  /**
+   * `[█████░░░░░]  42% 1,200/5,000 · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · ETA 1m40s · 8 in flight`,
+   * fitted to the width: less important parts go first, then the bar. Plain characters only (no
+   * colour): cli-progress cuts the line at the width, and a cut escape code would bleed.
+   */
+  private barText(): string {
+    const p = this.snapshot();
+    const width = this.columns() - 1;
+    const parts: Array<{ text: string; keep: number }> = [];
+    parts.push({ text: p.total !== undefined ? `${count(p.done)}/${count(p.total)}` : `${count(p.done)} done`, keep: 9 });
+    parts.push({ text: `${count(p.ok)} ok`, keep: 8 });
+    parts.push({ text: `${count(p.failed)} failed`, keep: 8 });
+    parts.push({ text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
+    parts.push({ text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
+    if (p.total !== undefined && p.done < p.total) parts.push({ text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
+    parts.push({ text: `${p.inFlight} in flight`, keep: 4 });
+
+    const joined = () => parts.map((x) => x.text).join(' · ');
+    while (parts.length > 1 && joined().length > width) {
+      let lowest = 0;
+      for (let i = 1; i < parts.length; i++) if (parts[i]!.keep < parts[lowest]!.keep) lowest = i;
+      parts.splice(lowest, 1);
+    }
+    let text = joined();
+    if (p.total !== undefined) {
+      const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 1;
+      const percent = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
+      const room = width - text.length - percent.length - 4;
+      const size = Math.min(30, room);
+      if (size >= 8) {
+        const filled = Math.round(fraction * size);
+        text = `${'█'.repeat(filled)}${'░'.repeat(size - filled)} ${percent} ${text}`;
+      } else if (width - text.length > percent.length + 1) {
+        text = `${percent} ${text}`;
+      }
+    }
+    return text.length > width ? text.slice(0, width) : text;
+  }
+}

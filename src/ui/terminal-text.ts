@@ -1,0 +1,141 @@
+/** Text for a terminal: width in columns, safe characters, and wrapping into whole rows. */
+
+/** East Asian wide and fullwidth ranges, and the emoji blocks: two columns each. */
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+/** Combining marks, zero-width characters and variation selectors take no column. */
+function isZeroWidth(cp: number): boolean {
+  return (
+    (cp >= 0x0300 && cp <= 0x036f) ||
+    (cp >= 0x200b && cp <= 0x200f) ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    cp === 0xfeff
+  );
+}
+
+export function charWidth(ch: string): number {
+  const cp = ch.codePointAt(0) ?? 0;
+  if (isZeroWidth(cp)) return 0;
+  return isWide(cp) ? 2 : 1;
+}
+
+/** Columns `text` takes (no escape codes expected). */
+export function textWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += charWidth(ch);
+  return width;
+}
+
+/** Cuts `text` to at most `width` columns, with an ellipsis when it had to cut. */
+export function truncate(text: string, width: number): string {
+  if (textWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = charWidth(ch);
+    if (used + w > width - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/**
+ * Model output is untrusted: an escape sequence in an answer could move the cursor, retitle the
+ * window or worse. Control characters other than newline and tab are shown as `�`; CR is dropped.
+ */
+export function sanitize(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
+/**
+ * Turns streamed text into whole terminal rows: text comes out only up to a line end or, for a long
+ * line, up to a word break that fills the width. So the cursor always rests at the start of a row,
+ * and a status line or a message can be drawn between any two writes.
+ */
+export class RowWrapper {
+  private row = '';
+  private rowWidth = 0;
+
+  constructor(private readonly columns: () => number) {}
+
+  /** True when no partial row is held back. */
+  get empty(): boolean {
+    return this.row.length === 0;
+  }
+
+  /** Feeds text; returns the rows it completed, each ending in a newline ('' if none). */
+  push(text: string): string {
+    let out = '';
+    const width = Math.max(10, this.columns());
+    for (const ch of text) {
+      if (ch === '\n') {
+        out += `${this.row}\n`;
+        this.row = '';
+        this.rowWidth = 0;
+        continue;
+      }
+      const piece = ch === '\t' ? ' '.repeat(4 - (this.rowWidth % 4)) : ch;
+      const w = ch === '\t' ? piece.length : charWidth(ch);
+      if (this.rowWidth + w > width && this.row.length > 0) out += this.breakRow(width, ch === ' ' || ch === '\t');
+      if (this.row.length === 0 && ch === ' ') continue; // a wrapped row does not start with a space
+      this.row += piece;
+      this.rowWidth += w;
+    }
+    return out;
+  }
+
+  /** Emits the row so far (ended with a newline); '' when there is none. */
+  flush(): string {
+    if (this.row.length === 0) return '';
+    const out = `${this.row}\n`;
+    this.row = '';
+    this.rowWidth = 0;
+    return out;
+  }
+
+  /**
+   * Ends the held row so that the next character fits: at its last space in the second half of the
+   * row when a word is still running (`nextIsSpace` false), else where the width runs out. Repeats
+   * while the rest is still too wide (the terminal may have shrunk).
+   */
+  private breakRow(width: number, nextIsSpace: boolean): string {
+    let out = '';
+    do {
+      let cut = 0;
+      let used = 0;
+      let space = -1;
+      for (const ch of this.row) {
+        const w = charWidth(ch);
+        if (used + w > width) break;
+        if (ch === ' ' && used > width / 2) space = cut;
+        used += w;
+        cut += ch.length;
+      }
+      const wholeRowFits = cut >= this.row.length;
+      if (!(wholeRowFits && nextIsSpace) && space > 0) cut = space;
+      out += `${this.row.slice(0, cut).trimEnd()}\n`;
+      this.row = this.row.slice(cut).replace(/^ +/, '');
+      this.rowWidth = textWidth(this.row);
+    } while (this.row.length > 0 && this.rowWidth > width);
+    return out;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Batch runner end to end, failures: per-prompt errors become rows (exit 1), run-level errors exit 2
+ * with one clear stderr line and send nothing, and a rejected key stops the run at once without
+ * ever printing the key. Spawns the BUILT CLI: `npm run build` first.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SECRET_KEY, runCli, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { byId, fixture, rowsOf, stderrLines, useServers } from './basic-helpers.js';
+
+const { dir, fresh } = useServers('llm-batch-basic-errors-');
+
+/** Every file under `root`, recursively, as text. */
+function allFileText(root: string): Array<{ file: string; text: string }> {
+  const out: Array<{ file: string; text: string }> = [];
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) out.push(...allFileText(full));
+    else if (entry.isFile()) out.push({ file: full, text: fs.readFileSync(full, 'utf8') });
+  }
+  return out;
+}
+
+function expectNoSecret(r: CliResult, outDir?: string): void {
+  expect(r.stdout).not.toContain(SECRET_KEY);
+  expect(r.stderr).not.toContain(SECRET_KEY);
+  if (outDir) {
+    for (const { file, text } of allFileText(outDir)) expect(text, file).not.toContain(SECRET_KEY);
+  }
+}
+
+describe.concurrent('per-prompt errors are rows', () => {
+  it('[[fault:400]] is an http error row (status 400, attempts 1, not retried); other rows fine; exit 1', async () => {
+    const { server, run } = await fresh();
+    const bad = 'please fail [[fault:400]]';
+    const file = writePrompts(dir, 'fault400.txt', ['good one', bad, 'good two']);
+    const r = await run([file, '-c', '2']);
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    expect(rows).toHaveLength(3);
+    const failed = rows.find((x) => x.prompt === bad)!;
+    expect(failed.error).toMatchObject({ type: 'http', status: 400 });
+    expect(failed.error!.message).toMatch(/\S/);
+    expect(failed.response).toBeNull();
+    expect(failed.attempts).toBe(1);
+    expect(failed.line).toBe(2);
+    expect(server.countFor(bad)).toBe(1);
+    for (const ok of rows.filter((x) => x.prompt !== bad)) {
+      expect(ok.error).toBeNull();
+      expect(ok.response).toBe(`ECHO ${ok.prompt}`);
+    }
+  });
+
+  it('malformed JSONL (fixtures/bad.jsonl): input error rows naming file and line, a stderr line each, the run goes on; exit 1', async () => {
+    const { server, run } = await fresh();
+    const r = await run([fixture('bad.jsonl')]);
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    expect(rows).toHaveLength(5);
+    const broken = rows.find((x) => x.line === 2)!;
+    expect(broken.error?.type).toBe('input');
+    expect(broken.error!.message).toMatch(/bad\.jsonl:2\b/);
+    expect(broken.attempts).toBe(0);
+    expect(broken.response).toBeNull();
+    const noPrompt = rows.find((x) => x.line === 4)!;
+    expect(noPrompt.error?.type).toBe('input');
+    expect(noPrompt.error!.message).toMatch(/bad\.jsonl:4\b/);
+
+    // The good rows were answered.
+    const good = byId(rows.filter((x) => x.error === null));
+    expect([...good.keys()].sort()).toEqual(['ok-1', 'ok-2', 'ok-3']);
+    expect(good.get('ok-2')!.response).toBe('ECHO What is 17 times 23?');
+    // Nothing was sent for the malformed lines.
+    expect(server.requests).toHaveLength(3);
+
+    // stderr names file and line for each bad record.
+    expect(r.stderr).toMatch(/bad\.jsonl:2\b.*(invalid|JSON)/i);
+    expect(r.stderr).toMatch(/bad\.jsonl:4\b/);
+    expect(stderrLines(r).at(-1)).toMatch(/\b3 ok, 2 failed\b/);
+  });
+
+});
+
+describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', () => {
+  it('missing input file: the message names the path', async () => {
+    const { server, run } = await fresh();
+    const missing = path.join(dir, 'does-not-exist.txt');
+    const r = await run([missing]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = stderrLines(r);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(missing);
+    expect(lines[0]).toMatch(/no such file|not found|cannot read/i);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('no OPENAI_API_KEY with the default base URL: names OPENAI_API_KEY and mentions --mock', async () => {
+    const file = writePrompts(dir, 'nokey.txt', ['never sent']);
+    const r = await runCli([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = stderrLines(r);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/OPENAI_API_KEY/);
+    expect(lines[0]).toMatch(/--mock/);
+  });
+
+  it('no OPENAI_API_KEY but --base-url pointing at a server that needs none: the run works', async () => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'nokey-local.txt', ['local a', 'local b']);
+    const r = await run([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(r.code).toBe(0);
+    expect(rowsOf(r).map((x) => x.response).sort()).toEqual(['ECHO local a', 'ECHO local b']);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('no OPENAI_API_KEY but OPENAI_BASE_URL pointing at the server: the run works', async () => {
+    const { server } = await fresh();
+    const file = writePrompts(dir, 'nokey-env.txt', ['env a']);
+    const r = await runCli([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: server.url } });
+    expect(r.code).toBe(0);
+    expect(rowsOf(r).map((x) => x.response)).toEqual(['ECHO env a']);
+  });
+
+  it.each([
+    [['-c', '0'], /concurrency/],
+    [['-c', 'abc'], /concurrency/],
+    [['--temperature', '5'], /temperature/],
+    [['--rpm', '-1'], /rpm/],
+    [['--order', 'sideways'], /order/],
+    [['--max-tokens', '0'], /max-tokens/],
+    [['--retries', 'x'], /retries/],
+    [['--input-format', 'xml'], /input-format/],
+    [['-f', 'yaml'], /format/],
+  ] as const)('invalid flag value %j exits 2 naming the flag', async (flag, pattern) => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'flags.txt', ['never sent']);
+    const r = await run([file, ...flag]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = stderrLines(r);
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(lines[0]).toContain(flag[1]);
+    // At most a short hint (e.g. "see --help") after the error line.
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--base-url ftp://x exits 2 naming the flag', async () => {
+    const file = writePrompts(dir, 'ftp.txt', ['never sent']);
+    const r = await runCli([file, '--base-url', 'ftp://x']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = stderrLines(r);
+    expect(lines[0]).toMatch(/--base-url/);
+    expect(lines[0]).toContain('ftp://x');
+    expect(lines.length).toBeLessThanOrEqual(2);
+  });
+
+  it('an unknown extra positional argument exits 2', async () => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'extra.txt', ['never sent']);
+    const r = await run([file, 'stray-arg']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(stderrLines(r)[0]).toMatch(/argument/i);
+    expect(stderrLines(r).length).toBeLessThanOrEqual(2);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('an unknown flag exits 2 naming it', async () => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'unknown-flag.txt', ['never sent']);
+    const r = await run([file, '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)[0]).toMatch(/--frobnicate/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.concurrent('a rejected key stops the run at once and is never printed', () => {
+  const prompts = Array.from({ length: 50 }, (_, i) => `auth prompt ${i + 1}`);
+
+  it('401 from a server that wants another key: exit 2, "rejected" on stderr, a handful of requests, no key in stdout/stderr', async () => {
+    const { server, run } = await fresh({ apiKey: 'right-key' });
+    const file = writePrompts(dir, 'auth-stdout.txt', prompts);
+    const r = await run([file, '-c', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/rejected/i);
+    expect(r.stderr).toMatch(/key/i);
+    expect(server.requests.length).toBeGreaterThanOrEqual(1);
+    expect(server.requests.length).toBeLessThanOrEqual(5);
+    // The client did send the key (so the mock echoed it back in its 401 body) ...
+    expect(server.requests[0]!.authorization).toBe(`Bearer ${SECRET_KEY}`);
+    // ... and it shows up nowhere.
+    expectNoSecret(r);
+    // Not every prompt got a row: the run stopped.
+    expect(rowsOf(r).length).toBeLessThan(prompts.length);
+  });
+
+  it('the same with -o: the key is in no output file either', async () => {
+    const { server, run } = await fresh({ apiKey: 'right-key' });
+    const outDir = fs.mkdtempSync(path.join(dir, 'auth-out-'));
+    const file = writePrompts(dir, 'auth-file.txt', prompts);
+    for (const name of ['out.jsonl', 'out.csv']) {
+      const r = await run([file, '-c', '2', '-o', path.join(outDir, name)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/rejected/i);
+      expectNoSecret(r, outDir);
+    }
+    expect(server.requests.length).toBeLessThanOrEqual(10);
+    expect(fs.readdirSync(outDir).length).toBeGreaterThan(0);
+  });
+
+  it('[[fault:401]] on one prompt stops the run: exit 2, key not printed', async () => {
+    const { server, run } = await fresh();
+    const poisoned = [`auth prompt 0 [[fault:401]]`, ...prompts];
+    const file = writePrompts(dir, 'auth-fault.txt', poisoned);
+    const outDir = fs.mkdtempSync(path.join(dir, 'auth-fault-'));
+    const r = await run([file, '-c', '2', '-o', path.join(outDir, 'out.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/rejected/i);
+    expect(server.countFor(poisoned[0]!)).toBe(1); // a 401 is not retried
+    expect(server.requests.length).toBeLessThanOrEqual(6);
+    expectNoSecret(r, outDir);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Shared by test/cli/basic-*.test.ts: a fresh mock server per test (so tests can run concurrently;
+ * each CLI start costs a few hundred ms), runs of the BUILT CLI against it, and small readers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect } from 'vitest';
+import { startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from '../helpers/mock-server.js';
+import { ROOT, parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/run-cli.js';
+import type { ResultRow } from '../../src/types.js';
+
+export const fixture = (name: string): string => path.join(ROOT, 'fixtures', name);
+
+/** Non-blank lines of a fixture file. */
+export const fixtureLines = (name: string): string[] =>
+  fs.readFileSync(fixture(name), 'utf8').split('\n').filter((l) => l.trim() !== '');
+
+export const ROW_FIELDS = ['id', 'line', 'prompt', 'response', 'error', 'attempts', 'latency_ms', 'model', 'finish_reason', 'usage'];
+
+export function rowsOf(r: CliResult): ResultRow[] {
+  return parseJsonl<ResultRow>(r.stdout);
+}
+
+export function byId(rows: ResultRow[]): Map<string, ResultRow> {
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Non-empty stderr lines. */
+export function stderrLines(r: CliResult): string[] {
+  return r.stderr.split('\n').filter((l) => l.trim() !== '');
+}
+
+export interface TestServer {
+  server: MockServer;
+  /** Runs the CLI with `--base-url <this server>` appended; rows go to piped stdout unless args say otherwise. */
+  run(args: readonly string[], options?: CliOptions): Promise<CliResult>;
+  /** The single request whose last user message is `prompt`. */
+  requestFor(prompt: string): RecordedRequest;
+}
+
+/**
+ * Call once at module level. Returns a temp dir and `fresh()`, which starts a mock server for one
+ * test; everything is closed and removed after the file.
+ */
+export function useServers(prefix: string): { dir: string; fresh: (options?: MockServerOptions) => Promise<TestServer>; writeFile: (name: string, text: string) => string } {
+  const tmp = tempDir(prefix);
+  const servers: MockServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    tmp.cleanup();
+  });
+  return {
+    dir: tmp.dir,
+    writeFile(name, text) {
+      const file = path.join(tmp.dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    },
+    async fresh(options = {}) {
+      const server = await startMockServer({ latencyMs: 20, ...options });
+      servers.push(server);
+      return {
+        server,
+        run: (args, opts = {}) => runCli([...args, '--base-url', server.url], opts),
+        requestFor(prompt) {
+          const found = server.requests.filter((r) => r.prompt === prompt);
+          expect(found, `requests for ${JSON.stringify(prompt)}`).toHaveLength(1);
+          return found[0]!;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * "Never lose or duplicate a row", part 2: the CLI killed or interrupted mid-run.
+ * SIGKILL at seeded random moments followed by --resume, SIGINT/SIGTERM (graceful, then the
+ * printed resume command), a double SIGINT (abort at once), and --order input under a kill.
+ * Every test spawns the BUILT CLI (`npm run build` first) against the in-repo mock server.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { parseJsonl, spawnCli, tempDir, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+
+let server: MockServer;
+const tmp = tempDir('llm-batch-signals-');
+let caseNo = 0;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startMockServer();
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+beforeEach(() => {
+  server.reset();
+  server.options.latencyMs = 0;
+  dir = path.join(tmp.dir, `case-${++caseNo}`);
+  fs.mkdirSync(dir);
+});
+
+interface Row {
+  id: string;
+  line: number;
+  prompt: string;
+  response: string | null;
+  error: { type: string; message: string } | null;
+}
+
+/** mulberry32: a tiny seeded PRNG so every "random" kill point is repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Rows from the complete ('\n'-terminated) lines only: a torn tail is not a row. */
+function completeRows(file: string): Row[] {
+  const text = readOr(file);
+  return parseJsonl<Row>(text.slice(0, text.lastIndexOf('\n') + 1));
+}
+
+function completeLineCount(file: string): number {
+  const text = readOr(file);
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Polls until `check` is true; the deadline is a safety net, not a wait. */
+async function until(check: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A started CLI with its exit promise and an exited flag for polling. */
+function start(args: readonly string[]): { child: ChildProcess; exit: Promise<CliResult>; exited: () => boolean } {
+  const child = spawnCli([...args, '--base-url', server.url]);
+  let done = false;
+  child.on('exit', () => (done = true));
+  return { child, exit: waitForExit(child), exited: () => done };
+}
+
+/** Splits a POSIX shell command as printed by resumeCommand (plain words and '…' quoting). */
+function shellWords(command: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (c === "'") {
+      const close = command.indexOf("'", i + 1);
+      if (close === -1) throw new Error(`unbalanced quote in ${command}`);
+      word = (word ?? '') + command.slice(i + 1, close);
+      i = close;
+    } else if (c === '\\' && i + 1 < command.length) {
+      word = (word ?? '') + command[++i];
+    } else if (c === ' ') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** Every prompt exactly one success row, nothing else, no torn line. */
+function expectExactlyOnce(file: string, prompts: readonly string[]): Row[] {
+  const text = fs.readFileSync(file, 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  const rows = parseJsonl<Row>(text);
+  expect(rows.filter((r) => r.error !== null)).toEqual([]);
+  const seen = new Map<string, number>();
+  for (const r of rows) seen.set(r.prompt, (seen.get(r.prompt) ?? 0) + 1);
+  const dupes = [...seen].filter(([, n]) => n > 1);
+  expect(dupes).toEqual([]);
+  expect([...seen.keys()].sort()).toEqual([...prompts].sort());
+  expect(new Set(rows.map((r) => r.id)).size).toBe(prompts.length);
+  for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+  return rows;
+}
+
+interface KillLoopResult {
+  /** One entry per run: its request range in server.requests and what was done before it started. */
+  runs: { from: number; to: number; doneBefore: Set<string>; killed: boolean; code: number | null }[];
+}
+
+/**
+ * Starts the CLI, SIGKILLs it once the output has a seeded random number of new lines, and
+ * restarts it with --resume, `kills` times; then lets a last --resume run finish.
+ */
+async function killLoop(args: readonly string[], out: string, kills: number, seed: number, maxNewLines: number): Promise<KillLoopResult> {
+  const rand = seeded(seed);
+  const runs: KillLoopResult['runs'] = [];
+  for (let cycle = 0; ; cycle++) {
+    const doneBefore = new Set(completeRows(out).filter((r) => r.error === null).map((r) => r.prompt));
+    const from = server.requests.length;
+    const run = start(cycle === 0 ? args : [...args, '--resume']);
+    let killed = false;
+    if (cycle < kills) {
+      const target = completeLineCount(out) + Math.floor(rand() * (maxNewLines + 1));
+      await until(() => run.exited() || completeLineCount(out) >= target, `${target} lines in ${out}`);
+      if (!run.exited()) killed = run.child.kill('SIGKILL');
+    }
+    const result = await run.exit;
+    runs.push({ from, to: server.requests.length, doneBefore, killed, code: result.code });
+    if (killed) {
+      expect(result.signal).toBe('SIGKILL');
+      continue;
+    }
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code, result.stderr).toBe(0);
+    return { runs };
+  }
+}
+
+/** No request of a run went to a prompt whose row was already in the file when that run started. */
+function expectNoResend(runs: KillLoopResult['runs']): void {
+  for (const [i, run] of runs.entries()) {
+    const resent = server.requests.slice(run.from, run.to).filter((q) => run.doneBefore.has(q.prompt)).map((q) => q.prompt);
+    expect(resent, `run ${i} re-sent prompts already answered before it started`).toEqual([]);
+  }
+}
+
+describe('SIGKILL at random moments, then --resume', () => {
+  it.each([
+    [0x5eed01, 4],
+    [0xc0ffee, 3],
+  ])('seed %i, %i kills: every prompt ends with exactly one success row, nothing answered is sent again', async (seed, kills) => {
+    const prompts = Array.from({ length: 200 }, (_, i) => `k${seed} q${i} [[latency:${20 + ((i * 37) % 41)}]]`);
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+
+    const { runs } = await killLoop([input, '-o', out, '-c', '8'], out, kills, seed, 35);
+    expect(runs.filter((r) => r.killed).length, 'the kills happened before the batch was done').toBe(kills);
+
+    expectExactlyOnce(out, prompts);
+    expectNoResend(runs);
+    // Every prompt was answered (200) at least once; a prompt is only sent again if its answer
+    // was lost with a killed process (its row never reached the file).
+    for (const p of prompts) expect(server.requests.some((q) => q.prompt === p && q.status === 200)).toBe(true);
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+  });
+});
+
+describe('SIGINT / SIGTERM', () => {
+  it.each([['SIGINT' as const], ['SIGTERM' as const]])(
+    '%s stops gracefully: exit 130, summary and resume command, only complete rows; the resume command finishes the batch',
+    async (signal) => {
+      const prompts = Array.from({ length: 40 }, (_, i) => `${signal} q${i}`);
+      const input = writePrompts(dir, 'p.txt', prompts);
+      const out = path.join(dir, 'out.jsonl');
+      server.options.latencyMs = 300;
+
+      const run = start([input, '-o', out, '-c', '4']);
+      await until(() => run.exited() || completeLineCount(out) >= 3, 'a few rows');
+      expect(run.exited()).toBe(false);
+      run.child.kill(signal);
+      const r = await run.exit;
+
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/\d+ ok, \d+ failed/);
+      const m = /to finish the rest, run: (.+)$/m.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      const command = m![1]!;
+      expect(command).toMatch(/--resume/);
+
+      // Only whole rows, all successes, and exactly for the prompts that were sent: everything in
+      // flight was allowed to finish; nothing unstarted has a row.
+      const text = fs.readFileSync(out, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      const rows = parseJsonl<Row>(text);
+      expect(rows.length).toBeLessThan(prompts.length);
+      expect(rows.every((x) => x.error === null)).toBe(true);
+      const sent = new Set(server.requests.map((q) => q.prompt));
+      expect(rows.map((x) => x.prompt).sort()).toEqual([...sent].sort());
+      expect(fs.existsSync(`${out}.lock`)).toBe(false);
+
+      // Run exactly what was printed.
+      const words = shellWords(command);
+      expect(words[0]).toBe('llm-batch');
+      expect(words).toContain(server.url);
+      server.options.latencyMs = 20;
+      const again = await waitForExit(spawnCli(words.slice(1)));
+      expect(again.code, again.stderr).toBe(0);
+
+      expectExactlyOnce(out, prompts);
+      expect(fs.readFileSync(out, 'utf8').startsWith(text)).toBe(true);
+      for (const p of prompts) expect(server.countFor(p)).toBe(1);
+    },
+  );
+
+  it('a second SIGINT right after the first aborts at once: exit 130 quickly, only complete rows', async () => {
+    const fast = Array.from({ length: 4 }, (_, i) => `dbl fast q${i} [[latency:10]]`);
+    const slow = Array.from({ length: 12 }, (_, i) => `dbl slow q${i}`);
+    const prompts = [...fast, ...slow];
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    server.options.latencyMs = 20_000; // the slow ones would hold the grace period for its full length
+
+    const run = start([input, '-o', out, '-c', '4']);
+    let stderr = '';
+    run.child.stderr!.on('data', (d: Buffer | string) => (stderr += String(d)));
+    await until(() => completeLineCount(out) >= 4 && server.requests.length >= 8, 'the fast rows and 4 slow requests in flight');
+    run.child.kill('SIGINT');
+    await until(() => /stopping/.test(stderr), 'the first SIGINT to be acknowledged', 5_000);
+    const second = Date.now();
+    run.child.kill('SIGINT');
+    const r = await run.exit;
+    const tookMs = Date.now() - second;
+
+    expect(r.code, r.stderr).toBe(130);
+    expect(tookMs).toBeLessThan(2_500); // well under the 5 s grace period and the 20 s answers
+    const text = fs.readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const rows = parseJsonl<Row>(text);
+    // The aborted slow prompts leave no row at all (an "aborted" error row would make --resume skip them).
+    expect(rows.map((x) => x.prompt).sort()).toEqual([...fast].sort());
+    expect(r.stderr).toMatch(/--resume/);
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+
+    server.options.latencyMs = 10;
+    const m = /to finish the rest, run: (.+)$/m.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const again = await waitForExit(spawnCli(shellWords(m![1]!).slice(1)));
+    expect(again.code, again.stderr).toBe(0);
+    expectExactlyOnce(out, prompts);
+    for (const p of fast) expect(server.countFor(p)).toBe(1);
+  });
+});
+
+describe('--order input', () => {
+  it('rows come out in input order despite varying latencies', async () => {
+    const prompts = Array.from({ length: 30 }, (_, i) => `ord q${i} [[latency:${5 + ((i * 53) % 80)}]]`);
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    const run = start([input, '-o', out, '-c', '8', '--order', 'input']);
+    const r = await run.exit;
+    expect(r.code, r.stderr).toBe(0);
+    const rows = expectExactlyOnce(out, prompts);
+    expect(rows.map((x) => x.line)).toEqual(prompts.map((_, i) => i + 1));
+    // Without --order input the same batch comes out of order, so the ordering is the option's doing.
+    const unordered = await waitForExit(spawnCli([input, '-c', '8', '--base-url', server.url]));
+    expect(unordered.code, unordered.stderr).toBe(0);
+    const lines = parseJsonl<Row>(unordered.stdout).map((x) => x.line);
+    expect(lines).toHaveLength(prompts.length);
+    expect(lines).not.toEqual(prompts.map((_, i) => i + 1));
+  });
+
+  it.each([[0x0bd3, 2]])('seed %i, %i SIGKILLs + --resume: every prompt exactly once, each run in input order', async (seed, kills) => {
+    const prompts = Array.from({ length: 80 }, (_, i) => `ordk q${i} [[latency:${10 + ((i * 53) % 60)}]]`);
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+
+    const rand = seeded(seed);
+    const boundaries: number[] = [];
+    const runs: KillLoopResult['runs'] = [];
+    for (let cycle = 0; ; cycle++) {
+      const doneBefore = new Set(completeRows(out).map((r) => r.prompt));
+      boundaries.push(completeLineCount(out));
+      const from = server.requests.length;
+      const run = start([input, '-o', out, '-c', '8', '--order', 'input', ...(cycle > 0 ? ['--resume'] : [])]);
+      let killed = false;
+      if (cycle < kills) {
+        const target = completeLineCount(out) + 5 + Math.floor(rand() * 15);
+        await until(() => run.exited() || completeLineCount(out) >= target, `${target} lines`);
+        if (!run.exited()) killed = run.child.kill('SIGKILL');
+      }
+      const r = await run.exit;
+      runs.push({ from, to: server.requests.length, doneBefore, killed, code: r.code });
+      if (!killed) {
+        expect(r.code, r.stderr).toBe(0);
+        break;
+      }
+    }
+    expect(runs.filter((r) => r.killed)).toHaveLength(kills);
+
+    const rows = expectExactlyOnce(out, prompts);
+    expectNoResend(runs);
+    // Within each run's stretch of the file, line numbers only increase.
+    boundaries.push(rows.length);
+    for (let i = 0; i + 1 < boundaries.length; i++) {
+      const lines = rows.slice(boundaries[i], boundaries[i + 1]).map((x) => x.line);
+      expect(lines, `run ${i}`).toEqual([...lines].sort((a, b) => a - b));
+    }
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * The terminal experience, end to end on the built CLI: under a pseudo-terminal (util-linux `script`,
+ * no node-pty) for the bar, the spinner and streamed answers; over pipes for cron, where nothing but
+ * plain lines may appear.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { BIN, ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { VirtualTerminal } from '../ui/vt.js';
+
+const ESC = /\x1b/;
+const SGR = /\x1b\[[0-9;]*m/;
+
+const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+interface PtyResult {
+  code: number | null;
+  /** Everything the terminal received (stdout and stderr share it), escape codes included. */
+  raw: string;
+  /** The terminal's text once every escape code has been applied. */
+  screen: string[];
+}
+
+/**
+ * Runs the built CLI with stdout and stderr on a pseudo-terminal of `cols` columns. `stdinFrom`
+ * is a shell command piped into it (a pipeline); without it stdin is the terminal.
+ */
+function runPty(args: readonly string[], options: { env?: Record<string, string>; cols?: number; stdinFrom?: string; timeoutMs?: number } = {}): Promise<PtyResult> {
+  const cols = options.cols ?? 100;
+  const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
+  const command = `stty cols ${cols} rows 40; ${options.stdinFrom ? `${options.stdinFrom} | ` : 'exec '}${cli}`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let raw = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (raw += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, raw, screen: new VirtualTerminal(cols).write(raw).text() });
+    });
+  });
+}
+
+/** Splits the screen into answer blocks: `── [id] prompt` header → the answer's text with rows joined. */
+function answerBlocks(screen: string[]): Map<string, { prompt: string; text: string }> {
+  const blocks = new Map<string, { prompt: string; text: string }>();
+  let current: { prompt: string; rows: string[] } | undefined;
+  const flush = (id?: string) => {
+    if (current && id) blocks.set(id, { prompt: current.prompt, text: current.rows.join(' ').trim() });
+  };
+  let currentId: string | undefined;
+  for (const line of screen) {
+    const header = /^── \[([^\]]+)\] (.*)$/.exec(line);
+    if (header) {
+      flush(currentId);
+      currentId = header[1]!;
+      current = { prompt: header[2]!, rows: [] };
+    } else if (line.startsWith('llm-batch: ')) {
+      // A message between two rows of an answer (they stay whole lines); not part of the answer.
+      continue;
+    } else if (current && line !== '') current.rows.push(line);
+  }
+  flush(currentId);
+  return blocks;
+}
+
+let server: MockServer;
+const tmp = tempDir();
+const reply = (prompt: string) =>
+  `Answer to ${prompt.replace(/\[\[.*?\]\]/g, '').trim()}: ${'lorem ipsum dolor sit amet consectetur '.repeat(4).trim()} end.`;
+
+beforeAll(async () => {
+  server = await startMockServer({ latencyMs: 30, chunkDelayMs: 15, reply });
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+describe('on a terminal', () => {
+  it('shows a progress bar and streams answers that stay whole while several are in flight', async () => {
+    server.reset();
+    const prompts = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+    const file = writePrompts(tmp.dir, 'six.txt', prompts);
+    const r = await runPty([file, '--base-url', server.url, '-c', '3'], { cols: 60 });
+    expect(r.code).toBe(0);
+
+    // The bar was drawn: done/total, ok/failed, req/s, tok/s, in flight, and a bar once the total is known.
+    expect(r.raw).toMatch(/\d\/6 · \d ok · \d failed · [\d.]+ req\/s · [\d.]+k? tok\/s/);
+    expect(r.raw).toMatch(/[█░]{8,} +\d+% \d\/6/);
+    expect(r.raw).toMatch(/\d in flight/);
+
+    // Afterwards: every answer whole under its own header, no bar left behind, the summary last.
+    const blocks = answerBlocks(r.screen);
+    expect([...blocks.values()].map((b) => b.prompt).sort()).toEqual([...prompts].sort());
+    for (const block of blocks.values()) expect(block.text).toBe(reply(block.prompt));
+    for (const line of r.screen) {
+      expect(line.length).toBeLessThanOrEqual(60);
+      expect(line).not.toMatch(/[█░]|in flight|req\/s ·/);
+    }
+    expect(r.screen.at(-1)).toMatch(/^llm-batch: 6 ok, 0 failed · \d+ tokens in \/ \d+ out · /);
+    expect(r.raw).not.toContain(SECRET_KEY);
+  });
+
+  it('keeps messages (a bad input line) on lines of their own, above the bar', async () => {
+    server.reset();
+    const file = path.join(tmp.dir, 'mixed.jsonl');
+    fs.writeFileSync(file, ['{"id":"a","prompt":"first"}', '{"id":"b", oops', '{"id":"c","prompt":"third"}'].join('\n') + '\n');
+    const r = await runPty([file, '--base-url', server.url, '-c', '2'], { cols: 120 });
+    expect(r.code).toBe(1);
+    const error = r.screen.find((l) => l.includes('mixed.jsonl:2'));
+    expect(error).toMatch(/^(llm-batch: |✗ input: ).*mixed\.jsonl:2: invalid JSON/);
+    const blocks = answerBlocks(r.screen);
+    expect(blocks.get('a')?.text).toBe(reply('first'));
+    expect(blocks.get('c')?.text).toBe(reply('third'));
+    expect(r.screen.at(-1)).toMatch(/^llm-batch: 2 ok, 1 failed \(input 1\)/);
+  });
+
+  it('uses colour, and none at all with NO_COLOR', async () => {
+    const file = writePrompts(tmp.dir, 'two.txt', ['one', 'two']);
+    const coloured = await runPty([file, '--mock']);
+    expect(coloured.code).toBe(0);
+    expect(coloured.raw).toMatch(SGR);
+    const plain = await runPty([file, '--mock'], { env: { NO_COLOR: '1' } });
+    expect(plain.code).toBe(0);
+    expect(plain.raw).not.toMatch(SGR);
+    expect(plain.raw).toMatch(/[█░]{8,}/); // still a bar: NO_COLOR is about colour only
+    expect(plain.screen.at(-1)).toMatch(/^llm-batch: 2 ok, 0 failed/);
+  });
+
+  it('with -o, answers go to the file and only the bar and the summary to the terminal', async () => {
+    server.reset();
+    const file = writePrompts(tmp.dir, 'three.txt', ['x1', 'x2', 'x3']);
+    const out = path.join(tmp.dir, 'three.jsonl');
+    const r = await runPty([file, '--base-url', server.url, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
+    expect(r.raw).toMatch(/\d\/3 · /);
+    expect(r.screen).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed · /)]);
+  });
+
+  it('shows counts without a bar or ETA for stdin, and a spinner while waiting for it', async () => {
+    server.reset();
+    const file = writePrompts(tmp.dir, 'piped.txt', ['p1', 'p2', 'p3']);
+    const r = await runPty(['--base-url', server.url, '--input-format', 'txt', '-o', path.join(tmp.dir, 'piped.jsonl')], {
+      stdinFrom: `(sleep 0.6; cat ${quote(file)})`,
+    });
+    expect(r.code).toBe(0);
+    expect(r.raw).toMatch(/waiting for prompts on stdin…/);
+    expect(r.raw).toMatch(/\d done · \d ok · \d failed · /);
+    expect(r.raw).not.toMatch(/[█░]|ETA/);
+    expect(r.screen).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed · /)]);
+  });
+
+  it('says "rate limited, waiting" while the rate limiter holds everyone back', async () => {
+    server.reset();
+    server.options.rateLimit = { requests: 2, windowMs: 1000, retryAfter: 'ms' };
+    try {
+      const file = writePrompts(tmp.dir, 'limited.txt', ['r1', 'r2', 'r3', 'r4', 'r5']);
+      const r = await runPty([file, '--base-url', server.url, '-c', '4', '-o', path.join(tmp.dir, 'limited.jsonl')]);
+      expect(r.code).toBe(0);
+      expect(server.requests.some((q) => q.status === 429)).toBe(true);
+      expect(r.raw).toMatch(/rate limited, waiting \d+\.\ds · \d\/5 done · \d in flight/);
+      expect(r.screen).toEqual([expect.stringMatching(/^llm-batch: 5 ok, 0 failed, \d+ retr(y|ies), \d+ × 429 · /)]);
+    } finally {
+      delete server.options.rateLimit;
+    }
+  });
+
+  it('--quiet: no bar, no spinner, no summary; answers still print', async () => {
+    const file = writePrompts(tmp.dir, 'quiet.txt', ['q1', 'q2']);
+    const r = await runPty([file, '--mock', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.raw).not.toMatch(/[█░]|in flight|llm-batch:/);
+    expect(answerBlocks(r.screen).size).toBe(2);
+  });
+});
+
+describe('not a terminal (pipes, cron)', () => {
+  it('writes no escape codes at all, even with colour-happy settings, and one summary line', async () => {
+    server.reset();
+    const file = writePrompts(tmp.dir, 'pipe.txt', ['a', 'b [[fault:500]]', 'c']);
+    const r = await runCli([file, '--base-url', server.url], { env: { TERM: 'xterm-256color', FORCE_COLOR: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(ESC);
+    expect(r.stdout).not.toMatch(ESC);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed, 1 retry · \d+ tokens in \/ \d+ out · .* req\/s, [\d,]+ tokens\/s$/)]);
+  });
+
+  it('--progress 1 prints a plain progress line every second, then the summary', async () => {
+    server.reset();
+    server.options.latencyMs = 150;
+    try {
+      const file = writePrompts(tmp.dir, 'progress.txt', Array.from({ length: 24 }, (_, i) => `prompt ${i}`));
+      const r = await runCli([file, '--base-url', server.url, '-c', '2', '--progress', '1', '-o', path.join(tmp.dir, 'progress.jsonl')]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toMatch(ESC);
+      const lines = r.stderr.trimEnd().split('\n').filter((l) => !/MaxListenersExceededWarning|--trace-warnings/.test(l));
+      const progress = lines.slice(0, -1);
+      expect(progress.length).toBeGreaterThanOrEqual(1);
+      for (const line of progress) {
+        expect(line).toMatch(/^llm-batch: \d{1,2}\/24 done \(\d+ ok, 0 failed\) · \d+\.\d req\/s( · ETA \d+s)?$/);
+      }
+      expect(lines.at(-1)).toMatch(/^llm-batch: 24 ok, 0 failed · /);
+    } finally {
+      server.options.latencyMs = 30;
+    }
+  });
+
+  it('--progress on stdin has no total and no ETA', async () => {
+    server.reset();
+    server.options.latencyMs = 150;
+    try {
+      const stdin = Array.from({ length: 16 }, (_, i) => `piped ${i}`).join('\n');
+      const r = await runCli(['--base-url', server.url, '-c', '2', '--progress', '1'], { stdin });
+      expect(r.code).toBe(0);
+      const progress = r.stderr.split('\n').filter((l) => / done \(/.test(l));
+      expect(progress.length).toBeGreaterThanOrEqual(1);
+      for (const line of progress) expect(line).toMatch(/^llm-batch: \d+ done \(\d+ ok, 0 failed\) · \d+\.\d req\/s$/);
+    } finally {
+      server.options.latencyMs = 30;
+    }
+  });
+
+  it('--quiet prints nothing for a clean run, but errors still print', async () => {
+    server.reset();
+    const clean = await runCli([writePrompts(tmp.dir, 'qa.txt', ['fine']), '--base-url', server.url, '-q', '--progress', '1']);
+    expect(clean.code).toBe(0);
+    expect(clean.stderr).toBe('');
+    const bad = await runCli([path.join(ROOT, 'fixtures/bad.jsonl'), '--base-url', server.url, '-q', '-o', path.join(tmp.dir, 'qbad.jsonl')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.jsonl:2: invalid JSON/);
+    expect(bad.stderr).not.toMatch(/ ok, /);
+  });
+});
+
+describe('summary and cost', () => {
+  it('--summary-json carries the same figures as the summary line, cost included for gpt-4o-mini', async () => {
+    server.reset();
+    const file = writePrompts(tmp.dir, 'cost.txt', ['c1', 'c2 [[fault:503]]', 'c3']);
+    const json = path.join(tmp.dir, 'summary.json');
+    const r = await runCli([file, '--base-url', server.url, '-m', 'gpt-4o-mini', '--summary-json', json, '-o', path.join(tmp.dir, 'cost.jsonl')]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(s).toMatchObject({ ok: 3, failed: 0, retries: 1, requests: 4, model: 'gpt-4o-mini' });
+    expect(s.promptTokens).toBeGreaterThan(0);
+    expect(s.completionTokens).toBeGreaterThan(0);
+    expect(s.tokensPerSecond).toBeGreaterThan(0);
+    expect(s.estimatedCost).toMatchObject({ estimate: true, pricesAsOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(s.estimatedCost.usd).toBeGreaterThan(0);
+    const line = r.stderr.trimEnd().split('\n').at(-1)!;
+    expect(line).toContain(`${s.promptTokens.toLocaleString('en-US')} tokens in / ${s.completionTokens.toLocaleString('en-US')} out`);
+    expect(line).toMatch(/ · est\. (\$|<\$)0\.\d{4} at \d{4}-\d{2}-\d{2} prices · /);
+  });
+
+  it('shows tokens only for a model with no known price', async () => {
+    server.reset();
+    const json = path.join(tmp.dir, 'summary-unknown.json');
+    const r = await runCli([writePrompts(tmp.dir, 'unk.txt', ['u1']), '--base-url', server.url, '-m', 'llama3.2', '--summary-json', json]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(json, 'utf8')).estimatedCost).toBeNull();
+    expect(r.stderr).toMatch(/tokens in \/ \d+ out/);
+    expect(r.stderr).not.toMatch(/\$|est\./);
+  });
+});
+
+describe('--help', () => {
+  it('starts without loading the terminal libraries, and shows grouped options and examples', async () => {
+    const r = await runCli(['--help'], { env: { NODE_DEBUG: 'module' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/[/\\](ora|cli-progress|openai|gpt-tokenizer)[/\\]/);
+    for (const group of ['Input:', 'Model:', 'Pacing and retries:', 'Output:', 'Display:', 'Examples:', 'Exit codes:']) {
+      expect(r.stdout).toContain(group);
+    }
+    expect(r.stdout).toMatch(/--template/);
+    expect(r.stdout).toMatch(/\| llm-batch/); // a pipeline
+    expect(r.stdout).toMatch(/^\s*[\d*\/,-]+ [\d*\/,-]+ [\d*\/,-]+ [\d*\/,-]+ [\d*\/,-]+ .*llm-batch .*--resume/m); // a cron line
+    expect(r.stdout).toMatch(/--base-url http:\/\/(localhost|127\.0\.0\.1)/);
+    expect(r.stdout).toMatch(/--dry-run/);
+  });
+});

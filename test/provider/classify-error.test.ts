@@ -1,0 +1,193 @@
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  OpenAIError,
+  RateLimitError,
+} from 'openai';
+import { describe, expect, it } from 'vitest';
+import { classifyError } from '../../src/provider/classify-error.js';
+import { AttemptError } from '../../src/provider/types.js';
+import { isRetryable } from '../../src/schedule/retry-policy.js';
+
+/** What the SDK builds from an HTTP error response (`{"error": {...}}` body). */
+function statusError(status: number, error: Record<string, unknown>, headers: Record<string, string> = {}): APIError {
+  return APIError.generate(status, { error }, undefined, new Headers(headers));
+}
+
+function withCode(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe('classifyError: HTTP statuses', () => {
+  it('401 → auth, stops the run', () => {
+    const err = statusError(401, { message: 'Incorrect API key provided: sk-abc***xyz.', type: 'invalid_request_error', code: 'invalid_api_key' });
+    expect(err).toBeInstanceOf(AuthenticationError);
+    const e = classifyError(err);
+    expect(e).toBeInstanceOf(AttemptError);
+    expect(e.type).toBe('auth');
+    expect(e.info).toMatchObject({ status: 401, code: 'invalid_api_key', stop: 'auth' });
+    expect(e.message).toMatch(/^HTTP 401: Incorrect API key provided/);
+  });
+
+  it('403 → auth, stops the run', () => {
+    const e = classifyError(statusError(403, { message: 'Country, region, or territory not supported', code: 'unsupported_country_region_territory' }));
+    expect(e.type).toBe('auth');
+    expect(e.info).toMatchObject({ status: 403, stop: 'auth' });
+    expect(e.message).toMatch(/^HTTP 403: Country/);
+  });
+
+  it('429 rate limit → rate_limit with its headers, retryable, no stop', () => {
+    const err = statusError(429, { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after-ms': '250' });
+    expect(err).toBeInstanceOf(RateLimitError);
+    const e = classifyError(err);
+    expect(e.type).toBe('rate_limit');
+    expect(e.info.status).toBe(429);
+    expect(e.info.code).toBe('rate_limit_exceeded');
+    expect(e.info.stop).toBeUndefined();
+    expect(e.info.headers?.get('retry-after-ms')).toBe('250');
+    expect(e.message).toMatch(/^HTTP 429: Rate limit reached/);
+    expect(isRetryable(e.type, e.info.status)).toBe(true);
+  });
+
+  it('429 insufficient_quota (by code) → quota, stops the run', () => {
+    const e = classifyError(
+      statusError(429, { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' }),
+    );
+    expect(e.type).toBe('quota');
+    expect(e.info).toMatchObject({ status: 429, code: 'insufficient_quota', stop: 'quota' });
+    expect(e.message).toMatch(/insufficient_quota: You exceeded your current quota/);
+  });
+
+  it('429 insufficient_quota given only as the error type → quota', () => {
+    const e = classifyError(statusError(429, { message: 'quota gone', type: 'insufficient_quota', code: null }));
+    expect(e.type).toBe('quota');
+    expect(e.info.stop).toBe('quota');
+  });
+
+  it('429 with no body → rate_limit', () => {
+    const err = APIError.generate(429, undefined, undefined, new Headers());
+    const e = classifyError(err);
+    expect(e.type).toBe('rate_limit');
+    expect(e.message).toMatch(/HTTP 429/);
+  });
+
+  it.each([500, 502, 503, 504])('%i → http, retryable', (status) => {
+    const e = classifyError(statusError(status, { message: 'The server had an error while processing your request.' }));
+    expect(e.type).toBe('http');
+    expect(e.info.status).toBe(status);
+    expect(e.info.stop).toBeUndefined();
+    expect(e.message).toMatch(new RegExp(`^HTTP ${status}: The server had an error`));
+    expect(isRetryable(e.type, e.info.status)).toBe(true);
+  });
+
+  it('400 → http, not retryable, with its code', () => {
+    const e = classifyError(statusError(400, { message: "Invalid value for 'temperature'", type: 'invalid_request_error', code: 'invalid_value', param: 'temperature' }));
+    expect(e.type).toBe('http');
+    expect(e.info).toMatchObject({ status: 400, code: 'invalid_value' });
+    expect(e.info.stop).toBeUndefined();
+    expect(isRetryable(e.type, e.info.status)).toBe(false);
+  });
+
+  it('a non-JSON error body (an HTML proxy page) still gives a one-line message', () => {
+    const err = APIError.generate(502, undefined, '<html>\n  <body>Bad   Gateway</body>\n</html>', new Headers());
+    const e = classifyError(err);
+    expect(e.type).toBe('http');
+    expect(e.message).not.toMatch(/\n/);
+    expect(e.message).toMatch(/^HTTP 502: /);
+  });
+
+  it('caps very long server messages', () => {
+    const e = classifyError(statusError(400, { message: 'x'.repeat(5000) }));
+    expect(e.message.length).toBeLessThanOrEqual(520);
+  });
+});
+
+describe('classifyError: network and SDK errors', () => {
+  it('connection reset (code in the cause) → connection with the code', () => {
+    const err = new APIConnectionError({ cause: withCode('read ECONNRESET', 'ECONNRESET') });
+    const e = classifyError(err);
+    expect(e.type).toBe('connection');
+    expect(e.info.code).toBe('ECONNRESET');
+    expect(e.message).toMatch(/connection failed \(ECONNRESET\)/);
+    expect(isRetryable(e.type)).toBe(true);
+  });
+
+  it('a code deeper in the cause chain (undici: TypeError fetch failed ← SocketError) is found', () => {
+    const socket = withCode('other side closed', 'UND_ERR_SOCKET');
+    const fetchFailed = Object.assign(new TypeError('fetch failed'), { cause: socket });
+    const e = classifyError(new APIConnectionError({ cause: fetchFailed }));
+    expect(e.type).toBe('connection');
+    expect(e.info.code).toBe('UND_ERR_SOCKET');
+  });
+
+  it('connection refused without an SDK wrapper → connection', () => {
+    const e = classifyError(withCode('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'));
+    expect(e.type).toBe('connection');
+    expect(e.info.code).toBe('ECONNREFUSED');
+  });
+
+  it('a bare "terminated" TypeError (body cut mid-stream) → connection', () => {
+    const e = classifyError(new TypeError('terminated'));
+    expect(e.type).toBe('connection');
+    expect(e.message).toMatch(/terminated/);
+  });
+
+  it('the SDK timeout (a subclass of its connection error) → timeout, not connection', () => {
+    const err = new APIConnectionTimeoutError();
+    expect(err).toBeInstanceOf(APIConnectionError);
+    const e = classifyError(err);
+    expect(e.type).toBe('timeout');
+    expect(isRetryable(e.type)).toBe(true);
+  });
+
+  it('user abort → aborted', () => {
+    const e = classifyError(new APIUserAbortError());
+    expect(e.type).toBe('aborted');
+    expect(isRetryable(e.type)).toBe(false);
+  });
+
+  it('SyntaxError (unparsable body) → bad_response', () => {
+    let syntax: unknown;
+    try {
+      JSON.parse('<html>oops');
+    } catch (err) {
+      syntax = err;
+    }
+    const e = classifyError(syntax);
+    expect(e.type).toBe('bad_response');
+    expect(e.message).toMatch(/unparsable response body/);
+    expect(isRetryable(e.type)).toBe(true);
+  });
+
+  it('an error event inside a stream (APIError without status) → http with the server message, retryable', () => {
+    // What the SDK throws for `data: {"error": {...}}` in an SSE stream.
+    const err = new APIError(undefined, { message: 'The server is overloaded', type: 'server_error', code: 'overloaded' }, undefined, new Headers());
+    const e = classifyError(err);
+    expect(e.type).toBe('http');
+    expect(e.info.status).toBeUndefined();
+    expect(e.info.code).toBe('overloaded');
+    expect(e.info.stop).toBeUndefined();
+    expect(e.message).toMatch(/^error in stream: The server is overloaded/);
+    expect(isRetryable(e.type, e.info.status)).toBe(true);
+  });
+
+  it('other SDK errors → bad_response', () => {
+    const e = classifyError(new OpenAIError('Attempted to iterate over a response with no body'));
+    expect(e.type).toBe('bad_response');
+    expect(e.message).toMatch(/no body/);
+  });
+
+  it('an AttemptError passes through unchanged', () => {
+    const original = new AttemptError('timeout', 'attempt exceeded --timeout 5s');
+    expect(classifyError(original)).toBe(original);
+  });
+
+  it('anything else → connection with its message (never throws)', () => {
+    expect(classifyError('a string')).toMatchObject({ type: 'connection', message: 'a string' });
+    expect(classifyError(undefined).type).toBe('connection');
+    expect(classifyError(new Error('weird')).message).toBe('weird');
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactor } from '../src/redact.js';
+
+describe('createRedactor', () => {
+  it('removes every occurrence of an exact secret', () => {
+    const key = 'sk-proj-AbC123_def-456ghiJKL789';
+    const redact = createRedactor([key]);
+    const out = redact(`Incorrect API key provided: ${key}. (again: ${key})`);
+    expect(out).not.toContain(key);
+    expect(out).toBe('Incorrect API key provided: [redacted]. (again: [redacted])');
+  });
+
+  it('removes a secret of any shape (not only sk-...)', () => {
+    const token = 'hf_local.token+with$special(chars)';
+    const redact = createRedactor([token]);
+    expect(redact(`bad token ${token}!`)).toBe('bad token [redacted]!');
+  });
+
+  it.each([
+    ['sk-abcdef123456', 'key sk-abcdef123456 rejected'],
+    ['sk-proj-xyz_ABC-123456', 'Incorrect API key provided: sk-proj-xyz_ABC-123456.'],
+    ['sk-proj-********************abcd', 'Incorrect API key provided: sk-proj-********************abcd.'],
+    ['sk-ant-api03-AAAAAAAAAAAA', 'leaked sk-ant-api03-AAAAAAAAAAAA here'],
+    ['rk-live_1234567890', 'restricted rk-live_1234567890'],
+    ['pk-9876543210', 'public pk-9876543210'],
+  ])('removes key-shaped text it was not given: %s', (key, text) => {
+    const out = createRedactor([])(text);
+    expect(out).not.toContain(key);
+    expect(out).toContain('[redacted]');
+  });
+
+  it('leaves ordinary text alone', () => {
+    const redact = createRedactor([]);
+    for (const text of ['task-scheduler failed', 'mask-abcdefghij', 'sk-short', 'use scikit-learn', 'HTTP 500: The server had an error']) {
+      expect(redact(text)).toBe(text);
+    }
+  });
+
+  it('ignores undefined and short secrets (they would redact ordinary words)', () => {
+    const redact = createRedactor([undefined, '', 'ab', 'abc']);
+    expect(redact('abc abd ab a')).toBe('abc abd ab a');
+  });
+
+  it('still redacts the real secret when short or missing ones are in the list', () => {
+    const redact = createRedactor([undefined, 'x', 'secret-token-1']);
+    expect(redact('got secret-token-1, x marks the spot')).toBe('got [redacted], x marks the spot');
+  });
+
+  it('handles several secrets, one inside a longer text token', () => {
+    const redact = createRedactor(['alpha-secret', 'beta-secret-2']);
+    expect(redact('Xalpha-secretY and beta-secret-2')).toBe('X[redacted]Y and [redacted]');
+  });
+
+  it('empty text stays empty', () => {
+    expect(createRedactor(['secret-token'])('')).toBe('');
+  });
+});

@@ -1,0 +1,721 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { BatchEvent } from '../src/events.js';
+import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../src/provider/types.js';
+import { runBatch, type BatchOutcome } from '../src/run-batch.js';
+import type { BatchOptions } from '../src/options.js';
+import { createStats } from '../src/stats.js';
+import type { PromptRecord, ResultRow, Usage } from '../src/types.js';
+import { FakeClock, settle } from './helpers/fake-clock.js';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function rec(i: number, extra: Partial<PromptRecord> = {}): PromptRecord {
+  return {
+    id: `r${i}`,
+    line: i + 1,
+    source: 'prompts.txt',
+    prompt: `p${i}`,
+    messages: [{ role: 'user', content: `p${i}` }],
+    params: {},
+    ...extra,
+  };
+}
+
+async function* from(records: Iterable<PromptRecord>): AsyncGenerator<PromptRecord> {
+  for (const r of records) yield r;
+}
+
+function range(n: number): PromptRecord[] {
+  return Array.from({ length: n }, (_, i) => rec(i));
+}
+
+function answer(text: string, usage: Usage | null = null): CompletionResult {
+  return { text, finishReason: 'stop', usage, model: 'served-model', headers: null };
+}
+
+/** The prompt's index, read back from the request (prompt text `p<i>`). */
+function indexOf(request: CompletionRequest): number {
+  return Number(String(request.messages[0]!.content).slice(1));
+}
+
+/** Options that keep tests fast and deterministic: no backoff, no pacing worth the name. */
+function options(complete: Complete, extra: Partial<BatchOptions> = {}): BatchOptions {
+  return { complete, model: 'test-model', random: () => 0, rpm: 6_000_000, ...extra };
+}
+
+async function drain(gen: AsyncGenerator<ResultRow, BatchOutcome, undefined>): Promise<{ rows: ResultRow[]; outcome: BatchOutcome }> {
+  const rows: ResultRow[] = [];
+  for (;;) {
+    const step = await gen.next();
+    if (step.done) return { rows, outcome: step.value };
+    rows.push(step.value);
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Polls a condition between macrotasks, with a bounded deadline (never a blind sleep). */
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Rejects with the signal's reason when it aborts (what a well-behaved provider does). */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A complete whose calls wait until the test settles them, one by one. */
+function controlled() {
+  const calls: Array<{ index: number; request: CompletionRequest; ctx: AttemptContext; d: Deferred<CompletionResult> }> = [];
+  const complete: Complete = (request, ctx) => {
+    const d = deferred<CompletionResult>();
+    calls.push({ index: indexOf(request), request, ctx, d });
+    // A provider rejects when its signal aborts.
+    ctx.signal.addEventListener('abort', () => d.reject(ctx.signal.reason), { once: true });
+    return d.promise;
+  };
+  return { calls, complete };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows and attempts
+// ---------------------------------------------------------------------------------------------
+
+describe('runBatch rows and attempts', () => {
+  it('yields exactly one row per record, with the answer and the record fields', async () => {
+    const complete: Complete = async (req) => answer(`answer to ${String(req.messages[0]!.content)}`, { prompt_tokens: 1, completion_tokens: 2 });
+    const { rows, outcome } = await drain(runBatch(from(range(25)), options(complete, { concurrency: 4 })));
+    expect(outcome).toEqual({});
+    expect(rows).toHaveLength(25);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(25);
+    const r7 = rows.find((r) => r.id === 'r7')!;
+    expect(r7).toMatchObject({
+      line: 8,
+      prompt: 'p7',
+      response: 'answer to p7',
+      error: null,
+      attempts: 1,
+      model: 'served-model',
+      finish_reason: 'stop',
+      usage: { prompt_tokens: 1, completion_tokens: 2 },
+    });
+    expect(r7.latency_ms).toEqual(expect.any(Number));
+  });
+
+  it('an empty input gives no rows and a clean outcome', async () => {
+    const complete: Complete = async () => answer('x');
+    const { rows, outcome } = await drain(runBatch(from([]), options(complete)));
+    expect(rows).toEqual([]);
+    expect(outcome).toEqual({});
+  });
+
+  it('sends the record params over the run defaults', async () => {
+    const seen: CompletionRequest[] = [];
+    const complete: Complete = async (req) => {
+      seen.push(req);
+      return answer('ok');
+    };
+    const records = [rec(0), rec(1, { params: { model: 'row-model', temperature: 0.3, max_tokens: 7 } })];
+    await drain(runBatch(from(records), options(complete, { temperature: 1, maxTokens: 99, stream: false, concurrency: 1 })));
+    expect(seen[0]).toMatchObject({ model: 'test-model', temperature: 1, max_tokens: 99, stream: false });
+    expect(seen[1]).toMatchObject({ model: 'row-model', temperature: 0.3, max_tokens: 7, stream: false });
+  });
+
+  it('counts every attempt once: 500, 500, then success gives attempts 3', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      if (calls <= 2) throw new AttemptError('http', 'HTTP 500: boom', { status: 500 });
+      return answer('finally');
+    };
+    const events: BatchEvent[] = [];
+    const { rows } = await drain(runBatch(from([rec(0)]), options(complete, { onEvent: (e) => events.push(e) })));
+    expect(calls).toBe(3);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ response: 'finally', error: null, attempts: 3 });
+    expect(events.filter((e) => e.type === 'attempt').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+    expect(events.filter((e) => e.type === 'retry')).toHaveLength(2);
+  });
+
+  it('a non-retryable 400 fails at once with one attempt', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('http', 'HTTP 400: bad request', { status: 400, code: 'invalid_value' });
+    };
+    const { rows } = await drain(runBatch(from([rec(0)]), options(complete)));
+    expect(calls).toBe(1);
+    expect(rows[0]).toMatchObject({
+      response: null,
+      attempts: 1,
+      latency_ms: null,
+      usage: null,
+      error: { type: 'http', status: 400, code: 'invalid_value', message: expect.stringMatching(/400/) },
+    });
+  });
+
+  it('exhausted retries give an error row with the last error and retries + 1 attempts', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('http', `HTTP 503: try ${calls}`, { status: 503 });
+    };
+    const { rows } = await drain(runBatch(from([rec(0)]), options(complete, { retries: 2 })));
+    expect(calls).toBe(3);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ attempts: 3, response: null, error: { type: 'http', status: 503 } });
+    expect(rows[0]!.error!.message).toMatch(/try 3$/);
+  });
+
+  it('retries: 0 means a single attempt even for retryable errors', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('connection', 'connection failed (ECONNRESET)', { code: 'ECONNRESET' });
+    };
+    const { rows } = await drain(runBatch(from([rec(0)]), options(complete, { retries: 0 })));
+    expect(calls).toBe(1);
+    expect(rows[0]).toMatchObject({ attempts: 1, error: { type: 'connection', code: 'ECONNRESET' } });
+  });
+
+  it('a non-AttemptError thrown by complete becomes a connection error row (and is retried)', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new Error('socket hang up');
+    };
+    const { rows } = await drain(runBatch(from([rec(0)]), options(complete, { retries: 1 })));
+    expect(calls).toBe(2);
+    expect(rows[0]).toMatchObject({ attempts: 2, error: { type: 'connection', message: 'socket hang up' } });
+  });
+
+  it('records with an input problem become input rows without calling complete', async () => {
+    const seen: number[] = [];
+    const complete: Complete = async (req) => {
+      seen.push(indexOf(req));
+      return answer('ok');
+    };
+    const records = [rec(0), rec(1, { problem: { message: 'missing field "title"', field: 'title' } }), rec(2)];
+    const stats = createStats();
+    const { rows } = await drain(runBatch(from(records), options(complete, { stats })));
+    expect(seen.sort()).toEqual([0, 2]);
+    expect(rows).toHaveLength(3);
+    expect(rows.find((r) => r.id === 'r1')).toEqual({
+      id: 'r1',
+      line: 2,
+      prompt: 'p1',
+      response: null,
+      error: { type: 'input', message: 'missing field "title"' },
+      attempts: 0,
+      latency_ms: null,
+      model: null,
+      finish_reason: null,
+      usage: null,
+    });
+    expect(stats.failedByType).toEqual({ input: 1 });
+    expect(stats.requests).toBe(2);
+  });
+
+  it('rejects bad options with a message naming the option', async () => {
+    const complete: Complete = async () => answer('x');
+    await expect(drain(runBatch(from([rec(0)]), options(complete, { concurrency: 0 })))).rejects.toThrow(/concurrency must be a positive integer/);
+    await expect(drain(runBatch(from([rec(0)]), options(complete, { retries: -1 })))).rejects.toThrow(/retries must be a whole number/);
+  });
+
+  it('an input iterator that throws ends the run with that error (no silent truncation)', async () => {
+    async function* broken(): AsyncGenerator<PromptRecord> {
+      yield rec(0);
+      throw new Error('disk on fire');
+    }
+    const complete: Complete = async () => answer('x');
+    await expect(drain(runBatch(broken(), options(complete)))).rejects.toThrow(/disk on fire/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency, backpressure, order
+// ---------------------------------------------------------------------------------------------
+
+describe('runBatch concurrency and memory', () => {
+  it.each([1, 3, 8])('never has more than %i calls in flight', async (concurrency) => {
+    let active = 0;
+    let peak = 0;
+    const complete: Complete = async () => {
+      active++;
+      peak = Math.max(peak, active);
+      await delay(2);
+      active--;
+      return answer('ok');
+    };
+    const { rows } = await drain(runBatch(from(range(40)), options(complete, { concurrency })));
+    expect(rows).toHaveLength(40);
+    expect(peak).toBe(concurrency); // reaches the limit, never exceeds it
+  });
+
+  it('concurrency also bounds retries (a retry waits for a slot)', async () => {
+    let active = 0;
+    let peak = 0;
+    const tries = new Map<number, number>();
+    const complete: Complete = async (req) => {
+      active++;
+      peak = Math.max(peak, active);
+      await delay(1);
+      active--;
+      const i = indexOf(req);
+      tries.set(i, (tries.get(i) ?? 0) + 1);
+      if (tries.get(i)! < 3) throw new AttemptError('http', 'HTTP 502', { status: 502 });
+      return answer('ok');
+    };
+    const { rows } = await drain(runBatch(from(range(20)), options(complete, { concurrency: 3 })));
+    expect(rows).toHaveLength(20);
+    expect(rows.every((r) => r.attempts === 3)).toBe(true);
+    expect(peak).toBeLessThanOrEqual(3);
+  });
+
+  it('pulls records lazily: 10,000 records with a slow provider stay within 2*concurrency+16 outstanding', async () => {
+    const concurrency = 8;
+    const bound = 2 * concurrency + 16;
+    let pulled = 0;
+    let received = 0;
+    let peakAhead = 0;
+    async function* lazy(): AsyncGenerator<PromptRecord> {
+      for (let i = 0; i < 10_000; i++) {
+        pulled++;
+        peakAhead = Math.max(peakAhead, pulled - received);
+        yield rec(i);
+      }
+    }
+    const complete: Complete = async () => {
+      await delay(1);
+      return answer('ok');
+    };
+    const gen = runBatch(lazy(), options(complete, { concurrency }));
+    for (;;) {
+      const step = await gen.next();
+      if (step.done) break;
+      received++;
+    }
+    expect(received).toBe(10_000);
+    expect(pulled).toBe(10_000);
+    // The engine counts a row as no longer outstanding when it yields it; one row can be in the
+    // hand-off to this consumer at the moment the next record is pulled, hence the + 1.
+    expect(peakAhead).toBeLessThanOrEqual(bound + 1);
+    expect(peakAhead).toBeGreaterThanOrEqual(concurrency); // it does read ahead to keep slots busy
+  }, 60_000);
+
+  it('does not read ahead while the consumer does not take rows', async () => {
+    let pulled = 0;
+    async function* lazy(): AsyncGenerator<PromptRecord> {
+      for (let i = 0; i < 10_000; i++) {
+        pulled++;
+        yield rec(i);
+      }
+    }
+    const complete: Complete = async () => answer('ok');
+    const gen = runBatch(lazy(), options(complete, { concurrency: 4 }));
+    const first = await gen.next();
+    expect(first.done).toBe(false);
+    // The consumer now holds on to the first row: the engine may fill its window, no more.
+    for (let i = 0; i < 20; i++) await settle();
+    expect(pulled).toBeLessThanOrEqual(2 * 4 + 16 + 1);
+    await gen.return({});
+  });
+
+  it("order: 'input' yields rows in input order while completions finish out of order", async () => {
+    const { calls, complete } = controlled();
+    const n = 6;
+    const gen = runBatch(from(range(n)), options(complete, { concurrency: n, order: 'input' }));
+    const rowsP = drain(gen);
+    await until(() => calls.length === n, 'all calls started');
+    // Finish them last-first.
+    for (const c of [...calls].reverse()) {
+      c.d.resolve(answer(`a${c.index}`));
+      await settle();
+    }
+    const { rows, outcome } = await rowsP;
+    expect(outcome).toEqual({});
+    expect(rows.map((r) => r.id)).toEqual(range(n).map((r) => r.id));
+    expect(rows.map((r) => r.response)).toEqual(range(n).map((_, i) => `a${i}`));
+  });
+
+  it("order: 'completion' yields rows as they finish", async () => {
+    const { calls, complete } = controlled();
+    const n = 5;
+    const gen = runBatch(from(range(n)), options(complete, { concurrency: n }));
+    const rowsP = drain(gen);
+    await until(() => calls.length === n, 'all calls started');
+    for (const c of [...calls].reverse()) {
+      c.d.resolve(answer(`a${c.index}`));
+      await settle();
+    }
+    const { rows } = await rowsP;
+    expect(rows.map((r) => r.id)).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+  });
+
+  it("order: 'input' keeps failed and input-problem rows in their place", async () => {
+    const complete: Complete = async (req) => {
+      const i = indexOf(req);
+      await delay((6 - i) * 2);
+      if (i === 2) throw new AttemptError('http', 'HTTP 400', { status: 400 });
+      return answer(`a${i}`);
+    };
+    const records = range(6);
+    records[4] = rec(4, { problem: { message: 'bad row' } });
+    const { rows } = await drain(runBatch(from(records), options(complete, { concurrency: 6, order: 'input' })));
+    expect(rows.map((r) => r.id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(rows[2]!.error!.type).toBe('http');
+    expect(rows[4]!.error!.type).toBe('input');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Stats
+// ---------------------------------------------------------------------------------------------
+
+describe('runBatch stats', () => {
+  it('counts ok, failed by type, retries, rate limits, requests and tokens', async () => {
+    const tries = new Map<number, number>();
+    const complete: Complete = async (req) => {
+      const i = indexOf(req);
+      const n = (tries.get(i) ?? 0) + 1;
+      tries.set(i, n);
+      switch (i) {
+        case 0:
+          return answer('a0', { prompt_tokens: 3, completion_tokens: 5 });
+        case 1:
+          if (n === 1) throw new AttemptError('http', 'HTTP 500', { status: 500 });
+          return answer('a1', { prompt_tokens: 2, completion_tokens: 4 });
+        case 2:
+          throw new AttemptError('http', 'HTTP 400', { status: 400 });
+        case 3:
+          if (n <= 2) {
+            throw new AttemptError('rate_limit', 'HTTP 429: slow down', {
+              status: 429,
+              headers: new Headers({ 'retry-after-ms': '10' }),
+            });
+          }
+          return answer('a3', null);
+        default:
+          throw new AttemptError('timeout', 'attempt exceeded --timeout 1s');
+      }
+    };
+    const records = [...range(5), rec(5, { problem: { message: 'bad' } })];
+    const stats = createStats();
+    const events: BatchEvent[] = [];
+    // A 429 makes the governor cut the pace to what the last second accepted (about 1 req/s here):
+    // run on virtual time so that takes no wall time.
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(records), options(complete, { stats, retries: 2, clock, onEvent: (e) => events.push(e) })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 2000 && !finished; i++) await clock.advance(50);
+    const { rows } = await run;
+    expect(rows).toHaveLength(6);
+    expect(stats).toMatchObject({
+      read: 6,
+      ok: 3,
+      failed: 3,
+      failedByType: { http: 1, timeout: 1, input: 1 },
+      retries: 1 + 2 + 2, // r1 once, r3 twice, r4 twice (then out of retries)
+      rateLimited: 2,
+      requests: 1 + 2 + 1 + 3 + 3,
+      promptTokens: 5,
+      completionTokens: 9,
+      rowsWithoutUsage: 1,
+      inFlight: 0,
+    });
+    expect(events.filter((e) => e.type === 'rate-limited')).toHaveLength(2);
+    const retryDelays = events.flatMap((e) => (e.type === 'retry' && e.id === 'r3' ? [e.delayMs] : []));
+    expect(retryDelays).toEqual([10, 10]); // retry-after-ms is the floor, random() = 0 adds nothing
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Stops
+// ---------------------------------------------------------------------------------------------
+
+describe('runBatch stops', () => {
+  it('auth: stops the run, aborts in-flight calls, starts no more, yields no row for the rejected record', async () => {
+    const { calls, complete: waitForever } = controlled();
+    let started = 0;
+    const allStarted = deferred<void>();
+    const complete: Complete = (req, ctx) => {
+      started++;
+      if (started === 3) allStarted.resolve();
+      if (indexOf(req) === 0) {
+        return allStarted.promise.then(() => {
+          throw new AttemptError('auth', 'HTTP 401: Incorrect API key provided', { status: 401, stop: 'auth' });
+        });
+      }
+      return waitForever(req, ctx);
+    };
+    const events: BatchEvent[] = [];
+    const { rows, outcome } = await drain(runBatch(from(range(10)), options(complete, { concurrency: 3, onEvent: (e) => events.push(e) })));
+    expect(outcome).toEqual({ stopped: 'auth', message: expect.stringMatching(/401/) });
+    expect(rows).toEqual([]);
+    expect(started).toBe(3);
+    expect(calls.map((c) => c.index)).toEqual([1, 2]);
+    expect(calls.every((c) => c.ctx.signal.aborted)).toBe(true);
+    expect(events.filter((e) => e.type === 'stopping')).toEqual([{ type: 'stopping', reason: 'auth', message: expect.stringMatching(/401/) }]);
+  });
+
+  it('auth with concurrency 1: the rejected key is tried exactly once and nothing else is sent', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('auth', 'HTTP 401: bad key', { status: 401, stop: 'auth' });
+    };
+    const { rows, outcome } = await drain(runBatch(from(range(50)), options(complete, { concurrency: 1 })));
+    expect(calls).toBe(1);
+    expect(rows).toEqual([]);
+    expect(outcome.stopped).toBe('auth');
+  });
+
+  it('quota: stops admitting, does not retry the quota record, lets in-flight calls finish with rows', async () => {
+    const { calls, complete: held } = controlled();
+    let quotaCalls = 0;
+    const complete: Complete = (req, ctx) => {
+      if (indexOf(req) === 0) {
+        quotaCalls++;
+        return (async () => {
+          await until(() => calls.length === 1, 'r1 in flight');
+          throw new AttemptError('quota', 'HTTP 429 insufficient_quota: You exceeded your current quota', { status: 429, code: 'insufficient_quota', stop: 'quota' });
+        })();
+      }
+      return held(req, ctx);
+    };
+    const gen = runBatch(from(range(10)), options(complete, { concurrency: 2 }));
+    const rowsP = drain(gen);
+    await until(() => quotaCalls === 1 && calls.length === 1, 'r0 and r1 in flight');
+    // Give the engine time to see the quota error before r1 answers.
+    for (let i = 0; i < 10; i++) await settle();
+    expect(calls[0]!.ctx.signal.aborted, 'a quota stop must not abort the call already in flight').toBe(false);
+    calls[0]!.d.resolve(answer('a1'));
+    const { rows, outcome } = await rowsP;
+    expect(outcome).toEqual({ stopped: 'quota', message: expect.stringMatching(/insufficient_quota/) });
+    expect(quotaCalls).toBe(1);
+    expect(calls.map((c) => c.index)).toEqual([1]); // nothing new started
+    expect(rows.map((r) => r.id)).toEqual(['r1']); // the in-flight answer is kept
+  });
+
+  it('stopSignal: no new attempts, in-flight calls that finish still yield rows, unstarted records yield none', async () => {
+    const { calls, complete } = controlled();
+    const stop = new AbortController();
+    const gen = runBatch(from(range(10)), options(complete, { concurrency: 2, stopSignal: stop.signal }));
+    const rowsP = drain(gen);
+    await until(() => calls.length === 2, 'two in flight');
+    stop.abort(new Error('interrupted'));
+    for (let i = 0; i < 10; i++) await settle();
+    expect(calls.every((c) => !c.ctx.signal.aborted), 'stopSignal must let in-flight calls finish, not abort them').toBe(true);
+    for (const c of calls) c.d.resolve(answer(`a${c.index}`));
+    const { rows, outcome } = await rowsP;
+    expect(calls).toHaveLength(2);
+    expect(outcome).toEqual({ stopped: 'interrupted', message: 'interrupted' });
+    expect(rows.map((r) => r.id).sort()).toEqual(['r0', 'r1']);
+  });
+
+  it('stopSignal: an in-flight call that fails retryably after the stop is not retried and yields no row', async () => {
+    let calls = 0;
+    const stop = new AbortController();
+    const complete: Complete = async () => {
+      calls++;
+      stop.abort(new Error('interrupted'));
+      throw new AttemptError('http', 'HTTP 500', { status: 500 });
+    };
+    const { rows, outcome } = await drain(runBatch(from(range(3)), options(complete, { concurrency: 1, stopSignal: stop.signal })));
+    expect(calls).toBe(1);
+    expect(rows).toEqual([]);
+    expect(outcome.stopped).toBe('interrupted');
+  });
+
+  it('stopSignal already aborted: nothing is sent, nothing is pulled beyond need', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      return answer('x');
+    };
+    const stop = new AbortController();
+    stop.abort(new Error('interrupted'));
+    const { rows, outcome } = await drain(runBatch(from(range(5)), options(complete, { stopSignal: stop.signal })));
+    expect(calls).toBe(0);
+    expect(rows).toEqual([]);
+    expect(outcome.stopped).toBe('interrupted');
+  });
+
+  it('abortSignal: in-flight calls see their signal fire and yield no row', async () => {
+    const { calls, complete } = controlled();
+    const abort = new AbortController();
+    const gen = runBatch(from(range(10)), options(complete, { concurrency: 3, abortSignal: abort.signal }));
+    const rowsP = drain(gen);
+    await until(() => calls.length === 3, 'three in flight');
+    abort.abort(new Error('interrupted'));
+    const { rows, outcome } = await rowsP;
+    expect(calls).toHaveLength(3);
+    expect(calls.every((c) => c.ctx.signal.aborted)).toBe(true);
+    expect(rows).toEqual([]);
+    expect(outcome.stopped).toBe('interrupted');
+  });
+
+  it('abortSignal: a row already finished before the abort is still yielded', async () => {
+    const { calls, complete } = controlled();
+    const abort = new AbortController();
+    const gen = runBatch(from(range(4)), options(complete, { concurrency: 2, abortSignal: abort.signal }));
+    const firstP = gen.next(); // a generator body starts on the first next()
+    await until(() => calls.length === 2, 'two in flight');
+    calls[0]!.d.resolve(answer('first'));
+    const first = await firstP;
+    expect(first).toMatchObject({ done: false, value: { id: 'r0', response: 'first' } });
+    abort.abort(new Error('interrupted'));
+    const rest = await drain(gen);
+    expect(rest.rows).toEqual([]);
+    expect(rest.outcome.stopped).toBe('interrupted');
+    expect(calls.at(-1)!.ctx.signal.aborted).toBe(true);
+  });
+
+  it('a consumer that breaks out early leaves no pending work: in-flight calls are aborted, nothing new starts', async () => {
+    const { calls, complete } = controlled();
+    let inputClosed = false;
+    async function* input(): AsyncGenerator<PromptRecord> {
+      try {
+        for (let i = 0; i < 1000; i++) yield rec(i);
+      } finally {
+        inputClosed = true;
+      }
+    }
+    const gen = runBatch(input(), options(complete, { concurrency: 4 }));
+    const firstP = gen.next();
+    await until(() => calls.length === 4, 'four in flight');
+    calls[0]!.d.resolve(answer('one'));
+    expect((await firstP).done).toBe(false);
+    await gen.return({}); // what `break` in `for await` does
+    const unfinished = calls.slice(1);
+    await until(() => unfinished.every((c) => c.ctx.signal.aborted), 'in-flight calls aborted');
+    await until(() => inputClosed, 'input iterator closed');
+    const started = calls.length;
+    for (let i = 0; i < 20; i++) await settle();
+    expect(calls.length).toBe(started);
+    expect(started).toBeLessThanOrEqual(5);
+  });
+
+  it('for await + break works the same way', async () => {
+    const { calls, complete } = controlled();
+    const rows: ResultRow[] = [];
+    const consume = (async () => {
+      for await (const row of runBatch(from(range(100)), options(complete, { concurrency: 2 }))) {
+        rows.push(row);
+        break;
+      }
+    })();
+    await until(() => calls.length === 2, 'two in flight');
+    calls[1]!.d.resolve(answer('b'));
+    await consume;
+    expect(rows.map((r) => r.id)).toEqual(['r1']);
+    await until(() => calls[0]!.ctx.signal.aborted, 'the other call aborted');
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Listener hygiene
+// ---------------------------------------------------------------------------------------------
+
+describe('runBatch listener hygiene', () => {
+  it("leaves no abort listeners on the caller's signals after a completed run", async () => {
+    const stop = new AbortController();
+    const abort = new AbortController();
+    const complete: Complete = async () => answer('ok');
+    const { rows } = await drain(runBatch(from(range(5)), options(complete, { stopSignal: stop.signal, abortSignal: abort.signal })));
+    expect(rows).toHaveLength(5);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('listeners do not pile up on a long-lived signal over many runs', async () => {
+    const stop = new AbortController();
+    const complete: Complete = async () => answer('ok');
+    for (let i = 0; i < 20; i++) await drain(runBatch(from(range(2)), options(complete, { stopSignal: stop.signal })));
+    expect(getEventListeners(stop.signal, 'abort').length).toBeLessThanOrEqual(1);
+  });
+
+  it('each attempt signal handed to complete has no leftover listeners from the engine once it settles', async () => {
+    const signals: AbortSignal[] = [];
+    const complete: Complete = async (_req, ctx) => {
+      signals.push(ctx.signal);
+      return answer('ok');
+    };
+    await drain(runBatch(from(range(5)), options(complete)));
+    expect(signals).toHaveLength(5);
+    for (const s of signals) expect(getEventListeners(s, 'abort')).toHaveLength(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Robustness
+// ---------------------------------------------------------------------------------------------
+
+describe('runBatch warnings', () => {
+  it('a run at the default concurrency does not trip Node\'s MaxListenersExceededWarning (printed on stderr, even with -q)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const complete: Complete = async () => {
+        await delay(1);
+        return answer('ok');
+      };
+      const { rows } = await drain(runBatch(from(range(100)), options(complete, { concurrency: 8 })));
+      expect(rows).toHaveLength(100);
+      await settle(); // warnings are emitted on process.nextTick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => `${w.name}: ${w.message}`).filter((m) => /MaxListeners/.test(m))).toEqual([]);
+  });
+});
+
+describe('runBatch never loses a row', () => {
+  it("an 'aborted' error from complete while the run was not stopped still gives the record a row", async () => {
+    // e.g. a provider whose own internal controller fired; the run was never interrupted.
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      if (calls === 1) throw new AttemptError('aborted', 'request aborted');
+      return answer('ok');
+    };
+    const { rows, outcome } = await drain(runBatch(from([rec(0)]), options(complete)));
+    expect(outcome).toEqual({});
+    expect(rows).toHaveLength(1);
+  });
+
+  it('works with the default pacing (no rpm given)', async () => {
+    const complete: Complete = async () => answer('ok');
+    const { rows } = await drain(runBatch(from(range(10)), { complete, model: 'm', random: () => 0, concurrency: 4 }));
+    expect(rows).toHaveLength(10);
+  });
+});

@@ -1,0 +1,207 @@
+import { getEventListeners } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AttemptError } from '../../src/provider/types.js';
+import { withDeadlines } from '../../src/schedule/deadlines.js';
+
+/** An attempt that never finishes by itself: it rejects (as fetch does) when its signal aborts. */
+function hang(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(new DOMException('This operation was aborted', 'AbortError')), { once: true });
+  });
+}
+
+/** Captures the settled state of a promise without letting a rejection go unhandled. */
+function track<T>(p: Promise<T>) {
+  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  p.then(
+    (value) => Object.assign(state, { settled: true, value }),
+    (error: unknown) => Object.assign(state, { settled: true, error }),
+  );
+  return state;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('withDeadlines', () => {
+  it('returns the result and leaves no timers behind', async () => {
+    const result = await withDeadlines(async () => 42, { timeoutMs: 1000, idleTimeoutMs: 100 });
+    expect(result).toBe(42);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('total timeout → AttemptError timeout mentioning --timeout', async () => {
+    let seen: AbortSignal | undefined;
+    const p = track(
+      withDeadlines((signal) => {
+        seen = signal;
+        return hang(signal);
+      }, { timeoutMs: 2500 }),
+    );
+    await vi.advanceTimersByTimeAsync(2499);
+    expect(p.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(p.settled).toBe(true);
+    expect(p.error).toBeInstanceOf(AttemptError);
+    expect((p.error as AttemptError).type).toBe('timeout');
+    expect((p.error as AttemptError).message).toMatch(/--timeout 2\.5s/);
+    expect(seen!.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('total timeout fires even while activity keeps coming', async () => {
+    const p = track(
+      withDeadlines(async (signal, onActivity) => {
+        const beat = setInterval(onActivity, 10);
+        try {
+          return await hang(signal);
+        } finally {
+          clearInterval(beat);
+        }
+      }, { timeoutMs: 1000, idleTimeoutMs: 100 }),
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(p.settled).toBe(true);
+    expect((p.error as AttemptError).message).toMatch(/--timeout 1s/);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('idle timeout fires when nothing arrives, naming --idle-timeout', async () => {
+    const p = track(withDeadlines((signal) => hang(signal), { timeoutMs: 60_000, idleTimeoutMs: 300 }));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(p.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(p.settled).toBe(true);
+    expect(p.error).toBeInstanceOf(AttemptError);
+    expect((p.error as AttemptError).type).toBe('timeout');
+    expect((p.error as AttemptError).message).toMatch(/no data for 0\.3s \(--idle-timeout\)/);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('idle timeout does not fire while activity comes more often than the idle period, for much longer than it', async () => {
+    const p = track(
+      withDeadlines(async (signal, onActivity) => {
+        for (let i = 0; i < 50; i++) {
+          await new Promise((r) => setTimeout(r, 60)); // 50 × 60 ms = 3 s, ten times the idle period
+          if (signal.aborted) throw signal.reason;
+          onActivity();
+        }
+        return 'whole answer';
+      }, { idleTimeoutMs: 300 }),
+    );
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(p.settled).toBe(true);
+    expect(p.error).toBeUndefined();
+    expect(p.value).toBe('whole answer');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('idle timeout fires after activity stops', async () => {
+    const p = track(
+      withDeadlines(async (signal, onActivity) => {
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          onActivity();
+        }
+        return hang(signal); // stalls after 250 ms of chunks
+      }, { idleTimeoutMs: 200 }),
+    );
+    await vi.advanceTimersByTimeAsync(449);
+    expect(p.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((p.error as AttemptError).type).toBe('timeout');
+    expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
+  });
+
+  it('a deadline turns whatever the attempt threw (or a quiet end) into a timeout', async () => {
+    const p = track(
+      withDeadlines(
+        (signal) =>
+          new Promise((_, reject) => {
+            signal.addEventListener('abort', () => reject(new TypeError('terminated')), { once: true });
+          }),
+        { timeoutMs: 100 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect((p.error as AttemptError).type).toBe('timeout');
+  });
+
+  it('parent signal abort → aborted, and the attempt signal fires', async () => {
+    const parent = new AbortController();
+    let seen: AbortSignal | undefined;
+    const p = track(
+      withDeadlines((signal) => {
+        seen = signal;
+        return hang(signal);
+      }, { timeoutMs: 10_000, idleTimeoutMs: 1000, signal: parent.signal }),
+    );
+    await vi.advanceTimersByTimeAsync(10);
+    parent.abort(new Error('interrupted'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(p.settled).toBe(true);
+    expect(p.error).toBeInstanceOf(AttemptError);
+    expect((p.error as AttemptError).type).toBe('aborted');
+    expect(seen!.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('an already aborted parent fails at once without running the attempt', async () => {
+    const parent = new AbortController();
+    parent.abort(new Error('interrupted'));
+    const run = vi.fn(async () => 'x');
+    await expect(withDeadlines(run, { timeoutMs: 1000, signal: parent.signal })).rejects.toMatchObject({ type: 'aborted' });
+    expect(run).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('removes its parent listener after success and after failure', async () => {
+    const parent = new AbortController();
+    await withDeadlines(async () => 'ok', { timeoutMs: 1000, idleTimeoutMs: 100, signal: parent.signal });
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    await expect(
+      withDeadlines(async () => {
+        throw new AttemptError('http', 'HTTP 500', { status: 500 });
+      }, { timeoutMs: 1000, signal: parent.signal }),
+    ).rejects.toMatchObject({ type: 'http' });
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('listeners do not accumulate on a long-lived parent over many attempts', async () => {
+    const parent = new AbortController();
+    for (let i = 0; i < 50; i++) await withDeadlines(async () => i, { timeoutMs: 1000, idleTimeoutMs: 100, signal: parent.signal });
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('passes other errors through untouched when no deadline fired', async () => {
+    const boom = new AttemptError('http', 'HTTP 502', { status: 502 });
+    await expect(withDeadlines(async () => Promise.reject(boom), { timeoutMs: 1000, idleTimeoutMs: 100 })).rejects.toBe(boom);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('no timeouts given → no timers at all', async () => {
+    const p = track(withDeadlines(() => new Promise((r) => setTimeout(() => r('late'), 10_000_000)), {}));
+    expect(vi.getTimerCount()).toBe(1); // only the attempt's own timer
+    await vi.advanceTimersByTimeAsync(10_000_000);
+    expect(p.value).toBe('late');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an attempt that ignores the abort and resolves after the deadline keeps its value', async () => {
+    // The work is done and whole: nothing is gained by throwing it away.
+    const p = track(
+      withDeadlines(() => new Promise((r) => setTimeout(() => r('done'), 200)), { timeoutMs: 100 }),
+    );
+    await vi.advanceTimersByTimeAsync(200);
+    expect(p.value).toBe('done');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchEvent } from '../../src/events.js';
+import type { ResultRow } from '../../src/types.js';
+import { AnswerPrinter } from '../../src/ui/answer-printer.js';
+
+function ok(id: string, prompt: string, response: string): ResultRow {
+  return { id, line: 1, prompt, response, error: null, attempts: 1, latency_ms: 5, model: 'm', finish_reason: 'stop', usage: null };
+}
+const attempt = (id: string, prompt: string, n = 1): BatchEvent => ({ type: 'attempt', id, attempt: n, prompt });
+const delta = (id: string, text: string, n = 1): BatchEvent => ({ type: 'delta', id, attempt: n, text });
+
+function printer(options: { wholeRows?: boolean; columns?: number; color?: boolean } = {}) {
+  const writes: string[] = [];
+  const p = new AnswerPrinter({ write: (t) => writes.push(t), color: options.color ?? false, columns: options.columns ?? 40, wholeRows: options.wholeRows });
+  return { p, writes, text: () => writes.join('') };
+}
+
+/** Three answers streaming at once, their deltas interleaved word by word. */
+async function interleaved(p: AnswerPrinter) {
+  const answers: Record<string, string> = {
+    a: 'Alpha answer has several words that will wrap across rows for sure.',
+    b: 'Bravo answer.\nIt has two lines.',
+    c: 'Charlie answer is short.',
+  };
+  for (const id of Object.keys(answers)) p.event(attempt(id, `prompt ${id}`));
+  const pieces = Object.fromEntries(Object.entries(answers).map(([id, t]) => [id, t.match(/\S+\s*|\s+/g)!]));
+  for (let i = 0; Object.values(pieces).some((x) => i < x.length); i++) {
+    for (const id of Object.keys(pieces)) if (i < pieces[id]!.length) p.event(delta(id, pieces[id]![i]!));
+    if (i === 3) await p.write(ok('c', 'prompt c', answers.c!)); // c finishes while a streams
+  }
+  await p.write(ok('b', 'prompt b', answers.b!));
+  await p.write(ok('a', 'prompt a', answers.a!));
+  await p.close();
+  return answers;
+}
+
+/** The printed text split into blocks: header id → body lines. */
+function blocks(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const block of text.split(/\n(?=── )/)) {
+    const [header, ...body] = block.trimEnd().split('\n');
+    map.set(/\[(\w+)\]/.exec(header!)![1]!, body.join('\n'));
+  }
+  return map;
+}
+
+describe('AnswerPrinter', () => {
+  it.each([false, true])('keeps each answer whole under its own header while several stream (wholeRows %s)', async (wholeRows) => {
+    const { p, text } = printer({ wholeRows });
+    const answers = await interleaved(p);
+    const got = blocks(text());
+    expect([...got.keys()]).toEqual(['a', 'c', 'b']);
+    for (const [id, answer] of Object.entries(answers)) {
+      // Wrapping may turn spaces into row breaks; the words and the real line breaks stay.
+      expect(got.get(id)!.replace(/\n/g, ' ')).toBe(answer.replace(/\n/g, ' '));
+    }
+    expect(text()).toMatch(/^── \[a\] prompt a\n/);
+  });
+
+  it('in wholeRows mode every write ends a line and no row is wider than the terminal', async () => {
+    const { p, writes } = printer({ wholeRows: true, columns: 30 });
+    await interleaved(p);
+    for (const w of writes) expect(w.endsWith('\n'), JSON.stringify(w)).toBe(true);
+    for (const row of writes.join('').split('\n')) expect(row.length).toBeLessThanOrEqual(30);
+  });
+
+  it('streams raw deltas as they come without wholeRows', () => {
+    const { p, writes } = printer();
+    p.event(attempt('a', 'q'));
+    p.event(delta('a', 'Hel'));
+    p.event(delta('a', 'lo'));
+    expect(writes.slice(-2)).toEqual(['Hel', 'lo']);
+  });
+
+  it('shows a restarted stream instead of doubling its text', async () => {
+    const { p, text } = printer({ wholeRows: true });
+    p.event(attempt('a', 'q'));
+    p.event(delta('a', 'partial ans'));
+    p.event(attempt('a', 'q', 2));
+    p.event(delta('a', 'full answer', 2));
+    await p.write({ ...ok('a', 'q', 'full answer'), attempts: 2 });
+    expect(text()).toBe('── [a] q\npartial ans\n(attempt 2, restarting the answer)\nfull answer\n\n');
+  });
+
+  it('prints failures with their error type, and colours only when asked', async () => {
+    for (const color of [false, true]) {
+      const { p, text } = printer({ color });
+      await p.write({ ...ok('z', 'bad one', ''), response: null, error: { type: 'http', message: 'HTTP 400: nope' } });
+      expect(text()).toMatch(/✗ http: HTTP 400: nope/);
+      expect(/\x1b\[/.test(text())).toBe(color);
+    }
+  });
+
+  it('never passes a model\'s escape sequences to the terminal', async () => {
+    const { p, text } = printer({ wholeRows: true });
+    p.event(attempt('a', 'evil \x1b]0;title\x07 prompt'));
+    p.event(delta('a', 'answer \x1b[2J\x1b[H with escapes\r\n'));
+    await p.write(ok('a', 'evil', 'x'));
+    expect(text()).not.toMatch(/[\x1b\x07\r]/);
+    expect(text()).toContain('answer \ufffd[2J\ufffd[H with escapes');
+  });
+
+  it('fits the header to the terminal, defaulting to 80 columns when the width is unknown', async () => {
+    const long = 'word '.repeat(60);
+    for (const [columns, max] of [[50, 49], [0, 79]] as const) {
+      const { p, text } = printer({ columns });
+      await p.write(ok('id1', long, 'r'));
+      const header = text().split('\n')[0]!;
+      expect(header.length).toBeLessThanOrEqual(max);
+      expect(header.length).toBeGreaterThan(max - 3);
+      expect(header).toMatch(/…$/);
+    }
+  });
+});

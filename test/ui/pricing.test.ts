@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { PRICES, PRICES_AS_OF, estimateCost, priceFor } from '../../src/pricing.js';
+
+describe('pricing table', () => {
+  it('is dated and covers the common OpenAI models', () => {
+    expect(PRICES_AS_OF).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const model of ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3-mini', 'gpt-3.5-turbo']) {
+      expect(PRICES[model], model).toBeDefined();
+    }
+    for (const price of Object.values(PRICES)) {
+      expect(price.input).toBeGreaterThan(0);
+      expect(price.output).toBeGreaterThanOrEqual(price.input);
+    }
+  });
+
+  it.each([
+    ['gpt-4o-mini', 'gpt-4o-mini'],
+    ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+    ['gpt-4o-2024-08-06', 'gpt-4o'],
+    ['gpt-4o-2024-05-13', 'gpt-4o-2024-05-13'],
+    ['GPT-4.1-Nano', 'gpt-4.1-nano'],
+    ['gpt-4.1-2025-04-14', 'gpt-4.1'],
+    ['openai/gpt-4o-mini', 'gpt-4o-mini'],
+    ['o3-mini-2025-01-31', 'o3-mini'],
+    ['gpt-3.5-turbo-0125', 'gpt-3.5-turbo-0125'],
+  ])('prices %s as %s', (model, priced) => {
+    expect(priceFor(model)?.priced).toBe(priced);
+  });
+
+  it.each([
+    'llama3.2', 'mock-model', 'gpt-4o-audio-preview', 'gpt-4o-realtime-preview-2024-12-17', 'ft:gpt-4o-mini-2024-07-18:acme::abc123',
+    'gpt-4o-mini-tts', '', 'gpt', 'my-gpt-4o',
+  ])('knows no price for %j', (model) => {
+    expect(priceFor(model)).toBeUndefined();
+    expect(estimateCost(model, 1000, 1000)).toBeUndefined();
+  });
+
+  it('the first gpt-4o snapshot keeps its own (higher) price', () => {
+    expect(priceFor('gpt-4o-2024-05-13')!.price.input).toBeGreaterThan(priceFor('gpt-4o-2024-08-06')!.price.input);
+  });
+
+  it('costs input and output tokens at their own rates, per million', () => {
+    const { input, output } = PRICES['gpt-4o-mini']!;
+    expect(estimateCost('gpt-4o-mini', 1_000_000, 0)).toBeCloseTo(input, 10);
+    expect(estimateCost('gpt-4o-mini', 0, 1_000_000)).toBeCloseTo(output, 10);
+    expect(estimateCost('gpt-4o-mini-2024-07-18', 2000, 500)).toBeCloseTo((2000 * input + 500 * output) / 1e6, 12);
+    expect(estimateCost('gpt-4o', 0, 0)).toBe(0);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createStats } from '../../src/stats.js';
+import { RateMeter, formatProgressLine, type ProgressSnapshot } from '../../src/ui/progress.js';
+
+const ESC = /\x1b/;
+
+function snap(over: Partial<ProgressSnapshot>): ProgressSnapshot {
+  return { done: 0, ok: 0, failed: 0, skipped: 0, total: undefined, inFlight: 0, requestsPerSecond: 0, tokensPerSecond: 0, etaSeconds: undefined, pausedMs: undefined, ...over };
+}
+
+describe('formatProgressLine', () => {
+  it('reads like the brief: done/total, ok and failed, req/s, ETA', () => {
+    const line = formatProgressLine(snap({ done: 1200, ok: 1190, failed: 10, total: 5000, requestsPerSecond: 38.24, etaSeconds: 100 }));
+    expect(line).toBe('1,200/5,000 done (1,190 ok, 10 failed) · 38.2 req/s · ETA 1m40s');
+  });
+
+  it('has no total or ETA for stdin, and no ETA once everything is done', () => {
+    expect(formatProgressLine(snap({ done: 7, ok: 7, requestsPerSecond: 2 }))).toBe('7 done (7 ok, 0 failed) · 2.0 req/s');
+    expect(formatProgressLine(snap({ done: 5, ok: 5, total: 5, etaSeconds: 0 }))).not.toMatch(/ETA/);
+  });
+
+  it('counts resumed records as done and says so, and shows a rate-limit pause', () => {
+    const line = formatProgressLine(snap({ done: 30, ok: 10, skipped: 20, total: 50, etaSeconds: 5, pausedMs: 1234 }));
+    expect(line).toBe('30/50 done (10 ok, 0 failed, 20 from the earlier run) · 0.0 req/s · ETA 5s · rate limited, waiting 1.2s');
+    expect(line).not.toMatch(ESC);
+  });
+});
+
+describe('RateMeter', () => {
+  it('measures recent rates and an ETA from finished rows (not resumed ones)', () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats, 10_000);
+    stats.skipped = 100;
+    let p = meter.snapshot(0, 1100);
+    expect(p).toMatchObject({ done: 100, total: 1100, requestsPerSecond: 0, etaSeconds: undefined });
+    for (let t = 1000; t <= 20_000; t += 1000) {
+      stats.requests += 12;
+      stats.ok += 10;
+      stats.promptTokens += 500;
+      p = meter.snapshot(t, 1100);
+    }
+    expect(p.done).toBe(300);
+    expect(p.requestsPerSecond).toBeCloseTo(12, 5);
+    expect(p.tokensPerSecond).toBeCloseTo(500, 5);
+    expect(p.etaSeconds).toBeCloseTo(80, 5); // 800 left at 10 rows/s
+  });
+
+  it('follows a change of pace within its window', () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats, 5000);
+    for (let t = 1000; t <= 10_000; t += 1000) {
+      stats.requests += 100;
+      meter.snapshot(t, undefined);
+    }
+    for (let t = 11_000; t <= 20_000; t += 1000) {
+      stats.requests += 10;
+      meter.snapshot(t, undefined);
+    }
+    expect(meter.snapshot(20_000, undefined).requestsPerSecond).toBeCloseTo(10, 5);
+  });
+
+  it('never shows a total below what is done, and reports a pause until it ends', () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats);
+    stats.ok = 12;
+    expect(meter.snapshot(1000, 10).total).toBe(12);
+    expect(meter.snapshot(1000, 10, 2500).pausedMs).toBe(1500);
+    expect(meter.snapshot(3000, 10, 2500).pausedMs).toBeUndefined();
+  });
+});

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { PRICES, PRICES_AS_OF } from '../../src/pricing.js';
+import { createStats, type BatchStats } from '../../src/stats.js';
+import type { ResultRow } from '../../src/types.js';
+import { compact, count, duration, rate, usd } from '../../src/ui/format.js';
+import { UsageTally, buildSummary, costOf, formatSummaryLine } from '../../src/ui/summary.js';
+
+function stats(over: Partial<BatchStats> = {}): BatchStats {
+  return { ...createStats(0), ...over };
+}
+
+const row = (model: string | null, prompt: number, completion: number): ResultRow => ({
+  id: 'x', line: 1, prompt: 'p', response: 'r', error: null, attempts: 1, latency_ms: 1, model, finish_reason: 'stop',
+  usage: { prompt_tokens: prompt, completion_tokens: completion },
+});
+
+const ESC = /\x1b\[/;
+
+describe('format helpers', () => {
+  it.each([
+    [0.4, '1s'], [45, '45s'], [100, '1m40s'], [3600 + 5 * 60, '1h05m'], [-1, '?'], [Infinity, '?'],
+  ])('duration(%d) = %s', (s, text) => expect(duration(s)).toBe(text));
+
+  it('duration keeps a decimal for short wall times when asked', () => {
+    expect(duration(12.34, true)).toBe('12.3s');
+    expect(duration(125, true)).toBe('2m05s');
+  });
+
+  it.each([
+    [0, '$0.00'], [0.00004, '<$0.0001'], [0.01234, '$0.0123'], [12.345, '$12.35'], [1234.5, '$1,234.50'],
+  ])('usd(%d) = %s', (x, text) => expect(usd(x)).toBe(text));
+
+  it('counts, rates and compact figures', () => {
+    expect(count(1234567)).toBe('1,234,567');
+    expect(rate(38.24)).toBe('38.2');
+    expect(rate(1234.5)).toBe('1,234.5');
+    expect(compact(950)).toBe('950');
+    expect(compact(1234)).toBe('1.2k');
+    expect(compact(2_500_000)).toBe('2.5M');
+  });
+});
+
+describe('buildSummary', () => {
+  const base = stats({
+    startedAt: 0, ok: 98, failed: 2, failedByType: { timeout: 1, http: 1 }, requests: 120, retries: 20, rateLimited: 3,
+    promptTokens: 100_000, completionTokens: 50_000,
+  });
+
+  it('carries the counts, throughput and the cost at the run model', () => {
+    const s = buildSummary(base, 10_000, undefined, null, 'gpt-4o-mini');
+    const { input, output } = PRICES['gpt-4o-mini']!;
+    expect(s).toMatchObject({
+      ok: 98, failed: 2, failedByType: { timeout: 1, http: 1 }, retries: 20, rateLimited: 3, requests: 120,
+      promptTokens: 100_000, completionTokens: 50_000, wallSeconds: 10, requestsPerSecond: 12, tokensPerSecond: 15_000,
+      model: 'gpt-4o-mini', stopped: null, resumeCommand: null,
+    });
+    expect(s.estimatedCost).toMatchObject({ estimate: true, pricesAsOf: PRICES_AS_OF, unpricedTokens: 0 });
+    expect(s.estimatedCost!.usd).toBeCloseTo((100_000 * input + 50_000 * output) / 1e6, 6);
+    expect(s.estimatedCost!.byModel).toEqual([
+      expect.objectContaining({ model: 'gpt-4o-mini', pricedAs: 'gpt-4o-mini', promptTokens: 100_000, completionTokens: 50_000 }),
+    ]);
+  });
+
+  it('has no cost for an unknown model, or without a model', () => {
+    expect(buildSummary(base, 10_000, undefined, null, 'llama3.2').estimatedCost).toBeNull();
+    expect(buildSummary(base, 10_000, undefined, null).estimatedCost).toBeNull();
+  });
+
+  it('prices each model the rows reported, dated snapshots by family, and counts unpriced tokens apart', () => {
+    const tally = new UsageTally();
+    tally.add(row('gpt-4o-mini-2024-07-18', 1000, 100));
+    tally.add(row('gpt-4o-mini-2024-07-18', 1000, 100));
+    tally.add(row('gpt-4o-2024-08-06', 500, 50));
+    tally.add(row('llama3.2', 300, 30));
+    tally.add({ ...row(null, 0, 0), usage: null, error: { type: 'timeout', message: 't' }, response: null });
+    const s = stats({ promptTokens: 2800, completionTokens: 280 });
+    const cost = costOf(s, 'gpt-4o-mini', tally.byModel)!;
+    const mini = PRICES['gpt-4o-mini']!;
+    const big = PRICES['gpt-4o']!;
+    expect(cost.usd).toBeCloseTo((2000 * mini.input + 200 * mini.output + 500 * big.input + 50 * big.output) / 1e6, 6);
+    expect(cost.unpricedTokens).toBe(330);
+    expect(cost.byModel.map((m) => [m.model, m.pricedAs, m.usd === null])).toEqual([
+      ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini', false],
+      ['gpt-4o-2024-08-06', 'gpt-4o', false],
+      ['llama3.2', null, true],
+    ]);
+  });
+
+  it('is JSON-safe (what --summary-json writes)', () => {
+    const s = buildSummary(base, 10_000, 'quota', 'llm-batch p.txt -o out.jsonl --resume', 'gpt-4o');
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+});
+
+describe('formatSummaryLine', () => {
+  it('says ok / failed by type, retries, 429s, tokens, cost, wall time and throughput', () => {
+    const s = buildSummary(
+      stats({ startedAt: 0, ok: 1190, failed: 10, failedByType: { timeout: 7, http: 3 }, skipped: 5, requests: 1300, retries: 14, rateLimited: 3, promptTokens: 123_456, completionTokens: 7890 }),
+      12_300, undefined, null, 'gpt-4o-mini',
+    );
+    const line = formatSummaryLine(s);
+    expect(line).toMatch(/^1,190 ok, 10 failed \(timeout 7, http 3\), 5 already done, 14 retries, 3 × 429 · /);
+    expect(line).toMatch(/ · 123,456 tokens in \/ 7,890 out · /);
+    expect(line).toMatch(new RegExp(` · est\\. \\$0\\.\\d{4} at ${PRICES_AS_OF} prices · `));
+    expect(line).toMatch(/ · 12\.3s · 105\.7 req\/s, 10,679 tokens\/s$/);
+    expect(line).not.toMatch(ESC);
+  });
+
+  it('shows tokens only for an unknown model, and notes answers without usage', () => {
+    const line = formatSummaryLine(buildSummary(stats({ ok: 3, promptTokens: 30, completionTokens: 60, rowsWithoutUsage: 1 }), 1000, undefined, null, 'llama3.2'));
+    expect(line).toMatch(/^3 ok, 0 failed · 30 tokens in \/ 60 out \(1 answer without usage\) · /);
+    expect(line).not.toMatch(/\$|est\./);
+  });
+
+  it('colours only through the style it is given', () => {
+    const s = buildSummary(stats({ ok: 2, failed: 1, failedByType: { http: 1 } }), 1000, undefined, null);
+    const styled = formatSummaryLine(s, { ok: (x) => `\x1b[32m${x}\x1b[39m`, failed: (x) => `\x1b[31m${x}\x1b[39m` });
+    expect(styled).toContain('\x1b[32m2 ok\x1b[39m');
+    expect(styled).toContain('\x1b[31m1 failed (http 1)\x1b[39m');
+    expect(formatSummaryLine(s)).not.toMatch(ESC);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
+
+describe('textWidth and truncate', () => {
+  it.each([
+    ['hello', 5], ['日本語', 6], ['e\u0301', 1], ['', 0], ['a\u200bb', 2],
+  ])('textWidth(%j) = %d', (text, width) => expect(textWidth(text)).toBe(width));
+
+  it('truncates to the width with an ellipsis, wide characters counted twice', () => {
+    expect(truncate('hello world', 8)).toBe('hello w…');
+    expect(truncate('short', 8)).toBe('short');
+    expect(textWidth(truncate('日本語のテキスト', 7))).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('sanitize', () => {
+  it('shows escape sequences and control characters instead of executing them; keeps newlines and tabs', () => {
+    const out = sanitize('red \x1b[31mtext\x1b[0m\r\n\ttab\x07bell\x9bcsi');
+    expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(out).toBe('red \ufffd[31mtext\ufffd[0m\n\ttab\ufffdbell\ufffdcsi');
+  });
+});
+
+describe('RowWrapper', () => {
+  it('emits only whole rows: held text comes out at a newline or when the row is full', () => {
+    const w = new RowWrapper(() => 20);
+    expect(w.push('Hello ')).toBe('');
+    expect(w.push('world')).toBe('');
+    expect(w.empty).toBe(false);
+    expect(w.push('!\nNext')).toBe('Hello world!\n');
+    expect(w.flush()).toBe('Next\n');
+    expect(w.empty).toBe(true);
+    expect(w.flush()).toBe('');
+  });
+
+  it('word-wraps long lines at the width, rows never wider than it', () => {
+    const w = new RowWrapper(() => 20);
+    const text = 'The quick brown fox jumps over the lazy dog and keeps on running far away.';
+    let out = '';
+    for (const piece of text.match(/.{1,3}/g)!) out += w.push(piece);
+    out += w.flush();
+    const rows = out.split('\n').slice(0, -1);
+    for (const r of rows) expect(textWidth(r)).toBeLessThanOrEqual(20);
+    expect(rows.join(' ')).toBe(text);
+    expect(rows[0]).toBe('The quick brown fox');
+  });
+
+  it('cuts a word longer than the row, and counts wide characters as two columns', () => {
+    const w = new RowWrapper(() => 10);
+    expect(w.push('abcdefghijklmnop')).toBe('abcdefghij\n');
+    expect(w.flush()).toBe('klmnop\n');
+    expect(w.push('日本語日本語日本語')).toBe('日本語日本\n');
+  });
+
+  it('follows the width as the terminal resizes', () => {
+    let cols = 30;
+    const w = new RowWrapper(() => cols);
+    w.push('aaaa bbbb cccc ');
+    cols = 10;
+    expect(w.push('d')).toBe('aaaa bbbb\n');
+  });
+});
