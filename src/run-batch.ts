@@ -68,14 +68,18 @@ class Engine {
   private stopped: BatchOutcome = {};
   private readonly changes = new Changes();
   private estimator: ((r: PromptRecord) => number) | undefined;
+  /** Removes our listeners from the caller's signals, which may outlive the run. */
+  private readonly unlink: Array<() => void> = [];
 
   constructor(private readonly o: ResolvedBatchOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
     this.governor = new RateGovernor({ rpm: o.rpm, tpm: o.tpm, clock: o.clock, initialRate: 4 * o.concurrency });
     const link = (from: AbortSignal | undefined, to: AbortController) => {
       if (!from) return;
-      if (from.aborted) to.abort(from.reason);
-      else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
+      if (from.aborted) return to.abort(from.reason);
+      const forward = () => to.abort(from.reason);
+      from.addEventListener('abort', forward, { once: true });
+      this.unlink.push(() => from.removeEventListener('abort', forward));
     };
     link(o.stopSignal, this.stop);
     link(o.abortSignal, this.abort);
@@ -180,6 +184,7 @@ class Engine {
       // The consumer stopped early (or threw): let nothing run on in the background.
       this.abort.abort(new Error('run closed'));
       this.queue.clear();
+      for (const off of this.unlink.splice(0)) off();
     }
   }
 
@@ -213,11 +218,10 @@ class Engine {
       outcome = queued;
       if (outcome.ok) return this.successRow(record, request, outcome, attempt);
       const error = outcome.error;
-      if (error.type === 'aborted') return null;
-      if (error.info.stop) {
-        this.halt(error.info.stop, error.message, error.info.stop === 'auth');
-        return null;
-      }
+      // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
+      // with no stop in sight is a failure like any other and gets its row.)
+      if (error.type === 'aborted' && this.abort.signal.aborted) return null;
+      if (error.info.stop) return null; // halted in attempt(), before its slot was freed
       const lastChance = attempt > o.retries || !isRetryable(error.type, error.info.status);
       if (lastChance) return this.failureRow(record, error, attempt);
       if (this.stop.signal.aborted) return null;
@@ -244,6 +248,7 @@ class Engine {
     } catch {
       return undefined;
     }
+    if (this.stop.signal.aborted) return undefined;
     o.stats.inFlight++;
     o.stats.requests++;
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
@@ -262,6 +267,9 @@ class Engine {
       return { ok: true, result, latencyMs };
     } catch (err) {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', err instanceof Error ? err.message : String(err));
+      // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
+      // not one more request may leave.
+      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop === 'auth');
       if (error.type === 'rate_limit') {
         o.stats.rateLimited++;
         const headers = error.info.headers;

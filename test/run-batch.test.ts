@@ -1,4 +1,4 @@
-import { getEventListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { BatchEvent } from '../src/events.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../src/provider/types.js';
@@ -501,6 +501,11 @@ describe('runBatch stops', () => {
     const { calls, complete: held } = controlled();
     let quotaCalls = 0;
     const complete: Complete = (req, ctx) => {
+      if (indexOf(req) > 1) {
+        // Must not happen; answer at once so the test fails on the assertion below instead of hanging.
+        calls.push({ index: indexOf(req), request: req, ctx, d: deferred() });
+        return Promise.resolve(answer('sent after the stop'));
+      }
       if (indexOf(req) === 0) {
         quotaCalls++;
         return (async () => {
@@ -510,18 +515,30 @@ describe('runBatch stops', () => {
       }
       return held(req, ctx);
     };
-    const gen = runBatch(from(range(10)), options(complete, { concurrency: 2 }));
+    let stopping = false;
+    const gen = runBatch(from(range(10)), options(complete, { concurrency: 2, onEvent: (e) => (stopping ||= e.type === 'stopping') }));
     const rowsP = drain(gen);
-    await until(() => quotaCalls === 1 && calls.length === 1, 'r0 and r1 in flight');
-    // Give the engine time to see the quota error before r1 answers.
-    for (let i = 0; i < 10; i++) await settle();
+    await until(() => stopping, 'the engine saw the quota error');
+    await settle();
     expect(calls[0]!.ctx.signal.aborted, 'a quota stop must not abort the call already in flight').toBe(false);
     calls[0]!.d.resolve(answer('a1'));
     const { rows, outcome } = await rowsP;
     expect(outcome).toEqual({ stopped: 'quota', message: expect.stringMatching(/insufficient_quota/) });
     expect(quotaCalls).toBe(1);
-    expect(calls.map((c) => c.index)).toEqual([1]); // nothing new started
+    expect(calls.map((c) => c.index), 'no request may be sent after the quota stop').toEqual([1]);
     expect(rows.map((r) => r.id)).toEqual(['r1']); // the in-flight answer is kept
+  });
+
+  it('quota with concurrency 1: the quota error is the last request sent', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('quota', 'HTTP 429 insufficient_quota: no credit', { status: 429, code: 'insufficient_quota', stop: 'quota' });
+    };
+    const { rows, outcome } = await drain(runBatch(from(range(50)), options(complete, { concurrency: 1 })));
+    expect(outcome.stopped).toBe('quota');
+    expect(rows).toEqual([]);
+    expect(calls, 'requests sent after the quota stop').toBe(1);
   });
 
   it('stopSignal: no new attempts, in-flight calls that finish still yield rows, unstarted records yield none', async () => {
@@ -658,6 +675,8 @@ describe('runBatch listener hygiene', () => {
 
   it('listeners do not pile up on a long-lived signal over many runs', async () => {
     const stop = new AbortController();
+    // Node would warn at 11 listeners; keep that warning out of the other tests (the count is the point here).
+    setMaxListeners(100, stop.signal);
     const complete: Complete = async () => answer('ok');
     for (let i = 0; i < 20; i++) await drain(runBatch(from(range(2)), options(complete, { stopSignal: stop.signal })));
     expect(getEventListeners(stop.signal, 'abort').length).toBeLessThanOrEqual(1);

@@ -153,7 +153,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
           : t.assumed > 0
             ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
             : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
-      lines.push(`  ${model}: ${count(t.requests)} requests · ${count(t.promptTokens)} prompt tokens · ${answers}`);
+      lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? "request" : "requests"} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
       const match = priceFor(model);
       if (match) {
         const promptCost = (t.promptTokens * match.price.input) / 1e6;

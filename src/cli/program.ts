@@ -42,23 +42,28 @@ Examples:
   A text file, one prompt per line, results to a file:
     $ llm-batch prompts.txt -m gpt-4o-mini -o answers.jsonl
 
-  A CSV with a template over its columns:
+  A CSV with a template over its columns; check it and see the cost first:
+    $ llm-batch articles.csv --template 'Summarise in one line: {{title}} {{body}}' --dry-run
     $ llm-batch articles.csv --template 'Summarise in one line: {{title}} {{body}}' -o summaries.csv
 
   In a pipeline (rows go to stdout as JSONL when it is not a terminal):
     $ cat questions.txt | llm-batch --rpm 500 | jq -r .response
 
-  From cron: silent, resumable, exits non-zero if anything failed:
-    15 3 * * * cd /data && llm-batch nightly.jsonl -o out.jsonl --resume -q
+  From cron: errors only (exit code 1 if any prompt failed); the same line resumes a crashed run
+  (% is special in crontab, hence \\%):
+    15 3 * * * cd /data && llm-batch nightly.jsonl -o "out-$(date +\\%F).jsonl" --resume -q
 
-  Any OpenAI-compatible server (Ollama, vLLM, llama.cpp):
+  A log line every minute instead of a bar (cron, CI, nohup):
+    $ llm-batch big.jsonl -o out.jsonl --progress 60 2>> llm-batch.log
+
+  Any OpenAI-compatible server (Ollama, vLLM, llama.cpp); no key needed:
     $ llm-batch prompts.txt --base-url http://localhost:11434/v1 -m llama3.2
 
 Environment:
   OPENAI_API_KEY     API key (never taken on the command line: it would show in ps and history)
   OPENAI_BASE_URL    default for --base-url
   LLM_BATCH_MODEL    default for --model
-  NO_COLOR           disable colour
+  NO_COLOR           no colour (the bar and spinner stay; -q removes them)
 
 Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error
@@ -103,26 +108,26 @@ export function createProgram(version: string): Command {
     .option('--timeout <seconds>', 'deadline for one whole attempt', positiveNumber, 600)
     .option('--idle-timeout <seconds>', 'longest wait for headers or between stream chunks', positiveNumber, 90)
     .option('--retries <n>', 'retries per prompt for 429, 5xx, timeouts and network errors', wholeNumber, 3)
-    .option('--stream', 'stream answers (default)', true)
+    .option('--stream', 'stream answers as they are written', true)
     .option('--no-stream', 'ask for whole answers instead of streams');
 
   program.optionsGroup('Output:');
   program
-    .option('-o, --output <file>', 'results file (.jsonl or .csv by extension; "-" for stdout)')
+    .option('-o, --output <file>', 'results file (.jsonl, .csv or .txt by extension; "-" for stdout); without it, answers print on a terminal, JSONL when piped')
     .addOption(new Option('-f, --format <format>', 'result format (default: from -o, else jsonl; text on a terminal)').choices(['jsonl', 'csv', 'text']))
-    .addOption(new Option('--order <order>', 'row order').choices(['completion', 'input']).default('completion'))
+    .addOption(new Option('--order <order>', 'row order: as answers complete, or as in the input').choices(['completion', 'input']).default('completion'))
     .option('--resume', 'append to an existing output, skipping prompts it already answered')
     .option('--retry-failed', 'with --resume: also re-run prompts whose last row is an error')
     .option('--force-resume', 'with --resume: accept an input, model or parameters that changed since the output was started')
     .option('--overwrite', 'replace an existing output file')
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
-    .option('--summary-json <file>', 'write the end-of-run figures as JSON')
-    .option('--dry-run', 'read and check the whole input, show the first requests and the estimated tokens and cost; send nothing');
+    .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
+    .option('--dry-run', 'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key');
 
   program.optionsGroup('Display:');
   program
-    .option('--progress [seconds]', 'when stderr is not a terminal, a plain progress line every N seconds (default 10)', positiveNumber)
-    .option('-q, --quiet', 'no progress and no summary on stderr (errors still print)');
+    .option('--progress [seconds]', 'when stderr is not a terminal (cron, logs): a plain progress line every N seconds (default 10); a terminal shows a live bar', positiveNumber)
+    .option('-q, --quiet', 'no bar, progress or summary on stderr (errors still print)');
 
   return program;
 }

@@ -95,6 +95,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     quiet: config.quiet,
     write: (text) => screen.stderr(text),
     style: color ? { ok: green, failed: red } : undefined,
+    columns: isInteractive(io, io.stderr) ? () => io.stderr.columns || 80 : undefined,
   });
 
   let printer: AnswerPrinter | undefined;

@@ -1,5 +1,5 @@
 import type { BatchStats } from '../stats.js';
-import { count, duration, rate } from './format.js';
+import { compact, count, duration, rate } from './format.js';
 
 /** What a progress display shows at one instant. */
 export interface ProgressSnapshot {
@@ -85,4 +85,45 @@ export function formatProgressLine(p: ProgressSnapshot): string {
   if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
   if (p.pausedMs !== undefined) parts.push(`rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s`);
   return parts.join(' · ');
+}
+
+/**
+ * The bar line: `█████░░░░░  42% 1,200/5,000 · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · ETA 1m40s · 8 in flight`
+ * (no bar, percentage or ETA without a total). Fitted to `width` columns: tok/s and the in-flight
+ * count go first, then req/s, then the bar, then the ETA. Plain characters only (no colour):
+ * cli-progress cuts the line at the terminal width, and a cut escape code would bleed.
+ */
+export function formatBarLine(p: ProgressSnapshot, width: number): string {
+  const BAR_MIN = 10;
+  type Part = { text: string; keep: number };
+  const parts: Part[] = [];
+  parts.push({ text: p.total !== undefined ? `${count(p.done)}/${count(p.total)}` : `${count(p.done)} done`, keep: 9 });
+  parts.push({ text: `${count(p.ok)} ok`, keep: 8 });
+  parts.push({ text: `${count(p.failed)} failed`, keep: 8 });
+  parts.push({ text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
+  parts.push({ text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
+  if (p.total !== undefined && p.done < p.total) parts.push({ text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
+  parts.push({ text: `${p.inFlight} in flight`, keep: 4 });
+
+  // The bar and its percentage count as one part, kept before the less important figures.
+  const fraction = p.total === undefined ? undefined : p.total > 0 ? Math.min(1, p.done / p.total) : 1;
+  const percent = fraction === undefined ? '' : `${String(Math.floor(fraction * 100)).padStart(3)}%`;
+  let withBar = fraction !== undefined;
+  const barRoom = () => (withBar ? BAR_MIN + 1 + percent.length + 1 : 0);
+  const textWidth = () => parts.map((x) => x.text).join(' · ').length;
+  while (textWidth() + barRoom() > width) {
+    let lowest = -1;
+    for (let i = 0; i < parts.length; i++) if (parts[i]!.keep < (lowest < 0 ? Infinity : parts[lowest]!.keep)) lowest = i;
+    const lowestKeep = lowest < 0 ? Infinity : parts[lowest]!.keep;
+    if (withBar && lowestKeep > 5.5) withBar = false;
+    else if (parts.length > 1 && lowest >= 0) parts.splice(lowest, 1);
+    else break;
+  }
+  let text = parts.map((x) => x.text).join(' · ');
+  if (withBar && fraction !== undefined) {
+    const size = Math.min(30, width - text.length - percent.length - 2);
+    const filled = Math.round(fraction * size);
+    text = `${'█'.repeat(filled)}${'░'.repeat(size - filled)} ${percent} ${text}`;
+  }
+  return text.length > width ? text.slice(0, width) : text;
 }

@@ -21,12 +21,32 @@ export interface ReporterOptions {
   write?: (text: string) => void;
   /** Colours for the summary line (a terminal without NO_COLOR); none by default. */
   style?: SummaryStyle;
+  /** On a terminal: its width, to break the summary between its parts rather than mid-word. */
+  columns?: () => number | undefined;
+}
+
+const PREFIX = 'llm-batch: ';
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+/** Breaks a ` · `-separated line into lines of at most `width` columns, continuation lines indented. */
+export function wrapParts(line: string, width: number): string {
+  const parts = line.split(' · ');
+  const lines: string[] = [];
+  let current = '';
+  for (const part of parts) {
+    if (current && visible(current) + 3 + visible(part) > width - PREFIX.length) {
+      lines.push(`${current} ·`);
+      current = part;
+    } else current = current ? `${current} · ${part}` : part;
+  }
+  lines.push(current);
+  return lines.join(`\n${' '.repeat(PREFIX.length)}`);
 }
 
 /** Plain reporter: lines only, no escape codes unless `style` asks for colour (pipes, cron, --quiet). */
 export function createPlainReporter(options: ReporterOptions): Reporter {
   const out = options.write ?? ((text: string) => options.stderr.write(text));
-  const write = (line: string) => out(`llm-batch: ${line}\n`);
+  const write = (line: string) => out(`${PREFIX}${line}\n`);
   return {
     error: (line) => write(line),
     info: (line) => {
@@ -35,7 +55,11 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
     event: () => {},
     row: () => {},
     finish(summary) {
-      if (!options.quiet) write(formatSummaryLine(summary, options.style));
+      if (!options.quiet) {
+        const line = formatSummaryLine(summary, options.style);
+        const width = options.columns?.();
+        write(width ? wrapParts(line, width) : line);
+      }
       if (summary.resumeCommand) write(`to finish the rest, run: ${summary.resumeCommand}`);
     },
     close: () => {},

@@ -2,8 +2,8 @@ import readline from 'node:readline';
 import type { MultiBar } from 'cli-progress';
 import type { Ora } from 'ora';
 import type { BatchStats } from '../stats.js';
-import { compact, count, duration, rate } from './format.js';
-import { RateMeter, type ProgressSnapshot } from './progress.js';
+import { count } from './format.js';
+import { RateMeter, formatBarLine, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -176,42 +176,7 @@ export class TerminalDisplay {
     return `${text}…`;
   }
 
-  /**
-   * `[█████░░░░░]  42% 1,200/5,000 · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · ETA 1m40s · 8 in flight`,
-   * fitted to the width: less important parts go first, then the bar. Plain characters only (no
-   * colour): cli-progress cuts the line at the width, and a cut escape code would bleed.
-   */
   private barText(): string {
-    const p = this.snapshot();
-    const width = this.columns() - 1;
-    const parts: Array<{ text: string; keep: number }> = [];
-    parts.push({ text: p.total !== undefined ? `${count(p.done)}/${count(p.total)}` : `${count(p.done)} done`, keep: 9 });
-    parts.push({ text: `${count(p.ok)} ok`, keep: 8 });
-    parts.push({ text: `${count(p.failed)} failed`, keep: 8 });
-    parts.push({ text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
-    parts.push({ text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
-    if (p.total !== undefined && p.done < p.total) parts.push({ text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
-    parts.push({ text: `${p.inFlight} in flight`, keep: 4 });
-
-    const joined = () => parts.map((x) => x.text).join(' · ');
-    while (parts.length > 1 && joined().length > width) {
-      let lowest = 0;
-      for (let i = 1; i < parts.length; i++) if (parts[i]!.keep < parts[lowest]!.keep) lowest = i;
-      parts.splice(lowest, 1);
-    }
-    let text = joined();
-    if (p.total !== undefined) {
-      const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 1;
-      const percent = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
-      const room = width - text.length - percent.length - 4;
-      const size = Math.min(30, room);
-      if (size >= 8) {
-        const filled = Math.round(fraction * size);
-        text = `${'█'.repeat(filled)}${'░'.repeat(size - filled)} ${percent} ${text}`;
-      } else if (width - text.length > percent.length + 1) {
-        text = `${percent} ${text}`;
-      }
-    }
-    return text.length > width ? text.slice(0, width) : text;
+    return formatBarLine(this.snapshot(), this.columns() - 1);
   }
 }

@@ -79,7 +79,6 @@ describe.concurrent('per-prompt errors are rows', () => {
     expect(r.stderr).toMatch(/bad\.jsonl:4\b/);
     expect(stderrLines(r).at(-1)).toMatch(/\b3 ok, 2 failed\b/);
   });
-
 });
 
 describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', () => {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { BIN, ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
@@ -64,6 +65,8 @@ function answerBlocks(screen: string[]): Map<string, { prompt: string; text: str
       flush(currentId);
       currentId = header[1]!;
       current = { prompt: header[2]!, rows: [] };
+    } else if (/^llm-batch: [\d,]+ ok, /.test(line)) {
+      break; // the summary: the end of the answers
     } else if (line.startsWith('llm-batch: ')) {
       // A message between two rows of an answer (they stay whole lines); not part of the answer.
       continue;
@@ -95,9 +98,7 @@ describe('on a terminal', () => {
     expect(r.code).toBe(0);
 
     // The bar was drawn: done/total, ok/failed, req/s, tok/s, in flight, and a bar once the total is known.
-    expect(r.raw).toMatch(/\d\/6 · \d ok · \d failed · [\d.]+ req\/s · [\d.]+k? tok\/s/);
-    expect(r.raw).toMatch(/[█░]{8,} +\d+% \d\/6/);
-    expect(r.raw).toMatch(/\d in flight/);
+    expect(r.raw).toMatch(/[█░]{10,} +\d+% \d\/6 · \d ok · \d failed · [\d.]+ req\/s · ETA/);
 
     // Afterwards: every answer whole under its own header, no bar left behind, the summary last.
     const blocks = answerBlocks(r.screen);
@@ -107,7 +108,11 @@ describe('on a terminal', () => {
       expect(line.length).toBeLessThanOrEqual(60);
       expect(line).not.toMatch(/[█░]|in flight|req\/s ·/);
     }
-    expect(r.screen.at(-1)).toMatch(/^llm-batch: 6 ok, 0 failed · \d+ tokens in \/ \d+ out · /);
+    // The summary comes last, broken between its parts to fit the 60 columns.
+    const summaryAt = r.screen.findIndex((l) => /^llm-batch: 6 ok, 0 failed · \d+ tokens in \/ \d+ out · /.test(l));
+    expect(summaryAt).toBeGreaterThan(0);
+    expect(r.screen.slice(summaryAt + 1)).toEqual(r.screen.slice(summaryAt + 1).map(() => expect.stringMatching(/^ {11}\S/)));
+    expect(r.screen.slice(summaryAt).join(' ').replace(/ +/g, ' ')).toMatch(/ · [\d.]+ req\/s, [\d,]+ tokens\/s$/);
     expect(r.raw).not.toContain(SECRET_KEY);
   });
 
@@ -144,7 +149,8 @@ describe('on a terminal', () => {
     const r = await runPty([file, '--base-url', server.url, '-o', out]);
     expect(r.code).toBe(0);
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
-    expect(r.raw).toMatch(/\d\/3 · /);
+    // 100 columns: room for every figure.
+    expect(r.raw).toMatch(/[█░]{10,} +\d+% \d\/3 · \d ok · \d failed · [\d.]+ req\/s · [\d.]+k? tok\/s · (ETA \S+ · )?\d in flight/);
     expect(r.screen).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed · /)]);
   });
 
@@ -200,7 +206,8 @@ describe('not a terminal (pipes, cron)', () => {
     server.reset();
     server.options.latencyMs = 150;
     try {
-      const file = writePrompts(tmp.dir, 'progress.txt', Array.from({ length: 24 }, (_, i) => `prompt ${i}`));
+      // 14 prompts, 2 at a time, each >= 150 ms at the server: the run lasts over a second.
+      const file = writePrompts(tmp.dir, 'progress.txt', Array.from({ length: 14 }, (_, i) => `prompt ${i}`));
       const r = await runCli([file, '--base-url', server.url, '-c', '2', '--progress', '1', '-o', path.join(tmp.dir, 'progress.jsonl')]);
       expect(r.code).toBe(0);
       expect(r.stderr).not.toMatch(ESC);
@@ -208,9 +215,9 @@ describe('not a terminal (pipes, cron)', () => {
       const progress = lines.slice(0, -1);
       expect(progress.length).toBeGreaterThanOrEqual(1);
       for (const line of progress) {
-        expect(line).toMatch(/^llm-batch: \d{1,2}\/24 done \(\d+ ok, 0 failed\) · \d+\.\d req\/s( · ETA \d+s)?$/);
+        expect(line).toMatch(/^llm-batch: \d{1,2}\/14 done \(\d+ ok, 0 failed\) · \d+\.\d req\/s( · ETA \d+s)?$/);
       }
-      expect(lines.at(-1)).toMatch(/^llm-batch: 24 ok, 0 failed · /);
+      expect(lines.at(-1)).toMatch(/^llm-batch: 14 ok, 0 failed · /);
     } finally {
       server.options.latencyMs = 30;
     }
@@ -220,7 +227,7 @@ describe('not a terminal (pipes, cron)', () => {
     server.reset();
     server.options.latencyMs = 150;
     try {
-      const stdin = Array.from({ length: 16 }, (_, i) => `piped ${i}`).join('\n');
+      const stdin = Array.from({ length: 14 }, (_, i) => `piped ${i}`).join('\n');
       const r = await runCli(['--base-url', server.url, '-c', '2', '--progress', '1'], { stdin });
       expect(r.code).toBe(0);
       const progress = r.stderr.split('\n').filter((l) => / done \(/.test(l));
@@ -273,18 +280,46 @@ describe('summary and cost', () => {
   });
 });
 
-describe('--help', () => {
-  it('starts without loading the terminal libraries, and shows grouped options and examples', async () => {
-    const r = await runCli(['--help'], { env: { NODE_DEBUG: 'module' } });
+describe('startup and --help', () => {
+  /** NODE_OPTIONS that make the CLI print every module it resolves, to see what it loads. */
+  function traceModules(): Record<string, string> {
+    const hooks = path.join(tmp.dir, 'trace-hooks.mjs');
+    const register = path.join(tmp.dir, 'trace-register.mjs');
+    fs.writeFileSync(hooks, 'export async function resolve(s, c, next) { const r = await next(s, c); console.error(`RESOLVED ${r.url}`); return r; }\n');
+    fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` };
+  }
+  const loaded = (output: string, name: string) => new RegExp(`RESOLVED .*/node_modules/${name}/`).test(output);
+
+  it('loads the terminal libraries only for a terminal display', async () => {
+    const env = traceModules();
+    const help = await runCli(['--help'], { env });
+    expect(help.code).toBe(0);
+    expect(help.stderr).toMatch(/RESOLVED .*commander/);
+    for (const name of ['ora', 'cli-progress', 'openai', 'gpt-tokenizer']) expect(loaded(help.stderr, name), name).toBe(false);
+
+    const piped = await runCli([path.join(ROOT, 'fixtures/prompts.txt'), '--mock'], { env });
+    expect(piped.code).toBe(0);
+    expect(loaded(piped.stderr, 'ora') || loaded(piped.stderr, 'cli-progress')).toBe(false);
+
+    const tty = await runPty([path.join(ROOT, 'fixtures/prompts.txt'), '--mock'], { env });
+    expect(tty.code).toBe(0);
+    expect(loaded(tty.raw, 'ora') && loaded(tty.raw, 'cli-progress')).toBe(true);
+  });
+
+  it('--help shows grouped options with defaults, and examples for every common use', async () => {
+    const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stderr).not.toMatch(/[/\\](ora|cli-progress|openai|gpt-tokenizer)[/\\]/);
-    for (const group of ['Input:', 'Model:', 'Pacing and retries:', 'Output:', 'Display:', 'Examples:', 'Exit codes:']) {
+    for (const group of ['Input:', 'Model:', 'Pacing and retries:', 'Output:', 'Display:', 'Examples:', 'Environment:', 'Exit codes:']) {
       expect(r.stdout).toContain(group);
     }
-    expect(r.stdout).toMatch(/--template/);
-    expect(r.stdout).toMatch(/\| llm-batch/); // a pipeline
-    expect(r.stdout).toMatch(/^\s*[\d*\/,-]+ [\d*\/,-]+ [\d*\/,-]+ [\d*\/,-]+ [\d*\/,-]+ .*llm-batch .*--resume/m); // a cron line
-    expect(r.stdout).toMatch(/--base-url http:\/\/(localhost|127\.0\.0\.1)/);
+    expect(r.stdout).toMatch(/--concurrency <n>[\s\S]*\(default: 8\)/);
+    expect(r.stdout).toMatch(/\$ llm-batch \S+\.txt /); // a text file
+    expect(r.stdout).toMatch(/\$ llm-batch \S+\.csv --template '[^']*\{\{\w+\}\}/); // a CSV with a template
+    expect(r.stdout).toMatch(/\| llm-batch .*\|/); // stdin in a pipeline
+    expect(r.stdout).toMatch(/^\s*[\d*/,-]+( [\d*/,-]+){4} .*llm-batch .*--resume/m); // a cron line
+    expect(r.stdout).toMatch(/--base-url http:\/\/(localhost|127\.0\.0\.1)[:\d]*\/v1/); // a local server
     expect(r.stdout).toMatch(/--dry-run/);
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 });

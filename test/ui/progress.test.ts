@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStats } from '../../src/stats.js';
-import { RateMeter, formatProgressLine, type ProgressSnapshot } from '../../src/ui/progress.js';
+import { RateMeter, formatBarLine, formatProgressLine, type ProgressSnapshot } from '../../src/ui/progress.js';
 
 const ESC = /\x1b/;
 
@@ -66,5 +66,35 @@ describe('RateMeter', () => {
     expect(meter.snapshot(1000, 10).total).toBe(12);
     expect(meter.snapshot(1000, 10, 2500).pausedMs).toBe(1500);
     expect(meter.snapshot(3000, 10, 2500).pausedMs).toBeUndefined();
+  });
+});
+
+describe('formatBarLine', () => {
+  const running = snap({ done: 1200, ok: 1190, failed: 10, total: 5000, inFlight: 8, requestsPerSecond: 38.2, tokensPerSecond: 1234, etaSeconds: 100 });
+
+  it('shows the bar, done/total, ok/failed, req/s, tok/s, ETA and in-flight on a wide terminal', () => {
+    const line = formatBarLine(running, 140);
+    expect(line).toMatch(/^█{7}░{23}  24% 1,200\/5,000 · 1,190 ok · 10 failed · 38\.2 req\/s · 1\.2k tok\/s · ETA 1m40s · 8 in flight$/);
+  });
+
+  it.each([100, 80, 60, 40, 20])('fits %d columns, dropping the least important parts first', (width) => {
+    const line = formatBarLine(running, width);
+    expect(line.length).toBeLessThanOrEqual(width);
+    expect(line).toMatch(/1,200\/5,000/);
+    if (width >= 40) expect(line).toMatch(/1,200\/5,000 · 1,190 ok · 10 failed/);
+    if (width >= 60) expect(line).toMatch(/ETA 1m40s/);
+    if (width >= 80) expect(line).toMatch(/^[█░]{10,}\s+24% /);
+    if (width < 100) expect(line).not.toMatch(/tok\/s/);
+  });
+
+  it('has no bar, percentage or ETA without a total', () => {
+    const line = formatBarLine({ ...running, total: undefined, etaSeconds: undefined }, 140);
+    expect(line).toBe('1,200 done · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · 8 in flight');
+  });
+
+  it('is full and ETA-free when everything is done', () => {
+    const line = formatBarLine({ ...running, done: 5000, ok: 4990, etaSeconds: 0, inFlight: 0 }, 140);
+    expect(line).toMatch(/^█{30} 100% 5,000\/5,000 · /);
+    expect(line).not.toMatch(/ETA|░/);
   });
 });

@@ -3,6 +3,7 @@ import { PRICES, PRICES_AS_OF } from '../../src/pricing.js';
 import { createStats, type BatchStats } from '../../src/stats.js';
 import type { ResultRow } from '../../src/types.js';
 import { compact, count, duration, rate, usd } from '../../src/ui/format.js';
+import { wrapParts } from '../../src/ui/reporter.js';
 import { UsageTally, buildSummary, costOf, formatSummaryLine } from '../../src/ui/summary.js';
 
 function stats(over: Partial<BatchStats> = {}): BatchStats {
@@ -118,5 +119,19 @@ describe('formatSummaryLine', () => {
     expect(styled).toContain('\x1b[32m2 ok\x1b[39m');
     expect(styled).toContain('\x1b[31m1 failed (http 1)\x1b[39m');
     expect(formatSummaryLine(s)).not.toMatch(ESC);
+  });
+});
+
+describe('wrapParts (the summary on a narrow terminal)', () => {
+  it('breaks between parts, never inside one, and indents under the prefix', () => {
+    const line = '5 ok, 0 failed · 115 tokens in / 272 out · 0.7s · 7.5 req/s, 582 tokens/s';
+    expect(wrapParts(line, 60)).toBe('5 ok, 0 failed · 115 tokens in / 272 out · 0.7s ·\n           7.5 req/s, 582 tokens/s');
+    expect(wrapParts(line, 200)).toBe(line);
+    for (const row of wrapParts(line, 30).split('\n')) expect(row.trim()).not.toMatch(/^·/);
+  });
+
+  it('measures coloured text by what shows', () => {
+    const line = '\x1b[32m5 ok\x1b[39m, 0 failed · 115 tokens';
+    expect(wrapParts(line, 11 + 30)).toBe(line);
   });
 });

@@ -1,0 +1,237 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL, requireKey, resolveCliConfig, type Environment } from '../../src/cli/config.js';
+import type { RawFlags } from '../../src/cli/program.js';
+import { RunError, UsageError } from '../../src/errors.js';
+
+/** The flags commander hands over when the user gives none. */
+function flags(extra: Partial<RawFlags> = {}): RawFlags {
+  return { concurrency: 8, timeout: 600, idleTimeout: 90, retries: 3, stream: true, order: 'completion', ...extra };
+}
+
+function env(extra: Partial<Environment> = {}, vars: NodeJS.ProcessEnv = { OPENAI_API_KEY: 'sk-test-000000000' }): Environment {
+  return { env: vars, stdinIsTTY: false, stdoutIsTTY: false, ...extra };
+}
+
+function usageError(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as RunError).exitCode).toBe(2);
+    return err as UsageError;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('resolveCliConfig: input', () => {
+  it('a file argument is a file input with the format from its extension', () => {
+    const c = resolveCliConfig('prompts.csv', flags(), env(), ['prompts.csv']);
+    expect(c.input).toEqual({ kind: 'file', path: 'prompts.csv' });
+    expect(c.inputFormat).toBe('csv');
+  });
+
+  it.each([
+    ['a.txt', 'txt'],
+    ['a.text', 'txt'],
+    ['a.jsonl', 'jsonl'],
+    ['a.ndjson', 'jsonl'],
+    ['a.JSONL', 'jsonl'],
+    ['a.csv', 'csv'],
+    ['a.CSV', 'csv'],
+    ['questions', 'txt'],
+    ['notes.md', 'txt'],
+  ])('%s → %s', (file, format) => {
+    expect(resolveCliConfig(file, flags(), env(), []).inputFormat).toBe(format);
+  });
+
+  it('--input-format overrides the extension', () => {
+    expect(resolveCliConfig('data.txt', flags({ inputFormat: 'jsonl' }), env(), []).inputFormat).toBe('jsonl');
+  });
+
+  it('no argument with piped stdin reads stdin, format auto', () => {
+    const c = resolveCliConfig(undefined, flags(), env({ stdinIsTTY: false }), []);
+    expect(c.input).toEqual({ kind: 'stdin' });
+    expect(c.inputFormat).toBe('auto');
+  });
+
+  it('"-" reads stdin even from a terminal', () => {
+    expect(resolveCliConfig('-', flags(), env({ stdinIsTTY: true }), []).input).toEqual({ kind: 'stdin' });
+  });
+
+  it('--input-format applies to stdin too', () => {
+    expect(resolveCliConfig('-', flags({ inputFormat: 'csv' }), env(), []).inputFormat).toBe('csv');
+  });
+
+  it('no argument and a terminal on stdin is a usage error pointing to --help', () => {
+    const e = usageError(() => resolveCliConfig(undefined, flags(), env({ stdinIsTTY: true }), []));
+    expect(e.message).toMatch(/no input/);
+    expect(e.message).toMatch(/--help/);
+  });
+});
+
+describe('resolveCliConfig: output', () => {
+  it('stdout is a terminal and no -o → terminal (answers for people)', () => {
+    expect(resolveCliConfig('p.txt', flags(), env({ stdoutIsTTY: true }), []).output).toEqual({ kind: 'terminal' });
+  });
+
+  it('stdout piped and no -o → JSONL on stdout', () => {
+    expect(resolveCliConfig('p.txt', flags(), env({ stdoutIsTTY: false }), []).output).toEqual({ kind: 'stdout', format: 'jsonl' });
+  });
+
+  it('-f on a terminal writes that format to stdout (the user asked for it)', () => {
+    expect(resolveCliConfig('p.txt', flags({ format: 'csv' }), env({ stdoutIsTTY: true }), []).output).toEqual({ kind: 'stdout', format: 'csv' });
+  });
+
+  it('-o - means stdout, even on a terminal', () => {
+    expect(resolveCliConfig('p.txt', flags({ output: '-' }), env({ stdoutIsTTY: true }), []).output).toEqual({ kind: 'stdout', format: 'jsonl' });
+    expect(resolveCliConfig('p.txt', flags({ output: '-', format: 'text' }), env(), []).output).toEqual({ kind: 'stdout', format: 'text' });
+  });
+
+  it.each([
+    ['out.jsonl', 'jsonl'],
+    ['out.ndjson', 'jsonl'],
+    ['out.csv', 'csv'],
+    ['OUT.CSV', 'csv'],
+    ['out.txt', 'text'],
+    ['out.results', 'jsonl'],
+    ['out', 'jsonl'],
+  ])('-o %s → a %s file', (file, format) => {
+    expect(resolveCliConfig('p.txt', flags({ output: file }), env({ stdoutIsTTY: true }), []).output).toEqual({ kind: 'file', path: file, format });
+  });
+
+  it('-f overrides the output extension', () => {
+    expect(resolveCliConfig('p.txt', flags({ output: 'out.txt', format: 'jsonl' }), env(), []).output).toEqual({ kind: 'file', path: 'out.txt', format: 'jsonl' });
+  });
+
+  it.each([
+    ['prompts.jsonl', 'prompts.jsonl'],
+    ['prompts.jsonl', './prompts.jsonl'],
+    ['data/prompts.csv', 'data/../data/prompts.csv'],
+    ['prompts.jsonl', path.resolve('prompts.jsonl')],
+  ])('refuses to write the output over the input (%s vs %s)', (input, output) => {
+    const e = usageError(() => resolveCliConfig(input, flags({ output }), env(), []));
+    expect(e.message).toMatch(/is the input file/);
+  });
+
+  it('another path next to the input is fine', () => {
+    expect(resolveCliConfig('prompts.jsonl', flags({ output: 'prompts.out.jsonl' }), env(), []).output.kind).toBe('file');
+  });
+});
+
+describe('resolveCliConfig: resume and friends', () => {
+  it('--retry-failed without --resume is refused', () => {
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', retryFailed: true }), env(), [])).message).toMatch(/--retry-failed goes with --resume/);
+  });
+
+  it('--force-resume without --resume is refused', () => {
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', forceResume: true }), env(), [])).message).toMatch(/--force-resume goes with --resume/);
+  });
+
+  it('--resume with --overwrite is refused', () => {
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', resume: true, overwrite: true }), env(), [])).message).toMatch(/contradict/);
+  });
+
+  it.each([
+    ['no -o, piped stdout', flags({ resume: true }), false],
+    ['no -o, terminal', flags({ resume: true }), true],
+    ['-o -', flags({ resume: true, output: '-' }), false],
+  ])('--resume without an output file is refused (%s)', (_name, f, tty) => {
+    expect(usageError(() => resolveCliConfig('p.txt', f, env({ stdoutIsTTY: tty }), [])).message).toMatch(/--resume needs an output file: add -o/);
+  });
+
+  it('--resume into a text output is refused', () => {
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ resume: true, output: 'answers.txt' }), env(), [])).message).toMatch(/not text/);
+  });
+
+  it('--resume with -o results.jsonl and --retry-failed is accepted', () => {
+    const c = resolveCliConfig('p.txt', flags({ resume: true, retryFailed: true, output: 'results.jsonl' }), env(), []);
+    expect(c).toMatchObject({ resume: true, retryFailed: true, forceResume: false, output: { kind: 'file', format: 'jsonl' } });
+  });
+
+  it('--compact needs a results file as input', () => {
+    expect(usageError(() => resolveCliConfig('prompts.txt', flags({ compact: true, output: 'c.jsonl' }), env(), [])).message).toMatch(/--compact reads a results file/);
+    expect(resolveCliConfig('results.jsonl', flags({ compact: true, output: 'c.jsonl' }), env(), []).compact).toBe(true);
+  });
+});
+
+describe('resolveCliConfig: values', () => {
+  it('converts seconds to ms and keeps the defaults', () => {
+    const c = resolveCliConfig('p.txt', flags(), env(), ['p.txt']);
+    expect(c).toMatchObject({
+      concurrency: 8,
+      timeoutMs: 600_000,
+      idleTimeoutMs: 90_000,
+      retries: 3,
+      stream: true,
+      order: 'completion',
+      resume: false,
+      retryFailed: false,
+      overwrite: false,
+      compact: false,
+      dryRun: false,
+      quiet: false,
+      progressEverySec: undefined,
+      model: DEFAULT_MODEL,
+      argv: ['p.txt'],
+    });
+  });
+
+  it('--progress alone means every 10 s; a number is kept', () => {
+    expect(resolveCliConfig('p.txt', flags({ progress: true }), env(), []).progressEverySec).toBe(10);
+    expect(resolveCliConfig('p.txt', flags({ progress: 2.5 }), env(), []).progressEverySec).toBe(2.5);
+  });
+
+  it('model: flag, then LLM_BATCH_MODEL, then the default (mock-model under --mock)', () => {
+    expect(resolveCliConfig('p.txt', flags({ model: 'm1' }), env({}, { LLM_BATCH_MODEL: 'm2' }), []).model).toBe('m1');
+    expect(resolveCliConfig('p.txt', flags(), env({}, { LLM_BATCH_MODEL: ' m2 ' }), []).model).toBe('m2');
+    expect(resolveCliConfig('p.txt', flags(), env({}, { LLM_BATCH_MODEL: '  ' }), []).model).toBe(DEFAULT_MODEL);
+    expect(resolveCliConfig('p.txt', flags({ mock: true }), env({}, {}), []).model).toBe('mock-model');
+  });
+
+  it('provider: --base-url over OPENAI_BASE_URL; the key only from the environment, trimmed', () => {
+    const c = resolveCliConfig('p.txt', flags({ baseUrl: 'http://flag/v1' }), env({}, { OPENAI_BASE_URL: 'http://env/v1', OPENAI_API_KEY: ' sk-x \n' }), []);
+    expect(c.provider).toEqual({ kind: 'openai', baseURL: 'http://flag/v1', apiKey: 'sk-x' });
+    const d = resolveCliConfig('p.txt', flags(), env({}, { OPENAI_BASE_URL: 'http://env/v1' }), []);
+    expect(d.provider).toEqual({ kind: 'openai', baseURL: 'http://env/v1', apiKey: undefined });
+  });
+
+  it('--mock carries no key', () => {
+    expect(resolveCliConfig('p.txt', flags({ mock: true }), env(), []).provider).toEqual({ kind: 'mock' });
+  });
+});
+
+describe('requireKey', () => {
+  it('no key and the default OpenAI URL → a usage error naming OPENAI_API_KEY and --mock', () => {
+    const c = resolveCliConfig('p.txt', flags(), env({}, {}), []);
+    const e = usageError(() => requireKey(c));
+    expect(e.message).toMatch(/OPENAI_API_KEY/);
+    expect(e.message).toMatch(/--mock/);
+  });
+
+  it('a blank key counts as none', () => {
+    const c = resolveCliConfig('p.txt', flags(), env({}, { OPENAI_API_KEY: '   ' }), []);
+    expect(() => requireKey(c)).toThrow(/OPENAI_API_KEY/);
+  });
+
+  it('no key but a base URL (a local server) is fine', () => {
+    expect(() => requireKey(resolveCliConfig('p.txt', flags({ baseUrl: 'http://localhost:11434/v1' }), env({}, {}), []))).not.toThrow();
+    expect(() => requireKey(resolveCliConfig('p.txt', flags(), env({}, { OPENAI_BASE_URL: 'http://localhost:8000/v1' }), []))).not.toThrow();
+  });
+
+  it('--mock needs no key', () => {
+    expect(() => requireKey(resolveCliConfig('p.txt', flags({ mock: true }), env({}, {}), []))).not.toThrow();
+  });
+
+  it('a key is enough', () => {
+    expect(() => requireKey(resolveCliConfig('p.txt', flags(), env(), []))).not.toThrow();
+  });
+
+  it('the key never ends up in argv or anything printable from the config but the provider', () => {
+    const key = 'sk-config-secret-123456';
+    const c = resolveCliConfig('p.txt', flags(), env({}, { OPENAI_API_KEY: key }), ['p.txt']);
+    const { provider, ...rest } = c;
+    expect(JSON.stringify(rest)).not.toContain(key);
+    expect(provider).toMatchObject({ apiKey: key });
+  });
+});

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { ROOT, SECRET_KEY, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+let server: MockServer;
+const tmp = tempDir();
+beforeAll(async () => {
+  server = await startMockServer();
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+const fixture = (name: string) => path.join(ROOT, 'fixtures', name);
+/** No key at all: a dry run must not need one. */
+const NO_KEY = { OPENAI_API_KEY: undefined };
+
+/** The request bodies the report shows: each `#n` header is followed by one pretty-printed JSON object. */
+function shownBodies(report: string): any[] {
+  const bodies: any[] = [];
+  const re = /^#\d+ .*\n(\{\n[\s\S]*?\n\})$/gm;
+  for (let m = re.exec(report); m; m = re.exec(report)) bodies.push(JSON.parse(m[1]!));
+  return bodies;
+}
+
+describe('--dry-run', () => {
+  it('reads fixtures/bad.jsonl, lists its bad records by file:line, sends nothing, exits 2', async () => {
+    server.reset();
+    const r = await runCli([fixture('bad.jsonl'), '--dry-run', '--base-url', server.url], { env: NO_KEY });
+    expect(r.code).toBe(2);
+    expect(server.requests).toEqual([]);
+    expect(r.stdout).toMatch(/nothing was sent/i);
+    expect(r.stdout).toMatch(/5 records: 3 to send, 2 bad/);
+    expect(r.stdout).toMatch(/^ {2}\S*fixtures\/bad\.jsonl:2: invalid JSON/m);
+    expect(r.stdout).toMatch(/^ {2}\S*fixtures\/bad\.jsonl:4: .*prompt/m);
+    expect(r.stdout).toMatch(/2 bad records/);
+    expect(shownBodies(r.stdout).map((b) => b.messages.at(-1).content)).toEqual([
+      'Name three primary colours.', 'What is 17 times 23?', 'Suggest a title for a blog post about sourdough.',
+    ]);
+  });
+
+  it('shows the first 3 requests exactly as a real run sends them', async () => {
+    server.reset();
+    const args = [fixture('prompts.jsonl'), '--base-url', server.url, '-m', 'gpt-4o-mini', '--temperature', '0.3', '--max-tokens', '64', '-s', 'Be brief.'];
+    const dry = await runCli([...args, '--dry-run'], { env: NO_KEY });
+    expect(dry.code).toBe(0);
+    expect(server.requests).toEqual([]);
+    const bodies = shownBodies(dry.stdout);
+    expect(bodies).toHaveLength(3);
+    expect(dry.stdout).toContain(`POST ${server.url}/chat/completions`);
+
+    // The real run, one at a time in input order, against the same server.
+    const real = await runCli([...args, '-c', '1', '--order', 'input']);
+    expect(real.code).toBe(0);
+    expect(server.requests.slice(0, 3).map((q) => q.body)).toEqual(bodies);
+    // Row-level overrides and the system message show as sent.
+    expect(bodies[0]).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.3, max_tokens: 64, stream: true, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user' }] });
+  });
+
+  it('renders a CSV through its template and shows an OpenAI Batch API file as sent', async () => {
+    const csv = await runCli([fixture('articles.csv'), '--dry-run', '--template', 'Summarise: {{title}}'], { env: NO_KEY });
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toMatch(/4 records: 4 to send, 0 bad/);
+    expect(shownBodies(csv.stdout).map((b) => b.messages[0].content)).toEqual([
+      'Summarise: Library extends weekend hours', 'Summarise: Rain, wind and a late train', 'Summarise: Council approves new bike lanes',
+    ]);
+    expect(csv.stdout).toContain('POST https://api.openai.com/v1/chat/completions');
+
+    const batch = await runCli([fixture('batch-api.jsonl'), '--dry-run', '--no-stream'], { env: NO_KEY });
+    expect(batch.code).toBe(0);
+    const bodies = shownBodies(batch.stdout);
+    expect(bodies[2]).toEqual({
+      seed: 42, model: 'gpt-4o-mini', messages: [{ role: 'user', content: "Classify the sentiment of: 'It was fine, I guess.'" }],
+      temperature: 0.2, max_tokens: 50, stream: false,
+    });
+  });
+
+  it('reads stdin too', async () => {
+    const r = await runCli(['--dry-run', '-m', 'gpt-4.1-nano'], { env: NO_KEY, stdin: 'first question\n\nsecond question\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Input: <stdin>/);
+    expect(r.stdout).toMatch(/2 records: 2 to send, 0 bad/);
+  });
+
+  it('estimates prompt tokens, answer tokens and the cost for a known model', async () => {
+    const file = writePrompts(tmp.dir, 'cost.txt', Array.from({ length: 10 }, (_, i) => `Question number ${i}: what is ${i} squared?`));
+    const assumed = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: NO_KEY });
+    expect(assumed.code).toBe(0);
+    expect(assumed.stdout).toMatch(/gpt-4o-mini: 10 requests · \d{3} prompt tokens · 2,560 answer tokens \(no max_tokens: assumed 256 per answer\)/);
+    expect(assumed.stdout).toMatch(/est\. cost \$0\.\d{4} \(prompts (\$|<\$)0\.\d{4} \+ answers \$0\.\d{4} at \$0\.15 \/ \$0\.60 per 1M tokens in \/ out\)/);
+    expect(assumed.stdout).toMatch(/Estimated cost: \$0\.\d{4} \(list prices of \d{4}-\d{2}-\d{2}; an estimate, not a bill\)/);
+
+    const capped = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini', '--max-tokens', '10'], { env: NO_KEY });
+    expect(capped.stdout).toMatch(/at most 100 answer tokens \(max_tokens\)/);
+  });
+
+  it('shows tokens only for a model with no known price', async () => {
+    const r = await runCli([fixture('prompts.txt'), '--dry-run', '-m', 'llama3.2', '--base-url', 'http://localhost:11434/v1'], { env: NO_KEY });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/llama3\.2: 5 requests · \d+ prompt tokens/);
+    expect(r.stdout).toMatch(/no price for this model/);
+    expect(r.stdout).not.toMatch(/Estimated cost|\$/);
+  });
+
+  it('counts a prompt the tokenizer calls special instead of failing', async () => {
+    const file = writePrompts(tmp.dir, 'special.txt', ['what does <|endoftext|> mean?']);
+    const r = await runCli([file, '--dry-run'], { env: NO_KEY });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: 1 request · \d+ prompt tokens/);
+  });
+
+  it('fails like a real run on input it cannot read at all', async () => {
+    const missing = await runCli([path.join(tmp.dir, 'missing.txt'), '--dry-run'], { env: NO_KEY });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read input file .*missing\.txt: no such file/);
+    const headerOnly = path.join(tmp.dir, 'empty.csv');
+    fs.writeFileSync(headerOnly, '');
+    const empty = await runCli([headerOnly, '--dry-run'], { env: NO_KEY });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/empty CSV/);
+  });
+
+  it('prints plain text only, and never the key', async () => {
+    const r = await runCli([fixture('prompts.txt'), '--dry-run']);
+    expect(r.stdout + r.stderr).not.toMatch(/\x1b/);
+    expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
+    expect(r.stderr).toBe('');
+  });
+});
