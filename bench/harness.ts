@@ -392,3 +392,15 @@ export function machine(): string {
   const memGb = (os.totalmem() / 1024 ** 3).toFixed(1);
   return `${cores} cores (nproc), ${cpu}, ${memGb} GiB RAM, node ${process.version}, ${os.platform()} ${os.release()}`;
 }
+
+/** The commit the CLI was built from, "+dirty" when src/ has uncommitted changes (read-only git). */
+export function revision(): string {
+  try {
+    const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    if (!head) return 'unknown';
+    const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}

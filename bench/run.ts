@@ -6,7 +6,7 @@
  * if any requirement failed (2 on bad arguments).
  */
 import os from 'node:os';
-import { RSS_METHOD, machine, passed, resultRows, table, type ScenarioResult } from './harness.js';
+import { RSS_METHOD, machine, revision, passed, resultRows, table, type ScenarioResult } from './harness.js';
 import { GROUPS, SCENARIOS, type Scenario } from './scenarios.js';
 
 const HEADER = ['scenario', 'measure', 'value', 'requirement', 'result'];
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     return parsed.exit;
   }
   const { selected, repeat } = parsed;
-  console.log(`llm-batch bench · ${new Date().toISOString().slice(0, 10)} · ${machine()}`);
+  console.log(`llm-batch bench · ${new Date().toISOString().slice(0, 10)} · commit ${revision()} · ${machine()}`);
   console.log(`peak RSS via ${RSS_METHOD === 'gnu-time' ? '/usr/bin/time -v (wait4 maxrss)' : RSS_METHOD === 'proc-poll' ? '/proc/<pid>/status VmHWM polled every 50 ms' : 'nothing (unsupported here)'}`);
 
   const all: ScenarioResult[] = [];

@@ -261,7 +261,7 @@ const faultMix: Scenario = {
         fault: ({ prompt, attempt }) => (attempt === 1 ? plan.get(prompt) : undefined),
       },
       ['-c', '32', '--idle-timeout', '2', '-q'],
-      { prepare: (prompts) => (plan = faultPlan(prompts, SEED)) },
+      { prepare: (prompts) => (plan = faultPlan(prompts, SEED)), timeoutMs: 300_000 },
     );
     const injected: Record<string, number> = {};
     for (const r of b.server.requests) if (r.fault) injected[r.fault] = (injected[r.fault] ?? 0) + 1;

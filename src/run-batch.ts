@@ -123,6 +123,7 @@ class Engine {
       if (!this.stopped.stopped && this.stop.signal.aborted) this.stopped = { stopped: 'interrupted', message: 'interrupted' };
     };
 
+    await o.complete.warmUp?.();
     const producer = (async () => {
       const iterator = records[Symbol.asyncIterator]();
       try {

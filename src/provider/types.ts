@@ -27,7 +27,10 @@ export interface AttemptContext {
 }
 
 /** One attempt at one completion. Throws `AttemptError`, or anything else for the classifier. */
-export type Complete = (request: CompletionRequest, context: AttemptContext) => Promise<CompletionResult>;
+export type Complete = ((request: CompletionRequest, context: AttemptContext) => Promise<CompletionResult>) & {
+  /** Optional one-time preparation before the first paced request. */
+  warmUp?: () => Promise<void>;
+};
 
 export interface AttemptErrorInfo {
   status?: number;

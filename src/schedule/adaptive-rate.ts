@@ -28,6 +28,8 @@ export interface AdaptiveRateOptions {
   holdOffMs?: number;
   /** @default 0.2 */
   floor?: number;
+  /** The most one episode may cut the pace to, as a fraction of it. @default 0.5 */
+  maxCut?: number;
 }
 
 export class AdaptiveRate {
@@ -55,6 +57,7 @@ export class AdaptiveRate {
       slowStartMs: options.slowStartMs ?? 250,
       holdOffMs: options.holdOffMs ?? 1000,
       floor: options.floor ?? 0.2,
+      maxCut: options.maxCut ?? 0.5,
     };
   }
 
@@ -95,7 +98,9 @@ export class AdaptiveRate {
     if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) return false;
     const accepted = Math.max(1, this.sent.count(now) - this.refused.count(now));
     const paced = Math.min(this.current, this.ceilingRate);
-    this.learnedLimit = Math.min(paced, accepted);
+    // Early in a run, or after a lull, the last second holds few requests and says little about the
+    // limit: one episode never cuts below half the pace (the retry-after pause covers the rest).
+    this.learnedLimit = Math.max(paced * this.o.maxCut, Math.min(paced, accepted));
     this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
     this.slowStart = false;
     this.lastCut = now;

@@ -39,7 +39,8 @@ export class Gcra {
   admit(cost: number, now: number): void {
     if (!Number.isFinite(this.perMs)) return;
     const span = cost / this.perMs;
-    this.tat = Math.max(this.tat, now - span - this.toleranceMs) + span;
+    // The very first admission starts the timeline at now: no tolerance head start.
+    this.tat = this.tat === Number.NEGATIVE_INFINITY ? now : Math.max(this.tat, now - span - this.toleranceMs) + span;
   }
 
   /**
@@ -52,9 +53,12 @@ export class Gcra {
     this.tat = Math.max(this.tat, now - this.toleranceMs, times[0]! + (times.length - 1) * span);
   }
 
-  /** Adds (or, if negative, refunds) cost after the fact, e.g. when real token usage is known. */
-  adjust(cost: number, now: number): void {
+  /**
+   * Adds (or, if negative, refunds) cost after the fact, e.g. when real token usage is known. No
+   * floor here: `admit` already bounds how far an old timeline may catch up.
+   */
+  adjust(cost: number): void {
     if (!Number.isFinite(this.perMs) || this.tat === Number.NEGATIVE_INFINITY) return;
-    this.tat = Math.max(now - this.toleranceMs, this.tat + cost / this.perMs);
+    this.tat += cost / this.perMs;
   }
 }

@@ -2,6 +2,9 @@ import { AdaptiveRate } from './adaptive-rate.js';
 import type { Clock } from './clock.js';
 import { Gcra } from './gcra.js';
 import type { RateLimitHeaders } from './rate-headers.js';
+import { WindowBudget } from './window-budget.js';
+
+const FIRST_REQUEST_SLACK_MS = 25;
 
 export interface RateGovernorOptions {
   /** Requests per minute cap given by the user. */
@@ -55,6 +58,8 @@ export class RateGovernor {
   private readonly coarsePauseMs: number;
   private readonly requests: Gcra;
   private tokens: Gcra | undefined;
+  private tokenWindow: WindowBudget | undefined;
+  private started = false;
   private readonly adaptive: AdaptiveRate;
   private readonly userRps: number;
   private readonly userTps: number;
@@ -71,7 +76,7 @@ export class RateGovernor {
     this.userTps = options.tpm ? (options.tpm / 60) * this.safety : Number.POSITIVE_INFINITY;
     this.adaptive = new AdaptiveRate({ initial: options.initialRate ?? 32, ceiling: this.userRps });
     this.requests = new Gcra(this.adaptive.rate(this.clock.now()));
-    if (Number.isFinite(this.userTps)) this.tokens = new Gcra(this.userTps);
+    if (Number.isFinite(this.userTps)) this.setTokenRate(this.userTps);
   }
 
   /** True when token costs matter (a TPM cap is given or was learned), so callers estimate them. */
@@ -115,7 +120,7 @@ export class RateGovernor {
   /** A successful response: learn from its headers and settle the token estimate. */
   onResponse(info: { estimatedTokens: number; actualTokens?: number; headers?: RateLimitHeaders }): void {
     const now = this.clock.now();
-    if (this.tokens && info.actualTokens !== undefined) this.tokens.adjust(info.actualTokens - info.estimatedTokens, now);
+    if (this.tokens && info.actualTokens !== undefined) this.tokens.adjust(info.actualTokens - info.estimatedTokens);
     if (info.headers) this.learn(info.headers, now);
   }
 
@@ -136,9 +141,7 @@ export class RateGovernor {
       this.adaptive.setCeiling(Math.min(this.userRps, (h.limitRequests / 60) * this.safety), now);
     }
     if (h.limitTokens && h.limitTokens > 0) {
-      const tps = Math.min(this.userTps, (h.limitTokens / 60) * this.safety);
-      if (!this.tokens) this.tokens = new Gcra(tps);
-      else this.tokens.ratePerSecond = tps;
+      this.setTokenRate(Math.min(this.userTps, (h.limitTokens / 60) * this.safety));
     }
     if (h.remainingRequests !== undefined && h.remainingRequests <= 0 && h.resetRequestsMs !== undefined) {
       this.pauseUntil(now + h.resetRequestsMs);
@@ -156,6 +159,13 @@ export class RateGovernor {
     const previous = this.requests.ratePerSecond;
     this.requests.ratePerSecond = rate;
     if (rate < previous) this.requests.charge(this.adaptive.recentSends(now), now);
+  }
+
+  private setTokenRate(tps: number): void {
+    if (!this.tokens) this.tokens = new Gcra(tps);
+    else this.tokens.ratePerSecond = tps;
+    if (!this.tokenWindow) this.tokenWindow = new WindowBudget(tps);
+    else this.tokenWindow.capacity = tps;
   }
 
   private pauseUntil(t: number): void {
@@ -179,6 +189,7 @@ export class RateGovernor {
           this.pausedUntil - now,
           this.requests.delay(1, now),
           this.tokens ? this.tokens.delay(Math.max(0, head.cost), now) : 0,
+          this.tokenWindow ? this.tokenWindow.delay(Math.max(0, head.cost), now) : 0,
         );
         if (delay > 0) {
           this.adaptive.noteHeld();
@@ -192,6 +203,13 @@ export class RateGovernor {
         head.signal?.removeEventListener('abort', head.onAbort);
         this.requests.admit(1, now);
         this.tokens?.admit(Math.max(0, head.cost), now);
+        this.tokenWindow?.admit(Math.max(0, head.cost), now);
+        if (!this.started) {
+          // The first request of a run leaves late (connections, lazy loading) and the next would
+          // reach the server right behind it: start the schedule a little later instead.
+          this.started = true;
+          this.requests.adjust((this.requests.ratePerSecond * FIRST_REQUEST_SLACK_MS) / 1000);
+        }
         this.adaptive.noteSent(now);
         head.resolve(now);
       }

@@ -102,7 +102,8 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
   if (config.output.kind === 'terminal') {
     const shared = sameTerminal(io.stdout, io.stderr);
     printer = new AnswerPrinter({
-      write: (text) => screen.stdout(text),
+      // Only a terminal shared with stderr needs the status line moved out of the way.
+      write: shared ? (text) => screen.stdout(text) : (text) => io.stdout.write(text),
       color: useColor(io, io.stdout),
       columns: () => io.stdout.columns,
       wholeRows: shared,

@@ -21,9 +21,9 @@ describe('Gcra', () => {
   it('keeps its schedule from slots, so a late admission does not lower the rate', () => {
     const g = new Gcra(10, 8);
     g.admit(1, 0);
-    expect(g.delay(1, 0)).toBe(92);
-    g.admit(1, 97); // 5 ms late
-    expect(g.delay(1, 97)).toBe(95); // the next slot is still at 192
+    expect(g.delay(1, 0)).toBe(100); // no head start on the first admission
+    g.admit(1, 105); // 5 ms late
+    expect(g.delay(1, 105)).toBe(95); // the next slot is still at 200
   });
 
   it('after idling, lets only one request through at once', () => {
@@ -58,13 +58,21 @@ describe('Gcra', () => {
     expect(admitAll(g, 3, 0, 500)).toEqual([0, 500, 1000]);
   });
 
+  it('a refund long after the last admission does not push the timeline forward', () => {
+    const g = new Gcra(1000, 8);
+    g.admit(100, 0);
+    g.adjust(0);
+    g.adjust(-20);
+    expect(g.delay(100, 500)).toBe(0);
+  });
+
   it('adjust() charges or refunds cost after the fact', () => {
     const g = new Gcra(1000, 0);
-    g.admit(100, 0); // slot [-100, 0]
+    g.admit(100, 0);
     expect(g.delay(100, 0)).toBe(100);
-    g.adjust(50, 0);
+    g.adjust(50);
     expect(g.delay(100, 0)).toBe(150);
-    g.adjust(-100, 0);
-    expect(g.delay(100, 0)).toBe(100); // never refunded below now
+    g.adjust(-100);
+    expect(g.delay(100, 0)).toBe(50); // a refund brings the next admission forward
   });
 });
