@@ -6,6 +6,9 @@ import type { BatchStats } from './stats.js';
 import { createStats } from './stats.js';
 import { UsageError } from './errors.js';
 
+/** Answer tokens assumed for a request without max_tokens, in token budgets and estimates. */
+export const DEFAULT_COMPLETION_TOKENS = 256;
+
 /** What the engine needs; the CLI builds it from flags, a library user writes it by hand. */
 export interface BatchOptions {
   /** Sends one attempt (see `createOpenAIComplete`). */
@@ -70,7 +73,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
     retries: options.retries ?? 3,
     order: options.order ?? 'completion',
-    defaultCompletionTokens: options.defaultCompletionTokens ?? 256,
+    defaultCompletionTokens: options.defaultCompletionTokens ?? DEFAULT_COMPLETION_TOKENS,
     stats: options.stats ?? createStats(),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

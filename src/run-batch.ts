@@ -3,6 +3,7 @@ import PQueue from 'p-queue';
 import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './options.js';
 import { AttemptError, type CompletionRequest, type CompletionResult } from './provider/types.js';
+import { toCompletionRequest } from './provider/request-body.js';
 import { withDeadlines } from './schedule/deadlines.js';
 import { RateGovernor } from './schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter } from './schedule/rate-headers.js';
@@ -200,14 +201,7 @@ class Engine {
         attempts: 0, latency_ms: null, model: null, finish_reason: null, usage: null,
       };
     }
-    const request: CompletionRequest = {
-      model: record.params.model ?? o.model,
-      messages: record.messages,
-      temperature: record.params.temperature ?? o.temperature,
-      max_tokens: record.params.max_tokens ?? o.maxTokens,
-      extraBody: record.extraBody,
-      stream: o.stream,
-    };
+    const request = toCompletionRequest(record, o);
     for (let attempt = 1; ; attempt++) {
       if (this.stop.signal.aborted) return null;
       let outcome: AttemptOutcome;

@@ -2,29 +2,21 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { openInput } from './open-input.js';
 import { ExitCode } from '../errors.js';
+import { DEFAULT_COMPLETION_TOKENS } from '../options.js';
+import { toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords, type InputOptions } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import { count, usd } from '../ui/format.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
-export const DEFAULT_ANSWER_TOKENS = 256;
+export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
 const SHOW_REQUESTS = 3;
 const SHOW_BAD = 20;
 
-/** The JSON body the run would POST for this record (the same fields `createOpenAIComplete` sends). */
+/** The JSON body the run would POST for this record: the very function the provider uses. */
 export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream'>): Record<string, unknown> {
-  const temperature = record.params.temperature ?? config.temperature;
-  const maxTokens = record.params.max_tokens ?? config.maxTokens;
-  return {
-    ...record.extraBody,
-    model: record.params.model ?? config.model,
-    messages: record.messages,
-    ...(temperature !== undefined ? { temperature } : {}),
-    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
-    stream: config.stream,
-    ...(config.stream ? { stream_options: { include_usage: true } } : {}),
-  };
+  return wireBody(toCompletionRequest(record, config));
 }
 
 interface ModelTotals {
@@ -153,7 +145,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
           : t.assumed > 0
             ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
             : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
-      lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? "request" : "requests"} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
+      lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
       const match = priceFor(model);
       if (match) {
         const promptCost = (t.promptTokens * match.price.input) / 1e6;

@@ -152,10 +152,18 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   }
   requireKey(config);
 
-  const input = await openInput(config, io);
-  const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
+  // The display first: its spinner covers waiting for stdin and hashing a large input.
   const stats = createStats();
   const reporter = await createReporter(config, io, stats);
+  let input: Awaited<ReturnType<typeof openInput>>;
+  let inputFingerprint: string | null;
+  try {
+    input = await openInput(config, io);
+    inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
+  } catch (err) {
+    reporter.close();
+    throw err;
+  }
   let target: OutputTarget | undefined;
   const stop = new AbortController();
   const abort = new AbortController();
@@ -225,7 +233,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     await target.writer.close();
 
     const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
-    const summary = buildSummary(stats, performance.now(), outcome.stopped, resumable ? resumeCommand(config) : null);
+    const summary = buildSummary(stats, performance.now(), outcome.stopped, resumable ? resumeCommand(config) : null, config.model, reporter.usageByModel);
     if (outcome.stopped === 'auth') {
       reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
     } else if (outcome.stopped === 'quota') {

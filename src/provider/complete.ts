@@ -1,5 +1,11 @@
 import OpenAI from 'openai';
-import type { ChatCompletionChunk, ChatCompletion } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
+import { wireBody } from './request-body.js';
 import { classifyError } from './classify-error.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './types.js';
 
@@ -24,20 +30,10 @@ async function readBody(response: Response, onActivity: () => void): Promise<str
   return text + decoder.decode();
 }
 
-function buildBody(request: CompletionRequest) {
-  return {
-    ...request.extraBody,
-    model: request.model,
-    messages: request.messages as unknown as OpenAI.ChatCompletionMessageParam[],
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.max_tokens !== undefined ? { max_tokens: request.max_tokens } : {}),
-  };
-}
-
 async function completeOnce(client: OpenAI, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
   if (!request.stream) {
     const response = await client.chat.completions
-      .create({ ...buildBody(request), stream: false }, { signal: ctx.signal })
+      .create(wireBody(request) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
       .asResponse();
     ctx.onActivity();
     const raw = await readBody(response, ctx.onActivity);
@@ -59,7 +55,7 @@ async function completeOnce(client: OpenAI, request: CompletionRequest, ctx: Att
   }
 
   const { data: stream, response } = await client.chat.completions
-    .create({ ...buildBody(request), stream: true, stream_options: { include_usage: true } }, { signal: ctx.signal })
+    .create(wireBody(request) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
     .withResponse();
   ctx.onActivity();
   let text = '';

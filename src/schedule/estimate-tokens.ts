@@ -9,7 +9,8 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let total = 3;
   for (const m of messages) {
     const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '');
-    total += 3 + encode(content).length;
+    // Special-token text in a prompt is plain text to count, not a reason to throw.
+    total += 3 + encode(content, { disallowedSpecial: new Set() }).length;
   }
   return total;
 }
