@@ -1,10 +1,10 @@
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
-import { openInput } from './open-input.js';
+import { inputOptionsFor, openInput } from './open-input.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../options.js';
 import { toCompletionRequest, wireBody } from '../provider/request-body.js';
-import { readRecords, type InputOptions } from '../input/index.js';
+import { readRecords } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import { count, usd } from '../ui/format.js';
@@ -70,14 +70,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   };
 
   const input = await openInput(config, io);
-  const inputOptions: InputOptions = {
-    source: input.source,
-    format: input.format,
-    template: config.template,
-    system: config.system,
-    promptField: config.promptField,
-    idField: config.idField,
-  };
+  const inputOptions = inputOptionsFor(config, input);
 
   let records = 0;
   let badCount = 0;

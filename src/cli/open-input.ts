@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { RunError } from '../errors.js';
-import type { InputFormat } from '../input/index.js';
+import type { InputFormat, InputOptions } from '../input/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -58,3 +58,15 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
   return { stream: handle.createReadStream(), source: file, format, close: () => handle.close().catch(() => {}) };
 }
 
+
+/** Reader options for an opened input: the one place flags become `InputOptions`. */
+export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOptions {
+  return {
+    source: input.source,
+    format: input.format,
+    template: config.template,
+    system: config.system,
+    promptField: config.promptField,
+    idField: config.idField,
+  };
+}

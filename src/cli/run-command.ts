@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import { readRecords, type InputOptions } from '../input/index.js';
-import { openInput } from './open-input.js';
+import { readRecords } from '../input/index.js';
+import { inputOptionsFor, openInput } from './open-input.js';
 import {
   acquireLock,
   compactResults,
@@ -183,14 +183,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     };
     unlisten.push(io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal));
 
-    const inputOptions: InputOptions = {
-      source: input.source,
-      format: input.format,
-      template: config.template,
-      system: config.system,
-      promptField: config.promptField,
-      idField: config.idField,
-    };
+    const inputOptions = inputOptionsFor(config, input);
     let records: AsyncIterable<PromptRecord> = readRecords(input.stream, inputOptions);
     if (target.skip) records = filterRecords(records, target.skip, () => stats.skipped++);
 

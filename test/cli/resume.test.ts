@@ -9,29 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/cli-case.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 
-let server: MockServer;
-const tmp = tempDir('llm-batch-resume-');
-let caseNo = 0;
-/** A fresh directory per test, inside the file's temp dir. */
-let dir: string;
-
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
-beforeEach(() => {
-  server.reset();
-  server.options.latencyMs = 0;
-  dir = path.join(tmp.dir, `case-${++caseNo}`);
-  fs.mkdirSync(dir);
-});
+const ctx = useServerAndCaseDir('llm-batch-resume-');
 
 interface Row {
   id: string;
@@ -76,9 +58,9 @@ function lineCount(file: string): number {
   }
 }
 
-/** Runs the CLI against the shared mock server. */
+/** Runs the CLI against the shared mock ctx.server. */
 const run = (args: readonly string[], env?: Record<string, string | undefined>) =>
-  runCli([...args, '--base-url', server.url], { env });
+  runCli([...args, '--base-url', ctx.server.url], { env });
 
 /** Ten prompts, three of which fail with a non-retryable 400 on their first attempt only. */
 function tenPrompts(tag: string): { prompts: string[]; failing: string[] } {
@@ -88,8 +70,8 @@ function tenPrompts(tag: string): { prompts: string[]; failing: string[] } {
 
 describe('an existing output file is never clobbered', () => {
   it('refuses a non-empty -o without --resume/--overwrite: exit 2, names the file and both flags, file untouched, nothing sent', async () => {
-    const input = writePrompts(dir, 'p.txt', ['one', 'two']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     const before = '{"precious":"row"}\n{"precious":"row 2"}\n';
     fs.writeFileSync(out, before);
 
@@ -99,13 +81,13 @@ describe('an existing output file is never clobbered', () => {
     expect(r.stderr).toMatch(/--resume/);
     expect(r.stderr).toMatch(/--overwrite/);
     expect(read(out)).toBe(before);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
   });
 
   it('--overwrite replaces the old content with the new rows', async () => {
-    const input = writePrompts(dir, 'p.txt', ['one', 'two']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     fs.writeFileSync(out, '{"old":"row"}\n');
 
     const r = await run([input, '-o', out, '--overwrite']);
@@ -116,8 +98,8 @@ describe('an existing output file is never clobbered', () => {
   });
 
   it('an empty existing output file is simply written', async () => {
-    const input = writePrompts(dir, 'p.txt', ['one']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     fs.writeFileSync(out, '');
     const r = await run([input, '-o', out]);
     expect(r.code).toBe(0);
@@ -131,33 +113,33 @@ describe('an existing output file is never clobbered', () => {
     ['the same path with --resume', (input: string) => input, ['--resume']],
     ['a relative path to it', (input: string) => path.relative(ROOT, input), ['--overwrite']],
   ])('-o equal to the input (%s) → exit 2, input untouched, nothing sent', async (_name, outFor, extra) => {
-    fs.mkdirSync(path.join(dir, 'sub'));
-    const input = writePrompts(dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
+    fs.mkdirSync(path.join(ctx.dir, 'sub'));
+    const input = writePrompts(ctx.dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
     const before = read(input);
     const r = await run([input, '-o', outFor(input), ...extra]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/input/i);
     expect(read(input)).toBe(before);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
   });
 
   it('-o being a symlink to the input with --overwrite → exit 2, input untouched', async () => {
-    const input = writePrompts(dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
-    const link = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
+    const link = path.join(ctx.dir, 'out.jsonl');
     fs.symlinkSync(input, link);
     const before = read(input);
     const r = await run([input, '-o', link, '--overwrite']);
     expect(r.code).toBe(2);
     expect(read(input)).toBe(before);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
   });
 });
 
 describe('--resume', () => {
   it('skips answered prompts, keeps failed ones failed without --retry-failed, re-runs them with it; the file is append-only', async () => {
     const { prompts, failing } = tenPrompts('jr');
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
 
     // Run 1: 7 answered, 3 failed (400 is not retried).
     const r1 = await run([input, '-o', out, '-c', '4']);
@@ -168,20 +150,20 @@ describe('--resume', () => {
     expect(rows1.filter((r) => r.error === null)).toHaveLength(7);
     expect(rows1.filter((r) => r.error !== null).map((r) => r.prompt).sort()).toEqual([...failing].sort());
     expect(rows1.find((r) => r.error !== null)!.error).toMatchObject({ type: 'http', status: 400 });
-    for (const p of prompts) expect(server.countFor(p)).toBe(1);
+    for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
 
     // Run 2: --resume alone sends nothing (7 answered, 3 failed and not retried) and appends nothing.
     const r2 = await run([input, '-o', out, '--resume']);
     expect(r2.code).not.toBe(2);
-    expect(server.requests).toHaveLength(10);
-    for (const p of prompts) expect(server.countFor(p)).toBe(1);
+    expect(ctx.server.requests).toHaveLength(10);
+    for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
     expect(read(out)).toBe(first);
 
     // Run 3: --resume --retry-failed re-runs exactly the 3 failed ones; their second attempt succeeds.
     const r3 = await run([input, '-o', out, '--resume', '--retry-failed']);
     expect(r3.code).toBe(0);
-    for (const p of prompts) expect(server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
-    expect(server.requests).toHaveLength(13);
+    for (const p of prompts) expect(ctx.server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
+    expect(ctx.server.requests).toHaveLength(13);
     const after = read(out);
     expect(after.startsWith(first)).toBe(true); // earlier lines unchanged
     const appended = parseJsonl<Row>(after.slice(first.length));
@@ -196,13 +178,13 @@ describe('--resume', () => {
     // Run 4: everything is answered now: a resume sends nothing and appends nothing.
     const r4 = await run([input, '-o', out, '--resume', '--retry-failed']);
     expect(r4.code).toBe(0);
-    expect(server.requests).toHaveLength(13);
+    expect(ctx.server.requests).toHaveLength(13);
     expect(read(out)).toBe(after);
   });
 
   it('--resume on a missing or empty output just runs everything', async () => {
-    const input = writePrompts(dir, 'p.txt', ['a1', 'a2', 'a3']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['a1', 'a2', 'a3']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     const r = await run([input, '-o', out, '--resume']);
     expect(r.code).toBe(0);
     expect(rowsOf(out)).toHaveLength(3);
@@ -210,16 +192,16 @@ describe('--resume', () => {
 
   it('--compact keeps one row per id, the last one, to a file or to stdout', async () => {
     const { prompts } = tenPrompts('cp');
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
     expect((await run([input, '-o', out])).code).toBe(1);
     expect((await run([input, '-o', out, '--resume', '--retry-failed'])).code).toBe(0);
     const all = rowsOf(out);
     expect(all).toHaveLength(13);
     const expected = lastById(all);
-    const sent = server.requests.length;
+    const sent = ctx.server.requests.length;
 
-    const clean = path.join(dir, 'clean.jsonl');
+    const clean = path.join(ctx.dir, 'clean.jsonl');
     const c1 = await runCli(['--compact', out, '-o', clean]);
     expect(c1.code).toBe(0);
     const compacted = rowsOf(clean);
@@ -238,13 +220,13 @@ describe('--resume', () => {
     expect(c3.code).toBe(2);
     expect(c3.stderr).toMatch(/--overwrite/);
     expect(read(clean)).toBe(before);
-    expect(server.requests).toHaveLength(sent);
+    expect(ctx.server.requests).toHaveLength(sent);
   });
 
   it('CSV output resumes too: header once, append-only, last record per id is the success', async () => {
     const { prompts, failing } = tenPrompts('csv');
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.csv');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.csv');
 
     expect((await run([input, '-o', out, '-c', '4'])).code).toBe(1);
     const first = read(out);
@@ -254,11 +236,11 @@ describe('--resume', () => {
 
     const r2 = await run([input, '-o', out, '--resume']);
     expect(r2.code).not.toBe(2);
-    expect(server.requests).toHaveLength(10);
+    expect(ctx.server.requests).toHaveLength(10);
     expect(read(out)).toBe(first);
 
     expect((await run([input, '-o', out, '--resume', '--retry-failed'])).code).toBe(0);
-    for (const p of prompts) expect(server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
+    for (const p of prompts) expect(ctx.server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
     const after = read(out);
     expect(after.startsWith(first)).toBe(true);
     expect(after.split('\n').filter((l) => l.startsWith('id,line,prompt,'))).toHaveLength(1);
@@ -273,7 +255,7 @@ describe('--resume', () => {
     }
 
     // Compacting a CSV gives CSV with one record per id.
-    const clean = path.join(dir, 'clean.csv');
+    const clean = path.join(ctx.dir, 'clean.csv');
     expect((await runCli(['--compact', out, '-o', clean])).code).toBe(0);
     const compacted = parseCsv(read(clean), { columns: true }) as Record<string, string>[];
     expect(compacted).toHaveLength(10);
@@ -285,8 +267,8 @@ describe('--resume', () => {
     ['csv', 'out.csv'],
   ])('a torn last row (%s) is repaired; every prompt ends with exactly one success row', async (_fmt, name) => {
     const prompts = Array.from({ length: 6 }, (_, i) => `torn ${name} q${i}`);
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, name);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, name);
     expect((await run([input, '-o', out, '-c', '1'])).code).toBe(0);
 
     // Keep the header (CSV) and the first 3 rows, then half of the 4th row with no newline.
@@ -296,7 +278,7 @@ describe('--resume', () => {
     const torn = lines[head + 3]!.slice(0, Math.floor(lines[head + 3]!.length / 2));
     expect(torn.length).toBeGreaterThan(5);
     fs.writeFileSync(out, kept + torn);
-    server.reset();
+    ctx.server.reset();
 
     const r = await run([input, '-o', out, '--resume']);
     expect(r.code).toBe(0);
@@ -305,7 +287,7 @@ describe('--resume', () => {
     expect(after.split('\n')).not.toContain(torn); // the torn half is gone, not left as a line of its own
     expect(after.endsWith('\n')).toBe(true);
     // Only the 3 prompts without a whole row were sent.
-    expect(server.requests).toHaveLength(3);
+    expect(ctx.server.requests).toHaveLength(3);
 
     const rows: { prompt: string; ok: boolean }[] = name.endsWith('.csv')
       ? (parseCsv(after, { columns: true }) as Record<string, string>[]).map((r) => ({ prompt: r.prompt!, ok: r.error_type === '' }))
@@ -318,8 +300,8 @@ describe('--resume', () => {
 
 describe('run metadata', () => {
   it('out.jsonl.meta.json is written next to the output and holds no API key', async () => {
-    const input = writePrompts(dir, 'p.txt', ['m1', 'm2']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['m1', 'm2']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     const r = await run([input, '-o', out, '-m', 'model-a']);
     expect(r.code).toBe(0);
     const metaFile = `${out}.meta.json`;
@@ -353,11 +335,11 @@ describe('run metadata', () => {
     ],
   ])('--resume with %s is refused (exit 2, names it and --force-resume); --force-resume proceeds', async (_name, names, change) => {
     const prompts = ['meta q1', 'meta q2', 'meta q3 [[fault:400*1]]'];
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
     expect((await run([input, '-o', out, '-m', 'model-a'])).code).toBe(1);
     const first = read(out);
-    const sent = server.requests.length;
+    const sent = ctx.server.requests.length;
 
     const args = change(input, prompts);
     const refused = await run([input, '-o', out, '--resume', '--retry-failed', ...args]);
@@ -365,19 +347,19 @@ describe('run metadata', () => {
     expect(refused.stderr).toMatch(names);
     expect(refused.stderr).toMatch(/--force-resume/);
     expect(read(out)).toBe(first);
-    expect(server.requests).toHaveLength(sent);
+    expect(ctx.server.requests).toHaveLength(sent);
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
 
     const forced = await run([input, '-o', out, '--resume', '--retry-failed', '--force-resume', ...args]);
     expect(forced.code).toBe(0);
     const after = read(out);
     expect(after.startsWith(first)).toBe(true);
-    expect(server.requests.length).toBeGreaterThan(sent);
+    expect(ctx.server.requests.length).toBeGreaterThan(sent);
     const last = lastById(parseJsonl<Row>(after));
     for (const r of last.values()) expect(r.error).toBeNull();
     // The answered prompts were not sent again (only their ids' last rows count).
-    expect(server.countFor('meta q1')).toBe(1);
-    expect(server.countFor('meta q2')).toBe(1);
+    expect(ctx.server.countFor('meta q1')).toBe(1);
+    expect(ctx.server.countFor('meta q2')).toBe(1);
 
     // The metadata now describes the forced run, so a plain resume of it is accepted.
     const again = await run([input, '-o', out, '--resume', ...args]);
@@ -390,22 +372,22 @@ describe('the output lock', () => {
     'a second run (%s) on an output in use exits 2 naming the lock and pid, sends nothing, and loses nothing',
     async (flag) => {
       const prompts = Array.from({ length: 8 }, (_, i) => `lock ${flag} q${i}`);
-      const input = writePrompts(dir, 'p.txt', prompts);
-      const out = path.join(dir, 'out.jsonl');
-      server.options.latencyMs = 250;
-      const first = spawnCli([input, '-o', out, '-c', '1', '--base-url', server.url]);
+      const input = writePrompts(ctx.dir, 'p.txt', prompts);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      ctx.server.options.latencyMs = 250;
+      const first = spawnCli([input, '-o', out, '-c', '1', '--base-url', ctx.server.url]);
       const firstDone = waitForExit(first);
       try {
         await until(() => lineCount(out) >= 1, 'the first run to write a row');
         const during = read(out);
 
-        const second = await runCli([input, '-o', out, flag, '--base-url', server.url], {
+        const second = await runCli([input, '-o', out, flag, '--base-url', ctx.server.url], {
           env: { OPENAI_API_KEY: 'sk-second-run' },
         });
         expect(second.code).toBe(2);
         expect(second.stderr).toContain(`${out}.lock`);
         expect(second.stderr).toContain(`pid ${first.pid}`);
-        expect(server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
+        expect(ctx.server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
         // The refused run changed nothing: what was there is still the start of the file.
         expect(read(out).startsWith(during)).toBe(true);
       } finally {
@@ -415,7 +397,7 @@ describe('the output lock', () => {
       expect(fs.existsSync(`${out}.lock`)).toBe(false);
       const rows = rowsOf(out);
       expect(rows).toHaveLength(8);
-      for (const p of prompts) expect(server.countFor(p)).toBe(1);
+      for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
     },
   );
 
@@ -424,8 +406,8 @@ describe('the output lock', () => {
     const deadPid = dead.pid!;
     await new Promise<void>((resolve) => dead.on('close', () => resolve()));
 
-    const input = writePrompts(dir, 'p.txt', ['stale q1', 'stale q2']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['stale q1', 'stale q2']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     const lock = `${out}.lock`;
     fs.writeFileSync(lock, JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: new Date(Date.now() - 60_000).toISOString() }) + '\n');
 
@@ -433,13 +415,13 @@ describe('the output lock', () => {
     expect(r.code).toBe(0);
     expect(rowsOf(out)).toHaveLength(2);
     expect(fs.existsSync(lock)).toBe(false);
-    expect(fs.readdirSync(dir).filter((f) => f.includes('.lock'))).toEqual([]);
+    expect(fs.readdirSync(ctx.dir).filter((f) => f.includes('.lock'))).toEqual([]);
   });
 
   it('a lock held by a live process that is not this run still blocks', async () => {
     // The test process itself is alive: its pid in the lock must be honoured.
-    const input = writePrompts(dir, 'p.txt', ['live q1']);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', ['live q1']);
+    const out = path.join(ctx.dir, 'out.jsonl');
     const lock = `${out}.lock`;
     const content = JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }) + '\n';
     fs.writeFileSync(lock, content);
@@ -447,7 +429,7 @@ describe('the output lock', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(lock);
     expect(r.stderr).toContain(`pid ${process.pid}`);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
     expect(read(lock)).toBe(content);
     expect(fs.existsSync(out)).toBe(false);
   });
@@ -456,7 +438,7 @@ describe('the output lock', () => {
 describe('stable ids', () => {
   it('text input without ids gets <line>-<hash> ids; editing one line changes only that line id', async () => {
     const prompts = ['id alpha', 'id beta', 'id gamma', 'id delta'];
-    const input = writePrompts(dir, 'p.txt', prompts);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
     const idsByLine = async (): Promise<Map<number, string>> => {
       const r = await run([input, '-c', '1']);
       expect(r.code).toBe(0);
@@ -481,13 +463,13 @@ describe('stable ids', () => {
 
   it('after editing one line, --resume --force-resume re-sends only that line', async () => {
     const prompts = ['ed alpha', 'ed beta', 'ed gamma'];
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
     expect((await run([input, '-o', out])).code).toBe(0);
     fs.writeFileSync(input, ['ed alpha', 'ed beta EDITED', 'ed gamma'].join('\n') + '\n');
     const r = await run([input, '-o', out, '--resume', '--force-resume']);
     expect(r.code).toBe(0);
-    expect(server.requests.map((q) => q.prompt)).toEqual([...prompts, 'ed beta EDITED']);
+    expect(ctx.server.requests.map((q) => q.prompt)).toEqual([...prompts, 'ed beta EDITED']);
     const counts = successCounts(rowsOf(out));
     expect(counts.get('ed beta EDITED')).toBe(1);
     expect(counts.get('ed alpha')).toBe(1);

@@ -7,28 +7,11 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { parseJsonl, spawnCli, tempDir, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/cli-case.js';
+import { parseJsonl, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
 
-let server: MockServer;
-const tmp = tempDir('llm-batch-signals-');
-let caseNo = 0;
-let dir: string;
-
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
-beforeEach(() => {
-  server.reset();
-  server.options.latencyMs = 0;
-  dir = path.join(tmp.dir, `case-${++caseNo}`);
-  fs.mkdirSync(dir);
-});
+const ctx = useServerAndCaseDir('llm-batch-signals-');
 
 interface Row {
   id: string;
@@ -82,7 +65,7 @@ async function until(check: () => boolean, what: string, deadlineMs = 20_000): P
 
 /** A started CLI with its exit promise and an exited flag for polling. */
 function start(args: readonly string[]): { child: ChildProcess; exit: Promise<CliResult>; exited: () => boolean } {
-  const child = spawnCli([...args, '--base-url', server.url]);
+  const child = spawnCli([...args, '--base-url', ctx.server.url]);
   let done = false;
   child.on('exit', () => (done = true));
   return { child, exit: waitForExit(child), exited: () => done };
@@ -129,7 +112,7 @@ function expectExactlyOnce(file: string, prompts: readonly string[]): Row[] {
 }
 
 interface KillLoopResult {
-  /** One entry per run: its request range in server.requests and what was done before it started. */
+  /** One entry per run: its request range in ctx.server.requests and what was done before it started. */
   runs: { from: number; to: number; doneBefore: Set<string>; killed: boolean; code: number | null }[];
 }
 
@@ -142,7 +125,7 @@ async function killLoop(args: readonly string[], out: string, kills: number, see
   const runs: KillLoopResult['runs'] = [];
   for (let cycle = 0; ; cycle++) {
     const doneBefore = new Set(completeRows(out).filter((r) => r.error === null).map((r) => r.prompt));
-    const from = server.requests.length;
+    const from = ctx.server.requests.length;
     const run = start(cycle === 0 ? args : [...args, '--resume']);
     let killed = false;
     if (cycle < kills) {
@@ -151,7 +134,7 @@ async function killLoop(args: readonly string[], out: string, kills: number, see
       if (!run.exited()) killed = run.child.kill('SIGKILL');
     }
     const result = await run.exit;
-    runs.push({ from, to: server.requests.length, doneBefore, killed, code: result.code });
+    runs.push({ from, to: ctx.server.requests.length, doneBefore, killed, code: result.code });
     if (killed) {
       expect(result.signal).toBe('SIGKILL');
       continue;
@@ -165,7 +148,7 @@ async function killLoop(args: readonly string[], out: string, kills: number, see
 /** No request of a run went to a prompt whose row was already in the file when that run started. */
 function expectNoResend(runs: KillLoopResult['runs']): void {
   for (const [i, run] of runs.entries()) {
-    const resent = server.requests.slice(run.from, run.to).filter((q) => run.doneBefore.has(q.prompt)).map((q) => q.prompt);
+    const resent = ctx.server.requests.slice(run.from, run.to).filter((q) => run.doneBefore.has(q.prompt)).map((q) => q.prompt);
     expect(resent, `run ${i} re-sent prompts already answered before it started`).toEqual([]);
   }
 }
@@ -176,8 +159,8 @@ describe('SIGKILL at random moments, then --resume', () => {
     [0xc0ffee, 3],
   ])('seed %i, %i kills: every prompt ends with exactly one success row, nothing answered is sent again', async (seed, kills) => {
     const prompts = Array.from({ length: 200 }, (_, i) => `k${seed} q${i} [[latency:${20 + ((i * 37) % 41)}]]`);
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
 
     const { runs } = await killLoop([input, '-o', out, '-c', '8'], out, kills, seed, 35);
     expect(runs.filter((r) => r.killed).length, 'the kills happened before the batch was done').toBe(kills);
@@ -186,7 +169,7 @@ describe('SIGKILL at random moments, then --resume', () => {
     expectNoResend(runs);
     // Every prompt was answered (200) at least once; a prompt is only sent again if its answer
     // was lost with a killed process (its row never reached the file).
-    for (const p of prompts) expect(server.requests.some((q) => q.prompt === p && q.status === 200)).toBe(true);
+    for (const p of prompts) expect(ctx.server.requests.some((q) => q.prompt === p && q.status === 200)).toBe(true);
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
   });
 });
@@ -196,9 +179,9 @@ describe('SIGINT / SIGTERM', () => {
     '%s stops gracefully: exit 130, summary and resume command, only complete rows; the resume command finishes the batch',
     async (signal) => {
       const prompts = Array.from({ length: 40 }, (_, i) => `${signal} q${i}`);
-      const input = writePrompts(dir, 'p.txt', prompts);
-      const out = path.join(dir, 'out.jsonl');
-      server.options.latencyMs = 300;
+      const input = writePrompts(ctx.dir, 'p.txt', prompts);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      ctx.server.options.latencyMs = 300;
 
       const run = start([input, '-o', out, '-c', '4']);
       await until(() => run.exited() || completeLineCount(out) >= 3, 'a few rows');
@@ -220,21 +203,21 @@ describe('SIGINT / SIGTERM', () => {
       const rows = parseJsonl<Row>(text);
       expect(rows.length).toBeLessThan(prompts.length);
       expect(rows.every((x) => x.error === null)).toBe(true);
-      const sent = new Set(server.requests.map((q) => q.prompt));
+      const sent = new Set(ctx.server.requests.map((q) => q.prompt));
       expect(rows.map((x) => x.prompt).sort()).toEqual([...sent].sort());
       expect(fs.existsSync(`${out}.lock`)).toBe(false);
 
       // Run exactly what was printed.
       const words = shellWords(command);
       expect(words[0]).toBe('llm-batch');
-      expect(words).toContain(server.url);
-      server.options.latencyMs = 20;
+      expect(words).toContain(ctx.server.url);
+      ctx.server.options.latencyMs = 20;
       const again = await waitForExit(spawnCli(words.slice(1)));
       expect(again.code, again.stderr).toBe(0);
 
       expectExactlyOnce(out, prompts);
       expect(fs.readFileSync(out, 'utf8').startsWith(text)).toBe(true);
-      for (const p of prompts) expect(server.countFor(p)).toBe(1);
+      for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
     },
   );
 
@@ -242,14 +225,14 @@ describe('SIGINT / SIGTERM', () => {
     const fast = Array.from({ length: 4 }, (_, i) => `dbl fast q${i} [[latency:10]]`);
     const slow = Array.from({ length: 12 }, (_, i) => `dbl slow q${i}`);
     const prompts = [...fast, ...slow];
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
-    server.options.latencyMs = 20_000; // the slow ones would hold the grace period for its full length
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    ctx.server.options.latencyMs = 20_000; // the slow ones would hold the grace period for its full length
 
     const run = start([input, '-o', out, '-c', '4']);
     let stderr = '';
     run.child.stderr!.on('data', (d: Buffer | string) => (stderr += String(d)));
-    await until(() => completeLineCount(out) >= 4 && server.requests.length >= 8, 'the fast rows and 4 slow requests in flight');
+    await until(() => completeLineCount(out) >= 4 && ctx.server.requests.length >= 8, 'the fast rows and 4 slow requests in flight');
     run.child.kill('SIGINT');
     await until(() => /stopping/.test(stderr), 'the first SIGINT to be acknowledged', 5_000);
     const second = Date.now();
@@ -267,28 +250,28 @@ describe('SIGINT / SIGTERM', () => {
     expect(r.stderr).toMatch(/--resume/);
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
 
-    server.options.latencyMs = 10;
+    ctx.server.options.latencyMs = 10;
     const m = /to finish the rest, run: (.+)$/m.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
     const again = await waitForExit(spawnCli(shellWords(m![1]!).slice(1)));
     expect(again.code, again.stderr).toBe(0);
     expectExactlyOnce(out, prompts);
-    for (const p of fast) expect(server.countFor(p)).toBe(1);
+    for (const p of fast) expect(ctx.server.countFor(p)).toBe(1);
   });
 });
 
 describe('--order input', () => {
   it('rows come out in input order despite varying latencies', async () => {
     const prompts = Array.from({ length: 30 }, (_, i) => `ord q${i} [[latency:${5 + ((i * 53) % 80)}]]`);
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
     const run = start([input, '-o', out, '-c', '8', '--order', 'input']);
     const r = await run.exit;
     expect(r.code, r.stderr).toBe(0);
     const rows = expectExactlyOnce(out, prompts);
     expect(rows.map((x) => x.line)).toEqual(prompts.map((_, i) => i + 1));
     // Without --order input the same batch comes out of order, so the ordering is the option's doing.
-    const unordered = await waitForExit(spawnCli([input, '-c', '8', '--base-url', server.url]));
+    const unordered = await waitForExit(spawnCli([input, '-c', '8', '--base-url', ctx.server.url]));
     expect(unordered.code, unordered.stderr).toBe(0);
     const lines = parseJsonl<Row>(unordered.stdout).map((x) => x.line);
     expect(lines).toHaveLength(prompts.length);
@@ -297,8 +280,8 @@ describe('--order input', () => {
 
   it.each([[0x0bd3, 2]])('seed %i, %i SIGKILLs + --resume: every prompt exactly once, each run in input order', async (seed, kills) => {
     const prompts = Array.from({ length: 80 }, (_, i) => `ordk q${i} [[latency:${10 + ((i * 53) % 60)}]]`);
-    const input = writePrompts(dir, 'p.txt', prompts);
-    const out = path.join(dir, 'out.jsonl');
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
 
     const rand = seeded(seed);
     const boundaries: number[] = [];
@@ -306,7 +289,7 @@ describe('--order input', () => {
     for (let cycle = 0; ; cycle++) {
       const doneBefore = new Set(completeRows(out).map((r) => r.prompt));
       boundaries.push(completeLineCount(out));
-      const from = server.requests.length;
+      const from = ctx.server.requests.length;
       const run = start([input, '-o', out, '-c', '8', '--order', 'input', ...(cycle > 0 ? ['--resume'] : [])]);
       let killed = false;
       if (cycle < kills) {
@@ -315,7 +298,7 @@ describe('--order input', () => {
         if (!run.exited()) killed = run.child.kill('SIGKILL');
       }
       const r = await run.exit;
-      runs.push({ from, to: server.requests.length, doneBefore, killed, code: r.code });
+      runs.push({ from, to: ctx.server.requests.length, doneBefore, killed, code: r.code });
       if (!killed) {
         expect(r.code, r.stderr).toBe(0);
         break;
