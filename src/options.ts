@@ -40,6 +40,8 @@ export interface BatchOptions {
   /** Abort in-flight requests too; they get no row, so a resume re-runs them. */
   readonly abortSignal?: AbortSignal;
   readonly onEvent?: (event: BatchEvent) => void;
+  /** Emit a `delta` event per streamed chunk (for showing answers live); costly on big runs. @default true */
+  readonly deltaEvents?: boolean;
   /** Counters the caller can read while the run goes on (progress bars). */
   readonly stats?: BatchStats;
   readonly clock?: Clock;
@@ -73,6 +75,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
     retries: options.retries ?? 3,
     order: options.order ?? 'completion',
+    deltaEvents: options.deltaEvents ?? true,
     defaultCompletionTokens: options.defaultCompletionTokens ?? DEFAULT_COMPLETION_TOKENS,
     stats: options.stats ?? createStats(),
     clock: options.clock ?? systemClock,

@@ -247,7 +247,7 @@ class Engine {
     o.stats.inFlight++;
     o.stats.requests++;
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
-    const onDelta = o.onEvent ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
+    const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
     try {
       const result = await withDeadlines(
         (signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }),

@@ -152,6 +152,15 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   }
   requireKey(config);
 
+  // Started before the input and output are opened, so the SDK loads meanwhile.
+  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const complete = createOpenAIComplete({
+    apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
+    baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
+    fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
+    redact: createRedactor([apiKey]),
+  });
+
   // The display first: its spinner covers waiting for stdin and hashing a large input.
   const stats = createStats();
   const reporter = await createReporter(config, io, stats);
@@ -187,14 +196,6 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     let records: AsyncIterable<PromptRecord> = readRecords(input.stream, inputOptions);
     if (target.skip) records = filterRecords(records, target.skip, () => stats.skipped++);
 
-    const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
-    const complete = createOpenAIComplete({
-      apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
-      baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
-      fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
-      redact: createRedactor([apiKey]),
-    });
-
     const rows = runBatch(records, {
       complete,
       model: config.model,
@@ -212,6 +213,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       abortSignal: abort.signal,
       stats,
       onEvent: (event) => reporter.event(event),
+      deltaEvents: config.output.kind === 'terminal',
     });
 
     let step = await rows.next();

@@ -1,13 +1,4 @@
-import OpenAI from 'openai';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
-} from 'openai/resources/chat/completions';
-import { wireBody } from './request-body.js';
-import { classifyError } from './classify-error.js';
-import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './types.js';
+import type { Complete } from './types.js';
 
 export interface OpenAIProviderOptions {
   apiKey: string | undefined;
@@ -18,104 +9,14 @@ export interface OpenAIProviderOptions {
   redact?: (text: string) => string;
 }
 
-/** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
-async function readBody(response: Response, onActivity: () => void): Promise<string> {
-  if (!response.body) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    onActivity();
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
-async function completeOnce(client: OpenAI, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
-  if (!request.stream) {
-    const response = await client.chat.completions
-      .create(wireBody(request) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
-      .asResponse();
-    ctx.onActivity();
-    const raw = await readBody(response, ctx.onActivity);
-    const body = JSON.parse(raw) as Partial<ChatCompletion> & { error?: { message?: string } };
-    const choice = body.choices?.[0];
-    if (!choice) {
-      const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
-      throw new AttemptError('bad_response', why);
-    }
-    const text = choice.message?.content ?? '';
-    ctx.onDelta?.(text);
-    return {
-      text,
-      finishReason: choice.finish_reason ?? null,
-      usage: body.usage ? { prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens } : null,
-      model: body.model ?? null,
-      headers: response.headers,
-    };
-  }
-
-  const { data: stream, response } = await client.chat.completions
-    .create(wireBody(request) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
-    .withResponse();
-  ctx.onActivity();
-  let text = '';
-  let finishReason: string | null = null;
-  let usage: CompletionResult['usage'] = null;
-  let model: string | null = null;
-  for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
-    ctx.onActivity();
-    model ??= chunk.model ?? null;
-    if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
-    const choice = chunk.choices?.[0];
-    if (!choice) continue;
-    const delta = choice.delta?.content;
-    if (delta) {
-      text += delta;
-      ctx.onDelta?.(delta);
-    }
-    if (choice.finish_reason) finishReason = choice.finish_reason;
-  }
-  // The SDK ends the loop quietly when the connection closes early or the request is aborted:
-  // only a finish_reason proves the answer is whole.
-  if (finishReason === null) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    throw new AttemptError('connection', 'stream ended before the answer finished');
-  }
-  return { text, finishReason, usage, model, headers: response.headers };
-}
-
 /**
- * A `Complete` over the official SDK. The SDK's own retries are off (`maxRetries: 0`): our policy
- * retries through the rate limiter and counts every attempt once. Its timeout is off too: ours
- * covers the whole attempt and the gaps in a stream, which the SDK's (headers only) does not.
+ * A `Complete` over the official openai SDK (see openai-complete.ts). The SDK is imported in the
+ * background from here, so its ~60 ms of loading overlaps with reading the input and opening the
+ * output instead of delaying the first request.
  */
 export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? 'no-key',
-    baseURL: options.baseURL,
-    maxRetries: 0,
-    timeout: 24 * 3600 * 1000,
-    logLevel: 'off',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const complete: Complete = async (request, ctx) => {
-    try {
-      return await completeOnce(client, request, ctx);
-    } catch (err) {
-      const error = classifyError(err);
-      if (!options.redact) throw error;
-      throw new AttemptError(error.type, options.redact(error.message), error.info);
-    }
-  };
-  return Object.assign(complete, {
-    /**
-     * Pays one-time costs (loading fetch, the SDK's platform headers) before the first paced request:
-     * otherwise the first request leaves late and the next ones bunch up behind it, and a server
-     * counting arrivals sees a burst the pacer never sent.
-     */
-    async warmUp() {
-      await fetch('data:,').then((r) => r.arrayBuffer()).catch(() => {});
-      await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} }).catch(() => {});
-    },
-  });
+  const ready = import('./openai-complete.js').then((m) => m.createClientComplete(options));
+  ready.catch(() => {}); // a load failure surfaces on first use
+  const complete: Complete = async (request, context) => (await ready)(request, context);
+  return Object.assign(complete, { warmUp: async () => (await ready).warmUp() });
 }

@@ -5,9 +5,10 @@ import { TimeWindow } from './time-window.js';
  * rate-limit headers).
  *
  * - Slow start: the rate doubles while requests wait on it and no 429 has been seen.
- * - On the first 429 of an episode, the number of requests the server accepted in the last second
- *   is taken as its limit L (a direct reading, where halving would crawl or overshoot), and the rate
- *   drops to `decrease` × L. Further 429s within `holdOffMs` belong to the same episode.
+ * - When 429s come in a burst, the number of requests the server accepted in the last second is
+ *   taken as its limit L (a direct reading, where halving would crawl or overshoot), and the rate
+ *   drops to `decrease` × L. A stray 429 only cuts the rate by `decrease`. Further 429s within
+ *   `holdOffMs` belong to the same episode.
  * - Then it climbs back quickly to `target` × L and only then probes beyond it, slowly, in case the
  *   limit rose (additive increase, multiplicative decrease, with memory of the last limit).
  */
@@ -28,8 +29,8 @@ export interface AdaptiveRateOptions {
   holdOffMs?: number;
   /** @default 0.2 */
   floor?: number;
-  /** The most one episode may cut the pace to, as a fraction of it. @default 0.5 */
-  maxCut?: number;
+  /** Fractional increase per second after stray 429s, while no limit has been learned. @default 0.25 */
+  recover?: number;
 }
 
 export class AdaptiveRate {
@@ -37,6 +38,7 @@ export class AdaptiveRate {
   private ceilingRate: number;
   private slowStart: boolean;
   private learnedLimit: number | undefined;
+  private episodeLearned = false;
   private lastChange: number | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   private held = false;
@@ -57,7 +59,7 @@ export class AdaptiveRate {
       slowStartMs: options.slowStartMs ?? 250,
       holdOffMs: options.holdOffMs ?? 1000,
       floor: options.floor ?? 0.2,
-      maxCut: options.maxCut ?? 0.5,
+      recover: options.recover ?? 0.25,
     };
   }
 
@@ -92,21 +94,44 @@ export class AdaptiveRate {
     return this.sent.entries(now);
   }
 
-  /** A 429 for a request sent at `sentAt`. Returns true when it opened a new episode (and cut the rate). */
-  noteRateLimited(sentAt: number, now: number): boolean {
+  /**
+   * A 429 for a request sent at `sentAt`. Returns 'learned' when it took a reading of the limit
+   * (the caller then pauses everyone for the server's retry-after: the window is full), 'cut' when it
+   * only slowed down, 'none' when it belongs to an episode already handled.
+   *
+   * A burst of refusals (at least 5, and 20 % of the last second's requests) means the pace is over
+   * the server's limit, and the requests it accepted in the last second are a reading of that limit,
+   * taken once per episode. A stray 429 amid successes (a token bucket's edge, a flaky proxy) only
+   * cuts the pace by `decrease`, and the pace recovers quickly; it must not teach a limit.
+   */
+  noteRateLimited(sentAt: number, now: number): 'learned' | 'cut' | 'none' {
     this.refused.push(sentAt);
-    if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) return false;
-    const accepted = Math.max(1, this.sent.count(now) - this.refused.count(now));
+    const sent = this.sent.count(now);
+    const refused = this.refused.count(now);
+    const saturated = refused >= 5 && refused >= 0.2 * sent;
     const paced = Math.min(this.current, this.ceilingRate);
-    // Early in a run, or after a lull, the last second holds few requests and says little about the
-    // limit: one episode never cuts below half the pace (the retry-after pause covers the rest).
-    this.learnedLimit = Math.max(paced * this.o.maxCut, Math.min(paced, accepted));
-    this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
+    if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) {
+      if (!saturated || this.episodeLearned) return 'none';
+      this.learn(paced, sent - refused);
+      return 'learned';
+    }
+    this.episodeLearned = false;
     this.slowStart = false;
     this.lastCut = now;
     this.lastChange = now;
     this.cuts++;
-    return true;
+    if (saturated) {
+      this.learn(paced, sent - refused);
+      return 'learned';
+    }
+    this.current = Math.max(this.o.floor, paced * this.o.decrease);
+    return 'cut';
+  }
+
+  private learn(paced: number, accepted: number): void {
+    this.learnedLimit = Math.min(paced, Math.max(1, accepted));
+    this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
+    this.episodeLearned = true;
   }
 
   private grow(now: number): void {
@@ -121,9 +146,13 @@ export class AdaptiveRate {
     } else {
       if (elapsed < 1000 || this.current >= this.ceilingRate) return;
       if (this.held) {
-        const target = (this.learnedLimit ?? this.current) * this.o.target;
-        this.current =
-          this.current < target ? this.current + Math.max(0.1, (target - this.current) / 2) : this.current * (1 + this.o.probe) + 0.05;
+        if (this.learnedLimit === undefined) {
+          this.current *= 1 + this.o.recover; // only stray 429s so far: no limit to respect
+        } else {
+          const target = this.learnedLimit * this.o.target;
+          this.current =
+            this.current < target ? this.current + Math.max(0.1, (target - this.current) / 2) : this.current * (1 + this.o.probe) + 0.05;
+        }
       }
     }
     this.held = false;

@@ -34,12 +34,9 @@ export async function withDeadlines<T>(
   let idle: NodeJS.Timeout | undefined;
   const { timeoutMs, idleTimeoutMs } = options;
   if (timeoutMs) total = setTimeout(() => controller.abort(new DeadlineReached('total', timeoutMs)), timeoutMs);
-  const armIdle = () => {
-    if (!idleTimeoutMs) return;
-    clearTimeout(idle);
-    idle = setTimeout(() => controller.abort(new DeadlineReached('idle', idleTimeoutMs)), idleTimeoutMs);
-  };
-  armIdle();
+  if (idleTimeoutMs) idle = setTimeout(() => controller.abort(new DeadlineReached('idle', idleTimeoutMs)), idleTimeoutMs);
+  // Called on every stream chunk: refresh() re-arms the same timer without allocating a new one.
+  const armIdle = () => void idle?.refresh();
 
   try {
     return await run(controller.signal, armIdle);

@@ -4,7 +4,7 @@ import { Gcra } from './gcra.js';
 import type { RateLimitHeaders } from './rate-headers.js';
 import { WindowBudget } from './window-budget.js';
 
-const FIRST_REQUEST_SLACK_MS = 25;
+const FIRST_REQUEST_SLACK_MS = 15;
 
 export interface RateGovernorOptions {
   /** Requests per minute cap given by the user. */
@@ -128,11 +128,12 @@ export class RateGovernor {
   onRateLimited(info: { sentAt: number; retryAfter?: { ms: number; precise: boolean }; headers?: RateLimitHeaders }): void {
     const now = this.clock.now();
     if (info.headers) this.learn(info.headers, now);
-    const newEpisode = this.adaptive.noteRateLimited(info.sentAt, now);
-    // The first 429 of an episode pauses everyone for the server's wait (the window is full; more
-    // requests now would only collect 429s). Later ones extend it only with a precise figure.
+    const verdict = this.adaptive.noteRateLimited(info.sentAt, now);
+    // A burst of 429s means the server's window is full: everyone waits the server's retry-after,
+    // or more requests would only collect 429s. A stray 429 only pauses everyone when the wait is
+    // precise (retry-after-ms) or long (a quota window), not for a rounded-up `retry-after: 1`.
     const wait = info.retryAfter;
-    if (wait && (newEpisode || wait.precise || wait.ms >= this.coarsePauseMs)) this.pauseUntil(now + Math.min(wait.ms, 60_000));
+    if (wait && (verdict === 'learned' || wait.precise || wait.ms >= this.coarsePauseMs)) this.pauseUntil(now + Math.min(wait.ms, 60_000));
     this.poke();
   }
 
