@@ -10,13 +10,15 @@ export interface OpenAIProviderOptions {
 }
 
 /**
- * A `Complete` over the official openai SDK (see openai-complete.ts). The SDK is imported in the
- * background from here, so its ~60 ms of loading overlaps with reading the input and opening the
- * output instead of delaying the first request.
+ * A `Complete` over the official openai SDK (see openai-complete.ts). The SDK is imported and
+ * warmed up in the background from here, so its ~60 ms of loading overlaps with reading the input
+ * and opening the output instead of delaying the first request.
  */
 export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
   const ready = import('./openai-complete.js').then((m) => m.createClientComplete(options));
-  ready.catch(() => {}); // a load failure surfaces on first use
+  // Warm-up starts at once too; the engine awaits it before the first paced request.
+  const warm = ready.then((c) => c.warmUp());
+  warm.catch(() => {}); // a load failure surfaces on first use
   const complete: Complete = async (request, context) => (await ready)(request, context);
-  return Object.assign(complete, { warmUp: async () => (await ready).warmUp() });
+  return Object.assign(complete, { warmUp: () => warm });
 }
