@@ -311,16 +311,7 @@ export function describeRowCheck(c: RowCheck, total: number): string {
 // Numbers
 
 /** Deterministic PRNG (mulberry32) so fault plans are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../test/helpers/seeded-random.js';
 
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/cli-case.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { parseJsonl, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-signals-');
@@ -21,17 +22,6 @@ interface Row {
   error: { type: string; message: string } | null;
 }
 
-/** mulberry32: a tiny seeded PRNG so every "random" kill point is repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function readOr(file: string): string {
   try {
@@ -121,7 +111,7 @@ interface KillLoopResult {
  * restarts it with --resume, `kills` times; then lets a last --resume run finish.
  */
 async function killLoop(args: readonly string[], out: string, kills: number, seed: number, maxNewLines: number): Promise<KillLoopResult> {
-  const rand = seeded(seed);
+  const rand = seededRandom(seed);
   const runs: KillLoopResult['runs'] = [];
   for (let cycle = 0; ; cycle++) {
     const doneBefore = new Set(completeRows(out).filter((r) => r.error === null).map((r) => r.prompt));
@@ -283,7 +273,7 @@ describe('--order input', () => {
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
     const out = path.join(ctx.dir, 'out.jsonl');
 
-    const rand = seeded(seed);
+    const rand = seededRandom(seed);
     const boundaries: number[] = [];
     const runs: KillLoopResult['runs'] = [];
     for (let cycle = 0; ; cycle++) {
