@@ -6,7 +6,7 @@ import { AttemptError, type CompletionRequest, type CompletionResult } from './p
 import { toCompletionRequest } from './provider/request-body.js';
 import { withDeadlines } from './schedule/deadlines.js';
 import { RateGovernor } from './schedule/rate-governor.js';
-import { readRateLimitHeaders, readRetryAfter } from './schedule/rate-headers.js';
+import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from './schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from './schedule/retry-policy.js';
 import type { PromptRecord, ResultRow, RowError } from './types.js';
 
@@ -20,7 +20,7 @@ export interface BatchOutcome {
 
 type AttemptOutcome =
   | { ok: true; result: CompletionResult; latencyMs: number }
-  | { ok: false; error: AttemptError };
+  | { ok: false; error: AttemptError; retryAfter: RetryAfter | undefined };
 
 /** Resolves waiters whenever something changes; cheaper and clearer than polling. */
 class Changes {
@@ -193,24 +193,15 @@ class Engine {
   /** One record to its row; null when a stop left it unfinished. */
   private async process(record: PromptRecord): Promise<ResultRow | null> {
     const { o } = this;
-    if (record.problem) {
-      o.stats.failed++;
-      o.stats.failedByType.input = (o.stats.failedByType.input ?? 0) + 1;
-      return {
-        ...baseRow(record), response: null, error: { type: 'input', message: record.problem.message },
-        attempts: 0, latency_ms: null, model: null, finish_reason: null, usage: null,
-      };
-    }
+    if (record.problem) return this.failureRow(record, { type: 'input', message: record.problem.message }, 0);
     const request = toCompletionRequest(record, o);
     for (let attempt = 1; ; attempt++) {
       if (this.stop.signal.aborted) return null;
-      let outcome: AttemptOutcome;
       // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
       // No `signal` here: p-queue would reject a task that is already running, dropping an answer
       // that is still arriving; a queued task sees the stop itself when it starts.
-      const queued = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
-      if (queued === undefined) return null; // stopped before it was sent
-      outcome = queued;
+      const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
+      if (outcome === undefined) return null; // stopped before it was sent
       if (outcome.ok) return this.successRow(record, request, outcome, attempt);
       const error = outcome.error;
       // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
@@ -218,10 +209,9 @@ class Engine {
       if (error.type === 'aborted' && this.abort.signal.aborted) return null;
       if (error.info.stop) return null; // halted in attempt(), before its slot was freed
       const lastChance = attempt > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return this.failureRow(record, error, attempt);
+      if (lastChance) return this.failureRow(record, toRowError(error), attempt);
       if (this.stop.signal.aborted) return null;
-      const retryAfter = error.info.headers ? readRetryAfter(error.info.headers) : undefined;
-      const delayMs = backoffDelay(attempt, retryAfter?.ms, { random: o.random });
+      const delayMs = backoffDelay(attempt, outcome.retryAfter?.ms, { random: o.random });
       o.stats.retries++;
       this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
       try {
@@ -265,15 +255,15 @@ class Engine {
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop === 'auth');
+      const headers = error.info.headers;
+      const retryAfter = headers ? readRetryAfter(headers) : undefined;
       if (error.type === 'rate_limit') {
         o.stats.rateLimited++;
-        const headers = error.info.headers;
-        const retryAfter = headers ? readRetryAfter(headers) : undefined;
         // Inside the slot, before the next request goes: the whole queue slows at once.
         this.governor.onRateLimited({ sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
         this.emit({ type: 'rate-limited', id: record.id, pauseMs: this.governor.state().pausedForMs });
       }
-      return { ok: false, error };
+      return { ok: false, error, retryAfter };
     } finally {
       o.stats.inFlight--;
     }
@@ -309,12 +299,12 @@ class Engine {
     };
   }
 
-  private failureRow(record: PromptRecord, error: AttemptError, attempts: number): ResultRow {
+  private failureRow(record: PromptRecord, error: RowError, attempts: number): ResultRow {
     const { stats } = this.o;
     stats.failed++;
     stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
     return {
-      ...baseRow(record), response: null, error: toRowError(error),
+      ...baseRow(record), response: null, error,
       attempts, latency_ms: null, model: null, finish_reason: null, usage: null,
     };
   }

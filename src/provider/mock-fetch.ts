@@ -1,3 +1,5 @@
+import { systemClock } from '../schedule/clock.js';
+
 /**
  * The `--mock` provider: an in-process stand-in for an OpenAI-compatible server, handed to the SDK
  * as its `fetch`. Everything else (request building, SSE parsing, our retries and pacing) runs
@@ -27,20 +29,6 @@ export function mockReply(prompt: string): string {
 
 const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
-function sleep(ms: number, signal: AbortSignal | null | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -70,7 +58,7 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
       prompt_tokens: messages.reduce((n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content)) + 3, 3),
       completion_tokens: approxTokens(reply),
     };
-    await sleep(Math.round(latency * (0.5 + (hash(prompt) % 1000) / 1000)), signal);
+    await systemClock.sleep(Math.round(latency * (0.5 + (hash(prompt) % 1000) / 1000)), signal ?? undefined);
 
     if (!body.stream) {
       return json(200, {
@@ -91,7 +79,7 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
         try {
           controller.enqueue(event(chunk({ role: 'assistant', content: '' }, null)));
           for (let i = 0; i < pieces.length; i += 3) {
-            await sleep(chunkDelay, signal);
+            await systemClock.sleep(chunkDelay, signal ?? undefined);
             controller.enqueue(event(chunk({ content: pieces.slice(i, i + 3).join('') }, null)));
           }
           controller.enqueue(event(chunk({}, 'stop')));

@@ -1,7 +1,7 @@
 import { AdaptiveRate } from './adaptive-rate.js';
 import type { Clock } from './clock.js';
 import { Gcra } from './gcra.js';
-import type { RateLimitHeaders } from './rate-headers.js';
+import type { RateLimitHeaders, RetryAfter } from './rate-headers.js';
 import { WindowBudget } from './window-budget.js';
 
 const FIRST_REQUEST_SLACK_MS = 15;
@@ -125,7 +125,7 @@ export class RateGovernor {
   }
 
   /** A 429 (not quota). Cuts the rate for everyone and honours the server's wait. */
-  onRateLimited(info: { sentAt: number; retryAfter?: { ms: number; precise: boolean }; headers?: RateLimitHeaders }): void {
+  onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders }): void {
     const now = this.clock.now();
     if (info.headers) this.learn(info.headers, now);
     const verdict = this.adaptive.noteRateLimited(info.sentAt, now);

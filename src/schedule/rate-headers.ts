@@ -53,7 +53,13 @@ export function readRateLimitHeaders(headers: HeaderSource): RateLimitHeaders {
  * `retry-after-ms` (precise, OpenAI) wins over `retry-after` (seconds or an HTTP date).
  * `precise` tells whether the figure is exact enough to pause the whole queue on.
  */
-export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): { ms: number; precise: boolean } | undefined {
+export interface RetryAfter {
+  ms: number;
+  /** From `retry-after-ms` (exact), not a whole-second `retry-after`. */
+  precise: boolean;
+}
+
+export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): RetryAfter | undefined {
   const ms = num(headers, 'retry-after-ms');
   if (ms !== undefined && ms >= 0) return { ms, precise: true };
   const raw = headers.get('retry-after')?.trim();
