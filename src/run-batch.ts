@@ -74,7 +74,7 @@ class Engine {
 
   constructor(private readonly o: ResolvedBatchOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
-    this.governor = new RateGovernor({ rpm: o.rpm, tpm: o.tpm, clock: o.clock, initialRate: 4 * o.concurrency });
+    this.governor = new RateGovernor({ rpm: o.rpm, tpm: o.tpm, clock: o.clock, initialRate: 4 * o.concurrency, firstWave: o.concurrency });
     const link = (from: AbortSignal | undefined, to: AbortController) => {
       if (!from) return;
       if (from.aborted) return to.abort(from.reason);

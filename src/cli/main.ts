@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { resolveCliConfig } from './config.js';
 import { createProgram, type RawFlags } from './program.js';
+import { tuneHeap } from './tune-heap.js';
 import type { CliIo } from './io.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       stdinIsTTY: io.stdin.isTTY === true,
       stdoutIsTTY: io.stdout.isTTY === true,
     }, argv);
+    tuneHeap();
     const { runCommand } = await import('./run-command.js');
     return await runCommand(config, io);
   } catch (err) {

@@ -7,6 +7,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { wireBody } from './request-body.js';
 import { classifyError } from './classify-error.js';
+import { createHttpFetch } from './http-fetch.js';
 import type { OpenAIProviderOptions } from './complete.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './types.js';
 
@@ -89,7 +90,7 @@ export function createClientComplete(options: OpenAIProviderOptions): Complete &
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? createHttpFetch(),
   });
   const complete: Complete = async (request, ctx) => {
     try {
@@ -102,12 +103,13 @@ export function createClientComplete(options: OpenAIProviderOptions): Complete &
   };
   return Object.assign(complete, {
     /**
-     * Pays one-time costs (loading fetch, the SDK's platform headers) before the first paced request:
+     * Pays one-time costs (Node's lazily loaded `Response` and web streams, the SDK's platform
+     * headers) before the first paced request:
      * otherwise the first request leaves late and the next ones bunch up behind it, and a server
      * counting arrivals sees a burst the pacer never sent.
      */
     async warmUp() {
-      await fetch('data:,').then((r) => r.arrayBuffer()).catch(() => {});
+      await new Response('').arrayBuffer().catch(() => {});
       await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} }).catch(() => {});
     },
   });

@@ -23,7 +23,11 @@ export interface AdaptiveRateOptions {
   target?: number;
   /** Fractional increase per second once at the target. @default 0.01 */
   probe?: number;
-  /** @default 250 */
+  /**
+   * Slow start doubles the rate this often while requests wait on it. Short: the first 429 ends
+   * slow start anyway, and a slow doubling only holds back the second round of requests of a run
+   * that its concurrency, not a rate limit, bounds. @default 50
+   */
   slowStartMs?: number;
   /** @default 1000 */
   holdOffMs?: number;
@@ -56,7 +60,7 @@ export class AdaptiveRate {
       decrease: options.decrease ?? 0.9,
       target: options.target ?? 0.97,
       probe: options.probe ?? 0.01,
-      slowStartMs: options.slowStartMs ?? 250,
+      slowStartMs: options.slowStartMs ?? 50,
       holdOffMs: options.holdOffMs ?? 1000,
       floor: options.floor ?? 0.2,
       recover: options.recover ?? 0.25,

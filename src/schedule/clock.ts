@@ -4,6 +4,8 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason if it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Lets pending I/O run (one event-loop turn) without waiting for time to pass. */
+  yield?(): Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -22,4 +24,5 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
+  yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };

@@ -19,12 +19,23 @@ export interface RateGovernorOptions {
    */
   safety?: number;
   /**
-   * Starting rate (req/s) when no cap is known; slow start doubles it while requests wait on it.
-   * Finite on purpose: a paced start gets the first 429 back before the next request leaves, where an
-   * unpaced burst of `concurrency` requests collects a 429 for every request over the limit.
+   * Starting rate (req/s) when no cap is known, after the first wave; slow start doubles it while
+   * requests wait on it. Finite on purpose: once answers come back and free slots, a paced start
+   * gets a 429 back before many more requests leave, where unpaced slots would collect a 429 for
+   * every request over the limit.
    * @default 32
    */
   initialRate?: number;
+  /**
+   * While no limit is known, the first `firstWave` requests (one per concurrency slot) leave at
+   * `firstWave / firstWaveMs` per second instead of the slow-start pace: filling the slots slowly
+   * delays every slot's whole chain of requests, and `concurrency` requests are as many as
+   * the slow start would send before the first answer anyway. Slow start applies after them.
+   * @default 0 (no first wave)
+   */
+  firstWave?: number;
+  /** @default 100 */
+  firstWaveMs?: number;
   /** A coarse `retry-after` at least this long pauses everyone even mid-episode. @default 5000 */
   coarsePauseMs?: number;
 }
@@ -57,6 +68,8 @@ export class RateGovernor {
   private readonly safety: number;
   private readonly coarsePauseMs: number;
   private readonly requests: Gcra;
+  /** Paces the first wave; undefined once it is out (or when a limit is known from the start). */
+  private firstWave: { pace: Gcra; left: number } | undefined;
   private tokens: Gcra | undefined;
   private tokenWindow: WindowBudget | undefined;
   private started = false;
@@ -76,6 +89,10 @@ export class RateGovernor {
     this.userTps = options.tpm ? (options.tpm / 60) * this.safety : Number.POSITIVE_INFINITY;
     this.adaptive = new AdaptiveRate({ initial: options.initialRate ?? 32, ceiling: this.userRps });
     this.requests = new Gcra(this.adaptive.rate(this.clock.now()));
+    const firstWave = Math.floor(options.firstWave ?? 0);
+    if (firstWave > 0 && !Number.isFinite(this.userRps)) {
+      this.firstWave = { pace: new Gcra((firstWave * 1000) / (options.firstWaveMs ?? 100)), left: firstWave };
+    }
     if (Number.isFinite(this.userTps)) this.setTokenRate(this.userTps);
   }
 
@@ -128,6 +145,7 @@ export class RateGovernor {
   onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders }): void {
     const now = this.clock.now();
     if (info.headers) this.learn(info.headers, now);
+    this.firstWave = undefined;
     const verdict = this.adaptive.noteRateLimited(info.sentAt, now);
     // A burst of 429s means the server's window is full: everyone waits the server's retry-after,
     // or more requests would only collect 429s. A stray 429 only pauses everyone when the wait is
@@ -139,6 +157,7 @@ export class RateGovernor {
 
   private learn(h: RateLimitHeaders, now: number): void {
     if (h.limitRequests && h.limitRequests > 0) {
+      this.firstWave = undefined;
       this.adaptive.setCeiling(Math.min(this.userRps, (h.limitRequests / 60) * this.safety), now);
     }
     if (h.limitTokens && h.limitTokens > 0) {
@@ -186,14 +205,17 @@ export class RateGovernor {
         const head = this.waiters[0]!;
         const now = this.clock.now();
         this.setRate(this.adaptive.rate(now), now);
+        // The first wave is paced on its own: booking it on the slow-start schedule would hold
+        // the requests after it back by the time the slow pace would have needed for it.
+        const wave = this.firstWave;
         const delay = Math.max(
           this.pausedUntil - now,
-          this.requests.delay(1, now),
+          wave ? wave.pace.delay(1, now) : this.requests.delay(1, now),
           this.tokens ? this.tokens.delay(Math.max(0, head.cost), now) : 0,
           this.tokenWindow ? this.tokenWindow.delay(Math.max(0, head.cost), now) : 0,
         );
         if (delay > 0) {
-          this.adaptive.noteHeld();
+          if (!wave) this.adaptive.noteHeld();
           this.wakeUp = new AbortController();
           // Re-check at least every 250 ms: slow start and probing change the rate over time.
           await this.clock.sleep(Math.min(delay, 250), this.wakeUp.signal).catch(() => {});
@@ -202,7 +224,12 @@ export class RateGovernor {
         }
         this.waiters.shift();
         head.signal?.removeEventListener('abort', head.onAbort);
-        this.requests.admit(1, now);
+        if (wave) {
+          wave.pace.admit(1, now);
+          if (--wave.left === 0) this.firstWave = undefined;
+        } else {
+          this.requests.admit(1, now);
+        }
         this.tokens?.admit(Math.max(0, head.cost), now);
         this.tokenWindow?.admit(Math.max(0, head.cost), now);
         if (!this.started) {
@@ -213,6 +240,11 @@ export class RateGovernor {
         }
         this.adaptive.noteSent(now);
         head.resolve(now);
+        // In the first wave, admitting the next waiter at once would chain the admissions into one
+        // run of microtasks: no socket connects or writes until the whole wave is admitted, and the
+        // paced wave would reach the server all at once. One event-loop turn (the pump stays busy,
+        // so new waiters queue meanwhile) lets each request leave before the next is admitted.
+        if (wave) await this.clock.yield?.();
       }
     } finally {
       this.pumping = false;

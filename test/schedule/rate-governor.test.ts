@@ -99,7 +99,7 @@ describe('RateGovernor pacing', () => {
  */
 async function simulate(headers: boolean) {
   const clock = new FakeClock();
-  const governor = new RateGovernor({ clock, initialRate: 4 * 50 });
+  const governor = new RateGovernor({ clock, initialRate: 4 * 50, firstWave: 50 });
   const random = lcg(42);
   const accepted: number[] = [];
   let refused = 0;
@@ -145,6 +145,39 @@ async function simulate(headers: boolean) {
   return { seconds: finishedAt / 1000, refused, maxWindow: maxInWindow(accepted, 1000) };
 }
 
+describe('RateGovernor first wave (no cap given)', () => {
+  it('sends one request per slot within firstWaveMs, then slow start begins afresh', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, initialRate: 10, firstWave: 20, firstWaveMs: 100 });
+    const times = await grantTimes(governor, clock, 25, 5_000);
+    expect(times).toHaveLength(25);
+    const wave = times.slice(0, 20);
+    expect(wave.at(-1)! - wave[0]!).toBeLessThanOrEqual(100); // 20 in 100 ms
+    expect(wave.at(-1)! - wave[0]!).toBeGreaterThanOrEqual(90); // paced, not a burst
+    // After the wave the slow-start pace (10/s) applies from its first request on: the wave is not
+    // booked on it (that would hold the 21st back by 20 / 10 s = 2 s).
+    expect(times[20]! - wave.at(-1)!).toBeLessThan(20);
+    expect(times[21]! - times[20]!).toBeGreaterThanOrEqual(99);
+  });
+
+  it('has no first wave under a user --rpm cap', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, rpm: 600, firstWave: 20 });
+    const times = await grantTimes(governor, clock, 20, 5_000);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('ends the first wave at the first 429', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, initialRate: 10, firstWave: 20, firstWaveMs: 100 });
+    const first = await grantTimes(governor, clock, 3, 50);
+    governor.onRateLimited({ sentAt: first[0]!, retryAfter: { ms: 10, precise: true } });
+    const rest = await grantTimes(governor, clock, 3, 5_000);
+    expect(rest).toHaveLength(3);
+    expect(rest[2]! - rest[1]!).toBeGreaterThanOrEqual(99); // back at (or below) the slow-start pace
+  });
+});
+
 describe('RateGovernor adaptation (no cap given)', () => {
   it('learns the limit from rate-limit headers: ≤ 11.8 s for 600 at 60/s, ≤ 2 % 429s', async () => {
     const r = await simulate(true);
@@ -164,7 +197,7 @@ describe('RateGovernor with stray 429s (no real limit)', () => {
     // 500 prompts, 32 workers, 50 ms latency: unlimited, the run takes ~0.8 s. 4 % of requests get a
     // 429 with retry-after-ms 200 although the server has capacity (a proxy's hiccup, a bucket edge).
     const clock = new FakeClock();
-    const governor = new RateGovernor({ clock, initialRate: 4 * 32 });
+    const governor = new RateGovernor({ clock, initialRate: 4 * 32, firstWave: 32 });
     const random = lcg(9);
     let left = 500;
     let finishedAt = 0;

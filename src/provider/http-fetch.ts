@@ -1,0 +1,90 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+
+/**
+ * The SDK's transport: a `fetch` over node:http/https with keep-alive agents.
+ *
+ * Why not the built-in fetch: on Node 20 it costs ~0.8 ms of CPU per streamed request, node:http
+ * ~0.3 ms. At hundreds of requests per second that CPU is the bottleneck: every response waits its
+ * turn on the event loop before its slot can send the next request.
+ *
+ * It returns a real `Response` (status, headers, a web stream body), so the SDK parses it as it
+ * would the built-in one's. It covers what the SDK sends for chat completions: a method, headers, a
+ * string or byte body and an AbortSignal. Anything else (another body type, a `Request` object, a
+ * scheme other than http/https) goes to the built-in fetch. It follows no redirects and asks for no
+ * compression; neither does an API client need them.
+ */
+export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): typeof fetch {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ keepAlive: true }),
+  };
+  return (input, init) => {
+    const body = init?.body;
+    const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
+    if (!url || !simpleBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fallback(input, init);
+    return send(url, init ?? {}, body ?? undefined, agents[url.protocol]);
+  };
+}
+
+/** The shape of a network failure from the built-in fetch, so callers classify both alike. */
+function fetchFailed(cause: unknown): TypeError {
+  return new TypeError('fetch failed', { cause });
+}
+
+/** Null-body statuses: a `Response` with one of these may not have a body. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+function send(url: URL, init: RequestInit, body: string | Uint8Array | undefined, agent: http.Agent): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const method = (init.method ?? 'GET').toUpperCase();
+  const transport = url.protocol === 'https:' ? https : http;
+
+  return new Promise<Response>((resolve, reject) => {
+    let response: http.IncomingMessage | undefined;
+    const onAbort = () => {
+      const reason = signal!.reason;
+      if (response) response.destroy(reason);
+      else {
+        request.destroy();
+        reject(reason);
+      }
+    };
+    const request = transport.request(url, { method, headers, agent }, (res) => {
+      response = res;
+      const responseHeaders = new Headers();
+      for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+      const status = res.statusCode ?? 0;
+      const noBody = method === 'HEAD' || NULL_BODY.has(status);
+      if (noBody) res.on('error', () => {}).resume();
+      res.once('close', () => signal?.removeEventListener('abort', onAbort));
+      try {
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            status,
+            statusText: res.statusMessage ?? '',
+            headers: responseHeaders,
+          }),
+        );
+      } catch (err) {
+        // A status outside 200-599, which `Response` refuses.
+        res.destroy();
+        reject(fetchFailed(err));
+      }
+    });
+    request.on('error', (err) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (!response) reject(signal?.aborted ? signal.reason : fetchFailed(err));
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    request.end(body);
+  });
+}

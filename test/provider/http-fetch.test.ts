@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpFetch } from '../../src/provider/http-fetch.js';
+import { classifyError } from '../../src/provider/classify-error.js';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+
+const KEY = 'sk-http-fetch-test';
+let server: MockServer;
+
+beforeAll(async () => {
+  server = await startMockServer({ apiKey: KEY, stallMs: 5_000 });
+});
+afterAll(() => server.close());
+
+function chat(prompt: string, stream: boolean): RequestInit {
+  return {
+    method: 'POST',
+    headers: new Headers({ authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }),
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: prompt }], stream }),
+  };
+}
+
+async function text(body: ReadableStream<Uint8Array> | null): Promise<string> {
+  let out = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) out += decoder.decode(chunk, { stream: true });
+  return out + decoder.decode();
+}
+
+describe('createHttpFetch', () => {
+  it('returns the same status, headers and body as the built-in fetch', async () => {
+    const ours = await createHttpFetch()(`${server.url}/chat/completions`, chat('same', true));
+    const theirs = await fetch(`${server.url}/chat/completions`, chat('same', true));
+    expect(ours).toBeInstanceOf(Response);
+    expect(ours.status).toBe(200);
+    expect(ours.ok).toBe(true);
+    expect(ours.headers.get('content-type')).toBe(theirs.headers.get('content-type'));
+    const a = (await text(ours.body)).replace(/"(id|created)":("[^"]*"|\d+)/g, '');
+    const b = (await text(theirs.body)).replace(/"(id|created)":("[^"]*"|\d+)/g, '');
+    expect(a).toBe(b);
+    expect(a).toContain('data: [DONE]');
+  });
+
+  it('sends the method, headers and body (the server checks the key and reads the prompt)', async () => {
+    const res = await createHttpFetch()(`${server.url}/chat/completions`, chat('echo me', false));
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(body.choices[0]!.message.content).toBe('ECHO echo me');
+    expect(server.requests.at(-1)!.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('gives error statuses as responses with a readable body, not as rejections', async () => {
+    const init = chat('x', false);
+    (init.headers as Headers).set('authorization', 'Bearer wrong');
+    const res = await createHttpFetch()(`${server.url}/chat/completions`, init);
+    expect(res.status).toBe(401);
+    expect(res.ok).toBe(false);
+    expect(await res.text()).toContain('invalid_api_key');
+  });
+
+  it('rejects a reset connection like the built-in fetch (TypeError with the socket error as cause)', async () => {
+    const err = await createHttpFetch()(`${server.url}/chat/completions`, chat('[[fault:reset]]', false)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(classifyError(err).type).toBe('connection');
+  });
+
+  it('rejects with the signal reason when aborted before the response', async () => {
+    const controller = new AbortController();
+    const pending = createHttpFetch()(`${server.url}/chat/completions`, { ...chat('[[fault:hang]]', false), signal: controller.signal });
+    const reason = new Error('deadline');
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(pending).rejects.toBe(reason);
+  });
+
+  it('errors the body with the signal reason when aborted mid-stream', async () => {
+    const controller = new AbortController();
+    const res = await createHttpFetch()(`${server.url}/chat/completions`, { ...chat('[[fault:stall]]', true), signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reason = new Error('idle');
+    const reading = text(res.body);
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(reading).rejects.toBe(reason);
+  });
+
+  it('rejects at once when the signal is already aborted, sending nothing', async () => {
+    const before = server.requests.length;
+    const reason = new Error('already');
+    await expect(createHttpFetch()(`${server.url}/chat/completions`, { ...chat('y', false), signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('errors the body when the server cuts the stream off', async () => {
+    const res = await createHttpFetch()(`${server.url}/chat/completions`, chat('[[fault:cut]]', true));
+    // A cut that ends the response cleanly just ends the body early; the provider notices the
+    // missing finish_reason. Either way no [DONE] arrives.
+    const out = await text(res.body).catch(() => '');
+    expect(out).not.toContain('[DONE]');
+  });
+
+  it('leaves other schemes and body types to the fallback fetch', async () => {
+    const seen: string[] = [];
+    const fallback = (async (input: string | URL | Request) => {
+      seen.push(String(input));
+      return new Response('fallback');
+    }) as typeof fetch;
+    const f = createHttpFetch(fallback);
+    expect(await (await f('data:,hello')).text()).toBe('fallback');
+    expect(await (await f(`${server.url}/chat/completions`, { method: 'POST', body: new FormData() })).text()).toBe('fallback');
+    expect(seen).toHaveLength(2);
+  });
+});
