@@ -93,9 +93,13 @@ export async function runtimeHeavyLoads(args: readonly string[]): Promise<{ load
     '  return r;',
     '}',
   ].join('\n');
+  // The resolve hook sees ESM loads only; the SDK is required as CommonJS (src/provider/sdk.ts), so
+  // the CommonJS cache is logged at exit too.
   const register = [
-    "import { register } from 'node:module';",
+    "import { register, createRequire } from 'node:module';",
+    "import { appendFileSync } from 'node:fs';",
     `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`,
+    `process.on('exit', () => { const c = createRequire(${JSON.stringify(pathToFileURL(path.join(ROOT, 'package.json')).href)}).cache; appendFileSync(${JSON.stringify(log)}, Object.keys(c).map((f) => 'file://' + f + '\\n').join('')); });`,
   ].join('\n');
   const preload = `data:text/javascript,${encodeURIComponent(register)}`;
   const bin = pathToFileURL(path.join(ROOT, 'bin', 'llm-batch.js')).href;

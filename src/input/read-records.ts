@@ -1,6 +1,5 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import { readCsvRecords } from './csv-reader.js';
 import { readJsonlRecords } from './jsonl-reader.js';
 import type { InputOptions, InputSource } from './options.js';
 import { readTextRecords } from './text-reader.js';
@@ -20,8 +19,11 @@ export async function* readRecords(input: InputSource, options: InputOptions): A
       return yield* readTextRecords(input, options);
     case 'jsonl':
       return yield* readJsonlRecords(input, options);
-    case 'csv':
+    case 'csv': {
+      // Loaded only for CSV input (csv-parse is not on the start-up path of other runs).
+      const { readCsvRecords } = await import('./csv-reader.js');
       return yield* readCsvRecords(input, options);
+    }
     default:
       throw new UsageError(`unknown input format ${JSON.stringify(options.format as unknown)} (expected txt, jsonl or csv)`);
   }

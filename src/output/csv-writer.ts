@@ -1,4 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import type { ResultRow } from '../types.js';
 import { CSV_COLUMNS, rowToCsvRecord } from './csv-columns.js';
 
@@ -9,13 +10,25 @@ import { CSV_COLUMNS, rowToCsvRecord } from './csv-columns.js';
  */
 const STRINGIFY_OPTIONS = { escape_formulas: true } as const;
 
+let stringifySync: typeof Stringify | undefined;
+
+/** csv-stringify is required on first use, so runs that write no CSV do not load it at start-up. */
+function stringify(records: unknown[][]): string {
+  stringifySync ??= (createRequire(import.meta.url)('csv-stringify/sync') as { stringify: typeof Stringify }).stringify;
+  return stringifySync(records, STRINGIFY_OPTIONS);
+}
+
+let headerLine: string | undefined;
+
 /** The header line, '\n'-terminated. */
-export const CSV_HEADER_LINE: string = stringify([[...CSV_COLUMNS]], STRINGIFY_OPTIONS);
+export function csvHeaderLine(): string {
+  return (headerLine ??= stringify([[...CSV_COLUMNS]]));
+}
 
 /**
  * One CSV record as a single string ending in '\n'. Cells with newlines are quoted by csv-stringify,
  * so a record may span several physical lines but is still written with one write call.
  */
 export function encodeCsvRow(row: ResultRow): string {
-  return stringify([rowToCsvRecord(row)], STRINGIFY_OPTIONS);
+  return stringify([rowToCsvRecord(row)]);
 }

@@ -1,4 +1,4 @@
-import { parse, type CsvError, type Info } from 'csv-parse';
+import type { CsvError, Info } from 'csv-parse';
 import { Readable, pipeline } from 'node:stream';
 import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
@@ -90,6 +90,7 @@ interface CsvRecord {
 
 async function* readCsv(path: string): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
+  const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
   // pipeline() forwards read errors into the parser and tears the file stream down if we stop early.
   pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});

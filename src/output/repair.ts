@@ -1,4 +1,4 @@
-import { parse, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -33,6 +33,7 @@ async function endOfLastLine(path: string, size: number): Promise<number> {
  */
 async function endOfLastCsvRecord(path: string, size: number): Promise<number> {
   if (size === 0) return 0;
+  const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: true });
   let lastEnd = 0;
   parser.on('data', (r: { info: { bytes: number } }) => (lastEnd = r.info.bytes));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
-import { CSV_HEADER_LINE, encodeCsvRow } from './csv-writer.js';
+import { csvHeaderLine, encodeCsvRow } from './csv-writer.js';
 import type { OutputFormat } from './format.js';
 import { encodeJsonlRow } from './jsonl-writer.js';
 import { encodeTextRow } from './text-writer.js';
@@ -74,13 +74,13 @@ function checkAppendTarget(path: string, format: OutputFormat): void {
     );
   }
   if (format === 'csv') {
-    const expected = Buffer.from(CSV_HEADER_LINE, 'utf8');
+    const expected = Buffer.from(csvHeaderLine(), 'utf8');
     let head = peek(path, 0, expected.length + 3);
     if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
     if (!head.subarray(0, expected.length).equals(expected)) {
       throw new RunError(
         `Output file ${path} does not start with the llm-batch CSV header ` +
-          `(${CSV_HEADER_LINE.trimEnd()}); appending would mix columns. Use a new output file.`,
+          `(${csvHeaderLine().trimEnd()}); appending would mix columns. Use a new output file.`,
         'output',
       );
     }
@@ -116,7 +116,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   };
   if (format === 'csv' && fs.fstatSync(fd).size === 0) {
     try {
-      put(CSV_HEADER_LINE);
+      put(csvHeaderLine());
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -212,7 +212,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
       if (headerPending) {
-        data = CSV_HEADER_LINE + data;
+        data = csvHeaderLine() + data;
         headerPending = false;
       }
       return send(data);
@@ -223,7 +223,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       try {
         if (headerPending) {
           headerPending = false;
-          await send(CSV_HEADER_LINE);
+          await send(csvHeaderLine());
         } else if (drain) {
           await drain;
         }

@@ -1,4 +1,3 @@
-import OpenAI from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -7,6 +6,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { wireBody } from './request-body.js';
 import { classifyError } from './classify-error.js';
+import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
 import type { OpenAIProviderOptions } from './complete.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './types.js';

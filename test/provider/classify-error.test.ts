@@ -1,16 +1,15 @@
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  AuthenticationError,
-  OpenAIError,
-  RateLimitError,
-} from 'openai';
+import { createRequire } from 'node:module';
+import type * as Sdk from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/provider/classify-error.js';
 import { AttemptError } from '../../src/provider/types.js';
 import { isRetryable } from '../../src/schedule/retry-policy.js';
+
+// The SDK instance the provider uses (its CommonJS build, see src/provider/sdk.ts): errors from the
+// ESM build would be other classes.
+const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, OpenAIError, RateLimitError } =
+  createRequire(import.meta.url)('openai') as typeof Sdk;
+type APIError = Sdk.APIError;
 
 /** What the SDK builds from an HTTP error response (`{"error": {...}}` body). */
 function statusError(status: number, error: Record<string, unknown>, headers: Record<string, string> = {}): APIError {
@@ -121,6 +120,14 @@ describe('classifyError: network and SDK errors', () => {
     const e = classifyError(new APIConnectionError({ cause: fetchFailed }));
     expect(e.type).toBe('connection');
     expect(e.info.code).toBe('UND_ERR_SOCKET');
+  });
+
+  it('names TLS and stream codes too (a self-signed certificate, a body cut off)', () => {
+    const tls = Object.assign(new TypeError('fetch failed'), { cause: withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT') });
+    const e = classifyError(new APIConnectionError({ cause: tls }));
+    expect(e.message).toBe('connection failed (DEPTH_ZERO_SELF_SIGNED_CERT)');
+    const cut = classifyError(withCode('Premature close', 'ERR_STREAM_PREMATURE_CLOSE'));
+    expect(cut).toMatchObject({ type: 'connection', info: { code: 'ERR_STREAM_PREMATURE_CLOSE' } });
   });
 
   it('connection refused without an SDK wrapper → connection', () => {
