@@ -217,8 +217,8 @@ export class RateGovernor {
         if (delay > 0) {
           if (!wave) this.adaptive.noteHeld();
           this.wakeUp = new AbortController();
-          // Re-check at least every 250 ms: slow start and probing change the rate over time.
-          await this.clock.sleep(Math.min(delay, 250), this.wakeUp.signal).catch(() => {});
+          // Re-check at least every 50 ms (slow start's step): the rate changes over time.
+          await this.clock.sleep(Math.min(delay, 50), this.wakeUp.signal).catch(() => {});
           this.wakeUp = undefined;
           continue;
         }
