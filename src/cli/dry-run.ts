@@ -3,7 +3,7 @@ import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../options.js';
-import { toCompletionRequest, wireBody } from '../provider/request-body.js';
+import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
@@ -15,8 +15,9 @@ const SHOW_REQUESTS = 3;
 const SHOW_BAD = 20;
 
 /** The JSON body the run would POST for this record: the very function the provider uses. */
-export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream'>): Record<string, unknown> {
-  return wireBody(toCompletionRequest(record, config));
+export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'>): Record<string, unknown> {
+  const limitField = config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : 'max_tokens';
+  return wireBody(toCompletionRequest(record, config), limitField);
 }
 
 interface ModelTotals {

@@ -8,7 +8,7 @@ import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
 
 /** Batch API `body` keys that are not passed through in `extraBody`: we set them ourselves or cannot honour them. */
-const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'stream', 'stream_options']);
+const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'max_completion_tokens', 'stream', 'stream_options']);
 
 /** JSON Lines: one object per line; blank lines are skipped but counted. */
 export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {

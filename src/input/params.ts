@@ -2,10 +2,16 @@ import type { RecordProblem, RequestParams } from '../types.js';
 
 export type ParamsResult = { params: RequestParams } | { problem: RecordProblem };
 
-/** Per-row overrides from a JSON object (a JSONL row, or a Batch API `body`); `null` counts as absent. */
+/**
+ * Per-row overrides from a JSON object (a JSONL row, or a Batch API `body`); `null` counts as absent.
+ * `max_completion_tokens` (OpenAI's newer name) is read as `max_tokens`: the provider names it on the
+ * wire as the server expects.
+ */
 export function paramsFromJson(row: Record<string, unknown>): ParamsResult {
   const params: RequestParams = {};
-  const { model, temperature, max_tokens } = row;
+  const { model, temperature } = row;
+  const limitName = row['max_tokens'] !== undefined && row['max_tokens'] !== null ? 'max_tokens' : 'max_completion_tokens';
+  const max_tokens = row[limitName];
   if (model !== undefined && model !== null) {
     if (typeof model !== 'string' || model.trim() === '') return bad('model', 'a non-empty string', model);
     params.model = model.trim();
@@ -16,7 +22,7 @@ export function paramsFromJson(row: Record<string, unknown>): ParamsResult {
   }
   if (max_tokens !== undefined && max_tokens !== null) {
     if (typeof max_tokens !== 'number' || !Number.isSafeInteger(max_tokens) || max_tokens <= 0) {
-      return bad('max_tokens', 'a positive integer', max_tokens);
+      return bad(limitName, 'a positive integer', max_tokens);
     }
     params.max_tokens = max_tokens;
   }

@@ -4,7 +4,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import { wireBody } from './request-body.js';
+import { tokenLimitField, wireBody, type TokenLimitField } from './request-body.js';
 import { classifyError } from './classify-error.js';
 import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
@@ -24,10 +24,10 @@ async function readBody(response: Response, onActivity: () => void): Promise<str
   return text + decoder.decode();
 }
 
-async function completeOnce(client: OpenAI, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
+async function completeOnce(client: OpenAI, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
   if (!request.stream) {
     const response = await client.chat.completions
-      .create(wireBody(request) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
+      .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
       .asResponse();
     ctx.onActivity();
     const raw = await readBody(response, ctx.onActivity);
@@ -49,7 +49,7 @@ async function completeOnce(client: OpenAI, request: CompletionRequest, ctx: Att
   }
 
   const { data: stream, response } = await client.chat.completions
-    .create(wireBody(request) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
+    .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
     .withResponse();
   ctx.onActivity();
   let text = '';
@@ -84,6 +84,7 @@ async function completeOnce(client: OpenAI, request: CompletionRequest, ctx: Att
  * covers the whole attempt and the gaps in a stream, which the SDK's (headers only) does not.
  */
 export function createClientComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
+  const limitField = tokenLimitField(options.baseURL);
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
     baseURL: options.baseURL,
@@ -94,7 +95,7 @@ export function createClientComplete(options: OpenAIProviderOptions): Complete &
   });
   const complete: Complete = async (request, ctx) => {
     try {
-      return await completeOnce(client, request, ctx);
+      return await completeOnce(client, limitField, request, ctx);
     } catch (err) {
       const error = classifyError(err);
       if (!options.redact) throw error;

@@ -74,8 +74,13 @@ describe('--dry-run', () => {
     const bodies = shownBodies(batch.stdout);
     expect(bodies[2]).toEqual({
       seed: 42, model: 'gpt-4o-mini', messages: [{ role: 'user', content: "Classify the sentiment of: 'It was fine, I guess.'" }],
-      temperature: 0.2, max_tokens: 50, stream: false,
+      temperature: 0.2, max_completion_tokens: 50, stream: false,
     });
+    // OpenAI itself gets max_completion_tokens (its reasoning models reject max_tokens); another
+    // OpenAI-compatible server gets max_tokens, which they all know.
+    const local = await runCli([fixture('batch-api.jsonl'), '--dry-run', '--no-stream', '--base-url', 'http://localhost:8000/v1'], { env: NO_KEY });
+    expect(shownBodies(local.stdout)[2]).toMatchObject({ max_tokens: 50 });
+    expect(shownBodies(local.stdout)[2]).not.toHaveProperty('max_completion_tokens');
   });
 
   it('reads stdin too', async () => {

@@ -49,6 +49,14 @@ describe('jsonl input', () => {
     expect(records[2]?.params).toEqual({ model: 'gpt-4o-mini', max_tokens: 50, temperature: 0.2 });
   });
 
+  it("reads OpenAI's max_completion_tokens as the row's answer cap, and does not pass it through twice", async () => {
+    const row = await one({ prompt: 'hi', max_completion_tokens: 77 });
+    expect(row.params).toEqual({ max_tokens: 77 });
+    const batch = await one({ custom_id: 'c', body: { model: 'o3-mini', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 88, seed: 1 } });
+    expect(batch.params).toEqual({ model: 'o3-mini', max_tokens: 88 });
+    expect(batch.extraBody).toEqual({ seed: 1 });
+  });
+
   it('turns bad lines into problem records and keeps going', async () => {
     const records = await readFixture('bad.jsonl', { format: 'jsonl' });
     expect(records.map((r) => [r.line, r.id, r.problem === undefined])).toEqual([
@@ -77,6 +85,7 @@ describe('jsonl input', () => {
     ['temperature as a string', { prompt: 'hi', temperature: '0.7' }, {}, /^x\.jsonl:1: "temperature" must be a number \(got "0\.7"\)$/, 'temperature'],
     ['max_tokens zero', { prompt: 'hi', max_tokens: 0 }, {}, /"max_tokens" must be a positive integer \(got 0\)$/, 'max_tokens'],
     ['max_tokens fractional', { prompt: 'hi', max_tokens: 1.5 }, {}, /"max_tokens" must be a positive integer/, 'max_tokens'],
+    ['max_completion_tokens zero', { prompt: 'hi', max_completion_tokens: 0 }, {}, /"max_completion_tokens" must be a positive integer \(got 0\)$/, 'max_completion_tokens'],
     ['model not a string', { prompt: 'hi', model: 4 }, {}, /"model" must be a non-empty string/, 'model'],
     ['messages not an array', { messages: 'hi' }, {}, /"messages" must be an array of messages$/, 'messages'],
     ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
