@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   stoppedEarly: 3,
   interrupted: 130,
+  /** The reader of stdout went away (`… | head -1`): the status of a program killed by SIGPIPE. */
+  outputClosed: 141,
 } as const;
 
 /**
@@ -19,6 +21,16 @@ export class RunError extends Error {
     readonly exitCode: number = code === 'quota' ? ExitCode.stoppedEarly : ExitCode.usage,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Standard output's reader closed it (EPIPE), as `head` does once it has its lines. Nobody reads what
+ * follows, so the run stops at once and quietly, like a program that SIGPIPE would have killed.
+ */
+export class OutputClosedError extends RunError {
+  constructor() {
+    super('the reader of standard output closed it', 'output', ExitCode.outputClosed);
   }
 }
 

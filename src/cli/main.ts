@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
-import { ExitCode, RunError } from '../errors.js';
+import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import { resolveCliConfig } from './config.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await runCommand(config, io);
   } catch (err) {
     if (err instanceof RunError) {
-      io.stderr.write(`llm-batch: ${err.message}\n`);
+      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
     const message = err instanceof Error ? err.stack ?? err.message : String(err);

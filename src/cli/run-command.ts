@@ -217,12 +217,19 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     });
 
     let step = await rows.next();
-    while (!step.done) {
-      const row = step.value;
-      await target.writer.write(row);
-      if (row.error?.type === 'input') reporter.error(row.error.message);
-      reporter.row(row);
-      step = await rows.next();
+    try {
+      while (!step.done) {
+        const row = step.value;
+        await target.writer.write(row);
+        if (row.error?.type === 'input') reporter.error(row.error.message);
+        reporter.row(row);
+        step = await rows.next();
+      }
+    } catch (err) {
+      // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
+      // rather than pay for answers that cannot be written.
+      await rows.return(undefined as never).catch(() => {});
+      throw err;
     }
     const outcome = step.value;
     await target.writer.close();

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { RunError } from '../errors.js';
+import { OutputClosedError, RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { csvHeaderLine, encodeCsvRow } from './csv-writer.js';
 import type { OutputFormat } from './format.js';
@@ -153,7 +153,8 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
 /**
  * Writes rows to a stream (stdout). Each row is one `stream.write` call, so concurrent callers never
  * interleave within a row. The CSV header goes out with the first row, or on close when there were
- * no rows. Stream errors (EPIPE…) reject the pending and later writes with RunError('output').
+ * no rows. Stream errors reject the pending and later writes with RunError('output'); EPIPE (the
+ * reader went away) with OutputClosedError.
  */
 export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat): RowWriter {
   const encode = encoderFor(format);
@@ -163,7 +164,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
   let drain: Promise<void> | undefined;
 
   const onError = (err: unknown): void => {
-    failure ??= new RunError(`Cannot write output: ${message(err)}`, 'output');
+    failure ??= (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new RunError(`Cannot write output: ${message(err)}`, 'output');
   };
   stream.on('error', onError);
 

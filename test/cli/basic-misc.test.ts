@@ -67,6 +67,6 @@ describe.concurrent('--version and --help', () => {
     expect(r.stdout).toMatch(/--mock/);
     expect(r.stdout).toMatch(/Exit codes?:/i);
     const exitSection = r.stdout.slice(r.stdout.search(/Exit codes?:/i));
-    for (const code of ['0', '1', '2', '3', '130']) expect(exitSection).toMatch(new RegExp(`(^|\\s)${code}\\s+\\S`, 'm'));
+    for (const code of ['0', '1', '2', '3', '130', '141']) expect(exitSection).toMatch(new RegExp(`(^|\\s)${code}\\s+\\S`, 'm'));
   });
 });

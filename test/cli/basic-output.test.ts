@@ -2,11 +2,12 @@
  * Batch runner end to end, output side: every output form, streaming and not, the summary line,
  * -q, and the exit code of a clean run. Spawns the BUILT CLI: `npm run build` first.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { writePrompts } from '../helpers/run-cli.js';
+import { BIN, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 import { ROW_FIELDS, byId, rowsOf, stderrLines, useServers } from './basic-helpers.js';
 
@@ -243,5 +244,25 @@ describe.concurrent('summary and exit code', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('');
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('stdout closed by its reader (`| head -1`)', () => {
+  it('stops at once and quietly with exit 141, sending no more prompts', async () => {
+    const { server } = await fresh({ latencyMs: 50 });
+    const prompts = Array.from({ length: 200 }, (_, i) => `pipe prompt ${i}`);
+    const input = writePrompts(dir, 'pipe.txt', prompts);
+    // A real shell pipeline: head exits after one line, llm-batch then writes into a closed pipe.
+    const script = `"${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -c 4 | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const child = spawn('bash', ['-c', script], { env: { ...process.env, OPENAI_API_KEY: 'sk-pipe-test' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(stdout).response).toMatch(/^ECHO pipe prompt/);
+    expect(stderr.trim()).toBe('status=141'); // no "EPIPE" message, no summary
+    expect(server.requests.length).toBeLessThan(40); // 200 prompts at -c 4 × 50 ms: it stopped early
   });
 });

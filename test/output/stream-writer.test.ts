@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { RunError } from '../../src/errors.js';
+import { OutputClosedError, RunError } from '../../src/errors.js';
 import { streamWriter } from '../../src/output/index.js';
 import { errRow, okRow } from './helpers.js';
 
@@ -102,17 +102,27 @@ describe('streamWriter', () => {
     expect(s.stream.writableEnded).toBe(false);
   });
 
-  it('rejects with RunError when the stream fails', async () => {
-    const stream = new Writable({
+  const failing = (code: string) =>
+    new Writable({
       highWaterMark: 1,
       write(_chunk, _enc, cb) {
-        setImmediate(() => cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+        setImmediate(() => cb(Object.assign(new Error(`write ${code}`), { code })));
       },
     });
-    const w = streamWriter(stream, 'jsonl');
+
+  it('rejects with RunError naming the cause when the stream fails', async () => {
+    const w = streamWriter(failing('ENOSPC'), 'jsonl');
     const err = await w.write(okRow('a', 'x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunError);
-    expect((err as RunError).message).toMatch(/EPIPE/);
+    expect(err).not.toBeInstanceOf(OutputClosedError);
+    expect((err as RunError).message).toMatch(/ENOSPC/);
     await expect(w.write(okRow('b', 'y'))).rejects.toBeInstanceOf(RunError);
+  });
+
+  it('rejects with OutputClosedError (exit 141, no message) when the reader went away (EPIPE)', async () => {
+    const w = streamWriter(failing('EPIPE'), 'jsonl');
+    const err = await w.write(okRow('a', 'x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutputClosedError);
+    expect((err as RunError).exitCode).toBe(141);
   });
 });
