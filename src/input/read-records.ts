@@ -2,7 +2,9 @@ import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { readJsonlRecords } from './jsonl-reader.js';
 import type { InputOptions, InputSource } from './options.js';
+import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
+import { problemRecord } from './to-record.js';
 
 /**
  * Reads prompts lazily: a record is produced only when the consumer pulls it, so a slow consumer
@@ -13,7 +15,11 @@ import { readTextRecords } from './text-reader.js';
  * an unreadable source, an empty CSV, a CSV header that does not fit the options. For CSV those are
  * thrown before any record is yielded. Stopping early (`break`, `return()`) closes the source.
  */
-export async function* readRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+export function readRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  return rejectDuplicateIds(readFormat(input, options));
+}
+
+async function* readFormat(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   switch (options.format) {
     case 'txt':
       return yield* readTextRecords(input, options);
@@ -26,5 +32,29 @@ export async function* readRecords(input: InputSource, options: InputOptions): A
     }
     default:
       throw new UsageError(`unknown input format ${JSON.stringify(options.format as unknown)} (expected txt, jsonl or csv)`);
+  }
+}
+
+/** The shape of a fallback id: unique by its line, so only ids given in the input need checking. */
+const FALLBACK_ID = /^\d+-[0-9a-f]{8}$/;
+
+/**
+ * A second record with an id already used is an `input` error row (under an id of its own): two rows
+ * sharing an id would look like one prompt answered twice, so a resume would skip one of them and a
+ * compaction would drop one. Memory grows with the number of explicit ids (about 100 bytes each).
+ */
+async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>): AsyncGenerator<PromptRecord> {
+  const firstLine = new Map<string, number>();
+  for await (const record of records) {
+    if (record.problem === undefined && !FALLBACK_ID.test(record.id)) {
+      const first = firstLine.get(record.id);
+      if (first !== undefined) {
+        const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };
+        yield problemRecord(origin, `duplicate id ${JSON.stringify(record.id)} (first on line ${first}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`, 'id', record.prompt);
+        continue;
+      }
+      firstLine.set(record.id, record.line);
+    }
+    yield record;
   }
 }

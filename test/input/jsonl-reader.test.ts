@@ -57,6 +57,24 @@ describe('jsonl input', () => {
     expect(batch.extraBody).toEqual({ seed: 1 });
   });
 
+  it('makes a row reusing an id an input error under an id of its own (resume and compaction key on ids)', async () => {
+    const records = await read(jsonl({ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two' }, { id: 'a', prompt: 'three' }, { id: 7, prompt: 'four' }, { prompt: 'five' }, { id: '7', prompt: 'six' }), { format: 'jsonl', source: 'x.jsonl' });
+    expect(records.map((r) => r.problem?.message ?? null)).toEqual([
+      null,
+      null,
+      'x.jsonl:3: duplicate id "a" (first on line 1); ids must be unique: pick another --id-field, or drop the id to use line-based ids',
+      null,
+      null,
+      'x.jsonl:6: duplicate id "7" (first on line 4); ids must be unique: pick another --id-field, or drop the id to use line-based ids',
+    ]);
+    expect(records[2]!.problem?.field).toBe('id');
+    expect(records[2]!.prompt).toBe('three');
+    expect(new Set(records.map((r) => r.id)).size).toBe(6); // every row keeps an id of its own
+    // Stable: the same input gives the duplicate the same id again (a resume recognises its row).
+    const again = await read(jsonl({ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two' }, { id: 'a', prompt: 'three' }), { format: 'jsonl', source: 'x.jsonl' });
+    expect(again[2]!.id).toBe(records[2]!.id);
+  });
+
   it('turns bad lines into problem records and keeps going', async () => {
     const records = await readFixture('bad.jsonl', { format: 'jsonl' });
     expect(records.map((r) => [r.line, r.id, r.problem === undefined])).toEqual([
