@@ -23,6 +23,8 @@ export interface RecordProblem {
 export interface PromptRecord {
   /** Stable across runs: the id field, or for rows without one, `<line>-<content hash>`. */
   id: string;
+  /** Set when `id` came from the input: only such ids can repeat. */
+  idGiven?: true;
   /** 1-based line in the source where the record starts. */
   line: number;
   /** File path, or `<stdin>`. */

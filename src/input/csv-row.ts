@@ -74,7 +74,10 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   const origin: RecordOrigin = { source, line, id: fallbackId(line, JSON.stringify(values.map((v) => v ?? null))) };
   if (plan.idColumn !== undefined) {
     const id = explicitId(row[plan.idColumn], plan.idColumn);
-    if (id !== undefined && 'id' in id) origin.id = id.id;
+    if (id !== undefined && 'id' in id) {
+      origin.id = id.id;
+      origin.given = true;
+    }
   }
   const cell = plan.promptColumn === undefined ? undefined : row[plan.promptColumn];
   const bestPrompt = cell ?? '';

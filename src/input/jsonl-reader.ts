@@ -41,7 +41,10 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   const idField = options.idField ?? 'id';
   const id = explicitId(value[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(value['custom_id'], 'custom_id'));
   if (id !== undefined && 'error' in id) return problemRecord(origin, id.error, idField);
-  if (id !== undefined) origin.id = id.id;
+  if (id !== undefined) {
+    origin.id = id.id;
+    origin.given = true;
+  }
 
   // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
   let request = value;

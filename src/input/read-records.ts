@@ -35,18 +35,16 @@ async function* readFormat(input: InputSource, options: InputOptions): AsyncGene
   }
 }
 
-/** The shape of a fallback id: unique by its line, so only ids given in the input need checking. */
-const FALLBACK_ID = /^\d+-[0-9a-f]{8}$/;
-
 /**
  * A second record with an id already used is an `input` error row (under an id of its own): two rows
  * sharing an id would look like one prompt answered twice, so a resume would skip one of them and a
- * compaction would drop one. Memory grows with the number of explicit ids (about 100 bytes each).
+ * compaction would drop one. The first record owns the id even if it is an error row itself. Only ids
+ * read from the input are checked (line-based ids cannot repeat); memory grows by about 100 bytes each.
  */
 async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>): AsyncGenerator<PromptRecord> {
   const firstLine = new Map<string, number>();
   for await (const record of records) {
-    if (record.problem === undefined && !FALLBACK_ID.test(record.id)) {
+    if (record.idGiven) {
       const first = firstLine.get(record.id);
       if (first !== undefined) {
         const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };

@@ -6,6 +6,8 @@ export interface RecordOrigin {
   source: string;
   line: number;
   id: string;
+  /** The id was read from the input (so it may repeat), not made from the line. */
+  given?: boolean;
 }
 
 /**
@@ -15,6 +17,7 @@ export interface RecordOrigin {
 export function problemRecord(origin: RecordOrigin, detail: string, field?: string, prompt = ''): PromptRecord {
   const message = `${origin.source}:${origin.line}: ${oneLine(detail)}`;
   return {
+    ...(origin.given ? { idGiven: true } : {}),
     id: origin.id,
     line: origin.line,
     source: origin.source,
@@ -35,6 +38,7 @@ export function sendableRecord(
   extraBody?: Record<string, unknown>,
 ): PromptRecord {
   const record: PromptRecord = {
+    ...(origin.given ? { idGiven: true } : {}),
     id: origin.id,
     line: origin.line,
     source: origin.source,

@@ -12,22 +12,44 @@ import { Readable } from 'node:stream';
  * It returns a real `Response` (status, headers, a web stream body), so the SDK parses it as it
  * would the built-in one's. It covers what the SDK sends for chat completions: a method, headers, a
  * string or byte body and an AbortSignal. Anything else (another body type, a `Request` object, a
- * scheme other than http/https) goes to the built-in fetch. It follows no redirects and asks for no
- * compression; neither does an API client need them.
+ * scheme other than http/https) goes to the built-in fetch. It follows 307/308 redirects (they keep
+ * the method and body; credentials are dropped when one leaves the origin, as fetch does), not
+ * 301/302/303, which would turn the POST into a GET. It asks for no compression.
  */
 export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): typeof fetch {
+  // Idle sockets close after 4 s, as the built-in fetch's do: a server that drops idle connections
+  // without saying when (no `Keep-Alive: timeout=`) would otherwise reset a reused one now and then.
   const agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
+    'http:': new http.Agent({ keepAlive: true, timeout: 4000 }),
+    'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
   };
-  return (input, init) => {
+  const isWeb = (u: URL) => u.protocol === 'http:' || u.protocol === 'https:';
+  return async (input, init) => {
     const body = init?.body;
     const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
-    if (!url || !simpleBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fallback(input, init);
-    return send(url, init ?? {}, body ?? undefined, agents[url.protocol]);
+    const first = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
+    if (!first || !simpleBody || !isWeb(first)) return fallback(input, init);
+    let url: URL = first;
+    let headers = new Headers(init?.headers);
+    for (let hops = 0; ; hops++) {
+      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agents[url.protocol as 'http:' | 'https:']);
+      const location = response.headers.get('location');
+      if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS) return response;
+      const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
+      if (!next || !isWeb(next)) return response;
+      await response.body?.cancel().catch(() => {});
+      if (next.origin !== url.origin) {
+        headers = new Headers(headers);
+        for (const name of CREDENTIALS) headers.delete(name);
+      }
+      url = next;
+    }
   };
 }
+
+const MAX_REDIRECTS = 5;
+/** Headers that carry the key: never sent on to another origin. */
+const CREDENTIALS = ['authorization', 'api-key', 'cookie', 'proxy-authorization'];
 
 /** The shape of a network failure from the built-in fetch, so callers classify both alike. */
 function fetchFailed(cause: unknown): TypeError {
@@ -37,15 +59,21 @@ function fetchFailed(cause: unknown): TypeError {
 /** Null-body statuses: a `Response` with one of these may not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-function send(url: URL, init: RequestInit, body: string | Uint8Array | undefined, agent: http.Agent): Promise<Response> {
-  const signal = init.signal ?? undefined;
+function send(
+  url: URL,
+  methodName: string | undefined,
+  requestHeaders: Headers,
+  body: string | Uint8Array | undefined,
+  signal: AbortSignal | undefined,
+  agent: http.Agent,
+): Promise<Response> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
+  requestHeaders.forEach((value, name) => {
     headers[name] = value;
   });
   if (body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  const method = (init.method ?? 'GET').toUpperCase();
+  const method = (methodName ?? 'GET').toUpperCase();
   const transport = url.protocol === 'https:' ? https : http;
 
   return new Promise<Response>((resolve, reject) => {

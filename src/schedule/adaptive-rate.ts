@@ -37,6 +37,9 @@ export interface AdaptiveRateOptions {
   recover?: number;
 }
 
+/** Far above any API's rate, but finite: a cut from here must still mean something. */
+const MAX_RATE = 100_000;
+
 export class AdaptiveRate {
   private current: number;
   private ceilingRate: number;
@@ -146,12 +149,12 @@ export class AdaptiveRate {
     const elapsed = now - this.lastChange;
     if (this.slowStart) {
       if (elapsed < this.o.slowStartMs) return;
-      if (this.held) this.current *= 2;
+      if (this.held) this.current = Math.min(this.current * 2, MAX_RATE);
     } else {
       if (elapsed < 1000 || this.current >= this.ceilingRate) return;
       if (this.held) {
         if (this.learnedLimit === undefined) {
-          this.current *= 1 + this.o.recover; // only stray 429s so far: no limit to respect
+          this.current = Math.min(this.current * (1 + this.o.recover), MAX_RATE); // only stray 429s so far: no limit to respect
         } else {
           const target = this.learnedLimit * this.o.target;
           this.current =

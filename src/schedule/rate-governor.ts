@@ -208,14 +208,17 @@ export class RateGovernor {
         // The first wave is paced on its own: booking it on the slow-start schedule would hold
         // the requests after it back by the time the slow pace would have needed for it.
         const wave = this.firstWave;
-        const delay = Math.max(
+        const requestWait = wave ? wave.pace.delay(1, now) : this.requests.delay(1, now);
+        const otherWait = Math.max(
           this.pausedUntil - now,
-          wave ? wave.pace.delay(1, now) : this.requests.delay(1, now),
           this.tokens ? this.tokens.delay(Math.max(0, head.cost), now) : 0,
           this.tokenWindow ? this.tokenWindow.delay(Math.max(0, head.cost), now) : 0,
         );
+        const delay = Math.max(requestWait, otherWait);
         if (delay > 0) {
-          if (!wave) this.adaptive.noteHeld();
+          // Only a wait on the request pace itself says a higher request rate would be of use: held
+          // by a token budget or a pause, slow start would otherwise double the rate without end.
+          if (!wave && requestWait > 0 && requestWait >= otherWait) this.adaptive.noteHeld();
           this.wakeUp = new AbortController();
           // Re-check at least every 50 ms (slow start's step): the rate changes over time.
           await this.clock.sleep(Math.min(delay, 50), this.wakeUp.signal).catch(() => {});

@@ -31,13 +31,14 @@ describe('csv input', () => {
     expect(records).toEqual<PromptRecord[]>([
       {
         id: '7',
+        idGiven: true,
         line: 2,
         source: 'rows.csv',
         prompt: 'Say hi',
         messages: [{ role: 'user', content: 'Say hi' }],
         params: { model: 'gpt-4o-mini', temperature: 0.3, max_tokens: 20 },
       },
-      { id: '8', line: 3, source: 'rows.csv', prompt: 'Say bye', messages: [{ role: 'user', content: 'Say bye' }], params: {} },
+      { id: '8', idGiven: true, line: 3, source: 'rows.csv', prompt: 'Say bye', messages: [{ role: 'user', content: 'Say bye' }], params: {} },
     ]);
   });
 

@@ -75,6 +75,17 @@ describe('jsonl input', () => {
     expect(again[2]!.id).toBe(records[2]!.id);
   });
 
+  it('checks ids that look like line-based ones, and ids of error rows, too', async () => {
+    const records = await read(
+      jsonl({ id: '20240101-00000042', prompt: 'one' }, { id: '20240101-00000042', prompt: 'two' }, { id: 'b', prompt: 'q', max_tokens: 0 }, { id: 'b', prompt: 'r' }),
+      { format: 'jsonl', source: 'x.jsonl' },
+    );
+    expect(records[1]!.problem?.message).toMatch(/^x\.jsonl:2: duplicate id "20240101-00000042" \(first on line 1\)/);
+    expect(records[2]!.problem?.message).toMatch(/"max_tokens" must be a positive integer/);
+    expect(records[3]!.problem?.message).toMatch(/^x\.jsonl:4: duplicate id "b" \(first on line 3\)/);
+    expect(new Set(records.map((r) => r.id)).size).toBe(4);
+  });
+
   it('turns bad lines into problem records and keeps going', async () => {
     const records = await readFixture('bad.jsonl', { format: 'jsonl' });
     expect(records.map((r) => [r.line, r.id, r.problem === undefined])).toEqual([

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFetch } from '../../src/provider/http-fetch.js';
 import { classifyError } from '../../src/provider/classify-error.js';
@@ -105,5 +107,72 @@ describe('createHttpFetch', () => {
     expect(await (await f('data:,hello')).text()).toBe('fallback');
     expect(await (await f(`${server.url}/chat/completions`, { method: 'POST', body: new FormData() })).text()).toBe('fallback');
     expect(seen).toHaveLength(2);
+  });
+});
+
+/** A server that answers `/old` with `status` → `location(server)` and echoes what reached `/new`. */
+async function redirector(status: number, location: (base: string) => string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (req.url === '/old') {
+        res.writeHead(status, { location: location(base) });
+        res.end('moved');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, path: req.url, body, authorization: req.headers.authorization ?? null }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: base, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('createHttpFetch redirects', () => {
+  const post = { method: 'POST', headers: { authorization: 'Bearer sk-redirect', 'content-type': 'application/json' }, body: '{"x":1}' };
+
+  it('follows 307/308 with the same method, body and key on the same origin', async () => {
+    for (const status of [307, 308]) {
+      const a = await redirector(status, (base) => `${base}/new`);
+      try {
+        const res = await createHttpFetch()(`${a.url}/old`, post);
+        expect(await res.json()).toEqual({ method: 'POST', path: '/new', body: '{"x":1}', authorization: 'Bearer sk-redirect' });
+      } finally {
+        await a.close();
+      }
+    }
+  });
+
+  it('drops the key when a redirect leaves the origin', async () => {
+    const target = await redirector(200, () => '');
+    const a = await redirector(308, () => `${target.url}/new`);
+    try {
+      const res = await createHttpFetch()(`${a.url}/old`, post);
+      expect(await res.json()).toMatchObject({ method: 'POST', body: '{"x":1}', authorization: null });
+    } finally {
+      await a.close();
+      await target.close();
+    }
+  });
+
+  it('returns 301/302/303 as they are (following would turn the POST into a GET)', async () => {
+    const a = await redirector(301, (base) => `${base}/new`);
+    try {
+      const res = await createHttpFetch()(`${a.url}/old`, post);
+      expect(res.status).toBe(301);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('gives up on a redirect loop after a few hops, with the last redirect as the response', async () => {
+    const loop = await redirector(308, (base) => `${base}/old`);
+    try {
+      expect((await createHttpFetch()(`${loop.url}/old`, post)).status).toBe(308);
+    } finally {
+      await loop.close();
+    }
   });
 });

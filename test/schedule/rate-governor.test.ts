@@ -145,6 +145,16 @@ async function simulate(headers: boolean) {
   return { seconds: finishedAt / 1000, refused, maxWindow: maxInWindow(accepted, 1000) };
 }
 
+describe('RateGovernor slow start held by something else', () => {
+  it('does not grow the request rate while a --tpm budget (not the request pace) holds requests', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, tpm: 60_000, initialRate: 10 }); // ~980 tokens/s
+    const times = await grantTimes(governor, clock, 60, 60_000, 1000); // ~1 request/s by tokens
+    expect(times.length).toBeGreaterThan(50);
+    expect(governor.state().rate).toBeLessThanOrEqual(20); // at most a doubling, not 6e79 or Infinity
+  });
+});
+
 describe('RateGovernor first wave (no cap given)', () => {
   it('sends one request per slot within firstWaveMs, then slow start begins afresh', async () => {
     const clock = new FakeClock();
