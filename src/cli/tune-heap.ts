@@ -11,13 +11,13 @@ const FLAG = '--heap-growing-percent';
  * live. 2x keeps the same run under ~190 MB at the same speed (bench/README.md, "memory").
  *
  * Read by V8 at every collection, so it works when set at run time (unlike --max-old-space-size).
- * Left alone when the user set it (NODE_OPTIONS or node's own flags), and on V8 versions newer than
- * the ones known to have it, where an unknown flag would print an error.
+ * Left alone when the user gave it to node (`node --heap-growing-percent=N …`; NODE_OPTIONS refuses
+ * V8 flags, so that is the only way), and on V8 versions newer than the ones known to have it, where
+ * an unknown flag would print an error.
  */
-export function tuneHeap(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): void {
+export function tuneHeap(execArgv: readonly string[] = process.execArgv): void {
   const major = Number(process.versions.v8.split('.')[0]);
   if (!(major >= 7 && major <= 14)) return;
-  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.replace(/_/g, '-').startsWith(FLAG));
-  if (given) return;
+  if (execArgv.some((a) => a.replace(/_/g, '-').startsWith(FLAG))) return;
   v8.setFlagsFromString(`${FLAG}=100`);
 }

@@ -30,7 +30,8 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): type
     const first = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
     if (!first || !simpleBody || !isWeb(first)) return fallback(input, init);
     let url: URL = first;
-    let headers = new Headers(init?.headers);
+    // The SDK passes a Headers object: used as is (hot path); copied before anything is removed.
+    let headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
     for (let hops = 0; ; hops++) {
       const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agents[url.protocol as 'http:' | 'https:']);
       const location = response.headers.get('location');
