@@ -5,10 +5,10 @@ import { TimeWindow } from './time-window.js';
  * rate-limit headers).
  *
  * - Slow start: the rate doubles while requests wait on it and no 429 has been seen.
- * - When 429s come in a burst, the number of requests the server accepted in the last second is
- *   taken as its limit L (a direct reading, where halving would crawl or overshoot), and the rate
- *   drops to `decrease` × L. A stray 429 only cuts the rate by `decrease`. Further 429s within
- *   `holdOffMs` belong to the same episode.
+ * - When 429s come in a burst, the number of requests the server accepted in the second before it
+ *   started refusing is taken as its limit L (a direct reading, where halving would crawl or
+ *   overshoot), and the rate drops to `decrease` × L. A stray 429 only cuts the rate by `decrease`.
+ *   Further 429s within `holdOffMs` belong to the same episode.
  * - Then it climbs back quickly to `target` × L and only then probes beyond it, slowly, in case the
  *   limit rose (additive increase, multiplicative decrease, with memory of the last limit).
  */
@@ -49,8 +49,11 @@ export class AdaptiveRate {
   private lastChange: number | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   private held = false;
-  private readonly sent = new TimeWindow(1000);
+  /** Two seconds of send times: a reading looks at the second before the episode's first refusal. */
+  private readonly sent = new TimeWindow(2000);
   private readonly refused = new TimeWindow(1000);
+  /** Send time of the earliest request refused in the current episode. */
+  private firstRefusedAt = Number.POSITIVE_INFINITY;
   private readonly o: Required<Omit<AdaptiveRateOptions, 'initial' | 'ceiling'>>;
   /** Episodes of 429s that cut the rate. */
   cuts = 0;
@@ -98,7 +101,7 @@ export class AdaptiveRate {
 
   /** Send times within the last second, oldest first. */
   recentSends(now: number): readonly number[] {
-    return this.sent.entries(now);
+    return this.sent.since(now - 1000);
   }
 
   /**
@@ -113,29 +116,40 @@ export class AdaptiveRate {
    */
   noteRateLimited(sentAt: number, now: number): 'learned' | 'cut' | 'none' {
     this.refused.push(sentAt);
-    const sent = this.sent.count(now);
+    const sent = this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY);
     const refused = this.refused.count(now);
     const saturated = refused >= 5 && refused >= 0.2 * sent;
     const paced = Math.min(this.current, this.ceilingRate);
     if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) {
+      this.firstRefusedAt = Math.min(this.firstRefusedAt, sentAt);
       if (!saturated || this.episodeLearned) return 'none';
-      this.learn(paced, sent - refused);
+      this.learn(paced);
       return 'learned';
     }
     this.episodeLearned = false;
+    this.firstRefusedAt = sentAt;
     this.slowStart = false;
     this.lastCut = now;
     this.lastChange = now;
     this.cuts++;
     if (saturated) {
-      this.learn(paced, sent - refused);
+      this.learn(paced);
       return 'learned';
     }
     this.current = Math.max(this.o.floor, paced * this.o.decrease);
     return 'cut';
   }
 
-  private learn(paced: number, accepted: number): void {
+  /**
+   * The server accepted what was sent in the second before the episode's first refused request
+   * (those sent after it are refused or still unanswered: counting them as accepted over-reads the
+   * limit by whatever was in flight when the reading is taken, and that more so at a fast pace).
+   */
+  private learn(paced: number): void {
+    const s1 = this.firstRefusedAt;
+    let accepted = this.sent.countBetween(s1 - 1000, s1);
+    // Refusals arrive out of send order, so the refused window is scanned, not searched.
+    for (const t of this.refused.since(Number.NEGATIVE_INFINITY)) if (t > s1 - 1000 && t < s1) accepted--;
     this.learnedLimit = Math.min(paced, Math.max(1, accepted));
     this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
     this.episodeLearned = true;

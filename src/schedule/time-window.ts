@@ -1,4 +1,7 @@
-/** Timestamps within a trailing window, O(1) amortised per push (a head index instead of shift()). */
+/**
+ * Timestamps within a trailing window, O(1) amortised per push (a head index instead of shift()).
+ * Pushes must come in time order, which send times do.
+ */
 export class TimeWindow {
   private times: number[] = [];
   private head = 0;
@@ -16,10 +19,27 @@ export class TimeWindow {
     return this.times.length - this.head;
   }
 
-  /** The entries within the span, oldest first. */
-  entries(now: number): readonly number[] {
-    this.trim(now);
-    return this.times.slice(this.head);
+  /** Entries in the open interval (from, to); only what the span still holds is counted. */
+  countBetween(from: number, to: number): number {
+    return this.indexAfter(to, true) - this.indexAfter(from, false);
+  }
+
+  /** Entries later than `from`, oldest first. */
+  since(from: number): readonly number[] {
+    return this.times.slice(this.indexAfter(from, false));
+  }
+
+  /** Index of the first entry > t (or >= t when `inclusive`), by binary search from the head. */
+  private indexAfter(t: number, inclusive: boolean): number {
+    let lo = this.head;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.times[mid]!;
+      if (inclusive ? v < t : v <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private trim(now: number): void {
