@@ -1,13 +1,16 @@
 /**
  * Start-up cost checks that do not need a stopwatch:
  * - the STATIC import graph of the built entry points (relative imports followed, bare package
- *   imports collected), which must not reach the heavy packages;
- * - what a `--help` run actually resolves at run time, recorded by a module resolve hook.
+ *   imports and the packages bundled into each reached chunk collected), which must not reach the
+ *   heavy packages;
+ * - what a `--help` run actually resolves at run time, recorded by a module resolve hook (bundle
+ *   chunks mapped to the packages inside them through esbuild's metafile).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadedPackages } from '../test/helpers/loaded-packages.js';
 import { ROOT, runCli } from './harness.js';
 
 /** Packages that only a real run needs; `--help` / `--version` must not load them. */
@@ -58,6 +61,7 @@ export function staticGraph(entry: string): GraphReport {
     } catch {
       throw new Error(`import graph: cannot read ${path.relative(ROOT, file)} (run npm run build first)`);
     }
+    for (const pkg of loadedPackages([pathToFileURL(file).href], ROOT)) if (!packages.has(pkg)) packages.set(pkg, path.relative(ROOT, file));
     for (const spec of staticSpecifiers(source)) {
       if (spec.startsWith('node:')) continue;
       if (spec.startsWith('.') || spec.startsWith('/')) {
@@ -93,13 +97,9 @@ export async function runtimeHeavyLoads(args: readonly string[]): Promise<{ load
     '  return r;',
     '}',
   ].join('\n');
-  // The resolve hook sees ESM loads only; the SDK is required as CommonJS (src/provider/sdk.ts), so
-  // the CommonJS cache is logged at exit too.
   const register = [
-    "import { register, createRequire } from 'node:module';",
-    "import { appendFileSync } from 'node:fs';",
+    "import { register } from 'node:module';",
     `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`,
-    `process.on('exit', () => { const c = createRequire(${JSON.stringify(pathToFileURL(path.join(ROOT, 'package.json')).href)}).cache; appendFileSync(${JSON.stringify(log)}, Object.keys(c).map((f) => 'file://' + f + '\\n').join('')); });`,
   ].join('\n');
   const preload = `data:text/javascript,${encodeURIComponent(register)}`;
   const bin = pathToFileURL(path.join(ROOT, 'bin', 'llm-batch.js')).href;
@@ -114,7 +114,8 @@ export async function runtimeHeavyLoads(args: readonly string[]): Promise<{ load
     if (!urls.includes(bin)) {
       throw new Error(`import hook saw no load of ${bin} (exit ${run.code}): ${run.stderr.slice(0, 300)}`);
     }
-    const loaded = HEAVY_PACKAGES.filter((p) => urls.some((u) => u.includes(`/node_modules/${p}/`)));
+    const packages = loadedPackages(urls, ROOT);
+    const loaded = HEAVY_PACKAGES.filter((p) => packages.has(p));
     return { loaded: [...loaded], modules: new Set(urls).size, code: run.code };
   } finally {
     fs.rmSync(log, { force: true });

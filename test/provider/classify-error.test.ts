@@ -1,15 +1,8 @@
-import { createRequire } from 'node:module';
-import type * as Sdk from 'openai';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, OpenAIError, RateLimitError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/provider/classify-error.js';
 import { AttemptError } from '../../src/provider/types.js';
 import { isRetryable } from '../../src/schedule/retry-policy.js';
-
-// The SDK instance the provider uses (its CommonJS build, see src/provider/sdk.ts): errors from the
-// ESM build would be other classes.
-const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, OpenAIError, RateLimitError } =
-  createRequire(import.meta.url)('openai') as typeof Sdk;
-type APIError = Sdk.APIError;
 
 /** What the SDK builds from an HTTP error response (`{"error": {...}}` body). */
 function statusError(status: number, error: Record<string, unknown>, headers: Record<string, string> = {}): APIError {
