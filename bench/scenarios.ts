@@ -2,11 +2,14 @@
  * The benchmark scenarios. Each starts the mock server in this process, runs the BUILT CLI as a
  * child against it, checks every row, and returns measures with PASS/FAIL against a requirement.
  */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { startMockServer } from '../test/helpers/mock-server.js';
 import type { FaultKind, MockServer, MockServerOptions } from '../test/helpers/mock-server.js';
 import {
   BENCH_KEY,
   BIN,
+  ROOT,
   checkRows,
   describeRowCheck,
   fmt,
@@ -89,24 +92,33 @@ function count429(server: MockServer): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (a) concurrency
+// (a) concurrency, and the same run beside a plain reference client
+
+const CONC_N = 3000;
+const CONC_C = 100;
+const CONC_LATENCY = 200;
+const CONC_IDEAL_MS = (CONC_N / (CONC_C / (CONC_LATENCY / 1000))) * 1000;
+
+/** Where a run's time went, from the mock's request log: start-up, the first round, the steady pace. */
+function paceMeasures(server: MockServer, startedAt: number): Measure[] {
+  const times = server.requests.map((r) => r.t);
+  const first = times.length ? times[0]! - startedAt : undefined;
+  const lo = Math.floor(times.length * 0.1);
+  const hi = Math.floor(times.length * 0.9);
+  const steady = hi > lo ? ((hi - lo) / (times[hi]! - times[lo]!)) * 1000 : NaN;
+  return [
+    { name: 'first request after spawn', value: first === undefined ? 'n/a' : fmt.ms(first) },
+    { name: `first ${CONC_C} requests spread over`, value: times.length >= CONC_C ? fmt.ms(times[CONC_C - 1]! - times[0]!) : 'n/a' },
+    { name: 'steady rate (middle 80 %)', value: `${fmt.int(Math.round(steady))} req/s (ideal ${fmt.int(CONC_C / (CONC_LATENCY / 1000))})` },
+  ];
+}
 
 const concurrency: Scenario = {
   name: 'concurrency',
   summary: '3,000 prompts, 200 ms latency, -c 100: wall vs the ideal 3000 / (100 / 0.2 s) = 6 s; ratio >= 0.92',
   async run() {
-    const N = 3000;
-    const C = 100;
-    const LATENCY = 200;
-    const idealMs = (N / (C / (LATENCY / 1000))) * 1000;
-    const b = await batch('concurrency', N, { latencyMs: LATENCY }, ['-c', String(C), '-q']);
-    const ratio = idealMs / b.run.wallMs;
-    // Where the time goes: start-up before the first request, then the pace once warm.
-    const times = b.server.requests.map((r) => r.t);
-    const first = times.length ? times[0]! - b.run.startedAt : undefined;
-    const lo = Math.floor(times.length * 0.1);
-    const hi = Math.floor(times.length * 0.9);
-    const steady = hi > lo ? ((hi - lo) / (times[hi]! - times[lo]!)) * 1000 : NaN;
+    const b = await batch('concurrency', CONC_N, { latencyMs: CONC_LATENCY }, ['-c', String(CONC_C), '-q']);
+    const ratio = CONC_IDEAL_MS / b.run.wallMs;
     return {
       scenario: 'concurrency',
       notes: b.notes,
@@ -115,12 +127,75 @@ const concurrency: Scenario = {
         { name: 'wall (child, incl. node start)', value: fmt.s(b.run.wallMs) },
         {
           name: 'wall (CLI summary, engine only)',
-          value: b.summary ? `${b.summary.wallSeconds.toFixed(2)} s (ideal / this ${fmt.ratio(idealMs / (b.summary.wallSeconds * 1000))})` : 'n/a',
+          value: b.summary ? `${b.summary.wallSeconds.toFixed(2)} s (ideal / this ${fmt.ratio(CONC_IDEAL_MS / (b.summary.wallSeconds * 1000))})` : 'n/a',
         },
-        { name: 'first request after spawn', value: first === undefined ? 'n/a' : fmt.ms(first) },
-        { name: `first ${C} requests spread over`, value: times.length >= C ? fmt.ms(times[C - 1]! - times[0]!) : 'n/a' },
-        { name: 'steady rate (middle 80 %)', value: `${fmt.int(Math.round(steady))} req/s (ideal ${fmt.int(C / (LATENCY / 1000))})` },
-        { name: 'ideal / actual', value: `${fmt.ratio(ratio)} (ideal ${fmt.s(idealMs)})`, requirement: '>= 0.92', pass: ratio >= 0.92 },
+        ...paceMeasures(b.server, b.run.startedAt),
+        { name: 'ideal / actual', value: `${fmt.ratio(ratio)} (ideal ${fmt.s(CONC_IDEAL_MS)})`, requirement: '>= 0.92', pass: ratio >= 0.92 },
+      ],
+    };
+  },
+};
+
+const REFERENCE_SCRIPT = path.join(ROOT, 'bench', 'reference', 'aiohttp_batch.py');
+const REFERENCE_PAIRS = 3;
+
+/** The concurrency run by bench/reference/aiohttp_batch.py (python with aiohttp) against a fresh mock. */
+async function referenceRun(python: string): Promise<{ ratio: number; rows: Measure; pace: Measure[]; notes: string[] }> {
+  const prompts = makePrompts(CONC_N, 'reference');
+  const ws = workspace(prompts);
+  const server = await startMockServer({ apiKey: BENCH_KEY, latencyMs: CONC_LATENCY });
+  try {
+    const run = await runCli([], { command: [python, REFERENCE_SCRIPT, server.url, ws.input, ws.output, String(CONC_C)], timeoutMs: 120_000 });
+    const rows = checkRows(ws.output, prompts);
+    const ok = run.code === 0 && rows.pass;
+    return {
+      ratio: CONC_IDEAL_MS / run.wallMs,
+      rows: { name: 'reference rows', value: describeRowCheck(rows, CONC_N), requirement: 'one success row per prompt', pass: ok },
+      pace: paceMeasures(server, run.startedAt),
+      notes: ok ? [] : [`reference: exit ${run.code}; stderr tail:\n${tail(run.stderr)}`],
+    };
+  } finally {
+    await server.close();
+    ws.cleanup();
+  }
+}
+
+const reference: Scenario = {
+  name: 'reference',
+  summary: `the concurrency run alternated ${REFERENCE_PAIRS} times with a plain asyncio + aiohttp client (bench/reference/aiohttp_batch.py): how fast this host is right now`,
+  async run() {
+    const python = process.env.BENCH_PYTHON ?? 'python3';
+    if (spawnSync(python, ['-c', 'import aiohttp'], { stdio: 'ignore' }).status !== 0) {
+      return { scenario: 'reference', notes: [], measures: [{ name: 'skipped', value: `no ${python} with aiohttp (pip install aiohttp, or set BENCH_PYTHON)` }] };
+    }
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const notes: string[] = [];
+    const checks: Measure[] = [];
+    let lastPace: { ours: Measure[]; theirs: Measure[] } = { ours: [], theirs: [] };
+    for (let i = 0; i < REFERENCE_PAIRS; i++) {
+      const b = await batch('reference-cli', CONC_N, { latencyMs: CONC_LATENCY }, ['-c', String(CONC_C), '-q']);
+      ours.push(CONC_IDEAL_MS / b.run.wallMs);
+      notes.push(...b.notes);
+      if (!b.rowsMeasure.pass) checks.push(b.rowsMeasure);
+      const r = await referenceRun(python);
+      theirs.push(r.ratio);
+      notes.push(...r.notes);
+      if (!r.rows.pass) checks.push(r.rows);
+      lastPace = { ours: paceMeasures(b.server, b.run.startedAt), theirs: r.pace };
+    }
+    const list = (xs: number[]) => `median ${fmt.ratio(median(xs))} (${xs.map(fmt.ratio).join(', ')})`;
+    const label = (prefix: string, m: Measure): Measure => ({ ...m, name: `${prefix}: ${m.name}` });
+    return {
+      scenario: 'reference',
+      notes,
+      measures: [
+        ...(checks.length ? checks : [{ name: 'rows', value: `all ${REFERENCE_PAIRS * 2} runs: one success row per prompt`, requirement: 'one success row per prompt', pass: true }]),
+        { name: 'llm-batch ideal / actual', value: list(ours) },
+        { name: 'aiohttp reference ideal / actual', value: list(theirs) },
+        { name: 'llm-batch minus reference (medians)', value: (median(ours) - median(theirs)).toFixed(3) },
+        ...lastPace.ours.map((m) => label('llm-batch (last pair)', m)),
+        ...lastPace.theirs.map((m) => label('reference (last pair)', m)),
       ],
     };
   },
@@ -349,7 +424,7 @@ const adaptiveBlind: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [concurrency, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind];
+export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind];
 
 /** Names a user may pass: each scenario's, plus `adaptive` for both adaptive runs. */
 export const GROUPS: Record<string, readonly string[]> = {
