@@ -10,7 +10,12 @@ export type ParamsResult = { params: RequestParams } | { problem: RecordProblem 
 export function paramsFromJson(row: Record<string, unknown>): ParamsResult {
   const params: RequestParams = {};
   const { model, temperature } = row;
-  const limitName = row['max_tokens'] !== undefined && row['max_tokens'] !== null ? 'max_tokens' : 'max_completion_tokens';
+  const given = (name: string) => row[name] !== undefined && row[name] !== null;
+  // Two caps for one answer: whichever we picked, the row's author meant the other one somewhere.
+  if (given('max_tokens') && given('max_completion_tokens')) {
+    return { problem: { message: 'gives both "max_tokens" and "max_completion_tokens"; keep one (they are the same cap)', field: 'max_completion_tokens' } };
+  }
+  const limitName = given('max_tokens') ? 'max_tokens' : 'max_completion_tokens';
   const max_tokens = row[limitName];
   if (model !== undefined && model !== null) {
     if (typeof model !== 'string' || model.trim() === '') return bad('model', 'a non-empty string', model);

@@ -115,6 +115,8 @@ describe('jsonl input', () => {
     ['max_tokens zero', { prompt: 'hi', max_tokens: 0 }, {}, /"max_tokens" must be a positive integer \(got 0\)$/, 'max_tokens'],
     ['max_tokens fractional', { prompt: 'hi', max_tokens: 1.5 }, {}, /"max_tokens" must be a positive integer/, 'max_tokens'],
     ['max_completion_tokens zero', { prompt: 'hi', max_completion_tokens: 0 }, {}, /"max_completion_tokens" must be a positive integer \(got 0\)$/, 'max_completion_tokens'],
+    ['both answer caps', { prompt: 'hi', max_tokens: 10, max_completion_tokens: 20 }, {}, /^x\.jsonl:1: gives both "max_tokens" and "max_completion_tokens"; keep one/, 'max_completion_tokens'],
+    ['both caps in a batch body', { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], max_tokens: 5, max_completion_tokens: 5 } }, {}, /gives both "max_tokens" and "max_completion_tokens"/, 'max_completion_tokens'],
     ['model not a string', { prompt: 'hi', model: 4 }, {}, /"model" must be a non-empty string/, 'model'],
     ['messages not an array', { messages: 'hi' }, {}, /"messages" must be an array of messages$/, 'messages'],
     ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
