@@ -49,10 +49,16 @@ export class AdaptiveRate {
   private lastChange: number | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   private held = false;
-  /** Two seconds of send times: a reading looks at the second before the episode's first refusal. */
-  private readonly sent = new TimeWindow(2000);
-  private readonly refused = new TimeWindow(1000);
-  /** Send time of the earliest request refused in the current episode. */
+  /**
+   * Send and refusal times, kept long enough for a reading of the second before an episode's first
+   * refusal, taken up to `holdOffMs` (and a slow 429's round trip) later.
+   */
+  private readonly historyMs: number;
+  private readonly sent: TimeWindow;
+  /** Pushed in arrival order, not send order: counted by scanning, never by binary search. */
+  private readonly refused: TimeWindow;
+  private firstSendAt = Number.POSITIVE_INFINITY;
+  /** Send time of the earliest refused request of the current burst (+Infinity: none yet). */
   private firstRefusedAt = Number.POSITIVE_INFINITY;
   private readonly o: Required<Omit<AdaptiveRateOptions, 'initial' | 'ceiling'>>;
   /** Episodes of 429s that cut the rate. */
@@ -71,6 +77,9 @@ export class AdaptiveRate {
       floor: options.floor ?? 0.2,
       recover: options.recover ?? 0.25,
     };
+    this.historyMs = 2000 + this.o.holdOffMs;
+    this.sent = new TimeWindow(this.historyMs);
+    this.refused = new TimeWindow(this.historyMs);
   }
 
   /** The rate to pace at now (req/s). */
@@ -96,6 +105,7 @@ export class AdaptiveRate {
   }
 
   noteSent(now: number): void {
+    if (this.firstSendAt === Number.POSITIVE_INFINITY) this.firstSendAt = now;
     this.sent.push(now);
   }
 
@@ -117,23 +127,26 @@ export class AdaptiveRate {
   noteRateLimited(sentAt: number, now: number): 'learned' | 'cut' | 'none' {
     this.refused.push(sentAt);
     const sent = this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY);
-    const refused = this.refused.count(now);
+    const refused = this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
     const saturated = refused >= 5 && refused >= 0.2 * sent;
     const paced = Math.min(this.current, this.ceilingRate);
+    // Only a refusal of a recent request marks where the burst began: a slow 429 for a request
+    // sent long before would date it back to seconds the server accepted.
+    const recent = sentAt > now - 1000;
     if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) {
-      this.firstRefusedAt = Math.min(this.firstRefusedAt, sentAt);
+      if (recent) this.firstRefusedAt = Math.min(this.firstRefusedAt, sentAt);
       if (!saturated || this.episodeLearned) return 'none';
-      this.learn(paced);
+      this.learn(paced, now);
       return 'learned';
     }
     this.episodeLearned = false;
-    this.firstRefusedAt = sentAt;
+    this.firstRefusedAt = recent ? sentAt : Number.POSITIVE_INFINITY;
     this.slowStart = false;
     this.lastCut = now;
     this.lastChange = now;
     this.cuts++;
     if (saturated) {
-      this.learn(paced);
+      this.learn(paced, now);
       return 'learned';
     }
     this.current = Math.max(this.o.floor, paced * this.o.decrease);
@@ -141,18 +154,29 @@ export class AdaptiveRate {
   }
 
   /**
-   * The server accepted what was sent in the second before the episode's first refused request
-   * (those sent after it are refused or still unanswered: counting them as accepted over-reads the
-   * limit by whatever was in flight when the reading is taken, and that more so at a fast pace).
+   * The limit is what the server accepted in the second before the burst's first refused request:
+   * those sent after it are refused or still unanswered, and counting them as accepted over-reads the
+   * limit by whatever is in flight when the reading is taken. That needs a whole second of sends
+   * before the burst still in the history; with less (a burst in the first second), the reading is
+   * the last second's sends less its refusals, as a sliding-window server counts them.
    */
-  private learn(paced: number): void {
+  private learn(paced: number, now: number): void {
     const s1 = this.firstRefusedAt;
-    let accepted = this.sent.countBetween(s1 - 1000, s1);
-    // Refusals arrive out of send order, so the refused window is scanned, not searched.
-    for (const t of this.refused.since(Number.NEGATIVE_INFINITY)) if (t > s1 - 1000 && t < s1) accepted--;
+    const from = s1 - 1000;
+    const whole = Number.isFinite(s1) && this.firstSendAt <= from && from > now - this.historyMs;
+    const accepted = whole
+      ? this.sent.countBetween(from, s1) - this.refusedBetween(from, s1)
+      : this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY) - this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
     this.learnedLimit = Math.min(paced, Math.max(1, accepted));
     this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
     this.episodeLearned = true;
+  }
+
+  /** Refusals of requests sent in the open interval (from, to). */
+  private refusedBetween(from: number, to: number): number {
+    let n = 0;
+    for (const t of this.refused.since(Number.NEGATIVE_INFINITY)) if (t > from && t < to) n++;
+    return n;
   }
 
   private grow(now: number): void {

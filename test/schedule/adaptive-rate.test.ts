@@ -2,39 +2,74 @@ import { describe, expect, it } from 'vitest';
 import { AdaptiveRate } from '../../src/schedule/adaptive-rate.js';
 import { TimeWindow } from '../../src/schedule/time-window.js';
 
-describe('AdaptiveRate reading a limit from a burst of 429s', () => {
-  /**
-   * A server accepting 60 requests a second; 100 requests leave 1 ms apart and each 429 comes back
-   * 20 ms after its request. When the burst is recognised, the last ~20 requests are still in
-   * flight (refused, but not yet known to be): counting them as accepted would read ~80.
-   */
-  it('takes what was sent before the first refused request as the limit, not what is still in flight', () => {
-    const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY });
-    const RTT_429 = 20;
-    const verdicts: string[] = [];
-    const refusals: number[] = [];
-    for (let t = 0; t < 100 + RTT_429; t++) {
-      if (t < 100) {
-        rate.rate(t);
-        rate.noteSent(t);
-        if (t >= 60) refusals.push(t);
-      }
-      while (refusals.length && refusals[0]! + RTT_429 <= t) verdicts.push(rate.noteRateLimited(refusals.shift()!, t));
+/**
+ * Drives an AdaptiveRate against a server accepting `limit` requests in any sliding second. `sendTimes`
+ * are the client's sends (ms, ascending); each refusal comes back `rttMs` later. Returns the rate
+ * after the run and how many requests the server accepted in the second before its first refusal.
+ */
+function drive(sendTimes: number[], limit: number, rttMs: number, extra: Array<{ sentAt: number; at: number }> = []) {
+  const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY });
+  const accepted: number[] = [];
+  const refusals: Array<{ sentAt: number; at: number }> = [...extra];
+  let firstRefused: number | undefined;
+  for (const t of sendTimes) {
+    if (accepted.filter((a) => a > t - 1000).length < limit) accepted.push(t);
+    else {
+      firstRefused ??= t;
+      refusals.push({ sentAt: t, at: t + rttMs });
     }
+  }
+  refusals.sort((a, b) => a.at - b.at);
+  const events = [...sendTimes.map((t) => ({ at: t, send: true as const })), ...refusals.map((r) => ({ ...r, send: false as const }))].sort((a, b) => a.at - b.at);
+  const verdicts: string[] = [];
+  for (const e of events) {
+    if (e.send) {
+      rate.rate(e.at);
+      rate.noteSent(e.at);
+    } else verdicts.push(rate.noteRateLimited(e.sentAt, e.at));
+  }
+  const before = firstRefused === undefined ? 0 : accepted.filter((a) => a > firstRefused! - 1000 && a < firstRefused!).length;
+  return { rate, verdicts, before, last: events.at(-1)!.at };
+}
+
+const range = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+
+describe('AdaptiveRate reading a limit from a burst of 429s', () => {
+  it('takes what was accepted before the first refused request, not what is still in flight', () => {
+    // 50/s for 1.5 s (all accepted), then 1/ms: the 60/s server refuses once its second is full,
+    // and each 429 takes 20 ms to come back, so ~20 refused requests are still in flight when the
+    // burst is recognised. Counting those as accepted read ~75 here.
+    const { rate, verdicts, before, last } = drive([...range(0, 1480, 20), ...range(1500, 1700, 1)], 60, 20);
     expect(verdicts).toContain('learned');
-    // decrease (0.9) x the limit read: 54 for a reading of 60; the in-flight count would give ~72.
-    expect(rate.rate(120)).toBeCloseTo(54, 5);
+    expect(before).toBe(60);
+    expect(rate.rate(last)).toBeCloseTo(0.9 * 60, 5);
   });
 
-  it('leaves out refusals from an earlier episode that fall in the reading window', () => {
+  it('leaves out earlier refusals that fall in the reading window', () => {
     const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY, holdOffMs: 100 });
-    for (let t = 0; t < 20; t++) rate.noteSent(t);
-    expect(rate.noteRateLimited(10, 11)).toBe('cut'); // a stray 429: no reading
-    for (let t = 200; t < 260; t++) rate.noteSent(t);
-    // A burst for requests sent from 240 on (the first refused one): 20 + 40 sent before it, one refused.
-    const verdicts = [240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259].map((s) => rate.noteRateLimited(s, 260));
+    for (const t of range(0, 2400, 10)) {
+      rate.noteSent(t);
+      if (t === 1510) expect(rate.noteRateLimited(1500, 1510)).toBe('cut'); // a stray 429, no reading
+    }
+    // A burst for the requests sent from 2200 on: the second before it held 99 sends, one refused.
+    const verdicts = range(2200, 2390, 10).map((s) => rate.noteRateLimited(s, 2400));
     expect(verdicts).toContain('learned');
-    expect(rate.rate(260)).toBeCloseTo(0.9 * (20 + 40 - 1), 5);
+    expect(rate.rate(2400)).toBeCloseTo(0.9 * 98, 5);
+  });
+
+  it.each([200, 1600, 2900])('is not thrown off by a slow 429 for a request sent at %i ms', (staleSentAt) => {
+    // 100/s for 3.4 s, then the server refuses everything; one old request's 429 arrives late.
+    const sends = range(0, 3700, 10);
+    const { rate, verdicts } = drive(sends.filter((t) => t < 3400), 1_000_000, 5);
+    expect(verdicts).toEqual([]);
+    for (const t of sends.filter((t) => t >= 3400)) {
+      rate.noteSent(t);
+      if (t === 3520) rate.noteRateLimited(staleSentAt, 3520);
+      rate.noteRateLimited(t, t + 1);
+    }
+    // The second before the burst held 99 accepted sends; a reading of ~1 would crawl at 0.9/s.
+    expect(rate.rate(3702)).toBeGreaterThan(50);
+    expect(rate.rate(3702)).toBeLessThanOrEqual(0.9 * 100);
   });
 });
 
