@@ -55,8 +55,8 @@ export class AdaptiveRate {
    */
   private readonly historyMs: number;
   private readonly sent: TimeWindow;
-  /** Pushed in arrival order, not send order: counted by scanning, never by binary search. */
-  private readonly refused: TimeWindow;
+  /** Send times of refused requests, in arrival order (not send order): few, so scanned. */
+  private refused: number[] = [];
   private firstSendAt = Number.POSITIVE_INFINITY;
   /** Send time of the earliest refused request of the current burst (+Infinity: none yet). */
   private firstRefusedAt = Number.POSITIVE_INFINITY;
@@ -79,7 +79,6 @@ export class AdaptiveRate {
     };
     this.historyMs = 2000 + this.o.holdOffMs;
     this.sent = new TimeWindow(this.historyMs);
-    this.refused = new TimeWindow(this.historyMs);
   }
 
   /** The rate to pace at now (req/s). */
@@ -125,9 +124,11 @@ export class AdaptiveRate {
    * cuts the pace by `decrease`, and the pace recovers quickly; it must not teach a limit.
    */
   noteRateLimited(sentAt: number, now: number): 'learned' | 'cut' | 'none' {
+    this.refused = this.refused.filter((t) => t > now - this.historyMs);
     this.refused.push(sentAt);
     const sent = this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY);
     const refused = this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
+    const lastSecond = sent - refused;
     const saturated = refused >= 5 && refused >= 0.2 * sent;
     const paced = Math.min(this.current, this.ceilingRate);
     // Only a refusal of a recent request marks where the burst began: a slow 429 for a request
@@ -136,7 +137,7 @@ export class AdaptiveRate {
     if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) {
       if (recent) this.firstRefusedAt = Math.min(this.firstRefusedAt, sentAt);
       if (!saturated || this.episodeLearned) return 'none';
-      this.learn(paced, now);
+      this.learn(paced, now, lastSecond);
       return 'learned';
     }
     this.episodeLearned = false;
@@ -146,7 +147,7 @@ export class AdaptiveRate {
     this.lastChange = now;
     this.cuts++;
     if (saturated) {
-      this.learn(paced, now);
+      this.learn(paced, now, lastSecond);
       return 'learned';
     }
     this.current = Math.max(this.o.floor, paced * this.o.decrease);
@@ -160,13 +161,11 @@ export class AdaptiveRate {
    * before the burst still in the history; with less (a burst in the first second), the reading is
    * the last second's sends less its refusals, as a sliding-window server counts them.
    */
-  private learn(paced: number, now: number): void {
+  private learn(paced: number, now: number, lastSecond: number): void {
     const s1 = this.firstRefusedAt;
     const from = s1 - 1000;
     const whole = Number.isFinite(s1) && this.firstSendAt <= from && from > now - this.historyMs;
-    const accepted = whole
-      ? this.sent.countBetween(from, s1) - this.refusedBetween(from, s1)
-      : this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY) - this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
+    const accepted = whole ? this.sent.countBetween(from, s1) - this.refusedBetween(from, s1) : lastSecond;
     this.learnedLimit = Math.min(paced, Math.max(1, accepted));
     this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
     this.episodeLearned = true;
@@ -175,7 +174,7 @@ export class AdaptiveRate {
   /** Refusals of requests sent in the open interval (from, to). */
   private refusedBetween(from: number, to: number): number {
     let n = 0;
-    for (const t of this.refused.since(Number.NEGATIVE_INFINITY)) if (t > from && t < to) n++;
+    for (const t of this.refused) if (t > from && t < to) n++;
     return n;
   }
 

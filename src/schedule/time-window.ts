@@ -13,12 +13,6 @@ export class TimeWindow {
     this.trim(t);
   }
 
-  /** Entries later than `now - spanMs`. */
-  count(now: number): number {
-    this.trim(now);
-    return this.times.length - this.head;
-  }
-
   /** Entries in the open interval (from, to); only what the span still holds is counted. */
   countBetween(from: number, to: number): number {
     return this.indexAfter(to, true) - this.indexAfter(from, false);
