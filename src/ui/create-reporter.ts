@@ -4,7 +4,7 @@ import type { CliConfig } from '../cli/config.js';
 import type { CliIo } from '../cli/io.js';
 import type { RowWriter } from '../output/index.js';
 import type { BatchStats } from '../stats.js';
-import { AnswerPrinter } from './answer-printer.js';
+import type { AnswerPrinter } from './answer-printer.js';
 import { countRecords } from './count-records.js';
 import { formatProgressLine, RateMeter } from './progress.js';
 import { createPlainReporter, type Reporter } from './reporter.js';
@@ -100,6 +100,8 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
 
   let printer: AnswerPrinter | undefined;
   if (config.output.kind === 'terminal') {
+    // Loaded only here: its Unicode width tables are of no use when answers go to a file or a pipe.
+    const { AnswerPrinter } = await import('./answer-printer.js');
     const shared = sameTerminal(io.stdout, io.stderr);
     printer = new AnswerPrinter({
       // Only a terminal shared with stderr needs the status line moved out of the way.

@@ -1,46 +1,20 @@
 /** Text for a terminal: width in columns, safe characters, and wrapping into whole rows. */
 
-/** East Asian wide and fullwidth ranges, and the emoji blocks: two columns each. */
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
+import stringWidth from 'string-width';
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * What the user sees as one character (a grapheme cluster: an emoji with its modifiers and joiners,
+ * a letter with its combining marks), so a row is never cut inside one.
+ */
+function* graphemes(text: string): Generator<string> {
+  for (const { segment } of segmenter.segment(text)) yield segment;
 }
 
-/** Combining marks, zero-width characters and variation selectors take no column. */
-function isZeroWidth(cp: number): boolean {
-  return (
-    (cp >= 0x0300 && cp <= 0x036f) ||
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    cp === 0xfeff
-  );
-}
-
-export function charWidth(ch: string): number {
-  const cp = ch.codePointAt(0) ?? 0;
-  if (isZeroWidth(cp)) return 0;
-  return isWide(cp) ? 2 : 1;
-}
-
-/** Columns `text` takes (no escape codes expected). */
+/** Columns `text` takes (no escape codes expected): string-width's Unicode tables, not our own. */
 export function textWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) width += charWidth(ch);
-  return width;
+  return stringWidth(text);
 }
 
 /** Cuts `text` to at most `width` columns, with an ellipsis when it had to cut. */
@@ -48,10 +22,10 @@ export function truncate(text: string, width: number): string {
   if (textWidth(text) <= width) return text;
   let out = '';
   let used = 0;
-  for (const ch of text) {
-    const w = charWidth(ch);
+  for (const g of graphemes(text)) {
+    const w = stringWidth(g);
     if (used + w > width - 1) break;
-    out += ch;
+    out += g;
     used += w;
   }
   return `${out}…`;
@@ -86,7 +60,7 @@ export class RowWrapper {
   push(text: string): string {
     let out = '';
     const width = Math.max(10, this.columns());
-    for (const ch of text) {
+    for (const ch of graphemes(text)) {
       if (ch === '\n') {
         out += `${this.row}\n`;
         this.row = '';
@@ -94,7 +68,7 @@ export class RowWrapper {
         continue;
       }
       const piece = ch === '\t' ? ' '.repeat(4 - (this.rowWidth % 4)) : ch;
-      const w = ch === '\t' ? piece.length : charWidth(ch);
+      const w = ch === '\t' ? piece.length : stringWidth(ch);
       if (this.rowWidth + w > width && this.row.length > 0) out += this.breakRow(width, ch === ' ' || ch === '\t');
       if (this.row.length === 0 && ch === ' ') continue; // a wrapped row does not start with a space
       this.row += piece;
@@ -123,8 +97,8 @@ export class RowWrapper {
       let cut = 0;
       let used = 0;
       let space = -1;
-      for (const ch of this.row) {
-        const w = charWidth(ch);
+      for (const ch of graphemes(this.row)) {
+        const w = stringWidth(ch);
         if (used + w > width) break;
         if (ch === ' ' && used > width / 2) space = cut;
         used += w;

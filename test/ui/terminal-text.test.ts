@@ -4,12 +4,19 @@ import { RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal
 describe('textWidth and truncate', () => {
   it.each([
     ['hello', 5], ['日本語', 6], ['e\u0301', 1], ['', 0], ['a\u200bb', 2],
+    // emoji outside the old hand-kept ranges, flags, ZWJ sequences and skin tones: two columns each
+    ['✅', 2], ['🚀', 2], ['🇯🇵', 2], ['👩\u200d💻', 2], ['👍🏽', 2], ['한국어', 6],
   ])('textWidth(%j) = %d', (text, width) => expect(textWidth(text)).toBe(width));
 
   it('truncates to the width with an ellipsis, wide characters counted twice', () => {
     expect(truncate('hello world', 8)).toBe('hello w…');
     expect(truncate('short', 8)).toBe('short');
     expect(textWidth(truncate('日本語のテキスト', 7))).toBeLessThanOrEqual(7);
+  });
+
+  it('never cuts inside a grapheme: an emoji sequence or a letter with its accent stays whole', () => {
+    expect(truncate('ab👩\u200d💻cd', 5)).toBe('ab👩\u200d💻…');
+    expect(truncate('abcde\u0301fgh', 7)).toBe('abcde\u0301f…');
   });
 });
 
@@ -50,6 +57,14 @@ describe('RowWrapper', () => {
     expect(w.push('abcdefghijklmnop')).toBe('abcdefghij\n');
     expect(w.flush()).toBe('klmnop\n');
     expect(w.push('日本語日本語日本語')).toBe('日本語日本\n');
+  });
+
+  it('wraps emoji rows by their width and keeps emoji sequences whole', () => {
+    const w = new RowWrapper(() => 10);
+    expect(w.push('✅✅✅✅✅✅')).toBe('✅✅✅✅✅\n');
+    expect(w.flush()).toBe('✅\n');
+    expect(w.push('abcdefgh👩\u200d💻x')).toBe('abcdefgh👩\u200d💻\n');
+    expect(w.flush()).toBe('x\n');
   });
 
   it('follows the width as the terminal resizes', () => {
