@@ -63,6 +63,8 @@ Environment:
   OPENAI_API_KEY     API key (never taken on the command line: it would show in ps and history)
   OPENAI_BASE_URL    default for --base-url
   LLM_BATCH_MODEL    default for --model
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                     an http:// or https:// proxy for the API, as curl reads them
   NO_COLOR           no colour (the bar and spinner stay; -q removes them)
 
 Exit codes:

@@ -26,6 +26,7 @@ import type { PromptRecord } from '../types.js';
 import { createReporter } from '../ui/create-reporter.js';
 import { buildSummary } from '../ui/summary.js';
 import { requireKey, type CliConfig } from './config.js';
+import { proxyFromEnv } from './proxy-env.js';
 import type { CliIo } from './io.js';
 import { resumeCommand } from './resume-command.js';
 
@@ -154,11 +155,13 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const proxy = config.provider.kind === 'openai' ? proxyFromEnv(config.provider.baseURL) : undefined;
   const complete = createOpenAIComplete({
     apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
     baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
     fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
-    redact: createRedactor([apiKey]),
+    proxyFor: proxy?.proxyFor,
+    redact: createRedactor([apiKey, ...(proxy?.secrets ?? [])]),
   });
 
   // The display first: its spinner covers waiting for stdin and hashing a large input.
@@ -236,7 +239,9 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
 
     const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
     const summary = buildSummary(stats, performance.now(), outcome.stopped, resumable ? resumeCommand(config) : null, config.model, reporter.usageByModel);
-    if (outcome.stopped === 'auth') {
+    if (outcome.stopped === 'auth' && outcome.message?.startsWith('HTTP 407')) {
+      reporter.error(`the proxy refused the request (${outcome.message}); check the credentials in HTTPS_PROXY / HTTP_PROXY. Stopped before sending more.`);
+    } else if (outcome.stopped === 'auth') {
       reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
     } else if (outcome.stopped === 'quota') {
       reporter.error(`quota exhausted: ${outcome.message}. Stopped admitting prompts; every answered row is kept.`);

@@ -40,6 +40,10 @@ export function classifyError(err: unknown): AttemptError {
       // An error event inside a stream: the SDK gives it no status.
       return new AttemptError('http', `error in stream: ${message}`, { code });
     }
+    if (status === 407) {
+      // The proxy's refusal (its body is the proxy's own page, of no use in a row).
+      return new AttemptError('auth', 'HTTP 407: the proxy asks for credentials it was not given or refused', { status, headers, stop: 'auth' });
+    }
     if (status === 401 || status === 403) {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
     }

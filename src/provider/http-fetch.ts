@@ -1,6 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { createProxyAgent } from './proxy-agent.js';
+
+export interface HttpFetchOptions {
+  /** The proxy URL for a request URL, or undefined to connect directly (HTTPS_PROXY, NO_PROXY…). */
+  proxyFor?: (url: string) => string | undefined;
+}
 
 /**
  * The SDK's transport: a `fetch` over node:http/https with keep-alive agents.
@@ -14,9 +20,10 @@ import { Readable } from 'node:stream';
  * string or byte body and an AbortSignal. Anything else (another body type, a `Request` object, a
  * scheme other than http/https) goes to the built-in fetch. It follows 307/308 redirects (they keep
  * the method and body; credentials are dropped when one leaves the origin, as fetch does), not
- * 301/302/303, which would turn the POST into a GET. It asks for no compression.
+ * 301/302/303, which would turn the POST into a GET. It asks for no compression. Through a proxy
+ * when `proxyFor` names one for the origin.
  */
-export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): typeof fetch {
+export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, options: HttpFetchOptions = {}): typeof fetch {
   // Idle sockets close after 4 s, as the built-in fetch's do: a server that drops idle connections
   // without saying when (no `Keep-Alive: timeout=`) would otherwise reset a reused one now and then.
   const agents = {
@@ -24,6 +31,25 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): type
     'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
   };
   const isWeb = (u: URL) => u.protocol === 'http:' || u.protocol === 'https:';
+  // One agent per origin, decided on its first request; a promise until a proxy agent has loaded.
+  const byOrigin = new Map<string, http.Agent | Promise<http.Agent>>();
+  const agentFor = (url: URL): http.Agent | Promise<http.Agent> => {
+    const known = byOrigin.get(url.origin);
+    if (known) return known;
+    const proxy = options.proxyFor?.(url.href);
+    if (!proxy) {
+      const direct = agents[url.protocol as 'http:' | 'https:'];
+      byOrigin.set(url.origin, direct);
+      return direct;
+    }
+    const loading = createProxyAgent(url, proxy);
+    byOrigin.set(url.origin, loading);
+    loading.then(
+      (agent) => byOrigin.set(url.origin, agent),
+      () => byOrigin.delete(url.origin),
+    );
+    return loading;
+  };
   return async (input, init) => {
     const body = init?.body;
     const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
@@ -33,7 +59,8 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch): type
     // The SDK passes a Headers object: used as is (hot path); copied before anything is removed.
     let headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
     for (let hops = 0; ; hops++) {
-      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agents[url.protocol as 'http:' | 'https:']);
+      const agent = agentFor(url);
+      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent instanceof Promise ? await agent : agent);
       const location = response.headers.get('location');
       if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS) return response;
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;

@@ -91,7 +91,7 @@ export function createClientComplete(options: OpenAIProviderOptions): Complete &
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',
-    fetch: options.fetch ?? createHttpFetch(),
+    fetch: options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }),
   });
   const complete: Complete = async (request, ctx) => {
     try {

@@ -6,6 +6,7 @@
  * through it), and tracks every timer and socket so `close()` leaves nothing behind.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { encode } from 'gpt-tokenizer';
@@ -72,6 +73,8 @@ export interface MockServerOptions {
   fault?: (req: { prompt: string; attempt: number; index: number }) => FaultKind | undefined;
   /** How long 'stall' and 'hang' wait before giving up on their own (default 60000). */
   stallMs?: number;
+  /** Serve HTTPS with this key and certificate (test/helpers/tls/); fixed at start. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface MockServer {
@@ -667,7 +670,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     req.resume(); // drain any body so the connection can be reused
   }
 
-  const server = createServer(onRequest);
+  const server = initial.tls ? createHttpsServer(initial.tls, onRequest) : createServer(onRequest);
   // Longer than undici's 4 s client-side idle timeout, so the server never closes a socket the
   // client is about to reuse (that race shows up as sporadic ECONNRESET in benchmarks).
   server.keepAliveTimeout = 10_000;
@@ -687,7 +690,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
 
   let closing: Promise<void> | undefined;
   const mock: MockServer = {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${initial.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1`,
     port,
     requests,
     options: initial,

@@ -1,0 +1,133 @@
+/**
+ * HTTPS_PROXY / HTTP_PROXY / NO_PROXY, end to end: the built CLI through an in-repo forward proxy to
+ * the mock server (plain http, and https through a CONNECT tunnel with a test certificate).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { startProxyServer, type ProxyServer } from '../helpers/proxy-server.js';
+import { parseJsonl, ROOT, runCli, SECRET_KEY, tempDir } from '../helpers/run-cli.js';
+
+const TLS_DIR = path.join(ROOT, 'test', 'helpers', 'tls');
+const TLS = { key: fs.readFileSync(path.join(TLS_DIR, 'key.pem')), cert: fs.readFileSync(path.join(TLS_DIR, 'cert.pem')) };
+/** The child trusts the test certificate the way a user trusts a corporate CA. */
+const TRUST = { NODE_EXTRA_CA_CERTS: path.join(TLS_DIR, 'cert.pem') };
+const PROMPTS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
+const STDIN = `${PROMPTS.join('\n')}\n`;
+const NO_PROXY_VARS = { HTTPS_PROXY: undefined, HTTP_PROXY: undefined, ALL_PROXY: undefined, NO_PROXY: undefined };
+
+/** A mock and a proxy, closed when the test ends (tests run concurrently: no shared hooks). */
+async function servers(ctx: TestContext, options: { tls?: boolean; credentials?: string } = {}): Promise<{ mock: MockServer; proxy: ProxyServer }> {
+  const mock = await startMockServer({ apiKey: SECRET_KEY, tls: options.tls ? TLS : undefined });
+  const proxy = await startProxyServer({ credentials: options.credentials });
+  ctx.onTestFinished(() => Promise.all([mock.close(), proxy.close()]).then(() => {}));
+  return { mock, proxy };
+}
+
+function scratch(ctx: TestContext): string {
+  const { dir, cleanup } = tempDir();
+  ctx.onTestFinished(cleanup);
+  return dir;
+}
+
+function expectAllAnswered(stdout: string): void {
+  const rows = parseJsonl<{ prompt: string; response: string | null; error: unknown }>(stdout);
+  expect(rows.map((r) => r.prompt).sort()).toEqual([...PROMPTS].sort());
+  for (const row of rows) {
+    expect(row.error).toBeNull();
+    expect(row.response).toBe(`ECHO ${row.prompt}`);
+  }
+}
+
+describe.concurrent('proxies from the environment', () => {
+  it('sends http requests through HTTP_PROXY (lower case too), and the key to no output, even with DEBUG=*', async (ctx) => {
+    const { mock, proxy } = await servers(ctx);
+    // DEBUG=* would make http-proxy-agent log each request's headers, Authorization included.
+    const r = await runCli(['-', '--base-url', mock.url, '-c', '2'], { stdin: STDIN, env: { ...NO_PROXY_VARS, http_proxy: proxy.url, DEBUG: '*' } });
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(r.code).toBe(0);
+    expectAllAnswered(r.stdout);
+    expect(proxy.log).toHaveLength(PROMPTS.length);
+    for (const entry of proxy.log) expect(entry).toMatchObject({ method: 'POST', target: `${mock.url}/chat/completions` });
+    expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
+  });
+
+  it('connects directly to a host listed in NO_PROXY', async (ctx) => {
+    const { mock, proxy } = await servers(ctx);
+    const r = await runCli(['-', '--base-url', mock.url], { stdin: STDIN, env: { ...NO_PROXY_VARS, HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' } });
+    expect(r.code).toBe(0);
+    expectAllAnswered(r.stdout);
+    expect(proxy.log).toHaveLength(0);
+    expect(mock.requests).toHaveLength(PROMPTS.length);
+  });
+
+  it('tunnels https through HTTPS_PROXY with CONNECT, one kept-alive tunnel per slot; a proxy given without a scheme is plain http', async (ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true });
+    expect(mock.url).toMatch(/^https:/);
+    const bare = proxy.url.replace('http://', '');
+    const r = await runCli(['-', '--base-url', mock.url, '-c', '2'], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: bare } });
+    expect(r.code).toBe(0);
+    expectAllAnswered(r.stdout);
+    expect(proxy.log.length).toBeGreaterThanOrEqual(1);
+    expect(proxy.log.length).toBeLessThanOrEqual(2);
+    for (const entry of proxy.log) expect(entry).toMatchObject({ method: 'CONNECT', target: `127.0.0.1:${mock.port}`, allowed: true });
+    expect(mock.requests).toHaveLength(PROMPTS.length);
+  });
+
+  it('gives the proxy the credentials in its URL', async (ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true, credentials: 'me:pa ss' });
+    const url = proxy.url.replace('http://', 'http://me:pa%20ss@');
+    const r = await runCli(['-', '--base-url', mock.url], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url } });
+    expect(r.code).toBe(0);
+    expectAllAnswered(r.stdout);
+    expect(proxy.log.every((e) => e.allowed)).toBe(true);
+  });
+
+  it('stops at once with exit 2 when the proxy refuses its credentials (407), naming neither the password nor the key', async (ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true, credentials: 'me:right-password' });
+    const dir = scratch(ctx);
+    const out = path.join(dir, 'out.jsonl');
+    const url = proxy.url.replace('http://', 'http://me:wrong-password-1234@');
+    const r = await runCli(['-', '--base-url', mock.url, '-o', out], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/proxy refused the request \(HTTP 407/);
+    expect(r.stderr).toMatch(/HTTPS_PROXY/);
+    expect(mock.requests).toHaveLength(0);
+    expect(proxy.log.length).toBeLessThanOrEqual(8); // the first wave at most, not one per prompt and retry
+    const written = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    for (const text of [r.stdout, r.stderr, written]) {
+      expect(text).not.toContain('wrong-password-1234');
+      expect(text).not.toContain(SECRET_KEY);
+    }
+  });
+
+  it('refuses a proxy it cannot speak (socks5) before sending anything: exit 2, one line naming the variables', async (ctx) => {
+    const { mock, proxy } = await servers(ctx);
+    const dir = scratch(ctx);
+    const out = path.join(dir, 'out.jsonl');
+    const r = await runCli(['-', '--base-url', mock.url, '-o', out], {
+      stdin: STDIN,
+      env: { ...NO_PROXY_VARS, ALL_PROXY: 'socks5://user:hidden-secret@127.0.0.1:1080' },
+    });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/HTTPS_PROXY, HTTP_PROXY or ALL_PROXY\) is socks5:\/\/127\.0\.0\.1:1080: only http:\/\/ and https:\/\/ proxies/);
+    expect(r.stderr).not.toContain('hidden-secret');
+    expect(mock.requests).toHaveLength(0);
+    expect(proxy.log).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('a proxy that is down: every prompt an error row of type connection, exit 1', async (ctx) => {
+    const { mock, proxy } = await servers(ctx);
+    await proxy.close(); // its port now refuses connections
+    const r = await runCli(['-', '--base-url', mock.url, '--retries', '0'], { stdin: STDIN, env: { ...NO_PROXY_VARS, HTTP_PROXY: proxy.url } });
+    expect(r.code).toBe(1);
+    const rows = parseJsonl<{ error: { type: string; message: string } | null }>(r.stdout);
+    expect(rows).toHaveLength(PROMPTS.length);
+    for (const row of rows) expect(row.error).toMatchObject({ type: 'connection', message: expect.stringContaining('ECONNREFUSED') });
+    expect(mock.requests).toHaveLength(0);
+  });
+});
