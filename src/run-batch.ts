@@ -125,13 +125,26 @@ class Engine {
     };
 
     await o.complete.warmUp?.();
+    // A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send nothing for hours.
+    const STOPPED = Symbol('stopped');
+    const stopped = new Promise<typeof STOPPED>((resolve) => {
+      if (this.stop.signal.aborted) resolve(STOPPED);
+      else this.stop.signal.addEventListener('abort', () => resolve(STOPPED), { once: true });
+    });
+    let abandoned: Promise<unknown> | undefined;
     const producer = (async () => {
       const iterator = records[Symbol.asyncIterator]();
       try {
         while (!this.stop.signal.aborted) {
           while (outstanding >= highWater && !this.stop.signal.aborted) await this.changes.next();
           if (this.stop.signal.aborted) break;
-          const next = await iterator.next();
+          const pending = iterator.next();
+          const next = await Promise.race([pending, stopped]);
+          if (next === STOPPED) {
+            // Left pending: the caller closes the source (the CLI destroys stdin), which settles it.
+            abandoned = pending.catch(() => {});
+            break;
+          }
           if (next.done) break;
           const seq = pulled++;
           outstanding++;
@@ -150,7 +163,11 @@ class Engine {
       } finally {
         inputDone = true;
         this.changes.notify();
-        if (this.stop.signal.aborted) await iterator.return?.().catch(() => {});
+        // With a pull still pending, return() would queue behind it: ask, but do not wait.
+        if (this.stop.signal.aborted) {
+          const closing = iterator.return?.().catch(() => {});
+          if (!abandoned) await closing;
+        }
       }
     })();
 

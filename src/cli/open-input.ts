@@ -38,7 +38,10 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
       stream: sniffed?.stream ?? (io.stdin as AsyncIterable<string | Buffer>),
       format: sniffed?.format ?? (config.inputFormat === 'auto' ? 'txt' : config.inputFormat),
       source: '<stdin>',
-      close: async () => {},
+      // After a stop, a read may still be waiting on a pipe that sends nothing: end it, so node can exit.
+      close: async () => {
+        (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      },
     };
   }
   const file = config.input.path;

@@ -211,6 +211,22 @@ describe('SIGINT / SIGTERM', () => {
     },
   );
 
+  it('stops even while stdin is still open and silent (tail -f | llm-batch): exit 130 at once, rows kept', async () => {
+    const prompts = Array.from({ length: 3 }, (_, i) => `open stdin q${i}`);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    ctx.server.options.latencyMs = 10;
+    const child = spawnCli(['-', '-o', out, '--base-url', ctx.server.url], { openStdin: `${prompts.join('\n')}\n` });
+    const exit = waitForExit(child);
+    await until(() => completeLineCount(out) >= prompts.length, 'the rows of the lines sent so far');
+    const sentAt = Date.now();
+    child.kill('SIGINT');
+    const r = await exit;
+    expect(r.code, r.stderr).toBe(130);
+    expect(Date.now() - sentAt).toBeLessThan(2_500); // not held until stdin ends (it never does here)
+    expect(completeRows(out).map((x) => x.prompt).sort()).toEqual([...prompts].sort());
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+  });
+
   it('a second SIGINT right after the first aborts at once: exit 130 quickly, only complete rows', async () => {
     const fast = Array.from({ length: 4 }, (_, i) => `dbl fast q${i} [[latency:10]]`);
     const slow = Array.from({ length: 12 }, (_, i) => `dbl slow q${i}`);

@@ -21,6 +21,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, then stdin is closed. Without it stdin is closed at once (not a TTY). */
   stdin?: string;
+  /** Written to stdin, which is then left open: a pipe whose writer has more to say (`tail -f`). */
+  openStdin?: string;
   cwd?: string;
   /** Kill the child if it runs longer (a safety net, not an assertion). @default 60000 */
   timeoutMs?: number;
@@ -42,7 +44,8 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Chi
     env: buildEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  if (options.openStdin !== undefined) child.stdin!.write(options.openStdin);
+  else if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   else child.stdin!.end();
   return child;
 }
