@@ -10,6 +10,8 @@ export interface BatchStats {
   failedByType: Partial<Record<ErrorType, number>>;
   /** Records skipped because an earlier run already answered them (set by the caller). */
   skipped: number;
+  /** Of those, records whose last row is an error (a resume without --retry-failed keeps it). */
+  skippedFailed: number;
   inFlight: number;
   requests: number;
   retries: number;
@@ -28,6 +30,7 @@ export function createStats(now = performance.now()): BatchStats {
     failed: 0,
     failedByType: {},
     skipped: 0,
+    skippedFailed: 0,
     inFlight: 0,
     requests: 0,
     retries: 0,

@@ -78,7 +78,8 @@ function refuseSameFile(config: CliConfig, output: string): void {
 interface OutputTarget {
   writer: RowWriter;
   lock: LockHandle | undefined;
-  skip: ((record: PromptRecord) => boolean) | undefined;
+  /** With --resume: whether a record already has a row, and whether that row is an error. */
+  skip: ((record: PromptRecord) => 'done' | 'failed' | undefined) | undefined;
 }
 
 async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string | null, onAnswerPrinterRow: RowWriter | undefined): Promise<OutputTarget> {
@@ -108,7 +109,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
       }
       await repairPartialLine(out.path, out.format);
       const state = await loadResumeState(out.path, out.format);
-      skip = (record) => state.succeeded.has(record.id) || (!config.retryFailed && state.failed.has(record.id));
+      skip = (record) => (state.succeeded.has(record.id) ? 'done' : !config.retryFailed && state.failed.has(record.id) ? 'failed' : undefined);
     }
     writeRunMeta(out.path, current);
     const writer = openFileWriter(out.path, out.format, { append: config.resume });
@@ -137,9 +138,14 @@ async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
   return ExitCode.ok;
 }
 
-async function* filterRecords(records: AsyncIterable<PromptRecord>, skip: (r: PromptRecord) => boolean, onSkip: () => void) {
+async function* filterRecords(
+  records: AsyncIterable<PromptRecord>,
+  skip: NonNullable<OutputTarget['skip']>,
+  onSkip: (was: 'done' | 'failed') => void,
+) {
   for await (const record of records) {
-    if (skip(record)) onSkip();
+    const was = skip(record);
+    if (was) onSkip(was);
     else yield record;
   }
 }
@@ -197,7 +203,12 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
 
     const inputOptions = inputOptionsFor(config, input);
     let records: AsyncIterable<PromptRecord> = readRecords(input.stream, inputOptions);
-    if (target.skip) records = filterRecords(records, target.skip, () => stats.skipped++);
+    if (target.skip) {
+      records = filterRecords(records, target.skip, (was) => {
+        stats.skipped++;
+        if (was === 'failed') stats.skippedFailed++;
+      });
+    }
 
     const rows = runBatch(records, {
       complete,
@@ -244,7 +255,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     } else if (outcome.stopped === 'auth') {
       reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
     } else if (outcome.stopped === 'quota') {
-      reporter.error(`quota exhausted: ${outcome.message}. Stopped admitting prompts; every answered row is kept.`);
+      reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
     }
     reporter.finish(summary);
     if (config.summaryJson) fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
@@ -252,7 +263,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     if (outcome.stopped === 'auth') return ExitCode.usage;
     if (outcome.stopped === 'quota') return ExitCode.stoppedEarly;
     if (outcome.stopped === 'interrupted') return ExitCode.interrupted;
-    return stats.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+    // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
+    return stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed : ExitCode.ok;
   } finally {
     clearTimeout(graceTimer);
     for (const off of unlisten) off();

@@ -55,7 +55,9 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
     event: () => {},
     row: () => {},
     finish(summary) {
-      if (!options.quiet) {
+      // With --quiet the summary still reports failures: cron mails stderr, and a run whose every
+      // request failed (a wrong URL, an outage) must not pass in silence.
+      if (!options.quiet || summary.failed > 0 || summary.skippedFailed > 0) {
         const line = formatSummaryLine(summary, options.style);
         const width = options.columns?.();
         write(width ? wrapParts(line, width) : line);

@@ -32,6 +32,8 @@ export interface RunSummary {
   failed: number;
   failedByType: Record<string, number>;
   skipped: number;
+  /** Of `skipped`, records whose last row in the output is an error: still unanswered. */
+  skippedFailed: number;
   requests: number;
   retries: number;
   rateLimited: number;
@@ -124,6 +126,7 @@ export function buildSummary(
     failed: stats.failed,
     failedByType: { ...stats.failedByType } as Record<string, number>,
     skipped: stats.skipped,
+    skippedFailed: stats.skippedFailed,
     requests: stats.requests,
     retries: stats.retries,
     rateLimited: stats.rateLimited,
@@ -159,6 +162,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   const parts = [
     `${style.ok && s.ok > 0 ? style.ok(okText) : okText}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
       + (s.skipped ? `, ${count(s.skipped)} already done` : '')
+      + (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '')
       + (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '')
       + (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
     `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out`

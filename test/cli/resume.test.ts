@@ -152,9 +152,12 @@ describe('--resume', () => {
     expect(rows1.find((r) => r.error !== null)!.error).toMatchObject({ type: 'http', status: 400 });
     for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
 
-    // Run 2: --resume alone sends nothing (7 answered, 3 failed and not retried) and appends nothing.
-    const r2 = await run([input, '-o', out, '--resume']);
-    expect(r2.code).not.toBe(2);
+    // Run 2: --resume alone sends nothing (7 answered, 3 failed and not retried) and appends nothing,
+    // but the 3 are still unanswered: exit 1, said even under -q (cron mails stderr).
+    const r2 = await run([input, '-o', out, '--resume', '-q']);
+    expect(r2.code, r2.stderr).toBe(1);
+    expect(r2.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r2.stderr).toMatch(/0 ok, 0 failed, 10 already done \(3 of them failed; --retry-failed re-runs them\)/);
     expect(ctx.server.requests).toHaveLength(10);
     for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
     expect(read(out)).toBe(first);

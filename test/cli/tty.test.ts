@@ -250,7 +250,7 @@ describe('not a terminal (pipes, cron)', () => {
     }
   });
 
-  it('--quiet prints nothing for a clean run, but errors still print', async () => {
+  it('--quiet prints nothing for a clean run, but errors still print, and the summary when a prompt failed', async () => {
     server.reset();
     const clean = await runCli([writePrompts(tmp.dir, 'qa.txt', ['fine']), '--base-url', server.url, '-q', '--progress', '1']);
     expect(clean.code).toBe(0);
@@ -258,7 +258,7 @@ describe('not a terminal (pipes, cron)', () => {
     const bad = await runCli([path.join(ROOT, 'fixtures/bad.jsonl'), '--base-url', server.url, '-q', '-o', path.join(tmp.dir, 'qbad.jsonl')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.jsonl:2: invalid JSON/);
-    expect(bad.stderr).not.toMatch(/ ok, /);
+    expect(bad.stderr.trim().split('\n').at(-1)).toMatch(/^llm-batch: \d+ ok, [1-9]\d* failed \(input \d+\)/);
   });
 });
 
