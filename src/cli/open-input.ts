@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { RunError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
 import type { InputFormat, InputOptions } from '../input/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -11,18 +11,40 @@ export interface OpenedInput {
   close: () => Promise<void>;
 }
 
-/** Peeks at the first chunk: JSONL when the first non-blank character is `{`, else one prompt per line. */
+/** The first non-blank line, once it is whole (or the input ended); undefined while it may go on. */
+function firstLine(text: string, ended: boolean): string | undefined {
+  const start = text.replace(/^\uFEFF/, '').search(/\S/);
+  if (start === -1) return ended ? '' : undefined;
+  const rest = text.replace(/^\uFEFF/, '').slice(start);
+  const end = rest.indexOf('\n');
+  return end !== -1 ? rest.slice(0, end) : ended ? rest : undefined;
+}
+
+/**
+ * Peeks at stdin up to its first non-blank line: JSONL when that line is a JSON object, one prompt
+ * per line when it does not start with `{`. A line that starts with `{` but does not parse could be
+ * either (a question about JSON, or JSONL with a broken first row): guessing wrong would send every
+ * row as text, so that is a usage error asking for --input-format.
+ */
 async function sniffFormat(stream: NodeJS.ReadableStream): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
   const iterator = (stream as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
   const chunks: Array<string | Buffer> = [];
   let text = '';
-  while (text.trim() === '') {
+  let line: string | undefined;
+  while (line === undefined) {
     const next = await iterator.next();
-    if (next.done) break;
-    chunks.push(next.value);
-    text += next.value.toString();
+    if (!next.done) {
+      chunks.push(next.value);
+      text += next.value.toString();
+    }
+    line = firstLine(text, next.done === true);
   }
-  const format: InputFormat = text.replace(/^\uFEFF/, '').trimStart().startsWith('{') ? 'jsonl' : 'txt';
+  if (!isJsonObject(line) && line.startsWith('{')) {
+    throw new UsageError(
+      `stdin:1: the first line starts with "{" but is not a JSON object (${line.length > 40 ? `${line.slice(0, 40)}…` : line}): pass --input-format txt or --input-format jsonl`,
+    );
+  }
+  const format: InputFormat = isJsonObject(line) ? 'jsonl' : 'txt';
   async function* replay() {
     yield* chunks;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
@@ -72,4 +94,14 @@ export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOpt
     promptField: config.promptField,
     idField: config.idField,
   };
+}
+
+function isJsonObject(line: string): boolean {
+  if (!line.startsWith('{')) return false;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }

@@ -294,6 +294,18 @@ describe.concurrent('stdin', () => {
     expect(rows.get('s2')!.response).toBe('ECHO more');
   });
 
+  it('a first line that starts with { but is not JSON is not guessed at: exit 2 asking for --input-format, nothing sent; with it, text', async () => {
+    const { run, server } = await fresh();
+    const stdin = '\n{"a":1} is this JSON valid?\nWhat is 2+2?\n';
+    const r = await run([], { stdin });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^llm-batch: stdin:1: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/);
+    expect(server.requests).toHaveLength(0);
+    const asText = await run(['--input-format', 'txt'], { stdin });
+    expect(asText.code, asText.stderr).toBe(0);
+    expect(rowsOf(asText).map((x) => x.prompt).sort()).toEqual(['What is 2+2?', '{"a":1} is this JSON valid?']);
+  });
+
   it('--input-format csv on stdin', async () => {
     const { run } = await fresh();
     const r = await run(['-', '--input-format', 'csv', '--prompt-field', 'q'], { stdin: 'q\n"a, b"\n' });
