@@ -81,6 +81,15 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     output = { kind: 'stdout', format: flags.format ?? 'jsonl' };
   }
 
+  if (flags.summaryJson !== undefined) {
+    if (flags.summaryJson === '-' || flags.summaryJson.trim() === '') {
+      throw new UsageError('--summary-json needs a file path (stdout is for result rows)');
+    }
+    const target = path.resolve(flags.summaryJson);
+    if ((input.kind === 'file' && target === path.resolve(input.path)) || (output.kind === 'file' && target === path.resolve(output.path))) {
+      throw new UsageError(`--summary-json ${flags.summaryJson} is the ${output.kind === 'file' && target === path.resolve(output.path) ? 'output' : 'input'} file: choose another path`);
+    }
+  }
   if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
   if (flags.forceResume && !flags.resume) throw new UsageError('--force-resume goes with --resume');
   if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: pick one');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { ExitCode, RunError } from '../errors.js';
+import path from 'node:path';
+import { ExitCode, RunError, UsageError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import {
@@ -158,6 +159,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     return runDryRun(config, io);
   }
   requireKey(config);
+  if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
@@ -258,7 +260,15 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
     }
     reporter.finish(summary);
-    if (config.summaryJson) fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    if (config.summaryJson) {
+      try {
+        fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+      } catch (err) {
+        // Every row is written; only the summary file is missing.
+        reporter.error(`cannot write --summary-json ${config.summaryJson}: ${(err as Error).message}`);
+        return ExitCode.usage;
+      }
+    }
 
     if (outcome.stopped === 'auth') return ExitCode.usage;
     if (outcome.stopped === 'quota') return ExitCode.stoppedEarly;
@@ -272,4 +282,22 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     target?.lock?.release();
     await input.close();
   }
+}
+
+/**
+ * A file the run writes at its end must be writable before the first request is paid for: its
+ * directory exists and takes files, and it is not itself a directory.
+ */
+function checkWritableFile(file: string, flag: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let why: string | undefined;
+  try {
+    if (!fs.statSync(dir).isDirectory()) why = `${dir} is not a directory`;
+    else if (fs.existsSync(file) && fs.statSync(file).isDirectory()) why = 'is a directory';
+    else fs.accessSync(fs.existsSync(file) ? file : dir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    why = code === 'ENOENT' ? `no such directory ${dir}` : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  }
+  if (why) throw new UsageError(`${flag} ${file}: ${why}`);
 }

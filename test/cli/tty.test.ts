@@ -290,6 +290,22 @@ describe('summary and cost', () => {
     expect(r.stderr).toMatch(/tokens in \/ \d+ out/);
     expect(r.stderr).not.toMatch(/\$|est\./);
   });
+
+  it.each([
+    ['a missing directory', () => path.join(tmp.dir, 'no-such-dir', 's.json'), /--summary-json .*s\.json: no such directory /],
+    ['a directory', () => tmp.dir, /--summary-json .*: is a directory$/],
+    ['-', () => '-', /--summary-json needs a file path/],
+  ])('an unwritable --summary-json (%s) is refused before anything is sent: exit 2, one line', async (_what, target, message) => {
+    server.reset();
+    const out = path.join(tmp.dir, `sj-${server.requests.length}-${Math.random().toString(36).slice(2)}.jsonl`);
+    const r = await runCli([writePrompts(tmp.dir, 'sj.txt', ['s1', 's2']), '--base-url', server.url, '--summary-json', target(), '-o', out]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+  });
 });
 
 describe('startup and --help', () => {
