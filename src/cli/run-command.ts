@@ -89,6 +89,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
   if (out.kind === 'stdout') return { writer: streamWriter(io.stdout, out.format), lock: undefined, skip: undefined };
 
   refuseSameFile(config, out.path);
+  checkWritableFile(out.path, '--output');
   const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
   if (exists && !config.resume && !config.overwrite) {
     throw new RunError(`${out.path} already exists: pass --resume to continue it, or --overwrite to replace it (nothing was changed)`, 'output');
@@ -233,11 +234,13 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     });
 
     let step = await rows.next();
+    let notFound = 0;
     try {
       while (!step.done) {
         const row = step.value;
         await target.writer.write(row);
         if (row.error?.type === 'input') reporter.error(row.error.message);
+        if (row.error?.status === 404) notFound++;
         reporter.row(row);
         step = await rows.next();
       }
@@ -258,6 +261,12 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
     } else if (outcome.stopped === 'quota') {
       reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
+    }
+    if (notFound > 0 && stats.ok === 0 && notFound === stats.failed) {
+      // Rows say 404 one by one; the likely cause is one setting.
+      reporter.error(
+        `every request got HTTP 404: check --base-url (${config.provider.kind === 'openai' ? config.provider.baseURL ?? 'OpenAI' : 'mock'}; OpenAI-compatible servers usually want it to end in /v1) and the model name`,
+      );
     }
     reporter.finish(summary);
     if (config.summaryJson) {

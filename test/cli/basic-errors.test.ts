@@ -31,6 +31,16 @@ function expectNoSecret(r: CliResult, outDir?: string): void {
 }
 
 describe.concurrent('per-prompt errors are rows', () => {
+  it('a base URL without /v1: every row a 404, and one line saying what to check; exit 1', async () => {
+    const { server } = await fresh();
+    const file = writePrompts(dir, 'no-v1.txt', ['first', 'second']);
+    const root = server.url.replace(/\/v1$/, '');
+    const r = await runCli([file, '--base-url', root]);
+    expect(r.code).toBe(1);
+    expect(rowsOf(r).map((x) => x.error?.status)).toEqual([404, 404]);
+    expect(stderrLines(r)).toContain(`llm-batch: every request got HTTP 404: check --base-url (${root}; OpenAI-compatible servers usually want it to end in /v1) and the model name`);
+  });
+
   it('[[fault:400]] is an http error row (status 400, attempts 1, not retried); other rows fine; exit 1', async () => {
     const { server, run } = await fresh();
     const bad = 'please fail [[fault:400]]';
@@ -167,6 +177,17 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     expect(r.stdout).toBe('');
     expect(stderrLines(r)[0]).toMatch(/argument/i);
     expect(stderrLines(r).length).toBeLessThanOrEqual(2);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('-o in a directory that does not exist: names the flag, the file and the directory', async () => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'no-out-dir.txt', ['never sent']);
+    const out = path.join(dir, 'missing-dir', 'out.jsonl');
+    const r = await run([file, '-o', out]);
+    expect(r.code).toBe(2);
+    const lines = stderrLines(r);
+    expect(lines).toEqual([`llm-batch: --output ${out}: no such directory ${path.dirname(out)}`]);
     expect(server.requests).toHaveLength(0);
   });
 
