@@ -81,6 +81,33 @@ interface OutputTarget {
   lock: LockHandle | undefined;
   /** With --resume: whether a record already has a row, and whether that row is an error. */
   skip: ((record: PromptRecord) => 'done' | 'failed' | undefined) | undefined;
+  /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
+  pending?: ReplaceOnFirstRow;
+}
+
+type ReplaceOnFirstRow = RowWriter & { replace(): void; readonly replaced: boolean };
+
+/**
+ * --overwrite replaces the old results only once this run has something to put in their place: a run
+ * stopped before its first row (a rejected key, Ctrl-C, a 407) leaves them as they were.
+ */
+function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
+  let real: RowWriter | undefined;
+  const ensure = () => (real ??= open());
+  return {
+    write(row) {
+      try {
+        return ensure().write(row);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    close: () => real?.close() ?? Promise.resolve(),
+    replace: () => void ensure(),
+    get replaced() {
+      return real !== undefined;
+    },
+  };
 }
 
 async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string | null, onAnswerPrinterRow: RowWriter | undefined): Promise<OutputTarget> {
@@ -113,9 +140,15 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
       const state = await loadResumeState(out.path, out.format);
       skip = (record) => (state.succeeded.has(record.id) ? 'done' : !config.retryFailed && state.failed.has(record.id) ? 'failed' : undefined);
     }
-    writeRunMeta(out.path, current);
-    const writer = openFileWriter(out.path, out.format, { append: config.resume });
-    return { writer, lock, skip };
+    const open = () => {
+      writeRunMeta(out.path, current);
+      return openFileWriter(out.path, out.format, { append: config.resume });
+    };
+    if (exists && !config.resume) {
+      const pending = replaceOnFirstRow(open);
+      return { writer: pending, lock, skip, pending };
+    }
+    return { writer: open(), lock, skip };
   } catch (err) {
     lock.release();
     throw err;
@@ -251,6 +284,11 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       throw err;
     }
     const outcome = step.value;
+    // A finished run replaces the old file even with no rows (an empty input); a stopped one keeps it.
+    if (!outcome.stopped) target.pending?.replace();
+    else if (target.pending && !target.pending.replaced && config.output.kind === 'file') {
+      reporter.info(`${config.output.path} is left as it was: the run stopped before its first row`);
+    }
     await target.writer.close();
 
     const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';

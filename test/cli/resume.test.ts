@@ -97,6 +97,30 @@ describe('an existing output file is never clobbered', () => {
     expect(read(out)).not.toContain('old');
   });
 
+  it('--overwrite keeps the old results when the run stops before its first row (a rejected key), meta included', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['rejected [[fault:401]]', 'never sent']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const old = '{"id":"a","response":"kept"}\n';
+    fs.writeFileSync(out, old);
+    fs.writeFileSync(`${out}.meta.json`, '{"old":"meta"}\n');
+
+    const r = await run([input, '-o', out, '--overwrite', '-c', '1']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/rejected the API key/);
+    expect(r.stderr).toContain(`${out} is left as it was: the run stopped before its first row`);
+    expect(read(out)).toBe(old);
+    expect(read(`${out}.meta.json`)).toBe('{"old":"meta"}\n');
+  });
+
+  it('--overwrite with an input that has no prompts still replaces the old results (with nothing)', async () => {
+    const input = writePrompts(ctx.dir, 'empty.txt', []);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    fs.writeFileSync(out, '{"old":"row"}\n');
+    const r = await run([input, '-o', out, '--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(out)).toBe('');
+  });
+
   it('an empty existing output file is simply written', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     const out = path.join(ctx.dir, 'out.jsonl');
