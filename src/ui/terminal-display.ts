@@ -151,7 +151,11 @@ export class TerminalDisplay {
         readline.cursorTo(stderr, 0);
         readline.clearLine(stderr, 0);
       },
-      redraw: () => bar.update(),
+      // Redrawn right after an answer was printed: fresh counts, not the last 50 ms sample.
+      redraw: () => {
+        this.snapshotCache = undefined;
+        bar.update();
+      },
     };
     this.widget = { kind: 'bar', bar, line };
     this.o.screen.status = line;
