@@ -6,6 +6,7 @@ import { readRecords } from '../input/index.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import {
   acquireLock,
+  assertCsvHeader,
   compactResults,
   diffRunMeta,
   formatFromPath,
@@ -136,6 +137,7 @@ async function openOutput(config: CliConfig, io: CliIo, inputFingerprint: string
           );
         }
       }
+      if (out.format === 'csv') assertCsvHeader(out.path);
       await repairPartialLine(out.path, out.format);
       const state = await loadResumeState(out.path, out.format);
       skip = (record) => (state.succeeded.has(record.id) ? 'done' : !config.retryFailed && state.failed.has(record.id) ? 'failed' : undefined);

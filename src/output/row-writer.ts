@@ -73,17 +73,25 @@ function checkAppendTarget(path: string, format: OutputFormat): void {
       'output',
     );
   }
-  if (format === 'csv') {
-    const expected = Buffer.from(csvHeaderLine(), 'utf8');
-    let head = peek(path, 0, expected.length + 3);
-    if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
-    if (!head.subarray(0, expected.length).equals(expected)) {
-      throw new RunError(
-        `Output file ${path} does not start with the llm-batch CSV header ` +
-          `(${csvHeaderLine().trimEnd()}); appending would mix columns. Use a new output file.`,
-        'output',
-      );
-    }
+  if (format === 'csv') assertCsvHeader(path);
+}
+
+/**
+ * A CSV output being continued must be ours: checked before anything reads it as CSV, so a JSONL
+ * file given `--format csv` gets this line rather than a CSV parser's complaint. A file that is a
+ * torn start of the header (a crash while writing it) passes: the repair empties it.
+ */
+export function assertCsvHeader(path: string): void {
+  const expected = Buffer.from(csvHeaderLine(), 'utf8');
+  let head = peek(path, 0, expected.length + 3);
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
+  const torn = head.length < expected.length && expected.subarray(0, head.length).equals(head);
+  if (!torn && !head.subarray(0, expected.length).equals(expected)) {
+    throw new RunError(
+      `Output file ${path} does not start with the llm-batch CSV header ` +
+        `(${csvHeaderLine().trimEnd()}); appending would mix columns. Use a new output file.`,
+      'output',
+    );
   }
 }
 

@@ -209,6 +209,19 @@ describe('--resume', () => {
     expect(read(out)).toBe(after);
   });
 
+  it('--resume -f csv on a JSONL results file: exit 2 naming the CSV header, file untouched, nothing sent', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'results.jsonl');
+    expect((await run([input, '-o', out])).code).toBe(0);
+    const before = read(out);
+    const sent = ctx.server.requests.length;
+    const r = await run([input, '-o', out, '--resume', '-f', 'csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^llm-batch: Output file .*results\.jsonl does not start with the llm-batch CSV header/);
+    expect(read(out)).toBe(before);
+    expect(ctx.server.requests.length).toBe(sent);
+  });
+
   it('--resume on a missing or empty output just runs everything', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['a1', 'a2', 'a3']);
     const out = path.join(ctx.dir, 'out.jsonl');
