@@ -126,12 +126,12 @@ class Engine {
 
     await o.complete.warmUp?.();
     // A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send nothing for hours.
+    // One listener wakes whichever pull is waiting; racing each pull against one run-long promise
+    // would leave a reaction on it per record (memory growing with the input).
     const STOPPED = Symbol('stopped');
-    const stopped = new Promise<typeof STOPPED>((resolve) => {
-      if (this.stop.signal.aborted) resolve(STOPPED);
-      else this.stop.signal.addEventListener('abort', () => resolve(STOPPED), { once: true });
-    });
-    let abandoned: Promise<unknown> | undefined;
+    let wake: ((value: typeof STOPPED) => void) | undefined;
+    this.stop.signal.addEventListener('abort', () => wake?.(STOPPED), { once: true });
+    let abandoned = false;
     const producer = (async () => {
       const iterator = records[Symbol.asyncIterator]();
       try {
@@ -139,10 +139,15 @@ class Engine {
           while (outstanding >= highWater && !this.stop.signal.aborted) await this.changes.next();
           if (this.stop.signal.aborted) break;
           const pending = iterator.next();
-          const next = await Promise.race([pending, stopped]);
+          const next = await new Promise<IteratorResult<PromptRecord> | typeof STOPPED>((resolve, reject) => {
+            wake = resolve;
+            pending.then(resolve, reject);
+          });
+          wake = undefined;
           if (next === STOPPED) {
-            // Left pending: the caller closes the source (the CLI destroys stdin), which settles it.
-            abandoned = pending.catch(() => {});
+            // Left pending (its outcome is absorbed above): the caller closes the source (the CLI
+            // destroys stdin), which settles it.
+            abandoned = true;
             break;
           }
           if (next.done) break;

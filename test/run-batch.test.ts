@@ -1,4 +1,6 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { BatchEvent } from '../src/events.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../src/provider/types.js';
@@ -263,6 +265,31 @@ describe('runBatch rows and attempts', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('runBatch concurrency and memory', () => {
+  it('keeps nothing per record: the heap after 40,000 records is where it was after 4,000', async () => {
+    // A forced collection makes heapUsed a measure of what is retained, not of when GC last ran.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    async function* lazy(n: number): AsyncGenerator<PromptRecord> {
+      for (let i = 0; i < n; i++) yield rec(i);
+    }
+    const complete: Complete = async () => answer('ok');
+    const gen = runBatch(lazy(40_000), options(complete, { concurrency: 16 }));
+    let n = 0;
+    let early = 0;
+    let late = 0;
+    for (let step = await gen.next(); !step.done; step = await gen.next()) {
+      n++;
+      if (n === 4_000 || n === 39_000) {
+        gc();
+        if (n === 4_000) early = process.memoryUsage().heapUsed;
+        else late = process.memoryUsage().heapUsed;
+      }
+    }
+    expect(n).toBe(40_000);
+    // ~680 bytes per record leaked would be ~24 MB here.
+    expect(late - early).toBeLessThan(6 * 1024 * 1024);
+  });
+
   it.each([1, 3, 8])('never has more than %i calls in flight', async (concurrency) => {
     let active = 0;
     let peak = 0;
