@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
+import { sanitize } from '../ui/sanitize.js';
 import type { InputFormat, InputOptions } from '../input/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -11,15 +13,6 @@ export interface OpenedInput {
   close: () => Promise<void>;
 }
 
-/** The first non-blank line, once it is whole (or the input ended); undefined while it may go on. */
-function firstLine(text: string, ended: boolean): string | undefined {
-  const start = text.replace(/^\uFEFF/, '').search(/\S/);
-  if (start === -1) return ended ? '' : undefined;
-  const rest = text.replace(/^\uFEFF/, '').slice(start);
-  const end = rest.indexOf('\n');
-  return end !== -1 ? rest.slice(0, end) : ended ? rest : undefined;
-}
-
 /**
  * Peeks at stdin up to its first non-blank line: JSONL when that line is a JSON object, one prompt
  * per line when it does not start with `{`. A line that starts with `{` but does not parse could be
@@ -29,41 +22,68 @@ function firstLine(text: string, ended: boolean): string | undefined {
 async function sniffFormat(stream: NodeJS.ReadableStream): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
   const iterator = (stream as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
   const chunks: Array<string | Buffer> = [];
+  // Chunks may cut a BOM or a character in two: decode as one stream.
+  const decoder = new StringDecoder('utf8');
   let text = '';
+  let lineStart = 0;
+  let searchFrom = 0;
+  let lineNo = 1;
   let line: string | undefined;
-  while (line === undefined) {
+  for (let ended = false; line === undefined; ) {
     const next = await iterator.next();
-    if (!next.done) {
+    if (next.done) {
+      ended = true;
+      text += decoder.end();
+    } else {
       chunks.push(next.value);
-      text += next.value.toString();
+      text += typeof next.value === 'string' ? next.value : decoder.write(next.value);
     }
-    line = firstLine(text, next.done === true);
+    if (lineStart === 0 && text.startsWith('\uFEFF')) lineStart = searchFrom = 1;
+    // Blank lines are skipped (and counted); only the newly arrived text is searched.
+    for (let nl = text.indexOf('\n', searchFrom); line === undefined; nl = text.indexOf('\n', searchFrom)) {
+      const candidate = nl === -1 ? (ended ? text.slice(lineStart) : undefined) : text.slice(lineStart, nl);
+      if (candidate === undefined) {
+        searchFrom = text.length;
+        break;
+      }
+      if (candidate.trim() !== '' || nl === -1) line = candidate.trim();
+      else {
+        lineStart = searchFrom = nl + 1;
+        lineNo++;
+      }
+    }
   }
-  if (!isJsonObject(line) && line.startsWith('{')) {
+  const json = isJsonObject(line);
+  if (!json && line.startsWith('{')) {
+    const shown = sanitize(line.length > 40 ? `${line.slice(0, 40)}…` : line);
     throw new UsageError(
-      `stdin:1: the first line starts with "{" but is not a JSON object (${line.length > 40 ? `${line.slice(0, 40)}…` : line}): pass --input-format txt or --input-format jsonl`,
+      `stdin:${lineNo}: the first line starts with "{" but is not a JSON object (${shown}): pass --input-format txt or --input-format jsonl`,
     );
   }
-  const format: InputFormat = isJsonObject(line) ? 'jsonl' : 'txt';
   async function* replay() {
     yield* chunks;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
-  return { format, stream: replay() };
+  return { format: json ? 'jsonl' : 'txt', stream: replay() };
 }
 
 /** Opens the input named by the config; unreadable files are a run error naming the path. */
 export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   if (config.input.kind === 'stdin') {
-    const sniffed = config.inputFormat === 'auto' ? await sniffFormat(io.stdin) : undefined;
+    const destroy = () => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;
+    try {
+      sniffed = config.inputFormat === 'auto' ? await sniffFormat(io.stdin) : undefined;
+    } catch (err) {
+      destroy(); // the pipe may stay open (tail -f): node must still exit
+      throw err;
+    }
     return {
       stream: sniffed?.stream ?? (io.stdin as AsyncIterable<string | Buffer>),
       format: sniffed?.format ?? (config.inputFormat === 'auto' ? 'txt' : config.inputFormat),
       source: '<stdin>',
       // After a stop, a read may still be waiting on a pipe that sends nothing: end it, so node can exit.
-      close: async () => {
-        (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      },
+      close: async () => destroy(),
     };
   }
   const file = config.input.path;

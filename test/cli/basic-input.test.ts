@@ -299,8 +299,12 @@ describe.concurrent('stdin', () => {
     const stdin = '\n{"a":1} is this JSON valid?\nWhat is 2+2?\n';
     const r = await run([], { stdin });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^llm-batch: stdin:1: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/);
+    expect(r.stderr.trim()).toMatch(/^llm-batch: stdin:2: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/);
     expect(server.requests).toHaveLength(0);
+    // The same from a pipe that stays open (tail -f): the message, then exit, not a hang.
+    const open = await run([], { openStdin: '{bad json\r\n', timeoutMs: 10_000 });
+    expect(open.code).toBe(2);
+    expect(open.stderr.trim()).toBe('llm-batch: stdin:1: the first line starts with "{" but is not a JSON object ({bad json): pass --input-format txt or --input-format jsonl');
     const asText = await run(['--input-format', 'txt'], { stdin });
     expect(asText.code, asText.stderr).toBe(0);
     expect(rowsOf(asText).map((x) => x.prompt).sort()).toEqual(['What is 2+2?', '{"a":1} is this JSON valid?']);
