@@ -64,7 +64,8 @@ Environment:
   OPENAI_BASE_URL    default for --base-url
   LLM_BATCH_MODEL    default for --model
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
-                     an http:// or https:// proxy for the API, as curl reads them
+                     an http:// or https:// proxy for the API; NO_PROXY lists hosts
+                     (.example.com for subdomains)
   NO_COLOR           no colour (the bar and spinner stay; -q removes them)
 
 Exit codes:
@@ -130,7 +131,7 @@ export function createProgram(version: string): Command {
   program.optionsGroup('Display:');
   program
     .option('--progress [seconds]', 'when stderr is not a terminal (cron, logs): a plain progress line every N seconds (default 10); a terminal shows a live bar', positiveNumber)
-    .option('-q, --quiet', 'no bar, progress or summary on stderr (errors still print)');
+    .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)');
 
   return program;
 }

@@ -2,8 +2,6 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { UsageError } from '../errors.js';
 import { describeProxy, isSupportedProxy } from '../provider/proxy-agent.js';
 
-const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'];
-
 export interface ProxySettings {
   /** The proxy for a request URL, or undefined to connect directly. */
   proxyFor: (url: string) => string | undefined;
@@ -11,21 +9,28 @@ export interface ProxySettings {
   secrets: string[];
 }
 
+/** The variable proxy-from-env takes a URL's proxy from: `<scheme>_proxy`, else `all_proxy`, lower case first. */
+function rawProxyFor(url: string): string | undefined {
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  const env = process.env;
+  const value = env[`${scheme}_proxy`] || env[`${scheme.toUpperCase()}_PROXY`] || env.all_proxy || env.ALL_PROXY;
+  return value || undefined;
+}
+
 /**
- * HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), read by proxy-from-env. One
- * correction: a proxy given without a scheme (`HTTPS_PROXY=proxy:3128`) is plain http, as curl,
- * Python and Go read it; proxy-from-env would give it the target's scheme and speak TLS to it.
+ * HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), read by proxy-from-env: NO_PROXY
+ * lists hosts (`.example.com` or `*.example.com` for subdomains; no CIDR ranges). One correction: a
+ * proxy given without a scheme (`HTTPS_PROXY=proxy:3128`) is plain http, as curl, Python and Go read
+ * it; proxy-from-env would give it the target's scheme and speak TLS to it.
  * Checked against the base URL before anything is sent: a proxy we cannot speak to is a usage error.
  * Reads `process.env`, as proxy-from-env does.
  */
 export function proxyFromEnv(baseURL: string | undefined): ProxySettings {
-  const schemeless = PROXY_VARIABLES.map((name) => process.env[name]?.trim()).filter((v): v is string => !!v && !v.includes('://'));
   const proxyFor = (url: string): string | undefined => {
     const proxy = getProxyForUrl(url);
     if (!proxy) return undefined;
-    const scheme = proxy.slice(0, proxy.indexOf('://'));
-    const bare = schemeless.find((v) => proxy === `${scheme}://${v}`);
-    return bare ? `http://${bare}` : proxy;
+    const raw = rawProxyFor(url)?.trim();
+    return raw && !raw.includes('://') ? `http://${raw}` : proxy;
   };
   const target = baseURL ?? 'https://api.openai.com/v1';
   const proxy = proxyFor(target);
@@ -37,6 +42,13 @@ export function proxyFromEnv(baseURL: string | undefined): ProxySettings {
     );
   }
   const { username, password } = new URL(proxy);
-  const secrets = [password, decodeURIComponent(password), username && password ? `${username}:${password}` : ''].filter((s) => s.length > 0);
+  const decoded = [username, password].map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new UsageError(`the proxy URL for ${new URL(target).host} has a "%" in its credentials that is not an escape: write it as %25`);
+    }
+  });
+  const secrets = [username, password, ...decoded].filter((s) => s.length > 0);
   return { proxyFor, secrets };
 }

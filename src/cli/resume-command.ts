@@ -7,12 +7,14 @@ export function shellQuote(arg: string): string {
 
 /**
  * The exact command that finishes an interrupted run: the same arguments plus --resume, less
- * --overwrite (which contradicts it; the file now holds this run's rows).
+ * --overwrite (which contradicts it; the file now holds this run's rows). When an --overwrite run
+ * stopped before replacing the old file (`oldFileKept`), the same command again: resuming would
+ * continue the old results, the opposite of what it asked for.
  */
-export function resumeCommand(config: CliConfig): string | null {
+export function resumeCommand(config: CliConfig, oldFileKept = false): string | null {
   if (config.output.kind !== 'file') return null;
-  const args = config.argv.filter((arg) => arg !== '--overwrite');
-  if (!args.includes('--resume')) args.push('--resume');
+  const args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
+  if (!oldFileKept && !args.includes('--resume')) args.push('--resume');
   const command = ['llm-batch', ...args].map(shellQuote).join(' ');
   return config.input.kind === 'stdin' ? `${command}  (with the same input on stdin)` : command;
 }

@@ -200,12 +200,13 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   // Started before the input and output are opened, so the SDK loads meanwhile.
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const proxy = config.provider.kind === 'openai' ? proxyFromEnv(config.provider.baseURL) : undefined;
+  const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
   const complete = createOpenAIComplete({
     apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
     baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
     fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
     proxyFor: proxy?.proxyFor,
-    redact: createRedactor([apiKey, ...(proxy?.secrets ?? [])]),
+    redact,
   });
 
   // The display first: its spinner covers waiting for stdin and hashing a large input.
@@ -288,15 +289,17 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     const outcome = step.value;
     // A finished run replaces the old file even with no rows (an empty input); a stopped one keeps it.
     if (!outcome.stopped) target.pending?.replace();
-    else if (target.pending && !target.pending.replaced && config.output.kind === 'file') {
+    const oldFileKept = target.pending !== undefined && !target.pending.replaced;
+    if (oldFileKept && config.output.kind === 'file') {
       reporter.info(`${config.output.path} is left as it was: the run stopped before its first row`);
     }
     await target.writer.close();
 
     const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
-    const summary = buildSummary(stats, performance.now(), outcome.stopped, resumable ? resumeCommand(config) : null, config.model, reporter.usageByModel);
-    if (outcome.stopped === 'auth' && outcome.message?.startsWith('HTTP 407')) {
-      reporter.error(`the proxy refused the request (${outcome.message}); check the credentials in HTTPS_PROXY / HTTP_PROXY. Stopped before sending more.`);
+    const next = resumable ? resumeCommand(config, oldFileKept) : null;
+    const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
+    if (outcome.stopped === 'auth' && outcome.message?.startsWith('proxy: ')) {
+      reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
     } else if (outcome.stopped === 'auth') {
       reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
     } else if (outcome.stopped === 'quota') {
@@ -305,25 +308,30 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     if (notFound > 0 && stats.ok === 0 && notFound === stats.failed) {
       // Rows say 404 one by one; the likely cause is one setting.
       reporter.error(
-        `every request got HTTP 404: check --base-url (${config.provider.kind === 'openai' ? config.provider.baseURL ?? 'OpenAI' : 'mock'}; OpenAI-compatible servers usually want it to end in /v1) and the model name`,
+        redact(
+          `every request got HTTP 404: check --base-url (${config.provider.kind === 'openai' ? config.provider.baseURL ?? 'OpenAI' : 'mock'}; OpenAI-compatible servers usually want it to end in /v1) and the model name`,
+        ),
       );
     }
     reporter.finish(summary);
+    const code =
+      outcome.stopped === 'auth' ? ExitCode.usage
+      : outcome.stopped === 'quota' ? ExitCode.stoppedEarly
+      : outcome.stopped === 'interrupted' ? ExitCode.interrupted
+      // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
+      : stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed
+      : ExitCode.ok;
     if (config.summaryJson) {
       try {
         fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
       } catch (err) {
-        // Every row is written; only the summary file is missing.
+        // Every row is written; only the summary file is missing. A stop's own code (3, 130: "resume
+        // me") says more than this.
         reporter.error(`cannot write --summary-json ${config.summaryJson}: ${(err as Error).message}`);
-        return ExitCode.usage;
+        return code === ExitCode.ok || code === ExitCode.someFailed ? ExitCode.usage : code;
       }
     }
-
-    if (outcome.stopped === 'auth') return ExitCode.usage;
-    if (outcome.stopped === 'quota') return ExitCode.stoppedEarly;
-    if (outcome.stopped === 'interrupted') return ExitCode.interrupted;
-    // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
-    return stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed : ExitCode.ok;
+    return code;
   } finally {
     clearTimeout(graceTimer);
     for (const off of unlisten) off();

@@ -1,5 +1,14 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk.js';
+import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './types.js';
+
+/** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
+function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ProxyRefusedError) return e;
+  }
+  return undefined;
+}
 
 /**
  * Network error codes worth naming (ECONNRESET, UND_ERR_SOCKET, DEPTH_ZERO_SELF_SIGNED_CERT…), found on
@@ -27,6 +36,11 @@ export function classifyError(err: unknown): AttemptError {
   if (err instanceof AttemptError) return err;
   if (err instanceof APIUserAbortError) return new AttemptError('aborted', 'request aborted');
   if (err instanceof APIConnectionTimeoutError) return new AttemptError('timeout', 'timed out waiting for the server');
+  const refused = proxyRefusal(err);
+  if (refused) {
+    // Every request would meet the same refusal: stop, as for a rejected key.
+    return new AttemptError('connection', `proxy: ${refused.message}`, { status: refused.status, stop: 'auth' });
+  }
   if (err instanceof APIConnectionError) {
     const code = networkCode(err);
     return new AttemptError('connection', `connection failed${code ? ` (${code})` : ''}`, { code });
@@ -42,7 +56,7 @@ export function classifyError(err: unknown): AttemptError {
     }
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
-      return new AttemptError('auth', 'HTTP 407: the proxy asks for credentials it was not given or refused', { status, headers, stop: 'auth' });
+      return new AttemptError('auth', 'proxy: HTTP 407, it asks for credentials it was not given or refused', { status, headers, stop: 'auth' });
     }
     if (status === 401 || status === 403) {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });

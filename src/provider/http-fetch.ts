@@ -59,8 +59,10 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, optio
     // The SDK passes a Headers object: used as is (hot path); copied before anything is removed.
     let headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
     for (let hops = 0; ; hops++) {
-      const agent = agentFor(url);
-      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent instanceof Promise ? await agent : agent);
+      const found = agentFor(url);
+      const agent = found instanceof Promise ? await found : found;
+      const viaProxy = agent !== agents['http:'] && agent !== agents['https:'];
+      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent, viaProxy);
       const location = response.headers.get('location');
       if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS) return response;
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
@@ -84,6 +86,16 @@ function fetchFailed(cause: unknown): TypeError {
   return new TypeError('fetch failed', { cause });
 }
 
+/** A proxy that would not open a tunnel to the API (a blocked host, a proxy-side failure). */
+export class ProxyRefusedError extends Error {
+  constructor(
+    readonly status: number,
+    readonly host: string,
+  ) {
+    super(`the proxy refused to connect to ${host} (HTTP ${status})`);
+  }
+}
+
 /** Null-body statuses: a `Response` with one of these may not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -94,6 +106,7 @@ function send(
   body: string | Uint8Array | undefined,
   signal: AbortSignal | undefined,
   agent: http.Agent,
+  viaProxy = false,
 ): Promise<Response> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   const headers: Record<string, string> = {};
@@ -140,6 +153,18 @@ function send(
       signal?.removeEventListener('abort', onAbort);
       if (!response) reject(signal?.aborted ? signal.reason : fetchFailed(err));
     });
+    if (viaProxy) {
+      // https-proxy-agent hands a refused CONNECT on as if the server had answered it: a 403 would
+      // read as "the API key was rejected". 407 is left to come through (it stops the run as such).
+      // (http-proxy-agent emits it too, with no status: it opens no tunnel.)
+      request.once('proxyConnect', (connect: { statusCode?: number }) => {
+        const status = connect.statusCode;
+        if (status === undefined || status === 200 || status === 407) return;
+        signal?.removeEventListener('abort', onAbort);
+        request.destroy();
+        reject(fetchFailed(new ProxyRefusedError(status, url.host)));
+      });
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
     request.end(body);
   });

@@ -38,7 +38,7 @@ const red = (s: string) => `\x1b[31m${s}\x1b[39m`;
  * Picks the display for this run:
  * - stderr a terminal (and not --quiet): a spinner, then a progress bar, kept below everything else;
  * - otherwise plain lines only, no escape codes: with --progress, one progress line every N seconds;
- * - always the summary line at the end (not with --quiet) and errors (even with --quiet).
+ * - always the summary line at the end (with --quiet only when a prompt failed) and errors (even with --quiet).
  * With no -o and stdout a terminal, answers are printed there too, in whole rows when stderr shares
  * that terminal so that messages and the bar never cut into them.
  */

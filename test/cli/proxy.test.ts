@@ -18,9 +18,9 @@ const STDIN = `${PROMPTS.join('\n')}\n`;
 const NO_PROXY_VARS = { HTTPS_PROXY: undefined, HTTP_PROXY: undefined, ALL_PROXY: undefined, NO_PROXY: undefined };
 
 /** A mock and a proxy, closed when the test ends (tests run concurrently: no shared hooks). */
-async function servers(ctx: TestContext, options: { tls?: boolean; credentials?: string } = {}): Promise<{ mock: MockServer; proxy: ProxyServer }> {
+async function servers(ctx: TestContext, options: { tls?: boolean; credentials?: string; refuseConnect?: number } = {}): Promise<{ mock: MockServer; proxy: ProxyServer }> {
   const mock = await startMockServer({ apiKey: SECRET_KEY, tls: options.tls ? TLS : undefined });
-  const proxy = await startProxyServer({ credentials: options.credentials });
+  const proxy = await startProxyServer({ credentials: options.credentials, refuseConnect: options.refuseConnect });
   ctx.onTestFinished(() => Promise.all([mock.close(), proxy.close()]).then(() => {}));
   return { mock, proxy };
 }
@@ -91,8 +91,8 @@ describe.concurrent('proxies from the environment', () => {
     const url = proxy.url.replace('http://', 'http://me:wrong-password-1234@');
     const r = await runCli(['-', '--base-url', mock.url, '-o', out], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/proxy refused the request \(HTTP 407/);
-    expect(r.stderr).toMatch(/HTTPS_PROXY/);
+    expect(r.stderr).toMatch(/proxy: HTTP 407, it asks for credentials it was not given or refused; check HTTPS_PROXY/);
+    expect(r.stderr).not.toMatch(/API key/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(8); // the first wave at most, not one per prompt and retry
     const written = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
@@ -100,6 +100,24 @@ describe.concurrent('proxies from the environment', () => {
       expect(text).not.toContain('wrong-password-1234');
       expect(text).not.toContain(SECRET_KEY);
     }
+  });
+
+  it('a proxy that refuses the tunnel (403, a blocked host) stops the run: exit 2, one line blaming the proxy, not the key', async (ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true, refuseConnect: 403 });
+    const r = await runCli(['-', '--base-url', mock.url, '-c', '2'], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: proxy.url } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`llm-batch: proxy: the proxy refused to connect to 127.0.0.1:${mock.port} (HTTP 403); check HTTPS_PROXY`);
+    expect(r.stderr).not.toMatch(/API key|<html>/);
+    expect(mock.requests).toHaveLength(0);
+    expect(proxy.log.length).toBeLessThanOrEqual(4); // the first requests, not one per prompt and retry
+  });
+
+  it('a "%" in the proxy password that is not an escape: exit 2, one line, the password not shown', async (ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true });
+    const r = await runCli(['-', '--base-url', mock.url], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: proxy.url.replace('http://', 'http://me:100%sure@') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`llm-batch: the proxy URL for 127.0.0.1:${mock.port} has a "%" in its credentials that is not an escape: write it as %25`);
+    expect(proxy.log).toHaveLength(0);
   });
 
   it('refuses a proxy it cannot speak (socks5) before sending anything: exit 2, one line naming the variables', async (ctx) => {

@@ -16,6 +16,10 @@ describe('resumeCommand', () => {
     expect(resumeCommand(config(['in.txt', '-o', 'out.jsonl', '--overwrite']))).toBe('llm-batch in.txt -o out.jsonl --resume');
   });
 
+  it('after an --overwrite run that kept the old file (stopped before its first row): the same command again', () => {
+    expect(resumeCommand(config(['in.txt', '-o', 'out.jsonl', '--overwrite']), true)).toBe('llm-batch in.txt -o out.jsonl --overwrite');
+  });
+
   it('does not add a second --resume, and says when the input came on stdin', () => {
     expect(resumeCommand(config(['-o', 'out.jsonl', '--resume'], { kind: 'stdin' } as CliConfig['input']))).toBe(
       'llm-batch -o out.jsonl --resume  (with the same input on stdin)',

@@ -112,6 +112,19 @@ describe('an existing output file is never clobbered', () => {
     expect(read(`${out}.meta.json`)).toBe('{"old":"meta"}\n');
   });
 
+  it('--overwrite stopped by the quota before its first row: old file kept, and the command printed to finish is the same one (not --resume)', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['out of quota [[fault:quota]]', 'never sent']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    fs.writeFileSync(out, '{"id":"a","response":"kept"}\n');
+    const r = await run([input, '-o', out, '--overwrite', '-c', '1']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(read(out)).toBe('{"id":"a","response":"kept"}\n');
+    const m = /to finish the rest, run: (.+)$/m.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(m![1]).toMatch(/ --overwrite( |$)/);
+    expect(m![1]).not.toMatch(/--resume/);
+  });
+
   it('--overwrite with an input that has no prompts still replaces the old results (with nothing)', async () => {
     const input = writePrompts(ctx.dir, 'empty.txt', []);
     const out = path.join(ctx.dir, 'out.jsonl');

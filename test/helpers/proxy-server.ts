@@ -24,6 +24,8 @@ export interface ProxyServer {
 export interface ProxyServerOptions {
   /** `user:password`: anything else gets 407 with `Proxy-Authenticate: Basic`. */
   credentials?: string;
+  /** Answer every CONNECT with this status and a small HTML page (a proxy blocking the host). */
+  refuseConnect?: number;
 }
 
 /**
@@ -66,6 +68,11 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
     log.push({ method: 'CONNECT', target: req.url ?? '', proxyAuthorization: auth, allowed: ok });
     if (!ok) {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (options.refuseConnect !== undefined) {
+      const page = '<html><body>Access to this site is blocked by policy</body></html>';
+      client.end(`HTTP/1.1 ${options.refuseConnect} Refused\r\nContent-Type: text/html\r\nContent-Length: ${page.length}\r\n\r\n${page}`);
       return;
     }
     const [host, port] = (req.url ?? '').split(':');
