@@ -8,4 +8,4 @@ export type BatchEvent =
   | { type: 'rate-limited'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };
 
-export type StopReason = 'auth' | 'quota' | 'interrupted';
+export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted';

@@ -276,7 +276,7 @@ class Engine {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', err instanceof Error ? err.message : String(err));
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
-      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop === 'auth');
+      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
       const headers = error.info.headers;
       const retryAfter = headers ? readRetryAfter(headers) : undefined;
       if (error.type === 'rate_limit') {

@@ -298,7 +298,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
     const next = resumable ? resumeCommand(config, oldFileKept) : null;
     const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
-    if (outcome.stopped === 'auth' && outcome.message?.startsWith('proxy: ')) {
+    if (outcome.stopped === 'proxy') {
       reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
     } else if (outcome.stopped === 'auth') {
       reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
@@ -315,7 +315,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     }
     reporter.finish(summary);
     const code =
-      outcome.stopped === 'auth' ? ExitCode.usage
+      outcome.stopped === 'auth' || outcome.stopped === 'proxy' ? ExitCode.usage
       : outcome.stopped === 'quota' ? ExitCode.stoppedEarly
       : outcome.stopped === 'interrupted' ? ExitCode.interrupted
       // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.

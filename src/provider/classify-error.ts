@@ -39,7 +39,7 @@ export function classifyError(err: unknown): AttemptError {
   const refused = proxyRefusal(err);
   if (refused) {
     // Every request would meet the same refusal: stop, as for a rejected key.
-    return new AttemptError('connection', `proxy: ${refused.message}`, { status: refused.status, stop: 'auth' });
+    return new AttemptError('connection', refused.message, { status: refused.status, stop: 'proxy' });
   }
   if (err instanceof APIConnectionError) {
     const code = networkCode(err);
@@ -56,7 +56,7 @@ export function classifyError(err: unknown): AttemptError {
     }
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
-      return new AttemptError('auth', 'proxy: HTTP 407, it asks for credentials it was not given or refused', { status, headers, stop: 'auth' });
+      return new AttemptError('auth', 'the proxy asks for credentials it was not given or refused (HTTP 407)', { status, headers, stop: 'proxy' });
     }
     if (status === 401 || status === 403) {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });

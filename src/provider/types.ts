@@ -36,8 +36,8 @@ export interface AttemptErrorInfo {
   status?: number;
   code?: string;
   headers?: HeaderSource;
-  /** Run-stopping failures: a rejected key, or a quota that waiting will not restore. */
-  stop?: 'auth' | 'quota';
+  /** Run-stopping failures: a rejected key, a proxy that refuses us, or a quota that waiting will not restore. */
+  stop?: 'auth' | 'proxy' | 'quota';
 }
 
 /** A failed attempt, already classified. */

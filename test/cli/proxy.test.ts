@@ -91,7 +91,7 @@ describe.concurrent('proxies from the environment', () => {
     const url = proxy.url.replace('http://', 'http://me:wrong-password-1234@');
     const r = await runCli(['-', '--base-url', mock.url, '-o', out], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/proxy: HTTP 407, it asks for credentials it was not given or refused; check HTTPS_PROXY/);
+    expect(r.stderr).toMatch(/the proxy asks for credentials it was not given or refused \(HTTP 407\); check HTTPS_PROXY/);
     expect(r.stderr).not.toMatch(/API key/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(8); // the first wave at most, not one per prompt and retry
@@ -106,7 +106,7 @@ describe.concurrent('proxies from the environment', () => {
     const { mock, proxy } = await servers(ctx, { tls: true, refuseConnect: 403 });
     const r = await runCli(['-', '--base-url', mock.url, '-c', '2'], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: proxy.url } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`llm-batch: proxy: the proxy refused to connect to 127.0.0.1:${mock.port} (HTTP 403); check HTTPS_PROXY`);
+    expect(r.stderr).toContain(`llm-batch: the proxy refused to connect to 127.0.0.1:${mock.port} (HTTP 403); check HTTPS_PROXY`);
     expect(r.stderr).not.toMatch(/API key|<html>/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(4); // the first requests, not one per prompt and retry
