@@ -24,18 +24,23 @@ export function toCompletionRequest(record: PromptRecord, defaults: RequestDefau
 export type TokenLimitField = 'max_tokens' | 'max_completion_tokens';
 
 /**
- * OpenAI itself takes `max_completion_tokens` for every chat model and rejects `max_tokens` for its
- * reasoning models (o-series, gpt-5); other OpenAI-compatible servers (vLLM, Ollama, llama.cpp,
- * OpenRouter…) all know `max_tokens`, not all the newer name.
+ * OpenAI itself, and Azure OpenAI, take `max_completion_tokens` for every chat model and reject
+ * `max_tokens` for reasoning models (o-series, gpt-5); other OpenAI-compatible servers (vLLM, Ollama,
+ * llama.cpp, OpenRouter…) all know `max_tokens`, not all the newer name.
  */
 export function tokenLimitField(baseURL: string | undefined): TokenLimitField {
   if (baseURL === undefined) return 'max_completion_tokens';
   try {
-    return new URL(baseURL).hostname === 'api.openai.com' ? 'max_completion_tokens' : 'max_tokens';
+    const host = new URL(baseURL).hostname;
+    const openai = host === 'api.openai.com' || AZURE_HOSTS.some((suffix) => host.endsWith(suffix));
+    return openai ? 'max_completion_tokens' : 'max_tokens';
   } catch {
     return 'max_tokens';
   }
 }
+
+/** Azure OpenAI resource endpoints (`<name>.openai.azure.com`, and the AI Services form). */
+const AZURE_HOSTS = ['.openai.azure.com', '.cognitiveservices.azure.com'];
 
 /** The JSON body POSTed to /chat/completions; `--dry-run` shows exactly this. */
 export function wireBody(request: CompletionRequest, limitField: TokenLimitField = 'max_tokens'): Record<string, unknown> {

@@ -5,13 +5,15 @@ import type { CompletionRequest } from '../../src/provider/types.js';
 const request: CompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, stream: false };
 
 describe('the answer-length cap on the wire', () => {
-  it('is max_completion_tokens for OpenAI itself (its reasoning models reject max_tokens)', () => {
+  it('is max_completion_tokens for OpenAI itself and Azure OpenAI (their reasoning models reject max_tokens)', () => {
     expect(tokenLimitField(undefined)).toBe('max_completion_tokens');
     expect(tokenLimitField('https://api.openai.com/v1')).toBe('max_completion_tokens');
+    expect(tokenLimitField('https://my-res.openai.azure.com/openai/v1/')).toBe('max_completion_tokens');
+    expect(tokenLimitField('https://my-res.cognitiveservices.azure.com/openai/v1/')).toBe('max_completion_tokens');
   });
 
   it('is max_tokens for any other OpenAI-compatible server', () => {
-    for (const url of ['http://localhost:11434/v1', 'https://openrouter.ai/api/v1', 'https://x.openai.azure.com/openai', 'not a url']) {
+    for (const url of ['http://localhost:11434/v1', 'https://openrouter.ai/api/v1', 'https://openai.azure.com.example.org/v1', 'not a url']) {
       expect(tokenLimitField(url)).toBe('max_tokens');
     }
   });
