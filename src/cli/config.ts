@@ -86,9 +86,11 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
       throw new UsageError('--summary-json needs a file path (stdout is for result rows)');
     }
     const target = path.resolve(flags.summaryJson);
-    if ((input.kind === 'file' && target === path.resolve(input.path)) || (output.kind === 'file' && target === path.resolve(output.path))) {
-      throw new UsageError(`--summary-json ${flags.summaryJson} is the ${output.kind === 'file' && target === path.resolve(output.path) ? 'output' : 'input'} file: choose another path`);
-    }
+    const clash =
+      input.kind === 'file' && target === path.resolve(input.path) ? 'input'
+      : output.kind === 'file' && target === path.resolve(output.path) ? 'output'
+      : undefined;
+    if (clash) throw new UsageError(`--summary-json ${flags.summaryJson} is the ${clash} file: choose another path`);
   }
   if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
   if (flags.forceResume && !flags.resume) throw new UsageError('--force-resume goes with --resume');

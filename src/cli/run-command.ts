@@ -350,8 +350,11 @@ function checkWritableFile(file: string, flag: string): void {
   let why: string | undefined;
   try {
     if (!fs.statSync(dir).isDirectory()) why = `${dir} is not a directory`;
-    else if (fs.existsSync(file) && fs.statSync(file).isDirectory()) why = 'is a directory';
-    else fs.accessSync(fs.existsSync(file) ? file : dir, fs.constants.W_OK);
+    else {
+      const existing = fs.statSync(file, { throwIfNoEntry: false });
+      if (existing?.isDirectory()) why = 'is a directory';
+      else fs.accessSync(existing ? file : dir, fs.constants.W_OK);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     why = code === 'ENOENT' ? `no such directory ${dir}` : code === 'EACCES' ? 'permission denied' : (err as Error).message;
