@@ -2,12 +2,12 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { ExitCode } from '../errors.js';
-import { DEFAULT_COMPLETION_TOKENS } from '../options.js';
+import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
-import { count, usd } from '../ui/format.js';
+import { count, usd } from '../ui/number-format.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;

@@ -19,18 +19,18 @@ import {
   type LockHandle,
   type RowWriter,
 } from '../output/index.js';
-import { createOpenAIComplete } from '../provider/complete.js';
+import { createOpenAIComplete } from '../provider/create-openai-complete.js';
 import { createMockFetch } from '../provider/mock-fetch.js';
 import { createRedactor } from '../redact.js';
-import { runBatch } from '../run-batch.js';
-import { createStats } from '../stats.js';
+import { runBatch } from '../engine/run-batch.js';
+import { createStats } from '../engine/stats.js';
 import type { PromptRecord } from '../types.js';
-import { createReporter } from '../ui/create-reporter.js';
+import { createReporter } from './create-reporter.js';
 import { buildSummary } from '../ui/summary.js';
 import { requireKey, type CliConfig } from './config.js';
 import { proxyFromEnv } from './proxy-env.js';
 import type { CliIo } from './io.js';
-import { resumeCommand } from './resume-command.js';
+import { resumeCommand } from './resume-hint.js';
 
 /** How long in-flight prompts may finish after the first Ctrl-C / SIGTERM. */
 const GRACE_MS = 5000;

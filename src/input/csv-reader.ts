@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { crlfToLf } from './crlf.js';
 import { csvRecord, planCsv, type CsvPlan, type CsvRow } from './csv-row.js';
-import type { InputOptions, InputSource } from './options.js';
+import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
 import { problemRecord } from './to-record.js';

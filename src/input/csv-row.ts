@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import type { InputOptions } from './options.js';
+import type { InputOptions } from './input-options.js';
 import { paramsFromCsv } from './params.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';

@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import type { InputFormat } from './options.js';
+import type { InputFormat } from './input-options.js';
 
 const BY_EXTENSION = new Map<string, InputFormat>([
   ['.txt', 'txt'],

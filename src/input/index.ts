@@ -1,5 +1,5 @@
 /** The input layer: turns a txt, JSONL or CSV stream into `PromptRecord`s, lazily. */
-export type { InputFormat, InputOptions, InputSource } from './options.js';
+export type { InputFormat, InputOptions, InputSource } from './input-options.js';
 export { detectFormat } from './detect-format.js';
 export { readRecords } from './read-records.js';
 export { renderTemplate, templateFields } from './template.js';

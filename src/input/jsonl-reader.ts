@@ -1,6 +1,6 @@
 import type { PromptRecord } from '../types.js';
 import { checkMessages, displayPrompt } from './messages.js';
-import type { InputOptions, InputSource } from './options.js';
+import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson } from './params.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { InputSource } from './options.js';
+import type { InputSource } from './input-options.js';
 import { guardSource } from './source.js';
 
 /** One physical line of the input, without its terminator (`\n` or `\r\n`). */

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { readJsonlRecords } from './jsonl-reader.js';
-import type { InputOptions, InputSource } from './options.js';
+import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
 import { problemRecord } from './to-record.js';

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import type { InputOptions, InputSource } from './options.js';
+import type { InputOptions, InputSource } from './input-options.js';
 import { readLines } from './read-lines.js';
 import { fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';

@@ -2,7 +2,7 @@
  * Output layer: writing result rows (JSONL, CSV, text) crash-safely, reading them back for resume,
  * repairing a torn last row, compacting, the per-output lock and the run metadata file.
  */
-export { formatFromPath, type OutputFormat } from './format.js';
+export { formatFromPath, type OutputFormat } from './output-format.js';
 export { assertCsvHeader, openFileWriter, streamWriter, type RowWriter } from './row-writer.js';
 export { CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
 export { readResults } from './read-results.js';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { RunError } from '../errors.js';
-import { formatFromPath, type OutputFormat } from './format.js';
+import { formatFromPath, type OutputFormat } from './output-format.js';
 
 const BLOCK = 1 << 16;
 

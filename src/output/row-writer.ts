@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import { OutputClosedError, RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
-import { csvHeaderLine, encodeCsvRow } from './csv-writer.js';
-import type { OutputFormat } from './format.js';
-import { encodeJsonlRow } from './jsonl-writer.js';
-import { encodeTextRow } from './text-writer.js';
+import { csvHeaderLine, encodeCsvRow } from './csv-encode.js';
+import type { OutputFormat } from './output-format.js';
+import { encodeJsonlRow } from './jsonl-encode.js';
+import { encodeTextRow } from './text-encode.js';
 
 export interface RowWriter {
   /**

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk.js';
 import { ProxyRefusedError } from './http-fetch.js';
-import { AttemptError } from './types.js';
+import { AttemptError } from './completion.js';
 
 /** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
 function proxyRefusal(err: unknown): ProxyRefusedError | undefined {

@@ -1,4 +1,4 @@
-import { systemClock } from '../schedule/clock.js';
+import { systemClock } from '../util/clock.js';
 
 /**
  * The `--mock` provider: an in-process stand-in for an OpenAI-compatible server, handed to the SDK

@@ -1,5 +1,5 @@
 import type { PromptRecord } from '../types.js';
-import type { CompletionRequest } from './types.js';
+import type { CompletionRequest } from './completion.js';
 
 export interface RequestDefaults {
   model: string;

@@ -1,5 +1,5 @@
 import { AdaptiveRate } from './adaptive-rate.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { Gcra } from './gcra.js';
 import type { RateLimitHeaders, RetryAfter } from './rate-headers.js';
 import { WindowBudget } from './window-budget.js';

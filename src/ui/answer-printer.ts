@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../events.js';
+import type { BatchEvent } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import { RowWrapper, sanitize, truncate } from './terminal-text.js';

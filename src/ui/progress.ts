@@ -1,5 +1,5 @@
-import type { BatchStats } from '../stats.js';
-import { compact, count, duration, rate } from './format.js';
+import type { BatchStats } from '../engine/stats.js';
+import { compact, count, duration, rate } from './number-format.js';
 
 /** What a progress display shows at one instant. */
 export interface ProgressSnapshot {

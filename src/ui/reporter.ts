@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../events.js';
+import type { BatchEvent } from '../engine/events.js';
 import type { ResultRow } from '../types.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
 

@@ -1,8 +1,8 @@
 import { PRICES_AS_OF, estimateCost, priceFor } from '../pricing.js';
-import type { BatchStats } from '../stats.js';
-import type { StopReason } from '../events.js';
+import type { BatchStats } from '../engine/stats.js';
+import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
-import { count, duration, rate, usd } from './format.js';
+import { count, duration, rate, usd } from './number-format.js';
 
 /** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
 export interface ModelCost {

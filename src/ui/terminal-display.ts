@@ -1,8 +1,8 @@
 import readline from 'node:readline';
 import type { MultiBar } from 'cli-progress';
 import type { Ora } from 'ora';
-import type { BatchStats } from '../stats.js';
-import { count } from './format.js';
+import type { BatchStats } from '../engine/stats.js';
+import { count } from './number-format.js';
 import { RateMeter, formatBarLine, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 

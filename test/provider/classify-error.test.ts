@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, OpenAIError, RateLimitError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/provider/classify-error.js';
-import { AttemptError } from '../../src/provider/types.js';
+import { AttemptError } from '../../src/provider/completion.js';
 import { isRetryable } from '../../src/schedule/retry-policy.js';
 
 /** What the SDK builds from an HTTP error response (`{"error": {...}}` body). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createOpenAIComplete } from '../../src/provider/complete.js';
-import { AttemptError, type AttemptContext, type CompletionRequest } from '../../src/provider/types.js';
+import { createOpenAIComplete } from '../../src/provider/create-openai-complete.js';
+import { AttemptError, type AttemptContext, type CompletionRequest } from '../../src/provider/completion.js';
 import { createRedactor } from '../../src/redact.js';
 
 // ---------------------------------------------------------------------------------------------

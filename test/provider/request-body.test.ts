@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenLimitField, wireBody } from '../../src/provider/request-body.js';
-import type { CompletionRequest } from '../../src/provider/types.js';
+import type { CompletionRequest } from '../../src/provider/completion.js';
 
 const request: CompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, stream: false };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchEvent } from '../../src/events.js';
+import type { BatchEvent } from '../../src/engine/events.js';
 import type { ResultRow } from '../../src/types.js';
 import { AnswerPrinter } from '../../src/ui/answer-printer.js';
 

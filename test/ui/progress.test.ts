@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStats } from '../../src/stats.js';
+import { createStats } from '../../src/engine/stats.js';
 import { RateMeter, formatBarLine, formatProgressLine, type ProgressSnapshot } from '../../src/ui/progress.js';
 
 const ESC = /\x1b/;

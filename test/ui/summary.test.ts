@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PRICES, PRICES_AS_OF } from '../../src/pricing.js';
-import { createStats, type BatchStats } from '../../src/stats.js';
+import { createStats, type BatchStats } from '../../src/engine/stats.js';
 import type { ResultRow } from '../../src/types.js';
-import { compact, count, duration, rate, usd } from '../../src/ui/format.js';
+import { compact, count, duration, rate, usd } from '../../src/ui/number-format.js';
 import { wrapParts } from '../../src/ui/reporter.js';
 import { UsageTally, buildSummary, costOf, formatSummaryLine } from '../../src/ui/summary.js';
 

@@ -8,8 +8,8 @@ import { tokenLimitField, wireBody, type TokenLimitField } from './request-body.
 import { classifyError } from './classify-error.js';
 import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
-import type { OpenAIProviderOptions } from './complete.js';
-import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './types.js';
+import type { OpenAIProviderOptions } from './create-openai-complete.js';
+import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
 
 
 /** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */

@@ -1,14 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { BatchEvent, StopReason } from './events.js';
-import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './options.js';
-import { AttemptError, type CompletionRequest, type CompletionResult } from './provider/types.js';
-import { toCompletionRequest } from './provider/request-body.js';
-import { withDeadlines } from './schedule/deadlines.js';
-import { RateGovernor } from './schedule/rate-governor.js';
-import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from './schedule/rate-headers.js';
-import { backoffDelay, isRetryable } from './schedule/retry-policy.js';
-import type { PromptRecord, ResultRow, RowError } from './types.js';
+import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
+import { AttemptError, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
+import { toCompletionRequest } from '../provider/request-body.js';
+import { withDeadlines } from './deadlines.js';
+import { RateGovernor } from '../schedule/rate-governor.js';
+import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
+import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
+import type { PromptRecord, ResultRow, RowError } from '../types.js';
 
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
@@ -293,7 +293,7 @@ class Engine {
 
   private async estimate(record: PromptRecord, request: CompletionRequest): Promise<number> {
     if (!this.estimator) {
-      const { estimatePromptTokens } = await import('./schedule/estimate-tokens.js');
+      const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
       this.estimator = (r) => estimatePromptTokens(r.messages);
     }
     return this.estimator(record) + (request.max_tokens ?? this.o.defaultCompletionTokens);

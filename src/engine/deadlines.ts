@@ -1,4 +1,4 @@
-import { AttemptError } from '../provider/types.js';
+import { AttemptError } from '../provider/completion.js';
 
 export interface DeadlineOptions {
   /** Whole-attempt deadline. */

@@ -1,4 +1,4 @@
-import type { ErrorType } from './types.js';
+import type { ErrorType } from '../types.js';
 
 /** Live counters of a run; the engine updates them, displays and summaries read them. */
 export interface BatchStats {

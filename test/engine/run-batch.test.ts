@@ -2,13 +2,13 @@ import { getEventListeners, setMaxListeners } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { BatchEvent } from '../src/events.js';
-import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../src/provider/types.js';
-import { runBatch, type BatchOutcome } from '../src/run-batch.js';
-import type { BatchOptions } from '../src/options.js';
-import { createStats } from '../src/stats.js';
-import type { PromptRecord, ResultRow, Usage } from '../src/types.js';
-import { FakeClock, settle } from './helpers/fake-clock.js';
+import type { BatchEvent } from '../../src/engine/events.js';
+import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../../src/provider/completion.js';
+import { runBatch, type BatchOutcome } from '../../src/engine/run-batch.js';
+import type { BatchOptions } from '../../src/engine/batch-options.js';
+import { createStats } from '../../src/engine/stats.js';
+import type { PromptRecord, ResultRow, Usage } from '../../src/types.js';
+import { FakeClock, settle } from '../helpers/fake-clock.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CliConfig } from '../cli/config.js';
-import type { CliIo } from '../cli/io.js';
+import type { CliConfig } from './config.js';
+import type { CliIo } from './io.js';
 import type { RowWriter } from '../output/index.js';
-import type { BatchStats } from '../stats.js';
-import type { AnswerPrinter } from './answer-printer.js';
-import { countRecords } from './count-records.js';
-import { formatProgressLine, RateMeter } from './progress.js';
-import { createPlainReporter, type Reporter } from './reporter.js';
-import { Screen, sameTerminal } from './screen.js';
-import { UsageTally, type UsageByModel } from './summary.js';
-import type { TerminalDisplay } from './terminal-display.js';
+import type { BatchStats } from '../engine/stats.js';
+import type { AnswerPrinter } from '../ui/answer-printer.js';
+import { countRecords } from '../ui/count-records.js';
+import { formatProgressLine, RateMeter } from '../ui/progress.js';
+import { createPlainReporter, type Reporter } from '../ui/reporter.js';
+import { Screen, sameTerminal } from '../ui/screen.js';
+import { UsageTally, type UsageByModel } from '../ui/summary.js';
+import type { TerminalDisplay } from '../ui/terminal-display.js';
 
 export interface CliReporter extends Reporter {
   /** When answers go to the terminal: the row writer that prints them. */
@@ -64,7 +64,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     const [{ default: ora }, cliProgress, { TerminalDisplay }] = await Promise.all([
       import('ora'),
       import('cli-progress').then((m) => m.default),
-      import('./terminal-display.js'),
+      import('../ui/terminal-display.js'),
     ]);
     display = new TerminalDisplay({
       stderr: io.stderr,
@@ -101,7 +101,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
   let printer: AnswerPrinter | undefined;
   if (config.output.kind === 'terminal') {
     // Loaded only here: its Unicode width tables are of no use when answers go to a file or a pipe.
-    const { AnswerPrinter } = await import('./answer-printer.js');
+    const { AnswerPrinter } = await import('../ui/answer-printer.js');
     const shared = sameTerminal(io.stdout, io.stderr);
     printer = new AnswerPrinter({
       // Only a terminal shared with stderr needs the status line moved out of the way.

@@ -1,4 +1,4 @@
-import type { RowError } from './types.js';
+import type { RowError } from '../types.js';
 
 /** What the engine reports while it runs, for progress displays; rows themselves are yielded. */
 export type BatchEvent =

@@ -1,4 +1,4 @@
-import type { Complete } from './types.js';
+import type { Complete } from './completion.js';
 
 export interface OpenAIProviderOptions {
   apiKey: string | undefined;
@@ -17,7 +17,7 @@ export interface OpenAIProviderOptions {
  * and opening the output instead of delaying the first request.
  */
 export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
-  const ready = import('./openai-complete.js').then((m) => m.createClientComplete(options));
+  const ready = import('./sdk-complete.js').then((m) => m.createClientComplete(options));
   // Warm-up starts at once too; the engine awaits it before the first paced request.
   const warm = ready.then((c) => c.warmUp());
   warm.catch(() => {}); // a load failure surfaces on first use

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AttemptError } from '../../src/provider/types.js';
-import { withDeadlines } from '../../src/schedule/deadlines.js';
+import { AttemptError } from '../../src/provider/completion.js';
+import { withDeadlines } from '../../src/engine/deadlines.js';
 
 /** An attempt that never finishes by itself: it rejects (as fetch does) when its signal aborts. */
 function hang(signal: AbortSignal): Promise<never> {

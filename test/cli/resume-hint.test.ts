@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CliConfig } from '../../src/cli/config.js';
-import { resumeCommand } from '../../src/cli/resume-command.js';
+import { resumeCommand } from '../../src/cli/resume-hint.js';
 
 const config = (argv: string[], input: CliConfig['input'] = { kind: 'file', path: 'in.txt' }) =>
   ({ argv, input, output: { kind: 'file', path: 'out.jsonl', format: 'jsonl' } }) as unknown as CliConfig;

@@ -1,10 +1,10 @@
-import type { Clock } from './schedule/clock.js';
-import { systemClock } from './schedule/clock.js';
-import type { Complete } from './provider/types.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import type { Complete } from '../provider/completion.js';
 import type { BatchEvent } from './events.js';
 import type { BatchStats } from './stats.js';
 import { createStats } from './stats.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** Answer tokens assumed for a request without max_tokens, in token budgets and estimates. */
 export const DEFAULT_COMPLETION_TOKENS = 256;
