@@ -89,3 +89,8 @@ export interface ResultRow {
   finish_reason: string | null;
   usage: Usage | null;
 }
+
+/** Response headers as the provider hands them over (a fetch `Headers` fits); read by the rate limiter. */
+export interface HeaderSource {
+  get(name: string): string | null;
+}

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { detectFormat } from '../input/detect-format.js';
+import type { InputFormat } from '../input/input-options.js';
+import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
-
-export type InputFormatName = 'txt' | 'jsonl' | 'csv';
-export type OutputFormatName = 'jsonl' | 'csv' | 'text';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
   input: { kind: 'file'; path: string } | { kind: 'stdin' };
   /** `auto` (stdin without --input-format): JSONL if the first non-blank character is `{`, else text. */
-  inputFormat: InputFormatName | 'auto';
+  inputFormat: InputFormat | 'auto';
   template: string | undefined;
   system: string | undefined;
   promptField: string | undefined;
@@ -26,7 +26,7 @@ export interface CliConfig {
   retries: number;
   stream: boolean;
   /** `terminal`: answers printed for people (stdout is a TTY and no -o). */
-  output: { kind: 'file'; path: string; format: OutputFormatName } | { kind: 'stdout'; format: OutputFormatName } | { kind: 'terminal' };
+  output: { kind: 'file'; path: string; format: OutputFormat } | { kind: 'stdout'; format: OutputFormat } | { kind: 'terminal' };
   order: 'completion' | 'input';
   resume: boolean;
   retryFailed: boolean;
@@ -48,9 +48,6 @@ export interface Environment {
   stdoutIsTTY: boolean;
 }
 
-const INPUT_EXT: Record<string, InputFormatName> = { '.txt': 'txt', '.text': 'txt', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv' };
-const OUTPUT_EXT: Record<string, OutputFormatName> = { '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.csv': 'csv', '.txt': 'text' };
-
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 
 export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
@@ -66,11 +63,11 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   }
 
   const inputFormat =
-    flags.inputFormat ?? (input.kind === 'file' ? INPUT_EXT[path.extname(input.path).toLowerCase()] ?? 'txt' : 'auto');
+    flags.inputFormat ?? (input.kind === 'file' ? detectFormat(input.path) ?? 'txt' : 'auto');
 
   let output: CliConfig['output'];
   if (flags.output !== undefined && flags.output !== '-') {
-    const format = flags.format ?? OUTPUT_EXT[path.extname(flags.output).toLowerCase()] ?? 'jsonl';
+    const format = flags.format ?? formatFromPath(flags.output) ?? 'jsonl';
     output = { kind: 'file', path: flags.output, format };
     if (input.kind === 'file' && path.resolve(input.path) === path.resolve(flags.output)) {
       throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);

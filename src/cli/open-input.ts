@@ -5,6 +5,7 @@ import { sanitize } from '../ui/sanitize.js';
 import type { InputFormat, InputOptions } from '../input/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -119,8 +120,7 @@ export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOpt
 function isJsonObject(line: string): boolean {
   if (!line.startsWith('{')) return false;
   try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return isPlainObject(JSON.parse(line));
   } catch {
     return false;
   }

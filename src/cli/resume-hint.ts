@@ -11,7 +11,7 @@ export function shellQuote(arg: string): string {
  * stopped before replacing the old file (`oldFileKept`), the same command again: resuming would
  * continue the old results, the opposite of what it asked for.
  */
-export function resumeCommand(config: CliConfig, oldFileKept = false): string | null {
+export function resumeHint(config: CliConfig, oldFileKept = false): string | null {
   if (config.output.kind !== 'file') return null;
   const args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');

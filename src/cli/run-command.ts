@@ -30,7 +30,7 @@ import { buildSummary } from '../ui/summary.js';
 import { requireKey, type CliConfig } from './config.js';
 import { proxyFromEnv } from './proxy-env.js';
 import type { CliIo } from './io.js';
-import { resumeCommand } from './resume-hint.js';
+import { resumeHint } from './resume-hint.js';
 
 /** How long in-flight prompts may finish after the first Ctrl-C / SIGTERM. */
 const GRACE_MS = 5000;
@@ -296,7 +296,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     await target.writer.close();
 
     const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
-    const next = resumable ? resumeCommand(config, oldFileKept) : null;
+    const next = resumable ? resumeHint(config, oldFileKept) : null;
     const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
     if (outcome.stopped === 'proxy') {
       reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);

@@ -7,8 +7,8 @@ const FLAG = '--heap-growing-percent';
  *
  * By default V8 sizes that factor from the machine's memory: up to 4x on a large machine. A batch run
  * keeps little alive (the prompts in flight and a window of rows) but allocates fast (requests,
- * chunks, rows), so with 4x its RSS climbs to ~250 MB for 100k prompts although a tenth of that is
- * live. 2x keeps the same run under ~190 MB at the same speed (bench/README.md, "memory").
+ * chunks, rows), so with 4x its RSS climbs far above what is live. 2x keeps it markedly lower at the
+ * same speed (figures in bench/README.md, "memory").
  *
  * Read by V8 at every collection, so it works when set at run time (unlike --max-old-space-size).
  * Left alone when the user gave it to node (`node --heap-growing-percent=N …`; NODE_OPTIONS refuses

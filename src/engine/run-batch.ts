@@ -9,6 +9,7 @@ import { RateGovernor } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import type { PromptRecord, ResultRow, RowError } from '../types.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
@@ -273,7 +274,7 @@ class Engine {
       });
       return { ok: true, result, latencyMs };
     } catch (err) {
-      const error = err instanceof AttemptError ? err : new AttemptError('connection', err instanceof Error ? err.message : String(err));
+      const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');

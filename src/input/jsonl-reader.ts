@@ -6,6 +6,8 @@ import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
+import { errorMessage } from '../util/error-message.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 
 /** Batch API `body` keys that are not passed through in `extraBody`: we set them ourselves or cannot honour them. */
 const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'max_completion_tokens', 'stream', 'stream_options']);
@@ -34,9 +36,9 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   try {
     value = JSON.parse(raw);
   } catch (err) {
-    return problemRecord(origin, `invalid JSON (${err instanceof Error ? err.message : String(err)})`);
+    return problemRecord(origin, `invalid JSON (${errorMessage(err)})`);
   }
-  if (!isObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
+  if (!isPlainObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
 
   const idField = options.idField ?? 'id';
   const id = explicitId(value[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(value['custom_id'], 'custom_id'));
@@ -52,7 +54,7 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   const batch = isBatchLine(value);
   if (batch) {
     const body = value['body'];
-    if (!isObject(body)) return problemRecord(origin, '"body" must be an object', 'body');
+    if (!isPlainObject(body)) return problemRecord(origin, '"body" must be an object', 'body');
     const url = value['url'];
     if (typeof url === 'string' && !/\/chat\/completions\/?$/.test(url)) {
       return problemRecord(origin, `"url" must be /v1/chat/completions (got ${JSON.stringify(url)})`, 'url');
@@ -105,10 +107,6 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
 /** Batch API lines are recognised by a `body` next to any of the request envelope keys. */
 function isBatchLine(row: Record<string, unknown>): boolean {
   return 'body' in row && ('custom_id' in row || 'url' in row || 'method' in row);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function kindOf(value: unknown): string {

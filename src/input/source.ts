@@ -1,9 +1,10 @@
 import { InputError, RunError } from '../errors.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** Wraps a failure to read the input (ENOENT, EISDIR, a broken pipe…) as a run-level `InputError` naming the source. */
 export function readFailure(source: string, err: unknown): RunError {
   if (err instanceof RunError) return err;
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorMessage(err);
   const wrapped = new InputError(`${source}: cannot read input (${detail})`);
   Object.defineProperty(wrapped, 'cause', { value: err, enumerable: false });
   return wrapped;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { RunError } from '../errors.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface LockHandle {
   /** The lock file, `${outputPath}.lock`. */
@@ -21,7 +22,6 @@ const UNPARSABLE_GRACE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 
 const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function parseLock(raw: string): LockInfo | undefined {
   try {
@@ -125,7 +125,7 @@ export function acquireLock(outputPath: string): LockHandle {
       fd = openSync(lockPath, 'wx');
     } catch (err) {
       if (errno(err) !== 'EEXIST') {
-        throw new RunError(`Cannot create lock file ${lockPath}: ${message(err)}`, 'output');
+        throw new RunError(`Cannot create lock file ${lockPath}: ${errorMessage(err)}`, 'output');
       }
     }
     if (fd !== undefined) {
@@ -139,7 +139,7 @@ export function acquireLock(outputPath: string): LockHandle {
           // already closed
         }
         unlinkSync(lockPath);
-        throw new RunError(`Cannot write lock file ${lockPath}: ${message(err)}`, 'output');
+        throw new RunError(`Cannot write lock file ${lockPath}: ${errorMessage(err)}`, 'output');
       }
       return makeHandle(lockPath, text);
     }
@@ -151,14 +151,14 @@ export function acquireLock(outputPath: string): LockHandle {
       mtimeMs = statSync(lockPath).mtimeMs;
     } catch (err) {
       if (errno(err) === 'ENOENT') continue; // released meanwhile
-      throw new RunError(`Cannot read lock file ${lockPath}: ${message(err)}`, 'output');
+      throw new RunError(`Cannot read lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
     const refusal = heldBy(lockPath, parseLock(raw), mtimeMs);
     if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
     try {
       removeStale(lockPath, raw);
     } catch (err) {
-      throw new RunError(`Cannot replace stale lock file ${lockPath}: ${message(err)}`, 'output');
+      throw new RunError(`Cannot replace stale lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
   }
   throw new RunError(

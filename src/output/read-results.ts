@@ -5,6 +5,7 @@ import type { ResultRow } from '../types.js';
 import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
 import { CSV_COLUMNS, csvRecordToRow } from './csv-columns.js';
 import { rowFromJson } from './row-shape.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** A row as read back, with where it starts in the file (1-based physical line). */
 export interface ReadRow {
@@ -12,7 +13,6 @@ export interface ReadRow {
   line: number;
 }
 
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function corrupt(path: string, line: number, reason: string): RunError {
   return new RunError(
@@ -23,7 +23,7 @@ function corrupt(path: string, line: number, reason: string): RunError {
 }
 
 function unreadable(path: string, err: unknown): RunError {
-  return new RunError(`Cannot read results file ${path}: ${message(err)}`, 'resume');
+  return new RunError(`Cannot read results file ${path}: ${errorMessage(err)}`, 'resume');
 }
 
 /**
@@ -35,7 +35,7 @@ export async function* readResults(path: string, format: 'jsonl' | 'csv'): Async
   for await (const { row } of readResultsWithLines(path, format)) yield row;
 }
 
-/** {@link readResults} plus each row's line number (used by compact and for messages). */
+/** The rows with the physical line each starts on; {@link readResults} is this without the lines. */
 export function readResultsWithLines(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ReadRow> {
   if (format === 'jsonl') return readJsonl(path);
   if (format === 'csv') return readCsv(path);
@@ -71,13 +71,13 @@ async function* parseJsonlLines(
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw corrupt(path, line, `invalid JSON (${message(err)})`);
+      throw corrupt(path, line, `invalid JSON (${errorMessage(err)})`);
     }
     let row: ResultRow;
     try {
       row = rowFromJson(value);
     } catch (err) {
-      throw corrupt(path, line, `not a result row (${message(err)})`);
+      throw corrupt(path, line, `not a result row (${errorMessage(err)})`);
     }
     yield { row, line };
   }
@@ -115,7 +115,7 @@ async function* readCsv(path: string): AsyncGenerator<ReadRow> {
       try {
         row = csvRecordToRow(byName);
       } catch (err) {
-        throw corrupt(path, line, `not a result row (${message(err)})`);
+        throw corrupt(path, line, `not a result row (${errorMessage(err)})`);
       }
       yield { row, line };
     }
@@ -126,7 +126,7 @@ async function* readCsv(path: string): AsyncGenerator<ReadRow> {
     // just after one of its embedded newlines). Like a torn line, it is skipped.
     if (csvErr.code === 'CSV_QUOTE_NOT_CLOSED') return;
     if (typeof csvErr.code === 'string' && csvErr.code.startsWith('CSV_')) {
-      throw corrupt(path, typeof csvErr.lines === 'number' ? csvErr.lines : prevEndLine + 1, `invalid CSV (${message(err)})`);
+      throw corrupt(path, typeof csvErr.lines === 'number' ? csvErr.lines : prevEndLine + 1, `invalid CSV (${errorMessage(err)})`);
     }
     throw unreadable(path, err);
   }

@@ -1,4 +1,5 @@
 import type { ErrorType, ResultRow, RowError, Usage } from '../types.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 
 /**
  * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
@@ -35,7 +36,7 @@ function normalizeError(error: RowError): RowError {
  * Throws a plain Error whose message says what is wrong; the reader adds file:line.
  */
 export function rowFromJson(value: unknown): ResultRow {
-  if (!isObject(value)) throw new Error('not a JSON object');
+  if (!isPlainObject(value)) throw new Error('not a JSON object');
   const row: ResultRow = {
     id: req(value, 'id', isString, 'a string'),
     line: req(value, 'line', isNumber, 'a number'),
@@ -50,7 +51,7 @@ export function rowFromJson(value: unknown): ResultRow {
   };
   const error = value['error'];
   if (error !== null) {
-    if (!isObject(error)) throw new Error('"error" must be an object or null');
+    if (!isPlainObject(error)) throw new Error('"error" must be an object or null');
     const e: RowError = {
       type: req(error, 'type', isString, 'a string', 'error.') as ErrorType,
       message: req(error, 'message', isString, 'a string', 'error.'),
@@ -61,7 +62,7 @@ export function rowFromJson(value: unknown): ResultRow {
   }
   const usage = value['usage'];
   if (usage !== null && usage !== undefined) {
-    if (!isObject(usage)) throw new Error('"usage" must be an object or null');
+    if (!isPlainObject(usage)) throw new Error('"usage" must be an object or null');
     const u: Usage = {
       prompt_tokens: req(usage, 'prompt_tokens', isNumber, 'a number', 'usage.'),
       completion_tokens: req(usage, 'completion_tokens', isNumber, 'a number', 'usage.'),
@@ -85,9 +86,6 @@ function req<T>(
   return v;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 function isString(v: unknown): v is string {
   return typeof v === 'string';
 }

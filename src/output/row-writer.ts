@@ -5,6 +5,7 @@ import { csvHeaderLine, encodeCsvRow } from './csv-encode.js';
 import type { OutputFormat } from './output-format.js';
 import { encodeJsonlRow } from './jsonl-encode.js';
 import { encodeTextRow } from './text-encode.js';
+import { errorMessage, toError } from '../util/error-message.js';
 
 export interface RowWriter {
   /**
@@ -30,7 +31,6 @@ export function encoderFor(format: OutputFormat): (row: ResultRow) => string {
   }
 }
 
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** fs.writeSync may write fewer bytes than asked (e.g. near a full disk); keep going until all are out. */
 function writeAllSync(fd: number, data: string): void {
@@ -108,7 +108,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     fd = fs.openSync(path, opts.append ? 'a' : 'w');
   } catch (err) {
     if (err instanceof RunError) throw err;
-    throw new RunError(`Cannot open output file ${path}: ${message(err)}`, 'output');
+    throw new RunError(`Cannot open output file ${path}: ${errorMessage(err)}`, 'output');
   }
   let failure: RunError | undefined;
   let closed = false;
@@ -118,7 +118,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     try {
       writeAllSync(fd, data);
     } catch (err) {
-      failure = new RunError(`Cannot write to output file ${path}: ${message(err)}`, 'output');
+      failure = new RunError(`Cannot write to output file ${path}: ${errorMessage(err)}`, 'output');
       throw failure;
     }
   };
@@ -137,7 +137,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
         put(encode(row));
         return Promise.resolve();
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        return Promise.reject(toError(err));
       }
     },
     close(): Promise<void> {
@@ -152,7 +152,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
         fs.closeSync(fd);
         return Promise.resolve();
       } catch (err) {
-        return Promise.reject(new RunError(`Cannot close output file ${path}: ${message(err)}`, 'output'));
+        return Promise.reject(new RunError(`Cannot close output file ${path}: ${errorMessage(err)}`, 'output'));
       }
     },
   };
@@ -172,7 +172,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
   let drain: Promise<void> | undefined;
 
   const onError = (err: unknown): void => {
-    failure ??= (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new RunError(`Cannot write output: ${message(err)}`, 'output');
+    failure ??= (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new RunError(`Cannot write output: ${errorMessage(err)}`, 'output');
   };
   stream.on('error', onError);
 
@@ -218,7 +218,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       try {
         data = encode(row);
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        return Promise.reject(toError(err));
       }
       if (headerPending) {
         data = csvHeaderLine() + data;

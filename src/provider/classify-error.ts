@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk.js';
 import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
 function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
@@ -76,6 +77,5 @@ export function classifyError(err: unknown): AttemptError {
     return new AttemptError('connection', `connection failed${code ? ` (${code})` : `: ${(err as Error).message}`}`, { code });
   }
   if (err instanceof OpenAIError) return new AttemptError('bad_response', err.message.slice(0, 500));
-  const message = err instanceof Error ? err.message : String(err);
-  return new AttemptError('connection', message.slice(0, 500));
+  return new AttemptError('connection', errorMessage(err).slice(0, 500));
 }

@@ -1,5 +1,4 @@
-import type { ChatMessage, ErrorType, Usage } from '../types.js';
-import type { HeaderSource } from '../schedule/rate-headers.js';
+import type { ChatMessage, ErrorType, HeaderSource, Usage } from '../types.js';
 
 export interface CompletionRequest {
   model: string;

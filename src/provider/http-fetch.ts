@@ -11,9 +11,9 @@ export interface HttpFetchOptions {
 /**
  * The SDK's transport: a `fetch` over node:http/https with keep-alive agents.
  *
- * Why not the built-in fetch: on Node 20 it costs ~0.8 ms of CPU per streamed request, node:http
- * ~0.3 ms. At hundreds of requests per second that CPU is the bottleneck: every response waits its
- * turn on the event loop before its slot can send the next request.
+ * Why not the built-in fetch: it costs several times node:http's CPU per streamed request (measured
+ * in bench/README.md, "concurrency"). At hundreds of requests per second that CPU is the bottleneck:
+ * every response waits its turn on the event loop before its slot can send the next request.
  *
  * It returns a real `Response` (status, headers, a web stream body), so the SDK parses it as it
  * would the built-in one's. It covers what the SDK sends for chat completions: a method, headers, a

@@ -8,9 +8,8 @@ import { tokenLimitField, wireBody, type TokenLimitField } from './request-body.
 import { classifyError } from './classify-error.js';
 import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
-import type { OpenAIProviderOptions } from './create-openai-complete.js';
+import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
-
 
 /** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
 async function readBody(response: Response, onActivity: () => void): Promise<string> {
@@ -83,7 +82,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
  * retries through the rate limiter and counts every attempt once. Its timeout is off too: ours
  * covers the whole attempt and the gaps in a stream, which the SDK's (headers only) does not.
  */
-export function createClientComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
+export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
   const limitField = tokenLimitField(options.baseURL);
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',

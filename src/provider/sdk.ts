@@ -1,7 +1,7 @@
 /**
  * The one place the openai SDK is imported from, so every module shares one copy of its error
  * classes (`instanceof` in the classifier). The CLI runs from an esbuild bundle (package.json
- * `build`), where the SDK is compiled in with the run path: loading its ~150 modules one by one
- * cost ~50 ms between start-up and the first request (bench/README.md, "concurrency").
+ * `build`), where the SDK is compiled in with the run path rather than loaded module by module
+ * between start-up and the first request (the cost is measured in bench/README.md, "concurrency").
  */
 export { OpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';

@@ -1,3 +1,7 @@
+import type { HeaderSource } from '../types.js';
+
+export type { HeaderSource };
+
 /** What OpenAI-style `x-ratelimit-*` headers say; absent fields were not sent. */
 export interface RateLimitHeaders {
   limitRequests?: number;
@@ -6,10 +10,6 @@ export interface RateLimitHeaders {
   limitTokens?: number;
   remainingTokens?: number;
   resetTokensMs?: number;
-}
-
-export interface HeaderSource {
-  get(name: string): string | null;
 }
 
 /** Parses OpenAI durations such as `1s`, `250ms`, `6m0s`, `1h2m3.5s`, or a bare number of seconds. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { InputFormatName } from '../cli/config.js';
+import type { InputFormat } from '../input/input-options.js';
 
 /**
  * Counts the records of an input file for a progress total, reading it once as a stream (memory stays
@@ -10,7 +10,7 @@ import type { InputFormatName } from '../cli/config.js';
  */
 export async function countRecords(
   file: string,
-  format: InputFormatName,
+  format: InputFormat,
   signal?: AbortSignal,
   onProgress?: (counted: number) => void,
 ): Promise<number> {

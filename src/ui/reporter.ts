@@ -62,7 +62,7 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
         const width = options.columns?.();
         write(width ? wrapParts(line, width) : line);
       }
-      if (summary.resumeCommand) write(`to finish the rest, run: ${summary.resumeCommand}`);
+      if (summary.resumeHint) write(`to finish the rest, run: ${summary.resumeHint}`);
     },
     close: () => {},
   };

@@ -49,7 +49,7 @@ export interface RunSummary {
   /** Prompt + completion tokens per second of wall time. */
   tokensPerSecond: number;
   stopped: StopReason | null;
-  resumeCommand: string | null;
+  resumeHint: string | null;
 }
 
 /** Token usage per model name as the server reported it, gathered from result rows. */
@@ -115,7 +115,7 @@ export function buildSummary(
   stats: BatchStats,
   now: number,
   stopped: StopReason | undefined,
-  resumeCommand: string | null,
+  resumeHint: string | null,
   model?: string,
   usageByModel?: UsageByModel,
 ): RunSummary {
@@ -139,7 +139,7 @@ export function buildSummary(
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
     stopped: stopped ?? null,
-    resumeCommand,
+    resumeHint,
   };
 }
 

@@ -61,7 +61,7 @@ function start(args: readonly string[]): { child: ChildProcess; exit: Promise<Cl
   return { child, exit: waitForExit(child), exited: () => done };
 }
 
-/** Splits a POSIX shell command as printed by resumeCommand (plain words and '…' quoting). */
+/** Splits a POSIX shell command as printed by resumeHint (plain words and '…' quoting). */
 function shellWords(command: string): string[] {
   const words: string[] = [];
   let word: string | undefined;

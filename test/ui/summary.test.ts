@@ -53,7 +53,7 @@ describe('buildSummary', () => {
     expect(s).toMatchObject({
       ok: 98, failed: 2, failedByType: { timeout: 1, http: 1 }, retries: 20, rateLimited: 3, requests: 120,
       promptTokens: 100_000, completionTokens: 50_000, wallSeconds: 10, requestsPerSecond: 12, tokensPerSecond: 15_000,
-      model: 'gpt-4o-mini', stopped: null, resumeCommand: null,
+      model: 'gpt-4o-mini', stopped: null, resumeHint: null,
     });
     expect(s.estimatedCost).toMatchObject({ estimate: true, pricesAsOf: PRICES_AS_OF, unpricedTokens: 0 });
     expect(s.estimatedCost!.usd).toBeCloseTo((100_000 * input + 50_000 * output) / 1e6, 6);

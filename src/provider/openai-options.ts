@@ -1,0 +1,11 @@
+/** How to reach an OpenAI-compatible server; what `createOpenAIComplete` takes. */
+export interface OpenAIProviderOptions {
+  apiKey: string | undefined;
+  baseURL: string | undefined;
+  /** Replaces the network (the `--mock` provider, tests). */
+  fetch?: typeof fetch;
+  /** The proxy for a request URL, if any (from HTTPS_PROXY, HTTP_PROXY, NO_PROXY…). */
+  proxyFor?: (url: string) => string | undefined;
+  /** Scrubs secrets from error messages (servers echo keys in 401s). */
+  redact?: (text: string) => string;
+}
