@@ -8,8 +8,12 @@ import { withDeadlines } from './deadlines.js';
 import { RateGovernor } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
-import type { PromptRecord, ResultRow, RowError } from '../types.js';
+import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
+import { failureRow, successRow, toRowError } from './build-row.js';
+import { Changes } from './changes.js';
+import { pullRecords, type PullState } from './pull-records.js';
+import { ReorderBuffer } from './reorder-buffer.js';
 
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
@@ -22,30 +26,6 @@ export interface BatchOutcome {
 type AttemptOutcome =
   | { ok: true; result: CompletionResult; latencyMs: number }
   | { ok: false; error: AttemptError; retryAfter: RetryAfter | undefined };
-
-/** Resolves waiters whenever something changes; cheaper and clearer than polling. */
-class Changes {
-  private waiters: Array<() => void> = [];
-  next(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-}
-
-const toRowError = (e: AttemptError): RowError => ({
-  type: e.type,
-  message: e.message,
-  ...(e.info.status !== undefined ? { status: e.info.status } : {}),
-  ...(e.info.code !== undefined ? { code: e.info.code } : {}),
-});
-
-function baseRow(record: PromptRecord): Omit<ResultRow, 'response' | 'error' | 'attempts' | 'latency_ms' | 'model' | 'finish_reason' | 'usage'> {
-  return { id: record.id, line: record.line, prompt: record.prompt };
-}
 
 /**
  * Runs every record through the provider and yields one row per record: answered, or failed with
@@ -107,103 +87,36 @@ class Engine {
     const { o } = this;
     const ordered = o.order === 'input';
     // Enough records in hand to keep every slot busy while retries wait; input order needs a
-    // wider window so one slow prompt does not stall the others (rows wait in `done`).
+    // wider window so one slow prompt does not stall the others (rows wait in the buffer).
     const highWater = ordered ? Math.max(256, o.concurrency * 8) : o.concurrency * 2 + 16;
-    const done = new Map<number, ResultRow | null>();
-    let nextToEmit = 0;
-    let pulled = 0;
-    let outstanding = 0;
-    let inputDone = false;
-    let inputError: unknown;
-
-    const finish = (seq: number, row: ResultRow | null) => {
-      done.set(seq, row);
-      this.changes.notify();
-    };
-
-    const interrupted = () => {
-      if (!this.stopped.stopped && this.stop.signal.aborted) this.stopped = { stopped: 'interrupted', message: 'interrupted' };
-    };
+    const buffer = new ReorderBuffer(ordered);
+    const state: PullState = { outstanding: 0, inputDone: false, inputError: undefined };
 
     await o.complete.warmUp?.();
-    // A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send nothing for hours.
-    // One listener wakes whichever pull is waiting; racing each pull against one run-long promise
-    // would leave a reaction on it per record (memory growing with the input).
-    const STOPPED = Symbol('stopped');
-    let wake: ((value: typeof STOPPED) => void) | undefined;
-    this.stop.signal.addEventListener('abort', () => wake?.(STOPPED), { once: true });
-    let abandoned = false;
-    const producer = (async () => {
-      const iterator = records[Symbol.asyncIterator]();
-      try {
-        while (!this.stop.signal.aborted) {
-          while (outstanding >= highWater && !this.stop.signal.aborted) await this.changes.next();
-          if (this.stop.signal.aborted) break;
-          const pending = iterator.next();
-          const next = await new Promise<IteratorResult<PromptRecord> | typeof STOPPED>((resolve, reject) => {
-            wake = resolve;
-            pending.then(resolve, reject);
-          });
-          wake = undefined;
-          if (next === STOPPED) {
-            // Left pending (its outcome is absorbed above): the caller closes the source (the CLI
-            // destroys stdin), which settles it.
-            abandoned = true;
-            break;
-          }
-          if (next.done) break;
-          const seq = pulled++;
-          outstanding++;
-          o.stats.read++;
-          this.process(next.value).then(
-            (row) => finish(seq, row),
-            (err: unknown) => {
-              inputError ??= err;
-              finish(seq, null);
-            },
-          );
-        }
-      } catch (err) {
-        inputError ??= err;
-        this.stop.abort(err);
-      } finally {
-        inputDone = true;
-        this.changes.notify();
-        // With a pull still pending, return() would queue behind it: ask, but do not wait.
-        if (this.stop.signal.aborted) {
-          const closing = iterator.return?.().catch(() => {});
-          if (!abandoned) await closing;
-        }
-      }
-    })();
+    const producer = pullRecords(records, {
+      stop: this.stop,
+      highWater,
+      changes: this.changes,
+      state,
+      onRecord: (record, seq) => this.start(record, seq, buffer, state),
+    });
 
     try {
       while (true) {
         const changed = this.changes.next();
         let progressed = false;
-        if (ordered) {
-          while (done.has(nextToEmit)) {
-            const row = done.get(nextToEmit)!;
-            done.delete(nextToEmit++);
-            outstanding--;
-            progressed = true;
-            if (row) yield row;
-          }
-        } else {
-          for (const [seq, row] of done) {
-            done.delete(seq);
-            outstanding--;
-            progressed = true;
-            if (row) yield row;
-          }
+        for (const row of buffer.drain()) {
+          state.outstanding--;
+          progressed = true;
+          if (row) yield row;
         }
         if (progressed) this.changes.notify();
-        if (inputDone && outstanding === 0) break;
+        if (state.inputDone && state.outstanding === 0) break;
         if (!progressed) await changed;
       }
       await producer;
-      if (inputError) throw inputError;
-      interrupted();
+      if (state.inputError) throw state.inputError;
+      this.markInterrupted();
       return this.stopped;
     } finally {
       // The consumer stopped early (or threw): let nothing run on in the background.
@@ -213,10 +126,28 @@ class Engine {
     }
   }
 
+  /** Sends one record on its way; its row (or null) lands in the buffer when it is done. */
+  private start(record: PromptRecord, seq: number, buffer: ReorderBuffer, state: PullState): void {
+    this.o.stats.read++;
+    const finish = (row: ResultRow | null) => {
+      buffer.put(seq, row);
+      this.changes.notify();
+    };
+    this.process(record).then(finish, (err: unknown) => {
+      state.inputError ??= err;
+      finish(null);
+    });
+  }
+
+  /** A stop with no reason of our own (the caller's signals) ends the run as 'interrupted'. */
+  private markInterrupted(): void {
+    if (!this.stopped.stopped && this.stop.signal.aborted) this.stopped = { stopped: 'interrupted', message: 'interrupted' };
+  }
+
   /** One record to its row; null when a stop left it unfinished. */
   private async process(record: PromptRecord): Promise<ResultRow | null> {
     const { o } = this;
-    if (record.problem) return this.failureRow(record, { type: 'input', message: record.problem.message }, 0);
+    if (record.problem) return failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats);
     const request = toCompletionRequest(record, o);
     for (let attempt = 1; ; attempt++) {
       if (this.stop.signal.aborted) return null;
@@ -225,14 +156,14 @@ class Engine {
       // that is still arriving; a queued task sees the stop itself when it starts.
       const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
       if (outcome === undefined) return null; // stopped before it was sent
-      if (outcome.ok) return this.successRow(record, request, outcome, attempt);
+      if (outcome.ok) return successRow(record, request, outcome, attempt, o.stats);
       const error = outcome.error;
       // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
       // with no stop in sight is a failure like any other and gets its row.)
       if (error.type === 'aborted' && this.abort.signal.aborted) return null;
       if (error.info.stop) return null; // halted in attempt(), before its slot was freed
       const lastChance = attempt > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return this.failureRow(record, toRowError(error), attempt);
+      if (lastChance) return failureRow(record, toRowError(error), attempt, o.stats);
       if (this.stop.signal.aborted) return null;
       const delayMs = backoffDelay(attempt, outcome.retryAfter?.ms, { random: o.random });
       o.stats.retries++;
@@ -298,37 +229,5 @@ class Engine {
       this.estimator = (r) => estimatePromptTokens(r.messages);
     }
     return this.estimator(record) + (request.max_tokens ?? this.o.defaultCompletionTokens);
-  }
-
-  private successRow(record: PromptRecord, request: CompletionRequest, outcome: { result: CompletionResult; latencyMs: number }, attempts: number): ResultRow {
-    const { stats } = this.o;
-    const { result } = outcome;
-    stats.ok++;
-    if (result.usage) {
-      stats.promptTokens += result.usage.prompt_tokens;
-      stats.completionTokens += result.usage.completion_tokens;
-    } else {
-      stats.rowsWithoutUsage++;
-    }
-    return {
-      ...baseRow(record),
-      response: result.text,
-      error: null,
-      attempts,
-      latency_ms: Math.round(outcome.latencyMs),
-      model: result.model ?? request.model,
-      finish_reason: result.finishReason,
-      usage: result.usage,
-    };
-  }
-
-  private failureRow(record: PromptRecord, error: RowError, attempts: number): ResultRow {
-    const { stats } = this.o;
-    stats.failed++;
-    stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
-    return {
-      ...baseRow(record), response: null, error,
-      attempts, latency_ms: null, model: null, finish_reason: null, usage: null,
-    };
   }
 }

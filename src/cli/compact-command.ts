@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+import { ExitCode, RunError } from '../errors.js';
+import { compactResults, formatFromPath, openFileWriter, streamWriter, type RowWriter } from '../output/index.js';
+import type { CliConfig } from './config.js';
+import type { CliIo } from './io.js';
+
+/** `--compact`: rewrites a results file keeping each id's last row, to -o or stdout. */
+export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
+  if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
+  const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
+  if (!fs.existsSync(config.input.path)) throw new RunError(`cannot read input file ${config.input.path}: no such file`, 'input');
+  const out = config.output;
+  let writer: RowWriter;
+  if (out.kind === 'file') {
+    if (fs.existsSync(out.path) && !config.overwrite) throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+    writer = openFileWriter(out.path, out.format, { append: false });
+  } else {
+    writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format);
+  }
+  const result = await compactResults(config.input.path, format, writer);
+  await writer.close();
+  if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,32 @@
+import type { BatchOptions } from '../engine/batch-options.js';
+import type { BatchEvent } from '../engine/events.js';
+import type { BatchStats } from '../engine/stats.js';
+import type { Complete } from '../provider/completion.js';
+import type { CliConfig } from './config.js';
+import type { StopSignals } from './stop-signals.js';
+
+/** The engine's options from the CLI's config: the engine itself knows nothing of flags. */
+export function engineOptions(
+  config: CliConfig,
+  run: { complete: Complete; stats: BatchStats; signals: StopSignals; onEvent: (event: BatchEvent) => void },
+): BatchOptions {
+  return {
+    complete: run.complete,
+    model: config.model,
+    temperature: config.temperature,
+    maxTokens: config.maxTokens,
+    stream: config.stream,
+    concurrency: config.concurrency,
+    rpm: config.rpm,
+    tpm: config.tpm,
+    timeoutMs: config.timeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    retries: config.retries,
+    order: config.order,
+    stopSignal: run.signals.stop,
+    abortSignal: run.signals.abort,
+    stats: run.stats,
+    onEvent: run.onEvent,
+    deltaEvents: config.output.kind === 'terminal',
+  };
+}

@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import type { BatchOutcome } from '../engine/run-batch.js';
+import type { BatchStats } from '../engine/stats.js';
+import { ExitCode } from '../errors.js';
+import { buildSummary, type RunSummary } from '../ui/summary.js';
+import type { CliConfig } from './config.js';
+import type { CliReporter } from './create-reporter.js';
+import { resumeHint } from './resume-hint.js';
+
+export interface FinishedRun {
+  outcome: BatchOutcome;
+  notFound: number;
+  /** An --overwrite run that stopped before its first row left the old file as it was. */
+  oldFileKept: boolean;
+}
+
+/** Says why a run stopped early, in one line naming what to check. */
+function explainStop(outcome: BatchOutcome, reporter: CliReporter): void {
+  if (outcome.stopped === 'proxy') {
+    reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
+  } else if (outcome.stopped === 'auth') {
+    reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
+  } else if (outcome.stopped === 'quota') {
+    reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
+  }
+}
+
+/** Rows say 404 one by one; when every request got one, the likely cause is one setting. */
+function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchStats, reporter: CliReporter, redact: (text: string) => string): void {
+  if (run.notFound === 0 || stats.ok !== 0 || run.notFound !== stats.failed) return;
+  const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL ?? 'OpenAI' : 'mock';
+  reporter.error(
+    redact(`every request got HTTP 404: check --base-url (${baseURL}; OpenAI-compatible servers usually want it to end in /v1) and the model name`),
+  );
+}
+
+function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
+  return (
+    outcome.stopped === 'auth' || outcome.stopped === 'proxy' ? ExitCode.usage
+    : outcome.stopped === 'quota' ? ExitCode.stoppedEarly
+    : outcome.stopped === 'interrupted' ? ExitCode.interrupted
+    // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
+    : stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed
+    : ExitCode.ok
+  );
+}
+
+/** Writes --summary-json; on failure says so and turns a clean exit code into a usage error. */
+function writeSummaryJson(file: string, summary: RunSummary, code: number, reporter: CliReporter): number {
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    return code;
+  } catch (err) {
+    // Every row is written; only the summary file is missing. A stop's own code (3, 130: "resume
+    // me") says more than this.
+    reporter.error(`cannot write --summary-json ${file}: ${(err as Error).message}`);
+    return code === ExitCode.ok || code === ExitCode.someFailed ? ExitCode.usage : code;
+  }
+}
+
+/** The end of a run: the explanations, the summary (terminal and --summary-json) and the exit code. */
+export function finishRun(config: CliConfig, run: FinishedRun, stats: BatchStats, reporter: CliReporter, redact: (text: string) => string): number {
+  const { outcome } = run;
+  const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
+  const next = resumable ? resumeHint(config, run.oldFileKept) : null;
+  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
+  explainStop(outcome, reporter);
+  explainAllNotFound(config, run, stats, reporter, redact);
+  reporter.finish(summary);
+  const code = exitCodeFor(outcome, stats);
+  return config.summaryJson ? writeSummaryJson(config.summaryJson, summary, code, reporter) : code;
+}

@@ -1,0 +1,75 @@
+import type { PromptRecord } from '../types.js';
+import type { Changes } from './changes.js';
+
+/** Shared between the pull and the loop that hands out rows. */
+export interface PullState {
+  /** Records pulled whose row has not been handed out yet. */
+  outstanding: number;
+  /** The pull is over: input exhausted, stopped, or failed. */
+  inputDone: boolean;
+  /** The first failure of the input (or of processing a record); the run rethrows it. */
+  inputError: unknown;
+}
+
+export interface PullOptions {
+  /** Stops the pull; aborted by the pull itself when the input fails. */
+  stop: AbortController;
+  /** Most records outstanding at once: memory stays flat whatever the input size. */
+  highWater: number;
+  /** Notified when the pull ends; waited on while at the high-water mark. */
+  changes: Changes;
+  state: PullState;
+  /** Starts one record; `seq` counts records in input order from 0. */
+  onRecord(record: PromptRecord, seq: number): void;
+}
+
+/**
+ * Pulls records only while fewer than `highWater` are outstanding, until the input ends or the
+ * run stops. A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send
+ * nothing for hours.
+ */
+export async function pullRecords(records: AsyncIterable<PromptRecord>, options: PullOptions): Promise<void> {
+  const { stop, highWater, changes, state } = options;
+  const signal = stop.signal;
+  // One listener wakes whichever pull is waiting; racing each pull against one run-long promise
+  // would leave a reaction on it per record (memory growing with the input).
+  const STOPPED = Symbol('stopped');
+  let wake: ((value: typeof STOPPED) => void) | undefined;
+  signal.addEventListener('abort', () => wake?.(STOPPED), { once: true });
+  let abandoned = false;
+  let pulled = 0;
+  const iterator = records[Symbol.asyncIterator]();
+  try {
+    while (!signal.aborted) {
+      while (state.outstanding >= highWater && !signal.aborted) await changes.next();
+      if (signal.aborted) break;
+      const pending = iterator.next();
+      const next = await new Promise<IteratorResult<PromptRecord> | typeof STOPPED>((resolve, reject) => {
+        wake = resolve;
+        pending.then(resolve, reject);
+      });
+      wake = undefined;
+      if (next === STOPPED) {
+        // Left pending (its outcome is absorbed above): the caller closes the source (the CLI
+        // destroys stdin), which settles it.
+        abandoned = true;
+        break;
+      }
+      if (next.done) break;
+      const seq = pulled++;
+      state.outstanding++;
+      options.onRecord(next.value, seq);
+    }
+  } catch (err) {
+    state.inputError ??= err;
+    stop.abort(err);
+  } finally {
+    state.inputDone = true;
+    changes.notify();
+    // With a pull still pending, return() would queue behind it: ask, but do not wait.
+    if (signal.aborted) {
+      const closing = iterator.return?.().catch(() => {});
+      if (!abandoned) await closing;
+    }
+  }
+}
