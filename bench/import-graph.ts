@@ -10,24 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { staticSpecifiers } from '../test/helpers/import-specifiers.js';
 import { loadedPackages } from '../test/helpers/loaded-packages.js';
 import { ROOT, runCli } from './harness.js';
 
 /** Packages that only a real run needs; `--help` / `--version` must not load them. */
 export const HEAVY_PACKAGES = ['openai', 'ora', 'cli-progress'] as const;
-
-/**
- * Static `import ... from 'x'`, `export ... from 'x'` and side-effect `import 'x'` (multi-line
- * forms included). Dynamic `import('x')` is deliberately not matched: deferring is the point.
- * `import type` never survives compilation, so built files do not contain it.
- */
-const STATIC_IMPORT_RE = /^[ \t]*(?:import|export)\b(?:[^'"`;()]*?\bfrom\b)?\s*['"]([^'"]+)['"]/gm;
-
-export function staticSpecifiers(source: string): string[] {
-  // Drop comments so an example import in a doc comment does not count.
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  return [...code.matchAll(STATIC_IMPORT_RE)].map((m) => m[1]!);
-}
 
 /** The package name of a bare specifier: 'openai/resources' → 'openai', '@a/b/c' → '@a/b'. */
 function packageName(spec: string): string {
