@@ -11,11 +11,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/cli/rate.test.ts'], sequence: { groupOrder: 0 } },
+        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/e2e/rate.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
-        test: { name: 'timing', include: ['test/cli/rate.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+        test: { name: 'timing', include: ['test/e2e/rate.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
       },
     ],
   },

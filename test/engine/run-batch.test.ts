@@ -2,6 +2,7 @@ import { getEventListeners, setMaxListeners } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { until } from '../helpers/until.js';
 import type { BatchEvent } from '../../src/engine/events.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../../src/provider/completion.js';
 import { runBatch, type BatchOutcome } from '../../src/engine/run-batch.js';
@@ -71,15 +72,6 @@ function deferred<T>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-/** Polls a condition between macrotasks, with a bounded deadline (never a blind sleep). */
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
 }
 
 /** Rejects with the signal's reason when it aborts (what a well-behaved provider does). */

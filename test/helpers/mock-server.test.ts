@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { until } from './until.js';
 import { encode } from 'gpt-tokenizer';
 import { maxInWindow, startMockServer } from './mock-server.js';
 import type { FaultKind, MockServer, MockServerOptions } from './mock-server.js';
@@ -47,14 +48,6 @@ async function json(res: Response): Promise<any> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(cond: () => boolean, timeoutMs = 1000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 function resourceCounts(): Record<string, number> {

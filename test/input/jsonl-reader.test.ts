@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptRecord } from '../../src/types.js';
-import { brief, read, readFixture } from './helpers.js';
+import { brief, read, readFixture } from '../helpers/input-chunks.js';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 const one = async (row: unknown, options: Record<string, unknown> = {}): Promise<PromptRecord> => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { readLines } from '../../src/input/index.js';
-import { CHUNKINGS, collect } from './helpers.js';
+import { CHUNKINGS, collect } from '../helpers/input-chunks.js';
 
 const lines = async (source: AsyncIterable<string | Buffer>) => (await collect(readLines(source, 'in.txt'))).map((l) => [l.line, l.text]);
 

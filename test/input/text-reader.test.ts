@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { readRecords } from '../../src/input/index.js';
-import { CHUNKINGS, brief, collect, read, readFixture } from './helpers.js';
+import { CHUNKINGS, brief, collect, read, readFixture } from '../helpers/input-chunks.js';
 
 describe('txt input', () => {
   it('reads the fixture: one user message per line, fallback ids', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadResumeState, openFileWriter, readResults, repairPartialLine } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
-import { collect, errRow, okRow, useTmpDir } from './helpers.js';
+import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

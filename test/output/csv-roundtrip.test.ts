@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvRecordToRow, openFileWriter, readResults, rowToCsvRecord } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
-import { collect, errRow, okRow, useTmpDir } from './helpers.js';
+import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

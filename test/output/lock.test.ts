@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import { acquireLock, type LockHandle } from '../../src/output/index.js';
-import { useTmpDir } from './helpers.js';
+import { useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 const held: LockHandle[] = [];

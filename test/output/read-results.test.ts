@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import { openFileWriter, readResults } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
-import { collect, errRow, okRow, useTmpDir } from './helpers.js';
+import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

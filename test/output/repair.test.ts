@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repairPartialLine } from '../../src/output/index.js';
-import { useTmpDir } from './helpers.js';
+import { useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

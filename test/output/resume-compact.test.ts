@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { compactFile, compactResults, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
-import { collect, errRow, okRow, useTmpDir } from './helpers.js';
+import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

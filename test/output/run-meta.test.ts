@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import { diffRunMeta, metaPath, readRunMeta, writeRunMeta } from '../../src/output/index.js';
-import { useTmpDir } from './helpers.js';
+import { useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

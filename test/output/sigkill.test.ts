@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadResumeState, readResults, repairPartialLine } from '../../src/output/index.js';
-import { useTmpDir } from './helpers.js';
+import { useTmpDir } from '../helpers/result-rows.js';
 
 /**
  * End to end: a child process appends big multi-line rows as fast as it can and is SIGKILLed at a

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OutputClosedError, RunError } from '../../src/errors.js';
 import { streamWriter } from '../../src/output/index.js';
-import { errRow, okRow } from './helpers.js';
+import { errRow, okRow } from '../helpers/result-rows.js';
 
 /** A Writable that accepts nothing until `release()` is called: write() returns false, then 'drain'. */
 function gatedStream() {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ResultRow } from '../../src/types.js';
-import { errRow, okRow, useTmpDir } from './helpers.js';
+import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 // Count fs.writeSync calls made by the writers: one per row is what makes a crash tear at most the last row.
 const writeSync = vi.hoisted(() => ({ calls: [] as string[], limit: Infinity }));
@@ -20,7 +20,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const { openFileWriter, readResults } = await import('../../src/output/index.js');
-const { collect } = await import('./helpers.js');
+const { collect } = await import('../helpers/result-rows.js');
 
 const tmp = useTmpDir();
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import { formatFromPath, openFileWriter, type OutputFormat } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
-import { errRow, okRow, useTmpDir } from './helpers.js';
+import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 

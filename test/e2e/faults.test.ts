@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, parseJsonl, writePrompts, type CliResult } from '../helpers/run-cli.js';
 import type { FaultKind } from '../helpers/mock-server.js';
 import type { ResultRow } from '../../src/types.js';
-import { rowsOf, useServers } from './basic-helpers.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh } = useServers('llm-batch-faults-');
 

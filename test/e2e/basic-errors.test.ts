@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, writePrompts, type CliResult } from '../helpers/run-cli.js';
-import { byId, fixture, rowsOf, stderrLines, useServers } from './basic-helpers.js';
+import { byId, fixture, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh } = useServers('llm-batch-basic-errors-');
 

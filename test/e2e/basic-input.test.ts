@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { writePrompts } from '../helpers/run-cli.js';
-import { byId, fixture, fixtureLines, rowsOf, useServers } from './basic-helpers.js';
+import { byId, fixture, fixtureLines, rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-basic-input-');
 

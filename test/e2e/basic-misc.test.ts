@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/run-cli.js';
-import { fixture, fixtureLines, rowsOf, stderrLines, useServers } from './basic-helpers.js';
+import { fixture, fixtureLines, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { fresh } = useServers('llm-batch-basic-misc-');
 

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { ResultRow } from '../../src/types.js';
+import { collect } from './collect.js';
+
+export { collect };
 
 /** A fresh temp dir per call, removed after the current test. */
 export function useTmpDir(): () => string {
@@ -47,10 +50,4 @@ export function errRow(id: string, message = 'timed out', extra: Partial<ResultR
     usage: null,
     ...extra,
   };
-}
-
-export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
 }

@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/cli-case.js';
+import { until } from '../helpers/until.js';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { parseJsonl, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
 
@@ -42,15 +43,6 @@ function completeLineCount(file: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
   return n;
-}
-
-/** Polls until `check` is true; the deadline is a safety net, not a wait. */
-async function until(check: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** A started CLI with its exit promise and an exited flag for polling. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRICES, PRICES_AS_OF, estimateCost, priceFor } from '../../src/pricing.js';
+import { PRICES, PRICES_AS_OF, estimateCost, priceFor } from '../src/pricing.js';
 
 describe('pricing table', () => {
   it('is dated and covers the common OpenAI models', () => {

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/cli-case.js';
+import { until } from '../helpers/until.js';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-resume-');
@@ -39,15 +40,6 @@ function successCounts(rows: readonly Row[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of rows) if (r.error === null) counts.set(r.prompt, (counts.get(r.prompt) ?? 0) + 1);
   return counts;
-}
-
-/** Polls until `check` is true; the deadline is a safety net, not a wait. */
-async function until(check: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function lineCount(file: string): number {

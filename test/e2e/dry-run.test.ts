@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, SECRET_KEY, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
 
@@ -14,7 +15,6 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const fixture = (name: string) => path.join(ROOT, 'fixtures', name);
 /** No key at all: a dry run must not need one. */
 const NO_KEY = { OPENAI_API_KEY: undefined };
 

@@ -1,18 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { readRecords, type InputOptions } from '../../src/input/index.js';
 import type { PromptRecord } from '../../src/types.js';
+import { collect } from './collect.js';
+import { fixture } from './fixtures.js';
 
-/** Absolute path of a file in `fixtures/`. */
-export function fixture(name: string): string {
-  return fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
-}
+export { collect, fixture };
 
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 /** Text as string chunks of `size` characters (Infinity: one chunk). */
 export async function* textChunks(text: string, size = Infinity): AsyncGenerator<string> {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadedPackages } from '../helpers/loaded-packages.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { BIN, ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
-import { VirtualTerminal } from '../ui/vt.js';
+import { VirtualTerminal } from '../helpers/vt.js';
 
 const ESC = /\x1b/;
 const SGR = /\x1b\[[0-9;]*m/;

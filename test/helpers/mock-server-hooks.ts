@@ -1,19 +1,17 @@
 /**
- * Shared by test/cli/basic-*.test.ts: a fresh mock server per test (so tests can run concurrently;
- * each CLI start costs a few hundred ms), runs of the BUILT CLI against it, and small readers.
+ * The mock server in a test file's lifecycle, for the end-to-end suites: `useServers` gives a fresh
+ * server per test (so tests can run concurrently; each CLI start costs a few hundred ms),
+ * `useServerAndCaseDir` one server per file, reset before each test. Both start it with
+ * `startMockServer` and close it after the file. Also small readers of a CLI run's output.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, expect } from 'vitest';
-import { startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from '../helpers/mock-server.js';
-import { ROOT, parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/run-cli.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from './mock-server.js';
+import { ROOT, parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from './run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 
-export const fixture = (name: string): string => path.join(ROOT, 'fixtures', name);
-
-/** Non-blank lines of a fixture file. */
-export const fixtureLines = (name: string): string[] =>
-  fs.readFileSync(fixture(name), 'utf8').split('\n').filter((l) => l.trim() !== '');
+export { fixture, fixtureLines } from './fixtures.js';
 
 export const ROW_FIELDS = ['id', 'line', 'prompt', 'response', 'error', 'attempts', 'latency_ms', 'model', 'finish_reason', 'usage'];
 
@@ -68,6 +66,38 @@ export function useServers(prefix: string): { dir: string; fresh: (options?: Moc
           return found[0]!;
         },
       };
+    },
+  };
+}
+
+/**
+ * One mock server per test file, reset before each test, and a fresh directory per test inside the
+ * file's temp dir (removed at the end). Read `server` and `dir` inside tests, not at import time.
+ */
+export function useServerAndCaseDir(prefix: string): { readonly server: MockServer; readonly dir: string } {
+  const tmp = tempDir(prefix);
+  let server: MockServer | undefined;
+  let dir = '';
+  let caseNo = 0;
+  beforeAll(async () => {
+    server = await startMockServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+    tmp.cleanup();
+  });
+  beforeEach(() => {
+    server!.reset();
+    server!.options.latencyMs = 0;
+    dir = path.join(tmp.dir, `case-${++caseNo}`);
+    fs.mkdirSync(dir);
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get dir() {
+      return dir;
     },
   };
 }

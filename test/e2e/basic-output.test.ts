@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { BIN, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
-import { ROW_FIELDS, byId, rowsOf, stderrLines, useServers } from './basic-helpers.js';
+import { ROW_FIELDS, byId, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-basic-output-');
 
