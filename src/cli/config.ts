@@ -50,45 +50,41 @@ export interface Environment {
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 
-export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
-  const { env } = environment;
-  let input: CliConfig['input'];
-  if (inputArg === undefined || inputArg === '-') {
-    if (inputArg === undefined && environment.stdinIsTTY) {
-      throw new UsageError('no input: give a prompts file (e.g. llm-batch prompts.txt) or pipe prompts on stdin; see --help');
-    }
-    input = { kind: 'stdin' };
-  } else {
-    input = { kind: 'file', path: inputArg };
+function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliConfig['input'] {
+  if (inputArg !== undefined && inputArg !== '-') return { kind: 'file', path: inputArg };
+  if (inputArg === undefined && stdinIsTTY) {
+    throw new UsageError('no input: give a prompts file (e.g. llm-batch prompts.txt) or pipe prompts on stdin; see --help');
   }
+  return { kind: 'stdin' };
+}
 
-  const inputFormat =
-    flags.inputFormat ?? (input.kind === 'file' ? detectFormat(input.path) ?? 'txt' : 'auto');
-
-  let output: CliConfig['output'];
+function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean): CliConfig['output'] {
   if (flags.output !== undefined && flags.output !== '-') {
     const format = flags.format ?? formatFromPath(flags.output) ?? 'jsonl';
-    output = { kind: 'file', path: flags.output, format };
     if (input.kind === 'file' && path.resolve(input.path) === path.resolve(flags.output)) {
       throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);
     }
-  } else if (flags.output === undefined && environment.stdoutIsTTY && !flags.format) {
-    output = { kind: 'terminal' };
-  } else {
-    output = { kind: 'stdout', format: flags.format ?? 'jsonl' };
+    return { kind: 'file', path: flags.output, format };
   }
+  if (flags.output === undefined && stdoutIsTTY && !flags.format) return { kind: 'terminal' };
+  return { kind: 'stdout', format: flags.format ?? 'jsonl' };
+}
 
-  if (flags.summaryJson !== undefined) {
-    if (flags.summaryJson === '-' || flags.summaryJson.trim() === '') {
-      throw new UsageError('--summary-json needs a file path (stdout is for result rows)');
-    }
-    const target = path.resolve(flags.summaryJson);
-    const clash =
-      input.kind === 'file' && target === path.resolve(input.path) ? 'input'
-      : output.kind === 'file' && target === path.resolve(output.path) ? 'output'
-      : undefined;
-    if (clash) throw new UsageError(`--summary-json ${flags.summaryJson} is the ${clash} file: choose another path`);
+/** --summary-json names a file that is neither the input nor the output. */
+function checkSummaryJson(file: string, input: CliConfig['input'], output: CliConfig['output']): void {
+  if (file === '-' || file.trim() === '') {
+    throw new UsageError('--summary-json needs a file path (stdout is for result rows)');
   }
+  const target = path.resolve(file);
+  const clash =
+    input.kind === 'file' && target === path.resolve(input.path) ? 'input'
+    : output.kind === 'file' && target === path.resolve(output.path) ? 'output'
+    : undefined;
+  if (clash) throw new UsageError(`--summary-json ${file} is the ${clash} file: choose another path`);
+}
+
+/** Flags that only make sense together, or not at all together. */
+function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
   if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
   if (flags.forceResume && !flags.resume) throw new UsageError('--force-resume goes with --resume');
   if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: pick one');
@@ -99,6 +95,15 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   if (flags.compact && input.kind === 'file' && !/\.(jsonl|ndjson|csv)$/i.test(input.path)) {
     throw new UsageError(`--compact reads a results file (.jsonl or .csv), got ${input.path}`);
   }
+}
+
+export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
+  const { env } = environment;
+  const input = resolveInput(inputArg, environment.stdinIsTTY);
+  const inputFormat = flags.inputFormat ?? (input.kind === 'file' ? detectFormat(input.path) ?? 'txt' : 'auto');
+  const output = resolveOutput(input, flags, environment.stdoutIsTTY);
+  if (flags.summaryJson !== undefined) checkSummaryJson(flags.summaryJson, input, output);
+  checkFlagCombinations(input, output, flags);
 
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;

@@ -34,6 +34,71 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
 const green = (s: string) => `\x1b[32m${s}\x1b[39m`;
 const red = (s: string) => `\x1b[31m${s}\x1b[39m`;
 
+/** The input's record count for a progress total, counted in the background while the run starts. */
+interface RecordTotal {
+  /** The count once known; stdin (or a pipe given as a path) has none. */
+  total(): number | undefined;
+  /** The running count while counting. */
+  counted(): number | undefined;
+  stop(): void;
+}
+
+function countInBackground(config: CliConfig, wanted: boolean): RecordTotal {
+  let total: number | undefined;
+  let counted: number | undefined;
+  const counting = new AbortController();
+  if (wanted && config.input.kind === 'file' && isRegularFile(config.input.path)) {
+    countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, counting.signal, (n) => (counted = n)).then(
+      (n) => (total = n),
+      () => {},
+    );
+  }
+  return { total: () => total, counted: () => counted, stop: () => counting.abort() };
+}
+
+/** The spinner, then the progress bar, on an interactive stderr; loads ora and cli-progress only then. */
+async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchStats, screen: Screen, records: RecordTotal): Promise<TerminalDisplay> {
+  const [{ default: ora }, cliProgress, { TerminalDisplay }] = await Promise.all([
+    import('ora'),
+    import('cli-progress').then((m) => m.default),
+    import('../ui/terminal-display.js'),
+  ]);
+  return new TerminalDisplay({
+    stderr: io.stderr,
+    stats,
+    screen,
+    modules: { ora, cliProgress },
+    color: useColor(io, io.stderr),
+    inputName: config.input.kind === 'file' ? path.basename(config.input.path) : undefined,
+    total: records.total,
+    counted: records.counted,
+  });
+}
+
+/** With --progress off a terminal: one plain progress line every `everySec` seconds. */
+function startPlainProgress(io: CliIo, stats: BatchStats, everySec: number, records: RecordTotal, pauseUntil: () => number): NodeJS.Timeout {
+  const meter = new RateMeter(stats);
+  const timer = setInterval(() => {
+    io.stderr.write(`llm-batch: ${formatProgressLine(meter.snapshot(performance.now(), records.total(), pauseUntil()))}\n`);
+  }, everySec * 1000);
+  timer.unref();
+  return timer;
+}
+
+/** Answers printed on the terminal (no -o, stdout a TTY). */
+async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPrinter> {
+  // Loaded only here: its Unicode width tables are of no use when answers go to a file or a pipe.
+  const { AnswerPrinter } = await import('../ui/answer-printer.js');
+  const shared = sameTerminal(io.stdout, io.stderr);
+  return new AnswerPrinter({
+    // Only a terminal shared with stderr needs the status line moved out of the way.
+    write: shared ? (text) => screen.stdout(text) : (text) => io.stdout.write(text),
+    color: useColor(io, io.stdout),
+    columns: () => io.stdout.columns,
+    wholeRows: shared,
+  });
+}
+
 /**
  * Picks the display for this run:
  * - stderr a terminal (and not --quiet): a spinner, then a progress bar, kept below everything else;
@@ -47,47 +112,11 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
   const interactive = !config.quiet && isInteractive(io, io.stderr);
   const plainEvery = !interactive && !config.quiet ? config.progressEverySec : undefined;
   const screen = new Screen(io.stdout, io.stderr);
-
-  // The total, counted in the background while the run starts; stdin (or a pipe given as a path) has none.
-  let total: number | undefined;
-  let counted: number | undefined;
-  const counting = new AbortController();
-  if ((interactive || plainEvery !== undefined) && config.input.kind === 'file' && isRegularFile(config.input.path)) {
-    countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, counting.signal, (n) => (counted = n)).then(
-      (n) => (total = n),
-      () => {},
-    );
-  }
-
-  let display: TerminalDisplay | undefined;
-  if (interactive) {
-    const [{ default: ora }, cliProgress, { TerminalDisplay }] = await Promise.all([
-      import('ora'),
-      import('cli-progress').then((m) => m.default),
-      import('../ui/terminal-display.js'),
-    ]);
-    display = new TerminalDisplay({
-      stderr: io.stderr,
-      stats,
-      screen,
-      modules: { ora, cliProgress },
-      color: useColor(io, io.stderr),
-      inputName: config.input.kind === 'file' ? path.basename(config.input.path) : undefined,
-      total: () => total,
-      counted: () => counted,
-    });
-  }
-
+  const records = countInBackground(config, interactive || plainEvery !== undefined);
+  const display = interactive ? await createTerminalDisplay(config, io, stats, screen, records) : undefined;
   // Rate-limit pauses, for the plain progress line.
   let pauseUntil = 0;
-  let progressTimer: NodeJS.Timeout | undefined;
-  if (plainEvery !== undefined) {
-    const meter = new RateMeter(stats);
-    progressTimer = setInterval(() => {
-      io.stderr.write(`llm-batch: ${formatProgressLine(meter.snapshot(performance.now(), total, pauseUntil))}\n`);
-    }, plainEvery * 1000);
-    progressTimer.unref();
-  }
+  const progressTimer = plainEvery !== undefined ? startPlainProgress(io, stats, plainEvery, records, () => pauseUntil) : undefined;
 
   const color = useColor(io, io.stderr);
   const base = createPlainReporter({
@@ -97,26 +126,13 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     style: color ? { ok: green, failed: red } : undefined,
     columns: isInteractive(io, io.stderr) ? () => io.stderr.columns || 80 : undefined,
   });
-
-  let printer: AnswerPrinter | undefined;
-  if (config.output.kind === 'terminal') {
-    // Loaded only here: its Unicode width tables are of no use when answers go to a file or a pipe.
-    const { AnswerPrinter } = await import('../ui/answer-printer.js');
-    const shared = sameTerminal(io.stdout, io.stderr);
-    printer = new AnswerPrinter({
-      // Only a terminal shared with stderr needs the status line moved out of the way.
-      write: shared ? (text) => screen.stdout(text) : (text) => io.stdout.write(text),
-      color: useColor(io, io.stdout),
-      columns: () => io.stdout.columns,
-      wholeRows: shared,
-    });
-  }
+  const printer = config.output.kind === 'terminal' ? await createAnswerPrinter(io, screen) : undefined;
 
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    counting.abort();
+    records.stop();
     clearInterval(progressTimer);
     display?.stop();
   };

@@ -1,6 +1,6 @@
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
-import { inputOptionsFor, openInput } from './open-input.js';
+import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
@@ -54,14 +54,20 @@ function readingSpinner(config: CliConfig, io: CliIo, text: () => string): () =>
   };
 }
 
-/**
- * `--dry-run`: reads and checks the whole input (streaming, so any size), shows the first requests
- * exactly as they would be sent, and estimates tokens and cost. Sends nothing and needs no key.
- * The report goes to stdout; exit 0, or 2 when any record is bad.
- */
-export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
+interface DryRunScan {
+  records: number;
+  badCount: number;
+  /** The first SHOW_BAD problems. */
+  bad: string[];
+  /** The first SHOW_REQUESTS sendable records. */
+  first: PromptRecord[];
+  byModel: Map<string, ModelTotals>;
+}
+
+/** Counts tokens the way the engine's TPM estimate does, even in text the tokenizer refuses. */
+async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number> {
   const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
-  const promptTokensOf = (messages: ChatMessage[]): number => {
+  return (messages) => {
     try {
       return estimatePromptTokens(messages);
     } catch {
@@ -69,96 +75,106 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
       return estimatePromptTokens(messages.map((m) => (typeof m.content === 'string' ? { ...m, content: m.content.replace(/<\|/g, '< |') } : m)));
     }
   };
+}
 
-  const input = await openInput(config, io);
-  const inputOptions = inputOptionsFor(config, input);
-
-  let records = 0;
-  let badCount = 0;
-  const bad: string[] = [];
-  const first: PromptRecord[] = [];
-  const byModel = new Map<string, ModelTotals>();
-  const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(records)} records`);
+/** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
+async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Promise<DryRunScan> {
+  const promptTokensOf = await promptTokenCounter();
+  const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map() };
+  const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
-    for await (const record of readRecords(input.stream, inputOptions)) {
-      records++;
+    for await (const record of readRecords(input.stream, inputOptionsFor(config, input))) {
+      scan.records++;
       if (record.problem) {
-        badCount++;
-        if (bad.length < SHOW_BAD) bad.push(record.problem.message);
+        scan.badCount++;
+        if (scan.bad.length < SHOW_BAD) scan.bad.push(record.problem.message);
         continue;
       }
-      if (first.length < SHOW_REQUESTS) first.push(record);
+      if (scan.first.length < SHOW_REQUESTS) scan.first.push(record);
       const model = record.params.model ?? config.model;
       const maxTokens = record.params.max_tokens ?? config.maxTokens;
-      const totals = byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
+      const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
       totals.requests++;
       totals.promptTokens += promptTokensOf(record.messages);
       totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
       if (maxTokens === undefined) totals.assumed++;
-      byModel.set(model, totals);
+      scan.byModel.set(model, totals);
     }
   } finally {
     stopSpinner();
     await input.close();
   }
+  return scan;
+}
 
+/** The first requests, as they would be sent. */
+function requestLines(config: CliConfig, first: readonly PromptRecord[]): string[] {
+  if (first.length === 0) return ['', 'Nothing to send.'];
+  const endpoint =
+    config.provider.kind === 'mock'
+      ? 'the built-in --mock provider (offline)'
+      : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
+  const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
+  first.forEach((record, i) => {
+    lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
+    lines.push(JSON.stringify(requestBody(record, config), null, 2));
+  });
+  return lines;
+}
+
+/** Tokens per model and, for models with a list price, the estimated cost. */
+function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotals>): string[] {
+  const lines = ['', `Estimate for ${count(sendable)} ${sendable === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
+  let costTotal = 0;
+  let priced = 0;
+  for (const [model, t] of byModel) {
+    const answers =
+      t.assumed === t.requests
+        ? `${count(t.answerTokens)} answer tokens (no max_tokens: assumed ${DEFAULT_ANSWER_TOKENS} per answer)`
+        : t.assumed > 0
+          ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
+          : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
+    lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
+    const match = priceFor(model);
+    if (match) {
+      const promptCost = (t.promptTokens * match.price.input) / 1e6;
+      const answerCost = (t.answerTokens * match.price.output) / 1e6;
+      costTotal += promptCost + answerCost;
+      priced++;
+      lines.push(
+        `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}`
+          + ` at $${match.price.input.toFixed(2)} / $${match.price.output.toFixed(2)} per 1M tokens in / out)`,
+      );
+    } else {
+      lines.push('    est. cost unknown: no price for this model (tokens only)');
+    }
+  }
+  if (priced > 0) {
+    lines.push(`  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`);
+  }
+  return lines;
+}
+
+/**
+ * `--dry-run`: reads and checks the whole input (streaming, so any size), shows the first requests
+ * exactly as they would be sent, and estimates tokens and cost. Sends nothing and needs no key.
+ * The report goes to stdout; exit 0, or 2 when any record is bad.
+ */
+export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
+  const input = await openInput(config, io);
+  const { records, badCount, bad, first, byModel } = await scanInput(config, io, input);
   const sendable = records - badCount;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
   lines.push(`Input: ${input.source} (${input.format})`);
   lines.push(`  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${count(sendable)} to send, ${count(badCount)} bad`);
-
   if (badCount > 0) {
     lines.push('', 'Bad records (a real run sends nothing for them and writes each as an "input" error row):');
     for (const message of bad) lines.push(`  ${message}`);
     if (badCount > bad.length) lines.push(`  … and ${count(badCount - bad.length)} more`);
   }
-
-  if (first.length > 0) {
-    const endpoint =
-      config.provider.kind === 'mock'
-        ? 'the built-in --mock provider (offline)'
-        : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
-    lines.push('', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`);
-    first.forEach((record, i) => {
-      lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
-      lines.push(JSON.stringify(requestBody(record, config), null, 2));
-    });
-  } else {
-    lines.push('', 'Nothing to send.');
-  }
-
-  if (sendable > 0) {
-    lines.push('', `Estimate for ${count(sendable)} ${sendable === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`);
-    let costTotal = 0;
-    let priced = 0;
-    for (const [model, t] of byModel) {
-      const answers =
-        t.assumed === t.requests
-          ? `${count(t.answerTokens)} answer tokens (no max_tokens: assumed ${DEFAULT_ANSWER_TOKENS} per answer)`
-          : t.assumed > 0
-            ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
-            : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
-      lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
-      const match = priceFor(model);
-      if (match) {
-        const promptCost = (t.promptTokens * match.price.input) / 1e6;
-        const answerCost = (t.answerTokens * match.price.output) / 1e6;
-        costTotal += promptCost + answerCost;
-        priced++;
-        lines.push(
-          `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}`
-            + ` at $${match.price.input.toFixed(2)} / $${match.price.output.toFixed(2)} per 1M tokens in / out)`,
-        );
-      } else {
-        lines.push('    est. cost unknown: no price for this model (tokens only)');
-      }
-    }
-    if (priced > 0) {
-      lines.push(`  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`);
-    }
-  }
-
+  lines.push(...requestLines(config, first));
+  if (sendable > 0) lines.push(...estimateLines(sendable, byModel));
   if (badCount > 0) {
     lines.push('', `${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'}: fix ${badCount === 1 ? 'it' : 'them'} first, or run anyway (they become error rows and the exit code is 1).`);
   }

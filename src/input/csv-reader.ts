@@ -39,6 +39,7 @@ interface Skipped {
  * those through the 'skip' event, out of band, so they are queued and merged back in input order using
  * its record counter.
  */
+// Long by choice: the parser's events and the merge of its out-of-band problems share its state.
 export async function* readCsvRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   const { source } = options;
   let header: string[] | undefined;

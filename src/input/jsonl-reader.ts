@@ -28,6 +28,8 @@ export async function* readJsonlRecords(input: InputSource, options: InputOption
  *   the Batch API can be run directly.
  * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params.
  */
+// Long by choice: a flat sequence of field checks, each returning the problem that names its field,
+// in the order they are checked.
 export function jsonlRecord(raw: string, line: number, options: InputOptions): PromptRecord {
   const { source, template, system } = options;
   const origin: RecordOrigin = { source, line, id: fallbackId(line, raw) };

@@ -164,6 +164,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
  * no rows. Stream errors reject the pending and later writes with RunError('output'); EPIPE (the
  * reader went away) with OutputClosedError.
  */
+// Long by choice: write() and close() share the header, drain, failure and closed state it holds.
 export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat): RowWriter {
   const encode = encoderFor(format);
   let headerPending = format === 'csv';

@@ -99,6 +99,8 @@ export class ProxyRefusedError extends Error {
 /** Null-body statuses: a `Response` with one of these may not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
+// Long by choice: one request's whole life in one closure, so that every path (response, error,
+// abort, redirect) settles the promise once and removes the abort listener.
 function send(
   url: URL,
   methodName: string | undefined,

@@ -33,6 +33,7 @@ const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
+// Long by choice: the defaults, then the one handler closure that plays the server.
 export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
   const latency = options.latencyMs ?? 120;
   const chunkDelay = options.chunkDelayMs ?? 12;

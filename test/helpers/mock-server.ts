@@ -329,6 +329,8 @@ interface RateDecision {
   rejectedWaitMs?: number;
 }
 
+// Long by choice: one closure over the server's state (options, recorded requests, open sockets,
+// rate windows) that every handler inside reads and the returned controls change.
 export async function startMockServer(initial: MockServerOptions = {}): Promise<MockServer> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
