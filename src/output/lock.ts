@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { RunError } from '../errors.js';
-import { errorMessage } from '../util/error-message.js';
+import { errnoCode, errorMessage } from '../util/error-message.js';
+import { lockOwnerAlive } from './lock-owner.js';
 
 export interface LockHandle {
   /** The lock file, `${outputPath}.lock`. */
@@ -21,8 +22,6 @@ interface LockInfo {
 const UNPARSABLE_GRACE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 
-const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
-
 function parseLock(raw: string): LockInfo | undefined {
   try {
     const v = JSON.parse(raw) as Partial<LockInfo> | null;
@@ -35,13 +34,9 @@ function parseLock(raw: string): LockInfo | undefined {
   return undefined;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errno(err) === 'EPERM'; // exists, owned by someone else
-  }
+function lockedAt(info: LockInfo): number | undefined {
+  const ms = Date.parse(info.startedAt);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** When this process started, to tell our own lock from one left by an earlier process with our pid (containers). */
@@ -70,7 +65,7 @@ function heldBy(lockPath: string, info: LockInfo | undefined, mtimeMs: number): 
     const started = Date.parse(info.startedAt);
     if (Number.isFinite(started) && started < processStartMs() - 1000) return undefined;
     return `this process (pid ${info.pid}) already holds the lock ${lockPath}; release it first.`;
-  } else if (!pidAlive(info.pid)) {
+  } else if (!lockOwnerAlive(info.pid, lockedAt(info))) {
     return undefined;
   }
   return (
@@ -89,7 +84,7 @@ function removeStale(lockPath: string, staleRaw: string): void {
   try {
     renameSync(lockPath, aside);
   } catch (err) {
-    if (errno(err) === 'ENOENT') return;
+    if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
   let raw: string | undefined;
@@ -111,7 +106,8 @@ function removeStale(lockPath: string, staleRaw: string): void {
 /**
  * Takes `${outputPath}.lock` (content {pid, host, startedAt}, created with 'wx' so only one run can
  * create it). If another live run on this host holds it, throws RunError('output') naming the lock
- * file and the pid. A lock whose pid is dead, or that is unparsable and older than a minute, is
+ * file and the pid. A lock whose pid is dead, a zombie or reused by a later process, or that is
+ * unparsable and older than a minute, is
  * stale and taken over. Locks from another host are never taken over automatically.
  */
 export function acquireLock(outputPath: string): LockHandle {
@@ -124,7 +120,7 @@ export function acquireLock(outputPath: string): LockHandle {
     try {
       fd = openSync(lockPath, 'wx');
     } catch (err) {
-      if (errno(err) !== 'EEXIST') {
+      if (errnoCode(err) !== 'EEXIST') {
         throw new RunError(`Cannot create lock file ${lockPath}: ${errorMessage(err)}`, 'output');
       }
     }
@@ -150,7 +146,7 @@ export function acquireLock(outputPath: string): LockHandle {
       raw = readFileSync(lockPath, 'utf8');
       mtimeMs = statSync(lockPath).mtimeMs;
     } catch (err) {
-      if (errno(err) === 'ENOENT') continue; // released meanwhile
+      if (errnoCode(err) === 'ENOENT') continue; // released meanwhile
       throw new RunError(`Cannot read lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
     const refusal = heldBy(lockPath, parseLock(raw), mtimeMs);

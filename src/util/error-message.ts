@@ -7,3 +7,6 @@ export function errorMessage(err: unknown): string {
 export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/** The errno code (`ENOENT`, `EPERM`…) of a failed system call, if it is one. */
+export const errnoCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;

@@ -8,6 +8,20 @@ import { acquireLock, type LockHandle } from '../../src/output/index.js';
 import { useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
+
+const procState = (pid: number): string | undefined => {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return raw.slice(raw.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+};
+
+/** Polls a condition each event-loop turn (bounded by the test timeout): no fixed sleeps. */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((resolve) => setImmediate(resolve));
+}
 const held: LockHandle[] = [];
 afterEach(() => {
   for (const h of held.splice(0)) h.release();
@@ -75,6 +89,33 @@ describe('acquireLock', () => {
     writeFileSync(`${out}.lock`, JSON.stringify({ pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' }));
     const h = take(out);
     expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock whose pid is a zombie (killed run, parent not reaping)', async () => {
+    const out = join(tmp(), 'out.jsonl');
+    // sh starts `true` in the background and then becomes `sleep`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+      await until(() => procState(pid) === 'Z');
+      writeFileSync(`${out}.lock`, JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString() }));
+      const h = take(out);
+      expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid });
+    } finally {
+      parent.kill();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock whose pid now belongs to a process started after it (pid reuse)', () => {
+    const out = join(tmp(), 'out.jsonl');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(`${out}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' }));
+      const h = take(out);
+      expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid });
+    } finally {
+      child.kill();
+    }
   });
 
   it('takes over a lock left by an earlier process with our own pid (container restart)', () => {
