@@ -1,4 +1,4 @@
-import { encode } from 'gpt-tokenizer';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from '../types.js';
 
 /**
