@@ -45,7 +45,7 @@ function parseArgs(argv: readonly string[]): { selected: Scenario[]; repeat: num
   const wanted = new Set<string>();
   for (const n of names) {
     const group = GROUPS[n];
-    if (group) group.forEach((g) => wanted.add(g));
+    if (group) for (const g of group) wanted.add(g);
     else if (SCENARIOS.some((s) => s.name === n)) wanted.add(n);
     else return { exit: 2, text: `bench: unknown scenario "${n}"\n\n${usage()}` };
   }

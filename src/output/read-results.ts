@@ -110,7 +110,7 @@ async function* readCsv(path: string): AsyncGenerator<ReadRow> {
         continue;
       }
       const byName: Record<string, string> = {};
-      CSV_COLUMNS.forEach((name, i) => (byName[name] = record[i] ?? ''));
+      for (const [i, name] of CSV_COLUMNS.entries()) byName[name] = record[i] ?? '';
       let row: ResultRow;
       try {
         row = csvRecordToRow(byName);

@@ -234,7 +234,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
         if (headerPending) {
           headerPending = false;
           await send(csvHeaderLine());
-        } else if (drain) {
+        } else if (drain !== undefined) {
           await drain;
         }
       } finally {

@@ -26,6 +26,7 @@ export interface ReporterOptions {
 }
 
 const PREFIX = 'llm-batch: ';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it strips colour escapes
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 /** Breaks a ` · `-separated line into lines of at most `width` columns, continuation lines indented. */

@@ -3,6 +3,6 @@
  * window or worse. Control characters other than newline and tab are shown as `�`; CR is dropped.
  */
 export function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
   return text.replace(/\r/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, requireKey, resolveCliConfig, type Environment } from '../../src/cli/config.js';
 import type { RawFlags } from '../../src/cli/program.js';
-import { RunError, UsageError } from '../../src/errors.js';
+import { type RunError, UsageError } from '../../src/errors.js';
 
 /** The flags commander hands over when the user gives none. */
 function flags(extra: Partial<RawFlags> = {}): RawFlags {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/fixtures.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { ROOT, SECRET_KEY, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { SECRET_KEY, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
 
 let server: MockServer;
 const tmp = tempDir();

@@ -74,14 +74,6 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-/** Rejects with the signal's reason when it aborts (what a well-behaved provider does). */
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A complete whose calls wait until the test settles them, one by one. */

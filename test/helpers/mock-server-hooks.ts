@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from './mock-server.js';
-import { ROOT, parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from './run-cli.js';
+import { parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from './run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 
 export { fixture, fixtureLines } from './fixtures.js';
