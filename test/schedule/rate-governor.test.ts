@@ -3,15 +3,7 @@ import { RateGovernor } from '../../src/schedule/rate-governor.js';
 import { backoffDelay } from '../../src/schedule/retry-policy.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { maxInWindow } from '../helpers/mock-server.js';
-
-/** A seeded PRNG so the simulations are repeatable. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.js';
 
 async function grantTimes(governor: RateGovernor, clock: FakeClock, n: number, horizonMs: number, cost = 0): Promise<number[]> {
   const times: number[] = [];
@@ -34,7 +26,7 @@ describe('RateGovernor pacing', () => {
     // The seed lesson's bucket slept for the deficit and then refilled as if it had not: about
     // twice the rate got through. Here a late event loop must neither double nor starve the rate.
     const clock = new FakeClock();
-    const random = lcg(7);
+    const random = seededRandom(7);
     clock.lateness = () => random() * 6;
     const governor = new RateGovernor({ rpm: 3600, clock });
     const times = await grantTimes(governor, clock, 600, 30_000);
@@ -100,7 +92,7 @@ describe('RateGovernor pacing', () => {
 async function simulate(headers: boolean) {
   const clock = new FakeClock();
   const governor = new RateGovernor({ clock, initialRate: 4 * 50, firstWave: 50 });
-  const random = lcg(42);
+  const random = seededRandom(42);
   const accepted: number[] = [];
   let refused = 0;
   let left = 600;
@@ -209,7 +201,7 @@ describe('RateGovernor with stray 429s (no real limit)', () => {
     // 429 with retry-after-ms 200 although the server has capacity (a proxy's hiccup, a bucket edge).
     const clock = new FakeClock();
     const governor = new RateGovernor({ clock, initialRate: 4 * 32, firstWave: 32 });
-    const random = lcg(9);
+    const random = seededRandom(9);
     let left = 500;
     let finishedAt = 0;
     let refused = 0;
