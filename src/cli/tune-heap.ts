@@ -8,7 +8,7 @@ const FLAG = '--heap-growing-percent';
  * By default V8 sizes that factor from the machine's memory: up to 4x on a large machine. A batch run
  * keeps little alive (the prompts in flight and a window of rows) but allocates fast (requests,
  * chunks, rows), so with 4x its RSS climbs far above what is live. 2x keeps it markedly lower at the
- * same speed (before/after peak RSS in bench/README.md, --heap-growing-percent).
+ * same speed (before/after peak RSS in bench/results/2026-11-24.md).
  *
  * Read by V8 at every collection, so it works when set at run time (unlike --max-old-space-size).
  * Left alone when the user gave it to node (`node --heap-growing-percent=N …`; NODE_OPTIONS refuses

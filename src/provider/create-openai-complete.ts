@@ -4,7 +4,7 @@ import type { OpenAIProviderOptions } from './openai-options.js';
 /**
  * A `Complete` over the official openai SDK (sdk-complete.ts), which is imported and warmed up in
  * the background from here: its loading overlaps with reading the input and opening the output
- * instead of delaying the first request (the cost is measured in bench/README.md, "concurrency").
+ * instead of delaying the first request (the cost is measured in bench/results/2026-11-24.md).
  */
 export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
   const ready = import('./sdk-complete.js').then((m) => m.createSdkComplete(options));

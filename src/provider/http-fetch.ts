@@ -12,7 +12,7 @@ export interface HttpFetchOptions {
  * The SDK's transport: a `fetch` over node:http/https with keep-alive agents.
  *
  * Why not the built-in fetch: it costs several times node:http's CPU per streamed request (figures
- * in bench/README.md, node:http transport). At hundreds of requests per second that CPU is the bottleneck:
+ * in bench/results/2026-11-24.md). At hundreds of requests per second that CPU is the bottleneck:
  * every response waits its turn on the event loop before its slot can send the next request.
  *
  * It returns a real `Response` (status, headers, a web stream body), so the SDK parses it as it
