@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import { acquireLock, type LockHandle } from '../../src/output/index.js';
 import { useTmpDir } from '../helpers/result-rows.js';
+import { until } from '../helpers/until.js';
 
 const tmp = useTmpDir();
 
@@ -18,10 +19,6 @@ const procState = (pid: number): string | undefined => {
   }
 };
 
-/** Polls a condition each event-loop turn (bounded by the test timeout): no fixed sleeps. */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((resolve) => setImmediate(resolve));
-}
 const held: LockHandle[] = [];
 afterEach(() => {
   for (const h of held.splice(0)) h.release();
@@ -93,11 +90,12 @@ describe('acquireLock', () => {
 
   it.runIf(process.platform === 'linux')('takes over a lock whose pid is a zombie (killed run, parent not reaping)', async () => {
     const out = join(tmp(), 'out.jsonl');
-    // sh starts `true` in the background and then becomes `sleep`, which never reaps it: a zombie.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // perl forks a child that exits at once and never waits for it: a zombie. (A shell is no good
+    // here: dash may reap its background child before it execs into something that does not.)
+    const parent = spawn('perl', ['-e', '$| = 1; my $pid = fork(); exit 0 unless $pid; print "$pid\n"; sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
-      await until(() => procState(pid) === 'Z');
+      await until(() => procState(pid) === 'Z', `pid ${pid} to be a zombie`);
       writeFileSync(`${out}.lock`, JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString() }));
       const h = take(out);
       expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid });
