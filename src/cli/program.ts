@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { httpUrl, positiveInteger, positiveNumber, temperature, wholeNumber } from './parse-flags.js';
+import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
-export interface RawFlags {
-  inputFormat?: 'txt' | 'jsonl' | 'csv';
+export interface RawFlags extends DataFlags {
+  inputFormat?: 'txt' | 'jsonl' | 'csv' | 'json';
   template?: string;
   system?: string;
   promptField?: string;
@@ -90,11 +91,12 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Input:');
   program
-    .addOption(new Option('--input-format <format>', 'input format, overriding the file extension').choices(['txt', 'jsonl', 'csv']))
+    .addOption(new Option('--input-format <format>', 'input format, overriding the file extension').choices(['txt', 'jsonl', 'csv', 'json']))
     .option('-t, --template <text>', 'user prompt template with {{field}} placeholders ({{prompt}} for text lines)')
     .option('-s, --system <text>', 'system message for every prompt')
     .option('--prompt-field <name>', 'CSV/JSONL field holding the prompt (default "prompt", or a CSV\'s only column)')
     .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)');
+  addInputDataOptions(program);
 
   program.optionsGroup('Model:');
   program
@@ -103,6 +105,7 @@ export function createProgram(version: string): Command {
     .option('--max-tokens <n>', 'answer length cap in tokens', positiveInteger)
     .option('--base-url <url>', 'OpenAI-compatible API base URL (default $OPENAI_BASE_URL or OpenAI)', httpUrl)
     .option('--mock', 'offline built-in mock provider: no key, no network, deterministic answers');
+  addModelDataOptions(program);
 
   program.optionsGroup('Pacing and retries:');
   program
@@ -127,6 +130,7 @@ export function createProgram(version: string): Command {
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
     .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
     .option('--dry-run', 'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key');
+  addOutputDataOptions(program);
 
   program.optionsGroup('Display:');
   program

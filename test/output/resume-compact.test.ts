@@ -25,8 +25,29 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, rows);
     const state = await loadResumeState(path, format);
     expect([...state.succeeded].sort()).toEqual(succeeded);
-    expect([...state.failed].sort()).toEqual(failed);
+    // errRow is a timeout: transient, so a plain resume re-runs it.
+    expect([...state.transient].sort()).toEqual(failed);
+    expect([...state.failed]).toEqual([]);
     expect(state.rows).toBe(rows.length);
+  });
+
+  it.each([
+    ['timeout', { type: 'timeout', message: 't' }, 'transient'],
+    ['connection', { type: 'connection', message: 'c' }, 'transient'],
+    ['rate_limit', { type: 'rate_limit', message: 'r', status: 429 }, 'transient'],
+    ['HTTP 500', { type: 'http', message: 'h', status: 500 }, 'transient'],
+    ['HTTP 503', { type: 'http', message: 'h', status: 503 }, 'transient'],
+    ['HTTP 400', { type: 'http', message: 'h', status: 400 }, 'failed'],
+    ['HTTP 404', { type: 'http', message: 'h', status: 404 }, 'failed'],
+    ['input', { type: 'input', message: 'bad row' }, 'failed'],
+    ['bad_response', { type: 'bad_response', message: 'no choices' }, 'failed'],
+    ['truncated', { type: 'truncated', message: 'cut off' }, 'failed'],
+  ] as const)('a last row failed with %s is %s', async (_name, error, kind) => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [errRow('x', error.message, { error: { ...error } })]);
+    const state = await loadResumeState(path, format);
+    expect([...state[kind]]).toEqual(['x']);
+    expect(state.failed.size + state.transient.size).toBe(1);
   });
 
   it('counts rows across append runs and ignores a torn last row', async () => {
@@ -35,12 +56,12 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, [okRow('a', 'fixed'), okRow('b', 'x')], true);
     writeFileSync(path, readFileSync(path, 'utf8') + (format === 'csv' ? 'c,3,"torn' : '{"id":"c"'));
     const state = await loadResumeState(path, format);
-    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), rows: 3 });
+    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3 });
   });
 
   it('treats a missing file as nothing done', async () => {
     const state = await loadResumeState(join(tmp(), `none.${format}`), format);
-    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), rows: 0 });
+    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0 });
   });
 });
 
