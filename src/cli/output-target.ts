@@ -10,7 +10,7 @@ import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-ro
 import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
-import { isStreamTarget, openStreamTarget } from './stream-target.js';
+import { isStreamTarget, openStreamOutput } from './stream-target.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -71,7 +71,7 @@ export async function openOutputTarget(
   if (isStreamTarget(out.path)) {
     // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and nothing to resume.
     if (config.resume) throw new UsageError(`--resume needs a regular output file; ${out.path} is a stream`);
-    return { writer: openStreamTarget(out.path, out.format, layout), lock: undefined, skip: undefined };
+    return { writer: openStreamOutput(out.path, out.format, layout, io), lock: undefined, skip: undefined };
   }
 
   refuseSameFile(config, out.path);

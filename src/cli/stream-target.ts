@@ -13,8 +13,24 @@ export function isStreamTarget(file: string): boolean {
   return stat !== undefined && !stat.isFile() && !stat.isDirectory();
 }
 
+/**
+ * The writer for an output that {@link isStreamTarget} calls a stream. The process's own
+ * stdout/stderr, named as files, are written through the streams it holds: opening /dev/stdout
+ * fails with ENXIO when it is a socket (Node's spawn, many process supervisors).
+ */
+export function openStreamOutput(
+  file: string,
+  format: OutputFormat,
+  layout: CsvLayout,
+  own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): RowWriter {
+  if (/^\/(dev\/(stdout|fd\/1)|proc\/self\/fd\/1)$/.test(file)) return streamWriter(own.stdout, format, layout);
+  if (/^\/(dev\/(stderr|fd\/2)|proc\/self\/fd\/2)$/.test(file)) return streamWriter(own.stderr, format, layout);
+  return openStreamTarget(file, format, layout);
+}
+
 /** Rows to a stream target; closing flushes and closes the file. */
-export function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout): RowWriter {
+function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout): RowWriter {
   const stream = fs.createWriteStream(file, { flags: 'a' });
   const rows = streamWriter(stream, format, layout);
   return {

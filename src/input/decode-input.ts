@@ -46,11 +46,14 @@ function firstInvalid(buf: Buffer): number {
     if (isUtf8(buf.subarray(0, mid))) lo = mid;
     else hi = mid;
   }
+  // The bad sequence starts where the longest valid prefix ends.
+  let valid = lo;
   for (let end = lo + 1; end <= buf.length; end++) {
     const cut = end - incompleteTail(buf.subarray(0, end));
-    if (!isUtf8(buf.subarray(0, cut))) return end - 1;
+    if (!isUtf8(buf.subarray(0, cut))) return valid;
+    valid = cut;
   }
-  return lo;
+  return valid;
 }
 
 /** The encoding a byte-order mark announces. */
