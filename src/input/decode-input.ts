@@ -144,9 +144,10 @@ export async function* decodeInput(
   for await (const chunk of chunks) {
     let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (head !== undefined) {
-      // Enough bytes to see a BOM and a file signature before deciding.
+      // Decided on the first chunk (a pipe that stays open may send no more for hours), unless
+      // it is a lone start of a BOM.
       head = Buffer.concat([head, buf]);
-      if (head.length < 16) continue;
+      if (head.length < 3 && [0xef, 0xff, 0xfe].includes(head[0]!)) continue;
       buf = start(head);
       head = undefined;
     }
