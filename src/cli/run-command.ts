@@ -16,6 +16,7 @@ import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { limitRecords } from './limit-records.js';
+import { concurrencyWithinFdLimit } from './fd-limit.js';
 import type { CsvLayout } from '../output/index.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import { writeRows } from './write-rows.js';
@@ -41,7 +42,15 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
     if (target.skip) records = skipAnswered(records, target.skip, stats);
-    const rows = runBatch(records, engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event) }));
+    // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
+    const fd = concurrencyWithinFdLimit(config.concurrency);
+    if (fd.limit !== undefined) {
+      reporter.info(`-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`);
+    }
+    const rows = runBatch(records, {
+      ...engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event) }),
+      concurrency: fd.concurrency,
+    });
     const { outcome, notFound } = await writeRows(rows, target.writer, reporter);
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line));
     return finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact);

@@ -147,7 +147,7 @@ export async function* decodeInput(
       // Decided on the first chunk (a pipe that stays open may send no more for hours), unless
       // it is a lone start of a BOM.
       head = Buffer.concat([head, buf]);
-      if (head.length < 3 && [0xef, 0xff, 0xfe].includes(head[0]!)) continue;
+      if (head.length === 0 || (head.length < 3 && [0xef, 0xff, 0xfe].includes(head[0]!))) continue;
       buf = start(head);
       head = undefined;
     }

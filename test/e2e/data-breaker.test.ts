@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FaultKind } from '../helpers/mock-server.js';
 import { runCli } from '../helpers/run-cli.js';
-import { rowsOf, useServers } from './basic-helpers.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-breaker-');
 const PROMPTS = Array.from({ length: 20 }, (_, i) => `breaker prompt ${i}`);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { rowsOf, useServers } from './basic-helpers.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-params-');
 
