@@ -71,7 +71,8 @@ Environment:
 
 Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error
-  3 stopped early (quota)   130 interrupted (resume with --resume)
+  3 stopped early (quota)   4 stopped early: endpoint unusable (refused, HTML, no stream)
+  130 interrupted (resume with --resume)
   141 stdout closed by its reader (| head)
 `;
 
@@ -82,7 +83,7 @@ Exit codes:
 export function createProgram(version: string): Command {
   const program = new Command('llm-batch')
     .description('Run a batch of prompts against OpenAI or any OpenAI-compatible API: paced under rate limits, crash-safe, resumable.')
-    .argument('[input]', 'prompts file (.txt one per line, .jsonl, .csv); "-" or omitted with piped stdin reads stdin')
+    .argument('[input]', 'prompts file (.txt one per line, .jsonl, .csv, .json array); "-" or omitted with piped stdin reads stdin')
     .version(version, '-V, --version')
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
@@ -123,8 +124,8 @@ export function createProgram(version: string): Command {
     .option('-o, --output <file>', 'results file (.jsonl, .csv or .txt by extension; "-" for stdout); without it, answers print on a terminal, JSONL when piped')
     .addOption(new Option('-f, --format <format>', 'result format (default: from -o, else jsonl; text on a terminal)').choices(['jsonl', 'csv', 'text']))
     .addOption(new Option('--order <order>', 'row order: as answers complete, or as in the input').choices(['completion', 'input']).default('completion'))
-    .option('--resume', 'append to an existing output, skipping prompts it already answered')
-    .option('--retry-failed', 'with --resume: also re-run prompts whose last row is an error')
+    .option('--resume', 'append to an existing output, skipping prompts it already answered (network errors, timeouts, 429s and 5xx are run again)')
+    .option('--retry-failed', 'with --resume: also re-run prompts whose last row is a permanent error (4xx, bad input, truncated)')
     .option('--force-resume', 'with --resume: accept an input, model or parameters that changed since the output was started')
     .option('--overwrite', 'replace an existing output file')
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
