@@ -119,6 +119,6 @@ describe('--limit N (item 19)', () => {
     const input = writeFile('limit0.txt', 'x\n');
     const r = await run([input, '--limit', '0']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--limit/);
+    expect(r.stderr).toMatch(/--limit.*Expected a whole number greater than 0/);
   });
 });

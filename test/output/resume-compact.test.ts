@@ -40,7 +40,8 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     ['HTTP 400', { type: 'http', message: 'h', status: 400 }, 'failed'],
     ['HTTP 404', { type: 'http', message: 'h', status: 404 }, 'failed'],
     ['input', { type: 'input', message: 'bad row' }, 'failed'],
-    ['bad_response', { type: 'bad_response', message: 'no choices' }, 'failed'],
+    ['bad_response', { type: 'bad_response', message: 'unparsable body' }, 'transient'],
+    ['HTTP 408', { type: 'http', message: 'h', status: 408 }, 'transient'],
     ['truncated', { type: 'truncated', message: 'cut off' }, 'failed'],
   ] as const)('a last row failed with %s is %s', async (_name, error, kind) => {
     const path = join(tmp(), `out.${format}`);
