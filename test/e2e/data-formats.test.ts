@@ -55,6 +55,15 @@ describe('input formats by extension (item 4)', () => {
     expect(rowsOf(r).find((row) => row.id === 'b')?.response).toBe('ECHO second prompt');
   });
 
+  it('a file without an extension is sniffed like stdin: JSONL when its first line is an object', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('no-extension', '{"id":"n1","prompt":"from a file without an extension"}\n');
+    const r = await run([input, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['from a file without an extension']);
+    expect(rowsOf(r)[0]!.id).toBe('n1');
+  });
+
   it('a .json file that is not an array is refused with exit 2 and nothing sent', async () => {
     const { run, server } = await fresh();
     const input = writeFile('obj.json', '{"prompt": "hi"}\n');
