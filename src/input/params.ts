@@ -92,4 +92,13 @@ export const ROW_REQUEST_PARAMS: ReadonlySet<string> = new Set([
   'modalities',
   'audio',
   'web_search_options',
+  // Sampling extensions of OpenAI-compatible servers (vLLM, llama.cpp, Ollama's /v1).
+  'top_k',
+  'min_p',
+  'repetition_penalty',
+  'guided_json',
+  'guided_choice',
+  'guided_regex',
+  'guided_grammar',
+  'chat_template_kwargs',
 ]);
