@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { compactFile, compactResults, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
-import type { ResultRow } from '../../src/types.js';
+import { compactFile, compactResults, isTransientFailure, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
+import { isRetryable } from '../../src/schedule/retry-policy.js';
+import type { ErrorType, ResultRow } from '../../src/types.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
@@ -114,5 +115,18 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     await compactResults(src, format, w);
     await w.close();
     expect(chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as ResultRow)).toEqual(expected);
+  });
+});
+
+describe('isTransientFailure', () => {
+  const TYPES: ErrorType[] = ['timeout', 'rate_limit', 'quota', 'http', 'connection', 'bad_response', 'auth', 'input', 'aborted', 'truncated'];
+  const STATUSES = [undefined, 400, 401, 404, 408, 409, 422, 429, 500, 502, 503];
+  it('re-runs on resume exactly what the retry policy retries, plus quota and aborted', () => {
+    for (const type of TYPES) {
+      for (const status of STATUSES) {
+        const expected = type === 'quota' || type === 'aborted' || isRetryable(type, status);
+        expect(isTransientFailure({ type, status }), `${type} ${status}`).toBe(expected);
+      }
+    }
   });
 });
