@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { decodeInput, type InputEncoding } from '../input/decode-input.js';
 
 export interface InputFingerprint {
   /** `sha256:<hex>` of the whole file. */
@@ -7,19 +8,34 @@ export interface InputFingerprint {
   bytes: number;
 }
 
-/** Hash of the input file (or of its first `bytes`), so a resume can tell whether the input changed. */
-export async function fingerprintFile(file: string, bytes?: number): Promise<InputFingerprint | null> {
+/**
+ * Hash of the input file (or of its first `bytes`), so a resume can tell whether the input changed.
+ * With `decode`, the same pass checks the text's encoding (see decodeInput), so a Latin-1 line
+ * deep in the file is refused before the first request is paid for.
+ */
+export async function fingerprintFile(
+  file: string,
+  bytes?: number,
+  decode?: { encoding: InputEncoding | undefined },
+): Promise<InputFingerprint | null> {
   const stat = await fs.promises.stat(file);
   if (!stat.isFile()) return null;
   if (bytes !== undefined && bytes > stat.size) return null;
   const hash = createHash('sha256');
   let read = 0;
   const options = bytes === undefined ? {} : bytes === 0 ? undefined : { end: bytes - 1 };
-  if (options !== undefined) {
+  async function* hashed(): AsyncGenerator<Buffer> {
+    if (options === undefined) return;
     for await (const chunk of fs.createReadStream(file, options)) {
       hash.update(chunk as Buffer);
       read += (chunk as Buffer).length;
+      yield chunk as Buffer;
     }
+  }
+  if (decode) {
+    for await (const _ of decodeInput(hashed(), { source: file, encoding: decode.encoding }));
+  } else {
+    for await (const _ of hashed());
   }
   return { hash: `sha256:${hash.digest('hex')}`, bytes: read };
 }

@@ -67,12 +67,14 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
  * (kept fields) is settled first: `--keep-fields all` reads the input's header.
  */
 async function openRunInput(config: CliConfig, io: CliIo, reporter: CliReporter): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
+  let input: OpenedInput | undefined;
   try {
     const layout = await csvLayoutFor(config);
-    const input = await openInput(config, io);
+    input = await openInput(config, io);
     const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
     return { input, inputFingerprint, layout };
   } catch (err) {
+    await input?.close();
     reporter.close();
     throw err;
   }

@@ -2,10 +2,13 @@ import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
 
-/** Hash and size of the input file, so a resume can tell whether the input changed. Stdin has none. */
+/**
+ * Hash and size of the input file, so a resume can tell whether the input changed; the same read
+ * checks its encoding before anything is sent. Stdin has none.
+ */
 export async function fingerprint(config: CliConfig): Promise<InputFingerprint | null> {
   if (config.input.kind !== 'file') return null;
-  return fingerprintFile(config.input.path);
+  return fingerprintFile(config.input.path, undefined, { encoding: config.data.encoding });
 }
 
 /** What identifies a run: a resume must match it (or be forced). Never holds the key. */

@@ -169,6 +169,13 @@ describe('text that is not UTF-8 (item 7)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/latin1\.txt:2: not valid UTF-8 \(byte 0xE9\).*--encoding latin1/);
     expect(server.requests.map((q) => q.prompt)).not.toContain('caf\uFFFD');
+    // With -o, the file is checked whole before the first request: nothing is paid for.
+    server.reset();
+    const out = path.join(dir, 'latin1.jsonl');
+    const refused = await run([input, '-o', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/latin1\.txt:2: not valid UTF-8/);
+    expect(server.requests).toHaveLength(0);
     server.reset();
     const ok = await run([input, '-q', '--encoding', 'latin1']);
     expect(ok.code, ok.stderr).toBe(0);
