@@ -57,7 +57,8 @@ export function resolveDataConfig(flags: DataFlags): DataConfig {
     if (raw === 'all') keepFields = 'all';
     else {
       const names = raw.split(',').map((n) => n.trim());
-      if (names.some((n) => n === '')) throw new UsageError(`--keep-fields takes field names separated by commas, or "all"; got ${JSON.stringify(flags.keepFields)}`);
+      if (names.some((n) => n === ''))
+        throw new UsageError(`--keep-fields takes field names separated by commas, or "all"; got ${JSON.stringify(flags.keepFields)}`);
       keepFields = [...new Set(names)];
     }
   }

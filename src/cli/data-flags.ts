@@ -35,7 +35,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export function keyValue(value: string, previous: Array<[string, unknown]> | undefined): Array<[string, unknown]> {
   const eq = value.indexOf('=');
   const key = eq === -1 ? '' : value.slice(0, eq).trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new InvalidArgumentError('Expected key=value, e.g. --param seed=7 or --param \'response_format={"type":"json_object"}\'.');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    throw new InvalidArgumentError('Expected key=value, e.g. --param seed=7 or --param \'response_format={"type":"json_object"}\'.');
   const raw = value.slice(eq + 1);
   let parsed: unknown = raw;
   try {
@@ -49,7 +50,9 @@ export function keyValue(value: string, previous: Array<[string, unknown]> | und
 /** Adds the data and request-parameter flags to their help groups. */
 export function addInputDataOptions(program: Command): void {
   program
-    .addOption(new Option('--encoding <name>', 'input text encoding (default: UTF-8, or UTF-16 by its BOM)').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']))
+    .addOption(
+      new Option('--encoding <name>', 'input text encoding (default: UTF-8, or UTF-16 by its BOM)').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']),
+    )
     .option('--limit <n>', 'run only the first N records of the input (try a sample before paying for all)', positiveInteger)
     .option('--keep-fields <names>', 'carry input fields into each result row: a comma list (title,url) or "all"');
 }
@@ -65,6 +68,9 @@ export function addModelDataOptions(program: Command): void {
 
 export function addOutputDataOptions(program: Command): void {
   program
-    .option('--csv-escape-formulas', "CSV output for spreadsheets: prefix ' to text cells starting with = + - @ (not plain numbers); read back exactly by --resume")
+    .option(
+      '--csv-escape-formulas',
+      "CSV output for spreadsheets: prefix ' to text cells starting with = + - @ (not plain numbers); read back exactly by --resume",
+    )
     .option('--fail-truncated', 'count answers cut off by the token limit (finish_reason "length") as failed rows (error type "truncated")');
 }

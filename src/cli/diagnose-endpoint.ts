@@ -6,7 +6,7 @@ import type { CliConfig } from './config.js';
  */
 export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: boolean): string {
   const code = message.slice(0, message.indexOf(':'));
-  const url = config.provider.kind === 'openai' ? config.provider.baseURL ?? 'https://api.openai.com/v1' : 'mock';
+  const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
   const where = viaProxy ? `the proxy for ${url}` : url;
   const why = (() => {
     switch (code) {

@@ -13,11 +13,7 @@ export interface InputFingerprint {
  * With `decode`, the same pass checks the text's encoding (see decodeInput), so a Latin-1 line
  * deep in the file is refused before the first request is paid for.
  */
-export async function fingerprintFile(
-  file: string,
-  bytes?: number,
-  decode?: { encoding: InputEncoding | undefined },
-): Promise<InputFingerprint | null> {
+export async function fingerprintFile(file: string, bytes?: number, decode?: { encoding: InputEncoding | undefined }): Promise<InputFingerprint | null> {
   const stat = await fs.promises.stat(file);
   if (!stat.isFile()) return null;
   if (bytes !== undefined && bytes > stat.size) return null;

@@ -45,7 +45,9 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
     const fd = concurrencyWithinFdLimit(config.concurrency);
     if (fd.limit !== undefined) {
-      reporter.info(`-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`);
+      reporter.info(
+        `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`,
+      );
     }
     const rows = runBatch(records, {
       ...engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event) }),
@@ -66,7 +68,11 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
  * Opens the input and, for a results file that a resume must match, hashes it. The CSV layout
  * (kept fields) is settled first: `--keep-fields all` reads the input's header.
  */
-async function openRunInput(config: CliConfig, io: CliIo, reporter: CliReporter): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
+async function openRunInput(
+  config: CliConfig,
+  io: CliIo,
+  reporter: CliReporter,
+): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
   let input: OpenedInput | undefined;
   try {
     const layout = await csvLayoutFor(config);

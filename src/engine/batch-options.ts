@@ -54,7 +54,9 @@ export interface BatchOptions {
   readonly circuitBreaker?: boolean;
 }
 
-export type ResolvedBatchOptions = Required<Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>> &
+export type ResolvedBatchOptions = Required<
+  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>
+> &
   Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {

@@ -86,10 +86,7 @@ function looksUtf16(head: Buffer): InputEncoding | undefined {
  * (a spreadsheet, an archive) are refused before anything is sent. Valid UTF-8 passes through
  * untouched (one `isUtf8` scan per chunk).
  */
-export async function* decodeInput(
-  chunks: AsyncIterable<string | Buffer>,
-  options: { source: string; encoding?: InputEncoding },
-): AsyncGenerator<Buffer> {
+export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, options: { source: string; encoding?: InputEncoding }): AsyncGenerator<Buffer> {
   const { source } = options;
   let encoding = options.encoding;
   let decoder: InstanceType<typeof TextDecoder> | undefined;

@@ -16,7 +16,9 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
   const { source } = options;
   const chunks: Buffer[] = [];
   for await (const chunk of guardSource<string | Buffer>(input, source)) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -33,10 +35,12 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
     else if (typeof element === 'object' && element !== null && !Array.isArray(element)) {
       const raw = JSON.stringify(element);
       yield withFields(jsonlRecord(raw, line, options), raw, options);
-    }
-    else {
+    } else {
       const origin = { source, line, id: fallbackId(line, JSON.stringify(element) ?? '') };
-      yield problemRecord(origin, `element ${line}: expected a string or an object, got ${element === null ? 'null' : Array.isArray(element) ? 'an array' : `a ${typeof element}`}`);
+      yield problemRecord(
+        origin,
+        `element ${line}: expected a string or an object, got ${element === null ? 'null' : Array.isArray(element) ? 'an array' : `a ${typeof element}`}`,
+      );
     }
   }
 }

@@ -107,7 +107,8 @@ function notAStream(headers: Headers): AttemptError | undefined {
   if (/json/i.test(type)) {
     return new AttemptError('bad_response', 'the server ignored "stream": true and sent a whole JSON answer (try --no-stream)', { code: 'not_streamed' });
   }
-  if (headers.get('content-length') === '0' || type === '') return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
+  if (headers.get('content-length') === '0' || type === '')
+    return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
   return undefined;
 }
 

@@ -50,9 +50,13 @@ describe('inputChange (resume with a changed input)', () => {
     fs.appendFileSync(file, 'c\n');
     expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toBeNull();
     fs.writeFileSync(file, 'A\nb\nc\n');
-    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toMatch(/was edited since the output was started/);
+    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toMatch(
+      /was edited since the output was started/,
+    );
     fs.writeFileSync(file, 'a\n');
-    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toMatch(/is shorter than when the output was started \(4 bytes then, 2 bytes now\)/);
+    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toMatch(
+      /is shorter than when the output was started \(4 bytes then, 2 bytes now\)/,
+    );
     expect(await inputChange(file, { hash: before.hash, bytes: undefined }, (await fingerprintFile(file))!)).toMatch(/older runs recorded only a hash/);
   });
 });

@@ -29,13 +29,13 @@ const tricky: Array<[string, ResultRow]> = [
   ['all nullable fields null', okRow('nulls', 'x', { latency_ms: null, model: null, finish_reason: null, usage: null })],
 ];
 
-describe.each([false, true])('CSV round trip (escape formulas: %s)', (escape) => {
-  const layout = { escapeFormulas: escape, keptFields: [] };
+describe.each([false, true])('CSV round trip (escaped formulas: %s)', (escaped) => {
+  const layout = { escapeFormulas: escaped, keptFields: [] };
   it.each(tricky)('%s: rowToCsvRecord → csvRecordToRow', (_name, row) => {
-    const cells = rowToCsvRecord(row, escape);
+    const cells = rowToCsvRecord(row, escaped);
     expect(cells).toHaveLength(CSV_COLUMNS.length);
     const record = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, cells[i] ?? '']));
-    expect(csvRecordToRow(record, escape)).toEqual(row);
+    expect(csvRecordToRow(record, escaped)).toEqual(row);
   });
 
   it('all tricky rows through a file and readResults', async () => {
@@ -43,17 +43,17 @@ describe.each([false, true])('CSV round trip (escape formulas: %s)', (escape) =>
     const w = openFileWriter(path, 'csv', { append: false, csv: layout });
     for (const [, row] of tricky) await w.write(row);
     await w.close();
-    expect(await collect(readResults(path, 'csv', { escapedFormulas: escape }))).toEqual(tricky.map(([, r]) => r));
+    expect(await collect(readResults(path, 'csv', { escapedFormulas: escaped }))).toEqual(tricky.map(([, r]) => r));
   });
 
   it('kept input fields come back in row.input, under their own column names', async () => {
     const path = join(tmp(), 'out.csv');
-    const kept = { escapeFormulas: escape, keptFields: ['title', 'id', 'n'] };
+    const kept = { escapeFormulas: escaped, keptFields: ['title', 'id', 'n'] };
     const w = openFileWriter(path, 'csv', { append: false, csv: kept });
     await w.write(okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: 3 } }));
     await w.close();
     expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`${CSV_COLUMNS.join(',')},title,input_id,n`);
-    expect(await collect(readResults(path, 'csv', { escapedFormulas: escape }))).toEqual([okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: '3' } })]);
+    expect(await collect(readResults(path, 'csv', { escapedFormulas: escaped }))).toEqual([okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: '3' } })]);
   });
 });
 
