@@ -4,6 +4,8 @@ export const ExitCode = {
   someFailed: 1,
   usage: 2,
   stoppedEarly: 3,
+  /** The first requests all failed the same endpoint-level way (down, wrong --base-url, HTML, no stream). */
+  unreachable: 4,
   interrupted: 130,
   /** The reader of stdout went away (`… | head -1`): the status of a program killed by SIGPIPE. */
   outputClosed: 141,

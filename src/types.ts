@@ -37,6 +37,8 @@ export interface PromptRecord {
   params: RequestParams;
   /** Extra request-body fields from an OpenAI Batch API line (`body`), minus messages/model/stream. */
   extraBody?: Record<string, unknown>;
+  /** The row's own fields (CSV cells, JSON keys), kept only for --keep-fields. */
+  fields?: Record<string, unknown>;
   /** Set when the record is malformed; it is reported as an `input` error row and never sent. */
   problem?: RecordProblem;
 }
@@ -52,6 +54,7 @@ export interface PromptRecord {
  * - `auth`: 401/403; the run stops.
  * - `input`: the input record was malformed; nothing was sent.
  * - `aborted`: the run was interrupted while this prompt was in flight.
+ * - `truncated`: the answer hit the token limit (finish_reason `length`); only with --fail-truncated.
  */
 export type ErrorType =
   | 'timeout'
@@ -62,7 +65,8 @@ export type ErrorType =
   | 'bad_response'
   | 'auth'
   | 'input'
-  | 'aborted';
+  | 'aborted'
+  | 'truncated';
 
 export interface RowError {
   type: ErrorType;
@@ -88,6 +92,8 @@ export interface ResultRow {
   model: string | null;
   finish_reason: string | null;
   usage: Usage | null;
+  /** Input fields carried over by --keep-fields (absent without it). */
+  input?: Record<string, unknown>;
 }
 
 /** Response headers as the provider hands them over (a fetch `Headers` fits); read by the rate limiter. */

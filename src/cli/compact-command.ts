@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import { compactResults, formatFromPath, openFileWriter, streamWriter, type RowWriter } from '../output/index.js';
+import { compactResults, formatFromPath, openFileWriter, readRunMeta, streamWriter, type RowWriter } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -9,6 +9,8 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
   const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
   if (!fs.existsSync(config.input.path)) throw new RunError(`cannot read input file ${config.input.path}: no such file`, 'input');
+  // A CSV written with --csv-escape-formulas says so in its metadata; its cells are read back unescaped.
+  const escaped = format === 'csv' && readRunMeta(config.input.path)?.['csvEscapeFormulas'] === true;
   const out = config.output;
   let writer: RowWriter;
   if (out.kind === 'file') {
@@ -17,7 +19,7 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   } else {
     writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format);
   }
-  const result = await compactResults(config.input.path, format, writer);
+  const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped });
   await writer.close();
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
   return ExitCode.ok;

@@ -4,11 +4,12 @@ import { detectFormat } from '../input/detect-format.js';
 import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
+import { resolveDataConfig, type DataConfig } from './data-config.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
   input: { kind: 'file'; path: string } | { kind: 'stdin' };
-  /** `auto` (stdin without --input-format): JSONL if the first non-blank character is `{`, else text. */
+  /** `auto` (stdin, or a file without an extension, and no --input-format): JSONL if the first non-blank line is a JSON object, else text. */
   inputFormat: InputFormat | 'auto';
   template: string | undefined;
   system: string | undefined;
@@ -40,6 +41,8 @@ export interface CliConfig {
   quiet: boolean;
   /** The user's arguments, to print an exact resume command. */
   argv: readonly string[];
+  /** Encoding, --limit, --keep-fields, CSV escaping, truncation policy, extra request parameters. */
+  data: DataConfig;
 }
 
 export interface Environment {
@@ -49,6 +52,31 @@ export interface Environment {
 }
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
+
+/**
+ * The input format an extension names. A file without one (`/dev/fd/63`, `prompts`) is sniffed
+ * like stdin; any other extension is refused: reading a spreadsheet or a `.md` as lines of text
+ * would send (and bill) prompts nobody meant.
+ */
+function inputFormatOf(file: string): InputFormat | 'auto' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '') return 'auto';
+  const format = detectFormat(file);
+  if (format) return format;
+  throw new UsageError(
+    `cannot tell the format of ${file} from "${ext}": llm-batch reads .txt, .jsonl, .csv and .json; pass --input-format txt|jsonl|csv|json if it is one of those`,
+  );
+}
+
+/** The output format an extension names; `.json`, `.tsv` and the like are refused rather than quietly written as JSONL. */
+function outputFormatOf(file: string): OutputFormat {
+  const ext = path.extname(file).toLowerCase();
+  const format = formatFromPath(file);
+  if (format) return format;
+  if (ext === '' || file.startsWith('/dev/')) return 'jsonl';
+  const hint = ext === '.json' ? ' (a JSON array cannot be appended to crash-safely: use .jsonl, one object per line)' : '';
+  throw new UsageError(`-o ${file}: llm-batch writes .jsonl, .csv or .txt, not "${ext}"${hint}; rename the file, or pass -f jsonl|csv|text to write that format under this name`);
+}
 
 function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliConfig['input'] {
   if (inputArg !== undefined && inputArg !== '-') return { kind: 'file', path: inputArg };
@@ -60,7 +88,7 @@ function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliCon
 
 function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean): CliConfig['output'] {
   if (flags.output !== undefined && flags.output !== '-') {
-    const format = flags.format ?? formatFromPath(flags.output) ?? 'jsonl';
+    const format = flags.format ?? outputFormatOf(flags.output);
     if (input.kind === 'file' && path.resolve(input.path) === path.resolve(flags.output)) {
       throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);
     }
@@ -100,7 +128,7 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
 export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
   const { env } = environment;
   const input = resolveInput(inputArg, environment.stdinIsTTY);
-  const inputFormat = flags.inputFormat ?? (input.kind === 'file' ? detectFormat(input.path) ?? 'txt' : 'auto');
+  const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment.stdoutIsTTY);
   if (flags.summaryJson !== undefined) checkSummaryJson(flags.summaryJson, input, output);
   checkFlagCombinations(input, output, flags);
@@ -139,6 +167,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     progressEverySec: flags.progress === undefined ? undefined : flags.progress === true ? 10 : flags.progress,
     quiet: flags.quiet ?? false,
     argv,
+    data: resolveDataConfig(flags),
   };
 }
 

@@ -9,6 +9,8 @@ export interface Provider {
   complete: Complete;
   /** Scrubs the key and proxy credentials from any text shown to the user. */
   redact: (text: string) => string;
+  /** Requests go through a proxy (HTTPS_PROXY…): a refused connection is the proxy's. */
+  viaProxy: boolean;
 }
 
 /** The completion function for --mock or a real server (key, base URL, proxy from the environment). */
@@ -23,5 +25,6 @@ export function createProvider(config: CliConfig): Provider {
     proxyFor: proxy?.proxyFor,
     redact,
   });
-  return { complete, redact };
+  const viaProxy = config.provider.kind === 'openai' && proxy?.proxyFor(config.provider.baseURL ?? 'https://api.openai.com/v1') !== undefined;
+  return { complete, redact, viaProxy };
 }

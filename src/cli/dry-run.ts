@@ -1,6 +1,7 @@
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
+import { limitRecords } from './limit-records.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
@@ -15,9 +16,9 @@ const SHOW_REQUESTS = 3;
 const SHOW_BAD = 20;
 
 /** The JSON body the run would POST for this record: the very function the provider uses. */
-export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'>): Record<string, unknown> {
+export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'> & { data?: Pick<CliConfig['data'], 'params'> }): Record<string, unknown> {
   const limitField = config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : 'max_tokens';
-  return wireBody(toCompletionRequest(record, config), limitField);
+  return wireBody(toCompletionRequest(record, { ...config, extraBody: config.data?.params }), limitField);
 }
 
 interface ModelTotals {
@@ -83,7 +84,8 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Prom
   const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map() };
   const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
-    for await (const record of readRecords(input.stream, inputOptionsFor(config, input))) {
+    const all = readRecords(input.stream, inputOptionsFor(config, input));
+    for await (const record of config.data.limit === undefined ? all : limitRecords(all, config.data.limit)) {
       scan.records++;
       if (record.problem) {
         scan.badCount++;

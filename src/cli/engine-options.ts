@@ -28,5 +28,7 @@ export function engineOptions(
     stats: run.stats,
     onEvent: run.onEvent,
     deltaEvents: config.output.kind === 'terminal',
+    extraBody: config.data.params,
+    failTruncated: config.data.failTruncated,
   };
 }

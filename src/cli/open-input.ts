@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { InputFormat, InputOptions } from '../input/index.js';
+import { decodeInput } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
@@ -20,8 +21,8 @@ export interface OpenedInput {
  * either (a question about JSON, or JSONL with a broken first row): guessing wrong would send every
  * row as text, so that is a usage error asking for --input-format.
  */
-async function sniffFormat(stream: NodeJS.ReadableStream): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
-  const iterator = (stream as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
+async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: string): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
+  const iterator = stream[Symbol.asyncIterator]();
   const chunks: Array<string | Buffer> = [];
   // Chunks may cut a BOM or a character in two: decode as one stream.
   const decoder = new StringDecoder('utf8');
@@ -58,7 +59,7 @@ async function sniffFormat(stream: NodeJS.ReadableStream): Promise<{ format: Inp
   if (!json && line.startsWith('{')) {
     const shown = sanitize(line.length > 40 ? `${line.slice(0, 40)}…` : line);
     throw new UsageError(
-      `stdin:${lineNo}: the first line starts with "{" but is not a JSON object (${shown}): pass --input-format txt or --input-format jsonl`,
+      `${source}:${lineNo}: the first line starts with "{" but is not a JSON object (${shown}): pass --input-format txt or --input-format jsonl`,
     );
   }
   async function* replay() {
@@ -73,14 +74,15 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
   if (config.input.kind === 'stdin') {
     const destroy = () => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;
+    const decoded = decodeInput(io.stdin as AsyncIterable<string | Buffer>, { source: '<stdin>', encoding: config.data.encoding });
     try {
-      sniffed = config.inputFormat === 'auto' ? await sniffFormat(io.stdin) : undefined;
+      sniffed = config.inputFormat === 'auto' ? await sniffFormat(decoded, 'stdin') : undefined;
     } catch (err) {
       destroy(); // the pipe may stay open (tail -f): node must still exit
       throw err;
     }
     return {
-      stream: sniffed?.stream ?? (io.stdin as AsyncIterable<string | Buffer>),
+      stream: sniffed?.stream ?? decoded,
       format: sniffed?.format ?? (config.inputFormat === 'auto' ? 'txt' : config.inputFormat),
       source: '<stdin>',
       // After a stop, a read may still be waiting on a pipe that sends nothing: end it, so node can exit.
@@ -100,8 +102,16 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new RunError(`cannot read input file ${file}: ${why}`, 'input');
   }
-  const format = config.inputFormat === 'auto' ? 'txt' : config.inputFormat;
-  return { stream: handle.createReadStream(), source: file, format, close: () => handle.close().catch(() => {}) };
+  const close = () => handle.close().catch(() => {});
+  const decoded = decodeInput(handle.createReadStream(), { source: file, encoding: config.data.encoding });
+  if (config.inputFormat !== 'auto') return { stream: decoded, source: file, format: config.inputFormat, close };
+  try {
+    const sniffed = await sniffFormat(decoded, file);
+    return { ...sniffed, source: file, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 
@@ -114,6 +124,7 @@ export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOpt
     system: config.system,
     promptField: config.promptField,
     idField: config.idField,
+    keepFields: config.data.keepFields !== 'all' && config.data.keepFields.length === 0 ? undefined : config.data.keepFields,
   };
 }
 

@@ -6,17 +6,23 @@ import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { resumeHint } from './resume-hint.js';
+import { diagnoseEndpoint } from './diagnose-endpoint.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
   notFound: number;
   /** An --overwrite run that stopped before its first row left the old file as it was. */
   oldFileKept: boolean;
+  /** Requests went through a proxy (names the culprit when connections are refused). */
+  viaProxy?: boolean;
 }
 
 /** Says why a run stopped early, in one line naming what to check. */
-function explainStop(outcome: BatchOutcome, reporter: CliReporter): void {
-  if (outcome.stopped === 'proxy') {
+function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter, redact: (text: string) => string): void {
+  const { outcome } = run;
+  if (outcome.stopped === 'unreachable') {
+    reporter.error(redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false)));
+  } else if (outcome.stopped === 'proxy') {
     reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
   } else if (outcome.stopped === 'auth') {
     reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
@@ -38,6 +44,7 @@ function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
   return (
     outcome.stopped === 'auth' || outcome.stopped === 'proxy' ? ExitCode.usage
     : outcome.stopped === 'quota' ? ExitCode.stoppedEarly
+    : outcome.stopped === 'unreachable' ? ExitCode.unreachable
     : outcome.stopped === 'interrupted' ? ExitCode.interrupted
     // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
     : stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed
@@ -61,10 +68,10 @@ function writeSummaryJson(file: string, summary: RunSummary, code: number, repor
 /** The end of a run: the explanations, the summary (terminal and --summary-json) and the exit code. */
 export function finishRun(config: CliConfig, run: FinishedRun, stats: BatchStats, reporter: CliReporter, redact: (text: string) => string): number {
   const { outcome } = run;
-  const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota';
+  const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable';
   const next = resumable ? resumeHint(config, run.oldFileKept) : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
-  explainStop(outcome, reporter);
+  explainStop(config, run, reporter, redact);
   explainAllNotFound(config, run, stats, reporter, redact);
   reporter.finish(summary);
   const code = exitCodeFor(outcome, stats);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import { RunError } from '../errors.js';
-import { acquireLock, openFileWriter, streamWriter, writeRunMeta, type LockHandle, type RowWriter } from '../output/index.js';
+import { RunError, UsageError } from '../errors.js';
+import { acquireLock, compactFile, openFileWriter, streamWriter, writeRunMeta, type CsvLayout, type LockHandle, type RowWriter } from '../output/index.js';
+import type { ResultRow } from '../types.js';
 import type { StopReason } from '../engine/events.js';
 import { checkWritableFile } from './check-writable.js';
 import type { CliConfig } from './config.js';
@@ -8,6 +9,8 @@ import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
 import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
+import type { InputFingerprint } from './input-fingerprint.js';
+import { isStreamTarget, openStreamOutput } from './stream-target.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -16,6 +19,24 @@ export interface OutputTarget {
   skip: ResumeSkip | undefined;
   /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
   pending?: ReplaceOnFirstRow;
+  /** With --resume: the file to compact at the end if rows were superseded, and how many were. */
+  compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number };
+}
+
+/** Counts the rows that replace one already in the file, as they are written. */
+function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boolean): { writer: RowWriter; superseded: () => number } {
+  let n = 0;
+  return {
+    writer: {
+      write(row) {
+        const written = writer.write(row);
+        if (supersedes(row)) n++;
+        return written;
+      },
+      close: () => writer.close(),
+    },
+    superseded: () => n,
+  };
 }
 
 /** The output must not be the input under another name (a symlink or hard link): it would be clobbered. */
@@ -36,10 +57,22 @@ function refuseSameFile(config: CliConfig, output: string): void {
  * Where rows go: the answer printer, stdout, or a results file, which is checked, locked, and with
  * --resume read back for the ids it already answered.
  */
-export async function openOutputTarget(config: CliConfig, io: CliIo, inputFingerprint: string | null, answerPrinter: RowWriter | undefined): Promise<OutputTarget> {
+// Long by choice: one ordered sequence of checks (stream, same file, writable, exists, lock, resume).
+export async function openOutputTarget(
+  config: CliConfig,
+  io: CliIo,
+  inputFingerprint: InputFingerprint | null,
+  answerPrinter: RowWriter | undefined,
+  layout: CsvLayout,
+): Promise<OutputTarget> {
   const out = config.output;
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
-  if (out.kind === 'stdout') return { writer: streamWriter(io.stdout, out.format), lock: undefined, skip: undefined };
+  if (out.kind === 'stdout') return { writer: streamWriter(io.stdout, out.format, layout), lock: undefined, skip: undefined };
+  if (isStreamTarget(out.path)) {
+    // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and nothing to resume.
+    if (config.resume) throw new UsageError(`--resume needs a regular output file; ${out.path} is a stream`);
+    return { writer: openStreamOutput(out.path, out.format, layout, io), lock: undefined, skip: undefined };
+  }
 
   refuseSameFile(config, out.path);
   checkWritableFile(out.path, '--output');
@@ -49,17 +82,19 @@ export async function openOutputTarget(config: CliConfig, io: CliIo, inputFinger
   }
   const lock = acquireLock(out.path);
   try {
-    const current = describeRun(config, inputFingerprint);
-    const skip = config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current) : undefined;
+    const current = describeRun(config, inputFingerprint, layout);
+    const resumed = config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
     const open = () => {
       writeRunMeta(out.path, current);
-      return openFileWriter(out.path, out.format, { append: config.resume });
+      return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });
     };
     if (exists && !config.resume) {
       const pending = replaceOnFirstRow(open);
-      return { writer: pending, lock, skip, pending };
+      return { writer: pending, lock, skip: undefined, pending };
     }
-    return { writer: open(), lock, skip };
+    if (!resumed || out.format === 'text') return { writer: open(), lock, skip: undefined };
+    const counted = countSuperseding(open(), resumed.supersedes);
+    return { writer: counted.writer, lock, skip: resumed.skip, compact: { path: out.path, format: out.format, layout, superseded: counted.superseded } };
   } catch (err) {
     lock.release();
     throw err;
@@ -77,5 +112,12 @@ export async function closeOutputTarget(config: CliConfig, target: OutputTarget,
     info(`${config.output.path} is left as it was: the run stopped before its first row`);
   }
   await target.writer.close();
+  const compact = target.compact;
+  if (compact && compact.superseded() > 0) {
+    // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
+    // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
+    const { dropped } = await compactFile(compact.path, compact.format, compact.layout);
+    if (dropped > 0) info(`${compact.path}: ${dropped} superseded ${dropped === 1 ? 'row' : 'rows'} replaced by this run's (compacted)`);
+  }
   return oldFileKept;
 }

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { httpUrl, positiveInteger, positiveNumber, temperature, wholeNumber } from './parse-flags.js';
+import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
-export interface RawFlags {
-  inputFormat?: 'txt' | 'jsonl' | 'csv';
+export interface RawFlags extends DataFlags {
+  inputFormat?: 'txt' | 'jsonl' | 'csv' | 'json';
   template?: string;
   system?: string;
   promptField?: string;
@@ -70,7 +71,8 @@ Environment:
 
 Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error
-  3 stopped early (quota)   130 interrupted (resume with --resume)
+  3 stopped early (quota)   4 stopped early: endpoint unusable (refused, HTML, no stream)
+  130 interrupted (resume with --resume)
   141 stdout closed by its reader (| head)
 `;
 
@@ -81,7 +83,7 @@ Exit codes:
 export function createProgram(version: string): Command {
   const program = new Command('llm-batch')
     .description('Run a batch of prompts against OpenAI or any OpenAI-compatible API: paced under rate limits, crash-safe, resumable.')
-    .argument('[input]', 'prompts file (.txt one per line, .jsonl, .csv); "-" or omitted with piped stdin reads stdin')
+    .argument('[input]', 'prompts file (.txt one per line, .jsonl, .csv, .json array); "-" or omitted with piped stdin reads stdin')
     .version(version, '-V, --version')
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
@@ -90,11 +92,12 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Input:');
   program
-    .addOption(new Option('--input-format <format>', 'input format, overriding the file extension').choices(['txt', 'jsonl', 'csv']))
+    .addOption(new Option('--input-format <format>', 'input format, overriding the file extension').choices(['txt', 'jsonl', 'csv', 'json']))
     .option('-t, --template <text>', 'user prompt template with {{field}} placeholders ({{prompt}} for text lines)')
     .option('-s, --system <text>', 'system message for every prompt')
     .option('--prompt-field <name>', 'CSV/JSONL field holding the prompt (default "prompt", or a CSV\'s only column)')
     .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)');
+  addInputDataOptions(program);
 
   program.optionsGroup('Model:');
   program
@@ -103,6 +106,7 @@ export function createProgram(version: string): Command {
     .option('--max-tokens <n>', 'answer length cap in tokens', positiveInteger)
     .option('--base-url <url>', 'OpenAI-compatible API base URL (default $OPENAI_BASE_URL or OpenAI)', httpUrl)
     .option('--mock', 'offline built-in mock provider: no key, no network, deterministic answers');
+  addModelDataOptions(program);
 
   program.optionsGroup('Pacing and retries:');
   program
@@ -120,13 +124,14 @@ export function createProgram(version: string): Command {
     .option('-o, --output <file>', 'results file (.jsonl, .csv or .txt by extension; "-" for stdout); without it, answers print on a terminal, JSONL when piped')
     .addOption(new Option('-f, --format <format>', 'result format (default: from -o, else jsonl; text on a terminal)').choices(['jsonl', 'csv', 'text']))
     .addOption(new Option('--order <order>', 'row order: as answers complete, or as in the input').choices(['completion', 'input']).default('completion'))
-    .option('--resume', 'append to an existing output, skipping prompts it already answered')
-    .option('--retry-failed', 'with --resume: also re-run prompts whose last row is an error')
+    .option('--resume', 'append to an existing output, skipping prompts it already answered (network errors, timeouts, 429s and 5xx are run again)')
+    .option('--retry-failed', 'with --resume: also re-run prompts whose last row is a permanent error (4xx, bad input, truncated)')
     .option('--force-resume', 'with --resume: accept an input, model or parameters that changed since the output was started')
     .option('--overwrite', 'replace an existing output file')
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
     .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
     .option('--dry-run', 'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key');
+  addOutputDataOptions(program);
 
   program.optionsGroup('Display:');
   program

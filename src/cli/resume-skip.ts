@@ -1,20 +1,36 @@
-import { assertCsvHeader, diffRunMeta, loadResumeState, readRunMeta, repairPartialLine } from '../output/index.js';
+import { assertCsvHeader, hasRow, loadResumeState, readRunMeta, recordKey, repairPartialLine, rowKey, type CsvLayout } from '../output/index.js';
 import { RunError } from '../errors.js';
 import type { BatchStats } from '../engine/stats.js';
-import type { PromptRecord } from '../types.js';
+import type { PromptRecord, ResultRow } from '../types.js';
 import type { CliConfig } from './config.js';
+import type { InputFingerprint } from './input-fingerprint.js';
+import { resumeDifferences } from './run-identity.js';
 
 /** With --resume: whether a record already has a row, and whether that row is an error. */
 export type ResumeSkip = (record: PromptRecord) => 'done' | 'failed' | undefined;
 
+export interface ResumeState {
+  skip: ResumeSkip;
+  /** Whether a new row replaces one already in the file (the file is then compacted at the end). */
+  supersedes: (row: ResultRow) => boolean;
+}
+
 /**
  * Checks that the results file was written by this same run (or --force-resume), repairs a torn
- * last row, and reads which ids it already answered.
+ * last row, and reads which ids it already answered. Transient failures (network, timeouts, 429,
+ * 5xx) are re-run by every resume; permanent ones wait for --retry-failed.
  */
-export async function loadResumeSkip(config: CliConfig, path: string, format: 'jsonl' | 'csv', current: Record<string, unknown>): Promise<ResumeSkip> {
+export async function loadResumeSkip(
+  config: CliConfig,
+  path: string,
+  format: 'jsonl' | 'csv',
+  current: Record<string, unknown>,
+  input: InputFingerprint | null,
+  layout: CsvLayout,
+): Promise<ResumeState> {
   const previous = readRunMeta(path);
   if (previous) {
-    const differences = diffRunMeta(previous, current);
+    const differences = await resumeDifferences(config, previous, current, input);
     if (differences.length > 0 && !config.forceResume) {
       throw new RunError(
         `${path} was written by a different run (${differences.join('; ')}); refusing to mix results. Pass --force-resume to continue anyway, or write to a new file`,
@@ -22,10 +38,16 @@ export async function loadResumeSkip(config: CliConfig, path: string, format: 'j
       );
     }
   }
-  if (format === 'csv') assertCsvHeader(path);
+  if (format === 'csv') assertCsvHeader(path, layout);
   await repairPartialLine(path, format);
-  const state = await loadResumeState(path, format);
-  return (record) => (state.succeeded.has(record.id) ? 'done' : !config.retryFailed && state.failed.has(record.id) ? 'failed' : undefined);
+  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas });
+  return {
+    skip: (record) => {
+      const key = recordKey(record);
+      return state.succeeded.has(key) ? 'done' : !config.retryFailed && state.failed.has(key) ? 'failed' : undefined;
+    },
+    supersedes: (row) => hasRow(state, rowKey(row)),
+  };
 }
 
 /** The records still to send: those a resumed file has no row for, counted in `stats` as skipped otherwise. */

@@ -13,6 +13,11 @@ import { finishRun } from './outcome.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
+import { csvLayoutFor } from './csv-layout-for.js';
+import type { InputFingerprint } from './input-fingerprint.js';
+import { limitRecords } from './limit-records.js';
+import { concurrencyWithinFdLimit } from './fd-limit.js';
+import type { CsvLayout } from '../output/index.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import { writeRows } from './write-rows.js';
 
@@ -24,22 +29,33 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
-  const { complete, redact } = createProvider(config);
+  const { complete, redact, viaProxy } = createProvider(config);
   // The display first: its spinner covers waiting for stdin and hashing a large input.
   const stats = createStats();
   const reporter = await createReporter(config, io, stats);
-  const { input, inputFingerprint } = await openRunInput(config, io, reporter);
+  const { input, inputFingerprint, layout } = await openRunInput(config, io, reporter);
   let target: OutputTarget | undefined;
   let signals: StopSignals | undefined;
   try {
-    target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter);
+    target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, layout);
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     let records = readRecords(input.stream, inputOptionsFor(config, input));
+    if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
     if (target.skip) records = skipAnswered(records, target.skip, stats);
-    const rows = runBatch(records, engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event) }));
+    // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
+    const fd = concurrencyWithinFdLimit(config.concurrency);
+    if (fd.limit !== undefined) {
+      reporter.info(
+        `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`,
+      );
+    }
+    const rows = runBatch(records, {
+      ...engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event) }),
+      concurrency: fd.concurrency,
+    });
     const { outcome, notFound } = await writeRows(rows, target.writer, reporter);
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line));
-    return finishRun(config, { outcome, notFound, oldFileKept }, stats, reporter, redact);
+    return finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact);
   } finally {
     signals?.dispose();
     reporter.close();
@@ -48,13 +64,23 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   }
 }
 
-/** Opens the input and, for a results file that a resume must match, hashes it. */
-async function openRunInput(config: CliConfig, io: CliIo, reporter: CliReporter): Promise<{ input: OpenedInput; inputFingerprint: string | null }> {
+/**
+ * Opens the input and, for a results file that a resume must match, hashes it. The CSV layout
+ * (kept fields) is settled first: `--keep-fields all` reads the input's header.
+ */
+async function openRunInput(
+  config: CliConfig,
+  io: CliIo,
+  reporter: CliReporter,
+): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
+  let input: OpenedInput | undefined;
   try {
-    const input = await openInput(config, io);
+    const layout = await csvLayoutFor(config);
+    input = await openInput(config, io);
     const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
-    return { input, inputFingerprint };
+    return { input, inputFingerprint, layout };
   } catch (err) {
+    await input?.close();
     reporter.close();
     throw err;
   }

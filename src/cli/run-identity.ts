@@ -1,23 +1,23 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
+import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
 
-/** Hash of the input file, so a resume can tell that the input changed. Stdin has none. */
-export async function fingerprint(config: CliConfig): Promise<string | null> {
+/**
+ * Hash and size of the input file, so a resume can tell whether the input changed; the same read
+ * checks its encoding before anything is sent. Stdin has none.
+ */
+export async function fingerprint(config: CliConfig): Promise<InputFingerprint | null> {
   if (config.input.kind !== 'file') return null;
-  const stat = await fs.promises.stat(config.input.path);
-  if (!stat.isFile()) return null;
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(config.input.path)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
+  return fingerprintFile(config.input.path, undefined, { encoding: config.data.encoding });
 }
 
 /** What identifies a run: a resume must match it (or be forced). Never holds the key. */
-export function describeRun(config: CliConfig, inputFingerprint: string | null): Record<string, unknown> {
+export function describeRun(config: CliConfig, inputFingerprint: InputFingerprint | null, layout: CsvLayout): Record<string, unknown> {
   return {
     version: 1,
     input: config.input.kind === 'file' ? config.input.path : '<stdin>',
-    inputFingerprint,
+    inputFingerprint: inputFingerprint?.hash ?? null,
+    inputBytes: inputFingerprint?.bytes ?? null,
     inputFormat: config.inputFormat,
     template: config.template ?? null,
     system: config.system ?? null,
@@ -27,5 +27,32 @@ export function describeRun(config: CliConfig, inputFingerprint: string | null):
     temperature: config.temperature ?? null,
     maxTokens: config.maxTokens ?? null,
     baseURL: config.provider.kind === 'mock' ? 'mock' : config.provider.baseURL ?? 'openai',
+    // Only set when used, so outputs started before these existed still resume.
+    ...(Object.keys(config.data.params).length > 0 ? { params: config.data.params } : {}),
+    ...(config.data.keepFields === 'all' ? { keepFields: 'all' } : layout.keptFields.length > 0 ? { keepFields: layout.keptFields } : {}),
+    ...(layout.escapeFormulas ? { csvEscapeFormulas: true } : {}),
   };
+}
+
+/**
+ * Settings that differ between the run that started the output and this one, in words. An input
+ * that only grew (prompts appended: ids are content hashes, so old rows still match) is not a
+ * difference.
+ */
+export async function resumeDifferences(
+  config: CliConfig,
+  previous: Record<string, unknown>,
+  current: Record<string, unknown>,
+  input: InputFingerprint | null,
+): Promise<string[]> {
+  const { inputFingerprint: oldHash, inputBytes: oldBytes, ...before } = previous;
+  const { inputFingerprint: newHash, inputBytes: _newBytes, ...now } = current;
+  const differences = diffRunMeta(before, now);
+  if (oldHash !== newHash) {
+    const change =
+      config.input.kind === 'file' && input ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input)
+      : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
+    if (change) differences.unshift(change);
+  }
+  return differences;
 }

@@ -46,10 +46,18 @@ export interface BatchOptions {
   readonly stats?: BatchStats;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** Request-body fields for every request (seed, top_p, stop…); a record's own extraBody wins. */
+  readonly extraBody?: Record<string, unknown>;
+  /** Rows whose answer hit the token limit (finish_reason `length`) are failures of type `truncated`. @default false */
+  readonly failTruncated?: boolean;
+  /** Stop when the first attempts all fail the same endpoint-level way (see CircuitBreaker). @default true */
+  readonly circuitBreaker?: boolean;
 }
 
-export type ResolvedBatchOptions = Required<Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent'>> &
-  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent'>;
+export type ResolvedBatchOptions = Required<
+  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>
+> &
+  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {
   if (value === undefined) return;
@@ -80,5 +88,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     stats: options.stats ?? createStats(),
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
+    failTruncated: options.failTruncated ?? false,
+    circuitBreaker: options.circuitBreaker ?? true,
   };
 }

@@ -10,35 +10,41 @@ export const toRowError = (e: AttemptError): RowError => ({
 });
 
 function baseRow(record: PromptRecord): Omit<ResultRow, 'response' | 'error' | 'attempts' | 'latency_ms' | 'model' | 'finish_reason' | 'usage'> {
-  return { id: record.id, line: record.line, prompt: record.prompt };
+  return { id: record.id, line: record.line, prompt: record.prompt, ...(record.fields ? { input: record.fields } : {}) };
 }
 
-/** The row of an answered record; counts it (and its tokens) in `stats`. */
+/**
+ * The row of an answered record; counts it (and its tokens) in `stats`. An answer cut off at the
+ * token limit is counted as truncated and, with `failTruncated`, is a failure of type `truncated`
+ * that keeps the partial answer.
+ */
 export function successRow(
   record: PromptRecord,
   request: CompletionRequest,
   outcome: { result: CompletionResult; latencyMs: number },
   attempts: number,
   stats: BatchStats,
+  failTruncated = false,
 ): ResultRow {
   const { result } = outcome;
-  stats.ok++;
   if (result.usage) {
     stats.promptTokens += result.usage.prompt_tokens;
     stats.completionTokens += result.usage.completion_tokens;
   } else {
     stats.rowsWithoutUsage++;
   }
-  return {
-    ...baseRow(record),
-    response: result.text,
-    error: null,
-    attempts,
-    latency_ms: Math.round(outcome.latencyMs),
-    model: result.model ?? request.model,
-    finish_reason: result.finishReason,
-    usage: result.usage,
-  };
+  const answered = { latency_ms: Math.round(outcome.latencyMs), model: result.model ?? request.model, finish_reason: result.finishReason, usage: result.usage };
+  if (result.finishReason === 'length') {
+    stats.truncated++;
+    if (failTruncated) {
+      const cap = request.max_tokens ? ` of ${request.max_tokens}` : '';
+      const error: RowError = { type: 'truncated', message: `the answer was cut off at the token limit${cap} (finish_reason "length")` };
+      // Paid for and kept: the partial answer stays in the row next to the error.
+      return { ...failureRow(record, error, attempts, stats), response: result.text, ...answered };
+    }
+  }
+  stats.ok++;
+  return { ...baseRow(record), response: result.text, error: null, attempts, ...answered };
 }
 
 /** The row of a failed record; counts it by error type in `stats`. */

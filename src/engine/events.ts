@@ -8,4 +8,5 @@ export type BatchEvent =
   | { type: 'rate-limited'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };
 
-export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted';
+/** `unreachable`: the first requests all failed the same endpoint-level way (see CircuitBreaker). */
+export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable';

@@ -8,12 +8,18 @@ import { withDeadlines } from './deadlines.js';
 import { RateGovernor } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
+import { CircuitBreaker } from '../schedule/circuit-breaker.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
 import { failureRow, successRow, toRowError } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
+
+/** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
+const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
+/** Waits for descriptors per prompt before the shortage is reported as its failure. */
+const MAX_LOCAL_WAITS = 200;
 
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
@@ -50,6 +56,7 @@ class Engine {
   private stopped: BatchOutcome = {};
   private readonly changes = new Changes();
   private estimator: ((r: PromptRecord) => number) | undefined;
+  private readonly breaker = new CircuitBreaker();
   /** Removes our listeners from the caller's signals, which may outlive the run. */
   private readonly unlink: Array<() => void> = [];
 
@@ -149,6 +156,7 @@ class Engine {
     const { o } = this;
     if (record.problem) return failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats);
     const request = toCompletionRequest(record, o);
+    let localWaits = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.stop.signal.aborted) return null;
       // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
@@ -156,12 +164,22 @@ class Engine {
       // that is still arriving; a queued task sees the stop itself when it starts.
       const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
       if (outcome === undefined) return null; // stopped before it was sent
-      if (outcome.ok) return successRow(record, request, outcome, attempt, o.stats);
+      if (outcome.ok) return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
       const error = outcome.error;
       // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
       // with no stop in sight is a failure like any other and gets its row.)
       if (error.type === 'aborted' && this.abort.signal.aborted) return null;
       if (error.info.stop) return null; // halted in attempt(), before its slot was freed
+      if (isLocalShortage(error) && localWaits++ < MAX_LOCAL_WAITS) {
+        // Out of file descriptors here, not a failure of the prompt: wait and send again, uncounted.
+        attempt--;
+        try {
+          await o.clock.sleep(50 * Math.min(localWaits, 20), this.stop.signal);
+        } catch {
+          return null;
+        }
+        continue;
+      }
       const lastChance = attempt > o.retries || !isRetryable(error.type, error.info.status);
       if (lastChance) return failureRow(record, toRowError(error), attempt, o.stats);
       if (this.stop.signal.aborted) return null;
@@ -198,6 +216,7 @@ class Engine {
         { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal },
       );
       const latencyMs = o.clock.now() - sentAt;
+      this.breaker.onSuccess();
       this.governor.onResponse({
         estimatedTokens: cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
@@ -209,6 +228,11 @@ class Engine {
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
+      const tripped = o.circuitBreaker && !error.info.stop ? this.breaker.onFailure(error.info) : undefined;
+      if (tripped) {
+        error.info.stop = 'unreachable';
+        this.halt('unreachable', `${tripped}: ${error.message}`, true);
+      }
       const headers = error.info.headers;
       const retryAfter = headers ? readRetryAfter(headers) : undefined;
       if (error.type === 'rate_limit') {

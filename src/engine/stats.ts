@@ -20,6 +20,8 @@ export interface BatchStats {
   completionTokens: number;
   /** Rows that reported no usage (their tokens are not in the totals). */
   rowsWithoutUsage: number;
+  /** Answers cut off by the token limit (finish_reason `length`), failed or not. */
+  truncated: number;
 }
 
 export function createStats(now = performance.now()): BatchStats {
@@ -38,5 +40,6 @@ export function createStats(now = performance.now()): BatchStats {
     promptTokens: 0,
     completionTokens: 0,
     rowsWithoutUsage: 0,
+    truncated: 0,
   };
 }

@@ -7,7 +7,7 @@ import { csvRecord, planCsv, type CsvPlan, type CsvRow } from './csv-row.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
-import { problemRecord } from './to-record.js';
+import { keptFields, problemRecord } from './to-record.js';
 
 /** What csv-parse yields with `info: true, raw: true`. */
 interface ParsedRow {
@@ -99,6 +99,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     const span = spanOf(item.info.lines, item.raw);
     yield* drain(item.info.records - 1, span.line - span.blankBefore);
     const record = csvRecord(planned(), item.record, span.line, item.info.index, options);
+    if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(item.record, options.keepFields);
     if (record !== undefined) yield record;
   }
   yield* drain(Infinity, undefined);

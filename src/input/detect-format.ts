@@ -8,11 +8,12 @@ const BY_EXTENSION = new Map<string, InputFormat>([
   ['.jsonl', 'jsonl'],
   ['.ndjson', 'jsonl'],
   ['.csv', 'csv'],
+  ['.json', 'json'],
 ]);
 
 /**
  * The format implied by a file's extension (case-insensitive), or `undefined` when it implies none
- * (including `<stdin>` and `.json`): the caller should then ask for an explicit format rather than guess.
+ * (including `<stdin>`): the caller should then ask for an explicit format rather than guess.
  */
 export function detectFormat(path: string): InputFormat | undefined {
   return BY_EXTENSION.get(extname(path).toLowerCase());

@@ -1,5 +1,5 @@
 /** The input formats `readRecords` understands. */
-export type InputFormat = 'txt' | 'jsonl' | 'csv';
+export type InputFormat = 'txt' | 'jsonl' | 'csv' | 'json';
 
 /** What the input is and how its rows become prompts. */
 export interface InputOptions {
@@ -14,6 +14,8 @@ export interface InputOptions {
   promptField?: string;
   /** Column/key holding the id. Default `id`; JSONL also accepts `custom_id`. */
   idField?: string;
+  /** --keep-fields: attach the row's fields to each record (`fields`), for the result rows. */
+  keepFields?: readonly string[] | 'all';
 }
 
 /** Anything that yields the input's bytes or text in order: a Node stream, `process.stdin`, or an async generator. */

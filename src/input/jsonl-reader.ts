@@ -1,11 +1,11 @@
 import type { PromptRecord } from '../types.js';
 import { checkMessages, displayPrompt } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
-import { paramsFromJson } from './params.js';
+import { paramsFromJson, ROW_REQUEST_PARAMS } from './params.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
-import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
+import { keptFields, problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
 import { errorMessage } from '../util/error-message.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 
@@ -16,8 +16,20 @@ const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'ma
 export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   for await (const { line, text } of readLines(input, options.source)) {
     if (text.trim() === '') continue;
-    yield jsonlRecord(text, line, options);
+    yield withFields(jsonlRecord(text, line, options), text, options);
   }
+}
+
+/** With --keep-fields, attaches the row's fields (parsed again: only runs that ask pay for it). */
+export function withFields(record: PromptRecord, raw: string, options: InputOptions): PromptRecord {
+  if (options.keepFields === undefined) return record;
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (isPlainObject(value)) record.fields = keptFields(value, options.keepFields);
+  } catch {
+    // a row that is not JSON has no fields; it is already an input error row
+  }
+  return record;
 }
 
 /**
@@ -26,7 +38,9 @@ export async function* readJsonlRecords(input: InputSource, options: InputOption
  * - `{"id", "messages": […], …}` (used as given; wins over a prompt key if both are present),
  * - an OpenAI Batch API request line `{"custom_id", "method", "url", "body": {…}}`, so files prepared for
  *   the Batch API can be run directly.
- * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params.
+ * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params; a plain row's
+ * chat-completions parameters (`seed`, `top_p`, `response_format`…, see ROW_REQUEST_PARAMS) are sent
+ * as they are, and its other keys are data.
  */
 // Long by choice: a flat sequence of field checks, each returning the problem that names its field,
 // in the order they are checked.
@@ -70,7 +84,7 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   const consumed = new Set(template === undefined ? [] : templateFields(template));
   const extraBody = batch
     ? Object.fromEntries(Object.entries(request).filter(([key]) => !NOT_EXTRA.has(key) && !consumed.has(key)))
-    : undefined;
+    : Object.fromEntries(Object.entries(request).filter(([key, v]) => ROW_REQUEST_PARAMS.has(key) && !consumed.has(key) && v !== null));
 
   const rawMessages = request['messages'];
   if (rawMessages !== undefined && rawMessages !== null) {

@@ -65,3 +65,40 @@ function bad(field: string, expected: string, got: unknown): { problem: RecordPr
     problem: { message: `"${field}" must be ${expected} (got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown})`, field },
   };
 }
+
+/**
+ * Chat-completions parameters a plain JSONL row may set for itself, sent as they are. Other keys
+ * of a row are its data (template fields, --keep-fields), never sent: an unknown key would make
+ * the API reject the request. `user` and `metadata` are left out on purpose: as column names they
+ * are far more often data than the API's fields.
+ */
+export const ROW_REQUEST_PARAMS: ReadonlySet<string> = new Set([
+  'seed',
+  'top_p',
+  'stop',
+  'frequency_penalty',
+  'presence_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'verbosity',
+  'service_tier',
+  'prediction',
+  'modalities',
+  'audio',
+  'web_search_options',
+  // Sampling extensions of OpenAI-compatible servers (vLLM, llama.cpp, Ollama's /v1).
+  'top_k',
+  'min_p',
+  'repetition_penalty',
+  'guided_json',
+  'guided_choice',
+  'guided_regex',
+  'guided_grammar',
+  'chat_template_kwargs',
+]);

@@ -25,13 +25,17 @@ async function* readFormat(input: InputSource, options: InputOptions): AsyncGene
       return yield* readTextRecords(input, options);
     case 'jsonl':
       return yield* readJsonlRecords(input, options);
+    case 'json': {
+      const { readJsonRecords } = await import('./json-reader.js');
+      return yield* readJsonRecords(input, options);
+    }
     case 'csv': {
       // Loaded only for CSV input (csv-parse is not on the start-up path of other runs).
       const { readCsvRecords } = await import('./csv-reader.js');
       return yield* readCsvRecords(input, options);
     }
     default:
-      throw new UsageError(`unknown input format ${JSON.stringify(options.format as unknown)} (expected txt, jsonl or csv)`);
+      throw new UsageError(`unknown input format ${JSON.stringify(options.format as unknown)} (expected txt, jsonl, csv or json)`);
   }
 }
 

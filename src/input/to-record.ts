@@ -60,3 +60,11 @@ export function oneLine(text: string, max = 300): string {
   const flat = text.replace(/\s*[\r\n]+\s*/g, ' ');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+/** --keep-fields: the fields of a row to carry into its result row (named ones that are present, or all). */
+export function keptFields(row: Record<string, unknown>, keep: readonly string[] | 'all'): Record<string, unknown> {
+  if (keep === 'all') return { ...row };
+  const out: Record<string, unknown> = {};
+  for (const name of keep) if (row[name] !== undefined) out[name] = row[name];
+  return out;
+}

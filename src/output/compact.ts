@@ -1,6 +1,8 @@
 import { rmSync, renameSync } from 'node:fs';
 import { RunError } from '../errors.js';
-import { readResults } from './read-results.js';
+import type { CsvLayout } from './csv-layout.js';
+import { readResults, type ReadOptions } from './read-results.js';
+import { rowKey } from './row-key.js';
 import { openFileWriter, type RowWriter } from './row-writer.js';
 
 export interface CompactStats {
@@ -11,7 +13,7 @@ export interface CompactStats {
 }
 
 /**
- * Writes one row per id — the LAST row for each id, as resume treats it — to `out`.
+ * Writes one row per key (`rowKey`) — the LAST row for each key, as resume treats it — to `out`.
  *
  * Order: rows come out in file order of each id's last row (not of its first appearance). That
  * lets us stream the file twice and keep only `id → index of its last row` in memory, with no
@@ -22,15 +24,16 @@ export async function compactResults(
   path: string,
   format: 'jsonl' | 'csv',
   out: RowWriter,
+  options: ReadOptions = {},
 ): Promise<CompactStats> {
   const lastIndex = new Map<string, number>();
   let total = 0;
-  for await (const row of readResults(path, format)) lastIndex.set(row.id, total++);
+  for await (const row of readResults(path, format, options)) lastIndex.set(rowKey(row), total++);
 
   let index = 0;
   let rows = 0;
-  for await (const row of readResults(path, format)) {
-    if (lastIndex.get(row.id) === index++) {
+  for await (const row of readResults(path, format, options)) {
+    if (lastIndex.get(rowKey(row)) === index++) {
       await out.write(row);
       rows++;
     }
@@ -45,11 +48,11 @@ export async function compactResults(
  * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
  * `path`, so a crash at any point leaves either the old file or the compacted one, never a mix.
  */
-export async function compactFile(path: string, format: 'jsonl' | 'csv'): Promise<CompactStats> {
+export async function compactFile(path: string, format: 'jsonl' | 'csv', csv?: CsvLayout): Promise<CompactStats> {
   const tmp = `${path}.compact.tmp`;
-  const out = openFileWriter(tmp, format, { append: false });
+  const out = openFileWriter(tmp, format, { append: false, csv });
   try {
-    const stats = await compactResults(path, format, out);
+    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false });
     await out.close();
     renameSync(tmp, path);
     return stats;

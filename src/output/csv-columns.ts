@@ -18,11 +18,11 @@ export const CSV_COLUMNS: readonly string[] = Object.freeze([
   'completion_tokens',
 ]);
 
-/**
- * First characters that make csv-stringify's `escape_formulas` prefix a cell with `'`
- * (ASCII and full-width = + - @, tab, CR). Must match csv-stringify 6 exactly, or round trips break.
- */
+/** First characters that make a spreadsheet read a cell as a formula (ASCII and full-width = + - @, tab, CR). */
 const FORMULA_START = '=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20';
+
+/** A plain number (`-1`, `+2.5`, `-3e4`) is data a spreadsheet shows as a number, never a formula. */
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A value that already looks like an escaped formula: one or more `'` then a formula start character. */
 function looksEscaped(value: string): boolean {
@@ -33,24 +33,26 @@ function looksEscaped(value: string): boolean {
 }
 
 /**
- * csv-stringify turns `=x` into `'=x` but leaves `'=x` alone, so on reading `'=x` would be ambiguous.
- * We add one more `'` to values that already look escaped; reading strips exactly one `'` from any
- * value that looks escaped. Together this makes write → read an exact round trip for every string.
+ * With --csv-escape-formulas: `=x` becomes `'=x`, and a value that already looks escaped gets one
+ * more `'`, so reading strips exactly one `'` and write → read is an exact round trip. Plain
+ * numbers are left alone: `-1` is a number in a spreadsheet, not a formula.
  */
-function protectCell(value: string): string {
-  return looksEscaped(value) ? `'${value}` : value;
+export function escapeCell(value: string): string {
+  if (looksEscaped(value)) return `'${value}`;
+  const first = value[0];
+  return first !== undefined && FORMULA_START.includes(first) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
-/** Undoes the formula escaping (csv-stringify's and {@link protectCell}'s) on one cell. */
+/** Undoes {@link escapeCell} on one cell. */
 export function unescapeCell(value: string): string {
   return looksEscaped(value) ? value.slice(1) : value;
 }
 
 /**
- * Flattens a row into the cells of {@link CSV_COLUMNS}. Nulls and absent optional fields become ''.
- * Pass the result to csv-stringify with `escape_formulas: true` (see csv-writer.ts).
+ * Flattens a row into the cells of {@link CSV_COLUMNS}, then one cell per kept input field.
+ * Nulls and absent optional fields become ''.
  */
-export function rowToCsvRecord(row: ResultRow): string[] {
+export function rowToCsvRecord(row: ResultRow, escapeFormulas = false, keptFields: readonly string[] = []): string[] {
   const e = row.error;
   const cells = [
     row.id,
@@ -68,7 +70,14 @@ export function rowToCsvRecord(row: ResultRow): string[] {
     row.usage === null ? '' : String(row.usage.prompt_tokens),
     row.usage === null ? '' : String(row.usage.completion_tokens),
   ];
-  return cells.map(protectCell);
+  for (const field of keptFields) cells.push(keptCell(row.input?.[field]));
+  return escapeFormulas ? cells.map(escapeCell) : cells;
+}
+
+/** A kept input value as one cell: strings as they are, other JSON values as JSON, absent as ''. */
+function keptCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /**
@@ -78,10 +87,11 @@ export function rowToCsvRecord(row: ResultRow): string[] {
  * - `model`, `finish_reason`, `latency_ms`: null;
  * - `error_status`, `error_code`: absent;
  * - usage: null when both token cells are empty.
+ * `keptFields` maps extra column names to the input fields they carry (into `row.input`).
  * Throws a plain Error naming the column when a number cell is not a number.
  */
-export function csvRecordToRow(record: Record<string, string>): ResultRow {
-  const cell = (name: string): string => unescapeCell(record[name] ?? '');
+export function csvRecordToRow(record: Record<string, string>, escapedFormulas = false, keptFields: ReadonlyMap<string, string> = new Map()): ResultRow {
+  const cell = (name: string): string => (escapedFormulas ? unescapeCell(record[name] ?? '') : record[name] ?? '');
   const num = (name: string): number => {
     const raw = cell(name);
     const n = raw.trim() === '' ? Number.NaN : Number(raw);
@@ -106,7 +116,7 @@ export function csvRecordToRow(record: Record<string, string>): ResultRow {
   const promptTokens = optNum('prompt_tokens');
   const completionTokens = optNum('completion_tokens');
   const response = cell('response');
-  return {
+  const row: ResultRow = {
     id: cell('id'),
     line: num('line'),
     prompt: cell('prompt'),
@@ -121,4 +131,6 @@ export function csvRecordToRow(record: Record<string, string>): ResultRow {
         ? null
         : { prompt_tokens: promptTokens ?? 0, completion_tokens: completionTokens ?? 0 },
   };
+  if (keptFields.size > 0) row.input = Object.fromEntries([...keptFields].map(([column, field]) => [field, cell(column)]));
+  return row;
 }

@@ -1,14 +1,16 @@
 import { createRequire } from 'node:module';
 import type { stringify as Stringify } from 'csv-stringify/sync';
 import type { ResultRow } from '../types.js';
-import { CSV_COLUMNS, rowToCsvRecord } from './csv-columns.js';
+import { rowToCsvRecord } from './csv-columns.js';
+import { csvHeaderColumns, PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 
 /**
- * Shared by every CSV write so header, rows and formula escaping always agree. The record
- * delimiter is left at its default ('\n'): csv-stringify 6.9 stops quoting cells that contain a
- * bare '\r' when `record_delimiter` is given explicitly, which would break reading them back.
+ * Shared by every CSV write. Formula escaping is ours (see `escapeCell`), not csv-stringify's, which
+ * would also change plain numbers such as `-1`. The record delimiter is left at its default ('\n'):
+ * csv-stringify 6.9 stops quoting cells that contain a bare '\r' when `record_delimiter` is given
+ * explicitly, which would break reading them back.
  */
-const STRINGIFY_OPTIONS = { escape_formulas: true } as const;
+const STRINGIFY_OPTIONS = { escape_formulas: false } as const;
 
 let stringifySync: typeof Stringify | undefined;
 
@@ -18,17 +20,15 @@ function stringify(records: unknown[][]): string {
   return stringifySync(records, STRINGIFY_OPTIONS);
 }
 
-let headerLine: string | undefined;
-
 /** The header line, '\n'-terminated. */
-export function csvHeaderLine(): string {
-  return (headerLine ??= stringify([[...CSV_COLUMNS]]));
+export function csvHeaderLine(layout: CsvLayout = PLAIN_CSV): string {
+  return stringify([csvHeaderColumns(layout)]);
 }
 
 /**
  * One CSV record as a single string ending in '\n'. Cells with newlines are quoted by csv-stringify,
  * so a record may span several physical lines but is still written with one write call.
  */
-export function encodeCsvRow(row: ResultRow): string {
-  return stringify([rowToCsvRecord(row)]);
+export function encodeCsvRow(row: ResultRow, layout: CsvLayout = PLAIN_CSV): string {
+  return stringify([rowToCsvRecord(row, layout.escapeFormulas, layout.keptFields)]);
 }

@@ -7,7 +7,11 @@ export { assertCsvHeader, openFileWriter, streamWriter, type RowWriter } from '.
 export { CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
 export { readResults } from './read-results.js';
 export { repairPartialLine } from './repair.js';
-export { loadResumeState, type ResumeState } from './resume-state.js';
+export { loadResumeState, hasRow, type ResumeState } from './resume-state.js';
+export { isTransientFailure } from './resume-policy.js';
+export { rowKey, recordKey } from './row-key.js';
+export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
+export type { ReadOptions } from './read-results.js';
 export { compactResults, compactFile, type CompactStats } from './compact.js';
 export { acquireLock, type LockHandle } from './lock.js';
 export { metaPath, readRunMeta, writeRunMeta, diffRunMeta } from './run-meta.js';

@@ -4,6 +4,7 @@ import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
 import { CSV_COLUMNS, csvRecordToRow } from './csv-columns.js';
+import { keptFieldOf } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
 import { errorMessage } from '../util/error-message.js';
 
@@ -31,14 +32,19 @@ function unreadable(path: string, err: unknown): RunError {
  * A torn last row left by a crash is skipped; anything else that is not a valid row throws
  * RunError(code 'resume') naming `file:line`. Blank lines in JSONL are ignored.
  */
-export async function* readResults(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ResultRow> {
-  for await (const { row } of readResultsWithLines(path, format)) yield row;
+export async function* readResults(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ResultRow> {
+  for await (const { row } of readResultsWithLines(path, format, options)) yield row;
+}
+
+export interface ReadOptions {
+  /** The CSV was written with --csv-escape-formulas: strip the `'` it added. */
+  escapedFormulas?: boolean;
 }
 
 /** The rows with the physical line each starts on; {@link readResults} is this without the lines. */
-export function readResultsWithLines(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ReadRow> {
+export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ReadRow> {
   if (format === 'jsonl') return readJsonl(path);
-  if (format === 'csv') return readCsv(path);
+  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false);
   throw new RunError(`Cannot read ${format} output back; only jsonl and csv results can be resumed`, 'resume');
 }
 
@@ -88,7 +94,7 @@ interface CsvRecord {
   info: Info;
 }
 
-async function* readCsv(path: string): AsyncGenerator<ReadRow> {
+async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
@@ -97,6 +103,9 @@ async function* readCsv(path: string): AsyncGenerator<ReadRow> {
   let prevEndLine = 0;
   let prevEmpty = 0;
   let header = true;
+  /** Columns after the result columns: input fields kept by --keep-fields. */
+  const kept = new Map<string, string>();
+  let columns: readonly string[] = CSV_COLUMNS;
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
       const line = prevEndLine + 1 + (info.empty_lines - prevEmpty);
@@ -104,16 +113,18 @@ async function* readCsv(path: string): AsyncGenerator<ReadRow> {
       prevEmpty = info.empty_lines;
       if (header) {
         header = false;
-        if (record.length !== CSV_COLUMNS.length || record.some((name, i) => name !== CSV_COLUMNS[i])) {
+        if (record.length < CSV_COLUMNS.length || CSV_COLUMNS.some((name, i) => name !== record[i])) {
           throw corrupt(path, line, `expected the llm-batch CSV header (${CSV_COLUMNS.join(',')})`);
         }
+        columns = record;
+        for (const column of record.slice(CSV_COLUMNS.length)) kept.set(column, keptFieldOf(column));
         continue;
       }
       const byName: Record<string, string> = {};
-      for (const [i, name] of CSV_COLUMNS.entries()) byName[name] = record[i] ?? '';
+      for (const [i, name] of columns.entries()) byName[name] = record[i] ?? '';
       let row: ResultRow;
       try {
-        row = csvRecordToRow(byName);
+        row = csvRecordToRow(byName, escapedFormulas, kept);
       } catch (err) {
         throw corrupt(path, line, `not a result row (${errorMessage(err)})`);
       }

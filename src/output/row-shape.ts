@@ -5,9 +5,10 @@ import { isPlainObject } from '../util/is-plain-object.js';
  * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
  * latency_ms, model, finish_reason, usage) and without any extra keys, so every JSONL line has the
  * same shape no matter how the caller built the object. RowError keeps type, message, status?, code?.
+ * `input` (--keep-fields) comes last, only when present.
  */
 export function normalizeRow(row: ResultRow): ResultRow {
-  return {
+  const out: ResultRow = {
     id: row.id,
     line: row.line,
     prompt: row.prompt,
@@ -22,6 +23,8 @@ export function normalizeRow(row: ResultRow): ResultRow {
         ? null
         : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
   };
+  if (row.input !== undefined) out.input = row.input;
+  return out;
 }
 
 function normalizeError(error: RowError): RowError {
@@ -68,6 +71,11 @@ export function rowFromJson(value: unknown): ResultRow {
       completion_tokens: req(usage, 'completion_tokens', isNumber, 'a number', 'usage.'),
     };
     row.usage = u;
+  }
+  const input = value['input'];
+  if (input !== undefined) {
+    if (!isPlainObject(input)) throw new Error('"input" must be an object');
+    row.input = input;
   }
   return row;
 }

@@ -6,6 +6,7 @@ import type { OutputFormat } from './output-format.js';
 import { encodeJsonlRow } from './jsonl-encode.js';
 import { encodeTextRow } from './text-encode.js';
 import { errorMessage, toError } from '../util/error-message.js';
+import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 
 export interface RowWriter {
   /**
@@ -20,12 +21,12 @@ export interface RowWriter {
   close(): Promise<void>;
 }
 
-export function encoderFor(format: OutputFormat): (row: ResultRow) => string {
+export function encoderFor(format: OutputFormat, layout: CsvLayout = PLAIN_CSV): (row: ResultRow) => string {
   switch (format) {
     case 'jsonl':
       return encodeJsonlRow;
     case 'csv':
-      return encodeCsvRow;
+      return (row) => encodeCsvRow(row, layout);
     case 'text':
       return encodeTextRow;
   }
@@ -56,7 +57,7 @@ function peek(path: string, position: number, length: number): Buffer {
  * the file must end with '\n' (call repairPartialLine first after a crash), and a CSV file must
  * start with our exact header. Text output is for reading only, so it is not checked.
  */
-function checkAppendTarget(path: string, format: OutputFormat): void {
+function checkAppendTarget(path: string, format: OutputFormat, layout: CsvLayout): void {
   if (format === 'text') return;
   let size: number;
   try {
@@ -73,7 +74,7 @@ function checkAppendTarget(path: string, format: OutputFormat): void {
       'output',
     );
   }
-  if (format === 'csv') assertCsvHeader(path);
+  if (format === 'csv') assertCsvHeader(path, layout);
 }
 
 /**
@@ -81,15 +82,15 @@ function checkAppendTarget(path: string, format: OutputFormat): void {
  * file given `--format csv` gets this line rather than a CSV parser's complaint. A file that is a
  * torn start of the header (a crash while writing it) passes: the repair empties it.
  */
-export function assertCsvHeader(path: string): void {
-  const expected = Buffer.from(csvHeaderLine(), 'utf8');
+export function assertCsvHeader(path: string, layout: CsvLayout = PLAIN_CSV): void {
+  const expected = Buffer.from(csvHeaderLine(layout), 'utf8');
   let head = peek(path, 0, expected.length + 3);
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
   const torn = head.length < expected.length && expected.subarray(0, head.length).equals(head);
   if (!torn && !head.subarray(0, expected.length).equals(expected)) {
     throw new RunError(
       `Output file ${path} does not start with the llm-batch CSV header ` +
-        `(${csvHeaderLine().trimEnd()}); appending would mix columns. Use a new output file.`,
+        `(${csvHeaderLine(layout).trimEnd()}); appending would mix columns. Use a new output file.`,
       'output',
     );
   }
@@ -100,11 +101,12 @@ export function assertCsvHeader(path: string): void {
  * writes the CSV header only when the file is new or empty. Throws RunError('output') when the
  * file cannot be opened or is not safe to append to.
  */
-export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean }): RowWriter {
-  const encode = encoderFor(format);
+export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean; csv?: CsvLayout }): RowWriter {
+  const layout = opts.csv ?? PLAIN_CSV;
+  const encode = encoderFor(format, layout);
   let fd: number;
   try {
-    if (opts.append) checkAppendTarget(path, format);
+    if (opts.append) checkAppendTarget(path, format, layout);
     fd = fs.openSync(path, opts.append ? 'a' : 'w');
   } catch (err) {
     if (err instanceof RunError) throw err;
@@ -124,7 +126,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   };
   if (format === 'csv' && fs.fstatSync(fd).size === 0) {
     try {
-      put(csvHeaderLine());
+      put(csvHeaderLine(layout));
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -165,8 +167,8 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
  * reader went away) with OutputClosedError.
  */
 // Long by choice: write() and close() share the header, drain, failure and closed state it holds.
-export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat): RowWriter {
-  const encode = encoderFor(format);
+export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout = PLAIN_CSV): RowWriter {
+  const encode = encoderFor(format, layout);
   let headerPending = format === 'csv';
   let closed = false;
   let failure: RunError | undefined;
@@ -222,7 +224,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
         return Promise.reject(toError(err));
       }
       if (headerPending) {
-        data = csvHeaderLine() + data;
+        data = csvHeaderLine(layout) + data;
         headerPending = false;
       }
       return send(data);
@@ -233,7 +235,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       try {
         if (headerPending) {
           headerPending = false;
-          await send(csvHeaderLine());
+          await send(csvHeaderLine(layout));
         } else if (drain !== undefined) {
           await drain;
         }

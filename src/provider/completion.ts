@@ -36,7 +36,7 @@ export interface AttemptErrorInfo {
   code?: string;
   headers?: HeaderSource;
   /** Run-stopping failures: a rejected key, a proxy that refuses us, or a quota that waiting will not restore. */
-  stop?: 'auth' | 'proxy' | 'quota';
+  stop?: 'auth' | 'proxy' | 'quota' | 'unreachable';
 }
 
 /** A failed attempt, already classified. */

@@ -6,6 +6,8 @@ export interface RequestDefaults {
   temperature?: number;
   maxTokens?: number;
   stream: boolean;
+  /** Request-body fields for every request; a record's own win. */
+  extraBody?: Record<string, unknown>;
 }
 
 /** A record's request: its own model/temperature/max_tokens win over the run's. */
@@ -15,7 +17,7 @@ export function toCompletionRequest(record: PromptRecord, defaults: RequestDefau
     messages: record.messages,
     temperature: record.params.temperature ?? defaults.temperature,
     max_tokens: record.params.max_tokens ?? defaults.maxTokens,
-    extraBody: record.extraBody,
+    extraBody: defaults.extraBody && Object.keys(defaults.extraBody).length > 0 ? { ...defaults.extraBody, ...record.extraBody } : record.extraBody,
     stream: defaults.stream,
   };
 }

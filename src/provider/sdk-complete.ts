@@ -30,6 +30,8 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
       .asResponse();
     ctx.onActivity();
     const raw = await readBody(response, ctx.onActivity);
+    const notJson = notAnApiBody(raw, response.headers.get('content-type'));
+    if (notJson) throw notJson;
     const body = JSON.parse(raw) as Partial<ChatCompletion> & { error?: { message?: string } };
     const choice = body.choices?.[0];
     if (!choice) {
@@ -55,7 +57,9 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
   let finishReason: string | null = null;
   let usage: CompletionResult['usage'] = null;
   let model: string | null = null;
+  let chunks = 0;
   for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+    chunks++;
     ctx.onActivity();
     model ??= chunk.model ?? null;
     if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
@@ -72,9 +76,40 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
   // only a finish_reason proves the answer is whole.
   if (finishReason === null) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (chunks === 0) {
+      const wrong = notAStream(response.headers);
+      if (wrong) throw wrong;
+    }
     throw new AttemptError('connection', 'stream ended before the answer finished');
   }
   return { text, finishReason, usage, model, headers: response.headers };
+}
+
+/**
+ * A 200 whose body is not the API's JSON: a web page (a --base-url without /v1, a login portal) or
+ * nothing at all. Named, so the row and the circuit breaker can say what is wrong.
+ */
+function notAnApiBody(raw: string, contentType: string | null): AttemptError | undefined {
+  const text = raw.trimStart();
+  if (text === '') return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
+  if (text.startsWith('<') || /text\/html/i.test(contentType ?? '')) {
+    const title = /<title[^>]*>([^<]{1,120})/i.exec(text)?.[1]?.trim();
+    return new AttemptError('bad_response', `the server sent an HTML page${title ? ` ("${title}")` : ''}, not the API's JSON`, { code: 'html_response' });
+  }
+  return undefined;
+}
+
+/** A streamed request that got no events at all: why, from the response headers. */
+function notAStream(headers: Headers): AttemptError | undefined {
+  const type = headers.get('content-type') ?? '';
+  if (/text\/event-stream/i.test(type)) return undefined;
+  if (/text\/html/i.test(type)) return new AttemptError('bad_response', "the server sent an HTML page, not the API's event stream", { code: 'html_response' });
+  if (/json/i.test(type)) {
+    return new AttemptError('bad_response', 'the server ignored "stream": true and sent a whole JSON answer (try --no-stream)', { code: 'not_streamed' });
+  }
+  if (headers.get('content-length') === '0' || type === '')
+    return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
+  return undefined;
 }
 
 /**

@@ -41,6 +41,8 @@ export interface RunSummary {
   completionTokens: number;
   /** Answered rows whose server reported no usage (their tokens are not in the totals). */
   rowsWithoutUsage: number;
+  /** Answers cut off at the token limit (finish_reason "length"): in `ok`, or in `failed` with --fail-truncated. */
+  truncated: number;
   /** The run's model (rows may name others; see `estimatedCost.byModel`). */
   model: string | null;
   estimatedCost: CostEstimate | null;
@@ -133,6 +135,7 @@ export function buildSummary(
     promptTokens: stats.promptTokens,
     completionTokens: stats.completionTokens,
     rowsWithoutUsage: stats.rowsWithoutUsage,
+    truncated: stats.truncated,
     model: model ?? null,
     estimatedCost: costOf(stats, model, usageByModel),
     wallSeconds: round(wallSeconds, 3),
@@ -163,6 +166,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
     `${style.ok && s.ok > 0 ? style.ok(okText) : okText}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
       + (s.skipped ? `, ${count(s.skipped)} already done` : '')
       + (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '')
+      + (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '')
       + (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '')
       + (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
     `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out`

@@ -39,10 +39,21 @@ describe('resolveCliConfig: input', () => {
     ['a.JSONL', 'jsonl'],
     ['a.csv', 'csv'],
     ['a.CSV', 'csv'],
-    ['questions', 'txt'],
-    ['notes.md', 'txt'],
+    ['a.json', 'json'],
+    ['questions', 'auto'],
+    ['/dev/fd/63', 'auto'],
   ])('%s → %s', (file, format) => {
     expect(resolveCliConfig(file, flags(), env(), []).inputFormat).toBe(format);
+  });
+
+  it.each(['notes.md', 'sheet.xlsx', 'data.parquet', 'q.tsv'])('refuses the unknown input extension of %s, naming --input-format', (file) => {
+    expect(() => resolveCliConfig(file, flags(), env(), [])).toThrow(/cannot tell the format of .*--input-format txt\|jsonl\|csv\|json/);
+    expect(resolveCliConfig(file, flags({ inputFormat: 'txt' }), env(), []).inputFormat).toBe('txt');
+  });
+
+  it.each(['out.json', 'out.tsv', 'out.results'])('refuses -o %s instead of quietly writing JSONL; -f overrides', (file) => {
+    expect(() => resolveCliConfig('p.txt', flags({ output: file }), env(), [])).toThrow(/writes \.jsonl, \.csv or \.txt/);
+    expect(resolveCliConfig('p.txt', flags({ output: file, format: 'jsonl' }), env(), []).output).toEqual({ kind: 'file', path: file, format: 'jsonl' });
   });
 
   it('--input-format overrides the extension', () => {
@@ -94,8 +105,8 @@ describe('resolveCliConfig: output', () => {
     ['out.csv', 'csv'],
     ['OUT.CSV', 'csv'],
     ['out.txt', 'text'],
-    ['out.results', 'jsonl'],
     ['out', 'jsonl'],
+    ['/dev/null', 'jsonl'],
   ])('-o %s → a %s file', (file, format) => {
     expect(resolveCliConfig('p.txt', flags({ output: file }), env({ stdoutIsTTY: true }), []).output).toEqual({ kind: 'file', path: file, format });
   });

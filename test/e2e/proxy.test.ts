@@ -138,13 +138,15 @@ describe.concurrent('proxies from the environment', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('a proxy that is down: every prompt an error row of type connection, exit 1', async (ctx) => {
+  it('a proxy that is down: the first refusals stop the run (exit 4) naming the proxy; earlier rows say ECONNREFUSED', async (ctx) => {
     const { mock, proxy } = await servers(ctx);
     await proxy.close(); // its port now refuses connections
-    const r = await runCli(['-', '--base-url', mock.url, '--retries', '0'], { stdin: STDIN, env: { ...NO_PROXY_VARS, HTTP_PROXY: proxy.url } });
-    expect(r.code).toBe(1);
+    const r = await runCli(['-', '--base-url', mock.url, '--retries', '0', '-c', '1'], { stdin: STDIN, env: { ...NO_PROXY_VARS, HTTP_PROXY: proxy.url } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/nothing is listening at the proxy for http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)/);
     const rows = parseJsonl<{ error: { type: string; message: string } | null }>(r.stdout);
-    expect(rows).toHaveLength(PROMPTS.length);
+    // Two rows before the third refusal trips the breaker; the rest are left for a resume.
+    expect(rows.length).toBeLessThan(PROMPTS.length);
     for (const row of rows) expect(row.error).toMatchObject({ type: 'connection', message: expect.stringContaining('ECONNREFUSED') });
     expect(mock.requests).toHaveLength(0);
   });

@@ -165,7 +165,7 @@ describe('an existing output file is never clobbered', () => {
 });
 
 describe('--resume', () => {
-  it('skips answered prompts, keeps failed ones failed without --retry-failed, re-runs them with it; the file is append-only', async () => {
+  it('skips answered prompts, keeps permanently failed ones failed without --retry-failed, re-runs them with it; then one row per id', async () => {
     const { prompts, failing } = tenPrompts('jr');
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
     const out = path.join(ctx.dir, 'out.jsonl');
@@ -192,17 +192,21 @@ describe('--resume', () => {
     expect(read(out)).toBe(first);
 
     // Run 3: --resume --retry-failed re-runs exactly the 3 failed ones; their second attempt succeeds.
+    // The superseded error rows are then compacted away: one row per id for naive readers.
     const r3 = await run([input, '-o', out, '--resume', '--retry-failed']);
     expect(r3.code).toBe(0);
     for (const p of prompts) expect(ctx.server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
     expect(ctx.server.requests).toHaveLength(13);
     const after = read(out);
-    expect(after.startsWith(first)).toBe(true); // earlier lines unchanged
-    const appended = parseJsonl<Row>(after.slice(first.length));
-    expect(appended.map((r) => r.prompt).sort()).toEqual([...failing].sort());
-    expect(appended.every((r) => r.error === null)).toBe(true);
+    const afterRows = parseJsonl<Row>(after);
+    expect(afterRows).toHaveLength(10);
+    // The rows answered in run 1 are kept byte for byte.
+    for (const line of first.split('\n').filter((l) => l !== '' && JSON.parse(l).error === null)) expect(after).toContain(line);
+    expect(afterRows.filter((r) => failing.includes(r.prompt)).every((r) => r.error === null)).toBe(true);
+    expect(r3.stderr).toMatch(/3 superseded rows replaced by this run's \(compacted\)/);
+    expect(fs.existsSync(`${out}.compact.tmp`)).toBe(false);
 
-    const last = lastById(parseJsonl<Row>(after));
+    const last = lastById(afterRows);
     expect(last.size).toBe(10);
     for (const r of last.values()) expect(r.error).toBeNull();
     expect([...last.values()].map((r) => r.prompt).sort()).toEqual([...prompts].sort());
@@ -240,7 +244,9 @@ describe('--resume', () => {
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
     const out = path.join(ctx.dir, 'out.jsonl');
     expect((await run([input, '-o', out])).code).toBe(1);
-    expect((await run([input, '-o', out, '--resume', '--retry-failed'])).code).toBe(0);
+    // A file with superseded rows, as an older version or a killed resume leaves it.
+    const failed = rowsOf(out).filter((r) => r.error !== null);
+    fs.appendFileSync(out, failed.map((r) => JSON.stringify({ ...r, response: `ECHO ${r.prompt}`, error: null })).join('\n') + '\n');
     const all = rowsOf(out);
     expect(all).toHaveLength(13);
     const expected = lastById(all);
@@ -287,10 +293,10 @@ describe('--resume', () => {
     expect((await run([input, '-o', out, '--resume', '--retry-failed'])).code).toBe(0);
     for (const p of prompts) expect(ctx.server.countFor(p)).toBe(failing.includes(p) ? 2 : 1);
     const after = read(out);
-    expect(after.startsWith(first)).toBe(true);
     expect(after.split('\n').filter((l) => l.startsWith('id,line,prompt,'))).toHaveLength(1);
     const records = parseCsv(after, { columns: true }) as Record<string, string>[];
-    expect(records).toHaveLength(13);
+    // Compacted at the end: one record per id.
+    expect(records).toHaveLength(10);
     const last = new Map<string, Record<string, string>>();
     for (const r of records) last.set(r.id!, r);
     expect(last.size).toBe(10);
@@ -367,9 +373,9 @@ describe('run metadata', () => {
     ],
     [
       'an edited input file',
-      /input\w*: was "sha256:/,
+      /the input .*p\.txt was edited since the output was started \(not just added to/,
       (input: string, prompts: string[]) => {
-        fs.writeFileSync(input, [...prompts, 'meta new prompt'].join('\n') + '\n');
+        fs.writeFileSync(input, ['meta q0', ...prompts.slice(1)].join('\n') + '\n');
         return ['-m', 'model-a'];
       },
     ],
@@ -398,7 +404,8 @@ describe('run metadata', () => {
     const forced = await run([input, '-o', out, '--resume', '--retry-failed', '--force-resume', ...args]);
     expect(forced.code).toBe(0);
     const after = read(out);
-    expect(after.startsWith(first)).toBe(true);
+    // The answered rows of the first run are kept as they were (the superseded error row is compacted away).
+    for (const line of first.split('\n').filter((l) => l !== '' && JSON.parse(l).error === null)) expect(after).toContain(line);
     expect(ctx.server.requests.length).toBeGreaterThan(sent);
     const last = lastById(parseJsonl<Row>(after));
     for (const r of last.values()) expect(r.error).toBeNull();

@@ -610,7 +610,7 @@ describe('maxInWindow', () => {
 });
 
 // Keep the FaultKind union and the directive parser in step.
-const ALL: FaultKind[] = ['500', '502', '503', '400', '401', '403', '404', '408', '409', '429', 'quota', 'reset', 'cut', 'stall', 'hang', 'garbage'];
+const ALL: FaultKind[] = ['500', '502', '503', '400', '401', '403', '404', '408', '409', '429', 'quota', 'reset', 'cut', 'stall', 'hang', 'garbage', 'html', 'empty', 'nostream', 'length'];
 describe('directive parsing', () => {
   it('recognises every fault kind', async () => {
     const s = await serve({ stallMs: 1 });

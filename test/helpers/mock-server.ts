@@ -27,7 +27,15 @@ export type FaultKind =
   | 'cut'
   | 'stall'
   | 'hang'
-  | 'garbage';
+  | 'garbage'
+  /** 200 with a web page (text/html), as a --base-url without /v1 or a login portal gives. */
+  | 'html'
+  /** 200 with an empty body. */
+  | 'empty'
+  /** A whole JSON answer even when `stream: true` was asked (servers that ignore streaming). */
+  | 'nostream'
+  /** The normal answer, but finish_reason "length" (cut off at the token limit). */
+  | 'length';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -170,7 +178,7 @@ function splitReply(reply: string): string[] {
 
 const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
   '500', '502', '503', '400', '401', '403', '404', '408', '409', '429', 'quota',
-  'reset', 'cut', 'stall', 'hang', 'garbage',
+  'reset', 'cut', 'stall', 'hang', 'garbage', 'html', 'empty', 'nostream', 'length',
 ]);
 
 interface Directives {
@@ -506,20 +514,20 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     return (mock.options.reply ?? defaultReply)(ctx.prompt);
   }
 
-  function completionJson(ctx: Exchange, content: string): string {
+  function completionJson(ctx: Exchange, content: string, finish = 'stop'): string {
     const completion = countTokens(content);
     return JSON.stringify({
       id: `chatcmpl-mock-${ctx.seq}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: ctx.body.model ?? 'mock-model',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
       usage: { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion },
     });
   }
 
   /** SSE lines for a streamed reply, split so faults can send only a prefix. */
-  function streamFrames(ctx: Exchange, content: string): { role: string; pieces: string[]; finish: string; usage?: string } {
+  function streamFrames(ctx: Exchange, content: string, finishReason = 'stop'): { role: string; pieces: string[]; finish: string; usage?: string } {
     const prefix =
       `data: {"id":"chatcmpl-mock-${ctx.seq}","object":"chat.completion.chunk",` +
       `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.body.model ?? 'mock-model')},"choices":`;
@@ -528,7 +536,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
       role: choice({ role: 'assistant', content: '' }, null),
       pieces: splitReply(content).map((p) => choice({ content: p }, null)),
-      finish: choice({}, 'stop'),
+      finish: choice({}, finishReason),
     };
     if (ctx.body.stream_options?.include_usage) {
       const completion = countTokens(content);
@@ -562,10 +570,10 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     next();
   }
 
-  function reply(ctx: Exchange): void {
+  function reply(ctx: Exchange, finishReason = 'stop'): void {
     const content = replyText(ctx);
-    if (ctx.body.stream !== true) return sendJson(ctx.res, ctx.rec, 200, completionJson(ctx, content), ctx.headers);
-    const f = streamFrames(ctx, content);
+    if (ctx.body.stream !== true) return sendJson(ctx.res, ctx.rec, 200, completionJson(ctx, content, finishReason), ctx.headers);
+    const f = streamFrames(ctx, content, finishReason);
     const frames = [f.role, ...f.pieces, f.finish];
     if (f.usage) frames.push(f.usage);
     frames.push('data: [DONE]\n\n');
@@ -604,6 +612,20 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         }
         case 'quota':
           return sendJson(res, rec, 429, errorBody('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'), ctx.headers);
+        case 'html':
+          rec.status = 200;
+          ctx.headers['content-type'] = 'text/html; charset=utf-8';
+          res.writeHead(200, ctx.headers);
+          return void res.end('<!doctype html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome</h1></body></html>\n');
+        case 'empty':
+          rec.status = 200;
+          ctx.headers['content-length'] = 0;
+          res.writeHead(200, ctx.headers);
+          return void res.end();
+        case 'nostream':
+          return sendJson(res, rec, 200, completionJson(ctx, replyText(ctx)), ctx.headers);
+        case 'length':
+          return reply(ctx, 'length');
         case 'garbage':
           if (stream) {
             startStream(ctx);

@@ -10,7 +10,8 @@ describe('detectFormat', () => {
     ['DATA.NDJSON', 'jsonl'],
     ['./rows.Csv', 'csv'],
     ['archive.csv.gz', undefined],
-    ['data.json', undefined],
+    ['data.json', 'json'],
+    ['data.xlsx', undefined],
     ['README', undefined],
     ['<stdin>', undefined],
     ['.csv', undefined], // a dotfile named ".csv" has no extension

@@ -29,29 +29,42 @@ const tricky: Array<[string, ResultRow]> = [
   ['all nullable fields null', okRow('nulls', 'x', { latency_ms: null, model: null, finish_reason: null, usage: null })],
 ];
 
-describe('CSV round trip', () => {
+describe.each([false, true])('CSV round trip (escaped formulas: %s)', (escaped) => {
+  const layout = { escapeFormulas: escaped, keptFields: [] };
   it.each(tricky)('%s: rowToCsvRecord → csvRecordToRow', (_name, row) => {
-    const cells = rowToCsvRecord(row);
+    const cells = rowToCsvRecord(row, escaped);
     expect(cells).toHaveLength(CSV_COLUMNS.length);
     const record = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, cells[i] ?? '']));
-    expect(csvRecordToRow(record)).toEqual(row);
+    expect(csvRecordToRow(record, escaped)).toEqual(row);
   });
 
   it('all tricky rows through a file and readResults', async () => {
     const path = join(tmp(), 'out.csv');
-    const w = openFileWriter(path, 'csv', { append: false });
+    const w = openFileWriter(path, 'csv', { append: false, csv: layout });
     for (const [, row] of tricky) await w.write(row);
     await w.close();
-    expect(await collect(readResults(path, 'csv'))).toEqual(tricky.map(([, r]) => r));
+    expect(await collect(readResults(path, 'csv', { escapedFormulas: escaped }))).toEqual(tricky.map(([, r]) => r));
   });
 
-  it('the file is spreadsheet-safe: no cell starts with a formula character', async () => {
+  it('kept input fields come back in row.input, under their own column names', async () => {
     const path = join(tmp(), 'out.csv');
-    const w = openFileWriter(path, 'csv', { append: false });
+    const kept = { escapeFormulas: escaped, keptFields: ['title', 'id', 'n'] };
+    const w = openFileWriter(path, 'csv', { append: false, csv: kept });
+    await w.write(okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: 3 } }));
+    await w.close();
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`${CSV_COLUMNS.join(',')},title,input_id,n`);
+    expect(await collect(readResults(path, 'csv', { escapedFormulas: escaped }))).toEqual([okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: '3' } })]);
+  });
+});
+
+describe('CSV with --csv-escape-formulas', () => {
+  it('the file is spreadsheet-safe: no text cell starts with a formula character', async () => {
+    const path = join(tmp(), 'out.csv');
+    const w = openFileWriter(path, 'csv', { append: false, csv: { escapeFormulas: true, keptFields: [] } });
     for (const [, row] of tricky) await w.write(row);
     await w.close();
     const records = parse(readFileSync(path), { relax_column_count: false }) as string[][];
-    for (const cell of records.flat()) expect(cell).not.toMatch(/^[=+\-@\t\r＝＋－＠]/);
+    for (const cell of records.flat()) if (!/^[+-]?\d+(\.\d+)?$/.test(cell)) expect(cell).not.toMatch(/^[=+\-@\t\r＝＋－＠]/);
     expect(records.flat()).toContain("'=SUM(A1:A3)");
   });
 });

@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { compactFile, compactResults, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
-import type { ResultRow } from '../../src/types.js';
+import { compactFile, compactResults, isTransientFailure, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
+import { isRetryable } from '../../src/schedule/retry-policy.js';
+import type { ErrorType, ResultRow } from '../../src/types.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
@@ -25,8 +26,30 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, rows);
     const state = await loadResumeState(path, format);
     expect([...state.succeeded].sort()).toEqual(succeeded);
-    expect([...state.failed].sort()).toEqual(failed);
+    // errRow is a timeout: transient, so a plain resume re-runs it.
+    expect([...state.transient].sort()).toEqual(failed);
+    expect([...state.failed]).toEqual([]);
     expect(state.rows).toBe(rows.length);
+  });
+
+  it.each([
+    ['timeout', { type: 'timeout', message: 't' }, 'transient'],
+    ['connection', { type: 'connection', message: 'c' }, 'transient'],
+    ['rate_limit', { type: 'rate_limit', message: 'r', status: 429 }, 'transient'],
+    ['HTTP 500', { type: 'http', message: 'h', status: 500 }, 'transient'],
+    ['HTTP 503', { type: 'http', message: 'h', status: 503 }, 'transient'],
+    ['HTTP 400', { type: 'http', message: 'h', status: 400 }, 'failed'],
+    ['HTTP 404', { type: 'http', message: 'h', status: 404 }, 'failed'],
+    ['input', { type: 'input', message: 'bad row' }, 'failed'],
+    ['bad_response', { type: 'bad_response', message: 'unparsable body' }, 'transient'],
+    ['HTTP 408', { type: 'http', message: 'h', status: 408 }, 'transient'],
+    ['truncated', { type: 'truncated', message: 'cut off' }, 'failed'],
+  ] as const)('a last row failed with %s is %s', async (_name, error, kind) => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [errRow('x', error.message, { error: { ...error } })]);
+    const state = await loadResumeState(path, format);
+    expect([...state[kind]]).toEqual(['x']);
+    expect(state.failed.size + state.transient.size).toBe(1);
   });
 
   it('counts rows across append runs and ignores a torn last row', async () => {
@@ -35,12 +58,12 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, [okRow('a', 'fixed'), okRow('b', 'x')], true);
     writeFileSync(path, readFileSync(path, 'utf8') + (format === 'csv' ? 'c,3,"torn' : '{"id":"c"'));
     const state = await loadResumeState(path, format);
-    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), rows: 3 });
+    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3 });
   });
 
   it('treats a missing file as nothing done', async () => {
     const state = await loadResumeState(join(tmp(), `none.${format}`), format);
-    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), rows: 0 });
+    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0 });
   });
 });
 
@@ -92,5 +115,18 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     await compactResults(src, format, w);
     await w.close();
     expect(chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as ResultRow)).toEqual(expected);
+  });
+});
+
+describe('isTransientFailure', () => {
+  const TYPES: ErrorType[] = ['timeout', 'rate_limit', 'quota', 'http', 'connection', 'bad_response', 'auth', 'input', 'aborted', 'truncated'];
+  const STATUSES = [undefined, 400, 401, 404, 408, 409, 422, 429, 500, 502, 503];
+  it('re-runs on resume exactly what the retry policy retries, plus quota and aborted', () => {
+    for (const type of TYPES) {
+      for (const status of STATUSES) {
+        const expected = type === 'quota' || type === 'aborted' || isRetryable(type, status);
+        expect(isTransientFailure({ type, status }), `${type} ${status}`).toBe(expected);
+      }
+    }
   });
 });

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
-import { formatFromPath, openFileWriter, type OutputFormat } from '../../src/output/index.js';
+import { parse } from 'csv-parse/sync';
+import { formatFromPath, openFileWriter, type CsvLayout, type OutputFormat } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
 import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
@@ -11,8 +12,8 @@ const tmp = useTmpDir();
 const HEADER =
   'id,line,prompt,response,error_type,error_message,error_status,error_code,attempts,latency_ms,model,finish_reason,prompt_tokens,completion_tokens\n';
 
-async function writeAll(path: string, format: OutputFormat, rows: ResultRow[], append = false): Promise<void> {
-  const w = openFileWriter(path, format, { append });
+async function writeAll(path: string, format: OutputFormat, rows: ResultRow[], append = false, csv?: CsvLayout): Promise<void> {
+  const w = openFileWriter(path, format, { append, csv });
   for (const r of rows) await w.write(r);
   await w.close();
 }
@@ -147,17 +148,29 @@ describe('CSV file writer', () => {
     expect(() => openFileWriter(path, 'csv', { append: true })).toThrow(/header/);
   });
 
+  it.each(['-1', '+1 555 0100', '- Paris', '=SUM(A1:A9)', '@cmd', '\tx'])('by default writes %j exactly as it is', async (response) => {
+    const path = join(tmp(), 'out.csv');
+    await writeAll(path, 'csv', [okRow('a', response)]);
+    // What python's csv, sqlite3 .import or pandas read back: the answer as it was.
+    const records = parse(readFileSync(path)) as string[][];
+    expect(records[1]![3]).toBe(response);
+  });
+
   it.each([
     ['=SUM(A1:A9)', "'=SUM(A1:A9)"],
     ['+1 555', "'+1 555"],
     ['-2 apples', "'-2 apples"],
+    ['- Paris', "'- Paris"],
     ['@cmd', "'@cmd"],
     ['\tx', "'\tx"],
     ['\rx', `"'\rx"`],
     ['a=b', 'a=b'],
-  ])('escapes formula-looking cell %j as %j', async (response, cell) => {
+    ['-1', '-1'],
+    ['+2.5', '+2.5'],
+    ['-3e4', '-3e4'],
+  ])('with --csv-escape-formulas escapes %j as %j (plain numbers stay numbers)', async (response, cell) => {
     const path = join(tmp(), 'out.csv');
-    await writeAll(path, 'csv', [okRow('a', response)]);
+    await writeAll(path, 'csv', [okRow('a', response)], false, { escapeFormulas: true, keptFields: [] });
     expect(readFileSync(path, 'utf8')).toBe(`${HEADER}a,1,prompt a,${cell},,,,,1,120,gpt-4o-mini,stop,5,7\n`);
   });
 });

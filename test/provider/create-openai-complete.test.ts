@@ -130,11 +130,23 @@ describe('createOpenAIComplete: non-streamed', () => {
   });
 
   it('a garbage body → bad_response', async () => {
-    const { fetch } = fakeFetch(() => new Response('<html>upstream exploded', { status: 200, headers: { 'content-type': 'application/json' } }));
+    const { fetch } = fakeFetch(() => new Response('{"id": upstream exploded', { status: 200, headers: { 'content-type': 'application/json' } }));
     const complete = createOpenAIComplete({ apiKey: 'k', baseURL: BASE, fetch });
     const e = await failure(complete(request(false), context()));
     expect(e.type).toBe('bad_response');
     expect(e.message).toMatch(/unparsable response body/);
+  });
+
+  it.each([
+    ['an HTML page', () => new Response('<html><title>Welcome to nginx!</title>', { status: 200, headers: { 'content-type': 'application/json' } }), 'html_response', /HTML page \("Welcome to nginx!"\)/],
+    ['an empty body', () => new Response('', { status: 200, headers: { 'content-type': 'application/json' } }), 'empty_response', /empty body/],
+  ])('%s → bad_response with a code the circuit breaker knows', async (_name, respond, code, message) => {
+    const { fetch } = fakeFetch(respond);
+    const complete = createOpenAIComplete({ apiKey: 'k', baseURL: BASE, fetch });
+    const e = await failure(complete(request(false), context()));
+    expect(e.type).toBe('bad_response');
+    expect(e.info.code).toBe(code);
+    expect(e.message).toMatch(message);
   });
 
   it('a JSON body without choices → bad_response, naming a server error when there is one', async () => {

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { UsageError } from '../errors.js';
+import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
+import type { CliConfig } from './config.js';
+
+/** The first record of a CSV file: its header. */
+async function csvHeaderOf(file: string): Promise<string[]> {
+  const { parse } = await import('csv-parse');
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true }));
+  for await (const record of parser as AsyncIterable<string[]>) {
+    parser.destroy();
+    return record.map((name) => name.trim());
+  }
+  return [];
+}
+
+/**
+ * The columns a CSV output has: kept input fields must be known before the header is written, so
+ * `--keep-fields all` with CSV output needs a CSV input file whose header names them.
+ */
+export async function csvLayoutFor(config: CliConfig): Promise<CsvLayout> {
+  const keep = config.data.keepFields;
+  const escapeFormulas = config.data.csvEscapeFormulas;
+  if (keep !== 'all') return keep.length === 0 && !escapeFormulas ? PLAIN_CSV : { escapeFormulas, keptFields: keep };
+  const csvOut = config.output.kind !== 'terminal' && config.output.format === 'csv';
+  if (!csvOut) return { escapeFormulas, keptFields: [] };
+  if (config.input.kind !== 'file' || config.inputFormat !== 'csv') {
+    throw new UsageError('--keep-fields all with CSV output needs a CSV input file (its header names the columns); name the fields instead: --keep-fields a,b');
+  }
+  return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path) };
+}

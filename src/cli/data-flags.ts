@@ -1,0 +1,76 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { positiveInteger } from './parse-flags.js';
+
+/** Flags for data handling and per-request parameters, as commander hands them over. */
+export interface DataFlags {
+  csvEscapeFormulas?: boolean;
+  keepFields?: string;
+  limit?: number;
+  encoding?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
+  failTruncated?: boolean;
+  seed?: number;
+  topP?: number;
+  stop?: string[];
+  reasoningEffort?: string;
+  param?: Array<[string, unknown]>;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number.');
+  return n;
+}
+
+function topP(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('Expected a number from 0 to 1.');
+  return n;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `key=value`, the value read as JSON when it parses (`3`, `true`, `{"type":"json_object"}`), else as a string. */
+export function keyValue(value: string, previous: Array<[string, unknown]> | undefined): Array<[string, unknown]> {
+  const eq = value.indexOf('=');
+  const key = eq === -1 ? '' : value.slice(0, eq).trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    throw new InvalidArgumentError('Expected key=value, e.g. --param seed=7 or --param \'response_format={"type":"json_object"}\'.');
+  const raw = value.slice(eq + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // a bare word is a string
+  }
+  return [...(previous ?? []), [key, parsed]];
+}
+
+/** Adds the data and request-parameter flags to their help groups. */
+export function addInputDataOptions(program: Command): void {
+  program
+    .addOption(
+      new Option('--encoding <name>', 'input text encoding (default: UTF-8, or UTF-16 by its BOM)').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']),
+    )
+    .option('--limit <n>', 'run only the first N records of the input (try a sample before paying for all)', positiveInteger)
+    .option('--keep-fields <names>', 'carry input fields into each result row: a comma list (title,url) or "all"');
+}
+
+export function addModelDataOptions(program: Command): void {
+  program
+    .option('--seed <n>', 'sampling seed, for repeatable answers where the server supports it', integer)
+    .option('--top-p <n>', 'nucleus sampling, 0 to 1', topP)
+    .option('--stop <text>', 'a stop sequence (repeat for several)', collect)
+    .option('--reasoning-effort <level>', 'reasoning models: minimal, low, medium or high')
+    .option('--param <key=value>', 'any other request parameter, the value as JSON (repeatable): --param logprobs=true', keyValue);
+}
+
+export function addOutputDataOptions(program: Command): void {
+  program
+    .option(
+      '--csv-escape-formulas',
+      "CSV output for spreadsheets: prefix ' to text cells starting with = + - @ (not plain numbers); read back exactly by --resume",
+    )
+    .option('--fail-truncated', 'count answers cut off by the token limit (finish_reason "length") as failed rows (error type "truncated")');
+}

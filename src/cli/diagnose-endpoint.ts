@@ -1,0 +1,32 @@
+import type { CliConfig } from './config.js';
+
+/**
+ * The one line shown when the circuit breaker stopped the run: what the first requests met, and
+ * the setting most likely at fault. `message` is the engine's `<code>: <error message>`.
+ */
+export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: boolean): string {
+  const code = message.slice(0, message.indexOf(':'));
+  const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+  const where = viaProxy ? `the proxy for ${url}` : url;
+  const why = (() => {
+    switch (code) {
+      case 'ECONNREFUSED':
+        return `nothing is listening at ${where} (connection refused): is the server running, and is the port in --base-url right?`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `the host of ${where} cannot be resolved (${code}): check --base-url (or the network's DNS)`;
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return `${where} cannot be reached (${code}): check the network and --base-url`;
+      case 'html_response':
+        return `${url} answers with an HTML page, not the API: check --base-url (OpenAI-compatible servers usually want it to end in /v1)`;
+      case 'empty_response':
+        return `${url} answers 200 with an empty body: check --base-url, or try --no-stream`;
+      case 'not_streamed':
+        return `${url} ignores "stream": true and sends whole JSON answers: pass --no-stream`;
+      default:
+        return `${where}: TLS/connection problem (${code}): check --base-url and the server's certificate`;
+    }
+  })();
+  return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
+}

@@ -1,0 +1,162 @@
+import { isUtf8 } from 'node:buffer';
+import { InputError } from '../errors.js';
+
+/** Encodings `--encoding` accepts; `latin1` is read as Windows-1252, as WHATWG (and every browser) does. */
+export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
+
+/** Signatures of files that are certainly not prompts: refusing beats paying for 22 binary "prompts". */
+const BINARY_MAGIC: Array<[string, number[]]> = [
+  ['a ZIP archive (.xlsx, .docx, .zip)', [0x50, 0x4b, 0x03, 0x04]],
+  ['a gzip file', [0x1f, 0x8b]],
+  ['a PDF', [0x25, 0x50, 0x44, 0x46, 0x2d]],
+  ['a Parquet file', [0x50, 0x41, 0x52, 0x31]],
+  ['an SQLite database', [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66]],
+  ['an old Excel/Word file', [0xd0, 0xcf, 0x11, 0xe0]],
+  ['a zstd file', [0x28, 0xb5, 0x2f, 0xfd]],
+];
+
+const startsWith = (buf: Buffer, bytes: number[]): boolean => buf.length >= bytes.length && bytes.every((b, i) => buf[i] === b);
+
+/** Bytes at the end of `buf` that start a UTF-8 sequence the next chunk completes. */
+function incompleteTail(buf: Buffer): number {
+  for (let i = 1; i <= Math.min(3, buf.length); i++) {
+    const b = buf[buf.length - i]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > i ? i : 0;
+  }
+  return 0;
+}
+
+function countNewlines(buf: Buffer, end = buf.length): number {
+  let n = 0;
+  for (let at = buf.indexOf(0x0a); at !== -1 && at < end; at = buf.indexOf(0x0a, at + 1)) n++;
+  return n;
+}
+
+/** Offset of the first byte that breaks UTF-8 in `buf` (which is known to be invalid). */
+function firstInvalid(buf: Buffer): number {
+  let lo = 0;
+  let hi = buf.length;
+  // The longest valid prefix, give or take a sequence: binary search on isUtf8 of prefixes cut at lead bytes.
+  while (hi - lo > 4) {
+    let mid = (lo + hi) >> 1;
+    while (mid > lo && (buf[mid]! & 0xc0) === 0x80) mid--;
+    if (mid === lo) break;
+    if (isUtf8(buf.subarray(0, mid))) lo = mid;
+    else hi = mid;
+  }
+  // The bad sequence starts where the longest valid prefix ends.
+  let valid = lo;
+  for (let end = lo + 1; end <= buf.length; end++) {
+    const cut = end - incompleteTail(buf.subarray(0, end));
+    if (!isUtf8(buf.subarray(0, cut))) return valid;
+    valid = cut;
+  }
+  return valid;
+}
+
+/** The encoding a byte-order mark announces. */
+function bomOf(head: Buffer): { encoding: InputEncoding } | undefined {
+  if (startsWith(head, [0xef, 0xbb, 0xbf])) return { encoding: 'utf-8' }; // the readers drop it
+  if (startsWith(head, [0xff, 0xfe])) return { encoding: 'utf-16le' }; // TextDecoder drops these
+  if (startsWith(head, [0xfe, 0xff])) return { encoding: 'utf-16be' };
+  return undefined;
+}
+
+/** UTF-16 text without a BOM shows as NULs in every other byte of ASCII text. */
+function looksUtf16(head: Buffer): InputEncoding | undefined {
+  const n = Math.min(head.length, 512) & ~1;
+  if (n < 4) return undefined;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (head[i] === 0) evenNul++;
+    if (head[i + 1] === 0) oddNul++;
+  }
+  if (oddNul > n / 4 && evenNul === 0) return 'utf-16le';
+  if (evenNul > n / 4 && oddNul === 0) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * Turns the input's bytes into UTF-8 for the readers, or refuses it with a line number:
+ * UTF-16 (Windows Notepad, PowerShell `>`) is decoded by its BOM; without `--encoding`, bytes that
+ * are not UTF-8 (Latin-1 `café`) stop the run instead of going out as `caf�`, and binary files
+ * (a spreadsheet, an archive) are refused before anything is sent. Valid UTF-8 passes through
+ * untouched (one `isUtf8` scan per chunk).
+ */
+export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, options: { source: string; encoding?: InputEncoding }): AsyncGenerator<Buffer> {
+  const { source } = options;
+  let encoding = options.encoding;
+  let decoder: InstanceType<typeof TextDecoder> | undefined;
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let carry = Buffer.alloc(0);
+  let linesBefore = 0;
+
+  const start = (first: Buffer): Buffer => {
+    const bom = bomOf(first);
+    if (encoding === undefined && bom) encoding = bom.encoding;
+    if (encoding === undefined || encoding === 'utf-8') {
+      const kind = BINARY_MAGIC.find(([, magic]) => startsWith(first, magic))?.[0];
+      const utf16 = looksUtf16(first);
+      if (utf16) {
+        throw new InputError(`${source}: looks like UTF-16 text without a byte-order mark: pass --encoding ${utf16}`);
+      }
+      const nul = first.subarray(0, 8192).indexOf(0);
+      if (kind || nul !== -1) {
+        throw new InputError(
+          `${source}: this is ${kind ?? 'a binary file (it contains NUL bytes)'}, not prompts: export it as .csv, .jsonl or .txt (or pass --input-format if it really is text)`,
+        );
+      }
+      encoding = 'utf-8';
+      return first;
+    }
+    decoder = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding);
+    return first;
+  };
+
+  const checkUtf8 = (buf: Buffer, final: boolean): Buffer => {
+    const data = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
+    const keep = final ? 0 : incompleteTail(data);
+    const whole = keep > 0 ? data.subarray(0, data.length - keep) : data;
+    carry = keep > 0 ? Buffer.from(data.subarray(data.length - keep)) : Buffer.alloc(0);
+    if (!isUtf8(whole)) {
+      const at = firstInvalid(whole);
+      const line = linesBefore + countNewlines(whole, at) + 1;
+      const byte = whole[at]!.toString(16).toUpperCase().padStart(2, '0');
+      throw new InputError(
+        `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
+      );
+    }
+    linesBefore += countNewlines(whole);
+    return whole;
+  };
+
+  const convert = (buf: Buffer, final: boolean): Buffer => {
+    if (decoder) return Buffer.from(decoder.decode(buf, { stream: !final }), 'utf8');
+    return checkUtf8(buf, final);
+  };
+
+  for await (const chunk of chunks) {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (head !== undefined) {
+      // Decided on the first chunk (a pipe that stays open may send no more for hours), unless
+      // it is a lone start of a BOM.
+      head = Buffer.concat([head, buf]);
+      if (head.length === 0 || (head.length < 3 && [0xef, 0xff, 0xfe].includes(head[0]!))) continue;
+      buf = start(head);
+      head = undefined;
+    }
+    const out = convert(buf, false);
+    if (out.length > 0) yield out;
+  }
+  if (head !== undefined) {
+    if (head.length === 0) return;
+    const out = convert(start(head), true);
+    if (out.length > 0) yield out;
+    return;
+  }
+  const last = convert(Buffer.alloc(0), true);
+  if (last.length > 0) yield last;
+}

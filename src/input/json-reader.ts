@@ -1,0 +1,59 @@
+import { InputError } from '../errors.js';
+import type { PromptRecord } from '../types.js';
+import { jsonlRecord, withFields } from './jsonl-reader.js';
+import type { InputOptions, InputSource } from './input-options.js';
+import { fallbackId } from './record-id.js';
+import { guardSource } from './source.js';
+import { renderTemplate } from './template.js';
+import { problemRecord, sendableRecord, userMessages } from './to-record.js';
+
+/**
+ * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
+ * whole (a JSON array cannot be read lazily without a streaming parser), so very large inputs
+ * belong in JSONL. A record's `line` is its 1-based position in the array.
+ */
+export async function* readJsonRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  const { source } = options;
+  const chunks: Buffer[] = [];
+  for await (const chunk of guardSource<string | Buffer>(input, source)) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!Array.isArray(value)) {
+    throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    const element: unknown = value[i];
+    const line = i + 1;
+    if (typeof element === 'string') yield textRecord(element, line, options);
+    else if (typeof element === 'object' && element !== null && !Array.isArray(element)) {
+      const raw = JSON.stringify(element);
+      yield withFields(jsonlRecord(raw, line, options), raw, options);
+    } else {
+      const origin = { source, line, id: fallbackId(line, JSON.stringify(element) ?? '') };
+      yield problemRecord(
+        origin,
+        `element ${line}: expected a string or an object, got ${element === null ? 'null' : Array.isArray(element) ? 'an array' : `a ${typeof element}`}`,
+      );
+    }
+  }
+}
+
+function textRecord(text: string, line: number, options: InputOptions): PromptRecord {
+  const { source, template, system } = options;
+  const origin = { source, line, id: fallbackId(line, text) };
+  let prompt = text;
+  if (template !== undefined) {
+    const rendered = renderTemplate(template, { prompt: text, line: text });
+    if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing, text);
+    prompt = rendered.text;
+  }
+  if (prompt.trim() === '') return problemRecord(origin, `element ${line}: empty prompt`);
+  return sendableRecord(origin, prompt, userMessages(prompt), {}, system);
+}

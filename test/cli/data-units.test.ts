@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { concurrencyWithinFdLimit } from '../../src/cli/fd-limit.js';
+import { fingerprintFile, inputChange } from '../../src/cli/input-fingerprint.js';
+import { keyValue } from '../../src/cli/data-flags.js';
+
+describe('concurrencyWithinFdLimit', () => {
+  it.each([
+    [256, 256, 176],
+    [200, 64, 32],
+    [100, 1024, 100],
+    [8, 16, 8], // small -c: never probed
+  ])('-c %d under ulimit -n %d → %d', (c, limit, expected) => {
+    expect(concurrencyWithinFdLimit(c, () => limit).concurrency).toBe(expected);
+  });
+
+  it('an unknown limit changes nothing', () => {
+    expect(concurrencyWithinFdLimit(500, () => undefined)).toEqual({ concurrency: 500 });
+  });
+});
+
+describe('keyValue (--param)', () => {
+  it.each([
+    ['seed=7', ['seed', 7]],
+    ['logprobs=true', ['logprobs', true]],
+    ['user=batch-7', ['user', 'batch-7']],
+    ['response_format={"type":"json_object"}', ['response_format', { type: 'json_object' }]],
+    ['stop=["a","b"]', ['stop', ['a', 'b']]],
+    ['note=', ['note', '']],
+  ])('%s', (arg, pair) => {
+    expect(keyValue(arg, undefined)).toEqual([pair]);
+  });
+
+  it.each(['=1', 'noequals', '1x=2'])('refuses %j', (arg) => {
+    expect(() => keyValue(arg, undefined)).toThrow(/key=value/);
+  });
+});
+
+describe('inputChange (resume with a changed input)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-input-change-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'in.txt');
+
+  it('the same input, or one with lines appended, is no change; an edit or a cut is said in words', async () => {
+    fs.writeFileSync(file, 'a\nb\n');
+    const before = (await fingerprintFile(file))!;
+    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, before)).toBeNull();
+    fs.appendFileSync(file, 'c\n');
+    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toBeNull();
+    fs.writeFileSync(file, 'A\nb\nc\n');
+    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toMatch(
+      /was edited since the output was started/,
+    );
+    fs.writeFileSync(file, 'a\n');
+    expect(await inputChange(file, { hash: before.hash, bytes: before.bytes }, (await fingerprintFile(file))!)).toMatch(
+      /is shorter than when the output was started \(4 bytes then, 2 bytes now\)/,
+    );
+    expect(await inputChange(file, { hash: before.hash, bytes: undefined }, (await fingerprintFile(file))!)).toMatch(/older runs recorded only a hash/);
+  });
+});

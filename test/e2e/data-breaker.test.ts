@@ -1,0 +1,105 @@
+/**
+ * Issue 11, money and cron: a circuit breaker when the endpoint is unusable (items 8), and answers
+ * cut off at the token limit counted and optionally failed (item 10). The built CLI against the
+ * mock server.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FaultKind } from '../helpers/mock-server.js';
+import { runCli } from '../helpers/run-cli.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-data-breaker-');
+const PROMPTS = Array.from({ length: 20 }, (_, i) => `breaker prompt ${i}`);
+
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('circuit breaker (item 8)', () => {
+  it('ECONNREFUSED on the first requests: stops with a diagnosis and exit 4, not 20 × 4 attempts', async () => {
+    const port = await closedPort();
+    const input = writeFile('refused.txt', PROMPTS.join('\n') + '\n');
+    const out = path.join(dir, 'refused.jsonl');
+    const r = await runCli([input, '-o', out, '--base-url', `http://127.0.0.1:${port}/v1`, '-c', '2']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/the first requests all failed the same way.*nothing is listening at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)/);
+    expect(r.stderr).toMatch(/--resume/); // the resume command: the server may be back tomorrow
+    // Stopped prompts have no row, so the resume re-runs them all.
+    expect(fs.readFileSync(out, 'utf8')).toBe('');
+  });
+
+  it.each<[FaultKind, string, RegExp]>([
+    ['html', '--stream', /answers with an HTML page, not the API: check --base-url/],
+    ['html', '--no-stream', /answers with an HTML page, not the API: check --base-url/],
+    ['empty', '--no-stream', /answers 200 with an empty body: check --base-url, or try --no-stream/],
+    ['empty', '--stream', /answers 200 with an empty body/],
+    ['nostream', '--stream', /ignores "stream": true and sends whole JSON answers: pass --no-stream/],
+  ])('every request answered with %s (%s): stops after 3 attempts with a diagnosis, exit 4', async (fault, mode, diagnosis) => {
+    const { run, server } = await fresh({ fault: () => fault });
+    const input = writeFile(`${fault}${mode}.txt`, PROMPTS.join('\n') + '\n');
+    const r = await run([input, mode, '-c', '1', '-q']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(diagnosis);
+    expect(server.requests.length).toBeLessThanOrEqual(3);
+    expect(r.stdout).toBe('');
+  });
+
+  it('one success first disarms it: later failures are ordinary rows, the run goes on', async () => {
+    const { run, server } = await fresh({ fault: ({ index }) => (index === 0 ? undefined : 'html') });
+    const input = writeFile('disarmed.txt', PROMPTS.slice(0, 6).join('\n') + '\n');
+    const r = await run([input, '-c', '1', '--retries', '0', '-q']);
+    expect(r.code).toBe(1);
+    expect(server.requests).toHaveLength(6);
+    const rows = rowsOf(r);
+    expect(rows).toHaveLength(6);
+    expect(rows.filter((row) => row.error?.code === 'html_response')).toHaveLength(5);
+  });
+
+  it('failures that differ are not a dead endpoint: every prompt gets its row', async () => {
+    const kinds: FaultKind[] = ['html', '500', 'empty', '502'];
+    const { run } = await fresh({ fault: ({ index }) => kinds[index % kinds.length] });
+    const input = writeFile('mixed.txt', PROMPTS.slice(0, 4).join('\n') + '\n');
+    const r = await run([input, '-c', '1', '--retries', '0', '--no-stream', '-q']);
+    expect(r.code).toBe(1);
+    expect(rowsOf(r)).toHaveLength(4);
+  });
+});
+
+describe('finish_reason "length" (item 10)', () => {
+  it('is counted in the summary and --summary-json; exit 0 by default', async () => {
+    const { run } = await fresh();
+    const input = writeFile('trunc.txt', 'whole answer\ncut answer [[fault:length]]\n');
+    const summary = path.join(dir, 'trunc-summary.json');
+    const r = await run([input, '--summary-json', summary]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/2 ok, 0 failed, 1 truncated at the token limit/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, failed: 0, truncated: 1 });
+    expect(rowsOf(r).find((row) => row.prompt.startsWith('cut'))).toMatchObject({ finish_reason: 'length', error: null });
+  });
+
+  it('--fail-truncated makes them failed rows of type truncated (answer kept), exit 1; --retry-failed re-runs them', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('trunc-fail.txt', 'whole answer\ncut answer [[fault:length*1]]\n');
+    const out = path.join(dir, 'trunc-fail.jsonl');
+    const summary = path.join(dir, 'trunc-fail-summary.json');
+    const r = await run([input, '-o', out, '--fail-truncated', '--max-tokens', '50', '--summary-json', summary]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 1, failed: 1, failedByType: { truncated: 1 }, truncated: 1 });
+    const cut = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((row) => row.prompt.startsWith('cut'));
+    expect(cut).toMatchObject({ finish_reason: 'length', response: 'ECHO cut answer [[fault:length*1]]', error: { type: 'truncated' } });
+    expect(cut.error.message).toMatch(/cut off at the token limit of 50/);
+    // A truncation repeats unless something changes: a plain resume leaves it, --retry-failed re-runs it.
+    expect((await run([input, '-o', out, '--fail-truncated', '--max-tokens', '50', '--resume', '-q'])).code).toBe(1);
+    expect(server.countFor('cut answer [[fault:length*1]]')).toBe(1);
+    expect((await run([input, '-o', out, '--fail-truncated', '--max-tokens', '50', '--resume', '--retry-failed', '-q'])).code).toBe(0);
+    expect(server.countFor('cut answer [[fault:length*1]]')).toBe(2);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Issue 11 (a user's first day), data in and out: CSV that round-trips exactly, .json arrays,
+ * refused extensions and binaries, stream outputs, and text that is not UTF-8. The built CLI
+ * against the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-data-formats-');
+
+describe('CSV output keeps data exact (item 2)', () => {
+  const answers = ['-1', '+1 555 0100', '- Paris', '=1+1', '@home'];
+
+  it('by default every cell reads back exactly as answered, in any CSV reader', async () => {
+    const { run } = await fresh({ reply: (p) => p.replace(/^q /, '') });
+    const input = writeFile('exact.txt', answers.map((a) => `q ${a}`).join('\n') + '\n');
+    const out = path.join(dir, 'exact.csv');
+    const r = await run([input, '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const records = parse(fs.readFileSync(out), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((rec) => rec['response']).sort()).toEqual([...answers].sort());
+  });
+
+  it('--csv-escape-formulas protects spreadsheets (numbers stay numbers) and --resume reads it back exactly', async () => {
+    const { run, server } = await fresh({ reply: (p) => p.replace(/^q /, '') });
+    const input = writeFile('escaped.txt', answers.map((a) => `q ${a}`).join('\n') + '\n');
+    const out = path.join(dir, 'escaped.csv');
+    const r = await run([input, '-o', out, '-q', '--csv-escape-formulas']);
+    expect(r.code, r.stderr).toBe(0);
+    const records = parse(fs.readFileSync(out), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((rec) => rec['response']).sort()).toEqual(['-1', "'+1 555 0100", "'- Paris", "'=1+1", "'@home"].sort());
+    // Appended prompts: the resume must see the old rows as done (ids unescaped), and keep the layout.
+    fs.appendFileSync(input, 'q =2\n');
+    server.reset();
+    const again = await run([input, '-o', out, '-q', '--csv-escape-formulas', '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['q =2']);
+    // Without the flag the same file would be read differently: refused, in words.
+    const mixed = await run([input, '-o', out, '-q', '--resume']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/csvEscapeFormulas: was true, now \(not set\)/);
+  });
+});
+
+describe('input formats by extension (item 4)', () => {
+  it('a .json array of strings and objects is read as records, not as lines', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('arr.json', JSON.stringify(['first prompt', { id: 'b', prompt: 'second prompt' }, 'third\nprompt'], null, 2));
+    const r = await run([input, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['first prompt', 'second prompt', 'third\nprompt']);
+    expect(rowsOf(r).find((row) => row.id === 'b')?.response).toBe('ECHO second prompt');
+  });
+
+  it('a file without an extension is sniffed like stdin: JSONL when its first line is an object', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('no-extension', '{"id":"n1","prompt":"from a file without an extension"}\n');
+    const r = await run([input, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['from a file without an extension']);
+    expect(rowsOf(r)[0]!.id).toBe('n1');
+  });
+
+  it('a .json file that is not an array is refused with exit 2 and nothing sent', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('obj.json', '{"prompt": "hi"}\n');
+    const r = await run([input]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(/obj\.json: a \.json input must be an array .*\.jsonl/)]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['sheet.xlsx', Buffer.from('PK\u0003\u0004\u0014\u0000\u0006\u0000binary-xlsx-content\u0000\u0000', 'latin1')],
+    ['notes.md', Buffer.from('# title\n- item\n')],
+  ])('an unknown extension (%s) is refused with a message naming --input-format', async (name, bytes) => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, name);
+    fs.writeFileSync(input, bytes);
+    const r = await run([input]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot tell the format of .* pass --input-format/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a binary file refuses to be text even with --input-format txt', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'renamed.bin');
+    fs.writeFileSync(input, Buffer.from('PK\u0003\u0004\u0014\u0000\u0006\u0000\u0000\u0000\u0000\u0000more binary\n', 'latin1'));
+    const r = await run([input, '--input-format', 'txt']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ZIP archive \(\.xlsx, \.docx, \.zip\), not prompts/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each(['out.json', 'out.tsv'])('-o %s is refused instead of quietly writing JSONL', async (name) => {
+    const { run, server } = await fresh();
+    const input = writeFile(`for-${name}.txt`, 'a\n');
+    const out = path.join(dir, name);
+    const r = await run([input, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/writes \.jsonl, \.csv or \.txt/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('an output that is not a regular file is a stream (item 5)', () => {
+  it('-o /dev/null: runs, no lock or metadata attempted, exit 0', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('devnull.txt', 'a\nb\n');
+    // As root the old code littered /dev with these; as a user it failed (exit 2). Neither may happen.
+    const stray = () => ['/dev/null.lock', '/dev/null.meta.json'].map((f) => fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs);
+    const before = stray();
+    const r = await run([input, '-o', '/dev/null', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(server.requests).toHaveLength(2);
+    expect(stray()).toEqual(before);
+  });
+
+  it('-o /dev/stdout: rows reach stdout', async () => {
+    const { run } = await fresh();
+    const input = writeFile('devstdout.txt', 'a\nb\n');
+    const r = await run([input, '-o', '/dev/stdout', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(rowsOf(r).map((row) => row.response).sort()).toEqual(['ECHO a', 'ECHO b']);
+  });
+
+  it('--resume with a stream output is a usage error', async () => {
+    const { run } = await fresh();
+    const input = writeFile('devnull-resume.txt', 'a\n');
+    const r = await run([input, '-o', '/dev/null', '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--resume needs a regular output file; \/dev\/null is a stream/);
+  });
+});
+
+describe('text that is not UTF-8 (item 7)', () => {
+  it('UTF-16 LE with a BOM (Notepad, PowerShell >) is decoded: clean prompts', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'utf16.txt');
+    fs.writeFileSync(input, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('café au lait\r\nnaïve question\r\n', 'utf16le')]));
+    const r = await run([input, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['café au lait', 'naïve question']);
+  });
+
+  it('UTF-16 BE with a BOM, piped on stdin, is decoded too', async () => {
+    const { server } = await fresh();
+    const bytes = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('hello there\n', 'utf16le').swap16()]);
+    const { spawnCli, waitForExit } = await import('../helpers/run-cli.js');
+    const child = spawnCli(['-q', '--base-url', server.url], { openStdin: '' });
+    child.stdin!.end(bytes);
+    const r = await waitForExit(child);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['hello there']);
+  });
+
+  it('Latin-1 bytes are refused naming the line and --encoding; with --encoding latin1 they are decoded', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'latin1.txt');
+    fs.writeFileSync(input, Buffer.from('plain line\ncafé\n', 'latin1'));
+    const r = await run([input]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/latin1\.txt:2: not valid UTF-8 \(byte 0xE9\).*--encoding latin1/);
+    expect(server.requests.map((q) => q.prompt)).not.toContain('caf\uFFFD');
+    // With -o, the file is checked whole before the first request: nothing is paid for.
+    server.reset();
+    const out = path.join(dir, 'latin1.jsonl');
+    const refused = await run([input, '-o', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/latin1\.txt:2: not valid UTF-8/);
+    expect(server.requests).toHaveLength(0);
+    server.reset();
+    const ok = await run([input, '-q', '--encoding', 'latin1']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['café', 'plain line']);
+  });
+});

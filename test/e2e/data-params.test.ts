@@ -1,0 +1,118 @@
+/**
+ * Issue 11, small but daily: input fields carried into result rows (item 18) and per-request
+ * parameters as flags, or in a plain JSONL row (item 20). The built CLI against the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-data-params-');
+
+describe('--keep-fields (item 18)', () => {
+  it('CSV in, CSV out: the named columns follow the result columns, a clash is prefixed input_', async () => {
+    const { run } = await fresh();
+    const input = writeFile('articles.csv', 'id,title,url,body\nA1,- Paris,https://x/1,"long, body"\nA2,+1 555,https://x/2,other\n');
+    const out = path.join(dir, 'kept.csv');
+    const r = await run([input, '-t', 'Summarise {{body}}', '--keep-fields', 'title,url,id', '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...records] = parse(fs.readFileSync(out)) as string[][];
+    expect(header!.slice(-3)).toEqual(['title', 'url', 'input_id']);
+    const byId = new Map(records.map((rec) => [rec[0], rec.slice(-3)]));
+    expect(byId.get('A1')).toEqual(['- Paris', 'https://x/1', 'A1']);
+    expect(byId.get('A2')).toEqual(['+1 555', 'https://x/2', 'A2']);
+  });
+
+  it('--keep-fields all with CSV in and out takes every input column; --resume reads the layout back', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('all.csv', 'prompt,lang\nhello,en\n');
+    const out = path.join(dir, 'all.csv.out.csv');
+    expect((await run([input, '--keep-fields', 'all', '-o', out, '-q'])).code).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).toMatch(/,input_prompt,lang$/);
+    fs.appendFileSync(input, 'bonjour,fr\n');
+    server.reset();
+    const again = await run([input, '--keep-fields', 'all', '-o', out, '--resume', '-q']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['bonjour']);
+    const records = parse(fs.readFileSync(out), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((rec) => [rec['input_prompt'], rec['lang']])).toEqual([['hello', 'en'], ['bonjour', 'fr']]);
+  });
+
+  it('JSONL in, JSONL out: the fields ride along under "input", values as they were', async () => {
+    const { run } = await fresh();
+    const input = writeFile('kept.jsonl', [
+      JSON.stringify({ id: 'r1', prompt: 'p1', meta: { source: 'crm', n: 3 }, tags: ['a'] }),
+      JSON.stringify({ id: 'r2', prompt: 'p2', meta: null }),
+    ].join('\n') + '\n');
+    const r = await run([input, '--keep-fields', 'meta,tags', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = new Map(rowsOf(r).map((row) => [row.id, row]));
+    expect(rows.get('r1')!.input).toEqual({ meta: { source: 'crm', n: 3 }, tags: ['a'] });
+    expect(rows.get('r2')!.input).toEqual({ meta: null });
+    const all = await run([input, '--keep-fields', 'all', '-q']);
+    expect(rowsOf(all).find((row) => row.id === 'r1')!.input).toEqual({ id: 'r1', prompt: 'p1', meta: { source: 'crm', n: 3 }, tags: ['a'] });
+  });
+
+  it('--keep-fields all with JSONL input and CSV output is refused up front (columns unknown), nothing sent', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('all-jsonl.jsonl', '{"prompt":"x"}\n');
+    const r = await run([input, '--keep-fields', 'all', '-o', path.join(dir, 'all-jsonl.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--keep-fields all with CSV output needs a CSV input file/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('request parameters (item 20)', () => {
+  it('--seed, --top-p, --stop (repeatable), --reasoning-effort and --param key=JSON reach the request body', async () => {
+    const { run, requestFor } = await fresh();
+    const input = writeFile('params.txt', 'with params\n');
+    const r = await run([input, '--seed', '7', '--top-p', '0.9', '--stop', 'END', '--stop', '###', '--reasoning-effort', 'low',
+      '--param', 'response_format={"type":"json_object"}', '--param', 'logprobs=true', '--param', 'user=batch-7', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(requestFor('with params').body).toMatchObject({
+      seed: 7, top_p: 0.9, stop: ['END', '###'], reasoning_effort: 'low',
+      response_format: { type: 'json_object' }, logprobs: true, user: 'batch-7',
+    });
+  });
+
+  it.each([
+    [['--param', 'model=x'], /--param model: use -m\/--model/],
+    [['--param', 'stream=false'], /--param stream: use --stream/],
+    [['--param', 'no-equals'], /Expected key=value/],
+    [['--top-p', '2'], /Expected a number from 0 to 1/],
+    [['--reasoning-effort', 'max'], /--reasoning-effort must be minimal, low, medium or high/],
+  ])('%j is refused with exit 2', async (args, message) => {
+    const { run, server } = await fresh();
+    const input = writeFile(`bad-param-${args.join('').replace(/\W/g, '')}.txt`, 'x\n');
+    const r = await run([input, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a plain JSONL row: chat parameters (seed, response_format…) are sent and win over flags; other keys stay data', async () => {
+    const { run, requestFor } = await fresh();
+    const input = writeFile('row-params.jsonl', [
+      JSON.stringify({ prompt: 'row one', seed: 42, response_format: { type: 'json_object' }, title: 'data, not a parameter', metadata: { a: 1 } }),
+      JSON.stringify({ prompt: 'row two' }),
+    ].join('\n') + '\n');
+    const r = await run([input, '--seed', '1', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const one = requestFor('row one').body;
+    expect(one).toMatchObject({ seed: 42, response_format: { type: 'json_object' } });
+    expect(one).not.toHaveProperty('title');
+    expect(one).not.toHaveProperty('metadata');
+    expect(requestFor('row two').body).toMatchObject({ seed: 1 });
+  });
+
+  it('--dry-run shows the parameters in the request it would send', async () => {
+    const { run } = await fresh();
+    const input = writeFile('dry-params.txt', 'dry\n');
+    const r = await run([input, '--dry-run', '--seed', '5', '--param', 'top_k=40']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"seed": 5/);
+    expect(r.stdout).toMatch(/"top_k": 40/);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Issue 11, the cron line that must recover from a bad night: a resume re-runs transient failures
+ * by default and leaves one row per id; an input with prompts appended resumes; other input
+ * changes are said in words. The built CLI against the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl } from '../helpers/run-cli.js';
+import { useServers } from '../helpers/mock-server-hooks.js';
+import type { ResultRow } from '../../src/types.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-data-resume-');
+const rowsIn = (file: string): ResultRow[] => parseJsonl<ResultRow>(fs.readFileSync(file, 'utf8'));
+
+describe('a plain --resume re-runs transient failures (item 9)', () => {
+  it('timeouts, resets, 429s and 5xx are re-run by --resume alone; a 400 waits for --retry-failed; one row per id after each run', async () => {
+    const { run, server } = await fresh();
+    const prompts = ['fine one', 'down [[fault:503*1]]', 'reset [[fault:reset*1]]', 'limited [[fault:429*1]]', 'refused [[fault:400*1]]', 'fine two'];
+    const input = writeFile('bad-night.txt', prompts.join('\n') + '\n');
+    const out = path.join(dir, 'bad-night.jsonl');
+
+    // The bad night: no retries, so every fault is a failed row.
+    const r1 = await run([input, '-o', out, '--retries', '0', '-q']);
+    expect(r1.code).toBe(1);
+    expect(rowsIn(out).filter((r) => r.error !== null)).toHaveLength(4);
+
+    // The next night's cron line, unchanged: the three transient failures are re-run; the 400 is not.
+    const r2 = await run([input, '-o', out, '--retries', '0', '--resume', '-q']);
+    expect(r2.code).toBe(1); // the 400 is still unanswered
+    expect(server.countFor(prompts[1]!)).toBe(2);
+    expect(server.countFor(prompts[2]!)).toBe(2);
+    expect(server.countFor(prompts[3]!)).toBe(2);
+    expect(server.countFor(prompts[4]!)).toBe(1);
+    expect(server.countFor(prompts[0]!)).toBe(1);
+    const rows = rowsIn(out);
+    expect(rows).toHaveLength(6); // compacted: one row per id, no double counting in jq / pandas
+    expect(new Set(rows.map((r) => r.id)).size).toBe(6);
+    expect(rows.filter((r) => r.error !== null).map((r) => r.error!.status)).toEqual([400]);
+    expect(r2.stderr).toMatch(/1 already done \(1 of them failed|already done.*--retry-failed/);
+
+    // --retry-failed re-runs the permanent one too.
+    const r3 = await run([input, '-o', out, '--resume', '--retry-failed', '-q']);
+    expect(r3.code).toBe(0);
+    expect(server.countFor(prompts[4]!)).toBe(2);
+    expect(rowsIn(out)).toHaveLength(6);
+    expect(rowsIn(out).every((r) => r.error === null)).toBe(true);
+  });
+
+  it('a resume that supersedes no row leaves the file append-only (no rewrite)', async () => {
+    const { run } = await fresh();
+    const input = writeFile('grow.txt', 'g1\ng2\n');
+    const out = path.join(dir, 'grow.jsonl');
+    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+    const first = fs.readFileSync(out, 'utf8');
+    const inode = fs.statSync(out).ino;
+    fs.appendFileSync(input, 'g3\n');
+    const r = await run([input, '-o', out, '--resume', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').startsWith(first)).toBe(true);
+    expect(fs.statSync(out).ino).toBe(inode);
+  });
+});
+
+describe('--resume with a changed input (item 11)', () => {
+  it('prompts appended to the input: accepted, only the new ones are sent', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('append.txt', 'a1\na2\n');
+    const out = path.join(dir, 'append.jsonl');
+    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+    fs.appendFileSync(input, 'a3\na4\n');
+    server.reset();
+    const r = await run([input, '-o', out, '--resume', '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['a3', 'a4']);
+    expect(rowsIn(out)).toHaveLength(4);
+    // The metadata now describes the grown input: a later resume still matches.
+    server.reset();
+    expect((await run([input, '-o', out, '--resume', '-q'])).code).toBe(0);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['a prompt edited', (input: string) => fs.writeFileSync(input, 'b1 edited\nb2\n'), /the input .*edited\.txt was edited since the output was started \(not just added to: its first 6 bytes differ\)/],
+    ['a prompt removed', (input: string) => fs.writeFileSync(input, 'b1\n'), /the input .*edited\.txt is shorter than when the output was started \(6 bytes then, 3 bytes now\)/],
+  ])('%s: refused, said in words (not two hashes), exit 2, nothing sent', async (_name, change, words) => {
+    const { run, server } = await fresh();
+    const input = writeFile('edited.txt', 'b1\nb2\n');
+    const out = path.join(dir, `edited-${_name.replace(/\W/g, '')}.jsonl`);
+    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+    change(input);
+    server.reset();
+    const r = await run([input, '-o', out, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(words);
+    expect(r.stderr).not.toMatch(/sha256/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('--limit N (item 19)', () => {
+  it('runs the first N records only; a resume with a larger limit continues where it stopped', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('limit.txt', Array.from({ length: 10 }, (_, i) => `l${i}`).join('\n') + '\n');
+    const out = path.join(dir, 'limit.jsonl');
+    const r1 = await run([input, '-o', out, '--limit', '3', '-q']);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['l0', 'l1', 'l2']);
+    server.reset();
+    const r2 = await run([input, '-o', out, '--limit', '5', '--resume', '-q']);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['l3', 'l4']);
+    expect(rowsIn(out)).toHaveLength(5);
+  });
+
+  it('--limit 0 is refused', async () => {
+    const { run } = await fresh();
+    const input = writeFile('limit0.txt', 'x\n');
+    const r = await run([input, '--limit', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--limit.*Expected a whole number greater than 0/);
+  });
+});
