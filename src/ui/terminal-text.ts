@@ -41,6 +41,8 @@ export { sanitize } from './sanitize.js';
 export class RowWrapper {
   private row = '';
   private rowWidth = 0;
+  /** The held row continues a soft-wrapped line: only such a row drops the spaces it starts with. */
+  private continuation = false;
 
   constructor(private readonly columns: () => number) {}
 
@@ -58,12 +60,15 @@ export class RowWrapper {
         out += `${this.row}\n`;
         this.row = '';
         this.rowWidth = 0;
+        this.continuation = false;
         continue;
       }
       const piece = ch === '\t' ? ' '.repeat(4 - (this.rowWidth % 4)) : ch;
       const w = ch === '\t' ? piece.length : stringWidth(ch);
       if (this.rowWidth + w > width && this.row.length > 0) out += this.breakRow(width, ch === ' ' || ch === '\t');
-      if (this.row.length === 0 && ch === ' ') continue; // a wrapped row does not start with a space
+      // A soft-wrapped row does not start with the space it broke at; a row after a newline keeps its
+      // indentation (code, nested lists).
+      if (this.row.length === 0 && this.continuation && ch === ' ') continue;
       this.row += piece;
       this.rowWidth += w;
     }
@@ -76,6 +81,7 @@ export class RowWrapper {
     const out = `${this.row}\n`;
     this.row = '';
     this.rowWidth = 0;
+    this.continuation = false;
     return out;
   }
 
@@ -102,6 +108,7 @@ export class RowWrapper {
       out += `${this.row.slice(0, cut).trimEnd()}\n`;
       this.row = this.row.slice(cut).replace(/^ +/, '');
       this.rowWidth = textWidth(this.row);
+      this.continuation = true;
     } while (this.row.length > 0 && this.rowWidth > width);
     return out;
   }

@@ -74,4 +74,18 @@ describe('RowWrapper', () => {
     cols = 10;
     expect(w.push('d')).toBe('aaaa bbbb\n');
   });
+
+  it('keeps the indentation of rows that start after a newline; only soft-wrapped rows drop a space', () => {
+    const code = 'def f(x):\n    if x:\n        return 1\n  - nested item\n';
+    const whole = new RowWrapper(() => 40);
+    expect(whole.push(code)).toBe(code);
+    // Streamed a character at a time, as deltas arrive.
+    const streamed = new RowWrapper(() => 40);
+    let out = '';
+    for (const ch of code) out += streamed.push(ch);
+    expect(out).toBe(code);
+    // An indented line that is too long wraps: its own indentation stays, the wrapped row has no leading space.
+    const narrow = new RowWrapper(() => 20);
+    expect(narrow.push('    indented words that wrap here\n')).toBe('    indented words\nthat wrap here\n');
+  });
 });
