@@ -25,8 +25,11 @@ function networkCode(err: unknown): string | undefined {
 
 function serverMessage(err: APIError): string {
   const body = err.error as { message?: unknown } | undefined;
-  const msg = typeof body?.message === 'string' ? body.message : err.message;
-  return msg.replace(/\s+/g, ' ').trim().slice(0, 500);
+  let msg = (typeof body?.message === 'string' ? body.message : err.message).replace(/\s+/g, ' ').trim();
+  // The row says `HTTP 502: …` already: the status once (nginx titles its page "502 Bad Gateway").
+  if (err.status !== undefined && msg.startsWith(`${err.status} `)) msg = msg.slice(String(err.status).length + 1);
+  if (msg === 'status code (no body)') msg = 'no body';
+  return msg.slice(0, 500);
 }
 
 /**

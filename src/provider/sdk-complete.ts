@@ -8,6 +8,7 @@ import { tokenLimitField, wireBody, type TokenLimitField } from './request-body.
 import { classifyError } from './classify-error.js';
 import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
+import { withReadableErrors } from './error-body.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
 
@@ -125,7 +126,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',
-    fetch: options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }),
+    fetch: withReadableErrors(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor })),
   });
   const complete: Complete = async (request, ctx) => {
     try {

@@ -1,0 +1,106 @@
+/**
+ * Error bodies as servers really send them. The SDK reads only OpenAI's `{"error": {"message"}}`:
+ * vLLM's `{"object": "error", "message"}` becomes "400 status code (no body)", an Express
+ * `{"error": "SyntaxError", "message"}` loses its message, and a proxy's HTML page is kept whole,
+ * markup and all. Rewriting such bodies into OpenAI's shape before the SDK sees them keeps the
+ * server's words, once, as one plain line.
+ */
+
+/** What the SDK needs in `error`; `type` and `code` are kept when the server gave them. */
+export interface ErrorWords {
+  message: string;
+  type?: string;
+  code?: string;
+}
+
+const MAX_WORDS = 300;
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+const cap = (text: string) => (text.length > MAX_WORDS ? `${text.slice(0, MAX_WORDS - 1)}…` : text);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? oneLine(v) : undefined);
+
+/**
+ * The server's own words from an error body, or undefined when the SDK already reads it (an
+ * OpenAI-shaped body) or there is nothing to read (an empty body).
+ */
+export function errorWords(raw: string, contentType: string | null): ErrorWords | undefined {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (json !== undefined) return jsonWords(json);
+  if (/html/i.test(contentType ?? '') || /^<(!doctype|html|head|body|center|h1|title)\b/i.test(text)) {
+    const words = htmlWords(text);
+    return words ? { message: cap(words) } : undefined;
+  }
+  return { message: cap(oneLine(text)) };
+}
+
+function jsonWords(json: unknown): ErrorWords | undefined {
+  if (!isObject(json)) return typeof json === 'string' && json.trim() ? { message: cap(oneLine(json)) } : undefined;
+  const error = json['error'];
+  if (isObject(error) && typeof error['message'] === 'string') return undefined; // OpenAI's shape
+  const message = str(json['message']) ?? str(json['detail']) ?? detailList(json['detail']) ?? (isObject(error) ? str(error['msg']) : undefined);
+  const errorName = str(error);
+  const type = str(json['type']) ?? (errorName && message ? errorName : undefined);
+  const code = str(json['code']);
+  // `{"error": "SyntaxError", "message": "…"}`: the name and the words. `{"error": "model not found"}` (Ollama): the words.
+  const words = errorName && message && !message.includes(errorName) ? `${errorName}: ${message}` : message ?? errorName;
+  if (words === undefined) return { message: cap(oneLine(JSON.stringify(json))) };
+  return { message: cap(words), ...(type ? { type } : {}), ...(code ? { code } : {}) };
+}
+
+/** FastAPI's validation errors: `{"detail": [{"loc": […], "msg": "…"}]}`. */
+function detailList(detail: unknown): string | undefined {
+  if (!Array.isArray(detail)) return undefined;
+  const msgs = detail.map((d) => (isObject(d) ? str(d['msg']) : str(d))).filter((m): m is string => m !== undefined);
+  return msgs.length > 0 ? msgs.join('; ') : undefined;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** A page's text: its title, then each block of text once (nginx repeats its title as the heading). */
+function htmlWords(html: string): string | undefined {
+  const decode = (s: string) =>
+    s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) =>
+      e[0] === '#' ? String.fromCodePoint(parseInt(e[1] === 'x' || e[1] === 'X' ? e.slice(2) : e.slice(1), e[1] === 'x' || e[1] === 'X' ? 16 : 10)) : ENTITIES[e.toLowerCase()] ?? m,
+    );
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
+  const body = html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, '\n');
+  const seen = new Set<string>();
+  const pieces: string[] = [];
+  for (const piece of [title ?? '', ...body.split('\n')]) {
+    const clean = oneLine(decode(piece));
+    if (clean === '' || seen.has(clean.toLowerCase())) continue;
+    seen.add(clean.toLowerCase());
+    pieces.push(clean);
+  }
+  return pieces.length > 0 ? pieces.join(' — ') : undefined;
+}
+
+/**
+ * Wraps the SDK's `fetch`: a failed response whose body is not OpenAI-shaped is handed on with the
+ * server's words in that shape. Successful responses pass untouched (and unbuffered).
+ */
+export function withReadableErrors(fetchFn: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetchFn(input, init);
+    if (response.ok || response.status === 407) return response;
+    const raw = await response.text();
+    const words = errorWords(raw, response.headers.get('content-type'));
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    const body = words ? JSON.stringify({ error: words }) : raw;
+    if (words) headers.set('content-type', 'application/json');
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  };
+}

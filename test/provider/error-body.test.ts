@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { errorWords } from '../../src/provider/error-body.js';
+
+const NGINX_502 = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n`;
+
+describe('errorWords', () => {
+  it.each([
+    ['vLLM', '{"object":"error","message":"This model\'s maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400}', null,
+      { message: "This model's maximum context length is 4096 tokens.", type: 'BadRequestError' }],
+    ['an Express error', '{"error":"SyntaxError","message":"Unexpected token } in JSON at position 12"}', 'application/json',
+      { message: 'SyntaxError: Unexpected token } in JSON at position 12', type: 'SyntaxError' }],
+    ['Ollama', '{"error":"model \\"llama9\\" not found, try pulling it first"}', 'application/json', { message: 'model "llama9" not found, try pulling it first' }],
+    ['FastAPI', '{"detail":[{"loc":["body","model"],"msg":"field required","type":"value_error.missing"}]}', 'application/json', { message: 'field required' }],
+    ['nginx', NGINX_502, 'text/html', { message: '502 Bad Gateway — nginx/1.25.3' }],
+    ['an HTML page with no content type', '<!DOCTYPE html><html><head><style>p{}</style><script>x()</script></head><body><p>Service &amp; API down</p></body></html>', null,
+      { message: 'Service & API down' }],
+    ['plain text', 'upstream connect error or disconnect/reset before headers.\n  reset reason: overflow', 'text/plain',
+      { message: 'upstream connect error or disconnect/reset before headers. reset reason: overflow' }],
+  ])('%s: the server\'s words, one plain line', (_name, raw, type, words) => {
+    expect(errorWords(raw, type)).toEqual(words);
+  });
+
+  it('leaves OpenAI-shaped and empty bodies to the SDK', () => {
+    expect(errorWords('{"error":{"message":"Invalid model","type":"invalid_request_error"}}', 'application/json')).toBeUndefined();
+    expect(errorWords('  \n', 'text/html')).toBeUndefined();
+  });
+
+  it('caps a long page', () => {
+    const words = errorWords(`<html><body>${'word '.repeat(500)}</body></html>`, 'text/html');
+    expect(words!.message.length).toBeLessThanOrEqual(300);
+  });
+});
