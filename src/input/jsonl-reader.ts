@@ -2,6 +2,7 @@ import type { PromptRecord } from '../types.js';
 import { checkMessages, displayPrompt } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS } from './params.js';
+import { checkFirstJsonlRow } from './jsonl-fields.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
@@ -14,8 +15,10 @@ const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'ma
 
 /** JSON Lines: one object per line; blank lines are skipped but counted. */
 export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  let checked = false;
   for await (const { line, text } of readLines(input, options.source)) {
     if (text.trim() === '') continue;
+    if (!checked) checked = checkFirstObject(text, line, options);
     yield withFields(jsonlRecord(text, line, options), text, options);
   }
 }
@@ -118,6 +121,19 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   }
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody);
+}
+
+/** Checks the first row that is a JSON object (a bad line before it is that line's own error); true once done. */
+function checkFirstObject(text: string, line: number, options: InputOptions): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (!isObject(value)) return false;
+  checkFirstJsonlRow(value, line, options);
+  return true;
 }
 
 /** Batch API lines are recognised by a `body` next to any of the request envelope keys. */

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptRecord } from '../../src/types.js';
+import { jsonlRecord } from '../../src/input/jsonl-reader.js';
 import { brief, read, readFixture } from '../helpers/input-chunks.js';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
-const one = async (row: unknown, options: Record<string, unknown> = {}): Promise<PromptRecord> => {
-  const [record] = await read(jsonl(row), { format: 'jsonl', source: 'x.jsonl', ...options });
-  if (record === undefined) throw new Error('no record');
-  return record;
-};
+/** One row as line 1, through the per-row parser (the reader refuses a first row without a prompt outright). */
+const one = async (row: unknown, options: Record<string, unknown> = {}): Promise<PromptRecord> =>
+  jsonlRecord(typeof row === 'string' ? row : JSON.stringify(row), 1, { format: 'jsonl', source: 'x.jsonl', ...options });
 
 describe('jsonl input', () => {
   it('reads the fixture: prompts, a messages row, per-row params', async () => {
