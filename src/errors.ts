@@ -6,6 +6,8 @@ export const ExitCode = {
   stoppedEarly: 3,
   /** The first requests all failed the same endpoint-level way (down, wrong --base-url, HTML, no stream). */
   unreachable: 4,
+  /** The input held no prompts (an empty file or stdin, a CSV with only a header): nothing was sent. */
+  noPrompts: 5,
   interrupted: 130,
   /** The reader of stdout went away (`… | head -1`): the status of a program killed by SIGPIPE. */
   outputClosed: 141,

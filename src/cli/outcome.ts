@@ -5,6 +5,7 @@ import { ExitCode } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
+import { noPromptsMessage, ranNothing } from './empty-input.js';
 import { resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint } from './diagnose-endpoint.js';
 
@@ -73,7 +74,12 @@ export function finishRun(config: CliConfig, run: FinishedRun, stats: BatchStats
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
   explainStop(config, run, reporter, redact);
   explainAllNotFound(config, run, stats, reporter, redact);
-  reporter.finish(summary);
-  const code = exitCodeFor(outcome, stats);
+  const empty = ranNothing(outcome, stats);
+  if (empty) {
+    // Instead of a green "0 ok": said even with -q, and its own exit code.
+    reporter.close();
+    reporter.error(noPromptsMessage(config));
+  } else reporter.finish(summary);
+  const code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
   return config.summaryJson ? writeSummaryJson(config.summaryJson, summary, code, reporter) : code;
 }

@@ -102,14 +102,21 @@ export async function openOutputTarget(
 }
 
 /**
- * Closes the writer. A finished run replaces the old file even with no rows (an empty input); a
- * stopped one keeps it. Returns whether the old file was kept.
+ * Closes the writer. A finished run replaces the old file; a stopped one keeps it, and so does one
+ * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results).
+ * Returns whether the old file was kept.
  */
-export async function closeOutputTarget(config: CliConfig, target: OutputTarget, stopped: StopReason | undefined, info: (line: string) => void): Promise<boolean> {
-  if (!stopped) target.pending?.replace();
+export async function closeOutputTarget(
+  config: CliConfig,
+  target: OutputTarget,
+  stopped: StopReason | undefined,
+  info: (line: string) => void,
+  empty = false,
+): Promise<boolean> {
+  if (!stopped && !empty) target.pending?.replace();
   const oldFileKept = target.pending !== undefined && !target.pending.replaced;
   if (oldFileKept && config.output.kind === 'file') {
-    info(`${config.output.path} is left as it was: the run stopped before its first row`);
+    info(`${config.output.path} is left as it was: ${empty ? 'the input held no prompts' : 'the run stopped before its first row'}`);
   }
   await target.writer.close();
   const compact = target.compact;

@@ -9,6 +9,7 @@ import { createReporter, type CliReporter } from './create-reporter.js';
 import { engineOptions } from './engine-options.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
+import { ranNothing } from './empty-input.js';
 import { finishRun } from './outcome.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
@@ -54,7 +55,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       concurrency: fd.concurrency,
     });
     const { outcome, notFound } = await writeRows(rows, target.writer, reporter);
-    const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line));
+    const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats));
     return finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact);
   } finally {
     signals?.dispose();

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { InputOptions } from './options.js';
+import type { InputOptions } from './input-options.js';
 import { templateFields } from './template.js';
 
 /** Field names that usually hold the prompt, in the order a suggestion prefers them. */

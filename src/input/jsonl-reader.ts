@@ -131,7 +131,7 @@ function checkFirstObject(text: string, line: number, options: InputOptions): bo
   } catch {
     return false;
   }
-  if (!isObject(value)) return false;
+  if (!isPlainObject(value)) return false;
   checkFirstJsonlRow(value, line, options);
   return true;
 }

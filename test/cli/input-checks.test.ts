@@ -42,3 +42,41 @@ describe('a JSONL prompt field under another name', () => {
     expect(server.requests).toHaveLength(50);
   });
 });
+
+describe('an input with no prompts', () => {
+  it.each([
+    ['an empty file', 'empty.txt', ''],
+    ['only blank lines', 'blank.txt', '\n  \n\n'],
+    ['a CSV with only its header', 'header.csv', 'id,prompt\n'],
+    ['an empty JSONL file', 'empty.jsonl', '\n'],
+  ])('%s: says so and exits 5, not a green "0 ok"', async (_what, name, text) => {
+    server.reset();
+    const file = path.join(tmp.dir, name);
+    fs.writeFileSync(file, text);
+    const r = await runCli([file, '--base-url', server.url, '-o', path.join(tmp.dir, `${name}.out.jsonl`)]);
+    expect(r.code).toBe(5);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^llm-batch: no prompts in .*${name.replace('.', '\\.')} \\(.*\\): nothing was sent$`))]);
+    // -q still says it: cron mails stderr.
+    const quiet = await runCli([file, '--base-url', server.url, '-q']);
+    expect(quiet.code).toBe(5);
+    expect(quiet.stderr).toMatch(/no prompts in /);
+  });
+
+  it('empty stdin: says so and exits 5', async () => {
+    const r = await runCli(['--base-url', server.url], { stdin: '' });
+    expect(r.code).toBe(5);
+    expect(r.stderr.trim()).toBe('llm-batch: no prompts on stdin (it was empty or only blank lines): nothing was sent');
+    expect(r.stdout).toBe('');
+  });
+
+  it('a resume with everything already done is not empty: exit 0', async () => {
+    server.reset();
+    const file = path.join(tmp.dir, 'done.txt');
+    fs.writeFileSync(file, 'one\ntwo\n');
+    const out = path.join(tmp.dir, 'done.jsonl');
+    expect((await runCli([file, '--base-url', server.url, '-o', out])).code).toBe(0);
+    const again = await runCli([file, '--base-url', server.url, '-o', out, '--resume']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/0 ok, 0 failed, 2 already done/);
+  });
+});

@@ -117,13 +117,14 @@ describe('an existing output file is never clobbered', () => {
     expect(m![1]).not.toMatch(/--resume/);
   });
 
-  it('--overwrite with an input that has no prompts still replaces the old results (with nothing)', async () => {
+  it('--overwrite with an input that has no prompts keeps the old results (a failed export must not wipe them): exit 5', async () => {
     const input = writePrompts(ctx.dir, 'empty.txt', []);
     const out = path.join(ctx.dir, 'out.jsonl');
     fs.writeFileSync(out, '{"old":"row"}\n');
     const r = await run([input, '-o', out, '--overwrite']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(read(out)).toBe('');
+    expect(r.code, r.stderr).toBe(5);
+    expect(read(out)).toBe('{"old":"row"}\n');
+    expect(r.stderr).toMatch(/out\.jsonl is left as it was: the input held no prompts/);
   });
 
   it('an empty existing output file is simply written', async () => {
