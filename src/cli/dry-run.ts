@@ -9,11 +9,14 @@ import { readRecords } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import { count, usd } from '../ui/number-format.js';
+import { contextWindowOf } from '../context-windows.js';
+import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
 const SHOW_REQUESTS = 3;
 const SHOW_BAD = 20;
+const SHOW_TOO_LONG = 20;
 
 /** The JSON body the run would POST for this record: the very function the provider uses. */
 export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'> & { data?: Pick<CliConfig['data'], 'params'> }): Record<string, unknown> {
@@ -63,6 +66,10 @@ interface DryRunScan {
   /** The first SHOW_REQUESTS sendable records. */
   first: PromptRecord[];
   byModel: Map<string, ModelTotals>;
+  /** Prompts that cannot fit their model's context window (a known OpenAI model's). */
+  tooLongCount: number;
+  /** The first SHOW_TOO_LONG of them, one line each. */
+  tooLong: string[];
 }
 
 /** Counts tokens the way the engine's TPM estimate does, even in text the tokenizer refuses. */
@@ -81,7 +88,7 @@ async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number
 /** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
 async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
-  const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map() };
+  const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map(), tooLongCount: 0, tooLong: [] };
   const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
     const all = readRecords(input.stream, inputOptionsFor(config, input));
@@ -97,8 +104,19 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Prom
       const maxTokens = record.params.max_tokens ?? config.maxTokens;
       const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
       totals.requests++;
-      totals.promptTokens += promptTokensOf(record.messages);
+      const promptTokens = promptTokensOf(record.messages);
+      totals.promptTokens += promptTokens;
       totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
+      // Only what surely cannot fit: the prompt, plus max_tokens when one is set.
+      const window = contextWindowOf(model);
+      if (window && promptTokens + (maxTokens ?? 0) > window.tokens) {
+        scan.tooLongCount++;
+        if (scan.tooLong.length < SHOW_TOO_LONG) {
+          scan.tooLong.push(
+            `  ${record.source}:${record.line} (id ${record.id}): ${count(promptTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
+          );
+        }
+      }
       if (maxTokens === undefined) totals.assumed++;
       scan.byModel.set(model, totals);
     }
@@ -117,10 +135,14 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[]): string
       ? 'the built-in --mock provider (offline)'
       : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
   const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
+  let clipped = false;
   first.forEach((record, i) => {
     lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
-    lines.push(JSON.stringify(requestBody(record, config), null, 2));
+    const shown = clipForDisplay(requestBody(record, config));
+    clipped ||= shown.clipped;
+    lines.push(JSON.stringify(shown.body, null, 2));
   });
+  if (clipped) lines.push('', `(texts longer than ${count(MAX_SHOWN_CHARS)} characters are cut here for display; the run sends them whole)`);
   return lines;
 }
 
@@ -164,7 +186,7 @@ function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotal
  */
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   const input = await openInput(config, io);
-  const { records, badCount, bad, first, byModel } = await scanInput(config, io, input);
+  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input);
   const sendable = records - badCount;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
@@ -177,9 +199,16 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   }
   lines.push(...requestLines(config, first));
   if (sendable > 0) lines.push(...estimateLines(sendable, byModel));
+  if (tooLongCount > 0) {
+    lines.push('', `Warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (the server will refuse ${tooLongCount === 1 ? 'it' : 'them'} with HTTP 400):`);
+    lines.push(...tooLong);
+    if (tooLongCount > tooLong.length) lines.push(`  … and ${count(tooLongCount - tooLong.length)} more`);
+  }
   if (badCount > 0) {
     lines.push('', `${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'}: fix ${badCount === 1 ? 'it' : 'them'} first, or run anyway (they become error rows and the exit code is 1).`);
   }
   io.stdout.write(`${lines.join('\n')}\n`);
-  return badCount > 0 ? ExitCode.usage : ExitCode.ok;
+  if (tooLongCount > 0) io.stderr.write(`llm-batch: warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (listed in the report)\n`);
+  // No record at all is what a real run refuses with exit 4 (an empty input).
+  return badCount > 0 ? ExitCode.usage : records === 0 ? ExitCode.noPrompts : ExitCode.ok;
 }

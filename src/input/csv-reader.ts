@@ -103,7 +103,9 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     if (record !== undefined) yield record;
   }
   yield* drain(Infinity, undefined);
-  planned(); // an empty file, or a header with no rows, is still checked
+  // A header with no rows is still checked; an empty file is an input with no prompts, which the run
+  // reports as such (exit 4), like an empty text file.
+  if (header !== undefined) planned();
 }
 
 /**

@@ -12,7 +12,7 @@ import { problemRecord } from './to-record.js';
  *
  * Malformed rows are not thrown: they come out as records with `problem` set, in input order, so every
  * input line gets a result row. What is thrown (always a `RunError`) is input that cannot be read at all:
- * an unreadable source, an empty CSV, a CSV header that does not fit the options. For CSV those are
+ * an unreadable source, a CSV header that does not fit the options (an empty file yields nothing). For CSV those are
  * thrown before any record is yielded. Stopping early (`break`, `return()`) closes the source.
  */
 export function readRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {

@@ -48,6 +48,7 @@ describe('an input with no prompts', () => {
     ['an empty file', 'empty.txt', ''],
     ['only blank lines', 'blank.txt', '\n  \n\n'],
     ['a CSV with only its header', 'header.csv', 'id,prompt\n'],
+    ['a 0-byte CSV', 'zero.csv', ''],
     ['an empty JSONL file', 'empty.jsonl', '\n'],
   ])('%s: says so and exits 5, not a green "0 ok"', async (_what, name, text) => {
     server.reset();
@@ -78,5 +79,33 @@ describe('an input with no prompts', () => {
     const again = await runCli([file, '--base-url', server.url, '-o', out, '--resume']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/0 ok, 0 failed, 2 already done/);
+  });
+});
+
+describe('--dry-run with prompts too long to show or to send', () => {
+  it('cuts a 5 MB prompt for display, and warns that it exceeds the context window', async () => {
+    const file = path.join(tmp.dir, 'huge.jsonl');
+    const huge = `${'start '}${'lorem ipsum dolor sit amet '.repeat(200_000)}the end`;
+    fs.writeFileSync(file, `${JSON.stringify({ id: 'small', prompt: 'hello' })}\n${JSON.stringify({ id: 'huge', prompt: huge })}\n`);
+    const r = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: { OPENAI_API_KEY: undefined } });
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeLessThan(20_000);
+    expect(r.stdout).toMatch(/"content": "start lorem ipsum[^"]* \[…5,\d{3},\d{3} characters not shown…\] [^"]*the end"/);
+    expect(r.stdout).toMatch(/cut here for display; the run sends them whole/);
+    expect(r.stdout).toMatch(/Warning: 1 prompt exceeds the model's context window[^\n]*\n {2}.*huge\.jsonl:2 \(id huge\): [\d,]+ prompt tokens > 128,000 \(gpt-4o-mini\)/);
+    expect(r.stderr).toMatch(/^llm-batch: warning: 1 prompt exceeds the model's context window/);
+    // The small one fits; max_tokens counts toward the window.
+    expect(r.stdout).not.toMatch(/small\.jsonl|id small\)/);
+  });
+
+  it('counts max_tokens toward the window, and checks no window for an unlisted model', async () => {
+    const file = path.join(tmp.dir, 'edge.txt');
+    fs.writeFileSync(file, `${'word '.repeat(15_000)}\n`);
+    const fits = await runCli([file, '--dry-run', '-m', 'gpt-3.5-turbo'], { env: { OPENAI_API_KEY: undefined } });
+    expect(fits.stdout).not.toMatch(/Warning/);
+    const over = await runCli([file, '--dry-run', '-m', 'gpt-3.5-turbo', '--max-tokens', '2000'], { env: { OPENAI_API_KEY: undefined } });
+    expect(over.stdout).toMatch(/edge\.txt:1 \(id [^)]+\): [\d,]+ prompt tokens \+ max_tokens 2,000 > 16,385 \(gpt-3\.5-turbo\)/);
+    const local = await runCli([file, '--dry-run', '-m', 'llama3.2', '--max-tokens', '900000'], { env: { OPENAI_API_KEY: undefined } });
+    expect(local.stdout).not.toMatch(/Warning/);
   });
 });

@@ -124,8 +124,9 @@ describe('--dry-run', () => {
     const headerOnly = path.join(tmp.dir, 'empty.csv');
     fs.writeFileSync(headerOnly, '');
     const empty = await runCli([headerOnly, '--dry-run'], { env: NO_KEY });
-    expect(empty.code).toBe(2);
-    expect(empty.stderr).toMatch(/empty CSV/);
+    // No prompts at all, as a real run says it: exit 4.
+    expect(empty.code).toBe(4);
+    expect(empty.stdout).toMatch(/0 records: 0 to send, 0 bad[\s\S]*Nothing to send\./);
   });
 
   it('prints plain text only, and never the key', async () => {

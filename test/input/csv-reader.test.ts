@@ -146,8 +146,6 @@ describe('csv input', () => {
       ['template field not in the header', 'id,title\n1,a\n', { template: ARTICLE_TEMPLATE }, /^rows\.csv: --template uses \{\{body\}\} but .*found: "id", "title"/],
       ['--id-field not in the header', 'id,prompt\n1,a\n', { idField: 'uid' }, /^rows\.csv: no "uid" column .*--id-field/],
       ['duplicate column', 'prompt,id,prompt\na,1,b\n', {}, /^rows\.csv: column "prompt" appears twice/],
-      ['empty file', '', {}, /^rows\.csv: empty CSV: a header row is required$/],
-      ['only blank lines', '\n\n', {}, /^rows\.csv: empty CSV/],
       ['broken header', 'id,"prompt\n', {}, /^rows\.csv:1: cannot parse the CSV header/],
       ['header only, wrong columns', 'id,title\n', {}, /no "prompt" column/],
     ])('%s', async (_label, text, options, message) => {
