@@ -17,6 +17,8 @@ export interface CliReporter extends Reporter {
   answerWriter: RowWriter | undefined;
   /** Tokens per model from the rows seen so far: pass to `buildSummary` for the cost. */
   readonly usageByModel: UsageByModel;
+  /** The input's record count when the progress display counted it. */
+  readonly total: number | undefined;
 }
 
 type Stream = { isTTY?: boolean };
@@ -69,6 +71,8 @@ async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchS
     screen,
     modules: { ora, cliProgress },
     color: useColor(io, io.stderr),
+    // xterm and the Linux console cut lines when they narrow; most others re-wrap them.
+    reflows: !io.env.XTERM_VERSION && io.env.TERM !== 'linux',
     inputName: config.input.kind === 'file' ? path.basename(config.input.path) : undefined,
     total: records.total,
     counted: records.counted,
@@ -161,6 +165,9 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     answerWriter: printer,
     get usageByModel() {
       return tally.byModel;
+    },
+    get total() {
+      return records.total();
     },
   };
 }

@@ -4,8 +4,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
-  /** Signals to stop on (SIGINT, SIGTERM); the process in real use. */
-  onSignal: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => () => void;
+  /** Signals to stop on (SIGINT, SIGTERM, SIGHUP); the process in real use. */
+  onSignal: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', handler: () => void) => () => void;
 }
 
 export function processIo(): CliIo {

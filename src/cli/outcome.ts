@@ -8,6 +8,7 @@ import type { CliReporter } from './create-reporter.js';
 import { noPromptsMessage, ranNothing } from './empty-input.js';
 import { resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint } from './diagnose-endpoint.js';
+import { countNotRun, unsavedNote } from './stop-report.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -67,11 +68,19 @@ function writeSummaryJson(file: string, summary: RunSummary, code: number, repor
 }
 
 /** The end of a run: the explanations, the summary (terminal and --summary-json) and the exit code. */
-export function finishRun(config: CliConfig, run: FinishedRun, stats: BatchStats, reporter: CliReporter, redact: (text: string) => string): number {
+export async function finishRun(
+  config: CliConfig,
+  run: FinishedRun,
+  stats: BatchStats,
+  reporter: CliReporter,
+  redact: (text: string) => string,
+  abort: AbortSignal,
+): Promise<number> {
   const { outcome } = run;
   const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable';
   const next = resumable ? resumeHint(config, run.oldFileKept) : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
+  if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
   explainStop(config, run, reporter, redact);
   explainAllNotFound(config, run, stats, reporter, redact);
   const empty = ranNothing(outcome, stats);
@@ -80,6 +89,8 @@ export function finishRun(config: CliConfig, run: FinishedRun, stats: BatchStats
     reporter.close();
     reporter.error(noPromptsMessage(config));
   } else reporter.finish(summary);
+  const unsaved = outcome.stopped ? unsavedNote(config) : undefined;
+  if (unsaved) reporter.error(unsaved);
   const code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
   return config.summaryJson ? writeSummaryJson(config.summaryJson, summary, code, reporter) : code;
 }

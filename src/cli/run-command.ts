@@ -56,7 +56,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     });
     const { outcome, notFound } = await writeRows(rows, target.writer, reporter);
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats));
-    return finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact);
+    return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact, signals.abort);
   } finally {
     signals?.dispose();
     reporter.close();

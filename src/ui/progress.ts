@@ -88,36 +88,50 @@ export function formatProgressLine(p: ProgressSnapshot): string {
 }
 
 /**
+ * What a live bar has dropped to fit its width so far. Passed from frame to frame, it keeps a part
+ * that once had to go from coming back a moment later as figures change width (at 50 columns the
+ * bar and its percentage came and went as counters grew). Start a new one when the width changes.
+ */
+export interface BarLayout {
+  readonly dropped: Set<string>;
+}
+
+/**
  * The bar line: `█████░░░░░  42% 1,200/5,000 · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · ETA 1m40s · 8 in flight`
  * (no bar, percentage or ETA without a total). Fitted to `width` columns: tok/s and the in-flight
  * count go first, then req/s, then the bar, then the ETA. Plain characters only (no colour):
  * cli-progress cuts the line at the terminal width, and a cut escape code would bleed.
  */
-export function formatBarLine(p: ProgressSnapshot, width: number): string {
+export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLayout): string {
   const BAR_MIN = 10;
-  type Part = { text: string; keep: number };
-  const parts: Part[] = [];
-  parts.push({ text: p.total !== undefined ? `${count(p.done)}/${count(p.total)}` : `${count(p.done)} done`, keep: 9 });
-  parts.push({ text: `${count(p.ok)} ok`, keep: 8 });
-  parts.push({ text: `${count(p.failed)} failed`, keep: 8 });
-  parts.push({ text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
-  parts.push({ text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
-  if (p.total !== undefined && p.done < p.total) parts.push({ text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
-  parts.push({ text: `${p.inFlight} in flight`, keep: 4 });
+  type Part = { key: string; text: string; keep: number };
+  let parts: Part[] = [];
+  parts.push({ key: 'done', text: p.total !== undefined ? `${count(p.done)}/${count(p.total)}` : `${count(p.done)} done`, keep: 9 });
+  parts.push({ key: 'ok', text: `${count(p.ok)} ok`, keep: 8 });
+  parts.push({ key: 'failed', text: `${count(p.failed)} failed`, keep: 8 });
+  parts.push({ key: 'req', text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
+  parts.push({ key: 'tok', text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
+  if (p.total !== undefined && p.done < p.total) parts.push({ key: 'eta', text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
+  parts.push({ key: 'flight', text: `${p.inFlight} in flight`, keep: 4 });
 
   // The bar and its percentage count as one part, kept before the less important figures.
   const fraction = p.total === undefined ? undefined : p.total > 0 ? Math.min(1, p.done / p.total) : 1;
   const percent = fraction === undefined ? '' : `${String(Math.floor(fraction * 100)).padStart(3)}%`;
-  let withBar = fraction !== undefined;
+  let withBar = fraction !== undefined && !layout?.dropped.has('bar');
+  if (layout) parts = parts.filter((x) => !layout.dropped.has(x.key));
   const barRoom = () => (withBar ? BAR_MIN + 1 + percent.length + 1 : 0);
   const textWidth = () => parts.map((x) => x.text).join(' · ').length;
   while (textWidth() + barRoom() > width) {
     let lowest = -1;
     for (let i = 0; i < parts.length; i++) if (parts[i]!.keep < (lowest < 0 ? Infinity : parts[lowest]!.keep)) lowest = i;
     const lowestKeep = lowest < 0 ? Infinity : parts[lowest]!.keep;
-    if (withBar && lowestKeep > 5.5) withBar = false;
-    else if (parts.length > 1 && lowest >= 0) parts.splice(lowest, 1);
-    else break;
+    if (withBar && lowestKeep > 5.5) {
+      withBar = false;
+      layout?.dropped.add('bar');
+    } else if (parts.length > 1 && lowest >= 0) {
+      const [gone] = parts.splice(lowest, 1);
+      if (gone) layout?.dropped.add(gone.key);
+    } else break;
   }
   let text = parts.map((x) => x.text).join(' · ');
   if (withBar && fraction !== undefined) {

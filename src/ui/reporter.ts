@@ -31,14 +31,37 @@ const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 /** Breaks a ` · `-separated line into lines of at most `width` columns, continuation lines indented. */
 export function wrapParts(line: string, width: number): string {
+  const room = width - PREFIX.length;
   const parts = line.split(' · ');
   const lines: string[] = [];
   let current = '';
   for (const part of parts) {
-    if (current && visible(current) + 3 + visible(part) > width - PREFIX.length) {
+    // Room is kept for the ` ·` that ends every line but the last.
+    if (current && visible(current) + 3 + visible(part) + 2 > room) {
       lines.push(`${current} ·`);
       current = part;
     } else current = current ? `${current} · ${part}` : part;
+  }
+  lines.push(current);
+  // A part wider than a line on its own breaks between its words.
+  return lines.map((l) => wrapWords(l, width)).join(`\n${' '.repeat(PREFIX.length)}`);
+}
+
+/**
+ * Breaks a message between words into lines of at most `width` columns, continuation lines indented
+ * under the prefix: a terminal would cut it mid-word. A word longer than a line is left whole for
+ * the terminal to wrap (a path, a URL).
+ */
+export function wrapWords(line: string, width: number): string {
+  const room = width - PREFIX.length;
+  if (visible(line) <= room || room < 20) return line;
+  const lines: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current && visible(current) + 1 + visible(word) > room) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
   }
   lines.push(current);
   return lines.join(`\n${' '.repeat(PREFIX.length)}`);
@@ -48,10 +71,15 @@ export function wrapParts(line: string, width: number): string {
 export function createPlainReporter(options: ReporterOptions): Reporter {
   const out = options.write ?? ((text: string) => options.stderr.write(text));
   const write = (line: string) => out(`${PREFIX}${line}\n`);
+  // On a terminal, messages break between words; the resume command is left whole to copy and paste.
+  const message = (line: string) => {
+    const width = options.columns?.();
+    write(width ? wrapWords(line, width) : line);
+  };
   return {
-    error: (line) => write(line),
+    error: (line) => message(line),
     info: (line) => {
-      if (!options.quiet) write(line);
+      if (!options.quiet) message(line);
     },
     event: () => {},
     row: () => {},

@@ -51,6 +51,11 @@ export interface RunSummary {
   /** Prompt + completion tokens per second of wall time. */
   tokensPerSecond: number;
   stopped: StopReason | null;
+  /**
+   * After a stop: input records that got no row (never sent, or cut off in flight), when the
+   * input's size is known (a file); null otherwise.
+   */
+  notRun: number | null;
   resumeHint: string | null;
 }
 
@@ -142,6 +147,7 @@ export function buildSummary(
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
     stopped: stopped ?? null,
+    notRun: null,
     resumeHint,
   };
 }
@@ -162,8 +168,11 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
     .join(', ');
   const okText = `${count(s.ok)} ok`;
   const failedText = `${count(s.failed)} failed${failedDetail ? ` (${failedDetail})` : ''}`;
+  // A stopped run says so first: "2 ok, 0 failed" alone reads like a finished batch.
+  const stopped = s.stopped === 'interrupted' ? 'interrupted: ' : s.stopped ? `stopped (${s.stopped}): ` : '';
   const parts = [
-    `${style.ok && s.ok > 0 ? style.ok(okText) : okText}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
+    `${stopped}${style.ok && s.ok > 0 ? style.ok(okText) : okText}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
+      + (s.notRun ? `, ${count(s.notRun)} not run` : s.stopped && s.notRun === null ? ', the rest not run' : '')
       + (s.skipped ? `, ${count(s.skipped)} already done` : '')
       + (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '')
       + (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '')

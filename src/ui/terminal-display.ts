@@ -3,7 +3,7 @@ import type { MultiBar } from 'cli-progress';
 import type { Ora } from 'ora';
 import type { BatchStats } from '../engine/stats.js';
 import { count } from './number-format.js';
-import { RateMeter, formatBarLine, type ProgressSnapshot } from './progress.js';
+import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -20,6 +20,12 @@ export interface TerminalDisplayOptions {
   screen: Screen;
   modules: DisplayModules;
   color: boolean;
+  /**
+   * Whether the terminal re-wraps its lines when it narrows (tmux, VTE, iTerm2, kitty, Windows
+   * Terminal… do; xterm and the Linux console cut them): a bar drawn wider than the new width then
+   * spans several rows, all to be erased. Default: true.
+   */
+  reflows?: boolean;
   /** `prompts.txt`, or undefined for stdin. */
   inputName: string | undefined;
   /** The record total once known. */
@@ -52,6 +58,12 @@ export class TerminalDisplay {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private snapshotCache: { at: number; value: ProgressSnapshot } | undefined;
+  /** What the bar dropped to fit this width; reset when the width changes. */
+  private layout: BarLayout = { dropped: new Set() };
+  private layoutColumns = 0;
+  /** Columns the bar line took when last drawn: after a resize, the rows it now spans are erased. */
+  private drawnWidth = 0;
+  private readonly onResize = () => this.resized();
 
   constructor(private readonly o: TerminalDisplayOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -59,6 +71,7 @@ export class TerminalDisplay {
     this.meter = new RateMeter(o.stats);
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
+    (o.stderr as NodeJS.EventEmitter).on?.('resize', this.onResize);
   }
 
   /** The first request went out (or the first row came back). */
@@ -80,7 +93,22 @@ export class TerminalDisplay {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
+    (this.o.stderr as NodeJS.EventEmitter).off?.('resize', this.onResize);
     this.hide();
+  }
+
+  /**
+   * The terminal changed width. A reflowing terminal has re-wrapped the bar drawn for the old width
+   * over several rows: erased here, every one of them, before the bar is drawn anew (else a stale
+   * copy stays in the scrollback). Only the bar's own rows are touched.
+   */
+  private resized(): void {
+    if (this.stopped || this.widget?.kind !== 'bar') return;
+    const rows = this.o.reflows === false ? 1 : Math.max(1, Math.ceil(this.drawnWidth / this.columns()));
+    this.o.stderr.write(`\r\x1b[2K${'\x1b[1A\x1b[2K'.repeat(rows - 1)}`);
+    this.drawnWidth = 0;
+    this.snapshotCache = undefined;
+    this.widget.bar.update();
   }
 
   private snapshot(): ProgressSnapshot {
@@ -181,6 +209,15 @@ export class TerminalDisplay {
   }
 
   private barText(): string {
-    return formatBarLine(this.snapshot(), this.columns() - 1);
+    const columns = this.columns();
+    if (columns !== this.layoutColumns) {
+      this.layout = { dropped: new Set() };
+      this.layoutColumns = columns;
+    }
+    // Three columns short of the width: the ^C a terminal echoes after the bar then lands on the
+    // bar's own row, which the next clear erases, instead of wrapping and leaving the bar behind.
+    const text = formatBarLine(this.snapshot(), columns - 3, this.layout);
+    this.drawnWidth = text.length;
+    return text;
   }
 }

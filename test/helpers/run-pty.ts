@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, ROOT, SECRET_KEY } from './run-cli.js';
-import { VirtualTerminal } from '../ui/vt.js';
+import { VirtualTerminal } from './vt.js';
 
 export const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
@@ -45,7 +45,7 @@ export function startPty(args: readonly string[], options: PtyOptions = {}): Pty
   const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
   const piped = options.stdinFrom !== undefined || options.stdoutTo !== undefined;
   const body = `${options.stdinFrom ? `${options.stdinFrom} | ` : ''}${piped ? '' : 'exec '}${cli}${options.stdoutTo ? ` | ${options.stdoutTo}` : ''}`;
-  const command = `stty cols ${cols} rows 40; ${options.setup ? `${options.setup}; ` : ''}${body}`;
+  const command = `stty cols ${cols} rows 40\n${options.setup ? `${options.setup}\n` : ''}${body}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, ...options.env },

@@ -98,3 +98,23 @@ describe('formatBarLine', () => {
     expect(line).not.toMatch(/ETA|░/);
   });
 });
+
+describe('formatBarLine across frames (a live bar)', () => {
+  // At 58 columns (55 for the line) a 1,000-prompt run sits right at the edge: an ETA wobbling between 58s and 1m01s
+  // decides whether the bar fits.
+  const frames = Array.from({ length: 60 }, (_, i) =>
+    snap({ done: 400 + i, ok: 400 + i, failed: 0, total: 1000, inFlight: 8, requestsPerSecond: 9.5, etaSeconds: i % 2 ? 58 : 61 }));
+  const flips = (shown: boolean[]) => shown.filter((x, i) => i > 0 && x !== shown[i - 1]).length;
+
+  it('without a layout kept between frames, the bar comes and goes (the flicker)', () => {
+    expect(flips(frames.map((p) => /[█░]/.test(formatBarLine(p, 55))))).toBeGreaterThan(10);
+  });
+
+  it('with one, a part dropped to fit stays dropped: the line keeps its shape', () => {
+    const layout = { dropped: new Set<string>() };
+    const lines = frames.map((p) => formatBarLine(p, 55, layout));
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(55);
+    expect(flips(lines.map((l) => /[█░]/.test(l)))).toBeLessThanOrEqual(1);
+    expect(new Set(lines.map((l) => l.replace(/[\d,.]+|ETA \S+/g, '#'))).size).toBe(1);
+  });
+});

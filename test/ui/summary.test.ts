@@ -135,3 +135,13 @@ describe('wrapParts (the summary on a narrow terminal)', () => {
     expect(wrapParts(line, 11 + 30)).toBe(line);
   });
 });
+
+describe('the summary of a stopped run', () => {
+  it('says interrupted first, and how many were not run (or that the rest of stdin was not)', () => {
+    const s = buildSummary(stats({ ok: 2, failed: 0 }), 1000, 'interrupted', 'llm-batch p.txt -o o.jsonl --resume');
+    expect(formatSummaryLine({ ...s, notRun: 38 })).toMatch(/^interrupted: 2 ok, 0 failed, 38 not run · /);
+    expect(formatSummaryLine(s)).toMatch(/^interrupted: 2 ok, 0 failed, the rest not run · /);
+    expect(formatSummaryLine({ ...s, stopped: 'quota', notRun: 5 })).toMatch(/^stopped \(quota\): 2 ok, 0 failed, 5 not run · /);
+    expect(formatSummaryLine(buildSummary(stats({ ok: 2 }), 1000, undefined, null))).toMatch(/^2 ok, 0 failed · /);
+  });
+});

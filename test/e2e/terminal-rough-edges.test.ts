@@ -1,0 +1,185 @@
+/**
+ * What a person at a terminal sees, end to end on the built CLI under a pseudo-terminal: answers
+ * keep their layout, a pipe on stdout is not garbled by the status line, and a resize or an
+ * interrupt leaves a clean screen.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { parseJsonl, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runPty, startPty } from '../helpers/run-pty.js';
+import { VirtualTerminal } from '../helpers/vt.js';
+
+let server: MockServer;
+const tmp = tempDir();
+
+beforeAll(async () => {
+  server = await startMockServer({ latencyMs: 20, chunkDelayMs: 5 });
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+const CODE = 'def f(x):\n    if x:\n        return 1\n\n- list\n  - nested item';
+
+describe('answers on a terminal', () => {
+  it.each([['streamed', []], ['--no-stream', ['--no-stream']]])('keep their indentation (%s)', async (_how, extra) => {
+    server.reset();
+    server.options.reply = () => CODE;
+    try {
+      const file = path.join(tmp.dir, 'code.jsonl');
+      fs.writeFileSync(file, '{"id":"code","prompt":"write f"}\n');
+      const r = await runPty([file, '--base-url', server.url, ...extra], { cols: 80 });
+      expect(r.code).toBe(0);
+      const start = r.screen.findIndex((l) => l.startsWith('── [code]'));
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(r.screen.slice(start + 1, start + 7)).toEqual(CODE.split('\n'));
+    } finally {
+      delete server.options.reply;
+    }
+  });
+});
+
+/** The screen's lines with the continuation rows of llm-batch's messages (indented 11) joined back. */
+function joined(screen: string[]): string[] {
+  const out: string[] = [];
+  for (const line of screen) {
+    if (/^ {11}\S/.test(line) && out.length > 0 && out[out.length - 1]!.startsWith('llm-batch: ')) out[out.length - 1] += ` ${line.trim()}`;
+    else out.push(line);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Ctrl-C on a terminal', () => {
+  it.each([[100, 1], [50, 1], [50, 2]])('at %i columns, %i Ctrl-C: no frozen bar or ^C left, messages broken between words, the summary says interrupted and how many were not run', async (cols, presses) => {
+    server.reset();
+    Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
+    try {
+      const file = writePrompts(tmp.dir, `ctrlc-${cols}-${presses}.txt`, Array.from({ length: 40 }, (_, i) => `ctrl-c ${i}`));
+      const out = path.join(tmp.dir, `ctrlc-${cols}-${presses}.jsonl`);
+      const session = startPty([file, '--base-url', server.url, '-c', '2', '-o', out], { cols });
+      await session.waitFor(/ok · \d+ failed/);
+      await sleep(200);
+      session.type('\x03');
+      if (presses === 2) {
+        await session.waitFor(/stopping/);
+        await sleep(300);
+        session.type('\x03');
+      }
+      session.child.stdin!.end();
+      const r = await session.done;
+      expect(r.code).toBe(130);
+      expect(r.raw).toContain('^C'); // the terminal did echo it
+      for (const line of r.screen) {
+        expect(line).not.toMatch(/[█░]|\^C?$|ok · \d+ failed/);
+        expect(line.length).toBeLessThanOrEqual(cols);
+      }
+      const lines = joined(r.screen);
+      // Broken between words: every row of a message ends on a whole word (the joined text reads right).
+      expect(lines).toContainEqual(expect.stringMatching(/^llm-batch: stopping: no new prompts; up to 5s for 2 in flight \(Ctrl-C again aborts them\)$/));
+      const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
+      const summary = lines.find((l) => /^llm-batch: interrupted: /.test(l));
+      expect(summary).toMatch(new RegExp(`^llm-batch: interrupted: ${rows} ok, 0 failed, ${40 - rows} not run · `));
+      // The command to copy is left whole (the terminal wraps it, a copy joins it again).
+      expect(r.raw).toMatch(/\nllm-batch: to finish the rest, run: llm-batch \S+ --base-url \S+ -c 2 -o \S+ --resume\r\n$/);
+    } finally {
+      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
+
+  it('without -o, says that nothing was saved', async () => {
+    server.reset();
+    Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
+    try {
+      const file = writePrompts(tmp.dir, 'unsaved.txt', Array.from({ length: 10 }, (_, i) => `unsaved ${i}`));
+      const session = startPty([file, '--base-url', server.url, '-c', '2'], { cols: 100 });
+      await session.waitFor(/ok · \d+ failed/);
+      session.type('\x03');
+      session.child.stdin!.end();
+      const r = await session.done;
+      expect(r.code).toBe(130);
+      const lines = joined(r.screen);
+      expect(lines).toContainEqual(expect.stringMatching(/^llm-batch: interrupted: \d+ ok, 0 failed, \d+ not run · /));
+      expect(lines.at(-1)).toBe(
+        'llm-batch: no results were saved (no -o): the answers above are all there is; run with -o FILE to keep them and --resume after a stop',
+      );
+    } finally {
+      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
+});
+
+/** A terminal that re-wraps its lines when it narrows, as tmux, VTE and most others do. */
+class ReflowingTerminal extends VirtualTerminal {
+  resize(cols: number): void {
+    const lines: string[][] = [];
+    let row = this.row;
+    let col = this.col;
+    this.lines.forEach((line, i) => {
+      const chunks = Math.max(1, Math.ceil(line.length / cols));
+      if (i === this.row) {
+        const k = Math.min(Math.floor(this.col / cols), chunks - 1);
+        row = lines.length + k;
+        col = this.col - k * cols;
+      }
+      for (let k = 0; k < chunks; k++) lines.push(line.slice(k * cols, (k + 1) * cols));
+    });
+    this.lines.splice(0, this.lines.length, ...lines);
+    this.row = row;
+    this.col = col;
+    (this as { cols: number }).cols = cols;
+  }
+}
+
+describe('a resized terminal', () => {
+  it('narrowed mid-run: no stale copy of the bar is left behind', async () => {
+    server.reset();
+    Object.assign(server.options, { latencyMs: 300, chunkDelayMs: 0 });
+    try {
+      const file = writePrompts(tmp.dir, 'resize.txt', Array.from({ length: 24 }, (_, i) => `resize ${i}`));
+      const marker = '\x1b]777;resize;50\x07';
+      // From inside the pty: a marker in the output stream where the terminal narrows, then the resize (SIGWINCH).
+      const setup = `(sleep 1.2; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty) &`;
+      const r = await runPty([file, '--base-url', server.url, '-c', '2', '-o', path.join(tmp.dir, 'resize.jsonl')], { cols: 100, setup });
+      expect(r.code).toBe(0);
+      const at = r.raw.indexOf(marker);
+      expect(at, 'the resize happened mid-run').toBeGreaterThan(0);
+      expect(r.raw.slice(0, at)).toMatch(/[█░]{10,}/);
+      expect(r.raw.slice(at)).toMatch(/[█░]{5,}/);
+      const vt = new ReflowingTerminal(100);
+      vt.write(r.raw.slice(0, at));
+      vt.resize(50);
+      vt.write(r.raw.slice(at + marker.length));
+      expect(joined(vt.text())).toEqual([expect.stringMatching(/^llm-batch: 24 ok, 0 failed · /)]);
+    } finally {
+      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
+});
+
+describe('SIGHUP (the terminal closed, ssh dropped)', () => {
+  it('stops like SIGTERM: rows kept, summary, resume command, exit 130', async () => {
+    server.reset();
+    Object.assign(server.options, { latencyMs: 300, chunkDelayMs: 0 });
+    try {
+      const file = writePrompts(tmp.dir, 'hup.txt', Array.from({ length: 30 }, (_, i) => `hup ${i}`));
+      const out = path.join(tmp.dir, 'hup.jsonl');
+      const child = spawnCli([file, '--base-url', server.url, '-c', '2', '-o', out]);
+      const exit = waitForExit(child);
+      while (!fs.existsSync(out) || fs.readFileSync(out, 'utf8').split('\n').length < 3) await sleep(50);
+      child.kill('SIGHUP');
+      const r = await exit;
+      expect(r.signal).toBeNull();
+      expect(r.code, r.stderr).toBe(130);
+      const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
+      expect(r.stderr).toMatch(new RegExp(`llm-batch: interrupted: ${rows} ok, 0 failed, ${30 - rows} not run · `));
+      expect(r.stderr).toMatch(/to finish the rest, run: llm-batch .*--resume/);
+    } finally {
+      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
+});
