@@ -9,7 +9,7 @@ import { readRecords } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import { count, usd } from '../ui/number-format.js';
-import { contextWindowOf } from '../context-windows.js';
+import { contextWindowOf } from './context-windows.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
