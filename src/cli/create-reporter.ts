@@ -9,6 +9,7 @@ import { countRecords } from '../ui/count-records.js';
 import { formatProgressLine, RateMeter } from '../ui/progress.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { Screen, sameTerminal } from '../ui/screen.js';
+import { rowsFeedAnotherProgram } from './piped-stdout.js';
 import { UsageTally, type UsageByModel } from '../ui/summary.js';
 import type { TerminalDisplay } from '../ui/terminal-display.js';
 
@@ -105,7 +106,8 @@ async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPri
 
 /**
  * Picks the display for this run:
- * - stderr a terminal (and not --quiet): a spinner, then a progress bar, kept below everything else;
+ * - stderr a terminal (and not --quiet): a spinner, then a progress bar, kept below everything else,
+ *   unless the rows are piped to another program that shares the terminal (`| jq`): whole lines only;
  * - otherwise plain lines only, no escape codes: with --progress, one progress line every N seconds;
  * - always the summary line at the end (with --quiet only when a prompt failed) and errors (even with --quiet).
  * With no -o and stdout a terminal, answers are printed there too, in whole rows when stderr shares
@@ -113,7 +115,7 @@ async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPri
  */
 export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
   const tally = new UsageTally();
-  const interactive = !config.quiet && isInteractive(io, io.stderr);
+  const interactive = !config.quiet && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
   const plainEvery = !interactive && !config.quiet ? config.progressEverySec : undefined;
   const screen = new Screen(io.stdout, io.stderr);
   const records = countInBackground(config, interactive || plainEvery !== undefined);

@@ -183,3 +183,32 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
     }
   });
 });
+
+describe('rows piped to another program on the same terminal (llm-batch | jq)', () => {
+  it('draws no status line to garble its output: jq\'s lines and the summary stay whole', async () => {
+    server.reset();
+    Object.assign(server.options, { latencyMs: 150, chunkDelayMs: 0 });
+    try {
+      const prompts = Array.from({ length: 12 }, (_, i) => `piped ${i}`);
+      const file = writePrompts(tmp.dir, 'jq.txt', prompts);
+      const r = await runPty(['--base-url', server.url, '-c', '2'], { cols: 80, stdinFrom: `cat ${file}`, stdoutTo: 'jq --unbuffered -r .response' });
+      expect(r.code).toBe(0);
+      expect(r.raw).not.toMatch(/[█░⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|\x1b\[\d*[GK]/);
+      const answers = r.screen.filter((l) => l.startsWith('ECHO '));
+      expect(answers.sort()).toEqual(prompts.map((p) => `ECHO ${p}`).sort());
+      expect(joined(r.screen.filter((l) => !l.startsWith('ECHO ')))).toEqual([expect.stringMatching(/^llm-batch: 12 ok, 0 failed · .* tokens\/s$/)]);
+    } finally {
+      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
+
+  it('stdout redirected to a file keeps the bar (nothing else writes to the terminal)', async () => {
+    server.reset();
+    const file = writePrompts(tmp.dir, 'redirect.txt', ['r1', 'r2', 'r3']);
+    const out = path.join(tmp.dir, 'redirect.jsonl');
+    const r = await runPty([file, '--base-url', server.url], { cols: 80, setup: `exec > ${out}` });
+    expect(r.code).toBe(0);
+    expect(r.raw).toMatch(/[█░]{5,}/);
+    expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
+  });
+});
