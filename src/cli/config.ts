@@ -39,6 +39,8 @@ export interface CliConfig {
   /** Seconds between plain progress lines when stderr is not a terminal; undefined = none. */
   progressEverySec: number | undefined;
   quiet: boolean;
+  /** `-v`: requests and raw responses on stderr; `--trace FILE`: appended to FILE. Credentials redacted. */
+  trace: { kind: 'stderr' } | { kind: 'file'; path: string } | undefined;
   /** The user's arguments, to print an exact resume command. */
   argv: readonly string[];
   /** Encoding, --limit, --keep-fields, CSV escaping, truncation policy, extra request parameters. */
@@ -166,6 +168,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     summaryJson: flags.summaryJson,
     progressEverySec: flags.progress === undefined ? undefined : flags.progress === true ? 10 : flags.progress,
     quiet: flags.quiet ?? false,
+    trace: flags.trace !== undefined ? { kind: 'file', path: flags.trace } : flags.verbose ? { kind: 'stderr' } : undefined,
     argv,
     data: resolveDataConfig(flags),
   };

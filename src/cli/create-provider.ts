@@ -3,6 +3,8 @@ import { createOpenAIComplete } from '../provider/create-openai-complete.js';
 import { createMockFetch } from '../provider/mock-fetch.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
+import type { CliIo } from './io.js';
+import { openTrace } from './trace-target.js';
 import { proxyFromEnv } from './proxy-env.js';
 
 export interface Provider {
@@ -14,7 +16,7 @@ export interface Provider {
 }
 
 /** The completion function for --mock or a real server (key, base URL, proxy from the environment). */
-export function createProvider(config: CliConfig): Provider {
+export function createProvider(config: CliConfig, io?: CliIo): Provider {
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const proxy = config.provider.kind === 'openai' ? proxyFromEnv(config.provider.baseURL) : undefined;
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
@@ -24,6 +26,7 @@ export function createProvider(config: CliConfig): Provider {
     fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
     proxyFor: proxy?.proxyFor,
     redact,
+    trace: io ? openTrace(config, io) : undefined,
   });
   const viaProxy = config.provider.kind === 'openai' && proxy?.proxyFor(config.provider.baseURL ?? 'https://api.openai.com/v1') !== undefined;
   return { complete, redact, viaProxy };

@@ -115,7 +115,8 @@ async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPri
  */
 export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
   const tally = new UsageTally();
-  const interactive = !config.quiet && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
+  // -v writes its trace to stderr: a bar would cut into it.
+  const interactive = !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
   const plainEvery = !interactive && !config.quiet ? config.progressEverySec : undefined;
   const screen = new Screen(io.stdout, io.stderr);
   const records = countInBackground(config, interactive || plainEvery !== undefined);

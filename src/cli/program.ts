@@ -33,6 +33,8 @@ export interface RawFlags extends DataFlags {
   summaryJson?: string;
   progress?: number | true;
   quiet?: boolean;
+  verbose?: boolean;
+  trace?: string;
 }
 
 const EXAMPLES = `
@@ -136,7 +138,9 @@ export function createProgram(version: string): Command {
   program.optionsGroup('Display:');
   program
     .option('--progress [seconds]', 'when stderr is not a terminal (cron, logs): a plain progress line every N seconds (default 10); a terminal shows a live bar', positiveNumber)
-    .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)');
+    .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)')
+    .option('-v, --verbose', 'show every request and raw response on stderr, as curl -v does (key redacted; no bar)')
+    .option('--trace <file>', 'append every request and raw response to a file (key redacted)');
 
   return program;
 }

@@ -30,7 +30,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
-  const { complete, redact, viaProxy } = createProvider(config);
+  const { complete, redact, viaProxy } = createProvider(config, io);
   // The display first: its spinner covers waiting for stdin and hashing a large input.
   const stats = createStats();
   const reporter = await createReporter(config, io, stats);

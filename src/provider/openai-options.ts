@@ -8,4 +8,6 @@ export interface OpenAIProviderOptions {
   proxyFor?: (url: string) => string | undefined;
   /** Scrubs secrets from error messages (servers echo keys in 401s). */
   redact?: (text: string) => string;
+  /** `-v` / `--trace`: receives every request and raw response, credentials redacted (whole lines). */
+  trace?: (text: string) => void;
 }

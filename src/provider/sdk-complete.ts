@@ -9,6 +9,7 @@ import { classifyError } from './classify-error.js';
 import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
+import { withTrace } from './trace-fetch.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
 
@@ -86,6 +87,12 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
   return { text, finishReason, usage, model, headers: response.headers };
 }
 
+/** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */
+function traced(transport: typeof fetch, options: OpenAIProviderOptions): typeof fetch {
+  if (!options.trace) return transport;
+  return withTrace(transport, { write: options.trace, redact: options.redact ?? ((text) => text) });
+}
+
 /**
  * A 200 whose body is not the API's JSON: a web page (a --base-url without /v1, a login portal) or
  * nothing at all. Named, so the row and the circuit breaker can say what is wrong.
@@ -126,7 +133,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',
-    fetch: withReadableErrors(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor })),
+    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }), options)),
   });
   const complete: Complete = async (request, ctx) => {
     try {

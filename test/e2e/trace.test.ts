@@ -1,0 +1,60 @@
+/**
+ * `-v` and `--trace FILE` on the built CLI against the mock server: every request and raw response,
+ * as `curl -v` shows them, and the key nowhere.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+let server: MockServer;
+const tmp = tempDir();
+
+beforeAll(async () => {
+  server = await startMockServer({ apiKey: SECRET_KEY });
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+describe('seeing what went over the wire', () => {
+  it('--trace FILE: each request and its raw response (a 500 body, then the stream), the key redacted', async () => {
+    server.reset();
+    const trace = path.join(tmp.dir, 'wire.log');
+    const out = path.join(tmp.dir, 'trace.jsonl');
+    const r = await runCli([writePrompts(tmp.dir, 'trace.txt', ['flaky [[fault:500]]']), '--base-url', server.url, '--trace', trace, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(fs.readFileSync(out, 'utf8'))[0]).toMatchObject({ error: null, attempts: 2 });
+    const log = fs.readFileSync(trace, 'utf8');
+    expect(log).toContain(`#1 > POST ${server.url}/chat/completions`);
+    expect(log).toMatch(/^#1 > authorization: \[redacted\]$/m);
+    expect(log).toMatch(/^#1 > \{"model":"gpt-4o-mini","messages":\[\{"role":"user","content":"flaky \[\[fault:500\]\]"\}\]/m);
+    expect(log).toMatch(/^#1 < 500 Internal Server Error \(\d+ ms to headers\)$/m);
+    expect(log).toMatch(/^#1 < \{"error":\{"message":"The server had an error/m);
+    expect(log).toMatch(/^#2 < 200 OK /m);
+    expect(log).toMatch(/^#2 < data: \{.*"finish_reason":"stop"/m);
+    expect(log).toMatch(/^#2 < data: \[DONE\]$/m);
+    expect(log).not.toContain(SECRET_KEY);
+    expect(r.stderr).not.toMatch(/#1 /); // the trace went to the file only
+  });
+
+  it('-v: the same on stderr, rows still on stdout, the key nowhere', async () => {
+    server.reset();
+    const r = await runCli(['--base-url', server.url, '-v', '--no-stream'], { stdin: 'hello\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(r.stdout)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^#1 > POST /m);
+    expect(r.stderr).toMatch(/^#1 < \{"id":"chatcmpl-/m);
+    expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
+  });
+
+  it('--trace into a missing directory: exit 2 before anything is sent', async () => {
+    server.reset();
+    const r = await runCli([writePrompts(tmp.dir, 'nodir.txt', ['x']), '--base-url', server.url, '--trace', path.join(tmp.dir, 'nope', 'wire.log')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^llm-batch: --trace .*wire\.log: no such directory$/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
