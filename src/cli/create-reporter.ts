@@ -10,6 +10,7 @@ import { formatProgressLine, RateMeter } from '../ui/progress.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { Screen, sameTerminal } from '../ui/screen.js';
 import { rowsFeedAnotherProgram } from './piped-stdout.js';
+import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { UsageTally, type UsageByModel } from '../ui/summary.js';
 import type { TerminalDisplay } from '../ui/terminal-display.js';
 
@@ -74,6 +75,7 @@ async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchS
     color: useColor(io, io.stderr),
     // xterm and the Linux console cut lines when they narrow; most others re-wrap them.
     reflows: !io.env.XTERM_VERSION && io.env.TERM !== 'linux',
+    ascii: localeIsAscii(io.env),
     inputName: config.input.kind === 'file' ? path.basename(config.input.path) : undefined,
     total: records.total,
     counted: records.counted,
@@ -84,7 +86,9 @@ async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchS
 function startPlainProgress(io: CliIo, stats: BatchStats, everySec: number, records: RecordTotal, pauseUntil: () => number): NodeJS.Timeout {
   const meter = new RateMeter(stats);
   const timer = setInterval(() => {
-    io.stderr.write(`llm-batch: ${formatProgressLine(meter.snapshot(performance.now(), records.total(), pauseUntil()))}\n`);
+    // Timestamped: these lines go to logs, where "when" is half of what they say.
+    const line = `llm-batch: ${new Date().toISOString().slice(0, 19)}Z ${formatProgressLine(meter.snapshot(performance.now(), records.total(), pauseUntil()))}\n`;
+    io.stderr.write(localeIsAscii(io.env) ? toAscii(line) : line);
   }, everySec * 1000);
   timer.unref();
   return timer;
@@ -131,6 +135,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     quiet: config.quiet,
     write: (text) => screen.stderr(text),
     style: color ? { ok: green, failed: red } : undefined,
+    ascii: localeIsAscii(io.env),
     columns: isInteractive(io, io.stderr) ? () => io.stderr.columns || 80 : undefined,
   });
   const printer = config.output.kind === 'terminal' ? await createAnswerPrinter(io, screen) : undefined;

@@ -81,6 +81,7 @@ export async function finishRun(
   const next = resumable ? resumeHint(config, run.oldFileKept) : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
   if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
+  summary.input = config.input.kind === 'file' ? config.input.path : null;
   explainStop(config, run, reporter, redact);
   explainAllNotFound(config, run, stats, reporter, redact);
   const empty = ranNothing(outcome, stats);

@@ -1,5 +1,6 @@
 import type { BatchEvent } from '../engine/events.js';
 import type { ResultRow } from '../types.js';
+import { toAscii } from './plain-text.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */
@@ -21,6 +22,8 @@ export interface ReporterOptions {
   write?: (text: string) => void;
   /** Colours for the summary line (a terminal without NO_COLOR); none by default. */
   style?: SummaryStyle;
+  /** A locale that is not UTF-8 (`LANG=C`): ASCII stand-ins for `·`, `…` and the like. */
+  ascii?: boolean;
   /** On a terminal: its width, to break the summary between its parts rather than mid-word. */
   columns?: () => number | undefined;
 }
@@ -69,7 +72,8 @@ export function wrapWords(line: string, width: number): string {
 
 /** Plain reporter: lines only, no escape codes unless `style` asks for colour (pipes, cron, --quiet). */
 export function createPlainReporter(options: ReporterOptions): Reporter {
-  const out = options.write ?? ((text: string) => options.stderr.write(text));
+  const raw = options.write ?? ((text: string) => options.stderr.write(text));
+  const out = options.ascii ? (text: string) => raw(toAscii(text)) : raw;
   const write = (line: string) => out(`${PREFIX}${line}\n`);
   // On a terminal, messages break between words; the resume command is left whole to copy and paste.
   const message = (line: string) => {

@@ -56,6 +56,8 @@ export interface RunSummary {
    * input's size is known (a file); null otherwise.
    */
   notRun: number | null;
+  /** The input file as given (null for stdin): runs side by side in one log or terminal tell theirs apart. */
+  input: string | null;
   resumeHint: string | null;
 }
 
@@ -148,6 +150,7 @@ export function buildSummary(
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
     stopped: stopped ?? null,
     notRun: null,
+    input: null,
     resumeHint,
   };
 }
@@ -187,5 +190,6 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   }
   parts.push(duration(s.wallSeconds, true));
   parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);
+  if (s.input) parts.push(s.input);
   return parts.join(' · ');
 }

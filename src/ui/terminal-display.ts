@@ -5,6 +5,7 @@ import type { BatchStats } from '../engine/stats.js';
 import { count } from './number-format.js';
 import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
+import { toAscii } from './plain-text.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -26,6 +27,8 @@ export interface TerminalDisplayOptions {
    * spans several rows, all to be erased. Default: true.
    */
   reflows?: boolean;
+  /** A locale that is not UTF-8: the bar in ASCII (`###...`, `-` between its parts). */
+  ascii?: boolean;
   /** `prompts.txt`, or undefined for stdin. */
   inputName: string | undefined;
   /** The record total once known. */
@@ -131,7 +134,7 @@ export class TerminalDisplay {
       if (want === 'spinner') this.showSpinner();
       if (want === 'bar') this.showBar();
     }
-    if (this.widget?.kind === 'spinner') this.widget.spinner.text = this.spinnerText();
+    if (this.widget?.kind === 'spinner') this.widget.spinner.text = this.spinnerLine();
   }
 
   private hide(): void {
@@ -146,7 +149,7 @@ export class TerminalDisplay {
   private showSpinner(): void {
     const spinner = this.o.modules.ora({
       stream: this.o.stderr,
-      text: this.spinnerText(),
+      text: this.spinnerLine(),
       color: this.o.color ? 'cyan' : false,
       hideCursor: false,
       discardStdin: false,
@@ -194,6 +197,11 @@ export class TerminalDisplay {
     return c && c > 0 ? c : 80;
   }
 
+  private spinnerLine(): string {
+    const text = this.spinnerText();
+    return this.o.ascii ? toAscii(text) : text;
+  }
+
   private spinnerText(): string {
     const p = this.snapshot();
     if (this.started && p.pausedMs !== undefined) {
@@ -216,7 +224,8 @@ export class TerminalDisplay {
     }
     // Three columns short of the width: the ^C a terminal echoes after the bar then lands on the
     // bar's own row, which the next clear erases, instead of wrapping and leaving the bar behind.
-    const text = formatBarLine(this.snapshot(), columns - 3, this.layout);
+    const line = formatBarLine(this.snapshot(), columns - 3, this.layout);
+    const text = this.o.ascii ? toAscii(line) : line;
     this.drawnWidth = text.length;
     return text;
   }

@@ -124,7 +124,7 @@ describe('on a terminal', () => {
     expect(summaryAt).toBeGreaterThan(0);
     expect(r.screen.length).toBeGreaterThan(summaryAt + 1);
     expect(r.screen.slice(summaryAt + 1)).toEqual(r.screen.slice(summaryAt + 1).map(() => expect.stringMatching(/^ {11}\S/)));
-    expect(joined(r.screen).at(-1)).toMatch(/ · [\d.]+ req\/s, [\d,]+ tokens\/s$/);
+    expect(joined(r.screen).at(-1)).toMatch(/ · [\d.]+ req\/s, [\d,]+ tokens\/s · \S+\/six\.txt$/);
     expect(r.raw).not.toContain(SECRET_KEY);
   });
 
@@ -211,7 +211,7 @@ describe('not a terminal (pipes, cron)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(ESC);
     expect(r.stdout).not.toMatch(ESC);
-    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed, 1 retry · \d+ tokens in \/ \d+ out · .* req\/s, [\d,]+ tokens\/s$/)]);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed, 1 retry · \d+ tokens in \/ \d+ out · .* req\/s, [\d,]+ tokens\/s · \S+\/pipe\.txt$/)]);
   });
 
   it('--progress 1 prints a plain progress line every second, then the summary', async () => {
@@ -227,7 +227,7 @@ describe('not a terminal (pipes, cron)', () => {
       const progress = lines.slice(0, -1);
       expect(progress.length).toBeGreaterThanOrEqual(1);
       for (const line of progress) {
-        expect(line).toMatch(/^llm-batch: \d{1,2}\/16 done \(\d+ ok, 0 failed\) · \d+\.\d req\/s( · ETA \d+s)?$/);
+        expect(line).toMatch(/^llm-batch: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \d{1,2}\/16 done \(\d+ ok, 0 failed\) · \d+\.\d req\/s( · ETA \d+s)?$/);
       }
       expect(lines.at(-1)).toMatch(/^llm-batch: 16 ok, 0 failed · /);
     } finally {
@@ -244,7 +244,7 @@ describe('not a terminal (pipes, cron)', () => {
       expect(r.code).toBe(0);
       const progress = r.stderr.split('\n').filter((l) => / done \(/.test(l));
       expect(progress.length).toBeGreaterThanOrEqual(1);
-      for (const line of progress) expect(line).toMatch(/^llm-batch: \d+ done \(\d+ ok, 0 failed\) · \d+\.\d req\/s$/);
+      for (const line of progress) expect(line).toMatch(/^llm-batch: \S+Z \d+ done \(\d+ ok, 0 failed\) · \d+\.\d req\/s$/);
     } finally {
       Object.assign(server.options, { latencyMs: 30, chunkDelayMs: 15 });
     }

@@ -1,0 +1,29 @@
+/**
+ * A locale that is explicitly not UTF-8 (`LANG=C`, `LC_ALL=POSIX`, `…ISO-8859-1`) shows `·`, `…`
+ * and the bar's blocks as mojibake (or `?`), in a terminal and in cron's mail alike. Such a run
+ * gets ASCII stand-ins. An unset locale is taken as UTF-8: that is what Node and nearly every
+ * terminal speak, and what the rest of the output (the answers) is anyway.
+ */
+export function localeIsAscii(env: NodeJS.ProcessEnv): boolean {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG;
+  if (!locale) return false;
+  return !/utf-?8/i.test(locale);
+}
+
+const STAND_INS: ReadonlyArray<[RegExp, string]> = [
+  [/·/g, '-'],
+  [/…/g, '...'],
+  [/[–—]/g, '-'],
+  [/×/g, 'x'],
+  [/█/g, '#'],
+  [/░/g, '.'],
+  [/→/g, '->'],
+  [/✗/g, 'x'],
+];
+
+/** The same text with ASCII stand-ins for the few non-ASCII characters llm-batch itself writes. */
+export function toAscii(text: string): string {
+  let out = text;
+  for (const [re, ascii] of STAND_INS) out = out.replace(re, ascii);
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * The lines a log or a cron mail gets: readable in a C locale, telling runs side by side apart.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runPty } from '../helpers/run-pty.js';
+
+let server: MockServer;
+const tmp = tempDir();
+
+beforeAll(async () => {
+  server = await startMockServer({ latencyMs: 20 });
+});
+afterAll(async () => {
+  await server.close();
+  tmp.cleanup();
+});
+
+describe('a locale that is not UTF-8 (LANG=C)', () => {
+  it.each([['LANG', 'C'], ['LC_ALL', 'POSIX'], ['LANG', 'en_US.ISO-8859-1']])('%s=%s: the summary and messages are plain ASCII', async (name, value) => {
+    server.reset();
+    const r = await runCli([writePrompts(tmp.dir, 'c.txt', ['one', 'two [[fault:500]]']), '--base-url', server.url, '--progress', '1', '--summary-json', path.join(tmp.dir, 's.json')], {
+      env: { [name]: value },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^llm-batch: 2 ok, 0 failed, 1 retry - \d+ tokens in \/ \d+ out - /m);
+    expect(r.stderr).toMatch(/^[\x00-\x7f]*$/);
+  });
+
+  it('a UTF-8 locale, or none set, keeps the ·', async () => {
+    for (const env of [{ LANG: 'C.UTF-8' }, { LC_ALL: 'de_DE.utf8', LANG: 'C' }, {}]) {
+      const r = await runCli([writePrompts(tmp.dir, 'u.txt', ['one']), '--base-url', server.url], { env });
+      expect(r.stderr).toMatch(/^llm-batch: 1 ok, 0 failed · /);
+    }
+  });
+
+  it('on a terminal, the bar too', async () => {
+    const r = await runPty([writePrompts(tmp.dir, 'cbar.txt', ['b1', 'b2', 'b3']), '--base-url', server.url, '-o', path.join(tmp.dir, 'cbar.jsonl')], {
+      env: { LANG: 'C' },
+    });
+    expect(r.code).toBe(0);
+    expect(r.raw).toMatch(/[#.]{10,} +\d+% \d\/3 - \d ok - /);
+    expect(r.raw).not.toMatch(/[█░·]/);
+  });
+});
+
+describe('runs side by side in one terminal or log', () => {
+  it('each summary names its input', async () => {
+    const [a, b] = await Promise.all([
+      runCli([writePrompts(tmp.dir, 'left.txt', ['l1']), '--base-url', server.url, '-o', path.join(tmp.dir, 'left.jsonl')]),
+      runCli([writePrompts(tmp.dir, 'right.txt', ['r1', 'r2']), '--base-url', server.url, '-o', path.join(tmp.dir, 'right.jsonl')]),
+    ]);
+    expect(a.stderr.trim()).toMatch(/^llm-batch: 1 ok, 0 failed · .* · \S+\/left\.txt$/);
+    expect(b.stderr.trim()).toMatch(/^llm-batch: 2 ok, 0 failed · .* · \S+\/right\.txt$/);
+  });
+});
