@@ -195,13 +195,22 @@ class Engine {
   }
 
   /** One attempt inside a concurrency slot; undefined when the run stopped before it was sent. */
+  /** Whether requests now wait on the server's announced pace, for the progress display. */
+  private notePacing(): void {
+    const state = this.governor.state();
+    this.o.stats.serverPacePerMinute = state.serverLimited && state.waiting > 0 && Number.isFinite(state.rate) ? state.rate * 60 : undefined;
+  }
+
   private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome | undefined> {
     const { o } = this;
     if (this.stop.signal.aborted) return undefined;
     const cost = this.governor.countsTokens ? await this.estimate(record, request) : 0;
     let sentAt: number;
     try {
-      sentAt = await this.governor.acquire(cost, this.stop.signal);
+      const admitted = this.governor.acquire(cost, this.stop.signal);
+      this.notePacing();
+      sentAt = await admitted;
+      this.notePacing();
     } catch {
       return undefined;
     }

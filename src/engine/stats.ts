@@ -22,6 +22,11 @@ export interface BatchStats {
   rowsWithoutUsage: number;
   /** Answers cut off by the token limit (finish_reason `length`), failed or not. */
   truncated: number;
+  /**
+   * Set while requests wait on a pace the server announced (`x-ratelimit-limit-requests`): that
+   * pace, per minute. A display says why nothing is in flight ("pacing to N/min (server limit)").
+   */
+  serverPacePerMinute?: number;
 }
 
 export function createStats(now = performance.now()): BatchStats {

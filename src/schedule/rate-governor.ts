@@ -48,6 +48,8 @@ export interface GovernorState {
   pausedForMs: number;
   waiting: number;
   cuts: number;
+  /** The request pace is the limit the server announced (`x-ratelimit-limit-requests`), not the user's --rpm. */
+  serverLimited: boolean;
 }
 
 interface Waiter {
@@ -70,6 +72,8 @@ export class RateGovernor {
   private readonly requests: Gcra;
   /** Paces the first wave; undefined once it is out (or when a limit is known from the start). */
   private firstWave: { pace: Gcra; left: number } | undefined;
+  /** The request rate the server's headers announced, with the safety margin. */
+  private learnedRps: number | undefined;
   private tokens: Gcra | undefined;
   private tokenWindow: WindowBudget | undefined;
   private started = false;
@@ -109,6 +113,7 @@ export class RateGovernor {
       pausedForMs: Math.max(0, this.pausedUntil - now),
       waiting: this.waiters.length,
       cuts: this.adaptive.cuts,
+      serverLimited: this.learnedRps !== undefined && this.learnedRps < this.userRps,
     };
   }
 
@@ -158,6 +163,7 @@ export class RateGovernor {
   private learn(h: RateLimitHeaders, now: number): void {
     if (h.limitRequests && h.limitRequests > 0) {
       this.firstWave = undefined;
+      this.learnedRps = (h.limitRequests / 60) * this.safety;
       this.adaptive.setCeiling(Math.min(this.userRps, (h.limitRequests / 60) * this.safety), now);
     }
     if (h.limitTokens && h.limitTokens > 0) {

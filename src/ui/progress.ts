@@ -19,6 +19,8 @@ export interface ProgressSnapshot {
   etaSeconds: number | undefined;
   /** Set while the rate limiter holds every request back. */
   pausedMs: number | undefined;
+  /** Set while requests wait on the pace the server announced: that pace, per minute. */
+  serverPacePerMinute?: number | undefined;
 }
 
 interface Sample {
@@ -72,8 +74,14 @@ export class RateMeter {
       tokensPerSecond: perSecond('tokens'),
       etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 ? left / pace : undefined,
       pausedMs: pauseUntil > now ? pauseUntil - now : undefined,
+      serverPacePerMinute: s.serverPacePerMinute,
     };
   }
+}
+
+/** `pacing to 294/min (server limit)`: requests wait on the rate the server's headers announced. */
+export function pacingText(perMinute: number): string {
+  return `pacing to ${count(perMinute)}/min (server limit)`;
 }
 
 /** `1,200/5,000 done (1,190 ok, 10 failed) · 38.2 req/s · ETA 1m40s`, for logs (no escape codes). */
@@ -84,6 +92,7 @@ export function formatProgressLine(p: ProgressSnapshot): string {
   ];
   if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
   if (p.pausedMs !== undefined) parts.push(`rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s`);
+  else if (p.serverPacePerMinute !== undefined) parts.push(pacingText(p.serverPacePerMinute));
   return parts.join(' · ');
 }
 
@@ -113,6 +122,8 @@ export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLa
   parts.push({ key: 'tok', text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
   if (p.total !== undefined && p.done < p.total) parts.push({ key: 'eta', text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
   parts.push({ key: 'flight', text: `${p.inFlight} in flight`, keep: 4 });
+  // Why few are in flight and the rate falls: the server's own limit, not a stall.
+  if (p.serverPacePerMinute !== undefined) parts.push({ key: 'pacing', text: pacingText(p.serverPacePerMinute), keep: 7 });
 
   // The bar and its percentage count as one part, kept before the less important figures.
   const fraction = p.total === undefined ? undefined : p.total > 0 ? Math.min(1, p.done / p.total) : 1;

@@ -212,3 +212,21 @@ describe('rows piped to another program on the same terminal (llm-batch | jq)', 
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
   });
 });
+
+describe('pacing learned from x-ratelimit-* headers', () => {
+  it('says "pacing to N/min (server limit)" while it holds requests back', async () => {
+    server.reset();
+    Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 0, rateLimit: { requests: 3, windowMs: 1000, retryAfter: 'ms' } });
+    try {
+      const file = writePrompts(tmp.dir, 'paced.txt', Array.from({ length: 14 }, (_, i) => `paced ${i}`));
+      const r = await runPty([file, '--base-url', server.url, '-c', '8', '-o', path.join(tmp.dir, 'paced.jsonl')], { cols: 120 });
+      expect(r.code).toBe(0);
+      // 3 per second announced as 180/min: paced at 98 % of it.
+      expect(r.raw).toMatch(/\d+\/14 · \d+ ok · \d+ failed · .*pacing to 176\/min \(server limit\)/);
+      expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 14 ok, 0 failed/)]);
+    } finally {
+      delete server.options.rateLimit;
+      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
+});

@@ -118,3 +118,12 @@ describe('formatBarLine across frames (a live bar)', () => {
     expect(new Set(lines.map((l) => l.replace(/[\d,.]+|ETA \S+/g, '#'))).size).toBe(1);
   });
 });
+
+describe('pacing to the server\'s announced limit', () => {
+  it('the bar and the plain line say so', () => {
+    const p = snap({ done: 10, ok: 10, failed: 0, total: 100, inFlight: 0, requestsPerSecond: 2.9, etaSeconds: 31, serverPacePerMinute: 176.4 });
+    expect(formatBarLine(p, 140)).toMatch(/ · 0 in flight · pacing to 176\/min \(server limit\)$/);
+    expect(formatBarLine(p, 60)).toMatch(/pacing to 176\/min \(server limit\)/);
+    expect(formatProgressLine(p)).toMatch(/ · pacing to 176\/min \(server limit\)$/);
+  });
+});
