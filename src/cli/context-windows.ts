@@ -24,7 +24,10 @@ export const CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
 
 /** The window of a model name as users write it: exact, or a dated snapshot of a listed model; `openai/` prefix ignored. */
 export function contextWindowOf(model: string): { model: string; tokens: number } | undefined {
-  const name = model.trim().toLowerCase().replace(/^openai\//, '');
+  const name = model
+    .trim()
+    .toLowerCase()
+    .replace(/^openai\//, '');
   const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
   const key = CONTEXT_WINDOWS[name] !== undefined ? name : CONTEXT_WINDOWS[family] !== undefined ? family : undefined;
   return key === undefined ? undefined : { model: key, tokens: CONTEXT_WINDOWS[key]! };

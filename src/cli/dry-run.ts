@@ -209,6 +209,6 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   }
   io.stdout.write(`${lines.join('\n')}\n`);
   if (tooLongCount > 0) io.stderr.write(`llm-batch: warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (listed in the report)\n`);
-  // No record at all is what a real run refuses with exit 4 (an empty input).
+  // No record at all is what a real run refuses with exit 5 (an empty input).
   return badCount > 0 ? ExitCode.usage : records === 0 ? ExitCode.noPrompts : ExitCode.ok;
 }

@@ -104,7 +104,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   }
   yield* drain(Infinity, undefined);
   // A header with no rows is still checked; an empty file is an input with no prompts, which the run
-  // reports as such (exit 4), like an empty text file.
+  // reports as such (exit 5), like an empty text file.
   if (header !== undefined) planned();
 }
 

@@ -124,8 +124,8 @@ describe('--dry-run', () => {
     const headerOnly = path.join(tmp.dir, 'empty.csv');
     fs.writeFileSync(headerOnly, '');
     const empty = await runCli([headerOnly, '--dry-run'], { env: NO_KEY });
-    // No prompts at all, as a real run says it: exit 4.
-    expect(empty.code).toBe(4);
+    // No prompts at all, as a real run says it: exit 5.
+    expect(empty.code).toBe(5);
     expect(empty.stdout).toMatch(/0 records: 0 to send, 0 bad[\s\S]*Nothing to send\./);
   });
 

@@ -80,7 +80,13 @@ export function startPty(args: readonly string[], options: PtyOptions = {}): Pty
       if (re.test(raw)) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${JSON.stringify(raw.slice(-2000))}`)), timeoutMs);
-        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
+        waiters.push({
+          re,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       });
     },
     done,
