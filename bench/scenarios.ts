@@ -25,6 +25,7 @@ import {
   type ScenarioResult,
 } from './harness.js';
 import { HEAVY_PACKAGES, runtimeHeavyLoads, staticGraph } from './import-graph.js';
+import { runValidationBench } from './validation.js';
 
 export interface Scenario {
   name: string;
@@ -424,7 +425,13 @@ const adaptiveBlind: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind];
+const validation: Scenario = {
+  name: 'validation',
+  summary: '--json-schema check per answer, 10-field schema, in process: parse + validate < 20 µs per row, compiled once',
+  run: runValidationBench,
+};
+
+export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation];
 
 /** Names a user may pass: each scenario's, plus `adaptive` for both adaptive runs. */
 export const GROUPS: Record<string, readonly string[]> = {

@@ -11,3 +11,7 @@ export { createMockFetch } from './provider/mock-fetch.js';
 export { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from './provider/completion.js';
 export { readRecords, detectFormat, type InputFormat, type InputOptions } from './input/index.js';
 export { readResults, compactResults, loadResumeState, openFileWriter, streamWriter, type RowWriter } from './output/index.js';
+export type { StructuredOutput } from './structured/types.js';
+export { strictify, type JsonSchema } from './structured/strictify.js';
+export { compileCheck, draftOf, type AnswerCheck, type CheckResult } from './structured/validate.js';
+export { jsonSchemaFormat } from './structured/response-format.js';

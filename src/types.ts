@@ -55,6 +55,7 @@ export interface PromptRecord {
  * - `input`: the input record was malformed; nothing was sent.
  * - `aborted`: the run was interrupted while this prompt was in flight.
  * - `truncated`: the answer hit the token limit (finish_reason `length`); only with --fail-truncated.
+ * - `invalid_output`: with a schema or --json, no answer parsed and validated (after the re-asks).
  */
 export type ErrorType =
   | 'timeout'
@@ -66,7 +67,8 @@ export type ErrorType =
   | 'auth'
   | 'input'
   | 'aborted'
-  | 'truncated';
+  | 'truncated'
+  | 'invalid_output';
 
 export interface RowError {
   type: ErrorType;
@@ -92,6 +94,8 @@ export interface ResultRow {
   model: string | null;
   finish_reason: string | null;
   usage: Usage | null;
+  /** With a schema or --json: the parsed answer (null on a failed row); absent otherwise. */
+  output?: unknown;
   /** Input fields carried over by --keep-fields (absent without it). */
   input?: Record<string, unknown>;
 }

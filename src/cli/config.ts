@@ -41,6 +41,11 @@ export interface CliConfig {
   quiet: boolean;
   /** `-v`: requests and raw responses on stderr; `--trace FILE`: appended to FILE. Credentials redacted. */
   trace: { kind: 'stderr' } | { kind: 'file'; path: string } | undefined;
+  /** `--json-schema` (a file or inline JSON) or `--json`; undefined for free-text answers. */
+  structured:
+    | { kind: 'schema'; source: string; inPrompt: boolean; retries: number }
+    | { kind: 'json'; retries: number }
+    | undefined;
   /** The user's arguments, to print an exact resume command. */
   argv: readonly string[];
   /** Encoding, --limit, --keep-fields, CSV escaping, truncation policy, extra request parameters. */
@@ -135,6 +140,15 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   if (flags.summaryJson !== undefined) checkSummaryJson(flags.summaryJson, input, output);
   checkFlagCombinations(input, output, flags);
 
+  if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
+  if (flags.schemaInPrompt && flags.jsonSchema === undefined) throw new UsageError('--schema-in-prompt goes with --json-schema');
+  if (flags.schemaRetries !== undefined && flags.jsonSchema === undefined && !flags.json) throw new UsageError('--schema-retries goes with --json-schema or --json');
+  if (flags.jsonSchema !== undefined && flags.jsonSchema.trim() === '') throw new UsageError('--json-schema needs a schema file or inline JSON');
+  const structured: CliConfig['structured'] =
+    flags.jsonSchema !== undefined ? { kind: 'schema', source: flags.jsonSchema, inPrompt: flags.schemaInPrompt ?? false, retries: flags.schemaRetries ?? 2 }
+    : flags.json ? { kind: 'json', retries: flags.schemaRetries ?? 2 }
+    : undefined;
+
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
@@ -169,6 +183,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     progressEverySec: flags.progress === undefined ? undefined : flags.progress === true ? 10 : flags.progress,
     quiet: flags.quiet ?? false,
     trace: flags.trace !== undefined ? { kind: 'file', path: flags.trace } : flags.verbose ? { kind: 'stderr' } : undefined,
+    structured,
     argv,
     data: resolveDataConfig(flags),
   };

@@ -7,7 +7,9 @@ import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords } from '../input/index.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
+import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
+import type { StructuredSetup } from './structured-setup.js';
 import { count, usd } from '../ui/number-format.js';
 import { contextWindowOf } from './context-windows.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
@@ -19,9 +21,13 @@ const SHOW_BAD = 20;
 const SHOW_TOO_LONG = 20;
 
 /** The JSON body the run would POST for this record: the very function the provider uses. */
-export function requestBody(record: PromptRecord, config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'> & { data?: Pick<CliConfig['data'], 'params'> }): Record<string, unknown> {
+export function requestBody(
+  record: PromptRecord,
+  config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'> & { data?: Pick<CliConfig['data'], 'params'> },
+  structured?: StructuredRequest,
+): Record<string, unknown> {
   const limitField = config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : 'max_tokens';
-  return wireBody(toCompletionRequest(record, { ...config, extraBody: config.data?.params }), limitField);
+  return wireBody(toCompletionRequest(record, { ...config, extraBody: config.data?.params, structured }), limitField);
 }
 
 interface ModelTotals {
@@ -86,8 +92,13 @@ async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number
 }
 
 /** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
-async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Promise<DryRunScan> {
+async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, structured: StructuredSetup | undefined): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
+  // What the engine's token estimate counts too: our system message, and the schema in response_format.
+  const format = structured?.structured.responseFormat;
+  const schemaTokens = format ? promptTokensOf([{ role: 'system', content: JSON.stringify(format) }]) : 0;
+  const messagesOf = (record: PromptRecord): ChatMessage[] =>
+    structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
   const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map(), tooLongCount: 0, tooLong: [] };
   const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
@@ -104,7 +115,7 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Prom
       const maxTokens = record.params.max_tokens ?? config.maxTokens;
       const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
       totals.requests++;
-      const promptTokens = promptTokensOf(record.messages);
+      const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens;
       totals.promptTokens += promptTokens;
       totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
       // Only what surely cannot fit: the prompt, plus max_tokens when one is set.
@@ -128,7 +139,7 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput): Prom
 }
 
 /** The first requests, as they would be sent. */
-function requestLines(config: CliConfig, first: readonly PromptRecord[]): string[] {
+function requestLines(config: CliConfig, first: readonly PromptRecord[], structured: StructuredRequest | undefined): string[] {
   if (first.length === 0) return ['', 'Nothing to send.'];
   const endpoint =
     config.provider.kind === 'mock'
@@ -138,11 +149,26 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[]): string
   let clipped = false;
   first.forEach((record, i) => {
     lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
-    const shown = clipForDisplay(requestBody(record, config));
+    const shown = clipForDisplay(requestBody(record, config, structured));
     clipped ||= shown.clipped;
     lines.push(JSON.stringify(shown.body, null, 2));
   });
   if (clipped) lines.push('', `(texts longer than ${count(MAX_SHOWN_CHARS)} characters are cut here for display; the run sends them whole)`);
+  return lines;
+}
+
+/** How answers are asked for and checked: the schema, the strictness note, the CSV columns. */
+function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
+  const s = config.structured!;
+  const how =
+    s.kind === 'json' ? 'Answers: JSON mode (response_format json_object), parsed into each row\'s output'
+    : `Answers: validated against ${s.source.trimStart().startsWith('{') ? 'the inline schema' : s.source}`
+      + `${s.inPrompt ? ' (sent in a system message, not as response_format)' : ' (sent as response_format, strict)'}`;
+  const lines = ['', `${how}; up to ${s.retries} re-asks per record`];
+  lines.push(`  ${setup.note ?? (s.kind === 'schema' && !s.inPrompt ? 'the schema is already strict: sent as written' : 'no strict-mode changes')}`);
+  if (setup.csvColumns.length && config.output.kind !== 'terminal' && config.output.format === 'csv') {
+    lines.push(`  CSV columns after id: ${setup.csvColumns.map((c) => c.column).join(', ')}`);
+  }
   return lines;
 }
 
@@ -185,8 +211,10 @@ function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotal
  * The report goes to stdout; exit 0, or 2 when any record is bad.
  */
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
+  // A bad schema is the same usage error as in a real run, before the input is read.
+  const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
   const input = await openInput(config, io);
-  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input);
+  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input, structured);
   const sendable = records - badCount;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
@@ -197,7 +225,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     for (const message of bad) lines.push(`  ${message}`);
     if (badCount > bad.length) lines.push(`  … and ${count(badCount - bad.length)} more`);
   }
-  lines.push(...requestLines(config, first));
+  if (structured) lines.push(...structuredLines(config, structured));
+  lines.push(...requestLines(config, first, structured?.structured));
   if (sendable > 0) lines.push(...estimateLines(sendable, byModel));
   if (tooLongCount > 0) {
     lines.push('', `Warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (the server will refuse ${tooLongCount === 1 ? 'it' : 'them'} with HTTP 400):`);

@@ -2,13 +2,14 @@ import type { BatchOptions } from '../engine/batch-options.js';
 import type { BatchEvent } from '../engine/events.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { Complete } from '../provider/completion.js';
+import type { StructuredOutput } from '../structured/types.js';
 import type { CliConfig } from './config.js';
 import type { StopSignals } from './stop-signals.js';
 
 /** The engine's options from the CLI's config: the engine itself knows nothing of flags. */
 export function engineOptions(
   config: CliConfig,
-  run: { complete: Complete; stats: BatchStats; signals: StopSignals; onEvent: (event: BatchEvent) => void },
+  run: { complete: Complete; stats: BatchStats; signals: StopSignals; onEvent: (event: BatchEvent) => void; structured?: StructuredOutput },
 ): BatchOptions {
   return {
     complete: run.complete,
@@ -30,5 +31,6 @@ export function engineOptions(
     deltaEvents: config.output.kind === 'terminal',
     extraBody: config.data.params,
     failTruncated: config.data.failTruncated,
+    structured: run.structured,
   };
 }

@@ -28,6 +28,11 @@ function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter,
     reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
   } else if (outcome.stopped === 'auth') {
     reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
+  } else if (outcome.stopped === 'response_format') {
+    reporter.error(
+      `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
+        `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`,
+    );
   } else if (outcome.stopped === 'quota') {
     reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
   }
@@ -44,7 +49,7 @@ function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchSta
 
 function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
   return (
-    outcome.stopped === 'auth' || outcome.stopped === 'proxy' ? ExitCode.usage
+    outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format' ? ExitCode.usage
     : outcome.stopped === 'quota' ? ExitCode.stoppedEarly
     : outcome.stopped === 'unreachable' ? ExitCode.unreachable
     : outcome.stopped === 'interrupted' ? ExitCode.interrupted

@@ -64,6 +64,8 @@ export async function openOutputTarget(
   inputFingerprint: InputFingerprint | null,
   answerPrinter: RowWriter | undefined,
   layout: CsvLayout,
+  /** --json-schema / --json: a resume must use the same schema. */
+  schemaFingerprint?: string,
 ): Promise<OutputTarget> {
   const out = config.output;
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
@@ -82,7 +84,7 @@ export async function openOutputTarget(
   }
   const lock = acquireLock(out.path);
   try {
-    const current = describeRun(config, inputFingerprint, layout);
+    const current = describeRun(config, inputFingerprint, layout, schemaFingerprint);
     const resumed = config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
     const open = () => {
       writeRunMeta(out.path, current);

@@ -35,6 +35,10 @@ export interface RawFlags extends DataFlags {
   quiet?: boolean;
   verbose?: boolean;
   trace?: string;
+  jsonSchema?: string;
+  json?: boolean;
+  schemaRetries?: number;
+  schemaInPrompt?: boolean;
 }
 
 const EXAMPLES = `
@@ -58,6 +62,10 @@ Examples:
 
   A log line every minute instead of a bar (cron, CI, nohup):
     $ llm-batch big.jsonl -o out.jsonl --progress 60 2>> llm-batch.log
+
+  Extract fields from a CSV into a CSV, one column per schema property:
+    $ llm-batch fixtures/tickets.csv --template '{{subject}}: {{body}}' \\
+        --json-schema fixtures/ticket-schema.json -o fields.csv
 
   Any OpenAI-compatible server (Ollama, vLLM, llama.cpp); no key needed:
     $ llm-batch prompts.txt --base-url http://localhost:11434/v1 -m llama3.2
@@ -109,6 +117,13 @@ export function createProgram(version: string): Command {
     .option('--base-url <url>', 'OpenAI-compatible API base URL (default $OPENAI_BASE_URL or OpenAI)', httpUrl)
     .option('--mock', 'offline built-in mock provider: no key, no network, deterministic answers');
   addModelDataOptions(program);
+
+  program.optionsGroup('Structured output:');
+  program
+    .option('--json-schema <file|json>', 'JSON Schema every answer must match (a file, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns')
+    .option('--json', 'answers must be JSON (JSON mode, no schema); parsed into the row\'s output')
+    .option('--schema-retries <n>', 're-asks after an answer that is not valid JSON or fails the schema (default 2)', wholeNumber)
+    .option('--schema-in-prompt', 'send the schema in a system message instead of response_format, for servers without structured outputs (still validated)');
 
   program.optionsGroup('Pacing and retries:');
   program

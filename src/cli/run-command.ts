@@ -20,12 +20,15 @@ import { limitRecords } from './limit-records.js';
 import { concurrencyWithinFdLimit } from './fd-limit.js';
 import type { CsvLayout } from '../output/index.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
+import { setUpStructured } from './structured-output.js';
 import { writeRows } from './write-rows.js';
 
 /** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
   if (config.compact) return runCompact(config, io);
   if (config.dryRun) return (await import('./dry-run.js')).runDryRun(config, io);
+  // The schema is checked before the key: a bad one is a usage error whatever else is wrong.
+  const structured = await setUpStructured(config, io);
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
 
@@ -38,7 +41,9 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   let target: OutputTarget | undefined;
   let signals: StopSignals | undefined;
   try {
-    target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, layout);
+    // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
+    const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+    target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
@@ -51,7 +56,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       );
     }
     const rows = runBatch(records, {
-      ...engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event) }),
+      ...engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event), structured: structured?.structured }),
       concurrency: fd.concurrency,
     });
     const { outcome, notFound } = await writeRows(rows, target.writer, reporter);

@@ -12,8 +12,10 @@ export async function fingerprint(config: CliConfig): Promise<InputFingerprint |
 }
 
 /** What identifies a run: a resume must match it (or be forced). Never holds the key. */
-export function describeRun(config: CliConfig, inputFingerprint: InputFingerprint | null, layout: CsvLayout): Record<string, unknown> {
+export function describeRun(config: CliConfig, inputFingerprint: InputFingerprint | null, layout: CsvLayout, schemaFingerprint?: string): Record<string, unknown> {
   return {
+    // Only in structured runs (--json-schema / --json), so metadata of older runs still matches.
+    ...(schemaFingerprint !== undefined ? { jsonSchema: schemaFingerprint } : {}),
     version: 1,
     input: config.input.kind === 'file' ? config.input.path : '<stdin>',
     inputFingerprint: inputFingerprint?.hash ?? null,

@@ -5,6 +5,7 @@ import type { BatchEvent } from './events.js';
 import type { BatchStats } from './stats.js';
 import { createStats } from './stats.js';
 import { UsageError } from '../errors.js';
+import type { StructuredOutput } from '../structured/types.js';
 
 /** Answer tokens assumed for a request without max_tokens, in token budgets and estimates. */
 export const DEFAULT_COMPLETION_TOKENS = 256;
@@ -52,12 +53,14 @@ export interface BatchOptions {
   readonly failTruncated?: boolean;
   /** Stop when the first attempts all fail the same endpoint-level way (see CircuitBreaker). @default true */
   readonly circuitBreaker?: boolean;
+  /** Answers parsed and validated (and re-asked when invalid): a JSON Schema or JSON mode. */
+  readonly structured?: StructuredOutput;
 }
 
 export type ResolvedBatchOptions = Required<
-  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>
+  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured'>
 > &
-  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody'>;
+  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured'>;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {
   if (value === undefined) return;
@@ -72,6 +75,10 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   positive('tpm', options.tpm, false);
   positive('timeoutMs', options.timeoutMs, false);
   positive('idleTimeoutMs', options.idleTimeoutMs, false);
+  const reasks = options.structured?.retries;
+  if (reasks !== undefined && (!Number.isInteger(reasks) || reasks < 0)) {
+    throw new UsageError(`structured.retries must be a whole number >= 0, got ${reasks}`);
+  }
   if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
     throw new UsageError(`retries must be a whole number >= 0, got ${options.retries}`);
   }

@@ -56,3 +56,37 @@ export function failureRow(record: PromptRecord, error: RowError, attempts: numb
     attempts, latency_ms: null, model: null, finish_reason: null, usage: null,
   };
 }
+
+/**
+ * The row of an answer that never validated (a schema or --json): an error row that keeps the raw
+ * text in `response` for inspection, and the answer's usage, model and timing (it was paid for).
+ */
+export function invalidRow(
+  record: PromptRecord,
+  request: CompletionRequest,
+  outcome: { result: CompletionResult; latencyMs: number },
+  attempts: number,
+  message: string,
+  stats: BatchStats,
+): ResultRow {
+  const { result } = outcome;
+  stats.failed++;
+  stats.failedByType.invalid_output = (stats.failedByType.invalid_output ?? 0) + 1;
+  if (result.usage) {
+    stats.promptTokens += result.usage.prompt_tokens;
+    stats.completionTokens += result.usage.completion_tokens;
+  } else {
+    stats.rowsWithoutUsage++;
+  }
+  return {
+    ...baseRow(record),
+    response: result.refusal && !result.text ? result.refusal : result.text,
+    error: { type: 'invalid_output', message },
+    attempts,
+    latency_ms: Math.round(outcome.latencyMs),
+    model: result.model ?? request.model,
+    finish_reason: result.finishReason,
+    usage: result.usage,
+    output: null,
+  };
+}

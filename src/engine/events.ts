@@ -5,8 +5,13 @@ export type BatchEvent =
   | { type: 'attempt'; id: string; attempt: number; prompt: string }
   | { type: 'delta'; id: string; attempt: number; text: string }
   | { type: 'retry'; id: string; attempt: number; error: RowError; delayMs: number }
+  /** An answer failed its schema (or was not JSON) and is asked again, with the problems appended. */
+  | { type: 'reask'; id: string; attempt: number; problems: string[] }
   | { type: 'rate-limited'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };
 
-/** `unreachable`: the first requests all failed the same endpoint-level way (see CircuitBreaker). */
-export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable';
+/**
+ * `unreachable`: the first requests all failed the same endpoint-level way (see CircuitBreaker).
+ * `response_format`: the server refused structured outputs; every other request would fail alike.
+ */
+export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format';

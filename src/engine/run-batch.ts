@@ -9,9 +9,11 @@ import { RateGovernor } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker } from '../schedule/circuit-breaker.js';
+import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
-import { failureRow, successRow, toRowError } from './build-row.js';
+import { answerStep, newTally } from './answer-step.js';
+import { failureRow, invalidRow, successRow, toRowError } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -55,7 +57,7 @@ class Engine {
   private readonly abort = new AbortController();
   private stopped: BatchOutcome = {};
   private readonly changes = new Changes();
-  private estimator: ((r: PromptRecord) => number) | undefined;
+  private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
   /** Removes our listeners from the caller's signals, which may outlive the run. */
   private readonly unlink: Array<() => void> = [];
@@ -154,9 +156,14 @@ class Engine {
   /** One record to its row; null when a stop left it unfinished. */
   private async process(record: PromptRecord): Promise<ResultRow | null> {
     const { o } = this;
-    if (record.problem) return failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats);
-    const request = toCompletionRequest(record, o);
+    // Structured runs give every row an `output` (null when there is none).
+    const withOutput = (row: ResultRow): ResultRow => (o.structured ? { ...row, output: null } : row);
+    if (record.problem) return withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats));
+    let request = toCompletionRequest(record, o);
     let localWaits = 0;
+    // Transport failures and re-asks have separate budgets; both count in `attempts`.
+    let failures = 0;
+    const answers = newTally();
     for (let attempt = 1; ; attempt++) {
       if (this.stop.signal.aborted) return null;
       // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
@@ -164,7 +171,19 @@ class Engine {
       // that is still arriving; a queued task sees the stop itself when it starts.
       const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
       if (outcome === undefined) return null; // stopped before it was sent
-      if (outcome.ok) return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
+      if (outcome.ok) {
+        if (!o.structured) return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
+        const step = answerStep(o.structured, outcome.result, request.messages, answers);
+        if (step.next === 'reask') {
+          o.stats.reasks++;
+          this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
+          request = { ...request, messages: step.messages };
+          continue;
+        }
+        const answered = { ...outcome, result: { ...outcome.result, usage: step.usage } };
+        if (step.next === 'accept') return { ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output };
+        return invalidRow(record, request, answered, attempt, step.message, o.stats);
+      }
       const error = outcome.error;
       // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
       // with no stop in sight is a failure like any other and gets its row.)
@@ -180,10 +199,11 @@ class Engine {
         }
         continue;
       }
-      const lastChance = attempt > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return failureRow(record, toRowError(error), attempt, o.stats);
+      failures++;
+      const lastChance = failures > o.retries || !isRetryable(error.type, error.info.status);
+      if (lastChance) return withOutput(failureRow(record, toRowError(error), attempt, o.stats));
       if (this.stop.signal.aborted) return null;
-      const delayMs = backoffDelay(attempt, outcome.retryAfter?.ms, { random: o.random });
+      const delayMs = backoffDelay(failures, outcome.retryAfter?.ms, { random: o.random });
       o.stats.retries++;
       this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
       try {
@@ -204,7 +224,7 @@ class Engine {
   private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome | undefined> {
     const { o } = this;
     if (this.stop.signal.aborted) return undefined;
-    const cost = this.governor.countsTokens ? await this.estimate(record, request) : 0;
+    const cost = this.governor.countsTokens ? await this.estimate(request) : 0;
     let sentAt: number;
     try {
       const admitted = this.governor.acquire(cost, this.stop.signal);
@@ -237,6 +257,11 @@ class Engine {
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
+      // A server without structured outputs refuses every request alike: one answer is enough.
+      if (request.response_format && rejectsResponseFormat(error.info.status, error.message)) {
+        this.halt('response_format', error.message, true);
+        return undefined;
+      }
       const tripped = o.circuitBreaker && !error.info.stop ? this.breaker.onFailure(error.info) : undefined;
       if (tripped) {
         error.info.stop = 'unreachable';
@@ -256,11 +281,16 @@ class Engine {
     }
   }
 
-  private async estimate(record: PromptRecord, request: CompletionRequest): Promise<number> {
+  private async estimate(request: CompletionRequest): Promise<number> {
     if (!this.estimator) {
       const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
-      this.estimator = (r) => estimatePromptTokens(r.messages);
+      // A schema sent as response_format is prompt tokens too (the server puts it in the context).
+      const format = this.o.structured?.responseFormat;
+      const schemaTokens = format ? estimatePromptTokens([{ role: 'system', content: JSON.stringify(format) }]) : 0;
+      // The request's messages: our system message and a re-ask's turns count as well.
+      this.estimator = (r) => estimatePromptTokens(r.messages) + schemaTokens;
     }
-    return this.estimator(record) + (request.max_tokens ?? this.o.defaultCompletionTokens);
+    return this.estimator(request) + (request.max_tokens ?? this.o.defaultCompletionTokens);
   }
 }
+

@@ -15,6 +15,8 @@ export interface BatchStats {
   inFlight: number;
   requests: number;
   retries: number;
+  /** Answers asked again because they were not valid JSON or failed the schema. */
+  reasks: number;
   rateLimited: number;
   promptTokens: number;
   completionTokens: number;
@@ -41,6 +43,7 @@ export function createStats(now = performance.now()): BatchStats {
     inFlight: 0,
     requests: 0,
     retries: 0,
+    reasks: 0,
     rateLimited: 0,
     promptTokens: 0,
     completionTokens: 0,

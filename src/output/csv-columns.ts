@@ -1,3 +1,4 @@
+import { columnValue, outputCell, type OutputColumn } from '../structured/columns.js';
 import type { ErrorType, ResultRow, RowError } from '../types.js';
 
 /** CSV header, in order. `error` and `usage` are flattened so the file opens cleanly in a spreadsheet. */
@@ -52,10 +53,17 @@ export function unescapeCell(value: string): string {
  * Flattens a row into the cells of {@link CSV_COLUMNS}, then one cell per kept input field.
  * Nulls and absent optional fields become ''.
  */
-export function rowToCsvRecord(row: ResultRow, escapeFormulas = false, keptFields: readonly string[] = []): string[] {
+export function rowToCsvRecord(
+  row: ResultRow,
+  escapeFormulas = false,
+  keptFields: readonly string[] = [],
+  outputColumns: readonly OutputColumn[] = [],
+): string[] {
   const e = row.error;
   const cells = [
     row.id,
+    // A schema's fields, right after id (see structured/columns.ts).
+    ...outputColumns.map((c) => outputCell(columnValue(row.output, c))),
     String(row.line),
     row.prompt,
     row.response ?? '',

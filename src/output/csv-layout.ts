@@ -1,3 +1,4 @@
+import type { OutputColumn } from '../structured/columns.js';
 import { CSV_COLUMNS } from './csv-columns.js';
 
 /**
@@ -12,6 +13,8 @@ export interface CsvLayout {
   readonly escapeFormulas: boolean;
   /** Input fields carried into each row, as extra columns after the result columns, in this order. */
   readonly keptFields: readonly string[];
+  /** With --json-schema / --json: one column per top-level property of the answer, right after `id`. */
+  readonly outputColumns?: readonly OutputColumn[];
 }
 
 export const PLAIN_CSV: CsvLayout = Object.freeze({ escapeFormulas: false, keptFields: Object.freeze([]) as readonly string[] });
@@ -30,5 +33,6 @@ export function keptFieldOf(column: string): string {
 
 /** Every column of a file with this layout, in order. */
 export function csvHeaderColumns(layout: CsvLayout): string[] {
-  return [...CSV_COLUMNS, ...layout.keptFields.map(keptColumnName)];
+  const output = (layout.outputColumns ?? []).map((c) => c.column);
+  return [CSV_COLUMNS[0]!, ...output, ...CSV_COLUMNS.slice(1), ...layout.keptFields.map(keptColumnName)];
 }

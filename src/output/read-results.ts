@@ -3,7 +3,7 @@ import { Readable, pipeline } from 'node:stream';
 import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
-import { CSV_COLUMNS, csvRecordToRow } from './csv-columns.js';
+import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
 import { keptFieldOf } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
 import { errorMessage } from '../util/error-message.js';
@@ -106,6 +106,7 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
   /** Columns after the result columns: input fields kept by --keep-fields. */
   const kept = new Map<string, string>();
   let columns: readonly string[] = CSV_COLUMNS;
+  let fieldColumns: readonly string[] = [];
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
       const line = prevEndLine + 1 + (info.empty_lines - prevEmpty);
@@ -113,11 +114,15 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
       prevEmpty = info.empty_lines;
       if (header) {
         header = false;
-        if (record.length < CSV_COLUMNS.length || CSV_COLUMNS.some((name, i) => name !== record[i])) {
+        // A schema's field columns (--json-schema) sit between id and line; they are read by name
+        // (prefixed so they never share one with a result column), and their cells are not needed.
+        const fields = Math.max(0, record.indexOf(CSV_COLUMNS[1]!) - 1);
+        if (record.length < CSV_COLUMNS.length + fields || CSV_COLUMNS.some((name, i) => name !== record[i === 0 ? 0 : i + fields])) {
           throw corrupt(path, line, `expected the llm-batch CSV header (${CSV_COLUMNS.join(',')})`);
         }
         columns = record;
-        for (const column of record.slice(CSV_COLUMNS.length)) kept.set(column, keptFieldOf(column));
+        fieldColumns = record.slice(1, 1 + fields);
+        for (const column of record.slice(CSV_COLUMNS.length + fields)) kept.set(column, keptFieldOf(column));
         continue;
       }
       const byName: Record<string, string> = {};
@@ -127,6 +132,11 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
         row = csvRecordToRow(byName, escapedFormulas, kept);
       } catch (err) {
         throw corrupt(path, line, `not a result row (${errorMessage(err)})`);
+      }
+      // Field cells come back as the strings they were written as (CSV keeps no types), keyed by
+      // column, so a compaction writes them out unchanged (see columnValue).
+      if (fieldColumns.length > 0) {
+        row.output = Object.fromEntries(fieldColumns.map((c) => [c, escapedFormulas ? unescapeCell(byName[c] ?? '') : byName[c] ?? '']));
       }
       yield { row, line };
     }

@@ -5,7 +5,7 @@ import { isPlainObject } from '../util/is-plain-object.js';
  * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
  * latency_ms, model, finish_reason, usage) and without any extra keys, so every JSONL line has the
  * same shape no matter how the caller built the object. RowError keeps type, message, status?, code?.
- * `input` (--keep-fields) comes last, only when present.
+ * `output` (--json-schema / --json) and `input` (--keep-fields) come last, only when present.
  */
 export function normalizeRow(row: ResultRow): ResultRow {
   const out: ResultRow = {
@@ -23,6 +23,7 @@ export function normalizeRow(row: ResultRow): ResultRow {
         ? null
         : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
   };
+  if (row.output !== undefined) out.output = row.output;
   if (row.input !== undefined) out.input = row.input;
   return out;
 }
@@ -72,6 +73,7 @@ export function rowFromJson(value: unknown): ResultRow {
     };
     row.usage = u;
   }
+  if (value['output'] !== undefined) row.output = value['output'];
   const input = value['input'];
   if (input !== undefined) {
     if (!isPlainObject(input)) throw new Error('"input" must be an object');

@@ -6,6 +6,8 @@ export interface CompletionRequest {
   temperature?: number;
   max_tokens?: number;
   extraBody?: Record<string, unknown>;
+  /** Structured outputs or JSON mode (see structured/). */
+  response_format?: Record<string, unknown>;
   stream: boolean;
 }
 
@@ -15,6 +17,8 @@ export interface CompletionResult {
   usage: Usage | null;
   model: string | null;
   headers: HeaderSource | null;
+  /** Structured outputs: the model declined to answer (OpenAI's `refusal`, content empty). */
+  refusal?: string;
 }
 
 export interface AttemptContext {

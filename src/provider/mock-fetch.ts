@@ -1,4 +1,7 @@
 import { systemClock } from '../util/clock.js';
+import { schemaFromInstructions } from '../structured/instructions.js';
+import { sampleValue } from '../structured/sample-answer.js';
+import type { JsonSchema } from '../structured/strictify.js';
 
 /**
  * The `--mock` provider: an in-process stand-in for an OpenAI-compatible server, handed to the SDK
@@ -27,6 +30,15 @@ export function mockReply(prompt: string): string {
   return `${OPENERS[h % OPENERS.length]}: you asked "${topic}". This answer comes from llm-batch --mock, which needs no key and no network; set OPENAI_API_KEY to ask a real model.`;
 }
 
+/** A structured request gets a valid object: from response_format's schema, or one given in a system message. */
+function structuredReply(body: { response_format?: unknown; messages?: Array<{ role: string; content: unknown }> }, prompt: string): string | undefined {
+  const format = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
+  const schema = format?.type === 'json_schema' ? format.json_schema?.schema : schemaFromInstructions(body.messages ?? []);
+  if (schema) return JSON.stringify(sampleValue(schema, prompt, (name) => `mock ${name || 'text'} ${hash(prompt + name) % 1000}`));
+  if (format?.type === 'json_object') return JSON.stringify({ answer: mockReply(prompt) });
+  return undefined;
+}
+
 const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 
@@ -47,11 +59,14 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
       model?: string;
       messages?: Array<{ role: string; content: unknown }>;
       stream?: boolean;
+      response_format?: unknown;
     };
     const messages = body.messages ?? [];
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const prompt = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
-    const reply = mockReply(prompt);
+    // A re-ask's last user turn is our complaint; the record's own prompt is the first one.
+    const firstUser = messages.find((m) => m.role === 'user');
+    const reply = structuredReply(body, typeof firstUser?.content === 'string' ? firstUser.content : prompt) ?? mockReply(prompt);
     const model = body.model ?? 'mock-model';
     const id = `chatcmpl-mock-${++counter}`;
     const created = Math.floor(Date.now() / 1000);

@@ -1,4 +1,6 @@
-import type { PromptRecord } from '../types.js';
+import { JSON_INSTRUCTIONS, mentionsJson } from '../structured/instructions.js';
+import type { StructuredRequest } from '../structured/types.js';
+import type { ChatMessage, PromptRecord } from '../types.js';
 import type { CompletionRequest } from './completion.js';
 
 export interface RequestDefaults {
@@ -8,18 +10,28 @@ export interface RequestDefaults {
   stream: boolean;
   /** Request-body fields for every request; a record's own win. */
   extraBody?: Record<string, unknown>;
+  /** A schema or JSON mode: response_format and/or a system message, on every request (Batch API lines too). */
+  structured?: StructuredRequest;
 }
 
 /** A record's request: its own model/temperature/max_tokens win over the run's. */
 export function toCompletionRequest(record: PromptRecord, defaults: RequestDefaults): CompletionRequest {
   return {
     model: record.params.model ?? defaults.model,
-    messages: record.messages,
+    messages: withInstructions(record.messages, defaults.structured),
     temperature: record.params.temperature ?? defaults.temperature,
     max_tokens: record.params.max_tokens ?? defaults.maxTokens,
     extraBody: defaults.extraBody && Object.keys(defaults.extraBody).length > 0 ? { ...defaults.extraBody, ...record.extraBody } : record.extraBody,
+    ...(defaults.structured?.responseFormat ? { response_format: defaults.structured.responseFormat } : {}),
     stream: defaults.stream,
   };
+}
+
+/** Our system message goes first; the record's own messages (the user's prompt) are left as they are. */
+function withInstructions(messages: ChatMessage[], structured: StructuredRequest | undefined): ChatMessage[] {
+  if (structured?.instructions !== undefined) return [{ role: 'system', content: structured.instructions }, ...messages];
+  if (structured?.jsonHint && !mentionsJson(messages)) return [{ role: 'system', content: JSON_INSTRUCTIONS }, ...messages];
+  return messages;
 }
 
 /** How the answer-length cap is named on the wire. */
@@ -52,6 +64,7 @@ export function wireBody(request: CompletionRequest, limitField: TokenLimitField
     messages: request.messages,
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.max_tokens !== undefined ? { [limitField]: request.max_tokens } : {}),
+    ...(request.response_format !== undefined ? { response_format: request.response_format } : {}),
     stream: request.stream,
     ...(request.stream ? { stream_options: { include_usage: true } } : {}),
   };

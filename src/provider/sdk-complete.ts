@@ -41,8 +41,10 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
       throw new AttemptError('bad_response', why);
     }
     const text = choice.message?.content ?? '';
+    const refusal = (choice.message as { refusal?: string | null } | undefined)?.refusal;
     ctx.onDelta?.(text);
     return {
+      ...(refusal ? { refusal } : {}),
       text,
       finishReason: choice.finish_reason ?? null,
       usage: body.usage ? { prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens } : null,
@@ -60,6 +62,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
   let usage: CompletionResult['usage'] = null;
   let model: string | null = null;
   let chunks = 0;
+  let refusal = '';
   for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
     chunks++;
     ctx.onActivity();
@@ -72,6 +75,8 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
       text += delta;
       ctx.onDelta?.(delta);
     }
+    const refused = (choice.delta as { refusal?: string | null } | undefined)?.refusal;
+    if (refused) refusal += refused;
     if (choice.finish_reason) finishReason = choice.finish_reason;
   }
   // The SDK ends the loop quietly when the connection closes early or the request is aborted:
@@ -84,7 +89,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     }
     throw new AttemptError('connection', 'stream ended before the answer finished');
   }
-  return { text, finishReason, usage, model, headers: response.headers };
+  return { text, finishReason, usage, model, headers: response.headers, ...(refusal ? { refusal } : {}) };
 }
 
 /** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */

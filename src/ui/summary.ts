@@ -36,6 +36,8 @@ export interface RunSummary {
   skippedFailed: number;
   requests: number;
   retries: number;
+  /** Answers asked again because they were invalid (each is one more attempt and request). */
+  reasks: number;
   rateLimited: number;
   promptTokens: number;
   completionTokens: number;
@@ -138,6 +140,7 @@ export function buildSummary(
     skippedFailed: stats.skippedFailed,
     requests: stats.requests,
     retries: stats.retries,
+    reasks: stats.reasks,
     rateLimited: stats.rateLimited,
     promptTokens: stats.promptTokens,
     completionTokens: stats.completionTokens,
@@ -180,6 +183,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
       + (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '')
       + (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '')
       + (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '')
+      + (s.reasks ? `, ${count(s.reasks)} re-asked (invalid output)` : '')
       + (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
     `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out`
       + (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),

@@ -14,6 +14,8 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
  *   ui                                 3  progress, summaries, answers on a terminal
  *   engine                             2  runBatch: pull, schedule, complete, rows
  *   schedule, provider, input, output  1  pacing; one attempt; readers; writers
+ *   structured                       0.5  JSON Schema rules and checks, used by the body builder,
+ *                                         the CSV columns and the engine's re-asks
  *   types, errors, util, redact, pricing  0
  */
 const LAYER: Record<string, number> = {
@@ -25,6 +27,7 @@ const LAYER: Record<string, number> = {
   'provider': 1,
   'input': 1,
   'output': 1,
+  'structured': 0.5,
   'types.ts': 0,
   'errors.ts': 0,
   'util': 0,

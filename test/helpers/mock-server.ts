@@ -10,6 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { encode } from 'gpt-tokenizer';
+import { rejectResponseFormat, schemaAnswer, type SchemaAnswerOptions } from './schema-answers.js';
 
 export type FaultKind =
   | '500'
@@ -83,6 +84,8 @@ export interface MockServerOptions {
   stallMs?: number;
   /** Serve HTTPS with this key and certificate (test/helpers/tls/); fixed at start. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Structured requests (see schema-answers.ts): faults for answers, or a 400 for response_format. */
+  schema?: SchemaAnswerOptions;
 }
 
 export interface MockServer {
@@ -490,6 +493,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       rec.fault = fault;
       return applyFault(ctx, fault);
     }
+    const refusal = rejectResponseFormat(body, opts.schema);
+    if (refusal) return later(latency, () => sendJson(res, rec, 400, refusal, base));
     later(latency, () => reply(ctx));
   }
 
@@ -511,6 +516,11 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
   }
 
   function replyText(ctx: Exchange): string {
+    const structured = schemaAnswer(ctx.body, mock.options.schema);
+    if (structured) {
+      ctx.finish = structured.finishReason;
+      return structured.content;
+    }
     return (mock.options.reply ?? defaultReply)(ctx.prompt);
   }
 
@@ -521,7 +531,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: ctx.body.model ?? 'mock-model',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: ctx.finish ?? finish }],
       usage: { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion },
     });
   }
@@ -536,7 +546,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
       role: choice({ role: 'assistant', content: '' }, null),
       pieces: splitReply(content).map((p) => choice({ content: p }, null)),
-      finish: choice({}, finishReason),
+      finish: choice({}, ctx.finish ?? finishReason),
     };
     if (ctx.body.stream_options?.include_usage) {
       const completion = countTokens(content);
@@ -754,6 +764,8 @@ interface Exchange {
   seq: number;
   /** Headers for whatever response goes out (x-request-id, x-ratelimit-*, retry-after). */
   headers: OutgoingHttpHeaders;
+  /** finish_reason of the reply (a truncated structured answer says `length`). */
+  finish?: string;
 }
 
 const MODELS_BODY = JSON.stringify({ object: 'list', data: [{ id: 'mock-model', object: 'model' }] });

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { CSV_COLUMNS } from '../output/csv-columns.js';
+import { outputColumns, type OutputColumn } from '../structured/columns.js';
+import { schemaInstructions } from '../structured/instructions.js';
+import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
+import { strictify, type JsonSchema } from '../structured/strictify.js';
+import type { StructuredOutput } from '../structured/types.js';
+import { compileCheck, draftOf } from '../structured/validate.js';
+import type { CliConfig } from './config.js';
+
+export interface StructuredSetup {
+  structured: StructuredOutput;
+  /** CSV columns for the answer's fields (one `output` column for --json: its shape is unknown). */
+  csvColumns: OutputColumn[];
+  /** One line on what was changed to make the schema strict; undefined when nothing was. */
+  note: string | undefined;
+  /** Identifies the schema in the run metadata, so a resume with another schema is refused. */
+  fingerprint: string;
+}
+
+/**
+ * `--json-schema` / `--json` to what the engine and the writers need, before the first request:
+ * the schema read, checked against strict mode (or not, with --schema-in-prompt), compiled once.
+ * Every problem is a UsageError (exit 2) naming the file, the JSON pointer and the rule.
+ */
+export function prepareStructured(spec: NonNullable<CliConfig['structured']>): StructuredSetup {
+  if (spec.kind === 'json') {
+    return {
+      structured: { responseFormat: { ...JSON_OBJECT_FORMAT }, jsonHint: true, check: parseJson, retries: spec.retries },
+      // Its shape is unknown: one `output` column with the whole value as compact JSON.
+      csvColumns: outputColumns({}, CSV_COLUMNS),
+      note: undefined,
+      fingerprint: 'json',
+    };
+  }
+  const { schema, label } = readSchema(spec.source);
+  const draft = draftOf(schema);
+  const fingerprint = `sha256:${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`;
+  if (spec.inPrompt) {
+    // Not sent as response_format: no strict-mode rules apply; Ajv enforces the schema as written.
+    return {
+      structured: { instructions: schemaInstructions(schema), check: compileCheck(schema, draft), retries: spec.retries },
+      csvColumns: outputColumns(schema, CSV_COLUMNS),
+      note: undefined,
+      fingerprint,
+    };
+  }
+  const strict = strictify(schema);
+  const name = schemaName(label === 'inline' ? undefined : path.basename(label), schema);
+  return {
+    structured: { responseFormat: jsonSchemaFormat(name, strict.schema), check: compileCheck(strict.schema, draft), retries: spec.retries },
+    csvColumns: outputColumns(strict.schema, CSV_COLUMNS),
+    note: strict.notes.length ? `--json-schema made strict for structured outputs: ${strict.notes.join('; ')}` : undefined,
+    fingerprint,
+  };
+}
+
+/** --json: the answer must be JSON; nothing more is known of its shape. */
+function parseJson(text: string): ReturnType<StructuredOutput['check']> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
+  }
+}
+
+function readSchema(source: string): { schema: JsonSchema; label: string } {
+  const inline = source.trimStart().startsWith('{');
+  const label = inline ? 'inline' : source;
+  let text: string;
+  if (inline) text = source;
+  else {
+    try {
+      text = fs.readFileSync(source, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`--json-schema ${source}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
+    }
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: not valid JSON${where(text, err as Error)}`);
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: a schema must be a JSON object`);
+  }
+  return { schema: schema as JsonSchema, label };
+}
+
+/** `at line L column C (message)` from JSON.parse's "position N". */
+function where(text: string, err: Error): string {
+  const m = /position (\d+)/.exec(err.message);
+  if (!m) return ` (${err.message})`;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` at line ${line} column ${column} (${err.message.replace(/ in JSON at position \d+.*$/, '')})`;
+}

@@ -1,0 +1,40 @@
+import type { JsonSchema } from './strictify.js';
+
+/** Marks the schema in the system message, so a server (or our mock) can find it. */
+export const SCHEMA_FENCE = '```json';
+
+/**
+ * The system message for --schema-in-prompt: the schema itself, for servers that refuse
+ * response_format. Answers are still validated and re-asked client-side.
+ */
+export function schemaInstructions(schema: JsonSchema): string {
+  return (
+    'Answer with a single JSON object that is valid against this JSON Schema. ' +
+    'Output only the JSON: no prose, no code fence.\n' +
+    `${SCHEMA_FENCE}\n${JSON.stringify(schema)}\n\`\`\``
+  );
+}
+
+/** OpenAI's JSON mode refuses a conversation that never says "json"; we say it here, not in the user's prompt. */
+export const JSON_INSTRUCTIONS = 'Answer with a single valid JSON object, and nothing else.';
+
+/** Whether any message already mentions JSON (then --json adds no system message). */
+export function mentionsJson(messages: readonly { content: unknown }[]): boolean {
+  return messages.some((m) => /json/i.test(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')));
+}
+
+/** The schema from a system message written by {@link schemaInstructions}, if there is one (used by mocks). */
+export function schemaFromInstructions(messages: readonly { role?: unknown; content?: unknown }[]): JsonSchema | undefined {
+  for (const m of messages) {
+    if (m.role !== 'system' || typeof m.content !== 'string') continue;
+    const start = m.content.indexOf(`${SCHEMA_FENCE}\n`);
+    if (start < 0) continue;
+    const end = m.content.indexOf('\n```', start + SCHEMA_FENCE.length + 1);
+    try {
+      return JSON.parse(m.content.slice(start + SCHEMA_FENCE.length + 1, end < 0 ? undefined : end)) as JsonSchema;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

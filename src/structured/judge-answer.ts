@@ -1,0 +1,38 @@
+import type { AnswerCheck } from './validate.js';
+
+export type Verdict =
+  | { ok: true; value: unknown }
+  | {
+      ok: false;
+      /** One line per violation, for the re-ask and the error row. */
+      problems: string[];
+      /** Not worth asking again: the answer was cut off, or filtered. */
+      final: boolean;
+      /** What the error row says if this is the last attempt. */
+      message: string;
+    };
+
+/**
+ * Judges one answer. A truncated answer (finish_reason `length`) is said as such and not re-asked:
+ * the same token limit would cut the next one too.
+ */
+export function judgeAnswer(text: string, finishReason: string | null, check: AnswerCheck, refusal?: string): Verdict {
+  // A refusal is the model's decision, not a slip a re-ask would fix.
+  if (refusal) return { ok: false, problems: [`refused: ${refusal}`], final: true, message: `the model refused to answer: ${refusal}` };
+  const result = check(text);
+  if (result.ok) return result;
+  const { problems } = result;
+  if (finishReason === 'length') {
+    return {
+      ok: false,
+      problems,
+      final: true,
+      message: `answer cut off at the token limit (finish_reason: length) before its JSON was complete; raise --max-tokens (${problems.join('; ')})`,
+    };
+  }
+  if (finishReason === 'content_filter') {
+    return { ok: false, problems, final: true, message: `answer stopped by the content filter (finish_reason: content_filter): ${problems.join('; ')}` };
+  }
+  const what = result.kind === 'json' ? 'answer is not valid JSON' : 'answer does not match the schema';
+  return { ok: false, problems, final: false, message: `${what}: ${problems.join('; ')}` };
+}

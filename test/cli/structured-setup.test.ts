@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prepareStructured } from '../../src/cli/structured-setup.js';
+import { UsageError } from '../../src/errors.js';
+import { tempDir } from '../helpers/run-cli.js';
+
+const { dir, cleanup } = tempDir('llm-batch-setup-');
+afterAll(cleanup);
+const spec = (source: string, inPrompt = false) => ({ kind: 'schema' as const, source, inPrompt, retries: 2 });
+const SCHEMA = { type: 'object', properties: { a: { type: 'string' }, id: { type: 'integer' } }, required: ['a', 'id'], additionalProperties: false };
+
+describe('prepareStructured', () => {
+  it('a file (with a BOM): strict response_format named after the file, columns, no note when already strict', () => {
+    const file = path.join(dir, 'my schema.v2.json');
+    fs.writeFileSync(file, `\uFEFF${JSON.stringify(SCHEMA)}`);
+    const s = prepareStructured(spec(file));
+    expect(s.structured.responseFormat).toEqual({ type: 'json_schema', json_schema: { name: 'my_schema_v2', schema: SCHEMA, strict: true } });
+    expect(s.structured.instructions).toBeUndefined();
+    expect(s.csvColumns.map((c) => c.column)).toEqual(['a', 'output_id']);
+    expect(s.note).toBeUndefined();
+    expect(s.structured.check('{"a":"x","id":1}')).toEqual({ ok: true, value: { a: 'x', id: 1 } });
+  });
+
+  it('inline JSON; the note is one line', () => {
+    const s = prepareStructured(spec(' {"type":"object","properties":{"x":{"type":"number"}}}'));
+    expect(s.note).toBe(
+      '--json-schema made strict for structured outputs: optional /properties/x made required and nullable (null in a row where the answer has none); additionalProperties: false added at /',
+    );
+    expect((s.structured.responseFormat as any).json_schema.name).toBe('output');
+    expect(s.structured.check('{"x":null}').ok).toBe(true);
+  });
+
+  it('--schema-in-prompt: no strict rules, the schema as written in a system message and in the check', () => {
+    const loose = { type: 'object', properties: { s: { type: 'string', minLength: 3 } } };
+    expect(() => prepareStructured(spec(JSON.stringify(loose)))).toThrow(/minLength/);
+    const s = prepareStructured(spec(JSON.stringify(loose), true));
+    expect(s.structured.responseFormat).toBeUndefined();
+    expect(s.structured.instructions).toContain(JSON.stringify(loose));
+    expect(s.structured.check('{"s":"ab"}')).toMatchObject({ ok: false, problems: ['/s: must NOT have fewer than 3 characters'] });
+    expect(s.structured.check('{}').ok).toBe(true);
+  });
+
+  it('--json: json_object, the JSON hint, one output column', () => {
+    const s = prepareStructured({ kind: 'json', retries: 1 });
+    expect(s.structured).toMatchObject({ responseFormat: { type: 'json_object' }, jsonHint: true, retries: 1 });
+    expect(s.csvColumns).toEqual([{ property: '', column: 'output' }]);
+    expect(s.structured.check('[1]')).toEqual({ ok: true, value: [1] });
+  });
+
+  it('a file holding an array, and broken inline JSON, are usage errors', () => {
+    const file = path.join(dir, 'array.json');
+    fs.writeFileSync(file, '[1, 2]');
+    expect(() => prepareStructured(spec(file))).toThrow(new UsageError(`--json-schema ${file}: a schema must be a JSON object`));
+    expect(() => prepareStructured(spec('{"type": "object",}'))).toThrow(/^--json-schema \(inline\): not valid JSON at line 1 column 19/);
+  });
+});

@@ -1,0 +1,295 @@
+/**
+ * Structured extraction end to end through the BUILT CLI against the mock server: --json-schema
+ * (strict response_format, validation, re-asks, CSV columns), --schema-in-prompt, --json, the stop
+ * on a server that refuses response_format, and schema usage errors before any request.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer, type MockServerOptions } from '../helpers/mock-server.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, type CliOptions } from '../helpers/run-cli.js';
+import { CSV_COLUMNS } from '../../src/output/csv-columns.js';
+import { strictify } from '../../src/structured/strictify.js';
+import { compileCheck } from '../../src/structured/validate.js';
+import type { ResultRow } from '../../src/types.js';
+
+const { dir, cleanup } = tempDir('llm-batch-structured-');
+const servers: MockServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  cleanup();
+});
+
+async function server(options: MockServerOptions = {}): Promise<{ mock: MockServer; run: (args: string[], o?: CliOptions) => ReturnType<typeof runCli> }> {
+  const mock = await startMockServer(options);
+  servers.push(mock);
+  return { mock, run: (args, o) => runCli([...args, '--base-url', mock.url], o) };
+}
+
+const TICKETS = path.join(ROOT, 'fixtures', 'tickets.csv');
+const TICKET_SCHEMA = path.join(ROOT, 'fixtures', 'ticket-schema.json');
+const strictTicket = strictify(JSON.parse(fs.readFileSync(TICKET_SCHEMA, 'utf8'))).schema;
+
+let n = 0;
+function write(name: string, text: string): string {
+  const file = path.join(dir, `${++n}-${name}`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const SMALL = JSON.stringify({
+  type: 'object',
+  properties: { label: { type: 'string', enum: ['a', 'b'] }, score: { type: 'integer', minimum: 1, maximum: 5 } },
+  required: ['label', 'score'],
+  additionalProperties: false,
+});
+
+describe.concurrent('--json-schema', () => {
+  it('the ticket fixture: strict response_format on every request, rows gain output, one note line', async () => {
+    const { mock, run } = await server();
+    const r = await run([TICKETS, '--template', '{{subject}}: {{body}}', '--json-schema', TICKET_SCHEMA]);
+    expect(r.code).toBe(0);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    expect(rows).toHaveLength(6);
+    const check = compileCheck(strictTicket, '2020-12');
+    for (const row of rows) {
+      expect(row.error).toBeNull();
+      expect(check(JSON.stringify(row.output))).toMatchObject({ ok: true });
+      expect(row.output).toEqual(JSON.parse(row.response!));
+    }
+    expect(mock.requests).toHaveLength(6);
+    for (const req of mock.requests) {
+      expect(req.body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'ticket_triage', schema: strictTicket, strict: true } });
+      expect(req.body.messages).toHaveLength(1); // no system message: the schema travels in response_format
+    }
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(
+      'llm-batch: --json-schema made strict for structured outputs: optional /properties/order_id made required and nullable (null in a row where the answer has none); additionalProperties: false added at /',
+    );
+    expect(lines[1]).toMatch(/^llm-batch: 6 ok, 0 failed/);
+  });
+
+  it("re-ask: the second request carries the invalid answer and the validator's errors; attempts 2", async () => {
+    const { mock, run } = await server();
+    const r = await run(['--json-schema', SMALL, '-q'], { stdin: 'rate this [[schema:violate]]\nand this\n' });
+    expect(r.code).toBe(0);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    const flaky = rows.find((row) => row.prompt.startsWith('rate this'))!;
+    expect(flaky).toMatchObject({ error: null, attempts: 2 });
+    expect(rows.find((row) => row.prompt === 'and this')).toMatchObject({ attempts: 1 });
+    const sent = mock.requests.filter((q) => q.body.messages[0].content.startsWith('rate this'));
+    expect(sent).toHaveLength(2);
+    const [, assistant, complaint] = sent[1]!.body.messages;
+    expect(assistant.role).toBe('assistant');
+    expect(JSON.parse(assistant.content)).toMatchObject({ unexpected_field: true });
+    expect(complaint.role).toBe('user');
+    expect(complaint.content).toContain('- /: unexpected property "unexpected_field"');
+    expect(complaint.content).toContain('- /label: must be string');
+    expect(sent[1]!.body.response_format).toEqual(sent[0]!.body.response_format);
+  });
+
+  it('never valid: invalid_output row with the raw text in response, 1 + N attempts, exit 1, summary counts re-asks', async () => {
+    const { mock, run } = await server();
+    const r = await run(['--json-schema', SMALL, '--schema-retries', '1'], { stdin: 'hopeless [[schema:invalid-json*9]]\n' });
+    expect(r.code).toBe(1);
+    const [row] = parseJsonl<ResultRow>(r.stdout);
+    expect(mock.requests).toHaveLength(2);
+    expect(row).toMatchObject({ attempts: 2, output: null, error: { type: 'invalid_output' } });
+    expect(row!.response).toMatch(/^Sure! Here is the JSON: \{/);
+    expect(row!.error!.message).toMatch(/^answer is not valid JSON: not valid JSON \(.*\) \(after 1 re-ask\)$/);
+    expect(r.stderr).toMatch(/0 ok, 1 failed \(invalid_output 1\), 1 re-asked \(invalid output\)/);
+  });
+
+  it('a truncated answer is said as such, not re-asked', async () => {
+    const { mock, run } = await server();
+    const r = await run(['--json-schema', SMALL, '-q', '--no-stream'], { stdin: 'long one [[schema:truncate*9]]\n' });
+    expect(r.code).toBe(1);
+    const [row] = parseJsonl<ResultRow>(r.stdout);
+    expect(mock.requests).toHaveLength(1);
+    expect(row).toMatchObject({ attempts: 1, finish_reason: 'length', error: { type: 'invalid_output' } });
+    expect(row!.error!.message).toMatch(/^answer cut off at the token limit \(finish_reason: length\).*raise --max-tokens/);
+  });
+
+  it('CSV: one column per top-level property after id, awkward values intact, clashes prefixed', async () => {
+    const { run } = await server();
+    const schema = write(
+      'awkward.json',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          prompt: { type: 'string' },
+          text: { type: 'string' },
+          tags: { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 },
+          nested: {
+            type: 'object',
+            properties: { inner: { type: 'array', items: { type: 'array', items: { type: 'integer', minimum: 7, maximum: 7 } }, minItems: 1, maxItems: 1 } },
+          },
+          flag: { const: false },
+          count: { type: 'integer', minimum: 42, maximum: 42 },
+          maybe: { type: 'null' },
+        },
+      }),
+    );
+    const awkward = ['a, b, "quoted", and more', 'two\nlines, one cell', 'unicode: naïve café 日本語 🎉', '=SUM(A1:A9) looks like a formula'];
+    const input = write('awkward.csv', `id,text\n${awkward.map((t, i) => `k${i},"${t.replace(/"/g, '""')}"`).join('\n')}\n`);
+    const out = path.join(dir, `${++n}-fields.csv`);
+    const r = await run([input, '--template', '{{text}}', '--json-schema', schema, '-o', out, '-q']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const records = parse(fs.readFileSync(out, 'utf8'), { bom: true }) as string[][];
+    expect(records[0]).toEqual(['id', 'output_prompt', 'text', 'tags', 'nested', 'flag', 'count', 'maybe', ...CSV_COLUMNS.slice(1)]);
+    const rows = records.slice(1).sort((a, b) => a[0]!.localeCompare(b[0]!));
+    expect(rows).toHaveLength(awkward.length);
+    rows.forEach((cells, i) => {
+      const t = awkward[i]!;
+      const cell = (v: string) => v; // exact CSV: no formula escaping without --csv-escape-formulas
+      expect(cells.slice(0, 8)).toEqual([`k${i}`, cell(t), cell(t), JSON.stringify([t, t]), '{"inner":[[7,7]]}', 'false', '42', '']);
+      expect(cells[8 + CSV_COLUMNS.indexOf('prompt') - 1]).toBe(cell(t));
+    });
+    // With --csv-escape-formulas the field cells are escaped like every other text cell.
+    const escapedOut = path.join(dir, `${++n}-escaped.csv`);
+    const e = await run([input, '--template', '{{text}}', '--json-schema', schema, '-o', escapedOut, '--csv-escape-formulas', '-q']);
+    expect(e.code).toBe(0);
+    const formula = (parse(fs.readFileSync(escapedOut, 'utf8')) as string[][]).find((r) => r[0] === 'k3')!;
+    expect(formula.slice(1, 3)).toEqual([`'${awkward[3]}`, `'${awkward[3]}`]);
+  });
+
+  it('--resume continues a schema CSV (same columns); another schema is refused', async () => {
+    const { mock, run } = await server();
+    const out = path.join(dir, `${++n}-resume.csv`);
+    const input = write('resume.txt', 'one\ntwo\n');
+    expect((await run([input, '--json-schema', SMALL, '-o', out, '-q'])).code).toBe(0);
+    const again = await run([input, '--json-schema', SMALL, '-o', out, '--resume', '-q']);
+    expect(again.code).toBe(0);
+    expect(mock.requests).toHaveLength(2);
+    const other = await run([input, '--json-schema', SMALL.replace('"b"', '"c"'), '-o', out, '--resume', '-q']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/was written by a different run \(jsonSchema: was/);
+  });
+
+  it('--json to CSV: one output column with the whole value', async () => {
+    const { run } = await server();
+    const r = await run(['--json', '-f', 'csv', '-q'], { stdin: 'say "hi", json\n' });
+    expect(r.code).toBe(0);
+    const [header, row] = parse(r.stdout) as string[][];
+    expect(header!.slice(0, 2)).toEqual(['id', 'output']);
+    expect(JSON.parse(row![1]!)).toEqual({ answer: 'say "hi", json' });
+  });
+});
+
+describe.concurrent('servers without structured outputs', () => {
+  it('a 400 naming response_format stops the run after the first answer, with one line suggesting --schema-in-prompt', async () => {
+    const { mock, run } = await server({ schema: { rejectResponseFormat: true } });
+    const out = path.join(dir, `${++n}-refused.jsonl`);
+    const r = await run(['--json-schema', SMALL, '-c', '1', '-o', out], { stdin: 'a\nb\nc\nd\ne\n' });
+    expect(r.code).toBe(2);
+    expect(mock.requests).toHaveLength(1);
+    expect(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '').toBe('');
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /response_format/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /the server refused response_format \(.*'response_format' of type 'json_schema' is not supported.*\).*Rerun with --schema-in-prompt --resume:/,
+    );
+    expect(r.stderr).not.toContain(SECRET_KEY);
+  });
+
+  it('--schema-in-prompt: no response_format, the schema in a system message, prompt untouched, still validated and re-asked', async () => {
+    const { mock, run } = await server({ schema: { rejectResponseFormat: true } });
+    const r = await run(['--json-schema', SMALL, '--schema-in-prompt', '--system', 'You grade things.', '-q'], { stdin: 'grade me [[schema:violate]]\n' });
+    expect(r.code).toBe(0);
+    const [row] = parseJsonl<ResultRow>(r.stdout);
+    expect(row).toMatchObject({ error: null, attempts: 2 });
+    expect(row!.output).toEqual({ label: expect.stringMatching(/^[ab]$/), score: expect.any(Number) });
+    const first = mock.requests[0]!.body;
+    expect(first.response_format).toBeUndefined();
+    expect(first.messages).toHaveLength(3);
+    expect(first.messages[0].role).toBe('system');
+    expect(first.messages[0].content).toContain(SMALL);
+    expect(first.messages.slice(1)).toEqual([
+      { role: 'system', content: 'You grade things.' },
+      { role: 'user', content: 'grade me [[schema:violate]]' },
+    ]);
+    expect(mock.requests[1]!.body.messages.at(-1).content).toContain('unexpected property');
+  });
+});
+
+describe.concurrent('--json', () => {
+  it('JSON mode: response_format json_object, a system message saying JSON only when no message does', async () => {
+    const { mock, run } = await server();
+    const r = await run(['--json', '-q', '-c', '1'], { stdin: 'name three colours\nreturn json: three colours\n' });
+    expect(r.code).toBe(0);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    expect(rows.map((row) => row.output)).toEqual([{ answer: 'name three colours' }, { answer: 'return json: three colours' }]);
+    const [plain, saysJson] = mock.requests.map((q) => q.body);
+    expect(plain.response_format).toEqual({ type: 'json_object' });
+    expect(plain.messages).toEqual([
+      { role: 'system', content: expect.stringMatching(/JSON/) },
+      { role: 'user', content: 'name three colours' },
+    ]);
+    expect(saysJson.messages).toEqual([{ role: 'user', content: 'return json: three colours' }]);
+  });
+});
+
+describe.concurrent('schema problems are usage errors before any request', () => {
+  it.each<[string, string, RegExp]>([
+    [
+      'minLength',
+      JSON.stringify({ type: 'object', properties: { s: { type: 'string', minLength: 2 } } }),
+      /^llm-batch: --json-schema \/properties\/s\/minLength: minLength is not supported in strict mode; .*--schema-in-prompt/,
+    ],
+    [
+      'open map',
+      JSON.stringify({ type: 'object', properties: { m: { type: 'object', additionalProperties: { type: 'number' } } } }),
+      /^llm-batch: --json-schema \/properties\/m\/additionalProperties: additionalProperties must be false/,
+    ],
+    ['root array', JSON.stringify({ type: 'array', items: {} }), /^llm-batch: --json-schema \/: the root must be \{"type": "object"\}/],
+  ])('%s', async (_name, schema, message) => {
+    const { mock, run } = await server();
+    const r = await run(['--json-schema', schema], { stdin: 'x\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('a schema file that is not JSON: file, line and column', async () => {
+    const { mock, run } = await server();
+    const file = write('broken.json', '{\n  "type": "object",\n  "properties": {,}\n}\n');
+    const r = await run(['--json-schema', file], { stdin: 'x\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^llm-batch: --json-schema ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON at line 3 column 18`));
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('a missing schema file; --schema-in-prompt alone; --json with --json-schema', async () => {
+    const missing = await runCli(['--json-schema', path.join(dir, 'nope.json'), '--mock'], { stdin: 'x\n' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--json-schema .*nope\.json: no such file/);
+    const alone = await runCli(['--schema-in-prompt', '--mock'], { stdin: 'x\n' });
+    expect(alone.stderr).toMatch(/--schema-in-prompt goes with --json-schema/);
+    const both = await runCli(['--json', '--json-schema', SMALL, '--mock'], { stdin: 'x\n' });
+    expect(both.stderr).toMatch(/--json and --json-schema: pick one/);
+    const retries = await runCli(['--schema-retries', '3', '--mock'], { stdin: 'x\n' });
+    expect(retries.code).toBe(2);
+    expect(retries.stderr).toMatch(/--schema-retries goes with --json-schema or --json/);
+  });
+});
+
+describe('--dry-run', () => {
+  it('shows the final body with the strict schema, the strictness notes and the CSV columns', async () => {
+    const r = await runCli([TICKETS, '--template', '{{subject}}: {{body}}', '--json-schema', TICKET_SCHEMA, '--dry-run', '-o', path.join(dir, 'never.csv')], {
+      env: { OPENAI_API_KEY: undefined },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('made strict for structured outputs: optional /properties/order_id made required and nullable');
+    expect(r.stdout).toContain('CSV columns after id: sentiment, category, urgent, summary, products, order_id');
+    const body = JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'), r.stdout.indexOf('\n}\n') + 2));
+    expect(body.response_format.json_schema.schema).toEqual(strictTicket);
+    expect(body.response_format.json_schema.strict).toBe(true);
+  });
+});

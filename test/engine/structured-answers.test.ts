@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchEvent } from '../../src/engine/events.js';
+import { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from '../../src/provider/completion.js';
+import { runBatch, type BatchOutcome } from '../../src/engine/run-batch.js';
+import { createStats } from '../../src/engine/stats.js';
+import { strictify } from '../../src/structured/strictify.js';
+import { jsonSchemaFormat } from '../../src/structured/response-format.js';
+import { compileCheck } from '../../src/structured/validate.js';
+import type { StructuredOutput } from '../../src/structured/types.js';
+import type { PromptRecord, ResultRow } from '../../src/types.js';
+
+const schema = strictify({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }).schema;
+
+function structured(retries = 2): StructuredOutput {
+  return { responseFormat: jsonSchemaFormat('t', schema), check: compileCheck(schema, '07'), retries };
+}
+
+const record: PromptRecord = { id: 'r0', line: 1, source: 's', prompt: 'p', messages: [{ role: 'user', content: 'p' }], params: {} };
+
+async function* one(): AsyncGenerator<PromptRecord> {
+  yield record;
+}
+
+const answer = (text: string, finishReason = 'stop'): CompletionResult => ({
+  text,
+  finishReason,
+  usage: { prompt_tokens: 10, completion_tokens: 2 },
+  model: 'm',
+  headers: null,
+});
+
+/** A provider that answers from a script, one entry per request, and records what it was sent. */
+function scripted(script: Array<string | AttemptError | CompletionResult>) {
+  const sent: CompletionRequest[] = [];
+  const complete: Complete = async (request) => {
+    sent.push(structuredClone(request));
+    const next = script[sent.length - 1];
+    if (next === undefined) throw new Error('script ran out');
+    if (next instanceof AttemptError) throw next;
+    return typeof next === 'string' ? answer(next) : next;
+  };
+  return { complete, sent };
+}
+
+async function run(complete: Complete, s: StructuredOutput, extra: { events?: BatchEvent[]; stats?: ReturnType<typeof createStats> } = {}) {
+  const gen = runBatch(one(), {
+    complete,
+    model: 'm',
+    structured: s,
+    random: () => 0,
+    rpm: 6_000_000,
+    stats: extra.stats,
+    onEvent: (e) => extra.events?.push(e),
+  });
+  const rows: ResultRow[] = [];
+  for (;;) {
+    const step = await gen.next();
+    if (step.done) return { rows, outcome: step.value as BatchOutcome };
+    rows.push(step.value);
+  }
+}
+
+describe('engine with a schema', () => {
+  it('a valid answer: output holds the parsed value; response_format is on the request', async () => {
+    const { complete, sent } = scripted(['{"n":3}']);
+    const { rows } = await run(complete, structured());
+    expect(rows[0]).toMatchObject({ response: '{"n":3}', output: { n: 3 }, error: null, attempts: 1 });
+    expect(sent[0]!.response_format).toEqual({ type: 'json_schema', json_schema: { name: 't', schema, strict: true } });
+  });
+
+  it('re-asks an invalid answer: the second request carries the answer and the errors; attempts and usage add up', async () => {
+    const { complete, sent } = scripted(['{"n":"three"}', '{"n":3}']);
+    const events: BatchEvent[] = [];
+    const stats = createStats();
+    const { rows } = await run(complete, structured(), { events, stats });
+    expect(rows[0]).toMatchObject({ output: { n: 3 }, attempts: 2, error: null, usage: { prompt_tokens: 20, completion_tokens: 4 } });
+    expect(sent[1]!.messages.slice(1)).toEqual([
+      { role: 'assistant', content: '{"n":"three"}' },
+      { role: 'user', content: expect.stringContaining('- /n: must be integer') },
+    ]);
+    expect(events.filter((e) => e.type === 'reask')).toEqual([{ type: 'reask', id: 'r0', attempt: 1, problems: ['/n: must be integer'] }]);
+    expect(stats).toMatchObject({ reasks: 1, ok: 1, requests: 2 });
+  });
+
+  it('never valid: an invalid_output row after 1 + N attempts, raw text kept in response', async () => {
+    const { complete, sent } = scripted(['nope', '{"n":1.5}', '{"m":1}', '{"n":1}']);
+    const stats = createStats();
+    const { rows } = await run(complete, structured(2), { stats });
+    expect(sent).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ response: '{"m":1}', output: null, attempts: 3, error: { type: 'invalid_output' } });
+    expect(rows[0]!.error!.message).toMatch(/^answer does not match the schema: \/: missing property "n"; \/: unexpected property "m" \(after 2 re-asks\)$/);
+    expect(stats).toMatchObject({ reasks: 2, failed: 1, failedByType: { invalid_output: 1 } });
+  });
+
+  it('--schema-retries 0: the first invalid answer is the row', async () => {
+    const { complete, sent } = scripted(['{"n":"x"}']);
+    const { rows } = await run(complete, structured(0));
+    expect(sent).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ attempts: 1, error: { type: 'invalid_output' } });
+  });
+
+  it('a truncated answer is said as such and not re-asked', async () => {
+    const { complete, sent } = scripted([answer('{"n":', 'length')]);
+    const { rows } = await run(complete, structured());
+    expect(sent).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      response: '{"n":',
+      finish_reason: 'length',
+      error: { type: 'invalid_output', message: expect.stringMatching(/^answer cut off at the token limit/) },
+    });
+  });
+
+  it('a refusal is an invalid_output row saying so, not re-asked; the refusal text is the response', async () => {
+    const { complete, sent } = scripted([{ ...answer(''), refusal: "I can't help with that." }]);
+    const { rows } = await run(complete, structured());
+    expect(sent).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      response: "I can't help with that.",
+      error: { type: 'invalid_output', message: "the model refused to answer: I can't help with that." },
+    });
+  });
+
+  it('transport retries and re-asks have their own budgets; both count in attempts', async () => {
+    const e503 = () => new AttemptError('http', 'overloaded', { status: 503 });
+    const { complete, sent } = scripted([e503(), '{"n":"x"}', e503(), '{"n":2}']);
+    const gen = runBatch(one(), {
+      complete,
+      model: 'm',
+      structured: structured(1),
+      retries: 2,
+      random: () => 0,
+      rpm: 6_000_000,
+      clock: { now: () => performance.now(), sleep: async () => {} },
+    });
+    const step = await gen.next();
+    expect(sent).toHaveLength(4);
+    expect(step.value).toMatchObject({ output: { n: 2 }, attempts: 4 });
+  });
+
+  it('a 400 naming response_format stops the run on the first one: no row, reason response_format', async () => {
+    const e = new AttemptError('http', "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", { status: 400 });
+    const { complete, sent } = scripted([e]);
+    const { rows, outcome } = await run(complete, structured());
+    expect(sent).toHaveLength(1);
+    expect(rows).toEqual([]);
+    expect(outcome).toMatchObject({ stopped: 'response_format', message: expect.stringContaining('response_format') });
+  });
+
+  it('without response_format (--schema-in-prompt) such a 400 is an ordinary error row', async () => {
+    const e = new AttemptError('http', "'response_format' is not supported", { status: 400 });
+    const { complete } = scripted([e]);
+    const { rows, outcome } = await run(complete, { ...structured(), responseFormat: undefined, instructions: 'schema here' });
+    expect(outcome.stopped).toBeUndefined();
+    expect(rows[0]).toMatchObject({ error: { type: 'http', status: 400 }, output: null });
+  });
+
+  it("instructions go in a system message before the record's own messages, which are unchanged", async () => {
+    const { complete, sent } = scripted(['{"n":1}']);
+    await run(complete, { ...structured(), responseFormat: undefined, instructions: 'S' });
+    expect(sent[0]!.messages).toEqual([
+      { role: 'system', content: 'S' },
+      { role: 'user', content: 'p' },
+    ]);
+    expect(sent[0]!.response_format).toBeUndefined();
+    expect(record.messages).toHaveLength(1);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, rowToCsvRecord } from '../../src/output/csv-columns.js';
+import { csvHeaderColumns } from '../../src/output/csv-layout.js';
+import { outputCell, outputColumns } from '../../src/structured/columns.js';
+import { reaskMessages } from '../../src/structured/reask.js';
+import type { ResultRow } from '../../src/types.js';
+
+describe('outputColumns', () => {
+  it('one column per top-level property, in schema order', () => {
+    const cols = outputColumns({ type: 'object', properties: { b: {}, a: {}, c: {} } }, CSV_COLUMNS);
+    expect(cols.map((c) => c.column)).toEqual(['b', 'a', 'c']);
+  });
+  it('a property named like a built-in column is prefixed output_, again until unique', () => {
+    const cols = outputColumns({ type: 'object', properties: { id: {}, prompt: {}, output_prompt: {}, summary: {} } }, CSV_COLUMNS);
+    expect(cols).toEqual([
+      { property: 'id', column: 'output_id' },
+      { property: 'prompt', column: 'output_output_prompt' },
+      { property: 'output_prompt', column: 'output_prompt' },
+      { property: 'summary', column: 'summary' },
+    ]);
+    expect(new Set([...CSV_COLUMNS, ...cols.map((c) => c.column)]).size).toBe(CSV_COLUMNS.length + 4);
+  });
+  it('a root without properties gets one output column', () => {
+    expect(outputColumns({ type: 'array' }, CSV_COLUMNS)).toEqual([{ property: '', column: 'output' }]);
+  });
+});
+
+describe('outputCell', () => {
+  it.each<[unknown, string]>([
+    ['a, "b"\nc', 'a, "b"\nc'],
+    [3.5, '3.5'],
+    [0, '0'],
+    [true, 'true'],
+    [false, 'false'],
+    [null, ''],
+    [undefined, ''],
+    [['x', { y: [1, 2] }], '["x",{"y":[1,2]}]'],
+    [{ k: 'ü' }, '{"k":"ü"}'],
+  ])('%j → %j', (value, cell) => expect(outputCell(value)).toBe(cell));
+});
+
+describe('CSV row with field columns', () => {
+  const row: ResultRow = {
+    id: 'r1',
+    line: 2,
+    prompt: 'p',
+    response: '{"a":1}',
+    error: null,
+    attempts: 1,
+    latency_ms: 5,
+    model: 'm',
+    finish_reason: 'stop',
+    usage: null,
+    output: { a: '=SUM(A1)', b: [1], c: null },
+  };
+  const cols = outputColumns({ properties: { a: {}, b: {}, c: {} } }, CSV_COLUMNS);
+  it('fields follow id; built-in columns keep their order', () => {
+    expect(csvHeaderColumns({ escapeFormulas: false, keptFields: ['k'], outputColumns: cols })).toEqual(['id', 'a', 'b', 'c', ...CSV_COLUMNS.slice(1), 'k']);
+    const cells = rowToCsvRecord(row, false, [], cols);
+    expect(cells.slice(0, 5)).toEqual(['r1', '=SUM(A1)', '[1]', '', '2']);
+    expect(cells).toHaveLength(CSV_COLUMNS.length + 3);
+  });
+  it('an error row has empty field cells', () => {
+    const cells = rowToCsvRecord({ ...row, output: null, error: { type: 'invalid_output', message: 'x' } }, false, [], cols);
+    expect(cells.slice(1, 4)).toEqual(['', '', '']);
+  });
+});
+
+describe('reaskMessages', () => {
+  it('appends the invalid answer as the assistant turn and the problems as a user turn', () => {
+    const sent = [{ role: 'user', content: 'extract' }];
+    const msgs = reaskMessages(sent, '{"a":2}', ['/a: must be string']);
+    expect(msgs).toHaveLength(3);
+    expect(msgs[0]).toBe(sent[0]);
+    expect(msgs[1]).toEqual({ role: 'assistant', content: '{"a":2}' });
+    expect(msgs[2]!.role).toBe('user');
+    expect(msgs[2]!.content).toMatch(/did not match the required JSON schema:\n- \/a: must be string\n/);
+    expect(sent).toHaveLength(1);
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { nullable, pointerTo, strictify } from '../../src/structured/strictify.js';
+
+const obj = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties),
+  additionalProperties: false,
+  ...extra,
+});
+
+describe('strictify: schemas strict mode refuses (usage error naming pointer and rule)', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['root not an object type', { type: 'array', items: { type: 'string' } }, /--json-schema \/: the root must be \{"type": "object"\}/],
+    ['root anyOf', { type: 'object', properties: {}, anyOf: [{ type: 'object' }] }, /\/: anyOf is not allowed at the root/],
+    ['root not JSON object', ['a'], /\/: the schema must be a JSON object/],
+    [
+      'open map',
+      obj({ tags: { type: 'object', additionalProperties: { type: 'string' } } }),
+      /\/properties\/tags\/additionalProperties: additionalProperties must be false/,
+    ],
+    [
+      'additionalProperties true',
+      { ...obj({ a: { type: 'string' } }), additionalProperties: true },
+      /--json-schema \/additionalProperties: additionalProperties must be false/,
+    ],
+    ['object without properties', obj({ meta: { type: 'object' } }), /\/properties\/meta: an object needs its properties listed/],
+    ['minLength', obj({ s: { type: 'string', minLength: 3 } }), /\/properties\/s\/minLength: minLength is not supported in strict mode/],
+    ['maxLength', obj({ s: { type: 'string', maxLength: 3 } }), /\/properties\/s\/maxLength: maxLength is not supported/],
+    ['uniqueItems', obj({ a: { type: 'array', items: { type: 'string' }, uniqueItems: true } }), /\/properties\/a\/uniqueItems: uniqueItems/],
+    ['allOf', obj({ a: { allOf: [{ type: 'string' }] } }), /\/properties\/a\/allOf: allOf is not supported/],
+    ['oneOf', obj({ a: { oneOf: [{ type: 'string' }, { type: 'number' }] } }), /\/properties\/a\/oneOf: oneOf is not supported in strict mode \(use anyOf\)/],
+    ['not', obj({ a: { type: 'string', not: { const: 'x' } } }), /\/properties\/a\/not:/],
+    ['if/then', obj({ a: { type: 'string', if: { const: 'x' }, then: {} } }), /\/properties\/a\/if: if\/then\/else/],
+    ['patternProperties', obj({ a: { type: 'object', properties: {}, patternProperties: { '^x': {} } } }), /\/properties\/a\/patternProperties/],
+    [
+      'unsupported format',
+      obj({ u: { type: 'string', format: 'uri' } }),
+      /\/properties\/u\/format: format "uri" is not supported in strict mode \(supported: date-time/,
+    ],
+    ['array without items', obj({ a: { type: 'array' } }), /\/properties\/a: an array needs items/],
+    ['tuple items', obj({ a: { type: 'array', items: [{ type: 'string' }] } }), /\/properties\/a\/items: items must be one schema/],
+    ['prefixItems', obj({ a: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'string' } } }), /\/properties\/a\/prefixItems/],
+    ['no type', obj({ a: { description: 'anything' } }), /\/properties\/a: every schema needs a type/],
+    ['unknown type', obj({ a: { type: 'date' } }), /\/properties\/a\/type: unknown type "date"/],
+    ['boolean schema', obj({ a: true }), /\/properties\/a: boolean schemas/],
+    ['external $ref', obj({ a: { $ref: 'https://example.com/s.json' } }), /\/properties\/a\/\$ref: only local references/],
+    [
+      'required names a missing property',
+      { ...obj({ a: { type: 'string' } }), required: ['a', 'b'] },
+      /\/required: required names "b", which is not in properties/,
+    ],
+    ['draft-04 exclusiveMaximum', obj({ n: { type: 'number', maximum: 5, exclusiveMaximum: true } }), /\/properties\/n\/exclusiveMaximum: .*draft-04/],
+    ['pointer escapes / and ~', obj({ 'a/b~c': { type: 'string', minLength: 1 } }), /\/properties\/a~1b~0c\/minLength/],
+    ['$defs below the root', obj({ a: { type: 'object', properties: {}, $defs: {} } }), /\/properties\/a\/\$defs: \$defs must be at the root/],
+    ['nested too deep', nest(11), /nested deeper than 10 levels/],
+    [
+      'too many enum values',
+      obj({ e: { type: 'string', enum: Array.from({ length: 1001 }, (_, i) => `v${i}`) } }),
+      /1001 enum values in all; strict mode allows 1000/,
+    ],
+  ])('%s', (_name, schema, message) => {
+    expect(() => strictify(schema)).toThrow(UsageError);
+    expect(() => strictify(schema)).toThrow(message);
+    expect(() => strictify(schema)).toThrow(/--schema-in-prompt/);
+  });
+});
+
+function nest(levels: number): unknown {
+  let s: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < levels; i++) s = obj({ x: s });
+  return s;
+}
+
+describe('strictify: schemas strict mode accepts as written', () => {
+  it.each<[string, Record<string, unknown>]>([
+    ['flat', obj({ a: { type: 'string' }, n: { type: 'integer', minimum: 0, maximum: 5 }, b: { type: 'boolean' } })],
+    ['enum and const', obj({ s: { type: 'string', enum: ['x', 'y'] }, c: { const: 'fixed' } })],
+    ['nested objects and arrays', obj({ items: { type: 'array', minItems: 1, maxItems: 3, items: obj({ name: { type: 'string', pattern: '^[a-z]+$' } }) } })],
+    ['nullable types', obj({ a: { type: ['string', 'null'] } })],
+    ['anyOf below the root', obj({ v: { anyOf: [{ type: 'string' }, { type: 'number', multipleOf: 0.5 }] } })],
+    ['$defs and $ref', { ...obj({ p: { $ref: '#/$defs/point' } }), $defs: { point: obj({ x: { type: 'number' }, y: { type: 'number' } }) } }],
+    ['definitions (draft-07)', { ...obj({ p: { $ref: '#/definitions/p' } }), definitions: { p: obj({ x: { type: 'number' } }) } }],
+    ['recursion to the root', obj({ name: { type: 'string' }, children: { type: 'array', items: { $ref: '#' } } })],
+    ['formats', obj({ d: { type: 'string', format: 'date' }, e: { type: 'string', format: 'email' }, u: { type: 'string', format: 'uuid' } })],
+    ['descriptions and titles', { ...obj({ a: { type: 'string', description: 'the a', title: 'A' } }), title: 'T', description: 'D' }],
+  ])('%s', (_name, schema) => {
+    const { schema: out, notes } = strictify(schema);
+    expect(notes).toEqual([]);
+    expect(out).toEqual(schema);
+  });
+
+  it('drops $schema and $id from what is sent, without a note', () => {
+    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'x', ...obj({ a: { type: 'string' } }) };
+    const { schema: out, notes } = strictify(schema);
+    expect(out).toEqual(obj({ a: { type: 'string' } }));
+    expect(notes).toEqual([]);
+  });
+});
+
+describe('strictify: made strict without changing meaning (with notes)', () => {
+  it('an optional field becomes required and nullable; missing additionalProperties becomes false', () => {
+    const { schema, notes } = strictify({
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        age: { type: 'integer' },
+        tier: { type: 'string', enum: ['a', 'b'] },
+        ref: { $ref: '#/$defs/x' },
+        kind: { enum: ['p', 'q'] },
+        fixed: { const: 1, description: 'one' },
+        tags: { type: ['array'], items: { type: 'string' } },
+      },
+      required: ['name'],
+      $defs: { x: { type: 'object', properties: { v: { type: 'number' } }, required: ['v'] } },
+    });
+    expect(schema.required).toEqual(['name', 'age', 'tier', 'ref', 'kind', 'fixed', 'tags']);
+    expect(schema.additionalProperties).toBe(false);
+    const props = schema.properties as Record<string, unknown>;
+    expect(props.name).toEqual({ type: 'string' });
+    expect(props.age).toEqual({ type: ['integer', 'null'] });
+    expect(props.tier).toEqual({ type: ['string', 'null'], enum: ['a', 'b', null] });
+    expect(props.ref).toEqual({ anyOf: [{ $ref: '#/$defs/x' }, { type: 'null' }] });
+    expect(props.kind).toEqual({ enum: ['p', 'q', null] });
+    expect(props.fixed).toEqual({ description: 'one', anyOf: [{ const: 1 }, { type: 'null' }] });
+    expect(props.tags).toEqual({ type: ['array', 'null'], items: { type: 'string' } });
+    expect((schema.$defs as any).x.additionalProperties).toBe(false);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/^optional \/properties\/age, \/properties\/tier, .* made required and nullable/);
+    expect(notes[1]).toMatch(/additionalProperties: false added at \/, \/\$defs\/x$/);
+  });
+
+  it('annotations strict mode may refuse are left out, said once per keyword', () => {
+    const { schema, notes } = strictify(obj({ a: { type: 'string', default: 'x', examples: ['y'] }, b: { type: 'number', default: 1, 'x-unit': 'kg' } }));
+    expect(schema.properties).toEqual({ a: { type: 'string' }, b: { type: 'number' } });
+    expect(notes).toEqual([
+      'annotation default left out at /properties/a, /properties/b (not accepted in strict mode; validation unchanged)',
+      'annotation examples left out at /properties/a (not accepted in strict mode; validation unchanged)',
+      'annotation x-unit left out at /properties/b (not accepted in strict mode; validation unchanged)',
+    ]);
+  });
+
+  it('does not change the input object', () => {
+    const input = { type: 'object', properties: { a: { type: 'string' } } };
+    const copy = structuredClone(input);
+    strictify(input);
+    expect(input).toEqual(copy);
+  });
+
+  it('nullable keeps an already nullable type as it is', () => {
+    expect(nullable({ type: ['string', 'null'] })).toEqual({ type: ['string', 'null'] });
+    expect(pointerTo('', 'properties', 'a/b')).toBe('/properties/a~1b');
+  });
+});
