@@ -13,5 +13,6 @@ export { readRecords, detectFormat, type InputFormat, type InputOptions } from '
 export { readResults, compactResults, loadResumeState, openFileWriter, streamWriter, type RowWriter } from './output/index.js';
 export type { StructuredOutput } from './structured/types.js';
 export { strictify, type JsonSchema } from './structured/strictify.js';
-export { compileCheck, draftOf, type AnswerCheck, type CheckResult } from './structured/validate.js';
+export type { AnswerCheck, CheckResult, Draft } from './structured/validate.js';
+export { loadSchemaCheck } from './structured/load-check.js';
 export { jsonSchemaFormat } from './structured/response-format.js';
