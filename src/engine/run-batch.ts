@@ -293,4 +293,3 @@ class Engine {
     return this.estimator(request) + (request.max_tokens ?? this.o.defaultCompletionTokens);
   }
 }
-

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tokenLimitField, wireBody } from '../../src/provider/request-body.js';
+import { tokenLimitField, toCompletionRequest, wireBody } from '../../src/provider/request-body.js';
+import { JSON_INSTRUCTIONS } from '../../src/structured/instructions.js';
 import type { CompletionRequest } from '../../src/provider/completion.js';
 
 const request: CompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, stream: false };
@@ -24,5 +25,34 @@ describe('the answer-length cap on the wire', () => {
     expect(wireBody(request)).toMatchObject({ max_tokens: 100 });
     const { max_tokens: _, ...uncapped } = request;
     expect(wireBody(uncapped, 'max_completion_tokens')).not.toHaveProperty('max_completion_tokens');
+  });
+});
+
+describe('structured requests through the one body builder', () => {
+  const record = { id: 'r', line: 1, source: 's', prompt: 'p', messages: [{ role: 'user', content: 'list the colours' }], params: {}, extraBody: { response_format: { type: 'text' }, seed: 7 } };
+  const format = { type: 'json_schema', json_schema: { name: 'n', schema: { type: 'object' }, strict: true } };
+
+  it('response_format goes into the wire body (and wins over a Batch API line\'s own)', () => {
+    const body = wireBody(toCompletionRequest(record, { model: 'm', stream: false, structured: { responseFormat: format } }));
+    expect(body).toMatchObject({ response_format: format, seed: 7, messages: record.messages });
+  });
+
+  it('instructions: a system message before the record\'s messages, which stay as they are', () => {
+    const req = toCompletionRequest(record, { model: 'm', stream: false, structured: { instructions: 'S' } });
+    expect(req.messages).toEqual([{ role: 'system', content: 'S' }, ...record.messages]);
+    expect(req.response_format).toBeUndefined();
+  });
+
+  it('JSON mode says "JSON" in a system message only when no message does', () => {
+    const hint = { responseFormat: { type: 'json_object' }, jsonHint: true };
+    expect(toCompletionRequest(record, { model: 'm', stream: false, structured: hint }).messages[0]).toEqual({ role: 'system', content: JSON_INSTRUCTIONS });
+    const saysJson = { ...record, messages: [{ role: 'user', content: 'answer in JSON' }] };
+    expect(toCompletionRequest(saysJson, { model: 'm', stream: false, structured: hint }).messages).toEqual(saysJson.messages);
+  });
+
+  it('without structured options nothing changes', () => {
+    const req = toCompletionRequest(record, { model: 'm', stream: false });
+    expect(req.messages).toBe(record.messages);
+    expect('response_format' in req).toBe(false);
   });
 });
