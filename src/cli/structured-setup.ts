@@ -8,7 +8,7 @@ import { schemaInstructions } from '../structured/instructions.js';
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
 import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
-import { compileCheck, draftOf } from '../structured/validate.js';
+import { compileCheck, draftOf, stripFence } from '../structured/validate.js';
 import type { CliConfig } from './config.js';
 
 export interface StructuredSetup {
@@ -61,7 +61,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
 /** --json: the answer must be JSON; nothing more is known of its shape. */
 function parseJson(text: string): ReturnType<StructuredOutput['check']> {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(stripFence(text)) };
   } catch (err) {
     return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
   }

@@ -46,6 +46,7 @@ describe('prepareStructured', () => {
     expect(s.structured).toMatchObject({ responseFormat: { type: 'json_object' }, jsonHint: true, retries: 1 });
     expect(s.csvColumns).toEqual([{ property: '', column: 'output' }]);
     expect(s.structured.check('[1]')).toEqual({ ok: true, value: [1] });
+    expect(s.structured.check('```json\n{"a":1}\n```')).toEqual({ ok: true, value: { a: 1 } });
   });
 
   it('a file holding an array, and broken inline JSON, are usage errors', () => {
