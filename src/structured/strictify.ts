@@ -39,33 +39,33 @@ const SUPPORTED: ReadonlySet<string> = new Set([
 ]);
 
 /** Constraints strict mode refuses; dropping them would let answers through that the schema forbids. */
-const REFUSED: Readonly<Record<string, string>> = {
-  allOf: 'allOf is not supported in strict mode (merge the branches into one object)',
-  oneOf: 'oneOf is not supported in strict mode (use anyOf)',
-  not: 'not is not supported in strict mode',
-  if: 'if/then/else is not supported in strict mode',
-  then: 'if/then/else is not supported in strict mode',
-  else: 'if/then/else is not supported in strict mode',
-  dependentRequired: 'dependentRequired is not supported in strict mode',
-  dependentSchemas: 'dependentSchemas is not supported in strict mode',
-  dependencies: 'dependencies is not supported in strict mode',
-  patternProperties: 'patternProperties is not supported in strict mode (objects list their properties)',
-  propertyNames: 'propertyNames is not supported in strict mode',
-  unevaluatedProperties: 'unevaluatedProperties is not supported in strict mode',
-  unevaluatedItems: 'unevaluatedItems is not supported in strict mode',
-  minProperties: 'minProperties is not supported in strict mode',
-  maxProperties: 'maxProperties is not supported in strict mode',
-  minLength: 'minLength is not supported in strict mode',
-  maxLength: 'maxLength is not supported in strict mode',
-  uniqueItems: 'uniqueItems is not supported in strict mode',
-  contains: 'contains is not supported in strict mode',
-  minContains: 'minContains is not supported in strict mode',
-  maxContains: 'maxContains is not supported in strict mode',
-  prefixItems: 'prefixItems (tuples) is not supported in strict mode',
-  additionalItems: 'additionalItems (tuples) is not supported in strict mode',
-  contentEncoding: 'contentEncoding is not supported in strict mode',
-  contentMediaType: 'contentMediaType is not supported in strict mode',
-};
+const REFUSED: ReadonlyMap<string, string> = new Map([
+  ['allOf', 'allOf is not supported in strict mode (merge the branches into one object)'],
+  ['oneOf', 'oneOf is not supported in strict mode (use anyOf)'],
+  ['not', 'not is not supported in strict mode'],
+  ['if', 'if/then/else is not supported in strict mode'],
+  ['then', 'if/then/else is not supported in strict mode'],
+  ['else', 'if/then/else is not supported in strict mode'],
+  ['dependentRequired', 'dependentRequired is not supported in strict mode'],
+  ['dependentSchemas', 'dependentSchemas is not supported in strict mode'],
+  ['dependencies', 'dependencies is not supported in strict mode'],
+  ['patternProperties', 'patternProperties is not supported in strict mode (objects list their properties)'],
+  ['propertyNames', 'propertyNames is not supported in strict mode'],
+  ['unevaluatedProperties', 'unevaluatedProperties is not supported in strict mode'],
+  ['unevaluatedItems', 'unevaluatedItems is not supported in strict mode'],
+  ['minProperties', 'minProperties is not supported in strict mode'],
+  ['maxProperties', 'maxProperties is not supported in strict mode'],
+  ['minLength', 'minLength is not supported in strict mode'],
+  ['maxLength', 'maxLength is not supported in strict mode'],
+  ['uniqueItems', 'uniqueItems is not supported in strict mode'],
+  ['contains', 'contains is not supported in strict mode'],
+  ['minContains', 'minContains is not supported in strict mode'],
+  ['maxContains', 'maxContains is not supported in strict mode'],
+  ['prefixItems', 'prefixItems (tuples) is not supported in strict mode'],
+  ['additionalItems', 'additionalItems (tuples) is not supported in strict mode'],
+  ['contentEncoding', 'contentEncoding is not supported in strict mode'],
+  ['contentMediaType', 'contentMediaType is not supported in strict mode'],
+]);
 
 /** Annotations that do not change what validates; strict mode may refuse them, so they are not sent. */
 const DROPPED = new Set(['default', 'examples', 'example', 'deprecated', 'readOnly', 'writeOnly', '$comment', 'nullable']);
@@ -138,7 +138,7 @@ class Strictifier {
         if (pointer !== '') this.fail(pointerTo(pointer, key), `${key} must be at the root`);
         continue; // the root handles them
       }
-      const refused = REFUSED[key];
+      const refused = REFUSED.get(key);
       if (refused) this.fail(pointerTo(pointer, key), refused);
       if (DROPPED.has(key) || (!SUPPORTED.has(key) && key !== '$schema' && key !== '$id')) {
         // Unknown keywords (x-…, vendor extensions) validate nothing in Ajv either: left out, said once.

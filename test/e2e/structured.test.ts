@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer, type MockServerOptions } from '../helpers/mock-server.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, type CliOptions } from '../helpers/run-cli.js';
 import { CSV_COLUMNS } from '../../src/output/csv-columns.js';
