@@ -187,11 +187,10 @@ describe.concurrent('servers without structured outputs', () => {
     expect(r.code).toBe(2);
     expect(mock.requests).toHaveLength(1);
     expect(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '').toBe('');
-    const lines = r.stderr
-      .trim()
-      .split('\n')
-      .filter((l) => /response_format/.test(l));
-    expect(lines).toHaveLength(1);
+    // One line saying what happened and what to do, then the summary naming the stop.
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^llm-batch: stopped \(response_format\): 0 ok, 0 failed/);
     expect(lines[0]).toMatch(
       /the server refused response_format \(.*'response_format' of type 'json_schema' is not supported.*\).*Rerun with --schema-in-prompt --resume:/,
     );
