@@ -217,8 +217,7 @@ class Engine {
   /** One attempt inside a concurrency slot; undefined when the run stopped before it was sent. */
   /** Whether requests now wait on the server's announced pace, for the progress display. */
   private notePacing(): void {
-    const state = this.governor.state();
-    this.o.stats.serverPacePerMinute = state.serverLimited && state.waiting > 0 && Number.isFinite(state.rate) ? state.rate * 60 : undefined;
+    this.o.stats.serverPacePerMinute = this.governor.serverPacePerMinute();
   }
 
   private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome | undefined> {

@@ -48,8 +48,6 @@ export interface GovernorState {
   pausedForMs: number;
   waiting: number;
   cuts: number;
-  /** The request pace is the limit the server announced (`x-ratelimit-limit-requests`), not the user's --rpm. */
-  serverLimited: boolean;
 }
 
 interface Waiter {
@@ -113,8 +111,17 @@ export class RateGovernor {
       pausedForMs: Math.max(0, this.pausedUntil - now),
       waiting: this.waiters.length,
       cuts: this.adaptive.cuts,
-      serverLimited: this.learnedRps !== undefined && this.learnedRps < this.userRps,
     };
+  }
+
+  /**
+   * While requests wait on the request pace the server announced (x-ratelimit-limit-requests), that
+   * pace per minute; else undefined. Reads state only: `state()` advances the adaptive rate's clock.
+   */
+  serverPacePerMinute(): number | undefined {
+    if (this.learnedRps === undefined || this.learnedRps >= this.userRps || this.waiters.length === 0) return undefined;
+    const rate = this.requests.ratePerSecond;
+    return Number.isFinite(rate) ? rate * 60 : undefined;
   }
 
   /** Waits for a turn to send a request of `cost` tokens; resolves with the admission time. */
