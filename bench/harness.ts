@@ -79,6 +79,8 @@ export interface ChildRun {
   wallMs: number;
   /** Peak resident set size in kB, if it could be measured. */
   peakRssKb?: number;
+  /** User + system CPU seconds of the child (GNU time only): what it cost, whatever the load. */
+  cpuSeconds?: number;
   stdout: string;
   stderr: string;
   timedOut: boolean;
@@ -154,11 +156,15 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
       child.on('close', (code, signal) => {
         clearTimeout(killer);
         let peakRssKb: number | undefined = poll && peak > 0 ? peak : undefined;
+        let cpuSeconds: number | undefined;
         if (rssFile) {
           try {
             const text = fs.readFileSync(rssFile, 'utf8');
             const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(text);
             if (m) peakRssKb = Number(m[1]);
+            const user = /User time \(seconds\):\s*([\d.]+)/.exec(text);
+            const sys = /System time \(seconds\):\s*([\d.]+)/.exec(text);
+            if (user && sys) cpuSeconds = Number(user[1]) + Number(sys[1]);
             // Under GNU time a killed CLI shows up as time's non-zero exit; say why.
             const killed = text.split('\n').find((l) => /terminated by signal/.test(l));
             if (killed) stderr += `\n[bench] ${killed.trim()}`;
@@ -167,7 +173,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
           }
           fs.rmSync(rssFile, { force: true });
         }
-        resolve({ code, signal, startedAt: started, wallMs, peakRssKb, stdout, stderr, timedOut });
+        resolve({ code, signal, startedAt: started, wallMs, peakRssKb, cpuSeconds, stdout, stderr, timedOut });
       });
     });
   });

@@ -26,6 +26,7 @@ import {
 } from './harness.js';
 import { HEAVY_PACKAGES, runtimeHeavyLoads, staticGraph } from './import-graph.js';
 import { runValidationBench } from './validation.js';
+import { batchApi } from './batch-scenario.js';
 
 export interface Scenario {
   name: string;
@@ -431,7 +432,7 @@ const validation: Scenario = {
   run: runValidationBench,
 };
 
-export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation];
+export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation, batchApi];
 
 /** Names a user may pass: each scenario's, plus `adaptive` for both adaptive runs. */
 export const GROUPS: Record<string, readonly string[]> = {

@@ -98,6 +98,8 @@ export interface ResultRow {
   output?: unknown;
   /** Input fields carried over by --keep-fields (absent without it). */
   input?: Record<string, unknown>;
+  /** Set on rows collected from an OpenAI Batch API batch (`--batch-api`). */
+  batch_id?: string;
 }
 
 /** Response headers as the provider hands them over (a fetch `Headers` fits); read by the rate limiter. */

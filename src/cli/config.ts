@@ -46,10 +46,25 @@ export interface CliConfig {
     | { kind: 'schema'; source: string; inPrompt: boolean; retries: number }
     | { kind: 'json'; retries: number }
     | undefined;
+  /** --shard i/N: only the records whose id hashes to shard i. */
+  shard: { index: number; count: number } | undefined;
+  /** Set with --batch-api: the prompts go through the OpenAI Batch API instead of live requests. */
+  batchApi: BatchApiConfig | undefined;
   /** The user's arguments, to print an exact resume command. */
   argv: readonly string[];
   /** Encoding, --limit, --keep-fields, CSV escaping, truncation policy, extra request parameters. */
   data: DataConfig;
+}
+
+export interface BatchApiConfig {
+  /** Requests per batch. */
+  batchSize: number;
+  /** Bytes per uploaded file. */
+  maxBytes: number;
+  pollMs: number;
+  /** Wait for every batch, or exit 75 while some are pending (--no-wait). */
+  wait: boolean;
+  finishLive: boolean;
 }
 
 export interface Environment {
@@ -148,6 +163,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     flags.jsonSchema !== undefined ? { kind: 'schema', source: flags.jsonSchema, inPrompt: flags.schemaInPrompt ?? false, retries: flags.schemaRetries ?? 2 }
     : flags.json ? { kind: 'json', retries: flags.schemaRetries ?? 2 }
     : undefined;
+  const batchApi = resolveBatchApi(flags, output);
 
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
@@ -184,8 +200,28 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     quiet: flags.quiet ?? false,
     trace: flags.trace !== undefined ? { kind: 'file', path: flags.trace } : flags.verbose ? { kind: 'stderr' } : undefined,
     structured,
+    batchApi,
+    shard: flags.shard,
     argv,
     data: resolveDataConfig(flags),
+  };
+}
+
+function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApiConfig | undefined {
+  if (!flags.batchApi) {
+    const stray = flags.batchSize !== undefined ? '--batch-size' : flags.batchMaxMb !== undefined ? '--batch-max-mb' : flags.poll !== undefined ? '--poll' : flags.wait === false ? '--no-wait' : flags.finishLive ? '--finish-live' : undefined;
+    if (stray) throw new UsageError(`${stray} goes with --batch-api`);
+    return undefined;
+  }
+  if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
+    throw new UsageError('--batch-api needs -o with a .jsonl or .csv file: the batches\' state is kept next to it, and answers arrive in any order');
+  }
+  return {
+    batchSize: flags.batchSize ?? 50_000,
+    maxBytes: Math.floor((flags.batchMaxMb ?? 200) * 1_000_000),
+    pollMs: (flags.poll ?? 30) * 1000,
+    wait: flags.wait ?? true,
+    finishLive: flags.finishLive ?? false,
   };
 }
 

@@ -6,6 +6,8 @@ import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords } from '../input/index.js';
+import { shardRecords } from '../input/shard.js';
+import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
@@ -29,6 +31,9 @@ export function requestBody(
   const limitField = config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : 'max_tokens';
   return wireBody(toCompletionRequest(record, { ...config, extraBody: config.data?.params, structured }), limitField);
 }
+
+/** $2.50, or $0.075 for a halved price: no digit lost. */
+const perMillion = (x: number) => (Math.round(x * 100) === x * 100 ? x.toFixed(2) : String(Number(x.toFixed(4))));
 
 interface ModelTotals {
   requests: number;
@@ -92,7 +97,7 @@ async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number
 }
 
 /** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
-async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, structured: StructuredSetup | undefined): Promise<DryRunScan> {
+async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, structured: StructuredSetup | undefined, batch: BatchDryRun | undefined): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
   const format = structured?.structured.responseFormat;
@@ -103,7 +108,8 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, struc
   const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
     const all = readRecords(input.stream, inputOptionsFor(config, input));
-    for await (const record of config.data.limit === undefined ? all : limitRecords(all, config.data.limit)) {
+    const mine = config.shard ? shardRecords(all, config.shard) : all;
+    for await (const record of config.data.limit === undefined ? mine : limitRecords(mine, config.data.limit)) {
       scan.records++;
       if (record.problem) {
         scan.badCount++;
@@ -111,6 +117,7 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, struc
         continue;
       }
       if (scan.first.length < SHOW_REQUESTS) scan.first.push(record);
+      batch?.add(record);
       const model = record.params.model ?? config.model;
       const maxTokens = record.params.max_tokens ?? config.maxTokens;
       const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
@@ -139,19 +146,23 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, struc
 }
 
 /** The first requests, as they would be sent. */
-function requestLines(config: CliConfig, first: readonly PromptRecord[], structured: StructuredRequest | undefined): string[] {
+function requestLines(config: CliConfig, first: readonly PromptRecord[], structured: StructuredRequest | undefined, batch: BatchDryRun | undefined): string[] {
   if (first.length === 0) return ['', 'Nothing to send.'];
   const endpoint =
-    config.provider.kind === 'mock'
+    batch ? batch.endpoint
+    : config.provider.kind === 'mock'
       ? 'the built-in --mock provider (offline)'
       : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
   const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
   let clipped = false;
   first.forEach((record, i) => {
     lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
-    const shown = clipForDisplay(requestBody(record, config, structured));
-    clipped ||= shown.clipped;
-    lines.push(JSON.stringify(shown.body, null, 2));
+    if (batch) lines.push(batch.show(record));
+    else {
+      const shown = clipForDisplay(requestBody(record, config, structured));
+      clipped ||= shown.clipped;
+      lines.push(JSON.stringify(shown.body, null, 2));
+    }
   });
   if (clipped) lines.push('', `(texts longer than ${count(MAX_SHOWN_CHARS)} characters are cut here for display; the run sends them whole)`);
   return lines;
@@ -173,7 +184,7 @@ function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
 }
 
 /** Tokens per model and, for models with a list price, the estimated cost. */
-function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotals>): string[] {
+function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 1): string[] {
   const lines = ['', `Estimate for ${count(sendable)} ${sendable === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
   let costTotal = 0;
   let priced = 0;
@@ -187,13 +198,13 @@ function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotal
     lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
     const match = priceFor(model);
     if (match) {
-      const promptCost = (t.promptTokens * match.price.input) / 1e6;
-      const answerCost = (t.answerTokens * match.price.output) / 1e6;
+      const promptCost = (t.promptTokens * match.price.input * priceFactor) / 1e6;
+      const answerCost = (t.answerTokens * match.price.output * priceFactor) / 1e6;
       costTotal += promptCost + answerCost;
       priced++;
       lines.push(
         `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}`
-          + ` at $${match.price.input.toFixed(2)} / $${match.price.output.toFixed(2)} per 1M tokens in / out)`,
+          + ` at $${perMillion(match.price.input * priceFactor)} / $${perMillion(match.price.output * priceFactor)} per 1M tokens in / out${priceFactor !== 1 ? ', the Batch API\'s half price' : ''})`,
       );
     } else {
       lines.push('    est. cost unknown: no price for this model (tokens only)');
@@ -214,7 +225,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
   const input = await openInput(config, io);
-  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input, structured);
+  const batch = config.batchApi ? batchDryRun(config) : undefined;
+  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input, structured, batch);
   const sendable = records - badCount;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
@@ -226,8 +238,9 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     if (badCount > bad.length) lines.push(`  … and ${count(badCount - bad.length)} more`);
   }
   if (structured) lines.push(...structuredLines(config, structured));
-  lines.push(...requestLines(config, first, structured?.structured));
-  if (sendable > 0) lines.push(...estimateLines(sendable, byModel));
+  lines.push(...requestLines(config, first, structured?.structured, batch));
+  if (sendable > 0) lines.push(...estimateLines(sendable, byModel, batch ? BATCH_PRICE_FACTOR : 1));
+  if (batch && sendable > 0) lines.push('', batch.summary());
   if (tooLongCount > 0) {
     lines.push('', `Warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (the server will refuse ${tooLongCount === 1 ? 'it' : 'them'} with HTTP 400):`);
     lines.push(...tooLong);

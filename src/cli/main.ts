@@ -8,8 +8,25 @@ import type { CliIo } from './io.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
+/** `llm-batch status|cancel|merge …` (an input file named like one: `./status`). */
+async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const subcommands = await import('./subcommands.js');
+    return await subcommands.runSubcommand(argv, io);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (err instanceof RunError) {
+      io.stderr.write(`llm-batch: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`llm-batch: ${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.someFailed;
+  }
+}
+
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
   const program = createProgram(version)
     .exitOverride()
     .configureOutput({

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseShard } from '../input/shard.js';
 
 /** Flag value parsers: each error says what was expected; commander adds the flag and the value. */
 export function positiveInteger(value: string): number {
@@ -33,4 +34,12 @@ export function httpUrl(value: string): string {
     // fall through
   }
   throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://localhost:11434/v1.');
+}
+
+export function shard(value: string): { index: number; count: number } {
+  try {
+    return parseShard(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
 }

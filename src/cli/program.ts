@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { httpUrl, positiveInteger, positiveNumber, temperature, wholeNumber } from './parse-flags.js';
+import { httpUrl, positiveInteger, positiveNumber, shard, temperature, wholeNumber } from './parse-flags.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
@@ -39,6 +39,13 @@ export interface RawFlags extends DataFlags {
   json?: boolean;
   schemaRetries?: number;
   schemaInPrompt?: boolean;
+  batchApi?: boolean;
+  batchSize?: number;
+  batchMaxMb?: number;
+  poll?: number;
+  wait?: boolean;
+  finishLive?: boolean;
+  shard?: { index: number; count: number };
 }
 
 const EXAMPLES = `
@@ -83,7 +90,7 @@ Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error
   3 stopped early (quota)   4 stopped early: endpoint unusable (refused, HTML, no stream)
   5 the input held no prompts   130 interrupted (resume with --resume)
-  141 stdout closed by its reader (| head)
+  141 stdout closed by its reader (| head)   75 batches still pending (--batch-api --no-wait)
 `;
 
 /**
@@ -106,7 +113,8 @@ export function createProgram(version: string): Command {
     .option('-t, --template <text>', 'user prompt template with {{field}} placeholders ({{prompt}} for text lines)')
     .option('-s, --system <text>', 'system message for every prompt')
     .option('--prompt-field <name>', 'CSV/JSONL field holding the prompt (default "prompt", or a CSV\'s only column)')
-    .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)');
+    .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)')
+    .option('--shard <i/N>', 'send only shard i of N (1-based; by a stable hash of the id): one job across N machines, joined by llm-batch merge', shard);
   addInputDataOptions(program);
 
   program.optionsGroup('Model:');
@@ -149,6 +157,15 @@ export function createProgram(version: string): Command {
     .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
     .option('--dry-run', 'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key');
   addOutputDataOptions(program);
+
+  program.optionsGroup('OpenAI Batch API (half price, answers within 24 h):');
+  program
+    .option('--batch-api', 'send the prompts as Batch API batches and collect the answers into -o (README: "Batch API")')
+    .option('--batch-size <n>', 'requests per batch (default 50000, OpenAI\'s limit; Azure takes 100000)', positiveInteger)
+    .option('--batch-max-mb <n>', 'largest batch file in MB (default 200; some providers take 100)', positiveNumber)
+    .option('--poll <seconds>', 'seconds between status checks, with jitter (default 30)', positiveNumber)
+    .option('--no-wait', 'submit and collect what is ready, then exit 75 while batches are pending (run again with --resume)')
+    .option('--finish-live', 'run the requests an expired or cancelled batch left undone live, in the same command');
 
   program.optionsGroup('Display:');
   program

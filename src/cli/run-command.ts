@@ -1,6 +1,7 @@
 import { createStats } from '../engine/stats.js';
 import { runBatch } from '../engine/run-batch.js';
 import { readRecords } from '../input/index.js';
+import { shardRecords } from '../input/shard.js';
 import { checkWritableFile } from './check-writable.js';
 import { runCompact } from './compact-command.js';
 import { requireKey, type CliConfig } from './config.js';
@@ -27,6 +28,7 @@ import { writeRows } from './write-rows.js';
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
   if (config.compact) return runCompact(config, io);
   if (config.dryRun) return (await import('./dry-run.js')).runDryRun(config, io);
+  if (config.batchApi) return (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io);
   // The schema is checked before the key: a bad one is a usage error whatever else is wrong.
   const structured = await setUpStructured(config, io);
   requireKey(config);
@@ -46,6 +48,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     let records = readRecords(input.stream, inputOptionsFor(config, input));
+    // A shard first: --limit then samples the shard's own records.
+    if (config.shard) records = shardRecords(records, config.shard);
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
     if (target.skip) records = skipAnswered(records, target.skip, stats);
     // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.

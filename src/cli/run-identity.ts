@@ -33,6 +33,8 @@ export function describeRun(config: CliConfig, inputFingerprint: InputFingerprin
     ...(Object.keys(config.data.params).length > 0 ? { params: config.data.params } : {}),
     ...(config.data.keepFields === 'all' ? { keepFields: 'all' } : layout.keptFields.length > 0 ? { keepFields: layout.keptFields } : {}),
     ...(layout.escapeFormulas ? { csvEscapeFormulas: true } : {}),
+    // Only when set: older outputs have no such key, and their resume must still match.
+    ...(config.shard ? { shard: `${config.shard.index}/${config.shard.count}` } : {}),
   };
 }
 

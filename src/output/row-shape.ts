@@ -22,6 +22,7 @@ export function normalizeRow(row: ResultRow): ResultRow {
       row.usage === null
         ? null
         : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
+    ...(row.batch_id !== undefined ? { batch_id: row.batch_id } : {}),
   };
   if (row.output !== undefined) out.output = row.output;
   if (row.input !== undefined) out.input = row.input;
@@ -79,6 +80,7 @@ export function rowFromJson(value: unknown): ResultRow {
     if (!isPlainObject(input)) throw new Error('"input" must be an object');
     row.input = input;
   }
+  if (typeof value['batch_id'] === 'string') row.batch_id = value['batch_id'];
   return row;
 }
 

@@ -17,7 +17,8 @@ export interface HttpFetchOptions {
  *
  * It returns a real `Response` (status, headers, a web stream body), so the SDK parses it as it
  * would the built-in one's. It covers what the SDK sends for chat completions: a method, headers, a
- * string or byte body and an AbortSignal. Anything else (another body type, a `Request` object, a
+ * string or byte body and an AbortSignal; and a web stream body (the SDK's streamed multipart upload
+ * of a Batch API file), piped with backpressure. Anything else (another body type, a `Request` object, a
  * scheme other than http/https) goes to the built-in fetch. It follows 307/308 redirects (they keep
  * the method and body; credentials are dropped when one leaves the origin, as fetch does), not
  * 301/302/303, which would turn the POST into a GET. It asks for no compression. Through a proxy
@@ -52,7 +53,7 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, optio
   };
   return async (input, init) => {
     const body = init?.body;
-    const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+    const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ReadableStream;
     const first = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
     if (!first || !simpleBody || !isWeb(first)) return fallback(input, init);
     let url: URL = first;
@@ -64,7 +65,8 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, optio
       const viaProxy = agent !== agents['http:'] && agent !== agents['https:'];
       const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent, viaProxy);
       const location = response.headers.get('location');
-      if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS) return response;
+      // A streamed body (a Batch API upload) is gone once sent: such a redirect cannot be followed.
+      if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS || body instanceof ReadableStream) return response;
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
       if (!next || !isWeb(next)) return response;
       await response.body?.cancel().catch(() => {});
@@ -105,7 +107,7 @@ function send(
   url: URL,
   methodName: string | undefined,
   requestHeaders: Headers,
-  body: string | Uint8Array | undefined,
+  body: string | Uint8Array | ReadableStream<Uint8Array> | undefined,
   signal: AbortSignal | undefined,
   agent: http.Agent,
   viaProxy = false,
@@ -115,7 +117,8 @@ function send(
   requestHeaders.forEach((value, name) => {
     headers[name] = value;
   });
-  if (body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const streamed = body instanceof ReadableStream;
+  if (body !== undefined && !streamed && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const method = (methodName ?? 'GET').toUpperCase();
   const transport = url.protocol === 'https:' ? https : http;
 
@@ -168,6 +171,12 @@ function send(
       });
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    request.end(body);
+    if (streamed) {
+      // Piped with backpressure: memory stays flat however large the upload (the built-in fetch
+      // of Node 20 read a 500 MB stream body whole into memory).
+      const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+      source.on('error', (err) => request.destroy(err));
+      source.pipe(request);
+    } else request.end(body);
   });
 }

@@ -69,3 +69,11 @@ export function wireBody(request: CompletionRequest, limitField: TokenLimitField
     ...(request.stream ? { stream_options: { include_usage: true } } : {}),
   };
 }
+
+/**
+ * The body a record's request carries: the one function both a live run and a Batch API line build
+ * it with (a cache key or a response format added later belongs here too).
+ */
+export function recordRequestBody(record: PromptRecord, defaults: RequestDefaults, limitField: TokenLimitField): Record<string, unknown> {
+  return wireBody(toCompletionRequest(record, defaults), limitField);
+}

@@ -4,4 +4,4 @@
  * `build`), where the SDK is compiled in with the run path rather than loaded module by module
  * between start-up and the first request (the cost is measured in bench/results/2026-11-24.md).
  */
-export { OpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
+export { OpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError, toStreamingFile } from 'openai';

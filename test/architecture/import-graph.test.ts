@@ -12,7 +12,7 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
  *
  *   cli, index.ts                      4  the command line; the library's entry point
  *   ui                                 3  progress, summaries, answers on a terminal
- *   engine                             2  runBatch: pull, schedule, complete, rows
+ *   engine, batch                      2  runBatch: pull, schedule, complete, rows; the Batch API job
  *   schedule, provider, input, output  1  pacing; one attempt; readers; writers
  *   structured                       0.5  JSON Schema rules and checks, used by the body builder,
  *                                         the CSV columns and the engine's re-asks
@@ -23,6 +23,7 @@ const LAYER: Record<string, number> = {
   'index.ts': 4,
   'ui': 3,
   'engine': 2,
+  'batch': 2,
   'schedule': 1,
   'provider': 1,
   'input': 1,

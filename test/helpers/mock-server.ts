@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:
 import type { AddressInfo, Socket } from 'node:net';
 import { encode } from 'gpt-tokenizer';
 import { rejectResponseFormat, schemaAnswer, type SchemaAnswerOptions } from './schema-answers.js';
+import { createBatchRoutes, type MockBatchOptions, type MockBatchState } from './mock-batches.js';
 
 export type FaultKind =
   | '500'
@@ -86,6 +87,8 @@ export interface MockServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Structured requests (see schema-answers.ts): faults for answers, or a 400 for response_format. */
   schema?: SchemaAnswerOptions;
+  /** /v1/files and /v1/batches behaviour (test/helpers/mock-batches.ts). */
+  batches?: MockBatchOptions;
 }
 
 export interface MockServer {
@@ -98,6 +101,8 @@ export interface MockServer {
   countFor(prompt: string): number;
   /** Mutable; changes apply to later requests. */
   options: MockServerOptions;
+  /** Files and batches held by the Batch API mock, and its request counters. */
+  batchState: MockBatchState;
   /** Clear requests, per-prompt counters and rate windows. */
   reset(): void;
   /** Destroys open sockets, clears timers, resolves when closed. */
@@ -351,6 +356,16 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
   let index = 0; // global request index handed to options.fault; reset() restarts it
   let idSeq = 0; // response ids stay unique across reset()
   let closed = false;
+  const batchRoutes = createBatchRoutes(
+    () => mock.options.batches ?? {},
+    (body, approximate) => {
+      const messages = Array.isArray(body?.messages) ? body.messages : [];
+      const prompt = lastUserPrompt(messages);
+      const content = (mock.options.reply ?? defaultReply)(prompt);
+      if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
+      return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content) };
+    },
+  );
 
   /**
    * One pending timer per response; the response's 'close' (client went away, or done) clears it,
@@ -697,6 +712,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     if (key !== undefined && req.headers.authorization !== `Bearer ${key}`) {
       return sendJson(res, undefined, 401, unauthorizedBody(req.headers.authorization));
     }
+    if (batchRoutes.handle(req, res, path!)) return;
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, undefined, 200, MODELS_BODY);
     }
@@ -728,11 +744,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     port,
     requests,
     options: initial,
+    batchState: batchRoutes.state,
     countFor: (prompt) => counts.get(prompt) ?? 0,
     reset() {
       requests.length = 0; // keep the array identity: callers may hold a reference
       counts.clear();
       rateWindow.clear();
+      batchRoutes.reset();
       index = 0;
     },
     close() {

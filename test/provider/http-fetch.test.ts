@@ -176,3 +176,48 @@ describe('createHttpFetch redirects', () => {
     }
   });
 });
+
+describe('createHttpFetch: a streamed request body (Batch API uploads)', () => {
+  it('is piped as it is read, never through the built-in fetch, and arrives whole; a 307 is not followed', async () => {
+    const received: Buffer[] = [];
+    let redirect = false;
+    const local = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks));
+        if (redirect) res.writeHead(307, { location: '/elsewhere' }).end();
+        else res.writeHead(200, { 'content-type': 'text/plain' }).end(`got ${Buffer.concat(chunks).length}`);
+      });
+    });
+    await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}/upload`;
+    const piece = new Uint8Array(64 * 1024).fill(120);
+    const body = () => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ < 32) controller.enqueue(piece);
+          else controller.close();
+        },
+      });
+    };
+    let fallbackCalls = 0;
+    const ours = createHttpFetch(async (...args) => {
+      fallbackCalls++;
+      return fetch(...args);
+    });
+    try {
+      const res = await ours(url, { method: 'POST', body: body(), duplex: 'half' } as RequestInit);
+      expect(await res.text()).toBe(`got ${32 * 64 * 1024}`);
+      expect(received[0]!.length).toBe(32 * 64 * 1024);
+      redirect = true;
+      const moved = await ours(url, { method: 'POST', body: body(), duplex: 'half' } as RequestInit);
+      expect(moved.status).toBe(307);
+      expect(received).toHaveLength(2);
+      expect(fallbackCalls).toBe(0);
+    } finally {
+      await new Promise((r) => local.close(r));
+    }
+  });
+});

@@ -1,0 +1,127 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { Batch } from 'openai/resources/batches';
+import { createHttpFetch } from '../provider/http-fetch.js';
+import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
+import { RunError } from '../errors.js';
+import { BATCH_ENDPOINT } from './request-line.js';
+
+export type { Batch };
+
+export interface BatchClientOptions {
+  apiKey: string | undefined;
+  baseURL: string | undefined;
+  proxyFor?: (url: string) => string | undefined;
+  redact: (text: string) => string;
+  /** Tests and the mock provider pass their own. */
+  fetch?: typeof fetch;
+}
+
+/** The Batch API calls a run makes, over the SDK with the project's transport and redaction. */
+export interface BatchClient {
+  upload(file: string): Promise<string>;
+  create(fileId: string, metadata: Record<string, string>): Promise<Batch>;
+  retrieve(batchId: string): Promise<Batch>;
+  cancel(batchId: string): Promise<Batch>;
+  /** The newest batch whose metadata has `key` = `value`, looking through recent batches. */
+  findByMetadata(key: string, value: string, createdAfterSec: number): Promise<Batch | undefined>;
+  /** A file's lines, streamed (output files hold up to 50,000 answers). */
+  lines(fileId: string): AsyncIterable<string>;
+  remove(fileId: string): Promise<void>;
+}
+
+/** A failure of the Batch API itself, worded once with the key removed. */
+export class BatchApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    /** Worth another try at the next poll (network, 429, 5xx). */
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function classify(err: unknown, what: string, redact: (t: string) => string): Error {
+  if (err instanceof APIError && err.status !== undefined) {
+    const status = err.status;
+    const message = redact(`${what}: HTTP ${status} ${err.message.replace(/^\d{3}\s*/, '')}`);
+    if (status === 401 || status === 403) return new RunError(`the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`, 'auth');
+    const transient = status === 429 || status === 408 || status === 409 || status >= 500;
+    if (transient) return new BatchApiError(message, status, true);
+    // Asking again will not help: one line, exit 2; the manifest keeps what was done for a --resume.
+    if (status === 404) return new RunError(`${message} (does this server offer the Batch API? check --base-url)`, 'usage');
+    return new RunError(message, 'usage');
+  }
+  if (err instanceof APIConnectionError) return new BatchApiError(redact(`${what}: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`), undefined, true);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export function createBatchClient(options: BatchClientOptions): BatchClient {
+  const client = new OpenAI({
+    apiKey: options.apiKey ?? 'no-key',
+    baseURL: options.baseURL,
+    maxRetries: 2,
+    timeout: 10 * 60 * 1000,
+    logLevel: 'off',
+    fetch: options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }),
+  });
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw classify(err, what, options.redact);
+    }
+  };
+  return {
+    upload: (file) =>
+      call(`uploading ${path.basename(file)}`, async () => {
+        // A streaming file: the SDK encodes the multipart body as the file is read, never whole in
+        // memory (a File would be: 200 MB of upload, 200 MB more RSS). Not retried by the SDK: a
+        // stream cannot be replayed; the next poll round uploads again.
+        const uploaded = await client.files.create(
+          { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
+          { maxRetries: 0 },
+        );
+        return uploaded.id;
+      }),
+    create: (fileId, metadata) =>
+      call(`creating a batch from ${fileId}`, () =>
+        client.batches.create(
+          { input_file_id: fileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata },
+          // Never retried blindly: a create that timed out may have happened; the caller looks it up by metadata.
+          { maxRetries: 0 },
+        ),
+      ),
+    retrieve: (batchId) => call(`reading batch ${batchId}`, () => client.batches.retrieve(batchId)),
+    cancel: (batchId) => call(`cancelling batch ${batchId}`, () => client.batches.cancel(batchId)),
+    findByMetadata: (key, value, createdAfterSec) =>
+      call('listing batches', async () => {
+        for await (const batch of client.batches.list({ limit: 100 })) {
+          if (batch.metadata?.[key] === value) return batch;
+          // Newest first: older than the chunk's first attempt means it is not there.
+          if (batch.created_at < createdAfterSec) return undefined;
+        }
+        return undefined;
+      }),
+    async *lines(fileId) {
+      const response = await call(`downloading ${fileId}`, () => client.files.content(fileId));
+      if (!response.body) return;
+      const stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      const reader = createInterface({ input: stream, crlfDelay: Infinity });
+      try {
+        for await (const line of reader) if (line.trim() !== '') yield line;
+      } catch (err) {
+        throw classify(err, `downloading ${fileId}`, options.redact);
+      } finally {
+        reader.close();
+        stream.destroy();
+      }
+    },
+    remove: async (fileId) => {
+      await call(`deleting ${fileId}`, () => client.files.delete(fileId));
+    },
+  };
+}

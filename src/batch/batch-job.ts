@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { RunError } from '../errors.js';
+import type { RowWriter } from '../output/index.js';
+import type { PromptRecord, ResultRow } from '../types.js';
+import { BatchApiError, type Batch, type BatchClient } from './batch-client.js';
+import { readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
+import { rowFromBatchLine } from './collect-rows.js';
+import { chunkDir, ensureChunkDir, IN_FLIGHT_STATUSES, isOpen, readManifest, TERMINAL, writeManifest, type Chunk, type ChunkStatus, type Manifest } from './manifest.js';
+import { planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
+import { pollDelay } from './poll-delay.js';
+import type { LineDefaults } from './request-line.js';
+
+/** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
+export const METADATA_KEY = 'llm_batch_key';
+
+export interface BatchJobOptions {
+  client: BatchClient;
+  /** The results file; the manifest and chunk files live next to it. */
+  output: string;
+  writer: RowWriter;
+  /** The input's records (already without those an earlier run answered); read once, when planning. */
+  records: () => AsyncIterable<PromptRecord>;
+  /** Whether the output already held a row for this id when the run started. */
+  answeredBefore: (id: string) => boolean;
+  defaults: LineDefaults;
+  limits: SplitLimits;
+  pollMs: number;
+  /** Wait for every batch (default), or submit and collect what is ready, then return. */
+  wait: boolean;
+  /** Cancel every batch and write the lines they did not run as `aborted` rows (`llm-batch cancel`). */
+  cancel?: boolean;
+  /** Runs the unfinished lines of an expired or cancelled batch live; without it they are resubmitted. */
+  finishLive?: (records: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>;
+  onRow: (row: ResultRow) => void;
+  info: (line: string) => void;
+  /** Counts after every poll round, for a progress line. */
+  onProgress?: (progress: { batches: number; batchesDone: number; requests: number; completed: number; failed: number }) => void;
+  signal: AbortSignal;
+  random?: () => number;
+}
+
+export interface BatchJobOutcome {
+  /** Chunks still waiting on the server (or to be submitted). 0 = every record has a row. */
+  pending: number;
+  interrupted: boolean;
+}
+
+const IN_FLIGHT = IN_FLIGHT_STATUSES;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Drives an output's batches to the end: plan chunks (once), upload and create, poll, collect rows,
+ * resubmit what expired, until every record has a row or, without `wait`, nothing more is ready.
+ * The manifest is rewritten after every step, so a kill at any instant loses nothing and a resume
+ * submits nothing twice.
+ */
+export class BatchJob {
+  private manifest!: Manifest;
+  private readonly dir: string;
+  private failures = 0;
+  /** Batches that ended during this run: each lets one chunk held for the token limit try again. */
+  private freedSlots = 0;
+
+  constructor(private readonly o: BatchJobOptions) {
+    this.dir = chunkDir(o.output);
+  }
+
+  async run(): Promise<BatchJobOutcome> {
+    await this.loadOrPlan();
+    if (this.o.cancel) await this.cancelAll();
+    for (;;) {
+      if (this.o.signal.aborted) return { pending: this.open().length, interrupted: true };
+      if (!this.o.cancel) await this.submitReady();
+      await this.pollInFlight();
+      this.reportProgress();
+      const open = this.open();
+      if (open.length === 0) {
+        rmSync(this.dir, { recursive: true, force: true });
+        return { pending: 0, interrupted: false };
+      }
+      if (!this.o.wait) return { pending: open.length, interrupted: false };
+      await sleep(pollDelay(this.o.pollMs, this.failures, this.o.random), this.o.signal);
+    }
+  }
+
+  /** Asks the server to cancel every batch in flight; chunks never submitted end here. */
+  private async cancelAll(): Promise<void> {
+    for (const chunk of this.open()) {
+      if (chunk.batchId && IN_FLIGHT.has(chunk.status) && chunk.status !== 'cancelling') {
+        this.update(chunk, await this.o.client.cancel(chunk.batchId));
+        this.o.info(`${this.label(chunk)}: ${chunk.status}`);
+      } else if (!chunk.batchId) {
+        await this.abortRows(chunk, new Set(readIndex(this.dir, chunk).keys()), readIndex(this.dir, chunk));
+        chunk.status = 'cancelled';
+        chunk.collected = true;
+        chunk.note = 'cancelled before it was submitted';
+        removeChunkFiles(this.dir, chunk);
+      }
+      this.save();
+    }
+  }
+
+  private async abortRows(chunk: Chunk, ids: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>): Promise<void> {
+    for (const id of ids) {
+      const entry = index.get(id)!;
+      const row: ResultRow = {
+        id,
+        line: entry[1],
+        prompt: entry[2],
+        response: null,
+        error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; --resume --retry-failed sends it again' },
+        attempts: 0,
+        latency_ms: null,
+        model: null,
+        finish_reason: null,
+        usage: null,
+        ...(chunk.batchId ? { batch_id: chunk.batchId } : {}),
+      };
+      await this.o.writer.write(row);
+      this.o.onRow(row);
+    }
+  }
+
+  private reportProgress(): void {
+    if (!this.o.onProgress) return;
+    // A remainder's lines are counted once: in the chunk they were first sent in.
+    const firsts = this.manifest.chunks.filter((c) => c.parent === undefined);
+    let completed = 0;
+    let failed = 0;
+    for (const c of this.manifest.chunks) {
+      completed += c.counts?.completed ?? 0;
+      // Lines an expired batch did not run count as failed on the server; they are sent again.
+      failed += (c.counts?.failed ?? 0) - (c.remainder ?? 0);
+    }
+    this.o.onProgress({
+      batches: this.manifest.chunks.length,
+      batchesDone: this.manifest.chunks.filter((c) => c.collected).length,
+      requests: firsts.reduce((sum, c) => sum + c.lines, 0),
+      completed,
+      failed: Math.max(0, failed),
+    });
+  }
+
+  private open(): Chunk[] {
+    return this.manifest.chunks.filter(isOpen);
+  }
+
+  private save(): void {
+    writeManifest(this.o.output, this.manifest);
+  }
+
+  private label(chunk: Chunk): string {
+    return `batch ${chunk.n}/${this.manifest.chunks.length}${chunk.batchId ? ` (${chunk.batchId})` : ''}`;
+  }
+
+  private async loadOrPlan(): Promise<void> {
+    const existing = readManifest(this.o.output);
+    // A finished manifest is planned afresh from the input: what has no row yet (or, with
+    // --retry-failed, a failed one) goes out in new batches.
+    if (existing?.planned && (existing.chunks.some(isOpen) || this.o.cancel)) {
+      this.manifest = existing;
+      return;
+    }
+    // No plan, or one a kill cut short: chunks are only written locally until the plan is saved.
+    rmSync(this.dir, { recursive: true, force: true });
+    ensureChunkDir(this.o.output);
+    let inputErrors = 0;
+    const chunks = await planChunks(this.o.records(), this.o.defaults, this.o.limits, this.dir, 1, async (row) => {
+      inputErrors++;
+      await this.o.writer.write(row);
+      this.o.onRow(row);
+    });
+    this.manifest = { version: 1, runKey: randomUUID(), planned: true, inputErrors, chunks };
+    this.save();
+    const lines = chunks.reduce((s, c) => s + c.lines, 0);
+    this.o.info(`${count(lines)} requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input errors written as rows)` : ''}`);
+  }
+
+  private inFlight(): Chunk[] {
+    return this.manifest.chunks.filter((c) => IN_FLIGHT.has(c.status));
+  }
+
+  /** Uploads built chunks and creates batches for uploaded ones; a transient failure waits for the next round. */
+  private async submitReady(): Promise<void> {
+    for (const chunk of this.manifest.chunks) {
+      if (this.o.signal.aborted) return;
+      try {
+        if (chunk.status === 'token_limit') {
+          if (this.freedSlots === 0 && this.inFlight().length > 0) continue;
+          if (this.freedSlots > 0) this.freedSlots--;
+          chunk.status = 'uploaded';
+          delete chunk.createKey;
+        }
+        if (chunk.status === 'built') {
+          chunk.fileId = await this.o.client.upload(`${this.dir}/${chunk.file}`);
+          chunk.status = 'uploaded';
+          this.save();
+        }
+        if (chunk.status === 'uploaded') await this.create(chunk);
+        this.failures = 0;
+      } catch (err) {
+        if (!(err instanceof BatchApiError) || !err.transient) throw err;
+        this.failures++;
+        this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
+        return;
+      }
+    }
+  }
+
+  private async create(chunk: Chunk): Promise<void> {
+    let batch: Batch | undefined;
+    if (chunk.createKey) {
+      // A creation was started and its answer never recorded: it may exist.
+      batch = await this.o.client.findByMetadata(METADATA_KEY, chunk.createKey, Math.floor((chunk.submittedAt ?? 0) / 1000) - 3600);
+      if (batch) this.o.info(`${this.label(chunk)}: found ${batch.id}, created before the last run stopped`);
+    }
+    if (!batch) {
+      chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
+      chunk.submittedAt = Date.now();
+      this.save();
+      batch = await this.o.client.create(chunk.fileId!, { [METADATA_KEY]: chunk.createKey, llm_batch_chunk: String(chunk.n) });
+    }
+    chunk.batchId = batch.id;
+    this.update(chunk, batch);
+    this.save();
+    this.o.info(`${this.label(chunk)}: submitted ${count(chunk.lines)} requests`);
+  }
+
+  private update(chunk: Chunk, batch: Batch): boolean {
+    const before = `${chunk.status} ${chunk.counts?.completed} ${chunk.counts?.failed}`;
+    chunk.status = batch.status as ChunkStatus;
+    if (batch.request_counts) chunk.counts = { ...batch.request_counts };
+    return before !== `${chunk.status} ${chunk.counts?.completed} ${chunk.counts?.failed}`;
+  }
+
+  private async pollInFlight(): Promise<void> {
+    const tracked = this.manifest.chunks.filter((c) => c.batchId && !c.collected && (IN_FLIGHT.has(c.status) || TERMINAL.has(c.status)) && isOpen(c));
+    for (const chunk of tracked) {
+      if (this.o.signal.aborted) return;
+      try {
+        const batch = await this.o.client.retrieve(chunk.batchId!);
+        const changed = this.update(chunk, batch);
+        if (changed) {
+          const c = chunk.counts;
+          this.o.info(`${this.label(chunk)}: ${chunk.status}${c ? `, ${count(c.completed)}/${count(c.total)} done${c.failed ? `, ${count(c.failed)} failed` : ''}` : ''}`);
+          this.save();
+        }
+        if (TERMINAL.has(chunk.status)) await this.finish(chunk, batch);
+        this.failures = 0;
+      } catch (err) {
+        if (!(err instanceof BatchApiError) || !err.transient) throw err;
+        this.failures++;
+        this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
+        return;
+      }
+    }
+  }
+
+  private async finish(chunk: Chunk, batch: Batch): Promise<void> {
+    if (chunk.status === 'failed') return this.failed(chunk, batch);
+    this.freedSlots++;
+    await this.collect(chunk, batch);
+  }
+
+  private failed(chunk: Chunk, batch: Batch): void {
+    const errors = batch.errors?.data ?? [];
+    if (errors.some((e) => e.code === 'token_limit_exceeded')) {
+      const alone = this.inFlight().length === 0 && !this.manifest.chunks.some((c) => c !== chunk && c.status === 'token_limit');
+      if (alone && (chunk.previousBatchIds?.length ?? 0) >= 1) {
+        chunk.note = 'token_limit_exceeded on its own';
+        this.save();
+        throw new RunError(
+          `${this.label(chunk)} alone is over the organization's enqueued-token limit for ${chunk.model} (${errors[0]?.message ?? 'token_limit_exceeded'}): run again with a smaller --batch-size (it has ${count(chunk.lines)} requests), then --resume`,
+          'usage',
+        );
+      }
+      chunk.previousBatchIds = [...(chunk.previousBatchIds ?? []), chunk.batchId!];
+      delete chunk.batchId;
+      delete chunk.counts;
+      chunk.status = 'token_limit';
+      this.save();
+      this.o.info(`${this.label(chunk)}: over the enqueued-token limit; waiting for an earlier batch to finish, then resubmitting`);
+      return;
+    }
+    const shown = errors
+      .slice(0, 3)
+      .map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message ?? e.code ?? 'refused'}`)
+      .join('; ');
+    chunk.note = `refused: ${shown || 'no reason given'}`;
+    this.save();
+    throw new RunError(
+      `${this.label(chunk)} was refused by the server${errors.length ? ` (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'})` : ''}: ${shown || 'no reason given'} (request file ${this.dir}/${chunk.file})`,
+      'usage',
+    );
+  }
+
+  /** Streams the output and error files into rows, then sends on whatever the batch did not run. */
+  private async collect(chunk: Chunk, batch: Batch): Promise<void> {
+    const index = readIndex(this.dir, chunk);
+    const answered = new Set<string>();
+    let unknown = 0;
+    for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+      if (!fileId) continue;
+      for await (const text of this.o.client.lines(fileId)) {
+        const outcome = rowFromBatchLine(text, batch.id, index);
+        if (outcome.kind === 'unknown') {
+          unknown++;
+          continue;
+        }
+        if (outcome.kind === 'unfinished') continue;
+        const { row } = outcome;
+        if (answered.has(row.id)) continue;
+        answered.add(row.id);
+        // Rows a killed run wrote before it could mark the chunk collected are not written twice.
+        if (this.o.answeredBefore(row.id)) continue;
+        await this.o.writer.write(row);
+        this.o.onRow(row);
+      }
+    }
+    if (unknown > 0) this.o.info(`${this.label(chunk)}: ${unknown} output lines named no request of this batch; ignored`);
+    const rest = new Set<string>();
+    for (const id of index.keys()) if (!answered.has(id) && !this.o.answeredBefore(id)) rest.add(id);
+    if (rest.size > 0 && this.o.cancel) {
+      await this.abortRows(chunk, rest, index);
+      chunk.remainder = rest.size;
+    } else if (rest.size > 0 && this.o.finishLive) {
+      this.o.info(`${this.label(chunk)}: ${chunk.status} with ${count(rest.size)} requests not run; running them live (--finish-live)`);
+      for await (const row of this.o.finishLive(recordsFromChunk(this.dir, chunk, rest, index))) {
+        await this.o.writer.write(row);
+        this.o.onRow(row);
+        rest.delete(row.id);
+      }
+      // An interrupted live run leaves the chunk uncollected: a resume collects it again (its rows
+      // are skipped as already written) and runs only what is still missing.
+      if (rest.size > 0) return;
+    } else if (rest.size > 0) {
+      const n = Math.max(...this.manifest.chunks.map((c) => c.n)) + 1;
+      const remainder = await writeRemainder(this.dir, chunk, rest, index, n);
+      this.manifest.chunks.push(remainder);
+      chunk.remainder = rest.size;
+      chunk.remainderChunk = n;
+      this.o.info(`${this.label(chunk)}: ${chunk.status} with ${count(rest.size)} requests not run; resubmitting them as batch ${n}`);
+    }
+    chunk.collected = true;
+    this.save();
+    removeChunkFiles(this.dir, chunk);
+    await this.removeServerFiles(chunk, batch);
+  }
+
+  /**
+   * The batch's files are of no more use once its rows are in the output (a remainder has its own
+   * upload); OpenAI keeps them until deleted and counts them against the organization's storage.
+   */
+  private async removeServerFiles(chunk: Chunk, batch: Batch): Promise<void> {
+    for (const fileId of [chunk.fileId, batch.output_file_id, batch.error_file_id]) {
+      if (!fileId) continue;
+      try {
+        await this.o.client.remove(fileId);
+      } catch (err) {
+        if (err instanceof RunError && err.code === 'auth') throw err;
+        this.o.info(`${this.label(chunk)}: could not delete file ${fileId} (${(err as Error).message}); delete it by hand if storage matters`);
+        return;
+      }
+    }
+  }
+}

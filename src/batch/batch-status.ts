@@ -1,0 +1,66 @@
+import type { Chunk, Manifest } from './manifest.js';
+
+export interface ChunkStatusLine {
+  chunk: number;
+  batchId: string | null;
+  model: string;
+  status: string;
+  requests: number;
+  completed: number | null;
+  failed: number | null;
+  /** Seconds since the batch was created, or null before it was. */
+  ageSeconds: number | null;
+  /** What the next `--resume` does with this chunk. */
+  next: string;
+}
+
+function nextStep(chunk: Chunk): string {
+  if (chunk.collected) {
+    if (chunk.remainderChunk !== undefined) return `done; ${chunk.remainder} unfinished requests went on as batch ${chunk.remainderChunk}`;
+    return chunk.note ?? 'done';
+  }
+  if (chunk.note) return chunk.note;
+  switch (chunk.status) {
+    case 'built':
+      return 'upload and submit';
+    case 'uploaded':
+      return chunk.createKey ? 'look it up by metadata, submit if absent' : 'submit';
+    case 'token_limit':
+      return 'resubmit once an earlier batch finishes (enqueued-token limit)';
+    case 'completed':
+    case 'expired':
+    case 'cancelled':
+      return 'collect';
+    case 'failed':
+      return 'read why it failed';
+    default:
+      return 'wait, then collect';
+  }
+}
+
+export function statusLines(manifest: Manifest, nowMs = Date.now()): ChunkStatusLine[] {
+  return manifest.chunks.map((c) => ({
+    chunk: c.n,
+    batchId: c.batchId ?? null,
+    model: c.model,
+    status: c.status,
+    requests: c.lines,
+    completed: c.counts?.completed ?? null,
+    failed: c.counts?.failed ?? null,
+    ageSeconds: c.submittedAt ? Math.max(0, Math.round((nowMs - c.submittedAt) / 1000)) : null,
+    next: nextStep(c),
+  }));
+}
+
+function age(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  return `${(seconds / 3600).toFixed(1)}h`;
+}
+
+/** One line per batch, for people: id, status, counts, age, what the next run will do. */
+export function formatStatusLine(s: ChunkStatusLine): string {
+  const counts = s.completed === null ? `${s.requests} requests` : `${s.completed}/${s.requests} done${s.failed ? `, ${s.failed} failed` : ''}`;
+  return `batch ${s.chunk}  ${s.batchId ?? '(not created)'}  ${s.status}  ${counts}  ${age(s.ageSeconds)}  next: ${s.next}`;
+}

@@ -1,0 +1,81 @@
+import { closeSync, createReadStream, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { PromptRecord } from '../types.js';
+import type { Chunk } from './manifest.js';
+import { chunkFileName, indexFileName, type IndexEntry } from './plan-chunks.js';
+
+/** A chunk's index: id → [id, line, prompt], to turn its answers back into rows. */
+export function readIndex(dir: string, chunk: Chunk): Map<string, IndexEntry> {
+  const index = new Map<string, IndexEntry>();
+  const text = readFileSync(path.join(dir, indexFileName(chunk.n)), 'utf8');
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const entry = JSON.parse(line) as IndexEntry;
+    index.set(entry[0], entry);
+  }
+  return index;
+}
+
+async function* requestLines(dir: string, chunk: Chunk): AsyncGenerator<{ id: string; text: string }> {
+  const reader = createInterface({ input: createReadStream(path.join(dir, chunk.file)), crlfDelay: Infinity });
+  for await (const text of reader) {
+    if (text === '') continue;
+    yield { id: (JSON.parse(text) as { custom_id: string }).custom_id, text };
+  }
+}
+
+/** Writes the lines of `chunk` whose ids are in `keep` as chunk `n`: the unfinished remainder of a batch. */
+export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>, n: number): Promise<Chunk> {
+  const fd = openSync(path.join(dir, chunkFileName(n)), 'w');
+  const indexFd = openSync(path.join(dir, indexFileName(n)), 'w');
+  let lines = 0;
+  let bytes = 0;
+  try {
+    for await (const { id, text } of requestLines(dir, chunk)) {
+      if (!keep.has(id)) continue;
+      writeSync(fd, text + '\n');
+      writeSync(indexFd, JSON.stringify(index.get(id)) + '\n');
+      lines++;
+      bytes += Buffer.byteLength(text) + 1;
+    }
+  } finally {
+    closeSync(fd);
+    closeSync(indexFd);
+  }
+  return { n, model: chunk.model, file: chunkFileName(n), lines, bytes, parent: chunk.n, status: 'built' };
+}
+
+/**
+ * The records behind some of a chunk's lines, for a live run (`--finish-live`): the request body is
+ * read back into messages, model, temperature and max tokens, and the rest passes through, so the
+ * live request is the one the batch would have sent.
+ */
+export async function* recordsFromChunk(dir: string, chunk: Chunk, keep: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>): AsyncGenerator<PromptRecord> {
+  for await (const { id, text } of requestLines(dir, chunk)) {
+    if (!keep.has(id)) continue;
+    const entry = index.get(id)!;
+    const { body } = JSON.parse(text) as { body: Record<string, unknown> };
+    const { model, messages, temperature, max_tokens, max_completion_tokens, ...extraBody } = body;
+    const maxTokens = max_completion_tokens ?? max_tokens;
+    const record: PromptRecord = {
+      id,
+      line: entry[1],
+      source: chunk.file,
+      prompt: entry[2],
+      messages: messages as PromptRecord['messages'],
+      params: {
+        model: model as string,
+        ...(typeof temperature === 'number' ? { temperature } : {}),
+        ...(typeof maxTokens === 'number' ? { max_tokens: maxTokens } : {}),
+      },
+    };
+    if (Object.keys(extraBody).length > 0) record.extraBody = extraBody;
+    yield record;
+  }
+}
+
+export function removeChunkFiles(dir: string, chunk: Chunk): void {
+  rmSync(path.join(dir, chunkFileName(chunk.n)), { force: true });
+  rmSync(path.join(dir, indexFileName(chunk.n)), { force: true });
+}

@@ -1,0 +1,74 @@
+import type { ErrorType, ResultRow, RowError } from '../types.js';
+import type { IndexEntry } from './plan-chunks.js';
+
+/** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
+const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
+
+export type LineOutcome =
+  | { kind: 'row'; row: ResultRow }
+  /** Not run (expired, cancelled): the id goes on to another batch or a live run. */
+  | { kind: 'unfinished'; id: string }
+  | { kind: 'unknown'; id: string | undefined; why: string };
+
+interface OutputLine {
+  custom_id?: string;
+  response?: { status_code?: number; body?: any } | null;
+  error?: { code?: string | null; message?: string | null } | null;
+}
+
+function errorType(status: number | undefined): ErrorType {
+  if (status === 429) return 'rate_limit';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === undefined) return 'bad_response';
+  return 'http';
+}
+
+/**
+ * Turns one line of a batch's output or error file into a result row shaped like a live run's
+ * (response, usage, finish_reason, model), plus `batch_id`. This is the one place collected rows are
+ * made: anything a row gains (a parsed structured answer, a cache entry) hooks in here.
+ */
+export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyMap<string, IndexEntry>): LineOutcome {
+  let value: OutputLine;
+  try {
+    value = JSON.parse(text) as OutputLine;
+  } catch {
+    return { kind: 'unknown', id: undefined, why: 'a line that is not JSON' };
+  }
+  const id = value.custom_id;
+  const entry = id === undefined ? undefined : index.get(id);
+  if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(id)} is not in this batch` };
+  const base = { id, line: entry[1], prompt: entry[2], attempts: 1, latency_ms: null, batch_id: batchId };
+  const fail = (error: RowError, model: string | null = null): LineOutcome => ({
+    kind: 'row',
+    row: { ...base, response: null, error, model, finish_reason: null, usage: null },
+  });
+
+  if (value.error && value.error.code && UNFINISHED.has(value.error.code)) return { kind: 'unfinished', id };
+  const response = value.response;
+  if (!response) {
+    const code = value.error?.code ?? undefined;
+    return fail({ type: 'bad_response', message: value.error?.message ?? 'the batch returned no response for this line', ...(code ? { code } : {}) });
+  }
+  const status = response.status_code;
+  const body = response.body;
+  if (status !== 200) {
+    const message = body?.error?.message ?? `HTTP ${status}`;
+    const code = body?.error?.code ?? undefined;
+    return fail({ type: errorType(status), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
+  }
+  const choice = body?.choices?.[0];
+  if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, body?.model ?? null);
+  const usage = body.usage ? { prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 } : null;
+  return {
+    kind: 'row',
+    row: {
+      ...base,
+      response: choice.message?.content ?? '',
+      error: null,
+      model: body.model ?? null,
+      finish_reason: choice.finish_reason ?? null,
+      usage,
+    },
+  };
+}

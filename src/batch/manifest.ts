@@ -1,0 +1,144 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { RunError } from '../errors.js';
+
+/** The server's batch states, plus ours before a batch exists. */
+export type ChunkStatus =
+  | 'built' // request file written locally
+  | 'uploaded' // files.create returned its id
+  | 'token_limit' // the server refused it for the enqueued-token limit: recreated when a batch ends
+  | 'validating'
+  | 'in_progress'
+  | 'finalizing'
+  | 'completed'
+  | 'failed'
+  | 'expired'
+  | 'cancelling'
+  | 'cancelled';
+
+export interface RequestCounts {
+  total: number;
+  completed: number;
+  failed: number;
+}
+
+/** One Batch API batch's worth of requests, from its local file to its collected rows. */
+export interface Chunk {
+  /** 1-based; a resubmitted remainder gets a new number and names its `parent`. */
+  n: number;
+  model: string;
+  /** Request lines file, relative to the chunk folder. */
+  file: string;
+  lines: number;
+  bytes: number;
+  parent?: number;
+  status: ChunkStatus;
+  fileId?: string;
+  /**
+   * Set before batches.create is called: a crash after it means the batch may exist, so a resume
+   * looks for `metadata.llm_batch_key` before creating another.
+   */
+  createKey?: string;
+  batchId?: string;
+  /** Earlier batches of this chunk that failed for the token limit. */
+  previousBatchIds?: string[];
+  counts?: RequestCounts;
+  submittedAt?: number;
+  /** Rows for every line are in the output (a remainder, if any, lives on as another chunk). */
+  collected?: boolean;
+  /** Lines left unanswered by an expired or cancelled batch, sent on as chunk `remainderChunk` or live. */
+  remainder?: number;
+  remainderChunk?: number;
+  /** Why the chunk stopped, when it did not complete. */
+  note?: string;
+}
+
+export interface Manifest {
+  version: 1;
+  /** Random, per output: batch metadata carries it, so a lookup finds only this run's batches. */
+  runKey: string;
+  /** Every record has been read and every chunk written: no re-planning on resume. */
+  planned: boolean;
+  /** Records that became rows without a request (input errors), at planning time. */
+  inputErrors: number;
+  chunks: Chunk[];
+}
+
+export function manifestPath(output: string): string {
+  return `${output}.batch.json`;
+}
+
+export function chunkDir(output: string): string {
+  return `${output}.batch.d`;
+}
+
+export function readManifest(output: string): Manifest | undefined {
+  const file = manifestPath(output);
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RunError(`cannot read batch manifest ${file}: ${(err as Error).message}`, 'resume');
+  }
+  try {
+    const value = JSON.parse(raw) as Manifest;
+    if (value.version !== 1 || !Array.isArray(value.chunks)) throw new Error('not an llm-batch manifest');
+    return value;
+  } catch (err) {
+    throw new RunError(`batch manifest ${file} is damaged (${(err as Error).message}); it lists submitted batches, so it was not replaced`, 'resume');
+  }
+}
+
+/**
+ * Rewrites the manifest atomically (temp file, fsync, rename, fsync of the folder): a kill at any
+ * instant leaves the old or the new one, and what it says happened did happen.
+ */
+export function writeManifest(output: string, manifest: Manifest): void {
+  const file = manifestPath(output);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(manifest, null, 1) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    syncDir(path.dirname(path.resolve(file)));
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new RunError(`cannot write batch manifest ${file}: ${(err as Error).message}`, 'output');
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Not every platform lets a folder be fsynced; the rename itself is atomic.
+  }
+}
+
+export function ensureChunkDir(output: string): string {
+  const dir = chunkDir(output);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Statuses after which the server does nothing more with a batch. */
+export const TERMINAL: ReadonlySet<ChunkStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+/** Statuses in which the server is still working on a batch. */
+export const IN_FLIGHT_STATUSES: ReadonlySet<ChunkStatus> = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
+
+/** A chunk this or a later run still has work for. */
+export function isOpen(chunk: Chunk): boolean {
+  return !chunk.collected && !(chunk.status === 'failed' && chunk.note !== undefined);
+}

@@ -1,0 +1,151 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { PromptRecord, ResultRow } from '../types.js';
+import type { Chunk } from './manifest.js';
+import { batchRequestLine, type LineDefaults } from './request-line.js';
+
+export interface SplitLimits {
+  /** Requests per batch (OpenAI: 50,000; Azure: 100,000). */
+  maxLines: number;
+  /** Bytes per uploaded file (OpenAI: 200 MB). */
+  maxBytes: number;
+}
+
+/** What a line's record is, for turning its answer back into a row. Written next to each chunk. */
+export type IndexEntry = [id: string, line: number, prompt: string];
+
+const FLUSH_AT = 1 << 16;
+
+/** An open chunk: buffered appends to its request file and its index file. */
+class ChunkFile {
+  lines = 0;
+  bytes = 0;
+  private readonly fd: number;
+  private readonly indexFd: number;
+  private buffer: string[] = [];
+  private indexBuffer: string[] = [];
+  private buffered = 0;
+
+  constructor(
+    readonly n: number,
+    readonly model: string,
+    dir: string,
+  ) {
+    this.fd = openSync(path.join(dir, chunkFileName(n)), 'w');
+    this.indexFd = openSync(path.join(dir, indexFileName(n)), 'w');
+  }
+
+  add(text: string, size: number, entry: IndexEntry): void {
+    this.buffer.push(text);
+    this.indexBuffer.push(JSON.stringify(entry));
+    this.lines++;
+    this.bytes += size;
+    this.buffered += size;
+    if (this.buffered >= FLUSH_AT) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffer.length > 0) writeSync(this.fd, this.buffer.join('\n') + '\n');
+    if (this.indexBuffer.length > 0) writeSync(this.indexFd, this.indexBuffer.join('\n') + '\n');
+    this.buffer = [];
+    this.indexBuffer = [];
+    this.buffered = 0;
+  }
+
+  close(): Chunk {
+    this.flush();
+    closeSync(this.fd);
+    closeSync(this.indexFd);
+    return { n: this.n, model: this.model, file: chunkFileName(this.n), lines: this.lines, bytes: this.bytes, status: 'built' };
+  }
+}
+
+/**
+ * Decides where chunks break: a new one per model, and when the next line would pass the count or
+ * byte limit. Shared by the real plan and `--dry-run`, so the dry run's batch count is the run's.
+ */
+export class ChunkSplitter {
+  private readonly open = new Map<string, { lines: number; bytes: number }>();
+  chunks = 0;
+  bytes = 0;
+
+  constructor(private readonly limits: SplitLimits) {}
+
+  /** Counts a line of `size` bytes for `model`; true when it starts a new chunk. */
+  add(model: string, size: number): boolean {
+    let chunk = this.open.get(model);
+    const fresh = !chunk || chunk.lines >= this.limits.maxLines || chunk.bytes + size > this.limits.maxBytes;
+    if (fresh) {
+      chunk = { lines: 0, bytes: 0 };
+      this.open.set(model, chunk);
+      this.chunks++;
+    }
+    chunk!.lines++;
+    chunk!.bytes += size;
+    this.bytes += size;
+    return fresh;
+  }
+}
+
+export const chunkFileName = (n: number) => `chunk-${String(n).padStart(5, '0')}.jsonl`;
+export const indexFileName = (n: number) => `chunk-${String(n).padStart(5, '0')}.index.jsonl`;
+
+/**
+ * Streams records into request files of at most `maxLines` lines and `maxBytes` bytes, one model per
+ * file (OpenAI requires it). A record that cannot be sent (a bad line, a repeated id, a request
+ * larger than a file may be) becomes an `input` error row through `onRow`, never a request.
+ * Memory holds the ids seen (to refuse duplicates, which would fail a whole batch) and one
+ * buffer per open chunk.
+ */
+export async function planChunks(
+  records: AsyncIterable<PromptRecord>,
+  defaults: LineDefaults,
+  limits: SplitLimits,
+  dir: string,
+  firstN: number,
+  onRow: (row: ResultRow) => Promise<void>,
+): Promise<Chunk[]> {
+  const open = new Map<string, ChunkFile>();
+  const chunks: Chunk[] = [];
+  const seen = new Set<string>();
+  const splitter = new ChunkSplitter(limits);
+  let next = firstN;
+  const inputError = (record: PromptRecord, message: string): ResultRow => ({
+    id: record.id,
+    line: record.line,
+    prompt: record.prompt,
+    response: null,
+    error: { type: 'input', message: `${record.source}:${record.line}: ${message}` },
+    attempts: 0,
+    latency_ms: null,
+    model: null,
+    finish_reason: null,
+    usage: null,
+  });
+  for await (const record of records) {
+    if (record.problem) {
+      await onRow(inputError(record, `${record.problem.field ? `${record.problem.field}: ` : ''}${record.problem.message}`));
+      continue;
+    }
+    if (seen.has(record.id)) {
+      await onRow(inputError(record, `id ${JSON.stringify(record.id)} appears more than once; a batch needs unique custom_id values`));
+      continue;
+    }
+    seen.add(record.id);
+    const line = batchRequestLine(record, defaults);
+    const size = Buffer.byteLength(line.text) + 1;
+    if (size > limits.maxBytes) {
+      await onRow(inputError(record, `its request is ${size} bytes, more than a whole batch file may hold (--batch-max-mb)`));
+      continue;
+    }
+    let chunk = open.get(line.model);
+    if (splitter.add(line.model, size)) {
+      if (chunk) chunks.push(chunk.close());
+      chunk = new ChunkFile(next++, line.model, dir);
+      open.set(line.model, chunk);
+    }
+    chunk!.add(line.text, size, [record.id, record.line, record.prompt]);
+  }
+  for (const chunk of open.values()) chunks.push(chunk.close());
+  return chunks.sort((a, b) => a.n - b.n);
+}

@@ -1,0 +1,23 @@
+import { recordRequestBody, type TokenLimitField } from '../provider/request-body.js';
+import type { PromptRecord } from '../types.js';
+
+export interface LineDefaults {
+  model: string;
+  temperature: number | undefined;
+  maxTokens: number | undefined;
+  limitField: TokenLimitField;
+}
+
+/** The endpoint every line and batch names; OpenAI requires one per file. */
+export const BATCH_ENDPOINT = '/v1/chat/completions';
+
+/**
+ * One Batch API request line: `custom_id` is the record's id, `body` exactly what a live run sends
+ * without the streaming fields (a batch answers whole).
+ */
+export function batchRequestLine(record: PromptRecord, defaults: LineDefaults): { model: string; text: string } {
+  const body = recordRequestBody(record, { ...defaults, stream: false }, defaults.limitField);
+  delete body['stream'];
+  const model = String(body['model']);
+  return { model, text: JSON.stringify({ custom_id: record.id, method: 'POST', url: BATCH_ENDPOINT, body }) };
+}

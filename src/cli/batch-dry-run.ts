@@ -1,0 +1,34 @@
+import { ChunkSplitter } from '../batch/plan-chunks.js';
+import { batchRequestLine } from '../batch/request-line.js';
+import { tokenLimitField } from '../provider/request-body.js';
+import type { PromptRecord } from '../types.js';
+import { count } from '../ui/number-format.js';
+import type { CliConfig } from './config.js';
+
+/** The Batch API halves the list price. */
+export const BATCH_PRICE_FACTOR = 0.5;
+
+/** What `--dry-run --batch-api` adds: the batches the run would submit, with its own line builder and splitter. */
+export function batchDryRun(config: CliConfig) {
+  const b = config.batchApi!;
+  const defaults = {
+    model: config.model,
+    temperature: config.temperature,
+    maxTokens: config.maxTokens,
+    limitField: config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : ('max_tokens' as const),
+  };
+  const splitter = new ChunkSplitter({ maxLines: b.batchSize, maxBytes: b.maxBytes });
+  return {
+    add(record: PromptRecord): void {
+      const line = batchRequestLine(record, defaults);
+      splitter.add(line.model, Buffer.byteLength(line.text) + 1);
+    },
+    /** The Batch line as uploaded, pretty-printed. */
+    show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
+    endpoint: `${(config.provider.kind === 'openai' ? config.provider.baseURL ?? 'https://api.openai.com/v1' : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,
+    summary: (): string =>
+      `Batch API: ${count(splitter.chunks)} ${splitter.chunks === 1 ? 'batch' : 'batches'}, ${count(splitter.bytes)} bytes to upload (at most ${count(b.batchSize)} requests and ${count(b.maxBytes)} bytes each, one model per batch)`,
+  };
+}
+
+export type BatchDryRun = ReturnType<typeof batchDryRun>;

@@ -1,0 +1,237 @@
+import { Command } from 'commander';
+import { createBatchClient } from '../batch/batch-client.js';
+import { BatchJob } from '../batch/batch-job.js';
+import { formatStatusLine, statusLines } from '../batch/batch-status.js';
+import { IN_FLIGHT_STATUSES, isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
+import { tokenLimitField } from '../provider/request-body.js';
+import { ExitCode, RunError } from '../errors.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { acquireLock, diffRunMeta, formatFromPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
+import { mergeResults } from '../output/merge-results.js';
+import { readRecords } from '../input/index.js';
+import { resolveCliConfig } from './config.js';
+import { inputOptionsFor, openInput } from './open-input.js';
+import { createRedactor } from '../redact.js';
+import type { CliIo } from './io.js';
+import { httpUrl, positiveNumber } from './parse-flags.js';
+import { proxyFromEnv } from './proxy-env.js';
+
+
+function loadManifest(output: string): Manifest {
+  const manifest = readManifest(output);
+  if (!manifest) throw new RunError(`${manifestPath(output)} not found: ${output} was not written by an llm-batch --batch-api run`, 'usage');
+  return manifest;
+}
+
+/** The server the run used (from OUT.meta.json) unless --base-url names another. */
+function clientFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
+  const meta = readRunMeta(output);
+  const recorded = typeof meta?.['baseURL'] === 'string' ? (meta['baseURL'] as string) : undefined;
+  const baseURL = baseUrlFlag ?? (recorded && recorded !== 'openai' ? recorded : io.env.OPENAI_BASE_URL?.trim() || undefined);
+  const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
+  const proxy = proxyFromEnv(baseURL);
+  const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
+  return { client: createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact }), baseURL };
+}
+
+async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean }, io: CliIo): Promise<number> {
+  const manifest = loadManifest(output);
+  if (opts.refresh) {
+    // Fresh counts for batches still running; the manifest itself is left to the run that owns it.
+    const { client } = clientFor(output, opts.baseUrl, io);
+    for (const chunk of manifest.chunks) {
+      if (!chunk.batchId || !IN_FLIGHT_STATUSES.has(chunk.status)) continue;
+      const batch = await client.retrieve(chunk.batchId);
+      chunk.status = batch.status as typeof chunk.status;
+      if (batch.request_counts) chunk.counts = { ...batch.request_counts };
+    }
+  }
+  const lines = statusLines(manifest);
+  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending: manifest.chunks.filter(isOpen).length, batches: lines }, null, 2)}\n`);
+  else for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
+  return ExitCode.ok;
+}
+
+async function cancel(output: string, opts: { baseUrl?: string; poll: number }, io: CliIo): Promise<number> {
+  const manifest = loadManifest(output);
+  if (!manifest.chunks.some(isOpen)) {
+    io.stderr.write(`llm-batch: nothing to cancel: every batch of ${output} is collected\n`);
+    return ExitCode.ok;
+  }
+  const format = formatFromPath(output) === 'csv' ? 'csv' : 'jsonl';
+  let lock;
+  try {
+    lock = acquireLock(output);
+  } catch (err) {
+    throw new RunError(`${(err as Error).message} (stop the run that is waiting on its batches first, e.g. with Ctrl-C; then cancel)`, 'usage');
+  }
+  const { client, baseURL } = clientFor(output, opts.baseUrl, io);
+  const writer = openFileWriter(output, format, { append: true });
+  try {
+    let rows = 0;
+    await new BatchJob({
+      client,
+      output,
+      writer,
+      records: () => {
+        throw new Error('cancel does not plan');
+      },
+      answeredBefore: () => false,
+      defaults: { model: '', temperature: undefined, maxTokens: undefined, limitField: tokenLimitField(baseURL) },
+      limits: { maxLines: 1, maxBytes: 1 },
+      pollMs: opts.poll * 1000,
+      wait: true,
+      cancel: true,
+      onRow: () => rows++,
+      info: (line) => io.stderr.write(`llm-batch: ${line}\n`),
+      signal: new AbortController().signal,
+    }).run();
+    io.stderr.write(`llm-batch: cancelled; answers the batches had finished are in ${output}, ${rows} rows written\n`);
+    return ExitCode.ok;
+  } finally {
+    await writer.close();
+    lock.release();
+  }
+}
+
+interface MergeOptions {
+  output: string;
+  input?: string;
+  overwrite?: boolean;
+  force?: boolean;
+}
+
+const resultsFormat = (file: string): 'jsonl' | 'csv' => (formatFromPath(file) === 'csv' ? 'csv' : 'jsonl');
+
+/** The run settings of shard outputs must agree but for the shard: mixing runs would mix answers. */
+function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Record<string, unknown> | undefined {
+  let first: { file: string; meta: Record<string, unknown> } | undefined;
+  const shards: string[] = [];
+  for (const file of outputs) {
+    if (!fs.existsSync(file)) throw new RunError(`cannot merge ${file}: no such file`, 'input');
+    const meta = readRunMeta(file);
+    if (!meta) {
+      io.stderr.write(`llm-batch: ${file} has no run metadata (${file}.meta.json); its settings cannot be checked\n`);
+      continue;
+    }
+    const { shard, ...rest } = meta;
+    if (typeof shard === 'string') shards.push(shard);
+    if (!first) {
+      first = { file, meta: rest };
+      continue;
+    }
+    const differences = diffRunMeta(first.meta, rest);
+    if (differences.length > 0 && !force) {
+      throw new RunError(`${file} was written by a different run than ${first.file} (${differences.join('; ')}); pass --force to merge anyway`, 'usage');
+    }
+  }
+  const counts = new Set(shards.map((s) => s.split('/')[1]));
+  if (counts.size > 1 && !force) throw new RunError(`the outputs come from different shard counts (${shards.join(', ')}); pass --force to merge anyway`, 'usage');
+  const [n] = [...counts];
+  if (n) {
+    const missing = Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s));
+    if (missing.length > 0) io.stderr.write(`llm-batch: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} not among the outputs\n`);
+  }
+  return first?.meta;
+}
+
+/** Ids of `input` (read with the run's settings) that `answered` lacks: what no shard answered. */
+async function unanswered(input: string, meta: Record<string, unknown> | undefined, answered: ReadonlySet<string>, io: CliIo): Promise<{ count: number; first: string[] }> {
+  const str = (key: string) => (typeof meta?.[key] === 'string' ? (meta[key] as string) : undefined);
+  const inputFormat = str('inputFormat');
+  const config = resolveCliConfig(
+    input,
+    {
+      inputFormat: inputFormat && inputFormat !== 'auto' ? (inputFormat as 'txt' | 'jsonl' | 'csv') : undefined,
+      template: str('template'),
+      system: str('system'),
+      promptField: str('promptField'),
+      idField: str('idField'),
+      concurrency: 1,
+      timeout: 1,
+      idleTimeout: 1,
+      retries: 0,
+      stream: false,
+      order: 'completion',
+      wait: true,
+      output: '-',
+    },
+    { env: {}, stdinIsTTY: false, stdoutIsTTY: false },
+    [],
+  );
+  const opened = await openInput(config, io);
+  const result = { count: 0, first: [] as string[] };
+  try {
+    for await (const record of readRecords(opened.stream, inputOptionsFor(config, opened))) {
+      if (answered.has(record.id)) continue;
+      result.count++;
+      if (result.first.length < 5) result.first.push(`${record.source}:${record.line} (id ${record.id})`);
+    }
+  } finally {
+    await opened.close();
+  }
+  return result;
+}
+
+async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
+  if (outputs.some((file) => path.resolve(file) === path.resolve(opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
+  if (fs.existsSync(opts.output) && !opts.overwrite) throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+  const meta = checkSameRun(outputs, opts.force ?? false, io);
+  const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false });
+  const answered = opts.input ? new Set<string>() : undefined;
+  let stats;
+  try {
+    stats = await mergeResults(outputs.map((file) => ({ path: file, format: resultsFormat(file) })), writer, answered ? (id) => answered.add(id) : undefined);
+  } finally {
+    await writer.close();
+  }
+  if (meta) writeRunMeta(opts.output, meta);
+  const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
+  io.stderr.write(
+    `llm-batch: merged ${stats.rows} rows from ${outputs.length} files into ${opts.output} (${stats.dropped} superseded rows dropped; ${stats.failed} failed)` +
+      (missing ? `; ${missing.count} ids of ${opts.input} have no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}` : '') +
+      '\n',
+  );
+  return stats.failed > 0 || (missing?.count ?? 0) > 0 ? ExitCode.someFailed : ExitCode.ok;
+}
+
+/** `llm-batch status OUT` and `llm-batch cancel OUT`: the batches of a --batch-api output. */
+export async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = new Command('llm-batch')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  let result: Promise<number> = Promise.resolve(ExitCode.ok);
+  program
+    .command('status')
+    .description('one line per batch of a --batch-api output: id, status, counts, age, what the next run will do')
+    .argument('<output>', 'the results file given to -o')
+    .option('--json', 'the same as JSON on stdout')
+    .option('--no-refresh', 'show the manifest as saved, without asking the server')
+    .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
+    .action((output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean }) => {
+      result = status(output, opts, io);
+    });
+  program
+    .command('cancel')
+    .description('cancel the pending batches of a --batch-api output; rows already collected, and answers the batches finished, are kept')
+    .argument('<output>', 'the results file given to -o')
+    .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
+    .option('--poll <seconds>', 'seconds between checks while the batches wind down', positiveNumber, 5)
+    .action((output: string, opts: { baseUrl?: string; poll: number }) => {
+      result = cancel(output, opts, io);
+    });
+  program
+    .command('merge')
+    .description('join the outputs of --shard runs (or any outputs of one run): one row per id, the last; refuses outputs of different runs')
+    .argument('<outputs...>', 'results files (.jsonl or .csv)')
+    .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv)')
+    .option('--input <file>', 'the input the shards read: report ids that no shard answered (exit 1 if any)')
+    .option('--overwrite', 'replace an existing -o file')
+    .option('--force', 'merge outputs whose run settings differ')
+    .action((outputs: string[], opts: MergeOptions) => {
+      result = merge(outputs, opts, io);
+    });
+  program.parse([...argv], { from: 'user' });
+  return result;
+}

@@ -1,0 +1,52 @@
+import { count, duration } from './number-format.js';
+
+/** What the batches have done so far, from their `request_counts`. */
+export interface BatchProgressSnapshot {
+  batches: number;
+  batchesDone: number;
+  requests: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * `batches 3/20 · 151,234/1,000,000 requests (12 failed) · ETA 41m`: the ETA extrapolates the requests
+ * finished since this run started, so a resumed run does not count what it found done.
+ */
+export function formatBatchProgress(s: BatchProgressSnapshot, elapsedSeconds: number, finishedAtStart: number): string {
+  const done = s.completed + s.failed;
+  const gained = done - finishedAtStart;
+  const eta = gained > 0 && done < s.requests ? ` · ETA ${duration(((s.requests - done) * elapsedSeconds) / gained)}` : '';
+  return `batches ${count(s.batchesDone)}/${count(s.batches)} · ${count(done)}/${count(s.requests)} requests${s.failed ? ` (${count(s.failed)} failed)` : ''}${eta}`;
+}
+
+/**
+ * On a terminal: one status line kept at the bottom of stderr, redrawn in place; notices print above
+ * it. Elsewhere (cron, logs) the notices alone, as plain lines.
+ */
+export function createBatchProgress(stderr: NodeJS.WritableStream, interactive: boolean, now: () => number = () => performance.now()) {
+  const started = now();
+  let finishedAtStart: number | undefined;
+  let line = '';
+  const clear = () => {
+    if (line) stderr.write('\r\x1b[K');
+  };
+  return {
+    info(text: string): void {
+      clear();
+      stderr.write(`llm-batch: ${text}\n`);
+      if (line) stderr.write(line);
+    },
+    update(s: BatchProgressSnapshot): void {
+      if (!interactive) return;
+      finishedAtStart ??= s.completed + s.failed;
+      clear();
+      line = formatBatchProgress(s, (now() - started) / 1000, finishedAtStart);
+      stderr.write(line);
+    },
+    close(): void {
+      clear();
+      line = '';
+    },
+  };
+}

@@ -1,0 +1,428 @@
+/**
+ * --batch-api end to end: the BUILT CLI against the mock server's /v1/files and /v1/batches
+ * (test/helpers/mock-batches.ts), whose batches move on by themselves every `stepMs`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { until } from '../helpers/until.js';
+import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-batchapi-');
+
+beforeEach(() => {
+  ctx.server.options.batches = { stepMs: 30 };
+});
+
+interface Row {
+  id: string;
+  line: number;
+  prompt: string;
+  response: string | null;
+  error: { type: string; message: string; status?: number; code?: string } | null;
+  model: string | null;
+  finish_reason: string | null;
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
+  batch_id?: string;
+}
+
+const prompts = (n: number, prefix = 'q') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+const rowsOf = (file: string): Row[] => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
+const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05'];
+
+function byPrompt(rows: readonly Row[]): Map<string, Row[]> {
+  const map = new Map<string, Row[]>();
+  for (const r of rows) map.set(r.prompt, [...(map.get(r.prompt) ?? []), r]);
+  return map;
+}
+
+describe('--batch-api', () => {
+  it('submits, polls and collects every prompt into JSONL rows with batch_id, then cleans up its chunk files', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(25));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '10']);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows).toHaveLength(25);
+    const seen = byPrompt(rows);
+    for (const p of prompts(25)) {
+      const [row, ...dupes] = seen.get(p) ?? [];
+      expect(dupes).toHaveLength(0);
+      expect(row).toMatchObject({ response: `ECHO ${p}`, error: null, model: 'gpt-4o-mini', finish_reason: 'stop' });
+      expect(row!.usage!.prompt_tokens).toBeGreaterThan(0);
+      expect(row!.batch_id).toMatch(/^batch_mock/);
+    }
+    expect(new Set(rows.map((r) => r.batch_id)).size).toBe(3);
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    expect(ctx.server.requests).toHaveLength(0); // nothing went live
+    const manifest = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8'));
+    expect(manifest.chunks.map((c: any) => [c.lines, c.status, c.collected])).toEqual([
+      [10, 'completed', true],
+      [10, 'completed', true],
+      [5, 'completed', true],
+    ]);
+    expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
+    // Inputs, outputs and error files are deleted on the server once their rows are in.
+    expect(ctx.server.batchState.files.size).toBe(0);
+    expect(ctx.server.batchState.deleted).toHaveLength(6);
+  });
+
+  it('sends exactly the body a live run sends, without stream, one Batch line per record', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['hello']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--system', 'be brief', '--temperature', '0.2', '--max-tokens', '50']);
+    expect(r.code, r.stderr).toBe(0);
+    const [file] = ctx.server.batchState.uploaded;
+    const line = JSON.parse(file!.bytes.toString('utf8'));
+    expect(line).toEqual({
+      custom_id: rowsOf(out)[0]!.id,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'hello' },
+        ],
+        temperature: 0.2,
+        max_tokens: 50,
+      },
+    });
+  });
+
+  it('passes Batch-format JSONL through: custom_id, body fields and per-line model; one model per batch', async () => {
+    const lines = [
+      { custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one' }], seed: 7 } },
+      { custom_id: 'b', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'two' }] } },
+      { custom_id: 'c', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'three' }] } },
+    ];
+    const input = path.join(ctx.dir, 'in.jsonl');
+    fs.writeFileSync(input, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => [x.id, x.response, x.model]).sort()).toEqual([
+      ['a', 'ECHO one', 'gpt-4o-mini'],
+      ['b', 'ECHO two', 'gpt-4o'],
+      ['c', 'ECHO three', 'gpt-4o-mini'],
+    ]);
+    const uploads = ctx.server.batchState.uploaded;
+    const models = uploads.map((f) => [...new Set(f.bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l).body.model))]);
+    expect(models.sort()).toEqual([['gpt-4o'], ['gpt-4o-mini']]);
+    const sent = uploads.flatMap((f) => f.bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l)));
+    expect(sent.find((l) => l.custom_id === 'a')).toEqual(lines[0]);
+  });
+
+  it('writes CSV rows, a failed line as an error row with its status, and exits 1', async () => {
+    ctx.server.options.batches = { stepMs: 30, lineStatus: (id, body) => (body.messages.at(-1).content === 'q2' ? 500 : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.csv');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(1);
+    const rows = parseCsv(fs.readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((x) => [x.prompt, x.response, x.error_type, x.error_status]).sort()).toEqual([
+      ['q1', 'ECHO q1', '', ''],
+      ['q2', '', 'http', '500'],
+      ['q3', 'ECHO q3', '', ''],
+    ]);
+  });
+
+  it('splits 120,000 prompts into three batches of at most 50,000 (the default --batch-size)', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(120_000));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const uploads = ctx.server.batchState.uploaded;
+    expect(uploads.map((f) => f.bytes.toString('utf8').trim().split('\n').length)).toEqual([50_000, 50_000, 20_000]);
+    const text = fs.readFileSync(out, 'utf8');
+    const ids = new Set<string>();
+    let lines = 0;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      lines++;
+      const row = JSON.parse(line) as Row;
+      ids.add(row.id);
+      if (row.response !== `ECHO ${row.prompt}`) throw new Error(`wrong row ${line}`);
+    }
+    expect(lines).toBe(120_000);
+    expect(ids.size).toBe(120_000);
+  }, 120_000);
+
+  it('splits by --batch-max-mb as well as by count', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(40).map((p) => `${p} ${'x'.repeat(200)}`));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-max-mb', '0.003']);
+    expect(r.code, r.stderr).toBe(0);
+    const uploads = ctx.server.batchState.uploaded;
+    expect(uploads.length).toBeGreaterThan(3);
+    for (const f of uploads) expect(f.bytes.length).toBeLessThanOrEqual(3000);
+    expect(rowsOf(out)).toHaveLength(40);
+  });
+
+  it('needs an output file', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['x']);
+    const r = await runCli([input, ...batchArgs(), '-f', 'jsonl']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--batch-api needs -o/);
+    const stray = await runCli([input, '-o', path.join(ctx.dir, 'o.jsonl'), '--no-wait', '--base-url', ctx.server.url]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/--no-wait goes with --batch-api/);
+  });
+});
+
+describe('--batch-api --no-wait (the cron idiom)', () => {
+  it('exits 75 with the command to continue; --resume collects and never submits a chunk twice', async () => {
+    ctx.server.options.batches = { stepMs: 400 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const first = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '5', '--no-wait']);
+    expect(first.code, first.stderr).toBe(75);
+    expect(first.stderr).toMatch(/3 batches are still pending; to continue, run: llm-batch .*--no-wait --resume/);
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    let code = first.code;
+    let runs = 1;
+    while (code === 75) {
+      const again = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '5', '--no-wait', '--resume']);
+      code = again.code;
+      runs++;
+      expect(runs).toBeLessThan(200);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(code).toBe(0);
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    expect(ctx.server.batchState.counts.uploads).toBe(3);
+    const rows = rowsOf(out);
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows.map((r) => r.prompt)).size).toBe(12);
+  });
+
+  it('refuses to start over an earlier run\'s batches without --resume or --overwrite', async () => {
+    ctx.server.options.batches = { stepMs: 5000 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
+    const again = await runCli([input, '-o', out, ...batchArgs(), '--no-wait']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/holds the batches of an earlier run \(1 not collected yet\): pass --resume/);
+  });
+});
+
+describe('--batch-api: kill -9 at each step, then --resume', () => {
+  it('killed while planning (chunks half written, no manifest yet): the resume plans again from scratch', async () => {
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = ['-', '-o', out, ...batchArgs(), '--batch-size', '3', '--input-format', 'txt'];
+    // Stdin left open: the run has written some chunks and waits for more input when it is killed.
+    const child = spawnCli(args, { openStdin: prompts(7).join('\n') + '\n' });
+    const exited = waitForExit(child);
+    await until(() => fs.existsSync(path.join(`${out}.batch.d`, 'chunk-00002.jsonl')), 'chunks on disk');
+    child.kill('SIGKILL');
+    await exited;
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+    const r = await runCli([...args, '--resume'], { stdin: prompts(10).join('\n') + '\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.creates).toBe(4);
+    expect(rowsOf(out).map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
+  });
+
+  it.each(['upload', 'create', 'download'] as const)('killed while the server answers its 2nd %s: no chunk lost, none submitted twice, no row twice', async (step) => {
+    let seen = 0;
+    ctx.server.options.batches = { stepMs: 30, hang: (s) => s === step && ++seen === 2 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
+    const child = spawnCli(args);
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
+    // Collecting has begun: some rows of the half-sent file are in, and must not come twice.
+    if (step === 'download') await until(() => fs.existsSync(out) && rowsOf(out).length > 5, 'rows of the half-sent file');
+    child.kill('SIGKILL');
+    expect((await exited).signal).toBe('SIGKILL');
+    ctx.server.options.batches = { stepMs: 30 };
+    const r = await runCli([...args, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    if (step === 'create') expect(r.stderr).toMatch(/found batch_mock\w+, created before the last run stopped/);
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(12).sort());
+    for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
+  });
+});
+
+describe('--batch-api: expired, cancelled and refused batches', () => {
+  it('keeps an expired batch\'s answers and resubmits only the unfinished lines, in the same command', async () => {
+    ctx.server.options.batches = { stepMs: 30, expireAfter: (i) => (i === 0 ? 4 : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/batch 1\/2 \(batch_mock\d+\): expired with 6 requests not run; resubmitting them as batch 2/);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
+    expect(new Set(rows.map((x) => x.batch_id)).size).toBe(2);
+    const uploads = ctx.server.batchState.uploaded;
+    expect(uploads.map((f) => f.bytes.toString('utf8').trim().split('\n').length)).toEqual([10, 6]);
+    // The lines answered by the first batch are not in the second.
+    const answeredFirst = new Set(rows.filter((x) => x.batch_id === rows.find((y) => y.prompt === 'q1')!.batch_id).map((x) => x.id));
+    const second = uploads[1]!.bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l).custom_id);
+    for (const id of second) expect(answeredFirst.has(id)).toBe(false);
+  });
+
+  it('--finish-live runs an expired batch\'s unfinished lines through the live engine, each once', async () => {
+    ctx.server.options.batches = { stepMs: 30, expireAfter: () => 3 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--finish-live', '--max-tokens', '20']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/expired with 5 requests not run; running them live \(--finish-live\)/);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+    expect(ctx.server.requests).toHaveLength(5);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(8).sort());
+    expect(rows.filter((x) => x.batch_id === undefined)).toHaveLength(5);
+    for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
+    // The live request is the batch's request, streamed.
+    expect(ctx.server.requests[0]!.body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 20, stream: true });
+    expect(ctx.server.requests[0]!.body).not.toHaveProperty('max_completion_tokens');
+  });
+
+  it('token_limit_exceeded: waits for an earlier batch to finish, then resubmits; nothing is lost', async () => {
+    ctx.server.options.batches = { stepMs: 30, tokenLimit: (i) => i === 1 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(9));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/batch 2\/3: over the enqueued-token limit; waiting for an earlier batch to finish, then resubmitting/);
+    expect(ctx.server.batchState.counts.creates).toBe(4);
+    expect(ctx.server.batchState.counts.uploads).toBe(3);
+    expect(rowsOf(out).map((x) => x.prompt).sort()).toEqual(prompts(9).sort());
+  });
+
+  it('a chunk over the token limit on its own stops with a message naming --batch-size, exit 2', async () => {
+    ctx.server.options.batches = { stepMs: 20, tokenLimit: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/alone is over the organization's enqueued-token limit .*smaller --batch-size \(it has 4 requests\)/);
+  });
+
+  it('a batch refused in validation names its line and message, exit 2', async () => {
+    ctx.server.options.batches = { stepMs: 20, validate: (line, n) => (n === 2 ? `Invalid value for 'model': ${line.body.model} is not supported in the Batch API.` : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/batch 1\/1 \(batch_mock\d+\) was refused by the server \(1 problem\): line 2: Invalid value for 'model': gpt-4o-mini is not supported/);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+  });
+});
+
+describe('llm-batch status and cancel', () => {
+  it('status shows one line per batch (and --json); cancel keeps finished answers, writes the rest as aborted rows; --retry-failed sends them again', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '4', '--no-wait'];
+    expect((await runCli(args)).code).toBe(75);
+
+    const status = await runCli(['status', out, '--base-url', ctx.server.url]);
+    expect(status.code, status.stderr).toBe(0);
+    const lines = status.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^batch 1 {2}batch_mock\d+ {2}(validating|in_progress) {2}0\/4 done {2}\d+s {2}next: wait, then collect$/);
+    const json = JSON.parse((await runCli(['status', out, '--json', '--no-refresh'])).stdout);
+    expect(json).toMatchObject({ pending: 2, batches: [{ chunk: 1, requests: 4 }, { chunk: 2, requests: 4 }] });
+
+    // The mock answers half of a held batch before the cancel lands.
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.cancels).toBe(2);
+    let rows = rowsOf(out);
+    expect(rows).toHaveLength(8);
+    expect(rows.filter((r) => r.error === null)).toHaveLength(4);
+    expect(rows.filter((r) => r.error?.type === 'aborted')).toHaveLength(4);
+
+    holding = false;
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(1);
+    expect(ctx.server.batchState.counts.creates).toBe(2);
+    const retried = await runCli([...args.filter((a) => a !== '--no-wait'), '--resume', '--retry-failed']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    rows = rowsOf(out);
+    const last = new Map(rows.map((r) => [r.prompt, r]));
+    expect([...last.keys()].sort()).toEqual(prompts(8).sort());
+    for (const r of last.values()) expect(r.response).toBe(`ECHO ${r.prompt}`);
+  });
+
+  it('status of a file that is not a batch output: one line, exit 2', async () => {
+    const r = await runCli(['status', path.join(ctx.dir, 'nope.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nope\.jsonl\.batch\.json not found/);
+  });
+});
+
+describe('--batch-api prices', () => {
+  it('--dry-run --batch-api: number of batches, bytes, and the cost at half the live price', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(120, 'a question about something '));
+    const live = await runCli([input, '--dry-run', '-m', 'gpt-4o', '--max-tokens', '100']);
+    const batch = await runCli([input, '--dry-run', '-m', 'gpt-4o', '--max-tokens', '100', '--batch-api', '--batch-size', '50']);
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stdout).toMatch(/Batch API: 3 batches, [\d,]+ bytes to upload \(at most 50 requests/);
+    expect(batch.stdout).toMatch(/"custom_id": "1-/);
+    const cost = (text: string) => Number(/Estimated cost: \$([\d.]+)/.exec(text)![1]);
+    expect(cost(batch.stdout)).toBeCloseTo(cost(live.stdout) / 2, 4);
+  });
+
+  it('the run summary and --summary-json price the tokens at the batch price', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(20, 'a longer question about something or other '));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryFile = path.join(ctx.dir, 'summary.json');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '-m', 'gpt-4o', '--summary-json', summaryFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    const list = (summary.promptTokens * 2.5 + summary.completionTokens * 10) / 1e6;
+    expect(summary.estimatedCost.usd).toBeCloseTo(list / 2, 6);
+    expect(summary).toMatchObject({ ok: 20, failed: 0, pendingBatches: 0 });
+  });
+});
+
+describe('--batch-api: Ctrl-C while waiting', () => {
+  it('stops polling at once, exit 130, and the printed command continues without resubmitting', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const child = spawnCli([input, '-o', out, ...batchArgs()]);
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.retrieves >= 2, 'the batch to be polled');
+    child.kill('SIGINT');
+    const r = await exited;
+    expect(r.code, r.stderr).toBe(130);
+    const command = /to continue, run: (llm-batch .*)$/m.exec(r.stderr)?.[1];
+    expect(command).toContain('--resume');
+    holding = false;
+    const again = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+    expect(rowsOf(out)).toHaveLength(4);
+  });
+});
+
+describe('--batch-api against a server without it', () => {
+  it('a 404 from /files is one line naming --base-url, exit 2, key redacted', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['x']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, '--base-url', ctx.server.url.replace(/\/v1$/, '/nope'), '--batch-api', '--poll', '0.05']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^llm-batch: uploading chunk-00001\.jsonl: HTTP 404 .*does this server offer the Batch API\? check --base-url\)$/m);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+});

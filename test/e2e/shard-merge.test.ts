@@ -1,0 +1,93 @@
+/**
+ * --shard i/N (live and --batch-api) and `llm-batch merge`, through the BUILT CLI and the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-shard-');
+
+interface Row {
+  id: string;
+  prompt: string;
+  response: string | null;
+  error: unknown;
+}
+const prompts = (n: number) => Array.from({ length: n }, (_, i) => `p${i + 1}`);
+const rowsOf = (file: string): Row[] => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
+
+describe('--shard i/N and merge', () => {
+  it('three live shards send every record exactly once; merge joins them and finds nothing missing', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(60));
+    const outs = [1, 2, 3].map((i) => path.join(ctx.dir, `out-${i}.jsonl`));
+    for (const [i, out] of outs.entries()) {
+      const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--shard', `${i + 1}/3`]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const perShard = outs.map((o) => rowsOf(o).map((r) => r.prompt));
+    for (const rows of perShard) expect(rows.length).toBeGreaterThan(5); // a hash that spreads
+    expect(perShard.flat().sort()).toEqual(prompts(60).sort());
+    expect(ctx.server.requests).toHaveLength(60);
+
+    const all = path.join(ctx.dir, 'all.jsonl');
+    const merged = await runCli(['merge', ...outs, '-o', all, '--input', input]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stderr).toMatch(/merged 60 rows from 3 files into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); 0 ids of .* have no row/);
+    expect(rowsOf(all).map((r) => r.prompt).sort()).toEqual(prompts(60).sort());
+  });
+
+  it('merge with a shard missing names it and the unanswered ids, exit 1; refuses outputs of different runs', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(20));
+    const a = path.join(ctx.dir, 'a.jsonl');
+    const b = path.join(ctx.dir, 'b.jsonl');
+    expect((await runCli([input, '-o', a, '--base-url', ctx.server.url, '--shard', '1/2'])).code).toBe(0);
+    const r = await runCli(['merge', a, '-o', path.join(ctx.dir, 'all.jsonl'), '--input', input]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/shard 2\/2 not among the outputs/);
+    expect(r.stderr).toMatch(/\d+ ids of .*in\.txt have no row: .*in\.txt:\d+ \(id /);
+
+    expect((await runCli([input, '-o', b, '--base-url', ctx.server.url, '--shard', '2/2', '-m', 'other-model'])).code).toBe(0);
+    const refused = await runCli(['merge', a, b, '-o', path.join(ctx.dir, 'all2.jsonl')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/b\.jsonl was written by a different run than .*a\.jsonl \(model: was "gpt-4o-mini", now "other-model"\)/);
+    expect(fs.existsSync(path.join(ctx.dir, 'all2.jsonl'))).toBe(false);
+  });
+
+  it('merge keeps the last row per id: a later success replaces an earlier failure', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['x', 'y']);
+    const a = path.join(ctx.dir, 'a.jsonl');
+    ctx.server.options.fault = ({ prompt }) => (prompt === 'y' ? '400' : undefined);
+    expect((await runCli([input, '-o', a, '--base-url', ctx.server.url])).code).toBe(1);
+    ctx.server.options.fault = undefined;
+    expect((await runCli([input, '-o', a, '--base-url', ctx.server.url, '--resume', '--retry-failed'])).code).toBe(0);
+    const all = path.join(ctx.dir, 'all.csv');
+    const r = await runCli(['merge', a, '-o', all]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/merged 2 rows from 1 files .*\(1 superseded rows dropped; 0 failed\)/);
+    expect(fs.readFileSync(all, 'utf8')).toMatch(/^id,line,prompt,response/);
+  });
+
+  it('--shard with --batch-api submits only the shard\'s records', async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(30));
+    const outs = [1, 2].map((i) => path.join(ctx.dir, `b-${i}.jsonl`));
+    for (const [i, out] of outs.entries()) {
+      const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--poll', '0.05', '--shard', `${i + 1}/2`]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const lines = ctx.server.batchState.uploaded.map((f) => f.bytes.toString('utf8').trim().split('\n').length);
+    expect(lines.reduce((x, y) => x + y, 0)).toBe(30);
+    const all = path.join(ctx.dir, 'all.jsonl');
+    expect((await runCli(['merge', ...outs, '-o', all, '--input', input])).code).toBe(0);
+    expect(rowsOf(all)).toHaveLength(30);
+  });
+
+  it('a bad --shard is a usage error', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['x']);
+    const r = await runCli([input, '--shard', '4/3', '--base-url', ctx.server.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--shard.*i must be from 1 to N \(got 4\/3\)/);
+  });
+});

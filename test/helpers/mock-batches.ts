@@ -1,0 +1,356 @@
+/**
+ * OpenAI's `/v1/files` and `/v1/batches`, for the mock server (test/helpers/mock-server.ts routes
+ * to `handle`). A batch walks validating → in_progress → finalizing → completed as time passes
+ * (`stepMs` per step), judged whenever it is read, so no timers run. Switches make it fail the
+ * ways the real one does: failing lines, expiry with partial output, token_limit_exceeded,
+ * validation errors (errors.data), cancellation.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface MockBatchOptions {
+  /** Time spent in each of validating, in_progress and finalizing. @default 20 */
+  stepMs?: number;
+  /** An HTTP status other than 200 for a line (its body becomes an error body). */
+  lineStatus?: (customId: string, body: any) => number | undefined;
+  /** Make the batch with this 0-based creation index expire after answering this many lines. */
+  expireAfter?: (batchIndex: number) => number | undefined;
+  /** Make the batch with this creation index fail with token_limit_exceeded. */
+  tokenLimit?: (batchIndex: number) => boolean;
+  /** A validation message for a line (1-based line in the file), failing the whole batch. */
+  validate?: (line: any, lineNo: number) => string | undefined;
+  /** Hold batches in_progress until this returns false (cancellation tests). */
+  hold?: (batchIndex: number) => boolean;
+  /**
+   * Do the step's work (store the file, create the batch, send half the file) but never answer:
+   * the client is killed while it waits, as by `kill -9` right after the server acted.
+   */
+  hang?: (step: 'upload' | 'create' | 'download') => boolean;
+  /** Usage as length / 4 instead of the tokenizer: a million answers otherwise cost the mock minutes. */
+  approximateUsage?: boolean;
+  /** Keep every uploaded batch input in `uploaded`, deleted or not, for tests to read. @default true */
+  keepUploads?: boolean;
+}
+
+/** What a chat answer to `body` would be: the mock server's reply and token counts. */
+export type Answer = (body: any, approximate: boolean) => { content: string; promptTokens: number; completionTokens: number };
+
+interface MockFile {
+  id: string;
+  filename: string;
+  purpose: string;
+  bytes: Buffer;
+  created_at: number;
+}
+
+interface MockBatch {
+  id: string;
+  index: number;
+  input_file_id: string;
+  endpoint: string;
+  completion_window: string;
+  metadata: Record<string, string> | null;
+  createdMs: number;
+  /** The input file's bytes, parsed only when needed (a million lines would not fit as objects). */
+  input: Buffer;
+  total: number;
+  /** Set once the batch is terminal. */
+  final?: { status: string; output_file_id: string | null; error_file_id: string | null; errors?: unknown; completed: number; failed: number };
+  cancelledMs?: number;
+  /** Lines answered when it was cancelled or expired. */
+  stopAfter?: number;
+}
+
+export interface MockBatchState {
+  files: Map<string, MockFile>;
+  /** Every batch input uploaded, in order, even after the client deleted it. */
+  uploaded: MockFile[];
+  /** Files the client deleted. */
+  deleted: string[];
+  batches: Map<string, MockBatch>;
+  /** Counters to assert on: nothing submitted twice. */
+  counts: { uploads: number; creates: number; cancels: number; retrieves: number; lists: number; downloads: number; hung: number };
+  /** performance.now() of the first output download (benchmarks time the collect phase from it). */
+  firstDownloadAt?: number;
+  /** performance.now() of the last batch creation (the end of the submit phase). */
+  lastCreateAt?: number;
+}
+
+export interface BatchRoutes {
+  state: MockBatchState;
+  /** Handles /v1/files* and /v1/batches*; false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  reset(): void;
+}
+
+const now = () => Date.now();
+
+/** Calls `fn` for each non-blank line of a JSONL buffer, parsed unless `parse` is false. */
+function forEachLine(bytes: Buffer, fn: (line: any, index: number) => void, parse = true): void {
+  let start = 0;
+  let index = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const text = bytes.toString('utf8', start, end);
+    if (text.trim() !== '') fn(parse ? JSON.parse(text) : undefined, index++);
+    start = end + 1;
+  }
+}
+
+export function createBatchRoutes(options: () => MockBatchOptions, answer: Answer): BatchRoutes {
+  const state: MockBatchState = {
+    files: new Map(),
+    uploaded: [],
+    deleted: [],
+    batches: new Map(),
+    counts: { uploads: 0, creates: 0, cancels: 0, retrieves: 0, lists: 0, downloads: 0, hung: 0 },
+  };
+  let seq = 0;
+  let batchIndex = 0;
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const notFound = (res: ServerResponse, what: string) =>
+    send(res, 404, { error: { message: `No such ${what}`, type: 'invalid_request_error', param: null, code: null } });
+  const readBody = (req: IncomingMessage): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+
+  const addFile = (filename: string, purpose: string, bytes: Buffer): MockFile => {
+    const file = { id: `file-mock${++seq}`, filename, purpose, bytes, created_at: Math.floor(now() / 1000) };
+    state.files.set(file.id, file);
+    return file;
+  };
+  const fileJson = (f: MockFile) => ({ id: f.id, object: 'file', bytes: f.bytes.length, created_at: f.created_at, filename: f.filename, purpose: f.purpose, status: 'processed' });
+
+  /** The output line for one request line. */
+  function outputLine(batch: MockBatch, line: any, n: number): { ok: boolean; text: string } {
+    const status = options().lineStatus?.(line.custom_id, line.body) ?? 200;
+    const requestId = `req_${batch.id}_${n}`;
+    if (status !== 200) {
+      const body = { error: { message: `mock line failure (HTTP ${status})`, type: 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+      return { ok: false, text: JSON.stringify({ id: `batch_req_${n}`, custom_id: line.custom_id, response: { status_code: status, request_id: requestId, body }, error: null }) };
+    }
+    const a = answer(line.body, options().approximateUsage === true);
+    const body = {
+      id: `chatcmpl-${batch.id}-${n}`,
+      object: 'chat.completion',
+      created: Math.floor(batch.createdMs / 1000),
+      model: line.body?.model ?? 'mock-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
+    };
+    return { ok: true, text: JSON.stringify({ id: `batch_req_${n}`, custom_id: line.custom_id, response: { status_code: 200, request_id: requestId, body }, error: null }) };
+  }
+
+  /** Writes the output and error files of a batch that stops after `answered` lines. */
+  function finish(batch: MockBatch, status: string, answered: number, unfinishedCode: string | null): void {
+    const out: string[] = [];
+    const err: string[] = [];
+    let completed = 0;
+    let failed = 0;
+    forEachLine(batch.input, (line, i) => {
+      if (i < answered) {
+        const o = outputLine(batch, line, i);
+        (o.ok ? out : err).push(o.text);
+        if (o.ok) completed++;
+        else failed++;
+      } else if (unfinishedCode) {
+        err.push(JSON.stringify({ id: `batch_req_${i}`, custom_id: line.custom_id, response: null, error: { code: unfinishedCode, message: `This request could not be executed before the completion window expired.` } }));
+        failed++;
+      }
+    });
+    const outFile = out.length ? addFile(`${batch.id}_output.jsonl`, 'batch_output', Buffer.from(out.join('\n') + '\n')) : null;
+    const errFile = err.length ? addFile(`${batch.id}_error.jsonl`, 'batch_output', Buffer.from(err.join('\n') + '\n')) : null;
+    batch.final = { status, output_file_id: outFile?.id ?? null, error_file_id: errFile?.id ?? null, completed, failed };
+    batch.input = Buffer.alloc(0); // answered: the input is not needed any more (keeps the bench's mock small)
+  }
+
+  /** Moves a batch along by the clock, and finishes it when it reaches a terminal state. */
+  function advance(batch: MockBatch): string {
+    if (batch.final) return batch.final.status;
+    const o = options();
+    const step = o.stepMs ?? 20;
+    const t = now();
+    if (batch.cancelledMs !== undefined) {
+      if (t - batch.cancelledMs < step) return 'cancelling';
+      finish(batch, 'cancelled', batch.stopAfter ?? 0, null);
+      return 'cancelled';
+    }
+    const age = t - batch.createdMs;
+    if (age < step) return 'validating';
+    const problems: Array<{ code: string; message: string; param: string | null; line: number | null }> = [];
+    if (o.validate) {
+      forEachLine(batch.input, (line, i) => {
+        const message = o.validate!(line, i + 1);
+        if (message) problems.push({ code: 'invalid_request', message, param: 'body', line: i + 1 });
+      });
+    }
+    if (problems.length === 0 && o.tokenLimit?.(batch.index)) {
+      problems.push({ code: 'token_limit_exceeded', message: 'Enqueued token limit reached for mock-model in organization org-mock. Limit: 90,000 enqueued tokens.', param: null, line: null });
+    }
+    if (problems.length > 0) {
+      batch.final = { status: 'failed', output_file_id: null, error_file_id: null, errors: { object: 'list', data: problems }, completed: 0, failed: 0 };
+      batch.input = Buffer.alloc(0);
+      return 'failed';
+    }
+    if (o.hold?.(batch.index)) return 'in_progress';
+    const expireAfter = o.expireAfter?.(batch.index);
+    if (age < 2 * step) return 'in_progress';
+    if (expireAfter !== undefined) {
+      finish(batch, 'expired', expireAfter, 'batch_expired');
+      return 'expired';
+    }
+    if (age < 3 * step) return 'finalizing';
+    finish(batch, 'completed', batch.total, null);
+    return 'completed';
+  }
+
+  function batchJson(batch: MockBatch) {
+    const status = advance(batch);
+    const total = batch.final ? batch.final.completed + batch.final.failed : batch.total;
+    const f = batch.final;
+    return {
+      id: batch.id,
+      object: 'batch',
+      endpoint: batch.endpoint,
+      errors: f?.errors ?? null,
+      input_file_id: batch.input_file_id,
+      completion_window: batch.completion_window,
+      status,
+      output_file_id: f?.output_file_id ?? null,
+      error_file_id: f?.error_file_id ?? null,
+      created_at: Math.floor(batch.createdMs / 1000),
+      metadata: batch.metadata,
+      request_counts: { total, completed: f?.completed ?? 0, failed: f?.failed ?? 0 },
+    };
+  }
+
+  const hang = (step: 'upload' | 'create' | 'download'): boolean => {
+    if (!options().hang?.(step)) return false;
+    state.counts.hung++;
+    return true;
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && path === '/v1/files') {
+      const raw = await readBody(req);
+      const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+      const file = form.get('file');
+      const purpose = String(form.get('purpose') ?? '');
+      if (!(file instanceof Blob) || purpose === '') {
+        return send(res, 400, { error: { message: "Missing required parameter: 'file' or 'purpose'", type: 'invalid_request_error', param: 'file', code: null } });
+      }
+      state.counts.uploads++;
+      const name = (file as File).name ?? 'upload.jsonl';
+      const stored = addFile(name, purpose, Buffer.from(await file.arrayBuffer()));
+      if (options().keepUploads !== false) state.uploaded.push(stored);
+      if (hang('upload')) return;
+      return send(res, 200, fileJson(stored));
+    }
+    let m = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path);
+    if (m) {
+      const file = state.files.get(m[1]!);
+      if (!file) return notFound(res, `file: ${m[1]}`);
+      if (method === 'DELETE') {
+        state.files.delete(file.id);
+        state.deleted.push(file.id);
+        return send(res, 200, { id: file.id, object: 'file', deleted: true });
+      }
+      if (m[2]) {
+        state.counts.downloads++;
+        state.firstDownloadAt ??= performance.now();
+        if (hang('download')) {
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
+          return void res.write(file.bytes.subarray(0, file.bytes.length >> 1));
+        }
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
+        return void res.end(file.bytes);
+      }
+      return send(res, 200, fileJson(file));
+    }
+    if (method === 'POST' && path === '/v1/batches') {
+      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const input = state.files.get(body.input_file_id);
+      if (!input) return notFound(res, `file: ${body.input_file_id}`);
+      state.counts.creates++;
+      state.lastCreateAt = performance.now();
+      let total = 0;
+      forEachLine(input.bytes, () => total++, false);
+      const batch: MockBatch = {
+        id: `batch_mock${++seq}`,
+        index: batchIndex++,
+        input_file_id: input.id,
+        endpoint: body.endpoint,
+        completion_window: body.completion_window,
+        metadata: body.metadata ?? null,
+        createdMs: now(),
+        input: input.bytes,
+        total,
+      };
+      state.batches.set(batch.id, batch);
+      if (hang('create')) return;
+      return send(res, 200, batchJson(batch));
+    }
+    if (method === 'GET' && path === '/v1/batches') {
+      state.counts.lists++;
+      const url = new URL(req.url ?? '/', 'http://x');
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const after = url.searchParams.get('after');
+      const all = [...state.batches.values()].reverse();
+      const start = after ? all.findIndex((b) => b.id === after) + 1 : 0;
+      const page = all.slice(start, start + limit);
+      return send(res, 200, { object: 'list', data: page.map(batchJson), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length });
+    }
+    m = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
+    if (m) {
+      const batch = state.batches.get(m[1]!);
+      if (!batch) return notFound(res, `batch: ${m[1]}`);
+      if (m[2] && method === 'POST') {
+        state.counts.cancels++;
+        const status = advance(batch);
+        if (!batch.final && batch.cancelledMs === undefined) {
+          const step = options().stepMs ?? 20;
+          const progress = status === 'in_progress' ? Math.min(1, (now() - batch.createdMs - step) / step) : 0;
+          batch.stopAfter = Math.floor(batch.total * (options().hold?.(batch.index) ? 0.5 : progress));
+          batch.cancelledMs = now();
+        }
+        return send(res, 200, batchJson(batch));
+      }
+      state.counts.retrieves++;
+      return send(res, 200, batchJson(batch));
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', code: 'not_found' } }));
+  }
+
+  return {
+    state,
+    handle(req, res, path) {
+      if (!path.startsWith('/v1/files') && !path.startsWith('/v1/batches')) return false;
+      route(req, res, path).catch((err) => {
+        if (!res.headersSent) send(res, 500, { error: { message: `mock batch error: ${String(err)}`, type: 'server_error', code: null } });
+        else res.destroy();
+      });
+      return true;
+    },
+    reset() {
+      state.files.clear();
+      state.uploaded.length = 0;
+      state.deleted.length = 0;
+      state.batches.clear();
+      for (const k of Object.keys(state.counts)) state.counts[k as keyof MockBatchState['counts']] = 0;
+      delete state.firstDownloadAt;
+      delete state.lastCreateAt;
+      batchIndex = 0;
+    },
+  };
+}
