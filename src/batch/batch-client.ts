@@ -114,7 +114,11 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
       try {
         for await (const line of reader) if (line.trim() !== '') yield line;
       } catch (err) {
-        throw classify(err, `downloading ${fileId}`, options.redact);
+        // A body cut off mid-file (a reset, a proxy timeout) is worth another try, like a failed request.
+        const classified = classify(err, `downloading ${fileId}`, options.redact);
+        throw classified instanceof RunError || classified instanceof BatchApiError
+          ? classified
+          : new BatchApiError(options.redact(`downloading ${fileId}: ${classified.message}`), undefined, true);
       } finally {
         reader.close();
         stream.destroy();

@@ -75,6 +75,8 @@ export class BatchJob {
   private failures = 0;
   /** Batches that ended during this run: each lets one chunk held for the token limit try again. */
   private freedSlots = 0;
+  /** Ids already written from a chunk whose collection broke off (a cut download): not written twice on the retry. */
+  private readonly partlyCollected = new Map<number, Set<string>>();
 
   constructor(private readonly o: BatchJobOptions) {
     this.dir = chunkDir(o.output);
@@ -313,6 +315,8 @@ export class BatchJob {
   private async collect(chunk: Chunk, batch: Batch): Promise<void> {
     const index = readIndex(this.dir, chunk);
     const answered = new Set<string>();
+    const written = this.partlyCollected.get(chunk.n) ?? new Set<string>();
+    this.partlyCollected.set(chunk.n, written);
     let unknown = 0;
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
@@ -327,11 +331,13 @@ export class BatchJob {
         if (answered.has(row.id)) continue;
         answered.add(row.id);
         // Rows a killed run wrote before it could mark the chunk collected are not written twice.
-        if (this.o.answeredBefore(row.id)) continue;
+        if (this.o.answeredBefore(row.id) || written.has(row.id)) continue;
         await this.o.writer.write(row);
+        written.add(row.id);
         this.o.onRow(row);
       }
     }
+    this.partlyCollected.delete(chunk.n);
     if (unknown > 0) this.o.info(`${this.label(chunk)}: ${unknown} output lines named no request of this batch; ignored`);
     const rest = new Set<string>();
     for (const id of index.keys()) if (!answered.has(id) && !this.o.answeredBefore(id)) rest.add(id);

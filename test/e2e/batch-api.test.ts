@@ -426,3 +426,18 @@ describe('--batch-api against a server without it', () => {
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 });
+
+describe('--batch-api: a download cut off mid-file', () => {
+  it('is tried again at the next poll, and the rows it already wrote are not written twice', async () => {
+    let cuts = 0;
+    ctx.server.options.batches = { stepMs: 20, cutDownload: () => ++cuts === 1 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/downloading file-mock\d+: .*; trying again at the next poll/);
+    expect(ctx.server.batchState.counts.downloads).toBe(2);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
+  });
+});

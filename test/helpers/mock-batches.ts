@@ -25,6 +25,8 @@ export interface MockBatchOptions {
    * the client is killed while it waits, as by `kill -9` right after the server acted.
    */
   hang?: (step: 'upload' | 'create' | 'download') => boolean;
+  /** Send half of a file's content, then reset the connection (a download cut off mid-file). */
+  cutDownload?: () => boolean;
   /** Usage as length / 4 instead of the tokenizer: a million answers otherwise cost the mock minutes. */
   approximateUsage?: boolean;
   /** Keep every uploaded batch input in `uploaded`, deleted or not, for tests to read. @default true */
@@ -268,6 +270,10 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       if (m[2]) {
         state.counts.downloads++;
         state.firstDownloadAt ??= performance.now();
+        if (options().cutDownload?.()) {
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
+          return void res.write(file.bytes.subarray(0, file.bytes.length >> 1), () => res.destroy());
+        }
         if (hang('download')) {
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
           return void res.write(file.bytes.subarray(0, file.bytes.length >> 1));
