@@ -441,3 +441,19 @@ describe('--batch-api: a download cut off mid-file', () => {
     expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
   });
 });
+
+describe('--batch-api: the server fails while polled', () => {
+  it('5xx on status checks: a notice, back-off within 4 × --poll, then the batch is collected', async () => {
+    ctx.server.options.batches = { stepMs: 20, retrieveStatus: (n) => (n <= 6 ? 503 : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(5));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const started = Date.now();
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/reading batch batch_mock\d+: HTTP 503 mock outage \(HTTP 503\); trying again at the next poll/g)).toHaveLength(2);
+    expect(ctx.server.batchState.counts.retrieves).toBeGreaterThan(6); // each check: the SDK's request and its 2 retries
+    expect(rowsOf(out)).toHaveLength(5);
+    // The SDK's short retry waits, then at most 4 × 0.05 s between checks: seconds, not minutes.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});

@@ -25,6 +25,8 @@ export interface MockBatchOptions {
    * the client is killed while it waits, as by `kill -9` right after the server acted.
    */
   hang?: (step: 'upload' | 'create' | 'download') => boolean;
+  /** An error status for the n-th batch retrieve (1-based), e.g. 503 during an outage. */
+  retrieveStatus?: (n: number) => number | undefined;
   /** Send half of a file's content, then reset the connection (a download cut off mid-file). */
   cutDownload?: () => boolean;
   /** Usage as length / 4 instead of the tokenizer: a million answers otherwise cost the mock minutes. */
@@ -332,6 +334,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
         return send(res, 200, batchJson(batch));
       }
       state.counts.retrieves++;
+      const failWith = options().retrieveStatus?.(state.counts.retrieves);
+      if (failWith) return send(res, failWith, { error: { message: `mock outage (HTTP ${failWith})`, type: 'server_error', param: null, code: null } });
       return send(res, 200, batchJson(batch));
     }
     res.writeHead(404, { 'content-type': 'application/json' });
