@@ -5,6 +5,7 @@ import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.
 import { ExitCode, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createOpenAIComplete } from '../provider/create-openai-complete.js';
+import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
 import { createMockFetch } from '../provider/mock-fetch.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import { createRedactor } from '../redact.js';
@@ -80,12 +81,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
   const outputPath = config.output.path;
   const mock = config.provider.kind === 'mock';
-  if (mock) throw new RunError('--batch-api does not work with --mock (the built-in mock has no Batch API); point --base-url at a server that has one', 'usage');
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
-  const client = createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact });
+  const client = mock
+    ? createBatchClient({ apiKey: 'mock-key', baseURL: 'http://mock.invalid/v1', fetch: createMockBatchFetch(), redact })
+    : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact });
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
   const progress = createBatchProgress(io.stderr, !config.quiet && isInteractive(io, io.stderr));
 

@@ -216,10 +216,14 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
   if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
     throw new UsageError('--batch-api needs -o with a .jsonl or .csv file: the batches\' state is kept next to it, and answers arrive in any order');
   }
+  if (flags.mock && flags.wait === false) {
+    throw new UsageError('--no-wait needs a real server: the batches of --mock live in this process only');
+  }
   return {
     batchSize: flags.batchSize ?? 50_000,
     maxBytes: Math.floor((flags.batchMaxMb ?? 200) * 1_000_000),
-    pollMs: (flags.poll ?? 30) * 1000,
+    // --mock answers a batch in about a second: poll it often.
+    pollMs: (flags.poll ?? (flags.mock ? 0.3 : 30)) * 1000,
     wait: flags.wait ?? true,
     finishLive: flags.finishLive ?? false,
   };

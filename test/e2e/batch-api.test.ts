@@ -457,3 +457,19 @@ describe('--batch-api: the server fails while polled', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+describe('--mock --batch-api (offline, no key)', () => {
+  it('submits, polls and collects through the in-process Batch API', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(7));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, '--mock', '--batch-api', '--batch-size', '4'], { env: { OPENAI_API_KEY: undefined } });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(7).sort());
+    for (const row of rows) expect(row.response).toContain(`you asked "${row.prompt}"`);
+    expect(new Set(rows.map((x) => x.batch_id)).size).toBe(2);
+    const noWait = await runCli([input, '-o', path.join(ctx.dir, 'o2.jsonl'), '--mock', '--batch-api', '--no-wait']);
+    expect(noWait.code).toBe(2);
+    expect(noWait.stderr).toMatch(/--no-wait needs a real server/);
+  });
+});
