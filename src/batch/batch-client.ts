@@ -79,7 +79,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     upload: (file) =>
       call(`uploading ${path.basename(file)}`, async () => {
         // A streaming file: the SDK encodes the multipart body as the file is read, never whole in
-        // memory (a File would be: 200 MB of upload, 200 MB more RSS). Not retried by the SDK: a
+        // memory as a File would be (bench/results/2026-11-30-batch.md). Not retried by the SDK: a
         // stream cannot be replayed; the next poll round uploads again.
         const uploaded = await client.files.create(
           { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },

@@ -172,8 +172,8 @@ function send(
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     if (streamed) {
-      // Piped with backpressure: memory stays flat however large the upload (the built-in fetch
-      // of Node 20 read a 500 MB stream body whole into memory).
+      // Piped with backpressure: memory stays flat however large the upload (Node 20's built-in
+      // fetch reads a stream body whole into memory first; bench/results/2026-11-30-batch.md).
       const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
       source.on('error', (err) => request.destroy(err));
       source.pipe(request);
