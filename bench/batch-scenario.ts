@@ -4,7 +4,19 @@
  * is created, so wall time minus that floor is what the CLI itself costs.
  */
 import { startMockServer } from '../test/helpers/mock-server.js';
-import { BENCH_KEY, checkRows, describeRowCheck, fmt, makePrompts, readSummary, runCli, tail, workspace, type Measure, type ScenarioResult } from './harness.js';
+import {
+  BENCH_KEY,
+  checkRows,
+  describeRowCheck,
+  fmt,
+  makePrompts,
+  readSummary,
+  runCli,
+  tail,
+  workspace,
+  type Measure,
+  type ScenarioResult,
+} from './harness.js';
 
 const N = 1_000_000;
 const STEP_MS = 1000;
@@ -33,17 +45,36 @@ export const batchApi = {
       const submitMs = state.lastCreateAt === undefined ? undefined : state.lastCreateAt - run.startedAt;
       const collectMs = state.firstDownloadAt === undefined ? undefined : end - state.firstDownloadAt;
       const measures: Measure[] = [
-        { name: 'rows', value: describeRowCheck(rows, N) + (exitOk ? '' : `, exit ${run.code ?? run.signal}`), requirement: 'one success row per prompt, exit 0', pass: rows.pass && exitOk },
+        {
+          name: 'rows',
+          value: describeRowCheck(rows, N) + (exitOk ? '' : `, exit ${run.code ?? run.signal}`),
+          requirement: 'one success row per prompt, exit 0',
+          pass: rows.pass && exitOk,
+        },
         { name: 'batches created', value: `${state.counts.creates} (uploads ${state.counts.uploads})`, requirement: '20', pass: state.counts.creates === 20 },
         { name: 'wall (child, incl. node start)', value: `${fmt.s(run.wallMs)} (mock floor ${fmt.s(3 * STEP_MS)})` },
-        { name: 'submit: plan + upload + create', value: submitMs === undefined ? 'n/a' : `${fmt.s(submitMs)} (${fmt.int(Math.round(N / (submitMs / 1000)))} prompts/s)` },
+        {
+          name: 'submit: plan + upload + create',
+          value: submitMs === undefined ? 'n/a' : `${fmt.s(submitMs)} (${fmt.int(Math.round(N / (submitMs / 1000)))} prompts/s)`,
+        },
         {
           name: 'collect: first download to exit',
           value: collectMs === undefined ? 'n/a' : `${fmt.s(collectMs)} (${fmt.int(Math.round(N / (collectMs / 1000)))} rows/s)`,
         },
-        { name: 'CPU of the CLI (user + sys)', value: run.cpuSeconds === undefined ? 'n/a' : `${run.cpuSeconds.toFixed(1)} s (${fmt.int(Math.round(N / run.cpuSeconds))} prompts per CPU second, submit and collect)` },
+        {
+          name: 'CPU of the CLI (user + sys)',
+          value:
+            run.cpuSeconds === undefined
+              ? 'n/a'
+              : `${run.cpuSeconds.toFixed(1)} s (${fmt.int(Math.round(N / run.cpuSeconds))} prompts per CPU second, submit and collect)`,
+        },
         { name: 'summary', value: summary ? `${fmt.int(summary.ok)} ok, ${fmt.int(summary.failed)} failed` : 'n/a' },
-        { name: 'peak RSS (CLI process)', value: fmt.mb(run.peakRssKb), requirement: `< ${RSS_LIMIT_MB} MB`, pass: rssMb !== undefined && rssMb < RSS_LIMIT_MB },
+        {
+          name: 'peak RSS (CLI process)',
+          value: fmt.mb(run.peakRssKb),
+          requirement: `< ${RSS_LIMIT_MB} MB`,
+          pass: rssMb !== undefined && rssMb < RSS_LIMIT_MB,
+        },
       ];
       return { scenario: 'batch', measures, notes };
     } finally {

@@ -55,7 +55,8 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
     if (status === 404) return new RunError(`${message} (does this server offer the Batch API? check --base-url)`, 'usage');
     return new RunError(message, 'usage');
   }
-  if (err instanceof APIConnectionError) return new BatchApiError(redact(`${what}: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`), undefined, true);
+  if (err instanceof APIConnectionError)
+    return new BatchApiError(redact(`${what}: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`), undefined, true);
   return err instanceof Error ? err : new Error(String(err));
 }
 

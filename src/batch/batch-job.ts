@@ -6,7 +6,18 @@ import type { PromptRecord, ResultRow } from '../types.js';
 import { BatchApiError, type Batch, type BatchClient } from './batch-client.js';
 import { readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { rowFromBatchLine } from './collect-rows.js';
-import { chunkDir, ensureChunkDir, IN_FLIGHT_STATUSES, isOpen, readManifest, TERMINAL, writeManifest, type Chunk, type ChunkStatus, type Manifest } from './manifest.js';
+import {
+  chunkDir,
+  ensureChunkDir,
+  IN_FLIGHT_STATUSES,
+  isOpen,
+  readManifest,
+  TERMINAL,
+  writeManifest,
+  type Chunk,
+  type ChunkStatus,
+  type Manifest,
+} from './manifest.js';
 import { planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
 import { pollDelay } from './poll-delay.js';
 import type { LineDefaults } from './request-line.js';
@@ -190,7 +201,9 @@ export class BatchJob {
     this.manifest = { version: 1, runKey: randomUUID(), planned: true, inputErrors, chunks };
     this.save();
     const lines = chunks.reduce((s, c) => s + c.lines, 0);
-    this.o.info(`${count(lines)} requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input errors written as rows)` : ''}`);
+    this.o.info(
+      `${count(lines)} requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input errors written as rows)` : ''}`,
+    );
   }
 
   private inFlight(): Chunk[] {
@@ -259,7 +272,9 @@ export class BatchJob {
         const changed = this.update(chunk, batch);
         if (changed) {
           const c = chunk.counts;
-          this.o.info(`${this.label(chunk)}: ${chunk.status}${c ? `, ${count(c.completed)}/${count(c.total)} done${c.failed ? `, ${count(c.failed)} failed` : ''}` : ''}`);
+          this.o.info(
+            `${this.label(chunk)}: ${chunk.status}${c ? `, ${count(c.completed)}/${count(c.total)} done${c.failed ? `, ${count(c.failed)} failed` : ''}` : ''}`,
+          );
           this.save();
         }
         if (TERMINAL.has(chunk.status)) await this.finish(chunk, batch);

@@ -51,7 +51,12 @@ export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySe
  * read back into messages, model, temperature and max tokens, and the rest passes through, so the
  * live request is the one the batch would have sent.
  */
-export async function* recordsFromChunk(dir: string, chunk: Chunk, keep: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>): AsyncGenerator<PromptRecord> {
+export async function* recordsFromChunk(
+  dir: string,
+  chunk: Chunk,
+  keep: ReadonlySet<string>,
+  index: ReadonlyMap<string, IndexEntry>,
+): AsyncGenerator<PromptRecord> {
   for await (const { id, text } of requestLines(dir, chunk)) {
     if (!keep.has(id)) continue;
     const entry = index.get(id)!;

@@ -10,9 +10,17 @@ export type LineOutcome =
   | { kind: 'unfinished'; id: string }
   | { kind: 'unknown'; id: string | undefined; why: string };
 
+/** A chat completion, or an error body, as a batch's output line carries it. */
+interface ChatBody {
+  model?: string;
+  choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  error?: { message?: string; code?: string | number | null };
+}
+
 interface OutputLine {
   custom_id?: string;
-  response?: { status_code?: number; body?: any } | null;
+  response?: { status_code?: number; body?: ChatBody } | null;
   error?: { code?: string | null; message?: string | null } | null;
 }
 
@@ -44,7 +52,7 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
     row: { ...base, response: null, error, model, finish_reason: null, usage: null },
   });
 
-  if (value.error && value.error.code && UNFINISHED.has(value.error.code)) return { kind: 'unfinished', id };
+  if (value.error?.code && UNFINISHED.has(value.error.code)) return { kind: 'unfinished', id };
   const response = value.response;
   if (!response) {
     const code = value.error?.code ?? undefined;

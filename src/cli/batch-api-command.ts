@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createBatchClient } from '../batch/batch-client.js';
-import { BatchJob } from '../batch/batch-job.js';
+import { BatchJob, type BatchJobOutcome } from '../batch/batch-job.js';
 import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.js';
 import { ExitCode, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
@@ -156,7 +156,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       onProgress: (p) => progress.update(p),
       signal: stop.signal,
     });
-    let outcome;
+    let outcome: BatchJobOutcome;
     try {
       outcome = await job.run();
     } finally {
@@ -170,12 +170,15 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     reporter.finish(summary);
     // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
     if (next) reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
-    const code =
-      outcome.interrupted ? ExitCode.interrupted
-      : outcome.pending > 0 ? EXIT_PENDING
-      : stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed
-      : ExitCode.ok;
-    if (config.summaryJson) fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
+    const code = outcome.interrupted
+      ? ExitCode.interrupted
+      : outcome.pending > 0
+        ? EXIT_PENDING
+        : stats.failed + stats.skippedFailed > 0
+          ? ExitCode.someFailed
+          : ExitCode.ok;
+    if (config.summaryJson)
+      fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
     return code;
   } finally {
     for (const off of unlisten) off();

@@ -25,7 +25,7 @@ export function batchDryRun(config: CliConfig) {
     },
     /** The Batch line as uploaded, pretty-printed. */
     show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
-    endpoint: `${(config.provider.kind === 'openai' ? config.provider.baseURL ?? 'https://api.openai.com/v1' : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,
+    endpoint: `${(config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,
     summary: (): string =>
       `Batch API: ${count(splitter.chunks)} ${splitter.chunks === 1 ? 'batch' : 'batches'}, ${count(splitter.bytes)} bytes to upload (at most ${count(b.batchSize)} requests and ${count(b.maxBytes)} bytes each, one model per batch)`,
   };

@@ -7,8 +7,8 @@ import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { acquireLock, diffRunMeta, formatFromPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
-import { mergeResults } from '../output/merge-results.js';
+import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
+import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { readRecords } from '../input/index.js';
 import { resolveCliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
@@ -16,7 +16,6 @@ import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 import { httpUrl, positiveNumber } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
-
 
 function loadManifest(output: string): Manifest {
   const manifest = readManifest(output);
@@ -60,7 +59,7 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number }, 
     return ExitCode.ok;
   }
   const format = formatFromPath(output) === 'csv' ? 'csv' : 'jsonl';
-  let lock;
+  let lock: LockHandle;
   try {
     lock = acquireLock(output);
   } catch (err) {
@@ -127,7 +126,8 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
     }
   }
   const counts = new Set(shards.map((s) => s.split('/')[1]));
-  if (counts.size > 1 && !force) throw new RunError(`the outputs come from different shard counts (${shards.join(', ')}); pass --force to merge anyway`, 'usage');
+  if (counts.size > 1 && !force)
+    throw new RunError(`the outputs come from different shard counts (${shards.join(', ')}); pass --force to merge anyway`, 'usage');
   const [n] = [...counts];
   if (n) {
     const missing = Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s));
@@ -137,7 +137,12 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
 }
 
 /** Ids of `input` (read with the run's settings) that `answered` lacks: what no shard answered. */
-async function unanswered(input: string, meta: Record<string, unknown> | undefined, answered: ReadonlySet<string>, io: CliIo): Promise<{ count: number; first: string[] }> {
+async function unanswered(
+  input: string,
+  meta: Record<string, unknown> | undefined,
+  answered: ReadonlySet<string>,
+  io: CliIo,
+): Promise<{ count: number; first: string[] }> {
   const str = (key: string) => (typeof meta?.[key] === 'string' ? (meta[key] as string) : undefined);
   const inputFormat = str('inputFormat');
   const config = resolveCliConfig(
@@ -175,14 +180,20 @@ async function unanswered(input: string, meta: Record<string, unknown> | undefin
 }
 
 async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
-  if (outputs.some((file) => path.resolve(file) === path.resolve(opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
-  if (fs.existsSync(opts.output) && !opts.overwrite) throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+  if (outputs.some((file) => path.resolve(file) === path.resolve(opts.output)))
+    throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
+  if (fs.existsSync(opts.output) && !opts.overwrite)
+    throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);
   const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false });
   const answered = opts.input ? new Set<string>() : undefined;
-  let stats;
+  let stats: MergeStats;
   try {
-    stats = await mergeResults(outputs.map((file) => ({ path: file, format: resultsFormat(file) })), writer, answered ? (id) => answered.add(id) : undefined);
+    stats = await mergeResults(
+      outputs.map((file) => ({ path: file, format: resultsFormat(file) })),
+      writer,
+      answered ? (id) => answered.add(id) : undefined,
+    );
   } finally {
     await writer.close();
   }
@@ -190,7 +201,9 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   io.stderr.write(
     `llm-batch: merged ${stats.rows} rows from ${outputs.length} files into ${opts.output} (${stats.dropped} superseded rows dropped; ${stats.failed} failed)` +
-      (missing ? `; ${missing.count} ids of ${opts.input} have no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}` : '') +
+      (missing
+        ? `; ${missing.count} ids of ${opts.input} have no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
+        : '') +
       '\n',
   );
   return stats.failed > 0 || (missing?.count ?? 0) > 0 ? ExitCode.someFailed : ExitCode.ok;
@@ -198,9 +211,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
 
 /** `llm-batch status OUT` and `llm-batch cancel OUT`: the batches of a --batch-api output. */
 export async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = new Command('llm-batch')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const program = new Command('llm-batch').exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   let result: Promise<number> = Promise.resolve(ExitCode.ok);
   program
     .command('status')

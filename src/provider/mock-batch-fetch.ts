@@ -50,7 +50,15 @@ export function createMockBatchFetch(options: { stepMs?: number } = {}): typeof 
       if (!(file instanceof Blob)) return json(400, { error: { message: 'mock: no file', type: 'invalid_request_error' } });
       const id = `file-mock-${++seq}`;
       files.set(id, await file.text());
-      return json(200, { id, object: 'file', bytes: file.size, created_at: Math.floor(Date.now() / 1000), filename: (file as File).name, purpose: 'batch', status: 'processed' });
+      return json(200, {
+        id,
+        object: 'file',
+        bytes: file.size,
+        created_at: Math.floor(Date.now() / 1000),
+        filename: (file as File).name,
+        purpose: 'batch',
+        status: 'processed',
+      });
     }
     let m = /^\/files\/([^/]+)(\/content)?$/.exec(path);
     if (m) {
@@ -66,7 +74,14 @@ export function createMockBatchFetch(options: { stepMs?: number } = {}): typeof 
       const body = JSON.parse(String(init?.body ?? '{}')) as { input_file_id: string; metadata?: Record<string, string> };
       const content = files.get(body.input_file_id);
       if (content === undefined) return missing(`file ${body.input_file_id}`);
-      const batch: MockBatch = { id: `batch_mock_${++seq}`, inputFileId: body.input_file_id, metadata: body.metadata ?? null, created: Date.now(), total: lineCount(content), cancelled: false };
+      const batch: MockBatch = {
+        id: `batch_mock_${++seq}`,
+        inputFileId: body.input_file_id,
+        metadata: body.metadata ?? null,
+        created: Date.now(),
+        total: lineCount(content),
+        cancelled: false,
+      };
       batches.set(batch.id, batch);
       return json(200, view(batch));
     }
@@ -114,7 +129,14 @@ function answers(content: string, batchId: string): string {
       choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     };
-    out.push(JSON.stringify({ id: `batch_req_${out.length}`, custom_id: line.custom_id, response: { status_code: 200, request_id: `req_${out.length}`, body }, error: null }));
+    out.push(
+      JSON.stringify({
+        id: `batch_req_${out.length}`,
+        custom_id: line.custom_id,
+        response: { status_code: 200, request_id: `req_${out.length}`, body },
+        error: null,
+      }),
+    );
   }
   return out.join('\n') + '\n';
 }

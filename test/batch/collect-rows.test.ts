@@ -8,13 +8,36 @@ const line = (value: unknown) => JSON.stringify(value);
 describe('rowFromBatchLine', () => {
   it('an answered line becomes a row shaped like a live one, plus batch_id', () => {
     const out = rowFromBatchLine(
-      line({ custom_id: 'a', response: { status_code: 200, body: { model: 'gpt-4o-mini-2024-07-18', choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1 } } }, error: null }),
+      line({
+        custom_id: 'a',
+        response: {
+          status_code: 200,
+          body: {
+            model: 'gpt-4o-mini-2024-07-18',
+            choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 5, completion_tokens: 1 },
+          },
+        },
+        error: null,
+      }),
       'batch_1',
       index,
     );
     expect(out).toEqual({
       kind: 'row',
-      row: { id: 'a', line: 3, prompt: 'hello', response: 'hi', error: null, attempts: 1, latency_ms: null, model: 'gpt-4o-mini-2024-07-18', finish_reason: 'stop', usage: { prompt_tokens: 5, completion_tokens: 1 }, batch_id: 'batch_1' },
+      row: {
+        id: 'a',
+        line: 3,
+        prompt: 'hello',
+        response: 'hi',
+        error: null,
+        attempts: 1,
+        latency_ms: null,
+        model: 'gpt-4o-mini-2024-07-18',
+        finish_reason: 'stop',
+        usage: { prompt_tokens: 5, completion_tokens: 1 },
+        batch_id: 'batch_1',
+      },
     });
   });
 

@@ -26,7 +26,12 @@ async function plan(records: PromptRecord[], maxLines: number, maxBytes: number)
   tmp = tempDir('llm-batch-plan-');
   const rows: ResultRow[] = [];
   const chunks = await planChunks(from(records), defaults, { maxLines, maxBytes }, tmp.dir, 1, async (row) => void rows.push(row));
-  const lines = (file: string) => fs.readFileSync(path.join(tmp!.dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (file: string) =>
+    fs
+      .readFileSync(path.join(tmp!.dir, file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   return { chunks, rows, lines };
 }
 

@@ -111,14 +111,28 @@ describe('--batch-api', () => {
       ['c', 'ECHO three', 'gpt-4o-mini'],
     ]);
     const uploads = ctx.server.batchState.uploaded;
-    const models = uploads.map((f) => [...new Set(f.bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l).body.model))]);
+    const models = uploads.map((f) => [
+      ...new Set(
+        f.bytes
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).body.model),
+      ),
+    ]);
     expect(models.sort()).toEqual([['gpt-4o'], ['gpt-4o-mini']]);
-    const sent = uploads.flatMap((f) => f.bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l)));
+    const sent = uploads.flatMap((f) =>
+      f.bytes
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    );
     expect(sent.find((l) => l.custom_id === 'a')).toEqual(lines[0]);
   });
 
   it('writes CSV rows, a failed line as an error row with its status, and exits 1', async () => {
-    ctx.server.options.batches = { stepMs: 30, lineStatus: (id, body) => (body.messages.at(-1).content === 'q2' ? 500 : undefined) };
+    ctx.server.options.batches = { stepMs: 30, lineStatus: (_id, body) => (body.messages.at(-1).content === 'q2' ? 500 : undefined) };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
     const out = path.join(ctx.dir, 'out.csv');
     const r = await runCli([input, '-o', out, ...batchArgs()]);
@@ -153,7 +167,11 @@ describe('--batch-api', () => {
   }, 120_000);
 
   it('splits by --batch-max-mb as well as by count', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(40).map((p) => `${p} ${'x'.repeat(200)}`));
+    const input = writePrompts(
+      ctx.dir,
+      'in.txt',
+      prompts(40).map((p) => `${p} ${'x'.repeat(200)}`),
+    );
     const out = path.join(ctx.dir, 'out.jsonl');
     const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-max-mb', '0.003']);
     expect(r.code, r.stderr).toBe(0);
@@ -200,7 +218,7 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     expect(new Set(rows.map((r) => r.prompt)).size).toBe(12);
   });
 
-  it('refuses to start over an earlier run\'s batches without --resume or --overwrite', async () => {
+  it("refuses to start over an earlier run's batches without --resume or --overwrite", async () => {
     ctx.server.options.batches = { stepMs: 5000 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
     const out = path.join(ctx.dir, 'out.jsonl');
@@ -226,35 +244,42 @@ describe('--batch-api: kill -9 at each step, then --resume', () => {
     const r = await runCli([...args, '--resume'], { stdin: prompts(10).join('\n') + '\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(ctx.server.batchState.counts.creates).toBe(4);
-    expect(rowsOf(out).map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
+    expect(
+      rowsOf(out)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(prompts(10).sort());
   });
 
-  it.each(['upload', 'create', 'download'] as const)('killed while the server answers its 2nd %s: no chunk lost, none submitted twice, no row twice', async (step) => {
-    let seen = 0;
-    ctx.server.options.batches = { stepMs: 30, hang: (s) => s === step && ++seen === 2 };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
-    const child = spawnCli(args);
-    const exited = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
-    // Collecting has begun: some rows of the half-sent file are in, and must not come twice.
-    if (step === 'download') await until(() => fs.existsSync(out) && rowsOf(out).length > 5, 'rows of the half-sent file');
-    child.kill('SIGKILL');
-    expect((await exited).signal).toBe('SIGKILL');
-    ctx.server.options.batches = { stepMs: 30 };
-    const r = await runCli([...args, '--resume']);
-    expect(r.code, r.stderr).toBe(0);
-    if (step === 'create') expect(r.stderr).toMatch(/found batch_mock\w+, created before the last run stopped/);
-    expect(ctx.server.batchState.counts.creates).toBe(3);
-    const rows = rowsOf(out);
-    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(12).sort());
-    for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
-  });
+  it.each(['upload', 'create', 'download'] as const)(
+    'killed while the server answers its 2nd %s: no chunk lost, none submitted twice, no row twice',
+    async (step) => {
+      let seen = 0;
+      ctx.server.options.batches = { stepMs: 30, hang: (s) => s === step && ++seen === 2 };
+      const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
+      const child = spawnCli(args);
+      const exited = waitForExit(child);
+      await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
+      // Collecting has begun: some rows of the half-sent file are in, and must not come twice.
+      if (step === 'download') await until(() => fs.existsSync(out) && rowsOf(out).length > 5, 'rows of the half-sent file');
+      child.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+      ctx.server.options.batches = { stepMs: 30 };
+      const r = await runCli([...args, '--resume']);
+      expect(r.code, r.stderr).toBe(0);
+      if (step === 'create') expect(r.stderr).toMatch(/found batch_mock\w+, created before the last run stopped/);
+      expect(ctx.server.batchState.counts.creates).toBe(3);
+      const rows = rowsOf(out);
+      expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(12).sort());
+      for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
+    },
+  );
 });
 
 describe('--batch-api: expired, cancelled and refused batches', () => {
-  it('keeps an expired batch\'s answers and resubmits only the unfinished lines, in the same command', async () => {
+  it("keeps an expired batch's answers and resubmits only the unfinished lines, in the same command", async () => {
     ctx.server.options.batches = { stepMs: 30, expireAfter: (i) => (i === 0 ? 4 : undefined) };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
     const out = path.join(ctx.dir, 'out.jsonl');
@@ -268,11 +293,15 @@ describe('--batch-api: expired, cancelled and refused batches', () => {
     expect(uploads.map((f) => f.bytes.toString('utf8').trim().split('\n').length)).toEqual([10, 6]);
     // The lines answered by the first batch are not in the second.
     const answeredFirst = new Set(rows.filter((x) => x.batch_id === rows.find((y) => y.prompt === 'q1')!.batch_id).map((x) => x.id));
-    const second = uploads[1]!.bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l).custom_id);
+    const second = uploads[1]!.bytes
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).custom_id);
     for (const id of second) expect(answeredFirst.has(id)).toBe(false);
   });
 
-  it('--finish-live runs an expired batch\'s unfinished lines through the live engine, each once', async () => {
+  it("--finish-live runs an expired batch's unfinished lines through the live engine, each once", async () => {
     ctx.server.options.batches = { stepMs: 30, expireAfter: () => 3 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
     const out = path.join(ctx.dir, 'out.jsonl');
@@ -299,7 +328,11 @@ describe('--batch-api: expired, cancelled and refused batches', () => {
     expect(r.stderr).toMatch(/batch 2\/3: over the enqueued-token limit; waiting for an earlier batch to finish, then resubmitting/);
     expect(ctx.server.batchState.counts.creates).toBe(4);
     expect(ctx.server.batchState.counts.uploads).toBe(3);
-    expect(rowsOf(out).map((x) => x.prompt).sort()).toEqual(prompts(9).sort());
+    expect(
+      rowsOf(out)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(prompts(9).sort());
   });
 
   it('a chunk over the token limit on its own stops with a message naming --batch-size, exit 2', async () => {
@@ -312,12 +345,17 @@ describe('--batch-api: expired, cancelled and refused batches', () => {
   });
 
   it('a batch refused in validation names its line and message, exit 2', async () => {
-    ctx.server.options.batches = { stepMs: 20, validate: (line, n) => (n === 2 ? `Invalid value for 'model': ${line.body.model} is not supported in the Batch API.` : undefined) };
+    ctx.server.options.batches = {
+      stepMs: 20,
+      validate: (line, n) => (n === 2 ? `Invalid value for 'model': ${line.body.model} is not supported in the Batch API.` : undefined),
+    };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
     const out = path.join(ctx.dir, 'out.jsonl');
     const r = await runCli([input, '-o', out, ...batchArgs()]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/batch 1\/1 \(batch_mock\d+\) was refused by the server \(1 problem\): line 2: Invalid value for 'model': gpt-4o-mini is not supported/);
+    expect(r.stderr).toMatch(
+      /batch 1\/1 \(batch_mock\d+\) was refused by the server \(1 problem\): line 2: Invalid value for 'model': gpt-4o-mini is not supported/,
+    );
     expect(r.stderr).not.toContain(SECRET_KEY);
   });
 });
@@ -337,7 +375,13 @@ describe('llm-batch status and cancel', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^batch 1 {2}batch_mock\d+ {2}(validating|in_progress) {2}0\/4 done {2}\d+s {2}next: wait, then collect$/);
     const json = JSON.parse((await runCli(['status', out, '--json', '--no-refresh'])).stdout);
-    expect(json).toMatchObject({ pending: 2, batches: [{ chunk: 1, requests: 4 }, { chunk: 2, requests: 4 }] });
+    expect(json).toMatchObject({
+      pending: 2,
+      batches: [
+        { chunk: 1, requests: 4 },
+        { chunk: 2, requests: 4 },
+      ],
+    });
 
     // The mock answers half of a held batch before the cancel lands.
     const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);

@@ -35,7 +35,11 @@ describe('--shard i/N and merge', () => {
     const merged = await runCli(['merge', ...outs, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stderr).toMatch(/merged 60 rows from 3 files into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); 0 ids of .* have no row/);
-    expect(rowsOf(all).map((r) => r.prompt).sort()).toEqual(prompts(60).sort());
+    expect(
+      rowsOf(all)
+        .map((r) => r.prompt)
+        .sort(),
+    ).toEqual(prompts(60).sort());
   });
 
   it('merge with a shard missing names it and the unanswered ids, exit 1; refuses outputs of different runs', async () => {
@@ -69,7 +73,7 @@ describe('--shard i/N and merge', () => {
     expect(fs.readFileSync(all, 'utf8')).toMatch(/^id,line,prompt,response/);
   });
 
-  it('--shard with --batch-api submits only the shard\'s records', async () => {
+  it("--shard with --batch-api submits only the shard's records", async () => {
     ctx.server.options.batches = { stepMs: 20 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(30));
     const outs = [1, 2].map((i) => path.join(ctx.dir, `b-${i}.jsonl`));

@@ -132,15 +132,28 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     state.files.set(file.id, file);
     return file;
   };
-  const fileJson = (f: MockFile) => ({ id: f.id, object: 'file', bytes: f.bytes.length, created_at: f.created_at, filename: f.filename, purpose: f.purpose, status: 'processed' });
+  const fileJson = (f: MockFile) => ({
+    id: f.id,
+    object: 'file',
+    bytes: f.bytes.length,
+    created_at: f.created_at,
+    filename: f.filename,
+    purpose: f.purpose,
+    status: 'processed',
+  });
 
   /** The output line for one request line. */
   function outputLine(batch: MockBatch, line: any, n: number): { ok: boolean; text: string } {
     const status = options().lineStatus?.(line.custom_id, line.body) ?? 200;
     const requestId = `req_${batch.id}_${n}`;
     if (status !== 200) {
-      const body = { error: { message: `mock line failure (HTTP ${status})`, type: 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
-      return { ok: false, text: JSON.stringify({ id: `batch_req_${n}`, custom_id: line.custom_id, response: { status_code: status, request_id: requestId, body }, error: null }) };
+      const body = {
+        error: { message: `mock line failure (HTTP ${status})`, type: 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null },
+      };
+      return {
+        ok: false,
+        text: JSON.stringify({ id: `batch_req_${n}`, custom_id: line.custom_id, response: { status_code: status, request_id: requestId, body }, error: null }),
+      };
     }
     const a = answer(line.body, options().approximateUsage === true);
     const body = {
@@ -151,7 +164,10 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: 'stop' }],
       usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
     };
-    return { ok: true, text: JSON.stringify({ id: `batch_req_${n}`, custom_id: line.custom_id, response: { status_code: 200, request_id: requestId, body }, error: null }) };
+    return {
+      ok: true,
+      text: JSON.stringify({ id: `batch_req_${n}`, custom_id: line.custom_id, response: { status_code: 200, request_id: requestId, body }, error: null }),
+    };
   }
 
   /** Writes the output and error files of a batch that stops after `answered` lines. */
@@ -167,7 +183,14 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
         if (o.ok) completed++;
         else failed++;
       } else if (unfinishedCode) {
-        err.push(JSON.stringify({ id: `batch_req_${i}`, custom_id: line.custom_id, response: null, error: { code: unfinishedCode, message: `This request could not be executed before the completion window expired.` } }));
+        err.push(
+          JSON.stringify({
+            id: `batch_req_${i}`,
+            custom_id: line.custom_id,
+            response: null,
+            error: { code: unfinishedCode, message: `This request could not be executed before the completion window expired.` },
+          }),
+        );
         failed++;
       }
     });
@@ -198,7 +221,12 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       });
     }
     if (problems.length === 0 && o.tokenLimit?.(batch.index)) {
-      problems.push({ code: 'token_limit_exceeded', message: 'Enqueued token limit reached for mock-model in organization org-mock. Limit: 90,000 enqueued tokens.', param: null, line: null });
+      problems.push({
+        code: 'token_limit_exceeded',
+        message: 'Enqueued token limit reached for mock-model in organization org-mock. Limit: 90,000 enqueued tokens.',
+        param: null,
+        line: null,
+      });
     }
     if (problems.length > 0) {
       batch.final = { status: 'failed', output_file_id: null, error_file_id: null, errors: { object: 'list', data: problems }, completed: 0, failed: 0 };
@@ -251,7 +279,9 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       const file = form.get('file');
       const purpose = String(form.get('purpose') ?? '');
       if (!(file instanceof Blob) || purpose === '') {
-        return send(res, 400, { error: { message: "Missing required parameter: 'file' or 'purpose'", type: 'invalid_request_error', param: 'file', code: null } });
+        return send(res, 400, {
+          error: { message: "Missing required parameter: 'file' or 'purpose'", type: 'invalid_request_error', param: 'file', code: null },
+        });
       }
       state.counts.uploads++;
       const name = (file as File).name ?? 'upload.jsonl';
@@ -316,7 +346,13 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       const all = [...state.batches.values()].reverse();
       const start = after ? all.findIndex((b) => b.id === after) + 1 : 0;
       const page = all.slice(start, start + limit);
-      return send(res, 200, { object: 'list', data: page.map(batchJson), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length });
+      return send(res, 200, {
+        object: 'list',
+        data: page.map(batchJson),
+        first_id: page[0]?.id ?? null,
+        last_id: page.at(-1)?.id ?? null,
+        has_more: start + limit < all.length,
+      });
     }
     m = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
     if (m) {
