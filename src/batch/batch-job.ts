@@ -136,7 +136,7 @@ export class BatchJob {
         line: entry[1],
         prompt: entry[2],
         response: null,
-        error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; --resume --retry-failed sends it again' },
+        error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; the next --resume sends it again' },
         attempts: 0,
         latency_ms: null,
         model: null,

@@ -23,7 +23,7 @@ import { inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { resumeHint } from './resume-hint.js';
 import { checkWritableFile } from './check-writable.js';
-import { openOutputTarget, type OutputTarget } from './output-target.js';
+import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
@@ -162,8 +162,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     } finally {
       progress.close();
     }
-    target.pending?.replace();
-    await target.writer.close();
+    // As a live run: the old file replaced, superseded rows compacted away after a resume.
+    await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line));
 
     const next = outcome.pending > 0 ? resumeHint(config) : null;
     const summary = atBatchPrice(buildSummary(stats, performance.now(), outcome.interrupted ? 'interrupted' : undefined, null, config.model, tally.byModel));

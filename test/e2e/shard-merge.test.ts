@@ -64,12 +64,16 @@ describe('--shard i/N and merge', () => {
     const a = path.join(ctx.dir, 'a.jsonl');
     ctx.server.options.fault = ({ prompt }) => (prompt === 'y' ? '400' : undefined);
     expect((await runCli([input, '-o', a, '--base-url', ctx.server.url])).code).toBe(1);
+    // The first run's file (y failed), beside the finished one (a resume compacts its own file).
+    const old = path.join(ctx.dir, 'a-old.jsonl');
+    fs.copyFileSync(a, old);
+    fs.copyFileSync(`${a}.meta.json`, `${old}.meta.json`);
     ctx.server.options.fault = undefined;
     expect((await runCli([input, '-o', a, '--base-url', ctx.server.url, '--resume', '--retry-failed'])).code).toBe(0);
     const all = path.join(ctx.dir, 'all.csv');
-    const r = await runCli(['merge', a, '-o', all]);
+    const r = await runCli(['merge', old, a, '-o', all]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/merged 2 rows from 1 files .*\(1 superseded rows dropped; 0 failed\)/);
+    expect(r.stderr).toMatch(/merged 2 rows from 2 files .*\(2 superseded rows dropped; 0 failed\)/);
     expect(fs.readFileSync(all, 'utf8')).toMatch(/^id,line,prompt,response/);
   });
 
