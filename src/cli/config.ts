@@ -216,6 +216,10 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
   if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
     throw new UsageError('--batch-api needs -o with a .jsonl or .csv file: the batches\' state is kept next to it, and answers arrive in any order');
   }
+  if (flags.jsonSchema !== undefined || flags.json) {
+    // The batch body builder does not add response_format yet, nor is each answer checked.
+    throw new UsageError('--json-schema and --json do not work with --batch-api yet: run them live');
+  }
   if (flags.mock && flags.wait === false) {
     throw new UsageError('--no-wait needs a real server: the batches of --mock live in this process only');
   }
