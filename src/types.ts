@@ -91,6 +91,12 @@ export interface ResultRow {
   error: RowError | null;
   attempts: number;
   latency_ms: number | null;
+  /**
+   * When the row's last attempt was sent and when it ended (ISO 8601, UTC, milliseconds); null for a
+   * record that was never sent. JSONL only (CSV has no such columns); absent in older files.
+   */
+  started_at?: string | null;
+  finished_at?: string | null;
   model: string | null;
   finish_reason: string | null;
   usage: Usage | null;

@@ -2,6 +2,12 @@ import type { AttemptError, CompletionRequest, CompletionResult } from '../provi
 import type { PromptRecord, ResultRow, RowError } from '../types.js';
 import type { BatchStats } from './stats.js';
 
+/** Wall-clock bounds of one attempt (ISO 8601 with ms), so reports can draw a run over time. */
+export interface AttemptTimes {
+  startedAt: string;
+  finishedAt: string;
+}
+
 export const toRowError = (e: AttemptError): RowError => ({
   type: e.type,
   message: e.message,
@@ -21,7 +27,7 @@ function baseRow(record: PromptRecord): Omit<ResultRow, 'response' | 'error' | '
 export function successRow(
   record: PromptRecord,
   request: CompletionRequest,
-  outcome: { result: CompletionResult; latencyMs: number },
+  outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes,
   attempts: number,
   stats: BatchStats,
   failTruncated = false,
@@ -33,7 +39,14 @@ export function successRow(
   } else {
     stats.rowsWithoutUsage++;
   }
-  const answered = { latency_ms: Math.round(outcome.latencyMs), model: result.model ?? request.model, finish_reason: result.finishReason, usage: result.usage };
+  const answered = {
+    latency_ms: Math.round(outcome.latencyMs),
+    started_at: outcome.startedAt,
+    finished_at: outcome.finishedAt,
+    model: result.model ?? request.model,
+    finish_reason: result.finishReason,
+    usage: result.usage,
+  };
   if (result.finishReason === 'length') {
     stats.truncated++;
     if (failTruncated) {
@@ -47,13 +60,18 @@ export function successRow(
   return { ...baseRow(record), response: result.text, error: null, attempts, ...answered };
 }
 
-/** The row of a failed record; counts it by error type in `stats`. */
-export function failureRow(record: PromptRecord, error: RowError, attempts: number, stats: BatchStats): ResultRow {
+/**
+ * The row of a failed record; counts it by error type in `stats`. `times` is the last attempt's
+ * (none for a record that was never sent).
+ */
+export function failureRow(record: PromptRecord, error: RowError, attempts: number, stats: BatchStats, times?: AttemptTimes): ResultRow {
   stats.failed++;
   stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
   return {
     ...baseRow(record), response: null, error,
-    attempts, latency_ms: null, model: null, finish_reason: null, usage: null,
+    attempts, latency_ms: null,
+    started_at: times?.startedAt ?? null, finished_at: times?.finishedAt ?? null,
+    model: null, finish_reason: null, usage: null,
   };
 }
 
@@ -64,7 +82,7 @@ export function failureRow(record: PromptRecord, error: RowError, attempts: numb
 export function invalidRow(
   record: PromptRecord,
   request: CompletionRequest,
-  outcome: { result: CompletionResult; latencyMs: number },
+  outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes,
   attempts: number,
   message: string,
   stats: BatchStats,
@@ -84,6 +102,8 @@ export function invalidRow(
     error: { type: 'invalid_output', message },
     attempts,
     latency_ms: Math.round(outcome.latencyMs),
+    started_at: outcome.startedAt,
+    finished_at: outcome.finishedAt,
     model: result.model ?? request.model,
     finish_reason: result.finishReason,
     usage: result.usage,

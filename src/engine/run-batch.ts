@@ -13,7 +13,7 @@ import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
 import { answerStep, newTally } from './answer-step.js';
-import { failureRow, invalidRow, successRow, toRowError } from './build-row.js';
+import { failureRow, invalidRow, successRow, toRowError, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -31,9 +31,10 @@ export interface BatchOutcome {
   message?: string;
 }
 
+
 type AttemptOutcome =
-  | { ok: true; result: CompletionResult; latencyMs: number }
-  | { ok: false; error: AttemptError; retryAfter: RetryAfter | undefined };
+  | ({ ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes)
+  | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined } & AttemptTimes);
 
 /**
  * Runs every record through the provider and yields one row per record: answered, or failed with
@@ -201,7 +202,7 @@ class Engine {
       }
       failures++;
       const lastChance = failures > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return withOutput(failureRow(record, toRowError(error), attempt, o.stats));
+      if (lastChance) return withOutput(failureRow(record, toRowError(error), attempt, o.stats, outcome));
       if (this.stop.signal.aborted) return null;
       const delayMs = backoffDelay(failures, outcome.retryAfter?.ms, { random: o.random });
       o.stats.retries++;
@@ -236,6 +237,7 @@ class Engine {
     if (this.stop.signal.aborted) return undefined;
     o.stats.inFlight++;
     o.stats.requests++;
+    const startedAt = new Date().toISOString();
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
     try {
@@ -250,7 +252,7 @@ class Engine {
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
       });
-      return { ok: true, result, latencyMs };
+      return { ok: true, result, latencyMs, startedAt, finishedAt: new Date().toISOString() };
     } catch (err) {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
@@ -274,7 +276,7 @@ class Engine {
         this.governor.onRateLimited({ sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
         this.emit({ type: 'rate-limited', id: record.id, pauseMs: this.governor.state().pausedForMs });
       }
-      return { ok: false, error, retryAfter };
+      return { ok: false, error, retryAfter, startedAt, finishedAt: new Date().toISOString() };
     } finally {
       o.stats.inFlight--;
     }

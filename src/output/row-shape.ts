@@ -3,9 +3,10 @@ import { isPlainObject } from '../util/is-plain-object.js';
 
 /**
  * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
- * latency_ms, model, finish_reason, usage) and without any extra keys, so every JSONL line has the
- * same shape no matter how the caller built the object. RowError keeps type, message, status?, code?.
- * `output` (--json-schema / --json) and `input` (--keep-fields) come last, only when present.
+ * latency_ms, started_at and finished_at when set, model, finish_reason, usage) and without any
+ * extra keys, so every JSONL line has the same shape no matter how the caller built the object.
+ * RowError keeps type, message, status?, code?. `output` (--json-schema / --json) and `input`
+ * (--keep-fields) come last, only when present.
  */
 export function normalizeRow(row: ResultRow): ResultRow {
   const out: ResultRow = {
@@ -16,6 +17,8 @@ export function normalizeRow(row: ResultRow): ResultRow {
     error: row.error === null ? null : normalizeError(row.error),
     attempts: row.attempts,
     latency_ms: row.latency_ms,
+    ...(row.started_at !== undefined ? { started_at: row.started_at } : {}),
+    ...(row.finished_at !== undefined ? { finished_at: row.finished_at } : {}),
     model: row.model,
     finish_reason: row.finish_reason,
     usage:
@@ -54,6 +57,9 @@ export function rowFromJson(value: unknown): ResultRow {
     finish_reason: req(value, 'finish_reason', nullable(isString), 'a string or null'),
     usage: null,
   };
+  for (const key of ['started_at', 'finished_at'] as const) {
+    if (value[key] !== undefined) row[key] = req(value, key, nullable(isString), 'a string or null');
+  }
   const error = value['error'];
   if (error !== null) {
     if (!isPlainObject(error)) throw new Error('"error" must be an object or null');

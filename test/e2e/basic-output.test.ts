@@ -58,6 +58,10 @@ function expectSuccessRow(row: ResultRow, prompt: string): void {
   expect(row.id).not.toBe('');
   expect(Number.isInteger(row.line)).toBe(true);
   expect(typeof row.latency_ms).toBe('number');
+  // The answered attempt's wall-clock bounds, ISO 8601 with milliseconds, in order.
+  expect(row.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(row.finished_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(Date.parse(row.finished_at!)).toBeGreaterThanOrEqual(Date.parse(row.started_at!));
   expect(row.latency_ms!).toBeGreaterThanOrEqual(0);
   expect(row.model).toBe('gpt-4o-mini');
   expect(row.finish_reason).toBe('stop');

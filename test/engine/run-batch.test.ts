@@ -220,6 +220,8 @@ describe('runBatch rows and attempts', () => {
       error: { type: 'input', message: 'missing field "title"' },
       attempts: 0,
       latency_ms: null,
+      started_at: null,
+      finished_at: null,
       model: null,
       finish_reason: null,
       usage: null,

@@ -13,7 +13,7 @@ import type { ResultRow } from '../../src/types.js';
 
 export { fixture, fixtureLines } from './fixtures.js';
 
-export const ROW_FIELDS = ['id', 'line', 'prompt', 'response', 'error', 'attempts', 'latency_ms', 'model', 'finish_reason', 'usage'];
+export const ROW_FIELDS = ['id', 'line', 'prompt', 'response', 'error', 'attempts', 'latency_ms', 'started_at', 'finished_at', 'model', 'finish_reason', 'usage'];
 
 export function rowsOf(r: CliResult): ResultRow[] {
   return parseJsonl<ResultRow>(r.stdout);
