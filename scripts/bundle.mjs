@@ -27,3 +27,18 @@ const result = await build({
   banner: { js: "import { createRequire as __llmBatchRequire } from 'node:module'; const require = __llmBatchRequire(import.meta.url);" },
 });
 writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+
+// The HTML report's page: its script (with uPlot) and styles, which every report inlines. Built for
+// browsers, not node; read at run time from dist/report-page/ (src/report/page-assets.ts).
+rmSync('dist/report-page', { recursive: true, force: true });
+await build({
+  entryPoints: ['src/report-page/main.ts'],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  outdir: 'dist/report-page',
+  entryNames: 'app',
+  legalComments: 'eof',
+  logLevel: 'warning',
+});

@@ -27,6 +27,11 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
+  if (argv[0] === 'report') {
+    // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)
+    const { reportCommand } = await import('./report-command.js');
+    return reportCommand(argv.slice(1), io, version);
+  }
   const program = createProgram(version)
     .exitOverride()
     .configureOutput({

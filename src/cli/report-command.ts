@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, RunError, UsageError } from '../errors.js';
+import type { RunFigures } from '../report/report-data.js';
+import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
+import { writeReport } from '../report/write-report.js';
+import type { CliIo } from './io.js';
+
+const HELP = `
+Examples:
+  $ llm-batch report out.jsonl                  # writes out.html beside it
+  $ llm-batch report out.csv -o nightly.html
+  $ llm-batch report out.jsonl --summary-json summary.json   # exact 429s, retries, wall time of the run
+
+The report is one HTML file with everything inline (data, charts, code): it opens from disk, can be
+mailed or attached, and sends nothing anywhere. Beyond 200,000 rows (or 100 million characters of
+prompt and answer text) its table holds a sample and says so; the figures and charts count every row.
+`;
+
+interface ReportFlags {
+  output?: string;
+  format?: 'jsonl' | 'csv';
+  summaryJson?: string;
+  overwrite?: boolean;
+  quiet?: boolean;
+}
+
+/** `llm-batch report RESULTS [-o report.html]`: an HTML report of a results file. */
+export async function reportCommand(argv: readonly string[], io: CliIo, version: string): Promise<number> {
+  const program = new Command('llm-batch report')
+    .description('Write a self-contained HTML report of a results file (JSONL or CSV): figures, latency, errors, time series, comparison, searchable rows.')
+    .argument('<results>', 'a results file written by llm-batch (.jsonl or .csv)')
+    .option('-o, --output <file>', 'the HTML file (default: the results file with .html)')
+    .option('--format <format>', 'results format, overriding the extension (jsonl or csv)')
+    .option('--summary-json <file>', "the run's --summary-json file: requests, every 429, retries and wall time as the run counted them")
+    .option('--overwrite', 'replace an existing file that is not an llm-batch report')
+    .option('-q, --quiet', 'print nothing on success')
+    .version(version, '-V, --version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', HELP)
+    .showHelpAfterError('(run llm-batch report --help for usage)')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+    }
+    throw err;
+  }
+  const input = program.args[0]!;
+  const flags = program.opts<ReportFlags>();
+  try {
+    if (flags.format !== undefined && flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got ${JSON.stringify(flags.format)}`);
+    const stat = fs.statSync(input, { throwIfNoEntry: false });
+    if (!stat) throw new RunError(`cannot read results file ${input}: no such file`, 'input');
+    if (stat.isDirectory()) throw new RunError(`${input} is a directory, not a results file`, 'input');
+    const output = flags.output ?? defaultReportPath(input);
+    checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [['results', input], ['--summary-json', flags.summaryJson]]);
+    const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
+    const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run });
+    if (!flags.quiet) {
+      const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
+      io.stderr.write(`llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`);
+    }
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof RunError) {
+      io.stderr.write(`llm-batch: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);
+    return ExitCode.usage;
+  }
+}
+
+/** The run-level figures of a `--summary-json` file. */
+function readSummary(file: string): RunFigures {
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new RunError(`--summary-json ${file}: ${(err as Error).message}`, 'input');
+  }
+  const n = (k: string): number => {
+    const v = value?.[k];
+    if (typeof v !== 'number') throw new RunError(`--summary-json ${file}: "${k}" is missing or not a number (is it a --summary-json file?)`, 'input');
+    return v;
+  };
+  return {
+    requests: n('requests'),
+    retries: n('retries'),
+    rateLimited: n('rateLimited'),
+    wallSeconds: n('wallSeconds'),
+    requestsPerSecond: n('requestsPerSecond'),
+    skipped: typeof value['skipped'] === 'number' ? value['skipped'] : 0,
+    stopped: typeof value['stopped'] === 'string' ? value['stopped'] : null,
+  };
+}

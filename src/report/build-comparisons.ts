@@ -1,0 +1,76 @@
+import { estimateCost } from '../pricing.js';
+import type { ReportRow } from './report-row.js';
+import type { Comparison, GroupFigures, LatencyFigures } from './report-data.js';
+import { percentile } from './stats-math.js';
+
+/** The label of rows without a model: failures before any answer named one. */
+export const NO_MODEL = '(none)';
+
+/**
+ * Side-by-side figures per model and per sample, when the rows hold more than one of either.
+ * Latency shares use the overall histogram's bins, so the groups' curves overlay on one chart.
+ */
+export function buildComparisons(rows: readonly ReportRow[], latency: LatencyFigures | null): Comparison[] {
+  const out: Comparison[] = [];
+  const models = new Set(rows.map((r) => r.model).filter((m) => m !== null));
+  if (models.size > 1) out.push({ by: 'model', groups: groupBy(rows, (r) => r.model ?? NO_MODEL, latency) });
+  const samples = new Set(rows.map((r) => r.sample).filter((s) => s !== null));
+  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => (r.sample === null ? NO_MODEL : String(r.sample)), latency) });
+  return out;
+}
+
+function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, latency: LatencyFigures | null): GroupFigures[] {
+  const byKey = new Map<string, ReportRow[]>();
+  for (const r of rows) {
+    const key = keyOf(r);
+    let list = byKey.get(key);
+    if (!list) byKey.set(key, (list = []));
+    list.push(r);
+  }
+  const keys = [...byKey.keys()].sort((a, b) => (a === NO_MODEL ? 1 : b === NO_MODEL ? -1 : a.localeCompare(b, 'en', { numeric: true })));
+  return keys.map((key) => figuresOf(key, byKey.get(key)!, latency));
+}
+
+function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | null): GroupFigures {
+  const lat: number[] = [];
+  let ok = 0, cached = 0, promptTokens = 0, completionTokens = 0, answeredWithUsage = 0;
+  let usd: number | null = null;
+  for (const r of rows) {
+    if (r.errorType === null) {
+      ok++;
+      if (!r.cached && r.latencyMs !== null) lat.push(r.latencyMs);
+    }
+    if (r.cached) cached++;
+    if (r.promptTokens !== null || r.completionTokens !== null) {
+      promptTokens += r.promptTokens ?? 0;
+      completionTokens += r.completionTokens ?? 0;
+      if (r.errorType === null) answeredWithUsage++;
+      const cost = r.cached ? 0 : estimateCost(r.model, r.promptTokens ?? 0, r.completionTokens ?? 0);
+      if (cost !== undefined) usd = (usd ?? 0) + cost;
+    }
+  }
+  const sorted = Float64Array.from(lat).sort();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  const latencyShare: number[] = [];
+  if (latency) {
+    const counts = new Array<number>(latency.counts.length).fill(0);
+    for (const v of sorted) counts[Math.min(counts.length - 1, Math.floor((v - latency.binStart) / latency.binWidth))]!++;
+    for (const c of counts) latencyShare.push(sorted.length ? c / sorted.length : 0);
+  }
+  return {
+    key,
+    rows: rows.length,
+    ok,
+    failed: rows.length - ok,
+    cached,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    meanLatency: sorted.length ? Math.round(sum / sorted.length) : null,
+    promptTokens,
+    completionTokens,
+    meanCompletionTokens: answeredWithUsage ? Math.round((completionTokens / answeredWithUsage) * 10) / 10 : null,
+    usd: usd === null ? null : Math.round(usd * 1e6) / 1e6,
+    latencyShare,
+  };
+}

@@ -1,0 +1,37 @@
+import type { ReportRow } from './report-row.js';
+import type { OutputField } from './report-data.js';
+
+const MAX_FIELDS = 40;
+const MAX_TOP = 12;
+/** Above this many distinct values a field is free text: no distribution is shown. */
+const MAX_DISTINCT = 50;
+
+/** A cell's text for a structured-output value: strings as they are, the rest as JSON. */
+export function fieldText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The top-level fields of structured outputs, in order of first appearance, with their most common values. */
+export function buildOutputFields(rows: readonly ReportRow[]): OutputField[] {
+  const fields = new Map<string, Map<string, number> | null>();
+  for (const r of rows) {
+    if (!r.output) continue;
+    for (const [name, value] of Object.entries(r.output)) {
+      if (!fields.has(name)) {
+        if (fields.size >= MAX_FIELDS) continue;
+        fields.set(name, new Map());
+      }
+      const counts = fields.get(name);
+      if (!counts) continue;
+      const text = fieldText(value).slice(0, 200);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+      if (counts.size > MAX_DISTINCT) fields.set(name, null);
+    }
+  }
+  return [...fields].map(([name, counts]) => ({
+    name,
+    distinct: counts ? counts.size : MAX_DISTINCT + 1,
+    top: counts ? [...counts].sort((a, b) => b[1] - a[1]).slice(0, MAX_TOP) : null,
+  }));
+}

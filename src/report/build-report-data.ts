@@ -1,0 +1,59 @@
+import { buildComparisons } from './build-comparisons.js';
+import { buildErrorGroups } from './build-error-groups.js';
+import { buildFigures } from './build-figures.js';
+import { buildLatency, latenciesOf } from './build-latency.js';
+import { buildOutputFields } from './build-output-fields.js';
+import { buildTable } from './build-table.js';
+import { buildTimeline, type RunEvents } from './build-timeline.js';
+import type { ReportData, RunFigures } from './report-data.js';
+import type { ReportRow } from './report-row.js';
+
+export interface ReportInput {
+  rows: readonly ReportRow[];
+  title: string;
+  source: ReportData['source'];
+  /** From a live run (`--report`): what only the run saw. */
+  run?: RunFigures;
+  events?: RunEvents;
+  now?: Date;
+  tableLimits?: { rows: number; chars: number };
+}
+
+/**
+ * The last row per prompt, as `--compact` keeps it: a resumed run or `--retry-failed` appends a new
+ * row for a prompt that already had one. Prompts are (id, sample) and, when rows name several
+ * models, the model too.
+ */
+export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; superseded: number } {
+  const models = new Set<string>();
+  for (const r of rows) if (r.model !== null) models.add(r.model);
+  const byModel = models.size > 1;
+  const last = new Map<string, number>();
+  rows.forEach((r, i) => last.set(`${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model ?? '' : ''}`, i));
+  if (last.size === rows.length) return { rows: [...rows], superseded: 0 };
+  const keep = new Uint8Array(rows.length);
+  for (const i of last.values()) keep[i] = 1;
+  return { rows: rows.filter((_, i) => keep[i] === 1), superseded: rows.length - last.size };
+}
+
+/** Every figure and chart series from every row, and the table (sampled beyond its limits). */
+export function buildReportData(input: ReportInput): ReportData {
+  const { rows, superseded } = latestRows(input.rows);
+  const latency = buildLatency(latenciesOf(rows));
+  const errors = buildErrorGroups(rows);
+  const outputFields = buildOutputFields(rows);
+  return {
+    version: 1,
+    title: input.title,
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    source: input.source,
+    figures: buildFigures(rows, superseded),
+    run: input.run ?? null,
+    latency,
+    timeline: buildTimeline(rows, input.events),
+    comparisons: buildComparisons(rows, latency),
+    errors: errors.groups,
+    outputFields,
+    table: buildTable(rows, outputFields, input.tableLimits),
+  };
+}

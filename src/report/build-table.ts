@@ -1,0 +1,72 @@
+import type { ReportRow } from './report-row.js';
+import { TABLE_COLUMNS, type OutputField, type TableData } from './report-data.js';
+import { fieldText } from './build-output-fields.js';
+
+/**
+ * Beyond these, the table holds a sample (figures and charts still use every row). 200,000 rows
+ * keep the page's parse, search and sort well under a second; 100 million characters of prompt and
+ * answer text keep the file one that a browser opens.
+ */
+export const TABLE_LIMIT_ROWS = 200_000;
+export const TABLE_LIMIT_CHARS = 100_000_000;
+
+const textSize = (r: ReportRow) => r.prompt.length + (r.response?.length ?? 0) + (r.errorMessage?.length ?? 0);
+
+/**
+ * Which rows the table shows: all of them when within the limits; else every failed row (up to half
+ * the budget, they are what one looks for) and an evenly spread sample of the rest, in file order.
+ */
+export function pickTableRows(rows: readonly ReportRow[], limitRows = TABLE_LIMIT_ROWS, limitChars = TABLE_LIMIT_CHARS): { picked: ReportRow[]; sampled: boolean } {
+  let chars = 0;
+  for (const r of rows) chars += textSize(r);
+  if (rows.length <= limitRows && chars <= limitChars) return { picked: [...rows], sampled: false };
+  const share = Math.min(1, limitRows / rows.length, limitChars / Math.max(1, chars));
+  const keep = new Uint8Array(rows.length);
+  let keptRows = 0, keptChars = 0;
+  rows.forEach((r, i) => {
+    if (r.errorType !== null && keptRows < limitRows / 2 && keptChars + textSize(r) <= limitChars / 2) {
+      keep[i] = 1;
+      keptRows++;
+      keptChars += textSize(r);
+    }
+  });
+  // Even spacing over the rest: row i is kept when the running share crosses an integer.
+  let acc = 0;
+  rows.forEach((r, i) => {
+    if (keep[i]) return;
+    acc += share;
+    if (acc >= 1 && keptRows < limitRows && keptChars + textSize(r) <= limitChars) {
+      acc -= 1;
+      keep[i] = 1;
+      keptRows++;
+      keptChars += textSize(r);
+    }
+  });
+  return { picked: rows.filter((_, i) => keep[i] === 1), sampled: true };
+}
+
+/** The table's rows as arrays in {@link TABLE_COLUMNS} order; output values aligned to `fields`. */
+export function buildTable(rows: readonly ReportRow[], fields: readonly OutputField[], limits?: { rows: number; chars: number }): TableData {
+  const limitRows = limits?.rows ?? TABLE_LIMIT_ROWS;
+  const limitChars = limits?.chars ?? TABLE_LIMIT_CHARS;
+  const { picked, sampled } = pickTableRows(rows, limitRows, limitChars);
+  const out = picked.map((r) => [
+    r.line,
+    r.id,
+    r.errorType ?? '',
+    r.model ?? '',
+    r.sample,
+    r.latencyMs,
+    r.promptTokens,
+    r.completionTokens,
+    r.attempts,
+    r.prompt,
+    r.response,
+    r.errorMessage,
+    r.finishReason,
+    r.startedMs,
+    r.cached ? 1 : 0,
+    fields.length && r.output ? fields.map((f) => fieldText(r.output![f.name])) : null,
+  ]);
+  return { columns: TABLE_COLUMNS, rows: out, total: rows.length, sampled, limitRows, limitChars };
+}

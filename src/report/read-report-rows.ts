@@ -1,0 +1,127 @@
+import { Readable, pipeline } from 'node:stream';
+import { RunError } from '../errors.js';
+import { readCompleteChunks, splitLines, type TailInfo } from '../output/complete-lines.js';
+import { CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
+import type { ReportRow } from './report-row.js';
+
+/** Columns of ours in a results CSV that are not structured-output fields. */
+const KNOWN_CSV = new Set([...CSV_COLUMNS, 'sample', 'cached', 'batch_id']);
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function time(v: unknown): number | null {
+  if (typeof v !== 'string' || v === '') return null;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function bad(path: string, line: number, reason: string): RunError {
+  return new RunError(`${path}:${line}: ${reason}; llm-batch report reads the JSONL or CSV results of a run`, 'input');
+}
+
+/** One parsed JSONL value to a report row; throws a reason when it is not a result row. */
+export function reportRowFromJson(value: unknown): ReportRow {
+  if (!isObject(value)) throw new Error('not a JSON object');
+  const id = value['id'];
+  if (typeof id !== 'string' && typeof id !== 'number') throw new Error('missing "id"');
+  if (!('response' in value) && !('error' in value)) throw new Error('neither "response" nor "error"');
+  const error = isObject(value['error']) ? value['error'] : null;
+  const usage = isObject(value['usage']) ? value['usage'] : null;
+  const output = value['output'];
+  return {
+    id: String(id),
+    line: num(value['line']) ?? 0,
+    prompt: str(value['prompt']) ?? '',
+    response: str(value['response']),
+    errorType: error ? str(error['type']) ?? 'unknown' : null,
+    errorMessage: error ? str(error['message']) ?? '' : null,
+    errorStatus: error ? num(error['status']) : null,
+    attempts: num(value['attempts']) ?? 1,
+    latencyMs: num(value['latency_ms']),
+    startedMs: time(value['started_at']),
+    finishedMs: time(value['finished_at']),
+    model: str(value['model']),
+    finishReason: str(value['finish_reason']),
+    promptTokens: usage ? num(usage['prompt_tokens']) : null,
+    completionTokens: usage ? num(usage['completion_tokens']) : null,
+    sample: num(value['sample']),
+    cached: value['cached'] === true,
+    output: isObject(output) ? output : output === undefined || output === null ? null : { value: output },
+  };
+}
+
+/** One CSV record (keyed by header name) to a report row. Unknown columns are structured output. */
+export function reportRowFromCsv(record: Record<string, string>): ReportRow {
+  const cell = (name: string): string => unescapeCell(record[name] ?? '');
+  const n = (name: string): number | null => {
+    const raw = cell(name).trim();
+    if (raw === '') return null;
+    const v = Number(raw);
+    return Number.isFinite(v) ? v : null;
+  };
+  const opt = (name: string): string | null => (cell(name) === '' ? null : cell(name));
+  const errorType = opt('error_type');
+  let output: Record<string, unknown> | null = null;
+  for (const [key, raw] of Object.entries(record)) {
+    if (KNOWN_CSV.has(key)) continue;
+    (output ??= {})[key] = unescapeCell(raw);
+  }
+  const response = cell('response');
+  return {
+    id: cell('id'),
+    line: n('line') ?? 0,
+    prompt: cell('prompt'),
+    response: response === '' && errorType !== null ? null : response,
+    errorType,
+    errorMessage: errorType === null ? null : cell('error_message'),
+    errorStatus: n('error_status'),
+    attempts: n('attempts') ?? 1,
+    latencyMs: n('latency_ms'),
+    startedMs: time(cell('started_at')),
+    finishedMs: time(cell('finished_at')),
+    model: opt('model'),
+    finishReason: opt('finish_reason'),
+    promptTokens: n('prompt_tokens'),
+    completionTokens: n('completion_tokens'),
+    sample: n('sample'),
+    cached: cell('cached') === 'true',
+    output,
+  };
+}
+
+/**
+ * Streams the rows of a JSONL or CSV results file. A torn last line (a crash mid-write) is skipped;
+ * a line that is not a result row stops with a one-line error naming file and line.
+ */
+export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ReportRow> {
+  const tail: TailInfo = { tornBytes: 0 };
+  if (format === 'jsonl') {
+    for await (const { text, line } of splitLines(readCompleteChunks(path, tail))) {
+      if (text.trim() === '') continue;
+      let row: ReportRow;
+      try {
+        row = reportRowFromJson(JSON.parse(text));
+      } catch (err) {
+        throw bad(path, line, `not a result row (${(err as Error).message})`);
+      }
+      yield row;
+    }
+    return;
+  }
+  const { parse } = await import('csv-parse');
+  const parser = parse({ bom: true, skip_empty_lines: true, columns: true, relax_column_count: false, info: true });
+  pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
+  try {
+    for await (const { record } of parser as AsyncIterable<{ record: Record<string, string> }>) {
+      if (!('id' in record) || !('prompt' in record)) throw bad(path, 1, 'the CSV header has no "id" and "prompt" columns');
+      yield reportRowFromCsv(record);
+    }
+  } catch (err) {
+    if (err instanceof RunError) throw err;
+    const e = err as { code?: string; lines?: number; message?: string };
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') return; // a row torn inside a quoted cell
+    throw bad(path, e.lines ?? 0, `invalid CSV (${e.message ?? String(err)})`);
+  }
+}

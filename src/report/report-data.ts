@@ -1,0 +1,139 @@
+/** What the HTML report embeds as JSON: every figure precomputed from every row, plus the table. */
+export interface ReportData {
+  version: 1;
+  title: string;
+  generatedAt: string;
+  source: { path: string; format: 'jsonl' | 'csv'; bytes: number };
+  figures: Figures;
+  /** Run-level counts the rows cannot tell (every 429, every retry); present for `--report`. */
+  run: RunFigures | null;
+  latency: LatencyFigures | null;
+  timeline: Timeline | null;
+  comparisons: Comparison[];
+  errors: ErrorGroup[];
+  outputFields: OutputField[];
+  table: TableData;
+}
+
+export interface Figures {
+  rows: number;
+  /** Earlier rows for the same prompt that a later row replaced (a resumed or retried run). */
+  superseded: number;
+  ok: number;
+  failed: number;
+  failedByType: Record<string, number>;
+  cached: number;
+  /** Attempts summed over rows (every request that led to a row). */
+  attempts: number;
+  /** Attempts beyond the first. */
+  retries: number;
+  /** Rows whose last attempt got HTTP 429. */
+  rateLimitedRows: number;
+  promptTokens: number;
+  completionTokens: number;
+  rowsWithoutUsage: number;
+  cost: { usd: number; pricesAsOf: string; byModel: Array<{ model: string; usd: number | null }>; unpricedTokens: number } | null;
+  /** First attempt start to last attempt end; null without timestamps. */
+  startedAt: string | null;
+  finishedAt: string | null;
+  wallSeconds: number | null;
+  rowsPerSecond: number | null;
+  tokensPerSecond: number | null;
+  models: string[];
+  samples: number[];
+  hasTimestamps: boolean;
+}
+
+export interface RunFigures {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  wallSeconds: number;
+  requestsPerSecond: number;
+  skipped: number;
+  stopped: string | null;
+}
+
+export interface LatencyFigures {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Bin i covers [start + i*width, start + (i+1)*width); the last bin also holds everything above. */
+  binStart: number;
+  binWidth: number;
+  counts: number[];
+  /** Latencies above the last bin's end, counted in it. */
+  overflow: number;
+}
+
+export interface Timeline {
+  startMs: number;
+  bucketMs: number;
+  /** Where the series come from: rows (last attempts) or the run's own events (every attempt). */
+  source: 'rows' | 'events';
+  sent: number[];
+  ok: number[];
+  failed: number[];
+  rateLimited: number[];
+}
+
+export interface GroupFigures {
+  key: string;
+  rows: number;
+  ok: number;
+  failed: number;
+  cached: number;
+  p50: number | null;
+  p90: number | null;
+  meanLatency: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  meanCompletionTokens: number | null;
+  usd: number | null;
+  /** Share of rows per latency bin of the overall histogram, for the overlay chart. */
+  latencyShare: number[];
+}
+
+export interface Comparison {
+  by: 'model' | 'sample';
+  groups: GroupFigures[];
+}
+
+export interface ErrorGroup {
+  type: string;
+  status: number | null;
+  /** The message with numbers and ids masked, which is what rows were grouped by. */
+  pattern: string;
+  example: string;
+  count: number;
+  firstLine: number;
+  ids: string[];
+}
+
+export interface OutputField {
+  name: string;
+  /** Most frequent values (when there are few distinct ones), for a glance at the distribution. */
+  top: Array<[string, number]> | null;
+  distinct: number;
+}
+
+/**
+ * Table rows as arrays (no repeated keys): see TABLE_COLUMNS. `sampled` says the table holds a
+ * subset: the figures and charts above it still count every row.
+ */
+export interface TableData {
+  columns: readonly string[];
+  rows: unknown[][];
+  total: number;
+  sampled: boolean;
+  limitRows: number;
+  limitChars: number;
+}
+
+export const TABLE_COLUMNS = [
+  'line', 'id', 'error', 'model', 'sample', 'latency', 'promptTokens', 'completionTokens', 'attempts',
+  'prompt', 'response', 'errorMessage', 'finishReason', 'startedMs', 'cached', 'output',
+] as const;

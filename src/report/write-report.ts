@@ -1,0 +1,57 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { buildReportData } from './build-report-data.js';
+import type { RunEvents } from './build-timeline.js';
+import { loadPageAssets } from './page-assets.js';
+import { readReportRows } from './read-report-rows.js';
+import type { RunFigures } from './report-data.js';
+import type { ReportRow } from './report-row.js';
+import { renderHtml } from './render-html.js';
+
+export interface WriteReportOptions {
+  /** The results file (JSONL or CSV) the report is made of. */
+  input: string;
+  format: 'jsonl' | 'csv';
+  /** Where the HTML goes. */
+  output: string;
+  run?: RunFigures;
+  events?: RunEvents;
+  tableLimits?: { rows: number; chars: number };
+}
+
+export interface ReportOutcome {
+  rows: number;
+  tableRows: number;
+  sampled: boolean;
+  bytes: number;
+}
+
+/** Reads the results, builds every figure and writes the HTML atomically (a temp file renamed over). */
+export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome> {
+  const rows: ReportRow[] = [];
+  for await (const row of readReportRows(o.input, o.format)) rows.push(row);
+  const data = buildReportData({
+    rows,
+    title: basename(o.input),
+    source: { path: o.input, format: o.format, bytes: statSync(o.input).size },
+    run: o.run,
+    events: o.events,
+    tableLimits: o.tableLimits,
+  });
+  const html = renderHtml(data, loadPageAssets());
+  const tmp = `${o.output}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, html);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, o.output);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return { rows: data.figures.rows, tableRows: data.table.rows.length, sampled: data.table.sampled, bytes: Buffer.byteLength(html) };
+}
