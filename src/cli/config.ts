@@ -36,6 +36,8 @@ export interface CliConfig {
   compact: boolean;
   dryRun: boolean;
   summaryJson: string | undefined;
+  /** `--report`: the HTML report written when the run ends. */
+  report: string | undefined;
   /** Seconds between plain progress lines when stderr is not a terminal; undefined = none. */
   progressEverySec: number | undefined;
   quiet: boolean;
@@ -133,6 +135,19 @@ function checkSummaryJson(file: string, input: CliConfig['input'], output: CliCo
   if (clash) throw new UsageError(`--summary-json ${file} is the ${clash} file: choose another path`);
 }
 
+/** --report names a file that no other flag names, and goes with a run. */
+function checkReport(file: string, input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
+  if (file === '-' || file.trim() === '') throw new UsageError('--report needs a file path (stdout is for result rows)');
+  const target = path.resolve(file);
+  const clash =
+    input.kind === 'file' && target === path.resolve(input.path) ? 'input'
+    : output.kind === 'file' && target === path.resolve(output.path) ? 'output'
+    : flags.summaryJson !== undefined && target === path.resolve(flags.summaryJson) ? '--summary-json'
+    : undefined;
+  if (clash) throw new UsageError(`--report ${file} is the ${clash} file: choose another path`);
+  if (flags.dryRun || flags.compact) throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
+}
+
 /** Flags that only make sense together, or not at all together. */
 function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
   if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
@@ -153,6 +168,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment.stdoutIsTTY);
   if (flags.summaryJson !== undefined) checkSummaryJson(flags.summaryJson, input, output);
+  if (flags.report !== undefined) checkReport(flags.report, input, output, flags);
   checkFlagCombinations(input, output, flags);
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
@@ -196,6 +212,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     compact: flags.compact ?? false,
     dryRun: flags.dryRun ?? false,
     summaryJson: flags.summaryJson,
+    report: flags.report,
     progressEverySec: flags.progress === undefined ? undefined : flags.progress === true ? 10 : flags.progress,
     quiet: flags.quiet ?? false,
     trace: flags.trace !== undefined ? { kind: 'file', path: flags.trace } : flags.verbose ? { kind: 'stderr' } : undefined,

@@ -72,7 +72,14 @@ function writeSummaryJson(file: string, summary: RunSummary, code: number, repor
   }
 }
 
-/** The end of a run: the explanations, the summary (terminal and --summary-json) and the exit code. */
+/** Makes the --report file from the summary; says what happened in one line. */
+export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string }>;
+
+/**
+ * The end of a run: the explanations, the summary (terminal and --summary-json), the --report and the
+ * exit code. A report that cannot be written is like a missing --summary-json: every row is there, so
+ * exit 2 unless a stop's own code says more.
+ */
 export async function finishRun(
   config: CliConfig,
   run: FinishedRun,
@@ -80,6 +87,7 @@ export async function finishRun(
   reporter: CliReporter,
   redact: (text: string) => string,
   abort: AbortSignal,
+  report?: WriteRunReport,
 ): Promise<number> {
   const { outcome } = run;
   const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable';
@@ -97,6 +105,14 @@ export async function finishRun(
   } else reporter.finish(summary);
   const unsaved = outcome.stopped ? unsavedNote(config) : undefined;
   if (unsaved) reporter.error(unsaved);
-  const code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
-  return config.summaryJson ? writeSummaryJson(config.summaryJson, summary, code, reporter) : code;
+  let code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
+  if (config.summaryJson) code = writeSummaryJson(config.summaryJson, summary, code, reporter);
+  if (report) {
+    const made = await report(summary);
+    if (!made.ok) {
+      reporter.error(made.message);
+      if (code === ExitCode.ok || code === ExitCode.someFailed) code = ExitCode.usage;
+    } else if (!empty) reporter.info(made.message);
+  }
+  return code;
 }

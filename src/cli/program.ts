@@ -31,6 +31,7 @@ export interface RawFlags extends DataFlags {
   compact?: boolean;
   dryRun?: boolean;
   summaryJson?: string;
+  report?: string;
   progress?: number | true;
   quiet?: boolean;
   verbose?: boolean;
@@ -66,6 +67,9 @@ Examples:
   From cron: errors only (exit code 1 if any prompt failed); the same line resumes a crashed run
   (% is special in crontab, hence \\%):
     15 3 * * * cd /data && llm-batch nightly.jsonl -o "out-$(date +\\%F).jsonl" --resume -q
+
+  See last night's run: one HTML file, everything inline, opens from disk:
+    $ llm-batch report out.jsonl -o out.html      (or --report out.html on the run)
 
   A log line every minute instead of a bar (cron, CI, nohup):
     $ llm-batch big.jsonl -o out.jsonl --progress 60 2>> llm-batch.log
@@ -155,6 +159,7 @@ export function createProgram(version: string): Command {
     .option('--overwrite', 'replace an existing output file')
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
     .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
+    .option('--report <file>', 'when the run ends (also when stopped), write a self-contained HTML report of its results: figures, charts, errors, searchable rows (see llm-batch report --help)')
     .option('--dry-run', 'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key');
   addOutputDataOptions(program);
 

@@ -1,3 +1,4 @@
+import type { BatchEvent } from '../engine/events.js';
 import { createStats } from '../engine/stats.js';
 import { runBatch } from '../engine/run-batch.js';
 import { readRecords } from '../input/index.js';
@@ -23,6 +24,9 @@ import type { CsvLayout } from '../output/index.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import { setUpStructured } from './structured-output.js';
 import { writeRows } from './write-rows.js';
+import { checkReportTarget } from '../report/report-target.js';
+import { RunReport } from './run-report.js';
+import type { RunSummary } from '../ui/summary.js';
 
 /** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
@@ -33,6 +37,10 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   const structured = await setUpStructured(config, io);
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
+  if (config.report) {
+    checkWritableFile(config.report, '--report');
+    checkReportTarget(config.report, '--report', config.overwrite, []);
+  }
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
   const { complete, redact, viaProxy } = createProvider(config, io);
@@ -47,6 +55,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
     signals = listenForStop(io, stats, (line) => reporter.info(line));
+    const runReport = config.report ? new RunReport({ ...config, report: config.report }) : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     // A shard first: --limit then samples the shard's own records.
     if (config.shard) records = shardRecords(records, config.shard);
@@ -59,13 +68,15 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
         `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`,
       );
     }
+    const onEvent = runReport ? (event: BatchEvent) => (reporter.event(event), runReport.event(event)) : (event: BatchEvent) => reporter.event(event);
     const rows = runBatch(records, {
-      ...engineOptions(config, { complete, stats, signals, onEvent: (event) => reporter.event(event), structured: structured?.structured }),
+      ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured }),
       concurrency: fd.concurrency,
     });
-    const { outcome, notFound } = await writeRows(rows, target.writer, reporter);
+    const { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter);
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats));
-    return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact, signals.abort);
+    const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
+    return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact, signals.abort, report);
   } finally {
     signals?.dispose();
     reporter.close();

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BatchEvent } from '../engine/events.js';
+import { openFileWriter, type RowWriter } from '../output/index.js';
+import type { RunEvents } from '../report/build-timeline.js';
+import { resultsFormat } from '../report/report-target.js';
+import { writeReport } from '../report/write-report.js';
+import type { ResultRow } from '../types.js';
+import type { RunSummary } from '../ui/summary.js';
+import type { CliConfig } from './config.js';
+
+/**
+ * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
+ * their last attempt), and when the run ends, writes the report of its results. A run whose results
+ * go to a JSONL or CSV file is reported from that file (earlier rows of a resumed run included);
+ * otherwise the rows are copied to a temporary JSONL file as they are written.
+ */
+export class RunReport {
+  private readonly events: RunEvents = { attempts: [], rateLimited: [] };
+  private copy: { file: string; dir: string; writer: RowWriter } | undefined;
+
+  constructor(private readonly config: CliConfig & { report: string }) {
+    if (!this.fromOutputFile()) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-report-'));
+      const file = path.join(dir, 'rows.jsonl');
+      this.copy = { file, dir, writer: openFileWriter(file, 'jsonl', { append: false }) };
+    }
+  }
+
+  private fromOutputFile(): string | undefined {
+    const out = this.config.output;
+    return out.kind === 'file' && out.format !== 'text' ? out.path : undefined;
+  }
+
+  event(event: BatchEvent): void {
+    if (event.type === 'attempt') this.events.attempts.push(Date.now());
+    else if (event.type === 'rate-limited') this.events.rateLimited.push(Date.now());
+  }
+
+  /** The run's writer, with each row also copied for the report when it does not come from the output file. */
+  tee(writer: RowWriter): RowWriter {
+    const copy = this.copy;
+    if (!copy) return writer;
+    return {
+      write: async (row: ResultRow) => {
+        await writer.write(row);
+        await copy.writer.write(row);
+      },
+      close: () => writer.close(),
+    };
+  }
+
+  /**
+   * Writes the report; returns a one-line problem instead of throwing, so a failed report never
+   * costs the run's rows or its exit code's meaning. `outputKept`: an --overwrite run stopped before
+   * its first row left the old file, which is not this run's.
+   */
+  async finish(summary: RunSummary, outputKept: boolean): Promise<{ message: string; ok: boolean }> {
+    const file = outputKept ? undefined : this.fromOutputFile();
+    try {
+      await this.copy?.writer.close();
+      const input = file ?? this.copy?.file;
+      if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
+      const outcome = await writeReport({
+        input,
+        format: file ? resultsFormat(file) : 'jsonl',
+        output: this.config.report,
+        events: this.events,
+        run: {
+          requests: summary.requests,
+          retries: summary.retries,
+          rateLimited: summary.rateLimited,
+          wallSeconds: summary.wallSeconds,
+          requestsPerSecond: summary.requestsPerSecond,
+          skipped: summary.skipped,
+          stopped: summary.stopped,
+        },
+      });
+      return { ok: true, message: `report of ${outcome.rows.toLocaleString('en-US')} rows written to ${this.config.report}` };
+    } catch (err) {
+      return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };
+    } finally {
+      if (this.copy) fs.rmSync(this.copy.dir, { recursive: true, force: true });
+    }
+  }
+}
