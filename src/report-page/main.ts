@@ -92,8 +92,10 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
   );
   const box = chartBox(`Latency by ${name}`);
   if (d.latency) queueMicrotask(() => comparisonChart(box, c, d.latency!));
+  const unnamed = c.by === 'model' && c.groups.some((g) => g.key === '(failed, no model)');
   return h('div', { class: 'comparison', 'data-by': c.by },
     h('h3', null, `By ${name}`),
+    unnamed ? h('p', { class: 'muted' }, 'Rows name the model only when it answered, so failed rows that name none are counted apart.') : null,
     h('div', { class: 'scroll' }, h('table', { class: 'grid' }, h('thead', null, h('tr', null, ...head.map((x) => h('th', { scope: 'col', class: x ? 'num' : '' }, x)))), h('tbody', null, ...rows))),
     d.latency ? h('p', { class: 'muted' }, 'Latency distribution of each group’s answers (share per bin):') : null,
     d.latency ? box : null,

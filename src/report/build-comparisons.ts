@@ -3,8 +3,8 @@ import type { ReportRow } from './report-row.js';
 import type { Comparison, GroupFigures, LatencyFigures } from './report-data.js';
 import { percentile } from './stats-math.js';
 
-/** The label of rows without a model: failures before any answer named one. */
-export const NO_MODEL = '(none)';
+/** The label of rows without a model: llm-batch names the model only in answered rows. */
+export const NO_MODEL = '(failed, no model)';
 
 /**
  * Side-by-side figures per model and per sample, when the rows hold more than one of either.
@@ -15,7 +15,7 @@ export function buildComparisons(rows: readonly ReportRow[], latency: LatencyFig
   const models = new Set(rows.map((r) => r.model).filter((m) => m !== null));
   if (models.size > 1) out.push({ by: 'model', groups: groupBy(rows, (r) => r.model ?? NO_MODEL, latency) });
   const samples = new Set(rows.map((r) => r.sample).filter((s) => s !== null));
-  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => (r.sample === null ? NO_MODEL : String(r.sample)), latency) });
+  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => (r.sample === null ? '(none)' : String(r.sample)), latency) });
   return out;
 }
 
@@ -27,7 +27,8 @@ function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, la
     if (!list) byKey.set(key, (list = []));
     list.push(r);
   }
-  const keys = [...byKey.keys()].sort((a, b) => (a === NO_MODEL ? 1 : b === NO_MODEL ? -1 : a.localeCompare(b, 'en', { numeric: true })));
+  const last = (k: string) => k === NO_MODEL || k === '(none)';
+  const keys = [...byKey.keys()].sort((a, b) => (last(a) ? 1 : last(b) ? -1 : a.localeCompare(b, 'en', { numeric: true })));
   return keys.map((key) => figuresOf(key, byKey.get(key)!, latency));
 }
 

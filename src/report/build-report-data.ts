@@ -22,14 +22,15 @@ export interface ReportInput {
 /**
  * The last row per prompt, as `--compact` keeps it: a resumed run or `--retry-failed` appends a new
  * row for a prompt that already had one. Prompts are (id, sample) and, when rows name several
- * models, the model too.
+ * models, the model too; there, a failed row that names no model cannot be told apart from the
+ * other models' rows, so it is always kept.
  */
 export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; superseded: number } {
   const models = new Set<string>();
   for (const r of rows) if (r.model !== null) models.add(r.model);
   const byModel = models.size > 1;
   const last = new Map<string, number>();
-  rows.forEach((r, i) => last.set(`${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model ?? '' : ''}`, i));
+  rows.forEach((r, i) => last.set(byModel && r.model === null ? `\u0001${i}` : `${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model : ''}`, i));
   if (last.size === rows.length) return { rows: [...rows], superseded: 0 };
   const keep = new Uint8Array(rows.length);
   for (const i of last.values()) keep[i] = 1;
