@@ -32,7 +32,7 @@ export class RowsTable {
   private pageSize = 50;
   private sort: { key: SortKey; dir: 1 | -1 } = { key: 'line', dir: 1 };
   private readonly open = new Set<number>();
-  private readonly byId = new Map<string, number[]>();
+  private byIdIndex: Map<string, number[]> | undefined;
   private query = '';
   private status = '';
   private errorType = '';
@@ -51,12 +51,6 @@ export class RowsTable {
 
   constructor(private readonly data: ReportData) {
     this.rows = data.table.rows;
-    this.rows.forEach((r, i) => {
-      const id = str(r[C.id]);
-      const list = this.byId.get(id);
-      if (list) list.push(i);
-      else this.byId.set(id, [i]);
-    });
     const f = data.figures;
     const errorTypes = Object.keys(f.failedByType).sort();
     let timer: number | undefined;
@@ -146,6 +140,21 @@ export class RowsTable {
   private setSort(key: SortKey): void {
     this.sort = this.sort.key === key ? { key, dir: this.sort.dir === 1 ? -1 : 1 } : { key, dir: key === 'line' ? 1 : -1 };
     this.refresh();
+  }
+
+  /** Rows by id (the same prompt for other models and samples), built when a row is first opened. */
+  private get byId(): Map<string, number[]> {
+    if (!this.byIdIndex) {
+      const index = new Map<string, number[]>();
+      this.rows.forEach((r, i) => {
+        const id = str(r[C.id]);
+        const list = index.get(id);
+        if (list) list.push(i);
+        else index.set(id, [i]);
+      });
+      this.byIdIndex = index;
+    }
+    return this.byIdIndex;
   }
 
   private haystack(i: number): string {

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { buildReportData, latestRows } from '../../src/report/build-report-data.js';
+import { messagePattern } from '../../src/report/build-error-groups.js';
+import { buildLatency } from '../../src/report/build-latency.js';
+import { pickTableRows } from '../../src/report/build-table.js';
+import { buildTimeline } from '../../src/report/build-timeline.js';
+import { reportRowFromCsv, reportRowFromJson } from '../../src/report/read-report-rows.js';
+import { escapeHtml, renderHtml, scriptJson } from '../../src/report/render-html.js';
+import { defaultReportPath } from '../../src/report/report-target.js';
+import { percentile } from '../../src/report/stats-math.js';
+import type { ReportRow } from '../../src/report/report-row.js';
+
+const T0 = Date.parse('2026-11-30T00:00:00.000Z');
+
+function row(i: number, extra: Record<string, unknown> = {}): ReportRow {
+  return reportRowFromJson({
+    id: `r${i}`, line: i + 1, prompt: `prompt ${i}`, response: `answer ${i}`, error: null, attempts: 1, latency_ms: 100 + i,
+    started_at: new Date(T0 + i * 1000).toISOString(), finished_at: new Date(T0 + i * 1000 + 100 + i).toISOString(),
+    model: 'gpt-4o-mini', finish_reason: 'stop', usage: { prompt_tokens: 10, completion_tokens: 20 }, ...extra,
+  });
+}
+const failed = (i: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
+  row(i, { response: null, error: { type, message, ...(type === 'rate_limit' ? { status: 429 } : {}) }, latency_ms: null, model: null, usage: null, attempts: 3, ...extra });
+
+describe('report figures', () => {
+  it.each([
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50, 5],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99, 10],
+    [[42], 99, 42],
+  ])('nearest-rank percentile of %j at p%i is %i', (values, p, expected) => {
+    expect(percentile(Float64Array.from(values), p)).toBe(expected);
+  });
+
+  it('counts ok and failed by type, retries, tokens, cost, wall time and throughput from rows', () => {
+    const rows = [row(0), row(1), row(2), failed(3, 'timeout', 'timed out after 30000 ms'), failed(4, 'rate_limit', 'Rate limit reached')];
+    const d = buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    const f = d.figures;
+    expect([f.rows, f.ok, f.failed]).toEqual([5, 3, 2]);
+    expect(f.failedByType).toEqual({ timeout: 1, rate_limit: 1 });
+    expect([f.attempts, f.retries, f.rateLimitedRows]).toEqual([9, 4, 1]);
+    expect([f.promptTokens, f.completionTokens]).toEqual([30, 60]);
+    // gpt-4o-mini at $0.15 / $0.60 per million.
+    expect(f.cost?.usd).toBe(Math.round((30 * 0.15 + 60 * 0.6) / 1e6 * 1e6) / 1e6); // rounded to micro-dollars
+    expect(f.startedAt).toBe('2026-11-30T00:00:00.000Z');
+    expect(f.wallSeconds).toBe(4.104); // last row starts at 4 s and takes 104 ms
+    expect(f.rowsPerSecond).toBeCloseTo(5 / 4.104, 2);
+    expect(d.latency).toMatchObject({ count: 3, p50: 101, p90: 102, p99: 102, max: 102 });
+  });
+
+  it('keeps the last row per prompt (a resumed --retry-failed run appends one), per model when there are several', () => {
+    const rows = [failed(0, 'timeout', 'x'), row(1), row(0, { attempts: 2 })];
+    const latest = latestRows(rows);
+    expect(latest.superseded).toBe(1);
+    expect(latest.rows.map((r) => [r.id, r.errorType])).toEqual([['r1', null], ['r0', null]]);
+    const models = [row(0, { model: 'a' }), row(0, { model: 'b' }), failed(0, 'http', 'x'), failed(0, 'http', 'x')];
+    expect(latestRows(models).rows).toHaveLength(4);
+  });
+
+  it('groups errors by type and message with numbers and ids masked', () => {
+    expect(messagePattern('timed out after 30012 ms (req_abc123)')).toBe('timed out after # ms (…)');
+    const rows = [failed(0, 'timeout', 'timed out after 30012 ms'), failed(1, 'timeout', 'timed out after 29870 ms'), failed(2, 'http', 'HTTP 500: oops')];
+    const d = buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect(d.errors.map((g) => [g.type, g.count, g.pattern])).toEqual([['timeout', 2, 'timed out after # ms'], ['http', 1, 'HTTP #: oops']]);
+  });
+
+  it('draws a latency histogram up to past p99, counting a stuck request in the last bin', () => {
+    const values = Float64Array.from([...Array.from({ length: 99 }, (_, i) => 100 + i), 60_000]);
+    const lat = buildLatency(values)!;
+    expect(lat.counts.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(lat.overflow).toBe(1);
+    expect(lat.binWidth * lat.counts.length).toBeLessThan(1000);
+  });
+
+  it('buckets a timeline by time; none for rows without timestamps', () => {
+    const rows = [row(0), row(1), failed(2, 'rate_limit', '429')];
+    const t = buildTimeline(rows)!;
+    expect(t.source).toBe('rows');
+    expect(t.sent.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(t.ok.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(t.rateLimited.reduce((a, b) => a + b, 0)).toBe(1);
+    const withEvents = buildTimeline(rows, { attempts: [T0, T0 + 1, T0 + 2, T0 + 5], rateLimited: [T0 + 1, T0 + 2] })!;
+    expect(withEvents.source).toBe('events');
+    expect(withEvents.sent.reduce((a, b) => a + b, 0)).toBe(4);
+    expect(withEvents.rateLimited.reduce((a, b) => a + b, 0)).toBe(2);
+    const old = rows.map((r) => ({ ...r, startedMs: null, finishedMs: null }));
+    expect(buildTimeline(old)).toBeNull();
+  });
+
+  it('compares models and samples side by side when rows hold several', () => {
+    const rows = [row(0, { model: 'a', sample: 0 }), row(1, { model: 'a', sample: 1 }), row(2, { model: 'b', sample: 0, latency_ms: 900 }), failed(3, 'http', 'x', { sample: 1 })];
+    const d = buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect(d.comparisons.map((c) => [c.by, c.groups.map((g) => [g.key, g.rows, g.failed, g.p50])])).toEqual([
+      ['model', [['a', 2, 0, 100], ['b', 1, 0, 900], ['(failed, no model)', 1, 1, null]]],
+      ['sample', [['0', 2, 0, 100], ['1', 2, 1, 101]]],
+    ]);
+    expect(buildReportData({ rows: [row(0), row(1)], title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } }).comparisons).toEqual([]);
+  });
+
+  it('samples the table beyond its limits: failed rows first, the rest evenly, in file order', () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => (i % 100 === 0 ? failed(i, 'http', 'x') : row(i)));
+    const { picked, sampled } = pickTableRows(rows, 100, 1e9);
+    expect(sampled).toBe(true);
+    expect(picked).toHaveLength(100);
+    expect(picked.filter((r) => r.errorType !== null)).toHaveLength(10);
+    expect(picked.map((r) => r.line)).toEqual([...picked.map((r) => r.line)].sort((a, b) => a - b));
+    expect(pickTableRows(rows.slice(0, 50), 100, 1e9).sampled).toBe(false);
+  });
+});
+
+describe('reading results for a report', () => {
+  it('reads CSV rows, old ones without timestamps, and extra columns as structured output', () => {
+    const r = reportRowFromCsv({ id: 'a', line: '3', prompt: "'=1+1", response: 'ok', error_type: '', error_message: '', error_status: '', error_code: '', attempts: '2', latency_ms: '120', model: 'm', finish_reason: 'stop', prompt_tokens: '5', completion_tokens: '7', sentiment: 'positive' });
+    expect(r).toMatchObject({ id: 'a', line: 3, prompt: '=1+1', attempts: 2, latencyMs: 120, startedMs: null, promptTokens: 5, output: { sentiment: 'positive' } });
+  });
+
+  it('keeps `output`, `sample` and `cached` from JSONL rows', () => {
+    const r = reportRowFromJson({ id: 'a', line: 1, prompt: 'p', response: '{}', error: null, attempts: 0, sample: 2, cached: true, output: { k: [1] } });
+    expect(r).toMatchObject({ sample: 2, cached: true, output: { k: [1] } });
+    expect(() => reportRowFromJson({ hello: 1 })).toThrow(/missing "id"/);
+  });
+
+  it('defaults the report path to the results file with .html', () => {
+    expect(defaultReportPath('runs/out.jsonl')).toBe('runs/out.html');
+    expect(defaultReportPath('out')).toBe('out.html');
+  });
+});
+
+describe('escaping', () => {
+  it('embeds data with no < at all, so no </script> or <!-- can end the script element', () => {
+    const evil = '</script><script>alert(1)</script><!-- \u2028';
+    const json = scriptJson({ evil });
+    expect(json).not.toContain('<');
+    expect(JSON.parse(json)).toEqual({ evil });
+    expect(escapeHtml('<b a="x">&\'')).toBe('&#60;b a=&#34;x&#34;&#62;&#38;&#39;');
+  });
+
+  it('puts untrusted text in the page only inside the JSON data', () => {
+    const rows = [row(0, { prompt: '</script><img src=x onerror=alert(1)>', response: '</SCRIPT >' })];
+    const d = buildReportData({ rows, title: '<title>.jsonl', source: { path: '<p>', format: 'jsonl', bytes: 1 } });
+    const html = renderHtml(d, { js: 'var s = "</script>";', css: 'a{}' });
+    expect(html.match(/<\/script>/gi)).toHaveLength(2); // the data's and the code's own closing tags
+    expect(html).not.toContain('<img');
+    expect(html).toContain('<title>&#60;title&#62;.jsonl · llm-batch report</title>');
+    expect(html).toContain("Content-Security-Policy");
+  });
+});

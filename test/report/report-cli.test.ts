@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { SECRET_KEY, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+
+let server: MockServer;
+let tmp: { dir: string; cleanup: () => void };
+const prompts = Array.from({ length: 12 }, (_, i) => `question ${i}`);
+
+beforeAll(async () => {
+  server = await startMockServer();
+  tmp = tempDir('llm-batch-report-cli-');
+});
+afterAll(async () => {
+  await server?.close();
+  tmp?.cleanup();
+});
+beforeEach(() => {
+  server.reset();
+  server.options.fault = undefined;
+  server.options.latencyMs = 0;
+});
+
+/** The report's embedded data. */
+function dataOf(file: string): any {
+  const html = fs.readFileSync(file, 'utf8');
+  const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1];
+  return JSON.parse(json!);
+}
+
+describe('llm-batch report', () => {
+  it('writes OUT.html by default, replaces an earlier report, and refuses to clobber anything else', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'a-'));
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await runCli([input, '--base-url', server.url, '-o', out, '-q'])).code).toBe(0);
+    const first = await runCli(['report', out]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
+    expect(dataOf(path.join(dir, 'out.html')).figures.ok).toBe(12);
+    expect((await runCli(['report', out, '-q'])).code).toBe(0);
+
+    const notes = path.join(dir, 'notes.html');
+    fs.writeFileSync(notes, '<p>my notes</p>');
+    const refused = await runCli(['report', out, '-o', notes]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^llm-batch: --output .*notes\.html already exists and is not an llm-batch report: .*--overwrite/);
+    expect(fs.readFileSync(notes, 'utf8')).toBe('<p>my notes</p>');
+    expect((await runCli(['report', out, '-o', notes, '--overwrite', '-q'])).code).toBe(0);
+    expect((await runCli(['report', out, '-o', out])).stderr).toMatch(/is the results file/);
+  });
+
+  it.each([
+    ['a missing file', (d: string) => path.join(d, 'nope.jsonl'), /cannot read results file .*nope\.jsonl: no such file/],
+    ['a prompts file', (d: string) => writePrompts(d, 'prompts.jsonl', ['{"prompt":"hi"}']), /prompts\.jsonl:1: not a result row \(missing "id"\)/],
+    ['a broken line', (d: string) => (fs.writeFileSync(path.join(d, 'bad.jsonl'), '{"id":"a","response":"x"}\n{oops\n'), path.join(d, 'bad.jsonl')), /bad\.jsonl:2: not a result row/],
+  ])('%s: one line, exit 2', async (_name, make, message) => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'b-'));
+    const r = await runCli(['report', make(dir)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('takes the run-level figures from a --summary-json file', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'c-'));
+    const input = writePrompts(dir, 'p.txt', prompts.slice(0, 3));
+    server.options.fault = ({ attempt }) => (attempt === 1 ? '429' : undefined);
+    const out = path.join(dir, 'out.jsonl');
+    const summary = path.join(dir, 's.json');
+    expect((await runCli([input, '--base-url', server.url, '-o', out, '-q', '--summary-json', summary])).code).toBe(0);
+    expect((await runCli(['report', out, '--summary-json', summary, '-q'])).code).toBe(0);
+    const data = dataOf(path.join(dir, 'out.html'));
+    expect(data.run).toMatchObject({ rateLimited: 3, retries: 3, requests: 6 });
+    expect(data.figures.rateLimitedRows).toBe(0); // every row got past its 429
+  });
+});
+
+describe('--report on a run', () => {
+  it('is written when the run is stopped by an exhausted quota, says so, and never holds the key', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'd-'));
+    const input = writePrompts(dir, 'p.txt', prompts);
+    server.options.fault = ({ index }) => (index >= 5 ? 'quota' : undefined);
+    const report = path.join(dir, 'r.html');
+    const r = await runCli([input, '--base-url', server.url, '-o', path.join(dir, 'out.csv'), '-c', '1', '--report', report]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/report of 5 rows written to .*r\.html/);
+    const data = dataOf(report);
+    expect(data.run.stopped).toBe('quota');
+    expect(data.source.format).toBe('csv');
+    expect(data.timeline.source).toBe('events');
+    expect(fs.readFileSync(report, 'utf8')).not.toContain(SECRET_KEY);
+  });
+
+  it('is written after Ctrl-C, from rows that went to stdout', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'e-'));
+    const input = writePrompts(dir, 'p.txt', Array.from({ length: 200 }, (_, i) => `slow ${i}`));
+    server.options.latencyMs = 100;
+    const report = path.join(dir, 'r.html');
+    const child = spawnCli([input, '--base-url', server.url, '-c', '2', '--report', report]);
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        seen += d.toString();
+        if (seen.split('\n').length > 4) {
+          child.stdout!.off('data', onData);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+    });
+    child.kill('SIGINT');
+    const r = await waitForExit(child);
+    expect(r.code).toBe(130);
+    // waitForExit collects only what came after the first rows (read above).
+    const rows = (seen + r.stdout).trim().split('\n').length;
+    const data = dataOf(report);
+    expect(data.run.stopped).toBe('interrupted');
+    expect(data.figures.rows).toBe(rows);
+  });
+
+  it.each([
+    [['--report', '-'], /--report needs a file path/],
+    [['--report', 'OUT'], /--report .* is the output file/],
+    [['--report', 'missing-dir/r.html'], /--report missing-dir\/r\.html: no such directory/],
+  ])('%j is refused before anything is sent', async (flags, message) => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'f-'));
+    const input = writePrompts(dir, 'p.txt', prompts);
+    const out = path.join(dir, 'out.jsonl');
+    const r = await runCli([input, '--base-url', server.url, '-o', out, ...flags.map((f) => (f === 'OUT' ? out : f))], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+});
