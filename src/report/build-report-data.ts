@@ -3,7 +3,7 @@ import { buildErrorGroups } from './build-error-groups.js';
 import { buildFigures } from './build-figures.js';
 import { buildLatency, latenciesOf } from './build-latency.js';
 import { buildOutputFields } from './build-output-fields.js';
-import { buildTable } from './build-table.js';
+import { buildTable, type LoadTexts } from './build-table.js';
 import { buildTimeline, type RunEvents } from './build-timeline.js';
 import type { ReportData, RunFigures } from './report-data.js';
 import type { ReportRow } from './report-row.js';
@@ -17,6 +17,8 @@ export interface ReportInput {
   events?: RunEvents;
   now?: Date;
   tableLimits?: { rows: number; chars: number };
+  /** For slim rows: fetches the texts of the rows the table shows. */
+  loadTexts?: LoadTexts;
 }
 
 /**
@@ -38,7 +40,7 @@ export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; sup
 }
 
 /** Every figure and chart series from every row, and the table (sampled beyond its limits). */
-export function buildReportData(input: ReportInput): ReportData {
+export async function buildReportData(input: ReportInput): Promise<ReportData> {
   const { rows, superseded } = latestRows(input.rows);
   const latency = buildLatency(latenciesOf(rows));
   const errors = buildErrorGroups(rows);
@@ -55,6 +57,6 @@ export function buildReportData(input: ReportInput): ReportData {
     comparisons: buildComparisons(rows, latency),
     errors: errors.groups,
     outputFields,
-    table: buildTable(rows, outputFields, input.tableLimits),
+    table: await buildTable(rows, outputFields, input.tableLimits, input.loadTexts),
   };
 }

@@ -1,4 +1,4 @@
-import type { ReportRow } from './report-row.js';
+import { textChars, type ReportRow } from './report-row.js';
 import { TABLE_COLUMNS, type OutputField, type TableData } from './report-data.js';
 import { fieldText } from './build-output-fields.js';
 
@@ -10,7 +10,7 @@ import { fieldText } from './build-output-fields.js';
 export const TABLE_LIMIT_ROWS = 200_000;
 export const TABLE_LIMIT_CHARS = 100_000_000;
 
-const textSize = (r: ReportRow) => r.prompt.length + (r.response?.length ?? 0) + (r.errorMessage?.length ?? 0);
+const textSize = textChars;
 
 /**
  * Which rows the table shows: all of them when within the limits; else every failed row (up to half
@@ -45,11 +45,16 @@ export function pickTableRows(rows: readonly ReportRow[], limitRows = TABLE_LIMI
   return { picked: rows.filter((_, i) => keep[i] === 1), sampled: true };
 }
 
+/** Puts the full texts back into slim rows (a second read of the file); returns the rows to show. */
+export type LoadTexts = (picked: ReportRow[]) => Promise<ReportRow[]>;
+
 /** The table's rows as arrays in {@link TABLE_COLUMNS} order; output values aligned to `fields`. */
-export function buildTable(rows: readonly ReportRow[], fields: readonly OutputField[], limits?: { rows: number; chars: number }): TableData {
+export async function buildTable(rows: readonly ReportRow[], fields: readonly OutputField[], limits?: { rows: number; chars: number }, loadTexts?: LoadTexts): Promise<TableData> {
   const limitRows = limits?.rows ?? TABLE_LIMIT_ROWS;
   const limitChars = limits?.chars ?? TABLE_LIMIT_CHARS;
-  const { picked, sampled } = pickTableRows(rows, limitRows, limitChars);
+  const chosen = pickTableRows(rows, limitRows, limitChars);
+  const sampled = chosen.sampled;
+  const picked = loadTexts ? await loadTexts(chosen.picked) : chosen.picked;
   const out = picked.map((r) => [
     r.line,
     r.id,

@@ -23,4 +23,32 @@ export interface ReportRow {
   cached: boolean;
   /** Structured output: an object's top-level fields (or a CSV's extra columns). */
   output: Record<string, unknown> | null;
+  /**
+   * Set when the row's texts were left out to save memory (see `slimRow`): their full length, and
+   * the row's place in the file, by which a second read fetches them for the rows the table shows.
+   */
+  slim?: { chars: number; ordinal: number };
+}
+
+/** Longest error message kept in a slim row: enough to group errors and show an example. */
+const SLIM_MESSAGE = 2000;
+
+/**
+ * The row without its prompt and answer (and with a shortened error message): every figure needs
+ * the numbers, only the table needs the texts, and only for the rows it shows.
+ */
+export function slimRow(row: ReportRow, ordinal: number): ReportRow {
+  const chars = row.prompt.length + (row.response?.length ?? 0) + (row.errorMessage?.length ?? 0);
+  return {
+    ...row,
+    prompt: '',
+    response: row.response === null ? null : '',
+    errorMessage: row.errorMessage === null ? null : row.errorMessage.slice(0, SLIM_MESSAGE),
+    slim: { chars, ordinal },
+  };
+}
+
+/** Characters of prompt, answer and error text (the table's size). */
+export function textChars(r: ReportRow): number {
+  return r.slim ? r.slim.chars : r.prompt.length + (r.response?.length ?? 0) + (r.errorMessage?.length ?? 0);
 }

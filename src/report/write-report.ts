@@ -5,7 +5,7 @@ import type { RunEvents } from './build-timeline.js';
 import { loadPageAssets } from './page-assets.js';
 import { readReportRows } from './read-report-rows.js';
 import type { RunFigures } from './report-data.js';
-import type { ReportRow } from './report-row.js';
+import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 
 export interface WriteReportOptions {
@@ -28,9 +28,23 @@ export interface ReportOutcome {
 
 /** Reads the results, builds every figure and writes the HTML atomically (a temp file renamed over). */
 export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome> {
+  // First read: every row without its texts (memory stays a small multiple of the row count, not of
+  // the file); second read: the texts of the rows the table shows.
   const rows: ReportRow[] = [];
-  for await (const row of readReportRows(o.input, o.format)) rows.push(row);
-  const data = buildReportData({
+  let ordinal = 0;
+  for await (const row of readReportRows(o.input, o.format)) rows.push(slimRow(row, ordinal++));
+  const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
+    const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
+    const full = [...picked];
+    let n = 0;
+    for await (const row of readReportRows(o.input, o.format)) {
+      const at = wanted.get(n++);
+      if (at !== undefined) full[at] = row;
+    }
+    return full;
+  };
+  const data = await buildReportData({
+    loadTexts,
     rows,
     title: basename(o.input),
     source: { path: o.input, format: o.format, bytes: statSync(o.input).size },

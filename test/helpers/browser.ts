@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+declare const document: { documentElement: { dataset: Record<string, string | undefined> } };
 
 /** Debian's chromium; never a browser a tool downloads (this machine has no internet). */
 export const CHROMIUM = process.env['LLM_BATCH_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -16,6 +18,7 @@ export interface OpenedPage {
 
 /** A headless chromium with a fresh profile, closed (and its profile removed) by `close()`. */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set LLM_BATCH_CHROMIUM)`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'llm-batch-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

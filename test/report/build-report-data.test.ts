@@ -32,9 +32,9 @@ describe('report figures', () => {
     expect(percentile(Float64Array.from(values), p)).toBe(expected);
   });
 
-  it('counts ok and failed by type, retries, tokens, cost, wall time and throughput from rows', () => {
+  it('counts ok and failed by type, retries, tokens, cost, wall time and throughput from rows', async () => {
     const rows = [row(0), row(1), row(2), failed(3, 'timeout', 'timed out after 30000 ms'), failed(4, 'rate_limit', 'Rate limit reached')];
-    const d = buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
     const f = d.figures;
     expect([f.rows, f.ok, f.failed]).toEqual([5, 3, 2]);
     expect(f.failedByType).toEqual({ timeout: 1, rate_limit: 1 });
@@ -48,7 +48,7 @@ describe('report figures', () => {
     expect(d.latency).toMatchObject({ count: 3, p50: 101, p90: 102, p99: 102, max: 102 });
   });
 
-  it('keeps the last row per prompt (a resumed --retry-failed run appends one), per model when there are several', () => {
+  it('keeps the last row per prompt (a resumed --retry-failed run appends one), per model when there are several', async () => {
     const rows = [failed(0, 'timeout', 'x'), row(1), row(0, { attempts: 2 })];
     const latest = latestRows(rows);
     expect(latest.superseded).toBe(1);
@@ -57,14 +57,14 @@ describe('report figures', () => {
     expect(latestRows(models).rows).toHaveLength(4);
   });
 
-  it('groups errors by type and message with numbers and ids masked', () => {
+  it('groups errors by type and message with numbers and ids masked', async () => {
     expect(messagePattern('timed out after 30012 ms (req_abc123)')).toBe('timed out after # ms (…)');
     const rows = [failed(0, 'timeout', 'timed out after 30012 ms'), failed(1, 'timeout', 'timed out after 29870 ms'), failed(2, 'http', 'HTTP 500: oops')];
-    const d = buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
     expect(d.errors.map((g) => [g.type, g.count, g.pattern])).toEqual([['timeout', 2, 'timed out after # ms'], ['http', 1, 'HTTP #: oops']]);
   });
 
-  it('draws a latency histogram up to past p99, counting a stuck request in the last bin', () => {
+  it('draws a latency histogram up to past p99, counting a stuck request in the last bin', async () => {
     const values = Float64Array.from([...Array.from({ length: 99 }, (_, i) => 100 + i), 60_000]);
     const lat = buildLatency(values)!;
     expect(lat.counts.reduce((a, b) => a + b, 0)).toBe(100);
@@ -72,7 +72,7 @@ describe('report figures', () => {
     expect(lat.binWidth * lat.counts.length).toBeLessThan(1000);
   });
 
-  it('buckets a timeline by time; none for rows without timestamps', () => {
+  it('buckets a timeline by time; none for rows without timestamps', async () => {
     const rows = [row(0), row(1), failed(2, 'rate_limit', '429')];
     const t = buildTimeline(rows)!;
     expect(t.source).toBe('rows');
@@ -87,17 +87,17 @@ describe('report figures', () => {
     expect(buildTimeline(old)).toBeNull();
   });
 
-  it('compares models and samples side by side when rows hold several', () => {
+  it('compares models and samples side by side when rows hold several', async () => {
     const rows = [row(0, { model: 'a', sample: 0 }), row(1, { model: 'a', sample: 1 }), row(2, { model: 'b', sample: 0, latency_ms: 900 }), failed(3, 'http', 'x', { sample: 1 })];
-    const d = buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
     expect(d.comparisons.map((c) => [c.by, c.groups.map((g) => [g.key, g.rows, g.failed, g.p50])])).toEqual([
       ['model', [['a', 2, 0, 100], ['b', 1, 0, 900], ['(failed, no model)', 1, 1, null]]],
       ['sample', [['0', 2, 0, 100], ['1', 2, 1, 101]]],
     ]);
-    expect(buildReportData({ rows: [row(0), row(1)], title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } }).comparisons).toEqual([]);
+    expect((await buildReportData({ rows: [row(0), row(1)], title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } })).comparisons).toEqual([]);
   });
 
-  it('samples the table beyond its limits: failed rows first, the rest evenly, in file order', () => {
+  it('samples the table beyond its limits: failed rows first, the rest evenly, in file order', async () => {
     const rows = Array.from({ length: 1000 }, (_, i) => (i % 100 === 0 ? failed(i, 'http', 'x') : row(i)));
     const { picked, sampled } = pickTableRows(rows, 100, 1e9);
     expect(sampled).toBe(true);
@@ -109,25 +109,25 @@ describe('report figures', () => {
 });
 
 describe('reading results for a report', () => {
-  it('reads CSV rows, old ones without timestamps, and extra columns as structured output', () => {
+  it('reads CSV rows, old ones without timestamps, and extra columns as structured output', async () => {
     const r = reportRowFromCsv({ id: 'a', line: '3', prompt: "'=1+1", response: 'ok', error_type: '', error_message: '', error_status: '', error_code: '', attempts: '2', latency_ms: '120', model: 'm', finish_reason: 'stop', prompt_tokens: '5', completion_tokens: '7', sentiment: 'positive' });
     expect(r).toMatchObject({ id: 'a', line: 3, prompt: '=1+1', attempts: 2, latencyMs: 120, startedMs: null, promptTokens: 5, output: { sentiment: 'positive' } });
   });
 
-  it('keeps `output`, `sample` and `cached` from JSONL rows', () => {
+  it('keeps `output`, `sample` and `cached` from JSONL rows', async () => {
     const r = reportRowFromJson({ id: 'a', line: 1, prompt: 'p', response: '{}', error: null, attempts: 0, sample: 2, cached: true, output: { k: [1] } });
     expect(r).toMatchObject({ sample: 2, cached: true, output: { k: [1] } });
     expect(() => reportRowFromJson({ hello: 1 })).toThrow(/missing "id"/);
   });
 
-  it('defaults the report path to the results file with .html', () => {
+  it('defaults the report path to the results file with .html', async () => {
     expect(defaultReportPath('runs/out.jsonl')).toBe('runs/out.html');
     expect(defaultReportPath('out')).toBe('out.html');
   });
 });
 
 describe('escaping', () => {
-  it('embeds data with no < at all, so no </script> or <!-- can end the script element', () => {
+  it('embeds data with no < at all, so no </script> or <!-- can end the script element', async () => {
     const evil = '</script><script>alert(1)</script><!-- \u2028';
     const json = scriptJson({ evil });
     expect(json).not.toContain('<');
@@ -135,9 +135,9 @@ describe('escaping', () => {
     expect(escapeHtml('<b a="x">&\'')).toBe('&#60;b a=&#34;x&#34;&#62;&#38;&#39;');
   });
 
-  it('puts untrusted text in the page only inside the JSON data', () => {
+  it('puts untrusted text in the page only inside the JSON data', async () => {
     const rows = [row(0, { prompt: '</script><img src=x onerror=alert(1)>', response: '</SCRIPT >' })];
-    const d = buildReportData({ rows, title: '<title>.jsonl', source: { path: '<p>', format: 'jsonl', bytes: 1 } });
+    const d = await buildReportData({ rows, title: '<title>.jsonl', source: { path: '<p>', format: 'jsonl', bytes: 1 } });
     const html = renderHtml(d, { js: 'var s = "</script>";', css: 'a{}' });
     expect(html.match(/<\/script>/gi)).toHaveLength(2); // the data's and the code's own closing tags
     expect(html).not.toContain('<img');

@@ -11,6 +11,10 @@ import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
 
+// Page globals, for the functions run inside the page by page.evaluate (the test itself has no DOM).
+declare const document: any, window: any, innerWidth: number;
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+
 const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
 const EVIL = '</script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b> & &amp;';
 

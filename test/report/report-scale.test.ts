@@ -14,6 +14,8 @@ import { loadPageAssets } from '../../src/report/page-assets.js';
 import { reportRowFromJson } from '../../src/report/read-report-rows.js';
 import { renderHtml } from '../../src/report/render-html.js';
 
+declare const document: any;
+
 const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
 let server: MockServer;
 let tmp: { dir: string; cleanup: () => void };
@@ -83,7 +85,7 @@ it('beyond its limits the table holds a sample and says so, while the figures co
   const rows = Array.from({ length: 3000 }, (_, i) =>
     reportRowFromJson({ id: `r${i}`, line: i + 1, prompt: `p${i}`, response: i % 10 ? `a${i}` : null, error: i % 10 ? null : { type: 'timeout', message: 'timed out' }, attempts: 1, latency_ms: i % 10 ? i : null }),
   );
-  const data = buildReportData({ rows, title: 'sampled.jsonl', source: { path: 'sampled.jsonl', format: 'jsonl', bytes: 1 }, tableLimits: { rows: 1000, chars: 1e9 } });
+  const data = await buildReportData({ rows, title: 'sampled.jsonl', source: { path: 'sampled.jsonl', format: 'jsonl', bytes: 1 }, tableLimits: { rows: 1000, chars: 1e9 } });
   const file = path.join(tmp.dir, 'sampled.html');
   fs.writeFileSync(file, renderHtml(data, loadPageAssets()));
   const browser = await launchBrowser();
