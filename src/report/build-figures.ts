@@ -1,4 +1,4 @@
-import { costOf } from '../ui/summary.js';
+import { PRICES_AS_OF, estimateCost } from '../pricing.js';
 import type { Usage } from '../types.js';
 import type { ReportRow } from './report-row.js';
 import type { Figures } from './report-data.js';
@@ -38,7 +38,7 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
     if (r.startedMs !== null && r.startedMs < first) first = r.startedMs;
     if (r.finishedMs !== null && r.finishedMs > last) last = r.finishedMs;
   }
-  const cost = costOf({ promptTokens: 0, completionTokens: 0 }, undefined, usageByModel);
+  const cost = costAtListPrices(usageByModel);
   const hasTimestamps = Number.isFinite(first) && Number.isFinite(last) && last >= first;
   const wallSeconds = hasTimestamps ? round((last - first) / 1000, 3) : null;
   const per = (n: number) => (wallSeconds ? round(n / wallSeconds, 2) : null);
@@ -55,7 +55,7 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
     promptTokens,
     completionTokens,
     rowsWithoutUsage,
-    cost: cost && { usd: cost.usd, pricesAsOf: cost.pricesAsOf, byModel: cost.byModel.map((m) => ({ model: m.model, usd: m.usd })), unpricedTokens: cost.unpricedTokens },
+    cost,
     startedAt: hasTimestamps ? new Date(first).toISOString() : null,
     finishedAt: hasTimestamps ? new Date(last).toISOString() : null,
     wallSeconds,
@@ -65,4 +65,21 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
     samples: [...samples].sort((a, b) => a - b),
     hasTimestamps,
   };
+}
+
+/** Tokens per model times list prices (src/pricing.ts); null when no model has a known price. */
+function costAtListPrices(usageByModel: ReadonlyMap<string, Usage>): Figures['cost'] {
+  let usd = 0;
+  let unpricedTokens = 0;
+  let priced = false;
+  const byModel = [...usageByModel].map(([model, u]) => {
+    const cost = estimateCost(model, u.prompt_tokens, u.completion_tokens);
+    if (cost === undefined) unpricedTokens += u.prompt_tokens + u.completion_tokens;
+    else {
+      priced = true;
+      usd += cost;
+    }
+    return { model, usd: cost === undefined ? null : round(cost, 6) };
+  });
+  return priced ? { usd: round(usd, 6), pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens } : null;
 }

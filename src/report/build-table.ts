@@ -35,7 +35,7 @@ export function pickTableRows(rows: readonly ReportRow[], limitRows = TABLE_LIMI
   rows.forEach((r, i) => {
     if (keep[i]) return;
     acc += share;
-    if (acc >= 1 && keptRows < limitRows && keptChars + textSize(r) <= limitChars) {
+    if (acc >= 1 - 1e-9 && keptRows < limitRows && keptChars + textSize(r) <= limitChars) {
       acc -= 1;
       keep[i] = 1;
       keptRows++;

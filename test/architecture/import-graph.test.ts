@@ -10,8 +10,8 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
  * rooms of one layer do not import each other. `ui` sits above the engine because it shows the
  * engine's vocabulary (BatchEvent, BatchStats); the engine never imports it.
  *
- *   cli, index.ts                      4  the command line; the library's entry point
- *   ui                                 3  progress, summaries, answers on a terminal
+ *   cli, index.ts, report-page         4  the command line; the library's entry point; the report's page
+ *   ui, report                         3  progress, summaries, answers on a terminal; the HTML report
  *   engine, batch                      2  runBatch: pull, schedule, complete, rows; the Batch API job
  *   schedule, provider, input, output  1  pacing; one attempt; readers; writers
  *   structured                       0.5  JSON Schema rules and checks, used by the body builder,
@@ -21,7 +21,9 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
 const LAYER: Record<string, number> = {
   'cli': 4,
   'index.ts': 4,
+  'report-page': 4,
   'ui': 3,
+  'report': 3,
   'engine': 2,
   'batch': 2,
   'schedule': 1,
