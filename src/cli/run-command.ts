@@ -24,8 +24,7 @@ import type { CsvLayout } from '../output/index.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import { setUpStructured } from './structured-output.js';
 import { writeRows } from './write-rows.js';
-import { checkReportTarget } from '../report/report-target.js';
-import { RunReport } from './run-report.js';
+import type { RunReport } from './run-report.js';
 import type { RunSummary } from '../ui/summary.js';
 
 /** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
@@ -39,7 +38,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.report) {
     checkWritableFile(config.report, '--report');
-    checkReportTarget(config.report, '--report', config.overwrite, []);
+    (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
   }
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
@@ -55,7 +54,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
     signals = listenForStop(io, stats, (line) => reporter.info(line));
-    const runReport = config.report ? new RunReport({ ...config, report: config.report }) : undefined;
+    // Loaded only for --report: a plain run does not pay for the report's code at start-up.
+    const runReport: RunReport | undefined = config.report ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }) : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     // A shard first: --limit then samples the shard's own records.
     if (config.shard) records = shardRecords(records, config.shard);

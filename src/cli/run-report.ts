@@ -5,7 +5,6 @@ import type { BatchEvent } from '../engine/events.js';
 import { openFileWriter, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat } from '../report/report-target.js';
-import { writeReport } from '../report/write-report.js';
 import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
@@ -62,6 +61,7 @@ export class RunReport {
       await this.copy?.writer.close();
       const input = file ?? this.copy?.file;
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
+      const { writeReport } = await import('../report/write-report.js');
       const outcome = await writeReport({
         input,
         format: file ? resultsFormat(file) : 'jsonl',
