@@ -79,6 +79,8 @@ describe('report of a mock-server run, in chromium', () => {
     const ok = rows.filter((r) => r.error === null);
     const failed = rows.length - ok.length;
     expect(failed).toBe(9);
+    // Failed rows carry their last attempt's times too, so errors can be drawn over time.
+    for (const r of rows) expect(Date.parse(r.finished_at) - Date.parse(r.started_at)).toBeGreaterThanOrEqual(0);
     expect(await figure(page, 'ok')).toBe(String(ok.length));
     expect(await figure(page, 'failed')).toBe(String(failed));
     // What only the run saw: every request and every 429, including those a retry got past.
