@@ -15,8 +15,15 @@ const libs = { uPlot: 'uplot.js', 'Chart.js': 'chartjs.js', 'Observable Plot': '
 
 async function bundle(entry) {
   const out = await build({
-    entryPoints: [join(here, 'chart-libs', entry)], bundle: true, minify: true, format: 'iife', globalName: 'Lib',
-    write: false, outdir: 'out', loader: { '.css': 'css' }, logLevel: 'silent',
+    entryPoints: [join(here, 'chart-libs', entry)],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    globalName: 'Lib',
+    write: false,
+    outdir: 'out',
+    loader: { '.css': 'css' },
+    logLevel: 'silent',
   });
   const js = out.outputFiles.find((f) => f.path.endsWith('.js')).text;
   const css = out.outputFiles.find((f) => f.path.endsWith('.css'))?.text ?? '';
@@ -36,7 +43,8 @@ function page({ js, css }) {
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'chart-bench-'));
 const browser = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium', headless: true,
+  executablePath: '/usr/bin/chromium',
+  headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
 console.log(`${new Date().toISOString()} load ${loadavg()[0].toFixed(2)}; ${N.toLocaleString('en')} points + 40 bins, ${RUNS} runs, median`);

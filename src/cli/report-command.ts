@@ -53,17 +53,23 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
   const input = program.args[0]!;
   const flags = program.opts<ReportFlags>();
   try {
-    if (flags.format !== undefined && flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got ${JSON.stringify(flags.format)}`);
+    if (flags.format !== undefined && flags.format !== 'jsonl' && flags.format !== 'csv')
+      throw new UsageError(`--format must be jsonl or csv, got ${JSON.stringify(flags.format)}`);
     const stat = fs.statSync(input, { throwIfNoEntry: false });
     if (!stat) throw new RunError(`cannot read results file ${input}: no such file`, 'input');
     if (stat.isDirectory()) throw new RunError(`${input} is a directory, not a results file`, 'input');
     const output = flags.output ?? defaultReportPath(input);
-    checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [['results', input], ['--summary-json', flags.summaryJson]]);
+    checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [
+      ['results', input],
+      ['--summary-json', flags.summaryJson],
+    ]);
     const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
     const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run });
     if (!flags.quiet) {
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
-      io.stderr.write(`llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`);
+      io.stderr.write(
+        `llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
+      );
     }
     return ExitCode.ok;
   } catch (err) {

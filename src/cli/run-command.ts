@@ -68,7 +68,10 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
         `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`,
       );
     }
-    const onEvent = runReport ? (event: BatchEvent) => (reporter.event(event), runReport.event(event)) : (event: BatchEvent) => reporter.event(event);
+    const onEvent = (event: BatchEvent) => {
+      reporter.event(event);
+      runReport?.event(event);
+    };
     const rows = runBatch(records, {
       ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured }),
       concurrency: fd.concurrency,

@@ -37,46 +37,59 @@ const height = () => (innerWidth < 640 ? 200 : 260);
 /** Latency histogram with p50, p90 and p99 marked. */
 export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
   const xs = lat.counts.map((_, i) => lat.binStart + i * lat.binWidth);
-  const marks: Array<[string, number]> = [['p50', lat.p50], ['p90', lat.p90], ['p99', lat.p99]];
-  fit(box, (width) =>
-    new uPlot(
-      {
-        width,
-        height: height(),
-        legend: { show: false },
-        cursor: { points: { show: false } },
-        scales: { x: { time: false, range: (_u, min, max) => [min, max + lat.binWidth] } },
-        axes: axes('latency', 'answers', (_u, ticks) => ticks.map((t) => fmt.ms(t))),
-        series: [
-          { label: 'latency' },
-          { label: 'answers', fill: css('--c1-fill'), stroke: css('--c1'), width: 1, paths: uPlot.paths.bars!({ size: [1, Infinity], align: 1 }), points: { show: false } },
-        ],
-        hooks: {
-          draw: [
-            (u) => {
-              const ctx = u.ctx;
-              ctx.save();
-              ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
-              ctx.fillStyle = css('--fg');
-              ctx.strokeStyle = css('--mark');
-              ctx.lineWidth = 1.5 * devicePixelRatio;
-              ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-              marks.forEach(([name, v], i) => {
-                const x = Math.round(u.valToPos(v, 'x', true));
-                ctx.beginPath();
-                ctx.moveTo(x, u.bbox.top);
-                ctx.lineTo(x, u.bbox.top + u.bbox.height);
-                ctx.stroke();
-                ctx.fillText(name, x + 4 * devicePixelRatio, u.bbox.top + (14 + 14 * i) * devicePixelRatio);
-              });
-              ctx.restore();
+  const marks: Array<[string, number]> = [
+    ['p50', lat.p50],
+    ['p90', lat.p90],
+    ['p99', lat.p99],
+  ];
+  fit(
+    box,
+    (width) =>
+      new uPlot(
+        {
+          width,
+          height: height(),
+          legend: { show: false },
+          cursor: { points: { show: false } },
+          scales: { x: { time: false, range: (_u, min, max) => [min, max + lat.binWidth] } },
+          axes: axes('latency', 'answers', (_u, ticks) => ticks.map((t) => fmt.ms(t))),
+          series: [
+            { label: 'latency' },
+            {
+              label: 'answers',
+              fill: css('--c1-fill'),
+              stroke: css('--c1'),
+              width: 1,
+              paths: uPlot.paths.bars!({ size: [1, Infinity], align: 1 }),
+              points: { show: false },
             },
           ],
+          hooks: {
+            draw: [
+              (u) => {
+                const ctx = u.ctx;
+                ctx.save();
+                ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+                ctx.fillStyle = css('--fg');
+                ctx.strokeStyle = css('--mark');
+                ctx.lineWidth = 1.5 * devicePixelRatio;
+                ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+                marks.forEach(([name, v], i) => {
+                  const x = Math.round(u.valToPos(v, 'x', true));
+                  ctx.beginPath();
+                  ctx.moveTo(x, u.bbox.top);
+                  ctx.lineTo(x, u.bbox.top + u.bbox.height);
+                  ctx.stroke();
+                  ctx.fillText(name, x + 4 * devicePixelRatio, u.bbox.top + (14 + 14 * i) * devicePixelRatio);
+                });
+                ctx.restore();
+              },
+            ],
+          },
         },
-      },
-      [xs, lat.counts],
-      box,
-    ),
+        [xs, lat.counts],
+        box,
+      ),
   );
 }
 
@@ -84,52 +97,58 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
 export function timelineChart(box: HTMLElement, t: Timeline): void {
   const xs = t.sent.map((_, i) => (t.startMs + i * t.bucketMs) / 1000);
   const line = (label: string, color: string, dash?: number[]): uPlot.Series => ({ label, stroke: css(color), width: 1.5, dash, points: { show: false } });
-  fit(box, (width) =>
-    new uPlot(
-      {
-        width,
-        height: height(),
-        legend: { show: true },
-        axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`),
-        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-        series: [
-          { label: 'time' },
-          line(t.source === 'events' ? 'requests sent' : 'sent (last attempts)', '--c1'),
-          line('answered', '--ok'),
-          line('failed', '--bad'),
-          line(t.source === 'events' ? '429s' : 'ended in 429', '--warn', [5, 3]),
-        ],
-      },
-      [xs, t.sent, t.ok, t.failed, t.rateLimited],
-      box,
-    ),
+  fit(
+    box,
+    (width) =>
+      new uPlot(
+        {
+          width,
+          height: height(),
+          legend: { show: true },
+          axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`),
+          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+          series: [
+            { label: 'time' },
+            line(t.source === 'events' ? 'requests sent' : 'sent (last attempts)', '--c1'),
+            line('answered', '--ok'),
+            line('failed', '--bad'),
+            line(t.source === 'events' ? '429s' : 'ended in 429', '--warn', [5, 3]),
+          ],
+        },
+        [xs, t.sent, t.ok, t.failed, t.rateLimited],
+        box,
+      ),
   );
 }
 
 /** One latency distribution per group (share of its answers per bin), overlaid. */
 export function comparisonChart(box: HTMLElement, c: Comparison, lat: LatencyFigures): void {
   const xs = lat.counts.map((_, i) => lat.binStart + (i + 0.5) * lat.binWidth);
-  fit(box, (width) =>
-    new uPlot(
-      {
-        width,
-        height: height(),
-        scales: { x: { time: false } },
-        axes: axes('latency', 'share of answers', (_u, ticks) => ticks.map((v) => fmt.ms(v))),
-        series: [
-          { label: 'latency', value: (_u, v) => (v === null ? '–' : fmt.ms(v)) },
-          ...c.groups.map((g, i): uPlot.Series => ({
-            label: c.by === 'sample' ? `sample ${g.key}` : g.key,
-            stroke: css(PALETTE[i % PALETTE.length]!),
-            width: 2,
-            value: (_u, v) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`),
-            points: { show: false },
-          })),
-        ],
-      },
-      [xs, ...c.groups.map((g) => g.latencyShare)],
-      box,
-    ),
+  fit(
+    box,
+    (width) =>
+      new uPlot(
+        {
+          width,
+          height: height(),
+          scales: { x: { time: false } },
+          axes: axes('latency', 'share of answers', (_u, ticks) => ticks.map((v) => fmt.ms(v))),
+          series: [
+            { label: 'latency', value: (_u, v) => (v === null ? '–' : fmt.ms(v)) },
+            ...c.groups.map(
+              (g, i): uPlot.Series => ({
+                label: c.by === 'sample' ? `sample ${g.key}` : g.key,
+                stroke: css(PALETTE[i % PALETTE.length]!),
+                width: 2,
+                value: (_u, v) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`),
+                points: { show: false },
+              }),
+            ),
+          ],
+        },
+        [xs, ...c.groups.map((g) => g.latencyShare)],
+        box,
+      ),
   );
 }
 

@@ -37,7 +37,8 @@ export const fmt = {
   duration(s: number | null | undefined): string {
     if (s === null || s === undefined) return '–';
     if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
-    const m = Math.floor(s / 60), sec = Math.round(s % 60);
+    const m = Math.floor(s / 60),
+      sec = Math.round(s % 60);
     if (m < 60) return `${m}m ${String(sec).padStart(2, '0')}s`;
     return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
   },
@@ -47,5 +48,9 @@ export const fmt = {
   },
   pct: (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(n === of || n === 0 ? 0 : 1)} %` : '–'),
   rate: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n >= 100 ? fmt.int(n) : n.toFixed(n >= 10 ? 1 : 2)),
-  time: (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+  time: (ms: number): string =>
+    new Date(ms)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
 };

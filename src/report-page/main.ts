@@ -10,14 +10,24 @@ function section(id: string, title: string, ...children: Array<Node | null | fal
 }
 
 function card(label: string, value: string, note?: string, cls?: string): HTMLElement {
-  return h('div', { class: `card ${cls ?? ''}`, 'data-figure': label }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), note ? h('div', { class: 'note' }, note) : null);
+  return h(
+    'div',
+    { class: `card ${cls ?? ''}`, 'data-figure': label },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value' }, value),
+    note ? h('div', { class: 'note' }, note) : null,
+  );
 }
 
 function header(d: ReportData): HTMLElement {
   const f = d.figures;
   const when = f.startedAt ? `${fmt.time(Date.parse(f.startedAt))} → ${fmt.time(Date.parse(f.finishedAt!))}` : 'no timestamps in this file';
-  const stopped = d.run?.stopped ? h('p', { class: 'notice' }, `The run stopped early (${d.run.stopped}): rows it did not reach are not in this report.`) : null;
-  return h('header', null,
+  const stopped = d.run?.stopped
+    ? h('p', { class: 'notice' }, `The run stopped early (${d.run.stopped}): rows it did not reach are not in this report.`)
+    : null;
+  return h(
+    'header',
+    null,
     h('h1', null, d.title),
     h('p', { class: 'muted' }, `${d.source.path} · ${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
@@ -26,21 +36,51 @@ function header(d: ReportData): HTMLElement {
 
 function figures(d: ReportData): HTMLElement {
   const f = d.figures;
-  const failedNote = Object.entries(f.failedByType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${fmt.int(n)}`).join(', ');
+  const failedNote = Object.entries(f.failedByType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, n]) => `${t} ${fmt.int(n)}`)
+    .join(', ');
   const run = d.run;
   const cards = [
     card('ok', fmt.int(f.ok), `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows${f.cached ? ` · ${fmt.int(f.cached)} from cache` : ''}`, 'good'),
     card('failed', fmt.int(f.failed), failedNote || 'none', f.failed ? 'bad' : ''),
     card('requests', fmt.int(run?.requests ?? f.attempts), run ? 'sent by this run' : 'attempts that led to these rows'),
     card('retries', fmt.int(run?.retries ?? f.retries), run ? 'this run' : 'attempts beyond the first'),
-    card('429s', fmt.int(run?.rateLimited ?? f.rateLimitedRows), run ? 'rate-limit refusals this run' : 'rows that ended in 429 (earlier 429s that a retry got past are not in rows)', (run?.rateLimited ?? f.rateLimitedRows) ? 'warn' : ''),
-    card('tokens', `${fmt.int(f.promptTokens)} in`, `${fmt.int(f.completionTokens)} out${f.rowsWithoutUsage ? ` · ${fmt.int(f.rowsWithoutUsage)} answers without usage` : ''}`),
-    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? `list prices of ${f.cost.pricesAsOf}${f.cost.unpricedTokens ? ` · ${fmt.int(f.cost.unpricedTokens)} tokens of unpriced models` : ''}` : 'no known price for these models'),
-    card('wall time', fmt.duration(run?.wallSeconds ?? f.wallSeconds), run ? 'this run, start to end' : f.wallSeconds === null ? 'needs started_at/finished_at' : 'first request to last answer'),
-    card('throughput', f.rowsPerSecond === null ? '–' : `${fmt.rate(f.rowsPerSecond)} rows/s`, f.tokensPerSecond === null ? undefined : `${fmt.int(f.tokensPerSecond)} tokens/s`),
+    card(
+      '429s',
+      fmt.int(run?.rateLimited ?? f.rateLimitedRows),
+      run ? 'rate-limit refusals this run' : 'rows that ended in 429 (earlier 429s that a retry got past are not in rows)',
+      (run?.rateLimited ?? f.rateLimitedRows) ? 'warn' : '',
+    ),
+    card(
+      'tokens',
+      `${fmt.int(f.promptTokens)} in`,
+      `${fmt.int(f.completionTokens)} out${f.rowsWithoutUsage ? ` · ${fmt.int(f.rowsWithoutUsage)} answers without usage` : ''}`,
+    ),
+    card(
+      'est. cost',
+      f.cost ? fmt.usd(f.cost.usd) : '–',
+      f.cost
+        ? `list prices of ${f.cost.pricesAsOf}${f.cost.unpricedTokens ? ` · ${fmt.int(f.cost.unpricedTokens)} tokens of unpriced models` : ''}`
+        : 'no known price for these models',
+    ),
+    card(
+      'wall time',
+      fmt.duration(run?.wallSeconds ?? f.wallSeconds),
+      run ? 'this run, start to end' : f.wallSeconds === null ? 'needs started_at/finished_at' : 'first request to last answer',
+    ),
+    card(
+      'throughput',
+      f.rowsPerSecond === null ? '–' : `${fmt.rate(f.rowsPerSecond)} rows/s`,
+      f.tokensPerSecond === null ? undefined : `${fmt.int(f.tokensPerSecond)} tokens/s`,
+    ),
   ];
-  if (d.latency) cards.push(card('latency p50 / p90 / p99', `${fmt.ms(d.latency.p50)}`, `p90 ${fmt.ms(d.latency.p90)} · p99 ${fmt.ms(d.latency.p99)} · max ${fmt.ms(d.latency.max)}`));
-  if (f.superseded) cards.push(card('superseded', fmt.int(f.superseded), 'earlier rows for prompts a later row answered (resumes, --retry-failed): not counted'));
+  if (d.latency)
+    cards.push(
+      card('latency p50 / p90 / p99', `${fmt.ms(d.latency.p50)}`, `p90 ${fmt.ms(d.latency.p90)} · p99 ${fmt.ms(d.latency.p99)} · max ${fmt.ms(d.latency.max)}`),
+    );
+  if (f.superseded)
+    cards.push(card('superseded', fmt.int(f.superseded), 'earlier rows for prompts a later row answered (resumes, --retry-failed): not counted'));
   if (run?.skipped) cards.push(card('already done', fmt.int(run.skipped), 'rows from earlier runs this run skipped'));
   return section('figures', 'Run', h('div', { class: 'cards' }, ...cards));
 }
@@ -49,9 +89,19 @@ function latency(d: ReportData): HTMLElement {
   const lat = d.latency;
   if (!lat) return section('latency', 'Latency', h('p', { class: 'muted' }, 'No answered rows with a latency.'));
   const box = chartBox('Latency histogram');
-  const s = section('latency', 'Latency',
-    h('p', { class: 'stats' }, ...(['p50', 'p90', 'p99'] as const).flatMap((k) => [h('span', { class: 'stat', 'data-stat': k }, h('b', null, k), ` ${fmt.ms(lat[k])}`)]),
-      h('span', { class: 'muted' }, ` · mean ${fmt.ms(lat.mean)} · max ${fmt.ms(lat.max)} · ${fmt.int(lat.count)} answers${lat.overflow ? ` · ${fmt.int(lat.overflow)} above ${fmt.ms(lat.binWidth * lat.counts.length)} counted in the last bar` : ''}`)),
+  const s = section(
+    'latency',
+    'Latency',
+    h(
+      'p',
+      { class: 'stats' },
+      ...(['p50', 'p90', 'p99'] as const).flatMap((k) => [h('span', { class: 'stat', 'data-stat': k }, h('b', null, k), ` ${fmt.ms(lat[k])}`)]),
+      h(
+        'span',
+        { class: 'muted' },
+        ` · mean ${fmt.ms(lat.mean)} · max ${fmt.ms(lat.max)} · ${fmt.int(lat.count)} answers${lat.overflow ? ` · ${fmt.int(lat.overflow)} above ${fmt.ms(lat.binWidth * lat.counts.length)} counted in the last bar` : ''}`,
+      ),
+    ),
     box,
   );
   queueMicrotask(() => latencyChart(box, lat));
@@ -60,9 +110,21 @@ function latency(d: ReportData): HTMLElement {
 
 function timeline(d: ReportData): HTMLElement {
   const t = d.timeline;
-  if (!t) return section('timeline', 'Over time', h('p', { class: 'muted', id: 'no-timeline' }, 'This file has no started_at/finished_at timestamps (written by an older llm-batch), so there is no time chart.'));
+  if (!t)
+    return section(
+      'timeline',
+      'Over time',
+      h(
+        'p',
+        { class: 'muted', id: 'no-timeline' },
+        'This file has no started_at/finished_at timestamps (written by an older llm-batch), so there is no time chart.',
+      ),
+    );
   const box = chartBox('Requests, answers, errors and 429s over time');
-  const note = t.source === 'events' ? 'Every request this run sent and every 429 it got.' : 'From rows: each row’s last attempt (a 429 that a retry got past leaves no trace in rows; --report on a run records every one).';
+  const note =
+    t.source === 'events'
+      ? 'Every request this run sent and every 429 it got.'
+      : 'From rows: each row’s last attempt (a 429 that a retry got past leaves no trace in rows; --report on a run records every one).';
   queueMicrotask(() => timelineChart(box, t));
   return section('timeline', 'Over time', h('p', { class: 'muted' }, note), box);
 }
@@ -74,9 +136,12 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
     const vals = c.groups.map(pick).filter((v): v is number => v !== null);
     return vals.length > 1 ? (low ? Math.min(...vals) : Math.max(...vals)) : null;
   };
-  const bestP50 = best((g) => g.p50), bestFail = best((g) => (g.rows ? g.failed / g.rows : null));
+  const bestP50 = best((g) => g.p50),
+    bestFail = best((g) => (g.rows ? g.failed / g.rows : null));
   const rows = c.groups.map((g) =>
-    h('tr', null,
+    h(
+      'tr',
+      null,
       h('th', { scope: 'row' }, c.by === 'sample' ? `sample ${g.key}` : g.key),
       h('td', { class: 'num' }, fmt.int(g.rows)),
       h('td', { class: 'num' }, fmt.int(g.ok)),
@@ -93,10 +158,21 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
   const box = chartBox(`Latency by ${name}`);
   if (d.latency) queueMicrotask(() => comparisonChart(box, c, d.latency!));
   const unnamed = c.by === 'model' && c.groups.some((g) => g.key === '(failed, no model)');
-  return h('div', { class: 'comparison', 'data-by': c.by },
+  return h(
+    'div',
+    { class: 'comparison', 'data-by': c.by },
     h('h3', null, `By ${name}`),
     unnamed ? h('p', { class: 'muted' }, 'Rows name the model only when it answered, so failed rows that name none are counted apart.') : null,
-    h('div', { class: 'scroll' }, h('table', { class: 'grid' }, h('thead', null, h('tr', null, ...head.map((x) => h('th', { scope: 'col', class: x ? 'num' : '' }, x)))), h('tbody', null, ...rows))),
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        { class: 'grid' },
+        h('thead', null, h('tr', null, ...head.map((x) => h('th', { scope: 'col', class: x ? 'num' : '' }, x)))),
+        h('tbody', null, ...rows),
+      ),
+    ),
     d.latency ? h('p', { class: 'muted' }, 'Latency distribution of each group’s answers (share per bin):') : null,
     d.latency ? box : null,
   );
@@ -107,7 +183,9 @@ function errors(d: ReportData, table: RowsTable): HTMLElement {
   const rows = d.errors.map((g) => {
     const show = h('button', { type: 'button', class: 'link' }, 'show rows');
     show.addEventListener('click', () => table.filterErrorGroup(g.type, g.pattern));
-    return h('tr', null,
+    return h(
+      'tr',
+      null,
       h('td', { class: 'num' }, fmt.int(g.count)),
       h('td', null, h('span', { class: 'badge bad' }, g.type), g.status ? ` ${g.status}` : ''),
       h('td', { class: 'text wrap' }, g.example),
@@ -115,22 +193,46 @@ function errors(d: ReportData, table: RowsTable): HTMLElement {
       h('td', null, show),
     );
   });
-  return section('errors', 'Errors',
+  return section(
+    'errors',
+    'Errors',
     h('p', { class: 'muted' }, 'Failed rows grouped by type and message (numbers and ids masked).'),
-    h('div', { class: 'scroll' }, h('table', { class: 'grid errors' },
-      h('thead', null, h('tr', null, ...['rows', 'type', 'message (first of the group)', 'ids', ''].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', null, ...rows))),
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        { class: 'grid errors' },
+        h('thead', null, h('tr', null, ...['rows', 'type', 'message (first of the group)', 'ids', ''].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', null, ...rows),
+      ),
+    ),
   );
 }
 
 function outputFields(d: ReportData): HTMLElement | null {
   const withTop = d.outputFields.filter((f) => f.top);
   if (!d.outputFields.length) return null;
-  return section('fields', 'Structured output',
+  return section(
+    'fields',
+    'Structured output',
     h('p', { class: 'muted' }, `Fields: ${d.outputFields.map((f) => f.name).join(', ')} (columns in the table below).`),
-    h('div', { class: 'cards fields' }, ...withTop.map((f) =>
-      h('div', { class: 'card' }, h('div', { class: 'label' }, f.name),
-        h('table', { class: 'mini' }, h('tbody', null, ...f.top!.map(([v, n]) => h('tr', null, h('td', null, v === '' ? '(empty)' : v), h('td', { class: 'num' }, fmt.int(n))))))))),
+    h(
+      'div',
+      { class: 'cards fields' },
+      ...withTop.map((f) =>
+        h(
+          'div',
+          { class: 'card' },
+          h('div', { class: 'label' }, f.name),
+          h(
+            'table',
+            { class: 'mini' },
+            h('tbody', null, ...f.top!.map(([v, n]) => h('tr', null, h('td', null, v === '' ? '(empty)' : v), h('td', { class: 'num' }, fmt.int(n))))),
+          ),
+        ),
+      ),
+    ),
   );
 }
 

@@ -3,7 +3,24 @@ import { fmt, h } from './dom.js';
 import { messagePattern } from '../report/build-error-groups.js';
 
 /** Column positions in a table row array (TABLE_COLUMNS). */
-const C = { line: 0, id: 1, error: 2, model: 3, sample: 4, latency: 5, pt: 6, ct: 7, attempts: 8, prompt: 9, response: 10, errorMessage: 11, finish: 12, started: 13, cached: 14, output: 15 } as const;
+const C = {
+  line: 0,
+  id: 1,
+  error: 2,
+  model: 3,
+  sample: 4,
+  latency: 5,
+  pt: 6,
+  ct: 7,
+  attempts: 8,
+  prompt: 9,
+  response: 10,
+  errorMessage: 11,
+  finish: 12,
+  started: 13,
+  cached: 14,
+  output: 15,
+} as const;
 type Row = unknown[];
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
@@ -64,10 +81,40 @@ export class RowsTable {
       s.addEventListener('change', () => onChange(s.value));
       return s;
     };
-    this.statusSelect = select('Status', [['', 'ok and failed'], ['ok', 'ok'], ['failed', 'failed']], (v) => ((this.status = v), this.refresh()));
-    this.errorSelect = select('Error type', [['', 'any error type'], ...errorTypes.map((t): [string, string] => [t, `${t} (${fmt.int(f.failedByType[t])})`])], (v) => ((this.errorType = v), this.refresh()));
-    const modelSelect = f.models.length > 1 ? select('Model', [['', 'all models'], ...f.models.map((m): [string, string] => [m, m])], (v) => ((this.model = v), this.refresh())) : null;
-    const sampleSelect = f.samples.length > 1 ? select('Sample', [['', 'all samples'], ...f.samples.map((s): [string, string] => [String(s), `sample ${s}`])], (v) => ((this.sample = v), this.refresh())) : null;
+    this.statusSelect = select(
+      'Status',
+      [
+        ['', 'ok and failed'],
+        ['ok', 'ok'],
+        ['failed', 'failed'],
+      ],
+      (v) => {
+        this.status = v;
+        this.refresh();
+      },
+    );
+    this.errorSelect = select(
+      'Error type',
+      [['', 'any error type'], ...errorTypes.map((t): [string, string] => [t, `${t} (${fmt.int(f.failedByType[t])})`])],
+      (v) => {
+        this.errorType = v;
+        this.refresh();
+      },
+    );
+    const modelSelect =
+      f.models.length > 1
+        ? select('Model', [['', 'all models'], ...f.models.map((m): [string, string] => [m, m])], (v) => {
+            this.model = v;
+            this.refresh();
+          })
+        : null;
+    const sampleSelect =
+      f.samples.length > 1
+        ? select('Sample', [['', 'all samples'], ...f.samples.map((s): [string, string] => [String(s), `sample ${s}`])], (v) => {
+            this.sample = v;
+            this.refresh();
+          })
+        : null;
     this.chip = h('span', { class: 'chip', hidden: true });
     this.info = h('p', { class: 'muted', 'aria-live': 'polite' });
     this.pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
@@ -84,7 +131,9 @@ export class RowsTable {
       return cell;
     };
     const fields = data.outputFields;
-    const head = h('tr', null,
+    const head = h(
+      'tr',
+      null,
       th('', undefined, 'narrow'),
       th('line', 'line', 'num'),
       th('id'),
@@ -99,10 +148,16 @@ export class RowsTable {
       th('answer', undefined, 'text'),
       ...fields.map((fl) => th(fl.name, undefined, 'field')),
     );
-    this.el = h('section', { id: 'rows', 'aria-labelledby': 'rows-h' },
+    this.el = h(
+      'section',
+      { id: 'rows', 'aria-labelledby': 'rows-h' },
       h('h2', { id: 'rows-h' }, 'Rows'),
       data.table.sampled
-        ? h('p', { class: 'notice', id: 'sampled' }, `This table holds a sample of ${fmt.int(data.table.rows.length)} of the ${fmt.int(data.table.total)} rows (every failed row first, then an even spread): the output is larger than ${fmt.int(data.table.limitRows)} rows or ${fmt.int(data.table.limitChars / 1e6)} million characters of text. The figures and charts above count every row.`)
+        ? h(
+            'p',
+            { class: 'notice', id: 'sampled' },
+            `This table holds a sample of ${fmt.int(data.table.rows.length)} of the ${fmt.int(data.table.total)} rows (every failed row first, then an even spread): the output is larger than ${fmt.int(data.table.limitRows)} rows or ${fmt.int(data.table.limitChars / 1e6)} million characters of text. The figures and charts above count every row.`,
+          )
         : null,
       h('div', { class: 'controls' }, this.searchBox, this.statusSelect, errorTypes.length ? this.errorSelect : null, modelSelect, sampleSelect, this.chip),
       this.info,
@@ -190,7 +245,8 @@ export class RowsTable {
     const col = { line: C.line, latency: C.latency, pt: C.pt, ct: C.ct, attempts: C.attempts }[this.sort.key];
     const dir = this.sort.dir;
     view.sort((a, b) => {
-      const x = num(this.rows[a]![col]), y = num(this.rows[b]![col]);
+      const x = num(this.rows[a]![col]),
+        y = num(this.rows[b]![col]);
       if (x === y) return a - b;
       if (x === null) return 1; // empty values last either way
       if (y === null) return -1;
@@ -207,8 +263,11 @@ export class RowsTable {
     this.page = Math.min(this.page, pages - 1);
     const from = this.page * this.pageSize;
     const slice = this.view.slice(from, from + this.pageSize);
-    const shownOf = this.view.length === this.rows.length ? `${fmt.int(this.rows.length)} rows` : `${fmt.int(this.view.length)} of ${fmt.int(this.rows.length)} rows match`;
-    this.info.textContent = this.view.length ? `${shownOf} · showing ${fmt.int(from + 1)}–${fmt.int(from + slice.length)}` : `No rows match (of ${fmt.int(this.rows.length)}).`;
+    const shownOf =
+      this.view.length === this.rows.length ? `${fmt.int(this.rows.length)} rows` : `${fmt.int(this.view.length)} of ${fmt.int(this.rows.length)} rows match`;
+    this.info.textContent = this.view.length
+      ? `${shownOf} · showing ${fmt.int(from + 1)}–${fmt.int(from + slice.length)}`
+      : `No rows match (of ${fmt.int(this.rows.length)}).`;
     this.body.replaceChildren(...slice.flatMap((i) => this.rowElements(i)));
     this.renderPager(pages);
   }
@@ -218,8 +277,13 @@ export class RowsTable {
       this.page = Math.max(0, Math.min(pages - 1, p));
       this.render();
     };
-    const btn = (label: string, title: string, p: number, disabled: boolean) => h('button', { type: 'button', title, 'aria-label': title, disabled, onclick: go(p) as EventListener }, label);
-    const size = h('select', { 'aria-label': 'Rows per page' }, ...[25, 50, 100, 250].map((n) => h('option', { value: n, selected: n === this.pageSize }, `${n} per page`)));
+    const btn = (label: string, title: string, p: number, disabled: boolean) =>
+      h('button', { type: 'button', title, 'aria-label': title, disabled, onclick: go(p) as EventListener }, label);
+    const size = h(
+      'select',
+      { 'aria-label': 'Rows per page' },
+      ...[25, 50, 100, 250].map((n) => h('option', { value: n, selected: n === this.pageSize }, `${n} per page`)),
+    );
     size.addEventListener('change', () => {
       this.pageSize = Number(size.value);
       this.page = 0;
@@ -240,10 +304,16 @@ export class RowsTable {
     const f = this.data.figures;
     const err = str(r[C.error]);
     const isOpen = this.open.has(i);
-    const toggle = h('button', { type: 'button', class: 'expand', 'aria-expanded': String(isOpen), 'aria-label': `Show row ${str(r[C.line])} in full` }, isOpen ? '▾' : '▸');
+    const toggle = h(
+      'button',
+      { type: 'button', class: 'expand', 'aria-expanded': String(isOpen), 'aria-label': `Show row ${str(r[C.line])} in full` },
+      isOpen ? '▾' : '▸',
+    );
     const answer = err ? str(r[C.errorMessage]) : str(r[C.response]);
     const fields = Array.isArray(r[C.output]) ? (r[C.output] as string[]) : [];
-    const tr = h('tr', { class: err ? 'failed' : r[C.cached] ? 'cached' : null, 'data-row': i },
+    const tr = h(
+      'tr',
+      { class: err ? 'failed' : r[C.cached] ? 'cached' : null, 'data-row': i },
       h('td', { class: 'narrow' }, toggle),
       h('td', { class: 'num' }, str(r[C.line])),
       h('td', { class: 'id' }, str(r[C.id])),
@@ -289,7 +359,9 @@ export class RowsTable {
     ];
     const fields = Array.isArray(r[C.output]) ? (r[C.output] as string[]) : null;
     const siblings = (this.byId.get(str(r[C.id])) ?? []).filter((j) => j !== i);
-    return h('div', { class: 'detail-body' },
+    return h(
+      'div',
+      { class: 'detail-body' },
       h('dl', { class: 'meta' }, ...meta.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
       h('h4', null, 'Prompt'),
       h('pre', { class: 'full prompt' }, str(r[C.prompt])),
@@ -299,12 +371,19 @@ export class RowsTable {
         ? h('dl', { class: 'meta fields' }, ...this.data.outputFields.flatMap((fl, k) => [h('dt', null, fl.name), h('dd', null, fields[k] ?? '')]))
         : null,
       siblings.length
-        ? h('div', { class: 'siblings' },
+        ? h(
+            'div',
+            { class: 'siblings' },
             h('h4', null, 'The same prompt in other rows'),
             ...siblings.slice(0, 20).map((j) => {
               const s = this.rows[j]!;
               const label = [str(s[C.model]), s[C.sample] !== null ? `sample ${str(s[C.sample])}` : ''].filter(Boolean).join(' · ') || `line ${str(s[C.line])}`;
-              return h('div', { class: 'sibling' }, h('strong', null, `${label}${s[C.error] ? ` — ${str(s[C.error])}` : ''}`), h('pre', { class: 'full' }, s[C.error] ? str(s[C.errorMessage]) : str(s[C.response])));
+              return h(
+                'div',
+                { class: 'sibling' },
+                h('strong', null, `${label}${s[C.error] ? ` — ${str(s[C.error])}` : ''}`),
+                h('pre', { class: 'full' }, s[C.error] ? str(s[C.errorMessage]) : str(s[C.response])),
+              );
             }),
           )
         : null,

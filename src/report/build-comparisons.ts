@@ -34,7 +34,11 @@ function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, la
 
 function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | null): GroupFigures {
   const lat: number[] = [];
-  let ok = 0, cached = 0, promptTokens = 0, completionTokens = 0, answeredWithUsage = 0;
+  let ok = 0,
+    cached = 0,
+    promptTokens = 0,
+    completionTokens = 0,
+    answeredWithUsage = 0;
   let usd: number | null = null;
   for (const r of rows) {
     if (r.errorType === null) {

@@ -25,7 +25,11 @@ export function buildErrorGroups(rows: readonly ReportRow[]): { groups: ErrorGro
     const pattern = messagePattern(r.errorMessage ?? '');
     const key = `${r.errorType}\u0000${r.errorStatus ?? ''}\u0000${pattern}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { type: r.errorType, status: r.errorStatus, pattern, example: (r.errorMessage ?? '').slice(0, 2000), count: 0, firstLine: r.line, ids: [] }));
+    if (!g)
+      groups.set(
+        key,
+        (g = { type: r.errorType, status: r.errorStatus, pattern, example: (r.errorMessage ?? '').slice(0, 2000), count: 0, firstLine: r.line, ids: [] }),
+      );
     g.count++;
     if (g.ids.length < MAX_IDS) g.ids.push(r.id);
   }

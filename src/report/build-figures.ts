@@ -11,9 +11,16 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
   const usageByModel = new Map<string, Usage>();
   const models = new Set<string>();
   const samples = new Set<number>();
-  let ok = 0, cached = 0, attempts = 0, retries = 0, rateLimitedRows = 0;
-  let promptTokens = 0, completionTokens = 0, rowsWithoutUsage = 0;
-  let first = Infinity, last = -Infinity;
+  let ok = 0,
+    cached = 0,
+    attempts = 0,
+    retries = 0,
+    rateLimitedRows = 0;
+  let promptTokens = 0,
+    completionTokens = 0,
+    rowsWithoutUsage = 0;
+  let first = Infinity,
+    last = -Infinity;
   for (const r of rows) {
     if (r.errorType === null) ok++;
     else failedByType[r.errorType] = (failedByType[r.errorType] ?? 0) + 1;
@@ -24,7 +31,8 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
     if (r.model !== null) models.add(r.model);
     if (r.sample !== null) samples.add(r.sample);
     if (r.promptTokens !== null || r.completionTokens !== null) {
-      const p = r.promptTokens ?? 0, c = r.completionTokens ?? 0;
+      const p = r.promptTokens ?? 0,
+        c = r.completionTokens ?? 0;
       promptTokens += p;
       completionTokens += c;
       // A cached answer cost nothing this time.

@@ -32,7 +32,9 @@ export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; sup
   for (const r of rows) if (r.model !== null) models.add(r.model);
   const byModel = models.size > 1;
   const last = new Map<string, number>();
-  rows.forEach((r, i) => last.set(byModel && r.model === null ? `\u0001${i}` : `${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model : ''}`, i));
+  rows.forEach((r, i) => {
+    last.set(byModel && r.model === null ? `\u0001${i}` : `${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model : ''}`, i);
+  });
   if (last.size === rows.length) return { rows: [...rows], superseded: 0 };
   const keep = new Uint8Array(rows.length);
   for (const i of last.values()) keep[i] = 1;

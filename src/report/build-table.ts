@@ -16,13 +16,18 @@ const textSize = textChars;
  * Which rows the table shows: all of them when within the limits; else every failed row (up to half
  * the budget, they are what one looks for) and an evenly spread sample of the rest, in file order.
  */
-export function pickTableRows(rows: readonly ReportRow[], limitRows = TABLE_LIMIT_ROWS, limitChars = TABLE_LIMIT_CHARS): { picked: ReportRow[]; sampled: boolean } {
+export function pickTableRows(
+  rows: readonly ReportRow[],
+  limitRows = TABLE_LIMIT_ROWS,
+  limitChars = TABLE_LIMIT_CHARS,
+): { picked: ReportRow[]; sampled: boolean } {
   let chars = 0;
   for (const r of rows) chars += textSize(r);
   if (rows.length <= limitRows && chars <= limitChars) return { picked: [...rows], sampled: false };
   const share = Math.min(1, limitRows / rows.length, limitChars / Math.max(1, chars));
   const keep = new Uint8Array(rows.length);
-  let keptRows = 0, keptChars = 0;
+  let keptRows = 0,
+    keptChars = 0;
   rows.forEach((r, i) => {
     if (r.errorType !== null && keptRows < limitRows / 2 && keptChars + textSize(r) <= limitChars / 2) {
       keep[i] = 1;
@@ -49,7 +54,12 @@ export function pickTableRows(rows: readonly ReportRow[], limitRows = TABLE_LIMI
 export type LoadTexts = (picked: ReportRow[]) => Promise<ReportRow[]>;
 
 /** The table's rows as arrays in {@link TABLE_COLUMNS} order; output values aligned to `fields`. */
-export async function buildTable(rows: readonly ReportRow[], fields: readonly OutputField[], limits?: { rows: number; chars: number }, loadTexts?: LoadTexts): Promise<TableData> {
+export async function buildTable(
+  rows: readonly ReportRow[],
+  fields: readonly OutputField[],
+  limits?: { rows: number; chars: number },
+  loadTexts?: LoadTexts,
+): Promise<TableData> {
   const limitRows = limits?.rows ?? TABLE_LIMIT_ROWS;
   const limitChars = limits?.chars ?? TABLE_LIMIT_CHARS;
   const chosen = pickTableRows(rows, limitRows, limitChars);

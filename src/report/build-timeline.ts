@@ -16,13 +16,17 @@ export interface RunEvents {
  * there are no timestamps (files written before rows had them).
  */
 export function buildTimeline(rows: readonly ReportRow[], events?: RunEvents): Timeline | null {
-  let start = Infinity, end = -Infinity;
+  let start = Infinity,
+    end = -Infinity;
   for (const r of rows) {
     if (r.startedMs !== null) start = Math.min(start, r.startedMs);
     if (r.finishedMs !== null) end = Math.max(end, r.finishedMs);
   }
   if (events) {
-    for (const t of events.attempts) (start = Math.min(start, t)), (end = Math.max(end, t));
+    for (const t of events.attempts) {
+      start = Math.min(start, t);
+      end = Math.max(end, t);
+    }
     for (const t of events.rateLimited) end = Math.max(end, t);
   }
   if (!Number.isFinite(start) || !Number.isFinite(end)) return null;
@@ -30,7 +34,10 @@ export function buildTimeline(rows: readonly ReportRow[], events?: RunEvents): T
   const startMs = Math.floor(start / bucketMs) * bucketMs;
   const n = Math.floor((end - startMs) / bucketMs) + 1;
   const series = () => new Array<number>(n).fill(0);
-  const sent = series(), ok = series(), failed = series(), rateLimited = series();
+  const sent = series(),
+    ok = series(),
+    failed = series(),
+    rateLimited = series();
   const at = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - startMs) / bucketMs)));
   for (const r of rows) {
     if (!events && r.startedMs !== null) sent[at(r.startedMs)]!++;

@@ -11,7 +11,10 @@ export function escapeHtml(s: string): string {
  * bend it, whatever a prompt or answer holds), and the two line separators JavaScript once refused.
  */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Inline code must not close its own element. */

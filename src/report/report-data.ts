@@ -134,6 +134,20 @@ export interface TableData {
 }
 
 export const TABLE_COLUMNS = [
-  'line', 'id', 'error', 'model', 'sample', 'latency', 'promptTokens', 'completionTokens', 'attempts',
-  'prompt', 'response', 'errorMessage', 'finishReason', 'startedMs', 'cached', 'output',
+  'line',
+  'id',
+  'error',
+  'model',
+  'sample',
+  'latency',
+  'promptTokens',
+  'completionTokens',
+  'attempts',
+  'prompt',
+  'response',
+  'errorMessage',
+  'finishReason',
+  'startedMs',
+  'cached',
+  'output',
 ] as const;

@@ -14,7 +14,10 @@ export function niceStep(raw: number): number {
 }
 
 /** Time buckets that read well on an axis: seconds, minutes, hours. */
-const TIME_STEPS = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000];
+const TIME_STEPS = [
+  100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000,
+  86_400_000,
+];
 
 export function timeBucket(spanMs: number, maxBuckets: number): number {
   const raw = spanMs / maxBuckets;

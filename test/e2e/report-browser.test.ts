@@ -151,7 +151,10 @@ describe('report of a mock-server run, in chromium', () => {
   });
 
   it('reads well in dark mode and in a narrow window', async () => {
-    for (const [name, opts] of [['dark', { colorScheme: 'dark' as const }], ['narrow', { width: 390, height: 844 }]] as const) {
+    for (const [name, opts] of [
+      ['dark', { colorScheme: 'dark' as const }],
+      ['narrow', { width: 390, height: 844 }],
+    ] as const) {
       const { page, errors, requests } = await openReport(browser.context, report, opts);
       const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
       expect(bg).toBe(name === 'dark' ? 'rgb(21, 23, 27)' : 'rgb(255, 255, 255)');

@@ -55,7 +55,14 @@ describe('llm-batch report', () => {
   it.each([
     ['a missing file', (d: string) => path.join(d, 'nope.jsonl'), /cannot read results file .*nope\.jsonl: no such file/],
     ['a prompts file', (d: string) => writePrompts(d, 'prompts.jsonl', ['{"prompt":"hi"}']), /prompts\.jsonl:1: not a result row \(missing "id"\)/],
-    ['a broken line', (d: string) => (fs.writeFileSync(path.join(d, 'bad.jsonl'), '{"id":"a","response":"x"}\n{oops\n'), path.join(d, 'bad.jsonl')), /bad\.jsonl:2: not a result row/],
+    [
+      'a broken line',
+      (d: string) => {
+        fs.writeFileSync(path.join(d, 'bad.jsonl'), '{"id":"a","response":"x"}\n{oops\n');
+        return path.join(d, 'bad.jsonl');
+      },
+      /bad\.jsonl:2: not a result row/,
+    ],
   ])('%s: one line, exit 2', async (_name, make, message) => {
     const dir = fs.mkdtempSync(path.join(tmp.dir, 'b-'));
     const r = await runCli(['report', make(dir)]);
@@ -96,7 +103,11 @@ describe('--report on a run', () => {
 
   it('is written after Ctrl-C, from rows that went to stdout', async () => {
     const dir = fs.mkdtempSync(path.join(tmp.dir, 'e-'));
-    const input = writePrompts(dir, 'p.txt', Array.from({ length: 200 }, (_, i) => `slow ${i}`));
+    const input = writePrompts(
+      dir,
+      'p.txt',
+      Array.from({ length: 200 }, (_, i) => `slow ${i}`),
+    );
     server.options.latencyMs = 100;
     const report = path.join(dir, 'r.html');
     const child = spawnCli([input, '--base-url', server.url, '-c', '2', '--report', report]);

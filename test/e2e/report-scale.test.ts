@@ -21,7 +21,10 @@ let server: MockServer;
 let tmp: { dir: string; cleanup: () => void };
 
 beforeAll(async () => {
-  server = await startMockServer({ reply: (p) => `Answer to "${p}": ${'a fairly long explanation, as models write them. '.repeat(6)}`, fault: ({ prompt }) => (prompt.endsWith('7?') ? '500' : undefined) });
+  server = await startMockServer({
+    reply: (p) => `Answer to "${p}": ${'a fairly long explanation, as models write them. '.repeat(6)}`,
+    fault: ({ prompt }) => (prompt.endsWith('7?') ? '500' : undefined),
+  });
   tmp = tempDir('llm-batch-report-scale-');
   fs.mkdirSync(SHOTS, { recursive: true });
 });
@@ -37,18 +40,21 @@ it('a 100,000-row output: report within 1.5x the JSONL, opens and searches in ch
   const r = await runCli([input, '--base-url', server.url, '-c', '64', '--retries', '0', '-q', '-o', small], { timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(1);
   const rows = parseJsonl(fs.readFileSync(small, 'utf8'));
-  const span = Math.max(...rows.map((x) => Date.parse(x.finished_at ?? x.started_at ?? 0))) - Math.min(...rows.map((x) => Date.parse(x.started_at ?? Infinity)));
+  const span =
+    Math.max(...rows.map((x) => Date.parse(x.finished_at ?? x.started_at ?? 0))) - Math.min(...rows.map((x) => Date.parse(x.started_at ?? Infinity)));
   const big = path.join(tmp.dir, 'big.jsonl');
   const out = fs.openSync(big, 'w');
   for (let k = 0; k < 50; k++) {
-    const shift = (k * (span + 50));
-    const lines = rows.map((x) => JSON.stringify({
-      ...x,
-      id: `${x.id}-${k}`,
-      line: x.line + k * rows.length,
-      started_at: x.started_at && new Date(Date.parse(x.started_at) + shift).toISOString(),
-      finished_at: x.finished_at && new Date(Date.parse(x.finished_at) + shift).toISOString(),
-    }));
+    const shift = k * (span + 50);
+    const lines = rows.map((x) =>
+      JSON.stringify({
+        ...x,
+        id: `${x.id}-${k}`,
+        line: x.line + k * rows.length,
+        started_at: x.started_at && new Date(Date.parse(x.started_at) + shift).toISOString(),
+        finished_at: x.finished_at && new Date(Date.parse(x.finished_at) + shift).toISOString(),
+      }),
+    );
     fs.writeSync(out, lines.join('\n') + '\n');
   }
   fs.closeSync(out);
@@ -83,9 +89,22 @@ it('a 100,000-row output: report within 1.5x the JSONL, opens and searches in ch
 
 it('beyond its limits the table holds a sample and says so, while the figures count every row', async () => {
   const rows = Array.from({ length: 3000 }, (_, i) =>
-    reportRowFromJson({ id: `r${i}`, line: i + 1, prompt: `p${i}`, response: i % 10 ? `a${i}` : null, error: i % 10 ? null : { type: 'timeout', message: 'timed out' }, attempts: 1, latency_ms: i % 10 ? i : null }),
+    reportRowFromJson({
+      id: `r${i}`,
+      line: i + 1,
+      prompt: `p${i}`,
+      response: i % 10 ? `a${i}` : null,
+      error: i % 10 ? null : { type: 'timeout', message: 'timed out' },
+      attempts: 1,
+      latency_ms: i % 10 ? i : null,
+    }),
   );
-  const data = await buildReportData({ rows, title: 'sampled.jsonl', source: { path: 'sampled.jsonl', format: 'jsonl', bytes: 1 }, tableLimits: { rows: 1000, chars: 1e9 } });
+  const data = await buildReportData({
+    rows,
+    title: 'sampled.jsonl',
+    source: { path: 'sampled.jsonl', format: 'jsonl', bytes: 1 },
+    tableLimits: { rows: 1000, chars: 1e9 },
+  });
   const file = path.join(tmp.dir, 'sampled.html');
   fs.writeFileSync(file, renderHtml(data, loadPageAssets()));
   const browser = await launchBrowser();

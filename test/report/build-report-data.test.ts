@@ -14,13 +14,31 @@ const T0 = Date.parse('2026-11-30T00:00:00.000Z');
 
 function row(i: number, extra: Record<string, unknown> = {}): ReportRow {
   return reportRowFromJson({
-    id: `r${i}`, line: i + 1, prompt: `prompt ${i}`, response: `answer ${i}`, error: null, attempts: 1, latency_ms: 100 + i,
-    started_at: new Date(T0 + i * 1000).toISOString(), finished_at: new Date(T0 + i * 1000 + 100 + i).toISOString(),
-    model: 'gpt-4o-mini', finish_reason: 'stop', usage: { prompt_tokens: 10, completion_tokens: 20 }, ...extra,
+    id: `r${i}`,
+    line: i + 1,
+    prompt: `prompt ${i}`,
+    response: `answer ${i}`,
+    error: null,
+    attempts: 1,
+    latency_ms: 100 + i,
+    started_at: new Date(T0 + i * 1000).toISOString(),
+    finished_at: new Date(T0 + i * 1000 + 100 + i).toISOString(),
+    model: 'gpt-4o-mini',
+    finish_reason: 'stop',
+    usage: { prompt_tokens: 10, completion_tokens: 20 },
+    ...extra,
   });
 }
 const failed = (i: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
-  row(i, { response: null, error: { type, message, ...(type === 'rate_limit' ? { status: 429 } : {}) }, latency_ms: null, model: null, usage: null, attempts: 3, ...extra });
+  row(i, {
+    response: null,
+    error: { type, message, ...(type === 'rate_limit' ? { status: 429 } : {}) },
+    latency_ms: null,
+    model: null,
+    usage: null,
+    attempts: 3,
+    ...extra,
+  });
 
 describe('report figures', () => {
   it.each([
@@ -41,7 +59,7 @@ describe('report figures', () => {
     expect([f.attempts, f.retries, f.rateLimitedRows]).toEqual([9, 4, 1]);
     expect([f.promptTokens, f.completionTokens]).toEqual([30, 60]);
     // gpt-4o-mini at $0.15 / $0.60 per million.
-    expect(f.cost?.usd).toBe(Math.round((30 * 0.15 + 60 * 0.6) / 1e6 * 1e6) / 1e6); // rounded to micro-dollars
+    expect(f.cost?.usd).toBe(Math.round(((30 * 0.15 + 60 * 0.6) / 1e6) * 1e6) / 1e6); // rounded to micro-dollars
     expect(f.startedAt).toBe('2026-11-30T00:00:00.000Z');
     expect(f.wallSeconds).toBe(4.104); // last row starts at 4 s and takes 104 ms
     expect(f.rowsPerSecond).toBeCloseTo(5 / 4.104, 2);
@@ -52,7 +70,10 @@ describe('report figures', () => {
     const rows = [failed(0, 'timeout', 'x'), row(1), row(0, { attempts: 2 })];
     const latest = latestRows(rows);
     expect(latest.superseded).toBe(1);
-    expect(latest.rows.map((r) => [r.id, r.errorType])).toEqual([['r1', null], ['r0', null]]);
+    expect(latest.rows.map((r) => [r.id, r.errorType])).toEqual([
+      ['r1', null],
+      ['r0', null],
+    ]);
     const models = [row(0, { model: 'a' }), row(0, { model: 'b' }), failed(0, 'http', 'x'), failed(0, 'http', 'x')];
     expect(latestRows(models).rows).toHaveLength(4);
   });
@@ -61,7 +82,10 @@ describe('report figures', () => {
     expect(messagePattern('timed out after 30012 ms (req_abc123)')).toBe('timed out after # ms (…)');
     const rows = [failed(0, 'timeout', 'timed out after 30012 ms'), failed(1, 'timeout', 'timed out after 29870 ms'), failed(2, 'http', 'HTTP 500: oops')];
     const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
-    expect(d.errors.map((g) => [g.type, g.count, g.pattern])).toEqual([['timeout', 2, 'timed out after # ms'], ['http', 1, 'HTTP #: oops']]);
+    expect(d.errors.map((g) => [g.type, g.count, g.pattern])).toEqual([
+      ['timeout', 2, 'timed out after # ms'],
+      ['http', 1, 'HTTP #: oops'],
+    ]);
   });
 
   it('draws a latency histogram up to past p99, counting a stuck request in the last bin', async () => {
@@ -88,11 +112,29 @@ describe('report figures', () => {
   });
 
   it('compares models and samples side by side when rows hold several', async () => {
-    const rows = [row(0, { model: 'a', sample: 0 }), row(1, { model: 'a', sample: 1 }), row(2, { model: 'b', sample: 0, latency_ms: 900 }), failed(3, 'http', 'x', { sample: 1 })];
+    const rows = [
+      row(0, { model: 'a', sample: 0 }),
+      row(1, { model: 'a', sample: 1 }),
+      row(2, { model: 'b', sample: 0, latency_ms: 900 }),
+      failed(3, 'http', 'x', { sample: 1 }),
+    ];
     const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
     expect(d.comparisons.map((c) => [c.by, c.groups.map((g) => [g.key, g.rows, g.failed, g.p50])])).toEqual([
-      ['model', [['a', 2, 0, 100], ['b', 1, 0, 900], ['(failed, no model)', 1, 1, null]]],
-      ['sample', [['0', 2, 0, 100], ['1', 2, 1, 101]]],
+      [
+        'model',
+        [
+          ['a', 2, 0, 100],
+          ['b', 1, 0, 900],
+          ['(failed, no model)', 1, 1, null],
+        ],
+      ],
+      [
+        'sample',
+        [
+          ['0', 2, 0, 100],
+          ['1', 2, 1, 101],
+        ],
+      ],
     ]);
     expect((await buildReportData({ rows: [row(0), row(1)], title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } })).comparisons).toEqual([]);
   });
@@ -110,8 +152,33 @@ describe('report figures', () => {
 
 describe('reading results for a report', () => {
   it('reads CSV rows, old ones without timestamps, and extra columns as structured output', async () => {
-    const r = reportRowFromCsv({ id: 'a', line: '3', prompt: "'=1+1", response: 'ok', error_type: '', error_message: '', error_status: '', error_code: '', attempts: '2', latency_ms: '120', model: 'm', finish_reason: 'stop', prompt_tokens: '5', completion_tokens: '7', sentiment: 'positive' });
-    expect(r).toMatchObject({ id: 'a', line: 3, prompt: '=1+1', attempts: 2, latencyMs: 120, startedMs: null, promptTokens: 5, output: { sentiment: 'positive' } });
+    const r = reportRowFromCsv({
+      id: 'a',
+      line: '3',
+      prompt: "'=1+1",
+      response: 'ok',
+      error_type: '',
+      error_message: '',
+      error_status: '',
+      error_code: '',
+      attempts: '2',
+      latency_ms: '120',
+      model: 'm',
+      finish_reason: 'stop',
+      prompt_tokens: '5',
+      completion_tokens: '7',
+      sentiment: 'positive',
+    });
+    expect(r).toMatchObject({
+      id: 'a',
+      line: 3,
+      prompt: '=1+1',
+      attempts: 2,
+      latencyMs: 120,
+      startedMs: null,
+      promptTokens: 5,
+      output: { sentiment: 'positive' },
+    });
   });
 
   it('keeps `output`, `sample` and `cached` from JSONL rows', async () => {
@@ -142,6 +209,6 @@ describe('escaping', () => {
     expect(html.match(/<\/script>/gi)).toHaveLength(2); // the data's and the code's own closing tags
     expect(html).not.toContain('<img');
     expect(html).toContain('<title>&#60;title&#62;.jsonl · llm-batch report</title>');
-    expect(html).toContain("Content-Security-Policy");
+    expect(html).toContain('Content-Security-Policy');
   });
 });
