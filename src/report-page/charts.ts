@@ -110,12 +110,11 @@ export function timelineChart(box: HTMLElement, t: Timeline): void {
           series: [
             { label: 'time' },
             line(t.source === 'events' ? 'requests sent' : 'sent (last attempts)', '--c1'),
-            line('answered', '--ok'),
-            line('failed', '--bad'),
+            ...(t.rowTimes ? [line('answered', '--ok'), line('failed', '--bad')] : []),
             line(t.source === 'events' ? '429s' : 'ended in 429', '--warn', [5, 3]),
           ],
         },
-        [xs, t.sent, t.ok, t.failed, t.rateLimited],
+        t.rowTimes ? [xs, t.sent, t.ok, t.failed, t.rateLimited] : [xs, t.sent, t.rateLimited],
         box,
       ),
   );

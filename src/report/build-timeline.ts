@@ -22,6 +22,7 @@ export function buildTimeline(rows: readonly ReportRow[], events?: RunEvents): T
     if (r.startedMs !== null) start = Math.min(start, r.startedMs);
     if (r.finishedMs !== null) end = Math.max(end, r.finishedMs);
   }
+  const rowTimes = Number.isFinite(start);
   if (events) {
     for (const t of events.attempts) {
       start = Math.min(start, t);
@@ -51,5 +52,5 @@ export function buildTimeline(rows: readonly ReportRow[], events?: RunEvents): T
     for (const t of events.attempts) sent[at(t)]!++;
     for (const t of events.rateLimited) rateLimited[at(t)]!++;
   }
-  return { startMs, bucketMs, source: events ? 'events' : 'rows', sent, ok, failed, rateLimited };
+  return { startMs, bucketMs, source: events ? 'events' : 'rows', rowTimes, sent, ok, failed, rateLimited };
 }
