@@ -97,8 +97,20 @@ export interface RunOptions {
 
 const MAX_CAPTURE = 1 << 20;
 
+let cacheRoot: string | undefined;
+
+/** A fresh response cache per run: a scenario must pay for its answers, not find the last one's. */
+export function freshCacheDir(): string {
+  if (!cacheRoot) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-bench-cache-'));
+    cacheRoot = root;
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  }
+  return fs.mkdtempSync(path.join(cacheRoot, 'run-'));
+}
+
 function benchEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: BENCH_KEY };
+  return { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: BENCH_KEY, LLM_BATCH_CACHE_DIR: freshCacheDir() };
 }
 
 /**

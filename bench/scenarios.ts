@@ -24,6 +24,7 @@ import {
   type Measure,
   type ScenarioResult,
 } from './harness.js';
+import { runCacheScenario } from './cache-scenario.js';
 import { HEAVY_PACKAGES, runtimeHeavyLoads, staticGraph } from './import-graph.js';
 import { runValidationBench } from './validation.js';
 import { batchApi } from './batch-scenario.js';
@@ -432,7 +433,13 @@ const validation: Scenario = {
   run: runValidationBench,
 };
 
-export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation, batchApi];
+const cache: Scenario = {
+  name: 'cache',
+  summary: '100,000 prompts asked (filling a fresh cache), then asked again from the cache: re-run < 15 s, no request; bytes per entry',
+  run: runCacheScenario,
+};
+
+export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation, batchApi, cache];
 
 /** Names a user may pass: each scenario's, plus `adaptive` for both adaptive runs. */
 export const GROUPS: Record<string, readonly string[]> = {

@@ -16,24 +16,26 @@ export interface ModelPrice {
   input: number;
   /** USD per 1M completion (output) tokens. */
   output: number;
+  /** USD per 1M prompt tokens served from the provider's prompt cache (`cached_tokens`). */
+  cachedInput?: number;
 }
 
 export const PRICES: Readonly<Record<string, ModelPrice>> = {
-  'gpt-5': { input: 1.25, output: 10 },
-  'gpt-5-mini': { input: 0.25, output: 2 },
-  'gpt-5-nano': { input: 0.05, output: 0.4 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-5': { input: 1.25, output: 10, cachedInput: 0.125 },
+  'gpt-5-mini': { input: 0.25, output: 2, cachedInput: 0.025 },
+  'gpt-5-nano': { input: 0.05, output: 0.4, cachedInput: 0.005 },
+  'gpt-4.1': { input: 2, output: 8, cachedInput: 0.5 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6, cachedInput: 0.1 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4, cachedInput: 0.025 },
+  'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 },
   // The first gpt-4o snapshot kept its launch price.
   'gpt-4o-2024-05-13': { input: 5, output: 15 },
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  o3: { input: 2, output: 8 },
-  'o3-mini': { input: 1.1, output: 4.4 },
-  'o4-mini': { input: 1.1, output: 4.4 },
-  o1: { input: 15, output: 60 },
-  'o1-mini': { input: 1.1, output: 4.4 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075 },
+  o3: { input: 2, output: 8, cachedInput: 0.5 },
+  'o3-mini': { input: 1.1, output: 4.4, cachedInput: 0.55 },
+  'o4-mini': { input: 1.1, output: 4.4, cachedInput: 0.275 },
+  o1: { input: 15, output: 60, cachedInput: 7.5 },
+  'o1-mini': { input: 1.1, output: 4.4, cachedInput: 0.55 },
   'gpt-4-turbo': { input: 10, output: 30 },
   'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
   'gpt-3.5-turbo-0125': { input: 0.5, output: 1.5 },

@@ -39,6 +39,8 @@ export interface PromptRecord {
   extraBody?: Record<string, unknown>;
   /** The row's own fields (CSV cells, JSON keys), kept only for --keep-fields. */
   fields?: Record<string, unknown>;
+  /** Which of `--repeat N` answers this is (0 without it); part of the cache key. */
+  sample?: number;
   /** Set when the record is malformed; it is reported as an `input` error row and never sent. */
   problem?: RecordProblem;
 }
@@ -80,6 +82,8 @@ export interface RowError {
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
+  /** Of `prompt_tokens`, those the provider served from its prompt cache (billed lower). Not in rows. */
+  cached_tokens?: number;
 }
 
 /** One line of output: a success and a failure have the same shape. */
@@ -106,6 +110,12 @@ export interface ResultRow {
   input?: Record<string, unknown>;
   /** Set on rows collected from an OpenAI Batch API batch (`--batch-api`). */
   batch_id?: string;
+  /** Runs with several models or --repeat: the model asked for (`model` is the one that answered). */
+  requested_model?: string;
+  /** Runs with several models or --repeat: which answer of (id, requested_model) this is, from 0. */
+  sample?: number;
+  /** Present (true) on an answer taken from the response cache: no request, no cost. */
+  cached?: true;
 }
 
 /** Response headers as the provider hands them over (a fetch `Headers` fits); read by the rate limiter. */

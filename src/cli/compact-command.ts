@@ -4,7 +4,7 @@ import { compactResults, formatFromPath, openFileWriter, readRunMeta, streamWrit
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
-/** `--compact`: rewrites a results file keeping each id's last row, to -o or stdout. */
+/** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
   const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
@@ -19,7 +19,9 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   } else {
     writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format);
   }
-  const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped });
+  const meta = readRunMeta(config.input.path);
+  const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
+  const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped }, runModel);
   await writer.close();
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
   return ExitCode.ok;

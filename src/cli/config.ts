@@ -5,6 +5,8 @@ import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
+import { resolveCacheDir } from '../cache/cache-dir.js';
+import type { TokenPrice } from '../budget/prices.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -15,7 +17,12 @@ export interface CliConfig {
   system: string | undefined;
   promptField: string | undefined;
   idField: string | undefined;
+  /** The first of `models`: the run's model in its metadata and for rows that name none. */
   model: string;
+  /** Every model each prompt runs on (one unless -m was given several). */
+  models: string[];
+  /** Answers per prompt and model (--repeat). */
+  repeat: number;
   temperature: number | undefined;
   maxTokens: number | undefined;
   provider: { kind: 'mock' } | { kind: 'openai'; baseURL: string | undefined; apiKey: string | undefined };
@@ -52,6 +59,16 @@ export interface CliConfig {
   shard: { index: number; count: number } | undefined;
   /** Set with --batch-api: the prompts go through the OpenAI Batch API instead of live requests. */
   batchApi: BatchApiConfig | undefined;
+  /**
+   * The response cache, or undefined when off (--no-cache; --mock without --cache-dir). `explicit`:
+   * the user chose the directory, so failing to open it is an error rather than a warning.
+   */
+  cache: { dir: string; explicit: boolean } | undefined;
+  /** --max-cost in USD; undefined without it. */
+  maxCost: number | undefined;
+  /** --price for every model, and/or the --prices file (read when the run starts). */
+  price: TokenPrice | undefined;
+  pricesFile: string | undefined;
   /** The user's arguments, to print an exact resume command. */
   argv: readonly string[];
   /** Encoding, --limit, --keep-fields, CSV escaping, truncation policy, extra request parameters. */
@@ -181,6 +198,12 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     : undefined;
   const batchApi = resolveBatchApi(flags, output);
 
+  const models = [...new Set(flags.model ?? [env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)])];
+  const matrix = models.length > 1 || (flags.repeat ?? 1) > 1;
+  const outFormat = output.kind === 'terminal' ? 'text' : output.format;
+  if (matrix && outFormat === 'csv') {
+    throw new UsageError('several models or --repeat write requested_model and sample in each row, which the CSV format has no columns for yet: write JSONL (-o results.jsonl)');
+  }
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
@@ -192,7 +215,9 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     system: flags.system,
     promptField: flags.promptField,
     idField: flags.idField,
-    model: flags.model ?? (env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)),
+    model: models[0]!,
+    models,
+    repeat: flags.repeat ?? 1,
     temperature: flags.temperature,
     maxTokens: flags.maxTokens,
     provider,
@@ -219,6 +244,10 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     structured,
     batchApi,
     shard: flags.shard,
+    cache: resolveCache(flags, env),
+    maxCost: flags.maxCost,
+    price: flags.price,
+    pricesFile: flags.prices,
     argv,
     data: resolveDataConfig(flags),
   };
@@ -237,6 +266,14 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
     // The batch body builder does not add response_format yet, nor is each answer checked.
     throw new UsageError('--json-schema and --json do not work with --batch-api yet: run them live');
   }
+  if (new Set(flags.model ?? []).size > 1 || (flags.repeat ?? 1) > 1) {
+    // Batch lines are keyed by record id alone: several answers per id would collide.
+    throw new UsageError('several models (-m A,B) and --repeat do not work with --batch-api yet: run them live, or one --batch-api run per model');
+  }
+  if (flags.maxCost !== undefined) {
+    // A batch is submitted whole and billed when it completes: nothing to stop admitting midway.
+    throw new UsageError('--max-cost does not work with --batch-api yet: check the cost first with --dry-run --batch-api');
+  }
   if (flags.mock && flags.wait === false) {
     throw new UsageError('--no-wait needs a real server: the batches of --mock live in this process only');
   }
@@ -248,6 +285,14 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
     wait: flags.wait ?? true,
     finishLive: flags.finishLive ?? false,
   };
+}
+
+function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache'] {
+  if (flags.cache === false) return undefined;
+  // The built-in mock answers instantly and for free: caching it only fills the disk.
+  if (flags.mock && flags.cacheDir === undefined) return undefined;
+  const explicit = flags.cacheDir !== undefined || Boolean(env.LLM_BATCH_CACHE_DIR?.trim());
+  return { dir: resolveCacheDir(flags.cacheDir, env), explicit };
 }
 
 /** The key check, kept apart so `--dry-run` and `--compact` can skip it. */

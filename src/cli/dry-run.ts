@@ -1,3 +1,4 @@
+import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
@@ -118,25 +119,28 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, struc
       }
       if (scan.first.length < SHOW_REQUESTS) scan.first.push(record);
       batch?.add(record);
-      const model = record.params.model ?? config.model;
-      const maxTokens = record.params.max_tokens ?? config.maxTokens;
-      const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
-      totals.requests++;
+      // Every model (-m A,B) and sample (--repeat) is a request of its own.
+      const models = record.params.model !== undefined ? [record.params.model] : config.models;
+      const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
       const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens;
-      totals.promptTokens += promptTokens;
-      totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
-      // Only what surely cannot fit: the prompt, plus max_tokens when one is set.
-      const window = contextWindowOf(model);
-      if (window && promptTokens + (maxTokens ?? 0) > window.tokens) {
-        scan.tooLongCount++;
-        if (scan.tooLong.length < SHOW_TOO_LONG) {
-          scan.tooLong.push(
-            `  ${record.source}:${record.line} (id ${record.id}): ${count(promptTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
-          );
+      for (const model of models) {
+        const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
+        totals.requests += config.repeat;
+        totals.promptTokens += promptTokens * config.repeat;
+        totals.answerTokens += (maxTokens ?? DEFAULT_ANSWER_TOKENS) * config.repeat;
+        if (maxTokens === undefined) totals.assumed += config.repeat;
+        scan.byModel.set(model, totals);
+        // Only what surely cannot fit: the prompt, plus max_tokens when one is set.
+        const window = contextWindowOf(model);
+        if (window && promptTokens + (maxTokens ?? 0) > window.tokens) {
+          scan.tooLongCount++;
+          if (scan.tooLong.length < SHOW_TOO_LONG) {
+            scan.tooLong.push(
+              `  ${record.source}:${record.line} (id ${record.id}): ${count(promptTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
+            );
+          }
         }
       }
-      if (maxTokens === undefined) totals.assumed++;
-      scan.byModel.set(model, totals);
     }
   } finally {
     stopSpinner();
@@ -184,8 +188,10 @@ function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
 }
 
 /** Tokens per model and, for models with a list price, the estimated cost. */
-function estimateLines(sendable: number, byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 1): string[] {
-  const lines = ['', `Estimate for ${count(sendable)} ${sendable === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
+function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 1): string[] {
+  // A request per (record, model, sample): more than the records under -m A,B or --repeat.
+  const requests = [...byModel.values()].reduce((n, t) => n + t.requests, 0);
+  const lines = ['', `Estimate for ${count(requests)} ${requests === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
   let costTotal = 0;
   let priced = 0;
   for (const [model, t] of byModel) {
@@ -239,7 +245,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   }
   if (structured) lines.push(...structuredLines(config, structured));
   lines.push(...requestLines(config, first, structured?.structured, batch));
-  if (sendable > 0) lines.push(...estimateLines(sendable, byModel, batch ? BATCH_PRICE_FACTOR : 1));
+  if (sendable > 0) lines.push(...estimateLines(byModel, batch ? BATCH_PRICE_FACTOR : 1));
   if (batch && sendable > 0) lines.push('', batch.summary());
   if (tooLongCount > 0) {
     lines.push('', `Warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (the server will refuse ${tooLongCount === 1 ? 'it' : 'them'} with HTTP 400):`);

@@ -4,18 +4,21 @@ import type { BatchStats } from '../engine/stats.js';
 import type { Complete } from '../provider/completion.js';
 import type { StructuredOutput } from '../structured/types.js';
 import type { CliConfig } from './config.js';
+import type { AnswerCache } from '../engine/answer-cache.js';
+import { BUDGET_DEFAULT_MAX_TOKENS, type RunBudget } from '../budget/run-budget.js';
 import type { StopSignals } from './stop-signals.js';
 
 /** The engine's options from the CLI's config: the engine itself knows nothing of flags. */
 export function engineOptions(
   config: CliConfig,
-  run: { complete: Complete; stats: BatchStats; signals: StopSignals; onEvent: (event: BatchEvent) => void; structured?: StructuredOutput },
+  run: { complete: Complete; stats: BatchStats; signals: StopSignals; onEvent: (event: BatchEvent) => void; structured?: StructuredOutput; cache?: AnswerCache; budget?: RunBudget },
 ): BatchOptions {
   return {
     complete: run.complete,
     model: config.model,
     temperature: config.temperature,
-    maxTokens: config.maxTokens,
+    // Under --max-cost an answer needs a length cap, or its worst case has no bound.
+    maxTokens: config.maxTokens ?? (run.budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined),
     stream: config.stream,
     concurrency: config.concurrency,
     rpm: config.rpm,
@@ -32,5 +35,7 @@ export function engineOptions(
     extraBody: config.data.params,
     failTruncated: config.data.failTruncated,
     structured: run.structured,
+    cache: run.cache,
+    budget: run.budget,
   };
 }

@@ -32,6 +32,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const { reportCommand } = await import('./report-command.js');
     return reportCommand(argv.slice(1), io, version);
   }
+  if (argv[0] === 'cache') return runCache(argv.slice(1), io);
   const program = createProgram(version)
     .exitOverride()
     .configureOutput({
@@ -62,6 +63,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const message = err instanceof Error ? err.stack ?? err.message : String(err);
     io.stderr.write(`llm-batch: internal error: ${message}\n`);
+    return ExitCode.someFailed;
+  }
+}
+
+/** `llm-batch cache …`: a file literally named `cache` is still read as `./cache`. */
+async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { runCacheCommand } = await import('./cache-command.js');
+    return await runCacheCommand(argv, io);
+  } catch (err) {
+    if (err instanceof RunError) {
+      io.stderr.write(`llm-batch: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`llm-batch: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return ExitCode.someFailed;
   }
 }

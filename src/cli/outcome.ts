@@ -9,6 +9,10 @@ import { noPromptsMessage, ranNothing } from './empty-input.js';
 import { resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint } from './diagnose-endpoint.js';
 import { countNotRun, unsavedNote } from './stop-report.js';
+import type { RunBudget } from '../budget/run-budget.js';
+import type { PriceLookup } from '../budget/prices.js';
+import type { ModelTally } from '../ui/model-tally.js';
+import { usd } from '../ui/number-format.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -17,6 +21,12 @@ export interface FinishedRun {
   oldFileKept: boolean;
   /** Requests went through a proxy (names the culprit when connections are refused). */
   viaProxy?: boolean;
+  /** --max-cost, to say what was spent against it. */
+  budget?: RunBudget;
+  /** --price / --prices, to price the summary's estimate. */
+  prices?: PriceLookup;
+  /** With several models: each one's figures. */
+  modelTally?: ModelTally;
 }
 
 /** Says why a run stopped early, in one line naming what to check. */
@@ -24,6 +34,10 @@ function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter,
   const { outcome } = run;
   if (outcome.stopped === 'unreachable') {
     reporter.error(redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false)));
+  } else if (outcome.stopped === 'budget' && run.budget) {
+    reporter.error(
+      `budget reached: ${usd(run.budget.spentUsd())} of ${usd(run.budget.capUsd)} (the next prompt's worst case did not fit); every answered row is kept, --resume with a new --max-cost continues`,
+    );
   } else if (outcome.stopped === 'proxy') {
     reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
   } else if (outcome.stopped === 'auth') {
@@ -50,7 +64,7 @@ function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchSta
 function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
   return (
     outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format' ? ExitCode.usage
-    : outcome.stopped === 'quota' ? ExitCode.stoppedEarly
+    : outcome.stopped === 'quota' || outcome.stopped === 'budget' ? ExitCode.stoppedEarly
     : outcome.stopped === 'unreachable' ? ExitCode.unreachable
     : outcome.stopped === 'interrupted' ? ExitCode.interrupted
     // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
@@ -90,11 +104,16 @@ export async function finishRun(
   report?: WriteRunReport,
 ): Promise<number> {
   const { outcome } = run;
-  const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable';
+  const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable' || outcome.stopped === 'budget';
   const next = resumable ? resumeHint(config, run.oldFileKept) : null;
-  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel);
+  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel, run.prices);
   if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
   summary.input = config.input.kind === 'file' ? config.input.path : null;
+  if (run.modelTally) {
+    summary.byModel = run.modelTally.figures();
+    for (const line of run.modelTally.lines()) reporter.info(line);
+  }
+  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
   explainStop(config, run, reporter, redact);
   explainAllNotFound(config, run, stats, reporter, redact);
   const empty = ranNothing(outcome, stats);

@@ -125,7 +125,7 @@ export async function closeOutputTarget(
   if (compact && compact.superseded() > 0) {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
-    const { dropped } = await compactFile(compact.path, compact.format, compact.layout);
+    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, config.model);
     if (dropped > 0) info(`${compact.path}: ${dropped} superseded ${dropped === 1 ? 'row' : 'rows'} replaced by this run's (compacted)`);
   }
   return oldFileKept;

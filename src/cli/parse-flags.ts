@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { parseShard } from '../input/shard.js';
+import { parsePrice, type TokenPrice } from '../budget/prices.js';
 
 /** Flag value parsers: each error says what was expected; commander adds the flag and the value. */
 export function positiveInteger(value: string): number {
@@ -42,4 +43,18 @@ export function shard(value: string): { index: number; count: number } {
   } catch (err) {
     throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
+}
+
+/** `IN/OUT[/CACHED_IN]` in USD per million tokens. */
+export function priceFlag(value: string): TokenPrice {
+  const price = parsePrice(value);
+  if (!price) throw new InvalidArgumentError('Expected IN/OUT in USD per million tokens, e.g. 0.15/0.60.');
+  return price;
+}
+
+/** `-m A -m B,C` → [A, B, C]; repeated flags accumulate. */
+export function modelList(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((m) => m.trim());
+  if (names.some((m) => m === '')) throw new InvalidArgumentError('Expected model names separated by commas, e.g. gpt-4o-mini,gpt-4.1-nano.');
+  return [...(previous ?? []), ...names];
 }

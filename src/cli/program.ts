@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { httpUrl, positiveInteger, positiveNumber, shard, temperature, wholeNumber } from './parse-flags.js';
+import { httpUrl, modelList, positiveInteger, positiveNumber, priceFlag, shard, temperature, wholeNumber } from './parse-flags.js';
+import type { TokenPrice } from '../budget/prices.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
@@ -9,7 +10,9 @@ export interface RawFlags extends DataFlags {
   system?: string;
   promptField?: string;
   idField?: string;
-  model?: string;
+  /** Every -m, each split at commas. */
+  model?: string[];
+  repeat?: number;
   temperature?: number;
   maxTokens?: number;
   baseUrl?: string;
@@ -47,6 +50,12 @@ export interface RawFlags extends DataFlags {
   wait?: boolean;
   finishLive?: boolean;
   shard?: { index: number; count: number };
+  /** false with --no-cache. */
+  cache?: boolean;
+  cacheDir?: string;
+  maxCost?: number;
+  price?: TokenPrice;
+  prices?: string;
 }
 
 const EXAMPLES = `
@@ -85,6 +94,7 @@ Environment:
   OPENAI_API_KEY     API key (never taken on the command line: it would show in ps and history)
   OPENAI_BASE_URL    default for --base-url
   LLM_BATCH_MODEL    default for --model
+  LLM_BATCH_CACHE_DIR  default for --cache-dir
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                      an http:// or https:// proxy for the API; NO_PROXY lists hosts
                      (.example.com for subdomains)
@@ -92,9 +102,14 @@ Environment:
 
 Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error
-  3 stopped early (quota)   4 stopped early: endpoint unusable (refused, HTML, no stream)
+  3 stopped early (quota, --max-cost)   4 stopped early: endpoint unusable (refused, HTML, no stream)
   5 the input held no prompts   130 interrupted (resume with --resume)
   141 stdout closed by its reader (| head)   75 batches still pending (--batch-api --no-wait)
+
+Response cache: a whole answer is stored under a hash of the request (endpoint and body, without
+stream/user/metadata) and its sample index; the same request later is answered from the cache with
+no request and no cost (rows say "cached": true). Off with --no-cache, and for --mock unless
+--cache-dir is given. Manage it with: llm-batch cache stats | clear | prune --older-than DAYS
 `;
 
 /**
@@ -123,7 +138,8 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Model:');
   program
-    .option('-m, --model <name>', 'model name (default $LLM_BATCH_MODEL or gpt-4o-mini)')
+    .option('-m, --model <name>', 'model name; several (-m A -m B or -m A,B) run every prompt on each (default $LLM_BATCH_MODEL or gpt-4o-mini)', modelList)
+    .option('--repeat <n>', 'answers per prompt and model (samples 0..N-1; rows carry "sample"); a resume adds only the missing samples', positiveInteger, 1)
     .option('--temperature <n>', 'sampling temperature, 0 to 2', temperature)
     .option('--max-tokens <n>', 'answer length cap in tokens', positiveInteger)
     .option('--base-url <url>', 'OpenAI-compatible API base URL (default $OPENAI_BASE_URL or OpenAI)', httpUrl)
@@ -171,6 +187,17 @@ export function createProgram(version: string): Command {
     .option('--poll <seconds>', 'seconds between status checks, with jitter (default 30)', positiveNumber)
     .option('--no-wait', 'submit and collect what is ready, then exit 75 while batches are pending (run again with --resume)')
     .option('--finish-live', 'run the requests an expired or cancelled batch left undone live, in the same command');
+
+  program.optionsGroup('Budget:');
+  program
+    .option('--max-cost <usd>', 'stop admitting prompts before this run could spend more than USD (the worst case of each request is reserved before it is sent; requests without --max-tokens are sent with max_tokens 4096); exit 3, --resume continues', positiveNumber)
+    .option('--price <in/out>', 'USD per million input/output tokens for every model of the run, e.g. 0.15/0.60 (a third figure prices cached input)', priceFlag)
+    .option('--prices <file>', 'JSON prices per model: {"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}');
+
+  program.optionsGroup('Cache:');
+  program
+    .option('--no-cache', 'send every request, even ones answered before (answers are still not stored)')
+    .option('--cache-dir <dir>', 'response cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir, e.g. ~/.cache/llm-batch); see llm-batch cache --help');
 
   program.optionsGroup('Display:');
   program

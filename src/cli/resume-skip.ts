@@ -40,13 +40,15 @@ export async function loadResumeSkip(
   }
   if (format === 'csv') assertCsvHeader(path, layout);
   await repairPartialLine(path, format);
-  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas });
+  // Rows of a plain run count as (id, the model the file was started with, sample 0).
+  const runModel = typeof previous?.['model'] === 'string' ? previous['model'] : config.model;
+  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
   return {
     skip: (record) => {
-      const key = recordKey(record);
+      const key = recordKey(record, runModel);
       return state.succeeded.has(key) ? 'done' : !config.retryFailed && state.failed.has(key) ? 'failed' : undefined;
     },
-    supersedes: (row) => hasRow(state, rowKey(row)),
+    supersedes: (row) => hasRow(state, rowKey(row, runModel)),
   };
 }
 

@@ -26,6 +26,10 @@ import { setUpStructured } from './structured-output.js';
 import { writeRows } from './write-rows.js';
 import type { RunReport } from './run-report.js';
 import type { RunSummary } from '../ui/summary.js';
+import { openCache, type OpenedCache } from './open-cache.js';
+import { openBudget } from './open-budget.js';
+import { expandMatrix } from '../input/expand-matrix.js';
+import { ModelTally } from '../ui/model-tally.js';
 
 /** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
@@ -40,6 +44,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     checkWritableFile(config.report, '--report');
     (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
   }
+  const { budget, prices } = openBudget(config, config.models);
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
   const { complete, redact, viaProxy } = createProvider(config, io);
@@ -49,16 +54,19 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   const { input, inputFingerprint, layout } = await openRunInput(config, io, reporter);
   let target: OutputTarget | undefined;
   let signals: StopSignals | undefined;
+  let cache: OpenedCache | undefined;
   try {
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
+    cache = await openCache(config, (line) => reporter.info(line));
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     // Loaded only for --report: a plain run does not pay for the report's code at start-up.
     const runReport: RunReport | undefined = config.report ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }) : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
-    // A shard first: --limit then samples the shard's own records.
+    // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's own records.
     if (config.shard) records = shardRecords(records, config.shard);
+    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
     if (target.skip) records = skipAnswered(records, target.skip, stats);
     // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
@@ -73,16 +81,18 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       runReport?.event(event);
     };
     const rows = runBatch(records, {
-      ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured }),
+      ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured, cache: cache?.cache, budget }),
       concurrency: fd.concurrency,
     });
-    const { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter);
+    const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models) : undefined;
+    const { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, modelTally && ((row) => modelTally.add(row)));
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats));
     const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
-    return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy }, stats, reporter, redact, signals.abort, report);
+    return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally }, stats, reporter, redact, signals.abort, report);
   } finally {
     signals?.dispose();
     reporter.close();
+    await cache?.close().catch(() => {});
     target?.lock?.release();
     await input.close();
   }

@@ -10,7 +10,12 @@ export interface WrittenRows {
 }
 
 /** Drains the engine into the writer, showing each row to the reporter once it is written. */
-export async function writeRows(rows: AsyncGenerator<ResultRow, BatchOutcome, undefined>, writer: RowWriter, reporter: Reporter): Promise<WrittenRows> {
+export async function writeRows(
+  rows: AsyncGenerator<ResultRow, BatchOutcome, undefined>,
+  writer: RowWriter,
+  reporter: Reporter,
+  onRow?: (row: ResultRow) => void,
+): Promise<WrittenRows> {
   let step = await rows.next();
   let notFound = 0;
   try {
@@ -20,6 +25,7 @@ export async function writeRows(rows: AsyncGenerator<ResultRow, BatchOutcome, un
       if (row.error?.type === 'input') reporter.error(row.error.message);
       if (row.error?.status === 404) notFound++;
       reporter.row(row);
+      onRow?.(row);
       step = await rows.next();
     }
   } catch (err) {

@@ -6,6 +6,8 @@ import type { BatchStats } from './stats.js';
 import { createStats } from './stats.js';
 import { UsageError } from '../errors.js';
 import type { StructuredOutput } from '../structured/types.js';
+import type { AnswerCache } from './answer-cache.js';
+import type { RunBudget } from '../budget/run-budget.js';
 
 /** Answer tokens assumed for a request without max_tokens, in token budgets and estimates. */
 export const DEFAULT_COMPLETION_TOKENS = 256;
@@ -41,6 +43,10 @@ export interface BatchOptions {
   /** Abort in-flight requests too; they get no row, so a resume re-runs them. */
   readonly abortSignal?: AbortSignal;
   readonly onEvent?: (event: BatchEvent) => void;
+  /** Answers already bought: a hit becomes a row with no request (`cached: true`). */
+  readonly cache?: AnswerCache;
+  /** A spending cap: every request's worst case is reserved before it is sent (`--max-cost`). */
+  readonly budget?: RunBudget;
   /** Emit a `delta` event per streamed chunk (for showing answers live); costly on big runs. @default true */
   readonly deltaEvents?: boolean;
   /** Counters the caller can read while the run goes on (progress bars). */
@@ -58,9 +64,9 @@ export interface BatchOptions {
 }
 
 export type ResolvedBatchOptions = Required<
-  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured'>
+  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'>
 > &
-  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured'>;
+  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'>;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {
   if (value === undefined) return;

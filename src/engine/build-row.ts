@@ -1,6 +1,7 @@
 import type { AttemptError, CompletionRequest, CompletionResult } from '../provider/completion.js';
 import type { PromptRecord, ResultRow, RowError } from '../types.js';
 import type { BatchStats } from './stats.js';
+import type { CachedAnswer } from '../cache/response-store.js';
 
 /** Wall-clock bounds of one attempt (ISO 8601 with ms), so reports can draw a run over time. */
 export interface AttemptTimes {
@@ -16,7 +17,9 @@ export const toRowError = (e: AttemptError): RowError => ({
 });
 
 function baseRow(record: PromptRecord): Omit<ResultRow, 'response' | 'error' | 'attempts' | 'latency_ms' | 'model' | 'finish_reason' | 'usage'> {
-  return { id: record.id, line: record.line, prompt: record.prompt, ...(record.fields ? { input: record.fields } : {}) };
+  const row = { id: record.id, line: record.line, prompt: record.prompt, ...(record.fields ? { input: record.fields } : {}) };
+  // A matrix record (several models, --repeat) says which answer it is.
+  return record.sample === undefined ? row : { ...row, requested_model: record.params.model ?? '', sample: record.sample };
 }
 
 /**
@@ -58,6 +61,23 @@ export function successRow(
   }
   stats.ok++;
   return { ...baseRow(record), response: result.text, error: null, attempts, ...answered };
+}
+
+/** The row of an answer from the response cache: no attempt, no tokens counted, no cost. */
+export function cachedRow(record: PromptRecord, request: CompletionRequest, hit: CachedAnswer, stats: BatchStats): ResultRow {
+  stats.ok++;
+  stats.cached++;
+  return {
+    ...baseRow(record),
+    response: hit.text,
+    error: null,
+    attempts: 0,
+    latency_ms: 0,
+    model: hit.model ?? request.model,
+    finish_reason: hit.finishReason,
+    usage: hit.usage,
+    cached: true,
+  };
 }
 
 /**

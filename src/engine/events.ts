@@ -13,5 +13,6 @@ export type BatchEvent =
 /**
  * `unreachable`: the first requests all failed the same endpoint-level way (see CircuitBreaker).
  * `response_format`: the server refused structured outputs; every other request would fail alike.
+ * `budget`: --max-cost: the next prompt's worst case no longer fits.
  */
-export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format';
+export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format' | 'budget';

@@ -13,10 +13,11 @@ import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
 import { answerStep, newTally } from './answer-step.js';
-import { failureRow, invalidRow, successRow, toRowError, type AttemptTimes } from './build-row.js';
+import { cachedRow, failureRow, invalidRow, successRow, toRowError, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
+import type { Reservation } from '../budget/spend-cap.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
@@ -162,6 +163,11 @@ class Engine {
     if (record.problem) return withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats));
     let request = toCompletionRequest(record, o);
     let localWaits = 0;
+    const sample = record.sample ?? 0;
+    // Before the queue: a hit takes no slot, no rate budget and no request. Structured runs check and
+    // re-ask each answer, which a stored answer would skip: they neither read nor fill the cache.
+    const hit = o.structured ? undefined : o.cache?.lookup(request, sample);
+    if (hit) return cachedRow(record, request, hit, o.stats);
     // Transport failures and re-asks have separate budgets; both count in `attempts`.
     let failures = 0;
     const answers = newTally();
@@ -173,7 +179,10 @@ class Engine {
       const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
       if (outcome === undefined) return null; // stopped before it was sent
       if (outcome.ok) {
-        if (!o.structured) return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
+        if (!o.structured) {
+          o.cache?.store(request, sample, outcome.result);
+          return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
+        }
         const step = answerStep(o.structured, outcome.result, request.messages, answers);
         if (step.next === 'reask') {
           o.stats.reasks++;
@@ -235,6 +244,21 @@ class Engine {
       return undefined;
     }
     if (this.stop.signal.aborted) return undefined;
+    let ticket: Reservation | undefined;
+    if (o.budget) {
+      const admission = await o.budget.admit(request, this.stop.signal);
+      if (admission.kind === 'stopped') return undefined;
+      if (admission.kind === 'full') {
+        this.halt('budget', admission.message, false);
+        return undefined;
+      }
+      if (admission.kind === 'unpriced') {
+        // Never sent: an instant at admission stands for the attempt's bounds.
+        const now = new Date().toISOString();
+        return { ok: false, error: new AttemptError('input', admission.message), retryAfter: undefined, startedAt: now, finishedAt: now };
+      }
+      ticket = admission.ticket;
+    }
     o.stats.inFlight++;
     o.stats.requests++;
     const startedAt = new Date().toISOString();
@@ -245,6 +269,7 @@ class Engine {
         (signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }),
         { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal },
       );
+      if (ticket) o.budget!.settle(ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - sentAt;
       this.breaker.onSuccess();
       this.governor.onResponse({
@@ -255,6 +280,7 @@ class Engine {
       return { ok: true, result, latencyMs, startedAt, finishedAt: new Date().toISOString() };
     } catch (err) {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
+      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');

@@ -12,6 +12,8 @@ export interface BatchStats {
   skipped: number;
   /** Of those, records whose last row is an error (a resume without --retry-failed keeps it). */
   skippedFailed: number;
+  /** Of `ok`, answers taken from the response cache (no request, no tokens counted, no cost). */
+  cached: number;
   inFlight: number;
   requests: number;
   retries: number;
@@ -40,6 +42,7 @@ export function createStats(now = performance.now()): BatchStats {
     failedByType: {},
     skipped: 0,
     skippedFailed: 0,
+    cached: 0,
     inFlight: 0,
     requests: 0,
     retries: 0,

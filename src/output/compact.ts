@@ -4,6 +4,7 @@ import type { CsvLayout } from './csv-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { rowKey } from './row-key.js';
 import { openFileWriter, type RowWriter } from './row-writer.js';
+import type { ResultRow } from '../types.js';
 
 export interface CompactStats {
   /** Rows written. */
@@ -25,15 +26,17 @@ export async function compactResults(
   format: 'jsonl' | 'csv',
   out: RowWriter,
   options: ReadOptions = {},
+  /** The model in the file's run metadata (see `rowKey`). */
+  runModel?: string | null,
 ): Promise<CompactStats> {
   const lastIndex = new Map<string, number>();
   let total = 0;
-  for await (const row of readResults(path, format, options)) lastIndex.set(rowKey(row), total++);
+  for await (const row of readResults(path, format, options)) lastIndex.set(rowKey(row, runModel), total++);
 
   let index = 0;
   let rows = 0;
   for await (const row of readResults(path, format, options)) {
-    if (lastIndex.get(rowKey(row)) === index++) {
+    if (lastIndex.get(rowKey(row, runModel)) === index++) {
       await out.write(row);
       rows++;
     }
@@ -48,11 +51,11 @@ export async function compactResults(
  * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
  * `path`, so a crash at any point leaves either the old file or the compacted one, never a mix.
  */
-export async function compactFile(path: string, format: 'jsonl' | 'csv', csv?: CsvLayout): Promise<CompactStats> {
+export async function compactFile(path: string, format: 'jsonl' | 'csv', csv?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
   const tmp = `${path}.compact.tmp`;
   const out = openFileWriter(tmp, format, { append: false, csv });
   try {
-    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false });
+    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false }, runModel);
     await out.close();
     renameSync(tmp, path);
     return stats;

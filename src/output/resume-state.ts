@@ -20,12 +20,12 @@ export interface ResumeState {
  * wins: a later success replaces an earlier error and vice versa. A missing file is an empty
  * state (nothing done yet); a torn last row is ignored; a corrupt row throws RunError('resume').
  */
-export async function loadResumeState(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): Promise<ResumeState> {
+export async function loadResumeState(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, runModel?: string | null): Promise<ResumeState> {
   const state: ResumeState = { succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0 };
   if (!existsSync(path)) return state;
   for await (const row of readResults(path, format, options)) {
     state.rows++;
-    const key = rowKey(row);
+    const key = rowKey(row, runModel);
     state.succeeded.delete(key);
     state.failed.delete(key);
     state.transient.delete(key);

@@ -1,14 +1,23 @@
 import type { PromptRecord, ResultRow } from '../types.js';
 
 /**
- * What makes two rows "the same prompt" for resume and compaction: the last row per key wins.
- * One place, so widening the key (say to id + model + sample) changes both at once.
+ * What makes two rows "the same answer" for resume, --retry-failed and compaction: the last row per
+ * key wins. The key is (id, model asked for, sample). A row of a plain run (no `requested_model`, no
+ * `sample`) is (id, the run's model, 0), so a plain run later resumed with --repeat 3 pays only for
+ * samples 1 and 2, and one resumed with a second -m only for the new model. `runModel` is the model
+ * in the file's run metadata; a plain run's key is its id alone, as it always was.
  */
-export function rowKey(row: Pick<ResultRow, 'id'>): string {
-  return row.id;
+export function answerKey(id: string, requestedModel: string | null | undefined, sample: number | undefined, runModel?: string | null): string {
+  const model = requestedModel === undefined || requestedModel === null || requestedModel === runModel ? '' : requestedModel;
+  const s = sample ?? 0;
+  return model === '' && s === 0 ? id : `${id}\u0000${model}\u0000${s}`;
 }
 
-/** The key a record's row will have. */
-export function recordKey(record: Pick<PromptRecord, 'id'>): string {
-  return rowKey(record);
+export function rowKey(row: Pick<ResultRow, 'id' | 'requested_model' | 'sample'>, runModel?: string | null): string {
+  return answerKey(row.id, row.requested_model, row.sample, runModel);
+}
+
+/** The key a record's row will have (a record outside a model × sample run is keyed by its id). */
+export function recordKey(record: Pick<PromptRecord, 'id' | 'params' | 'sample'>, runModel?: string | null): string {
+  return record.sample === undefined ? record.id : answerKey(record.id, record.params.model, record.sample, runModel);
 }

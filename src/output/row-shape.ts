@@ -26,6 +26,9 @@ export function normalizeRow(row: ResultRow): ResultRow {
         ? null
         : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
     ...(row.batch_id !== undefined ? { batch_id: row.batch_id } : {}),
+    ...(row.requested_model !== undefined ? { requested_model: row.requested_model } : {}),
+    ...(row.sample !== undefined ? { sample: row.sample } : {}),
+    ...(row.cached ? { cached: true as const } : {}),
   };
   if (row.output !== undefined) out.output = row.output;
   if (row.input !== undefined) out.input = row.input;
@@ -71,6 +74,9 @@ export function rowFromJson(value: unknown): ResultRow {
     if (error['code'] !== undefined) e.code = req(error, 'code', isString, 'a string', 'error.');
     row.error = e;
   }
+  if (value['requested_model'] !== undefined) row.requested_model = req(value, 'requested_model', isString, 'a string');
+  if (value['sample'] !== undefined) row.sample = req(value, 'sample', isNumber, 'a number');
+  if (value['cached'] === true) row.cached = true;
   const usage = value['usage'];
   if (usage !== null && usage !== undefined) {
     if (!isPlainObject(usage)) throw new Error('"usage" must be an object or null');

@@ -12,6 +12,13 @@ import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
+import type { Usage } from '../types.js';
+
+/** Usage as the server reports it; cached prompt tokens kept for pricing (they bill lower). */
+function toUsage(u: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null }): Usage {
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, ...(typeof cached === 'number' && cached > 0 ? { cached_tokens: cached } : {}) };
+}
 
 /** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
 async function readBody(response: Response, onActivity: () => void): Promise<string> {
@@ -47,7 +54,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
       ...(refusal ? { refusal } : {}),
       text,
       finishReason: choice.finish_reason ?? null,
-      usage: body.usage ? { prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens } : null,
+      usage: body.usage ? toUsage(body.usage) : null,
       model: body.model ?? null,
       headers: response.headers,
     };
@@ -67,7 +74,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     chunks++;
     ctx.onActivity();
     model ??= chunk.model ?? null;
-    if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
+    if (chunk.usage) usage = toUsage(chunk.usage);
     const choice = chunk.choices?.[0];
     if (!choice) continue;
     const delta = choice.delta?.content;

@@ -3,6 +3,7 @@ import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
 import { count, duration, rate, usd } from './number-format.js';
+import type { ModelFigures } from './model-tally.js';
 
 /** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
 export interface ModelCost {
@@ -24,6 +25,8 @@ export interface CostEstimate {
   byModel: ModelCost[];
   /** Tokens of models with no known price (not in `usd`). */
   unpricedTokens: number;
+  /** Priced by --price / --prices (the table only where they say nothing). */
+  pricesGiven?: true;
 }
 
 /** End-of-run figures; also what `--summary-json` writes. */
@@ -32,6 +35,8 @@ export interface RunSummary {
   failed: number;
   failedByType: Record<string, number>;
   skipped: number;
+  /** Of `ok`, answers taken from the response cache: no request, no tokens, no cost. */
+  fromCache: number;
   /** Of `skipped`, records whose last row in the output is an error: still unanswered. */
   skippedFailed: number;
   requests: number;
@@ -61,6 +66,10 @@ export interface RunSummary {
   /** The input file as given (null for stdin): runs side by side in one log or terminal tell theirs apart. */
   input: string | null;
   resumeHint: string | null;
+  /** With --max-cost: the cap and what was spent against it (usage at the prices the budget used). */
+  budget?: { capUsd: number; spentUsd: number };
+  /** With several models: each one's counts, tokens and estimated cost. */
+  byModel?: ModelFigures[];
 }
 
 /** Token usage per model name as the server reported it, gathered from result rows. */
@@ -71,7 +80,8 @@ export class UsageTally {
   private readonly tally = new Map<string, Usage>();
 
   add(row: ResultRow): void {
-    if (!row.usage || !row.model) return;
+    // A cached answer was paid for by an earlier run.
+    if (!row.usage || !row.model || row.cached) return;
     const entry = this.tally.get(row.model) ?? { prompt_tokens: 0, completion_tokens: 0 };
     entry.prompt_tokens += row.usage.prompt_tokens;
     entry.completion_tokens += row.usage.completion_tokens;
@@ -89,7 +99,13 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
  * The cost of the run's tokens. Per model when rows were tallied (`usageByModel`), else all of the
  * run's tokens at `model`'s price. Null when no token has a known price.
  */
-export function costOf(stats: Pick<BatchStats, 'promptTokens' | 'completionTokens'>, model?: string, usageByModel?: UsageByModel): CostEstimate | null {
+export function costOf(
+  stats: Pick<BatchStats, 'promptTokens' | 'completionTokens'>,
+  model?: string,
+  usageByModel?: UsageByModel,
+  /** --price / --prices over the table (the table is the fallback inside it). */
+  priceOf?: (model: string) => { input: number; output: number } | undefined,
+): CostEstimate | null {
   const entries: Array<[string, Usage]> =
     usageByModel && usageByModel.size > 0
       ? [...usageByModel]
@@ -100,7 +116,8 @@ export function costOf(stats: Pick<BatchStats, 'promptTokens' | 'completionToken
   let unpricedTokens = 0;
   let anyPriced = false;
   const byModel = entries.map(([name, usage]): ModelCost => {
-    const cost = estimateCost(name, usage.prompt_tokens, usage.completion_tokens);
+    const given = priceOf?.(name);
+    const cost = given ? (usage.prompt_tokens * given.input + usage.completion_tokens * given.output) / 1_000_000 : estimateCost(name, usage.prompt_tokens, usage.completion_tokens);
     if (cost === undefined) unpricedTokens += usage.prompt_tokens + usage.completion_tokens;
     else {
       anyPriced = true;
@@ -108,14 +125,14 @@ export function costOf(stats: Pick<BatchStats, 'promptTokens' | 'completionToken
     }
     return {
       model: name,
-      pricedAs: priceFor(name)?.priced ?? null,
+      pricedAs: priceOf && given ? name : priceFor(name)?.priced ?? null,
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
       usd: cost === undefined ? null : round(cost, 6),
     };
   });
   if (!anyPriced) return null;
-  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens };
+  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...(priceOf ? { pricesGiven: true as const } : {}) };
 }
 
 /**
@@ -129,6 +146,7 @@ export function buildSummary(
   resumeHint: string | null,
   model?: string,
   usageByModel?: UsageByModel,
+  priceOf?: (model: string) => { input: number; output: number } | undefined,
 ): RunSummary {
   const wallSeconds = Math.max(0, (now - stats.startedAt) / 1000);
   const tokens = stats.promptTokens + stats.completionTokens;
@@ -137,6 +155,7 @@ export function buildSummary(
     failed: stats.failed,
     failedByType: { ...stats.failedByType } as Record<string, number>,
     skipped: stats.skipped,
+    fromCache: stats.cached,
     skippedFailed: stats.skippedFailed,
     requests: stats.requests,
     retries: stats.retries,
@@ -147,7 +166,7 @@ export function buildSummary(
     rowsWithoutUsage: stats.rowsWithoutUsage,
     truncated: stats.truncated,
     model: model ?? null,
-    estimatedCost: costOf(stats, model, usageByModel),
+    estimatedCost: costOf(stats, model, usageByModel, priceOf),
     wallSeconds: round(wallSeconds, 3),
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
@@ -177,7 +196,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   // A stopped run says so first: "2 ok, 0 failed" alone reads like a finished batch.
   const stopped = s.stopped === 'interrupted' ? 'interrupted: ' : s.stopped ? `stopped (${s.stopped}): ` : '';
   const parts = [
-    `${stopped}${style.ok && s.ok > 0 ? style.ok(okText) : okText}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
+    `${stopped}${style.ok && s.ok > 0 ? style.ok(okText) : okText}${s.fromCache ? ` (${count(s.fromCache)} from cache)` : ''}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
       + (s.notRun ? `, ${count(s.notRun)} not run` : s.stopped && s.notRun === null ? ', the rest not run' : '')
       + (s.skipped ? `, ${count(s.skipped)} already done` : '')
       + (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '')
@@ -190,7 +209,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   ];
   const cost = s.estimatedCost;
   if (cost) {
-    parts.push(`est. ${usd(cost.usd)} at ${cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`);
+    parts.push(`est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`);
   }
   parts.push(duration(s.wallSeconds, true));
   parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);

@@ -16,6 +16,7 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
  *   schedule, provider, input, output  1  pacing; one attempt; readers; writers
  *   structured                       0.5  JSON Schema rules and checks, used by the body builder,
  *                                         the CSV columns and the engine's re-asks
+ *   cache, budget                     1  the answer store and its key; the spending cap
  *   types, errors, util, redact, pricing  0
  */
 const LAYER: Record<string, number> = {
@@ -31,6 +32,8 @@ const LAYER: Record<string, number> = {
   'input': 1,
   'output': 1,
   'structured': 0.5,
+  'cache': 1,
+  'budget': 1,
   'types.ts': 0,
   'errors.ts': 0,
   'util': 0,
@@ -63,7 +66,7 @@ describe('the checks themselves', () => {
   it.each([
     ['an upward import', edge('engine/run-batch.ts', 'cli/config.ts'), /engine \(layer 2\) may not import cli \(layer 4\)/],
     ['a sibling import', edge('provider/completion.ts', 'schedule/rate-headers.ts'), /provider \(layer 1\) may not import schedule \(layer 1\)/],
-    ['an unplaced room', edge('cache/store.ts', 'types.ts'), /"cache" has no place/],
+    ['an unplaced room', edge('nowhere/store.ts', 'types.ts'), /"nowhere" has no place/],
   ])('report %s', (_name, e, message) => {
     expect(upwardImports([e], LAYER)).toEqual([expect.stringMatching(message)]);
   });

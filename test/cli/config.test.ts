@@ -194,7 +194,9 @@ describe('resolveCliConfig: values', () => {
   });
 
   it('model: flag, then LLM_BATCH_MODEL, then the default (mock-model under --mock)', () => {
-    expect(resolveCliConfig('p.txt', flags({ model: 'm1' }), env({}, { LLM_BATCH_MODEL: 'm2' }), []).model).toBe('m1');
+    expect(resolveCliConfig('p.txt', flags({ model: ['m1'] }), env({}, { LLM_BATCH_MODEL: 'm2' }), []).model).toBe('m1');
+    const several = resolveCliConfig('p.txt', flags({ model: ['m1', 'm2', 'm1'] }), env(), []);
+    expect([several.model, several.models]).toEqual(['m1', ['m1', 'm2']]);
     expect(resolveCliConfig('p.txt', flags(), env({}, { LLM_BATCH_MODEL: ' m2 ' }), []).model).toBe('m2');
     expect(resolveCliConfig('p.txt', flags(), env({}, { LLM_BATCH_MODEL: '  ' }), []).model).toBe(DEFAULT_MODEL);
     expect(resolveCliConfig('p.txt', flags({ mock: true }), env({}, {}), []).model).toBe('mock-model');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { BIN, writePrompts } from '../helpers/run-cli.js';
+import { BIN, isolatedCacheDir, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 import { ROW_FIELDS, byId, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
@@ -258,7 +258,7 @@ describe('stdout closed by its reader (`| head -1`)', () => {
     const input = writePrompts(dir, 'pipe.txt', prompts);
     // A real shell pipeline: head exits after one line, llm-batch then writes into a closed pipe.
     const script = `"${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -c 4 | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`;
-    const child = spawn('bash', ['-c', script], { env: { ...process.env, OPENAI_API_KEY: 'sk-pipe-test' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], { env: { ...process.env, OPENAI_API_KEY: 'sk-pipe-test', LLM_BATCH_CACHE_DIR: isolatedCacheDir() }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadedPackages } from '../helpers/loaded-packages.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { BIN, ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { BIN, ROOT, SECRET_KEY, isolatedCacheDir, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
 import { VirtualTerminal } from '../helpers/vt.js';
 
 const ESC = /\x1b/;
@@ -36,7 +36,7 @@ function runPty(args: readonly string[], options: { env?: Record<string, string>
   const command = `stty cols ${cols} rows 40; ${options.stdinFrom ? `${options.stdinFrom} | ` : 'exec '}${cli}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, ...options.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let raw = '';

@@ -28,8 +28,24 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+let cacheRoot: string | undefined;
+let cacheCount = 0;
+
+/**
+ * A response cache of its own for every CLI started by a test: runs of the same prompts must not
+ * answer each other from ~/.cache (tests that test the cache pass LLM_BATCH_CACHE_DIR or --cache-dir).
+ */
+export function isolatedCacheDir(): string {
+  if (!cacheRoot) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-cache-'));
+    cacheRoot = root;
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  }
+  return path.join(cacheRoot, String(++cacheCount));
+}
+
 function buildEnv(extra: CliOptions['env']): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir() };
   for (const [k, v] of Object.entries(extra ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;

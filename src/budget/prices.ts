@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { priceFor } from '../pricing.js';
+import { UsageError } from '../errors.js';
+import type { Usage } from '../types.js';
+import type { Picodollars } from './spend-cap.js';
+
+/** USD per million tokens. */
+export interface TokenPrice {
+  input: number;
+  output: number;
+  /** Prompt tokens the provider served from its prompt cache; the input price when unknown. */
+  cachedInput?: number;
+}
+
+/** The price of a model, or undefined when neither the flags nor the table know it. */
+export type PriceLookup = (model: string) => TokenPrice | undefined;
+
+/** OpenAI's Batch API bills half the list price, cached input included. */
+export const BATCH_DISCOUNT = 0.5;
+
+function nonNegative(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** `IN/OUT` or `IN/OUT/CACHED_IN`, USD per million tokens: `0.15/0.60`. */
+export function parsePrice(text: string): TokenPrice | undefined {
+  const parts = text.trim().split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^\s*\d+(\.\d+)?\s*$/.test(p))) return undefined;
+  const [input, output, cachedInput] = parts.map(Number) as [number, number, number | undefined];
+  return cachedInput === undefined ? { input, output } : { input, output, cachedInput };
+}
+
+/**
+ * A prices file: `{"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}` or
+ * `{"model": "0.15/0.60"}`, USD per million tokens. Errors name the file and the model.
+ */
+export function readPricesFile(file: string): Map<string, TokenPrice> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--prices ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--prices ${file}: expected a JSON object of model → price`);
+  const prices = new Map<string, TokenPrice>();
+  for (const [model, value] of Object.entries(raw as Record<string, unknown>)) {
+    const where = `--prices ${file}: "${model}"`;
+    if (typeof value === 'string') {
+      const price = parsePrice(value);
+      if (!price) throw new UsageError(`${where}: expected "IN/OUT" in USD per million tokens, got "${value}"`);
+      prices.set(model.toLowerCase(), price);
+      continue;
+    }
+    const v = value as Record<string, unknown> | null;
+    if (!v || typeof v !== 'object' || !nonNegative(v['input']) || !nonNegative(v['output'])) {
+      throw new UsageError(`${where}: expected {"input": N, "output": N} in USD per million tokens`);
+    }
+    const cached = v['cached_input'] ?? v['cachedInput'];
+    if (cached !== undefined && !nonNegative(cached)) throw new UsageError(`${where}: "cached_input" must be a number >= 0`);
+    prices.set(model.toLowerCase(), { input: v['input'], output: v['output'], ...(cached !== undefined ? { cachedInput: cached } : {}) });
+  }
+  return prices;
+}
+
+/** `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). */
+export function createPriceLookup(options: { price?: TokenPrice; file?: Map<string, TokenPrice> }): PriceLookup {
+  return (model) => {
+    if (options.price) return options.price;
+    const fromFile = options.file?.get(model.toLowerCase());
+    if (fromFile) return fromFile;
+    const match = priceFor(model);
+    return match ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) } : undefined;
+  };
+}
+
+/** Picodollars per token of a USD-per-million price. */
+const perToken = (usdPerMillion: number) => usdPerMillion * 1e6;
+
+/** Worst case of a request: every prompt token at the full input price, every allowed answer token. */
+export function worstCasePico(price: TokenPrice, promptTokens: number, maxCompletionTokens: number, batch = false): Picodollars {
+  const factor = batch ? BATCH_DISCOUNT : 1;
+  return Math.ceil((promptTokens * perToken(price.input) + maxCompletionTokens * perToken(price.output)) * factor);
+}
+
+/** What the provider bills for reported usage: cached prompt tokens at their own price, and the Batch API discount. */
+export function billedPico(price: TokenPrice, usage: Usage, batch = false): Picodollars {
+  const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);
+  const factor = batch ? BATCH_DISCOUNT : 1;
+  const usd =
+    (usage.prompt_tokens - cached) * perToken(price.input) + cached * perToken(price.cachedInput ?? price.input) + usage.completion_tokens * perToken(price.output);
+  return Math.ceil(usd * factor);
+}

@@ -1,0 +1,84 @@
+import type { ChatMessage, Usage } from '../types.js';
+import { billedPico, worstCasePico, type PriceLookup } from './prices.js';
+import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
+import { promptTokenBound } from './worst-case.js';
+
+/**
+ * Answer tokens assumed (and sent as max_tokens) for a request that sets none while --max-cost is
+ * in force: without a cap on the answer there is no worst case to reserve.
+ */
+export const BUDGET_DEFAULT_MAX_TOKENS = 4096;
+
+export type Admission =
+  | { kind: 'admitted'; ticket: Reservation; price: { model: string } }
+  | { kind: 'full'; message: string }
+  | { kind: 'unpriced'; message: string }
+  | { kind: 'stopped' };
+
+/** What a budget needs of a request (a CompletionRequest has it). */
+export interface BudgetRequest {
+  model: string;
+  messages: readonly ChatMessage[];
+  max_tokens?: number;
+}
+
+/** How an attempt ended: its usage, or a failure with or without an HTTP status. */
+export type AttemptCost = { usage: Usage | null } | { failedWithStatus: boolean };
+
+/** What the engine sees of `--max-cost`: admit before sending, settle after. */
+export interface RunBudget {
+  admit(request: BudgetRequest, signal: AbortSignal): Promise<Admission>;
+  /** Usage when the answer came back; whether an HTTP status came back when it did not. */
+  settle(ticket: Reservation, request: BudgetRequest, outcome: AttemptCost): void;
+  /** Spent so far (settled), USD. */
+  spentUsd(): number;
+  readonly capUsd: number;
+}
+
+export interface RunBudgetOptions {
+  capUsd: number;
+  prices: PriceLookup;
+  /** Batch API pricing (half the list price). */
+  batch?: boolean;
+  defaultMaxTokens?: number;
+}
+
+export function createRunBudget(options: RunBudgetOptions): RunBudget {
+  const cap = new SpendCap(toPico(options.capUsd));
+  const maxAnswer = (request: BudgetRequest) => request.max_tokens ?? options.defaultMaxTokens ?? BUDGET_DEFAULT_MAX_TOKENS;
+  return {
+    capUsd: options.capUsd,
+    spentUsd: () => toUsd(cap.spent),
+    async admit(request, signal) {
+      const price = options.prices(request.model);
+      if (!price) return { kind: 'unpriced', message: `no price known for model ${request.model}: --max-cost needs one (--price IN/OUT or --prices FILE)` };
+      const amount = worstCasePico(price, promptTokenBound(request.messages), maxAnswer(request), options.batch);
+      for (;;) {
+        if (signal.aborted) return { kind: 'stopped' };
+        const ticket = cap.tryReserve(amount);
+        if (ticket) return { kind: 'admitted', ticket, price: { model: request.model } };
+        // Requests in flight usually cost less than reserved: wait for them before giving up.
+        if (cap.reserved === 0) return { kind: 'full', message: 'budget reached' };
+        await new Promise<void>((resolve) => {
+          const onAbort = () => resolve();
+          signal.addEventListener('abort', onAbort, { once: true });
+          void cap.nextSettlement().then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          });
+        });
+      }
+    },
+    settle(ticket, request, outcome) {
+      if ('usage' in outcome) {
+        const price = options.prices(request.model);
+        // No usage reported: the worst case stays spent (we cannot know less).
+        cap.settle(ticket, outcome.usage && price ? billedPico(price, outcome.usage, options.batch) : ticket.amount);
+        return;
+      }
+      // An HTTP error status came before any answer: nothing generated, nothing billed. A cut
+      // stream, a timeout or a reset may have been billed for what was generated: assume all of it.
+      cap.settle(ticket, outcome.failedWithStatus ? 0 : ticket.amount);
+    },
+  };
+}

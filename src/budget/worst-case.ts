@@ -1,0 +1,38 @@
+import type { ChatMessage } from '../types.js';
+
+/** Framing tokens allowed per message (role, separators; chat templates of local servers add more than OpenAI's 3). */
+const PER_MESSAGE = 8;
+/** Framing for the request as a whole (the reply primer, a template's preamble). */
+const PER_REQUEST = 16;
+/** A non-text part (an image, audio): no byte count bounds its tokens; high-detail images stay under this. */
+const PER_MEDIA_PART = 10_000;
+
+const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/**
+ * An upper bound on a request's prompt tokens. Byte-level BPE tokenizers (OpenAI's o200k and cl100k,
+ * Llama 3, Qwen, Mistral's Tekken) never make more tokens than UTF-8 bytes, so bytes bound the text;
+ * framing and media parts get the fixed allowances above. It over-reserves prompts (4 bytes a token
+ * is typical), which is cheap next to max_tokens × the output price, and never under-reserves.
+ */
+export function promptTokenBound(messages: readonly ChatMessage[]): number {
+  let total = PER_REQUEST;
+  for (const m of messages) {
+    total += PER_MESSAGE + utf8(m.role);
+    if (typeof m.name === 'string') total += utf8(m.name);
+    const content = m.content;
+    if (typeof content === 'string') total += utf8(content);
+    else if (Array.isArray(content)) {
+      for (const part of content as unknown[]) {
+        const p = part as { type?: unknown; text?: unknown } | null;
+        if (p && p.type === 'text' && typeof p.text === 'string') total += utf8(p.text);
+        else total += PER_MEDIA_PART;
+      }
+    } else if (content !== null && content !== undefined) total += utf8(JSON.stringify(content));
+    // Tool calls and other fields sent with the message count as their JSON.
+    for (const [k, v] of Object.entries(m)) {
+      if (k !== 'role' && k !== 'content' && k !== 'name' && v !== undefined) total += utf8(JSON.stringify(v));
+    }
+  }
+  return total;
+}

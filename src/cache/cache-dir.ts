@@ -1,0 +1,19 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where the cache lives unless `--cache-dir` or LLM_BATCH_CACHE_DIR says otherwise: XDG_CACHE_HOME
+ * (or ~/.cache) on Linux and the BSDs, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'llm-batch');
+  if (platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'llm-batch', 'Cache');
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'), 'llm-batch');
+}
+
+/** `--cache-dir`, then LLM_BATCH_CACHE_DIR, then the platform's default. */
+export function resolveCacheDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag ?? (env.LLM_BATCH_CACHE_DIR?.trim() || defaultCacheDir(env));
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, RunError } from '../errors.js';
+import { resolveCacheDir } from '../cache/cache-dir.js';
+import { STORE_FILE } from '../cache/response-store.js';
+import { count } from '../ui/number-format.js';
+import type { CliIo } from './io.js';
+import { positiveNumber } from './parse-flags.js';
+
+const DAY_MS = 86_400_000;
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function dateOf(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * `llm-batch cache stats | clear | prune --older-than DAYS`. Its own small program: the run's
+ * command line takes a prompts file as its argument and should not learn about subcommands.
+ * `stats` prints to stdout (it is the data asked for); `clear` and `prune` report on stderr.
+ */
+export async function runCacheCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  let action: (() => Promise<number>) | undefined;
+  const program = new Command('llm-batch cache')
+    .description('Inspect or empty the response cache shared by every run on this machine.')
+    .option('--cache-dir <dir>', 'cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir)')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run llm-batch cache --help for usage)');
+  const dirOf = () => resolveCacheDir(program.opts<{ cacheDir?: string }>().cacheDir, io.env);
+  const open = async () => {
+    const dir = dirOf();
+    if (!fs.existsSync(dir)) return undefined;
+    const { openResponseStore } = await import('../cache/response-store.js');
+    return openResponseStore(dir);
+  };
+  program
+    .command('stats')
+    .description('entries, size on disk, oldest and newest answer')
+    .option('--json', 'as one JSON object')
+    .action((opts: { json?: boolean }) => {
+      action = async () => {
+        const store = await open();
+        const s = store ? store.stats() : { path: `${dirOf()}/${STORE_FILE}`, entries: 0, bytesOnDisk: 0, oldest: null, newest: null };
+        await store?.close();
+        if (opts.json) io.stdout.write(`${JSON.stringify(s)}\n`);
+        else {
+          io.stdout.write(
+            `${s.path}\n${count(s.entries)} answers · ${megabytes(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`,
+          );
+        }
+        return ExitCode.ok;
+      };
+    });
+  program
+    .command('clear')
+    .description('delete every cached answer')
+    .action(() => {
+      action = async () => {
+        const store = await open();
+        const removed = store ? await store.clear() : 0;
+        await store?.close();
+        io.stderr.write(`llm-batch: removed ${count(removed)} cached answers from ${dirOf()}\n`);
+        return ExitCode.ok;
+      };
+    });
+  program
+    .command('prune')
+    .description('delete answers stored more than DAYS days ago')
+    .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', positiveNumber)
+    .action((opts: { olderThan: number }) => {
+      action = async () => {
+        const store = await open();
+        const removed = store ? await store.prune(Date.now() - opts.olderThan * DAY_MS) : 0;
+        await store?.close();
+        io.stderr.write(`llm-batch: removed ${count(removed)} cached answers older than ${opts.olderThan} days from ${dirOf()}\n`);
+        return ExitCode.ok;
+      };
+    });
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return ExitCode.usage;
+  }
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+    throw err;
+  }
+  if (!action) {
+    program.outputHelp({ error: true });
+    return ExitCode.usage;
+  }
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof RunError) throw err;
+    throw new RunError(`cache ${program.args[0] ?? ''}: ${(err as Error).message}`, 'usage');
+  }
+}

@@ -1,0 +1,48 @@
+import { RunError } from '../errors.js';
+import type { AnswerCache } from '../engine/answer-cache.js';
+import { tokenLimitField } from '../provider/request-body.js';
+import type { CliConfig } from './config.js';
+
+export interface OpenedCache {
+  cache: AnswerCache;
+  /** Waits for this run's writes, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** The endpoint answers are keyed under: the one the SDK posts to. */
+export function chatEndpoint(config: CliConfig): string {
+  const base = config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL ?? 'https://api.openai.com/v1';
+  return `${base.replace(/\/+$/, '')}/chat/completions`;
+}
+
+/**
+ * Opens the response cache for a run. A directory the user chose that cannot be used is an error
+ * before anything is sent; the default one failing (a read-only home, a platform without LMDB's
+ * binary) only costs the cache, so the run goes on without it after one line on stderr.
+ */
+export async function openCache(config: CliConfig, warn: (message: string) => void): Promise<OpenedCache | undefined> {
+  if (!config.cache) return undefined;
+  const { dir, explicit } = config.cache;
+  try {
+    const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
+    const store = await openResponseStore(dir);
+    const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
+    const cache = createAnswerCache(store, {
+      endpoint: chatEndpoint(config),
+      limitField: tokenLimitField(baseURL),
+      onError: (err) => warn(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
+    });
+    return {
+      cache,
+      async close() {
+        await cache.flush();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    const why = `cannot open the response cache in ${dir}: ${(err as Error).message}`;
+    if (explicit) throw new RunError(`${why} (choose another --cache-dir, or --no-cache)`, 'usage');
+    warn(`${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
+    return undefined;
+  }
+}

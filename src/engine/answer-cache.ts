@@ -1,0 +1,63 @@
+import type { CompletionRequest, CompletionResult } from '../provider/completion.js';
+import { wireBody, type TokenLimitField } from '../provider/request-body.js';
+import { cacheKey } from '../cache/cache-key.js';
+import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
+
+/**
+ * What the engine sees of the cache: a lookup before a request is queued and a store after a whole
+ * answer. Batch API submit/collect use `getByBody`/`putByBody` with the body they send.
+ */
+export interface AnswerCache {
+  lookup(request: CompletionRequest, sample: number): CachedAnswer | undefined;
+  /** Fire and forget: a failed write is reported through `onError` once, never fails the row. */
+  store(request: CompletionRequest, sample: number, result: CompletionResult): void;
+  getByBody(body: Readonly<Record<string, unknown>>, sample: number): CachedAnswer | undefined;
+  putByBody(body: Readonly<Record<string, unknown>>, sample: number, answer: Omit<CachedAnswer, 'storedAt'>): Promise<void>;
+  /** Waits for every write this run started. */
+  flush(): Promise<void>;
+}
+
+export interface AnswerCacheOptions {
+  /** `<baseURL>/chat/completions`: answers from another server or path are other answers. */
+  endpoint: string;
+  /** The body is keyed as it is sent (see `wireBody`). */
+  limitField: TokenLimitField;
+  onError?: (error: Error) => void;
+  now?: () => number;
+}
+
+export function createAnswerCache(store: ResponseStore, options: AnswerCacheOptions): AnswerCache {
+  const now = options.now ?? Date.now;
+  const pending = new Set<Promise<void>>();
+  let failed = false;
+  const keyOf = (body: Readonly<Record<string, unknown>>, sample: number) => cacheKey(options.endpoint, body, sample);
+  const bodyOf = (request: CompletionRequest) => wireBody(request, options.limitField);
+  const write = (key: Buffer, answer: CachedAnswer) => {
+    const p = store.put(key, answer).catch((err: unknown) => {
+      if (!failed) options.onError?.(err instanceof Error ? err : new Error(String(err)));
+      failed = true;
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    return p;
+  };
+  return {
+    lookup: (request, sample) => store.get(keyOf(bodyOf(request), sample)),
+    store(request, sample, result) {
+      // A stream cut short never reaches here (it throws); an answer without a finish reason is not whole.
+      if (result.finishReason === null) return;
+      void write(keyOf(bodyOf(request), sample), {
+        text: result.text,
+        finishReason: result.finishReason,
+        model: result.model,
+        usage: result.usage,
+        storedAt: now(),
+      });
+    },
+    getByBody: (body, sample) => store.get(keyOf(body, sample)),
+    putByBody: (body, sample, answer) => write(keyOf(body, sample), { ...answer, storedAt: now() }),
+    async flush() {
+      await Promise.all([...pending]);
+    },
+  };
+}

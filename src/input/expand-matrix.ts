@@ -1,0 +1,34 @@
+import type { PromptRecord } from '../types.js';
+
+export interface Matrix {
+  /** Models each record runs on; a record that names its own model runs on that one only. */
+  models: readonly string[];
+  /** Samples per (record, model). */
+  repeat: number;
+}
+
+/** Several models or samples: rows then carry `sample` and `requested_model`. */
+export const isMatrix = (m: Matrix): boolean => m.models.length > 1 || m.repeat > 1;
+
+/**
+ * One record per (record, model, sample), in that order, pulled lazily. A plain run (one model, one
+ * sample) passes records through untouched, so its rows and keys stay as they always were.
+ */
+export async function* expandMatrix(records: AsyncIterable<PromptRecord>, matrix: Matrix): AsyncGenerator<PromptRecord> {
+  if (!isMatrix(matrix)) {
+    yield* records;
+    return;
+  }
+  for await (const record of records) {
+    if (record.problem) {
+      yield record; // one error row, not one per model
+      continue;
+    }
+    const models = record.params.model !== undefined ? [record.params.model] : matrix.models;
+    for (const model of models) {
+      for (let sample = 0; sample < matrix.repeat; sample++) {
+        yield { ...record, params: { ...record.params, model }, sample };
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { estimateCost } from '../pricing.js';
+import type { ResultRow } from '../types.js';
+import { count, usd } from './number-format.js';
+
+/** One model's share of a run with several models (`-m A -m B`). */
+export interface ModelFigures {
+  model: string;
+  ok: number;
+  failed: number;
+  fromCache: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Paid tokens (cached answers excluded) at list prices; null when the model has no price. */
+  estimatedUsd: number | null;
+}
+
+/** Counts rows per model asked for, so a model comparison reads off the summary. */
+export class ModelTally {
+  private readonly byModel = new Map<string, Omit<ModelFigures, 'estimatedUsd'> & { pricedBy: string | null }>();
+
+  /** `models`: the run's models, in the order the summary lists them (rows arrive in any order). */
+  constructor(private readonly runModel: string, private readonly models: readonly string[] = [runModel]) {}
+
+  add(row: ResultRow): void {
+    const model = row.requested_model ?? this.runModel;
+    let f = this.byModel.get(model);
+    if (!f) {
+      f = { model, ok: 0, failed: 0, fromCache: 0, promptTokens: 0, completionTokens: 0, pricedBy: null };
+      this.byModel.set(model, f);
+    }
+    if (row.error) f.failed++;
+    else f.ok++;
+    if (row.cached) f.fromCache++;
+    else if (row.usage) {
+      f.promptTokens += row.usage.prompt_tokens;
+      f.completionTokens += row.usage.completion_tokens;
+      f.pricedBy ??= row.model;
+    }
+  }
+
+  figures(): ModelFigures[] {
+    const rank = (m: string) => {
+      const i = this.models.indexOf(m);
+      return i < 0 ? this.models.length : i;
+    };
+    const ordered = [...this.byModel.values()].sort((a, b) => rank(a.model) - rank(b.model) || a.model.localeCompare(b.model));
+    return ordered.map(({ pricedBy, ...f }) => {
+      const cost = estimateCost(pricedBy ?? f.model, f.promptTokens, f.completionTokens) ?? estimateCost(f.model, f.promptTokens, f.completionTokens);
+      return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * 1e6) / 1e6 };
+    });
+  }
+
+  /** `gpt-4o-mini: 98 ok (40 from cache), 2 failed · 12,345 tokens in / 6,789 out · est. $0.0123` per model. */
+  lines(): string[] {
+    return this.figures().map(
+      (f) =>
+        `${f.model}: ${count(f.ok)} ok${f.fromCache ? ` (${count(f.fromCache)} from cache)` : ''}, ${count(f.failed)} failed · ${count(f.promptTokens)} tokens in / ${count(f.completionTokens)} out` +
+        (f.estimatedUsd === null ? '' : ` · est. ${usd(f.estimatedUsd)}`),
+    );
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * --max-cost: the cap can never be exceeded, whatever the concurrency, the answer lengths, the
+ * failures or the order in which answers come back.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRunBudget } from '../../src/budget/run-budget.js';
+import { billedPico, parsePrice, worstCasePico, type TokenPrice } from '../../src/budget/prices.js';
+import { SpendCap, toPico } from '../../src/budget/spend-cap.js';
+import { promptTokenBound } from '../../src/budget/worst-case.js';
+import { AttemptError, type Complete, type CompletionRequest } from '../../src/provider/completion.js';
+import { runBatch } from '../../src/engine/run-batch.js';
+import { createStats } from '../../src/engine/stats.js';
+import type { PromptRecord, ResultRow } from '../../src/types.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+import { encode } from 'gpt-tokenizer';
+
+const PRICE: TokenPrice = { input: 2, output: 8, cachedInput: 0.5 };
+
+function records(n: number, random: () => number): PromptRecord[] {
+  return Array.from({ length: n }, (_, i) => {
+    const prompt = `question ${i} ${'word '.repeat(Math.floor(random() * 200))}`;
+    return { id: `r${i}`, line: i + 1, source: 't', prompt, messages: [{ role: 'user', content: prompt }], params: {} };
+  });
+}
+
+async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const x of items) yield x;
+}
+
+describe('SpendCap', () => {
+  it('never lets spent + reserved pass the cap, over 100,000 random reserve/settle steps', () => {
+    const random = seededRandom(7);
+    const cap = new SpendCap(1_000_000);
+    let violations = 0;
+    const open: Array<ReturnType<SpendCap['tryReserve']> & object> = [];
+    for (let i = 0; i < 100_000; i++) {
+      if (random() < 0.55) {
+        const r = cap.tryReserve(Math.floor(random() * 50_000));
+        if (r) open.push(r);
+      } else if (open.length) {
+        const r = open.splice(Math.floor(random() * open.length), 1)[0]!;
+        cap.settle(r, Math.floor(random() * r.amount * 1.5)); // sometimes over: clamped
+      }
+      if (cap.spent + cap.reserved > cap.cap) violations++;
+    }
+    expect(violations).toBe(0);
+    expect(cap.spent).toBeLessThanOrEqual(cap.cap);
+    expect(cap.overruns).toBeGreaterThan(0);
+  });
+
+  it('settles a reservation once', () => {
+    const cap = new SpendCap(100);
+    const r = cap.tryReserve(60)!;
+    cap.settle(r, 10);
+    cap.settle(r, 50);
+    expect(cap.spent).toBe(10);
+    expect(cap.reserved).toBe(0);
+  });
+});
+
+describe('prices', () => {
+  it.each([
+    ['0.15/0.60', { input: 0.15, output: 0.6 }],
+    ['2/8/0.5', { input: 2, output: 8, cachedInput: 0.5 }],
+    ['0.15', undefined],
+    ['a/b', undefined],
+    ['-1/2', undefined],
+    ['1/2/3/4', undefined],
+  ])('parsePrice(%s)', (text, expected) => {
+    expect(parsePrice(text)).toEqual(expected);
+  });
+
+  it('bills cached prompt tokens at the cached price and halves the Batch API', () => {
+    const usage = { prompt_tokens: 1000, completion_tokens: 100, cached_tokens: 600 };
+    // 400 × $2/M + 600 × $0.5/M + 100 × $8/M = 0.0008 + 0.0003 + 0.0008 = $0.0019
+    expect(billedPico(PRICE, usage)).toBe(toPico(0.0019));
+    expect(billedPico(PRICE, usage, true)).toBe(toPico(0.00095));
+    expect(billedPico({ input: 2, output: 8 }, usage)).toBe(toPico(0.0028)); // no cached price: full input
+  });
+
+  it('the prompt bound is at least the real token count (byte-level BPE)', () => {
+    const random = seededRandom(3);
+    const alphabet = ['a', ' ', 'é', '字', '🙂', '\n', 'the ', '{"x":1}'];
+    for (let i = 0; i < 200; i++) {
+      const text = Array.from({ length: Math.floor(random() * 400) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: text }];
+      const real = 3 + messages.reduce((n, m) => n + 3 + encode(m.content).length, 0);
+      expect(promptTokenBound(messages)).toBeGreaterThanOrEqual(real);
+    }
+  });
+});
+
+describe('--max-cost in the engine', () => {
+  /**
+   * 400 requests in flight at once, 5,000 prompts, answers of random length up to max_tokens, 5 %
+   * cut streams (billed in full, as we cannot know less) and 5 % HTTP 500s (not billed), in random
+   * order. The billed total, counted by the fake provider itself, must stay within the cap.
+   */
+  it.each([1, 2, 3])('holds under high concurrency (seed %i)', async (seed) => {
+    const random = seededRandom(seed);
+    const capUsd = 0.5;
+    let billed = 0;
+    const complete: Complete = async (request: CompletionRequest) => {
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 4)));
+      const roll = random();
+      const promptTokens = promptTokenBound(request.messages) - Math.floor(random() * 20);
+      if (roll < 0.05) throw new AttemptError('http', 'server error', { status: 500 });
+      const completion = Math.floor(random() * (request.max_tokens! + 1));
+      if (roll < 0.1) {
+        billed += worstCasePico(PRICE, promptTokens, completion);
+        throw new AttemptError('connection', 'stream ended before the answer finished');
+      }
+      const usage = { prompt_tokens: promptTokens, completion_tokens: completion, ...(random() < 0.3 ? { cached_tokens: Math.floor(promptTokens / 2) } : {}) };
+      billed += billedPico(PRICE, usage);
+      return { text: 'ok', finishReason: 'stop', usage, model: request.model, headers: null };
+    };
+    const budget = createRunBudget({ capUsd, prices: () => PRICE });
+    const stats = createStats();
+    const gen = runBatch(from(records(5000, random)), {
+      complete, model: 'm', maxTokens: 300, concurrency: 400, retries: 0, rpm: 1e9, random: () => 0, budget, stats,
+    });
+    const rows: ResultRow[] = [];
+    let step = await gen.next();
+    while (!step.done) {
+      rows.push(step.value);
+      step = await gen.next();
+    }
+    expect(step.value.stopped).toBe('budget');
+    expect(billed).toBeLessThanOrEqual(toPico(capUsd));
+    expect(toPico(budget.spentUsd())).toBeGreaterThanOrEqual(billed);
+    expect(budget.spentUsd()).toBeLessThanOrEqual(capUsd);
+    // It used the budget, not stopped at the first sign of pressure: within one worst case of the cap.
+    expect(capUsd - budget.spentUsd()).toBeLessThan((300 * 8 + 2000 * 2) / 1e6);
+    expect(rows.length).toBeLessThan(5000);
+  });
+
+  it('a model with no price fails its row with a message, sends nothing', async () => {
+    let sent = 0;
+    const complete: Complete = async () => {
+      sent++;
+      return { text: 'x', finishReason: 'stop', usage: null, model: null, headers: null };
+    };
+    const budget = createRunBudget({ capUsd: 1, prices: () => undefined });
+    const gen = runBatch(from(records(2, Math.random)), { complete, model: 'mystery', maxTokens: 10, budget, rpm: 1e9 });
+    const rows: ResultRow[] = [];
+    for await (const row of gen) rows.push(row);
+    expect(sent).toBe(0);
+    expect(rows.map((r) => r.error?.message)).toEqual([expect.stringMatching(/no price known for model mystery/), expect.stringMatching(/no price/)]);
+  });
+
+  it('a request whose worst case alone exceeds the cap is never sent', async () => {
+    let sent = 0;
+    const complete: Complete = async () => {
+      sent++;
+      return { text: 'x', finishReason: 'stop', usage: null, model: null, headers: null };
+    };
+    const budget = createRunBudget({ capUsd: 0.001, prices: () => PRICE });
+    const gen = runBatch(from(records(3, Math.random)), { complete, model: 'm', maxTokens: 1000, budget, rpm: 1e9 });
+    let step = await gen.next();
+    while (!step.done) step = await gen.next();
+    expect(step.value.stopped).toBe('budget');
+    expect(sent).toBe(0);
+  });
+});

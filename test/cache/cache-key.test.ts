@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { cacheKey, canonicalJson } from '../../src/cache/cache-key.js';
+import { defaultCacheDir, resolveCacheDir } from '../../src/cache/cache-dir.js';
+
+const endpoint = 'https://api.example.com/v1/chat/completions';
+const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0 };
+const hex = (b: Buffer) => b.toString('hex');
+const base = hex(cacheKey(endpoint, body, 0));
+
+describe('cacheKey', () => {
+  it.each([
+    ['the model', endpoint, { ...body, model: 'n' }, 0],
+    ['a message', endpoint, { ...body, messages: [{ role: 'user', content: 'hi!' }] }, 0],
+    ['the temperature', endpoint, { ...body, temperature: 1 }, 0],
+    ['an added field', endpoint, { ...body, seed: 1 }, 0],
+    ['the sample index', endpoint, body, 1],
+    ['the origin', 'https://other.example.com/v1/chat/completions', body, 0],
+    ['the scheme', 'http://api.example.com/v1/chat/completions', body, 0],
+    ['the port', 'https://api.example.com:8443/v1/chat/completions', body, 0],
+    ['the path', 'https://api.example.com/v2/chat/completions', body, 0],
+  ])('changes with %s', (_what, url, b, sample) => {
+    expect(hex(cacheKey(url, b, sample))).not.toBe(base);
+  });
+
+  it.each([
+    ['stream', { ...body, stream: true, stream_options: { include_usage: true } }],
+    ['user', { ...body, user: 'someone' }],
+    ['metadata', { ...body, metadata: { run: 'x' } }],
+    ['key order', { temperature: 0, messages: [{ content: 'hi', role: 'user' }], model: 'm' }],
+    ['an undefined field', { ...body, top_p: undefined }],
+  ])('ignores %s', (_what, b) => {
+    expect(hex(cacheKey(endpoint, b, 0))).toBe(base);
+  });
+
+  it('ignores a query string and a trailing slash on the path (Azure api-version)', () => {
+    expect(hex(cacheKey(`${endpoint}?api-version=2024-10-21`, body, 0))).toBe(base);
+    expect(hex(cacheKey(`${endpoint}/`, body, 0))).toBe(base);
+  });
+
+  it('canonical JSON sorts keys at every depth and keeps array order', () => {
+    expect(canonicalJson({ b: [{ y: 1, x: 2 }, 3], a: null })).toBe('{"a":null,"b":[{"x":2,"y":1},3]}');
+  });
+});
+
+describe('cache directory', () => {
+  it.each([
+    ['linux with XDG_CACHE_HOME', 'linux', { XDG_CACHE_HOME: '/x/cache' }, '/x/cache/llm-batch'],
+    ['linux without it', 'linux', {}, '/home/u/.cache/llm-batch'],
+    ['linux with a relative XDG_CACHE_HOME (invalid per the spec)', 'linux', { XDG_CACHE_HOME: 'rel' }, '/home/u/.cache/llm-batch'],
+    ['macOS', 'darwin', {}, '/home/u/Library/Caches/llm-batch'],
+  ] as const)('%s', (_what, platform, env, expected) => {
+    expect(defaultCacheDir(env, platform, '/home/u')).toBe(expected);
+  });
+
+  it('--cache-dir, then LLM_BATCH_CACHE_DIR, then the default', () => {
+    expect(resolveCacheDir('/flag', { LLM_BATCH_CACHE_DIR: '/env' })).toBe('/flag');
+    expect(resolveCacheDir(undefined, { LLM_BATCH_CACHE_DIR: '/env' })).toBe('/env');
+    expect(resolveCacheDir(undefined, { LLM_BATCH_CACHE_DIR: ' ', XDG_CACHE_HOME: '/x' })).toMatch(/llm-batch$/);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * --max-cost end to end: the built CLI against the mock server, 50 requests in flight. The answers'
+ * own usage, priced as the budget prices it, must stay within the cap; a resume with a larger cap
+ * finishes the rest.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-budget-');
+
+interface Row {
+  id: string;
+  error: { type: string; message: string } | null;
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
+}
+
+/** $1,000 per million tokens both ways: a dollar buys a thousand tokens. */
+const PRICE = ['--price', '1000/1000'];
+const costOf = (rows: readonly Row[]) => rows.reduce((sum, r) => sum + (r.usage ? (r.usage.prompt_tokens + r.usage.completion_tokens) * 0.001 : 0), 0);
+
+describe('--max-cost', () => {
+  it('stops within the cap with 50 in flight, exit 3, and --resume with a new cap finishes', async () => {
+    const prompts = Array.from({ length: 400 }, (_, i) => `budget prompt number ${i}`);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryFile = path.join(ctx.dir, 's.json');
+    const args = [input, '--base-url', ctx.server.url, '-o', out, '-c', '50', '--max-tokens', '20', ...PRICE];
+    const first = await runCli([...args, '--max-cost', '1', '--summary-json', summaryFile]);
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toMatch(/budget reached: \$0\.\d{4} of \$1\.00/);
+    const rows = parseJsonl<Row>(fs.readFileSync(out, 'utf8'));
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.length).toBeLessThan(400);
+    expect(rows.every((r) => r.error === null)).toBe(true);
+    expect(costOf(rows)).toBeLessThanOrEqual(1);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary.stopped).toBe('budget');
+    expect(summary.budget.capUsd).toBe(1);
+    expect(summary.budget.spentUsd).toBeCloseTo(costOf(rows), 6);
+    expect(ctx.server.requests).toHaveLength(rows.length);
+
+    // A new cap is not "a different run": no --force-resume needed.
+    const second = await runCli([...args, '--max-cost', '100', '--resume']);
+    expect(second.code, second.stderr).toBe(0);
+    const all = parseJsonl<Row>(fs.readFileSync(out, 'utf8'));
+    expect(all).toHaveLength(400);
+    expect(new Set(all.map((r) => r.id)).size).toBe(400);
+  });
+
+  it('a model without a known price is a usage error before anything is sent', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const result = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--max-cost: no price known for model my-finetune; give --price/);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('a prices file prices the model; its errors name the file and the model', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const prices = path.join(ctx.dir, 'prices.json');
+    fs.writeFileSync(prices, JSON.stringify({ 'my-finetune': { input: 0.3, output: 1.2 } }));
+    const ok = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5', '--prices', prices, '-f', 'jsonl']);
+    expect(ok.code, ok.stderr).toBe(0);
+    fs.writeFileSync(prices, JSON.stringify({ 'my-finetune': { input: 'cheap' } }));
+    const bad = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5', '--prices', prices]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--prices .*prices\.json: "my-finetune": expected \{"input": N, "output": N\}/);
+  });
+
+  it('without --max-tokens, requests go out with max_tokens 4096 (the worst case needs a bound)', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--max-cost', '5', '-f', 'jsonl']);
+    expect(ctx.server.requests[0]?.body.max_tokens).toBe(4096);
+  });
+
+  it('--price must be IN/OUT', async () => {
+    const result = await runCli(['x.txt', '--price', '0.15']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Expected IN\/OUT in USD per million tokens/);
+  });
+});

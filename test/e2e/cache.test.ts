@@ -1,0 +1,229 @@
+/**
+ * The response cache end to end: the built CLI against the mock server, with a cache directory per
+ * test. What a hit looks like, which request changes miss, what is never stored, several runs on one
+ * cache at once, a kill -9 in the middle of writes, and `llm-batch cache`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { startMockServer } from '../helpers/mock-server.js';
+import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-cache-');
+
+interface Row {
+  id: string;
+  prompt: string;
+  response: string | null;
+  error: { type: string } | null;
+  attempts: number;
+  cached?: true;
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
+}
+
+/** Runs the CLI with the test's cache and returns its rows (stdout JSONL). */
+async function run(args: readonly string[], env: Record<string, string | undefined> = {}) {
+  const result = await runCli([...args, '--base-url', ctx.server.url, '-f', 'jsonl', '--retries', '0'], {
+    env: { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache'), ...env },
+  });
+  return { ...result, rows: parseJsonl<Row>(result.stdout) };
+}
+
+describe('response cache', () => {
+  it('answers a second run from the cache: no request, attempts 0, cached: true, usage as first reported, no cost', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta', 'gamma']);
+    const first = await run([input, '-m', 'gpt-4o-mini']);
+    expect(first.code).toBe(0);
+    expect(ctx.server.requests).toHaveLength(3);
+    expect(first.rows.every((r) => r.cached === undefined && r.attempts === 1)).toBe(true);
+
+    const summaryFile = path.join(ctx.dir, 'summary.json');
+    const second = await run([input, '-m', 'gpt-4o-mini', '--summary-json', summaryFile]);
+    expect(second.code).toBe(0);
+    expect(ctx.server.requests).toHaveLength(3);
+    expect(second.rows).toHaveLength(3);
+    for (const row of second.rows) {
+      const before = first.rows.find((r) => r.id === row.id)!;
+      expect(row).toMatchObject({ cached: true, attempts: 0, response: before.response, usage: before.usage, error: null });
+    }
+    expect(second.stderr).toMatch(/3 ok \(3 from cache\)/);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary).toMatchObject({ ok: 3, fromCache: 3, requests: 0, promptTokens: 0 });
+    expect(summary.estimatedCost?.usd ?? 0).toBe(0);
+  });
+
+  it.each([
+    ['the prompt', ['-t', 'Q: {{prompt}}']],
+    ['the model', ['-m', 'other-model']],
+    ['the temperature', ['--temperature', '0.5']],
+    ['max_tokens', ['--max-tokens', '50']],
+    ['the system message', ['-s', 'Be brief.']],
+  ])('misses when %s changes', async (_what, change) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    await run([input, '-m', 'm1']);
+    expect(ctx.server.requests).toHaveLength(2);
+    // -m adds a model rather than replacing one: the model case names its model alone.
+    const changed = await run([input, ...(change[0] === '-m' ? change : ['-m', 'm1', ...change])]);
+    expect(changed.code).toBe(0);
+    expect(ctx.server.requests).toHaveLength(4);
+    expect(changed.rows.some((r) => r.cached)).toBe(false);
+    // …and the original request still hits.
+    const again = await run([input, '-m', 'm1']);
+    expect(ctx.server.requests).toHaveLength(4);
+    expect(again.rows.every((r) => r.cached)).toBe(true);
+  });
+
+  it('misses on another server (the endpoint is in the key; its path is covered by the unit test)', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    await run([input]);
+    const other = await startMockServer();
+    try {
+      const result = await runCli([input, '--base-url', other.url, '-f', 'jsonl'], { env: { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache') } });
+      expect(parseJsonl<Row>(result.stdout)[0]?.cached).toBeUndefined();
+      expect(other.requests).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('ignores stream, user and metadata: the same question asked another way hits', async () => {
+    const rowsFile = path.join(ctx.dir, 'p.jsonl');
+    fs.writeFileSync(rowsFile, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u1', metadata: { k: 'v' } } })}\n`);
+    await run([rowsFile]);
+    expect(ctx.server.requests).toHaveLength(1);
+    fs.writeFileSync(rowsFile, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u2' } })}\n`);
+    const again = await run([rowsFile, '--no-stream']);
+    expect(ctx.server.requests).toHaveLength(1);
+    expect(again.rows[0]?.cached).toBe(true);
+    // Another body field (seed) is part of the question.
+    fs.writeFileSync(rowsFile, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], seed: 7 } })}\n`);
+    await run([rowsFile]);
+    expect(ctx.server.requests).toHaveLength(2);
+  });
+
+  it.each([
+    ['an HTTP error', '500'],
+    ['a stream cut short', 'cut'],
+    ['a malformed body', 'garbage'],
+  ] as const)('never stores %s', async (_what, fault) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['bad', 'good']);
+    ctx.server.options.fault = ({ prompt }) => (prompt === 'bad' ? fault : undefined);
+    const first = await run([input]);
+    expect(first.rows.find((r) => r.prompt === 'bad')?.error).not.toBeNull();
+    ctx.server.options.fault = undefined;
+    const second = await run([input]);
+    const bad = second.rows.find((r) => r.prompt === 'bad')!;
+    expect(bad).toMatchObject({ error: null, attempts: 1 });
+    expect(bad.cached).toBeUndefined();
+    expect(second.rows.find((r) => r.prompt === 'good')?.cached).toBe(true);
+    expect(ctx.server.countFor('bad')).toBe(2);
+  });
+
+  it('--no-cache sends every request and stores nothing', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    await run([input, '--no-cache']);
+    await run([input, '--no-cache']);
+    await run([input]);
+    expect(ctx.server.requests).toHaveLength(3);
+  });
+
+  it('--cache-dir wins over LLM_BATCH_CACHE_DIR', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const flagDir = path.join(ctx.dir, 'flag-cache');
+    await run([input, '--cache-dir', flagDir]);
+    expect(fs.existsSync(flagDir)).toBe(true);
+    expect(fs.existsSync(path.join(ctx.dir, 'cache'))).toBe(false);
+    const again = await run([input, '--cache-dir', flagDir]);
+    expect(again.rows[0]?.cached).toBe(true);
+  });
+
+  it('an unusable --cache-dir is a usage error before anything is sent', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const file = path.join(ctx.dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const result = await run([input, '--cache-dir', path.join(file, 'sub')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot open the response cache in .*a-file\/sub/);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('several runs at once share one cache: every answer stored once, all readable after', async () => {
+    const prompts = Array.from({ length: 150 }, (_, i) => `shared ${i}`);
+    const inputs = [0, 1, 2].map((k) => writePrompts(ctx.dir, `p${k}.txt`, prompts.slice(k * 30, k * 30 + 90)));
+    const env = { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache') };
+    const children = inputs.map((input) => spawnCli([input, '--base-url', ctx.server.url, '-f', 'jsonl', '-c', '16'], { env }));
+    const results = await Promise.all(children.map((c) => waitForExit(c)));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(parseJsonl<Row>(r.stdout)).toHaveLength(90);
+    }
+    const requestsBefore = ctx.server.requests.length;
+    const all = writePrompts(ctx.dir, 'all.txt', prompts.slice(0, 150));
+    const again = await run([all]);
+    expect(again.code).toBe(0);
+    expect(again.rows.filter((r) => r.cached)).toHaveLength(150);
+    expect(ctx.server.requests.length).toBe(requestsBefore);
+  });
+
+  it('a kill -9 in the middle of writes leaves a cache that opens and answers', async () => {
+    const prompts = Array.from({ length: 3000 }, (_, i) => `killed ${i}`);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const env = { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache') };
+    // To a file: nobody reads the child's stdout until it exits.
+    const child = spawnCli([input, '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'killed.jsonl'), '-c', '32'], { env });
+    // Killed once hundreds of answers are in: the cache has committed and in-flight writes.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (ctx.server.requests.length >= 600) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    child.kill('SIGKILL');
+    await waitForExit(child);
+    const sent = ctx.server.requests.length;
+    expect(sent).toBeLessThan(3000);
+
+    const again = await run([input, '-c', '32']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.rows).toHaveLength(3000);
+    const cached = again.rows.filter((r) => r.cached).length;
+    // Most of what was answered before the kill is reused; the rest is asked again.
+    expect(cached).toBeGreaterThan(0);
+    expect(ctx.server.requests.length - sent).toBe(3000 - cached);
+  });
+});
+
+describe('llm-batch cache', () => {
+  it('stats, prune and clear', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    await run([input]);
+    const env = { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache') };
+    const stats = await runCli(['cache', 'stats', '--json'], { env });
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ entries: 2 });
+    const prune = await runCli(['cache', 'prune', '--older-than', '1'], { env });
+    expect(prune.stderr).toMatch(/removed 0 cached answers older than 1 days/);
+    const clear = await runCli(['cache', 'clear'], { env });
+    expect(clear.stderr).toMatch(/removed 2 cached answers/);
+    expect(JSON.parse((await runCli(['cache', 'stats', '--json'], { env })).stdout)).toMatchObject({ entries: 0 });
+    await run([input]);
+    expect(ctx.server.requests).toHaveLength(4);
+  });
+
+  it('prune without --older-than, or an unknown action, is a usage error', async () => {
+    expect((await runCli(['cache', 'prune'])).code).toBe(2);
+    expect((await runCli(['cache', 'frobnicate'])).code).toBe(2);
+    expect((await runCli(['cache'])).code).toBe(2);
+  });
+
+  it('stats on a cache that does not exist yet says 0 and creates nothing', async () => {
+    const dir = path.join(ctx.dir, 'none');
+    const stats = await runCli(['cache', 'stats', '--cache-dir', dir]);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/0 answers/);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { ModelTally } from '../../src/ui/model-tally.js';
+import type { ResultRow } from '../../src/types.js';
+
+const row = (model: string, extra: Partial<ResultRow> = {}): ResultRow => ({
+  id: 'x', line: 1, prompt: 'p', response: 'r', error: null, attempts: 1, latency_ms: 1, model, finish_reason: 'stop',
+  usage: { prompt_tokens: 1000, completion_tokens: 1000 }, requested_model: model, sample: 0, ...extra,
+});
+
+describe('ModelTally', () => {
+  it('lists models in the order of -m whatever order rows arrive in; cached answers cost nothing', () => {
+    const tally = new ModelTally('gpt-4o-mini', ['gpt-4o-mini', 'gpt-4.1']);
+    tally.add(row('gpt-4.1'));
+    tally.add(row('gpt-4o-mini', { cached: true }));
+    tally.add(row('gpt-4o-mini', { error: { type: 'http', message: 'x' }, response: null, usage: null }));
+    expect(tally.figures()).toEqual([
+      { model: 'gpt-4o-mini', ok: 1, failed: 1, fromCache: 1, promptTokens: 0, completionTokens: 0, estimatedUsd: 0 },
+      { model: 'gpt-4.1', ok: 1, failed: 0, fromCache: 0, promptTokens: 1000, completionTokens: 1000, estimatedUsd: 0.01 },
+    ]);
+    expect(tally.lines()[1]).toBe('gpt-4.1: 1 ok, 0 failed · 1,000 tokens in / 1,000 out · est. $0.0100');
+  });
+});
