@@ -48,7 +48,8 @@ export const STORE_FILE = 'answers-v1.lmdb';
  * cacache in bench/README.md ("Response cache store"). Loaded only when a run uses the cache.
  */
 export async function openResponseStore(dir: string): Promise<ResponseStore> {
-  fs.mkdirSync(dir, { recursive: true });
+  // Answers may be as private as the prompts: the cache directory is the user's alone.
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, STORE_FILE);
   const { open } = await import('lmdb');
   const db = open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false });
