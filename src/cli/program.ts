@@ -196,7 +196,7 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Cache:');
   program
-    .option('--no-cache', 'send every request, even ones answered before (answers are still not stored)')
+    .option('--no-cache', 'ask every request again, ignoring the response cache, and store nothing in it')
     .option('--cache-dir <dir>', 'response cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir, e.g. ~/.cache/llm-batch); see llm-batch cache --help');
 
   program.optionsGroup('Display:');
