@@ -40,11 +40,21 @@ export async function runCacheScenario(): Promise<ScenarioResult> {
       scenario: 'cache',
       notes,
       measures: [
-        { name: 'rows (fill, re-run)', value: `${describeRowCheck(fillRows, N)}; ${describeRowCheck(againRows, N)}`, requirement: 'one success row per prompt, exit 0', pass: fillRows.pass && againRows.pass && fill.code === 0 && again.code === 0 },
+        {
+          name: 'rows (fill, re-run)',
+          value: `${describeRowCheck(fillRows, N)}; ${describeRowCheck(againRows, N)}`,
+          requirement: 'one success row per prompt, exit 0',
+          pass: fillRows.pass && againRows.pass && fill.code === 0 && again.code === 0,
+        },
         { name: 'wall, first run (fills the cache)', value: fmt.s(fill.wallMs) },
         { name: 'wall, cached re-run', value: fmt.s(again.wallMs), requirement: '< 15 s', pass: rerunS < 15 },
         { name: 'cached re-run / first run', value: fmt.ratio(again.wallMs / fill.wallMs) },
-        { name: 'answers from cache, requests sent', value: `${fmt.int(summary?.fromCache ?? 0)}, ${fmt.int(requestsOnRerun)}`, requirement: `${fmt.int(N)}, 0`, pass: summary?.fromCache === N && requestsOnRerun === 0 },
+        {
+          name: 'answers from cache, requests sent',
+          value: `${fmt.int(summary?.fromCache ?? 0)}, ${fmt.int(requestsOnRerun)}`,
+          requirement: `${fmt.int(N)}, 0`,
+          pass: summary?.fromCache === N && requestsOnRerun === 0,
+        },
         { name: 'lookup rate (whole CLI)', value: `${fmt.int(Math.round(N / rerunS))} answers/s` },
         { name: 'cache on disk', value: `${(disk / 1e6).toFixed(1)} MB, ${fmt.int(Math.round(disk / N))} B/entry` },
         { name: 'peak RSS, cached re-run', value: fmt.mb(again.peakRssKb) },

@@ -69,7 +69,9 @@ export function createPriceLookup(options: { price?: TokenPrice; file?: Map<stri
     const fromFile = options.file?.get(model.toLowerCase());
     if (fromFile) return fromFile;
     const match = priceFor(model);
-    return match ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) } : undefined;
+    return match
+      ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) }
+      : undefined;
   };
 }
 
@@ -87,6 +89,8 @@ export function billedPico(price: TokenPrice, usage: Usage, batch = false): Pico
   const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);
   const factor = batch ? BATCH_DISCOUNT : 1;
   const usd =
-    (usage.prompt_tokens - cached) * perToken(price.input) + cached * perToken(price.cachedInput ?? price.input) + usage.completion_tokens * perToken(price.output);
+    (usage.prompt_tokens - cached) * perToken(price.input) +
+    cached * perToken(price.cachedInput ?? price.input) +
+    usage.completion_tokens * perToken(price.output);
   return Math.ceil(usd * factor);
 }

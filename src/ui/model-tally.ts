@@ -19,7 +19,10 @@ export class ModelTally {
   private readonly byModel = new Map<string, Omit<ModelFigures, 'estimatedUsd'> & { pricedBy: string | null }>();
 
   /** `models`: the run's models, in the order the summary lists them (rows arrive in any order). */
-  constructor(private readonly runModel: string, private readonly models: readonly string[] = [runModel]) {}
+  constructor(
+    private readonly runModel: string,
+    private readonly models: readonly string[] = [runModel],
+  ) {}
 
   add(row: ResultRow): void {
     const model = row.requested_model ?? this.runModel;

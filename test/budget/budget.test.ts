@@ -83,7 +83,10 @@ describe('prices', () => {
     const alphabet = ['a', ' ', 'é', '字', '🙂', '\n', 'the ', '{"x":1}'];
     for (let i = 0; i < 200; i++) {
       const text = Array.from({ length: Math.floor(random() * 400) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
-      const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: text }];
+      const messages = [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: text },
+      ];
       const real = 3 + messages.reduce((n, m) => n + 3 + encode(m.content).length, 0);
       expect(promptTokenBound(messages)).toBeGreaterThanOrEqual(real);
     }
@@ -117,7 +120,15 @@ describe('--max-cost in the engine', () => {
     const budget = createRunBudget({ capUsd, prices: () => PRICE });
     const stats = createStats();
     const gen = runBatch(from(records(5000, random)), {
-      complete, model: 'm', maxTokens: 300, concurrency: 400, retries: 0, rpm: 1e9, random: () => 0, budget, stats,
+      complete,
+      model: 'm',
+      maxTokens: 300,
+      concurrency: 400,
+      retries: 0,
+      rpm: 1e9,
+      random: () => 0,
+      budget,
+      stats,
     });
     const rows: ResultRow[] = [];
     let step = await gen.next();

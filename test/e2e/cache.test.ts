@@ -89,15 +89,24 @@ describe('response cache', () => {
 
   it('ignores stream, user and metadata: the same question asked another way hits', async () => {
     const rowsFile = path.join(ctx.dir, 'p.jsonl');
-    fs.writeFileSync(rowsFile, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u1', metadata: { k: 'v' } } })}\n`);
+    fs.writeFileSync(
+      rowsFile,
+      `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u1', metadata: { k: 'v' } } })}\n`,
+    );
     await run([rowsFile]);
     expect(ctx.server.requests).toHaveLength(1);
-    fs.writeFileSync(rowsFile, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u2' } })}\n`);
+    fs.writeFileSync(
+      rowsFile,
+      `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u2' } })}\n`,
+    );
     const again = await run([rowsFile, '--no-stream']);
     expect(ctx.server.requests).toHaveLength(1);
     expect(again.rows[0]?.cached).toBe(true);
     // Another body field (seed) is part of the question.
-    fs.writeFileSync(rowsFile, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], seed: 7 } })}\n`);
+    fs.writeFileSync(
+      rowsFile,
+      `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], seed: 7 } })}\n`,
+    );
     await run([rowsFile]);
     expect(ctx.server.requests).toHaveLength(2);
   });

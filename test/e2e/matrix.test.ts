@@ -45,7 +45,11 @@ describe('model × sample matrix', () => {
     expect(result.stderr).toMatch(/ma: 4 ok, 0 failed/);
     expect(result.stderr).toMatch(/mc: 4 ok, 0 failed/);
     const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-    expect(summary.byModel.map((m: { model: string; ok: number }) => [m.model, m.ok])).toEqual([['ma', 4], ['mb', 4], ['mc', 4]]);
+    expect(summary.byModel.map((m: { model: string; ok: number }) => [m.model, m.ok])).toEqual([
+      ['ma', 4],
+      ['mb', 4],
+      ['mc', 4],
+    ]);
   });
 
   it('a plain run resumed with --repeat 3 and a second model pays only for what is new', async () => {
@@ -82,7 +86,10 @@ describe('model × sample matrix', () => {
     const retry = await runCli([...base, '--resume', '--retry-failed']);
     expect(retry.code, retry.stderr).toBe(0);
     expect(ctx.server.requests.length - sent).toBe(2);
-    const retried = ctx.server.requests.slice(sent).map((r) => `${r.prompt}|${r.body.model}`).sort();
+    const retried = ctx.server.requests
+      .slice(sent)
+      .map((r) => `${r.prompt}|${r.body.model}`)
+      .sort();
     expect(retried).toEqual(failed.map((r) => `${r.prompt}|${r.requested_model}`).sort());
 
     const compacted = path.join(ctx.dir, 'compact.jsonl');

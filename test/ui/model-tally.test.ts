@@ -3,8 +3,19 @@ import { ModelTally } from '../../src/ui/model-tally.js';
 import type { ResultRow } from '../../src/types.js';
 
 const row = (model: string, extra: Partial<ResultRow> = {}): ResultRow => ({
-  id: 'x', line: 1, prompt: 'p', response: 'r', error: null, attempts: 1, latency_ms: 1, model, finish_reason: 'stop',
-  usage: { prompt_tokens: 1000, completion_tokens: 1000 }, requested_model: model, sample: 0, ...extra,
+  id: 'x',
+  line: 1,
+  prompt: 'p',
+  response: 'r',
+  error: null,
+  attempts: 1,
+  latency_ms: 1,
+  model,
+  finish_reason: 'stop',
+  usage: { prompt_tokens: 1000, completion_tokens: 1000 },
+  requested_model: model,
+  sample: 0,
+  ...extra,
 });
 
 describe('ModelTally', () => {
