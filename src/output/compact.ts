@@ -4,7 +4,6 @@ import type { CsvLayout } from './csv-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { rowKey } from './row-key.js';
 import { openFileWriter, type RowWriter } from './row-writer.js';
-import type { ResultRow } from '../types.js';
 
 export interface CompactStats {
   /** Rows written. */
