@@ -102,7 +102,7 @@ Environment:
 
 Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error
-  3 stopped early (quota, --max-cost)   4 stopped early: endpoint unusable (refused, HTML, no stream)
+  3 stopped early (quota, budget)   4 stopped early: endpoint unusable (refused, HTML, no stream)
   5 the input held no prompts   130 interrupted (resume with --resume)
   141 stdout closed by its reader (| head)   75 batches still pending (--batch-api --no-wait)
 

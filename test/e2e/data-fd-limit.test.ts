@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, SECRET_KEY, waitForExit } from '../helpers/run-cli.js';
+import { BIN, SECRET_KEY, isolatedCacheDir, waitForExit } from '../helpers/run-cli.js';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
 const { fresh, writeFile } = useServers('llm-batch-data-fd-');
@@ -15,7 +15,7 @@ describe('file descriptor limit (item 6)', () => {
     const prompts = Array.from({ length: 300 }, (_, i) => `fd prompt ${i}`);
     const input = writeFile('fd.txt', prompts.join('\n') + '\n');
     const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, BIN, input, '-c', '200', '--retries', '0', '--base-url', server.url], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir() },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stdin!.end();

@@ -3,7 +3,7 @@
  * shows: the bar, the spinner, streamed answers, what Ctrl-C leaves behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, ROOT, SECRET_KEY } from './run-cli.js';
+import { BIN, ROOT, SECRET_KEY, isolatedCacheDir } from './run-cli.js';
 import { VirtualTerminal } from './vt.js';
 
 export const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
@@ -48,7 +48,7 @@ export function startPty(args: readonly string[], options: PtyOptions = {}): Pty
   const command = `stty cols ${cols} rows 40\n${options.setup ? `${options.setup}\n` : ''}${body}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, ...options.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir(), ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let raw = '';
