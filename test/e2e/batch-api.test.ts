@@ -30,7 +30,8 @@ interface Row {
 
 const prompts = (n: number, prefix = 'q') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 const rowsOf = (file: string): Row[] => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
-const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05'];
+// One -m only: repeated -m flags add models (-m A -m B runs both).
+const batchArgs = (model = 'gpt-4o-mini') => ['--base-url', ctx.server.url, '-m', model, '--batch-api', '--poll', '0.05'];
 
 function byPrompt(rows: readonly Row[]): Map<string, Row[]> {
   const map = new Map<string, Row[]>();
@@ -189,6 +190,23 @@ describe('--batch-api', () => {
     const stray = await runCli([input, '-o', path.join(ctx.dir, 'o.jsonl'), '--no-wait', '--base-url', ctx.server.url]);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/--no-wait goes with --batch-api/);
+  });
+
+  it('refuses several models, --repeat and --max-cost before uploading anything', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['x']);
+    const out = path.join(ctx.dir, 'o.jsonl');
+    const uploadsBefore = ctx.server.batchState.counts.uploads;
+    for (const extra of [
+      ['-m', 'gpt-4o'],
+      ['--repeat', '2'],
+      ['--max-cost', '1'],
+    ]) {
+      const r = await runCli([input, '-o', out, ...batchArgs(), ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^llm-batch: (several models \(-m A,B\) and --repeat|--max-cost) do(es)? not work with --batch-api yet/m);
+    }
+    expect(ctx.server.batchState.counts.uploads).toBe(uploadsBefore);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });
 
@@ -427,7 +445,7 @@ describe('--batch-api prices', () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(20, 'a longer question about something or other '));
     const out = path.join(ctx.dir, 'out.jsonl');
     const summaryFile = path.join(ctx.dir, 'summary.json');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '-m', 'gpt-4o', '--summary-json', summaryFile]);
+    const r = await runCli([input, '-o', out, ...batchArgs('gpt-4o'), '--summary-json', summaryFile]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
     const list = (summary.promptTokens * 2.5 + summary.completionTokens * 10) / 1e6;
