@@ -89,6 +89,8 @@ export interface ChildRun {
 export interface RunOptions {
   /** Measure peak RSS (wraps the child in GNU time, or polls /proc). */
   rss?: boolean;
+  /** Measure the child's CPU time (wraps it in GNU time when there is one). */
+  cpu?: boolean;
   /** Safety net: SIGKILL after this long. */
   timeoutMs?: number;
   /** Command to run instead of the CLI (argv[0] is the executable). */
@@ -120,7 +122,7 @@ function benchEnv(): NodeJS.ProcessEnv {
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<ChildRun> {
   const argv = options.command ? [...options.command] : [process.execPath, BIN, ...args];
   let rssFile: string | undefined;
-  if (options.rss && RSS_METHOD === 'gnu-time') {
+  if ((options.rss || options.cpu) && RSS_METHOD === 'gnu-time') {
     rssFile = path.join(os.tmpdir(), `llm-batch-bench-rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     argv.unshift(GNU_TIME, '-v', '-o', rssFile);
   }
@@ -265,8 +267,8 @@ export interface RowCheck {
   pass: boolean;
 }
 
-/** Every prompt must have exactly one row, a success whose answer is `ECHO <prompt>`. */
-export function checkRows(outputFile: string, prompts: readonly string[]): RowCheck {
+/** Every prompt must have exactly one row, a success whose answer is `expected(prompt)` (default `ECHO <prompt>`). */
+export function checkRows(outputFile: string, prompts: readonly string[], expected: (prompt: string) => string = (p) => `ECHO ${p}`): RowCheck {
   const seen = new Map<string, number>();
   for (const p of prompts) seen.set(p, 0);
   let text = '';
@@ -303,7 +305,7 @@ export function checkRows(outputFile: string, prompts: readonly string[]): RowCh
       errorRows++;
       const type = row.error.type ?? 'unknown';
       errorTypes[type] = (errorTypes[type] ?? 0) + 1;
-    } else if (row.response !== `ECHO ${prompt}`) {
+    } else if (row.response !== expected(prompt!)) {
       wrongAnswers++;
     }
   }

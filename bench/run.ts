@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { RSS_METHOD, machine, revision, passed, resultRows, table, type ScenarioResult } from './harness.js';
-import { GROUPS, SCENARIOS, type Scenario } from './scenarios.js';
+import { GROUPS, OPT_IN, SCENARIOS, type Scenario } from './scenarios.js';
 
 const HEADER = ['scenario', 'measure', 'value', 'requirement', 'result'];
 
@@ -17,7 +17,7 @@ function usage(): string {
   return [
     'usage: npm run bench -- [NAME...] [--repeat N] [--list]',
     '',
-    'Scenarios (all when none is named):',
+    'Scenarios (all but hot-* when none is named):',
     names,
     '',
     'Groups:',
@@ -49,7 +49,7 @@ function parseArgs(argv: readonly string[]): { selected: Scenario[]; repeat: num
     else if (SCENARIOS.some((s) => s.name === n)) wanted.add(n);
     else return { exit: 2, text: `bench: unknown scenario "${n}"\n\n${usage()}` };
   }
-  const selected = names.length ? SCENARIOS.filter((s) => wanted.has(s.name)) : [...SCENARIOS];
+  const selected = names.length ? SCENARIOS.filter((s) => wanted.has(s.name)) : SCENARIOS.filter((s) => !OPT_IN.has(s.name));
   return { selected, repeat };
 }
 

@@ -28,6 +28,7 @@ import { runCacheScenario } from './cache-scenario.js';
 import { HEAVY_PACKAGES, runtimeHeavyLoads, staticGraph } from './import-graph.js';
 import { runValidationBench } from './validation.js';
 import { batchApi } from './batch-scenario.js';
+import { HOT_SCENARIOS } from './hot.js';
 
 export interface Scenario {
   name: string;
@@ -439,10 +440,14 @@ const cache: Scenario = {
   run: runCacheScenario,
 };
 
-export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation, batchApi, cache];
+export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation, batchApi, cache, ...HOT_SCENARIOS];
+
+/** Run only when named (`npm run bench -- hot`): they take 10+ minutes. */
+export const OPT_IN: ReadonlySet<string> = new Set(HOT_SCENARIOS.map((s) => s.name));
 
 /** Names a user may pass: each scenario's, plus `adaptive` for both adaptive runs. */
 export const GROUPS: Record<string, readonly string[]> = {
   adaptive: ['adaptive-headers', 'adaptive-blind'],
   rate: ['rate-bound', 'adaptive-headers', 'adaptive-blind'],
+  hot: HOT_SCENARIOS.map((s) => s.name),
 };

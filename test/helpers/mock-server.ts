@@ -74,6 +74,8 @@ export interface MockServerOptions {
   latencyMs?: number;
   /** Delay between SSE chunks (default 0: send all chunks in one tick). */
   chunkDelayMs?: number;
+  /** Most content events per streamed answer (default 8); Infinity sends one per word, as the API does per token. */
+  maxPieces?: number;
   rateLimit?: RateLimitOptions;
   /** If set, requests without `Authorization: Bearer <apiKey>` get 401. */
   apiKey?: string;
@@ -171,11 +173,11 @@ function lastUserPrompt(messages: unknown[]): string {
 
 const MAX_PIECES = 8;
 
-/** Split a reply into at most 8 word-ish pieces whose concatenation is exactly the reply. */
-function splitReply(reply: string): string[] {
+/** Split a reply into at most `max` word-ish pieces whose concatenation is exactly the reply. */
+function splitReply(reply: string, max = MAX_PIECES): string[] {
   const words = reply.match(/\s*\S+|\s+$/g) ?? [];
-  if (words.length <= MAX_PIECES) return words;
-  const per = Math.ceil(words.length / MAX_PIECES);
+  if (words.length <= max) return words;
+  const per = Math.ceil(words.length / max);
   const pieces: string[] = [];
   for (let i = 0; i < words.length; i += per) pieces.push(words.slice(i, i + per).join(''));
   return pieces;
@@ -560,7 +562,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       `${prefix}${JSON.stringify([{ index: 0, delta, finish_reason: finish }])}}\n\n`;
     const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
       role: choice({ role: 'assistant', content: '' }, null),
-      pieces: splitReply(content).map((p) => choice({ content: p }, null)),
+      pieces: splitReply(content, mock.options.maxPieces).map((p) => choice({ content: p }, null)),
       finish: choice({}, ctx.finish ?? finishReason),
     };
     if (ctx.body.stream_options?.include_usage) {

@@ -1,0 +1,260 @@
+/**
+ * The hot-path scenarios of issue 16: llm-batch against the minimal client
+ * (bench/reference/minimal-client.mjs) on the same prompts, same concurrency, alternating, each
+ * run against a fresh mock server in a process of its own that streams one SSE event per word.
+ * What they compare is the child's CPU (user + system from GNU time), which another engineer's
+ * load on a shared machine moves far less than wall time; wall, throughput and peak RSS beside it.
+ *
+ * BENCH_HOT_SCALE=0.1 shrinks every prompt count (a quick look); BENCH_HOT_PAIRS=N alternates
+ * N pairs per mode (default 1).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  BENCH_KEY,
+  BIN,
+  ROOT,
+  checkRows,
+  describeRowCheck,
+  fmt,
+  makePrompts,
+  median,
+  runCli,
+  tail,
+  workspace,
+  type ChildRun,
+  type Measure,
+  type ScenarioResult,
+} from './harness.js';
+import { formatProfile, summarizeProfile } from './cpu-profile.js';
+import { eventsPerAnswer, longReply } from './long-reply.js';
+import type { Scenario } from './scenarios.js';
+
+const MOCK = path.join(ROOT, 'bench', 'dist', 'bench', 'mock-process.js');
+const MINIMAL = path.join(ROOT, 'bench', 'reference', 'minimal-client.mjs');
+const SCALE = Number(process.env.BENCH_HOT_SCALE ?? 1);
+const PAIRS = Math.max(1, Number(process.env.BENCH_HOT_PAIRS ?? 1));
+
+interface HotCase {
+  name: string;
+  prompts: number;
+  latencyMs: number;
+  /** Words added to `ECHO <prompt>` (8 words of its own). */
+  extraWords: number;
+  concurrency: number;
+  /** Peak RSS bound for llm-batch (MB), when the case has one. */
+  rssMb?: number;
+  /** Compared on throughput (raw) or on efficiency against the ideal (latency-bound). */
+  bound: 'cpu' | 'latency';
+}
+
+interface MockProcess {
+  url: string;
+  stats(): Promise<{ requests: number; cpuMs: number }>;
+  close(): Promise<void>;
+}
+
+async function startMockProcess(words: number, latencyMs: number): Promise<MockProcess> {
+  const child = spawn(process.execPath, [MOCK, JSON.stringify({ words, latencyMs, apiKey: BENCH_KEY })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) throw new Error('bench: the mock process exited before listening');
+  const { url } = JSON.parse(first.value) as { url: string };
+  return {
+    url,
+    async stats() {
+      child.stdin.write('stats\n');
+      const line = await lines.next();
+      return JSON.parse(line.value as string) as { requests: number; cpuMs: number };
+    },
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
+  };
+}
+
+interface OneRun {
+  client: 'llm-batch' | 'minimal';
+  run: ChildRun;
+  ok: boolean;
+  rows: string;
+  mockCpuMs: number;
+  notes: string[];
+}
+
+async function runOnce(c: HotCase, n: number, client: OneRun['client'], stream: boolean, extraNodeFlags: string[] = []): Promise<OneRun> {
+  const prompts = makePrompts(n, `hot-${c.name}`);
+  const ws = workspace(prompts);
+  const mock = await startMockProcess(c.extraWords, c.latencyMs);
+  try {
+    const command =
+      client === 'llm-batch'
+        ? [
+            process.execPath,
+            ...extraNodeFlags,
+            BIN,
+            ws.input,
+            '--base-url',
+            mock.url,
+            '-o',
+            ws.output,
+            '--summary-json',
+            ws.summary,
+            '-c',
+            String(c.concurrency),
+            '-q',
+            ...(stream ? [] : ['--no-stream']),
+          ]
+        : [process.execPath, MINIMAL, mock.url, ws.input, ws.output, String(c.concurrency), stream ? '1' : '0'];
+    const run = await runCli([], { command, rss: true, cpu: true, timeoutMs: 900_000 });
+    const stats = await mock.stats();
+    const check = checkRows(ws.output, prompts, longReply(c.extraWords));
+    const ok = check.pass && run.code === 0;
+    const notes = ok ? [] : [`${client}: exit ${run.code}; ${describeRowCheck(check, n)}; stderr tail:\n${tail(run.stderr)}`];
+    return { client, run, ok, rows: describeRowCheck(check, n), mockCpuMs: stats.cpuMs, notes };
+  } finally {
+    await mock.close();
+    ws.cleanup();
+  }
+}
+
+/** The child's user + system CPU in ms (GNU time), NaN when it could not be measured. */
+const cpuMsOf = (run: ChildRun): number => (run.cpuSeconds === undefined ? NaN : run.cpuSeconds * 1000);
+
+const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
+
+async function runCase(c: HotCase): Promise<ScenarioResult> {
+  const n = Math.max(100, Math.round(c.prompts * SCALE));
+  const events = eventsPerAnswer(longReply(c.extraWords)(`hot-${c.name} ${n}: what is ${n} times seven?`));
+  const idealMs = c.bound === 'latency' ? (n / (c.concurrency / (c.latencyMs / 1000))) * 1000 : undefined;
+  const measures: Measure[] = [];
+  const notes: string[] = [];
+  let allOk = true;
+  for (const stream of [true, false]) {
+    const mode = stream ? 'streamed' : 'not streamed';
+    const ours: OneRun[] = [];
+    const theirs: OneRun[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      // Alternate who goes first, so a drift in the host's speed hits both alike.
+      const order: OneRun['client'][] = i % 2 ? ['minimal', 'llm-batch'] : ['llm-batch', 'minimal'];
+      for (const client of order) {
+        const r = await runOnce(c, n, client, stream);
+        (client === 'llm-batch' ? ours : theirs).push(r);
+        notes.push(...r.notes);
+        allOk &&= r.ok;
+      }
+    }
+    const cpu = (rs: OneRun[]) => median(rs.map((r) => cpuMsOf(r.run)));
+    const wall = (rs: OneRun[]) => median(rs.map((r) => r.run.wallMs));
+    const rss = (rs: OneRun[]) => Math.max(...rs.map((r) => r.run.peakRssKb ?? NaN));
+    const cpuRatio = cpu(ours) / cpu(theirs);
+    const perReq = (rs: OneRun[]) => cpu(rs) / n;
+    measures.push(
+      {
+        name: `${mode}: wall llm-batch / minimal`,
+        value: `${fmt.s(wall(ours))} / ${fmt.s(wall(theirs))} (${ours.map((r) => fmt.s(r.run.wallMs)).join(', ')} / ${theirs.map((r) => fmt.s(r.run.wallMs)).join(', ')})`,
+      },
+      {
+        name: `${mode}: CPU llm-batch / minimal (user+sys)`,
+        value: `${fmt.s(cpu(ours))} / ${fmt.s(cpu(theirs))}; mock ${fmt.s(median(ours.map((r) => r.mockCpuMs)))}`,
+      },
+      {
+        name: `${mode}: CPU per request`,
+        value: `${us(perReq(ours))} / ${us(perReq(theirs))}, ratio ${cpuRatio.toFixed(2)}`,
+        requirement: '<= 1.3',
+        pass: cpuRatio <= 1.3,
+      },
+    );
+    if (stream) {
+      const perEvent = cpu(ours) / (n * events);
+      measures.push({
+        name: `${mode}: CPU per SSE event (${events} per answer, all CPU)`,
+        value: `${us(perEvent)} / ${us(cpu(theirs) / (n * events))}`,
+        requirement: '< 10 µs',
+        pass: perEvent < 0.01,
+      });
+    }
+    if (idealMs === undefined) {
+      const ratio = wall(theirs) / wall(ours);
+      measures.push({
+        name: `${mode}: throughput llm-batch / minimal`,
+        value: `${fmt.int(Math.round(n / (wall(ours) / 1000)))} / ${fmt.int(Math.round(n / (wall(theirs) / 1000)))} req/s, ratio ${ratio.toFixed(3)}`,
+        requirement: '>= 0.8',
+        pass: ratio >= 0.8,
+      });
+    } else {
+      const ourEff = idealMs / wall(ours);
+      const theirEff = idealMs / wall(theirs);
+      measures.push({
+        name: `${mode}: ideal / actual llm-batch / minimal`,
+        value: `${fmt.ratio(ourEff)} / ${fmt.ratio(theirEff)} (ideal ${fmt.s(idealMs)})`,
+        requirement: 'within 5 %',
+        pass: ourEff >= theirEff * 0.95,
+      });
+    }
+    const rssMb = rss(ours) / 1024;
+    measures.push({
+      name: `${mode}: peak RSS llm-batch / minimal`,
+      value: `${fmt.mb(rss(ours))} / ${fmt.mb(rss(theirs))}`,
+      ...(c.rssMb && SCALE === 1 ? { requirement: `< ${c.rssMb} MB`, pass: rssMb < c.rssMb } : {}),
+    });
+  }
+  measures.unshift({
+    name: 'rows',
+    value: `${n} prompts × ${PAIRS * 4} runs, ${events} SSE events per streamed answer`,
+    requirement: 'one success row per prompt, exit 0',
+    pass: allOk,
+  });
+  return { scenario: `hot-${c.name}`, measures, notes };
+}
+
+const CASES: HotCase[] = [
+  { name: 'raw', prompts: 100_000, latencyMs: 2, extraWords: 0, concurrency: 256, rssMb: 150, bound: 'cpu' },
+  { name: 'conc', prompts: 3000, latencyMs: 200, extraWords: 12, concurrency: 100, bound: 'latency' },
+  { name: 'long', prompts: 1000, latencyMs: 200, extraWords: 192, concurrency: 100, bound: 'cpu' },
+];
+
+export const HOT_SCENARIOS: Scenario[] = CASES.map((c) => ({
+  name: `hot-${c.name}`,
+  summary: `${fmt.int(c.prompts)} prompts, ${c.latencyMs} ms latency, ${c.extraWords + 8}-word answers one SSE event per word, -c ${c.concurrency}, streamed and not: llm-batch against the minimal client`,
+  run: () => runCase(c),
+}));
+
+/** Where llm-batch's CPU goes: a --cpu-prof run of hot-long (streamed) and of hot-conc (not streamed). */
+HOT_SCENARIOS.push({
+  name: 'hot-profile',
+  summary: 'node --cpu-prof of llm-batch on hot-long streamed and hot-conc not streamed: the heaviest functions by self time',
+  async run() {
+    const measures: Measure[] = [];
+    const notes: string[] = [];
+    for (const [c, stream] of [
+      [CASES[2]!, true],
+      [CASES[1]!, false],
+    ] as const) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-prof-'));
+      const r = await runOnce(c, Math.max(100, Math.round(c.prompts * SCALE)), 'llm-batch', stream, ['--cpu-prof', '--cpu-prof-dir', dir]);
+      const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      const label = `hot-${c.name} ${stream ? 'streamed' : 'not streamed'}`;
+      if (file) {
+        const summary = summarizeProfile(path.join(dir, file));
+        measures.push({
+          name: `${label}: CPU (profiled run)`,
+          value: `${fmt.s(cpuMsOf(r.run))}; GC ${(summary.gcShare * 100).toFixed(1)} %`,
+          pass: r.ok,
+          requirement: 'rows ok',
+        });
+        notes.push(`${label}: ${formatProfile(summary)}`);
+      } else {
+        measures.push({ name: `${label}: profile`, value: 'none written', pass: false });
+      }
+      notes.push(...r.notes);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return { scenario: 'hot-profile', measures, notes };
+  },
+});
