@@ -1,11 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { createProxyAgent } from './proxy-agent.js';
+import { CREDENTIALS, MAX_REDIRECTS, createAgentPool, type AgentPool } from './agent-pool.js';
 
 export interface HttpFetchOptions {
   /** The proxy URL for a request URL, or undefined to connect directly (HTTPS_PROXY, NO_PROXY…). */
   proxyFor?: (url: string) => string | undefined;
+  /** Agents shared with other transports; by default a pool of its own from `proxyFor`. */
+  pool?: AgentPool;
 }
 
 /**
@@ -25,32 +27,8 @@ export interface HttpFetchOptions {
  * when `proxyFor` names one for the origin.
  */
 export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, options: HttpFetchOptions = {}): typeof fetch {
-  // Idle sockets close after 4 s, as the built-in fetch's do: a server that drops idle connections
-  // without saying when (no `Keep-Alive: timeout=`) would otherwise reset a reused one now and then.
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, timeout: 4000 }),
-    'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
-  };
+  const pool = options.pool ?? createAgentPool(options.proxyFor);
   const isWeb = (u: URL) => u.protocol === 'http:' || u.protocol === 'https:';
-  // One agent per origin, decided on its first request; a promise until a proxy agent has loaded.
-  const byOrigin = new Map<string, http.Agent | Promise<http.Agent>>();
-  const agentFor = (url: URL): http.Agent | Promise<http.Agent> => {
-    const known = byOrigin.get(url.origin);
-    if (known) return known;
-    const proxy = options.proxyFor?.(url.href);
-    if (!proxy) {
-      const direct = agents[url.protocol as 'http:' | 'https:'];
-      byOrigin.set(url.origin, direct);
-      return direct;
-    }
-    const loading = createProxyAgent(url, proxy);
-    byOrigin.set(url.origin, loading);
-    loading.then(
-      (agent) => byOrigin.set(url.origin, agent),
-      () => byOrigin.delete(url.origin),
-    );
-    return loading;
-  };
   return async (input, init) => {
     const body = init?.body;
     const simpleBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ReadableStream;
@@ -60,10 +38,9 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, optio
     // The SDK passes a Headers object: used as is (hot path); copied before anything is removed.
     let headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
     for (let hops = 0; ; hops++) {
-      const found = agentFor(url);
+      const found = pool.agentFor(url);
       const agent = found instanceof Promise ? await found : found;
-      const viaProxy = agent !== agents['http:'] && agent !== agents['https:'];
-      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent, viaProxy);
+      const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent, pool.viaProxy(agent));
       const location = response.headers.get('location');
       // A streamed body (a Batch API upload) is gone once sent: such a redirect cannot be followed.
       if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS || body instanceof ReadableStream) return response;
@@ -79,12 +56,8 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, optio
   };
 }
 
-const MAX_REDIRECTS = 5;
-/** Headers that carry the key: never sent on to another origin. */
-const CREDENTIALS = ['authorization', 'api-key', 'cookie', 'proxy-authorization'];
-
 /** The shape of a network failure from the built-in fetch, so callers classify both alike. */
-function fetchFailed(cause: unknown): TypeError {
+export function fetchFailed(cause: unknown): TypeError {
   return new TypeError('fetch failed', { cause });
 }
 

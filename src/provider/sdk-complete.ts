@@ -10,6 +10,10 @@ import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
+import { createAgentPool } from './agent-pool.js';
+import { notAStream, notAnApiBody } from './body-checks.js';
+import { leanChat } from './lean-chat.js';
+import type { ChatTarget } from './chat-post.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { Usage } from '../types.js';
@@ -106,30 +110,16 @@ function traced(transport: typeof fetch, options: OpenAIProviderOptions): typeof
 }
 
 /**
- * A 200 whose body is not the API's JSON: a web page (a --base-url without /v1, a login portal) or
- * nothing at all. Named, so the row and the circuit breaker can say what is wrong.
+ * The URL and headers the SDK would send chat completions with (key, user agent, OpenAI-Organization
+ * and OpenAI-Project from the environment…), asked of it once: every request carries the same.
  */
-function notAnApiBody(raw: string, contentType: string | null): AttemptError | undefined {
-  const text = raw.trimStart();
-  if (text === '') return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
-  if (text.startsWith('<') || /text\/html/i.test(contentType ?? '')) {
-    const title = /<title[^>]*>([^<]{1,120})/i.exec(text)?.[1]?.trim();
-    return new AttemptError('bad_response', `the server sent an HTML page${title ? ` ("${title}")` : ''}, not the API's JSON`, { code: 'html_response' });
-  }
-  return undefined;
-}
-
-/** A streamed request that got no events at all: why, from the response headers. */
-function notAStream(headers: Headers): AttemptError | undefined {
-  const type = headers.get('content-type') ?? '';
-  if (/text\/event-stream/i.test(type)) return undefined;
-  if (/text\/html/i.test(type)) return new AttemptError('bad_response', "the server sent an HTML page, not the API's event stream", { code: 'html_response' });
-  if (/json/i.test(type)) {
-    return new AttemptError('bad_response', 'the server ignored "stream": true and sent a whole JSON answer (try --no-stream)', { code: 'not_streamed' });
-  }
-  if (headers.get('content-length') === '0' || type === '')
-    return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
-  return undefined;
+async function chatTarget(client: OpenAI, pool: ChatTarget['pool']): Promise<ChatTarget> {
+  const { req, url } = await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} });
+  const headers: Record<string, string> = {};
+  new Headers(req.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, name) => {
+    if (name !== 'content-length') headers[name] = value;
+  });
+  return { url: new URL(url), headers, pool };
 }
 
 /**
@@ -139,17 +129,23 @@ function notAStream(headers: Headers): AttemptError | undefined {
  */
 export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
   const limitField = tokenLimitField(options.baseURL);
+  const pool = createAgentPool(options.proxyFor);
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
     baseURL: options.baseURL,
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',
-    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }), options)),
+    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { pool }), options)),
   });
+  // Over the network, chat completions take the lean path (lean-chat.ts); an injected fetch (the
+  // `--mock` provider, tests) keeps the SDK's, which is all it implements, and so does `-v` /
+  // `--trace`, whose log is of that fetch (a debugging run does not need the lean path's speed).
+  const target = options.fetch || options.trace ? undefined : chatTarget(client, pool);
+  target?.catch(() => {}); // a failure surfaces on first use
   const complete: Complete = async (request, ctx) => {
     try {
-      return await completeOnce(client, limitField, request, ctx);
+      return target ? await leanChat(await target, limitField, request, ctx) : await completeOnce(client, limitField, request, ctx);
     } catch (err) {
       const error = classifyError(err);
       if (!options.redact) throw error;
@@ -164,6 +160,10 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
      * counting arrivals sees a burst the pacer never sent.
      */
     async warmUp() {
+      if (target) {
+        await target.catch(() => {});
+        return;
+      }
       await new Response('').arrayBuffer().catch(() => {});
       await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} }).catch(() => {});
     },

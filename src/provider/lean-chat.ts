@@ -1,0 +1,185 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { notAStream, notAnApiBody } from './body-checks.js';
+import { errorWords } from './error-body.js';
+import { failedFetch, postChat, type ChatTarget } from './chat-post.js';
+import { wireBody, type TokenLimitField } from './request-body.js';
+import { APIError, OpenAIError } from './sdk.js';
+import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
+import type { HeaderSource } from '../types.js';
+
+/**
+ * Chat completions without the SDK's per-request machinery (issue 16): node:http straight into
+ * eventsource-parser, no web-stream bridge, no per-request header objects or abort controllers
+ * (the attempt's one signal goes to the socket). ~45 µs of CPU per streamed event became a few.
+ *
+ * It fails exactly as the SDK did: the same error objects (`APIError.generate` for a status,
+ * `APIError` for an error event in a stream, `SyntaxError` for an unparsable event or body, the
+ * network error itself for a cut connection), thrown to the same classifier.
+ */
+export async function leanChat(target: ChatTarget, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
+  const response = await postChat(target, JSON.stringify(wireBody(request, limitField)), ctx.signal);
+  ctx.onActivity();
+  const status = response.statusCode!;
+  const headers = new ResponseHeaders(response.headers);
+  response.setEncoding('utf8');
+  if (status < 200 || status > 299) {
+    // A body that fails to arrive failed `withReadableErrors`' read, inside the SDK's fetch; a
+    // 407's (which it passes on) the SDK's own read, which takes the error's message for the body.
+    const raw = await readText(response, ctx.onActivity).catch((err: unknown) => {
+      if (status === 407) return err instanceof Error ? err.message : String(err);
+      throw failedFetch(err, ctx.signal);
+    });
+    // As `withReadableErrors` hands it to the SDK: a body in another shape, in OpenAI's.
+    const words = status === 407 ? undefined : errorWords(raw, headers.get('content-type'));
+    const text = words ? JSON.stringify({ error: words }) : raw;
+    const json = safeJSON(text);
+    throw APIError.generate(status, json as object | undefined, json ? undefined : text, headers as unknown as Headers);
+  }
+  return request.stream ? readStream(response, status, headers, ctx) : readWhole(response, headers, ctx);
+}
+
+/** The response headers as the rate limiter and error rows read them, without copying them. */
+class ResponseHeaders implements HeaderSource {
+  constructor(private readonly raw: IncomingHttpHeaders) {}
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
+function safeJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the web-stream bridge threw for a body that closed with neither an end nor an error
+ * (`connection failed (ERR_STREAM_PREMATURE_CLOSE)` in a row).
+ */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/** The whole body; every chunk feeds the idle timeout, so a slow non-streamed answer is not a stall. */
+function readText(response: IncomingMessage, onActivity: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    response.on('data', (chunk: string) => {
+      onActivity();
+      text += chunk;
+    });
+    response.once('end', () => resolve(text));
+    response.once('error', reject);
+    response.once('close', () => {
+      if (!response.complete) reject(prematureClose());
+    });
+  });
+}
+
+async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
+  const raw = await readText(response, ctx.onActivity);
+  const notJson = notAnApiBody(raw, headers.get('content-type'));
+  if (notJson) throw notJson;
+  const body = JSON.parse(raw) as {
+    choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+    usage?: { prompt_tokens: number; completion_tokens: number };
+    model?: string;
+    error?: { message?: string };
+  };
+  const choice = body.choices?.[0];
+  if (!choice) {
+    const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
+    throw new AttemptError('bad_response', why);
+  }
+  const text = choice.message?.content ?? '';
+  ctx.onDelta?.(text);
+  return {
+    text,
+    finishReason: choice.finish_reason ?? null,
+    usage: body.usage ? { prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens } : null,
+    model: body.model ?? null,
+    headers,
+  };
+}
+
+interface Chunk {
+  model?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  error?: unknown;
+}
+
+function readStream(response: IncomingMessage, status: number, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
+  if (status === 204 || status === 205) {
+    response.resume();
+    return Promise.reject(new OpenAIError('Attempted to iterate over a response with no body'));
+  }
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let finishReason: string | null = null;
+    let usage: CompletionResult['usage'] = null;
+    let model: string | null = null;
+    let done = false;
+    let failed = false;
+    let chunks = 0;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      response.destroy();
+      reject(err);
+    };
+    // As the SDK's stream: `[DONE]` ends the answer, later events are ignored; an event whose
+    // JSON does not parse, or that carries `error`, fails the attempt.
+    const onEvent = (event: EventSourceMessage) => {
+      if (done || failed) return;
+      if (event.data.startsWith('[DONE]')) {
+        done = true;
+        return;
+      }
+      const chunk = JSON.parse(event.data) as Chunk | null;
+      if (chunk && chunk.error) throw new APIError(undefined, chunk.error as object, undefined, headers as unknown as Headers);
+      chunks++;
+      if (!chunk) return;
+      model ??= chunk.model ?? null;
+      if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
+      const choice = chunk.choices?.[0];
+      if (!choice) return;
+      const delta = choice.delta?.content;
+      if (delta) {
+        text += delta;
+        ctx.onDelta?.(delta);
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    };
+    const parser = createParser({ onEvent });
+    response.on('data', (chunk: string) => {
+      if (failed) return;
+      ctx.onActivity();
+      try {
+        parser.feed(chunk);
+      } catch (err) {
+        fail(err);
+      }
+    });
+    response.once('error', fail);
+    response.once('close', () => {
+      if (!response.complete) fail(prematureClose());
+    });
+    response.once('end', () => {
+      if (failed) return;
+      // A connection that closes early ends the stream quietly: only a finish_reason proves the
+      // answer is whole.
+      if (finishReason === null) {
+        // No event at all: a page, a whole JSON answer or nothing, said as such.
+        const wrong = ctx.signal.aborted || chunks > 0 ? undefined : notAStream(headers);
+        fail(ctx.signal.aborted ? ctx.signal.reason : (wrong ?? new AttemptError('connection', 'stream ended before the answer finished')));
+        return;
+      }
+      resolve({ text, finishReason, usage, model, headers });
+    });
+  });
+}

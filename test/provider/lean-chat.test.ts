@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSdkComplete } from '../../src/provider/sdk-complete.js';
+import { createHttpFetch } from '../../src/provider/http-fetch.js';
+import { withDeadlines } from '../../src/engine/deadlines.js';
+import { createRedactor } from '../../src/redact.js';
+import { AttemptError, type Complete } from '../../src/provider/completion.js';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { startProxyServer, type ProxyServer } from '../helpers/proxy-server.js';
+
+/**
+ * The lean chat transport against the SDK path it replaced (`createHttpFetch` under the SDK), on
+ * the same mock: the same rows, the same error types, messages, statuses, codes, stops and
+ * rate-limit headers, for every fault the mock injects.
+ */
+const KEY = 'sk-lean-chat-test-0123456789';
+const TLS_DIR = path.join(import.meta.dirname, '..', 'helpers', 'tls');
+let mock: MockServer;
+let tlsMock: MockServer;
+let proxy: ProxyServer;
+let refusingProxy: ProxyServer;
+let authProxy: ProxyServer;
+let redirector: http.Server;
+let redirectorUrl: string;
+
+beforeAll(async () => {
+  mock = await startMockServer({ apiKey: KEY, stallMs: 150, rateLimit: { requests: 1000, headers: true } });
+  tlsMock = await startMockServer({
+    apiKey: KEY,
+    tls: { key: fs.readFileSync(path.join(TLS_DIR, 'key.pem')), cert: fs.readFileSync(path.join(TLS_DIR, 'cert.pem')) },
+  });
+  proxy = await startProxyServer();
+  refusingProxy = await startProxyServer({ refuseConnect: 403 });
+  authProxy = await startProxyServer({ credentials: 'me:secret' });
+  // /v1/307/chat/completions → the mock (a 307 keeps the POST); /v1/302/… answers a bare 302;
+  // /v1/cross/… sends it to the mock under another origin (localhost), which must not get the key.
+  redirector = http.createServer((req, res) => {
+    req.resume();
+    const to = (base: string) => `${base}/chat/completions`;
+    if (req.url?.startsWith('/v1/307/')) res.writeHead(307, { location: to(mock.url) });
+    else if (req.url?.startsWith('/v1/cross/')) res.writeHead(308, { location: to(mock.url.replace('127.0.0.1', 'localhost')) });
+    else if (req.url?.startsWith('/v1/loop/')) res.writeHead(307, { location: req.url });
+    else res.writeHead(302, { location: to(mock.url) });
+    res.end();
+  });
+  await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+  redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/v1`;
+});
+afterAll(async () => {
+  await Promise.all([mock.close(), tlsMock.close(), proxy.close(), refusingProxy.close(), authProxy.close()]);
+  redirector.closeAllConnections();
+  await new Promise((resolve) => redirector.close(resolve));
+});
+
+interface Pair {
+  sdk: Complete;
+  lean: Complete;
+}
+
+function pair(baseURL: string, proxyUrl?: string, apiKey = KEY): Pair {
+  const options = { apiKey, baseURL, proxyFor: proxyUrl ? () => proxyUrl : undefined, redact: createRedactor([apiKey]) };
+  return {
+    sdk: createSdkComplete({ ...options, fetch: createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }) }),
+    lean: createSdkComplete(options),
+  };
+}
+
+/** What a row and the scheduler see of an attempt: its result, or its error with the headers it read. */
+async function outcome(complete: Complete, prompt: string, stream: boolean, idleMs = 2000): Promise<unknown> {
+  const deltas: string[] = [];
+  try {
+    const r = await withDeadlines(
+      (signal, onActivity) =>
+        complete({ model: 'm', messages: [{ role: 'user', content: prompt }], stream }, { signal, onActivity, onDelta: (d) => deltas.push(d) }),
+      { idleTimeoutMs: idleMs },
+    );
+    return {
+      text: r.text,
+      finishReason: r.finishReason,
+      usage: r.usage,
+      model: r.model,
+      deltas: deltas.join(''),
+      limit: r.headers?.get('x-ratelimit-limit-requests'),
+    };
+  } catch (err) {
+    if (!(err instanceof AttemptError)) return { thrown: String(err) };
+    const h = err.info.headers;
+    return {
+      type: err.type,
+      message: err.message,
+      status: err.info.status,
+      code: err.info.code,
+      stop: err.info.stop,
+      retryAfter: h?.get('retry-after'),
+      retryAfterMs: h?.get('Retry-After-Ms'),
+      limit: h?.get('x-ratelimit-remaining-requests') !== null && h?.get('x-ratelimit-remaining-requests') !== undefined,
+    };
+  }
+}
+
+async function same(p: Pair, prompt: string, stream: boolean, idleMs?: number): Promise<unknown> {
+  const sdk = await outcome(p.sdk, prompt, stream, idleMs);
+  const lean = await outcome(p.lean, prompt, stream, idleMs);
+  expect(lean).toEqual(sdk);
+  return lean;
+}
+
+const FAULTS = [
+  '500',
+  '502',
+  '503',
+  '400',
+  '401',
+  '403',
+  '404',
+  '408',
+  '409',
+  '429',
+  'quota',
+  'reset',
+  'cut',
+  'garbage',
+  'stall',
+  'hang',
+  'html',
+  'empty',
+  'nostream',
+  'length',
+];
+
+const ODD_BODIES: Record<string, { status: number; type: string; body: string }> = {
+  vllm: {
+    status: 400,
+    type: 'application/json',
+    body: '{"object":"error","message":"This model\'s maximum context length is 4096 tokens.","type":"BadRequestError","code":400}',
+  },
+  express: { status: 400, type: 'application/json', body: '{"error":"SyntaxError","message":"Unexpected token } in JSON"}' },
+  page: {
+    status: 502,
+    type: 'text/html',
+    body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>',
+  },
+  text: { status: 500, type: 'text/plain', body: 'upstream connect error or disconnect/reset before headers' },
+  empty: { status: 503, type: 'text/plain', body: '' },
+  ollama: { status: 404, type: 'application/json', body: '{"error":"model \'llama9\' not found"}' },
+};
+
+describe('lean chat transport: error bodies in other shapes, as the SDK path reads them', () => {
+  it.each(Object.keys(ODD_BODIES))('%s', async (kind) => {
+    const odd = http.createServer((req, res) => {
+      req.resume();
+      const b = ODD_BODIES[kind]!;
+      res.writeHead(b.status, { 'content-type': b.type }).end(b.body);
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = pair(`http://127.0.0.1:${(odd.address() as AddressInfo).port}/v1`);
+      expect(await same(p, 'odd', true)).toMatchObject({ status: ODD_BODIES[kind]!.status });
+      await same(p, 'odd', false);
+    } finally {
+      odd.closeAllConnections();
+      await new Promise((resolve) => odd.close(resolve));
+    }
+  });
+});
+
+describe.each([true, false])('lean chat transport, stream %s: the same outcome as the SDK path', (stream) => {
+  it('answers', async () => {
+    const got = await same(pair(mock.url), 'hello there', stream);
+    expect(got).toMatchObject({ text: 'ECHO hello there', finishReason: 'stop', limit: '60000' });
+  });
+
+  it.each(FAULTS)('fault %s', async (fault) => {
+    // Each side gets the fault on its first attempt only: a prompt of its own per side.
+    const p = pair(mock.url);
+    const a = await outcome(p.sdk, `sdk ${fault} ${stream} [[fault:${fault}]]`, stream);
+    const b = await outcome(p.lean, `lean ${fault} ${stream} [[fault:${fault}]]`, stream);
+    // A success echoes its prompt, which names its side.
+    expect(JSON.parse(JSON.stringify(b).replaceAll('lean ', 'side '))).toEqual(JSON.parse(JSON.stringify(a).replaceAll('sdk ', 'side ')));
+    // 'length' is an answer cut at max_tokens; 'nostream' only fails a streamed request.
+    if (fault === 'length' || (fault === 'nostream' && !stream)) expect(b).toHaveProperty('finishReason');
+    else expect(b).toHaveProperty('type');
+    expect(JSON.stringify(b)).not.toContain(KEY);
+  });
+
+  it('a refused connection', async () => {
+    const port = (redirector.address() as AddressInfo).port + 0;
+    const closed = await new Promise<number>((resolve) => {
+      const s = http.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    expect(port).toBeGreaterThan(0);
+    expect(await same(pair(`http://127.0.0.1:${closed}/v1`), 'x', stream)).toMatchObject({ type: 'connection', message: 'connection failed (ECONNREFUSED)' });
+  });
+
+  it('a self-signed certificate', async () => {
+    expect(await same(pair(tlsMock.url), 'x', stream)).toMatchObject({ type: 'connection' });
+  });
+
+  it.each(['307', 'cross', 'loop', '302'])('redirect %s', async (kind) => {
+    await same(pair(`${redirectorUrl}/${kind}`), `redirect ${kind}`, stream);
+  });
+
+  it('through a proxy, and its refusals', async () => {
+    expect(await same(pair(mock.url, proxy.url), 'proxied', stream)).toMatchObject({ text: 'ECHO proxied' });
+    expect(await same(pair(tlsMock.url, refusingProxy.url), 'refused', stream)).toMatchObject({ stop: 'proxy' });
+    expect(await same(pair(mock.url, authProxy.url), 'no credentials', stream)).toMatchObject({ status: 407, stop: 'proxy' });
+  });
+});
