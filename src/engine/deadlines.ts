@@ -16,6 +16,37 @@ class DeadlineReached extends Error {
 }
 
 /**
+ * The attempts running under each parent signal, and the one listener that aborts them all. Node's
+ * EventTarget scans a signal's listeners on every add and remove: with hundreds of attempts in
+ * flight, a listener per attempt on the run's signal cost more than the attempt's own request.
+ * The listener goes when the last attempt under it ends, so none is left on a long-lived signal.
+ */
+const attemptsUnder = new WeakMap<AbortSignal, { attempts: Set<AbortController>; onAbort: () => void }>();
+
+function follow(parent: AbortSignal, controller: AbortController): () => void {
+  let entry = attemptsUnder.get(parent);
+  if (!entry) {
+    const attempts = new Set<AbortController>();
+    const onAbort = () => {
+      attemptsUnder.delete(parent);
+      for (const c of attempts) c.abort(parent.reason);
+    };
+    parent.addEventListener('abort', onAbort, { once: true });
+    entry = { attempts, onAbort };
+    attemptsUnder.set(parent, entry);
+  }
+  const { attempts, onAbort } = entry;
+  attempts.add(controller);
+  return () => {
+    attempts.delete(controller);
+    if (attempts.size === 0 && attemptsUnder.get(parent) === entry) {
+      attemptsUnder.delete(parent);
+      parent.removeEventListener('abort', onAbort);
+    }
+  };
+}
+
+/**
  * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
  * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
  * (an aborted stream often just ends). A healthy long stream keeps resetting the idle timer.
@@ -26,9 +57,8 @@ export async function withDeadlines<T>(
 ): Promise<T> {
   const controller = new AbortController();
   const parent = options.signal;
-  const onParentAbort = () => controller.abort(parent!.reason);
   if (parent?.aborted) throw new AttemptError('aborted', 'run interrupted');
-  parent?.addEventListener('abort', onParentAbort, { once: true });
+  const unfollow = parent ? follow(parent, controller) : undefined;
 
   let total: NodeJS.Timeout | undefined;
   let idle: NodeJS.Timeout | undefined;
@@ -54,6 +84,6 @@ export async function withDeadlines<T>(
   } finally {
     clearTimeout(total);
     clearTimeout(idle);
-    parent?.removeEventListener('abort', onParentAbort);
+    unfollow?.();
   }
 }
