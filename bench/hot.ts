@@ -157,9 +157,20 @@ async function runCase(c: HotCase): Promise<ScenarioResult> {
     const cpuRatio = cpu(ours) / cpu(theirs);
     const perReq = (rs: OneRun[]) => cpu(rs) / n;
     measures.push(
-      { name: `${mode}: wall llm-batch / minimal`, value: `${fmt.s(wall(ours))} / ${fmt.s(wall(theirs))} (${ours.map((r) => fmt.s(r.run.wallMs)).join(', ')} / ${theirs.map((r) => fmt.s(r.run.wallMs)).join(', ')})` },
-      { name: `${mode}: CPU llm-batch / minimal (user+sys)`, value: `${fmt.s(cpu(ours))} / ${fmt.s(cpu(theirs))}; mock ${fmt.s(median(ours.map((r) => r.mockCpuMs)))}` },
-      { name: `${mode}: CPU per request`, value: `${us(perReq(ours))} / ${us(perReq(theirs))}, ratio ${cpuRatio.toFixed(2)}`, requirement: '<= 1.3', pass: cpuRatio <= 1.3 },
+      {
+        name: `${mode}: wall llm-batch / minimal`,
+        value: `${fmt.s(wall(ours))} / ${fmt.s(wall(theirs))} (${ours.map((r) => fmt.s(r.run.wallMs)).join(', ')} / ${theirs.map((r) => fmt.s(r.run.wallMs)).join(', ')})`,
+      },
+      {
+        name: `${mode}: CPU llm-batch / minimal (user+sys)`,
+        value: `${fmt.s(cpu(ours))} / ${fmt.s(cpu(theirs))}; mock ${fmt.s(median(ours.map((r) => r.mockCpuMs)))}`,
+      },
+      {
+        name: `${mode}: CPU per request`,
+        value: `${us(perReq(ours))} / ${us(perReq(theirs))}, ratio ${cpuRatio.toFixed(2)}`,
+        requirement: '<= 1.3',
+        pass: cpuRatio <= 1.3,
+      },
       {
         name: `${mode}: CPU per request above a 1-prompt run`,
         value: `${us((cpu(ours) - base.ours) / (n - 1))} / ${us((cpu(theirs) - base.theirs) / (n - 1))}, ratio ${((cpu(ours) - base.ours) / (cpu(theirs) - base.theirs)).toFixed(2)} (1-prompt runs ${fmt.s(base.ours)} / ${fmt.s(base.theirs)})`,

@@ -11,34 +11,41 @@ const concurrency = Number(concurrencyArg);
 const stream = streamArg !== '0';
 const url = new URL(`${baseUrl}/chat/completions`);
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const prompts = fs.readFileSync(promptsPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
+const prompts = fs
+  .readFileSync(promptsPath, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '');
 const out = fs.createWriteStream(outPath);
 const auth = `Bearer ${process.env.OPENAI_API_KEY}`;
 
 function ask(prompt) {
   return new Promise((resolve) => {
     const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }], stream });
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: auth, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.setEncoding('utf8');
-      let buf = '';
-      let text = '';
-      res.on('data', (chunk) => {
-        buf += chunk;
-        if (!stream) return;
-        let end;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const event = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
-          const delta = JSON.parse(event.slice(6)).choices?.[0]?.delta?.content;
-          if (delta) text += delta;
-        }
-      });
-      res.on('end', () => {
-        if (!stream) text = JSON.parse(buf).choices[0].message.content;
-        resolve({ prompt, response: res.statusCode === 200 ? text : null, error: res.statusCode === 200 ? null : { status: res.statusCode } });
-      });
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: auth, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.setEncoding('utf8');
+        let buf = '';
+        let text = '';
+        res.on('data', (chunk) => {
+          buf += chunk;
+          if (!stream) return;
+          let end;
+          while ((end = buf.indexOf('\n\n')) >= 0) {
+            const event = buf.slice(0, end);
+            buf = buf.slice(end + 2);
+            if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
+            const delta = JSON.parse(event.slice(6)).choices?.[0]?.delta?.content;
+            if (delta) text += delta;
+          }
+        });
+        res.on('end', () => {
+          if (!stream) text = JSON.parse(buf).choices[0].message.content;
+          resolve({ prompt, response: res.statusCode === 200 ? text : null, error: res.statusCode === 200 ? null : { status: res.statusCode } });
+        });
+      },
+    );
     req.on('error', (err) => resolve({ prompt, response: null, error: { message: err.message } }));
     req.end(body);
   });

@@ -10,7 +10,10 @@ export interface DeadlineOptions {
 }
 
 class DeadlineReached extends Error {
-  constructor(readonly kind: 'total' | 'idle', readonly ms: number) {
+  constructor(
+    readonly kind: 'total' | 'idle',
+    readonly ms: number,
+  ) {
     super(kind);
   }
 }
@@ -51,10 +54,7 @@ function follow(parent: AbortSignal, controller: AbortController): () => void {
  * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
  * (an aborted stream often just ends). A healthy long stream keeps resetting the idle timer.
  */
-export async function withDeadlines<T>(
-  run: (signal: AbortSignal, onActivity: () => void) => Promise<T>,
-  options: DeadlineOptions,
-): Promise<T> {
+export async function withDeadlines<T>(run: (signal: AbortSignal, onActivity: () => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
   const controller = new AbortController();
   const parent = options.signal;
   if (parent?.aborted) throw new AttemptError('aborted', 'run interrupted');
@@ -74,10 +74,7 @@ export async function withDeadlines<T>(
     const reason: unknown = controller.signal.reason;
     if (reason instanceof DeadlineReached) {
       const secs = +(reason.ms / 1000).toFixed(3);
-      throw new AttemptError(
-        'timeout',
-        reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`,
-      );
+      throw new AttemptError('timeout', reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`);
     }
     if (controller.signal.aborted) throw new AttemptError('aborted', 'run interrupted');
     throw err;

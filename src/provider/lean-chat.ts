@@ -141,7 +141,7 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
         return;
       }
       const chunk = JSON.parse(event.data) as Chunk | null;
-      if (chunk && chunk.error) throw new APIError(undefined, chunk.error as object, undefined, headers as unknown as Headers);
+      if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, headers as unknown as Headers);
       chunks++;
       if (!chunk) return;
       model ??= chunk.model ?? null;

@@ -145,7 +145,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   target?.catch(() => {}); // a failure surfaces on first use
   const complete: Complete = async (request, ctx) => {
     try {
-      return target ? await leanChat(await target, limitField, request, ctx) : await completeOnce(client, limitField, request, ctx);
+      return target !== undefined ? await leanChat(await target, limitField, request, ctx) : await completeOnce(client, limitField, request, ctx);
     } catch (err) {
       const error = classifyError(err);
       if (!options.redact) throw error;
@@ -160,7 +160,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
      * counting arrivals sees a burst the pacer never sent.
      */
     async warmUp() {
-      if (target) {
+      if (target !== undefined) {
         await target.catch(() => {});
         return;
       }
