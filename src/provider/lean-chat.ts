@@ -85,7 +85,7 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
   const notJson = notAnApiBody(raw, headers.get('content-type'));
   if (notJson) throw notJson;
   const body = JSON.parse(raw) as {
-    choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+    choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
     usage?: { prompt_tokens: number; completion_tokens: number };
     model?: string;
     error?: { message?: string };
@@ -96,8 +96,10 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
     throw new AttemptError('bad_response', why);
   }
   const text = choice.message?.content ?? '';
+  const refusal = choice.message?.refusal;
   ctx.onDelta?.(text);
   return {
+    ...(refusal ? { refusal } : {}),
     text,
     finishReason: choice.finish_reason ?? null,
     usage: body.usage ? { prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens } : null,
@@ -109,7 +111,7 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
 interface Chunk {
   model?: string;
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{ delta?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
   error?: unknown;
 }
 
@@ -126,6 +128,7 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
     let done = false;
     let failed = false;
     let chunks = 0;
+    let refusal = '';
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
@@ -153,6 +156,8 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
         text += delta;
         ctx.onDelta?.(delta);
       }
+      const refused = choice.delta?.refusal;
+      if (refused) refusal += refused;
       if (choice.finish_reason) finishReason = choice.finish_reason;
     };
     const parser = createParser({ onEvent });
@@ -179,7 +184,7 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
         fail(ctx.signal.aborted ? ctx.signal.reason : (wrong ?? new AttemptError('connection', 'stream ended before the answer finished')));
         return;
       }
-      resolve({ text, finishReason, usage, model, headers });
+      resolve({ text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) });
     });
   });
 }

@@ -83,6 +83,7 @@ async function outcome(complete: Complete, prompt: string, stream: boolean, idle
       usage: r.usage,
       model: r.model,
       deltas: deltas.join(''),
+      refusal: r.refusal,
       limit: r.headers?.get('x-ratelimit-limit-requests'),
     };
   } catch (err) {
@@ -163,6 +164,40 @@ describe('lean chat transport: error bodies in other shapes, as the SDK path rea
     } finally {
       odd.closeAllConnections();
       await new Promise((resolve) => odd.close(resolve));
+    }
+  });
+});
+
+describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
+  it.each([true, false])('stream %s', async (stream) => {
+    const refusing = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        if (!(JSON.parse(body) as { stream?: boolean }).stream) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              model: 'm',
+              choices: [{ message: { role: 'assistant', content: null, refusal: "I can't help with that." }, finish_reason: 'stop' }],
+            }),
+          );
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const event = (delta: object, finish: string | null) => `data: ${JSON.stringify({ model: 'm', choices: [{ delta, finish_reason: finish }] })}\n\n`;
+        res.end(
+          `${event({ role: 'assistant', refusal: '' }, null)}${event({ refusal: "I can't " }, null)}${event({ refusal: 'help.' }, null)}${event({}, 'stop')}data: [DONE]\n\n`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = pair(`http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v1`);
+      expect(await same(p, 'refuse', stream)).toMatchObject({ refusal: expect.stringContaining("I can't") });
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((resolve) => refusing.close(resolve));
     }
   });
 });
