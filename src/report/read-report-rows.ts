@@ -42,7 +42,8 @@ export function reportRowFromJson(value: unknown): ReportRow {
     latencyMs: num(value['latency_ms']),
     startedMs: time(value['started_at']),
     finishedMs: time(value['finished_at']),
-    model: str(value['model']),
+    // The model asked for groups a comparison: a failed row has no answering model, but was asked of one.
+    model: str(value['requested_model']) ?? str(value['model']),
     finishReason: str(value['finish_reason']),
     promptTokens: usage ? num(usage['prompt_tokens']) : null,
     completionTokens: usage ? num(usage['completion_tokens']) : null,
@@ -81,7 +82,7 @@ export function reportRowFromCsv(record: Record<string, string>): ReportRow {
     latencyMs: n('latency_ms'),
     startedMs: time(cell('started_at')),
     finishedMs: time(cell('finished_at')),
-    model: opt('model'),
+    model: opt('requested_model') ?? opt('model'),
     finishReason: opt('finish_reason'),
     promptTokens: n('prompt_tokens'),
     completionTokens: n('completion_tokens'),
