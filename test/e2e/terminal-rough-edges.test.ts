@@ -206,7 +206,14 @@ describe('rows piped to another program on the same terminal (llm-batch | jq)', 
     server.reset();
     const file = writePrompts(tmp.dir, 'redirect.txt', ['r1', 'r2', 'r3']);
     const out = path.join(tmp.dir, 'redirect.jsonl');
-    const r = await runPty([file, '--base-url', server.url], { cols: 80, setup: `exec > ${out}` });
+    // Slow answers, so the bar (drawn once the input is counted) shows before the run ends on a loaded machine.
+    server.options.latencyMs = 600;
+    let r: Awaited<ReturnType<typeof runPty>>;
+    try {
+      r = await runPty([file, '--base-url', server.url], { cols: 80, setup: `exec > ${out}` });
+    } finally {
+      server.options.latencyMs = 20;
+    }
     expect(r.code).toBe(0);
     expect(r.raw).toMatch(/[█░]{5,}/);
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
