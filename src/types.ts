@@ -43,6 +43,11 @@ export interface PromptRecord {
   sample?: number;
   /** Set when the record is malformed; it is reported as an `input` error row and never sent. */
   problem?: RecordProblem;
+  /**
+   * Answers it already had elsewhere (a Batch API line whose answer failed validation): `messages`
+   * is then the re-ask conversation, and the row counts those attempts, re-asks and tokens too.
+   */
+  earlier?: { attempts: number; reasks: number; usage: Usage | null };
 }
 
 /**

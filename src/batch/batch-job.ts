@@ -6,6 +6,8 @@ import type { PromptRecord, ResultRow } from '../types.js';
 import { BatchApiError, type Batch, type BatchClient } from './batch-client.js';
 import { readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { rowFromBatchLine } from './collect-rows.js';
+import { judgeCollected, type CollectedCheck } from './judge-collected.js';
+import { reaskMessages } from '../structured/reask.js';
 import {
   chunkDir,
   ensureChunkDir,
@@ -41,9 +43,13 @@ export interface BatchJobOptions {
   wait: boolean;
   /** Cancel every batch and write the lines they did not run as `aborted` rows (`llm-batch cancel`). */
   cancel?: boolean;
+  /** With --json-schema / --json: every collected answer is checked as a live one is. */
+  structured?: CollectedCheck;
   /** Runs the unfinished lines of an expired or cancelled batch live; without it they are resubmitted. */
   finishLive?: (records: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>;
   onRow: (row: ResultRow) => void;
+  /** Invalid collected answers about to be re-asked live, for the summary's re-ask count. */
+  onReasks?: (n: number) => void;
   info: (line: string) => void;
   /** Counts after every poll round, for a progress line. */
   onProgress?: (progress: { batches: number; batchesDone: number; requests: number; completed: number; failed: number }) => void;
@@ -193,7 +199,8 @@ export class BatchJob {
     rmSync(this.dir, { recursive: true, force: true });
     ensureChunkDir(this.o.output);
     let inputErrors = 0;
-    const chunks = await planChunks(this.o.records(), this.o.defaults, this.o.limits, this.dir, 1, async (row) => {
+    const chunks = await planChunks(this.o.records(), this.o.defaults, this.o.limits, this.dir, 1, async (input) => {
+      const row = this.o.structured ? { ...input, output: null } : input;
       inputErrors++;
       await this.o.writer.write(row);
       this.o.onRow(row);
@@ -333,6 +340,8 @@ export class BatchJob {
     const written = this.partlyCollected.get(chunk.n) ?? new Set<string>();
     this.partlyCollected.set(chunk.n, written);
     let unknown = 0;
+    /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
+    const reasks = new Map<string, { row: ResultRow; problems: string[] }>();
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
       for await (const text of this.o.client.lines(fileId)) {
@@ -342,16 +351,25 @@ export class BatchJob {
           continue;
         }
         if (outcome.kind === 'unfinished') continue;
-        const { row } = outcome;
-        if (answered.has(row.id)) continue;
-        answered.add(row.id);
+        if (answered.has(outcome.row.id)) continue;
+        answered.add(outcome.row.id);
         // Rows a killed run wrote before it could mark the chunk collected are not written twice.
-        if (this.o.answeredBefore(row.id) || written.has(row.id)) continue;
+        if (this.o.answeredBefore(outcome.row.id) || written.has(outcome.row.id)) continue;
+        let row = outcome.row;
+        if (this.o.structured) {
+          const judged = judgeCollected(row, outcome.refusal, this.o.structured);
+          if (judged.kind === 'reask') {
+            reasks.set(row.id, judged);
+            continue;
+          }
+          row = judged.row;
+        }
         await this.o.writer.write(row);
         written.add(row.id);
         this.o.onRow(row);
       }
     }
+    if (reasks.size > 0 && !(await this.reaskLive(chunk, reasks, index, written))) return;
     this.partlyCollected.delete(chunk.n);
     if (unknown > 0) this.o.info(`${this.label(chunk)}: ${unknown} output lines named no request of this batch; ignored`);
     const rest = new Set<string>();
@@ -381,6 +399,37 @@ export class BatchJob {
     this.save();
     removeChunkFiles(this.dir, chunk);
     await this.removeServerFiles(chunk, batch);
+  }
+
+  /**
+   * Invalid answers asked again through the live engine, in the conversation a live run would have
+   * sent (the batch's request, the answer, the validator's words); the batch's attempt and tokens
+   * count in the row. False when a stop left some unanswered: the chunk stays uncollected, and a
+   * resume reads its files again and re-asks only those.
+   */
+  private async reaskLive(
+    chunk: Chunk,
+    reasks: ReadonlyMap<string, { row: ResultRow; problems: string[] }>,
+    index: ReadonlyMap<string, IndexEntry>,
+    written: Set<string>,
+  ): Promise<boolean> {
+    this.o.info(`${this.label(chunk)}: ${count(reasks.size)} answers failed validation; re-asking them live (--finish-live)`);
+    this.o.onReasks?.(reasks.size);
+    const self = this;
+    async function* records(): AsyncGenerator<PromptRecord> {
+      for await (const record of recordsFromChunk(self.dir, chunk, new Set(reasks.keys()), index)) {
+        const { row, problems } = reasks.get(record.id)!;
+        yield { ...record, messages: reaskMessages(record.messages, row.response ?? '', problems), earlier: { attempts: row.attempts, reasks: 1, usage: row.usage } };
+      }
+    }
+    const left = new Set(reasks.keys());
+    for await (const row of this.o.finishLive!(records())) {
+      await this.o.writer.write(row);
+      written.add(row.id);
+      left.delete(row.id);
+      this.o.onRow(row);
+    }
+    return left.size === 0;
   }
 
   /**

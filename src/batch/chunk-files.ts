@@ -68,6 +68,7 @@ export async function* recordsFromChunk(
       line: entry[1],
       source: chunk.file,
       prompt: entry[2],
+      ...(entry[3] ? { fields: entry[3] } : {}),
       messages: messages as PromptRecord['messages'],
       params: {
         model: model as string,

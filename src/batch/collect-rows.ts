@@ -5,7 +5,8 @@ import type { IndexEntry } from './plan-chunks.js';
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
 
 export type LineOutcome =
-  | { kind: 'row'; row: ResultRow }
+  /** `refusal`: the model declined (structured outputs), the content then empty. */
+  | { kind: 'row'; row: ResultRow; refusal?: string }
   /** Not run (expired, cancelled): the id goes on to another batch or a live run. */
   | { kind: 'unfinished'; id: string }
   | { kind: 'unknown'; id: string | undefined; why: string };
@@ -13,7 +14,7 @@ export type LineOutcome =
 /** A chat completion, or an error body, as a batch's output line carries it. */
 interface ChatBody {
   model?: string;
-  choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
   error?: { message?: string; code?: string | number | null };
 }
@@ -46,7 +47,7 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   const id = value.custom_id;
   const entry = id === undefined ? undefined : index.get(id);
   if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(id)} is not in this batch` };
-  const base = { id, line: entry[1], prompt: entry[2], attempts: 1, latency_ms: null, batch_id: batchId };
+  const base = { id, line: entry[1], prompt: entry[2], ...(entry[3] ? { input: entry[3] } : {}), attempts: 1, latency_ms: null, batch_id: batchId };
   const fail = (error: RowError, model: string | null = null): LineOutcome => ({
     kind: 'row',
     row: { ...base, response: null, error, model, finish_reason: null, usage: null },
@@ -68,8 +69,10 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   const choice = body?.choices?.[0];
   if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, body?.model ?? null);
   const usage = body.usage ? { prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 } : null;
+  const refusal = choice.message?.refusal ?? undefined;
   return {
     kind: 'row',
+    ...(refusal ? { refusal } : {}),
     row: {
       ...base,
       response: choice.message?.content ?? '',

@@ -12,7 +12,8 @@ export interface SplitLimits {
 }
 
 /** What a line's record is, for turning its answer back into a row. Written next to each chunk. */
-export type IndexEntry = [id: string, line: number, prompt: string];
+/** `fields`: the record's input fields, kept for --keep-fields (absent in older chunk indexes). */
+export type IndexEntry = [id: string, line: number, prompt: string, fields?: Record<string, unknown>];
 
 const FLUSH_AT = 1 << 16;
 
@@ -114,6 +115,7 @@ export async function planChunks(
     id: record.id,
     line: record.line,
     prompt: record.prompt,
+    ...(record.fields ? { input: record.fields } : {}),
     response: null,
     error: { type: 'input', message: `${record.source}:${record.line}: ${message}` },
     attempts: 0,
@@ -144,7 +146,7 @@ export async function planChunks(
       chunk = new ChunkFile(next++, line.model, dir);
       open.set(line.model, chunk);
     }
-    chunk!.add(line.text, size, [record.id, record.line, record.prompt]);
+    chunk!.add(line.text, size, record.fields ? [record.id, record.line, record.prompt, record.fields] : [record.id, record.line, record.prompt]);
   }
   for (const chunk of open.values()) chunks.push(chunk.close());
   return chunks.sort((a, b) => a.n - b.n);

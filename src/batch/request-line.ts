@@ -1,4 +1,5 @@
 import { recordRequestBody, type TokenLimitField } from '../provider/request-body.js';
+import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 
 export interface LineDefaults {
@@ -6,6 +7,8 @@ export interface LineDefaults {
   temperature: number | undefined;
   maxTokens: number | undefined;
   limitField: TokenLimitField;
+  /** response_format and our system message, in every line exactly as in a live body. */
+  structured?: StructuredRequest;
 }
 
 /** The endpoint every line and batch names; OpenAI requires one per file. */

@@ -28,6 +28,8 @@ import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
 import { limitRecords } from './limit-records.js';
+import { noPromptsMessage } from './empty-input.js';
+import { setUpStructured } from './structured-output.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -76,6 +78,8 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
 
 /** `llm-batch IN -o OUT --batch-api`: the same input, rows and resume as a live run, through the Batch API. */
 export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo): Promise<number> {
+  // As live: the schema is checked before the key, and goes into every line as a live body has it.
+  const structured = await setUpStructured(config, io);
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
@@ -99,7 +103,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   try {
     const inputFingerprint = await fingerprint(config);
     checkManifest(config, outputPath, (line) => reporter.info(line));
-    target = await openOutputTarget(config, io, inputFingerprint, undefined, layout);
+    // A schema's fields get CSV columns of their own, and a resume checks for the same schema.
+    const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+    target = await openOutputTarget(config, io, inputFingerprint, undefined, csv, structured?.fingerprint);
     const skip = target.skip;
     const onSignal = () => {
       reporter.info('stopping: batches keep running on the server; the command below continues');
@@ -131,6 +137,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             retries: config.retries,
             stopSignal: stop.signal,
             deltaEvents: false,
+            // Re-asks of the live conversation count in the summary as a live run's do.
+            onEvent: (event) => {
+              if (event.type === 'reask') stats.reasks++;
+            },
+            // The request side (response_format, our system message) is already in each line's body.
+            structured: structured ? { check: structured.structured.check, retries: structured.structured.retries } : undefined,
           })
       : undefined;
 
@@ -140,11 +152,23 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       writer: target.writer,
       records,
       answeredBefore: (id) => skip?.({ id } as PromptRecord) !== undefined,
-      defaults: { model: config.model, temperature: config.temperature, maxTokens: config.maxTokens, limitField: tokenLimitField(baseURL) },
+      defaults: {
+        model: config.model,
+        temperature: config.temperature,
+        maxTokens: config.maxTokens,
+        limitField: tokenLimitField(baseURL),
+        structured: structured?.structured,
+      },
+      structured: structured
+        ? { check: structured.structured.check, retries: structured.structured.retries, reaskLive: finishLive !== undefined }
+        : undefined,
       limits: { maxLines: batchConfig.batchSize, maxBytes: batchConfig.maxBytes },
       pollMs: batchConfig.pollMs,
       wait: batchConfig.wait,
       finishLive,
+      onReasks: (n) => {
+        stats.reasks += n;
+      },
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);
@@ -162,15 +186,20 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     } finally {
       progress.close();
     }
+    // As a live run: no prompts at all is its own exit (a failed export upstream), the old file kept.
+    const empty = !outcome.interrupted && outcome.pending === 0 && stats.ok + stats.failed + stats.skipped === 0;
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
-    await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line));
+    await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line), empty);
 
     const next = outcome.pending > 0 ? resumeHint(config) : null;
     const summary = atBatchPrice(buildSummary(stats, performance.now(), outcome.interrupted ? 'interrupted' : undefined, null, config.model, tally.byModel));
-    reporter.finish(summary);
+    if (empty) reporter.error(noPromptsMessage(config));
+    else reporter.finish(summary);
     // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
     if (next) reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
-    const code = outcome.interrupted
+    const code = empty
+      ? ExitCode.noPrompts
+      : outcome.interrupted
       ? ExitCode.interrupted
       : outcome.pending > 0
         ? EXIT_PENDING

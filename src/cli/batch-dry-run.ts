@@ -1,6 +1,7 @@
 import { ChunkSplitter } from '../batch/plan-chunks.js';
 import { batchRequestLine } from '../batch/request-line.js';
 import { tokenLimitField } from '../provider/request-body.js';
+import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 import { count } from '../ui/number-format.js';
 import type { CliConfig } from './config.js';
@@ -9,13 +10,14 @@ import type { CliConfig } from './config.js';
 export const BATCH_PRICE_FACTOR = 0.5;
 
 /** What `--dry-run --batch-api` adds: the batches the run would submit, with its own line builder and splitter. */
-export function batchDryRun(config: CliConfig) {
+export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
   const b = config.batchApi!;
   const defaults = {
     model: config.model,
     temperature: config.temperature,
     maxTokens: config.maxTokens,
     limitField: config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : ('max_tokens' as const),
+    structured,
   };
   const splitter = new ChunkSplitter({ maxLines: b.batchSize, maxBytes: b.maxBytes });
   return {

@@ -262,10 +262,6 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
   if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
     throw new UsageError('--batch-api needs -o with a .jsonl or .csv file: the batches\' state is kept next to it, and answers arrive in any order');
   }
-  if (flags.jsonSchema !== undefined || flags.json) {
-    // The batch body builder does not add response_format yet, nor is each answer checked.
-    throw new UsageError('--json-schema and --json do not work with --batch-api yet: run them live');
-  }
   if (new Set(flags.model ?? []).size > 1 || (flags.repeat ?? 1) > 1) {
     // Batch lines are keyed by record id alone: several answers per id would collide.
     throw new UsageError('several models (-m A,B) and --repeat do not work with --batch-api yet: run them live, or one --batch-api run per model');

@@ -231,7 +231,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
   const input = await openInput(config, io);
-  const batch = config.batchApi ? batchDryRun(config) : undefined;
+  const batch = config.batchApi ? batchDryRun(config, structured?.structured) : undefined;
   const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input, structured, batch);
   const sendable = records - badCount;
   const lines: string[] = [];

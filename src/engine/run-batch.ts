@@ -171,7 +171,9 @@ class Engine {
     // Transport failures and re-asks have separate budgets; both count in `attempts`.
     let failures = 0;
     const answers = newTally();
-    for (let attempt = 1; ; attempt++) {
+    // Continuing a conversation begun elsewhere (a Batch API answer being re-asked live).
+    if (record.earlier) Object.assign(answers, { reasks: record.earlier.reasks, usage: record.earlier.usage });
+    for (let attempt = 1 + (record.earlier?.attempts ?? 0); ; attempt++) {
       if (this.stop.signal.aborted) return null;
       // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
       // No `signal` here: p-queue would reject a task that is already running, dropping an answer

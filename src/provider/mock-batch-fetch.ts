@@ -1,4 +1,4 @@
-import { createMockFetch, mockReply } from './mock-fetch.js';
+import { createMockFetch, mockReply, structuredReply } from './mock-fetch.js';
 
 /**
  * `--mock --batch-api`: the Batch API's files and batches, in this process, so the whole submit →
@@ -115,11 +115,12 @@ function answers(content: string, batchId: string): string {
   const out: string[] = [];
   for (const text of content.split('\n')) {
     if (text.trim() === '') continue;
-    const line = JSON.parse(text) as { custom_id: string; body: { model?: string; messages?: Array<{ role: string; content: unknown }> } };
+    const line = JSON.parse(text) as { custom_id: string; body: { model?: string; response_format?: unknown; messages?: Array<{ role: string; content: unknown }> } };
     const messages = line.body.messages ?? [];
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const prompt = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
-    const reply = mockReply(prompt);
+    const firstUser = messages.find((m) => m.role === 'user');
+    const reply = structuredReply(line.body, typeof firstUser?.content === 'string' ? firstUser.content : prompt) ?? mockReply(prompt);
     const promptTokens = messages.reduce((n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content)) + 3, 3);
     const completionTokens = approxTokens(reply);
     const body = {

@@ -31,7 +31,7 @@ export function mockReply(prompt: string): string {
 }
 
 /** A structured request gets a valid object: from response_format's schema, or one given in a system message. */
-function structuredReply(body: { response_format?: unknown; messages?: Array<{ role: string; content: unknown }> }, prompt: string): string | undefined {
+export function structuredReply(body: { response_format?: unknown; messages?: Array<{ role: string; content: unknown }> }, prompt: string): string | undefined {
   const format = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
   const schema = format?.type === 'json_schema' ? format.json_schema?.schema : schemaFromInstructions(body.messages ?? []);
   if (schema) return JSON.stringify(sampleValue(schema, prompt, (name) => `mock ${name || 'text'} ${hash(prompt + name) % 1000}`));

@@ -36,7 +36,7 @@ export interface MockBatchOptions {
 }
 
 /** What a chat answer to `body` would be: the mock server's reply and token counts. */
-export type Answer = (body: any, approximate: boolean) => { content: string; promptTokens: number; completionTokens: number };
+export type Answer = (body: any, approximate: boolean) => { content: string; promptTokens: number; completionTokens: number; finishReason?: string };
 
 interface MockFile {
   id: string;
@@ -161,7 +161,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       object: 'chat.completion',
       created: Math.floor(batch.createdMs / 1000),
       model: line.body?.model ?? 'mock-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: a.finishReason ?? 'stop' }],
       usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
     };
     return {

@@ -363,6 +363,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     (body, approximate) => {
       const messages = Array.isArray(body?.messages) ? body.messages : [];
       const prompt = lastUserPrompt(messages);
+      // A structured line is answered as a live structured request is (schema-answers.ts).
+      const structured = schemaAnswer(body, mock.options.schema);
+      if (structured) return { content: structured.content, promptTokens: promptTokens(messages), completionTokens: countTokens(structured.content), finishReason: structured.finishReason };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
       return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content) };

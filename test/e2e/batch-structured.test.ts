@@ -1,0 +1,174 @@
+/**
+ * --batch-api with --json-schema / --json, end to end: the BUILT CLI against the mock server's
+ * /v1/files and /v1/batches, whose answers to structured lines come from test/helpers/schema-answers.ts.
+ * Lines carry the live body's response_format (and --schema-in-prompt's system message); collected
+ * answers go through the live answer check; invalid ones are re-asked live only with --finish-live.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import type { ResultRow } from '../../src/types.js';
+
+const ctx = useServerAndCaseDir('llm-batch-batch-structured-');
+
+beforeEach(() => {
+  ctx.server.options.batches = { stepMs: 30 };
+});
+
+const SMALL = JSON.stringify({
+  type: 'object',
+  properties: { label: { type: 'string', enum: ['a', 'b'] }, score: { type: 'integer', minimum: 1, maximum: 5 } },
+  required: ['label', 'score'],
+  additionalProperties: false,
+});
+const TICKETS = path.join(ROOT, 'fixtures', 'tickets.csv');
+const TICKET_SCHEMA = path.join(ROOT, 'fixtures', 'ticket-schema.json');
+
+const rowsOf = (file: string): ResultRow[] => parseJsonl<ResultRow>(fs.readFileSync(file, 'utf8'));
+const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05'];
+const uploadedBodies = (): any[] =>
+  ctx.server.batchState.uploaded.flatMap((f) =>
+    f.bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l).body),
+  );
+
+/** The body a live run sends for the same input and flags, without the streaming fields a batch has not. */
+async function liveBody(input: string, flags: string[]): Promise<any> {
+  const before = ctx.server.requests.length;
+  const r = await runCli([input, '-o', path.join(ctx.dir, 'live.jsonl'), '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--overwrite', ...flags]);
+  expect(r.code, r.stderr).toBe(0);
+  const { stream, stream_options, ...body } = ctx.server.requests[before]!.body as any;
+  return body;
+}
+
+describe('--batch-api with structured output', () => {
+  for (const [name, flags] of [
+    ['--json-schema', ['--json-schema', SMALL]],
+    ['--json-schema --schema-in-prompt', ['--json-schema', SMALL, '--schema-in-prompt']],
+    ['--json', ['--json']],
+  ] as const) {
+    it(`${name}: each line carries exactly the live body; answers are parsed into output`, async () => {
+      const input = writePrompts(ctx.dir, 'in.txt', ['first question', 'second question']);
+      const live = await liveBody(input, [...flags]);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const r = await runCli([input, '-o', out, ...batchArgs(), ...flags]);
+      expect(r.stderr).not.toContain(SECRET_KEY);
+      expect(r.code, r.stderr).toBe(0);
+      const bodies = uploadedBodies();
+      expect(bodies).toHaveLength(2);
+      expect(bodies.find((b) => b.messages.at(-1).content === 'first question')).toEqual(live);
+      if (name === '--json-schema') expect(live.response_format).toMatchObject({ type: 'json_schema', json_schema: { strict: true } });
+      if (name === '--json') expect(live.response_format).toEqual({ type: 'json_object' });
+      if (name.includes('in-prompt')) {
+        expect(live).not.toHaveProperty('response_format');
+        expect(live.messages[0]).toMatchObject({ role: 'system' });
+      }
+      const rows = rowsOf(out);
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(row.error).toBeNull();
+        expect(row.output).toEqual(JSON.parse(row.response!));
+        if (name !== '--json') expect(row.output).toMatchObject({ label: expect.stringMatching(/^[ab]$/), score: expect.any(Number) });
+      }
+    });
+  }
+
+  it('CSV output: the schema fields get their columns, with --keep-fields input columns', async () => {
+    const out = path.join(ctx.dir, 'out.csv');
+    const r = await runCli([
+      TICKETS,
+      '--template',
+      '{{subject}}: {{body}}',
+      '--json-schema',
+      TICKET_SCHEMA,
+      '--keep-fields',
+      'subject',
+      '-o',
+      out,
+      ...batchArgs(),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parseCsv(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(6);
+    const schema = JSON.parse(fs.readFileSync(TICKET_SCHEMA, 'utf8'));
+    for (const field of Object.keys(schema.properties)) expect(Object.keys(rows[0]!)).toContain(field);
+    for (const row of rows) {
+      expect(row.error_type).toBe('');
+      expect(row.subject).not.toBe('');
+      expect(['positive', 'neutral', 'negative']).toContain(row.sentiment);
+    }
+  });
+
+  it('an answer that fails validation: an invalid_output row keeping the raw text; --resume --retry-failed asks again', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'bad one']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    let faults = 0;
+    ctx.server.options.schema = { fault: ({ prompt }) => (prompt.startsWith('bad') && faults++ === 0 ? 'violate' : undefined) };
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL]);
+    expect(r.code, r.stderr).toBe(1);
+    const bad = rowsOf(out).find((x) => x.prompt === 'bad one')!;
+    expect(bad.error).toMatchObject({ type: 'invalid_output' });
+    expect(bad.error!.message).toMatch(/does not match the schema.*--resume --retry-failed/);
+    expect(bad).toMatchObject({ output: null, attempts: 1 });
+    expect(JSON.parse(bad.response!)).toHaveProperty('unexpected_field', true);
+    expect(ctx.server.requests).toHaveLength(0); // no live request without --finish-live
+
+    const again = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--resume', '--retry-failed']);
+    expect(again.code, again.stderr).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatchObject({ error: null, output: { label: expect.any(String) } });
+    expect(ctx.server.batchState.counts.creates).toBe(2);
+  });
+
+  it('--finish-live re-asks an invalid answer live, in the live conversation, counting the batch attempt and tokens', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'bad one [[schema:violate]]', 'hopeless [[schema:violate*9]]', 'cut [[schema:truncate]]']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--schema-retries', '1', '--finish-live']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/2 answers failed validation; re-asking them live \(--finish-live\)/);
+    // Each record's batch answer was re-asked once; the hopeless one's live answer was its last.
+    expect(r.stderr).toMatch(/, 2 re-asked \(invalid output\)/);
+    const rows = rowsOf(out);
+    expect(rows).toHaveLength(4);
+    const by = new Map(rows.map((x) => [x.prompt.split(' ')[0], x]));
+    expect(by.get('fine')).toMatchObject({ error: null, attempts: 1 });
+    const fixed = by.get('bad')!;
+    expect(fixed).toMatchObject({ error: null, attempts: 2, output: { label: expect.any(String) } });
+    const hopeless = by.get('hopeless')!;
+    expect(hopeless).toMatchObject({ error: { type: 'invalid_output' }, attempts: 2, output: null });
+    expect(hopeless.error!.message).toMatch(/\(after 1 re-ask\)$/);
+    // Cut off at the token limit: said so, not re-asked (the same limit would cut it again).
+    const cut = by.get('cut')!;
+    expect(cut).toMatchObject({ error: { type: 'invalid_output' }, attempts: 1, finish_reason: 'length', output: null });
+    expect(cut.error!.message).toMatch(/cut off at the token limit/);
+    expect(cut.error!.message).not.toMatch(/retry-failed/);
+    // One live request each: the batch's request, its answer, and the validator's words.
+    expect(ctx.server.requests).toHaveLength(2);
+    const liveReq = ctx.server.requests.find((q) => (q.body as any).messages[0].content.startsWith('bad'))!;
+    const sent = liveReq.body as any;
+    const line = uploadedBodies().find((b) => b.messages[0].content.startsWith('bad'));
+    expect(sent.response_format).toEqual(line.response_format);
+    expect(sent.messages.slice(0, 1)).toEqual(line.messages);
+    expect(sent.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent.messages[2].content).toMatch(/did not match the required JSON schema/);
+    // The row's tokens are both answers': the batch's and the live re-ask's.
+    expect(fixed.usage!.prompt_tokens).toBeGreaterThan(liveReq.tokens);
+    expect(fixed.batch_id).toBeUndefined(); // its answer came live
+  });
+
+  it('an input with no prompts exits 5, as a live run does', async () => {
+    const input = writePrompts(ctx.dir, 'empty.txt', []);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/no prompts in .*empty\.txt/);
+    expect(ctx.server.batchState.counts.creates).toBe(0);
+  });
+});
