@@ -43,6 +43,8 @@ export interface BatchJobOptions {
   wait: boolean;
   /** Cancel every batch and write the lines they did not run as `aborted` rows (`llm-batch cancel`). */
   cancel?: boolean;
+  /** Stored in the manifest when planning, for `llm-batch cancel` (see Manifest.rowShape). */
+  rowShape?: Manifest['rowShape'];
   /** With --json-schema / --json: every collected answer is checked as a live one is. */
   structured?: CollectedCheck;
   /** Runs the unfinished lines of an expired or cancelled batch live; without it they are resubmitted. */
@@ -141,6 +143,7 @@ export class BatchJob {
         id,
         line: entry[1],
         prompt: entry[2],
+        ...(entry[3] ? { input: entry[3] } : {}),
         response: null,
         error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; the next --resume sends it again' },
         attempts: 0,
@@ -149,6 +152,7 @@ export class BatchJob {
         finish_reason: null,
         usage: null,
         ...(chunk.batchId ? { batch_id: chunk.batchId } : {}),
+        ...(this.o.structured ? { output: null } : {}),
       };
       await this.o.writer.write(row);
       this.o.onRow(row);
@@ -205,7 +209,7 @@ export class BatchJob {
       await this.o.writer.write(row);
       this.o.onRow(row);
     });
-    this.manifest = { version: 1, runKey: randomUUID(), planned: true, inputErrors, chunks };
+    this.manifest = { version: 1, runKey: randomUUID(), planned: true, inputErrors, chunks, ...(this.o.rowShape ? { rowShape: this.o.rowShape } : {}) };
     this.save();
     const lines = chunks.reduce((s, c) => s + c.lines, 0);
     this.o.info(

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { RunError } from '../errors.js';
+import type { CsvLayout } from '../output/csv-layout.js';
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -62,6 +63,12 @@ export interface Manifest {
   /** Records that became rows without a request (input errors), at planning time. */
   inputErrors: number;
   chunks: Chunk[];
+  /**
+   * How the run's rows look beyond the defaults, for `llm-batch cancel`, which has only the output's
+   * name: the CSV layout (kept fields, schema columns) and the structured-output spec (a schema file
+   * stored as its text), so the answers it collects are checked and written as the run's are.
+   */
+  rowShape?: { csv?: CsvLayout; structured?: Record<string, unknown> };
 }
 
 export function manifestPath(output: string): string {

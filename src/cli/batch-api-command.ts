@@ -76,6 +76,12 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   fs.rmSync(chunkDir(output), { recursive: true, force: true });
 }
 
+/** The structured spec with a schema file's text in place of its name: `cancel` may run elsewhere, later. */
+function storedSpec(spec: NonNullable<CliConfig['structured']>): Record<string, unknown> {
+  if (spec.kind !== 'schema' || spec.source.trimStart().startsWith('{')) return { ...spec };
+  return { ...spec, source: fs.readFileSync(spec.source, 'utf8') };
+}
+
 /** `llm-batch IN -o OUT --batch-api`: the same input, rows and resume as a live run, through the Batch API. */
 export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo): Promise<number> {
   // As live: the schema is checked before the key, and goes into every line as a live body has it.
@@ -159,6 +165,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         limitField: tokenLimitField(baseURL),
         structured: structured?.structured,
       },
+      rowShape: { csv, ...(config.structured ? { structured: storedSpec(config.structured) } : {}) },
       structured: structured
         ? { check: structured.structured.check, retries: structured.structured.retries, reaskLive: finishLive !== undefined }
         : undefined,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { readRecords } from '../input/index.js';
-import { resolveCliConfig } from './config.js';
+import { resolveCliConfig, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
@@ -66,7 +66,12 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number }, 
     throw new RunError(`${(err as Error).message} (stop the run that is waiting on its batches first, e.g. with Ctrl-C; then cancel)`, 'usage');
   }
   const { client, baseURL } = clientFor(output, opts.baseUrl, io);
-  const writer = openFileWriter(output, format, { append: true });
+  // Rows as the run writes them: its CSV layout, its answers checked against its schema.
+  const shape = manifest.rowShape;
+  const writer = openFileWriter(output, format, { append: true, csv: shape?.csv });
+  const structured = shape?.structured
+    ? (await import('./structured-setup.js')).prepareStructured(shape.structured as unknown as NonNullable<CliConfig['structured']>).structured
+    : undefined;
   try {
     let rows = 0;
     await new BatchJob({
@@ -82,6 +87,7 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number }, 
       pollMs: opts.poll * 1000,
       wait: true,
       cancel: true,
+      structured: structured ? { check: structured.check, retries: structured.retries, reaskLive: false } : undefined,
       onRow: () => rows++,
       info: (line) => io.stderr.write(`llm-batch: ${line}\n`),
       signal: new AbortController().signal,

@@ -163,6 +163,45 @@ describe('--batch-api with structured output', () => {
     expect(fixed.batch_id).toBeUndefined(); // its answer came live
   });
 
+  it('cancel writes the rows as the run would: schema columns, --keep-fields, answers checked', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding };
+    const out = path.join(ctx.dir, 'out.csv');
+    const args = [
+      TICKETS,
+      '--template',
+      '{{subject}}: {{body}}',
+      '--json-schema',
+      TICKET_SCHEMA,
+      '--keep-fields',
+      'subject',
+      '-o',
+      out,
+      ...batchArgs(),
+      '--batch-size',
+      '3',
+    ];
+    expect((await runCli([...args, '--no-wait'])).code).toBe(75);
+    // The mock answers half of a held batch before the cancel lands.
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    let rows = parseCsv(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(6);
+    const answered = rows.filter((r) => r.error_type === '');
+    expect(answered.length).toBeGreaterThan(0);
+    for (const r of answered) expect(['positive', 'neutral', 'negative']).toContain(r.sentiment);
+    for (const r of rows) expect(r.subject).not.toBe('');
+    expect(rows.filter((r) => r.error_type === 'aborted')).toHaveLength(6 - answered.length);
+
+    holding = false;
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    rows = parseCsv(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    const last = new Map(rows.map((r) => [r.id, r]));
+    expect(last.size).toBe(6);
+    for (const r of last.values()) expect(r).toMatchObject({ error_type: '', sentiment: expect.stringMatching(/^(positive|neutral|negative)$/) });
+  });
+
   it('an input with no prompts exits 5, as a live run does', async () => {
     const input = writePrompts(ctx.dir, 'empty.txt', []);
     const out = path.join(ctx.dir, 'out.jsonl');
