@@ -9,6 +9,8 @@ export interface LineDefaults {
   limitField: TokenLimitField;
   /** response_format and our system message, in every line exactly as in a live body. */
   structured?: StructuredRequest;
+  /** The run's request parameters (--seed, --top-p, --stop, --param…); a record's own win, as live. */
+  extraBody?: Record<string, unknown>;
 }
 
 /** The endpoint every line and batch names; OpenAI requires one per file. */

@@ -141,6 +141,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             timeoutMs: config.timeoutMs,
             idleTimeoutMs: config.idleTimeoutMs,
             retries: config.retries,
+            extraBody: config.data.params,
+            failTruncated: config.data.failTruncated,
             stopSignal: stop.signal,
             deltaEvents: false,
             // Re-asks of the live conversation count in the summary as a live run's do.
@@ -164,6 +166,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         maxTokens: config.maxTokens,
         limitField: tokenLimitField(baseURL),
         structured: structured?.structured,
+        extraBody: config.data.params,
       },
       rowShape: { csv, ...(config.structured ? { structured: storedSpec(config.structured) } : {}) },
       structured: structured

@@ -52,6 +52,8 @@ describe('--batch-api with structured output', () => {
     ['--json-schema', ['--json-schema', SMALL]],
     ['--json-schema --schema-in-prompt', ['--json-schema', SMALL, '--schema-in-prompt']],
     ['--json', ['--json']],
+    // Not structured, but the same promise: the run's request-parameter flags reach every line.
+    ['--seed --top-p --stop --param', ['--seed', '7', '--top-p', '0.5', '--stop', 'END', '--param', 'presence_penalty=0.25']],
   ] as const) {
     it(`${name}: each line carries exactly the live body; answers are parsed into output`, async () => {
       const input = writePrompts(ctx.dir, 'in.txt', ['first question', 'second question']);
@@ -68,6 +70,11 @@ describe('--batch-api with structured output', () => {
       if (name.includes('in-prompt')) {
         expect(live).not.toHaveProperty('response_format');
         expect(live.messages[0]).toMatchObject({ role: 'system' });
+      }
+      if (name.startsWith('--seed')) {
+        expect(live).toMatchObject({ seed: 7, top_p: 0.5, presence_penalty: 0.25 });
+        expect(rowsOf(out).every((row) => row.error === null)).toBe(true);
+        return;
       }
       const rows = rowsOf(out);
       expect(rows).toHaveLength(2);
