@@ -321,7 +321,12 @@ export function describeRowCheck(c: RowCheck, total: number): string {
   const parts = [`${c.rows} rows for ${total} prompts`];
   if (c.missing) parts.push(`${c.missing} missing`);
   if (c.duplicates) parts.push(`${c.duplicates} dup`);
-  if (c.errorRows) parts.push(`${c.errorRows} errors (${Object.entries(c.errorTypes).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  if (c.errorRows)
+    parts.push(
+      `${c.errorRows} errors (${Object.entries(c.errorTypes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+    );
   if (c.wrongAnswers) parts.push(`${c.wrongAnswers} wrong answers`);
   if (c.unexpected) parts.push(`${c.unexpected} unexpected`);
   return parts.join(', ');
@@ -375,7 +380,11 @@ export function passed(r: ScenarioResult): boolean {
 /** A plain-text table with left-aligned columns. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

@@ -85,10 +85,7 @@ export async function runtimeHeavyLoads(args: readonly string[]): Promise<{ load
     '  return r;',
     '}',
   ].join('\n');
-  const register = [
-    "import { register } from 'node:module';",
-    `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`,
-  ].join('\n');
+  const register = ["import { register } from 'node:module';", `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`].join('\n');
   const preload = `data:text/javascript,${encodeURIComponent(register)}`;
   const bin = pathToFileURL(path.join(ROOT, 'bin', 'llm-batch.js')).href;
   try {

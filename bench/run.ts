@@ -13,7 +13,9 @@ const HEADER = ['scenario', 'measure', 'value', 'requirement', 'result'];
 
 function usage(): string {
   const names = SCENARIOS.map((s) => `  ${s.name.padEnd(17)} ${s.summary}`).join('\n');
-  const groups = Object.entries(GROUPS).map(([g, members]) => `  ${g.padEnd(17)} ${members.join(' + ')}`).join('\n');
+  const groups = Object.entries(GROUPS)
+    .map(([g, members]) => `  ${g.padEnd(17)} ${members.join(' + ')}`)
+    .join('\n');
   return [
     'usage: npm run bench -- [NAME...] [--repeat N] [--list]',
     '',
@@ -61,7 +63,9 @@ async function main(): Promise<number> {
   }
   const { selected, repeat } = parsed;
   console.log(`llm-batch bench · ${new Date().toISOString().slice(0, 10)} · commit ${revision()} · ${machine()}`);
-  console.log(`peak RSS via ${RSS_METHOD === 'gnu-time' ? '/usr/bin/time -v (wait4 maxrss)' : RSS_METHOD === 'proc-poll' ? '/proc/<pid>/status VmHWM polled every 50 ms' : 'nothing (unsupported here)'}`);
+  console.log(
+    `peak RSS via ${RSS_METHOD === 'gnu-time' ? '/usr/bin/time -v (wait4 maxrss)' : RSS_METHOD === 'proc-poll' ? '/proc/<pid>/status VmHWM polled every 50 ms' : 'nothing (unsupported here)'}`,
+  );
 
   const all: ScenarioResult[] = [];
   for (const scenario of selected) {
@@ -77,7 +81,7 @@ async function main(): Promise<number> {
         result = {
           scenario: scenario.name,
           measures: [{ name: 'ran', value: 'threw', requirement: 'completes', pass: false }],
-          notes: [err instanceof Error ? err.stack ?? err.message : String(err)],
+          notes: [err instanceof Error ? (err.stack ?? err.message) : String(err)],
         };
       }
       result = { ...result, scenario: label, measures: [...result.measures, { name: 'load avg (1 min) at start', value: load.toFixed(2) }] };

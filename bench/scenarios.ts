@@ -51,21 +51,29 @@ interface BatchRun {
  * Writes `count` prompts, starts the mock with `serverOptions`, runs
  * `llm-batch prompts.txt --base-url URL -o out.jsonl --summary-json S --overwrite ...extra`.
  */
-async function batch(label: string, count: number, serverOptions: MockServerOptions, extra: readonly string[], opts: { rss?: boolean; timeoutMs?: number; prepare?: (prompts: string[]) => void } = {}): Promise<BatchRun> {
+async function batch(
+  label: string,
+  count: number,
+  serverOptions: MockServerOptions,
+  extra: readonly string[],
+  opts: { rss?: boolean; timeoutMs?: number; prepare?: (prompts: string[]) => void } = {},
+): Promise<BatchRun> {
   const prompts = makePrompts(count, label);
   opts.prepare?.(prompts);
   const ws = workspace(prompts);
   const server = await startMockServer({ apiKey: BENCH_KEY, ...serverOptions });
   try {
-    const run = await runCli(
-      [ws.input, '--base-url', server.url, '-o', ws.output, '--summary-json', ws.summary, ...extra],
-      { rss: opts.rss, timeoutMs: opts.timeoutMs ?? 120_000 },
-    );
+    const run = await runCli([ws.input, '--base-url', server.url, '-o', ws.output, '--summary-json', ws.summary, ...extra], {
+      rss: opts.rss,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
     const rows = checkRows(ws.output, prompts);
     const notes: string[] = [];
     const exitOk = run.code === 0 && !run.timedOut;
     if (!exitOk || !rows.pass) {
-      notes.push(`${label}: exit ${run.code}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after the safety timeout' : ''}; stderr tail:\n${tail(run.stderr)}`);
+      notes.push(
+        `${label}: exit ${run.code}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after the safety timeout' : ''}; stderr tail:\n${tail(run.stderr)}`,
+      );
     }
     // Every run passes -q: anything on stderr is noise a cron job would mail out.
     const noise = run.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -170,7 +178,11 @@ const reference: Scenario = {
   async run() {
     const python = process.env.BENCH_PYTHON ?? 'python3';
     if (spawnSync(python, ['-c', 'import aiohttp'], { stdio: 'ignore' }).status !== 0) {
-      return { scenario: 'reference', notes: [], measures: [{ name: 'skipped', value: `no ${python} with aiohttp (pip install aiohttp, or set BENCH_PYTHON)` }] };
+      return {
+        scenario: 'reference',
+        notes: [],
+        measures: [{ name: 'skipped', value: `no ${python} with aiohttp (pip install aiohttp, or set BENCH_PYTHON)` }],
+      };
     }
     const ours: number[] = [];
     const theirs: number[] = [];
@@ -194,7 +206,9 @@ const reference: Scenario = {
       scenario: 'reference',
       notes,
       measures: [
-        ...(checks.length ? checks : [{ name: 'rows', value: `all ${REFERENCE_PAIRS * 2} runs: one success row per prompt`, requirement: 'one success row per prompt', pass: true }]),
+        ...(checks.length
+          ? checks
+          : [{ name: 'rows', value: `all ${REFERENCE_PAIRS * 2} runs: one success row per prompt`, requirement: 'one success row per prompt', pass: true }]),
         { name: 'llm-batch ideal / actual', value: list(ours) },
         { name: 'aiohttp reference ideal / actual', value: list(theirs) },
         { name: 'llm-batch minus reference (medians)', value: (median(ours) - median(theirs)).toFixed(3) },
@@ -376,7 +390,11 @@ const faultMix: Scenario = {
 const RATE_N = 600;
 const RATE_IDEAL_MS = 10_000;
 
-async function rateRun(label: string, rateLimit: MockServerOptions['rateLimit'], extra: readonly string[]): Promise<{ b: BatchRun; r429: number; ratio: number }> {
+async function rateRun(
+  label: string,
+  rateLimit: MockServerOptions['rateLimit'],
+  extra: readonly string[],
+): Promise<{ b: BatchRun; r429: number; ratio: number }> {
   const b = await batch(label, RATE_N, { latencyMs: 200, rateLimit }, ['-c', '50', '-q', ...extra]);
   return { b, r429: count429(b.server), ratio: RATE_IDEAL_MS / b.run.wallMs };
 }
@@ -421,7 +439,7 @@ const adaptiveHeaders: Scenario = {
 
 const adaptiveBlind: Scenario = {
   name: 'adaptive-blind',
-  summary: "as rate-bound without --rpm, no rate headers, 429s carry only `retry-after: <seconds>`: wall <= 13.3 s, <= 10 % 429s",
+  summary: 'as rate-bound without --rpm, no rate headers, 429s carry only `retry-after: <seconds>`: wall <= 13.3 s, <= 10 % 429s',
   async run() {
     const { b, r429, ratio } = await rateRun('adaptive-blind', { requests: 60, windowMs: 1000, headers: false, retryAfter: 'seconds' }, []);
     return { scenario: 'adaptive-blind', notes: b.notes, measures: rateMeasures(b, r429, ratio, b.run.wallMs <= 13_300, '<= 13.3 s', 0.1) };
@@ -440,7 +458,20 @@ const cache: Scenario = {
   run: runCacheScenario,
 };
 
-export const SCENARIOS: readonly Scenario[] = [concurrency, reference, memory, startup, faultMix, rateBound, adaptiveHeaders, adaptiveBlind, validation, batchApi, cache, ...HOT_SCENARIOS];
+export const SCENARIOS: readonly Scenario[] = [
+  concurrency,
+  reference,
+  memory,
+  startup,
+  faultMix,
+  rateBound,
+  adaptiveHeaders,
+  adaptiveBlind,
+  validation,
+  batchApi,
+  cache,
+  ...HOT_SCENARIOS,
+];
 
 /** Run only when named (`npm run bench -- hot`): they take 10+ minutes. */
 export const OPT_IN: ReadonlySet<string> = new Set(HOT_SCENARIOS.map((s) => s.name));

@@ -54,7 +54,10 @@ export interface PriceMatch {
  */
 export function priceFor(model: string | null | undefined): PriceMatch | undefined {
   if (!model) return undefined;
-  const name = model.trim().toLowerCase().replace(/^openai\//, '');
+  const name = model
+    .trim()
+    .toLowerCase()
+    .replace(/^openai\//, '');
   const exact = PRICES[name];
   if (exact) return { priced: name, price: exact };
   const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');

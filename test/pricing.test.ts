@@ -28,8 +28,15 @@ describe('pricing table', () => {
   });
 
   it.each([
-    'llama3.2', 'mock-model', 'gpt-4o-audio-preview', 'gpt-4o-realtime-preview-2024-12-17', 'ft:gpt-4o-mini-2024-07-18:acme::abc123',
-    'gpt-4o-mini-tts', '', 'gpt', 'my-gpt-4o',
+    'llama3.2',
+    'mock-model',
+    'gpt-4o-audio-preview',
+    'gpt-4o-realtime-preview-2024-12-17',
+    'ft:gpt-4o-mini-2024-07-18:acme::abc123',
+    'gpt-4o-mini-tts',
+    '',
+    'gpt',
+    'my-gpt-4o',
   ])('knows no price for %j', (model) => {
     expect(priceFor(model)).toBeUndefined();
     expect(estimateCost(model, 1000, 1000)).toBeUndefined();

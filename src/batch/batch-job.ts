@@ -423,7 +423,11 @@ export class BatchJob {
     async function* records(): AsyncGenerator<PromptRecord> {
       for await (const record of recordsFromChunk(self.dir, chunk, new Set(reasks.keys()), index)) {
         const { row, problems } = reasks.get(record.id)!;
-        yield { ...record, messages: reaskMessages(record.messages, row.response ?? '', problems), earlier: { attempts: row.attempts, reasks: 1, usage: row.usage } };
+        yield {
+          ...record,
+          messages: reaskMessages(record.messages, row.response ?? '', problems),
+          earlier: { attempts: row.attempts, reasks: 1, usage: row.usage },
+        };
       }
     }
     const left = new Set(reasks.keys());

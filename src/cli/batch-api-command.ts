@@ -169,9 +169,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         extraBody: config.data.params,
       },
       rowShape: { csv, ...(config.structured ? { structured: storedSpec(config.structured) } : {}) },
-      structured: structured
-        ? { check: structured.structured.check, retries: structured.structured.retries, reaskLive: finishLive !== undefined }
-        : undefined,
+      structured: structured ? { check: structured.structured.check, retries: structured.structured.retries, reaskLive: finishLive !== undefined } : undefined,
       limits: { maxLines: batchConfig.batchSize, maxBytes: batchConfig.maxBytes },
       pollMs: batchConfig.pollMs,
       wait: batchConfig.wait,
@@ -210,12 +208,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const code = empty
       ? ExitCode.noPrompts
       : outcome.interrupted
-      ? ExitCode.interrupted
-      : outcome.pending > 0
-        ? EXIT_PENDING
-        : stats.failed + stats.skippedFailed > 0
-          ? ExitCode.someFailed
-          : ExitCode.ok;
+        ? ExitCode.interrupted
+        : outcome.pending > 0
+          ? EXIT_PENDING
+          : stats.failed + stats.skippedFailed > 0
+            ? ExitCode.someFailed
+            : ExitCode.ok;
     if (config.summaryJson)
       fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
     return code;

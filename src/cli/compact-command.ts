@@ -14,7 +14,8 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   const out = config.output;
   let writer: RowWriter;
   if (out.kind === 'file') {
-    if (fs.existsSync(out.path) && !config.overwrite) throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+    if (fs.existsSync(out.path) && !config.overwrite)
+      throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
     writer = openFileWriter(out.path, out.format, { append: false });
   } else {
     writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format);

@@ -51,10 +51,7 @@ export interface CliConfig {
   /** `-v`: requests and raw responses on stderr; `--trace FILE`: appended to FILE. Credentials redacted. */
   trace: { kind: 'stderr' } | { kind: 'file'; path: string } | undefined;
   /** `--json-schema` (a file or inline JSON) or `--json`; undefined for free-text answers. */
-  structured:
-    | { kind: 'schema'; source: string; inPrompt: boolean; retries: number }
-    | { kind: 'json'; retries: number }
-    | undefined;
+  structured: { kind: 'schema'; source: string; inPrompt: boolean; retries: number } | { kind: 'json'; retries: number } | undefined;
   /** --shard i/N: only the records whose id hashes to shard i. */
   shard: { index: number; count: number } | undefined;
   /** Set with --batch-api: the prompts go through the OpenAI Batch API instead of live requests. */
@@ -116,7 +113,9 @@ function outputFormatOf(file: string): OutputFormat {
   if (format) return format;
   if (ext === '' || file.startsWith('/dev/')) return 'jsonl';
   const hint = ext === '.json' ? ' (a JSON array cannot be appended to crash-safely: use .jsonl, one object per line)' : '';
-  throw new UsageError(`-o ${file}: llm-batch writes .jsonl, .csv or .txt, not "${ext}"${hint}; rename the file, or pass -f jsonl|csv|text to write that format under this name`);
+  throw new UsageError(
+    `-o ${file}: llm-batch writes .jsonl, .csv or .txt, not "${ext}"${hint}; rename the file, or pass -f jsonl|csv|text to write that format under this name`,
+  );
 }
 
 function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliConfig['input'] {
@@ -146,9 +145,11 @@ function checkSummaryJson(file: string, input: CliConfig['input'], output: CliCo
   }
   const target = path.resolve(file);
   const clash =
-    input.kind === 'file' && target === path.resolve(input.path) ? 'input'
-    : output.kind === 'file' && target === path.resolve(output.path) ? 'output'
-    : undefined;
+    input.kind === 'file' && target === path.resolve(input.path)
+      ? 'input'
+      : output.kind === 'file' && target === path.resolve(output.path)
+        ? 'output'
+        : undefined;
   if (clash) throw new UsageError(`--summary-json ${file} is the ${clash} file: choose another path`);
 }
 
@@ -157,12 +158,16 @@ function checkReport(file: string, input: CliConfig['input'], output: CliConfig[
   if (file === '-' || file.trim() === '') throw new UsageError('--report needs a file path (stdout is for result rows)');
   const target = path.resolve(file);
   const clash =
-    input.kind === 'file' && target === path.resolve(input.path) ? 'input'
-    : output.kind === 'file' && target === path.resolve(output.path) ? 'output'
-    : flags.summaryJson !== undefined && target === path.resolve(flags.summaryJson) ? '--summary-json'
-    : undefined;
+    input.kind === 'file' && target === path.resolve(input.path)
+      ? 'input'
+      : output.kind === 'file' && target === path.resolve(output.path)
+        ? 'output'
+        : flags.summaryJson !== undefined && target === path.resolve(flags.summaryJson)
+          ? '--summary-json'
+          : undefined;
   if (clash) throw new UsageError(`--report ${file} is the ${clash} file: choose another path`);
-  if (flags.dryRun || flags.compact) throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
+  if (flags.dryRun || flags.compact)
+    throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
 }
 
 /** Flags that only make sense together, or not at all together. */
@@ -190,19 +195,24 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
   if (flags.schemaInPrompt && flags.jsonSchema === undefined) throw new UsageError('--schema-in-prompt goes with --json-schema');
-  if (flags.schemaRetries !== undefined && flags.jsonSchema === undefined && !flags.json) throw new UsageError('--schema-retries goes with --json-schema or --json');
+  if (flags.schemaRetries !== undefined && flags.jsonSchema === undefined && !flags.json)
+    throw new UsageError('--schema-retries goes with --json-schema or --json');
   if (flags.jsonSchema !== undefined && flags.jsonSchema.trim() === '') throw new UsageError('--json-schema needs a schema file or inline JSON');
   const structured: CliConfig['structured'] =
-    flags.jsonSchema !== undefined ? { kind: 'schema', source: flags.jsonSchema, inPrompt: flags.schemaInPrompt ?? false, retries: flags.schemaRetries ?? 2 }
-    : flags.json ? { kind: 'json', retries: flags.schemaRetries ?? 2 }
-    : undefined;
+    flags.jsonSchema !== undefined
+      ? { kind: 'schema', source: flags.jsonSchema, inPrompt: flags.schemaInPrompt ?? false, retries: flags.schemaRetries ?? 2 }
+      : flags.json
+        ? { kind: 'json', retries: flags.schemaRetries ?? 2 }
+        : undefined;
   const batchApi = resolveBatchApi(flags, output);
 
   const models = [...new Set(flags.model ?? [env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)])];
   const matrix = models.length > 1 || (flags.repeat ?? 1) > 1;
   const outFormat = output.kind === 'terminal' ? 'text' : output.format;
   if (matrix && outFormat === 'csv') {
-    throw new UsageError('several models or --repeat write requested_model and sample in each row, which the CSV format has no columns for yet: write JSONL (-o results.jsonl)');
+    throw new UsageError(
+      'several models or --repeat write requested_model and sample in each row, which the CSV format has no columns for yet: write JSONL (-o results.jsonl)',
+    );
   }
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
@@ -255,12 +265,23 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
 
 function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApiConfig | undefined {
   if (!flags.batchApi) {
-    const stray = flags.batchSize !== undefined ? '--batch-size' : flags.batchMaxMb !== undefined ? '--batch-max-mb' : flags.poll !== undefined ? '--poll' : flags.wait === false ? '--no-wait' : flags.finishLive ? '--finish-live' : undefined;
+    const stray =
+      flags.batchSize !== undefined
+        ? '--batch-size'
+        : flags.batchMaxMb !== undefined
+          ? '--batch-max-mb'
+          : flags.poll !== undefined
+            ? '--poll'
+            : flags.wait === false
+              ? '--no-wait'
+              : flags.finishLive
+                ? '--finish-live'
+                : undefined;
     if (stray) throw new UsageError(`${stray} goes with --batch-api`);
     return undefined;
   }
   if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
-    throw new UsageError('--batch-api needs -o with a .jsonl or .csv file: the batches\' state is kept next to it, and answers arrive in any order');
+    throw new UsageError("--batch-api needs -o with a .jsonl or .csv file: the batches' state is kept next to it, and answers arrive in any order");
   }
   if (new Set(flags.model ?? []).size > 1 || (flags.repeat ?? 1) > 1) {
     // Batch lines are keyed by record id alone: several answers per id would collide.

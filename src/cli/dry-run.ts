@@ -56,7 +56,14 @@ function readingSpinner(config: CliConfig, io: CliIo, text: () => string): () =>
   const delay = setTimeout(() => {
     void import('ora').then(({ default: ora }) => {
       if (stopped) return;
-      spinner = ora({ stream: io.stderr, text: text(), color: io.env.NO_COLOR ? false : 'cyan', hideCursor: false, discardStdin: false, isEnabled: true }).start();
+      spinner = ora({
+        stream: io.stderr,
+        text: text(),
+        color: io.env.NO_COLOR ? false : 'cyan',
+        hideCursor: false,
+        discardStdin: false,
+        isEnabled: true,
+      }).start();
       updater = setInterval(() => spinner && (spinner.text = text()), 100);
       updater.unref();
     });
@@ -98,7 +105,13 @@ async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number
 }
 
 /** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
-async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, structured: StructuredSetup | undefined, batch: BatchDryRun | undefined): Promise<DryRunScan> {
+async function scanInput(
+  config: CliConfig,
+  io: CliIo,
+  input: OpenedInput,
+  structured: StructuredSetup | undefined,
+  batch: BatchDryRun | undefined,
+): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
   const format = structured?.structured.responseFormat;
@@ -152,8 +165,8 @@ async function scanInput(config: CliConfig, io: CliIo, input: OpenedInput, struc
 /** The first requests, as they would be sent. */
 function requestLines(config: CliConfig, first: readonly PromptRecord[], structured: StructuredRequest | undefined, batch: BatchDryRun | undefined): string[] {
   if (first.length === 0) return ['', 'Nothing to send.'];
-  const endpoint =
-    batch ? batch.endpoint
+  const endpoint = batch
+    ? batch.endpoint
     : config.provider.kind === 'mock'
       ? 'the built-in --mock provider (offline)'
       : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
@@ -176,9 +189,10 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[], structu
 function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
   const s = config.structured!;
   const how =
-    s.kind === 'json' ? 'Answers: JSON mode (response_format json_object), parsed into each row\'s output'
-    : `Answers: validated against ${s.source.trimStart().startsWith('{') ? 'the inline schema' : s.source}`
-      + `${s.inPrompt ? ' (sent in a system message, not as response_format)' : ' (sent as response_format, strict)'}`;
+    s.kind === 'json'
+      ? "Answers: JSON mode (response_format json_object), parsed into each row's output"
+      : `Answers: validated against ${s.source.trimStart().startsWith('{') ? 'the inline schema' : s.source}` +
+        `${s.inPrompt ? ' (sent in a system message, not as response_format)' : ' (sent as response_format, strict)'}`;
   const lines = ['', `${how}; up to ${s.retries} re-asks per record`];
   lines.push(`  ${setup.note ?? (s.kind === 'schema' && !s.inPrompt ? 'the schema is already strict: sent as written' : 'no strict-mode changes')}`);
   if (setup.csvColumns.length && config.output.kind !== 'terminal' && config.output.format === 'csv') {
@@ -209,15 +223,17 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 
       costTotal += promptCost + answerCost;
       priced++;
       lines.push(
-        `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}`
-          + ` at $${perMillion(match.price.input * priceFactor)} / $${perMillion(match.price.output * priceFactor)} per 1M tokens in / out${priceFactor !== 1 ? ', the Batch API\'s half price' : ''})`,
+        `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}` +
+          ` at $${perMillion(match.price.input * priceFactor)} / $${perMillion(match.price.output * priceFactor)} per 1M tokens in / out${priceFactor !== 1 ? ", the Batch API's half price" : ''})`,
       );
     } else {
       lines.push('    est. cost unknown: no price for this model (tokens only)');
     }
   }
   if (priced > 0) {
-    lines.push(`  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`);
+    lines.push(
+      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`,
+    );
   }
   return lines;
 }
@@ -248,15 +264,24 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (sendable > 0) lines.push(...estimateLines(byModel, batch ? BATCH_PRICE_FACTOR : 1));
   if (batch && sendable > 0) lines.push('', batch.summary());
   if (tooLongCount > 0) {
-    lines.push('', `Warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (the server will refuse ${tooLongCount === 1 ? 'it' : 'them'} with HTTP 400):`);
+    lines.push(
+      '',
+      `Warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (the server will refuse ${tooLongCount === 1 ? 'it' : 'them'} with HTTP 400):`,
+    );
     lines.push(...tooLong);
     if (tooLongCount > tooLong.length) lines.push(`  … and ${count(tooLongCount - tooLong.length)} more`);
   }
   if (badCount > 0) {
-    lines.push('', `${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'}: fix ${badCount === 1 ? 'it' : 'them'} first, or run anyway (they become error rows and the exit code is 1).`);
+    lines.push(
+      '',
+      `${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'}: fix ${badCount === 1 ? 'it' : 'them'} first, or run anyway (they become error rows and the exit code is 1).`,
+    );
   }
   io.stdout.write(`${lines.join('\n')}\n`);
-  if (tooLongCount > 0) io.stderr.write(`llm-batch: warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (listed in the report)\n`);
+  if (tooLongCount > 0)
+    io.stderr.write(
+      `llm-batch: warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (listed in the report)\n`,
+    );
   // No record at all is what a real run refuses with exit 5 (an empty input).
   return badCount > 0 ? ExitCode.usage : records === 0 ? ExitCode.noPrompts : ExitCode.ok;
 }

@@ -11,7 +11,15 @@ import type { StopSignals } from './stop-signals.js';
 /** The engine's options from the CLI's config: the engine itself knows nothing of flags. */
 export function engineOptions(
   config: CliConfig,
-  run: { complete: Complete; stats: BatchStats; signals: StopSignals; onEvent: (event: BatchEvent) => void; structured?: StructuredOutput; cache?: AnswerCache; budget?: RunBudget },
+  run: {
+    complete: Complete;
+    stats: BatchStats;
+    signals: StopSignals;
+    onEvent: (event: BatchEvent) => void;
+    structured?: StructuredOutput;
+    cache?: AnswerCache;
+    budget?: RunBudget;
+  },
 ): BatchOptions {
   return {
     complete: run.complete,

@@ -48,11 +48,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     throw err;
   }
   try {
-    const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), {
-      env: io.env,
-      stdinIsTTY: io.stdin.isTTY === true,
-      stdoutIsTTY: io.stdout.isTTY === true,
-    }, argv);
+    const config = resolveCliConfig(
+      program.args[0],
+      program.opts<RawFlags>(),
+      {
+        env: io.env,
+        stdinIsTTY: io.stdin.isTTY === true,
+        stdoutIsTTY: io.stdout.isTTY === true,
+      },
+      argv,
+    );
     tuneHeap();
     const { runCommand } = await import('./run-command.js');
     return await runCommand(config, io);
@@ -61,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? err.stack ?? err.message : String(err);
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr.write(`llm-batch: internal error: ${message}\n`);
     return ExitCode.someFailed;
   }
@@ -77,7 +82,7 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`llm-batch: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    io.stderr.write(`llm-batch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return ExitCode.someFailed;
   }
 }

@@ -114,7 +114,6 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
   }
 }
 
-
 /** Reader options for an opened input: the one place flags become `InputOptions`. */
 export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOptions {
   return {

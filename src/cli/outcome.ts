@@ -55,22 +55,25 @@ function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter,
 /** Rows say 404 one by one; when every request got one, the likely cause is one setting. */
 function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchStats, reporter: CliReporter, redact: (text: string) => string): void {
   if (run.notFound === 0 || stats.ok !== 0 || run.notFound !== stats.failed) return;
-  const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL ?? 'OpenAI' : 'mock';
+  const baseURL = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'OpenAI') : 'mock';
   reporter.error(
     redact(`every request got HTTP 404: check --base-url (${baseURL}; OpenAI-compatible servers usually want it to end in /v1) and the model name`),
   );
 }
 
 function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
-  return (
-    outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format' ? ExitCode.usage
-    : outcome.stopped === 'quota' || outcome.stopped === 'budget' ? ExitCode.stoppedEarly
-    : outcome.stopped === 'unreachable' ? ExitCode.unreachable
-    : outcome.stopped === 'interrupted' ? ExitCode.interrupted
-    // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
-    : stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed
-    : ExitCode.ok
-  );
+  return outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format'
+    ? ExitCode.usage
+    : outcome.stopped === 'quota' || outcome.stopped === 'budget'
+      ? ExitCode.stoppedEarly
+      : outcome.stopped === 'unreachable'
+        ? ExitCode.unreachable
+        : outcome.stopped === 'interrupted'
+          ? ExitCode.interrupted
+          : // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
+            stats.failed + stats.skippedFailed > 0
+            ? ExitCode.someFailed
+            : ExitCode.ok;
 }
 
 /** Writes --summary-json; on failure says so and turns a clean exit code into a usage error. */

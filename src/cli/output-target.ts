@@ -85,7 +85,8 @@ export async function openOutputTarget(
   const lock = acquireLock(out.path);
   try {
     const current = describeRun(config, inputFingerprint, layout, schemaFingerprint);
-    const resumed = config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
+    const resumed =
+      config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
     const open = () => {
       writeRunMeta(out.path, current);
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });

@@ -148,8 +148,11 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Structured output:');
   program
-    .option('--json-schema <file|json>', 'JSON Schema every answer must match (a file, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns')
-    .option('--json', 'answers must be JSON (JSON mode, no schema); parsed into the row\'s output')
+    .option(
+      '--json-schema <file|json>',
+      'JSON Schema every answer must match (a file, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns',
+    )
+    .option('--json', "answers must be JSON (JSON mode, no schema); parsed into the row's output")
     .option('--schema-retries <n>', 're-asks after an answer that is not valid JSON or fails the schema (default 2)', wholeNumber)
     .option('--schema-in-prompt', 'send the schema in a system message instead of response_format, for servers without structured outputs (still validated)');
 
@@ -166,7 +169,10 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Output:');
   program
-    .option('-o, --output <file>', 'results file (.jsonl, .csv or .txt by extension; "-" for stdout); without it, answers print on a terminal, JSONL when piped')
+    .option(
+      '-o, --output <file>',
+      'results file (.jsonl, .csv or .txt by extension; "-" for stdout); without it, answers print on a terminal, JSONL when piped',
+    )
     .addOption(new Option('-f, --format <format>', 'result format (default: from -o, else jsonl; text on a terminal)').choices(['jsonl', 'csv', 'text']))
     .addOption(new Option('--order <order>', 'row order: as answers complete, or as in the input').choices(['completion', 'input']).default('completion'))
     .option('--resume', 'append to an existing output, skipping prompts it already answered (network errors, timeouts, 429s and 5xx are run again)')
@@ -175,14 +181,20 @@ export function createProgram(version: string): Command {
     .option('--overwrite', 'replace an existing output file')
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
     .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
-    .option('--report <file>', 'when the run ends (also when stopped), write a self-contained HTML report of its results: figures, charts, errors, searchable rows (see llm-batch report --help)')
-    .option('--dry-run', 'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key');
+    .option(
+      '--report <file>',
+      'when the run ends (also when stopped), write a self-contained HTML report of its results: figures, charts, errors, searchable rows (see llm-batch report --help)',
+    )
+    .option(
+      '--dry-run',
+      'read and check the whole input, show the first requests as they would be sent and the estimated tokens and cost; sends nothing, needs no key',
+    );
   addOutputDataOptions(program);
 
   program.optionsGroup('OpenAI Batch API (half price, answers within 24 h):');
   program
     .option('--batch-api', 'send the prompts as Batch API batches and collect the answers into -o (README: "Batch API")')
-    .option('--batch-size <n>', 'requests per batch (default 50000, OpenAI\'s limit; Azure takes 100000)', positiveInteger)
+    .option('--batch-size <n>', "requests per batch (default 50000, OpenAI's limit; Azure takes 100000)", positiveInteger)
     .option('--batch-max-mb <n>', 'largest batch file in MB (default 200; some providers take 100)', positiveNumber)
     .option('--poll <seconds>', 'seconds between status checks, with jitter (default 30)', positiveNumber)
     .option('--no-wait', 'submit and collect what is ready, then exit 75 while batches are pending (run again with --resume)')
@@ -190,18 +202,33 @@ export function createProgram(version: string): Command {
 
   program.optionsGroup('Budget:');
   program
-    .option('--max-cost <usd>', 'stop admitting prompts before this run could spend more than USD (the worst case of each request is reserved before it is sent; requests without --max-tokens are sent with max_tokens 4096); exit 3, --resume continues', positiveNumber)
-    .option('--price <in/out>', 'USD per million input/output tokens for every model of the run, e.g. 0.15/0.60 (a third figure prices cached input)', priceFlag)
+    .option(
+      '--max-cost <usd>',
+      'stop admitting prompts before this run could spend more than USD (the worst case of each request is reserved before it is sent; requests without --max-tokens are sent with max_tokens 4096); exit 3, --resume continues',
+      positiveNumber,
+    )
+    .option(
+      '--price <in/out>',
+      'USD per million input/output tokens for every model of the run, e.g. 0.15/0.60 (a third figure prices cached input)',
+      priceFlag,
+    )
     .option('--prices <file>', 'JSON prices per model: {"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}');
 
   program.optionsGroup('Cache:');
   program
     .option('--no-cache', 'ask every request again, ignoring the response cache, and store nothing in it')
-    .option('--cache-dir <dir>', 'response cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir, e.g. ~/.cache/llm-batch); see llm-batch cache --help');
+    .option(
+      '--cache-dir <dir>',
+      'response cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir, e.g. ~/.cache/llm-batch); see llm-batch cache --help',
+    );
 
   program.optionsGroup('Display:');
   program
-    .option('--progress [seconds]', 'when stderr is not a terminal (cron, logs): a plain progress line every N seconds (default 10); a terminal shows a live bar', positiveNumber)
+    .option(
+      '--progress [seconds]',
+      'when stderr is not a terminal (cron, logs): a plain progress line every N seconds (default 10); a terminal shows a live bar',
+      positiveNumber,
+    )
     .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)')
     .option('-v, --verbose', 'show every request and raw response on stderr, as curl -v does (key redacted; no bar)')
     .option('--trace <file>', 'append every request and raw response to a file (key redacted)');

@@ -85,7 +85,12 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       concurrency: fd.concurrency,
     });
     const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models) : undefined;
-    const { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, modelTally && ((row) => modelTally.add(row)));
+    const { outcome, notFound } = await writeRows(
+      rows,
+      runReport ? runReport.tee(target.writer) : target.writer,
+      reporter,
+      modelTally && ((row) => modelTally.add(row)),
+    );
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats));
     const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
     return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally }, stats, reporter, redact, signals.abort, report);

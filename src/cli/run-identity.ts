@@ -12,7 +12,12 @@ export async function fingerprint(config: CliConfig): Promise<InputFingerprint |
 }
 
 /** What identifies a run: a resume must match it (or be forced). Never holds the key. */
-export function describeRun(config: CliConfig, inputFingerprint: InputFingerprint | null, layout: CsvLayout, schemaFingerprint?: string): Record<string, unknown> {
+export function describeRun(
+  config: CliConfig,
+  inputFingerprint: InputFingerprint | null,
+  layout: CsvLayout,
+  schemaFingerprint?: string,
+): Record<string, unknown> {
   return {
     // Only in structured runs (--json-schema / --json), so metadata of older runs still matches.
     ...(schemaFingerprint !== undefined ? { jsonSchema: schemaFingerprint } : {}),
@@ -28,7 +33,7 @@ export function describeRun(config: CliConfig, inputFingerprint: InputFingerprin
     model: config.model,
     temperature: config.temperature ?? null,
     maxTokens: config.maxTokens ?? null,
-    baseURL: config.provider.kind === 'mock' ? 'mock' : config.provider.baseURL ?? 'openai',
+    baseURL: config.provider.kind === 'mock' ? 'mock' : (config.provider.baseURL ?? 'openai'),
     // Only set when used, so outputs started before these existed still resume.
     ...(Object.keys(config.data.params).length > 0 ? { params: config.data.params } : {}),
     ...(config.data.keepFields === 'all' ? { keepFields: 'all' } : layout.keptFields.length > 0 ? { keepFields: layout.keptFields } : {}),
@@ -54,8 +59,9 @@ export async function resumeDifferences(
   const differences = diffRunMeta(before, now);
   if (oldHash !== newHash) {
     const change =
-      config.input.kind === 'file' && input ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input)
-      : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
+      config.input.kind === 'file' && input
+        ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input)
+        : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
     if (change) differences.unshift(change);
   }
   return differences;

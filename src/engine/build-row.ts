@@ -88,10 +88,16 @@ export function failureRow(record: PromptRecord, error: RowError, attempts: numb
   stats.failed++;
   stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
   return {
-    ...baseRow(record), response: null, error,
-    attempts, latency_ms: null,
-    started_at: times?.startedAt ?? null, finished_at: times?.finishedAt ?? null,
-    model: null, finish_reason: null, usage: null,
+    ...baseRow(record),
+    response: null,
+    error,
+    attempts,
+    latency_ms: null,
+    started_at: times?.startedAt ?? null,
+    finished_at: times?.finishedAt ?? null,
+    model: null,
+    finish_reason: null,
+    usage: null,
   };
 }
 

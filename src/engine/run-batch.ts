@@ -32,7 +32,6 @@ export interface BatchOutcome {
   message?: string;
 }
 
-
 type AttemptOutcome =
   | ({ ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes)
   | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined } & AttemptTimes);
@@ -43,10 +42,7 @@ type AttemptOutcome =
  * outstanding, so memory stays flat whatever the input size. Records that a stop left unfinished
  * get no row (a resume re-runs exactly those); the returned outcome says why the run stopped.
  */
-export async function* runBatch(
-  records: AsyncIterable<PromptRecord>,
-  batchOptions: BatchOptions,
-): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
+export async function* runBatch(records: AsyncIterable<PromptRecord>, batchOptions: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
   const o = resolveBatchOptions(batchOptions);
   const engine = new Engine(o);
   return yield* engine.run(records);
@@ -267,10 +263,11 @@ class Engine {
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
     try {
-      const result = await withDeadlines(
-        (signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }),
-        { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal },
-      );
+      const result = await withDeadlines((signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }), {
+        timeoutMs: o.timeoutMs,
+        idleTimeoutMs: o.idleTimeoutMs,
+        signal: this.abort.signal,
+      });
       if (ticket) o.budget!.settle(ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - sentAt;
       this.breaker.onSuccess();

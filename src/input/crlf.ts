@@ -39,4 +39,3 @@ function dropCRBeforeLF(buf: Buffer): Buffer {
   parts.push(buf.subarray(from));
   return Buffer.concat(parts);
 }
-

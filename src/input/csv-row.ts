@@ -33,9 +33,7 @@ export function planCsv(columns: string[], options: InputOptions): CsvPlan {
   if (template !== undefined) {
     const unknown = templateFields(template).filter((name) => !seen.has(name));
     if (unknown.length > 0) {
-      throw new InputError(
-        `${source}: --template uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the CSV header has no such column (found: ${found})`,
-      );
+      throw new InputError(`${source}: --template uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the CSV header has no such column (found: ${found})`);
     }
   } else if (promptField !== undefined) {
     if (!seen.has(promptField)) {
@@ -47,9 +45,7 @@ export function planCsv(columns: string[], options: InputOptions): CsvPlan {
   } else if (columns.length === 1 && columns[0] !== undefined && columns[0] !== '') {
     plan.promptColumn = columns[0];
   } else {
-    throw new InputError(
-      `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`,
-    );
+    throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`);
   }
 
   const idColumn = idField ?? 'id';

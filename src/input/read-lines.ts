@@ -48,9 +48,7 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
       pending.push(from === 0 ? text : text.slice(from));
       pendingChars += text.length - from;
       if (pendingChars > MAX_LINE_CHARS) {
-        throw new InputError(
-          `${source}:${lineNo + 1}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`,
-        );
+        throw new InputError(`${source}:${lineNo + 1}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
       }
     }
   }

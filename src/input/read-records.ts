@@ -52,7 +52,12 @@ async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>): Async
       const first = firstLine.get(record.id);
       if (first !== undefined) {
         const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };
-        yield problemRecord(origin, `duplicate id ${JSON.stringify(record.id)} (first on line ${first}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`, 'id', record.prompt);
+        yield problemRecord(
+          origin,
+          `duplicate id ${JSON.stringify(record.id)} (first on line ${first}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`,
+          'id',
+          record.prompt,
+        );
         continue;
       }
       firstLine.set(record.id, record.line);

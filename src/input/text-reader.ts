@@ -20,9 +20,7 @@ export async function* readTextRecords(input: InputSource, options: InputOptions
     // Checked once up front: an unknown field would otherwise fail every single line.
     const unknown = templateFields(template).filter((name) => !TEXT_FIELDS.includes(name));
     if (unknown.length > 0) {
-      throw new UsageError(
-        `--template uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, but text input only has {{prompt}} (alias {{line}})`,
-      );
+      throw new UsageError(`--template uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, but text input only has {{prompt}} (alias {{line}})`);
     }
   }
   for await (const { line, text } of readLines(input, source)) {

@@ -99,7 +99,7 @@ function keptCell(value: unknown): string {
  * Throws a plain Error naming the column when a number cell is not a number.
  */
 export function csvRecordToRow(record: Record<string, string>, escapedFormulas = false, keptFields: ReadonlyMap<string, string> = new Map()): ResultRow {
-  const cell = (name: string): string => (escapedFormulas ? unescapeCell(record[name] ?? '') : record[name] ?? '');
+  const cell = (name: string): string => (escapedFormulas ? unescapeCell(record[name] ?? '') : (record[name] ?? ''));
   const num = (name: string): number => {
     const raw = cell(name);
     const n = raw.trim() === '' ? Number.NaN : Number(raw);
@@ -134,10 +134,7 @@ export function csvRecordToRow(record: Record<string, string>, escapedFormulas =
     latency_ms: optNum('latency_ms'),
     model: optStr('model'),
     finish_reason: optStr('finish_reason'),
-    usage:
-      promptTokens === null && completionTokens === null
-        ? null
-        : { prompt_tokens: promptTokens ?? 0, completion_tokens: completionTokens ?? 0 },
+    usage: promptTokens === null && completionTokens === null ? null : { prompt_tokens: promptTokens ?? 0, completion_tokens: completionTokens ?? 0 },
   };
   if (keptFields.size > 0) row.input = Object.fromEntries([...keptFields].map(([column, field]) => [field, cell(column)]));
   return row;

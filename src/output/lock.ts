@@ -157,10 +157,7 @@ export function acquireLock(outputPath: string): LockHandle {
       throw new RunError(`Cannot replace stale lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
   }
-  throw new RunError(
-    `Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`,
-    'output',
-  );
+  throw new RunError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`, 'output');
 }
 
 function makeHandle(lockPath: string, text: string): LockHandle {

@@ -14,13 +14,8 @@ export interface ReadRow {
   line: number;
 }
 
-
 function corrupt(path: string, line: number, reason: string): RunError {
-  return new RunError(
-    `Cannot resume from ${path}:${line}: ${reason}. ` +
-      `Fix or delete that line, or write to a new output file.`,
-    'resume',
-  );
+  return new RunError(`Cannot resume from ${path}:${line}: ${reason}. ` + `Fix or delete that line, or write to a new output file.`, 'resume');
 }
 
 function unreadable(path: string, err: unknown): RunError {
@@ -59,10 +54,7 @@ async function* readJsonl(path: string): AsyncGenerator<ReadRow> {
   }
 }
 
-async function* parseJsonlLines(
-  path: string,
-  lines: AsyncGenerator<{ text: string; line: number }>,
-): AsyncGenerator<ReadRow> {
+async function* parseJsonlLines(path: string, lines: AsyncGenerator<{ text: string; line: number }>): AsyncGenerator<ReadRow> {
   while (true) {
     let next: IteratorResult<{ text: string; line: number }>;
     try {
@@ -136,7 +128,7 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
       // Field cells come back as the strings they were written as (CSV keeps no types), keyed by
       // column, so a compaction writes them out unchanged (see columnValue).
       if (fieldColumns.length > 0) {
-        row.output = Object.fromEntries(fieldColumns.map((c) => [c, escapedFormulas ? unescapeCell(byName[c] ?? '') : byName[c] ?? '']));
+        row.output = Object.fromEntries(fieldColumns.map((c) => [c, escapedFormulas ? unescapeCell(byName[c] ?? '') : (byName[c] ?? '')]));
       }
       yield { row, line };
     }

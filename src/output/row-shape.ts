@@ -21,10 +21,7 @@ export function normalizeRow(row: ResultRow): ResultRow {
     ...(row.finished_at !== undefined ? { finished_at: row.finished_at } : {}),
     model: row.model,
     finish_reason: row.finish_reason,
-    usage:
-      row.usage === null
-        ? null
-        : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
+    usage: row.usage === null ? null : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
     ...(row.batch_id !== undefined ? { batch_id: row.batch_id } : {}),
     ...(row.requested_model !== undefined ? { requested_model: row.requested_model } : {}),
     ...(row.sample !== undefined ? { sample: row.sample } : {}),
@@ -96,13 +93,7 @@ export function rowFromJson(value: unknown): ResultRow {
   return row;
 }
 
-function req<T>(
-  obj: Record<string, unknown>,
-  key: string,
-  check: (v: unknown) => v is T,
-  expected: string,
-  prefix = '',
-): T {
+function req<T>(obj: Record<string, unknown>, key: string, check: (v: unknown) => v is T, expected: string, prefix = ''): T {
   const v = obj[key];
   if (!check(v)) {
     throw new Error(v === undefined ? `missing "${prefix}${key}"` : `"${prefix}${key}" must be ${expected}`);

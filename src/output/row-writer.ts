@@ -32,7 +32,6 @@ export function encoderFor(format: OutputFormat, layout: CsvLayout = PLAIN_CSV):
   }
 }
 
-
 /** fs.writeSync may write fewer bytes than asked (e.g. near a full disk); keep going until all are out. */
 function writeAllSync(fd: number, data: string): void {
   const buf = Buffer.from(data, 'utf8');
@@ -69,8 +68,7 @@ function checkAppendTarget(path: string, format: OutputFormat, layout: CsvLayout
   if (size === 0) return;
   if (peek(path, size - 1, 1)[0] !== 0x0a) {
     throw new RunError(
-      `Output file ${path} ends with an incomplete line (left by an interrupted run); ` +
-        `repair it (repairPartialLine) before appending.`,
+      `Output file ${path} ends with an incomplete line (left by an interrupted run); ` + `repair it (repairPartialLine) before appending.`,
       'output',
     );
   }
@@ -175,7 +173,8 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
   let drain: Promise<void> | undefined;
 
   const onError = (err: unknown): void => {
-    failure ??= (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new RunError(`Cannot write output: ${errorMessage(err)}`, 'output');
+    failure ??=
+      (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new RunError(`Cannot write output: ${errorMessage(err)}`, 'output');
   };
   stream.on('error', onError);
 

@@ -21,10 +21,7 @@ export function readRunMeta(outputPath: string): Record<string, unknown> | undef
   try {
     value = JSON.parse(raw);
   } catch (err) {
-    throw new RunError(
-      `Run metadata ${path} is not valid JSON (${(err as Error).message}); delete it to resume without the settings check.`,
-      'resume',
-    );
+    throw new RunError(`Run metadata ${path} is not valid JSON (${(err as Error).message}); delete it to resume without the settings check.`, 'resume');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RunError(`Run metadata ${path} is not a JSON object; delete it to resume without the settings check.`, 'resume');
@@ -86,7 +83,5 @@ function stripUndefined(v: unknown): unknown {
  */
 export function diffRunMeta(previous: Record<string, unknown>, current: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])];
-  return keys
-    .filter((key) => !same(previous[key], current[key]))
-    .map((key) => `${key}: was ${show(previous[key])}, now ${show(current[key])}`);
+  return keys.filter((key) => !same(previous[key], current[key])).map((key) => `${key}: was ${show(previous[key])}, now ${show(current[key])}`);
 }

@@ -13,9 +13,6 @@ import type { ResultRow } from '../types.js';
  */
 export function encodeTextRow(row: ResultRow): string {
   const prefix = row.id === '' ? '' : `[${row.id}] `;
-  const body =
-    row.error === null
-      ? (row.response ?? '').trimEnd()
-      : `[error ${row.error.type}] ${row.error.message.trimEnd()}`;
+  const body = row.error === null ? (row.response ?? '').trimEnd() : `[error ${row.error.type}] ${row.error.message.trimEnd()}`;
   return `${prefix}${body}\n\n`;
 }

@@ -50,7 +50,7 @@ function jsonWords(json: unknown): ErrorWords | undefined {
   const type = str(json['type']) ?? (errorName && message ? errorName : undefined);
   const code = str(json['code']);
   // `{"error": "SyntaxError", "message": "…"}`: the name and the words. `{"error": "model not found"}` (Ollama): the words.
-  const words = errorName && message && !message.includes(errorName) ? `${errorName}: ${message}` : message ?? errorName;
+  const words = errorName && message && !message.includes(errorName) ? `${errorName}: ${message}` : (message ?? errorName);
   if (words === undefined) return { message: cap(oneLine(JSON.stringify(json))) };
   return { message: cap(words), ...(type ? { type } : {}), ...(code ? { code } : {}) };
 }
@@ -68,7 +68,9 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 function htmlWords(html: string): string | undefined {
   const decode = (s: string) =>
     s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) =>
-      e[0] === '#' ? String.fromCodePoint(parseInt(e[1] === 'x' || e[1] === 'X' ? e.slice(2) : e.slice(1), e[1] === 'x' || e[1] === 'X' ? 16 : 10)) : ENTITIES[e.toLowerCase()] ?? m,
+      e[0] === '#'
+        ? String.fromCodePoint(parseInt(e[1] === 'x' || e[1] === 'X' ? e.slice(2) : e.slice(1), e[1] === 'x' || e[1] === 'X' ? 16 : 10))
+        : (ENTITIES[e.toLowerCase()] ?? m),
     );
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
   const body = html

@@ -115,7 +115,10 @@ function answers(content: string, batchId: string): string {
   const out: string[] = [];
   for (const text of content.split('\n')) {
     if (text.trim() === '') continue;
-    const line = JSON.parse(text) as { custom_id: string; body: { model?: string; response_format?: unknown; messages?: Array<{ role: string; content: unknown }> } };
+    const line = JSON.parse(text) as {
+      custom_id: string;
+      body: { model?: string; response_format?: unknown; messages?: Array<{ role: string; content: unknown }> };
+    };
     const messages = line.body.messages ?? [];
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const prompt = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');

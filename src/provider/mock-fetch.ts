@@ -41,9 +41,7 @@ export function structuredReply(body: { response_format?: unknown; messages?: Ar
 
 const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
-
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 // Long by choice: the defaults, then the one handler closure that plays the server.
 export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
@@ -78,7 +76,10 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
 
     if (!body.stream) {
       return json(200, {
-        id, object: 'chat.completion', created, model,
+        id,
+        object: 'chat.completion',
+        created,
+        model,
         choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
         usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
       });
@@ -88,7 +89,11 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
     const encoder = new TextEncoder();
     const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
     const chunk = (delta: object, finish: string | null) => ({
-      id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }],
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
     });
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {

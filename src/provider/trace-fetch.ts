@@ -40,7 +40,10 @@ export function withTrace(fetchFn: typeof fetch, options: TraceOptions): typeof 
     emit([
       `${tag} > ${init?.method ?? 'GET'} ${url}`,
       ...headerLines(tag, '>', new Headers(init?.headers)),
-      ...bodyText(init?.body).split('\n').filter((l) => l !== '').map((l) => `${tag} > ${l}`),
+      ...bodyText(init?.body)
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => `${tag} > ${l}`),
     ]);
     let response: Response;
     try {
@@ -49,13 +52,16 @@ export function withTrace(fetchFn: typeof fetch, options: TraceOptions): typeof 
       emit([`${tag} ! ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} (${Math.round(now() - started)} ms)`]);
       throw err;
     }
-    emit([`${tag} < ${`${response.status} ${response.statusText}`.trim()} (${Math.round(now() - started)} ms to headers)`, ...headerLines(tag, '<', response.headers)]);
+    emit([
+      `${tag} < ${`${response.status} ${response.statusText}`.trim()} (${Math.round(now() - started)} ms to headers)`,
+      ...headerLines(tag, '<', response.headers),
+    ]);
     if (!response.body) return response;
     const decoder = new TextDecoder();
     let pending = '';
     const flushLines = (final: boolean) => {
       const parts = pending.split('\n');
-      pending = final ? '' : parts.pop() ?? '';
+      pending = final ? '' : (parts.pop() ?? '');
       const lines = parts.filter((l) => l.trim() !== '').map((l) => `${tag} < ${l.replace(/\r$/, '')}`);
       if (lines.length > 0) emit(lines);
     };

@@ -194,8 +194,7 @@ export class AdaptiveRate {
           this.current = Math.min(this.current * (1 + this.o.recover), MAX_RATE); // only stray 429s so far: no limit to respect
         } else {
           const target = this.learnedLimit * this.o.target;
-          this.current =
-            this.current < target ? this.current + Math.max(0.1, (target - this.current) / 2) : this.current * (1 + this.o.probe) + 0.05;
+          this.current = this.current < target ? this.current + Math.max(0.1, (target - this.current) / 2) : this.current * (1 + this.o.probe) + 0.05;
         }
       }
     }

@@ -47,7 +47,9 @@ export class AnswerPrinter implements RowWriter {
 
   private header(id: string, prompt: string | undefined): string {
     const width = Math.max(20, Math.min(this.columns(), 120));
-    const label = `── [${id}] ${sanitize(prompt ?? '').replace(/\s+/g, ' ').trim()}`;
+    const label = `── [${id}] ${sanitize(prompt ?? '')
+      .replace(/\s+/g, ' ')
+      .trim()}`;
     return bold(this.options.color, truncate(label, width - 1));
   }
 

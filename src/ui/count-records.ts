@@ -8,12 +8,7 @@ import type { InputFormat } from '../input/input-options.js';
  * becomes an error row). `onProgress` sees the running count. Rejects if the file cannot be read or
  * `signal` aborts; callers treat that as "no total".
  */
-export async function countRecords(
-  file: string,
-  format: InputFormat,
-  signal?: AbortSignal,
-  onProgress?: (counted: number) => void,
-): Promise<number> {
+export async function countRecords(file: string, format: InputFormat, signal?: AbortSignal, onProgress?: (counted: number) => void): Promise<number> {
   const stream = fs.createReadStream(file, { signal, highWaterMark: 1 << 20 });
   return format === 'csv' ? countCsv(stream, onProgress) : countLines(stream, onProgress);
 }

@@ -4,8 +4,7 @@
 export const count = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 /** `38.2` (one decimal, thousands separated). */
-export const rate = (x: number): string =>
-  x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+export const rate = (x: number): string => x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /** Short compact figures for a crowded bar: `980`, `12.3k`, `4.5M`. */
 export function compact(x: number): string {

@@ -117,7 +117,9 @@ export function costOf(
   let anyPriced = false;
   const byModel = entries.map(([name, usage]): ModelCost => {
     const given = priceOf?.(name);
-    const cost = given ? (usage.prompt_tokens * given.input + usage.completion_tokens * given.output) / 1_000_000 : estimateCost(name, usage.prompt_tokens, usage.completion_tokens);
+    const cost = given
+      ? (usage.prompt_tokens * given.input + usage.completion_tokens * given.output) / 1_000_000
+      : estimateCost(name, usage.prompt_tokens, usage.completion_tokens);
     if (cost === undefined) unpricedTokens += usage.prompt_tokens + usage.completion_tokens;
     else {
       anyPriced = true;
@@ -125,7 +127,7 @@ export function costOf(
     }
     return {
       model: name,
-      pricedAs: priceOf && given ? name : priceFor(name)?.priced ?? null,
+      pricedAs: priceOf && given ? name : (priceFor(name)?.priced ?? null),
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
       usd: cost === undefined ? null : round(cost, 6),
@@ -196,20 +198,22 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   // A stopped run says so first: "2 ok, 0 failed" alone reads like a finished batch.
   const stopped = s.stopped === 'interrupted' ? 'interrupted: ' : s.stopped ? `stopped (${s.stopped}): ` : '';
   const parts = [
-    `${stopped}${style.ok && s.ok > 0 ? style.ok(okText) : okText}${s.fromCache ? ` (${count(s.fromCache)} from cache)` : ''}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}`
-      + (s.notRun ? `, ${count(s.notRun)} not run` : s.stopped && s.notRun === null ? ', the rest not run' : '')
-      + (s.skipped ? `, ${count(s.skipped)} already done` : '')
-      + (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '')
-      + (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '')
-      + (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '')
-      + (s.reasks ? `, ${count(s.reasks)} re-asked (invalid output)` : '')
-      + (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
-    `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out`
-      + (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),
+    `${stopped}${style.ok && s.ok > 0 ? style.ok(okText) : okText}${s.fromCache ? ` (${count(s.fromCache)} from cache)` : ''}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}` +
+      (s.notRun ? `, ${count(s.notRun)} not run` : s.stopped && s.notRun === null ? ', the rest not run' : '') +
+      (s.skipped ? `, ${count(s.skipped)} already done` : '') +
+      (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '') +
+      (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '') +
+      (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '') +
+      (s.reasks ? `, ${count(s.reasks)} re-asked (invalid output)` : '') +
+      (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
+    `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out` +
+      (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),
   ];
   const cost = s.estimatedCost;
   if (cost) {
-    parts.push(`est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`);
+    parts.push(
+      `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
+    );
   }
   parts.push(duration(s.wallSeconds, true));
   parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);

@@ -112,7 +112,11 @@ describe('resolveCliConfig: output', () => {
   });
 
   it('-f overrides the output extension', () => {
-    expect(resolveCliConfig('p.txt', flags({ output: 'out.txt', format: 'jsonl' }), env(), []).output).toEqual({ kind: 'file', path: 'out.txt', format: 'jsonl' });
+    expect(resolveCliConfig('p.txt', flags({ output: 'out.txt', format: 'jsonl' }), env(), []).output).toEqual({
+      kind: 'file',
+      path: 'out.txt',
+      format: 'jsonl',
+    });
   });
 
   it.each([
@@ -132,11 +136,15 @@ describe('resolveCliConfig: output', () => {
 
 describe('resolveCliConfig: resume and friends', () => {
   it('--retry-failed without --resume is refused', () => {
-    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', retryFailed: true }), env(), [])).message).toMatch(/--retry-failed goes with --resume/);
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', retryFailed: true }), env(), [])).message).toMatch(
+      /--retry-failed goes with --resume/,
+    );
   });
 
   it('--force-resume without --resume is refused', () => {
-    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', forceResume: true }), env(), [])).message).toMatch(/--force-resume goes with --resume/);
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', forceResume: true }), env(), [])).message).toMatch(
+      /--force-resume goes with --resume/,
+    );
   });
 
   it('--resume with --overwrite is refused', () => {
@@ -161,7 +169,9 @@ describe('resolveCliConfig: resume and friends', () => {
   });
 
   it('--compact needs a results file as input', () => {
-    expect(usageError(() => resolveCliConfig('prompts.txt', flags({ compact: true, output: 'c.jsonl' }), env(), [])).message).toMatch(/--compact reads a results file/);
+    expect(usageError(() => resolveCliConfig('prompts.txt', flags({ compact: true, output: 'c.jsonl' }), env(), [])).message).toMatch(
+      /--compact reads a results file/,
+    );
     expect(resolveCliConfig('results.jsonl', flags({ compact: true, output: 'c.jsonl' }), env(), []).compact).toBe(true);
   });
 });

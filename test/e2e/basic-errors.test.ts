@@ -38,7 +38,9 @@ describe.concurrent('per-prompt errors are rows', () => {
     const r = await runCli([file, '--base-url', root]);
     expect(r.code).toBe(1);
     expect(rowsOf(r).map((x) => x.error?.status)).toEqual([404, 404]);
-    expect(stderrLines(r)).toContain(`llm-batch: every request got HTTP 404: check --base-url (${root}; OpenAI-compatible servers usually want it to end in /v1) and the model name`);
+    expect(stderrLines(r)).toContain(
+      `llm-batch: every request got HTTP 404: check --base-url (${root}; OpenAI-compatible servers usually want it to end in /v1) and the model name`,
+    );
   });
 
   it('[[fault:400]] is an http error row (status 400, attempts 1, not retried); other rows fine; exit 1', async () => {
@@ -121,7 +123,11 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     const file = writePrompts(dir, 'nokey-local.txt', ['local a', 'local b']);
     const r = await run([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((x) => x.response).sort()).toEqual(['ECHO local a', 'ECHO local b']);
+    expect(
+      rowsOf(r)
+        .map((x) => x.response)
+        .sort(),
+    ).toEqual(['ECHO local a', 'ECHO local b']);
     expect(server.requests).toHaveLength(2);
   });
 

@@ -30,7 +30,11 @@ describe.concurrent('text input', () => {
     const file = writeFile('blanks.txt', '\nfirst\n\n   \nsecond\n\n\nthird\n\n');
     const r = await run([file]);
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((x) => [x.prompt, x.line]).sort()).toEqual([
+    expect(
+      rowsOf(r)
+        .map((x) => [x.prompt, x.line])
+        .sort(),
+    ).toEqual([
       ['first', 2],
       ['second', 5],
       ['third', 8],
@@ -43,7 +47,11 @@ describe.concurrent('text input', () => {
     const file = writePrompts(dir, 'tpl.txt', ['apples', 'pears']);
     const r = await run([file, '-t', 'Describe {{prompt}} in one word.']);
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((x) => x.response).sort()).toEqual(['ECHO Describe apples in one word.', 'ECHO Describe pears in one word.']);
+    expect(
+      rowsOf(r)
+        .map((x) => x.response)
+        .sort(),
+    ).toEqual(['ECHO Describe apples in one word.', 'ECHO Describe pears in one word.']);
     expect(server.requests.map((q) => q.prompt).sort()).toEqual(['Describe apples in one word.', 'Describe pears in one word.']);
   });
 
@@ -59,7 +67,11 @@ describe.concurrent('text input', () => {
         { role: 'user', content: req.prompt },
       ]);
     }
-    expect(rowsOf(r).map((x) => x.prompt).sort()).toEqual(['one', 'two']);
+    expect(
+      rowsOf(r)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(['one', 'two']);
   });
 
   it('-m, --temperature and --max-tokens reach the server', async () => {
@@ -111,10 +123,9 @@ describe.concurrent('JSONL input', () => {
     const { run, requestFor } = await fresh();
     const file = writeFile(
       'params.jsonl',
-      [
-        JSON.stringify({ id: 'a', prompt: 'row a', model: 'row-model', temperature: 0.3, max_tokens: 7 }),
-        JSON.stringify({ id: 'b', prompt: 'row b' }),
-      ].join('\n') + '\n',
+      [JSON.stringify({ id: 'a', prompt: 'row a', model: 'row-model', temperature: 0.3, max_tokens: 7 }), JSON.stringify({ id: 'b', prompt: 'row b' })].join(
+        '\n',
+      ) + '\n',
     );
     const r = await run([file, '-m', 'run-model', '--temperature', '0.9', '--max-tokens', '99']);
     expect(r.code).toBe(0);
@@ -219,7 +230,11 @@ describe.concurrent('CSV input', () => {
       expect(rows.get(id)!.prompt).toBe(`Headline: ${title}`);
       expect(rows.get(id)!.response).toBe(`ECHO Headline: ${title}`);
     }
-    expect(server.requests.map((q) => q.prompt).sort()).toEqual(Object.values(titles).map((t) => `Headline: ${t}`).sort());
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(
+      Object.values(titles)
+        .map((t) => `Headline: ${t}`)
+        .sort(),
+    );
   });
 
   it('a CSV with a single column uses it as the prompt by default', async () => {
@@ -227,7 +242,11 @@ describe.concurrent('CSV input', () => {
     const file = writeFile('single.csv', 'question\nWhat is 2+2?\n"Hello, world"\n');
     const r = await run([file]);
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((x) => x.response).sort()).toEqual(['ECHO Hello, world', 'ECHO What is 2+2?']);
+    expect(
+      rowsOf(r)
+        .map((x) => x.response)
+        .sort(),
+    ).toEqual(['ECHO Hello, world', 'ECHO What is 2+2?']);
     expect(server.requests).toHaveLength(2);
   });
 
@@ -273,7 +292,11 @@ describe.concurrent('stdin', () => {
     const { server, run } = await fresh();
     const r = await run(['-'], { stdin: 'alpha\n\nbeta\n' });
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((x) => x.response).sort()).toEqual(['ECHO alpha', 'ECHO beta']);
+    expect(
+      rowsOf(r)
+        .map((x) => x.response)
+        .sort(),
+    ).toEqual(['ECHO alpha', 'ECHO beta']);
     expect(server.requests).toHaveLength(2);
   });
 
@@ -281,7 +304,11 @@ describe.concurrent('stdin', () => {
     const { run } = await fresh();
     const r = await run([], { stdin: 'one\ntwo\nthree\n' });
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((x) => x.response).sort()).toEqual(['ECHO one', 'ECHO three', 'ECHO two']);
+    expect(
+      rowsOf(r)
+        .map((x) => x.response)
+        .sort(),
+    ).toEqual(['ECHO one', 'ECHO three', 'ECHO two']);
   });
 
   it('JSONL on stdin is recognised', async () => {
@@ -299,15 +326,23 @@ describe.concurrent('stdin', () => {
     const stdin = '\n{"a":1} is this JSON valid?\nWhat is 2+2?\n';
     const r = await run([], { stdin });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^llm-batch: stdin:2: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/);
+    expect(r.stderr.trim()).toMatch(
+      /^llm-batch: stdin:2: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/,
+    );
     expect(server.requests).toHaveLength(0);
     // The same from a pipe that stays open (tail -f): the message, then exit, not a hang.
     const open = await run([], { openStdin: '{bad json\r\n', timeoutMs: 10_000 });
     expect(open.code).toBe(2);
-    expect(open.stderr.trim()).toBe('llm-batch: stdin:1: the first line starts with "{" but is not a JSON object ({bad json): pass --input-format txt or --input-format jsonl');
+    expect(open.stderr.trim()).toBe(
+      'llm-batch: stdin:1: the first line starts with "{" but is not a JSON object ({bad json): pass --input-format txt or --input-format jsonl',
+    );
     const asText = await run(['--input-format', 'txt'], { stdin });
     expect(asText.code, asText.stderr).toBe(0);
-    expect(rowsOf(asText).map((x) => x.prompt).sort()).toEqual(['What is 2+2?', '{"a":1} is this JSON valid?']);
+    expect(
+      rowsOf(asText)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(['What is 2+2?', '{"a":1} is this JSON valid?']);
   });
 
   it('--input-format csv on stdin', async () => {

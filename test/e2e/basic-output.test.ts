@@ -34,10 +34,7 @@ const CSV_HEADER = [
 const TRICKY = 'Say "hi", then "bye",\nand stop';
 
 function trickyInput(name: string): string {
-  return writeFile(
-    name,
-    [JSON.stringify({ id: 'plain', prompt: 'plain one' }), JSON.stringify({ id: 'tricky', prompt: TRICKY })].join('\n') + '\n',
-  );
+  return writeFile(name, [JSON.stringify({ id: 'plain', prompt: 'plain one' }), JSON.stringify({ id: 'tricky', prompt: TRICKY })].join('\n') + '\n');
 }
 
 function parseCsv(text: string): { header: string[]; records: Record<string, string>[] } {
@@ -95,7 +92,12 @@ describe.concurrent('output forms', () => {
     expect(r.stdout).toBe('');
     const text = fs.readFileSync(out, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    const rows = byId(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ResultRow));
+    const rows = byId(
+      text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as ResultRow),
+    );
     expect([...rows.keys()].sort()).toEqual(['plain', 'tricky']);
     expectSuccessRow(rows.get('tricky')!, TRICKY);
     expectSuccessRow(rows.get('plain')!, 'plain one');
@@ -205,7 +207,11 @@ describe.concurrent('summary and exit code', () => {
 
   it('a clean run of 30 prompts (more than the concurrency) still prints only the summary line on stderr', async () => {
     const { run } = await fresh();
-    const file = writePrompts(dir, 'summary-30.txt', Array.from({ length: 30 }, (_, i) => `many ${i + 1}`));
+    const file = writePrompts(
+      dir,
+      'summary-30.txt',
+      Array.from({ length: 30 }, (_, i) => `many ${i + 1}`),
+    );
     const r = await run([file, '-c', '4']);
     expect(r.code).toBe(0);
     expect(rowsOf(r)).toHaveLength(30);
@@ -232,7 +238,11 @@ describe.concurrent('summary and exit code', () => {
 
   it('-q: stderr stays empty on a clean run of 30 prompts too', async () => {
     const { run } = await fresh();
-    const file = writePrompts(dir, 'quiet-30.txt', Array.from({ length: 30 }, (_, i) => `quiet many ${i + 1}`));
+    const file = writePrompts(
+      dir,
+      'quiet-30.txt',
+      Array.from({ length: 30 }, (_, i) => `quiet many ${i + 1}`),
+    );
     const r = await run([file, '-q', '-c', '4']);
     expect(r.code).toBe(0);
     expect(rowsOf(r)).toHaveLength(30);
@@ -258,7 +268,10 @@ describe('stdout closed by its reader (`| head -1`)', () => {
     const input = writePrompts(dir, 'pipe.txt', prompts);
     // A real shell pipeline: head exits after one line, llm-batch then writes into a closed pipe.
     const script = `"${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -c 4 | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`;
-    const child = spawn('bash', ['-c', script], { env: { ...process.env, OPENAI_API_KEY: 'sk-pipe-test', LLM_BATCH_CACHE_DIR: isolatedCacheDir() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], {
+      env: { ...process.env, OPENAI_API_KEY: 'sk-pipe-test', LLM_BATCH_CACHE_DIR: isolatedCacheDir() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -93,7 +93,12 @@ describe('finish_reason "length" (item 10)', () => {
     const r = await run([input, '-o', out, '--fail-truncated', '--max-tokens', '50', '--summary-json', summary]);
     expect(r.code).toBe(1);
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 1, failed: 1, failedByType: { truncated: 1 }, truncated: 1 });
-    const cut = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((row) => row.prompt.startsWith('cut'));
+    const cut = fs
+      .readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((row) => row.prompt.startsWith('cut'));
     expect(cut).toMatchObject({ finish_reason: 'length', response: 'ECHO cut answer [[fault:length*1]]', error: { type: 'truncated' } });
     expect(cut.error.message).toMatch(/cut off at the token limit of 50/);
     // A truncation repeats unless something changes: a plain resume leaves it, --retry-failed re-runs it.

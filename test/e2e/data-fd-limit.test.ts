@@ -14,10 +14,14 @@ describe('file descriptor limit (item 6)', () => {
     const { server } = await fresh({ latencyMs: 150 });
     const prompts = Array.from({ length: 300 }, (_, i) => `fd prompt ${i}`);
     const input = writeFile('fd.txt', prompts.join('\n') + '\n');
-    const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, BIN, input, '-c', '200', '--retries', '0', '--base-url', server.url], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir() },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, BIN, input, '-c', '200', '--retries', '0', '--base-url', server.url],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir() },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     child.stdin!.end();
     const r = await waitForExit(child, 60_000);
     const rows = rowsOf(r);

@@ -128,7 +128,11 @@ describe('an output that is not a regular file is a stream (item 5)', () => {
     const r = await run([input, '-o', '/dev/stdout', '-q']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(rowsOf(r).map((row) => row.response).sort()).toEqual(['ECHO a', 'ECHO b']);
+    expect(
+      rowsOf(r)
+        .map((row) => row.response)
+        .sort(),
+    ).toEqual(['ECHO a', 'ECHO b']);
   });
 
   it('--resume with a stream output is a usage error', async () => {

@@ -36,15 +36,20 @@ describe('--keep-fields (item 18)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(server.requests.map((q) => q.prompt)).toEqual(['bonjour']);
     const records = parse(fs.readFileSync(out), { columns: true }) as Array<Record<string, string>>;
-    expect(records.map((rec) => [rec['input_prompt'], rec['lang']])).toEqual([['hello', 'en'], ['bonjour', 'fr']]);
+    expect(records.map((rec) => [rec['input_prompt'], rec['lang']])).toEqual([
+      ['hello', 'en'],
+      ['bonjour', 'fr'],
+    ]);
   });
 
   it('JSONL in, JSONL out: the fields ride along under "input", values as they were', async () => {
     const { run } = await fresh();
-    const input = writeFile('kept.jsonl', [
-      JSON.stringify({ id: 'r1', prompt: 'p1', meta: { source: 'crm', n: 3 }, tags: ['a'] }),
-      JSON.stringify({ id: 'r2', prompt: 'p2', meta: null }),
-    ].join('\n') + '\n');
+    const input = writeFile(
+      'kept.jsonl',
+      [JSON.stringify({ id: 'r1', prompt: 'p1', meta: { source: 'crm', n: 3 }, tags: ['a'] }), JSON.stringify({ id: 'r2', prompt: 'p2', meta: null })].join(
+        '\n',
+      ) + '\n',
+    );
     const r = await run([input, '--keep-fields', 'meta,tags', '-q']);
     expect(r.code, r.stderr).toBe(0);
     const rows = new Map(rowsOf(r).map((row) => [row.id, row]));
@@ -68,12 +73,35 @@ describe('request parameters (item 20)', () => {
   it('--seed, --top-p, --stop (repeatable), --reasoning-effort and --param key=JSON reach the request body', async () => {
     const { run, requestFor } = await fresh();
     const input = writeFile('params.txt', 'with params\n');
-    const r = await run([input, '--seed', '7', '--top-p', '0.9', '--stop', 'END', '--stop', '###', '--reasoning-effort', 'low',
-      '--param', 'response_format={"type":"json_object"}', '--param', 'logprobs=true', '--param', 'user=batch-7', '-q']);
+    const r = await run([
+      input,
+      '--seed',
+      '7',
+      '--top-p',
+      '0.9',
+      '--stop',
+      'END',
+      '--stop',
+      '###',
+      '--reasoning-effort',
+      'low',
+      '--param',
+      'response_format={"type":"json_object"}',
+      '--param',
+      'logprobs=true',
+      '--param',
+      'user=batch-7',
+      '-q',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(requestFor('with params').body).toMatchObject({
-      seed: 7, top_p: 0.9, stop: ['END', '###'], reasoning_effort: 'low',
-      response_format: { type: 'json_object' }, logprobs: true, user: 'batch-7',
+      seed: 7,
+      top_p: 0.9,
+      stop: ['END', '###'],
+      reasoning_effort: 'low',
+      response_format: { type: 'json_object' },
+      logprobs: true,
+      user: 'batch-7',
     });
   });
 
@@ -94,10 +122,13 @@ describe('request parameters (item 20)', () => {
 
   it('a plain JSONL row: chat parameters (seed, response_format…) are sent and win over flags; other keys stay data', async () => {
     const { run, requestFor } = await fresh();
-    const input = writeFile('row-params.jsonl', [
-      JSON.stringify({ prompt: 'row one', seed: 42, response_format: { type: 'json_object' }, title: 'data, not a parameter', metadata: { a: 1 } }),
-      JSON.stringify({ prompt: 'row two' }),
-    ].join('\n') + '\n');
+    const input = writeFile(
+      'row-params.jsonl',
+      [
+        JSON.stringify({ prompt: 'row one', seed: 42, response_format: { type: 'json_object' }, title: 'data, not a parameter', metadata: { a: 1 } }),
+        JSON.stringify({ prompt: 'row two' }),
+      ].join('\n') + '\n',
+    );
     const r = await run([input, '--seed', '1', '-q']);
     expect(r.code, r.stderr).toBe(0);
     const one = requestFor('row one').body;

@@ -82,8 +82,16 @@ describe('--resume with a changed input (item 11)', () => {
   });
 
   it.each([
-    ['a prompt edited', (input: string) => fs.writeFileSync(input, 'b1 edited\nb2\n'), /the input .*edited\.txt was edited since the output was started \(not just added to: its first 6 bytes differ\)/],
-    ['a prompt removed', (input: string) => fs.writeFileSync(input, 'b1\n'), /the input .*edited\.txt is shorter than when the output was started \(6 bytes then, 3 bytes now\)/],
+    [
+      'a prompt edited',
+      (input: string) => fs.writeFileSync(input, 'b1 edited\nb2\n'),
+      /the input .*edited\.txt was edited since the output was started \(not just added to: its first 6 bytes differ\)/,
+    ],
+    [
+      'a prompt removed',
+      (input: string) => fs.writeFileSync(input, 'b1\n'),
+      /the input .*edited\.txt is shorter than when the output was started \(6 bytes then, 3 bytes now\)/,
+    ],
   ])('%s: refused, said in words (not two hashes), exit 2, nothing sent', async (_name, change, words) => {
     const { run, server } = await fresh();
     const input = writeFile('edited.txt', 'b1\nb2\n');

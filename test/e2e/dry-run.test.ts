@@ -38,7 +38,9 @@ describe('--dry-run', () => {
     expect(r.stdout).toMatch(/^ {2}\S*fixtures\/bad\.jsonl:4: .*prompt/m);
     expect(r.stdout).toMatch(/2 bad records/);
     expect(shownBodies(r.stdout).map((b) => b.messages.at(-1).content)).toEqual([
-      'Name three primary colours.', 'What is 17 times 23?', 'Suggest a title for a blog post about sourdough.',
+      'Name three primary colours.',
+      'What is 17 times 23?',
+      'Suggest a title for a blog post about sourdough.',
     ]);
   });
 
@@ -57,7 +59,13 @@ describe('--dry-run', () => {
     expect(real.code).toBe(0);
     expect(server.requests.slice(0, 3).map((q) => q.body)).toEqual(bodies);
     // Row-level overrides and the system message show as sent.
-    expect(bodies[0]).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.3, max_tokens: 64, stream: true, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user' }] });
+    expect(bodies[0]).toMatchObject({
+      model: 'gpt-4o-mini',
+      temperature: 0.3,
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user' }],
+    });
   });
 
   it('renders a CSV through its template and shows an OpenAI Batch API file as sent', async () => {
@@ -65,7 +73,9 @@ describe('--dry-run', () => {
     expect(csv.code).toBe(0);
     expect(csv.stdout).toMatch(/4 records: 4 to send, 0 bad/);
     expect(shownBodies(csv.stdout).map((b) => b.messages[0].content)).toEqual([
-      'Summarise: Library extends weekend hours', 'Summarise: Rain, wind and a late train', 'Summarise: Council approves new bike lanes',
+      'Summarise: Library extends weekend hours',
+      'Summarise: Rain, wind and a late train',
+      'Summarise: Council approves new bike lanes',
     ]);
     expect(csv.stdout).toContain('POST https://api.openai.com/v1/chat/completions');
 
@@ -73,8 +83,12 @@ describe('--dry-run', () => {
     expect(batch.code).toBe(0);
     const bodies = shownBodies(batch.stdout);
     expect(bodies[2]).toEqual({
-      seed: 42, model: 'gpt-4o-mini', messages: [{ role: 'user', content: "Classify the sentiment of: 'It was fine, I guess.'" }],
-      temperature: 0.2, max_completion_tokens: 50, stream: false,
+      seed: 42,
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: "Classify the sentiment of: 'It was fine, I guess.'" }],
+      temperature: 0.2,
+      max_completion_tokens: 50,
+      stream: false,
     });
     // OpenAI itself gets max_completion_tokens (its reasoning models reject max_tokens); another
     // OpenAI-compatible server gets max_tokens, which they all know.
@@ -91,7 +105,11 @@ describe('--dry-run', () => {
   });
 
   it('estimates prompt tokens, answer tokens and the cost for a known model', async () => {
-    const file = writePrompts(tmp.dir, 'cost.txt', Array.from({ length: 10 }, (_, i) => `Question number ${i}: what is ${i} squared?`));
+    const file = writePrompts(
+      tmp.dir,
+      'cost.txt',
+      Array.from({ length: 10 }, (_, i) => `Question number ${i}: what is ${i} squared?`),
+    );
     const assumed = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: NO_KEY });
     expect(assumed.code).toBe(0);
     expect(assumed.stdout).toMatch(/gpt-4o-mini: 10 requests · \d{3} prompt tokens · 2,560 answer tokens \(no max_tokens: assumed 256 per answer\)/);

@@ -28,7 +28,9 @@ describe('a JSONL prompt field under another name', () => {
     const r = await runCli([file, '--base-url', server.url, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^llm-batch: .*questions\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question"\); pass --prompt-field question /),
+      expect.stringMatching(
+        /^llm-batch: .*questions\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question"\); pass --prompt-field question /,
+      ),
     ]);
     expect(server.requests).toHaveLength(0);
     expect(fs.existsSync(out) && fs.statSync(out).size > 0).toBe(false);
@@ -56,7 +58,9 @@ describe('an input with no prompts', () => {
     fs.writeFileSync(file, text);
     const r = await runCli([file, '--base-url', server.url, '-o', path.join(tmp.dir, `${name}.out.jsonl`)]);
     expect(r.code).toBe(5);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^llm-batch: no prompts in .*${name.replace('.', '\\.')} \\(.*\\): nothing was sent$`))]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^llm-batch: no prompts in .*${name.replace('.', '\\.')} \\(.*\\): nothing was sent$`)),
+    ]);
     // -q still says it: cron mails stderr.
     const quiet = await runCli([file, '--base-url', server.url, '-q']);
     expect(quiet.code).toBe(5);
@@ -92,7 +96,9 @@ describe('--dry-run with prompts too long to show or to send', () => {
     expect(r.stdout.length).toBeLessThan(20_000);
     expect(r.stdout).toMatch(/"content": "start lorem ipsum[^"]* \[…5,\d{3},\d{3} characters not shown…\] [^"]*the end"/);
     expect(r.stdout).toMatch(/cut here for display; the run sends them whole/);
-    expect(r.stdout).toMatch(/Warning: 1 prompt exceeds the model's context window[^\n]*\n {2}.*huge\.jsonl:2 \(id huge\): [\d,]+ prompt tokens > 128,000 \(gpt-4o-mini\)/);
+    expect(r.stdout).toMatch(
+      /Warning: 1 prompt exceeds the model's context window[^\n]*\n {2}.*huge\.jsonl:2 \(id huge\): [\d,]+ prompt tokens > 128,000 \(gpt-4o-mini\)/,
+    );
     expect(r.stderr).toMatch(/^llm-batch: warning: 1 prompt exceeds the model's context window/);
     // The small one fits; max_tokens counts toward the window.
     expect(r.stdout).not.toMatch(/small\.jsonl|id small\)/);

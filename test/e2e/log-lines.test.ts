@@ -19,11 +19,26 @@ afterAll(async () => {
 });
 
 describe('a locale that is not UTF-8 (LANG=C)', () => {
-  it.each([['LANG', 'C'], ['LC_ALL', 'POSIX'], ['LANG', 'en_US.ISO-8859-1']])('%s=%s: the summary and messages are plain ASCII', async (name, value) => {
+  it.each([
+    ['LANG', 'C'],
+    ['LC_ALL', 'POSIX'],
+    ['LANG', 'en_US.ISO-8859-1'],
+  ])('%s=%s: the summary and messages are plain ASCII', async (name, value) => {
     server.reset();
-    const r = await runCli([writePrompts(tmp.dir, 'c.txt', ['one', 'two [[fault:500]]']), '--base-url', server.url, '--progress', '1', '--summary-json', path.join(tmp.dir, 's.json')], {
-      env: { [name]: value },
-    });
+    const r = await runCli(
+      [
+        writePrompts(tmp.dir, 'c.txt', ['one', 'two [[fault:500]]']),
+        '--base-url',
+        server.url,
+        '--progress',
+        '1',
+        '--summary-json',
+        path.join(tmp.dir, 's.json'),
+      ],
+      {
+        env: { [name]: value },
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^llm-batch: 2 ok, 0 failed, 1 retry - \d+ tokens in \/ \d+ out - /m);
     expect(r.stderr).toMatch(/^[\x00-\x7f]*$/);

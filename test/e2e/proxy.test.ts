@@ -18,7 +18,10 @@ const STDIN = `${PROMPTS.join('\n')}\n`;
 const NO_PROXY_VARS = { HTTPS_PROXY: undefined, HTTP_PROXY: undefined, ALL_PROXY: undefined, NO_PROXY: undefined };
 
 /** A mock and a proxy, closed when the test ends (tests run concurrently: no shared hooks). */
-async function servers(ctx: TestContext, options: { tls?: boolean; credentials?: string; refuseConnect?: number } = {}): Promise<{ mock: MockServer; proxy: ProxyServer }> {
+async function servers(
+  ctx: TestContext,
+  options: { tls?: boolean; credentials?: string; refuseConnect?: number } = {},
+): Promise<{ mock: MockServer; proxy: ProxyServer }> {
   const mock = await startMockServer({ apiKey: SECRET_KEY, tls: options.tls ? TLS : undefined });
   const proxy = await startProxyServer({ credentials: options.credentials, refuseConnect: options.refuseConnect });
   ctx.onTestFinished(() => Promise.all([mock.close(), proxy.close()]).then(() => {}));
@@ -95,7 +98,10 @@ describe.concurrent('proxies from the environment', () => {
     expect(r.stderr).not.toMatch(/API key/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(8); // the first wave at most, not one per prompt and retry
-    const written = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    const written = fs
+      .readdirSync(dir)
+      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
     for (const text of [r.stdout, r.stderr, written]) {
       expect(text).not.toContain('wrong-password-1234');
       expect(text).not.toContain(SECRET_KEY);
@@ -114,7 +120,10 @@ describe.concurrent('proxies from the environment', () => {
 
   it('a "%" in the proxy password that is not an escape: exit 2, one line, the password not shown', async (ctx) => {
     const { mock, proxy } = await servers(ctx, { tls: true });
-    const r = await runCli(['-', '--base-url', mock.url], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: proxy.url.replace('http://', 'http://me:100%sure@') } });
+    const r = await runCli(['-', '--base-url', mock.url], {
+      stdin: STDIN,
+      env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: proxy.url.replace('http://', 'http://me:100%sure@') },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(`llm-batch: the proxy URL for 127.0.0.1:${mock.port} has a "%" in its credentials that is not an escape: write it as %25`);
     expect(proxy.log).toHaveLength(0);

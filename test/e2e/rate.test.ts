@@ -116,7 +116,7 @@ describe.sequential('paced by --rpm / --tpm', () => {
     expect(t.wallMs).toBeLessThanOrEqual(15_000);
   });
 
-  it('--tpm equal to the server\'s token limit (prompt + max_tokens): no 429s, every sliding second within it, ≥ 80 % of it used', async () => {
+  it("--tpm equal to the server's token limit (prompt + max_tokens): no 429s, every sliding second within it, ≥ 80 % of it used", async () => {
     const N = 2000;
     const MAX_TOKENS = 80;
     const server = await fresh({ latencyMs: 30, rateLimit: { tokens: N, windowMs: 1000, headers: false } });

@@ -51,8 +51,7 @@ function lineCount(file: string): number {
 }
 
 /** Runs the CLI against the shared mock ctx.server. */
-const run = (args: readonly string[], env?: Record<string, string | undefined>) =>
-  runCli([...args, '--base-url', ctx.server.url], { env });
+const run = (args: readonly string[], env?: Record<string, string | undefined>) => runCli([...args, '--base-url', ctx.server.url], { env });
 
 /** Ten prompts, three of which fail with a non-retryable 400 on their first attempt only. */
 function tenPrompts(tag: string): { prompts: string[]; failing: string[] } {
@@ -178,7 +177,12 @@ describe('--resume', () => {
     const rows1 = parseJsonl<Row>(first);
     expect(rows1).toHaveLength(10);
     expect(rows1.filter((r) => r.error === null)).toHaveLength(7);
-    expect(rows1.filter((r) => r.error !== null).map((r) => r.prompt).sort()).toEqual([...failing].sort());
+    expect(
+      rows1
+        .filter((r) => r.error !== null)
+        .map((r) => r.prompt)
+        .sort(),
+    ).toEqual([...failing].sort());
     expect(rows1.find((r) => r.error !== null)!.error).toMatchObject({ type: 'http', status: 400 });
     for (const p of prompts) expect(ctx.server.countFor(p)).toBe(1);
 
@@ -367,11 +371,7 @@ describe('run metadata', () => {
   });
 
   it.each([
-    [
-      'a different -m model',
-      /model: was "model-a", now "model-b"/,
-      (_input: string, _prompts: string[]) => ['-m', 'model-b'],
-    ],
+    ['a different -m model', /model: was "model-a", now "model-b"/, (_input: string, _prompts: string[]) => ['-m', 'model-b']],
     [
       'an edited input file',
       /the input .*p\.txt was edited since the output was started \(not just added to/,

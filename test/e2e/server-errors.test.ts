@@ -36,12 +36,22 @@ afterAll(async () => {
 
 describe('error bodies that are not OpenAI-shaped', () => {
   it.each([
-    ['vLLM', 400, 'application/json', '{"object":"error","message":"This model\'s maximum context length is 4096 tokens. However, you requested 5000 tokens.","type":"BadRequestError","param":null,"code":400}',
-      "HTTP 400: This model's maximum context length is 4096 tokens. However, you requested 5000 tokens."],
-    ['an Express app', 400, 'application/json', '{"error":"SyntaxError","message":"Unexpected token } in JSON at position 12"}',
-      'HTTP 400: SyntaxError: Unexpected token } in JSON at position 12'],
+    [
+      'vLLM',
+      400,
+      'application/json',
+      '{"object":"error","message":"This model\'s maximum context length is 4096 tokens. However, you requested 5000 tokens.","type":"BadRequestError","param":null,"code":400}',
+      "HTTP 400: This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.",
+    ],
+    [
+      'an Express app',
+      400,
+      'application/json',
+      '{"error":"SyntaxError","message":"Unexpected token } in JSON at position 12"}',
+      'HTTP 400: SyntaxError: Unexpected token } in JSON at position 12',
+    ],
     ['nginx', 502, 'text/html', NGINX_502, 'HTTP 502: Bad Gateway — nginx/1.25.3'],
-  ])('%s: the row carries the server\'s words', async (_name, status, type, body, message) => {
+  ])("%s: the row carries the server's words", async (_name, status, type, body, message) => {
     reply = { status, type, body };
     for (const stream of [[], ['--no-stream']]) {
       const out = path.join(tmp.dir, `rows-${status}-${Math.random().toString(36).slice(2)}.jsonl`);

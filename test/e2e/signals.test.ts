@@ -23,7 +23,6 @@ interface Row {
   error: { type: string; message: string } | null;
 }
 
-
 function readOr(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -106,7 +105,11 @@ async function killLoop(args: readonly string[], out: string, kills: number, see
   const rand = seededRandom(seed);
   const runs: KillLoopResult['runs'] = [];
   for (let cycle = 0; ; cycle++) {
-    const doneBefore = new Set(completeRows(out).filter((r) => r.error === null).map((r) => r.prompt));
+    const doneBefore = new Set(
+      completeRows(out)
+        .filter((r) => r.error === null)
+        .map((r) => r.prompt),
+    );
     const from = ctx.server.requests.length;
     const run = start(cycle === 0 ? args : [...args, '--resume']);
     let killed = false;
@@ -130,7 +133,10 @@ async function killLoop(args: readonly string[], out: string, kills: number, see
 /** No request of a run went to a prompt whose row was already in the file when that run started. */
 function expectNoResend(runs: KillLoopResult['runs']): void {
   for (const [i, run] of runs.entries()) {
-    const resent = ctx.server.requests.slice(run.from, run.to).filter((q) => run.doneBefore.has(q.prompt)).map((q) => q.prompt);
+    const resent = ctx.server.requests
+      .slice(run.from, run.to)
+      .filter((q) => run.doneBefore.has(q.prompt))
+      .map((q) => q.prompt);
     expect(resent, `run ${i} re-sent prompts already answered before it started`).toEqual([]);
   }
 }
@@ -215,7 +221,11 @@ describe('SIGINT / SIGTERM', () => {
     const r = await exit;
     expect(r.code, r.stderr).toBe(130);
     expect(Date.now() - sentAt).toBeLessThan(2_500); // not held until stdin ends (it never does here)
-    expect(completeRows(out).map((x) => x.prompt).sort()).toEqual([...prompts].sort());
+    expect(
+      completeRows(out)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual([...prompts].sort());
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
   });
 

@@ -15,7 +15,7 @@ afterAll(async () => {
 describe('smoke: the built CLI against the mock server', () => {
   it('answers every prompt, rows on piped stdout, summary on stderr', async () => {
     const file = writePrompts(tmp.dir, 'p.txt', ['alpha', 'beta [[fault:500]]', 'gamma [[fault:cut]]']);
-    const r = await runCli([file, '--base-url', server.url, '-c', '2'], { env: { } });
+    const r = await runCli([file, '--base-url', server.url, '-c', '2'], { env: {} });
     expect(r.code).toBe(0);
     const rows = parseJsonl(r.stdout);
     expect(rows.map((x) => x.response).sort()).toEqual(['ECHO alpha', 'ECHO beta [[fault:500]]', 'ECHO gamma [[fault:cut]]']);

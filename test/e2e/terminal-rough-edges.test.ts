@@ -25,7 +25,10 @@ afterAll(async () => {
 const CODE = 'def f(x):\n    if x:\n        return 1\n\n- list\n  - nested item';
 
 describe('answers on a terminal', () => {
-  it.each([['streamed', []], ['--no-stream', ['--no-stream']]])('keep their indentation (%s)', async (_how, extra) => {
+  it.each([
+    ['streamed', []],
+    ['--no-stream', ['--no-stream']],
+  ])('keep their indentation (%s)', async (_how, extra) => {
     server.reset();
     server.options.reply = () => CODE;
     try {
@@ -55,47 +58,62 @@ function joined(screen: string[]): string[] {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Ctrl-C on a terminal', () => {
-  it.each([[100, 1], [50, 1], [50, 2]])('at %i columns, %i Ctrl-C: no frozen bar or ^C left, messages broken between words, the summary says interrupted and how many were not run', async (cols, presses) => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
-    try {
-      const file = writePrompts(tmp.dir, `ctrlc-${cols}-${presses}.txt`, Array.from({ length: 40 }, (_, i) => `ctrl-c ${i}`));
-      const out = path.join(tmp.dir, `ctrlc-${cols}-${presses}.jsonl`);
-      const session = startPty([file, '--base-url', server.url, '-c', '2', '-o', out], { cols });
-      await session.waitFor(/ok · \d+ failed/);
-      await sleep(200);
-      session.type('\x03');
-      if (presses === 2) {
-        await session.waitFor(/stopping/);
-        await sleep(300);
+  it.each([
+    [100, 1],
+    [50, 1],
+    [50, 2],
+  ])(
+    'at %i columns, %i Ctrl-C: no frozen bar or ^C left, messages broken between words, the summary says interrupted and how many were not run',
+    async (cols, presses) => {
+      server.reset();
+      Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
+      try {
+        const file = writePrompts(
+          tmp.dir,
+          `ctrlc-${cols}-${presses}.txt`,
+          Array.from({ length: 40 }, (_, i) => `ctrl-c ${i}`),
+        );
+        const out = path.join(tmp.dir, `ctrlc-${cols}-${presses}.jsonl`);
+        const session = startPty([file, '--base-url', server.url, '-c', '2', '-o', out], { cols });
+        await session.waitFor(/ok · \d+ failed/);
+        await sleep(200);
         session.type('\x03');
+        if (presses === 2) {
+          await session.waitFor(/stopping/);
+          await sleep(300);
+          session.type('\x03');
+        }
+        session.child.stdin!.end();
+        const r = await session.done;
+        expect(r.code).toBe(130);
+        expect(r.raw).toContain('^C'); // the terminal did echo it
+        for (const line of r.screen) {
+          expect(line).not.toMatch(/[█░]|\^C?$|ok · \d+ failed/);
+          expect(line.length).toBeLessThanOrEqual(cols);
+        }
+        const lines = joined(r.screen);
+        // Broken between words: every row of a message ends on a whole word (the joined text reads right).
+        expect(lines).toContainEqual(expect.stringMatching(/^llm-batch: stopping: no new prompts; up to 5s for 2 in flight \(Ctrl-C again aborts them\)$/));
+        const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
+        const summary = lines.find((l) => /^llm-batch: interrupted: /.test(l));
+        expect(summary).toMatch(new RegExp(`^llm-batch: interrupted: ${rows} ok, 0 failed, ${40 - rows} not run · `));
+        // The command to copy is left whole (the terminal wraps it, a copy joins it again).
+        expect(r.raw).toMatch(/\nllm-batch: to finish the rest, run: llm-batch \S+ --base-url \S+ -c 2 -o \S+ --resume\r\n$/);
+      } finally {
+        Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
       }
-      session.child.stdin!.end();
-      const r = await session.done;
-      expect(r.code).toBe(130);
-      expect(r.raw).toContain('^C'); // the terminal did echo it
-      for (const line of r.screen) {
-        expect(line).not.toMatch(/[█░]|\^C?$|ok · \d+ failed/);
-        expect(line.length).toBeLessThanOrEqual(cols);
-      }
-      const lines = joined(r.screen);
-      // Broken between words: every row of a message ends on a whole word (the joined text reads right).
-      expect(lines).toContainEqual(expect.stringMatching(/^llm-batch: stopping: no new prompts; up to 5s for 2 in flight \(Ctrl-C again aborts them\)$/));
-      const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
-      const summary = lines.find((l) => /^llm-batch: interrupted: /.test(l));
-      expect(summary).toMatch(new RegExp(`^llm-batch: interrupted: ${rows} ok, 0 failed, ${40 - rows} not run · `));
-      // The command to copy is left whole (the terminal wraps it, a copy joins it again).
-      expect(r.raw).toMatch(/\nllm-batch: to finish the rest, run: llm-batch \S+ --base-url \S+ -c 2 -o \S+ --resume\r\n$/);
-    } finally {
-      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
-    }
-  });
+    },
+  );
 
   it('without -o, says that nothing was saved', async () => {
     server.reset();
     Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
     try {
-      const file = writePrompts(tmp.dir, 'unsaved.txt', Array.from({ length: 10 }, (_, i) => `unsaved ${i}`));
+      const file = writePrompts(
+        tmp.dir,
+        'unsaved.txt',
+        Array.from({ length: 10 }, (_, i) => `unsaved ${i}`),
+      );
       const session = startPty([file, '--base-url', server.url, '-c', '2'], { cols: 100 });
       await session.waitFor(/ok · \d+ failed/);
       session.type('\x03');
@@ -140,7 +158,11 @@ describe('a resized terminal', () => {
     server.reset();
     Object.assign(server.options, { latencyMs: 300, chunkDelayMs: 0 });
     try {
-      const file = writePrompts(tmp.dir, 'resize.txt', Array.from({ length: 24 }, (_, i) => `resize ${i}`));
+      const file = writePrompts(
+        tmp.dir,
+        'resize.txt',
+        Array.from({ length: 24 }, (_, i) => `resize ${i}`),
+      );
       const marker = '\x1b]777;resize;50\x07';
       // From inside the pty: a marker in the output stream where the terminal narrows, then the resize (SIGWINCH).
       const setup = `(sleep 1.2; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty) &`;
@@ -166,7 +188,11 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
     server.reset();
     Object.assign(server.options, { latencyMs: 300, chunkDelayMs: 0 });
     try {
-      const file = writePrompts(tmp.dir, 'hup.txt', Array.from({ length: 30 }, (_, i) => `hup ${i}`));
+      const file = writePrompts(
+        tmp.dir,
+        'hup.txt',
+        Array.from({ length: 30 }, (_, i) => `hup ${i}`),
+      );
       const out = path.join(tmp.dir, 'hup.jsonl');
       const child = spawnCli([file, '--base-url', server.url, '-c', '2', '-o', out]);
       const exit = waitForExit(child);
@@ -185,7 +211,7 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
 });
 
 describe('rows piped to another program on the same terminal (llm-batch | jq)', () => {
-  it('draws no status line to garble its output: jq\'s lines and the summary stay whole', async () => {
+  it("draws no status line to garble its output: jq's lines and the summary stay whole", async () => {
     server.reset();
     Object.assign(server.options, { latencyMs: 150, chunkDelayMs: 0 });
     try {
@@ -225,7 +251,11 @@ describe('pacing learned from x-ratelimit-* headers', () => {
     server.reset();
     Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 0, rateLimit: { requests: 3, windowMs: 1000, retryAfter: 'ms' } });
     try {
-      const file = writePrompts(tmp.dir, 'paced.txt', Array.from({ length: 14 }, (_, i) => `paced ${i}`));
+      const file = writePrompts(
+        tmp.dir,
+        'paced.txt',
+        Array.from({ length: 14 }, (_, i) => `paced ${i}`),
+      );
       const r = await runPty([file, '--base-url', server.url, '-c', '8', '-o', path.join(tmp.dir, 'paced.jsonl')], { cols: 120 });
       expect(r.code).toBe(0);
       // 3 per second announced as 180/min: paced at 98 % of it.

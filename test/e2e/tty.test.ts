@@ -30,13 +30,23 @@ interface PtyResult {
  * Runs the built CLI with stdout and stderr on a pseudo-terminal of `cols` columns. `stdinFrom`
  * is a shell command piped into it (a pipeline); without it stdin is the terminal.
  */
-function runPty(args: readonly string[], options: { env?: Record<string, string>; cols?: number; stdinFrom?: string; timeoutMs?: number } = {}): Promise<PtyResult> {
+function runPty(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cols?: number; stdinFrom?: string; timeoutMs?: number } = {},
+): Promise<PtyResult> {
   const cols = options.cols ?? 100;
   const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
   const command = `stty cols ${cols} rows 40; ${options.stdinFrom ? `${options.stdinFrom} | ` : 'exec '}${cli}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir(), ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TERM: 'xterm-256color',
+      OPENAI_API_KEY: SECRET_KEY,
+      LLM_BATCH_CACHE_DIR: isolatedCacheDir(),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let raw = '';
@@ -89,8 +99,7 @@ function answerBlocks(screen: string[]): Map<string, { prompt: string; text: str
 
 let server: MockServer;
 const tmp = tempDir();
-const reply = (prompt: string) =>
-  `Answer to ${prompt.replace(/\[\[.*?\]\]/g, '').trim()}: ${'lorem ipsum dolor sit amet consectetur '.repeat(4).trim()} end.`;
+const reply = (prompt: string) => `Answer to ${prompt.replace(/\[\[.*?\]\]/g, '').trim()}: ${'lorem ipsum dolor sit amet consectetur '.repeat(4).trim()} end.`;
 
 beforeAll(async () => {
   server = await startMockServer({ latencyMs: 30, chunkDelayMs: 15, reply });
@@ -211,7 +220,9 @@ describe('not a terminal (pipes, cron)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(ESC);
     expect(r.stdout).not.toMatch(ESC);
-    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed, 1 retry · \d+ tokens in \/ \d+ out · .* req\/s, [\d,]+ tokens\/s · \S+\/pipe\.txt$/)]);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^llm-batch: 3 ok, 0 failed, 1 retry · \d+ tokens in \/ \d+ out · .* req\/s, [\d,]+ tokens\/s · \S+\/pipe\.txt$/),
+    ]);
   });
 
   it('--progress 1 prints a plain progress line every second, then the summary', async () => {
@@ -219,11 +230,18 @@ describe('not a terminal (pipes, cron)', () => {
     Object.assign(server.options, { latencyMs: 150, chunkDelayMs: 0 });
     try {
       // 16 prompts, 2 at a time, each >= 150 ms at the server: the run lasts at least 1.2 s.
-      const file = writePrompts(tmp.dir, 'progress.txt', Array.from({ length: 16 }, (_, i) => `prompt ${i}`));
+      const file = writePrompts(
+        tmp.dir,
+        'progress.txt',
+        Array.from({ length: 16 }, (_, i) => `prompt ${i}`),
+      );
       const r = await runCli([file, '--base-url', server.url, '-c', '2', '--progress', '1', '-o', path.join(tmp.dir, 'progress.jsonl')]);
       expect(r.code).toBe(0);
       expect(r.stderr).not.toMatch(ESC);
-      const lines = r.stderr.trimEnd().split('\n').filter((l) => !/MaxListenersExceededWarning|--trace-warnings/.test(l));
+      const lines = r.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((l) => !/MaxListenersExceededWarning|--trace-warnings/.test(l));
       const progress = lines.slice(0, -1);
       expect(progress.length).toBeGreaterThanOrEqual(1);
       for (const line of progress) {
@@ -318,7 +336,11 @@ describe('startup and --help', () => {
     return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` };
   }
   /** Packages behind the modules the run resolved (bundle chunks mapped through the metafile). */
-  const packages = (output: string) => loadedPackages([...output.matchAll(/RESOLVED (\S+)/g)].map((m) => m[1]!), ROOT);
+  const packages = (output: string) =>
+    loadedPackages(
+      [...output.matchAll(/RESOLVED (\S+)/g)].map((m) => m[1]!),
+      ROOT,
+    );
   const loaded = (output: string, name: string) => packages(output).has(name);
 
   it('loads the terminal libraries only for a terminal display', async () => {

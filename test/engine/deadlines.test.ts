@@ -38,10 +38,13 @@ describe('withDeadlines', () => {
   it('total timeout → AttemptError timeout mentioning --timeout', async () => {
     let seen: AbortSignal | undefined;
     const p = track(
-      withDeadlines((signal) => {
-        seen = signal;
-        return hang(signal);
-      }, { timeoutMs: 2500 }),
+      withDeadlines(
+        (signal) => {
+          seen = signal;
+          return hang(signal);
+        },
+        { timeoutMs: 2500 },
+      ),
     );
     await vi.advanceTimersByTimeAsync(2499);
     expect(p.settled).toBe(false);
@@ -56,14 +59,17 @@ describe('withDeadlines', () => {
 
   it('total timeout fires even while activity keeps coming', async () => {
     const p = track(
-      withDeadlines(async (signal, onActivity) => {
-        const beat = setInterval(onActivity, 10);
-        try {
-          return await hang(signal);
-        } finally {
-          clearInterval(beat);
-        }
-      }, { timeoutMs: 1000, idleTimeoutMs: 100 }),
+      withDeadlines(
+        async (signal, onActivity) => {
+          const beat = setInterval(onActivity, 10);
+          try {
+            return await hang(signal);
+          } finally {
+            clearInterval(beat);
+          }
+        },
+        { timeoutMs: 1000, idleTimeoutMs: 100 },
+      ),
     );
     await vi.advanceTimersByTimeAsync(1000);
     expect(p.settled).toBe(true);
@@ -85,14 +91,17 @@ describe('withDeadlines', () => {
 
   it('idle timeout does not fire while activity comes more often than the idle period, for much longer than it', async () => {
     const p = track(
-      withDeadlines(async (signal, onActivity) => {
-        for (let i = 0; i < 50; i++) {
-          await new Promise((r) => setTimeout(r, 60)); // 50 × 60 ms = 3 s, ten times the idle period
-          if (signal.aborted) throw signal.reason;
-          onActivity();
-        }
-        return 'whole answer';
-      }, { idleTimeoutMs: 300 }),
+      withDeadlines(
+        async (signal, onActivity) => {
+          for (let i = 0; i < 50; i++) {
+            await new Promise((r) => setTimeout(r, 60)); // 50 × 60 ms = 3 s, ten times the idle period
+            if (signal.aborted) throw signal.reason;
+            onActivity();
+          }
+          return 'whole answer';
+        },
+        { idleTimeoutMs: 300 },
+      ),
     );
     await vi.advanceTimersByTimeAsync(3000);
     expect(p.settled).toBe(true);
@@ -103,13 +112,16 @@ describe('withDeadlines', () => {
 
   it('idle timeout fires after activity stops', async () => {
     const p = track(
-      withDeadlines(async (signal, onActivity) => {
-        for (let i = 0; i < 5; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          onActivity();
-        }
-        return hang(signal); // stalls after 250 ms of chunks
-      }, { idleTimeoutMs: 200 }),
+      withDeadlines(
+        async (signal, onActivity) => {
+          for (let i = 0; i < 5; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+            onActivity();
+          }
+          return hang(signal); // stalls after 250 ms of chunks
+        },
+        { idleTimeoutMs: 200 },
+      ),
     );
     await vi.advanceTimersByTimeAsync(449);
     expect(p.settled).toBe(false);
@@ -136,10 +148,13 @@ describe('withDeadlines', () => {
     const parent = new AbortController();
     let seen: AbortSignal | undefined;
     const p = track(
-      withDeadlines((signal) => {
-        seen = signal;
-        return hang(signal);
-      }, { timeoutMs: 10_000, idleTimeoutMs: 1000, signal: parent.signal }),
+      withDeadlines(
+        (signal) => {
+          seen = signal;
+          return hang(signal);
+        },
+        { timeoutMs: 10_000, idleTimeoutMs: 1000, signal: parent.signal },
+      ),
     );
     await vi.advanceTimersByTimeAsync(10);
     parent.abort(new Error('interrupted'));
@@ -167,9 +182,12 @@ describe('withDeadlines', () => {
     await withDeadlines(async () => 'ok', { timeoutMs: 1000, idleTimeoutMs: 100, signal: parent.signal });
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
     await expect(
-      withDeadlines(async () => {
-        throw new AttemptError('http', 'HTTP 500', { status: 500 });
-      }, { timeoutMs: 1000, signal: parent.signal }),
+      withDeadlines(
+        async () => {
+          throw new AttemptError('http', 'HTTP 500', { status: 500 });
+        },
+        { timeoutMs: 1000, signal: parent.signal },
+      ),
     ).rejects.toMatchObject({ type: 'http' });
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
     expect(vi.getTimerCount()).toBe(0);
@@ -197,9 +215,7 @@ describe('withDeadlines', () => {
 
   it('an attempt that ignores the abort and resolves after the deadline keeps its value', async () => {
     // The work is done and whole: nothing is gained by throwing it away.
-    const p = track(
-      withDeadlines(() => new Promise((r) => setTimeout(() => r('done'), 200)), { timeoutMs: 100 }),
-    );
+    const p = track(withDeadlines(() => new Promise((r) => setTimeout(() => r('done'), 200)), { timeoutMs: 100 }));
     await vi.advanceTimersByTimeAsync(200);
     expect(p.value).toBe('done');
     expect(vi.getTimerCount()).toBe(0);

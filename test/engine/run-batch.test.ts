@@ -523,7 +523,11 @@ describe('runBatch stops', () => {
         quotaCalls++;
         return (async () => {
           await until(() => calls.length === 1, 'r1 in flight');
-          throw new AttemptError('quota', 'HTTP 429 insufficient_quota: You exceeded your current quota', { status: 429, code: 'insufficient_quota', stop: 'quota' });
+          throw new AttemptError('quota', 'HTTP 429 insufficient_quota: You exceeded your current quota', {
+            status: 429,
+            code: 'insufficient_quota',
+            stop: 'quota',
+          });
         })();
       }
       return held(req, ctx);
@@ -538,7 +542,10 @@ describe('runBatch stops', () => {
     const { rows, outcome } = await rowsP;
     expect(outcome).toEqual({ stopped: 'quota', message: expect.stringMatching(/insufficient_quota/) });
     expect(quotaCalls).toBe(1);
-    expect(calls.map((c) => c.index), 'no request may be sent after the quota stop').toEqual([1]);
+    expect(
+      calls.map((c) => c.index),
+      'no request may be sent after the quota stop',
+    ).toEqual([1]);
     expect(rows.map((r) => r.id)).toEqual(['r1']); // the in-flight answer is kept
   });
 
@@ -562,7 +569,10 @@ describe('runBatch stops', () => {
     await until(() => calls.length === 2, 'two in flight');
     stop.abort(new Error('interrupted'));
     for (let i = 0; i < 10; i++) await settle();
-    expect(calls.every((c) => !c.ctx.signal.aborted), 'stopSignal must let in-flight calls finish, not abort them').toBe(true);
+    expect(
+      calls.every((c) => !c.ctx.signal.aborted),
+      'stopSignal must let in-flight calls finish, not abort them',
+    ).toBe(true);
     for (const c of calls) c.d.resolve(answer(`a${c.index}`));
     const { rows, outcome } = await rowsP;
     expect(calls).toHaveLength(2);
@@ -712,7 +722,7 @@ describe('runBatch listener hygiene', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('runBatch warnings', () => {
-  it('a run at the default concurrency does not trip Node\'s MaxListenersExceededWarning (printed on stderr, even with -q)', async () => {
+  it("a run at the default concurrency does not trip Node's MaxListenersExceededWarning (printed on stderr, even with -q)", async () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on('warning', onWarning);

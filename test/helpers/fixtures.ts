@@ -8,5 +8,8 @@ export function fixture(name: string): string {
 
 /** Non-blank lines of a fixture file. */
 export function fixtureLines(name: string): string[] {
-  return fs.readFileSync(fixture(name), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return fs
+    .readFileSync(fixture(name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }

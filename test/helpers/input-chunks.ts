@@ -6,7 +6,6 @@ import { fixture } from './fixtures.js';
 
 export { collect, fixture };
 
-
 /** Text as string chunks of `size` characters (Infinity: one chunk). */
 export async function* textChunks(text: string, size = Infinity): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);

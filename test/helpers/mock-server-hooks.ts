@@ -13,7 +13,20 @@ import type { ResultRow } from '../../src/types.js';
 
 export { fixture, fixtureLines } from './fixtures.js';
 
-export const ROW_FIELDS = ['id', 'line', 'prompt', 'response', 'error', 'attempts', 'latency_ms', 'started_at', 'finished_at', 'model', 'finish_reason', 'usage'];
+export const ROW_FIELDS = [
+  'id',
+  'line',
+  'prompt',
+  'response',
+  'error',
+  'attempts',
+  'latency_ms',
+  'started_at',
+  'finished_at',
+  'model',
+  'finish_reason',
+  'usage',
+];
 
 export function rowsOf(r: CliResult): ResultRow[] {
   return parseJsonl<ResultRow>(r.stdout);
@@ -40,7 +53,11 @@ export interface TestServer {
  * Call once at module level. Returns a temp dir and `fresh()`, which starts a mock server for one
  * test; everything is closed and removed after the file.
  */
-export function useServers(prefix: string): { dir: string; fresh: (options?: MockServerOptions) => Promise<TestServer>; writeFile: (name: string, text: string) => string } {
+export function useServers(prefix: string): {
+  dir: string;
+  fresh: (options?: MockServerOptions) => Promise<TestServer>;
+  writeFile: (name: string, text: string) => string;
+} {
   const tmp = tempDir(prefix);
   const servers: MockServer[] = [];
   afterAll(async () => {

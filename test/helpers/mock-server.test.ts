@@ -76,8 +76,7 @@ async function backToBaseline(baseline: Record<string, number>, types: string[])
 function watchTimers(delays: number[]): { created: () => unknown[]; leaked: () => unknown[] } {
   const set = vi.spyOn(globalThis, 'setTimeout');
   const clear = vi.spyOn(globalThis, 'clearTimeout');
-  const created = (): unknown[] =>
-    set.mock.results.filter((_, i) => delays.includes(set.mock.calls[i]?.[1] as number)).map((r) => r.value);
+  const created = (): unknown[] => set.mock.results.filter((_, i) => delays.includes(set.mock.calls[i]?.[1] as number)).map((r) => r.value);
   return {
     created,
     leaked: () => {
@@ -303,7 +302,12 @@ describe('faults', () => {
     expect(data).not.toContain('[DONE]');
     const chunks = data.map((d) => JSON.parse(d));
     expect(chunks.every((c) => c.choices[0].finish_reason === null)).toBe(true);
-    expect(chunks.slice(1).map((c) => c.choices[0].delta.content).join('').length).toBeGreaterThan(0);
+    expect(
+      chunks
+        .slice(1)
+        .map((c) => c.choices[0].delta.content)
+        .join('').length,
+    ).toBeGreaterThan(0);
   });
 
   it('cut truncates a JSON body', async () => {
@@ -570,7 +574,12 @@ describe('bookkeeping', () => {
       chat(s, '[[latency:31339]] l'),
       chat(s, '[[fault:stall]] s', { stream: true }).then((r) => r.text()),
       chat(s, 'slow chunks', { stream: true }).then((r) => r.text()),
-    ].map((p) => p.then(() => 'resolved', () => 'rejected'));
+    ].map((p) =>
+      p.then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
+    );
     await until(() => s.requests.length === 4);
     await sleep(10); // let the stall and chunked stream send their first bytes
 
@@ -610,14 +619,37 @@ describe('maxInWindow', () => {
 });
 
 // Keep the FaultKind union and the directive parser in step.
-const ALL: FaultKind[] = ['500', '502', '503', '400', '401', '403', '404', '408', '409', '429', 'quota', 'reset', 'cut', 'stall', 'hang', 'garbage', 'html', 'empty', 'nostream', 'length'];
+const ALL: FaultKind[] = [
+  '500',
+  '502',
+  '503',
+  '400',
+  '401',
+  '403',
+  '404',
+  '408',
+  '409',
+  '429',
+  'quota',
+  'reset',
+  'cut',
+  'stall',
+  'hang',
+  'garbage',
+  'html',
+  'empty',
+  'nostream',
+  'length',
+];
 describe('directive parsing', () => {
   it('recognises every fault kind', async () => {
     const s = await serve({ stallMs: 1 });
     const faults = await Promise.all(
       ALL.map(async (kind) => {
         const prompt = `[[fault:${kind}]] ${kind}`;
-        await chat(s, prompt).then((r) => r.text()).catch(() => undefined);
+        await chat(s, prompt)
+          .then((r) => r.text())
+          .catch(() => undefined);
         return s.requests.find((r) => r.prompt === prompt)?.fault;
       }),
     );

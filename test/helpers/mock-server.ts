@@ -187,8 +187,26 @@ function splitReply(reply: string, max = MAX_PIECES): string[] {
 // Prompt directives: [[fault:KIND]], [[fault:KIND*N]], [[latency:MS]]
 
 const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
-  '500', '502', '503', '400', '401', '403', '404', '408', '409', '429', 'quota',
-  'reset', 'cut', 'stall', 'hang', 'garbage', 'html', 'empty', 'nostream', 'length',
+  '500',
+  '502',
+  '503',
+  '400',
+  '401',
+  '403',
+  '404',
+  '408',
+  '409',
+  '429',
+  'quota',
+  'reset',
+  'cut',
+  'stall',
+  'hang',
+  'garbage',
+  'html',
+  'empty',
+  'nostream',
+  'length',
 ]);
 
 interface Directives {
@@ -365,7 +383,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       const prompt = lastUserPrompt(messages);
       // A structured line is answered as a live structured request is (schema-answers.ts).
       const structured = schemaAnswer(body, mock.options.schema);
-      if (structured) return { content: structured.content, promptTokens: promptTokens(messages), completionTokens: countTokens(structured.content), finishReason: structured.finishReason };
+      if (structured)
+        return {
+          content: structured.content,
+          promptTokens: promptTokens(messages),
+          completionTokens: countTokens(structured.content),
+          finishReason: structured.finishReason,
+        };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
       return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content) };
@@ -481,9 +505,10 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       return sendJson(res, rec, 401, unauthorizedBody(authorization), base);
     }
     if (!messages) {
-      const message = body === undefined
-        ? 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)'
-        : "Missing required parameter: 'messages'.";
+      const message =
+        body === undefined
+          ? "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"
+          : "Missing required parameter: 'messages'.";
       return sendJson(res, rec, 400, errorBody(message, 'invalid_request_error', body === undefined ? 'invalid_json' : 'missing_required_parameter'), base);
     }
 
@@ -495,7 +520,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     let fault = directiveFault(directives, attempt);
     if (fault === undefined) {
       // Directive-faulted requests bypass the limiter; everything else is counted or rejected here.
-      const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : 16;
+      const maxTokens =
+        typeof body.max_tokens === 'number' ? body.max_tokens : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : 16;
       const decision = rateCheck(now, tokens + maxTokens, true);
       if (decision) Object.assign(base, decision.headers);
       if (decision?.rejectedWaitMs !== undefined) {
@@ -561,8 +587,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     const prefix =
       `data: {"id":"chatcmpl-mock-${ctx.seq}","object":"chat.completion.chunk",` +
       `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.body.model ?? 'mock-model')},"choices":`;
-    const choice = (delta: object, finish: string | null): string =>
-      `${prefix}${JSON.stringify([{ index: 0, delta, finish_reason: finish }])}}\n\n`;
+    const choice = (delta: object, finish: string | null): string => `${prefix}${JSON.stringify([{ index: 0, delta, finish_reason: finish }])}}\n\n`;
     const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
       role: choice({ role: 'assistant', content: '' }, null),
       pieces: splitReply(content, mock.options.maxPieces).map((p) => choice({ content: p }, null)),
@@ -634,14 +659,26 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         case '401':
           return sendJson(res, rec, 401, unauthorizedBody(rec.authorization), ctx.headers);
         case '403':
-          return sendJson(res, rec, 403, errorBody('Country, region, or territory not supported', 'request_forbidden', 'unsupported_country_region_territory'), ctx.headers);
+          return sendJson(
+            res,
+            rec,
+            403,
+            errorBody('Country, region, or territory not supported', 'request_forbidden', 'unsupported_country_region_territory'),
+            ctx.headers,
+          );
         case '429': {
           retryHeaders(ctx.headers, 200); // retry-after: 1, retry-after-ms: 200
           const msg = 'Rate limit reached for requests. Please try again in 200ms.';
           return sendJson(res, rec, 429, errorBody(msg, 'requests', 'rate_limit_exceeded'), ctx.headers);
         }
         case 'quota':
-          return sendJson(res, rec, 429, errorBody('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'), ctx.headers);
+          return sendJson(
+            res,
+            rec,
+            429,
+            errorBody('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'),
+            ctx.headers,
+          );
         case 'html':
           rec.status = 200;
           ctx.headers['content-type'] = 'text/html; charset=utf-8';

@@ -94,7 +94,10 @@ export function tempDir(prefix = 'llm-batch-test-'): { dir: string; cleanup: () 
 
 /** Parses JSONL text into objects (ignores a trailing empty line). */
 export function parseJsonl<T = any>(text: string): T[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** Writes prompts one per line into dir/name and returns the path. */

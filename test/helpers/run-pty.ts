@@ -48,7 +48,14 @@ export function startPty(args: readonly string[], options: PtyOptions = {}): Pty
   const command = `stty cols ${cols} rows 40\n${options.setup ? `${options.setup}\n` : ''}${body}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir(), ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TERM: 'xterm-256color',
+      OPENAI_API_KEY: SECRET_KEY,
+      LLM_BATCH_CACHE_DIR: isolatedCacheDir(),
+      ...options.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let raw = '';

@@ -5,8 +5,7 @@ import type { PromptRecord } from '../../src/types.js';
 import { CHUNKINGS, brief, collect, read, readFixture } from '../helpers/input-chunks.js';
 
 const ARTICLE_TEMPLATE = 'Summarise in one line: {{title}} — {{body}}';
-const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) =>
-  read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
+const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) => read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
 
 describe('csv input', () => {
   it('reads the fixture with a template: quoted comma, multi-line cell, start line numbers', async () => {
@@ -107,7 +106,12 @@ describe('csv input', () => {
         const records = await csv(text, {}, size);
         expect(records.map(brief)).toEqual([
           { line: 2, id: '1', prompt: 'fine' },
-          { line: 3, id: expect.stringMatching(/^3-[0-9a-f]{8}$/), prompt: '', problem: expect.stringMatching(/^rows\.csv:3: malformed CSV row \(Invalid Opening Quote/) },
+          {
+            line: 3,
+            id: expect.stringMatching(/^3-[0-9a-f]{8}$/),
+            prompt: '',
+            problem: expect.stringMatching(/^rows\.csv:3: malformed CSV row \(Invalid Opening Quote/),
+          },
           { line: 4, id: '3', prompt: 'also fine' },
           { line: 5, id: expect.stringMatching(/^5-/), prompt: '', problem: expect.stringMatching(/^rows\.csv:5: malformed CSV row \(Invalid Opening Quote/) },
           { line: 7, id: '5', prompt: 'last' },
@@ -143,7 +147,12 @@ describe('csv input', () => {
         /^rows\.csv: no "prompt" column in the CSV header \(found: "id", "title", "body"\); pass --prompt-field <column> or --template/,
       ],
       ['--prompt-field not in the header', 'id,prompt\n1,a\n', { promptField: 'question' }, /^rows\.csv: no "question" column .*found: "id", "prompt"/],
-      ['template field not in the header', 'id,title\n1,a\n', { template: ARTICLE_TEMPLATE }, /^rows\.csv: --template uses \{\{body\}\} but .*found: "id", "title"/],
+      [
+        'template field not in the header',
+        'id,title\n1,a\n',
+        { template: ARTICLE_TEMPLATE },
+        /^rows\.csv: --template uses \{\{body\}\} but .*found: "id", "title"/,
+      ],
       ['--id-field not in the header', 'id,prompt\n1,a\n', { idField: 'uid' }, /^rows\.csv: no "uid" column .*--id-field/],
       ['duplicate column', 'prompt,id,prompt\na,1,b\n', {}, /^rows\.csv: column "prompt" appears twice/],
       ['broken header', 'id,"prompt\n', {}, /^rows\.csv:1: cannot parse the CSV header/],
@@ -151,7 +160,13 @@ describe('csv input', () => {
     ])('%s', async (_label, text, options, message) => {
       const yielded: PromptRecord[] = [];
       const run = async () => {
-        for await (const r of readRecords((async function* () { yield text; })(), { source: 'rows.csv', format: 'csv', ...options })) yielded.push(r);
+        for await (const r of readRecords(
+          (async function* () {
+            yield text;
+          })(),
+          { source: 'rows.csv', format: 'csv', ...options },
+        ))
+          yielded.push(r);
       };
       await expect(run()).rejects.toThrow(InputError);
       await expect(csv(text, options)).rejects.toThrow(message);

@@ -5,13 +5,28 @@ const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r
 
 describe('a JSONL file whose first row has no prompt', () => {
   it.each([
-    ['another name', [{ id: 1, question: 'Why?', lang: 'en' }, { id: 2, question: 'How?' }], {},
-      /^rows\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question", "lang"\); pass --prompt-field question or --template '…\{\{question\}\}…'$/],
+    [
+      'another name',
+      [
+        { id: 1, question: 'Why?', lang: 'en' },
+        { id: 2, question: 'How?' },
+      ],
+      {},
+      /^rows\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question", "lang"\); pass --prompt-field question or --template '…\{\{question\}\}…'$/,
+    ],
     ['a usual name among several strings', [{ title: 'T', text: 'body', lang: 'en' }], {}, /pass --prompt-field text /],
-    ['a wrong --prompt-field', [{ prompt: 'x' }], { promptField: 'question' },
-      /^rows\.jsonl:1: no "question" field in the first row \(fields: "prompt"\); check --prompt-field or use --template$/],
-    ['a template field it lacks', [{ title: 'T' }], { template: '{{title}}: {{body}}' },
-      /^rows\.jsonl:1: --template uses \{\{body\}\} but the first row has no such field \(fields: "title"\)$/],
+    [
+      'a wrong --prompt-field',
+      [{ prompt: 'x' }],
+      { promptField: 'question' },
+      /^rows\.jsonl:1: no "question" field in the first row \(fields: "prompt"\); check --prompt-field or use --template$/,
+    ],
+    [
+      'a template field it lacks',
+      [{ title: 'T' }],
+      { template: '{{title}}: {{body}}' },
+      /^rows\.jsonl:1: --template uses \{\{body\}\} but the first row has no such field \(fields: "title"\)$/,
+    ],
     ['after a blank line and a bad line', ['', '{oops', { q: 'x' }], {}, /^rows\.jsonl:3: no "prompt" or "messages" field/],
   ])('%s: refused before any record, naming the fields seen', async (_label, rows, options, message) => {
     await expect(read(jsonl(...rows), { format: 'jsonl', source: 'rows.jsonl', ...options })).rejects.toThrow(message);
@@ -22,7 +37,7 @@ describe('a JSONL file whose first row has no prompt', () => {
     ['a Batch API line', { custom_id: 'a', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }] } }, {}],
     ['--prompt-field', { question: 'Why?' }, { promptField: 'question' }],
     ['a template', { title: 'T' }, { template: 'Say {{title}}' }],
-  ])('a first row with %s passes; a later row without a prompt stays that row\'s error', async (_label, first, options) => {
+  ])("a first row with %s passes; a later row without a prompt stays that row's error", async (_label, first, options) => {
     const records = await read(jsonl(first, { other: 'x' }), { format: 'jsonl', source: 'rows.jsonl', ...options });
     expect(records[0]?.problem).toBeUndefined();
     expect(records[1]?.problem?.message).toMatch(/^rows\.jsonl:2: /);

@@ -57,7 +57,17 @@ describe('jsonl input', () => {
   });
 
   it('makes a row reusing an id an input error under an id of its own (resume and compaction key on ids)', async () => {
-    const records = await read(jsonl({ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two' }, { id: 'a', prompt: 'three' }, { id: 7, prompt: 'four' }, { prompt: 'five' }, { id: '7', prompt: 'six' }), { format: 'jsonl', source: 'x.jsonl' });
+    const records = await read(
+      jsonl(
+        { id: 'a', prompt: 'one' },
+        { id: 'b', prompt: 'two' },
+        { id: 'a', prompt: 'three' },
+        { id: 7, prompt: 'four' },
+        { prompt: 'five' },
+        { id: '7', prompt: 'six' },
+      ),
+      { format: 'jsonl', source: 'x.jsonl' },
+    );
     expect(records.map((r) => r.problem?.message ?? null)).toEqual([
       null,
       null,
@@ -70,13 +80,21 @@ describe('jsonl input', () => {
     expect(records[2]!.prompt).toBe('three');
     expect(new Set(records.map((r) => r.id)).size).toBe(6); // every row keeps an id of its own
     // Stable: the same input gives the duplicate the same id again (a resume recognises its row).
-    const again = await read(jsonl({ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two' }, { id: 'a', prompt: 'three' }), { format: 'jsonl', source: 'x.jsonl' });
+    const again = await read(jsonl({ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two' }, { id: 'a', prompt: 'three' }), {
+      format: 'jsonl',
+      source: 'x.jsonl',
+    });
     expect(again[2]!.id).toBe(records[2]!.id);
   });
 
   it('checks ids that look like line-based ones, and ids of error rows, too', async () => {
     const records = await read(
-      jsonl({ id: '20240101-00000042', prompt: 'one' }, { id: '20240101-00000042', prompt: 'two' }, { id: 'b', prompt: 'q', max_tokens: 0 }, { id: 'b', prompt: 'r' }),
+      jsonl(
+        { id: '20240101-00000042', prompt: 'one' },
+        { id: '20240101-00000042', prompt: 'two' },
+        { id: 'b', prompt: 'q', max_tokens: 0 },
+        { id: 'b', prompt: 'r' },
+      ),
       { format: 'jsonl', source: 'x.jsonl' },
     );
     expect(records[1]!.problem?.message).toMatch(/^x\.jsonl:2: duplicate id "20240101-00000042" \(first on line 1\)/);
@@ -113,21 +131,57 @@ describe('jsonl input', () => {
     ['temperature as a string', { prompt: 'hi', temperature: '0.7' }, {}, /^x\.jsonl:1: "temperature" must be a number \(got "0\.7"\)$/, 'temperature'],
     ['max_tokens zero', { prompt: 'hi', max_tokens: 0 }, {}, /"max_tokens" must be a positive integer \(got 0\)$/, 'max_tokens'],
     ['max_tokens fractional', { prompt: 'hi', max_tokens: 1.5 }, {}, /"max_tokens" must be a positive integer/, 'max_tokens'],
-    ['max_completion_tokens zero', { prompt: 'hi', max_completion_tokens: 0 }, {}, /"max_completion_tokens" must be a positive integer \(got 0\)$/, 'max_completion_tokens'],
-    ['both answer caps', { prompt: 'hi', max_tokens: 10, max_completion_tokens: 20 }, {}, /^x\.jsonl:1: gives both "max_tokens" and "max_completion_tokens"; keep one/, 'max_completion_tokens'],
-    ['both caps in a batch body', { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], max_tokens: 5, max_completion_tokens: 5 } }, {}, /gives both "max_tokens" and "max_completion_tokens"/, 'max_completion_tokens'],
+    [
+      'max_completion_tokens zero',
+      { prompt: 'hi', max_completion_tokens: 0 },
+      {},
+      /"max_completion_tokens" must be a positive integer \(got 0\)$/,
+      'max_completion_tokens',
+    ],
+    [
+      'both answer caps',
+      { prompt: 'hi', max_tokens: 10, max_completion_tokens: 20 },
+      {},
+      /^x\.jsonl:1: gives both "max_tokens" and "max_completion_tokens"; keep one/,
+      'max_completion_tokens',
+    ],
+    [
+      'both caps in a batch body',
+      { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], max_tokens: 5, max_completion_tokens: 5 } },
+      {},
+      /gives both "max_tokens" and "max_completion_tokens"/,
+      'max_completion_tokens',
+    ],
     ['model not a string', { prompt: 'hi', model: 4 }, {}, /"model" must be a non-empty string/, 'model'],
     ['messages not an array', { messages: 'hi' }, {}, /"messages" must be an array of messages$/, 'messages'],
     ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
     ['message without role', { messages: [{ content: 'hi' }] }, {}, /"messages\[0\]\.role" must be a string$/, 'messages'],
     ['message not an object', { messages: [{ role: 'user', content: 'a' }, 'b'] }, {}, /"messages\[1\]" must be an object/, 'messages'],
-    ['template on messages', { messages: [{ role: 'user', content: 'hi' }] }, { template: 'Q: {{x}}' }, /^x\.jsonl:1: --template cannot apply to a row with messages$/, 'messages'],
+    [
+      'template on messages',
+      { messages: [{ role: 'user', content: 'hi' }] },
+      { template: 'Q: {{x}}' },
+      /^x\.jsonl:1: --template cannot apply to a row with messages$/,
+      'messages',
+    ],
     ['template field missing', { id: 1, title: 'T' }, { template: '{{title}}: {{body}}' }, /^x\.jsonl:1: template field "body" is missing$/, 'body'],
     ['template field null', { body: null }, { template: '{{body}}' }, /template field "body" is missing$/, 'body'],
-    ['batch line for another endpoint', { custom_id: 'e', url: '/v1/embeddings', body: { input: 'x' } }, {}, /"url" must be \/v1\/chat\/completions \(got "\/v1\/embeddings"\)$/, 'url'],
+    [
+      'batch line for another endpoint',
+      { custom_id: 'e', url: '/v1/embeddings', body: { input: 'x' } },
+      {},
+      /"url" must be \/v1\/chat\/completions \(got "\/v1\/embeddings"\)$/,
+      'url',
+    ],
     ['batch line without messages', { custom_id: 'b', url: '/v1/chat/completions', body: { model: 'm' } }, {}, /"body\.messages" is missing$/, 'messages'],
     ['batch line with a bad body', { custom_id: 'b', body: 'x' }, {}, /"body" must be an object$/, 'body'],
-    ['batch line with a bad temperature', { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], temperature: 'hot' } }, {}, /"temperature" must be a number/, 'temperature'],
+    [
+      'batch line with a bad temperature',
+      { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], temperature: 'hot' } },
+      {},
+      /"temperature" must be a number/,
+      'temperature',
+    ],
   ])('problem: %s', async (_label, row, options, message, field) => {
     const record = await one(row, options);
     expect(record.problem?.message).toMatch(message);
@@ -188,7 +242,10 @@ describe('jsonl input', () => {
   });
 
   it('shows the last user message of a conversation, as JSON when it is multimodal', async () => {
-    const parts = [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }];
+    const parts = [
+      { type: 'text', text: 'What is this?' },
+      { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+    ];
     const record = await one({
       messages: [
         { role: 'user', content: 'first' },
@@ -203,8 +260,19 @@ describe('jsonl input', () => {
   it('prepends the system message unless the row starts with one', async () => {
     const plain = await one({ prompt: 'hi' }, { system: 'S' });
     expect(plain.messages.map((m) => m.role)).toEqual(['system', 'user']);
-    const own = await one({ messages: [{ role: 'system', content: 'mine' }, { role: 'user', content: 'hi' }] }, { system: 'S' });
-    expect(own.messages).toEqual([{ role: 'system', content: 'mine' }, { role: 'user', content: 'hi' }]);
+    const own = await one(
+      {
+        messages: [
+          { role: 'system', content: 'mine' },
+          { role: 'user', content: 'hi' },
+        ],
+      },
+      { system: 'S' },
+    );
+    expect(own.messages).toEqual([
+      { role: 'system', content: 'mine' },
+      { role: 'user', content: 'hi' },
+    ]);
     const convo = await one({ messages: [{ role: 'user', content: 'hi' }] }, { system: 'S' });
     expect(convo.messages[0]).toEqual({ role: 'system', content: 'S' });
   });

@@ -7,15 +7,68 @@ const lines = async (source: AsyncIterable<string | Buffer>) => (await collect(r
 
 describe('readLines', () => {
   const cases: Array<[label: string, text: string, expected: Array<[number, string]>]> = [
-    ['LF', 'a\nb\n', [[1, 'a'], [2, 'b']]],
-    ['CRLF', 'a\r\nb\r\n', [[1, 'a'], [2, 'b']]],
-    ['mixed endings', 'a\r\nb\nc\r\n', [[1, 'a'], [2, 'b'], [3, 'c']]],
-    ['no final newline', 'a\nb', [[1, 'a'], [2, 'b']]],
-    ['UTF-8 BOM', '\uFEFFa\nb', [[1, 'a'], [2, 'b']]],
+    [
+      'LF',
+      'a\nb\n',
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
+    [
+      'CRLF',
+      'a\r\nb\r\n',
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
+    [
+      'mixed endings',
+      'a\r\nb\nc\r\n',
+      [
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+      ],
+    ],
+    [
+      'no final newline',
+      'a\nb',
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
+    [
+      'UTF-8 BOM',
+      '\uFEFFa\nb',
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    ],
     ['only the first BOM is dropped', '\uFEFF\uFEFFa', [[1, '\uFEFFa']]],
-    ['blank lines are kept and counted', '\n a \n\r\n\nz', [[1, ''], [2, ' a '], [3, ''], [4, ''], [5, 'z']]],
+    [
+      'blank lines are kept and counted',
+      '\n a \n\r\n\nz',
+      [
+        [1, ''],
+        [2, ' a '],
+        [3, ''],
+        [4, ''],
+        [5, 'z'],
+      ],
+    ],
     ['a lone CR is not a line break', 'a\rb\n', [[1, 'a\rb']]],
-    ['multi-byte characters', 'héllo 👋\n日本語\n', [[1, 'héllo 👋'], [2, '日本語']]],
+    [
+      'multi-byte characters',
+      'héllo 👋\n日本語\n',
+      [
+        [1, 'héllo 👋'],
+        [2, '日本語'],
+      ],
+    ],
     ['empty input', '', []],
     ['a single newline', '\n', [[1, '']]],
   ];

@@ -19,11 +19,14 @@ const tricky: Array<[string, ResultRow]> = [
   ['leading tab and CR', okRow('tab', '\tindented', { prompt: '\rstart' })],
   ['full-width formula chars', okRow('fw', '＝1', { prompt: '＋2', finish_reason: '＠x' })],
   ["already quote-prefixed '=", okRow("'=id", "'=not a formula", { prompt: "''=two quotes" })],
-  ["quote not before a formula char", okRow("'", "'plain", { prompt: "it's" })],
+  ['quote not before a formula char', okRow("'", "'plain", { prompt: "it's" })],
   ['unicode', okRow('日本', 'Grüße 👋🏽 مرحبا\u2028next', { prompt: 'emoji 🧪' })],
   ['empty prompt', okRow('e', 'r', { prompt: '' })],
   ['empty response on success', okRow('empty', '')],
-  ['null response (error)', errRow('err', 'bad\ngateway, "upstream"', { error: { type: 'http', message: 'bad\ngateway, "upstream"', status: 502, code: '=code' } })],
+  [
+    'null response (error)',
+    errRow('err', 'bad\ngateway, "upstream"', { error: { type: 'http', message: 'bad\ngateway, "upstream"', status: 502, code: '=code' } }),
+  ],
   ['error with empty message', errRow('err2', '', { error: { type: 'connection', message: '' } })],
   ['numbers', okRow('n', 'x', { line: 123456789, attempts: 0, latency_ms: 12.5, usage: { prompt_tokens: 0, completion_tokens: 0 } })],
   ['all nullable fields null', okRow('nulls', 'x', { latency_ms: null, model: null, finish_reason: null, usage: null })],
@@ -53,7 +56,9 @@ describe.each([false, true])('CSV round trip (escaped formulas: %s)', (escaped) 
     await w.write(okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: 3 } }));
     await w.close();
     expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`${CSV_COLUMNS.join(',')},title,input_id,n`);
-    expect(await collect(readResults(path, 'csv', { escapedFormulas: escaped }))).toEqual([okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: '3' } })]);
+    expect(await collect(readResults(path, 'csv', { escapedFormulas: escaped }))).toEqual([
+      okRow('a', '-1', { input: { title: '- Paris', id: 'src-7', n: '3' } }),
+    ]);
   });
 });
 

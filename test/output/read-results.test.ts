@@ -42,7 +42,11 @@ describe.each(['jsonl', 'csv'] as const)('readResults (%s)', (format) => {
 
   it('can stop early', async () => {
     const path = join(tmp(), `out.${format}`);
-    await writeFile(path, format, Array.from({ length: 2000 }, (_, i) => okRow(`id${i}`, 'x'.repeat(100))));
+    await writeFile(
+      path,
+      format,
+      Array.from({ length: 2000 }, (_, i) => okRow(`id${i}`, 'x'.repeat(100))),
+    );
     const seen: string[] = [];
     for await (const row of readResults(path, format)) {
       seen.push(row.id);

@@ -114,7 +114,13 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     const w = streamWriter(stream, 'jsonl');
     await compactResults(src, format, w);
     await w.close();
-    expect(chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as ResultRow)).toEqual(expected);
+    expect(
+      chunks
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ResultRow),
+    ).toEqual(expected);
   });
 });
 

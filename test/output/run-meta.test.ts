@@ -57,11 +57,7 @@ describe('diffRunMeta', () => {
   });
 
   it('lists every differing key, current keys first', () => {
-    expect(diffRunMeta({ z: 1, a: 1, b: 1 }, { a: 2, b: 1, c: 3 })).toEqual([
-      'a: was 1, now 2',
-      'c: was (not set), now 3',
-      'z: was 1, now (not set)',
-    ]);
+    expect(diffRunMeta({ z: 1, a: 1, b: 1 }, { a: 2, b: 1, c: 3 })).toEqual(['a: was 1, now 2', 'c: was (not set), now 3', 'z: was 1, now (not set)']);
   });
 
   it('shortens very long values', () => {

@@ -58,10 +58,7 @@ async function runAndKill(path: string, format: string, start: number, afterMs: 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((res) => child.on('exit', res));
-  const ready = await Promise.race([
-    new Promise<boolean>((res) => child.stdout.once('data', () => res(true))),
-    exited.then(() => false),
-  ]);
+  const ready = await Promise.race([new Promise<boolean>((res) => child.stdout.once('data', () => res(true))), exited.then(() => false)]);
   expect(ready, 'child started').toBe(true);
   await new Promise((res) => setTimeout(res, afterMs));
   child.kill('SIGKILL');

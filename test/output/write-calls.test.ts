@@ -30,11 +30,7 @@ describe('file writers make one write call per row', () => {
     writeSync.limit = Infinity;
   });
 
-  const rows: ResultRow[] = [
-    okRow('multi', 'line one\nline two\r\nline "three", with comma\n\n'),
-    errRow('e', 'first\nsecond'),
-    okRow('=id', '=formula'),
-  ];
+  const rows: ResultRow[] = [okRow('multi', 'line one\nline two\r\nline "three", with comma\n\n'), errRow('e', 'first\nsecond'), okRow('=id', '=formula')];
 
   it.each(['jsonl', 'csv', 'text'] as const)('%s', async (format) => {
     const w = openFileWriter(join(tmp(), `out.${format}`), format, { append: false });

@@ -63,9 +63,19 @@ describe('JSONL file writer', () => {
     const path = join(tmp(), 'out.jsonl');
     await writeAll(path, 'jsonl', [okRow('a', '1')]);
     await writeAll(path, 'jsonl', [okRow('b', '2')], true);
-    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(['a', 'b']);
+    expect(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(['a', 'b']);
     await writeAll(path, 'jsonl', [okRow('c', '3')], false);
-    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(['c']);
+    expect(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(['c']);
   });
 
   it('append=true creates a missing file', async () => {
@@ -184,8 +194,6 @@ describe('text file writer', () => {
       errRow('c', 'request timed out after 60s'),
       okRow('d', '', { response: null }),
     ]);
-    expect(readFileSync(path, 'utf8')).toBe(
-      '[a] Paris.\n\nno id\nsecond line\n\n[c] [error timeout] request timed out after 60s\n\n[d] \n\n',
-    );
+    expect(readFileSync(path, 'utf8')).toBe('[a] Paris.\n\nno id\nsecond line\n\n[c] [error timeout] request timed out after 60s\n\n[d] \n\n');
   });
 });

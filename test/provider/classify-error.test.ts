@@ -46,7 +46,11 @@ describe('classifyError: HTTP statuses', () => {
 
   it('429 insufficient_quota (by code) → quota, stops the run', () => {
     const e = classifyError(
-      statusError(429, { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' }),
+      statusError(429, {
+        message: 'You exceeded your current quota, please check your plan and billing details.',
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+      }),
     );
     expect(e.type).toBe('quota');
     expect(e.info).toMatchObject({ status: 429, code: 'insufficient_quota', stop: 'quota' });
@@ -76,7 +80,9 @@ describe('classifyError: HTTP statuses', () => {
   });
 
   it('400 → http, not retryable, with its code', () => {
-    const e = classifyError(statusError(400, { message: "Invalid value for 'temperature'", type: 'invalid_request_error', code: 'invalid_value', param: 'temperature' }));
+    const e = classifyError(
+      statusError(400, { message: "Invalid value for 'temperature'", type: 'invalid_request_error', code: 'invalid_value', param: 'temperature' }),
+    );
     expect(e.type).toBe('http');
     expect(e.info).toMatchObject({ status: 400, code: 'invalid_value' });
     expect(e.info.stop).toBeUndefined();

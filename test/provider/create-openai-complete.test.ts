@@ -53,7 +53,14 @@ function chunk(delta: Record<string, unknown>, finish: string | null = null) {
   return { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-test-2025', choices: [{ index: 0, delta, finish_reason: finish }] };
 }
 
-const usageChunk = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-test-2025', choices: [], usage: { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 } };
+const usageChunk = {
+  id: 'c1',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'gpt-test-2025',
+  choices: [],
+  usage: { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 },
+};
 
 function request(stream: boolean, extra: Partial<CompletionRequest> = {}): CompletionRequest {
   return { model: 'gpt-test', messages: [{ role: 'user', content: 'Say hi' }], stream, ...extra };
@@ -117,7 +124,14 @@ describe('createOpenAIComplete: non-streamed', () => {
     expect(sent.url).toBe(`${BASE}/chat/completions`);
     expect(sent.method).toBe('POST');
     expect(sent.headers.get('authorization')).toBe('Bearer sk-test-key-000000');
-    expect(sent.body).toMatchObject({ model: 'gpt-test', messages: [{ role: 'user', content: 'Say hi' }], temperature: 0.2, max_tokens: 50, seed: 7, stream: false });
+    expect(sent.body).toMatchObject({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'Say hi' }],
+      temperature: 0.2,
+      max_tokens: 50,
+      seed: 7,
+      stream: false,
+    });
   });
 
   it('omits temperature and max_tokens when not given', async () => {
@@ -138,7 +152,12 @@ describe('createOpenAIComplete: non-streamed', () => {
   });
 
   it.each([
-    ['an HTML page', () => new Response('<html><title>Welcome to nginx!</title>', { status: 200, headers: { 'content-type': 'application/json' } }), 'html_response', /HTML page \("Welcome to nginx!"\)/],
+    [
+      'an HTML page',
+      () => new Response('<html><title>Welcome to nginx!</title>', { status: 200, headers: { 'content-type': 'application/json' } }),
+      'html_response',
+      /HTML page \("Welcome to nginx!"\)/,
+    ],
     ['an empty body', () => new Response('', { status: 200, headers: { 'content-type': 'application/json' } }), 'empty_response', /empty body/],
   ])('%s → bad_response with a code the circuit breaker knows', async (_name, respond, code, message) => {
     const { fetch } = fakeFetch(respond);
@@ -255,7 +274,9 @@ describe('createOpenAIComplete: streamed', () => {
   });
 
   it('an error event inside the stream → http "error in stream", retryable', async () => {
-    const { fetch } = fakeFetch(() => sseResponse([data(chunk({ content: 'Hi' })), data({ error: { message: 'The server is overloaded', type: 'server_error' } })]));
+    const { fetch } = fakeFetch(() =>
+      sseResponse([data(chunk({ content: 'Hi' })), data({ error: { message: 'The server is overloaded', type: 'server_error' } })]),
+    );
     const complete = createOpenAIComplete({ apiKey: 'k', baseURL: BASE, fetch });
     const e = await failure(complete(request(true), context()));
     expect(e.type).toBe('http');

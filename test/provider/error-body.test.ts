@@ -5,18 +5,39 @@ const NGINX_502 = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<bod
 
 describe('errorWords', () => {
   it.each([
-    ['vLLM', '{"object":"error","message":"This model\'s maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400}', null,
-      { message: "This model's maximum context length is 4096 tokens.", type: 'BadRequestError' }],
-    ['an Express error', '{"error":"SyntaxError","message":"Unexpected token } in JSON at position 12"}', 'application/json',
-      { message: 'SyntaxError: Unexpected token } in JSON at position 12', type: 'SyntaxError' }],
-    ['Ollama', '{"error":"model \\"llama9\\" not found, try pulling it first"}', 'application/json', { message: 'model "llama9" not found, try pulling it first' }],
+    [
+      'vLLM',
+      '{"object":"error","message":"This model\'s maximum context length is 4096 tokens.","type":"BadRequestError","param":null,"code":400}',
+      null,
+      { message: "This model's maximum context length is 4096 tokens.", type: 'BadRequestError' },
+    ],
+    [
+      'an Express error',
+      '{"error":"SyntaxError","message":"Unexpected token } in JSON at position 12"}',
+      'application/json',
+      { message: 'SyntaxError: Unexpected token } in JSON at position 12', type: 'SyntaxError' },
+    ],
+    [
+      'Ollama',
+      '{"error":"model \\"llama9\\" not found, try pulling it first"}',
+      'application/json',
+      { message: 'model "llama9" not found, try pulling it first' },
+    ],
     ['FastAPI', '{"detail":[{"loc":["body","model"],"msg":"field required","type":"value_error.missing"}]}', 'application/json', { message: 'field required' }],
     ['nginx', NGINX_502, 'text/html', { message: '502 Bad Gateway — nginx/1.25.3' }],
-    ['an HTML page with no content type', '<!DOCTYPE html><html><head><style>p{}</style><script>x()</script></head><body><p>Service &amp; API down</p></body></html>', null,
-      { message: 'Service & API down' }],
-    ['plain text', 'upstream connect error or disconnect/reset before headers.\n  reset reason: overflow', 'text/plain',
-      { message: 'upstream connect error or disconnect/reset before headers. reset reason: overflow' }],
-  ])('%s: the server\'s words, one plain line', (_name, raw, type, words) => {
+    [
+      'an HTML page with no content type',
+      '<!DOCTYPE html><html><head><style>p{}</style><script>x()</script></head><body><p>Service &amp; API down</p></body></html>',
+      null,
+      { message: 'Service & API down' },
+    ],
+    [
+      'plain text',
+      'upstream connect error or disconnect/reset before headers.\n  reset reason: overflow',
+      'text/plain',
+      { message: 'upstream connect error or disconnect/reset before headers. reset reason: overflow' },
+    ],
+  ])("%s: the server's words, one plain line", (_name, raw, type, words) => {
     expect(errorWords(raw, type)).toEqual(words);
   });
 

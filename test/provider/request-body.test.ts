@@ -29,15 +29,23 @@ describe('the answer-length cap on the wire', () => {
 });
 
 describe('structured requests through the one body builder', () => {
-  const record = { id: 'r', line: 1, source: 's', prompt: 'p', messages: [{ role: 'user', content: 'list the colours' }], params: {}, extraBody: { response_format: { type: 'text' }, seed: 7 } };
+  const record = {
+    id: 'r',
+    line: 1,
+    source: 's',
+    prompt: 'p',
+    messages: [{ role: 'user', content: 'list the colours' }],
+    params: {},
+    extraBody: { response_format: { type: 'text' }, seed: 7 },
+  };
   const format = { type: 'json_schema', json_schema: { name: 'n', schema: { type: 'object' }, strict: true } };
 
-  it('response_format goes into the wire body (and wins over a Batch API line\'s own)', () => {
+  it("response_format goes into the wire body (and wins over a Batch API line's own)", () => {
     const body = wireBody(toCompletionRequest(record, { model: 'm', stream: false, structured: { responseFormat: format } }));
     expect(body).toMatchObject({ response_format: format, seed: 7, messages: record.messages });
   });
 
-  it('instructions: a system message before the record\'s messages, which stay as they are', () => {
+  it("instructions: a system message before the record's messages, which stay as they are", () => {
     const req = toCompletionRequest(record, { model: 'm', stream: false, structured: { instructions: 'S' } });
     expect(req.messages).toEqual([{ role: 'system', content: 'S' }, ...record.messages]);
     expect(req.response_format).toBeUndefined();

@@ -215,7 +215,20 @@ describe('escaping', () => {
 
 describe('comparison groups of a model × sample run', () => {
   it('a failed row counts under the model it was asked of, not as "no model"', () => {
-    const failed = { id: 'a', line: 1, prompt: 'p', response: null, error: { type: 'http', message: 'HTTP 500' }, attempts: 3, latency_ms: null, model: null, requested_model: 'beta', sample: 0, finish_reason: null, usage: null };
+    const failed = {
+      id: 'a',
+      line: 1,
+      prompt: 'p',
+      response: null,
+      error: { type: 'http', message: 'HTTP 500' },
+      attempts: 3,
+      latency_ms: null,
+      model: null,
+      requested_model: 'beta',
+      sample: 0,
+      finish_reason: null,
+      usage: null,
+    };
     const answered = { ...failed, error: null, response: 'r', model: 'beta-2025-01-01', latency_ms: 10 };
     expect(reportRowFromJson(failed).model).toBe('beta');
     expect(reportRowFromJson(answered).model).toBe('beta');

@@ -20,7 +20,9 @@ function drive(sendTimes: number[], limit: number, rttMs: number, extra: Array<{
     }
   }
   refusals.sort((a, b) => a.at - b.at);
-  const events = [...sendTimes.map((t) => ({ at: t, send: true as const })), ...refusals.map((r) => ({ ...r, send: false as const }))].sort((a, b) => a.at - b.at);
+  const events = [...sendTimes.map((t) => ({ at: t, send: true as const })), ...refusals.map((r) => ({ ...r, send: false as const }))].sort(
+    (a, b) => a.at - b.at,
+  );
   const verdicts: string[] = [];
   for (const e of events) {
     if (e.send) {
@@ -60,7 +62,11 @@ describe('AdaptiveRate reading a limit from a burst of 429s', () => {
   it.each([200, 1600, 2900])('is not thrown off by a slow 429 for a request sent at %i ms', (staleSentAt) => {
     // 100/s for 3.4 s, then the server refuses everything; one old request's 429 arrives late.
     const sends = range(0, 3700, 10);
-    const { rate, verdicts } = drive(sends.filter((t) => t < 3400), 1_000_000, 5);
+    const { rate, verdicts } = drive(
+      sends.filter((t) => t < 3400),
+      1_000_000,
+      5,
+    );
     expect(verdicts).toEqual([]);
     for (const t of sends.filter((t) => t >= 3400)) {
       rate.noteSent(t);

@@ -46,7 +46,7 @@ describe('RateGovernor pacing', () => {
       const inWindow = times.filter((t) => t > times[i]! - 1000 && t <= times[i]!).length;
       expect(inWindow * 500).toBeLessThanOrEqual(1000 + 500); // a window holds at most 1 s of budget plus one request
     }
-    expect(times.at(-1)! - times[0]!).toBeGreaterThan(19 * 500 / 1.0); // ~2 per second, not a burst
+    expect(times.at(-1)! - times[0]!).toBeGreaterThan((19 * 500) / 1.0); // ~2 per second, not a burst
   });
 
   it('corrects the token budget with real usage', async () => {

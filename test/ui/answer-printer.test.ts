@@ -91,7 +91,7 @@ describe('AnswerPrinter', () => {
     }
   });
 
-  it('never passes a model\'s escape sequences to the terminal', async () => {
+  it("never passes a model's escape sequences to the terminal", async () => {
     const { p, text } = printer({ wholeRows: true });
     p.event(attempt('a', 'evil \x1b]0;title\x07 prompt'));
     p.event(delta('a', 'answer \x1b[2J\x1b[H with escapes\r\n'));
@@ -102,7 +102,10 @@ describe('AnswerPrinter', () => {
 
   it('fits the header to the terminal, defaulting to 80 columns when the width is unknown', async () => {
     const long = 'word '.repeat(60);
-    for (const [columns, max] of [[50, 49], [0, 79]] as const) {
+    for (const [columns, max] of [
+      [50, 49],
+      [0, 79],
+    ] as const) {
       const { p, text } = printer({ columns });
       await p.write(ok('id1', long, 'r'));
       const header = text().split('\n')[0]!;

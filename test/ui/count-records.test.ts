@@ -35,7 +35,7 @@ describe('countRecords', () => {
     ['csv', 'id,prompt\n1,"unclosed\n2,fine\n', undefined],
     ['csv', 'id,prompt\n1,a"b\n2,fine\n3,ok\n', undefined],
     ['csv', 'id\n', 0],
-  ] as const)('%s %j → the readers\' count', async (format, content, expected) => {
+  ] as const)("%s %j → the readers' count", async (format, content, expected) => {
     const p = file(`f-${Math.random().toString(36).slice(2)}.${format}`, content);
     const counted = await countRecords(p, format);
     if (expected !== undefined) expect(counted).toBe(expected);

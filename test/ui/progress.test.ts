@@ -5,7 +5,19 @@ import { RateMeter, formatBarLine, formatProgressLine, type ProgressSnapshot } f
 const ESC = /\x1b/;
 
 function snap(over: Partial<ProgressSnapshot>): ProgressSnapshot {
-  return { done: 0, ok: 0, failed: 0, skipped: 0, total: undefined, inFlight: 0, requestsPerSecond: 0, tokensPerSecond: 0, etaSeconds: undefined, pausedMs: undefined, ...over };
+  return {
+    done: 0,
+    ok: 0,
+    failed: 0,
+    skipped: 0,
+    total: undefined,
+    inFlight: 0,
+    requestsPerSecond: 0,
+    tokensPerSecond: 0,
+    etaSeconds: undefined,
+    pausedMs: undefined,
+    ...over,
+  };
 }
 
 describe('formatProgressLine', () => {
@@ -103,7 +115,8 @@ describe('formatBarLine across frames (a live bar)', () => {
   // At 58 columns (55 for the line) a 1,000-prompt run sits right at the edge: an ETA wobbling between 58s and 1m01s
   // decides whether the bar fits.
   const frames = Array.from({ length: 60 }, (_, i) =>
-    snap({ done: 400 + i, ok: 400 + i, failed: 0, total: 1000, inFlight: 8, requestsPerSecond: 9.5, etaSeconds: i % 2 ? 58 : 61 }));
+    snap({ done: 400 + i, ok: 400 + i, failed: 0, total: 1000, inFlight: 8, requestsPerSecond: 9.5, etaSeconds: i % 2 ? 58 : 61 }),
+  );
   const flips = (shown: boolean[]) => shown.filter((x, i) => i > 0 && x !== shown[i - 1]).length;
 
   it('without a layout kept between frames, the bar comes and goes (the flicker)', () => {
@@ -119,7 +132,7 @@ describe('formatBarLine across frames (a live bar)', () => {
   });
 });
 
-describe('pacing to the server\'s announced limit', () => {
+describe("pacing to the server's announced limit", () => {
   it('the bar and the plain line say so', () => {
     const p = snap({ done: 10, ok: 10, failed: 0, total: 100, inFlight: 0, requestsPerSecond: 2.9, etaSeconds: 31, serverPacePerMinute: 176.4 });
     expect(formatBarLine(p, 140)).toMatch(/ · 0 in flight · pacing to 176\/min \(server limit\)$/);

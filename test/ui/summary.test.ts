@@ -11,7 +11,15 @@ function stats(over: Partial<BatchStats> = {}): BatchStats {
 }
 
 const row = (model: string | null, prompt: number, completion: number): ResultRow => ({
-  id: 'x', line: 1, prompt: 'p', response: 'r', error: null, attempts: 1, latency_ms: 1, model, finish_reason: 'stop',
+  id: 'x',
+  line: 1,
+  prompt: 'p',
+  response: 'r',
+  error: null,
+  attempts: 1,
+  latency_ms: 1,
+  model,
+  finish_reason: 'stop',
   usage: { prompt_tokens: prompt, completion_tokens: completion },
 });
 
@@ -19,7 +27,12 @@ const ESC = /\x1b\[/;
 
 describe('format helpers', () => {
   it.each([
-    [0.4, '1s'], [45, '45s'], [100, '1m40s'], [3600 + 5 * 60, '1h05m'], [-1, '?'], [Infinity, '?'],
+    [0.4, '1s'],
+    [45, '45s'],
+    [100, '1m40s'],
+    [3600 + 5 * 60, '1h05m'],
+    [-1, '?'],
+    [Infinity, '?'],
   ])('duration(%d) = %s', (s, text) => expect(duration(s)).toBe(text));
 
   it('duration keeps a decimal for short wall times when asked', () => {
@@ -28,7 +41,11 @@ describe('format helpers', () => {
   });
 
   it.each([
-    [0, '$0.00'], [0.00004, '<$0.0001'], [0.01234, '$0.0123'], [12.345, '$12.35'], [1234.5, '$1,234.50'],
+    [0, '$0.00'],
+    [0.00004, '<$0.0001'],
+    [0.01234, '$0.0123'],
+    [12.345, '$12.35'],
+    [1234.5, '$1,234.50'],
   ])('usd(%d) = %s', (x, text) => expect(usd(x)).toBe(text));
 
   it('counts, rates and compact figures', () => {
@@ -43,17 +60,35 @@ describe('format helpers', () => {
 
 describe('buildSummary', () => {
   const base = stats({
-    startedAt: 0, ok: 98, failed: 2, failedByType: { timeout: 1, http: 1 }, requests: 120, retries: 20, rateLimited: 3,
-    promptTokens: 100_000, completionTokens: 50_000,
+    startedAt: 0,
+    ok: 98,
+    failed: 2,
+    failedByType: { timeout: 1, http: 1 },
+    requests: 120,
+    retries: 20,
+    rateLimited: 3,
+    promptTokens: 100_000,
+    completionTokens: 50_000,
   });
 
   it('carries the counts, throughput and the cost at the run model', () => {
     const s = buildSummary(base, 10_000, undefined, null, 'gpt-4o-mini');
     const { input, output } = PRICES['gpt-4o-mini']!;
     expect(s).toMatchObject({
-      ok: 98, failed: 2, failedByType: { timeout: 1, http: 1 }, retries: 20, rateLimited: 3, requests: 120,
-      promptTokens: 100_000, completionTokens: 50_000, wallSeconds: 10, requestsPerSecond: 12, tokensPerSecond: 15_000,
-      model: 'gpt-4o-mini', stopped: null, resumeHint: null,
+      ok: 98,
+      failed: 2,
+      failedByType: { timeout: 1, http: 1 },
+      retries: 20,
+      rateLimited: 3,
+      requests: 120,
+      promptTokens: 100_000,
+      completionTokens: 50_000,
+      wallSeconds: 10,
+      requestsPerSecond: 12,
+      tokensPerSecond: 15_000,
+      model: 'gpt-4o-mini',
+      stopped: null,
+      resumeHint: null,
     });
     expect(s.estimatedCost).toMatchObject({ estimate: true, pricesAsOf: PRICES_AS_OF, unpricedTokens: 0 });
     expect(s.estimatedCost!.usd).toBeCloseTo((100_000 * input + 50_000 * output) / 1e6, 6);
@@ -96,8 +131,22 @@ describe('buildSummary', () => {
 describe('formatSummaryLine', () => {
   it('says ok / failed by type, retries, 429s, tokens, cost, wall time and throughput', () => {
     const s = buildSummary(
-      stats({ startedAt: 0, ok: 1190, failed: 10, failedByType: { timeout: 7, http: 3 }, skipped: 5, requests: 1300, retries: 14, rateLimited: 3, promptTokens: 123_456, completionTokens: 7890 }),
-      12_300, undefined, null, 'gpt-4o-mini',
+      stats({
+        startedAt: 0,
+        ok: 1190,
+        failed: 10,
+        failedByType: { timeout: 7, http: 3 },
+        skipped: 5,
+        requests: 1300,
+        retries: 14,
+        rateLimited: 3,
+        promptTokens: 123_456,
+        completionTokens: 7890,
+      }),
+      12_300,
+      undefined,
+      null,
+      'gpt-4o-mini',
     );
     const line = formatSummaryLine(s);
     expect(line).toMatch(/^1,190 ok, 10 failed \(timeout 7, http 3\), 5 already done, 14 retries, 3 × 429 · /);
@@ -108,7 +157,9 @@ describe('formatSummaryLine', () => {
   });
 
   it('shows tokens only for an unknown model, and notes answers without usage', () => {
-    const line = formatSummaryLine(buildSummary(stats({ ok: 3, promptTokens: 30, completionTokens: 60, rowsWithoutUsage: 1 }), 1000, undefined, null, 'llama3.2'));
+    const line = formatSummaryLine(
+      buildSummary(stats({ ok: 3, promptTokens: 30, completionTokens: 60, rowsWithoutUsage: 1 }), 1000, undefined, null, 'llama3.2'),
+    );
     expect(line).toMatch(/^3 ok, 0 failed · 30 tokens in \/ 60 out \(1 answer without usage\) · /);
     expect(line).not.toMatch(/\$|est\./);
   });

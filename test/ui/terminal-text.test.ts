@@ -3,9 +3,18 @@ import { RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal
 
 describe('textWidth and truncate', () => {
   it.each([
-    ['hello', 5], ['日本語', 6], ['e\u0301', 1], ['', 0], ['a\u200bb', 2],
+    ['hello', 5],
+    ['日本語', 6],
+    ['e\u0301', 1],
+    ['', 0],
+    ['a\u200bb', 2],
     // emoji outside the old hand-kept ranges, flags, ZWJ sequences and skin tones: two columns each
-    ['✅', 2], ['🚀', 2], ['🇯🇵', 2], ['👩\u200d💻', 2], ['👍🏽', 2], ['한국어', 6],
+    ['✅', 2],
+    ['🚀', 2],
+    ['🇯🇵', 2],
+    ['👩\u200d💻', 2],
+    ['👍🏽', 2],
+    ['한국어', 6],
   ])('textWidth(%j) = %d', (text, width) => expect(textWidth(text)).toBe(width));
 
   it('truncates to the width with an ellipsis, wide characters counted twice', () => {
