@@ -3,64 +3,17 @@
  * no node-pty) for the bar, the spinner and streamed answers; over pipes for cron, where nothing but
  * plain lines may appear.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadedPackages } from '../helpers/loaded-packages.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { BIN, ROOT, SECRET_KEY, isolatedCacheDir, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
-import { VirtualTerminal } from '../helpers/vt.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { quote, runPty } from '../helpers/run-pty.js';
 
 const ESC = /\x1b/;
 const SGR = /\x1b\[[0-9;]*m/;
-
-const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-
-interface PtyResult {
-  code: number | null;
-  /** Everything the terminal received (stdout and stderr share it), escape codes included. */
-  raw: string;
-  /** The terminal's text once every escape code has been applied. */
-  screen: string[];
-}
-
-/**
- * Runs the built CLI with stdout and stderr on a pseudo-terminal of `cols` columns. `stdinFrom`
- * is a shell command piped into it (a pipeline); without it stdin is the terminal.
- */
-function runPty(
-  args: readonly string[],
-  options: { env?: Record<string, string>; cols?: number; stdinFrom?: string; timeoutMs?: number } = {},
-): Promise<PtyResult> {
-  const cols = options.cols ?? 100;
-  const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
-  const command = `stty cols ${cols} rows 40; ${options.stdinFrom ? `${options.stdinFrom} | ` : 'exec '}${cli}`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TERM: 'xterm-256color',
-      OPENAI_API_KEY: SECRET_KEY,
-      LLM_BATCH_CACHE_DIR: isolatedCacheDir(),
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let raw = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (raw += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (raw += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, raw, screen: new VirtualTerminal(cols).write(raw).text() });
-    });
-  });
-}
 
 /** The screen with the summary's continuation lines (indented under `llm-batch: `) joined back. */
 function joined(screen: string[]): string[] {
