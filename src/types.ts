@@ -102,7 +102,7 @@ export interface ResultRow {
   latency_ms: number | null;
   /**
    * When the row's last attempt was sent and when it ended (ISO 8601, UTC, milliseconds); null for a
-   * record that was never sent. JSONL only (CSV has no such columns); absent in older files.
+   * record that was never sent. Absent in older files (a CSV in the legacy layout has no such columns).
    */
   started_at?: string | null;
   finished_at?: string | null;

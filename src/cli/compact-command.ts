@@ -1,6 +1,16 @@
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import { compactResults, formatFromPath, openFileWriter, readRunMeta, streamWriter, type RowWriter } from '../output/index.js';
+import {
+  compactResults,
+  csvLayoutFromFile,
+  formatFromPath,
+  openFileWriter,
+  PLAIN_CSV,
+  readRunMeta,
+  streamWriter,
+  type CsvLayout,
+  type RowWriter,
+} from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -12,13 +22,14 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   // A CSV written with --csv-escape-formulas says so in its metadata; its cells are read back unescaped.
   const escaped = format === 'csv' && readRunMeta(config.input.path)?.['csvEscapeFormulas'] === true;
   const out = config.output;
+  const layout = await compactLayout(config.input.path, format, escaped);
   let writer: RowWriter;
   if (out.kind === 'file') {
     if (fs.existsSync(out.path) && !config.overwrite)
       throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
-    writer = openFileWriter(out.path, out.format, { append: false });
+    writer = openFileWriter(out.path, out.format, { append: false, csv: layout });
   } else {
-    writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format);
+    writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout);
   }
   const meta = readRunMeta(config.input.path);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
@@ -26,4 +37,15 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   await writer.close();
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
   return ExitCode.ok;
+}
+
+/**
+ * A CSV's schema-field and kept-field columns carry over, so compacting loses no cell; the copy is
+ * in the current layout (an old file gains the timestamp and model/sample columns, empty).
+ */
+async function compactLayout(file: string, format: 'jsonl' | 'csv', escaped: boolean): Promise<CsvLayout> {
+  const own = format === 'csv' ? await csvLayoutFromFile(file, escaped) : undefined;
+  if (!own) return PLAIN_CSV;
+  const { legacy: _legacy, ...current } = own;
+  return current;
 }

@@ -207,13 +207,6 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const batchApi = resolveBatchApi(flags, output);
 
   const models = [...new Set(flags.model ?? [env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)])];
-  const matrix = models.length > 1 || (flags.repeat ?? 1) > 1;
-  const outFormat = output.kind === 'terminal' ? 'text' : output.format;
-  if (matrix && outFormat === 'csv') {
-    throw new UsageError(
-      'several models or --repeat write requested_model and sample in each row, which the CSV format has no columns for yet: write JSONL (-o results.jsonl)',
-    );
-  }
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };

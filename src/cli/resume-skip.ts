@@ -1,4 +1,14 @@
-import { assertCsvHeader, hasRow, loadResumeState, readRunMeta, recordKey, repairPartialLine, rowKey, type CsvLayout } from '../output/index.js';
+import {
+  assertCsvHeader,
+  csvLayoutOfFile,
+  hasRow,
+  loadResumeState,
+  readRunMeta,
+  recordKey,
+  repairPartialLine,
+  rowKey,
+  type CsvLayout,
+} from '../output/index.js';
 import { RunError } from '../errors.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
@@ -38,7 +48,7 @@ export async function loadResumeSkip(
       );
     }
   }
-  if (format === 'csv') assertCsvHeader(path, layout);
+  if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout));
   await repairPartialLine(path, format);
   // Rows of a plain run count as (id, the model the file was started with, sample 0).
   const runModel = typeof previous?.['model'] === 'string' ? previous['model'] : config.model;
@@ -50,6 +60,22 @@ export async function loadResumeSkip(
     },
     supersedes: (row) => hasRow(state, rowKey(row, runModel)),
   };
+}
+
+/**
+ * The layout the CSV is continued in (its header decides). An old file has no requested_model and
+ * sample columns, so a model × sample run cannot add rows to it that say which answer they are.
+ */
+function continuedLayout(config: CliConfig, path: string, layout: CsvLayout): CsvLayout {
+  const continued = csvLayoutOfFile(path, layout);
+  if (continued.legacy && (config.models.length > 1 || config.repeat > 1)) {
+    throw new RunError(
+      `${path} is a CSV from an older llm-batch, without requested_model and sample columns: several models or --repeat cannot continue it. ` +
+        `Resume it with one model and no --repeat, or copy it into the current layout first (llm-batch --compact ${path} -o new.csv) and resume that`,
+      'resume',
+    );
+  }
+  return continued;
 }
 
 /** The records still to send: those a resumed file has no row for, counted in `stats` as skipped otherwise. */

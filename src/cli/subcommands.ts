@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
+import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { readRecords } from '../input/index.js';
 import { resolveCliConfig, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
@@ -191,15 +192,13 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   if (fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);
-  const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false });
+  const sources = outputs.map((file) => mergeSource(file, resultsFormat(file)));
+  const csv = resultsFormat(opts.output) === 'csv' ? await mergedCsvLayout(sources, meta) : undefined;
+  const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false, csv });
   const answered = opts.input ? new Set<string>() : undefined;
   let stats: MergeStats;
   try {
-    stats = await mergeResults(
-      outputs.map((file) => ({ path: file, format: resultsFormat(file) })),
-      writer,
-      answered ? (id) => answered.add(id) : undefined,
-    );
+    stats = await mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined);
   } finally {
     await writer.close();
   }
@@ -240,7 +239,9 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     });
   program
     .command('merge')
-    .description('join the outputs of --shard runs (or any outputs of one run): one row per id, the last; refuses outputs of different runs')
+    .description(
+      'join the outputs of --shard runs (or any outputs of one run): one row per answer (id, model, sample), the last; refuses outputs of different runs',
+    )
     .argument('<outputs...>', 'results files (.jsonl or .csv)')
     .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv)')
     .option('--input <file>', 'the input the shards read: report ids that no shard answered (exit 1 if any)')

@@ -1,6 +1,7 @@
 import { rmSync, renameSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { CsvLayout } from './csv-layout.js';
+import { csvLayoutOfFile } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { rowKey } from './row-key.js';
 import { openFileWriter, type RowWriter } from './row-writer.js';
@@ -49,9 +50,11 @@ export async function compactResults(
 /**
  * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
  * `path`, so a crash at any point leaves either the old file or the compacted one, never a mix.
+ * A CSV keeps its own layout (an old file's header is not upgraded behind the user's back).
  */
-export async function compactFile(path: string, format: 'jsonl' | 'csv', csv?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
+export async function compactFile(path: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
   const tmp = `${path}.compact.tmp`;
+  const csv = layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
   const out = openFileWriter(tmp, format, { append: false, csv });
   try {
     const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false }, runModel);

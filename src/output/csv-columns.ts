@@ -1,8 +1,12 @@
 import { columnValue, outputCell, type OutputColumn } from '../structured/columns.js';
 import type { ErrorType, ResultRow, RowError } from '../types.js';
 
-/** CSV header, in order. `error` and `usage` are flattened so the file opens cleanly in a spreadsheet. */
-export const CSV_COLUMNS: readonly string[] = Object.freeze([
+/**
+ * The columns of a CSV written before rows had timestamps or several models (the "legacy" layout).
+ * Every CSV we ever wrote starts with these (schema fields sit between `id` and `line`), so a
+ * resume can tell the two layouts apart by the header and continue an old file in its own.
+ */
+export const LEGACY_CSV_COLUMNS: readonly string[] = Object.freeze([
   'id',
   'line',
   'prompt',
@@ -18,6 +22,16 @@ export const CSV_COLUMNS: readonly string[] = Object.freeze([
   'prompt_tokens',
   'completion_tokens',
 ]);
+
+/**
+ * Columns after the legacy ones: when the answer was asked for and came back (ISO 8601, ms), which
+ * answer it is in a model × sample run (empty in a plain run's rows: sample 0 of the run's model),
+ * whether it came from the response cache, and the Batch API batch it was collected from.
+ */
+export const CSV_ADDED_COLUMNS: readonly string[] = Object.freeze(['started_at', 'finished_at', 'requested_model', 'sample', 'cached', 'batch_id']);
+
+/** CSV header, in order. `error` and `usage` are flattened so the file opens cleanly in a spreadsheet. */
+export const CSV_COLUMNS: readonly string[] = Object.freeze([...LEGACY_CSV_COLUMNS, ...CSV_ADDED_COLUMNS]);
 
 /** First characters that make a spreadsheet read a cell as a formula (ASCII and full-width = + - @, tab, CR). */
 const FORMULA_START = '=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20';
@@ -50,14 +64,16 @@ export function unescapeCell(value: string): string {
 }
 
 /**
- * Flattens a row into the cells of {@link CSV_COLUMNS}, then one cell per kept input field.
- * Nulls and absent optional fields become ''.
+ * Flattens a row into the cells of {@link CSV_COLUMNS} (of {@link LEGACY_CSV_COLUMNS} for a file
+ * continued in the old layout), then one cell per kept input field. Nulls and absent optional
+ * fields become ''.
  */
 export function rowToCsvRecord(
   row: ResultRow,
   escapeFormulas = false,
   keptFields: readonly string[] = [],
   outputColumns: readonly OutputColumn[] = [],
+  legacy = false,
 ): string[] {
   const e = row.error;
   const cells = [
@@ -78,6 +94,16 @@ export function rowToCsvRecord(
     row.usage === null ? '' : String(row.usage.prompt_tokens),
     row.usage === null ? '' : String(row.usage.completion_tokens),
   ];
+  if (!legacy) {
+    cells.push(
+      row.started_at ?? '',
+      row.finished_at ?? '',
+      row.requested_model ?? '',
+      row.sample === undefined ? '' : String(row.sample),
+      row.cached ? 'true' : '',
+      row.batch_id ?? '',
+    );
+  }
   for (const field of keptFields) cells.push(keptCell(row.input?.[field]));
   return escapeFormulas ? cells.map(escapeCell) : cells;
 }
@@ -94,11 +120,15 @@ function keptCell(value: unknown): string {
  * - `response`: null for a failed row (non-empty error_type), '' for a successful one;
  * - `model`, `finish_reason`, `latency_ms`: null;
  * - `error_status`, `error_code`: absent;
- * - usage: null when both token cells are empty.
- * `keptFields` maps extra column names to the input fields they carry (into `row.input`).
+ * - usage: null when both token cells are empty;
+ * - `started_at`, `finished_at`, `requested_model`, `sample`, `batch_id`: absent (as in a row of a
+ *   file without these columns; a never-sent row's null timestamps and absent ones mean the same);
+ * - `cached`: absent unless 'true'.
+ * `kept` holds the kept input fields' cells by field name (into `row.input`), read apart from the
+ * result columns so that a kept field named like one never takes its place.
  * Throws a plain Error naming the column when a number cell is not a number.
  */
-export function csvRecordToRow(record: Record<string, string>, escapedFormulas = false, keptFields: ReadonlyMap<string, string> = new Map()): ResultRow {
+export function csvRecordToRow(record: Record<string, string>, escapedFormulas = false, kept?: Record<string, string>): ResultRow {
   const cell = (name: string): string => (escapedFormulas ? unescapeCell(record[name] ?? '') : (record[name] ?? ''));
   const num = (name: string): number => {
     const raw = cell(name);
@@ -136,6 +166,19 @@ export function csvRecordToRow(record: Record<string, string>, escapedFormulas =
     finish_reason: optStr('finish_reason'),
     usage: promptTokens === null && completionTokens === null ? null : { prompt_tokens: promptTokens ?? 0, completion_tokens: completionTokens ?? 0 },
   };
-  if (keptFields.size > 0) row.input = Object.fromEntries([...keptFields].map(([column, field]) => [field, cell(column)]));
+  const startedAt = optStr('started_at');
+  if (startedAt !== null) row.started_at = startedAt;
+  const finishedAt = optStr('finished_at');
+  if (finishedAt !== null) row.finished_at = finishedAt;
+  const requestedModel = optStr('requested_model');
+  if (requestedModel !== null) row.requested_model = requestedModel;
+  const sample = optNum('sample');
+  if (sample !== null) row.sample = sample;
+  if (cell('cached') === 'true') row.cached = true;
+  const batchId = optStr('batch_id');
+  if (batchId !== null) row.batch_id = batchId;
+  if (kept !== undefined) {
+    row.input = Object.fromEntries(Object.entries(kept).map(([field, raw]) => [field, escapedFormulas ? unescapeCell(raw) : raw]));
+  }
   return row;
 }

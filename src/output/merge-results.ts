@@ -1,34 +1,41 @@
 import { readResults } from './read-results.js';
+import { rowKey } from './row-key.js';
 import type { RowWriter } from './row-writer.js';
 
 export interface MergeSource {
   path: string;
   format: 'jsonl' | 'csv';
+  /** A CSV written with --csv-escape-formulas (its metadata says so): read its cells unescaped. */
+  escapedFormulas?: boolean;
+  /** The model in the file's run metadata: a plain run's rows are (id, that model, sample 0). */
+  runModel?: string | null;
 }
 
 export interface MergeStats {
   rows: number;
   failed: number;
-  /** Superseded rows left out (an earlier row for an id seen again, in the same or a later file). */
+  /** Superseded rows left out (an earlier row for an answer seen again, in the same or a later file). */
   dropped: number;
 }
 
 /**
- * Writes one row per id from several results files: the last one, files taken in the order given
- * (as `--compact` does within one file). Two streaming passes with only `id → position` in memory,
+ * Writes one row per answer (id, model asked for, sample; see `rowKey`) from several results files:
+ * the last one, files taken in the order given (as `--compact` does within one file), so the
+ * shards of a model × sample run keep every answer. Two streaming passes with only `key → position` in memory,
  * so shard outputs of any size merge in flat memory. `onId` sees every id written (for a coverage
  * check against the input).
  */
 export async function mergeResults(sources: readonly MergeSource[], out: RowWriter, onId?: (id: string) => void): Promise<MergeStats> {
   const last = new Map<string, number>();
   let position = 0;
-  for (const source of sources) for await (const row of readResults(source.path, source.format)) last.set(row.id, position++);
+  const read = (source: MergeSource) => readResults(source.path, source.format, { escapedFormulas: source.escapedFormulas ?? false });
+  for (const source of sources) for await (const row of read(source)) last.set(rowKey(row, source.runModel), position++);
 
   const stats: MergeStats = { rows: 0, failed: 0, dropped: 0 };
   position = 0;
   for (const source of sources) {
-    for await (const row of readResults(source.path, source.format)) {
-      if (last.get(row.id) !== position++) {
+    for await (const row of read(source)) {
+      if (last.get(rowKey(row, source.runModel)) !== position++) {
         stats.dropped++;
         continue;
       }

@@ -4,7 +4,7 @@ import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
 import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
-import { keptFieldOf } from './csv-layout.js';
+import { csvHeaderShape, keptFieldOf } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
 import { errorMessage } from '../util/error-message.js';
 
@@ -95,10 +95,11 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
   let prevEndLine = 0;
   let prevEmpty = 0;
   let header = true;
-  /** Columns after the result columns: input fields kept by --keep-fields. */
-  const kept = new Map<string, string>();
   let columns: readonly string[] = CSV_COLUMNS;
   let fieldColumns: readonly string[] = [];
+  /** Where the kept input fields (--keep-fields) start, and the field each of those columns holds. */
+  let keptStart = 0;
+  let keptFields: readonly string[] = [];
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
       const line = prevEndLine + 1 + (info.empty_lines - prevEmpty);
@@ -108,17 +109,20 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
         header = false;
         // A schema's field columns (--json-schema) sit between id and line; they are read by name
         // (prefixed so they never share one with a result column), and their cells are not needed.
-        const fields = Math.max(0, record.indexOf(CSV_COLUMNS[1]!) - 1);
-        if (record.length < CSV_COLUMNS.length + fields || CSV_COLUMNS.some((name, i) => name !== record[i === 0 ? 0 : i + fields])) {
-          throw corrupt(path, line, `expected the llm-batch CSV header (${CSV_COLUMNS.join(',')})`);
-        }
+        const shape = csvHeaderShape(record);
+        if (!shape) throw corrupt(path, line, `expected the llm-batch CSV header (${CSV_COLUMNS.join(',')})`);
         columns = record;
-        fieldColumns = record.slice(1, 1 + fields);
-        for (const column of record.slice(CSV_COLUMNS.length + fields)) kept.set(column, keptFieldOf(column));
+        fieldColumns = shape.fieldColumns;
+        keptStart = record.length - shape.keptColumns.length;
+        keptFields = shape.keptColumns.map((c) => keptFieldOf(c, shape.legacy));
         continue;
       }
+      // By name, result columns only: a schema field or kept field named like one (in a legacy
+      // file, where `sample` was a free name) is read apart and never taken for it.
       const byName: Record<string, string> = {};
-      for (const [i, name] of columns.entries()) byName[name] = record[i] ?? '';
+      for (let i = 1 + fieldColumns.length; i < keptStart; i++) byName[columns[i]!] = record[i] ?? '';
+      byName[columns[0]!] = record[0] ?? '';
+      const kept = keptFields.length > 0 ? Object.fromEntries(keptFields.map((field, j) => [field, record[keptStart + j] ?? ''])) : undefined;
       let row: ResultRow;
       try {
         row = csvRecordToRow(byName, escapedFormulas, kept);
@@ -128,7 +132,7 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
       // Field cells come back as the strings they were written as (CSV keeps no types), keyed by
       // column, so a compaction writes them out unchanged (see columnValue).
       if (fieldColumns.length > 0) {
-        row.output = Object.fromEntries(fieldColumns.map((c) => [c, escapedFormulas ? unescapeCell(byName[c] ?? '') : (byName[c] ?? '')]));
+        row.output = Object.fromEntries(fieldColumns.map((c, j) => [c, escapedFormulas ? unescapeCell(record[1 + j] ?? '') : (record[1 + j] ?? '')]));
       }
       yield { row, line };
     }

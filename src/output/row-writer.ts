@@ -7,6 +7,8 @@ import { encodeJsonlRow } from './jsonl-encode.js';
 import { encodeTextRow } from './text-encode.js';
 import { errorMessage, toError } from '../util/error-message.js';
 import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
+import { assertCsvHeader, csvLayoutOfFile } from './csv-file-layout.js';
+import { peek } from './peek-file.js';
 
 export interface RowWriter {
   /**
@@ -39,18 +41,6 @@ function writeAllSync(fd: number, data: string): void {
   while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset);
 }
 
-/** Reads up to `length` bytes at `position` from a file we only peek at. */
-function peek(path: string, position: number, length: number): Buffer {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const n = fs.readSync(fd, buf, 0, length, position);
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Before appending, make sure the new rows cannot merge with or misalign against what is there:
  * the file must end with '\n' (call repairPartialLine first after a crash), and a CSV file must
@@ -76,40 +66,23 @@ function checkAppendTarget(path: string, format: OutputFormat, layout: CsvLayout
 }
 
 /**
- * A CSV output being continued must be ours: checked before anything reads it as CSV, so a JSONL
- * file given `--format csv` gets this line rather than a CSV parser's complaint. A file that is a
- * torn start of the header (a crash while writing it) passes: the repair empties it.
- */
-export function assertCsvHeader(path: string, layout: CsvLayout = PLAIN_CSV): void {
-  const expected = Buffer.from(csvHeaderLine(layout), 'utf8');
-  let head = peek(path, 0, expected.length + 3);
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
-  const torn = head.length < expected.length && expected.subarray(0, head.length).equals(head);
-  if (!torn && !head.subarray(0, expected.length).equals(expected)) {
-    throw new RunError(
-      `Output file ${path} does not start with the llm-batch CSV header ` +
-        `(${csvHeaderLine(layout).trimEnd()}); appending would mix columns. Use a new output file.`,
-      'output',
-    );
-  }
-}
-
-/**
  * Opens `path` for rows. append=false creates or truncates; append=true keeps the content and
- * writes the CSV header only when the file is new or empty. Throws RunError('output') when the
- * file cannot be opened or is not safe to append to.
+ * writes the CSV header only when the file is new or empty; a CSV started in the legacy layout is
+ * continued in it (its header decides). Throws RunError('output') when the file cannot be opened
+ * or is not safe to append to.
  */
 export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean; csv?: CsvLayout }): RowWriter {
-  const layout = opts.csv ?? PLAIN_CSV;
-  const encode = encoderFor(format, layout);
   let fd: number;
+  let layout = opts.csv ?? PLAIN_CSV;
   try {
+    if (opts.append && format === 'csv') layout = csvLayoutOfFile(path, layout);
     if (opts.append) checkAppendTarget(path, format, layout);
     fd = fs.openSync(path, opts.append ? 'a' : 'w');
   } catch (err) {
     if (err instanceof RunError) throw err;
     throw new RunError(`Cannot open output file ${path}: ${errorMessage(err)}`, 'output');
   }
+  const encode = encoderFor(format, layout);
   let failure: RunError | undefined;
   let closed = false;
   const put = (data: string): void => {

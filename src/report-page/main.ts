@@ -117,7 +117,7 @@ function timeline(d: ReportData): HTMLElement {
       h(
         'p',
         { class: 'muted', id: 'no-timeline' },
-        'These rows have no started_at/finished_at timestamps (a CSV, or JSONL from an older llm-batch), so there is no time chart.',
+        'These rows have no started_at/finished_at timestamps (a file from an older llm-batch), so there is no time chart.',
       ),
     );
   const box = chartBox('Requests, answers, errors and 429s over time');

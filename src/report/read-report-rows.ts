@@ -5,7 +5,7 @@ import { CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
 import type { ReportRow } from './report-row.js';
 
 /** Columns of ours in a results CSV that are not structured-output fields. */
-const KNOWN_CSV = new Set([...CSV_COLUMNS, 'sample', 'cached', 'batch_id']);
+const KNOWN_CSV = new Set(CSV_COLUMNS);
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

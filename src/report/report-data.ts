@@ -74,7 +74,7 @@ export interface Timeline {
   bucketMs: number;
   /** Where the series come from: rows (last attempts) or the run's own events (every attempt). */
   source: 'rows' | 'events';
-  /** Whether rows had timestamps: without them (CSV) only the run's events are drawn, not answers and errors. */
+  /** Whether rows had timestamps: without them (files from an older llm-batch) only the run's events are drawn, not answers and errors. */
   rowTimes: boolean;
   sent: number[];
   ok: number[];

@@ -28,6 +28,12 @@ const CSV_HEADER = [
   'finish_reason',
   'prompt_tokens',
   'completion_tokens',
+  'started_at',
+  'finished_at',
+  'requested_model',
+  'sample',
+  'cached',
+  'batch_id',
 ];
 
 /** A prompt with commas, quotes and a newline: CSV must quote it, JSONL must escape it. */
@@ -123,6 +129,9 @@ describe.concurrent('output forms', () => {
     expect(Number(tricky.prompt_tokens)).toBeGreaterThan(0);
     expect(Number(tricky.latency_ms)).toBeGreaterThanOrEqual(0);
     expect(tricky.line).toBe('2');
+    expect(tricky.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(tricky.finished_at!)).toBeGreaterThanOrEqual(Date.parse(tricky.started_at!));
+    expect([tricky.requested_model, tricky.sample, tricky.cached, tricky.batch_id]).toEqual(['', '', '', '']);
   });
 
   it('-f csv writes CSV to stdout', async () => {

@@ -169,7 +169,7 @@ describe('report of a mock-server run, in chromium', () => {
     }
   });
 
-  it('llm-batch report: a CSV output and an old JSONL file without timestamps (no time chart for either)', async () => {
+  it('llm-batch report: a CSV output gets the time chart from its timestamp columns; an old JSONL file without them has none', async () => {
     const csvOut = path.join(tmp.dir, 'out.csv');
     await run([input, '-o', csvOut]);
     const r = await runCli(['report', csvOut]);
@@ -177,8 +177,10 @@ describe('report of a mock-server run, in chromium', () => {
     expect(r.stderr).toMatch(/report of 56 rows written to .*out\.html/);
     const csvPage = await openReport(browser.context, path.join(tmp.dir, 'out.html'));
     expect(await figure(csvPage.page, 'failed')).toBe('9');
-    // CSV has no timestamp columns: the report says so instead of drawing a time chart.
-    expect(await csvPage.page.locator('#no-timeline').count()).toBe(1);
+    // CSV rows have started_at/finished_at columns: the time chart is drawn from them.
+    expect(await csvPage.page.locator('#no-timeline').count()).toBe(0);
+    expect(await csvPage.page.locator('#timeline canvas').count()).toBeGreaterThan(0);
+    expect(await figure(csvPage.page, 'wall time')).not.toBe('–');
     expect(csvPage.errors).toEqual([]);
     await csvPage.page.close();
 

@@ -97,7 +97,7 @@ describe('--report on a run', () => {
     const data = dataOf(report);
     expect(data.run.stopped).toBe('quota');
     expect(data.source.format).toBe('csv');
-    expect(data.timeline).toMatchObject({ source: 'events', rowTimes: false }); // CSV rows have no timestamps
+    expect(data.timeline).toMatchObject({ source: 'events', rowTimes: true }); // CSV rows have started_at/finished_at
     expect(fs.readFileSync(report, 'utf8')).not.toContain(SECRET_KEY);
   });
 

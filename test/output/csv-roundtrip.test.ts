@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, csvRecordToRow, openFileWriter, readResults, rowToCsvRecord } from '../../src/output/index.js';
+import { CSV_COLUMNS, csvLayoutOfFile, csvRecordToRow, LEGACY_CSV_COLUMNS, openFileWriter, readResults, rowToCsvRecord } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
@@ -71,5 +71,44 @@ describe('CSV with --csv-escape-formulas', () => {
     const records = parse(readFileSync(path), { relax_column_count: false }) as string[][];
     for (const cell of records.flat()) if (!/^[+-]?\d+(\.\d+)?$/.test(cell)) expect(cell).not.toMatch(/^[=+\-@\t\r＝＋－＠]/);
     expect(records.flat()).toContain("'=SUM(A1:A3)");
+  });
+});
+
+describe('timestamps, model × sample, cached and batch columns', () => {
+  const full = okRow('m', 'answer', {
+    started_at: '2026-11-30T08:00:00.123Z',
+    finished_at: '2026-11-30T08:00:01.456Z',
+    requested_model: 'gpt-4.1-nano',
+    sample: 2,
+    cached: true,
+    batch_id: 'batch_abc',
+    input: { sample: 'kept', topic: '-x' },
+  });
+
+  it('come back from a file exactly, beside a kept field named like one of them', async () => {
+    const path = join(tmp(), 'out.csv');
+    const w = openFileWriter(path, 'csv', { append: false, csv: { escapeFormulas: false, keptFields: ['sample', 'topic'] } });
+    await w.write(full);
+    await w.close();
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`${CSV_COLUMNS.join(',')},input_sample,topic`);
+    expect(await collect(readResults(path, 'csv'))).toEqual([full]);
+  });
+
+  it('a file in the legacy layout is continued in it: its header decides, rows read back without the new fields', async () => {
+    const path = join(tmp(), 'old.csv');
+    const header = `${LEGACY_CSV_COLUMNS.join(',')},sample,topic\n`;
+    writeFileSync(path, `${header}a,1,prompt a,hi,,,,,1,120,gpt-4o-mini,stop,5,7,s1,t1\n`);
+    const wanted = { escapeFormulas: false, keptFields: ['sample', 'topic'] };
+    expect(csvLayoutOfFile(path, wanted)).toEqual({ ...wanted, legacy: true });
+    const w = openFileWriter(path, 'csv', { append: true, csv: wanted });
+    await w.write(full);
+    await w.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text.startsWith(`${header}a,1,`)).toBe(true);
+    expect(text.split('\n')[2]).toBe('m,1,prompt m,answer,,,,,1,120,gpt-4o-mini,stop,5,7,kept,-x');
+    const { started_at: _s, finished_at: _f, requested_model: _r, sample: _n, cached: _c, batch_id: _b, ...legacy } = full;
+    expect(await collect(readResults(path, 'csv'))).toEqual([okRow('a', 'hi', { input: { sample: 's1', topic: 't1' } }), legacy]);
+    // A file in the current layout, or one not yet written, takes the layout asked for.
+    expect(csvLayoutOfFile(join(tmp(), 'none.csv'), wanted)).toBe(wanted);
   });
 });

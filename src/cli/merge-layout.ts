@@ -1,0 +1,26 @@
+import { csvLayoutFromFile, PLAIN_CSV, readRunMeta, type CsvLayout } from '../output/index.js';
+import type { MergeSource } from '../output/merge-results.js';
+
+/** How to read one output being merged: its escaping and its run's model, from its metadata. */
+export function mergeSource(file: string, format: 'jsonl' | 'csv'): MergeSource {
+  const meta = readRunMeta(file);
+  return {
+    path: file,
+    format,
+    escapedFormulas: format === 'csv' && meta?.['csvEscapeFormulas'] === true,
+    runModel: typeof meta?.['model'] === 'string' ? meta['model'] : undefined,
+  };
+}
+
+/**
+ * The merged CSV's columns: those of the first CSV output (schema fields and kept fields carry
+ * over), in the current layout; escaped as the run whose metadata the merged file gets.
+ */
+export async function mergedCsvLayout(sources: readonly MergeSource[], meta: Record<string, unknown> | undefined): Promise<CsvLayout> {
+  const escapeFormulas = meta?.['csvEscapeFormulas'] === true;
+  const first = sources.find((s) => s.format === 'csv');
+  const own = first && (await csvLayoutFromFile(first.path, escapeFormulas));
+  if (!own) return escapeFormulas ? { ...PLAIN_CSV, escapeFormulas } : PLAIN_CSV;
+  const { legacy: _legacy, ...current } = own;
+  return current;
+}
