@@ -2,6 +2,7 @@ import { Readable, pipeline } from 'node:stream';
 import { RunError } from '../errors.js';
 import { readCompleteChunks, splitLines, type TailInfo } from '../output/complete-lines.js';
 import { CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
+import { csvHeaderShape } from '../output/csv-layout.js';
 import type { ReportRow } from './report-row.js';
 
 /** Columns of ours in a results CSV that are not structured-output fields. */
@@ -53,8 +54,12 @@ export function reportRowFromJson(value: unknown): ReportRow {
   };
 }
 
-/** One CSV record (keyed by header name) to a report row. Unknown columns are structured output. */
-export function reportRowFromCsv(record: Record<string, string>): ReportRow {
+/**
+ * One CSV record (keyed by header name) to a report row. `fieldColumns`: the schema's field columns
+ * of one of our CSVs (kept input fields are not answers); without it, unknown columns are taken
+ * for structured output.
+ */
+export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: readonly string[]): ReportRow {
   const cell = (name: string): string => unescapeCell(record[name] ?? '');
   const n = (name: string): number | null => {
     const raw = cell(name).trim();
@@ -65,9 +70,13 @@ export function reportRowFromCsv(record: Record<string, string>): ReportRow {
   const opt = (name: string): string | null => (cell(name) === '' ? null : cell(name));
   const errorType = opt('error_type');
   let output: Record<string, unknown> | null = null;
-  for (const [key, raw] of Object.entries(record)) {
-    if (KNOWN_CSV.has(key)) continue;
-    (output ??= {})[key] = unescapeCell(raw);
+  if (fieldColumns) {
+    for (const key of fieldColumns) (output ??= {})[key] = unescapeCell(record[key] ?? '');
+  } else {
+    for (const [key, raw] of Object.entries(record)) {
+      if (KNOWN_CSV.has(key)) continue;
+      (output ??= {})[key] = unescapeCell(raw);
+    }
   }
   const response = cell('response');
   return {
@@ -112,12 +121,17 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
     return;
   }
   const { parse } = await import('csv-parse');
-  const parser = parse({ bom: true, skip_empty_lines: true, columns: true, relax_column_count: false, info: true });
+  let fieldColumns: readonly string[] | undefined;
+  const columns = (header: string[]): string[] => {
+    fieldColumns = csvHeaderShape(header)?.fieldColumns;
+    return header;
+  };
+  const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true });
   pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
   try {
     for await (const { record } of parser as AsyncIterable<{ record: Record<string, string> }>) {
       if (!('id' in record) || !('prompt' in record)) throw bad(path, 1, 'the CSV header has no "id" and "prompt" columns');
-      yield reportRowFromCsv(record);
+      yield reportRowFromCsv(record, fieldColumns);
     }
   } catch (err) {
     if (err instanceof RunError) throw err;

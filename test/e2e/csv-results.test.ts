@@ -149,6 +149,11 @@ describe('CSV of a model × sample run', () => {
     ]);
     expect(rows.every((x) => ['a', 'b'].includes(x['label']!) && /^-?\d+$/.test(x['score']!))).toBe(true);
     expect(ctx.server.requests).toHaveLength(4);
+    // The report shows the schema's fields as fields; kept input columns and ours are not answers.
+    expect((await runCli(['report', out])).code).toBe(0);
+    const data = dataOf(path.join(ctx.dir, 'structured.html'));
+    expect(data.outputFields.map((f: { name: string }) => f.name)).toEqual(['label', 'score']);
+    expect(data.figures.hasTimestamps).toBe(true);
   });
 
   it('merge of CSV shards keeps every (id, model, sample) and the columns', async () => {
