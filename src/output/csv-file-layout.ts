@@ -3,6 +3,8 @@ import { RunError } from '../errors.js';
 import { csvHeaderLine } from './csv-encode.js';
 import { csvHeaderShape, layoutOfHeader, PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { peek } from './peek-file.js';
+import { outputColumns, type OutputColumn } from '../structured/columns.js';
+import { LEGACY_CSV_COLUMNS } from './csv-columns.js';
 
 /** The file's first bytes, past a UTF-8 BOM; empty when there is no such file. */
 function head(path: string, length: number): Buffer {
@@ -23,9 +25,19 @@ function head(path: string, length: number): Buffer {
  */
 export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
   if (wanted.legacy) return wanted;
-  const legacy: CsvLayout = { ...wanted, legacy: true };
+  const fields = wanted.outputColumns;
+  const legacy: CsvLayout = { ...wanted, legacy: true, ...(fields ? { outputColumns: legacyFieldColumns(fields) } : {}) };
   const expected = Buffer.from(csvHeaderLine(legacy), 'utf8');
   return head(path, expected.length).subarray(0, expected.length).equals(expected) ? legacy : wanted;
+}
+
+/**
+ * A schema's field columns as an older llm-batch named them: only the legacy result columns were
+ * taken then, so a property named `sample` or `cached` had that column, not `output_sample`.
+ */
+function legacyFieldColumns(columns: readonly OutputColumn[]): readonly OutputColumn[] {
+  if (columns.some((c) => c.property === '')) return columns;
+  return outputColumns({ properties: Object.fromEntries(columns.map((c) => [c.property, {}])) }, LEGACY_CSV_COLUMNS);
 }
 
 /**

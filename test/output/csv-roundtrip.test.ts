@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvLayoutOfFile, csvRecordToRow, LEGACY_CSV_COLUMNS, openFileWriter, readResults, rowToCsvRecord } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
+import { outputColumns } from '../../src/structured/columns.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
@@ -110,5 +111,21 @@ describe('timestamps, model × sample, cached and batch columns', () => {
     expect(await collect(readResults(path, 'csv'))).toEqual([okRow('a', 'hi', { input: { sample: 's1', topic: 't1' } }), legacy]);
     // A file in the current layout, or one not yet written, takes the layout asked for.
     expect(csvLayoutOfFile(join(tmp(), 'none.csv'), wanted)).toBe(wanted);
+  });
+
+  it('a legacy schema CSV, whose field named `sample` had that column then, is continued with it', async () => {
+    const path = join(tmp(), 'old-schema.csv');
+    const fields = outputColumns({ properties: { sample: {}, label: {} } }, CSV_COLUMNS);
+    expect(fields.map((c) => c.column)).toEqual(['output_sample', 'label']);
+    writeFileSync(path, `id,sample,label,${LEGACY_CSV_COLUMNS.slice(1).join(',')}\na,7,x,1,prompt a,hi,,,,,1,120,gpt-4o-mini,stop,5,7\n`);
+    const w = openFileWriter(path, 'csv', { append: true, csv: { escapeFormulas: false, keptFields: [], outputColumns: fields } });
+    await w.write(okRow('b', '{}', { output: { sample: 8, label: 'y' }, sample: 1 }));
+    await w.close();
+    expect(readFileSync(path, 'utf8').split('\n')[2]).toBe('b,8,y,1,prompt b,{},,,,,1,120,gpt-4o-mini,stop,5,7');
+    const rows = await collect(readResults(path, 'csv'));
+    expect(rows.map((r) => [r.output, r.sample])).toEqual([
+      [{ sample: '7', label: 'x' }, undefined],
+      [{ sample: '8', label: 'y' }, undefined],
+    ]);
   });
 });
