@@ -107,8 +107,8 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
       prevEmpty = info.empty_lines;
       if (header) {
         header = false;
-        // A schema's field columns (--json-schema) sit between id and line; they are read by name
-        // (prefixed so they never share one with a result column), and their cells are not needed.
+        // A schema's field columns (--json-schema) sit between id and line, kept input fields last;
+        // the header says which, and whether the file has the newer result columns (legacy or not).
         const shape = csvHeaderShape(record);
         if (!shape) throw corrupt(path, line, `expected the llm-batch CSV header (${CSV_COLUMNS.join(',')})`);
         columns = record;
