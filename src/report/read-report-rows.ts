@@ -123,8 +123,11 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
   const { parse } = await import('csv-parse');
   let fieldColumns: readonly string[] | undefined;
   const columns = (header: string[]): string[] => {
-    fieldColumns = csvHeaderShape(header)?.fieldColumns;
-    return header;
+    const shape = csvHeaderShape(header);
+    fieldColumns = shape?.fieldColumns;
+    // Kept input columns are renamed out of the way: in an old file one may be called `sample`.
+    const kept = header.length - (shape?.keptColumns.length ?? 0);
+    return header.map((name, i) => (i >= kept ? `\u0000input:${name}` : name));
   };
   const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true });
   pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
