@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { once } from 'node:events';
 import { decodeInput, type InputEncoding } from '../input/decode-input.js';
 
 export interface InputFingerprint {
@@ -22,10 +23,20 @@ export async function fingerprintFile(file: string, bytes?: number, decode?: { e
   const options = bytes === undefined ? {} : bytes === 0 ? undefined : { end: bytes - 1 };
   async function* hashed(): AsyncGenerator<Buffer> {
     if (options === undefined) return;
-    for await (const chunk of fs.createReadStream(file, options)) {
-      hash.update(chunk as Buffer);
-      read += (chunk as Buffer).length;
-      yield chunk as Buffer;
+    const stream = fs.createReadStream(file, options);
+    try {
+      for await (const chunk of stream) {
+        hash.update(chunk as Buffer);
+        read += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    } finally {
+      // A failed decode ends the read early: its descriptor closes asynchronously, so wait for it
+      // (a caller that reports the error and exits, or retries, must not find the file still open).
+      if (!stream.closed) {
+        stream.destroy();
+        await once(stream, 'close');
+      }
     }
   }
   if (decode) {

@@ -7,20 +7,17 @@ import { checkWritableFile } from './check-writable.js';
 import { runCompact } from './compact-command.js';
 import { requireKey, type CliConfig } from './config.js';
 import { createProvider } from './create-provider.js';
-import { createReporter, type CliReporter } from './create-reporter.js';
+import { createReporter } from './create-reporter.js';
 import { engineOptions } from './engine-options.js';
 import type { CliIo } from './io.js';
-import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
+import { inputOptionsFor } from './open-input.js';
+import { openRunInput } from './open-run-input.js';
 import { ranNothing } from './empty-input.js';
 import { finishRun } from './outcome.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
-import { fingerprint } from './run-identity.js';
-import { csvLayoutFor } from './csv-layout-for.js';
-import type { InputFingerprint } from './input-fingerprint.js';
 import { limitRecords } from './limit-records.js';
 import { concurrencyWithinFdLimit } from './fd-limit.js';
-import type { CsvLayout } from '../output/index.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import { setUpStructured } from './structured-output.js';
 import { writeRows } from './write-rows.js';
@@ -100,27 +97,5 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     await cache?.close().catch(() => {});
     target?.lock?.release();
     await input.close();
-  }
-}
-
-/**
- * Opens the input and, for a results file that a resume must match, hashes it. The CSV layout
- * (kept fields) is settled first: `--keep-fields all` reads the input's header.
- */
-async function openRunInput(
-  config: CliConfig,
-  io: CliIo,
-  reporter: CliReporter,
-): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
-  let input: OpenedInput | undefined;
-  try {
-    const layout = await csvLayoutFor(config);
-    input = await openInput(config, io);
-    const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
-    return { input, inputFingerprint, layout };
-  } catch (err) {
-    await input?.close();
-    reporter.close();
-    throw err;
   }
 }

@@ -1,0 +1,30 @@
+import type { CsvLayout } from '../output/index.js';
+import type { CliConfig } from './config.js';
+import type { CliReporter } from './create-reporter.js';
+import { csvLayoutFor } from './csv-layout-for.js';
+import type { InputFingerprint } from './input-fingerprint.js';
+import type { CliIo } from './io.js';
+import { openInput, type OpenedInput } from './open-input.js';
+import { fingerprint } from './run-identity.js';
+
+/**
+ * Opens the input and, for a results file that a resume must match, hashes it. The CSV layout
+ * (kept fields) is settled first: `--keep-fields all` reads the input's header.
+ */
+export async function openRunInput(
+  config: CliConfig,
+  io: CliIo,
+  reporter: Pick<CliReporter, 'close'>,
+): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
+  let input: OpenedInput | undefined;
+  try {
+    const layout = await csvLayoutFor(config);
+    input = await openInput(config, io);
+    const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
+    return { input, inputFingerprint, layout };
+  } catch (err) {
+    await input?.close();
+    reporter.close();
+    throw err;
+  }
+}
