@@ -4,8 +4,9 @@ import { RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { BatchApiError, type Batch, type BatchClient } from './batch-client.js';
-import { readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
-import { rowFromBatchLine } from './collect-rows.js';
+import { chunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
+import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
+import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
 import { reaskMessages } from '../structured/reask.js';
 import {
@@ -18,10 +19,13 @@ import {
   writeManifest,
   type Chunk,
   type ChunkStatus,
+  type HeldLine,
   type Manifest,
 } from './manifest.js';
 import { planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
 import { pollDelay } from './poll-delay.js';
+import { lineBilled, LineBudget, lineWorstCase, type BatchBudgetOptions } from './line-budget.js';
+import { toUsd } from '../budget/spend-cap.js';
 import type { LineDefaults } from './request-line.js';
 
 /** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
@@ -34,8 +38,8 @@ export interface BatchJobOptions {
   writer: RowWriter;
   /** The input's records (already without those an earlier run answered); read once, when planning. */
   records: () => AsyncIterable<PromptRecord>;
-  /** Whether the output already held a row for this id when the run started. */
-  answeredBefore: (id: string) => boolean;
+  /** Whether the output already held a row for this line's answer when the run started. */
+  answeredBefore: (entry: IndexEntry) => boolean;
   defaults: LineDefaults;
   limits: SplitLimits;
   pollMs: number;
@@ -50,6 +54,8 @@ export interface BatchJobOptions {
   /** Runs the unfinished lines of an expired or cancelled batch live; without it they are resubmitted. */
   finishLive?: (records: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>;
   onRow: (row: ResultRow) => void;
+  /** Each whole answer collected, with the body that asked for it (the response cache). */
+  storeAnswer?: (body: Record<string, unknown>, row: ResultRow) => void;
   /** Invalid collected answers about to be re-asked live, for the summary's re-ask count. */
   onReasks?: (n: number) => void;
   info: (line: string) => void;
@@ -57,12 +63,19 @@ export interface BatchJobOptions {
   onProgress?: (progress: { batches: number; batchesDone: number; requests: number; completed: number; failed: number }) => void;
   signal: AbortSignal;
   random?: () => number;
+  /** --max-cost: lines are planned only within the cap, at the Batch price (see LineBudget). */
+  budget?: BatchBudgetOptions;
 }
 
 export interface BatchJobOutcome {
   /** Chunks still waiting on the server (or to be submitted). 0 = every record has a row. */
   pending: number;
   interrupted: boolean;
+  /**
+   * --max-cost: spent by this output's batches; `held`, the first request not submitted for the cap;
+   * `planned`, the requests the last planning round admitted (0 with `held`: the cap is reached).
+   */
+  budget?: { spentUsd: number; planned: number; held?: { id: string; line: number; worstUsd: number } };
 }
 
 const IN_FLIGHT = IN_FLIGHT_STATUSES;
@@ -81,6 +94,28 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+const usdText = (pico: number) => `$${toUsd(pico).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
+
+/**
+ * Records from `first` on, then the rest of `source`; stopping early does not close `source`, so
+ * the next planning round goes on from where this one stopped.
+ */
+function continuing(first: PromptRecord | undefined, source: AsyncIterator<PromptRecord>): AsyncIterable<PromptRecord> {
+  let pending = first;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async (): Promise<IteratorResult<PromptRecord>> => {
+        if (pending) {
+          const value = pending;
+          pending = undefined;
+          return { value, done: false };
+        }
+        return source.next();
+      },
+      return: async (): Promise<IteratorResult<PromptRecord>> => ({ value: undefined, done: true }),
+    }),
+  };
+}
 
 /**
  * Drives an output's batches to the end: plan chunks (once), upload and create, poll, collect rows,
@@ -94,6 +129,11 @@ export class BatchJob {
   private failures = 0;
   /** Batches that ended during this run: each lets one chunk held for the token limit try again. */
   private freedSlots = 0;
+  /** The input, pulled a planning round at a time, and the line --max-cost stopped the last round at. */
+  private source?: AsyncIterator<PromptRecord>;
+  private heldRecord?: PromptRecord;
+  /** custom_ids planned by this process, across planning rounds. */
+  private readonly seen = new Set<string>();
   /** Ids already written from a chunk whose collection broke off (a cut download): not written twice on the retry. */
   private readonly partlyCollected = new Map<number, Set<string>>();
 
@@ -105,18 +145,32 @@ export class BatchJob {
     await this.loadOrPlan();
     if (this.o.cancel) await this.cancelAll();
     for (;;) {
-      if (this.o.signal.aborted) return { pending: this.open().length, interrupted: true };
+      if (this.o.signal.aborted) return this.outcome(this.open().length, true);
       if (!this.o.cancel) await this.submitReady();
       await this.pollInFlight();
       this.reportProgress();
-      const open = this.open();
+      let open = this.open();
+      // --max-cost held lines back while batches were reserved at their worst case: now that they are
+      // collected at their real cost, plan on from the held line (in this process, which holds the input).
+      if (open.length === 0 && this.heldRecord && this.manifest.budget?.held && this.manifest.budget.planned > 0 && !this.o.cancel) {
+        await this.planMore();
+        open = this.open();
+        if (open.length > 0) continue;
+      }
       if (open.length === 0) {
         rmSync(this.dir, { recursive: true, force: true });
-        return { pending: 0, interrupted: false };
+        return this.outcome(0, false);
       }
-      if (!this.o.wait) return { pending: open.length, interrupted: false };
+      if (!this.o.wait) return this.outcome(open.length, false);
       await sleep(pollDelay(this.o.pollMs, this.failures, this.o.random), this.o.signal);
     }
+  }
+
+  private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
+    const b = this.manifest.budget;
+    if (!b) return { pending, interrupted };
+    const held = b.held && { id: b.held.id, line: b.held.line, worstUsd: toUsd(b.held.worstPico) };
+    return { pending, interrupted, budget: { spentUsd: toUsd(b.spentPico), planned: b.planned, ...(held ? { held } : {}) } };
   }
 
   /** Asks the server to cancel every batch in flight; chunks never submitted end here. */
@@ -140,10 +194,7 @@ export class BatchJob {
     for (const id of ids) {
       const entry = index.get(id)!;
       const row: ResultRow = {
-        id,
-        line: entry[1],
-        prompt: entry[2],
-        ...(entry[3] ? { input: entry[3] } : {}),
+        ...entryRowBase(entry),
         response: null,
         error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; the next --resume sends it again' },
         attempts: 0,
@@ -202,19 +253,75 @@ export class BatchJob {
     // No plan, or one a kill cut short: chunks are only written locally until the plan is saved.
     rmSync(this.dir, { recursive: true, force: true });
     ensureChunkDir(this.o.output);
-    let inputErrors = 0;
-    const chunks = await planChunks(this.o.records(), this.o.defaults, this.o.limits, this.dir, 1, async (input) => {
-      const row = this.o.structured ? { ...input, output: null } : input;
-      inputErrors++;
-      await this.o.writer.write(row);
-      this.o.onRow(row);
-    });
-    this.manifest = { version: 1, runKey: randomUUID(), planned: true, inputErrors, chunks, ...(this.o.rowShape ? { rowShape: this.o.rowShape } : {}) };
-    this.save();
+    // What earlier plans of this output spent counts against the cap (a resume raises it to go on).
+    const spentBefore = existing?.budget?.spentPico ?? 0;
+    const { chunks, inputErrors, held } = await this.plan(spentBefore, 1);
     const lines = chunks.reduce((s, c) => s + c.lines, 0);
+    this.manifest = {
+      version: 1,
+      runKey: randomUUID(),
+      planned: true,
+      inputErrors,
+      chunks,
+      ...(this.o.rowShape ? { rowShape: this.o.rowShape } : {}),
+      ...(this.o.budget ? { budget: { spentPico: spentBefore, planned: lines, ...(held ? { held } : {}) } } : {}),
+    };
+    this.save();
     this.o.info(
-      `${count(lines)} requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input errors written as rows)` : ''}`,
+      `${count(lines)} requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input errors written as rows)` : ''}${held ? `; the rest of the input waits: over --max-cost` : ''}`,
     );
+  }
+
+  /** One planning pass over the input from where the last one stopped (all of it without --max-cost). */
+  private async plan(spentBefore: number, firstN: number): Promise<{ chunks: Chunk[]; inputErrors: number; held?: HeldLine }> {
+    this.source ??= this.o.records()[Symbol.asyncIterator]();
+    const records = continuing(this.heldRecord, this.source);
+    this.heldRecord = undefined;
+    const budget = this.o.budget ? new LineBudget(this.o.budget, spentBefore) : undefined;
+    const prices = this.o.budget?.prices;
+    let inputErrors = 0;
+    let held: HeldLine | undefined;
+    const chunks = await planChunks(
+      records,
+      this.o.defaults,
+      this.o.limits,
+      this.dir,
+      firstN,
+      async (input) => {
+        const row = this.o.structured ? { ...input, output: null } : input;
+        inputErrors++;
+        await this.o.writer.write(row);
+        this.o.onRow(row);
+      },
+      budget && {
+        admit: (body) => budget.admit(body),
+        onHeld: (record, body) => {
+          this.heldRecord = record;
+          held = { id: record.id, line: record.line, worstPico: lineWorstCase(prices!, body) ?? 0 };
+        },
+        seen: this.seen,
+      },
+    );
+    return { chunks, inputErrors, ...(held ? { held } : {}) };
+  }
+
+  /** The next planning round under --max-cost, with what the collected batches really cost. */
+  private async planMore(): Promise<void> {
+    ensureChunkDir(this.o.output);
+    const budget = this.manifest.budget!;
+    const firstN = Math.max(0, ...this.manifest.chunks.map((c) => c.n)) + 1;
+    const { chunks, inputErrors, held } = await this.plan(budget.spentPico, firstN);
+    const lines = chunks.reduce((s, c) => s + c.lines, 0);
+    this.manifest.chunks.push(...chunks);
+    this.manifest.inputErrors += inputErrors;
+    budget.planned = lines;
+    if (held) budget.held = held;
+    else delete budget.held;
+    this.save();
+    if (lines > 0)
+      this.o.info(
+        `${count(lines)} more requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}, within --max-cost (${usdText(budget.spentPico)} spent so far)`,
+      );
   }
 
   private inFlight(): Chunk[] {
@@ -346,38 +453,55 @@ export class BatchJob {
     let unknown = 0;
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
     const reasks = new Map<string, { row: ResultRow; problems: string[] }>();
+    /** Whole answers to store in the response cache, by custom_id. */
+    const whole = this.o.storeAnswer && !this.o.structured ? new Map<string, ResultRow>() : undefined;
+    const times = batchTimes(batch);
+    /** --max-cost: what the batch's answers cost; undefined once an answer came without usage (then the worst case stays spent). */
+    let billed: number | undefined = 0;
+    const prices = this.o.budget?.prices;
+    const addBilled = (sum: number, row: ResultRow): number | undefined =>
+      !row.error && !row.usage ? undefined : sum + lineBilled(prices!, chunk.model, row.usage);
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
       for await (const text of this.o.client.lines(fileId)) {
-        const outcome = rowFromBatchLine(text, batch.id, index);
+        const outcome = rowFromBatchLine(text, batch.id, index, times);
         if (outcome.kind === 'unknown') {
           unknown++;
           continue;
         }
         if (outcome.kind === 'unfinished') continue;
-        if (answered.has(outcome.row.id)) continue;
-        answered.add(outcome.row.id);
+        const key = outcome.customId;
+        if (answered.has(key)) continue;
+        answered.add(key);
+        if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
         // Rows a killed run wrote before it could mark the chunk collected are not written twice.
-        if (this.o.answeredBefore(outcome.row.id) || written.has(outcome.row.id)) continue;
+        if (this.o.answeredBefore(index.get(key)!) || written.has(key)) continue;
         let row = outcome.row;
         if (this.o.structured) {
           const judged = judgeCollected(row, outcome.refusal, this.o.structured);
           if (judged.kind === 'reask') {
-            reasks.set(row.id, judged);
+            reasks.set(key, judged);
             continue;
           }
           row = judged.row;
         }
         await this.o.writer.write(row);
-        written.add(row.id);
+        written.add(key);
         this.o.onRow(row);
+        if (whole && !row.error && row.finish_reason !== null) whole.set(key, row);
       }
+    }
+    // The chunk file still holds the bodies: each answer is stored under the body that asked for it.
+    if (whole && whole.size > 0) {
+      for await (const { id, body } of chunkBodies(this.dir, chunk, new Set(whole.keys()))) this.o.storeAnswer!(body, whole.get(id)!);
     }
     if (reasks.size > 0 && !(await this.reaskLive(chunk, reasks, index, written))) return;
     this.partlyCollected.delete(chunk.n);
     if (unknown > 0) this.o.info(`${this.label(chunk)}: ${unknown} output lines named no request of this batch; ignored`);
+    // An answer without usage leaves the chunk's whole reservation spent (we cannot know less).
+    const settled = this.o.budget ? (billed ?? chunk.reservedPico ?? 0) : 0;
     const rest = new Set<string>();
-    for (const id of index.keys()) if (!answered.has(id) && !this.o.answeredBefore(id)) rest.add(id);
+    for (const [id, entry] of index) if (!answered.has(id) && !this.o.answeredBefore(entry)) rest.add(id);
     if (rest.size > 0 && this.o.cancel) {
       await this.abortRows(chunk, rest, index);
       chunk.remainder = rest.size;
@@ -386,7 +510,7 @@ export class BatchJob {
       for await (const row of this.o.finishLive(recordsFromChunk(this.dir, chunk, rest, index))) {
         await this.o.writer.write(row);
         this.o.onRow(row);
-        rest.delete(row.id);
+        rest.delete(customIdOf(rowAnswer(row)));
       }
       // An interrupted live run leaves the chunk uncollected: a resume collects it again (its rows
       // are skipped as already written) and runs only what is still missing.
@@ -394,10 +518,16 @@ export class BatchJob {
     } else if (rest.size > 0) {
       const n = Math.max(...this.manifest.chunks.map((c) => c.n)) + 1;
       const remainder = await writeRemainder(this.dir, chunk, rest, index, n);
+      // The lines not run keep what is left of the chunk's reservation: their worst case is within it.
+      if (chunk.reservedPico !== undefined) remainder.reservedPico = Math.max(0, chunk.reservedPico - settled);
       this.manifest.chunks.push(remainder);
       chunk.remainder = rest.size;
       chunk.remainderChunk = n;
       this.o.info(`${this.label(chunk)}: ${chunk.status} with ${count(rest.size)} requests not run; resubmitting them as batch ${n}`);
+    }
+    if (this.o.budget) {
+      this.manifest.budget ??= { spentPico: 0, planned: 0 };
+      this.manifest.budget.spentPico += settled;
     }
     chunk.collected = true;
     this.save();
@@ -422,7 +552,7 @@ export class BatchJob {
     const self = this;
     async function* records(): AsyncGenerator<PromptRecord> {
       for await (const record of recordsFromChunk(self.dir, chunk, new Set(reasks.keys()), index)) {
-        const { row, problems } = reasks.get(record.id)!;
+        const { row, problems } = reasks.get(customIdOf(recordAnswer(record)))!;
         yield {
           ...record,
           messages: reaskMessages(record.messages, row.response ?? '', problems),
@@ -432,9 +562,10 @@ export class BatchJob {
     }
     const left = new Set(reasks.keys());
     for await (const row of this.o.finishLive!(records())) {
+      const key = customIdOf(rowAnswer(row));
       await this.o.writer.write(row);
-      written.add(row.id);
-      left.delete(row.id);
+      written.add(key);
+      left.delete(key);
       this.o.onRow(row);
     }
     return left.size === 0;

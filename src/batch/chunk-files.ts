@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { PromptRecord } from '../types.js';
 import type { Chunk } from './manifest.js';
-import { chunkFileName, indexFileName, type IndexEntry } from './plan-chunks.js';
+import { chunkFileName, entryAnswer, indexFileName, type IndexEntry } from './plan-chunks.js';
 
 /** A chunk's index: id → [id, line, prompt], to turn its answers back into rows. */
 export function readIndex(dir: string, chunk: Chunk): Map<string, IndexEntry> {
@@ -22,6 +22,13 @@ async function* requestLines(dir: string, chunk: Chunk): AsyncGenerator<{ id: st
   for await (const text of reader) {
     if (text === '') continue;
     yield { id: (JSON.parse(text) as { custom_id: string }).custom_id, text };
+  }
+}
+
+/** The request bodies of the lines of `chunk` whose custom_ids are in `keep`: what their answers are cached under. */
+export async function* chunkBodies(dir: string, chunk: Chunk, keep: ReadonlySet<string>): AsyncGenerator<{ id: string; body: Record<string, unknown> }> {
+  for await (const { id, text } of requestLines(dir, chunk)) {
+    if (keep.has(id)) yield { id, body: (JSON.parse(text) as { body: Record<string, unknown> }).body };
   }
 }
 
@@ -60,11 +67,13 @@ export async function* recordsFromChunk(
   for await (const { id, text } of requestLines(dir, chunk)) {
     if (!keep.has(id)) continue;
     const entry = index.get(id)!;
+    const answer = entryAnswer(entry);
     const { body } = JSON.parse(text) as { body: Record<string, unknown> };
     const { model, messages, temperature, max_tokens, max_completion_tokens, ...extraBody } = body;
     const maxTokens = max_completion_tokens ?? max_tokens;
     const record: PromptRecord = {
-      id,
+      id: answer.id,
+      ...(answer.sample !== undefined ? { sample: answer.sample } : {}),
       line: entry[1],
       source: chunk.file,
       prompt: entry[2],

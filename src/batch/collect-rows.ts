@@ -1,12 +1,13 @@
 import type { ErrorType, ResultRow, RowError } from '../types.js';
-import type { IndexEntry } from './plan-chunks.js';
+import { entryAnswer, type IndexEntry } from './plan-chunks.js';
+import { answerFields } from './custom-id.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
 
 export type LineOutcome =
   /** `refusal`: the model declined (structured outputs), the content then empty. */
-  | { kind: 'row'; row: ResultRow; refusal?: string }
+  | { kind: 'row'; row: ResultRow; customId: string; refusal?: string }
   /** Not run (expired, cancelled): the id goes on to another batch or a live run. */
   | { kind: 'unfinished'; id: string }
   | { kind: 'unknown'; id: string | undefined; why: string };
@@ -14,6 +15,8 @@ export type LineOutcome =
 /** A chat completion, or an error body, as a batch's output line carries it. */
 interface ChatBody {
   model?: string;
+  /** Unix seconds: when the server made this completion. */
+  created?: number;
   choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
   error?: { message?: string; code?: string | number | null };
@@ -33,11 +36,52 @@ function errorType(status: number | undefined): ErrorType {
 }
 
 /**
+ * When a batch ran, from its own timestamps (Unix seconds): it started in_progress at `startedSec`
+ * and was done (finalizing, or ended otherwise) by `endedSec`. A line carries no time of its own
+ * beyond its completion's `created`.
+ */
+export interface BatchTimes {
+  startedSec?: number | null;
+  endedSec?: number | null;
+}
+
+/** The timestamps of a batch, as rowFromBatchLine wants them. */
+export function batchTimes(batch: {
+  created_at?: number;
+  in_progress_at?: number | null;
+  finalizing_at?: number | null;
+  completed_at?: number | null;
+  expired_at?: number | null;
+  cancelled_at?: number | null;
+  failed_at?: number | null;
+}): BatchTimes {
+  return {
+    startedSec: batch.in_progress_at ?? batch.created_at ?? null,
+    endedSec: batch.finalizing_at ?? batch.completed_at ?? batch.expired_at ?? batch.cancelled_at ?? batch.failed_at ?? null,
+  };
+}
+
+const iso = (sec: number | null | undefined): string | null => (typeof sec === 'number' && Number.isFinite(sec) ? new Date(sec * 1000).toISOString() : null);
+
+/**
+ * A collected row's `started_at`/`finished_at`: the Batch API says when the batch began running, and
+ * (in each answer's `created`) when that completion was made; not when the line's own attempt began.
+ * So started_at is the batch's in_progress_at (the earliest the line can have started) and
+ * finished_at the completion's `created`, else the batch's end; both to the second.
+ */
+function lineTimes(times: BatchTimes | undefined, created: number | undefined): { started_at: string | null; finished_at: string | null } {
+  const started = times?.startedSec ?? null;
+  let finished = typeof created === 'number' ? created : (times?.endedSec ?? null);
+  if (finished !== null && started !== null && finished < started) finished = started;
+  return { started_at: iso(started), finished_at: iso(finished) };
+}
+
+/**
  * Turns one line of a batch's output or error file into a result row shaped like a live run's
  * (response, usage, finish_reason, model), plus `batch_id`. This is the one place collected rows are
  * made: anything a row gains (a parsed structured answer, a cache entry) hooks in here.
  */
-export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyMap<string, IndexEntry>): LineOutcome {
+export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyMap<string, IndexEntry>, times?: BatchTimes): LineOutcome {
   let value: OutputLine;
   try {
     value = JSON.parse(text) as OutputLine;
@@ -47,10 +91,11 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   const id = value.custom_id;
   const entry = id === undefined ? undefined : index.get(id);
   if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(id)} is not in this batch` };
-  const base = { id, line: entry[1], prompt: entry[2], ...(entry[3] ? { input: entry[3] } : {}), attempts: 1, latency_ms: null, batch_id: batchId };
+  const base = { ...entryRowBase(entry), attempts: 1, latency_ms: null, batch_id: batchId };
   const fail = (error: RowError, model: string | null = null): LineOutcome => ({
     kind: 'row',
-    row: { ...base, response: null, error, model, finish_reason: null, usage: null },
+    customId: id,
+    row: { ...base, response: null, error, ...lineTimes(times, undefined), model, finish_reason: null, usage: null },
   });
 
   if (value.error?.code && UNFINISHED.has(value.error.code)) return { kind: 'unfinished', id };
@@ -72,14 +117,22 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   const refusal = choice.message?.refusal ?? undefined;
   return {
     kind: 'row',
+    customId: id,
     ...(refusal ? { refusal } : {}),
     row: {
       ...base,
       response: choice.message?.content ?? '',
       error: null,
+      ...lineTimes(times, body.created),
       model: body.model ?? null,
       finish_reason: choice.finish_reason ?? null,
       usage,
     },
   };
+}
+
+/** The fields a row of this line has whatever became of it: which record, which answer. */
+export function entryRowBase(entry: IndexEntry): Pick<ResultRow, 'id' | 'line' | 'prompt' | 'input' | 'requested_model' | 'sample'> {
+  const answer = entryAnswer(entry);
+  return { id: answer.id, line: entry[1], prompt: entry[2], ...(entry[3] ? { input: entry[3] } : {}), ...answerFields(answer) };
 }

@@ -52,6 +52,8 @@ export interface Chunk {
   remainderChunk?: number;
   /** Why the chunk stopped, when it did not complete. */
   note?: string;
+  /** --max-cost: the worst cases of its lines at the Batch price, reserved when it was planned. */
+  reservedPico?: number;
 }
 
 export interface Manifest {
@@ -69,6 +71,19 @@ export interface Manifest {
    * stored as its text), so the answers it collects are checked and written as the run's are.
    */
   rowShape?: { csv?: CsvLayout; structured?: Record<string, unknown> };
+  /**
+   * --max-cost: what this output's collected batches cost at the Batch price (carried into a new plan
+   * by --resume, so the cap covers every batch the output submitted); the lines the last planning
+   * round admitted, and the first line it held back (with its worst case) when the cap was reached.
+   */
+  budget?: { spentPico: number; planned: number; held?: HeldLine };
+}
+
+/** The first request --max-cost kept from a plan: the input from it on is not submitted yet. */
+export interface HeldLine {
+  id: string;
+  line: number;
+  worstPico: number;
 }
 
 export function manifestPath(output: string): string {

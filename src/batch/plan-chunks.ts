@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PromptRecord, ResultRow } from '../types.js';
 import type { Chunk } from './manifest.js';
 import { batchRequestLine, type LineDefaults } from './request-line.js';
+import { recordAnswer, type LineAnswer } from './custom-id.js';
 
 export interface SplitLimits {
   /** Requests per batch (OpenAI: 50,000; Azure: 100,000). */
@@ -11,9 +12,22 @@ export interface SplitLimits {
   maxBytes: number;
 }
 
-/** What a line's record is, for turning its answer back into a row. Written next to each chunk. */
-/** `fields`: the record's input fields, kept for --keep-fields (absent in older chunk indexes). */
-export type IndexEntry = [id: string, line: number, prompt: string, fields?: Record<string, unknown>];
+/**
+ * What a line's record is, for turning its answer back into a row. Written next to each chunk, keyed
+ * by `custom_id`. `fields`: the record's input fields, kept for --keep-fields (absent in older chunk
+ * indexes). `answer`: (id, model, sample) of a model × sample line, whose custom_id is not the id.
+ */
+export type IndexEntry = [customId: string, line: number, prompt: string, fields?: Record<string, unknown> | null, answer?: LineAnswer];
+
+/** The answer an index entry's line asks for. */
+export const entryAnswer = (entry: IndexEntry): LineAnswer => entry[4] ?? { id: entry[0] };
+
+/** The index entry of a record's line. */
+function indexEntry(customId: string, record: PromptRecord): IndexEntry {
+  const answer = recordAnswer(record);
+  if (answer.sample !== undefined) return [customId, record.line, record.prompt, record.fields ?? null, answer];
+  return record.fields ? [customId, record.line, record.prompt, record.fields] : [customId, record.line, record.prompt];
+}
 
 const FLUSH_AT = 1 << 16;
 
@@ -21,6 +35,8 @@ const FLUSH_AT = 1 << 16;
 class ChunkFile {
   lines = 0;
   bytes = 0;
+  /** --max-cost: the worst cases reserved for its lines. */
+  reservedPico = 0;
   private readonly fd: number;
   private readonly indexFd: number;
   private buffer: string[] = [];
@@ -36,7 +52,8 @@ class ChunkFile {
     this.indexFd = openSync(path.join(dir, indexFileName(n)), 'w');
   }
 
-  add(text: string, size: number, entry: IndexEntry): void {
+  add(text: string, size: number, entry: IndexEntry, reserved = 0): void {
+    this.reservedPico += reserved;
     this.buffer.push(text);
     this.indexBuffer.push(JSON.stringify(entry));
     this.lines++;
@@ -57,8 +74,26 @@ class ChunkFile {
     this.flush();
     closeSync(this.fd);
     closeSync(this.indexFd);
-    return { n: this.n, model: this.model, file: chunkFileName(this.n), lines: this.lines, bytes: this.bytes, status: 'built' };
+    return {
+      n: this.n,
+      model: this.model,
+      file: chunkFileName(this.n),
+      lines: this.lines,
+      bytes: this.bytes,
+      status: 'built',
+      ...(this.reservedPico > 0 ? { reservedPico: this.reservedPico } : {}),
+    };
   }
+}
+
+/** --max-cost while planning (see LineBudget). */
+export interface PlanBudget {
+  /** Reserves a line's worst case; undefined when it does not fit. */
+  admit(body: Readonly<Record<string, unknown>>): number | undefined;
+  /** The first line that did not fit: planning stops before it. */
+  onHeld(record: PromptRecord, body: Readonly<Record<string, unknown>>): void;
+  /** custom_ids planned by earlier rounds of the same input. */
+  seen?: Set<string>;
 }
 
 /**
@@ -105,10 +140,11 @@ export async function planChunks(
   dir: string,
   firstN: number,
   onRow: (row: ResultRow) => Promise<void>,
+  budget?: PlanBudget,
 ): Promise<Chunk[]> {
   const open = new Map<string, ChunkFile>();
   const chunks: Chunk[] = [];
-  const seen = new Set<string>();
+  const seen = budget?.seen ?? new Set<string>();
   const splitter = new ChunkSplitter(limits);
   let next = firstN;
   const inputError = (record: PromptRecord, message: string): ResultRow => ({
@@ -129,24 +165,30 @@ export async function planChunks(
       await onRow(inputError(record, `${record.problem.field ? `${record.problem.field}: ` : ''}${record.problem.message}`));
       continue;
     }
-    if (seen.has(record.id)) {
+    const line = batchRequestLine(record, defaults);
+    if (seen.has(line.customId)) {
       await onRow(inputError(record, `id ${JSON.stringify(record.id)} appears more than once; a batch needs unique custom_id values`));
       continue;
     }
-    seen.add(record.id);
-    const line = batchRequestLine(record, defaults);
     const size = Buffer.byteLength(line.text) + 1;
     if (size > limits.maxBytes) {
       await onRow(inputError(record, `its request is ${size} bytes, more than a whole batch file may hold (--batch-max-mb)`));
       continue;
     }
+    const reserved = budget?.admit(line.body);
+    if (budget && reserved === undefined) {
+      // Planning stops here; the caller keeps the record (and the rest of the input) for later.
+      budget.onHeld(record, line.body);
+      break;
+    }
+    seen.add(line.customId);
     let chunk = open.get(line.model);
     if (splitter.add(line.model, size)) {
       if (chunk) chunks.push(chunk.close());
       chunk = new ChunkFile(next++, line.model, dir);
       open.set(line.model, chunk);
     }
-    chunk!.add(line.text, size, record.fields ? [record.id, record.line, record.prompt, record.fields] : [record.id, record.line, record.prompt]);
+    chunk!.add(line.text, size, indexEntry(line.customId, record), reserved);
   }
   for (const chunk of open.values()) chunks.push(chunk.close());
   return chunks.sort((a, b) => a.n - b.n);

@@ -1,6 +1,7 @@
 import { recordRequestBody, type TokenLimitField } from '../provider/request-body.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
+import { customIdOf, recordAnswer } from './custom-id.js';
 
 export interface LineDefaults {
   model: string;
@@ -17,12 +18,22 @@ export interface LineDefaults {
 export const BATCH_ENDPOINT = '/v1/chat/completions';
 
 /**
- * One Batch API request line: `custom_id` is the record's id, `body` exactly what a live run sends
+ * One Batch API request line: `custom_id` names the answer (see customIdOf), `body` exactly what a live run sends
  * without the streaming fields (a batch answers whole).
  */
-export function batchRequestLine(record: PromptRecord, defaults: LineDefaults): { model: string; text: string } {
+export function batchRequestLine(
+  record: PromptRecord,
+  defaults: LineDefaults,
+): { model: string; customId: string; body: Record<string, unknown>; text: string } {
+  const body = batchRequestBody(record, defaults);
+  const model = String(body['model']);
+  const customId = customIdOf(recordAnswer(record));
+  return { model, customId, body, text: JSON.stringify({ custom_id: customId, method: 'POST', url: BATCH_ENDPOINT, body }) };
+}
+
+/** The body of a record's batch line; the response cache keys an answer by it, as a live request's. */
+export function batchRequestBody(record: PromptRecord, defaults: LineDefaults): Record<string, unknown> {
   const body = recordRequestBody(record, { ...defaults, stream: false }, defaults.limitField);
   delete body['stream'];
-  const model = String(body['model']);
-  return { model, text: JSON.stringify({ custom_id: record.id, method: 'POST', url: BATCH_ENDPOINT, body }) };
+  return body;
 }

@@ -4,13 +4,23 @@ import { BatchJob, type BatchJobOutcome } from '../batch/batch-job.js';
 import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.js';
 import { ExitCode, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
-import { createOpenAIComplete } from '../provider/create-openai-complete.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
-import { createMockFetch } from '../provider/mock-fetch.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import { createRedactor } from '../redact.js';
 import { runBatch } from '../engine/run-batch.js';
 import { shardRecords } from '../input/shard.js';
+import { expandMatrix } from '../input/expand-matrix.js';
+import { entryAnswer } from '../batch/plan-chunks.js';
+import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
+import { createPriceLookup } from '../budget/prices.js';
+import { usd } from '../ui/number-format.js';
+import { ModelTally } from '../ui/model-tally.js';
+import { BATCH_PRICE_FACTOR } from './batch-dry-run.js';
+import { createProvider } from './create-provider.js';
+import { engineOptions } from './engine-options.js';
+import { openBudget } from './open-budget.js';
+import { openCache, type OpenedCache } from './open-cache.js';
+import { answeredFromCache } from './batch-cache.js';
 import { createStats, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
@@ -21,7 +31,7 @@ import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
-import { resumeHint } from './resume-hint.js';
+import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { checkWritableFile } from './check-writable.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
@@ -89,6 +99,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
+  // Every model must have a price under --max-cost before anything is sent, as live.
+  const { budget: liveBudget, prices } = openBudget(config, config.models);
+  const budget = liveBudget && { capUsd: liveBudget.capUsd, prices: prices ?? createPriceLookup({}) };
   const outputPath = config.output.path;
   const mock = config.provider.kind === 'mock';
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
@@ -104,6 +117,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const layout = await csvLayoutFor(config);
   const input = await openInput(config, io);
   let target: OutputTarget | undefined;
+  let cache: OpenedCache | undefined;
   const stop = new AbortController();
   const unlisten: Array<() => void> = [];
   try {
@@ -113,6 +127,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, undefined, csv, structured?.fingerprint);
     const skip = target.skip;
+    // Structured answers are checked on the way in, which a stored answer would skip: as live, no cache.
+    cache = structured ? undefined : await openCache(config, (line) => reporter.info(line));
     const onSignal = () => {
       reporter.info('stopping: batches keep running on the server; the command below continues');
       stop.abort(new Error('interrupted'));
@@ -121,53 +137,79 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
 
     const stats = createStats();
     const tally = new UsageTally();
+    // As live: with several models the summary has a line per model (at the Batch price here).
+    const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, BATCH_PRICE_FACTOR) : undefined;
+    const defaults = {
+      model: config.model,
+      temperature: config.temperature,
+      // Under --max-cost an answer needs a length cap, or its worst case has no bound (as live).
+      maxTokens: config.maxTokens ?? (budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined),
+      limitField: tokenLimitField(baseURL),
+      structured: structured?.structured,
+      extraBody: config.data.params,
+    };
     const records = (): AsyncIterable<PromptRecord> => {
       let all = readRecords(input.stream, inputOptionsFor(config, input));
+      // As live: a shard first, then one record per (record, model, sample), then --limit and resume.
       if (config.shard) all = shardRecords(all, config.shard);
+      all = expandMatrix(all, { models: config.models, repeat: config.repeat });
       if (config.data.limit !== undefined) all = limitRecords(all, config.data.limit);
-      return skip ? skipAnswered(all, skip, stats) : all;
+      if (skip) all = skipAnswered(all, skip, stats);
+      // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
+      return cache
+        ? answeredFromCache(all, cache.cache, defaults, stats, async (row) => {
+            await target!.writer.write(row);
+            tally.add(row);
+            modelTally?.add(row);
+          })
+        : all;
     };
-    const finishLive = batchConfig.finishLive
-      ? (pending: AsyncIterable<PromptRecord>) =>
-          runBatch(pending, {
-            complete: createOpenAIComplete({ apiKey, baseURL, fetch: mock ? createMockFetch() : undefined, proxyFor: proxy?.proxyFor, redact }),
-            model: config.model,
-            temperature: config.temperature,
-            maxTokens: config.maxTokens,
-            stream: config.stream,
-            concurrency: config.concurrency,
-            rpm: config.rpm,
-            tpm: config.tpm,
-            timeoutMs: config.timeoutMs,
-            idleTimeoutMs: config.idleTimeoutMs,
-            retries: config.retries,
-            extraBody: config.data.params,
-            failTruncated: config.data.failTruncated,
-            stopSignal: stop.signal,
-            deltaEvents: false,
+    // Unfinished lines (and re-asks) through the live engine with the live run's options: its limits,
+    // retries, order, the cache (its answers are stored as any live answer is); the stop is ours.
+    let finishLive: ((pending: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>) | undefined;
+    if (batchConfig.finishLive) {
+      const { complete } = createProvider(config, io);
+      // Our Ctrl-C stops admitting; requests in flight finish, as before.
+      const signals = { stop: stop.signal, abort: new AbortController().signal, dispose: () => {} };
+      finishLive = (pending) =>
+        runBatch(pending, {
+          ...engineOptions(config, {
+            complete,
+            stats: createStats(),
+            signals,
             // Re-asks of the live conversation count in the summary as a live run's do.
             onEvent: (event) => {
               if (event.type === 'reask') stats.reasks++;
             },
             // The request side (response_format, our system message) is already in each line's body.
             structured: structured ? { check: structured.structured.check, retries: structured.structured.retries } : undefined,
-          })
-      : undefined;
+            cache: cache?.cache,
+          }),
+          deltaEvents: false,
+        });
+    }
 
     const job = new BatchJob({
       client,
       output: outputPath,
       writer: target.writer,
       records,
-      answeredBefore: (id) => skip?.({ id } as PromptRecord) !== undefined,
-      defaults: {
-        model: config.model,
-        temperature: config.temperature,
-        maxTokens: config.maxTokens,
-        limitField: tokenLimitField(baseURL),
-        structured: structured?.structured,
-        extraBody: config.data.params,
+      answeredBefore: (entry) => {
+        const answer = entryAnswer(entry);
+        const record = { id: answer.id, params: answer.model === undefined ? {} : { model: answer.model }, sample: answer.sample };
+        return skip?.(record as PromptRecord) !== undefined;
       },
+      defaults,
+      storeAnswer:
+        cache &&
+        ((body, row) =>
+          void cache!.cache.putByBody(body, row.sample ?? 0, {
+            text: row.response ?? '',
+            finishReason: row.finish_reason,
+            model: row.model,
+            usage: row.usage,
+          })),
+      budget,
       rowShape: { csv, ...(config.structured ? { structured: storedSpec(config.structured) } : {}) },
       structured: structured ? { check: structured.structured.check, retries: structured.structured.retries, reaskLive: finishLive !== undefined } : undefined,
       limits: { maxLines: batchConfig.batchSize, maxBytes: batchConfig.maxBytes },
@@ -180,6 +222,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);
+        modelTally?.add(row);
         if (row.error?.type === 'input') reporter.error(row.error.message);
       },
       info: (line) => {
@@ -195,30 +238,63 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       progress.close();
     }
     // As a live run: no prompts at all is its own exit (a failed export upstream), the old file kept.
-    const empty = !outcome.interrupted && outcome.pending === 0 && stats.ok + stats.failed + stats.skipped === 0;
+    const empty = !outcome.interrupted && outcome.pending === 0 && !outcome.budget?.held && stats.ok + stats.failed + stats.skipped === 0;
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
     await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line), empty);
 
-    const next = outcome.pending > 0 ? resumeHint(config) : null;
-    const summary = atBatchPrice(buildSummary(stats, performance.now(), outcome.interrupted ? 'interrupted' : undefined, null, config.model, tally.byModel));
+    // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
+    // needed); `more`, this process could not plan on (it did not read the input): the same command can.
+    const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
+    const stuck = held !== undefined && outcome.budget!.planned === 0;
+    const more = held !== undefined && !stuck;
+    const next = outcome.pending > 0 || more ? resumeHint(config) : stuck ? resumeHint(config, false, { newMaxCost: true }) : null;
+    const summary = atBatchPrice(
+      buildSummary(
+        stats,
+        performance.now(),
+        outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
+        stuck ? next : null,
+        config.model,
+        tally.byModel,
+      ),
+    );
+    if (modelTally) {
+      summary.byModel = modelTally.figures();
+      for (const line of modelTally.lines()) reporter.info(line);
+    }
+    if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e6) / 1e6 };
+    if (stuck && budget) {
+      const spent = outcome.budget!.spentUsd;
+      reporter.error(
+        `budget reached: ${usd(spent)} of ${usd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, may cost up to ${usd(held.worstUsd)} at the Batch price); ` +
+          `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${usd(spent + held.worstUsd)} in place of ${NEW_CAP} in the command below`,
+      );
+    }
     if (empty) reporter.error(noPromptsMessage(config));
     else reporter.finish(summary);
     // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
-    if (next) reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
+    if (outcome.pending > 0 && next)
+      reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
+    if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
     const code = empty
       ? ExitCode.noPrompts
       : outcome.interrupted
         ? ExitCode.interrupted
         : outcome.pending > 0
           ? EXIT_PENDING
-          : stats.failed + stats.skippedFailed > 0
-            ? ExitCode.someFailed
-            : ExitCode.ok;
+          : more
+            ? EXIT_PENDING
+            : stuck
+              ? ExitCode.stoppedEarly
+              : stats.failed + stats.skippedFailed > 0
+                ? ExitCode.someFailed
+                : ExitCode.ok;
     if (config.summaryJson)
       fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
     return code;
   } finally {
     for (const off of unlisten) off();
+    await cache?.close().catch(() => {});
     target?.lock?.release();
     await input.close();
   }

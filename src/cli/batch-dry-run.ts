@@ -1,5 +1,6 @@
 import { ChunkSplitter } from '../batch/plan-chunks.js';
-import { batchRequestLine } from '../batch/request-line.js';
+import { batchRequestBody, batchRequestLine } from '../batch/request-line.js';
+import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
@@ -15,9 +16,11 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
   const defaults = {
     model: config.model,
     temperature: config.temperature,
-    maxTokens: config.maxTokens,
+    // As the run: max_tokens 4096 under --max-cost when none is set, and the run's parameters.
+    maxTokens: config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined),
     limitField: config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : ('max_tokens' as const),
     structured,
+    extraBody: config.data.params,
   };
   const splitter = new ChunkSplitter({ maxLines: b.batchSize, maxBytes: b.maxBytes });
   return {
@@ -25,6 +28,8 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
       const line = batchRequestLine(record, defaults);
       splitter.add(line.model, Buffer.byteLength(line.text) + 1);
     },
+    /** The body of a record's line (the response cache's key). */
+    body: (record: PromptRecord) => batchRequestBody(record, defaults),
     /** The Batch line as uploaded, pretty-printed. */
     show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
     endpoint: `${(config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,

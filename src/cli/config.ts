@@ -276,13 +276,9 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
   if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
     throw new UsageError("--batch-api needs -o with a .jsonl or .csv file: the batches' state is kept next to it, and answers arrive in any order");
   }
-  if (new Set(flags.model ?? []).size > 1 || (flags.repeat ?? 1) > 1) {
-    // Batch lines are keyed by record id alone: several answers per id would collide.
-    throw new UsageError('several models (-m A,B) and --repeat do not work with --batch-api yet: run them live, or one --batch-api run per model');
-  }
-  if (flags.maxCost !== undefined) {
-    // A batch is submitted whole and billed when it completes: nothing to stop admitting midway.
-    throw new UsageError('--max-cost does not work with --batch-api yet: check the cost first with --dry-run --batch-api');
+  if (flags.maxCost !== undefined && flags.finishLive) {
+    // Lines reserved at the Batch price would run live at twice that: the cap could not hold.
+    throw new UsageError('--max-cost does not work with --finish-live yet: drop --finish-live (unfinished lines then go out in a new batch, within the cap)');
   }
   if (flags.mock && flags.wait === false) {
     throw new UsageError('--no-wait needs a real server: the batches of --mock live in this process only');

@@ -16,6 +16,9 @@ import type { StructuredSetup } from './structured-setup.js';
 import { count, usd } from '../ui/number-format.js';
 import { contextWindowOf } from './context-windows.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
+import { openCache } from './open-cache.js';
+import type { AnswerCache } from '../engine/answer-cache.js';
+import { isMatrix } from '../input/expand-matrix.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
@@ -89,6 +92,9 @@ interface DryRunScan {
   tooLongCount: number;
   /** The first SHOW_TOO_LONG of them, one line each. */
   tooLong: string[];
+  /** Requests in all (records × models × samples), and how many of them the response cache answers. */
+  requests: number;
+  cached: number;
 }
 
 /** Counts tokens the way the engine's TPM estimate does, even in text the tokenizer refuses. */
@@ -111,6 +117,7 @@ async function scanInput(
   input: OpenedInput,
   structured: StructuredSetup | undefined,
   batch: BatchDryRun | undefined,
+  cached?: (record: PromptRecord) => boolean,
 ): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
@@ -118,7 +125,8 @@ async function scanInput(
   const schemaTokens = format ? promptTokensOf([{ role: 'system', content: JSON.stringify(format) }]) : 0;
   const messagesOf = (record: PromptRecord): ChatMessage[] =>
     structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
-  const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map(), tooLongCount: 0, tooLong: [] };
+  const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map(), tooLongCount: 0, tooLong: [], requests: 0, cached: 0 };
+  const matrix = isMatrix({ models: config.models, repeat: config.repeat });
   const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
     const all = readRecords(input.stream, inputOptionsFor(config, input));
@@ -131,18 +139,26 @@ async function scanInput(
         continue;
       }
       if (scan.first.length < SHOW_REQUESTS) scan.first.push(record);
-      batch?.add(record);
-      // Every model (-m A,B) and sample (--repeat) is a request of its own.
+      // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
       const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens;
       for (const model of models) {
         const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
-        totals.requests += config.repeat;
-        totals.promptTokens += promptTokens * config.repeat;
-        totals.answerTokens += (maxTokens ?? DEFAULT_ANSWER_TOKENS) * config.repeat;
-        if (maxTokens === undefined) totals.assumed += config.repeat;
-        scan.byModel.set(model, totals);
+        for (let sample = 0; sample < config.repeat; sample++) {
+          const request = matrix ? { ...record, params: { ...record.params, model }, sample } : record;
+          // An answer the cache holds is no request and no cost.
+          if (cached?.(request)) {
+            scan.cached++;
+            continue;
+          }
+          batch?.add(request);
+          totals.requests++;
+          totals.promptTokens += promptTokens;
+          totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
+          if (maxTokens === undefined) totals.assumed++;
+        }
+        if (totals.requests > 0) scan.byModel.set(model, totals);
         // Only what surely cannot fit: the prompt, plus max_tokens when one is set.
         const window = contextWindowOf(model);
         if (window && promptTokens + (maxTokens ?? 0) > window.tokens) {
@@ -160,6 +176,16 @@ async function scanInput(
     await input.close();
   }
   return scan;
+}
+
+/** Whether the cache holds the answer to a request, keyed by the body the run would send. */
+function cachedCheck(config: CliConfig, cache: AnswerCache, batch: BatchDryRun | undefined): (record: PromptRecord) => boolean {
+  // Under --max-cost the run sends max_tokens 4096 when none is set: another body, another answer.
+  const maxTokens = config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
+  return (record) => {
+    const body = batch ? batch.body(record) : requestBody(record, { ...config, maxTokens });
+    return cache.getByBody(body, record.sample ?? 0) !== undefined;
+  };
 }
 
 /** The first requests, as they would be sent. */
@@ -246,14 +272,30 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
-  const input = await openInput(config, io);
+  // As the run: structured answers skip the cache (a stored answer would skip the schema check).
+  // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
+  const cache = structured ? undefined : await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`));
+  const input = await openInput(config, io).catch(async (err: unknown) => {
+    await cache?.close().catch(() => {});
+    throw err;
+  });
   const batch = config.batchApi ? batchDryRun(config, structured?.structured) : undefined;
-  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = await scanInput(config, io, input, structured, batch);
+  let scan: DryRunScan;
+  try {
+    scan = await scanInput(config, io, input, structured, batch, cache && cachedCheck(config, cache.cache, batch));
+  } finally {
+    await cache?.close().catch(() => {});
+  }
+  const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = scan;
   const sendable = records - badCount;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
   lines.push(`Input: ${input.source} (${input.format})`);
   lines.push(`  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${count(sendable)} to send, ${count(badCount)} bad`);
+  if (scan.cached > 0) {
+    const requests = scan.cached + [...byModel.values()].reduce((n, t) => n + t.requests, 0);
+    lines.push(`  ${count(scan.cached)} of ${count(requests)} requests would come from the response cache (no request, no cost; left out below)`);
+  }
   if (badCount > 0) {
     lines.push('', 'Bad records (a real run sends nothing for them and writes each as an "input" error row):');
     for (const message of bad) lines.push(`  ${message}`);
@@ -261,8 +303,10 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   }
   if (structured) lines.push(...structuredLines(config, structured));
   lines.push(...requestLines(config, first, structured?.structured, batch));
-  if (sendable > 0) lines.push(...estimateLines(byModel, batch ? BATCH_PRICE_FACTOR : 1));
-  if (batch && sendable > 0) lines.push('', batch.summary());
+  const toSend = byModel.size > 0;
+  if (toSend) lines.push(...estimateLines(byModel, batch ? BATCH_PRICE_FACTOR : 1));
+  if (batch && toSend) lines.push('', batch.summary());
+  else if (batch && sendable > 0) lines.push('', 'Batch API: nothing to upload (every answer is in the response cache)');
   if (tooLongCount > 0) {
     lines.push(
       '',

@@ -6,7 +6,7 @@ import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { noPromptsMessage, ranNothing } from './empty-input.js';
-import { resumeHint } from './resume-hint.js';
+import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint } from './diagnose-endpoint.js';
 import { countNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
@@ -36,7 +36,7 @@ function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter,
     reporter.error(redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false)));
   } else if (outcome.stopped === 'budget' && run.budget) {
     reporter.error(
-      `budget reached: ${usd(run.budget.spentUsd())} of ${usd(run.budget.capUsd)} (the next prompt's worst case did not fit); every answered row is kept, --resume with a new --max-cost continues`,
+      `budget reached: ${usd(run.budget.spentUsd())} of ${usd(run.budget.capUsd)} (the next prompt's worst case did not fit); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`,
     );
   } else if (outcome.stopped === 'proxy') {
     reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
@@ -108,7 +108,7 @@ export async function finishRun(
 ): Promise<number> {
   const { outcome } = run;
   const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable' || outcome.stopped === 'budget';
-  const next = resumable ? resumeHint(config, run.oldFileKept) : null;
+  const next = resumable ? resumeHint(config, run.oldFileKept, { newMaxCost: outcome.stopped === 'budget' }) : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel, run.prices);
   if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
   summary.input = config.input.kind === 'file' ? config.input.path : null;

@@ -11,10 +11,26 @@ export function shellQuote(arg: string): string {
  * stopped before replacing the old file (`oldFileKept`), the same command again: resuming would
  * continue the old results, the opposite of what it asked for.
  */
-export function resumeHint(config: CliConfig, oldFileKept = false): string | null {
+export function resumeHint(config: CliConfig, oldFileKept = false, options: { newMaxCost?: boolean } = {}): string | null {
   if (config.output.kind !== 'file') return null;
-  const args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
+  let args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
+  if (options.newMaxCost) args = withoutMaxCost(args);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');
-  const command = ['llm-batch', ...args].map(shellQuote).join(' ');
+  let command = ['llm-batch', ...args].map(shellQuote).join(' ');
+  // The old cap would stop the resume again (or, live, spend it again): the user picks a new one.
+  if (options.newMaxCost) command += ` --max-cost ${NEW_CAP}`;
   return config.input.kind === 'stdin' ? `${command}  (with the same input on stdin)` : command;
+}
+
+/** Stands for the new cap in a resume command after a budget stop: not a number, so it cannot run unedited. */
+export const NEW_CAP = 'NEW_USD';
+
+/** The arguments without `--max-cost X` / `--max-cost=X`. */
+function withoutMaxCost(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--max-cost') i++;
+    else if (!args[i]!.startsWith('--max-cost=')) kept.push(args[i]!);
+  }
+  return kept;
 }

@@ -64,7 +64,7 @@ export function successRow(
 }
 
 /** The row of an answer from the response cache: no attempt, no tokens counted, no cost. */
-export function cachedRow(record: PromptRecord, request: CompletionRequest, hit: CachedAnswer, stats: BatchStats): ResultRow {
+export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest, 'model'>, hit: CachedAnswer, stats: BatchStats): ResultRow {
   stats.ok++;
   stats.cached++;
   return {

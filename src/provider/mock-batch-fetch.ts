@@ -35,6 +35,10 @@ export function createMockBatchFetch(options: { stepMs?: number } = {}): typeof 
       output_file_id: done ? b.outputFileId : null,
       error_file_id: null,
       created_at: Math.floor(b.created / 1000),
+      // When each stage began, as the real API reports them.
+      ...(age >= step ? { in_progress_at: Math.floor((b.created + step) / 1000) } : {}),
+      ...(age >= 2 * step ? { finalizing_at: Math.floor((b.created + 2 * step) / 1000) } : {}),
+      ...(done ? { completed_at: Math.floor((b.created + 3 * step) / 1000) } : {}),
       metadata: b.metadata,
       request_counts: { total: b.total, completed: done ? b.total : 0, failed: 0 },
     };

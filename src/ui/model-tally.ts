@@ -22,6 +22,8 @@ export class ModelTally {
   constructor(
     private readonly runModel: string,
     private readonly models: readonly string[] = [runModel],
+    /** 0.5 for a Batch API run, billed at half the list price. */
+    private readonly priceFactor = 1,
   ) {}
 
   add(row: ResultRow): void {
@@ -49,7 +51,7 @@ export class ModelTally {
     const ordered = [...this.byModel.values()].sort((a, b) => rank(a.model) - rank(b.model) || a.model.localeCompare(b.model));
     return ordered.map(({ pricedBy, ...f }) => {
       const cost = estimateCost(pricedBy ?? f.model, f.promptTokens, f.completionTokens) ?? estimateCost(f.model, f.promptTokens, f.completionTokens);
-      return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * 1e6) / 1e6 };
+      return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e6) / 1e6 };
     });
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rowFromBatchLine } from '../../src/batch/collect-rows.js';
+import { batchTimes, rowFromBatchLine } from '../../src/batch/collect-rows.js';
+import { customIdOf } from '../../src/batch/custom-id.js';
 import type { IndexEntry } from '../../src/batch/plan-chunks.js';
 
 const index = new Map<string, IndexEntry>([['a', ['a', 3, 'hello']]]);
@@ -25,12 +26,15 @@ describe('rowFromBatchLine', () => {
     );
     expect(out).toEqual({
       kind: 'row',
+      customId: 'a',
       row: {
         id: 'a',
         line: 3,
         prompt: 'hello',
         response: 'hi',
         error: null,
+        started_at: null,
+        finished_at: null,
         attempts: 1,
         latency_ms: null,
         model: 'gpt-4o-mini-2024-07-18',
@@ -57,5 +61,27 @@ describe('rowFromBatchLine', () => {
   it('a line for an id the batch never had, or not JSON, is unknown', () => {
     expect(rowFromBatchLine(line({ custom_id: 'zz', response: null }), 'b', index).kind).toBe('unknown');
     expect(rowFromBatchLine('{not json', 'b', index).kind).toBe('unknown');
+  });
+
+  it('a model × sample line becomes the row of (id, model, sample), as a live matrix row', () => {
+    const customId = customIdOf({ id: 'a|"x', model: 'm-1', sample: 2 });
+    const matrix = new Map<string, IndexEntry>([[customId, [customId, 4, 'hi', null, { id: 'a|"x', model: 'm-1', sample: 2 }]]]);
+    const body = { model: 'm-1', choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] };
+    const out = rowFromBatchLine(line({ custom_id: customId, response: { status_code: 200, body } }), 'b', matrix);
+    expect(out).toMatchObject({ kind: 'row', customId, row: { id: 'a|"x', requested_model: 'm-1', sample: 2, line: 4, response: 'ok' } });
+    expect(JSON.parse(customId)).toEqual(['a|"x', 'm-1', 2]);
+  });
+
+  it("dates an answer from the batch's in_progress_at to its completion's created, in ISO 8601 with ms", () => {
+    const times = batchTimes({ created_at: 1_700_000_000, in_progress_at: 1_700_000_010, finalizing_at: 1_700_000_100, completed_at: 1_700_000_120 });
+    const body = { created: 1_700_000_042, choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }] };
+    const ok = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 200, body } }), 'b', index, times);
+    expect(ok).toMatchObject({ row: { started_at: '2023-11-14T22:13:30.000Z', finished_at: '2023-11-14T22:14:02.000Z' } });
+    // An error line has no completion: it ended by the time the batch was finalizing.
+    const failed = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 500, body: { error: { message: 'x' } } } }), 'b', index, times);
+    expect(failed).toMatchObject({ row: { started_at: '2023-11-14T22:13:30.000Z', finished_at: '2023-11-14T22:15:00.000Z' } });
+    // A clock that says the answer came before the batch ran is not believed past the batch's start.
+    const early = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 200, body: { ...body, created: 1_699_999_999 } } }), 'b', index, times);
+    expect(early).toMatchObject({ row: { started_at: '2023-11-14T22:13:30.000Z', finished_at: '2023-11-14T22:13:30.000Z' } });
   });
 });

@@ -191,23 +191,6 @@ describe('--batch-api', () => {
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/--no-wait goes with --batch-api/);
   });
-
-  it('refuses several models, --repeat and --max-cost before uploading anything', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', ['x']);
-    const out = path.join(ctx.dir, 'o.jsonl');
-    const uploadsBefore = ctx.server.batchState.counts.uploads;
-    for (const extra of [
-      ['-m', 'gpt-4o'],
-      ['--repeat', '2'],
-      ['--max-cost', '1'],
-    ]) {
-      const r = await runCli([input, '-o', out, ...batchArgs(), ...extra]);
-      expect(r.code, extra.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/^llm-batch: (several models \(-m A,B\) and --repeat|--max-cost) do(es)? not work with --batch-api yet/m);
-    }
-    expect(ctx.server.batchState.counts.uploads).toBe(uploadsBefore);
-    expect(fs.existsSync(out)).toBe(false);
-  });
 });
 
 describe('--batch-api --no-wait (the cron idiom)', () => {

@@ -159,7 +159,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     const body = {
       id: `chatcmpl-${batch.id}-${n}`,
       object: 'chat.completion',
-      created: Math.floor(batch.createdMs / 1000),
+      // When the completion was made: as the batch finishes (the real API stamps each as it runs).
+      created: Math.floor(now() / 1000),
       model: line.body?.model ?? 'mock-model',
       choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: a.finishReason ?? 'stop' }],
       usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
@@ -260,9 +261,24 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       output_file_id: f?.output_file_id ?? null,
       error_file_id: f?.error_file_id ?? null,
       created_at: Math.floor(batch.createdMs / 1000),
+      // When each stage began, as the real API reports them (stages move on every stepMs).
+      ...stageTimes(batch, status),
       metadata: batch.metadata,
       request_counts: { total, completed: f?.completed ?? 0, failed: f?.failed ?? 0 },
     };
+  }
+
+  function stageTimes(batch: MockBatch, status: string): Record<string, number> {
+    const step = options().stepMs ?? 20;
+    const sec = (ms: number) => Math.floor(ms / 1000);
+    const times: Record<string, number> = {};
+    if (status !== 'validating') times['in_progress_at'] = sec(batch.createdMs + step);
+    if (status === 'finalizing' || status === 'completed') times['finalizing_at'] = sec(batch.createdMs + 2 * step);
+    if (status === 'completed') times['completed_at'] = sec(batch.createdMs + 3 * step);
+    if (status === 'expired') times['expired_at'] = sec(now());
+    if (status === 'cancelled') times['cancelled_at'] = sec(now());
+    if (status === 'failed') times['failed_at'] = sec(now());
+    return times;
   }
 
   const hang = (step: 'upload' | 'create' | 'download'): boolean => {
