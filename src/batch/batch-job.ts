@@ -454,7 +454,7 @@ export class BatchJob {
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
     const reasks = new Map<string, { row: ResultRow; problems: string[] }>();
     /** Whole answers to store in the response cache, by custom_id. */
-    const whole = this.o.storeAnswer && !this.o.structured ? new Map<string, ResultRow>() : undefined;
+    const whole = this.o.storeAnswer ? new Map<string, ResultRow>() : undefined;
     const times = batchTimes(batch);
     /** --max-cost: what the batch's answers cost; undefined once an answer came without usage (then the worst case stays spent). */
     let billed: number | undefined = 0;
@@ -488,6 +488,7 @@ export class BatchJob {
         await this.o.writer.write(row);
         written.add(key);
         this.o.onRow(row);
+        // Structured: only an answer that passed the check (an invalid one is an error row by now).
         if (whole && !row.error && row.finish_reason !== null) whole.set(key, row);
       }
     }

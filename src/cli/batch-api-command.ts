@@ -25,7 +25,7 @@ import { createStats, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
 import { isInteractive } from './create-reporter.js';
-import { createPlainReporter } from '../ui/reporter.js';
+import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { buildSummary, UsageTally, type RunSummary } from '../ui/summary.js';
 import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -127,8 +127,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, undefined, csv, structured?.fingerprint);
     const skip = target.skip;
-    // Structured answers are checked on the way in, which a stored answer would skip: as live, no cache.
-    cache = structured ? undefined : await openCache(config, (line) => reporter.info(line));
+    cache = await openCache(config, (line) => reporter.info(line));
     const onSignal = () => {
       reporter.info('stopping: batches keep running on the server; the command below continues');
       stop.abort(new Error('interrupted'));
@@ -157,11 +156,18 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       if (skip) all = skipAnswered(all, skip, stats);
       // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
       return cache
-        ? answeredFromCache(all, cache.cache, defaults, stats, async (row) => {
-            await target!.writer.write(row);
-            tally.add(row);
-            modelTally?.add(row);
-          })
+        ? answeredFromCache(
+            all,
+            cache.cache,
+            defaults,
+            stats,
+            async (row) => {
+              await target!.writer.write(row);
+              tally.add(row);
+              modelTally?.add(row);
+            },
+            structured?.structured.check,
+          )
         : all;
     };
     // Unfinished lines (and re-asks) through the live engine with the live run's options: its limits,
@@ -242,60 +248,77 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
     await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line), empty);
 
-    // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
-    // needed); `more`, this process could not plan on (it did not read the input): the same command can.
-    const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
-    const stuck = held !== undefined && outcome.budget!.planned === 0;
-    const more = held !== undefined && !stuck;
-    const next = outcome.pending > 0 || more ? resumeHint(config) : stuck ? resumeHint(config, false, { newMaxCost: true }) : null;
-    const summary = atBatchPrice(
-      buildSummary(
-        stats,
-        performance.now(),
-        outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
-        stuck ? next : null,
-        config.model,
-        tally.byModel,
-      ),
-    );
-    if (modelTally) {
-      summary.byModel = modelTally.figures();
-      for (const line of modelTally.lines()) reporter.info(line);
-    }
-    if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e6) / 1e6 };
-    if (stuck && budget) {
-      const spent = outcome.budget!.spentUsd;
-      reporter.error(
-        `budget reached: ${usd(spent)} of ${usd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, may cost up to ${usd(held.worstUsd)} at the Batch price); ` +
-          `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${usd(spent + held.worstUsd)} in place of ${NEW_CAP} in the command below`,
-      );
-    }
-    if (empty) reporter.error(noPromptsMessage(config));
-    else reporter.finish(summary);
-    // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
-    if (outcome.pending > 0 && next)
-      reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
-    if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
-    const code = empty
-      ? ExitCode.noPrompts
-      : outcome.interrupted
-        ? ExitCode.interrupted
-        : outcome.pending > 0
-          ? EXIT_PENDING
-          : more
-            ? EXIT_PENDING
-            : stuck
-              ? ExitCode.stoppedEarly
-              : stats.failed + stats.skippedFailed > 0
-                ? ExitCode.someFailed
-                : ExitCode.ok;
-    if (config.summaryJson)
-      fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
-    return code;
+    return finishBatchRun(config, outcome, { stats, tally, modelTally, budget, reporter, empty });
   } finally {
     for (const off of unlisten) off();
     await cache?.close().catch(() => {});
     target?.lock?.release();
     await input.close();
   }
+}
+
+/** What a finished (or stopped) batch run reports, and its exit code. */
+function finishBatchRun(
+  config: CliConfig,
+  outcome: BatchJobOutcome,
+  run: {
+    stats: BatchStats;
+    tally: UsageTally;
+    modelTally: ModelTally | undefined;
+    budget: { capUsd: number } | undefined;
+    reporter: Reporter;
+    empty: boolean;
+  },
+): number {
+  const { stats, tally, modelTally, budget, reporter, empty } = run;
+  // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
+  // needed); `more`, this process could not plan on (it did not read the input): the same command can.
+  const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
+  const stuck = held !== undefined && outcome.budget!.planned === 0;
+  const more = held !== undefined && !stuck;
+  const next = outcome.pending > 0 || more ? resumeHint(config) : stuck ? resumeHint(config, false, { newMaxCost: true }) : null;
+  const summary = atBatchPrice(
+    buildSummary(
+      stats,
+      performance.now(),
+      outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
+      stuck ? next : null,
+      config.model,
+      tally.byModel,
+    ),
+  );
+  if (modelTally) {
+    summary.byModel = modelTally.figures();
+    for (const line of modelTally.lines()) reporter.info(line);
+  }
+  if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e6) / 1e6 };
+  if (stuck && budget) {
+    const spent = outcome.budget!.spentUsd;
+    reporter.error(
+      `budget reached: ${usd(spent)} of ${usd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, may cost up to ${usd(held.worstUsd)} at the Batch price); ` +
+        `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${usd(spent + held.worstUsd)} in place of ${NEW_CAP} in the command below`,
+    );
+  }
+  if (empty) reporter.error(noPromptsMessage(config));
+  else reporter.finish(summary);
+  // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
+  if (outcome.pending > 0 && next)
+    reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
+  if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
+  const code = empty
+    ? ExitCode.noPrompts
+    : outcome.interrupted
+      ? ExitCode.interrupted
+      : outcome.pending > 0
+        ? EXIT_PENDING
+        : more
+          ? EXIT_PENDING
+          : stuck
+            ? ExitCode.stoppedEarly
+            : stats.failed + stats.skippedFailed > 0
+              ? ExitCode.someFailed
+              : ExitCode.ok;
+  if (config.summaryJson)
+    fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
+  return code;
 }

@@ -19,6 +19,8 @@ import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { isMatrix } from '../input/expand-matrix.js';
+import { judgeAnswer } from '../structured/judge-answer.js';
+import type { StructuredOutput } from '../structured/types.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
@@ -179,12 +181,14 @@ async function scanInput(
 }
 
 /** Whether the cache holds the answer to a request, keyed by the body the run would send. */
-function cachedCheck(config: CliConfig, cache: AnswerCache, batch: BatchDryRun | undefined): (record: PromptRecord) => boolean {
+function cachedCheck(config: CliConfig, cache: AnswerCache, batch: BatchDryRun | undefined, structured?: StructuredOutput): (record: PromptRecord) => boolean {
   // Under --max-cost the run sends max_tokens 4096 when none is set: another body, another answer.
   const maxTokens = config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
   return (record) => {
-    const body = batch ? batch.body(record) : requestBody(record, { ...config, maxTokens });
-    return cache.getByBody(body, record.sample ?? 0) !== undefined;
+    const body = batch ? batch.body(record) : requestBody(record, { ...config, maxTokens }, structured);
+    const hit = cache.getByBody(body, record.sample ?? 0);
+    // As the run: a structured answer counts only if it passes the check again.
+    return hit !== undefined && (!structured || judgeAnswer(hit.text, hit.finishReason, structured.check).ok);
   };
 }
 
@@ -272,9 +276,8 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
-  // As the run: structured answers skip the cache (a stored answer would skip the schema check).
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
-  const cache = structured ? undefined : await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`));
+  const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`));
   const input = await openInput(config, io).catch(async (err: unknown) => {
     await cache?.close().catch(() => {});
     throw err;
@@ -282,7 +285,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   const batch = config.batchApi ? batchDryRun(config, structured?.structured) : undefined;
   let scan: DryRunScan;
   try {
-    scan = await scanInput(config, io, input, structured, batch, cache && cachedCheck(config, cache.cache, batch));
+    scan = await scanInput(config, io, input, structured, batch, cache && cachedCheck(config, cache.cache, batch, structured?.structured));
   } finally {
     await cache?.close().catch(() => {});
   }

@@ -13,6 +13,7 @@ import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
 import { answerStep, newTally } from './answer-step.js';
+import { judgeAnswer } from '../structured/judge-answer.js';
 import { cachedRow, failureRow, invalidRow, successRow, toRowError, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
@@ -160,10 +161,14 @@ class Engine {
     let request = toCompletionRequest(record, o);
     let localWaits = 0;
     const sample = record.sample ?? 0;
-    // Before the queue: a hit takes no slot, no rate budget and no request. Structured runs check and
-    // re-ask each answer, which a stored answer would skip: they neither read nor fill the cache.
-    const hit = o.structured ? undefined : o.cache?.lookup(request, sample);
-    if (hit) return cachedRow(record, request, hit, o.stats);
+    // Before the queue: a hit takes no slot, no rate budget and no request. A structured run stores
+    // only validated answers and checks a hit again (the check may be stricter now); one that fails
+    // is asked afresh. Answers are stored under the first request, not a re-ask's conversation.
+    const asked = request;
+    const hit = o.cache?.lookup(request, sample);
+    if (hit && !o.structured) return cachedRow(record, request, hit, o.stats);
+    const stored = hit && o.structured ? judgeAnswer(hit.text, hit.finishReason, o.structured.check) : undefined;
+    if (hit && stored?.ok) return { ...cachedRow(record, request, hit, o.stats), output: stored.value };
     // Transport failures and re-asks have separate budgets; both count in `attempts`.
     let failures = 0;
     const answers = newTally();
@@ -189,7 +194,10 @@ class Engine {
           continue;
         }
         const answered = { ...outcome, result: { ...outcome.result, usage: step.usage } };
-        if (step.next === 'accept') return { ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output };
+        if (step.next === 'accept') {
+          o.cache?.store(asked, sample, outcome.result);
+          return { ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output };
+        }
         return invalidRow(record, request, answered, attempt, step.message, o.stats);
       }
       const error = outcome.error;

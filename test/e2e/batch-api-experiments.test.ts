@@ -133,6 +133,42 @@ describe('--batch-api and the response cache (one cache for live and batch runs)
   });
 });
 
+describe('structured runs and the response cache', () => {
+  const SMALL = JSON.stringify({
+    type: 'object',
+    properties: { label: { type: 'string', enum: ['a', 'b'] }, score: { type: 'integer', minimum: 1, maximum: 5 } },
+    required: ['label', 'score'],
+    additionalProperties: false,
+  });
+
+  it('store only validated answers; live and batch reuse them with output parsed again', async () => {
+    const cacheDir = path.join(ctx.dir, 'cache');
+    // The first answer to q1 breaks the schema and is re-asked; q2's never validates (no re-asks).
+    ctx.server.options.schema = { fault: ({ prompt, reask }) => (prompt === 'q2' || (prompt === 'q1' && reask === 0) ? 'violate' : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const schema = ['--json-schema', SMALL, '--cache-dir', cacheDir];
+    const live = await runCli([input, '-o', path.join(ctx.dir, 'live.jsonl'), ...liveArgs(), ...schema, '--schema-retries', '1']);
+    expect(live.code, live.stderr).toBe(1);
+    const sentBefore = ctx.server.requests.length;
+
+    ctx.server.options.schema = {};
+    const out = path.join(ctx.dir, 'batch.jsonl');
+    const batch = await runCli([input, '-o', out, ...batchArgs(), ...schema, '--schema-retries', '1']);
+    expect(batch.code, batch.stderr).toBe(0);
+    // q1 and q3 from the cache (q1's valid answer after its re-ask); q2's invalid one was never stored.
+    expect(uploadedLines().map((l) => l.body.messages.at(-1)!.content)).toEqual(['q2']);
+    const rows = rowsOf(out) as Array<Row & { output: unknown }>;
+    expect(sorted(rows.filter((r) => r.cached).map((r) => r.prompt))).toEqual(['q1', 'q3']);
+    for (const row of rows) expect(row.output).toMatchObject({ label: expect.any(String), score: expect.any(Number) });
+
+    // Live again: all three from the cache, q2's bought by the batch.
+    const again = await runCli([input, '-o', path.join(ctx.dir, 'again.jsonl'), ...liveArgs(), ...schema, '--schema-retries', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(sentBefore);
+    expect(rowsOf(path.join(ctx.dir, 'again.jsonl')).every((r) => r.cached)).toBe(true);
+  });
+});
+
 describe('--batch-api with several models and --repeat', () => {
   it('one line per (record, model, sample) with a custom_id that names it; rows carry requested_model and sample', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));

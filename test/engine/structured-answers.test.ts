@@ -8,6 +8,24 @@ import { jsonSchemaFormat } from '../../src/structured/response-format.js';
 import { compileCheck } from '../../src/structured/validate.js';
 import type { StructuredOutput } from '../../src/structured/types.js';
 import type { PromptRecord, ResultRow } from '../../src/types.js';
+import type { AnswerCache } from '../../src/engine/answer-cache.js';
+import type { CachedAnswer } from '../../src/cache/response-store.js';
+
+/** An in-memory response cache keyed by the request's messages (enough for one record). */
+function memoryCache(seed?: string) {
+  const stored = new Map<string, CachedAnswer>();
+  const key = (request: CompletionRequest) => JSON.stringify(request.messages);
+  if (seed !== undefined) stored.set(JSON.stringify(record.messages), { text: seed, finishReason: 'stop', model: 'm', usage: null, storedAt: 0 });
+  const cache: AnswerCache = {
+    lookup: (request) => stored.get(key(request)),
+    store: (request, _sample, result) =>
+      void stored.set(key(request), { text: result.text, finishReason: result.finishReason, model: result.model, usage: result.usage, storedAt: 0 }),
+    getByBody: () => undefined,
+    putByBody: async () => {},
+    flush: async () => {},
+  };
+  return { cache, stored };
+}
 
 const schema = strictify({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }).schema;
 
@@ -42,11 +60,16 @@ function scripted(script: Array<string | AttemptError | CompletionResult>) {
   return { complete, sent };
 }
 
-async function run(complete: Complete, s: StructuredOutput, extra: { events?: BatchEvent[]; stats?: ReturnType<typeof createStats> } = {}) {
+async function run(
+  complete: Complete,
+  s: StructuredOutput,
+  extra: { events?: BatchEvent[]; stats?: ReturnType<typeof createStats>; cache?: AnswerCache } = {},
+) {
   const gen = runBatch(one(), {
     complete,
     model: 'm',
     structured: s,
+    cache: extra.cache,
     random: () => 0,
     rpm: 6_000_000,
     stats: extra.stats,
@@ -163,5 +186,38 @@ describe('engine with a schema', () => {
     ]);
     expect(sent[0]!.response_format).toBeUndefined();
     expect(record.messages).toHaveLength(1);
+  });
+});
+
+describe('engine with a schema and the response cache', () => {
+  it('stores only the validated answer, under the first request (not the re-ask), and a hit needs no request', async () => {
+    const { cache, stored } = memoryCache();
+    const first = scripted(['{"n":"x"}', '{"n":4}']);
+    const { rows } = await run(first.complete, structured(), { cache });
+    expect(rows[0]).toMatchObject({ output: { n: 4 }, attempts: 2 });
+    expect([...stored.values()].map((a) => a.text)).toEqual(['{"n":4}']);
+    expect([...stored.keys()]).toEqual([JSON.stringify(record.messages)]);
+
+    const again = scripted([]);
+    const hit = await run(again.complete, structured(), { cache });
+    expect(again.sent).toHaveLength(0);
+    expect(hit.rows[0]).toMatchObject({ cached: true, output: { n: 4 }, response: '{"n":4}', error: null, attempts: 0 });
+  });
+
+  it('checks a stored answer again: one that fails the check now is asked afresh', async () => {
+    const { cache } = memoryCache('{"n":"not a number"}');
+    const { complete, sent } = scripted(['{"n":5}']);
+    const { rows } = await run(complete, structured(), { cache });
+    expect(sent).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ output: { n: 5 }, error: null, attempts: 1 });
+    expect(rows[0]!.cached).toBeUndefined();
+  });
+
+  it('an answer that never validates is not stored', async () => {
+    const { cache, stored } = memoryCache();
+    const { complete } = scripted(['nope', 'nope', 'nope']);
+    const { rows } = await run(complete, structured(), { cache });
+    expect(rows[0]!.error?.type).toBe('invalid_output');
+    expect(stored.size).toBe(0);
   });
 });
