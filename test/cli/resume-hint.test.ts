@@ -25,4 +25,15 @@ describe('resumeHint', () => {
       'llm-batch -o out.jsonl --resume  (with the same input on stdin)',
     );
   });
+
+  it('after a budget stop: the cap that stopped the run gives way to a placeholder that cannot run unedited', () => {
+    for (const cap of [['--max-cost', '5'], ['--max-cost=5']]) {
+      expect(resumeHint(config(['in.txt', '-o', 'out.jsonl', ...cap, '-c', '4']), false, { newMaxCost: true })).toBe(
+        'llm-batch in.txt -o out.jsonl -c 4 --resume --max-cost NEW_USD',
+      );
+    }
+    expect(resumeHint(config(['-o', 'out.jsonl', '--max-cost', '1'], { kind: 'stdin' } as CliConfig['input']), false, { newMaxCost: true })).toBe(
+      'llm-batch -o out.jsonl --resume --max-cost NEW_USD  (with the same input on stdin)',
+    );
+  });
 });
