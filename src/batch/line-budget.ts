@@ -1,7 +1,7 @@
 import { billedPico, worstCasePico, type PriceLookup } from '../budget/prices.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import { SpendCap, toPico, type Picodollars } from '../budget/spend-cap.js';
-import { promptTokenBound } from '../budget/worst-case.js';
+import { requestTokenBound } from '../budget/worst-case.js';
 import type { ChatMessage, Usage } from '../types.js';
 
 export interface BatchBudgetOptions {
@@ -45,7 +45,8 @@ export function lineWorstCase(prices: PriceLookup, body: Readonly<Record<string,
   if (!price) return undefined;
   const cap = body['max_completion_tokens'] ?? body['max_tokens'];
   const maxTokens = typeof cap === 'number' ? cap : BUDGET_DEFAULT_MAX_TOKENS;
-  return worstCasePico(price, promptTokenBound((body['messages'] ?? []) as ChatMessage[]), maxTokens, true);
+  const messages = (body['messages'] ?? []) as ChatMessage[];
+  return worstCasePico(price, requestTokenBound({ messages, response_format: body['response_format'], tools: body['tools'] }), maxTokens, true);
 }
 
 /** What a collected answer costs at the Batch price (0 when its model has no price or it has no usage). */

@@ -1,7 +1,7 @@
 import type { ChatMessage, Usage } from '../types.js';
 import { billedPico, worstCasePico, type PriceLookup } from './prices.js';
 import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
-import { promptTokenBound } from './worst-case.js';
+import { requestTokenBound } from './worst-case.js';
 
 /**
  * Answer tokens assumed (and sent as max_tokens) for a request that sets none while --max-cost is
@@ -20,6 +20,8 @@ export interface BudgetRequest {
   model: string;
   messages: readonly ChatMessage[];
   max_tokens?: number;
+  /** Billed as prompt: a structured run's schema. */
+  response_format?: unknown;
 }
 
 /** How an attempt ended: its usage, or a failure with or without an HTTP status. */
@@ -52,7 +54,7 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
     async admit(request, signal) {
       const price = options.prices(request.model);
       if (!price) return { kind: 'unpriced', message: `no price known for model ${request.model}: --max-cost needs one (--price IN/OUT or --prices FILE)` };
-      const amount = worstCasePico(price, promptTokenBound(request.messages), maxAnswer(request), options.batch);
+      const amount = worstCasePico(price, requestTokenBound(request), maxAnswer(request), options.batch);
       for (;;) {
         if (signal.aborted) return { kind: 'stopped' };
         const ticket = cap.tryReserve(amount);

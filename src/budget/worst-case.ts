@@ -36,3 +36,13 @@ export function promptTokenBound(messages: readonly ChatMessage[]): number {
   }
   return total;
 }
+
+/**
+ * The same bound for a whole request: the messages, plus a structured run's `response_format` (its
+ * JSON schema is prompt the provider bills) and any tool definitions, counted by their JSON bytes.
+ */
+export function requestTokenBound(request: { messages: readonly ChatMessage[]; response_format?: unknown; tools?: unknown }): number {
+  let total = promptTokenBound(request.messages);
+  for (const extra of [request.response_format, request.tools]) if (extra !== undefined && extra !== null) total += utf8(JSON.stringify(extra));
+  return total;
+}
