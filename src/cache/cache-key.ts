@@ -5,13 +5,44 @@ const IGNORED_FIELDS = new Set(['stream', 'stream_options', 'user', 'metadata'])
 
 /** JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` hash alike. */
 export function canonicalJson(value: unknown): string {
+  return canonical(value, undefined);
+}
+
+/** `ignored` applies to the top level only: the body's delivery fields, not a message's own keys. */
+function canonical(value: unknown, ignored: ReadonlySet<string> | undefined): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.keys(value as Record<string, unknown>)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out += `${i > 0 ? ',' : ''}${v === undefined ? 'null' : canonical(v, undefined)}`;
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined || ignored?.has(k)) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${canonical(v, undefined)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** The endpoint's part of every key, worked out once per endpoint rather than once per request. */
+const endpointPrefixes = new Map<string, string>();
+
+function endpointPrefix(endpoint: string): string {
+  let prefix = endpointPrefixes.get(endpoint);
+  if (prefix === undefined) {
+    const url = new URL(endpoint);
+    prefix = `${url.origin}${url.pathname.replace(/\/+$/, '')}\n`;
+    if (endpointPrefixes.size < 64) endpointPrefixes.set(endpoint, prefix);
+  }
+  return prefix;
 }
 
 /**
@@ -20,10 +51,7 @@ export function canonicalJson(value: unknown): string {
  * index (sample 0 and sample 1 of the same request are different answers).
  */
 export function cacheKey(endpoint: string, body: Readonly<Record<string, unknown>>, sample: number): Buffer {
-  const url = new URL(endpoint);
-  const kept: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (!IGNORED_FIELDS.has(k)) kept[k] = v;
   return createHash('sha256')
-    .update(`${url.origin}${url.pathname.replace(/\/+$/, '')}\n${canonicalJson(kept)}\n${sample}`)
+    .update(`${endpointPrefix(endpoint)}${canonical(body, IGNORED_FIELDS)}\n${sample}`)
     .digest();
 }

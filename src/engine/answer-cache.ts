@@ -28,25 +28,49 @@ export interface AnswerCacheOptions {
 
 export function createAnswerCache(store: ResponseStore, options: AnswerCacheOptions): AnswerCache {
   const now = options.now ?? Date.now;
-  const pending = new Set<Promise<void>>();
   let failed = false;
+  // Writes in flight, and who waits for them all: a count, not a set of promises per answer.
+  let pending = 0;
+  let flushed: Array<() => void> = [];
+  const onWritten = () => {
+    if (--pending > 0) return;
+    const waiters = flushed;
+    flushed = [];
+    for (const resolve of waiters) resolve();
+  };
+  const onFailed = (err: unknown) => {
+    if (!failed) options.onError?.(err instanceof Error ? err : new Error(String(err)));
+    failed = true;
+    onWritten();
+  };
   const keyOf = (body: Readonly<Record<string, unknown>>, sample: number) => cacheKey(options.endpoint, body, sample);
-  const bodyOf = (request: CompletionRequest) => wireBody(request, options.limitField);
-  const write = (key: Buffer, answer: CachedAnswer) => {
-    const p = store.put(key, answer).catch((err: unknown) => {
-      if (!failed) options.onError?.(err instanceof Error ? err : new Error(String(err)));
-      failed = true;
-    });
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-    return p;
+  /**
+   * A request's key as its lookup worked it out, for the store after its answer: hashing the body
+   * twice per request cost more than the store itself (issue 16).
+   */
+  const looked = new WeakMap<CompletionRequest, { sample: number; key: Buffer }>();
+  const requestKey = (request: CompletionRequest, sample: number): Buffer => {
+    const known = looked.get(request);
+    if (known?.sample === sample) return known.key;
+    const key = keyOf(wireBody(request, options.limitField), sample);
+    looked.set(request, { sample, key });
+    return key;
+  };
+  const write = (key: Buffer, answer: CachedAnswer): Promise<void> => {
+    pending++;
+    try {
+      return store.put(key, answer).then(onWritten, onFailed);
+    } catch (err) {
+      onFailed(err);
+      return Promise.resolve();
+    }
   };
   return {
-    lookup: (request, sample) => store.get(keyOf(bodyOf(request), sample)),
+    lookup: (request, sample) => store.get(requestKey(request, sample)),
     store(request, sample, result) {
       // A stream cut short never reaches here (it throws); an answer without a finish reason is not whole.
       if (result.finishReason === null) return;
-      void write(keyOf(bodyOf(request), sample), {
+      void write(requestKey(request, sample), {
         text: result.text,
         finishReason: result.finishReason,
         model: result.model,
@@ -56,8 +80,6 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     },
     getByBody: (body, sample) => store.get(keyOf(body, sample)),
     putByBody: (body, sample, answer) => write(keyOf(body, sample), { ...answer, storedAt: now() }),
-    async flush() {
-      await Promise.all([...pending]);
-    },
+    flush: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve))),
   };
 }

@@ -58,3 +58,25 @@ describe('cache directory', () => {
     expect(resolveCacheDir(undefined, { LLM_BATCH_CACHE_DIR: ' ', XDG_CACHE_HOME: '/x' })).toMatch(/llm-batch$/);
   });
 });
+
+describe('cacheKey stays the same across versions', () => {
+  // Pinned: a change here orphans every answer users have cached.
+  it('hashes a known body to a known key', () => {
+    const known = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi "there"\n' }],
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 5,
+      extra: { b: 1, a: [1, { d: 2, c: null }] },
+      u: undefined,
+    };
+    expect(hex(cacheKey('https://api.example.com:8443/v1/chat/completions/?api-version=1', known, 2))).toBe(
+      '9e154972c1cab5f878ab07002bc8d116538267c49a655a1eadda56d72b830fa3',
+    );
+    expect(hex(cacheKey('http://127.0.0.1:1234/v1/chat/completions', { model: 'x', messages: [] }, 0))).toBe(
+      'e8ccc0c2e91f01f891ca420b2cf1d6e842ea676c4caa450f4fc9569f1860e3ae',
+    );
+  });
+});
