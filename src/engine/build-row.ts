@@ -60,7 +60,27 @@ export function successRow(
     }
   }
   stats.ok++;
-  return { ...baseRow(record), response: result.text, error: null, attempts, ...answered };
+  // One literal, not spreads of baseRow and `answered`: every answered prompt comes through here.
+  const row: ResultRow = {
+    id: record.id,
+    line: record.line,
+    prompt: record.prompt,
+    response: result.text,
+    error: null,
+    attempts,
+    latency_ms: answered.latency_ms,
+    started_at: answered.started_at,
+    finished_at: answered.finished_at,
+    model: answered.model,
+    finish_reason: answered.finish_reason,
+    usage: answered.usage,
+  };
+  if (record.fields) row.input = record.fields;
+  if (record.sample !== undefined) {
+    row.requested_model = record.params.model ?? '';
+    row.sample = record.sample;
+  }
+  return row;
 }
 
 /** The row of an answer from the response cache: no attempt, no tokens counted, no cost. */

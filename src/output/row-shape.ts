@@ -9,6 +9,8 @@ import { isPlainObject } from '../util/is-plain-object.js';
  * (--keep-fields) come last, only when present.
  */
 export function normalizeRow(row: ResultRow): ResultRow {
+  // Assigned one by one, not spread from conditional literals: this runs for every row written,
+  // and each `...(cond ? { k } : {})` cost an object and a slow copy (issue 16).
   const out: ResultRow = {
     id: row.id,
     line: row.line,
@@ -17,16 +19,16 @@ export function normalizeRow(row: ResultRow): ResultRow {
     error: row.error === null ? null : normalizeError(row.error),
     attempts: row.attempts,
     latency_ms: row.latency_ms,
-    ...(row.started_at !== undefined ? { started_at: row.started_at } : {}),
-    ...(row.finished_at !== undefined ? { finished_at: row.finished_at } : {}),
-    model: row.model,
-    finish_reason: row.finish_reason,
-    usage: row.usage === null ? null : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens },
-    ...(row.batch_id !== undefined ? { batch_id: row.batch_id } : {}),
-    ...(row.requested_model !== undefined ? { requested_model: row.requested_model } : {}),
-    ...(row.sample !== undefined ? { sample: row.sample } : {}),
-    ...(row.cached ? { cached: true as const } : {}),
-  };
+  } as ResultRow;
+  if (row.started_at !== undefined) out.started_at = row.started_at;
+  if (row.finished_at !== undefined) out.finished_at = row.finished_at;
+  out.model = row.model;
+  out.finish_reason = row.finish_reason;
+  out.usage = row.usage === null ? null : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens };
+  if (row.batch_id !== undefined) out.batch_id = row.batch_id;
+  if (row.requested_model !== undefined) out.requested_model = row.requested_model;
+  if (row.sample !== undefined) out.sample = row.sample;
+  if (row.cached) out.cached = true;
   if (row.output !== undefined) out.output = row.output;
   if (row.input !== undefined) out.input = row.input;
   return out;

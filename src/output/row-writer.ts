@@ -34,11 +34,17 @@ export function encoderFor(format: OutputFormat, layout: CsvLayout = PLAIN_CSV):
   }
 }
 
-/** fs.writeSync may write fewer bytes than asked (e.g. near a full disk); keep going until all are out. */
+/**
+ * fs.writeSync may write fewer bytes than asked (e.g. near a full disk); keep going until all are out.
+ * The string goes down as it is (no Buffer per row); only a short write pays for one.
+ */
 function writeAllSync(fd: number, data: string): void {
+  const written = fs.writeSync(fd, data);
+  const total = Buffer.byteLength(data, 'utf8');
+  if (written === total) return;
   const buf = Buffer.from(data, 'utf8');
-  let offset = 0;
-  while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset);
+  let offset = written;
+  while (offset < total) offset += fs.writeSync(fd, buf, offset, total - offset);
 }
 
 /**

@@ -10,6 +10,11 @@ vi.mock('node:fs', async (importOriginal) => {
   const spy = (fd: number, buffer: NodeJS.ArrayBufferView | string, ...rest: unknown[]): number => {
     writeSync.calls.push(typeof buffer === 'string' ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).toString('utf8'));
     const [offset, length, ...more] = rest;
+    if (typeof buffer === 'string' && writeSync.limit !== Infinity) {
+      // A string goes down whole or in part, like a buffer.
+      const bytes = Buffer.from(buffer, 'utf8');
+      return real.writeSync(fd, bytes, 0, Math.min(bytes.length, writeSync.limit));
+    }
     if (typeof buffer !== 'string' && typeof offset === 'number' && typeof length === 'number') {
       // Simulate short writes (the kernel may write less than asked).
       return real.writeSync(fd, buffer, offset, Math.min(length, writeSync.limit), ...(more as [number?]));
