@@ -22,10 +22,17 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined):
     'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
   };
   const byOrigin = new Map<string, http.Agent | Promise<http.Agent>>();
+  // Every chat request asks with the same URL object: `url.origin` is a string built per call.
+  let lastUrl: URL | undefined;
+  let lastAgent: http.Agent | undefined;
   return {
     agentFor(url) {
+      if (url === lastUrl) return lastAgent!;
       const known = byOrigin.get(url.origin);
-      if (known) return known;
+      if (known) {
+        if (!(known instanceof Promise)) [lastUrl, lastAgent] = [url, known];
+        return known;
+      }
       const proxy = proxyFor?.(url.href);
       if (!proxy) {
         const agent = direct[url.protocol as 'http:' | 'https:'];

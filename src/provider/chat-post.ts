@@ -25,7 +25,8 @@ export interface ChatTarget {
  */
 export async function postChat(target: ChatTarget, body: string, signal: AbortSignal): Promise<http.IncomingMessage> {
   let url = target.url;
-  let headers: Record<string, string> = { ...target.headers, 'content-length': String(Buffer.byteLength(body)) };
+  let headers = target.headers;
+  const length = String(Buffer.byteLength(body));
   for (let hops = 0; ; hops++) {
     const found = target.pool.agentFor(url);
     let agent: http.Agent;
@@ -34,7 +35,10 @@ export async function postChat(target: ChatTarget, body: string, signal: AbortSi
     } catch (err) {
       throw connectionError(err, signal);
     }
-    const response = await send(url, headers, body, signal, agent, target.pool.viaProxy(agent));
+    const viaProxy = target.pool.viaProxy(agent);
+    // A proxy agent may rewrite the request's headers, which the raw form has already rendered.
+    const sent = viaProxy ? { ...headers, 'content-length': length } : rawHeaders(headers, url, length);
+    const response = await send(url, sent, body, signal, agent, viaProxy);
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if ((status !== 307 && status !== 308) || !location || hops === MAX_REDIRECTS) return response;
@@ -42,11 +46,35 @@ export async function postChat(target: ChatTarget, body: string, signal: AbortSi
     if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) return response;
     response.resume();
     if (next.origin !== url.origin) {
-      headers = { ...headers };
-      for (const name of CREDENTIALS) delete headers[name];
+      const kept = { ...headers };
+      for (const name of CREDENTIALS) delete kept[name];
+      headers = kept;
     }
     url = next;
   }
+}
+
+/** The names and values every request to a host carries, as node:http's flat raw-header list. */
+const rawHeaderLists = new WeakMap<Record<string, string>, Map<string, string[]>>();
+
+/**
+ * The request's headers as a flat `[name, value, …]` list: node:http then renders them as they
+ * are, where an object costs a validated `setHeader` per header per request (12 of them, most the
+ * SDK's own). What goes on the wire is the same: the same names in the same order, `Host` last.
+ */
+function rawHeaders(headers: Record<string, string>, url: URL, length: string): string[] {
+  let byHost = rawHeaderLists.get(headers);
+  if (!byHost) {
+    byHost = new Map();
+    rawHeaderLists.set(headers, byHost);
+  }
+  let list = byHost.get(url.host);
+  if (!list) {
+    list = [];
+    for (const [name, value] of Object.entries(headers)) if (name !== 'content-length' && name !== 'host') list.push(name, value);
+    byHost.set(url.host, list);
+  }
+  return [...list, 'content-length', length, 'Host', url.host];
 }
 
 function connectionError(err: unknown, signal: AbortSignal): Error {
@@ -66,7 +94,7 @@ export function failedFetch(err: unknown, signal: AbortSignal): Error {
 
 function send(
   url: URL,
-  headers: Record<string, string>,
+  headers: Record<string, string> | string[],
   body: string,
   signal: AbortSignal,
   agent: http.Agent,

@@ -58,16 +58,17 @@ const AZURE_HOSTS = ['.openai.azure.com', '.cognitiveservices.azure.com'];
 
 /** The JSON body POSTed to /chat/completions; `--dry-run` shows exactly this. */
 export function wireBody(request: CompletionRequest, limitField: TokenLimitField = 'max_tokens'): Record<string, unknown> {
-  return {
-    ...request.extraBody,
-    model: request.model,
-    messages: request.messages,
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.max_tokens !== undefined ? { [limitField]: request.max_tokens } : {}),
-    ...(request.response_format !== undefined ? { response_format: request.response_format } : {}),
-    stream: request.stream,
-    ...(request.stream ? { stream_options: { include_usage: true } } : {}),
-  };
+  // Assigned in turn rather than spread from conditional literals (once per request, issue 16);
+  // the keys and their order are those of `{ ...extraBody, model, messages, … }`.
+  const body: Record<string, unknown> = request.extraBody ? { ...request.extraBody } : {};
+  body.model = request.model;
+  body.messages = request.messages;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.max_tokens !== undefined) body[limitField] = request.max_tokens;
+  if (request.response_format !== undefined) body.response_format = request.response_format;
+  body.stream = request.stream;
+  if (request.stream) body.stream_options = { include_usage: true };
+  return body;
 }
 
 /**

@@ -28,6 +28,26 @@ describe('the answer-length cap on the wire', () => {
   });
 });
 
+describe('the wire body', () => {
+  it('keeps the extra fields first, ours after, in a fixed order (--dry-run shows exactly this)', () => {
+    const body = wireBody(
+      {
+        model: 'm',
+        messages: request.messages,
+        temperature: 0,
+        max_tokens: 9,
+        stream: true,
+        extraBody: { seed: 1, model: 'overridden', stream_options: { x: 1 } },
+      },
+      'max_tokens',
+    );
+    expect(JSON.stringify(body)).toBe(
+      '{"seed":1,"model":"m","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"temperature":0,"max_tokens":9,"stream":true}',
+    );
+    expect(JSON.stringify(wireBody(request))).toBe('{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":100,"stream":false}');
+  });
+});
+
 describe('structured requests through the one body builder', () => {
   const record = {
     id: 'r',
