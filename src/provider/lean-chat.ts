@@ -7,6 +7,7 @@ import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError, OpenAIError } from './sdk.js';
 import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
+import { toUsage } from './to-usage.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): node:http straight into
@@ -86,7 +87,7 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
   if (notJson) throw notJson;
   const body = JSON.parse(raw) as {
     choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
-    usage?: { prompt_tokens: number; completion_tokens: number };
+    usage?: Parameters<typeof toUsage>[0];
     model?: string;
     error?: { message?: string };
   };
@@ -102,7 +103,7 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
     ...(refusal ? { refusal } : {}),
     text,
     finishReason: choice.finish_reason ?? null,
-    usage: body.usage ? { prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens } : null,
+    usage: body.usage ? toUsage(body.usage) : null,
     model: body.model ?? null,
     headers,
   };
@@ -110,7 +111,7 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
 
 interface Chunk {
   model?: string;
-  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  usage?: Parameters<typeof toUsage>[0] | null;
   choices?: Array<{ delta?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
   error?: unknown;
 }
@@ -148,7 +149,7 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
       chunks++;
       if (!chunk) return;
       model ??= chunk.model ?? null;
-      if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
+      if (chunk.usage) usage = toUsage(chunk.usage);
       const choice = chunk.choices?.[0];
       if (!choice) return;
       const delta = choice.delta?.content;

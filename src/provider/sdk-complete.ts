@@ -13,20 +13,10 @@ import { withTrace } from './trace-fetch.js';
 import { createAgentPool } from './agent-pool.js';
 import { notAStream, notAnApiBody } from './body-checks.js';
 import { leanChat } from './lean-chat.js';
+import { toUsage } from './to-usage.js';
 import type { ChatTarget } from './chat-post.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
-import type { Usage } from '../types.js';
-
-/** Usage as the server reports it; cached prompt tokens kept for pricing (they bill lower). */
-function toUsage(u: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null }): Usage {
-  const cached = u.prompt_tokens_details?.cached_tokens;
-  return {
-    prompt_tokens: u.prompt_tokens,
-    completion_tokens: u.completion_tokens,
-    ...(typeof cached === 'number' && cached > 0 ? { cached_tokens: cached } : {}),
-  };
-}
 
 /** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
 async function readBody(response: Response, onActivity: () => void): Promise<string> {

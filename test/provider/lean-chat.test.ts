@@ -270,3 +270,31 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
     expect(await same(pair(mock.url, authProxy.url), 'no credentials', stream)).toMatchObject({ status: 407, stop: 'proxy' });
   });
 });
+
+describe.each([true, false])('usage with cached prompt tokens (stream %s)', (stream) => {
+  it('keeps cached_tokens, as the SDK path did (they are priced lower)', async () => {
+    const usage = { prompt_tokens: 1000, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 600 } };
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (!stream) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ model: 'm', choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }], usage }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ model: 'm', choices: [{ delta: { content: 'hi' }, finish_reason: 'stop' }] })}\n\n`);
+        res.write(`data: ${JSON.stringify({ model: 'm', choices: [], usage })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const got = await same(pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`), 'cached', stream);
+      expect(got).toMatchObject({ text: 'hi', usage: { prompt_tokens: 1000, completion_tokens: 5, cached_tokens: 600 } });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
