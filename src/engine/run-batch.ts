@@ -111,7 +111,6 @@ class Engine {
 
     try {
       while (true) {
-        const changed = this.changes.next();
         let progressed = false;
         for (const row of buffer.drain()) {
           state.outstanding--;
@@ -120,7 +119,9 @@ class Engine {
         }
         if (progressed) this.changes.notify();
         if (state.inputDone && state.outstanding === 0) break;
-        if (!progressed) await changed;
+        // Nothing was handed out, so nothing ran since the drain looked: waiting starts now, not
+        // before each pass (a promise per row otherwise).
+        if (!progressed) await this.changes.next();
       }
       await producer;
       if (state.inputError) throw state.inputError;
