@@ -108,6 +108,11 @@ async function runOnce(c: HotCase, n: number, client: OneRun['client'], stream: 
             '-c',
             String(c.concurrency),
             '-q',
+            // The response cache stays on, as in a user's run, but starts empty in the run's own
+            // directory: not the user's cache, which 100,000-prompt runs against a new port each time
+            // would only fill.
+            '--cache-dir',
+            path.join(ws.dir, 'cache'),
             ...(stream ? [] : ['--no-stream']),
           ]
         : [process.execPath, MINIMAL, mock.url, ws.input, ws.output, String(c.concurrency), stream ? '1' : '0'];
