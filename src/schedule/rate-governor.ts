@@ -127,6 +127,16 @@ export class RateGovernor {
   /** Waits for a turn to send a request of `cost` tokens; resolves with the admission time. */
   acquire(cost: number, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    // Nobody waiting and no wait due: admitted here, as the pump would at once, without a waiter
+    // and a listener on `signal` (issue 16: this runs for every request). The first wave and the
+    // first request keep the pump's way (its pacing and its late start).
+    if (this.waiters.length === 0 && !this.pumping && !this.firstWave && this.started) {
+      const now = this.clock.now();
+      if (this.delayFor(cost, now).delay <= 0) {
+        this.admit(cost, now, undefined);
+        return Promise.resolve(now);
+      }
+    }
     return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = {
         cost,
@@ -210,6 +220,40 @@ export class RateGovernor {
     this.wakeUp?.abort();
   }
 
+  /** How long a request of `cost` tokens must wait now, and on what (the rate as of now first). */
+  private delayFor(cost: number, now: number): { delay: number; requestWait: number; otherWait: number } {
+    this.setRate(this.adaptive.rate(now), now);
+    // The first wave is paced on its own: booking it on the slow-start schedule would hold
+    // the requests after it back by the time the slow pace would have needed for it.
+    const wave = this.firstWave;
+    const requestWait = wave ? wave.pace.delay(1, now) : this.requests.delay(1, now);
+    const otherWait = Math.max(
+      this.pausedUntil - now,
+      this.tokens ? this.tokens.delay(Math.max(0, cost), now) : 0,
+      this.tokenWindow ? this.tokenWindow.delay(Math.max(0, cost), now) : 0,
+    );
+    return { delay: Math.max(requestWait, otherWait), requestWait, otherWait };
+  }
+
+  /** Books one admitted request of `cost` tokens at `now`. */
+  private admit(cost: number, now: number, wave: { pace: Gcra; left: number } | undefined): void {
+    if (wave) {
+      wave.pace.admit(1, now);
+      if (--wave.left === 0) this.firstWave = undefined;
+    } else {
+      this.requests.admit(1, now);
+    }
+    this.tokens?.admit(Math.max(0, cost), now);
+    this.tokenWindow?.admit(Math.max(0, cost), now);
+    if (!this.started) {
+      // The first request of a run leaves late (connections, lazy loading) and the next would
+      // reach the server right behind it: start the schedule a little later instead.
+      this.started = true;
+      this.requests.adjust((this.requests.ratePerSecond * FIRST_REQUEST_SLACK_MS) / 1000);
+    }
+    this.adaptive.noteSent(now);
+  }
+
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
@@ -217,17 +261,8 @@ export class RateGovernor {
       while (this.waiters.length > 0) {
         const head = this.waiters[0]!;
         const now = this.clock.now();
-        this.setRate(this.adaptive.rate(now), now);
-        // The first wave is paced on its own: booking it on the slow-start schedule would hold
-        // the requests after it back by the time the slow pace would have needed for it.
         const wave = this.firstWave;
-        const requestWait = wave ? wave.pace.delay(1, now) : this.requests.delay(1, now);
-        const otherWait = Math.max(
-          this.pausedUntil - now,
-          this.tokens ? this.tokens.delay(Math.max(0, head.cost), now) : 0,
-          this.tokenWindow ? this.tokenWindow.delay(Math.max(0, head.cost), now) : 0,
-        );
-        const delay = Math.max(requestWait, otherWait);
+        const { delay, requestWait, otherWait } = this.delayFor(head.cost, now);
         if (delay > 0) {
           // Only a wait on the request pace itself says a higher request rate would be of use: held
           // by a token budget or a pause, slow start would otherwise double the rate without end.
@@ -240,21 +275,7 @@ export class RateGovernor {
         }
         this.waiters.shift();
         head.signal?.removeEventListener('abort', head.onAbort);
-        if (wave) {
-          wave.pace.admit(1, now);
-          if (--wave.left === 0) this.firstWave = undefined;
-        } else {
-          this.requests.admit(1, now);
-        }
-        this.tokens?.admit(Math.max(0, head.cost), now);
-        this.tokenWindow?.admit(Math.max(0, head.cost), now);
-        if (!this.started) {
-          // The first request of a run leaves late (connections, lazy loading) and the next would
-          // reach the server right behind it: start the schedule a little later instead.
-          this.started = true;
-          this.requests.adjust((this.requests.ratePerSecond * FIRST_REQUEST_SLACK_MS) / 1000);
-        }
-        this.adaptive.noteSent(now);
+        this.admit(head.cost, now, wave);
         head.resolve(now);
         // In the first wave, admitting the next waiter at once would chain the admissions into one
         // run of microtasks: no socket connects or writes until the whole wave is admitted, and the
