@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { createProxyAgent } from './proxy-agent.js';
 
 export interface AgentPool {
@@ -15,11 +16,9 @@ export interface AgentPool {
  * request: a proxy from `proxyFor` (HTTPS_PROXY, NO_PROXY…), else a direct agent.
  */
 export function createAgentPool(proxyFor?: (url: string) => string | undefined): AgentPool {
-  // Idle sockets close after 4 s, as the built-in fetch's do: a server that drops idle connections
-  // without saying when (no `Keep-Alive: timeout=`) would otherwise reset a reused one now and then.
   const direct = {
-    'http:': new http.Agent({ keepAlive: true, timeout: 4000 }),
-    'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
+    'http:': new IdleClosingHttpAgent({ keepAlive: true }),
+    'https:': new IdleClosingHttpsAgent({ keepAlive: true }),
   };
   const byOrigin = new Map<string, http.Agent | Promise<http.Agent>>();
   // Every chat request asks with the same URL object: `url.origin` is a string built per call.
@@ -49,6 +48,50 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined):
     },
     viaProxy: (agent) => agent !== direct['http:'] && agent !== direct['https:'],
   };
+}
+
+/**
+ * Idle sockets close after 4 s, as the built-in fetch's do: a server that drops idle connections
+ * without saying when (no `Keep-Alive: timeout=`) would otherwise reset a reused one now and then.
+ * A `Keep-Alive: timeout=N` shorter than that wins, as node's agent has it.
+ *
+ * Only while a socket is idle in the pool: node's `timeout` agent option also times sockets in use,
+ * which cost every request a timeout listener and every chunk read a timer refresh (issue 16);
+ * a socket in use is watched by the attempt's own deadlines (--timeout, --idle-timeout).
+ */
+const FREE_SOCKET_TIMEOUT_MS = 4000;
+
+function idleTimeoutFor(socket: Socket): number {
+  const hint = (socket as { _httpMessage?: { res?: http.IncomingMessage } })._httpMessage?.res?.headers['keep-alive'];
+  const seconds = hint ? /^timeout=(\d+)/.exec(String(hint))?.[1] : undefined;
+  // node's agent lets the timer expire a second before the announced timeout.
+  return seconds === undefined ? FREE_SOCKET_TIMEOUT_MS : Math.min(FREE_SOCKET_TIMEOUT_MS, Number(seconds) * 1000 - 1000);
+}
+
+class IdleClosingHttpAgent extends http.Agent {
+  override keepSocketAlive(socket: Socket): boolean {
+    // Typed void in @types/node; node's agent returns whether the socket may be kept.
+    const keep = super.keepSocketAlive(socket) as unknown as boolean;
+    if (keep) socket.setTimeout(idleTimeoutFor(socket));
+    return keep;
+  }
+  override reuseSocket(socket: Socket, request: http.ClientRequest): void {
+    socket.setTimeout(0);
+    super.reuseSocket(socket, request);
+  }
+}
+
+class IdleClosingHttpsAgent extends https.Agent {
+  override keepSocketAlive(socket: Socket): boolean {
+    // Typed void in @types/node; node's agent returns whether the socket may be kept.
+    const keep = super.keepSocketAlive(socket) as unknown as boolean;
+    if (keep) socket.setTimeout(idleTimeoutFor(socket));
+    return keep;
+  }
+  override reuseSocket(socket: Socket, request: http.ClientRequest): void {
+    socket.setTimeout(0);
+    super.reuseSocket(socket, request);
+  }
 }
 
 /** Redirects followed (307/308 only: they keep the method and body). */
