@@ -16,10 +16,24 @@ export const toRowError = (e: AttemptError): RowError => ({
   ...(e.info.code !== undefined ? { code: e.info.code } : {}),
 });
 
-function baseRow(record: PromptRecord): Omit<ResultRow, 'response' | 'error' | 'attempts' | 'latency_ms' | 'model' | 'finish_reason' | 'usage'> {
-  const row = { id: record.id, line: record.line, prompt: record.prompt, ...(record.fields ? { input: record.fields } : {}) };
+type RecordFields = Pick<ResultRow, 'input' | 'requested_model' | 'sample'>;
+
+type BaseRow = Omit<ResultRow, 'response' | 'error' | 'attempts' | 'latency_ms' | 'model' | 'finish_reason' | 'usage'>;
+
+function baseRow(record: PromptRecord): BaseRow {
+  const row: BaseRow = { id: record.id, line: record.line, prompt: record.prompt };
+  return withRecordFields(row, record);
+}
+
+/** What a row carries of its record besides id, line and prompt: kept input fields, a matrix cell. */
+function withRecordFields<T extends RecordFields>(row: T, record: PromptRecord): T {
+  if (record.fields) row.input = record.fields;
   // A matrix record (several models, --repeat) says which answer it is.
-  return record.sample === undefined ? row : { ...row, requested_model: record.params.model ?? '', sample: record.sample };
+  if (record.sample !== undefined) {
+    row.requested_model = record.params.model ?? '';
+    row.sample = record.sample;
+  }
+  return row;
 }
 
 /**
@@ -75,12 +89,7 @@ export function successRow(
     finish_reason: answered.finish_reason,
     usage: answered.usage,
   };
-  if (record.fields) row.input = record.fields;
-  if (record.sample !== undefined) {
-    row.requested_model = record.params.model ?? '';
-    row.sample = record.sample;
-  }
-  return row;
+  return withRecordFields(row, record);
 }
 
 /** The row of an answer from the response cache: no attempt, no tokens counted, no cost. */
