@@ -68,31 +68,25 @@ function idleTimeoutFor(socket: Socket): number {
   return seconds === undefined ? FREE_SOCKET_TIMEOUT_MS : Math.min(FREE_SOCKET_TIMEOUT_MS, Number(seconds) * 1000 - 1000);
 }
 
-class IdleClosingHttpAgent extends http.Agent {
-  override keepSocketAlive(socket: Socket): boolean {
-    // Typed void in @types/node; node's agent returns whether the socket may be kept.
-    const keep = super.keepSocketAlive(socket) as unknown as boolean;
-    if (keep) socket.setTimeout(idleTimeoutFor(socket));
-    return keep;
-  }
-  override reuseSocket(socket: Socket, request: http.ClientRequest): void {
-    socket.setTimeout(0);
-    super.reuseSocket(socket, request);
-  }
+/** Node's agent, with a pooled socket timed out only while it waits idle in the pool. */
+// biome-ignore lint/suspicious/noExplicitAny: TypeScript requires any[] in a mixin constructor.
+function idleClosing<Base extends new (...args: any[]) => http.Agent>(base: Base) {
+  return class extends base {
+    override keepSocketAlive(socket: Socket): boolean {
+      // Typed void in @types/node; node's agent returns whether the socket may be kept.
+      const keep = super.keepSocketAlive(socket) as unknown as boolean;
+      if (keep) socket.setTimeout(idleTimeoutFor(socket));
+      return keep;
+    }
+    override reuseSocket(socket: Socket, request: http.ClientRequest): void {
+      socket.setTimeout(0);
+      super.reuseSocket(socket, request);
+    }
+  };
 }
 
-class IdleClosingHttpsAgent extends https.Agent {
-  override keepSocketAlive(socket: Socket): boolean {
-    // Typed void in @types/node; node's agent returns whether the socket may be kept.
-    const keep = super.keepSocketAlive(socket) as unknown as boolean;
-    if (keep) socket.setTimeout(idleTimeoutFor(socket));
-    return keep;
-  }
-  override reuseSocket(socket: Socket, request: http.ClientRequest): void {
-    socket.setTimeout(0);
-    super.reuseSocket(socket, request);
-  }
-}
+const IdleClosingHttpAgent = idleClosing(http.Agent);
+const IdleClosingHttpsAgent = idleClosing(https.Agent);
 
 /** Redirects followed (307/308 only: they keep the method and body). */
 export const MAX_REDIRECTS = 5;
