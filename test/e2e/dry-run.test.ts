@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/fixtures.js';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { SECRET_KEY, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { SECRET_KEY, runCli, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
 
-let server: MockServer;
-const tmp = tempDir();
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-dry-run-');
 
 /** No key at all: a dry run must not need one. */
 const NO_KEY = { OPENAI_API_KEY: undefined };
@@ -28,10 +20,10 @@ function shownBodies(report: string): any[] {
 
 describe('--dry-run', () => {
   it('reads fixtures/bad.jsonl, lists its bad records by file:line, sends nothing, exits 2', async () => {
-    server.reset();
-    const r = await runCli([fixture('bad.jsonl'), '--dry-run', '--base-url', server.url], { env: NO_KEY });
+    ctx.server.reset();
+    const r = await runCli([fixture('bad.jsonl'), '--dry-run', '--base-url', ctx.server.url], { env: NO_KEY });
     expect(r.code).toBe(2);
-    expect(server.requests).toEqual([]);
+    expect(ctx.server.requests).toEqual([]);
     expect(r.stdout).toMatch(/nothing was sent/i);
     expect(r.stdout).toMatch(/5 records: 3 to send, 2 bad/);
     expect(r.stdout).toMatch(/^ {2}\S*fixtures\/bad\.jsonl:2: invalid JSON/m);
@@ -45,19 +37,19 @@ describe('--dry-run', () => {
   });
 
   it('shows the first 3 requests exactly as a real run sends them', async () => {
-    server.reset();
-    const args = [fixture('prompts.jsonl'), '--base-url', server.url, '-m', 'gpt-4o-mini', '--temperature', '0.3', '--max-tokens', '64', '-s', 'Be brief.'];
+    ctx.server.reset();
+    const args = [fixture('prompts.jsonl'), '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--temperature', '0.3', '--max-tokens', '64', '-s', 'Be brief.'];
     const dry = await runCli([...args, '--dry-run'], { env: NO_KEY });
     expect(dry.code).toBe(0);
-    expect(server.requests).toEqual([]);
+    expect(ctx.server.requests).toEqual([]);
     const bodies = shownBodies(dry.stdout);
     expect(bodies).toHaveLength(3);
-    expect(dry.stdout).toContain(`POST ${server.url}/chat/completions`);
+    expect(dry.stdout).toContain(`POST ${ctx.server.url}/chat/completions`);
 
     // The real run, one at a time in input order, against the same server.
     const real = await runCli([...args, '-c', '1', '--order', 'input']);
     expect(real.code).toBe(0);
-    expect(server.requests.slice(0, 3).map((q) => q.body)).toEqual(bodies);
+    expect(ctx.server.requests.slice(0, 3).map((q) => q.body)).toEqual(bodies);
     // Row-level overrides and the system message show as sent.
     expect(bodies[0]).toMatchObject({
       model: 'gpt-4o-mini',
@@ -106,7 +98,7 @@ describe('--dry-run', () => {
 
   it('estimates prompt tokens, answer tokens and the cost for a known model', async () => {
     const file = writePrompts(
-      tmp.dir,
+      ctx.dir,
       'cost.txt',
       Array.from({ length: 10 }, (_, i) => `Question number ${i}: what is ${i} squared?`),
     );
@@ -129,17 +121,17 @@ describe('--dry-run', () => {
   });
 
   it('counts a prompt the tokenizer calls special instead of failing', async () => {
-    const file = writePrompts(tmp.dir, 'special.txt', ['what does <|endoftext|> mean?']);
+    const file = writePrompts(ctx.dir, 'special.txt', ['what does <|endoftext|> mean?']);
     const r = await runCli([file, '--dry-run'], { env: NO_KEY });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/: 1 request · \d+ prompt tokens/);
   });
 
   it('fails like a real run on input it cannot read at all', async () => {
-    const missing = await runCli([path.join(tmp.dir, 'missing.txt'), '--dry-run'], { env: NO_KEY });
+    const missing = await runCli([path.join(ctx.dir, 'missing.txt'), '--dry-run'], { env: NO_KEY });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read input file .*missing\.txt: no such file/);
-    const headerOnly = path.join(tmp.dir, 'empty.csv');
+    const headerOnly = path.join(ctx.dir, 'empty.csv');
     fs.writeFileSync(headerOnly, '');
     const empty = await runCli([headerOnly, '--dry-run'], { env: NO_KEY });
     // No prompts at all, as a real run says it: exit 5.

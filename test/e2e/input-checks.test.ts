@@ -4,44 +4,35 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { runCli, tempDir } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
 
-let server: MockServer;
-const tmp = tempDir();
-
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-input-checks-');
 
 describe('a JSONL prompt field under another name', () => {
   it('is refused up front with the fields seen and --prompt-field suggested, not one line per row', async () => {
-    server.reset();
-    const file = path.join(tmp.dir, 'questions.jsonl');
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'questions.jsonl');
     fs.writeFileSync(file, Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, question: `q${i}` })).join('\n') + '\n');
-    const out = path.join(tmp.dir, 'questions-out.jsonl');
-    const r = await runCli([file, '--base-url', server.url, '-o', out]);
+    const out = path.join(ctx.dir, 'questions-out.jsonl');
+    const r = await runCli([file, '--base-url', ctx.server.url, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
         /^llm-batch: .*questions\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question"\); pass --prompt-field question /,
       ),
     ]);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
     expect(fs.existsSync(out) && fs.statSync(out).size > 0).toBe(false);
 
     // The same from stdin, and with the suggested flag it runs.
-    const piped = await runCli(['--base-url', server.url], { stdin: fs.readFileSync(file, 'utf8') });
+    const piped = await runCli(['--base-url', ctx.server.url], { stdin: fs.readFileSync(file, 'utf8') });
     expect(piped.code).toBe(2);
     expect(piped.stderr).toMatch(/^llm-batch: <stdin>:1: no "prompt" or "messages" field .*--prompt-field question/);
-    const fixed = await runCli([file, '--base-url', server.url, '--prompt-field', 'question', '-o', out]);
+    const fixed = await runCli([file, '--base-url', ctx.server.url, '--prompt-field', 'question', '-o', out]);
     expect(fixed.code).toBe(0);
-    expect(server.requests).toHaveLength(50);
+    expect(ctx.server.requests).toHaveLength(50);
   });
 });
 
@@ -53,34 +44,34 @@ describe('an input with no prompts', () => {
     ['a 0-byte CSV', 'zero.csv', ''],
     ['an empty JSONL file', 'empty.jsonl', '\n'],
   ])('%s: says so and exits 5, not a green "0 ok"', async (_what, name, text) => {
-    server.reset();
-    const file = path.join(tmp.dir, name);
+    ctx.server.reset();
+    const file = path.join(ctx.dir, name);
     fs.writeFileSync(file, text);
-    const r = await runCli([file, '--base-url', server.url, '-o', path.join(tmp.dir, `${name}.out.jsonl`)]);
+    const r = await runCli([file, '--base-url', ctx.server.url, '-o', path.join(ctx.dir, `${name}.out.jsonl`)]);
     expect(r.code).toBe(5);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(new RegExp(`^llm-batch: no prompts in .*${name.replace('.', '\\.')} \\(.*\\): nothing was sent$`)),
     ]);
     // -q still says it: cron mails stderr.
-    const quiet = await runCli([file, '--base-url', server.url, '-q']);
+    const quiet = await runCli([file, '--base-url', ctx.server.url, '-q']);
     expect(quiet.code).toBe(5);
     expect(quiet.stderr).toMatch(/no prompts in /);
   });
 
   it('empty stdin: says so and exits 5', async () => {
-    const r = await runCli(['--base-url', server.url], { stdin: '' });
+    const r = await runCli(['--base-url', ctx.server.url], { stdin: '' });
     expect(r.code).toBe(5);
     expect(r.stderr.trim()).toBe('llm-batch: no prompts on stdin (it was empty or only blank lines): nothing was sent');
     expect(r.stdout).toBe('');
   });
 
   it('a resume with everything already done is not empty: exit 0', async () => {
-    server.reset();
-    const file = path.join(tmp.dir, 'done.txt');
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'done.txt');
     fs.writeFileSync(file, 'one\ntwo\n');
-    const out = path.join(tmp.dir, 'done.jsonl');
-    expect((await runCli([file, '--base-url', server.url, '-o', out])).code).toBe(0);
-    const again = await runCli([file, '--base-url', server.url, '-o', out, '--resume']);
+    const out = path.join(ctx.dir, 'done.jsonl');
+    expect((await runCli([file, '--base-url', ctx.server.url, '-o', out])).code).toBe(0);
+    const again = await runCli([file, '--base-url', ctx.server.url, '-o', out, '--resume']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/0 ok, 0 failed, 2 already done/);
   });
@@ -88,7 +79,7 @@ describe('an input with no prompts', () => {
 
 describe('--dry-run with prompts too long to show or to send', () => {
   it('cuts a 5 MB prompt for display, and warns that it exceeds the context window', async () => {
-    const file = path.join(tmp.dir, 'huge.jsonl');
+    const file = path.join(ctx.dir, 'huge.jsonl');
     const huge = `${'start '}${'lorem ipsum dolor sit amet '.repeat(200_000)}the end`;
     fs.writeFileSync(file, `${JSON.stringify({ id: 'small', prompt: 'hello' })}\n${JSON.stringify({ id: 'huge', prompt: huge })}\n`);
     const r = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: { OPENAI_API_KEY: undefined } });
@@ -105,7 +96,7 @@ describe('--dry-run with prompts too long to show or to send', () => {
   });
 
   it('counts max_tokens toward the window, and checks no window for an unlisted model', async () => {
-    const file = path.join(tmp.dir, 'edge.txt');
+    const file = path.join(ctx.dir, 'edge.txt');
     fs.writeFileSync(file, `${'word '.repeat(15_000)}\n`);
     const fits = await runCli([file, '--dry-run', '-m', 'gpt-3.5-turbo'], { env: { OPENAI_API_KEY: undefined } });
     expect(fits.stdout).not.toMatch(/Warning/);

@@ -2,21 +2,12 @@
  * The lines a log or a cron mail gets: readable in a C locale, telling runs side by side apart.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
 import { runPty } from '../helpers/run-pty.js';
 
-let server: MockServer;
-const tmp = tempDir();
-
-beforeAll(async () => {
-  server = await startMockServer({ latencyMs: 20 });
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-log-lines-', { latencyMs: 20 });
 
 describe('a locale that is not UTF-8 (LANG=C)', () => {
   it.each([
@@ -24,16 +15,16 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
     ['LC_ALL', 'POSIX'],
     ['LANG', 'en_US.ISO-8859-1'],
   ])('%s=%s: the summary and messages are plain ASCII', async (name, value) => {
-    server.reset();
+    ctx.server.reset();
     const r = await runCli(
       [
-        writePrompts(tmp.dir, 'c.txt', ['one', 'two [[fault:500]]']),
+        writePrompts(ctx.dir, 'c.txt', ['one', 'two [[fault:500]]']),
         '--base-url',
-        server.url,
+        ctx.server.url,
         '--progress',
         '1',
         '--summary-json',
-        path.join(tmp.dir, 's.json'),
+        path.join(ctx.dir, 's.json'),
       ],
       {
         env: { [name]: value },
@@ -46,13 +37,13 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
 
   it('a UTF-8 locale, or none set, keeps the ·', async () => {
     for (const env of [{ LANG: 'C.UTF-8' }, { LC_ALL: 'de_DE.utf8', LANG: 'C' }, {}]) {
-      const r = await runCli([writePrompts(tmp.dir, 'u.txt', ['one']), '--base-url', server.url], { env });
+      const r = await runCli([writePrompts(ctx.dir, 'u.txt', ['one']), '--base-url', ctx.server.url], { env });
       expect(r.stderr).toMatch(/^llm-batch: 1 ok, 0 failed · /);
     }
   });
 
   it('on a terminal, the bar too', async () => {
-    const r = await runPty([writePrompts(tmp.dir, 'cbar.txt', ['b1', 'b2', 'b3']), '--base-url', server.url, '-o', path.join(tmp.dir, 'cbar.jsonl')], {
+    const r = await runPty([writePrompts(ctx.dir, 'cbar.txt', ['b1', 'b2', 'b3']), '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'cbar.jsonl')], {
       env: { LANG: 'C' },
     });
     expect(r.code).toBe(0);
@@ -64,8 +55,8 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
 describe('runs side by side in one terminal or log', () => {
   it('each summary names its input', async () => {
     const [a, b] = await Promise.all([
-      runCli([writePrompts(tmp.dir, 'left.txt', ['l1']), '--base-url', server.url, '-o', path.join(tmp.dir, 'left.jsonl')]),
-      runCli([writePrompts(tmp.dir, 'right.txt', ['r1', 'r2']), '--base-url', server.url, '-o', path.join(tmp.dir, 'right.jsonl')]),
+      runCli([writePrompts(ctx.dir, 'left.txt', ['l1']), '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'left.jsonl')]),
+      runCli([writePrompts(ctx.dir, 'right.txt', ['r1', 'r2']), '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'right.jsonl')]),
     ]);
     expect(a.stderr.trim()).toMatch(/^llm-batch: 1 ok, 0 failed · .* · \S+\/left\.txt$/);
     expect(b.stderr.trim()).toMatch(/^llm-batch: 2 ok, 0 failed · .* · \S+\/right\.txt$/);

@@ -1,25 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { SECRET_KEY, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SECRET_KEY, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
 
-let server: MockServer;
-let tmp: { dir: string; cleanup: () => void };
 const prompts = Array.from({ length: 12 }, (_, i) => `question ${i}`);
-
-beforeAll(async () => {
-  server = await startMockServer();
-  tmp = tempDir('llm-batch-report-cli-');
-});
-afterAll(async () => {
-  await server?.close();
-  tmp?.cleanup();
-});
+const ctx = useServer('llm-batch-report-cli-');
 beforeEach(() => {
-  server.reset();
-  server.options.fault = undefined;
-  server.options.latencyMs = 0;
+  ctx.server.reset();
+  ctx.server.options.fault = undefined;
+  ctx.server.options.latencyMs = 0;
 });
 
 /** The report's embedded data. */
@@ -31,10 +21,10 @@ function dataOf(file: string): any {
 
 describe('llm-batch report', () => {
   it('writes OUT.html by default, replaces an earlier report, and refuses to clobber anything else', async () => {
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'a-'));
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'a-'));
     const input = writePrompts(dir, 'p.txt', prompts);
     const out = path.join(dir, 'out.jsonl');
-    expect((await runCli([input, '--base-url', server.url, '-o', out, '-q'])).code).toBe(0);
+    expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
     const first = await runCli(['report', out]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('');
@@ -64,7 +54,7 @@ describe('llm-batch report', () => {
       /bad\.jsonl:2: not a result row/,
     ],
   ])('%s: one line, exit 2', async (_name, make, message) => {
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'b-'));
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'b-'));
     const r = await runCli(['report', make(dir)]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
@@ -72,12 +62,12 @@ describe('llm-batch report', () => {
   });
 
   it('takes the run-level figures from a --summary-json file', async () => {
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'c-'));
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'c-'));
     const input = writePrompts(dir, 'p.txt', prompts.slice(0, 3));
-    server.options.fault = ({ attempt }) => (attempt === 1 ? '429' : undefined);
+    ctx.server.options.fault = ({ attempt }) => (attempt === 1 ? '429' : undefined);
     const out = path.join(dir, 'out.jsonl');
     const summary = path.join(dir, 's.json');
-    expect((await runCli([input, '--base-url', server.url, '-o', out, '-q', '--summary-json', summary])).code).toBe(0);
+    expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q', '--summary-json', summary])).code).toBe(0);
     expect((await runCli(['report', out, '--summary-json', summary, '-q'])).code).toBe(0);
     const data = dataOf(path.join(dir, 'out.html'));
     expect(data.run).toMatchObject({ rateLimited: 3, retries: 3, requests: 6 });
@@ -87,11 +77,11 @@ describe('llm-batch report', () => {
 
 describe('--report on a run', () => {
   it('is written when the run is stopped by an exhausted quota, says so, and never holds the key', async () => {
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'd-'));
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'd-'));
     const input = writePrompts(dir, 'p.txt', prompts);
-    server.options.fault = ({ index }) => (index >= 5 ? 'quota' : undefined);
+    ctx.server.options.fault = ({ index }) => (index >= 5 ? 'quota' : undefined);
     const report = path.join(dir, 'r.html');
-    const r = await runCli([input, '--base-url', server.url, '-o', path.join(dir, 'out.csv'), '-c', '1', '--report', report]);
+    const r = await runCli([input, '--base-url', ctx.server.url, '-o', path.join(dir, 'out.csv'), '-c', '1', '--report', report]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/report of 5 rows written to .*r\.html/);
     const data = dataOf(report);
@@ -102,15 +92,15 @@ describe('--report on a run', () => {
   });
 
   it('is written after Ctrl-C, from rows that went to stdout', async () => {
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'e-'));
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'e-'));
     const input = writePrompts(
       dir,
       'p.txt',
       Array.from({ length: 200 }, (_, i) => `slow ${i}`),
     );
-    server.options.latencyMs = 100;
+    ctx.server.options.latencyMs = 100;
     const report = path.join(dir, 'r.html');
-    const child = spawnCli([input, '--base-url', server.url, '-c', '2', '--report', report]);
+    const child = spawnCli([input, '--base-url', ctx.server.url, '-c', '2', '--report', report]);
     let seen = '';
     await new Promise<void>((resolve) => {
       const onData = (d: Buffer) => {
@@ -137,12 +127,12 @@ describe('--report on a run', () => {
     [['--report', 'OUT'], /--report .* is the output file/],
     [['--report', 'missing-dir/r.html'], /--report missing-dir\/r\.html: no such directory/],
   ])('%j is refused before anything is sent', async (flags, message) => {
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'f-'));
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'f-'));
     const input = writePrompts(dir, 'p.txt', prompts);
     const out = path.join(dir, 'out.jsonl');
-    const r = await runCli([input, '--base-url', server.url, '-o', out, ...flags.map((f) => (f === 'OUT' ? out : f))], { cwd: dir });
+    const r = await runCli([input, '--base-url', ctx.server.url, '-o', out, ...flags.map((f) => (f === 'OUT' ? out : f))], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
   });
 });

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
 
-let server: MockServer;
-const tmp = tempDir();
-beforeAll(async () => {
-  server = await startMockServer();
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-smoke-');
 
 describe('smoke: the built CLI against the mock server', () => {
   it('answers every prompt, rows on piped stdout, summary on stderr', async () => {
-    const file = writePrompts(tmp.dir, 'p.txt', ['alpha', 'beta [[fault:500]]', 'gamma [[fault:cut]]']);
-    const r = await runCli([file, '--base-url', server.url, '-c', '2'], { env: {} });
+    const file = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta [[fault:500]]', 'gamma [[fault:cut]]']);
+    const r = await runCli([file, '--base-url', ctx.server.url, '-c', '2'], { env: {} });
     expect(r.code).toBe(0);
     const rows = parseJsonl(r.stdout);
     expect(rows.map((x) => x.response).sort()).toEqual(['ECHO alpha', 'ECHO beta [[fault:500]]', 'ECHO gamma [[fault:cut]]']);

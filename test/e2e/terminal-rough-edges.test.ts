@@ -5,22 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { parseJsonl, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { runPty, startPty } from '../helpers/run-pty.js';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
+import { quote, runPty, startPty } from '../helpers/run-pty.js';
+import { until } from '../helpers/until.js';
 import { VirtualTerminal } from '../helpers/vt.js';
 
-let server: MockServer;
-const tmp = tempDir();
-
-beforeAll(async () => {
-  server = await startMockServer({ latencyMs: 20, chunkDelayMs: 5 });
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-term-', { latencyMs: 20, chunkDelayMs: 5 });
 
 const CODE = 'def f(x):\n    if x:\n        return 1\n\n- list\n  - nested item';
 
@@ -29,18 +21,18 @@ describe('answers on a terminal', () => {
     ['streamed', []],
     ['--no-stream', ['--no-stream']],
   ])('keep their indentation (%s)', async (_how, extra) => {
-    server.reset();
-    server.options.reply = () => CODE;
+    ctx.server.reset();
+    ctx.server.options.reply = () => CODE;
     try {
-      const file = path.join(tmp.dir, 'code.jsonl');
+      const file = path.join(ctx.dir, 'code.jsonl');
       fs.writeFileSync(file, '{"id":"code","prompt":"write f"}\n');
-      const r = await runPty([file, '--base-url', server.url, ...extra], { cols: 80 });
+      const r = await runPty([file, '--base-url', ctx.server.url, ...extra], { cols: 80 });
       expect(r.code).toBe(0);
       const start = r.screen.findIndex((l) => l.startsWith('── [code]'));
       expect(start).toBeGreaterThanOrEqual(0);
       expect(r.screen.slice(start + 1, start + 7)).toEqual(CODE.split('\n'));
     } finally {
-      delete server.options.reply;
+      delete ctx.server.options.reply;
     }
   });
 });
@@ -65,18 +57,19 @@ describe('Ctrl-C on a terminal', () => {
   ])(
     'at %i columns, %i Ctrl-C: no frozen bar or ^C left, messages broken between words, the summary says interrupted and how many were not run',
     async (cols, presses) => {
-      server.reset();
-      Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
+      ctx.server.reset();
+      Object.assign(ctx.server.options, { latencyMs: 1500, chunkDelayMs: 0 });
       try {
         const file = writePrompts(
-          tmp.dir,
+          ctx.dir,
           `ctrlc-${cols}-${presses}.txt`,
           Array.from({ length: 40 }, (_, i) => `ctrl-c ${i}`),
         );
-        const out = path.join(tmp.dir, `ctrlc-${cols}-${presses}.jsonl`);
-        const session = startPty([file, '--base-url', server.url, '-c', '2', '-o', out], { cols });
+        const out = path.join(ctx.dir, `ctrlc-${cols}-${presses}.jsonl`);
+        const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', out], { cols });
         await session.waitFor(/ok · \d+ failed/);
-        await sleep(200);
+        // Both slots busy (the mock holds each answer 1.5 s), so the message counts 2 in flight.
+        await until(() => ctx.server.requests.length >= 2, 'two requests in flight');
         session.type('\x03');
         if (presses === 2) {
           await session.waitFor(/stopping/);
@@ -100,21 +93,21 @@ describe('Ctrl-C on a terminal', () => {
         // The command to copy is left whole (the terminal wraps it, a copy joins it again).
         expect(r.raw).toMatch(/\nllm-batch: to finish the rest, run: llm-batch \S+ --base-url \S+ -c 2 -o \S+ --resume\r\n$/);
       } finally {
-        Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+        Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
       }
     },
   );
 
   it('without -o, says that nothing was saved', async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 1500, chunkDelayMs: 0 });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 1500, chunkDelayMs: 0 });
     try {
       const file = writePrompts(
-        tmp.dir,
+        ctx.dir,
         'unsaved.txt',
         Array.from({ length: 10 }, (_, i) => `unsaved ${i}`),
       );
-      const session = startPty([file, '--base-url', server.url, '-c', '2'], { cols: 100 });
+      const session = startPty([file, '--base-url', ctx.server.url, '-c', '2'], { cols: 100 });
       await session.waitFor(/ok · \d+ failed/);
       session.type('\x03');
       session.child.stdin!.end();
@@ -126,7 +119,7 @@ describe('Ctrl-C on a terminal', () => {
         'llm-batch: no results were saved (no -o): the answers above are all there is; run with -o FILE to keep them and --resume after a stop',
       );
     } finally {
-      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
 });
@@ -155,18 +148,24 @@ class ReflowingTerminal extends VirtualTerminal {
 
 describe('a resized terminal', () => {
   it('narrowed mid-run: no stale copy of the bar is left behind', async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 300, chunkDelayMs: 0 });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 300, chunkDelayMs: 0 });
     try {
       const file = writePrompts(
-        tmp.dir,
+        ctx.dir,
         'resize.txt',
         Array.from({ length: 24 }, (_, i) => `resize ${i}`),
       );
       const marker = '\x1b]777;resize;50\x07';
-      // From inside the pty: a marker in the output stream where the terminal narrows, then the resize (SIGWINCH).
-      const setup = `(sleep 1.2; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty) &`;
-      const r = await runPty([file, '--base-url', server.url, '-c', '2', '-o', path.join(tmp.dir, 'resize.jsonl')], { cols: 100, setup });
+      // From inside the pty, once the test saw the bar (it creates `go`): a marker in the output stream
+      // where the terminal narrows, then the resize (SIGWINCH). 24 answers at 300 ms, 2 at a time, are still running.
+      const go = path.join(ctx.dir, 'resize.go');
+      const setup = `(until [ -e ${quote(go)} ]; do sleep 0.05; done; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty) &`;
+      const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', path.join(ctx.dir, 'resize.jsonl')], { cols: 100, setup });
+      session.child.stdin!.end();
+      await session.waitFor(/[█░]{10,}/);
+      fs.writeFileSync(go, '');
+      const r = await session.done;
       expect(r.code).toBe(0);
       const at = r.raw.indexOf(marker);
       expect(at, 'the resize happened mid-run').toBeGreaterThan(0);
@@ -178,25 +177,25 @@ describe('a resized terminal', () => {
       vt.write(r.raw.slice(at + marker.length));
       expect(joined(vt.text())).toEqual([expect.stringMatching(/^llm-batch: 24 ok, 0 failed · /)]);
     } finally {
-      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
 });
 
 describe('SIGHUP (the terminal closed, ssh dropped)', () => {
   it('stops like SIGTERM: rows kept, summary, resume command, exit 130', async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 300, chunkDelayMs: 0 });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 300, chunkDelayMs: 0 });
     try {
       const file = writePrompts(
-        tmp.dir,
+        ctx.dir,
         'hup.txt',
         Array.from({ length: 30 }, (_, i) => `hup ${i}`),
       );
-      const out = path.join(tmp.dir, 'hup.jsonl');
-      const child = spawnCli([file, '--base-url', server.url, '-c', '2', '-o', out]);
+      const out = path.join(ctx.dir, 'hup.jsonl');
+      const child = spawnCli([file, '--base-url', ctx.server.url, '-c', '2', '-o', out]);
       const exit = waitForExit(child);
-      while (!fs.existsSync(out) || fs.readFileSync(out, 'utf8').split('\n').length < 3) await sleep(50);
+      await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').length >= 3, 'two rows in the output');
       child.kill('SIGHUP');
       const r = await exit;
       expect(r.signal).toBeNull();
@@ -205,40 +204,40 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
       expect(r.stderr).toMatch(new RegExp(`llm-batch: interrupted: ${rows} ok, 0 failed, ${30 - rows} not run · `));
       expect(r.stderr).toMatch(/to finish the rest, run: llm-batch .*--resume/);
     } finally {
-      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
 });
 
 describe('rows piped to another program on the same terminal (llm-batch | jq)', () => {
   it("draws no status line to garble its output: jq's lines and the summary stay whole", async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 150, chunkDelayMs: 0 });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 150, chunkDelayMs: 0 });
     try {
       const prompts = Array.from({ length: 12 }, (_, i) => `piped ${i}`);
-      const file = writePrompts(tmp.dir, 'jq.txt', prompts);
-      const r = await runPty(['--base-url', server.url, '-c', '2'], { cols: 80, stdinFrom: `cat ${file}`, stdoutTo: 'jq --unbuffered -r .response' });
+      const file = writePrompts(ctx.dir, 'jq.txt', prompts);
+      const r = await runPty(['--base-url', ctx.server.url, '-c', '2'], { cols: 80, stdinFrom: `cat ${file}`, stdoutTo: 'jq --unbuffered -r .response' });
       expect(r.code).toBe(0);
       expect(r.raw).not.toMatch(/[█░⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|\x1b\[\d*[GK]/);
       const answers = r.screen.filter((l) => l.startsWith('ECHO '));
       expect(answers.sort()).toEqual(prompts.map((p) => `ECHO ${p}`).sort());
       expect(joined(r.screen.filter((l) => !l.startsWith('ECHO ')))).toEqual([expect.stringMatching(/^llm-batch: 12 ok, 0 failed · .* tokens\/s$/)]);
     } finally {
-      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
 
   it('stdout redirected to a file keeps the bar (nothing else writes to the terminal)', async () => {
-    server.reset();
-    const file = writePrompts(tmp.dir, 'redirect.txt', ['r1', 'r2', 'r3']);
-    const out = path.join(tmp.dir, 'redirect.jsonl');
+    ctx.server.reset();
+    const file = writePrompts(ctx.dir, 'redirect.txt', ['r1', 'r2', 'r3']);
+    const out = path.join(ctx.dir, 'redirect.jsonl');
     // Slow answers, so the bar (drawn once the input is counted) shows before the run ends on a loaded machine.
-    server.options.latencyMs = 600;
+    ctx.server.options.latencyMs = 600;
     let r: Awaited<ReturnType<typeof runPty>>;
     try {
-      r = await runPty([file, '--base-url', server.url], { cols: 80, setup: `exec > ${out}` });
+      r = await runPty([file, '--base-url', ctx.server.url], { cols: 80, setup: `exec > ${out}` });
     } finally {
-      server.options.latencyMs = 20;
+      ctx.server.options.latencyMs = 20;
     }
     expect(r.code).toBe(0);
     expect(r.raw).toMatch(/[█░]{5,}/);
@@ -248,22 +247,25 @@ describe('rows piped to another program on the same terminal (llm-batch | jq)', 
 
 describe('pacing learned from x-ratelimit-* headers', () => {
   it('says "pacing to N/min (server limit)" while it holds requests back', async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 0, rateLimit: { requests: 3, windowMs: 1000, retryAfter: 'ms' } });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 0, rateLimit: { requests: 3, windowMs: 1000, retryAfter: 'ms' } });
     try {
       const file = writePrompts(
-        tmp.dir,
+        ctx.dir,
         'paced.txt',
         Array.from({ length: 14 }, (_, i) => `paced ${i}`),
       );
-      const r = await runPty([file, '--base-url', server.url, '-c', '8', '-o', path.join(tmp.dir, 'paced.jsonl')], { cols: 120 });
+      // -c 3, the server's own limit: the first wave (sent before any header is known) cannot be
+      // refused, so the pace is the announced one, not one cut by 429s, whatever the machine's speed.
+      const r = await runPty([file, '--base-url', ctx.server.url, '-c', '3', '-o', path.join(ctx.dir, 'paced.jsonl')], { cols: 120 });
       expect(r.code).toBe(0);
       // 3 per second announced as 180/min: paced at 98 % of it.
-      expect(r.raw).toMatch(/\d+\/14 · \d+ ok · \d+ failed · .*pacing to 176\/min \(server limit\)/);
+      const frames = [...new Set(r.raw.split(/\x1b\[\d*[GK]|\r|\n/).filter((f) => /\/14 ·/.test(f)))];
+      expect(r.raw, `status lines drawn:\n${frames.join('\n')}`).toMatch(/\d+\/14 · \d+ ok · \d+ failed · .*pacing to 176\/min \(server limit\)/);
       expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 14 ok, 0 failed/)]);
     } finally {
-      delete server.options.rateLimit;
-      Object.assign(server.options, { latencyMs: 20, chunkDelayMs: 5 });
+      delete ctx.server.options.rateLimit;
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
 });

@@ -4,31 +4,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
 
-let server: MockServer;
-const tmp = tempDir();
-
-beforeAll(async () => {
-  server = await startMockServer({ apiKey: SECRET_KEY });
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-trace-', { apiKey: SECRET_KEY });
 
 describe('seeing what went over the wire', () => {
   it('--trace FILE: each request and its raw response (a 500 body, then the stream), the key redacted', async () => {
-    server.reset();
-    const trace = path.join(tmp.dir, 'wire.log');
-    const out = path.join(tmp.dir, 'trace.jsonl');
-    const r = await runCli([writePrompts(tmp.dir, 'trace.txt', ['flaky [[fault:500]]']), '--base-url', server.url, '--trace', trace, '-o', out]);
+    ctx.server.reset();
+    const trace = path.join(ctx.dir, 'wire.log');
+    const out = path.join(ctx.dir, 'trace.jsonl');
+    const r = await runCli([writePrompts(ctx.dir, 'trace.txt', ['flaky [[fault:500]]']), '--base-url', ctx.server.url, '--trace', trace, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))[0]).toMatchObject({ error: null, attempts: 2 });
     const log = fs.readFileSync(trace, 'utf8');
-    expect(log).toContain(`#1 > POST ${server.url}/chat/completions`);
+    expect(log).toContain(`#1 > POST ${ctx.server.url}/chat/completions`);
     expect(log).toMatch(/^#1 > authorization: \[redacted\]$/m);
     expect(log).toMatch(/^#1 > \{"model":"gpt-4o-mini","messages":\[\{"role":"user","content":"flaky \[\[fault:500\]\]"\}\]/m);
     expect(log).toMatch(/^#1 < 500 Internal Server Error \(\d+ ms to headers\)$/m);
@@ -41,8 +32,8 @@ describe('seeing what went over the wire', () => {
   });
 
   it('-v: the same on stderr, rows still on stdout, the key nowhere', async () => {
-    server.reset();
-    const r = await runCli(['--base-url', server.url, '-v', '--no-stream'], { stdin: 'hello\n' });
+    ctx.server.reset();
+    const r = await runCli(['--base-url', ctx.server.url, '-v', '--no-stream'], { stdin: 'hello\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(parseJsonl(r.stdout)).toHaveLength(1);
     expect(r.stderr).toMatch(/^#1 > POST /m);
@@ -51,10 +42,10 @@ describe('seeing what went over the wire', () => {
   });
 
   it('--trace into a missing directory: exit 2 before anything is sent', async () => {
-    server.reset();
-    const r = await runCli([writePrompts(tmp.dir, 'nodir.txt', ['x']), '--base-url', server.url, '--trace', path.join(tmp.dir, 'nope', 'wire.log')]);
+    ctx.server.reset();
+    const r = await runCli([writePrompts(ctx.dir, 'nodir.txt', ['x']), '--base-url', ctx.server.url, '--trace', path.join(ctx.dir, 'nope', 'wire.log')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/^llm-batch: --trace .*wire\.log: no such directory$/);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
   });
 });

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadedPackages } from '../helpers/loaded-packages.js';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
-import { quote, runPty } from '../helpers/run-pty.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
+import { quote, runPty, startPty } from '../helpers/run-pty.js';
 
 const ESC = /\x1b/;
 const SGR = /\x1b\[[0-9;]*m/;
@@ -50,24 +50,15 @@ function answerBlocks(screen: string[]): Map<string, { prompt: string; text: str
   return blocks;
 }
 
-let server: MockServer;
-const tmp = tempDir();
 const reply = (prompt: string) => `Answer to ${prompt.replace(/\[\[.*?\]\]/g, '').trim()}: ${'lorem ipsum dolor sit amet consectetur '.repeat(4).trim()} end.`;
-
-beforeAll(async () => {
-  server = await startMockServer({ latencyMs: 30, chunkDelayMs: 15, reply });
-});
-afterAll(async () => {
-  await server.close();
-  tmp.cleanup();
-});
+const ctx = useServer('llm-batch-tty-', { latencyMs: 30, chunkDelayMs: 15, reply });
 
 describe('on a terminal', () => {
   it('shows a progress bar and streams answers that stay whole while several are in flight', async () => {
-    server.reset();
+    ctx.server.reset();
     const prompts = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
-    const file = writePrompts(tmp.dir, 'six.txt', prompts);
-    const r = await runPty([file, '--base-url', server.url, '-c', '3'], { cols: 60 });
+    const file = writePrompts(ctx.dir, 'six.txt', prompts);
+    const r = await runPty([file, '--base-url', ctx.server.url, '-c', '3'], { cols: 60 });
     expect(r.code).toBe(0);
 
     // The bar was drawn (60 columns: tok/s and in-flight make room for it; see the -o case for those).
@@ -91,10 +82,10 @@ describe('on a terminal', () => {
   });
 
   it('keeps messages (a bad input line) on lines of their own, above the bar', async () => {
-    server.reset();
-    const file = path.join(tmp.dir, 'mixed.jsonl');
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'mixed.jsonl');
     fs.writeFileSync(file, ['{"id":"a","prompt":"first"}', '{"id":"b", oops', '{"id":"c","prompt":"third"}'].join('\n') + '\n');
-    const r = await runPty([file, '--base-url', server.url, '-c', '2'], { cols: 120 });
+    const r = await runPty([file, '--base-url', ctx.server.url, '-c', '2'], { cols: 120 });
     expect(r.code).toBe(1);
     const error = r.screen.find((l) => l.includes('mixed.jsonl:2'));
     expect(error).toMatch(/^(llm-batch: |✗ input: ).*mixed\.jsonl:2: invalid JSON/);
@@ -105,7 +96,7 @@ describe('on a terminal', () => {
   });
 
   it('uses colour, and none at all with NO_COLOR', async () => {
-    const file = writePrompts(tmp.dir, 'two.txt', ['one', 'two']);
+    const file = writePrompts(ctx.dir, 'two.txt', ['one', 'two']);
     const coloured = await runPty([file, '--mock']);
     expect(coloured.code).toBe(0);
     expect(coloured.raw).toMatch(SGR);
@@ -117,10 +108,10 @@ describe('on a terminal', () => {
   });
 
   it('with -o, answers go to the file and only the bar and the summary to the terminal', async () => {
-    server.reset();
-    const file = writePrompts(tmp.dir, 'three.txt', ['x1', 'x2', 'x3']);
-    const out = path.join(tmp.dir, 'three.jsonl');
-    const r = await runPty([file, '--base-url', server.url, '-o', out]);
+    ctx.server.reset();
+    const file = writePrompts(ctx.dir, 'three.txt', ['x1', 'x2', 'x3']);
+    const out = path.join(ctx.dir, 'three.jsonl');
+    const r = await runPty([file, '--base-url', ctx.server.url, '-o', out]);
     expect(r.code).toBe(0);
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
     // 100 columns: room for every figure.
@@ -129,11 +120,17 @@ describe('on a terminal', () => {
   });
 
   it('shows counts without a bar or ETA for stdin, and a spinner while waiting for it', async () => {
-    server.reset();
-    const file = writePrompts(tmp.dir, 'piped.txt', ['p1', 'p2', 'p3']);
-    const r = await runPty(['--base-url', server.url, '--input-format', 'txt', '-o', path.join(tmp.dir, 'piped.jsonl')], {
-      stdinFrom: `(sleep 0.6; cat ${quote(file)})`,
+    ctx.server.reset();
+    const file = writePrompts(ctx.dir, 'piped.txt', ['p1', 'p2', 'p3']);
+    // The prompts arrive once the spinner was seen (a file the test creates), however slow the start.
+    const go = path.join(ctx.dir, 'piped.go');
+    const session = startPty(['--base-url', ctx.server.url, '--input-format', 'txt', '-o', path.join(ctx.dir, 'piped.jsonl')], {
+      stdinFrom: `(until [ -e ${quote(go)} ]; do sleep 0.05; done; cat ${quote(file)})`,
     });
+    session.child.stdin!.end();
+    await session.waitFor(/waiting for prompts on stdin…/);
+    fs.writeFileSync(go, '');
+    const r = await session.done;
     expect(r.code).toBe(0);
     expect(r.raw).toMatch(/waiting for prompts on stdin…/);
     expect(r.raw).toMatch(/\d done · \d ok · \d failed · /);
@@ -142,22 +139,22 @@ describe('on a terminal', () => {
   });
 
   it('says "rate limited, waiting" while the rate limiter holds everyone back', async () => {
-    server.reset();
-    server.options.rateLimit = { requests: 2, windowMs: 600, retryAfter: 'ms' };
+    ctx.server.reset();
+    ctx.server.options.rateLimit = { requests: 2, windowMs: 600, retryAfter: 'ms' };
     try {
-      const file = writePrompts(tmp.dir, 'limited.txt', ['r1', 'r2', 'r3', 'r4', 'r5']);
-      const r = await runPty([file, '--base-url', server.url, '-c', '4', '-o', path.join(tmp.dir, 'limited.jsonl')]);
+      const file = writePrompts(ctx.dir, 'limited.txt', ['r1', 'r2', 'r3', 'r4', 'r5']);
+      const r = await runPty([file, '--base-url', ctx.server.url, '-c', '4', '-o', path.join(ctx.dir, 'limited.jsonl')]);
       expect(r.code).toBe(0);
-      expect(server.requests.some((q) => q.status === 429)).toBe(true);
+      expect(ctx.server.requests.some((q) => q.status === 429)).toBe(true);
       expect(r.raw).toMatch(/rate limited, waiting \d+\.\ds · \d(\/5)? done · \d in flight/);
       expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 5 ok, 0 failed, \d+ retr(y|ies), \d+ × 429 · /)]);
     } finally {
-      delete server.options.rateLimit;
+      delete ctx.server.options.rateLimit;
     }
   });
 
   it('--quiet: no bar, no spinner, no summary; answers still print', async () => {
-    const file = writePrompts(tmp.dir, 'quiet.txt', ['q1', 'q2']);
+    const file = writePrompts(ctx.dir, 'quiet.txt', ['q1', 'q2']);
     const r = await runPty([file, '--mock', '-q']);
     expect(r.code).toBe(0);
     expect(r.raw).not.toMatch(/[█░]|in flight|llm-batch:/);
@@ -167,9 +164,9 @@ describe('on a terminal', () => {
 
 describe('not a terminal (pipes, cron)', () => {
   it('writes no escape codes at all, even with colour-happy settings, and one summary line', async () => {
-    server.reset();
-    const file = writePrompts(tmp.dir, 'pipe.txt', ['a', 'b [[fault:500]]', 'c']);
-    const r = await runCli([file, '--base-url', server.url], { env: { TERM: 'xterm-256color', FORCE_COLOR: '1' } });
+    ctx.server.reset();
+    const file = writePrompts(ctx.dir, 'pipe.txt', ['a', 'b [[fault:500]]', 'c']);
+    const r = await runCli([file, '--base-url', ctx.server.url], { env: { TERM: 'xterm-256color', FORCE_COLOR: '1' } });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(ESC);
     expect(r.stdout).not.toMatch(ESC);
@@ -179,16 +176,16 @@ describe('not a terminal (pipes, cron)', () => {
   });
 
   it('--progress 1 prints a plain progress line every second, then the summary', async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 150, chunkDelayMs: 0 });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 150, chunkDelayMs: 0 });
     try {
       // 16 prompts, 2 at a time, each >= 150 ms at the server: the run lasts at least 1.2 s.
       const file = writePrompts(
-        tmp.dir,
+        ctx.dir,
         'progress.txt',
         Array.from({ length: 16 }, (_, i) => `prompt ${i}`),
       );
-      const r = await runCli([file, '--base-url', server.url, '-c', '2', '--progress', '1', '-o', path.join(tmp.dir, 'progress.jsonl')]);
+      const r = await runCli([file, '--base-url', ctx.server.url, '-c', '2', '--progress', '1', '-o', path.join(ctx.dir, 'progress.jsonl')]);
       expect(r.code).toBe(0);
       expect(r.stderr).not.toMatch(ESC);
       const lines = r.stderr
@@ -202,31 +199,31 @@ describe('not a terminal (pipes, cron)', () => {
       }
       expect(lines.at(-1)).toMatch(/^llm-batch: 16 ok, 0 failed · /);
     } finally {
-      Object.assign(server.options, { latencyMs: 30, chunkDelayMs: 15 });
+      Object.assign(ctx.server.options, { latencyMs: 30, chunkDelayMs: 15 });
     }
   });
 
   it('--progress on stdin has no total and no ETA', async () => {
-    server.reset();
-    Object.assign(server.options, { latencyMs: 150, chunkDelayMs: 0 });
+    ctx.server.reset();
+    Object.assign(ctx.server.options, { latencyMs: 150, chunkDelayMs: 0 });
     try {
       const stdin = Array.from({ length: 16 }, (_, i) => `piped ${i}`).join('\n');
-      const r = await runCli(['--base-url', server.url, '-c', '2', '--progress', '1'], { stdin });
+      const r = await runCli(['--base-url', ctx.server.url, '-c', '2', '--progress', '1'], { stdin });
       expect(r.code).toBe(0);
       const progress = r.stderr.split('\n').filter((l) => / done \(/.test(l));
       expect(progress.length).toBeGreaterThanOrEqual(1);
       for (const line of progress) expect(line).toMatch(/^llm-batch: \S+Z \d+ done \(\d+ ok, 0 failed\) · \d+\.\d req\/s$/);
     } finally {
-      Object.assign(server.options, { latencyMs: 30, chunkDelayMs: 15 });
+      Object.assign(ctx.server.options, { latencyMs: 30, chunkDelayMs: 15 });
     }
   });
 
   it('--quiet prints nothing for a clean run, but errors still print, and the summary when a prompt failed', async () => {
-    server.reset();
-    const clean = await runCli([writePrompts(tmp.dir, 'qa.txt', ['fine']), '--base-url', server.url, '-q', '--progress', '1']);
+    ctx.server.reset();
+    const clean = await runCli([writePrompts(ctx.dir, 'qa.txt', ['fine']), '--base-url', ctx.server.url, '-q', '--progress', '1']);
     expect(clean.code).toBe(0);
     expect(clean.stderr).toBe('');
-    const bad = await runCli([path.join(ROOT, 'fixtures/bad.jsonl'), '--base-url', server.url, '-q', '-o', path.join(tmp.dir, 'qbad.jsonl')]);
+    const bad = await runCli([path.join(ROOT, 'fixtures/bad.jsonl'), '--base-url', ctx.server.url, '-q', '-o', path.join(ctx.dir, 'qbad.jsonl')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.jsonl:2: invalid JSON/);
     expect(bad.stderr.trim().split('\n').at(-1)).toMatch(/^llm-batch: \d+ ok, [1-9]\d* failed \(input \d+\)/);
@@ -235,10 +232,10 @@ describe('not a terminal (pipes, cron)', () => {
 
 describe('summary and cost', () => {
   it('--summary-json carries the same figures as the summary line, cost included for gpt-4o-mini', async () => {
-    server.reset();
-    const file = writePrompts(tmp.dir, 'cost.txt', ['c1', 'c2 [[fault:503]]', 'c3']);
-    const json = path.join(tmp.dir, 'summary.json');
-    const r = await runCli([file, '--base-url', server.url, '-m', 'gpt-4o-mini', '--summary-json', json, '-o', path.join(tmp.dir, 'cost.jsonl')]);
+    ctx.server.reset();
+    const file = writePrompts(ctx.dir, 'cost.txt', ['c1', 'c2 [[fault:503]]', 'c3']);
+    const json = path.join(ctx.dir, 'summary.json');
+    const r = await runCli([file, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--summary-json', json, '-o', path.join(ctx.dir, 'cost.jsonl')]);
     expect(r.code).toBe(0);
     const s = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(s).toMatchObject({ ok: 3, failed: 0, retries: 1, requests: 4, model: 'gpt-4o-mini' });
@@ -253,9 +250,9 @@ describe('summary and cost', () => {
   });
 
   it('shows tokens only for a model with no known price', async () => {
-    server.reset();
-    const json = path.join(tmp.dir, 'summary-unknown.json');
-    const r = await runCli([writePrompts(tmp.dir, 'unk.txt', ['u1']), '--base-url', server.url, '-m', 'llama3.2', '--summary-json', json]);
+    ctx.server.reset();
+    const json = path.join(ctx.dir, 'summary-unknown.json');
+    const r = await runCli([writePrompts(ctx.dir, 'unk.txt', ['u1']), '--base-url', ctx.server.url, '-m', 'llama3.2', '--summary-json', json]);
     expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(json, 'utf8')).estimatedCost).toBeNull();
     expect(r.stderr).toMatch(/tokens in \/ \d+ out/);
@@ -263,18 +260,18 @@ describe('summary and cost', () => {
   });
 
   it.each([
-    ['a missing directory', () => path.join(tmp.dir, 'no-such-dir', 's.json'), /--summary-json .*s\.json: no such directory /],
-    ['a directory', () => tmp.dir, /--summary-json .*: is a directory$/],
+    ['a missing directory', () => path.join(ctx.dir, 'no-such-dir', 's.json'), /--summary-json .*s\.json: no such directory /],
+    ['a directory', () => ctx.dir, /--summary-json .*: is a directory$/],
     ['-', () => '-', /--summary-json needs a file path/],
   ])('an unwritable --summary-json (%s) is refused before anything is sent: exit 2, one line', async (_what, target, message) => {
-    server.reset();
-    const out = path.join(tmp.dir, `sj-${server.requests.length}-${Math.random().toString(36).slice(2)}.jsonl`);
-    const r = await runCli([writePrompts(tmp.dir, 'sj.txt', ['s1', 's2']), '--base-url', server.url, '--summary-json', target(), '-o', out]);
+    ctx.server.reset();
+    const out = path.join(ctx.dir, `sj-${ctx.server.requests.length}-${Math.random().toString(36).slice(2)}.jsonl`);
+    const r = await runCli([writePrompts(ctx.dir, 'sj.txt', ['s1', 's2']), '--base-url', ctx.server.url, '--summary-json', target(), '-o', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-    expect(server.requests).toHaveLength(0);
+    expect(ctx.server.requests).toHaveLength(0);
     expect(fs.existsSync(out)).toBe(false);
   });
 });
@@ -282,8 +279,8 @@ describe('summary and cost', () => {
 describe('startup and --help', () => {
   /** NODE_OPTIONS that make the CLI print every module it resolves, to see what it loads. */
   function traceModules(): Record<string, string> {
-    const hooks = path.join(tmp.dir, 'trace-hooks.mjs');
-    const register = path.join(tmp.dir, 'trace-register.mjs');
+    const hooks = path.join(ctx.dir, 'trace-hooks.mjs');
+    const register = path.join(ctx.dir, 'trace-register.mjs');
     fs.writeFileSync(hooks, 'export async function resolve(s, c, next) { const r = await next(s, c); console.error(`RESOLVED ${r.url}`); return r; }\n');
     fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
     return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` };

@@ -1,8 +1,9 @@
 /**
  * The mock server in a test file's lifecycle, for the end-to-end suites: `useServers` gives a fresh
  * server per test (so tests can run concurrently; each CLI start costs a few hundred ms),
- * `useServerAndCaseDir` one server per file, reset before each test. Both start it with
- * `startMockServer` and close it after the file. Also small readers of a CLI run's output.
+ * `useServer` one server per file with the file's options, `useServerAndCaseDir` one server per
+ * file, reset before each test. All start it with `startMockServer` and close it after the file.
+ * Also small readers of a CLI run's output.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,6 +85,29 @@ export function useServers(prefix: string): {
         },
       };
     },
+  };
+}
+
+/**
+ * One mock server per test file, started with `options` (latency, chunk delay, key, reply…) and
+ * closed after the file, with a temp dir for the file's inputs and outputs. Tests that change
+ * `server.options` put them back themselves. Read `server` and `dir` inside tests, not at import time.
+ */
+export function useServer(prefix: string, options: MockServerOptions = {}): { readonly server: MockServer; readonly dir: string } {
+  const tmp = tempDir(prefix);
+  let server: MockServer | undefined;
+  beforeAll(async () => {
+    server = await startMockServer(options);
+  });
+  afterAll(async () => {
+    await server?.close();
+    tmp.cleanup();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    dir: tmp.dir,
   };
 }
 
