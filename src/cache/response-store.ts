@@ -46,13 +46,45 @@ export const STORE_FILE = 'answers-v1.lmdb';
  * writers from several processes take turns on its lock; a commit is one atomic meta-page switch,
  * so a kill -9 mid-write loses at most the uncommitted transaction. Measured against SQLite and
  * cacache in bench/README.md ("Response cache store"). Loaded only when a run uses the cache.
+ *
+ * While no database file exists there is nothing to find, so lookups miss without LMDB, and the
+ * first write loads and opens it: a first run's first request does not wait for LMDB's loading
+ * (bench/results/2026-11-30-first-request.md).
  */
 export async function openResponseStore(dir: string): Promise<ResponseStore> {
   // Answers may be as private as the prompts: the cache directory is the user's alone.
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, STORE_FILE);
+  if (fs.existsSync(file)) return storeOn(file, await openDatabase(file));
+  // The write that creates the file comes later: a directory it cannot be written in fails now.
+  fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  let db: Database | undefined;
+  let opening: Promise<ResponseStore> | undefined;
+  const opened = () => {
+    opening ??= openDatabase(file).then((d) => storeOn(file, (db = d)));
+    return opening;
+  };
+  return {
+    path: file,
+    get: (key) => db?.get(key),
+    put: async (key, answer) => (await opened()).put(key, answer),
+    stats: () => (db ? storeOn(file, db).stats() : { path: file, entries: 0, bytesOnDisk: 0, oldest: null, newest: null }),
+    prune: async (before) => (opening !== undefined || fs.existsSync(file) ? (await opened()).prune(before) : 0),
+    clear: async () => (opening !== undefined || fs.existsSync(file) ? (await opened()).clear() : 0),
+    close: async () => {
+      if (opening !== undefined) await (await opening).close();
+    },
+  };
+}
+
+type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;
+
+async function openDatabase(file: string): Promise<Database> {
   const { open } = await import('lmdb');
-  const db = open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false });
+  return open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false });
+}
+
+function storeOn(file: string, db: Database): ResponseStore {
   return {
     path: file,
     get: (key) => db.get(key),
