@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { useServer } from '../helpers/mock-server-hooks.js';
+import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
 import { until } from '../helpers/until.js';
 import { VirtualTerminal } from '../helpers/vt.js';
@@ -231,16 +231,19 @@ describe('rows piped to another program on the same terminal (llm-batch | jq)', 
     ctx.server.reset();
     const file = writePrompts(ctx.dir, 'redirect.txt', ['r1', 'r2', 'r3']);
     const out = path.join(ctx.dir, 'redirect.jsonl');
-    // Slow answers, so the bar (drawn once the input is counted) shows before the run ends on a loaded machine.
-    ctx.server.options.latencyMs = 600;
-    let r: Awaited<ReturnType<typeof runPty>>;
+    // Answers wait until the bar (drawn once the input is counted) was seen: else a loaded machine
+    // can finish the run before its first frame.
+    const release = holdAnswers(ctx.server);
+    let session: ReturnType<typeof startPty>;
     try {
-      r = await runPty([file, '--base-url', ctx.server.url], { cols: 80, setup: `exec > ${out}` });
+      session = startPty([file, '--base-url', ctx.server.url], { cols: 80, setup: `exec > ${out}` });
+      session.child.stdin!.end();
+      await session.waitFor(/[█░]{5,}/);
     } finally {
-      ctx.server.options.latencyMs = 20;
+      release();
     }
+    const r = await session.done;
     expect(r.code).toBe(0);
-    expect(r.raw).toMatch(/[█░]{5,}/);
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
   });
 });

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadedPackages } from '../helpers/loaded-packages.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
-import { useServer } from '../helpers/mock-server-hooks.js';
+import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
 
 const ESC = /\x1b/;
@@ -58,11 +58,21 @@ describe('on a terminal', () => {
     ctx.server.reset();
     const prompts = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
     const file = writePrompts(ctx.dir, 'six.txt', prompts);
-    const r = await runPty([file, '--base-url', ctx.server.url, '-c', '3'], { cols: 60 });
+    // Answers wait until the bar was drawn: on a slow machine a short run can end before its first frame.
+    const release = holdAnswers(ctx.server);
+    let session: ReturnType<typeof startPty>;
+    try {
+      session = startPty([file, '--base-url', ctx.server.url, '-c', '3'], { cols: 60 });
+      session.child.stdin!.end();
+      // The bar (60 columns: tok/s and in-flight make room for it; see the -o case for those). req/s
+      // fits while it is under 10 and, once dropped, stays dropped (test/ui/progress.test.ts): the
+      // first frame's rate decides, which the machine's speed does, so it may or may not be there.
+      await session.waitFor(/[█░]{10,} +\d+% \d\/6 · \d ok · \d failed · ([\d.]+ req\/s · )?ETA/);
+    } finally {
+      release();
+    }
+    const r = await session.done;
     expect(r.code).toBe(0);
-
-    // The bar was drawn (60 columns: tok/s and in-flight make room for it; see the -o case for those).
-    expect(r.raw).toMatch(/[█░]{10,} +\d+% \d\/6 · \d ok · \d failed · [\d.]+ req\/s · ETA/);
 
     // Afterwards: every answer whole under its own header, no bar left behind, the summary last.
     const blocks = answerBlocks(r.screen);
@@ -111,11 +121,19 @@ describe('on a terminal', () => {
     ctx.server.reset();
     const file = writePrompts(ctx.dir, 'three.txt', ['x1', 'x2', 'x3']);
     const out = path.join(ctx.dir, 'three.jsonl');
-    const r = await runPty([file, '--base-url', ctx.server.url, '-o', out]);
+    const release = holdAnswers(ctx.server);
+    let session: ReturnType<typeof startPty>;
+    try {
+      session = startPty([file, '--base-url', ctx.server.url, '-o', out]);
+      session.child.stdin!.end();
+      // 100 columns: room for every figure.
+      await session.waitFor(/[█░]{10,} +\d+% \d\/3 · \d ok · \d failed · [\d.]+ req\/s · [\d.]+k? tok\/s · (ETA \S+ · )?\d in flight/);
+    } finally {
+      release();
+    }
+    const r = await session.done;
     expect(r.code).toBe(0);
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
-    // 100 columns: room for every figure.
-    expect(r.raw).toMatch(/[█░]{10,} +\d+% \d\/3 · \d ok · \d failed · [\d.]+ req\/s · [\d.]+k? tok\/s · (ETA \S+ · )?\d in flight/);
     expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed · /)]);
   });
 

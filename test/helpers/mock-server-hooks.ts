@@ -88,6 +88,16 @@ export function useServers(prefix: string): {
   };
 }
 
+/** Holds `server`'s answers until the returned function is called (see MockServerOptions.hold). */
+export function holdAnswers(server: MockServer): () => void {
+  let release!: () => void;
+  server.options.hold = new Promise<void>((resolve) => (release = resolve));
+  return () => {
+    delete server.options.hold;
+    release();
+  };
+}
+
 /**
  * One mock server per test file, started with `options` (latency, chunk delay, key, reply…) and
  * closed after the file, with a temp dir for the file's inputs and outputs. Tests that change

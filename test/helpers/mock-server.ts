@@ -72,6 +72,11 @@ export interface RateLimitOptions {
 export interface MockServerOptions {
   /** Delay before response headers (default 0). */
   latencyMs?: number;
+  /**
+   * Answers (after latencyMs) wait for this promise: a test lets them go once it saw what it waits
+   * for (a bar drawn while requests are in flight), however slow the machine. See `holdAnswers`.
+   */
+  hold?: Promise<unknown>;
   /** Delay between SSE chunks (default 0: send all chunks in one tick). */
   chunkDelayMs?: number;
   /** Most content events per streamed answer (default 8); Infinity sends one per word, as the API does per token. */
@@ -541,7 +546,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     }
     const refusal = rejectResponseFormat(body, opts.schema);
     if (refusal) return later(latency, () => sendJson(res, rec, 400, refusal, base));
-    later(latency, () => reply(ctx));
+    const hold = opts.hold;
+    later(latency, hold !== undefined ? () => void hold.then(() => !res.destroyed && reply(ctx)) : () => reply(ctx));
   }
 
   function unauthorizedBody(authorization: string | undefined): string {
