@@ -10,31 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { BIN, isolatedCacheDir, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 import { ROW_FIELDS, byId, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+import { CSV_COLUMNS } from '../helpers/csv-columns.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-basic-output-');
-
-const CSV_HEADER = [
-  'id',
-  'line',
-  'prompt',
-  'response',
-  'error_type',
-  'error_message',
-  'error_status',
-  'error_code',
-  'attempts',
-  'latency_ms',
-  'model',
-  'finish_reason',
-  'prompt_tokens',
-  'completion_tokens',
-  'started_at',
-  'finished_at',
-  'requested_model',
-  'sample',
-  'cached',
-  'batch_id',
-];
 
 /** A prompt with commas, quotes and a newline: CSV must quote it, JSONL must escape it. */
 const TRICKY = 'Say "hi", then "bye",\nand stop';
@@ -117,7 +95,7 @@ describe.concurrent('output forms', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const { header, records } = parseCsv(fs.readFileSync(out, 'utf8'));
-    expect(header).toEqual(CSV_HEADER);
+    expect(header).toEqual(CSV_COLUMNS);
     expect(records).toHaveLength(2);
     const tricky = records.find((x) => x.id === 'tricky')!;
     expect(tricky.prompt).toBe(TRICKY);
@@ -140,7 +118,7 @@ describe.concurrent('output forms', () => {
     const r = await run([input, '-f', 'csv']);
     expect(r.code).toBe(0);
     const { header, records } = parseCsv(r.stdout);
-    expect(header).toEqual(CSV_HEADER);
+    expect(header).toEqual(CSV_COLUMNS);
     expect(Object.fromEntries(records.map((x) => [x.id, x.response]))).toEqual({ plain: 'ECHO plain one', tricky: `ECHO ${TRICKY}` });
   });
 

@@ -10,33 +10,11 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { fixture, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { CSV_COLUMNS } from '../helpers/csv-columns.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-results-');
 
-/** The documented column order (README, Output), without schema or kept fields. */
-const COLUMNS = [
-  'id',
-  'line',
-  'prompt',
-  'response',
-  'error_type',
-  'error_message',
-  'error_status',
-  'error_code',
-  'attempts',
-  'latency_ms',
-  'model',
-  'finish_reason',
-  'prompt_tokens',
-  'completion_tokens',
-  'started_at',
-  'finished_at',
-  'requested_model',
-  'sample',
-  'cached',
-  'batch_id',
-];
-const LEGACY_COLUMNS = COLUMNS.slice(0, COLUMNS.indexOf('started_at'));
+const LEGACY_COLUMNS = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('started_at'));
 
 const table = (file: string): string[][] => parse(fs.readFileSync(file, 'utf8')) as string[][];
 /** Rows of a CSV as objects keyed by header. */
@@ -57,7 +35,7 @@ describe('CSV of a model × sample run', () => {
     ctx.server.options.fault = ({ index }) => (index === 1 || index === 6 ? '500' : undefined);
     const first = await runCli([...base, '-c', '1']);
     expect(first.code, first.stderr).toBe(1);
-    expect(table(out)[0]).toEqual(COLUMNS);
+    expect(table(out)[0]).toEqual(CSV_COLUMNS);
     const rows = records(out);
     expect(rows).toHaveLength(8);
     expect(new Set(keys(rows)).size).toBe(8);
@@ -137,7 +115,7 @@ describe('CSV of a model × sample run', () => {
     const args = [input, '--prompt-field', 'text', '--json-schema', schema, '--keep-fields', 'topic,sample', '-m', 'ma,mb', '-o', out, '--no-cache'];
     const r = await runCli([...args, '--base-url', ctx.server.url, '--limit', '1']);
     expect(r.code, r.stderr).toBe(0);
-    expect(table(out)[0]).toEqual(['id', 'label', 'score', ...COLUMNS.slice(1), 'topic', 'input_sample']);
+    expect(table(out)[0]).toEqual(['id', 'label', 'score', ...CSV_COLUMNS.slice(1), 'topic', 'input_sample']);
     const again = await runCli([...args, '--base-url', ctx.server.url, '--resume']);
     expect(again.code, again.stderr).toBe(0);
     const rows = records(out);
@@ -167,7 +145,7 @@ describe('CSV of a model × sample run', () => {
     const merged = await runCli(['merge', ...shards, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stderr).toMatch(/merged 16 rows from 2 files .*0 superseded rows dropped.*0 ids of .* have no row/);
-    expect(table(all)[0]).toEqual(COLUMNS);
+    expect(table(all)[0]).toEqual(CSV_COLUMNS);
     expect(new Set(keys(records(all))).size).toBe(16);
     // The same outputs as JSONL merge the same way.
     const jsonl = path.join(ctx.dir, 'all.jsonl');
@@ -234,7 +212,7 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     const copy = path.join(ctx.dir, 'new.csv');
     const c = await runCli([out, '--compact', '-o', copy]);
     expect(c.code, c.stderr).toBe(0);
-    expect(table(copy)[0]).toEqual([...COLUMNS, 'input_sample']);
+    expect(table(copy)[0]).toEqual([...CSV_COLUMNS, 'input_sample']);
     expect(records(copy).map((r) => `${r['id']}|${r['input_sample']}|${r['started_at']}`)).toEqual(['q1|s-a|', 'q2|s-b|', 'q4|s-d|', 'q3|s-c|']);
     const sent = ctx.server.requests.length;
     const more = await runCli([

@@ -1,0 +1,26 @@
+/**
+ * The CSV columns in the order README (Output) documents, without schema or kept fields. Written
+ * out here rather than imported from src/, so that a change of order in the code fails the tests.
+ */
+export const CSV_COLUMNS: readonly string[] = [
+  'id',
+  'line',
+  'prompt',
+  'response',
+  'error_type',
+  'error_message',
+  'error_status',
+  'error_code',
+  'attempts',
+  'latency_ms',
+  'model',
+  'finish_reason',
+  'prompt_tokens',
+  'completion_tokens',
+  'started_at',
+  'finished_at',
+  'requested_model',
+  'sample',
+  'cached',
+  'batch_id',
+];
