@@ -1,4 +1,4 @@
-import { batchRequestBody, type LineDefaults } from '../batch/request-line.js';
+import { batchCacheBody, type LineDefaults } from '../batch/request-line.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { cachedRow } from '../engine/build-row.js';
 import type { BatchStats } from '../engine/stats.js';
@@ -21,7 +21,7 @@ export async function* answeredFromCache(
   check?: AnswerCheck,
 ): AsyncGenerator<PromptRecord> {
   for await (const record of records) {
-    const body = record.problem ? undefined : batchRequestBody(record, defaults);
+    const body = record.problem ? undefined : batchCacheBody(record, defaults);
     const hit = body && cache.getByBody(body, record.sample ?? 0);
     const verdict = hit && check ? judgeAnswer(hit.text, hit.finishReason, check) : undefined;
     if (!body || !hit || (verdict && !verdict.ok)) {

@@ -1,5 +1,5 @@
 import { ChunkSplitter } from '../batch/plan-chunks.js';
-import { batchRequestBody, batchRequestLine } from '../batch/request-line.js';
+import { batchCacheBody, batchRequestLine } from '../batch/request-line.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { StructuredRequest } from '../structured/types.js';
@@ -17,7 +17,8 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
     model: config.model,
     temperature: config.temperature,
     // As the run: max_tokens 4096 under --max-cost when none is set, and the run's parameters.
-    maxTokens: config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined),
+    maxTokens: config.maxTokens,
+    budgetMaxTokens: config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined,
     limitField: config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : ('max_tokens' as const),
     structured,
     extraBody: config.data.params,
@@ -28,8 +29,8 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
       const line = batchRequestLine(record, defaults);
       splitter.add(line.model, Buffer.byteLength(line.text) + 1);
     },
-    /** The body of a record's line (the response cache's key). */
-    body: (record: PromptRecord) => batchRequestBody(record, defaults),
+    /** The body a record's answer is cached under (without --max-cost's cap), as the run looks it up. */
+    body: (record: PromptRecord) => batchCacheBody(record, defaults),
     /** The Batch line as uploaded, pretty-printed. */
     show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
     endpoint: `${(config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,

@@ -25,8 +25,9 @@ export function engineOptions(
     complete: run.complete,
     model: config.model,
     temperature: config.temperature,
+    maxTokens: config.maxTokens,
     // Under --max-cost an answer needs a length cap, or its worst case has no bound.
-    maxTokens: config.maxTokens ?? (run.budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined),
+    budgetMaxTokens: run.budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined,
     stream: config.stream,
     concurrency: config.concurrency,
     rpm: config.rpm,

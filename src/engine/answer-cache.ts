@@ -1,5 +1,5 @@
 import type { CompletionRequest, CompletionResult } from '../provider/completion.js';
-import { wireBody, type TokenLimitField } from '../provider/request-body.js';
+import { cacheBody, type TokenLimitField } from '../provider/request-body.js';
 import { cacheKey } from '../cache/cache-key.js';
 import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
 
@@ -52,7 +52,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
   const requestKey = (request: CompletionRequest, sample: number): Buffer => {
     const known = looked.get(request);
     if (known?.sample === sample) return known.key;
-    const key = keyOf(wireBody(request, options.limitField), sample);
+    const key = keyOf(cacheBody(request, options.limitField), sample);
     looked.set(request, { sample, key });
     return key;
   };
@@ -70,6 +70,8 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     store(request, sample, result) {
       // A stream cut short never reaches here (it throws); an answer without a finish reason is not whole.
       if (result.finishReason === null) return;
+      // Cut at --max-cost's own cap: keyed without that cap, it would answer a later run that has none.
+      if (request.budgetCap && result.finishReason === 'length') return;
       void write(requestKey(request, sample), {
         text: result.text,
         finishReason: result.finishReason,

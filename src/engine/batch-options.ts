@@ -20,6 +20,8 @@ export interface BatchOptions {
   readonly model: string;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /** max_tokens for requests that set none, sent only because --max-cost needs a bound (not part of the cache key). */
+  readonly budgetMaxTokens?: number;
   /** Stream answers (lets the idle timeout catch stalls mid-answer). @default true */
   readonly stream?: boolean;
   /** Requests in flight at once. @default 8 */
@@ -64,9 +66,15 @@ export interface BatchOptions {
 }
 
 export type ResolvedBatchOptions = Required<
-  Omit<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'>
+  Omit<
+    BatchOptions,
+    'temperature' | 'maxTokens' | 'budgetMaxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'
+  >
 > &
-  Pick<BatchOptions, 'temperature' | 'maxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'>;
+  Pick<
+    BatchOptions,
+    'temperature' | 'maxTokens' | 'budgetMaxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'
+  >;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {
   if (value === undefined) return;

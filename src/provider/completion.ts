@@ -5,6 +5,11 @@ export interface CompletionRequest {
   messages: ChatMessage[];
   temperature?: number;
   max_tokens?: number;
+  /**
+   * `max_tokens` is --max-cost's default cap, not asked for: the response cache keys the request
+   * without it (a re-run with or without --max-cost finds the same answer).
+   */
+  budgetCap?: true;
   extraBody?: Record<string, unknown>;
   /** Structured outputs or JSON mode (see structured/). */
   response_format?: Record<string, unknown>;

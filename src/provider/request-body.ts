@@ -7,6 +7,8 @@ export interface RequestDefaults {
   model: string;
   temperature?: number;
   maxTokens?: number;
+  /** --max-cost's cap for requests that set no max_tokens (marked `budgetCap`: the cache keys without it). */
+  budgetMaxTokens?: number;
   stream: boolean;
   /** Request-body fields for every request; a record's own win. */
   extraBody?: Record<string, unknown>;
@@ -16,15 +18,25 @@ export interface RequestDefaults {
 
 /** A record's request: its own model/temperature/max_tokens win over the run's. */
 export function toCompletionRequest(record: PromptRecord, defaults: RequestDefaults): CompletionRequest {
-  return {
+  const asked = record.params.max_tokens ?? defaults.maxTokens;
+  const request: CompletionRequest = {
     model: record.params.model ?? defaults.model,
     messages: withInstructions(record.messages, defaults.structured),
     temperature: record.params.temperature ?? defaults.temperature,
-    max_tokens: record.params.max_tokens ?? defaults.maxTokens,
+    max_tokens: asked ?? defaults.budgetMaxTokens,
     extraBody: defaults.extraBody && Object.keys(defaults.extraBody).length > 0 ? { ...defaults.extraBody, ...record.extraBody } : record.extraBody,
     ...(defaults.structured?.responseFormat ? { response_format: defaults.structured.responseFormat } : {}),
     stream: defaults.stream,
   };
+  if (asked === undefined && defaults.budgetMaxTokens !== undefined) request.budgetCap = true;
+  return request;
+}
+
+/** The body a request's answer is cached under: as sent, without --max-cost's own cap. */
+export function cacheBody(request: CompletionRequest, limitField: TokenLimitField = 'max_tokens'): Record<string, unknown> {
+  const body = wireBody(request, limitField);
+  if (request.budgetCap) delete body[limitField];
+  return body;
 }
 
 /** Our system message goes first; the record's own messages (the user's prompt) are left as they are. */
