@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from '../util/make-dirs.js';
 import type { Usage } from '../types.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
@@ -53,7 +54,7 @@ export const STORE_FILE = 'answers-v1.lmdb';
  */
 export async function openResponseStore(dir: string): Promise<ResponseStore> {
   // Answers may be as private as the prompts: the cache directory is the user's alone.
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   const file = path.join(dir, STORE_FILE);
   if (fs.existsSync(file)) return storeOn(file, await openDatabase(file));
   // The write that creates the file comes later: a directory it cannot be written in fails now.

@@ -45,8 +45,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .action((opts: { json?: boolean }) => {
       action = async () => {
         const store = await open();
-        const s = store ? store.stats() : { path: `${dirOf()}/${STORE_FILE}`, entries: 0, bytesOnDisk: 0, oldest: null, newest: null };
-        await store?.close();
+        // A directory that is not there holds no cache: say so, not "0 answers" as if one were empty.
+        if (!store) {
+          if (opts.json)
+            io.stdout.write(`${JSON.stringify({ path: `${dirOf()}/${STORE_FILE}`, exists: false, entries: 0, bytesOnDisk: 0, oldest: null, newest: null })}\n`);
+          else io.stdout.write(`${dirOf()}\nno response cache there: the directory does not exist\n`);
+          return ExitCode.ok;
+        }
+        const s = store.stats();
+        await store.close();
         if (opts.json) io.stdout.write(`${JSON.stringify(s)}\n`);
         else {
           io.stdout.write(
