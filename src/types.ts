@@ -87,7 +87,7 @@ export interface RowError {
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
-  /** Of `prompt_tokens`, those the provider served from its prompt cache (billed lower). Not in rows. */
+  /** Of `prompt_tokens`, those the provider served from its prompt cache (billed lower); rows keep it when reported. */
   cached_tokens?: number;
 }
 

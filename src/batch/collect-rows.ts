@@ -1,4 +1,4 @@
-import type { ErrorType, ResultRow, RowError } from '../types.js';
+import type { ErrorType, ResultRow, RowError, Usage } from '../types.js';
 import { entryAnswer, type IndexEntry } from './plan-chunks.js';
 import { answerFields } from './custom-id.js';
 
@@ -18,7 +18,7 @@ interface ChatBody {
   /** Unix seconds: when the server made this completion. */
   created?: number;
   choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null };
   error?: { message?: string; code?: string | number | null };
 }
 
@@ -113,7 +113,10 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   }
   const choice = body?.choices?.[0];
   if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, body?.model ?? null);
-  const usage = body.usage ? { prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 } : null;
+  const usage: Usage | null = body.usage ? { prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 } : null;
+  // Cached prompt tokens bill lower, at the Batch discount too: the budget and the summary price them.
+  const cached = body.usage?.prompt_tokens_details?.cached_tokens;
+  if (usage && typeof cached === 'number' && cached > 0) usage.cached_tokens = cached;
   const refusal = choice.message?.refusal ?? undefined;
   return {
     kind: 'row',

@@ -86,11 +86,23 @@ export function worstCasePico(price: TokenPrice, promptTokens: number, maxComple
 
 /** What the provider bills for reported usage: cached prompt tokens at their own price, and the Batch API discount. */
 export function billedPico(price: TokenPrice, usage: Usage, batch = false): Picodollars {
+  return Math.ceil(billedExact(price, usage, batch));
+}
+
+/**
+ * The same bill in USD, for estimates (summary, per-model lines, dry run): one formula for the
+ * budget and every figure shown, so they never disagree.
+ */
+export function billedUsd(price: TokenPrice, usage: Usage, batch = false): number {
+  return billedExact(price, usage, batch) / 1e12;
+}
+
+function billedExact(price: TokenPrice, usage: Usage, batch: boolean): number {
   const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);
   const factor = batch ? BATCH_DISCOUNT : 1;
-  const usd =
+  const pico =
     (usage.prompt_tokens - cached) * perToken(price.input) +
     cached * perToken(price.cachedInput ?? price.input) +
     usage.completion_tokens * perToken(price.output);
-  return Math.ceil(usd * factor);
+  return pico * factor;
 }

@@ -12,7 +12,8 @@ import { shardRecords } from '../input/shard.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { entryAnswer } from '../batch/plan-chunks.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
-import { createPriceLookup } from '../budget/prices.js';
+import { collectedCacheBody } from '../batch/request-line.js';
+import { createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import { usd } from '../ui/number-format.js';
 import { ModelTally } from '../ui/model-tally.js';
 import { BATCH_PRICE_FACTOR } from './batch-dry-run.js';
@@ -137,12 +138,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const stats = createStats();
     const tally = new UsageTally();
     // As live: with several models the summary has a line per model (at the Batch price here).
-    const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, BATCH_PRICE_FACTOR) : undefined;
+    const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, BATCH_PRICE_FACTOR, prices) : undefined;
     const defaults = {
       model: config.model,
       temperature: config.temperature,
+      maxTokens: config.maxTokens,
       // Under --max-cost an answer needs a length cap, or its worst case has no bound (as live).
-      maxTokens: config.maxTokens ?? (budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined),
+      budgetMaxTokens: budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined,
       limitField: tokenLimitField(baseURL),
       structured: structured?.structured,
       extraBody: config.data.params,
@@ -208,13 +210,17 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       defaults,
       storeAnswer:
         cache &&
-        ((body, row) =>
-          void cache!.cache.putByBody(body, row.sample ?? 0, {
+        ((body, row) => {
+          // Keyed as live: without --max-cost's own cap (and not stored when cut at it).
+          const keyed = collectedCacheBody(body, row.finish_reason, defaults.limitField, config.maxTokens === undefined ? defaults.budgetMaxTokens : undefined);
+          if (!keyed) return;
+          void cache!.cache.putByBody(keyed, row.sample ?? 0, {
             text: row.response ?? '',
             finishReason: row.finish_reason,
             model: row.model,
             usage: row.usage,
-          })),
+          });
+        }),
       budget,
       rowShape: { csv, ...(config.structured ? { structured: storedSpec(config.structured) } : {}) },
       structured: structured ? { check: structured.structured.check, retries: structured.structured.retries, reaskLive: finishLive !== undefined } : undefined,
@@ -248,7 +254,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
     await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line), empty);
 
-    return finishBatchRun(config, outcome, { stats, tally, modelTally, budget, reporter, empty });
+    return finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty });
   } finally {
     for (const off of unlisten) off();
     await cache?.close().catch(() => {});
@@ -266,6 +272,8 @@ function finishBatchRun(
     tally: UsageTally;
     modelTally: ModelTally | undefined;
     budget: { capUsd: number } | undefined;
+    /** --price / --prices, undefined for the table. */
+    prices: PriceLookup | undefined;
     reporter: Reporter;
     empty: boolean;
   },
@@ -285,6 +293,8 @@ function finishBatchRun(
       stuck ? next : null,
       config.model,
       tally.byModel,
+      // Given prices are list prices, as the table's: the Batch discount halves both (atBatchPrice).
+      run.prices,
     ),
   );
   if (modelTally) {

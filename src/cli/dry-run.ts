@@ -5,11 +5,12 @@ import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
 import { limitRecords } from './limit-records.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
-import { tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
+import { cacheBody, tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
-import { PRICES_AS_OF, priceFor } from '../pricing.js';
+import { PRICES_AS_OF } from '../pricing.js';
+import { billedUsd, createPriceLookup, readPricesFile, type PriceLookup } from '../budget/prices.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
@@ -31,11 +32,16 @@ const SHOW_TOO_LONG = 20;
 /** The JSON body the run would POST for this record: the very function the provider uses. */
 export function requestBody(
   record: PromptRecord,
-  config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'> & { data?: Pick<CliConfig['data'], 'params'> },
+  config: Pick<CliConfig, 'model' | 'temperature' | 'maxTokens' | 'stream' | 'provider'> & { data?: Pick<CliConfig['data'], 'params'>; maxCost?: number },
   structured?: StructuredRequest,
+  /** The body the response cache keys the answer by (without --max-cost's own cap), not the one sent. */
+  forCache = false,
 ): Record<string, unknown> {
   const limitField = config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : 'max_tokens';
-  return wireBody(toCompletionRequest(record, { ...config, extraBody: config.data?.params, structured }), limitField);
+  // As the run: max_tokens 4096 under --max-cost when none is set.
+  const budgetMaxTokens = config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined;
+  const request = toCompletionRequest(record, { ...config, budgetMaxTokens, extraBody: config.data?.params, structured });
+  return forCache ? cacheBody(request, limitField) : wireBody(request, limitField);
 }
 
 /** $2.50, or $0.075 for a halved price: no digit lost. */
@@ -140,7 +146,8 @@ async function scanInput(
         if (scan.bad.length < SHOW_BAD) scan.bad.push(record.problem.message);
         continue;
       }
-      if (scan.first.length < SHOW_REQUESTS) scan.first.push(record);
+      // Only records that would be sent are shown: one answered from the cache sends nothing.
+      let sends = false;
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
@@ -155,6 +162,7 @@ async function scanInput(
             continue;
           }
           batch?.add(request);
+          sends = true;
           totals.requests++;
           totals.promptTokens += promptTokens;
           totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
@@ -172,6 +180,7 @@ async function scanInput(
           }
         }
       }
+      if (sends && scan.first.length < SHOW_REQUESTS) scan.first.push(record);
     }
   } finally {
     stopSpinner();
@@ -182,10 +191,8 @@ async function scanInput(
 
 /** Whether the cache holds the answer to a request, keyed by the body the run would send. */
 function cachedCheck(config: CliConfig, cache: AnswerCache, batch: BatchDryRun | undefined, structured?: StructuredOutput): (record: PromptRecord) => boolean {
-  // Under --max-cost the run sends max_tokens 4096 when none is set: another body, another answer.
-  const maxTokens = config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
   return (record) => {
-    const body = batch ? batch.body(record) : requestBody(record, { ...config, maxTokens }, structured);
+    const body = batch ? batch.body(record) : requestBody(record, config, structured, true);
     const hit = cache.getByBody(body, record.sample ?? 0);
     // As the run: a structured answer counts only if it passes the check again.
     return hit !== undefined && (!structured || judgeAnswer(hit.text, hit.finishReason, structured.check).ok);
@@ -231,8 +238,8 @@ function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
   return lines;
 }
 
-/** Tokens per model and, for models with a list price, the estimated cost. */
-function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 1): string[] {
+/** Tokens per model and, for models with a price (--price/--prices, else the table), the estimated cost. */
+function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceLookup, given: boolean, priceFactor = 1): string[] {
   // A request per (record, model, sample): more than the records under -m A,B or --repeat.
   const requests = [...byModel.values()].reduce((n, t) => n + t.requests, 0);
   const lines = ['', `Estimate for ${count(requests)} ${requests === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
@@ -246,15 +253,16 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 
           ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
           : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
     lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
-    const match = priceFor(model);
-    if (match) {
-      const promptCost = (t.promptTokens * match.price.input * priceFactor) / 1e6;
-      const answerCost = (t.answerTokens * match.price.output * priceFactor) / 1e6;
+    const price = prices(model);
+    if (price) {
+      // The summary's and the budget's formula (no prompt token assumed cached).
+      const promptCost = billedUsd(price, { prompt_tokens: t.promptTokens, completion_tokens: 0 }) * priceFactor;
+      const answerCost = billedUsd(price, { prompt_tokens: 0, completion_tokens: t.answerTokens }) * priceFactor;
       costTotal += promptCost + answerCost;
       priced++;
       lines.push(
         `    est. cost ${usd(promptCost + answerCost)} (prompts ${usd(promptCost)} + answers ${usd(answerCost)}` +
-          ` at $${perMillion(match.price.input * priceFactor)} / $${perMillion(match.price.output * priceFactor)} per 1M tokens in / out${priceFactor !== 1 ? ", the Batch API's half price" : ''})`,
+          ` at $${perMillion(price.input * priceFactor)} / $${perMillion(price.output * priceFactor)} per 1M tokens in / out${priceFactor !== 1 ? ", the Batch API's half price" : ''})`,
       );
     } else {
       lines.push('    est. cost unknown: no price for this model (tokens only)');
@@ -262,7 +270,7 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 
   }
   if (priced > 0) {
     lines.push(
-      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`,
+      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (${given ? 'the given prices' : `list prices of ${PRICES_AS_OF}`}; an estimate, not a bill)`,
     );
   }
   return lines;
@@ -276,6 +284,9 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, priceFactor = 
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
+  // The run's prices (a bad --prices file is the same usage error as in a run, before the input is read).
+  const given = config.price !== undefined || config.pricesFile !== undefined;
+  const prices = createPriceLookup({ price: config.price, file: config.pricesFile !== undefined ? readPricesFile(config.pricesFile) : undefined });
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
   const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`));
   const input = await openInput(config, io).catch(async (err: unknown) => {
@@ -307,7 +318,9 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (structured) lines.push(...structuredLines(config, structured));
   lines.push(...requestLines(config, first, structured?.structured, batch));
   const toSend = byModel.size > 0;
-  if (toSend) lines.push(...estimateLines(byModel, batch ? BATCH_PRICE_FACTOR : 1));
+  if (toSend) lines.push(...estimateLines(byModel, prices, given, batch ? BATCH_PRICE_FACTOR : 1));
+  else if (scan.cached > 0)
+    lines.push('', `Estimated cost: $0: all ${count(scan.cached)} ${scan.cached === 1 ? 'request' : 'requests'} would come from the response cache`);
   if (batch && toSend) lines.push('', batch.summary());
   else if (batch && sendable > 0) lines.push('', 'Batch API: nothing to upload (every answer is in the response cache)');
   if (tooLongCount > 0) {

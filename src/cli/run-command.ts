@@ -81,7 +81,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured, cache: cache?.cache, budget }),
       concurrency: fd.concurrency,
     });
-    const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models) : undefined;
+    const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
     const { outcome, notFound } = await writeRows(
       rows,
       runReport ? runReport.tee(target.writer) : target.writer,

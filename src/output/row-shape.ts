@@ -24,13 +24,20 @@ export function normalizeRow(row: ResultRow): ResultRow {
   if (row.finished_at !== undefined) out.finished_at = row.finished_at;
   out.model = row.model;
   out.finish_reason = row.finish_reason;
-  out.usage = row.usage === null ? null : { prompt_tokens: row.usage.prompt_tokens, completion_tokens: row.usage.completion_tokens };
+  out.usage = row.usage === null ? null : normalizeUsage(row.usage);
   if (row.batch_id !== undefined) out.batch_id = row.batch_id;
   if (row.requested_model !== undefined) out.requested_model = row.requested_model;
   if (row.sample !== undefined) out.sample = row.sample;
   if (row.cached) out.cached = true;
   if (row.output !== undefined) out.output = row.output;
   if (row.input !== undefined) out.input = row.input;
+  return out;
+}
+
+/** `cached_tokens` (prompt tokens the provider served from its prompt cache) only when reported: it prices lower. */
+function normalizeUsage(usage: Usage): Usage {
+  const out: Usage = { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens };
+  if (usage.cached_tokens !== undefined) out.cached_tokens = usage.cached_tokens;
   return out;
 }
 
@@ -83,6 +90,7 @@ export function rowFromJson(value: unknown): ResultRow {
       prompt_tokens: req(usage, 'prompt_tokens', isNumber, 'a number', 'usage.'),
       completion_tokens: req(usage, 'completion_tokens', isNumber, 'a number', 'usage.'),
     };
+    if (usage['cached_tokens'] !== undefined) u.cached_tokens = req(usage, 'cached_tokens', isNumber, 'a number', 'usage.');
     row.usage = u;
   }
   if (value['output'] !== undefined) row.output = value['output'];

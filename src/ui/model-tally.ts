@@ -1,4 +1,4 @@
-import { estimateCost } from '../pricing.js';
+import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { ResultRow } from '../types.js';
 import { count, usd } from './number-format.js';
 
@@ -10,7 +10,9 @@ export interface ModelFigures {
   fromCache: number;
   promptTokens: number;
   completionTokens: number;
-  /** Paid tokens (cached answers excluded) at list prices; null when the model has no price. */
+  /** Of `promptTokens`, those the provider served from its prompt cache (billed lower). */
+  cachedPromptTokens: number;
+  /** Paid tokens (cached answers excluded) at the run's prices (--price/--prices, else the table); null when the model has no price. */
   estimatedUsd: number | null;
 }
 
@@ -24,13 +26,15 @@ export class ModelTally {
     private readonly models: readonly string[] = [runModel],
     /** 0.5 for a Batch API run, billed at half the list price. */
     private readonly priceFactor = 1,
+    /** The summary's and the budget's prices: --price/--prices over the table. */
+    private readonly prices: PriceLookup = createPriceLookup({}),
   ) {}
 
   add(row: ResultRow): void {
     const model = row.requested_model ?? this.runModel;
     let f = this.byModel.get(model);
     if (!f) {
-      f = { model, ok: 0, failed: 0, fromCache: 0, promptTokens: 0, completionTokens: 0, pricedBy: null };
+      f = { model, ok: 0, failed: 0, fromCache: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, pricedBy: null };
       this.byModel.set(model, f);
     }
     if (row.error) f.failed++;
@@ -39,6 +43,7 @@ export class ModelTally {
     else if (row.usage) {
       f.promptTokens += row.usage.prompt_tokens;
       f.completionTokens += row.usage.completion_tokens;
+      f.cachedPromptTokens += row.usage.cached_tokens ?? 0;
       f.pricedBy ??= row.model;
     }
   }
@@ -50,7 +55,9 @@ export class ModelTally {
     };
     const ordered = [...this.byModel.values()].sort((a, b) => rank(a.model) - rank(b.model) || a.model.localeCompare(b.model));
     return ordered.map(({ pricedBy, ...f }) => {
-      const cost = estimateCost(pricedBy ?? f.model, f.promptTokens, f.completionTokens) ?? estimateCost(f.model, f.promptTokens, f.completionTokens);
+      const price = (pricedBy ? this.prices(pricedBy) : undefined) ?? this.prices(f.model);
+      const usage = { prompt_tokens: f.promptTokens, completion_tokens: f.completionTokens, cached_tokens: f.cachedPromptTokens };
+      const cost = price ? billedUsd(price, usage) : undefined;
       return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e6) / 1e6 };
     });
   }
@@ -59,8 +66,11 @@ export class ModelTally {
   lines(): string[] {
     return this.figures().map(
       (f) =>
-        `${f.model}: ${count(f.ok)} ok${f.fromCache ? ` (${count(f.fromCache)} from cache)` : ''}, ${count(f.failed)} failed · ${count(f.promptTokens)} tokens in / ${count(f.completionTokens)} out` +
-        (f.estimatedUsd === null ? '' : ` · est. ${usd(f.estimatedUsd)}`),
+        `${f.model}: ${count(f.ok)} ok${f.fromCache ? ` (${count(f.fromCache)} from cache)` : ''}, ${count(f.failed)} failed · ` +
+        // All from the cache: no tokens bought, no cost.
+        (f.fromCache > 0 && f.fromCache === f.ok + f.failed
+          ? 'nothing sent'
+          : `${count(f.promptTokens)} tokens in / ${count(f.completionTokens)} out` + (f.estimatedUsd === null ? '' : ` · est. ${usd(f.estimatedUsd)}`)),
     );
   }
 }

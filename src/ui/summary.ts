@@ -1,4 +1,5 @@
-import { PRICES_AS_OF, estimateCost, priceFor } from '../pricing.js';
+import { PRICES_AS_OF, priceFor } from '../pricing.js';
+import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
@@ -85,6 +86,7 @@ export class UsageTally {
     const entry = this.tally.get(row.model) ?? { prompt_tokens: 0, completion_tokens: 0 };
     entry.prompt_tokens += row.usage.prompt_tokens;
     entry.completion_tokens += row.usage.completion_tokens;
+    if (row.usage.cached_tokens) entry.cached_tokens = (entry.cached_tokens ?? 0) + row.usage.cached_tokens;
     this.tally.set(row.model, entry);
   }
 
@@ -92,6 +94,8 @@ export class UsageTally {
     return this.tally;
   }
 }
+
+const tablePrices = createPriceLookup({});
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -103,9 +107,10 @@ export function costOf(
   stats: Pick<BatchStats, 'promptTokens' | 'completionTokens'>,
   model?: string,
   usageByModel?: UsageByModel,
-  /** --price / --prices over the table (the table is the fallback inside it). */
-  priceOf?: (model: string) => { input: number; output: number } | undefined,
+  /** --price / --prices over the table (the table is the fallback inside it); the table alone when undefined. */
+  priceOf?: PriceLookup,
 ): CostEstimate | null {
+  const lookup = priceOf ?? tablePrices;
   const entries: Array<[string, Usage]> =
     usageByModel && usageByModel.size > 0
       ? [...usageByModel]
@@ -116,10 +121,9 @@ export function costOf(
   let unpricedTokens = 0;
   let anyPriced = false;
   const byModel = entries.map(([name, usage]): ModelCost => {
-    const given = priceOf?.(name);
-    const cost = given
-      ? (usage.prompt_tokens * given.input + usage.completion_tokens * given.output) / 1_000_000
-      : estimateCost(name, usage.prompt_tokens, usage.completion_tokens);
+    const price = lookup(name);
+    // The budget's formula: cached prompt tokens at their own price.
+    const cost = price ? billedUsd(price, usage) : undefined;
     if (cost === undefined) unpricedTokens += usage.prompt_tokens + usage.completion_tokens;
     else {
       anyPriced = true;
@@ -127,7 +131,7 @@ export function costOf(
     }
     return {
       model: name,
-      pricedAs: priceOf && given ? name : (priceFor(name)?.priced ?? null),
+      pricedAs: priceOf && price ? name : (priceFor(name)?.priced ?? null),
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
       usd: cost === undefined ? null : round(cost, 6),
@@ -148,7 +152,7 @@ export function buildSummary(
   resumeHint: string | null,
   model?: string,
   usageByModel?: UsageByModel,
-  priceOf?: (model: string) => { input: number; output: number } | undefined,
+  priceOf?: PriceLookup,
 ): RunSummary {
   const wallSeconds = Math.max(0, (now - stats.startedAt) / 1000);
   const tokens = stats.promptTokens + stats.completionTokens;
@@ -206,17 +210,24 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
       (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '') +
       (s.reasks ? `, ${count(s.reasks)} re-asked (invalid output)` : '') +
       (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
-    `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out` +
-      (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),
   ];
-  const cost = s.estimatedCost;
+  // Every answer from the cache: token counts, cost and rates of nothing sent mean nothing.
+  const nothingSent = s.requests === 0 && s.fromCache > 0 && s.promptTokens + s.completionTokens === 0;
+  if (nothingSent) parts.push('nothing sent, nothing spent');
+  else {
+    parts.push(
+      `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out` +
+        (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),
+    );
+  }
+  const cost = nothingSent ? null : s.estimatedCost;
   if (cost) {
     parts.push(
       `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
     );
   }
   parts.push(duration(s.wallSeconds, true));
-  parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);
+  if (!nothingSent) parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);
   if (s.input) parts.push(s.input);
   return parts.join(' · ');
 }

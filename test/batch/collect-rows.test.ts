@@ -45,6 +45,26 @@ describe('rowFromBatchLine', () => {
     });
   });
 
+  it('keeps the prompt tokens the provider served from its cache (they bill lower)', () => {
+    const out = rowFromBatchLine(
+      line({
+        custom_id: 'a',
+        response: {
+          status_code: 200,
+          body: {
+            model: 'gpt-4o-mini',
+            choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 1000, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 900 } },
+          },
+        },
+        error: null,
+      }),
+      'b',
+      index,
+    );
+    expect(out).toMatchObject({ kind: 'row', row: { usage: { prompt_tokens: 1000, completion_tokens: 1, cached_tokens: 900 } } });
+  });
+
   it.each([
     [429, 'rate_limit'],
     [500, 'http'],

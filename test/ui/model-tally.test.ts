@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelTally } from '../../src/ui/model-tally.js';
 import type { ResultRow } from '../../src/types.js';
+import { createPriceLookup } from '../../src/budget/prices.js';
 
 const row = (model: string, extra: Partial<ResultRow> = {}): ResultRow => ({
   id: 'x',
@@ -25,9 +26,26 @@ describe('ModelTally', () => {
     tally.add(row('gpt-4o-mini', { cached: true }));
     tally.add(row('gpt-4o-mini', { error: { type: 'http', message: 'x' }, response: null, usage: null }));
     expect(tally.figures()).toEqual([
-      { model: 'gpt-4o-mini', ok: 1, failed: 1, fromCache: 1, promptTokens: 0, completionTokens: 0, estimatedUsd: 0 },
-      { model: 'gpt-4.1', ok: 1, failed: 0, fromCache: 0, promptTokens: 1000, completionTokens: 1000, estimatedUsd: 0.01 },
+      { model: 'gpt-4o-mini', ok: 1, failed: 1, fromCache: 1, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, estimatedUsd: 0 },
+      { model: 'gpt-4.1', ok: 1, failed: 0, fromCache: 0, promptTokens: 1000, completionTokens: 1000, cachedPromptTokens: 0, estimatedUsd: 0.01 },
     ]);
     expect(tally.lines()[1]).toBe('gpt-4.1: 1 ok, 0 failed · 1,000 tokens in / 1,000 out · est. $0.0100');
+  });
+
+  it("prices at the run's prices (--price), cached prompt tokens at their own price, as the budget does", () => {
+    const tally = new ModelTally('my-llama', ['my-llama', 'gpt-4o-mini'], 1, createPriceLookup({ price: { input: 1000, output: 1000, cachedInput: 100 } }));
+    const usage = { prompt_tokens: 1000, completion_tokens: 10, cached_tokens: 900 };
+    tally.add(row('my-llama', { usage }));
+    tally.add(row('gpt-4o-mini', { usage }));
+    expect(tally.figures().map((f) => [f.model, f.estimatedUsd])).toEqual([
+      ['my-llama', 0.2],
+      ['gpt-4o-mini', 0.2],
+    ]);
+  });
+
+  it('a model answered only from the cache says nothing was sent', () => {
+    const tally = new ModelTally('gpt-4o-mini');
+    tally.add(row('gpt-4o-mini', { cached: true }));
+    expect(tally.lines()).toEqual(['gpt-4o-mini: 1 ok (1 from cache), 0 failed · nothing sent']);
   });
 });

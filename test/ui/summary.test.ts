@@ -5,6 +5,7 @@ import type { ResultRow } from '../../src/types.js';
 import { compact, count, duration, rate, usd } from '../../src/ui/number-format.js';
 import { wrapParts } from '../../src/ui/reporter.js';
 import { UsageTally, buildSummary, costOf, formatSummaryLine } from '../../src/ui/summary.js';
+import { createPriceLookup } from '../../src/budget/prices.js';
 
 function stats(over: Partial<BatchStats> = {}): BatchStats {
   return { ...createStats(0), ...over };
@@ -120,6 +121,16 @@ describe('buildSummary', () => {
       ['gpt-4o-2024-08-06', 'gpt-4o', false],
       ['llama3.2', null, true],
     ]);
+  });
+
+  it("prices cached prompt tokens at their own price, at the table's or the given prices", () => {
+    const tally = new UsageTally();
+    tally.add({ ...row('gpt-4o-mini', 1000, 10), usage: { prompt_tokens: 1000, completion_tokens: 10, cached_tokens: 900 } });
+    const s = stats({ promptTokens: 1000, completionTokens: 10 });
+    const mini = PRICES['gpt-4o-mini']!;
+    expect(costOf(s, 'gpt-4o-mini', tally.byModel)!.usd).toBeCloseTo((100 * mini.input + 900 * mini.cachedInput! + 10 * mini.output) / 1e6, 6);
+    const given = costOf(s, 'gpt-4o-mini', tally.byModel, createPriceLookup({ price: { input: 1000, output: 1000, cachedInput: 100 } }))!;
+    expect(given.usd).toBeCloseTo(0.2, 9);
   });
 
   it('is JSON-safe (what --summary-json writes)', () => {

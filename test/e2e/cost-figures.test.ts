@@ -1,0 +1,273 @@
+/**
+ * Cost figures and the cache under issue 15's acceptance review, from the built CLI: cached input
+ * tokens priced as billed, one source of prices (--price/--prices) for every figure, --max-cost's own
+ * answer cap outside the cache key, an unusable cache directory, and what dry runs and summaries say
+ * when everything comes from the cache.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cached-usage-server.js';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-cost-');
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+describe('cached input tokens (usage.prompt_tokens_details.cached_tokens)', () => {
+  let server: CachedUsageServer;
+  beforeAll(async () => {
+    // 1000 prompt tokens of which 900 cached, 10 out: at 1000/1000/100 per 1M that bills $0.2, not $1.01.
+    server = await startCachedUsageServer({ prompt: 1000, completion: 10, cached: 900 });
+  });
+  afterAll(() => server.close());
+
+  it.each([
+    ['streamed (lean path)', []],
+    ['not streamed', ['--no-stream']],
+    ['through the SDK (-v)', ['-v']],
+  ])('prices them at the cached price everywhere: %s', async (_how, extra) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['what']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 'a.json');
+    const r = await runCli([
+      input,
+      '--base-url',
+      server.url,
+      '--price',
+      '1000/1000/100',
+      '--max-cost',
+      '100',
+      '--summary-json',
+      summary,
+      '-o',
+      out,
+      '--no-cache',
+      ...extra,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = readJson(summary);
+    expect(s.budget.spentUsd).toBeCloseTo(0.2, 9);
+    expect(s.estimatedCost.usd).toBeCloseTo(0.2, 9);
+    expect(r.stderr).toMatch(/est\. \$0\.20/);
+    // The row keeps what was cached, so anything pricing from rows later can price it.
+    expect(parseJsonl(fs.readFileSync(out, 'utf8'))[0].usage).toEqual({ prompt_tokens: 1000, completion_tokens: 10, cached_tokens: 900 });
+  });
+
+  it('per-model figures price them too', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['what']);
+    const summary = path.join(ctx.dir, 'a.json');
+    const r = await runCli([
+      input,
+      '--base-url',
+      server.url,
+      '-m',
+      'a,b',
+      '--price',
+      '1000/1000/100',
+      '--summary-json',
+      summary,
+      '-o',
+      path.join(ctx.dir, 'o.jsonl'),
+      '--no-cache',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = readJson(summary);
+    expect(s.byModel.map((m: { estimatedUsd: number }) => m.estimatedUsd)).toEqual([0.2, 0.2]);
+    expect(s.estimatedCost.usd).toBeCloseTo(0.4, 9);
+  });
+});
+
+describe('one source of prices', () => {
+  it('per-model lines and byModel use --price, as estimatedCost and the budget do', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['alpha beta', 'gamma']);
+    const summary = path.join(ctx.dir, 's.json');
+    const r = await runCli([
+      input,
+      '--base-url',
+      ctx.server.url,
+      '-m',
+      'my-llama,gpt-4o-mini',
+      '--price',
+      '1000/1000',
+      '--summary-json',
+      summary,
+      '-o',
+      path.join(ctx.dir, 'o.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = readJson(summary);
+    const byRows = new Map<string, number>(s.estimatedCost.byModel.map((m: { model: string; usd: number }) => [m.model, m.usd]));
+    for (const m of s.byModel as Array<{ model: string; estimatedUsd: number }>) {
+      expect(m.estimatedUsd, m.model).toBeGreaterThan(0);
+      expect(m.estimatedUsd, m.model).toBeCloseTo(byRows.get(m.model)!, 9);
+    }
+    expect(r.stderr).toMatch(/my-llama: 2 ok, 0 failed · [\d,]+ tokens in \/ [\d,]+ out · est\. \$0\.\d+/);
+    expect(r.stderr).not.toMatch(/<\$0\.0001/);
+  });
+
+  it('--dry-run estimates at --price', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['alpha']);
+    const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-llama', '--price', '1000/1000', '--max-tokens', '10', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/est\. cost \$0\.\d+ .* at \$1000\.00 \/ \$1000\.00 per 1M/);
+    expect(r.stdout).toMatch(/Estimated cost: .*the given prices/);
+  });
+
+  it('--batch-api prices at --price, halved by the Batch discount', async () => {
+    ctx.server.options.batches = { stepMs: 30 };
+    const input = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    const r = await runCli([
+      input,
+      '-o',
+      out,
+      '--base-url',
+      ctx.server.url,
+      '-m',
+      'my-llama',
+      '--batch-api',
+      '--poll',
+      '0.05',
+      '--price',
+      '1000/1000',
+      '--summary-json',
+      summary,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parseJsonl<{ usage: { prompt_tokens: number; completion_tokens: number } }>(fs.readFileSync(out, 'utf8'));
+    const tokens = rows.reduce((n, row) => n + row.usage.prompt_tokens + row.usage.completion_tokens, 0);
+    const s = readJson(summary);
+    expect(s.estimatedCost.pricesGiven).toBe(true);
+    expect(s.estimatedCost.usd).toBeCloseTo((tokens * 1000 * 0.5) / 1e6, 6);
+    expect(r.stderr).toMatch(/at the given prices/);
+  });
+});
+
+describe('--max-cost and the response cache', () => {
+  const cacheArgs = () => ['--base-url', ctx.server.url, '--cache-dir', path.join(ctx.dir, 'cache'), '-m', 'gpt-4o-mini'];
+
+  it('a run under --max-cost hits what a plain run stored, and the reverse; --dry-run --max-cost sees the hits', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const plain = await runCli([input, ...cacheArgs(), '-o', path.join(ctx.dir, 'a.jsonl')]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2);
+    // The budget's cap is still sent (it bounds the worst case)…
+    expect(ctx.server.requests[0]!.body.max_tokens).toBeUndefined();
+
+    const dry = await runCli([input, ...cacheArgs(), '--max-cost', '1', '--dry-run']);
+    expect(dry.stdout).toMatch(/2 of 2 requests would come from the response cache/);
+
+    const capped = await runCli([input, ...cacheArgs(), '--max-cost', '1', '-o', path.join(ctx.dir, 'b.jsonl')]);
+    expect(capped.code, capped.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2);
+    expect(capped.stderr).toMatch(/2 ok \(2 from cache\)/);
+
+    // …and answers bought under the cap serve a plain run.
+    const more = writePrompts(ctx.dir, 'q.txt', ['three']);
+    await runCli([more, ...cacheArgs(), '--max-cost', '1', '-o', path.join(ctx.dir, 'c.jsonl')]);
+    expect(ctx.server.requests).toHaveLength(3);
+    expect(ctx.server.requests[2]!.body.max_tokens).toBe(4096);
+    const again = await runCli([more, ...cacheArgs(), '-o', path.join(ctx.dir, 'd.jsonl')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(3);
+  });
+
+  it('--batch-api --max-cost looks up and fills the cache under the same key as a plain run', async () => {
+    ctx.server.options.batches = { stepMs: 30 };
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    await runCli([input, ...cacheArgs(), '-o', path.join(ctx.dir, 'a.jsonl')]);
+    expect(ctx.server.requests).toHaveLength(2);
+    const both = writePrompts(ctx.dir, 'q.txt', ['one', 'two', 'three']);
+    const batch = await runCli([both, ...cacheArgs(), '--batch-api', '--poll', '0.05', '--max-cost', '1', '-o', path.join(ctx.dir, 'b.jsonl')]);
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stderr).toMatch(/2 from cache/);
+    const uploaded = ctx.server.batchState.uploaded.flatMap((f) => f.bytes.toString('utf8').trim().split('\n')).map((l) => JSON.parse(l));
+    expect(uploaded.map((l) => l.body.messages.at(-1).content)).toEqual(['three']);
+    // The collected answer, bought under the cap, serves a plain live run.
+    const live = await runCli([both, ...cacheArgs(), '-o', path.join(ctx.dir, 'c.jsonl')]);
+    expect(live.stderr).toMatch(/3 ok \(3 from cache\)/);
+    expect(ctx.server.requests).toHaveLength(2);
+  });
+
+  it('an answer cut at the budget cap is not stored (a run without the cap would get a cut answer)', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['long']);
+    ctx.server.options.fault = () => 'length';
+    const capped = await runCli([input, ...cacheArgs(), '--max-cost', '1', '-o', path.join(ctx.dir, 'a.jsonl')]);
+    expect(capped.code, capped.stderr).toBe(0);
+    ctx.server.options.fault = undefined;
+    const plain = await runCli([input, ...cacheArgs(), '-o', path.join(ctx.dir, 'b.jsonl')]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2);
+  });
+
+  it('an explicit --max-tokens stays part of the key', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    await runCli([input, ...cacheArgs(), '-o', path.join(ctx.dir, 'a.jsonl')]);
+    await runCli([input, ...cacheArgs(), '--max-cost', '1', '--max-tokens', '4096', '-o', path.join(ctx.dir, 'b.jsonl')]);
+    expect(ctx.server.requests).toHaveLength(2);
+  });
+});
+
+describe('a cache directory that cannot be made', () => {
+  it.each([
+    ['--cache-dir', (dir: string) => ({ args: ['--cache-dir', dir], env: {} })],
+    ['XDG_CACHE_HOME', (dir: string) => ({ args: [], env: { XDG_CACHE_HOME: dir, LLM_BATCH_CACHE_DIR: undefined } })],
+  ])('%s under /proc: an answer, not a spin', async (how, place) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const { args, env } = place('/proc/llm-batch-nope');
+    const r = await runCli([input, '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'o.jsonl'), ...args], { env, timeoutMs: 20_000 });
+    expect(r.signal).toBeNull();
+    if (how === '--cache-dir') {
+      // A directory the user chose: the documented usage error, one line, before anything is sent.
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/cannot open the response cache in \/proc\/llm-batch-nope: cannot create directory/);
+      expect(ctx.server.requests).toHaveLength(0);
+    } else {
+      // The default place: the run goes on without a cache, after one line.
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/cannot open the response cache in \/proc\/llm-batch-nope\/llm-batch: .*running without it/);
+    }
+  });
+
+  it('cache stats says a directory is not there rather than "0 answers"', async () => {
+    const r = await runCli(['cache', 'stats', '--cache-dir', '/proc/llm-batch-nope'], { timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no response cache there: the directory does not exist/);
+    expect(r.stdout).not.toMatch(/0 answers/);
+  });
+});
+
+describe('everything from the cache', () => {
+  const cacheArgs = () => ['--base-url', ctx.server.url, '--cache-dir', path.join(ctx.dir, 'cache')];
+  beforeEach(() => {
+    ctx.server.options.fault = undefined;
+  });
+
+  it('--dry-run says $0 when all would come from the cache, and lists only requests it would send', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    await runCli([input, ...cacheArgs(), '-o', path.join(ctx.dir, 'a.jsonl')]);
+    const all = await runCli([input, ...cacheArgs(), '--dry-run']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/Estimated cost: \$0: all 2 requests would come from the response cache/);
+    expect(all.stdout).not.toMatch(/First/);
+
+    const more = writePrompts(ctx.dir, 'q.txt', ['one', 'two', 'three']);
+    const some = await runCli([more, ...cacheArgs(), '--dry-run']);
+    expect(some.stdout).toMatch(/First request, exactly as/);
+    expect(some.stdout).toMatch(/"content": "three"/);
+    expect(some.stdout).not.toMatch(/"content": "one"/);
+  });
+
+  it('the summary says nothing was sent, without rates; per-model lines too', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    await runCli([input, ...cacheArgs(), '-m', 'a,b', '-o', path.join(ctx.dir, 'a.jsonl')]);
+    const r = await runCli([input, ...cacheArgs(), '-m', 'a,b', '-o', path.join(ctx.dir, 'b.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/4 ok \(4 from cache\), 0 failed · nothing sent, nothing spent/);
+    expect(r.stderr).not.toMatch(/req\/s|tokens in/);
+    expect(r.stderr).toMatch(/^llm-batch: a: 2 ok \(2 from cache\), 0 failed · nothing sent$/m);
+  });
+});
