@@ -228,11 +228,11 @@ describe('llm-batch cache', () => {
     expect((await runCli(['cache'])).code).toBe(2);
   });
 
-  it('stats on a cache that does not exist yet says 0 and creates nothing', async () => {
+  it('stats on a cache that does not exist yet says so and creates nothing', async () => {
     const dir = path.join(ctx.dir, 'none');
     const stats = await runCli(['cache', 'stats', '--cache-dir', dir]);
     expect(stats.code).toBe(0);
-    expect(stats.stdout).toMatch(/0 answers/);
+    expect(stats.stdout).toMatch(/no response cache there: the directory does not exist/);
     expect(fs.existsSync(dir)).toBe(false);
   });
 });
