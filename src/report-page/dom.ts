@@ -26,31 +26,4 @@ export function append(el: Element, children: Child[]): void {
   }
 }
 
-export const fmt = {
-  int: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US')),
-  ms(n: number | null | undefined): string {
-    if (n === null || n === undefined) return '–';
-    if (n < 1000) return `${Math.round(n)} ms`;
-    if (n < 60_000) return `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s`;
-    return fmt.duration(n / 1000);
-  },
-  duration(s: number | null | undefined): string {
-    if (s === null || s === undefined) return '–';
-    if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
-    const m = Math.floor(s / 60),
-      sec = Math.round(s % 60);
-    if (m < 60) return `${m}m ${String(sec).padStart(2, '0')}s`;
-    return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-  },
-  usd(n: number | null | undefined): string {
-    if (n === null || n === undefined) return '–';
-    return n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(3)}` : `$${n.toFixed(5)}`;
-  },
-  pct: (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(n === of || n === 0 ? 0 : 1)} %` : '–'),
-  rate: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n >= 100 ? fmt.int(n) : n.toFixed(n >= 10 ? 1 : 2)),
-  time: (ms: number): string =>
-    new Date(ms)
-      .toISOString()
-      .replace('T', ' ')
-      .replace(/\.\d+Z$/, 'Z'),
-};
+export { fmt } from './format.js';

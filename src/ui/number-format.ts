@@ -16,8 +16,9 @@ export function compact(x: number): string {
 /** A duration for ETA and wall time: `45s`, `1m40s`, `2h05m`; sub-minute wall times keep a decimal with `precise`. */
 export function duration(seconds: number, precise = false): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 60) return precise ? `${seconds.toFixed(1)}s` : `${Math.ceil(seconds)}s`;
-  const total = Math.round(seconds);
+  // Below a minute only when it still is once rounded: 59.96 is `1m00s`, not `60.0s`.
+  if (precise ? Number(seconds.toFixed(1)) < 60 : Math.ceil(seconds) < 60) return precise ? `${seconds.toFixed(1)}s` : `${Math.ceil(seconds)}s`;
+  const total = Math.max(60, Math.round(seconds));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;

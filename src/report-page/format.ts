@@ -1,0 +1,33 @@
+/** The page's number, time and money formats: pure, so unit tests run them without a browser. */
+export const fmt = {
+  int: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US')),
+  ms(n: number | null | undefined): string {
+    if (n === null || n === undefined) return '–';
+    // Thresholds on the rounded value: 999.6 ms is "1.00 s", not "1000 ms".
+    if (Math.round(n) < 1000) return `${Math.round(n)} ms`;
+    return fmt.duration(n / 1000);
+  },
+  /** `8.25 s`, `42.4 s`, `2m 00s`, `1h 05m`: each unit's rounding carries into the next (119.999 s is 2m 00s). */
+  duration(s: number | null | undefined): string {
+    if (s === null || s === undefined || !Number.isFinite(s)) return '–';
+    if (Number(s.toFixed(2)) < 10) return `${s.toFixed(2)} s`;
+    if (Number(s.toFixed(1)) < 60) return `${s.toFixed(1)} s`;
+    const total = Math.round(s);
+    const m = Math.floor(total / 60),
+      sec = total % 60;
+    if (m < 60) return `${m}m ${String(sec).padStart(2, '0')}s`;
+    const minutes = Math.round(s / 60);
+    return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+  },
+  usd(n: number | null | undefined): string {
+    if (n === null || n === undefined) return '–';
+    return n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(3)}` : `$${n.toFixed(5)}`;
+  },
+  pct: (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(n === of || n === 0 ? 0 : 1)} %` : '–'),
+  rate: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n >= 100 ? fmt.int(n) : n.toFixed(n >= 10 ? 1 : 2)),
+  time: (ms: number): string =>
+    new Date(ms)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
+};

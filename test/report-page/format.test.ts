@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { fmt } from '../../src/report-page/format.js';
+import { duration } from '../../src/ui/number-format.js';
+
+describe('the report page formats durations with rounding that carries', () => {
+  it.each([
+    [119.999, '2m 00s'],
+    [59.96, '1m 00s'],
+    [9.999, '10.0 s'],
+    [8.254, '8.25 s'],
+    [42.44, '42.4 s'],
+    [61, '1m 01s'],
+    [3599.6, '1h 00m'],
+    [7199.9, '2h 00m'],
+    [3725, '1h 02m'],
+  ])('%s s → %s', (s, text) => {
+    expect(fmt.duration(s)).toBe(text);
+  });
+
+  it.each([
+    [999.6, '1.00 s'],
+    [999.4, '999 ms'],
+    [59_999.9, '1m 00s'],
+    [1234, '1.23 s'],
+  ])('%s ms → %s', (ms, text) => {
+    expect(fmt.ms(ms)).toBe(text);
+  });
+});
+
+describe('the terminal formats durations with rounding that carries', () => {
+  it.each([
+    [119.999, true, '2m00s'],
+    [59.96, true, '1m00s'],
+    [59.2, false, '1m00s'],
+    [58.2, false, '59s'],
+    [12.34, true, '12.3s'],
+    [3599.7, false, '1h00m'],
+  ])('%s s (precise %s) → %s', (s, precise, text) => {
+    expect(duration(s, precise)).toBe(text);
+  });
+});
