@@ -144,9 +144,10 @@ export class RowsTable {
       th('tokens in', 'pt', 'num'),
       th('tokens out', 'ct', 'num'),
       th('tries', 'attempts', 'num'),
+      // A schema's fields before the texts: they are short, and what one reads first.
+      ...fields.map((fl) => th(fl.name, undefined, 'field')),
       th('prompt', undefined, 'text'),
       th('answer', undefined, 'text'),
-      ...fields.map((fl) => th(fl.name, undefined, 'field')),
     );
     this.el = h(
       'section',
@@ -318,15 +319,16 @@ export class RowsTable {
       h('td', { class: 'num' }, str(r[C.line])),
       h('td', { class: 'id' }, str(r[C.id])),
       h('td', null, h('span', { class: err ? 'badge bad' : 'badge ok' }, err || (r[C.cached] ? 'ok (cache)' : 'ok'))),
-      f.models.length > 1 ? h('td', null, str(r[C.model])) : null,
+      f.models.length > 1 ? h('td', { class: 'model' }, str(r[C.model])) : null,
       f.samples.length > 1 ? h('td', { class: 'num' }, str(r[C.sample])) : null,
       h('td', { class: 'num' }, fmt.ms(num(r[C.latency]))),
       h('td', { class: 'num' }, fmt.int(num(r[C.pt]))),
       h('td', { class: 'num' }, fmt.int(num(r[C.ct]))),
       h('td', { class: 'num' }, str(r[C.attempts])),
-      h('td', { class: 'text' }, preview(str(r[C.prompt]))),
-      h('td', { class: err ? 'text error-text' : 'text' }, preview(answer)),
-      ...this.data.outputFields.map((_, k) => h('td', { class: 'field' }, preview(fields[k] ?? ''))),
+      // Cells clip through a block inside: a table cell's own max-width does not bound its column.
+      ...this.data.outputFields.map((_, k) => h('td', { class: 'field' }, h('div', { class: 'clip' }, preview(fields[k] ?? '')))),
+      h('td', { class: 'text' }, h('div', { class: 'clip' }, preview(str(r[C.prompt])))),
+      h('td', { class: err ? 'text error-text' : 'text' }, h('div', { class: 'clip' }, preview(answer))),
     );
     const flip = () => {
       if (this.open.has(i)) this.open.delete(i);
