@@ -34,6 +34,7 @@ import { inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { checkWritableFile } from './check-writable.js';
+import { writeBatchReport } from './batch-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
@@ -100,6 +101,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
+  if (config.report) (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
   // Every model must have a price under --max-cost before anything is sent, as live.
   const { budget: liveBudget, prices } = openBudget(config, config.models);
   const budget = liveBudget && { capUsd: liveBudget.capUsd, prices: prices ?? createPriceLookup({}) };
@@ -254,7 +256,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
     await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line), empty);
 
-    return finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty });
+    const { code, summary } = finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty });
+    return await writeBatchReport(config, prices, { summary, pendingBatches: outcome.pending, code, empty, reporter });
   } finally {
     for (const off of unlisten) off();
     await cache?.close().catch(() => {});
@@ -277,7 +280,7 @@ function finishBatchRun(
     reporter: Reporter;
     empty: boolean;
   },
-): number {
+): { code: number; summary: RunSummary } {
   const { stats, tally, modelTally, budget, reporter, empty } = run;
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
   // needed); `more`, this process could not plan on (it did not read the input): the same command can.
@@ -330,5 +333,5 @@ function finishBatchRun(
               : ExitCode.ok;
   if (config.summaryJson)
     fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
-  return code;
+  return { code, summary };
 }

@@ -5,12 +5,15 @@ import type { RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
+import { priceFlag } from './parse-flags.js';
+import { createPriceLookup, readPricesFile, type TokenPrice } from '../budget/prices.js';
 
 const HELP = `
 Examples:
   $ llm-batch report out.jsonl                  # writes out.html beside it
   $ llm-batch report out.csv -o nightly.html
   $ llm-batch report out.jsonl --summary-json summary.json   # exact 429s, retries, wall time of the run
+  $ llm-batch report out.jsonl --price 0.15/0.60             # the prices the run used (USD per million tokens)
 
 The report is one HTML file with everything inline (data, charts, code): it opens from disk, can be
 mailed or attached, and sends nothing anywhere. Beyond 200,000 rows (or 100 million characters of
@@ -21,6 +24,8 @@ interface ReportFlags {
   output?: string;
   format?: 'jsonl' | 'csv';
   summaryJson?: string;
+  price?: TokenPrice;
+  prices?: string;
   overwrite?: boolean;
   quiet?: boolean;
 }
@@ -33,6 +38,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     .option('-o, --output <file>', 'the HTML file (default: the results file with .html)')
     .option('--format <format>', 'results format, overriding the extension (jsonl or csv)')
     .option('--summary-json <file>', "the run's --summary-json file: requests, every 429, retries and wall time as the run counted them")
+    .option('--price <in/out[/cached]>', 'price every model at IN/OUT (and CACHED input) USD per million tokens, as the run did', priceFlag)
+    .option('--prices <file>', 'a JSON file of model → price, as the run had (list prices for models it does not name)')
     .option('--overwrite', 'replace an existing file that is not an llm-batch report')
     .option('-q, --quiet', 'print nothing on success')
     .version(version, '-V, --version')
@@ -64,7 +71,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
       ['--summary-json', flags.summaryJson],
     ]);
     const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
-    const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run });
+    const given = flags.price !== undefined || flags.prices !== undefined;
+    const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
+    const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run, pricing: { lookup, given } });
     if (!flags.quiet) {
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
       io.stderr.write(
@@ -95,6 +104,9 @@ function readSummary(file: string): RunFigures {
     if (typeof v !== 'number') throw new RunError(`--summary-json ${file}: "${k}" is missing or not a number (is it a --summary-json file?)`, 'input');
     return v;
   };
+  const object = (k: string) => (typeof value[k] === 'object' && value[k] !== null ? (value[k] as Record<string, unknown>) : undefined);
+  const cost = object('estimatedCost');
+  const budget = object('budget');
   return {
     requests: n('requests'),
     retries: n('retries'),
@@ -103,5 +115,9 @@ function readSummary(file: string): RunFigures {
     requestsPerSecond: n('requestsPerSecond'),
     skipped: typeof value['skipped'] === 'number' ? value['skipped'] : 0,
     stopped: typeof value['stopped'] === 'string' ? value['stopped'] : null,
+    costUsd: typeof cost?.['usd'] === 'number' ? cost['usd'] : null,
+    budget:
+      typeof budget?.['capUsd'] === 'number' && typeof budget['spentUsd'] === 'number' ? { capUsd: budget['capUsd'], spentUsd: budget['spentUsd'] } : null,
+    ...(typeof value['pendingBatches'] === 'number' && value['pendingBatches'] > 0 ? { pendingBatches: value['pendingBatches'] } : {}),
   };
 }

@@ -59,7 +59,9 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     cache = await openCache(config, (line) => reporter.info(line));
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     // Loaded only for --report: a plain run does not pay for the report's code at start-up.
-    const runReport: RunReport | undefined = config.report ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }) : undefined;
+    const runReport: RunReport | undefined = config.report
+      ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices)
+      : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's own records.
     if (config.shard) records = shardRecords(records, config.shard);

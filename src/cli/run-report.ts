@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
 import { openFileWriter, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat } from '../report/report-target.js';
+import { LIST_PRICING } from '../report/row-cost.js';
 import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
@@ -18,8 +20,14 @@ import type { CliConfig } from './config.js';
 export class RunReport {
   private readonly events: RunEvents = { attempts: [], rateLimited: [] };
   private copy: { file: string; dir: string; writer: RowWriter } | undefined;
+  /** Rows that started before this are an earlier run's (a resume): the report's run spans split here. */
+  private readonly startedMs = Date.now();
 
-  constructor(private readonly config: CliConfig & { report: string }) {
+  /** `prices`: the run's --price/--prices lookup, so the report prices tokens as the summary did. */
+  constructor(
+    private readonly config: CliConfig & { report: string },
+    private readonly prices?: PriceLookup,
+  ) {
     if (!this.fromOutputFile()) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-report-'));
       const file = path.join(dir, 'rows.jsonl');
@@ -55,7 +63,7 @@ export class RunReport {
    * costs the run's rows or its exit code's meaning. `outputKept`: an --overwrite run stopped before
    * its first row left the old file, which is not this run's.
    */
-  async finish(summary: RunSummary, outputKept: boolean): Promise<{ message: string; ok: boolean }> {
+  async finish(summary: RunSummary, outputKept: boolean, extra: { events?: boolean; pendingBatches?: number } = {}): Promise<{ message: string; ok: boolean }> {
     const file = outputKept ? undefined : this.fromOutputFile();
     try {
       await this.copy?.writer.close();
@@ -66,7 +74,8 @@ export class RunReport {
         input,
         format: file ? resultsFormat(file) : 'jsonl',
         output: this.config.report,
-        events: this.events,
+        events: extra.events === false ? undefined : this.events,
+        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices !== undefined },
         run: {
           requests: summary.requests,
           retries: summary.retries,
@@ -75,9 +84,16 @@ export class RunReport {
           requestsPerSecond: summary.requestsPerSecond,
           skipped: summary.skipped,
           stopped: summary.stopped,
+          startedMs: this.startedMs,
+          costUsd: summary.estimatedCost?.usd ?? null,
+          budget: summary.budget ?? null,
+          ...(extra.pendingBatches ? { pendingBatches: extra.pendingBatches } : {}),
         },
       });
-      return { ok: true, message: `report of ${outcome.rows.toLocaleString('en-US')} rows written to ${this.config.report}` };
+      const pending = extra.pendingBatches
+        ? ` (${extra.pendingBatches} ${extra.pendingBatches === 1 ? 'batch is' : 'batches are'} still pending: it holds the rows collected so far)`
+        : '';
+      return { ok: true, message: `report of ${outcome.rows.toLocaleString('en-US')} rows written to ${this.config.report}${pending}` };
     } catch (err) {
       return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };
     } finally {

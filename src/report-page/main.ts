@@ -21,17 +21,96 @@ function card(label: string, value: string, note?: string, cls?: string): HTMLEl
 
 function header(d: ReportData): HTMLElement {
   const f = d.figures;
+  const run = d.run;
   const when = f.startedAt ? `${fmt.time(Date.parse(f.startedAt))} → ${fmt.time(Date.parse(f.finishedAt!))}` : 'no timestamps in this file';
-  const stopped = d.run?.stopped
-    ? h('p', { class: 'notice' }, `The run stopped early (${d.run.stopped}): rows it did not reach are not in this report.`)
+  const budget = run?.budget && run.stopped === 'budget' ? ` (${fmt.usd(run.budget.spentUsd)} of the ${fmt.usd(run.budget.capUsd)} budget spent)` : '';
+  const stopped = run?.stopped
+    ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped})${budget}: rows it did not reach are not in this report.`)
     : null;
+  const pending = run?.pendingBatches
+    ? h(
+        'p',
+        { class: 'notice', id: 'pending' },
+        `${fmt.int(run.pendingBatches)} ${run.pendingBatches === 1 ? 'batch was' : 'batches were'} still pending on the server when this report was made: it holds the rows collected so far. Run the same command again to collect the rest.`,
+      )
+    : null;
+  // The title is the file's name: the subtitle names its folder only when there is one.
+  const p = d.source.path;
+  const folder = p.endsWith(d.title) ? p.slice(0, -d.title.length) : p;
+  const where = folder ? `in ${folder} · ` : '';
   return h(
     'header',
     null,
     h('h1', null, d.title),
-    h('p', { class: 'muted' }, `${d.source.path} · ${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
+    h('p', { class: 'muted', id: 'subtitle' }, `${where}${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
+    pending,
   );
+}
+
+/** Where the cost came from, in a few words. */
+function costNote(cost: NonNullable<ReportData['figures']['cost']>, run: ReportData['run']): string {
+  const parts = [cost.pricesGiven ? 'at the prices the run was given' : `list prices of ${cost.pricesAsOf}`];
+  if (cost.batchRows) parts.push(`${fmt.int(cost.batchRows)} Batch API rows at the Batch price`);
+  if (cost.cachedTokens) parts.push(`${fmt.int(cost.cachedTokens)} cached input tokens at the cached price`);
+  if (cost.unpricedTokens) parts.push(`${fmt.int(cost.unpricedTokens)} tokens of unpriced models`);
+  if (run?.costUsd !== undefined && run.costUsd !== null && Math.abs(run.costUsd - cost.usd) > 5e-7) parts.push(`${fmt.usd(run.costUsd)} this run`);
+  return parts.join(' · ');
+}
+
+/**
+ * Wall time and throughput, saying what they cover: the run's own clock when every row is this
+ * run's; over the whole file otherwise (a resume), the time a request was in flight, so the gap
+ * between runs counts in neither; Batch API rows by their batches' span, as throughput means nothing there.
+ */
+function timeCards(d: ReportData): HTMLElement[] {
+  const f = d.figures;
+  const run = d.run;
+  const onlyThisRun = run !== null && !run.skipped && !f.superseded && !f.batch;
+  const cards: HTMLElement[] = [];
+  if (f.batch && f.batch.rows === f.rows) {
+    const span = f.batch.seconds;
+    cards.push(
+      card(
+        'Batch API time',
+        span === null ? '–' : span < 1 ? 'under 1 s' : fmt.duration(span),
+        `${fmt.int(f.batch.batches)} ${f.batch.batches === 1 ? 'batch' : 'batches'}: first started → last finished, as the Batch API reports them (whole seconds)`,
+      ),
+      card('throughput', '–', 'not meaningful for the Batch API: the provider decides when lines run'),
+    );
+    return cards;
+  }
+  if (onlyThisRun) {
+    cards.push(card('wall time', fmt.duration(run.wallSeconds), 'this run, start to end'));
+    cards.push(card('throughput', run.wallSeconds ? `${fmt.rate(f.rows / run.wallSeconds)} rows/s` : '–', 'rows over this run’s wall time'));
+    return cards;
+  }
+  const whole = f.activeSeconds;
+  const gap = f.runs > 1 && f.wallSeconds !== null ? `: the sum of ${f.runs} runs’ spans (first → last ${fmt.duration(f.wallSeconds)} with the gaps)` : '';
+  const thisRun = run ? ` · this run ${fmt.duration(run.wallSeconds)}` : '';
+  cards.push(
+    card(
+      'wall time',
+      fmt.duration(whole),
+      whole === null
+        ? 'needs started_at/finished_at'
+        : `all ${fmt.int(f.rows - (f.batch?.rows ?? 0))} rows of the file${gap || ', first request to last answer'}${thisRun}`,
+    ),
+    card(
+      'throughput',
+      f.rowsPerSecond === null ? '–' : `${fmt.rate(f.rowsPerSecond)} rows/s`,
+      f.rowsPerSecond === null ? undefined : `whole file, over that time${f.tokensPerSecond === null ? '' : ` · ${fmt.int(f.tokensPerSecond)} tokens/s`}`,
+    ),
+  );
+  if (f.batch)
+    cards.push(
+      card(
+        'Batch API time',
+        f.batch.seconds === null ? '–' : f.batch.seconds < 1 ? 'under 1 s' : fmt.duration(f.batch.seconds),
+        `${fmt.int(f.batch.rows)} rows from ${fmt.int(f.batch.batches)} batches`,
+      ),
+    );
+  return cards;
 }
 
 function figures(d: ReportData): HTMLElement {
@@ -41,10 +120,15 @@ function figures(d: ReportData): HTMLElement {
     .map(([t, n]) => `${t} ${fmt.int(n)}`)
     .join(', ');
   const run = d.run;
+  const partial = run !== null && (run.skipped > 0 || f.superseded > 0);
   const cards = [
     card('ok', fmt.int(f.ok), `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows${f.cached ? ` · ${fmt.int(f.cached)} from cache` : ''}`, 'good'),
     card('failed', fmt.int(f.failed), failedNote || 'none', f.failed ? 'bad' : ''),
-    card('requests', fmt.int(run?.requests ?? f.attempts), run ? 'sent by this run' : 'attempts that led to these rows'),
+    card(
+      'requests',
+      fmt.int(run?.requests ?? f.attempts),
+      run ? `sent by this run${partial ? ' (the rows cover the whole file)' : ''}` : 'attempts that led to these rows',
+    ),
     card('retries', fmt.int(run?.retries ?? f.retries), run ? 'this run' : 'attempts beyond the first'),
     card(
       '429s',
@@ -57,23 +141,8 @@ function figures(d: ReportData): HTMLElement {
       `${fmt.int(f.promptTokens)} in`,
       `${fmt.int(f.completionTokens)} out${f.rowsWithoutUsage ? ` · ${fmt.int(f.rowsWithoutUsage)} answers without usage` : ''}`,
     ),
-    card(
-      'est. cost',
-      f.cost ? fmt.usd(f.cost.usd) : '–',
-      f.cost
-        ? `list prices of ${f.cost.pricesAsOf}${f.cost.unpricedTokens ? ` · ${fmt.int(f.cost.unpricedTokens)} tokens of unpriced models` : ''}`
-        : 'no known price for these models',
-    ),
-    card(
-      'wall time',
-      fmt.duration(run?.wallSeconds ?? f.wallSeconds),
-      run ? 'this run, start to end' : f.wallSeconds === null ? 'needs started_at/finished_at' : 'first request to last answer',
-    ),
-    card(
-      'throughput',
-      f.rowsPerSecond === null ? '–' : `${fmt.rate(f.rowsPerSecond)} rows/s`,
-      f.tokensPerSecond === null ? undefined : `${fmt.int(f.tokensPerSecond)} tokens/s`,
-    ),
+    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? costNote(f.cost, run) : 'no known price for these models'),
+    ...timeCards(d),
   ];
   if (d.latency)
     cards.push(
@@ -99,7 +168,7 @@ function latency(d: ReportData): HTMLElement {
       h(
         'span',
         { class: 'muted' },
-        ` · mean ${fmt.ms(lat.mean)} · max ${fmt.ms(lat.max)} · ${fmt.int(lat.count)} answers${lat.overflow ? ` · ${fmt.int(lat.overflow)} above ${fmt.ms(lat.binWidth * lat.counts.length)} counted in the last bar` : ''}`,
+        ` · mean ${fmt.ms(lat.mean)} · max ${fmt.ms(lat.max)} · ${fmt.int(lat.count)} answers${lat.overflow ? ` · ${fmt.int(lat.overflow)} above ${fmt.ms(lat.binStart + lat.binWidth * lat.counts.length)} counted in the last bar` : ''}`,
       ),
     ),
     box,
@@ -110,6 +179,16 @@ function latency(d: ReportData): HTMLElement {
 
 function timeline(d: ReportData): HTMLElement {
   const t = d.timeline;
+  if (!t && d.figures.batch)
+    return section(
+      'timeline',
+      'Over time',
+      h(
+        'p',
+        { class: 'muted', id: 'no-timeline' },
+        'Batch API rows carry their batch’s start and end (whole seconds), not when each request ran, so there is no time chart of them.',
+      ),
+    );
   if (!t)
     return section(
       'timeline',

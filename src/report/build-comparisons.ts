@@ -1,4 +1,4 @@
-import { estimateCost } from '../pricing.js';
+import { LIST_PRICING, picoToUsd, rowCostPico, type ReportPricing } from './row-cost.js';
 import type { ReportRow } from './report-row.js';
 import type { Comparison, GroupFigures, LatencyFigures } from './report-data.js';
 import { percentile } from './stats-math.js';
@@ -10,16 +10,16 @@ export const NO_MODEL = '(failed, no model)';
  * Side-by-side figures per model and per sample, when the rows hold more than one of either.
  * Latency shares use the overall histogram's bins, so the groups' curves overlay on one chart.
  */
-export function buildComparisons(rows: readonly ReportRow[], latency: LatencyFigures | null): Comparison[] {
+export function buildComparisons(rows: readonly ReportRow[], latency: LatencyFigures | null, pricing: ReportPricing = LIST_PRICING): Comparison[] {
   const out: Comparison[] = [];
   const models = new Set(rows.map((r) => r.model).filter((m) => m !== null));
-  if (models.size > 1) out.push({ by: 'model', groups: groupBy(rows, (r) => r.model ?? NO_MODEL, latency) });
+  if (models.size > 1) out.push({ by: 'model', groups: groupBy(rows, (r) => r.model ?? NO_MODEL, latency, pricing) });
   const samples = new Set(rows.map((r) => r.sample).filter((s) => s !== null));
-  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => (r.sample === null ? '(none)' : String(r.sample)), latency) });
+  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => (r.sample === null ? '(none)' : String(r.sample)), latency, pricing) });
   return out;
 }
 
-function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, latency: LatencyFigures | null): GroupFigures[] {
+function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, latency: LatencyFigures | null, pricing: ReportPricing): GroupFigures[] {
   const byKey = new Map<string, ReportRow[]>();
   for (const r of rows) {
     const key = keyOf(r);
@@ -29,10 +29,10 @@ function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, la
   }
   const last = (k: string) => k === NO_MODEL || k === '(none)';
   const keys = [...byKey.keys()].sort((a, b) => (last(a) ? 1 : last(b) ? -1 : a.localeCompare(b, 'en', { numeric: true })));
-  return keys.map((key) => figuresOf(key, byKey.get(key)!, latency));
+  return keys.map((key) => figuresOf(key, byKey.get(key)!, latency, pricing));
 }
 
-function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | null): GroupFigures {
+function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | null, pricing: ReportPricing): GroupFigures {
   const lat: number[] = [];
   let ok = 0,
     cached = 0,
@@ -50,7 +50,7 @@ function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | nul
       promptTokens += r.promptTokens ?? 0;
       completionTokens += r.completionTokens ?? 0;
       if (r.errorType === null) answeredWithUsage++;
-      const cost = r.cached ? 0 : estimateCost(r.model, r.promptTokens ?? 0, r.completionTokens ?? 0);
+      const cost = rowCostPico(r, pricing);
       if (cost !== undefined) usd = (usd ?? 0) + cost;
     }
   }
@@ -75,7 +75,7 @@ function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | nul
     promptTokens,
     completionTokens,
     meanCompletionTokens: answeredWithUsage ? Math.round((completionTokens / answeredWithUsage) * 10) / 10 : null,
-    usd: usd === null ? null : Math.round(usd * 1e6) / 1e6,
+    usd: usd === null ? null : picoToUsd(usd),
     latencyShare,
   };
 }

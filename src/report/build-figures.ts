@@ -1,14 +1,30 @@
-import { PRICES_AS_OF, estimateCost } from '../pricing.js';
-import type { Usage } from '../types.js';
+import { PRICES_AS_OF } from '../pricing.js';
 import type { ReportRow } from './report-row.js';
 import type { Figures } from './report-data.js';
+import { LIST_PRICING, picoToUsd, rowCostPico, type ReportPricing } from './row-cost.js';
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The run's figures from its rows: counts, tokens, cost at list prices, wall time, throughput. */
-export function buildFigures(rows: readonly ReportRow[], superseded: number): Figures {
+/**
+ * The run's figures from its rows: counts, tokens, cost (at the run's prices when given, else list
+ * prices), wall time, throughput.
+ */
+export function buildFigures(
+  rows: readonly ReportRow[],
+  superseded: number,
+  pricing: ReportPricing = LIST_PRICING,
+  /** When this invocation started (`--report` on a run): rows before it are earlier runs'. */
+  runStartedMs?: number,
+): Figures {
   const failedByType: Record<string, number> = {};
-  const usageByModel = new Map<string, Usage>();
+  const costByModel = new Map<string, number | null>();
+  const intervals: Array<[number, number]> = [];
+  const batches = new Set<string>();
+  let batchFirst = Infinity,
+    batchLast = -Infinity,
+    unpricedTokens = 0,
+    cachedTokens = 0,
+    batchRows = 0;
   const models = new Set<string>();
   const samples = new Set<number>();
   let ok = 0,
@@ -36,20 +52,50 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
       promptTokens += p;
       completionTokens += c;
       // A cached answer cost nothing this time.
-      if (r.model !== null && !r.cached) {
-        const u = usageByModel.get(r.model) ?? { prompt_tokens: 0, completion_tokens: 0 };
-        u.prompt_tokens += p;
-        u.completion_tokens += c;
-        usageByModel.set(r.model, u);
+      if (!r.cached) {
+        const usd = rowCostPico(r, pricing);
+        if (usd === undefined) unpricedTokens += p + c;
+        if (r.model !== null) {
+          const had = costByModel.get(r.model);
+          costByModel.set(r.model, usd === undefined ? (had ?? null) : (had ?? 0) + usd);
+        }
+        cachedTokens += Math.min(r.cachedTokens ?? 0, p);
       }
     } else if (r.errorType === null) rowsWithoutUsage++;
+    if (r.batchId) {
+      batchRows++;
+      batches.add(r.batchId);
+      if (r.startedMs !== null && r.startedMs < batchFirst) batchFirst = r.startedMs;
+      if (r.finishedMs !== null && r.finishedMs > batchLast) batchLast = r.finishedMs;
+      continue;
+    }
     if (r.startedMs !== null && r.startedMs < first) first = r.startedMs;
     if (r.finishedMs !== null && r.finishedMs > last) last = r.finishedMs;
+    if (r.startedMs !== null && r.finishedMs !== null && r.finishedMs >= r.startedMs) intervals.push([r.startedMs, r.finishedMs]);
   }
-  const cost = costAtListPrices(usageByModel);
-  const hasTimestamps = Number.isFinite(first) && Number.isFinite(last) && last >= first;
-  const wallSeconds = hasTimestamps ? round((last - first) / 1000, 3) : null;
-  const per = (n: number) => (wallSeconds ? round(n / wallSeconds, 2) : null);
+  const byModel = [...costByModel].map(([model, pico]) => ({ model, usd: pico === null ? null : picoToUsd(pico) }));
+  let pricedPico = 0;
+  for (const pico of costByModel.values()) pricedPico += pico ?? 0;
+  const cost = byModel.some((m) => m.usd !== null)
+    ? {
+        usd: picoToUsd(pricedPico),
+        pricesAsOf: PRICES_AS_OF,
+        byModel,
+        unpricedTokens,
+        pricesGiven: pricing.given,
+        batchRows,
+        cachedTokens,
+      }
+    : null;
+  const liveTimes = Number.isFinite(first) && Number.isFinite(last) && last >= first;
+  const batchTimes = Number.isFinite(batchFirst) && Number.isFinite(batchLast) && batchLast >= batchFirst;
+  const hasTimestamps = liveTimes || batchTimes;
+  const wallSeconds = liveTimes ? round((last - first) / 1000, 3) : null;
+  const spans = runSpans(intervals, runStartedMs === undefined ? [] : [runStartedMs]);
+  const activeSeconds = liveTimes ? round(spans.ms / 1000, 3) : null;
+  // Throughput over the runs' own time: a resumed file's gap between runs is not in it.
+  const per = (n: number) => (activeSeconds ? round(n / activeSeconds, 2) : null);
+  const live = rows.length - batchRows;
   return {
     rows: rows.length,
     superseded,
@@ -64,30 +110,54 @@ export function buildFigures(rows: readonly ReportRow[], superseded: number): Fi
     completionTokens,
     rowsWithoutUsage,
     cost,
-    startedAt: hasTimestamps ? new Date(first).toISOString() : null,
-    finishedAt: hasTimestamps ? new Date(last).toISOString() : null,
+    startedAt: hasTimestamps ? new Date(Math.min(first, batchFirst)).toISOString() : null,
+    finishedAt: hasTimestamps ? new Date(Math.max(last, batchLast)).toISOString() : null,
     wallSeconds,
-    rowsPerSecond: per(rows.length),
-    tokensPerSecond: per(promptTokens + completionTokens),
+    activeSeconds,
+    runs: spans.runs,
+    rowsPerSecond: live ? per(live) : null,
+    tokensPerSecond: live && !batchRows ? per(promptTokens + completionTokens) : null,
+    batch: batchRows
+      ? {
+          rows: batchRows,
+          batches: batches.size,
+          startedAt: batchTimes ? new Date(batchFirst).toISOString() : null,
+          finishedAt: batchTimes ? new Date(batchLast).toISOString() : null,
+          seconds: batchTimes ? round((batchLast - batchFirst) / 1000, 3) : null,
+        }
+      : null,
     models: [...models].sort(),
     samples: [...samples].sort((a, b) => a - b),
     hasTimestamps,
   };
 }
 
-/** Tokens per model times list prices (src/pricing.ts); null when no model has a known price. */
-function costAtListPrices(usageByModel: ReadonlyMap<string, Usage>): Figures['cost'] {
-  let usd = 0;
-  let unpricedTokens = 0;
-  let priced = false;
-  const byModel = [...usageByModel].map(([model, u]) => {
-    const cost = estimateCost(model, u.prompt_tokens, u.completion_tokens);
-    if (cost === undefined) unpricedTokens += u.prompt_tokens + u.completion_tokens;
-    else {
-      priced = true;
-      usd += cost;
-    }
-    return { model, usd: cost === undefined ? null : round(cost, 6) };
-  });
-  return priced ? { usd: round(usd, 6), pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens } : null;
+/**
+ * Nothing in flight for this long means the run had ended (a resume came later): idle gaps inside a
+ * run (rate pacing, a Retry-After) are far shorter, and count as the run's time.
+ */
+export const RUN_GAP_MS = 5 * 60_000;
+
+/**
+ * The runs in a file's rows: its [start, end] intervals split where nothing was in flight for
+ * {@link RUN_GAP_MS}, or at a known run start (`splitAt`) that falls where nothing was in flight.
+ * Returns how many runs and the sum of their spans (ms).
+ */
+export function runSpans(intervals: Array<[number, number]>, splitAt: readonly number[] = []): { runs: number; ms: number } {
+  intervals.sort((a, b) => a[0] - b[0]);
+  let runs = 0,
+    total = 0,
+    from = Number.NaN,
+    to = Number.NaN;
+  for (const [s, e] of intervals) {
+    const split = runs === 0 || s - to > RUN_GAP_MS || splitAt.some((at) => at >= to && at <= s);
+    if (split) {
+      if (runs > 0) total += to - from;
+      runs++;
+      from = s;
+      to = e;
+    } else if (e > to) to = e;
+  }
+  if (runs > 0) total += to - from;
+  return { runs, ms: total };
 }

@@ -7,6 +7,7 @@ import { buildTable, type LoadTexts } from './build-table.js';
 import { buildTimeline, type RunEvents } from './build-timeline.js';
 import type { ReportData, RunFigures } from './report-data.js';
 import type { ReportRow } from './report-row.js';
+import type { ReportPricing } from './row-cost.js';
 
 export interface ReportInput {
   rows: readonly ReportRow[];
@@ -17,6 +18,8 @@ export interface ReportInput {
   events?: RunEvents;
   now?: Date;
   tableLimits?: { rows: number; chars: number };
+  /** The run's prices (--price, --prices); list prices without them. */
+  pricing?: ReportPricing;
   /** For slim rows: fetches the texts of the rows the table shows. */
   loadTexts?: LoadTexts;
 }
@@ -52,11 +55,15 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     title: input.title,
     generatedAt: (input.now ?? new Date()).toISOString(),
     source: input.source,
-    figures: buildFigures(rows, superseded),
+    figures: buildFigures(rows, superseded, input.pricing, input.run?.startedMs),
     run: input.run ?? null,
     latency,
-    timeline: buildTimeline(rows, input.events),
-    comparisons: buildComparisons(rows, latency),
+    // Batch API rows carry their batch's times in whole seconds: no time chart of requests from them.
+    timeline: buildTimeline(
+      rows.filter((r) => !r.batchId),
+      input.events,
+    ),
+    comparisons: buildComparisons(rows, latency, input.pricing),
     errors: errors.groups,
     outputFields,
     table: await buildTable(rows, outputFields, input.tableLimits, input.loadTexts),

@@ -32,11 +32,29 @@ export interface Figures {
   promptTokens: number;
   completionTokens: number;
   rowsWithoutUsage: number;
-  cost: { usd: number; pricesAsOf: string; byModel: Array<{ model: string; usd: number | null }>; unpricedTokens: number } | null;
-  /** First attempt start to last attempt end; null without timestamps. */
+  cost: {
+    usd: number;
+    pricesAsOf: string;
+    byModel: Array<{ model: string; usd: number | null }>;
+    unpricedTokens: number;
+    /** Priced by the run's --price/--prices (the table only where they say nothing). */
+    pricesGiven: boolean;
+    /** Rows answered by the Batch API, priced at the Batch price. */
+    batchRows: number;
+    /** Prompt tokens served from the provider's cache, priced at the cached price. */
+    cachedTokens: number;
+  } | null;
+  /** First attempt start to last attempt end (Batch API rows included); null without timestamps. */
   startedAt: string | null;
   finishedAt: string | null;
+  /** Live rows: first request to last answer (a resumed file's gap between runs included). */
   wallSeconds: number | null;
+  /** Live rows: the sum of the runs' spans (a resumed file's gaps between runs left out). */
+  activeSeconds: number | null;
+  /** How many runs the live rows came from (split at gaps with nothing in flight, and at this run's start). */
+  runs: number;
+  /** Rows answered by the Batch API: their batches' span (whole seconds, as the API reports it). */
+  batch: { rows: number; batches: number; startedAt: string | null; finishedAt: string | null; seconds: number | null } | null;
   rowsPerSecond: number | null;
   tokensPerSecond: number | null;
   models: string[];
@@ -52,6 +70,14 @@ export interface RunFigures {
   requestsPerSecond: number;
   skipped: number;
   stopped: string | null;
+  /** When this invocation started (epoch ms), when known. */
+  startedMs?: number;
+  /** The run's own estimate (this invocation's tokens at its prices), when known. */
+  costUsd?: number | null;
+  /** With --max-cost: the cap and what was spent against it. */
+  budget?: { capUsd: number; spentUsd: number } | null;
+  /** --batch-api --no-wait (or a stop): batches still running on the server. */
+  pendingBatches?: number;
 }
 
 export interface LatencyFigures {

@@ -19,6 +19,10 @@ export interface ReportRow {
   finishReason: string | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Prompt tokens served from the provider's prompt cache (`usage.cached_tokens`), billed at the cached price. */
+  cachedTokens?: number | null;
+  /** The Batch API batch that answered the row: billed at the Batch price, timed by the batch. */
+  batchId?: string | null;
   sample: number | null;
   cached: boolean;
   /** Structured output: an object's top-level fields (or a CSV's extra columns). */

@@ -7,6 +7,7 @@ import { readReportRows } from './read-report-rows.js';
 import type { RunFigures } from './report-data.js';
 import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
+import type { ReportPricing } from './row-cost.js';
 
 export interface WriteReportOptions {
   /** The results file (JSONL or CSV) the report is made of. */
@@ -16,6 +17,8 @@ export interface WriteReportOptions {
   output: string;
   run?: RunFigures;
   events?: RunEvents;
+  /** The run's prices (--price, --prices); list prices without them. */
+  pricing?: ReportPricing;
   tableLimits?: { rows: number; chars: number };
 }
 
@@ -50,6 +53,7 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
     source: { path: o.input, format: o.format, bytes: statSync(o.input).size },
     run: o.run,
     events: o.events,
+    pricing: o.pricing,
     tableLimits: o.tableLimits,
   });
   const html = renderHtml(data, loadPageAssets());

@@ -1,0 +1,28 @@
+import { billedPico, createPriceLookup, type PriceLookup } from '../budget/prices.js';
+import type { ReportRow } from './report-row.js';
+
+/** How the report prices tokens: the run's own prices (--price, --prices) or the dated table. */
+export interface ReportPricing {
+  lookup: PriceLookup;
+  /** Whether --price/--prices were given (the table is still the fallback inside `lookup`). */
+  given: boolean;
+}
+
+export const LIST_PRICING: ReportPricing = { lookup: createPriceLookup({}), given: false };
+
+/**
+ * What the provider billed for a row, in picodollars, as the run's summary and budget count it: cached
+ * prompt tokens at the cached price, Batch API rows (they carry `batch_id`) at the Batch price, a
+ * cached answer nothing. Undefined when the model has no known price.
+ */
+export function rowCostPico(r: ReportRow, pricing: ReportPricing): number | undefined {
+  if (r.cached) return 0;
+  if (r.model === null) return undefined;
+  const price = pricing.lookup(r.model);
+  if (!price) return undefined;
+  const usage = { prompt_tokens: r.promptTokens ?? 0, completion_tokens: r.completionTokens ?? 0, cached_tokens: r.cachedTokens ?? 0 };
+  return billedPico(price, usage, Boolean(r.batchId));
+}
+
+/** Picodollars (whole numbers, summed exactly) to USD rounded to the micro-dollar, as the summary shows. */
+export const picoToUsd = (pico: number): number => Math.round(pico / 1e6) / 1e6;

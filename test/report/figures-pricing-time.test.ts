@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createPriceLookup } from '../../src/budget/prices.js';
+import { buildComparisons } from '../../src/report/build-comparisons.js';
+import { buildFigures, runSpans } from '../../src/report/build-figures.js';
+import { buildLatency } from '../../src/report/build-latency.js';
+import { reportRowFromCsv, reportRowFromJson } from '../../src/report/read-report-rows.js';
+import type { ReportRow } from '../../src/report/report-row.js';
+
+const T0 = Date.parse('2026-11-30T00:00:00.000Z');
+
+function row(i: number, extra: Record<string, unknown> = {}): ReportRow {
+  return reportRowFromJson({
+    id: `r${i}`,
+    line: i + 1,
+    prompt: `p${i}`,
+    response: `a${i}`,
+    error: null,
+    attempts: 1,
+    latency_ms: 500,
+    started_at: new Date(T0 + i * 1000).toISOString(),
+    finished_at: new Date(T0 + i * 1000 + 500).toISOString(),
+    model: 'gpt-4o',
+    usage: { prompt_tokens: 1000, completion_tokens: 2000 },
+    ...extra,
+  });
+}
+const given = (price: string) => {
+  const [input, output] = price.split('/').map(Number) as [number, number];
+  return { lookup: createPriceLookup({ price: { input, output } }), given: true };
+};
+
+describe('report cost', () => {
+  it('prices tokens at the run’s --price, not list prices', () => {
+    // 3 rows × (1,000 in + 2,000 out) at $1,000 per million each way: $9.
+    const f = buildFigures([row(0), row(1), row(2)], 0, given('1000/1000'));
+    expect(f.cost?.usd).toBe(9);
+    expect(f.cost?.pricesGiven).toBe(true);
+    expect(f.cost?.byModel).toEqual([{ model: 'gpt-4o', usd: 9 }]);
+    const groups = buildComparisons([row(0), row(1, { model: 'gpt-4o-mini' })], null, given('1000/1000'))[0]!.groups;
+    expect(groups.map((g) => g.usd)).toEqual([3, 3]);
+  });
+
+  it('prices Batch API rows (they carry batch_id) at the Batch price, and cached input tokens at the cached price', () => {
+    // gpt-4o lists $2.50 in, $10 out, $1.25 cached in, per million.
+    const live = buildFigures([row(0)], 0).cost!.usd;
+    expect(live).toBe((1000 * 2.5 + 2000 * 10) / 1e6);
+    const batch = buildFigures([row(0, { batch_id: 'batch_1' })], 0).cost!;
+    expect(batch.usd).toBe(live / 2);
+    expect(batch.batchRows).toBe(1);
+    const cached = buildFigures([row(0, { usage: { prompt_tokens: 1000, completion_tokens: 2000, cached_tokens: 800 } })], 0).cost!;
+    expect(cached.usd).toBe((200 * 2.5 + 800 * 1.25 + 2000 * 10) / 1e6);
+    expect(cached.cachedTokens).toBe(800);
+  });
+
+  it('reads batch_id and cached_tokens from CSV rows too', () => {
+    const r = reportRowFromCsv({
+      id: 'a',
+      response: 'x',
+      batch_id: 'batch_9',
+      cached_tokens: '12',
+      prompt_tokens: '20',
+      completion_tokens: '1',
+      model: 'gpt-4o',
+    });
+    expect([r.batchId, r.cachedTokens]).toEqual(['batch_9', 12]);
+  });
+});
+
+describe('report time', () => {
+  it('sums the runs’ spans of a resumed file instead of counting the gap between them', () => {
+    const first = [row(0), row(1)]; // 0 → 1.5 s
+    const later = [row(0, { id: 'r7', started_at: new Date(T0 + 600_000).toISOString(), finished_at: new Date(T0 + 602_000).toISOString() })];
+    const f = buildFigures([...first, ...later], 0);
+    expect(f.wallSeconds).toBe(602);
+    expect(f.runs).toBe(2);
+    expect(f.activeSeconds).toBe(3.5);
+    expect(f.rowsPerSecond).toBeCloseTo(3 / 3.5, 2);
+  });
+
+  it('splits at this run’s start when nothing was in flight then, however short the gap', () => {
+    const iv = (): Array<[number, number]> => [
+      [0, 1000],
+      [500, 1500],
+      [9000, 10_000],
+    ];
+    expect(runSpans(iv())).toEqual({ runs: 1, ms: 10_000 });
+    expect(runSpans(iv(), [8000])).toEqual({ runs: 2, ms: 2500 });
+    // A start while a request was still in flight is no boundary.
+    expect(runSpans(iv(), [700])).toEqual({ runs: 1, ms: 10_000 });
+  });
+
+  it('times Batch API rows by their batches, not as 0 s of live time', () => {
+    const rows = [0, 1, 2].map((i) =>
+      row(i, { batch_id: i < 2 ? 'batch_a' : 'batch_b', started_at: '2026-11-30T00:00:00.000Z', finished_at: '2026-11-30T00:05:07.000Z' }),
+    );
+    const f = buildFigures(rows, 0);
+    expect(f.batch).toEqual({ rows: 3, batches: 2, startedAt: '2026-11-30T00:00:00.000Z', finishedAt: '2026-11-30T00:05:07.000Z', seconds: 307 });
+    expect(f.wallSeconds).toBeNull();
+    expect(f.rowsPerSecond).toBeNull();
+  });
+});
+
+describe('latency histogram', () => {
+  it('starts near the fastest answer, not at 0', () => {
+    const lat = buildLatency(Float64Array.from({ length: 100 }, (_, i) => 800 + i * 4))!;
+    expect(lat.binStart).toBeGreaterThanOrEqual(700);
+    expect(lat.binStart).toBeLessThanOrEqual(800);
+    expect(lat.counts.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(lat.binStart + lat.binWidth * lat.counts.length).toBeGreaterThan(1196);
+  });
+});
