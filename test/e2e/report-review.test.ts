@@ -113,6 +113,28 @@ describe('--report with --batch-api', () => {
       server.options.batches = { stepMs: 30 };
     }
   });
+  it('after a stop (Ctrl-C while batches wait), writes the report and says the run stopped', async () => {
+    server.options.batches = { stepMs: 60_000 };
+    try {
+      const input = writePrompts(tmp.dir, 'st.txt', prompts(4, 'stopped'));
+      const out = path.join(tmp.dir, 'st.jsonl');
+      const report = path.join(tmp.dir, 'st.html');
+      const before = server.batchState.counts.retrieves;
+      const child = spawnCli([input, '--base-url', server.url, '-m', 'gpt-4o', '--batch-api', '--poll', '0.05', '-o', out, '--report', report]);
+      const exited = waitForExit(child);
+      await until(() => server.batchState.counts.retrieves >= before + 2, 'the batch to be polled');
+      child.kill('SIGINT');
+      const r = await exited;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/report of 0 rows written to .*st\.html \(1 batch is still pending/);
+      const { page } = await openReport(browser.context, report);
+      expect(await page.locator('#stopped').innerText()).toMatch(/stopped early \(interrupted\)/);
+      expect(await page.locator('#pending').innerText()).toMatch(/1 batch was still pending/);
+      await page.close();
+    } finally {
+      server.options.batches = { stepMs: 30 };
+    }
+  });
 });
 
 describe('--report prices as the run did', () => {
