@@ -23,9 +23,9 @@ function header(d: ReportData): HTMLElement {
   const f = d.figures;
   const run = d.run;
   const when = f.startedAt ? `${fmt.time(Date.parse(f.startedAt))} → ${fmt.time(Date.parse(f.finishedAt!))}` : 'no timestamps in this file';
-  const budget = run?.budget && run.stopped === 'budget' ? ` (${fmt.usd(run.budget.spentUsd)} of the ${fmt.usd(run.budget.capUsd)} budget spent)` : '';
+  const budget = run?.budget && run.stopped === 'budget' ? `: ${fmt.usd(run.budget.spentUsd)} of the ${fmt.usd(run.budget.capUsd)} budget spent` : '';
   const stopped = run?.stopped
-    ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped})${budget}: rows it did not reach are not in this report.`)
+    ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)
     : null;
   const pending = run?.pendingBatches
     ? h(

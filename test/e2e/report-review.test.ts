@@ -192,7 +192,9 @@ describe('--report prices as the run did', () => {
     const { page } = await openReport(browser.context, report);
     const spent = summary.budget.spentUsd as number;
     expect(spent).toBeGreaterThan(0.1);
-    expect(await page.locator('#stopped').innerText()).toMatch(new RegExp(`\\(\\$${spent.toFixed(3).replace('.', '\\.')} of the \\$0\\.250 budget spent\\)`));
+    expect(await page.locator('#stopped').innerText()).toMatch(
+      new RegExp(`\\(budget: \\$${spent.toFixed(3).replace('.', '\\.')} of the \\$0\\.250 budget spent\\)`),
+    );
     expect(usd(await figure(page, 'est. cost'))).toBeCloseTo(costOf(parseJsonl<any>(fs.readFileSync(out, 'utf8')), 0.001), 2);
     await page.screenshot({ path: path.join(SHOTS, 'review-budget.png'), fullPage: true });
     await page.close();
@@ -223,6 +225,7 @@ describe('a resumed run’s report', () => {
       expect(await note(page, 'wall time')).toMatch(/all 80 rows of the file: the sum of 2 runs’ spans .* this run /);
       expect(await note(page, 'throughput')).toMatch(/whole file/);
       expect(await note(page, 'requests')).toMatch(/sent by this run \(the rows cover the whole file\)/);
+      await page.locator('#figures').screenshot({ path: path.join(SHOTS, 'review-resume-figures.png') });
       await page.close();
     } finally {
       server.options.latencyMs = 10;
