@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
+import { startCachedUsageServer } from '../helpers/cached-usage-server.js';
 
 const prompts = Array.from({ length: 12 }, (_, i) => `question ${i}`);
 const ctx = useServer('llm-batch-report-cli-');
@@ -134,5 +135,35 @@ describe('--report on a run', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(ctx.server.requests).toHaveLength(0);
+  });
+});
+
+describe('the report prices cached input tokens as billed', () => {
+  it('--report on the run and `report --price IN/OUT/CACHED` both say $0.20, as the summary does', async () => {
+    // 1000 prompt tokens of which 900 cached, 10 out: at 1000/1000/100 per 1M that bills $0.2, not $1.01.
+    const server = await startCachedUsageServer({ prompt: 1000, completion: 10, cached: 900 });
+    try {
+      const dir = fs.mkdtempSync(path.join(ctx.dir, 'cached-'));
+      const input = writePrompts(dir, 'p.txt', ['what']);
+      const out = path.join(dir, 'out.jsonl');
+      const report = path.join(dir, 'run.html');
+      const r = await runCli([input, '--base-url', server.url, '--price', '1000/1000/100', '--no-cache', '-q', '-o', out, '--report', report]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(dataOf(report).figures.cost).toMatchObject({ usd: 0.2, cachedTokens: 900, pricesGiven: true });
+      const again = path.join(dir, 'again.html');
+      expect((await runCli(['report', out, '-o', again, '--price', '1000/1000/100'])).code).toBe(0);
+      expect(dataOf(again).figures.cost.usd).toBe(0.2);
+      const prices = path.join(dir, 'prices.json');
+      fs.writeFileSync(prices, JSON.stringify({ 'gpt-4o-mini': { input: 1000, output: 1000, cached_input: 100 } }));
+      const viaFile = path.join(dir, 'file.html');
+      const f = await runCli(['report', out, '-o', viaFile, '--prices', prices]);
+      expect(f.code, f.stderr).toBe(0);
+      expect(dataOf(viaFile).figures.cost.usd).toBe(0.2);
+      const missing = await runCli(['report', out, '-o', viaFile, '--prices', path.join(dir, 'nope.json')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--prices .*nope\.json: no such file/);
+    } finally {
+      await server.close();
+    }
   });
 });
