@@ -295,36 +295,41 @@ describe('summary and cost', () => {
 });
 
 describe('startup and --help', () => {
-  /** NODE_OPTIONS that make the CLI print every module it resolves, to see what it loads. */
-  function traceModules(): Record<string, string> {
+  /**
+   * NODE_OPTIONS that make the CLI list every module it resolves in `file`, to see what it loads.
+   * The hooks run on their own thread, whose console output node 24 drops when a short run exits:
+   * they append to the file synchronously instead.
+   */
+  function traceModules(file: string): Record<string, string> {
     const hooks = path.join(ctx.dir, 'trace-hooks.mjs');
     const register = path.join(ctx.dir, 'trace-register.mjs');
-    fs.writeFileSync(hooks, 'export async function resolve(s, c, next) { const r = await next(s, c); console.error(`RESOLVED ${r.url}`); return r; }\n');
-    fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-    return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` };
-  }
-  /** Packages behind the modules the run resolved (bundle chunks mapped through the metafile). */
-  const packages = (output: string) =>
-    loadedPackages(
-      [...output.matchAll(/RESOLVED (\S+)/g)].map((m) => m[1]!),
-      ROOT,
+    fs.writeFileSync(
+      hooks,
+      "import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.TRACE_MODULES_FILE, `${r.url}\\n`); return r; }\n",
     );
-  const loaded = (output: string, name: string) => packages(output).has(name);
+    fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    fs.rmSync(file, { force: true });
+    return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, TRACE_MODULES_FILE: file };
+  }
+  /** Packages behind the modules a run resolved (bundle chunks mapped through the metafile). */
+  const loaded = (file: string, name: string) => loadedPackages(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean), ROOT).has(name);
 
   it('loads the terminal libraries only for a terminal display', async () => {
-    const env = traceModules();
-    const help = await runCli(['--help'], { env });
+    const helpTrace = path.join(ctx.dir, 'help.trace');
+    const help = await runCli(['--help'], { env: traceModules(helpTrace) });
     expect(help.code).toBe(0);
-    expect(loaded(help.stderr, 'commander')).toBe(true); // the trace works, and maps chunks to packages
-    for (const name of ['ora', 'cli-progress', 'openai', 'gpt-tokenizer']) expect(loaded(help.stderr, name), name).toBe(false);
+    expect(loaded(helpTrace, 'commander')).toBe(true); // the trace works, and maps chunks to packages
+    for (const name of ['ora', 'cli-progress', 'openai', 'gpt-tokenizer']) expect(loaded(helpTrace, name), name).toBe(false);
 
-    const piped = await runCli([path.join(ROOT, 'fixtures/prompts.txt'), '--mock'], { env });
+    const pipedTrace = path.join(ctx.dir, 'piped.trace');
+    const piped = await runCli([path.join(ROOT, 'fixtures/prompts.txt'), '--mock'], { env: traceModules(pipedTrace) });
     expect(piped.code).toBe(0);
-    expect(loaded(piped.stderr, 'ora') || loaded(piped.stderr, 'cli-progress')).toBe(false);
+    expect(loaded(pipedTrace, 'ora') || loaded(pipedTrace, 'cli-progress')).toBe(false);
 
-    const tty = await runPty([path.join(ROOT, 'fixtures/prompts.txt'), '--mock'], { env });
+    const ttyTrace = path.join(ctx.dir, 'tty.trace');
+    const tty = await runPty([path.join(ROOT, 'fixtures/prompts.txt'), '--mock'], { env: traceModules(ttyTrace) });
     expect(tty.code).toBe(0);
-    expect(loaded(tty.raw, 'ora') && loaded(tty.raw, 'cli-progress')).toBe(true);
+    expect(loaded(ttyTrace, 'ora') && loaded(ttyTrace, 'cli-progress')).toBe(true);
   });
 
   it('--help shows grouped options with defaults, and examples for every common use', async () => {
