@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { notAStream, notAnApiBody } from './body-checks.js';
+import { notAnApiBody } from './body-checks.js';
 import { errorWords } from './error-body.js';
 import { failedFetch, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
@@ -8,6 +8,7 @@ import { APIError, OpenAIError } from './sdk.js';
 import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import { toUsage } from './to-usage.js';
+import { StreamedAnswer, type AnswerChunk } from './streamed-answer.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): node:http straight into
@@ -109,10 +110,7 @@ async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: 
   };
 }
 
-interface Chunk {
-  model?: string;
-  usage?: Parameters<typeof toUsage>[0] | null;
-  choices?: Array<{ delta?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
+interface Chunk extends AnswerChunk {
   error?: unknown;
 }
 
@@ -122,14 +120,9 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
     return Promise.reject(new OpenAIError('Attempted to iterate over a response with no body'));
   }
   return new Promise((resolve, reject) => {
-    let text = '';
-    let finishReason: string | null = null;
-    let usage: CompletionResult['usage'] = null;
-    let model: string | null = null;
+    const answer = new StreamedAnswer(ctx.onDelta);
     let done = false;
     let failed = false;
-    let chunks = 0;
-    let refusal = '';
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
@@ -146,20 +139,7 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
       }
       const chunk = JSON.parse(event.data) as Chunk | null;
       if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, headers as unknown as Headers);
-      chunks++;
-      if (!chunk) return;
-      model ??= chunk.model ?? null;
-      if (chunk.usage) usage = toUsage(chunk.usage);
-      const choice = chunk.choices?.[0];
-      if (!choice) return;
-      const delta = choice.delta?.content;
-      if (delta) {
-        text += delta;
-        ctx.onDelta?.(delta);
-      }
-      const refused = choice.delta?.refusal;
-      if (refused) refusal += refused;
-      if (choice.finish_reason) finishReason = choice.finish_reason;
+      answer.add(chunk);
     };
     const parser = createParser({ onEvent });
     response.on('data', (chunk: string) => {
@@ -177,15 +157,11 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
     });
     response.once('end', () => {
       if (failed) return;
-      // A connection that closes early ends the stream quietly: only a finish_reason proves the
-      // answer is whole.
-      if (finishReason === null) {
-        // No event at all: a page, a whole JSON answer or nothing, said as such.
-        const wrong = ctx.signal.aborted || chunks > 0 ? undefined : notAStream(headers);
-        fail(ctx.signal.aborted ? ctx.signal.reason : (wrong ?? new AttemptError('connection', 'stream ended before the answer finished')));
-        return;
+      try {
+        resolve(answer.finish(headers, ctx.signal));
+      } catch (err) {
+        fail(err);
       }
-      resolve({ text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) });
     });
   });
 }

@@ -11,9 +11,10 @@ import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
 import { createAgentPool } from './agent-pool.js';
-import { notAStream, notAnApiBody } from './body-checks.js';
+import { notAnApiBody } from './body-checks.js';
 import { leanChat } from './lean-chat.js';
 import { toUsage } from './to-usage.js';
+import { StreamedAnswer } from './streamed-answer.js';
 import type { ChatTarget } from './chat-post.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
@@ -62,39 +63,12 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
     .withResponse();
   ctx.onActivity();
-  let text = '';
-  let finishReason: string | null = null;
-  let usage: CompletionResult['usage'] = null;
-  let model: string | null = null;
-  let chunks = 0;
-  let refusal = '';
+  const answer = new StreamedAnswer(ctx.onDelta);
   for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
-    chunks++;
     ctx.onActivity();
-    model ??= chunk.model ?? null;
-    if (chunk.usage) usage = toUsage(chunk.usage);
-    const choice = chunk.choices?.[0];
-    if (!choice) continue;
-    const delta = choice.delta?.content;
-    if (delta) {
-      text += delta;
-      ctx.onDelta?.(delta);
-    }
-    const refused = (choice.delta as { refusal?: string | null } | undefined)?.refusal;
-    if (refused) refusal += refused;
-    if (choice.finish_reason) finishReason = choice.finish_reason;
+    answer.add(chunk);
   }
-  // The SDK ends the loop quietly when the connection closes early or the request is aborted:
-  // only a finish_reason proves the answer is whole.
-  if (finishReason === null) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (chunks === 0) {
-      const wrong = notAStream(response.headers);
-      if (wrong) throw wrong;
-    }
-    throw new AttemptError('connection', 'stream ended before the answer finished');
-  }
-  return { text, finishReason, usage, model, headers: response.headers, ...(refusal ? { refusal } : {}) };
+  return answer.finish(response.headers, ctx.signal);
 }
 
 /** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */

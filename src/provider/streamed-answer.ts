@@ -1,0 +1,63 @@
+import type { HeaderSource } from '../types.js';
+import { notAStream } from './body-checks.js';
+import { AttemptError, type CompletionResult } from './completion.js';
+import { toUsage } from './to-usage.js';
+
+/** One streamed chat chunk, as far as an answer is concerned. */
+export interface AnswerChunk {
+  model?: string | null;
+  usage?: Parameters<typeof toUsage>[0] | null;
+  choices?: Array<{ delta?: { content?: string | null; refusal?: string | null } | null; finish_reason?: string | null }>;
+}
+
+/**
+ * A streamed answer folded chunk by chunk, and the verdict on it when the stream ends. Both
+ * transports (the lean node:http path and the SDK's, for -v/--trace) read streams through it, so
+ * that they build the same answer and fail the same way.
+ */
+export class StreamedAnswer {
+  private text = '';
+  private finishReason: string | null = null;
+  private usage: CompletionResult['usage'] = null;
+  private model: string | null = null;
+  private chunks = 0;
+  private refusal = '';
+
+  constructor(private readonly onDelta?: (delta: string) => void) {}
+
+  /** A `null` chunk (the event `data: null`) counts as an event and adds nothing. */
+  add(chunk: AnswerChunk | null): void {
+    this.chunks++;
+    if (!chunk) return;
+    this.model ??= chunk.model ?? null;
+    if (chunk.usage) this.usage = toUsage(chunk.usage);
+    const choice = chunk.choices?.[0];
+    if (!choice) return;
+    const delta = choice.delta?.content;
+    if (delta) {
+      this.text += delta;
+      this.onDelta?.(delta);
+    }
+    const refused = choice.delta?.refusal;
+    if (refused) this.refusal += refused;
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+  }
+
+  /**
+   * The whole answer, or throws why there is none: a stream ends quietly when the connection
+   * closes early or the request is aborted, and only a finish_reason proves the answer is whole.
+   */
+  finish(headers: HeaderSource, signal: AbortSignal): CompletionResult {
+    if (this.finishReason === null) {
+      if (signal.aborted) throw signal.reason;
+      // No event at all: a page, a whole JSON answer or nothing, said as such.
+      if (this.chunks === 0) {
+        const wrong = notAStream(headers);
+        if (wrong) throw wrong;
+      }
+      throw new AttemptError('connection', 'stream ended before the answer finished');
+    }
+    const { text, finishReason, usage, model, refusal } = this;
+    return { text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) };
+  }
+}
