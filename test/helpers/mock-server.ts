@@ -191,7 +191,8 @@ function splitReply(reply: string, max = MAX_PIECES): string[] {
 // ---------------------------------------------------------------------------------------------
 // Prompt directives: [[fault:KIND]], [[fault:KIND*N]], [[latency:MS]]
 
-const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
+/** Every fault a prompt directive can ask for. */
+export const FAULT_KIND_LIST: readonly FaultKind[] = [
   '500',
   '502',
   '503',
@@ -212,7 +213,8 @@ const FAULT_KINDS: ReadonlySet<string> = new Set<FaultKind>([
   'empty',
   'nostream',
   'length',
-]);
+];
+const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
 
 interface Directives {
   faults: { kind: FaultKind; times: number }[];

@@ -8,7 +8,7 @@ import { createHttpFetch } from '../../src/provider/http-fetch.js';
 import { withDeadlines } from '../../src/engine/deadlines.js';
 import { createRedactor } from '../../src/redact.js';
 import { AttemptError, type Complete } from '../../src/provider/completion.js';
-import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { FAULT_KIND_LIST, startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { startProxyServer, type ProxyServer } from '../helpers/proxy-server.js';
 
 /**
@@ -109,28 +109,8 @@ async function same(p: Pair, prompt: string, stream: boolean, idleMs?: number): 
   return lean;
 }
 
-const FAULTS = [
-  '500',
-  '502',
-  '503',
-  '400',
-  '401',
-  '403',
-  '404',
-  '408',
-  '409',
-  '429',
-  'quota',
-  'reset',
-  'cut',
-  'garbage',
-  'stall',
-  'hang',
-  'html',
-  'empty',
-  'nostream',
-  'length',
-];
+/** Every fault the mock can inject: a new one is compared on both paths without a word here. */
+const FAULTS = FAULT_KIND_LIST;
 
 const ODD_BODIES: Record<string, { status: number; type: string; body: string }> = {
   vllm: {
