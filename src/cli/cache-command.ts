@@ -1,11 +1,12 @@
 import fs from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { resolveCacheDir } from '../cache/cache-dir.js';
 import { STORE_FILE } from '../cache/response-store.js';
 import { count } from '../ui/number-format.js';
 import type { CliIo } from './io.js';
 import { positiveNumber } from './parse-flags.js';
+import { onIo, parseArgv } from './commander-io.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,13 +25,14 @@ function dateOf(ms: number | null): string {
  */
 export async function runCacheCommand(argv: readonly string[], io: CliIo): Promise<number> {
   let action: (() => Promise<number>) | undefined;
-  const program = new Command('llm-batch cache')
-    .description('Inspect or empty the response cache shared by every run on this machine.')
-    .option('--cache-dir <dir>', 'cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir)')
-    .helpOption('-h, --help', 'show this help')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run llm-batch cache --help for usage)');
+  // On the CLI's streams before the subcommands are added: they inherit it when created.
+  const program = onIo(
+    new Command('llm-batch cache')
+      .description('Inspect or empty the response cache shared by every run on this machine.')
+      .option('--cache-dir <dir>', 'cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir)')
+      .helpOption('-h, --help', 'show this help'),
+    io,
+  ).showHelpAfterError('(run llm-batch cache --help for usage)');
   const dirOf = () => resolveCacheDir(program.opts<{ cacheDir?: string }>().cacheDir, io.env);
   const open = async () => {
     const dir = dirOf();
@@ -92,12 +94,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     program.outputHelp({ error: true });
     return ExitCode.usage;
   }
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
-    throw err;
-  }
+  const parsed = parseArgv(program, argv);
+  if (parsed !== undefined) return parsed;
   if (!action) {
     program.outputHelp({ error: true });
     return ExitCode.usage;

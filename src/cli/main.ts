@@ -4,6 +4,7 @@ import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import { resolveCliConfig } from './config.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
+import { onIo, parseArgv } from './commander-io.js';
 import type { CliIo } from './io.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -33,20 +34,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return reportCommand(argv.slice(1), io, version);
   }
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
-  const program = createProgram(version)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
-    }
-    throw err;
-  }
+  const program = onIo(createProgram(version), io);
+  const parsed = parseArgv(program, argv);
+  if (parsed !== undefined) return parsed;
   try {
     const config = resolveCliConfig(
       program.args[0],

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ExitCode, RunError, UsageError } from '../errors.js';
 import type { RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
 import { priceFlag } from './parse-flags.js';
+import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, readPricesFile, type TokenPrice } from '../budget/prices.js';
 
 const HELP = `
@@ -46,17 +47,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', HELP)
     .showHelpAfterError('(run llm-batch report --help for usage)')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
-    }
-    throw err;
-  }
+    .allowExcessArguments(false);
+  const parsed = parseArgv(onIo(program, io), argv);
+  if (parsed !== undefined) return parsed;
   const input = program.args[0]!;
   const flags = program.opts<ReportFlags>();
   try {

@@ -1,0 +1,24 @@
+import { type Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import type { CliIo } from './io.js';
+
+/** Help and parse errors go to the CLI's own streams, and commander never exits the process. */
+export function onIo(program: Command, io: CliIo): Command {
+  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+}
+
+const SHOWN_HELP_OR_VERSION = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
+
+/**
+ * Parses `argv`: undefined when the command goes on, else the exit code it ends with (0 after help
+ * or --version, 2 after a parse error commander has already printed).
+ */
+export function parseArgv(program: Command, argv: readonly string[]): number | undefined {
+  try {
+    program.parse([...argv], { from: 'user' });
+    return undefined;
+  } catch (err) {
+    if (err instanceof CommanderError) return SHOWN_HELP_OR_VERSION.has(err.code) ? ExitCode.ok : ExitCode.usage;
+    throw err;
+  }
+}
