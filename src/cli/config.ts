@@ -138,33 +138,34 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: 
   return { kind: 'stdout', format: flags.format ?? 'jsonl' };
 }
 
+/**
+ * Which of the files the run already names `file` is (`--summary-json` or `--report` may be none of
+ * them), or undefined. Stdout is not a file for either: it carries the result rows.
+ */
+function clashingFile(flag: string, file: string, named: ReadonlyArray<[string, string | undefined]>): string | undefined {
+  if (file === '-' || file.trim() === '') throw new UsageError(`${flag} needs a file path (stdout is for result rows)`);
+  const target = path.resolve(file);
+  return named.find(([, other]) => other !== undefined && target === path.resolve(other))?.[0];
+}
+
+const filePath = (io: CliConfig['input'] | CliConfig['output']) => (io.kind === 'file' ? io.path : undefined);
+
 /** --summary-json names a file that is neither the input nor the output. */
 function checkSummaryJson(file: string, input: CliConfig['input'], output: CliConfig['output']): void {
-  if (file === '-' || file.trim() === '') {
-    throw new UsageError('--summary-json needs a file path (stdout is for result rows)');
-  }
-  const target = path.resolve(file);
-  const clash =
-    input.kind === 'file' && target === path.resolve(input.path)
-      ? 'input'
-      : output.kind === 'file' && target === path.resolve(output.path)
-        ? 'output'
-        : undefined;
+  const clash = clashingFile('--summary-json', file, [
+    ['input', filePath(input)],
+    ['output', filePath(output)],
+  ]);
   if (clash) throw new UsageError(`--summary-json ${file} is the ${clash} file: choose another path`);
 }
 
 /** --report names a file that no other flag names, and goes with a run. */
 function checkReport(file: string, input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
-  if (file === '-' || file.trim() === '') throw new UsageError('--report needs a file path (stdout is for result rows)');
-  const target = path.resolve(file);
-  const clash =
-    input.kind === 'file' && target === path.resolve(input.path)
-      ? 'input'
-      : output.kind === 'file' && target === path.resolve(output.path)
-        ? 'output'
-        : flags.summaryJson !== undefined && target === path.resolve(flags.summaryJson)
-          ? '--summary-json'
-          : undefined;
+  const clash = clashingFile('--report', file, [
+    ['input', filePath(input)],
+    ['output', filePath(output)],
+    ['--summary-json', flags.summaryJson],
+  ]);
   if (clash) throw new UsageError(`--report ${file} is the ${clash} file: choose another path`);
   if (flags.dryRun || flags.compact)
     throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
