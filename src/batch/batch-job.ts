@@ -332,9 +332,9 @@ export class BatchJob {
   private async submitReady(): Promise<void> {
     for (const chunk of this.manifest.chunks) {
       if (this.o.signal.aborted) return;
-      try {
+      if (chunk.status === 'token_limit' && this.freedSlots === 0 && this.inFlight().length > 0) continue;
+      const done = await this.step(chunk, async () => {
         if (chunk.status === 'token_limit') {
-          if (this.freedSlots === 0 && this.inFlight().length > 0) continue;
           if (this.freedSlots > 0) this.freedSlots--;
           chunk.status = 'uploaded';
           delete chunk.createKey;
@@ -345,13 +345,25 @@ export class BatchJob {
           this.save();
         }
         if (chunk.status === 'uploaded') await this.create(chunk);
-        this.failures = 0;
-      } catch (err) {
-        if (!(err instanceof BatchApiError) || !err.transient) throw err;
-        this.failures++;
-        this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
-        return;
-      }
+      });
+      if (!done) return;
+    }
+  }
+
+  /**
+   * One chunk's turn at the API. A transient failure is said and counted (the poll backs off on
+   * it) and leaves the remaining chunks for the next poll: false.
+   */
+  private async step(chunk: Chunk, work: () => Promise<void>): Promise<boolean> {
+    try {
+      await work();
+      this.failures = 0;
+      return true;
+    } catch (err) {
+      if (!(err instanceof BatchApiError) || !err.transient) throw err;
+      this.failures++;
+      this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
+      return false;
     }
   }
 
@@ -385,7 +397,7 @@ export class BatchJob {
     const tracked = this.manifest.chunks.filter((c) => c.batchId && !c.collected && (IN_FLIGHT.has(c.status) || TERMINAL.has(c.status)) && isOpen(c));
     for (const chunk of tracked) {
       if (this.o.signal.aborted) return;
-      try {
+      const done = await this.step(chunk, async () => {
         const batch = await this.o.client.retrieve(chunk.batchId!);
         const changed = this.update(chunk, batch);
         if (changed) {
@@ -396,13 +408,8 @@ export class BatchJob {
           this.save();
         }
         if (TERMINAL.has(chunk.status)) await this.finish(chunk, batch);
-        this.failures = 0;
-      } catch (err) {
-        if (!(err instanceof BatchApiError) || !err.transient) throw err;
-        this.failures++;
-        this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
-        return;
-      }
+      });
+      if (!done) return;
     }
   }
 
