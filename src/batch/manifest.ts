@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { RunError } from '../errors.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 
 /** The server's batch states, plus ours before a batch exists. */
@@ -118,33 +118,10 @@ export function readManifest(output: string): Manifest | undefined {
  */
 export function writeManifest(output: string, manifest: Manifest): void {
   const file = manifestPath(output);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(manifest, null, 1) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    syncDir(path.dirname(path.resolve(file)));
+    writeFileAtomic(file, JSON.stringify(manifest, null, 1) + '\n');
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new RunError(`cannot write batch manifest ${file}: ${(err as Error).message}`, 'output');
-  }
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every platform lets a folder be fsynced; the rename itself is atomic.
   }
 }
 

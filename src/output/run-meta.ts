@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { RunError } from '../errors.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 
 /** Where a run's settings are kept next to its output, to warn when a resume changes them. */
 export function metaPath(outputPath: string): string {
@@ -35,18 +36,9 @@ export function readRunMeta(outputPath: string): Record<string, unknown> | undef
  */
 export function writeRunMeta(outputPath: string, meta: Record<string, unknown>): void {
   const path = metaPath(outputPath);
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(meta, null, 2) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, JSON.stringify(meta, null, 2) + '\n');
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new RunError(`Cannot write run metadata ${path}: ${(err as Error).message}`, 'output');
   }
 }
