@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildReportData } from './build-report-data.js';
 import type { RunEvents } from './build-timeline.js';
@@ -8,6 +8,7 @@ import type { RunFigures } from './report-data.js';
 import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
+import { writeFileAtomic } from '../util/write-file-atomic.js';
 
 export interface WriteReportOptions {
   /** The results file (JSONL or CSV) the report is made of. */
@@ -57,19 +58,6 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
     tableLimits: o.tableLimits,
   });
   const html = renderHtml(data, loadPageAssets());
-  const tmp = `${o.output}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFileSync(fd, html);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, o.output);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(o.output, html);
   return { rows: data.figures.rows, tableRows: data.table.rows.length, sampled: data.table.sampled, bytes: Buffer.byteLength(html) };
 }

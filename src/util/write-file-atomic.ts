@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,7 +11,7 @@ export function writeFileAtomic(file: string, text: string): void {
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, text);
+      writeFileSync(fd, text); // loops until all is written, as one writeSync need not
       fsyncSync(fd);
     } finally {
       closeSync(fd);
