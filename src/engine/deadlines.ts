@@ -50,26 +50,68 @@ function follow(parent: AbortSignal, controller: AbortController): () => void {
 }
 
 /**
+ * Both deadlines of one attempt on one timer. Activity (every stream chunk) only notes the time; the
+ * timer, armed for whichever deadline is due first, checks when it fires and re-arms for the next.
+ * Re-arming a timer per chunk (`refresh()`, or clear and set) cost more than a 200-token answer's
+ * own parsing.
+ */
+class AttemptTimer {
+  private readonly startedAt: number;
+  private lastActivity: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly controller: AbortController,
+    private readonly timeoutMs: number | undefined,
+    private readonly idleTimeoutMs: number | undefined,
+  ) {
+    this.startedAt = this.lastActivity = performance.now();
+    this.arm(Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, idleTimeoutMs ?? Number.POSITIVE_INFINITY));
+  }
+
+  readonly onActivity = (): void => {
+    this.lastActivity = performance.now();
+  };
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(ms: number): void {
+    // Whole ms, at least one: a timer due a fraction early would only be armed again.
+    this.timer = setTimeout(check, Math.max(1, Math.ceil(ms)), this);
+  }
+
+  /** Aborts on a passed deadline, or waits until the next one is due. */
+  check(): void {
+    const now = performance.now();
+    const { timeoutMs, idleTimeoutMs } = this;
+    const totalLeft = timeoutMs ? this.startedAt + timeoutMs - now : Number.POSITIVE_INFINITY;
+    const idleLeft = idleTimeoutMs ? this.lastActivity + idleTimeoutMs - now : Number.POSITIVE_INFINITY;
+    if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
+    else if (idleLeft <= 0) this.controller.abort(new DeadlineReached('idle', idleTimeoutMs!));
+    else this.arm(Math.min(totalLeft, idleLeft));
+  }
+}
+
+const check = (timer: AttemptTimer): void => timer.check();
+const noActivity = (): void => {};
+
+/**
  * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
  * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
- * (an aborted stream often just ends). A healthy long stream keeps resetting the idle timer.
+ * (an aborted stream often just ends). A healthy long stream keeps pushing the idle deadline back.
  */
 export async function withDeadlines<T>(run: (signal: AbortSignal, onActivity: () => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
-  const controller = new AbortController();
   const parent = options.signal;
   if (parent?.aborted) throw new AttemptError('aborted', 'run interrupted');
+  const controller = new AbortController();
   const unfollow = parent ? follow(parent, controller) : undefined;
-
-  let total: NodeJS.Timeout | undefined;
-  let idle: NodeJS.Timeout | undefined;
   const { timeoutMs, idleTimeoutMs } = options;
-  if (timeoutMs) total = setTimeout(() => controller.abort(new DeadlineReached('total', timeoutMs)), timeoutMs);
-  if (idleTimeoutMs) idle = setTimeout(() => controller.abort(new DeadlineReached('idle', idleTimeoutMs)), idleTimeoutMs);
-  // Called on every stream chunk: refresh() re-arms the same timer without allocating a new one.
-  const armIdle = () => void idle?.refresh();
+  const timer = timeoutMs || idleTimeoutMs ? new AttemptTimer(controller, timeoutMs, idleTimeoutMs) : undefined;
 
   try {
-    return await run(controller.signal, armIdle);
+    return await run(controller.signal, timer ? timer.onActivity : noActivity);
   } catch (err) {
     const reason: unknown = controller.signal.reason;
     if (reason instanceof DeadlineReached) {
@@ -79,8 +121,7 @@ export async function withDeadlines<T>(run: (signal: AbortSignal, onActivity: ()
     if (controller.signal.aborted) throw new AttemptError('aborted', 'run interrupted');
     throw err;
   } finally {
-    clearTimeout(total);
-    clearTimeout(idle);
+    timer?.stop();
     unfollow?.();
   }
 }
