@@ -12,6 +12,7 @@ import { CircuitBreaker } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
+import { isoNow } from '../util/iso-now.js';
 import { answerStep, newTally } from './answer-step.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
 import { cachedRow, failureRow, invalidRow, successRow, toRowError, type AttemptTimes } from './build-row.js';
@@ -261,14 +262,14 @@ class Engine {
       }
       if (admission.kind === 'unpriced') {
         // Never sent: an instant at admission stands for the attempt's bounds.
-        const now = new Date().toISOString();
+        const now = isoNow();
         return { ok: false, error: new AttemptError('input', admission.message), retryAfter: undefined, startedAt: now, finishedAt: now };
       }
       ticket = admission.ticket;
     }
     o.stats.inFlight++;
     o.stats.requests++;
-    const startedAt = new Date().toISOString();
+    const startedAt = isoNow();
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
     try {
@@ -285,7 +286,7 @@ class Engine {
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
       });
-      return { ok: true, result, latencyMs, startedAt, finishedAt: new Date().toISOString() };
+      return { ok: true, result, latencyMs, startedAt, finishedAt: isoNow() };
     } catch (err) {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined });
@@ -310,7 +311,7 @@ class Engine {
         this.governor.onRateLimited({ sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
         this.emit({ type: 'rate-limited', id: record.id, pauseMs: this.governor.state().pausedForMs });
       }
-      return { ok: false, error, retryAfter, startedAt, finishedAt: new Date().toISOString() };
+      return { ok: false, error, retryAfter, startedAt, finishedAt: isoNow() };
     } finally {
       o.stats.inFlight--;
     }
