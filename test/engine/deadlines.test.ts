@@ -220,4 +220,56 @@ describe('withDeadlines', () => {
     expect(p.value).toBe('done');
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('never hands an attempt an aborted signal, or one a finished attempt still listens to', async () => {
+    const seen: AbortSignal[] = [];
+    const first = track(
+      withDeadlines(
+        (signal) => {
+          seen.push(signal);
+          return hang(signal);
+        },
+        { timeoutMs: 100 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect((first.error as AttemptError).type).toBe('timeout');
+    // A finished attempt whose listener stays on its signal (a response not closed yet).
+    const late = vi.fn();
+    await withDeadlines(
+      async (signal) => {
+        seen.push(signal);
+        signal.addEventListener('abort', late);
+        return 'ok';
+      },
+      { timeoutMs: 1000 },
+    );
+    for (let i = 0; i < 3; i++) {
+      const p = track(
+        withDeadlines(
+          (signal) => {
+            expect(signal.aborted).toBe(false);
+            expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+            expect(signal).not.toBe(seen[0]);
+            expect(signal).not.toBe(seen[1]);
+            return hang(signal);
+          },
+          { idleTimeoutMs: 50 },
+        ),
+      );
+      await vi.advanceTimersByTimeAsync(50);
+      expect((p.error as AttemptError).type).toBe('timeout');
+    }
+    expect(late).not.toHaveBeenCalled();
+  });
+
+  it('reuses the signal of an attempt that ended cleanly, unaborted and unlistened', async () => {
+    let before: AbortSignal | undefined;
+    await withDeadlines(async (signal) => (before = signal), { timeoutMs: 1000 });
+    let after: AbortSignal | undefined;
+    // Spares left by earlier tests come first: take them until ours comes round.
+    for (let i = 0; i < 1100 && after !== before; i++) await withDeadlines(async (signal) => (after = signal), { timeoutMs: 1000 });
+    expect(after).toBe(before);
+    expect(after!.aborted).toBe(false);
+  });
 });
