@@ -1,6 +1,16 @@
 import fs from 'node:fs';
 import { RunError, UsageError } from '../errors.js';
-import { acquireLock, compactFile, openFileWriter, streamWriter, writeRunMeta, type CsvLayout, type LockHandle, type RowWriter } from '../output/index.js';
+import {
+  acquireLock,
+  compactFile,
+  openFileWriter,
+  streamWriter,
+  writeEach,
+  writeRunMeta,
+  type CsvLayout,
+  type LockHandle,
+  type RowWriter,
+} from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { StopReason } from '../engine/events.js';
 import { checkWritableFile } from './check-writable.js';
@@ -31,6 +41,11 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
       write(row) {
         const written = writer.write(row);
         if (supersedes(row)) n++;
+        return written;
+      },
+      writeMany(rows) {
+        const written = writeEach(writer, rows);
+        for (const row of rows) if (supersedes(row)) n++;
         return written;
       },
       close: () => writer.close(),

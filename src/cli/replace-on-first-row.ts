@@ -1,4 +1,4 @@
-import type { RowWriter } from '../output/index.js';
+import { writeEach, type RowWriter } from '../output/index.js';
 import { toError } from '../util/error-message.js';
 
 export type ReplaceOnFirstRow = RowWriter & { replace(): void; readonly replaced: boolean };
@@ -14,6 +14,13 @@ export function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
     write(row) {
       try {
         return ensure().write(row);
+      } catch (err) {
+        return Promise.reject(toError(err));
+      }
+    },
+    writeMany(rows) {
+      try {
+        return writeEach(ensure(), rows);
       } catch (err) {
         return Promise.reject(toError(err));
       }

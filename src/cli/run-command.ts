@@ -1,6 +1,6 @@
 import type { BatchEvent } from '../engine/events.js';
 import { createStats } from '../engine/stats.js';
-import { runBatch } from '../engine/run-batch.js';
+import { runBatchGroups } from '../engine/run-batch.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import { checkWritableFile } from './check-writable.js';
@@ -79,7 +79,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       reporter.event(event);
       runReport?.event(event);
     };
-    const rows = runBatch(records, {
+    const rows = runBatchGroups(records, {
       ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured, cache: cache?.cache, budget }),
       concurrency: fd.concurrency,
     });

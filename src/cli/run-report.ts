@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
-import { openFileWriter, type RowWriter } from '../output/index.js';
+import { openFileWriter, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat } from '../report/report-target.js';
 import { LIST_PRICING } from '../report/row-cost.js';
@@ -54,6 +54,13 @@ export class RunReport {
         await writer.write(row);
         await copy.writer.write(row);
       },
+      // Only for a writer that groups rows itself (not the answer printer, whose rows go one by one).
+      ...(writer.writeMany && {
+        writeMany: async (rows: readonly ResultRow[]) => {
+          await writeEach(writer, rows);
+          await writeEach(copy.writer, rows);
+        },
+      }),
       close: () => writer.close(),
     };
   }

@@ -9,29 +9,43 @@ export interface WrittenRows {
   notFound: number;
 }
 
-/** Drains the engine into the writer, showing each row to the reporter once it is written. */
+/**
+ * Drains the engine into the writer, showing each row to the reporter once it is written. Rows
+ * that finished together are written together (one append for the group).
+ */
 export async function writeRows(
-  rows: AsyncGenerator<ResultRow, BatchOutcome, undefined>,
+  groups: AsyncGenerator<ResultRow[], BatchOutcome, undefined>,
   writer: RowWriter,
   reporter: Reporter,
   onRow?: (row: ResultRow) => void,
 ): Promise<WrittenRows> {
-  let step = await rows.next();
+  let step = await groups.next();
   let notFound = 0;
+  const shown = (row: ResultRow): void => {
+    if (row.error?.type === 'input') reporter.error(row.error.message);
+    if (row.error?.status === 404) notFound++;
+    reporter.row(row);
+    onRow?.(row);
+  };
   try {
     while (!step.done) {
-      const row = step.value;
-      await writer.write(row);
-      if (row.error?.type === 'input') reporter.error(row.error.message);
-      if (row.error?.status === 404) notFound++;
-      reporter.row(row);
-      onRow?.(row);
-      step = await rows.next();
+      const rows = step.value;
+      if (writer.writeMany) {
+        await writer.writeMany(rows);
+        for (const row of rows) shown(row);
+      } else {
+        // The answer printer: each answer and what the reporter says of it stay together.
+        for (const row of rows) {
+          await writer.write(row);
+          shown(row);
+        }
+      }
+      step = await groups.next();
     }
   } catch (err) {
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
-    await rows.return(undefined as never).catch(() => {});
+    await groups.return(undefined as never).catch(() => {});
     throw err;
   }
   return { outcome: step.value, notFound };

@@ -45,6 +45,25 @@ type AttemptOutcome =
  * get no row (a resume re-runs exactly those); the returned outcome says why the run stopped.
  */
 export async function* runBatch(records: AsyncIterable<PromptRecord>, batchOptions: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
+  const groups = runBatchGroups(records, batchOptions);
+  try {
+    for (;;) {
+      const step = await groups.next();
+      if (step.done) return step.value;
+      for (const row of step.value) yield row;
+    }
+  } finally {
+    // The consumer stopped early: the engine stops too (a no-op once it has finished).
+    await groups.return(undefined as never);
+  }
+}
+
+/**
+ * runBatch's rows in groups: each group holds the rows that finished within one turn of the event
+ * loop, so that a writer can append them with one write (issue 16: a write per row was the
+ * engine side's largest cost).
+ */
+export async function* runBatchGroups(records: AsyncIterable<PromptRecord>, batchOptions: BatchOptions): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
   const o = resolveBatchOptions(batchOptions);
   const engine = new Engine(o);
   return yield* engine.run(records);
@@ -92,7 +111,7 @@ class Engine {
     if (abortInFlight) this.abort.abort(new Error(message));
   }
 
-  async *run(records: AsyncIterable<PromptRecord>): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
+  async *run(records: AsyncIterable<PromptRecord>): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
     const { o } = this;
     const ordered = o.order === 'input';
     // Enough records in hand to keep every slot busy while retries wait; input order needs a
@@ -112,17 +131,25 @@ class Engine {
 
     try {
       while (true) {
-        let progressed = false;
+        let taken = 0;
+        const group: ResultRow[] = [];
         for (const row of buffer.drain()) {
-          state.outstanding--;
-          progressed = true;
-          if (row) yield row;
+          taken++;
+          if (row) group.push(row);
         }
-        if (progressed) this.changes.notify();
+        if (group.length > 0) yield group;
+        // Outstanding until the consumer has taken them: the pull reads no further ahead meanwhile.
+        if (taken > 0) {
+          state.outstanding -= taken;
+          this.changes.notify();
+        }
         if (state.inputDone && state.outstanding === 0) break;
+        if (taken > 0) continue;
         // Nothing was handed out, so nothing ran since the drain looked: waiting starts now, not
-        // before each pass (a promise per row otherwise).
-        if (!progressed) await this.changes.next();
+        // before each pass (a promise per row otherwise). Woken by the first row to finish, the
+        // loop lets the rest of this turn's I/O run first, so the rows finished in it go together.
+        await this.changes.next();
+        await o.clock.yield?.();
       }
       await producer;
       if (state.inputError) throw state.inputError;

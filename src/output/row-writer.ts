@@ -19,6 +19,11 @@ export interface RowWriter {
    * After a failed write the writer refuses further rows (the file may end in a torn line).
    */
   write(row: ResultRow): Promise<void>;
+  /**
+   * Writes whole rows as write() does, all with one append (one stream write): rows that finished
+   * together cost one system call. A kill during it can tear only the last of them.
+   */
+  writeMany?(rows: readonly ResultRow[]): Promise<void>;
   /** Flushes (fsync for files) and releases the file; does not end a caller's stream. Idempotent. */
   close(): Promise<void>;
 }
@@ -32,6 +37,20 @@ export function encoderFor(format: OutputFormat, layout: CsvLayout = PLAIN_CSV):
     case 'text':
       return encodeTextRow;
   }
+}
+
+/** Rows encoded one after the other, as one string. */
+function encodeAll(rows: readonly ResultRow[], encode: (row: ResultRow) => string): string {
+  if (rows.length === 1) return encode(rows[0]!);
+  let data = '';
+  for (const row of rows) data += encode(row);
+  return data;
+}
+
+/** Writes `rows` with the writer's writeMany when it has one, else row by row. */
+export async function writeEach(writer: RowWriter, rows: readonly ResultRow[]): Promise<void> {
+  if (writer.writeMany) return writer.writeMany(rows);
+  for (const row of rows) await writer.write(row);
 }
 
 /**
@@ -119,6 +138,14 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
         return Promise.reject(toError(err));
       }
     },
+    writeMany(rows: readonly ResultRow[]): Promise<void> {
+      try {
+        put(encodeAll(rows, encode));
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(toError(err));
+      }
+    },
     close(): Promise<void> {
       if (closed) return Promise.resolve();
       closed = true;
@@ -192,21 +219,24 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
     if (failure) throw failure;
   };
 
+  const sendEncoded = (rows: readonly ResultRow[]): Promise<void> => {
+    if (closed) return Promise.reject(new RunError('Output stream writer is already closed', 'output'));
+    let data: string;
+    try {
+      data = encodeAll(rows, encode);
+    } catch (err) {
+      return Promise.reject(toError(err));
+    }
+    if (headerPending) {
+      data = csvHeaderLine(layout) + data;
+      headerPending = false;
+    }
+    return send(data);
+  };
+
   return {
-    write(row: ResultRow): Promise<void> {
-      if (closed) return Promise.reject(new RunError('Output stream writer is already closed', 'output'));
-      let data: string;
-      try {
-        data = encode(row);
-      } catch (err) {
-        return Promise.reject(toError(err));
-      }
-      if (headerPending) {
-        data = csvHeaderLine(layout) + data;
-        headerPending = false;
-      }
-      return send(data);
-    },
+    write: (row: ResultRow): Promise<void> => sendEncoded([row]),
+    writeMany: sendEncoded,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

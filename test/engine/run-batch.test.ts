@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
 import type { BatchEvent } from '../../src/engine/events.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../../src/provider/completion.js';
-import { runBatch, type BatchOutcome } from '../../src/engine/run-batch.js';
+import { runBatch, runBatchGroups, type BatchOutcome } from '../../src/engine/run-batch.js';
+import { systemClock } from '../../src/util/clock.js';
 import type { BatchOptions } from '../../src/engine/batch-options.js';
 import { createStats } from '../../src/engine/stats.js';
 import type { PromptRecord, ResultRow, Usage } from '../../src/types.js';
@@ -389,6 +390,32 @@ describe('runBatch concurrency and memory', () => {
     }
     const { rows } = await rowsP;
     expect(rows.map((r) => r.id)).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+  });
+
+  it('groups the rows that finish in the same turn of the event loop, each row once', async () => {
+    const { calls, complete } = controlled();
+    const n = 12;
+    const gen = runBatchGroups(from(range(n)), options(complete, { concurrency: n, clock: systemClock }));
+    const groups: string[][] = [];
+    const consume = (async () => {
+      for (;;) {
+        const step = await gen.next();
+        if (step.done) return step.value;
+        groups.push(step.value.map((r) => r.id));
+      }
+    })();
+    await until(() => calls.length === n, 'all calls started');
+    // Four answers in one turn, then the rest in another.
+    for (const c of calls.slice(0, 4)) c.d.resolve(answer(`a${c.index}`));
+    await until(() => groups.length === 1, 'the first group');
+    setImmediate(() => {
+      for (const c of calls.slice(4)) c.d.resolve(answer(`a${c.index}`));
+    });
+    expect(await consume).toEqual({});
+    expect(groups).toEqual([
+      ['r0', 'r1', 'r2', 'r3'],
+      ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11'],
+    ]);
   });
 
   it("order: 'input' keeps failed and input-problem rows in their place", async () => {

@@ -39,6 +39,22 @@ function sink() {
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('streamWriter', () => {
+  it('writeMany hands rows that finished together over in one write, header first', async () => {
+    const g = gatedStream();
+    const w = streamWriter(g.stream, 'csv');
+    const p = w.writeMany!([okRow('a', 'x'), errRow('b', 'boom'), okRow('c', 'multi\nline')]);
+    await tick();
+    expect(g.chunks).toHaveLength(1);
+    const one = sink();
+    const each = streamWriter(one.stream, 'csv');
+    for (const row of [okRow('a', 'x'), errRow('b', 'boom'), okRow('c', 'multi\nline')]) await each.write(row);
+    await each.close();
+    expect(g.chunks[0]).toBe(one.text());
+    g.release();
+    await p;
+    await w.close();
+  });
+
   it('waits for drain when the stream signals backpressure', async () => {
     const g = gatedStream();
     const w = streamWriter(g.stream, 'jsonl');

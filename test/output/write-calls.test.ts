@@ -48,6 +48,43 @@ describe('file writers make one write call per row', () => {
   });
 });
 
+describe('writeMany appends rows that finished together with one write call', () => {
+  beforeEach(() => {
+    writeSync.calls.length = 0;
+    writeSync.limit = Infinity;
+  });
+
+  it.each(['jsonl', 'csv', 'text'] as const)('%s', async (format) => {
+    const rows: ResultRow[] = [okRow('a', 'line one\nline two'), errRow('b', 'first\nsecond'), okRow('c', 'three')];
+    const dir = tmp();
+    const path = join(dir, `out.${format}`);
+    const one = openFileWriter(join(dir, `one.${format}`), format, { append: false });
+    for (const r of rows) await one.write(r);
+    await one.close();
+    const w = openFileWriter(path, format, { append: false });
+    const before = writeSync.calls.length;
+    await w.writeMany!(rows);
+    await w.close();
+    const calls = writeSync.calls.slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.endsWith('\n')).toBe(true);
+    // Byte for byte what row-by-row writes give.
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(dir, `one.${format}`), 'utf8'));
+  });
+
+  it('keeps writing until the whole group is out (short writes)', async () => {
+    writeSync.limit = 5;
+    const path = join(tmp(), 'out.jsonl');
+    const rows = [okRow('a', 'héllo, wörld 🌍\nnext'), errRow('b'), okRow('c', 'é')];
+    const w = openFileWriter(path, 'jsonl', { append: false });
+    await w.writeMany!(rows);
+    await w.close();
+    writeSync.limit = Infinity;
+    expect(await collect(readResults(path, 'jsonl'))).toEqual(rows);
+  });
+});
+
 describe('short writes', () => {
   it.each(['jsonl', 'csv'] as const)('%s: keeps writing until the whole row is out', async (format) => {
     writeSync.limit = 3;
