@@ -12,9 +12,20 @@ export const isMatrix = (m: Matrix): boolean => m.models.length > 1 || m.repeat 
 
 /**
  * One record per (record, model, sample), in that order, pulled lazily. A plain run (one model, one
- * sample) passes records through untouched, so its rows and keys stay as they always were.
+ * sample) passes records through untouched, so its rows and keys stay as they always were; a
+ * generator is handed back as it is, without a layer that would cost promises per record.
  */
-export async function* expandMatrix(records: AsyncIterable<PromptRecord>, matrix: Matrix): AsyncGenerator<PromptRecord> {
+export function expandMatrix(records: AsyncIterable<PromptRecord>, matrix: Matrix): AsyncGenerator<PromptRecord> {
+  if (!isMatrix(matrix) && isAsyncGenerator(records)) return records;
+  return expand(records, matrix);
+}
+
+function isAsyncGenerator(records: AsyncIterable<PromptRecord>): records is AsyncGenerator<PromptRecord> {
+  const r = records as Partial<AsyncGenerator<PromptRecord>>;
+  return typeof r.next === 'function' && typeof r.return === 'function' && typeof r.throw === 'function';
+}
+
+async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): AsyncGenerator<PromptRecord> {
   if (!isMatrix(matrix)) {
     yield* records;
     return;

@@ -16,6 +16,9 @@ import { problemRecord } from './to-record.js';
  * thrown before any record is yielded. Stopping early (`break`, `return()`) closes the source.
  */
 export function readRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  // Text lines have line-based ids only (they cannot repeat): no duplicate check, and no layer
+  // between the reader and the run (an async generator costs promises per record, issue 16).
+  if (options.format === 'txt') return readTextRecords(input, options);
   return rejectDuplicateIds(readFormat(input, options));
 }
 

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { expandMatrix } from '../../src/input/expand-matrix.js';
+import type { PromptRecord } from '../../src/types.js';
+
+const rec = (i: number, extra: Partial<PromptRecord> = {}): PromptRecord => ({
+  id: `r${i}`,
+  line: i + 1,
+  source: 'p.txt',
+  prompt: `p${i}`,
+  messages: [{ role: 'user', content: `p${i}` }],
+  params: {},
+  ...extra,
+});
+
+async function* from(records: PromptRecord[]): AsyncGenerator<PromptRecord> {
+  yield* records;
+}
+
+async function collect(records: AsyncIterable<PromptRecord>): Promise<PromptRecord[]> {
+  const out: PromptRecord[] = [];
+  for await (const r of records) out.push(r);
+  return out;
+}
+
+describe('expandMatrix', () => {
+  it('hands a plain run its generator back, records untouched', async () => {
+    const records = from([rec(0), rec(1)]);
+    const plain = expandMatrix(records, { models: ['m'], repeat: 1 });
+    expect(plain).toBe(records);
+    expect(await collect(plain)).toEqual([rec(0), rec(1)]);
+  });
+
+  it('passes a plain iterable through as a generator', async () => {
+    const iterable: AsyncIterable<PromptRecord> = { [Symbol.asyncIterator]: () => from([rec(0)]) };
+    const plain = expandMatrix(iterable, { models: ['m'], repeat: 1 });
+    expect(typeof plain.next).toBe('function');
+    expect(await collect(plain)).toEqual([rec(0)]);
+  });
+
+  it('one record per model and sample; a record naming its model and a problem record once', async () => {
+    const problem = rec(2, { problem: { message: 'bad', field: 'prompt' } } as Partial<PromptRecord>);
+    const out = await collect(expandMatrix(from([rec(0), rec(1, { params: { model: 'own' } }), problem]), { models: ['a', 'b'], repeat: 2 }));
+    expect(out.map((r) => [r.id, r.params.model, r.sample])).toEqual([
+      ['r0', 'a', 0],
+      ['r0', 'a', 1],
+      ['r0', 'b', 0],
+      ['r0', 'b', 1],
+      ['r1', 'own', 0],
+      ['r1', 'own', 1],
+      ['r2', undefined, undefined],
+    ]);
+  });
+});
