@@ -181,12 +181,15 @@ class Engine {
     if (!this.stopped.stopped && this.stop.signal.aborted) this.stopped = { stopped: 'interrupted', message: 'interrupted' };
   }
 
+  /** Structured runs give every row an `output` (null when there is none). */
+  private withOutput(row: ResultRow): ResultRow {
+    return this.o.structured ? { ...row, output: null } : row;
+  }
+
   /** One record to its row; null when a stop left it unfinished. */
   private async process(record: PromptRecord): Promise<ResultRow | null> {
     const { o } = this;
-    // Structured runs give every row an `output` (null when there is none).
-    const withOutput = (row: ResultRow): ResultRow => (o.structured ? { ...row, output: null } : row);
-    if (record.problem) return withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats));
+    if (record.problem) return this.withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats));
     let request = toCompletionRequest(record, o);
     let localWaits = 0;
     const sample = record.sample ?? 0;
@@ -246,7 +249,7 @@ class Engine {
       }
       failures++;
       const lastChance = failures > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return withOutput(failureRow(record, toRowError(error), attempt, o.stats, outcome));
+      if (lastChance) return this.withOutput(failureRow(record, toRowError(error), attempt, o.stats, outcome));
       if (this.stop.signal.aborted) return null;
       const delayMs = backoffDelay(failures, outcome.retryAfter?.ms, { random: o.random });
       o.stats.retries++;
@@ -269,15 +272,18 @@ class Engine {
     const { o } = this;
     if (this.stop.signal.aborted) return undefined;
     const cost = this.governor.countsTokens ? await this.estimate(request) : 0;
-    let sentAt: number;
-    try {
-      const admitted = this.governor.acquire(cost, this.stop.signal);
-      this.notePacing();
-      sentAt = await admitted;
-      this.notePacing();
-    } catch {
-      return undefined;
+    // Admitted at once (the common case) without a promise to wait on; else wait for a turn.
+    let sentAt = this.governor.admitNow(cost);
+    if (sentAt === undefined) {
+      try {
+        const admitted = this.governor.acquire(cost, this.stop.signal);
+        this.notePacing();
+        sentAt = await admitted;
+      } catch {
+        return undefined;
+      }
     }
+    this.notePacing();
     if (this.stop.signal.aborted) return undefined;
     let ticket: Reservation | undefined;
     if (o.budget) {

@@ -124,19 +124,25 @@ export class RateGovernor {
     return Number.isFinite(rate) ? rate * 60 : undefined;
   }
 
+  /**
+   * Admits a request of `cost` tokens at once when nobody waits and no wait is due, as the pump
+   * would, and returns the admission time; else undefined (then `acquire`). No promise, no waiter,
+   * no listener (issue 16: this runs for every request). The first wave and the first request
+   * keep the pump's way (its pacing and its late start).
+   */
+  admitNow(cost: number): number | undefined {
+    if (this.waiters.length > 0 || this.pumping || this.firstWave || !this.started) return undefined;
+    const now = this.clock.now();
+    if (this.delayFor(cost, now).delay > 0) return undefined;
+    this.admit(cost, now, undefined);
+    return now;
+  }
+
   /** Waits for a turn to send a request of `cost` tokens; resolves with the admission time. */
   acquire(cost: number, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    // Nobody waiting and no wait due: admitted here, as the pump would at once, without a waiter
-    // and a listener on `signal` (issue 16: this runs for every request). The first wave and the
-    // first request keep the pump's way (its pacing and its late start).
-    if (this.waiters.length === 0 && !this.pumping && !this.firstWave && this.started) {
-      const now = this.clock.now();
-      if (this.delayFor(cost, now).delay <= 0) {
-        this.admit(cost, now, undefined);
-        return Promise.resolve(now);
-      }
-    }
+    const now = this.admitNow(cost);
+    if (now !== undefined) return Promise.resolve(now);
     return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = {
         cost,

@@ -13,6 +13,24 @@ async function grantTimes(governor: RateGovernor, clock: FakeClock, n: number, h
 }
 
 describe('RateGovernor pacing', () => {
+  it('admitNow admits only when nobody waits and no wait is due, on the same schedule as acquire', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 600, clock });
+    expect(governor.admitNow(0)).toBeUndefined(); // the first request takes the pump's way
+    const first = governor.acquire(0);
+    await clock.advance(0);
+    const t0 = await first;
+    expect(governor.admitNow(0)).toBeUndefined(); // 10/s: the next turn is not due yet
+    await clock.advance(200);
+    const t1 = governor.admitNow(0);
+    expect(t1).toBe(clock.now());
+    expect(t1! - t0).toBeGreaterThanOrEqual(100);
+    const waiting = governor.acquire(0); // not due: it waits
+    expect(governor.admitNow(0)).toBeUndefined(); // and nobody jumps the queue
+    await clock.advance(200);
+    expect(await waiting).toBeGreaterThan(t1!);
+  });
+
   it('never exceeds rpm/60 in any sliding 1 s window, from the very start', async () => {
     const clock = new FakeClock();
     const governor = new RateGovernor({ rpm: 600, clock });
