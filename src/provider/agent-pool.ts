@@ -1,13 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
 import { createProxyAgent } from './proxy-agent.js';
+import { createDirectDispatcher } from './direct-dispatcher.js';
 
 export interface AgentPool {
   /** The agent for a URL's origin: direct, or through its proxy (a promise while that loads). */
   agentFor(url: URL): http.Agent | Promise<http.Agent>;
   /** Whether an agent tunnels through a proxy (its refusals need telling apart from the API's). */
   viaProxy(agent: http.Agent): boolean;
+  /** undici's connection pool for a URL's origin when it is reached directly, else undefined. */
+  dispatcherFor(url: URL): Dispatcher | undefined;
 }
 
 /**
@@ -24,7 +28,21 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined):
   // Every chat request asks with the same URL object: `url.origin` is a string built per call.
   let lastUrl: URL | undefined;
   let lastAgent: http.Agent | undefined;
+  const dispatchers = new Map<string, Dispatcher | undefined>();
+  let lastDispatchUrl: URL | undefined;
+  let lastDispatcher: Dispatcher | undefined;
   return {
+    dispatcherFor(url) {
+      if (url === lastDispatchUrl) return lastDispatcher;
+      const origin = url.origin;
+      let found = dispatchers.get(origin);
+      if (found === undefined && !dispatchers.has(origin)) {
+        found = proxyFor?.(url.href) ? undefined : createDirectDispatcher(origin);
+        dispatchers.set(origin, found);
+      }
+      [lastDispatchUrl, lastDispatcher] = [url, found];
+      return found;
+    },
     agentFor(url) {
       if (url === lastUrl) return lastAgent!;
       const known = byOrigin.get(url.origin);

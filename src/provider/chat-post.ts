@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { CREDENTIALS, MAX_REDIRECTS, type AgentPool } from './agent-pool.js';
+import { dispatchChat } from './chat-dispatch.js';
+import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
 import { ProxyRefusedError, fetchFailed } from './http-fetch.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk.js';
 
@@ -23,28 +25,17 @@ export interface ChatTarget {
  * classifier maps them exactly as before. An abort after the response destroys it with the
  * signal's reason.
  */
-export async function postChat(target: ChatTarget, body: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+export async function postChat(target: ChatTarget, body: string, signal: AbortSignal): Promise<ChatResponse> {
   let url = target.url;
   let headers = target.headers;
-  const length = String(Buffer.byteLength(body));
   for (let hops = 0; ; hops++) {
-    const found = target.pool.agentFor(url);
-    let agent: http.Agent;
-    try {
-      agent = found instanceof Promise ? await found : found;
-    } catch (err) {
-      throw connectionError(err, signal);
-    }
-    const viaProxy = target.pool.viaProxy(agent);
-    // A proxy agent may rewrite the request's headers, which the raw form has already rendered.
-    const sent = viaProxy ? { ...headers, 'content-length': length } : rawHeaders(headers, url, length);
-    const response = await send(url, sent, body, signal, agent, viaProxy);
-    const status = response.statusCode ?? 0;
-    const location = response.headers.location;
+    const response = await postOnce(target.pool, url, headers, body, signal);
+    const status = response.status;
+    const location = response.headers.get('location');
     if ((status !== 307 && status !== 308) || !location || hops === MAX_REDIRECTS) return response;
     const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
     if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) return response;
-    response.resume();
+    response.discard();
     if (next.origin !== url.origin) {
       const kept = { ...headers };
       for (const name of CREDENTIALS) delete kept[name];
@@ -54,27 +45,43 @@ export async function postChat(target: ChatTarget, body: string, signal: AbortSi
   }
 }
 
-/** The names and values every request to a host carries, as node:http's flat raw-header list. */
-const rawHeaderLists = new WeakMap<Record<string, string>, Map<string, string[]>>();
+/** Direct connections go through undici; a proxy's through its node:http agent. */
+async function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
+  const direct = pool.dispatcherFor(url);
+  if (direct) {
+    try {
+      return await dispatchChat(direct, url, rawHeaders(headers), body, signal, () => new APIUserAbortError());
+    } catch (err) {
+      throw err instanceof APIUserAbortError ? err : connectionError(err, signal);
+    }
+  }
+  let agent: http.Agent;
+  try {
+    const found = pool.agentFor(url);
+    agent = found instanceof Promise ? await found : found;
+  } catch (err) {
+    throw connectionError(err, signal);
+  }
+  // A proxy agent may rewrite the request's headers: an object, not a raw list.
+  const sent = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+  return new IncomingChatResponse(await send(url, sent, body, signal, agent, pool.viaProxy(agent)));
+}
+
+/** The names and values every request carries, as undici's flat raw-header list. */
+const rawHeaderLists = new WeakMap<Record<string, string>, string[]>();
 
 /**
- * The request's headers as a flat `[name, value, …]` list: node:http then renders them as they
- * are, where an object costs a validated `setHeader` per header per request (12 of them, most the
- * SDK's own). What goes on the wire is the same: the same names in the same order, `Host` last.
+ * The request's headers as a flat `[name, value, …]` list, made once per header set: undici writes
+ * them as they are, then `host` and `content-length` of its own.
  */
-function rawHeaders(headers: Record<string, string>, url: URL, length: string): string[] {
-  let byHost = rawHeaderLists.get(headers);
-  if (!byHost) {
-    byHost = new Map();
-    rawHeaderLists.set(headers, byHost);
-  }
-  let list = byHost.get(url.host);
+function rawHeaders(headers: Record<string, string>): string[] {
+  let list = rawHeaderLists.get(headers);
   if (!list) {
     list = [];
     for (const [name, value] of Object.entries(headers)) if (name !== 'content-length' && name !== 'host') list.push(name, value);
-    byHost.set(url.host, list);
+    rawHeaderLists.set(headers, list);
   }
-  return [...list, 'content-length', length, 'Host', url.host];
+  return list;
 }
 
 function connectionError(err: unknown, signal: AbortSignal): Error {
@@ -94,7 +101,7 @@ export function failedFetch(err: unknown, signal: AbortSignal): Error {
 
 function send(
   url: URL,
-  headers: Record<string, string> | string[],
+  headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
   agent: http.Agent,

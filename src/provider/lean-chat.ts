@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { notAnApiBody } from './body-checks.js';
 import { errorWords } from './error-body.js';
@@ -7,6 +6,7 @@ import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError, OpenAIError } from './sdk.js';
 import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
+import type { ChatResponse } from './chat-response.js';
 import { toUsage } from './to-usage.js';
 import { StreamedAnswer, type AnswerChunk } from './streamed-answer.js';
 
@@ -22,9 +22,7 @@ import { StreamedAnswer, type AnswerChunk } from './streamed-answer.js';
 export async function leanChat(target: ChatTarget, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
   const response = await postChat(target, JSON.stringify(wireBody(request, limitField)), ctx.signal);
   ctx.onActivity();
-  const status = response.statusCode!;
-  const headers = new ResponseHeaders(response.headers);
-  response.setEncoding('utf8');
+  const { status, headers } = response;
   if (status < 200 || status > 299) {
     // A body that fails to arrive failed `withReadableErrors`' read, inside the SDK's fetch; a
     // 407's (which it passes on) the SDK's own read, which takes the error's message for the body.
@@ -41,15 +39,6 @@ export async function leanChat(target: ChatTarget, limitField: TokenLimitField, 
   return request.stream ? readStream(response, status, headers, ctx) : readWhole(response, headers, ctx);
 }
 
-/** The response headers as the rate limiter and error rows read them, without copying them. */
-class ResponseHeaders implements HeaderSource {
-  constructor(private readonly raw: IncomingHttpHeaders) {}
-  get(name: string): string | null {
-    const value = this.raw[name.toLowerCase()];
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-  }
-}
-
 function safeJSON(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -58,31 +47,22 @@ function safeJSON(text: string): unknown {
   }
 }
 
-/**
- * What the web-stream bridge threw for a body that closed with neither an end nor an error
- * (`connection failed (ERR_STREAM_PREMATURE_CLOSE)` in a row).
- */
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-}
-
 /** The whole body; every chunk feeds the idle timeout, so a slow non-streamed answer is not a stall. */
-function readText(response: IncomingMessage, onActivity: () => void): Promise<string> {
+function readText(response: ChatResponse, onActivity: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    response.on('data', (chunk: string) => {
-      onActivity();
-      text += chunk;
-    });
-    response.once('end', () => resolve(text));
-    response.once('error', reject);
-    response.once('close', () => {
-      if (!response.complete) reject(prematureClose());
+    response.read({
+      data(chunk) {
+        onActivity();
+        text += chunk;
+      },
+      end: () => resolve(text),
+      error: reject,
     });
   });
 }
 
-async function readWhole(response: IncomingMessage, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
+async function readWhole(response: ChatResponse, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
   const raw = await readText(response, ctx.onActivity);
   const notJson = notAnApiBody(raw, headers.get('content-type'));
   if (notJson) throw notJson;
@@ -114,9 +94,9 @@ interface Chunk extends AnswerChunk {
   error?: unknown;
 }
 
-function readStream(response: IncomingMessage, status: number, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
+function readStream(response: ChatResponse, status: number, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
   if (status === 204 || status === 205) {
-    response.resume();
+    response.discard();
     return Promise.reject(new OpenAIError('Attempted to iterate over a response with no body'));
   }
   return new Promise((resolve, reject) => {
@@ -126,7 +106,7 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
-      response.destroy();
+      response.cancel();
       reject(err);
     };
     // As the SDK's stream: `[DONE]` ends the answer, later events are ignored; an event whose
@@ -142,26 +122,25 @@ function readStream(response: IncomingMessage, status: number, headers: HeaderSo
       answer.add(chunk);
     };
     const parser = createParser({ onEvent });
-    response.on('data', (chunk: string) => {
-      if (failed) return;
-      ctx.onActivity();
-      try {
-        parser.feed(chunk);
-      } catch (err) {
-        fail(err);
-      }
-    });
-    response.once('error', fail);
-    response.once('close', () => {
-      if (!response.complete) fail(prematureClose());
-    });
-    response.once('end', () => {
-      if (failed) return;
-      try {
-        resolve(answer.finish(headers, ctx.signal));
-      } catch (err) {
-        fail(err);
-      }
+    response.read({
+      data(chunk) {
+        if (failed) return;
+        ctx.onActivity();
+        try {
+          parser.feed(chunk);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      error: fail,
+      end() {
+        if (failed) return;
+        try {
+          resolve(answer.finish(headers, ctx.signal));
+        } catch (err) {
+          fail(err);
+        }
+      },
     });
   });
 }
