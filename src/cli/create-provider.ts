@@ -25,6 +25,7 @@ export function createProvider(config: CliConfig, io?: CliIo): Provider {
     baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
     fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
     proxyFor: proxy?.proxyFor,
+    connections: config.concurrency,
     redact,
     trace: io ? openTrace(config, io) : undefined,
   });

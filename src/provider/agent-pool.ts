@@ -19,7 +19,7 @@ export interface AgentPool {
  * the chat-completions one) reuse the same sockets. One agent per origin, decided on its first
  * request: a proxy from `proxyFor` (HTTPS_PROXY, NO_PROXY…), else a direct agent.
  */
-export function createAgentPool(proxyFor?: (url: string) => string | undefined): AgentPool {
+export function createAgentPool(proxyFor?: (url: string) => string | undefined, connections?: number): AgentPool {
   const direct = {
     'http:': new IdleClosingHttpAgent({ keepAlive: true }),
     'https:': new IdleClosingHttpsAgent({ keepAlive: true }),
@@ -37,7 +37,7 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined):
       const origin = url.origin;
       let found = dispatchers.get(origin);
       if (found === undefined && !dispatchers.has(origin)) {
-        found = proxyFor?.(url.href) ? undefined : createDirectDispatcher(origin);
+        found = proxyFor?.(url.href) ? undefined : createDirectDispatcher(origin, connections);
         dispatchers.set(origin, found);
       }
       [lastDispatchUrl, lastDispatcher] = [url, found];

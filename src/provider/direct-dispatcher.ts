@@ -13,8 +13,12 @@ const IDLE_SOCKET_MS = 4000;
  * deadlines (--timeout, --idle-timeout) watch every request from before it connects to its last byte.
  * Only the chat-completions path is loaded with it (deep import: not undici's fetch and the rest).
  */
-export function createDirectDispatcher(origin: string): Dispatcher {
+export function createDirectDispatcher(origin: string, connections?: number): Dispatcher {
   return new Pool(origin, {
+    // Without a cap the pool opens a connection for a request that comes the moment another's
+    // answer ends, before it counts that connection free again: ~490 connects, not 256, in a
+    // 20,000-request run at -c 256.
+    connections,
     connectTimeout: 0,
     headersTimeout: 0,
     bodyTimeout: 0,

@@ -6,6 +6,11 @@ export interface OpenAIProviderOptions {
   fetch?: typeof fetch;
   /** The proxy for a request URL, if any (from HTTPS_PROXY, HTTP_PROXY, NO_PROXY…). */
   proxyFor?: (url: string) => string | undefined;
+  /**
+   * Connections kept to an origin reached directly: the run's concurrency. More requests than
+   * this wait their turn for a connection rather than open another.
+   */
+  connections?: number;
   /** Scrubs secrets from error messages (servers echo keys in 401s). */
   redact?: (text: string) => string;
   /** `-v` / `--trace`: receives every request and raw response, credentials redacted (whole lines). */

@@ -97,7 +97,7 @@ async function chatTarget(client: OpenAI, pool: ChatTarget['pool']): Promise<Cha
  */
 export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
   const limitField = tokenLimitField(options.baseURL);
-  const pool = createAgentPool(options.proxyFor);
+  const pool = createAgentPool(options.proxyFor, options.connections);
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
     baseURL: options.baseURL,
