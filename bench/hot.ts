@@ -6,9 +6,11 @@
  * load on a shared machine moves far less than wall time; wall, throughput and peak RSS beside it.
  *
  * BENCH_HOT_SCALE=0.1 shrinks every prompt count (a quick look); BENCH_HOT_PAIRS=N alternates
- * N pairs per mode (default 1).
+ * N pairs per mode (default 1); BENCH_NODE=/path/to/node runs both clients on another node (users
+ * mostly run 22 or 24: `BENCH_NODE=$(npm exec --package=node@24 -- which node)`); the mock stays on
+ * this one.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +39,8 @@ const MOCK = path.join(ROOT, 'bench', 'dist', 'bench', 'mock-process.js');
 const MINIMAL = path.join(ROOT, 'bench', 'reference', 'minimal-client.mjs');
 const SCALE = Number(process.env.BENCH_HOT_SCALE ?? 1);
 const PAIRS = Math.max(1, Number(process.env.BENCH_HOT_PAIRS ?? 1));
+const NODE = process.env.BENCH_NODE || process.execPath;
+const NODE_VERSION = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
 
 interface HotCase {
   name: string;
@@ -95,7 +99,7 @@ async function runOnce(c: HotCase, n: number, client: OneRun['client'], stream: 
     const command =
       client === 'llm-batch'
         ? [
-            process.execPath,
+            NODE,
             ...extraNodeFlags,
             BIN,
             ws.input,
@@ -115,7 +119,7 @@ async function runOnce(c: HotCase, n: number, client: OneRun['client'], stream: 
             path.join(ws.dir, 'cache'),
             ...(stream ? [] : ['--no-stream']),
           ]
-        : [process.execPath, MINIMAL, mock.url, ws.input, ws.output, String(c.concurrency), stream ? '1' : '0'];
+        : [NODE, MINIMAL, mock.url, ws.input, ws.output, String(c.concurrency), stream ? '1' : '0'];
     const run = await runCli([], { command, rss: true, cpu: true, timeoutMs: 900_000 });
     const stats = await mock.stats();
     const check = checkRows(ws.output, prompts, longReply(c.extraWords));
@@ -217,7 +221,7 @@ async function runCase(c: HotCase): Promise<ScenarioResult> {
   }
   measures.unshift({
     name: 'rows',
-    value: `${n} prompts × ${PAIRS * 4} runs, ${events} SSE events per streamed answer`,
+    value: `${n} prompts × ${PAIRS * 4} runs, ${events} SSE events per streamed answer, node ${NODE_VERSION}`,
     requirement: 'one success row per prompt, exit 0',
     pass: allOk,
   });
