@@ -27,8 +27,21 @@ export function dispatchChat(
     const handler = new DispatchedChat(signal, abortError, resolve, reject);
     // The handler is the listener (its handleEvent): no closure per request.
     signal.addEventListener('abort', handler as unknown as () => void, { once: true });
-    dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body }, handler);
+    const { origin, path } = partsOf(url);
+    dispatcher.dispatch({ origin, path, method: 'POST', headers, body }, handler);
   });
+}
+
+let lastUrl: URL | undefined;
+let lastParts = { origin: '', path: '' };
+
+/** Every request of a run goes to the same URL object; its getters build new strings per call. */
+function partsOf(url: URL): { origin: string; path: string } {
+  if (url !== lastUrl) {
+    lastParts = { origin: url.origin, path: url.pathname + url.search };
+    lastUrl = url;
+  }
+  return lastParts;
 }
 
 /** A status `Response` would refuse (the SDK's fetch then failed): the request fails as a connection error. */

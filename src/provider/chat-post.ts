@@ -31,8 +31,9 @@ export async function postChat(target: ChatTarget, body: string, signal: AbortSi
   for (let hops = 0; ; hops++) {
     const response = await postOnce(target.pool, url, headers, body, signal);
     const status = response.status;
+    if ((status !== 307 && status !== 308) || hops === MAX_REDIRECTS) return response;
     const location = response.headers.get('location');
-    if ((status !== 307 && status !== 308) || !location || hops === MAX_REDIRECTS) return response;
+    if (!location) return response;
     const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
     if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) return response;
     response.discard();
@@ -50,7 +51,7 @@ async function postOnce(pool: AgentPool, url: URL, headers: Record<string, strin
   const direct = pool.dispatcherFor(url);
   if (direct) {
     try {
-      return await dispatchChat(direct, url, rawHeaders(headers), body, signal, () => new APIUserAbortError());
+      return await dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort);
     } catch (err) {
       throw err instanceof APIUserAbortError ? err : connectionError(err, signal);
     }
@@ -66,6 +67,8 @@ async function postOnce(pool: AgentPool, url: URL, headers: Record<string, strin
   const sent = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
   return new IncomingChatResponse(await send(url, sent, body, signal, agent, pool.viaProxy(agent)));
 }
+
+const userAbort = () => new APIUserAbortError();
 
 /** The names and values every request carries, as undici's flat raw-header list. */
 const rawHeaderLists = new WeakMap<Record<string, string>, string[]>();
