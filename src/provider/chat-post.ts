@@ -4,12 +4,12 @@ import { CREDENTIALS, MAX_REDIRECTS, type AgentPool } from './agent-pool.js';
 import { dispatchChat } from './chat-dispatch.js';
 import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
 import { ProxyRefusedError, fetchFailed } from './http-fetch.js';
-import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk.js';
+import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk-errors.js';
 
 /** Where chat completions go and what every request carries, settled once per run. */
 export interface ChatTarget {
   url: URL;
-  /** Lower-case names; the SDK's own headers (key, user agent, organization, project…). */
+  /** Lower-case names: key, user agent, organization, project… (chat-target.ts). */
   headers: Record<string, string>;
   pool: AgentPool;
 }

@@ -1,4 +1,4 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk.js';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk-errors.js';
 import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
 import { errorMessage } from '../util/error-message.js';

@@ -11,6 +11,14 @@ export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
   // Warm-up starts at once too; the engine awaits it before the first paced request.
   const warm = ready.then((c) => c.warmUp());
   warm.catch(() => {}); // a load failure surfaces on first use
-  const complete: Complete = async (request, context) => (await ready)(request, context);
+  // Once loaded, requests go straight to it: no extra promise per request.
+  let loaded: Complete | undefined;
+  void ready.then(
+    (c) => {
+      loaded = c;
+    },
+    () => {},
+  );
+  const complete: Complete = (request, context) => (loaded ? loaded(request, context) : ready.then((c) => c(request, context)));
   return Object.assign(complete, { warmUp: () => warm });
 }

@@ -3,7 +3,7 @@ import { notAnApiBody } from './body-checks.js';
 import { errorWords } from './error-body.js';
 import { failedFetch, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
-import { APIError, OpenAIError } from './sdk.js';
+import { APIError, OpenAIError } from './sdk-errors.js';
 import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { ChatResponse } from './chat-response.js';

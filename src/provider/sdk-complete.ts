@@ -1,119 +1,30 @@
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
-} from 'openai/resources/chat/completions';
-import { tokenLimitField, wireBody, type TokenLimitField } from './request-body.js';
+import { tokenLimitField } from './request-body.js';
 import { classifyError } from './classify-error.js';
-import { OpenAI } from './sdk.js';
-import { createHttpFetch } from './http-fetch.js';
-import { withReadableErrors } from './error-body.js';
-import { withTrace } from './trace-fetch.js';
 import { createAgentPool } from './agent-pool.js';
-import { notAnApiBody } from './body-checks.js';
 import { leanChat } from './lean-chat.js';
-import { toUsage } from './to-usage.js';
-import { StreamedAnswer } from './streamed-answer.js';
-import type { ChatTarget } from './chat-post.js';
+import { chatTarget } from './chat-target.js';
+import type { SdkChat } from './sdk-chat.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
 
-/** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
-async function readBody(response: Response, onActivity: () => void): Promise<string> {
-  if (!response.body) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    onActivity();
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
-async function completeOnce(client: OpenAI, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
-  if (!request.stream) {
-    const response = await client.chat.completions
-      .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
-      .asResponse();
-    ctx.onActivity();
-    const raw = await readBody(response, ctx.onActivity);
-    const notJson = notAnApiBody(raw, response.headers.get('content-type'));
-    if (notJson) throw notJson;
-    const body = JSON.parse(raw) as Partial<ChatCompletion> & { error?: { message?: string } };
-    const choice = body.choices?.[0];
-    if (!choice) {
-      const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
-      throw new AttemptError('bad_response', why);
-    }
-    const text = choice.message?.content ?? '';
-    const refusal = (choice.message as { refusal?: string | null } | undefined)?.refusal;
-    ctx.onDelta?.(text);
-    return {
-      ...(refusal ? { refusal } : {}),
-      text,
-      finishReason: choice.finish_reason ?? null,
-      usage: body.usage ? toUsage(body.usage) : null,
-      model: body.model ?? null,
-      headers: response.headers,
-    };
-  }
-
-  const { data: stream, response } = await client.chat.completions
-    .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
-    .withResponse();
-  ctx.onActivity();
-  const answer = new StreamedAnswer(ctx.onDelta);
-  for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
-    ctx.onActivity();
-    answer.add(chunk);
-  }
-  return answer.finish(response.headers, ctx.signal);
-}
-
-/** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */
-function traced(transport: typeof fetch, options: OpenAIProviderOptions): typeof fetch {
-  if (!options.trace) return transport;
-  return withTrace(transport, { write: options.trace, redact: options.redact ?? ((text) => text) });
-}
-
 /**
- * The URL and headers the SDK would send chat completions with (key, user agent, OpenAI-Organization
- * and OpenAI-Project from the environment…), asked of it once: every request carries the same.
- */
-async function chatTarget(client: OpenAI, pool: ChatTarget['pool']): Promise<ChatTarget> {
-  const { req, url } = await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} });
-  const headers: Record<string, string> = {};
-  new Headers(req.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, name) => {
-    if (name !== 'content-length') headers[name] = value;
-  });
-  return { url: new URL(url), headers, pool };
-}
-
-/**
- * A `Complete` over the official SDK. The SDK's own retries are off (`maxRetries: 0`): our policy
- * retries through the rate limiter and counts every attempt once. Its timeout is off too: ours
- * covers the whole attempt and the gaps in a stream, which the SDK's (headers only) does not.
+ * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean
+ * path (lean-chat.ts), which does not load the SDK's client; an injected fetch (the `--mock`
+ * provider, tests) and `-v` / `--trace` take the SDK's (sdk-chat.ts), loaded only then. Either
+ * way failures come out classified, with secrets redacted.
  */
 export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
   const limitField = tokenLimitField(options.baseURL);
   const pool = createAgentPool(options.proxyFor, options.connections);
-  const client = new OpenAI({
-    apiKey: options.apiKey ?? 'no-key',
-    baseURL: options.baseURL,
-    maxRetries: 0,
-    timeout: 24 * 3600 * 1000,
-    logLevel: 'off',
-    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { pool }), options)),
-  });
-  // Over the network, chat completions take the lean path (lean-chat.ts); an injected fetch (the
-  // `--mock` provider, tests) keeps the SDK's, which is all it implements, and so does `-v` /
-  // `--trace`, whose log is of that fetch (a debugging run does not need the lean path's speed).
-  const target = options.fetch || options.trace ? undefined : chatTarget(client, pool);
-  target?.catch(() => {}); // a failure surfaces on first use
+  const viaSdk = options.fetch !== undefined || options.trace !== undefined;
+  const target = viaSdk ? undefined : chatTarget(options.baseURL, options.apiKey, pool);
+  let sdk: Promise<SdkChat> | undefined;
+  const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, limitField, pool)));
+  const attempt = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
+    target ? leanChat(target, limitField, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx));
   const complete: Complete = async (request, ctx) => {
     try {
-      return target !== undefined ? await leanChat(await target, limitField, request, ctx) : await completeOnce(client, limitField, request, ctx);
+      return await attempt(request, ctx);
     } catch (err) {
       const error = classifyError(err);
       if (!options.redact) throw error;
@@ -121,19 +32,8 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     }
   };
   return Object.assign(complete, {
-    /**
-     * Pays one-time costs (Node's lazily loaded `Response` and web streams, the SDK's platform
-     * headers) before the first paced request:
-     * otherwise the first request leaves late and the next ones bunch up behind it, and a server
-     * counting arrivals sees a burst the pacer never sent.
-     */
     async warmUp() {
-      if (target !== undefined) {
-        await target.catch(() => {});
-        return;
-      }
-      await new Response('').arrayBuffer().catch(() => {});
-      await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} }).catch(() => {});
+      if (viaSdk) await (await sdkChat()).warmUp();
     },
   });
 }

@@ -1,7 +1,8 @@
 /**
- * The one place the openai SDK is imported from, so every module shares one copy of its error
- * classes (`instanceof` in the classifier). The CLI runs from an esbuild bundle (package.json
- * `build`), where the SDK is compiled in with the run path rather than loaded module by module
- * between start-up and the first request (the cost is measured in bench/results/2026-11-24.md).
+ * The one place the openai SDK's client is imported from; its error classes come from
+ * sdk-errors.ts, which the chat-completions path loads without the client. The CLI runs from an
+ * esbuild bundle (package.json `build`), where the SDK is compiled in rather than loaded module by
+ * module (the cost is measured in bench/results/2026-11-24.md).
  */
-export { OpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError, toStreamingFile } from 'openai';
+export { OpenAI, toStreamingFile } from 'openai';
+export { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk-errors.js';

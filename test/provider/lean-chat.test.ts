@@ -183,8 +183,18 @@ describe('lean chat transport: a refusal (structured outputs), as the SDK path r
 });
 
 describe('lean chat transport: the same request as the SDK path', () => {
-  it('sends the same method, path, headers and body', async () => {
-    const seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+  // Less the SDK's x-stainless-* telemetry: the lean path does not load the SDK's client to ask it.
+  const withoutTelemetry = (r: (typeof seen)[number]) => ({
+    ...r,
+    headers: Object.fromEntries(Object.entries(r.headers).filter(([name]) => !name.startsWith('x-stainless-'))),
+  });
+  let seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+
+  it('sends the same method, path, headers and body, organization and project included', async () => {
+    seen = [];
+    const env = { OPENAI_ORG_ID: process.env.OPENAI_ORG_ID, OPENAI_PROJECT_ID: process.env.OPENAI_PROJECT_ID };
+    process.env.OPENAI_ORG_ID = 'org-lean';
+    process.env.OPENAI_PROJECT_ID = 'proj-lean';
     const capture = http.createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (d: string) => (body += d));
@@ -198,9 +208,18 @@ describe('lean chat transport: the same request as the SDK path', () => {
       const p = pair(`http://127.0.0.1:${(capture.address() as AddressInfo).port}/v1`);
       await same(p, 'what is sent', true);
       expect(seen).toHaveLength(2);
-      expect(seen[1]).toEqual(seen[0]);
-      expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${KEY}` } });
+      expect(seen[0]!.headers['x-stainless-lang']).toBe('js'); // the SDK's request: the first of the pair
+      expect(withoutTelemetry(seen[1]!)).toEqual(withoutTelemetry(seen[0]!));
+      expect(seen[1]).toMatchObject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${KEY}`, 'openai-organization': 'org-lean', 'openai-project': 'proj-lean' },
+      });
     } finally {
+      for (const [name, value] of Object.entries(env)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       capture.closeAllConnections();
       await new Promise((resolve) => capture.close(resolve));
     }

@@ -1,0 +1,110 @@
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
+import { wireBody, type TokenLimitField } from './request-body.js';
+import { OpenAI } from './sdk.js';
+import { createHttpFetch } from './http-fetch.js';
+import { withReadableErrors } from './error-body.js';
+import { withTrace } from './trace-fetch.js';
+import { notAnApiBody } from './body-checks.js';
+import { toUsage } from './to-usage.js';
+import { StreamedAnswer } from './streamed-answer.js';
+import type { AgentPool } from './agent-pool.js';
+import type { OpenAIProviderOptions } from './openai-options.js';
+import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
+
+/** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
+async function readBody(response: Response, onActivity: () => void): Promise<string> {
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    onActivity();
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+async function completeOnce(client: OpenAI, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
+  if (!request.stream) {
+    const response = await client.chat.completions
+      .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
+      .asResponse();
+    ctx.onActivity();
+    const raw = await readBody(response, ctx.onActivity);
+    const notJson = notAnApiBody(raw, response.headers.get('content-type'));
+    if (notJson) throw notJson;
+    const body = JSON.parse(raw) as Partial<ChatCompletion> & { error?: { message?: string } };
+    const choice = body.choices?.[0];
+    if (!choice) {
+      const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
+      throw new AttemptError('bad_response', why);
+    }
+    const text = choice.message?.content ?? '';
+    const refusal = (choice.message as { refusal?: string | null } | undefined)?.refusal;
+    ctx.onDelta?.(text);
+    return {
+      ...(refusal ? { refusal } : {}),
+      text,
+      finishReason: choice.finish_reason ?? null,
+      usage: body.usage ? toUsage(body.usage) : null,
+      model: body.model ?? null,
+      headers: response.headers,
+    };
+  }
+
+  const { data: stream, response } = await client.chat.completions
+    .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsStreaming, { signal: ctx.signal })
+    .withResponse();
+  ctx.onActivity();
+  const answer = new StreamedAnswer(ctx.onDelta);
+  for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+    ctx.onActivity();
+    answer.add(chunk);
+  }
+  return answer.finish(response.headers, ctx.signal);
+}
+
+/** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */
+function traced(transport: typeof fetch, options: OpenAIProviderOptions): typeof fetch {
+  if (!options.trace) return transport;
+  return withTrace(transport, { write: options.trace, redact: options.redact ?? ((text) => text) });
+}
+
+/** Chat completions through the SDK's client: one attempt, unclassified errors (the caller classifies). */
+export interface SdkChat {
+  complete(request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult>;
+  /**
+   * Pays one-time costs (Node's lazily loaded `Response` and web streams, the SDK's platform
+   * headers) before the first paced request: otherwise the first request leaves late and the next
+   * ones bunch up behind it, and a server counting arrivals sees a burst the pacer never sent.
+   */
+  warmUp(): Promise<void>;
+}
+
+/**
+ * The SDK's own path, for an injected fetch (the `--mock` provider, tests), which is all it
+ * implements, and for `-v` / `--trace`, whose log is of that fetch. Its retries are off
+ * (`maxRetries: 0`): our policy retries through the rate limiter and counts every attempt once. Its
+ * timeout is off too: ours covers the whole attempt and the gaps in a stream.
+ */
+export function createSdkChat(options: OpenAIProviderOptions, limitField: TokenLimitField, pool: AgentPool): SdkChat {
+  const client = new OpenAI({
+    apiKey: options.apiKey ?? 'no-key',
+    baseURL: options.baseURL,
+    maxRetries: 0,
+    timeout: 24 * 3600 * 1000,
+    logLevel: 'off',
+    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { pool }), options)),
+  });
+  return {
+    complete: (request, ctx) => completeOnce(client, limitField, request, ctx),
+    async warmUp() {
+      await new Response('').arrayBuffer().catch(() => {});
+      await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} }).catch(() => {});
+    },
+  };
+}
