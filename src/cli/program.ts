@@ -93,6 +93,8 @@ Examples:
 Environment:
   OPENAI_API_KEY     API key (never taken on the command line: it would show in ps and history)
   OPENAI_BASE_URL    default for --base-url
+  OPENAI_ORG_ID, OPENAI_PROJECT_ID
+                     sent as OpenAI-Organization and OpenAI-Project
   LLM_BATCH_MODEL    default for --model
   LLM_BATCH_CACHE_DIR  default for --cache-dir
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
