@@ -4,6 +4,7 @@ import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import { resolveCliConfig } from './config.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
+import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
 import type { CliIo } from './io.js';
 
@@ -27,6 +28,7 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
 
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  tuneWasm();
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
   if (argv[0] === 'report') {
     // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)

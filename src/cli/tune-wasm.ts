@@ -1,0 +1,18 @@
+import v8 from 'node:v8';
+
+/**
+ * On node 20 (V8 11), compile WebAssembly with the baseline compiler only. The one module a run
+ * compiles is undici's HTTP parser (llhttp), and V8 11 optimizes all of it in background threads
+ * at start-up: ~60 ms of CPU, and ~60 ms more before a short run can exit, where the optimized code
+ * saves nothing measurable on a long run (bench/results/2026-11-30-hot-s7.md). V8 12 and 13 (node 22,
+ * 24) optimize only functions that turn hot. A node given a WebAssembly flag itself is left alone.
+ */
+export function wantsLiftoffOnly(v8Version: string, execArgv: readonly string[]): boolean {
+  if (Number(v8Version.split('.')[0]) !== 11) return false;
+  return !execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
+}
+
+/** Must run before the chat transport loads: undici compiles the parser when it is imported. */
+export function tuneWasm(): void {
+  if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) v8.setFlagsFromString('--liftoff-only');
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
+
+describe('wantsLiftoffOnly', () => {
+  it('on V8 11 (node 20) only', () => {
+    expect(wantsLiftoffOnly('11.3.244.8-node.33', [])).toBe(true);
+    expect(wantsLiftoffOnly('12.4.254.21-node.33', [])).toBe(false);
+    expect(wantsLiftoffOnly('13.6.233.17-node.37', [])).toBe(false);
+  });
+
+  it('not when node was given a WebAssembly flag of its own', () => {
+    for (const flag of ['--liftoff', '--no-liftoff', '--liftoff-only', '--wasm-tier-up', '--no_wasm_tier_up', '--wasm-dynamic-tiering']) {
+      expect(wantsLiftoffOnly('11.3.244.8-node.33', [flag])).toBe(false);
+    }
+    expect(wantsLiftoffOnly('11.3.244.8-node.33', ['--heap-growing-percent=100'])).toBe(true);
+  });
+});
