@@ -65,6 +65,18 @@ describe.concurrent('proxies from the environment', () => {
     expect(mock.requests).toHaveLength(PROMPTS.length);
   });
 
+  it('reaches an https API directly, trusting NODE_EXTRA_CA_CERTS; without it, fails naming the certificate', async (ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true });
+    const trusted = await runCli(['-', '--base-url', mock.url, '-c', '2'], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST } });
+    expect(trusted.code).toBe(0);
+    expectAllAnswered(trusted.stdout);
+    expect(mock.requests).toHaveLength(PROMPTS.length);
+    const untrusted = await runCli(['-', '--base-url', mock.url, '--retries', '0'], { stdin: 'one\n', env: { ...NO_PROXY_VARS, NODE_EXTRA_CA_CERTS: undefined } });
+    expect(untrusted.code).not.toBe(0);
+    expect(parseJsonl(untrusted.stdout)[0]).toMatchObject({ error: { type: 'connection', message: expect.stringContaining('SELF_SIGNED') } });
+    expect(proxy.log).toHaveLength(0);
+  });
+
   it('tunnels https through HTTPS_PROXY with CONNECT, one kept-alive tunnel per slot; a proxy given without a scheme is plain http', async (ctx) => {
     const { mock, proxy } = await servers(ctx, { tls: true });
     expect(mock.url).toMatch(/^https:/);
