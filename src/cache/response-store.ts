@@ -30,6 +30,8 @@ export interface ResponseStore {
   get(key: Buffer): CachedAnswer | undefined;
   /** Resolves once the write is committed; writes from one tick share a transaction. */
   put(key: Buffer, answer: CachedAnswer): Promise<void>;
+  /** Several answers in one transaction; resolves once it is committed. */
+  putMany(entries: ReadonlyArray<readonly [Buffer, CachedAnswer]>): Promise<void>;
   stats(): CacheStats;
   /** Deletes entries stored before `before` (ms since the epoch); returns how many. */
   prune(before: number): Promise<number>;
@@ -69,6 +71,7 @@ export async function openResponseStore(dir: string): Promise<ResponseStore> {
     path: file,
     get: (key) => db?.get(key),
     put: async (key, answer) => (await opened()).put(key, answer),
+    putMany: async (entries) => (await opened()).putMany(entries),
     stats: () => (db ? storeOn(file, db).stats() : { path: file, entries: 0, bytesOnDisk: 0, oldest: null, newest: null }),
     prune: async (before) => (opening !== undefined || fs.existsSync(file) ? (await opened()).prune(before) : 0),
     clear: async () => (opening !== undefined || fs.existsSync(file) ? (await opened()).clear() : 0),
@@ -91,6 +94,12 @@ function storeOn(file: string, db: Database): ResponseStore {
     get: (key) => db.get(key),
     put: async (key, answer) => {
       await db.put(key, answer);
+    },
+    putMany: async (entries) => {
+      // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's.
+      let committed: Promise<boolean> | undefined;
+      for (const [key, answer] of entries) committed = db.put(key, answer);
+      await committed;
     },
     stats() {
       let entries = 0;

@@ -26,6 +26,15 @@ export interface AnswerCacheOptions {
   now?: () => number;
 }
 
+/**
+ * How long an answer waits for others to share its write. Every LMDB commit copies the B-tree pages
+ * it touches and syncs them: one per event turn cost more CPU than the rest of the cache (issue 16).
+ * A kill -9 loses at most this much more of the cache; the rows themselves are already written.
+ */
+const WRITE_DELAY_MS = 100;
+/** Bounds the memory of answers waiting, whatever the rate. */
+const WRITE_BATCH_MAX = 1000;
+
 export function createAnswerCache(store: ResponseStore, options: AnswerCacheOptions): AnswerCache {
   const now = options.now ?? Date.now;
   let failed = false;
@@ -56,23 +65,46 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     looked.set(request, { sample, key });
     return key;
   };
-  const write = (key: Buffer, answer: CachedAnswer): Promise<void> => {
+  const write = (put: () => Promise<void>): Promise<void> => {
     pending++;
     try {
-      return store.put(key, answer).then(onWritten, onFailed);
+      return put().then(onWritten, onFailed);
     } catch (err) {
       onFailed(err);
       return Promise.resolve();
     }
   };
+  /**
+   * Answers wait up to WRITE_DELAY_MS and go to the store together: one transaction (one commit,
+   * one sync) per batch rather than per event turn. Until then lookups find them here.
+   */
+  let queued: Array<[Buffer, CachedAnswer]> = [];
+  const queuedByKey = new Map<string, CachedAnswer>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drain = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (queued.length === 0) return;
+    const batch = queued;
+    queued = [];
+    queuedByKey.clear();
+    void write(() => store.putMany(batch));
+  };
+  const enqueue = (key: Buffer, answer: CachedAnswer) => {
+    queued.push([key, answer]);
+    queuedByKey.set(key.toString('latin1'), answer);
+    if (queued.length >= WRITE_BATCH_MAX) drain();
+    else timer ??= setTimeout(drain, WRITE_DELAY_MS);
+  };
+  const get = (key: Buffer) => (queuedByKey.size > 0 ? (queuedByKey.get(key.toString('latin1')) ?? store.get(key)) : store.get(key));
   return {
-    lookup: (request, sample) => store.get(requestKey(request, sample)),
+    lookup: (request, sample) => get(requestKey(request, sample)),
     store(request, sample, result) {
       // A stream cut short never reaches here (it throws); an answer without a finish reason is not whole.
       if (result.finishReason === null) return;
       // Cut at --max-cost's own cap: keyed without that cap, it would answer a later run that has none.
       if (request.budgetCap && result.finishReason === 'length') return;
-      void write(requestKey(request, sample), {
+      enqueue(requestKey(request, sample), {
         text: result.text,
         finishReason: result.finishReason,
         model: result.model,
@@ -80,8 +112,11 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
         storedAt: now(),
       });
     },
-    getByBody: (body, sample) => store.get(keyOf(body, sample)),
-    putByBody: (body, sample, answer) => write(keyOf(body, sample), { ...answer, storedAt: now() }),
-    flush: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve))),
+    getByBody: (body, sample) => get(keyOf(body, sample)),
+    putByBody: (body, sample, answer) => write(() => store.put(keyOf(body, sample), { ...answer, storedAt: now() })),
+    flush() {
+      drain();
+      return pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve));
+    },
   };
 }

@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAnswerCache } from '../../src/engine/answer-cache.js';
+import { cacheKey } from '../../src/cache/cache-key.js';
+import { cacheBody } from '../../src/provider/request-body.js';
+import type { CachedAnswer, ResponseStore } from '../../src/cache/response-store.js';
+import type { CompletionRequest, CompletionResult } from '../../src/provider/completion.js';
+
+const endpoint = 'http://127.0.0.1:1234/v1/chat/completions';
+
+/** A store in memory that counts its writes; `commit` lets a test decide when a write lands. */
+function memoryStore() {
+  const entries = new Map<string, CachedAnswer>();
+  const writes: number[] = [];
+  const store: ResponseStore = {
+    path: '/memory',
+    get: (key) => entries.get(key.toString('hex')),
+    async put(key, answer) {
+      writes.push(1);
+      entries.set(key.toString('hex'), answer);
+    },
+    async putMany(batch) {
+      writes.push(batch.length);
+      for (const [key, answer] of batch) entries.set(key.toString('hex'), answer);
+    },
+    stats: () => ({ path: '/memory', entries: entries.size, bytesOnDisk: 0, oldest: null, newest: null }),
+    prune: async () => 0,
+    clear: async () => 0,
+    close: async () => {},
+  };
+  return { store, entries, writes };
+}
+
+const request = (i: number): CompletionRequest => ({ model: 'm', messages: [{ role: 'user', content: `q${i}` }], stream: true });
+const result = (text: string): CompletionResult => ({ text, finishReason: 'stop', usage: null, model: 'm-1', headers: null });
+
+describe('createAnswerCache', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('stores answers together, under the request body’s key, and finds them before they are written', async () => {
+    const { store, entries, writes } = memoryStore();
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', now: () => 7 });
+    for (let i = 0; i < 50; i++) {
+      expect(cache.lookup(request(i), 0)).toBeUndefined();
+      cache.store(request(i), 0, result(`a${i}`));
+    }
+    // Still waiting for company: nothing written, yet a second lookup of the same question hits.
+    expect(writes).toEqual([]);
+    expect(cache.lookup(request(3), 0)).toMatchObject({ text: 'a3', model: 'm-1', storedAt: 7 });
+    expect(cache.lookup(request(3), 1)).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([50]);
+    const key = cacheKey(endpoint, cacheBody(request(49)), 0).toString('hex');
+    expect(entries.get(key)).toMatchObject({ text: 'a49', finishReason: 'stop' });
+    expect(cache.lookup(request(49), 0)).toMatchObject({ text: 'a49' });
+  });
+
+  it('flush writes what is waiting at once and resolves once it is written', async () => {
+    const { store, writes } = memoryStore();
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
+    cache.store(request(1), 0, result('one'));
+    cache.store(request(2), 0, result('two'));
+    await cache.flush();
+    expect(writes).toEqual([2]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([2]);
+  });
+
+  it('a failed write is reported once and fails nothing else', async () => {
+    const { store } = memoryStore();
+    const errors: Error[] = [];
+    store.putMany = async () => {
+      throw new Error('disk full');
+    };
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', onError: (e) => errors.push(e) });
+    cache.store(request(1), 0, result('one'));
+    await cache.flush();
+    cache.store(request(2), 0, result('two'));
+    await cache.flush();
+    expect(errors.map((e) => e.message)).toEqual(['disk full']);
+  });
+});
