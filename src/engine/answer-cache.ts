@@ -1,6 +1,6 @@
 import type { CompletionRequest, CompletionResult } from '../provider/completion.js';
 import { cacheBody, type TokenLimitField } from '../provider/request-body.js';
-import { cacheKey } from '../cache/cache-key.js';
+import { cacheKeyString } from '../cache/cache-key.js';
 import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
 
 /**
@@ -52,13 +52,13 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     failed = true;
     onWritten();
   };
-  const keyOf = (body: Readonly<Record<string, unknown>>, sample: number) => cacheKey(options.endpoint, body, sample);
+  const keyOf = (body: Readonly<Record<string, unknown>>, sample: number) => cacheKeyString(options.endpoint, body, sample);
   /**
    * A request's key as its lookup worked it out, for the store after its answer: hashing the body
    * twice per request cost more than the store itself (issue 16).
    */
-  const looked = new WeakMap<CompletionRequest, { sample: number; key: Buffer }>();
-  const requestKey = (request: CompletionRequest, sample: number): Buffer => {
+  const looked = new WeakMap<CompletionRequest, { sample: number; key: string }>();
+  const requestKey = (request: CompletionRequest, sample: number): string => {
     const known = looked.get(request);
     if (known?.sample === sample) return known.key;
     const key = keyOf(cacheBody(request, options.limitField), sample);
@@ -78,25 +78,30 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
    * Answers wait up to WRITE_DELAY_MS and go to the store together: one transaction (one commit,
    * one sync) per batch rather than per event turn. Until then lookups find them here.
    */
-  let queued: Array<[Buffer, CachedAnswer]> = [];
-  const queuedByKey = new Map<string, CachedAnswer>();
+  let queued = new Map<string, CachedAnswer>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const drain = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (queued.length === 0) return;
-    const batch = queued;
-    queued = [];
-    queuedByKey.clear();
+    if (queued.size === 0) return;
+    const batch: Array<[Buffer, CachedAnswer]> = [];
+    for (const [key, answer] of queued) batch.push([Buffer.from(key, 'latin1'), answer]);
+    queued = new Map();
     void write(() => store.putMany(batch));
   };
-  const enqueue = (key: Buffer, answer: CachedAnswer) => {
-    queued.push([key, answer]);
-    queuedByKey.set(key.toString('latin1'), answer);
-    if (queued.length >= WRITE_BATCH_MAX) drain();
+  const enqueue = (key: string, answer: CachedAnswer) => {
+    queued.set(key, answer);
+    if (queued.size >= WRITE_BATCH_MAX) drain();
     else timer ??= setTimeout(drain, WRITE_DELAY_MS);
   };
-  const get = (key: Buffer) => (queuedByKey.size > 0 ? (queuedByKey.get(key.toString('latin1')) ?? store.get(key)) : store.get(key));
+  // The store copies a key before it returns: one buffer serves every lookup.
+  const keyBytes = Buffer.alloc(32);
+  const get = (key: string) => {
+    const answer = queued.get(key);
+    if (answer !== undefined) return answer;
+    keyBytes.write(key, 0, 'latin1');
+    return store.get(keyBytes);
+  };
   return {
     lookup: (request, sample) => get(requestKey(request, sample)),
     store(request, sample, result) {
@@ -113,7 +118,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       });
     },
     getByBody: (body, sample) => get(keyOf(body, sample)),
-    putByBody: (body, sample, answer) => write(() => store.put(keyOf(body, sample), { ...answer, storedAt: now() })),
+    putByBody: (body, sample, answer) => write(() => store.put(Buffer.from(keyOf(body, sample), 'latin1'), { ...answer, storedAt: now() })),
     flush() {
       drain();
       return pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, canonicalJson } from '../../src/cache/cache-key.js';
+import { cacheKey, cacheKeyString, canonicalJson } from '../../src/cache/cache-key.js';
 import { defaultCacheDir, resolveCacheDir } from '../../src/cache/cache-dir.js';
 
 const endpoint = 'https://api.example.com/v1/chat/completions';
@@ -78,5 +78,19 @@ describe('cacheKey stays the same across versions', () => {
     expect(hex(cacheKey('http://127.0.0.1:1234/v1/chat/completions', { model: 'x', messages: [] }, 0))).toBe(
       'e8ccc0c2e91f01f891ca420b2cf1d6e842ea676c4caa450f4fc9569f1860e3ae',
     );
+  });
+
+  it('hashes text beyond ASCII as UTF-8, and the key string is the same bytes', () => {
+    const body = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'héllo wörld ✓ 日本語 😀 \u2028 \u0000' }],
+      temperature: 0.7,
+      max_completion_tokens: 100,
+      response_format: { type: 'json_object' },
+      seed: 3,
+    };
+    const endpoint = 'https://api.example.com/v1/chat/completions';
+    expect(hex(cacheKey(endpoint, body, 1))).toBe('5f4fd0ee2fa7136ad2dc1195f565a16827c3914c5b27707750660f8915b10db7');
+    expect(Buffer.from(cacheKeyString(endpoint, body, 1), 'latin1')).toEqual(cacheKey(endpoint, body, 1));
   });
 });
