@@ -40,6 +40,29 @@ describe('cacheKey', () => {
   it('canonical JSON sorts keys at every depth and keeps array order', () => {
     expect(canonicalJson({ b: [{ y: 1, x: 2 }, 3], a: null })).toBe('{"a":null,"b":[{"x":2,"y":1},3]}');
   });
+
+  /** The canonical form as first written (Array#sort, JSON.stringify everywhere): the oracle. */
+  function plainCanonical(value: unknown): string {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+    if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : plainCanonical(v))).join(',')}]`;
+    const record = value as Record<string, unknown>;
+    const parts = Object.keys(record)
+      .sort()
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${plainCanonical(record[k])}`);
+    return `{${parts.join(',')}}`;
+  }
+
+  it.each([
+    ['quotes and backslashes', { a: 'say "hi" \\ C:\\path' }],
+    ['control characters', { a: 'tab\tnl\ncr\rnul\u0000 us\u001f del\u007f' }],
+    ['a lone surrogate, a pair and line separators', { a: '\ud800 x \udc00 😀 \u2028\u2029 é 日本' }],
+    ['keys that need quoting and keys that look like numbers', { 'k"q': 1, '10': 2, '2': 3, b: 4, A: 5, é: 6, '\n': 7 }],
+    ['numbers, booleans and empty things', { n: [0, -0, 1.5e300, Number.NaN, Number.POSITIVE_INFINITY, -1], t: true, f: false, e: {}, l: [] }],
+    ['undefined in arrays and objects, and nesting', { a: [undefined, { z: undefined, y: [{ c: 'x', b: null }] }], u: undefined }],
+  ])('canonical JSON matches the plain form with %s', (_what, value) => {
+    expect(canonicalJson(value)).toBe(plainCanonical(value));
+  });
 });
 
 describe('cache directory', () => {
