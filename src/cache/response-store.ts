@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import type { Usage } from '../types.js';
+import type { cacheKeyString } from './cache-key.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
 export interface CachedAnswer {
@@ -30,8 +31,11 @@ export interface ResponseStore {
   get(key: Buffer): CachedAnswer | undefined;
   /** Resolves once the write is committed; writes from one tick share a transaction. */
   put(key: Buffer, answer: CachedAnswer): Promise<void>;
-  /** Several answers in one transaction; resolves once it is committed. */
-  putMany(entries: ReadonlyArray<readonly [Buffer, CachedAnswer]>): Promise<void>;
+  /**
+   * Several answers in one transaction, keyed by {@link cacheKeyString} (the key's bytes as latin1);
+   * resolves once it is committed.
+   */
+  putMany(answers: ReadonlyMap<string, CachedAnswer>): Promise<void>;
   stats(): CacheStats;
   /** Deletes entries stored before `before` (ms since the epoch); returns how many. */
   prune(before: number): Promise<number>;
@@ -71,7 +75,7 @@ export async function openResponseStore(dir: string): Promise<ResponseStore> {
     path: file,
     get: (key) => db?.get(key),
     put: async (key, answer) => (await opened()).put(key, answer),
-    putMany: async (entries) => (await opened()).putMany(entries),
+    putMany: async (answers) => (await opened()).putMany(answers),
     stats: () => (db ? storeOn(file, db).stats() : { path: file, entries: 0, bytesOnDisk: 0, oldest: null, newest: null }),
     prune: async (before) => (opening !== undefined || fs.existsSync(file) ? (await opened()).prune(before) : 0),
     clear: async () => (opening !== undefined || fs.existsSync(file) ? (await opened()).clear() : 0),
@@ -95,10 +99,15 @@ function storeOn(file: string, db: Database): ResponseStore {
     put: async (key, answer) => {
       await db.put(key, answer);
     },
-    putMany: async (entries) => {
+    putMany: async (answers) => {
       // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's.
+      // A put copies its key before it returns, so one buffer serves them all.
+      const key = Buffer.alloc(32);
       let committed: Promise<boolean> | undefined;
-      for (const [key, answer] of entries) committed = db.put(key, answer);
+      for (const [text, answer] of answers) {
+        key.write(text, 0, 'latin1');
+        committed = db.put(key, answer);
+      }
       await committed;
     },
     stats() {

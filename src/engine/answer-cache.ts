@@ -84,8 +84,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (queued.size === 0) return;
-    const batch: Array<[Buffer, CachedAnswer]> = [];
-    for (const [key, answer] of queued) batch.push([Buffer.from(key, 'latin1'), answer]);
+    const batch = queued;
     queued = new Map();
     void write(() => store.putMany(batch));
   };

@@ -19,8 +19,8 @@ function memoryStore() {
       entries.set(key.toString('hex'), answer);
     },
     async putMany(batch) {
-      writes.push(batch.length);
-      for (const [key, answer] of batch) entries.set(key.toString('hex'), answer);
+      writes.push(batch.size);
+      for (const [key, answer] of batch) entries.set(Buffer.from(key, 'latin1').toString('hex'), answer);
     },
     stats: () => ({ path: '/memory', entries: entries.size, bytesOnDisk: 0, oldest: null, newest: null }),
     prune: async () => 0,
