@@ -9,11 +9,14 @@ import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
  */
 export interface AnswerCache {
   lookup(request: CompletionRequest, sample: number): CachedAnswer | undefined;
-  /** Fire and forget: a failed write is reported through `onError` once, never fails the row. */
+  /**
+   * Fire and forget: written with the answers of the next 100 ms in one transaction (found by
+   * `lookup` meanwhile); a failed write is reported through `onError` once, never fails the row.
+   */
   store(request: CompletionRequest, sample: number, result: CompletionResult): void;
   getByBody(body: Readonly<Record<string, unknown>>, sample: number): CachedAnswer | undefined;
   putByBody(body: Readonly<Record<string, unknown>>, sample: number, answer: Omit<CachedAnswer, 'storedAt'>): Promise<void>;
-  /** Waits for every write this run started. */
+  /** Writes what is waiting now, then waits for every write this run started. */
   flush(): Promise<void>;
 }
 
