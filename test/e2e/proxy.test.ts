@@ -71,7 +71,10 @@ describe.concurrent('proxies from the environment', () => {
     expect(trusted.code).toBe(0);
     expectAllAnswered(trusted.stdout);
     expect(mock.requests).toHaveLength(PROMPTS.length);
-    const untrusted = await runCli(['-', '--base-url', mock.url, '--retries', '0'], { stdin: 'one\n', env: { ...NO_PROXY_VARS, NODE_EXTRA_CA_CERTS: undefined } });
+    const untrusted = await runCli(['-', '--base-url', mock.url, '--retries', '0'], {
+      stdin: 'one\n',
+      env: { ...NO_PROXY_VARS, NODE_EXTRA_CA_CERTS: undefined },
+    });
     expect(untrusted.code).not.toBe(0);
     expect(parseJsonl(untrusted.stdout)[0]).toMatchObject({ error: { type: 'connection', message: expect.stringContaining('SELF_SIGNED') } });
     expect(proxy.log).toHaveLength(0);
