@@ -98,9 +98,10 @@ const requireCjs = createRequire(import.meta.url);
  * The address space mapped for the file up front (the file itself grows as answers are written).
  * Left to grow by itself, lmdb maps the file again at each step and keeps the outgrown maps, all
  * resident: 78 MB of RSS for a 35 MB file after a 100,000-prompt run, against the file's size
- * with one map (issue 16). Not on Windows, where LMDB makes the file as large as its map.
+ * with one map (issue 16). Not on Windows, where LMDB makes the file as large as its map, nor
+ * where a 32-bit address space has no 16 GiB to give.
  */
-const MAP_BYTES = process.platform === 'win32' ? undefined : 2 ** 34;
+const MAP_BYTES = process.platform === 'win32' || !process.arch.endsWith('64') ? undefined : 2 ** 34;
 
 async function openDatabase(file: string): Promise<Database> {
   const { open } = requireCjs('lmdb') as typeof import('lmdb');
