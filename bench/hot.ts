@@ -187,11 +187,13 @@ async function runCase(c: HotCase): Promise<ScenarioResult> {
     );
     if (stream) {
       const perEvent = cpu(ours) / (n * events);
+      // The issue's bound is for long answers, where events are most of the work; on a 12-event
+      // answer this figure is mostly the request's own cost spread over few events.
+      const long = events >= 100;
       measures.push({
         name: `${mode}: CPU per SSE event (${events} per answer, all CPU)`,
         value: `${us(perEvent)} / ${us(cpu(theirs) / (n * events))}`,
-        requirement: '< 10 µs',
-        pass: perEvent < 0.01,
+        ...(long ? { requirement: '< 10 µs', pass: perEvent < 0.01 } : {}),
       });
     }
     if (idealMs === undefined) {
