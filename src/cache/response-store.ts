@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
+import { addressSpaceLimited } from '../util/address-space.js';
 import type { Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
 
@@ -99,13 +100,13 @@ const requireCjs = createRequire(import.meta.url);
  * Left to grow by itself, lmdb maps the file again at each step and keeps the outgrown maps, all
  * resident: 78 MB of RSS for a 35 MB file after a 100,000-prompt run, against the file's size
  * with one map (issue 16). Not on Windows, where LMDB makes the file as large as its map, nor
- * where a 32-bit address space has no 16 GiB to give.
+ * where a 32-bit address space or a `ulimit -v` has no 16 GiB to give.
  */
-const MAP_BYTES = process.platform === 'win32' || !process.arch.endsWith('64') ? undefined : 2 ** 34;
+const mapBytes = (): number | undefined => (process.platform === 'win32' || !process.arch.endsWith('64') || addressSpaceLimited() ? undefined : 2 ** 34);
 
 async function openDatabase(file: string): Promise<Database> {
   const { open } = requireCjs('lmdb') as typeof import('lmdb');
-  return open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false, mapSize: MAP_BYTES });
+  return open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false, mapSize: mapBytes() });
 }
 
 function storeOn(file: string, db: Database): ResponseStore {

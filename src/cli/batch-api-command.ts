@@ -123,6 +123,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   let cache: OpenedCache | undefined;
   const stop = new AbortController();
   const unlisten: Array<() => void> = [];
+  let closeLive: (() => Promise<void>) | undefined;
   try {
     const inputFingerprint = await fingerprint(config);
     checkManifest(config, outputPath, (line) => reporter.info(line));
@@ -179,6 +180,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     let finishLive: ((pending: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>) | undefined;
     if (batchConfig.finishLive) {
       const { complete } = createProvider(config, io);
+      closeLive = complete.close;
       // Our Ctrl-C stops admitting; requests in flight finish, as before.
       const signals = { stop: stop.signal, abort: new AbortController().signal, dispose: () => {} };
       finishLive = (pending) =>
@@ -260,6 +262,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return await writeBatchReport(config, prices, { summary, pendingBatches: outcome.pending, code, empty, reporter });
   } finally {
     for (const off of unlisten) off();
+    await closeLive?.();
     await cache?.close().catch(() => {});
     target?.lock?.release();
     await input.close();

@@ -96,6 +96,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   } finally {
     signals?.dispose();
     reporter.close();
+    await complete.close?.();
     await cache?.close().catch(() => {});
     target?.lock?.release();
     await input.close();

@@ -3,15 +3,24 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { createProxyAgent } from './proxy-agent.js';
-import { createDirectDispatcher } from './direct-dispatcher.js';
+import { addressSpaceLimited } from '../util/address-space.js';
 
 export interface AgentPool {
   /** The agent for a URL's origin: direct, or through its proxy (a promise while that loads). */
   agentFor(url: URL): http.Agent | Promise<http.Agent>;
   /** Whether an agent tunnels through a proxy (its refusals need telling apart from the API's). */
   viaProxy(agent: http.Agent): boolean;
-  /** undici's connection pool for a URL's origin when it is reached directly, else undefined. */
-  dispatcherFor(url: URL): Dispatcher | undefined;
+  /**
+   * undici's connection pool for a URL's origin when it is reached directly (a promise while undici
+   * loads), else undefined: through a proxy, or under `ulimit -v` (see address-space.ts),
+   * the node:http agents carry chat completions too.
+   */
+  dispatcherFor(url: URL): Dispatcher | Promise<Dispatcher | undefined> | undefined;
+  /**
+   * Closes every connection, idle or still opening: a run's end does not wait on a socket (one
+   * still connecting to a host that never answers would hold the process for minutes).
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -28,16 +37,30 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
   // Every chat request asks with the same URL object: `url.origin` is a string built per call.
   let lastUrl: URL | undefined;
   let lastAgent: http.Agent | undefined;
-  const dispatchers = new Map<string, Dispatcher | undefined>();
+  const dispatchers = new Map<string, Dispatcher | Promise<Dispatcher | undefined> | undefined>();
+  const closers: Array<() => Promise<void>> = [];
+  // Loaded on the first direct request only: --mock, --trace and the Batch API never parse with it.
+  let undici: Promise<typeof import('./direct-dispatcher.js') | undefined> | undefined;
+  const directDispatcher = (origin: string): Promise<Dispatcher | undefined> => {
+    undici ??= addressSpaceLimited() ? Promise.resolve(undefined) : import('./direct-dispatcher.js').catch(() => undefined);
+    return undici.then((m) => {
+      const direct = m?.createDirectDispatcher(origin, connections);
+      if (direct) closers.push(direct.close);
+      const dispatcher = direct?.dispatcher;
+      dispatchers.set(origin, dispatcher);
+      lastDispatchUrl = undefined;
+      return dispatcher;
+    });
+  };
   let lastDispatchUrl: URL | undefined;
-  let lastDispatcher: Dispatcher | undefined;
+  let lastDispatcher: Dispatcher | Promise<Dispatcher | undefined> | undefined;
   return {
     dispatcherFor(url) {
       if (url === lastDispatchUrl) return lastDispatcher;
       const origin = url.origin;
       let found = dispatchers.get(origin);
       if (found === undefined && !dispatchers.has(origin)) {
-        found = proxyFor?.(url.href) ? undefined : createDirectDispatcher(origin, connections);
+        found = proxyFor?.(url.href) ? undefined : directDispatcher(origin);
         dispatchers.set(origin, found);
       }
       [lastDispatchUrl, lastDispatcher] = [url, found];
@@ -65,6 +88,15 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
       return loading;
     },
     viaProxy: (agent) => agent !== direct['http:'] && agent !== direct['https:'],
+    async close() {
+      // Pools still loading finish first, so that they are closed too.
+      await Promise.all([...dispatchers.values()]);
+      const closing = closers.map((close) => close().catch(() => {}));
+      for (const agent of byOrigin.values()) if (!(agent instanceof Promise)) agent.destroy();
+      direct['http:'].destroy();
+      direct['https:'].destroy();
+      await Promise.all(closing);
+    },
   };
 }
 

@@ -77,9 +77,16 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   }
 
   private abort(reason: Error): void {
-    if (this.abortRequest) this.abortRequest(reason);
-    // Still queued for a connection: undici calls onConnect when it takes the request.
-    else this.abortReason = reason;
+    if (this.abortRequest) {
+      this.abortRequest(reason);
+      return;
+    }
+    // Not on a connection yet (one still opening, to an unreachable host say, or none free):
+    // undici has no way to drop it before it takes it (onConnect), so the attempt fails now, and
+    // the request is dropped then. A connection that never opens goes when the pool is closed.
+    this.abortReason = reason;
+    this.signal.removeEventListener('abort', this as unknown as () => void);
+    this.reject(reason);
   }
 
   onConnect(abort: (err?: Error) => void): void {

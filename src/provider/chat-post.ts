@@ -48,7 +48,8 @@ export async function postChat(target: ChatTarget, body: string, signal: AbortSi
 
 /** Direct connections go through undici; a proxy's through its node:http agent. */
 async function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
-  const direct = pool.dispatcherFor(url);
+  const found = pool.dispatcherFor(url);
+  const direct = found instanceof Promise ? await found : found;
   if (direct) {
     try {
       return await dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort);

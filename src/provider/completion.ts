@@ -38,6 +38,8 @@ export interface AttemptContext {
 export type Complete = ((request: CompletionRequest, context: AttemptContext) => Promise<CompletionResult>) & {
   /** Optional one-time preparation before the first paced request. */
   warmUp?: () => Promise<void>;
+  /** Closes its connections once the run is over (see `AgentPool.close`). */
+  close?: () => Promise<void>;
 };
 
 export interface AttemptErrorInfo {

@@ -20,5 +20,5 @@ export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
     () => {},
   );
   const complete: Complete = (request, context) => (loaded ? loaded(request, context) : ready.then((c) => c(request, context)));
-  return Object.assign(complete, { warmUp: () => warm });
+  return Object.assign(complete, { warmUp: () => warm, close: () => ready.then((c) => c.close()).catch(() => {}) });
 }

@@ -13,7 +13,7 @@ import { AttemptError, type AttemptContext, type Complete, type CompletionReques
  * provider, tests) and `-v` / `--trace` take the SDK's (sdk-chat.ts), loaded only then. Either
  * way failures come out classified, with secrets redacted.
  */
-export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void> } {
+export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void>; close: () => Promise<void> } {
   const limitField = tokenLimitField(options.baseURL);
   const pool = createAgentPool(options.proxyFor, options.connections);
   const viaSdk = options.fetch !== undefined || options.trace !== undefined;
@@ -35,5 +35,6 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     async warmUp() {
       if (viaSdk) await (await sdkChat()).warmUp();
     },
+    close: () => pool.close(),
   });
 }

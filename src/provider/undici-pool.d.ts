@@ -3,3 +3,9 @@ declare module 'undici/lib/dispatcher/pool.js' {
   import { Pool } from 'undici';
   export default Pool;
 }
+
+// undici's connector (the socket and TLS set-up), to wrap: its type lives in undici's own types.
+declare module 'undici/lib/core/connect.js' {
+  import { buildConnector } from 'undici';
+  export default buildConnector;
+}

@@ -3,6 +3,7 @@
  * the mock server (plain http, and https through a CONNECT tunnel with a test certificate).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
@@ -78,6 +79,26 @@ describe.concurrent('proxies from the environment', () => {
     expect(untrusted.code).not.toBe(0);
     expect(parseJsonl(untrusted.stdout)[0]).toMatchObject({ error: { type: 'connection', message: expect.stringContaining('SELF_SIGNED') } });
     expect(proxy.log).toHaveLength(0);
+  });
+
+  it('a direct https API whose TLS handshake never completes: --timeout ends each attempt, and the run exits', async (ctx) => {
+    // Accepts the connection and says nothing: undici never gets a connection to send on.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    ctx.onTestFinished(() => {
+      silent.close();
+    });
+    const port = (silent.address() as net.AddressInfo).port;
+    const r = await runCli(['-', '--base-url', `https://127.0.0.1:${port}/v1`, '-c', '2', '--timeout', '1', '--retries', '0'], {
+      stdin: 'one\ntwo\n',
+      env: { ...NO_PROXY_VARS, ...TRUST },
+      timeoutMs: 20_000,
+    });
+    expect(r.signal, 'killed by the test: the run hung').toBeNull();
+    expect(r.code).toBe(1);
+    const rows = parseJsonl(r.stdout);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.error).toMatchObject({ type: 'timeout' });
   });
 
   it('tunnels https through HTTPS_PROXY with CONNECT, one kept-alive tunnel per slot; a proxy given without a scheme is plain http', async (ctx) => {
