@@ -1,19 +1,18 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { notAnApiBody } from './body-checks.js';
 import { errorWords } from './error-body.js';
 import { failedFetch, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError, OpenAIError } from './sdk-errors.js';
-import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
+import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { ChatResponse } from './chat-response.js';
-import { toUsage } from './to-usage.js';
-import { StreamedAnswer, type AnswerChunk } from './streamed-answer.js';
+import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
 
 /**
- * Chat completions without the SDK's per-request machinery (issue 16): node:http straight into
- * eventsource-parser, no web-stream bridge, no per-request header objects or abort controllers
- * (the attempt's one signal goes to the socket). ~45 µs of CPU per streamed event became a few.
+ * Chat completions without the SDK's per-request machinery (issue 16): undici's dispatcher (or a
+ * proxy's node:http agent) straight into eventsource-parser, no web-stream bridge, no per-request
+ * header objects or abort controllers (the attempt's one signal goes to the connection). ~45 µs of
+ * CPU per streamed event became ~5, everything included.
  *
  * It fails exactly as the SDK did: the same error objects (`APIError.generate` for a status,
  * `APIError` for an error event in a stream, `SyntaxError` for an unparsable event or body, the
@@ -63,31 +62,7 @@ function readText(response: ChatResponse, onActivity: () => void): Promise<strin
 }
 
 async function readWhole(response: ChatResponse, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
-  const raw = await readText(response, ctx.onActivity);
-  const notJson = notAnApiBody(raw, headers.get('content-type'));
-  if (notJson) throw notJson;
-  const body = JSON.parse(raw) as {
-    choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
-    usage?: Parameters<typeof toUsage>[0];
-    model?: string;
-    error?: { message?: string };
-  };
-  const choice = body.choices?.[0];
-  if (!choice) {
-    const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
-    throw new AttemptError('bad_response', why);
-  }
-  const text = choice.message?.content ?? '';
-  const refusal = choice.message?.refusal;
-  ctx.onDelta?.(text);
-  return {
-    ...(refusal ? { refusal } : {}),
-    text,
-    finishReason: choice.finish_reason ?? null,
-    usage: body.usage ? toUsage(body.usage) : null,
-    model: body.model ?? null,
-    headers,
-  };
+  return wholeAnswer(await readText(response, ctx.onActivity), headers, ctx.onDelta);
 }
 
 interface Chunk extends AnswerChunk {

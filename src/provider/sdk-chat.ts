@@ -1,20 +1,13 @@
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionCreateParamsStreaming,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
-import { notAnApiBody } from './body-checks.js';
-import { toUsage } from './to-usage.js';
-import { StreamedAnswer } from './streamed-answer.js';
+import { StreamedAnswer, wholeAnswer } from './streamed-answer.js';
 import type { AgentPool } from './agent-pool.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
-import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
+import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
 
 /** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
 async function readBody(response: Response, onActivity: () => void): Promise<string> {
@@ -34,26 +27,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
       .create(wireBody(request, limitField) as unknown as ChatCompletionCreateParamsNonStreaming, { signal: ctx.signal })
       .asResponse();
     ctx.onActivity();
-    const raw = await readBody(response, ctx.onActivity);
-    const notJson = notAnApiBody(raw, response.headers.get('content-type'));
-    if (notJson) throw notJson;
-    const body = JSON.parse(raw) as Partial<ChatCompletion> & { error?: { message?: string } };
-    const choice = body.choices?.[0];
-    if (!choice) {
-      const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
-      throw new AttemptError('bad_response', why);
-    }
-    const text = choice.message?.content ?? '';
-    const refusal = (choice.message as { refusal?: string | null } | undefined)?.refusal;
-    ctx.onDelta?.(text);
-    return {
-      ...(refusal ? { refusal } : {}),
-      text,
-      finishReason: choice.finish_reason ?? null,
-      usage: body.usage ? toUsage(body.usage) : null,
-      model: body.model ?? null,
-      headers: response.headers,
-    };
+    return wholeAnswer(await readBody(response, ctx.onActivity), response.headers, ctx.onDelta);
   }
 
   const { data: stream, response } = await client.chat.completions

@@ -1,5 +1,5 @@
 import type { HeaderSource } from '../types.js';
-import { notAStream } from './body-checks.js';
+import { notAStream, notAnApiBody } from './body-checks.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
 
@@ -60,4 +60,35 @@ export class StreamedAnswer {
     const { text, finishReason, usage, model, refusal } = this;
     return { text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) };
   }
+}
+
+/**
+ * A whole (not streamed) answer's body, as both transports read it: the same checks, the same
+ * errors. `onDelta` gets the text at once, as a stream's would in pieces.
+ */
+export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta: string) => void): CompletionResult {
+  const notJson = notAnApiBody(raw, headers.get('content-type'));
+  if (notJson) throw notJson;
+  const body = JSON.parse(raw) as {
+    choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
+    usage?: Parameters<typeof toUsage>[0];
+    model?: string;
+    error?: { message?: string };
+  };
+  const choice = body.choices?.[0];
+  if (!choice) {
+    const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
+    throw new AttemptError('bad_response', why);
+  }
+  const text = choice.message?.content ?? '';
+  const refusal = choice.message?.refusal;
+  onDelta?.(text);
+  return {
+    ...(refusal ? { refusal } : {}),
+    text,
+    finishReason: choice.finish_reason ?? null,
+    usage: body.usage ? toUsage(body.usage) : null,
+    model: body.model ?? null,
+    headers,
+  };
 }
