@@ -1,0 +1,61 @@
+// Side-by-side CPU per request of several llm-batch builds and the minimal client, alternated round
+// by round, each run against a fresh mock process (one SSE event per word), under GNU time. For
+// before/after comparisons of two checkouts, which `npm run bench -- hot` (one tree) cannot do.
+// Rows are counted only. Needs `npx tsc -p bench` (the mock process) and each checkout built.
+//
+// usage: node bench/hot-drive.mjs WORDS LATENCY_MS N CONCURRENCY STREAM(1|0) ROUNDS CLIENT...
+//   CLIENT: `min` (bench/reference/minimal-client.mjs) or a checkout dir (its built bin/llm-batch.js),
+//   optionally `DIR+--flag,--flag` for extra llm-batch flags (e.g. ../old+--no-cache).
+//   NODE_FLAGS='--cpu-prof …' adds node flags to llm-batch; NODE_BIN runs llm-batch on another node.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+const [words, latency, n, conc, stream, rounds, ...clients] = process.argv.slice(2);
+const HERE = new URL('.', import.meta.url).pathname;
+const MOCK = `${HERE}dist/bench/mock-process.js`;
+const tmp = fs.mkdtempSync('/tmp/hotdrive-');
+const prompts = `${tmp}/prompts.txt`;
+fs.writeFileSync(prompts, Array.from({ length: Number(n) }, (_, i) => `prompt ${i}`).join('\n') + '\n');
+for (let round = 0; round < Number(rounds); round++)
+  for (const c of clients) {
+    const mock = spawn(process.execPath, [MOCK, JSON.stringify({ words: Number(words), latencyMs: Number(latency), apiKey: 'sk-bench' })], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const url = await new Promise((r) => mock.stdout.once('data', (d) => r(JSON.parse(String(d)).url)));
+    const out = `${tmp}/out.jsonl`;
+    fs.rmSync(out, { force: true });
+    fs.rmSync(`${out}.meta.json`, { force: true });
+    fs.rmSync(`${tmp}/cache`, { recursive: true, force: true });
+    const [dir, flags] = c.split('+');
+    const args =
+      c === 'min'
+        ? [`${HERE}reference/minimal-client.mjs`, url, prompts, out, conc, stream]
+        : [
+            ...(process.env.NODE_FLAGS ? process.env.NODE_FLAGS.split(' ') : []),
+            `${dir}/bin/llm-batch.js`,
+            prompts,
+            '--base-url',
+            url,
+            '-o',
+            out,
+            '-c',
+            conc,
+            '-q',
+            '--cache-dir',
+            `${tmp}/cache`,
+            ...(stream === '0' ? ['--no-stream'] : []),
+            ...(flags ? flags.split(',') : []),
+          ];
+    const t0 = Date.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', c === 'min' ? process.execPath : (process.env.NODE_BIN ?? process.execPath), ...args], {
+      env: { ...process.env, OPENAI_API_KEY: 'sk-bench' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const wall = (Date.now() - t0) / 1000;
+    const [u, s, m] = String(r.stderr).trim().split('\n').at(-1).split(/\s+/).map(Number);
+    const rows = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length : 0;
+    console.log(
+      `${c.padEnd(30)} cpu ${(u + s).toFixed(2)} s = ${(((u + s) / Number(n)) * 1e6).toFixed(0).padStart(5)} µs/req (u ${u} s ${s})  wall ${wall.toFixed(2)} s  rss ${(m / 1024).toFixed(0)} MB  rows ${rows}${rows === Number(n) ? '' : ' MISSING ROWS'}`,
+    );
+    mock.stdin.end();
+  }
+fs.rmSync(tmp, { recursive: true, force: true });
