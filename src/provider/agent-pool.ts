@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { createProxyAgent } from './proxy-agent.js';
+import type { DirectDispatcher } from './direct-dispatcher.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 
 export interface AgentPool {
@@ -37,19 +38,17 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
   // Every chat request asks with the same URL object: `url.origin` is a string built per call.
   let lastUrl: URL | undefined;
   let lastAgent: http.Agent | undefined;
-  const dispatchers = new Map<string, Dispatcher | Promise<Dispatcher | undefined> | undefined>();
-  const closers: Array<() => Promise<void>> = [];
+  // Per origin: undici's pool, a promise while undici loads, or undefined (proxied, or no undici).
+  const directs = new Map<string, DirectDispatcher | Promise<DirectDispatcher | undefined> | undefined>();
   // Loaded on the first direct request only: --mock, --trace and the Batch API never parse with it.
   let undici: Promise<typeof import('./direct-dispatcher.js') | undefined> | undefined;
-  const directDispatcher = (origin: string): Promise<Dispatcher | undefined> => {
+  const openDirect = (origin: string): Promise<DirectDispatcher | undefined> => {
     undici ??= addressSpaceLimited() ? Promise.resolve(undefined) : import('./direct-dispatcher.js').catch(() => undefined);
     return undici.then((m) => {
       const direct = m?.createDirectDispatcher(origin, connections);
-      if (direct) closers.push(direct.close);
-      const dispatcher = direct?.dispatcher;
-      dispatchers.set(origin, dispatcher);
+      directs.set(origin, direct);
       lastDispatchUrl = undefined;
-      return dispatcher;
+      return direct;
     });
   };
   let lastDispatchUrl: URL | undefined;
@@ -58,13 +57,14 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
     dispatcherFor(url) {
       if (url === lastDispatchUrl) return lastDispatcher;
       const origin = url.origin;
-      let found = dispatchers.get(origin);
-      if (found === undefined && !dispatchers.has(origin)) {
-        found = proxyFor?.(url.href) ? undefined : directDispatcher(origin);
-        dispatchers.set(origin, found);
+      let found = directs.get(origin);
+      if (found === undefined && !directs.has(origin)) {
+        found = proxyFor?.(url.href) ? undefined : openDirect(origin);
+        directs.set(origin, found);
       }
-      [lastDispatchUrl, lastDispatcher] = [url, found];
-      return found;
+      const dispatcher = found instanceof Promise ? found.then((d) => d?.dispatcher) : found?.dispatcher;
+      [lastDispatchUrl, lastDispatcher] = [url, dispatcher];
+      return dispatcher;
     },
     agentFor(url) {
       if (url === lastUrl) return lastAgent!;
@@ -90,8 +90,7 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
     viaProxy: (agent) => agent !== direct['http:'] && agent !== direct['https:'],
     async close() {
       // Pools still loading finish first, so that they are closed too.
-      await Promise.all([...dispatchers.values()]);
-      const closing = closers.map((close) => close().catch(() => {}));
+      const closing = (await Promise.all(directs.values())).map((direct) => direct?.close().catch(() => {}));
       for (const agent of byOrigin.values()) if (!(agent instanceof Promise)) agent.destroy();
       direct['http:'].destroy();
       direct['https:'].destroy();
