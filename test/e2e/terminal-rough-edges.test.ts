@@ -159,9 +159,13 @@ describe('a resized terminal', () => {
       const marker = '\x1b]777;resize;50\x07';
       // From inside the pty, once the test saw the bar (it creates `go`): a marker in the output stream
       // where the terminal narrows, then the resize (SIGWINCH). 24 answers at 300 ms, 2 at a time, are still running.
+      // The CLI is stopped meanwhile: a bar drawn between the marker and the resize would be a
+      // 100-column bar on a 50-column terminal, which no program can avoid.
       const go = path.join(ctx.dir, 'resize.go');
-      const setup = `(until [ -e ${quote(go)} ]; do sleep 0.05; done; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty) &`;
-      const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', path.join(ctx.dir, 'resize.jsonl')], { cols: 100, setup });
+      const cli = `$(pgrep -P $$ -x node)`;
+      const stopped = `until [ "$(sed 's/.*) //' /proc/${cli}/stat | cut -c1)" = T ]; do sleep 0.01; done`;
+      const setup = `(until [ -e ${quote(go)} ]; do sleep 0.05; done; kill -STOP ${cli}; ${stopped}; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty; kill -CONT ${cli}) &`;
+      const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', path.join(ctx.dir, 'resize.jsonl')], { cols: 100, setup, asChild: true });
       session.child.stdin!.end();
       await session.waitFor(/[█░]{10,}/);
       fs.writeFileSync(go, '');

@@ -25,6 +25,11 @@ export interface PtyOptions {
   stdoutTo?: string;
   /** Shell commands run before the CLI starts (`stty …`). */
   setup?: string;
+  /**
+   * Run the CLI as the shell's child rather than `exec` it, so a setup may stop it (SIGSTOP): `script`
+   * stops itself, and stops reading the terminal, when its own child stops.
+   */
+  asChild?: boolean;
   timeoutMs?: number;
 }
 
@@ -44,7 +49,7 @@ export function startPty(args: readonly string[], options: PtyOptions = {}): Pty
   const cols = options.cols ?? 100;
   const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
   const piped = options.stdinFrom !== undefined || options.stdoutTo !== undefined;
-  const body = `${options.stdinFrom ? `${options.stdinFrom} | ` : ''}${piped ? '' : 'exec '}${cli}${options.stdoutTo ? ` | ${options.stdoutTo}` : ''}`;
+  const body = `${options.stdinFrom ? `${options.stdinFrom} | ` : ''}${piped || options.asChild ? '' : 'exec '}${cli}${options.stdoutTo ? ` | ${options.stdoutTo}` : ''}`;
   const command = `stty cols ${cols} rows 40\n${options.setup ? `${options.setup}\n` : ''}${body}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
