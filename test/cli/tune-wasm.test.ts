@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
+import { ignoreFetchParserFailure, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
 
 describe('wantsLiftoffOnly', () => {
   it('on V8 11 (node 20) only', () => {
@@ -13,5 +13,22 @@ describe('wantsLiftoffOnly', () => {
       expect(wantsLiftoffOnly('11.3.244.8-node.33', [flag])).toBe(false);
     }
     expect(wantsLiftoffOnly('11.3.244.8-node.33', ['--heap-growing-percent=100'])).toBe(true);
+  });
+});
+
+describe('ignoreFetchParserFailure', () => {
+  const oom = (stack: string) =>
+    Object.assign(new RangeError('WebAssembly.instantiate(): Out of memory: Cannot allocate Wasm memory for new instance'), { stack });
+
+  it('drops only node fetch parser failing to get its WebAssembly memory', () => {
+    expect(() => ignoreFetchParserFailure(oom('RangeError: …\n    at lazyllhttp (node:internal/deps/undici/undici:5971:32)'))).not.toThrow();
+  });
+
+  it('throws any other rejection, as node would', () => {
+    const elsewhere = oom('RangeError: …\n    at instantiate (file:///app/other.js:1:1)');
+    expect(() => ignoreFetchParserFailure(elsewhere)).toThrow(elsewhere);
+    const other = new Error('boom');
+    expect(() => ignoreFetchParserFailure(other)).toThrow(other);
+    expect(() => ignoreFetchParserFailure('a string')).toThrow('a string');
   });
 });
