@@ -3,11 +3,29 @@
 // installs it); anything else the code imports is compiled in, so its package is a devDependency
 // and a user downloads it once, inside our bundle, not twice.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = Object.keys(pkg.dependencies ?? {});
 const outdir = 'dist/bundle';
+
+/**
+ * undici's client requires its HTTP/2 half at load, and that requires node:http2 (with tls): ~8 ms
+ * of CPU per run on node 20, ~25 ms on node 24 (bench/results/2026-11-30-startup-s8.md), for a
+ * protocol our pools never negotiate (allowH2 is off). Required on first use instead.
+ */
+const lazyUndiciH2 = {
+  name: 'lazy-undici-h2',
+  setup(build) {
+    build.onLoad({ filter: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const connectH2 = require('./client-h2.js')";
+      if (!source.includes(eager)) throw new Error(`${args.path} no longer has "${eager}": update lazyUndiciH2 in scripts/bundle.mjs`);
+      return { contents: source.replace(eager, "const connectH2 = (...args) => require('./client-h2.js')(...args)"), loader: 'js' };
+    });
+  },
+};
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
@@ -22,6 +40,7 @@ const result = await build({
   external,
   metafile: true,
   sourcemap: true,
+  plugins: [lazyUndiciH2],
   // Whitespace only: names stay (profiles and stacks read the same), and the install stays under
   // issue 12's 30 MB with undici's parser in the bundle (5.3 -> 4.1 MB of JavaScript).
   minifyWhitespace: true,
