@@ -1,10 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { createProxyAgent } from './proxy-agent.js';
 import type { DirectDispatcher } from './direct-dispatcher.js';
 import { addressSpaceLimited } from '../util/address-space.js';
+import { nodeHttp, nodeHttps } from '../util/node-http.js';
 
 export interface AgentPool {
   /** The agent for a URL's origin: direct, or through its proxy (a promise while that loads). */
@@ -30,10 +30,10 @@ export interface AgentPool {
  * request: a proxy from `proxyFor` (HTTPS_PROXY, NO_PROXY…), else a direct agent.
  */
 export function createAgentPool(proxyFor?: (url: string) => string | undefined, connections?: number): AgentPool {
-  const direct = {
-    'http:': new IdleClosingHttpAgent({ keepAlive: true }),
-    'https:': new IdleClosingHttpsAgent({ keepAlive: true }),
-  };
+  // Made on first use: node:https (and tls) loads only for an https origin reached without undici.
+  const direct: { 'http:'?: http.Agent; 'https:'?: http.Agent } = {};
+  const directAgent = (protocol: 'http:' | 'https:'): http.Agent =>
+    (direct[protocol] ??= new (idleClosing(protocol === 'https:' ? nodeHttps().Agent : nodeHttp().Agent))({ keepAlive: true }));
   const byOrigin = new Map<string, http.Agent | Promise<http.Agent>>();
   // Every chat request asks with the same URL object: `url.origin` is a string built per call.
   let lastUrl: URL | undefined;
@@ -75,7 +75,7 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
       }
       const proxy = proxyFor?.(url.href);
       if (!proxy) {
-        const agent = direct[url.protocol as 'http:' | 'https:'];
+        const agent = directAgent(url.protocol as 'http:' | 'https:');
         byOrigin.set(url.origin, agent);
         return agent;
       }
@@ -92,8 +92,8 @@ export function createAgentPool(proxyFor?: (url: string) => string | undefined, 
       // Pools still loading finish first, so that they are closed too.
       const closing = (await Promise.all(directs.values())).map((direct) => direct?.close().catch(() => {}));
       for (const agent of byOrigin.values()) if (!(agent instanceof Promise)) agent.destroy();
-      direct['http:'].destroy();
-      direct['https:'].destroy();
+      direct['http:']?.destroy();
+      direct['https:']?.destroy();
       await Promise.all(closing);
     },
   };
@@ -133,9 +133,6 @@ function idleClosing<Base extends new (...args: any[]) => http.Agent>(base: Base
     }
   };
 }
-
-const IdleClosingHttpAgent = idleClosing(http.Agent);
-const IdleClosingHttpsAgent = idleClosing(https.Agent);
 
 /** Redirects followed (307/308 only: they keep the method and body). */
 export const MAX_REDIRECTS = 5;

@@ -1,10 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { CREDENTIALS, MAX_REDIRECTS, type AgentPool } from './agent-pool.js';
 import { dispatchChat } from './chat-dispatch.js';
 import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
 import { ProxyRefusedError, fetchFailed } from './http-fetch.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk-errors.js';
+import { nodeHttp, nodeHttps } from '../util/node-http.js';
 
 /** Where chat completions go and what every request carries, settled once per run. */
 export interface ChatTarget {
@@ -112,7 +112,7 @@ function send(
   viaProxy: boolean,
 ): Promise<http.IncomingMessage> {
   if (signal.aborted) return Promise.reject(new APIUserAbortError());
-  const transport = url.protocol === 'https:' ? https : http;
+  const transport = url.protocol === 'https:' ? nodeHttps() : nodeHttp();
   return new Promise((resolve, reject) => {
     let response: http.IncomingMessage | undefined;
     const onAbort = () => {

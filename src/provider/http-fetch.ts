@@ -1,7 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { Readable } from 'node:stream';
 import { CREDENTIALS, MAX_REDIRECTS, createAgentPool, type AgentPool } from './agent-pool.js';
+import { nodeHttp, nodeHttps } from '../util/node-http.js';
 
 export interface HttpFetchOptions {
   /** The proxy URL for a request URL, or undefined to connect directly (HTTPS_PROXY, NO_PROXY…). */
@@ -93,7 +93,7 @@ function send(
   const streamed = body instanceof ReadableStream;
   if (body !== undefined && !streamed && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const method = (methodName ?? 'GET').toUpperCase();
-  const transport = url.protocol === 'https:' ? https : http;
+  const transport = url.protocol === 'https:' ? nodeHttps() : nodeHttp();
 
   return new Promise<Response>((resolve, reject) => {
     let response: http.IncomingMessage | undefined;

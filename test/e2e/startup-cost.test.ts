@@ -1,0 +1,39 @@
+/**
+ * What a run loads and keeps before its first request and after its last row: the fixed CPU cost of
+ * every run (issue 16; bench/results/2026-11-30-startup-s8.md). Spawns the BUILT CLI.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rowsOf, useServer } from '../helpers/mock-server-hooks.js';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServer('llm-batch-startup-');
+
+/** NODE_OPTIONS that make the CLI write the node built-ins it loaded, at exit, to `file`. */
+function traceBuiltins(file: string): Record<string, string> {
+  const preload = path.join(ctx.dir, 'builtins.cjs');
+  fs.writeFileSync(
+    preload,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.TRACE_BUILTINS_FILE, process.moduleLoadList.join('\\n')));\n",
+  );
+  return { NODE_OPTIONS: `--require=${preload}`, TRACE_BUILTINS_FILE: file };
+}
+
+const builtins = (file: string) => new Set(fs.readFileSync(file, 'utf8').split('\n'));
+
+describe('a run against an http:// server', () => {
+  it.each([['streamed'], ['--no-stream']])('%s: loads neither tls, node:https nor node:http2, nor node’s own undici', async (mode) => {
+    const input = writePrompts(ctx.dir, `${mode}.txt`, ['one', 'two']);
+    const trace = path.join(ctx.dir, `${mode}.trace`);
+    const args = [input, '--base-url', ctx.server.url, '-q', ...(mode === 'streamed' ? [] : [mode])];
+    const r = await runCli(args, { env: traceBuiltins(trace) });
+    expect(r.code).toBe(0);
+    expect(rowsOf(r).map((row) => row.error)).toEqual([null, null]);
+    const loaded = builtins(trace);
+    expect(loaded.has('NativeModule http')).toBe(true); // the trace works
+    // tls only for https (~15–20 ms of CPU); http2 never (undici's h2 client, off); and an ESM import
+    // of node:http on node ≥ 22 would load node's bundled undici through its facade (~35 ms).
+    for (const name of ['tls', 'https', 'http2', 'internal/deps/undici/undici']) expect(loaded.has(`NativeModule ${name}`), name).toBe(false);
+  });
+});
