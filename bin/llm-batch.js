@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Thin shim: everything lives in dist/bundle/ (built by `npm run build`, run on install by `prepare`).
-import { main } from '../dist/bundle/main.js';
-import { processIo } from '../dist/bundle/io.js';
+// The compile cache is enabled before the bundle loads (imported, not statically linked: node
+// compiles a static import graph before it runs any of it).
+import { enableCompileCache } from '../dist/bundle/compile-cache.js';
 
+enableCompileCache();
+const [{ main }, { processIo }] = await Promise.all([import('../dist/bundle/main.js'), import('../dist/bundle/io.js')]);
 process.exitCode = await main(process.argv.slice(2), processIo());

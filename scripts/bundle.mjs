@@ -29,7 +29,7 @@ const lazyUndiciH2 = {
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: ['dist/cli/main.js', 'dist/cli/io.js', 'dist/index.js'],
+  entryPoints: ['dist/cli/main.js', 'dist/cli/io.js', 'dist/cli/compile-cache.js', 'dist/index.js'],
   bundle: true,
   splitting: true,
   format: 'esm',

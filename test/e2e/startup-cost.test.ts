@@ -3,6 +3,7 @@
  * every run (issue 16; bench/results/2026-11-30-startup-s8.md). Spawns the BUILT CLI.
  */
 import fs from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, useServer } from '../helpers/mock-server-hooks.js';
@@ -35,5 +36,36 @@ describe('a run against an http:// server', () => {
     // tls only for https (~15–20 ms of CPU); http2 never (undici's h2 client, off); and an ESM import
     // of node:http on node ≥ 22 would load node's bundled undici through its facade (~35 ms).
     for (const name of ['tls', 'https', 'http2', 'internal/deps/undici/undici']) expect(loaded.has(`NativeModule ${name}`), name).toBe(false);
+  });
+});
+
+/** node ≥ 22.1: the CLI keeps V8's code for its bundle in the user's cache dir (src/cli/compile-cache.ts). */
+const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+describe('the compile cache', () => {
+  it.runIf(hasCompileCache)('fills <XDG_CACHE_HOME>/llm-batch/node-compile-cache; a run with it filled stays clean', async () => {
+    const xdg = path.join(ctx.dir, 'xdg');
+    const input = writePrompts(ctx.dir, 'cc.txt', ['one']);
+    const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+    for (const run of [1, 2]) {
+      const r = await runCli([input, '--base-url', ctx.server.url, '-q'], { env });
+      expect(r.code, `run ${run}`).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
+    expect(fs.readdirSync(dir, { recursive: true }).length).toBeGreaterThan(5);
+  });
+
+  it('a cache dir that cannot be made (a file in the way) costs the run nothing: same rows, nothing on stderr', async () => {
+    const blocker = path.join(ctx.dir, 'not-a-dir');
+    fs.writeFileSync(blocker, '');
+    const input = writePrompts(ctx.dir, 'blocked.txt', ['one', 'two']);
+    const r = await runCli([input, '--base-url', ctx.server.url, '-q'], {
+      env: { XDG_CACHE_HOME: blocker, LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'answers') },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(rowsOf(r).map((row) => row.error)).toEqual([null, null]);
+    expect(fs.statSync(blocker).isFile()).toBe(true);
   });
 });

@@ -1,0 +1,30 @@
+import module from 'node:module';
+import path from 'node:path';
+import { defaultCacheDir } from '../cache/cache-dir.js';
+
+/** Where the code cache goes unless NODE_COMPILE_CACHE says otherwise: the user's own cache dir. */
+export function compileCacheDir(env: NodeJS.ProcessEnv): string {
+  return path.join(defaultCacheDir(env), 'node-compile-cache');
+}
+
+/** Undefined before node 22.1 (and in @types/node 20). */
+const nodeEnableCompileCache = (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
+
+/**
+ * Node's compile cache (node ≥ 22.1; node 20 has none for ES modules): V8's code for the bundle's
+ * chunks kept on disk, so that a run does not parse and compile them again (figures in
+ * bench/results/2026-11-30-startup-s8.md). Called by bin/ before the bundle loads.
+ *
+ * In the user's cache directory, not node's default under the shared tmp dir: a code cache is
+ * trusted input to V8, so no other user may be able to write it. NODE_COMPILE_CACHE=dir moves it
+ * and NODE_DISABLE_COMPILE_CACHE=1 turns it off (node reads both). It never fails a run: node
+ * reports a directory it cannot use in its return value, and skips a cache write it cannot make.
+ */
+export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, enable = nodeEnableCompileCache): void {
+  if (typeof enable !== 'function') return;
+  try {
+    enable(compileCacheDir(env));
+  } catch {
+    // A quiet optimization: a run goes on without it.
+  }
+}
