@@ -5,17 +5,35 @@ import { addressSpaceLimited } from '../util/address-space.js';
  * On node 20 (V8 11), compile WebAssembly with the baseline compiler only. The one module a run
  * compiles is undici's HTTP parser (llhttp), and V8 11 optimizes all of it in background threads
  * at start-up: ~60 ms of CPU, and ~60 ms more before a short run can exit, where the optimized code
- * saves nothing measurable on a long run (bench/results/2026-11-30-hot-s7.md). V8 12 and 13 (node 22,
- * 24) optimize only functions that turn hot. A node given a WebAssembly flag itself is left alone.
+ * saves nothing measurable on a long run (bench/results/2026-11-30-hot-s7.md). V8 12 (node 22)
+ * optimizes only functions that turn hot; V8 13: see `wantsLaterTierUp`. A node given a
+ * WebAssembly flag itself is left alone.
  */
 export function wantsLiftoffOnly(v8Version: string, execArgv: readonly string[]): boolean {
-  if (Number(v8Version.split('.')[0]) !== 11) return false;
-  return !execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
+  return v8Major(v8Version) === 11 && !hasWasmFlag(execArgv);
 }
+
+/** 15 × V8 13's default (13,000,000, "a rough approximation of bytes executed" per function). */
+export const TIERING_BUDGET = 200_000_000;
+
+/**
+ * On node 24 (V8 13), optimize llhttp's functions later. With V8 13's default budget they turn
+ * "hot" within a run's first requests, and TurboFan compiles most of the module in a background
+ * thread: ~27–39 ms of CPU in a one-prompt run. A budget 15 × larger keeps that out of short runs
+ * and costs nothing at a high rate (20,000 streamed requests: 176 against 175 µs each), where
+ * `--liftoff-only` would cost 3 % (bench/results/2026-11-30-startup-s8.md).
+ */
+export function wantsLaterTierUp(v8Version: string, execArgv: readonly string[]): boolean {
+  return v8Major(v8Version) === 13 && !hasWasmFlag(execArgv);
+}
+
+const v8Major = (version: string): number => Number(version.split('.')[0]);
+const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
 
 /** Must run before the chat transport loads: undici compiles the parser when it is imported. */
 export function tuneWasm(): void {
   if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) v8.setFlagsFromString('--liftoff-only');
+  else if (wantsLaterTierUp(process.versions.v8, process.execArgv)) v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
   if (addressSpaceLimited()) process.on('unhandledRejection', ignoreFetchParserFailure);
 }
 

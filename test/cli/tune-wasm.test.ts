@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ignoreFetchParserFailure, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
+import { ignoreFetchParserFailure, wantsLaterTierUp, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
 
 describe('wantsLiftoffOnly', () => {
   it('on V8 11 (node 20) only', () => {
@@ -13,6 +13,22 @@ describe('wantsLiftoffOnly', () => {
       expect(wantsLiftoffOnly('11.3.244.8-node.33', [flag])).toBe(false);
     }
     expect(wantsLiftoffOnly('11.3.244.8-node.33', ['--heap-growing-percent=100'])).toBe(true);
+  });
+});
+
+describe('wantsLaterTierUp', () => {
+  it('on V8 13 (node 24) only', () => {
+    expect(wantsLaterTierUp('13.6.233.17-node.37', [])).toBe(true);
+    expect(wantsLaterTierUp('11.3.244.8-node.33', [])).toBe(false);
+    expect(wantsLaterTierUp('12.4.254.21-node.33', [])).toBe(false);
+    expect(wantsLaterTierUp('14.1.146.11-node.14', [])).toBe(false);
+  });
+
+  it('not when node was given a WebAssembly flag of its own', () => {
+    for (const flag of ['--liftoff-only', '--wasm-tiering-budget=1000', '--no-wasm-dynamic-tiering']) {
+      expect(wantsLaterTierUp('13.6.233.17-node.37', [flag])).toBe(false);
+    }
+    expect(wantsLaterTierUp('13.6.233.17-node.37', ['--heap-growing-percent=100'])).toBe(true);
   });
 });
 
