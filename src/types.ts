@@ -127,3 +127,9 @@ export interface ResultRow {
 export interface HeaderSource {
   get(name: string): string | null;
 }
+
+/** --fail-truncated's error: the answer stopped at the token limit (`maxTokens` when the request set one). */
+export function truncatedError(maxTokens?: number): RowError {
+  const cap = maxTokens ? ` of ${maxTokens}` : '';
+  return { type: 'truncated', message: `the answer was cut off at the token limit${cap} (finish_reason "length")` };
+}

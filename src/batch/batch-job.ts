@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
-import type { PromptRecord, ResultRow } from '../types.js';
+import { truncatedError, type PromptRecord, type ResultRow } from '../types.js';
 import { BatchApiError, type Batch, type BatchClient } from './batch-client.js';
 import { chunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
@@ -53,6 +53,8 @@ export interface BatchJobOptions {
   structured?: CollectedCheck;
   /** Runs the unfinished lines of an expired or cancelled batch live; without it they are resubmitted. */
   finishLive?: (records: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>;
+  /** --fail-truncated: a collected answer cut off at the token limit is a `truncated` failure, as live. */
+  failTruncated?: boolean;
   onRow: (row: ResultRow) => void;
   /** Each whole answer collected, with the body that asked for it (the response cache). */
   storeAnswer?: (body: Record<string, unknown>, row: ResultRow) => void;
@@ -492,11 +494,12 @@ export class BatchJob {
           }
           row = judged.row;
         }
+        // Structured: only an answer that passed the check (an invalid one is an error row by now).
+        if (whole && !row.error && row.finish_reason !== null) whole.set(key, row);
+        if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
         await this.o.writer.write(row);
         written.add(key);
         this.o.onRow(row);
-        // Structured: only an answer that passed the check (an invalid one is an error row by now).
-        if (whole && !row.error && row.finish_reason !== null) whole.set(key, row);
       }
     }
     // The chunk file still holds the bodies: each answer is stored under the body that asked for it.

@@ -22,6 +22,7 @@ import { engineOptions } from './engine-options.js';
 import { openBudget } from './open-budget.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { answeredFromCache } from './batch-cache.js';
+import { countFailure } from '../engine/build-row.js';
 import { createStats, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
@@ -48,9 +49,9 @@ export const EXIT_PENDING = 75;
 
 function countRow(stats: BatchStats, row: ResultRow): void {
   stats.requests++;
+  if (row.finish_reason === 'length') stats.truncated++;
   if (row.error) {
-    stats.failed++;
-    stats.failedByType[row.error.type] = (stats.failedByType[row.error.type] ?? 0) + 1;
+    countFailure(stats, row.error);
   } else {
     stats.ok++;
     if (!row.usage) stats.rowsWithoutUsage++;
@@ -172,6 +173,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
               modelTally?.add(row);
             },
             structured?.structured.check,
+            config.data.failTruncated,
           )
         : all;
     };
@@ -235,6 +237,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       onReasks: (n) => {
         stats.reasks += n;
       },
+      failTruncated: config.data.failTruncated,
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);

@@ -1,6 +1,6 @@
 import { batchCacheBody, type LineDefaults } from '../batch/request-line.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
-import { cachedRow } from '../engine/build-row.js';
+import { cachedRow, usableHit } from '../engine/build-row.js';
 import type { BatchStats } from '../engine/stats.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
 import type { AnswerCheck } from '../structured/validate.js';
@@ -19,10 +19,12 @@ export async function* answeredFromCache(
   stats: BatchStats,
   write: (row: ResultRow) => Promise<void>,
   check?: AnswerCheck,
+  failTruncated = false,
 ): AsyncGenerator<PromptRecord> {
   for await (const record of records) {
     const body = record.problem ? undefined : batchCacheBody(record, defaults);
-    const hit = body && cache.getByBody(body, record.sample ?? 0);
+    const found = body && cache.getByBody(body, record.sample ?? 0);
+    const hit = found && usableHit(found, failTruncated) ? found : undefined;
     const verdict = hit && check ? judgeAnswer(hit.text, hit.finishReason, check) : undefined;
     if (!body || !hit || (verdict && !verdict.ok)) {
       yield record;

@@ -1,5 +1,5 @@
 import type { AttemptError, CompletionRequest, CompletionResult } from '../provider/completion.js';
-import type { PromptRecord, ResultRow, RowError } from '../types.js';
+import { truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
 import type { BatchStats } from './stats.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
@@ -67,10 +67,8 @@ export function successRow(
   if (result.finishReason === 'length') {
     stats.truncated++;
     if (failTruncated) {
-      const cap = request.max_tokens ? ` of ${request.max_tokens}` : '';
-      const error: RowError = { type: 'truncated', message: `the answer was cut off at the token limit${cap} (finish_reason "length")` };
       // Paid for and kept: the partial answer stays in the row next to the error.
-      return { ...failureRow(record, error, attempts, stats), response: result.text, ...answered };
+      return { ...failureRow(record, truncatedError(request.max_tokens), attempts, stats), response: result.text, ...answered };
     }
   }
   stats.ok++;
@@ -92,10 +90,22 @@ export function successRow(
   return withRecordFields(row, record);
 }
 
-/** The row of an answer from the response cache: no attempt, no tokens counted, no cost. */
+/**
+ * Whether a stored answer may stand for a request. Under --fail-truncated a cut-off answer is a
+ * failure, and failures are asked again (as an answer that fails --json-schema is): served from the
+ * cache it would turn a cron job's failed night into a green one, and `--retry-failed` into nothing.
+ */
+export const usableHit = (hit: CachedAnswer, failTruncated: boolean): boolean => !(failTruncated && hit.finishReason === 'length');
+
+/**
+ * The row of an answer from the response cache: no attempt, no tokens counted, no cost. A cut-off
+ * answer counts as truncated, as it did when it was bought (under --fail-truncated it is no hit:
+ * see {@link usableHit}).
+ */
 export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest, 'model'>, hit: CachedAnswer, stats: BatchStats): ResultRow {
   stats.ok++;
   stats.cached++;
+  if (hit.finishReason === 'length') stats.truncated++;
   return {
     ...baseRow(record),
     response: hit.text,
@@ -109,13 +119,17 @@ export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest,
   };
 }
 
+export function countFailure(stats: BatchStats, error: RowError): void {
+  stats.failed++;
+  stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
+}
+
 /**
  * The row of a failed record; counts it by error type in `stats`. `times` is the last attempt's
  * (none for a record that was never sent).
  */
 export function failureRow(record: PromptRecord, error: RowError, attempts: number, stats: BatchStats, times?: AttemptTimes): ResultRow {
-  stats.failed++;
-  stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
+  countFailure(stats, error);
   return {
     ...baseRow(record),
     response: null,

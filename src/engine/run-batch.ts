@@ -15,7 +15,7 @@ import { errorMessage } from '../util/error-message.js';
 import { isoNow } from '../util/iso-now.js';
 import { answerStep, newTally } from './answer-step.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
-import { cachedRow, failureRow, invalidRow, successRow, toRowError, type AttemptTimes } from './build-row.js';
+import { cachedRow, failureRow, invalidRow, successRow, toRowError, usableHit, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -197,7 +197,8 @@ class Engine {
     // only validated answers and checks a hit again (the check may be stricter now); one that fails
     // is asked afresh. Answers are stored under the first request, not a re-ask's conversation.
     const asked = request;
-    const hit = o.cache?.lookup(request, sample);
+    const found = o.cache?.lookup(request, sample);
+    const hit = found && usableHit(found, o.failTruncated) ? found : undefined;
     if (hit && !o.structured) return cachedRow(record, request, hit, o.stats);
     const stored = hit && o.structured ? judgeAnswer(hit.text, hit.finishReason, o.structured.check) : undefined;
     if (hit && stored?.ok) return { ...cachedRow(record, request, hit, o.stats), output: stored.value };

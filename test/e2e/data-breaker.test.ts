@@ -108,3 +108,51 @@ describe('finish_reason "length" (item 10)', () => {
     expect(server.countFor('cut answer [[fault:length*1]]')).toBe(2);
   });
 });
+
+describe('finish_reason "length" and the response cache (one cache for every run)', () => {
+  const cached = (cacheDir: string) => ({ env: { LLM_BATCH_CACHE_DIR: cacheDir } });
+  const cutOf = (file: string) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((row) => row.prompt.startsWith('cut'));
+
+  it('a stored cut answer is counted as truncated; under --fail-truncated it is asked again and fails again', async () => {
+    const { run, server } = await fresh();
+    const cacheDir = path.join(dir, 'trunc-cache');
+    const input = writeFile('trunc-cached.txt', 'whole answer\ncut answer [[fault:length*9]]\n');
+    const summary = path.join(dir, 'trunc-cached-summary.json');
+    expect((await run([input, '--fail-truncated', '-o', path.join(dir, 'tc1.jsonl'), '-q'], cached(cacheDir))).code).toBe(1);
+    expect(server.requests).toHaveLength(2);
+
+    // Without the flag, the stored cut answer is served, and counted.
+    const plain = await run([input, '-o', path.join(dir, 'tc2.jsonl'), '--summary-json', summary], cached(cacheDir));
+    expect(plain.code).toBe(0);
+    expect(server.requests).toHaveLength(2);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, failed: 0, fromCache: 2, truncated: 1 });
+
+    // The next night's cron run: the cut answer is no hit; asked again, cut again, failed again.
+    const night = await run([input, '--fail-truncated', '-o', path.join(dir, 'tc3.jsonl'), '--summary-json', summary], cached(cacheDir));
+    expect(night.code, night.stderr).toBe(1);
+    expect(server.countFor('cut answer [[fault:length*9]]')).toBe(2);
+    expect(server.requests).toHaveLength(3);
+    expect(cutOf(path.join(dir, 'tc3.jsonl'))).toMatchObject({ error: { type: 'truncated' }, finish_reason: 'length' });
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 1, failed: 1, failedByType: { truncated: 1 }, truncated: 1 });
+  });
+
+  it('--batch-api --fail-truncated: a stored cut answer is put in a batch, and a cut collected answer fails as live', async () => {
+    const { run, server } = await fresh();
+    const cacheDir = path.join(dir, 'trunc-batch-cache');
+    const input = writeFile('trunc-batch.txt', 'whole answer\ncut answer [[fault:length*9]]\n');
+    expect((await run([input, '-o', path.join(dir, 'tb1.jsonl'), '-q'], cached(cacheDir))).code).toBe(0);
+    const summary = path.join(dir, 'trunc-batch-summary.json');
+    const out = path.join(dir, 'tb2.jsonl');
+    const r = await run([input, '--batch-api', '--poll', '0.05', '--fail-truncated', '-o', out, '--summary-json', summary, '-q'], cached(cacheDir));
+    expect(r.code, r.stderr).toBe(1);
+    expect(server.batchState.batches.size, r.stderr).toBe(1);
+    expect(cutOf(out)).toMatchObject({ error: { type: 'truncated' }, finish_reason: 'length' });
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 1, failed: 1, failedByType: { truncated: 1 }, truncated: 1 });
+  });
+});

@@ -399,7 +399,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
-      return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content) };
+      // A batch line is answered once: [[fault:length]] cuts it; other faults are live-only.
+      const cut = parseDirectives(prompt)?.faults.some((f) => f.kind === 'length') ? { finishReason: 'length' } : {};
+      return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content), ...cut };
     },
   );
 
