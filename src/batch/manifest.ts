@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
+import { manifestPath } from '../output/side-paths.js';
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -86,9 +87,7 @@ export interface HeldLine {
   worstPico: number;
 }
 
-export function manifestPath(output: string): string {
-  return `${output}.batch.json`;
-}
+export { manifestPath };
 
 export function chunkDir(output: string): string {
   return `${output}.batch.d`;

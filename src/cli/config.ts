@@ -4,6 +4,7 @@ import { detectFormat } from '../input/detect-format.js';
 import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
+import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { resolveCacheDir } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
@@ -150,24 +151,35 @@ function clashingFile(flag: string, file: string, named: ReadonlyArray<[string, 
 
 const filePath = (io: CliConfig['input'] | CliConfig['output']) => (io.kind === 'file' ? io.path : undefined);
 
-/** --summary-json names a file that is neither the input nor the output. */
-function checkSummaryJson(file: string, input: CliConfig['input'], output: CliConfig['output']): void {
-  const clash = clashingFile('--summary-json', file, [
+/** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
+function runFiles(input: CliConfig['input'], output: CliConfig['output']): Array<[string, string | undefined]> {
+  const out = filePath(output);
+  const files: Array<[string, string | undefined]> = [
     ['input', filePath(input)],
-    ['output', filePath(output)],
-  ]);
-  if (clash) throw new UsageError(`--summary-json ${file} is the ${clash} file: choose another path`);
+    ['output', out],
+  ];
+  // A resume reads these: a side file written over one of them breaks the next --resume.
+  if (out !== undefined) files.push(['output’s run settings', metaPath(out)], ['output’s lock', lockPath(out)], ['output’s batch manifest', manifestPath(out)]);
+  return files;
 }
 
-/** --report names a file that no other flag names, and goes with a run. */
-function checkReport(file: string, input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
-  const clash = clashingFile('--report', file, [
-    ['input', filePath(input)],
-    ['output', filePath(output)],
+/**
+ * --summary-json, --report and --trace each name a file of their own: not the input (--trace would
+ * append to the prompts), not the output or the files beside it, not another side file.
+ */
+function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
+  const named = runFiles(input, output);
+  for (const [flag, file] of [
     ['--summary-json', flags.summaryJson],
-  ]);
-  if (clash) throw new UsageError(`--report ${file} is the ${clash} file: choose another path`);
-  if (flags.dryRun || flags.compact)
+    ['--report', flags.report],
+    ['--trace', flags.trace],
+  ] as const) {
+    if (file === undefined) continue;
+    const clash = clashingFile(flag, file, named);
+    if (clash) throw new UsageError(`${flag} ${file} is the ${clash} file: choose another path`);
+    named.push([flag, file]);
+  }
+  if (flags.report !== undefined && (flags.dryRun || flags.compact))
     throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
 }
 
@@ -190,8 +202,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const input = resolveInput(inputArg, environment.stdinIsTTY);
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment.stdoutIsTTY);
-  if (flags.summaryJson !== undefined) checkSummaryJson(flags.summaryJson, input, output);
-  if (flags.report !== undefined) checkReport(flags.report, input, output, flags);
+  checkSideFiles(input, output, flags);
   checkFlagCombinations(input, output, flags);
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');

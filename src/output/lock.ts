@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { RunError } from '../errors.js';
 import { errnoCode, errorMessage } from '../util/error-message.js';
 import { lockOwnerAlive } from './lock-owner.js';
+import { lockPath as lockFileOf } from './side-paths.js';
 
 export interface LockHandle {
   /** The lock file, `${outputPath}.lock`. */
@@ -111,7 +112,7 @@ function removeStale(lockPath: string, staleRaw: string): void {
  * stale and taken over. Locks from another host are never taken over automatically.
  */
 export function acquireLock(outputPath: string): LockHandle {
-  const lockPath = `${outputPath}.lock`;
+  const lockPath = lockFileOf(outputPath);
   const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const text = JSON.stringify(mine) + '\n';
 

@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { metaPath } from './side-paths.js';
 
 /** Where a run's settings are kept next to its output, to warn when a resume changes them. */
-export function metaPath(outputPath: string): string {
-  return `${outputPath}.meta.json`;
-}
+export { metaPath };
 
 /** The saved run settings, or undefined when there are none. Damaged JSON throws RunError('resume'). */
 export function readRunMeta(outputPath: string): Record<string, unknown> | undefined {
