@@ -12,7 +12,8 @@ export function shellQuote(arg: string): string {
  * continue the old results, the opposite of what it asked for.
  */
 export function resumeHint(config: CliConfig, oldFileKept = false, options: { newMaxCost?: boolean } = {}): string | null {
-  if (config.output.kind !== 'file') return null;
+  // A text output has no ids to resume from (`--resume` refuses it): see unsavedNote.
+  if (config.output.kind !== 'file' || config.output.format === 'text') return null;
   let args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
   if (options.newMaxCost) args = withoutMaxCost(args);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');

@@ -13,7 +13,9 @@ export async function countNotRun(config: CliConfig, stats: BatchStats, knownTot
   if (total === undefined && config.input.kind === 'file') {
     try {
       if (!fs.statSync(config.input.path).isFile()) return null;
-      total = await countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, signal);
+      // After the grace period the run's signal is already aborted; the count still gets a moment.
+      const counting = signal.aborted ? AbortSignal.timeout(3000) : signal;
+      total = await countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, counting);
     } catch {
       return null;
     }
@@ -22,8 +24,10 @@ export async function countNotRun(config: CliConfig, stats: BatchStats, knownTot
   return Math.max(0, total - (stats.ok + stats.failed + stats.skipped));
 }
 
-/** Said after a stop when answers only went to the screen: there is nothing to --resume. */
+/** Said after a stop when there is nothing to --resume: answers only on the screen, or in a text file. */
 export function unsavedNote(config: CliConfig): string | undefined {
+  if (config.output.kind === 'file' && config.output.format === 'text')
+    return `a text output cannot be resumed (it keeps no ids): the answers so far are in ${config.output.path}; run with -o FILE.jsonl or .csv to --resume after a stop`;
   if (config.output.kind !== 'terminal') return undefined;
   return 'no results were saved (no -o): the answers above are all there is; run with -o FILE to keep them and --resume after a stop';
 }

@@ -255,6 +255,8 @@ describe('SIGINT / SIGTERM', () => {
     const rows = parseJsonl<Row>(text);
     // The aborted slow prompts leave no row at all (an "aborted" error row would make --resume skip them).
     expect(rows.map((x) => x.prompt).sort()).toEqual([...fast].sort());
+    // Counted though the requests were aborted (the count once read the aborted signal: "the rest not run").
+    expect(r.stderr).toMatch(/interrupted: 4 ok, 0 failed, 12 not run/);
     expect(r.stderr).toMatch(/--resume/);
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
 
@@ -265,6 +267,31 @@ describe('SIGINT / SIGTERM', () => {
     expect(again.code, again.stderr).toBe(0);
     expectExactlyOnce(out, prompts);
     for (const p of fast) expect(ctx.server.countFor(p)).toBe(1);
+  });
+});
+
+describe('a text output (-o out.txt)', () => {
+  it('stopped: says it cannot be resumed instead of printing a --resume command that would be refused', async () => {
+    const prompts = Array.from({ length: 12 }, (_, i) => `txt q${i}`);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.txt');
+    const latency = ctx.server.options.latencyMs;
+    ctx.server.options.latencyMs = 300;
+    try {
+      const run = start([input, '-o', out, '-c', '2']);
+      await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').length > 0, 'a first answer in the file');
+      run.child.kill('SIGINT');
+      const r = await run.exit;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).not.toMatch(/to finish the rest|--resume\b(?! after)/);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `a text output cannot be resumed \\(it keeps no ids\\): the answers so far are in \\S*out\\.txt; run with -o FILE\\.jsonl or \\.csv to --resume after a stop`,
+        ),
+      );
+    } finally {
+      ctx.server.options.latencyMs = latency;
+    }
   });
 });
 
