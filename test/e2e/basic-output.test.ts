@@ -269,4 +269,15 @@ describe('stdout closed by its reader (`| head -1`)', () => {
     expect(stderr.trim()).toBe('status=141'); // no "EPIPE" message, no summary
     expect(server.requests.length).toBeLessThan(40); // 200 prompts at -c 4 × 50 ms: it stopped early
   });
+
+  it('--help into a reader that already left: exit 141, no stack trace', async () => {
+    // `true` exits without reading: the help's one write meets a closed pipe (EPIPE).
+    const script = `"${process.execPath}" "${BIN}" --help | true; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const child = spawn('bash', ['-c', script], { env: { ...process.env, LLM_BATCH_CACHE_DIR: isolatedCacheDir() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr.trim()).toMatch(/^status=(0|141)$/); // 0 when the write landed before `true` exited
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+  });
 });
