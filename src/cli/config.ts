@@ -183,6 +183,24 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
     throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
 }
 
+/**
+ * A base URL with `user:password@`: nothing sends them (the key goes in a Bearer header), and the URL
+ * is echoed in resume commands, the run settings file and traces. Refused, the password masked.
+ */
+function refuseCredentials(baseURL: string, from: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    return; // --base-url is checked when parsed; a bad OPENAI_BASE_URL fails with the first request
+  }
+  if (url.username === '' && url.password === '') return;
+  const shown = `${url.protocol}//${url.username ? `${url.username}${url.password ? ':***' : ''}@` : ':***@'}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  throw new UsageError(
+    `${from} ${shown} has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them`,
+  );
+}
+
 /** Flags that only make sense together, or not at all together. */
 function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
   if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
@@ -220,6 +238,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
 
   const models = [...new Set(flags.model ?? [env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)])];
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
+  if (baseURL !== undefined) refuseCredentials(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL');
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
 
