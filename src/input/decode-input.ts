@@ -105,9 +105,12 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
       }
       const nul = first.subarray(0, 8192).indexOf(0);
       if (kind || nul !== -1) {
-        throw new InputError(
-          `${source}: this is ${kind ?? 'a binary file (it contains NUL bytes)'}, not prompts: export it as .csv, .jsonl or .txt (or pass --input-format if it really is text)`,
-        );
+        // No flag makes these text: the hint says what does.
+        const fix =
+          kind === 'a gzip file' || kind === 'a zstd file'
+            ? `decompress it first (e.g. ${kind === 'a gzip file' ? 'zcat' : 'zstdcat'} FILE | llm-batch)`
+            : 'export it as .csv, .jsonl or .txt';
+        throw new InputError(`${source}: this is ${kind ?? 'a binary file (it contains NUL bytes)'}, not prompts: ${fix}`);
       }
       encoding = 'utf-8';
       return first;

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
@@ -92,7 +93,18 @@ describe('input formats by extension (item 4)', () => {
     fs.writeFileSync(input, Buffer.from('PK\u0003\u0004\u0014\u0000\u0006\u0000\u0000\u0000\u0000\u0000more binary\n', 'latin1'));
     const r = await run([input, '--input-format', 'txt']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/ZIP archive \(\.xlsx, \.docx, \.zip\), not prompts/);
+    expect(r.stderr).toMatch(/ZIP archive \(\.xlsx, \.docx, \.zip\), not prompts: export it as \.csv, \.jsonl or \.txt$/m);
+    expect(r.stderr).not.toMatch(/--input-format/); // it was just passed, to no avail
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a gzip file: decompress it first', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'prompts.txt.gz');
+    fs.writeFileSync(input, zlib.gzipSync('one\ntwo\n'));
+    const r = await run([input, '--input-format', 'txt']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/prompts\.txt\.gz: this is a gzip file, not prompts: decompress it first \(e\.g\. zcat FILE \| llm-batch\)$/m);
     expect(server.requests).toHaveLength(0);
   });
 
