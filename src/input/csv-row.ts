@@ -48,6 +48,15 @@ export function planCsv(columns: string[], options: InputOptions): CsvPlan {
     throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`);
   }
 
+  // A misspelt kept field would be an always-empty column: the header is known, so say so now.
+  const { keepFields } = options;
+  const missing = keepFields === undefined || keepFields === 'all' ? [] : keepFields.filter((name) => !seen.has(name));
+  if (missing.length > 0) {
+    throw new InputError(
+      `${source}: --keep-fields names ${missing.map((n) => JSON.stringify(n)).join(', ')} but the CSV header has no such column (found: ${found})`,
+    );
+  }
+
   const idColumn = idField ?? 'id';
   if (seen.has(idColumn)) plan.idColumn = idColumn;
   // An explicit --id-field that matches nothing would silently give every row a fallback id.

@@ -98,6 +98,17 @@ describe('input formats by extension (item 4)', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('--keep-fields naming a column the CSV header lacks: one line naming it and the columns, exit 2, nothing sent', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'tickets.csv');
+    fs.writeFileSync(input, 'title,body\nHello,World\n');
+    const r = await run([input, '-t', '{{title}}', '--keep-fields', 'titel,body']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/tickets\.csv: --keep-fields names "titel" but the CSV header has no such column \(found: "title", "body"\)$/m);
+    expect(r.stdout).toBe('');
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('a gzip file: decompress it first', async () => {
     const { run, server } = await fresh();
     const input = path.join(dir, 'prompts.txt.gz');
