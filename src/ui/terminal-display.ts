@@ -7,7 +7,7 @@ import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from 
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
 
-type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; _refreshSize?: () => void };
 
 /** The terminal libraries, imported by the caller only when a terminal display is wanted. */
 export interface DisplayModules {
@@ -66,7 +66,11 @@ export class TerminalDisplay {
   private layoutColumns = 0;
   /** Columns the bar line took when last drawn: after a resize, the rows it now spans are erased. */
   private drawnWidth = 0;
-  private readonly onResize = () => this.resized();
+  /** Set while the width is read afresh: the 'resize' that may emit is handled by the draw itself. */
+  private refreshing = false;
+  private readonly onResize = () => {
+    if (!this.refreshing) this.resized();
+  };
 
   constructor(private readonly o: TerminalDisplayOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -107,11 +111,16 @@ export class TerminalDisplay {
    */
   private resized(): void {
     if (this.stopped || this.widget?.kind !== 'bar') return;
+    this.eraseDrawn();
+    this.snapshotCache = undefined;
+    this.widget.bar.update();
+  }
+
+  /** Erases the rows the last bar line spans at the terminal's width now; the cursor ends on the first. */
+  private eraseDrawn(): void {
     const rows = this.o.reflows === false ? 1 : Math.max(1, Math.ceil(this.drawnWidth / this.columns()));
     this.o.stderr.write(`\r\x1b[2K${'\x1b[1A\x1b[2K'.repeat(rows - 1)}`);
     this.drawnWidth = 0;
-    this.snapshotCache = undefined;
-    this.widget.bar.update();
   }
 
   private snapshot(): ProgressSnapshot {
@@ -197,6 +206,24 @@ export class TerminalDisplay {
     return c && c > 0 ? c : 80;
   }
 
+  /**
+   * The terminal's width now. Node updates `columns` only once it handles SIGWINCH, and a draw may
+   * come first (a timer due when a stopped process resumes, a busy event loop): drawn at the old
+   * width, it wraps on the narrower terminal and stays behind. `_refreshSize` is node's own ioctl
+   * behind that update (every node since 0.x; ~1 µs); a stream without it keeps `columns`.
+   */
+  private columnsNow(): number {
+    this.refreshing = true;
+    try {
+      this.o.stderr._refreshSize?.();
+    } catch {
+      // Not a terminal any more: the last width known stands.
+    } finally {
+      this.refreshing = false;
+    }
+    return this.columns();
+  }
+
   private spinnerLine(): string {
     const text = this.spinnerText();
     return this.o.ascii ? toAscii(text) : text;
@@ -217,8 +244,11 @@ export class TerminalDisplay {
   }
 
   private barText(): string {
-    const columns = this.columns();
+    const columns = this.columnsNow();
     if (columns !== this.layoutColumns) {
+      // Resized and not yet told: the last line, reflowed, may span several rows now. Called as
+      // cli-progress formats the line, so the erase lands just before it writes the line.
+      if (this.drawnWidth > 0) this.eraseDrawn();
       this.layout = { dropped: new Set() };
       this.layoutColumns = columns;
     }
