@@ -45,3 +45,67 @@ describe('openResponseStore', () => {
     await expect(openResponseStore(path.join(blocker, 'sub'))).rejects.toThrow(/ENOTDIR|EEXIST/);
   });
 });
+
+describe('openResponseStore: the map dropped and made again as its pages pile up in RSS', () => {
+  const keyOf = (i: number) => Buffer.from(`key ${i}`.padEnd(32, '.'));
+  const answerOf = (i: number): CachedAnswer => ({ ...answer, text: `answer ${i}` });
+  /** Resident bytes that grow by 1 MiB at each reading (a recycle whenever the budget allows) until stopped. */
+  const growing = () => {
+    let bytes = 0;
+    const probe = { on: true, read: () => (bytes += probe.on ? 2 ** 20 : 0) };
+    return probe;
+  };
+
+  it('keeps every answer across recycles: writes waiting meanwhile, lookups before and after', async () => {
+    const dir = path.join(tmp.dir, 'recycled');
+    let recycles = 0;
+    const resident = growing();
+    const store = await openResponseStore(dir, { residentBudget: 2 ** 20, recycleMinFile: 0, residentBytes: resident.read, onRecycle: () => recycles++ });
+    const written: Promise<void>[] = [];
+    for (let round = 0; round < 20; round++) {
+      const batch = new Map<string, CachedAnswer>();
+      for (let i = round * 40; i < (round + 1) * 40; i++) {
+        expect(store.get(keyOf(i))).toBeUndefined();
+        batch.set(keyOf(i).toString('latin1'), answerOf(i));
+      }
+      // Two transactions in flight at a time, as the answer cache has them, and single puts between.
+      written.push(store.putMany(batch), store.put(keyOf(10_000 + round), answerOf(10_000 + round)));
+      if (written.length > 4) await written.shift();
+    }
+    await Promise.all(written);
+    // A write waits for a recycle under way; with no growth it starts none.
+    resident.on = false;
+    await store.put(keyOf(20_000), answerOf(20_000));
+    expect(recycles).toBeGreaterThan(2);
+    for (let i = 0; i < 800; i++) expect(store.get(keyOf(i))?.text).toBe(`answer ${i}`);
+    for (let round = 0; round < 20; round++) expect(store.get(keyOf(10_000 + round))?.text).toBe(`answer ${10_000 + round}`);
+    expect(store.stats()).toMatchObject({ entries: 821 });
+    expect(await store.prune(answer.storedAt + 1)).toBe(821);
+    await store.put(keyOf(1), answerOf(1));
+    expect(await store.clear()).toBe(1);
+    await store.close();
+
+    const again = await openResponseStore(dir);
+    expect(again.stats()).toMatchObject({ entries: 0 });
+    await again.close();
+  });
+
+  it('recycles a file smaller than recycleMinFile never', async () => {
+    const dir = path.join(tmp.dir, 'small');
+    let recycles = 0;
+    const store = await openResponseStore(dir, { residentBudget: 0, recycleMinFile: 2 ** 30, residentBytes: growing().read, onRecycle: () => recycles++ });
+    for (let i = 0; i < 100; i++) await store.put(keyOf(i), answerOf(i));
+    await store.close();
+    expect(recycles).toBe(0);
+  });
+
+  it('recycles nothing where the resident size cannot be read', async () => {
+    const dir = path.join(tmp.dir, 'unknown');
+    let recycles = 0;
+    const store = await openResponseStore(dir, { residentBudget: 0, recycleMinFile: 0, residentBytes: () => undefined, onRecycle: () => recycles++ });
+    for (let i = 0; i < 100; i++) await store.put(keyOf(i), answerOf(i));
+    for (let i = 0; i < 100; i++) expect(store.get(keyOf(i))?.text).toBe(`answer ${i}`);
+    await store.close();
+    expect(recycles).toBe(0);
+  });
+});
