@@ -56,8 +56,11 @@ export interface BatchJobOptions {
   /** --fail-truncated: a collected answer cut off at the token limit is a `truncated` failure, as live. */
   failTruncated?: boolean;
   onRow: (row: ResultRow) => void;
-  /** Each whole answer collected, with the body that asked for it (the response cache). */
-  storeAnswer?: (body: Record<string, unknown>, row: ResultRow) => void;
+  /**
+   * Each whole answer collected, with the body that asked for it (the response cache); a promise
+   * returned is awaited before the next (the cache's writes falling behind).
+   */
+  storeAnswer?: (body: Record<string, unknown>, row: ResultRow) => void | Promise<void>;
   /** Invalid collected answers about to be re-asked live, for the summary's re-ask count. */
   onReasks?: (n: number) => void;
   info: (line: string) => void;
@@ -504,7 +507,11 @@ export class BatchJob {
     }
     // The chunk file still holds the bodies: each answer is stored under the body that asked for it.
     if (whole && whole.size > 0) {
-      for await (const { id, body } of chunkBodies(this.dir, chunk, new Set(whole.keys()))) this.o.storeAnswer!(body, whole.get(id)!);
+      for await (const { id, body } of chunkBodies(this.dir, chunk, new Set(whole.keys()))) {
+        const row = whole.get(id)!;
+        whole.delete(id);
+        await this.o.storeAnswer!(body, row);
+      }
     }
     if (reasks.size > 0 && !(await this.reaskLive(chunk, reasks, index, written))) return;
     this.partlyCollected.delete(chunk.n);

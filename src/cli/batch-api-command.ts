@@ -220,7 +220,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
           // Keyed as live: without --max-cost's own cap (and not stored when cut at it).
           const keyed = collectedCacheBody(body, row.finish_reason, defaults.limitField, config.maxTokens === undefined ? defaults.budgetMaxTokens : undefined);
           if (!keyed) return;
-          void cache!.cache.putByBody(keyed, row.sample ?? 0, {
+          return cache!.cache.putByBody(keyed, row.sample ?? 0, {
             text: row.response ?? '',
             finishReason: row.finish_reason,
             model: row.model,

@@ -15,6 +15,10 @@ export interface AnswerCache {
    */
   store(request: CompletionRequest, sample: number, result: CompletionResult): void;
   getByBody(body: Readonly<Record<string, unknown>>, sample: number): CachedAnswer | undefined;
+  /**
+   * Written as `store` writes (found by `getByBody` meanwhile); resolves at once unless writes are
+   * falling behind, then once they have caught up: a caller storing many answers in a loop awaits it.
+   */
   putByBody(body: Readonly<Record<string, unknown>>, sample: number, answer: Omit<CachedAnswer, 'storedAt'>): Promise<void>;
   /** Writes what is waiting now, then waits for every write this run started. */
   flush(): Promise<void>;
@@ -42,6 +46,12 @@ const WRITE_DELAY_MS = 100;
  * commit per event turn 20 MB.
  */
 const WRITE_BATCH_MAX = 128;
+/**
+ * Writes in flight before `putByBody` makes its caller wait. Collecting a Batch API result stores
+ * 50,000 answers in a loop: unchecked, they all waited in lmdb at once (64 MB more anonymous memory
+ * at 200,000 prompts) and went into a few huge transactions that touched every page of the file.
+ */
+const WRITES_IN_FLIGHT_MAX = 2;
 
 export function createAnswerCache(store: ResponseStore, options: AnswerCacheOptions): AnswerCache {
   const now = options.now ?? Date.now;
@@ -49,8 +59,15 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
   // Writes in flight, and who waits for them all: a count, not a set of promises per answer.
   let pending = 0;
   let flushed: Array<() => void> = [];
+  let room: Array<() => void> = [];
   const onWritten = () => {
-    if (--pending > 0) return;
+    --pending;
+    if (room.length > 0 && pending < WRITES_IN_FLIGHT_MAX) {
+      const waiters = room;
+      room = [];
+      for (const resolve of waiters) resolve();
+    }
+    if (pending > 0) return;
     const waiters = flushed;
     flushed = [];
     for (const resolve of waiters) resolve();
@@ -125,7 +142,10 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       });
     },
     getByBody: (body, sample) => get(keyOf(body, sample)),
-    putByBody: (body, sample, answer) => write(() => store.put(Buffer.from(keyOf(body, sample), 'latin1'), { ...answer, storedAt: now() })),
+    putByBody(body, sample, answer) {
+      enqueue(keyOf(body, sample), { ...answer, storedAt: now() });
+      return pending < WRITES_IN_FLIGHT_MAX ? Promise.resolve() : new Promise<void>((resolve) => room.push(resolve));
+    },
     flush() {
       drain();
       return pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve));

@@ -79,4 +79,29 @@ describe('createAnswerCache', () => {
     await cache.flush();
     expect(errors.map((e) => e.message)).toEqual(['disk full']);
   });
+
+  it('putByBody writes as store does and makes its caller wait while two writes are in flight', async () => {
+    const { store, writes } = memoryStore();
+    const commits: Array<() => void> = [];
+    store.putMany = (batch) => {
+      writes.push(batch.size);
+      return new Promise<void>((resolve) => commits.push(resolve));
+    };
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
+    const answer = { text: 'a', finishReason: 'stop', model: 'm', usage: null };
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) waits.push(cache.putByBody({ model: 'm', n: i }, 0, answer));
+    // Two transactions of 128 went out; what came after them waits for room.
+    expect(writes).toEqual([128, 128]);
+    expect(cache.getByBody({ model: 'm', n: 299 }, 0)).toMatchObject({ text: 'a' });
+    let settled = 0;
+    for (const w of waits) void w.then(() => settled++);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(255);
+    commits.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(300);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([128, 128, 44]);
+  });
 });
