@@ -22,6 +22,15 @@ export interface AnswerCache {
   putByBody(body: Readonly<Record<string, unknown>>, sample: number, answer: Omit<CachedAnswer, 'storedAt'>): Promise<void>;
   /** Writes what is waiting now, then waits for every write this run started. */
   flush(): Promise<void>;
+  /**
+   * After a lookup missed: undefined when no other record of this run is asking the same thing,
+   * and the caller now holds the key until `release`; else a promise that resolves when that one
+   * releases it (its answer stored, or given up), after which the caller looks up again. So a run
+   * asks once per distinct key, not once per duplicate admitted before the first answer came.
+   * Optional: a cache that cannot coalesce lets every duplicate ask.
+   */
+  claim?(request: CompletionRequest, sample: number): Promise<void> | undefined;
+  release?(request: CompletionRequest, sample: number): void;
 }
 
 export interface AnswerCacheOptions {
@@ -118,6 +127,8 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     if (queued.size >= WRITE_BATCH_MAX) drain();
     else timer ??= setTimeout(drain, WRITE_DELAY_MS);
   };
+  /** Keys being asked now, each with the duplicates waiting for its answer. */
+  const asking = new Map<string, Array<() => void>>();
   // The store copies a key before it returns: one buffer serves every lookup.
   const keyBytes = Buffer.alloc(32);
   const get = (key: string) => {
@@ -145,6 +156,22 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     putByBody(body, sample, answer) {
       enqueue(keyOf(body, sample), { ...answer, storedAt: now() });
       return pending < WRITES_IN_FLIGHT_MAX ? Promise.resolve() : new Promise<void>((resolve) => room.push(resolve));
+    },
+    claim(request, sample) {
+      const key = requestKey(request, sample);
+      const waiting = asking.get(key);
+      if (waiting === undefined) {
+        asking.set(key, []);
+        return undefined;
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release(request, sample) {
+      const key = requestKey(request, sample);
+      const waiting = asking.get(key);
+      asking.delete(key);
+      // All look again: the answer is found by each, or (the first gave up) one of them claims it.
+      if (waiting) for (const resolve of waiting) resolve();
     },
     flush() {
       drain();

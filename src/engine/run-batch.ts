@@ -20,6 +20,7 @@ import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
+import type { CachedAnswer } from '../cache/response-store.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
@@ -190,15 +191,37 @@ class Engine {
   private async process(record: PromptRecord): Promise<ResultRow | null> {
     const { o } = this;
     if (record.problem) return this.withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats));
-    let request = toCompletionRequest(record, o);
-    let localWaits = 0;
+    const request = toCompletionRequest(record, o);
     const sample = record.sample ?? 0;
     // Before the queue: a hit takes no slot, no rate budget and no request. A structured run stores
     // only validated answers and checks a hit again (the check may be stricter now); one that fails
     // is asked afresh. Answers are stored under the first request, not a re-ask's conversation.
     const asked = request;
-    const found = o.cache?.lookup(request, sample);
-    const hit = found && usableHit(found, o.failTruncated) ? found : undefined;
+    const usable = (found: CachedAnswer | undefined) => (found && usableHit(found, o.failTruncated) ? found : undefined);
+    let hit = usable(o.cache?.lookup(request, sample));
+    // A duplicate of a prompt being asked now waits for that answer instead of asking again.
+    let claimed = false;
+    while (!hit && o.cache?.claim) {
+      const earlier = o.cache.claim(request, sample);
+      if (earlier === undefined) {
+        claimed = true;
+        break;
+      }
+      await earlier;
+      hit = usable(o.cache.lookup(request, sample));
+    }
+    try {
+      return await this.answer(record, request, sample, hit);
+    } finally {
+      if (claimed) o.cache?.release?.(asked, sample);
+    }
+  }
+
+  /** A record's row from its cache hit, or by asking (with retries and re-asks). */
+  private async answer(record: PromptRecord, request: CompletionRequest, sample: number, hit: CachedAnswer | undefined): Promise<ResultRow | null> {
+    const { o } = this;
+    const asked = request;
+    let localWaits = 0;
     if (hit && !o.structured) return cachedRow(record, request, hit, o.stats);
     const stored = hit && o.structured ? judgeAnswer(hit.text, hit.finishReason, o.structured.check) : undefined;
     if (hit && stored?.ok) return { ...cachedRow(record, request, hit, o.stats), output: stored.value };

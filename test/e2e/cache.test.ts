@@ -175,6 +175,34 @@ describe('response cache', () => {
     expect(ctx.server.requests.length).toBe(requestsBefore);
   });
 
+  it('duplicates within a run are asked once: the rest wait for that answer, each with its own row', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', [...Array.from({ length: 30 }, () => 'same question'), 'other']);
+    const { code, rows } = await run([input, '-c', '1']);
+    expect(code).toBe(0);
+    expect(ctx.server.requests.map((r) => r.prompt).sort()).toEqual(['other', 'same question']);
+    expect(rows).toHaveLength(31);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(31);
+    const same = rows.filter((r) => r.prompt === 'same question');
+    expect(same.every((r) => r.error === null && r.response === 'ECHO same question')).toBe(true);
+    expect(same.filter((r) => r.cached).length).toBe(29);
+  });
+
+  it('when the first of the duplicates fails, the next asks for itself, and the rest take its answer', async () => {
+    // The mock fails this prompt's first request; --retries 0 makes that the first row's error.
+    const prompt = 'flaky [[fault:500*1]]';
+    const input = writePrompts(
+      ctx.dir,
+      'p.txt',
+      Array.from({ length: 10 }, () => prompt),
+    );
+    const { code, rows } = await run([input, '-c', '2']);
+    expect(code).toBe(1);
+    expect(ctx.server.requests).toHaveLength(2);
+    expect(rows).toHaveLength(10);
+    expect(rows.filter((r) => r.error !== null).map((r) => r.error?.type)).toEqual(['http']);
+    expect(rows.filter((r) => r.error === null && r.response !== null)).toHaveLength(9);
+  });
+
   it('a kill -9 in the middle of writes leaves a cache that opens and answers', async () => {
     const prompts = Array.from({ length: 3000 }, (_, i) => `killed ${i}`);
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
