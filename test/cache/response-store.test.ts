@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,36 @@ describe('openResponseStore: the map dropped and made again as its pages pile up
     for (let i = 0; i < 100; i++) await store.put(keyOf(i), answerOf(i));
     await store.close();
     expect(recycles).toBe(0);
+  });
+
+  it('never recycles while another process has the file open', async () => {
+    const dir = path.join(tmp.dir, 'shared');
+    const first = await openResponseStore(dir);
+    await first.put(keyOf(0), answerOf(0));
+    await first.close();
+    // Another process reads the store (taking a slot in LMDB's reader table) and stays.
+    const other = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { open } from 'lmdb'; const db = open({ path: ${JSON.stringify(path.join(dir, STORE_FILE))}, keyEncoding: 'binary' }); db.get(Buffer.alloc(32)); console.log('ready'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise((resolve, reject) => {
+        other.stdout.once('data', resolve);
+        other.once('exit', reject);
+      });
+      let recycles = 0;
+      const store = await openResponseStore(dir, { residentBudget: 0, recycleMinFile: 0, residentBytes: growing().read, onRecycle: () => recycles++ });
+      for (let i = 1; i < 200; i++) await store.put(keyOf(i), answerOf(i));
+      await store.close();
+      expect(recycles).toBe(0);
+    } finally {
+      other.kill();
+    }
   });
 
   it('recycles nothing where the resident size cannot be read', async () => {
