@@ -31,6 +31,9 @@ import type { LineDefaults } from './request-line.js';
 /** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
 export const METADATA_KEY = 'llm_batch_key';
 
+/** Of a collected row, what the response cache stores. */
+export type StoredAnswer = Pick<ResultRow, 'response' | 'finish_reason' | 'model' | 'usage' | 'sample'>;
+
 export interface BatchJobOptions {
   client: BatchClient;
   /** The results file; the manifest and chunk files live next to it. */
@@ -60,7 +63,7 @@ export interface BatchJobOptions {
    * Each whole answer collected, with the body that asked for it (the response cache); a promise
    * returned is awaited before the next (the cache's writes falling behind).
    */
-  storeAnswer?: (body: Record<string, unknown>, row: ResultRow) => void | Promise<void>;
+  storeAnswer?: (body: Record<string, unknown>, row: StoredAnswer) => void | Promise<void>;
   /** Invalid collected answers about to be re-asked live, for the summary's re-ask count. */
   onReasks?: (n: number) => void;
   info: (line: string) => void;
@@ -466,7 +469,7 @@ export class BatchJob {
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
     const reasks = new Map<string, { row: ResultRow; problems: string[] }>();
     /** Whole answers to store in the response cache, by custom_id. */
-    const whole = this.o.storeAnswer ? new Map<string, ResultRow>() : undefined;
+    const whole = this.o.storeAnswer ? new Map<string, StoredAnswer>() : undefined;
     const times = batchTimes(batch);
     /** --max-cost: what the batch's answers cost; undefined once an answer came without usage (then the worst case stays spent). */
     let billed: number | undefined = 0;
@@ -498,7 +501,9 @@ export class BatchJob {
           row = judged.row;
         }
         // Structured: only an answer that passed the check (an invalid one is an error row by now).
-        if (whole && !row.error && row.finish_reason !== null) whole.set(key, row);
+        // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).
+        if (whole && !row.error && row.finish_reason !== null)
+          whole.set(key, { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample });
         if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
         await this.o.writer.write(row);
         written.add(key);

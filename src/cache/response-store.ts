@@ -108,11 +108,11 @@ export interface StoreOptions {
  */
 const RESIDENT_BUDGET = 8 * 2 ** 20;
 /**
- * 64 MiB: no recycling of a smaller file. At thousands of answers a second, one commit and the
+ * 48 MiB: no recycling of a smaller file. At thousands of answers a second, one commit and the
  * lookups around it map 20 MB of a 34 MB file again within 50 ms of a reopen (550 reopens in a
  * 100,000-prompt run still peaked at 28 MB resident), so reopening costs without saving.
  */
-const RECYCLE_MIN_FILE = 64 * 2 ** 20;
+const RECYCLE_MIN_FILE = 48 * 2 ** 20;
 /**
  * Whether another process has the file open now (a slot in LMDB's reader table: every run looks
  * up before it writes). 3 processes writing 20,000 answers each into one file while each reopened
