@@ -164,23 +164,37 @@ function toError(reason: unknown): Error {
 const IGNORE: BodySink = { data() {}, end() {}, error() {} };
 const NO_HEADERS: HeaderSource = { get: () => null };
 
-/** undici's raw `[name, value, …]` header bytes, read into a map on the first question. */
+/**
+ * undici's raw `[name, value, …]` header bytes, searched per question: a response is asked for
+ * seven names or so (its type, the rate-limit headers) of which most are absent, so names are
+ * matched byte by byte against the question and only a found value becomes a string. Decoding
+ * every header into a map per response (two strings and an entry per header) cost more, and all
+ * of it outlived the row often enough to reach the old generation.
+ */
 class RawHeaders implements HeaderSource {
-  private byName: Map<string, string> | undefined;
   constructor(private readonly raw: Buffer[]) {}
   get(name: string): string | null {
-    if (!this.byName) {
-      const byName = new Map<string, string>();
-      const raw = this.raw;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const key = raw[i]!.toString('latin1').toLowerCase();
-        const value = raw[i + 1]!.toString('latin1');
-        const had = byName.get(key);
-        // Repeated headers joined, as node:http does (set-cookie aside, which no one here reads).
-        byName.set(key, had === undefined ? value : `${had}, ${value}`);
-      }
-      this.byName = byName;
+    const wanted = name.toLowerCase();
+    const raw = this.raw;
+    let found: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (!sameName(raw[i]!, wanted)) continue;
+      const value = raw[i + 1]!.toString('latin1');
+      // Repeated headers joined, as node:http does (set-cookie aside, which no one here reads).
+      found = found === null ? value : `${found}, ${value}`;
     }
-    return this.byName.get(name.toLowerCase()) ?? null;
+    return found;
   }
+}
+
+/** Whether header name bytes spell `lower` (lower-case ASCII), in any case. */
+function sameName(bytes: Buffer, lower: string): boolean {
+  const n = lower.length;
+  if (bytes.length !== n) return false;
+  for (let j = 0; j < n; j++) {
+    let c = bytes[j]!;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== lower.charCodeAt(j)) return false;
+  }
+  return true;
 }

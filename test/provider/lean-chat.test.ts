@@ -226,6 +226,64 @@ describe('lean chat transport: the same request as the SDK path', () => {
   });
 });
 
+describe('lean chat transport: response headers, as the SDK path reads them', () => {
+  it('in any case, repeated ones joined, absent ones null', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        // Raw header lines: names in mixed case, one name twice, a name that is a prefix of another.
+        res.writeHead(
+          200,
+          [
+            ['Content-Type', 'application/json'],
+            ['X-RateLimit-Limit-Requests', '500'],
+            ['x-ratelimit-remaining-requests', '499'],
+            ['X-Seen', 'a'],
+            ['x-seen', 'b'],
+            ['X-Seen-Not', 'c'],
+          ].flat(),
+        );
+        res.end(JSON.stringify({ model: 'm', choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+      const read = async (complete: Complete) => {
+        const r = await withDeadlines(
+          (signal, onActivity) => complete({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: false }, { signal, onActivity }),
+          {},
+        );
+        const names = [
+          'content-type',
+          'X-RATELIMIT-LIMIT-REQUESTS',
+          'x-ratelimit-remaining-requests',
+          'x-seen',
+          'x-seen-not',
+          'x-ratelimit-reset-requests',
+          'x-see',
+        ];
+        return Object.fromEntries(names.map((n) => [n, r.headers?.get(n) ?? null]));
+      };
+      const sdk = await read(p.sdk);
+      const lean = await read(p.lean);
+      expect(lean).toEqual(sdk);
+      expect(lean).toEqual({
+        'content-type': 'application/json',
+        'X-RATELIMIT-LIMIT-REQUESTS': '500',
+        'x-ratelimit-remaining-requests': '499',
+        'x-seen': 'a, b',
+        'x-seen-not': 'c',
+        'x-ratelimit-reset-requests': null,
+        'x-see': null,
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe.each([true, false])('lean chat transport, stream %s: the same outcome as the SDK path', (stream) => {
   it('answers', async () => {
     const got = await same(pair(mock.url), 'hello there', stream);
