@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import buildConnector from 'undici/lib/core/connect.js';
 import type { Dispatcher } from 'undici';
+import { tripDetachProtector } from './trip-detach-protector.js';
 
 /**
  * Idle sockets close after 4 s, or sooner when the server's `Keep-Alive: timeout=` says so (undici
@@ -23,6 +24,7 @@ export interface DirectDispatcher {
  * undici's fetch and the rest).
  */
 export function createDirectDispatcher(origin: string, connections?: number): DirectDispatcher {
+  tripDetachProtector();
   const opening = new Set<Socket>();
   const connectSocket = buildConnector({ timeout: 0 });
   const connect: buildConnector.connector = (options, callback) => {
