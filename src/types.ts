@@ -91,6 +91,19 @@ export interface Usage {
   cached_tokens?: number;
 }
 
+/** A function call the model asked for (`tools`), as OpenAI's `message.tool_calls` holds it. */
+export interface ToolCall {
+  id: string;
+  type: string;
+  function: { name: string; arguments: string };
+}
+
+/**
+ * A choice's `logprobs` as the server sent it (`{content: […], refusal: …}`); a streamed answer's
+ * arrays are the chunks' arrays joined.
+ */
+export type Logprobs = Record<string, unknown>;
+
 /** One line of output: a success and a failure have the same shape. */
 export interface ResultRow {
   id: string;
@@ -109,6 +122,10 @@ export interface ResultRow {
   model: string | null;
   finish_reason: string | null;
   usage: Usage | null;
+  /** The function calls of an answer to a request with `tools`; absent when it made none. */
+  tool_calls?: ToolCall[];
+  /** The answer's token log probabilities, when the request asked for `logprobs`; absent otherwise. */
+  logprobs?: Logprobs;
   /** With a schema or --json: the parsed answer (null on a failed row); absent otherwise. */
   output?: unknown;
   /** Input fields carried over by --keep-fields (absent without it). */

@@ -1,6 +1,7 @@
 import type { ErrorType, ResultRow, RowError, Usage } from '../types.js';
 import { entryAnswer, type IndexEntry } from './plan-chunks.js';
 import { answerFields } from './custom-id.js';
+import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
@@ -17,7 +18,7 @@ interface ChatBody {
   model?: string;
   /** Unix seconds: when the server made this completion. */
   created?: number;
-  choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{ message?: { content?: string | null; refusal?: string | null; tool_calls?: unknown }; logprobs?: unknown; finish_reason?: string | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null };
   error?: { message?: string; code?: string | number | null };
 }
@@ -118,20 +119,21 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   const cached = body.usage?.prompt_tokens_details?.cached_tokens;
   if (usage && typeof cached === 'number' && cached > 0) usage.cached_tokens = cached;
   const refusal = choice.message?.refusal ?? undefined;
-  return {
-    kind: 'row',
-    customId: id,
-    ...(refusal ? { refusal } : {}),
-    row: {
-      ...base,
-      response: choice.message?.content ?? '',
-      error: null,
-      ...lineTimes(times, body.created),
-      model: body.model ?? null,
-      finish_reason: choice.finish_reason ?? null,
-      usage,
-    },
+  const row: ResultRow = {
+    ...base,
+    response: choice.message?.content ?? '',
+    error: null,
+    ...lineTimes(times, body.created),
+    model: body.model ?? null,
+    finish_reason: choice.finish_reason ?? null,
+    usage,
   };
+  // As a live answer's row: only the answers that have them carry them.
+  const toolCalls = wholeToolCalls(choice.message?.tool_calls);
+  if (toolCalls) row.tool_calls = toolCalls;
+  const logprobs = wholeLogprobs(choice.logprobs);
+  if (logprobs) row.logprobs = logprobs;
+  return { kind: 'row', customId: id, ...(refusal ? { refusal } : {}), row };
 }
 
 /** The fields a row of this line has whatever became of it: which record, which answer. */

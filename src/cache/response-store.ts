@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
-import type { Usage } from '../types.js';
+import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
@@ -14,6 +14,9 @@ export interface CachedAnswer {
   model: string | null;
   /** As the server first reported it; a hit is priced at 0 whatever it says. */
   usage: Usage | null;
+  /** The answer's function calls and logprobs, only when it had them (entries from before lack them). */
+  toolCalls?: ToolCall[];
+  logprobs?: Logprobs;
   /** When it was stored (ms since the epoch), for `cache prune`. */
   storedAt: number;
 }

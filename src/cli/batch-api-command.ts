@@ -225,6 +225,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             finishReason: row.finish_reason,
             model: row.model,
             usage: row.usage,
+            ...(row.tool_calls ? { toolCalls: row.tool_calls } : {}),
+            ...(row.logprobs ? { logprobs: row.logprobs } : {}),
           });
         }),
       budget,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
+import { answerColumnsFor } from './answer-columns.js';
 
 /** The first record of a CSV file: its header. */
 async function csvHeaderOf(file: string): Promise<string[]> {
@@ -16,13 +17,20 @@ async function csvHeaderOf(file: string): Promise<string[]> {
 
 /**
  * The columns a CSV output has: kept input fields must be known before the header is written, so
- * `--keep-fields all` with CSV output needs a CSV input file whose header names them.
+ * `--keep-fields all` with CSV output needs a CSV input file whose header names them; likewise the
+ * `tool_calls` / `logprobs` columns of a run that asks for them (see answer-columns.ts).
  */
 export async function csvLayoutFor(config: CliConfig): Promise<CsvLayout> {
+  const csvOut = config.output.kind !== 'terminal' && config.output.format === 'csv';
+  const layout = await keptLayout(config, csvOut);
+  const answerColumns = csvOut ? await answerColumnsFor(config) : [];
+  return answerColumns.length > 0 ? { ...layout, answerColumns } : layout;
+}
+
+async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout> {
   const keep = config.data.keepFields;
   const escapeFormulas = config.data.csvEscapeFormulas;
   if (keep !== 'all') return keep.length === 0 && !escapeFormulas ? PLAIN_CSV : { escapeFormulas, keptFields: keep };
-  const csvOut = config.output.kind !== 'terminal' && config.output.format === 'csv';
   if (!csvOut) return { escapeFormulas, keptFields: [] };
   if (config.input.kind !== 'file' || config.inputFormat !== 'csv') {
     throw new UsageError('--keep-fields all with CSV output needs a CSV input file (its header names the columns); name the fields instead: --keep-fields a,b');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { CSV_COLUMNS } from '../output/csv-columns.js';
+import { ANSWER_PART_COLUMNS, CSV_COLUMNS } from '../output/csv-columns.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
 import { schemaInstructions } from '../structured/instructions.js';
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
@@ -10,6 +10,9 @@ import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { compileCheck, draftOf, stripFence } from '../structured/validate.js';
 import type { CliConfig } from './config.js';
+
+/** A schema's columns are named apart from these (`output_<name>` on a clash). */
+const BUILT_IN = [...CSV_COLUMNS, ...ANSWER_PART_COLUMNS];
 
 export interface StructuredSetup {
   structured: StructuredOutput;
@@ -31,7 +34,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
     return {
       structured: { responseFormat: { ...JSON_OBJECT_FORMAT }, jsonHint: true, check: parseJson, retries: spec.retries },
       // Its shape is unknown: one `output` column with the whole value as compact JSON.
-      csvColumns: outputColumns({}, CSV_COLUMNS),
+      csvColumns: outputColumns({}, BUILT_IN),
       note: undefined,
       fingerprint: 'json',
     };
@@ -43,7 +46,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
     // Not sent as response_format: no strict-mode rules apply; Ajv enforces the schema as written.
     return {
       structured: { instructions: schemaInstructions(schema), check: compileCheck(schema, draft), retries: spec.retries },
-      csvColumns: outputColumns(schema, CSV_COLUMNS),
+      csvColumns: outputColumns(schema, BUILT_IN),
       note: undefined,
       fingerprint,
     };
@@ -52,7 +55,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
   const name = schemaName(label === 'inline' ? undefined : path.basename(label), schema);
   return {
     structured: { responseFormat: jsonSchemaFormat(name, strict.schema), check: compileCheck(strict.schema, draft), retries: spec.retries },
-    csvColumns: outputColumns(strict.schema, CSV_COLUMNS),
+    csvColumns: outputColumns(strict.schema, BUILT_IN),
     note: strict.notes.length ? `--json-schema made strict for structured outputs: ${strict.notes.join('; ')}` : undefined,
     fingerprint,
   };

@@ -144,13 +144,16 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       if (result.finishReason === null) return;
       // Cut at --max-cost's own cap: keyed without that cap, it would answer a later run that has none.
       if (request.budgetCap && result.finishReason === 'length') return;
-      enqueue(requestKey(request, sample), {
+      const answer: CachedAnswer = {
         text: result.text,
         finishReason: result.finishReason,
         model: result.model,
         usage: result.usage,
         storedAt: now(),
-      });
+      };
+      if (result.toolCalls) answer.toolCalls = result.toolCalls;
+      if (result.logprobs) answer.logprobs = result.logprobs;
+      enqueue(requestKey(request, sample), answer);
     },
     getByBody: (body, sample) => get(keyOf(body, sample)),
     putByBody(body, sample, answer) {

@@ -68,7 +68,7 @@ export function successRow(
     stats.truncated++;
     if (failTruncated) {
       // Paid for and kept: the partial answer stays in the row next to the error.
-      return { ...failureRow(record, truncatedError(request.max_tokens), attempts, stats), response: result.text, ...answered };
+      return withAnswerParts({ ...failureRow(record, truncatedError(request.max_tokens), attempts, stats), response: result.text, ...answered }, result);
     }
   }
   stats.ok++;
@@ -87,7 +87,14 @@ export function successRow(
     finish_reason: answered.finish_reason,
     usage: answered.usage,
   };
-  return withRecordFields(row, record);
+  return withAnswerParts(withRecordFields(row, record), result);
+}
+
+/** Tool calls and logprobs, on the rows of the answers that have them only. */
+function withAnswerParts(row: ResultRow, answer: Pick<CompletionResult, 'toolCalls' | 'logprobs'>): ResultRow {
+  if (answer.toolCalls) row.tool_calls = answer.toolCalls;
+  if (answer.logprobs) row.logprobs = answer.logprobs;
+  return row;
 }
 
 /**
@@ -106,7 +113,7 @@ export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest,
   stats.ok++;
   stats.cached++;
   if (hit.finishReason === 'length') stats.truncated++;
-  return {
+  const row: ResultRow = {
     ...baseRow(record),
     response: hit.text,
     error: null,
@@ -117,6 +124,7 @@ export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest,
     usage: hit.usage,
     cached: true,
   };
+  return withAnswerParts(row, hit);
 }
 
 export function countFailure(stats: BatchStats, error: RowError): void {

@@ -33,6 +33,13 @@ export const CSV_ADDED_COLUMNS: readonly string[] = Object.freeze(['started_at',
 /** CSV header, in order. `error` and `usage` are flattened so the file opens cleanly in a spreadsheet. */
 export const CSV_COLUMNS: readonly string[] = Object.freeze([...LEGACY_CSV_COLUMNS, ...CSV_ADDED_COLUMNS]);
 
+/**
+ * Columns only a run that asks for them has (`tools`, `logprobs`), after {@link CSV_COLUMNS} in this
+ * order: compact JSON of the row's `tool_calls` and `logprobs`, empty when the answer had none.
+ */
+export const ANSWER_PART_COLUMNS = Object.freeze(['tool_calls', 'logprobs'] as const);
+export type AnswerPartColumn = (typeof ANSWER_PART_COLUMNS)[number];
+
 /** First characters that make a spreadsheet read a cell as a formula (ASCII and full-width = + - @, tab, CR). */
 const FORMULA_START = '=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20';
 
@@ -74,6 +81,7 @@ export function rowToCsvRecord(
   keptFields: readonly string[] = [],
   outputColumns: readonly OutputColumn[] = [],
   legacy = false,
+  answerColumns: readonly AnswerPartColumn[] = [],
 ): string[] {
   const e = row.error;
   const cells = [
@@ -104,6 +112,10 @@ export function rowToCsvRecord(
       row.batch_id ?? '',
     );
   }
+  for (const column of answerColumns) {
+    const value = row[column];
+    cells.push(value === undefined ? '' : JSON.stringify(value));
+  }
   for (const field of keptFields) cells.push(keptCell(row.input?.[field]));
   return escapeFormulas ? cells.map(escapeCell) : cells;
 }
@@ -124,6 +136,7 @@ function keptCell(value: unknown): string {
  * - `started_at`, `finished_at`, `requested_model`, `sample`, `batch_id`: absent (as in a row of a
  *   file without these columns; a never-sent row's null timestamps and absent ones mean the same);
  * - `cached`: absent unless 'true'.
+ * - `tool_calls`, `logprobs` (when the file has them): absent when empty, else their JSON.
  * `kept` holds the kept input fields' cells by field name (into `row.input`), read apart from the
  * result columns so that a kept field named like one never takes its place.
  * Throws a plain Error naming the column when a number cell is not a number.
@@ -137,6 +150,15 @@ export function csvRecordToRow(record: Record<string, string>, escapedFormulas =
     return n;
   };
   const optNum = (name: string): number | null => (cell(name) === '' ? null : num(name));
+  const jsonCell = (name: string): unknown => {
+    const raw = cell(name);
+    if (raw === '') return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Error(`column "${name}" must be JSON, got ${JSON.stringify(raw.slice(0, 40))}`);
+    }
+  };
   const optStr = (name: string): string | null => {
     const v = cell(name);
     return v === '' ? null : v;
@@ -177,6 +199,10 @@ export function csvRecordToRow(record: Record<string, string>, escapedFormulas =
   if (cell('cached') === 'true') row.cached = true;
   const batchId = optStr('batch_id');
   if (batchId !== null) row.batch_id = batchId;
+  const toolCalls = jsonCell('tool_calls');
+  if (toolCalls !== undefined) row.tool_calls = toolCalls as ResultRow['tool_calls'];
+  const logprobs = jsonCell('logprobs');
+  if (logprobs !== undefined) row.logprobs = logprobs as ResultRow['logprobs'];
   if (kept !== undefined) {
     row.input = Object.fromEntries(Object.entries(kept).map(([field, raw]) => [field, escapedFormulas ? unescapeCell(raw) : raw]));
   }

@@ -1,5 +1,5 @@
 import type { OutputColumn } from '../structured/columns.js';
-import { CSV_COLUMNS, LEGACY_CSV_COLUMNS } from './csv-columns.js';
+import { ANSWER_PART_COLUMNS, CSV_COLUMNS, LEGACY_CSV_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
 
 /**
  * How a CSV results file is laid out beyond the fixed columns: whether cells were escaped against
@@ -21,24 +21,72 @@ export interface CsvLayout {
    * Decided by the file's header, never by a flag.
    */
   readonly legacy?: boolean;
+  /**
+   * `tool_calls` / `logprobs` columns, after the result columns, in a run that asks for them
+   * (see `ANSWER_PART_COLUMNS`); never in a legacy file.
+   */
+  readonly answerColumns?: readonly AnswerPartColumn[];
 }
 
 export const PLAIN_CSV: CsvLayout = Object.freeze({ escapeFormulas: false, keptFields: Object.freeze([]) as readonly string[] });
 
-const RESULT_COLUMNS = new Set(CSV_COLUMNS);
-const LEGACY_RESULT_COLUMNS = new Set(LEGACY_CSV_COLUMNS);
-
 /**
- * A kept field's column: its own name, or `input_<name>` when that is one of the result columns
- * (of the legacy ones in a legacy file, which named a kept `sample` field `sample`).
+ * The names no kept field's column may take: the result columns (the legacy ones in a legacy file,
+ * which named a kept `sample` field `sample`), `tool_calls` and `logprobs` whether or not the file
+ * has them (a header is read back by name), and the schema's field columns.
  */
-export function keptColumnName(field: string, legacy = false): string {
-  return (legacy ? LEGACY_RESULT_COLUMNS : RESULT_COLUMNS).has(field) ? `input_${field}` : field;
+function reservedNames(layout: Pick<CsvLayout, 'legacy'>, schemaColumns: readonly string[]): Set<string> {
+  const result = layout.legacy ? LEGACY_CSV_COLUMNS : [...CSV_COLUMNS, ...ANSWER_PART_COLUMNS];
+  return new Set([...result, ...schemaColumns]);
 }
 
-/** Inverse of {@link keptColumnName}. */
-export function keptFieldOf(column: string, legacy = false): string {
-  return column.startsWith('input_') && (legacy ? LEGACY_RESULT_COLUMNS : RESULT_COLUMNS).has(column.slice(6)) ? column.slice(6) : column;
+const PREFIX = 'input_';
+
+/**
+ * The kept fields' columns: a field's own name, or `input_<name>` when that is taken by a result or
+ * schema column, prefixed again while the name is still taken (by those, by another kept field's
+ * name or by a column already given), so that every header is unique and a reader by name never
+ * gets the wrong column.
+ */
+export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>): string[] {
+  const given = new Set<string>();
+  return fields.map((field) => {
+    let column = field;
+    while (reserved.has(column) || given.has(column) || (column !== field && fields.includes(column))) column = PREFIX + column;
+    given.add(column);
+    return column;
+  });
+}
+
+/**
+ * Inverse of {@link keptColumnNames} for a header read back. A column is its field's own name or a
+ * reserved name prefixed; the fields are the first reading, preferring the prefixed one (the usual
+ * clash: `input_id` is the input's `id`), that gives these columns again. A header no fields give
+ * (not written by us) is read column by column, as before.
+ */
+export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>): string[] {
+  const choices = columns.map((column) => {
+    const origins: string[] = [];
+    for (let name = column; name.startsWith(PREFIX); ) {
+      name = name.slice(PREFIX.length);
+      if (reserved.has(name)) origins.push(name);
+    }
+    return reserved.has(column) ? origins : [...origins, column];
+  });
+  const fields: string[] = [];
+  let budget = 10_000;
+  const search = (i: number): boolean => {
+    if (--budget < 0) return false;
+    if (i === columns.length) return keptColumnNames(fields, reserved).every((c, j) => c === columns[j]);
+    for (const field of choices[i]!) {
+      fields.push(field);
+      if (search(i + 1)) return true;
+      fields.pop();
+    }
+    return false;
+  };
+  if (search(0)) return fields;
+  return columns.map((column, i) => choices[i]![0] ?? column);
 }
 
 /** The result columns (all but schema fields and kept fields) of a file with this layout. */
@@ -50,7 +98,8 @@ export function resultColumns(layout: Pick<CsvLayout, 'legacy'>): readonly strin
 export function csvHeaderColumns(layout: CsvLayout): string[] {
   const output = (layout.outputColumns ?? []).map((c) => c.column);
   const result = resultColumns(layout);
-  return [result[0]!, ...output, ...result.slice(1), ...layout.keptFields.map((f) => keptColumnName(f, layout.legacy))];
+  const kept = keptColumnNames(layout.keptFields, reservedNames(layout, output));
+  return [result[0]!, ...output, ...result.slice(1), ...(layout.answerColumns ?? []), ...kept];
 }
 
 /** What a results CSV's header says about its layout; undefined when it is not one of ours. */
@@ -58,8 +107,12 @@ export interface CsvHeaderShape {
   legacy: boolean;
   /** Schema field columns, between `id` and `line`. */
   fieldColumns: string[];
+  /** `tool_calls` / `logprobs`, when the file has them (right after the result columns). */
+  answerColumns: AnswerPartColumn[];
   /** Kept input field columns, after the result columns. */
   keptColumns: string[];
+  /** The input fields those columns hold, in order. */
+  keptFields: string[];
 }
 
 /**
@@ -73,14 +126,23 @@ export function csvHeaderShape(header: readonly string[]): CsvHeaderShape | unde
   const after = LEGACY_CSV_COLUMNS.length + fields;
   const added = CSV_COLUMNS.slice(LEGACY_CSV_COLUMNS.length);
   const legacy = !added.every((name, j) => header[after + j] === name);
-  return { legacy, fieldColumns: header.slice(1, 1 + fields), keptColumns: header.slice(after + (legacy ? 0 : added.length)) };
+  let next = after + (legacy ? 0 : added.length);
+  const answerColumns: AnswerPartColumn[] = [];
+  if (!legacy) {
+    for (const name of ANSWER_PART_COLUMNS) if (header[next] === name) answerColumns.push(header[next++] as AnswerPartColumn);
+  }
+  const fieldColumns = header.slice(1, 1 + fields);
+  const keptColumns = header.slice(next);
+  const keptFields = keptFieldsOf(keptColumns, reservedNames({ legacy }, fieldColumns));
+  return { legacy, fieldColumns, answerColumns, keptColumns, keptFields };
 }
 
 /** The layout a file with this header was written in, to write more rows like them (compact, merge). */
 export function layoutOfHeader(shape: CsvHeaderShape, escapeFormulas: boolean): CsvLayout {
   return {
     escapeFormulas,
-    keptFields: shape.keptColumns.map((c) => keptFieldOf(c, shape.legacy)),
+    keptFields: shape.keptFields,
+    ...(shape.answerColumns.length > 0 ? { answerColumns: shape.answerColumns } : {}),
     // Rows read back hold their fields by column name (see columnValue), so the column is the property.
     ...(shape.fieldColumns.length > 0 ? { outputColumns: shape.fieldColumns.map((column) => ({ property: column, column })) } : {}),
     ...(shape.legacy ? { legacy: true } : {}),

@@ -4,7 +4,7 @@ import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
 import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
-import { csvHeaderShape, keptFieldOf } from './csv-layout.js';
+import { csvHeaderShape } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
 import { errorMessage } from '../util/error-message.js';
 
@@ -114,7 +114,7 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
         columns = record;
         fieldColumns = shape.fieldColumns;
         keptStart = record.length - shape.keptColumns.length;
-        keptFields = shape.keptColumns.map((c) => keptFieldOf(c, shape.legacy));
+        keptFields = shape.keptFields;
         continue;
       }
       // By name, result columns only: a schema field or kept field named like one (in a legacy

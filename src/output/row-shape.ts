@@ -3,7 +3,8 @@ import { isPlainObject } from '../util/is-plain-object.js';
 
 /**
  * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
- * latency_ms, started_at and finished_at when set, model, finish_reason, usage) and without any
+ * latency_ms, started_at and finished_at when set, model, finish_reason, usage, then tool_calls and
+ * logprobs when the answer has them) and without any
  * extra keys, so every JSONL line has the same shape no matter how the caller built the object.
  * RowError keeps type, message, status?, code?. `output` (--json-schema / --json) and `input`
  * (--keep-fields) come last, only when present.
@@ -25,6 +26,8 @@ export function normalizeRow(row: ResultRow): ResultRow {
   out.model = row.model;
   out.finish_reason = row.finish_reason;
   out.usage = row.usage === null ? null : normalizeUsage(row.usage);
+  if (row.tool_calls !== undefined) out.tool_calls = row.tool_calls;
+  if (row.logprobs !== undefined) out.logprobs = row.logprobs;
   if (row.batch_id !== undefined) out.batch_id = row.batch_id;
   if (row.requested_model !== undefined) out.requested_model = row.requested_model;
   if (row.sample !== undefined) out.sample = row.sample;
@@ -92,6 +95,16 @@ export function rowFromJson(value: unknown): ResultRow {
     };
     if (usage['cached_tokens'] !== undefined) u.cached_tokens = req(usage, 'cached_tokens', isNumber, 'a number', 'usage.');
     row.usage = u;
+  }
+  const toolCalls = value['tool_calls'];
+  if (toolCalls !== undefined) {
+    if (!Array.isArray(toolCalls)) throw new Error('"tool_calls" must be an array');
+    row.tool_calls = toolCalls as ResultRow['tool_calls'];
+  }
+  const logprobs = value['logprobs'];
+  if (logprobs !== undefined) {
+    if (!isPlainObject(logprobs)) throw new Error('"logprobs" must be an object');
+    row.logprobs = logprobs;
   }
   if (value['output'] !== undefined) row.output = value['output'];
   const input = value['input'];

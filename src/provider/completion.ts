@@ -1,4 +1,4 @@
-import type { ChatMessage, ErrorType, HeaderSource, Usage } from '../types.js';
+import type { ChatMessage, ErrorType, HeaderSource, Logprobs, ToolCall, Usage } from '../types.js';
 
 export interface CompletionRequest {
   model: string;
@@ -24,6 +24,10 @@ export interface CompletionResult {
   headers: HeaderSource | null;
   /** Structured outputs: the model declined to answer (OpenAI's `refusal`, content empty). */
   refusal?: string;
+  /** The function calls the model made (a request with `tools`); absent when none. */
+  toolCalls?: ToolCall[];
+  /** The choice's logprobs (a request with `logprobs`); absent when the server sent none. */
+  logprobs?: Logprobs;
 }
 
 export interface AttemptContext {

@@ -2,12 +2,17 @@ import type { HeaderSource } from '../types.js';
 import { notAStream, notAnApiBody } from './body-checks.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
+import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
 
 /** One streamed chat chunk, as far as an answer is concerned. */
 export interface AnswerChunk {
   model?: string | null;
   usage?: Parameters<typeof toUsage>[0] | null;
-  choices?: Array<{ delta?: { content?: string | null; refusal?: string | null } | null; finish_reason?: string | null }>;
+  choices?: Array<{
+    delta?: { content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] | null } | null;
+    logprobs?: object | null;
+    finish_reason?: string | null;
+  }>;
 }
 
 /**
@@ -22,6 +27,9 @@ export class StreamedAnswer {
   private model: string | null = null;
   private chunks = 0;
   private refusal = '';
+  /** Made on the first chunk that has any: a run without tools or logprobs never builds them. */
+  private toolCalls: ToolCallParts | undefined;
+  private logprobs: LogprobParts | undefined;
 
   constructor(private readonly onDelta?: (delta: string) => void) {}
 
@@ -33,13 +41,20 @@ export class StreamedAnswer {
     if (chunk.usage) this.usage = toUsage(chunk.usage);
     const choice = chunk.choices?.[0];
     if (!choice) return;
-    const delta = choice.delta?.content;
-    if (delta) {
-      this.text += delta;
-      this.onDelta?.(delta);
+    const changes = choice.delta;
+    if (changes) {
+      const delta = changes.content;
+      if (delta) {
+        this.text += delta;
+        this.onDelta?.(delta);
+      }
+      const refused = changes.refusal;
+      if (refused) this.refusal += refused;
+      const calls = changes.tool_calls;
+      if (calls) (this.toolCalls ??= new ToolCallParts()).add(calls);
     }
-    const refused = choice.delta?.refusal;
-    if (refused) this.refusal += refused;
+    const logprobs = choice.logprobs;
+    if (logprobs) (this.logprobs ??= new LogprobParts()).add(logprobs);
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
   }
 
@@ -58,7 +73,12 @@ export class StreamedAnswer {
       throw new AttemptError('connection', 'stream ended before the answer finished');
     }
     const { text, finishReason, usage, model, refusal } = this;
-    return { text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) };
+    const result: CompletionResult = { text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) };
+    const toolCalls = this.toolCalls?.result();
+    if (toolCalls) result.toolCalls = toolCalls;
+    const logprobs = this.logprobs?.result();
+    if (logprobs) result.logprobs = logprobs;
+    return result;
   }
 }
 
@@ -70,7 +90,11 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
   const notJson = notAnApiBody(raw, headers.get('content-type'));
   if (notJson) throw notJson;
   const body = JSON.parse(raw) as {
-    choices?: Array<{ message?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
+    choices?: Array<{
+      message?: { content?: string | null; refusal?: string | null; tool_calls?: unknown };
+      logprobs?: unknown;
+      finish_reason?: string | null;
+    }>;
     usage?: Parameters<typeof toUsage>[0];
     model?: string;
     error?: { message?: string };
@@ -83,7 +107,7 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
   const text = choice.message?.content ?? '';
   const refusal = choice.message?.refusal;
   onDelta?.(text);
-  return {
+  const result: CompletionResult = {
     ...(refusal ? { refusal } : {}),
     text,
     finishReason: choice.finish_reason ?? null,
@@ -91,4 +115,9 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
     model: body.model ?? null,
     headers,
   };
+  const toolCalls = wholeToolCalls(choice.message?.tool_calls);
+  if (toolCalls) result.toolCalls = toolCalls;
+  const logprobs = wholeLogprobs(choice.logprobs);
+  if (logprobs) result.logprobs = logprobs;
+  return result;
 }

@@ -36,7 +36,10 @@ export interface MockBatchOptions {
 }
 
 /** What a chat answer to `body` would be: the mock server's reply and token counts. */
-export type Answer = (body: any, approximate: boolean) => { content: string; promptTokens: number; completionTokens: number; finishReason?: string };
+export type Answer = (
+  body: any,
+  approximate: boolean,
+) => { content: string; promptTokens: number; completionTokens: number; finishReason?: string; toolCalls?: object[] };
 
 interface MockFile {
   id: string;
@@ -162,7 +165,11 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       // When the completion was made: as the batch finishes (the real API stamps each as it runs).
       created: Math.floor(now() / 1000),
       model: line.body?.model ?? 'mock-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: a.finishReason ?? 'stop' }],
+      choices: [
+        a.toolCalls
+          ? { index: 0, message: { role: 'assistant', content: null, tool_calls: a.toolCalls }, finish_reason: 'tool_calls' }
+          : { index: 0, message: { role: 'assistant', content: a.content }, finish_reason: a.finishReason ?? 'stop' },
+      ],
       usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
     };
     return {

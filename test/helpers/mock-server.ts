@@ -397,6 +397,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           completionTokens: countTokens(structured.content),
           finishReason: structured.finishReason,
         };
+      const toolCalls = toolCallsFor({ body, prompt, seq: 0 });
+      if (toolCalls) return { content: '', toolCalls, promptTokens: promptTokens(messages), completionTokens: 10 * toolCalls.length };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
       // A batch line is answered once: [[fault:length]] cuts it; other faults are live-only.
@@ -587,7 +589,14 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: ctx.body.model ?? 'mock-model',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: ctx.finish ?? finish }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content },
+          ...(ctx.body.logprobs === true ? { logprobs: { content: splitReply(content, mock.options.maxPieces).map(tokenLogprob), refusal: null } } : {}),
+          finish_reason: ctx.finish ?? finish,
+        },
+      ],
       usage: { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion },
     });
   }
@@ -597,10 +606,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     const prefix =
       `data: {"id":"chatcmpl-mock-${ctx.seq}","object":"chat.completion.chunk",` +
       `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.body.model ?? 'mock-model')},"choices":`;
-    const choice = (delta: object, finish: string | null): string => `${prefix}${JSON.stringify([{ index: 0, delta, finish_reason: finish }])}}\n\n`;
+    const choice = (delta: object, finish: string | null, logprobs?: object): string =>
+      `${prefix}${JSON.stringify([{ index: 0, delta, ...(logprobs ? { logprobs } : {}), finish_reason: finish }])}}\n\n`;
+    // `logprobs: true`: each piece's chunk carries its own entry, as the API streams them.
+    const pieceLogprobs = (p: string) => (ctx.body.logprobs === true ? { content: [tokenLogprob(p)], refusal: null } : undefined);
     const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
       role: choice({ role: 'assistant', content: '' }, null),
-      pieces: splitReply(content, mock.options.maxPieces).map((p) => choice({ content: p }, null)),
+      pieces: splitReply(content, mock.options.maxPieces).map((p) => choice({ content: p }, null, pieceLogprobs(p))),
       finish: choice({}, ctx.finish ?? finishReason),
     };
     if (ctx.body.stream_options?.include_usage) {
@@ -635,7 +647,57 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     next();
   }
 
+  /**
+   * As the real API: a request with `tools` (and `tool_choice` not "none") is answered with a call
+   * of each tool (only the first with `parallel_tool_calls: false`), its arguments `{"prompt": …}`.
+   */
+  function toolCallsFor(
+    ctx: Pick<Exchange, 'body' | 'prompt' | 'seq'>,
+  ): { id: string; type: string; function: { name: string; arguments: string } }[] | undefined {
+    const tools = ctx.body?.tools;
+    if (!Array.isArray(tools) || tools.length === 0 || ctx.body.tool_choice === 'none') return undefined;
+    const called = ctx.body.parallel_tool_calls === false ? tools.slice(0, 1) : tools;
+    return called.map((tool: any, i: number) => ({
+      id: `call_mock_${ctx.seq}_${i}`,
+      type: 'function',
+      function: { name: String(tool?.function?.name ?? 'tool'), arguments: JSON.stringify({ prompt: ctx.prompt }) },
+    }));
+  }
+
+  /** A tool-call answer: whole, or streamed as the API does (id and name first, the arguments in pieces). */
+  function replyToolCalls(ctx: Exchange, calls: NonNullable<ReturnType<typeof toolCallsFor>>): void {
+    const completion = 10 * calls.length;
+    const usage = { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion };
+    const model = ctx.body.model ?? 'mock-model';
+    if (ctx.body.stream !== true) {
+      const message = { role: 'assistant', content: null, tool_calls: calls };
+      const json = { id: `chatcmpl-mock-${ctx.seq}`, object: 'chat.completion', model, choices: [{ index: 0, message, finish_reason: 'tool_calls' }], usage };
+      return sendJson(ctx.res, ctx.rec, 200, JSON.stringify(json), ctx.headers);
+    }
+    const frame = (delta: object | null, finish: string | null, extra: object = {}): string =>
+      `data: ${JSON.stringify({ id: `chatcmpl-mock-${ctx.seq}`, object: 'chat.completion.chunk', model, choices: delta ? [{ index: 0, delta, finish_reason: finish }] : [], ...extra })}\n\n`;
+    const frames = [frame({ role: 'assistant', content: null }, null)];
+    calls.forEach((call, index) => {
+      frames.push(frame({ tool_calls: [{ index, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] }, null));
+      const args = call.function.arguments;
+      const half = Math.ceil(args.length / 2);
+      for (const piece of [args.slice(0, half), args.slice(half)]) frames.push(frame({ tool_calls: [{ index, function: { arguments: piece } }] }, null));
+    });
+    frames.push(frame({}, 'tool_calls'));
+    if (ctx.body.stream_options?.include_usage) frames.push(frame(null, null, { usage }));
+    frames.push('data: [DONE]\n\n');
+    startStream(ctx);
+    ctx.res.end(frames.join(''));
+  }
+
+  /** A token's logprob entry (`logprobs: true`): the piece itself, at a made-up probability. */
+  function tokenLogprob(token: string): object {
+    return { token, logprob: -0.5, bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] };
+  }
+
   function reply(ctx: Exchange, finishReason = 'stop'): void {
+    const calls = toolCallsFor(ctx);
+    if (calls) return replyToolCalls(ctx, calls);
     const content = replyText(ctx);
     if (ctx.body.stream !== true) return sendJson(ctx.res, ctx.rec, 200, completionJson(ctx, content, finishReason), ctx.headers);
     const f = streamFrames(ctx, content, finishReason);
