@@ -42,51 +42,29 @@ function reservedNames(layout: Pick<CsvLayout, 'legacy'>, schemaColumns: readonl
 
 const PREFIX = 'input_';
 
-/**
- * The kept fields' columns: a field's own name, or `input_<name>` when that is taken by a result or
- * schema column, prefixed again while the name is still taken (by those, by another kept field's
- * name or by a column already given), so that every header is unique and a reader by name never
- * gets the wrong column.
- */
-export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>): string[] {
-  const given = new Set<string>();
-  return fields.map((field) => {
-    let column = field;
-    while (reserved.has(column) || given.has(column) || (column !== field && fields.includes(column))) column = PREFIX + column;
-    given.add(column);
-    return column;
-  });
+/** A name a prefixed kept column could have: a reserved one, or one `input_`… in front of it. */
+function prefixedSpace(name: string, reserved: ReadonlySet<string>): boolean {
+  let rest = name;
+  while (!reserved.has(rest)) {
+    if (!rest.startsWith(PREFIX)) return false;
+    rest = rest.slice(PREFIX.length);
+  }
+  return true;
 }
 
 /**
- * Inverse of {@link keptColumnNames} for a header read back. A column is its field's own name or a
- * reserved name prefixed; the fields are the first reading, preferring the prefixed one (the usual
- * clash: `input_id` is the input's `id`), that gives these columns again. A header no fields give
- * (not written by us) is read column by column, as before.
+ * The kept fields' columns: a field's own name, or `input_<name>` when that name is a result or
+ * schema column, or is one with `input_` in front (so the input's own `input_id` column becomes
+ * `input_input_id` and never meets its `id`, which became `input_id`). Distinct fields get distinct
+ * columns, none a result or schema column, and the header reads back to the same fields.
  */
+export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>): string[] {
+  return fields.map((field) => (prefixedSpace(field, reserved) ? PREFIX + field : field));
+}
+
+/** Inverse of {@link keptColumnNames}, for a header read back. */
 export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>): string[] {
-  const choices = columns.map((column) => {
-    const origins: string[] = [];
-    for (let name = column; name.startsWith(PREFIX); ) {
-      name = name.slice(PREFIX.length);
-      if (reserved.has(name)) origins.push(name);
-    }
-    return reserved.has(column) ? origins : [...origins, column];
-  });
-  const fields: string[] = [];
-  let budget = 10_000;
-  const search = (i: number): boolean => {
-    if (--budget < 0) return false;
-    if (i === columns.length) return keptColumnNames(fields, reserved).every((c, j) => c === columns[j]);
-    for (const field of choices[i]!) {
-      fields.push(field);
-      if (search(i + 1)) return true;
-      fields.pop();
-    }
-    return false;
-  };
-  if (search(0)) return fields;
-  return columns.map((column, i) => choices[i]![0] ?? column);
+  return columns.map((column) => (column.startsWith(PREFIX) && prefixedSpace(column.slice(PREFIX.length), reserved) ? column.slice(PREFIX.length) : column));
 }
 
 /** The result columns (all but schema fields and kept fields) of a file with this layout. */
