@@ -3,7 +3,7 @@ export { runBatch, type BatchOutcome } from './engine/run-batch.js';
 export type { BatchOptions } from './engine/batch-options.js';
 export type { BatchEvent, StopReason } from './engine/events.js';
 export { createStats, type BatchStats } from './engine/stats.js';
-export type { ChatMessage, ErrorType, PromptRecord, RequestParams, ResultRow, RowError, Usage } from './types.js';
+export type { ChatMessage, ErrorType, PromptRecord, RequestParams, ResultRow, RowError, ToolCall, Logprobs, Usage } from './types.js';
 export { ExitCode, RunError, InputError, UsageError } from './errors.js';
 export { createOpenAIComplete } from './provider/create-openai-complete.js';
 export type { OpenAIProviderOptions } from './provider/openai-options.js';
