@@ -32,7 +32,7 @@ import type { LineDefaults } from './request-line.js';
 export const METADATA_KEY = 'llm_batch_key';
 
 /** Of a collected row, what the response cache stores. */
-export type StoredAnswer = Pick<ResultRow, 'response' | 'finish_reason' | 'model' | 'usage' | 'sample'>;
+export type StoredAnswer = Pick<ResultRow, 'response' | 'finish_reason' | 'model' | 'usage' | 'sample' | 'tool_calls' | 'logprobs'>;
 
 export interface BatchJobOptions {
   client: BatchClient;
@@ -502,8 +502,13 @@ export class BatchJob {
         }
         // Structured: only an answer that passed the check (an invalid one is an error row by now).
         // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).
-        if (whole && !row.error && row.finish_reason !== null)
-          whole.set(key, { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample });
+        if (whole && !row.error && row.finish_reason !== null) {
+          const stored: StoredAnswer = { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample };
+          // Only the answers that have them: an ordinary batch's held answers stay as small.
+          if (row.tool_calls) stored.tool_calls = row.tool_calls;
+          if (row.logprobs) stored.logprobs = row.logprobs;
+          whole.set(key, stored);
+        }
         if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
         await this.o.writer.write(row);
         written.add(key);

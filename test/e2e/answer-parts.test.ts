@@ -110,16 +110,24 @@ describe('tool calls (D9)', () => {
     expect(back.get('p1')!.tool_calls).toBeUndefined();
   });
 
-  it('--batch-api collects tool calls into the rows', async () => {
-    const { run } = await fresh();
+  it('--batch-api collects tool calls into the rows, and stores them in the cache for a live run', async () => {
+    const { run, server } = await fresh();
     const input = toolInput('tools-batch.jsonl');
     const out = path.join(dir, 'tools-batch.out.jsonl');
-    const r = await run([input, '-o', out, '--batch-api', '--poll', '0.05', '-m', 'gpt-4o-mini', '--no-cache', '-q']);
+    const cacheDir = path.join(dir, 'cache-batch');
+    const r = await run([input, '-o', out, '--batch-api', '--poll', '0.05', '-m', 'gpt-4o-mini', '--cache-dir', cacheDir, '-q']);
     expect(r.code, r.stderr).toBe(0);
     const rows = byId(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8')));
     expect(rows.get('t1')!.tool_calls!.map((c) => c.function.name)).toEqual(['get_weather', 'get_time']);
     expect(rows.get('t1')!.finish_reason).toBe('tool_calls');
     expect(rows.get('p1')!.tool_calls).toBeUndefined();
+    server.reset();
+    const live = await run([input, '-m', 'gpt-4o-mini', '--cache-dir', cacheDir, '-q']);
+    expect(live.code, live.stderr).toBe(0);
+    expect(server.requests).toHaveLength(0);
+    const hits = byId(rowsOf(live));
+    expect(hits.get('t1')!.cached).toBe(true);
+    expect(hits.get('t1')!.tool_calls).toEqual(rows.get('t1')!.tool_calls);
   });
 });
 
