@@ -120,15 +120,17 @@ function storeOn(file: string, db: Database): ResponseStore {
       await db.put(key, answer);
     },
     putMany: async (answers) => {
-      // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's.
+      // Puts from one event turn are one LMDB transaction. Each put's promise is awaited (lmdb
+      // hands out few distinct ones): a failed commit rejects them all, and one left unawaited
+      // would end the run as an unhandled rejection instead of a cache error the run survives.
       // A put copies its key before it returns, so one buffer serves them all.
       const key = Buffer.alloc(32);
-      let committed: Promise<boolean> | undefined;
+      const commits = new Set<Promise<boolean>>();
       for (const [text, answer] of answers) {
         key.write(text, 0, 'latin1');
-        committed = db.put(key, answer);
+        commits.add(db.put(key, answer));
       }
-      await committed;
+      await Promise.all(commits);
     },
     stats() {
       let entries = 0;
