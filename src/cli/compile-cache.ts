@@ -1,6 +1,7 @@
 import module from 'node:module';
 import path from 'node:path';
 import { defaultCacheDir } from '../cache/cache-dir.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 /** Where the code cache goes unless NODE_COMPILE_CACHE says otherwise: the user's own cache dir. */
 export function compileCacheDir(env: NodeJS.ProcessEnv): string {
@@ -23,7 +24,11 @@ const nodeEnableCompileCache = (module as { enableCompileCache?: (dir?: string) 
 export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, enable = nodeEnableCompileCache): void {
   if (typeof enable !== 'function') return;
   try {
-    enable(compileCacheDir(env));
+    const dir = compileCacheDir(env);
+    // Made here, the user's alone: node's own recursive mkdir spins for ever where mkdir fails with
+    // ENOENT under a parent that exists (XDG_CACHE_HOME under /proc hung every run on node 24).
+    makeDirs(dir, 0o700);
+    enable(dir);
   } catch {
     // A quiet optimization: a run goes on without it.
   }

@@ -1,20 +1,34 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
 
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-compile-cache-'));
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
 describe('enableCompileCache', () => {
-  it('puts the cache in the user cache dir, under XDG_CACHE_HOME when set', () => {
+  it('puts the cache in the user cache dir, under XDG_CACHE_HOME when set, made for the user alone', () => {
     const enable = vi.fn();
-    enableCompileCache({ XDG_CACHE_HOME: '/x/cache' }, enable);
-    expect(enable).toHaveBeenCalledExactlyOnceWith(path.join('/x/cache', 'llm-batch', 'node-compile-cache'));
-    expect(compileCacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe(enable.mock.calls[0]![0]);
+    const xdg = path.join(home, 'xdg');
+    enableCompileCache({ XDG_CACHE_HOME: xdg }, enable);
+    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
+    expect(enable).toHaveBeenCalledExactlyOnceWith(dir);
+    expect(compileCacheDir({ XDG_CACHE_HOME: xdg })).toBe(dir);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('never throws: a failing node call leaves the run to go on without a cache', () => {
     const enable = vi.fn(() => {
       throw new Error('EACCES');
     });
-    expect(() => enableCompileCache({}, enable)).not.toThrow();
+    expect(() => enableCompileCache({ XDG_CACHE_HOME: path.join(home, 'failing') }, enable)).not.toThrow();
     expect(enable).toHaveBeenCalledOnce();
+  });
+
+  it('a directory that cannot be made (under /proc): node is not asked, whose own mkdir would spin', () => {
+    const enable = vi.fn();
+    expect(() => enableCompileCache({ XDG_CACHE_HOME: '/proc/llm-batch-nope' }, enable)).not.toThrow();
+    expect(enable).not.toHaveBeenCalled();
   });
 });
