@@ -162,7 +162,7 @@ describe('a resized terminal', () => {
       // The CLI is stopped meanwhile: a bar drawn between the marker and the resize would be a
       // 100-column bar on a 50-column terminal, which no program can avoid.
       const go = path.join(ctx.dir, 'resize.go');
-      const cli = `$(pgrep -P $$ -x node)`;
+      const cli = `$(pgrep -P $$ -x 'node|MainThread')`; // node 24 names its main thread
       const stopped = `until [ "$(sed 's/.*) //' /proc/${cli}/stat | cut -c1)" = T ]; do sleep 0.01; done`;
       const setup = `(until [ -e ${quote(go)} ]; do sleep 0.05; done; kill -STOP ${cli}; ${stopped}; printf '\\033]777;resize;50\\007' > /dev/tty; stty cols 50 < /dev/tty; kill -CONT ${cli}) &`;
       const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', path.join(ctx.dir, 'resize.jsonl')], { cols: 100, setup, asChild: true });
