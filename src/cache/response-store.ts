@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
+import { tolerateRejection } from '../util/tolerate-rejection.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
 
@@ -107,7 +108,17 @@ const requireCjs = createRequire(import.meta.url);
  */
 const mapBytes = (): number | undefined => (process.platform === 'win32' || !process.arch.endsWith('64') || addressSpaceLimited() ? undefined : 2 ** 34);
 
+/**
+ * lmdb rejects a failed commit's writes, and also a promise of its own that nothing can hold
+ * (`commitError`, on each write's error): with several processes writing one file, lmdb 3.5.6
+ * fails a commit now and then (MDB_BAD_TXN, mdb_page_alloc; 5 of 30 processes in a stress test),
+ * and that rejection ended the run. The cache is not the record of results: the run goes on.
+ */
+const isCommitFailure = (reason: unknown): boolean =>
+  reason instanceof Error && (reason.message.startsWith('Commit failed') || /^MDB_[A-Z_]+:/.test(reason.message));
+
 async function openDatabase(file: string): Promise<Database> {
+  tolerateRejection(isCommitFailure);
   const { open } = requireCjs('lmdb') as typeof import('lmdb');
   return open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false, mapSize: mapBytes() });
 }

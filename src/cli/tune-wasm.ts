@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import { addressSpaceLimited } from '../util/address-space.js';
+import { tolerateRejection } from '../util/tolerate-rejection.js';
 
 /**
  * On node 20 (V8 11), compile WebAssembly with the baseline compiler only. The one module a run
@@ -34,21 +35,15 @@ const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) 
 export function tuneWasm(): void {
   if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) v8.setFlagsFromString('--liftoff-only');
   else if (wantsLaterTierUp(process.versions.v8, process.execArgv)) v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
-  if (addressSpaceLimited()) process.on('unhandledRejection', ignoreFetchParserFailure);
+  if (addressSpaceLimited()) tolerateRejection(isFetchParserFailure);
 }
 
 /**
  * Under `ulimit -v`, node 20 and 22 crash on the first use of their own `Response` or `Headers`
  * (the SDK's, and `--mock`'s): loading them starts compiling node's copy of undici's parser, which
  * cannot get its ~10 GB WebAssembly reservation, and nothing in node handles that rejection. Our
- * requests never use that parser there (they go over node:http), so the rejection is dropped;
- * any other one is thrown, as node would.
+ * requests never use that parser there (they go over node:http), so the rejection is tolerated.
  */
-export function ignoreFetchParserFailure(reason: unknown): void {
-  if (isFetchParserFailure(reason)) return;
-  throw reason;
-}
-
-function isFetchParserFailure(reason: unknown): boolean {
+export function isFetchParserFailure(reason: unknown): boolean {
   return reason instanceof RangeError && /Cannot allocate Wasm memory/.test(reason.message) && /lazyllhttp/.test(reason.stack ?? '');
 }

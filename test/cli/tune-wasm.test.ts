@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ignoreFetchParserFailure, wantsLaterTierUp, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
+import { isFetchParserFailure, wantsLaterTierUp, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
+import { onUnhandled, tolerateRejection } from '../../src/util/tolerate-rejection.js';
 
 describe('wantsLiftoffOnly', () => {
   it('on V8 11 (node 20) only', () => {
@@ -32,19 +33,27 @@ describe('wantsLaterTierUp', () => {
   });
 });
 
-describe('ignoreFetchParserFailure', () => {
+describe('isFetchParserFailure, tolerated through tolerateRejection', () => {
   const oom = (stack: string) =>
     Object.assign(new RangeError('WebAssembly.instantiate(): Out of memory: Cannot allocate Wasm memory for new instance'), { stack });
+  const parser = oom('RangeError: …\n    at lazyllhttp (node:internal/deps/undici/undici:5971:32)');
+  const elsewhere = oom('RangeError: …\n    at instantiate (file:///app/other.js:1:1)');
 
-  it('drops only node fetch parser failing to get its WebAssembly memory', () => {
-    expect(() => ignoreFetchParserFailure(oom('RangeError: …\n    at lazyllhttp (node:internal/deps/undici/undici:5971:32)'))).not.toThrow();
+  it('matches only node fetch parser failing to get its WebAssembly memory', () => {
+    expect(isFetchParserFailure(parser)).toBe(true);
+    expect(isFetchParserFailure(elsewhere)).toBe(false);
+    expect(isFetchParserFailure(new Error('boom'))).toBe(false);
   });
 
-  it('throws any other rejection, as node would', () => {
-    const elsewhere = oom('RangeError: …\n    at instantiate (file:///app/other.js:1:1)');
-    expect(() => ignoreFetchParserFailure(elsewhere)).toThrow(elsewhere);
-    const other = new Error('boom');
-    expect(() => ignoreFetchParserFailure(other)).toThrow(other);
-    expect(() => ignoreFetchParserFailure('a string')).toThrow('a string');
+  it('once tolerated it is dropped; any other rejection is thrown, as node would', () => {
+    const commit = new Error('Commit failed (see commitError for details)');
+    tolerateRejection(isFetchParserFailure);
+    tolerateRejection((reason) => reason === commit);
+    // The listener is the process's: taken off again, called here by hand.
+    process.off('unhandledRejection', onUnhandled);
+    expect(() => onUnhandled(parser)).not.toThrow();
+    expect(() => onUnhandled(commit)).not.toThrow();
+    expect(() => onUnhandled(elsewhere)).toThrow(elsewhere);
+    expect(() => onUnhandled('a string')).toThrow('a string');
   });
 });
