@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { planChunks } from '../../src/batch/plan-chunks.js';
 import type { PromptRecord, ResultRow } from '../../src/types.js';
 import { tempDir } from '../helpers/run-cli.js';
+import { asyncFrom as from } from '../helpers/collect.js';
 
 const record = (id: string, prompt: string, model?: string): PromptRecord => ({
   id,
@@ -13,10 +14,6 @@ const record = (id: string, prompt: string, model?: string): PromptRecord => ({
   messages: [{ role: 'user', content: prompt }],
   params: model ? { model } : {},
 });
-
-async function* from(records: PromptRecord[]) {
-  yield* records;
-}
 
 const defaults = { model: 'm1', temperature: undefined, maxTokens: undefined, limitField: 'max_tokens' as const };
 let tmp: ReturnType<typeof tempDir> | undefined;

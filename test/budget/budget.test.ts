@@ -10,6 +10,7 @@ import { promptTokenBound } from '../../src/budget/worst-case.js';
 import { AttemptError, type Complete, type CompletionRequest } from '../../src/provider/completion.js';
 import { runBatch } from '../../src/engine/run-batch.js';
 import { createStats } from '../../src/engine/stats.js';
+import { asyncFrom as from } from '../helpers/collect.js';
 import type { PromptRecord, ResultRow } from '../../src/types.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { encode } from 'gpt-tokenizer';
@@ -21,10 +22,6 @@ function records(n: number, random: () => number): PromptRecord[] {
     const prompt = `question ${i} ${'word '.repeat(Math.floor(random() * 200))}`;
     return { id: `r${i}`, line: i + 1, source: 't', prompt, messages: [{ role: 'user', content: prompt }], params: {} };
   });
-}
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const x of items) yield x;
 }
 
 describe('SpendCap', () => {

@@ -11,26 +11,11 @@ import type { BatchOptions } from '../../src/engine/batch-options.js';
 import { createStats } from '../../src/engine/stats.js';
 import type { PromptRecord, ResultRow, Usage } from '../../src/types.js';
 import { FakeClock, settle } from '../helpers/fake-clock.js';
+import { asyncFrom as from, promptRecord as rec } from '../helpers/collect.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-function rec(i: number, extra: Partial<PromptRecord> = {}): PromptRecord {
-  return {
-    id: `r${i}`,
-    line: i + 1,
-    source: 'prompts.txt',
-    prompt: `p${i}`,
-    messages: [{ role: 'user', content: `p${i}` }],
-    params: {},
-    ...extra,
-  };
-}
-
-async function* from(records: Iterable<PromptRecord>): AsyncGenerator<PromptRecord> {
-  for (const r of records) yield r;
-}
 
 function range(n: number): PromptRecord[] {
   return Array.from({ length: n }, (_, i) => rec(i));

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandMatrix } from '../../src/input/expand-matrix.js';
 import type { PromptRecord } from '../../src/types.js';
-
-const rec = (i: number, extra: Partial<PromptRecord> = {}): PromptRecord => ({
-  id: `r${i}`,
-  line: i + 1,
-  source: 'p.txt',
-  prompt: `p${i}`,
-  messages: [{ role: 'user', content: `p${i}` }],
-  params: {},
-  ...extra,
-});
-
-async function* from(records: PromptRecord[]): AsyncGenerator<PromptRecord> {
-  yield* records;
-}
-
-async function collect(records: AsyncIterable<PromptRecord>): Promise<PromptRecord[]> {
-  const out: PromptRecord[] = [];
-  for await (const r of records) out.push(r);
-  return out;
-}
+import { asyncFrom as from, collect, promptRecord as rec } from '../helpers/collect.js';
 
 describe('expandMatrix', () => {
   it('hands a plain run its generator back, records untouched', async () => {
