@@ -195,8 +195,7 @@ class Engine {
     const sample = record.sample ?? 0;
     // Before the queue: a hit takes no slot, no rate budget and no request. A structured run stores
     // only validated answers and checks a hit again (the check may be stricter now); one that fails
-    // is asked afresh. Answers are stored under the first request, not a re-ask's conversation.
-    const asked = request;
+    // is asked afresh.
     const usable = (found: CachedAnswer | undefined) => (found && usableHit(found, o.failTruncated) ? found : undefined);
     let hit = usable(o.cache?.lookup(request, sample));
     // A duplicate of a prompt being asked now waits for that answer instead of asking again.
@@ -213,13 +212,14 @@ class Engine {
     try {
       return await this.answer(record, request, sample, hit);
     } finally {
-      if (claimed) o.cache?.release?.(asked, sample);
+      if (claimed) o.cache?.release?.(request, sample);
     }
   }
 
   /** A record's row from its cache hit, or by asking (with retries and re-asks). */
   private async answer(record: PromptRecord, request: CompletionRequest, sample: number, hit: CachedAnswer | undefined): Promise<ResultRow | null> {
     const { o } = this;
+    // Answers are stored under the first request, not a re-ask's conversation.
     const asked = request;
     let localWaits = 0;
     if (hit && !o.structured) return cachedRow(record, request, hit, o.stats);
