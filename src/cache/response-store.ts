@@ -131,17 +131,16 @@ function storeOn(file: string, db: Database): ResponseStore {
       await db.put(key, answer);
     },
     putMany: async (answers) => {
-      // Puts from one event turn are one LMDB transaction. Each put's promise is awaited (lmdb
-      // hands out few distinct ones): a failed commit rejects them all, and one left unawaited
-      // would end the run as an unhandled rejection instead of a cache error the run survives.
+      // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's
+      // (128 puts hand out one promise). A failed commit's other rejections: see isCommitFailure.
       // A put copies its key before it returns, so one buffer serves them all.
       const key = Buffer.alloc(32);
-      const commits = new Set<Promise<boolean>>();
+      let committed: Promise<boolean> | undefined;
       for (const [text, answer] of answers) {
         key.write(text, 0, 'latin1');
-        commits.add(db.put(key, answer));
+        committed = db.put(key, answer);
       }
-      await Promise.all(commits);
+      await committed;
     },
     stats() {
       let entries = 0;

@@ -37,7 +37,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
       // undici loads on first use: loaded here, the first request leaves when its pacing slot says,
       // not tens of ms later while the second keeps its slot (11 requests reached the server in the
       // first second at --rpm 600 under load, against a cap of 10).
-      const direct = target!.pool.dispatcherFor(target!.url);
+      const direct = pool.dispatcherFor(target!.url);
       if (direct instanceof Promise) await direct;
     },
     close: () => pool.close(),
