@@ -51,7 +51,25 @@ export interface ResponseStore {
 }
 
 /** The database file's name: a new layout gets a new name rather than misreading an old file. */
-export const STORE_FILE = 'answers-v1.lmdb';
+export const STORE_FILE = 'answers-v2.lmdb';
+/**
+ * The layout before: 32-byte keys, each answer a msgpack map with its field names. Still read (a
+ * lookup that misses the current file tries it), pruned and cleared, never written: an upgrade
+ * keeps the answers it had, and an older llm-batch sharing the directory keeps its own file.
+ */
+export const LEGACY_STORE_FILE = 'answers-v1.lmdb';
+
+/**
+ * Bytes of the SHA-256 key the current file keys by: 128 bits leave a collision out of reach for
+ * any cache, and at ~200 bytes an entry the other 16 were ~11 % of the file (issue 16).
+ */
+const KEY_BYTES = 16;
+/**
+ * Where msgpackr keeps the shapes of the stored objects, so an entry holds its values and a shape
+ * number instead of every field name: 37.9 → 22.6 MB for 100,000 short answers, and less to encode
+ * (issue 16). Not 16 bytes long, so never an answer's key.
+ */
+const STRUCTURES_KEY = Buffer.from('structures');
 
 /**
  * Opens (creating if needed) the store in `dir`. LMDB (memory-mapped B+tree, copy-on-write): opening
@@ -68,27 +86,13 @@ export async function openResponseStore(dir: string): Promise<ResponseStore> {
   // Answers may be as private as the prompts: the cache directory is the user's alone.
   makeDirs(dir, 0o700);
   const file = path.join(dir, STORE_FILE);
-  if (fs.existsSync(file)) return storeOn(file, await openDatabase(file));
+  const legacyFile = path.join(dir, LEGACY_STORE_FILE);
+  const legacy = fs.existsSync(legacyFile) ? await openDatabase(legacyFile, false) : undefined;
+  const current = lazyDatabase(file);
+  if (fs.existsSync(file)) await current.open();
   // The write that creates the file comes later: a directory it cannot be written in fails now.
-  fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
-  let db: Database | undefined;
-  let opening: Promise<ResponseStore> | undefined;
-  const opened = () => {
-    opening ??= openDatabase(file).then((d) => storeOn(file, (db = d)));
-    return opening;
-  };
-  return {
-    path: file,
-    get: (key) => db?.get(key),
-    put: async (key, answer) => (await opened()).put(key, answer),
-    putMany: async (answers) => (await opened()).putMany(answers),
-    stats: () => (db ? storeOn(file, db).stats() : { path: file, entries: 0, bytesOnDisk: 0, oldest: null, newest: null }),
-    prune: async (before) => (opening !== undefined || fs.existsSync(file) ? (await opened()).prune(before) : 0),
-    clear: async () => (opening !== undefined || fs.existsSync(file) ? (await opened()).clear() : 0),
-    close: async () => {
-      if (opening !== undefined) await (await opening).close();
-    },
-  };
+  else fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  return storeOn(file, current, legacy);
 }
 
 type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;
@@ -117,28 +121,66 @@ const mapBytes = (): number | undefined => (process.platform === 'win32' || !pro
 const isCommitFailure = (reason: unknown): boolean =>
   reason instanceof Error && (reason.message.startsWith('Commit failed') || /^MDB_[A-Z_]+:/.test(reason.message));
 
-async function openDatabase(file: string): Promise<Database> {
+async function openDatabase(file: string, current: boolean): Promise<Database> {
   tolerateRejection(isCommitFailure);
   const { open } = requireCjs('lmdb') as typeof import('lmdb');
-  return open<CachedAnswer, Buffer>({ path: file, keyEncoding: 'binary', encoding: 'msgpack', compression: false, mapSize: mapBytes() });
+  return open<CachedAnswer, Buffer>({
+    path: file,
+    keyEncoding: 'binary',
+    encoding: 'msgpack',
+    ...(current ? { sharedStructuresKey: STRUCTURES_KEY } : {}),
+    compression: false,
+    mapSize: mapBytes(),
+  });
 }
 
-function storeOn(file: string, db: Database): ResponseStore {
+/** Whether an entry of the current file is an answer (not msgpackr's shapes). */
+const isAnswerKey = (key: Buffer): boolean => key.length === KEY_BYTES;
+
+/** The store over the current file and, if there is one, the legacy file. */
+/** The current file, opened on first need: `now()` is undefined until then. */
+function lazyDatabase(file: string) {
+  let db: Database | undefined;
+  let opening: Promise<Database> | undefined;
+  return {
+    now: () => db,
+    open: () => {
+      opening ??= openDatabase(file, true).then((d) => (db = d));
+      return opening;
+    },
+    started: () => opening,
+    /** There to prune or clear without creating it. */
+    onDisk: () => opening !== undefined || fs.existsSync(file),
+  };
+}
+
+function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy: Database | undefined): ResponseStore {
+  // A key is copied by LMDB before a call returns: one buffer serves every lookup and write.
+  const short = Buffer.alloc(KEY_BYTES);
+  const shorten = (key: Buffer) => {
+    key.copy(short, 0, 0, KEY_BYTES);
+    return short;
+  };
+  const each = async <T>(step: (db: Database, answers: (key: Buffer) => boolean) => Promise<T>): Promise<T[]> => {
+    const done: T[] = [];
+    if (current.onDisk()) done.push(await step(await current.open(), isAnswerKey));
+    if (legacy) done.push(await step(legacy, () => true));
+    return done;
+  };
   return {
     path: file,
-    get: (key) => db.get(key),
+    get: (key) => current.now()?.get(shorten(key)) ?? legacy?.get(key),
     put: async (key, answer) => {
-      await db.put(key, answer);
+      await (await current.open()).put(shorten(key), answer);
     },
     putMany: async (answers) => {
+      const db = await current.open();
       // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's
-      // (128 puts hand out one promise). A failed commit's other rejections: see isCommitFailure.
-      // A put copies its key before it returns, so one buffer serves them all.
-      const key = Buffer.alloc(32);
+      // (256 puts hand out one promise). A failed commit's other rejections: see isCommitFailure.
       let committed: Promise<boolean> | undefined;
       for (const [text, answer] of answers) {
-        key.write(text, 0, 'latin1');
-        committed = db.put(key, answer);
+        short.write(text, 0, KEY_BYTES, 'latin1');
+        committed = db.put(short, answer);
       }
       await committed;
     },
@@ -146,37 +188,54 @@ function storeOn(file: string, db: Database): ResponseStore {
       let entries = 0;
       let oldest: number | null = null;
       let newest: number | null = null;
-      for (const { value } of db.getRange()) {
-        entries++;
-        const at = value?.storedAt;
-        if (typeof at === 'number') {
-          if (oldest === null || at < oldest) oldest = at;
-          if (newest === null || at > newest) newest = at;
+      const count = (db: Database, answers: (key: Buffer) => boolean) => {
+        for (const { key, value } of db.getRange()) {
+          if (!answers(key)) continue;
+          entries++;
+          const at = value?.storedAt;
+          if (typeof at === 'number') {
+            if (oldest === null || at < oldest) oldest = at;
+            if (newest === null || at > newest) newest = at;
+          }
         }
-      }
-      const bytesOnDisk = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+      };
+      const db = current.now();
+      if (db) count(db, isAnswerKey);
+      if (legacy) count(legacy, () => true);
+      const size = (f: string) => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+      const bytesOnDisk = size(file) + (legacy ? size(path.join(path.dirname(file), LEGACY_STORE_FILE)) : 0);
       return { path: file, entries, bytesOnDisk, oldest, newest };
     },
     async prune(before) {
-      let removed = 0;
-      await db.transaction(() => {
-        for (const { key, value } of db.getRange()) {
-          if (!(typeof value?.storedAt === 'number' && value.storedAt >= before)) {
-            db.remove(key);
-            removed++;
+      const removed = await each(async (db, answers) => {
+        let n = 0;
+        await db.transaction(() => {
+          for (const { key, value } of db.getRange()) {
+            if (answers(key) && !(typeof value?.storedAt === 'number' && value.storedAt >= before)) {
+              db.remove(key);
+              n++;
+            }
           }
-        }
+        });
+        return n;
       });
-      return removed;
+      return removed.reduce((a, b) => a + b, 0);
     },
     async clear() {
-      const count = db.getCount();
-      await db.clearAsync();
-      return count;
+      const removed = await each(async (db, answers) => {
+        let n = 0;
+        for (const key of db.getKeys()) if (answers(key)) n++;
+        await db.clearAsync();
+        return n;
+      });
+      return removed.reduce((a, b) => a + b, 0);
     },
     async close() {
-      await db.flushed;
-      await db.close();
+      for (const db of [await current.started(), legacy]) {
+        if (!db) continue;
+        await db.flushed;
+        await db.close();
+      }
     },
   };
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STORE_FILE, openResponseStore, type CachedAnswer } from '../../src/cache/response-store.js';
+import { LEGACY_STORE_FILE, STORE_FILE, openResponseStore, type CachedAnswer } from '../../src/cache/response-store.js';
 import { tempDir } from '../helpers/run-cli.js';
 
 const tmp = tempDir('llm-batch-store-');
@@ -43,5 +44,57 @@ describe('openResponseStore', () => {
     const blocker = path.join(tmp.dir, 'a-file');
     fs.writeFileSync(blocker, '');
     await expect(openResponseStore(path.join(blocker, 'sub'))).rejects.toThrow(/ENOTDIR|EEXIST/);
+  });
+
+  it('reads, prunes and clears the previous layout beside the current one, and writes only the current one', async () => {
+    const dir = path.join(tmp.dir, 'upgraded');
+    fs.mkdirSync(dir);
+    // An answers-v1.lmdb as llm-batch wrote it before: 32-byte keys, msgpack maps without shared shapes.
+    const { open } = createRequire(import.meta.url)('lmdb') as typeof import('lmdb');
+    const old = open<CachedAnswer, Buffer>({ path: path.join(dir, LEGACY_STORE_FILE), keyEncoding: 'binary', encoding: 'msgpack', compression: false });
+    const oldKey = Buffer.alloc(32, 1);
+    const staleKey = Buffer.alloc(32, 2);
+    await old.put(oldKey, answer);
+    await old.put(staleKey, { ...answer, storedAt: 1_000 });
+    await old.close();
+
+    const store = await openResponseStore(dir);
+    expect(store.get(oldKey)).toEqual(answer);
+    const newKey = Buffer.alloc(32, 3);
+    await store.put(newKey, { ...answer, text: 'new' });
+    expect(store.get(newKey)?.text).toBe('new');
+    expect(store.stats()).toMatchObject({ path: path.join(dir, STORE_FILE), entries: 3, oldest: 1_000 });
+    expect(await store.prune(1_000_000)).toBe(1);
+    expect(store.get(staleKey)).toBeUndefined();
+    await store.close();
+    // The old file got no new answer: an older llm-batch sharing the directory reads its own layout.
+    const reopened = open<CachedAnswer, Buffer>({ path: path.join(dir, LEGACY_STORE_FILE), keyEncoding: 'binary', encoding: 'msgpack', compression: false });
+    expect(reopened.getCount()).toBe(1);
+    await reopened.close();
+
+    const again = await openResponseStore(dir);
+    expect(again.get(oldKey)).toEqual(answer);
+    expect(again.stats().entries).toBe(2);
+    expect(await again.clear()).toBe(2);
+    expect(again.get(oldKey)).toBeUndefined();
+    await again.close();
+  });
+
+  it('keeps msgpackr shapes out of the count, and answers of every shape apart', async () => {
+    const dir = path.join(tmp.dir, 'shapes');
+    const store = await openResponseStore(dir);
+    const shapes: CachedAnswer[] = [
+      answer,
+      { ...answer, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } },
+      { ...answer, toolCalls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+    ];
+    await store.putMany(new Map(shapes.map((a, i) => [String.fromCharCode(i + 1).repeat(32), a])));
+    await store.close();
+    const again = await openResponseStore(dir);
+    for (const [i, a] of shapes.entries()) expect(again.get(Buffer.alloc(32, i + 1))).toEqual(a);
+    expect(again.stats().entries).toBe(3);
+    expect(await again.prune(Number.MAX_SAFE_INTEGER)).toBe(3);
+    expect(again.stats().entries).toBe(0);
+    await again.close();
   });
 });

@@ -90,18 +90,18 @@ describe('createAnswerCache', () => {
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
     const answer = { text: 'a', finishReason: 'stop', model: 'm', usage: null };
     const waits: Promise<void>[] = [];
-    for (let i = 0; i < 300; i++) waits.push(cache.putByBody({ model: 'm', n: i }, 0, answer));
-    // Two transactions of 128 went out; what came after them waits for room.
-    expect(writes).toEqual([128, 128]);
-    expect(cache.getByBody({ model: 'm', n: 299 }, 0)).toMatchObject({ text: 'a' });
+    for (let i = 0; i < 600; i++) waits.push(cache.putByBody({ model: 'm', n: i }, 0, answer));
+    // Two transactions of 256 went out; what came after them waits for room.
+    expect(writes).toEqual([256, 256]);
+    expect(cache.getByBody({ model: 'm', n: 599 }, 0)).toMatchObject({ text: 'a' });
     let settled = 0;
     for (const w of waits) void w.then(() => settled++);
     await vi.advanceTimersByTimeAsync(0);
-    expect(settled).toBe(255);
+    expect(settled).toBe(511);
     commits.shift()!();
     await vi.advanceTimersByTimeAsync(0);
-    expect(settled).toBe(300);
+    expect(settled).toBe(600);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(writes).toEqual([128, 128, 44]);
+    expect(writes).toEqual([256, 256, 88]);
   });
 });
