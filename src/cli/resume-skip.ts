@@ -2,6 +2,7 @@ import {
   assertCsvHeader,
   csvLayoutOfFile,
   hasRow,
+  isInputError,
   loadResumeState,
   readRunMeta,
   recordKey,
@@ -58,7 +59,7 @@ export async function loadResumeSkip(
       const key = recordKey(record, runModel);
       return state.succeeded.has(key) ? 'done' : !config.retryFailed && state.failed.has(key) ? 'failed' : undefined;
     },
-    supersedes: (row) => hasRow(state, rowKey(row, runModel)),
+    supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
   };
 }
 

@@ -4,6 +4,7 @@ import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutOfFile } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { rowKey } from './row-key.js';
+import { staleInputErrors } from './resume-state.js';
 import { openFileWriter, type RowWriter } from './row-writer.js';
 
 export interface CompactStats {
@@ -14,7 +15,8 @@ export interface CompactStats {
 }
 
 /**
- * Writes one row per key (`rowKey`) — the LAST row for each key, as resume treats it — to `out`.
+ * Writes one row per key (`rowKey`) — the LAST row for each key, as resume treats it — to `out`,
+ * leaving out input error rows whose line got a real row later (`staleInputErrors`).
  *
  * Order: rows come out in file order of each id's last row (not of its first appearance). That
  * lets us stream the file twice and keep only `id → index of its last row` in memory, with no
@@ -30,13 +32,18 @@ export async function compactResults(
   runModel?: string | null,
 ): Promise<CompactStats> {
   const lastIndex = new Map<string, number>();
+  const stale = staleInputErrors();
   let total = 0;
-  for await (const row of readResults(path, format, options)) lastIndex.set(rowKey(row, runModel), total++);
+  for await (const row of readResults(path, format, options)) {
+    stale.see(row, total);
+    lastIndex.set(rowKey(row, runModel), total++);
+  }
 
   let index = 0;
   let rows = 0;
   for await (const row of readResults(path, format, options)) {
-    if (lastIndex.get(rowKey(row, runModel)) === index++) {
+    const at = index++;
+    if (lastIndex.get(rowKey(row, runModel)) === at && !stale.isStale(row, at)) {
       await out.write(row);
       rows++;
     }

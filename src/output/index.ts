@@ -8,7 +8,7 @@ export { assertCsvHeader, csvLayoutFromFile, csvLayoutOfFile } from './csv-file-
 export { CSV_COLUMNS, LEGACY_CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
 export { readResults } from './read-results.js';
 export { repairPartialLine } from './repair.js';
-export { loadResumeState, hasRow, type ResumeState } from './resume-state.js';
+export { loadResumeState, hasRow, isInputError, type ResumeState } from './resume-state.js';
 export { isTransientFailure } from './resume-policy.js';
 export { rowKey, recordKey } from './row-key.js';
 export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';

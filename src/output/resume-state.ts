@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { ResultRow } from '../types.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { isTransientFailure } from './resume-policy.js';
 import { rowKey } from './row-key.js';
@@ -13,7 +14,16 @@ export interface ResumeState {
   transient: Set<string>;
   /** Complete rows read, superseded ones included. */
   rows: number;
+  /**
+   * Input lines whose row is an `input` error (a line that could not be read as a record). A row
+   * for such a line that is not one replaces it whatever its id: the line was fixed, and an
+   * id-less record's id changes with its content (see {@link staleInputErrors}).
+   */
+  inputErrorLines: Set<number>;
 }
+
+/** A row that stands for an input line that could not be read as a record. */
+export const isInputError = (row: Pick<ResultRow, 'error'>): boolean => row.error?.type === 'input';
 
 /**
  * Reads a results file to find what is done. The file is append-only, so the LAST row for a key
@@ -21,9 +31,11 @@ export interface ResumeState {
  * state (nothing done yet); a torn last row is ignored; a corrupt row throws RunError('resume').
  */
 export async function loadResumeState(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, runModel?: string | null): Promise<ResumeState> {
-  const state: ResumeState = { succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0 };
+  const state: ResumeState = { succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set() };
   if (!existsSync(path)) return state;
+  const stale = staleInputErrors();
   for await (const row of readResults(path, format, options)) {
+    stale.see(row, state.rows);
     state.rows++;
     const key = rowKey(row, runModel);
     state.succeeded.delete(key);
@@ -33,7 +45,38 @@ export async function loadResumeState(path: string, format: 'jsonl' | 'csv', opt
     else if (isTransientFailure(row.error)) state.transient.add(key);
     else state.failed.add(key);
   }
+  state.inputErrorLines = stale.openLines();
   return state;
+}
+
+/**
+ * Follows `input` error rows through a results file, row by row: one is stale once a later row for
+ * its line is not an input error. Fixing a broken line (then `--resume --force-resume`) gives the
+ * record a new id, so its row does not replace the error by key; it does by line. Keeps only lines
+ * that had an input error, so a file of a million good rows costs nothing here.
+ */
+export function staleInputErrors() {
+  /** Line → index of its last input error row. */
+  const errorAt = new Map<number, number>();
+  /** Line → index of the last row after its input error that is not one. */
+  const fixedAt = new Map<number, number>();
+  return {
+    see(row: Pick<ResultRow, 'error' | 'line'>, index: number): void {
+      if (typeof row.line !== 'number') return;
+      if (isInputError(row)) errorAt.set(row.line, index);
+      else if (errorAt.has(row.line)) fixedAt.set(row.line, index);
+    },
+    /** Whether the row at `index` (seen before) is an input error that a later row replaced. */
+    isStale(row: Pick<ResultRow, 'error' | 'line'>, index: number): boolean {
+      return isInputError(row) && typeof row.line === 'number' && (fixedAt.get(row.line) ?? -1) > index;
+    },
+    /** Lines whose last word is still an input error. */
+    openLines(): Set<number> {
+      const open = new Set<number>();
+      for (const [line, at] of errorAt) if ((fixedAt.get(line) ?? -1) < at) open.add(line);
+      return open;
+    },
+  };
 }
 
 /** Whether a key has any row in the file (a new row for it supersedes that one). */

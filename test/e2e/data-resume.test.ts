@@ -107,6 +107,34 @@ describe('--resume with a changed input (item 11)', () => {
   });
 });
 
+describe('a broken input line fixed, then --resume --force-resume', () => {
+  it('the fixed line is asked and its old input error row goes: one row per prompt', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('fix.jsonl', '{"prompt":"first fine"}\n{"prompt":"broken\n{"prompt":"third fine"}\n');
+    const out = path.join(dir, 'fix.out.jsonl');
+    expect((await run([input, '-o', out, '-q'])).code).toBe(1);
+    expect(rowsIn(out).map((r) => [r.line, r.error?.type ?? 'ok'])).toEqual(expect.arrayContaining([[2, 'input']]));
+    expect(rowsIn(out)).toHaveLength(3);
+    fs.writeFileSync(input, '{"prompt":"first fine"}\n{"prompt":"broken fixed"}\n{"prompt":"third fine"}\n');
+    server.reset();
+    const r = await run([input, '-o', out, '--resume', '--force-resume']);
+    expect(r.code).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['broken fixed']);
+    expect(r.stderr).toMatch(/1 superseded row replaced by this run's \(compacted\)/);
+    const rows = rowsIn(out);
+    expect(rows.map((row) => [row.line, row.error?.type ?? 'ok']).sort()).toEqual([
+      [1, 'ok'],
+      [2, 'ok'],
+      [3, 'ok'],
+    ]);
+    // Nothing left to do: a plain resume sends nothing and rewrites nothing.
+    server.reset();
+    expect((await run([input, '-o', out, '--resume', '--force-resume', '-q'])).code).toBe(0);
+    expect(server.requests).toHaveLength(0);
+    expect(rowsIn(out)).toHaveLength(3);
+  });
+});
+
 describe('--limit N (item 19)', () => {
   it('runs the first N records only; a resume with a larger limit continues where it stopped', async () => {
     const { run, server } = await fresh();

@@ -58,12 +58,12 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, [okRow('a', 'fixed'), okRow('b', 'x')], true);
     writeFileSync(path, readFileSync(path, 'utf8') + (format === 'csv' ? 'c,3,"torn' : '{"id":"c"'));
     const state = await loadResumeState(path, format);
-    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3 });
+    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3, inputErrorLines: new Set() });
   });
 
   it('treats a missing file as nothing done', async () => {
     const state = await loadResumeState(join(tmp(), `none.${format}`), format);
-    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0 });
+    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set() });
   });
 });
 
@@ -121,6 +121,38 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
         .split('\n')
         .map((l) => JSON.parse(l) as ResultRow),
     ).toEqual(expected);
+  });
+});
+
+describe.each(['jsonl', 'csv'] as const)('input error rows of a line fixed later (%s)', (format) => {
+  const broken = (id: string, line: number) => errRow(id, 'line 2: not JSON', { line, error: { type: 'input', message: 'line 2: not JSON' } });
+  // Line 2 broken, then fixed (a new id: line + content hash); line 4 broken and still broken.
+  const rows: ResultRow[] = [okRow('1-a', 'one', { line: 1 }), broken('2-old', 2), broken('4-x', 4), okRow('2-new', 'two', { line: 2 }), broken('4-x', 4)];
+
+  it('resume state: only a line whose last word is an input error stays open', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    const state = await loadResumeState(path, format);
+    expect([...state.inputErrorLines]).toEqual([4]);
+    // The old error keeps its key (a --retry-failed of the old content would find it), as before.
+    expect([...state.failed].sort()).toEqual(['2-old', '4-x']);
+  });
+
+  it('compaction drops the input error whose line got a real row later, and nothing else', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    expect(await compactFile(path, format)).toEqual({ rows: 3, dropped: 2 });
+    expect((await collect(readResults(path, format))).map((r) => [r.id, r.line, r.error?.type ?? 'ok'])).toEqual([
+      ['1-a', 1, 'ok'],
+      ['2-new', 2, 'ok'],
+      ['4-x', 4, 'input'],
+    ]);
+  });
+
+  it('a line broken again after it was answered keeps its new error', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [okRow('2-good', 'two', { line: 2 }), broken('2-bad', 2)]);
+    expect(await compactFile(path, format)).toEqual({ rows: 2, dropped: 0 });
   });
 });
 
