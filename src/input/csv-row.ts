@@ -43,6 +43,7 @@ export function planCsv(columns: string[], options: InputOptions): CsvPlan {
   } else if (seen.has('prompt')) {
     plan.promptColumn = 'prompt';
   } else if (columns.length === 1 && columns[0] !== undefined && columns[0] !== '') {
+    refuseOtherDelimiter(columns[0], source);
     plan.promptColumn = columns[0];
   } else {
     throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`);
@@ -110,4 +111,19 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
     prompt = cell;
   }
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system);
+}
+
+/**
+ * A header that is one column with semicolons or tabs in it is a CSV from a spreadsheet set to
+ * another separator (Excel writes `;` in most European locales): read as one column, every line
+ * would be sent whole as a prompt, ids and all, and paid for.
+ */
+function refuseOtherDelimiter(column: string, source: string): void {
+  const separator = column.includes(';') ? ';' : column.includes('\t') ? 'a tab' : undefined;
+  if (separator === undefined) return;
+  const shown = separator === ';' ? '";"' : separator;
+  throw new InputError(
+    `${source}: the CSV header ${JSON.stringify(column)} is one column: the file looks separated by ${shown}, and llm-batch reads comma-separated CSV. ` +
+      `Save it with commas (or as JSONL), or pass --prompt-field ${JSON.stringify(column)} if that really is one column`,
+  );
 }

@@ -44,6 +44,8 @@ describe('csv input', () => {
   it('uses the only column of a one-column file, or --prompt-field', async () => {
     expect((await csv('question\nWhy is the sky blue?\n'))[0]?.prompt).toBe('Why is the sky blue?');
     expect((await csv('id,question\n1,Why?\n', { promptField: 'question' }))[0]?.prompt).toBe('Why?');
+    // A one-column header that happens to hold a semicolon, named: taken as it is.
+    expect((await csv('q;a\nx;y\n', { promptField: 'q;a' }))[0]?.prompt).toBe('x;y');
   });
 
   it('gives identical records for LF, CRLF, a BOM and no final newline, however the input is chunked', async () => {
@@ -157,6 +159,13 @@ describe('csv input', () => {
       ['duplicate column', 'prompt,id,prompt\na,1,b\n', {}, /^rows\.csv: column "prompt" appears twice/],
       ['broken header', 'id,"prompt\n', {}, /^rows\.csv:1: cannot parse the CSV header/],
       ['header only, wrong columns', 'id,title\n', {}, /no "prompt" column/],
+      [
+        'a semicolon-separated file (Excel in most European locales)',
+        'id;title;prompt\n1;A;hello\n',
+        {},
+        /^rows\.csv: the CSV header "id;title;prompt" is one column: the file looks separated by ";", and llm-batch reads comma-separated CSV/,
+      ],
+      ['a tab-separated file named .csv', 'id\tprompt\n1\thello\n', {}, /one column: the file looks separated by a tab/],
     ])('%s', async (_label, text, options, message) => {
       const yielded: PromptRecord[] = [];
       const run = async () => {
