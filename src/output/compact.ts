@@ -1,4 +1,4 @@
-import { rmSync, renameSync } from 'node:fs';
+import { realpathSync, rmSync, renameSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutOfFile } from './csv-file-layout.js';
@@ -57,9 +57,12 @@ export async function compactResults(
 /**
  * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
  * `path`, so a crash at any point leaves either the old file or the compacted one, never a mix.
- * A CSV keeps its own layout (an old file's header is not upgraded behind the user's back).
+ * A CSV keeps its own layout (an old file's header is not upgraded behind the user's back). A
+ * symlinked `path` is compacted where it points: renamed over, the link would become a file of its
+ * own and the file it pointed to would stop getting rows.
  */
-export async function compactFile(path: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
+export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
+  const path = realpathSync(given);
   const tmp = `${path}.compact.tmp`;
   const csv = layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
   const out = openFileWriter(tmp, format, { append: false, csv });

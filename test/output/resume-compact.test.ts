@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +153,19 @@ describe.each(['jsonl', 'csv'] as const)('input error rows of a line fixed later
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, [okRow('2-good', 'two', { line: 2 }), broken('2-bad', 2)]);
     expect(await compactFile(path, format)).toEqual({ rows: 2, dropped: 0 });
+  });
+});
+
+describe('compactFile through a symlink', () => {
+  it('compacts the file the link points to and leaves the link a link', async () => {
+    const dir = tmp();
+    const real = join(dir, 'out-2026-11-30.jsonl');
+    const link = join(dir, 'latest.jsonl');
+    await writeFile(real, 'jsonl', [errRow('a'), okRow('a', 'a ok'), okRow('b', 'b ok')]);
+    symlinkSync(real, link);
+    expect(await compactFile(link, 'jsonl')).toEqual({ rows: 2, dropped: 1 });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect((await collect(readResults(real, 'jsonl'))).map((r) => r.response)).toEqual(['a ok', 'b ok']);
   });
 });
 
