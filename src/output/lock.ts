@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { RunError } from '../errors.js';
 import { errnoCode, errorMessage } from '../util/error-message.js';
@@ -17,17 +17,41 @@ interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
+  /** The holder's pid namespace (Linux), e.g. `pid:[4026531836]`: a pid means nothing outside it. */
+  pidns?: string;
 }
 
 /** An unparsable lock younger than this may be one another run is still writing. */
 const UNPARSABLE_GRACE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
+/**
+ * The holder touches its lock this often. A holder in another pid namespace (another container with
+ * the same hostname: the containers of one pod share it) cannot be looked up by pid, so its lock is
+ * held while it is touched and stale once it has not been for HEARTBEAT_STALE_MS.
+ */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_STALE_MS = 35_000;
+
+let ownPidns: string | null | undefined;
+/** This process's pid namespace; undefined where /proc does not say (macOS, Windows). */
+export function pidNamespace(): string | undefined {
+  if (ownPidns === undefined) {
+    try {
+      ownPidns = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      ownPidns = null;
+    }
+  }
+  return ownPidns ?? undefined;
+}
 
 function parseLock(raw: string): LockInfo | undefined {
   try {
     const v = JSON.parse(raw) as Partial<LockInfo> | null;
     if (v && typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0 && typeof v.host === 'string') {
-      return { pid: v.pid, host: v.host, startedAt: typeof v.startedAt === 'string' ? v.startedAt : '' };
+      const info: LockInfo = { pid: v.pid, host: v.host, startedAt: typeof v.startedAt === 'string' ? v.startedAt : '' };
+      if (typeof v.pidns === 'string') info.pidns = v.pidns;
+      return info;
     }
   } catch {
     // fall through: unparsable
@@ -59,6 +83,16 @@ function heldBy(lockPath: string, info: LockInfo | undefined, mtimeMs: number): 
     return (
       `the output is locked by pid ${info.pid} on host ${info.host}${since} (${lockPath}). ` +
       `It cannot be checked from here; if that run is no longer running, delete ${lockPath} and try again.`
+    );
+  }
+  const ours = pidNamespace();
+  if (info.pidns !== undefined && ours !== undefined && info.pidns !== ours) {
+    const quietS = Math.round((Date.now() - mtimeMs) / 1000);
+    if (Date.now() - mtimeMs > HEARTBEAT_STALE_MS) return undefined;
+    return (
+      `the output is locked by pid ${info.pid} in another pid namespace (another container on host ${info.host}?${since}; ${lockPath}), ` +
+      `which touched the lock ${quietS} s ago. A running llm-batch touches it every ${HEARTBEAT_MS / 1000} s: if that run has ended, ` +
+      `the lock is taken over once it has been untouched for ${HEARTBEAT_STALE_MS / 1000} s (or delete ${lockPath}).`
     );
   }
   if (info.pid === process.pid) {
@@ -105,8 +139,8 @@ function removeStale(lockPath: string, staleRaw: string): void {
 }
 
 /**
- * Takes `${outputPath}.lock` (content {pid, host, startedAt}, created with 'wx' so only one run can
- * create it). If another live run on this host holds it, throws RunError('output') naming the lock
+ * Takes `${outputPath}.lock` (content {pid, host, startedAt, pidns}, created with 'wx' so only one run
+ * can create it, touched every 10 s while held). If another live run on this host holds it, throws RunError('output') naming the lock
  * file and the pid. A lock whose pid is dead, a zombie or reused by a later process, or that is
  * unparsable and older than a minute, is
  * stale and taken over. Locks from another host are never taken over automatically.
@@ -114,6 +148,8 @@ function removeStale(lockPath: string, staleRaw: string): void {
 export function acquireLock(outputPath: string): LockHandle {
   const lockPath = lockFileOf(outputPath);
   const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const pidns = pidNamespace();
+  if (pidns !== undefined) mine.pidns = pidns;
   const text = JSON.stringify(mine) + '\n';
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -163,11 +199,22 @@ export function acquireLock(outputPath: string): LockHandle {
 
 function makeHandle(lockPath: string, text: string): LockHandle {
   let released = false;
+  // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS); never keeps the process alive.
+  const heartbeat = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(lockPath, now, now);
+    } catch {
+      // Gone or unwritable: the next acquire by anyone decides.
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   return {
     path: lockPath,
     release(): void {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       try {
         // Only remove it if it is still ours (it could have been deleted and re-taken by hand).
         if (readFileSync(lockPath, 'utf8') === text) unlinkSync(lockPath);

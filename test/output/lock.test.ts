@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunError } from '../../src/errors.js';
 import { acquireLock, type LockHandle } from '../../src/output/index.js';
+import { pidNamespace } from '../../src/output/lock.js';
 import { useTmpDir } from '../helpers/result-rows.js';
 import { until } from '../helpers/until.js';
 
@@ -121,6 +122,45 @@ describe('acquireLock', () => {
     writeFileSync(`${out}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2000-01-01T00:00:00.000Z' }));
     const h = take(out);
     expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ startedAt: expect.not.stringContaining('2000') });
+  });
+
+  describe.skipIf(pidNamespace() === undefined)('a lock from another pid namespace (a container beside this one)', () => {
+    const other = 'pid:[1]';
+    const lockFrom = (out: string, ageSeconds: number) => {
+      // Our own pid, as two containers' llm-batch both running as pid 1 would have.
+      writeFileSync(`${out}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2000-01-01T00:00:00.000Z', pidns: other }));
+      const then = new Date(Date.now() - ageSeconds * 1000);
+      utimesSync(`${out}.lock`, then, then);
+    };
+
+    it('is held while its holder touches it, whatever its pid', () => {
+      const out = join(tmp(), 'out.jsonl');
+      lockFrom(out, 5);
+      expect(refusal(out).message).toMatch(/locked by pid \d+ in another pid namespace .* touched the lock 5 s ago/);
+    });
+
+    it('is taken over once untouched for 35 s', () => {
+      const out = join(tmp(), 'out.jsonl');
+      lockFrom(out, 40);
+      expect(JSON.parse(readFileSync(take(out).path, 'utf8'))).toMatchObject({ pid: process.pid, pidns: pidNamespace() });
+    });
+  });
+
+  it('the holder touches its lock every 10 s until it releases it', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const out = join(tmp(), 'out.jsonl');
+      const h = take(out);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(h.path, old, old);
+      vi.advanceTimersByTime(10_000);
+      expect(Date.now() - statSync(h.path).mtimeMs).toBeLessThan(5_000);
+      h.release();
+      expect(existsSync(h.path)).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a lock from another host', () => {
