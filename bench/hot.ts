@@ -6,7 +6,8 @@
  * load on a shared machine moves far less than wall time; wall, throughput and peak RSS beside it.
  *
  * BENCH_HOT_SCALE=0.1 shrinks every prompt count (a quick look); BENCH_HOT_PAIRS=N alternates
- * N pairs per mode (default 1); BENCH_NODE=/path/to/node runs both clients on another node (users
+ * N pairs per mode (default 1); BENCH_HOT_SLOPE=1 adds, for the latency-bound and long cases, a pair
+ * of runs with 4 × the prompts, for the CPU of one more request (start-up and warm-up cancel out); BENCH_NODE=/path/to/node runs both clients on another node (users
  * mostly run 22 or 24: `BENCH_NODE=$(npm exec --package=node@24 -- which node)`); the mock stays on
  * this one.
  */
@@ -39,6 +40,7 @@ const MOCK = path.join(ROOT, 'bench', 'dist', 'bench', 'mock-process.js');
 const MINIMAL = path.join(ROOT, 'bench', 'reference', 'minimal-client.mjs');
 const SCALE = Number(process.env.BENCH_HOT_SCALE ?? 1);
 const PAIRS = Math.max(1, Number(process.env.BENCH_HOT_PAIRS ?? 1));
+const SLOPE = process.env.BENCH_HOT_SLOPE === '1';
 const NODE = process.env.BENCH_NODE || process.execPath;
 const NODE_VERSION = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
 
@@ -185,6 +187,23 @@ async function runCase(c: HotCase): Promise<ScenarioResult> {
         value: `${us((cpu(ours) - base.ours) / (n - 1))} / ${us((cpu(theirs) - base.theirs) / (n - 1))}, ratio ${((cpu(ours) - base.ours) / (cpu(theirs) - base.theirs)).toFixed(2)} (1-prompt runs ${fmt.s(base.ours)} / ${fmt.s(base.theirs)})`,
       },
     );
+    if (SLOPE && c.name !== 'raw') {
+      // N and 4N prompts, alternated: what one more request costs each client, the fixed part of a
+      // run (start-up, JIT warm-up, the cache's loading) left out.
+      const more: Record<OneRun['client'], number> = { 'llm-batch': NaN, minimal: NaN };
+      for (const client of ['minimal', 'llm-batch'] as const) {
+        const r = await runOnce(c, 4 * n, client, stream);
+        notes.push(...r.notes);
+        allOk &&= r.ok;
+        more[client] = cpuMsOf(r.run);
+      }
+      const slopeOurs = (more['llm-batch'] - cpu(ours)) / (3 * n);
+      const slopeTheirs = (more.minimal - cpu(theirs)) / (3 * n);
+      measures.push({
+        name: `${mode}: CPU per request, ${fmt.int(n)} → ${fmt.int(4 * n)} prompts`,
+        value: `${us(slopeOurs)} / ${us(slopeTheirs)}, ratio ${(slopeOurs / slopeTheirs).toFixed(2)} (4N runs ${fmt.s(more['llm-batch'])} / ${fmt.s(more.minimal)})`,
+      });
+    }
     if (stream) {
       const perEvent = cpu(ours) / (n * events);
       // The issue's bound is for long answers, where events are most of the work; on a 12-event
