@@ -8,6 +8,7 @@ import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { resolveCacheDir } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
+import { sameFile } from '../util/same-file.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -130,7 +131,8 @@ function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliCon
 function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean): CliConfig['output'] {
   if (flags.output !== undefined && flags.output !== '-') {
     const format = flags.format ?? outputFormatOf(flags.output);
-    if (input.kind === 'file' && path.resolve(input.path) === path.resolve(flags.output)) {
+    // By name, and by what is on disk: a symlink or hard link to the input would be emptied.
+    if (input.kind === 'file' && sameFile(input.path, flags.output)) {
       throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);
     }
     return { kind: 'file', path: flags.output, format };

@@ -21,6 +21,7 @@ import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
+import { sameFile } from '../util/same-file.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -56,15 +57,8 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
 
 /** The output must not be the input under another name (a symlink or hard link): it would be clobbered. */
 function refuseSameFile(config: CliConfig, output: string): void {
-  if (config.input.kind !== 'file') return;
-  try {
-    const a = fs.statSync(config.input.path);
-    const b = fs.statSync(output);
-    if (a.dev === b.dev && a.ino === b.ino) {
-      throw new RunError(`--output ${output} is the input file ${config.input.path} (same file on disk): choose another path`, 'usage');
-    }
-  } catch (err) {
-    if (err instanceof RunError) throw err; // a missing output is fine
+  if (config.input.kind === 'file' && sameFile(config.input.path, output)) {
+    throw new RunError(`--output ${output} is the input file ${config.input.path} (same file on disk): choose another path`, 'usage');
   }
 }
 

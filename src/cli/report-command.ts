@@ -62,6 +62,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [
       ['results', input],
       ['--summary-json', flags.summaryJson],
+      ['--prices', flags.prices],
     ]);
     const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
     const given = flags.price !== undefined || flags.prices !== undefined;

@@ -6,8 +6,7 @@ import { IN_FLIGHT_STATUSES, isOpen, manifestPath, readManifest, type Manifest }
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
-import path from 'node:path';
-import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
+import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { readRecords } from '../input/index.js';
@@ -17,6 +16,7 @@ import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 import { httpUrl, positiveNumber } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
+import { sameFile } from '../util/same-file.js';
 
 function loadManifest(output: string): Manifest {
   const manifest = readManifest(output);
@@ -187,8 +187,12 @@ async function unanswered(
 }
 
 async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
-  if (outputs.some((file) => path.resolve(file) === path.resolve(opts.output)))
-    throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
+  // By name or on disk (a symlink or hard link): the merged file is written before all are read.
+  if (outputs.some((file) => sameFile(file, opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
+  if (opts.input !== undefined && sameFile(opts.input, opts.output)) throw new RunError(`-o ${opts.output} is the --input file: choose another path`, 'usage');
+  const settings = metaPath(opts.output);
+  const clash = [...outputs, ...(opts.input !== undefined ? [opts.input] : [])].find((file) => sameFile(file, settings));
+  if (clash) throw new RunError(`${clash} is the run settings file of -o ${opts.output}, which merge writes: choose another path`, 'usage');
   if (fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { sameFile } from '../util/same-file.js';
 
 /** `results.jsonl` → `results.html` (beside it). */
 export function defaultReportPath(results: string): string {
@@ -20,9 +21,9 @@ const MARK = '<meta name="generator" content="llm-batch report">';
  * `overwrite`: a typo in `-o` must not clobber results or someone's page.
  */
 export function checkReportTarget(target: string, flag: string, overwrite: boolean, notSameAs: Array<[string, string | undefined]>): void {
-  const resolved = path.resolve(target);
   for (const [what, other] of notSameAs) {
-    if (other !== undefined && path.resolve(other) === resolved) throw new UsageError(`${flag} ${target} is the ${what} file: choose another path`);
+    // By name or on disk: `-o latest.html` may be a link to the results themselves.
+    if (other !== undefined && sameFile(target, other)) throw new UsageError(`${flag} ${target} is the ${what} file: choose another path`);
   }
   const stat = statSync(target, { throwIfNoEntry: false });
   if (!stat) return;

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Where `file` lands once symlinks are followed, also for a file not made yet: a dangling link
+ * (`latest.jsonl -> out.jsonl` before the first run) or a linked directory writes through to its
+ * target, so that is what another path must be compared with.
+ */
+function landingPath(file: string, depth = 0): string {
+  const resolved = path.resolve(file);
+  try {
+    return fs.realpathSync(resolved);
+  } catch {
+    // Missing (or unreadable): follow a dangling link by hand, else resolve the directory.
+  }
+  try {
+    if (depth < 16 && fs.lstatSync(resolved).isSymbolicLink()) {
+      return landingPath(path.resolve(path.dirname(resolved), fs.readlinkSync(resolved)), depth + 1);
+    }
+  } catch {
+    // Not there at all: the file would be created in its directory.
+  }
+  const dir = path.dirname(resolved);
+  if (dir === resolved) return resolved;
+  return path.join(landingPath(dir, depth + 1), path.basename(resolved));
+}
+
+const statOf = (file: string): fs.Stats | undefined => {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Whether two paths are one file on disk: the same name, a symlink to it (also one not created
+ * yet), or a hard link (same device and inode). Writing to one would clobber the other. Terminals,
+ * pipes and devices are not clobbered: `-o /dev/stdout --trace /dev/stderr` on one terminal is fine.
+ */
+export function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  const sa = statOf(a);
+  const sb = statOf(b);
+  if ((sa && !sa.isFile()) || (sb && !sb.isFile())) return false;
+  if (sa && sb) return sa.dev === sb.dev && sa.ino === sb.ino;
+  return landingPath(a) === landingPath(b);
+}
