@@ -9,6 +9,7 @@ import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { resolveCacheDir } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { sameFile } from '../util/same-file.js';
+import { checkSummaryTarget } from './summary-target.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -143,26 +144,38 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: 
 
 /**
  * Which of the files the run already names `file` is (`--summary-json` or `--report` may be none of
- * them), or undefined. Stdout is not a file for either: it carries the result rows.
+ * them), or undefined: by name or on disk (a symlink or hard link). Stdout is not a file for
+ * either: it carries the result rows.
  */
 function clashingFile(flag: string, file: string, named: ReadonlyArray<[string, string | undefined]>): string | undefined {
   if (file === '-' || file.trim() === '') throw new UsageError(`${flag} needs a file path (stdout is for result rows)`);
-  const target = path.resolve(file);
-  return named.find(([, other]) => other !== undefined && target === path.resolve(other))?.[0];
+  return named.find(([, other]) => other !== undefined && sameFile(file, other))?.[0];
 }
 
 const filePath = (io: CliConfig['input'] | CliConfig['output']) => (io.kind === 'file' ? io.path : undefined);
 
-/** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
-function runFiles(input: CliConfig['input'], output: CliConfig['output']): Array<[string, string | undefined]> {
+/** The files the run keeps beside its output. */
+function outputSideFiles(output: CliConfig['output']): Array<[string, string]> {
   const out = filePath(output);
-  const files: Array<[string, string | undefined]> = [
-    ['input', filePath(input)],
-    ['output', out],
+  if (out === undefined) return [];
+  return [
+    ['run settings', metaPath(out)],
+    ['lock', lockPath(out)],
+    ['batch manifest', manifestPath(out)],
   ];
-  // A resume reads these: a side file written over one of them breaks the next --resume.
-  if (out !== undefined) files.push(['output’s run settings', metaPath(out)], ['output’s lock', lockPath(out)], ['output’s batch manifest', manifestPath(out)]);
-  return files;
+}
+
+/** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
+function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): Array<[string, string | undefined]> {
+  const schema = flags.jsonSchema?.trim().startsWith('{') ? undefined : flags.jsonSchema;
+  return [
+    ['input', filePath(input)],
+    ['--json-schema', schema],
+    ['--prices', flags.prices],
+    ['output', filePath(output)],
+    // A resume reads these: a side file written over one of them breaks the next --resume.
+    ...outputSideFiles(output).map(([what, file]): [string, string] => [`output’s ${what}`, file]),
+  ];
 }
 
 /**
@@ -170,7 +183,7 @@ function runFiles(input: CliConfig['input'], output: CliConfig['output']): Array
  * append to the prompts), not the output or the files beside it, not another side file.
  */
 function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
-  const named = runFiles(input, output);
+  const named = runFiles(input, output, flags);
   for (const [flag, file] of [
     ['--summary-json', flags.summaryJson],
     ['--report', flags.report],
@@ -183,6 +196,8 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
   }
   if (flags.report !== undefined && (flags.dryRun || flags.compact))
     throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
+  // --dry-run and --compact write no summary: nothing of the file is at stake.
+  if (flags.summaryJson !== undefined && !flags.dryRun && !flags.compact) checkSummaryTarget(flags.summaryJson, flags.overwrite ?? false);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Path checks compare what is on disk, not only names: --compact's, merge's and report's -o
- * reached through a symlink or hard link to one of their inputs would empty it. Each is refused
- * with exit 2 before anything is written. Spawns the BUILT CLI against the mock server.
+ * Path checks compare what is on disk, not only names: a file the run writes (-o, --summary-json,
+ * --trace, --report; --compact's, merge's and report's -o) reached through a symlink or hard link
+ * to one it reads would empty or overwrite it. Each is refused with exit 2 before anything is
+ * sent or written. Spawns the BUILT CLI against the mock server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,75 @@ function caseDir(): { dir: string; at: (name: string) => string; link: (how: 'sy
     link: (how, target, link) => (how === 'symlink' ? fs.symlinkSync(target, at(link)) : fs.linkSync(at(target), at(link))),
   };
 }
+
+/** Every file in `dir` with its contents (a symlink as its target: it may dangle). */
+const snapshot = (dir: string) =>
+  Object.fromEntries(
+    fs.readdirSync(dir).map((f) => {
+      const file = path.join(dir, f);
+      return [f, fs.lstatSync(file).isSymbolicLink() ? `-> ${fs.readlinkSync(file)}` : fs.readFileSync(file, 'utf8')];
+    }),
+  );
+
+describe.concurrent('a side file reached through a link to a file the run reads or writes', () => {
+  it.each([
+    ['--summary-json', 'symlink', 'p.txt', /--summary-json \S+link is the input file: choose another path/],
+    ['--summary-json', 'hard link', 'p.txt', /--summary-json \S+link is the input file/],
+    ['--trace', 'symlink', 'p.txt', /--trace \S+link is the input file/],
+    ['--trace', 'hard link', 'p.txt', /--trace \S+link is the input file/],
+    ['--report', 'symlink', 'p.txt', /--report \S+link is the input file/],
+    ['--summary-json', 'symlink', 'out.jsonl.meta.json', /--summary-json \S+link is the output’s run settings file/],
+    ['--trace', 'symlink', 'out.jsonl', /--trace \S+link is the output file/],
+  ] as const)('%s via a %s to %s: exit 2, nothing sent, nothing changed', async (flag, how, target, message) => {
+    const { server, run } = await fresh();
+    const c = caseDir();
+    c.link(how, target, 'link');
+    const before = snapshot(c.dir);
+    const r = await run([c.at('p.txt'), '-o', c.at('out.jsonl'), flag, c.at('link')]);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(snapshot(c.dir)).toEqual(before);
+  });
+});
+
+describe.concurrent('--summary-json replaces only an earlier summary', () => {
+  it.each([
+    ['a CSV', 'keep.csv', 'a,b\n1,2\n'],
+    ['results of another run', 'last-night.jsonl', '{"id":"1","response":"x"}\n'],
+    ['JSON that is not a summary', 'config.json', '{"ok":1}\n'],
+  ])('%s: exit 2 without --overwrite, replaced with it', async (_name, file, text) => {
+    const { server, run } = await fresh();
+    const c = caseDir();
+    fs.writeFileSync(c.at(file), text);
+    const r = await run([c.at('p.txt'), '-o', c.at('out.jsonl'), '--summary-json', c.at(file)]);
+    expect(r.stderr).toMatch(
+      new RegExp(`--summary-json \\S+${file.replace('.', '\\.')} already exists and is not an llm-batch summary: choose another path, or pass --overwrite`),
+    );
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.readFileSync(c.at(file), 'utf8')).toBe(text);
+    expect(fs.existsSync(c.at('out.jsonl'))).toBe(false);
+
+    const again = await run([c.at('p.txt'), '-o', c.at('out.jsonl'), '--summary-json', c.at(file), '--overwrite']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(c.at(file), 'utf8'))).toMatchObject({ ok: 2, failed: 0 });
+  });
+
+  it('an earlier summary (and an empty file) is replaced without --overwrite, as a nightly job does', async () => {
+    const { run } = await fresh();
+    const c = caseDir();
+    const first = await run([c.at('p.txt'), '-o', c.at('a.jsonl'), '--summary-json', c.at('s.json')]);
+    expect(first.code, first.stderr).toBe(0);
+    fs.appendFileSync(c.at('p.txt'), 'three\n');
+    const second = await run([c.at('p.txt'), '-o', c.at('b.jsonl'), '--summary-json', c.at('s.json')]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(c.at('s.json'), 'utf8'))).toMatchObject({ ok: 3 });
+    fs.writeFileSync(c.at('empty.json'), '');
+    const third = await run([c.at('p.txt'), '-o', c.at('c.jsonl'), '--summary-json', c.at('empty.json')]);
+    expect(third.code, third.stderr).toBe(0);
+  });
+});
 
 describe.concurrent('--compact, merge and report with -o a link to an input', () => {
   /** A results file of two rows (and its run settings) in a fresh case directory. */
