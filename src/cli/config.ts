@@ -154,7 +154,7 @@ function clashingFile(flag: string, file: string, named: ReadonlyArray<[string, 
 
 const filePath = (io: CliConfig['input'] | CliConfig['output']) => (io.kind === 'file' ? io.path : undefined);
 
-/** The files the run keeps beside its output. */
+/** The files the run keeps beside its output: it writes them, so none may be the input. */
 function outputSideFiles(output: CliConfig['output']): Array<[string, string]> {
   const out = filePath(output);
   if (out === undefined) return [];
@@ -179,10 +179,25 @@ function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags:
 }
 
 /**
+ * An input named like a file the run keeps beside its output (`out.jsonl.meta.json`,
+ * `out.jsonl.lock`) would be overwritten by the run settings, or taken for a stale lock.
+ */
+function checkInputIsNoSideFile(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
+  if (input.kind !== 'file' || flags.compact) return; // --compact writes no side files
+  const clash = outputSideFiles(output).find(([, file]) => sameFile(input.path, file));
+  if (clash) {
+    throw new UsageError(
+      `the input ${input.path} is the ${clash[0]} file of --output ${filePath(output)}, which the run writes: choose another output path (or rename the input)`,
+    );
+  }
+}
+
+/**
  * --summary-json, --report and --trace each name a file of their own: not the input (--trace would
  * append to the prompts), not the output or the files beside it, not another side file.
  */
 function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
+  checkInputIsNoSideFile(input, output, flags);
   const named = runFiles(input, output, flags);
   for (const [flag, file] of [
     ['--summary-json', flags.summaryJson],

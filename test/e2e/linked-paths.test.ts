@@ -1,8 +1,9 @@
 /**
  * Path checks compare what is on disk, not only names: a file the run writes (-o, --summary-json,
  * --trace, --report; --compact's, merge's and report's -o) reached through a symlink or hard link
- * to one it reads would empty or overwrite it. Each is refused with exit 2 before anything is
- * sent or written. Spawns the BUILT CLI against the mock server.
+ * to one it reads would empty or overwrite it, and an input named like one of the output's own
+ * files (OUT.meta.json, OUT.lock) would be overwritten or taken for a lock. Each is refused with
+ * exit 2 before anything is sent or written. Spawns the BUILT CLI against the mock server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -91,6 +92,39 @@ describe.concurrent('--summary-json replaces only an earlier summary', () => {
     fs.writeFileSync(c.at('empty.json'), '');
     const third = await run([c.at('p.txt'), '-o', c.at('c.jsonl'), '--summary-json', c.at('empty.json')]);
     expect(third.code, third.stderr).toBe(0);
+  });
+});
+
+describe.concurrent('an input that is one of the output’s own files', () => {
+  it.each([
+    [
+      'out.jsonl.meta.json',
+      /^llm-batch: the input \S+out\.jsonl\.meta\.json is the run settings file of --output \S+out\.jsonl, which the run writes: choose another output path/m,
+    ],
+    ['out.jsonl.lock', /^llm-batch: the input \S+out\.jsonl\.lock is the lock file of --output \S+out\.jsonl/m],
+    ['out.jsonl.batch.json', /the input \S+ is the batch manifest file of --output/],
+  ])('%s: exit 2, the input kept, nothing sent', async (name, message) => {
+    const { server, run } = await fresh();
+    const c = caseDir();
+    fs.writeFileSync(c.at(name), PROMPTS);
+    const r = await run([c.at(name), '--input-format', 'txt', '-o', c.at('out.jsonl')]);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/delete/);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.readFileSync(c.at(name), 'utf8')).toBe(PROMPTS);
+    expect(fs.existsSync(c.at('out.jsonl'))).toBe(false);
+  });
+
+  it('the same through a symlink to the input', async () => {
+    const { server, run } = await fresh();
+    const c = caseDir();
+    c.link('symlink', 'p.txt', 'out.jsonl.meta.json');
+    const r = await run([c.at('p.txt'), '-o', c.at('out.jsonl')]);
+    expect(r.stderr).toMatch(/the input \S+p\.txt is the run settings file of --output/);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.readFileSync(c.at('p.txt'), 'utf8')).toBe(PROMPTS);
   });
 });
 
