@@ -9,6 +9,7 @@ import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { resolveCacheDir } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { sameFile } from '../util/same-file.js';
+import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
@@ -216,21 +217,22 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
 }
 
 /**
- * A base URL with `user:password@`: nothing sends them (the key goes in a Bearer header), and the URL
- * is echoed in resume commands, the run settings file and traces. Refused, the password masked.
+ * A base URL with `user:password@` or `TOKEN@`: nothing sends them (the key goes in a Bearer header),
+ * and the URL is echoed in resume commands, the run settings file and traces. Refused; the message
+ * shows no userinfo, and passes the redactor in case the key sits elsewhere in the URL.
  */
-function refuseCredentials(baseURL: string, from: string): void {
+function refuseCredentials(baseURL: string, from: string, apiKey: string | undefined): void {
   let url: URL;
   try {
     url = new URL(baseURL);
   } catch {
     return; // --base-url is checked when parsed; a bad OPENAI_BASE_URL fails with the first request
   }
-  if (url.username === '' && url.password === '') return;
-  const shown = `${url.protocol}//${url.username ? `${url.username}${url.password ? ':***' : ''}@` : ':***@'}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  throw new UsageError(
-    `${from} ${shown} has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them`,
-  );
+  const userinfo = url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(baseURL);
+  if (!userinfo) return;
+  const shown = `${url.protocol}//***@${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  const why = 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them';
+  throw new UsageError(createRedactor([apiKey])(`${from} ${shown} ${why}`));
 }
 
 /** Flags that only make sense together, or not at all together. */
@@ -270,8 +272,8 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
 
   const models = [...new Set(flags.model ?? [env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)])];
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
-  if (baseURL !== undefined) refuseCredentials(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL');
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
+  if (baseURL !== undefined) refuseCredentials(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
 
   return {

@@ -178,13 +178,13 @@ describe('resolveCliConfig: resume and friends', () => {
 
 describe('resolveCliConfig: a base URL with credentials', () => {
   it.each([
-    [{ baseUrl: 'http://bob:PWsecret99@127.0.0.1:8080/v1' }, {}, /^--base-url http:\/\/bob:\*\*\*@127\.0\.0\.1:8080\/v1 has credentials in it/],
-    [{}, { OPENAI_BASE_URL: 'https://:PWsecret99@api.example.com/v1' }, /^OPENAI_BASE_URL https:\/\/:\*\*\*@api\.example\.com\/v1 has credentials/],
-    [{ baseUrl: 'https://bob@api.example.com' }, {}, /^--base-url https:\/\/bob@api\.example\.com has credentials/],
-  ])('is refused, the password never shown (%j %j)', (flagValues, vars, message) => {
+    [{ baseUrl: 'http://bob:PWsecret99@127.0.0.1:8080/v1' }, {}, /^--base-url http:\/\/\*\*\*@127\.0\.0\.1:8080\/v1 has credentials in it/],
+    [{}, { OPENAI_BASE_URL: 'https://:PWsecret99@api.example.com/v1' }, /^OPENAI_BASE_URL https:\/\/\*\*\*@api\.example\.com\/v1 has credentials/],
+    [{ baseUrl: 'https://bob@api.example.com' }, {}, /^--base-url https:\/\/\*\*\*@api\.example\.com has credentials/],
+  ])('is refused, the userinfo never shown (%j %j)', (flagValues, vars, message) => {
     const e = usageError(() => resolveCliConfig('p.txt', flags(flagValues), env({}, { OPENAI_API_KEY: 'sk-test-000000000', ...vars }), []));
     expect(e.message).toMatch(message);
-    expect(e.message).not.toMatch(/PWsecret99/);
+    expect(e.message).not.toMatch(/PWsecret99|bob/);
   });
 
   it('a base URL without them is kept as given', () => {

@@ -1,0 +1,66 @@
+/**
+ * A base URL carrying a secret outside the Authorization header (`TOKEN@host`, `user:pass@host`)
+ * is refused before anything is sent (exit 2), and the refusal itself shows no userinfo: it lands
+ * in terminals, CI logs and cron mail.
+ * Spawns the BUILT CLI.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SECRET_KEY, runCli, writePrompts } from '../helpers/run-cli.js';
+import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh } = useServers('llm-batch-base-url-');
+const OTHER = 'tok-NOT-THE-KEY-5b1e';
+
+describe.concurrent('a --base-url with credentials is refused without echoing them', () => {
+  it.each([
+    [
+      'username only (the key)',
+      (u: URL) => `${u.protocol}//${SECRET_KEY}@${u.host}${u.pathname}`,
+      /^llm-batch: --base-url http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1 has credentials in it/,
+    ],
+    [
+      'the key with an empty password',
+      (u: URL) => `${u.protocol}//${SECRET_KEY}:@${u.host}${u.pathname}`,
+      /--base-url http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1 has credentials/,
+    ],
+    [
+      'user and password',
+      (u: URL) => `${u.protocol}//${OTHER}:${OTHER}@${u.host}${u.pathname}`,
+      /--base-url http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1 has credentials/,
+    ],
+    ['another token as username', (u: URL) => `${u.protocol}//${OTHER}@${u.host}${u.pathname}`, /has credentials/],
+    [
+      'a user, and the key in the path',
+      (u: URL) => `${u.protocol}//${OTHER}@${u.host}/${SECRET_KEY}/v1`,
+      /--base-url http:\/\/\*\*\*@127\.0\.0\.1:\d+\/\[redacted\]\/v1 has credentials/,
+    ],
+  ])('%s: exit 2, one line, no secret, nothing sent or written', async (_name, makeUrl, message) => {
+    const { server } = await fresh();
+    const input = writePrompts(dir, `p-${Math.random().toString(36).slice(2)}.txt`, ['one']);
+    const out = `${input}.out.jsonl`;
+    const url = makeUrl(new URL(server.url));
+    for (const how of ['flag', 'env'] as const) {
+      const r = how === 'flag' ? await runCli([input, '--base-url', url, '-o', out]) : await runCli([input, '-o', out], { env: { OPENAI_BASE_URL: url } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(stderrLines(r)).toHaveLength(1);
+      expect(r.stderr).toMatch(how === 'flag' ? message : new RegExp(message.source.replace('--base-url', 'OPENAI_BASE_URL').replace('^llm-batch: ', '')));
+      expect(r.stderr + r.stdout).not.toContain(SECRET_KEY);
+      expect(r.stderr).not.toContain(OTHER);
+    }
+    expect(server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
+  });
+
+  it('a plain base URL still works', async () => {
+    const { server } = await fresh();
+    const input = writePrompts(dir, 'plain.txt', ['one']);
+    const out = path.join(dir, 'plain.jsonl');
+    const r = await runCli([input, '--base-url', server.url, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8')).baseURL).toBe(server.url);
+  });
+});
