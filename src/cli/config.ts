@@ -218,8 +218,10 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
 
 /**
  * A base URL with `user:password@` or `TOKEN@`: nothing sends them (the key goes in a Bearer header),
- * and the URL is echoed in resume commands, the run settings file and traces. Refused; the message
- * shows no userinfo, and passes the redactor in case the key sits elsewhere in the URL.
+ * and the URL is echoed in resume commands, the run settings file and traces. A query string or
+ * fragment (`?api-key=…`) likewise, and `/chat/completions` is appended after it, so it would not
+ * even reach the server as a query. Refused; the message shows neither the userinfo nor the query,
+ * and passes the redactor in case the key sits elsewhere in the URL.
  */
 function refuseCredentials(baseURL: string, from: string, apiKey: string | undefined): void {
   let url: URL;
@@ -229,9 +231,12 @@ function refuseCredentials(baseURL: string, from: string, apiKey: string | undef
     return; // --base-url is checked when parsed; a bad OPENAI_BASE_URL fails with the first request
   }
   const userinfo = url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(baseURL);
-  if (!userinfo) return;
-  const shown = `${url.protocol}//***@${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  const why = 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them';
+  const query = /[?#]/.test(baseURL);
+  if (!userinfo && !query) return;
+  const shown = `${url.protocol}//${userinfo ? '***@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}${query ? '?***' : ''}`;
+  const why = userinfo
+    ? 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them'
+    : 'has a query string or fragment: llm-batch appends /chat/completions to the base URL, so it would not be sent as one, and the URL is printed in resume commands and the run settings file; remove it (the API key goes in OPENAI_API_KEY)';
   throw new UsageError(createRedactor([apiKey])(`${from} ${shown} ${why}`));
 }
 

@@ -1,7 +1,7 @@
 /**
- * A base URL carrying a secret outside the Authorization header (`TOKEN@host`, `user:pass@host`)
- * is refused before anything is sent (exit 2), and the refusal itself shows no userinfo: it lands
- * in terminals, CI logs and cron mail.
+ * A base URL carrying a secret outside the Authorization header (`TOKEN@host`, `user:pass@host`,
+ * `?api-key=…`, `#…`) is refused before anything is sent (exit 2), and the refusal itself shows
+ * neither the userinfo nor the query: it lands in terminals, CI logs and cron mail.
  * Spawns the BUILT CLI.
  */
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 const { dir, fresh } = useServers('llm-batch-base-url-');
 const OTHER = 'tok-NOT-THE-KEY-5b1e';
 
-describe.concurrent('a --base-url with credentials is refused without echoing them', () => {
+describe.concurrent('a --base-url with credentials or a query is refused without echoing them', () => {
   it.each([
     [
       'username only (the key)',
@@ -36,6 +36,19 @@ describe.concurrent('a --base-url with credentials is refused without echoing th
       (u: URL) => `${u.protocol}//${OTHER}@${u.host}/${SECRET_KEY}/v1`,
       /--base-url http:\/\/\*\*\*@127\.0\.0\.1:\d+\/\[redacted\]\/v1 has credentials/,
     ],
+    [
+      'the key in the query',
+      (u: URL) => `${u.href}?api-key=${SECRET_KEY}`,
+      /^llm-batch: --base-url http:\/\/127\.0\.0\.1:\d+\/v1\?\*\*\* has a query string or fragment/,
+    ],
+    ['a token in the query', (u: URL) => `${u.href}?key=${OTHER}`, /has a query string or fragment/],
+    ['an empty query', (u: URL) => `${u.href}?`, /has a query string or fragment/],
+    ['the key in the fragment', (u: URL) => `${u.href}#${SECRET_KEY}`, /has a query string or fragment/],
+    [
+      'the key in the path and a query',
+      (u: URL) => `${u.origin}/${SECRET_KEY}/v1?x=${OTHER}`,
+      /--base-url http:\/\/127\.0\.0\.1:\d+\/\[redacted\]\/v1\?\*\*\* has a query/,
+    ],
   ])('%s: exit 2, one line, no secret, nothing sent or written', async (_name, makeUrl, message) => {
     const { server } = await fresh();
     const input = writePrompts(dir, `p-${Math.random().toString(36).slice(2)}.txt`, ['one']);
@@ -54,7 +67,7 @@ describe.concurrent('a --base-url with credentials is refused without echoing th
     expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
   });
 
-  it('a plain base URL still works', async () => {
+  it('a plain base URL still works, and its run settings hold no query', async () => {
     const { server } = await fresh();
     const input = writePrompts(dir, 'plain.txt', ['one']);
     const out = path.join(dir, 'plain.jsonl');
