@@ -5,7 +5,18 @@ import { leanChat } from './lean-chat.js';
 import { chatTarget } from './chat-target.js';
 import type { SdkChat } from './sdk-chat.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
-import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
+import { AttemptError, type AttemptContext, type AttemptErrorInfo, type Complete, type CompletionRequest, type CompletionResult } from './completion.js';
+
+/**
+ * The error's info with every string the server may have supplied redacted (`code` ends up in the
+ * row, CSV `error_code`, the report): an echoing server can put the Authorization header anywhere.
+ * `stop` is ours, and `headers` never leave the process (they are read for Retry-After).
+ */
+function redactInfo(info: AttemptErrorInfo, redact: (text: string) => string): AttemptErrorInfo {
+  const out: Record<string, unknown> = { ...info };
+  for (const [key, value] of Object.entries(info)) if (key !== 'stop' && typeof value === 'string') out[key] = redact(value);
+  return out as AttemptErrorInfo;
+}
 
 /**
  * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean
@@ -28,7 +39,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     } catch (err) {
       const error = classifyError(err);
       if (!options.redact) throw error;
-      throw new AttemptError(error.type, options.redact(error.message), error.info);
+      throw new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact));
     }
   };
   return Object.assign(complete, {
