@@ -85,7 +85,7 @@ describe('openResponseStore', () => {
     const store = await openResponseStore(dir);
     const shapes: CachedAnswer[] = [
       answer,
-      { ...answer, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } },
+      { ...answer, usage: { prompt_tokens: 1, completion_tokens: 2, cached_tokens: 1 } },
       { ...answer, toolCalls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
     ];
     await store.putMany(new Map(shapes.map((a, i) => [String.fromCharCode(i + 1).repeat(32), a])));
