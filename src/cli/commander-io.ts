@@ -1,10 +1,15 @@
 import { type Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
+import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 
-/** Help and parse errors go to the CLI's own streams, and commander never exits the process. */
+/**
+ * Help and parse errors go to the CLI's own streams, and commander never exits the process. A parse
+ * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it.
+ */
 export function onIo(program: Command, io: CliIo): Command {
-  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
+  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(redact(s)) });
 }
 
 const SHOWN_HELP_OR_VERSION = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);

@@ -67,6 +67,14 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
   });
 
+  it('a --base-url that is no URL at all (the key and a host, no scheme): the parse error shows no key', async () => {
+    const input = writePrompts(dir, 'no-scheme.txt', ['one']);
+    const r = await runCli([input, '--base-url', `${SECRET_KEY}@api.example.com/v1`, '-o', `${input}.jsonl`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--base-url <url>' argument '\[redacted\]@api\.example\.com\/v1' is invalid/);
+    expect(r.stderr + r.stdout).not.toContain(SECRET_KEY);
+  });
+
   it('a plain base URL still works, and its run settings hold no query', async () => {
     const { server } = await fresh();
     const input = writePrompts(dir, 'plain.txt', ['one']);
