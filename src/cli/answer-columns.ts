@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { AnswerPartColumn } from '../output/csv-columns.js';
 import type { CliConfig } from './config.js';
+import { inputReadAhead } from './input-read-ahead.js';
 
 /** A JSONL row's (or a Batch API line's body's) own `tools` / `logprobs` key. */
 const PER_ROW_KEY = /"(tools|logprobs)"\s*:/g;
@@ -9,7 +10,8 @@ const PER_ROW_KEY = /"(tools|logprobs)"\s*:/g;
  * The CSV output's `tool_calls` / `logprobs` columns: present when the run asks for them, so that
  * an ordinary run's CSV keeps its columns. Asked for by `--param tools=…` / `--param logprobs=…`,
  * or by a JSONL/JSON input file with such a key on any row (one read of the file, stopped at the
- * first of each). Stdin cannot be read twice: its rows' own parameters need the `--param`.
+ * first of each). Stdin and pipes (`<(…)`, a FIFO) cannot be read twice: their rows' own
+ * parameters need the `--param`.
  */
 export async function answerColumnsFor(config: CliConfig): Promise<AnswerPartColumn[]> {
   const params = config.data.params;
@@ -18,7 +20,7 @@ export async function answerColumnsFor(config: CliConfig): Promise<AnswerPartCol
   if (params['logprobs'] !== undefined && params['logprobs'] !== false) wanted.add('logprobs');
   const format = config.inputFormat;
   const perRow = format === 'jsonl' || format === 'json' || format === 'auto';
-  if (wanted.size < 2 && perRow && config.input.kind === 'file') await scanKeys(config.input.path, wanted);
+  if (wanted.size < 2 && perRow && config.input.kind === 'file' && (await inputReadAhead(config)) === 'file') await scanKeys(config.input.path, wanted);
   const columns: AnswerPartColumn[] = [];
   if (wanted.has('tools')) columns.push('tool_calls');
   if (wanted.has('logprobs')) columns.push('logprobs');

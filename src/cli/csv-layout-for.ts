@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import { answerColumnsFor } from './answer-columns.js';
+import { inputReadAhead } from './input-read-ahead.js';
 
 /** The first record of a CSV file: its header. */
 async function csvHeaderOf(file: string): Promise<string[]> {
@@ -34,6 +35,15 @@ async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout
   if (!csvOut) return { escapeFormulas, keptFields: [] };
   if (config.input.kind !== 'file' || config.inputFormat !== 'csv') {
     throw new UsageError('--keep-fields all with CSV output needs a CSV input file (its header names the columns); name the fields instead: --keep-fields a,b');
+  }
+  // The header is read before the run reads the file: a pipe would lose its rows to that read.
+  const readAhead = await inputReadAhead(config);
+  // A missing file: the run's open of it says so.
+  if (readAhead === 'missing') return { escapeFormulas, keptFields: [] };
+  if (readAhead === 'stream') {
+    throw new UsageError(
+      `--keep-fields all with CSV output needs a regular CSV input file (its header is read before the run); ${config.input.path} is a pipe or device, read only once: name the fields instead: --keep-fields a,b`,
+    );
   }
   return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path) };
 }
