@@ -15,9 +15,12 @@ export function processIo(): CliIo {
   // crash with a stack trace: the exit status is a SIGPIPE'd program's, as a run's rows get.
   // A run's row writer listens too, and says more.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    process.exitCode = ExitCode.outputClosed;
+    if (err.code === 'EPIPE') process.exitCode = ExitCode.outputClosed;
+    else stdoutFailed(err);
   });
+  // Messages that cannot be shown (`2>/dev/full`, a closed terminal) must not cost the run its
+  // rows or its exit code: they are dropped.
+  process.stderr.on('error', () => {});
   return {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -28,4 +31,22 @@ export function processIo(): CliIo {
       return () => process.off(signal, handler);
     },
   };
+}
+
+let stdoutFailure: string | undefined;
+
+/**
+ * Any other write error on stdout (a full disk under `> out.jsonl`, /dev/full): a run's row writer
+ * listens too and stops the run with "Cannot write output: …" and exit 2, as for `-o FILE`. Alone
+ * (help, a subcommand's listing, a write after the writer closed) it is said here, once, and the
+ * exit code becomes that same 2 unless it already says more than "done" or "some prompts failed".
+ */
+function stdoutFailed(err: Error): void {
+  if (process.stdout.listenerCount('error') > 1 || stdoutFailure !== undefined) return;
+  stdoutFailure = `Cannot write output: ${err.message}`;
+  process.stderr.write(`llm-batch: ${stdoutFailure}\n`);
+  process.once('exit', () => {
+    const code = process.exitCode ?? ExitCode.ok;
+    if (code === ExitCode.ok || code === ExitCode.someFailed) process.exitCode = ExitCode.usage;
+  });
 }

@@ -56,10 +56,18 @@ describe('a pipe-like input file with CSV output', () => {
     const url = ctx.server.url;
     const toFile = await shell(`$LLM <(cat rows.jsonl) --base-url ${url} --no-cache -o out.csv`);
     expect(toFile.code, toFile.stderr).toBe(0);
-    expect(csvRecords(fs.readFileSync(path.join(ctx.dir, 'out.csv'), 'utf8')).map((r) => r['id'])).toEqual(['a', 'b', 'c']);
+    expect(
+      csvRecords(fs.readFileSync(path.join(ctx.dir, 'out.csv'), 'utf8'))
+        .map((r) => r['id'])
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
     const toStdout = await shell(`$LLM <(cat rows.jsonl) --base-url ${url} --no-cache -f csv -o -`);
     expect(toStdout.code, toStdout.stderr).toBe(0);
-    expect(csvRecords(toStdout.stdout).map((r) => r['response'])).toEqual(['ECHO pipe a', 'ECHO pipe b', 'ECHO pipe c']);
+    expect(
+      csvRecords(toStdout.stdout)
+        .map((r) => r['response'])
+        .sort(),
+    ).toEqual(['ECHO pipe a', 'ECHO pipe b', 'ECHO pipe c']);
     expect(ctx.server.requests).toHaveLength(6);
   });
 
@@ -69,7 +77,11 @@ describe('a pipe-like input file with CSV output', () => {
     const r = await shell(`cat rows.jsonl > f.jsonl & $LLM f.jsonl --base-url ${ctx.server.url} --no-cache -o out.csv`);
     expect(r.signal, 'the run hung').toBeNull();
     expect(r.code, r.stderr).toBe(0);
-    expect(csvRecords(fs.readFileSync(path.join(ctx.dir, 'out.csv'), 'utf8')).map((x) => x['id'])).toEqual(['a', 'b', 'c']);
+    expect(
+      csvRecords(fs.readFileSync(path.join(ctx.dir, 'out.csv'), 'utf8'))
+        .map((x) => x['id'])
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
   });
 
   it('<(cat in.csv) --keep-fields all -o out.csv: refused before anything is sent (exit 2), not "empty input"', async () => {
@@ -82,5 +94,42 @@ describe('a pipe-like input file with CSV output', () => {
     const named = await shell(`$LLM in.csv --keep-fields all --base-url ${ctx.server.url} --no-cache -o named.csv`);
     expect(named.code, named.stderr).toBe(0);
     expect(csvRecords(fs.readFileSync(path.join(ctx.dir, 'named.csv'), 'utf8'))[0]).toMatchObject({ id: '1', topic: 'x' });
+  });
+});
+
+const hasDevFull = fs.existsSync('/dev/full');
+
+describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
+  it('> /dev/full (a full disk under stdout): one line and exit 2, as -o /dev/full gives, not a stack trace and exit 1', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
+    const url = ctx.server.url;
+    for (const format of ['jsonl', 'csv']) {
+      const piped = await shell(`$LLM p.txt --base-url ${url} --no-cache -f ${format} > /dev/full`);
+      expect(piped.code, piped.stderr).toBe(2);
+      expect(piped.stderr).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write\n');
+    }
+    const named = await shell(`$LLM p.txt --base-url ${url} --no-cache -o /dev/full`);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write\n');
+    // With no row writer listening (help text): the same line and code.
+    const help = await shell('$LLM --help > /dev/full');
+    expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
+  });
+
+  it("2>/dev/full: messages are dropped, the rows and the exit code are the run's own", async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    const ok = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --progress 1 -o - 2>/dev/full`);
+    expect(ok.code).toBe(0);
+    expect(
+      ok.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).response),
+    ).toEqual(['ECHO q1', 'ECHO q2']);
+    ctx.server.options.fault = ({ prompt }) => (prompt === 'q1' ? '500' : undefined);
+    const failed = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --retries 0 -o out.jsonl 2>/dev/full`);
+    ctx.server.options.fault = undefined;
+    expect(failed.code).toBe(1);
+    expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 });
