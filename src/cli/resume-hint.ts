@@ -1,4 +1,5 @@
 import type { CliConfig } from './config.js';
+import { isStreamTarget } from './stream-target.js';
 
 /** Quotes an argument for a POSIX shell only when it needs it. */
 export function shellQuote(arg: string): string {
@@ -12,8 +13,9 @@ export function shellQuote(arg: string): string {
  * continue the old results, the opposite of what it asked for.
  */
 export function resumeHint(config: CliConfig, oldFileKept = false, options: { newMaxCost?: boolean } = {}): string | null {
-  // A text output has no ids to resume from (`--resume` refuses it): see unsavedNote.
-  if (config.output.kind !== 'file' || config.output.format === 'text') return null;
+  // A text output has no ids to resume from (`--resume` refuses it): see unsavedNote. Nor has a
+  // stream (`-o /dev/null`, a FIFO, /dev/stdout), which --resume refuses too: no line, as for `-o -`.
+  if (config.output.kind !== 'file' || config.output.format === 'text' || isStreamTarget(config.output.path)) return null;
   let args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
   if (options.newMaxCost) args = withoutMaxCost(args);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');

@@ -36,4 +36,11 @@ describe('resumeHint', () => {
       'llm-batch -o out.jsonl --resume --max-cost NEW_USD  (with the same input on stdin)',
     );
   });
+
+  it('gives no command for a stream output (-o /dev/null, /dev/stdout), which --resume refuses, as for -o -', () => {
+    for (const path of ['/dev/null', '/dev/stdout', '/proc/self/fd/1']) {
+      const streamed = { ...config(['in.txt', '-o', path]), output: { kind: 'file', path, format: 'jsonl' } } as CliConfig;
+      expect(resumeHint(streamed)).toBeNull();
+    }
+  });
 });

@@ -133,3 +133,25 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
     expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 });
+
+describe('a stop with a stream output', () => {
+  it('-o /dev/null or a FIFO: no "to finish the rest" command, which --resume would refuse', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
+    // A port nothing listens on: the breaker stops the run (exit 4), a resumable stop.
+    const down = 'http://127.0.0.1:9/v1';
+    const nul = await shell(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o /dev/null`);
+    expect(nul.code, nul.stderr).toBe(4);
+    expect(nul.stderr).toMatch(/stopped \(unreachable\)/);
+    expect(nul.stderr).not.toMatch(/to finish the rest|--resume/);
+    execFileSync('mkfifo', [path.join(ctx.dir, 'out-fifo.jsonl')]);
+    // The reader is ended after the run, whether or not the run opened the FIFO.
+    const fifo = await shell(
+      `cat out-fifo.jsonl > /dev/null & w=$!; $LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o out-fifo.jsonl; rc=$?; kill $w 2>/dev/null; exit $rc`,
+    );
+    expect(fifo.code, fifo.stderr).toBe(4);
+    expect(fifo.stderr).not.toMatch(/to finish the rest|--resume/);
+    // A regular file still gets its command.
+    const file = await shell(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o out.jsonl`);
+    expect(file.stderr).toMatch(/to finish the rest, run: llm-batch p\.txt .* -o out\.jsonl --resume/);
+  });
+});
