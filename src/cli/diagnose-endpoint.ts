@@ -1,4 +1,5 @@
 import type { CliConfig } from './config.js';
+import { proxyNamedFor } from './proxy-env.js';
 
 /**
  * The one line shown when the circuit breaker stopped the run: what the first requests met, and
@@ -8,7 +9,10 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
   const code = message.slice(0, message.indexOf(':'));
   const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
   const where = viaProxy ? `the proxy for ${url}` : url;
+  // Through a proxy, connecting, resolving and routing are to the proxy: its variable is to check.
+  const proxy = viaProxy ? proxyTrouble(code, url) : undefined;
   const why = (() => {
+    if (proxy !== undefined) return proxy;
     switch (code) {
       case 'ECONNREFUSED':
         return `nothing is listening at ${where} (connection refused): is the server running, and is the port in --base-url right?`;
@@ -29,4 +33,24 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
     }
   })();
   return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
+}
+
+/** What a connection-level failure through a proxy says, naming the proxy and its variable; undefined for others. */
+function proxyTrouble(code: string, url: string): string | undefined {
+  const named = proxyNamedFor(url);
+  const proxy = named ? `the proxy ${named.shown}` : 'the proxy';
+  const variable = named?.variable ?? 'HTTPS_PROXY / HTTP_PROXY';
+  const direct = `list ${url === 'mock' ? 'the host' : new URL(url).hostname} in NO_PROXY to connect directly`;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `nothing is listening at ${proxy} for ${url} (connection refused): is the proxy running, and is ${variable} right? (or ${direct})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host of ${proxy} for ${url} cannot be resolved (${code}): check ${variable} (or ${direct})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${proxy} for ${url} cannot be reached (${code}): check the network and ${variable} (or ${direct})`;
+    default:
+      return undefined;
+  }
 }

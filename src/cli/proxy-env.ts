@@ -18,6 +18,19 @@ function rawProxyFor(url: string): string | undefined {
 }
 
 /**
+ * The variable that set `url`'s proxy, as the user wrote it (`HTTPS_PROXY`, `http_proxy`…), and the
+ * proxy's address without credentials: what a message about the proxy names.
+ */
+export function proxyNamedFor(url: string): { variable: string; shown: string } | undefined {
+  const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  const env = process.env;
+  const variable = [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`, 'all_proxy', 'ALL_PROXY'].find((name) => env[name]);
+  if (variable === undefined) return undefined;
+  const raw = env[variable]!.trim();
+  return { variable, shown: describeProxy(raw.includes('://') ? raw : `http://${raw}`) };
+}
+
+/**
  * HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), read by proxy-from-env: NO_PROXY
  * lists hosts (`.example.com` or `*.example.com` for subdomains; no CIDR ranges). One correction: a
  * proxy given without a scheme (`HTTPS_PROXY=proxy:3128`) is plain http, as curl, Python and Go read

@@ -188,7 +188,11 @@ describe.concurrent('proxies from the environment', () => {
     await proxy.close(); // its port now refuses connections
     const r = await runCli(['-', '--base-url', mock.url, '--retries', '0', '-c', '1'], { stdin: STDIN, env: { ...NO_PROXY_VARS, HTTP_PROXY: proxy.url } });
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/nothing is listening at the proxy for http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)/);
+    // The proxy is what refused, so its variable is what to check, not --base-url.
+    expect(r.stderr).toMatch(
+      /nothing is listening at the proxy http:\/\/127\.0\.0\.1:\d+ for http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\): is the proxy running, and is HTTP_PROXY right\? \(or list 127\.0\.0\.1 in NO_PROXY/,
+    );
+    expect(r.stderr).not.toContain('--base-url');
     const rows = parseJsonl<{ error: { type: string; message: string } | null }>(r.stdout);
     // Two rows before the third refusal trips the breaker; the rest are left for a resume.
     expect(rows.length).toBeLessThan(PROMPTS.length);
