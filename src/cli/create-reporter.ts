@@ -5,11 +5,11 @@ import type { CliIo } from './io.js';
 import type { RowWriter } from '../output/index.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { AnswerPrinter } from '../ui/answer-printer.js';
-import { countRecords } from '../ui/count-records.js';
 import { formatProgressLine, RateMeter } from '../ui/progress.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { Screen, sameTerminal } from '../ui/screen.js';
 import { rowsFeedAnotherProgram } from './piped-stdout.js';
+import { countRunRecords } from './count-run-records.js';
 import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { UsageTally, type UsageByModel } from '../ui/summary.js';
 import type { TerminalDisplay } from '../ui/terminal-display.js';
@@ -38,7 +38,7 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
 const green = (s: string) => `\x1b[32m${s}\x1b[39m`;
 const red = (s: string) => `\x1b[31m${s}\x1b[39m`;
 
-/** The input's record count for a progress total, counted in the background while the run starts. */
+/** The rows this run will write (see countRunRecords), for a progress total, counted in the background while the run starts. */
 interface RecordTotal {
   /** The count once known; stdin (or a pipe given as a path) has none. */
   total(): number | undefined;
@@ -52,7 +52,7 @@ function countInBackground(config: CliConfig, wanted: boolean): RecordTotal {
   let counted: number | undefined;
   const counting = new AbortController();
   if (wanted && config.input.kind === 'file' && isRegularFile(config.input.path)) {
-    countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, counting.signal, (n) => (counted = n)).then(
+    countRunRecords(config, config.input.path, counting.signal, (n) => (counted = n)).then(
       (n) => (total = n),
       () => {},
     );

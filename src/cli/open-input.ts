@@ -89,7 +89,11 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
       close: async () => destroy(),
     };
   }
-  const file = config.input.path;
+  return openFileInput(config, config.input.path);
+}
+
+/** Opens `file` as the config's input (format sniffed as for the run): a run's, or a count's of it. */
+export async function openFileInput(config: CliConfig, file: string): Promise<OpenedInput> {
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, 'r');

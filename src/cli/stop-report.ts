@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import type { BatchStats } from '../engine/stats.js';
-import { countRecords } from '../ui/count-records.js';
+import { countRunRecords } from './count-run-records.js';
 import type { CliConfig } from './config.js';
 
 /**
- * Records of the input that got no row in a stopped run, for the summary's "N not run": the
+ * Rows this run would have written (see countRunRecords) that a stopped run did not, for the summary's "N not run": the
  * progress display's total when it has one, else the file counted now (a stream, flat memory).
  * Null for stdin or a pipe, whose end nobody saw.
  */
@@ -15,7 +15,7 @@ export async function countNotRun(config: CliConfig, stats: BatchStats, knownTot
       if (!fs.statSync(config.input.path).isFile()) return null;
       // After the grace period the run's signal is already aborted; the count still gets a moment.
       const counting = signal.aborted ? AbortSignal.timeout(3000) : signal;
-      total = await countRecords(config.input.path, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, counting);
+      total = await countRunRecords(config, config.input.path, counting);
     } catch {
       return null;
     }

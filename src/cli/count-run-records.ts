@@ -1,0 +1,38 @@
+import { isMatrix, expandMatrix } from '../input/expand-matrix.js';
+import { readRecords } from '../input/index.js';
+import { shardRecords } from '../input/shard.js';
+import { countRecords } from '../ui/count-records.js';
+import type { CliConfig } from './config.js';
+import { limitRecords } from './limit-records.js';
+import { inputOptionsFor, openFileInput } from './open-input.js';
+
+/**
+ * The rows this run will write for a regular input file, for the progress total, its ETA and a
+ * stop's "N not run": the records after --shard, times the models and samples, capped by --limit,
+ * as run-command.ts takes them (rows an earlier run answered count as done, so they stay in).
+ * A plain run counts lines (or CSV records) only; a shard or a matrix needs each record's id and
+ * model, so the file is read through the run's own readers. Rejects when the file cannot be read
+ * or `signal` aborts: callers then show no total.
+ */
+export async function countRunRecords(config: CliConfig, file: string, signal: AbortSignal, onProgress?: (counted: number) => void): Promise<number> {
+  const limit = config.data.limit;
+  const capped = (n: number) => (limit === undefined ? n : Math.min(n, Math.max(0, limit)));
+  if (!config.shard && !isMatrix({ models: config.models, repeat: config.repeat })) {
+    return capped(await countRecords(file, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, signal, (n) => onProgress?.(capped(n))));
+  }
+  const input = await openFileInput(config, file);
+  try {
+    let records = readRecords(input.stream, inputOptionsFor(config, input));
+    if (config.shard) records = shardRecords(records, config.shard);
+    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
+    if (limit !== undefined) records = limitRecords(records, limit);
+    let n = 0;
+    for await (const _ of records) {
+      signal.throwIfAborted();
+      if (++n % 4096 === 0) onProgress?.(n);
+    }
+    return n;
+  } finally {
+    await input.close();
+  }
+}
