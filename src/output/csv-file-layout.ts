@@ -4,7 +4,7 @@ import { csvHeaderLine } from './csv-encode.js';
 import { csvHeaderShape, layoutOfHeader, PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { peek } from './peek-file.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
-import { LEGACY_CSV_COLUMNS } from './csv-columns.js';
+import { ANSWER_PART_COLUMNS, LEGACY_CSV_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
 
 /** The file's first bytes, past a UTF-8 BOM; empty when there is no such file. */
 function head(path: string, length: number): Buffer {
@@ -27,8 +27,25 @@ export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
   if (wanted.legacy) return wanted;
   const fields = wanted.outputColumns;
   const legacy: CsvLayout = { ...wanted, legacy: true, ...(fields ? { outputColumns: legacyFieldColumns(fields) } : {}) };
-  const expected = Buffer.from(csvHeaderLine(legacy), 'utf8');
-  return head(path, expected.length).subarray(0, expected.length).equals(expected) ? legacy : wanted;
+  if (startsWithHeader(path, legacy)) return legacy;
+  // A file with tool_calls / logprobs columns this run does not ask for: continued with them (their
+  // cells are filled when an answer has them), which loses nothing.
+  const own = answerColumnsOfFile(path, wanted);
+  const wants = wanted.answerColumns ?? [];
+  return own !== undefined && wants.every((c) => own.includes(c)) && own.length > wants.length ? { ...wanted, answerColumns: own } : wanted;
+}
+
+function startsWithHeader(path: string, layout: CsvLayout): boolean {
+  const expected = Buffer.from(csvHeaderLine(layout), 'utf8');
+  return head(path, expected.length).subarray(0, expected.length).equals(expected);
+}
+
+/** The four ways a header can hold the answer-part columns, in their fixed order. */
+const ANSWER_COLUMN_SETS: ReadonlyArray<readonly AnswerPartColumn[]> = [[], ['tool_calls'], ['logprobs'], [...ANSWER_PART_COLUMNS]];
+
+/** The answer-part columns of a file whose header is `layout`'s but for them; undefined when it is not. */
+function answerColumnsOfFile(path: string, layout: CsvLayout): readonly AnswerPartColumn[] | undefined {
+  return ANSWER_COLUMN_SETS.find((columns) => startsWithHeader(path, { ...layout, answerColumns: columns }));
 }
 
 /**
@@ -50,12 +67,56 @@ export function assertCsvHeader(path: string, layout: CsvLayout = PLAIN_CSV): vo
   const start = head(path, expected.length);
   const torn = start.length < expected.length && expected.subarray(0, start.length).equals(start);
   if (!torn && !start.subarray(0, expected.length).equals(expected)) {
-    throw new RunError(
-      `Output file ${path} does not start with the llm-batch CSV header ` +
-        `(${csvHeaderLine(layout).trimEnd()}); appending would mix columns. Use a new output file.`,
-      'output',
+    throw new RunError(columnsDiffer(path, layout) ?? notOurs(path, layout), 'output');
+  }
+}
+
+/** Column names as read from a file, shown in a message: no terminal control characters, not too long. */
+const shown = (names: string) => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
+  const plain = names.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
+};
+
+const NEW_FILE =
+  'write to a new output file instead (with the response cache on, as by default, answers already given are not paid for twice), or to JSONL, which has no fixed columns. Nothing was changed';
+
+/**
+ * The message for an llm-batch CSV of this run's kind whose columns are not quite this run's: which
+ * columns, and why this run has them. Undefined when the header is not one of ours at all.
+ */
+function columnsDiffer(path: string, layout: CsvLayout): string | undefined {
+  const own = answerColumnsOfFile(path, layout);
+  const wants = layout.answerColumns ?? [];
+  if (own !== undefined) {
+    const missing = wants.filter((c) => !own.includes(c));
+    const keys = missing.map((c) => (c === 'tool_calls' ? '"tools"' : '"logprobs"')).join(' / ');
+    const names = missing.join(' and ');
+    return (
+      `${path} has no ${names} column, and this run needs ${missing.length > 1 ? 'them' : 'one'}: a row of the input sets ${keys} ` +
+      `(or --param does), so its answers would carry ${names} the file cannot hold; appending would lose them or mix columns: ${NEW_FILE}`
     );
   }
+  // The same result columns, then other kept-field columns (--keep-fields, or the CSV input's header, changed).
+  const shared = csvHeaderLine({ ...layout, keptFields: [] }).replace(/\r?\n$/, '');
+  const line =
+    head(path, 64 * 1024)
+      .toString('utf8')
+      .split(/\r?\n/)[0] ?? '';
+  if (!line.startsWith(shared)) return undefined;
+  const theirs = line.slice(shared.length).replace(/^,/, '');
+  const ours = csvHeaderLine(layout)
+    .replace(/\r?\n$/, '')
+    .slice(shared.length)
+    .replace(/^,/, '');
+  return (
+    `${path} carries other input fields than this run: its kept-field columns are (${shown(theirs) || 'none'}), this run's --keep-fields gives ` +
+    `(${shown(ours) || 'none'}); appending would mix columns. Resume with the --keep-fields the file was started with, or ${NEW_FILE}`
+  );
+}
+
+function notOurs(path: string, layout: CsvLayout): string {
+  return `Output file ${path} does not start with the llm-batch CSV header (${csvHeaderLine(layout).trimEnd()}); appending would mix columns. Use a new output file.`;
 }
 
 /**
