@@ -207,6 +207,8 @@ export class BatchJob {
         error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; the next --resume sends it again' },
         attempts: 0,
         latency_ms: null,
+        started_at: null,
+        finished_at: null,
         model: null,
         finish_reason: null,
         usage: null,

@@ -156,6 +156,8 @@ export async function planChunks(
     error: { type: 'input', message: `${record.source}:${record.line}: ${message}` },
     attempts: 0,
     latency_ms: null,
+    started_at: null,
+    finished_at: null,
     model: null,
     finish_reason: null,
     usage: null,

@@ -19,7 +19,7 @@ export function readRecords(input: InputSource, options: InputOptions): AsyncGen
   // Text lines have line-based ids only (they cannot repeat): no duplicate check, and no layer
   // between the reader and the run (an async generator costs promises per record, issue 16).
   if (options.format === 'txt') return readTextRecords(input, options);
-  return rejectDuplicateIds(readFormat(input, options));
+  return rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined);
 }
 
 async function* readFormat(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
@@ -48,19 +48,23 @@ async function* readFormat(input: InputSource, options: InputOptions): AsyncGene
  * compaction would drop one. The first record owns the id even if it is an error row itself. Only ids
  * read from the input are checked (line-based ids cannot repeat); memory grows by about 100 bytes each.
  */
-async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>): AsyncGenerator<PromptRecord> {
+async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>, keepFields: boolean): AsyncGenerator<PromptRecord> {
   const firstLine = new Map<string, number>();
   for await (const record of records) {
+    // With --keep-fields every row carries `input`: empty for a record whose fields could not be read.
+    if (keepFields) record.fields ??= {};
     if (record.idGiven) {
       const first = firstLine.get(record.id);
       if (first !== undefined) {
         const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };
-        yield problemRecord(
+        const problem = problemRecord(
           origin,
           `duplicate id ${JSON.stringify(record.id)} (first on line ${first}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`,
           'id',
           record.prompt,
         );
+        if (record.fields) problem.fields = record.fields;
+        yield problem;
         continue;
       }
       firstLine.set(record.id, record.line);
