@@ -5,7 +5,8 @@ export interface ToolCallDelta {
   index?: number;
   id?: string | null;
   type?: string | null;
-  function?: { name?: string | null; arguments?: string | null } | null;
+  /** JSON text (in fragments when streamed); some OpenAI-compatible servers send the parsed object. */
+  function?: { name?: string | null; arguments?: unknown } | null;
 }
 
 /**
@@ -13,14 +14,20 @@ export interface ToolCallDelta {
  * `id`, `type` and the function's `name`; the pieces after it bring `arguments` in fragments,
  * which only make JSON once joined. Pieces of parallel calls may interleave: `index` says whose.
  * Some servers repeat `id` and `name` in every piece: those are set, never joined.
+ *
+ * Servers that leave `index` out are read by what a piece brings: an `id` other than the previous
+ * call's, or a `name` when the previous call has one already, starts a call (such servers often
+ * send each call whole, in one piece); a bare fragment continues the previous call.
  */
 export class ToolCallParts {
   private readonly calls: ToolCall[] = [];
+  /** Where the last piece went: an index-less fragment belongs there. */
+  private last: number | undefined;
 
   add(deltas: readonly ToolCallDelta[]): void {
     for (const delta of deltas) {
-      // Servers that stream whole calls (no index) send one call per piece, in order.
-      const at = typeof delta.index === 'number' ? delta.index : this.calls.length;
+      const at = this.placeOf(delta);
+      this.last = at;
       let call = this.calls[at];
       if (!call) {
         call = { id: '', type: 'function', function: { name: '', arguments: '' } };
@@ -31,9 +38,21 @@ export class ToolCallParts {
       const fn = delta.function;
       if (fn) {
         if (fn.name) call.function.name = fn.name;
-        if (fn.arguments) call.function.arguments += fn.arguments;
+        const args = fn.arguments;
+        if (typeof args === 'string') call.function.arguments += args;
+        // A parsed object (or any other JSON value) is a whole value: the row keeps JSON text.
+        else if (args !== undefined && args !== null) call.function.arguments = JSON.stringify(args);
       }
     }
+  }
+
+  private placeOf(delta: ToolCallDelta): number {
+    if (typeof delta.index === 'number') return delta.index;
+    const previous = this.last === undefined ? undefined : this.calls[this.last];
+    if (previous === undefined) return this.calls.length;
+    if (delta.id) return delta.id === previous.id ? this.last! : this.calls.length;
+    if (delta.function?.name) return previous.function.name === '' ? this.last! : this.calls.length;
+    return this.last!;
   }
 
   /** The calls in index order; undefined when none came (a gap in the indexes is dropped). */

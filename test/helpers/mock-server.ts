@@ -96,6 +96,12 @@ export interface MockServerOptions {
   schema?: SchemaAnswerOptions;
   /** /v1/files and /v1/batches behaviour (test/helpers/mock-batches.ts). */
   batches?: MockBatchOptions;
+  /**
+   * Tool calls as some OpenAI-compatible servers send them: `object-arguments`, `arguments` as a
+   * JSON object (whole, streamed in one piece per call, and in batch lines); `no-index`, streamed
+   * pieces without `index`, the argument fragments without id or name. Default: as OpenAI does.
+   */
+  toolCallShape?: 'object-arguments' | 'no-index';
 }
 
 export interface MockServer {
@@ -397,7 +403,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           completionTokens: countTokens(structured.content),
           finishReason: structured.finishReason,
         };
-      const toolCalls = toolCallsFor({ body, prompt, seq: 0 });
+      const toolCalls = shapedCalls(toolCallsFor({ body, prompt, seq: 0 }));
       if (toolCalls) return { content: '', toolCalls, promptTokens: promptTokens(messages), completionTokens: 10 * toolCalls.length };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
@@ -664,25 +670,39 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     }));
   }
 
+  /** The calls with `arguments` parsed, under `toolCallShape: 'object-arguments'`. */
+  function shapedCalls(calls: ReturnType<typeof toolCallsFor>): object[] | undefined {
+    if (!calls || mock.options.toolCallShape !== 'object-arguments') return calls;
+    return calls.map((call) => ({ ...call, function: { ...call.function, arguments: JSON.parse(call.function.arguments) } }));
+  }
+
   /** A tool-call answer: whole, or streamed as the API does (id and name first, the arguments in pieces). */
   function replyToolCalls(ctx: Exchange, calls: NonNullable<ReturnType<typeof toolCallsFor>>): void {
     const completion = 10 * calls.length;
     const usage = { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion };
     const model = ctx.body.model ?? 'mock-model';
+    const shape = mock.options.toolCallShape;
     if (ctx.body.stream !== true) {
-      const message = { role: 'assistant', content: null, tool_calls: calls };
+      const message = { role: 'assistant', content: null, tool_calls: shapedCalls(calls) };
       const json = { id: `chatcmpl-mock-${ctx.seq}`, object: 'chat.completion', model, choices: [{ index: 0, message, finish_reason: 'tool_calls' }], usage };
       return sendJson(ctx.res, ctx.rec, 200, JSON.stringify(json), ctx.headers);
     }
     const frame = (delta: object | null, finish: string | null, extra: object = {}): string =>
       `data: ${JSON.stringify({ id: `chatcmpl-mock-${ctx.seq}`, object: 'chat.completion.chunk', model, choices: delta ? [{ index: 0, delta, finish_reason: finish }] : [], ...extra })}\n\n`;
     const frames = [frame({ role: 'assistant', content: null }, null)];
-    calls.forEach((call, index) => {
-      frames.push(frame({ tool_calls: [{ index, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] }, null));
-      const args = call.function.arguments;
-      const half = Math.ceil(args.length / 2);
-      for (const piece of [args.slice(0, half), args.slice(half)]) frames.push(frame({ tool_calls: [{ index, function: { arguments: piece } }] }, null));
-    });
+    if (shape === 'object-arguments') {
+      for (const [index, call] of shapedCalls(calls)!.entries()) frames.push(frame({ tool_calls: [{ index, ...call }] }, null));
+    } else {
+      // `no-index`: the same pieces, none saying which call it belongs to.
+      const at = (index: number) => (shape === 'no-index' ? {} : { index });
+      calls.forEach((call, index) => {
+        frames.push(frame({ tool_calls: [{ ...at(index), id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] }, null));
+        const args = call.function.arguments;
+        const half = Math.ceil(args.length / 2);
+        for (const piece of [args.slice(0, half), args.slice(half)])
+          frames.push(frame({ tool_calls: [{ ...at(index), function: { arguments: piece } }] }, null));
+      });
+    }
     frames.push(frame({}, 'tool_calls'));
     if (ctx.body.stream_options?.include_usage) frames.push(frame(null, null, { usage }));
     frames.push('data: [DONE]\n\n');

@@ -39,6 +39,58 @@ describe('ToolCallParts', () => {
   });
 });
 
+describe('ToolCallParts: non-standard servers (review s9 F14)', () => {
+  it('streamed pieces without index: a bare fragment continues the previous call', () => {
+    const parts = new ToolCallParts();
+    parts.add([{ id: 'c1', type: 'function', function: { name: 'f', arguments: '' } }]);
+    parts.add([{ function: { arguments: '{"a":' } }]);
+    parts.add([{ function: { arguments: '1}' } }]);
+    parts.add([{ id: 'c2', type: 'function', function: { name: 'g', arguments: '' } }]);
+    parts.add([{ function: { arguments: '{}' } }]);
+    expect(parts.result()).toEqual([
+      { id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+      { id: 'c2', type: 'function', function: { name: 'g', arguments: '{}' } },
+    ]);
+  });
+
+  it('without index: a repeated id continues its call; a name the previous call lacks fills it; another name starts a call', () => {
+    const parts = new ToolCallParts();
+    parts.add([{ id: 'c1', type: 'function' }]);
+    parts.add([{ function: { name: 'f' } }]);
+    parts.add([{ id: 'c1', function: { arguments: '{"a"' } }]);
+    parts.add([{ id: 'c1', function: { arguments: ':1}' } }]);
+    parts.add([{ function: { name: 'f', arguments: '{}' } }]);
+    expect(parts.result()).toEqual([
+      { id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+      { id: '', type: 'function', function: { name: 'f', arguments: '{}' } },
+    ]);
+  });
+
+  it.each([
+    ['an object', { city: 'Paris', n: 2 }, '{"city":"Paris","n":2}'],
+    ['an empty object', {}, '{}'],
+    ['an array', [1, 2], '[1,2]'],
+  ])('arguments sent as %s become its JSON text, streamed or whole', (_name, args, text) => {
+    const streamed = new ToolCallParts();
+    streamed.add([{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: args } }]);
+    expect(streamed.result()![0]!.function.arguments).toBe(text);
+    const whole = wholeToolCalls([{ id: 'c', type: 'function', function: { name: 'f', arguments: args } }]);
+    expect(whole).toEqual([{ id: 'c', type: 'function', function: { name: 'f', arguments: text } }]);
+    expect(JSON.parse(whole![0]!.function.arguments)).toEqual(args);
+  });
+
+  it('a whole answer with object arguments, read as either transport reads it', () => {
+    const body = {
+      model: 'm',
+      choices: [
+        { message: { content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: { a: 1 } } }] }, finish_reason: 'tool_calls' },
+      ],
+    };
+    const result = wholeAnswer(JSON.stringify(body), { get: (name: string) => (name === 'content-type' ? 'application/json' : null) });
+    expect(result.toolCalls).toEqual([{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }]);
+  });
+});
+
 describe('LogprobParts', () => {
   it('joins the chunks content (and refusal) arrays; a null array stays null until one comes', () => {
     const parts = new LogprobParts();
