@@ -42,29 +42,68 @@ function reservedNames(layout: Pick<CsvLayout, 'legacy'>, schemaColumns: readonl
 
 const PREFIX = 'input_';
 
-/** A name a prefixed kept column could have: a reserved one, or one `input_`… in front of it. */
-function prefixedSpace(name: string, reserved: ReadonlySet<string>): boolean {
-  let rest = name;
-  while (!reserved.has(rest)) {
-    if (!rest.startsWith(PREFIX)) return false;
-    rest = rest.slice(PREFIX.length);
-  }
-  return true;
+/**
+ * A name as `input_` repeated `depth` times in front of `base` (which does not start with
+ * `input_`). Names of one base form a chain — `id`, `input_id`, `input_input_id`… — and a kept
+ * field's column is always on its own field's chain, so fields of other chains never meet it.
+ */
+function chainOf(name: string): { base: string; depth: number } {
+  let depth = 0;
+  while (name.startsWith(PREFIX, depth * PREFIX.length)) depth++;
+  return { base: name.slice(depth * PREFIX.length), depth };
 }
 
+/** For each chain with reserved names on it, the depths of those names. */
+function takenDepths(reserved: ReadonlySet<string>): Map<string, Set<number>> {
+  const taken = new Map<string, Set<number>>();
+  for (const name of reserved) {
+    const { base, depth } = chainOf(name);
+    let depths = taken.get(base);
+    if (!depths) taken.set(base, (depths = new Set()));
+    depths.add(depth);
+  }
+  return taken;
+}
+
+const lowest = (depths: ReadonlySet<number>): number => Math.min(...depths);
+
 /**
- * The kept fields' columns: a field's own name, or `input_<name>` when that name is a result or
- * schema column, or is one with `input_` in front (so the input's own `input_id` column becomes
- * `input_input_id` and never meets its `id`, which became `input_id`). Distinct fields get distinct
- * columns, none a result or schema column, and the header reads back to the same fields.
+ * The kept fields' columns. On a chain, a field below its lowest reserved name keeps its own name;
+ * from that depth up, the fields take the free depths (no reserved name there) in order: the first
+ * field at or above it (`id`, when `id` is a result column) the first free depth (`input_id`), the
+ * next (`input_id`) the next free one (`input_input_id`), and so on. That is a one-to-one map from
+ * the names from that depth up onto the free ones, so distinct fields get distinct columns, none a
+ * result or schema column (a schema property `input_title` pushes a kept `title` to
+ * `input_input_title`), and the header reads back to the same fields ({@link keptFieldsOf}).
  */
 export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>): string[] {
-  return fields.map((field) => (prefixedSpace(field, reserved) ? PREFIX + field : field));
+  const taken = takenDepths(reserved);
+  return fields.map((field) => {
+    const { base, depth } = chainOf(field);
+    const depths = taken.get(base);
+    if (!depths || depth < lowest(depths)) return field;
+    let skip = depth - lowest(depths); // free depths that go to the fields below this one
+    let at = lowest(depths);
+    while (depths.has(at) || skip > 0) {
+      if (!depths.has(at)) skip--;
+      at++;
+    }
+    return PREFIX.repeat(at) + base;
+  });
 }
 
 /** Inverse of {@link keptColumnNames}, for a header read back. */
 export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>): string[] {
-  return columns.map((column) => (column.startsWith(PREFIX) && prefixedSpace(column.slice(PREFIX.length), reserved) ? column.slice(PREFIX.length) : column));
+  const taken = takenDepths(reserved);
+  return columns.map((column) => {
+    const { base, depth } = chainOf(column);
+    const depths = taken.get(base);
+    // Below the chain's reserved names, or a reserved name itself (never written as a kept column).
+    if (!depths || depth < lowest(depths) || depths.has(depth)) return column;
+    let free = 0;
+    for (let at = lowest(depths); at < depth; at++) if (!depths.has(at)) free++;
+    return PREFIX.repeat(lowest(depths) + free) + base;
+  });
 }
 
 /** The result columns (all but schema fields and kept fields) of a file with this layout. */

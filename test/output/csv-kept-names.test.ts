@@ -49,4 +49,63 @@ describe('kept field columns (D7)', () => {
     expect(shape.answerColumns).toEqual(['tool_calls', 'logprobs']);
     expect(shape.keptFields).toEqual(layout.keptFields);
   });
+
+  // Review s9 F10: schema properties that are result names with `input_` in front.
+  const schemaReserved = new Set([...reserved, 'input_title', 'input_id', 'input_input_line']);
+  it.each([
+    [['title'], ['input_input_title']],
+    [['id'], ['input_input_id']],
+    [
+      ['title', 'input_title', 'input_input_title'],
+      ['input_input_title', 'input_input_input_title', 'input_input_input_input_title'],
+    ],
+    [
+      ['input_title', 'title'],
+      ['input_input_input_title', 'input_input_title'],
+    ],
+    [
+      ['line', 'input_line', 'input_input_line'],
+      ['input_line', 'input_input_input_line', 'input_input_input_input_line'],
+    ],
+    // Below a chain's lowest reserved name a field keeps its own name.
+    [
+      ['url', 'input_url'],
+      ['url', 'input_url'],
+    ],
+  ])('with schema columns input_title, input_id, input_input_line: %j → %j, unique, read back', (fields, columns) => {
+    expect(keptColumnNames(fields, schemaReserved)).toEqual(columns);
+    expect(new Set([...columns, ...schemaReserved]).size).toBe(columns.length + schemaReserved.size);
+    expect(keptFieldsOf(columns, schemaReserved)).toEqual(fields);
+  });
+
+  it('no two columns of one name, whatever the fields and the reserved names (every combination on one chain)', () => {
+    const names = ['x', 'input_x', 'input_input_x', 'input_input_input_x'];
+    const subsets = (n: number) => Array.from({ length: 2 ** n }, (_, bits) => names.filter((_, i) => bits & (1 << i)));
+    for (const taken of subsets(names.length)) {
+      const reservedHere = new Set([...taken, 'id', 'input_']);
+      for (const fields of subsets(names.length)) {
+        for (const order of [fields, [...fields].reverse()]) {
+          const columns = keptColumnNames(order, reservedHere);
+          expect(new Set([...columns, ...reservedHere]).size, `${order} with ${taken}`).toBe(columns.length + reservedHere.size);
+          expect(keptFieldsOf(columns, reservedHere)).toEqual(order);
+        }
+      }
+    }
+  });
+
+  it('a schema property input_title next to a kept title: the header is unique and reads back', () => {
+    const layout: CsvLayout = {
+      escapeFormulas: false,
+      keptFields: ['title', 'input_title', 'id'],
+      outputColumns: [
+        { property: 'title', column: 'title' },
+        { property: 'input_title', column: 'input_title' },
+        { property: 'input_id', column: 'input_id' },
+      ],
+    };
+    const header = csvHeaderColumns(layout);
+    expect(new Set(header).size).toBe(header.length);
+    expect(header.slice(-3)).toEqual(['input_input_title', 'input_input_input_title', 'input_input_id']);
+    expect(csvHeaderShape(header)!.keptFields).toEqual(layout.keptFields);
+  });
 });

@@ -1,0 +1,85 @@
+/**
+ * Review s9 F10: a kept field whose `input_` name is itself a --json-schema column (`title` kept next
+ * to a schema property `input_title`, `id` next to `input_id`) takes a free name further along
+ * (`input_input_title`), so no CSV header has two columns of one name, each column keeps its own
+ * value, and --resume and --compact read the fields back. The built CLI against the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { useServers } from '../helpers/mock-server-hooks.js';
+import { parseJsonl } from '../helpers/run-cli.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-csv-kept-');
+
+const headerOf = (file: string) => (parse(fs.readFileSync(file), { to_line: 1 }) as string[][])[0]!;
+const recordsOf = (file: string) => parse(fs.readFileSync(file), { columns: true }) as Array<Record<string, string>>;
+const schemaOf = (names: string[]) =>
+  JSON.stringify({
+    type: 'object',
+    properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+    required: names,
+    additionalProperties: false,
+  });
+
+describe('kept fields never share a name with a schema column (F10)', () => {
+  it('schema title + input_title, --keep-fields title: the kept title is input_input_title; --resume and --compact read it back', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('s3.csv', 'id,title,prompt\n1,KEPT-ONE,hello\n2,KEPT-TWO,world\n');
+    const out = path.join(dir, 's3.out.csv');
+    const args = [input, '--json-schema', schemaOf(['title', 'input_title']), '--keep-fields', 'title', '-o', out, '-q'];
+    const r = await run(args);
+    expect(r.code, r.stderr).toBe(0);
+    const header = headerOf(out);
+    expect(new Set(header).size).toBe(header.length);
+    expect(header.slice(0, 4)).toEqual(['id', 'title', 'input_title', 'line']);
+    expect(header.at(-1)).toBe('input_input_title');
+    for (const rec of recordsOf(out)) {
+      const answer = JSON.parse(rec['response']!) as Record<string, string>;
+      expect(rec['title']).toBe(answer['title']);
+      expect(rec['input_title']).toBe(answer['input_title']);
+    }
+    expect(recordsOf(out).map((rec) => rec['input_input_title'])).toEqual(['KEPT-ONE', 'KEPT-TWO']);
+
+    fs.appendFileSync(input, '3,KEPT-THREE,again\n');
+    server.reset();
+    const again = await run([...args, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['again']);
+    expect(headerOf(out)).toEqual(header);
+    expect(recordsOf(out).map((rec) => rec['input_input_title'])).toEqual(['KEPT-ONE', 'KEPT-TWO', 'KEPT-THREE']);
+
+    const compacted = path.join(dir, 's3.compact.jsonl');
+    const c = await run(['--compact', out, '-o', compacted]);
+    expect(c.code, c.stderr).toBe(0);
+    const rows = parseJsonl<{ id: string; input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
+    expect(rows.map((row) => [row.id, row.input])).toEqual([
+      ['1', { title: 'KEPT-ONE' }],
+      ['2', { title: 'KEPT-TWO' }],
+      ['3', { title: 'KEPT-THREE' }],
+    ]);
+    // Compacted to CSV again: the same header.
+    const again2 = path.join(dir, 's3.compact.csv');
+    expect((await run(['--compact', out, '-o', again2])).code).toBe(0);
+    expect(headerOf(again2)).toEqual(header);
+  });
+
+  it('schema input_id, --keep-fields all with id and input_id columns: every name once, each with its own value', async () => {
+    const { run } = await fresh();
+    const input = writeFile('ids.csv', 'id,input_id,prompt\nA,x1,hello\n');
+    const out = path.join(dir, 'ids.out.csv');
+    const r = await run([input, '--json-schema', schemaOf(['input_id', 'input_input_id']), '--keep-fields', 'all', '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const header = headerOf(out);
+    expect(new Set(header).size).toBe(header.length);
+    expect(header.slice(0, 3)).toEqual(['id', 'input_id', 'input_input_id']);
+    expect(header.slice(-3)).toEqual(['input_input_input_id', 'input_input_input_input_id', 'input_prompt']);
+    const [rec] = recordsOf(out);
+    expect(rec).toMatchObject({ id: 'A', input_input_input_id: 'A', input_input_input_input_id: 'x1', input_prompt: 'hello' });
+    const compacted = path.join(dir, 'ids.compact.jsonl');
+    expect((await run(['--compact', out, '-o', compacted])).code).toBe(0);
+    const [row] = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
+    expect(row!.input).toEqual({ id: 'A', input_id: 'x1', prompt: 'hello' });
+  });
+});
