@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { readJsonlRecords } from './jsonl-reader.js';
 import type { InputOptions, InputSource } from './input-options.js';
+import { IdRegistry, type IdOwner } from './id-registry.js';
 import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
 import { problemRecord } from './to-record.js';
@@ -45,30 +46,36 @@ async function* readFormat(input: InputSource, options: InputOptions): AsyncGene
 /**
  * A second record with an id already used is an `input` error row (under an id of its own): two rows
  * sharing an id would look like one prompt answered twice, so a resume would skip one of them and a
- * compaction would drop one. The first record owns the id even if it is an error row itself. Only ids
- * read from the input are checked (line-based ids cannot repeat); memory grows by about 100 bytes each.
+ * compaction would drop one. The first record owns the id even if it is an error row itself, and
+ * given and line-based ids are one space: a given id equal to an earlier row's line-based id, or a
+ * row whose line-based id an earlier row gave, is the second one (re-fed failed rows keep their old
+ * ids next to new rows without one). Ids of inputs without such a clash stay as they were: resume
+ * pairs rows by id. Memory: see IdRegistry.
  */
 async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>, keepFields: boolean): AsyncGenerator<PromptRecord> {
-  const firstLine = new Map<string, number>();
+  const ids = new IdRegistry();
   for await (const record of records) {
     // With --keep-fields every row carries `input`: empty for a record whose fields could not be read.
     if (keepFields) record.fields ??= {};
-    if (record.idGiven) {
-      const first = firstLine.get(record.id);
-      if (first !== undefined) {
-        const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };
-        const problem = problemRecord(
-          origin,
-          `duplicate id ${JSON.stringify(record.id)} (first on line ${first}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`,
-          'id',
-          record.prompt,
-        );
-        if (record.fields) problem.fields = record.fields;
-        yield problem;
-        continue;
-      }
-      firstLine.set(record.id, record.line);
+    const given = record.idGiven === true;
+    const first = ids.claim(record.id, record.line, given);
+    if (first === undefined) {
+      yield record;
+      continue;
     }
-    yield record;
+    const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };
+    ids.claim(origin.id, origin.line, false);
+    const problem = problemRecord(origin, duplicateMessage(record.id, first, given), 'id', record.prompt);
+    if (record.fields) problem.fields = record.fields;
+    yield problem;
   }
+}
+
+function duplicateMessage(id: string, first: IdOwner, given: boolean): string {
+  const shown = JSON.stringify(id);
+  if (!given) {
+    return `this row's line-based id ${shown} is the id given on line ${first.line}; ids must be unique: give this row an id, or change line ${first.line}'s`;
+  }
+  const where = first.lineBased ? `line ${first.line}'s line-based id` : `first on line ${first.line}`;
+  return `duplicate id ${shown} (${where}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`;
 }
