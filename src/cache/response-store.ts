@@ -4,6 +4,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
+import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
 
@@ -112,17 +113,12 @@ const requireCjs = createRequire(import.meta.url);
  */
 const mapBytes = (): number | undefined => (process.platform === 'win32' || !process.arch.endsWith('64') || addressSpaceLimited() ? undefined : 2 ** 34);
 
-/**
- * lmdb rejects a failed commit's writes, and also a promise of its own that nothing can hold
- * (`commitError`, on each write's error): with several processes writing one file, lmdb 3.5.6
- * fails a commit now and then (MDB_BAD_TXN, mdb_page_alloc; 5 of 30 processes in a stress test),
- * and that rejection ended the run. The cache is not the record of results: the run goes on.
- */
-const isCommitFailure = (reason: unknown): boolean =>
-  reason instanceof Error && (reason.message.startsWith('Commit failed') || /^MDB_[A-Z_]+:/.test(reason.message));
-
 async function openDatabase(file: string, current: boolean): Promise<Database> {
-  tolerateRejection(isCommitFailure);
+  // A failed commit must cost only the cache: with several processes on one file lmdb 3.5.6 fails
+  // one now and then (MDB_BAD_TXN; 5 of 30 processes in a stress test), and a full disk, a failing
+  // device or a `ulimit -f` fails every one (ENOSPC, EIO, EFBIG). See lmdb-failures.ts.
+  tolerateRejection(isStoreFailure);
+  quietLmdbConsole();
   const { open } = requireCjs('lmdb') as typeof import('lmdb');
   return open<CachedAnswer, Buffer>({
     path: file,
@@ -161,6 +157,21 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     key.copy(short, 0, 0, KEY_BYTES);
     return short;
   };
+  /**
+   * The first failed write: once one has failed (a full disk, a failing device), later ones are
+   * refused with it rather than sent, each of which lmdb's writer would fail again and print a line
+   * for on stderr. The answer cache reports the failure once and the run goes on without storing.
+   */
+  let writeFailure: { cause: unknown } | undefined;
+  const stored = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (writeFailure) throw writeFailure.cause;
+    try {
+      return await heldWrite(write());
+    } catch (cause) {
+      writeFailure ??= { cause };
+      throw cause;
+    }
+  };
   const each = async <T>(step: (db: Database, answers: (key: Buffer) => boolean) => Promise<T>): Promise<T[]> => {
     const done: T[] = [];
     if (current.onDisk()) done.push(await step(await current.open(), isAnswerKey));
@@ -171,18 +182,22 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     path: file,
     get: (key) => current.now()?.get(shorten(key)) ?? legacy?.get(key),
     put: async (key, answer) => {
-      await (await current.open()).put(shorten(key), answer);
+      const db = await current.open();
+      await stored(() => db.put(shorten(key), answer));
     },
     putMany: async (answers) => {
+      if (writeFailure) throw writeFailure.cause;
       const db = await current.open();
       // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's
-      // (256 puts hand out one promise). A failed commit's other rejections: see isCommitFailure.
+      // (256 puts hand out one promise); any other is held too, its failure being the same commit's.
       let committed: Promise<boolean> | undefined;
       for (const [text, answer] of answers) {
         short.write(text, 0, KEY_BYTES, 'latin1');
-        committed = db.put(short, answer);
+        const put = db.put(short, answer);
+        if (committed !== undefined && put !== committed) ignoredWrite(committed);
+        committed = put;
       }
-      await committed;
+      if (committed) await stored(() => committed);
     },
     stats() {
       let entries = 0;
@@ -209,14 +224,16 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     async prune(before) {
       const removed = await each(async (db, answers) => {
         let n = 0;
-        await db.transaction(() => {
-          for (const { key, value } of db.getRange()) {
-            if (answers(key) && !(typeof value?.storedAt === 'number' && value.storedAt >= before)) {
-              db.remove(key);
-              n++;
+        await heldWrite(
+          db.transaction(() => {
+            for (const { key, value } of db.getRange()) {
+              if (answers(key) && !(typeof value?.storedAt === 'number' && value.storedAt >= before)) {
+                db.remove(key);
+                n++;
+              }
             }
-          }
-        });
+          }),
+        );
         return n;
       });
       return removed.reduce((a, b) => a + b, 0);
@@ -225,13 +242,16 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       const removed = await each(async (db, answers) => {
         let n = 0;
         for (const key of db.getKeys()) if (answers(key)) n++;
-        await db.clearAsync();
+        await heldWrite(db.clearAsync());
         return n;
       });
       return removed.reduce((a, b) => a + b, 0);
     },
     async close() {
-      for (const db of [await current.started(), legacy]) {
+      // After a failed commit lmdb waits for a flush that never comes, in `flushed` and in close():
+      // the file is as the last good commit left it, and the process's end releases the rest.
+      const written = writeFailure ? undefined : await current.started();
+      for (const db of [written, legacy]) {
         if (!db) continue;
         await db.flushed;
         await db.close();

@@ -3,12 +3,13 @@
  * test. What a hit looks like, which request changes miss, what is never stored, several runs on one
  * cache at once, a kill -9 in the middle of writes, and `llm-batch cache`.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startMockServer } from '../helpers/mock-server.js';
-import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { BIN, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-cache-');
 
@@ -230,6 +231,47 @@ describe('response cache', () => {
     // Most of what was answered before the kill is reused; the rest is asked again.
     expect(cached).toBeGreaterThan(0);
     expect(ctx.server.requests.length - sent).toBe(3000 - cached);
+  });
+});
+
+describe('a cache that cannot be written costs only the cache', () => {
+  /**
+   * The CLI with its files capped by `ulimit -f 256` (128-256 KB, as sh counts blocks): a full disk
+   * without a small filesystem to mount. Node ignores SIGXFSZ, so lmdb's writes fail with EFBIG
+   * (its commits then with EIO), as on a full disk with ENOSPC. The rows go to stdout, a pipe.
+   */
+  function capped(args: readonly string[], cacheDir: string) {
+    const child = spawn('/bin/sh', ['-c', 'ulimit -f 256 && exec "$0" "$@"', process.execPath, BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: cacheDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return waitForExit(child);
+  }
+
+  it('a run whose cache file hits the size limit finishes every row with one warning line; so does the next', async () => {
+    // ~1 KB answers (the mock echoes the prompt): 600 of them are well past the limit.
+    const prompts = Array.from({ length: 600 }, (_, i) => `full ${i} ${'x'.repeat(1000)}`);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const cacheDir = path.join(ctx.dir, 'cache');
+    const args = [input, '--base-url', ctx.server.url, '-f', 'jsonl', '--retries', '0', '-c', '16'];
+    for (const round of [1, 2]) {
+      const result = await capped(args, cacheDir);
+      expect(result.code, `round ${round}: ${result.stderr}`).toBe(0);
+      const rows = parseJsonl<Row>(result.stdout);
+      expect(rows).toHaveLength(600);
+      expect(rows.every((r) => r.error === null)).toBe(true);
+      const lines = result.stderr.trim().split('\n');
+      expect(
+        lines.filter((l) =>
+          /response cache: cannot store answers in .*cache \((Input\/output error|File too large|No space left on device)\); the run goes on/.test(l),
+        ),
+      ).toHaveLength(1);
+      // That line and the summary: no stack trace, nothing lmdb printed.
+      expect(lines, result.stderr).toHaveLength(2);
+      if (round === 2) expect(rows.filter((r) => r.cached).length).toBeGreaterThan(0);
+    }
+    // What was committed before the limit is still a cache that opens and answers.
+    expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(256 * 1024);
   });
 });
 
