@@ -4,6 +4,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
+import { refuseDamaged } from './store-file-check.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
@@ -88,6 +89,8 @@ export async function openResponseStore(dir: string): Promise<ResponseStore> {
   makeDirs(dir, 0o700);
   const file = path.join(dir, STORE_FILE);
   const legacyFile = path.join(dir, LEGACY_STORE_FILE);
+  // LMDB crashes on a damaged file rather than failing: what can be seen of damage is refused here.
+  refuseDamaged([file, legacyFile]);
   const legacy = fs.existsSync(legacyFile) ? await openDatabase(legacyFile, false) : undefined;
   const current = lazyDatabase(file);
   if (fs.existsSync(file)) await current.open();

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { resolveCacheDir } from '../cache/cache-dir.js';
-import { STORE_FILE } from '../cache/response-store.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
+import { inspectStoreFile } from '../cache/store-file-check.js';
+import { removeStore } from '../cache/remove-store.js';
 import { count } from '../ui/number-format.js';
 import type { CliIo } from './io.js';
 import { positiveNumber } from './parse-flags.js';
@@ -34,9 +37,25 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     io,
   ).showHelpAfterError('(run llm-batch cache --help for usage)');
   const dirOf = () => resolveCacheDir(program.opts<{ cacheDir?: string }>().cacheDir, io.env);
+  /** The first store file that LMDB must not open, with what is wrong with it. */
+  const damaged = () => {
+    for (const name of [STORE_FILE, LEGACY_STORE_FILE]) {
+      const file = path.join(dirOf(), name);
+      const state = inspectStoreFile(file);
+      if (state.kind === 'damaged') return { file, why: state.why };
+    }
+    return undefined;
+  };
+  const clearHint = () => {
+    const flag = program.opts<{ cacheDir?: string }>().cacheDir;
+    return `\`llm-batch cache clear${flag === undefined ? '' : ` --cache-dir ${flag}`}\` removes it`;
+  };
   const open = async () => {
     const dir = dirOf();
     if (!fs.existsSync(dir)) return undefined;
+    // LMDB would crash on it: stats reports it before opening, prune refuses, clear never opens.
+    const bad = damaged();
+    if (bad) throw new RunError(`cache file ${bad.file} is damaged (${bad.why}): ${clearHint()}`, 'usage');
     const { openResponseStore } = await import('../cache/response-store.js');
     return openResponseStore(dir);
   };
@@ -46,6 +65,13 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .option('--json', 'as one JSON object')
     .action((opts: { json?: boolean }) => {
       action = async () => {
+        const bad = fs.existsSync(dirOf()) ? damaged() : undefined;
+        if (bad) {
+          const bytesOnDisk = fs.statSync(bad.file).size;
+          if (opts.json) io.stdout.write(`${JSON.stringify({ path: bad.file, damaged: bad.why, entries: null, bytesOnDisk, oldest: null, newest: null })}\n`);
+          else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
+          return ExitCode.ok;
+        }
         const store = await open();
         // A directory that is not there holds no cache: say so, not "0 answers" as if one were empty.
         if (!store) {
@@ -67,13 +93,13 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     });
   program
     .command('clear')
-    .description('delete every cached answer')
+    .description('delete every cached answer (removes the cache files, even damaged ones)')
     .action(() => {
       action = async () => {
-        const store = await open();
-        const removed = store ? await store.clear() : 0;
-        await store?.close();
-        io.stderr.write(`llm-batch: removed ${count(removed)} cached answers from ${dirOf()}\n`);
+        const dir = dirOf();
+        const removed = fs.existsSync(dir) ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
+        for (const { file, why } of removed.damaged) io.stderr.write(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
+        if (removed.damaged.length === 0 || removed.answers > 0) io.stderr.write(`llm-batch: removed ${count(removed.answers)} cached answers from ${dir}\n`);
         return ExitCode.ok;
       };
     });

@@ -1,4 +1,5 @@
 import { RunError } from '../errors.js';
+import { DamagedStoreError } from '../cache/store-file-check.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { CliConfig } from './config.js';
@@ -40,9 +41,19 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
       },
     };
   } catch (err) {
+    if (err instanceof DamagedStoreError) {
+      // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
+      const clear = `\`llm-batch cache clear${explicit ? ` --cache-dir ${shellWord(dir)}` : ''}\` removes it`;
+      if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
+      warn(`${err.message}: running without the cache; ${clear}`);
+      return undefined;
+    }
     const why = `cannot open the response cache in ${dir}: ${(err as Error).message}`;
     if (explicit) throw new RunError(`${why} (choose another --cache-dir, or --no-cache)`, 'usage');
     warn(`${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
     return undefined;
   }
 }
+
+/** A directory as the user can paste it into a shell. */
+const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);

@@ -4,6 +4,7 @@
  * cache at once, a kill -9 in the middle of writes, and `llm-batch cache`.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -272,6 +273,84 @@ describe('a cache that cannot be written costs only the cache', () => {
     }
     // What was committed before the limit is still a cache that opens and answers.
     expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(256 * 1024);
+  });
+});
+
+describe('a damaged cache file', () => {
+  /** A real cache of `prompts`' answers, then damaged by `damage`: the directory. */
+  async function damagedCache(dir: string, damage: 'random' | 'truncated') {
+    const file = path.join(dir, 'answers-v2.lmdb');
+    if (damage === 'random') {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(file, randomBytes(20_000));
+    } else {
+      const input = writePrompts(
+        ctx.dir,
+        'seed.txt',
+        Array.from({ length: 500 }, (_, i) => `seed ${i} ${'y'.repeat(300)}`),
+      );
+      const seeded = await run([input, '--cache-dir', dir]);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      fs.truncateSync(file, fs.statSync(file).size / 2);
+    }
+    ctx.server.requests.length = 0;
+    return { file, bytes: fs.readFileSync(file) };
+  }
+
+  it.each(['random', 'truncated'] as const)(
+    '(%s) in the default directory: one line, the run goes on without the cache, the file left alone',
+    async (damage) => {
+      const xdg = path.join(ctx.dir, 'xdg');
+      const { file, bytes } = await damagedCache(path.join(xdg, 'llm-batch'), damage);
+      const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
+      const result = await run([input], { LLM_BATCH_CACHE_DIR: undefined, XDG_CACHE_HOME: xdg });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.rows.filter((r) => r.error === null)).toHaveLength(3);
+      expect(ctx.server.requests).toHaveLength(3);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^llm-batch: cache file ${file} is damaged \\((page 0 is not an LMDB meta page|it is \\d+ bytes long, its meta page says \\d+)\\): running without the cache; \`llm-batch cache clear\` removes it$`,
+        ),
+      );
+      expect(lines).toHaveLength(2);
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    },
+  );
+
+  it('in an explicit --cache-dir: a usage error before anything is sent, naming the way out', async () => {
+    const dir = path.join(ctx.dir, 'mine');
+    const { file } = await damagedCache(dir, 'random');
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const result = await run([input, '--cache-dir', dir]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cache file ${file} is damaged (page 0 is not an LMDB meta page): \`llm-batch cache clear --cache-dir ${dir}\` removes it`);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('cache stats reports it, prune refuses it, clear removes it (and its lock file) without opening it', async () => {
+    const dir = path.join(ctx.dir, 'mine');
+    const { file } = await damagedCache(dir, 'truncated');
+    const stats = await runCli(['cache', 'stats', '--cache-dir', dir]);
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(stats.stdout).toMatch(
+      new RegExp(`^${file}\\ndamaged \\(it is \\d+ bytes long, its meta page says \\d+\\): \`llm-batch cache clear --cache-dir ${dir}\` removes it\\n$`),
+    );
+    const json = await runCli(['cache', 'stats', '--json', '--cache-dir', dir]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ path: file, damaged: expect.stringMatching(/bytes long/), entries: null });
+    const prune = await runCli(['cache', 'prune', '--older-than', '1', '--cache-dir', dir]);
+    expect(prune.code).toBe(2);
+    expect(prune.stderr).toMatch(/is damaged \(it is \d+ bytes long.*\): `llm-batch cache clear --cache-dir/);
+    expect(fs.existsSync(`${file}-lock`)).toBe(true);
+    const clear = await runCli(['cache', 'clear', '--cache-dir', dir]);
+    expect(clear.code, clear.stderr).toBe(0);
+    expect(clear.stderr).toMatch(new RegExp(`^llm-batch: removed the damaged cache file ${file} \\(it is \\d+ bytes long, its meta page says \\d+\\)\\n$`));
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // A cache again: the next run stores, the one after hits.
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    expect((await run([input, '--cache-dir', dir])).code).toBe(0);
+    expect((await run([input, '--cache-dir', dir])).rows[0]?.cached).toBe(true);
+    expect(ctx.server.requests).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LEGACY_STORE_FILE, STORE_FILE } from './response-store.js';
+import { inspectStoreFile } from './store-file-check.js';
+
+export interface RemovedStore {
+  /** The files removed, data files and their LMDB lock files, as paths. */
+  files: string[];
+  /** Answers the removed data files held, as their meta pages count them (damaged ones count 0). */
+  answers: number;
+  /** Data files that were damaged, each with what was wrong. */
+  damaged: Array<{ file: string; why: string }>;
+}
+
+/**
+ * Removes the store's files (the current and legacy layouts, each with its `-lock` file) without
+ * opening them with LMDB: `cache clear` must work on a file that would crash LMDB, and a damaged
+ * file can look sound (LMDB has no checksums). A run that has the store open keeps its own copy
+ * until it ends; the next run starts a new file.
+ */
+export function removeStore(dir: string): RemovedStore {
+  const removed: RemovedStore = { files: [], answers: 0, damaged: [] };
+  for (const name of [STORE_FILE, LEGACY_STORE_FILE]) {
+    const file = path.join(dir, name);
+    const state = inspectStoreFile(file);
+    if (state.kind === 'damaged') removed.damaged.push({ file, why: state.why });
+    // The current layout's main database also holds msgpackr's shapes, under one key of their own.
+    if (state.kind === 'sound') removed.answers += name === STORE_FILE ? Math.max(0, state.entries - 1) : state.entries;
+    for (const f of [file, `${file}-lock`]) {
+      if (!fs.existsSync(f)) continue;
+      fs.rmSync(f, { force: true });
+      removed.files.push(f);
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import os from 'node:os';
+
+/**
+ * What an LMDB data file's meta pages say, read without LMDB. LMDB trusts its file: random bytes,
+ * a truncated copy or overwritten pages take the process down with SIGSEGV or SIGBUS, with no
+ * message, in every run and in `cache clear` (review s9, F4). It has no checksums, so not every
+ * damage can be seen; what is cheap to see is checked here before the file is opened: one open,
+ * one fstat and two reads of 184 bytes (~20 µs).
+ */
+export type StoreFileState =
+  | { kind: 'absent' }
+  /** Zero bytes: LMDB writes a new database into it. */
+  | { kind: 'empty' }
+  /** `entries`: the main database's entry count, as the latest meta page has it. */
+  | { kind: 'sound'; entries: number }
+  | { kind: 'damaged'; why: string }
+  /** A build whose layout this does not know (32-bit): left to LMDB. */
+  | { kind: 'unchecked' };
+
+/**
+ * The layout, from lmdb-js 3.5.6's own fork of mdb.c (dependencies/lmdb/libraries/liblmdb), on a
+ * 64-bit build: pages 0 and 1 are meta pages, each a 24-byte page header (mp_pgno 8, mp_txnid 8,
+ * mp_pad 2, mp_flags 2, mp_lower 2, mp_upper 2) then MDB_meta: mm_magic 4, mm_version 4,
+ * mm_address 8, mm_mapsize 8, mm_dbs[2] (48 bytes each: md_pad 4, md_flags 2, md_depth 2, then 8
+ * each for branch, leaf and overflow pages, md_entries and md_root), mm_last_pg 8, mm_txnid 8. The
+ * page size is mm_dbs[FREE_DBI].md_pad. Files are in the machine's byte order.
+ */
+const PAGE_HEADER = 24;
+const FLAGS_AT = 18;
+const P_META = 0x08;
+const MAGIC_AT = PAGE_HEADER;
+const VERSION_AT = PAGE_HEADER + 4;
+const PAGE_SIZE_AT = PAGE_HEADER + 24;
+const MAIN_ENTRIES_AT = PAGE_HEADER + 24 + 48 + 32;
+const LAST_PAGE_AT = PAGE_HEADER + 120;
+const TXNID_AT = PAGE_HEADER + 128;
+const META_BYTES = PAGE_HEADER + 136;
+const MDB_MAGIC = 0xbeefc0de;
+/** MDB_DATA_VERSION in lmdb-js's fork (as in upstream 0.9): the low 16 bits of mm_version. */
+const MDB_DATA_VERSION = 2;
+/** LMDB's page sizes: the OS page size, at most MAX_PAGESIZE (64 KiB). */
+const MIN_PAGE = 256;
+const MAX_PAGE = 0x10000;
+
+interface Meta {
+  pageSize: number;
+  entries: number;
+  lastPage: number;
+  txnid: number;
+}
+
+export function inspectStoreFile(file: string): StoreFileState {
+  if (!process.arch.endsWith('64')) return { kind: 'unchecked' };
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return { kind: 'absent' };
+  if (!stat.isFile()) return { kind: 'unchecked' };
+  if (stat.size === 0) return { kind: 'empty' };
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    // Unreadable (permissions): LMDB's open says why, in a message and without a crash.
+    return { kind: 'unchecked' };
+  }
+  try {
+    const buf = Buffer.allocUnsafe(META_BYTES);
+    const read = (offset: number): Buffer | undefined => (fs.readSync(fd, buf, 0, META_BYTES, offset) === META_BYTES ? buf : undefined);
+    const first = metaOf(read(0), 0);
+    if (typeof first === 'string') return { kind: 'damaged', why: first };
+    const second = metaOf(read(first.pageSize), 1);
+    if (typeof second === 'string') return { kind: 'damaged', why: second };
+    if (second.pageSize !== first.pageSize) return { kind: 'damaged', why: 'its two meta pages disagree on the page size' };
+    const latest = second.txnid > first.txnid ? second : first;
+    const needed = (latest.lastPage + 1) * latest.pageSize;
+    if (stat.size < needed) return { kind: 'damaged', why: `it is ${stat.size} bytes long, its meta page says ${needed}` };
+    return { kind: 'sound', entries: latest.entries };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const littleEndian = os.endianness() === 'LE';
+
+/** Meta page `n` (0 or 1), or what is wrong with it. */
+function metaOf(page: Buffer | undefined, n: number): Meta | string {
+  if (!page) return n === 0 ? 'it is shorter than an LMDB header' : 'it is shorter than its two meta pages';
+  const u16 = (at: number) => (littleEndian ? page.readUInt16LE(at) : page.readUInt16BE(at));
+  const u32 = (at: number) => (littleEndian ? page.readUInt32LE(at) : page.readUInt32BE(at));
+  // Two halves rather than a BigInt: exact to 2^53, far beyond any page number or count here.
+  const u64 = (at: number) => (littleEndian ? u32(at) + u32(at + 4) * 2 ** 32 : u32(at) * 2 ** 32 + u32(at + 4));
+  if (!(u16(FLAGS_AT) & P_META) || u32(MAGIC_AT) !== MDB_MAGIC) return `page ${n} is not an LMDB meta page`;
+  const version = u32(VERSION_AT) & 0xffff;
+  if (version !== MDB_DATA_VERSION) return `its meta page ${n} has version ${version}, not ${MDB_DATA_VERSION}`;
+  const pageSize = u32(PAGE_SIZE_AT);
+  if (pageSize < MIN_PAGE || pageSize > MAX_PAGE || (pageSize & (pageSize - 1)) !== 0) return `its meta page ${n} has a page size of ${pageSize}`;
+  return { pageSize, entries: u64(MAIN_ENTRIES_AT), lastPage: u64(LAST_PAGE_AT), txnid: u64(TXNID_AT) };
+}
+
+/** A store file that fails {@link inspectStoreFile}: the cache is unusable until it is removed. */
+export class DamagedStoreError extends Error {
+  override readonly name = 'DamagedStoreError';
+  readonly type = 'cache-damaged';
+  constructor(
+    readonly file: string,
+    readonly why: string,
+  ) {
+    super(`cache file ${file} is damaged (${why})`);
+  }
+}
+
+/** Throws {@link DamagedStoreError} for the first of `files` that is damaged. */
+export function refuseDamaged(files: readonly string[]): void {
+  for (const file of files) {
+    const state = inspectStoreFile(file);
+    if (state.kind === 'damaged') throw new DamagedStoreError(file, state.why);
+  }
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeStore } from '../../src/cache/remove-store.js';
+import { LEGACY_STORE_FILE, STORE_FILE, openResponseStore, type CachedAnswer } from '../../src/cache/response-store.js';
+import { DamagedStoreError, inspectStoreFile } from '../../src/cache/store-file-check.js';
+import { tempDir } from '../helpers/run-cli.js';
+
+const tmp = tempDir('llm-batch-store-check-');
+afterAll(() => tmp.cleanup());
+
+const answer: CachedAnswer = { text: 'ECHO hi', finishReason: 'stop', model: 'm', usage: null, storedAt: 1_700_000_000_000 };
+
+/** A sound store file with `n` answers, as a run leaves it: its bytes. */
+let sound: Buffer;
+beforeAll(async () => {
+  const dir = path.join(tmp.dir, 'sound');
+  const store = await openResponseStore(dir);
+  await store.putMany(new Map(Array.from({ length: 300 }, (_, i) => [String(i).padEnd(32, '.'), { ...answer, text: `answer ${i} ${'x'.repeat(200)}` }])));
+  await store.close();
+  sound = fs.readFileSync(path.join(dir, STORE_FILE));
+});
+
+let n = 0;
+/** A directory holding `bytes` as its current store file. */
+function storeWith(bytes: Buffer, name = STORE_FILE): { dir: string; file: string } {
+  const dir = path.join(tmp.dir, `case-${++n}`);
+  fs.mkdirSync(dir);
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, bytes);
+  return { dir, file };
+}
+
+const edited = (edit: (b: Buffer) => void): Buffer => {
+  const copy = Buffer.from(sound);
+  edit(copy);
+  return copy;
+};
+const pageSize = () => sound.readUInt32LE(48);
+
+describe('inspectStoreFile', () => {
+  it('reads a sound file: its entries (the answers and msgpackr’s shapes), no more', () => {
+    expect(inspectStoreFile(storeWith(sound).file)).toEqual({ kind: 'sound', entries: 301 });
+    expect(inspectStoreFile(path.join(tmp.dir, 'nowhere.lmdb'))).toEqual({ kind: 'absent' });
+    expect(inspectStoreFile(storeWith(Buffer.alloc(0)).file)).toEqual({ kind: 'empty' });
+  });
+
+  it.each([
+    ['random bytes', () => randomBytes(20_000), /page 0 is not an LMDB meta page/],
+    ['a few bytes', () => Buffer.from('not a database'), /shorter than an LMDB header/],
+    ['only its first page', () => sound.subarray(0, pageSize()), /shorter than its two meta pages/],
+    ['cut to half', () => sound.subarray(0, sound.length / 2), /it is \d+ bytes long, its meta page says \d+/],
+    ['one page short', () => sound.subarray(0, sound.length - pageSize()), /bytes long, its meta page says/],
+    ['meta page 1 overwritten', () => edited((b) => b.fill(0xab, pageSize(), pageSize() + 64)), /page 1 is not an LMDB meta page/],
+    ['another data version', () => edited((b) => b.writeUInt32LE(999, 28)), /meta page 0 has version 999, not 2/],
+    ['a page size that is none', () => edited((b) => b.writeUInt32LE(3000, 48)), /meta page 0 has a page size of 3000/],
+  ])('finds %s damaged', (_, bytes, why) => {
+    const state = inspectStoreFile(storeWith(bytes()).file);
+    expect(state.kind).toBe('damaged');
+    expect(state.kind === 'damaged' && state.why).toMatch(why);
+  });
+});
+
+describe('a damaged store file', () => {
+  it('is refused by openResponseStore before LMDB sees it, current or legacy, and left as it was', async () => {
+    for (const name of [STORE_FILE, LEGACY_STORE_FILE]) {
+      const { dir, file } = storeWith(sound.subarray(0, sound.length / 2), name);
+      const opening = openResponseStore(dir);
+      await expect(opening).rejects.toBeInstanceOf(DamagedStoreError);
+      await expect(opening).rejects.toThrow(`cache file ${file} is damaged (it is`);
+      expect(fs.readdirSync(dir)).toEqual([name]);
+    }
+  });
+
+  it('is removed by removeStore with the rest, lock files too, never opened', async () => {
+    const { dir, file } = storeWith(Buffer.from('garbage'.repeat(1000)));
+    fs.writeFileSync(`${file}-lock`, 'lock');
+    fs.writeFileSync(path.join(dir, LEGACY_STORE_FILE), sound);
+    expect(removeStore(dir)).toEqual({
+      files: [file, `${file}-lock`, path.join(dir, LEGACY_STORE_FILE)],
+      // The legacy layout has no shapes entry: every entry is an answer.
+      answers: 301,
+      damaged: [{ file, why: 'page 0 is not an LMDB meta page' }],
+    });
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('removeStore counts a sound current file’s answers from its meta page', () => {
+    const { dir } = storeWith(sound);
+    expect(removeStore(dir)).toMatchObject({ answers: 300, damaged: [] });
+    expect(removeStore(dir)).toEqual({ files: [], answers: 0, damaged: [] });
+  });
+});
