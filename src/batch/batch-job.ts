@@ -166,6 +166,16 @@ export class BatchJob {
         if (open.length > 0) continue;
       }
       if (open.length === 0) {
+        // A refused chunk (or one over the token limit on its own) is closed but its lines have no
+        // row: the run is not done. Its files stay, and the next --resume plans them again.
+        const stranded = this.stranded();
+        if (stranded.length > 0 && !this.o.cancel) {
+          for (const chunk of stranded)
+            this.o.info(
+              `${this.label(chunk)} ${chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`}: its ${count(chunk.lines)} requests have no row yet; the next --resume plans them again`,
+            );
+          return this.outcome(stranded.length, false);
+        }
         rmSync(this.dir, { recursive: true, force: true });
         return this.outcome(0, false);
       }
@@ -183,8 +193,14 @@ export class BatchJob {
 
   /** Asks the server to cancel every batch in flight; chunks never submitted end here. */
   private async cancelAll(): Promise<void> {
-    for (const chunk of this.open()) {
-      if (chunk.batchId && IN_FLIGHT.has(chunk.status) && chunk.status !== 'cancelling') {
+    for (const chunk of [...this.open(), ...this.stranded()]) {
+      if (!isOpen(chunk)) {
+        // Refused: nothing runs on the server; its lines get rows as never-submitted ones do.
+        const index = readIndex(this.dir, chunk);
+        await this.abortRows(chunk, new Set(index.keys()), index);
+        chunk.collected = true;
+        removeChunkFiles(this.dir, chunk);
+      } else if (chunk.batchId && IN_FLIGHT.has(chunk.status) && chunk.status !== 'cancelling') {
         this.update(chunk, await this.o.client.cancel(chunk.batchId));
         this.o.info(`${this.label(chunk)}: ${chunk.status}`);
       } else if (!chunk.batchId) {
@@ -242,6 +258,11 @@ export class BatchJob {
 
   private open(): Chunk[] {
     return this.manifest.chunks.filter(isOpen);
+  }
+
+  /** Chunks that ended without rows for their lines (refused): closed, but the output lacks them. */
+  private stranded(): Chunk[] {
+    return this.manifest.chunks.filter((c) => !c.collected && !isOpen(c));
   }
 
   private save(): void {

@@ -1,0 +1,64 @@
+/**
+ * --batch-api after things went wrong on the server (a refused batch, an echoed key, an exhausted
+ * quota) or in an earlier run (--overwrite of unfinished batches): the BUILT CLI against the mock
+ * server's Batch API (test/helpers/mock-batches.ts). Every record ends with a row or stays pending,
+ * and the key never reaches a file or the terminal.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-batchrecovery-');
+
+beforeEach(() => {
+  ctx.server.options.batches = { stepMs: 30 };
+});
+
+interface Row {
+  prompt: string;
+  response: string | null;
+  error: { type: string; message: string; code?: string } | null;
+}
+
+const prompts = (n: number) => Array.from({ length: n }, (_, i) => `q${i + 1}`);
+const rowsOf = (file: string): Row[] => (fs.existsSync(file) ? parseJsonl<Row>(fs.readFileSync(file, 'utf8')) : []);
+const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05', '--no-cache'];
+/** The 1-based input line a Batch line's custom_id names ("7-ab12cd34"). */
+const lineOf = (line: any) => Number(String(line.custom_id).split('-')[0]);
+
+describe('--batch-api: a refused batch', () => {
+  it('the --resume that collects the other batches does not exit 0 while the refused lines have no row', async () => {
+    let holding = true;
+    let refusing = true;
+    ctx.server.options.batches = {
+      stepMs: 30,
+      hold: (i) => i === 0 && holding,
+      validate: (line) => (refusing && lineOf(line) > 5 ? 'bad line' : undefined),
+    };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stderr).toMatch(/batch 2\/2 \(batch_mock\d+\) was refused by the server/);
+
+    holding = false;
+    refusing = false;
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).not.toBe(0);
+    expect(resumed.code).toBe(75);
+    expect(resumed.stderr).toMatch(
+      /batch 2\/2 \(batch_mock\d+\) was refused by the server \(line 1: bad line; line 2: bad line; line 3: bad line\): its 5 requests have no row yet/,
+    );
+    expect(rowsOf(out)).toHaveLength(5);
+
+    // The next --resume plans the refused lines again; then every record has its answer.
+    const again = await runCli([...args, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(10).sort());
+    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+  });
+});
