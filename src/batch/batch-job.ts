@@ -70,6 +70,8 @@ export interface BatchJobOptions {
   /** Counts after every poll round, for a progress line. */
   onProgress?: (progress: { batches: number; batchesDone: number; requests: number; completed: number; failed: number }) => void;
   signal: AbortSignal;
+  /** The run's redactor: servers echo keys in line errors and refusals, which end up in rows and messages. */
+  redact?: (text: string) => string;
   random?: () => number;
   /** --max-cost: lines are planned only within the cap, at the Batch price (see LineBudget). */
   budget?: BatchBudgetOptions;
@@ -145,8 +147,22 @@ export class BatchJob {
   /** Ids already written from a chunk whose collection broke off (a cut download): not written twice on the retry. */
   private readonly partlyCollected = new Map<number, Set<string>>();
 
-  constructor(private readonly o: BatchJobOptions) {
-    this.dir = chunkDir(o.output);
+  private readonly o: BatchJobOptions;
+  private readonly redact: (text: string) => string;
+
+  constructor(options: BatchJobOptions) {
+    this.redact = options.redact ?? ((text) => text);
+    // Every line said passes the redactor: batch ids, notes and API errors come from the server.
+    this.o = { ...options, info: (line) => options.info(this.redact(line)) };
+    this.dir = chunkDir(options.output);
+  }
+
+  /** A collected row's error as the server worded it, without any key it echoed (a 401's message). */
+  private redactRow(row: ResultRow): ResultRow {
+    if (!row.error) return row;
+    const error = { ...row.error, message: this.redact(row.error.message) };
+    if (typeof error.code === 'string') error.code = this.redact(error.code);
+    return { ...row, error };
   }
 
   async run(): Promise<BatchJobOutcome> {
@@ -451,7 +467,11 @@ export class BatchJob {
   }
 
   private failed(chunk: Chunk, batch: Batch): void {
-    const errors = batch.errors?.data ?? [];
+    const errors = (batch.errors?.data ?? []).map((e) => ({
+      ...e,
+      ...(e.message ? { message: this.redact(e.message) } : {}),
+      ...(e.code ? { code: this.redact(e.code) } : {}),
+    }));
     if (errors.some((e) => e.code === 'token_limit_exceeded')) {
       const alone = this.inFlight().length === 0 && !this.manifest.chunks.some((c) => c !== chunk && c.status === 'token_limit');
       if (alone && (chunk.previousBatchIds?.length ?? 0) >= 1) {
@@ -508,6 +528,7 @@ export class BatchJob {
           continue;
         }
         if (outcome.kind === 'unfinished') continue;
+        outcome.row = this.redactRow(outcome.row);
         const key = outcome.customId;
         if (answered.has(key)) continue;
         answered.add(key);

@@ -251,6 +251,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       },
       onProgress: (p) => progress.update(p),
       signal: stop.signal,
+      redact,
     });
     let outcome: BatchJobOutcome;
     try {

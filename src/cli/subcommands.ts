@@ -32,7 +32,7 @@ function clientFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
-  return { client: createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact }), baseURL };
+  return { client: createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact }), baseURL, redact };
 }
 
 async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean }, io: CliIo): Promise<number> {
@@ -47,7 +47,9 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
       if (batch.request_counts) chunk.counts = { ...batch.request_counts };
     }
   }
-  const lines = statusLines(manifest);
+  // A note may hold a server's words (a refusal) from a manifest written before they were redacted.
+  const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
+  const lines = statusLines(manifest).map((line) => ({ ...line, next: redact(line.next) }));
   if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending: manifest.chunks.filter(isOpen).length, batches: lines }, null, 2)}\n`);
   else for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
   return ExitCode.ok;
@@ -55,7 +57,8 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
 
 async function cancel(output: string, opts: { baseUrl?: string; poll: number }, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
-  if (!manifest.chunks.some(isOpen)) {
+  // A refused chunk is closed but uncollected: cancel writes its lines as aborted rows.
+  if (!manifest.chunks.some((c) => !c.collected)) {
     io.stderr.write(`llm-batch: nothing to cancel: every batch of ${output} is collected\n`);
     return ExitCode.ok;
   }
@@ -66,7 +69,7 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number }, 
   } catch (err) {
     throw new RunError(`${(err as Error).message} (stop the run that is waiting on its batches first, e.g. with Ctrl-C; then cancel)`, 'usage');
   }
-  const { client, baseURL } = clientFor(output, opts.baseUrl, io);
+  const { client, baseURL, redact } = clientFor(output, opts.baseUrl, io);
   // Rows as the run writes them: its CSV layout, its answers checked against its schema.
   const shape = manifest.rowShape;
   const writer = openFileWriter(output, format, { append: true, csv: shape?.csv });
@@ -92,6 +95,7 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number }, 
       onRow: () => rows++,
       info: (line) => io.stderr.write(`llm-batch: ${line}\n`),
       signal: new AbortController().signal,
+      redact,
     }).run();
     io.stderr.write(`llm-batch: cancelled; answers the batches had finished are in ${output}, ${rows} rows written\n`);
     return ExitCode.ok;

@@ -62,3 +62,37 @@ describe('--batch-api: a refused batch', () => {
     for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
   });
 });
+
+describe('--batch-api: a key the server echoes', () => {
+  it("is redacted in a failed line's row, as a live run's error is", async () => {
+    ctx.server.options.batches = {
+      stepMs: 30,
+      lineStatus: (id) => (id.startsWith('3-') ? 401 : undefined),
+      lineMessage: (_id, status) => `Incorrect API key provided: ${SECRET_KEY} (HTTP ${status})`,
+    };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    const text = fs.readFileSync(out, 'utf8');
+    expect(text).not.toContain(SECRET_KEY);
+    const failed = rowsOf(out).find((row) => row.prompt === 'q3')!;
+    expect(failed.error).toMatchObject({ type: 'auth', message: 'Incorrect API key provided: [redacted] (HTTP 401)' });
+  });
+
+  it("is redacted in a refused batch's message, its manifest and llm-batch status", async () => {
+    ctx.server.options.batches = { stepMs: 30, validate: (_line, n) => (n === 2 ? `bad key ${SECRET_KEY} on this line` : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/was refused by the server \(1 problem\): line 2: bad key \[redacted\] on this line/);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).not.toContain(SECRET_KEY);
+    const status = await runCli(['status', out, '--no-refresh']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/next: refused: line 2: bad key \[redacted\]/);
+    expect(status.stdout + status.stderr).not.toContain(SECRET_KEY);
+  });
+});

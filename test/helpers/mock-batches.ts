@@ -12,6 +12,8 @@ export interface MockBatchOptions {
   stepMs?: number;
   /** An HTTP status other than 200 for a line (its body becomes an error body). */
   lineStatus?: (customId: string, body: any) => number | undefined;
+  /** The error message of a line failed by `lineStatus` (e.g. a 401 echoing the key, as OpenAI's does). */
+  lineMessage?: (customId: string, status: number) => string | undefined;
   /** Make the batch with this 0-based creation index expire after answering this many lines. */
   expireAfter?: (batchIndex: number) => number | undefined;
   /** Make the batch with this creation index fail with token_limit_exceeded. */
@@ -151,7 +153,12 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     const requestId = `req_${batch.id}_${n}`;
     if (status !== 200) {
       const body = {
-        error: { message: `mock line failure (HTTP ${status})`, type: 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null },
+        error: {
+          message: options().lineMessage?.(line.custom_id, status) ?? `mock line failure (HTTP ${status})`,
+          type: 'server_error',
+          param: null,
+          code: status === 429 ? 'rate_limit_exceeded' : null,
+        },
       };
       return {
         ok: false,
