@@ -84,7 +84,18 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
       'output',
     );
   }
-  if (open) info(`abandoning ${open} uncollected batches of the earlier run (--overwrite); they still run and bill on the server unless cancelled`);
+  // Batches on the server (or possibly created: a createKey without an answer) are known only to this
+  // manifest: dropping it would leave them running, billing, with no way to collect or cancel them.
+  const live = manifest.chunks.filter((c) => isOpen(c) && (c.batchId !== undefined || c.createKey !== undefined));
+  if (live.length > 0) {
+    const ids = live.map((c) => c.batchId ?? `batch ${c.n} (being created)`);
+    throw new RunError(
+      `${manifestPath(output)} lists ${live.length} ${live.length === 1 ? 'batch' : 'batches'} of an earlier run not collected yet (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}): ` +
+        `--overwrite would lose track of them while they run and bill; collect them with --resume, or cancel them with \`llm-batch cancel ${output}\`, then --overwrite`,
+      'output',
+    );
+  }
+  if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
   fs.rmSync(manifestPath(output), { force: true });
   fs.rmSync(chunkDir(output), { recursive: true, force: true });
 }

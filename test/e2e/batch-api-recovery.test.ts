@@ -96,3 +96,33 @@ describe('--batch-api: a key the server echoes', () => {
     expect(status.stdout + status.stderr).not.toContain(SECRET_KEY);
   });
 });
+
+describe('--batch-api --overwrite', () => {
+  it('keeps the manifest of batches still on the server, whatever the new run meets, and names cancel', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs()];
+    expect((await runCli([...args, '--no-wait'])).code).toBe(75);
+    const manifest = fs.readFileSync(`${out}.batch.json`, 'utf8');
+    const [batchId] = [...ctx.server.batchState.batches.keys()];
+
+    const wrongKey = await runCli([...args, '--no-wait', '--overwrite'], { env: { OPENAI_API_KEY: 'sk-WRONGKEY99xx' } });
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.stderr).toContain(`not collected yet (${batchId})`);
+    expect(wrongKey.stderr).toContain(`llm-batch cancel ${out}`);
+    expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).toBe(manifest);
+    expect(ctx.server.batchState.counts.uploads).toBe(1);
+
+    // Cancelled, the earlier batches are done with: --overwrite starts again.
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    holding = false;
+    const fresh = await runCli([...args, '--overwrite']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const rows = rowsOf(out);
+    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(4).sort());
+    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+  });
+});
