@@ -49,6 +49,9 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
     const status = err.status;
     const message = redact(`${what}: HTTP ${status} ${err.message.replace(/^\d{3}\s*/, '')}`);
     if (status === 401 || status === 403) return new RunError(`the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`, 'auth');
+    // As live: waiting will not restore a quota, so it stops the run (exit 3) instead of polling on.
+    if (status === 429 && (err.code === 'insufficient_quota' || err.type === 'insufficient_quota'))
+      return new RunError(`quota exhausted (${message}); add credit, then run the same command with --resume (batches created before this run on)`, 'quota');
     const transient = status === 429 || status === 408 || status === 409 || status >= 500;
     if (transient) return new BatchApiError(message, status, true);
     // Asking again will not help: one line, exit 2; the manifest keeps what was done for a --resume.

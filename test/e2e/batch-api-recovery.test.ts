@@ -126,3 +126,27 @@ describe('--batch-api --overwrite', () => {
     for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
   });
 });
+
+describe('--batch-api: an exhausted quota', () => {
+  it('a 429 insufficient_quota on creating a batch stops the run with exit 3, and --resume goes on once topped up', async () => {
+    let quota = false;
+    ctx.server.options.batches = { stepMs: 30, createQuota: () => !quota };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs()];
+    const r = await runCli(args, { timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/quota exhausted \(creating a batch from file-mock\d+: HTTP 429 You exceeded your current quota/);
+    expect(r.stderr).not.toMatch(/trying again at the next poll/);
+    expect(ctx.server.batchState.counts.creates).toBe(0);
+
+    quota = true;
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(
+      rowsOf(out)
+        .map((row) => row.prompt)
+        .sort(),
+    ).toEqual(prompts(3).sort());
+  });
+});

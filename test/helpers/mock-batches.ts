@@ -29,6 +29,8 @@ export interface MockBatchOptions {
   hang?: (step: 'upload' | 'create' | 'download') => boolean;
   /** An error status for the n-th batch retrieve (1-based), e.g. 503 during an outage. */
   retrieveStatus?: (n: number) => number | undefined;
+  /** Answer a batch creation with OpenAI's 429 `insufficient_quota` (nothing is created). */
+  createQuota?: () => boolean;
   /** Send half of a file's content, then reset the connection (a download cut off mid-file). */
   cutDownload?: () => boolean;
   /** Usage as length / 4 instead of the tokenizer: a million answers otherwise cost the mock minutes. */
@@ -349,6 +351,10 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
       const input = state.files.get(body.input_file_id);
       if (!input) return notFound(res, `file: ${body.input_file_id}`);
+      if (options().createQuota?.()) {
+        const message = 'You exceeded your current quota, please check your plan and billing details.';
+        return send(res, 429, { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } });
+      }
       state.counts.creates++;
       state.lastCreateAt = performance.now();
       let total = 0;
