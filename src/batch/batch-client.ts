@@ -44,6 +44,11 @@ export class BatchApiError extends Error {
   }
 }
 
+/** A batch's output or error file that the server no longer has (HTTP 404 on its download). */
+export function isGoneFile(err: unknown): err is BatchApiError {
+  return err instanceof BatchApiError && err.status === 404 && !err.transient;
+}
+
 function classify(err: unknown, what: string, redact: (t: string) => string): Error {
   if (err instanceof APIError && err.status !== undefined) {
     const status = err.status;
@@ -54,6 +59,8 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
       return new RunError(`quota exhausted (${message}); add credit, then run the same command with --resume (batches created before this run on)`, 'quota');
     const transient = status === 429 || status === 408 || status === 409 || status >= 500;
     if (transient) return new BatchApiError(message, status, true);
+    // A batch's file deleted (in the dashboard, past retention): the caller sends its lines again.
+    if (status === 404 && what.startsWith('downloading ')) return new BatchApiError(message, status, false);
     // Asking again will not help: one line, exit 2; the manifest keeps what was done for a --resume.
     if (status === 404) return new RunError(`${message} (does this server offer the Batch API? check --base-url)`, 'usage');
     return new RunError(message, 'usage');

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import { truncatedError, type PromptRecord, type ResultRow } from '../types.js';
-import { BatchApiError, type Batch, type BatchClient } from './batch-client.js';
+import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
 import { chunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
@@ -519,44 +519,56 @@ export class BatchJob {
     const prices = this.o.budget?.prices;
     const addBilled = (sum: number, row: ResultRow): number | undefined =>
       !row.error && !row.usage ? undefined : sum + lineBilled(prices!, chunk.model, row.usage);
+    /** Files the server no longer has: their lines go out again as an expired batch's unrun lines do. */
+    const gone = new Set<string>();
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
-      for await (const text of this.o.client.lines(fileId)) {
-        const outcome = rowFromBatchLine(text, batch.id, index, times);
-        if (outcome.kind === 'unknown') {
-          unknown++;
-          continue;
-        }
-        if (outcome.kind === 'unfinished') continue;
-        outcome.row = this.redactRow(outcome.row);
-        const key = outcome.customId;
-        if (answered.has(key)) continue;
-        answered.add(key);
-        if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
-        // Rows a killed run wrote before it could mark the chunk collected are not written twice.
-        if (this.o.answeredBefore(index.get(key)!) || written.has(key)) continue;
-        let row = outcome.row;
-        if (this.o.structured) {
-          const judged = judgeCollected(row, outcome.refusal, this.o.structured);
-          if (judged.kind === 'reask') {
-            reasks.set(key, judged);
+      try {
+        for await (const text of this.o.client.lines(fileId)) {
+          const outcome = rowFromBatchLine(text, batch.id, index, times);
+          if (outcome.kind === 'unknown') {
+            unknown++;
             continue;
           }
-          row = judged.row;
+          if (outcome.kind === 'unfinished') continue;
+          outcome.row = this.redactRow(outcome.row);
+          const key = outcome.customId;
+          if (answered.has(key)) continue;
+          answered.add(key);
+          if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
+          // Rows a killed run wrote before it could mark the chunk collected are not written twice.
+          if (this.o.answeredBefore(index.get(key)!) || written.has(key)) continue;
+          let row = outcome.row;
+          if (this.o.structured) {
+            const judged = judgeCollected(row, outcome.refusal, this.o.structured);
+            if (judged.kind === 'reask') {
+              reasks.set(key, judged);
+              continue;
+            }
+            row = judged.row;
+          }
+          // Structured: only an answer that passed the check (an invalid one is an error row by now).
+          // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).
+          if (whole && !row.error && row.finish_reason !== null) {
+            const stored: StoredAnswer = { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample };
+            // Only the answers that have them: an ordinary batch's held answers stay as small.
+            if (row.tool_calls) stored.tool_calls = row.tool_calls;
+            if (row.logprobs) stored.logprobs = row.logprobs;
+            whole.set(key, stored);
+          }
+          if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
+          await this.o.writer.write(row);
+          written.add(key);
+          this.o.onRow(row);
         }
-        // Structured: only an answer that passed the check (an invalid one is an error row by now).
-        // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).
-        if (whole && !row.error && row.finish_reason !== null) {
-          const stored: StoredAnswer = { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample };
-          // Only the answers that have them: an ordinary batch's held answers stay as small.
-          if (row.tool_calls) stored.tool_calls = row.tool_calls;
-          if (row.logprobs) stored.logprobs = row.logprobs;
-          whole.set(key, stored);
-        }
-        if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
-        await this.o.writer.write(row);
-        written.add(key);
-        this.o.onRow(row);
+      } catch (err) {
+        if (!isGoneFile(err)) throw err;
+        gone.add(fileId);
+        // What its answers cost is unknown: the chunk's whole reservation stays spent.
+        billed = undefined;
+        this.o.info(
+          `${this.label(chunk)}: its ${fileId === batch.output_file_id ? 'output' : 'error'} file ${fileId} is gone from the server (${err.message}); the requests without a row are sent again`,
+        );
       }
     }
     // The chunk file still holds the bodies: each answer is stored under the body that asked for it.
@@ -604,7 +616,7 @@ export class BatchJob {
     chunk.collected = true;
     this.save();
     removeChunkFiles(this.dir, chunk);
-    await this.removeServerFiles(chunk, batch);
+    await this.removeServerFiles(chunk, batch, gone);
   }
 
   /**
@@ -647,9 +659,9 @@ export class BatchJob {
    * The batch's files are of no more use once its rows are in the output (a remainder has its own
    * upload); OpenAI keeps them until deleted and counts them against the organization's storage.
    */
-  private async removeServerFiles(chunk: Chunk, batch: Batch): Promise<void> {
+  private async removeServerFiles(chunk: Chunk, batch: Batch, gone: ReadonlySet<string> = new Set()): Promise<void> {
     for (const fileId of [chunk.fileId, batch.output_file_id, batch.error_file_id]) {
-      if (!fileId) continue;
+      if (!fileId || gone.has(fileId)) continue;
       try {
         await this.o.client.remove(fileId);
       } catch (err) {

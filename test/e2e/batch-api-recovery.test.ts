@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchrecovery-');
 
@@ -148,5 +149,35 @@ describe('--batch-api: an exhausted quota', () => {
         .map((row) => row.prompt)
         .sort(),
     ).toEqual(prompts(3).sort());
+  });
+});
+
+describe('--batch-api: a finished batch whose output file is gone', () => {
+  it('says which file is missing and sends its lines again in the same resume', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs()];
+    expect((await runCli([...args, '--no-wait'])).code).toBe(75);
+    const [batchId] = [...ctx.server.batchState.batches.keys()];
+    // The batch finishes (the mock judges it when read), then its output file is deleted on the server.
+    let outputFile: string | null = null;
+    await until(() => {
+      void fetch(`${ctx.server.url}/batches/${batchId}`)
+        .then((res) => res.json())
+        .then((b: any) => {
+          if (b.status === 'completed') outputFile = b.output_file_id;
+        });
+      return outputFile !== null;
+    }, 'the batch to complete');
+    ctx.server.batchState.files.delete(outputFile!);
+
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`its output file ${outputFile} is gone from the server`);
+    expect(resumed.stderr).not.toMatch(/does this server offer the Batch API/);
+    expect(resumed.stderr).toMatch(/completed with 4 requests not run; resubmitting them as batch 2/);
+    const rows = rowsOf(out);
+    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(4).sort());
+    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
   });
 });
