@@ -216,7 +216,19 @@ export class BatchJob {
         await this.abortRows(chunk, new Set(index.keys()), index);
         chunk.collected = true;
         removeChunkFiles(this.dir, chunk);
-      } else if (chunk.batchId && IN_FLIGHT.has(chunk.status) && chunk.status !== 'cancelling') {
+        this.save();
+        continue;
+      }
+      // A kill between creating its batch and hearing back: the batch may run (and bill) all the same.
+      if (!chunk.batchId && chunk.createKey && chunk.status === 'uploaded') {
+        const batch = await this.lookUp(chunk);
+        if (batch) {
+          chunk.batchId = batch.id;
+          this.update(chunk, batch);
+          this.save();
+        }
+      }
+      if (chunk.batchId && IN_FLIGHT.has(chunk.status) && chunk.status !== 'cancelling') {
         this.update(chunk, await this.o.client.cancel(chunk.batchId));
         this.o.info(`${this.label(chunk)}: ${chunk.status}`);
       } else if (!chunk.batchId) {
@@ -415,12 +427,7 @@ export class BatchJob {
   }
 
   private async create(chunk: Chunk): Promise<void> {
-    let batch: Batch | undefined;
-    if (chunk.createKey) {
-      // A creation was started and its answer never recorded: it may exist.
-      batch = await this.o.client.findByMetadata(METADATA_KEY, chunk.createKey, Math.floor((chunk.submittedAt ?? 0) / 1000) - 3600);
-      if (batch) this.o.info(`${this.label(chunk)}: found ${batch.id}, created before the last run stopped`);
-    }
+    let batch = await this.lookUp(chunk);
     if (!batch) {
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
@@ -431,6 +438,14 @@ export class BatchJob {
     this.update(chunk, batch);
     this.save();
     this.o.info(`${this.label(chunk)}: submitted ${count(chunk.lines)} requests`);
+  }
+
+  /** A creation was started and its answer never recorded: the batch may exist, found by its metadata. */
+  private async lookUp(chunk: Chunk): Promise<Batch | undefined> {
+    if (!chunk.createKey) return undefined;
+    const batch = await this.o.client.findByMetadata(METADATA_KEY, chunk.createKey, Math.floor((chunk.submittedAt ?? 0) / 1000) - 3600);
+    if (batch) this.o.info(`${this.label(chunk)}: found ${batch.id}, created before the last run stopped`);
+    return batch;
   }
 
   private update(chunk: Chunk, batch: Batch): boolean {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchrecovery-');
@@ -179,5 +179,36 @@ describe('--batch-api: a finished batch whose output file is gone', () => {
     const rows = rowsOf(out);
     expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(4).sort());
     for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+  });
+});
+
+describe('llm-batch cancel after a kill between creating a batch and hearing back', () => {
+  it('finds the batch by its metadata and cancels it; the resume submits nothing twice', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding, hang: (step) => step === 'create' && ctx.server.batchState.counts.creates <= 1 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs()];
+    const child = spawnCli(args);
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.hung === 1, 'the create to hang');
+    child.kill('SIGKILL');
+    await exited;
+    const [batchId] = [...ctx.server.batchState.batches.keys()];
+    expect(JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).chunks[0]).toMatchObject({ status: 'uploaded' });
+
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toContain(`found ${batchId}, created before the last run stopped`);
+    expect(ctx.server.batchState.counts.cancels).toBe(1);
+    expect(rowsOf(out)).toHaveLength(4);
+
+    holding = false;
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // The batch the killed run created was cancelled, not left running beside the resume's.
+    expect(ctx.server.batchState.counts.creates).toBe(2);
+    const last = new Map(rowsOf(out).map((r) => [r.prompt, r]));
+    expect([...last.keys()].sort()).toEqual(prompts(4).sort());
   });
 });
