@@ -43,6 +43,8 @@ export interface BatchJobOptions {
   records: () => AsyncIterable<PromptRecord>;
   /** Whether the output already held a row for this line's answer when the run started. */
   answeredBefore: (entry: IndexEntry) => boolean;
+  /** A collected line whose row was already in the output: counted once, as a resume's skipped record. */
+  onAnsweredBefore?: (entry: IndexEntry) => void;
   defaults: LineDefaults;
   limits: SplitLimits;
   pollMs: number;
@@ -146,6 +148,8 @@ export class BatchJob {
   private readonly seen = new Set<string>();
   /** Ids already written from a chunk whose collection broke off (a cut download): not written twice on the retry. */
   private readonly partlyCollected = new Map<number, Set<string>>();
+  /** custom_ids told to onAnsweredBefore: a collection retried after a cut download says them once. */
+  private readonly toldAnswered = new Set<string>();
 
   private readonly o: BatchJobOptions;
   private readonly redact: (text: string) => string;
@@ -517,6 +521,16 @@ export class BatchJob {
     );
   }
 
+  /** Whether the output held this line's row before the run; such rows are counted (once), not written. */
+  private answeredBefore(id: string, entry: IndexEntry): boolean {
+    if (!this.o.answeredBefore(entry)) return false;
+    if (!this.toldAnswered.has(id)) {
+      this.toldAnswered.add(id);
+      this.o.onAnsweredBefore?.(entry);
+    }
+    return true;
+  }
+
   /** Streams the output and error files into rows, then sends on whatever the batch did not run. */
   private async collect(chunk: Chunk, batch: Batch): Promise<void> {
     const index = readIndex(this.dir, chunk);
@@ -552,7 +566,7 @@ export class BatchJob {
           answered.add(key);
           if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
           // Rows a killed run wrote before it could mark the chunk collected are not written twice.
-          if (this.o.answeredBefore(index.get(key)!) || written.has(key)) continue;
+          if (this.answeredBefore(key, index.get(key)!) || written.has(key)) continue;
           let row = outcome.row;
           if (this.o.structured) {
             const judged = judgeCollected(row, outcome.refusal, this.o.structured);
@@ -600,7 +614,7 @@ export class BatchJob {
     // An answer without usage leaves the chunk's whole reservation spent (we cannot know less).
     const settled = this.o.budget ? (billed ?? chunk.reservedPico ?? 0) : 0;
     const rest = new Set<string>();
-    for (const [id, entry] of index) if (!answered.has(id) && !this.o.answeredBefore(entry)) rest.add(id);
+    for (const [id, entry] of index) if (!answered.has(id) && !this.answeredBefore(id, entry)) rest.add(id);
     if (rest.size > 0 && this.o.cancel) {
       await this.abortRows(chunk, rest, index);
       chunk.remainder = rest.size;

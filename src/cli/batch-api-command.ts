@@ -10,7 +10,7 @@ import { createRedactor } from '../redact.js';
 import { runBatch } from '../engine/run-batch.js';
 import { shardRecords } from '../input/shard.js';
 import { expandMatrix } from '../input/expand-matrix.js';
-import { entryAnswer } from '../batch/plan-chunks.js';
+import { entryAnswer, type IndexEntry } from '../batch/plan-chunks.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import { collectedCacheBody } from '../batch/request-line.js';
 import { createPriceLookup, type PriceLookup } from '../budget/prices.js';
@@ -214,15 +214,22 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         });
     }
 
+    const answeredAs = (entry: IndexEntry) => {
+      const answer = entryAnswer(entry);
+      const record = { id: answer.id, params: answer.model === undefined ? {} : { model: answer.model }, sample: answer.sample };
+      return skip?.(record as PromptRecord);
+    };
     const job = new BatchJob({
       client,
       output: outputPath,
       writer: target.writer,
       records,
-      answeredBefore: (entry) => {
-        const answer = entryAnswer(entry);
-        const record = { id: answer.id, params: answer.model === undefined ? {} : { model: answer.model }, sample: answer.sample };
-        return skip?.(record as PromptRecord) !== undefined;
+      answeredBefore: (entry) => answeredAs(entry) !== undefined,
+      // Rows already in the output (a live resume wrote them, or a kill came before the manifest said
+      // collected) count as a resume's skipped records: 10 already done is not an empty input.
+      onAnsweredBefore: (entry) => {
+        stats.skipped++;
+        if (answeredAs(entry) === 'failed') stats.skippedFailed++;
       },
       defaults,
       storeAnswer:

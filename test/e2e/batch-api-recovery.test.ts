@@ -212,3 +212,23 @@ describe('llm-batch cancel after a kill between creating a batch and hearing bac
     expect([...last.keys()].sort()).toEqual(prompts(4).sort());
   });
 });
+
+describe('--batch-api: collecting batches whose rows are already in the output', () => {
+  it('counts them as already done (exit 0), not as an empty input, and writes no row twice', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
+    const live = await runCli([input, '-o', out, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--no-cache', '--resume']);
+    expect(live.code, live.stderr).toBe(0);
+    expect(rowsOf(out)).toHaveLength(4);
+
+    holding = false;
+    const collected = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
+    expect(collected.stderr).not.toMatch(/no prompts in/);
+    expect(collected.code, collected.stderr).toBe(0);
+    expect(collected.stderr).toMatch(/4 already done/);
+    expect(rowsOf(out)).toHaveLength(4);
+  });
+});
