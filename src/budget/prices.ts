@@ -13,7 +13,11 @@ export interface TokenPrice {
 }
 
 /** The price of a model, or undefined when neither the flags nor the table know it. */
-export type PriceLookup = (model: string) => TokenPrice | undefined;
+export interface PriceLookup {
+  (model: string): TokenPrice | undefined;
+  /** Only what --price / --prices say of the model (no table): the user priced it by this name. */
+  given?: (model: string) => TokenPrice | undefined;
+}
 
 /** OpenAI's Batch API bills half the list price, cached input included. */
 export const BATCH_DISCOUNT = 0.5;
@@ -64,15 +68,18 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
 
 /** `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). */
 export function createPriceLookup(options: { price?: TokenPrice; file?: Map<string, TokenPrice> }): PriceLookup {
-  return (model) => {
-    if (options.price) return options.price;
-    const fromFile = options.file?.get(model.toLowerCase());
-    if (fromFile) return fromFile;
-    const match = priceFor(model);
-    return match
-      ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) }
-      : undefined;
-  };
+  const given = (model: string) => options.price ?? options.file?.get(model.toLowerCase());
+  return Object.assign(
+    (model: string): TokenPrice | undefined => {
+      const fromFlags = given(model);
+      if (fromFlags) return fromFlags;
+      const match = priceFor(model);
+      return match
+        ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) }
+        : undefined;
+    },
+    { given },
+  );
 }
 
 /** Picodollars per token of a USD-per-million price. */

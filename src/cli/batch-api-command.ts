@@ -151,7 +151,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     unlisten.push(io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal));
 
     const stats = createStats();
-    const tally = new UsageTally();
+    const tally = new UsageTally(config.model);
     // As live: with several models the summary has a line per model (at the Batch price here).
     const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, BATCH_PRICE_FACTOR, prices) : undefined;
     const defaults = {

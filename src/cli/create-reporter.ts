@@ -118,7 +118,7 @@ async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPri
  * that terminal so that messages and the bar never cut into them.
  */
 export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
-  const tally = new UsageTally();
+  const tally = new UsageTally(config.model);
   // -v writes its trace to stderr: a bar would cut into it.
   const interactive = !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
   const plainEvery = !interactive && !config.quiet ? config.progressEverySec : undefined;

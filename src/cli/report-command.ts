@@ -6,6 +6,7 @@ import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/r
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
 import { priceFlag } from './parse-flags.js';
+import { readRunMeta } from '../output/index.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, readPricesFile, type TokenPrice } from '../budget/prices.js';
 
@@ -67,7 +68,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
     const given = flags.price !== undefined || flags.prices !== undefined;
     const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
-    const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run, pricing: { lookup, given } });
+    // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
+    const runModel = runModelOf(input);
+    const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run, pricing: { lookup, given, runModel } });
     if (!flags.quiet) {
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
       io.stderr.write(
@@ -82,6 +85,17 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     }
     io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);
     return ExitCode.usage;
+  }
+}
+
+/** The model of the run that wrote `input` (its metadata file beside it), or null. */
+function runModelOf(input: string): string | null {
+  try {
+    const model = readRunMeta(input)?.['model'];
+    return typeof model === 'string' ? model : null;
+  } catch {
+    // Damaged or unreadable metadata: rows are priced by the model they name.
+    return null;
   }
 }
 

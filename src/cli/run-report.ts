@@ -82,7 +82,7 @@ export class RunReport {
         format: file ? resultsFormat(file) : 'jsonl',
         output: this.config.report,
         events: extra.events === false ? undefined : this.events,
-        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices !== undefined },
+        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices !== undefined, runModel: this.config.model },
         run: {
           requests: summary.requests,
           retries: summary.retries,

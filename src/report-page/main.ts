@@ -51,6 +51,7 @@ function header(d: ReportData): HTMLElement {
 /** Where the cost came from, in a few words. */
 function costNote(cost: NonNullable<ReportData['figures']['cost']>, run: ReportData['run']): string {
   const parts = [cost.pricesGiven ? 'at the prices the run was given' : `list prices of ${cost.pricesAsOf}`];
+  for (const p of cost.pricedAs ?? []) parts.push(`answers of ${p.model} priced as ${p.as}`);
   if (cost.batchRows) parts.push(`${fmt.int(cost.batchRows)} Batch API rows at the Batch price`);
   if (cost.cachedTokens) parts.push(`${fmt.int(cost.cachedTokens)} cached input tokens at the cached price`);
   if (cost.unpricedTokens) parts.push(`${fmt.int(cost.unpricedTokens)} tokens of unpriced models`);

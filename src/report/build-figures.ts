@@ -1,7 +1,7 @@
-import { PRICES_AS_OF } from '../pricing.js';
+import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ReportRow } from './report-row.js';
 import type { Figures } from './report-data.js';
-import { LIST_PRICING, picoToUsd, rowCostPico, type ReportPricing } from './row-cost.js';
+import { LIST_PRICING, picoToUsd, rowCostPico, rowPrice, type ReportPricing } from './row-cost.js';
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -18,6 +18,7 @@ export function buildFigures(
 ): Figures {
   const failedByType: Record<string, number> = {};
   const costByModel = new Map<string, number | null>();
+  const pricedAs = new Map<string, { model: string; as: string }>();
   const intervals: Array<[number, number]> = [];
   const batches = new Set<string>();
   let batchFirst = Infinity,
@@ -54,6 +55,11 @@ export function buildFigures(
       // A cached answer cost nothing this time.
       if (!r.cached) {
         const usd = rowCostPico(r, pricing);
+        const served = r.servedModel ?? r.model;
+        const priced = usd === undefined ? undefined : rowPrice(r, pricing)?.pricedAs;
+        // The server named another model than the one priced (an Azure deployment, an alias): say so.
+        if (priced && served && priced !== served && priced !== priceFor(served)?.priced)
+          pricedAs.set(`${served}\u0000${priced}`, { model: served, as: priced });
         if (usd === undefined) unpricedTokens += p + c;
         if (r.model !== null) {
           const had = costByModel.get(r.model);
@@ -85,6 +91,7 @@ export function buildFigures(
         pricesGiven: pricing.given,
         batchRows,
         cachedTokens,
+        ...(pricedAs.size > 0 ? { pricedAs: [...pricedAs.values()] } : {}),
       }
     : null;
   const liveTimes = Number.isFinite(first) && Number.isFinite(last) && last >= first;

@@ -45,6 +45,8 @@ export function reportRowFromJson(value: unknown): ReportRow {
     finishedMs: time(value['finished_at']),
     // The model asked for groups a comparison: a failed row has no answering model, but was asked of one.
     model: str(value['requested_model']) ?? str(value['model']),
+    requestedModel: str(value['requested_model']),
+    servedModel: str(value['model']),
     finishReason: str(value['finish_reason']),
     promptTokens: usage ? num(usage['prompt_tokens']) : null,
     completionTokens: usage ? num(usage['completion_tokens']) : null,
@@ -94,6 +96,8 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
     startedMs: time(cell('started_at')),
     finishedMs: time(cell('finished_at')),
     model: opt('requested_model') ?? opt('model'),
+    requestedModel: opt('requested_model'),
+    servedModel: opt('model'),
     finishReason: opt('finish_reason'),
     promptTokens: n('prompt_tokens'),
     completionTokens: n('completion_tokens'),

@@ -43,6 +43,8 @@ export interface Figures {
     batchRows: number;
     /** Prompt tokens served from the provider's cache, priced at the cached price. */
     cachedTokens: number;
+    /** Answers whose server named another model (`model`) than the one priced (`as`, the model asked for). */
+    pricedAs?: Array<{ model: string; as: string }>;
   } | null;
   /** First attempt start to last attempt end (Batch API rows included); null without timestamps. */
   startedAt: string | null;

@@ -15,7 +15,12 @@ export interface ReportRow {
   /** Epoch milliseconds of the last attempt's start and end; null when the file has no timestamps. */
   startedMs: number | null;
   finishedMs: number | null;
+  /** The model asked for (`requested_model`), else the one that answered: rows are grouped by it. */
   model: string | null;
+  /** `requested_model` as the row has it (runs with several models or --repeat); absent or null otherwise. */
+  requestedModel?: string | null;
+  /** `model` as the row has it: the name the server reported (an Azure deployment's model, a snapshot). */
+  servedModel?: string | null;
   finishReason: string | null;
   promptTokens: number | null;
   completionTokens: number | null;

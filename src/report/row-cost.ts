@@ -1,3 +1,4 @@
+import { answerPrice, type AnswerPrice } from '../budget/answer-price.js';
 import { billedPico, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { ReportRow } from './report-row.js';
 
@@ -6,6 +7,8 @@ export interface ReportPricing {
   lookup: PriceLookup;
   /** Whether --price/--prices were given (the table is still the fallback inside `lookup`). */
   given: boolean;
+  /** The run's model (`-m`, from the run's metadata): what a row without `requested_model` asked for. */
+  runModel?: string | null;
 }
 
 export const LIST_PRICING: ReportPricing = { lookup: createPriceLookup({}), given: false };
@@ -17,11 +20,17 @@ export const LIST_PRICING: ReportPricing = { lookup: createPriceLookup({}), give
  */
 export function rowCostPico(r: ReportRow, pricing: ReportPricing): number | undefined {
   if (r.cached) return 0;
-  if (r.model === null) return undefined;
-  const price = pricing.lookup(r.model);
-  if (!price) return undefined;
+  const priced = rowPrice(r, pricing);
+  if (!priced) return undefined;
   const usage = { prompt_tokens: r.promptTokens ?? 0, completion_tokens: r.completionTokens ?? 0, cached_tokens: r.cachedTokens ?? 0 };
-  return billedPico(price, usage, Boolean(r.batchId));
+  return billedPico(priced.price, usage, Boolean(r.batchId));
+}
+
+/** A row's price as the run's summary and budget find it: by the model asked for when the given prices name it. */
+export function rowPrice(r: ReportRow, pricing: ReportPricing): AnswerPrice | undefined {
+  const reported = r.servedModel !== undefined ? r.servedModel : r.model;
+  const asked = r.requestedModel || pricing.runModel || (r.servedModel === undefined ? r.model : null);
+  return answerPrice(pricing.lookup, asked, reported);
 }
 
 /** Picodollars (whole numbers, summed exactly) to USD rounded to the micro-dollar, as the summary shows. */

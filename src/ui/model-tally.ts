@@ -1,3 +1,4 @@
+import { answerPrice } from '../budget/answer-price.js';
 import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { ResultRow } from '../types.js';
 import { count, usd } from './number-format.js';
@@ -55,9 +56,10 @@ export class ModelTally {
     };
     const ordered = [...this.byModel.values()].sort((a, b) => rank(a.model) - rank(b.model) || a.model.localeCompare(b.model));
     return ordered.map(({ pricedBy, ...f }) => {
-      const price = (pricedBy ? this.prices(pricedBy) : undefined) ?? this.prices(f.model);
+      // Priced by the model asked for when --price/--prices name it, as the budget spends.
+      const priced = answerPrice(this.prices, f.model, pricedBy);
       const usage = { prompt_tokens: f.promptTokens, completion_tokens: f.completionTokens, cached_tokens: f.cachedPromptTokens };
-      const cost = price ? billedUsd(price, usage) : undefined;
+      const cost = priced ? billedUsd(priced.price, usage) : undefined;
       return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e6) / 1e6 };
     });
   }

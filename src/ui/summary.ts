@@ -1,4 +1,5 @@
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
+import { answerPrice } from '../budget/answer-price.js';
 import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
@@ -8,8 +9,14 @@ import type { ModelFigures } from './model-tally.js';
 
 /** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
 export interface ModelCost {
+  /** The model the server reported. */
   model: string;
-  /** The price-table entry used (`gpt-4o` for `gpt-4o-2024-08-06`), or null. */
+  /** The model asked for, when the server reported another name (an Azure deployment, an alias). */
+  requestedModel?: string;
+  /**
+   * The name whose price was used: the model asked for or the reported one when --price/--prices
+   * price it, else the price-table entry (`gpt-4o` for `gpt-4o-2024-08-06`); null when unpriced.
+   */
   pricedAs: string | null;
   promptTokens: number;
   completionTokens: number;
@@ -73,21 +80,40 @@ export interface RunSummary {
   byModel?: ModelFigures[];
 }
 
-/** Token usage per model name as the server reported it, gathered from result rows. */
-export type UsageByModel = ReadonlyMap<string, Usage>;
+/** Token usage of one (model asked for, model the server reported) pair, gathered from result rows. */
+export interface ModelUsage {
+  /** The model the server reported (`model` of the rows). */
+  model: string;
+  /** The model the requests asked for (`requested_model`, else the run's model); null when unknown. */
+  requestedModel: string | null;
+  usage: Usage;
+}
 
-/** Collects `UsageByModel` from rows (a row may override the run's model, and servers name dated snapshots). */
+/** Usage per (model asked for, model reported). */
+export type UsageByModel = ReadonlyMap<string, ModelUsage>;
+
+/**
+ * Collects `UsageByModel` from rows (a row may override the run's model, and servers name dated
+ * snapshots or the model behind a deployment). `runModel`: what a row without `requested_model` asked for.
+ */
 export class UsageTally {
-  private readonly tally = new Map<string, Usage>();
+  private readonly tally = new Map<string, ModelUsage>();
+
+  constructor(private readonly runModel?: string) {}
 
   add(row: ResultRow): void {
     // A cached answer was paid for by an earlier run.
     if (!row.usage || !row.model || row.cached) return;
-    const entry = this.tally.get(row.model) ?? { prompt_tokens: 0, completion_tokens: 0 };
-    entry.prompt_tokens += row.usage.prompt_tokens;
-    entry.completion_tokens += row.usage.completion_tokens;
-    if (row.usage.cached_tokens) entry.cached_tokens = (entry.cached_tokens ?? 0) + row.usage.cached_tokens;
-    this.tally.set(row.model, entry);
+    const requestedModel = row.requested_model || this.runModel || null;
+    const key = `${requestedModel ?? ''}\u0000${row.model}`;
+    let entry = this.tally.get(key);
+    if (!entry) {
+      entry = { model: row.model, requestedModel, usage: { prompt_tokens: 0, completion_tokens: 0 } };
+      this.tally.set(key, entry);
+    }
+    entry.usage.prompt_tokens += row.usage.prompt_tokens;
+    entry.usage.completion_tokens += row.usage.completion_tokens;
+    if (row.usage.cached_tokens) entry.usage.cached_tokens = (entry.usage.cached_tokens ?? 0) + row.usage.cached_tokens;
   }
 
   get byModel(): UsageByModel {
@@ -111,19 +137,19 @@ export function costOf(
   priceOf?: PriceLookup,
 ): CostEstimate | null {
   const lookup = priceOf ?? tablePrices;
-  const entries: Array<[string, Usage]> =
+  const entries: ModelUsage[] =
     usageByModel && usageByModel.size > 0
-      ? [...usageByModel]
+      ? [...usageByModel.values()]
       : model
-        ? [[model, { prompt_tokens: stats.promptTokens, completion_tokens: stats.completionTokens }]]
+        ? [{ model, requestedModel: model, usage: { prompt_tokens: stats.promptTokens, completion_tokens: stats.completionTokens } }]
         : [];
   let total = 0;
   let unpricedTokens = 0;
   let anyPriced = false;
-  const byModel = entries.map(([name, usage]): ModelCost => {
-    const price = lookup(name);
+  const byModel = entries.map(({ model: name, requestedModel, usage }): ModelCost => {
+    const priced = answerPrice(lookup, requestedModel, name);
     // The budget's formula: cached prompt tokens at their own price.
-    const cost = price ? billedUsd(price, usage) : undefined;
+    const cost = priced ? billedUsd(priced.price, usage) : undefined;
     if (cost === undefined) unpricedTokens += usage.prompt_tokens + usage.completion_tokens;
     else {
       anyPriced = true;
@@ -131,7 +157,8 @@ export function costOf(
     }
     return {
       model: name,
-      pricedAs: priceOf && price ? name : (priceFor(name)?.priced ?? null),
+      ...(requestedModel !== null && requestedModel !== name ? { requestedModel } : {}),
+      pricedAs: priced?.pricedAs ?? null,
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
       usd: cost === undefined ? null : round(cost, 6),
@@ -183,6 +210,14 @@ export function buildSummary(
   };
 }
 
+/** ` (answers of gpt-4o-mini-2024-07-18 priced as my-deploy)`: the server named another model than the one priced. */
+function pricedByRequest(cost: CostEstimate): string {
+  const pairs = cost.byModel.filter((m) => m.pricedAs !== null && m.pricedAs !== m.model && m.pricedAs !== priceFor(m.model)?.priced);
+  if (pairs.length === 0) return '';
+  const shown = pairs.slice(0, 2).map((m) => `${m.model} priced as ${m.pricedAs}`);
+  return ` (answers of ${shown.join(', ')}${pairs.length > 2 ? ` and ${pairs.length - 2} more` : ''})`;
+}
+
 export interface SummaryStyle {
   ok?: (s: string) => string;
   failed?: (s: string) => string;
@@ -223,7 +258,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   const cost = nothingSent ? null : s.estimatedCost;
   if (cost) {
     parts.push(
-      `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
+      `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${pricedByRequest(cost)}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
     );
   }
   parts.push(duration(s.wallSeconds, true));
