@@ -358,6 +358,7 @@ export class BatchJob {
       },
       budget && {
         admit: (body) => budget.admit(body),
+        unpriced: (body) => budget.unpriced(body),
         onHeld: (record, body) => {
           this.heldRecord = record;
           held = { id: record.id, line: record.line, worstPico: lineWorstCase(prices!, body) ?? 0 };

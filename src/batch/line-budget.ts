@@ -1,5 +1,5 @@
 import { billedPico, worstCasePico, type PriceLookup } from '../budget/prices.js';
-import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
+import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
 import { SpendCap, toPico, type Picodollars } from '../budget/spend-cap.js';
 import { requestTokenBound } from '../budget/worst-case.js';
 import type { ChatMessage, Usage } from '../types.js';
@@ -27,6 +27,12 @@ export class LineBudget {
   ) {
     this.cap = new SpendCap(toPico(options.capUsd));
     if (spentBefore > 0 && !this.cap.tryReserve(spentBefore)) this.full = true;
+  }
+
+  /** Why a line cannot be admitted at any cap (its model has no price), as live: the line gets an `input` row. */
+  unpriced(body: Readonly<Record<string, unknown>>): string | undefined {
+    const model = String(body['model']);
+    return this.options.prices(model) ? undefined : unpricedMessage(model);
   }
 
   /** Reserves a line's worst case; undefined when it does not fit (nor will any line after it). */

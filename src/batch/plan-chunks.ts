@@ -90,6 +90,8 @@ class ChunkFile {
 export interface PlanBudget {
   /** Reserves a line's worst case; undefined when it does not fit. */
   admit(body: Readonly<Record<string, unknown>>): number | undefined;
+  /** Why a line can never be admitted (its model has no price): it becomes an `input` row, planning goes on. */
+  unpriced?(body: Readonly<Record<string, unknown>>): string | undefined;
   /** The first line that did not fit: planning stops before it. */
   onHeld(record: PromptRecord, body: Readonly<Record<string, unknown>>): void;
   /** custom_ids planned by earlier rounds of the same input. */
@@ -175,6 +177,11 @@ export async function planChunks(
     const size = Buffer.byteLength(line.text) + 1;
     if (size > limits.maxBytes) {
       await onRow(inputError(record, `its request is ${size} bytes, more than a whole batch file may hold (--batch-max-mb)`));
+      continue;
+    }
+    const unpriced = budget?.unpriced?.(line.body);
+    if (unpriced) {
+      await onRow(inputError(record, unpriced));
       continue;
     }
     const reserved = budget?.admit(line.body);

@@ -9,6 +9,9 @@ import { requestTokenBound } from './worst-case.js';
  */
 export const BUDGET_DEFAULT_MAX_TOKENS = 4096;
 
+/** Why a request of a model with no price is not sent under --max-cost (its row's error, live and Batch API). */
+export const unpricedMessage = (model: string): string => `no price known for model ${model}: --max-cost needs one (--price IN/OUT or --prices FILE)`;
+
 export type Admission =
   | { kind: 'admitted'; ticket: Reservation; price: { model: string } }
   | { kind: 'full'; message: string }
@@ -53,7 +56,7 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
     spentUsd: () => toUsd(cap.spent),
     async admit(request, signal) {
       const price = options.prices(request.model);
-      if (!price) return { kind: 'unpriced', message: `no price known for model ${request.model}: --max-cost needs one (--price IN/OUT or --prices FILE)` };
+      if (!price) return { kind: 'unpriced', message: unpricedMessage(request.model) };
       const amount = worstCasePico(price, requestTokenBound(request), maxAnswer(request), options.batch);
       for (;;) {
         if (signal.aborted) return { kind: 'stopped' };
