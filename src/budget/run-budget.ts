@@ -38,6 +38,16 @@ export interface RunBudget {
   /** Spent so far (settled), USD. */
   spentUsd(): number;
   readonly capUsd: number;
+  /** The request that did not fit with nothing in flight (the run stopped on it): its worst case and answer limit. */
+  readonly refused?: RefusedRequest;
+}
+
+/** What the budget message needs to say why a request did not fit. */
+export interface RefusedRequest {
+  model: string;
+  worstUsd: number;
+  /** The answer tokens its worst case assumed (`max_tokens`, BUDGET_DEFAULT_MAX_TOKENS when none was set). */
+  maxTokens: number;
 }
 
 export interface RunBudgetOptions {
@@ -51,8 +61,12 @@ export interface RunBudgetOptions {
 export function createRunBudget(options: RunBudgetOptions): RunBudget {
   const cap = new SpendCap(toPico(options.capUsd));
   const maxAnswer = (request: BudgetRequest) => request.max_tokens ?? options.defaultMaxTokens ?? BUDGET_DEFAULT_MAX_TOKENS;
+  let refused: RefusedRequest | undefined;
   return {
     capUsd: options.capUsd,
+    get refused() {
+      return refused;
+    },
     spentUsd: () => toUsd(cap.spent),
     async admit(request, signal) {
       const price = options.prices(request.model);
@@ -63,7 +77,10 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
         const ticket = cap.tryReserve(amount);
         if (ticket) return { kind: 'admitted', ticket, price: { model: request.model } };
         // Requests in flight usually cost less than reserved: wait for them before giving up.
-        if (cap.reserved === 0) return { kind: 'full', message: 'budget reached' };
+        if (cap.reserved === 0) {
+          refused = { model: request.model, worstUsd: toUsd(amount), maxTokens: maxAnswer(request) };
+          return { kind: 'full', message: 'budget reached' };
+        }
         await new Promise<void>((resolve) => {
           const onAbort = () => resolve();
           signal.addEventListener('abort', onAbort, { once: true });

@@ -14,7 +14,8 @@ import { entryAnswer, type IndexEntry } from '../batch/plan-chunks.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import { collectedCacheBody } from '../batch/request-line.js';
 import { createPriceLookup, type PriceLookup } from '../budget/prices.js';
-import { usd } from '../ui/number-format.js';
+import { exactUsd } from '../ui/number-format.js';
+import { batchWorstCase } from './cost-advice.js';
 import { ModelTally } from '../ui/model-tally.js';
 import { BATCH_PRICE_FACTOR } from './batch-dry-run.js';
 import { createProvider } from './create-provider.js';
@@ -335,8 +336,8 @@ function finishBatchRun(
   if (stuck && budget) {
     const spent = outcome.budget!.spentUsd;
     reporter.error(
-      `budget reached: ${usd(spent)} of ${usd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, may cost up to ${usd(held.worstUsd)} at the Batch price); ` +
-        `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${usd(spent + held.worstUsd)} in place of ${NEW_CAP} in the command below`,
+      `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
+        `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`,
     );
   }
   if (empty) reporter.error(noPromptsMessage(config));

@@ -12,7 +12,8 @@ import { countNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
-import { usd } from '../ui/number-format.js';
+import { exactUsd } from '../ui/number-format.js';
+import { worstCaseAdvice } from './cost-advice.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -29,6 +30,11 @@ export interface FinishedRun {
   modelTally?: ModelTally;
 }
 
+/** `: its worst case is $0.041 (…)`: what the request that did not fit would have cost at most. */
+function refusedAdvice(config: CliConfig, budget: RunBudget): string {
+  return budget.refused ? `: ${worstCaseAdvice(budget.refused, budget.capUsd, config.maxTokens)}` : '';
+}
+
 /** Says why a run stopped early, in one line naming what to check. */
 function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter, redact: (text: string) => string): void {
   const { outcome } = run;
@@ -36,7 +42,7 @@ function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter,
     reporter.error(redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false)));
   } else if (outcome.stopped === 'budget' && run.budget) {
     reporter.error(
-      `budget reached: ${usd(run.budget.spentUsd())} of ${usd(run.budget.capUsd)} (the next prompt's worst case did not fit); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`,
+      `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`,
     );
   } else if (outcome.stopped === 'proxy') {
     reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);

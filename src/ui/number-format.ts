@@ -26,6 +26,19 @@ export function duration(seconds: number, precise = false): string {
   return `${m}m${String(s).padStart(2, '0')}s`;
 }
 
+/**
+ * US dollars where the figure is advice to act on (a budget's cap, spend, worst case): never
+ * `<$0.0001`, two significant digits under a cent (`$0.000015`). `up` rounds up, for "a cap above".
+ */
+export function exactUsd(x: number, up = false): string {
+  if (x <= 0) return '$0.00';
+  const decimals = x >= 1 ? 2 : Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(x))));
+  const scale = 10 ** decimals;
+  const rounded = up ? Math.ceil(x * scale - 1e-6) / scale : Math.round(x * scale) / scale;
+  if (rounded >= 1) return `$${rounded.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `$${rounded.toFixed(decimals)}`;
+}
+
 /** US dollars for an estimate: `$12.35`, `$0.0123`, `<$0.0001`. */
 export function usd(x: number): string {
   if (x === 0) return '$0.00';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-budget-advice-');
 const rowsOf = (file: string) => parseJsonl<{ id: string; line: number; error: { type: string; message: string } | null }>(fs.readFileSync(file, 'utf8'));
@@ -49,5 +49,99 @@ describe('--batch-api --max-cost and a line whose model has no price', () => {
     expect(l.code, l.stderr).toBe(1);
     const liveRow = rowsOf(live).find((row) => row.line === 2)!;
     expect(liveRow.error!.message).toContain('no price known for model weird-model: --max-cost needs one');
+  });
+});
+
+describe('budget messages', () => {
+  it('say amounts under $0.0001 as they are, and a cap to raise to that is above the spend', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['prompt number 1', 'prompt number 2', 'prompt number 3', 'prompt number 4']);
+    const out = path.join(ctx.dir, 'c5.jsonl');
+    const r = await runCli([
+      input,
+      '--base-url',
+      ctx.server.url,
+      '-m',
+      'gpt-4o-mini',
+      '-o',
+      out,
+      '--no-cache',
+      '--max-cost',
+      '0.00002',
+      '--max-tokens',
+      '10',
+      '-c',
+      '1',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    const line = r.stderr.split('\n').find((l) => l.includes('budget reached'))!;
+    expect(line).toMatch(
+      /budget reached: \$0\.0000\d+ of \$0\.000020 \(the next prompt did not fit: its worst case is \$0\.0000\d+ \(its prompt plus 10 answer tokens\)\)/,
+    );
+    expect(line).not.toContain('<$');
+  });
+
+  it('--batch-api: the cap to put in place of NEW_USD is a figure one can type', async () => {
+    ctx.server.options.batches = { stepMs: 30 };
+    const input = writePrompts(ctx.dir, 'p.txt', ['prompt number 1', 'prompt number 2', 'prompt number 3', 'prompt number 4']);
+    const out = path.join(ctx.dir, 'c4.jsonl');
+    const r = await runCli([
+      input,
+      '--base-url',
+      ctx.server.url,
+      '-m',
+      'gpt-4o-mini',
+      '-o',
+      out,
+      '--no-cache',
+      '--max-cost',
+      '0.000008',
+      '--max-tokens',
+      '10',
+      '--batch-api',
+      '--poll',
+      '0.05',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    const line = r.stderr.split('\n').find((l) => l.includes('budget reached'))!;
+    expect(line).toMatch(/of \$0\.0000080 /);
+    expect(line).toMatch(/may cost up to \$0\.0+[1-9]\d? at the Batch price\).* put a cap above \$0\.0+[1-9]\d? in place of NEW_USD/);
+    expect(line).not.toContain('<$');
+  });
+
+  it("a cap below one request's worst case names the default answer limit and what to change", async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one two three', 'four']);
+    const out = path.join(ctx.dir, 'bc.jsonl');
+    const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '-o', out, '--no-cache', '--max-cost', '0.01']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(ctx.server.requests).toHaveLength(0);
+    // 4,096 answer tokens at gpt-4o's $10 per million: $0.041 and the prompt's share.
+    expect(r.stderr).toMatch(
+      /budget reached: \$0\.00 of \$0\.0100 \(the next prompt did not fit: its worst case is \$0\.041\d \(its prompt plus 4,096 answer tokens, the limit --max-cost sets when --max-tokens is not given\), more than the whole cap: give a lower --max-tokens or a cap above \$0\.041\d\)/,
+    );
+  });
+
+  it('--batch-api: a first line whose worst case is above the cap says what to change', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one two three']);
+    const r = await runCli([
+      input,
+      '--base-url',
+      ctx.server.url,
+      '-m',
+      'gpt-4o',
+      '-o',
+      path.join(ctx.dir, 'bb.jsonl'),
+      '--no-cache',
+      '--max-cost',
+      '0.01',
+      '--batch-api',
+      '--poll',
+      '0.05',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(ctx.server.batchState.uploaded).toHaveLength(0);
+    // 4,096 answer tokens at half of gpt-4o's $10 per million: $0.0205 and the prompt's share.
+    expect(r.stderr).toMatch(
+      /may cost up to \$0\.020\d at the Batch price \(its prompt plus its answer limit: 4,096 tokens under --max-cost unless --max-tokens or the row sets one\), more than the whole cap: give a lower --max-tokens or a cap above \$0\.020\d\)/,
+    );
   });
 });

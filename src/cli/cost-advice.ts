@@ -1,0 +1,33 @@
+import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
+import { count, exactUsd } from '../ui/number-format.js';
+
+/** A request that did not fit under --max-cost: its worst case and, when known, the answer limit it assumed. */
+export interface RefusedWorstCase {
+  worstUsd: number;
+  maxTokens?: number;
+}
+
+/** The answer limit a worst case assumed, naming the default one (the usual cause of a surprise). */
+function assumedLimit(request: RefusedWorstCase, maxTokensFlag: number | undefined): string {
+  const limit = request.maxTokens ?? maxTokensFlag;
+  if (limit === undefined) return `its answer limit: ${count(BUDGET_DEFAULT_MAX_TOKENS)} tokens under --max-cost unless --max-tokens or the row sets one`;
+  if (maxTokensFlag === undefined && limit === BUDGET_DEFAULT_MAX_TOKENS)
+    return `${count(limit)} answer tokens, the limit --max-cost sets when --max-tokens is not given`;
+  return `${count(limit)} answer tokens`;
+}
+
+/** When one request's worst case alone is above the cap, no cap below it will ever send it: say what to change. */
+function overCap(request: RefusedWorstCase, capUsd: number): string {
+  return request.worstUsd > capUsd ? `, more than the whole cap: give a lower --max-tokens or a cap above ${exactUsd(request.worstUsd, true)}` : '';
+}
+
+/** Live: `its worst case is $0.0411 (its prompt plus 4,096 answer tokens, …), more than the whole cap: …`. */
+export function worstCaseAdvice(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
+  return `its worst case is ${exactUsd(request.worstUsd, true)} (its prompt plus ${assumedLimit(request, maxTokensFlag)})${overCap(request, capUsd)}`;
+}
+
+/** Batch API: `may cost up to $Z at the Batch price`, and what to change when that is above the whole cap. */
+export function batchWorstCase(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
+  const tail = request.worstUsd > capUsd ? ` (its prompt plus ${assumedLimit(request, maxTokensFlag)})${overCap(request, capUsd)}` : '';
+  return `may cost up to ${exactUsd(request.worstUsd, true)} at the Batch price${tail}`;
+}

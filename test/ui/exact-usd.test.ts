@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { exactUsd } from '../../src/ui/number-format.js';
+
+describe('exactUsd (budget figures to act on)', () => {
+  it.each([
+    [0, false, '$0.00'],
+    [0.000015, false, '$0.000015'],
+    [0.0000123456, false, '$0.000012'],
+    [0.0000123456, true, '$0.000013'],
+    [0.00000054, false, '$0.00000054'],
+    [0.0028, false, '$0.0028'],
+    [0.01, false, '$0.0100'],
+    [0.04112, true, '$0.0412'],
+    [0.99999, true, '$1.00'],
+    [100, false, '$100.00'],
+    [1234.561, true, '$1,234.57'],
+  ])('%d (up: %s) is %s', (x, up, text) => {
+    expect(exactUsd(x, up)).toBe(text);
+  });
+
+  it('rounded up, it is never below the amount: a cap above it holds the amount', () => {
+    for (const x of [0.000015, 0.0000088, 0.00411, 0.0123456, 3.2]) expect(Number(exactUsd(x, true).replace(/[$,]/g, ''))).toBeGreaterThanOrEqual(x);
+  });
+});
