@@ -145,6 +145,14 @@ export interface HeaderSource {
   get(name: string): string | null;
 }
 
+/**
+ * A refusal (OpenAI's `refusal`, content empty) is no answer: a failed row that keeps its text in
+ * `response`, with the message a structured run's refusal has (src/structured/judge-answer.ts).
+ */
+export function refusedError(refusal: string): RowError {
+  return { type: 'invalid_output', message: `the model refused to answer: ${refusal}` };
+}
+
 /** --fail-truncated's error: the answer stopped at the token limit (`maxTokens` when the request set one). */
 export function truncatedError(maxTokens?: number): RowError {
   const cap = maxTokens ? ` of ${maxTokens}` : '';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
-import { truncatedError, type PromptRecord, type ResultRow } from '../types.js';
+import { refusedError, truncatedError, type PromptRecord, type ResultRow } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
 import { chunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
@@ -576,6 +576,9 @@ export class BatchJob {
               continue;
             }
             row = judged.row;
+          } else if (outcome.refusal && !row.error && !row.response) {
+            // As live: a refusal outside --json-schema/--json is a failed row keeping its text.
+            row = { ...row, response: outcome.refusal, error: refusedError(outcome.refusal) };
           }
           // Structured: only an answer that passed the check (an invalid one is an error row by now).
           // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).

@@ -1,5 +1,5 @@
 import type { AttemptError, CompletionRequest, CompletionResult } from '../provider/completion.js';
-import { truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
+import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
 import type { BatchStats } from './stats.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
@@ -50,6 +50,12 @@ export function successRow(
   failTruncated = false,
 ): ResultRow {
   const { result } = outcome;
+  if (result.refusal && !result.text) {
+    // Refused outside --json-schema/--json (a response_format passed by --param): the same failed row.
+    const refused = invalidRow(record, request, outcome, attempts, refusedError(result.refusal).message, stats);
+    delete refused.output;
+    return refused;
+  }
   if (result.usage) {
     stats.promptTokens += result.usage.prompt_tokens;
     stats.completionTokens += result.usage.completion_tokens;

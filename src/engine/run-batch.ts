@@ -239,7 +239,8 @@ class Engine {
       if (outcome === undefined) return null; // stopped before it was sent
       if (outcome.ok) {
         if (!o.structured) {
-          o.cache?.store(request, sample, outcome.result);
+          // A refusal becomes a failed row (successRow): failures are asked again, never served from the cache.
+          if (!(outcome.result.refusal && !outcome.result.text)) o.cache?.store(request, sample, outcome.result);
           return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
         }
         const step = answerStep(o.structured, outcome.result, request.messages, answers);

@@ -12,8 +12,8 @@ export interface RewritingProxy {
   close(): Promise<void>;
 }
 
-/** `rewrite(body, path)`: the response text as the client will see it. */
-export async function startRewritingProxy(target: string, rewrite: (body: string, path: string) => string): Promise<RewritingProxy> {
+/** `rewrite(body, path, request)`: the response text as the client will see it (`request`: the request's body). */
+export async function startRewritingProxy(target: string, rewrite: (body: string, path: string, request: string) => string): Promise<RewritingProxy> {
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -24,7 +24,7 @@ export async function startRewritingProxy(target: string, rewrite: (body: string
         const parts: Buffer[] = [];
         answer.on('data', (c: Buffer) => parts.push(c));
         answer.on('end', () => {
-          const body = Buffer.from(rewrite(Buffer.concat(parts).toString('utf8'), req.url ?? ''), 'utf8');
+          const body = Buffer.from(rewrite(Buffer.concat(parts).toString('utf8'), req.url ?? '', Buffer.concat(chunks).toString('utf8')), 'utf8');
           const out = { ...answer.headers, 'content-length': String(body.length) };
           delete out['transfer-encoding'];
           res.writeHead(answer.statusCode ?? 502, out);
