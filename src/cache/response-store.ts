@@ -136,7 +136,6 @@ async function openDatabase(file: string, current: boolean): Promise<Database> {
 /** Whether an entry of the current file is an answer (not msgpackr's shapes). */
 const isAnswerKey = (key: Buffer): boolean => key.length === KEY_BYTES;
 
-/** The store over the current file and, if there is one, the legacy file. */
 /** The current file, opened on first need: `now()` is undefined until then. */
 function lazyDatabase(file: string) {
   let db: Database | undefined;
@@ -153,6 +152,7 @@ function lazyDatabase(file: string) {
   };
 }
 
+/** The store over the current file and, if there is one, the legacy file. */
 function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy: Database | undefined): ResponseStore {
   // A key is copied by LMDB before a call returns: one buffer serves every lookup and write.
   const short = Buffer.alloc(KEY_BYTES);

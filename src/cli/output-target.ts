@@ -21,7 +21,6 @@ import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
-import { sameFile } from '../util/same-file.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -55,18 +54,12 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
   };
 }
 
-/** The output must not be the input under another name (a symlink or hard link): it would be clobbered. */
-function refuseSameFile(config: CliConfig, output: string): void {
-  if (config.input.kind === 'file' && sameFile(config.input.path, output)) {
-    throw new RunError(`--output ${output} is the input file ${config.input.path} (same file on disk): choose another path`, 'usage');
-  }
-}
-
 /**
  * Where rows go: the answer printer, stdout, or a results file, which is checked, locked, and with
  * --resume read back for the ids it already answered.
  */
-// Long by choice: one ordered sequence of checks (stream, same file, writable, exists, lock, resume).
+// Long by choice: one ordered sequence of checks (stream, writable, exists, lock, resume); the input
+// is refused as the output (by name or on disk) when the config is parsed.
 export async function openOutputTarget(
   config: CliConfig,
   io: CliIo,
@@ -85,7 +78,6 @@ export async function openOutputTarget(
     return { writer: openStreamOutput(out.path, out.format, layout, io), lock: undefined, skip: undefined };
   }
 
-  refuseSameFile(config, out.path);
   checkWritableFile(out.path, '--output');
   const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
   if (exists && !config.resume && !config.overwrite) {
