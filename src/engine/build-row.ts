@@ -164,6 +164,7 @@ export function failureRow(record: PromptRecord, error: RowError, attempts: numb
 /**
  * The row of an answer that never validated (a schema or --json): an error row that keeps the raw
  * text in `response` for inspection, and the answer's usage, model and timing (it was paid for).
+ * A cut-off answer counts as truncated too, so live and --batch-api runs count the same answer alike.
  */
 export function invalidRow(
   record: PromptRecord,
@@ -176,6 +177,8 @@ export function invalidRow(
   const { result } = outcome;
   stats.failed++;
   stats.failedByType.invalid_output = (stats.failedByType.invalid_output ?? 0) + 1;
+  // Cut off at the token limit is counted as such whatever else went wrong, as a collected batch row is.
+  if (result.finishReason === 'length') stats.truncated++;
   if (result.usage) {
     stats.promptTokens += result.usage.prompt_tokens;
     stats.completionTokens += result.usage.completion_tokens;

@@ -170,6 +170,21 @@ describe('--batch-api with structured output', () => {
     expect(fixed.batch_id).toBeUndefined(); // its answer came live
   });
 
+  it('an answer cut off at the token limit counts as truncated live and collected alike (stderr, --summary-json)', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'cut [[schema:truncate]]']);
+    const counted = async (mode: string, flags: string[]) => {
+      const summaryFile = path.join(ctx.dir, `${mode}.sum.json`);
+      const r = await runCli([input, '-o', path.join(ctx.dir, `${mode}.jsonl`), ...flags, '--json-schema', SMALL, '--summary-json', summaryFile]);
+      expect(r.code, r.stderr).toBe(1);
+      const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      return { truncated: summary.truncated, failed: summary.failedByType, line: /1 truncated at the token limit/.test(r.stderr) };
+    };
+    const live = await counted('live', ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--no-stream']);
+    const batch = await counted('batch', batchArgs());
+    expect(live).toEqual({ truncated: 1, failed: { invalid_output: 1 }, line: true });
+    expect(batch).toEqual(live);
+  });
+
   it('cancel writes the rows as the run would: schema columns, --keep-fields, answers checked', async () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 30, hold: () => holding };
