@@ -33,6 +33,8 @@ async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout
   const escapeFormulas = config.data.csvEscapeFormulas;
   if (keep !== 'all') return keep.length === 0 && !escapeFormulas ? PLAIN_CSV : { escapeFormulas, keptFields: keep };
   if (!csvOut) return { escapeFormulas, keptFields: [] };
+  // A text line's one field is its text (see checkTextFields).
+  if (config.inputFormat === 'txt') return { escapeFormulas, keptFields: ['prompt'] };
   if (config.input.kind !== 'file' || config.inputFormat !== 'csv') {
     throw new UsageError('--keep-fields all with CSV output needs a CSV input file (its header names the columns); name the fields instead: --keep-fields a,b');
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
-import type { InputFormat, InputOptions } from '../input/index.js';
+import { checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
 import { decodeInput } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -69,8 +69,25 @@ async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: strin
   return { format: json ? 'jsonl' : 'txt', stream: replay() };
 }
 
-/** Opens the input named by the config; unreadable files are a run error naming the path. */
+/**
+ * Opens the input named by the config; unreadable files are a run error naming the path. A text
+ * input's fields are known once its format is: a template or --keep-fields naming another is
+ * refused here, before the output is created.
+ */
 export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
+  const opened = await openSource(config, io);
+  if (opened.format === 'txt') {
+    try {
+      checkTextFields(inputOptionsFor(config, opened));
+    } catch (err) {
+      await opened.close();
+      throw err;
+    }
+  }
+  return opened;
+}
+
+async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   if (config.input.kind === 'stdin') {
     const destroy = () => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;

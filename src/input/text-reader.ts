@@ -10,12 +10,11 @@ import { problemRecord, sendableRecord, userMessages } from './to-record.js';
 const TEXT_FIELDS = ['prompt', 'line'];
 
 /**
- * Plain text: one prompt per line. Blank lines are skipped but still counted, so `line` always matches
- * the editor. Trailing whitespace is dropped; leading whitespace is kept (it may be meaningful).
- * Text rows have no id column, so every id is the `<line>-<hash>` fallback.
+ * Refuses a template or `--keep-fields` naming a field a text line does not have. Its fields are
+ * known without reading it, so callers check before they create anything (the reader checks too).
  */
-export async function* readTextRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
-  const { source, template, system } = options;
+export function checkTextFields(options: Pick<InputOptions, 'template' | 'keepFields'>): void {
+  const { template, keepFields } = options;
   if (template !== undefined) {
     // Checked once up front: an unknown field would otherwise fail every single line.
     const unknown = templateFields(template).filter((name) => !TEXT_FIELDS.includes(name));
@@ -23,23 +22,47 @@ export async function* readTextRecords(input: InputSource, options: InputOptions
       throw new UsageError(`--template uses ${unknown.map((n) => `{{${n}}}`).join(', ')}, but text input only has {{prompt}} (alias {{line}})`);
     }
   }
+  const unknown = keepFields === undefined || keepFields === 'all' ? [] : keepFields.filter((name) => !TEXT_FIELDS.includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--keep-fields names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, but text input only has the field "prompt" (alias "line"), the line's text: --keep-fields prompt`,
+    );
+  }
+}
+
+/** The fields a text line keeps with --keep-fields: its text, under each name asked for. */
+function keptTextFields(keep: InputOptions['keepFields']): readonly string[] | undefined {
+  if (keep === undefined) return undefined;
+  return keep === 'all' ? ['prompt'] : keep;
+}
+
+/**
+ * Plain text: one prompt per line. Blank lines are skipped but still counted, so `line` always matches
+ * the editor. Trailing whitespace is dropped; leading whitespace is kept (it may be meaningful).
+ * Text rows have no id column, so every id is the `<line>-<hash>` fallback. With --keep-fields a
+ * row's `input` holds the line's text (before any template), as a CSV row's holds its cells.
+ */
+export async function* readTextRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  const { source, template, system } = options;
+  checkTextFields(options);
+  const kept = keptTextFields(options.keepFields);
   for await (const { line, text } of readLines(input, source)) {
     if (text.trim() === '') continue;
-    const origin = { source, line, id: fallbackId(line, text) };
-    let prompt = text.trimEnd();
-    if (template !== undefined) {
-      const rendered = renderTemplate(template, { prompt, line: prompt });
-      // Unreachable after the check above, but kept so a template bug cannot send a half-filled prompt.
-      if ('missing' in rendered) {
-        yield problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing, prompt);
-        continue;
-      }
-      prompt = rendered.text;
-      if (prompt.trim() === '') {
-        yield problemRecord(origin, 'the template produced an empty prompt');
-        continue;
-      }
-    }
-    yield sendableRecord(origin, prompt, userMessages(prompt), {}, system);
+    const record = textRecord(source, line, text, template, system);
+    if (kept) record.fields = Object.fromEntries(kept.map((name) => [name, text.trimEnd()]));
+    yield record;
   }
+}
+
+function textRecord(source: string, line: number, text: string, template: string | undefined, system: string | undefined): PromptRecord {
+  const origin = { source, line, id: fallbackId(line, text) };
+  let prompt = text.trimEnd();
+  if (template !== undefined) {
+    const rendered = renderTemplate(template, { prompt, line: prompt });
+    // Unreachable after the check above, but kept so a template bug cannot send a half-filled prompt.
+    if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing, prompt);
+    prompt = rendered.text;
+    if (prompt.trim() === '') return problemRecord(origin, 'the template produced an empty prompt');
+  }
+  return sendableRecord(origin, prompt, userMessages(prompt), {}, system);
 }

@@ -67,6 +67,44 @@ describe('--keep-fields (item 18)', () => {
     expect(r.stderr).toMatch(/--keep-fields all with CSV output needs a CSV input file/);
     expect(server.requests).toHaveLength(0);
   });
+
+  it('text in: a line keeps its text (before the template) as "prompt", in JSONL, CSV and with all', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('kept.txt', 'first line\n\nsecond, with comma\n');
+    const r = await run([input, '-t', 'Q: {{prompt}}', '--keep-fields', 'prompt', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowsOf(r).map((row) => [row.prompt, row.input])).toEqual([
+      ['Q: first line', { prompt: 'first line' }],
+      ['Q: second, with comma', { prompt: 'second, with comma' }],
+    ]);
+    const out = path.join(dir, 'kept-txt.csv');
+    const csv = await run([input, '-t', 'Q: {{prompt}}', '--keep-fields', 'all', '-o', out, '-q']);
+    expect(csv.code, csv.stderr).toBe(0);
+    const records = parse(fs.readFileSync(out), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((rec) => [rec['prompt'], rec['input_prompt']])).toEqual([
+      ['Q: first line', 'first line'],
+      ['Q: second, with comma', 'second, with comma'],
+    ]);
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it('text in: a field a line does not have is a usage error before the output is created, nothing sent', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('unknown.txt', 'a line\n');
+    const out = path.join(dir, 'unknown-txt.csv');
+    for (const args of [
+      [input, '-o', out],
+      ['-o', '-'],
+    ]) {
+      const r = await run([...args, '--keep-fields', 'prompt,title'], { stdin: 'a line\n' });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        'llm-batch: --keep-fields names "title", but text input only has the field "prompt" (alias "line"), the line\'s text: --keep-fields prompt',
+      );
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
 });
 
 describe('request parameters (item 20)', () => {
