@@ -33,7 +33,9 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   }
   const meta = readRunMeta(config.input.path);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
-  const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped }, runModel);
+  // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
+  const typedOutput = (out.kind === 'terminal' ? format : out.format) !== 'csv';
+  const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped, typedOutput }, runModel);
   await writer.close();
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
   return ExitCode.ok;

@@ -1,14 +1,18 @@
 import { csvLayoutFromFile, PLAIN_CSV, readRunMeta, type CsvLayout } from '../output/index.js';
 import type { MergeSource } from '../output/merge-results.js';
 
-/** How to read one output being merged: its escaping and its run's model, from its metadata. */
-export function mergeSource(file: string, format: 'jsonl' | 'csv'): MergeSource {
+/**
+ * How to read one output being merged: its escaping and its run's model, from its metadata; its
+ * answers typed when the merged file is JSONL.
+ */
+export function mergeSource(file: string, format: 'jsonl' | 'csv', into: 'jsonl' | 'csv'): MergeSource {
   const meta = readRunMeta(file);
   return {
     path: file,
     format,
     escapedFormulas: format === 'csv' && meta?.['csvEscapeFormulas'] === true,
     runModel: typeof meta?.['model'] === 'string' ? meta['model'] : undefined,
+    typedOutput: into === 'jsonl',
   };
 }
 

@@ -8,7 +8,8 @@ import { schemaInstructions } from '../structured/instructions.js';
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
 import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
-import { compileCheck, draftOf, stripFence } from '../structured/validate.js';
+import { stripFence } from '../structured/strip-fence.js';
+import { compileCheck, draftOf } from '../structured/validate.js';
 import type { CliConfig } from './config.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */

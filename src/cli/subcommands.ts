@@ -200,7 +200,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   if (fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);
-  const sources = outputs.map((file) => mergeSource(file, resultsFormat(file)));
+  const sources = outputs.map((file) => mergeSource(file, resultsFormat(file), resultsFormat(opts.output)));
   const csv = resultsFormat(opts.output) === 'csv' ? await mergedCsvLayout(sources, meta) : undefined;
   const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false, csv });
   const answered = opts.input ? new Set<string>() : undefined;

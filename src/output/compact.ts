@@ -1,7 +1,7 @@
 import { realpathSync, rmSync, renameSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { CsvLayout } from './csv-layout.js';
-import { csvLayoutOfFile } from './csv-file-layout.js';
+import { csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { rowKey } from './row-key.js';
 import { staleInputErrors } from './resume-state.js';
@@ -64,7 +64,9 @@ export async function compactResults(
 export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
   const path = realpathSync(given);
   const tmp = `${path}.compact.tmp`;
-  const csv = layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
+  // The header's own layout: rows read back hold their fields by column, as that header names them.
+  const own = layout && format === 'csv' ? await csvLayoutFromFile(path, layout.escapeFormulas) : undefined;
+  const csv = own ?? (layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout);
   const out = openFileWriter(tmp, format, { append: false, csv });
   try {
     const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false }, runModel);

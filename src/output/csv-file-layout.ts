@@ -53,7 +53,7 @@ function answerColumnsOfFile(path: string, layout: CsvLayout): readonly AnswerPa
  * taken then, so a property named `sample` or `cached` had that column, not `output_sample`.
  */
 function legacyFieldColumns(columns: readonly OutputColumn[]): readonly OutputColumn[] {
-  if (columns.some((c) => c.property === '')) return columns;
+  if (columns.some((c) => c.whole)) return columns;
   return outputColumns({ properties: Object.fromEntries(columns.map((c) => [c.property, {}])) }, LEGACY_CSV_COLUMNS);
 }
 

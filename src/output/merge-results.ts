@@ -9,6 +9,8 @@ export interface MergeSource {
   escapedFormulas?: boolean;
   /** The model in the file's run metadata: a plain run's rows are (id, that model, sample 0). */
   runModel?: string | null;
+  /** Merged into JSONL: a structured CSV's answers typed, as a JSONL output has them (see ReadOptions). */
+  typedOutput?: boolean;
 }
 
 export interface MergeStats {
@@ -28,7 +30,8 @@ export interface MergeStats {
 export async function mergeResults(sources: readonly MergeSource[], out: RowWriter, onId?: (id: string) => void): Promise<MergeStats> {
   const last = new Map<string, number>();
   let position = 0;
-  const read = (source: MergeSource) => readResults(source.path, source.format, { escapedFormulas: source.escapedFormulas ?? false });
+  const read = (source: MergeSource) =>
+    readResults(source.path, source.format, { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false });
   for (const source of sources) for await (const row of read(source)) last.set(rowKey(row, source.runModel), position++);
 
   const stats: MergeStats = { rows: 0, failed: 0, dropped: 0 };

@@ -6,6 +6,7 @@ import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.
 import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
 import { csvHeaderShape } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
+import { outputFromResponse } from '../structured/output-from-response.js';
 import { errorMessage } from '../util/error-message.js';
 
 /** A row as read back, with where it starts in the file (1-based physical line). */
@@ -34,12 +35,18 @@ export async function* readResults(path: string, format: 'jsonl' | 'csv', option
 export interface ReadOptions {
   /** The CSV was written with --csv-escape-formulas: strip the `'` it added. */
   escapedFormulas?: boolean;
+  /**
+   * A structured CSV's rows get `output` as the run's JSONL has it (typed, keyed by property),
+   * parsed from `response`, in place of the text cells keyed by column that a CSV copy writes back
+   * unchanged. Costs a JSON.parse per row. @default false
+   */
+  typedOutput?: boolean;
 }
 
 /** The rows with the physical line each starts on; {@link readResults} is this without the lines. */
 export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ReadRow> {
   if (format === 'jsonl') return readJsonl(path);
-  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false);
+  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false);
   throw new RunError(`Cannot read ${format} output back; only jsonl and csv results can be resumed`, 'resume');
 }
 
@@ -86,7 +93,7 @@ interface CsvRecord {
   info: Info;
 }
 
-async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<ReadRow> {
+async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boolean): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
@@ -130,9 +137,13 @@ async function* readCsv(path: string, escapedFormulas: boolean): AsyncGenerator<
         throw corrupt(path, line, `not a result row (${errorMessage(err)})`);
       }
       // Field cells come back as the strings they were written as (CSV keeps no types), keyed by
-      // column, so a compaction writes them out unchanged (see columnValue).
+      // column, so a compaction writes them out unchanged (see columnValue); or typed, as asked.
       if (fieldColumns.length > 0) {
-        row.output = Object.fromEntries(fieldColumns.map((c, j) => [c, escapedFormulas ? unescapeCell(record[1 + j] ?? '') : (record[1 + j] ?? '')]));
+        const typed = typedOutput ? outputFromResponse(row) : undefined;
+        row.output =
+          typed !== undefined
+            ? typed
+            : Object.fromEntries(fieldColumns.map((c, j) => [c, escapedFormulas ? unescapeCell(record[1 + j] ?? '') : (record[1 + j] ?? '')]));
       }
       yield { row, line };
     }

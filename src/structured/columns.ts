@@ -1,21 +1,23 @@
 import type { JsonSchema } from './strictify.js';
 
-/** One CSV column holding one top-level property of the answer. */
+/** One CSV column holding one top-level property of the answer, or (`whole`) all of it. */
 export interface OutputColumn {
   property: string;
   column: string;
+  /** The whole answer (--json, a root without properties): its shape is unknown. */
+  whole?: true;
 }
 
 /**
  * CSV columns for the answer's top-level properties, in schema order. A property named like a
- * built-in column (`prompt`, `error_type`…) is prefixed `output_` (again until unique), so the
- * row's own columns never change meaning. A schema whose root has no properties gets one `output`
- * column with the whole value.
+ * built-in column (`prompt`, `error_type`…), or named "" (a header cell must name its column), is
+ * prefixed `output_` (again until unique), so the row's own columns never change meaning. A schema
+ * whose root has no properties gets one `output` column with the whole value.
  */
 export function outputColumns(schema: JsonSchema, builtIn: readonly string[]): OutputColumn[] {
   const props = schema.properties;
   const names = typeof props === 'object' && props !== null && !Array.isArray(props) ? Object.keys(props) : [];
-  if (names.length === 0) return [{ property: '', column: unique('output', builtIn, []) }];
+  if (names.length === 0) return [{ property: '', column: unique('output', builtIn, []), whole: true }];
   const taken: string[] = [];
   return names.map((property) => {
     const column = unique(property, builtIn, [...taken, ...names.filter((n) => n !== property)]);
@@ -26,7 +28,7 @@ export function outputColumns(schema: JsonSchema, builtIn: readonly string[]): O
 
 function unique(name: string, builtIn: readonly string[], others: readonly string[]): string {
   let column = name;
-  while (builtIn.includes(column) || (column !== name && others.includes(column))) column = `output_${column}`;
+  while (column === '' || builtIn.includes(column) || (column !== name && others.includes(column))) column = `output_${column}`;
   return column;
 }
 
@@ -42,13 +44,12 @@ export function outputCell(value: unknown): string {
 }
 
 /**
- * The value a column holds for a row's output: the property, or for a row read back from a CSV
- * (keyed by column, since CSV keeps no property names) the column. A column name is never another
- * property's name, so the two cannot be confused.
+ * The value a column holds for a row's output: the whole output, or its property. A row read back
+ * from a CSV holds its fields keyed by column and is written with the layout of that file's header,
+ * whose columns are their own properties (see layoutOfHeader).
  */
 export function columnValue(output: unknown, column: OutputColumn): unknown {
-  if (typeof output !== 'object' || output === null || Array.isArray(output)) return column.property === '' ? output : undefined;
-  const o = output as Record<string, unknown>;
-  if (column.property === '') return column.column in o && Object.keys(o).length === 1 ? o[column.column] : output;
-  return Object.hasOwn(o, column.property) ? o[column.property] : o[column.column];
+  if (column.whole) return output;
+  if (typeof output !== 'object' || output === null || Array.isArray(output)) return undefined;
+  return Object.hasOwn(output, column.property) ? (output as Record<string, unknown>)[column.property] : undefined;
 }

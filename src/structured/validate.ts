@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { UsageError } from '../errors.js';
 import type { JsonSchema } from './strictify.js';
+import { stripFence } from './strip-fence.js';
 
 /** ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module. */
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -68,13 +69,4 @@ export function compileCheck(schema: JsonSchema, draft: Draft): AnswerCheck {
     if (validate(value)) return { ok: true, value };
     return { ok: false, kind: 'schema', problems: describeErrors(validate.errors ?? []) };
   };
-}
-
-/**
- * Models asked through a system message (no response_format) often wrap the object in a ```json
- * fence; the fence is not part of the answer.
- */
-export function stripFence(text: string): string {
-  const m = /^\s*```(?:json)?[ \t]*\r?\n([\s\S]*?)\r?\n?```\s*$/.exec(text);
-  return m ? m[1]! : text;
 }

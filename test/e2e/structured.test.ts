@@ -169,6 +169,61 @@ describe.concurrent('--json-schema', () => {
     expect(other.stderr).toMatch(/was written by a different run \(jsonSchema: was/);
   });
 
+  it('a property named "": CSV column output_ holding that field, not the whole answer', async () => {
+    const { run } = await server();
+    const schema = write(
+      'empty-name.json',
+      JSON.stringify({
+        type: 'object',
+        properties: { '': { type: 'string' }, b: { type: 'integer', minimum: 27, maximum: 27 } },
+        required: ['', 'b'],
+        additionalProperties: false,
+      }),
+    );
+    const out = path.join(dir, `${++n}-empty-name.csv`);
+    const r = await run(['--json-schema', schema, '-o', out, '-q'], { stdin: 'the field\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const [header, row] = parse(fs.readFileSync(out, 'utf8')) as string[][];
+    expect(header!.slice(0, 4)).toEqual(['id', 'output_', 'b', 'line']);
+    expect(row!.slice(1, 3)).toEqual(['the field', '27']);
+    const dry = await run(['--json-schema', schema, '--dry-run', '-o', path.join(dir, 'never-empty.csv')], { stdin: 'x\n' });
+    expect(dry.stdout).toContain('CSV columns after id: output_, b');
+  });
+
+  it('a schema CSV copied to JSONL (--compact, merge) has the answers typed as the live JSONL has them', async () => {
+    const { run } = await server();
+    const rows = [
+      'id,subject,body',
+      'ok1,Refund,charged twice',
+      'ok2,Dark mode,"please, ""soon"""',
+      'bad,x,[[schema:violate*9]]',
+      'cut,y,[[schema:truncate]]',
+      'gone,z,[[fault:400*99]]',
+    ];
+    const input = write('typed.csv', `${rows.join('\n')}\n`);
+    const args = [input, '--template', '{{subject}}: {{body}}', '--json-schema', TICKET_SCHEMA, '--schema-retries', '0', '-q'];
+    const liveJsonl = path.join(dir, `${++n}-typed.jsonl`);
+    const liveCsv = path.join(dir, `${++n}-typed.csv`);
+    expect((await run([...args, '-o', liveJsonl])).code).toBe(1);
+    expect((await run([...args, '-o', liveCsv])).code).toBe(1);
+    const outputs = (file: string) => Object.fromEntries(parseJsonl<ResultRow>(fs.readFileSync(file, 'utf8')).map((row) => [row.id, row.output]));
+    const live = outputs(liveJsonl);
+    expect(live['ok1']).toMatchObject({ urgent: expect.any(Boolean), products: expect.any(Array) });
+    expect(live['bad']).toBeNull();
+    expect(live['gone']).toBeNull();
+    const compacted = path.join(dir, `${++n}-compacted.jsonl`);
+    expect((await runCli(['--compact', liveCsv, '-o', compacted, '-q'])).code).toBe(0);
+    expect(outputs(compacted)).toEqual(live);
+    const merged = path.join(dir, `${++n}-merged.jsonl`);
+    const m = await runCli(['merge', liveCsv, '-o', merged]);
+    expect(m.code, m.stderr).toBe(1); // it has failed rows
+    expect(outputs(merged)).toEqual(live);
+    // A CSV copy stays cell for cell what it was.
+    const copy = path.join(dir, `${++n}-copy.csv`);
+    expect((await runCli(['--compact', liveCsv, '-o', copy, '-q'])).code).toBe(0);
+    expect(fs.readFileSync(copy, 'utf8')).toBe(fs.readFileSync(liveCsv, 'utf8'));
+  });
+
   it('--json to CSV: one output column with the whole value', async () => {
     const { run } = await server();
     const r = await run(['--json', '-f', 'csv', '-q'], { stdin: 'say "hi", json\n' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, rowToCsvRecord } from '../../src/output/csv-columns.js';
 import { csvHeaderColumns } from '../../src/output/csv-layout.js';
-import { outputCell, outputColumns } from '../../src/structured/columns.js';
+import { columnValue, outputCell, outputColumns } from '../../src/structured/columns.js';
 import { reaskMessages } from '../../src/structured/reask.js';
 import type { ResultRow } from '../../src/types.js';
 
@@ -21,7 +21,34 @@ describe('outputColumns', () => {
     expect(new Set([...CSV_COLUMNS, ...cols.map((c) => c.column)]).size).toBe(CSV_COLUMNS.length + 4);
   });
   it('a root without properties gets one output column', () => {
-    expect(outputColumns({ type: 'array' }, CSV_COLUMNS)).toEqual([{ property: '', column: 'output' }]);
+    expect(outputColumns({ type: 'array' }, CSV_COLUMNS)).toEqual([{ property: '', column: 'output', whole: true }]);
+  });
+  it('a property named "" is a field like any other: column output_ (output_output_ next to an output_ property)', () => {
+    expect(outputColumns({ properties: { '': {}, b: {} } }, CSV_COLUMNS)).toEqual([
+      { property: '', column: 'output_' },
+      { property: 'b', column: 'b' },
+    ]);
+    const cols = outputColumns({ properties: { output_: {}, '': {} } }, CSV_COLUMNS);
+    expect(cols).toEqual([
+      { property: 'output_', column: 'output_' },
+      { property: '', column: 'output_output_' },
+    ]);
+    const answer = { '': 'empty-named', output_: true };
+    expect(cols.map((c) => columnValue(answer, c))).toEqual([true, 'empty-named']);
+  });
+});
+
+describe('columnValue', () => {
+  it('the whole-value column holds the whole answer, even one with a single key named like the column', () => {
+    const [whole] = outputColumns({}, CSV_COLUMNS);
+    expect(columnValue({ output: 5 }, whole!)).toEqual({ output: 5 });
+    expect(columnValue([1, 2], whole!)).toEqual([1, 2]);
+  });
+  it('a field column holds its property only', () => {
+    const [a] = outputColumns({ properties: { a: {} } }, CSV_COLUMNS);
+    expect(columnValue({ a: 0 }, a!)).toBe(0);
+    expect(columnValue({ b: 1 }, a!)).toBeUndefined();
+    expect(columnValue(null, a!)).toBeUndefined();
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { judgeAnswer } from '../../src/structured/judge-answer.js';
-import { compileCheck, draftOf, stripFence } from '../../src/structured/validate.js';
+import { stripFence } from '../../src/structured/strip-fence.js';
+import { compileCheck, draftOf } from '../../src/structured/validate.js';
 import { rejectsResponseFormat } from '../../src/structured/response-format.js';
 
 const ticket = {
