@@ -78,7 +78,7 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
   const opened = await openSource(config, io);
   if (opened.format === 'txt') {
     try {
-      checkTextFields(inputOptionsFor(config, opened));
+      checkTextFields({ template: config.template, keepFields: config.data.keepFields });
     } catch (err) {
       await opened.close();
       throw err;

@@ -44,7 +44,7 @@ describe('prepareStructured', () => {
   it('--json: json_object, the JSON hint, one output column', () => {
     const s = prepareStructured({ kind: 'json', retries: 1 });
     expect(s.structured).toMatchObject({ responseFormat: { type: 'json_object' }, jsonHint: true, retries: 1 });
-    expect(s.csvColumns).toEqual([{ property: '', column: 'output' }]);
+    expect(s.csvColumns).toEqual([{ property: '', column: 'output', whole: true }]);
     expect(s.structured.check('[1]')).toEqual({ ok: true, value: [1] });
     expect(s.structured.check('```json\n{"a":1}\n```')).toEqual({ ok: true, value: { a: 1 } });
   });
