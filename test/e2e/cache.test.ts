@@ -237,12 +237,12 @@ describe('response cache', () => {
 
 describe('a cache that cannot be written costs only the cache', () => {
   /**
-   * The CLI with its files capped by `ulimit -f 256` (128-256 KB, as sh counts blocks): a full disk
+   * The CLI with its files capped by `ulimit -f 512` (256 KB: dash counts 512-byte blocks): a full disk
    * without a small filesystem to mount. Node ignores SIGXFSZ, so lmdb's writes fail with EFBIG
    * (its commits then with EIO), as on a full disk with ENOSPC. The rows go to stdout, a pipe.
    */
   function capped(args: readonly string[], cacheDir: string) {
-    const child = spawn('/bin/sh', ['-c', 'ulimit -f 256 && exec "$0" "$@"', process.execPath, BIN, ...args], {
+    const child = spawn('/bin/sh', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, BIN, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: cacheDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -250,8 +250,9 @@ describe('a cache that cannot be written costs only the cache', () => {
   }
 
   it('a run whose cache file hits the size limit finishes every row with one warning line; so does the next', async () => {
-    // ~1 KB answers (the mock echoes the prompt): 600 of them are well past the limit.
-    const prompts = Array.from({ length: 600 }, (_, i) => `full ${i} ${'x'.repeat(1000)}`);
+    // ~1 KB answers (the mock echoes the prompt): 1,000 of them are well past the limit, and the
+    // first transaction (at most 64 KiB of answers, ~130 KB of file with random keys) fits.
+    const prompts = Array.from({ length: 1000 }, (_, i) => `full ${i} ${'x'.repeat(1000)}`);
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
     const cacheDir = path.join(ctx.dir, 'cache');
     const args = [input, '--base-url', ctx.server.url, '-f', 'jsonl', '--retries', '0', '-c', '16'];
@@ -259,7 +260,7 @@ describe('a cache that cannot be written costs only the cache', () => {
       const result = await capped(args, cacheDir);
       expect(result.code, `round ${round}: ${result.stderr}`).toBe(0);
       const rows = parseJsonl<Row>(result.stdout);
-      expect(rows).toHaveLength(600);
+      expect(rows).toHaveLength(1000);
       expect(rows.every((r) => r.error === null)).toBe(true);
       const lines = result.stderr.trim().split('\n');
       expect(

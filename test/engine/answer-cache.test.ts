@@ -55,6 +55,22 @@ describe('createAnswerCache', () => {
     expect(cache.lookup(request(49), 0)).toMatchObject({ text: 'a49' });
   });
 
+  it('an answer waits up to a second for company; long ones go at most 64 KiB of text to a write', async () => {
+    const { store, writes } = memoryStore();
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
+    cache.store(request(0), 0, result('short'));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual([1]);
+    const long = 'x'.repeat(16 * 1024);
+    for (let i = 1; i <= 10; i++) cache.store(request(i), 0, result(long));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([1, 4, 4]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([1, 4, 4, 2]);
+  });
+
   it('flush writes what is waiting at once and resolves once it is written', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
@@ -91,17 +107,22 @@ describe('createAnswerCache', () => {
     const answer = { text: 'a', finishReason: 'stop', model: 'm', usage: null };
     const waits: Promise<void>[] = [];
     for (let i = 0; i < 600; i++) waits.push(cache.putByBody({ model: 'm', n: i }, 0, answer));
-    // Two transactions of 256 went out; what came after them waits for room.
-    expect(writes).toEqual([256, 256]);
-    expect(cache.getByBody({ model: 'm', n: 599 }, 0)).toMatchObject({ text: 'a' });
+    // Two batches of 256: one went out, the other goes once it is committed; what came after them
+    // waits for room. Every answer is found meanwhile, sent or not.
     let settled = 0;
     for (const w of waits) void w.then(() => settled++);
     await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([256]);
     expect(settled).toBe(511);
+    for (const n of [0, 300, 599]) expect(cache.getByBody({ model: 'm', n }, 0)).toMatchObject({ text: 'a' });
     commits.shift()!();
     await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([256, 256]);
     expect(settled).toBe(600);
     await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([256, 256]);
+    commits.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([256, 256, 88]);
   });
 });
