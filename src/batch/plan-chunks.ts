@@ -149,13 +149,14 @@ export async function planChunks(
   const seen = budget?.seen ?? new Set<string>();
   const splitter = new ChunkSplitter(limits);
   let next = firstN;
-  const inputError = (record: PromptRecord, message: string): ResultRow => ({
+  // A reader's problem already names its file and line (`in.jsonl:3: "url" must be …`): as live, said once.
+  const located = (record: PromptRecord, message: string): ResultRow => ({
     id: record.id,
     line: record.line,
     prompt: record.prompt,
     ...(record.fields ? { input: record.fields } : {}),
     response: null,
-    error: { type: 'input', message: `${record.source}:${record.line}: ${message}` },
+    error: { type: 'input', message },
     attempts: 0,
     latency_ms: null,
     started_at: null,
@@ -164,9 +165,10 @@ export async function planChunks(
     finish_reason: null,
     usage: null,
   });
+  const inputError = (record: PromptRecord, message: string): ResultRow => located(record, `${record.source}:${record.line}: ${message}`);
   for await (const record of records) {
     if (record.problem) {
-      await onRow(inputError(record, `${record.problem.field ? `${record.problem.field}: ` : ''}${record.problem.message}`));
+      await onRow(located(record, record.problem.message));
       continue;
     }
     const line = batchRequestLine(record, defaults);

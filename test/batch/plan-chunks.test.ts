@@ -59,7 +59,7 @@ describe('planChunks', () => {
   });
 
   it('a repeated id, a bad record and a line larger than a file become input error rows, never requests', async () => {
-    const bad: PromptRecord = { ...record('9', ''), problem: { message: 'invalid JSON', field: 'body' } };
+    const bad: PromptRecord = { ...record('9', ''), problem: { message: 'in.txt:9: "url" must be /v1/chat/completions', field: 'url' } };
     const records = [record('1', 'a'), record('1', 'again'), bad, record('7', 'y'.repeat(500))];
     const { chunks, rows } = await plan(records, 10, 300);
     expect(chunks.map((c) => c.lines)).toEqual([1]);
@@ -69,7 +69,8 @@ describe('planChunks', () => {
       ['7', 'input'],
     ]);
     expect(rows[0]!.error!.message).toMatch(/^in\.txt:1: id "1" appears more than once/);
-    expect(rows[1]!.error!.message).toBe('in.txt:9: body: invalid JSON');
+    // The reader's message names its file and line already: said once, as a live row says it.
+    expect(rows[1]!.error!.message).toBe('in.txt:9: "url" must be /v1/chat/completions');
     expect(rows[2]!.error!.message).toMatch(/more than a whole batch file may hold \(--batch-max-mb\)/);
   });
 });
