@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Batch } from 'openai/resources/batches';
 import { createHttpFetch } from '../provider/http-fetch.js';
+import { withTrace } from '../provider/trace-fetch.js';
 import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
 import { RunError } from '../errors.js';
 import { BATCH_ENDPOINT } from './request-line.js';
@@ -17,6 +18,8 @@ export interface BatchClientOptions {
   redact: (text: string) => string;
   /** Tests and the mock provider pass their own. */
   fetch?: typeof fetch;
+  /** `-v` / `--trace`: every upload, create, poll and download with its raw response, credentials redacted (whole lines). */
+  trace?: (text: string) => void;
 }
 
 /** The Batch API calls a run makes, over the SDK with the project's transport and redaction. */
@@ -70,6 +73,14 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * The transport as `-v` / `--trace` log it, tagged `#b1`, `#b2`… apart from `--finish-live`'s requests
+ * (`#1`…) in the same trace. An upload's multipart body is a stream: logged as such, not the file.
+ */
+function traced(transport: typeof fetch, options: BatchClientOptions): typeof fetch {
+  return options.trace ? withTrace(transport, { write: options.trace, redact: options.redact, tagPrefix: 'b' }) : transport;
+}
+
 export function createBatchClient(options: BatchClientOptions): BatchClient {
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
@@ -77,7 +88,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     maxRetries: 2,
     timeout: 10 * 60 * 1000,
     logLevel: 'off',
-    fetch: options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }),
+    fetch: traced(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }), options),
   });
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {

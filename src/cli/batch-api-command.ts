@@ -44,6 +44,8 @@ import { csvLayoutFor } from './csv-layout-for.js';
 import { limitRecords } from './limit-records.js';
 import { noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
+import { openTrace } from './trace-target.js';
+import { batchList, uncollectedBatches } from './pending-batches.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -87,11 +89,10 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   }
   // Batches on the server (or possibly created: a createKey without an answer) are known only to this
   // manifest: dropping it would leave them running, billing, with no way to collect or cancel them.
-  const live = manifest.chunks.filter((c) => isOpen(c) && (c.batchId !== undefined || c.createKey !== undefined));
-  if (live.length > 0) {
-    const ids = live.map((c) => c.batchId ?? `batch ${c.n} (being created)`);
+  const ids = uncollectedBatches(manifest);
+  if (ids.length > 0) {
     throw new RunError(
-      `${manifestPath(output)} lists ${live.length} ${live.length === 1 ? 'batch' : 'batches'} of an earlier run not collected yet (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}): ` +
+      `${manifestPath(output)} lists ${ids.length} ${ids.length === 1 ? 'batch' : 'batches'} of an earlier run not collected yet (${batchList(ids)}): ` +
         `--overwrite would lose track of them while they run and bill; collect them with --resume, or cancel them with \`llm-batch cancel ${output}\`, then --overwrite`,
       'output',
     );
@@ -124,11 +125,14 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
+  // -v / --trace log the Batch API's calls as a live run's requests (opened before anything is sent).
+  const trace = openTrace(config, io);
   const client = mock
-    ? createBatchClient({ apiKey: 'mock-key', baseURL: 'http://mock.invalid/v1', fetch: createMockBatchFetch(), redact })
-    : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact });
+    ? createBatchClient({ apiKey: 'mock-key', baseURL: 'http://mock.invalid/v1', fetch: createMockBatchFetch(), redact, trace })
+    : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact, trace });
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
-  const progress = createBatchProgress(io.stderr, !config.quiet && isInteractive(io, io.stderr));
+  // -v writes its trace to stderr: a bar would cut into it.
+  const progress = createBatchProgress(io.stderr, !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr));
 
   const layout = await csvLayoutFor(config);
   const input = await openInput(config, io);
@@ -315,7 +319,7 @@ function finishBatchRun(
   const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
   const stuck = held !== undefined && outcome.budget!.planned === 0;
   const more = held !== undefined && !stuck;
-  const next = outcome.pending > 0 || more ? resumeHint(config) : stuck ? resumeHint(config, false, { newMaxCost: true }) : null;
+  const next = outcome.interrupted || outcome.pending > 0 || more ? resumeHint(config) : stuck ? resumeHint(config, false, { newMaxCost: true }) : null;
   const summary = atBatchPrice(
     buildSummary(
       stats,
@@ -328,6 +332,7 @@ function finishBatchRun(
       run.prices,
     ),
   );
+  summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (modelTally) {
     summary.byModel = modelTally.figures();
     for (const line of modelTally.lines()) reporter.info(line);
@@ -345,6 +350,7 @@ function finishBatchRun(
   // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
   if (outcome.pending > 0 && next)
     reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
+  else if (outcome.interrupted && next) reporter.info(`to continue, run: ${next}`);
   if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
   const code = empty
     ? ExitCode.noPrompts
@@ -359,7 +365,9 @@ function finishBatchRun(
             : stats.failed + stats.skippedFailed > 0
               ? ExitCode.someFailed
               : ExitCode.ok;
+  // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
+  // (the terminal says it in the pending line instead of the summary's).
   if (config.summaryJson)
-    fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeCommand: next, pendingBatches: outcome.pending }, null, 2)}\n`);
+    fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeHint: next, pendingBatches: outcome.pending }, null, 2)}\n`);
   return { code, summary };
 }

@@ -93,7 +93,7 @@ interface DryRunScan {
   badCount: number;
   /** The first SHOW_BAD problems. */
   bad: string[];
-  /** The first SHOW_REQUESTS sendable records. */
+  /** The first request of each of the first SHOW_REQUESTS sendable records. */
   first: PromptRecord[];
   byModel: Map<string, ModelTotals>;
   /** Prompts that cannot fit their model's context window (a known OpenAI model's). */
@@ -146,8 +146,9 @@ async function scanInput(
         if (scan.bad.length < SHOW_BAD) scan.bad.push(record.problem.message);
         continue;
       }
-      // Only records that would be sent are shown: one answered from the cache sends nothing.
-      let sends = false;
+      // Only records that would be sent are shown: one answered from the cache sends nothing. Shown
+      // is its first request as the run expands it (-m A,B, --repeat): a Batch line's custom_id names the model and sample.
+      let sent: PromptRecord | undefined;
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
@@ -162,7 +163,7 @@ async function scanInput(
             continue;
           }
           batch?.add(request);
-          sends = true;
+          sent ??= request;
           totals.requests++;
           totals.promptTokens += promptTokens;
           totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
@@ -180,7 +181,7 @@ async function scanInput(
           }
         }
       }
-      if (sends && scan.first.length < SHOW_REQUESTS) scan.first.push(record);
+      if (sent && scan.first.length < SHOW_REQUESTS) scan.first.push(sent);
     }
   } finally {
     stopSpinner();

@@ -27,6 +27,7 @@ import { openCache, type OpenedCache } from './open-cache.js';
 import { openBudget } from './open-budget.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
+import { refuseLiveOverPendingBatches } from './pending-batches.js';
 
 /** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
@@ -42,6 +43,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
   }
   const { budget, prices } = openBudget(config, config.models);
+  refuseLiveOverPendingBatches(config);
 
   // Started before the input and output are opened, so the SDK loads meanwhile.
   const { complete, redact, viaProxy } = createProvider(config, io);

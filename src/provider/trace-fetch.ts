@@ -13,6 +13,8 @@ export interface TraceOptions {
   write: (text: string) => void;
   redact: (text: string) => string;
   now?: () => number;
+  /** Before each request's number (`#b1`): a second transport logging into the same trace stays apart. @default '' */
+  tagPrefix?: string;
 }
 
 function headerLines(tag: string, arrow: string, headers: Headers): string[] {
@@ -34,7 +36,7 @@ export function withTrace(fetchFn: typeof fetch, options: TraceOptions): typeof 
   let seq = 0;
   const emit = (lines: string[]) => options.write(options.redact(`${lines.join('\n')}\n`));
   return async (input, init) => {
-    const tag = `#${++seq}`;
+    const tag = `#${options.tagPrefix ?? ''}${++seq}`;
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const started = now();
     emit([
