@@ -5,6 +5,7 @@ import { tokenLimitField } from '../provider/request-body.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 import { count } from '../ui/number-format.js';
+import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 
 /** The Batch API halves the list price. */
@@ -33,7 +34,8 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
     body: (record: PromptRecord) => batchCacheBody(record, defaults),
     /** The Batch line as uploaded, pretty-printed. */
     show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
-    endpoint: `${(config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,
+    // A key in a path segment of the URL is sent, never shown.
+    endpoint: `${(config.provider.kind === 'openai' ? createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,
     summary: (): string =>
       `Batch API: ${count(splitter.chunks)} ${splitter.chunks === 1 ? 'batch' : 'batches'}, ${count(splitter.bytes)} bytes to upload (at most ${count(b.batchSize)} requests and ${count(b.maxBytes)} bytes each, one model per batch)`,
   };

@@ -223,7 +223,7 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
  * even reach the server as a query. Refused; the message shows neither the userinfo nor the query,
  * and passes the redactor in case the key sits elsewhere in the URL.
  */
-function refuseCredentials(baseURL: string, from: string, apiKey: string | undefined): void {
+export function refuseCredentials(baseURL: string, from: string, apiKey: string | undefined): void {
   let url: URL;
   try {
     url = new URL(baseURL);

@@ -16,6 +16,7 @@ import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { count, usd } from '../ui/number-format.js';
 import { contextWindowOf } from './context-windows.js';
+import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
@@ -207,7 +208,7 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[], structu
     ? batch.endpoint
     : config.provider.kind === 'mock'
       ? 'the built-in --mock provider (offline)'
-      : `POST ${(config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/chat/completions`;
+      : `POST ${createRedactor([config.provider.apiKey])((config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, ''))}/chat/completions`;
   const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
   let clipped = false;
   first.forEach((record, i) => {

@@ -1,3 +1,4 @@
+import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
 
@@ -16,13 +17,28 @@ export function resumeHint(config: CliConfig, oldFileKept = false, options: { ne
   // A text output has no ids to resume from (`--resume` refuses it): see unsavedNote. Nor has a
   // stream (`-o /dev/null`, a FIFO, /dev/stdout), which --resume refuses too: no line, as for `-o -`.
   if (config.output.kind !== 'file' || config.output.format === 'text' || isStreamTarget(config.output.path)) return null;
-  let args = oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite');
+  let args = withoutSecrets(oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite'), config);
   if (options.newMaxCost) args = withoutMaxCost(args);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');
   let command = ['llm-batch', ...args].map(shellQuote).join(' ');
   // The old cap would stop the resume again (or, live, spend it again): the user picks a new one.
   if (options.newMaxCost) command += ` --max-cost ${NEW_CAP}`;
   return config.input.kind === 'stdin' ? `${command}  (with the same input on stdin)` : command;
+}
+
+/**
+ * The arguments as they may be shown and stored (stderr, --summary-json, cron mail): a key in a path
+ * segment of --base-url (`https://gateway/sk-…/v1`) as `[redacted]`, as every other message has it,
+ * and the key itself wherever it was typed. Other arguments keep their `sk-…`-like words (a
+ * `sk-learn` folder).
+ */
+function withoutSecrets(args: readonly string[], config: CliConfig): string[] {
+  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const redactUrl = createRedactor([apiKey]);
+  const exact = (arg: string) => (apiKey && apiKey.length >= 4 ? arg.split(apiKey).join('[redacted]') : arg);
+  return args.map((arg, i) =>
+    args[i - 1] === '--base-url' ? redactUrl(arg) : arg.startsWith('--base-url=') ? `--base-url=${redactUrl(arg.slice(11))}` : exact(arg),
+  );
 }
 
 /** Stands for the new cap in a resume command after a budget stop: not a number, so it cannot run unedited. */

@@ -1,4 +1,5 @@
 import { diffRunMeta, type CsvLayout } from '../output/index.js';
+import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
 
@@ -33,7 +34,8 @@ export function describeRun(
     model: config.model,
     temperature: config.temperature ?? null,
     maxTokens: config.maxTokens ?? null,
-    baseURL: config.provider.kind === 'mock' ? 'mock' : (config.provider.baseURL ?? 'openai'),
+    // A key in a path segment (`https://gateway/sk-…/v1`) is sent, never stored: `[redacted]`, the same each run.
+    baseURL: config.provider.kind === 'mock' ? 'mock' : config.provider.baseURL ? createRedactor([config.provider.apiKey])(config.provider.baseURL) : 'openai',
     // Only set when used, so outputs started before these existed still resume.
     ...(Object.keys(config.data.params).length > 0 ? { params: config.data.params } : {}),
     ...(config.data.keepFields === 'all' ? { keepFields: 'all' } : layout.keptFields.length > 0 ? { keepFields: layout.keptFields } : {}),
@@ -55,6 +57,9 @@ export async function resumeDifferences(
   input: InputFingerprint | null,
 ): Promise<string[]> {
   const { inputFingerprint: oldHash, inputBytes: oldBytes, ...before } = previous;
+  // Written before a key in the URL's path was redacted: the same server all the same.
+  if (typeof before['baseURL'] === 'string' && config.provider.kind === 'openai')
+    before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
   const { inputFingerprint: newHash, inputBytes: _newBytes, ...now } = current;
   const differences = diffRunMeta(before, now);
   if (oldHash !== newHash) {

@@ -10,7 +10,7 @@ import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, op
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { readRecords } from '../input/index.js';
-import { resolveCliConfig, type CliConfig } from './config.js';
+import { refuseCredentials, resolveCliConfig, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
@@ -24,25 +24,50 @@ function loadManifest(output: string): Manifest {
   return manifest;
 }
 
-/** The server the run used (from OUT.meta.json) unless --base-url names another. */
-function clientFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
+/**
+ * The server the run used (from OUT.meta.json) unless --base-url names another, refused as a run
+ * refuses it (credentials, a query) before anything is sent. A URL the run stored with a secret
+ * taken out (`[redacted]`) must be given again, which only matters once the server is asked.
+ */
+function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
   const meta = readRunMeta(output);
-  const recorded = typeof meta?.['baseURL'] === 'string' ? (meta['baseURL'] as string) : undefined;
-  const baseURL = baseUrlFlag ?? (recorded && recorded !== 'openai' ? recorded : io.env.OPENAI_BASE_URL?.trim() || undefined);
+  const recorded = typeof meta?.['baseURL'] === 'string' && meta['baseURL'] !== 'openai' ? (meta['baseURL'] as string) : undefined;
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
+  const envURL = io.env.OPENAI_BASE_URL?.trim() || undefined;
+  const stripped = baseUrlFlag === undefined && recorded?.includes('[redacted]') && envURL === undefined;
+  const [baseURL, from] =
+    baseUrlFlag !== undefined
+      ? [baseUrlFlag, '--base-url']
+      : recorded !== undefined && !recorded.includes('[redacted]')
+        ? [recorded, `the base URL in ${metaPath(output)}`]
+        : [envURL, 'OPENAI_BASE_URL'];
+  if (baseURL !== undefined) refuseCredentials(baseURL, from, apiKey);
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
-  return { client: createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact }), baseURL, redact };
+  return {
+    baseURL,
+    redact,
+    client: () => {
+      if (stripped)
+        throw new RunError(
+          `the base URL in ${metaPath(output)} had a secret in it, which is not stored (${recorded}): give the URL with --base-url or OPENAI_BASE_URL`,
+          'usage',
+        );
+      return createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact });
+    },
+  };
 }
 
 async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean }, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
-  if (opts.refresh) {
-    // Fresh counts for batches still running; the manifest itself is left to the run that owns it.
-    const { client } = clientFor(output, opts.baseUrl, io);
-    for (const chunk of manifest.chunks) {
-      if (!chunk.batchId || !IN_FLIGHT_STATUSES.has(chunk.status)) continue;
-      const batch = await client.retrieve(chunk.batchId);
+  const server = serverFor(output, opts.baseUrl, io);
+  // Fresh counts for batches still running (the server is asked only then); the manifest itself is
+  // left to the run that owns it.
+  const running = opts.refresh ? manifest.chunks.filter((c) => c.batchId && IN_FLIGHT_STATUSES.has(c.status)) : [];
+  if (running.length > 0) {
+    const client = server.client();
+    for (const chunk of running) {
+      const batch = await client.retrieve(chunk.batchId!);
       chunk.status = batch.status as typeof chunk.status;
       if (batch.request_counts) chunk.counts = { ...batch.request_counts };
     }
@@ -57,11 +82,13 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
 
 async function cancel(output: string, opts: { baseUrl?: string; poll: number }, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
+  const { client: connect, baseURL, redact } = serverFor(output, opts.baseUrl, io);
   // A refused chunk is closed but uncollected: cancel writes its lines as aborted rows.
   if (!manifest.chunks.some((c) => !c.collected)) {
     io.stderr.write(`llm-batch: nothing to cancel: every batch of ${output} is collected\n`);
     return ExitCode.ok;
   }
+  const client = connect();
   const format = formatFromPath(output) === 'csv' ? 'csv' : 'jsonl';
   let lock: LockHandle;
   try {
@@ -69,7 +96,6 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number }, 
   } catch (err) {
     throw new RunError(`${(err as Error).message} (stop the run that is waiting on its batches first, e.g. with Ctrl-C; then cancel)`, 'usage');
   }
-  const { client, baseURL, redact } = clientFor(output, opts.baseUrl, io);
   // Rows as the run writes them: its CSV layout, its answers checked against its schema.
   const shape = manifest.rowShape;
   const writer = openFileWriter(output, format, { append: true, csv: shape?.csv });
