@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { CliConfig } from '../../src/cli/config.js';
 import { resumeHint } from '../../src/cli/resume-hint.js';
 
+const KEY = 'sk-proj-THE-KEY-9f2c41';
 const config = (argv: string[], input: CliConfig['input'] = { kind: 'file', path: 'in.txt' }) =>
-  ({ argv, input, output: { kind: 'file', path: 'out.jsonl', format: 'jsonl' } }) as unknown as CliConfig;
+  ({
+    argv,
+    input,
+    output: { kind: 'file', path: 'out.jsonl', format: 'jsonl' },
+    provider: { kind: 'openai', baseURL: undefined, apiKey: KEY },
+  }) as unknown as CliConfig;
 
 describe('resumeHint', () => {
   it('repeats the arguments with --resume, quoting what the shell would split', () => {
@@ -34,6 +40,15 @@ describe('resumeHint', () => {
     }
     expect(resumeHint(config(['-o', 'out.jsonl', '--max-cost', '1'], { kind: 'stdin' } as CliConfig['input']), false, { newMaxCost: true })).toBe(
       'llm-batch -o out.jsonl --resume --max-cost NEW_USD  (with the same input on stdin)',
+    );
+  });
+
+  it('shows a key in a path segment of --base-url as [redacted], and the key wherever it was typed; other sk- words stay', () => {
+    expect(resumeHint(config(['sk-learn/in.txt', '-o', 'out.jsonl', '--base-url', `https://gw.example/${KEY}/v1`, '-t', `{{x}} ${KEY}`]))).toBe(
+      `llm-batch sk-learn/in.txt -o out.jsonl --base-url 'https://gw.example/[redacted]/v1' -t '{{x}} [redacted]' --resume`,
+    );
+    expect(resumeHint(config(['in.txt', '--base-url=https://gw.example/sk-other-token-123/v1']))).toBe(
+      `llm-batch in.txt '--base-url=https://gw.example/[redacted]/v1' --resume`,
     );
   });
 
