@@ -220,7 +220,12 @@ describe('--batch-api: collecting batches whose rows are already in the output',
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
     const out = path.join(ctx.dir, 'out.jsonl');
     expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
+    // Rows already there: as a kill between appending a batch's rows and the manifest saying so
+    // leaves them, or a live --resume of an older version did (one now refuses pending batches,
+    // so the manifest is out of its sight here).
+    fs.renameSync(`${out}.batch.json`, `${out}.batch.json.aside`);
     const live = await runCli([input, '-o', out, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--no-cache', '--resume']);
+    fs.renameSync(`${out}.batch.json.aside`, `${out}.batch.json`);
     expect(live.code, live.stderr).toBe(0);
     expect(rowsOf(out)).toHaveLength(4);
 
