@@ -28,7 +28,10 @@ function headerLines(tag: string, arrow: string, headers: Headers): string[] {
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return new TextDecoder().decode(body);
-  return body === undefined || body === null ? '' : `[${Object.prototype.toString.call(body)}]`;
+  if (body === undefined || body === null) return '';
+  // A Batch API upload: the request file, multipart-encoded as it is read. Not logged (it is on disk, and up to 200 MB).
+  if (body instanceof ReadableStream) return '(a streamed body: not logged)';
+  return `[${Object.prototype.toString.call(body)}]`;
 }
 
 export function withTrace(fetchFn: typeof fetch, options: TraceOptions): typeof fetch {

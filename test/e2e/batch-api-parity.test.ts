@@ -97,6 +97,9 @@ describe('-v and --trace with --batch-api', () => {
     const log = fs.readFileSync(trace, 'utf8');
     const base = ctx.server.url;
     expect(log).toMatch(new RegExp(`^#b\\d+ > POST ${base}/files$`, 'm'));
+    // The upload's body is the request file, read as it is sent: named by its headers, not logged.
+    expect(log).toMatch(/^#b1 > content-type: multipart\/form-data; boundary=/m);
+    expect(log).toMatch(/^#b1 > \(a streamed body: not logged\)$/m);
     expect(log).toMatch(new RegExp(`^#b\\d+ > POST ${base}/batches$`, 'm'));
     expect(log).toMatch(/^#b\d+ > \{"input_file_id":"file-mock\d+","endpoint":"\/v1\/chat\/completions"/m);
     expect(log).toMatch(new RegExp(`^#b\\d+ > GET ${base}/batches/batch_mock\\d+$`, 'm'));
