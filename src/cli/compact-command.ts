@@ -43,11 +43,13 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
 
 /**
  * A CSV's schema-field and kept-field columns carry over, so compacting loses no cell; the copy is
- * in the current layout (an old file gains the timestamp and model/sample columns, empty).
+ * in the current layout (an old file gains the timestamp and model/sample columns, empty), but for
+ * `cached_tokens`: a file that never had it keeps lacking it, so the copy's report still says that
+ * its cached input is not known rather than pricing every input token in full unannounced.
  */
 async function compactLayout(file: string, format: 'jsonl' | 'csv', escaped: boolean): Promise<CsvLayout> {
   const own = format === 'csv' ? await csvLayoutFromFile(file, escaped) : undefined;
   if (!own) return PLAIN_CSV;
-  const { legacy: _legacy, ...current } = own;
-  return current;
+  const { legacy, ...current } = own;
+  return legacy ? { ...current, noCachedTokens: true } : current;
 }

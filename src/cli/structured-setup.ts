@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { ANSWER_PART_COLUMNS, CSV_COLUMNS } from '../output/csv-columns.js';
+import { fieldReservedNames } from '../output/csv-layout.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
 import { schemaInstructions } from '../structured/instructions.js';
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
@@ -13,7 +13,7 @@ import { compileCheck, draftOf } from '../structured/validate.js';
 import type { CliConfig } from './config.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
-const BUILT_IN = [...CSV_COLUMNS, ...ANSWER_PART_COLUMNS];
+const BUILT_IN = fieldReservedNames();
 
 export interface StructuredSetup {
   structured: StructuredOutput;

@@ -30,8 +30,18 @@ export const LEGACY_CSV_COLUMNS: readonly string[] = Object.freeze([
  */
 export const CSV_ADDED_COLUMNS: readonly string[] = Object.freeze(['started_at', 'finished_at', 'requested_model', 'sample', 'cached', 'batch_id']);
 
+/**
+ * Of `prompt_tokens`, those the provider served from its prompt cache (`usage.cached_tokens`, billed
+ * at the cached price); empty when the server reported none. Right after `completion_tokens` in files
+ * written since it exists; a file without it is continued without it (its header decides).
+ */
+export const CACHED_TOKENS_COLUMN = 'cached_tokens';
+
+/** The result columns of a CSV written before {@link CACHED_TOKENS_COLUMN} existed (and after the added ones did). */
+export const PRE_CACHED_TOKENS_CSV_COLUMNS: readonly string[] = Object.freeze([...LEGACY_CSV_COLUMNS, ...CSV_ADDED_COLUMNS]);
+
 /** CSV header, in order. `error` and `usage` are flattened so the file opens cleanly in a spreadsheet. */
-export const CSV_COLUMNS: readonly string[] = Object.freeze([...LEGACY_CSV_COLUMNS, ...CSV_ADDED_COLUMNS]);
+export const CSV_COLUMNS: readonly string[] = Object.freeze([...LEGACY_CSV_COLUMNS, CACHED_TOKENS_COLUMN, ...CSV_ADDED_COLUMNS]);
 
 /**
  * Columns only a run that asks for them has (`tools`, `logprobs`), after {@link CSV_COLUMNS} in this
@@ -72,8 +82,8 @@ export function unescapeCell(value: string): string {
 
 /**
  * Flattens a row into the cells of {@link CSV_COLUMNS} (of {@link LEGACY_CSV_COLUMNS} for a file
- * continued in the old layout), then one cell per kept input field. Nulls and absent optional
- * fields become ''.
+ * continued in the old layout, of {@link PRE_CACHED_TOKENS_CSV_COLUMNS} without `cachedTokens`),
+ * then one cell per kept input field. Nulls and absent optional fields become ''.
  */
 export function rowToCsvRecord(
   row: ResultRow,
@@ -82,6 +92,7 @@ export function rowToCsvRecord(
   outputColumns: readonly OutputColumn[] = [],
   legacy = false,
   answerColumns: readonly AnswerPartColumn[] = [],
+  cachedTokens = true,
 ): string[] {
   const e = row.error;
   const cells = [
@@ -103,6 +114,7 @@ export function rowToCsvRecord(
     row.usage === null ? '' : String(row.usage.completion_tokens),
   ];
   if (!legacy) {
+    if (cachedTokens) cells.push(row.usage?.cached_tokens === undefined ? '' : String(row.usage.cached_tokens));
     cells.push(
       row.started_at ?? '',
       row.finished_at ?? '',
@@ -132,7 +144,8 @@ function keptCell(value: unknown): string {
  * - `response`: null for a failed row (non-empty error_type), '' for a successful one;
  * - `model`, `finish_reason`, `latency_ms`: null;
  * - `error_status`, `error_code`: absent;
- * - usage: null when both token cells are empty;
+ * - usage: null when both token cells are empty; `cached_tokens` absent when its cell is empty or
+ *   the file has no such column (an older file: what was cached is not known);
  * - `started_at`, `finished_at`, `requested_model`, `sample`, `batch_id`: absent (as in a row of a
  *   file without these columns; a never-sent row's null timestamps and absent ones mean the same);
  * - `cached`: absent unless 'true'.
@@ -188,6 +201,8 @@ export function csvRecordToRow(record: Record<string, string>, escapedFormulas =
     finish_reason: optStr('finish_reason'),
     usage: promptTokens === null && completionTokens === null ? null : { prompt_tokens: promptTokens ?? 0, completion_tokens: completionTokens ?? 0 },
   };
+  const cachedTokens = optNum(CACHED_TOKENS_COLUMN);
+  if (cachedTokens !== null && row.usage) row.usage.cached_tokens = cachedTokens;
   const startedAt = optStr('started_at');
   if (startedAt !== null) row.started_at = startedAt;
   const finishedAt = optStr('finished_at');

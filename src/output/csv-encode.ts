@@ -30,5 +30,7 @@ export function csvHeaderLine(layout: CsvLayout = PLAIN_CSV): string {
  * so a record may span several physical lines but is still written with one write call.
  */
 export function encodeCsvRow(row: ResultRow, layout: CsvLayout = PLAIN_CSV): string {
-  return stringify([rowToCsvRecord(row, layout.escapeFormulas, layout.keptFields, layout.outputColumns, layout.legacy, layout.answerColumns)]);
+  return stringify([
+    rowToCsvRecord(row, layout.escapeFormulas, layout.keptFields, layout.outputColumns, layout.legacy, layout.answerColumns, !layout.noCachedTokens),
+  ]);
 }

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { RunError } from '../errors.js';
 import { csvHeaderLine } from './csv-encode.js';
-import { csvHeaderShape, layoutOfHeader, PLAIN_CSV, type CsvLayout } from './csv-layout.js';
+import { csvHeaderShape, fieldReservedNames, layoutOfHeader, PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { peek } from './peek-file.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
-import { ANSWER_PART_COLUMNS, LEGACY_CSV_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
+import { ANSWER_PART_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
 
 /** The file's first bytes, past a UTF-8 BOM; empty when there is no such file. */
 function head(path: string, length: number): Buffer {
@@ -19,20 +19,30 @@ function head(path: string, length: number): Buffer {
 }
 
 /**
- * The layout to continue a CSV in: `wanted`, or `wanted` in the legacy layout when the file starts
- * with that header (written before CSV had timestamps and model/sample columns). The header
- * decides, so an old file keeps one shape and every older CSV stays resumable.
+ * The layout to continue a CSV in: `wanted`, or `wanted` in an older layout when the file starts
+ * with that header: the legacy one (written before CSV had timestamps and model/sample columns) or
+ * the one before `cached_tokens`. The header decides, so an old file keeps one shape and every
+ * older CSV stays resumable.
  */
 export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
-  if (wanted.legacy) return wanted;
-  const fields = wanted.outputColumns;
-  const legacy: CsvLayout = { ...wanted, legacy: true, ...(fields ? { outputColumns: legacyFieldColumns(fields) } : {}) };
+  if (wanted.legacy || wanted.noCachedTokens) return wanted;
+  const legacy = olderLayout(wanted, { legacy: true });
   if (startsWithHeader(path, legacy)) return legacy;
-  // A file with tool_calls / logprobs columns this run does not ask for: continued with them (their
-  // cells are filled when an answer has them), which loses nothing.
-  const own = answerColumnsOfFile(path, wanted);
-  const wants = wanted.answerColumns ?? [];
-  return own !== undefined && wants.every((c) => own.includes(c)) && own.length > wants.length ? { ...wanted, answerColumns: own } : wanted;
+  for (const layout of [wanted, olderLayout(wanted, { noCachedTokens: true })]) {
+    // A file with tool_calls / logprobs columns this run does not ask for: continued with them (their
+    // cells are filled when an answer has them), which loses nothing.
+    const own = answerColumnsOfFile(path, layout);
+    if (own === undefined) continue;
+    const wants = layout.answerColumns ?? [];
+    return wants.every((c) => own.includes(c)) && own.length > wants.length ? { ...layout, answerColumns: own } : layout;
+  }
+  return wanted;
+}
+
+/** `wanted` in an older layout, its schema's field columns named as that llm-batch named them. */
+function olderLayout(wanted: CsvLayout, older: Pick<CsvLayout, 'legacy' | 'noCachedTokens'>): CsvLayout {
+  const fields = wanted.outputColumns;
+  return { ...wanted, ...older, ...(fields ? { outputColumns: olderFieldColumns(fields, fieldReservedNames(older)) } : {}) };
 }
 
 function startsWithHeader(path: string, layout: CsvLayout): boolean {
@@ -49,12 +59,12 @@ function answerColumnsOfFile(path: string, layout: CsvLayout): readonly AnswerPa
 }
 
 /**
- * A schema's field columns as an older llm-batch named them: only the legacy result columns were
- * taken then, so a property named `sample` or `cached` had that column, not `output_sample`.
+ * A schema's field columns as an older llm-batch named them: only its result columns were taken
+ * then, so a property named `sample` (legacy) or `cached_tokens` had that column, not `output_sample`.
  */
-function legacyFieldColumns(columns: readonly OutputColumn[]): readonly OutputColumn[] {
+function olderFieldColumns(columns: readonly OutputColumn[], taken: readonly string[]): readonly OutputColumn[] {
   if (columns.some((c) => c.whole)) return columns;
-  return outputColumns({ properties: Object.fromEntries(columns.map((c) => [c.property, {}])) }, LEGACY_CSV_COLUMNS);
+  return outputColumns({ properties: Object.fromEntries(columns.map((c) => [c.property, {}])) }, taken);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { OutputColumn } from '../structured/columns.js';
-import { ANSWER_PART_COLUMNS, CSV_COLUMNS, LEGACY_CSV_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
+import { ANSWER_PART_COLUMNS, CSV_COLUMNS, LEGACY_CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
 
 /**
  * How a CSV results file is laid out beyond the fixed columns: whether cells were escaped against
@@ -22,6 +22,11 @@ export interface CsvLayout {
    */
   readonly legacy?: boolean;
   /**
+   * The file was started after CSV had those columns but before it had `cached_tokens`
+   * ({@link PRE_CACHED_TOKENS_CSV_COLUMNS}): continued without it. Decided by the file's header.
+   */
+  readonly noCachedTokens?: boolean;
+  /**
    * `tool_calls` / `logprobs` columns, after the result columns, in a run that asks for them
    * (see `ANSWER_PART_COLUMNS`); never in a legacy file.
    */
@@ -32,12 +37,20 @@ export const PLAIN_CSV: CsvLayout = Object.freeze({ escapeFormulas: false, keptF
 
 /**
  * The names no kept field's column may take: the result columns (the legacy ones in a legacy file,
- * which named a kept `sample` field `sample`), `tool_calls` and `logprobs` whether or not the file
- * has them (a header is read back by name), and the schema's field columns.
+ * which named a kept `sample` field `sample`; an older file's without `cached_tokens`), `tool_calls`
+ * and `logprobs` whether or not the file has them (a header is read back by name), and the schema's
+ * field columns.
  */
-function reservedNames(layout: Pick<CsvLayout, 'legacy'>, schemaColumns: readonly string[]): Set<string> {
-  const result = layout.legacy ? LEGACY_CSV_COLUMNS : [...CSV_COLUMNS, ...ANSWER_PART_COLUMNS];
-  return new Set([...result, ...schemaColumns]);
+function reservedNames(layout: Pick<CsvLayout, 'legacy' | 'noCachedTokens'>, schemaColumns: readonly string[]): Set<string> {
+  return new Set([...fieldReservedNames(layout), ...schemaColumns]);
+}
+
+/**
+ * The names a schema's field column may not take in a file of this layout (it is named `output_<name>`
+ * instead): the result columns and `tool_calls` / `logprobs` (none of those in a legacy file).
+ */
+export function fieldReservedNames(layout: Pick<CsvLayout, 'legacy' | 'noCachedTokens'> = {}): readonly string[] {
+  return layout.legacy ? LEGACY_CSV_COLUMNS : [...resultColumns(layout), ...ANSWER_PART_COLUMNS];
 }
 
 const PREFIX = 'input_';
@@ -107,8 +120,8 @@ export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<s
 }
 
 /** The result columns (all but schema fields and kept fields) of a file with this layout. */
-export function resultColumns(layout: Pick<CsvLayout, 'legacy'>): readonly string[] {
-  return layout.legacy ? LEGACY_CSV_COLUMNS : CSV_COLUMNS;
+export function resultColumns(layout: Pick<CsvLayout, 'legacy' | 'noCachedTokens'>): readonly string[] {
+  return layout.legacy ? LEGACY_CSV_COLUMNS : layout.noCachedTokens ? PRE_CACHED_TOKENS_CSV_COLUMNS : CSV_COLUMNS;
 }
 
 /** Every column of a file with this layout, in order. */
@@ -122,6 +135,8 @@ export function csvHeaderColumns(layout: CsvLayout): string[] {
 /** What a results CSV's header says about its layout; undefined when it is not one of ours. */
 export interface CsvHeaderShape {
   legacy: boolean;
+  /** Whether the file has the `cached_tokens` column (never in a legacy file). */
+  cachedTokens: boolean;
   /** Schema field columns, between `id` and `line`. */
   fieldColumns: string[];
   /** `tool_calls` / `logprobs`, when the file has them (right after the result columns). */
@@ -134,24 +149,27 @@ export interface CsvHeaderShape {
 
 /**
  * Reads a header (every CSV we wrote starts with the legacy columns, schema fields after `id`; the
- * newer ones follow them exactly, or the file is legacy). Columns after those are kept fields.
+ * newer ones follow them exactly, with `cached_tokens` first or, in an older file, without it; else
+ * the file is legacy). Columns after those are kept fields.
  */
 export function csvHeaderShape(header: readonly string[]): CsvHeaderShape | undefined {
   const fields = Math.max(0, header.indexOf(LEGACY_CSV_COLUMNS[1]!) - 1);
   const at = (i: number) => header[i === 0 ? 0 : i + fields];
   if (header.length < LEGACY_CSV_COLUMNS.length + fields || LEGACY_CSV_COLUMNS.some((name, i) => name !== at(i))) return undefined;
   const after = LEGACY_CSV_COLUMNS.length + fields;
-  const added = CSV_COLUMNS.slice(LEGACY_CSV_COLUMNS.length);
-  const legacy = !added.every((name, j) => header[after + j] === name);
-  let next = after + (legacy ? 0 : added.length);
+  const follows = (names: readonly string[]) => names.every((name, j) => header[after + j] === name);
+  const added = [CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS].map((columns) => columns.slice(LEGACY_CSV_COLUMNS.length)).find(follows);
+  const legacy = added === undefined;
+  const cachedTokens = added !== undefined && added.length === CSV_COLUMNS.length - LEGACY_CSV_COLUMNS.length;
+  let next = after + (added?.length ?? 0);
   const answerColumns: AnswerPartColumn[] = [];
   if (!legacy) {
     for (const name of ANSWER_PART_COLUMNS) if (header[next] === name) answerColumns.push(header[next++] as AnswerPartColumn);
   }
   const fieldColumns = header.slice(1, 1 + fields);
   const keptColumns = header.slice(next);
-  const keptFields = keptFieldsOf(keptColumns, reservedNames({ legacy }, fieldColumns));
-  return { legacy, fieldColumns, answerColumns, keptColumns, keptFields };
+  const keptFields = keptFieldsOf(keptColumns, reservedNames({ legacy, noCachedTokens: !cachedTokens }, fieldColumns));
+  return { legacy, cachedTokens, fieldColumns, answerColumns, keptColumns, keptFields };
 }
 
 /** The layout a file with this header was written in, to write more rows like them (compact, merge). */
@@ -162,6 +180,6 @@ export function layoutOfHeader(shape: CsvHeaderShape, escapeFormulas: boolean): 
     ...(shape.answerColumns.length > 0 ? { answerColumns: shape.answerColumns } : {}),
     // Rows read back hold their fields by column name (see columnValue), so the column is the property.
     ...(shape.fieldColumns.length > 0 ? { outputColumns: shape.fieldColumns.map((column) => ({ property: column, column })) } : {}),
-    ...(shape.legacy ? { legacy: true } : {}),
+    ...(shape.legacy ? { legacy: true } : shape.cachedTokens ? {} : { noCachedTokens: true }),
   };
 }

@@ -54,6 +54,10 @@ function costNote(cost: NonNullable<ReportData['figures']['cost']>, run: ReportD
   for (const p of cost.pricedAs ?? []) parts.push(`answers of ${p.model} priced as ${p.as}`);
   if (cost.batchRows) parts.push(`${fmt.int(cost.batchRows)} Batch API rows at the Batch price`);
   if (cost.cachedTokens) parts.push(`${fmt.int(cost.cachedTokens)} cached input tokens at the cached price`);
+  if (cost.cachedUnknownRows)
+    parts.push(
+      `input of ${fmt.int(cost.cachedUnknownRows)} ${cost.cachedUnknownRows === 1 ? 'row' : 'rows'} at the full price: the file has no cached_tokens column (an older llm-batch), so cached input could not be priced`,
+    );
   if (cost.unpricedTokens) parts.push(`${fmt.int(cost.unpricedTokens)} tokens of unpriced models`);
   if (run?.costUsd !== undefined && run.costUsd !== null && Math.abs(run.costUsd - cost.usd) > 5e-7) parts.push(`${fmt.usd(run.costUsd)} this run`);
   return parts.join(' · ');

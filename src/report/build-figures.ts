@@ -25,6 +25,7 @@ export function buildFigures(
     batchLast = -Infinity,
     unpricedTokens = 0,
     cachedTokens = 0,
+    cachedUnknownRows = 0,
     batchRows = 0;
   const models = new Set<string>();
   const samples = new Set<number>();
@@ -66,6 +67,7 @@ export function buildFigures(
           costByModel.set(r.model, usd === undefined ? (had ?? null) : (had ?? 0) + usd);
         }
         cachedTokens += Math.min(r.cachedTokens ?? 0, p);
+        if (r.cachedTokensUnknown && usd !== undefined && p > 0) cachedUnknownRows++;
       }
     } else if (r.errorType === null) rowsWithoutUsage++;
     if (r.batchId) {
@@ -91,6 +93,7 @@ export function buildFigures(
         pricesGiven: pricing.given,
         batchRows,
         cachedTokens,
+        ...(cachedUnknownRows > 0 ? { cachedUnknownRows } : {}),
         ...(pricedAs.size > 0 ? { pricedAs: [...pricedAs.values()] } : {}),
       }
     : null;

@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { RunError } from '../errors.js';
 import { readCompleteChunks, splitLines, type TailInfo } from '../output/complete-lines.js';
-import { CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
+import { CACHED_TOKENS_COLUMN, CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
 import { csvHeaderShape } from '../output/csv-layout.js';
 import type { ReportRow } from './report-row.js';
 
@@ -61,9 +61,10 @@ export function reportRowFromJson(value: unknown): ReportRow {
 /**
  * One CSV record (keyed by header name) to a report row. `fieldColumns`: the schema's field columns
  * of one of our CSVs (kept input fields are not answers); without it, unknown columns are taken
- * for structured output.
+ * for structured output. `cachedTokens`: whether the file has a `cached_tokens` result column; in
+ * a file without one (an older llm-batch's) what the prompt cache served is not known.
  */
-export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: readonly string[]): ReportRow {
+export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: readonly string[], cachedTokens = true): ReportRow {
   const cell = (name: string): string => unescapeCell(record[name] ?? '');
   const n = (name: string): number | null => {
     const raw = cell(name).trim();
@@ -101,7 +102,8 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
     finishReason: opt('finish_reason'),
     promptTokens: n('prompt_tokens'),
     completionTokens: n('completion_tokens'),
-    cachedTokens: n('cached_tokens'),
+    cachedTokens: cachedTokens ? n(CACHED_TOKENS_COLUMN) : null,
+    ...(cachedTokens ? {} : { cachedTokensUnknown: true }),
     batchId: opt('batch_id'),
     sample: n('sample'),
     cached: cell('cached') === 'true',
@@ -130,9 +132,11 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
   }
   const { parse } = await import('csv-parse');
   let fieldColumns: readonly string[] | undefined;
+  let cachedTokens = true;
   const columns = (header: string[]): string[] => {
     const shape = csvHeaderShape(header);
     fieldColumns = shape?.fieldColumns;
+    cachedTokens = shape ? shape.cachedTokens : header.includes(CACHED_TOKENS_COLUMN);
     // Kept input columns are renamed out of the way: in an old file one may be called `sample`.
     const kept = header.length - (shape?.keptColumns.length ?? 0);
     return header.map((name, i) => (i >= kept ? `\u0000input:${name}` : name));
@@ -142,7 +146,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
   try {
     for await (const { record } of parser as AsyncIterable<{ record: Record<string, string> }>) {
       if (!('id' in record) || !('prompt' in record)) throw bad(path, 1, 'the CSV header has no "id" and "prompt" columns');
-      yield reportRowFromCsv(record, fieldColumns);
+      yield reportRowFromCsv(record, fieldColumns, cachedTokens);
     }
   } catch (err) {
     if (err instanceof RunError) throw err;

@@ -43,6 +43,11 @@ export interface Figures {
     batchRows: number;
     /** Prompt tokens served from the provider's cache, priced at the cached price. */
     cachedTokens: number;
+    /**
+     * Priced rows whose file cannot say what the prompt cache served (a CSV without a
+     * `cached_tokens` column, from an older llm-batch): their input is priced in full.
+     */
+    cachedUnknownRows?: number;
     /** Answers whose server named another model (`model`) than the one priced (`as`, the model asked for). */
     pricedAs?: Array<{ model: string; as: string }>;
   } | null;

@@ -26,6 +26,8 @@ export interface ReportRow {
   completionTokens: number | null;
   /** Prompt tokens served from the provider's prompt cache (`usage.cached_tokens`), billed at the cached price. */
   cachedTokens?: number | null;
+  /** The file cannot say what the prompt cache served (a CSV without a `cached_tokens` column): input is priced in full. */
+  cachedTokensUnknown?: boolean;
   /** The Batch API batch that answered the row: billed at the Batch price, timed by the batch. */
   batchId?: string | null;
   sample: number | null;

@@ -10,11 +10,11 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { fixture, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
-import { CSV_COLUMNS } from '../helpers/csv-columns.js';
+import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-results-');
 
-const LEGACY_COLUMNS = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('started_at'));
+const LEGACY_COLUMNS = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('completion_tokens') + 1);
 
 const table = (file: string): string[][] => parse(fs.readFileSync(file, 'utf8')) as string[][];
 /** Rows of a CSV as objects keyed by header. */
@@ -208,11 +208,12 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     expect(compacted[1]![header.indexOf('response')]).toBe('Paris.\n(Written by llm-batch before CSV had timestamp columns.)');
     expect(compacted[4]![header.indexOf('error_type')]).toBe('');
 
-    // --compact to a new file copies it into the current layout, which a matrix run continues.
+    // --compact to a new file copies it into the current layout (but for cached_tokens, which it never
+    // had: an empty cell would say "nothing cached"), which a matrix run continues.
     const copy = path.join(ctx.dir, 'new.csv');
     const c = await runCli([out, '--compact', '-o', copy]);
     expect(c.code, c.stderr).toBe(0);
-    expect(table(copy)[0]).toEqual([...CSV_COLUMNS, 'input_sample']);
+    expect(table(copy)[0]).toEqual([...PRE_CACHED_TOKENS_CSV_COLUMNS, 'input_sample']);
     expect(records(copy).map((r) => `${r['id']}|${r['input_sample']}|${r['started_at']}`)).toEqual(['q1|s-a|', 'q2|s-b|', 'q4|s-d|', 'q3|s-c|']);
     const sent = ctx.server.requests.length;
     const more = await runCli([

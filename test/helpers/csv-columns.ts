@@ -17,6 +17,7 @@ export const CSV_COLUMNS: readonly string[] = [
   'finish_reason',
   'prompt_tokens',
   'completion_tokens',
+  'cached_tokens',
   'started_at',
   'finished_at',
   'requested_model',
@@ -24,3 +25,6 @@ export const CSV_COLUMNS: readonly string[] = [
   'cached',
   'batch_id',
 ];
+
+/** The columns of a CSV written before `cached_tokens` existed (llm-batch up to session 9). */
+export const PRE_CACHED_TOKENS_CSV_COLUMNS: readonly string[] = CSV_COLUMNS.filter((c) => c !== 'cached_tokens');

@@ -80,9 +80,9 @@ describe('streamWriter', () => {
     expect(g.chunks).toHaveLength(3);
     expect(g.chunks[0]).toMatch(/^id,line,prompt/); // header travels with the first row
     expect(g.chunks.map((c) => c.split('\n').at(-2))).toEqual([
-      'line a",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,',
-      'line b",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,',
-      'line c",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,',
+      'line a",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,,',
+      'line b",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,,',
+      'line c",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,,',
     ]);
   });
 
@@ -99,7 +99,7 @@ describe('streamWriter', () => {
     const s = sink();
     const w = streamWriter(s.stream, 'csv');
     await w.close();
-    expect(s.text()).toMatch(/^id,line,.*completion_tokens,started_at,finished_at,requested_model,sample,cached,batch_id\n$/);
+    expect(s.text()).toMatch(/^id,line,.*completion_tokens,cached_tokens,started_at,finished_at,requested_model,sample,cached,batch_id\n$/);
   });
 
   it('writes text rows', async () => {

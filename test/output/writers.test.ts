@@ -10,7 +10,7 @@ import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 const tmp = useTmpDir();
 
 const HEADER =
-  'id,line,prompt,response,error_type,error_message,error_status,error_code,attempts,latency_ms,model,finish_reason,prompt_tokens,completion_tokens,' +
+  'id,line,prompt,response,error_type,error_message,error_status,error_code,attempts,latency_ms,model,finish_reason,prompt_tokens,completion_tokens,cached_tokens,' +
   'started_at,finished_at,requested_model,sample,cached,batch_id\n';
 
 async function writeAll(path: string, format: OutputFormat, rows: ResultRow[], append = false, csv?: CsvLayout): Promise<void> {
@@ -128,9 +128,9 @@ describe('CSV file writer', () => {
     ]);
     expect(readFileSync(path, 'utf8')).toBe(
       HEADER +
-        'a,1,prompt a,hi,,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,\n' +
-        'b,2,prompt b,,http,"bad, gateway",502,upstream,3,,,,,,,,,,,\n' +
-        'c,1,prompt c,"two\nlines ""quoted""",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,\n',
+        'a,1,prompt a,hi,,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,,\n' +
+        'b,2,prompt b,,http,"bad, gateway",502,upstream,3,,,,,,,,,,,,\n' +
+        'c,1,prompt c,"two\nlines ""quoted""",,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,,\n',
     );
   });
 
@@ -182,7 +182,7 @@ describe('CSV file writer', () => {
   ])('with --csv-escape-formulas escapes %j as %j (plain numbers stay numbers)', async (response, cell) => {
     const path = join(tmp(), 'out.csv');
     await writeAll(path, 'csv', [okRow('a', response)], false, { escapeFormulas: true, keptFields: [] });
-    expect(readFileSync(path, 'utf8')).toBe(`${HEADER}a,1,prompt a,${cell},,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,\n`);
+    expect(readFileSync(path, 'utf8')).toBe(`${HEADER}a,1,prompt a,${cell},,,,,1,120,gpt-4o-mini,stop,5,7,,,,,,,\n`);
   });
 });
 

@@ -1,0 +1,147 @@
+/**
+ * Prompt-cached input tokens in CSV results (review 2 of session 9, F4), from the built CLI: the
+ * `cached_tokens` column, kept by --resume, --compact and merge (to CSV and to JSONL), so that the
+ * report of a CSV prices as the run's summary did; and an older CSV without the column, which still
+ * resumes, compacts and reports, the report saying that its cached input could not be priced.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cached-usage-server.js';
+import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-csv-cached-');
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
+const headerOf = (file: string) => fs.readFileSync(file, 'utf8').split('\n')[0]!.split(',');
+
+/** The report's embedded data. */
+function reportData(file: string): any {
+  const html = fs.readFileSync(file, 'utf8');
+  return JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
+}
+
+/** The cells of a column, by header name, for every row of a simple CSV (no quoted commas in these files). */
+function column(file: string, name: string): string[] {
+  const [head, ...rows] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  const at = head!.split(',').indexOf(name);
+  return rows.map((r) => r.split(',')[at]!);
+}
+
+// 1000 prompt tokens of which 900 cached, 10 out: at 1000/1000/100 per 1M one answer bills $0.2,
+// and $1.01 with its input priced in full.
+const PRICE = ['--price', '1000/1000/100'];
+let server: CachedUsageServer;
+beforeAll(async () => {
+  server = await startCachedUsageServer({ prompt: 1000, completion: 10, cached: 900 });
+});
+afterAll(() => server.close());
+
+async function run(args: readonly string[]) {
+  const r = await runCli([...args, '--base-url', server.url, '--no-cache', ...PRICE]);
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+async function report(file: string, name = 'r.html') {
+  const html = path.join(ctx.dir, name);
+  const r = await runCli(['report', file, '-o', html, '--overwrite', ...PRICE]);
+  expect(r.code, r.stderr).toBe(0);
+  return reportData(html);
+}
+
+describe('a CSV keeps cached_tokens', () => {
+  it('writes the column after completion_tokens; the report of the CSV, and the run’s own --report, price as the summary', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const out = path.join(ctx.dir, 'out.csv');
+    const summary = path.join(ctx.dir, 's.json');
+    const runHtml = path.join(ctx.dir, 'run.html');
+    await run([input, '-o', out, '--summary-json', summary, '--report', runHtml]);
+    expect(headerOf(out)).toEqual(CSV_COLUMNS);
+    expect(column(out, 'cached_tokens')).toEqual(['900', '900']);
+    expect(readJson(summary).estimatedCost.usd).toBeCloseTo(0.4, 9);
+
+    const own = reportData(runHtml);
+    expect(own.figures.cost).toMatchObject({ usd: 0.4, cachedTokens: 1800 });
+    expect(own.figures.cost.cachedUnknownRows).toBeUndefined();
+    expect(own.run.costUsd).toBeCloseTo(0.4, 9);
+    expect((await report(out)).figures.cost).toMatchObject({ usd: 0.4, cachedTokens: 1800 });
+  });
+
+  it('--resume appends rows with it; --compact and merge keep it, to CSV and to JSONL', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    const out = path.join(ctx.dir, 'out.csv');
+    await run([input, '-o', out, '--limit', '1']);
+    await run([input, '-o', out, '--resume']);
+    expect(headerOf(out)).toEqual(CSV_COLUMNS);
+    expect(column(out, 'cached_tokens')).toEqual(Array(8).fill('900'));
+
+    for (const target of ['c.csv', 'c.jsonl']) {
+      const copy = path.join(ctx.dir, target);
+      const c = await runCli(['--compact', out, '-o', copy]);
+      expect(c.code, c.stderr).toBe(0);
+      expect((await report(copy)).figures.cost.usd).toBe(1.6);
+    }
+    expect(parseJsonl(fs.readFileSync(path.join(ctx.dir, 'c.jsonl'), 'utf8')).map((r) => r.usage.cached_tokens)).toEqual(Array(8).fill(900));
+
+    // Two shards of one run, merged.
+    const shards = [1, 2].map((n) => path.join(ctx.dir, `s${n}.csv`));
+    for (const [i, shard] of shards.entries()) await run([input, '-o', shard, '--shard', `${i + 1}/2`]);
+    for (const target of ['m.csv', 'm.jsonl']) {
+      const merged = path.join(ctx.dir, target);
+      const m = await runCli(['merge', ...shards, '-o', merged]);
+      expect(m.code, m.stderr).toBe(0);
+      expect((await report(merged)).figures.cost.usd).toBe(1.6);
+    }
+    expect(column(path.join(ctx.dir, 'm.csv'), 'cached_tokens')).toEqual(Array(8).fill('900'));
+  });
+
+  it('names a kept input field called cached_tokens input_cached_tokens, and reads it back as that field', async () => {
+    const input = path.join(ctx.dir, 'in.csv');
+    fs.writeFileSync(input, 'id,prompt,cached_tokens\nx,hello,keep me\n');
+    const out = path.join(ctx.dir, 'kept.csv');
+    await run([input, '-o', out, '--keep-fields', 'cached_tokens']);
+    expect(headerOf(out)).toEqual([...CSV_COLUMNS, 'input_cached_tokens']);
+    const copy = path.join(ctx.dir, 'kept.jsonl');
+    expect((await runCli(['--compact', out, '-o', copy])).code).toBe(0);
+    const [row] = parseJsonl(fs.readFileSync(copy, 'utf8'));
+    expect(row.usage.cached_tokens).toBe(900);
+    expect(row.input).toEqual({ cached_tokens: 'keep me' });
+  });
+});
+
+describe('a CSV from before the column', () => {
+  /** A results CSV as llm-batch wrote it before cached_tokens existed: one answered row, and a kept field named cached_tokens. */
+  function oldCsv(name: string): string {
+    const file = path.join(ctx.dir, name);
+    const cells = ['1', '1', 'a', 'hi', '', '', '', '', '1', '5', 'gpt-4o-mini', 'stop', '1000', '10'];
+    const added = ['2026-11-01T00:00:00.000Z', '2026-11-01T00:00:01.000Z', '', '', '', ''];
+    fs.writeFileSync(file, `${[...PRE_CACHED_TOKENS_CSV_COLUMNS, 'cached_tokens'].join(',')}\n${[...cells, ...added, 'mine'].join(',')}\n`);
+    return file;
+  }
+
+  it('resumes in its own layout, and its report says that cached input could not be priced', async () => {
+    const input = path.join(ctx.dir, 'in.csv');
+    fs.writeFileSync(input, 'id,prompt,cached_tokens\n1,a,mine\n2,b,yours\n');
+    const out = oldCsv('old.csv');
+    const r = await run([input, '-o', out, '--resume', '--force-resume', '--keep-fields', 'cached_tokens']);
+    expect(r.stderr).toMatch(/1 ok, 0 failed, 1 already done/);
+    expect(headerOf(out)).toEqual([...PRE_CACHED_TOKENS_CSV_COLUMNS, 'cached_tokens']);
+    // The new row's kept field is in the kept column, as the old row's: nothing shifted.
+    expect(column(out, 'cached_tokens')).toEqual(['mine', 'yours']);
+
+    const data = await report(out);
+    // Both rows' 1000 input tokens at the full price: 2 × $1.01, and the report says why.
+    expect(data.figures.cost).toMatchObject({ usd: 2.02, cachedTokens: 0, cachedUnknownRows: 2 });
+
+    // A copy keeps lacking the column rather than claiming nothing was cached.
+    const copy = path.join(ctx.dir, 'old-copy.csv');
+    expect((await runCli(['--compact', out, '-o', copy])).code).toBe(0);
+    expect(headerOf(copy)).toEqual([...PRE_CACHED_TOKENS_CSV_COLUMNS, 'cached_tokens']);
+    expect((await report(copy)).figures.cost.cachedUnknownRows).toBe(2);
+    const merged = path.join(ctx.dir, 'old-merged.csv');
+    expect((await runCli(['merge', copy, '-o', merged, '--force'])).code).toBe(0);
+    expect((await report(merged)).figures.cost.cachedUnknownRows).toBe(2);
+  });
+});
