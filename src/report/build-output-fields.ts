@@ -1,3 +1,5 @@
+import { fieldReservedNames } from '../output/csv-layout.js';
+import { outputColumns } from '../structured/columns.js';
 import type { ReportRow } from './report-row.js';
 import type { OutputField } from './report-data.js';
 
@@ -12,7 +14,10 @@ export function fieldText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** The top-level fields of structured outputs, in order of first appearance, with their most common values. */
+/**
+ * The top-level fields of structured outputs, in order of first appearance, with their most common
+ * values; named as the CSV names their columns (a field `id` is `output_id`, apart from the row's id).
+ */
 export function buildOutputFields(rows: readonly ReportRow[]): OutputField[] {
   const fields = new Map<string, Map<string, number> | null>();
   for (const r of rows) {
@@ -29,8 +34,11 @@ export function buildOutputFields(rows: readonly ReportRow[]): OutputField[] {
       if (counts.size > MAX_DISTINCT) fields.set(name, null);
     }
   }
-  return [...fields].map(([name, counts]) => ({
-    name,
+  // A CSV's fields are read back under their column names already, which the rule leaves as they are.
+  const columns = outputColumns({ properties: Object.fromEntries([...fields.keys()].map((name) => [name, {}])) }, fieldReservedNames());
+  return [...fields].map(([property, counts], i) => ({
+    name: columns[i]?.column ?? property,
+    property,
     distinct: counts ? counts.size : MAX_DISTINCT + 1,
     top: counts ? [...counts].sort((a, b) => b[1] - a[1]).slice(0, MAX_TOP) : null,
   }));

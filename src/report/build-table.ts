@@ -81,7 +81,7 @@ export async function buildTable(
     r.finishReason,
     r.startedMs,
     r.cached ? 1 : 0,
-    fields.length && r.output ? fields.map((f) => fieldText(r.output![f.name])) : null,
+    fields.length && r.output ? fields.map((f) => fieldText(r.output![f.property])) : null,
   ]);
   return { columns: TABLE_COLUMNS, rows: out, total: rows.length, sampled, limitRows, limitChars };
 }

@@ -149,7 +149,10 @@ export interface ErrorGroup {
 }
 
 export interface OutputField {
+  /** The column's name, as the CSV names it (`output_id` for a field `id`). */
   name: string;
+  /** The key the rows' `output` holds it under. */
+  property: string;
   /** Most frequent values (when there are few distinct ones), for a glance at the distribution. */
   top: Array<[string, number]> | null;
   distinct: number;

@@ -434,6 +434,61 @@ describe('report review fixes, in chromium', () => {
     });
   });
 
+  describe('review 2 of session 9', () => {
+    it('a CSV from before the cached_tokens column: the cost card says its cached input could not be priced', async () => {
+      const old = path.join(btmp.dir, 'old.csv');
+      const header =
+        'id,line,prompt,response,error_type,error_message,error_status,error_code,attempts,latency_ms,model,finish_reason,prompt_tokens,completion_tokens,started_at,finished_at,requested_model,sample,cached,batch_id';
+      const row = (id: string) => `${id},${id},q,a,,,,,1,5,gpt-4o-mini,stop,1000,10,,,,,,`;
+      fs.writeFileSync(old, `${header}\n${row('1')}\n${row('2')}\n`);
+      const html = path.join(btmp.dir, 'old.html');
+      const r = await runCli(['report', old, '-o', html, '--price', '1000/1000/100']);
+      expect(r.code, r.stderr).toBe(0);
+      const { page, errors } = await openReport(browser.context, html);
+      expect(await figure(page, 'est. cost')).toBe('$2.02');
+      expect(await note(page, 'est. cost')).toMatch(
+        /input of 2 rows at the full price: the file has no cached_tokens column .* cached input could not be priced/,
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('a JSONL whose schema has fields named id and output_id: their columns are named as the CSV names them', async () => {
+      const schema = path.join(btmp.dir, 'odd.json');
+      fs.writeFileSync(
+        schema,
+        JSON.stringify({
+          type: 'object',
+          properties: { id: { type: 'integer' }, output_id: { type: 'string' } },
+          required: ['id', 'output_id'],
+          additionalProperties: false,
+        }),
+      );
+      const input = writePrompts(btmp.dir, 'odd.txt', bprompts(3, 'odd'));
+      const jsonl = path.join(btmp.dir, 'odd.jsonl');
+      const csv = path.join(btmp.dir, 'odd.csv');
+      for (const out of [jsonl, csv]) {
+        const r = await runCli([input, '--base-url', bserver.url, '--json-schema', schema, '-q', '-o', out]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const csvFields = fs.readFileSync(csv, 'utf8').split('\n')[0]!.split(',').slice(1, 3);
+      expect(csvFields).toEqual(['output_output_id', 'output_id']);
+      expect((await runCli(['report', jsonl])).code).toBe(0);
+      const { page, errors } = await openReport(browser.context, path.join(btmp.dir, 'odd.html'));
+      const headers = (await page.locator('table.rows thead th').allInnerTexts()).map((h) => h.trim());
+      expect(headers.filter((h) => h === 'id')).toHaveLength(1);
+      expect(headers).toEqual(expect.arrayContaining(csvFields));
+      // The row's own id and the answer's id field are different cells.
+      const rows = parseJsonl<any>(fs.readFileSync(jsonl, 'utf8'));
+      await page.fill('input.search', rows[0].prompt);
+      await expect.poll(() => visibleRows(page).count()).toBe(1);
+      const at = headers.indexOf('output_output_id');
+      expect((await visibleRows(page).first().locator('td').nth(at).innerText()).trim()).toBe(String(rows[0].output.id));
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+
   describe('a resumed run’s report', () => {
     it('times the whole file as the sum of its runs, not the span with the gap, and says so', async () => {
       bserver.options.latencyMs = 40;
