@@ -39,10 +39,13 @@ export function exactUsd(x: number, up = false): string {
   return `$${rounded.toFixed(decimals)}`;
 }
 
-/** US dollars for an estimate: `$12.35`, `$0.0123`, `<$0.0001`. */
+/**
+ * US dollars for an estimate: `$12.35`, `$0.0123`; under $0.0001 two significant digits
+ * (`$0.000051`), as budget messages show them: a pilot run on a cheap model costs that little.
+ */
 export function usd(x: number): string {
   if (x === 0) return '$0.00';
-  if (x < 0.0001) return '<$0.0001';
+  if (x < 0.0001) return exactUsd(x);
   if (x < 1) return `$${x.toFixed(4)}`;
   return `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }

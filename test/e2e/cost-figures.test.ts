@@ -271,3 +271,96 @@ describe('everything from the cache', () => {
     expect(r.stderr).toMatch(/^llm-batch: a: 2 ok \(2 from cache\), 0 failed · nothing sent$/m);
   });
 });
+
+describe('review 2 of session 9: tiny costs and a server that names another model', () => {
+  it('the summary line shows a sub-$0.0001 estimate as a figure, not <$0.0001', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['tiny']);
+    const summary = path.join(ctx.dir, 'tiny.json');
+    const r = await runCli([
+      input,
+      '--base-url',
+      ctx.server.url,
+      '--price',
+      '1/1',
+      '--no-cache',
+      '--summary-json',
+      summary,
+      '-o',
+      path.join(ctx.dir, 't.jsonl'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const usd = readJson(summary).estimatedCost.usd as number;
+    expect(usd).toBeGreaterThan(0);
+    expect(usd).toBeLessThan(0.0001);
+    expect(r.stderr).not.toMatch(/<\$0\.0001/);
+    // Two significant digits, the same figure as --summary-json's.
+    const shown = /est\. \$(0\.0000\d+) at the given prices/.exec(r.stderr)?.[1];
+    expect(shown, r.stderr).toBeDefined();
+    expect(Number(shown)).toBeCloseTo(usd, 7);
+  });
+
+  describe('-m my-deploy answered as gpt-4o-mini-2024-07-18 (an Azure deployment)', () => {
+    let server: CachedUsageServer;
+    beforeAll(async () => {
+      server = await startCachedUsageServer({ prompt: 1000, completion: 10, cached: 900 }, 'gpt-4o-mini-2024-07-18');
+    });
+    afterAll(() => server.close());
+
+    it.each([
+      ['--price', (_dir: string) => ['--price', '1000/1000/100']],
+      [
+        '--prices FILE',
+        (dir: string) => {
+          const file = path.join(dir, 'prices.json');
+          fs.writeFileSync(file, JSON.stringify({ 'my-deploy': { input: 1000, output: 1000, cached_input: 100 } }));
+          return ['--prices', file];
+        },
+      ],
+    ])('%s for my-deploy prices the summary, --summary-json, the budget and the report (JSONL and CSV) alike', async (_how, prices) => {
+      const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+      const given = prices(ctx.dir);
+      for (const out of ['d.jsonl', 'd.csv']) {
+        const file = path.join(ctx.dir, out);
+        const summary = path.join(ctx.dir, `${out}.json`);
+        const html = path.join(ctx.dir, `${out}.html`);
+        const r = await runCli([
+          input,
+          '--base-url',
+          server.url,
+          '-m',
+          'my-deploy',
+          ...given,
+          '--max-cost',
+          '100',
+          '--no-cache',
+          '--summary-json',
+          summary,
+          '--report',
+          html,
+          '-o',
+          file,
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        // Two answers of 100 uncached + 900 cached input and 10 out, at 1000/1000/100 per 1M: $0.40.
+        const s = readJson(summary);
+        expect(s.estimatedCost.usd).toBeCloseTo(0.4, 9);
+        expect(s.budget.spentUsd).toBeCloseTo(0.4, 9);
+        expect(s.estimatedCost.byModel).toEqual([
+          expect.objectContaining({ model: 'gpt-4o-mini-2024-07-18', requestedModel: 'my-deploy', pricedAs: 'my-deploy' }),
+        ]);
+        expect(r.stderr).toMatch(/est\. \$0\.4000 at the given prices \(answers of gpt-4o-mini-2024-07-18 priced as my-deploy\)/);
+        const html2 = path.join(ctx.dir, `${out}.again.html`);
+        const again = await runCli(['report', file, '-o', html2, ...given]);
+        expect(again.code, again.stderr).toBe(0);
+        for (const page of [html, html2]) {
+          const data = JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(fs.readFileSync(page, 'utf8'))![1]!);
+          expect(data.figures.cost, `${out} ${page}`).toMatchObject({
+            usd: 0.4,
+            pricesGiven: true,
+            pricedAs: [{ model: 'gpt-4o-mini-2024-07-18', as: 'my-deploy' }],
+          });
+        }
+      }
+    });
+  });
+});

@@ -14,7 +14,11 @@ export interface CachedUsageServer {
   close(): Promise<void>;
 }
 
-export async function startCachedUsageServer(usage: { prompt: number; completion: number; cached: number }): Promise<CachedUsageServer> {
+/**
+ * `model`: the name every answer reports, as an Azure deployment answers with the model behind it
+ * or OpenAI an alias with its snapshot; the model asked for when not given.
+ */
+export async function startCachedUsageServer(usage: { prompt: number; completion: number; cached: number }, model?: string): Promise<CachedUsageServer> {
   const reported = {
     prompt_tokens: usage.prompt,
     completion_tokens: usage.completion,
@@ -31,7 +35,7 @@ export async function startCachedUsageServer(usage: { prompt: number; completion
     req.on('end', () => {
       state.requests++;
       const body = JSON.parse(text || '{}') as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
-      const model = body.model ?? 'mock-model';
+      const reportedModel = model ?? body.model ?? 'mock-model';
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(
@@ -39,14 +43,15 @@ export async function startCachedUsageServer(usage: { prompt: number; completion
             id: 'chatcmpl-cached',
             object: 'chat.completion',
             created: 0,
-            model,
+            model: reportedModel,
             choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }],
             usage: reported,
           }),
         );
         return;
       }
-      const chunk = (fields: object) => `data: ${JSON.stringify({ id: 'chatcmpl-cached', object: 'chat.completion.chunk', created: 0, model, ...fields })}\n\n`;
+      const chunk = (fields: object) =>
+        `data: ${JSON.stringify({ id: 'chatcmpl-cached', object: 'chat.completion.chunk', created: 0, model: reportedModel, ...fields })}\n\n`;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: 'hello' }, finish_reason: null }] }));
       res.write(chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }));
