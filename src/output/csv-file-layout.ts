@@ -28,7 +28,8 @@ export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
   if (wanted.legacy || wanted.noCachedTokens) return wanted;
   const legacy = olderLayout(wanted, { legacy: true });
   if (startsWithHeader(path, legacy)) return legacy;
-  for (const layout of [wanted, olderLayout(wanted, { noCachedTokens: true })]) {
+  const older = olderLayout(wanted, { noCachedTokens: true });
+  for (const layout of [wanted, older]) {
     // A file with tool_calls / logprobs columns this run does not ask for: continued with them (their
     // cells are filled when an answer has them), which loses nothing.
     const own = answerColumnsOfFile(path, layout);
@@ -36,7 +37,15 @@ export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
     const wants = layout.answerColumns ?? [];
     return wants.every((c) => own.includes(c)) && own.length > wants.length ? { ...layout, answerColumns: own } : layout;
   }
-  return wanted;
+  // Other kept fields: the layout of the file's result columns, so that the refusal says what differs.
+  return startsWithResultColumns(path, older) ? older : wanted;
+}
+
+/** Whether the file's header starts with `layout`'s columns up to its kept fields. */
+function startsWithResultColumns(path: string, layout: CsvLayout): boolean {
+  const expected = Buffer.from(csvHeaderLine({ ...layout, keptFields: [], answerColumns: [] }).replace(/\r?\n$/, ''), 'utf8');
+  const start = head(path, expected.length + 1);
+  return start.subarray(0, expected.length).equals(expected) && [0x2c, 0x0a, 0x0d].includes(start[expected.length] ?? 0);
 }
 
 /** `wanted` in an older layout, its schema's field columns named as that llm-batch named them. */

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cached-usage-server.js';
 import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
@@ -112,6 +113,43 @@ describe('a CSV keeps cached_tokens', () => {
 });
 
 describe('a CSV from before the column', () => {
+  it('with other kept fields than the run: refused naming the kept-field columns, as for a current file', async () => {
+    const input = path.join(ctx.dir, 'in.csv');
+    fs.writeFileSync(input, 'id,prompt,topic\n1,a,x\n');
+    const out = path.join(ctx.dir, 'kept-old.csv');
+    fs.writeFileSync(out, `${[...PRE_CACHED_TOKENS_CSV_COLUMNS, 'lang'].join(',')}\n`);
+    const r = await runCli([input, '--base-url', server.url, '-o', out, '--resume', '--keep-fields', 'topic']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /kept-old\.csv carries other input fields than this run: its kept-field columns are \(lang\), this run's --keep-fields gives \(topic\)/,
+    );
+  });
+
+  it('with a schema field named cached_tokens: resumed with that field in its own column', async () => {
+    const schema = path.join(ctx.dir, 'schema.json');
+    const properties = { cached_tokens: { type: 'integer' }, label: { type: 'string' } };
+    fs.writeFileSync(schema, JSON.stringify({ type: 'object', properties, required: ['cached_tokens', 'label'], additionalProperties: false }));
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const args = [input, '--base-url', ctx.server.url, '--no-cache', '--json-schema', schema, '-q'];
+    // A current file names the field apart from the result column.
+    const fresh = path.join(ctx.dir, 'fresh.csv');
+    expect((await runCli([...args, '-o', fresh])).code).toBe(0);
+    expect(headerOf(fresh).slice(0, 3)).toEqual(['id', 'output_cached_tokens', 'label']);
+    // One written before the column named it cached_tokens; a resume continues it so.
+    const out = path.join(ctx.dir, 'schema-old.csv');
+    const header = ['id', 'cached_tokens', 'label', ...PRE_CACHED_TOKENS_CSV_COLUMNS.slice(1)];
+    const first = fs.readFileSync(fresh, 'utf8').split('\n')[1]!.split(',');
+    first.splice(first.length - 7, 1); // its empty cached_tokens result cell
+    fs.writeFileSync(out, `${header.join(',')}\n${first.join(',')}\n`);
+    const r = await runCli([...args, '-o', out, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    const table = parse(fs.readFileSync(out, 'utf8')) as string[][];
+    expect(table[0]).toEqual(header);
+    expect(table).toHaveLength(3);
+    expect(table[2]).toHaveLength(header.length);
+    expect(JSON.parse(table[2]![header.indexOf('response')]!)).toEqual({ cached_tokens: Number(table[2]![1]), label: table[2]![2] });
+  });
+
   /** A results CSV as llm-batch wrote it before cached_tokens existed: one answered row, and a kept field named cached_tokens. */
   function oldCsv(name: string): string {
     const file = path.join(ctx.dir, name);
