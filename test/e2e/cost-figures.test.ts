@@ -296,7 +296,7 @@ describe('review 2 of session 9: tiny costs and a server that names another mode
     // Two significant digits, the same figure as --summary-json's.
     const shown = /est\. \$(0\.0000\d+) at the given prices/.exec(r.stderr)?.[1];
     expect(shown, r.stderr).toBeDefined();
-    expect(Number(shown)).toBeCloseTo(usd, 7);
+    expect(Math.abs(Number(shown) - usd)).toBeLessThanOrEqual(usd * 0.05);
   });
 
   describe('-m my-deploy answered as gpt-4o-mini-2024-07-18 (an Azure deployment)', () => {
