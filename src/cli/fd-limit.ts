@@ -21,13 +21,17 @@ export function openFileLimit(): number | undefined {
 
 /**
  * The concurrency the descriptor limit allows: each request in flight holds a socket, and the run
- * needs some more (stdio, input, output, lock, the event loop's own). A quarter of the limit plus
- * 16 is kept free. Below 200 requests in flight no Unix limit is near, so nothing is probed.
+ * needs some more: stdio, input, output, lock, and node's own (~25 on node 24: pipes, epoll, eventfd
+ * and io_uring descriptors of its threads), then the response cache's (lmdb's package files and
+ * native module while it loads at the first write, then its data and lock files). A quarter of the
+ * limit plus 16 is kept free, and never fewer than 48: under `ulimit -n 64` 32 sockets left lmdb's
+ * load failing with EMFILE and, now and then, the process dying of a signal with a third of its rows
+ * unwritten. Below 48 requests in flight no Unix limit is near, so nothing is probed.
  */
 export function concurrencyWithinFdLimit(concurrency: number, limit: () => number | undefined = openFileLimit): { concurrency: number; limit?: number } {
   if (concurrency < 48) return { concurrency };
   const max = limit();
   if (max === undefined) return { concurrency };
-  const allowed = Math.max(1, Math.floor((max * 3) / 4) - 16);
+  const allowed = Math.max(1, Math.min(Math.floor((max * 3) / 4) - 16, max - 48));
   return concurrency > allowed ? { concurrency: allowed, limit: max } : { concurrency };
 }
