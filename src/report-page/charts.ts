@@ -26,10 +26,13 @@ function fit(box: HTMLElement, make: (width: number) => uPlot): void {
     const w = Math.max(240, box.clientWidth);
     if (Math.abs(w - chart.width) > 4) chart.setSize({ width: w, height: chart.height });
   }).observe(box);
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  const redraw = () => {
     chart.destroy();
     chart = make(Math.max(240, box.clientWidth));
-  });
+  };
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', redraw);
+  // Printing switches to the light print colours: redraw in them (and back after).
+  matchMedia('print').addEventListener('change', redraw);
 }
 
 const height = () => (innerWidth < 640 ? 200 : 260);

@@ -45,6 +45,7 @@ function header(d: ReportData): HTMLElement {
     h('p', { class: 'muted', id: 'subtitle' }, `${where}${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
     pending,
+    f.rows === 0 ? h('p', { class: 'notice', id: 'empty' }, 'This file holds no rows, so there is nothing to count or chart.') : null,
   );
 }
 
@@ -98,7 +99,9 @@ function timeCards(d: ReportData): HTMLElement[] {
       'wall time',
       fmt.duration(whole),
       whole === null
-        ? 'needs started_at/finished_at'
+        ? f.rows === 0
+          ? 'no rows'
+          : 'needs started_at/finished_at'
         : `all ${fmt.int(f.rows - (f.batch?.rows ?? 0))} rows of the file${gap || ', first request to last answer'}${thisRun}`,
     ),
     card(
@@ -127,7 +130,12 @@ function figures(d: ReportData): HTMLElement {
   const run = d.run;
   const partial = run !== null && (run.skipped > 0 || f.superseded > 0);
   const cards = [
-    card('ok', fmt.int(f.ok), `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows${f.cached ? ` · ${fmt.int(f.cached)} from cache` : ''}`, 'good'),
+    card(
+      'ok',
+      fmt.int(f.ok),
+      f.rows ? `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows${f.cached ? ` · ${fmt.int(f.cached)} from cache` : ''}` : 'no rows',
+      'good',
+    ),
     card('failed', fmt.int(f.failed), failedNote || 'none', f.failed ? 'bad' : ''),
     card(
       'requests',
@@ -146,12 +154,21 @@ function figures(d: ReportData): HTMLElement {
       `${fmt.int(f.promptTokens)} in`,
       `${fmt.int(f.completionTokens)} out${f.rowsWithoutUsage ? ` · ${fmt.int(f.rowsWithoutUsage)} answers without usage` : ''}`,
     ),
-    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? costNote(f.cost, run) : 'no known price for these models'),
+    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? costNote(f.cost, run) : f.rows ? 'no known price for these models' : 'no rows'),
     ...timeCards(d),
   ];
   if (d.latency)
     cards.push(
       card('latency p50 / p90 / p99', `${fmt.ms(d.latency.p50)}`, `p90 ${fmt.ms(d.latency.p90)} · p99 ${fmt.ms(d.latency.p99)} · max ${fmt.ms(d.latency.max)}`),
+    );
+  if (f.truncated)
+    cards.push(
+      card(
+        'truncated',
+        fmt.int(f.truncated),
+        `answers cut at the token limit (finish reason length), counted ${f.failedByType['truncated'] ? 'as failed' : 'in ok'}`,
+        'warn',
+      ),
     );
   if (f.superseded)
     cards.push(card('superseded', fmt.int(f.superseded), 'earlier rows for prompts a later row answered (resumes, --retry-failed): not counted'));
@@ -194,6 +211,7 @@ function timeline(d: ReportData): HTMLElement {
         'Batch API rows carry their batch’s start and end (whole seconds), not when each request ran, so there is no time chart of them.',
       ),
     );
+  if (!t && d.figures.rows === 0) return section('timeline', 'Over time', h('p', { class: 'muted', id: 'no-timeline' }, 'No rows, so no time chart.'));
   if (!t)
     return section(
       'timeline',

@@ -87,6 +87,7 @@ export class RowsTable {
         ['', 'ok and failed'],
         ['ok', 'ok'],
         ['failed', 'failed'],
+        ...(f.truncated ? [['truncated', `truncated at the token limit (${fmt.int(f.truncated)})`] as [string, string]] : []),
       ],
       (v) => {
         this.status = v;
@@ -236,6 +237,7 @@ export class RowsTable {
       const err = str(r[C.error]);
       if (status === 'ok' && err) continue;
       if (status === 'failed' && !err) continue;
+      if (status === 'truncated' && str(r[C.finish]) !== 'length') continue;
       if (errorType && err !== errorType) continue;
       if (model && str(r[C.model]) !== model) continue;
       if (sample && str(r[C.sample]) !== sample) continue;
@@ -305,6 +307,8 @@ export class RowsTable {
     const f = this.data.figures;
     const err = str(r[C.error]);
     const isOpen = this.open.has(i);
+    // Cut at the token limit: an ok row, but not a whole answer (with --fail-truncated its error says so).
+    const cut = !err && str(r[C.finish]) === 'length';
     const toggle = h(
       'button',
       { type: 'button', class: 'expand', 'aria-expanded': String(isOpen), 'aria-label': `Show row ${str(r[C.line])} in full` },
@@ -314,11 +318,15 @@ export class RowsTable {
     const fields = Array.isArray(r[C.output]) ? (r[C.output] as string[]) : [];
     const tr = h(
       'tr',
-      { class: err ? 'failed' : r[C.cached] ? 'cached' : null, 'data-row': i },
+      { class: err ? 'failed' : cut ? 'truncated' : r[C.cached] ? 'cached' : null, 'data-row': i },
       h('td', { class: 'narrow' }, toggle),
       h('td', { class: 'num' }, str(r[C.line])),
       h('td', { class: 'id' }, str(r[C.id])),
-      h('td', null, h('span', { class: err ? 'badge bad' : 'badge ok' }, err || (r[C.cached] ? 'ok (cache)' : 'ok'))),
+      h(
+        'td',
+        null,
+        h('span', { class: err ? 'badge bad' : cut ? 'badge warn' : 'badge ok' }, err || (cut ? 'ok (truncated)' : r[C.cached] ? 'ok (cache)' : 'ok')),
+      ),
       f.models.length > 1 ? h('td', { class: 'model' }, str(r[C.model])) : null,
       f.samples.length > 1 ? h('td', { class: 'num' }, str(r[C.sample])) : null,
       h('td', { class: 'num' }, fmt.ms(num(r[C.latency]))),

@@ -31,7 +31,8 @@ export function buildErrorGroups(rows: readonly ReportRow[]): { groups: ErrorGro
         (g = { type: r.errorType, status: r.errorStatus, pattern, example: (r.errorMessage ?? '').slice(0, 2000), count: 0, firstLine: r.line, ids: [] }),
       );
     g.count++;
-    if (g.ids.length < MAX_IDS) g.ids.push(r.id);
+    // One prompt fails once per model and sample: list each id once, so others still fit.
+    if (g.ids.length < MAX_IDS && !g.ids.includes(r.id)) g.ids.push(r.id);
   }
   const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.firstLine - b.firstLine);
   return { groups: sorted.slice(0, MAX_GROUPS), more: Math.max(0, sorted.length - MAX_GROUPS) };

@@ -34,6 +34,7 @@ export function buildFigures(
     attempts = 0,
     retries = 0,
     rateLimitedRows = 0;
+  let truncated = 0;
   let promptTokens = 0,
     completionTokens = 0,
     rowsWithoutUsage = 0;
@@ -44,6 +45,7 @@ export function buildFigures(
     else failedByType[r.errorType] = (failedByType[r.errorType] ?? 0) + 1;
     if (r.errorType === 'rate_limit' || r.errorStatus === 429) rateLimitedRows++;
     if (r.cached) cached++;
+    if (r.finishReason === 'length') truncated++;
     attempts += r.attempts;
     retries += Math.max(0, r.attempts - 1);
     if (r.model !== null) models.add(r.model);
@@ -116,6 +118,7 @@ export function buildFigures(
     attempts,
     retries,
     rateLimitedRows,
+    truncated,
     promptTokens,
     completionTokens,
     rowsWithoutUsage,

@@ -29,6 +29,8 @@ export interface Figures {
   retries: number;
   /** Rows whose last attempt got HTTP 429. */
   rateLimitedRows: number;
+  /** Answers cut at the token limit (finish_reason "length"): in ok, or in failed (type truncated) with --fail-truncated. */
+  truncated: number;
   promptTokens: number;
   completionTokens: number;
   rowsWithoutUsage: number;
