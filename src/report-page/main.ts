@@ -22,7 +22,11 @@ function card(label: string, value: string, note?: string, cls?: string): HTMLEl
 function header(d: ReportData): HTMLElement {
   const f = d.figures;
   const run = d.run;
-  const when = f.startedAt ? `${fmt.time(Date.parse(f.startedAt))} → ${fmt.time(Date.parse(f.finishedAt!))}` : 'no timestamps in this file';
+  const when = f.startedAt
+    ? `${fmt.time(Date.parse(f.startedAt))} → ${fmt.time(Date.parse(f.finishedAt!))}`
+    : f.rows
+      ? 'no timestamps in this file'
+      : 'no rows';
   const budget = run?.budget && run.stopped === 'budget' ? `: ${fmt.usd(run.budget.spentUsd)} of the ${fmt.usd(run.budget.capUsd)} budget spent` : '';
   const stopped = run?.stopped
     ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)

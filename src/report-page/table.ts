@@ -87,7 +87,7 @@ export class RowsTable {
         ['', 'ok and failed'],
         ['ok', 'ok'],
         ['failed', 'failed'],
-        ...(f.truncated ? [['truncated', `truncated at the token limit (${fmt.int(f.truncated)})`] as [string, string]] : []),
+        ...(f.truncated ? [['truncated', `ok, truncated (${fmt.int(f.truncated)})`] as [string, string]] : []),
       ],
       (v) => {
         this.status = v;

@@ -115,7 +115,7 @@ describe('report of an empty results file', () => {
     const { page, errors, requests } = await openReport(browser.context, html);
     expect(await page.locator('#empty').innerText()).toMatch(/holds no rows/);
     const text = await page.locator('#app').innerText();
-    expect(text).not.toMatch(/older llm-batch|no known price|needs started_at/);
+    expect(text).not.toMatch(/older llm-batch|no known price|needs started_at|no timestamps/);
     expect(await page.locator('#no-timeline').innerText()).toMatch(/No rows/);
     expect((await page.locator('[data-figure="est. cost"] .note').innerText()).trim()).toBe('no rows');
     expect((await page.locator('[data-figure="ok"] .note').innerText()).trim()).toBe('no rows');
