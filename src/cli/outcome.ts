@@ -68,6 +68,7 @@ function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchSta
 }
 
 function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
+  if (outcome.stopped === 'output_closed') return ExitCode.outputClosed;
   return outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format'
     ? ExitCode.usage
     : outcome.stopped === 'quota' || outcome.stopped === 'budget'
@@ -101,7 +102,8 @@ export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; mes
 /**
  * The end of a run: the explanations, the summary (terminal and --summary-json), the --report and the
  * exit code. A report that cannot be written is like a missing --summary-json: every row is there, so
- * exit 2 unless a stop's own code says more.
+ * exit 2 unless a stop's own code says more. When stdout's reader left (`| head -1`) the files are
+ * still written but the terminal hears only of a file that could not be: a pipe closing is normal.
  */
 export async function finishRun(
   config: CliConfig,
@@ -113,6 +115,7 @@ export async function finishRun(
   report?: WriteRunReport,
 ): Promise<number> {
   const { outcome } = run;
+  const quiet = outcome.stopped === 'output_closed';
   const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable' || outcome.stopped === 'budget';
   const next = resumable ? resumeHint(config, run.oldFileKept, { newMaxCost: outcome.stopped === 'budget' }) : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel, run.prices);
@@ -120,18 +123,21 @@ export async function finishRun(
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) {
     summary.byModel = run.modelTally.figures();
-    for (const line of run.modelTally.lines()) reporter.info(line);
+    if (!quiet) for (const line of run.modelTally.lines()) reporter.info(line);
   }
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
-  explainStop(config, run, reporter, redact);
-  explainAllNotFound(config, run, stats, reporter, redact);
+  if (!quiet) {
+    explainStop(config, run, reporter, redact);
+    explainAllNotFound(config, run, stats, reporter, redact);
+  }
   const empty = ranNothing(outcome, stats);
-  if (empty) {
+  if (quiet) reporter.close();
+  else if (empty) {
     // Instead of a green "0 ok": said even with -q, and its own exit code.
     reporter.close();
     reporter.error(noPromptsMessage(config));
   } else reporter.finish(summary);
-  const unsaved = outcome.stopped ? unsavedNote(config) : undefined;
+  const unsaved = outcome.stopped && !quiet ? unsavedNote(config) : undefined;
   if (unsaved) reporter.error(unsaved);
   let code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
   if (config.summaryJson) code = writeSummaryJson(config.summaryJson, summary, code, reporter);
@@ -140,7 +146,7 @@ export async function finishRun(
     if (!made.ok) {
       reporter.error(made.message);
       if (code === ExitCode.ok || code === ExitCode.someFailed) code = ExitCode.usage;
-    } else if (!empty) reporter.info(made.message);
+    } else if (!empty && !quiet) reporter.info(made.message);
   }
   return code;
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { RunError, UsageError } from '../errors.js';
+import { OutputClosedError, RunError, UsageError } from '../errors.js';
 import {
   acquireLock,
   compactFile,
@@ -122,7 +122,10 @@ export async function closeOutputTarget(
   if (oldFileKept && config.output.kind === 'file') {
     info(`${config.output.path} is left as it was: ${empty ? 'the input held no prompts' : 'the run stopped before its first row'}`);
   }
-  await target.writer.close();
+  // A writer whose reader left has nothing more to flush; the run still ends in order.
+  await target.writer.close().catch((err: unknown) => {
+    if (!(stopped === 'output_closed' && err instanceof OutputClosedError)) throw err;
+  });
   const compact = target.compact;
   if (compact && compact.superseded() > 0) {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a

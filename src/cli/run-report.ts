@@ -50,15 +50,16 @@ export class RunReport {
     const copy = this.copy;
     if (!copy) return writer;
     return {
+      // The copy first: a row answered but not delivered (stdout's reader left) was still done and paid for.
       write: async (row: ResultRow) => {
-        await writer.write(row);
         await copy.writer.write(row);
+        await writer.write(row);
       },
       // Only for a writer that groups rows itself (not the answer printer, whose rows go one by one).
       ...(writer.writeMany && {
         writeMany: async (rows: readonly ResultRow[]) => {
-          await writeEach(writer, rows);
           await writeEach(copy.writer, rows);
+          await writeEach(writer, rows);
         },
       }),
       close: () => writer.close(),

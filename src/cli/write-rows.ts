@@ -1,4 +1,5 @@
 import type { BatchOutcome } from '../engine/run-batch.js';
+import { OutputClosedError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -11,7 +12,8 @@ export interface WrittenRows {
 
 /**
  * Drains the engine into the writer, showing each row to the reporter once it is written. Rows
- * that finished together are written together (one append for the group).
+ * that finished together are written together (one append for the group). A reader that closed
+ * stdout ends the run like a stop (`output_closed`), so the side files still get what was done.
  */
 export async function writeRows(
   groups: AsyncGenerator<ResultRow[], BatchOutcome, undefined>,
@@ -46,6 +48,7 @@ export async function writeRows(
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});
+    if (err instanceof OutputClosedError) return { outcome: { stopped: 'output_closed', message: err.message }, notFound };
     throw err;
   }
   return { outcome: step.value, notFound };

@@ -14,5 +14,6 @@ export type BatchEvent =
  * `unreachable`: the first requests all failed the same endpoint-level way (see CircuitBreaker).
  * `response_format`: the server refused structured outputs; every other request would fail alike.
  * `budget`: --max-cost: the next prompt's worst case no longer fits.
+ * `output_closed`: the rows' reader went away (`| head -1`); set by the consumer, never by the engine.
  */
-export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format' | 'budget';
+export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format' | 'budget' | 'output_closed';

@@ -1,0 +1,61 @@
+/**
+ * `llm-batch … --report r.html --summary-json s.json | head -1` through the BUILT CLI and the mock
+ * server: the reader leaving stops the run (exit 141, quietly), but the files the user named are
+ * not stdout and are still written with what was done, as after Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServers } from '../helpers/mock-server-hooks.js';
+import { BIN, SECRET_KEY, isolatedCacheDir, writePrompts } from '../helpers/run-cli.js';
+import type { RunSummary } from '../../src/ui/summary.js';
+
+const { dir, fresh } = useServers('llm-batch-pipe-closed-');
+
+/** Runs a bash line (a real pipeline); resolves with what reached the test's stdout and stderr. */
+function shell(script: string): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-c', script], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve({ stdout, stderr }));
+  });
+}
+
+describe('stdout closed by its reader, with side files', () => {
+  it.each([['jsonl'], ['csv']])('-f %s | head -1: exit 141, nothing on stderr, --report, --summary-json and --trace written', async (format) => {
+    const { server } = await fresh({ latencyMs: 50 });
+    const input = writePrompts(
+      dir,
+      `closed-${format}.txt`,
+      Array.from({ length: 200 }, (_, i) => `closed prompt ${i}`),
+    );
+    const [report, summaryFile, trace] = ['r.html', 's.json', 't.log'].map((name) => path.join(dir, `${format}-${name}`)) as [string, string, string];
+    const { stdout, stderr } = await shell(
+      `"${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -c 4 -f ${format} --report "${report}" --summary-json "${summaryFile}" --trace "${trace}" | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`,
+    );
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(stderr.trim()).toBe('status=141'); // a pipe closing is normal: no summary, no "report written"
+    expect(server.requests.length).toBeLessThan(40); // it still stopped at once
+
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as RunSummary;
+    expect(summary.stopped).toBe('output_closed');
+    expect(summary.ok).toBeGreaterThanOrEqual(format === 'csv' ? 0 : 1);
+    expect(summary.ok + summary.failed).toBeLessThan(200);
+    expect(summary.notRun).toBe(200 - summary.ok - summary.failed);
+
+    const html = fs.readFileSync(report, 'utf8');
+    expect(html).toContain('output_closed');
+    if (format === 'jsonl') expect(html).toContain(JSON.parse(stdout).id as string); // the row head saw is in the report
+    expect(fs.readFileSync(trace, 'utf8')).toMatch(/closed prompt \d+/);
+    expect(fs.readFileSync(trace, 'utf8')).not.toContain(SECRET_KEY);
+  });
+});
