@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { httpUrl, modelList, positiveInteger, positiveNumber, priceFlag, shard, temperature, wholeNumber } from './parse-flags.js';
 import type { TokenPrice } from '../budget/prices.js';
+import { listCommands } from './listed-commands.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
@@ -127,6 +128,7 @@ export function createProgram(version: string): Command {
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run llm-batch --help for usage)')
     .allowExcessArguments(false);
+  listCommands(program);
 
   program.optionsGroup('Input:');
   program
