@@ -10,6 +10,7 @@ import { LIST_PRICING } from '../report/row-cost.js';
 import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
+import { isStreamTarget } from './stream-target.js';
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -20,6 +21,7 @@ import type { CliConfig } from './config.js';
 export class RunReport {
   private readonly events: RunEvents = { attempts: [], rateLimited: [] };
   private copy: { file: string; dir: string; writer: RowWriter } | undefined;
+  private outputIsStream: boolean | undefined;
   /** Rows that started before this are an earlier run's (a resume): the report's run spans split here. */
   private readonly startedMs = Date.now();
 
@@ -35,9 +37,16 @@ export class RunReport {
     }
   }
 
+  /**
+   * The output file to read the rows back from, if it is one: a stream target (`-o /dev/stdout`, a
+   * FIFO) cannot be read back. Reading /dev/stdout on a pipe opened the pipe's own read end: the
+   * report took rows meant for the reader and waited for an end that never came, holding the process.
+   */
   private fromOutputFile(): string | undefined {
     const out = this.config.output;
-    return out.kind === 'file' && out.format !== 'text' ? out.path : undefined;
+    if (out.kind !== 'file' || out.format === 'text') return undefined;
+    this.outputIsStream ??= isStreamTarget(out.path);
+    return this.outputIsStream ? undefined : out.path;
   }
 
   event(event: BatchEvent): void {

@@ -58,4 +58,23 @@ describe('stdout closed by its reader, with side files', () => {
     expect(fs.readFileSync(trace, 'utf8')).toMatch(/closed prompt \d+/);
     expect(fs.readFileSync(trace, 'utf8')).not.toContain(SECRET_KEY);
   });
+
+  it('-o /dev/stdout --report into a pipe: every row reaches the reader, the report is written, exit 0', async () => {
+    const { server } = await fresh({ latencyMs: 5 });
+    const input = writePrompts(
+      dir,
+      'devstdout.txt',
+      Array.from({ length: 20 }, (_, i) => `devstdout prompt ${i}`),
+    );
+    const report = path.join(dir, 'devstdout.html');
+    // `timeout` ends a hang in seconds, with its own status (124), instead of the test's timeout.
+    const { stdout, stderr } = await shell(
+      `timeout -s KILL 20 "${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -o /dev/stdout --report "${report}" | cat; echo "status=\${PIPESTATUS[0]}" >&2`,
+    );
+    expect(stderr, stderr).toMatch(/status=0\s*$/);
+    const rows = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string });
+    expect(rows).toHaveLength(20);
+    const html = fs.readFileSync(report, 'utf8');
+    for (const row of rows) expect(html).toContain(row.id);
+  });
 });
