@@ -72,7 +72,10 @@ describe('stdout closed by its reader, with side files', () => {
       `timeout -s KILL 20 "${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -o /dev/stdout --report "${report}" | cat; echo "status=\${PIPESTATUS[0]}" >&2`,
     );
     expect(stderr, stderr).toMatch(/status=0\s*$/);
-    const rows = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string });
+    const rows = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string });
     expect(rows).toHaveLength(20);
     const html = fs.readFileSync(report, 'utf8');
     for (const row of rows) expect(html).toContain(row.id);
