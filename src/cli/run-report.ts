@@ -21,7 +21,8 @@ import { isStreamTarget } from './stream-target.js';
 export class RunReport {
   private readonly events: RunEvents = { attempts: [], rateLimited: [] };
   private copy: { file: string; dir: string; writer: RowWriter } | undefined;
-  private outputIsStream: boolean | undefined;
+  /** The output file the rows are read back from; undefined when they are copied instead. */
+  private readonly outputFile: string | undefined;
   /** Rows that started before this are an earlier run's (a resume): the report's run spans split here. */
   private readonly startedMs = Date.now();
 
@@ -30,23 +31,12 @@ export class RunReport {
     private readonly config: CliConfig & { report: string },
     private readonly prices?: PriceLookup,
   ) {
-    if (!this.fromOutputFile()) {
+    this.outputFile = readableOutputFile(config.output);
+    if (!this.outputFile) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-report-'));
       const file = path.join(dir, 'rows.jsonl');
       this.copy = { file, dir, writer: openFileWriter(file, 'jsonl', { append: false }) };
     }
-  }
-
-  /**
-   * The output file to read the rows back from, if it is one: a stream target (`-o /dev/stdout`, a
-   * FIFO) cannot be read back. Reading /dev/stdout on a pipe opened the pipe's own read end: the
-   * report took rows meant for the reader and waited for an end that never came, holding the process.
-   */
-  private fromOutputFile(): string | undefined {
-    const out = this.config.output;
-    if (out.kind !== 'file' || out.format === 'text') return undefined;
-    this.outputIsStream ??= isStreamTarget(out.path);
-    return this.outputIsStream ? undefined : out.path;
   }
 
   event(event: BatchEvent): void {
@@ -81,7 +71,7 @@ export class RunReport {
    * its first row left the old file, which is not this run's.
    */
   async finish(summary: RunSummary, outputKept: boolean, extra: { events?: boolean; pendingBatches?: number } = {}): Promise<{ message: string; ok: boolean }> {
-    const file = outputKept ? undefined : this.fromOutputFile();
+    const file = outputKept ? undefined : this.outputFile;
     try {
       await this.copy?.writer.close();
       const input = file ?? this.copy?.file;
@@ -117,4 +107,13 @@ export class RunReport {
       if (this.copy) fs.rmSync(this.copy.dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The output file to read a report's rows back from, if it is one: a stream target (`-o /dev/stdout`,
+ * a FIFO) cannot be read back. Reading /dev/stdout on a pipe opened the pipe's own read end: the
+ * report took rows meant for the reader and waited for an end that never came, holding the process.
+ */
+function readableOutputFile(out: CliConfig['output']): string | undefined {
+  return out.kind === 'file' && out.format !== 'text' && !isStreamTarget(out.path) ? out.path : undefined;
 }
