@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
-import { checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
+import { checkCsvHeader, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
 import { decodeInput } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -71,18 +71,18 @@ async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: strin
 
 /**
  * Opens the input named by the config; unreadable files are a run error naming the path. A text
- * input's fields are known once its format is: a template or --keep-fields naming another is
- * refused here, before the output is created.
+ * input's fields are known once its format is, a CSV's once its header is read: a template,
+ * --prompt-field, --id-field or --keep-fields naming another is refused here, before the output
+ * (or its metadata) is created.
  */
 export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   const opened = await openSource(config, io);
-  if (opened.format === 'txt') {
-    try {
-      checkTextFields({ template: config.template, keepFields: config.data.keepFields });
-    } catch (err) {
-      await opened.close();
-      throw err;
-    }
+  try {
+    if (opened.format === 'txt') checkTextFields({ template: config.template, keepFields: config.data.keepFields });
+    if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
+  } catch (err) {
+    await opened.close();
+    throw err;
   }
   return opened;
 }

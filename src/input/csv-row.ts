@@ -18,10 +18,11 @@ export interface CsvPlan {
 
 /**
  * Validates the header against the options. Every failure here would otherwise fail every row, so it is a
- * run-level `InputError` naming the file, what was expected and the columns found.
+ * run-level `InputError` naming the file, the header's line, what was expected and the columns found.
  */
-export function planCsv(columns: string[], options: InputOptions): CsvPlan {
-  const { source, template, promptField, idField } = options;
+export function planCsv(columns: string[], options: InputOptions, headerLine = 1): CsvPlan {
+  const { template, promptField, idField } = options;
+  const source = `${options.source}:${headerLine}`;
   const found = columns.length === 0 ? '(none)' : columns.map((c) => JSON.stringify(c)).join(', ');
   const seen = new Set<string>();
   for (const column of columns) {

@@ -104,7 +104,7 @@ describe('input formats by extension (item 4)', () => {
     fs.writeFileSync(input, 'title,body\nHello,World\n');
     const r = await run([input, '-t', '{{title}}', '--keep-fields', 'titel,body']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/tickets\.csv: --keep-fields names "titel" but the CSV header has no such column \(found: "title", "body"\)$/m);
+    expect(r.stderr).toMatch(/tickets\.csv:1: --keep-fields names "titel" but the CSV header has no such column \(found: "title", "body"\)$/m);
     expect(r.stdout).toBe('');
     expect(server.requests).toHaveLength(0);
   });

@@ -1,0 +1,61 @@
+import { parse, type CsvError, type InfoRecord } from 'csv-parse';
+import { InputError } from '../errors.js';
+import { planCsv } from './csv-row.js';
+import type { InputOptions } from './input-options.js';
+import { readFailure } from './source.js';
+
+/**
+ * Reads a CSV input up to its header and checks it against the options (`--keep-fields`,
+ * `--prompt-field`, `--id-field`, `--template`) as the reader will, so that a header that does not
+ * fit is refused before an output file or its metadata is created. Returns the input whole again:
+ * the chunks read are replayed, then the rest is pulled one chunk at a time, never ahead, so a pipe
+ * loses nothing. An input that ends before a header (empty) is left to the reader, which says so.
+ */
+export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, options: InputOptions): Promise<AsyncIterable<string | Buffer>> {
+  const iterator = input[Symbol.asyncIterator]();
+  const chunks: Array<string | Buffer> = [];
+  const replay = async function* () {
+    yield* chunks;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  };
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true, raw: true, to: 1 });
+  let header: { record: string[]; line: number } | undefined;
+  let failure: CsvError | undefined;
+  parser.on('data', (item: { record: string[]; info: InfoRecord; raw: string }) => {
+    header ??= { record: item.record.map((name) => name.trim()), line: firstLine(item.info.lines, item.raw) };
+  });
+  parser.on('error', (err: CsvError) => (failure ??= err));
+  const ended = new Promise<void>((resolve) =>
+    parser
+      .on('close', resolve)
+      .on('end', resolve)
+      .on('error', () => resolve()),
+  );
+  try {
+    while (header === undefined && failure === undefined) {
+      const next = await iterator.next();
+      if (next.done) {
+        parser.end();
+        await ended;
+        break;
+      }
+      chunks.push(next.value);
+      parser.write(next.value);
+      // csv-parse hands the record over on a later tick.
+      await new Promise(setImmediate);
+    }
+  } catch (err) {
+    throw readFailure(options.source, err);
+  } finally {
+    parser.destroy();
+  }
+  if (failure && !header) throw new InputError(`${options.source}:${failure.lines ?? 1}: cannot parse the CSV header (${failure.message})`);
+  if (header) planCsv(header.record, options, header.line);
+  return replay();
+}
+
+/** The line a record starts on: csv-parse counts up to its end; blank lines before it are in `raw`. */
+function firstLine(linesAtEvent: number, raw: string): number {
+  const content = raw.replace(/^[\r\n]*/, '').replace(/(\r\n|\r|\n)$/, '');
+  return linesAtEvent - (content.match(/\r\n|\r|\n/g)?.length ?? 0);
+}
