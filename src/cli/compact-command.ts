@@ -13,28 +13,30 @@ import {
 } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
+import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
   const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
   if (!fs.existsSync(config.input.path)) throw new RunError(`cannot read input file ${config.input.path}: no such file`, 'input');
+  const meta = readRunMeta(config.input.path);
   // A CSV written with --csv-escape-formulas says so in its metadata; its cells are read back unescaped.
-  const escaped = format === 'csv' && readRunMeta(config.input.path)?.['csvEscapeFormulas'] === true;
+  const escaped = format === 'csv' && meta?.['csvEscapeFormulas'] === true;
   const out = config.output;
-  const layout = await compactLayout(config.input.path, format, escaped);
+  const outFormat = out.kind === 'terminal' ? format : out.format;
+  if (out.kind === 'file' && fs.existsSync(out.path) && !config.overwrite)
+    throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+  const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;
   let writer: RowWriter;
   if (out.kind === 'file') {
-    if (fs.existsSync(out.path) && !config.overwrite)
-      throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
     writer = openFileWriter(out.path, out.format, { append: false, csv: layout });
   } else {
     writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout);
   }
-  const meta = readRunMeta(config.input.path);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
-  const typedOutput = (out.kind === 'terminal' ? format : out.format) !== 'csv';
+  const typedOutput = outFormat !== 'csv';
   const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped, typedOutput }, runModel);
   await writer.close();
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
@@ -45,10 +47,12 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
  * A CSV's schema-field and kept-field columns carry over, so compacting loses no cell; the copy is
  * in the current layout (an old file gains the timestamp and model/sample columns, empty), but for
  * `cached_tokens`: a file that never had it keeps lacking it, so the copy's report still says that
- * its cached input is not known rather than pricing every input token in full unannounced.
+ * its cached input is not known rather than pricing every input token in full unannounced. JSONL
+ * rows get the columns a run writing CSV directly has (see csvLayoutOfJsonl).
  */
-async function compactLayout(file: string, format: 'jsonl' | 'csv', escaped: boolean): Promise<CsvLayout> {
-  const own = format === 'csv' ? await csvLayoutFromFile(file, escaped) : undefined;
+async function compactLayout(file: string, format: 'jsonl' | 'csv', escaped: boolean, meta: Record<string, unknown> | undefined): Promise<CsvLayout> {
+  if (format === 'jsonl') return csvLayoutOfJsonl(file, meta);
+  const own = await csvLayoutFromFile(file, escaped);
   if (!own) return PLAIN_CSV;
   const { legacy, ...current } = own;
   return legacy ? { ...current, noCachedTokens: true } : current;

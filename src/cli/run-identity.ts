@@ -2,6 +2,7 @@ import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
+import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
 
 /**
  * Hash and size of the input file, so a resume can tell whether the input changed; the same read
@@ -42,6 +43,8 @@ export function describeRun(
     ...(layout.escapeFormulas ? { csvEscapeFormulas: true } : {}),
     // Only when set: older outputs have no such key, and their resume must still match.
     ...(config.shard ? { shard: `${config.shard.index}/${config.shard.count}` } : {}),
+    // Not compared by a resume: what a JSONL output's conversion to CSV needs (see stored-csv-columns.ts).
+    ...storedOutputColumns(layout.outputColumns),
   };
 }
 
@@ -56,11 +59,11 @@ export async function resumeDifferences(
   current: Record<string, unknown>,
   input: InputFingerprint | null,
 ): Promise<string[]> {
-  const { inputFingerprint: oldHash, inputBytes: oldBytes, ...before } = previous;
+  const { inputFingerprint: oldHash, inputBytes: oldBytes, ...before } = withoutStoredColumns(previous);
   // Written before a key in the URL's path was redacted: the same server all the same.
   if (typeof before['baseURL'] === 'string' && config.provider.kind === 'openai')
     before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
-  const { inputFingerprint: newHash, inputBytes: _newBytes, ...now } = current;
+  const { inputFingerprint: newHash, inputBytes: _newBytes, ...now } = withoutStoredColumns(current);
   const differences = diffRunMeta(before, now);
   if (oldHash !== newHash) {
     const change =

@@ -6,9 +6,11 @@ import { IN_FLIGHT_STATUSES, isOpen, manifestPath, readManifest, type Manifest }
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
+import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
 import { refuseCredentials, resolveCliConfig, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
@@ -157,7 +159,10 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
       first = { file, meta: rest };
       continue;
     }
-    const differences = diffRunMeta(first.meta, rest);
+    // The stored CSV columns are not compared: the schema's fingerprint is, and older outputs lack them.
+    // Kept only when every output agrees; else a CSV made of the merged file reads them from its rows.
+    if (!isDeepStrictEqual(first.meta[OUTPUT_COLUMNS_KEY], rest[OUTPUT_COLUMNS_KEY])) first.meta = withoutStoredColumns(first.meta);
+    const differences = diffRunMeta(withoutStoredColumns(first.meta), withoutStoredColumns(rest));
     if (differences.length > 0 && !force) {
       throw new RunError(`${file} was written by a different run than ${first.file} (${differences.join('; ')}); pass --force to merge anyway`, 'usage');
     }
@@ -226,8 +231,8 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   if (fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);
-  const sources = outputs.map((file) => mergeSource(file, resultsFormat(file), resultsFormat(opts.output)));
-  const csv = resultsFormat(opts.output) === 'csv' ? await mergedCsvLayout(sources, meta) : undefined;
+  const given = outputs.map((file) => mergeSource(file, resultsFormat(file), resultsFormat(opts.output)));
+  const { layout: csv, sources } = resultsFormat(opts.output) === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false, csv });
   const answered = opts.input ? new Set<string>() : undefined;
   let stats: MergeStats;

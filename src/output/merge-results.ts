@@ -1,3 +1,5 @@
+import { columnValue, type OutputColumn } from '../structured/columns.js';
+import type { ResultRow } from '../types.js';
 import { readResults } from './read-results.js';
 import { rowKey } from './row-key.js';
 import type { RowWriter } from './row-writer.js';
@@ -11,6 +13,17 @@ export interface MergeSource {
   runModel?: string | null;
   /** Merged into JSONL: a structured CSV's answers typed, as a JSONL output has them (see ReadOptions). */
   typedOutput?: boolean;
+  /**
+   * A JSONL output merged into CSV: its answers' fields keyed by these columns' names, as rows read
+   * from a CSV output hold them, so that one set of columns serves both (see columnValue).
+   */
+  byColumn?: readonly OutputColumn[];
+}
+
+/** The row with its answer's fields keyed by column name. */
+function keyedByColumn(row: ResultRow, columns: readonly OutputColumn[]): ResultRow {
+  if (row.output === undefined) return row;
+  return { ...row, output: Object.fromEntries(columns.map((c) => [c.column, columnValue(row.output, c)])) };
 }
 
 export interface MergeStats {
@@ -42,7 +55,7 @@ export async function mergeResults(sources: readonly MergeSource[], out: RowWrit
         stats.dropped++;
         continue;
       }
-      await out.write(row);
+      await out.write(source.byColumn ? keyedByColumn(row, source.byColumn) : row);
       stats.rows++;
       if (row.error) stats.failed++;
       onId?.(row.id);
