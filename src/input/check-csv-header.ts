@@ -49,7 +49,7 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
   } finally {
     parser.destroy();
   }
-  if (failure && !header) throw new InputError(`${options.source}:${failure.lines ?? 1}: cannot parse the CSV header (${failure.message})`);
+  if (failure && !header) throw new InputError(`${options.source}:${headerStart(chunks)}: cannot parse the CSV header (${failure.message})`);
   if (header) planCsv(header.record, options, header.line);
   return replay();
 }
@@ -58,4 +58,10 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
 function firstLine(linesAtEvent: number, raw: string): number {
   const content = raw.replace(/^[\r\n]*/, '').replace(/(\r\n|\r|\n)$/, '');
   return linesAtEvent - (content.match(/\r\n|\r|\n/g)?.length ?? 0);
+}
+
+/** The line a header that does not parse starts on: after the blank lines csv-parse skips. */
+function headerStart(chunks: ReadonlyArray<string | Buffer>): number {
+  const blank = /^\uFEFF?[\r\n]*/.exec(chunks.map(String).join(''))?.[0] ?? '';
+  return 1 + (blank.match(/\r\n|\r|\n/g)?.length ?? 0);
 }

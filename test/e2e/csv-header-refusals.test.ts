@@ -66,6 +66,16 @@ describe('a CSV header that does not fit the flags is refused before any output 
     expect(r.stderr).toMatch(/blank-first\.csv:3: --keep-fields names "nope"/);
   });
 
+  it('a header that does not parse: its line named, nothing created', async () => {
+    const { run } = await fresh();
+    const input = writeFile('broken-header.csv', '\nid,"prompt\n1,a\n');
+    const out = path.join(dir, 'broken-header.out.jsonl');
+    const r = await run([input, '-o', out, '-q']);
+    expect(r.code).toBe(2);
+    expect(siblings(out)).toEqual([]);
+    expect(r.stderr.trim()).toMatch(/^llm-batch: \S*broken-header\.csv:2: cannot parse the CSV header \(Quote Not Closed/);
+  });
+
   it('--overwrite and --resume of an existing output: file and metadata are left byte for byte', async () => {
     const { run } = await fresh();
     const input = writeFile('keep.csv', 'id,title\n1,Paris\n');
