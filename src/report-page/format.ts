@@ -1,3 +1,5 @@
+import { usd } from '../ui/number-format.js';
+
 /** The page's number, time and money formats: pure, so unit tests run them without a browser. */
 export const fmt = {
   int: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US')),
@@ -19,10 +21,8 @@ export const fmt = {
     const minutes = Math.round(s / 60);
     return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
   },
-  usd(n: number | null | undefined): string {
-    if (n === null || n === undefined) return '–';
-    return n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(3)}` : `$${n.toFixed(5)}`;
-  },
+  /** The terminal summary's dollars (`$0.000050`, `$0.0123`, `$1,234.50`): a user sets the two side by side. */
+  usd: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : usd(n)),
   pct: (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(n === of || n === 0 ? 0 : 1)} %` : '–'),
   rate: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n >= 100 ? fmt.int(n) : n.toFixed(n >= 10 ? 1 : 2)),
   time: (ms: number): string =>

@@ -46,6 +46,7 @@ export function exactUsd(x: number, up = false): string {
 export function usd(x: number): string {
   if (x === 0) return '$0.00';
   if (x < 0.0001) return exactUsd(x);
-  if (x < 1) return `$${x.toFixed(4)}`;
+  // On the rounded figure: $0.99999 is `$1.00`, not `$1.0000`.
+  if (Number(x.toFixed(4)) < 1) return `$${x.toFixed(4)}`;
   return `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }

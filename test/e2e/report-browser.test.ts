@@ -426,7 +426,8 @@ describe('report review fixes, in chromium', () => {
       const spent = summary.budget.spentUsd as number;
       expect(spent).toBeGreaterThan(0.1);
       expect(await page.locator('#stopped').innerText()).toMatch(
-        new RegExp(`\\(budget: \\$${spent.toFixed(3).replace('.', '\\.')} of the \\$0\\.250 budget spent\\)`),
+        // As the terminal's "budget reached: $0.2480 of $0.2500" reads (usd() of ui/number-format).
+        new RegExp(`\\(budget: \\$${spent.toFixed(4).replace('.', '\\.')} of the \\$0\\.2500 budget spent\\)`),
       );
       expect(usd(await figure(page, 'est. cost'))).toBeCloseTo(costOf(parseJsonl<any>(fs.readFileSync(out, 'utf8')), 0.001), 2);
       await page.screenshot({ path: path.join(SHOTS, 'review-budget.png'), fullPage: true });

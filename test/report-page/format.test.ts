@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fmt } from '../../src/report-page/format.js';
-import { duration } from '../../src/ui/number-format.js';
+import { duration, usd } from '../../src/ui/number-format.js';
 
 describe('the report page formats durations with rounding that carries', () => {
   it.each([
@@ -37,5 +37,25 @@ describe('the terminal formats durations with rounding that carries', () => {
     [3599.7, false, '1h00m'],
   ])('%s s (precise %s) → %s', (s, precise, text) => {
     expect(duration(s, precise)).toBe(text);
+  });
+});
+
+describe('the report page formats money as the terminal summary does', () => {
+  // The summary's figures (test/ui/summary.test.ts) and the page's must read alike: a user compares them.
+  it.each([0, 0.00004, 0.00005, 0.000051, 0.0000001234, 0.00123, 0.0098, 0.01234, 0.5, 0.99999, 12.345, 1234.5])('%d', (x) => {
+    expect(fmt.usd(x)).toBe(usd(x));
+  });
+
+  it.each([
+    [0.00005, '$0.000050'],
+    [0.00123, '$0.0012'],
+    [1234.5, '$1,234.50'],
+  ])('%d → %s', (x, text) => {
+    expect(fmt.usd(x)).toBe(text);
+  });
+
+  it('shows a missing figure as a dash', () => {
+    expect(fmt.usd(null)).toBe('–');
+    expect(fmt.usd(undefined)).toBe('–');
   });
 });
