@@ -1,6 +1,7 @@
 import type { ReportData } from '../report/report-data.js';
 import { fmt, h } from './dom.js';
 import { messagePattern } from '../report/build-error-groups.js';
+import { rowStatus } from './row-status.js';
 
 /** Column positions in a table row array (TABLE_COLUMNS). */
 const C = {
@@ -27,6 +28,13 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 const PREVIEW = 160;
 const preview = (s: string) => (s.length > PREVIEW ? `${s.slice(0, PREVIEW)}…` : s).replace(/\s+/g, ' ');
+
+/** The heading over the answer a failed row kept. */
+function keptAnswerTitle(error: string, finishReason: string): string {
+  if (finishReason === 'length') return 'Partial answer (cut at the token limit)';
+  if (error === 'invalid_output') return 'The answer as received (it did not validate)';
+  return 'The answer as received';
+}
 
 export interface TableFilter {
   /** Set by clicking an error group. */
@@ -307,8 +315,7 @@ export class RowsTable {
     const f = this.data.figures;
     const err = str(r[C.error]);
     const isOpen = this.open.has(i);
-    // Cut at the token limit: an ok row, but not a whole answer (with --fail-truncated its error says so).
-    const cut = !err && str(r[C.finish]) === 'length';
+    const status = rowStatus(err, str(r[C.finish]), Boolean(r[C.cached]));
     const toggle = h(
       'button',
       { type: 'button', class: 'expand', 'aria-expanded': String(isOpen), 'aria-label': `Show row ${str(r[C.line])} in full` },
@@ -318,15 +325,11 @@ export class RowsTable {
     const fields = Array.isArray(r[C.output]) ? (r[C.output] as string[]) : [];
     const tr = h(
       'tr',
-      { class: err ? 'failed' : cut ? 'truncated' : r[C.cached] ? 'cached' : null, 'data-row': i },
+      { class: status.classes || null, 'data-row': i },
       h('td', { class: 'narrow' }, toggle),
       h('td', { class: 'num' }, str(r[C.line])),
       h('td', { class: 'id' }, str(r[C.id])),
-      h(
-        'td',
-        null,
-        h('span', { class: err ? 'badge bad' : cut ? 'badge warn' : 'badge ok' }, err || (cut ? 'ok (truncated)' : r[C.cached] ? 'ok (cache)' : 'ok')),
-      ),
+      h('td', null, h('span', { class: `badge ${status.badge}` }, status.label)),
       f.models.length > 1 ? h('td', { class: 'model' }, str(r[C.model])) : null,
       f.samples.length > 1 ? h('td', { class: 'num' }, str(r[C.sample])) : null,
       h('td', { class: 'num' }, fmt.ms(num(r[C.latency]))),
@@ -357,6 +360,7 @@ export class RowsTable {
     const err = str(r[C.error]);
     const started = num(r[C.started]);
     const meta: Array<[string, string]> = [
+      ['status', rowStatus(err, str(r[C.finish]), Boolean(r[C.cached])).label],
       ['id', str(r[C.id])],
       ['line', str(r[C.line])],
       ['model', str(r[C.model]) || '–'],
@@ -377,6 +381,8 @@ export class RowsTable {
       h('pre', { class: 'full prompt' }, str(r[C.prompt])),
       err ? h('h4', null, `Error: ${err}`) : h('h4', null, 'Answer'),
       h('pre', { class: err ? 'full error-text' : 'full answer' }, err ? str(r[C.errorMessage]) : str(r[C.response])),
+      // A failed row may keep what was answered (paid for): a cut-off answer, one that did not validate.
+      ...(err && str(r[C.response]) ? [h('h4', null, keptAnswerTitle(err, str(r[C.finish]))), h('pre', { class: 'full answer' }, str(r[C.response]))] : []),
       fields && this.data.outputFields.length
         ? h('dl', { class: 'meta fields' }, ...this.data.outputFields.flatMap((fl, k) => [h('dt', null, fl.name), h('dd', null, fields[k] ?? '')]))
         : null,

@@ -1,0 +1,133 @@
+/**
+ * The HTML report's costs read as the terminal summary's, and a row's status keeps every fact
+ * (cached and truncated, an error with the partial answer it kept): in Debian's chromium through
+ * playwright-core. Screenshots go to .tmp/report-screenshots/ (git-ignored) for a person to look at.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, openReport } from '../helpers/browser.js';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { ROOT, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
+
+let server: MockServer;
+let tmp: { dir: string; cleanup: () => void };
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let input: string;
+let cacheDir: string;
+
+beforeAll(async () => {
+  server = await startMockServer({ latencyMs: 5, fault: ({ prompt }) => (prompt.startsWith('cut') ? 'length' : undefined) });
+  tmp = tempDir('llm-batch-report-status-');
+  cacheDir = path.join(tmp.dir, 'cache');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
+  input = writePrompts(tmp.dir, 'p.txt', ['Question one', 'Question two', 'cut this answer short']);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  tmp?.cleanup();
+});
+
+const run = (name: string, ...args: string[]) => runOn(input, name, ...args);
+const runOn = (input: string, name: string, ...args: string[]) => {
+  const out = path.join(tmp.dir, `${name}.jsonl`);
+  const report = path.join(tmp.dir, `${name}.html`);
+  const summary = path.join(tmp.dir, `${name}.json`);
+  return runCli([input, '--base-url', server.url, '--retries', '0', '-o', out, '--report', report, '--summary-json', summary, ...args]).then((r) => ({
+    ...r,
+    rows: parseJsonl(fs.readFileSync(out, 'utf8')),
+    report,
+    summary: JSON.parse(fs.readFileSync(summary, 'utf8')),
+  }));
+};
+
+const cellText = (page: Page, selector: string) => page.locator(selector).innerText();
+const badges = (page: Page) => page.locator('table.rows tbody tr:not(.detail) .badge').allInnerTexts();
+
+describe('report: costs as the summary shows them', () => {
+  it('a sub-$0.0001 run: the cost card and every model’s cost read as the summary line’s figures', async () => {
+    const r = await run('tiny', '-m', 'm1', '-m', 'm2', '--price', '1/1', '--cache-dir', cacheDir);
+    expect(r.code, r.stderr).toBe(0);
+    const usd = r.summary.estimatedCost.usd as number;
+    expect(usd).toBeGreaterThan(0);
+    expect(usd).toBeLessThan(0.0001);
+    const shown = /est\. (\$0\.0000\d+) at the given prices/.exec(r.stderr)?.[1];
+    expect(shown, r.stderr).toBeDefined();
+    const { page, errors } = await openReport(browser.context, r.report);
+    expect((await cellText(page, '[data-figure="est. cost"] .value')).trim()).toBe(shown);
+    // Per model: the comparison's cost column, against each model's line of the summary.
+    const byModel = await page
+      .locator('.comparison[data-by="model"] table.grid tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')!.textContent, tr.lastElementChild!.textContent]));
+    expect(byModel.map(([m]) => m)).toEqual(['m1', 'm2']);
+    for (const [model, cost] of byModel) {
+      expect(cost).toMatch(/^\$0\.0000\d\d$/);
+      expect(r.stderr, `${model} ${cost}`).toMatch(new RegExp(`${model}\\b.*est\\. \\${cost}`));
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('report: a row keeps every fact of its status', () => {
+  it('an answer from the cache that was cut at the token limit says both', async () => {
+    const first = await run('bought', '--cache-dir', cacheDir);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await run('again', '--cache-dir', cacheDir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.rows.map((row) => [row.cached, row.finish_reason])).toEqual([
+      [true, 'stop'],
+      [true, 'stop'],
+      [true, 'length'],
+    ]);
+    const { page, errors } = await openReport(browser.context, again.report);
+    expect(await badges(page)).toEqual(['ok (cache)', 'ok (cache)', 'ok (cache, truncated)']);
+    expect(await page.locator('table.rows tbody tr.truncated.cached').count()).toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, 'status-cached-truncated.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a failed row that kept its partial answer (--fail-truncated) shows the answer as well as the error', async () => {
+    const r = await run('failcut', '--no-cache', '--fail-truncated');
+    expect(r.code, r.stderr).toBe(1);
+    const cut = r.rows.find((row) => row.error)!;
+    expect(cut.error.type).toBe('truncated');
+    expect(cut.response).toMatch(/\S/);
+    const { page, errors } = await openReport(browser.context, r.report);
+    expect(await badges(page)).toEqual(['ok', 'ok', 'truncated']);
+    await page.locator('table.rows tbody tr.failed').click();
+    const detail = page.locator('tr.detail');
+    await expect.poll(() => detail.count()).toBe(1);
+    expect(await detail.locator('pre.error-text').innerText()).toBe(cut.error.message);
+    expect(await detail.locator('pre.answer').innerText()).toBe(cut.response);
+    expect(await detail.innerText()).toMatch(/partial answer/i);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a schema answer cut at the token limit: invalid, and why, with the text it kept', async () => {
+    const tickets = writePrompts(tmp.dir, 't.txt', ['Ticket: the printer is on fire', 'Ticket: cut [[schema:truncate*9]]']);
+    const schema = path.join(ROOT, 'fixtures', 'ticket-schema.json');
+    const r = await runOn(tickets, 'schema', '--no-cache', '--json-schema', schema, '--schema-retries', '0');
+    expect(r.code, r.stderr).toBe(1);
+    const cut = r.rows.find((row) => row.error)!;
+    expect([cut.error.type, cut.finish_reason]).toEqual(['invalid_output', 'length']);
+    const { page, errors } = await openReport(browser.context, r.report);
+    expect(await badges(page)).toEqual(['ok', 'invalid_output (truncated)']);
+    await page.locator('table.rows tbody tr.failed').click();
+    const detail = page.locator('tr.detail');
+    await expect.poll(() => detail.count()).toBe(1);
+    expect(await detail.locator('pre.answer').innerText()).toBe(cut.response);
+    expect(await detail.innerText()).toMatch(/partial answer \(cut at the token limit\)/i);
+    await page.screenshot({ path: path.join(SHOTS, 'status-schema.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
