@@ -24,9 +24,11 @@ function header(d: ReportData): HTMLElement {
   const run = d.run;
   const when = f.startedAt
     ? `${fmt.time(Date.parse(f.startedAt))} → ${fmt.time(Date.parse(f.finishedAt!))}`
-    : f.rows
-      ? 'no timestamps in this file'
-      : 'no rows';
+    : !f.rows
+      ? 'no rows'
+      : allCached(f)
+        ? 'every row from the response cache, nothing sent'
+        : 'no timestamps in this file';
   const budget = run?.budget && run.stopped === 'budget' ? `: ${fmt.usd(run.budget.spentUsd)} of the ${fmt.usd(run.budget.capUsd)} budget spent` : '';
   const stopped = run?.stopped
     ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)
@@ -53,9 +55,15 @@ function header(d: ReportData): HTMLElement {
   );
 }
 
+/** Every row an answer from the response cache: nothing was sent, so there are no times to show. */
+const allCached = (f: ReportData['figures']): boolean => f.rows > 0 && f.cached === f.rows;
+
+const answers = (n: number): string => `${fmt.int(n)} ${n === 1 ? 'answer' : 'answers'}`;
+
 /** Where the cost came from, in a few words. */
-function costNote(cost: NonNullable<ReportData['figures']['cost']>, run: ReportData['run']): string {
+function costNote(cost: NonNullable<ReportData['figures']['cost']>, f: ReportData['figures'], run: ReportData['run']): string {
   const parts = [cost.pricesGiven ? 'at the prices the run was given' : `list prices of ${cost.pricesAsOf}`];
+  if (f.cached) parts.push(`${answers(f.cached)} from the cache at no cost`);
   for (const p of cost.pricedAs ?? []) parts.push(`answers of ${p.model} priced as ${p.as}`);
   if (cost.batchRows) parts.push(`${fmt.int(cost.batchRows)} Batch API rows at the Batch price`);
   if (cost.cachedTokens) parts.push(`${fmt.int(cost.cachedTokens)} cached input tokens at the cached price`);
@@ -156,32 +164,42 @@ function figures(d: ReportData): HTMLElement {
     card(
       'tokens',
       `${fmt.int(f.promptTokens)} in`,
-      `${fmt.int(f.completionTokens)} out${f.rowsWithoutUsage ? ` · ${fmt.int(f.rowsWithoutUsage)} answers without usage` : ''}`,
+      [
+        `${fmt.int(f.completionTokens)} out`,
+        f.rowsWithoutUsage ? `${answers(f.rowsWithoutUsage)} without usage` : '',
+        // As the summary counts: tokens sent for. A cache hit's were bought by an earlier run.
+        f.cached
+          ? `${fmt.int(f.cachedAnswerTokens.prompt)} in / ${fmt.int(f.cachedAnswerTokens.completion)} out in ${answers(f.cached)} from the cache, not sent again`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
     ),
-    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? costNote(f.cost, run) : f.rows ? 'no known price for these models' : 'no rows'),
+    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? costNote(f.cost, f, run) : f.rows ? 'no known price for these models' : 'no rows'),
     ...timeCards(d),
   ];
   if (d.latency)
     cards.push(
       card('latency p50 / p90 / p99', `${fmt.ms(d.latency.p50)}`, `p90 ${fmt.ms(d.latency.p90)} · p99 ${fmt.ms(d.latency.p99)} · max ${fmt.ms(d.latency.max)}`),
     );
-  if (f.truncated)
-    cards.push(
-      card(
-        'truncated',
-        fmt.int(f.truncated),
-        `answers cut at the token limit (finish reason length), counted ${f.failedByType['truncated'] ? 'as failed' : 'in ok'}`,
-        'warn',
-      ),
-    );
+  if (f.truncated) cards.push(card('truncated', fmt.int(f.truncated), `answers cut at the token limit (finish reason length), ${truncatedWhere(f)}`, 'warn'));
   if (f.superseded)
     cards.push(card('superseded', fmt.int(f.superseded), 'earlier rows for prompts a later row answered (resumes, --retry-failed): not counted'));
   if (run?.skipped) cards.push(card('already done', fmt.int(run.skipped), 'rows from earlier runs this run skipped'));
   return section('figures', 'Run', h('div', { class: 'cards' }, ...cards));
 }
 
+/** Where the cut answers are counted: ok, failed (--fail-truncated, a schema answer cut short) or both. */
+function truncatedWhere(f: ReportData['figures']): string {
+  if (!f.truncatedFailed) return 'counted in ok';
+  if (f.truncatedFailed === f.truncated) return 'counted as failed';
+  return `${fmt.int(f.truncated - f.truncatedFailed)} counted in ok, ${fmt.int(f.truncatedFailed)} as failed`;
+}
+
 function latency(d: ReportData): HTMLElement {
   const lat = d.latency;
+  if (!lat && allCached(d.figures))
+    return section('latency', 'Latency', h('p', { class: 'muted' }, 'Every answer came from the response cache: nothing was sent, so no latency.'));
   if (!lat) return section('latency', 'Latency', h('p', { class: 'muted' }, 'No answered rows with a latency.'));
   const box = chartBox('Latency histogram');
   const s = section(
@@ -194,7 +212,7 @@ function latency(d: ReportData): HTMLElement {
       h(
         'span',
         { class: 'muted' },
-        ` · mean ${fmt.ms(lat.mean)} · max ${fmt.ms(lat.max)} · ${fmt.int(lat.count)} answers${lat.overflow ? ` · ${fmt.int(lat.overflow)} above ${fmt.ms(lat.binStart + lat.binWidth * lat.counts.length)} counted in the last bar` : ''}`,
+        ` · mean ${fmt.ms(lat.mean)} · max ${fmt.ms(lat.max)} · ${answers(lat.count)}${lat.overflow ? ` · ${fmt.int(lat.overflow)} above ${fmt.ms(lat.binStart + lat.binWidth * lat.counts.length)} counted in the last bar` : ''}`,
       ),
     ),
     box,
@@ -216,6 +234,12 @@ function timeline(d: ReportData): HTMLElement {
       ),
     );
   if (!t && d.figures.rows === 0) return section('timeline', 'Over time', h('p', { class: 'muted', id: 'no-timeline' }, 'No rows, so no time chart.'));
+  if (!t && allCached(d.figures))
+    return section(
+      'timeline',
+      'Over time',
+      h('p', { class: 'muted', id: 'no-timeline' }, 'Every row came from the response cache: nothing was sent, so no time chart.'),
+    );
   if (!t)
     return section(
       'timeline',

@@ -29,6 +29,9 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 const PREVIEW = 160;
 const preview = (s: string) => (s.length > PREVIEW ? `${s.slice(0, PREVIEW)}…` : s).replace(/\s+/g, ' ');
 
+/** A cache hit was not sent: its 0 ms is no latency. */
+const latencyText = (r: Row): string => (r[C.cached] ? '–' : fmt.ms(num(r[C.latency])));
+
 /** The heading over the answer a failed row kept. */
 function keptAnswerTitle(error: string, finishReason: string): string {
   if (finishReason === 'length') return 'Partial answer (cut at the token limit)';
@@ -95,7 +98,8 @@ export class RowsTable {
         ['', 'ok and failed'],
         ['ok', 'ok'],
         ['failed', 'failed'],
-        ...(f.truncated ? [['truncated', `ok, truncated (${fmt.int(f.truncated)})`] as [string, string]] : []),
+        // Cut answers may be ok or failed (--fail-truncated, a schema answer cut short): the label says neither.
+        ...(f.truncated ? [['truncated', `truncated (${fmt.int(f.truncated)})`] as [string, string]] : []),
       ],
       (v) => {
         this.status = v;
@@ -332,7 +336,7 @@ export class RowsTable {
       h('td', null, h('span', { class: `badge ${status.badge}` }, status.label)),
       f.models.length > 1 ? h('td', { class: 'model' }, str(r[C.model])) : null,
       f.samples.length > 1 ? h('td', { class: 'num' }, str(r[C.sample])) : null,
-      h('td', { class: 'num' }, fmt.ms(num(r[C.latency]))),
+      h('td', { class: 'num' }, latencyText(r)),
       h('td', { class: 'num' }, fmt.int(num(r[C.pt]))),
       h('td', { class: 'num' }, fmt.int(num(r[C.ct]))),
       h('td', { class: 'num' }, str(r[C.attempts])),
@@ -367,7 +371,7 @@ export class RowsTable {
       ...(r[C.sample] !== null ? [['sample', str(r[C.sample])] as [string, string]] : []),
       ['finish reason', str(r[C.finish]) || '–'],
       ['attempts', str(r[C.attempts])],
-      ['latency', fmt.ms(num(r[C.latency]))],
+      ['latency', latencyText(r)],
       ['tokens', `${fmt.int(num(r[C.pt]))} in / ${fmt.int(num(r[C.ct]))} out`],
       ...(started !== null ? [['started', new Date(started).toISOString()] as [string, string]] : []),
     ];

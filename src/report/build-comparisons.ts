@@ -38,7 +38,8 @@ function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | nul
     cached = 0,
     promptTokens = 0,
     completionTokens = 0,
-    answeredWithUsage = 0;
+    answeredWithUsage = 0,
+    answeredTokens = 0;
   let usd: number | null = null;
   for (const r of rows) {
     if (r.errorType === null) {
@@ -47,9 +48,15 @@ function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | nul
     }
     if (r.cached) cached++;
     if (r.promptTokens !== null || r.completionTokens !== null) {
-      promptTokens += r.promptTokens ?? 0;
-      completionTokens += r.completionTokens ?? 0;
-      if (r.errorType === null) answeredWithUsage++;
+      // Tokens sent for, as the summary counts them per model; a cached answer's length still tells how long answers are.
+      if (!r.cached) {
+        promptTokens += r.promptTokens ?? 0;
+        completionTokens += r.completionTokens ?? 0;
+      }
+      if (r.errorType === null) {
+        answeredWithUsage++;
+        answeredTokens += r.completionTokens ?? 0;
+      }
       const cost = rowCostPico(r, pricing);
       if (cost !== undefined) usd = (usd ?? 0) + cost;
     }
@@ -74,7 +81,7 @@ function figuresOf(key: string, rows: ReportRow[], latency: LatencyFigures | nul
     meanLatency: sorted.length ? Math.round(sum / sorted.length) : null,
     promptTokens,
     completionTokens,
-    meanCompletionTokens: answeredWithUsage ? Math.round((completionTokens / answeredWithUsage) * 10) / 10 : null,
+    meanCompletionTokens: answeredWithUsage ? Math.round((answeredTokens / answeredWithUsage) * 10) / 10 : null,
     usd: usd === null ? null : picoToUsd(usd),
     latencyShare,
   };

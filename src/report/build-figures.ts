@@ -34,10 +34,12 @@ export function buildFigures(
     attempts = 0,
     retries = 0,
     rateLimitedRows = 0;
-  let truncated = 0;
+  let truncated = 0,
+    truncatedFailed = 0;
   let promptTokens = 0,
     completionTokens = 0,
     rowsWithoutUsage = 0;
+  const cachedAnswerTokens = { prompt: 0, completion: 0 };
   let first = Infinity,
     last = -Infinity;
   for (const r of rows) {
@@ -45,7 +47,10 @@ export function buildFigures(
     else failedByType[r.errorType] = (failedByType[r.errorType] ?? 0) + 1;
     if (r.errorType === 'rate_limit' || r.errorStatus === 429) rateLimitedRows++;
     if (r.cached) cached++;
-    if (r.finishReason === 'length') truncated++;
+    if (r.finishReason === 'length') {
+      truncated++;
+      if (r.errorType !== null) truncatedFailed++;
+    }
     attempts += r.attempts;
     retries += Math.max(0, r.attempts - 1);
     if (r.model !== null) models.add(r.model);
@@ -53,10 +58,15 @@ export function buildFigures(
     if (r.promptTokens !== null || r.completionTokens !== null) {
       const p = r.promptTokens ?? 0,
         c = r.completionTokens ?? 0;
-      promptTokens += p;
-      completionTokens += c;
-      // A cached answer cost nothing this time.
-      if (!r.cached) {
+      if (r.cached) {
+        // Bought by an earlier run: nothing sent, nothing spent this time (as the summary counts it),
+        // but a priced model's cost is known to be $0, not unknown.
+        cachedAnswerTokens.prompt += p;
+        cachedAnswerTokens.completion += c;
+        if (r.model !== null && !costByModel.has(r.model) && rowPrice(r, pricing)) costByModel.set(r.model, 0);
+      } else {
+        promptTokens += p;
+        completionTokens += c;
         const usd = rowCostPico(r, pricing);
         const served = r.servedModel ?? r.model;
         const priced = usd === undefined ? undefined : rowPrice(r, pricing)?.pricedAs;
@@ -119,8 +129,10 @@ export function buildFigures(
     retries,
     rateLimitedRows,
     truncated,
+    truncatedFailed,
     promptTokens,
     completionTokens,
+    cachedAnswerTokens,
     rowsWithoutUsage,
     cost,
     startedAt: hasTimestamps ? new Date(Math.min(first, batchFirst)).toISOString() : null,

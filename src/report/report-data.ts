@@ -31,8 +31,13 @@ export interface Figures {
   rateLimitedRows: number;
   /** Answers cut at the token limit (finish_reason "length"): in ok, or in failed (type truncated) with --fail-truncated. */
   truncated: number;
+  /** Of those, the ones in failed (--fail-truncated; a schema answer cut short). */
+  truncatedFailed: number;
+  /** Tokens of the answers sent for (rows from the response cache are in `cachedAnswerTokens`), as the summary counts them. */
   promptTokens: number;
   completionTokens: number;
+  /** Tokens of the answers served from the response cache: bought by an earlier run, not sent again. */
+  cachedAnswerTokens: { prompt: number; completion: number };
   rowsWithoutUsage: number;
   cost: {
     usd: number;

@@ -61,6 +61,8 @@ describe('report: costs as the summary shows them', () => {
     expect(shown, r.stderr).toBeDefined();
     const { page, errors } = await openReport(browser.context, r.report);
     expect((await cellText(page, '[data-figure="est. cost"] .value')).trim()).toBe(shown);
+    expect((await cellText(page, '[data-figure="tokens"] .value')).trim()).toBe(`${r.summary.promptTokens} in`);
+    expect((await cellText(page, '[data-figure="tokens"] .note')).trim()).toBe(`${r.summary.completionTokens} out`);
     // Per model: the comparison's cost column, against each model's line of the summary.
     const byModel = await page
       .locator('.comparison[data-by="model"] table.grid tbody tr')
@@ -89,6 +91,16 @@ describe('report: a row keeps every fact of its status', () => {
     const { page, errors } = await openReport(browser.context, again.report);
     expect(await badges(page)).toEqual(['ok (cache)', 'ok (cache)', 'ok (cache, truncated)']);
     expect(await page.locator('table.rows tbody tr.truncated.cached').count()).toBe(1);
+    // Nothing was sent: no latency, no tokens, no cost, as the summary says; not an old file's or an unpriced model's gaps.
+    expect(await page.locator('table.rows tbody tr.cached td:nth-child(5)').allInnerTexts()).toEqual(['–', '–', '–']);
+    expect(again.summary).toMatchObject({ fromCache: 3, promptTokens: 0, completionTokens: 0 });
+    expect((await cellText(page, '[data-figure="tokens"] .value')).trim()).toBe('0 in');
+    expect(await cellText(page, '[data-figure="tokens"] .note')).toMatch(/^0 out · .* in 3 answers from the cache, not sent again$/);
+    expect((await cellText(page, '[data-figure="est. cost"] .value')).trim()).toBe('$0.00');
+    expect(await cellText(page, '[data-figure="est. cost"] .note')).toMatch(/3 answers from the cache at no cost/);
+    expect(await cellText(page, '#subtitle')).not.toMatch(/no timestamps/);
+    expect(await cellText(page, '#no-timeline')).toMatch(/from the response cache/);
+    expect(await cellText(page, '#latency')).toMatch(/from the response cache/);
     await page.screenshot({ path: path.join(SHOTS, 'status-cached-truncated.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
@@ -121,6 +133,8 @@ describe('report: a row keeps every fact of its status', () => {
     expect([cut.error.type, cut.finish_reason]).toEqual(['invalid_output', 'length']);
     const { page, errors } = await openReport(browser.context, r.report);
     expect(await badges(page)).toEqual(['ok', 'invalid_output (truncated)']);
+    expect(await cellText(page, '[data-figure="truncated"] .note')).toMatch(/counted as failed/);
+    expect(await cellText(page, '#latency')).toMatch(/· 1 answer$/m);
     await page.locator('table.rows tbody tr.failed').click();
     const detail = page.locator('tr.detail');
     await expect.poll(() => detail.count()).toBe(1);
