@@ -9,13 +9,21 @@ function css(name: string): string {
 
 const PALETTE = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'];
 
-function axes(xLabel: string, yLabel: string, xValues?: uPlot.Axis['values']): uPlot.Axis[] {
+/**
+ * Tick steps in whole units, for milliseconds and counts: uPlot's own steps go below 1, and a
+ * latency axis 17–22 ms wide then labels half-ms ticks "18 ms 18 ms 19 ms", a count axis 0.25 answers.
+ */
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000].concat([
+  1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8,
+]);
+
+function axes(xLabel: string, yLabel: string, xValues?: uPlot.Axis['values'], whole: { x?: boolean; y?: boolean } = {}): uPlot.Axis[] {
   const stroke = css('--muted');
   const grid = { stroke: css('--grid'), width: 1 };
   const font = '12px system-ui, sans-serif';
   return [
-    { label: xLabel, stroke, grid, ticks: grid, font, labelFont: font, values: xValues },
-    { label: yLabel, stroke, grid, ticks: grid, font, labelFont: font, size: 56 },
+    { label: xLabel, stroke, grid, ticks: grid, font, labelFont: font, values: xValues, ...(whole.x ? { incrs: WHOLE_STEPS } : {}) },
+    { label: yLabel, stroke, grid, ticks: grid, font, labelFont: font, size: 56, ...(whole.y ? { incrs: WHOLE_STEPS } : {}) },
   ];
 }
 
@@ -55,7 +63,7 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
           legend: { show: false },
           cursor: { points: { show: false } },
           scales: { x: { time: false, range: (_u, min, max) => [min, max + lat.binWidth] } },
-          axes: axes('latency', 'answers', (_u, ticks) => ticks.map((t) => fmt.ms(t))),
+          axes: axes('latency', 'answers', (_u, ticks) => ticks.map((t) => fmt.ms(t)), { x: true, y: true }),
           series: [
             { label: 'latency' },
             {
@@ -129,7 +137,7 @@ export function timelineChart(box: HTMLElement, t: Timeline): void {
           width,
           height: height(),
           legend: { show: true },
-          axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`),
+          axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`, undefined, { y: true }),
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
           series: [
             { label: 'time' },
@@ -155,7 +163,7 @@ export function comparisonChart(box: HTMLElement, c: Comparison, lat: LatencyFig
           width,
           height: height(),
           scales: { x: { time: false } },
-          axes: axes('latency', 'share of answers', (_u, ticks) => ticks.map((v) => fmt.ms(v))),
+          axes: axes('latency', 'share of answers', (_u, ticks) => ticks.map((v) => fmt.ms(v)), { x: true }),
           series: [
             { label: 'latency', value: (_u, v) => (v === null ? '–' : fmt.ms(v)) },
             ...c.groups.map(

@@ -145,3 +145,46 @@ describe('report: a row keeps every fact of its status', () => {
     await page.close();
   });
 });
+
+describe('report: chart axes of a run whose answers all took about the same time', () => {
+  it('label each latency tick once, in whole ms, and count answers in whole numbers', async () => {
+    const quick = writePrompts(tmp.dir, 'q.txt', ['one', 'two', 'three']);
+    const r = await runOn(quick, 'quick', '--no-cache');
+    expect(r.code, r.stderr).toBe(0);
+    // Latencies set, not left to the machine's load: 17 to 22 ms drew ticks every half ms ("18 ms 18 ms 19 ms…").
+    const file = path.join(tmp.dir, 'quick-set.jsonl');
+    fs.writeFileSync(file, r.rows.map((row, i) => `${JSON.stringify({ ...row, latency_ms: [17, 19, 22][i] })}\n`).join(''));
+    const report = path.join(tmp.dir, 'quick-set.html');
+    expect((await runCli(['report', file, '-o', report])).code).toBe(0);
+    // Every text drawn on a canvas (uPlot draws its tick labels there), from the next redraw on.
+    await browser.context.addInitScript(() => {
+      const w = window as unknown as { __drawn: string[] | null };
+      w.__drawn = null;
+      const fillText = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (text: string, x: number, y: number, max?: number) {
+        w.__drawn?.push(text);
+        return fillText.call(this, text, x, y, max);
+      };
+    });
+    const { page, errors } = await openReport(browser.context, report, { width: 1280 });
+    await page.evaluate(() => {
+      (window as unknown as { __drawn: string[] }).__drawn = [];
+    });
+    // A wider window redraws each chart once.
+    await page.setViewportSize({ width: 1300, height: 900 });
+    await page.waitForFunction(() => (window as unknown as { __drawn: string[] }).__drawn.some((t) => / ms$/.test(t)));
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const drawn = await page.evaluate(() => (window as unknown as { __drawn: string[] }).__drawn);
+    const msTicks = drawn.filter((t) => /^\d+ ms$/.test(t));
+    expect(msTicks.length).toBeGreaterThan(2);
+    expect(new Set(msTicks).size, msTicks.join(', ')).toBe(msTicks.length);
+    const counts = drawn.filter((t) => /^\d+(\.\d+)?$/.test(t));
+    expect(counts.length).toBeGreaterThan(0);
+    expect(
+      counts.filter((t) => t.includes('.')),
+      counts.join(', '),
+    ).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
