@@ -45,6 +45,9 @@ function fit(box: HTMLElement, make: (width: number) => uPlot): void {
 
 const height = () => (innerWidth < 640 ? 200 : 260);
 
+/** Three lines of marker labels (p50, p90, p99 close together) above the histogram. */
+const MARK_ROWS_PX = 5 + 16 * 2 + 14;
+
 /** Latency histogram with p50, p90 and p99 marked. */
 export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
   const xs = lat.counts.map((_, i) => lat.binStart + i * lat.binWidth);
@@ -62,6 +65,8 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
           height: height(),
           legend: { show: false },
           cursor: { points: { show: false } },
+          // Room above the plot for the markers' labels (up to three lines): inside it they covered the bars' tops.
+          padding: [MARK_ROWS_PX, null, null, null],
           scales: { x: { time: false, range: (_u, min, max) => [min, max + lat.binWidth] } },
           axes: axes('latency', 'answers', (_u, ticks) => ticks.map((t) => fmt.ms(t)), { x: true, y: true }),
           series: [
@@ -85,8 +90,8 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
                 ctx.strokeStyle = css('--mark');
                 ctx.lineWidth = 1.5 * devicePixelRatio;
                 ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
-                // Each label on the first line down where it clears the labels already placed, and
-                // left of its marker where the right edge is near: p50 and p90 close together stay legible.
+                // Each label above the plot, on the first line up where it clears the labels already
+                // placed, and left of its marker where the right edge is near: p50 and p90 close together stay legible.
                 const dpr = devicePixelRatio;
                 // uPlot leaves the axis labels' alignment on the context: labels start at their x.
                 ctx.textAlign = 'left';
@@ -105,7 +110,7 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
                   let row = 0;
                   while (taken[row]?.some(([a, b]) => from < b + 6 * dpr && from + w > a - 6 * dpr)) row++;
                   (taken[row] ??= []).push([from, from + w]);
-                  const y = u.bbox.top + (14 + 16 * row) * dpr;
+                  const y = u.bbox.top - (5 + 16 * row) * dpr;
                   ctx.save();
                   ctx.setLineDash([]);
                   ctx.fillStyle = css('--bg');

@@ -156,13 +156,20 @@ describe('report: chart axes of a run whose answers all took about the same time
     fs.writeFileSync(file, r.rows.map((row, i) => `${JSON.stringify({ ...row, latency_ms: [17, 19, 22][i] })}\n`).join(''));
     const report = path.join(tmp.dir, 'quick-set.html');
     expect((await runCli(['report', file, '-o', report])).code).toBe(0);
-    // Every text drawn on a canvas (uPlot draws its tick labels there), from the next redraw on.
+    // Every text drawn on a canvas (uPlot draws its tick labels there) and where, from the next redraw on.
     await browser.context.addInitScript(() => {
-      const w = window as unknown as { __drawn: string[] | null };
+      const w = window as unknown as { __drawn: string[] | null; __at: Array<[number, string, number]> };
       w.__drawn = null;
+      w.__at = [];
+      const ids = new WeakMap<object, number>();
+      let next = 0;
       const fillText = CanvasRenderingContext2D.prototype.fillText;
       CanvasRenderingContext2D.prototype.fillText = function (text: string, x: number, y: number, max?: number) {
-        w.__drawn?.push(text);
+        if (w.__drawn) {
+          w.__drawn.push(text);
+          if (!ids.has(this.canvas)) ids.set(this.canvas, next++);
+          w.__at.push([ids.get(this.canvas)!, text, y]);
+        }
         return fillText.call(this, text, x, y, max);
       };
     });
@@ -184,6 +191,14 @@ describe('report: chart axes of a run whose answers all took about the same time
       counts.filter((t) => t.includes('.')),
       counts.join(', '),
     ).toEqual([]);
+    // The p50/p90/p99 labels sit above the plot: the old ones, inside it, covered the tallest bars'
+    // tops (two bars of one answer each drawn at different heights).
+    const at = await page.evaluate(() => (window as unknown as { __at: Array<[number, string, number]> }).__at);
+    const chart = at.find(([, t]) => t.startsWith('p50 '))![0];
+    const top = Math.min(...at.filter(([c, t]) => c === chart && /^\d+$/.test(t)).map(([, , y]) => y));
+    const marks = at.filter(([c, t]) => c === chart && /^p(50|90|99) /.test(t));
+    expect(marks).toHaveLength(3);
+    for (const [, t, y] of marks) expect(y, t).toBeLessThan(top - 4);
     expect(errors).toEqual([]);
     await page.close();
   });
