@@ -264,7 +264,8 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
   const head = ['', 'rows', 'ok', 'failed', 'p50', 'p90', 'mean latency', 'tokens in', 'tokens out', 'out / answer', 'est. cost'];
   const best = (pick: (g: Comparison['groups'][number]) => number | null, low = true) => {
     const vals = c.groups.map(pick).filter((v): v is number => v !== null);
-    return vals.length > 1 ? (low ? Math.min(...vals) : Math.max(...vals)) : null;
+    // A tie is no best: every group marked "best" would say nothing.
+    return vals.length > 1 && vals.some((v) => v !== vals[0]) ? (low ? Math.min(...vals) : Math.max(...vals)) : null;
   };
   const bestP50 = best((g) => g.p50),
     bestFail = best((g) => (g.rows ? g.failed / g.rows : null));

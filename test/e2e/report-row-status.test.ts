@@ -68,6 +68,9 @@ describe('report: costs as the summary shows them', () => {
       .locator('.comparison[data-by="model"] table.grid tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')!.textContent, tr.lastElementChild!.textContent]));
     expect(byModel.map(([m]) => m)).toEqual(['m1', 'm2']);
+    // Both models failed none: a tie marks neither "best".
+    expect(await page.locator('.comparison[data-by="model"] td:nth-child(4)').allInnerTexts()).toEqual(['0 (0 %)', '0 (0 %)']);
+    expect(await page.locator('.comparison[data-by="model"] td:nth-child(4).best').count()).toBe(0);
     for (const [model, cost] of byModel) {
       expect(cost).toMatch(/^\$0\.0000\d\d$/);
       expect(r.stderr, `${model} ${cost}`).toMatch(new RegExp(`${model}\\b.*est\\. \\${cost}`));
