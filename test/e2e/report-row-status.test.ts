@@ -146,6 +146,16 @@ describe('report: a row keeps every fact of its status', () => {
     await page.screenshot({ path: path.join(SHOTS, 'status-schema.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
+    // On paper (A4's printable width at 96 dpi is about 720 px) the table with six field columns
+    // stays within the page: it was 1,022 px wide, the answers printed off the paper's edge.
+    const paper = await openReport(browser.context, r.report, { width: 720, height: 1000 });
+    await paper.page.emulateMedia({ media: 'print' });
+    const table = (await paper.page.locator('table.rows').boundingBox())!;
+    expect(table.x + table.width).toBeLessThanOrEqual(720);
+    const answerCells = paper.page.locator('table.rows tbody td.text:last-child');
+    for (const box of await answerCells.evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().width))) expect(box).toBeGreaterThan(80);
+    await paper.page.screenshot({ path: path.join(SHOTS, 'status-schema-print.png'), fullPage: true });
+    await paper.page.close();
   });
 });
 
