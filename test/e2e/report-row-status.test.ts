@@ -11,6 +11,11 @@ import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
 
+// Page globals, for the functions run inside the page (the test itself has no DOM).
+declare const window: any;
+declare const CanvasRenderingContext2D: any;
+declare function requestAnimationFrame(callback: () => void): number;
+
 const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
 
 let server: MockServer;
@@ -177,7 +182,7 @@ describe('report: chart axes of a run whose answers all took about the same time
       const ids = new WeakMap<object, number>();
       let next = 0;
       const fillText = CanvasRenderingContext2D.prototype.fillText;
-      CanvasRenderingContext2D.prototype.fillText = function (text: string, x: number, y: number, max?: number) {
+      CanvasRenderingContext2D.prototype.fillText = function (this: { canvas: object }, text: string, x: number, y: number, max?: number) {
         if (w.__drawn) {
           w.__drawn.push(text);
           if (!ids.has(this.canvas)) ids.set(this.canvas, next++);
@@ -193,7 +198,7 @@ describe('report: chart axes of a run whose answers all took about the same time
     // A wider window redraws each chart once.
     await page.setViewportSize({ width: 1300, height: 900 });
     await page.waitForFunction(() => (window as unknown as { __drawn: string[] }).__drawn.some((t) => / ms$/.test(t)));
-    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
     const drawn = await page.evaluate(() => (window as unknown as { __drawn: string[] }).__drawn);
     const msTicks = drawn.filter((t) => /^\d+ ms$/.test(t));
     expect(msTicks.length).toBeGreaterThan(2);
