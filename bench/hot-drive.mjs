@@ -5,8 +5,9 @@
 //
 // usage: node bench/hot-drive.mjs WORDS LATENCY_MS N CONCURRENCY STREAM(1|0) ROUNDS CLIENT...
 //   CLIENT: `min` (bench/reference/minimal-client.mjs) or a checkout dir (its built bin/llm-batch.js),
-//   optionally `DIR+--flag,--flag` for extra llm-batch flags (e.g. ../old+--no-cache).
-//   NODE_FLAGS='--cpu-prof …' adds node flags to llm-batch; NODE_BIN runs llm-batch on another node.
+//   optionally `DIR+--flag,--flag` for extra llm-batch flags (e.g. ../old+--no-cache), and
+//   `CLIENT@--node-flag,…` for node flags of that client alone (e.g. min@--cpu-prof, .@--no-opt).
+//   NODE_FLAGS='--cpu-prof …' adds node flags to every llm-batch; NODE_BIN runs llm-batch on another node.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 const [words, latency, n, conc, stream, rounds, ...clients] = process.argv.slice(2);
@@ -25,12 +26,15 @@ for (let round = 0; round < Number(rounds); round++)
     fs.rmSync(out, { force: true });
     fs.rmSync(`${out}.meta.json`, { force: true });
     fs.rmSync(`${tmp}/cache`, { recursive: true, force: true });
-    const [dir, flags] = c.split('+');
+    const [spec, nodeFlags] = c.split('@');
+    const [dir, flags] = spec.split('+');
+    const ownFlags = nodeFlags ? nodeFlags.split(',') : [];
     const args =
-      c === 'min'
-        ? [`${HERE}reference/minimal-client.mjs`, url, prompts, out, conc, stream]
+      dir === 'min'
+        ? [...ownFlags, `${HERE}reference/minimal-client.mjs`, url, prompts, out, conc, stream]
         : [
             ...(process.env.NODE_FLAGS ? process.env.NODE_FLAGS.split(' ') : []),
+            ...ownFlags,
             `${dir}/bin/llm-batch.js`,
             prompts,
             '--base-url',
@@ -46,7 +50,7 @@ for (let round = 0; round < Number(rounds); round++)
             ...(flags ? flags.split(',') : []),
           ];
     const t0 = Date.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', c === 'min' ? process.execPath : (process.env.NODE_BIN ?? process.execPath), ...args], {
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', dir === 'min' ? process.execPath : (process.env.NODE_BIN ?? process.execPath), ...args], {
       env: { ...process.env, OPENAI_API_KEY: 'sk-bench' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
