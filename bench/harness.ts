@@ -67,6 +67,43 @@ function readVmHwmKb(pid: number): number | undefined {
   }
 }
 
+/** One reading of a process's resident memory: anonymous (heap, buffers) and file-backed (maps). */
+export interface MemorySample {
+  /** performance.now() of the reading. */
+  at: number;
+  anonKb: number;
+  fileKb: number;
+}
+
+function readRss(pid: number): { anonKb: number; fileKb: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const anon = /^RssAnon:\s+(\d+)\s+kB/m.exec(status);
+    const file = /^RssFile:\s+(\d+)\s+kB/m.exec(status);
+    return anon && file ? { anonKb: Number(anon[1]), fileKb: Number(file[1]) } : undefined;
+  } catch {
+    return undefined; // already gone
+  }
+}
+
+/** The CLI's own pid when GNU time wraps it (time's only child), else `pid` itself. */
+function cliPid(pid: number): number {
+  try {
+    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'time') return pid;
+    const child = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]);
+    return child > 0 ? child : pid;
+  } catch {
+    return pid;
+  }
+}
+
+/** The highest anon + file reading among `samples` taken in [from, to), or undefined. */
+export function peakBetween(samples: readonly MemorySample[], from = -Infinity, to = Infinity): MemorySample | undefined {
+  let best: MemorySample | undefined;
+  for (const s of samples) if (s.at >= from && s.at < to && (!best || s.anonKb + s.fileKb > best.anonKb + best.fileKb)) best = s;
+  return best;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
 
@@ -79,6 +116,8 @@ export interface ChildRun {
   wallMs: number;
   /** Peak resident set size in kB, if it could be measured. */
   peakRssKb?: number;
+  /** With `memoryTimeline`: the CLI's resident memory every 100 ms. */
+  memory?: MemorySample[];
   /** User + system CPU seconds of the child (GNU time only): what it cost, whatever the load. */
   cpuSeconds?: number;
   stdout: string;
@@ -93,6 +132,8 @@ export interface RunOptions {
   cpu?: boolean;
   /** Safety net: SIGKILL after this long. */
   timeoutMs?: number;
+  /** Read the CLI's anonymous and file-backed RSS every 100 ms (Linux), to tell phases apart. */
+  memoryTimeline?: boolean;
   /** Command to run instead of the CLI (argv[0] is the executable). */
   command?: readonly string[];
 }
@@ -151,6 +192,15 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
       sample();
       poller = setInterval(sample, 50);
     }
+    const memory: MemorySample[] = [];
+    let timeline: NodeJS.Timeout | undefined;
+    if (options.memoryTimeline && child.pid !== undefined) {
+      const spawned = child.pid;
+      timeline = setInterval(() => {
+        const rss = readRss(cliPid(spawned));
+        if (rss) memory.push({ at: performance.now(), ...rss });
+      }, 100);
+    }
 
     let timedOut = false;
     const killer = setTimeout(() => {
@@ -161,12 +211,14 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.on('error', (err) => {
       clearTimeout(killer);
       if (poller) clearInterval(poller);
+      if (timeline) clearInterval(timeline);
       reject(err);
     });
     child.on('exit', () => {
       // Stop the clock at exit, not at 'close' (which waits for the pipes to drain).
       const wallMs = performance.now() - started;
       if (poller) clearInterval(poller);
+      if (timeline) clearInterval(timeline);
       child.on('close', (code, signal) => {
         clearTimeout(killer);
         let peakRssKb: number | undefined = poll && peak > 0 ? peak : undefined;
@@ -187,7 +239,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
           }
           fs.rmSync(rssFile, { force: true });
         }
-        resolve({ code, signal, startedAt: started, wallMs, peakRssKb, cpuSeconds, stdout, stderr, timedOut });
+        resolve({ code, signal, startedAt: started, wallMs, peakRssKb, ...(timeline ? { memory } : {}), cpuSeconds, stdout, stderr, timedOut });
       });
     });
   });
