@@ -27,6 +27,7 @@ import { pollDelay } from './poll-delay.js';
 import { lineBilled, LineBudget, lineWorstCase, type BatchBudgetOptions } from './line-budget.js';
 import { toUsd } from '../budget/spend-cap.js';
 import type { LineDefaults } from './request-line.js';
+import { IdSet } from './id-set.js';
 
 /** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
 export const METADATA_KEY = 'llm_batch_key';
@@ -145,7 +146,7 @@ export class BatchJob {
   private source?: AsyncIterator<PromptRecord>;
   private heldRecord?: PromptRecord;
   /** custom_ids planned by this process, across planning rounds. */
-  private readonly seen = new Set<string>();
+  private readonly seen = new IdSet();
   /** Ids already written from a chunk whose collection broke off (a cut download): not written twice on the retry. */
   private readonly partlyCollected = new Map<number, Set<string>>();
   /** custom_ids told to onAnsweredBefore: a collection retried after a cut download says them once. */

@@ -4,6 +4,7 @@ import type { PromptRecord, ResultRow } from '../types.js';
 import type { Chunk } from './manifest.js';
 import { batchRequestLine, type LineDefaults } from './request-line.js';
 import { recordAnswer, type LineAnswer } from './custom-id.js';
+import { IdSet } from './id-set.js';
 
 export interface SplitLimits {
   /** Requests per batch (OpenAI: 50,000; Azure: 100,000). */
@@ -95,7 +96,7 @@ export interface PlanBudget {
   /** The first line that did not fit: planning stops before it. */
   onHeld(record: PromptRecord, body: Readonly<Record<string, unknown>>): void;
   /** custom_ids planned by earlier rounds of the same input. */
-  seen?: Set<string>;
+  seen?: IdSet;
 }
 
 /**
@@ -132,8 +133,8 @@ export const indexFileName = (n: number) => `chunk-${String(n).padStart(5, '0')}
  * Streams records into request files of at most `maxLines` lines and `maxBytes` bytes, one model per
  * file (OpenAI requires it). A record that cannot be sent (a bad line, a repeated id, a request
  * larger than a file may be) becomes an `input` error row through `onRow`, never a request.
- * Memory holds the ids seen (to refuse duplicates, which would fail a whole batch) and one
- * buffer per open chunk.
+ * Memory holds a 16-byte fingerprint of each id seen (to refuse duplicates, which would fail a
+ * whole batch) and one buffer per open chunk.
  */
 export async function planChunks(
   records: AsyncIterable<PromptRecord>,
@@ -146,7 +147,7 @@ export async function planChunks(
 ): Promise<Chunk[]> {
   const open = new Map<string, ChunkFile>();
   const chunks: Chunk[] = [];
-  const seen = budget?.seen ?? new Set<string>();
+  const seen = budget?.seen ?? new IdSet();
   const splitter = new ChunkSplitter(limits);
   let next = firstN;
   // A reader's problem already names its file and line (`in.jsonl:3: "url" must be …`): as live, said once.

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { sha256 } from '../util/sha256.js';
 
 /** Body fields that change how an answer is delivered or attributed, never what it says. */
 const IGNORED_FIELDS = new Set(['stream', 'stream_options', 'user', 'metadata']);
@@ -104,13 +104,5 @@ export function cacheKey(endpoint: string, body: Readonly<Record<string, unknown
  * make and to keep than a Buffer of its own, and is a Map key (issue 16).
  */
 export function cacheKeyString(endpoint: string, body: Readonly<Record<string, unknown>>, sample: number): string {
-  return sha256(`${endpointPrefix(endpoint)}${canonical(body, IGNORED_FIELDS)}\n${sample}`);
-}
-
-/** node >= 20.12 hashes in one call, without a Hash object per key; older 20.x builds one. */
-const oneShot: typeof crypto.hash | undefined = crypto.hash;
-
-/** 'binary' is node's other name for latin1. */
-function sha256(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'binary') : crypto.createHash('sha256').update(text).digest('binary');
+  return sha256(`${endpointPrefix(endpoint)}${canonical(body, IGNORED_FIELDS)}\n${sample}`, 'binary');
 }

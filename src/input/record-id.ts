@@ -1,11 +1,7 @@
-import * as crypto from 'node:crypto';
+import { sha256 } from '../util/sha256.js';
 
-/**
- * The hex sha256 of `text`. crypto.hash (Node 20.12+, 21.7+) does it in one call, without the
- * Hash object createHash makes: every line of a text input gets its id this way.
- */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+/** Every line of a text input gets its id this way. */
+const sha256Hex = (text: string): string => sha256(text, 'hex');
 
 /**
  * The id of a row that has none: `<line>-<first 8 hex of sha256(raw)>`. Both parts matter: the line keeps
