@@ -296,7 +296,25 @@ class Engine {
   private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome | undefined> {
     const { o } = this;
     if (this.stop.signal.aborted) return undefined;
-    const cost = this.governor.countsTokens ? await this.estimate(request) : 0;
+    let cost = 0;
+    if (this.governor.countsTokens) {
+      const prompt = await this.promptTokens(request);
+      const limit = this.governor.tokenLimit();
+      // What is known to count (the prompt, and max_tokens when set; not the guess for an unset one).
+      const known = prompt + (request.max_tokens ?? 0);
+      if (limit && known > limit.perMinute) {
+        const now = isoNow();
+        return {
+          ok: false,
+          error: new AttemptError('input', tooLargeForTpm(known, request.max_tokens, limit)),
+          retryAfter: undefined,
+          startedAt: now,
+          finishedAt: now,
+        };
+      }
+      // A guessed answer length never makes a request wait longer than a whole minute's tokens.
+      cost = Math.min(prompt + (request.max_tokens ?? this.o.defaultCompletionTokens), limit?.perMinute ?? Number.POSITIVE_INFINITY);
+    }
     // Admitted at once (the common case) without a promise to wait on; else wait for a turn.
     let sentAt = this.governor.admitNow(cost);
     if (sentAt === undefined) {
@@ -375,7 +393,8 @@ class Engine {
     }
   }
 
-  private async estimate(request: CompletionRequest): Promise<number> {
+  /** The request's prompt tokens, estimated (messages, and a schema sent as response_format). */
+  private async promptTokens(request: CompletionRequest): Promise<number> {
     if (!this.estimator) {
       const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
       // A schema sent as response_format is prompt tokens too (the server puts it in the context).
@@ -384,6 +403,16 @@ class Engine {
       // The request's messages: our system message and a re-ask's turns count as well.
       this.estimator = (r) => estimatePromptTokens(r.messages) + schemaTokens;
     }
-    return this.estimator(request) + (request.max_tokens ?? this.o.defaultCompletionTokens);
+    return this.estimator(request);
   }
+}
+
+/** Why a request was never sent: it needs more tokens than a minute allows. */
+function tooLargeForTpm(tokens: number, maxTokens: number | undefined, limit: { perMinute: number; source: 'tpm' | 'server' }): string {
+  const what = maxTokens === undefined ? 'its prompt needs' : `its prompt and max_tokens ${maxTokens} need`;
+  const cap =
+    limit.source === 'tpm'
+      ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
+      : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
+  return `never sent: ${what} about ${tokens} tokens, more than ${cap}`;
 }

@@ -78,6 +78,9 @@ export class RateGovernor {
   private readonly adaptive: AdaptiveRate;
   private readonly userRps: number;
   private readonly userTps: number;
+  /** The user's --tpm, and the tokens-per-minute limit the server announced, as given (no margin). */
+  private readonly userTpm: number | undefined;
+  private learnedTpm: number | undefined;
   private pausedUntil = Number.NEGATIVE_INFINITY;
   private readonly waiters: Waiter[] = [];
   private pumping = false;
@@ -89,6 +92,7 @@ export class RateGovernor {
     this.coarsePauseMs = options.coarsePauseMs ?? 5000;
     this.userRps = options.rpm ? (options.rpm / 60) * this.safety : Number.POSITIVE_INFINITY;
     this.userTps = options.tpm ? (options.tpm / 60) * this.safety : Number.POSITIVE_INFINITY;
+    this.userTpm = options.tpm || undefined;
     this.adaptive = new AdaptiveRate({ initial: options.initialRate ?? 32, ceiling: this.userRps });
     this.requests = new Gcra(this.adaptive.rate(this.clock.now()));
     const firstWave = Math.floor(options.firstWave ?? 0);
@@ -101,6 +105,18 @@ export class RateGovernor {
   /** True when token costs matter (a TPM cap is given or was learned), so callers estimate them. */
   get countsTokens(): boolean {
     return this.tokens !== undefined;
+  }
+
+  /**
+   * The tokens a minute allows, and whose limit that is, when one is known. A request estimated
+   * above it can never be sent within the cap (OpenAI refuses one above its limit: "Request too
+   * large"); waiting for it would hold everyone queued behind it for minutes.
+   */
+  tokenLimit(): { perMinute: number; source: 'tpm' | 'server' } | undefined {
+    const user = this.userTpm;
+    const server = this.learnedTpm;
+    if (server !== undefined && (user === undefined || server < user)) return { perMinute: server, source: 'server' };
+    return user === undefined ? undefined : { perMinute: user, source: 'tpm' };
   }
 
   state(): GovernorState {
@@ -190,6 +206,7 @@ export class RateGovernor {
       this.adaptive.setCeiling(Math.min(this.userRps, (h.limitRequests / 60) * this.safety), now);
     }
     if (h.limitTokens && h.limitTokens > 0) {
+      this.learnedTpm = h.limitTokens;
       this.setTokenRate(Math.min(this.userTps, (h.limitTokens / 60) * this.safety));
     }
     if (h.remainingRequests !== undefined && h.remainingRequests <= 0 && h.resetRequestsMs !== undefined) {

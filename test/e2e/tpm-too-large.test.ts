@@ -1,0 +1,50 @@
+/**
+ * A request that needs more tokens than a minute allows (--tpm, or the server's announced
+ * x-ratelimit-limit-tokens) can never be sent within the cap: it becomes an `input` error row at
+ * once, never sent, instead of holding itself and every prompt behind it for minutes (with --tpm 1
+ * the wait was computed in hours). Spawns the BUILT CLI: `npm run build` first.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import type { ResultRow } from '../../src/types.js';
+
+const tmp = tempDir('llm-batch-tpm-large-');
+const servers: MockServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  tmp.cleanup();
+});
+
+const BIG = 'word '.repeat(3000).trim();
+
+describe('a request larger than a minute of tokens', () => {
+  it('is an input error row under --tpm, never sent, and the prompts behind it run', async () => {
+    const server = await startMockServer();
+    servers.push(server);
+    const file = writePrompts(tmp.dir, 'tpm.txt', ['short one', BIG, 'short two']);
+    const r = await runCli([file, '--base-url', server.url, '-q', '-c', '1', '--order', 'input', '--tpm', '600', '--max-tokens', '5', '--no-cache'], {
+      timeoutMs: 30_000,
+    });
+    expect(r.code).toBe(1);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    expect(rows.map((row) => row.error?.type ?? 'ok')).toEqual(['ok', 'input', 'ok']);
+    expect(rows[1]!.error!.message).toMatch(
+      /^never sent: its prompt and max_tokens 5 need about \d+ tokens, more than --tpm 600 allows: raise --tpm or shorten the prompt$/,
+    );
+    expect(server.requests.map((q) => q.body.messages.at(-1).content)).toEqual(['short one', 'short two']);
+  });
+
+  it('is an input error row once the server announced a smaller tokens-a-minute limit', async () => {
+    // 100 tokens a second: the headers announce 6,000 a minute; the big prompt is ~3,000 words.
+    const server = await startMockServer({ rateLimit: { tokens: 100, windowMs: 1000 } });
+    servers.push(server);
+    const file = writePrompts(tmp.dir, 'server.txt', ['short one', `${BIG} ${BIG} ${BIG}`, 'short two']);
+    const r = await runCli([file, '--base-url', server.url, '-q', '-c', '1', '--order', 'input', '--max-tokens', '5', '--no-cache'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    expect(rows.map((row) => row.error?.type ?? 'ok')).toEqual(['ok', 'input', 'ok']);
+    expect(rows[1]!.error!.message).toMatch(/more than the server's limit of 6000 tokens a minute \(x-ratelimit-limit-tokens\) allows/);
+    expect(server.requests.filter((q) => q.status === 200).map((q) => q.body.messages.at(-1).content)).toEqual(['short one', 'short two']);
+  });
+});
