@@ -32,7 +32,7 @@ import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { buildSummary, UsageTally, type RunSummary } from '../ui/summary.js';
 import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
-import { inputOptionsFor, openInput } from './open-input.js';
+import { checkInputFile, inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { checkWritableFile } from './check-writable.js';
@@ -110,7 +110,9 @@ function storedSpec(spec: NonNullable<CliConfig['structured']>): Record<string, 
 
 /** `llm-batch IN -o OUT --batch-api`: the same input, rows and resume as a live run, through the Batch API. */
 export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo): Promise<number> {
-  // As live: the schema is checked before the key, and goes into every line as a live body has it.
+  // As live: the input file and the schema are checked before the key; the schema goes into every
+  // line as a live body has it.
+  checkInputFile(config);
   const structured = await setUpStructured(config, io);
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');

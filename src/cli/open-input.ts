@@ -109,6 +109,29 @@ async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   return openFileInput(config, config.input.path);
 }
 
+/**
+ * A missing, unreadable or directory input file, told before the key is asked for: it is wrong with
+ * or without a key. Checked without opening it: a FIFO (`<(cmd)`) opened and closed here would lose
+ * what its writer sent, and the run opens it once, later (its own error stays for a file that goes
+ * away meanwhile).
+ */
+export function checkInputFile(config: CliConfig): void {
+  if (config.input.kind !== 'file') return;
+  const file = config.input.path;
+  try {
+    if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    throw unreadableInput(file, err);
+  }
+}
+
+function unreadableInput(file: string, err: unknown): RunError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+  return new RunError(`cannot read input file ${file}: ${why}`, 'input');
+}
+
 /** Opens `file` as the config's input (format sniffed as for the run): a run's, or a count's of it. */
 export async function openFileInput(config: CliConfig, file: string): Promise<OpenedInput> {
   let handle: fs.promises.FileHandle;
@@ -119,9 +142,7 @@ export async function openFileInput(config: CliConfig, file: string): Promise<Op
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new RunError(`cannot read input file ${file}: ${why}`, 'input');
+    throw unreadableInput(file, err);
   }
   const close = () => handle.close().catch(() => {});
   const decoded = decodeInput(handle.createReadStream(), { source: file, encoding: config.data.encoding });

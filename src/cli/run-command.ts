@@ -10,7 +10,7 @@ import { createProvider } from './create-provider.js';
 import { createReporter } from './create-reporter.js';
 import { engineOptions } from './engine-options.js';
 import type { CliIo } from './io.js';
-import { inputOptionsFor } from './open-input.js';
+import { checkInputFile, inputOptionsFor } from './open-input.js';
 import { openRunInput } from './open-run-input.js';
 import { ranNothing } from './empty-input.js';
 import { finishRun } from './outcome.js';
@@ -34,7 +34,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   if (config.compact) return runCompact(config, io);
   if (config.dryRun) return (await import('./dry-run.js')).runDryRun(config, io);
   if (config.batchApi) return (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io);
-  // The schema is checked before the key: a bad one is a usage error whatever else is wrong.
+  // The input file and the schema are checked before the key: wrong whatever else is right.
+  checkInputFile(config);
   const structured = await setUpStructured(config, io);
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');

@@ -118,6 +118,34 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     expect(lines[0]).toMatch(/--mock/);
   });
 
+  // A typoed file name is told first: it is wrong whether or not a key is set, and cheaper to fix.
+  it.each([
+    ['a live run', []],
+    ['a --batch-api run', ['--batch-api']],
+    ['a --json-schema run', ['--json-schema', fixture('ticket-schema.json')]],
+  ])('no key and a missing input file, %s: the file is named, not the key; exit 2, no output created', async (_, extra) => {
+    const missing = path.join(dir, `typo-${extra.length}.txt`);
+    const out = path.join(dir, `typo-out-${extra.length}.jsonl`);
+    const r = await runCli([missing, '-o', out, ...extra], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([`llm-batch: cannot read input file ${missing}: no such file`]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('no key and a directory for the input file: the directory is named, not the key; exit 2', async () => {
+    const r = await runCli([dir], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([`llm-batch: cannot read input file ${dir}: is a directory`]);
+  });
+
+  it('no key and stdin still open: the key error at once, without waiting for the input', async () => {
+    const r = await runCli([], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }, openStdin: 'never sent\n', timeoutMs: 15_000 });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toHaveLength(1);
+    expect(stderrLines(r)[0]).toMatch(/OPENAI_API_KEY is not set/);
+  });
+
   it('no OPENAI_API_KEY but --base-url pointing at a server that needs none: the run works', async () => {
     const { server, run } = await fresh();
     const file = writePrompts(dir, 'nokey-local.txt', ['local a', 'local b']);
