@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { RunError } from '../errors.js';
+import { OutputClosedError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
@@ -84,6 +84,8 @@ export interface BatchJobOutcome {
   /** Chunks still waiting on the server (or to be submitted). 0 = every record has a row. */
   pending: number;
   interrupted: boolean;
+  /** With `interrupted`: the stop was the output's reader leaving (EPIPE), not a signal. */
+  outputClosed?: boolean;
   /**
    * --max-cost: spent by this output's batches; `held`, the first request not submitted for the cap;
    * `planned`, the requests the last planning round admitted (0 with `held`: the cap is reached).
@@ -171,6 +173,17 @@ export class BatchJob {
   }
 
   async run(): Promise<BatchJobOutcome> {
+    try {
+      return await this.runSteps();
+    } catch (err) {
+      if (!(err instanceof OutputClosedError)) throw err;
+      // The rows' reader left (a FIFO's `head -1`): a stop, as Ctrl-C's. A chunk whose rows were being
+      // written is not marked collected, so it and every batch still on the server wait for --resume.
+      return { ...this.outcome(this.manifest ? this.open().length : 0, true), outputClosed: true };
+    }
+  }
+
+  private async runSteps(): Promise<BatchJobOutcome> {
     await this.loadOrPlan();
     if (this.o.cancel) await this.cancelAll();
     for (;;) {
@@ -206,7 +219,7 @@ export class BatchJob {
   }
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
-    const b = this.manifest.budget;
+    const b = this.manifest?.budget;
     if (!b) return { pending, interrupted };
     const held = b.held && { id: b.held.id, line: b.held.line, worstUsd: toUsd(b.held.worstPico) };
     return { pending, interrupted, budget: { spentUsd: toUsd(b.spentPico), planned: b.planned, ...(held ? { held } : {}) } };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, type BatchJobOutcome } from '../batch/batch-job.js';
 import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.js';
-import { ExitCode, RunError } from '../errors.js';
+import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
 import { tokenLimitField } from '../provider/request-body.js';
@@ -36,7 +36,7 @@ import { checkInputFile, inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { checkWritableFile } from './check-writable.js';
-import { writeBatchReport } from './batch-report.js';
+import { openBatchReport, writeBatchReport } from './batch-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
@@ -150,6 +150,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, undefined, csv, structured?.fingerprint);
     const skip = target.skip;
+    // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
+    const runReport = await openBatchReport(config, prices);
+    const writer = runReport ? runReport.tee(target.writer) : target.writer;
     cache = await openCache(config, (line) => reporter.info(line));
     const onSignal = () => {
       reporter.info('stopping: batches keep running on the server; the command below continues');
@@ -186,7 +189,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             defaults,
             stats,
             async (row) => {
-              await target!.writer.write(row);
+              await writer.write(row);
               tally.add(row);
               modelTally?.add(row);
             },
@@ -229,7 +232,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const job = new BatchJob({
       client,
       output: outputPath,
-      writer: target.writer,
+      writer,
       records,
       answeredBefore: (entry) => answeredAs(entry) !== undefined,
       // Rows already in the output (a live resume wrote them, or a kill came before the manifest said
@@ -287,10 +290,29 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // As a live run: no prompts at all is its own exit (a failed export upstream), the old file kept.
     const empty = !outcome.interrupted && outcome.pending === 0 && !outcome.budget?.held && stats.ok + stats.failed + stats.skipped === 0;
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
-    await closeOutputTarget(config, target, outcome.interrupted ? 'interrupted' : undefined, (line) => reporter.info(line), empty);
+    try {
+      await closeOutputTarget(
+        config,
+        target,
+        outcome.outputClosed ? 'output_closed' : outcome.interrupted ? 'interrupted' : undefined,
+        (line) => reporter.info(line),
+        empty,
+      );
+    } catch (err) {
+      // The last rows were still on their way to a reader that left: a stop like one during the run.
+      if (!(err instanceof OutputClosedError)) throw err;
+      outcome = { ...outcome, interrupted: true, outputClosed: true };
+    }
 
     const { code, summary } = finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty });
-    return await writeBatchReport(config, prices, { summary, pendingBatches: outcome.pending, code, empty, reporter });
+    return await writeBatchReport(config, prices, runReport, {
+      summary,
+      pendingBatches: outcome.pending,
+      code,
+      empty,
+      reporter,
+      quiet: outcome.outputClosed === true,
+    });
   } finally {
     for (const off of unlisten) off();
     await closeLive?.();
@@ -298,6 +320,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     target?.lock?.release();
     await input.close();
   }
+}
+
+/** A reporter that says nothing: a run whose output's reader left ends as quietly as SIGPIPE would end it. */
+function silent(reporter: Reporter): Reporter {
+  const nothing = () => {};
+  return { error: nothing, info: nothing, event: nothing, row: nothing, finish: nothing, close: () => reporter.close() };
 }
 
 /** What a finished (or stopped) batch run reports, and its exit code. */
@@ -315,7 +343,10 @@ function finishBatchRun(
     empty: boolean;
   },
 ): { code: number; summary: RunSummary } {
-  const { stats, tally, modelTally, budget, reporter, empty } = run;
+  const { stats, tally, modelTally, budget, empty } = run;
+  // The rows' reader left (`-o FIFO`, `head -1`): as live, nothing more is said; the files still are.
+  const closed = outcome.outputClosed === true;
+  const reporter = closed ? silent(run.reporter) : run.reporter;
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
   // needed); `more`, this process could not plan on (it did not read the input): the same command can.
   const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
@@ -326,7 +357,7 @@ function finishBatchRun(
     buildSummary(
       stats,
       performance.now(),
-      outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
+      closed ? 'output_closed' : outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
       stuck ? next : null,
       config.model,
       tally.byModel,
@@ -356,17 +387,19 @@ function finishBatchRun(
   if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
   const code = empty
     ? ExitCode.noPrompts
-    : outcome.interrupted
-      ? ExitCode.interrupted
-      : outcome.pending > 0
-        ? EXIT_PENDING
-        : more
+    : closed
+      ? ExitCode.outputClosed
+      : outcome.interrupted
+        ? ExitCode.interrupted
+        : outcome.pending > 0
           ? EXIT_PENDING
-          : stuck
-            ? ExitCode.stoppedEarly
-            : stats.failed + stats.skippedFailed > 0
-              ? ExitCode.someFailed
-              : ExitCode.ok;
+          : more
+            ? EXIT_PENDING
+            : stuck
+              ? ExitCode.stoppedEarly
+              : stats.failed + stats.skippedFailed > 0
+                ? ExitCode.someFailed
+                : ExitCode.ok;
   // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
   // (the terminal says it in the pending line instead of the summary's).
   if (config.summaryJson)

@@ -3,23 +3,38 @@ import { ExitCode } from '../errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
+import type { RunReport } from './run-report.js';
+import { isStreamTarget } from './stream-target.js';
+
+/**
+ * The `--report` of a `--batch-api` run into a stream (a FIFO), opened before its first row: such an
+ * output cannot be read back, so its rows are copied as they are written. A file output's report is
+ * made from the file at the end (see writeBatchReport), its run's rows all before its start.
+ */
+export async function openBatchReport(config: CliConfig, prices: PriceLookup | undefined): Promise<RunReport | undefined> {
+  if (!config.report || config.output.kind !== 'file' || !isStreamTarget(config.output.path)) return undefined;
+  const { RunReport } = await import('./run-report.js');
+  return new RunReport({ ...config, report: config.report }, prices);
+}
 
 /**
  * `--report FILE` on a `--batch-api` run: written when the run ends (every batch collected), when it
  * leaves batches pending (`--no-wait`, a stop), saying so, and with the run's prices. As on a live run,
  * a report that cannot be written turns an ok exit into 2: every row is there, the report is not.
+ * `quiet` (the output's reader left): written, but only a failure is said.
  */
 export async function writeBatchReport(
   config: CliConfig,
   prices: PriceLookup | undefined,
-  run: { summary: RunSummary; pendingBatches: number; code: number; empty: boolean; reporter: Reporter },
+  /** From openBatchReport, when it made one. */
+  opened: RunReport | undefined,
+  run: { summary: RunSummary; pendingBatches: number; code: number; empty: boolean; reporter: Reporter; quiet?: boolean },
 ): Promise<number> {
   if (!config.report || run.empty) return run.code;
-  const { RunReport } = await import('./run-report.js');
-  const report = new RunReport({ ...config, report: config.report }, prices);
+  const report = opened ?? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices);
   const made = await report.finish(run.summary, false, { events: false, pendingBatches: run.pendingBatches });
   if (made.ok) {
-    run.reporter.info(made.message);
+    if (!run.quiet) run.reporter.info(made.message);
     return run.code;
   }
   run.reporter.error(made.message);

@@ -73,8 +73,9 @@ export async function openOutputTarget(
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
   if (out.kind === 'stdout') return { writer: streamWriter(io.stdout, out.format, layout), lock: undefined, skip: undefined };
   if (isStreamTarget(out.path)) {
-    // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and nothing to resume.
-    if (config.resume) throw new UsageError(`--resume needs a regular output file; ${out.path} is a stream`);
+    // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and no rows to read back.
+    // A --batch-api run resumes from its OUT.batch.json alone: the batches it has not collected.
+    if (config.resume && !config.batchApi) throw new UsageError(`--resume needs a regular output file; ${out.path} is a stream`);
     return { writer: openStreamOutput(out.path, out.format, layout, io), lock: undefined, skip: undefined };
   }
 

@@ -15,8 +15,10 @@ export function shellQuote(arg: string): string {
  */
 export function resumeHint(config: CliConfig, oldFileKept = false, options: { newMaxCost?: boolean } = {}): string | null {
   // A text output has no ids to resume from (`--resume` refuses it): see unsavedNote. Nor has a
-  // stream (`-o /dev/null`, a FIFO, /dev/stdout), which --resume refuses too: no line, as for `-o -`.
-  if (config.output.kind !== 'file' || config.output.format === 'text' || isStreamTarget(config.output.path)) return null;
+  // stream (`-o /dev/null`, a FIFO, /dev/stdout), which --resume refuses too: no line, as for `-o -`;
+  // but a --batch-api run's batches are in OUT.batch.json, and --resume collects them into it.
+  if (config.output.kind !== 'file' || config.output.format === 'text') return null;
+  if (isStreamTarget(config.output.path) && !config.batchApi) return null;
   let args = withoutSecrets(oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite'), config);
   if (options.newMaxCost) args = withoutMaxCost(args);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
+import { OutputClosedError, RunError } from '../errors.js';
 import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 
 /**
@@ -39,7 +40,13 @@ function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout)
       await rows.close();
       if (stream.closed) return;
       stream.end();
-      await once(stream, 'close');
+      try {
+        await once(stream, 'close');
+      } catch (err) {
+        // Rows still on their way when the reader left (a FIFO's `head -1`): as a write's EPIPE.
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosedError();
+        throw new RunError(`Cannot write output: ${(err as Error).message}`, 'output');
+      }
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `llm-batch … --report r.html --summary-json s.json | head -1` through the BUILT CLI and the mock
  * server: the reader leaving stops the run (exit 141, quietly), but the files the user named are
- * not stdout and are still written with what was done, as after Ctrl-C.
+ * not stdout and are still written with what was done, as after Ctrl-C. A --batch-api run writing
+ * into a FIFO whose reader leaves stops the same way, its batches left for --resume to collect.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,5 +80,56 @@ describe('stdout closed by its reader, with side files', () => {
     expect(rows).toHaveLength(20);
     const html = fs.readFileSync(report, 'utf8');
     for (const row of rows) expect(html).toContain(row.id);
+  });
+
+  it('--batch-api -o FIFO, reader gone after one row: exit 141, quiet, side files written, --resume collects the rest', async () => {
+    const { server } = await fresh();
+    server.options.batches = { stepMs: 30 };
+    // Rows far beyond a pipe's buffer: the reader leaves while the run still has rows to write.
+    const prompts = Array.from({ length: 1000 }, (_, i) => `batch closed prompt ${i} ${'x'.repeat(400)}`);
+    const input = writePrompts(dir, 'batch-closed.txt', prompts);
+    const fifo = path.join(dir, 'batch-closed-fifo.jsonl');
+    const [report, summaryFile, trace] = ['r.html', 's.json', 't.log'].map((name) => path.join(dir, `batch-closed-${name}`)) as [string, string, string];
+    // `timeout` ends a hang with its own status (137) instead of the test's timeout.
+    const cli = `timeout -s KILL 30 "${process.execPath}" "${BIN}" "${input}" --base-url "${server.url}" -m gpt-4o-mini --batch-api --poll 0.05 --batch-size 200 -o "${fifo}"`;
+    const first = await shell(
+      `mkfifo "${fifo}"; ${cli} --summary-json "${summaryFile}" --report "${report}" --trace "${trace}" & timeout 30 head -n 1 "${fifo}"; wait $!; echo "status=$?" >&2`,
+    );
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
+    const lines = first.stderr.trim().split('\n');
+    expect(lines.at(-1), first.stderr).toBe('status=141');
+    // Quiet: the batches' own progress lines, then nothing about the stop (no summary, no error).
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^llm-batch: ([\d,]+ requests in \d+ batches|batch \d+\/\d+ \(batch_mock\w*\): )/);
+
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as RunSummary & { pendingBatches: number; resumeHint: string | null };
+    expect(summary.stopped).toBe('output_closed');
+    expect(summary.ok).toBeGreaterThanOrEqual(1);
+    expect(summary.ok).toBeLessThan(1000);
+    expect(summary.pendingBatches).toBeGreaterThanOrEqual(1);
+    expect(summary.resumeHint).toContain('--resume');
+    const html = fs.readFileSync(report, 'utf8');
+    expect(html).toContain('output_closed');
+    expect(html).toContain(JSON.parse(first.stdout).id as string); // the row head saw is in the report
+    expect(fs.readFileSync(trace, 'utf8')).toMatch(/#b\d+/);
+    expect(fs.readFileSync(trace, 'utf8')).not.toContain(SECRET_KEY);
+
+    // The batches stay in OUT.batch.json: the same command with --resume collects the ones not
+    // collected yet, and submits nothing again.
+    const manifest = JSON.parse(fs.readFileSync(`${fifo}.batch.json`, 'utf8')) as { chunks: Array<{ lines: number; collected?: boolean }> };
+    const left = manifest.chunks.filter((c) => !c.collected).reduce((n, c) => n + c.lines, 0);
+    expect(left).toBeGreaterThan(0);
+    const creates = server.batchState.counts.creates;
+    const rest = path.join(dir, 'batch-closed-rest.jsonl');
+    const second = await shell(`timeout 30 cat "${fifo}" > "${rest}" & ${cli} --resume -q; echo "status=$?" >&2; wait`);
+    expect(second.stderr.trim()).toBe('status=0');
+    const rows = fs
+      .readFileSync(rest, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; error: unknown });
+    expect(rows).toHaveLength(left);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(left);
+    expect(rows.every((r) => r.error === null)).toBe(true);
+    expect(server.batchState.counts.creates).toBe(creates);
   });
 });
