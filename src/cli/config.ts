@@ -166,6 +166,21 @@ function outputSideFiles(output: CliConfig['output']): Array<[string, string]> {
   ];
 }
 
+/**
+ * `-v` / `--trace FILE` of `status` and `cancel` as a run resolves them; the file may not be the
+ * results file or one beside it, which a trace appended to would break.
+ */
+export function resolveOutputTrace(output: string, flags: { verbose?: boolean; trace?: string }): CliConfig['trace'] {
+  if (flags.trace === undefined) return flags.verbose ? { kind: 'stderr' } : undefined;
+  const out: CliConfig['output'] = { kind: 'file', path: output, format: 'jsonl' };
+  const clash = clashingFile('--trace', flags.trace, [
+    ['output', output],
+    ...outputSideFiles(out).map(([what, file]): [string, string] => [`output’s ${what}`, file]),
+  ]);
+  if (clash) throw new UsageError(`--trace ${flags.trace} is the ${clash} file: choose another path`);
+  return { kind: 'file', path: flags.trace };
+}
+
 /** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
 function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): Array<[string, string | undefined]> {
   const schema = flags.jsonSchema?.trim().startsWith('{') ? undefined : flags.jsonSchema;

@@ -12,13 +12,22 @@ import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
-import { refuseCredentials, resolveCliConfig, type CliConfig } from './config.js';
+import { refuseCredentials, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 import { httpUrl, positiveNumber } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
+import { openTrace } from './trace-target.js';
 import { sameFile } from '../util/same-file.js';
+
+/** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
+interface TraceFlags {
+  verbose?: boolean;
+  trace?: string;
+}
+const VERBOSE_HELP = 'show every Batch API request and raw response on stderr, as curl -v does (key redacted)';
+const TRACE_HELP = 'append every Batch API request and raw response to a file (key redacted)';
 
 function loadManifest(output: string): Manifest {
   const manifest = readManifest(output);
@@ -31,7 +40,7 @@ function loadManifest(output: string): Manifest {
  * refuses it (credentials, a query) before anything is sent. A URL the run stored with a secret
  * taken out (`[redacted]`) must be given again, which only matters once the server is asked.
  */
-function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
+function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, trace: TraceFlags) {
   const meta = readRunMeta(output);
   const recorded = typeof meta?.['baseURL'] === 'string' && meta['baseURL'] !== 'openai' ? (meta['baseURL'] as string) : undefined;
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
@@ -46,6 +55,8 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
   if (baseURL !== undefined) refuseCredentials(baseURL, from, apiKey);
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
+  // Opened before anything is sent, so an unwritable --trace is a usage error, as on a run.
+  const write = openTrace({ trace: resolveOutputTrace(output, trace) }, io);
   return {
     baseURL,
     redact,
@@ -55,14 +66,14 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo) {
           `the base URL in ${metaPath(output)} had a secret in it, which is not stored (${recorded}): give the URL with --base-url or OPENAI_BASE_URL`,
           'usage',
         );
-      return createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact });
+      return createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact, trace: write });
     },
   };
 }
 
-async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean }, io: CliIo): Promise<number> {
+async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
-  const server = serverFor(output, opts.baseUrl, io);
+  const server = serverFor(output, opts.baseUrl, io, opts);
   // Fresh counts for batches still running (the server is asked only then); the manifest itself is
   // left to the run that owns it.
   const running = opts.refresh ? manifest.chunks.filter((c) => c.batchId && IN_FLIGHT_STATUSES.has(c.status)) : [];
@@ -82,9 +93,9 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   return ExitCode.ok;
 }
 
-async function cancel(output: string, opts: { baseUrl?: string; poll: number }, io: CliIo): Promise<number> {
+async function cancel(output: string, opts: { baseUrl?: string; poll: number } & TraceFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
-  const { client: connect, baseURL, redact } = serverFor(output, opts.baseUrl, io);
+  const { client: connect, baseURL, redact } = serverFor(output, opts.baseUrl, io, opts);
   // A refused chunk is closed but uncollected: cancel writes its lines as aborted rows.
   if (!manifest.chunks.some((c) => !c.collected)) {
     io.stderr.write(`llm-batch: nothing to cancel: every batch of ${output} is collected\n`);
@@ -264,7 +275,9 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .option('--json', 'the same as JSON on stdout')
     .option('--no-refresh', 'show the manifest as saved, without asking the server')
     .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
-    .action((output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean }) => {
+    .option('-v, --verbose', VERBOSE_HELP)
+    .option('--trace <file>', TRACE_HELP)
+    .action((output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags) => {
       result = status(output, opts, io);
     });
   program
@@ -273,7 +286,9 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .argument('<output>', 'the results file given to -o')
     .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
     .option('--poll <seconds>', 'seconds between checks while the batches wind down', positiveNumber, 5)
-    .action((output: string, opts: { baseUrl?: string; poll: number }) => {
+    .option('-v, --verbose', VERBOSE_HELP)
+    .option('--trace <file>', TRACE_HELP)
+    .action((output: string, opts: { baseUrl?: string; poll: number } & TraceFlags) => {
       result = cancel(output, opts, io);
     });
   program

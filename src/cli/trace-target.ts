@@ -8,7 +8,7 @@ import type { CliIo } from './io.js';
  * request, so an unwritable path is a usage error, not a silent loss). Writes are synchronous and
  * whole, so lines of concurrent requests never tear.
  */
-export function openTrace(config: CliConfig, io: CliIo): ((text: string) => void) | undefined {
+export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: string) => void) | undefined {
   const trace = config.trace;
   if (!trace) return undefined;
   if (trace.kind === 'stderr') return (text) => void io.stderr.write(text);

@@ -121,6 +121,51 @@ describe('-v and --trace with --batch-api', () => {
   });
 });
 
+describe('-v and --trace with status and cancel', () => {
+  it('log the Batch API calls each makes as a run does (-v on stderr, --trace FILE), the key nowhere', async () => {
+    ctx.server.options.batches = { stepMs: 30, hold: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', ['one', 'two', 'three', 'four']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '2', '--no-wait'])).code).toBe(75);
+    const base = ctx.server.url;
+
+    const status = await runCli(['status', out, '--base-url', base, '-v']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stderr).toMatch(new RegExp(`^#b1 > GET ${base}/batches/batch_mock\\d+$`, 'm'));
+    expect(status.stderr).toMatch(/^#b1 > authorization: \[redacted\]$/m);
+    expect(status.stderr).toMatch(/^#b\d+ < \{"id":"batch_mock\d+"/m);
+    expect(status.stdout.trim().split('\n')).toHaveLength(2); // stdout keeps its status lines only
+    expect(status.stdout).not.toMatch(/#b\d/);
+
+    const statusTrace = path.join(ctx.dir, 'status.log');
+    const json = await runCli(['status', out, '--json', '--base-url', base, '--trace', statusTrace]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ pending: 2 });
+    expect(json.stderr).toBe('');
+    expect(fs.readFileSync(statusTrace, 'utf8')).toMatch(new RegExp(`^#b\\d+ > GET ${base}/batches/batch_mock\\d+$`, 'm'));
+
+    // A trace appended to the results (or a file beside them) would break them: refused, nothing sent.
+    const before = fs.readFileSync(out, 'utf8');
+    const clash = await runCli(['cancel', out, '--base-url', base, '--trace', out]);
+    expect(clash.code).toBe(2);
+    expect(stderrLines(clash)).toEqual([`llm-batch: --trace ${out} is the output file: choose another path`]);
+    expect(ctx.server.batchState.counts.cancels).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toBe(before);
+
+    const cancelTrace = path.join(ctx.dir, 'cancel.log');
+    const cancelled = await runCli(['cancel', out, '--base-url', base, '--poll', '0.05', '--trace', cancelTrace]);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.cancels).toBe(2);
+    const log = fs.readFileSync(cancelTrace, 'utf8');
+    expect(log).toMatch(new RegExp(`^#b\\d+ > POST ${base}/batches/batch_mock\\d+/cancel$`, 'm'));
+    expect(log).toMatch(/^#b\d+ > authorization: \[redacted\]$/m);
+    expect(cancelled.stderr).not.toMatch(/^#b/m); // to the file only
+
+    for (const text of [status.stdout, status.stderr, json.stdout, fs.readFileSync(statusTrace, 'utf8'), cancelled.stderr, log])
+      expect(text).not.toContain(SECRET_KEY);
+  });
+});
+
 describe('--batch-api input errors', () => {
   it('name their file and line once, as a live run does', async () => {
     const line = (id: string, url: string, content: string) =>
