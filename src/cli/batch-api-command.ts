@@ -35,7 +35,8 @@ import type { CliIo } from './io.js';
 import { checkInputFile, inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
-import { checkWritableFile } from './check-writable.js';
+import { checkWritableFile, unwritableReason } from './check-writable.js';
+import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
@@ -102,6 +103,20 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   fs.rmSync(chunkDir(output), { recursive: true, force: true });
 }
 
+/**
+ * The batches' state goes beside -o: `-o /dev/stdout` as a user puts it where nobody may write.
+ * Said before anything is sent, with a way to pipe the rows that works.
+ */
+function checkStateWritable(output: string): void {
+  const why = unwritableReason(manifestPath(output));
+  if (why) {
+    throw new RunError(
+      `--batch-api -o ${output}: the batches' state goes beside it, in ${manifestPath(output)}, which cannot be written (${why}); to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl`,
+      'usage',
+    );
+  }
+}
+
 /** The structured spec with a schema file's text in place of its name: `cancel` may run elsewhere, later. */
 function storedSpec(spec: NonNullable<CliConfig['structured']>): Record<string, unknown> {
   if (spec.kind !== 'schema' || spec.source.trimStart().startsWith('{')) return { ...spec };
@@ -117,6 +132,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   requireKey(config);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
+  // A file's own directory first: a missing one is said as a live run says it.
+  if (!isStreamTarget(config.output.path)) checkWritableFile(config.output.path, '--output');
+  checkStateWritable(config.output.path);
   if (config.report) (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
   // Every model must have a price under --max-cost before anything is sent, as live.
   const { budget: liveBudget, prices } = openBudget(config, config.models);

@@ -7,6 +7,12 @@ import { UsageError } from '../errors.js';
  * directory exists and takes files, and it is not itself a directory.
  */
 export function checkWritableFile(file: string, flag: string): void {
+  const why = unwritableReason(file);
+  if (why) throw new UsageError(`${flag} ${file}: ${why}`);
+}
+
+/** Why `file` cannot be created or written (`permission denied`, `no such directory …`), or undefined. */
+export function unwritableReason(file: string): string | undefined {
   const dir = path.dirname(path.resolve(file));
   let why: string | undefined;
   try {
@@ -20,5 +26,5 @@ export function checkWritableFile(file: string, flag: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     why = code === 'ENOENT' ? `no such directory ${dir}` : code === 'EACCES' ? 'permission denied' : (err as Error).message;
   }
-  if (why) throw new UsageError(`${flag} ${file}: ${why}`);
+  return why;
 }

@@ -4,7 +4,7 @@
  * not stdout and are still written with what was done, as after Ctrl-C. A --batch-api run writing
  * into a FIFO whose reader leaves stops the same way, its batches left for --resume to collect.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,5 +131,29 @@ describe('stdout closed by its reader, with side files', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(left);
     expect(rows.every((r) => r.error === null)).toBe(true);
     expect(server.batchState.counts.creates).toBe(creates);
+  });
+
+  // As a user, `-o /dev/stdout` puts the batches' state where nobody may write (as root, /dev takes it).
+  const asRoot = process.getuid?.() === 0;
+  const user = asRoot ? { uid: 65534, gid: 65534 } : {};
+  const userCanRun = spawnSync(process.execPath, [BIN, '--version'], { ...user, cwd: '/' }).status === 0;
+  it.skipIf(!userCanRun)('--batch-api -o /dev/stdout as a user: one line naming where the state cannot go and what works; exit 2', async () => {
+    const child = spawn(process.execPath, [BIN, '--mock', '--batch-api', '-o', '/dev/stdout'], {
+      ...user,
+      cwd: '/',
+      env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.end('one prompt\n');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      "llm-batch: --batch-api -o /dev/stdout: the batches' state goes beside it, in /dev/stdout.batch.json, which cannot be written (permission denied); to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl\n",
+    );
+    expect(code).toBe(2);
   });
 });
