@@ -154,10 +154,15 @@ describe('--batch-api: an exhausted quota', () => {
 
 describe('--batch-api: a finished batch whose output file is gone', () => {
   it('says which file is missing and sends its lines again in the same resume', async () => {
+    // Held until the --no-wait run is over: on a loaded machine it could otherwise finish (30 ms a
+    // step) before that run's first check, which then collects it and exits 0.
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
     const out = path.join(ctx.dir, 'out.jsonl');
     const args = [input, '-o', out, ...batchArgs()];
     expect((await runCli([...args, '--no-wait'])).code).toBe(75);
+    holding = false;
     const [batchId] = [...ctx.server.batchState.batches.keys()];
     // The batch finishes (the mock judges it when read), then its output file is deleted on the server.
     let outputFile: string | null = null;
