@@ -43,7 +43,7 @@ import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
 import { limitRecords } from './limit-records.js';
-import { noPromptsMessage } from './empty-input.js';
+import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
@@ -192,10 +192,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       structured: structured?.structured,
       extraBody: config.data.params,
     };
+    const shardTally = { others: 0 };
     const records = (): AsyncIterable<PromptRecord> => {
       let all = readRecords(input.stream, inputOptionsFor(config, input));
       // As live: a shard first, then one record per (record, model, sample), then --limit and resume.
-      if (config.shard) all = shardRecords(all, config.shard);
+      shardTally.others = 0;
+      if (config.shard) all = shardRecords(all, config.shard, shardTally);
       all = expandMatrix(all, { models: config.models, repeat: config.repeat });
       if (config.data.limit !== undefined) all = limitRecords(all, config.data.limit);
       if (skip) all = skipAnswered(all, skip, stats);
@@ -306,7 +308,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       progress.close();
     }
     // As a live run: no prompts at all is its own exit (a failed export upstream), the old file kept.
-    const empty = !outcome.interrupted && outcome.pending === 0 && !outcome.budget?.held && stats.ok + stats.failed + stats.skipped === 0;
+    const ranNothing = !outcome.interrupted && outcome.pending === 0 && !outcome.budget?.held && stats.ok + stats.failed + stats.skipped === 0;
+    // A shard that got none of the input's records is done (exit 0), not an empty input.
+    const empty = ranNothing && shardTally.others === 0;
+    const shardLine = ranNothing ? emptyShardMessage(config, shardTally.others) : undefined;
+    if (shardLine) reporter.info(shardLine);
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
     try {
       await closeOutputTarget(

@@ -7,7 +7,7 @@ import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { cacheBody, tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { readRecords } from '../input/index.js';
-import { shardRecords } from '../input/shard.js';
+import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF } from '../pricing.js';
 import { billedUsd, createPriceLookup, readPricesFile, type PriceLookup } from '../budget/prices.js';
@@ -104,6 +104,8 @@ interface DryRunScan {
   /** Requests in all (records × models × samples), and how many of them the response cache answers. */
   requests: number;
   cached: number;
+  /** --shard: the records left to other shards. */
+  shardTally: ShardTally;
 }
 
 /** Counts tokens the way the engine's TPM estimate does, even in text the tokenizer refuses. */
@@ -134,12 +136,23 @@ async function scanInput(
   const schemaTokens = format ? promptTokensOf([{ role: 'system', content: JSON.stringify(format) }]) : 0;
   const messagesOf = (record: PromptRecord): ChatMessage[] =>
     structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
-  const scan: DryRunScan = { records: 0, badCount: 0, bad: [], first: [], byModel: new Map(), tooLongCount: 0, tooLong: [], requests: 0, cached: 0 };
+  const scan: DryRunScan = {
+    records: 0,
+    badCount: 0,
+    bad: [],
+    first: [],
+    byModel: new Map(),
+    tooLongCount: 0,
+    tooLong: [],
+    requests: 0,
+    cached: 0,
+    shardTally: { others: 0 },
+  };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
   const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
   try {
     const all = readRecords(input.stream, inputOptionsFor(config, input));
-    const mine = config.shard ? shardRecords(all, config.shard) : all;
+    const mine = config.shard ? shardRecords(all, config.shard, scan.shardTally) : all;
     for await (const record of config.data.limit === undefined ? mine : limitRecords(mine, config.data.limit)) {
       scan.records++;
       if (record.problem) {
@@ -308,6 +321,13 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   lines.push('Dry run: nothing was sent (no API key needed).', '');
   lines.push(`Input: ${input.source} (${input.format})`);
   lines.push(`  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${count(sendable)} to send, ${count(badCount)} bad`);
+  const others = scan.shardTally.others;
+  if (config.shard && others > 0) {
+    const shard = `--shard ${config.shard.index}/${config.shard.count}`;
+    lines.push(
+      `  ${shard}: ${count(others)} more ${others === 1 ? 'record of the input hashes to another shard' : 'records of the input hash to other shards'}`,
+    );
+  }
   if (scan.cached > 0) {
     const requests = scan.cached + [...byModel.values()].reduce((n, t) => n + t.requests, 0);
     lines.push(`  ${count(scan.cached)} of ${count(requests)} requests would come from the response cache (no request, no cost; left out below)`);
@@ -345,5 +365,6 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
       `llm-batch: warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (listed in the report)\n`,
     );
   // No record at all is what a real run refuses with exit 5 (an empty input).
-  return badCount > 0 ? ExitCode.usage : records === 0 ? ExitCode.noPrompts : ExitCode.ok;
+  // A shard that got none of a non-empty input's records is done, as in a real run.
+  return badCount > 0 ? ExitCode.usage : records === 0 && others === 0 ? ExitCode.noPrompts : ExitCode.ok;
 }

@@ -2,9 +2,12 @@ import type { BatchOutcome } from '../engine/run-batch.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { CliConfig } from './config.js';
 
-/** A run that finished without a single record: not a stop, and nothing answered, failed or skipped. */
-export function ranNothing(outcome: BatchOutcome, stats: BatchStats): boolean {
-  return !outcome.stopped && stats.ok + stats.failed + stats.skipped === 0;
+/**
+ * A run that finished without a single record: not a stop, and nothing answered, failed or skipped.
+ * `otherShards`: records of the input that --shard left to other shards (then the input was not empty).
+ */
+export function ranNothing(outcome: BatchOutcome, stats: BatchStats, otherShards = 0): boolean {
+  return !outcome.stopped && stats.ok + stats.failed + stats.skipped === 0 && otherShards === 0;
 }
 
 /**
@@ -15,4 +18,15 @@ export function ranNothing(outcome: BatchOutcome, stats: BatchStats): boolean {
 export function noPromptsMessage(config: CliConfig): string {
   if (config.input.kind === 'stdin') return 'no prompts on stdin (it was empty or only blank lines): nothing was sent';
   return `no prompts in ${config.input.path} (it is empty, or holds only blank lines or a CSV header): nothing was sent`;
+}
+
+/**
+ * A shard that got none of the input's records has finished its part: an Indexed Job or `parallel`
+ * must not retry it, so it is exit 0 with this line (an info line: quiet under -q).
+ */
+export function emptyShardMessage(config: CliConfig, others: number): string | undefined {
+  if (!config.shard || others === 0) return undefined;
+  const source = config.input.kind === 'stdin' ? 'stdin' : config.input.path;
+  const records = `${others} ${others === 1 ? 'record' : 'records'}`;
+  return `shard ${config.shard.index}/${config.shard.count} has none of the ${records} of ${source} (${others === 1 ? 'it hashes to another shard' : 'they hash to other shards'}): nothing to send`;
 }

@@ -5,7 +5,7 @@ import { ExitCode } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
-import { noPromptsMessage, ranNothing } from './empty-input.js';
+import { emptyShardMessage, noPromptsMessage, ranNothing } from './empty-input.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint } from './diagnose-endpoint.js';
 import { countNotRun, unsavedNote } from './stop-report.js';
@@ -28,6 +28,8 @@ export interface FinishedRun {
   prices?: PriceLookup;
   /** With several models: each one's figures. */
   modelTally?: ModelTally;
+  /** --shard: the input's records that went to other shards. */
+  otherShards?: number;
 }
 
 /** `: its worst case is $0.041 (…)`: what the request that did not fit would have cost at most. */
@@ -130,7 +132,11 @@ export async function finishRun(
     explainStop(config, run, reporter, redact);
     explainAllNotFound(config, run, stats, reporter, redact);
   }
-  const empty = ranNothing(outcome, stats);
+  const empty = ranNothing(outcome, stats, run.otherShards);
+  if (!quiet && !empty && ranNothing(outcome, stats)) {
+    const shardLine = emptyShardMessage(config, run.otherShards ?? 0);
+    if (shardLine) reporter.info(shardLine);
+  }
   if (quiet) reporter.close();
   else if (empty) {
     // Instead of a green "0 ok": said even with -q, and its own exit code.

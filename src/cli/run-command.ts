@@ -67,7 +67,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's own records.
-    if (config.shard) records = shardRecords(records, config.shard);
+    const shardTally = { others: 0 };
+    if (config.shard) records = shardRecords(records, config.shard, shardTally);
     records = expandMatrix(records, { models: config.models, repeat: config.repeat });
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
     if (target.skip) records = skipAnswered(records, target.skip, stats);
@@ -93,9 +94,17 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       reporter,
       modelTally && ((row) => modelTally.add(row)),
     );
-    const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats));
+    const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats, shardTally.others));
     const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
-    return await finishRun(config, { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally }, stats, reporter, redact, signals.abort, report);
+    return await finishRun(
+      config,
+      { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, otherShards: shardTally.others },
+      stats,
+      reporter,
+      redact,
+      signals.abort,
+      report,
+    );
   } finally {
     signals?.dispose();
     reporter.close();

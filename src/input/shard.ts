@@ -23,9 +23,17 @@ export function inShard(id: string, shard: Shard): boolean {
   return idHash(id) % shard.count === shard.index - 1;
 }
 
+/** How many records went to the other shards: a shard that kept none of a non-empty input is done, not empty. */
+export interface ShardTally {
+  others: number;
+}
+
 /** The records of one shard; every shard reads the whole input and keeps its own. */
-export async function* shardRecords(records: AsyncIterable<PromptRecord>, shard: Shard): AsyncGenerator<PromptRecord> {
-  for await (const record of records) if (inShard(record.id, shard)) yield record;
+export async function* shardRecords(records: AsyncIterable<PromptRecord>, shard: Shard, tally?: ShardTally): AsyncGenerator<PromptRecord> {
+  for await (const record of records) {
+    if (inShard(record.id, shard)) yield record;
+    else if (tally) tally.others++;
+  }
 }
 
 /** `i/N` with 1 <= i <= N; the message names what was wrong. */

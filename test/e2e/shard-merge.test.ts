@@ -92,6 +92,49 @@ describe('--shard i/N and merge', () => {
     expect(rowsOf(all)).toHaveLength(30);
   });
 
+  it('a shard that gets no records succeeds and says why (live, -q, --batch-api, --dry-run); merge takes its output; an empty input stays exit 5', async () => {
+    // 'only one' hashes to shard 3/3: shards 1 and 2 get nothing (the README's Indexed Job restarts on a non-zero exit).
+    const input = writePrompts(ctx.dir, 'one.txt', ['only one']);
+    const outs = [1, 2, 3].map((i) => path.join(ctx.dir, `one-${i}.jsonl`));
+    for (const [i, out] of outs.entries()) {
+      const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--shard', `${i + 1}/3`]);
+      expect(r.code, r.stderr).toBe(0);
+      if (i < 2) {
+        expect(r.stderr).toMatch(/shard \d\/3 has none of the 1 record of .*one\.txt \(it hashes to another shard\): nothing to send/);
+        expect(r.stderr).not.toMatch(/no prompts/);
+      }
+      expect(fs.existsSync(`${out}.meta.json`)).toBe(true);
+    }
+    expect(ctx.server.requests).toHaveLength(1);
+    const all = path.join(ctx.dir, 'one-all.jsonl');
+    const merged = await runCli(['merge', ...outs, '-o', all, '--input', input]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stderr).not.toMatch(/not among the outputs/);
+    expect(rowsOf(all)).toHaveLength(1);
+
+    const quiet = await runCli([input, '-o', path.join(ctx.dir, 'q.jsonl'), '--base-url', ctx.server.url, '--shard', '1/3', '-q']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+
+    const dry = await runCli([input, '--dry-run', '--shard', '2/3']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/--shard 2\/3: 1 more record of the input hashes to another shard/);
+
+    ctx.server.options.batches = { stepMs: 20 };
+    const batch = await runCli([input, '-o', path.join(ctx.dir, 'b1.jsonl'), '--base-url', ctx.server.url, '--batch-api', '--poll', '0.05', '--shard', '1/3']);
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stderr).toMatch(/shard 1\/3 has none of the 1 record of .*one\.txt/);
+    expect(ctx.server.batchState.uploaded).toHaveLength(0);
+    expect(fs.existsSync(path.join(ctx.dir, 'b1.jsonl.meta.json'))).toBe(true);
+
+    const empty = writePrompts(ctx.dir, 'empty.txt', []);
+    for (const extra of [[], ['--batch-api', '--poll', '0.05']]) {
+      const r = await runCli([empty, '-o', path.join(ctx.dir, `e${extra.length}.jsonl`), '--base-url', ctx.server.url, '--shard', '1/3', ...extra]);
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(/no prompts in .*empty\.txt/);
+    }
+  });
+
   it('a bad --shard is a usage error', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x']);
     const r = await runCli([input, '--shard', '4/3', '--base-url', ctx.server.url]);
