@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { detectFormat } from '../input/detect-format.js';
+import { templateProblem } from '../input/template.js';
 import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
@@ -276,6 +277,9 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const output = resolveOutput(input, flags, environment.stdoutIsTTY);
   checkSideFiles(input, output, flags);
   checkFlagCombinations(input, output, flags);
+  // A typo in the braces sends the same literal prompt on every row, paid for each time.
+  const badTemplate = flags.template === undefined ? undefined : templateProblem(flags.template);
+  if (badTemplate) throw new UsageError(`--template ${badTemplate}`);
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
   if (flags.schemaInPrompt && flags.jsonSchema === undefined) throw new UsageError('--schema-in-prompt goes with --json-schema');

@@ -4,6 +4,6 @@ export { detectFormat } from './detect-format.js';
 export { readRecords } from './read-records.js';
 export { checkTextFields } from './text-reader.js';
 export { checkCsvHeader } from './check-csv-header.js';
-export { renderTemplate, templateFields } from './template.js';
+export { renderTemplate, templateFields, templateProblem } from './template.js';
 export { readLines, MAX_LINE_CHARS, type Line } from './read-lines.js';
 export { fallbackId } from './record-id.js';

@@ -4,13 +4,55 @@
  *
  * Deliberately minimal, so that there is nothing to learn or to get wrong:
  * - A name is looked up as a literal own key of the row: `{{a.b}}` means the key "a.b", not a path.
- * - No escaping and no special cases: braces that do not form a placeholder (`{{`, `{{ }}`, `}}`) are kept
- *   as they are, and `{{{{x}}}}` is just the placeholder `{{x}}` with literal braces around it.
+ * - No escaping: single braces and `}}` are text (a JSON example in a prompt needs nothing), and
+ *   `{{{{x}}}}` is just the placeholder `{{x}}` with literal braces around it. A `{{` that opens no
+ *   placeholder (`{{title}`, `{{}}`) is a typo, refused up front by `templateProblem`, as is a
+ *   template with no placeholder at all; a literal `{{` can still come from a field's value.
  * - Strings, numbers and booleans are inserted with `String(value)`, objects and arrays as JSON.
  * - A missing or `null` value is an error (`{ missing: name }`), never an empty string: a prompt that
  *   silently lost its subject would be paid for and look fine.
  */
 const PLACEHOLDER = /\{\{\s*([^{}\s](?:[^{}]*[^{}\s])?)\s*\}\}/g;
+
+/** A placeholder starting exactly at `lastIndex`. */
+const PLACEHOLDER_AT = new RegExp(PLACEHOLDER.source, 'y');
+const EMPTY_AT = /\{\{\s*\}\}/y;
+/** `{title}`: a placeholder written with single braces. */
+const SINGLE_BRACED = /(?<!\{)\{\s*([A-Za-z_][\w .-]*?)\s*\}(?!\})/;
+
+/** `column 11`, or `line 2, column 3` in a template of several lines (1-based). */
+function positionOf(template: string, index: number): string {
+  const before = template.slice(0, index);
+  const line = before.split('\n').length;
+  const column = index - before.lastIndexOf('\n');
+  return line === 1 ? `column ${column}` : `line ${line}, column ${column}`;
+}
+
+/**
+ * Why a template would send one literal text for every row, or undefined when it is sound: a `{{`
+ * that opens no placeholder (a missing brace, `{{}}`), or no placeholder at all. Each would be paid
+ * for once per row for the same answer, so the CLI refuses it before anything is sent.
+ */
+export function templateProblem(template: string): string | undefined {
+  for (const run of template.matchAll(/\{{2,}/g)) {
+    // In a run of braces the placeholder starts at its last two (`{{{{x}}}}` is `{{x}}` in braces).
+    const at = run.index + run[0].length - 2;
+    PLACEHOLDER_AT.lastIndex = at;
+    if (PLACEHOLDER_AT.test(template)) continue;
+    EMPTY_AT.lastIndex = at;
+    const empty = EMPTY_AT.exec(template);
+    if (empty) return `has an empty placeholder ${empty[0]} at ${positionOf(template, at)}: put a field's name inside, e.g. {{title}}`;
+    const rest = template.slice(at);
+    const shown = rest.length > 24 ? `${rest.slice(0, 24)}…` : rest;
+    return `has a "{{" at ${positionOf(template, at)} that opens no {{field}} placeholder (${JSON.stringify(shown)}): close it with "}}"`;
+  }
+  if (templateFields(template).length > 0) return undefined;
+  const single = SINGLE_BRACED.exec(template);
+  const hint = single
+    ? `: ${single[0]} at ${positionOf(template, single.index)} needs double braces, {{${single[1]}}}`
+    : ": put {{field}} where a row's value goes ({{prompt}} for a text line)";
+  return `has no {{field}} placeholder, so every row would send the same prompt${hint}`;
+}
 
 /** The distinct field names a template uses, in order of first use. */
 export function templateFields(template: string): string[] {

@@ -77,6 +77,38 @@ describe('an input with no prompts', () => {
   });
 });
 
+describe('a --template that would send the same literal prompt on every row', () => {
+  it.each([
+    ['a missing closing brace', 'Summarise {{title}', /--template has a "\{\{" at column 11 that opens no \{\{field\}\} placeholder \("\{\{title\}"\)/],
+    ['single braces', 'Summarise {title}', /--template has no \{\{field\}\} placeholder, .*: \{title\} at column 11 needs double braces, \{\{title\}\}/],
+    ['empty braces', 'A {{}} {{title}}', /--template has an empty placeholder \{\{\}\} at column 3/],
+    ['no placeholder', 'Summarise this', /--template has no \{\{field\}\} placeholder/],
+  ])('%s: refused up front in one line, exit 2, nothing sent or created (live and --dry-run)', async (_what, template, message) => {
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 't.csv');
+    fs.writeFileSync(file, 'title,body\nT1,B1\nT2,B2\n');
+    const out = path.join(ctx.dir, 't-out.jsonl');
+    const r = await runCli([file, '--base-url', ctx.server.url, '-t', template, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(ctx.server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+    const dry = await runCli([file, '-t', template, '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toMatch(message);
+  });
+
+  it('a template with JSON braces around its placeholders runs, text input included', async () => {
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'j.txt');
+    fs.writeFileSync(file, 'rain\nsun\n');
+    const r = await runCli([file, '--base-url', ctx.server.url, '-t', 'Answer as {"word": "{{prompt}}", "tags": [{"k": 1}]}', '-o', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2);
+    expect(r.stdout).toContain('Answer as {\\"word\\": \\"rain\\", \\"tags\\": [{\\"k\\": 1}]}');
+  });
+});
+
 describe('--dry-run with prompts too long to show or to send', () => {
   it('cuts a 5 MB prompt for display, and warns that it exceeds the context window', async () => {
     const file = path.join(ctx.dir, 'huge.jsonl');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, templateFields } from '../../src/input/index.js';
+import { renderTemplate, templateFields, templateProblem } from '../../src/input/index.js';
 
 describe('renderTemplate', () => {
   const fields = { title: 'Rain', n: 3, ok: false, tags: ['a', 'b'], meta: { x: 1 }, empty: '', nothing: null, 'first name': 'Ada' };
@@ -39,5 +39,40 @@ describe('templateFields', () => {
     ['{{first name}}', ['first name']],
   ])('%s', (template, expected) => {
     expect(templateFields(template)).toEqual(expected);
+  });
+});
+
+describe('templateProblem', () => {
+  it.each([
+    ['a plain placeholder', 'Summarise {{title}}'],
+    ['a JSON example around a placeholder', 'Reply as {"name": "…", "tags": [{"k": 1}]} for {{title}}'],
+    ['a placeholder inside JSON braces', '{"a":{"b":{{title}}}}'],
+    ['literal braces around a placeholder', '{{{{title}}}} and {{{x}}}'],
+    ['a stray }} beside a placeholder', '{{title}} }}'],
+    ['single braces beside a placeholder', '{title} {{title}}'],
+  ])('%s is sound', (_label, template) => {
+    expect(templateProblem(template)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a missing closing brace',
+      'Summarise {{title}',
+      /^has a "\{\{" at column 11 that opens no \{\{field\}\} placeholder \("\{\{title\}"\): close it with "\}\}"$/,
+    ],
+    ['a missing brace before another placeholder', '{{title} and {{body}}', /"\{\{" at column 1 .*\("\{\{title\} and \{\{body\}\}"\)/],
+    ['an unclosed {{ on a later line', 'Title: {{title}}\nBody: {{body', /"\{\{" at line 2, column 7 .*\("\{\{body"\)/],
+    ['empty braces', 'A {{}} B {{title}}', /^has an empty placeholder \{\{\}\} at column 3: put a field's name inside/],
+    ['blank braces', 'A {{  }}', /^has an empty placeholder \{\{  \}\} at column 3/],
+    [
+      'single braces only',
+      'Summarise {title}',
+      /^has no \{\{field\}\} placeholder, so every row would send the same prompt: \{title\} at column 11 needs double braces, \{\{title\}\}$/,
+    ],
+    ['no braces at all', 'Summarise this', /^has no \{\{field\}\} placeholder, .*\(\{\{prompt\}\} for a text line\)$/],
+    ['an empty template', '', /^has no \{\{field\}\} placeholder/],
+    ['only JSON braces', 'Answer as {"a": 1}', /^has no \{\{field\}\} placeholder.*: put \{\{field\}\}/],
+  ])('%s is refused', (_label, template, message) => {
+    expect(templateProblem(template)).toMatch(message);
   });
 });
