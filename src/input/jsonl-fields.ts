@@ -1,14 +1,12 @@
 import { InputError } from '../errors.js';
 import type { InputOptions } from './input-options.js';
-import { templateFields } from './template.js';
 
 /** Field names that usually hold the prompt, in the order a suggestion prefers them. */
 const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
 
 /**
  * A JSONL file has no header, so its first object row stands in for one: when that row has no
- * prompt field (or lacks a template's field), every row would fail the same way, one stderr line
- * each. Refusing up front, as a CSV header is refused, names the fields seen and the flag to pass.
+ * prompt field, every row would likely fail the same way, one stderr line each. Refusing up front, as a CSV header is refused, names the fields seen and the flag to pass.
  * Rows with `messages` and Batch API lines carry their prompt otherwise and pass.
  */
 export function checkFirstJsonlRow(row: Record<string, unknown>, line: number, options: InputOptions): void {
@@ -17,15 +15,8 @@ export function checkFirstJsonlRow(row: Record<string, unknown>, line: number, o
   const found = fields.length === 0 ? '(none)' : fields.map((f) => JSON.stringify(f)).join(', ');
   const hasMessages = row['messages'] !== undefined && row['messages'] !== null;
   if (isBatchLine(row) || hasMessages) return; // their prompt is in `messages` (a template on them is each row's own error)
-  if (template !== undefined) {
-    const unknown = templateFields(template).filter((name) => !(name in row));
-    if (unknown.length > 0) {
-      throw new InputError(
-        `${source}:${line}: --template uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the first row has no such field (fields: ${found})`,
-      );
-    }
-    return;
-  }
+  // A template's fields are checked over the first rows, not this one alone (see JsonlTemplateScan).
+  if (template !== undefined) return;
   const promptField = options.promptField ?? 'prompt';
   if (row[promptField] !== undefined && row[promptField] !== null) return;
   if (options.promptField !== undefined) {

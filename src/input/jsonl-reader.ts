@@ -3,6 +3,7 @@ import { checkMessages, displayPrompt } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS } from './params.js';
 import { checkFirstJsonlRow } from './jsonl-fields.js';
+import { JsonlTemplateScan } from './jsonl-template-scan.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
@@ -16,10 +17,25 @@ const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'ma
 /** JSON Lines: one object per line; blank lines are skipped but counted. */
 export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   let checked = false;
+  // With a template, the first rows are held back until each of its fields has been seen (see JsonlTemplateScan).
+  const scan = options.template === undefined ? undefined : new JsonlTemplateScan(options.template, options.source);
+  let held: Array<{ line: number; text: string }> | undefined = scan ? [] : undefined;
   for await (const { line, text } of readLines(input, options.source)) {
     if (text.trim() === '') continue;
     if (!checked) checked = checkFirstObject(text, line, options);
+    if (held) {
+      held.push({ line, text });
+      if (!scan!.see(text, line)) continue;
+      const rows = held;
+      held = undefined;
+      for (const row of rows) yield withFields(jsonlRecord(row.text, row.line, options), row.text, options);
+      continue;
+    }
     yield withFields(jsonlRecord(text, line, options), text, options);
+  }
+  if (held) {
+    scan!.finish();
+    for (const row of held) yield withFields(jsonlRecord(row.text, row.line, options), row.text, options);
   }
 }
 
@@ -104,7 +120,8 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   let prompt: string;
   if (template !== undefined) {
     const rendered = renderTemplate(template, fields);
-    if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing);
+    if ('missing' in rendered)
+      return problemRecord(origin, `template field "${rendered.missing}" is ${rendered.isNull ? 'null' : 'missing'}`, rendered.missing);
     prompt = rendered.text;
     if (prompt.trim() === '') return problemRecord(origin, 'the template produced an empty prompt');
   } else if (batch) {

@@ -64,19 +64,23 @@ export function templateFields(template: string): string[] {
 }
 
 /** Fills a template from a row; the first missing or null field is reported instead of a text. */
-export function renderTemplate(template: string, fields: Record<string, unknown>): { text: string } | { missing: string } {
+export function renderTemplate(template: string, fields: Record<string, unknown>): { text: string } | { missing: string; isNull?: true } {
   let missing: string | undefined;
+  let isNull = false;
   const text = template.replace(PLACEHOLDER, (whole: string, name: string) => {
     if (missing !== undefined) return whole;
     // Own keys only: a row must not be able to "have" `constructor` or `toString`.
     const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (value === undefined || value === null) {
       missing = name;
+      isNull = value === null;
       return whole;
     }
     return formatValue(value);
   });
-  return missing === undefined ? { text } : { missing };
+  if (missing === undefined) return { text };
+  // "is null" in a row's error: the field is there (so not misspelt), its value is not.
+  return isNull ? { missing, isNull: true } : { missing };
 }
 
 function formatValue(value: unknown): string {

@@ -109,6 +109,39 @@ describe('a --template that would send the same literal prompt on every row', ()
   });
 });
 
+describe('a JSONL template field that the first row lacks', () => {
+  it('runs the rows that have it and makes the others "input" error rows (file and stdin); a field no row has is refused', async () => {
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'fr.jsonl');
+    fs.writeFileSync(file, '{"a":"1"}\n{"a":"2","b":"x"}\n{"a":"3","b":null}\n{"a":"4","b":"y"}\n');
+    const r = await runCli([file, '--base-url', ctx.server.url, '-t', '{{a}} {{b}}', '-o', '-', '--order', 'input']);
+    expect(r.code, r.stderr).toBe(1);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prompt: string; error: { type: string; message: string } | null });
+    expect(rows.map((row) => row.error?.message ?? row.prompt)).toEqual([
+      expect.stringMatching(/fr\.jsonl:1: template field "b" is missing$/),
+      '2 x',
+      expect.stringMatching(/fr\.jsonl:3: template field "b" is null$/),
+      '4 y',
+    ]);
+    expect(rows[0]?.error?.type).toBe('input');
+    expect(ctx.server.requests).toHaveLength(2);
+
+    const piped = await runCli(['--base-url', ctx.server.url, '-t', '{{a}} {{b}}', '-o', '-'], { stdin: fs.readFileSync(file, 'utf8') });
+    expect(piped.code, piped.stderr).toBe(1);
+    expect(piped.stderr).toMatch(/<stdin>:1: template field "b" is missing/);
+    expect(ctx.server.requests).toHaveLength(4);
+
+    // A misspelt field (in no row) still stops the run before any request.
+    const typo = await runCli([file, '--base-url', ctx.server.url, '-t', '{{a}} {{bb}}', '-o', '-']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toMatch(/^llm-batch: .*fr\.jsonl:1: --template uses \{\{bb\}\} but none of the 4 rows has such a field \(fields: "a", "b"\)$/);
+    expect(ctx.server.requests).toHaveLength(4);
+  });
+});
+
 describe('--dry-run with prompts too long to show or to send', () => {
   it('cuts a 5 MB prompt for display, and warns that it exceeds the context window', async () => {
     const file = path.join(ctx.dir, 'huge.jsonl');

@@ -165,7 +165,7 @@ describe('jsonl input', () => {
       'messages',
     ],
     ['template field missing', { id: 1, title: 'T' }, { template: '{{title}}: {{body}}' }, /^x\.jsonl:1: template field "body" is missing$/, 'body'],
-    ['template field null', { body: null }, { template: '{{body}}' }, /template field "body" is missing$/, 'body'],
+    ['template field null', { body: null }, { template: '{{body}}' }, /template field "body" is null$/, 'body'],
     [
       'batch line for another endpoint',
       { custom_id: 'e', url: '/v1/embeddings', body: { input: 'x' } },

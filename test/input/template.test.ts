@@ -22,12 +22,15 @@ describe('renderTemplate', () => {
 
   it.each([
     ['absent field', 'Summarise: {{body}}', 'body'],
-    ['null field', '{{nothing}}', 'nothing'],
     ['first missing wins', '{{title}} {{a}} {{b}}', 'a'],
     ['inherited keys are not fields', '{{constructor}}', 'constructor'],
     ['no path lookup', '{{meta.x}}', 'meta.x'],
   ])('%s → missing', (_label, template, missing) => {
     expect(renderTemplate(template, fields)).toEqual({ missing });
+  });
+
+  it('a null field is reported as null: present, so not a misspelt name', () => {
+    expect(renderTemplate('{{nothing}}', fields)).toEqual({ missing: 'nothing', isNull: true });
   });
 });
 
