@@ -41,7 +41,8 @@ export function parsePrice(text: string): TokenPrice | undefined {
 export function readPricesFile(file: string): Map<string, TokenPrice> {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // Notepad and PowerShell 5 save UTF-8 with a BOM, which JSON.parse refuses (as --json-schema drops it).
+    raw = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new UsageError(`--prices ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }

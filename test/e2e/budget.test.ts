@@ -70,6 +70,15 @@ describe('--max-cost', () => {
     expect(bad.stderr).toMatch(/--prices .*prices\.json: "my-finetune": expected \{"input": N, "output": N\}/);
   });
 
+  it('a prices file saved with a UTF-8 BOM (Notepad, PowerShell 5) is read as the JSON it holds', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const prices = path.join(ctx.dir, 'bom-prices.json');
+    fs.writeFileSync(prices, `\uFEFF${JSON.stringify({ 'my-finetune': '1/2' })}`);
+    const r = await runCli([input, '-m', 'my-finetune', '--prices', prices, '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Estimated cost: \$/);
+  });
+
   it('without --max-tokens, requests go out with max_tokens 4096 (the worst case needs a bound)', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--max-cost', '5', '-f', 'jsonl']);
