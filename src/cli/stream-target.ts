@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import { once } from 'node:events';
-import { OutputClosedError, RunError } from '../errors.js';
 import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 
 /**
@@ -30,23 +28,7 @@ export function openStreamOutput(
   return openStreamTarget(file, format, layout);
 }
 
-/** Rows to a stream target; closing flushes and closes the file. */
+/** Rows to a stream target; closing flushes and closes the file, and says if that failed. */
 function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout): RowWriter {
-  const stream = fs.createWriteStream(file, { flags: 'a' });
-  const rows = streamWriter(stream, format, layout);
-  return {
-    write: (row) => rows.write(row),
-    async close() {
-      await rows.close();
-      if (stream.closed) return;
-      stream.end();
-      try {
-        await once(stream, 'close');
-      } catch (err) {
-        // Rows still on their way when the reader left (a FIFO's `head -1`): as a write's EPIPE.
-        if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosedError();
-        throw new RunError(`Cannot write output: ${(err as Error).message}`, 'output');
-      }
-    },
-  };
+  return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true });
 }

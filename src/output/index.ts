@@ -3,7 +3,7 @@
  * repairing a torn last row, compacting, the per-output lock and the run metadata file.
  */
 export { formatFromPath, type OutputFormat } from './output-format.js';
-export { openFileWriter, streamWriter, writeEach, type RowWriter } from './row-writer.js';
+export { openFileWriter, streamWriter, writeEach, type RowWriter, type StreamWriterOptions } from './row-writer.js';
 export { assertCsvHeader, csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 export { CSV_COLUMNS, LEGACY_CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
 export { readResults } from './read-results.js';

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { OutputClosedError, RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { csvHeaderLine, encodeCsvRow } from './csv-encode.js';
@@ -164,14 +165,24 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   };
 }
 
+export interface StreamWriterOptions {
+  /**
+   * The writer opened the stream (`-o /dev/full`, a FIFO): close() ends it and waits until it has
+   * closed, so a failure while flushing is close()'s. A caller's stream (stdout) is left open.
+   * @default false
+   */
+  readonly end?: boolean;
+}
+
 /**
  * Writes rows to a stream (stdout). Each row is one `stream.write` call, so concurrent callers never
  * interleave within a row. The CSV header goes out with the first row, or on close when there were
  * no rows. Stream errors reject the pending and later writes with RunError('output'); EPIPE (the
- * reader went away) with OutputClosedError.
+ * reader went away) with OutputClosedError. One that comes after the last write was accepted (an
+ * asynchronous stream reports it later) rejects close(): a row in a buffer is not a row written.
  */
 // Long by choice: write() and close() share the header, drain, failure and closed state it holds.
-export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout = PLAIN_CSV): RowWriter {
+export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout = PLAIN_CSV, opts: StreamWriterOptions = {}): RowWriter {
   const encode = encoderFor(format, layout);
   let headerPending = format === 'csv';
   let closed = false;
@@ -248,8 +259,12 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
           await drain;
         }
       } finally {
+        // Flushing is when an owned stream's last writes fail (-o /dev/full: ENOSPC only once
+        // the file is open), so the listener stays on until it has closed.
+        if (opts.end) await finished(stream.end(), { cleanup: true }).catch(onError);
         stream.removeListener('error', onError);
       }
+      if (failure) throw failure;
     },
   };
 }

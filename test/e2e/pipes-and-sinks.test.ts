@@ -116,6 +116,16 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
     expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
   });
 
+  it('-o /dev/full with one prompt: ENOSPC comes only as the file is flushed at the end, and is still said (exit 2)', async () => {
+    // The only row is accepted into the stream's buffer before /dev/full is even open, so its write
+    // fails after the run's last write: once, this lost the row with an "internal error", exit 1.
+    fs.writeFileSync(path.join(ctx.dir, 'one.txt'), 'q1\n');
+    for (const format of ['jsonl', 'csv']) {
+      const r = await shell(`$LLM one.txt --base-url ${ctx.server.url} --no-cache -f ${format} -o /dev/full`);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
+    }
+  });
+
   it("2>/dev/full: messages are dropped, the rows and the exit code are the run's own", async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
     const ok = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --progress 1 -o - 2>/dev/full`);

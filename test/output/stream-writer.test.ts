@@ -135,6 +135,42 @@ describe('streamWriter', () => {
     await expect(w.write(okRow('b', 'y'))).rejects.toBeInstanceOf(RunError);
   });
 
+  /** Accepts every write at once (write() returns true), and reports `code` a tick later. */
+  const failingLater = (code: string) =>
+    new Writable({
+      write(_chunk, _enc, cb) {
+        setImmediate(() => cb(Object.assign(new Error(`write ${code}`), { code })));
+      },
+    });
+
+  it('close() rejects with the failure that came after the last write was accepted', async () => {
+    const stream = failingLater('ENOSPC');
+    const w = streamWriter(stream, 'jsonl');
+    await w.write(okRow('a', 'x'));
+    await new Promise((r) => stream.once('error', r));
+    const err = await w.close().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as RunError).message).toBe('Cannot write output: write ENOSPC');
+  });
+
+  it('{ end: true }: close() ends the stream, waits until it has closed, and rejects if flushing failed', async () => {
+    const stream = failingLater('ENOSPC');
+    const w = streamWriter(stream, 'jsonl', undefined, { end: true });
+    // Accepted into the buffer: the failure is still to come when close() is called.
+    await w.write(okRow('a', 'x'));
+    const err = await w.close().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunError);
+    expect((err as RunError).message).toBe('Cannot write output: write ENOSPC');
+    expect(stream.closed).toBe(true);
+    expect(stream.listenerCount('error')).toBe(0);
+    const s = sink();
+    const ok = streamWriter(s.stream, 'jsonl', undefined, { end: true });
+    await ok.write(okRow('a', 'x'));
+    await ok.close();
+    expect(s.stream.writableFinished).toBe(true);
+    expect(s.text()).toMatch(/^\{"id":"a".*\n$/);
+  });
+
   it('rejects with OutputClosedError (exit 141, no message) when the reader went away (EPIPE)', async () => {
     const w = streamWriter(failing('EPIPE'), 'jsonl');
     const err = await w.write(okRow('a', 'x')).catch((e: unknown) => e);
