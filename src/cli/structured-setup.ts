@@ -10,6 +10,7 @@ import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { stripFence } from '../structured/strip-fence.js';
 import { compileCheck, draftOf } from '../structured/validate.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
@@ -62,13 +63,20 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
   };
 }
 
-/** --json: the answer must be JSON; nothing more is known of its shape. */
+/**
+ * --json: the answer must be a JSON object, as JSON mode promises and our system message asks. A
+ * bare `null`, number, string or array is re-asked like any invalid answer: taken as is, `null` made
+ * an ok row whose `output` read as a failure.
+ */
 function parseJson(text: string): ReturnType<StructuredOutput['check']> {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(stripFence(text)) };
+    value = JSON.parse(stripFence(text));
   } catch (err) {
     return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
   }
+  if (!isPlainObject(value)) return { ok: false, kind: 'object', problems: ['/: must be object'] };
+  return { ok: true, value };
 }
 
 function readSchema(source: string): { schema: JsonSchema; label: string } {

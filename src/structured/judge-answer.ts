@@ -33,6 +33,7 @@ export function judgeAnswer(text: string, finishReason: string | null, check: An
   if (finishReason === 'content_filter') {
     return { ok: false, problems, final: true, message: `answer stopped by the content filter (finish_reason: content_filter): ${problems.join('; ')}` };
   }
-  const what = result.kind === 'json' ? 'answer is not valid JSON' : 'answer does not match the schema';
+  const what =
+    result.kind === 'json' ? 'answer is not valid JSON' : result.kind === 'object' ? 'answer is not a JSON object' : 'answer does not match the schema';
   return { ok: false, problems, final: false, message: `${what}: ${problems.join('; ')}` };
 }

@@ -10,7 +10,7 @@ import { stripFence } from './strip-fence.js';
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 /** The outcome of checking one answer. */
-export type CheckResult = { ok: true; value: unknown } | { ok: false; kind: 'json' | 'schema'; problems: string[] };
+export type CheckResult = { ok: true; value: unknown } | { ok: false; kind: 'json' | 'object' | 'schema'; problems: string[] };
 
 /** Parses and validates one answer; compiled once per run. */
 export type AnswerCheck = (text: string) => CheckResult;

@@ -170,6 +170,24 @@ describe('--batch-api with structured output', () => {
     expect(fixed.batch_id).toBeUndefined(); // its answer came live
   });
 
+  it('--json: a collected answer that is not an object is invalid, and --finish-live re-asks it live', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['give 42', 'give [1,2]', 'always null', 'fine one']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    ctx.server.options.schema = {
+      answer: ({ prompt, reask }) => (prompt.startsWith('always ') ? prompt.slice(7) : prompt.startsWith('give ') && reask === 0 ? prompt.slice(5) : undefined),
+    };
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--json', '--schema-retries', '1', '--finish-live']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/3 answers failed validation; re-asking them live/);
+    const by = new Map(rowsOf(out).map((x) => [x.prompt, x]));
+    expect(by.get('fine one')).toMatchObject({ error: null, attempts: 1, output: { answer: 'fine one' } });
+    expect(by.get('give 42')).toMatchObject({ error: null, attempts: 2, output: { answer: 'give 42' } });
+    expect(by.get('give [1,2]')).toMatchObject({ error: null, attempts: 2, output: { answer: 'give [1,2]' } });
+    const never = by.get('always null')!;
+    expect(never).toMatchObject({ error: { type: 'invalid_output' }, attempts: 2, output: null, response: 'null' });
+    expect(never.error!.message).toMatch(/^answer is not a JSON object: \/: must be object/);
+  });
+
   it('an answer cut off at the token limit counts as truncated live and collected alike (stderr, --summary-json)', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'cut [[schema:truncate]]']);
     const counted = async (mode: string, flags: string[]) => {

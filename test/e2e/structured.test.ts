@@ -287,6 +287,25 @@ describe.concurrent('--json', () => {
     ]);
     expect(saysJson.messages).toEqual([{ role: 'user', content: 'return json: three colours' }]);
   });
+
+  it('an answer that is JSON but not an object is re-asked, then an invalid_output row (/: must be object)', async () => {
+    // `give X` answers X first and a valid object when re-asked; `always X` answers X every time.
+    const { mock, run } = await server({
+      schema: { answer: ({ prompt, reask }) => (prompt.startsWith('always ') ? prompt.slice(7) : reask === 0 ? prompt.slice(5) : undefined) },
+    });
+    const r = await run(['--json', '--schema-retries', '1', '-q'], { stdin: 'give null\ngive 42\ngive "str"\ngive [1,2]\nalways null\n' });
+    expect(r.code, r.stderr).toBe(1);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    expect(rows).toHaveLength(5);
+    for (const row of rows.filter((x) => x.prompt.startsWith('give'))) {
+      expect(row).toMatchObject({ error: null, attempts: 2, output: { answer: row.prompt } });
+    }
+    const never = rows.find((x) => x.prompt === 'always null')!;
+    expect(never).toMatchObject({ error: { type: 'invalid_output' }, attempts: 2, output: null, response: 'null' });
+    expect(never.error!.message).toMatch(/^answer is not a JSON object: \/: must be object/);
+    const reask = mock.requests.find((q) => q.body.messages.some((m: { role: string; content: string }) => m.role === 'assistant' && m.content === '42'))!;
+    expect(reask.body.messages.at(-1).content).toContain('/: must be object');
+  });
 });
 
 describe.concurrent('schema problems are usage errors before any request', () => {

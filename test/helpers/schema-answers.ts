@@ -21,6 +21,8 @@ export interface SchemaAnswerOptions {
   rejectResponseFormat?: boolean;
   /** A fault for this answer; `reask` is 0 for the first request of a record, 1 for its first re-ask… */
   fault?: (req: { prompt: string; reask: number }) => SchemaFault | undefined;
+  /** This text as the answer, verbatim, when it returns one: a JSON value that is not an object, a long integer… */
+  answer?: (req: { prompt: string; reask: number }) => string | undefined;
 }
 
 export interface SchemaAnswer {
@@ -54,6 +56,8 @@ export function schemaAnswer(body: any, options: SchemaAnswerOptions | undefined
   const first = messages.find((m) => m.role === 'user');
   const prompt = typeof first?.content === 'string' ? first.content : '';
   const reask = messages.filter((m) => m.role === 'assistant').length;
+  const scripted = options?.answer?.({ prompt, reask });
+  if (scripted !== undefined) return { content: scripted, finishReason: 'stop' };
   const text = prompt.replace(/\[\[[^\]]*\]\]/g, '').trim();
   const value = schema ? sampleValue(schema, prompt, () => text) : { answer: text };
   const valid = JSON.stringify(value);
