@@ -9,6 +9,7 @@ import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/
 import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { stripFence } from '../structured/strip-fence.js';
+import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
@@ -69,14 +70,15 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
  * an ok row whose `output` read as a failure.
  */
 function parseJson(text: string): ReturnType<StructuredOutput['check']> {
+  const json = stripFence(text);
   let value: unknown;
   try {
-    value = JSON.parse(stripFence(text));
+    value = JSON.parse(json);
   } catch (err) {
     return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
   }
   if (!isPlainObject(value)) return { ok: false, kind: 'object', problems: ['/: must be object'] };
-  return { ok: true, value };
+  return { ok: true, value: keepNumbersAsWritten(json, value) };
 }
 
 function readSchema(source: string): { schema: JsonSchema; label: string } {

@@ -1,5 +1,6 @@
 import { fieldReservedNames } from '../output/csv-layout.js';
 import { outputColumns } from '../structured/columns.js';
+import { keptNumberText, stringifyExact } from '../structured/exact-numbers.js';
 import type { ReportRow } from './report-row.js';
 import type { OutputField } from './report-data.js';
 
@@ -11,7 +12,7 @@ const MAX_DISTINCT = 50;
 /** A cell's text for a structured-output value: strings as they are, the rest as JSON. */
 export function fieldText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : (keptNumberText(v) ?? stringifyExact(v));
 }
 
 /**

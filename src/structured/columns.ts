@@ -1,3 +1,4 @@
+import { keptNumberText, stringifyExact } from './exact-numbers.js';
 import type { JsonSchema } from './strictify.js';
 
 /** One CSV column holding one top-level property of the answer, or (`whole`) all of it. */
@@ -33,14 +34,15 @@ function unique(name: string, builtIn: readonly string[], others: readonly strin
 }
 
 /**
- * One cell: strings as they are, numbers and booleans (`true`/`false`) as JSON writes them, null and
- * absent as empty, arrays and objects as compact JSON.
+ * One cell: strings as they are, numbers and booleans (`true`/`false`) as JSON writes them (a number
+ * a double cannot hold as the answer wrote it), null and absent as empty, arrays and objects as
+ * compact JSON.
  */
 export function outputCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  return keptNumberText(value) ?? stringifyExact(value);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ResultRow } from '../types.js';
+import { keepNumbersAsWritten } from './exact-numbers.js';
 import { stripFence } from './strip-fence.js';
 
 /**
@@ -10,8 +11,9 @@ import { stripFence } from './strip-fence.js';
 export function outputFromResponse(row: Pick<ResultRow, 'error' | 'response'>): unknown {
   if (row.error && row.error.type !== 'truncated') return null;
   if (row.response === null) return undefined;
+  const json = stripFence(row.response);
   try {
-    return JSON.parse(stripFence(row.response));
+    return keepNumbersAsWritten(json, JSON.parse(json));
   } catch {
     return undefined;
   }

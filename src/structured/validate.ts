@@ -3,6 +3,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { UsageError } from '../errors.js';
+import { keepNumbersAsWritten } from './exact-numbers.js';
 import type { JsonSchema } from './strictify.js';
 import { stripFence } from './strip-fence.js';
 
@@ -60,13 +61,14 @@ export function compileCheck(schema: JsonSchema, draft: Draft): AnswerCheck {
     throw new UsageError(`--json-schema: not a valid JSON Schema (${(err as Error).message})`);
   }
   return (text) => {
+    const json = stripFence(text);
     let value: unknown;
     try {
-      value = JSON.parse(stripFence(text));
+      value = JSON.parse(json);
     } catch (err) {
       return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
     }
-    if (validate(value)) return { ok: true, value };
+    if (validate(value)) return { ok: true, value: keepNumbersAsWritten(json, value) };
     return { ok: false, kind: 'schema', problems: describeErrors(validate.errors ?? []) };
   };
 }

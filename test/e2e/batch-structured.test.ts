@@ -16,6 +16,7 @@ const ctx = useServerAndCaseDir('llm-batch-batch-structured-');
 
 beforeEach(() => {
   ctx.server.options.batches = { stepMs: 30 };
+  ctx.server.options.schema = undefined; // a test's scripted answers stay in that test
 });
 
 const SMALL = JSON.stringify({
@@ -186,6 +187,23 @@ describe('--batch-api with structured output', () => {
     const never = by.get('always null')!;
     expect(never).toMatchObject({ error: { type: 'invalid_output' }, attempts: 2, output: null, response: 'null' });
     expect(never.error!.message).toMatch(/^answer is not a JSON object: \/: must be object/);
+  });
+
+  it('a collected answer keeps the numbers a double cannot hold as written, in output and in CSV cells', async () => {
+    const answer = '{"label":"a","score":1234567890123456789}';
+    ctx.server.options.schema = { answer: () => answer };
+    const schema = SMALL.replace('"minimum":1,"maximum":5', '"minimum":1');
+    const input = writePrompts(ctx.dir, 'in.txt', ['big id']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', schema]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toContain(`"output":${answer}`);
+    const csv = path.join(ctx.dir, 'out.csv');
+    const c = await runCli([input, '-o', csv, ...batchArgs(), '--json-schema', schema]);
+    expect(c.code, c.stderr).toBe(0);
+    const [header, row] = parseCsv(fs.readFileSync(csv, 'utf8')) as string[][];
+    expect(header!.slice(0, 3)).toEqual(['id', 'label', 'score']);
+    expect(row!.slice(1, 3)).toEqual(['a', '1234567890123456789']);
   });
 
   it('an answer cut off at the token limit counts as truncated live and collected alike (stderr, --summary-json)', async () => {

@@ -234,6 +234,57 @@ describe.concurrent('--json-schema', () => {
   });
 });
 
+describe.concurrent('numbers a double cannot hold keep their digits as written', () => {
+  const BIG = JSON.stringify({
+    type: 'object',
+    properties: { order_id: { type: 'integer' }, price: { type: 'number' }, ids: { type: 'array', items: { type: 'integer' } }, n: { type: 'integer' } },
+    required: ['order_id', 'price', 'ids', 'n'],
+    additionalProperties: false,
+  });
+  const ANSWER = '{"order_id":1234567890123456789,"price":0.12345678901234567891,"ids":[9007199254740993,2],"n":3}';
+  const answer = () => ANSWER;
+
+  it("--json-schema to JSONL: output holds the answer's numbers as written; --compact keeps them", async () => {
+    const { run } = await server({ schema: { answer } });
+    const out = path.join(dir, `${++n}-big.jsonl`);
+    const r = await run(['--json-schema', BIG, '-o', out, '-q'], { stdin: 'extract the order\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const text = fs.readFileSync(out, 'utf8');
+    expect(text).toContain(`"output":${ANSWER}`);
+    expect(JSON.parse(text).response).toBe(ANSWER);
+    // --compact to JSONL parses the same numbers again from the row's response.
+    const compacted = path.join(dir, `${++n}-compacted.jsonl`);
+    const c = await run(['--compact', out, '-o', compacted, '-q']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(fs.readFileSync(compacted, 'utf8')).toContain(`"output":${ANSWER}`);
+  });
+
+  it('--json-schema to CSV: the field cells keep the digits; --compact of that CSV to JSONL too', async () => {
+    const { run } = await server({ schema: { answer } });
+    const out = path.join(dir, `${++n}-big.csv`);
+    const r = await run(['--json-schema', BIG, '-o', out, '-q'], { stdin: 'extract the order\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const [header, row] = parse(fs.readFileSync(out, 'utf8')) as string[][];
+    expect(header!.slice(0, 5)).toEqual(['id', 'order_id', 'price', 'ids', 'n']);
+    expect(row!.slice(1, 5)).toEqual(['1234567890123456789', '0.12345678901234567891', '[9007199254740993,2]', '3']);
+    const compacted = path.join(dir, `${++n}-from-csv.jsonl`);
+    const c = await run(['--compact', out, '-o', compacted, '-q']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(fs.readFileSync(compacted, 'utf8')).toContain(`"output":${ANSWER}`);
+  });
+
+  it('--json to CSV and to stdout: the whole value as written', async () => {
+    const { run } = await server({ schema: { answer } });
+    const csv = await run(['--json', '-f', 'csv', '-q'], { stdin: 'extract, json\n' });
+    expect(csv.code, csv.stderr).toBe(0);
+    const [, row] = parse(csv.stdout) as string[][];
+    expect(row![1]).toBe(ANSWER);
+    const jsonl = await run(['--json', '-q'], { stdin: 'extract, json\n' });
+    expect(jsonl.stdout).toContain(`"output":${ANSWER}`);
+  });
+});
+
 describe.concurrent('servers without structured outputs', () => {
   it('a 400 naming response_format stops the run after the first answer, with one line suggesting --schema-in-prompt', async () => {
     const { mock, run } = await server({ schema: { rejectResponseFormat: true } });

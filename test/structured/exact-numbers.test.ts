@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { outputCell } from '../../src/structured/columns.js';
+import { keepNumbersAsWritten, stringifyExact } from '../../src/structured/exact-numbers.js';
+
+/** keepNumbersAsWritten of a text, as the answer check calls it (after JSON.parse and validation). */
+const kept = (text: string): unknown => keepNumbersAsWritten(text, JSON.parse(text));
+
+describe('keepNumbersAsWritten / stringifyExact', () => {
+  it.each([
+    ['an integer above 2^53', '{"id":1234567890123456789}'],
+    ['2^53 + 1 in an array', '[9007199254740993,1]'],
+    ['a 20-digit decimal', '{"p":0.12345678901234567891}'],
+    ['beyond a double: overflow and underflow', '{"big":1e400,"tiny":-1e-400}'],
+    ['nested, beside numbers a double holds', '{"a":{"b":[{"c":12345678901234567890,"d":2.5,"e":-3}]},"s":"12345678901234567890"}'],
+  ])('%s: written back as the answer wrote it', (_name, text) => {
+    expect(stringifyExact(kept(text))).toBe(text);
+  });
+
+  it("numbers a double holds stay plain numbers, and the value is JSON.parse's own when none would change", () => {
+    const text = '{"n":3,"x":2.5,"s":"a 16-digit run 1234567890123456 in a string"}';
+    const parsed = JSON.parse(text);
+    expect(keepNumbersAsWritten(text, parsed)).toEqual(parsed);
+    const plain = '{"n":3}';
+    const same = JSON.parse(plain);
+    expect(keepNumbersAsWritten(plain, same)).toBe(same);
+  });
+
+  it("a key given twice (JSON.parse takes the last, lossless-json refuses): JSON.parse's value", () => {
+    const text = '{"id":1,"id":12345678901234567890}';
+    const parsed = JSON.parse(text);
+    expect(keepNumbersAsWritten(text, parsed)).toBe(parsed);
+  });
+
+  it('a CSV cell of a kept number, alone or inside an array, is its digits', () => {
+    const value = kept('{"id":1234567890123456789,"ids":[9007199254740993,2]}') as Record<string, unknown>;
+    expect(outputCell(value.id)).toBe('1234567890123456789');
+    expect(outputCell(value.ids)).toBe('[9007199254740993,2]');
+  });
+});
