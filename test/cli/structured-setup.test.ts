@@ -45,7 +45,8 @@ describe('prepareStructured', () => {
     const s = prepareStructured({ kind: 'json', retries: 1 });
     expect(s.structured).toMatchObject({ responseFormat: { type: 'json_object' }, jsonHint: true, retries: 1 });
     expect(s.csvColumns).toEqual([{ property: '', column: 'output', whole: true }]);
-    expect(s.structured.check('[1]')).toEqual({ ok: true, value: [1] });
+    // JSON mode answers objects: any other JSON value is invalid, to be re-asked.
+    for (const text of ['[1]', 'null', '42', '"str"']) expect(s.structured.check(text)).toEqual({ ok: false, kind: 'object', problems: ['/: must be object'] });
     expect(s.structured.check('```json\n{"a":1}\n```')).toEqual({ ok: true, value: { a: 1 } });
   });
 
