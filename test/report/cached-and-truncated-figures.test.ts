@@ -6,28 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildComparisons } from '../../src/report/build-comparisons.js';
 import { buildFigures } from '../../src/report/build-figures.js';
-import { reportRowFromJson } from '../../src/report/read-report-rows.js';
-import type { ReportRow } from '../../src/report/report-row.js';
+import { pricedRow } from '../helpers/report-rows.js';
 
-const T0 = Date.parse('2026-11-30T00:00:00.000Z');
-
-function row(i: number, extra: Record<string, unknown> = {}): ReportRow {
-  return reportRowFromJson({
-    id: `r${i}`,
-    line: i + 1,
-    prompt: `p${i}`,
-    response: `a${i}`,
-    error: null,
-    attempts: 1,
-    latency_ms: 500,
-    started_at: new Date(T0 + i * 1000).toISOString(),
-    finished_at: new Date(T0 + i * 1000 + 500).toISOString(),
-    model: 'gpt-4o',
-    finish_reason: 'stop',
-    usage: { prompt_tokens: 1000, completion_tokens: 2000 },
-    ...extra,
-  });
-}
+const row = pricedRow;
 // As the engine writes a cache hit: nothing sent, the usage of the answer when it was bought.
 const hit = (i: number, extra: Record<string, unknown> = {}) =>
   row(i, { cached: true, attempts: 0, latency_ms: 0, started_at: null, finished_at: null, ...extra });

@@ -3,27 +3,10 @@ import { createPriceLookup } from '../../src/budget/prices.js';
 import { buildComparisons } from '../../src/report/build-comparisons.js';
 import { buildFigures, runSpans } from '../../src/report/build-figures.js';
 import { buildLatency } from '../../src/report/build-latency.js';
-import { reportRowFromCsv, reportRowFromJson } from '../../src/report/read-report-rows.js';
-import type { ReportRow } from '../../src/report/report-row.js';
+import { reportRowFromCsv } from '../../src/report/read-report-rows.js';
+import { T0, pricedRow } from '../helpers/report-rows.js';
 
-const T0 = Date.parse('2026-11-30T00:00:00.000Z');
-
-function row(i: number, extra: Record<string, unknown> = {}): ReportRow {
-  return reportRowFromJson({
-    id: `r${i}`,
-    line: i + 1,
-    prompt: `p${i}`,
-    response: `a${i}`,
-    error: null,
-    attempts: 1,
-    latency_ms: 500,
-    started_at: new Date(T0 + i * 1000).toISOString(),
-    finished_at: new Date(T0 + i * 1000 + 500).toISOString(),
-    model: 'gpt-4o',
-    usage: { prompt_tokens: 1000, completion_tokens: 2000 },
-    ...extra,
-  });
-}
+const row = pricedRow;
 const given = (price: string) => {
   const [input, output] = price.split('/').map(Number) as [number, number];
   return { lookup: createPriceLookup({ price: { input, output } }), given: true };
