@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { RunError } from '../errors.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 import { manifestPath } from '../output/side-paths.js';
@@ -124,9 +125,17 @@ export function writeManifest(output: string, manifest: Manifest): void {
   }
 }
 
+/**
+ * The request files' folder beside the output. Not `mkdirSync(…, { recursive: true })`: beside a
+ * /dev/fd/N output it spun at full CPU forever, deaf to SIGTERM; makeDirs fails with a code instead.
+ */
 export function ensureChunkDir(output: string): string {
   const dir = chunkDir(output);
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirs(dir);
+  } catch (err) {
+    throw new RunError(`the batches' request files: ${(err as Error).message}`, 'output');
+  }
   return dir;
 }
 

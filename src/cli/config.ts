@@ -12,6 +12,7 @@ import type { TokenPrice } from '../budget/prices.js';
 import { sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
+import { checkBatchStateTarget } from './batch-state-target.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -365,6 +366,7 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
   if (!flags.dryRun && (output.kind !== 'file' || output.format === 'text')) {
     throw new UsageError("--batch-api needs -o with a .jsonl or .csv file: the batches' state is kept next to it, and answers arrive in any order");
   }
+  if (!flags.dryRun && output.kind === 'file') checkBatchStateTarget(output.path);
   if (flags.maxCost !== undefined && flags.finishLive) {
     // Lines reserved at the Batch price would run live at twice that: the cap could not hold.
     throw new UsageError('--max-cost does not work with --finish-live yet: drop --finish-live (unfinished lines then go out in a new batch, within the cap)');

@@ -133,7 +133,8 @@ describe('stdout closed by its reader, with side files', () => {
     expect(server.batchState.counts.creates).toBe(creates);
   });
 
-  // As a user, `-o /dev/stdout` puts the batches' state where nobody may write (as root, /dev takes it).
+  // `-o /dev/stdout` would put the batches' state into /dev (refused for root too; run as a user, so a
+  // regression cannot litter /dev).
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? { uid: 65534, gid: 65534 } : {};
   const userCanRun = spawnSync(process.execPath, [BIN, '--version'], { ...user, cwd: '/' }).status === 0;
@@ -152,7 +153,7 @@ describe('stdout closed by its reader, with side files', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      "llm-batch: --batch-api -o /dev/stdout: the batches' state goes beside it, in /dev/stdout.batch.json, which cannot be written (permission denied); to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl\n",
+      "llm-batch: --batch-api -o /dev/stdout: the batches' state is kept beside the output, in /dev/stdout.batch.json, and /dev/stdout is a stream in /dev, not a file; to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl\n",
     );
     expect(code).toBe(2);
   });

@@ -165,3 +165,82 @@ describe('a stop with a stream output', () => {
     expect(file.stderr).toMatch(/to finish the rest, run: llm-batch p\.txt .* -o out\.jsonl --resume/);
   });
 });
+
+/**
+ * The built CLI as a user (nobody when the tests run as root), prompts on stdin, cwd /: a run that
+ * wrongly tried to put files into /dev fails on its permissions instead of littering /dev.
+ */
+function runAsUser(args: readonly string[], stdin: string): Promise<CliResult> {
+  const asRoot = process.getuid?.() === 0;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    cwd: '/',
+    env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdin.end(stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('--batch-api with a stream as -o', () => {
+  const refusal = (out: string) =>
+    `llm-batch: --batch-api -o ${out}: the batches' state is kept beside the output, in ${out}.batch.json, and ${out} is a stream in /${out.split('/')[1]}, not a file; to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl`;
+
+  it('-o >(cat > got.jsonl) (a /dev/fd/N pipe): refused at once, one line, exit 2; nothing uploaded, no spin', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    // Before the fix mkdirSync spun on /dev/fd/N.batch.d at 100 % CPU, deaf to SIGTERM: `timeout -s
+    // KILL` ends it with 137 instead of the test's own timeout.
+    const r = await shell(
+      `timeout -s KILL 15 $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -o >(cat > got.jsonl); echo "status=$?" >&2; wait`,
+      {},
+      25_000,
+    );
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1), r.stderr).toBe('status=2');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^llm-batch: --batch-api -o \/(dev|proc\/self)\/fd\/\d+: the batches' state is kept beside the output, in .*; to pipe the rows on, make a FIFO/,
+    );
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+    expect(fs.readFileSync(path.join(ctx.dir, 'got.jsonl'), 'utf8')).toBe('');
+  });
+
+  it.each(['/dev/stdout', '/dev/null', '/proc/self/fd/1'])('-o %s: refused before anything is read or sent, one line, exit 2', async (out) => {
+    const r = await runAsUser(['--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', out], 'q1\nq2\n');
+    expect(r.signal).toBeNull();
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${refusal(out)}\n`);
+    expect(r.code).toBe(2);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+  });
+
+  it('-o a FIFO of your own (state beside it in its directory): the rows reach its reader, exit 0', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    execFileSync('mkfifo', [path.join(ctx.dir, 'rows.jsonl')]);
+    const r = await shell(
+      `cat rows.jsonl > got.jsonl & timeout -s KILL 15 $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -q -o rows.jsonl; rc=$?; wait; exit $rc`,
+      {},
+      25_000,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rows = fs
+      .readFileSync(path.join(ctx.dir, 'got.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { prompt: string; error: unknown });
+    expect(rows.map((row) => row.prompt).sort()).toEqual(['q1', 'q2']);
+    expect(rows.every((row) => row.error === null)).toBe(true);
+  });
+});
