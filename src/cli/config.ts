@@ -13,6 +13,7 @@ import { sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
+import { isRowsStdout } from './rows-stdout.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -93,6 +94,8 @@ export interface Environment {
   env: NodeJS.ProcessEnv;
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
+  /** The file descriptor behind stdout, when there is one: a side file must not be it. */
+  stdoutFd?: number;
 }
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -214,7 +217,7 @@ function checkInputIsNoSideFile(input: CliConfig['input'], output: CliConfig['ou
  * --summary-json, --report and --trace each name a file of their own: not the input (--trace would
  * append to the prompts), not the output or the files beside it, not another side file.
  */
-function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
+function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags, stdoutFd: number | undefined): void {
   checkInputIsNoSideFile(input, output, flags);
   const named = runFiles(input, output, flags);
   for (const [flag, file] of [
@@ -225,6 +228,8 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
     if (file === undefined) continue;
     const clash = clashingFile(flag, file, named);
     if (clash) throw new UsageError(`${flag} ${file} is the ${clash} file: choose another path`);
+    if (isRowsStdout(file, output, stdoutFd))
+      throw new UsageError(`${flag} ${file} is stdout, where the result rows go: choose a file path (stdout is for result rows)`);
     named.push([flag, file]);
   }
   if (flags.report !== undefined && (flags.dryRun || flags.compact))
@@ -276,7 +281,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const input = resolveInput(inputArg, environment.stdinIsTTY);
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment.stdoutIsTTY);
-  checkSideFiles(input, output, flags);
+  checkSideFiles(input, output, flags, environment.stdoutFd);
   checkFlagCombinations(input, output, flags);
   // A typo in the braces sends the same literal prompt on every row, paid for each time.
   const badTemplate = flags.template === undefined ? undefined : templateProblem(flags.template);

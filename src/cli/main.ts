@@ -50,6 +50,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         env: io.env,
         stdinIsTTY: io.stdin.isTTY === true,
         stdoutIsTTY: io.stdout.isTTY === true,
+        stdoutFd: fdOf(io.stdout),
       },
       argv,
     );
@@ -80,4 +81,10 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr.write(`llm-batch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return ExitCode.someFailed;
   }
+}
+
+/** The descriptor of a process stream; undefined for a stream an embedder or a test passes in. */
+function fdOf(stream: NodeJS.WritableStream): number | undefined {
+  const fd = (stream as { fd?: unknown }).fd;
+  return typeof fd === 'number' ? fd : undefined;
 }

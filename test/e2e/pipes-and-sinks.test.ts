@@ -244,3 +244,34 @@ describe('--batch-api with a stream as -o', () => {
     expect(rows.every((row) => row.error === null)).toBe(true);
   });
 });
+
+describe('a side file that is the rows’ own stdout', () => {
+  it.each([
+    ['--summary-json', '/dev/stdout'],
+    ['--summary-json', '/dev/fd/1'],
+    ['--trace', '/dev/stdout'],
+    ['--report', '/proc/self/fd/1'],
+  ])('-o - %s %s into a pipe: refused as "-" is, one line, exit 2, nothing sent', async (flag, file) => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    const r = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o - ${flag} ${file} | cat; echo "status=\${PIPESTATUS[0]}" >&2`);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`llm-batch: ${flag} ${file} is stdout, where the result rows go: choose a file path (stdout is for result rows)\nstatus=2\n`);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('-o - --summary-json rows.jsonl > rows.jsonl: the summary would replace the rows; refused, exit 2', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    const r = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o - --summary-json rows.jsonl > rows.jsonl`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('llm-batch: --summary-json rows.jsonl is stdout, where the result rows go: choose a file path (stdout is for result rows)\n');
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('-o out.jsonl --summary-json /dev/stdout: the rows go to the file, the summary to stdout, exit 0', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    const r = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o out.jsonl --summary-json /dev/stdout | cat`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: 2, failed: 0 });
+    expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+});
