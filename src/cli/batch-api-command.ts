@@ -195,11 +195,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const shardTally = { others: 0 };
     const records = (): AsyncIterable<PromptRecord> => {
       let all = readRecords(input.stream, inputOptionsFor(config, input));
-      // As live: a shard first, then one record per (record, model, sample), then --limit and resume.
+      // As live: a shard first, then --limit (records), then one record per (record, model, sample), then resume.
       shardTally.others = 0;
       if (config.shard) all = shardRecords(all, config.shard, shardTally);
-      all = expandMatrix(all, { models: config.models, repeat: config.repeat });
       if (config.data.limit !== undefined) all = limitRecords(all, config.data.limit);
+      all = expandMatrix(all, { models: config.models, repeat: config.repeat });
       if (skip) all = skipAnswered(all, skip, stats);
       // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
       return cache

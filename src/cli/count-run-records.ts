@@ -8,7 +8,7 @@ import { inputOptionsFor, openFileInput } from './open-input.js';
 
 /**
  * The rows this run will write for a regular input file, for the progress total, its ETA and a
- * stop's "N not run": the records after --shard, times the models and samples, capped by --limit,
+ * stop's "N not run": the records after --shard, capped by --limit, times the models and samples,
  * as run-command.ts takes them (rows an earlier run answered count as done, so they stay in).
  * A plain run counts lines (or CSV records) only; a shard or a matrix needs each record's id and
  * model, so the file is read through the run's own readers. Rejects when the file cannot be read
@@ -24,8 +24,8 @@ export async function countRunRecords(config: CliConfig, file: string, signal: A
   try {
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     if (config.shard) records = shardRecords(records, config.shard);
-    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
     if (limit !== undefined) records = limitRecords(records, limit);
+    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
     let n = 0;
     for await (const _ of records) {
       signal.throwIfAborted();

@@ -53,7 +53,7 @@ export function addInputDataOptions(program: Command): void {
     .addOption(
       new Option('--encoding <name>', 'input text encoding (default: UTF-8, or UTF-16 by its BOM)').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']),
     )
-    .option('--limit <n>', 'run only the first N records of the input (try a sample before paying for all)', positiveInteger)
+    .option('--limit <n>', 'run only the first N records of the input, each on every model and sample (try a sample before paying for all)', positiveInteger)
     .option('--keep-fields <names>', 'carry input fields into each result row: a comma list (title,url) or "all"');
 }
 

@@ -66,11 +66,12 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices)
       : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
-    // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's own records.
+    // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's
+    // own records, before each becomes one request per model and sample (--limit counts records, as --dry-run does).
     const shardTally = { others: 0 };
     if (config.shard) records = shardRecords(records, config.shard, shardTally);
-    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
+    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
     if (target.skip) records = skipAnswered(records, target.skip, stats);
     // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
     const fd = concurrencyWithinFdLimit(config.concurrency);

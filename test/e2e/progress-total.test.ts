@@ -21,7 +21,7 @@ describe('the progress total', () => {
   it.each([
     { name: '--limit 12 of 40', flags: ['--limit', '12'] },
     { name: '--shard 1/3 of 40', flags: ['--shard', '1/3'] },
-    { name: '-m a,b --limit 15 of 40 (rows, not records)', flags: ['-m', 'a,b', '--limit', '15'] },
+    { name: '-m a,b --limit 15 of 40 (30 rows: 15 records on 2 models)', flags: ['-m', 'a,b', '--limit', '15'] },
   ])("$name: the rows this run writes, not the input's lines", async ({ flags }) => {
     const input = writePrompts(ctx.dir, 'p.txt', prompts(40));
     const out = path.join(ctx.dir, 'out.jsonl');
