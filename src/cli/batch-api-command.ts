@@ -199,7 +199,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       shardTally.others = 0;
       if (config.shard) all = shardRecords(all, config.shard, shardTally);
       if (config.data.limit !== undefined) all = limitRecords(all, config.data.limit);
-      all = expandMatrix(all, { models: config.models, repeat: config.repeat });
+      all = expandMatrix(all, { models: config.models, repeat: config.repeat, tagged: target!.tagRows });
       if (skip) all = skipAnswered(all, skip, stats);
       // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
       return cache

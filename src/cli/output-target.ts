@@ -27,10 +27,12 @@ export interface OutputTarget {
   lock: LockHandle | undefined;
   /** With --resume: whether a record already has a row, and whether that row is an error. */
   skip: ResumeSkip | undefined;
+  /** With --resume of another of the run's models alone: rows say their model and sample (see ResumeState). */
+  tagRows?: boolean;
   /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
   pending?: ReplaceOnFirstRow;
   /** With --resume: the file to compact at the end if rows were superseded, and how many were. */
-  compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number };
+  compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; runModel: string };
 }
 
 /** Counts the rows that replace one already in the file, as they are written. */
@@ -90,7 +92,7 @@ export async function openOutputTarget(
     const resumed =
       config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
     const open = () => {
-      writeRunMeta(out.path, current);
+      writeRunMeta(out.path, resumed?.meta ?? current);
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });
     };
     if (exists && !config.resume) {
@@ -99,7 +101,13 @@ export async function openOutputTarget(
     }
     if (!resumed || out.format === 'text') return { writer: open(), lock, skip: undefined };
     const counted = countSuperseding(open(), resumed.supersedes);
-    return { writer: counted.writer, lock, skip: resumed.skip, compact: { path: out.path, format: out.format, layout, superseded: counted.superseded } };
+    return {
+      writer: counted.writer,
+      lock,
+      skip: resumed.skip,
+      tagRows: resumed.tagRows,
+      compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, runModel: resumed.runModel },
+    };
   } catch (err) {
     lock.release();
     throw err;
@@ -131,7 +139,7 @@ export async function closeOutputTarget(
   if (compact && compact.superseded() > 0) {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
-    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, config.model);
+    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel);
     if (dropped > 0) info(`${compact.path}: ${dropped} superseded ${dropped === 1 ? 'row' : 'rows'} replaced by this run's (compacted)`);
   }
   return oldFileKept;

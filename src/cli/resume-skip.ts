@@ -16,6 +16,7 @@ import type { PromptRecord, ResultRow } from '../types.js';
 import type { CliConfig } from './config.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { resumeDifferences } from './run-identity.js';
+import { recordedModels, sortedModels } from './run-models.js';
 
 /** With --resume: whether a record already has a row, and whether that row is an error. */
 export type ResumeSkip = (record: PromptRecord) => 'done' | 'failed' | undefined;
@@ -24,6 +25,15 @@ export interface ResumeState {
   skip: ResumeSkip;
   /** Whether a new row replaces one already in the file (the file is then compacted at the end). */
   supersedes: (row: ResultRow) => boolean;
+  /** What a row without `requested_model` asked for from now on: the run's metadata's `model`. */
+  runModel: string;
+  /**
+   * Rows must say their model and sample even in a plain invocation: it asks another of the run's
+   * models (`-m B` retrying B's failures), whose plain rows would read as the run's model's.
+   */
+  tagRows: boolean;
+  /** The run's metadata from now on: its first model kept, this invocation's models added. */
+  meta: Record<string, unknown>;
 }
 
 /**
@@ -49,10 +59,14 @@ export async function loadResumeSkip(
       );
     }
   }
-  if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout));
-  await repairPartialLine(path, format);
   // Rows of a plain run count as (id, the model the file was started with, sample 0).
   const runModel = typeof previous?.['model'] === 'string' ? previous['model'] : config.model;
+  // A resume that shares a model with the run keeps the file's first model; a model --force-resume'd in replaces it, as ever.
+  const recorded = previous && recordedModels(previous);
+  const ofTheRun = recorded !== undefined && config.models.some((m) => recorded.includes(m));
+  const tagRows = ofTheRun && runModel !== config.model;
+  if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
+  await repairPartialLine(path, format);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
   return {
     skip: (record) => {
@@ -60,6 +74,13 @@ export async function loadResumeSkip(
       return state.succeeded.has(key) ? 'done' : !config.retryFailed && state.failed.has(key) ? 'failed' : undefined;
     },
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
+    runModel: ofTheRun ? runModel : config.model,
+    tagRows,
+    meta: {
+      ...current,
+      model: ofTheRun ? runModel : config.model,
+      models: sortedModels([...(recorded ?? (previous ? [runModel] : [])), ...config.models]),
+    },
   };
 }
 
@@ -67,9 +88,9 @@ export async function loadResumeSkip(
  * The layout the CSV is continued in (its header decides). An old file has no requested_model and
  * sample columns, so a model × sample run cannot add rows to it that say which answer they are.
  */
-function continuedLayout(config: CliConfig, path: string, layout: CsvLayout): CsvLayout {
+function continuedLayout(config: CliConfig, path: string, layout: CsvLayout, tagRows: boolean): CsvLayout {
   const continued = csvLayoutOfFile(path, layout);
-  if (continued.legacy && (config.models.length > 1 || config.repeat > 1)) {
+  if (continued.legacy && (config.models.length > 1 || config.repeat > 1 || tagRows)) {
     throw new RunError(
       `${path} is a CSV from an older llm-batch, without requested_model and sample columns: several models or --repeat cannot continue it. ` +
         `Resume it with one model and no --repeat, or copy it into the current layout first (llm-batch --compact ${path} -o new.csv) and resume that`,

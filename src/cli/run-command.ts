@@ -71,7 +71,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     const shardTally = { others: 0 };
     if (config.shard) records = shardRecords(records, config.shard, shardTally);
     if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
-    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
+    records = expandMatrix(records, { models: config.models, repeat: config.repeat, tagged: target.tagRows });
     if (target.skip) records = skipAnswered(records, target.skip, stats);
     // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
     const fd = concurrencyWithinFdLimit(config.concurrency);

@@ -3,6 +3,7 @@ import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
+import { modelsChange, recordedModels, sortedModels } from './run-models.js';
 
 /**
  * Hash and size of the input file, so a resume can tell whether the input changed; the same read
@@ -33,6 +34,8 @@ export function describeRun(
     promptField: config.promptField ?? null,
     idField: config.idField ?? null,
     model: config.model,
+    // Every model of the run (`model` stays the first, for older readers): a resume checks them as a set.
+    models: sortedModels(config.models),
     temperature: config.temperature ?? null,
     maxTokens: config.maxTokens ?? null,
     // A key in a path segment (`https://gateway/sk-…/v1`) is sent, never stored: `[redacted]`, the same each run.
@@ -63,8 +66,17 @@ export async function resumeDifferences(
   // Written before a key in the URL's path was redacted: the same server all the same.
   if (typeof before['baseURL'] === 'string' && config.provider.kind === 'openai')
     before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
-  const { inputFingerprint: newHash, inputBytes: _newBytes, ...now } = withoutStoredColumns(current);
+  const { inputFingerprint: newHash, inputBytes: _newBytes, models, ...now } = withoutStoredColumns(current);
+  // Metadata from before the model list: its first model must match, as it always had to.
+  const recorded = recordedModels(previous);
+  const modelChange = recorded && modelsChange(recorded, models as string[]);
+  if (recorded) {
+    delete before['model'];
+    delete before['models'];
+    delete now['model'];
+  }
   const differences = diffRunMeta(before, now);
+  if (modelChange) differences.unshift(modelChange);
   if (oldHash !== newHash) {
     const change =
       config.input.kind === 'file' && input

@@ -19,6 +19,7 @@ import type { CliIo } from './io.js';
 import { httpUrl, positiveNumber } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
+import { recordedModels, sortedModels } from './run-models.js';
 import { sameFile } from '../util/same-file.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
@@ -157,6 +158,7 @@ const resultsFormat = (file: string): 'jsonl' | 'csv' => (formatFromPath(file) =
 function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Record<string, unknown> | undefined {
   let first: { file: string; meta: Record<string, unknown> } | undefined;
   const shards: string[] = [];
+  const allModels: string[] = [];
   for (const file of outputs) {
     if (!fs.existsSync(file)) throw new RunError(`cannot merge ${file}: no such file`, 'input');
     const meta = readRunMeta(file);
@@ -164,8 +166,10 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
       io.stderr.write(`llm-batch: ${file} has no run metadata (${file}.meta.json); its settings cannot be checked\n`);
       continue;
     }
-    const { shard, ...rest } = meta;
+    // `models` may differ (a shard resumed with a model added): `model` is checked, the lists are joined.
+    const { shard, models, ...rest } = meta;
     if (typeof shard === 'string') shards.push(shard);
+    allModels.push(...(recordedModels({ models }) ?? []));
     if (!first) {
       first = { file, meta: rest };
       continue;
@@ -181,6 +185,7 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
   const counts = new Set(shards.map((s) => s.split('/')[1]));
   if (counts.size > 1 && !force)
     throw new RunError(`the outputs come from different shard counts (${shards.join(', ')}); pass --force to merge anyway`, 'usage');
+  if (first && allModels.length > 0) first.meta['models'] = sortedModels(allModels);
   const [n] = [...counts];
   if (n) {
     const missing = Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s));

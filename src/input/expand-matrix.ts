@@ -5,10 +5,12 @@ export interface Matrix {
   models: readonly string[];
   /** Samples per (record, model). */
   repeat: number;
+  /** Rows carry `sample` and `requested_model` even for one model and one sample (a resume asking another of its run's models). */
+  tagged?: boolean;
 }
 
 /** Several models or samples: rows then carry `sample` and `requested_model`. */
-export const isMatrix = (m: Matrix): boolean => m.models.length > 1 || m.repeat > 1;
+export const isMatrix = (m: Matrix): boolean => m.models.length > 1 || m.repeat > 1 || m.tagged === true;
 
 /**
  * One record per (record, model, sample), in that order, pulled lazily. A plain run (one model, one

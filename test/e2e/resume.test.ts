@@ -371,7 +371,7 @@ describe('run metadata', () => {
   });
 
   it.each([
-    ['a different -m model', /model: was "model-a", now "model-b"/, (_input: string, _prompts: string[]) => ['-m', 'model-b']],
+    ['a different -m model', /model: "model-b" was not one of the run's models \("model-a"\)/, (_input: string, _prompts: string[]) => ['-m', 'model-b']],
     [
       'an edited input file',
       /the input .*p\.txt was edited since the output was started \(not just added to/,

@@ -1,0 +1,140 @@
+/**
+ * Resuming a run of several models, through the BUILT CLI and the mock server: the run's models are
+ * a set, so the same models in another order, or some of them (retrying one model's failures),
+ * continue it; a model that was never part of it is refused by name. Rows are keyed on (id, model
+ * asked for, sample), so nothing mixes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-resume-models-');
+
+interface Row {
+  id: string;
+  prompt: string;
+  error: { type: string } | null;
+  model: string | null;
+  requested_model?: string;
+  sample?: number;
+}
+
+const rowsOf = (file: string) => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
+const keys = (rows: readonly Row[]) => rows.map((r) => `${r.prompt}|${r.requested_model ?? '-'}|${r.sample ?? '-'}|${r.error ? 'failed' : 'ok'}`).sort();
+const sent = () => ctx.server.requests.map((r) => `${r.body.messages.at(-1).content}|${r.body.model}`);
+
+/** `-m ma,mb` over two prompts, one at a time; the 4th request (two on mb) fails with a 500. */
+async function runWithOneFailure(): Promise<{ base: string[]; out: string }> {
+  const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+  const out = path.join(ctx.dir, 'out.jsonl');
+  const base = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
+  ctx.server.options.fault = ({ index }) => (index === 3 ? '500' : undefined);
+  const first = await runCli([...base, '-m', 'ma,mb']);
+  expect(first.code, first.stderr).toBe(1);
+  expect(keys(rowsOf(out))).toEqual(['one|ma|0|ok', 'one|mb|0|ok', 'two|ma|0|ok', 'two|mb|0|failed']);
+  ctx.server.options.fault = undefined;
+  ctx.server.requests.length = 0;
+  return { base, out };
+}
+
+const allOk = ['one|ma|0|ok', 'one|mb|0|ok', 'two|ma|0|ok', 'two|mb|0|ok'];
+
+describe('--resume of a run with several models', () => {
+  it('the same models in another order continue it, asking only the failed answer again', async () => {
+    const { base, out } = await runWithOneFailure();
+    const again = await runCli([...base, '-m', 'mb,ma', '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(sent()).toEqual(['two|mb']);
+    expect(keys(rowsOf(out))).toEqual(allOk);
+  });
+
+  it("one of its models retries that model's failures, in rows that say which model they are", async () => {
+    const { base, out } = await runWithOneFailure();
+    const again = await runCli([...base, '-m', 'mb', '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(sent()).toEqual(['two|mb']);
+    expect(keys(rowsOf(out))).toEqual(allOk);
+    // The first model alone finds everything answered; so does the whole run again.
+    for (const models of ['ma', 'ma,mb', 'mb,ma']) {
+      const done = await runCli([...base, '-m', models, '--resume']);
+      expect(done.code, done.stderr).toBe(0);
+    }
+    expect(sent()).toEqual(['two|mb']);
+    expect(keys(rowsOf(out))).toEqual(allOk);
+  });
+
+  it("--batch-api: one of its models uploads only its failed line, collected as that model's row", async () => {
+    const { base, out } = await runWithOneFailure();
+    ctx.server.options.batches = { stepMs: 30 };
+    const again = await runCli([...base, '-m', 'mb', '--resume', '--batch-api', '--poll', '0.05']);
+    expect(again.code, again.stderr).toBe(0);
+    const uploaded = ctx.server.batchState.uploaded.map((f) =>
+      f.bytes
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).custom_id),
+    );
+    expect(uploaded).toEqual([[JSON.stringify([rowsOf(out).find((r) => r.prompt === 'two')!.id, 'mb', 0])]]);
+    expect(keys(rowsOf(out))).toEqual(allOk);
+  });
+
+  it('a model that was not part of the run is refused, by name, and nothing is sent', async () => {
+    const { base, out } = await runWithOneFailure();
+    const before = fs.readFileSync(out, 'utf8');
+    const r = await runCli([...base, '-m', 'mc', '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"mc" was not one of the run's models \("ma", "mb"\)/);
+    expect(r.stderr).not.toMatch(/was "ma", now/);
+    expect(sent()).toEqual([]);
+    expect(fs.readFileSync(out, 'utf8')).toBe(before);
+  });
+
+  it('metadata from before the model list: checked on the first model, as then', async () => {
+    const { base, out } = await runWithOneFailure();
+    const metaFile = `${out}.meta.json`;
+    const { models: _models, ...old } = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+    fs.writeFileSync(metaFile, JSON.stringify(old));
+    const r = await runCli([...base, '-m', 'mb,ma', '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/model: was "ma", now "mb"/);
+    const same = await runCli([...base, '-m', 'ma,mb', '--resume']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(keys(rowsOf(out))).toEqual(allOk);
+  });
+
+  it('a plain run grown by a model listed first keeps its rows its own', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const base = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache'];
+    expect((await runCli([...base, '-m', 'ma'])).code).toBe(0);
+    const grown = await runCli([...base, '-m', 'mb,ma', '--resume']);
+    expect(grown.code, grown.stderr).toBe(0);
+    for (const models of ['ma', 'mb', 'ma,mb']) {
+      const done = await runCli([...base, '-m', models, '--resume']);
+      expect(done.code, done.stderr).toBe(0);
+    }
+    expect(sent().sort()).toEqual(['one|ma', 'one|mb', 'two|ma', 'two|mb']);
+    // --compact reads the run's model from the metadata: ma's plain rows and mb's rows stay apart.
+    const clean = path.join(ctx.dir, 'clean.jsonl');
+    const compacted = await runCli(['--compact', out, '-o', clean]);
+    expect(compacted.code, compacted.stderr).toBe(0);
+    expect(
+      rowsOf(clean)
+        .map((r) => `${r.prompt}|${r.requested_model ?? '-'}`)
+        .sort(),
+    ).toEqual(['one|-', 'one|mb', 'two|-', 'two|mb']);
+  });
+
+  it('a plain run resumed with another model alone is refused, as before', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const base = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache'];
+    expect((await runCli([...base, '-m', 'ma'])).code).toBe(0);
+    const r = await runCli([...base, '-m', 'mb', '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"mb" was not one of the run's models \("ma"\)/);
+  });
+});
