@@ -14,6 +14,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
+import { splitModelNames } from './parse-flags.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -300,7 +301,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
         : undefined;
   const batchApi = resolveBatchApi(flags, output);
 
-  const models = [...new Set(flags.model ?? [env.LLM_BATCH_MODEL?.trim() || (flags.mock ? 'mock-model' : DEFAULT_MODEL)])];
+  const models = [...new Set(flags.model ?? envModels(env.LLM_BATCH_MODEL) ?? [flags.mock ? 'mock-model' : DEFAULT_MODEL])];
   const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   if (baseURL !== undefined) refuseCredentials(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
@@ -405,4 +406,12 @@ export function requireKey(config: CliConfig): void {
       'OPENAI_API_KEY is not set: export it, or try offline with --mock (a local server given by --base-url or OPENAI_BASE_URL may need no key)',
     );
   }
+}
+
+/** LLM_BATCH_MODEL=A,B is two models, as `-m A,B` is (a cron line moving -m into the environment); blank is unset. */
+function envModels(value: string | undefined): string[] | undefined {
+  if (!value?.trim()) return undefined;
+  const names = splitModelNames(value);
+  if (!names) throw new UsageError(`LLM_BATCH_MODEL ${JSON.stringify(value)}: expected model names separated by commas, e.g. gpt-4o-mini,gpt-4.1-nano`);
+  return names;
 }

@@ -52,9 +52,15 @@ export function priceFlag(value: string): TokenPrice {
   return price;
 }
 
+/** `B,C` → [B, C]; undefined when a name is empty. `-m` and LLM_BATCH_MODEL split alike. */
+export function splitModelNames(value: string): string[] | undefined {
+  const names = value.split(',').map((m) => m.trim());
+  return names.some((m) => m === '') ? undefined : names;
+}
+
 /** `-m A -m B,C` → [A, B, C]; repeated flags accumulate. */
 export function modelList(value: string, previous: string[] | undefined): string[] {
-  const names = value.split(',').map((m) => m.trim());
-  if (names.some((m) => m === '')) throw new InvalidArgumentError('Expected model names separated by commas, e.g. gpt-4o-mini,gpt-4.1-nano.');
+  const names = splitModelNames(value);
+  if (!names) throw new InvalidArgumentError('Expected model names separated by commas, e.g. gpt-4o-mini,gpt-4.1-nano.');
   return [...(previous ?? []), ...names];
 }

@@ -96,7 +96,7 @@ Environment:
   OPENAI_BASE_URL    default for --base-url
   OPENAI_ORG_ID, OPENAI_PROJECT_ID
                      sent as OpenAI-Organization and OpenAI-Project
-  LLM_BATCH_MODEL    default for --model
+  LLM_BATCH_MODEL    default for --model (A,B is two models, as -m A,B)
   LLM_BATCH_CACHE_DIR  default for --cache-dir
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                      an http:// or https:// proxy for the API; NO_PROXY lists hosts

@@ -229,6 +229,12 @@ describe('resolveCliConfig: values', () => {
     expect(resolveCliConfig('p.txt', flags({ mock: true }), env({}, {}), []).model).toBe('mock-model');
   });
 
+  it('LLM_BATCH_MODEL=A,B is two models, as -m A,B is; an empty name is a usage error naming it', () => {
+    const several = resolveCliConfig('p.txt', flags(), env({}, { LLM_BATCH_MODEL: 'm1, m2,m1' }), []);
+    expect([several.model, several.models]).toEqual(['m1', ['m1', 'm2']]);
+    expect(() => resolveCliConfig('p.txt', flags(), env({}, { LLM_BATCH_MODEL: 'm1,,m2' }), [])).toThrow(/^LLM_BATCH_MODEL "m1,,m2": expected model names/);
+  });
+
   it('provider: --base-url over OPENAI_BASE_URL; the key only from the environment, trimmed', () => {
     const c = resolveCliConfig('p.txt', flags({ baseUrl: 'http://flag/v1' }), env({}, { OPENAI_BASE_URL: 'http://env/v1', OPENAI_API_KEY: ' sk-x \n' }), []);
     expect(c.provider).toEqual({ kind: 'openai', baseURL: 'http://flag/v1', apiKey: 'sk-x' });

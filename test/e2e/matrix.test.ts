@@ -121,6 +121,15 @@ describe('model × sample matrix', () => {
     expect(keys(parseJsonl<Row>(result.stdout))).toEqual(['mine|own|0', 'shared|ma|0', 'shared|mb|0']);
   });
 
+  it('LLM_BATCH_MODEL=A,B runs both models, as -m A,B does', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const result = await runCli([input, '--base-url', ctx.server.url, '-o', out, '--no-cache'], { env: { LLM_BATCH_MODEL: 'ma,mb' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(perModel()).toEqual({ ma: 2, mb: 2 });
+    expect(keys(rowsOf(out))).toEqual(['one|ma|0', 'one|mb|0', 'two|ma|0', 'two|mb|0']);
+  });
+
   it('-m with an empty name is a usage error', async () => {
     const result = await runCli(['x.txt', '-m', 'a,,b']);
     expect(result.code).toBe(2);
