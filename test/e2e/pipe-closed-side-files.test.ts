@@ -4,12 +4,12 @@
  * not stdout and are still written with what was done, as after Ctrl-C. A --batch-api run writing
  * into a FIFO whose reader leaves stops the same way, its batches left for --resume to collect.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { BIN, SECRET_KEY, isolatedCacheDir, writePrompts } from '../helpers/run-cli.js';
+import { AS_USER, BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, writePrompts } from '../helpers/run-cli.js';
 import type { RunSummary } from '../../src/ui/summary.js';
 
 const { dir, fresh } = useServers('llm-batch-pipe-closed-');
@@ -135,12 +135,9 @@ describe('stdout closed by its reader, with side files', () => {
 
   // `-o /dev/stdout` would put the batches' state into /dev (refused for root too; run as a user, so a
   // regression cannot litter /dev).
-  const asRoot = process.getuid?.() === 0;
-  const user = asRoot ? { uid: 65534, gid: 65534 } : {};
-  const userCanRun = spawnSync(process.execPath, [BIN, '--version'], { ...user, cwd: '/' }).status === 0;
-  it.skipIf(!userCanRun)('--batch-api -o /dev/stdout as a user: one line naming where the state cannot go and what works; exit 2', async () => {
+  it.skipIf(!userCanRunCli())('--batch-api -o /dev/stdout as a user: one line naming where the state cannot go and what works; exit 2', async () => {
     const child = spawn(process.execPath, [BIN, '--mock', '--batch-api', '-o', '/dev/stdout'], {
-      ...user,
+      ...AS_USER,
       cwd: '/',
       env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
       stdio: ['pipe', 'pipe', 'pipe'],

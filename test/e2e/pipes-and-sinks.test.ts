@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { BIN, SECRET_KEY, isolatedCacheDir, type CliResult } from '../helpers/run-cli.js';
+import { AS_USER, BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-pipes-');
 
@@ -171,9 +171,8 @@ describe('a stop with a stream output', () => {
  * wrongly tried to put files into /dev fails on its permissions instead of littering /dev.
  */
 function runAsUser(args: readonly string[], stdin: string): Promise<CliResult> {
-  const asRoot = process.getuid?.() === 0;
   const child = spawn(process.execPath, [BIN, ...args], {
-    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    ...AS_USER,
     cwd: '/',
     env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -217,14 +216,17 @@ describe('--batch-api with a stream as -o', () => {
     expect(fs.readFileSync(path.join(ctx.dir, 'got.jsonl'), 'utf8')).toBe('');
   });
 
-  it.each(['/dev/stdout', '/dev/null', '/proc/self/fd/1'])('-o %s: refused before anything is read or sent, one line, exit 2', async (out) => {
-    const r = await runAsUser(['--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', out], 'q1\nq2\n');
-    expect(r.signal).toBeNull();
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`${refusal(out)}\n`);
-    expect(r.code).toBe(2);
-    expect(ctx.server.batchState.counts.uploads).toBe(0);
-  });
+  it.skipIf(!userCanRunCli()).each(['/dev/stdout', '/dev/null', '/proc/self/fd/1'])(
+    '-o %s: refused before anything is read or sent, one line, exit 2',
+    async (out) => {
+      const r = await runAsUser(['--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', out], 'q1\nq2\n');
+      expect(r.signal).toBeNull();
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`${refusal(out)}\n`);
+      expect(r.code).toBe(2);
+      expect(ctx.server.batchState.counts.uploads).toBe(0);
+    },
+  );
 
   it('-o a FIFO of your own (state beside it in its directory): the rows reach its reader, exit 0', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');

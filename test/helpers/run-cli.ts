@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +8,15 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'llm-batch.js');
 /** A key that must never show up in any output. */
 export const SECRET_KEY = 'sk-test-DO-NOT-PRINT-8f3a9c1e77b24d6a';
+
+/** nobody, when the tests run as root: a run that wrongly writes into /dev then fails instead of littering it. */
+export const AS_USER: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/**
+ * Whether this node runs the CLI as AS_USER: under `npm exec --package=node@22` (CI) node lives in
+ * root's npm cache, which nobody cannot reach; such runs skip, the default node's run covers them.
+ */
+export const userCanRunCli = (): boolean => spawnSync(process.execPath, [BIN, '--version'], { ...AS_USER, cwd: '/' }).status === 0;
 
 export interface CliResult {
   code: number | null;
