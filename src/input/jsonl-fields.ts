@@ -1,31 +1,33 @@
-import { InputError } from '../errors.js';
+import { hasMessages, isBatchLine, type ScanSeen, type ScanWant } from './jsonl-field-scan.js';
 import type { InputOptions } from './input-options.js';
 
 /** Field names that usually hold the prompt, in the order a suggestion prefers them. */
 const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
 
 /**
- * A JSONL file has no header, so its first object row stands in for one: when that row has no
- * prompt field, every row would likely fail the same way, one stderr line each. Refusing up front, as a CSV header is refused, names the fields seen and the flag to pass.
- * Rows with `messages` and Batch API lines carry their prompt otherwise and pass.
+ * The prompt field (`prompt`, or --prompt-field), looked for over the first rows of a JSONL input
+ * without a template (see JsonlFieldScan), as a template's fields are: a row without it is that row's
+ * own `input` error, and only a field that no row has is refused up front, naming the fields seen and
+ * the flag to pass. A row with `messages` or a Batch API line carries a prompt: the file has prompts,
+ * and the scan ends there.
  */
-export function checkFirstJsonlRow(row: Record<string, unknown>, line: number, options: InputOptions): void {
-  const { source, template } = options;
-  const fields = Object.keys(row);
-  const found = fields.length === 0 ? '(none)' : fields.map((f) => JSON.stringify(f)).join(', ');
-  const hasMessages = row['messages'] !== undefined && row['messages'] !== null;
-  if (isBatchLine(row) || hasMessages) return; // their prompt is in `messages` (a template on them is each row's own error)
-  // A template's fields are checked over the first rows, not this one alone (see JsonlTemplateScan).
-  if (template !== undefined) return;
+export function promptFieldWant(options: InputOptions): ScanWant {
   const promptField = options.promptField ?? 'prompt';
-  if (row[promptField] !== undefined && row[promptField] !== null) return;
+  return {
+    fields: [promptField],
+    ends: (row) => isBatchLine(row) || hasMessages(row),
+    refusal: (seen) => promptRefusal(seen, promptField, options),
+  };
+}
+
+function promptRefusal({ noRowHas, fields, first }: ScanSeen, promptField: string, options: InputOptions): string {
   if (options.promptField !== undefined) {
-    throw new InputError(`${source}:${line}: no "${promptField}" field in the first row (fields: ${found}); check --prompt-field or use --template`);
+    return `${noRowHas({ no: `no "${promptField}" field`, a: `a "${promptField}" field` })} (fields: ${fields}); check --prompt-field or use --template`;
   }
-  const guess = suggestPromptField(row, options.idField ?? 'id');
-  throw new InputError(
-    `${source}:${line}: no "prompt" or "messages" field in the first row (fields: ${found}); ` +
-      `pass --prompt-field ${guess ?? '<field>'} or --template '…{{${guess ?? 'field'}}}…'`,
+  const guess = suggestPromptField(first, options.idField ?? 'id');
+  return (
+    `${noRowHas({ no: 'no "prompt" or "messages" field', a: 'a "prompt" or "messages" field' })} (fields: ${fields}); ` +
+    `pass --prompt-field ${guess ?? '<field>'} or --template '…{{${guess ?? 'field'}}}…'`
   );
 }
 
@@ -34,9 +36,4 @@ function suggestPromptField(row: Record<string, unknown>, idField: string): stri
   const strings = Object.keys(row).filter((k) => k !== idField && k !== 'custom_id' && typeof row[k] === 'string' && (row[k] as string).trim() !== '');
   if (strings.length === 1) return strings[0];
   return LIKELY_PROMPT.find((name) => strings.includes(name)) ?? strings[0];
-}
-
-/** Batch API lines are recognised by a `body` next to any of the request envelope keys. */
-function isBatchLine(row: Record<string, unknown>): boolean {
-  return 'body' in row && ('custom_id' in row || 'url' in row || 'method' in row);
 }

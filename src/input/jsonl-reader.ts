@@ -2,8 +2,9 @@ import type { PromptRecord } from '../types.js';
 import { checkMessages, displayPrompt } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS } from './params.js';
-import { checkFirstJsonlRow } from './jsonl-fields.js';
-import { JsonlTemplateScan } from './jsonl-template-scan.js';
+import { isBatchLine, JsonlFieldScan } from './jsonl-field-scan.js';
+import { promptFieldWant } from './jsonl-fields.js';
+import { templateWant } from './jsonl-template-scan.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
@@ -16,16 +17,15 @@ const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'ma
 
 /** JSON Lines: one object per line; blank lines are skipped but counted. */
 export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
-  let checked = false;
-  // With a template, the first rows are held back until each of its fields has been seen (see JsonlTemplateScan).
-  const scan = options.template === undefined ? undefined : new JsonlTemplateScan(options.template, options.source);
-  let held: Array<{ line: number; text: string }> | undefined = scan ? [] : undefined;
+  // The first rows are held back until the prompt field, or each template field, has been seen (see JsonlFieldScan).
+  const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
+  const scan = new JsonlFieldScan(want, options.source);
+  let held: Array<{ line: number; text: string }> | undefined = [];
   for await (const { line, text } of readLines(input, options.source)) {
     if (text.trim() === '') continue;
-    if (!checked) checked = checkFirstObject(text, line, options);
     if (held) {
       held.push({ line, text });
-      if (!scan!.see(text, line)) continue;
+      if (!scan.see(text, line)) continue;
       const rows = held;
       held = undefined;
       for (const row of rows) yield withFields(jsonlRecord(row.text, row.line, options), row.text, options);
@@ -34,7 +34,7 @@ export async function* readJsonlRecords(input: InputSource, options: InputOption
     yield withFields(jsonlRecord(text, line, options), text, options);
   }
   if (held) {
-    scan!.finish();
+    scan.finish();
     for (const row of held) yield withFields(jsonlRecord(row.text, row.line, options), row.text, options);
   }
 }
@@ -129,33 +129,14 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   } else {
     const promptField = options.promptField ?? 'prompt';
     const promptValue = value[promptField];
-    if (promptValue === undefined || promptValue === null) {
-      return problemRecord(origin, `no "${promptField}" or "messages" field`, promptField);
-    }
+    if (promptValue === undefined) return problemRecord(origin, `no "${promptField}" or "messages" field`, promptField);
+    if (promptValue === null) return problemRecord(origin, `"${promptField}" is null`, promptField);
     if (typeof promptValue !== 'string') return problemRecord(origin, `"${promptField}" must be a string`, promptField);
     if (promptValue.trim() === '') return problemRecord(origin, `empty "${promptField}"`, promptField);
     prompt = promptValue;
   }
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody);
-}
-
-/** Checks the first row that is a JSON object (a bad line before it is that line's own error); true once done. */
-function checkFirstObject(text: string, line: number, options: InputOptions): boolean {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  if (!isPlainObject(value)) return false;
-  checkFirstJsonlRow(value, line, options);
-  return true;
-}
-
-/** Batch API lines are recognised by a `body` next to any of the request envelope keys. */
-function isBatchLine(row: Record<string, unknown>): boolean {
-  return 'body' in row && ('custom_id' in row || 'url' in row || 'method' in row);
 }
 
 function kindOf(value: unknown): string {

@@ -20,7 +20,7 @@ describe('a JSONL prompt field under another name', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^llm-batch: .*questions\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question"\); pass --prompt-field question /,
+        /^llm-batch: .*questions\.jsonl:1: none of the 50 rows has a "prompt" or "messages" field \(fields: "id", "question"\); pass --prompt-field question /,
       ),
     ]);
     expect(ctx.server.requests).toHaveLength(0);
@@ -29,10 +29,43 @@ describe('a JSONL prompt field under another name', () => {
     // The same from stdin, and with the suggested flag it runs.
     const piped = await runCli(['--base-url', ctx.server.url], { stdin: fs.readFileSync(file, 'utf8') });
     expect(piped.code).toBe(2);
-    expect(piped.stderr).toMatch(/^llm-batch: <stdin>:1: no "prompt" or "messages" field .*--prompt-field question/);
+    expect(piped.stderr).toMatch(/^llm-batch: <stdin>:1: none of the 50 rows has a "prompt" or "messages" field .*--prompt-field question/);
     const fixed = await runCli([file, '--base-url', ctx.server.url, '--prompt-field', 'question', '-o', out]);
     expect(fixed.code).toBe(0);
     expect(ctx.server.requests).toHaveLength(50);
+  });
+});
+
+describe('a JSONL prompt field that the first row lacks', () => {
+  it.each([
+    ['the default "prompt"', [], 'prompt'],
+    ['a --prompt-field', ['--prompt-field', 'question'], 'question'],
+  ])('%s: in either row order, the rows that have it run and the others are "input" error rows (file and stdin)', async (_what, flags, field) => {
+    const lacking = JSON.stringify({ id: 'lacking', q: 'x' });
+    const having = (id: string) => JSON.stringify({ id, [field]: `ask ${id}` });
+    for (const [lines, badLine] of [
+      [[lacking, having('a'), having('b')], 1],
+      [[having('a'), lacking, having('b')], 2],
+    ] as const) {
+      ctx.server.reset();
+      const file = path.join(ctx.dir, 'sparse.jsonl');
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      const args = ['--base-url', ctx.server.url, ...flags, '-o', '-', '--order', 'input'];
+      for (const [r, source] of [
+        [await runCli([file, ...args]), '.*sparse\\.jsonl'],
+        [await runCli(args, { stdin: fs.readFileSync(file, 'utf8') }), '<stdin>'],
+      ] as const) {
+        expect(r.code, r.stderr).toBe(1);
+        const rows = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { id: string; error: { type: string } | null });
+        const expected = lines.map((l) => [(JSON.parse(l) as { id: string }).id, l === lacking ? 'input' : null]);
+        expect(rows.map((row) => [row.id, row.error?.type ?? null])).toEqual(expected);
+        expect(r.stderr).toMatch(new RegExp(`^llm-batch: ${source}:${badLine}: no "${field}" or "messages" field$`, 'm'));
+      }
+      expect(ctx.server.requests).toHaveLength(4);
+    }
   });
 });
 

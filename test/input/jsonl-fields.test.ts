@@ -3,7 +3,7 @@ import { read } from '../helpers/input-chunks.js';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 
-describe('a JSONL file whose first row has no prompt', () => {
+describe('a JSONL file in which no row has a prompt', () => {
   it.each([
     [
       'another name',
@@ -12,14 +12,14 @@ describe('a JSONL file whose first row has no prompt', () => {
         { id: 2, question: 'How?' },
       ],
       {},
-      /^rows\.jsonl:1: no "prompt" or "messages" field in the first row \(fields: "id", "question", "lang"\); pass --prompt-field question or --template '…\{\{question\}\}…'$/,
+      /^rows\.jsonl:1: none of the 2 rows has a "prompt" or "messages" field \(fields: "id", "question", "lang"\); pass --prompt-field question or --template '…\{\{question\}\}…'$/,
     ],
     ['a usual name among several strings', [{ title: 'T', text: 'body', lang: 'en' }], {}, /pass --prompt-field text /],
     [
       'a wrong --prompt-field',
       [{ prompt: 'x' }],
       { promptField: 'question' },
-      /^rows\.jsonl:1: no "question" field in the first row \(fields: "prompt"\); check --prompt-field or use --template$/,
+      /^rows\.jsonl:1: its one row has no "question" field \(fields: "prompt"\); check --prompt-field or use --template$/,
     ],
     [
       'a template field no row has',
@@ -27,7 +27,13 @@ describe('a JSONL file whose first row has no prompt', () => {
       { template: '{{title}}: {{body}}' },
       /^rows\.jsonl:1: --template uses \{\{body\}\} but none of the 2 rows has such a field \(fields: "title", "lang"\)$/,
     ],
-    ['after a blank line and a bad line', ['', '{oops', { q: 'x' }], {}, /^rows\.jsonl:3: no "prompt" or "messages" field/],
+    ['after a blank line and a bad line', ['', '{oops', { q: 'x' }], {}, /^rows\.jsonl:3: none of the 2 rows has a "prompt" or "messages" field/],
+    [
+      'a template field in its one row',
+      [{ title: 'T' }],
+      { template: '{{body}}' },
+      /^rows\.jsonl:1: --template uses \{\{body\}\} but its one row has no such field \(fields: "title"\)$/,
+    ],
   ])('%s: refused before any record, naming the fields seen', async (_label, rows, options, message) => {
     await expect(read(jsonl(...rows), { format: 'jsonl', source: 'rows.jsonl', ...options })).rejects.toThrow(message);
   });
@@ -68,5 +74,67 @@ describe('a template field missing from the first JSONL rows', () => {
     await expect(read(jsonl(...rows), { format: 'jsonl', source: 'big.jsonl', template: '{{a}} {{b}}' })).rejects.toThrow(
       /^big\.jsonl:1: --template uses \{\{b\}\} but none of the first 1,000 rows has such a field \(fields: "a"\)$/,
     );
+  });
+});
+
+describe('a prompt field missing from the first JSONL rows (no template)', () => {
+  it.each([
+    [
+      'the default "prompt"',
+      [
+        { id: 1, q: 'x' },
+        { id: 2, prompt: 'two' },
+        { id: 3, prompt: null },
+      ],
+      {},
+      'prompt',
+    ],
+    [
+      'a --prompt-field',
+      [
+        { id: 1, q: 'x' },
+        { id: 2, question: 'two' },
+        { id: 3, question: null },
+      ],
+      { promptField: 'question' },
+      'question',
+    ],
+  ])('%s present in a later row: every row is read, those without it are their own "input" error rows', async (_label, rows, options, field) => {
+    const records = await read(jsonl(...rows), { format: 'jsonl', source: 'fr.jsonl', ...options });
+    expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual([
+      `fr.jsonl:1: no "${field}" or "messages" field`,
+      'two',
+      `fr.jsonl:3: "${field}" is null`,
+    ]);
+    expect(records.map((r) => r.problem?.field)).toEqual([field, undefined, field]);
+  });
+
+  it('a later row with messages or a Batch API line carries a prompt: the rows before it are their own errors', async () => {
+    const batch = { custom_id: 'b', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'batch' }] } };
+    const records = await read(jsonl({ q: 'x' }, { messages: [{ role: 'user', content: 'hi' }] }, batch), { format: 'jsonl', source: 'm.jsonl' });
+    expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual(['m.jsonl:1: no "prompt" or "messages" field', 'hi', 'batch']);
+  });
+
+  it('null in every row is present, not misspelt: per-row errors, not a refusal', async () => {
+    const records = await read(jsonl({ prompt: null }, { prompt: null }), { format: 'jsonl', source: 'n.jsonl' });
+    expect(records.map((r) => r.problem?.message)).toEqual(['n.jsonl:1: "prompt" is null', 'n.jsonl:2: "prompt" is null']);
+  });
+
+  it('read ahead only as far as needed: refused when none of the first 1,000 rows has it', async () => {
+    const rows = Array.from({ length: 1500 }, (_, i) => ({ q: `${i}`, ...(i === 1200 ? { prompt: 'late' } : {}) }));
+    await expect(read(jsonl(...rows), { format: 'jsonl', source: 'big.jsonl' })).rejects.toThrow(
+      /^big\.jsonl:1: none of the first 1,000 rows has a "prompt" or "messages" field \(fields: "q"\); pass --prompt-field q /,
+    );
+  });
+
+  it.each([
+    ['no template', {}],
+    ['a template', { template: '{{prompt}}' }],
+  ])('%s: a read-ahead of lines that are not objects refuses nothing, each is its own "invalid JSON" row', async (_label, options) => {
+    const lines = jsonl(...Array.from({ length: 1001 }, () => '{oops'), { prompt: 'fine' });
+    const records = await read(lines, { format: 'jsonl', source: 'bad.jsonl', ...options });
+    expect(records).toHaveLength(1002);
+    expect(records[0]?.problem?.message).toMatch(/^bad\.jsonl:1: invalid JSON/);
+    expect(records[1001]?.prompt).toBe('fine');
   });
 });
