@@ -29,6 +29,8 @@ export interface OutputTarget {
   skip: ResumeSkip | undefined;
   /** With --resume of another of the run's models alone: rows say their model and sample (see ResumeState). */
   tagRows?: boolean;
+  /** With --resume: a line for stderr, e.g. the models this invocation adds to the run. */
+  resumeNote?: string;
   /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
   pending?: ReplaceOnFirstRow;
   /** With --resume: the file to compact at the end if rows were superseded, and how many were. */
@@ -106,6 +108,7 @@ export async function openOutputTarget(
       lock,
       skip: resumed.skip,
       tagRows: resumed.tagRows,
+      ...(resumed.note !== undefined ? { resumeNote: resumed.note } : {}),
       compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, runModel: resumed.runModel },
     };
   } catch (err) {

@@ -16,7 +16,7 @@ import type { PromptRecord, ResultRow } from '../types.js';
 import type { CliConfig } from './config.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { resumeDifferences } from './run-identity.js';
-import { recordedModels, sortedModels } from './run-models.js';
+import { addedModels, addedModelsNote, recordedModels, sortedModels } from './run-models.js';
 
 /** With --resume: whether a record already has a row, and whether that row is an error. */
 export type ResumeSkip = (record: PromptRecord) => 'done' | 'failed' | undefined;
@@ -34,6 +34,8 @@ export interface ResumeState {
   tagRows: boolean;
   /** The run's metadata from now on: its first model kept, this invocation's models added. */
   meta: Record<string, unknown>;
+  /** A line for stderr when this invocation adds models to the run (see addedModelsNote). */
+  note?: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function loadResumeSkip(
   const recorded = previous && recordedModels(previous);
   const ofTheRun = recorded !== undefined && config.models.some((m) => recorded.includes(m));
   const tagRows = ofTheRun && runModel !== config.model;
+  const added = ofTheRun ? addedModels(recorded, config.models) : [];
   if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
   await repairPartialLine(path, format);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
@@ -81,6 +84,7 @@ export async function loadResumeSkip(
       model: ofTheRun ? runModel : config.model,
       models: sortedModels([...(recorded ?? (previous ? [runModel] : [])), ...config.models]),
     },
+    ...(added.length > 0 && recorded ? { note: addedModelsNote(added, recorded) } : {}),
   };
 }
 

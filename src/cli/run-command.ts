@@ -59,6 +59,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
+    if (target.resumeNote) reporter.info(target.resumeNote);
     cache = await openCache(config, (line) => reporter.info(line));
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     // Loaded only for --report: a plain run does not pay for the report's code at start-up.

@@ -1,8 +1,8 @@
 /**
  * Resuming a run of several models, through the BUILT CLI and the mock server: the run's models are
  * a set, so the same models in another order, or some of them (retrying one model's failures),
- * continue it; a model that was never part of it is refused by name. Rows are keyed on (id, model
- * asked for, sample), so nothing mixes.
+ * continue it; one added is said on stderr before it is asked; a model that was never part of it is
+ * refused by name. Rows are keyed on (id, model asked for, sample), so nothing mixes.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,6 +81,30 @@ describe('--resume of a run with several models', () => {
     expect(keys(rowsOf(out))).toEqual(allOk);
   });
 
+  it("a model added next to one of the run's is said on stderr once, naming it, and then asked every prompt", async () => {
+    const { base, out } = await runWithOneFailure();
+    const note = `llm-batch: --resume adds model "mc" to the run's "ma", "mb": every prompt is asked of it too`;
+    const grown = await runCli([...base, '-m', 'ma,mc', '--resume']);
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.stderr.split('\n')).toContain(note);
+    expect(sent().sort()).toEqual(['one|mc', 'two|mc']);
+    expect(keys(rowsOf(out))).toEqual(['one|ma|0|ok', 'one|mb|0|ok', 'one|mc|0|ok', 'two|ma|0|ok', 'two|mb|0|failed', 'two|mc|0|ok'].sort());
+    // The run's models are now ma, mb, mc: no note again, and mb's failure is still the run's to retry.
+    const again = await runCli([...base, '-m', 'mc,mb,ma', '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/adds model/);
+    expect(sent().sort()).toEqual(['one|mc', 'two|mb', 'two|mc']);
+    // --batch-api says it too; -q silences it, as every notice.
+    ctx.server.options.batches = { stepMs: 30 };
+    const batch = await runCli([...base, '-m', 'md', '-m', 'ma', '--resume', '--batch-api', '--poll', '0.05']);
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stderr).toMatch(/^llm-batch: --resume adds model "md" to the run's "ma", "mb", "mc": every prompt is asked of it too$/m);
+    const quiet = await runCli([...base, '-m', 'ma,me', '--resume', '-q']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(keys(rowsOf(out)).filter((k) => k.includes('|me|'))).toEqual(['one|me|0|ok', 'two|me|0|ok']);
+  });
+
   it('a model that was not part of the run is refused, by name, and nothing is sent', async () => {
     const { base, out } = await runWithOneFailure();
     const before = fs.readFileSync(out, 'utf8');
@@ -112,6 +136,7 @@ describe('--resume of a run with several models', () => {
     expect((await runCli([...base, '-m', 'ma'])).code).toBe(0);
     const grown = await runCli([...base, '-m', 'mb,ma', '--resume']);
     expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.stderr).toMatch(/^llm-batch: --resume adds model "mb" to the run's "ma": every prompt is asked of it too$/m);
     for (const models of ['ma', 'mb', 'ma,mb']) {
       const done = await runCli([...base, '-m', models, '--resume']);
       expect(done.code, done.stderr).toBe(0);
