@@ -38,6 +38,7 @@ import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { checkWritableFile, unwritableReason } from './check-writable.js';
 import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
+import type { RunReport } from './run-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
@@ -161,6 +162,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const stop = new AbortController();
   const unlisten: Array<() => void> = [];
   let closeLive: (() => Promise<void>) | undefined;
+  let runReport: RunReport | undefined;
   try {
     const inputFingerprint = await fingerprint(config);
     checkManifest(config, outputPath, (line) => reporter.info(line));
@@ -170,7 +172,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     if (target.resumeNote) reporter.info(target.resumeNote);
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
-    const runReport = await openBatchReport(config, prices);
+    runReport = await openBatchReport(config, prices);
     const writer = runReport ? runReport.tee(target.writer) : target.writer;
     cache = await openCache(config, (line) => reporter.info(line));
     const onSignal = () => {
@@ -342,6 +344,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     for (const off of unlisten) off();
     await closeLive?.();
     await cache?.close().catch(() => {});
+    // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
+    await runReport?.dispose();
     target?.lock?.release();
     await input.close();
   }

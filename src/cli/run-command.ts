@@ -55,6 +55,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   let target: OutputTarget | undefined;
   let signals: StopSignals | undefined;
   let cache: OpenedCache | undefined;
+  let runReport: RunReport | undefined;
   try {
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
@@ -63,9 +64,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     cache = await openCache(config, (line) => reporter.info(line));
     signals = listenForStop(io, stats, (line) => reporter.info(line));
     // Loaded only for --report: a plain run does not pay for the report's code at start-up.
-    const runReport: RunReport | undefined = config.report
-      ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices)
-      : undefined;
+    runReport = config.report ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices) : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's
     // own records, before each becomes one request per model and sample (--limit counts records, as --dry-run does).
@@ -97,7 +96,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       modelTally && ((row) => modelTally.add(row)),
     );
     const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats, shardTally.others));
-    const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
+    const opened = runReport;
+    const report = opened && ((summary: RunSummary) => opened.finish(summary, oldFileKept));
     return await finishRun(
       config,
       { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, otherShards: shardTally.others },
@@ -112,6 +112,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     reporter.close();
     await complete.close?.();
     await cache?.close().catch(() => {});
+    // A run that threw (an output it could not write) never made its report: its copy of the rows goes too.
+    await runReport?.dispose();
     target?.lock?.release();
     await input.close();
   }

@@ -35,7 +35,12 @@ export class RunReport {
     if (!this.outputFile) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-report-'));
       const file = path.join(dir, 'rows.jsonl');
-      this.copy = { file, dir, writer: openFileWriter(file, 'jsonl', { append: false }) };
+      try {
+        this.copy = { file, dir, writer: openFileWriter(file, 'jsonl', { append: false }) };
+      } catch (err) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
     }
   }
 
@@ -104,8 +109,21 @@ export class RunReport {
     } catch (err) {
       return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };
     } finally {
-      if (this.copy) fs.rmSync(this.copy.dir, { recursive: true, force: true });
+      await this.dispose();
     }
+  }
+
+  /**
+   * Removes the temporary copy of the rows, if any; safe to call again. A run that ends without its
+   * report (a failed write to the output, an input that held no prompts) calls it from its `finally`,
+   * so no copy is left in the temp folder whatever stopped the run.
+   */
+  async dispose(): Promise<void> {
+    const copy = this.copy;
+    if (!copy) return;
+    this.copy = undefined;
+    await copy.writer.close().catch(() => {});
+    fs.rmSync(copy.dir, { recursive: true, force: true });
   }
 }
 

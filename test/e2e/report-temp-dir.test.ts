@@ -1,0 +1,87 @@
+/**
+ * `--report` on a run whose rows cannot be read back from its output (stdout, a device, a FIFO) keeps
+ * a copy of them in a folder of the temp dir. Through the BUILT CLI with TMPDIR a folder of the
+ * test's own: whatever ends the run (its report written or not, an output it cannot write, an input
+ * with no prompts), nothing is left there; nor by `llm-batch report` of a results file it refuses.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+const root = tempDir('llm-batch-report-tmp-');
+afterAll(() => root.cleanup());
+let dir = '';
+let tmp = '';
+let caseNo = 0;
+beforeEach(() => {
+  dir = path.join(root.dir, `case-${++caseNo}`);
+  tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+});
+
+const run = (args: readonly string[]) => runCli(args, { env: { TMPDIR: tmp }, cwd: dir });
+const leftInTmp = () => fs.readdirSync(tmp);
+
+describe('the temporary copy of a --report run', () => {
+  it('is removed once the report is written (-o -)', async () => {
+    writePrompts(dir, 'p.txt', ['one', 'two']);
+    const r = await run(['p.txt', '--mock', '--report', 'r.html', '-o', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/report of 2 rows written to r\.html/);
+    expect(leftInTmp()).toEqual([]);
+  });
+
+  it('is removed when the report cannot be written (exit 2)', async () => {
+    writePrompts(dir, 'p.txt', ['one']);
+    const r = await run(['p.txt', '--mock', '--report', path.join(dir, 'no-such-dir', 'r.html'), '-o', '-']);
+    expect(r.code).toBe(2);
+    expect(leftInTmp()).toEqual([]);
+  });
+
+  it.skipIf(!fs.existsSync('/dev/full'))('is removed when the run stops on an output it cannot write (-o /dev/full, exit 2)', async () => {
+    writePrompts(dir, 'p.txt', ['one', 'two', 'three']);
+    const r = await run(['p.txt', '--mock', '--report', 'r.html', '-o', '/dev/full']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^llm-batch: Cannot write output: ENOSPC/);
+    expect(leftInTmp()).toEqual([]);
+  });
+
+  it('--batch-api into a FIFO: removed when the input holds no prompts (exit 5), and after a report', async () => {
+    // A FIFO with a reader, as a user's `mkfifo rows.jsonl; cat rows.jsonl &` would be; ended after the run.
+    const fifo = (name: string) => {
+      execFileSync('mkfifo', [path.join(dir, name)]);
+      return spawn('cat', [path.join(dir, name)], { stdio: ['ignore', 'ignore', 'ignore'] });
+    };
+
+    fs.writeFileSync(path.join(dir, 'empty.txt'), '');
+    const cat = fifo('none.jsonl');
+    const empty = await run(['empty.txt', '--mock', '--batch-api', '--poll', '0.05', '--report', 'r.html', '-o', 'none.jsonl']);
+    cat.kill();
+    expect(empty.code, empty.stderr).toBe(5);
+    expect(leftInTmp()).toEqual([]);
+
+    writePrompts(dir, 'p.txt', ['one', 'two']);
+    const cat2 = fifo('rows.jsonl');
+    const full = await run(['p.txt', '--mock', '--batch-api', '--poll', '0.05', '--report', 'r.html', '-o', 'rows.jsonl']);
+    cat2.kill();
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).toMatch(/report of 2 rows written to r\.html/);
+    expect(leftInTmp()).toEqual([]);
+  });
+});
+
+describe('llm-batch report of a results file it cannot use', () => {
+  it.each([
+    ['malformed JSON', 'bad.jsonl', '{"id":1,\n', /bad\.jsonl:1: not a result row/],
+    ['a row without an id', 'noid.jsonl', '{}\n', /noid\.jsonl:1: not a result row \(missing "id"\)/],
+  ])('%s: refused (exit 2), nothing left in the temp dir or beside the file', async (_what, name, text, message) => {
+    fs.writeFileSync(path.join(dir, name), text);
+    const r = await run(['report', name]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(leftInTmp()).toEqual([]);
+    expect(fs.readdirSync(dir).sort()).toEqual([name, 'tmp']);
+  });
+});
