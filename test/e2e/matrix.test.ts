@@ -6,22 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type MatrixRow, matrixRowsOf } from '../helpers/matrix-rows.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-matrix-');
 
-interface Row {
-  id: string;
-  prompt: string;
-  error: { type: string } | null;
-  model: string | null;
-  requested_model?: string;
-  sample?: number;
-  cached?: true;
-}
-
-const rowsOf = (file: string) => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
+type Row = MatrixRow;
+const rowsOf = matrixRowsOf;
 const keys = (rows: readonly Row[]) => rows.map((r) => `${r.prompt}|${r.requested_model ?? '-'}|${r.sample ?? '-'}`).sort();
 /** Requests the mock got per model. */
 const perModel = () => {

@@ -7,21 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type MatrixRow, matrixRowsOf } from '../helpers/matrix-rows.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-resume-models-');
 
-interface Row {
-  id: string;
-  prompt: string;
-  error: { type: string } | null;
-  model: string | null;
-  requested_model?: string;
-  sample?: number;
-}
-
-const rowsOf = (file: string) => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
+type Row = MatrixRow;
+const rowsOf = matrixRowsOf;
 const keys = (rows: readonly Row[]) => rows.map((r) => `${r.prompt}|${r.requested_model ?? '-'}|${r.sample ?? '-'}|${r.error ? 'failed' : 'ok'}`).sort();
 const sent = () => ctx.server.requests.map((r) => `${r.body.messages.at(-1).content}|${r.body.model}`);
 
