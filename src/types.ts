@@ -128,8 +128,9 @@ export interface ResultRow {
   logprobs?: Logprobs;
   /**
    * With a schema or --json: the parsed answer (null on a failed row); absent otherwise. A number a
-   * double cannot hold exactly (an ID above 2^53) is kept as written: a `JSON.rawJSON` value on
-   * Node >= 22 (`.rawJSON` is the digits), a lossless-json `LosslessNumber` on Node 20 (`.toString()`).
+   * double cannot hold exactly (an ID above 2^53), or a minus zero, is kept as written: a
+   * `JSON.rawJSON` value on Node >= 22 (`.rawJSON` is the digits), a lossless-json `LosslessNumber`
+   * on Node 20 (`.toString()`).
    */
   output?: unknown;
   /** Input fields carried over by --keep-fields (absent without it). */

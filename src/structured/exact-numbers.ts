@@ -3,23 +3,35 @@ import { isLosslessNumber, isSafeNumber, LosslessNumber, parse, stringify } from
 /** JSON.rawJSON (Node >= 21): a value that JSON.stringify writes as the given text. */
 const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
 
-/** Only a number of 16 or more digits, or with a 3-digit exponent, can be one a double does not hold. */
-const MAY_LOSE_DIGITS = /\d{16}|[eE][-+]?\d{3}/;
+/**
+ * What a text needs before a number in it can be one JSON.stringify would not write back as the same
+ * value: 16 digits (a dot may split them), an exponent, or a minus zero. Text without any of these is
+ * not parsed twice; one with them (even inside a string) is, and gets lossless-json's verdict.
+ */
+const MAY_CHANGE = /\d(?:\.?\d){15}|\d[eE]|-0(?:\.0+)?(?![.\d])/;
 
 /**
- * An answer's value with every number a double cannot hold exactly (an ID above 2^53, a 20-digit
- * decimal, 1e400) kept as written: a JSON.rawJSON where Node has it, else a lossless-json
- * LosslessNumber, which {@link stringifyExact} writes as its text. `parsed` is JSON.parse of the same
- * text (the validator needs plain numbers); it is returned as is when no number would change, and
- * when lossless-json refuses what JSON.parse took (a key given twice).
+ * An answer's value with every number that JSON would not write back as the same value kept as
+ * written: one a double cannot hold exactly (an ID above 2^53, a 20-digit decimal, 1e400), and a
+ * minus zero (`-0.0`; a double holds it, but JSON.stringify and String write `0`). Such a number is
+ * a JSON.rawJSON where Node has it, else a lossless-json LosslessNumber, which
+ * {@link stringifyExact} writes as its text; any other number is a plain number, written as JSON
+ * writes its value (`1E5` as `100000`). `parsed` is JSON.parse of the same text (the validator
+ * needs plain numbers); it is returned as is when no number would change, and when lossless-json
+ * refuses what JSON.parse took (a key given twice).
  */
 export function keepNumbersAsWritten(text: string, parsed: unknown): unknown {
-  if (!MAY_LOSE_DIGITS.test(text)) return parsed;
+  if (!MAY_CHANGE.test(text)) return parsed;
   try {
-    return parse(text, null, (digits) => (isSafeNumber(digits) ? Number(digits) : rawJSON ? rawJSON(digits) : new LosslessNumber(digits)));
+    return parse(text, null, keepNumber);
   } catch {
     return parsed;
   }
+}
+
+function keepNumber(digits: string): unknown {
+  if (isSafeNumber(digits) && !Object.is(Number(digits), -0)) return Number(digits);
+  return rawJSON ? rawJSON(digits) : new LosslessNumber(digits);
 }
 
 /**

@@ -283,6 +283,38 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     const jsonl = await run(['--json', '-q'], { stdin: 'extract, json\n' });
     expect(jsonl.stdout).toContain(`"output":${ANSWER}`);
   });
+
+  it('other spellings: -0.0 and -0 keep their sign, digits split by the point or an exponent stay; 1E5 and 1.50 are their value', async () => {
+    const spelled = {
+      nz: '-0.0',
+      iz: '-0',
+      huge: '1e400',
+      e5: '1E5',
+      dec: '0.10000000000000000001',
+      int30: '123456789012345678901234567890',
+      split: '1234567890.1234567890',
+      shifted: '90071992547409.93e2',
+      x: '1.50',
+    };
+    const written = { ...spelled, e5: '100000', x: '1.5' };
+    const names = Object.keys(spelled);
+    const schema = JSON.stringify({
+      type: 'object',
+      properties: Object.fromEntries(names.map((k) => [k, { type: k === 'iz' || k === 'int30' ? 'integer' : 'number' }])),
+      required: names,
+      additionalProperties: false,
+    });
+    const object = (v: Record<string, string>) => `{${names.map((k) => `"${k}":${v[k]}`).join(',')}}`;
+    const { run } = await server({ schema: { answer: () => object(spelled) } });
+    const jsonl = await run(['--json-schema', schema, '-q'], { stdin: 'extract the readings\n' });
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    expect(jsonl.stdout).toContain(`"output":${object(written)}`);
+    const csv = await run(['--json-schema', schema, '-f', 'csv', '-q'], { stdin: 'extract the readings\n' });
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, row] = parse(csv.stdout) as string[][];
+    expect(header!.slice(1, 1 + names.length)).toEqual(names);
+    expect(row!.slice(1, 1 + names.length)).toEqual(Object.values(written));
+  });
 });
 
 describe.concurrent('servers without structured outputs', () => {

@@ -12,6 +12,9 @@ describe('keepNumbersAsWritten / stringifyExact', () => {
     ['a 20-digit decimal', '{"p":0.12345678901234567891}'],
     ['beyond a double: overflow and underflow', '{"big":1e400,"tiny":-1e-400}'],
     ['nested, beside numbers a double holds', '{"a":{"b":[{"c":12345678901234567890,"d":2.5,"e":-3}]},"s":"12345678901234567890"}'],
+    ['minus zero, however written (a double holds it, JSON writes 0)', '{"a":-0.0,"b":-0,"c":-0e5,"d":[-0.000E-3],"e":-0.5}'],
+    ['20 digits a point splits, with no run of 16', '{"p":1234567890.1234567890}'],
+    ['an integer above 2^53 written with an exponent', '{"a":90071992547409.93e2,"b":1e23}'],
   ])('%s: written back as the answer wrote it', (_name, text) => {
     expect(stringifyExact(kept(text))).toBe(text);
   });
@@ -23,6 +26,10 @@ describe('keepNumbersAsWritten / stringifyExact', () => {
     const plain = '{"n":3}';
     const same = JSON.parse(plain);
     expect(keepNumbersAsWritten(plain, same)).toBe(same);
+  });
+
+  it('a number a double holds is its value, written as JSON writes it', () => {
+    expect(stringifyExact(kept('{"a":-0.0,"b":1E5,"c":1.50,"d":0.0,"e":1e-7}'))).toBe('{"a":-0.0,"b":100000,"c":1.5,"d":0,"e":1e-7}');
   });
 
   it("a key given twice (JSON.parse takes the last, lossless-json refuses): JSON.parse's value", () => {
