@@ -1,4 +1,4 @@
-import { isLosslessNumber, isSafeNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { type DuplicateKeyInfo, isLosslessNumber, isSafeNumber, LosslessNumber, parse, stringify } from 'lossless-json';
 
 /** JSON.rawJSON (Node >= 21): a value that JSON.stringify writes as the given text. */
 const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
@@ -17,16 +17,21 @@ const MAY_CHANGE = /\d(?:\.?\d){15}|\d[eE]|-0(?:\.0+)?(?![.\d])/;
  * a JSON.rawJSON where Node has it, else a lossless-json LosslessNumber, which
  * {@link stringifyExact} writes as its text; any other number is a plain number, written as JSON
  * writes its value (`1E5` as `100000`). `parsed` is JSON.parse of the same text (the validator
- * needs plain numbers); it is returned as is when no number would change, and when lossless-json
- * refuses what JSON.parse took (a key given twice).
+ * needs plain numbers); it is returned as is when no number would change, and should lossless-json
+ * ever refuse what JSON.parse took.
  */
 export function keepNumbersAsWritten(text: string, parsed: unknown): unknown {
   if (!MAY_CHANGE.test(text)) return parsed;
   try {
-    return parse(text, null, keepNumber);
+    return parse(text, null, { parseNumber: keepNumber, onDuplicateKey: lastValue });
   } catch {
     return parsed;
   }
+}
+
+/** A key given twice keeps its last value, where it first came, as JSON.parse (and the validator) took it. */
+function lastValue(duplicate: DuplicateKeyInfo): unknown {
+  return duplicate.newValue;
 }
 
 function keepNumber(digits: string): unknown {

@@ -284,6 +284,16 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     expect(jsonl.stdout).toContain(`"output":${ANSWER}`);
   });
 
+  it('a key given twice: the last value, as JSON.parse takes it, with its digits as written (JSONL and CSV)', async () => {
+    const { run } = await server({ schema: { answer: () => '{"id":1,"label":"a","id":12345678901234567890,"n":{"v":2,"v":-0.0}}' } });
+    const jsonl = await run(['--json', '-q'], { stdin: 'extract, json\n' });
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    expect(jsonl.stdout).toContain('"output":{"id":12345678901234567890,"label":"a","n":{"v":-0.0}}');
+    const csv = await run(['--json', '-f', 'csv', '-q'], { stdin: 'extract, json\n' });
+    const [, row] = parse(csv.stdout) as string[][];
+    expect(row![1]).toBe('{"id":12345678901234567890,"label":"a","n":{"v":-0.0}}');
+  });
+
   it('other spellings: -0.0 and -0 keep their sign, digits split by the point or an exponent stay; 1E5 and 1.50 are their value', async () => {
     const spelled = {
       nz: '-0.0',
