@@ -9,6 +9,7 @@ import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
 import { reaskMessages } from '../structured/reask.js';
+import type { InvalidKind } from '../structured/validate.js';
 import {
   chunkDir,
   ensureChunkDir,
@@ -554,7 +555,7 @@ export class BatchJob {
     this.partlyCollected.set(chunk.n, written);
     let unknown = 0;
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
-    const reasks = new Map<string, { row: ResultRow; problems: string[] }>();
+    const reasks = new Map<string, { row: ResultRow; invalid: InvalidKind; problems: string[] }>();
     /** Whole answers to store in the response cache, by custom_id. */
     const whole = this.o.storeAnswer ? new Map<string, StoredAnswer>() : undefined;
     const times = batchTimes(batch);
@@ -674,7 +675,7 @@ export class BatchJob {
    */
   private async reaskLive(
     chunk: Chunk,
-    reasks: ReadonlyMap<string, { row: ResultRow; problems: string[] }>,
+    reasks: ReadonlyMap<string, { row: ResultRow; invalid: InvalidKind; problems: string[] }>,
     index: ReadonlyMap<string, IndexEntry>,
     written: Set<string>,
   ): Promise<boolean> {
@@ -683,10 +684,10 @@ export class BatchJob {
     const self = this;
     async function* records(): AsyncGenerator<PromptRecord> {
       for await (const record of recordsFromChunk(self.dir, chunk, new Set(reasks.keys()), index)) {
-        const { row, problems } = reasks.get(customIdOf(recordAnswer(record)))!;
+        const { row, invalid, problems } = reasks.get(customIdOf(recordAnswer(record)))!;
         yield {
           ...record,
-          messages: reaskMessages(record.messages, row.response ?? '', problems),
+          messages: reaskMessages(record.messages, row.response ?? '', invalid, problems),
           earlier: { attempts: row.attempts, reasks: 1, usage: row.usage },
         };
       }

@@ -1,5 +1,5 @@
 import { judgeAnswer } from '../structured/judge-answer.js';
-import type { AnswerCheck } from '../structured/validate.js';
+import type { AnswerCheck, InvalidKind } from '../structured/validate.js';
 import type { ResultRow } from '../types.js';
 
 /** The answer-side half of structured output, which collected rows are checked with. */
@@ -11,7 +11,7 @@ export interface CollectedCheck {
   reaskLive: boolean;
 }
 
-export type Judged = { kind: 'row'; row: ResultRow } | { kind: 'reask'; row: ResultRow; problems: string[] };
+export type Judged = { kind: 'row'; row: ResultRow } | { kind: 'reask'; row: ResultRow; invalid: InvalidKind; problems: string[] };
 
 /**
  * A collected answer through the same check as a live one (judgeAnswer): the parsed value as
@@ -22,7 +22,7 @@ export function judgeCollected(row: ResultRow, refusal: string | undefined, o: C
   if (row.error) return { kind: 'row', row: { ...row, output: null } };
   const verdict = judgeAnswer(row.response ?? '', row.finish_reason, o.check, refusal);
   if (verdict.ok) return { kind: 'row', row: { ...row, output: verdict.value } };
-  if (!verdict.final && o.retries > 0 && o.reaskLive) return { kind: 'reask', row, problems: verdict.problems };
+  if (!verdict.final && o.retries > 0 && o.reaskLive) return { kind: 'reask', row, invalid: verdict.kind, problems: verdict.problems };
   const reaskHint = verdict.final || o.retries === 0 ? '' : '; a batch cannot re-ask: --resume --retry-failed asks again, or use --finish-live';
   return {
     kind: 'row',

@@ -32,7 +32,7 @@ export function answerStep(structured: StructuredOutput, result: CompletionResul
     return { next: 'reject', message: n > 0 ? `${verdict.message} (after ${n} re-${n === 1 ? 'ask' : 'asks'})` : verdict.message, usage: tally.usage };
   }
   tally.reasks++;
-  return { next: 'reask', messages: reaskMessages(sent, result.text, verdict.problems), problems: verdict.problems };
+  return { next: 'reask', messages: reaskMessages(sent, result.text, verdict.kind, verdict.problems), problems: verdict.problems };
 }
 
 function addUsage(total: Usage | null, usage: Usage | null): Usage | null {

@@ -1,16 +1,19 @@
-import type { AnswerCheck } from './validate.js';
+import type { AnswerCheck, InvalidKind } from './validate.js';
+
+interface Failure {
+  ok: false;
+  /** One line per violation, for the re-ask and the error row. */
+  problems: string[];
+  /** What the error row says if this is the last attempt. */
+  message: string;
+}
 
 export type Verdict =
   | { ok: true; value: unknown }
-  | {
-      ok: false;
-      /** One line per violation, for the re-ask and the error row. */
-      problems: string[];
-      /** Not worth asking again: the answer was cut off, or filtered. */
-      final: boolean;
-      /** What the error row says if this is the last attempt. */
-      message: string;
-    };
+  /** Not worth asking again: the answer was refused, cut off, or filtered. */
+  | (Failure & { final: true })
+  /** Worth asking again; `kind` picks the re-ask's words (see reask.ts). */
+  | (Failure & { final: false; kind: InvalidKind });
 
 /**
  * Judges one answer. A truncated answer (finish_reason `length`) is said as such and not re-asked:
@@ -35,5 +38,5 @@ export function judgeAnswer(text: string, finishReason: string | null, check: An
   }
   const what =
     result.kind === 'json' ? 'answer is not valid JSON' : result.kind === 'object' ? 'answer is not a JSON object' : 'answer does not match the schema';
-  return { ok: false, problems, final: false, message: `${what}: ${problems.join('; ')}` };
+  return { ok: false, problems, final: false, kind: result.kind, message: `${what}: ${problems.join('; ')}` };
 }

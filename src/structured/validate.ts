@@ -10,8 +10,11 @@ import { stripFence } from './strip-fence.js';
 /** ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module. */
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
+/** What was wrong with an answer: not JSON, not the object --json asks for, or against the schema. */
+export type InvalidKind = 'json' | 'object' | 'schema';
+
 /** The outcome of checking one answer. */
-export type CheckResult = { ok: true; value: unknown } | { ok: false; kind: 'json' | 'object' | 'schema'; problems: string[] };
+export type CheckResult = { ok: true; value: unknown } | { ok: false; kind: InvalidKind; problems: string[] };
 
 /** Parses and validates one answer; compiled once per run. */
 export type AnswerCheck = (text: string) => CheckResult;

@@ -165,7 +165,9 @@ describe('--batch-api with structured output', () => {
     expect(sent.response_format).toEqual(line.response_format);
     expect(sent.messages.slice(0, 1)).toEqual(line.messages);
     expect(sent.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
-    expect(sent.messages[2].content).toMatch(/did not match the required JSON schema/);
+    expect(sent.messages[2].content).toMatch(
+      /^Your answer did not match the required JSON schema:\n- .*\nAnswer again with only the corrected JSON, nothing else\.$/s,
+    );
     // The row's tokens are both answers': the batch's and the live re-ask's.
     expect(fixed.usage!.prompt_tokens).toBeGreaterThan(liveReq.tokens);
     expect(fixed.batch_id).toBeUndefined(); // its answer came live
@@ -187,6 +189,11 @@ describe('--batch-api with structured output', () => {
     const never = by.get('always null')!;
     expect(never).toMatchObject({ error: { type: 'invalid_output' }, attempts: 2, output: null, response: 'null' });
     expect(never.error!.message).toMatch(/^answer is not a JSON object: \/: must be object/);
+    // The live re-ask says what a live run's says: a JSON object, no schema.
+    const reask = ctx.server.requests.find((q) => (q.body as any).messages.some((m: any) => m.role === 'assistant' && m.content === '42'))!;
+    expect((reask.body as any).messages.at(-1).content).toBe(
+      'Your answer was not a JSON object:\n- /: must be object\nAnswer again with only a JSON object, nothing else.',
+    );
   });
 
   it('a collected answer keeps the numbers a double cannot hold as written, in output and in CSV cells', async () => {

@@ -85,8 +85,10 @@ describe.concurrent('--json-schema', () => {
     expect(assistant.role).toBe('assistant');
     expect(JSON.parse(assistant.content)).toMatchObject({ unexpected_field: true });
     expect(complaint.role).toBe('user');
+    expect(complaint.content).toMatch(/^Your answer did not match the required JSON schema:\n- /);
     expect(complaint.content).toContain('- /: unexpected property "unexpected_field"');
     expect(complaint.content).toContain('- /label: must be string');
+    expect(complaint.content).toMatch(/\nAnswer again with only the corrected JSON, nothing else\.$/);
     expect(sent[1]!.body.response_format).toEqual(sent[0]!.body.response_format);
   });
 
@@ -396,8 +398,21 @@ describe.concurrent('--json', () => {
     const never = rows.find((x) => x.prompt === 'always null')!;
     expect(never).toMatchObject({ error: { type: 'invalid_output' }, attempts: 2, output: null, response: 'null' });
     expect(never.error!.message).toMatch(/^answer is not a JSON object: \/: must be object/);
+    // No schema here: the re-ask asks for a JSON object, as JSON mode does, and names no schema.
     const reask = mock.requests.find((q) => q.body.messages.some((m: { role: string; content: string }) => m.role === 'assistant' && m.content === '42'))!;
-    expect(reask.body.messages.at(-1).content).toContain('/: must be object');
+    expect(reask.body.messages.at(-1).content).toBe(
+      'Your answer was not a JSON object:\n- /: must be object\nAnswer again with only a JSON object, nothing else.',
+    );
+  });
+
+  it('an answer that is not JSON is re-asked in words for JSON, not for a schema', async () => {
+    const { mock, run } = await server();
+    const r = await run(['--json', '-q'], { stdin: 'list colours [[schema:invalid-json]]\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl<ResultRow>(r.stdout)[0]).toMatchObject({ error: null, attempts: 2 });
+    const complaint: string = mock.requests[1]!.body.messages.at(-1).content;
+    expect(complaint).toMatch(/^Your answer was not valid JSON:\n- not valid JSON \(.+\)\nAnswer again with only the corrected JSON, nothing else\.$/);
+    expect(complaint).not.toMatch(/schema/i);
   });
 });
 

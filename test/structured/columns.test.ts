@@ -96,12 +96,20 @@ describe('CSV row with field columns', () => {
 describe('reaskMessages', () => {
   it('appends the invalid answer as the assistant turn and the problems as a user turn', () => {
     const sent = [{ role: 'user', content: 'extract' }];
-    const msgs = reaskMessages(sent, '{"a":2}', ['/a: must be string']);
+    const msgs = reaskMessages(sent, '{"a":2}', 'schema', ['/a: must be string']);
     expect(msgs).toHaveLength(3);
     expect(msgs[0]).toBe(sent[0]);
     expect(msgs[1]).toEqual({ role: 'assistant', content: '{"a":2}' });
     expect(msgs[2]!.role).toBe('user');
     expect(msgs[2]!.content).toMatch(/did not match the required JSON schema:\n- \/a: must be string\n/);
     expect(sent).toHaveLength(1);
+  });
+
+  it.each([
+    ['json', 'Your answer was not valid JSON:\n- x\nAnswer again with only the corrected JSON, nothing else.'],
+    ['object', 'Your answer was not a JSON object:\n- x\nAnswer again with only a JSON object, nothing else.'],
+    ['schema', 'Your answer did not match the required JSON schema:\n- x\nAnswer again with only the corrected JSON, nothing else.'],
+  ] as const)('says what a %s check found, and names a schema only then', (kind, said) => {
+    expect(reaskMessages([], 'y', kind, ['x'])[1]!.content).toBe(said);
   });
 });
