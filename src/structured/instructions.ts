@@ -5,11 +5,13 @@ export const SCHEMA_FENCE = '```json';
 
 /**
  * The system message for --schema-in-prompt: the schema itself, for servers that refuse
- * response_format. Answers are still validated and re-asked client-side.
+ * response_format. Answers are still validated and re-asked client-side. Not strict, the schema's
+ * root may be an array or anything else: an object is asked for only when the root is one.
  */
 export function schemaInstructions(schema: JsonSchema): string {
+  const what = schema.type === 'object' ? 'a single JSON object' : 'a single JSON value';
   return (
-    'Answer with a single JSON object that is valid against this JSON Schema. ' +
+    `Answer with ${what} that is valid against this JSON Schema. ` +
     'Output only the JSON: no prose, no code fence.\n' +
     `${SCHEMA_FENCE}\n${JSON.stringify(schema)}\n\`\`\``
   );

@@ -365,6 +365,18 @@ describe.concurrent('servers without structured outputs', () => {
     ]);
     expect(mock.requests[1]!.body.messages.at(-1).content).toContain('unexpected property');
   });
+
+  it('--schema-in-prompt with a root that is not an object asks for a JSON value, not an object', async () => {
+    const { mock, run } = await server();
+    const list = JSON.stringify({ type: 'array', items: { type: 'string' } });
+    const r = await run(['--json-schema', list, '--schema-in-prompt', '-q'], { stdin: 'three colours\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl<ResultRow>(r.stdout)[0]).toMatchObject({ error: null, attempts: 1, output: expect.any(Array) });
+    expect(mock.requests[0]!.body.messages[0].content).toMatch(/^Answer with a single JSON value that is valid against this JSON Schema\. /);
+    const object = await run(['--json-schema', SMALL, '--schema-in-prompt', '-q'], { stdin: 'grade me\n' });
+    expect(object.code, object.stderr).toBe(0);
+    expect(mock.requests[1]!.body.messages[0].content).toMatch(/^Answer with a single JSON object that is valid against this JSON Schema\. /);
+  });
 });
 
 describe.concurrent('--json', () => {
