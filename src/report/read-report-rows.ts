@@ -3,7 +3,7 @@ import { RunError } from '../errors.js';
 import { readCompleteChunks, splitLines, type TailInfo } from '../output/complete-lines.js';
 import { CACHED_TOKENS_COLUMN, CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
 import { csvHeaderShape } from '../output/csv-layout.js';
-import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
+import { withOutputAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { ReportRow } from './report-row.js';
 
@@ -125,8 +125,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
       let row: ReportRow;
       try {
         const value: unknown = JSON.parse(text);
-        // Long numbers in structured output as written (see structured/exact-numbers.ts).
-        row = reportRowFromJson(isPlainObject(value) && value.output != null ? keepNumbersAsWritten(text, value) : value);
+        row = reportRowFromJson(isPlainObject(value) ? withOutputAsWritten(text, value) : value);
       } catch (err) {
         throw bad(path, line, `not a result row (${(err as Error).message})`);
       }

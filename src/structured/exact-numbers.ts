@@ -40,6 +40,18 @@ function keepNumber(digits: string): unknown {
 }
 
 /**
+ * A result row read back from its JSONL `line`, with its `output`'s numbers as written (see
+ * {@link keepNumbersAsWritten}), so a compaction or merge writes them back unchanged. Only `output`:
+ * the rest was written by JSON.stringify, and a kept number elsewhere (an input field above 2^53)
+ * is one {@link stringifyExact} does not look for, which Node 20 would write as an object.
+ */
+export function withOutputAsWritten(line: string, row: Record<string, unknown>): Record<string, unknown> {
+  if (row.output == null) return row;
+  const kept = keepNumbersAsWritten(line, row) as Record<string, unknown>;
+  return kept === row ? row : { ...row, output: kept.output };
+}
+
+/**
  * JSON.stringify that writes a kept number (see {@link keepNumbersAsWritten}) as its digits.
  * `keptIn` is where such numbers can be (a row's `output`), so that a whole row is not walked.
  */

@@ -286,6 +286,24 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     expect(jsonl.stdout).toContain(`"output":${ANSWER}`);
   });
 
+  it('--compact keeps the rest of a row as it was: a kept input field above 2^53 stays a number', async () => {
+    const { run } = await server({ schema: { answer: () => '{"id":7}' } });
+    const input = write('kept.jsonl', '{"prompt":"extract","ref":98765432109876543210,"at":1e23}\n');
+    const out = path.join(dir, `${++n}-kept.jsonl`);
+    const r = await run([input, '--json', '--keep-fields', 'ref,at', '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const written = fs.readFileSync(out, 'utf8');
+    expect(written).toContain('"output":{"id":7}');
+    const keptInput = /"input":\{[^}]*\}/.exec(written)![0];
+    const compacted = path.join(dir, `${++n}-kept-compacted.jsonl`);
+    const c = await run(['--compact', out, '-o', compacted, '-q']);
+    expect(c.code, c.stderr).toBe(0);
+    const again = fs.readFileSync(compacted, 'utf8');
+    expect(again).toContain('"output":{"id":7}');
+    expect(again).toContain(keptInput);
+    expect(again).not.toContain('isLosslessNumber');
+  });
+
   it('a key given twice: the last value, as JSON.parse takes it, with its digits as written (JSONL and CSV)', async () => {
     const { run } = await server({ schema: { answer: () => '{"id":1,"label":"a","id":12345678901234567890,"n":{"v":2,"v":-0.0}}' } });
     const jsonl = await run(['--json', '-q'], { stdin: 'extract, json\n' });
