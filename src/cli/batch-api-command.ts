@@ -48,6 +48,7 @@ import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
+import { writeSummaryJson } from './write-summary-json.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -431,7 +432,9 @@ function finishBatchRun(
                 : ExitCode.ok;
   // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
   // (the terminal says it in the pending line instead of the summary's).
-  if (config.summaryJson)
-    fs.writeFileSync(config.summaryJson, `${JSON.stringify({ ...summary, resumeHint: next, pendingBatches: outcome.pending }, null, 2)}\n`);
-  return { code, summary };
+  // Said even when the rows' reader left, as live: the file is all a script has of the run.
+  const written = config.summaryJson
+    ? writeSummaryJson(config.summaryJson, { ...summary, resumeHint: next, pendingBatches: outcome.pending }, code, (line) => run.reporter.error(line))
+    : code;
+  return { code: written, summary };
 }

@@ -20,11 +20,33 @@ export function unwritableReason(file: string): string | undefined {
     else {
       const existing = fs.statSync(file, { throwIfNoEntry: false });
       if (existing?.isDirectory()) why = 'is a directory';
-      else fs.accessSync(existing ? file : dir, fs.constants.W_OK);
+      else if (existing) fs.accessSync(file, fs.constants.W_OK);
+      else why = uncreatableReason(file, dir);
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     why = code === 'ENOENT' ? `no such directory ${dir}` : code === 'EACCES' ? 'permission denied' : (err as Error).message;
   }
   return why;
+}
+
+/**
+ * Whether a new `file` can be made, found by making it and removing it again. access(W_OK) on the
+ * directory is not enough: root passes it everywhere, yet /proc, /sys, an immutable directory or a
+ * name too long for the file system take no new file, which the run would learn only at its end.
+ */
+function uncreatableReason(file: string, dir: string): string | undefined {
+  fs.accessSync(dir, fs.constants.W_OK);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Made meanwhile by someone else: it is there and will be checked as such when opened.
+    if (code === 'EEXIST') return undefined;
+    return `cannot create a file in ${dir} (${code ?? (err as Error).message})`;
+  }
+  fs.closeSync(fd);
+  fs.rmSync(file, { force: true });
+  return undefined;
 }

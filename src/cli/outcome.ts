@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { BatchOutcome } from '../engine/run-batch.js';
 import type { BatchStats } from '../engine/stats.js';
 import { ExitCode } from '../errors.js';
@@ -14,6 +13,7 @@ import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
 import { worstCaseAdvice } from './cost-advice.js';
+import { writeSummaryJson } from './write-summary-json.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -85,19 +85,6 @@ function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
             : ExitCode.ok;
 }
 
-/** Writes --summary-json; on failure says so and turns a clean exit code into a usage error. */
-function writeSummaryJson(file: string, summary: RunSummary, code: number, reporter: CliReporter): number {
-  try {
-    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-    return code;
-  } catch (err) {
-    // Every row is written; only the summary file is missing. A stop's own code (3, 130: "resume
-    // me") says more than this.
-    reporter.error(`cannot write --summary-json ${file}: ${(err as Error).message}`);
-    return code === ExitCode.ok || code === ExitCode.someFailed ? ExitCode.usage : code;
-  }
-}
-
 /** Makes the --report file from the summary; says what happened in one line. */
 export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string }>;
 
@@ -146,7 +133,7 @@ export async function finishRun(
   const unsaved = outcome.stopped && !quiet ? unsavedNote(config) : undefined;
   if (unsaved) reporter.error(unsaved);
   let code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
-  if (config.summaryJson) code = writeSummaryJson(config.summaryJson, summary, code, reporter);
+  if (config.summaryJson) code = writeSummaryJson(config.summaryJson, summary, code, (line) => reporter.error(line));
   if (report) {
     const made = await report(summary);
     if (!made.ok) {
