@@ -137,7 +137,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   // A file's own directory first: a missing one is said as a live run says it.
   if (!isStreamTarget(config.output.path)) checkWritableFile(config.output.path, '--output');
   checkStateWritable(config.output.path);
-  if (config.report) (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
+  if (config.report) {
+    // As live: a report that cannot be made is said before the batches are paid for.
+    checkWritableFile(config.report, '--report');
+    (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
+  }
   // Every model must have a price under --max-cost before anything is sent, as live.
   const { budget: liveBudget, prices } = openBudget(config, config.models);
   const budget = liveBudget && { capUsd: liveBudget.capUsd, prices: prices ?? createPriceLookup({}) };

@@ -37,6 +37,17 @@ describe('--summary-json FILE that cannot be created', () => {
   });
 });
 
+describe('--report FILE that cannot be created', () => {
+  it.runIf(fs.existsSync('/proc/self')).each(MODES)('%s: /proc/x.html is refused up front, exit 2, nothing sent or created', async (_name, mode) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...args(mode), '--report', '/proc/x.html']);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: --report \/proc\/x\.html: \S.*$/)]);
+    expect(r.code).toBe(2);
+    expect(sent()).toBe(0);
+    expect(fs.readdirSync(ctx.dir)).toEqual(['p.txt']);
+  });
+});
+
 describe('--summary-json FILE that cannot be written at the end', () => {
   it.runIf(fs.existsSync('/dev/full')).each(MODES)('%s: a full disk (/dev/full) is one line and exit 2; every row is kept', async (_name, mode) => {
     const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b', 'c']);
