@@ -7,7 +7,18 @@ import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, openFileWriter, readRunMeta, writeRunMeta } from '../output/index.js';
+import {
+  acquireLock,
+  type LockHandle,
+  diffRunMeta,
+  formatFromPath,
+  metaPath,
+  openFileWriter,
+  readRunMeta,
+  type RowWriter,
+  writeRunMeta,
+} from '../output/index.js';
+import { openCancelOutput } from './open-cancel-output.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
@@ -112,7 +123,13 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number } &
   }
   // Rows as the run writes them: its CSV layout, its answers checked against its schema.
   const shape = manifest.rowShape;
-  const writer = openFileWriter(output, format, { append: true, csv: shape?.csv });
+  let writer: RowWriter;
+  try {
+    writer = openCancelOutput(output, format, shape?.csv);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const structured = shape?.structured
     ? (await import('./structured-setup.js')).prepareStructured(shape.structured as unknown as NonNullable<CliConfig['structured']>).structured
     : undefined;
