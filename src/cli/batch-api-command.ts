@@ -49,6 +49,7 @@ import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
+import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -82,7 +83,12 @@ export function atBatchPrice(summary: RunSummary): RunSummary {
 /** A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal. */
 function checkManifest(config: CliConfig, output: string, info: (line: string) => void): void {
   const manifest = readManifest(output);
-  if (!manifest || config.resume) return;
+  if (!manifest) return;
+  // An earlier --mock run's batches ended with its process: --resume cannot collect them, nor could
+  // `cancel` reach them to stop a bill there never was.
+  const lost = lostMockBatches(output);
+  if (lost.length > 0 && !config.overwrite) throw new RunError(lostMockBatchesMessage(output, lost), 'output');
+  if (config.resume) return;
   const open = manifest.chunks.filter(isOpen).length;
   if (!config.overwrite) {
     throw new RunError(
@@ -92,7 +98,7 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   }
   // Batches on the server (or possibly created: a createKey without an answer) are known only to this
   // manifest: dropping it would leave them running, billing, with no way to collect or cancel them.
-  const ids = uncollectedBatches(manifest);
+  const ids = lost.length > 0 ? [] : uncollectedBatches(manifest);
   if (ids.length > 0) {
     throw new RunError(
       `${manifestPath(output)} lists ${ids.length} ${ids.length === 1 ? 'batch' : 'batches'} of an earlier run not collected yet (${batchList(ids)}): ` +
@@ -100,7 +106,8 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
       'output',
     );
   }
-  if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
+  if (lost.length > 0) info(`dropping ${lost.length} uncollected batches of the earlier --mock run, gone with its process (--overwrite)`);
+  else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
   fs.rmSync(manifestPath(output), { force: true });
   fs.rmSync(chunkDir(output), { recursive: true, force: true });
 }
@@ -181,7 +188,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const writer = runReport ? runReport.tee(target.writer) : target.writer;
     cache = await openCache(config, (line) => reporter.info(line));
     const onSignal = () => {
-      reporter.info('stopping: batches keep running on the server; the command below continues');
+      reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : 'stopping: batches keep running on the server; the command below continues');
       stop.abort(new Error('interrupted'));
     };
     unlisten.push(io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal));
@@ -386,7 +393,17 @@ function finishBatchRun(
   const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
   const stuck = held !== undefined && outcome.budget!.planned === 0;
   const more = held !== undefined && !stuck;
-  const next = outcome.interrupted || outcome.pending > 0 || more ? resumeHint(config) : stuck ? resumeHint(config, false, { newMaxCost: true }) : null;
+  // Under --mock, batches this process did not collect ended with it: no command can continue them.
+  const manifest = config.provider.kind === 'mock' && config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
+  const lost = manifest ? uncollectedBatches(manifest) : [];
+  const next =
+    lost.length > 0
+      ? null
+      : outcome.interrupted || outcome.pending > 0 || more
+        ? resumeHint(config)
+        : stuck
+          ? resumeHint(config, false, { newMaxCost: true })
+          : null;
   const summary = atBatchPrice(
     buildSummary(
       stats,
@@ -418,6 +435,10 @@ function finishBatchRun(
   if (outcome.pending > 0 && next)
     reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
   else if (outcome.interrupted && next) reporter.info(`to continue, run: ${next}`);
+  if (lost.length > 0)
+    reporter.info(
+      `${lost.length} ${lost.length === 1 ? 'batch was' : 'batches were'} not collected and cannot be: ${MOCK_BATCHES_GONE}; the same command with --overwrite starts again`,
+    );
   if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
   const code = empty
     ? ExitCode.noPrompts

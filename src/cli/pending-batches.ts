@@ -1,5 +1,6 @@
 import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
 import { RunError } from '../errors.js';
+import { readRunMeta } from '../output/index.js';
 import type { CliConfig } from './config.js';
 
 /**
@@ -25,7 +26,8 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
   const output = config.output.path;
   const manifest = readManifest(output);
   const ids = manifest ? uncollectedBatches(manifest) : [];
-  if (ids.length === 0) return;
+  // An earlier --mock run's batches are on no server: nothing would be paid twice.
+  if (ids.length === 0 || readRunMeta(output)?.['baseURL'] === 'mock') return;
   const n = ids.length === 1 ? 'batch' : 'batches';
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +

@@ -19,6 +19,7 @@ import {
   writeRunMeta,
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
+import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
@@ -73,6 +74,11 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
     baseURL,
     redact,
     client: () => {
+      if (recorded === 'mock' && baseUrlFlag === undefined)
+        throw new RunError(
+          `${output} was written by a --mock run, and ${MOCK_BATCHES_GONE}: there is no server to ask; run it again with --overwrite`,
+          'usage',
+        );
       if (stripped)
         throw new RunError(
           `the base URL in ${metaPath(output)} had a secret in it, which is not stored (${recorded}): give the URL with --base-url or OPENAI_BASE_URL`,

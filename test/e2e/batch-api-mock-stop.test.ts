@@ -1,0 +1,64 @@
+/**
+ * `--mock --batch-api` keeps its batches in the process that made them. Stopped with batches not
+ * collected, no command can continue them: none is printed (a `--resume` would fail with a 404),
+ * one line says why, and the way it names (--overwrite) works; `--resume`, `status` and `cancel`
+ * on what is left say the same instead of a 404 or "Invalid URL".
+ * The BUILT CLI with its in-process --mock provider.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stderrLines } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
+
+const tmp = tempDir('llm-batch-mock-stop-');
+afterAll(() => tmp.cleanup());
+
+const GONE = /--mock batches live only in the process that made them/;
+
+describe('--mock --batch-api stopped with a batch not collected', () => {
+  it('Ctrl-C: no command to continue, one line why; --resume/status/cancel say so; --overwrite starts again', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
+    const out = path.join(dir, 'out.jsonl');
+    const summary = path.join(dir, 'sum.json');
+    const run = ['--mock', '--batch-api', input, '-o', out];
+    // A long --poll: the batch is still in progress when the signal comes.
+    const child = spawnCli([...run, '--poll', '30', '--summary-json', summary]);
+    const exited = waitForExit(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
+    child.kill('SIGINT');
+    const r = await exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).not.toMatch(/--resume|to continue, run|keep running on the server/);
+    expect(r.stderr).toMatch(
+      new RegExp(`^llm-batch: 1 batch was not collected and cannot be: ${GONE.source}; the same command with --overwrite starts again$`, 'm'),
+    );
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'interrupted', resumeHint: null, pendingBatches: 1 });
+
+    const resumed = await runCli([...run, '--resume']);
+    expect(stderrLines(resumed)).toEqual([
+      expect.stringMatching(
+        /^llm-batch: \S+out\.jsonl\.batch\.json lists 1 batch of an earlier --mock run \(batch_mock_\d+\) that no one can collect: .*; pass --overwrite to start again$/,
+      ),
+    ]);
+    expect(resumed.code).toBe(2);
+    for (const sub of ['status', 'cancel']) {
+      const told = await runCli([sub, out]);
+      expect(stderrLines(told)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^llm-batch: \\S+out\\.jsonl was written by a --mock run, and ${GONE.source}: there is no server to ask; run it again with --overwrite$`),
+        ),
+      ]);
+      expect(told.code).toBe(2);
+    }
+
+    const again = await runCli([...run, '--overwrite', '--poll', '0.05']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/dropping 1 uncollected batches of the earlier --mock run/);
+    expect(parseJsonl<{ response: string | null }>(fs.readFileSync(out, 'utf8')).filter((row) => row.response)).toHaveLength(3);
+  });
+});
