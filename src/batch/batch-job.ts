@@ -4,7 +4,7 @@ import { OutputClosedError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
-import { chunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
+import { openChunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
@@ -556,8 +556,8 @@ export class BatchJob {
     let unknown = 0;
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
     const reasks = new Map<string, { row: ResultRow; invalid: InvalidKind; problems: string[] }>();
-    /** Whole answers to store in the response cache, by custom_id. */
-    const whole = this.o.storeAnswer ? new Map<string, StoredAnswer>() : undefined;
+    /** The requests' bodies, which whole answers are stored under in the response cache as they come. */
+    const bodies = this.o.storeAnswer ? await openChunkBodies(this.dir, chunk) : undefined;
     const times = batchTimes(batch);
     /** --max-cost: what the batch's answers cost; undefined once an answer came without usage (then the worst case stays spent). */
     let billed: number | undefined = 0;
@@ -566,66 +566,63 @@ export class BatchJob {
       !row.error && !row.usage ? undefined : sum + lineBilled(prices!, chunk.model, row.usage);
     /** Files the server no longer has: their lines go out again as an expired batch's unrun lines do. */
     const gone = new Set<string>();
-    for (const fileId of [batch.output_file_id, batch.error_file_id]) {
-      if (!fileId) continue;
-      try {
-        for await (const text of this.o.client.lines(fileId)) {
-          const outcome = rowFromBatchLine(text, batch.id, index, times);
-          if (outcome.kind === 'unknown') {
-            unknown++;
-            continue;
-          }
-          if (outcome.kind === 'unfinished') continue;
-          outcome.row = this.redactRow(outcome.row);
-          const key = outcome.customId;
-          if (answered.has(key)) continue;
-          answered.add(key);
-          if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
-          // Rows a killed run wrote before it could mark the chunk collected are not written twice.
-          if (this.answeredBefore(key, index.get(key)!) || written.has(key)) continue;
-          let row = outcome.row;
-          if (this.o.structured) {
-            const judged = judgeCollected(row, outcome.refusal, this.o.structured);
-            if (judged.kind === 'reask') {
-              reasks.set(key, judged);
+    try {
+      for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+        if (!fileId) continue;
+        try {
+          for await (const text of this.o.client.lines(fileId)) {
+            const outcome = rowFromBatchLine(text, batch.id, index, times);
+            if (outcome.kind === 'unknown') {
+              unknown++;
               continue;
             }
-            row = judged.row;
-          } else if (outcome.refusal && !row.error && !row.response) {
-            // As live: a refusal outside --json-schema/--json is a failed row keeping its text.
-            row = { ...row, response: outcome.refusal, error: refusedError(outcome.refusal) };
+            if (outcome.kind === 'unfinished') continue;
+            outcome.row = this.redactRow(outcome.row);
+            const key = outcome.customId;
+            if (answered.has(key)) continue;
+            answered.add(key);
+            if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
+            // Rows a killed run wrote before it could mark the chunk collected are not written twice.
+            if (this.answeredBefore(key, index.get(key)!) || written.has(key)) continue;
+            let row = outcome.row;
+            if (this.o.structured) {
+              const judged = judgeCollected(row, outcome.refusal, this.o.structured);
+              if (judged.kind === 'reask') {
+                reasks.set(key, judged);
+                continue;
+              }
+              row = judged.row;
+            } else if (outcome.refusal && !row.error && !row.response) {
+              // As live: a refusal outside --json-schema/--json is a failed row keeping its text.
+              row = { ...row, response: outcome.refusal, error: refusedError(outcome.refusal) };
+            }
+            // Structured: only an answer that passed the check (an invalid one is an error row by now).
+            // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).
+            const body = bodies && !row.error && row.finish_reason !== null ? bodies.body(key) : undefined;
+            if (body) {
+              const stored: StoredAnswer = { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample };
+              // Only the answers that have them: an ordinary batch's stored answers stay as small.
+              if (row.tool_calls) stored.tool_calls = row.tool_calls;
+              if (row.logprobs) stored.logprobs = row.logprobs;
+              await this.o.storeAnswer!(body, stored);
+            }
+            if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
+            await this.o.writer.write(row);
+            written.add(key);
+            this.o.onRow(row);
           }
-          // Structured: only an answer that passed the check (an invalid one is an error row by now).
-          // What the cache needs only: the row (and its prompt) can go (50,000 of them a batch).
-          if (whole && !row.error && row.finish_reason !== null) {
-            const stored: StoredAnswer = { response: row.response, finish_reason: row.finish_reason, model: row.model, usage: row.usage, sample: row.sample };
-            // Only the answers that have them: an ordinary batch's held answers stay as small.
-            if (row.tool_calls) stored.tool_calls = row.tool_calls;
-            if (row.logprobs) stored.logprobs = row.logprobs;
-            whole.set(key, stored);
-          }
-          if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
-          await this.o.writer.write(row);
-          written.add(key);
-          this.o.onRow(row);
+        } catch (err) {
+          if (!isGoneFile(err)) throw err;
+          gone.add(fileId);
+          // What its answers cost is unknown: the chunk's whole reservation stays spent.
+          billed = undefined;
+          this.o.info(
+            `${this.label(chunk)}: its ${fileId === batch.output_file_id ? 'output' : 'error'} file ${fileId} is gone from the server (${err.message}); the requests without a row are sent again`,
+          );
         }
-      } catch (err) {
-        if (!isGoneFile(err)) throw err;
-        gone.add(fileId);
-        // What its answers cost is unknown: the chunk's whole reservation stays spent.
-        billed = undefined;
-        this.o.info(
-          `${this.label(chunk)}: its ${fileId === batch.output_file_id ? 'output' : 'error'} file ${fileId} is gone from the server (${err.message}); the requests without a row are sent again`,
-        );
       }
-    }
-    // The chunk file still holds the bodies: each answer is stored under the body that asked for it.
-    if (whole && whole.size > 0) {
-      for await (const { id, body } of chunkBodies(this.dir, chunk, new Set(whole.keys()))) {
-        const row = whole.get(id)!;
-        whole.delete(id);
-        await this.o.storeAnswer!(body, row);
-      }
+    } finally {
+      bodies?.close();
     }
     if (reasks.size > 0 && !(await this.reaskLive(chunk, reasks, index, written))) return;
     this.partlyCollected.delete(chunk.n);
