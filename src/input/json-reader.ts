@@ -1,11 +1,15 @@
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
+import { JsonlFieldScan } from './jsonl-field-scan.js';
+import { promptFieldWant } from './jsonl-fields.js';
 import { jsonlRecord, withFields } from './jsonl-reader.js';
+import { templateWant } from './jsonl-template-scan.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
 import { renderTemplate } from './template.js';
 import { problemRecord, sendableRecord, userMessages } from './to-record.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 
 /**
  * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
@@ -28,6 +32,7 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
   if (!Array.isArray(value)) {
     throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
   }
+  checkFields(value, options);
   for (let i = 0; i < value.length; i++) {
     const element: unknown = value[i];
     const line = i + 1;
@@ -43,6 +48,28 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
       );
     }
   }
+}
+
+/**
+ * Refuses, before any record, a prompt field or template field that no element has, as a JSONL
+ * input's first rows are checked (see JsonlFieldScan): one element without it is its own error row.
+ * A string element is a prompt, and to a template the fields `prompt` and `line`.
+ */
+function checkFields(elements: readonly unknown[], options: InputOptions): void {
+  const { template } = options;
+  const scan = new JsonlFieldScan(template === undefined ? promptFieldWant(options) : templateWant(template), options.source);
+  for (let i = 0; i < elements.length; i++) {
+    const element = elements[i];
+    let done: boolean;
+    if (typeof element === 'string') {
+      if (template === undefined) return;
+      done = scan.seeRow({ prompt: element, line: element }, i + 1, element.length);
+    } else {
+      done = scan.seeRow(isPlainObject(element) ? element : undefined, i + 1, JSON.stringify(element)?.length ?? 0);
+    }
+    if (done) return;
+  }
+  scan.finish();
 }
 
 function textRecord(text: string, line: number, options: InputOptions): PromptRecord {

@@ -54,9 +54,13 @@ export class JsonlFieldScan {
 
   /** Looks at one non-blank line; true once no more rows are needed (throws when the read-ahead is spent). */
   see(text: string, line: number): boolean {
+    return this.seeRow(parseObject(text), line, text.length);
+  }
+
+  /** As `see`, for a row already parsed (undefined when it is not an object), of `chars` characters as JSON. */
+  seeRow(row: Record<string, unknown> | undefined, line: number, chars: number): boolean {
     this.rows++;
-    this.chars += text.length;
-    const row = parseObject(text);
+    this.chars += chars;
     if (row && this.want.ends(row, this.first === undefined)) return true;
     if (row && !isBatchLine(row)) {
       this.first ??= { line, row };

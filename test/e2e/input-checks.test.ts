@@ -204,3 +204,63 @@ describe('--dry-run with prompts too long to show or to send', () => {
     expect(local.stdout).not.toMatch(/Warning/);
   });
 });
+
+describe('a .json array whose elements lack the prompt or template field', () => {
+  it.each([
+    [
+      'the prompt field',
+      [],
+      /questions\.json:1: none of the 3 rows has a "prompt" or "messages" field \(fields: "id", "question"\); pass --prompt-field question /,
+    ],
+    [
+      'a --prompt-field',
+      ['--prompt-field', 'text'],
+      /questions\.json:1: none of the 3 rows has a "text" field \(fields: "id", "question"\); check --prompt-field/,
+    ],
+    [
+      'a --template field',
+      ['--template', 'Q: {{questoin}}'],
+      /questions\.json:1: --template uses \{\{questoin\}\} but none of the 3 rows has such a field \(fields: "id", "question"\)/,
+    ],
+  ])('%s that no element has: refused up front as JSONL is (exit 2, one line, nothing sent)', async (_what, flags, message) => {
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'questions.json');
+    fs.writeFileSync(file, JSON.stringify([1, 2, 3].map((i) => ({ id: i, question: `q${i}` }))));
+    const out = path.join(ctx.dir, 'questions-json-out.jsonl');
+    const r = await runCli([file, '--base-url', ctx.server.url, ...flags, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(ctx.server.requests).toHaveLength(0);
+    expect(fs.existsSync(out) && fs.statSync(out).size > 0).toBe(false);
+  });
+
+  it('an element lacking it is its own "input" error row wherever it is; a string element is a prompt', async () => {
+    const file = path.join(ctx.dir, 'sparse.json');
+    for (const [elements, flags, bad] of [
+      [[{ id: 'x', q: 'no prompt' }, { id: 'a', prompt: 'ask a' }, 'ask b'], [], 'no "prompt" or "messages" field'],
+      [
+        [
+          { id: 'b', title: 'ask b' },
+          { id: 'x', q: 'no title' },
+          { id: 'a', title: 'ask a' },
+        ],
+        ['--template', 'T {{title}}'],
+        'template field "title" is missing',
+      ],
+    ] as const) {
+      ctx.server.reset();
+      fs.writeFileSync(file, JSON.stringify(elements));
+      const r = await runCli([file, '--base-url', ctx.server.url, ...flags, '-o', '-', '--order', 'input']);
+      const rows = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; error: { type: string; message: string } | null });
+      expect(rows).toHaveLength(3);
+      const failed = rows.filter((row) => row.error !== null);
+      expect(failed.map((row) => [row.id, row.error?.type])).toEqual([['x', 'input']]);
+      expect(failed[0]!.error!.message).toContain(bad);
+      expect(r.code, r.stderr).toBe(1);
+      expect(ctx.server.requests).toHaveLength(2);
+    }
+  });
+});
