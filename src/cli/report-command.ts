@@ -6,7 +6,7 @@ import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/r
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
 import { priceFlag } from './parse-flags.js';
-import { readRunMeta } from '../output/index.js';
+import { metaPath, readRunMeta } from '../output/index.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, readPricesFile, type TokenPrice } from '../budget/prices.js';
 
@@ -70,7 +70,14 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
     const runModel = runModelOf(input);
-    const outcome = await writeReport({ input, format: flags.format ?? resultsFormat(input), output, run, pricing: { lookup, given, runModel } });
+    const outcome = await writeReport({
+      input,
+      format: flags.format ?? resultsFormat(input),
+      output,
+      run,
+      pricing: { lookup, given, runModel },
+      refuseEmpty: !writtenByRun(input),
+    });
     if (!flags.quiet) {
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
       io.stderr.write(
@@ -86,6 +93,15 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);
     return ExitCode.usage;
   }
+}
+
+/**
+ * Whether a run left its metadata beside `input`: such a file with no rows is a run that answered
+ * nothing (a `--shard` that got no records exits 0) and gets its empty report; any other file with
+ * no rows is refused (exit 5), since an empty export upstream must not look green in cron.
+ */
+function writtenByRun(input: string): boolean {
+  return fs.existsSync(metaPath(input));
 }
 
 /** The model of the run that wrote `input` (its metadata file beside it), or null. */

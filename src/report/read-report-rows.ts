@@ -24,6 +24,25 @@ function bad(path: string, line: number, reason: string): RunError {
   return new RunError(`${path}:${line}: ${reason}; llm-batch report reads the JSONL or CSV results of a run`, 'input');
 }
 
+/** Columns every results CSV has, whatever its layout or age: without them it is not one. */
+const REQUIRED_CSV = ['id', 'prompt', 'response'];
+/** Header names shown in a refusal, at most. */
+const SHOW_COLUMNS = 12;
+
+/**
+ * Refuses a CSV that is not a results file from its header, before any row: a header-only file
+ * (or one whose rows are all torn) would otherwise make an empty report of someone else's data.
+ */
+function checkResultsHeader(path: string, header: readonly string[]): void {
+  const missing = REQUIRED_CSV.filter((name) => !header.includes(name));
+  if (missing.length === 0) return;
+  const names = header.slice(0, SHOW_COLUMNS).map((name) => JSON.stringify(name));
+  const columns = names.join(', ') + (header.length > SHOW_COLUMNS ? ', …' : '');
+  const quoted = missing.map((name) => `"${name}"`);
+  const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
+  throw bad(path, 1, `not a results header: no ${list} column${missing.length === 1 ? '' : 's'} (columns: ${columns})`);
+}
+
 /** One parsed JSONL value to a report row; throws a reason when it is not a result row. */
 export function reportRowFromJson(value: unknown): ReportRow {
   if (!isObject(value)) throw new Error('not a JSON object');
@@ -117,8 +136,7 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
  * Streams the rows of a JSONL or CSV results file. A torn last line (a crash mid-write) is skipped;
  * a line that is not a result row stops with a one-line error naming file and line.
  */
-export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): AsyncGenerator<ReportRow> {
-  const tail: TailInfo = { tornBytes: 0 };
+export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tail: TailInfo = { tornBytes: 0 }): AsyncGenerator<ReportRow> {
   if (format === 'jsonl') {
     for await (const { text, line } of splitLines(readCompleteChunks(path, tail))) {
       if (text.trim() === '') continue;
@@ -137,6 +155,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
   let fieldColumns: readonly string[] | undefined;
   let cachedTokens = true;
   const columns = (header: string[]): string[] => {
+    checkResultsHeader(path, header);
     const shape = csvHeaderShape(header);
     fieldColumns = shape?.fieldColumns;
     cachedTokens = shape ? shape.cachedTokens : header.includes(CACHED_TOKENS_COLUMN);
@@ -148,7 +167,6 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv'): As
   pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
   try {
     for await (const { record } of parser as AsyncIterable<{ record: Record<string, string> }>) {
-      if (!('id' in record) || !('prompt' in record)) throw bad(path, 1, 'the CSV header has no "id" and "prompt" columns');
       yield reportRowFromCsv(record, fieldColumns, cachedTokens);
     }
   } catch (err) {

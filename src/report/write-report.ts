@@ -9,6 +9,8 @@ import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { ExitCode, RunError } from '../errors.js';
+import type { TailInfo } from '../output/complete-lines.js';
 
 export interface WriteReportOptions {
   /** The results file (JSONL or CSV) the report is made of. */
@@ -21,6 +23,8 @@ export interface WriteReportOptions {
   /** The run's prices (--price, --prices); list prices without them. */
   pricing?: ReportPricing;
   tableLimits?: { rows: number; chars: number };
+  /** Refuse a file with no result rows (exit 5, nothing written) rather than report nothing. */
+  refuseEmpty?: boolean;
 }
 
 export interface ReportOutcome {
@@ -36,7 +40,9 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
   // the file); second read: the texts of the rows the table shows.
   const rows: ReportRow[] = [];
   let ordinal = 0;
-  for await (const row of readReportRows(o.input, o.format)) rows.push(slimRow(row, ordinal++));
+  const tail: TailInfo = { tornBytes: 0 };
+  for await (const row of readReportRows(o.input, o.format, tail)) rows.push(slimRow(row, ordinal++));
+  if (rows.length === 0 && o.refuseEmpty) throw noRows(o.input, tail.tornBytes);
   const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
     const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
     const full = [...picked];
@@ -60,4 +66,15 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
   const html = renderHtml(data, loadPageAssets());
   writeFileAtomic(o.output, html);
   return { rows: data.figures.rows, tableRows: data.table.rows.length, sampled: data.table.sampled, bytes: Buffer.byteLength(html) };
+}
+
+function noRows(input: string, tornBytes: number): RunError {
+  const size = statSync(input).size;
+  const what =
+    size === 0
+      ? 'is empty'
+      : tornBytes === size
+        ? `holds no result rows (its ${tornBytes.toLocaleString('en-US')} bytes end in no newline, skipped as a torn write)`
+        : 'holds no result rows';
+  return new RunError(`${input} ${what}: no report written`, 'input', ExitCode.noPrompts);
 }

@@ -107,8 +107,13 @@ describe('report on paper', () => {
 
 describe('report of an empty results file', () => {
   it('says the file holds no rows, not that it is old or its models unpriced', async () => {
-    const empty = path.join(tmp.dir, 'empty.jsonl');
-    fs.writeFileSync(empty, '');
+    // An empty file no run wrote is refused (exit 5); a run's that answered nothing is reported:
+    // a --shard that got none of a one-prompt input's records.
+    const input = writePrompts(tmp.dir, 'one.txt', ['the only prompt']);
+    const outs = ['1/2', '2/2'].map((shard, i) => ({ shard, out: path.join(tmp.dir, `empty-${i}.jsonl`) }));
+    for (const { shard, out } of outs) expect((await runCli([input, '--base-url', server.url, '--shard', shard, '-q', '-o', out])).code).toBe(0);
+    const empty = outs.map(({ out }) => out).find((out) => fs.statSync(out).size === 0)!;
+    expect(empty).toBeDefined();
     const html = path.join(tmp.dir, 'empty.html');
     const r = await runCli(['report', empty, '-o', html]);
     expect(r.code, r.stderr).toBe(0);

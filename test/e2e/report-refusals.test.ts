@@ -1,0 +1,90 @@
+/**
+ * `llm-batch report` of a file that is not a run's results, or holds none: refused with one line and
+ * a documented exit code, and no report written (an earlier one at the target is left as it was).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { useServer } from '../helpers/mock-server-hooks.js';
+
+const ctx = useServer('llm-batch-report-refusals-');
+
+/** A directory holding an earlier report at `earlier.html`, to see that a refusal leaves it alone. */
+async function withEarlierReport(): Promise<{ dir: string; earlier: string; bytes: Buffer }> {
+  const dir = fs.mkdtempSync(path.join(ctx.dir, 'r-'));
+  const results = path.join(dir, 'good.jsonl');
+  fs.writeFileSync(results, `${JSON.stringify({ id: 'a', prompt: 'hi', response: 'hello', error: null })}\n`);
+  const earlier = path.join(dir, 'earlier.html');
+  const made = await runCli(['report', results, '-o', earlier, '-q']);
+  expect(made.code, made.stderr).toBe(0);
+  return { dir, earlier, bytes: fs.readFileSync(earlier) };
+}
+
+async function expectRefused(file: string, earlier: { earlier: string; bytes: Buffer }, code: number, message: RegExp): Promise<void> {
+  const r = await runCli(['report', file]);
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+  expect(fs.existsSync(file.replace(/\.[^.]+$/, '.html'))).toBe(false);
+  // Nor over an earlier report, which a report may otherwise replace.
+  const over = await runCli(['report', file, '-o', earlier.earlier]);
+  expect(over.code).toBe(code);
+  expect(fs.readFileSync(earlier.earlier).equals(earlier.bytes)).toBe(true);
+}
+
+describe('llm-batch report of a file that is not a results file', () => {
+  it.each([
+    [
+      'a CSV with a foreign header and no rows',
+      'junk.csv',
+      'a,b\n',
+      /junk\.csv:1: not a results header: no "id", "prompt" and "response" columns \(columns: "a", "b"\)/,
+    ],
+    ['a CSV with a foreign header and rows', 'junk.csv', 'a,b\n1,2\n', /junk\.csv:1: not a results header: no "id", "prompt" and "response" columns/],
+    ['a CSV whose only line has no newline', 'junk.csv', 'a,b\n1,2', /junk\.csv:1: not a results header/],
+    ['a prompts CSV', 'prompts.csv', 'id,prompt\n1,hi\n', /prompts\.csv:1: not a results header: no "response" column \(columns: "id", "prompt"\)/],
+    ['a JSONL of objects that are not rows', 'other.jsonl', '{"a":1}\n{"b":2}\n', /other\.jsonl:1: not a result row \(missing "id"\)/],
+    ['a JSONL of arrays', 'other.jsonl', '[1,2]\n', /other\.jsonl:1: not a result row \(not a JSON object\)/],
+  ])('%s: one line naming file and line, exit 2, no report written', async (_what, name, text, message) => {
+    const earlier = await withEarlierReport();
+    const file = path.join(earlier.dir, name);
+    fs.writeFileSync(file, text);
+    await expectRefused(file, earlier, 2, new RegExp(`^llm-batch: .*${message.source}.*; llm-batch report reads the JSONL or CSV results of a run$`));
+  });
+});
+
+describe('llm-batch report of a file with no result rows', () => {
+  it.each([
+    ['an empty JSONL', 'none.jsonl', '', /none\.jsonl is empty: no report written/],
+    ['an empty CSV', 'none.csv', '', /none\.csv is empty: no report written/],
+    ['blank lines', 'none.jsonl', '\n\n', /none\.jsonl holds no result rows: no report written/],
+    ['a results header only', 'none.csv', 'id,line,prompt,response,error_type\n', /none\.csv holds no result rows: no report written/],
+    [
+      'one row torn mid-write',
+      'none.jsonl',
+      '{"id":"a","response":"x"',
+      /none\.jsonl holds no result rows \(its 24 bytes end in no newline, skipped as a torn write\): no report written/,
+    ],
+  ])('%s that no run wrote: exit 5 (no prompts), no report written', async (_what, name, text, message) => {
+    const earlier = await withEarlierReport();
+    const file = path.join(earlier.dir, name);
+    fs.writeFileSync(file, text);
+    await expectRefused(file, earlier, 5, new RegExp(`^llm-batch: .*${message.source}$`));
+  });
+
+  it.each(['jsonl', 'csv'])('a run that answered nothing (a --shard that got no records, exit 0) gets its empty .%s report', async (ext) => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 's-'));
+    const input = writePrompts(dir, 'p.txt', ['the only prompt']);
+    const reports: number[] = [];
+    for (const shard of ['1/2', '2/2']) {
+      const out = path.join(dir, `shard-${shard[0]}.${ext}`);
+      const run = await runCli([input, '--base-url', ctx.server.url, '--shard', shard, '-o', out, '-q']);
+      expect(run.code, run.stderr).toBe(0);
+      const r = await runCli(['report', out]);
+      expect(r.code, r.stderr).toBe(0);
+      reports.push(Number(/report of (\d+) rows/.exec(r.stderr)?.[1]));
+      expect(fs.existsSync(path.join(dir, `shard-${shard[0]}.html`))).toBe(true);
+    }
+    expect(reports.sort()).toEqual([0, 1]);
+  });
+});
