@@ -68,8 +68,12 @@ function pair(baseURL: string, proxyUrl?: string, apiKey = KEY): Pair {
   };
 }
 
-/** What a row and the scheduler see of an attempt: its result, or its error with the headers it read. */
-async function outcome(complete: Complete, prompt: string, stream: boolean, idleMs = 2000): Promise<unknown> {
+/**
+ * What a row and the scheduler see of an attempt: its result, or its error with the headers it read.
+ * The idle timeout is long enough for a first call on a loaded machine (a 2 s one timed out the SDK
+ * path's first request once in a full run); the fault cases that hang pass FAULT_IDLE_MS.
+ */
+async function outcome(complete: Complete, prompt: string, stream: boolean, idleMs = 15_000): Promise<unknown> {
   const deltas: string[] = [];
   try {
     const r = await withDeadlines(
@@ -108,6 +112,9 @@ async function same(p: Pair, prompt: string, stream: boolean, idleMs?: number): 
   expect(lean).toEqual(sdk);
   return lean;
 }
+
+/** The idle timeout that ends the fault cases that hang or stall. */
+const FAULT_IDLE_MS = 2000;
 
 /** Every fault the mock can inject: a new one is compared on both paths without a word here. */
 const FAULTS = FAULT_KIND_LIST;
@@ -293,8 +300,8 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
   it.each(FAULTS)('fault %s', async (fault) => {
     // Each side gets the fault on its first attempt only: a prompt of its own per side.
     const p = pair(mock.url);
-    const a = await outcome(p.sdk, `sdk ${fault} ${stream} [[fault:${fault}]]`, stream);
-    const b = await outcome(p.lean, `lean ${fault} ${stream} [[fault:${fault}]]`, stream);
+    const a = await outcome(p.sdk, `sdk ${fault} ${stream} [[fault:${fault}]]`, stream, FAULT_IDLE_MS);
+    const b = await outcome(p.lean, `lean ${fault} ${stream} [[fault:${fault}]]`, stream, FAULT_IDLE_MS);
     // A success echoes its prompt, which names its side.
     expect(JSON.parse(JSON.stringify(b).replaceAll('lean ', 'side '))).toEqual(JSON.parse(JSON.stringify(a).replaceAll('sdk ', 'side ')));
     // 'length' is an answer cut at max_tokens; 'nostream' only fails a streamed request.
