@@ -38,7 +38,10 @@ export interface BatchOptions {
   readonly retries?: number;
   /** Row order: as prompts complete, or as they were read (bounded reordering). @default 'completion' */
   readonly order?: 'completion' | 'input';
-  /** Answer-token estimate for the TPM budget when a request sets no max_tokens. @default 256 */
+  /**
+   * Answer-token estimate for the TPM budget when a request sets no max_tokens, until 16 answers
+   * say how long they run (then their 95th percentile + 10 %). @default 256
+   */
   readonly defaultCompletionTokens?: number;
   /** Stop admitting prompts; in-flight ones may finish. Unstarted prompts get no row. */
   readonly stopSignal?: AbortSignal;

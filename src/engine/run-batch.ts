@@ -5,7 +5,7 @@ import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } fro
 import { AttemptError, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
 import { withDeadlines } from './deadlines.js';
-import { RateGovernor } from '../schedule/rate-governor.js';
+import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker } from '../schedule/circuit-breaker.js';
@@ -84,7 +84,14 @@ class Engine {
 
   constructor(private readonly o: ResolvedBatchOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
-    this.governor = new RateGovernor({ rpm: o.rpm, tpm: o.tpm, clock: o.clock, initialRate: 4 * o.concurrency, firstWave: o.concurrency });
+    this.governor = new RateGovernor({
+      rpm: o.rpm,
+      tpm: o.tpm,
+      clock: o.clock,
+      initialRate: 4 * o.concurrency,
+      firstWave: o.concurrency,
+      answerTokens: o.defaultCompletionTokens,
+    });
     const link = (from: AbortSignal | undefined, to: AbortController) => {
       if (!from) return;
       if (from.aborted) return to.abort(from.reason);
@@ -297,6 +304,7 @@ class Engine {
     const { o } = this;
     if (this.stop.signal.aborted) return undefined;
     let cost = 0;
+    let price: TokenCost = 0;
     if (this.governor.countsTokens) {
       const prompt = await this.promptTokens(request);
       const limit = this.governor.tokenLimit();
@@ -312,14 +320,19 @@ class Engine {
           finishedAt: now,
         };
       }
-      // A guessed answer length never makes a request wait longer than a whole minute's tokens.
-      cost = Math.min(prompt + (request.max_tokens ?? this.o.defaultCompletionTokens), limit?.perMinute ?? Number.POSITIVE_INFINITY);
+      // The answer length, when max_tokens is unset, is learned from answers so far (256 until then)
+      // and priced at admission; a guessed answer length never makes a request wait longer than a
+      // whole minute's tokens. `cost` ends as what the governor charged.
+      const cap = limit?.perMinute ?? Number.POSITIVE_INFINITY;
+      const maxTokens = request.max_tokens;
+      if (maxTokens !== undefined) price = cost = Math.min(prompt + maxTokens, cap);
+      else price = () => (cost = Math.min(prompt + this.governor.answerTokens(), cap));
     }
     // Admitted at once (the common case) without a promise to wait on; else wait for a turn.
-    let sentAt = this.governor.admitNow(cost);
+    let sentAt = this.governor.admitNow(price);
     if (sentAt === undefined) {
       try {
-        const admitted = this.governor.acquire(cost, this.stop.signal);
+        const admitted = this.governor.acquire(price, this.stop.signal);
         this.notePacing();
         sentAt = await admitted;
       } catch {
@@ -360,6 +373,7 @@ class Engine {
       this.governor.onResponse({
         estimatedTokens: cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
+        answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
       });
       return { ok: true, result, latencyMs, startedAt, finishedAt: isoNow() };

@@ -1,4 +1,5 @@
 import { AdaptiveRate } from './adaptive-rate.js';
+import { AnswerLengthEstimate } from './answer-length-estimate.js';
 import type { Clock } from '../util/clock.js';
 import { Gcra } from './gcra.js';
 import type { RateLimitHeaders, RetryAfter } from './rate-headers.js';
@@ -38,6 +39,11 @@ export interface RateGovernorOptions {
   firstWaveMs?: number;
   /** A coarse `retry-after` at least this long pauses everyone even mid-episode. @default 5000 */
   coarsePauseMs?: number;
+  /**
+   * Answer tokens charged for a request without max_tokens until answers say how long they run
+   * (see AnswerLengthEstimate). @default 256
+   */
+  answerTokens?: number;
 }
 
 /** Why admissions are being held back right now (for the terminal UI). */
@@ -50,8 +56,16 @@ export interface GovernorState {
   cuts: number;
 }
 
+/**
+ * A request's token cost, or a function giving it at admission: a request that waited behind others
+ * is charged what is known when it leaves (the answer length learned meanwhile), not when it queued.
+ */
+export type TokenCost = number | (() => number);
+
+const price = (cost: TokenCost): number => Math.max(0, typeof cost === 'function' ? cost() : cost);
+
 interface Waiter {
-  cost: number;
+  cost: TokenCost;
   resolve: (sentAt: number) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
@@ -76,6 +90,7 @@ export class RateGovernor {
   private tokenWindow: WindowBudget | undefined;
   private started = false;
   private readonly adaptive: AdaptiveRate;
+  private readonly answerLength: AnswerLengthEstimate;
   private readonly userRps: number;
   private readonly userTps: number;
   /** The user's --tpm, and the tokens-per-minute limit the server announced, as given (no margin). */
@@ -93,6 +108,7 @@ export class RateGovernor {
     this.userRps = options.rpm ? (options.rpm / 60) * this.safety : Number.POSITIVE_INFINITY;
     this.userTps = options.tpm ? (options.tpm / 60) * this.safety : Number.POSITIVE_INFINITY;
     this.userTpm = options.tpm || undefined;
+    this.answerLength = new AnswerLengthEstimate(options.answerTokens ?? 256);
     this.adaptive = new AdaptiveRate({ initial: options.initialRate ?? 32, ceiling: this.userRps });
     this.requests = new Gcra(this.adaptive.rate(this.clock.now()));
     const firstWave = Math.floor(options.firstWave ?? 0);
@@ -117,6 +133,11 @@ export class RateGovernor {
     const server = this.learnedTpm;
     if (server !== undefined && (user === undefined || server < user)) return { perMinute: server, source: 'server' };
     return user === undefined ? undefined : { perMinute: user, source: 'tpm' };
+  }
+
+  /** Answer tokens to charge a request sent without max_tokens: learned from the answers so far. */
+  answerTokens(): number {
+    return this.answerLength.current();
   }
 
   state(): GovernorState {
@@ -146,16 +167,17 @@ export class RateGovernor {
    * no listener (issue 16: this runs for every request). The first wave and the first request
    * keep the pump's way (its pacing and its late start).
    */
-  admitNow(cost: number): number | undefined {
+  admitNow(cost: TokenCost): number | undefined {
     if (this.waiters.length > 0 || this.pumping || this.firstWave || !this.started) return undefined;
     const now = this.clock.now();
-    if (this.delayFor(cost, now).delay > 0) return undefined;
-    this.admit(cost, now, undefined);
+    const tokens = price(cost);
+    if (this.delayFor(tokens, now).delay > 0) return undefined;
+    this.admit(tokens, now, undefined);
     return now;
   }
 
   /** Waits for a turn to send a request of `cost` tokens; resolves with the admission time. */
-  acquire(cost: number, signal?: AbortSignal): Promise<number> {
+  acquire(cost: TokenCost, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.admitNow(cost);
     if (now !== undefined) return Promise.resolve(now);
@@ -178,10 +200,15 @@ export class RateGovernor {
     });
   }
 
-  /** A successful response: learn from its headers and settle the token estimate. */
-  onResponse(info: { estimatedTokens: number; actualTokens?: number; headers?: RateLimitHeaders }): void {
+  /**
+   * A successful response: learn from its headers and settle the token estimate. `answerTokens` is
+   * the answer's completion_tokens when the request set no max_tokens. The sliding second keeps the
+   * charge made at admission: that is how OpenAI (and the mock) count, so no refund there.
+   */
+  onResponse(info: { estimatedTokens: number; actualTokens?: number; answerTokens?: number; headers?: RateLimitHeaders }): void {
     const now = this.clock.now();
     if (this.tokens && info.actualTokens !== undefined) this.tokens.adjust(info.actualTokens - info.estimatedTokens);
+    if (info.answerTokens !== undefined) this.answerLength.observe(info.answerTokens);
     if (info.headers) this.learn(info.headers, now);
   }
 
@@ -189,6 +216,9 @@ export class RateGovernor {
   onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders }): void {
     const now = this.clock.now();
     if (info.headers) this.learn(info.headers, now);
+    // Unless the request limit refused it (remaining-requests 0), a 429 under a token budget may
+    // mean the server charges more for an unset max_tokens than answers use: back to the guess.
+    if (this.tokens && this.answerLength.inUse && info.headers?.remainingRequests !== 0) this.answerLength.distrust();
     this.firstWave = undefined;
     const verdict = this.adaptive.noteRateLimited(info.sentAt, now);
     // A burst of 429s means the server's window is full: everyone waits the server's retry-after,
@@ -285,7 +315,8 @@ export class RateGovernor {
         const head = this.waiters[0]!;
         const now = this.clock.now();
         const wave = this.firstWave;
-        const { delay, requestWait, otherWait } = this.delayFor(head.cost, now);
+        const cost = price(head.cost);
+        const { delay, requestWait, otherWait } = this.delayFor(cost, now);
         if (delay > 0) {
           // Only a wait on the request pace itself says a higher request rate would be of use: held
           // by a token budget or a pause, slow start would otherwise double the rate without end.
@@ -298,7 +329,7 @@ export class RateGovernor {
         }
         this.waiters.shift();
         head.signal?.removeEventListener('abort', head.onAbort);
-        this.admit(head.cost, now, wave);
+        this.admit(cost, now, wave);
         head.resolve(now);
         // In the first wave, admitting the next waiter at once would chain the admissions into one
         // run of microtasks: no socket connects or writes until the whole wave is admitted, and the
