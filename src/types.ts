@@ -37,7 +37,10 @@ export interface PromptRecord {
   params: RequestParams;
   /** Extra request-body fields from an OpenAI Batch API line (`body`), minus messages/model/stream. */
   extraBody?: Record<string, unknown>;
-  /** The row's own fields (CSV cells, JSON keys), kept only for --keep-fields. */
+  /**
+   * The row's own fields (CSV cells, JSON keys), kept only for --keep-fields; a JSON number a double
+   * cannot hold, or a minus zero, is kept as written, as in {@link ResultRow.output}.
+   */
   fields?: Record<string, unknown>;
   /** Which of `--repeat N` answers this is (0 without it); part of the cache key. */
   sample?: number;
@@ -133,7 +136,7 @@ export interface ResultRow {
    * on Node 20 (`.toString()`).
    */
   output?: unknown;
-  /** Input fields carried over by --keep-fields (absent without it). */
+  /** Input fields carried over by --keep-fields (absent without it); numbers kept as written as in `output`. */
   input?: Record<string, unknown>;
   /** Set on rows collected from an OpenAI Batch API batch (`--batch-api`). */
   batch_id?: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { PromptRecord } from '../types.js';
 import type { Chunk } from './manifest.js';
-import { chunkFileName, entryAnswer, indexFileName, type IndexEntry } from './plan-chunks.js';
+import { chunkFileName, decodeIndexEntry, encodeIndexEntry, entryAnswer, indexFileName, type IndexEntry } from './plan-chunks.js';
 
 /** A chunk's index: id → [id, line, prompt], to turn its answers back into rows. */
 export function readIndex(dir: string, chunk: Chunk): Map<string, IndexEntry> {
@@ -11,7 +11,7 @@ export function readIndex(dir: string, chunk: Chunk): Map<string, IndexEntry> {
   const text = readFileSync(path.join(dir, indexFileName(chunk.n)), 'utf8');
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const entry = JSON.parse(line) as IndexEntry;
+    const entry = decodeIndexEntry(line);
     index.set(entry[0], entry);
   }
   return index;
@@ -68,7 +68,7 @@ export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySe
     for await (const { id, text } of requestLines(dir, chunk)) {
       if (!keep.has(id)) continue;
       writeSync(fd, text + '\n');
-      writeSync(indexFd, JSON.stringify(index.get(id)) + '\n');
+      writeSync(indexFd, encodeIndexEntry(index.get(id)!) + '\n');
       lines++;
       bytes += Buffer.byteLength(text) + 1;
     }

@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { keepNumbersAsWritten, stringifyExact } from '../structured/exact-numbers.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import type { Chunk } from './manifest.js';
 import { batchRequestLine, type LineDefaults } from './request-line.js';
@@ -19,6 +20,12 @@ export interface SplitLimits {
  * indexes). `answer`: (id, model, sample) of a model × sample line, whose custom_id is not the id.
  */
 export type IndexEntry = [customId: string, line: number, prompt: string, fields?: Record<string, unknown> | null, answer?: LineAnswer];
+
+/** An index line: kept input fields' numbers as the input wrote them (see structured/exact-numbers.ts). */
+export const encodeIndexEntry = (entry: IndexEntry): string => stringifyExact(entry, entry[3]);
+
+/** An index line read back, its kept fields' numbers as written. */
+export const decodeIndexEntry = (line: string): IndexEntry => keepNumbersAsWritten(line, JSON.parse(line)) as IndexEntry;
 
 /** The answer an index entry's line asks for. */
 export const entryAnswer = (entry: IndexEntry): LineAnswer => entry[4] ?? { id: entry[0] };
@@ -56,7 +63,7 @@ class ChunkFile {
   add(text: string, size: number, entry: IndexEntry, reserved = 0): void {
     this.reservedPico += reserved;
     this.buffer.push(text);
-    this.indexBuffer.push(JSON.stringify(entry));
+    this.indexBuffer.push(encodeIndexEntry(entry));
     this.lines++;
     this.bytes += size;
     this.buffered += size;

@@ -2,13 +2,14 @@ import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { JsonlFieldScan } from './jsonl-field-scan.js';
 import { promptFieldWant } from './jsonl-fields.js';
-import { jsonlRecord, withFields } from './jsonl-reader.js';
+import { objectRecord } from './jsonl-reader.js';
 import { templateWant } from './jsonl-template-scan.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
 import { renderTemplate } from './template.js';
 import { problemRecord, sendableRecord, userMessages } from './to-record.js';
+import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 
 /**
@@ -33,13 +34,16 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
     throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
   }
   checkFields(value, options);
+  // Numbers as written, as in JSONL (see objectRecord): one look at the whole text, rarely a second parse.
+  const asWritten = keepNumbersAsWritten(text, value) as unknown[];
   for (let i = 0; i < value.length; i++) {
     const element: unknown = value[i];
     const line = i + 1;
     if (typeof element === 'string') yield textRecord(element, line, options);
-    else if (typeof element === 'object' && element !== null && !Array.isArray(element)) {
-      const raw = JSON.stringify(element);
-      yield withFields(jsonlRecord(raw, line, options), raw, options);
+    else if (isPlainObject(element)) {
+      // The line-based id hashes the element as JSON.parse read it, as it always has: ids stay stable.
+      const origin = { source, line, id: fallbackId(line, JSON.stringify(element)) };
+      yield objectRecord(element, asWritten[i] as Record<string, unknown>, origin, options);
     } else {
       const origin = { source, line, id: fallbackId(line, JSON.stringify(element) ?? '') };
       yield problemRecord(

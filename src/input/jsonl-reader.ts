@@ -9,6 +9,7 @@ import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { keptFields, problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
+import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { errorMessage } from '../util/error-message.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 
@@ -28,26 +29,44 @@ export async function* readJsonlRecords(input: InputSource, options: InputOption
       if (!scan.see(text, line)) continue;
       const rows = held;
       held = undefined;
-      for (const row of rows) yield withFields(jsonlRecord(row.text, row.line, options), row.text, options);
+      for (const row of rows) yield jsonlRecord(row.text, row.line, options);
       continue;
     }
-    yield withFields(jsonlRecord(text, line, options), text, options);
+    yield jsonlRecord(text, line, options);
   }
   if (held) {
     scan.finish();
-    for (const row of held) yield withFields(jsonlRecord(row.text, row.line, options), row.text, options);
+    for (const row of held) yield jsonlRecord(row.text, row.line, options);
   }
 }
 
-/** With --keep-fields, attaches the row's fields (parsed again: only runs that ask pay for it). */
-export function withFields(record: PromptRecord, raw: string, options: InputOptions): PromptRecord {
-  if (options.keepFields === undefined) return record;
+/**
+ * One JSONL line as a record (see {@link objectRecord}); a line that is not a JSON object is an
+ * `input` error row, without fields.
+ */
+export function jsonlRecord(raw: string, line: number, options: InputOptions): PromptRecord {
+  const origin: RecordOrigin = { source: options.source, line, id: fallbackId(line, raw) };
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(raw);
-    if (isPlainObject(value)) record.fields = keptFields(value, options.keepFields);
-  } catch {
-    // a row that is not JSON has no fields; it is already an input error row
+    value = JSON.parse(raw);
+  } catch (err) {
+    return problemRecord(origin, `invalid JSON (${errorMessage(err)})`);
   }
+  if (!isPlainObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
+  return objectRecord(value, keepNumbersAsWritten(raw, value) as Record<string, unknown>, origin, options);
+}
+
+/**
+ * A row's record, with its fields for --keep-fields. `value` is the row as JSON.parse reads it;
+ * `asWritten` the same row with each number JSON would not write back as itself (above 2^53, a
+ * 20-digit decimal, `1e400`, `-0.0`) kept as written (structured/exact-numbers.ts; the row itself
+ * when it has none, which a quick look at its text tells for almost every row). The id, the
+ * template's fields and the kept fields come from `asWritten`, so a prompt, a result row and a
+ * resume key say what the file says; request parameters and `messages` from `value`.
+ */
+export function objectRecord(value: Record<string, unknown>, asWritten: Record<string, unknown>, origin: RecordOrigin, options: InputOptions): PromptRecord {
+  const record = rowRecord(value, asWritten, origin, options);
+  if (options.keepFields !== undefined) record.fields = keptFields(asWritten, options.keepFields);
   return record;
 }
 
@@ -63,20 +82,10 @@ export function withFields(record: PromptRecord, raw: string, options: InputOpti
  */
 // Long by choice: a flat sequence of field checks, each returning the problem that names its field,
 // in the order they are checked.
-export function jsonlRecord(raw: string, line: number, options: InputOptions): PromptRecord {
-  const { source, template, system } = options;
-  const origin: RecordOrigin = { source, line, id: fallbackId(line, raw) };
-
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (err) {
-    return problemRecord(origin, `invalid JSON (${errorMessage(err)})`);
-  }
-  if (!isPlainObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
-
+function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unknown>, origin: RecordOrigin, options: InputOptions): PromptRecord {
+  const { template, system } = options;
   const idField = options.idField ?? 'id';
-  const id = explicitId(value[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(value['custom_id'], 'custom_id'));
+  const id = explicitId(asWritten[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(asWritten['custom_id'], 'custom_id'));
   if (id !== undefined && 'error' in id) return problemRecord(origin, id.error, idField);
   if (id !== undefined) {
     origin.id = id.id;
@@ -85,7 +94,7 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
 
   // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
   let request = value;
-  let fields = value;
+  let fields = asWritten;
   const batch = isBatchLine(value);
   if (batch) {
     const body = value['body'];
@@ -95,7 +104,7 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
       return problemRecord(origin, `"url" must be /v1/chat/completions (got ${JSON.stringify(url)})`, 'url');
     }
     request = body;
-    fields = { ...value, ...body };
+    fields = { ...asWritten, ...(asWritten['body'] as Record<string, unknown>) };
   }
 
   const params = paramsFromJson(request);

@@ -1,3 +1,4 @@
+import { keptNumberText } from '../structured/exact-numbers.js';
 import { sha256 } from '../util/sha256.js';
 
 /** Every line of a text input gets its id this way. */
@@ -15,10 +16,14 @@ export function fallbackId(line: number, raw: string): string {
 /**
  * Reads an explicit id value. Strings (trimmed) and numbers are accepted; absent, `null` and blank values
  * mean "no id" (the caller uses the fallback); anything else is an error message naming the field.
+ * A number JSON would not write back as itself (above 2^53, `1e400`, `-0.0`) comes kept as written
+ * (see jsonl-reader.ts) and is its digits: two such ids that a double cannot tell apart are two ids.
  */
 export function explicitId(value: unknown, field: string): { id: string } | { error: string } | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && Number.isFinite(value)) return { id: String(value) };
+  const digits = keptNumberText(value);
+  if (digits !== undefined) return { id: digits };
   if (typeof value === 'string') {
     const id = value.trim();
     return id === '' ? undefined : { id };

@@ -1,3 +1,5 @@
+import { keptNumberText, stringifyExact } from '../structured/exact-numbers.js';
+
 /**
  * Prompt templates: plain text with `{{name}}` placeholders; whitespace inside the braces is allowed
  * (`{{ name }}`, and names may contain inner spaces, e.g. `{{first name}}` for a CSV column).
@@ -8,7 +10,8 @@
  *   `{{{{x}}}}` is just the placeholder `{{x}}` with literal braces around it. A `{{` that opens no
  *   placeholder (`{{title}`, `{{}}`) is a typo, refused up front by `templateProblem`, as is a
  *   template with no placeholder at all; a literal `{{` can still come from a field's value.
- * - Strings, numbers and booleans are inserted with `String(value)`, objects and arrays as JSON.
+ * - Strings, numbers and booleans are inserted with `String(value)`, objects and arrays as JSON; a
+ *   number a double cannot hold, or a minus zero, as the input wrote it (see jsonl-reader.ts).
  * - A missing or `null` value is an error (`{ missing: name }`), never an empty string: a prompt that
  *   silently lost its subject would be paid for and look fine.
  */
@@ -85,6 +88,6 @@ export function renderTemplate(template: string, fields: Record<string, unknown>
 
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'object') return keptNumberText(value) ?? stringifyExact(value);
   return String(value);
 }

@@ -1,4 +1,5 @@
 import { columnValue, outputCell, type OutputColumn } from '../structured/columns.js';
+import { keptNumberText, stringifyExact } from '../structured/exact-numbers.js';
 import type { ErrorType, ResultRow, RowError } from '../types.js';
 
 /**
@@ -132,10 +133,10 @@ export function rowToCsvRecord(
   return escapeFormulas ? cells.map(escapeCell) : cells;
 }
 
-/** A kept input value as one cell: strings as they are, other JSON values as JSON, absent as ''. */
+/** A kept input value as one cell: strings as they are, other JSON values as JSON (numbers as written), absent as ''. */
 function keptCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? value : (keptNumberText(value) ?? stringifyExact(value));
 }
 
 /**

@@ -5,8 +5,9 @@ import { normalizeRow } from './row-shape.js';
 /**
  * One JSONL line: keys in ResultRow order, ending in '\n'. JSON.stringify escapes newlines inside
  * strings, so the only '\n' is the terminator: a torn write can never look like a whole line.
- * An answer's long numbers are written as the model wrote them (see structured/exact-numbers.ts).
+ * An answer's and an input field's long numbers are written as the model or the input wrote them
+ * (see structured/exact-numbers.ts).
  */
 export function encodeJsonlRow(row: ResultRow): string {
-  return stringifyExact(normalizeRow(row), row.output) + '\n';
+  return stringifyExact(normalizeRow(row), [row.output, row.input]) + '\n';
 }

@@ -6,7 +6,7 @@ import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.
 import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
 import { csvHeaderShape } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
-import { withOutputAsWritten } from '../structured/exact-numbers.js';
+import { withOutputAndInputAsWritten } from '../structured/exact-numbers.js';
 import { outputFromResponse } from '../structured/output-from-response.js';
 import { errorMessage } from '../util/error-message.js';
 import { isPlainObject } from '../util/is-plain-object.js';
@@ -80,7 +80,7 @@ async function* parseJsonlLines(path: string, lines: AsyncGenerator<{ text: stri
     } catch (err) {
       throw corrupt(path, line, `invalid JSON (${errorMessage(err)})`);
     }
-    if (isPlainObject(value)) value = withOutputAsWritten(text, value);
+    if (isPlainObject(value)) value = withOutputAndInputAsWritten(text, value);
     let row: ResultRow;
     try {
       row = rowFromJson(value);

@@ -2,6 +2,7 @@ import { type DuplicateKeyInfo, isLosslessNumber, isSafeNumber, LosslessNumber, 
 
 /** JSON.rawJSON (Node >= 21): a value that JSON.stringify writes as the given text. */
 const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+const isRawJSON = (JSON as unknown as { isRawJSON?: (value: unknown) => value is { rawJSON: string } }).isRawJSON;
 
 /**
  * What a text needs before a number in it can be one JSON.stringify would not write back as the same
@@ -41,27 +42,42 @@ function keepNumber(digits: string): unknown {
 
 /**
  * A result row read back from its JSONL `line`, with its `output`'s numbers as written (see
- * {@link keepNumbersAsWritten}), so a compaction or merge writes them back unchanged. Only `output`:
- * the rest was written by JSON.stringify, and a kept number elsewhere (an input field above 2^53)
- * is one {@link stringifyExact} does not look for, which Node 20 would write as an object.
+ * {@link keepNumbersAsWritten}), so a compaction or merge writes them back unchanged. Only `output`
+ * (and, with {@link withOutputAndInputAsWritten}, `input`): the rest was written by JSON.stringify,
+ * and a kept number elsewhere is one {@link stringifyExact} does not look for, which Node 20 would
+ * write as an object.
  */
 export function withOutputAsWritten(line: string, row: Record<string, unknown>): Record<string, unknown> {
-  if (row.output == null) return row;
+  return withKeysAsWritten(line, row, ['output']);
+}
+
+/** {@link withOutputAsWritten} for a row that is written back whole: its kept input fields too. */
+export function withOutputAndInputAsWritten(line: string, row: Record<string, unknown>): Record<string, unknown> {
+  return withKeysAsWritten(line, row, ['output', 'input']);
+}
+
+function withKeysAsWritten(line: string, row: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  if (keys.every((key) => row[key] == null)) return row;
   const kept = keepNumbersAsWritten(line, row) as Record<string, unknown>;
-  return kept === row ? row : { ...row, output: kept.output };
+  if (kept === row) return row;
+  const out = { ...row };
+  for (const key of keys) if (row[key] != null) out[key] = kept[key];
+  return out;
 }
 
 /**
  * JSON.stringify that writes a kept number (see {@link keepNumbersAsWritten}) as its digits.
- * `keptIn` is where such numbers can be (a row's `output`), so that a whole row is not walked.
+ * `keptIn` is where such numbers can be (a row's `output` and `input`), so that a whole row is not walked.
  */
 export function stringifyExact(value: unknown, keptIn: unknown = value): string {
   return !rawJSON && holdsLosslessNumber(keptIn) ? (stringify(value) ?? '') : JSON.stringify(value);
 }
 
-/** A kept number's text, for a CSV cell; undefined for any other value. */
+/** A kept number's text (a CSV cell, a prompt, an id), on every Node; undefined for any other value. */
 export function keptNumberText(value: unknown): string | undefined {
-  return isLosslessNumber(value) ? value.toString() : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (isLosslessNumber(value)) return value.toString();
+  return isRawJSON?.(value) ? value.rawJSON : undefined;
 }
 
 function holdsLosslessNumber(value: unknown): boolean {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptRecord } from '../../src/types.js';
 import { jsonlRecord } from '../../src/input/jsonl-reader.js';
+import { stringifyExact } from '../../src/structured/exact-numbers.js';
 import { brief, read, readFixture } from '../helpers/input-chunks.js';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
@@ -239,6 +240,26 @@ describe('jsonl input', () => {
     expect(batch).toMatchObject({ id: 'b1', prompt: 'b1: hello', params: { model: 'm' } });
     // Fields the template consumed are data, not request parameters.
     expect(batch.extraBody).toEqual({ seed: 1 });
+  });
+
+  it('takes the id, the template fields and the kept fields as written; request parameters stay numbers', async () => {
+    const row = '{"id":12345678901234567891,"n":-0.0,"o":{"x":1e400},"temperature":0.10000000000000000001,"seed":12345678901234567890,"prompt":"p"}';
+    const record = await one(row, { template: '{{n}} {{o}} {{id}}', keepFields: ['id', 'n', 'o'] });
+    expect(record).toMatchObject({ id: '12345678901234567891', prompt: '-0.0 {"x":1e400} 12345678901234567891', params: { temperature: 0.1 } });
+    expect(stringifyExact(record.fields)).toBe('{"id":12345678901234567891,"n":-0.0,"o":{"x":1e400}}');
+    // What is sent is JSON.parse's value, as before: a request body holds no kept numbers.
+    expect(record.extraBody).toEqual({ seed: 12345678901234567000 });
+    const batch = await one('{"custom_id":-0.0,"method":"POST","url":"/v1/chat/completions","body":{"model":"m","ref":98765432109876543210}}', {
+      template: 'ref {{ref}}',
+      keepFields: 'all',
+    });
+    expect(batch).toMatchObject({ id: '-0.0', prompt: 'ref 98765432109876543210' });
+    expect(stringifyExact(batch.fields)).toContain('"custom_id":-0.0');
+  });
+
+  it('an ordinary row is JSON.parse read once: its kept fields are that value', async () => {
+    const record = await one('{"id":7,"n":1.50,"e":1E5,"prompt":"p"}', { template: '{{n}} {{e}}', keepFields: 'all' });
+    expect(record).toMatchObject({ id: '7', prompt: '1.5 100000', fields: { id: 7, n: 1.5, e: 100000, prompt: 'p' } });
   });
 
   it('shows the last user message of a conversation, as JSON when it is multimodal', async () => {
