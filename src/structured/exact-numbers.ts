@@ -6,10 +6,13 @@ const isRawJSON = (JSON as unknown as { isRawJSON?: (value: unknown) => value is
 
 /**
  * What a text needs before a number in it can be one JSON.stringify would not write back as the same
- * value: 16 digits (a dot may split them), an exponent, or a minus zero. Text without any of these is
- * not parsed twice; one with them (even inside a string) is, and gets lossless-json's verdict.
+ * value: 16 digits (a dot may split them), an exponent, or a minus zero, at the start of a token (a
+ * JSON number follows the start, whitespace, `:`, `,` or `[`). Text without any of these is not
+ * parsed twice; one with them (even inside a string, `"a: 1e5"`) is, and gets lossless-json's
+ * verdict. Looking at token starts only spares the second parse to the hex in ids and hashes
+ * (`"550e8400-e29b-…"`, `-0f3a`), which most UUIDs would otherwise pay on every input line.
  */
-const MAY_CHANGE = /\d(?:\.?\d){15}|\d[eE]|-0(?:\.0+)?(?![.\d])/;
+const MAY_CHANGE = /(?:^|[\s:,[])(?:-?(?:\d\.?){15}\d|-?\d+(?:\.\d+)?[eE]|-0(?:\.0+)?(?![.\d]))/;
 
 /**
  * An answer's value with every number that JSON would not write back as the same value kept as

@@ -28,6 +28,22 @@ describe('keepNumbersAsWritten / stringifyExact', () => {
     expect(keepNumbersAsWritten(plain, same)).toBe(same);
   });
 
+  it.each([
+    ['a UUID with a digit before an e, and a segment starting -0', '{"id":"550e8400-e29b-41d4-a716-0f6655440000","n":-1.5}'],
+    ['hex and a long digit run inside words', '{"sha":"3e2f9a0e1b","ref":"x12345678901234567","v":"-0x"}'],
+  ])("%s: parsed once, the value is JSON.parse's own", (_name, text) => {
+    const parsed = JSON.parse(text);
+    expect(keepNumbersAsWritten(text, parsed)).toBe(parsed);
+  });
+
+  it.each([
+    ['pretty-printed', '[\n  {\n    "a": 12345678901234567890\n  }\n]'],
+    ['a top-level number', '1e400'],
+    ['after a comma in an array', '[1,-0]'],
+  ])('%s: a number that would change is still found', (_name, text) => {
+    expect(stringifyExact(kept(text))).toBe(text.replace(/\s+/g, ''));
+  });
+
   it('a number a double holds is its value, written as JSON writes it', () => {
     expect(stringifyExact(kept('{"a":-0.0,"b":1E5,"c":1.50,"d":0.0,"e":1e-7}'))).toBe('{"a":-0.0,"b":100000,"c":1.5,"d":0,"e":1e-7}');
   });
