@@ -38,6 +38,17 @@ export class OutputClosedError extends RunError {
   }
 }
 
+/**
+ * A write to the output failed once the run was under way (a full disk, a file-size limit, an I/O
+ * error): a stop like the reader leaving, not a refusal. What was written stays (at most a torn last
+ * line, which --resume repairs), so the run still ends with its summary, report and resume command.
+ */
+export class OutputWriteError extends RunError {
+  constructor(message: string) {
+    super(message, 'output');
+  }
+}
+
 /** Thrown by readers for input that cannot be read at all (as opposed to one bad record). */
 export class InputError extends RunError {
   constructor(message: string) {

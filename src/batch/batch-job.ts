@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { OutputClosedError, RunError } from '../errors.js';
+import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
@@ -87,6 +87,8 @@ export interface BatchJobOutcome {
   interrupted: boolean;
   /** With `interrupted`: the stop was the output's reader leaving (EPIPE), not a signal. */
   outputClosed?: boolean;
+  /** With `interrupted`: the stop was a write that failed (a full disk), said in this message. */
+  outputFailed?: string;
   /**
    * --max-cost: spent by this output's batches; `held`, the first request not submitted for the cap;
    * `planned`, the requests the last planning round admitted (0 with `held`: the cap is reached).
@@ -177,10 +179,13 @@ export class BatchJob {
     try {
       return await this.runSteps();
     } catch (err) {
-      if (!(err instanceof OutputClosedError)) throw err;
-      // The rows' reader left (a FIFO's `head -1`): a stop, as Ctrl-C's. A chunk whose rows were being
-      // written is not marked collected, so it and every batch still on the server wait for --resume.
-      return { ...this.outcome(this.manifest ? this.open().length : 0, true), outputClosed: true };
+      // The rows' reader left (a FIFO's `head -1`), or a write failed (a full disk): a stop, as Ctrl-C's.
+      // A chunk whose rows were being written is not marked collected, so it and every batch still on
+      // the server wait for --resume (a manifest that could not be rewritten is the last one that was).
+      const stopped = this.outcome(this.manifest ? this.open().length : 0, true);
+      if (err instanceof OutputClosedError) return { ...stopped, outputClosed: true };
+      if (err instanceof OutputWriteError) return { ...stopped, outputFailed: err.message };
+      throw err;
     }
   }
 

@@ -1,6 +1,8 @@
-import { closeSync, createReadStream, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { OutputWriteError } from '../errors.js';
+import { writeAllSync } from '../util/write-all-sync.js';
 import type { PromptRecord } from '../types.js';
 import type { Chunk } from './manifest.js';
 import { chunkFileName, decodeIndexEntry, encodeIndexEntry, entryAnswer, indexFileName, type IndexEntry } from './plan-chunks.js';
@@ -67,8 +69,13 @@ export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySe
   try {
     for await (const { id, text } of requestLines(dir, chunk)) {
       if (!keep.has(id)) continue;
-      writeSync(fd, text + '\n');
-      writeSync(indexFd, encodeIndexEntry(index.get(id)!) + '\n');
+      try {
+        writeAllSync(fd, text + '\n');
+        writeAllSync(indexFd, encodeIndexEntry(index.get(id)!) + '\n');
+      } catch (err) {
+        // A full disk beside the output: a stop before the remainder is in the manifest (see plan-chunks).
+        throw new OutputWriteError(`cannot write the batches' request file ${path.join(dir, chunkFileName(n))}: ${(err as Error).message}`);
+      }
       lines++;
       bytes += Buffer.byteLength(text) + 1;
     }

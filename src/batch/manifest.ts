@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RunError } from '../errors.js';
+import { OutputWriteError, RunError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
@@ -114,14 +114,15 @@ export function readManifest(output: string): Manifest | undefined {
 
 /**
  * Rewrites the manifest atomically (temp file, fsync, rename, fsync of the folder): a kill at any
- * instant leaves the old or the new one, and what it says happened did happen.
+ * instant leaves the old or the new one, and what it says happened did happen. A failure (a full
+ * disk) is a stop like such a kill: the old manifest stands, and --resume goes on from it.
  */
 export function writeManifest(output: string, manifest: Manifest): void {
   const file = manifestPath(output);
   try {
     writeFileAtomic(file, JSON.stringify(manifest, null, 1) + '\n');
   } catch (err) {
-    throw new RunError(`cannot write batch manifest ${file}: ${(err as Error).message}`, 'output');
+    throw new OutputWriteError(`cannot write batch manifest ${file}: ${(err as Error).message}`);
   }
 }
 

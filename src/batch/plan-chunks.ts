@@ -1,6 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { keepNumbersAsWritten, stringifyExact } from '../structured/exact-numbers.js';
+import { OutputWriteError } from '../errors.js';
+import { writeAllSync } from '../util/write-all-sync.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import type { Chunk } from './manifest.js';
 import { batchRequestLine, type LineDefaults } from './request-line.js';
@@ -54,7 +56,7 @@ class ChunkFile {
   constructor(
     readonly n: number,
     readonly model: string,
-    dir: string,
+    private readonly dir: string,
   ) {
     this.fd = openSync(path.join(dir, chunkFileName(n)), 'w');
     this.indexFd = openSync(path.join(dir, indexFileName(n)), 'w');
@@ -71,8 +73,13 @@ class ChunkFile {
   }
 
   private flush(): void {
-    if (this.buffer.length > 0) writeSync(this.fd, this.buffer.join('\n') + '\n');
-    if (this.indexBuffer.length > 0) writeSync(this.indexFd, this.indexBuffer.join('\n') + '\n');
+    try {
+      if (this.buffer.length > 0) writeAllSync(this.fd, this.buffer.join('\n') + '\n');
+      if (this.indexBuffer.length > 0) writeAllSync(this.indexFd, this.indexBuffer.join('\n') + '\n');
+    } catch (err) {
+      // A full disk beside the output: a stop before this chunk is in the manifest, so --resume plans it again.
+      throw new OutputWriteError(`cannot write the batches' request file ${path.join(this.dir, chunkFileName(this.n))}: ${(err as Error).message}`);
+    }
     this.buffer = [];
     this.indexBuffer = [];
     this.buffered = 0;

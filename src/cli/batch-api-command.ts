@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, type BatchJobOutcome } from '../batch/batch-job.js';
 import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.js';
-import { ExitCode, OutputClosedError, RunError } from '../errors.js';
+import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
 import { tokenLimitField } from '../provider/request-body.js';
@@ -333,14 +333,16 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       await closeOutputTarget(
         config,
         target,
-        outcome.outputClosed ? 'output_closed' : outcome.interrupted ? 'interrupted' : undefined,
+        outcome.outputClosed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : undefined,
         (line) => reporter.info(line),
         empty,
       );
     } catch (err) {
-      // The last rows were still on their way to a reader that left: a stop like one during the run.
-      if (!(err instanceof OutputClosedError)) throw err;
-      outcome = { ...outcome, interrupted: true, outputClosed: true };
+      // The last rows were still on their way to a reader that left, or failed as they were flushed:
+      // a stop like one during the run.
+      if (err instanceof OutputWriteError) outcome = { ...outcome, interrupted: true, outputFailed: err.message };
+      else if (!(err instanceof OutputClosedError)) throw err;
+      else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
 
     const { code, summary } = finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty });
@@ -408,7 +410,7 @@ function finishBatchRun(
     buildSummary(
       stats,
       performance.now(),
-      closed ? 'output_closed' : outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
+      closed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
       stuck ? next : null,
       config.model,
       tally.byModel,
@@ -429,18 +431,22 @@ function finishBatchRun(
         `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`,
     );
   }
+  // As live: the failed write first, and what was written is kept for the command below.
+  if (outcome.outputFailed)
+    reporter.error(`${outcome.outputFailed}${next ? '; every row written before it is kept: make room, then continue with the command below' : ''}`);
   if (empty) reporter.error(noPromptsMessage(config));
   else reporter.finish(summary);
   // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
-  if (outcome.pending > 0 && next)
-    reporter.info(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
-  else if (outcome.interrupted && next) reporter.info(`to continue, run: ${next}`);
+  // After a full disk it is said under -q too, as live says its command: the run did not go as planned.
+  const say = (line: string) => (outcome.outputFailed ? reporter.error(line) : reporter.info(line));
+  if (outcome.pending > 0 && next) say(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
+  else if (outcome.interrupted && next) say(`to continue, run: ${next}`);
   if (lost.length > 0)
     reporter.info(
       `${lost.length} ${lost.length === 1 ? 'batch was' : 'batches were'} not collected and cannot be: ${MOCK_BATCHES_GONE}; the same command with --overwrite starts again`,
     );
   if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);
-  const code = empty
+  const stopCode = empty
     ? ExitCode.noPrompts
     : closed
       ? ExitCode.outputClosed
@@ -455,6 +461,8 @@ function finishBatchRun(
               : stats.failed + stats.skippedFailed > 0
                 ? ExitCode.someFailed
                 : ExitCode.ok;
+  // A full disk is exit 2 as live, its batches left for --resume whatever else is pending.
+  const code = outcome.outputFailed && !empty ? ExitCode.usage : stopCode;
   // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
   // (the terminal says it in the pending line instead of the summary's).
   // Said even when the rows' reader left, as live: the file is all a script has of the run.

@@ -38,7 +38,7 @@ function refusedAdvice(config: CliConfig, budget: RunBudget): string {
 }
 
 /** Says why a run stopped early, in one line naming what to check. */
-function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter, redact: (text: string) => string): void {
+function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter, redact: (text: string) => string, resumable: boolean): void {
   const { outcome } = run;
   if (outcome.stopped === 'unreachable') {
     reporter.error(redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false)));
@@ -55,6 +55,9 @@ function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter,
       `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
         `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`,
     );
+  } else if (outcome.stopped === 'output_failed') {
+    // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
+    reporter.error(`${outcome.message}${resumable ? '; every row written before it is kept: make room, then finish the rest with the command below' : ''}`);
   } else if (outcome.stopped === 'quota') {
     reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
   }
@@ -71,7 +74,7 @@ function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchSta
 
 function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
   if (outcome.stopped === 'output_closed') return ExitCode.outputClosed;
-  return outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format'
+  return outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format' || outcome.stopped === 'output_failed'
     ? ExitCode.usage
     : outcome.stopped === 'quota' || outcome.stopped === 'budget'
       ? ExitCode.stoppedEarly
@@ -105,7 +108,12 @@ export async function finishRun(
 ): Promise<number> {
   const { outcome } = run;
   const quiet = outcome.stopped === 'output_closed';
-  const resumable = outcome.stopped === 'interrupted' || outcome.stopped === 'quota' || outcome.stopped === 'unreachable' || outcome.stopped === 'budget';
+  const resumable =
+    outcome.stopped === 'interrupted' ||
+    outcome.stopped === 'quota' ||
+    outcome.stopped === 'unreachable' ||
+    outcome.stopped === 'budget' ||
+    outcome.stopped === 'output_failed';
   const next = resumable ? resumeHint(config, run.oldFileKept, { newMaxCost: outcome.stopped === 'budget' }) : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel, run.prices);
   if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
@@ -116,7 +124,7 @@ export async function finishRun(
   }
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
   if (!quiet) {
-    explainStop(config, run, reporter, redact);
+    explainStop(config, run, reporter, redact, next !== null);
     explainAllNotFound(config, run, stats, reporter, redact);
   }
   const empty = ranNothing(outcome, stats, run.otherShards);
@@ -124,7 +132,9 @@ export async function finishRun(
     const shardLine = emptyShardMessage(config, run.otherShards ?? 0);
     if (shardLine) reporter.info(shardLine);
   }
-  if (quiet) reporter.close();
+  // Rows that went into a stream that failed (/dev/full, a full disk under stdout) are nowhere: a
+  // summary line counting them "ok" would read as kept. The error line alone, as before; the files say the rest.
+  if (quiet || (outcome.stopped === 'output_failed' && next === null)) reporter.close();
   else if (empty) {
     // Instead of a green "0 ok": said even with -q, and its own exit code.
     reporter.close();

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { OutputClosedError, RunError, UsageError } from '../errors.js';
+import { OutputClosedError, OutputWriteError, RunError, UsageError } from '../errors.js';
 import {
   acquireLock,
   compactFile,
@@ -134,12 +134,13 @@ export async function closeOutputTarget(
   if (oldFileKept && config.output.kind === 'file') {
     info(`${config.output.path} is left as it was: ${empty ? 'the input held no prompts' : 'the run stopped before its first row'}`);
   }
-  // A writer whose reader left has nothing more to flush; the run still ends in order.
+  // A writer whose reader left, or that failed (a full disk), has nothing more to flush; the run still ends in order.
   await target.writer.close().catch((err: unknown) => {
-    if (!(stopped === 'output_closed' && err instanceof OutputClosedError)) throw err;
+    if (!(stopped === 'output_closed' && err instanceof OutputClosedError) && !(stopped === 'output_failed' && err instanceof OutputWriteError)) throw err;
   });
   const compact = target.compact;
-  if (compact && compact.superseded() > 0) {
+  // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins).
+  if (compact && compact.superseded() > 0 && stopped !== 'output_failed') {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
     const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel);

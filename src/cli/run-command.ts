@@ -1,6 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import { createStats } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
+import { OutputWriteError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import { checkWritableFile } from './check-writable.js';
@@ -89,13 +90,25 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       concurrency: fd.concurrency,
     });
     const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
-    const { outcome, notFound } = await writeRows(
+    let { outcome, notFound } = await writeRows(
       rows,
       runReport ? runReport.tee(target.writer) : target.writer,
       reporter,
       modelTally && ((row) => modelTally.add(row)),
     );
-    const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), ranNothing(outcome, stats, shardTally.others));
+    const out = target;
+    const oldFileKept = await closeOutputTarget(
+      config,
+      target,
+      outcome.stopped,
+      (line) => reporter.info(line),
+      ranNothing(outcome, stats, shardTally.others),
+    ).catch((err: unknown) => {
+      // The last rows failed as they were flushed (-o /dev/full): a stop like one during the run.
+      if (!(err instanceof OutputWriteError)) throw err;
+      outcome = { stopped: 'output_failed', message: err.message };
+      return out.pending !== undefined && !out.pending.replaced;
+    });
     const opened = runReport;
     const report = opened && ((summary: RunSummary) => opened.finish(summary, oldFileKept));
     return await finishRun(

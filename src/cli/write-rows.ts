@@ -1,5 +1,5 @@
 import type { BatchOutcome } from '../engine/run-batch.js';
-import { OutputClosedError } from '../errors.js';
+import { OutputClosedError, OutputWriteError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -13,7 +13,8 @@ export interface WrittenRows {
 /**
  * Drains the engine into the writer, showing each row to the reporter once it is written. Rows
  * that finished together are written together (one append for the group). A reader that closed
- * stdout ends the run like a stop (`output_closed`), so the side files still get what was done.
+ * stdout ends the run like a stop (`output_closed`), so the side files still get what was done; so
+ * does an output that cannot be written (`output_failed`: a full disk), exit 2 and --resume continuing.
  */
 export async function writeRows(
   groups: AsyncGenerator<ResultRow[], BatchOutcome, undefined>,
@@ -49,6 +50,7 @@ export async function writeRows(
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});
     if (err instanceof OutputClosedError) return { outcome: { stopped: 'output_closed', message: err.message }, notFound };
+    if (err instanceof OutputWriteError) return { outcome: { stopped: 'output_failed', message: err.message }, notFound };
     throw err;
   }
   return { outcome: step.value, notFound };

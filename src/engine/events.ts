@@ -15,5 +15,6 @@ export type BatchEvent =
  * `response_format`: the server refused structured outputs; every other request would fail alike.
  * `budget`: --max-cost: the next prompt's worst case no longer fits.
  * `output_closed`: the rows' reader went away (`| head -1`); set by the consumer, never by the engine.
+ * `output_failed`: a row could not be written (a full disk); set by the consumer, never by the engine.
  */
-export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format' | 'budget' | 'output_closed';
+export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format' | 'budget' | 'output_closed' | 'output_failed';

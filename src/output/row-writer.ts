@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { OutputClosedError, RunError } from '../errors.js';
+import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { csvHeaderLine, encodeCsvRow } from './csv-encode.js';
 import type { OutputFormat } from './output-format.js';
@@ -10,6 +10,7 @@ import { errorMessage, toError } from '../util/error-message.js';
 import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { assertCsvHeader, csvLayoutOfFile } from './csv-file-layout.js';
 import { peek } from './peek-file.js';
+import { writeAllSync } from '../util/write-all-sync.js';
 
 export interface RowWriter {
   /**
@@ -55,19 +56,6 @@ export async function writeEach(writer: RowWriter, rows: readonly ResultRow[]): 
 }
 
 /**
- * fs.writeSync may write fewer bytes than asked (e.g. near a full disk); keep going until all are out.
- * The string goes down as it is (no Buffer per row); only a short write pays for one.
- */
-function writeAllSync(fd: number, data: string): void {
-  const written = fs.writeSync(fd, data);
-  const total = Buffer.byteLength(data, 'utf8');
-  if (written === total) return;
-  const buf = Buffer.from(data, 'utf8');
-  let offset = written;
-  while (offset < total) offset += fs.writeSync(fd, buf, offset, total - offset);
-}
-
-/**
  * Before appending, make sure the new rows cannot merge with or misalign against what is there:
  * the file must end with '\n' (call repairPartialLine first after a crash), and a CSV file must
  * start with our exact header. Text output is for reading only, so it is not checked.
@@ -109,7 +97,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     throw new RunError(`Cannot open output file ${path}: ${errorMessage(err)}`, 'output');
   }
   const encode = encoderFor(format, layout);
-  let failure: RunError | undefined;
+  let failure: OutputWriteError | undefined;
   let closed = false;
   const put = (data: string): void => {
     if (closed) throw new RunError(`Output file ${path} is already closed`, 'output');
@@ -117,7 +105,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     try {
       writeAllSync(fd, data);
     } catch (err) {
-      failure = new RunError(`Cannot write to output file ${path}: ${errorMessage(err)}`, 'output');
+      failure = new OutputWriteError(`Cannot write to output file ${path}: ${errorMessage(err)}`);
       throw failure;
     }
   };
@@ -191,7 +179,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
 
   const onError = (err: unknown): void => {
     failure ??=
-      (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new RunError(`Cannot write output: ${errorMessage(err)}`, 'output');
+      (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new OutputWriteError(`Cannot write output: ${errorMessage(err)}`);
   };
   stream.on('error', onError);
 
@@ -214,7 +202,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       };
       const onClose = (): void => {
         done();
-        failure ??= new RunError('Cannot write output: the stream was closed', 'output');
+        failure ??= new OutputWriteError('Cannot write output: the stream was closed');
         reject(failure);
       };
       stream.on('drain', onDrain);

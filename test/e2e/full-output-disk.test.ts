@@ -1,0 +1,135 @@
+/**
+ * An output that fills up mid-run (a full disk) is a stop like Ctrl-C or `| head -1`, not a refusal:
+ * requests were sent and rows written, so --summary-json (`"stopped": "output_failed"`, `resumeHint`),
+ * --report and the "to finish the rest" command are still written, with exit 2; and the printed
+ * command finishes the run, every id once. Through the BUILT CLI against the mock server (its Batch
+ * API for --batch-api). The full disk is `ulimit -f` (bash counts 1024-byte blocks): writes past the
+ * cap fail with EFBIG as they would with ENOSPC, and the small side files still fit.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { BIN, SECRET_KEY, isolatedCacheDir, parseJsonl, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import type { RunSummary } from '../../src/ui/summary.js';
+
+const ctx = useServerAndCaseDir('llm-batch-full-disk-');
+
+beforeEach(() => {
+  ctx.server.options.batches = { stepMs: 20 };
+});
+
+/** 32 KB per file: a few rows of the ~4 KB each these prompts make. */
+const CAP_BLOCKS = 32;
+const PROMPTS = Array.from({ length: 120 }, (_, i) => `full disk ${i} ${'x'.repeat(2000)}`);
+
+/** A bash line in the case's directory, with `llm-batch` the built CLI, capped by `ulimit -f` when `cap` is given. */
+function shell(line: string, cap?: number): Promise<CliResult> {
+  const limit = cap === undefined ? '' : `ulimit -f ${cap}; `;
+  const child = spawn('bash', ['-c', `llm-batch() { "${process.execPath}" "${BIN}" "$@"; }; ${limit}${line}`], {
+    cwd: ctx.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return waitForExit(child);
+}
+
+type Summary = RunSummary & { pendingBatches?: number };
+const summaryOf = (name: string) => JSON.parse(fs.readFileSync(path.join(ctx.dir, name), 'utf8')) as Summary;
+/** The whole rows of a JSONL output (a torn last line left out). */
+const wholeRows = (name: string) => {
+  const text = fs.readFileSync(path.join(ctx.dir, name), 'utf8');
+  return parseJsonl<{ id: string; error: unknown }>(text.slice(0, text.lastIndexOf('\n') + 1));
+};
+
+describe('an output that fills up mid-run', () => {
+  it('live: exit 2, the summary says output_failed with its resumeHint, the command is printed under -q and finishes the rest', async () => {
+    writePrompts(ctx.dir, 'p.txt', PROMPTS);
+    const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache -o out.jsonl --summary-json s.json -q`;
+    const first = await shell(base, CAP_BLOCKS);
+    expect(first.code, first.stderr).toBe(2);
+    const command = `${base} --resume`;
+    expect(stderrLines(first)).toEqual([
+      expect.stringMatching(
+        /^llm-batch: Cannot write to output file out\.jsonl: EFBIG: file too large, write; every row written before it is kept: make room, then finish the rest with the command below$/,
+      ),
+      `llm-batch: to finish the rest, run: ${command}`,
+    ]);
+    const summary = summaryOf('s.json');
+    const written = wholeRows('out.jsonl');
+    expect(summary.stopped).toBe('output_failed');
+    expect(summary.resumeHint).toBe(command);
+    expect(written.length).toBeGreaterThan(0);
+    expect(summary.ok).toBeGreaterThanOrEqual(written.length);
+    expect(summary.notRun).toBe(PROMPTS.length - summary.ok - summary.failed);
+    const sentFirst = ctx.server.requests.length;
+    expect(sentFirst).toBeLessThan(PROMPTS.length); // it stopped sending
+
+    // Room again: the printed command asks only for what has no row, and leaves one row per id.
+    const rest = await shell(summary.resumeHint!);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(ctx.server.requests.length - sentFirst).toBe(PROMPTS.length - written.length);
+    const ids = wholeRows('out.jsonl').map((row) => row.id);
+    expect(new Set(ids).size).toBe(PROMPTS.length);
+    expect(ids).toHaveLength(PROMPTS.length);
+  });
+
+  it.runIf(fs.existsSync('/dev/full'))('live into a stream (-o /dev/full): the error line alone, and --summary-json and --report still written', async () => {
+    writePrompts(ctx.dir, 'p.txt', PROMPTS.slice(0, 20));
+    const r = await shell(`llm-batch p.txt --base-url ${ctx.server.url} --no-cache -o /dev/full --summary-json s.json --report r.html`);
+    expect(r.code, r.stderr).toBe(2);
+    const lines = stderrLines(r);
+    // Rows that went into /dev/full are nowhere: no "N ok" line, no command (a stream cannot be resumed).
+    expect(lines[0]).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write');
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^llm-batch: report of \d+ rows written to r\.html$/)]);
+    const summary = summaryOf('s.json');
+    expect(summary.stopped).toBe('output_failed');
+    expect(summary.resumeHint).toBeNull();
+    expect(fs.readFileSync(path.join(ctx.dir, 'r.html'), 'utf8')).toContain('output_failed');
+  });
+
+  it('--batch-api: exit 2, the summary says output_failed with pendingBatches and its resumeHint; that command collects the rest', async () => {
+    writePrompts(ctx.dir, 'p.txt', PROMPTS.slice(0, 60));
+    // Request files of 10 lines (~25 KB each) fit under the cap; the rows of one batch do not.
+    const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 --batch-size 10 -o out.jsonl --summary-json s.json -q`;
+    const first = await shell(base, CAP_BLOCKS);
+    expect(first.code, first.stderr).toBe(2);
+    const summary = summaryOf('s.json');
+    const command = `${base} --resume`;
+    expect(summary.stopped).toBe('output_failed');
+    expect(summary.resumeHint).toBe(command);
+    expect(summary.pendingBatches).toBeGreaterThanOrEqual(1);
+    const lines = stderrLines(first);
+    expect(lines[0]).toMatch(/^llm-batch: Cannot write to output file out\.jsonl: EFBIG: file too large, write; every row written before it is kept/);
+    // Said under -q, as live says its command: the hourly cron line did not go as planned.
+    expect(lines.at(-1)).toBe(`llm-batch: ${summary.pendingBatches} batches are still pending; to continue, run: ${command}`);
+    const written = wholeRows('out.jsonl');
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBeLessThan(60);
+
+    const rest = await shell(command);
+    expect(rest.code, rest.stderr).toBe(0);
+    const ids = wholeRows('out.jsonl').map((row) => row.id);
+    expect(new Set(ids).size).toBe(60);
+    expect(ids).toHaveLength(60);
+  });
+
+  it('--batch-api: a request file that does not fit is the same stop, not an internal error; the command then plans it again', async () => {
+    writePrompts(ctx.dir, 'p.txt', PROMPTS.slice(0, 30));
+    // 30 lines of ~2 KB in one request file: over the cap before anything is uploaded.
+    const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -o out.jsonl --summary-json s.json -q`;
+    const first = await shell(base, CAP_BLOCKS);
+    expect(first.code, first.stderr).toBe(2);
+    expect(stderrLines(first)[0]).toMatch(
+      /^llm-batch: cannot write the batches' request file out\.jsonl\.batch\.d\/chunk-00001\.jsonl: EFBIG: file too large, write; /,
+    );
+    expect(ctx.server.batchState.uploaded).toHaveLength(0);
+    const summary = summaryOf('s.json');
+    expect(summary).toMatchObject({ stopped: 'output_failed', ok: 0, resumeHint: `${base} --resume` });
+
+    const rest = await shell(summary.resumeHint!);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(new Set(wholeRows('out.jsonl').map((row) => row.id)).size).toBe(30);
+  });
+});
