@@ -49,6 +49,7 @@ import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
+import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
@@ -133,7 +134,7 @@ function storedSpec(spec: NonNullable<CliConfig['structured']>): Record<string, 
 }
 
 /** `llm-batch IN -o OUT --batch-api`: the same input, rows and resume as a live run, through the Batch API. */
-export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo): Promise<number> {
+export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo, phase: RunPhase = { sending: false }): Promise<number> {
   // As live: the input file and the schema are checked before the key; the schema goes into every
   // line as a live body has it.
   checkInputFile(config);
@@ -317,6 +318,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       redact,
     });
     let outcome: BatchJobOutcome;
+    phase.sending = true;
     try {
       outcome = await job.run();
     } finally {

@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import { createStats } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
-import { OutputWriteError } from '../errors.js';
+import { OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import { checkWritableFile } from './check-writable.js';
@@ -29,12 +29,24 @@ import { openBudget } from './open-budget.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
+import { writeRefusedSummary, type RunPhase } from './refused-summary.js';
 
-/** The CLI's run: input → engine → output, with locking, resume, signals and the summary. */
+/** The CLI's run, live or --batch-api; --compact and --dry-run write no summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
   if (config.compact) return runCompact(config, io);
   if (config.dryRun) return (await import('./dry-run.js')).runDryRun(config, io);
-  if (config.batchApi) return (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io);
+  const phase: RunPhase = { sending: false };
+  try {
+    if (config.batchApi) return await (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io, phase);
+    return await runLive(config, io, phase);
+  } catch (err) {
+    if (!phase.sending && err instanceof RunError) writeRefusedSummary(config, err);
+    throw err;
+  }
+}
+
+/** The live run: input → engine → output, with locking, resume, signals and the summary. */
+async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<number> {
   // The input file and the schema are checked before the key: wrong whatever else is right.
   checkInputFile(config);
   const structured = await setUpStructured(config, io);
@@ -90,6 +102,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       concurrency: fd.concurrency,
     });
     const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
+    phase.sending = true;
     let { outcome, notFound } = await writeRows(
       rows,
       runReport ? runReport.tee(target.writer) : target.writer,
