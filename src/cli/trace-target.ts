@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -16,9 +17,16 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
   try {
     fd = fs.openSync(trace.path, 'a');
   } catch (err) {
-    throw new UsageError(`--trace ${trace.path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+    throw new UsageError(`--trace ${trace.path}: ${openFailure(trace.path, err as NodeJS.ErrnoException)}`);
   }
   return (text) => {
     fs.writeSync(fd, text);
   };
+}
+
+/** ENOENT is a missing directory, or one that exists and takes no new file (/proc), said as --summary-json says it. */
+function openFailure(file: string, err: NodeJS.ErrnoException): string {
+  if (err.code !== 'ENOENT') return err.message;
+  const dir = path.dirname(path.resolve(file));
+  return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? `cannot create a file in ${dir} (ENOENT)` : 'no such directory';
 }

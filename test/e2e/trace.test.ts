@@ -48,4 +48,12 @@ describe('seeing what went over the wire', () => {
     expect(r.stderr.trim()).toMatch(/^llm-batch: --trace .*wire\.log: no such directory$/);
     expect(ctx.server.requests).toHaveLength(0);
   });
+
+  it.runIf(fs.existsSync('/proc/self'))('--trace /proc/x.log: /proc is there but takes no file, and the line says so (not "no such directory")', async () => {
+    ctx.server.reset();
+    const r = await runCli([writePrompts(ctx.dir, 'proc.txt', ['x']), '--base-url', ctx.server.url, '--trace', '/proc/x.log']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('llm-batch: --trace /proc/x.log: cannot create a file in /proc (ENOENT)');
+    expect(ctx.server.requests).toHaveLength(0);
+  });
 });
