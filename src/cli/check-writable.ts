@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { pathProblem } from './path-problem.js';
 
 /**
  * A file the run writes at its end must be writable before the first request is paid for: its
@@ -25,7 +26,7 @@ export function unwritableReason(file: string): string | undefined {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    why = code === 'ENOENT' ? `no such directory ${dir}` : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    why = code === 'ENOENT' ? `no such directory ${dir}` : pathProblem(err);
   }
   return why;
 }

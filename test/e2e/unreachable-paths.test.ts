@@ -1,0 +1,118 @@
+/**
+ * A path the run writes or reads that cannot even be looked up — a file used as a directory, a
+ * symlink loop, a name over 255 bytes, a directory the user may not enter — is a usage error: one
+ * line naming the flag, the path and why, exit 2, nothing sent. Before, `-o` such a path reached
+ * a bare stat() and ended in "internal error" with a stack trace and exit 1 ("some prompts failed").
+ * Spawns the BUILT CLI against the mock server.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServers } from '../helpers/mock-server-hooks.js';
+import { AS_USER, BIN, SECRET_KEY, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
+
+const { dir: root, fresh } = useServers('llm-batch-unreachable-paths-');
+
+/** A directory of its own holding p.txt (the prompts) and the loop `loop1 -> loop2 -> loop1`. */
+function caseDir(): string {
+  const dir = fs.mkdtempSync(path.join(root, 'case-'));
+  fs.writeFileSync(path.join(dir, 'p.txt'), 'one\ntwo\n');
+  fs.symlinkSync('loop2', path.join(dir, 'loop1'));
+  fs.symlinkSync('loop1', path.join(dir, 'loop2'));
+  return dir;
+}
+
+const LONG = 'a'.repeat(300);
+const CASES = [
+  ['a file used as a directory', 'p.txt/out.jsonl', /is not a directory$/],
+  ['a symlink loop', 'loop1', /: too many symbolic links \(a symlink loop\?\)$/],
+  ['a directory through a symlink loop', 'loop1/out.jsonl', /: too many symbolic links \(a symlink loop\?\)$/],
+  ['a name over 255 bytes', `${LONG}.jsonl`, /: the name is too long \(at most 255 bytes a name, 4096 a path\)$/],
+] as const;
+
+describe.concurrent('-o a path that cannot be looked up', () => {
+  it.each(
+    CASES.flatMap(([what, out, why]) => [[what, 'live', out, why, []] as const, [what, '--batch-api', out, why, ['--batch-api', '--poll', '0.05']] as const]),
+  )('%s, %s: one line naming -o, the path and why; exit 2, nothing sent or written', async (_what, _mode, out, why, extra) => {
+    const { server, run } = await fresh();
+    const dir = caseDir();
+    const before = fs.readdirSync(dir).sort();
+    const r = await run([path.join(dir, 'p.txt'), '-o', path.join(dir, out), '--no-cache', ...extra]);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`llm-batch: --output ${path.join(dir, out)}: `);
+    expect(lines[0]).toMatch(why);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(server.batchState.counts.uploads).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(before);
+  });
+});
+
+describe.concurrent('the other path flags, with the same paths: one line, exit 2, nothing sent', () => {
+  it.each(
+    (['--report', '--trace', '--cache-dir', 'input'] as const).flatMap((flag) =>
+      CASES.map(([what, p]) => [flag, what, flag === 'input' ? p.replace('.jsonl', '.txt') : p.replace('.jsonl', '.html')] as const),
+    ),
+  )('%s, %s', async (flag, _what, p) => {
+    const { server, run } = await fresh();
+    const dir = caseDir();
+    const at = path.join(dir, p);
+    const args = flag === 'input' ? [at, '-o', '-'] : [path.join(dir, 'p.txt'), '-o', '-', flag, at];
+    const r = await run(args);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(at);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+/** The CLI as an unprivileged user (cron jobs usually run as one), prompts on stdin. */
+function runAsUser(args: readonly string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    ...AS_USER,
+    cwd: '/',
+    env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end('one\ntwo\n');
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+// Needs root to make a directory another user cannot enter, and a node that user can run.
+describe.runIf(process.getuid?.() === 0 && userCanRunCli())('-o in a directory the user may not enter', () => {
+  it.each([
+    ['live', []],
+    ['--batch-api', ['--batch-api', '--poll', '0.05']],
+  ] as const)('%s: "permission denied", exit 2, nothing sent', async (_mode, extra) => {
+    const { server } = await fresh();
+    const open = fs.mkdtempSync(path.join('/tmp', 'llm-batch-eacces-'));
+    try {
+      fs.chmodSync(open, 0o755);
+      const priv = path.join(open, 'priv');
+      fs.mkdirSync(priv, { mode: 0o700 });
+      const out = path.join(priv, 'out.jsonl');
+      const r = await runAsUser(['--base-url', server.url, '--no-cache', '-o', out, ...extra]);
+      expect(r.stderr).toBe(`llm-batch: --output ${out}: permission denied\n`);
+      expect(r.code).toBe(2);
+      expect(server.requests).toHaveLength(0);
+      expect(server.batchState.counts.uploads).toBe(0);
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true });
+    }
+  });
+});
