@@ -14,6 +14,7 @@ const HELP = `
 Examples:
   $ llm-batch report out.jsonl                  # writes out.html beside it
   $ llm-batch report out.csv -o nightly.html
+  $ llm-batch report out.jsonl -o - | ssh host 'cat > run.html'   # the HTML to stdout
   $ llm-batch report out.jsonl --summary-json summary.json   # exact 429s, retries, wall time of the run
   $ llm-batch report out.jsonl --price 0.15/0.60             # the prices the run used (USD per million tokens)
 
@@ -37,7 +38,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
   const program = new Command('llm-batch report')
     .description('Write a self-contained HTML report of a results file (JSONL or CSV): figures, latency, errors, time series, comparison, searchable rows.')
     .argument('<results>', 'a results file written by llm-batch (.jsonl or .csv)')
-    .option('-o, --output <file>', 'the HTML file (default: the results file with .html)')
+    .option('-o, --output <file>', 'the HTML file (default: the results file with .html); "-" for stdout')
     .option('--format <format>', 'results format, overriding the extension (jsonl or csv)')
     .option('--summary-json <file>', "the run's --summary-json file: requests, every 429, retries and wall time as the run counted them")
     .option('--price <in/out[/cached]>', 'price every model at IN/OUT (and CACHED input) USD per million tokens, as the run did', priceFlag)
@@ -59,12 +60,15 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     const stat = fs.statSync(input, { throwIfNoEntry: false });
     if (!stat) throw new RunError(`cannot read results file ${input}: no such file`, 'input');
     if (stat.isDirectory()) throw new RunError(`${input} is a directory, not a results file`, 'input');
+    // `-o -` is stdout, as for a run and --compact: the HTML for a pipe (`| ssh host 'cat > r.html'`).
+    const toStdout = flags.output === '-';
     const output = flags.output ?? defaultReportPath(input);
-    checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [
-      ['results', input],
-      ['--summary-json', flags.summaryJson],
-      ['--prices', flags.prices],
-    ]);
+    if (!toStdout)
+      checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [
+        ['results', input],
+        ['--summary-json', flags.summaryJson],
+        ['--prices', flags.prices],
+      ]);
     const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
     const given = flags.price !== undefined || flags.prices !== undefined;
     const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
@@ -73,7 +77,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     const outcome = await writeReport({
       input,
       format: flags.format ?? resultsFormat(input),
-      output,
+      output: toStdout ? io.stdout : output,
       run,
       pricing: { lookup, given, runModel },
       refuseEmpty: !writtenByRun(input),
@@ -81,7 +85,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     if (!flags.quiet) {
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
       io.stderr.write(
-        `llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
+        `llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
       );
     }
     return ExitCode.ok;

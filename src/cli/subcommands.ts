@@ -16,6 +16,7 @@ import {
   openFileWriter,
   readRunMeta,
   type RowWriter,
+  streamWriter,
   writeRunMeta,
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
@@ -260,7 +261,13 @@ async function unanswered(
   return result;
 }
 
-async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
+/** `-o -`: the outputs' own format when they agree (CSV shards stay CSV in a pipe), else JSONL. */
+function stdoutFormat(outputs: readonly string[]): 'jsonl' | 'csv' {
+  return outputs.every((file) => resultsFormat(file) === 'csv') ? 'csv' : 'jsonl';
+}
+
+/** Checks a merged file's path: not one of the files read, not existing unless --overwrite. */
+function checkMergeTarget(outputs: readonly string[], opts: MergeOptions): void {
   // By name or on disk (a symlink or hard link): the merged file is written before all are read.
   if (outputs.some((file) => sameFile(file, opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
   if (opts.input !== undefined && sameFile(opts.input, opts.output)) throw new RunError(`-o ${opts.output} is the --input file: choose another path`, 'usage');
@@ -269,10 +276,17 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   if (clash) throw new RunError(`${clash} is the run settings file of -o ${opts.output}, which merge writes: choose another path`, 'usage');
   if (fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
+}
+
+async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
+  // `-o -` is stdout, as for a run and --compact: rows for a pipe, and no run settings file.
+  const toStdout = opts.output === '-';
+  if (!toStdout) checkMergeTarget(outputs, opts);
   const meta = checkSameRun(outputs, opts.force ?? false, io);
-  const given = outputs.map((file) => mergeSource(file, resultsFormat(file), resultsFormat(opts.output)));
-  const { layout: csv, sources } = resultsFormat(opts.output) === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
-  const writer = openFileWriter(opts.output, resultsFormat(opts.output), { append: false, csv });
+  const format = toStdout ? stdoutFormat(outputs) : resultsFormat(opts.output);
+  const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
+  const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
+  const writer = toStdout ? streamWriter(io.stdout, format, csv) : openFileWriter(opts.output, format, { append: false, csv });
   const answered = opts.input ? new Set<string>() : undefined;
   let stats: MergeStats;
   try {
@@ -280,10 +294,10 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   } finally {
     await writer.close();
   }
-  if (meta) writeRunMeta(opts.output, meta);
+  if (meta && !toStdout) writeRunMeta(opts.output, meta);
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   io.stderr.write(
-    `llm-batch: merged ${stats.rows} rows from ${outputs.length} files into ${opts.output} (${stats.dropped} superseded rows dropped; ${stats.failed} failed)` +
+    `llm-batch: merged ${stats.rows} rows from ${outputs.length} files into ${toStdout ? 'stdout' : opts.output} (${stats.dropped} superseded rows dropped; ${stats.failed} failed)` +
       (missing
         ? `; ${missing.count} ids of ${opts.input} have no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
         : '') +
@@ -325,7 +339,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
       'join the outputs of --shard runs (or any outputs of one run): one row per answer (id, model, sample), the last; refuses outputs of different runs',
     )
     .argument('<outputs...>', 'results files (.jsonl or .csv)')
-    .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv)')
+    .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv); "-" for stdout (the outputs\' format: CSV if all are .csv, else JSONL)')
     .option('--input <file>', 'the input the shards read: report ids that no shard answered (exit 1 if any)')
     .option('--overwrite', 'replace an existing -o file')
     .option('--force', 'merge outputs whose run settings differ')

@@ -9,15 +9,15 @@ import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
-import { ExitCode, RunError } from '../errors.js';
+import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import type { TailInfo } from '../output/complete-lines.js';
 
 export interface WriteReportOptions {
   /** The results file (JSONL or CSV) the report is made of. */
   input: string;
   format: 'jsonl' | 'csv';
-  /** Where the HTML goes. */
-  output: string;
+  /** Where the HTML goes: a file (written atomically), or a stream such as stdout (`report -o -`). */
+  output: string | NodeJS.WritableStream;
   run?: RunFigures;
   events?: RunEvents;
   /** The run's prices (--price, --prices); list prices without them. */
@@ -64,7 +64,8 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
     tableLimits: o.tableLimits,
   });
   const html = renderHtml(data, loadPageAssets());
-  writeFileAtomic(o.output, html);
+  if (typeof o.output === 'string') writeFileAtomic(o.output, html);
+  else await writeWhole(o.output, html);
   return { rows: data.figures.rows, tableRows: data.table.rows.length, sampled: data.table.sampled, bytes: Buffer.byteLength(html) };
 }
 
@@ -77,4 +78,21 @@ function noRows(input: string, tornBytes: number): RunError {
         ? `holds no result rows (its ${tornBytes.toLocaleString('en-US')} bytes end in no newline, skipped as a torn write)`
         : 'holds no result rows';
   return new RunError(`${input} ${what}: no report written`, 'input', ExitCode.noPrompts);
+}
+
+/** Writes all of `text` and waits until the stream took it; a reader that left is OutputClosedError. */
+function writeWhole(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      stream.removeListener('error', fail);
+      const code = (err as { code?: unknown } | null)?.code;
+      reject(code === 'EPIPE' ? new OutputClosedError() : new RunError(`cannot write the report: ${(err as Error).message}`, 'output'));
+    };
+    stream.on('error', fail);
+    stream.write(text, (err) => {
+      if (err) return fail(err);
+      stream.removeListener('error', fail);
+      resolve();
+    });
+  });
 }
