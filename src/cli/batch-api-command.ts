@@ -36,6 +36,7 @@ import { checkInputFile, inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { checkWritableFile, unwritableReason } from './check-writable.js';
+import { inputErrorLines } from './input-error-lines.js';
 import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
@@ -165,6 +166,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     ? createBatchClient({ apiKey: 'mock-key', baseURL: 'http://mock.invalid/v1', fetch: createMockBatchFetch(), redact, trace })
     : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact, trace });
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
+  const inputErrors = inputErrorLines(reporter);
   // -v writes its trace to stderr: a bar would cut into it.
   const progress = createBatchProgress(io.stderr, !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr));
 
@@ -308,7 +310,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         countRow(stats, row);
         tally.add(row);
         modelTally?.add(row);
-        if (row.error?.type === 'input') reporter.error(row.error.message);
+        inputErrors.row(row);
       },
       info: (line) => {
         if (!config.quiet) progress.info(line);
@@ -323,6 +325,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       outcome = await job.run();
     } finally {
       progress.close();
+      inputErrors.end();
     }
     // As a live run: no prompts at all is its own exit (a failed export upstream), the old file kept.
     const ranNothing = !outcome.interrupted && outcome.pending === 0 && !outcome.budget?.held && stats.ok + stats.failed + stats.skipped === 0;

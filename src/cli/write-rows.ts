@@ -3,6 +3,7 @@ import { OutputClosedError, OutputWriteError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { Reporter } from '../ui/reporter.js';
+import { inputErrorLines } from './input-error-lines.js';
 
 export interface WrittenRows {
   outcome: BatchOutcome;
@@ -24,8 +25,9 @@ export async function writeRows(
 ): Promise<WrittenRows> {
   let step = await groups.next();
   let notFound = 0;
+  const inputErrors = inputErrorLines(reporter);
   const shown = (row: ResultRow): void => {
-    if (row.error?.type === 'input') reporter.error(row.error.message);
+    inputErrors.row(row);
     if (row.error?.status === 404) notFound++;
     reporter.row(row);
     onRow?.(row);
@@ -52,6 +54,8 @@ export async function writeRows(
     if (err instanceof OutputClosedError) return { outcome: { stopped: 'output_closed', message: err.message }, notFound };
     if (err instanceof OutputWriteError) return { outcome: { stopped: 'output_failed', message: err.message }, notFound };
     throw err;
+  } finally {
+    inputErrors.end();
   }
   return { outcome: step.value, notFound };
 }
