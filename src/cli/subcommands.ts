@@ -23,6 +23,7 @@ import { openCancelOutput } from './open-cancel-output.js';
 import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { mergeResults, type MergeStats } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
+import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
 import { refuseCredentials, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
@@ -107,8 +108,14 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   // A note may hold a server's words (a refusal) from a manifest written before they were redacted.
   const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
   const lines = statusLines(manifest).map((line) => ({ ...line, next: redact(line.next) }));
-  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending: manifest.chunks.filter(isOpen).length, batches: lines }, null, 2)}\n`);
-  else for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
+  const pending = manifest.chunks.filter(isOpen).length;
+  // Nothing pending: the manifest has dropped the collected batches; a script still gets an answer.
+  const collected = pending === 0 ? await collectedBatchIds(output) : undefined;
+  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
+  else {
+    for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
+    if (pending === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
+  }
   return ExitCode.ok;
 }
 

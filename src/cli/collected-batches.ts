@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { formatFromPath, readResults } from '../output/index.js';
+
+/**
+ * The batch ids a --batch-api output's rows carry, in the order first seen: once every batch is
+ * collected the manifest forgets them, and the rows are where they stay. Undefined when the output
+ * is no regular file (a FIFO) or cannot be read back.
+ */
+export async function collectedBatchIds(output: string): Promise<string[] | undefined> {
+  if (!fs.statSync(output, { throwIfNoEntry: false })?.isFile()) return undefined;
+  const ids = new Set<string>();
+  try {
+    for await (const row of readResults(output, formatFromPath(output) === 'csv' ? 'csv' : 'jsonl')) if (row.batch_id) ids.add(row.batch_id);
+  } catch {
+    return undefined;
+  }
+  return [...ids];
+}
+
+/** `status` of an output with nothing pending: one line saying so, with the batches its rows came from. */
+export function nothingPendingLine(output: string, ids: readonly string[] | undefined): string {
+  const shown = ids?.slice(0, 10).join(', ');
+  const more = ids && ids.length > 10 ? `, … (${ids.length} in all)` : '';
+  const from =
+    ids === undefined
+      ? ''
+      : ids.length === 0
+        ? '; its rows name no batch'
+        : `; its rows came from ${ids.length === 1 ? 'batch' : `${ids.length} batches:`} ${shown}${more}`;
+  return `${output}: nothing pending, every batch is collected${from}`;
+}
