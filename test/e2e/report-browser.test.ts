@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { fmt } from '../../src/report-page/format.js';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
@@ -91,7 +92,7 @@ describe('report of a mock-server run, in chromium', () => {
     expect(await figure(page, 'retries')).toBe(String(summary.retries));
     const latencies = ok.map((r) => r.latency_ms as number).sort((a, b) => a - b);
     const p50 = latencies[Math.ceil(0.5 * latencies.length) - 1]!;
-    expect(await text(page, '[data-stat="p50"]')).toBe(`p50 ${p50} ms`);
+    expect(await text(page, '[data-stat="p50"]')).toBe(`p50 ${fmt.ms(p50)}`);
     // Errors grouped by type and message: six 500s, three 400s.
     const groups = await page.locator('table.errors tbody tr').allInnerTexts();
     expect(groups).toHaveLength(2);
@@ -132,7 +133,7 @@ describe('report of a mock-server run, in chromium', () => {
     // Sort by latency: slowest first.
     await page.locator('th button.sort', { hasText: 'latency' }).click();
     const max = Math.max(...rows.filter((r) => r.latency_ms !== null).map((r) => r.latency_ms));
-    expect((await visibleRows(page).first().locator('td').nth(4).innerText()).trim()).toBe(`${max} ms`);
+    expect((await visibleRows(page).first().locator('td').nth(4).innerText()).trim()).toBe(fmt.ms(max));
     await page.locator('th button.sort', { hasText: 'line' }).click();
 
     // The row with HTML and a closing script tag in its prompt and answer: shown as text, never run.
