@@ -52,6 +52,7 @@ import { batchList, uncollectedBatches } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
+import { listenForHangup } from './stop-signals.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -194,7 +195,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : 'stopping: batches keep running on the server; the command below continues');
       stop.abort(new Error('interrupted'));
     };
-    unlisten.push(io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal));
+    unlisten.push(
+      io.onSignal('SIGINT', onSignal),
+      io.onSignal('SIGTERM', onSignal),
+      listenForHangup(io, onSignal, (line) => reporter.info(line)),
+    );
 
     const stats = createStats();
     const tally = new UsageTally(config.model);

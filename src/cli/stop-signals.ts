@@ -20,10 +20,18 @@ export function stoppingMessage(inFlight: number, graceSeconds: number): string 
     : `stopping: no new prompts; up to ${graceSeconds}s for ${inFlight} in flight (Ctrl-C again aborts them)`;
 }
 
+/** Said once when a hangup arrives while no std stream is a terminal (nohup). */
+export const HANGUP_IGNORED = 'hangup (SIGHUP) ignored: no terminal is attached (nohup, or stdin, stdout and stderr all redirected); stop with SIGTERM';
+
 /**
  * Turns SIGINT / SIGTERM into the engine's two stops: a graceful one, then a hard one. SIGHUP (the
  * terminal closed, ssh dropped) stops like SIGTERM, rows kept and summary written; its terminal may
  * be gone, so a failed write of a message must not end the run uncleanly.
+ *
+ * Unless no std stream is a terminal: `nohup` sets SIGHUP to SIG_IGN, but Node resets every inherited
+ * SIG_IGN to SIG_DFL before any JavaScript runs (SigIgn in /proc/self/status no longer has HUP), so
+ * nohup cannot be told apart from here. What nohup always leaves is no terminal on stdin, stdout or
+ * stderr; a hangup then is no terminal of ours going away, and the run goes on.
  */
 export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string) => void): StopSignals {
   const stop = new AbortController();
@@ -38,12 +46,7 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
       abort.abort(new Error('interrupted'));
     }
   };
-  const onHangup = () => {
-    io.stderr.on('error', () => {});
-    if (io.stdout.isTTY) io.stdout.on('error', () => {});
-    onSignal();
-  };
-  const unlisten = [io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal), io.onSignal('SIGHUP', onHangup)];
+  const unlisten = [io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal), listenForHangup(io, onSignal, info)];
   return {
     stop: stop.signal,
     abort: abort.signal,
@@ -52,4 +55,23 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
       for (const off of unlisten) off();
     },
   };
+}
+
+/**
+ * SIGHUP: `onStop` when a std stream is a terminal (see listenForStop for why not otherwise). The
+ * terminal may be gone, so failed writes to it are dropped from then on. Returns the unlisten.
+ */
+export function listenForHangup(io: CliIo, onStop: () => void, info: (line: string) => void): () => void {
+  const onTerminal = io.stdin.isTTY === true || io.stdout.isTTY === true || io.stderr.isTTY === true;
+  let ignored = false;
+  return io.onSignal('SIGHUP', () => {
+    if (!onTerminal) {
+      if (!ignored) info(HANGUP_IGNORED);
+      ignored = true;
+      return;
+    }
+    io.stderr.on('error', () => {});
+    if (io.stdout.isTTY) io.stdout.on('error', () => {});
+    onStop();
+  });
 }

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonl, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, SECRET_KEY, isolatedCacheDir, parseJsonl, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
 import { until } from '../helpers/until.js';
@@ -187,30 +188,93 @@ describe('a resized terminal', () => {
 });
 
 describe('SIGHUP (the terminal closed, ssh dropped)', () => {
-  it('stops like SIGTERM: rows kept, summary, resume command, exit 130', async () => {
+  const slowly = async <T>(fn: () => Promise<T>): Promise<T> => {
     ctx.server.reset();
     Object.assign(ctx.server.options, { latencyMs: 300, chunkDelayMs: 0 });
     try {
+      return await fn();
+    } finally {
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  };
+  const rowsIn = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0);
+  const terminalEnv = () => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TERM: 'xterm-256color',
+    OPENAI_API_KEY: SECRET_KEY,
+    LLM_BATCH_CACHE_DIR: isolatedCacheDir(),
+  });
+
+  it('the terminal going away stops a foreground run like SIGTERM: rows kept, summary, resume command', () =>
+    slowly(async () => {
       const file = writePrompts(
         ctx.dir,
         'hup.txt',
         Array.from({ length: 30 }, (_, i) => `hup ${i}`),
       );
       const out = path.join(ctx.dir, 'hup.jsonl');
-      const child = spawnCli([file, '--base-url', ctx.server.url, '-c', '2', '-o', out]);
+      const summary = path.join(ctx.dir, 'hup.summary.json');
+      // exec'd by `script`, the CLI leads the pty's session: closing the master sends it SIGHUP.
+      const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', out, '--summary-json', summary]);
+      await until(() => rowsIn(out) >= 2, 'two rows in the output');
+      session.child.kill('SIGKILL');
+      await until(() => fs.existsSync(summary) && !fs.existsSync(`${out}.lock`), 'the run to end', 30_000);
+      const s = JSON.parse(fs.readFileSync(summary, 'utf8'));
+      const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
+      expect(s).toMatchObject({ stopped: 'interrupted', ok: rows, notRun: 30 - rows });
+      expect(rows).toBeLessThan(30);
+      expect(s.resumeHint).toMatch(/--resume/);
+    }));
+
+  it('with no terminal on stdin, stdout or stderr (nohup) a hangup is ignored and the run goes on', () =>
+    slowly(async () => {
+      const file = writePrompts(
+        ctx.dir,
+        'nohup.txt',
+        Array.from({ length: 12 }, (_, i) => `nohup ${i}`),
+      );
+      const out = path.join(ctx.dir, 'nohup.jsonl');
+      // Node resets nohup's SIG_IGN at start-up, so this is what a hangup does to `nohup llm-batch … &`.
+      const child = spawn('nohup', [process.execPath, BIN, file, '--base-url', ctx.server.url, '-c', '2', '-o', out], {
+        env: terminalEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const exit = waitForExit(child);
-      await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').length >= 3, 'two rows in the output');
+      await until(() => rowsIn(out) >= 2, 'two rows in the output');
       child.kill('SIGHUP');
       const r = await exit;
-      expect(r.signal).toBeNull();
-      expect(r.code, r.stderr).toBe(130);
-      const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
-      expect(r.stderr).toMatch(new RegExp(`llm-batch: interrupted: ${rows} ok, 0 failed, ${30 - rows} not run · `));
-      expect(r.stderr).toMatch(/to finish the rest, run: llm-batch .*--resume/);
-    } finally {
-      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
-    }
-  });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^llm-batch: hangup \(SIGHUP\) ignored: no terminal is attached/m);
+      expect(r.stderr).toMatch(/llm-batch: 12 ok, 0 failed · /);
+      expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(12);
+    }));
+
+  it('`nohup llm-batch … &` from an interactive shell survives the logout (a real pty hangup)', () =>
+    slowly(async () => {
+      const file = writePrompts(
+        ctx.dir,
+        'logout.txt',
+        Array.from({ length: 12 }, (_, i) => `logout ${i}`),
+      );
+      const out = path.join(ctx.dir, 'logout.jsonl');
+      const log = path.join(ctx.dir, 'logout.log');
+      const shell = spawn('script', ['-qfec', 'bash --norc --noprofile -i', '/dev/null'], {
+        cwd: ctx.dir,
+        env: terminalEnv(),
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      const cli = [process.execPath, BIN, file, '--base-url', ctx.server.url, '-c', '2', '-o', out].map(quote).join(' ');
+      shell.stdin!.write(`nohup ${cli} > ${quote(log)} 2>&1 &\n`);
+      await until(() => rowsIn(out) >= 2, 'two rows in the output');
+      // The terminal goes away: bash gets SIGHUP and passes it on to its jobs.
+      shell.kill('SIGKILL');
+      await until(() => !fs.existsSync(`${out}.lock`), 'the run to end', 30_000);
+      const text = fs.readFileSync(log, 'utf8');
+      expect(text).toMatch(/^llm-batch: hangup \(SIGHUP\) ignored: no terminal is attached/m);
+      expect(text).toMatch(/llm-batch: 12 ok, 0 failed · /);
+      expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(12);
+    }));
 });
 
 describe('rows piped to another program on the same terminal (llm-batch | jq)', () => {
