@@ -6,7 +6,7 @@ import path from 'node:path';
  * (`latest.jsonl -> out.jsonl` before the first run) or a linked directory writes through to its
  * target, so that is what another path must be compared with.
  */
-function landingPath(file: string, depth = 0): string {
+export function landingPath(file: string, depth = 0): string {
   const resolved = path.resolve(file);
   try {
     return fs.realpathSync(resolved);

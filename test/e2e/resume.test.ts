@@ -454,6 +454,32 @@ describe('the output lock', () => {
     },
   );
 
+  it('a second run through a symlink to the output in use is refused too (the lock is on the real file)', async () => {
+    const input = writePrompts(
+      ctx.dir,
+      'p.txt',
+      Array.from({ length: 6 }, (_, i) => `linked lock q${i}`),
+    );
+    const out = path.join(ctx.dir, 'out-2026-12-01.jsonl');
+    const link = path.join(ctx.dir, 'latest.jsonl');
+    fs.symlinkSync('out-2026-12-01.jsonl', link);
+    ctx.server.options.latencyMs = 250;
+    const first = spawnCli([input, '-o', out, '-c', '1', '--base-url', ctx.server.url]);
+    const firstDone = waitForExit(first);
+    try {
+      await until(() => lineCount(out) >= 1, 'the first run to write a row');
+      const second = await runCli([input, '-o', link, '--resume', '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: 'sk-second-run' } });
+      expect(second.code, second.stderr).toBe(2);
+      expect(second.stderr).toContain(`${out}.lock`);
+      expect(second.stderr).toContain(`pid ${first.pid}`);
+      expect(ctx.server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
+      expect(fs.existsSync(`${link}.lock`)).toBe(false);
+    } finally {
+      expect((await firstDone).code).toBe(0);
+    }
+    expect(rowsOf(out)).toHaveLength(6);
+  });
+
   it('a stale lock (its pid has exited) does not block, and is removed afterwards', async () => {
     const dead = spawn(process.execPath, ['-e', '']);
     const deadPid = dead.pid!;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -180,6 +180,32 @@ describe('acquireLock', () => {
     utimesSync(lock, then, then);
     if (refused) expect(refusal(out).message).toContain(lock);
     else expect(take(out).path).toBe(lock);
+  });
+
+  describe('is keyed on the file the output lands on, not the path as given', () => {
+    it.each([
+      ['a symlink to the output', true],
+      ['a symlink to an output not created yet', false],
+    ])('%s takes the same lock', (_name, created) => {
+      const dir = tmp();
+      const out = join(dir, 'out-2026-12-01.jsonl');
+      if (created) writeFileSync(out, '');
+      symlinkSync('out-2026-12-01.jsonl', join(dir, 'latest.jsonl'));
+      const h = take(out);
+      expect(h.path).toBe(`${out}.lock`);
+      const err = refusal(join(dir, 'latest.jsonl'));
+      expect(err.message).toContain(`${out}.lock`);
+      expect(existsSync(join(dir, 'latest.jsonl.lock'))).toBe(false);
+    });
+
+    it('the same output through a symlinked directory takes the same lock, also for a new file', () => {
+      const dir = tmp();
+      mkdirSync(join(dir, 'vol'));
+      symlinkSync(join(dir, 'vol'), join(dir, 'data'));
+      const h = take(join(dir, 'data', 'new.jsonl'));
+      expect(h.path).toBe(join(dir, 'vol', 'new.jsonl.lock'));
+      expect(refusal(join(dir, 'vol', 'new.jsonl')).message).toContain(join(dir, 'vol', 'new.jsonl.lock'));
+    });
   });
 
   it('release removes the file; releasing twice is fine; the output can be locked again', () => {
