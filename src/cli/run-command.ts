@@ -73,6 +73,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     target = await openOutputTarget(config, io, inputFingerprint, reporter.answerWriter, csv, structured?.fingerprint);
+    if (target.lock?.note) reporter.info(target.lock.note);
     if (target.resumeNote) reporter.info(target.resumeNote);
     cache = await openCache(config, (line) => reporter.info(line));
     signals = listenForStop(io, stats, (line) => reporter.info(line));

@@ -11,6 +11,8 @@ import { lockPath as lockFileOf } from './side-paths.js';
 export interface LockHandle {
   /** The lock file, `${outputPath}.lock` beside the file the output lands on (see lockedFile). */
   path: string;
+  /** Set when a stale lock of a run elsewhere (another host or pid namespace) was taken over: one line for stderr. */
+  note?: string;
   /** Removes the lock file if it is still ours. Synchronous so exit handlers can call it; idempotent. */
   release(): void;
 }
@@ -33,6 +35,12 @@ const MAX_ATTEMPTS = 10;
  */
 const HEARTBEAT_MS = 10_000;
 const HEARTBEAT_STALE_MS = 35_000;
+/**
+ * A holder on another host (a container's hostname changes with each `docker run`) is judged by the
+ * heartbeat alone too, but the touch time is its clock and the age ours: the wide margin absorbs
+ * clock skew between machines sharing the file system.
+ */
+const OTHER_HOST_STALE_MS = 5 * 60_000;
 
 let ownPidns: string | null | undefined;
 /** This process's pid namespace; undefined where /proc does not say (macOS, Windows). */
@@ -69,6 +77,28 @@ function lockedAt(info: LockInfo): number | undefined {
 /** When this process started, to tell our own lock from one left by an earlier process with our pid (containers). */
 const processStartMs = (): number => Date.now() - process.uptime() * 1000;
 
+/** How long ago the lock was last touched, for people: `40 s`, `7 min`, `26 h`. */
+function quiet(mtimeMs: number): string {
+  const s = Math.max(0, Math.round((Date.now() - mtimeMs) / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h`;
+}
+
+/** The line said when a stale lock of a run elsewhere is taken over; undefined for one of this host's. */
+function takeOverNote(lockPath: string, info: LockInfo | undefined, mtimeMs: number): string | undefined {
+  if (!info) return undefined;
+  const ours = pidNamespace();
+  const elsewhere =
+    info.host !== hostname()
+      ? `on host ${info.host}`
+      : info.pidns !== undefined && ours !== undefined && info.pidns !== ours
+        ? 'in another pid namespace'
+        : undefined;
+  if (!elsewhere) return undefined;
+  return `took over the stale lock ${lockPath} of pid ${info.pid} ${elsewhere}: untouched for ${quiet(mtimeMs)}, so that run is gone (a running one touches it every ${HEARTBEAT_MS / 1000} s)`;
+}
+
 /**
  * Decides whether an existing lock is held. Returns undefined when it is stale, or the reason to refuse.
  */
@@ -82,9 +112,11 @@ function heldBy(lockPath: string, info: LockInfo | undefined, mtimeMs: number): 
   }
   const since = info.startedAt ? `, started ${info.startedAt}` : '';
   if (info.host !== hostname()) {
+    if (Date.now() - mtimeMs > OTHER_HOST_STALE_MS) return undefined;
     return (
-      `the output is locked by pid ${info.pid} on host ${info.host}${since} (${lockPath}). ` +
-      `It cannot be checked from here; if that run is no longer running, delete ${lockPath} and try again.`
+      `the output is locked by pid ${info.pid} on host ${info.host}${since} (${lockPath}), which touched the lock ${quiet(mtimeMs)} ago. ` +
+      `A running llm-batch touches it every ${HEARTBEAT_MS / 1000} s: if that run has ended, the lock is taken over once it has been ` +
+      `untouched for ${OTHER_HOST_STALE_MS / 60_000} min (or delete ${lockPath}).`
     );
   }
   const ours = pidNamespace();
@@ -155,7 +187,8 @@ function lockedFile(outputPath: string): string {
  * can create it, touched every 10 s while held). If another live run on this host holds it, throws RunError('output') naming the lock
  * file and the pid. A lock whose pid is dead, a zombie or reused by a later process, or that is
  * unparsable and older than a minute, is
- * stale and taken over. Locks from another host are never taken over automatically.
+ * stale and taken over; so is one of a run elsewhere (another pid namespace, another host) once its
+ * heartbeat stopped, saying so in `note`.
  */
 export function acquireLock(outputPath: string): LockHandle {
   const lockPath = lockFileOf(lockedFile(outputPath));
@@ -163,6 +196,7 @@ export function acquireLock(outputPath: string): LockHandle {
   const pidns = pidNamespace();
   if (pidns !== undefined) mine.pidns = pidns;
   const text = JSON.stringify(mine) + '\n';
+  let note: string | undefined;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let fd: number | undefined;
@@ -186,7 +220,7 @@ export function acquireLock(outputPath: string): LockHandle {
         unlinkSync(lockPath);
         throw new RunError(`Cannot write lock file ${lockPath}: ${errorMessage(err)}`, 'output');
       }
-      return makeHandle(lockPath, text);
+      return makeHandle(lockPath, text, note);
     }
 
     let raw: string;
@@ -198,8 +232,10 @@ export function acquireLock(outputPath: string): LockHandle {
       if (errnoCode(err) === 'ENOENT') continue; // released meanwhile
       throw new RunError(`Cannot read lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
-    const refusal = heldBy(lockPath, parseLock(raw), mtimeMs);
+    const info = parseLock(raw);
+    const refusal = heldBy(lockPath, info, mtimeMs);
     if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
+    note = takeOverNote(lockPath, info, mtimeMs);
     try {
       removeStale(lockPath, raw);
     } catch (err) {
@@ -209,7 +245,7 @@ export function acquireLock(outputPath: string): LockHandle {
   throw new RunError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`, 'output');
 }
 
-function makeHandle(lockPath: string, text: string): LockHandle {
+function makeHandle(lockPath: string, text: string, note: string | undefined): LockHandle {
   let released = false;
   // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS); never keeps the process alive.
   const heartbeat = setInterval(() => {
@@ -223,6 +259,7 @@ function makeHandle(lockPath: string, text: string): LockHandle {
   heartbeat.unref();
   return {
     path: lockPath,
+    ...(note !== undefined ? { note } : {}),
     release(): void {
       if (released) return;
       released = true;

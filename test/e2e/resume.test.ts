@@ -497,6 +497,31 @@ describe('the output lock', () => {
     expect(fs.readdirSync(ctx.dir).filter((f) => f.includes('.lock'))).toEqual([]);
   });
 
+  it.each([
+    ['untouched for a day is taken over, in one line', 24 * 3600, 0],
+    ['still being touched blocks, exit 2', 20, 2],
+  ])('a lock from another host (a killed container) %s', async (_name, ageSeconds, code) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['container q1', 'container q2']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const lock = `${out}.lock`;
+    fs.writeFileSync(lock, JSON.stringify({ pid: 7, host: '3f9a2b1c7d8e', startedAt: '2026-11-30T03:15:00.000Z', pidns: 'pid:[4026532999]' }) + '\n');
+    const then = new Date(Date.now() - ageSeconds * 1000);
+    fs.utimesSync(lock, then, then);
+    const r = await run([input, '-o', out]);
+    expect(r.code, r.stderr).toBe(code);
+    if (code === 0) {
+      expect(r.stderr.split('\n').filter((l) => l.includes('took over'))).toEqual([
+        `llm-batch: took over the stale lock ${lock} of pid 7 on host 3f9a2b1c7d8e: untouched for 24 h, so that run is gone (a running one touches it every 10 s)`,
+      ]);
+      expect(rowsOf(out)).toHaveLength(2);
+      expect(fs.existsSync(lock)).toBe(false);
+    } else {
+      expect(r.stderr).toMatch(/locked by pid 7 on host 3f9a2b1c7d8e, .*touched the lock 2\d s ago/);
+      expect(ctx.server.requests).toHaveLength(0);
+      expect(fs.existsSync(lock)).toBe(true);
+    }
+  });
+
   it('a lock held by a live process that is not this run still blocks', async () => {
     // The test process itself is alive: its pid in the lock must be honoured.
     const input = writePrompts(ctx.dir, 'p.txt', ['live q1']);

@@ -142,7 +142,9 @@ describe('acquireLock', () => {
     it('is taken over once untouched for 35 s', () => {
       const out = join(tmp(), 'out.jsonl');
       lockFrom(out, 40);
-      expect(JSON.parse(readFileSync(take(out).path, 'utf8'))).toMatchObject({ pid: process.pid, pidns: pidNamespace() });
+      const h = take(out);
+      expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid, pidns: pidNamespace() });
+      expect(h.note).toMatch(/^took over the stale lock .* in another pid namespace: untouched for 40 s/);
     });
   });
 
@@ -163,10 +165,36 @@ describe('acquireLock', () => {
     }
   });
 
-  it('refuses a lock from another host', () => {
+  describe('a lock from another host (a container killed yesterday)', () => {
+    const lockFrom = (out: string, ageSeconds: number) => {
+      writeFileSync(`${out}.lock`, JSON.stringify({ pid: 7, host: 'some-other-host', startedAt: '2020-01-01T00:00:00.000Z', pidns: 'pid:[4026532999]' }));
+      const then = new Date(Date.now() - ageSeconds * 1000);
+      utimesSync(`${out}.lock`, then, then);
+    };
+
+    it.each([5, 290])('is held while its holder touches it (last %i s ago)', (age) => {
+      const out = join(tmp(), 'out.jsonl');
+      lockFrom(out, age);
+      const message = refusal(out).message;
+      expect(message).toMatch(/locked by pid 7 on host some-other-host, started 2020-01-01T00:00:00.000Z .*which touched the lock \d+ (s|min) ago/);
+      expect(message).toContain('taken over once it has been untouched for 5 min');
+    });
+
+    it('is taken over once untouched for 5 min, saying so in one line', () => {
+      const out = join(tmp(), 'out.jsonl');
+      lockFrom(out, 26 * 3600);
+      const h = take(out);
+      expect(JSON.parse(readFileSync(h.path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+      expect(h.note).toBe(
+        `took over the stale lock ${out}.lock of pid 7 on host some-other-host: untouched for 26 h, so that run is gone (a running one touches it every 10 s)`,
+      );
+    });
+  });
+
+  it('a stale lock of this host (dead pid) is taken over without a note', async () => {
     const out = join(tmp(), 'out.jsonl');
-    writeFileSync(`${out}.lock`, JSON.stringify({ pid: 1, host: 'some-other-host', startedAt: '2020-01-01T00:00:00.000Z' }));
-    expect(refusal(out).message).toContain('some-other-host');
+    writeFileSync(`${out}.lock`, JSON.stringify({ pid: await deadPid(), host: hostname(), startedAt: new Date().toISOString() }));
+    expect(take(out).note).toBeUndefined();
   });
 
   it.each([
