@@ -80,7 +80,14 @@ export async function openOutputTarget(
     // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and no rows to read back.
     // A --batch-api run resumes from its OUT.batch.json alone: the batches it has not collected.
     if (config.resume && !config.batchApi) throw new UsageError(`--resume needs a regular output file; ${out.path} is a stream`);
-    return { writer: openStreamOutput(out.path, out.format, layout, io), lock: undefined, skip: undefined };
+    // Except the Batch state beside a FIFO (OUT.batch.json, OUT.batch.d/): files two runs must not share.
+    const lock = config.batchApi ? acquireLock(out.path) : undefined;
+    try {
+      return { writer: openStreamOutput(out.path, out.format, layout, io), lock, skip: undefined };
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
   }
 
   checkWritableFile(out.path, '--output');

@@ -3,10 +3,10 @@ import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from 
 
 /**
  * `-o /dev/null`, `-o /dev/stdout`, a FIFO: an output that is not a regular file is a stream. It
- * gets no lock and no `.meta.json` next to it (creating `/dev/null.lock` fails as a user, and
- * litters /dev as root), cannot be resumed, and is appended to rather than truncated. A path
- * that cannot be looked up (EACCES, ENOTDIR, ELOOP, ENAMETOOLONG) is no stream: the writability
- * check then refuses it in one line.
+ * gets no lock (but for --batch-api's state beside a FIFO) and no `.meta.json` next to it (creating
+ * `/dev/null.lock` fails as a user, and litters /dev as root), cannot be resumed, and is appended to
+ * rather than truncated. A path that cannot be looked up (EACCES, ENOTDIR, ELOOP, ENAMETOOLONG) is no
+ * stream: the writability check then refuses it in one line.
  */
 export function isStreamTarget(file: string): boolean {
   if (/^\/(dev|proc)\//.test(file)) return true;

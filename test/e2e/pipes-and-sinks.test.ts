@@ -10,6 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { AS_USER, BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-pipes-');
 
@@ -163,6 +164,33 @@ describe('a stop with a stream output', () => {
     // A regular file still gets its command.
     const file = await shell(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o out.jsonl`);
     expect(file.stderr).toMatch(/to finish the rest, run: llm-batch p\.txt .* -o out\.jsonl --resume/);
+  });
+});
+
+describe('--batch-api -o FIFO', () => {
+  it('locks the Batch state beside the FIFO: a second run is refused (exit 2), the first collects every row', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
+    execFileSync('mkfifo', [path.join(ctx.dir, 'ff.jsonl')]);
+    let held = true;
+    ctx.server.options.batches = { stepMs: 5, hold: () => held };
+    const cli = `$LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -o ff.jsonl`;
+    try {
+      const first = shell(`cat ff.jsonl > rows.jsonl & r=$!; ${cli}; rc=$?; wait $r; exit $rc`);
+      await until(() => ctx.server.batchState.counts.creates >= 1, 'the first run to submit its batch');
+      const second = await shell(`${cli} --resume`);
+      expect(second.code, second.stderr).toBe(2);
+      expect(second.stderr).toMatch(/Cannot write to ff\.jsonl: the output is in use by another llm-batch run \(pid \d+.*ff\.jsonl\.lock/);
+      held = false;
+      const r = await first;
+      expect(r.code, r.stderr).toBe(0);
+      const rows = fs.readFileSync(path.join(ctx.dir, 'rows.jsonl'), 'utf8').trim().split('\n');
+      expect(rows).toHaveLength(3);
+      expect(ctx.server.batchState.counts.creates).toBe(1);
+      expect(fs.existsSync(path.join(ctx.dir, 'ff.jsonl.lock'))).toBe(false);
+    } finally {
+      held = false;
+      delete ctx.server.options.batches;
+    }
   });
 });
 
