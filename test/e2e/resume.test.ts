@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
-import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-resume-');
@@ -463,11 +463,12 @@ describe('the output lock', () => {
     const out = path.join(ctx.dir, 'out-2026-12-01.jsonl');
     const link = path.join(ctx.dir, 'latest.jsonl');
     fs.symlinkSync('out-2026-12-01.jsonl', link);
-    ctx.server.options.latencyMs = 250;
+    // Answers wait until the second run was refused: else a loaded machine can finish the first run before.
+    const release = holdAnswers(ctx.server);
     const first = spawnCli([input, '-o', out, '-c', '1', '--base-url', ctx.server.url]);
     const firstDone = waitForExit(first);
     try {
-      await until(() => lineCount(out) >= 1, 'the first run to write a row');
+      await until(() => ctx.server.requests.length >= 1, 'the first run to send a prompt');
       const second = await runCli([input, '-o', link, '--resume', '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: 'sk-second-run' } });
       expect(second.code, second.stderr).toBe(2);
       expect(second.stderr).toContain(`${out}.lock`);
@@ -475,6 +476,7 @@ describe('the output lock', () => {
       expect(ctx.server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
       expect(fs.existsSync(`${link}.lock`)).toBe(false);
     } finally {
+      release();
       expect((await firstDone).code).toBe(0);
     }
     expect(rowsOf(out)).toHaveLength(6);

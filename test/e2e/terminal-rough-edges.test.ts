@@ -241,8 +241,17 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const exit = waitForExit(child);
-      await until(() => rowsIn(out) >= 2, 'two rows in the output');
-      child.kill('SIGHUP');
+      let said = '';
+      child.stderr!.on('data', (d: string) => (said += d));
+      // Answers wait until the hangup was seen: else a loaded machine can finish the run before it.
+      const release = holdAnswers(ctx.server);
+      try {
+        await until(() => ctx.server.requests.length >= 1, 'the run to send a prompt');
+        child.kill('SIGHUP');
+        await until(() => said.includes('hangup (SIGHUP) ignored'), 'the hangup to be ignored');
+      } finally {
+        release();
+      }
       const r = await exit;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/^llm-batch: hangup \(SIGHUP\) ignored: no terminal is attached/m);
@@ -265,10 +274,16 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
         stdio: ['pipe', 'ignore', 'ignore'],
       });
       const cli = [process.execPath, BIN, file, '--base-url', ctx.server.url, '-c', '2', '-o', out].map(quote).join(' ');
-      shell.stdin!.write(`nohup ${cli} > ${quote(log)} 2>&1 &\n`);
-      await until(() => rowsIn(out) >= 2, 'two rows in the output');
-      // The terminal goes away: bash gets SIGHUP and passes it on to its jobs.
-      shell.kill('SIGKILL');
+      const release = holdAnswers(ctx.server);
+      try {
+        shell.stdin!.write(`nohup ${cli} > ${quote(log)} 2>&1 &\n`);
+        await until(() => ctx.server.requests.length >= 1, 'the run to send a prompt');
+        // The terminal goes away: bash gets SIGHUP and passes it on to its jobs.
+        shell.kill('SIGKILL');
+        await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('hangup (SIGHUP) ignored'), 'the hangup to be ignored');
+      } finally {
+        release();
+      }
       await until(() => !fs.existsSync(`${out}.lock`), 'the run to end', 30_000);
       const text = fs.readFileSync(log, 'utf8');
       expect(text).toMatch(/^llm-batch: hangup \(SIGHUP\) ignored: no terminal is attached/m);
