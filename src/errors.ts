@@ -21,8 +21,8 @@ export class RunError extends Error {
   override readonly name = 'RunError';
   constructor(
     message: string,
-    readonly code: 'usage' | 'input' | 'auth' | 'output' | 'quota' | 'resume',
-    readonly exitCode: number = code === 'quota' ? ExitCode.stoppedEarly : ExitCode.usage,
+    readonly code: 'usage' | 'input' | 'auth' | 'output' | 'quota' | 'resume' | 'unreachable',
+    readonly exitCode: number = code === 'quota' ? ExitCode.stoppedEarly : code === 'unreachable' ? ExitCode.unreachable : ExitCode.usage,
   ) {
     super(message);
   }

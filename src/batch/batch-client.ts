@@ -42,9 +42,20 @@ export class BatchApiError extends Error {
     readonly status: number | undefined,
     /** Worth another try at the next poll (network, 429, 5xx). */
     readonly transient: boolean,
+    /** A network failure's code (ECONNREFUSED, ENOTFOUND…), for the endpoint check (see isEndpointCode). */
+    readonly code?: string,
   ) {
     super(message);
   }
+}
+
+/** A network error's code (ECONNREFUSED, ENOTFOUND, a certificate's…) anywhere in its `cause` chain. */
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 /** A batch's output or error file that the server no longer has (HTTP 404 on its download). */
@@ -68,8 +79,12 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
     if (status === 404) return new RunError(`${message} (does this server offer the Batch API? check --base-url)`, 'usage');
     return new RunError(message, 'usage');
   }
-  if (err instanceof APIConnectionError)
-    return new BatchApiError(redact(`${what}: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`), undefined, true);
+  if (err instanceof APIConnectionError) {
+    // "fetch failed" says nothing: the code (ECONNREFUSED, ENOTFOUND…) is what the user can act on.
+    const code = networkCode(err);
+    const cause = err.cause ? ` (${(err.cause as Error).message}${code ? `: ${code}` : ''})` : code ? ` (${code})` : '';
+    return new BatchApiError(redact(`${what}: ${err.message}${cause}`), undefined, true, code);
+  }
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -29,6 +29,7 @@ import { lineBilled, LineBudget, lineWorstCase, type BatchBudgetOptions } from '
 import { toUsd } from '../budget/spend-cap.js';
 import type { LineDefaults } from './request-line.js';
 import { IdSet } from './id-set.js';
+import { isEndpointCode } from '../schedule/circuit-breaker.js';
 
 /** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
 export const METADATA_KEY = 'llm_batch_key';
@@ -71,6 +72,10 @@ export interface BatchJobOptions {
   /** Invalid collected answers about to be re-asked live, for the summary's re-ask count. */
   onReasks?: (n: number) => void;
   info: (line: string) => void;
+  /** A line that matters even with --quiet (an outage that has lasted); defaults to `info`. */
+  warn?: (line: string) => void;
+  /** The wall clock (ms since the epoch), for how long the Batch API has been failing. @default Date.now */
+  now?: () => number;
   /** Counts after every poll round, for a progress line. */
   onProgress?: (progress: { batches: number; batchesDone: number; requests: number; completed: number; failed: number }) => void;
   signal: AbortSignal;
@@ -94,6 +99,31 @@ export interface BatchJobOutcome {
    * `planned`, the requests the last planning round admitted (0 with `held`: the cap is reached).
    */
   budget?: { spentUsd: number; planned: number; held?: { id: string; line: number; worstUsd: number } };
+  /** Of `pending`, chunks not submitted yet (no batch exists on the server for them). */
+  unsubmitted: number;
+  /** The Batch API calls have failed since this long, the last with this message (an outage). */
+  outage?: { forMs: number; lastError: string };
+}
+
+/** Tries of the first call before nothing exists on the server, as a live run's first attempts (circuit breaker). */
+export const UNREACHABLE_TRIES = 3;
+/** An outage this long is said even with --quiet (the batches keep running on the server). */
+export const OUTAGE_NOTE_MS = 10 * 60_000;
+/** A waiting run stops waiting out an outage after this long; --resume collects later. */
+export const OUTAGE_LIMIT_MS = 60 * 60_000;
+
+/**
+ * The Batch API cannot be reached (nothing listening, DNS, TLS) and no batch of this output exists
+ * on the server: nothing is pending, so the run stops (exit 4) rather than wait for nothing.
+ */
+export class BatchUnreachableError extends Error {
+  constructor(
+    /** The network code (ECONNREFUSED, ENOTFOUND…). */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const IN_FLIGHT = IN_FLIGHT_STATUSES;
@@ -112,6 +142,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 const usdText = (pico: number) => `$${toUsd(pico).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 
 /**
@@ -156,6 +187,9 @@ export class BatchJob {
   private readonly partlyCollected = new Map<number, Set<string>>();
   /** custom_ids told to onAnsweredBefore: a collection retried after a cut download says them once. */
   private readonly toldAnswered = new Set<string>();
+  /** The last transient failure's message, while the Batch API is failing; and whether it was said with --quiet. */
+  private lastFailure?: string;
+  private outageSaid = false;
 
   private readonly o: BatchJobOptions;
   private readonly redact: (text: string) => string;
@@ -198,6 +232,15 @@ export class BatchJob {
       await this.pollInFlight();
       this.reportProgress();
       let open = this.open();
+      // An outage is waited out while batches run on the server, but not for ever, and not unsaid.
+      const outage = this.outage();
+      if (outage && outage.forMs >= OUTAGE_NOTE_MS && !this.outageSaid) {
+        this.outageSaid = true;
+        (this.o.warn ?? this.o.info)(
+          `the Batch API has failed every call for ${minutes(outage.forMs)} (last: ${outage.lastError}); the batches keep running on the server${this.o.wait ? `; waiting up to ${minutes(OUTAGE_LIMIT_MS)} in all` : ''}`,
+        );
+      }
+      if (outage && outage.forMs >= OUTAGE_LIMIT_MS && open.length > 0) return this.outcome(open.length, false);
       // --max-cost held lines back while batches were reserved at their worst case: now that they are
       // collected at their real cost, plan on from the held line (in this process, which holds the input).
       if (open.length === 0 && this.heldRecord && this.manifest.budget?.held && this.manifest.budget.planned > 0 && !this.o.cancel) {
@@ -225,10 +268,29 @@ export class BatchJob {
   }
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
+    const unsubmitted = this.manifest ? this.open().filter((c) => !c.batchId && !c.createKey).length : 0;
+    const outage = this.outage();
+    const base = { pending, interrupted, unsubmitted, ...(outage ? { outage } : {}) };
     const b = this.manifest?.budget;
-    if (!b) return { pending, interrupted };
+    if (!b) return base;
     const held = b.held && { id: b.held.id, line: b.held.line, worstUsd: toUsd(b.held.worstPico) };
-    return { pending, interrupted, budget: { spentUsd: toUsd(b.spentPico), planned: b.planned, ...(held ? { held } : {}) } };
+    return { ...base, budget: { spentUsd: toUsd(b.spentPico), planned: b.planned, ...(held ? { held } : {}) } };
+  }
+
+  /** How long the Batch API has failed every call (this run's failure last), or undefined. */
+  private outage(): BatchJobOutcome['outage'] {
+    const since = this.manifest?.failingSince;
+    if (since === undefined || this.lastFailure === undefined) return undefined;
+    return { forMs: Math.max(0, this.now() - since), lastError: this.lastFailure };
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** No batch of this output exists or may exist on the server (none created, none being created). */
+  private nothingOnServer(): boolean {
+    return this.manifest.chunks.every((c) => !c.batchId && !c.createKey && !c.previousBatchIds?.length);
   }
 
   /** Asks the server to cancel every batch in flight; chunks never submitted end here. */
@@ -416,6 +478,8 @@ export class BatchJob {
   private async submitReady(): Promise<void> {
     for (const chunk of this.manifest.chunks) {
       if (this.o.signal.aborted) return;
+      // Only chunks with a call to make: a step without one is no sign that the API answers.
+      if (chunk.status !== 'built' && chunk.status !== 'uploaded' && chunk.status !== 'token_limit') continue;
       if (chunk.status === 'token_limit' && this.freedSlots === 0 && this.inFlight().length > 0) continue;
       const done = await this.step(chunk, async () => {
         if (chunk.status === 'token_limit') {
@@ -439,16 +503,47 @@ export class BatchJob {
    * it) and leaves the remaining chunks for the next poll: false.
    */
   private async step(chunk: Chunk, work: () => Promise<void>): Promise<boolean> {
-    try {
-      await work();
-      this.failures = 0;
-      return true;
-    } catch (err) {
-      if (!(err instanceof BatchApiError) || !err.transient) throw err;
-      this.failures++;
-      this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
-      return false;
+    for (let tries = 1; ; tries++) {
+      try {
+        await work();
+        this.failures = 0;
+        this.recovered();
+        return true;
+      } catch (err) {
+        if (!(err instanceof BatchApiError) || !err.transient) throw err;
+        // Nothing listening, no such host, a bad certificate, and no batch of ours on the server: as a
+        // live run's first attempts, a few quick tries, then a stop (exit 4) instead of waiting for nothing.
+        if (isEndpointCode(err.code) && this.nothingOnServer()) {
+          if (tries >= UNREACHABLE_TRIES) throw new BatchUnreachableError(err.code!, err.message);
+          await sleep(500 * tries, this.o.signal);
+          if (this.o.signal.aborted) return false;
+          continue;
+        }
+        this.failures++;
+        this.failing(err.message);
+        this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
+        return false;
+      }
     }
+  }
+
+  /** A transient failure: the outage starts now unless it started earlier (in this run or one before). */
+  private failing(message: string): void {
+    this.lastFailure = message;
+    if (this.manifest.failingSince === undefined) {
+      this.manifest.failingSince = this.now();
+      this.save();
+    }
+  }
+
+  /** A call succeeded: an outage said with --quiet is said to be over. */
+  private recovered(): void {
+    this.lastFailure = undefined;
+    if (this.manifest.failingSince === undefined) return;
+    delete this.manifest.failingSince;
+    this.save();
+    if (this.outageSaid) (this.o.warn ?? this.o.info)('the Batch API answers again');
+    this.outageSaid = false;
   }
 
   private async create(chunk: Chunk): Promise<void> {

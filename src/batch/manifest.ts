@@ -79,6 +79,11 @@ export interface Manifest {
    * round admitted, and the first line it held back (with its worst case) when the cap was reached.
    */
   budget?: { spentPico: number; planned: number; held?: HeldLine };
+  /**
+   * When the Batch API calls began to fail without a success since (ms since the epoch): kept across
+   * runs, so an hourly `--no-wait` job says so once an outage has lasted, instead of staying silent.
+   */
+  failingSince?: number;
 }
 
 /** The first request --max-cost kept from a plan: the input from it on is not submitted yet. */

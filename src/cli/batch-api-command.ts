@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createBatchClient } from '../batch/batch-client.js';
-import { BatchJob, type BatchJobOutcome } from '../batch/batch-job.js';
+import { BatchJob, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
+import { endpointTrouble } from './diagnose-endpoint.js';
 import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.js';
 import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
@@ -321,6 +322,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       info: (line) => {
         if (!config.quiet) progress.info(line);
       },
+      warn: (line) => progress.info(line),
       onProgress: (p) => progress.update(p),
       signal: stop.signal,
       redact,
@@ -329,6 +331,17 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     phase.sending = true;
     try {
       outcome = await job.run();
+    } catch (err) {
+      if (!(err instanceof BatchUnreachableError)) throw err;
+      // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
+      const viaProxy = !mock && proxy.proxyFor(baseURL ?? 'https://api.openai.com/v1') !== undefined;
+      throw new RunError(
+        redact(
+          `the Batch API cannot be reached (${err.message}), and no batch was submitted, so the run stopped rather than wait: ${endpointTrouble(err.code, config, viaProxy)}; when that is fixed, run: ${resumeHint(config)}`,
+        ),
+        'unreachable',
+        ExitCode.unreachable,
+      );
     } finally {
       progress.close();
       inputErrors.end();
@@ -356,7 +369,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
 
-    const { code, summary } = finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty });
+    const { code, summary } = finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty, wait: batchConfig.wait });
     return await writeBatchReport(config, prices, runReport, {
       summary,
       pendingBatches: outcome.pending,
@@ -395,6 +408,8 @@ function finishBatchRun(
     prices: PriceLookup | undefined;
     reporter: Reporter;
     empty: boolean;
+    /** Without --no-wait: the run waits for its batches (and gives up on an outage only after OUTAGE_LIMIT_MS). */
+    wait: boolean;
   },
 ): { code: number; summary: RunSummary } {
   const { stats, tally, modelTally, budget, empty } = run;
@@ -448,9 +463,21 @@ function finishBatchRun(
   if (empty) reporter.error(noPromptsMessage(config));
   else reporter.finish(summary);
   // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
-  // After a full disk it is said under -q too, as live says its command: the run did not go as planned.
-  const say = (line: string) => (outcome.outputFailed ? reporter.error(line) : reporter.info(line));
-  if (outcome.pending > 0 && next) say(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
+  // An outage that lasted is said with --quiet too (the job said when it began to matter), and so is
+  // everything after a full disk, as live says its command: the run did not go as planned.
+  const lasting = outcome.outage !== undefined && outcome.outage.forMs >= OUTAGE_NOTE_MS;
+  const say = (line: string) => (outcome.outputFailed || lasting ? reporter.error(line) : reporter.info(line));
+  if (lasting && outcome.outage!.forMs >= OUTAGE_LIMIT_MS && run.wait)
+    reporter.error(
+      `stopped waiting: the Batch API has failed every call for ${Math.round(outcome.outage!.forMs / 60_000)} min (last: ${outcome.outage!.lastError})`,
+    );
+  if (outcome.pending > 0 && next && outcome.pending === outcome.unsubmitted)
+    // No batch exists: nothing is pending on the server, the requests only wait to be sent.
+    say(
+      `nothing was submitted yet (${outcome.pending} ${outcome.pending === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}); to try again, run: ${next}`,
+    );
+  else if (outcome.pending > 0 && next)
+    say(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
   else if (outcome.interrupted && next) say(`to continue, run: ${next}`);
   if (lost.length > 0)
     reporter.info(

@@ -7,11 +7,16 @@ import { proxyNamedFor } from './proxy-env.js';
  */
 export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: boolean): string {
   const code = message.slice(0, message.indexOf(':'));
+  return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${endpointTrouble(code, config, viaProxy)}`;
+}
+
+/** What an endpoint-level failure `code` most likely means, naming the setting to check (--base-url, a proxy variable). */
+export function endpointTrouble(code: string, config: CliConfig, viaProxy: boolean): string {
   const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
   const where = viaProxy ? `the proxy for ${url}` : url;
   // Through a proxy, connecting, resolving and routing are to the proxy: its variable is to check.
   const proxy = viaProxy ? proxyTrouble(code, url) : undefined;
-  const why = (() => {
+  return (() => {
     if (proxy !== undefined) return proxy;
     switch (code) {
       case 'ECONNREFUSED':
@@ -32,7 +37,6 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
         return `${where}: TLS/connection problem (${code}): check --base-url and the server's certificate`;
     }
   })();
-  return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
 }
 
 /** What a connection-level failure through a proxy says, naming the proxy and its variable; undefined for others. */

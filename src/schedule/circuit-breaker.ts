@@ -16,6 +16,11 @@ const ENDPOINT_CODES = new Set([
   'not_streamed',
 ]);
 
+/** Whether a failure's code says the endpoint cannot be reached at all (nothing listening, DNS, TLS…). */
+export function isEndpointCode(code: string | undefined): boolean {
+  return code !== undefined && ENDPOINT_CODES.has(code);
+}
+
 /** Attempts that must all fail the same way, with no success yet, before the run stops. */
 export const BREAKER_THRESHOLD = 3;
 

@@ -29,6 +29,8 @@ export interface MockBatchOptions {
   hang?: (step: 'upload' | 'create' | 'download') => boolean;
   /** An error status for the n-th batch retrieve (1-based), e.g. 503 during an outage. */
   retrieveStatus?: (n: number) => number | undefined;
+  /** An error status for the n-th file upload (1-based), e.g. 503 before any batch exists. */
+  uploadStatus?: (n: number) => number | undefined;
   /** Answer a batch creation with OpenAI's 429 `insufficient_quota` (nothing is created). */
   createQuota?: () => boolean;
   /** Send half of a file's content, then reset the connection (a download cut off mid-file). */
@@ -316,6 +318,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
         });
       }
       state.counts.uploads++;
+      const refuseWith = options().uploadStatus?.(state.counts.uploads);
+      if (refuseWith) return send(res, refuseWith, { error: { message: `mock outage (HTTP ${refuseWith})`, type: 'server_error', param: null, code: null } });
       const name = (file as File).name ?? 'upload.jsonl';
       const stored = addFile(name, purpose, Buffer.from(await file.arrayBuffer()));
       if (options().keepUploads !== false) state.uploaded.push(stored);
