@@ -1,5 +1,6 @@
 import type { CliConfig } from './config.js';
 import { proxyNamedFor } from './proxy-env.js';
+import { NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING } from '../schedule/circuit-breaker.js';
 
 /**
  * The one line shown when the circuit breaker stopped the run: what the first requests met, and
@@ -7,7 +8,25 @@ import { proxyNamedFor } from './proxy-env.js';
  */
 export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: boolean): string {
   const code = message.slice(0, message.indexOf(':'));
-  return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${endpointTrouble(code, config, viaProxy)}`;
+  const detail = message.slice(message.indexOf(':') + 1).trim();
+  if (code === STOPPED_ANSWERING) {
+    const where = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+    return (
+      `no request has had any response for ${SILENCE_MS / 60_000} minutes (every attempt timed out without response headers: ${detail}), so the run stopped rather than retry every prompt: ` +
+      `${viaProxy ? `the proxy for ${where}` : where} answered earlier and went silent: is the server (or the proxy's backend) still up? Answered rows are kept`
+    );
+  }
+  const why = code === NO_RESPONSE ? noResponse(detail, config, viaProxy) : endpointTrouble(code, config, viaProxy);
+  return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
+}
+
+/** A server that takes connections and never answers (a black-holed port-forward, a proxy whose backend is gone). */
+function noResponse(detail: string, config: CliConfig, viaProxy: boolean): string {
+  const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+  return (
+    `${viaProxy ? `the proxy for ${url}` : url} accepts connections but sent no response, a retry included (${detail}): ` +
+    `is the server (or the proxy's backend) up, and is the port in --base-url the API's? A model still loading may need a longer --idle-timeout`
+  );
 }
 
 /** What an endpoint-level failure `code` most likely means, naming the setting to check (--base-url, a proxy variable). */

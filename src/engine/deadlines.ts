@@ -59,6 +59,8 @@ function follow(parent: AbortSignal, controller: AbortController): () => void {
 class AttemptTimer {
   private readonly startedAt: number;
   private lastActivity: number;
+  /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
+  heard = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -72,6 +74,7 @@ class AttemptTimer {
 
   readonly onActivity = (): void => {
     this.lastActivity = performance.now();
+    this.heard = true;
   };
 
   stop(): void {
@@ -138,7 +141,8 @@ export async function withDeadlines<T>(run: (signal: AbortSignal, onActivity: ()
     const reason: unknown = controller.signal.reason;
     if (reason instanceof DeadlineReached) {
       const secs = +(reason.ms / 1000).toFixed(3);
-      throw new AttemptError('timeout', reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`);
+      const noResponse = timer?.heard === false ? { noResponse: true } : {};
+      throw new AttemptError('timeout', reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`, noResponse);
     }
     if (controller.signal.aborted) throw new AttemptError('aborted', 'run interrupted');
     throw err;

@@ -388,7 +388,7 @@ class Engine {
         this.halt('response_format', error.message, true);
         return undefined;
       }
-      const tripped = o.circuitBreaker && !error.info.stop ? this.breaker.onFailure(error.info) : undefined;
+      const tripped = o.circuitBreaker && !error.info.stop ? this.breaker.onFailure(error.info, attempt, o.clock.now()) : undefined;
       if (tripped) {
         error.info.stop = 'unreachable';
         this.halt('unreachable', `${tripped}: ${error.message}`, true);

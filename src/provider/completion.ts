@@ -52,6 +52,8 @@ export interface AttemptErrorInfo {
   headers?: HeaderSource;
   /** Run-stopping failures: a rejected key, a proxy that refuses us, or a quota that waiting will not restore. */
   stop?: 'auth' | 'proxy' | 'quota' | 'unreachable';
+  /** A timeout before any response headers came (see CircuitBreaker). */
+  noResponse?: boolean;
 }
 
 /** A failed attempt, already classified. */

@@ -86,7 +86,24 @@ describe('withDeadlines', () => {
     expect(p.error).toBeInstanceOf(AttemptError);
     expect((p.error as AttemptError).type).toBe('timeout');
     expect((p.error as AttemptError).message).toMatch(/no data for 0\.3s \(--idle-timeout\)/);
+    // Nothing at all came: the circuit breaker counts it as the endpoint's silence.
+    expect((p.error as AttemptError).info.noResponse).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a deadline after the response began (headers, a chunk) is no silence of the endpoint', async () => {
+    const p = track(
+      withDeadlines(
+        (signal, onActivity) => {
+          onActivity();
+          return hang(signal);
+        },
+        { timeoutMs: 60_000, idleTimeoutMs: 300 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(300);
+    expect((p.error as AttemptError).type).toBe('timeout');
+    expect((p.error as AttemptError).info.noResponse).toBeUndefined();
   });
 
   it('idle timeout does not fire while activity comes more often than the idle period, for much longer than it', async () => {

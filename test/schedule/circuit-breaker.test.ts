@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttemptError } from '../../src/provider/completion.js';
-import { BREAKER_THRESHOLD, CircuitBreaker } from '../../src/schedule/circuit-breaker.js';
+import { BREAKER_THRESHOLD, CircuitBreaker, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING } from '../../src/schedule/circuit-breaker.js';
 
 const fail = (code?: string) => new AttemptError('connection', 'x', code === undefined ? {} : { code }).info;
 
@@ -20,5 +20,56 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker();
     before(breaker);
     for (let i = 0; i < 10; i++) expect(breaker.onFailure(fail('ECONNREFUSED'))).toBeUndefined();
+  });
+
+  describe('timeouts with no response at all', () => {
+    const silent = { noResponse: true };
+    const MIN = 60_000;
+
+    it('a first wave timing out together is not enough (a model loading): a retry must time out too', () => {
+      const breaker = new CircuitBreaker();
+      for (let i = 0; i < 8; i++) expect(breaker.onFailure(silent, 1, 0)).toBeUndefined();
+      expect(breaker.onFailure(silent, 2, 1000)).toBe(NO_RESPONSE);
+    });
+
+    it('needs the threshold even with retries (--retries and few prompts)', () => {
+      const breaker = new CircuitBreaker();
+      expect(breaker.onFailure(silent, 1)).toBeUndefined();
+      expect(breaker.onFailure(silent, 2)).toBeUndefined();
+      expect(breaker.onFailure(silent, 3)).toBe(NO_RESPONSE);
+    });
+
+    it('a timeout after data came (a stalled stream) is not silence: it disarms, as any other failure', () => {
+      const breaker = new CircuitBreaker();
+      expect(breaker.onFailure({}, 1)).toBeUndefined();
+      for (let i = 1; i <= 10; i++) expect(breaker.onFailure(silent, 2, i * 1000)).toBeUndefined();
+    });
+
+    it('after a success: stops only once every attempt for SILENCE_MS got no response', () => {
+      const breaker = new CircuitBreaker();
+      breaker.onSuccess();
+      for (let t = 0; t < SILENCE_MS; t += MIN) expect(breaker.onFailure(silent, 2, t)).toBeUndefined();
+      expect(breaker.onFailure(silent, 3, SILENCE_MS)).toBe(STOPPED_ANSWERING);
+    });
+
+    it('a slow server that answers now and then is never stopped: each answer starts the count again', () => {
+      const breaker = new CircuitBreaker();
+      for (let t = 0; t < 10 * SILENCE_MS; t += MIN) {
+        expect(breaker.onFailure(silent, 2, t)).toBeUndefined();
+        if (t % (5 * MIN) === 0) breaker.onSuccess();
+      }
+    });
+
+    it('any other answer from the server (a 500) breaks the silence too', () => {
+      const breaker = new CircuitBreaker();
+      breaker.onSuccess();
+      for (let t = 0; t < 3 * SILENCE_MS; t += MIN) expect(breaker.onFailure(t % (9 * MIN) === 0 ? {} : silent, 2, t)).toBeUndefined();
+    });
+
+    it('--retries 0: silence for SILENCE_MS stops the run before any success too', () => {
+      const breaker = new CircuitBreaker();
+      for (let t = 0; t < SILENCE_MS; t += MIN) expect(breaker.onFailure(silent, 1, t)).toBeUndefined();
+      expect(breaker.onFailure(silent, 1, SILENCE_MS)).toBe(NO_RESPONSE);
+    });
   });
 });

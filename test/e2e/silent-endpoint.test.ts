@@ -1,0 +1,58 @@
+/**
+ * An endpoint that takes connections and never answers (a black-holed port-forward, a proxy whose
+ * backend is gone): the circuit breaker stops the run (exit 4) once a retry has timed out too with
+ * no response at all, instead of retrying every prompt to the end; a server that is only slow, or a
+ * first wave that times out while a model loads, is not stopped. The built CLI against the mock
+ * server's `hang` fault (no response headers ever), with a small --idle-timeout.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServers } from '../helpers/mock-server-hooks.js';
+import { parseJsonl } from '../helpers/run-cli.js';
+import type { ResultRow } from '../../src/types.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-silent-endpoint-');
+const prompts = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`);
+
+describe('a server that never answers', () => {
+  it('40 prompts, every request hangs: exit 4 with a diagnosis after a few attempts, not 40 × 4 timeouts', async () => {
+    const { run, server } = await fresh({ fault: () => 'hang', stallMs: 20_000 });
+    const input = writeFile('hang.txt', prompts(40, 'bh').join('\n') + '\n');
+    const out = path.join(dir, 'hang.jsonl');
+    const r = await run([input, '-o', out, '--no-cache', '--idle-timeout', '0.3', '-q']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(
+      /the first requests all failed the same way, so the run stopped rather than retry every prompt: http:\/\/127\.0\.0\.1:\d+\/v1 accepts connections but sent no response, a retry included \(no data for 0\.3s \(--idle-timeout\)\)/,
+    );
+    expect(r.stderr).toMatch(/to finish the rest, run: .*--resume/);
+    // The first wave (8 at -c 8) and the retries that timed out with it, not 160 attempts.
+    expect(server.requests.length).toBeLessThan(40);
+  });
+
+  it('the first wave times out (a model loading), the retries answer: no stop, every prompt answered', async () => {
+    const { run } = await fresh();
+    const input = writeFile(
+      'cold.txt',
+      prompts(8, 'cold')
+        .map((p) => `${p} [[fault:hang*1]]`)
+        .join('\n') + '\n',
+    );
+    const r = await run([input, '-o', path.join(dir, 'cold.jsonl'), '--no-cache', '--idle-timeout', '0.3', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('a slow server that answers some: never stopped; only the prompts that hang fail', async () => {
+    const { run } = await fresh();
+    const lines = prompts(12, 'slow').map((p, i) => (i % 3 === 0 ? p : `${p} [[fault:hang*9]]`));
+    const input = writeFile('slow.txt', lines.join('\n') + '\n');
+    const out = path.join(dir, 'slow.jsonl');
+    const r = await run([input, '-o', out, '--no-cache', '--idle-timeout', '0.3', '--retries', '1', '-c', '4', '-q']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/stopped/);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    expect(rows).toHaveLength(12);
+    expect(rows.filter((row) => row.error === null)).toHaveLength(4);
+    expect(rows.filter((row) => row.error?.type === 'timeout')).toHaveLength(8);
+  });
+});
