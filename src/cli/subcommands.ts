@@ -35,6 +35,7 @@ import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { sameFile } from '../util/same-file.js';
+import { checkApiKey } from './check-api-key.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -81,6 +82,8 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
           `${output} was written by a --mock run, and ${MOCK_BATCHES_GONE}: there is no server to ask; run it again with --overwrite`,
           'usage',
         );
+      // Before the server is asked: a key a header cannot carry fails every call, and not as a rejected key.
+      checkApiKey(apiKey, 'OPENAI_API_KEY');
       if (stripped)
         throw new RunError(
           `the base URL in ${metaPath(output)} had a secret in it, which is not stored (${recorded}): give the URL with --base-url or OPENAI_BASE_URL`,

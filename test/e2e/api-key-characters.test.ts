@@ -1,0 +1,76 @@
+/**
+ * An OPENAI_API_KEY that an Authorization header cannot carry (smart quotes pasted from a document,
+ * a control character, a line break): refused before anything is read or sent, in one line naming
+ * the variable, the position and the kind of character, with exit 2 and never any part of the key.
+ * The built CLI against the mock server: a run, --batch-api, and the status and cancel subcommands.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-key-chars-');
+const SECRET = 'SECRET999';
+
+const BAD_KEYS: Array<[string, string, RegExp]> = [
+  [
+    'smart quotes',
+    `\u201csk-test-${SECRET}\u201d`,
+    /OPENAI_API_KEY has a character that cannot be sent in an HTTP header: a typographic quote \(U\+201C\) at position 1 of 19/,
+  ],
+  [
+    'a control character',
+    `sk-test-\x01${SECRET}`,
+    /OPENAI_API_KEY has a character that cannot be sent in an HTTP header: a control character \(U\+0001\) at position 9 of 18/,
+  ],
+  [
+    'a line break',
+    `sk-test-${SECRET}\nsk-other`,
+    /OPENAI_API_KEY has a character that cannot be sent in an HTTP header: a line break \(U\+000A\) at position 18/,
+  ],
+];
+
+/** One line, exit 2, the key nowhere; nothing reached the server. */
+function expectRefused(r: { code: number | null; stderr: string; stdout: string }, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr + r.stdout).not.toContain(SECRET);
+  expect(r.stderr).not.toMatch(/internal error|connection/);
+}
+
+describe('a key a header cannot carry', () => {
+  it.each(BAD_KEYS)('a live run with %s: refused at start, no request sent, no output written', async (_name, key, message) => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache'], { env: { OPENAI_API_KEY: key } });
+    expectRefused(r, message);
+    expect(ctx.server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it.each(BAD_KEYS)('--batch-api --no-wait with %s: exit 2, not 75 or an internal error; nothing uploaded', async (_name, key, message) => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q'], {
+      env: { OPENAI_API_KEY: key },
+    });
+    expectRefused(r, message);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+  });
+
+  it('status --refresh and cancel of a batch in flight: refused before the server is asked', async () => {
+    ctx.server.options.batches = { stepMs: 20, hold: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const submitted = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q']);
+    expect(submitted.code, submitted.stderr).toBe(75);
+    const before = { ...ctx.server.batchState.counts };
+    const [, key, message] = BAD_KEYS[0]!;
+    expectRefused(await runCli(['status', out, '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: key } }), message);
+    expectRefused(await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05'], { env: { OPENAI_API_KEY: key } }), message);
+    expect(ctx.server.batchState.counts.retrieves).toBe(before.retrieves);
+    expect(ctx.server.batchState.counts.cancels).toBe(0);
+  });
+});
