@@ -8,6 +8,7 @@ import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
+import { internalErrorLine } from './internal-error.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -62,8 +63,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    io.stderr.write(`llm-batch: internal error: ${message}\n`);
+    io.stderr.write(internalErrorLine(err, io.env));
     return ExitCode.someFailed;
   }
 }
@@ -78,7 +78,7 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`llm-batch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr.write(internalErrorLine(err, io.env));
     return ExitCode.someFailed;
   }
 }
