@@ -3,49 +3,22 @@
  * FIFO. The FIFO's reader is gone by then: opening it would wait forever for one.
  * The BUILT CLI against the mock server's Batch API, in bash as a user's shell line runs it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { BIN, SECRET_KEY, isolatedCacheDir, type CliResult } from '../helpers/run-cli.js';
+import { runShell } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-fifo-state-');
-
-/** `script` in bash with `$LLM` the built CLI; the whole group killed after `timeoutMs` (a hang fails). */
-function shell(script: string, timeoutMs = 20_000): Promise<CliResult> {
-  const child = spawn('bash', ['-c', script], {
-    cwd: ctx.dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      OPENAI_API_KEY: SECRET_KEY,
-      LLM_BATCH_CACHE_DIR: isolatedCacheDir(),
-      LLM: `${process.execPath} ${BIN}`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const runShellIn = (script: string, timeoutMs = 20_000) => runShell(script, ctx.dir, {}, timeoutMs);
 
 /** A --no-wait run into a FIFO whose reader then leaves: its batch pending on the server. */
 async function pendingRunIntoFifo(): Promise<void> {
   ctx.server.options.batches = { stepMs: 20, hold: () => true };
   fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
   execFileSync('mkfifo', [path.join(ctx.dir, 'rows.jsonl')]);
-  const r = await shell(
+  const r = await runShellIn(
     `cat rows.jsonl > got.jsonl & $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --no-wait -q -o rows.jsonl; rc=$?; wait; exit $rc`,
   );
   expect(r.code, r.stderr).toBe(75);
@@ -55,7 +28,7 @@ async function pendingRunIntoFifo(): Promise<void> {
 describe('status and cancel of a --batch-api run whose -o is a FIFO, with no reader', () => {
   it('status reads the state file only: one line per batch, exit 0, no hang', async () => {
     await pendingRunIntoFifo();
-    const r = await shell(`$LLM status rows.jsonl --base-url ${ctx.server.url}`);
+    const r = await runShellIn(`$LLM status rows.jsonl --base-url ${ctx.server.url}`);
     expect(r.signal, 'status hung').toBeNull();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/batch_/);
@@ -63,7 +36,7 @@ describe('status and cancel of a --batch-api run whose -o is a FIFO, with no rea
 
   it('cancel with nobody reading the FIFO: refused at once, one line, exit 2; nothing cancelled, no lock left', async () => {
     await pendingRunIntoFifo();
-    const r = await shell(`$LLM cancel rows.jsonl --base-url ${ctx.server.url} --poll 0.05`);
+    const r = await runShellIn(`$LLM cancel rows.jsonl --base-url ${ctx.server.url} --poll 0.05`);
     expect(r.signal, 'cancel hung').toBeNull();
     expect(r.stderr).toBe(
       'llm-batch: rows.jsonl is a FIFO with nobody reading it, and the answers the batches finished go there: start its reader (e.g. cat rows.jsonl > rest.jsonl &) and cancel again; nothing was cancelled\n',
@@ -75,7 +48,7 @@ describe('status and cancel of a --batch-api run whose -o is a FIFO, with no rea
 
   it('cancel with a reader: the batch is cancelled and its rows reach the reader, exit 0', async () => {
     await pendingRunIntoFifo();
-    const r = await shell(`cat rows.jsonl > rest.jsonl & $LLM cancel rows.jsonl --base-url ${ctx.server.url} --poll 0.05; rc=$?; wait; exit $rc`);
+    const r = await runShellIn(`cat rows.jsonl > rest.jsonl & $LLM cancel rows.jsonl --base-url ${ctx.server.url} --poll 0.05; rc=$?; wait; exit $rc`);
     expect(r.signal, 'cancel hung').toBeNull();
     expect(r.code, r.stderr).toBe(0);
     expect(ctx.server.batchState.counts.cancels).toBe(1);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { AS_USER, BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, writePrompts } from '../helpers/run-cli.js';
+import { BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, writePrompts, runCliAsUser } from '../helpers/run-cli.js';
 import type { RunSummary } from '../../src/ui/summary.js';
 
 const { dir, fresh } = useServers('llm-batch-pipe-closed-');
@@ -136,22 +136,11 @@ describe('stdout closed by its reader, with side files', () => {
   // `-o /dev/stdout` would put the batches' state into /dev (refused for root too; run as a user, so a
   // regression cannot litter /dev).
   it.skipIf(!userCanRunCli())('--batch-api -o /dev/stdout as a user: one line naming where the state cannot go and what works; exit 2', async () => {
-    const child = spawn(process.execPath, [BIN, '--mock', '--batch-api', '-o', '/dev/stdout'], {
-      ...AS_USER,
-      cwd: '/',
-      env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end('one prompt\n');
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stdout).toBe('');
-    expect(stderr).toBe(
+    const r = await runCliAsUser(['--mock', '--batch-api', '-o', '/dev/stdout'], 'one prompt\n');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
       "llm-batch: --batch-api -o /dev/stdout: the batches' state is kept beside the output, in /dev/stdout.batch.json, and /dev/stdout is a stream in /dev, not a file; to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl\n",
     );
-    expect(code).toBe(2);
+    expect(r.code).toBe(2);
   });
 });

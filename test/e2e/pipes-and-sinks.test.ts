@@ -3,51 +3,21 @@
  * and the mock server: a `<(…)` pipe or a FIFO as the input of a CSV run (no read ahead may eat its
  * rows), and stdout / stderr / -o on a device that fails or is a stream.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { AS_USER, BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
+import { userCanRunCli, runShell, runCliAsUser } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-pipes-');
 
-const ROWS = ['{"id":"a","prompt":"pipe a"}', '{"id":"b","prompt":"pipe b"}', '{"id":"c","prompt":"pipe c"}'];
+/** A shell line in this test's case dir. */
+const runShellHere = (script: string, env: Record<string, string> = {}, timeoutMs?: number) => runShell(script, ctx.dir, env, timeoutMs);
 
-/**
- * Runs `script` in bash with `$LLM` the built CLI (node BIN), as a user's shell line would; killed
- * after `timeoutMs` (a hang is a failure, not a wait).
- */
-function shell(script: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
-  const child = spawn('bash', ['-c', script], {
-    cwd: ctx.dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      OPENAI_API_KEY: SECRET_KEY,
-      LLM_BATCH_CACHE_DIR: isolatedCacheDir(),
-      LLM: `${process.execPath} ${BIN}`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    // The whole group: bash, the CLI and any writer left blocked on a FIFO.
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const ROWS = ['{"id":"a","prompt":"pipe a"}', '{"id":"b","prompt":"pipe b"}', '{"id":"c","prompt":"pipe c"}'];
 
 const csvRecords = (text: string) => parse(text, { columns: true }) as Array<Record<string, string>>;
 
@@ -55,14 +25,14 @@ describe('a pipe-like input file with CSV output', () => {
   it('<(cat rows.jsonl) -o out.csv and -f csv -o -: every row is sent and written (nothing read ahead)', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'rows.jsonl'), `${ROWS.join('\n')}\n`);
     const url = ctx.server.url;
-    const toFile = await shell(`$LLM <(cat rows.jsonl) --base-url ${url} --no-cache -o out.csv`);
+    const toFile = await runShellHere(`$LLM <(cat rows.jsonl) --base-url ${url} --no-cache -o out.csv`);
     expect(toFile.code, toFile.stderr).toBe(0);
     expect(
       csvRecords(fs.readFileSync(path.join(ctx.dir, 'out.csv'), 'utf8'))
         .map((r) => r['id'])
         .sort(),
     ).toEqual(['a', 'b', 'c']);
-    const toStdout = await shell(`$LLM <(cat rows.jsonl) --base-url ${url} --no-cache -f csv -o -`);
+    const toStdout = await runShellHere(`$LLM <(cat rows.jsonl) --base-url ${url} --no-cache -f csv -o -`);
     expect(toStdout.code, toStdout.stderr).toBe(0);
     expect(
       csvRecords(toStdout.stdout)
@@ -75,7 +45,7 @@ describe('a pipe-like input file with CSV output', () => {
   it('a FIFO as input with -o out.csv: read once, no hang waiting for a second writer', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'rows.jsonl'), `${ROWS.join('\n')}\n`);
     execFileSync('mkfifo', [path.join(ctx.dir, 'f.jsonl')]);
-    const r = await shell(`cat rows.jsonl > f.jsonl & $LLM f.jsonl --base-url ${ctx.server.url} --no-cache -o out.csv`);
+    const r = await runShellHere(`cat rows.jsonl > f.jsonl & $LLM f.jsonl --base-url ${ctx.server.url} --no-cache -o out.csv`);
     expect(r.signal, 'the run hung').toBeNull();
     expect(r.code, r.stderr).toBe(0);
     expect(
@@ -87,12 +57,12 @@ describe('a pipe-like input file with CSV output', () => {
 
   it('<(cat in.csv) --keep-fields all -o out.csv: refused before anything is sent (exit 2), not "empty input"', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'in.csv'), 'id,prompt,topic\n1,hello,x\n');
-    const r = await shell(`$LLM <(cat in.csv) --input-format csv --keep-fields all --base-url ${ctx.server.url} --no-cache -o out.csv`);
+    const r = await runShellHere(`$LLM <(cat in.csv) --input-format csv --keep-fields all --base-url ${ctx.server.url} --no-cache -o out.csv`);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--keep-fields all with CSV output needs a regular CSV input file .*\/dev\/fd\/\d+ is a pipe.*--keep-fields a,b/);
     expect(ctx.server.requests).toHaveLength(0);
     // The same file by its name still carries every column.
-    const named = await shell(`$LLM in.csv --keep-fields all --base-url ${ctx.server.url} --no-cache -o named.csv`);
+    const named = await runShellHere(`$LLM in.csv --keep-fields all --base-url ${ctx.server.url} --no-cache -o named.csv`);
     expect(named.code, named.stderr).toBe(0);
     expect(csvRecords(fs.readFileSync(path.join(ctx.dir, 'named.csv'), 'utf8'))[0]).toMatchObject({ id: '1', topic: 'x' });
   });
@@ -105,15 +75,15 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
     const url = ctx.server.url;
     for (const format of ['jsonl', 'csv']) {
-      const piped = await shell(`$LLM p.txt --base-url ${url} --no-cache -f ${format} > /dev/full`);
+      const piped = await runShellHere(`$LLM p.txt --base-url ${url} --no-cache -f ${format} > /dev/full`);
       expect(piped.code, piped.stderr).toBe(2);
       expect(piped.stderr).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write\n');
     }
-    const named = await shell(`$LLM p.txt --base-url ${url} --no-cache -o /dev/full`);
+    const named = await runShellHere(`$LLM p.txt --base-url ${url} --no-cache -o /dev/full`);
     expect(named.code).toBe(2);
     expect(named.stderr).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write\n');
     // With no row writer listening (help text): the same line and code.
-    const help = await shell('$LLM --help > /dev/full');
+    const help = await runShellHere('$LLM --help > /dev/full');
     expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
   });
 
@@ -122,14 +92,14 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
     // fails after the run's last write: once, this lost the row with an "internal error", exit 1.
     fs.writeFileSync(path.join(ctx.dir, 'one.txt'), 'q1\n');
     for (const format of ['jsonl', 'csv']) {
-      const r = await shell(`$LLM one.txt --base-url ${ctx.server.url} --no-cache -f ${format} -o /dev/full`);
+      const r = await runShellHere(`$LLM one.txt --base-url ${ctx.server.url} --no-cache -f ${format} -o /dev/full`);
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
     }
   });
 
   it("2>/dev/full: messages are dropped, the rows and the exit code are the run's own", async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
-    const ok = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --progress 1 -o - 2>/dev/full`);
+    const ok = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --progress 1 -o - 2>/dev/full`);
     expect(ok.code).toBe(0);
     expect(
       ok.stdout
@@ -138,7 +108,7 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
         .map((l) => JSON.parse(l).response),
     ).toEqual(['ECHO q1', 'ECHO q2']);
     ctx.server.options.fault = ({ prompt }) => (prompt === 'q1' ? '500' : undefined);
-    const failed = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --retries 0 -o out.jsonl 2>/dev/full`);
+    const failed = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache --retries 0 -o out.jsonl 2>/dev/full`);
     ctx.server.options.fault = undefined;
     expect(failed.code).toBe(1);
     expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
@@ -150,19 +120,19 @@ describe('a stop with a stream output', () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
     // A port nothing listens on: the breaker stops the run (exit 4), a resumable stop.
     const down = 'http://127.0.0.1:9/v1';
-    const nul = await shell(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o /dev/null`);
+    const nul = await runShellHere(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o /dev/null`);
     expect(nul.code, nul.stderr).toBe(4);
     expect(nul.stderr).toMatch(/stopped \(unreachable\)/);
     expect(nul.stderr).not.toMatch(/to finish the rest|--resume/);
     execFileSync('mkfifo', [path.join(ctx.dir, 'out-fifo.jsonl')]);
     // The reader is ended after the run, whether or not the run opened the FIFO.
-    const fifo = await shell(
+    const fifo = await runShellHere(
       `cat out-fifo.jsonl > /dev/null & w=$!; $LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o out-fifo.jsonl; rc=$?; kill $w 2>/dev/null; exit $rc`,
     );
     expect(fifo.code, fifo.stderr).toBe(4);
     expect(fifo.stderr).not.toMatch(/to finish the rest|--resume/);
     // A regular file still gets its command.
-    const file = await shell(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o out.jsonl`);
+    const file = await runShellHere(`$LLM p.txt --base-url ${down} --no-cache --retries 0 -c 1 -o out.jsonl`);
     expect(file.stderr).toMatch(/to finish the rest, run: llm-batch p\.txt .* -o out\.jsonl --resume/);
   });
 });
@@ -175,9 +145,9 @@ describe('--batch-api -o FIFO', () => {
     ctx.server.options.batches = { stepMs: 5, hold: () => held };
     const cli = `$LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -o ff.jsonl`;
     try {
-      const first = shell(`cat ff.jsonl > rows.jsonl & r=$!; ${cli}; rc=$?; wait $r; exit $rc`);
+      const first = runShellHere(`cat ff.jsonl > rows.jsonl & r=$!; ${cli}; rc=$?; wait $r; exit $rc`);
       await until(() => ctx.server.batchState.counts.creates >= 1, 'the first run to submit its batch');
-      const second = await shell(`${cli} --resume`);
+      const second = await runShellHere(`${cli} --resume`);
       expect(second.code, second.stderr).toBe(2);
       expect(second.stderr).toMatch(/Cannot write to ff\.jsonl: the output is in use by another llm-batch run \(pid \d+.*ff\.jsonl\.lock/);
       held = false;
@@ -194,33 +164,6 @@ describe('--batch-api -o FIFO', () => {
   });
 });
 
-/**
- * The built CLI as a user (nobody when the tests run as root), prompts on stdin, cwd /: a run that
- * wrongly tried to put files into /dev fails on its permissions instead of littering /dev.
- */
-function runAsUser(args: readonly string[], stdin: string): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    ...AS_USER,
-    cwd: '/',
-    env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
-  child.stdin.end(stdin);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 describe('--batch-api with a stream as -o', () => {
   const refusal = (out: string) =>
     `llm-batch: --batch-api -o ${out}: the batches' state is kept beside the output, in ${out}.batch.json, and ${out} is a stream in /${out.split('/')[1]}, not a file; to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl`;
@@ -229,7 +172,7 @@ describe('--batch-api with a stream as -o', () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
     // Before the fix mkdirSync spun on /dev/fd/N.batch.d at 100 % CPU, deaf to SIGTERM: `timeout -s
     // KILL` ends it with 137 instead of the test's own timeout.
-    const r = await shell(
+    const r = await runShellHere(
       `timeout -s KILL 15 $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -o >(cat > got.jsonl); echo "status=$?" >&2; wait`,
       {},
       25_000,
@@ -247,7 +190,7 @@ describe('--batch-api with a stream as -o', () => {
   it.skipIf(!userCanRunCli()).each(['/dev/stdout', '/dev/null', '/proc/self/fd/1'])(
     '-o %s: refused before anything is read or sent, one line, exit 2',
     async (out) => {
-      const r = await runAsUser(['--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', out], 'q1\nq2\n');
+      const r = await runCliAsUser(['--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', out], 'q1\nq2\n');
       expect(r.signal).toBeNull();
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe(`${refusal(out)}\n`);
@@ -259,7 +202,7 @@ describe('--batch-api with a stream as -o', () => {
   it('-o a FIFO of your own (state beside it in its directory): the rows reach its reader, exit 0', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
     execFileSync('mkfifo', [path.join(ctx.dir, 'rows.jsonl')]);
-    const r = await shell(
+    const r = await runShellHere(
       `cat rows.jsonl > got.jsonl & timeout -s KILL 15 $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -q -o rows.jsonl; rc=$?; wait; exit $rc`,
       {},
       25_000,
@@ -283,7 +226,7 @@ describe('a side file that is the rows’ own stdout', () => {
     ['--report', '/proc/self/fd/1'],
   ])('-o - %s %s into a pipe: refused as "-" is, one line, exit 2, nothing sent', async (flag, file) => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
-    const r = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o - ${flag} ${file} | cat; echo "status=\${PIPESTATUS[0]}" >&2`);
+    const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o - ${flag} ${file} | cat; echo "status=\${PIPESTATUS[0]}" >&2`);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`llm-batch: ${flag} ${file} is stdout, where the result rows go: choose a file path (stdout is for result rows)\nstatus=2\n`);
     expect(ctx.server.requests).toHaveLength(0);
@@ -291,7 +234,7 @@ describe('a side file that is the rows’ own stdout', () => {
 
   it('-o - --summary-json rows.jsonl > rows.jsonl: the summary would replace the rows; refused, exit 2', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
-    const r = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o - --summary-json rows.jsonl > rows.jsonl`);
+    const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o - --summary-json rows.jsonl > rows.jsonl`);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('llm-batch: --summary-json rows.jsonl is stdout, where the result rows go: choose a file path (stdout is for result rows)\n');
     expect(ctx.server.requests).toHaveLength(0);
@@ -299,7 +242,7 @@ describe('a side file that is the rows’ own stdout', () => {
 
   it('-o out.jsonl --summary-json /dev/stdout: the rows go to the file, the summary to stdout, exit 0', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
-    const r = await shell(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o out.jsonl --summary-json /dev/stdout | cat`);
+    const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o out.jsonl --summary-json /dev/stdout | cat`);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: 2, failed: 0 });
     expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);

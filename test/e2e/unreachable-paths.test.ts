@@ -5,12 +5,11 @@
  * a bare stat() and ended in "internal error" with a stack trace and exit 1 ("some prompts failed").
  * Spawns the BUILT CLI against the mock server.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { AS_USER, BIN, SECRET_KEY, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
+import { userCanRunCli, runCliAsUser } from '../helpers/run-cli.js';
 
 const { dir: root, fresh } = useServers('llm-batch-unreachable-paths-');
 
@@ -70,29 +69,6 @@ describe.concurrent('the other path flags, with the same paths: one line, exit 2
   });
 });
 
-/** The CLI as an unprivileged user (cron jobs usually run as one), prompts on stdin. */
-function runAsUser(args: readonly string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    ...AS_USER,
-    cwd: '/',
-    env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin.end('one\ntwo\n');
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 // Needs root to make a directory another user cannot enter, and a node that user can run.
 describe.runIf(process.getuid?.() === 0 && userCanRunCli())('-o in a directory the user may not enter', () => {
   it.each([
@@ -106,7 +82,7 @@ describe.runIf(process.getuid?.() === 0 && userCanRunCli())('-o in a directory t
       const priv = path.join(open, 'priv');
       fs.mkdirSync(priv, { mode: 0o700 });
       const out = path.join(priv, 'out.jsonl');
-      const r = await runAsUser(['--base-url', server.url, '--no-cache', '-o', out, ...extra]);
+      const r = await runCliAsUser(['--base-url', server.url, '--no-cache', '-o', out, ...extra], 'one\ntwo\n');
       expect(r.stderr).toBe(`llm-batch: --output ${out}: permission denied\n`);
       expect(r.code).toBe(2);
       expect(server.requests).toHaveLength(0);

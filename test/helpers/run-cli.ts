@@ -75,14 +75,44 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Chi
   return child;
 }
 
-/** Collects a child's output and waits for it to exit. */
-export function waitForExit(child: ChildProcess, timeoutMs = 60_000): Promise<CliResult> {
+/**
+ * Runs `script` in bash in `cwd` with `$LLM` the built CLI (node BIN), as a user's shell line would;
+ * the whole group (bash, the CLI, a writer blocked on a FIFO) is killed after `timeoutMs`: a hang fails.
+ */
+export function runShell(script: string, cwd: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
+  const child = spawn('bash', ['-c', script], {
+    cwd,
+    env: { ...buildEnv({}), LLM: `${process.execPath} ${BIN}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  return waitForExit(child, timeoutMs, true);
+}
+
+/**
+ * The built CLI as AS_USER, in `/`, prompts on stdin, with no cache dir it could create: a run
+ * that wrongly writes into /dev or /proc fails on its permissions instead of littering them.
+ */
+export function runCliAsUser(args: readonly string[], stdin: string, timeoutMs = 20_000): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    ...AS_USER,
+    cwd: '/',
+    env: { PATH: process.env.PATH, HOME: '/', OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: '/nonexistent' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdin.end(stdin);
+  return waitForExit(child, timeoutMs, true);
+}
+
+/** Collects a child's output and waits for it to exit; `group`: a detached child's whole group is killed on timeout. */
+export function waitForExit(child: ChildProcess, timeoutMs = 60_000, group = false): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => (group ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGKILL')), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
