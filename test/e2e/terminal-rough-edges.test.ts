@@ -258,38 +258,6 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
       expect(r.stderr).toMatch(/llm-batch: 12 ok, 0 failed · /);
       expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(12);
     }));
-
-  it('`nohup llm-batch … &` from an interactive shell survives the logout (a real pty hangup)', () =>
-    slowly(async () => {
-      const file = writePrompts(
-        ctx.dir,
-        'logout.txt',
-        Array.from({ length: 12 }, (_, i) => `logout ${i}`),
-      );
-      const out = path.join(ctx.dir, 'logout.jsonl');
-      const log = path.join(ctx.dir, 'logout.log');
-      const shell = spawn('script', ['-qfec', 'bash --norc --noprofile -i', '/dev/null'], {
-        cwd: ctx.dir,
-        env: terminalEnv(),
-        stdio: ['pipe', 'ignore', 'ignore'],
-      });
-      const cli = [process.execPath, BIN, file, '--base-url', ctx.server.url, '-c', '2', '-o', out].map(quote).join(' ');
-      const release = holdAnswers(ctx.server);
-      try {
-        shell.stdin!.write(`nohup ${cli} > ${quote(log)} 2>&1 &\n`);
-        await until(() => ctx.server.requests.length >= 1, 'the run to send a prompt');
-        // The terminal goes away: bash gets SIGHUP and passes it on to its jobs.
-        shell.kill('SIGKILL');
-        await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('hangup (SIGHUP) ignored'), 'the hangup to be ignored');
-      } finally {
-        release();
-      }
-      await until(() => !fs.existsSync(`${out}.lock`), 'the run to end', 30_000);
-      const text = fs.readFileSync(log, 'utf8');
-      expect(text).toMatch(/^llm-batch: hangup \(SIGHUP\) ignored: no terminal is attached/m);
-      expect(text).toMatch(/llm-batch: 12 ok, 0 failed · /);
-      expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(12);
-    }));
 });
 
 describe('rows piped to another program on the same terminal (llm-batch | jq)', () => {
