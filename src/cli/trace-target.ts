@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { CliConfig } from './config.js';
+import { pathProblem } from './path-problem.js';
+import { writeAllSync } from '../util/write-all-sync.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -20,13 +22,13 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
     throw new UsageError(`--trace ${trace.path}: ${openFailure(trace.path, err as NodeJS.ErrnoException)}`);
   }
   return (text) => {
-    fs.writeSync(fd, text);
+    writeAllSync(fd, text);
   };
 }
 
-/** ENOENT is a missing directory, or one that exists and takes no new file (/proc), said as --summary-json says it. */
+/** Said as --output and --summary-json say it: ENOENT is a missing directory, or one that takes no new file (/proc). */
 function openFailure(file: string, err: NodeJS.ErrnoException): string {
-  if (err.code !== 'ENOENT') return err.message;
+  if (err.code !== 'ENOENT') return pathProblem(err);
   const dir = path.dirname(path.resolve(file));
   return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? `cannot create a file in ${dir} (ENOENT)` : 'no such directory';
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { writeAllSync } from '../util/write-all-sync.js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { RunError } from '../errors.js';
@@ -209,7 +210,7 @@ export function acquireLock(outputPath: string): LockHandle {
     }
     if (fd !== undefined) {
       try {
-        writeSync(fd, text);
+        writeAllSync(fd, text);
         closeSync(fd);
       } catch (err) {
         try {
