@@ -328,10 +328,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       redact,
     });
     let outcome: BatchJobOutcome;
+    phase.soFar = () => batchSummarySoFar(config, { stats, tally, modelTally, prices });
     phase.sending = true;
     try {
       outcome = await job.run();
     } catch (err) {
+      // A rejected key leaves the batches' state for --resume (the same command again is refused): say so.
+      if (err instanceof RunError && err.code === 'auth') throw new RunError(`${err.message}; when that is fixed, run: ${resumeHint(config)}`, 'auth');
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
       const viaProxy = !mock && proxy.proxyFor(baseURL ?? 'https://api.openai.com/v1') !== undefined;
@@ -393,6 +396,23 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
 function silent(reporter: Reporter): Reporter {
   const nothing = () => {};
   return { error: nothing, info: nothing, event: nothing, row: nothing, finish: nothing, close: () => reporter.close() };
+}
+
+/**
+ * The figures of a run a run-level error stopped (a key refused, the API unreachable, a batch
+ * refused): what was collected, and the batches its manifest keeps for a `--resume`.
+ */
+function batchSummarySoFar(
+  config: CliConfig,
+  run: { stats: BatchStats; tally: UsageTally; modelTally: ModelTally | undefined; prices: PriceLookup | undefined },
+): RunSummary & { pendingBatches: number } {
+  const manifest = config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
+  // Under --mock, batches this process did not collect ended with it: no command can continue them.
+  const lost = manifest && config.provider.kind === 'mock' ? uncollectedBatches(manifest) : [];
+  const summary = atBatchPrice(buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices));
+  if (run.modelTally) summary.byModel = run.modelTally.figures();
+  summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config) : null;
+  return { ...summary, pendingBatches: manifest ? manifest.chunks.filter(isOpen).length : 0 };
 }
 
 /** What a finished (or stopped) batch run reports, and its exit code. */

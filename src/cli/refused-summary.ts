@@ -4,35 +4,55 @@ import type { RunError } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 
+/** A summary of the run so far: its figures, `resumeHint` and, for --batch-api, `pendingBatches`. */
+export type SummarySoFar = () => RunSummary & { pendingBatches?: number };
+
 /** Set once the run may send: a refusal before then replaces --summary-json with one that says so. */
 export interface RunPhase {
   sending: boolean;
+  /** Once sending: what a run-level error that stops the run writes as its figures. */
+  soFar?: SummarySoFar;
 }
 
 /** --summary-json of a run refused before anything was sent: its figures are all zero, and it says why. */
 export type RefusedSummary = Omit<RunSummary, 'stopped'> & { stopped: 'refused'; error: string; exitCode: number };
 
 /**
- * Replaces --summary-json when the run is refused before anything is sent (lock held, output exists,
- * an input or key that will not do). A cron wrapper's `jq .failed s.json` then reads this invocation,
- * not yesterday's figures, and `.stopped`, `.error` and `.exitCode` say what happened. Replacing is
- * safe: the path passed the same checks as at the end of a run (an earlier summary, or a new file),
- * and a refusal about the path itself fails here too, silently: its own line on stderr said it.
+ * Why a run-level error stopped a run once it could send: as a live run's stop says it where one
+ * exists (`auth`, `quota`, `unreachable`), else `error` (a batch the server refused, a 404…).
  */
-export function writeRefusedSummary(config: CliConfig, err: RunError): void {
+export type ErrorStop = 'auth' | 'quota' | 'unreachable' | 'error';
+
+/** --summary-json of a run a run-level error stopped once it could send: the figures so far, and why. */
+export type ErrorSummary = Omit<RunSummary, 'stopped'> & { stopped: ErrorStop; error: string; exitCode: number; pendingBatches?: number };
+
+function errorStop(err: RunError): ErrorStop {
+  return err.code === 'auth' || err.code === 'quota' || err.code === 'unreachable' ? err.code : 'error';
+}
+
+/**
+ * Replaces --summary-json when a run-level error ends the run: before anything is sent (lock held,
+ * output exists, an input or key that will not do) as `"stopped": "refused"` with every count zero;
+ * once it could send (a key refused on the first upload, the Batch API unreachable, a batch refused)
+ * with the figures so far and the stop's reason. A cron wrapper's `jq .failed s.json` then reads this
+ * invocation, not yesterday's figures, and `.stopped`, `.error` and `.exitCode` say what happened.
+ * Replacing is safe: the path passed the same checks as at the end of a run (an earlier summary, or
+ * a new file), and a refusal about the path itself fails here too, silently: its own line said it.
+ */
+export function writeRefusedSummary(config: CliConfig, err: RunError, phase: RunPhase = { sending: false }): void {
   if (!config.summaryJson) return;
+  // Sent, but no figures to say (a live run's errors end as stops, written by the run itself).
+  const soFar = phase.sending ? phase.soFar : undefined;
+  if (phase.sending && !soFar) return;
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const error = apiKey && apiKey.length >= 4 ? err.message.split(apiKey).join('[redacted]') : err.message;
-  const summary: RefusedSummary = {
-    ...buildSummary(createStats(), performance.now(), undefined, null, config.model),
-    input: config.input.kind === 'file' ? config.input.path : null,
-    stopped: 'refused',
-    error,
-    exitCode: err.exitCode,
-  };
+  const input = config.input.kind === 'file' ? config.input.path : null;
+  const summary: RefusedSummary | ErrorSummary = soFar
+    ? { ...soFar(), input, stopped: errorStop(err), error, exitCode: err.exitCode }
+    : { ...buildSummary(createStats(), performance.now(), undefined, null, config.model), input, stopped: 'refused', error, exitCode: err.exitCode };
   try {
     fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   } catch {
-    // The refusal is the news; a summary that cannot be written (the reason, or a full disk) adds nothing.
+    // The error is the news; a summary that cannot be written (the reason, or a full disk) adds nothing.
   }
 }

@@ -40,7 +40,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     if (config.batchApi) return await (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io, phase);
     return await runLive(config, io, phase);
   } catch (err) {
-    if (!phase.sending && err instanceof RunError) writeRefusedSummary(config, err);
+    if (err instanceof RunError) writeRefusedSummary(config, err, phase);
     throw err;
   }
 }
