@@ -25,7 +25,7 @@ import { openBudget } from './open-budget.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { answeredFromCache } from './batch-cache.js';
 import { countFailure } from '../engine/build-row.js';
-import { createStats, type BatchStats } from '../engine/stats.js';
+import { createStats, uncountRow, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
 import { isInteractive } from './create-reporter.js';
@@ -234,7 +234,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             defaults,
             stats,
             async (row) => {
-              await writer.write(row);
+              try {
+                await writer.write(row);
+              } catch (err) {
+                // Counted when it was built: a row that is not in the output is not run (as live).
+                uncountRow(stats, row);
+                throw err;
+              }
               tally.add(row);
               modelTally?.add(row);
             },

@@ -1,5 +1,5 @@
 import type { BatchEvent } from '../engine/events.js';
-import { createStats } from '../engine/stats.js';
+import { createStats, uncountRow } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
 import { OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
@@ -109,6 +109,9 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       runReport ? runReport.tee(target.writer) : target.writer,
       reporter,
       modelTally && ((row) => modelTally.add(row)),
+      (unwritten) => {
+        for (const row of unwritten) uncountRow(stats, row);
+      },
     );
     const out = target;
     const oldFileKept = await closeOutputTarget(

@@ -22,8 +22,13 @@ export async function writeRows(
   writer: RowWriter,
   reporter: Reporter,
   onRow?: (row: ResultRow) => void,
+  /** Rows built (and counted) whose write failed: they are not in the output. */
+  onUnwritten?: (rows: readonly ResultRow[]) => void,
 ): Promise<WrittenRows> {
   let step = await groups.next();
+  // The group being written, and how many of it are written: on a failure the rest are not in the output.
+  let group: readonly ResultRow[] = [];
+  let written = 0;
   let notFound = 0;
   const inputErrors = inputErrorLines(reporter);
   const shown = (row: ResultRow): void => {
@@ -35,13 +40,17 @@ export async function writeRows(
   try {
     while (!step.done) {
       const rows = step.value;
+      group = rows;
+      written = 0;
       if (writer.writeMany) {
         await writer.writeMany(rows);
+        written = rows.length;
         for (const row of rows) shown(row);
       } else {
         // The answer printer: each answer and what the reporter says of it stay together.
         for (const row of rows) {
           await writer.write(row);
+          written++;
           shown(row);
         }
       }
@@ -51,6 +60,7 @@ export async function writeRows(
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});
+    if (err instanceof OutputWriteError) onUnwritten?.(group.slice(written));
     if (err instanceof OutputClosedError) return { outcome: { stopped: 'output_closed', message: err.message }, notFound };
     if (err instanceof OutputWriteError) return { outcome: { stopped: 'output_failed', message: err.message }, notFound };
     throw err;

@@ -1,4 +1,4 @@
-import type { ErrorType } from '../types.js';
+import type { ErrorType, ResultRow } from '../types.js';
 
 /** Live counters of a run; the engine updates them, displays and summaries read them. */
 export interface BatchStats {
@@ -53,4 +53,22 @@ export function createStats(now = performance.now()): BatchStats {
     rowsWithoutUsage: 0,
     truncated: 0,
   };
+}
+
+/**
+ * Takes a row back out of the counts when it could not be written (a full disk): the summary then
+ * counts what the output holds, and the row is among those not run, which a --resume asks again.
+ * Its requests and tokens stay: they were sent and paid for.
+ */
+export function uncountRow(stats: BatchStats, row: ResultRow): void {
+  if (row.finish_reason === 'length') stats.truncated--;
+  if (row.error) {
+    stats.failed--;
+    const left = (stats.failedByType[row.error.type] ?? 1) - 1;
+    if (left > 0) stats.failedByType[row.error.type] = left;
+    else delete stats.failedByType[row.error.type];
+    return;
+  }
+  stats.ok--;
+  if (row.cached) stats.cached--;
 }

@@ -18,7 +18,8 @@ export interface RowWriter {
    * the row is in the file even if the caller never awaits and the process is SIGKILLed right after;
    * a kill during the write can leave at most one torn last line. Stream writers resolve once the
    * stream has accepted the data (after 'drain' when it signalled backpressure).
-   * After a failed write the writer refuses further rows (the file may end in a torn line).
+   * After a failed write the writer refuses further rows; a file writer first cuts the file back
+   * to where it ended before that write (only if that fails is a torn last line left).
    */
   write(row: ResultRow): Promise<void>;
   /**
@@ -80,6 +81,20 @@ function checkAppendTarget(path: string, format: OutputFormat, layout: CsvLayout
 }
 
 /**
+ * Takes back what a failed append wrote (a full disk takes part of a row, or whole rows of a group):
+ * the file then holds only the rows whose write succeeded, so the summary's counts and a --resume
+ * agree with it, and no torn line is left. Shrinking needs no room; if it fails all the same, the
+ * torn line stays for --resume to repair, as after a kill.
+ */
+function cutBack(fd: number, size: number): void {
+  try {
+    fs.ftruncateSync(fd, size);
+  } catch {
+    // See above: a torn last line, which a resume repairs.
+  }
+}
+
+/**
  * Opens `path` for rows. append=false creates or truncates; append=true keeps the content and
  * writes the CSV header only when the file is new or empty; a CSV started in the legacy layout is
  * continued in it (its header decides). Throws RunError('output') when the file cannot be opened
@@ -99,17 +114,20 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   const encode = encoderFor(format, layout);
   let failure: OutputWriteError | undefined;
   let closed = false;
+  // Where the file ends: a failed append is cut back to it (the descriptor appends, so only we move it).
+  let size = fs.fstatSync(fd).size;
   const put = (data: string): void => {
     if (closed) throw new RunError(`Output file ${path} is already closed`, 'output');
     if (failure) throw failure;
     try {
-      writeAllSync(fd, data);
+      size += writeAllSync(fd, data);
     } catch (err) {
       failure = new OutputWriteError(`Cannot write to output file ${path}: ${errorMessage(err)}`);
+      cutBack(fd, size);
       throw failure;
     }
   };
-  if (format === 'csv' && fs.fstatSync(fd).size === 0) {
+  if (format === 'csv' && size === 0) {
     try {
       put(csvHeaderLine(layout));
     } catch (err) {

@@ -61,8 +61,11 @@ describe('an output that fills up mid-run', () => {
     expect(summary.stopped).toBe('output_failed');
     expect(summary.resumeHint).toBe(command);
     expect(written.length).toBeGreaterThan(0);
-    expect(summary.ok).toBeGreaterThanOrEqual(written.length);
-    expect(summary.notRun).toBe(PROMPTS.length - summary.ok - summary.failed);
+    // The rows whose write failed are not in the file: not "ok", but not run (the command asks them again).
+    expect(summary.ok + summary.failed).toBe(written.length);
+    expect(summary.notRun).toBe(PROMPTS.length - written.length);
+    // Nor is a torn part of them: the file ends with its last whole row.
+    expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8')).toMatch(/\}\n$/);
     const sentFirst = ctx.server.requests.length;
     expect(sentFirst).toBeLessThan(PROMPTS.length); // it stopped sending
 
@@ -107,12 +110,28 @@ describe('an output that fills up mid-run', () => {
     const written = wholeRows('out.jsonl');
     expect(written.length).toBeGreaterThan(0);
     expect(written.length).toBeLessThan(60);
+    expect(summary.ok + summary.failed).toBe(written.length);
+    expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8')).toMatch(/\}\n$/);
 
     const rest = await shell(command);
     expect(rest.code, rest.stderr).toBe(0);
     const ids = wholeRows('out.jsonl').map((row) => row.id);
     expect(new Set(ids).size).toBe(60);
     expect(ids).toHaveLength(60);
+  });
+
+  it('--batch-api answering from the cache: the counts are the rows the file holds', async () => {
+    writePrompts(ctx.dir, 'p.txt', PROMPTS.slice(0, 30));
+    const run = (out: string) => `llm-batch p.txt --base-url ${ctx.server.url} --cache-dir cache --batch-api --poll 0.05 -o ${out} --summary-json s.json -q`;
+    expect((await shell(run('bought.jsonl'))).code).toBe(0);
+    // Every answer is in the cache now: the rows are written before any batch, until the disk is full.
+    const first = await shell(run('out.jsonl'), CAP_BLOCKS);
+    expect(first.code, first.stderr).toBe(2);
+    const summary = summaryOf('s.json');
+    const written = wholeRows('out.jsonl');
+    expect(summary.stopped).toBe('output_failed');
+    expect(written.length).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ ok: written.length, fromCache: written.length, failed: 0 });
   });
 
   it('--batch-api: a request file that does not fit is the same stop, not an internal error; the command then plans it again', async () => {
