@@ -3,7 +3,7 @@ import { OutputWriteError, RunError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
-import { manifestPath } from '../output/side-paths.js';
+import { chunkDirPath, manifestPath } from '../output/side-paths.js';
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -96,7 +96,7 @@ export interface HeldLine {
 export { manifestPath };
 
 export function chunkDir(output: string): string {
-  return `${output}.batch.d`;
+  return chunkDirPath(output);
 }
 
 export function readManifest(output: string): Manifest | undefined {

@@ -112,8 +112,10 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   }
   if (lost.length > 0) info(`dropping ${lost.length} uncollected batches of the earlier --mock run, gone with its process (--overwrite)`);
   else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
-  fs.rmSync(manifestPath(output), { force: true });
-  fs.rmSync(chunkDir(output), { recursive: true, force: true });
+  // Both named first: with the manifest gone, an older run's state beside a link is no longer where they are.
+  const [file, dir] = [manifestPath(output), chunkDir(output)];
+  fs.rmSync(file, { force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**

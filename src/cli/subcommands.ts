@@ -197,7 +197,7 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
     if (!fs.existsSync(file)) throw new RunError(`cannot merge ${file}: no such file`, 'input');
     const meta = readRunMeta(file);
     if (!meta) {
-      io.stderr.write(`llm-batch: ${file} has no run metadata (${file}.meta.json); its settings cannot be checked\n`);
+      io.stderr.write(`llm-batch: ${file} has no run metadata (${metaPath(file)}); its settings cannot be checked\n`);
       continue;
     }
     // `models` may differ (a shard resumed with a model added): `model` is checked, the lists are joined.

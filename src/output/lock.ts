@@ -2,15 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { writeAllSync } from '../util/write-all-sync.js';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { errnoCode, errorMessage } from '../util/error-message.js';
-import { landingPath } from '../util/same-file.js';
 import { lockOwnerAlive } from './lock-owner.js';
 import { lockPath as lockFileOf } from './side-paths.js';
 
 export interface LockHandle {
-  /** The lock file, `${outputPath}.lock` beside the file the output lands on (see lockedFile). */
+  /** The lock file, `${outputPath}.lock` beside the file the output lands on (see side-paths.ts). */
   path: string;
   /** Set when a stale lock of a run elsewhere (another host or pid namespace) was taken over: one line for stderr. */
   note?: string;
@@ -174,16 +172,6 @@ function removeStale(lockPath: string, staleRaw: string): void {
 }
 
 /**
- * The file whose lock guards `outputPath`: the one it lands on once symlinks (to the file, or to a
- * directory on the way, also a link to a file not created yet) are followed, so that `-o latest.jsonl`
- * linked to `out.jsonl` takes out.jsonl's lock. The path as given when it has no link on the way.
- */
-function lockedFile(outputPath: string): string {
-  const landing = landingPath(outputPath);
-  return landing === resolve(outputPath) ? outputPath : landing;
-}
-
-/**
  * Takes `${outputPath}.lock` (content {pid, host, startedAt, pidns}, created with 'wx' so only one run
  * can create it, touched every 10 s while held). If another live run on this host holds it, throws RunError('output') naming the lock
  * file and the pid. A lock whose pid is dead, a zombie or reused by a later process, or that is
@@ -192,7 +180,7 @@ function lockedFile(outputPath: string): string {
  * heartbeat stopped, saying so in `note`.
  */
 export function acquireLock(outputPath: string): LockHandle {
-  const lockPath = lockFileOf(lockedFile(outputPath));
+  const lockPath = lockFileOf(outputPath);
   const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const pidns = pidNamespace();
   if (pidns !== undefined) mine.pidns = pidns;
