@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { OutputWriteError, RunError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
+import { pathProblem } from '../util/path-words.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 import { chunkDirPath, manifestPath } from '../output/side-paths.js';
@@ -106,7 +107,7 @@ export function readManifest(output: string): Manifest | undefined {
     raw = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RunError(`cannot read batch manifest ${file}: ${(err as Error).message}`, 'resume');
+    throw new RunError(`cannot read batch manifest ${file}: ${pathProblem(err)}`, 'resume');
   }
   try {
     const value = JSON.parse(raw) as Manifest;

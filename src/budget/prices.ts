@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { priceFor } from '../pricing.js';
 import { UsageError } from '../errors.js';
+import { readProblem } from '../util/path-words.js';
 import type { Usage } from '../types.js';
 import type { Picodollars } from './spend-cap.js';
 
@@ -44,7 +45,7 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
     // Notepad and PowerShell 5 save UTF-8 with a BOM, which JSON.parse refuses (as --json-schema drops it).
     raw = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new UsageError(`--prices ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(`--prices ${file}: ${err instanceof SyntaxError ? err.message : readProblem(err)}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--prices ${file}: expected a JSON object of model → price`);
   const prices = new Map<string, TokenPrice>();

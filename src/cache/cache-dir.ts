@@ -17,3 +17,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
 export function resolveCacheDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return flag ?? (env.LLM_BATCH_CACHE_DIR?.trim() || defaultCacheDir(env));
 }
+
+/** How the user chose the cache directory, as its messages name it; undefined for the default. */
+export type CacheDirSource = '--cache-dir' | 'LLM_BATCH_CACHE_DIR';
+
+export function cacheDirSource(flag: string | undefined, env: NodeJS.ProcessEnv): CacheDirSource | undefined {
+  return flag !== undefined ? '--cache-dir' : env.LLM_BATCH_CACHE_DIR?.trim() ? 'LLM_BATCH_CACHE_DIR' : undefined;
+}

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
-import { resolveCacheDir } from '../cache/cache-dir.js';
+import { cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
+import { dirProblem, pathProblem } from './path-problem.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
@@ -126,10 +127,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     program.outputHelp({ error: true });
     return ExitCode.usage;
   }
+  // A directory that cannot be looked up is not one without a cache: said as a run's paths are, exit 2.
+  const flag = program.opts<{ cacheDir?: string }>().cacheDir;
+  const problem = dirProblem(dirOf());
+  if (problem) throw new RunError(`${cacheDirSource(flag, io.env) ?? 'the response cache'} ${dirOf()}: ${problem}`, 'usage');
   try {
     return await action();
   } catch (err) {
     if (err instanceof RunError) throw err;
-    throw new RunError(`cache ${program.args[0] ?? ''}: ${(err as Error).message}`, 'usage');
+    const why = (err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message;
+    throw new RunError(`cache ${program.args[0] ?? ''}: ${why}`, 'usage');
   }
 }

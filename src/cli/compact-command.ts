@@ -13,18 +13,23 @@ import {
 } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
+import { checkWritableFile } from './check-writable.js';
+import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
   const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
-  if (!fs.existsSync(config.input.path)) throw new RunError(`cannot read input file ${config.input.path}: no such file`, 'input');
+  const unreadable = unreadableReason(config.input.path);
+  if (unreadable) throw new RunError(`cannot read input file ${config.input.path}: ${unreadable}`, 'input');
   const meta = readRunMeta(config.input.path);
   // A CSV written with --csv-escape-formulas says so in its metadata; its cells are read back unescaped.
   const escaped = format === 'csv' && meta?.['csvEscapeFormulas'] === true;
   const out = config.output;
   const outFormat = out.kind === 'terminal' ? format : out.format;
+  // In the words a run's --output has: a path that cannot be looked up, a missing directory.
+  if (out.kind === 'file') checkWritableFile(out.path, '--output');
   if (out.kind === 'file' && fs.existsSync(out.path) && !config.overwrite)
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;

@@ -7,7 +7,7 @@ import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
 import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
-import { resolveCacheDir } from '../cache/cache-dir.js';
+import { cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
@@ -67,9 +67,10 @@ export interface CliConfig {
   batchApi: BatchApiConfig | undefined;
   /**
    * The response cache, or undefined when off (--no-cache; --mock without --cache-dir). `explicit`:
-   * the user chose the directory, so failing to open it is an error rather than a warning.
+   * the user chose the directory, so failing to open it is an error rather than a warning; `chosenBy`
+   * names how (the flag or the variable), as the error says it.
    */
-  cache: { dir: string; explicit: boolean } | undefined;
+  cache: { dir: string; explicit: boolean; chosenBy?: CacheDirSource } | undefined;
   /** --max-cost in USD; undefined without it. */
   maxCost: number | undefined;
   /** --price for every model, and/or the --prices file (read when the run starts). */
@@ -395,8 +396,8 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
   if (flags.cache === false) return undefined;
   // The built-in mock answers instantly and for free: caching it only fills the disk.
   if (flags.mock && flags.cacheDir === undefined) return undefined;
-  const explicit = flags.cacheDir !== undefined || Boolean(env.LLM_BATCH_CACHE_DIR?.trim());
-  return { dir: resolveCacheDir(flags.cacheDir, env), explicit };
+  const chosenBy = cacheDirSource(flags.cacheDir, env);
+  return { dir: resolveCacheDir(flags.cacheDir, env), explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
 }
 
 /** The key check, kept apart so `--dry-run` and `--compact` can skip it. */

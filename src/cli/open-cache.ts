@@ -3,6 +3,7 @@ import { DamagedStoreError } from '../cache/store-file-check.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { CliConfig } from './config.js';
+import { dirProblem, pathProblem } from './path-problem.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -24,7 +25,11 @@ export function chatEndpoint(config: CliConfig): string {
 export async function openCache(config: CliConfig, warn: (message: string) => void): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
   const { dir, explicit } = config.cache;
+  // Named as the run's other paths are: `--cache-dir DIR: permission denied`.
+  const named = `${config.cache.chosenBy ?? 'the response cache'} ${dir}`;
   try {
+    const problem = dirProblem(dir);
+    if (problem) throw new CacheDirError(problem);
     const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
     const store = await openResponseStore(dir);
     const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
@@ -48,12 +53,15 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
       warn(`${err.message}: running without the cache; ${clear}`);
       return undefined;
     }
-    const why = `cannot open the response cache in ${dir}: ${(err as Error).message}`;
-    if (explicit) throw new RunError(`${why} (choose another --cache-dir, or --no-cache)`, 'usage');
-    warn(`${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
+    const why = err instanceof CacheDirError ? err.message : (err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message;
+    if (explicit) throw new RunError(`${named}: ${why} (choose another --cache-dir, or --no-cache)`, 'usage');
+    warn(`cannot open the response cache in ${dir}: ${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
     return undefined;
   }
 }
+
+/** A cache directory that cannot be looked up or is not one, said before LMDB is loaded. */
+class CacheDirError extends Error {}
 
 /** A directory as the user can paste it into a shell. */
 const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);

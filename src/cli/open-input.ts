@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { readProblem } from './path-problem.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
@@ -127,9 +128,7 @@ export function checkInputFile(config: CliConfig): void {
 }
 
 function unreadableInput(file: string, err: unknown): RunError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-  return new RunError(`cannot read input file ${file}: ${why}`, 'input');
+  return new RunError(`cannot read input file ${file}: ${readProblem(err)}`, 'input');
 }
 
 /** Opens `file` as the config's input (format sniffed as for the run): a run's, or a count's of it. */

@@ -5,6 +5,8 @@ import type { RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
+import { checkWritableFile } from './check-writable.js';
+import { readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
 import { metaPath, readRunMeta } from '../output/index.js';
 import { onIo, parseArgv } from './commander-io.js';
@@ -57,12 +59,14 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
   try {
     if (flags.format !== undefined && flags.format !== 'jsonl' && flags.format !== 'csv')
       throw new UsageError(`--format must be jsonl or csv, got ${JSON.stringify(flags.format)}`);
-    const stat = fs.statSync(input, { throwIfNoEntry: false });
-    if (!stat) throw new RunError(`cannot read results file ${input}: no such file`, 'input');
-    if (stat.isDirectory()) throw new RunError(`${input} is a directory, not a results file`, 'input');
+    const unreadable = unreadableReason(input);
+    if (unreadable === 'is a directory') throw new RunError(`${input} is a directory, not a results file`, 'input');
+    if (unreadable) throw new RunError(`cannot read results file ${input}: ${unreadable}`, 'input');
     // `-o -` is stdout, as for a run and --compact: the HTML for a pipe (`| ssh host 'cat > r.html'`).
     const toStdout = flags.output === '-';
     const output = flags.output ?? defaultReportPath(input);
+    // In the words a run's --output has: a path that cannot be looked up, a missing directory.
+    if (!toStdout) checkWritableFile(output, flags.output ? '--output' : 'the report');
     if (!toStdout)
       checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [
         ['results', input],
@@ -125,7 +129,8 @@ function readSummary(file: string): RunFigures {
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new RunError(`--summary-json ${file}: ${(err as Error).message}`, 'input');
+    // A file that cannot be read in the words a run's paths have; JSON that does not parse in the parser's.
+    throw new RunError(`--summary-json ${file}: ${err instanceof SyntaxError ? err.message : readProblem(err)}`, 'input');
   }
   const n = (k: string): number => {
     const v = value?.[k];

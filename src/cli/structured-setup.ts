@@ -13,6 +13,7 @@ import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
+import { readProblem } from './path-problem.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
 const BUILT_IN = fieldReservedNames();
@@ -90,8 +91,7 @@ function readSchema(source: string): { schema: JsonSchema; label: string } {
     try {
       text = fs.readFileSync(source, 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(`--json-schema ${source}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
+      throw new UsageError(`--json-schema ${source}: ${readProblem(err)}`);
     }
   }
   let schema: unknown;

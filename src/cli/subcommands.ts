@@ -36,6 +36,8 @@ import { openTrace } from './trace-target.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { sameFile } from '../util/same-file.js';
 import { checkApiKey } from './check-api-key.js';
+import { checkWritableFile } from './check-writable.js';
+import { unreadableReason } from './path-problem.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -194,7 +196,8 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
   const shards: string[] = [];
   const allModels: string[] = [];
   for (const file of outputs) {
-    if (!fs.existsSync(file)) throw new RunError(`cannot merge ${file}: no such file`, 'input');
+    const unreadable = unreadableReason(file);
+    if (unreadable) throw new RunError(`cannot merge ${file}: ${unreadable}`, 'input');
     const meta = readRunMeta(file);
     if (!meta) {
       io.stderr.write(`llm-batch: ${file} has no run metadata (${metaPath(file)}); its settings cannot be checked\n`);
@@ -278,6 +281,8 @@ function stdoutFormat(outputs: readonly string[]): 'jsonl' | 'csv' {
 
 /** Checks a merged file's path: not one of the files read, not existing unless --overwrite. */
 function checkMergeTarget(outputs: readonly string[], opts: MergeOptions): void {
+  // In the words a run's --output has: a path that cannot be looked up, a missing directory.
+  checkWritableFile(opts.output, '-o');
   // By name or on disk (a symlink or hard link): the merged file is written before all are read.
   if (outputs.some((file) => sameFile(file, opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
   if (opts.input !== undefined && sameFile(opts.input, opts.output)) throw new RunError(`-o ${opts.output} is the --input file: choose another path`, 'usage');
@@ -291,6 +296,9 @@ function checkMergeTarget(outputs: readonly string[], opts: MergeOptions): void 
 async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
   // `-o -` is stdout, as for a run and --compact: rows for a pipe, and no run settings file.
   const toStdout = opts.output === '-';
+  // --input is read after the merge: a path that cannot be read is said before anything is written.
+  const unreadableInput = opts.input === undefined ? undefined : unreadableReason(opts.input);
+  if (unreadableInput) throw new RunError(`cannot read input file ${opts.input}: ${unreadableInput}`, 'input');
   if (!toStdout) checkMergeTarget(outputs, opts);
   const meta = checkSameRun(outputs, opts.force ?? false, io);
   const format = toStdout ? stdoutFormat(outputs) : resultsFormat(opts.output);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { pathProblem } from '../util/path-words.js';
 import { metaPath } from './side-paths.js';
 
 /** Where a run's settings are kept next to its output, to warn when a resume changes them. */
@@ -15,7 +16,7 @@ export function readRunMeta(outputPath: string): Record<string, unknown> | undef
     raw = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RunError(`Cannot read run metadata ${path}: ${(err as Error).message}`, 'resume');
+    throw new RunError(`Cannot read run metadata ${path}: ${pathProblem(err)}`, 'resume');
   }
   let value: unknown;
   try {

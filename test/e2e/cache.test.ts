@@ -155,7 +155,9 @@ describe('response cache', () => {
     fs.writeFileSync(file, 'x');
     const result = await run([input, '--cache-dir', path.join(file, 'sub')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/cannot open the response cache in .*a-file\/sub/);
+    expect(result.stderr).toMatch(
+      /^llm-batch: --cache-dir \S*a-file\/sub: a part of the path is a file, not a directory \(choose another --cache-dir, or --no-cache\)\n$/,
+    );
     expect(ctx.server.requests).toHaveLength(0);
   });
 

@@ -223,7 +223,7 @@ describe('a cache directory that cannot be made', () => {
       // A directory the user chose: the documented usage error, one line, before anything is sent.
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/cannot open the response cache in \/proc\/llm-batch-nope: cannot create directory/);
+      expect(r.stderr).toMatch(/--cache-dir \/proc\/llm-batch-nope: cannot create directory/);
       expect(ctx.server.requests).toHaveLength(0);
     } else {
       // The default place: the run goes on without a cache, after one line.

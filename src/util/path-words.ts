@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+
+/**
+ * A path that cannot be looked up, in words a cron mail reader can act on: Node's own messages
+ * ("ELOOP: too many symbolic links encountered, stat 'x'") repeat the path and name a syscall.
+ */
+export function pathProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links (a symlink loop?)';
+    case 'ENAMETOOLONG':
+      return 'the name is too long (at most 255 bytes a name, 4096 a path)';
+    default:
+      return e.message;
+  }
+}
+
+/** A file that cannot be read, in the same words: also `no such file` and `is a directory`. */
+export function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : pathProblem(err);
+}
+
+/** Why `file` cannot be read as a file (see readProblem), or undefined when it can. */
+export function unreadableReason(file: string): string | undefined {
+  try {
+    if (fs.statSync(file).isDirectory()) return 'is a directory';
+    fs.accessSync(file, fs.constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return readProblem(err);
+  }
+}
+
+/**
+ * Why `dir` cannot hold files of ours (a cache): a path that cannot be looked up, or one that is not
+ * a directory. Undefined when it is one, or is not there yet (it is made when first needed).
+ */
+export function dirProblem(dir: string): string | undefined {
+  try {
+    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) return 'is a file, not a directory';
+    if (stat) fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    return undefined;
+  } catch (err) {
+    return pathProblem(err);
+  }
+}
