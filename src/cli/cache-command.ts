@@ -11,6 +11,7 @@ import { count } from '../ui/number-format.js';
 import type { CliIo } from './io.js';
 import { positiveNumber } from './parse-flags.js';
 import { onIo, parseArgv } from './commander-io.js';
+import { styleHelp } from './help-style.js';
 
 const DAY_MS = 86_400_000;
 
@@ -34,9 +35,11 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     new Command('llm-batch cache')
       .description('Inspect or empty the response cache shared by every run on this machine.')
       .option('--cache-dir <dir>', 'cache directory (default $LLM_BATCH_CACHE_DIR, else the user cache dir)')
-      .helpOption('-h, --help', 'show this help'),
+      .helpCommand('help [command]', "show this help, or a command's: help stats"),
     io,
   ).showHelpAfterError('(run llm-batch cache --help for usage)');
+  // Before the commands are added: they inherit the help flag's wording.
+  styleHelp(program, ['llm-batch cache stats', 'llm-batch cache prune --older-than 30', 'llm-batch cache clear --cache-dir /tmp/llm-batch-cache']);
   const dirOf = () => resolveCacheDir(program.opts<{ cacheDir?: string }>().cacheDir, io.env);
   /** The first store file that LMDB must not open, with what is wrong with it. */
   const damaged = () => {
@@ -62,7 +65,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   };
   program
     .command('stats')
-    .description('entries, size on disk, oldest and newest answer')
+    .summary('entries, size on disk, oldest and newest answer')
+    .description("Show the cache's entries, its size on disk, and its oldest and newest answer (on stdout).")
+    .addHelpText('after', '\nExamples:\n  $ llm-batch cache stats\n  $ llm-batch cache stats --json | jq .entries\n')
     .option('--json', 'as one JSON object')
     .action((opts: { json?: boolean }) => {
       action = async () => {
@@ -94,7 +99,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     });
   program
     .command('clear')
-    .description('delete every cached answer (removes the cache files, even damaged ones)')
+    .summary('delete every cached answer (removes the cache files, even damaged ones)')
+    .description('Delete every cached answer: the cache files are removed, damaged ones too.')
+    .addHelpText('after', '\nExamples:\n  $ llm-batch cache clear\n  $ llm-batch cache clear --cache-dir /tmp/llm-batch-cache\n')
     .action(() => {
       action = async () => {
         const dir = dirOf();
@@ -106,7 +113,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     });
   program
     .command('prune')
-    .description('delete answers stored more than DAYS days ago')
+    .summary('delete answers stored more than DAYS days ago')
+    .description('Delete the answers stored more than DAYS days ago; the rest stay.')
+    .addHelpText('after', '\nExamples:\n  $ llm-batch cache prune --older-than 30\n  $ llm-batch cache prune --older-than 0.5   # twelve hours\n')
     .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', positiveNumber)
     .action((opts: { olderThan: number }) => {
       action = async () => {

@@ -37,7 +37,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (argv[0] === 'report') {
     // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)
     const { reportCommand } = await import('./report-command.js');
-    return reportCommand(argv.slice(1), io, version);
+    return reportCommand(argv.slice(1), io);
   }
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
   const program = onIo(createProgram(version), io);

@@ -36,7 +36,7 @@ interface ReportFlags {
 }
 
 /** `llm-batch report RESULTS [-o report.html]`: an HTML report of a results file. */
-export async function reportCommand(argv: readonly string[], io: CliIo, version: string): Promise<number> {
+export async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const program = new Command('llm-batch report')
     .description('Write a self-contained HTML report of a results file (JSONL or CSV): figures, latency, errors, time series, comparison, searchable rows.')
     .argument('<results>', 'a results file written by llm-batch (.jsonl or .csv)')
@@ -47,7 +47,6 @@ export async function reportCommand(argv: readonly string[], io: CliIo, version:
     .option('--prices <file>', 'a JSON file of model → price, as the run had (list prices for models it does not name)')
     .option('--overwrite', 'replace an existing file that is not an llm-batch report')
     .option('-q, --quiet', 'print nothing on success')
-    .version(version, '-V, --version')
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', HELP)
     .showHelpAfterError('(run llm-batch report --help for usage)')

@@ -36,6 +36,7 @@ import { openTrace } from './trace-target.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { sameFile } from '../util/same-file.js';
 import { checkApiKey } from './check-api-key.js';
+import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 
@@ -327,10 +328,12 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
 /** `llm-batch status OUT` and `llm-batch cancel OUT`: the batches of a --batch-api output. */
 export async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
   const program = new Command('llm-batch').exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  // Before the commands are added: they inherit the help flag's wording.
+  styleHelp(program);
   let result: Promise<number> = Promise.resolve(ExitCode.ok);
-  program
+  const statusCommand = program
     .command('status')
-    .description('one line per batch of a --batch-api output: id, status, counts, age, what the next run will do')
+    .description('Show one line per batch of a --batch-api output: its id, status, counts and age, and what the next run will do.')
     .argument('<output>', 'the results file given to -o')
     .option('--json', 'the same as JSON on stdout')
     .option('--no-refresh', 'show the manifest as saved, without asking the server')
@@ -340,9 +343,14 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .action((output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags) => {
       result = status(output, opts, io);
     });
-  program
+  styleHelp(statusCommand, [
+    'llm-batch status out.jsonl',
+    'llm-batch status out.jsonl --json | jq .pending',
+    'llm-batch status out.jsonl --no-refresh   # as saved, without asking the server',
+  ]);
+  const cancelCommand = program
     .command('cancel')
-    .description('cancel the pending batches of a --batch-api output; rows already collected, and answers the batches finished, are kept')
+    .description('Cancel the pending batches of a --batch-api output; rows already collected, and the answers the batches finished, are kept.')
     .argument('<output>', 'the results file given to -o')
     .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
     .option('--poll <seconds>', 'seconds between checks while the batches wind down', positiveNumber, 5)
@@ -351,10 +359,11 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .action((output: string, opts: { baseUrl?: string; poll: number } & TraceFlags) => {
       result = cancel(output, opts, io);
     });
-  program
+  styleHelp(cancelCommand, ['llm-batch cancel out.jsonl', 'llm-batch cancel out.jsonl --base-url https://my-gateway.example/v1']);
+  const mergeCommand = program
     .command('merge')
     .description(
-      'join the outputs of --shard runs (or any outputs of one run): one row per answer (id, model, sample), the last; refuses outputs of different runs',
+      'Join the outputs of --shard runs (or any outputs of one run) into one file: one row per answer (id, model, sample), the last; outputs of different runs are refused.',
     )
     .argument('<outputs...>', 'results files (.jsonl or .csv)')
     .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv); "-" for stdout (the outputs\' format: CSV if all are .csv, else JSONL)')
@@ -364,6 +373,10 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .action((outputs: string[], opts: MergeOptions) => {
       result = merge(outputs, opts, io);
     });
+  styleHelp(mergeCommand, [
+    'llm-batch merge out-1.jsonl out-2.jsonl out-3.jsonl -o out.jsonl --input prompts.jsonl',
+    'llm-batch merge shard-*.csv -o - | gzip > all.csv.gz',
+  ]);
   program.parse([...argv], { from: 'user' });
   return result;
 }

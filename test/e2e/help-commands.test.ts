@@ -76,3 +76,50 @@ describe('llm-batch help [command]', () => {
     expect(JSON.parse(r.stdout).prompt).toBe('a prompt');
   });
 });
+
+/** A help text's sections: the description paragraph, and each section's entries (name, description). */
+function helpParts(help: string): { usage: string; description: string; entries: Array<{ section: string; name: string; text: string }>; examples: string[] } {
+  const lines = help.split('\n');
+  const description = lines.slice(2, lines.indexOf('', 2)).join(' ');
+  const entries: Array<{ section: string; name: string; text: string }> = [];
+  const examples: string[] = [];
+  let section = '';
+  for (const line of lines.slice(lines.indexOf('', 2) + 1)) {
+    if (/^\S.*:$/.test(line)) section = line.slice(0, -1);
+    else if (section === 'Examples' && line.trim().startsWith('$')) examples.push(line.trim());
+    else if (['Arguments', 'Options', 'Commands'].includes(section)) {
+      const m = /^ {2}(\S.*?)(?: {2,}(\S.*))?$/.exec(line);
+      if (m) entries.push({ section, name: m[1]!, text: m[2] ?? '' });
+      // A wrapped description continues the entry before it.
+      else if (/^ {4,}\S/.test(line) && entries.length > 0) entries.at(-1)!.text += ` ${line.trim()}`;
+    }
+  }
+  return { usage: lines[0]!, description, entries, examples };
+}
+
+describe('every subcommand help is written one way', () => {
+  it.each(['status', 'cancel', 'merge', 'report', 'cache', 'cache stats', 'cache clear', 'cache prune'])(
+    '%s --help: a sentence, lower-case entries, "-h, --help show this help", no -V, examples',
+    async (command) => {
+      const words = command.split(' ');
+      const r = await runCli([...words, '--help'], NO_KEY);
+      expect(r.code, r.stderr).toBe(0);
+      const help = helpParts(r.stdout);
+      expect(help.usage).toMatch(new RegExp(`^Usage: llm-batch ${words.join(' ')} `));
+      // What the command does: a sentence, capitalised, with its full stop.
+      expect(help.description, r.stdout).toMatch(/^[A-Z].*[^.]\.$/);
+      expect(help.entries.length).toBeGreaterThan(0);
+      for (const entry of help.entries) {
+        // An entry says what the flag or argument is: a phrase, with no full stop and no capital
+        // (but for names: JSON, HTML, OpenAI), as the run's own --help has them.
+        expect(entry.text, `${entry.name} in ${words.join(' ')}`).toMatch(/^([a-z"$(]|JSON|HTML|CSV|DAYS|USD).*[^.]$/);
+      }
+      expect(help.entries).toContainEqual({ section: 'Options', name: '-h, --help', text: 'show this help' });
+      expect(help.entries.map((e) => e.name)).not.toContain('-V, --version');
+      expect(r.stdout).not.toMatch(/display help for command/);
+      // At least one example, each a command line of this command.
+      expect(help.examples.length, r.stdout).toBeGreaterThan(0);
+      for (const line of help.examples) expect(line).toMatch(new RegExp(`^\\$ llm-batch ${words[0]} `));
+    },
+  );
+});
