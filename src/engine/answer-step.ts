@@ -16,7 +16,7 @@ export const newTally = (): AnswerTally => ({ reasks: 0, usage: null });
 export type AnswerStep =
   | { next: 'accept'; output: unknown; usage: Usage | null }
   | { next: 'reject'; message: string; usage: Usage | null }
-  | { next: 'reask'; messages: ChatMessage[]; problems: string[] };
+  | { next: 'reask'; messages: ChatMessage[]; problems: string[]; message: string; usage: Usage | null };
 
 /**
  * Judges one answer of a record. A re-ask is one more attempt of the same record (the conversation
@@ -32,7 +32,13 @@ export function answerStep(structured: StructuredOutput, result: CompletionResul
     return { next: 'reject', message: n > 0 ? `${verdict.message} (after ${n} re-${n === 1 ? 'ask' : 'asks'})` : verdict.message, usage: tally.usage };
   }
   tally.reasks++;
-  return { next: 'reask', messages: reaskMessages(sent, result.text, verdict.kind, verdict.problems), problems: verdict.problems };
+  return {
+    next: 'reask',
+    messages: reaskMessages(sent, result.text, verdict.kind, verdict.problems),
+    problems: verdict.problems,
+    message: verdict.message,
+    usage: tally.usage,
+  };
 }
 
 function addUsage(total: Usage | null, usage: Usage | null): Usage | null {

@@ -1,5 +1,5 @@
 import type { AttemptError, CompletionRequest, CompletionResult } from '../provider/completion.js';
-import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
+import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError, type Usage } from '../types.js';
 import type { BatchStats } from './stats.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
@@ -162,6 +162,17 @@ export function failureRow(record: PromptRecord, error: RowError, attempts: numb
 }
 
 /**
+ * A failed row of a record whose earlier answers were paid for (an invalid answer, then a re-ask
+ * that failed): their usage goes on the row and into the totals, as an invalid row's does.
+ */
+export function withPaidUsage(row: ResultRow, paid: Usage | null, stats: BatchStats): ResultRow {
+  if (!paid || row.usage) return row;
+  stats.promptTokens += paid.prompt_tokens;
+  stats.completionTokens += paid.completion_tokens;
+  return { ...row, usage: paid };
+}
+
+/**
  * The row of an answer that never validated (a schema or --json): an error row that keeps the raw
  * text in `response` for inspection, and the answer's usage, model and timing (it was paid for).
  * A cut-off answer counts as truncated too, so live and --batch-api runs count the same answer alike.
@@ -174,9 +185,37 @@ export function invalidRow(
   message: string,
   stats: BatchStats,
 ): ResultRow {
+  return answeredFailureRow(record, request, outcome, attempts, { type: 'invalid_output', message }, stats);
+}
+
+/**
+ * The row of a record whose invalid answer the run's own stop (--max-cost, a signal) kept from being
+ * re-asked: `aborted`, so a plain --resume asks again, and it keeps the answers it paid for (their
+ * text and usage), which every cost figure built from rows must count.
+ */
+export function stoppedBeforeReaskRow(
+  record: PromptRecord,
+  request: CompletionRequest,
+  outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes,
+  attempts: number,
+  problem: string,
+  stats: BatchStats,
+): ResultRow {
+  const message = `the run stopped before this answer could be asked again (${problem}); --resume asks again`;
+  return answeredFailureRow(record, request, outcome, attempts, { type: 'aborted', message }, stats);
+}
+
+/** A failed row that keeps an answer it paid for: its text, usage, model and timing. */
+function answeredFailureRow(
+  record: PromptRecord,
+  request: CompletionRequest,
+  outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes,
+  attempts: number,
+  error: RowError,
+  stats: BatchStats,
+): ResultRow {
   const { result } = outcome;
-  stats.failed++;
-  stats.failedByType.invalid_output = (stats.failedByType.invalid_output ?? 0) + 1;
+  countFailure(stats, error);
   // Cut off at the token limit is counted as such whatever else went wrong, as a collected batch row is.
   if (result.finishReason === 'length') stats.truncated++;
   if (result.usage) {
@@ -188,7 +227,7 @@ export function invalidRow(
   return {
     ...baseRow(record),
     response: result.refusal && !result.text ? result.refusal : result.text,
-    error: { type: 'invalid_output', message },
+    error,
     attempts,
     latency_ms: Math.round(outcome.latencyMs),
     started_at: outcome.startedAt,

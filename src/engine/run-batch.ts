@@ -15,7 +15,7 @@ import { errorMessage } from '../util/error-message.js';
 import { isoNow } from '../util/iso-now.js';
 import { answerStep, newTally } from './answer-step.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
-import { cachedRow, failureRow, invalidRow, successRow, toRowError, usableHit, type AttemptTimes } from './build-row.js';
+import { cachedRow, failureRow, invalidRow, stoppedBeforeReaskRow, successRow, toRowError, usableHit, withPaidUsage, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -35,15 +35,16 @@ export interface BatchOutcome {
   message?: string;
 }
 
-type AttemptOutcome =
-  | ({ ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes)
-  | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined } & AttemptTimes);
+type AnsweredAttempt = { ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes;
+
+type AttemptOutcome = AnsweredAttempt | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined } & AttemptTimes);
 
 /**
  * Runs every record through the provider and yields one row per record: answered, or failed with
  * a typed error. Records are pulled from `records` only while fewer than a bounded number are
  * outstanding, so memory stays flat whatever the input size. Records that a stop left unfinished
- * get no row (a resume re-runs exactly those); the returned outcome says why the run stopped.
+ * get no row (a resume re-runs exactly those), unless they hold a paid answer awaiting its re-ask:
+ * that one is an `aborted` row, which a resume re-runs too. The outcome says why the run stopped.
  */
 export async function* runBatch(records: AsyncIterable<PromptRecord>, batchOptions: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
   const groups = runBatchGroups(records, batchOptions);
@@ -237,13 +238,22 @@ class Engine {
     const answers = newTally();
     // Continuing a conversation begun elsewhere (a Batch API answer being re-asked live).
     if (record.earlier) Object.assign(answers, { reasks: record.earlier.reasks, usage: record.earlier.usage });
+    // An invalid answer waiting for its re-ask, and the attempts sent so far: when the run's own stop
+    // comes first, that paid answer becomes the record's row instead of vanishing (see `cutShort`).
+    let awaiting: { outcome: AnsweredAttempt; message: string } | undefined;
+    let sent = record.earlier?.attempts ?? 0;
+    const cutShort = (): ResultRow | null => {
+      if (!awaiting) return null;
+      return stoppedBeforeReaskRow(record, request, awaiting.outcome, sent, awaiting.message, o.stats);
+    };
     for (let attempt = 1 + (record.earlier?.attempts ?? 0); ; attempt++) {
-      if (this.stop.signal.aborted) return null;
+      if (this.stop.signal.aborted) return cutShort();
       // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
       // No `signal` here: p-queue would reject a task that is already running, dropping an answer
       // that is still arriving; a queued task sees the stop itself when it starts.
       const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
-      if (outcome === undefined) return null; // stopped before it was sent
+      if (outcome === undefined) return cutShort(); // stopped before it was sent
+      sent = attempt;
       if (outcome.ok) {
         if (!o.structured) {
           // A refusal becomes a failed row (successRow): failures are asked again, never served from the cache.
@@ -252,6 +262,7 @@ class Engine {
         }
         const step = answerStep(o.structured, outcome.result, request.messages, answers);
         if (step.next === 'reask') {
+          awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
           o.stats.reasks++;
           this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
           request = { ...request, messages: step.messages };
@@ -267,29 +278,29 @@ class Engine {
       const error = outcome.error;
       // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
       // with no stop in sight is a failure like any other and gets its row.)
-      if (error.type === 'aborted' && this.abort.signal.aborted) return null;
-      if (error.info.stop) return null; // halted in attempt(), before its slot was freed
+      if (error.type === 'aborted' && this.abort.signal.aborted) return cutShort();
+      if (error.info.stop) return cutShort(); // halted in attempt(), before its slot was freed
       if (isLocalShortage(error) && localWaits++ < MAX_LOCAL_WAITS) {
         // Out of file descriptors here, not a failure of the prompt: wait and send again, uncounted.
         attempt--;
         try {
           await o.clock.sleep(50 * Math.min(localWaits, 20), this.stop.signal);
         } catch {
-          return null;
+          return cutShort();
         }
         continue;
       }
       failures++;
       const lastChance = failures > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return this.withOutput(failureRow(record, toRowError(error), attempt, o.stats, outcome));
-      if (this.stop.signal.aborted) return null;
+      if (lastChance) return this.withOutput(withPaidUsage(failureRow(record, toRowError(error), attempt, o.stats, outcome), answers.usage, o.stats));
+      if (this.stop.signal.aborted) return cutShort();
       const delayMs = backoffDelay(failures, outcome.retryAfter?.ms, { random: o.random });
       o.stats.retries++;
       this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
       try {
         await o.clock.sleep(delayMs, this.stop.signal);
       } catch {
-        return null;
+        return cutShort();
       }
     }
   }
