@@ -15,8 +15,8 @@ export interface RemovedStore {
 /**
  * Removes the store's files (the current and legacy layouts, each with its `-lock` file) without
  * opening them with LMDB: `cache clear` must work on a file that would crash LMDB, and a damaged
- * file can look sound (LMDB has no checksums). A run that has the store open keeps its own copy
- * until it ends; the next run starts a new file.
+ * file can look sound (LMDB has no checksums). Only for a store no run has open (see
+ * store-in-use.ts): a run would go on writing into the deleted file, and its answers be lost.
  */
 export function removeStore(dir: string): RemovedStore {
   const removed: RemovedStore = { files: [], answers: 0, damaged: [] };

@@ -47,6 +47,7 @@ export interface ResponseStore {
   stats(): CacheStats;
   /** Deletes entries stored before `before` (ms since the epoch); returns how many. */
   prune(before: number): Promise<number>;
+  /** Deletes every answer in place (the file stays, for the runs that have it open); returns how many. */
   clear(): Promise<number>;
   /** Waits for pending writes, then closes. */
   close(): Promise<void>;
@@ -242,10 +243,19 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       return removed.reduce((a, b) => a + b, 0);
     },
     async clear() {
+      // Answers only, in one transaction: a run that has the file open goes on sharing it, and
+      // msgpackr's shapes stay, which that run's later answers are written with.
       const removed = await each(async (db, answers) => {
         let n = 0;
-        for (const key of db.getKeys()) if (answers(key)) n++;
-        await heldWrite(db.clearAsync());
+        await heldWrite(
+          db.transaction(() => {
+            for (const key of db.getKeys()) {
+              if (!answers(key)) continue;
+              db.remove(key);
+              n++;
+            }
+          }),
+        );
         return n;
       });
       return removed.reduce((a, b) => a + b, 0);

@@ -7,6 +7,7 @@ import { dirProblem, pathProblem } from './path-problem.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
+import { storeInUse } from '../cache/store-in-use.js';
 import { count } from '../ui/number-format.js';
 import type { CliIo } from './io.js';
 import { positiveNumber } from './parse-flags.js';
@@ -105,6 +106,18 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .action(() => {
       action = async () => {
         const dir = dirOf();
+        const locks = [STORE_FILE, LEGACY_STORE_FILE].map((name) => path.join(dir, `${name}-lock`));
+        // A run that has the file open would go on caching into a deleted file: empty it in place
+        // then. A damaged file is never open (runs refuse it) and cannot be opened: it is removed.
+        if (fs.existsSync(dir) && !damaged() && storeInUse(locks) !== false) {
+          const store = await open();
+          const answers = store ? await store.clear() : 0;
+          await store?.close();
+          io.stderr.write(
+            `llm-batch: removed ${count(answers)} cached answers from ${dir} (emptied in place, as a run may have it open: the file keeps its size and later answers reuse it)\n`,
+          );
+          return ExitCode.ok;
+        }
         const removed = fs.existsSync(dir) ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
         for (const { file, why } of removed.damaged) io.stderr.write(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
         if (removed.damaged.length === 0 || removed.answers > 0) io.stderr.write(`llm-batch: removed ${count(removed.answers)} cached answers from ${dir}\n`);
