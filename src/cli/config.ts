@@ -301,6 +301,11 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
       : flags.json
         ? { kind: 'json', retries: flags.schemaRetries ?? 2 }
         : undefined;
+  // These send response_format themselves, which would silently replace the --param's.
+  if (structured && !(structured.kind === 'schema' && structured.inPrompt) && flags.param?.some(([key]) => key === 'response_format')) {
+    const by = structured.kind === 'json' ? '--json' : '--json-schema (add --schema-in-prompt to send yours beside the schema)';
+    throw new UsageError(`--param response_format: set by ${by}`);
+  }
   const batchApi = resolveBatchApi(flags, output);
 
   const models = [...new Set(flags.model ?? envModels(env.LLM_BATCH_MODEL) ?? [flags.mock ? 'mock-model' : DEFAULT_MODEL])];

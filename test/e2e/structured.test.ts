@@ -489,6 +489,21 @@ describe.concurrent('schema problems are usage errors before any request', () =>
     expect(retries.code).toBe(2);
     expect(retries.stderr).toMatch(/--schema-retries goes with --json-schema or --json/);
   });
+
+  it('--param response_format beside --json or --json-schema is refused (it was dropped unsaid); --schema-in-prompt sends it', async () => {
+    const { mock, run } = await server();
+    const param = ['--param', 'response_format={"type":"text"}'];
+    const schema = await run(['--json-schema', SMALL, ...param], { stdin: 'x\n' });
+    expect(schema.code).toBe(2);
+    expect(schema.stderr).toBe('llm-batch: --param response_format: set by --json-schema (add --schema-in-prompt to send yours beside the schema)\n');
+    const json = await run(['--json', ...param], { stdin: 'x\n' });
+    expect(json.code).toBe(2);
+    expect(json.stderr).toBe('llm-batch: --param response_format: set by --json\n');
+    expect(mock.requests).toHaveLength(0);
+    const inPrompt = await run(['--json-schema', SMALL, '--schema-in-prompt', '--param', 'response_format={"type":"json_object"}', '-q'], { stdin: 'x\n' });
+    expect(inPrompt.code, inPrompt.stderr).toBe(0);
+    expect(mock.requests[0]!.body.response_format).toEqual({ type: 'json_object' });
+  });
 });
 
 describe('--dry-run', () => {
