@@ -16,8 +16,9 @@ import { styleHelp } from './help-style.js';
 
 const DAY_MS = 86_400_000;
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+/** MB with one decimal; below 0.1 MB in kB, so a small cache does not read as empty ("0.0 MB"). */
+function diskSize(bytes: number): string {
+  return bytes >= 1e5 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`;
 }
 
 function dateOf(ms: number | null): string {
@@ -75,7 +76,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         const bad = fs.existsSync(dirOf()) ? damaged() : undefined;
         if (bad) {
           const bytesOnDisk = fs.statSync(bad.file).size;
-          if (opts.json) io.stdout.write(`${JSON.stringify({ path: bad.file, damaged: bad.why, entries: null, bytesOnDisk, oldest: null, newest: null })}\n`);
+          if (opts.json)
+            io.stdout.write(`${JSON.stringify({ path: bad.file, exists: true, damaged: bad.why, entries: null, bytesOnDisk, oldest: null, newest: null })}\n`);
           else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
           return ExitCode.ok;
         }
@@ -89,11 +91,14 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         }
         const s = store.stats();
         await store.close();
-        if (opts.json) io.stdout.write(`${JSON.stringify(s)}\n`);
-        else {
+        // `exists` on every answer, not only the missing directory's: a script reads it as a boolean.
+        if (opts.json)
           io.stdout.write(
-            `${s.path}\n${count(s.entries)} answers · ${megabytes(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`,
+            `${JSON.stringify({ path: s.path, exists: true, entries: s.entries, bytesOnDisk: s.bytesOnDisk, oldest: s.oldest, newest: s.newest })}\n`,
           );
+        else {
+          const answers = `${count(s.entries)} ${s.entries === 1 ? 'answer' : 'answers'}`;
+          io.stdout.write(`${s.path}\n${answers} · ${diskSize(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`);
         }
         return ExitCode.ok;
       };

@@ -382,6 +382,18 @@ describe('llm-batch cache', () => {
     expect((await runCli(['cache'])).code).toBe(2);
   });
 
+  it('stats --json says "exists" on every answer, true for a cache that is there; the text counts small sizes in kB', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['only one']);
+    await run([input]);
+    const env = { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache') };
+    const json = JSON.parse((await runCli(['cache', 'stats', '--json'], { env })).stdout);
+    expect(json).toMatchObject({ exists: true, entries: 1 });
+    expect(Object.keys(json)).toEqual(['path', 'exists', 'entries', 'bytesOnDisk', 'oldest', 'newest']);
+    expect((await runCli(['cache', 'stats'], { env })).stdout).toMatch(/\n1 answer · \d+ kB on disk · oldest /);
+    const none = await runCli(['cache', 'stats', '--json', '--cache-dir', path.join(ctx.dir, 'none')]);
+    expect(JSON.parse(none.stdout)).toMatchObject({ exists: false, entries: 0 });
+  });
+
   it('stats on a cache that does not exist yet says so and creates nothing', async () => {
     const dir = path.join(ctx.dir, 'none');
     const stats = await runCli(['cache', 'stats', '--cache-dir', dir]);
