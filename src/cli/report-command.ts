@@ -142,6 +142,8 @@ function readSummary(file: string): RunFigures {
   return {
     requests: n('requests'),
     retries: n('retries'),
+    // Summaries from before re-asks were counted have none.
+    ...(typeof value['reasks'] === 'number' ? { reasks: value['reasks'] } : {}),
     rateLimited: n('rateLimited'),
     wallSeconds: n('wallSeconds'),
     requestsPerSecond: n('requestsPerSecond'),

@@ -91,6 +91,7 @@ export class RunReport {
         run: {
           requests: summary.requests,
           retries: summary.retries,
+          reasks: summary.reasks,
           rateLimited: summary.rateLimited,
           wallSeconds: summary.wallSeconds,
           requestsPerSecond: summary.requestsPerSecond,

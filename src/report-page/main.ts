@@ -133,6 +133,23 @@ function timeCards(d: ReportData): HTMLElement[] {
   return cards;
 }
 
+/**
+ * Retries are the network's; re-asks (an invalid structured answer asked again) are attempts too. A
+ * run's figures count them apart; rows count only attempts, so a structured file's card says both.
+ */
+function retriesCard(d: ReportData): HTMLElement {
+  const run = d.run;
+  if (run) {
+    const reasks = run.reasks ? ` · ${fmt.int(run.reasks)} re-asks of invalid answers` : '';
+    return card('retries', fmt.int(run.retries), `this run${reasks}`);
+  }
+  const f = d.figures;
+  const structured = d.outputFields.length > 0 || (f.failedByType['invalid_output'] ?? 0) > 0;
+  return structured
+    ? card('retries and re-asks', fmt.int(f.retries), 'attempts beyond the first: network retries and invalid answers asked again')
+    : card('retries', fmt.int(f.retries), 'attempts beyond the first');
+}
+
 function figures(d: ReportData): HTMLElement {
   const f = d.figures;
   const failedNote = Object.entries(f.failedByType)
@@ -154,7 +171,7 @@ function figures(d: ReportData): HTMLElement {
       fmt.int(run?.requests ?? f.attempts),
       run ? `sent by this run${partial ? ' (the rows cover the whole file)' : ''}` : 'attempts that led to these rows',
     ),
-    card('retries', fmt.int(run?.retries ?? f.retries), run ? 'this run' : 'attempts beyond the first'),
+    retriesCard(d),
     card(
       '429s',
       fmt.int(run?.rateLimited ?? f.rateLimitedRows),

@@ -79,6 +79,8 @@ export interface Figures {
 export interface RunFigures {
   requests: number;
   retries: number;
+  /** Invalid answers asked again (--json-schema/--json): attempts too, but not retries. */
+  reasks?: number;
   rateLimited: number;
   wallSeconds: number;
   requestsPerSecond: number;
