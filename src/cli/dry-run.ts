@@ -19,6 +19,7 @@ import { contextWindowOf } from './context-windows.js';
 import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
+import { answeredCheck } from './dry-run-answered.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { isMatrix } from '../input/expand-matrix.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
@@ -104,6 +105,8 @@ interface DryRunScan {
   /** Requests in all (records × models × samples), and how many of them the response cache answers. */
   requests: number;
   cached: number;
+  /** With --resume: requests the output already answers (the run skips them). */
+  answered: number;
   /** --shard: the records left to other shards. */
   shardTally: ShardTally;
 }
@@ -129,6 +132,7 @@ async function scanInput(
   structured: StructuredSetup | undefined,
   batch: BatchDryRun | undefined,
   cached?: (record: PromptRecord) => boolean,
+  answered?: (record: PromptRecord) => boolean,
 ): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
@@ -146,6 +150,7 @@ async function scanInput(
     tooLong: [],
     requests: 0,
     cached: 0,
+    answered: 0,
     shardTally: { others: 0 },
   };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
@@ -171,6 +176,11 @@ async function scanInput(
         const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
         for (let sample = 0; sample < config.repeat; sample++) {
           const request = matrix ? { ...record, params: { ...record.params, model }, sample } : record;
+          // One the output already has is not sent again by --resume.
+          if (answered?.(request)) {
+            scan.answered++;
+            continue;
+          }
           // An answer the cache holds is no request and no cost.
           if (cached?.(request)) {
             scan.cached++;
@@ -311,7 +321,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   const batch = config.batchApi ? batchDryRun(config, structured?.structured) : undefined;
   let scan: DryRunScan;
   try {
-    scan = await scanInput(config, io, input, structured, batch, cache && cachedCheck(config, cache.cache, batch, structured?.structured));
+    const answered = await answeredCheck(config);
+    scan = await scanInput(config, io, input, structured, batch, cache && cachedCheck(config, cache.cache, batch, structured?.structured), answered);
   } finally {
     await cache?.close().catch(() => {});
   }
@@ -326,6 +337,12 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     const shard = `--shard ${config.shard.index}/${config.shard.count}`;
     lines.push(
       `  ${shard}: ${count(others)} more ${others === 1 ? 'record of the input hashes to another shard' : 'records of the input hash to other shards'}`,
+    );
+  }
+  if (scan.answered > 0 && config.output.kind === 'file') {
+    const requests = scan.answered + scan.cached + [...byModel.values()].reduce((n, t) => n + t.requests, 0);
+    lines.push(
+      `  ${count(scan.answered)} of ${count(requests)} requests are answered in ${config.output.path} already (--resume sends them no more; left out below)`,
     );
   }
   if (scan.cached > 0) {
@@ -343,6 +360,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (toSend) lines.push(...estimateLines(byModel, prices, given, batch ? BATCH_PRICE_FACTOR : 1));
   else if (scan.cached > 0)
     lines.push('', `Estimated cost: $0: all ${count(scan.cached)} ${scan.cached === 1 ? 'request' : 'requests'} would come from the response cache`);
+  else if (scan.answered > 0) lines.push('', 'Estimated cost: $0: --resume has nothing left to send');
   if (batch && toSend) lines.push('', batch.summary());
   else if (batch && sendable > 0) lines.push('', 'Batch API: nothing to upload (every answer is in the response cache)');
   if (tooLongCount > 0) {

@@ -145,4 +145,28 @@ describe('--dry-run', () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
     expect(r.stderr).toBe('');
   });
+
+  it('with --resume leaves out what the output already answers: its estimate is what the resume sends', async () => {
+    ctx.server.reset();
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'resume-'));
+    const input = writePrompts(dir, 'p.txt', ['first question', 'second question', 'refused [[fault:400]]']);
+    const out = path.join(dir, 'out.jsonl');
+    const args = [input, '--base-url', ctx.server.url, '-o', out, '-m', 'gpt-4o', '--max-tokens', '10', '--no-cache'];
+    expect((await runCli([...args, '--retries', '0'])).code).toBe(1);
+    ctx.server.reset();
+    const dry = (extra: string[]) => runCli([...args, '--resume', '--dry-run', ...extra], { env: NO_KEY });
+
+    const done = await dry([]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain(`  3 of 3 requests are answered in ${out} already (--resume sends them no more; left out below)`);
+    expect(done.stdout).toMatch(/\nNothing to send\.\n\nEstimated cost: \$0: --resume has nothing left to send\n$/);
+    const retry = await dry(['--retry-failed']);
+    expect(retry.stdout).toContain('  2 of 3 requests are answered');
+    expect(retry.stdout).toMatch(/Estimate for 1 request \(/);
+    expect(shownBodies(retry.stdout).map((b) => b.messages.at(-1).content)).toEqual(['refused [[fault:400]]']);
+    const more = await dry(['--repeat', '2']);
+    expect(more.stdout).toContain('  3 of 6 requests are answered');
+    expect(more.stdout).toMatch(/gpt-4o: 3 requests · /);
+    expect(ctx.server.requests).toEqual([]);
+  });
 });
