@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, RunError, UsageError } from '../errors.js';
 import type { RunFigures } from '../report/report-data.js';
@@ -72,7 +73,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         ['--summary-json', flags.summaryJson],
         ['--prices', flags.prices],
       ]);
-    const run = flags.summaryJson ? readSummary(flags.summaryJson) : undefined;
+    const run = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
     const given = flags.price !== undefined || flags.prices !== undefined;
     const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
@@ -111,6 +112,16 @@ function writtenByRun(input: string): boolean {
   return fs.existsSync(metaPath(input));
 }
 
+/** The input file of the run that wrote `results` (its metadata file beside it), or null (stdin, none). */
+function runInputOf(results: string): string | null {
+  try {
+    const input = readRunMeta(results)?.['input'];
+    return typeof input === 'string' && input !== '<stdin>' ? input : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The model of the run that wrote `input` (its metadata file beside it), or null. */
 function runModelOf(input: string): string | null {
   try {
@@ -122,14 +133,24 @@ function runModelOf(input: string): string | null {
   }
 }
 
-/** The run-level figures of a `--summary-json` file. */
-function readSummary(file: string): RunFigures {
+/** The run-level figures of a `--summary-json` file, refused when it is another run's than `results`'. */
+function readSummary(file: string, results: string): RunFigures {
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
     // A file that cannot be read in the words a run's paths have; JSON that does not parse in the parser's.
     throw new RunError(`--summary-json ${file}: ${err instanceof SyntaxError ? err.message : readProblem(err)}`, 'input');
+  }
+  // Its figures would stand beside the rows as theirs ("requests 40", a budget banner): a summary
+  // picked from another job's must not be. Names as given, so compared by file name only.
+  const readFrom = runInputOf(results);
+  const summarised = value?.['input'];
+  if (typeof summarised === 'string' && readFrom !== null && path.basename(summarised) !== path.basename(readFrom)) {
+    throw new RunError(
+      `--summary-json ${file} is the summary of a run of ${summarised}, but ${results} was written from ${readFrom} (${metaPath(results)}): give the summary of the run that wrote it`,
+      'input',
+    );
   }
   const n = (k: string): number => {
     const v = value?.[k];

@@ -88,3 +88,29 @@ describe('llm-batch report of a file with no result rows', () => {
     expect(reports.sort()).toEqual([0, 1]);
   });
 });
+
+describe('llm-batch report --summary-json of another run', () => {
+  it("is refused (exit 2, no report) when the summary's input is not the one the results were written from", async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'sum-'));
+    const runOf = async (name: string) => {
+      const input = writePrompts(dir, `${name}.txt`, [`${name} question`]);
+      const out = path.join(dir, `${name}.jsonl`);
+      const summary = path.join(dir, `${name}.json`);
+      const r = await runCli([input, '--base-url', ctx.server.url, '-o', out, '--summary-json', summary, '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      return { input, out, summary };
+    };
+    const nightly = await runOf('nightly');
+    const weekly = await runOf('weekly');
+    const report = path.join(dir, 'r.html');
+    const wrong = await runCli(['report', nightly.out, '--summary-json', weekly.summary, '-o', report]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe(
+      `llm-batch: --summary-json ${weekly.summary} is the summary of a run of ${weekly.input}, but ${nightly.out} was written from ${nightly.input} (${nightly.out}.meta.json): give the summary of the run that wrote it\n`,
+    );
+    expect(fs.existsSync(report)).toBe(false);
+    const right = await runCli(['report', nightly.out, '--summary-json', nightly.summary, '-o', report, '-q']);
+    expect(right.code, right.stderr).toBe(0);
+    expect(fs.existsSync(report)).toBe(true);
+  });
+});
