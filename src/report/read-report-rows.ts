@@ -3,7 +3,8 @@ import { RunError } from '../errors.js';
 import { readCompleteChunks, splitLines, type TailInfo } from '../output/complete-lines.js';
 import { CACHED_TOKENS_COLUMN, CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
 import { csvHeaderShape } from '../output/csv-layout.js';
-import { withOutputAsWritten } from '../structured/exact-numbers.js';
+import { keepNumbersAsWritten, withOutputAsWritten } from '../structured/exact-numbers.js';
+import { stripFence } from '../structured/strip-fence.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { ReportRow } from './report-row.js';
 
@@ -98,6 +99,7 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
   let output: Record<string, unknown> | null = null;
   if (fieldColumns) {
     for (const key of fieldColumns) (output ??= {})[key] = unescapeCell(record[key] ?? '');
+    if (output && fieldColumns.length === 1 && fieldColumns[0] === 'output') output = wholeOutput(output, cell('response')) ?? output;
   } else {
     for (const [key, raw] of Object.entries(record)) {
       if (KNOWN_CSV.has(key)) continue;
@@ -130,6 +132,30 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
     cached: cell('cached') === 'true',
     output,
   };
+}
+
+/**
+ * A `--json` run's CSV keeps the whole answer in one `output` cell, as compact JSON: its keys are
+ * the fields, as the same run's JSONL shows them. Not when the cell is the one property of a schema
+ * named `output` (the answer is then `{"output": <the cell>}`).
+ */
+function wholeOutput(cells: Record<string, unknown>, response: string): Record<string, unknown> | undefined {
+  const text = cells['output'];
+  if (typeof text !== 'string' || !text.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  try {
+    const answer: unknown = JSON.parse(stripFence(response));
+    if (isObject(answer) && Object.keys(answer).length === 1 && answer['output'] === text) return undefined;
+  } catch {
+    // An answer that is not JSON cannot be a schema's object: the cell is the whole answer.
+  }
+  return keepNumbersAsWritten(text, value) as Record<string, unknown>;
 }
 
 /**

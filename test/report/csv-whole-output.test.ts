@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { reportRowFromCsv } from '../../src/report/read-report-rows.js';
+
+const row = (output: string, response: string, errorType = '') => ({ id: 'a', prompt: 'p', output, response, error_type: errorType });
+
+describe("a report of a CSV's one `output` column", () => {
+  it('of a --json run: the compact JSON cell gives its keys as fields, numbers as written', () => {
+    const r = reportRowFromCsv(row('{"a":1,"b":[1,2],"n":12345678901234567890}', '{"a": 1, "b": [1, 2], "n": 12345678901234567890}'), ['output']);
+    expect(Object.keys(r.output!)).toEqual(['a', 'b', 'n']);
+    expect(r.output!['a']).toBe(1);
+    expect(r.output!['b']).toEqual([1, 2]);
+    expect(String(r.output!['n'])).toBe('12345678901234567890');
+  });
+
+  it('of a schema whose one property is named output: the cell stays that property, even when it holds JSON', () => {
+    expect(reportRowFromCsv(row('{"a":1}', '{"output":"{\\"a\\":1}"}'), ['output']).output).toEqual({ output: '{"a":1}' });
+    expect(reportRowFromCsv(row('plain text', '{"output":"plain text"}'), ['output']).output).toEqual({ output: 'plain text' });
+  });
+
+  it('of a failed row: the empty cell, as before', () => {
+    expect(reportRowFromCsv(row('', 'not json', 'invalid_output'), ['output']).output).toEqual({ output: '' });
+  });
+});
