@@ -125,12 +125,22 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   return ExitCode.ok;
 }
 
-async function cancel(output: string, opts: { baseUrl?: string; poll: number } & TraceFlags, io: CliIo): Promise<number> {
+interface CancelFlags extends TraceFlags {
+  baseUrl?: string;
+  poll: number;
+  quiet?: boolean;
+}
+
+async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
   const { client: connect, baseURL, redact } = serverFor(output, opts.baseUrl, io, opts);
+  // -q: as a run's --quiet, the job's progress and the closing line go; errors are thrown, and still print.
+  const say = (line: string) => {
+    if (!opts.quiet) io.stderr.write(`llm-batch: ${line}\n`);
+  };
   // A refused chunk is closed but uncollected: cancel writes its lines as aborted rows.
   if (!manifest.chunks.some((c) => !c.collected)) {
-    io.stderr.write(`llm-batch: nothing to cancel: every batch of ${output} is collected\n`);
+    say(`nothing to cancel: every batch of ${output} is collected`);
     return ExitCode.ok;
   }
   const client = connect();
@@ -170,11 +180,11 @@ async function cancel(output: string, opts: { baseUrl?: string; poll: number } &
       cancel: true,
       structured: structured ? { check: structured.check, retries: structured.retries, reaskLive: false } : undefined,
       onRow: () => rows++,
-      info: (line) => io.stderr.write(`llm-batch: ${line}\n`),
+      info: say,
       signal: new AbortController().signal,
       redact,
     }).run();
-    io.stderr.write(`llm-batch: cancelled; answers the batches had finished are in ${output}, ${rows} rows written\n`);
+    say(`cancelled; answers the batches had finished are in ${output}, ${rows} rows written`);
     return ExitCode.ok;
   } finally {
     await writer.close();
@@ -356,10 +366,15 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .option('--poll <seconds>', 'seconds between checks while the batches wind down', positiveNumber, 5)
     .option('-v, --verbose', VERBOSE_HELP)
     .option('--trace <file>', TRACE_HELP)
-    .action((output: string, opts: { baseUrl?: string; poll: number } & TraceFlags) => {
+    .option('-q, --quiet', 'print nothing on success (errors still print)')
+    .action((output: string, opts: CancelFlags) => {
       result = cancel(output, opts, io);
     });
-  styleHelp(cancelCommand, ['llm-batch cancel out.jsonl', 'llm-batch cancel out.jsonl --base-url https://my-gateway.example/v1']);
+  styleHelp(cancelCommand, [
+    'llm-batch cancel out.jsonl',
+    'llm-batch cancel -q out.jsonl   # in cron: silent unless it fails',
+    'llm-batch cancel out.jsonl --base-url https://my-gateway.example/v1',
+  ]);
   const mergeCommand = program
     .command('merge')
     .description(

@@ -405,6 +405,27 @@ describe('llm-batch status and cancel', () => {
     for (const r of last.values()) expect(r.response).toBe(`ECHO ${r.prompt}`);
   });
 
+  it('cancel -q: rows written, nothing on stderr; an error still prints', async () => {
+    ctx.server.options.batches = { stepMs: 30, hold: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
+
+    const cancelled = await runCli(['cancel', '-q', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toBe('');
+    expect(ctx.server.batchState.counts.cancels).toBe(1);
+    expect(rowsOf(out)).toHaveLength(4);
+    // Nothing left to cancel is a success too: quiet.
+    const again = await runCli(['cancel', '-q', out, '--base-url', ctx.server.url]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+
+    const missing = await runCli(['cancel', '--quiet', path.join(ctx.dir, 'nope.jsonl')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^llm-batch: .*nope\.jsonl\.batch\.json not found/);
+  });
+
   it('status of a file that is not a batch output: one line, exit 2', async () => {
     const r = await runCli(['status', path.join(ctx.dir, 'nope.jsonl')]);
     expect(r.code).toBe(2);
