@@ -406,6 +406,11 @@ function silent(reporter: Reporter): Reporter {
   return { error: nothing, info: nothing, event: nothing, row: nothing, finish: nothing, close: () => reporter.close() };
 }
 
+/** Under --mock, the batches this process did not collect: they end with it, and no command can continue them. */
+function lostByThisRun(config: CliConfig): string[] {
+  return config.provider.kind === 'mock' && config.output.kind === 'file' ? lostMockBatches(config.output.path, true) : [];
+}
+
 /**
  * The figures of a run a run-level error stopped (a key refused, the API unreachable, a batch
  * refused): what was collected, and the batches its manifest keeps for a `--resume`.
@@ -415,8 +420,7 @@ function batchSummarySoFar(
   run: { stats: BatchStats; tally: UsageTally; modelTally: ModelTally | undefined; prices: PriceLookup | undefined },
 ): RunSummary & { pendingBatches: number } {
   const manifest = config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
-  // Under --mock, batches this process did not collect ended with it: no command can continue them.
-  const lost = manifest && config.provider.kind === 'mock' ? uncollectedBatches(manifest) : [];
+  const lost = lostByThisRun(config);
   const summary = atBatchPrice(buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices));
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config) : null;
@@ -449,9 +453,7 @@ function finishBatchRun(
   const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
   const stuck = held !== undefined && outcome.budget!.planned === 0;
   const more = held !== undefined && !stuck;
-  // Under --mock, batches this process did not collect ended with it: no command can continue them.
-  const manifest = config.provider.kind === 'mock' && config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
-  const lost = manifest ? uncollectedBatches(manifest) : [];
+  const lost = lostByThisRun(config);
   const next =
     lost.length > 0
       ? null

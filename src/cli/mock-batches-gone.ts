@@ -14,10 +14,14 @@ export function writtenByMock(output: string): boolean {
   return readRunMeta(output)?.['baseURL'] === 'mock';
 }
 
-/** The batches of OUT that a --mock process took with it when it ended. */
-export function lostMockBatches(output: string): string[] {
-  const manifest = readManifest(output);
-  return manifest && writtenByMock(output) ? uncollectedBatches(manifest) : [];
+/**
+ * The batches of OUT that a --mock process took with it when it ended. `mock`: whether OUT's run was
+ * a --mock one; an earlier run's OUT.meta.json says so, a run itself knows (beside a FIFO there is
+ * no meta file, but there is a manifest).
+ */
+export function lostMockBatches(output: string, mock: boolean = writtenByMock(output)): string[] {
+  const manifest = mock ? readManifest(output) : undefined;
+  return manifest ? uncollectedBatches(manifest) : [];
 }
 
 /** Why an earlier --mock run's uncollected batches cannot be continued, and what can be done. */
