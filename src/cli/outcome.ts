@@ -88,6 +88,23 @@ function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
             : ExitCode.ok;
 }
 
+/**
+ * The figures of a live run a run-level error stopped once it had sent (input that turns unreadable
+ * mid-stream: bad UTF-8 or an endless line from a pipe): the rows counted so far, and the command
+ * that finishes the rest once the cause is fixed. `notRun` is not counted: the input is the problem.
+ */
+export function summarySoFar(
+  config: CliConfig,
+  run: Pick<FinishedRun, 'oldFileKept' | 'budget' | 'prices' | 'modelTally'>,
+  stats: BatchStats,
+  reporter: Pick<CliReporter, 'usageByModel'>,
+): RunSummary {
+  const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, reporter.usageByModel, run.prices);
+  if (run.modelTally) summary.byModel = run.modelTally.figures();
+  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
+  return summary;
+}
+
 /** Makes the --report file from the summary; says what happened in one line. */
 export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string }>;
 

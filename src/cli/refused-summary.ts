@@ -33,15 +33,16 @@ function errorStop(err: RunError): ErrorStop {
 /**
  * Replaces --summary-json when a run-level error ends the run: before anything is sent (lock held,
  * output exists, an input or key that will not do) as `"stopped": "refused"` with every count zero;
- * once it could send (a key refused on the first upload, the Batch API unreachable, a batch refused)
- * with the figures so far and the stop's reason. A cron wrapper's `jq .failed s.json` then reads this
- * invocation, not yesterday's figures, and `.stopped`, `.error` and `.exitCode` say what happened.
+ * once it could send (a key refused on the first upload, the Batch API unreachable, a batch refused;
+ * live, input from a pipe that turns unreadable) with the figures so far and the stop's reason. A
+ * cron wrapper's `jq .failed s.json` then reads this invocation, not yesterday's figures, and
+ * `.stopped`, `.error` and `.exitCode` say what happened.
  * Replacing is safe: the path passed the same checks as at the end of a run (an earlier summary, or
  * a new file), and a refusal about the path itself fails here too, silently: its own line said it.
  */
 export function writeRefusedSummary(config: CliConfig, err: RunError, phase: RunPhase = { sending: false }): void {
   if (!config.summaryJson) return;
-  // Sent, but no figures to say (a live run's errors end as stops, written by the run itself).
+  // Sent, but no figures to say: the run had ended in order, and its own summary says how.
   const soFar = phase.sending ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;

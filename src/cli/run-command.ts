@@ -14,7 +14,7 @@ import type { CliIo } from './io.js';
 import { checkInputFile, inputOptionsFor } from './open-input.js';
 import { openRunInput } from './open-run-input.js';
 import { ranNothing } from './empty-input.js';
-import { finishRun } from './outcome.js';
+import { finishRun, summarySoFar } from './outcome.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { skipAnswered } from './resume-skip.js';
 import { limitRecords } from './limit-records.js';
@@ -103,6 +103,9 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       concurrency: fd.concurrency,
     });
     const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
+    const sent = target;
+    phase.soFar = () =>
+      summarySoFar(config, { oldFileKept: sent.pending !== undefined && !sent.pending.replaced, budget, prices, modelTally }, stats, reporter);
     phase.sending = true;
     let { outcome, notFound } = await writeRows(
       rows,
@@ -126,6 +129,8 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       outcome = { stopped: 'output_failed', message: err.message };
       return out.pending !== undefined && !out.pending.replaced;
     });
+    // From here the run's own summary says how it ended.
+    phase.soFar = undefined;
     const opened = runReport;
     const report = opened && ((summary: RunSummary) => opened.finish(summary, oldFileKept));
     return await finishRun(

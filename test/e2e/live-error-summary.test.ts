@@ -1,0 +1,52 @@
+/**
+ * A live run that a run-level error stops once it has sent (input from a pipe that turns out not to be
+ * UTF-8 halfway: no read-ahead could see it) still replaces --summary-json, as a --batch-api run does:
+ * `"stopped": "error"`, `error` the stderr line, `exitCode`, the counts of the rows the output holds,
+ * and `resumeHint`. A cron wrapper's `jq .stopped s.json` never reads yesterday's summary as today's.
+ * The BUILT CLI against the mock server, its prompts on a pipe that stays open.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, spawnCli, waitForExit } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
+
+const ctx = useServerAndCaseDir('llm-batch-live-error-summary-');
+
+/** What yesterday's run left: a summary that must not survive today's stop. */
+const YESTERDAY = { ok: 9, failed: 0, failedByType: {}, requests: 9, wallSeconds: 1, stopped: null };
+
+describe('--summary-json of a live run stopped by a run-level error', () => {
+  it('stdin turns out not to be UTF-8 after 3 answers: the summary counts them and says why, with the resume command', async () => {
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    fs.writeFileSync(summary, JSON.stringify(YESTERDAY));
+    const rowsIn = () => (fs.existsSync(out) ? parseJsonl(fs.readFileSync(out, 'utf8')).length : 0);
+    const args = ['-o', out, '--input-format', 'txt', '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q'];
+    const child = spawnCli(args, { cwd: ctx.dir, openStdin: 'q1\nq2\nq3\n' });
+    const exited = waitForExit(child, 30_000);
+    // The bad byte comes once the first answers are written: the run has sent, and the rows are kept.
+    await until(() => rowsIn() === 3, 'the first 3 rows');
+    child.stdin!.end(Buffer.from('q4 caf\xe9\n', 'latin1'));
+    const r = await exited;
+
+    expect(r.code, r.stderr).toBe(2);
+    const lines = stderrLines(r);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^llm-batch: <stdin>:4: not valid UTF-8 \(byte 0xE9\)/);
+    expect(rowsIn()).toBe(3);
+    const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    expect(written).toMatchObject({
+      ok: 3,
+      failed: 0,
+      requests: 3,
+      stopped: 'error',
+      exitCode: 2,
+      error: lines[0]!.replace(/^llm-batch: /, ''),
+      input: null,
+      resumeHint: expect.stringMatching(/ --resume {2}\(with the same input on stdin\)$/),
+    });
+    expect(written.wallSeconds).toBeGreaterThan(0);
+  });
+});
