@@ -10,6 +10,7 @@ import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { stripFence } from '../structured/strip-fence.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
+import { jsonParseProblem } from '../structured/json-parse-problem.js';
 import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
@@ -76,7 +77,7 @@ function parseJson(text: string): ReturnType<StructuredOutput['check']> {
   try {
     value = JSON.parse(json);
   } catch (err) {
-    return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
+    return { ok: false, kind: 'json', problems: [jsonParseProblem(err)] };
   }
   if (!isPlainObject(value)) return { ok: false, kind: 'object', problems: ['/: must be object'] };
   return { ok: true, value: keepNumbersAsWritten(json, value) };

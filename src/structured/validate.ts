@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import { UsageError } from '../errors.js';
 import { keepNumbersAsWritten } from './exact-numbers.js';
 import type { JsonSchema } from './strictify.js';
+import { jsonParseProblem } from './json-parse-problem.js';
 import { stripFence } from './strip-fence.js';
 
 /** ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module. */
@@ -69,7 +70,7 @@ export function compileCheck(schema: JsonSchema, draft: Draft): AnswerCheck {
     try {
       value = JSON.parse(json);
     } catch (err) {
-      return { ok: false, kind: 'json', problems: [`not valid JSON (${(err as Error).message})`] };
+      return { ok: false, kind: 'json', problems: [jsonParseProblem(err)] };
     }
     if (validate(value)) return { ok: true, value: keepNumbersAsWritten(json, value) };
     return { ok: false, kind: 'schema', problems: describeErrors(validate.errors ?? []) };
