@@ -24,3 +24,12 @@ export type CacheDirSource = '--cache-dir' | 'LLM_BATCH_CACHE_DIR';
 export function cacheDirSource(flag: string | undefined, env: NodeJS.ProcessEnv): CacheDirSource | undefined {
   return flag !== undefined ? '--cache-dir' : env.LLM_BATCH_CACHE_DIR?.trim() ? 'LLM_BATCH_CACHE_DIR' : undefined;
 }
+
+/**
+ * Why a `--cache-dir` value is no directory at all, or undefined. An empty value (`--cache-dir "$DIR"`
+ * with DIR unset) is refused before any look-up, which would only report Node's ENOENT on ''.
+ */
+export function cacheDirFlagProblem(flag: string | undefined, others = ''): string | undefined {
+  if (flag === undefined || flag.trim() !== '') return undefined;
+  return `--cache-dir needs a directory path (leave it out for the default cache${others})`;
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
-import { cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
+import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { inspectStoreFile } from '../cache/store-file-check.js';
@@ -156,6 +156,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   }
   // A directory that cannot be looked up is not one without a cache: said as a run's paths are, exit 2.
   const flag = program.opts<{ cacheDir?: string }>().cacheDir;
+  const empty = cacheDirFlagProblem(flag);
+  if (empty) throw new RunError(empty, 'usage');
   const problem = dirProblem(dirOf());
   if (problem) throw new RunError(`${cacheDirSource(flag, io.env) ?? 'the response cache'} ${dirOf()}: ${problem}`, 'usage');
   try {

@@ -7,7 +7,7 @@ import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import type { RawFlags } from './program.js';
 import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
-import { cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
+import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
@@ -398,6 +398,8 @@ function resolveBatchApi(flags: RawFlags, output: CliConfig['output']): BatchApi
 }
 
 function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache'] {
+  const empty = cacheDirFlagProblem(flags.cacheDir, ', or use --no-cache');
+  if (empty) throw new UsageError(empty);
   if (flags.cache === false) return undefined;
   // The built-in mock answers instantly and for free: caching it only fills the disk.
   if (flags.mock && flags.cacheDir === undefined) return undefined;

@@ -161,6 +161,23 @@ describe('response cache', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 
+  it('an empty --cache-dir (a "$DIR" left unset) is one usage line, exit 2, for runs and `cache` alike', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    for (const empty of ['', ' ']) {
+      const result = await run([input, '--cache-dir', empty]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('llm-batch: --cache-dir needs a directory path (leave it out for the default cache, or use --no-cache)\n');
+      expect(result.stdout).toBe('');
+    }
+    for (const command of [['stats'], ['clear'], ['prune', '--older-than', '1']]) {
+      const result = await runCli(['cache', ...command, '--cache-dir', '']);
+      expect(result.code, command[0]).toBe(2);
+      expect(result.stderr).toBe('llm-batch: --cache-dir needs a directory path (leave it out for the default cache)\n');
+      expect(result.stdout).toBe('');
+    }
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it('several runs at once share one cache: every answer stored once, all readable after', async () => {
     const prompts = Array.from({ length: 150 }, (_, i) => `shared ${i}`);
     const inputs = [0, 1, 2].map((k) => writePrompts(ctx.dir, `p${k}.txt`, prompts.slice(k * 30, k * 30 + 90)));
