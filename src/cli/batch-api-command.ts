@@ -156,8 +156,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
   }
   // Every model must have a price under --max-cost before anything is sent, as live.
-  const { budget: liveBudget, prices } = openBudget(config, config.models);
-  const budget = liveBudget && { capUsd: liveBudget.capUsd, prices: prices ?? createPriceLookup({}) };
+  const { budget: liveBudget, prices, budgetPrices } = openBudget(config, config.models);
+  const budget = liveBudget && { capUsd: liveBudget.capUsd, prices: budgetPrices ?? prices ?? createPriceLookup({}) };
   const outputPath = config.output.path;
   const mock = config.provider.kind === 'mock';
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;

@@ -58,6 +58,23 @@ describe('--max-cost', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 
+  it("--mock's own model is free: --mock --max-cost runs, live and --batch-api, and spends $0", async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
+    for (const mode of [[], ['--batch-api']]) {
+      const out = path.join(ctx.dir, `mock${mode.length}.jsonl`);
+      const summaryFile = path.join(ctx.dir, `mock${mode.length}.json`);
+      const result = await runCli([input, '--mock', ...mode, '--max-cost', '0.01', '-o', out, '--summary-json', summaryFile]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(parseJsonl<Row>(fs.readFileSync(out, 'utf8')).map((r) => r.error)).toEqual([null, null, null]);
+      expect(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).budget).toEqual({ capUsd: 0.01, spentUsd: 0 });
+    }
+    // Only --mock's model: a real server's model of that name is as unpriced as any other.
+    const real = await runCli([input, '--base-url', ctx.server.url, '-m', 'mock-model', '--max-cost', '5']);
+    expect(real.code).toBe(2);
+    expect(real.stderr).toMatch(/--max-cost: no price known for model mock-model; give --price/);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it('a prices file prices the model; its errors name the file and the model', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     const prices = path.join(ctx.dir, 'prices.json');
