@@ -20,6 +20,7 @@ import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
 import { answeredCheck } from './dry-run-answered.js';
+import { pendingCheck } from './dry-run-pending.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { isMatrix } from '../input/expand-matrix.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
@@ -107,6 +108,8 @@ interface DryRunScan {
   cached: number;
   /** With --resume: requests the output already answers (the run skips them). */
   answered: number;
+  /** With --batch-api --resume: requests in submitted batches not collected yet (the run collects them). */
+  pending: number;
   /** --shard: the records left to other shards. */
   shardTally: ShardTally;
 }
@@ -133,6 +136,7 @@ async function scanInput(
   batch: BatchDryRun | undefined,
   cached?: (record: PromptRecord) => boolean,
   answered?: (record: PromptRecord) => boolean,
+  pending?: (record: PromptRecord) => boolean,
 ): Promise<DryRunScan> {
   const promptTokensOf = await promptTokenCounter();
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
@@ -151,6 +155,7 @@ async function scanInput(
     requests: 0,
     cached: 0,
     answered: 0,
+    pending: 0,
     shardTally: { others: 0 },
   };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
@@ -179,6 +184,11 @@ async function scanInput(
           // One the output already has is not sent again by --resume.
           if (answered?.(request)) {
             scan.answered++;
+            continue;
+          }
+          // Nor one a submitted batch will answer: the resume collects it.
+          if (pending?.(request)) {
+            scan.pending++;
             continue;
           }
           // An answer the cache holds is no request and no cost.
@@ -320,9 +330,12 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   });
   const batch = config.batchApi ? batchDryRun(config, structured?.structured) : undefined;
   let scan: DryRunScan;
+  let waiting: ReturnType<typeof pendingCheck>;
   try {
     const answered = await answeredCheck(config);
-    scan = await scanInput(config, io, input, structured, batch, cache && cachedCheck(config, cache.cache, batch, structured?.structured), answered);
+    waiting = pendingCheck(config);
+    const cached = cache && cachedCheck(config, cache.cache, batch, structured?.structured);
+    scan = await scanInput(config, io, input, structured, batch, cached, answered, waiting?.pending);
   } finally {
     await cache?.close().catch(() => {});
   }
@@ -340,9 +353,16 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     );
   }
   if (scan.answered > 0 && config.output.kind === 'file') {
-    const requests = scan.answered + scan.cached + [...byModel.values()].reduce((n, t) => n + t.requests, 0);
+    const requests = scan.answered + scan.pending + scan.cached + [...byModel.values()].reduce((n, t) => n + t.requests, 0);
     lines.push(
       `  ${count(scan.answered)} of ${count(requests)} requests are answered in ${config.output.path} already (--resume sends them no more; left out below)`,
+    );
+  }
+  if (scan.pending > 0 && waiting) {
+    const requests = scan.answered + scan.pending + scan.cached + [...byModel.values()].reduce((n, t) => n + t.requests, 0);
+    const batches = `${count(waiting.batches)} submitted ${waiting.batches === 1 ? 'batch' : 'batches'}`;
+    lines.push(
+      `  ${count(scan.pending)} of ${count(requests)} requests wait in ${batches} not collected yet (--resume collects them, sends them no more; left out below)`,
     );
   }
   if (scan.cached > 0) {
@@ -360,9 +380,16 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (toSend) lines.push(...estimateLines(byModel, prices, given, batch ? BATCH_PRICE_FACTOR : 1));
   else if (scan.cached > 0)
     lines.push('', `Estimated cost: $0: all ${count(scan.cached)} ${scan.cached === 1 ? 'request' : 'requests'} would come from the response cache`);
-  else if (scan.answered > 0) lines.push('', 'Estimated cost: $0: --resume has nothing left to send');
+  else if (scan.answered > 0 || scan.pending > 0) lines.push('', 'Estimated cost: $0: --resume has nothing left to send');
   if (batch && toSend) lines.push('', batch.summary());
-  else if (batch && sendable > 0) lines.push('', 'Batch API: nothing to upload (every answer is in the response cache)');
+  else if (batch && sendable > 0) {
+    const why = [
+      scan.answered > 0 ? 'answered in the output' : '',
+      scan.pending > 0 ? 'waiting in a submitted batch' : '',
+      scan.cached > 0 ? 'in the response cache' : '',
+    ].filter(Boolean);
+    lines.push('', `Batch API: nothing to upload (every request is ${why.join(', ')})`);
+  }
   if (tooLongCount > 0) {
     lines.push(
       '',
