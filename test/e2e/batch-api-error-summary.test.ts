@@ -8,22 +8,13 @@
  * The BUILT CLI against the mock server's Batch API and a port nothing listens on.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadPort } from '../helpers/dead-port.js';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, SECRET_KEY, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batch-error-summary-');
-
-/** A port on 127.0.0.1 that was free a moment ago: nothing listens there. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** What yesterday's run left: a summary that must not survive today's stop. */
 const YESTERDAY = { ok: 9, failed: 0, failedByType: {}, requests: 9, wallSeconds: 1, stopped: null };

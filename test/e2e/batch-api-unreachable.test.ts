@@ -5,22 +5,13 @@
  * mock server's Batch API (test/helpers/mock-batches.ts) and a port nothing listens on.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadPort } from '../helpers/dead-port.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchunreach-');
-
-/** A port on 127.0.0.1 that was free a moment ago: nothing listens there. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const manifestOf = (out: string) => `${out}.batch.json`;
 
