@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadResumeState, readResults, repairPartialLine } from '../../src/output/index.js';
 import { useTmpDir } from '../helpers/result-rows.js';
@@ -10,7 +11,7 @@ import { useTmpDir } from '../helpers/result-rows.js';
  * End to end: a child process appends big multi-line rows as fast as it can and is SIGKILLed at a
  * random moment, several times over; after each kill we repair and resume like the CLI does.
  * Every row must be there exactly once, whole, in order. The child runs the real writer, compiled
- * from src/output with tsc into a temp dir.
+ * from src/output (esbuild) into a temp dir.
  */
 const root = resolve(import.meta.dirname, '../..');
 const tmp = useTmpDir();
@@ -23,19 +24,19 @@ afterAll(() => {
 beforeAll(() => {
   built = mkdtempSync(join(tmpdir(), 'llm-batch-sigkill-'));
   symlinkSync(join(root, 'node_modules'), join(built, 'node_modules'), 'dir');
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/typescript/bin/tsc'),
-      ...['--outDir', join(built, 'dist'), '--rootDir', join(root, 'src')],
-      ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
-      ...['--strict', '--skipLibCheck', '--types', 'node', '--verbatimModuleSyntax'],
-      join(root, 'src/output/index.ts'),
-    ],
-    { encoding: 'utf8' },
-  );
-  // Type errors elsewhere (other modules mid-edit) do not stop tsc from emitting; only missing output does.
-  expect(existsSync(join(built, 'dist/output/index.js')), tsc.stdout + tsc.stderr).toBe(true);
+  // esbuild, not tsc: the same code in 0.1 s of CPU instead of ~3 s, and like tsc here it does not
+  // stop at type errors elsewhere (other modules mid-edit); the test needs the writer's code only.
+  buildSync({
+    entryPoints: [join(root, 'src/output/index.ts')],
+    outfile: join(built, 'dist/output/index.js'),
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'silent',
+  });
+  expect(existsSync(join(built, 'dist/output/index.js'))).toBe(true);
   writeFileSync(join(built, 'package.json'), '{"type":"module"}');
   writeFileSync(
     join(built, 'child.js'),
