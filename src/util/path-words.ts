@@ -44,11 +44,14 @@ export function unreadableReason(file: string): string | undefined {
  */
 export function dirProblem(dir: string): string | undefined {
   try {
-    const stat = fs.statSync(dir, { throwIfNoEntry: false });
-    if (stat && !stat.isDirectory()) return 'is a file, not a directory';
-    if (stat) fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    // Not `throwIfNoEntry: false`: from Node 22 on it hides ENOTDIR too (a file where a directory
+    // of the path should be), which must be said, not taken for "not there yet".
+    const stat = fs.statSync(dir);
+    if (!stat.isDirectory()) return 'is a file, not a directory';
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
     return undefined;
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return pathProblem(err);
   }
 }
