@@ -197,6 +197,7 @@ interface MergeOptions {
   input?: string;
   overwrite?: boolean;
   force?: boolean;
+  quiet?: boolean;
 }
 
 const resultsFormat = (file: string): 'jsonl' | 'csv' => (formatFromPath(file) === 'csv' ? 'csv' : 'jsonl');
@@ -325,6 +326,9 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   }
   if (meta && !toStdout) writeRunMeta(opts.output, meta);
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
+  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
+  // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.
+  if (opts.quiet && !incomplete) return ExitCode.ok;
   io.stderr.write(
     `llm-batch: merged ${stats.rows} rows from ${outputs.length} files into ${toStdout ? 'stdout' : opts.output} (${stats.dropped} superseded rows dropped; ${stats.failed} failed)` +
       (missing
@@ -332,7 +336,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
         : '') +
       '\n',
   );
-  return stats.failed > 0 || (missing?.count ?? 0) > 0 ? ExitCode.someFailed : ExitCode.ok;
+  return incomplete ? ExitCode.someFailed : ExitCode.ok;
 }
 
 /** `llm-batch status OUT` and `llm-batch cancel OUT`: the batches of a --batch-api output. */
@@ -385,12 +389,14 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .option('--input <file>', 'the input the shards read: report ids that no shard answered (exit 1 if any)')
     .option('--overwrite', 'replace an existing -o file')
     .option('--force', 'merge outputs whose run settings differ')
+    .option('-q, --quiet', 'print nothing unless rows failed or ids have no row (errors still print)')
     .action((outputs: string[], opts: MergeOptions) => {
       result = merge(outputs, opts, io);
     });
   styleHelp(mergeCommand, [
     'llm-batch merge out-1.jsonl out-2.jsonl out-3.jsonl -o out.jsonl --input prompts.jsonl',
     'llm-batch merge shard-*.csv -o - | gzip > all.csv.gz',
+    'llm-batch merge -q out-*.jsonl -o out.jsonl --input prompts.jsonl   # in cron: silent unless rows are missing',
   ]);
   program.parse([...argv], { from: 'user' });
   return result;

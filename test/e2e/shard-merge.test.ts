@@ -59,6 +59,21 @@ describe('--shard i/N and merge', () => {
     expect(fs.existsSync(path.join(ctx.dir, 'all2.jsonl'))).toBe(false);
   });
 
+  it('merge -q prints nothing when every id has a row, and its line when some have none (exit 1)', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
+    const outs = [1, 2].map((i) => path.join(ctx.dir, `q-${i}.jsonl`));
+    for (const [i, out] of outs.entries()) expect((await runCli([input, '-o', out, '--base-url', ctx.server.url, '--shard', `${i + 1}/2`, '-q'])).code).toBe(0);
+    const all = path.join(ctx.dir, 'q-all.jsonl');
+    const quiet = await runCli(['merge', '-q', ...outs, '-o', all, '--input', input]);
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
+    expect(rowsOf(all)).toHaveLength(12);
+
+    const partial = await runCli(['merge', '-q', outs[0]!, '-o', path.join(ctx.dir, 'q-part.jsonl'), '--input', input]);
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/shard 2\/2 not among the outputs/);
+    expect(partial.stderr).toMatch(/merged \d+ rows from 1 files .*; \d+ ids of .*in\.txt have no row/);
+  });
+
   it('merge keeps the last row per id: a later success replaces an earlier failure', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x', 'y']);
     const a = path.join(ctx.dir, 'a.jsonl');
