@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { readProblem } from './path-problem.js';
+import { readProblem, unreadableReason } from './path-problem.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
@@ -119,12 +119,8 @@ async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
 export function checkInputFile(config: CliConfig): void {
   if (config.input.kind !== 'file') return;
   const file = config.input.path;
-  try {
-    if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (err) {
-    throw unreadableInput(file, err);
-  }
+  const why = unreadableReason(file);
+  if (why) throw new RunError(`cannot read input file ${file}: ${why}`, 'input');
 }
 
 function unreadableInput(file: string, err: unknown): RunError {
