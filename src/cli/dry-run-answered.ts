@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { loadResumeState, readRunMeta, recordKey } from '../output/index.js';
+import { loadResumeState, readRunMeta } from '../output/index.js';
+import { runModelOf, skipOf } from './resume-skip.js';
 import type { PromptRecord } from '../types.js';
 import type { CliConfig } from './config.js';
 
@@ -19,11 +20,8 @@ export async function answeredCheck(config: CliConfig): Promise<((record: Prompt
   } catch {
     // Damaged metadata: rows of a plain run are keyed by this invocation's model, as a resume would.
   }
-  // Rows of a plain run count as (id, the model the file was started with, sample 0).
-  const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : config.model;
+  const runModel = runModelOf(meta, config);
   const state = await loadResumeState(file, config.output.format, { escapedFormulas: config.data.csvEscapeFormulas }, runModel);
-  return (record) => {
-    const key = recordKey(record, runModel);
-    return state.succeeded.has(key) || (!config.retryFailed && state.failed.has(key));
-  };
+  const skip = skipOf(state, runModel, config.retryFailed);
+  return (record) => skip(record) !== undefined;
 }

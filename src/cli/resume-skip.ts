@@ -38,6 +38,22 @@ export interface ResumeState {
   note?: string;
 }
 
+/** The model a plain run's rows count as (id, this model, sample 0): the one the file was started with. */
+export function runModelOf(meta: Record<string, unknown> | null | undefined, config: CliConfig): string {
+  return typeof meta?.['model'] === 'string' ? meta['model'] : config.model;
+}
+
+/**
+ * What a resume does with a record, from the rows already in the file: an answer is done; a
+ * permanent failure is kept unless --retry-failed (transient ones are never in `failed`).
+ */
+export function skipOf(state: Awaited<ReturnType<typeof loadResumeState>>, runModel: string, retryFailed: boolean): ResumeSkip {
+  return (record) => {
+    const key = recordKey(record, runModel);
+    return state.succeeded.has(key) ? 'done' : !retryFailed && state.failed.has(key) ? 'failed' : undefined;
+  };
+}
+
 /**
  * Checks that the results file was written by this same run (or --force-resume), repairs a torn
  * last row, and reads which ids it already answered. Transient failures (network, timeouts, 429,
@@ -61,8 +77,7 @@ export async function loadResumeSkip(
       );
     }
   }
-  // Rows of a plain run count as (id, the model the file was started with, sample 0).
-  const runModel = typeof previous?.['model'] === 'string' ? previous['model'] : config.model;
+  const runModel = runModelOf(previous, config);
   // A resume that shares a model with the run keeps the file's first model; a model --force-resume'd in replaces it, as ever.
   const recorded = previous && recordedModels(previous);
   const ofTheRun = recorded !== undefined && config.models.some((m) => recorded.includes(m));
@@ -72,10 +87,7 @@ export async function loadResumeSkip(
   await repairPartialLine(path, format);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
   return {
-    skip: (record) => {
-      const key = recordKey(record, runModel);
-      return state.succeeded.has(key) ? 'done' : !config.retryFailed && state.failed.has(key) ? 'failed' : undefined;
-    },
+    skip: skipOf(state, runModel, config.retryFailed),
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     runModel: ofTheRun ? runModel : config.model,
     tagRows,
