@@ -4,7 +4,7 @@ import { makeDirs } from '../util/make-dirs.js';
 import { pathProblem } from '../util/path-words.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
-import { chunkDirPath, manifestPath } from '../output/side-paths.js';
+import { chunkDirPath as chunkDir, manifestPath } from '../output/side-paths.js';
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -94,11 +94,7 @@ export interface HeldLine {
   worstPico: number;
 }
 
-export { manifestPath };
-
-export function chunkDir(output: string): string {
-  return chunkDirPath(output);
-}
+export { chunkDir, manifestPath };
 
 export function readManifest(output: string): Manifest | undefined {
   const file = manifestPath(output);
