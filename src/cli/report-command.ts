@@ -66,13 +66,15 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const toStdout = flags.output === '-';
     const output = flags.output ?? defaultReportPath(input);
     // In the words a run's --output has: a path that cannot be looked up, a missing directory.
-    if (!toStdout) checkWritableFile(output, flags.output ? '--output' : 'the report');
-    if (!toStdout)
-      checkReportTarget(output, flags.output ? '--output' : 'the report', flags.overwrite ?? false, [
+    if (!toStdout) {
+      const named = flags.output ? '--output' : 'the report';
+      checkWritableFile(output, named);
+      checkReportTarget(output, named, flags.overwrite ?? false, [
         ['results', input],
         ['--summary-json', flags.summaryJson],
         ['--prices', flags.prices],
       ]);
+    }
     const run = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
     const given = flags.price !== undefined || flags.prices !== undefined;
     const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
