@@ -242,6 +242,15 @@ class Engine {
     // comes first, that paid answer becomes the record's row instead of vanishing (see `cutShort`).
     let awaiting: { outcome: AnsweredAttempt; message: string } | undefined;
     let sent = record.earlier?.attempts ?? 0;
+    // A re-ask counts once its request leaves: one a stop keeps from being sent is none (its record
+    // becomes the `aborted` row of `cutShort`), and its transport retries are retries.
+    let reaskDue = false;
+    const onSent = o.structured
+      ? () => {
+          if (reaskDue) o.stats.reasks++;
+          reaskDue = false;
+        }
+      : undefined;
     const cutShort = (): ResultRow | null => {
       if (!awaiting) return null;
       return stoppedBeforeReaskRow(record, request, awaiting.outcome, sent, awaiting.message, o.stats);
@@ -251,7 +260,7 @@ class Engine {
       // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
       // No `signal` here: p-queue would reject a task that is already running, dropping an answer
       // that is still arriving; a queued task sees the stop itself when it starts.
-      const outcome = await this.queue.add(() => this.attempt(record, request, attempt), { priority: attempt > 1 ? 1 : 0 });
+      const outcome = await this.queue.add(() => this.attempt(record, request, attempt, onSent), { priority: attempt > 1 ? 1 : 0 });
       if (outcome === undefined) return cutShort(); // stopped before it was sent
       sent = attempt;
       if (outcome.ok) {
@@ -263,7 +272,7 @@ class Engine {
         const step = answerStep(o.structured, outcome.result, request.messages, answers);
         if (step.next === 'reask') {
           awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
-          o.stats.reasks++;
+          reaskDue = true;
           this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
           request = { ...request, messages: step.messages };
           continue;
@@ -305,13 +314,13 @@ class Engine {
     }
   }
 
-  /** One attempt inside a concurrency slot; undefined when the run stopped before it was sent. */
   /** Whether requests now wait on the server's announced pace, for the progress display. */
   private notePacing(): void {
     this.o.stats.serverPacePerMinute = this.governor.serverPacePerMinute();
   }
 
-  private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number): Promise<AttemptOutcome | undefined> {
+  /** One attempt inside a concurrency slot; undefined when the run stopped before it was sent. `onSent`: called as the request leaves. */
+  private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number, onSent?: () => void): Promise<AttemptOutcome | undefined> {
     const { o } = this;
     if (this.stop.signal.aborted) return undefined;
     let cost = 0;
@@ -369,6 +378,7 @@ class Engine {
     }
     o.stats.inFlight++;
     o.stats.requests++;
+    onSent?.();
     const startedAt = isoNow();
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;

@@ -43,7 +43,10 @@ describe.concurrent('a stop between an invalid answer and its re-ask', () => {
     expect(summary.estimatedCost.usd).toBeCloseTo(summary.budget.spentUsd, 6);
     expect(summary.estimatedCost.usd).toBeCloseTo(paid, 6);
     expect(summary.failedByType).toEqual({ aborted: 1 });
+    // The re-ask was never sent: none is counted (the summary once said `1 re-asked`).
+    expect(summary.reasks).toBe(0);
     expect(r.stderr).toMatch(/0 ok, 1 failed \(aborted 1\)/);
+    expect(r.stderr).not.toMatch(/re-asked/);
 
     // `aborted` is run again by a plain --resume.
     server.options.schema = {};

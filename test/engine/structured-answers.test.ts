@@ -115,6 +115,25 @@ describe('engine with a schema', () => {
     expect(stats).toMatchObject({ reasks: 2, failed: 1, failedByType: { invalid_output: 1 } });
   });
 
+  it('a stop before the re-ask is sent: an aborted row, and no re-ask counted (none was sent)', async () => {
+    const stop = new AbortController();
+    const { complete: answerOnce, sent } = scripted(['{"n":"three"}', '{"n":3}']);
+    // The stop comes while the first answer is on its way back: the re-ask is never sent.
+    const complete: Complete = async (request, options) => {
+      const result = await answerOnce(request, options);
+      stop.abort();
+      return result;
+    };
+    const stats = createStats();
+    const rows: ResultRow[] = [];
+    const gen = runBatch(one(), { complete, model: 'm', structured: structured(), random: () => 0, rpm: 6_000_000, stats, stopSignal: stop.signal });
+    for await (const row of gen) rows.push(row);
+    expect(sent).toHaveLength(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ attempts: 1, error: { type: 'aborted' } });
+    expect(stats).toMatchObject({ reasks: 0, requests: 1, failed: 1 });
+  });
+
   it('--schema-retries 0: the first invalid answer is the row', async () => {
     const { complete, sent } = scripted(['{"n":"x"}']);
     const { rows } = await run(complete, structured(0));
