@@ -7,7 +7,7 @@ import type { CliReporter } from './create-reporter.js';
 import { emptyShardMessage, noPromptsMessage, ranNothing } from './empty-input.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint } from './diagnose-endpoint.js';
-import { countNotRun, unsavedNote } from './stop-report.js';
+import { countNotRun, readNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
@@ -91,7 +91,8 @@ function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
 /**
  * The figures of a live run a run-level error stopped once it had sent (input that turns unreadable
  * mid-stream: bad UTF-8 or an endless line from a pipe): the rows counted so far, and the command
- * that finishes the rest once the cause is fixed. `notRun` is not counted: the input is the problem.
+ * that finishes the rest once the cause is fixed. `notRun` counts the records read that the stop left
+ * without a row (requests already sent finish and get theirs, as after a budget stop).
  */
 export function summarySoFar(
   config: CliConfig,
@@ -100,6 +101,7 @@ export function summarySoFar(
   reporter: Pick<CliReporter, 'usageByModel'>,
 ): RunSummary {
   const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, reporter.usageByModel, run.prices);
+  summary.notRun = readNotRun(stats);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
   return summary;

@@ -24,6 +24,15 @@ export async function countNotRun(config: CliConfig, stats: BatchStats, knownTot
   return Math.max(0, total - (stats.ok + stats.failed + stats.skipped));
 }
 
+/**
+ * Records this run read that have no row, for the summary of a run a run-level error stopped (input
+ * that turns unreadable mid-stream): those the stop kept from being sent, which --resume sends. What
+ * lies past the unreadable line is not counted: it was never read.
+ */
+export function readNotRun(stats: BatchStats): number {
+  return Math.max(0, stats.read - (stats.ok + stats.failed));
+}
+
 /** Said after a stop when there is nothing to --resume: answers only on the screen, or in a text file. */
 export function unsavedNote(config: CliConfig): string | undefined {
   if (config.output.kind === 'file' && config.output.format === 'text')

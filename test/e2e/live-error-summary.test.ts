@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, spawnCli, waitForExit } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
 
@@ -45,8 +45,32 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
       exitCode: 2,
       error: lines[0]!.replace(/^llm-batch: /, ''),
       input: null,
+      notRun: 0,
       resumeHint: expect.stringMatching(/ --resume {2}\(with the same input on stdin\)$/),
     });
     expect(written.wallSeconds).toBeGreaterThan(0);
+  });
+
+  it('records read but not yet sent when the input turns bad: no row, counted in notRun; those sent finish with their rows', async () => {
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    const release = holdAnswers(ctx.server);
+    const args = ['-o', out, '--input-format', 'txt', '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q', '-c', '1'];
+    const child = spawnCli(args, { cwd: ctx.dir, openStdin: 'q1\nq2\nq3\n' });
+    const exited = waitForExit(child, 30_000);
+    // q1 in flight (its answer held), q2 and q3 read and waiting for the one slot; then the bad line.
+    await until(() => ctx.server.requests.length === 1, 'the first request');
+    child.stdin!.end(Buffer.from('q4 caf\xe9\n', 'latin1'), release);
+    const r = await exited;
+
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r)[0]).toMatch(/^llm-batch: <stdin>:4: not valid UTF-8/);
+    const rows = fs.existsSync(out) ? parseJsonl(fs.readFileSync(out, 'utf8')) : [];
+    const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    // Every request sent got its row (q1 was answered after the stop), and every record read is a row or not run.
+    expect(rows.map((row) => row.prompt)).toEqual(ctx.server.requests.map((q) => q.prompt));
+    expect(rows[0]).toMatchObject({ prompt: 'q1', error: null });
+    expect(written).toMatchObject({ stopped: 'error', ok: rows.length, failed: 0, notRun: 3 - rows.length });
+    expect(written.notRun).toBeGreaterThanOrEqual(1);
   });
 });
