@@ -1,3 +1,4 @@
+import { OutputClosedError, RunError } from '../errors.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
@@ -26,6 +27,16 @@ export function resumeHint(config: CliConfig, oldFileKept = false, options: { ne
   // The old cap would stop the resume again (or, live, spend it again): the user picks a new one.
   if (options.newMaxCost) command += ` --max-cost ${NEW_CAP}`;
   return config.input.kind === 'stdin' ? `${command}  (with the same input on stdin)` : command;
+}
+
+/**
+ * A run-level error that stopped a run once it had sent (piped input that turns unreadable), with
+ * the command that finishes the rest once its cause is fixed, as its stderr line and --summary-json's
+ * `error`; unchanged when there is no such command (`hint` null) or it is not a RunError.
+ */
+export function withResumeCommand(err: unknown, hint: string | null): unknown {
+  if (!(err instanceof RunError) || err instanceof OutputClosedError || hint === null) return err;
+  return new RunError(`${err.message}; when that is fixed, run: ${hint}`, err.code, err.exitCode);
 }
 
 /**

@@ -16,6 +16,7 @@ import { openRunInput } from './open-run-input.js';
 import { ranNothing } from './empty-input.js';
 import { finishRun, summarySoFar } from './outcome.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
+import { resumeHint, withResumeCommand } from './resume-hint.js';
 import { skipAnswered } from './resume-skip.js';
 import { limitRecords } from './limit-records.js';
 import { concurrencyWithinFdLimit } from './fd-limit.js';
@@ -104,8 +105,8 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
     });
     const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
     const sent = target;
-    phase.soFar = () =>
-      summarySoFar(config, { oldFileKept: sent.pending !== undefined && !sent.pending.replaced, budget, prices, modelTally }, stats, reporter);
+    const keptSoFar = () => sent.pending !== undefined && !sent.pending.replaced;
+    phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally }, stats, reporter);
     phase.sending = true;
     let { outcome, notFound } = await writeRows(
       rows,
@@ -115,7 +116,10 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       (unwritten) => {
         for (const row of unwritten) uncountRow(stats, row);
       },
-    );
+    ).catch((err: unknown) => {
+      // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
+      throw withResumeCommand(err, resumeHint(config, keptSoFar()));
+    });
     const out = target;
     const oldFileKept = await closeOutputTarget(
       config,

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, spawnCli, waitForExit } from '../helpers/run-cli.js';
+import { SECRET_KEY, parseJsonl, spawnCli, waitForExit } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-live-error-summary-');
@@ -37,6 +37,9 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     expect(lines[0]).toMatch(/^llm-batch: <stdin>:4: not valid UTF-8 \(byte 0xE9\)/);
     expect(rowsIn()).toBe(3);
     const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    // The line ends with the command the summary gives: cron mail is read, the JSON file often not.
+    expect(lines[0]!.endsWith(`; when that is fixed, run: ${written.resumeHint}`), lines[0]).toBe(true);
+    expect(r.stderr).not.toContain(SECRET_KEY);
     expect(written).toMatchObject({
       ok: 3,
       failed: 0,
