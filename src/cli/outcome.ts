@@ -127,7 +127,9 @@ export async function finishRun(
 ): Promise<number> {
   const { outcome } = run;
   const quiet = outcome.stopped === 'output_closed';
+  // A rejected key too: once it is fixed, --resume sends the rest (as --batch-api's line says).
   const resumable =
+    outcome.stopped === 'auth' ||
     outcome.stopped === 'interrupted' ||
     outcome.stopped === 'quota' ||
     outcome.stopped === 'unreachable' ||

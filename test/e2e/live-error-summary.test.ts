@@ -3,13 +3,14 @@
  * UTF-8 halfway: no read-ahead could see it) still replaces --summary-json, as a --batch-api run does:
  * `"stopped": "error"`, `error` the stderr line, `exitCode`, the counts of the rows the output holds,
  * and `resumeHint`. A cron wrapper's `jq .stopped s.json` never reads yesterday's summary as today's.
+ * Stderr, which cron mails, gives the same `--resume` command, for a rejected key too.
  * The BUILT CLI against the mock server, its prompts on a pipe that stays open.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { SECRET_KEY, parseJsonl, spawnCli, waitForExit } from '../helpers/run-cli.js';
+import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-live-error-summary-');
@@ -75,5 +76,26 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     expect(rows[0]).toMatchObject({ prompt: 'q1', error: null });
     expect(written).toMatchObject({ stopped: 'error', ok: rows.length, failed: 0, notRun: 3 - rows.length });
     expect(written.notRun).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a rejected key: stderr gives the --resume command the summary gives, and never the key', async () => {
+    const input = path.join(ctx.dir, 'in.txt');
+    fs.writeFileSync(input, 'k1\nk2\nk3\n');
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    ctx.server.options.apiKey = 'another-key';
+    try {
+      const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q', '-c', '1'], { cwd: ctx.dir });
+      expect(r.code, r.stderr).toBe(2);
+      const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+      expect(written).toMatchObject({ stopped: 'auth', ok: 0, notRun: 3 });
+      expect(written.resumeHint).toMatch(/ --resume$/);
+      const lines = stderrLines(r);
+      expect(lines[0]).toMatch(/^llm-batch: the server rejected the API key/);
+      expect(lines.at(-1)).toBe(`llm-batch: to finish the rest, run: ${written.resumeHint}`);
+      expect(r.stderr + fs.readFileSync(summary, 'utf8')).not.toContain(SECRET_KEY);
+    } finally {
+      delete ctx.server.options.apiKey;
+    }
   });
 });
