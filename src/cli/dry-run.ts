@@ -110,6 +110,9 @@ interface DryRunScan {
   answered: number;
   /** With --batch-api --resume: requests in submitted batches not collected yet (the run collects them). */
   pending: number;
+  /** Good records --resume sends nothing for: all their requests are answered, or some wait in a submitted batch. */
+  answeredRecords: number;
+  waitingRecords: number;
   /** --shard: the records left to other shards. */
   shardTally: ShardTally;
 }
@@ -156,6 +159,8 @@ async function scanInput(
     cached: 0,
     answered: 0,
     pending: 0,
+    answeredRecords: 0,
+    waitingRecords: 0,
     shardTally: { others: 0 },
   };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
@@ -173,6 +178,9 @@ async function scanInput(
       // Only records that would be sent are shown: one answered from the cache sends nothing. Shown
       // is its first request as the run expands it (-m A,B, --repeat): a Batch line's custom_id names the model and sample.
       let sent: PromptRecord | undefined;
+      // Whether --resume skips every request of the record (it is then not one to send), and whether any waits in a batch.
+      let resumeSkipsAll = true;
+      let waits = false;
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
@@ -189,8 +197,10 @@ async function scanInput(
           // Nor one a submitted batch will answer: the resume collects it.
           if (pending?.(request)) {
             scan.pending++;
+            waits = true;
             continue;
           }
+          resumeSkipsAll = false;
           // An answer the cache holds is no request and no cost.
           if (cached?.(request)) {
             scan.cached++;
@@ -216,6 +226,10 @@ async function scanInput(
         }
       }
       if (sent && scan.first.length < SHOW_REQUESTS) scan.first.push(sent);
+      if (resumeSkipsAll) {
+        if (waits) scan.waitingRecords++;
+        else scan.answeredRecords++;
+      }
     }
   } finally {
     stopSpinner();
@@ -341,10 +355,18 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   }
   const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = scan;
   const sendable = records - badCount;
+  // What --resume sends nothing for is not to send: the headline counts what the run will send.
+  const resumed = [
+    scan.answeredRecords > 0 ? `${count(scan.answeredRecords)} already answered` : '',
+    scan.waitingRecords > 0 ? `${count(scan.waitingRecords)} waiting in ${waiting?.batches === 1 ? 'a submitted batch' : 'submitted batches'}` : '',
+  ].filter(Boolean);
+  const toSendRecords = sendable - scan.answeredRecords - scan.waitingRecords;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
   lines.push(`Input: ${input.source} (${input.format})`);
-  lines.push(`  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${count(sendable)} to send, ${count(badCount)} bad`);
+  lines.push(
+    `  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${[`${count(toSendRecords)} to send`, ...resumed, `${count(badCount)} bad`].join(', ')}`,
+  );
   const others = scan.shardTally.others;
   if (config.shard && others > 0) {
     const shard = `--shard ${config.shard.index}/${config.shard.count}`;

@@ -31,7 +31,8 @@ describe('--batch-api --resume --dry-run', () => {
 
     const dry = await runCli([...args, '--resume', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/^ {2}6 records: 6 to send, 0 bad$/m);
+    // The headline counts only what the resume sends: records 5-6.
+    expect(dry.stdout).toMatch(/^ {2}6 records: 2 to send, 2 already answered, 2 waiting in a submitted batch, 0 bad$/m);
     expect(dry.stdout).toMatch(new RegExp(`^ {2}2 of 6 requests are answered in ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} already`, 'm'));
     expect(dry.stdout).toMatch(
       /^ {2}2 of 6 requests wait in 1 submitted batch not collected yet \(--resume collects them, sends them no more; left out below\)$/m,
@@ -44,6 +45,7 @@ describe('--batch-api --resume --dry-run', () => {
     // With the rest in the batch too, nothing is left to send.
     const all = await runCli([...args, '--resume', '--dry-run', '--limit', '4']);
     expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^ {2}4 records: 0 to send, 2 already answered, 2 waiting in a submitted batch, 0 bad$/m);
     expect(all.stdout).toMatch(/^ {2}2 of 4 requests wait in 1 submitted batch/m);
     expect(all.stdout).toMatch(/Estimated cost: \$0: --resume has nothing left to send/);
     expect(all.stdout).not.toMatch(/Estimate for/);

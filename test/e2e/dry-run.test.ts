@@ -158,13 +158,18 @@ describe('--dry-run', () => {
 
     const done = await dry([]);
     expect(done.code, done.stderr).toBe(0);
+    // The headline counts what the resume sends, not the whole input.
+    expect(done.stdout).toMatch(/^ {2}3 records: 0 to send, 3 already answered, 0 bad$/m);
     expect(done.stdout).toContain(`  3 of 3 requests are answered in ${out} already (--resume sends them no more; left out below)`);
     expect(done.stdout).toMatch(/\nNothing to send\.\n\nEstimated cost: \$0: --resume has nothing left to send\n$/);
     const retry = await dry(['--retry-failed']);
+    expect(retry.stdout).toMatch(/^ {2}3 records: 1 to send, 2 already answered, 0 bad$/m);
     expect(retry.stdout).toContain('  2 of 3 requests are answered');
     expect(retry.stdout).toMatch(/Estimate for 1 request \(/);
     expect(shownBodies(retry.stdout).map((b) => b.messages.at(-1).content)).toEqual(['refused [[fault:400]]']);
     const more = await dry(['--repeat', '2']);
+    // Each record has a sample left to send.
+    expect(more.stdout).toMatch(/^ {2}3 records: 3 to send, 0 bad$/m);
     expect(more.stdout).toContain('  3 of 6 requests are answered');
     expect(more.stdout).toMatch(/gpt-4o: 3 requests · /);
     expect(ctx.server.requests).toEqual([]);
