@@ -10,7 +10,8 @@ import { readRecords } from '../input/index.js';
 import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF } from '../pricing.js';
-import { billedUsd, createPriceLookup, readPricesFile, type PriceLookup } from '../budget/prices.js';
+import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
+import { runPrices } from './open-budget.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
@@ -335,7 +336,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
   // The run's prices (a bad --prices file is the same usage error as in a run, before the input is read).
   const given = config.price !== undefined || config.pricesFile !== undefined;
-  const prices = createPriceLookup({ price: config.price, file: config.pricesFile !== undefined ? readPricesFile(config.pricesFile) : undefined });
+  const prices = runPrices(config) ?? createPriceLookup({});
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
   const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`));
   const input = await openInput(config, io).catch(async (err: unknown) => {

@@ -4,20 +4,17 @@ import { createRunBudget, type RunBudget } from '../budget/run-budget.js';
 import type { CliConfig } from './config.js';
 
 /**
- * The `--max-cost` budget (and the --price/--prices lookup, when given; `budgetPrices`, what the budget
- * prices with), or undefined without it. Every model the run names must have a price
+ * The `--max-cost` budget (and the --price/--prices lookup, when given, or --mock's; `budgetPrices`,
+ * what the budget prices with), or undefined without it. Every model the run names must have a price
  * before anything is sent: a budget that cannot price an answer cannot hold.
  */
 export function openBudget(
   config: CliConfig,
   models: readonly string[],
 ): { budget: RunBudget | undefined; prices: PriceLookup | undefined; budgetPrices?: PriceLookup } {
-  const file = config.pricesFile !== undefined ? readPricesFile(config.pricesFile) : undefined;
-  // Given prices also price the summary's estimate; without them it uses the table as before.
-  const prices = config.price || file ? createPriceLookup({ price: config.price, file }) : undefined;
+  const prices = runPrices(config);
   if (config.maxCost === undefined) return { budget: undefined, prices };
-  const table = prices ?? createPriceLookup({});
-  const lookup = config.provider.kind === 'mock' ? freeMockModel(table) : table;
+  const lookup = prices ?? createPriceLookup({});
   for (const model of models) {
     if (!lookup(model)) {
       throw new UsageError(`--max-cost: no price known for model ${model}; give --price IN/OUT (USD per million tokens) or a --prices file`);
@@ -26,14 +23,28 @@ export function openBudget(
   return { budget: createRunBudget({ capUsd: config.maxCost, prices: lookup }), prices, budgetPrices: lookup };
 }
 
+/**
+ * The run's prices for the summary, the report and the dry run's estimate: --price/--prices over the
+ * table, and under --mock its free model (a mock run costs $0.00 whether or not --max-cost is set);
+ * undefined for the table alone.
+ */
+export function runPrices(config: Pick<CliConfig, 'price' | 'pricesFile' | 'provider'>): PriceLookup | undefined {
+  const file = config.pricesFile !== undefined ? readPricesFile(config.pricesFile) : undefined;
+  const given = config.price || file ? createPriceLookup({ price: config.price, file }) : undefined;
+  return config.provider.kind === 'mock' ? freeMockModel(given) : given;
+}
+
 /** The model `--mock` answers as when no -m names one (config.ts). */
 const MOCK_MODEL = 'mock-model';
 const FREE: TokenPrice = { input: 0, output: 0 };
 
 /**
  * `--mock`'s own model costs nothing, so `--mock --max-cost` tries a budget offline without a
- * --price; a price given for it still wins. `--mock -m gpt-4o` is priced as gpt-4o, as before.
+ * --price, and a mock run's summary says $0.00; a price given for it still wins. `--mock -m gpt-4o`
+ * is priced as gpt-4o, as before. Without --price/--prices (`given` undefined) the lookup has no
+ * `given` of its own: the summary and the report then say list prices, not "the given" ones.
  */
-function freeMockModel(lookup: PriceLookup): PriceLookup {
-  return Object.assign((model: string) => lookup(model) ?? (model === MOCK_MODEL ? FREE : undefined), lookup.given ? { given: lookup.given } : {});
+function freeMockModel(given: PriceLookup | undefined): PriceLookup {
+  const lookup = given ?? createPriceLookup({});
+  return Object.assign((model: string) => lookup(model) ?? (model === MOCK_MODEL ? FREE : undefined), given?.given ? { given: given.given } : {});
 }

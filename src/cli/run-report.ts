@@ -26,7 +26,7 @@ export class RunReport {
   /** Rows that started before this are an earlier run's (a resume): the report's run spans split here. */
   private readonly startedMs = Date.now();
 
-  /** `prices`: the run's --price/--prices lookup, so the report prices tokens as the summary did. */
+  /** `prices`: the run's --price/--prices (or --mock's) lookup, so the report prices tokens as the summary did. */
   constructor(
     private readonly config: CliConfig & { report: string },
     private readonly prices?: PriceLookup,
@@ -87,7 +87,7 @@ export class RunReport {
         format: file ? resultsFormat(file) : 'jsonl',
         output: this.config.report,
         events: extra.events === false ? undefined : this.events,
-        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices !== undefined, runModel: this.config.model },
+        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices?.given !== undefined, runModel: this.config.model },
         run: {
           requests: summary.requests,
           retries: summary.retries,

@@ -133,7 +133,10 @@ export function costOf(
   stats: Pick<BatchStats, 'promptTokens' | 'completionTokens'>,
   model?: string,
   usageByModel?: UsageByModel,
-  /** --price / --prices over the table (the table is the fallback inside it); the table alone when undefined. */
+  /**
+   * --price / --prices over the table (the table is the fallback inside it); the table alone when
+   * undefined. Prices are "given" when it has `given` (--mock's free model alone has none).
+   */
   priceOf?: PriceLookup,
 ): CostEstimate | null {
   const lookup = priceOf ?? tablePrices;
@@ -165,7 +168,7 @@ export function costOf(
     };
   });
   if (!anyPriced) return null;
-  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...(priceOf ? { pricesGiven: true as const } : {}) };
+  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...(priceOf?.given ? { pricesGiven: true as const } : {}) };
 }
 
 /**

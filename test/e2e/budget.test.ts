@@ -68,6 +68,22 @@ describe('--max-cost', () => {
       expect(parseJsonl<Row>(fs.readFileSync(out, 'utf8')).map((r) => r.error)).toEqual([null, null, null]);
       expect(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).budget).toEqual({ capUsd: 0.01, spentUsd: 0 });
     }
+    // With or without a cap, the summary costs a mock run $0.00 too, at list prices (none was given).
+    for (const extra of [[], ['--max-cost', '0.01'], ['--batch-api'], ['--batch-api', '--max-cost', '0.01']]) {
+      const summaryFile = path.join(ctx.dir, 'mock-cost.json');
+      const result = await runCli([input, '--mock', ...extra, '-o', path.join(ctx.dir, 'mock-cost.jsonl'), '--overwrite', '--summary-json', summaryFile]);
+      expect(result.code, result.stderr).toBe(0);
+      const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      expect(summary.estimatedCost, extra.join(' ')).toMatchObject({ usd: 0, unpricedTokens: 0, byModel: [{ model: 'mock-model', usd: 0 }] });
+      expect(summary.estimatedCost.pricesGiven).toBeUndefined();
+      expect(summary.budget?.spentUsd ?? 0).toBe(summary.estimatedCost.usd);
+      expect(result.stderr).toMatch(/ · est\. \$0\.00 at \d{4}-\d{2}-\d{2} prices · /);
+    }
+    // And its dry run estimates the same $0.00, not an unknown cost.
+    const dry = await runCli([input, '--mock', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^ {4}est\. cost \$0\.00 \(/m);
+    expect(dry.stdout).toMatch(/^ {2}Estimated cost: \$0\.00 \(/m);
     // Only --mock's model: a real server's model of that name is as unpriced as any other.
     const real = await runCli([input, '--base-url', ctx.server.url, '-m', 'mock-model', '--max-cost', '5']);
     expect(real.code).toBe(2);
