@@ -9,7 +9,8 @@ import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
-import { metaPath, readRunMeta } from '../output/index.js';
+import { lockHeld, metaPath, readRunMeta } from '../output/index.js';
+import { lockPath } from '../output/side-paths.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, readPricesFile, type TokenPrice } from '../budget/prices.js';
 
@@ -80,6 +81,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
     const runModel = runModelOf(input);
+    // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
+    const inProgress = lockHeld(input);
     const outcome = await writeReport({
       input,
       format: flags.format ?? resultsFormat(input),
@@ -89,6 +92,11 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       refuseEmpty: !writtenByRun(input),
     });
     if (!flags.quiet) {
+      if (inProgress) {
+        io.stderr.write(
+          `llm-batch: ${input} is still being written by a run in progress (it holds ${lockPath(input)}): the report covers the rows written so far\n`,
+        );
+      }
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
       io.stderr.write(
         `llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,

@@ -234,6 +234,23 @@ export function acquireLock(outputPath: string): LockHandle {
   throw new RunError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`, 'output');
 }
 
+/**
+ * Whether a run holds `${outputPath}.lock` now, judged as acquireLock judges it (a stale lock is not
+ * held), without taking it or moving a stale one: for a reader of the output, such as `report`.
+ */
+export function lockHeld(outputPath: string): boolean {
+  const lockPath = lockFileOf(outputPath);
+  let raw: string;
+  let mtimeMs: number;
+  try {
+    raw = readFileSync(lockPath, 'utf8');
+    mtimeMs = statSync(lockPath).mtimeMs;
+  } catch {
+    return false;
+  }
+  return heldBy(lockPath, parseLock(raw), mtimeMs) !== undefined;
+}
+
 function makeHandle(lockPath: string, text: string, note: string | undefined): LockHandle {
   let released = false;
   // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS); never keeps the process alive.

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { useServer } from '../helpers/mock-server-hooks.js';
+import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
+import { until } from '../helpers/until.js';
 import { startCachedUsageServer } from '../helpers/cached-usage-server.js';
 
 const prompts = Array.from({ length: 12 }, (_, i) => `question ${i}`);
@@ -121,6 +122,34 @@ describe('--report on a run', () => {
     const data = dataOf(report);
     expect(data.run.stopped).toBe('interrupted');
     expect(data.figures.rows).toBe(rows);
+  });
+
+  it('of an output a run is still writing says so in one line, and reports the rows written so far', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'g-'));
+    const out = path.join(dir, 'out.jsonl');
+    const args = [writePrompts(dir, 'p.txt', prompts), '--base-url', ctx.server.url, '-o', out, '-c', '1', '-q'];
+    expect((await runCli([...args, '--limit', '3'])).code).toBe(0);
+    const sent = ctx.server.requests.length;
+    // A resume of the rest holds the lock while its answers wait.
+    const release = holdAnswers(ctx.server);
+    const run = spawnCli([...args, '--resume']);
+    const runDone = waitForExit(run);
+    try {
+      await until(() => ctx.server.requests.length > sent, 'the resume to send a prompt');
+      const during = await runCli(['report', out]);
+      expect(during.code, during.stderr).toBe(0);
+      expect(during.stderr.split('\n')[0]).toBe(
+        `llm-batch: ${out} is still being written by a run in progress (it holds ${out}.lock): the report covers the rows written so far`,
+      );
+      expect(during.stderr).toMatch(/\nllm-batch: report of 3 rows written to .*out\.html \(0\.\d MB\)\n$/);
+      expect(dataOf(path.join(dir, 'out.html')).figures.rows).toBe(3);
+    } finally {
+      release();
+      expect((await runDone).code).toBe(0);
+    }
+    const after = await runCli(['report', out]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
   });
 
   it.each([

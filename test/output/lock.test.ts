@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunError } from '../../src/errors.js';
-import { acquireLock, type LockHandle } from '../../src/output/index.js';
+import { acquireLock, lockHeld, type LockHandle } from '../../src/output/index.js';
 import { pidNamespace } from '../../src/output/lock.js';
 import { useTmpDir } from '../helpers/result-rows.js';
 import { until } from '../helpers/until.js';
@@ -256,5 +256,20 @@ describe('acquireLock', () => {
   it('fails clearly when the lock cannot be created', () => {
     const out = join(tmp(), 'no-such-dir', 'out.jsonl');
     expect(() => acquireLock(out)).toThrow(/Cannot create lock file/);
+  });
+});
+
+describe('lockHeld', () => {
+  it('says whether a run holds the lock, as acquireLock judges it, and never moves a stale one', async () => {
+    const out = join(tmp(), 'out.jsonl');
+    expect(lockHeld(out)).toBe(false);
+    const h = take(out);
+    expect(lockHeld(out)).toBe(true);
+    h.release();
+    expect(lockHeld(out)).toBe(false);
+    const stale = JSON.stringify({ pid: await deadPid(), host: hostname(), startedAt: new Date().toISOString() });
+    writeFileSync(`${out}.lock`, stale);
+    expect(lockHeld(out)).toBe(false);
+    expect(readFileSync(`${out}.lock`, 'utf8')).toBe(stale);
   });
 });
