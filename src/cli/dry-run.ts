@@ -111,9 +111,13 @@ interface DryRunScan {
   answered: number;
   /** With --batch-api --resume: requests in submitted batches not collected yet (the run collects them). */
   pending: number;
-  /** Good records --resume sends nothing for: all their requests are answered, or some wait in a submitted batch. */
+  /**
+   * Good records the run sends nothing for: all their requests are answered in the output, some wait
+   * in a submitted batch, or (the rest) some come from the response cache.
+   */
   answeredRecords: number;
   waitingRecords: number;
+  cachedRecords: number;
   /** --shard: the records left to other shards. */
   shardTally: ShardTally;
 }
@@ -162,6 +166,7 @@ async function scanInput(
     pending: 0,
     answeredRecords: 0,
     waitingRecords: 0,
+    cachedRecords: 0,
     shardTally: { others: 0 },
   };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
@@ -179,9 +184,9 @@ async function scanInput(
       // Only records that would be sent are shown: one answered from the cache sends nothing. Shown
       // is its first request as the run expands it (-m A,B, --repeat): a Batch line's custom_id names the model and sample.
       let sent: PromptRecord | undefined;
-      // Whether --resume skips every request of the record (it is then not one to send), and whether any waits in a batch.
-      let resumeSkipsAll = true;
+      // Whether any waits in a batch, or comes from the cache: a record with none to send is counted by why.
       let waits = false;
+      let fromCache = false;
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
@@ -201,10 +206,10 @@ async function scanInput(
             waits = true;
             continue;
           }
-          resumeSkipsAll = false;
           // An answer the cache holds is no request and no cost.
           if (cached?.(request)) {
             scan.cached++;
+            fromCache = true;
             continue;
           }
           batch?.add(request);
@@ -227,8 +232,10 @@ async function scanInput(
         }
       }
       if (sent && scan.first.length < SHOW_REQUESTS) scan.first.push(sent);
-      if (resumeSkipsAll) {
+      // No request left to send (`sent` is the first one, if any): the record is not one to send.
+      if (!sent) {
         if (waits) scan.waitingRecords++;
+        else if (fromCache) scan.cachedRecords++;
         else scan.answeredRecords++;
       }
     }
@@ -356,17 +363,18 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   }
   const { records, badCount, bad, first, byModel, tooLongCount, tooLong } = scan;
   const sendable = records - badCount;
-  // What --resume sends nothing for is not to send: the headline counts what the run will send.
-  const resumed = [
+  // What the run sends nothing for (--resume's, the cache's) is not to send: the headline counts what the run will send.
+  const notSent = [
     scan.answeredRecords > 0 ? `${count(scan.answeredRecords)} already answered` : '',
     scan.waitingRecords > 0 ? `${count(scan.waitingRecords)} waiting in ${waiting?.batches === 1 ? 'a submitted batch' : 'submitted batches'}` : '',
+    scan.cachedRecords > 0 ? `${count(scan.cachedRecords)} answered from the cache` : '',
   ].filter(Boolean);
-  const toSendRecords = sendable - scan.answeredRecords - scan.waitingRecords;
+  const toSendRecords = sendable - scan.answeredRecords - scan.waitingRecords - scan.cachedRecords;
   const lines: string[] = [];
   lines.push('Dry run: nothing was sent (no API key needed).', '');
   lines.push(`Input: ${input.source} (${input.format})`);
   lines.push(
-    `  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${[`${count(toSendRecords)} to send`, ...resumed, `${count(badCount)} bad`].join(', ')}`,
+    `  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${[`${count(toSendRecords)} to send`, ...notSent, `${count(badCount)} bad`].join(', ')}`,
   );
   const others = scan.shardTally.others;
   if (config.shard && others > 0) {

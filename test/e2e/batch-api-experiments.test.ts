@@ -105,6 +105,7 @@ describe('--batch-api and the response cache (one cache for live and batch runs)
     const dry = await runCli([input, '-o', path.join(ctx.dir, 'o.jsonl'), ...batchArgs(), '--cache-dir', cacheDir, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/2 of 5 requests would come from the response cache/);
+    expect(dry.stdout).toMatch(/^ {2}5 records: 3 to send, 2 answered from the cache, 0 bad$/m);
     expect(dry.stdout).toMatch(/Estimate for 3 requests/);
     expect(dry.stdout).toMatch(/gpt-4o-mini: 3 requests/);
     expect(dry.stdout).toMatch(/Batch API: 1 batch, /);

@@ -253,12 +253,15 @@ describe('everything from the cache', () => {
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(/Estimated cost: \$0: all 2 requests would come from the response cache/);
     expect(all.stdout).not.toMatch(/First/);
+    // The headline counts what the run sends: nothing.
+    expect(all.stdout).toMatch(/^ {2}2 records: 0 to send, 2 answered from the cache, 0 bad$/m);
 
     const more = writePrompts(ctx.dir, 'q.txt', ['one', 'two', 'three']);
     const some = await runCli([more, ...cacheArgs(), '--dry-run']);
     expect(some.stdout).toMatch(/First request, exactly as/);
     expect(some.stdout).toMatch(/"content": "three"/);
     expect(some.stdout).not.toMatch(/"content": "one"/);
+    expect(some.stdout).toMatch(/^ {2}3 records: 1 to send, 2 answered from the cache, 0 bad$/m);
   });
 
   it('the summary says nothing was sent, without rates; per-model lines too', async () => {
