@@ -29,9 +29,17 @@ export function openBudget(
  * undefined for the table alone.
  */
 export function runPrices(config: Pick<CliConfig, 'price' | 'pricesFile' | 'provider'>): PriceLookup | undefined {
-  const file = config.pricesFile !== undefined ? readPricesFile(config.pricesFile) : undefined;
-  const given = config.price || file ? createPriceLookup({ price: config.price, file }) : undefined;
-  return config.provider.kind === 'mock' ? freeMockModel(given) : given;
+  return pricesOf(config, config.provider.kind === 'mock');
+}
+
+/**
+ * runPrices for what a run's flags were (`llm-batch report` has its own --price/--prices) and whether
+ * it was a --mock one (for `report`, as OUT.meta.json records it).
+ */
+export function pricesOf(flags: Pick<CliConfig, 'price' | 'pricesFile'>, mock: boolean): PriceLookup | undefined {
+  const file = flags.pricesFile !== undefined ? readPricesFile(flags.pricesFile) : undefined;
+  const given = flags.price || file ? createPriceLookup({ price: flags.price, file }) : undefined;
+  return mock ? freeMockModel(given) : given;
 }
 
 /** The model `--mock` answers as when no -m names one (config.ts). */

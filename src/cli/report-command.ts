@@ -12,7 +12,9 @@ import { priceFlag } from './parse-flags.js';
 import { lockHeld, metaPath, readRunMeta } from '../output/index.js';
 import { lockPath } from '../output/side-paths.js';
 import { onIo, parseArgv } from './commander-io.js';
-import { createPriceLookup, readPricesFile, type TokenPrice } from '../budget/prices.js';
+import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
+import { pricesOf } from './open-budget.js';
+import { writtenByMock } from './mock-batches-gone.js';
 
 const HELP = `
 Examples:
@@ -78,7 +80,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     }
     const run = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
     const given = flags.price !== undefined || flags.prices !== undefined;
-    const lookup = createPriceLookup({ price: flags.price, file: flags.prices === undefined ? undefined : readPricesFile(flags.prices) });
+    // As the run's summary priced it: a --mock run's own model at $0 (its OUT.meta.json says "baseURL": "mock").
+    const lookup = pricesOf({ price: flags.price, pricesFile: flags.prices }, mockRunOf(input)) ?? createPriceLookup({});
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
     const runModel = runModelOf(input);
     // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
@@ -140,6 +143,15 @@ function runModelOf(input: string): string | null {
   } catch {
     // Damaged or unreadable metadata: rows are priced by the model they name.
     return null;
+  }
+}
+
+/** Whether a --mock run wrote `input` (its metadata file says so); damaged metadata says nothing. */
+function mockRunOf(input: string): boolean {
+  try {
+    return writtenByMock(input);
+  } catch {
+    return false;
   }
 }
 

@@ -196,3 +196,24 @@ describe('the report prices cached input tokens as billed', () => {
     }
   });
 });
+
+describe('the report of a --mock run', () => {
+  it('prices mock-model at $0.00, as the run\'s summary and --report do (OUT.meta.json says "baseURL": "mock")', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'mock-'));
+    const out = path.join(dir, 'out.jsonl');
+    const during = path.join(dir, 'run.html');
+    const r = await runCli([writePrompts(dir, 'p.txt', ['one', 'two']), '--mock', '-o', out, '--report', during]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/est\. \$0\.00/);
+    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ baseURL: 'mock' });
+    expect(dataOf(during).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
+    const after = path.join(dir, 'after.html');
+    const report = await runCli(['report', out, '-o', after]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(dataOf(after).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
+    // A price given still wins.
+    const priced = path.join(dir, 'priced.html');
+    expect((await runCli(['report', out, '-o', priced, '--price', '1000/1000'])).code).toBe(0);
+    expect(dataOf(priced).figures.cost.usd).toBeGreaterThan(0);
+  });
+});
