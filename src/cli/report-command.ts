@@ -15,6 +15,7 @@ import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
 import { pricesOf } from './open-budget.js';
 import { writtenByMock } from './mock-batches-gone.js';
+import { pendingBatchesNote } from './report-pending.js';
 
 const HELP = `
 Examples:
@@ -78,7 +79,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         ['--prices', flags.prices],
       ]);
     }
-    const run = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
+    const summary = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
+    const run = summary?.figures;
     const given = flags.price !== undefined || flags.prices !== undefined;
     // As the run's summary priced it: a --mock run's own model at $0 (its OUT.meta.json says "baseURL": "mock").
     const lookup = pricesOf({ price: flags.price, pricesFile: flags.prices }, mockRunOf(input)) ?? createPriceLookup({});
@@ -86,6 +88,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const runModel = runModelOf(input);
     // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
     const inProgress = lockHeld(input);
+    // Batches a --batch-api run left on the server hold rows this report cannot see (a run in progress collects its own).
+    const pending = inProgress ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
     const outcome = await writeReport({
       input,
       format: flags.format ?? resultsFormat(input),
@@ -100,6 +104,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
           `llm-batch: ${input} is still being written by a run in progress (it holds ${lockPath(input)}): the report covers the rows written so far\n`,
         );
       }
+      if (pending) io.stderr.write(`llm-batch: ${pending}\n`);
       const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
       io.stderr.write(
         `llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
@@ -155,8 +160,11 @@ function mockRunOf(input: string): boolean {
   }
 }
 
-/** The run-level figures of a `--summary-json` file, refused when it is another run's than `results`'. */
-function readSummary(file: string, results: string): RunFigures {
+/**
+ * The run-level figures of a `--summary-json` file, refused when it is another run's than `results`',
+ * and its `resumeHint` (the command that continues the run), when it has one.
+ */
+function readSummary(file: string, results: string): { figures: RunFigures; resumeHint: string | null } {
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -182,7 +190,7 @@ function readSummary(file: string, results: string): RunFigures {
   const object = (k: string) => (typeof value[k] === 'object' && value[k] !== null ? (value[k] as Record<string, unknown>) : undefined);
   const cost = object('estimatedCost');
   const budget = object('budget');
-  return {
+  const figures: RunFigures = {
     requests: n('requests'),
     retries: n('retries'),
     // Summaries from before re-asks were counted have none.
@@ -197,4 +205,5 @@ function readSummary(file: string, results: string): RunFigures {
       typeof budget?.['capUsd'] === 'number' && typeof budget['spentUsd'] === 'number' ? { capUsd: budget['capUsd'], spentUsd: budget['spentUsd'] } : null,
     ...(typeof value['pendingBatches'] === 'number' && value['pendingBatches'] > 0 ? { pendingBatches: value['pendingBatches'] } : {}),
   };
+  return { figures, resumeHint: typeof value['resumeHint'] === 'string' ? value['resumeHint'] : null };
 }

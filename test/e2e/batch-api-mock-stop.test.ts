@@ -56,6 +56,14 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       expect(told.code).toBe(2);
     }
 
+    // `report` says the batch is gone, not a --resume that would fail; the report is still written.
+    const report = await runCli(['report', out]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(stderrLines(report)[0]).toMatch(
+      /^llm-batch: \S+out\.jsonl\.batch\.json lists 1 batch of an earlier --mock run \(batch_mock_\d+\) that no one can collect: .*; pass --overwrite to start again$/,
+    );
+    expect(report.stderr).not.toMatch(/--resume/);
+
     const again = await runCli([...run, '--overwrite', '--poll', '0.05']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/dropping 1 uncollected batches of the earlier --mock run/);

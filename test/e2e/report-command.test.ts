@@ -217,3 +217,43 @@ describe('the report of a --mock run', () => {
     expect(dataOf(priced).figures.cost.usd).toBeGreaterThan(0);
   });
 });
+
+describe('the report of a --batch-api --no-wait output', () => {
+  it('says in one line how many batches and requests are pending and the command that collects them', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'pending-'));
+    const out = path.join(dir, 'out.jsonl');
+    const summary = path.join(dir, 'sum.json');
+    const input = writePrompts(dir, 'p.txt', ['one', 'two', 'three']);
+    const args = [input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-cache', '-q', '--poll', '0.05'];
+    // The batch stays in progress until the test lets it finish.
+    let hold = true;
+    ctx.server.options.batches = { stepMs: 20, hold: () => hold };
+    try {
+      const submitted = await runCli([...args, '--no-wait', '--summary-json', summary]);
+      expect(submitted.code, submitted.stderr).toBe(75);
+      const resumeHint = JSON.parse(fs.readFileSync(summary, 'utf8')).resumeHint;
+      expect(resumeHint).toMatch(/--resume$/);
+      const lead = `llm-batch: ${out}.batch.json lists 1 batch (3 requests) not collected yet: the report covers the rows collected so far; to collect them, `;
+
+      const plain = await runCli(['report', out]);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stderr.split('\n')[0]).toBe(`${lead}run the run's command again with --resume (llm-batch … -o ${out} --batch-api --resume)`);
+      expect(plain.stderr).toMatch(/\nllm-batch: report of 0 rows written to .*out\.html \(0\.\d MB\)\n$/);
+      // The run's --summary-json knows its exact command.
+      const exact = await runCli(['report', out, '--summary-json', summary]);
+      expect(exact.code, exact.stderr).toBe(0);
+      expect(exact.stderr.split('\n')[0]).toBe(`${lead}run: ${resumeHint}`);
+      expect((await runCli(['report', out, '-q'])).stderr).toBe('');
+
+      // Collected: nothing is pending, nothing is said.
+      hold = false;
+      const collected = await runCli([...args, '--resume']);
+      expect(collected.code, collected.stderr).toBe(0);
+      const after = await runCli(['report', out]);
+      expect(after.code, after.stderr).toBe(0);
+      expect(after.stderr).toMatch(/^llm-batch: report of 3 rows written to .*out\.html \(0\.\d MB\)\n$/);
+    } finally {
+      ctx.server.options.batches = undefined;
+    }
+  });
+});

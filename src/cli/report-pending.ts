@@ -1,0 +1,34 @@
+import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
+import { count } from '../ui/number-format.js';
+import { lostMockBatches, lostMockBatchesMessage, writtenByMock } from './mock-batches-gone.js';
+import { shellQuote } from './resume-hint.js';
+
+/**
+ * For `llm-batch report OUT`: the line that says OUT's --batch-api run left batches not collected
+ * (`--no-wait`, or a stop), so the report lacks their rows, and the command that collects them: the
+ * run's own resumeHint when its --summary-json gave one, else the shape of it. A --mock run's batches
+ * ended with its process: that is said instead. Undefined when none is pending, or the manifest or
+ * metadata cannot be read (the report does not depend on them).
+ */
+export function pendingBatchesNote(output: string, resumeHint: string | null): string | undefined {
+  let manifest: Manifest | undefined;
+  let mock: boolean;
+  try {
+    manifest = readManifest(output);
+    mock = manifest !== undefined && writtenByMock(output);
+  } catch {
+    return undefined;
+  }
+  if (!manifest) return undefined;
+  if (mock) {
+    const lost = lostMockBatches(output, true);
+    return lost.length > 0 ? lostMockBatchesMessage(output, lost) : undefined;
+  }
+  // As the run counts them ("N batches are still pending"): every chunk not collected.
+  const open = manifest.chunks.filter(isOpen);
+  if (open.length === 0) return undefined;
+  const requests = open.reduce((n, c) => n + c.lines, 0);
+  const batches = `${count(open.length)} ${open.length === 1 ? 'batch' : 'batches'} (${count(requests)} ${requests === 1 ? 'request' : 'requests'})`;
+  const how = resumeHint ? `run: ${resumeHint}` : `run the run's command again with --resume (llm-batch … -o ${shellQuote(output)} --batch-api --resume)`;
+  return `${manifestPath(output)} lists ${batches} not collected yet: the report covers the rows collected so far; to collect them, ${how}`;
+}
