@@ -242,15 +242,15 @@ class Engine {
     // comes first, that paid answer becomes the record's row instead of vanishing (see `cutShort`).
     let awaiting: { outcome: AnsweredAttempt; message: string } | undefined;
     let sent = record.earlier?.attempts ?? 0;
-    // A re-ask counts once its request leaves: one a stop keeps from being sent is none (its record
-    // becomes the `aborted` row of `cutShort`), and its transport retries are retries.
-    let reaskDue = false;
-    const onSent = o.structured
-      ? () => {
-          if (reaskDue) o.stats.reasks++;
-          reaskDue = false;
-        }
-      : undefined;
+    // A re-ask or a retry counts once its request leaves: one a stop keeps from being sent (in the
+    // queue, or during the backoff) is none (a re-ask's record becomes the `aborted` row of
+    // `cutShort`), and a re-ask's transport retries are retries.
+    let due: 'reask' | 'retry' | undefined;
+    const onSent = () => {
+      if (due === 'reask') o.stats.reasks++;
+      else if (due === 'retry') o.stats.retries++;
+      due = undefined;
+    };
     const cutShort = (): ResultRow | null => {
       if (!awaiting) return null;
       return stoppedBeforeReaskRow(record, request, awaiting.outcome, sent, awaiting.message, o.stats);
@@ -272,7 +272,7 @@ class Engine {
         const step = answerStep(o.structured, outcome.result, request.messages, answers);
         if (step.next === 'reask') {
           awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
-          reaskDue = true;
+          due = 'reask';
           this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
           request = { ...request, messages: step.messages };
           continue;
@@ -304,7 +304,7 @@ class Engine {
       if (lastChance) return this.withOutput(withPaidUsage(failureRow(record, toRowError(error), attempt, o.stats, outcome), answers.usage, o.stats));
       if (this.stop.signal.aborted) return cutShort();
       const delayMs = backoffDelay(failures, outcome.retryAfter?.ms, { random: o.random });
-      o.stats.retries++;
+      due = 'retry';
       this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
       try {
         await o.clock.sleep(delayMs, this.stop.signal);

@@ -606,6 +606,25 @@ describe('runBatch stops', () => {
     expect(outcome.stopped).toBe('interrupted');
   });
 
+  it('stopSignal during the backoff: the retry is never sent, so none is counted', async () => {
+    let calls = 0;
+    const stop = new AbortController();
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('http', 'HTTP 500', { status: 500 });
+    };
+    const stats = createStats();
+    // The 'retry' event announces the wait; the stop comes during it.
+    const onEvent = (e: BatchEvent) => {
+      if (e.type === 'retry') stop.abort(new Error('interrupted'));
+    };
+    const { rows, outcome } = await drain(runBatch(from(range(1)), options(complete, { stats, stopSignal: stop.signal, onEvent })));
+    expect(calls).toBe(1);
+    expect(rows).toEqual([]);
+    expect(outcome.stopped).toBe('interrupted');
+    expect(stats).toMatchObject({ requests: 1, retries: 0 });
+  });
+
   it('stopSignal already aborted: nothing is sent, nothing is pulled beyond need', async () => {
     let calls = 0;
     const complete: Complete = async () => {
