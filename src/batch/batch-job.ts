@@ -69,8 +69,6 @@ export interface BatchJobOptions {
    * returned is awaited before the next (the cache's writes falling behind).
    */
   storeAnswer?: (body: Record<string, unknown>, row: StoredAnswer) => void | Promise<void>;
-  /** Invalid collected answers about to be re-asked live, for the summary's re-ask count. */
-  onReasks?: (n: number) => void;
   info: (line: string) => void;
   /** A line that matters even with --quiet (an outage that has lasted); defaults to `info`. */
   warn?: (line: string) => void;
@@ -777,7 +775,6 @@ export class BatchJob {
     written: Set<string>,
   ): Promise<boolean> {
     this.o.info(`${this.label(chunk)}: ${count(reasks.size)} answers failed validation; re-asking them live (--finish-live)`);
-    this.o.onReasks?.(reasks.size);
     const self = this;
     async function* records(): AsyncGenerator<PromptRecord> {
       for await (const record of recordsFromChunk(self.dir, chunk, new Set(reasks.keys()), index)) {

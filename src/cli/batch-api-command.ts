@@ -259,22 +259,26 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       closeLive = complete.close;
       // Our Ctrl-C stops admitting; requests in flight finish, as before.
       const signals = { stop: stop.signal, abort: new AbortController().signal, dispose: () => {} };
-      finishLive = (pending) =>
-        runBatch(pending, {
-          ...engineOptions(config, {
-            complete,
-            stats: createStats(),
-            signals,
-            // Re-asks of the live conversation count in the summary as a live run's do.
-            onEvent: (event) => {
-              if (event.type === 'reask') stats.reasks++;
-            },
-            // The request side (response_format, our system message) is already in each line's body.
-            structured: structured ? { check: structured.structured.check, retries: structured.structured.retries } : undefined,
-            cache: cache?.cache,
-          }),
-          deltaEvents: false,
-        });
+      finishLive = async function* (pending) {
+        const live = createStats();
+        try {
+          yield* runBatch(pending, {
+            ...engineOptions(config, {
+              complete,
+              stats: live,
+              signals,
+              // The request side (response_format, our system message) is already in each line's body.
+              structured: structured ? { check: structured.structured.check, retries: structured.structured.retries } : undefined,
+              cache: cache?.cache,
+            }),
+            deltaEvents: false,
+          });
+        } finally {
+          // Re-asks count in the summary as a live run's do: those sent (a collected answer's first
+          // live request is one), not those a stop kept back.
+          stats.reasks += live.reasks;
+        }
+      };
     }
 
     const answeredAs = (entry: IndexEntry) => {
@@ -317,9 +321,6 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       pollMs: batchConfig.pollMs,
       wait: batchConfig.wait,
       finishLive,
-      onReasks: (n) => {
-        stats.reasks += n;
-      },
       failTruncated: config.data.failTruncated,
       onRow: (row) => {
         countRow(stats, row);

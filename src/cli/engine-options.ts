@@ -15,7 +15,7 @@ export function engineOptions(
     complete: Complete;
     stats: BatchStats;
     signals: StopSignals;
-    onEvent: (event: BatchEvent) => void;
+    onEvent?: (event: BatchEvent) => void;
     structured?: StructuredOutput;
     cache?: AnswerCache;
     budget?: RunBudget;

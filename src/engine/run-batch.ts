@@ -244,8 +244,9 @@ class Engine {
     let sent = record.earlier?.attempts ?? 0;
     // A re-ask or a retry counts once its request leaves: one a stop keeps from being sent (in the
     // queue, or during the backoff) is none (a re-ask's record becomes the `aborted` row of
-    // `cutShort`), and a re-ask's transport retries are retries.
-    let due: 'reask' | 'retry' | undefined;
+    // `cutShort`), and a re-ask's transport retries are retries. A conversation begun elsewhere
+    // (`earlier`) starts with its re-ask.
+    let due: 'reask' | 'retry' | undefined = record.earlier ? 'reask' : undefined;
     const onSent = () => {
       if (due === 'reask') o.stats.reasks++;
       else if (due === 'retry') o.stats.retries++;

@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { ROOT, SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { until } from '../helpers/until.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batch-structured-');
@@ -171,6 +172,32 @@ describe('--batch-api with structured output', () => {
     // The row's tokens are both answers': the batch's and the live re-ask's.
     expect(fixed.usage!.prompt_tokens).toBeGreaterThan(liveReq.tokens);
     expect(fixed.batch_id).toBeUndefined(); // its answer came live
+  });
+
+  it('--finish-live: a re-ask counts once it is sent; one a stop keeps back is none (stderr, --summary-json)', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['bad one [[schema:violate]]', 'bad two [[schema:violate]]']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryFile = path.join(ctx.dir, 's.json');
+    // One slot: Ctrl-C while the first live re-ask is in flight keeps the second from being sent.
+    const release = holdAnswers(ctx.server);
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--finish-live', '-c', '1', '--summary-json', summaryFile]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer | string) => (stderr += String(d)));
+    const exit = waitForExit(child);
+    try {
+      await until(() => ctx.server.requests.length === 1, 'the first re-ask to be in flight');
+      child.kill('SIGINT');
+      await until(() => /stopping/.test(stderr), 'the SIGINT to be acknowledged', 5_000);
+    } finally {
+      release();
+    }
+    const r = await exit;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/2 answers failed validation; re-asking them live \(--finish-live\)/);
+    expect(ctx.server.requests).toHaveLength(1);
+    // Both were counted when they were decided (`2 re-asked`).
+    expect(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).reasks).toBe(1);
+    expect(r.stderr).toMatch(/, 1 re-asked \(invalid output\)/);
   });
 
   it('--json: a collected answer that is not an object is invalid, and --finish-live re-asks it live', async () => {
