@@ -127,9 +127,10 @@ export async function finishRun(
 ): Promise<number> {
   const { outcome } = run;
   const quiet = outcome.stopped === 'output_closed';
-  // A rejected key too: once it is fixed, --resume sends the rest (as --batch-api's line says).
+  // A rejected key or proxy too: once it is fixed, --resume sends the rest (as --batch-api's line says).
   const resumable =
     outcome.stopped === 'auth' ||
+    outcome.stopped === 'proxy' ||
     outcome.stopped === 'interrupted' ||
     outcome.stopped === 'quota' ||
     outcome.stopped === 'unreachable' ||

@@ -154,6 +154,33 @@ describe.concurrent('proxies from the environment', () => {
     expect(proxy.log.length).toBeLessThanOrEqual(4); // the first requests, not one per prompt and retry
   });
 
+  it.for([
+    ['refused credentials (407)', { credentials: 'me:right-password' }, 'http://me:wrong-password-1234@'],
+    ['a refused tunnel (403)', { refuseConnect: 403 }, 'http://'],
+  ] as const)('a proxy stop with -o FILE, %s: stderr and --summary-json give the --resume command, without the password', async ([, options, scheme], ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true, ...options });
+    const dir = scratch(ctx);
+    const out = path.join(dir, 'out.jsonl');
+    const summary = path.join(dir, 's.json');
+    const url = proxy.url.replace('http://', scheme);
+    const r = await runCli(['-', '--base-url', mock.url, '-o', out, '-c', '1', '--summary-json', summary], {
+      stdin: STDIN,
+      env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(mock.requests).toHaveLength(0);
+    const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    expect(written).toMatchObject({ stopped: 'proxy', ok: 0 });
+    expect(written.resumeHint).toMatch(/ --resume {2}\(with the same input on stdin\)$/);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines[0]).toMatch(/^llm-batch: the proxy .*; check HTTPS_PROXY/);
+    expect(lines.at(-1)).toBe(`llm-batch: to finish the rest, run: ${written.resumeHint}`);
+    for (const text of [r.stderr, fs.readFileSync(summary, 'utf8')]) {
+      expect(text).not.toContain('wrong-password-1234');
+      expect(text).not.toContain(SECRET_KEY);
+    }
+  });
+
   it('a "%" in the proxy password that is not an escape: exit 2, one line, the password not shown', async (ctx) => {
     const { mock, proxy } = await servers(ctx, { tls: true });
     const r = await runCli(['-', '--base-url', mock.url], {
