@@ -14,7 +14,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
-import { splitModelNames } from './parse-flags.js';
+import { isHttpUrl, splitModelNames } from './parse-flags.js';
 import { checkApiKey } from './check-api-key.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
@@ -253,7 +253,7 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
   try {
     url = new URL(baseURL);
   } catch {
-    return; // --base-url is checked when parsed; a bad OPENAI_BASE_URL fails with the first request
+    return; // --base-url is checked when parsed, OPENAI_BASE_URL by envBaseUrl
   }
   const userinfo = url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(baseURL);
   const query = /[?#]/.test(baseURL);
@@ -263,6 +263,21 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
     ? 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them'
     : 'has a query string or fragment: llm-batch appends /chat/completions to the base URL, so it would not be sent as one, and the URL is printed in resume commands and the run settings file; remove it (the API key goes in OPENAI_API_KEY)';
   throw new UsageError(createRedactor([apiKey])(`${from} ${shown} ${why}`));
+}
+
+/**
+ * OPENAI_BASE_URL, held to what --base-url is (an http:// or https:// URL) before anything is
+ * written: a value such as `mock` or `localhost:8000/v1` would otherwise reach the HTTP client and
+ * end the run in an internal error, after its OUT.meta.json recorded it. Empty or blank is unset,
+ * as with OPENAI_API_KEY. The refusal shows the value without userinfo or query, and redacted.
+ */
+export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): string | undefined {
+  const value = env.OPENAI_BASE_URL?.trim();
+  if (!value) return undefined;
+  if (isHttpUrl(value)) return value;
+  const shown = createRedactor([apiKey])(value.replace(/^([^/?#]*\/\/)?[^/?#]*@/, '$1***@').replace(/[?#].*$/s, '?***'));
+  const hint = value.toLowerCase() === 'mock' ? ' (for the offline mock provider, pass --mock)' : '';
+  throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);
 }
 
 /** Flags that only make sense together, or not at all together. */
@@ -309,8 +324,9 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const batchApi = resolveBatchApi(flags, output);
 
   const models = [...new Set(flags.model ?? envModels(env.LLM_BATCH_MODEL) ?? [flags.mock ? 'mock-model' : DEFAULT_MODEL])];
-  const baseURL = flags.baseUrl ?? (env.OPENAI_BASE_URL?.trim() || undefined);
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
+  // Under --mock no server is asked: OPENAI_BASE_URL is not read.
+  const baseURL = flags.baseUrl ?? (flags.mock ? undefined : envBaseUrl(env, apiKey));
   if (baseURL !== undefined) refuseCredentials(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
 

@@ -27,13 +27,18 @@ export function temperature(value: string): number {
   return n;
 }
 
-export function httpUrl(value: string): string {
+/** What --base-url (and OPENAI_BASE_URL) must be: a URL that parses, with an http: or https: scheme. */
+export function isHttpUrl(value: string): boolean {
   try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value.replace(/\/+$/, '');
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
   } catch {
-    // fall through
+    return false;
   }
+}
+
+export function httpUrl(value: string): string {
+  if (isHttpUrl(value)) return value.replace(/\/+$/, '');
   throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://localhost:11434/v1.');
 }
 

@@ -39,6 +39,7 @@ export function describeRun(
     temperature: config.temperature ?? null,
     maxTokens: config.maxTokens ?? null,
     // A key in a path segment (`https://gateway/sk-…/v1`) is sent, never stored: `[redacted]`, the same each run.
+    // `mock` (read as "written by --mock") comes from the provider kind alone: a live run's URL is always http(s)://.
     baseURL: config.provider.kind === 'mock' ? 'mock' : config.provider.baseURL ? createRedactor([config.provider.apiKey])(config.provider.baseURL) : 'openai',
     // Only set when used, so outputs started before these existed still resume.
     ...(Object.keys(config.data.params).length > 0 ? { params: config.data.params } : {}),

@@ -187,6 +187,26 @@ describe('resolveCliConfig: a base URL with credentials', () => {
     expect(e.message).not.toMatch(/PWsecret99|bob/);
   });
 
+  it.each([['mock'], ['localhost:8000/v1'], ['ftp://host/v1'], ['sk-test-000000000@host/v1']])(
+    'OPENAI_BASE_URL %j, no http(s) URL, is a usage error naming it, the key never shown',
+    (value) => {
+      const e = usageError(() => resolveCliConfig('p.txt', flags(), env({}, { OPENAI_API_KEY: 'sk-test-000000000', OPENAI_BASE_URL: value }), []));
+      expect(e.message).toMatch(/^OPENAI_BASE_URL ".*": expected an http:\/\/ or https:\/\/ URL/);
+      expect(e.message).not.toContain('sk-test-000000000');
+    },
+  );
+
+  it('OPENAI_BASE_URL: blank is unset; --base-url wins over it; --mock reads it not', () => {
+    expect(resolveCliConfig('p.txt', flags(), env({}, { OPENAI_BASE_URL: ' ' }), []).provider).toEqual({
+      kind: 'openai',
+      baseURL: undefined,
+      apiKey: undefined,
+    });
+    const bad = env({}, { OPENAI_BASE_URL: 'mock' });
+    expect(resolveCliConfig('p.txt', flags({ baseUrl: 'http://flag/v1' }), bad, []).provider).toMatchObject({ baseURL: 'http://flag/v1' });
+    expect(resolveCliConfig('p.txt', flags({ mock: true }), bad, []).provider).toEqual({ kind: 'mock' });
+  });
+
   it('a base URL without them is kept as given', () => {
     const c = resolveCliConfig('p.txt', flags({ baseUrl: 'http://127.0.0.1:8080/v1' }), env(), []);
     expect(c.provider).toMatchObject({ kind: 'openai', baseURL: 'http://127.0.0.1:8080/v1' });

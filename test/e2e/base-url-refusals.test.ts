@@ -85,3 +85,63 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8')).baseURL).toBe(server.url);
   });
 });
+
+/**
+ * OPENAI_BASE_URL is held to what --base-url is: a value that is no http(s) URL used to reach the
+ * HTTP client (an internal error, exit 1) after OUT.meta.json had recorded it, `"baseURL": "mock"`
+ * included, which later commands then took for a --mock run.
+ */
+describe.concurrent('an OPENAI_BASE_URL that is not an http(s) URL is refused before anything is written', () => {
+  it.each([
+    ['mock', 'mock', /^llm-batch: OPENAI_BASE_URL "mock": expected an http:\/\/ or https:\/\/ URL, e.g\. .*pass --mock/],
+    ['a host without a scheme', 'localhost:8000/v1', /^llm-batch: OPENAI_BASE_URL "localhost:8000\/v1": expected an http:\/\/ or https:\/\/ URL/],
+    ['another scheme', 'ftp://127.0.0.1/v1', /^llm-batch: OPENAI_BASE_URL "ftp:\/\/127\.0\.0\.1\/v1": expected an http:\/\/ or https:\/\/ URL/],
+    ['the key and a host, no scheme', `${SECRET_KEY}@api.example.com/v1`, /^llm-batch: OPENAI_BASE_URL "\*\*\*@api\.example\.com\/v1": expected/],
+    [
+      'a token and a query, no scheme',
+      `${OTHER}@api.example.com/v1?key=${SECRET_KEY}`,
+      /^llm-batch: OPENAI_BASE_URL "\*\*\*@api\.example\.com\/v1\?\*\*\*": expected/,
+    ],
+  ])('%s: exit 2, one line naming OPENAI_BASE_URL, no secret, no output or meta file', async (_name, value, message) => {
+    const { server } = await fresh();
+    const input = writePrompts(dir, `env-${Math.random().toString(36).slice(2)}.txt`, ['one']);
+    for (const extra of [[], ['--batch-api', '--no-wait']]) {
+      const out = `${input}.${extra.length}.jsonl`;
+      const r = await runCli([input, '-o', out, ...extra], { env: { OPENAI_BASE_URL: value } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(stderrLines(r)).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/internal error|TypeError/);
+      expect(r.stderr + r.stdout).not.toContain(SECRET_KEY);
+      expect(r.stderr).not.toContain(OTHER);
+      expect(fs.existsSync(out)).toBe(false);
+      expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--base-url wins over a bad OPENAI_BASE_URL, and --mock reads it not: each run works', async () => {
+    const { server } = await fresh();
+    const input = writePrompts(dir, 'env-overridden.txt', ['one']);
+    const live = path.join(dir, 'env-overridden.jsonl');
+    const r = await runCli([input, '--base-url', server.url, '-o', live], { env: { OPENAI_BASE_URL: 'mock' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(`${live}.meta.json`, 'utf8')).baseURL).toBe(server.url);
+    const mocked = path.join(dir, 'env-mocked.jsonl');
+    const m = await runCli([input, '--mock', '-o', mocked], { env: { OPENAI_BASE_URL: 'mock' } });
+    expect(m.code, m.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(`${mocked}.meta.json`, 'utf8')).baseURL).toBe('mock');
+  });
+
+  it.each([[''], ['   ']])('OPENAI_BASE_URL=%j counts as unset, as an empty OPENAI_API_KEY does', async (value) => {
+    const input = writePrompts(dir, `env-empty-${value.length}.txt`, ['one']);
+    const dry = await runCli([input, '--dry-run'], { env: { OPENAI_BASE_URL: value } });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('POST https://api.openai.com/v1/chat/completions');
+    // Unset, it is no local server that may need no key.
+    const keyless = await runCli([input, '-o', `${input}.jsonl`], { env: { OPENAI_BASE_URL: value, OPENAI_API_KEY: '' } });
+    expect(keyless.code).toBe(2);
+    expect(keyless.stderr).toMatch(/^llm-batch: OPENAI_API_KEY is not set/);
+  });
+});
