@@ -26,7 +26,7 @@ import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
-import { refuseCredentials, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
+import { envBaseUrl, refuseCredentials, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
@@ -63,14 +63,12 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
   const meta = readRunMeta(output);
   const recorded = typeof meta?.['baseURL'] === 'string' && meta['baseURL'] !== 'openai' ? (meta['baseURL'] as string) : undefined;
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
-  const envURL = io.env.OPENAI_BASE_URL?.trim() || undefined;
+  const useRecorded = recorded !== undefined && !recorded.includes('[redacted]');
+  // Read (and checked, as a run checks it) only when it is the server asked.
+  const envURL = baseUrlFlag === undefined && !useRecorded ? envBaseUrl(io.env, apiKey) : undefined;
   const stripped = baseUrlFlag === undefined && recorded?.includes('[redacted]') && envURL === undefined;
   const [baseURL, from] =
-    baseUrlFlag !== undefined
-      ? [baseUrlFlag, '--base-url']
-      : recorded !== undefined && !recorded.includes('[redacted]')
-        ? [recorded, `the base URL in ${metaPath(output)}`]
-        : [envURL, 'OPENAI_BASE_URL'];
+    baseUrlFlag !== undefined ? [baseUrlFlag, '--base-url'] : useRecorded ? [recorded, `the base URL in ${metaPath(output)}`] : [envURL, 'OPENAI_BASE_URL'];
   if (baseURL !== undefined) refuseCredentials(baseURL, from, apiKey);
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);

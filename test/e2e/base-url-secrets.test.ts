@@ -86,6 +86,27 @@ describe('status and cancel refuse a base URL as a run does', () => {
     expect(ctx.server.batchState.counts).toEqual(counts);
   });
 
+  it('an OPENAI_BASE_URL that is no http(s) URL (`mock`, no scheme): exit 2, one line naming it, nothing asked or written', async () => {
+    const { out } = await pendingOutput();
+    const meta = JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'));
+    // OPENAI_BASE_URL is used when the recorded URL is the default one: record it so.
+    const recorded = JSON.stringify({ ...meta, baseURL: 'openai' });
+    fs.writeFileSync(`${out}.meta.json`, recorded);
+    const rows = fs.readFileSync(out, 'utf8');
+    const counts = { ...ctx.server.batchState.counts };
+    for (const value of ['mock', `${SECRET_KEY}@localhost:8000/v1`])
+      for (const command of ['status', 'cancel']) {
+        const r = await runCli([command, out], { env: { OPENAI_BASE_URL: value } });
+        expect(r.code, `${command} ${value}: ${r.stderr}`).toBe(2);
+        expect(stderrLines(r)).toHaveLength(1);
+        expect(r.stderr).toMatch(/^llm-batch: OPENAI_BASE_URL "(mock|\*\*\*@localhost:8000\/v1)": expected an http:\/\/ or https:\/\/ URL/);
+        expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
+      }
+    expect(ctx.server.batchState.counts).toEqual(counts);
+    expect(fs.readFileSync(out, 'utf8')).toBe(rows);
+    expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(recorded);
+  });
+
   it('a plain --base-url still works for both', async () => {
     const { out } = await pendingOutput();
     const status = await runCli(['status', out, '--base-url', ctx.server.url]);
