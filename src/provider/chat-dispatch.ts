@@ -21,14 +21,21 @@ export function dispatchChat(
   body: string,
   signal: AbortSignal,
   abortError: () => Error,
+  /** What a failure before the response rejects with, given undici's error in node:http's words. */
+  failed: (err: unknown, signal: AbortSignal) => unknown = (err) => err,
 ): Promise<ChatResponse> {
-  if (signal.aborted) return Promise.reject(abortError());
+  if (signal.aborted) return Promise.reject(failed(abortError(), signal));
   return new Promise((resolve, reject) => {
-    const handler = new DispatchedChat(signal, abortError, resolve, reject);
+    const handler = new DispatchedChat(signal, abortError, resolve, reject, failed);
     // The handler is the listener (its handleEvent): no closure per request.
     signal.addEventListener('abort', handler as unknown as () => void, { once: true });
     const { origin, path } = partsOf(url);
-    dispatcher.dispatch({ origin, path, method: 'POST', headers, body }, handler);
+    try {
+      dispatcher.dispatch({ origin, path, method: 'POST', headers, body }, handler);
+    } catch (err) {
+      signal.removeEventListener('abort', handler as unknown as () => void);
+      reject(failed(err, signal));
+    }
   });
 }
 
@@ -68,6 +75,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     private readonly abortError: () => Error,
     private readonly resolve: (response: ChatResponse) => void,
     private readonly reject: (err: unknown) => void,
+    private readonly failed: (err: unknown, signal: AbortSignal) => unknown,
   ) {}
 
   /** The signal's abort (this object is its listener: no closure per request). */
@@ -86,7 +94,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     // the request is dropped then. A connection that never opens goes when the pool is closed.
     this.abortReason = reason;
     this.signal.removeEventListener('abort', this as unknown as () => void);
-    this.reject(reason);
+    this.reject(this.failed(reason, this.signal));
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -126,7 +134,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   onError(err: Error): void {
     this.signal.removeEventListener('abort', this as unknown as () => void);
     if (!this.responded) {
-      this.reject(nodeWording(err, false));
+      this.reject(this.failed(nodeWording(err, false), this.signal));
       return;
     }
     if (this.finished || this.failure !== undefined) return;

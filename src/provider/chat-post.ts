@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Dispatcher } from 'undici';
 import { CREDENTIALS, MAX_REDIRECTS, type AgentPool } from './agent-pool.js';
 import { dispatchChat } from './chat-dispatch.js';
 import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
@@ -15,9 +16,10 @@ export interface ChatTarget {
 }
 
 /**
- * POSTs one chat-completions body and resolves with the response (any status), its body not yet
- * read, after following 307/308 redirects as the SDK's fetch did (credentials dropped on leaving
- * the origin; 301/302/303 come back as they are).
+ * POSTs one chat-completions body to `target.url` and resolves with the response (any status), its
+ * body not yet read. A 307/308 is returned as it is: `followRedirects` takes it from there. Over a
+ * direct connection this is the dispatcher's own promise, no async function of its own: every
+ * suspended call stays alive, with what it holds, as long as the request is in flight (issue 16).
  *
  * Failures before a response are the SDK's own error objects, the ones it threw for the same
  * failure (`APIUserAbortError` once `signal` fired, else `APIConnectionError` over a
@@ -25,13 +27,24 @@ export interface ChatTarget {
  * classifier maps them exactly as before. An abort after the response destroys it with the
  * signal's reason.
  */
-export async function postChat(target: ChatTarget, body: string, signal: AbortSignal): Promise<ChatResponse> {
+export function postChat(target: ChatTarget, body: string, signal: AbortSignal): Promise<ChatResponse> {
+  return postOnce(target.pool, target.url, target.headers, body, signal);
+}
+
+/** Whether a response is a redirect the SDK's fetch followed. */
+export const isRedirect = (status: number): boolean => status === 307 || status === 308;
+
+/**
+ * Follows a 307/308 `response` to `target` as the SDK's fetch did (credentials dropped on leaving
+ * the origin; 301/302/303 come back as they are), up to MAX_REDIRECTS hops; resolves with the
+ * first response that is not one it follows.
+ */
+export async function followRedirects(target: ChatTarget, body: string, signal: AbortSignal, response: ChatResponse): Promise<ChatResponse> {
   let url = target.url;
   let headers = target.headers;
   for (let hops = 0; ; hops++) {
-    const response = await postOnce(target.pool, url, headers, body, signal);
     const status = response.status;
-    if ((status !== 307 && status !== 308) || hops === MAX_REDIRECTS) return response;
+    if (!isRedirect(status) || hops === MAX_REDIRECTS) return response;
     const location = response.headers.get('location');
     if (!location) return response;
     const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
@@ -43,20 +56,26 @@ export async function postChat(target: ChatTarget, body: string, signal: AbortSi
       headers = kept;
     }
     url = next;
+    response = await postOnce(target.pool, url, headers, body, signal);
   }
 }
 
 /** Direct connections go through undici; a proxy's through its node:http agent. */
-async function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
+function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
   const found = pool.dispatcherFor(url);
-  const direct = found instanceof Promise ? await found : found;
-  if (direct) {
-    try {
-      return await dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort);
-    } catch (err) {
-      throw err instanceof APIUserAbortError ? err : connectionError(err, signal);
-    }
-  }
+  if (found instanceof Promise)
+    return found.then((direct) => (direct ? postDirect(direct, url, headers, body, signal) : postViaAgent(pool, url, headers, body, signal)));
+  return found !== undefined ? postDirect(found, url, headers, body, signal) : postViaAgent(pool, url, headers, body, signal);
+}
+
+function postDirect(direct: Dispatcher, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
+  return dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort, directFailure);
+}
+
+/** A failure of the dispatcher in the SDK's words (see postChat): an abort stays an abort. */
+const directFailure = (err: unknown, signal: AbortSignal): unknown => (err instanceof APIUserAbortError ? err : connectionError(err, signal));
+
+async function postViaAgent(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
   let agent: http.Agent;
   try {
     const found = pool.agentFor(url);

@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { errorWords } from './error-body.js';
-import { failedFetch, postChat, type ChatTarget } from './chat-post.js';
+import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError, OpenAIError } from './sdk-errors.js';
 import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
@@ -19,7 +19,9 @@ import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer
  * network error itself for a cut connection), thrown to the same classifier.
  */
 export async function leanChat(target: ChatTarget, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
-  const response = await postChat(target, JSON.stringify(wireBody(request, limitField)), ctx.signal);
+  const body = JSON.stringify(wireBody(request, limitField));
+  let response = await postChat(target, body, ctx.signal);
+  if (isRedirect(response.status)) response = await followRedirects(target, body, ctx.signal, response);
   ctx.onActivity();
   const { status, headers } = response;
   if (status < 200 || status > 299) {

@@ -33,15 +33,13 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, limitField, pool)));
   const attempt = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
     target ? leanChat(target, limitField, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx));
-  const complete: Complete = async (request, ctx) => {
-    try {
-      return await attempt(request, ctx);
-    } catch (err) {
-      const error = classifyError(err);
-      if (!options.redact) throw error;
-      throw new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact));
-    }
+  const classified = (err: unknown): never => {
+    const error = classifyError(err);
+    if (!options.redact) throw error;
+    throw new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact));
   };
+  // A promise, not an async function: no suspended call held per request in flight (issue 16).
+  const complete: Complete = (request, ctx) => attempt(request, ctx).catch(classified);
   return Object.assign(complete, {
     async warmUp() {
       if (viaSdk) return void (await (await sdkChat()).warmUp());
