@@ -217,11 +217,10 @@ class Engine {
       await earlier;
       hit = usable(o.cache.lookup(request, sample));
     }
-    try {
-      return await this.answer(record, request, sample, hit);
-    } finally {
-      if (claimed) o.cache?.release?.(request, sample);
-    }
+    // Returned, not awaited: this call does not stay suspended, with all it holds, while the
+    // record is in flight (issue 16).
+    const answered = this.answer(record, request, sample, hit);
+    return claimed ? answered.finally(() => o.cache?.release?.(request, sample)) : answered;
   }
 
   /** A record's row from its cache hit, or by asking (with retries and re-asks). */
