@@ -21,6 +21,8 @@ export type FaultKind =
   | '401'
   | '403'
   | '404'
+  /** A proxy's refusal of credentials (Proxy-Authenticate), as one in front of the API gives. */
+  | '407'
   | '408'
   | '409'
   | '429'
@@ -206,6 +208,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   '401',
   '403',
   '404',
+  '407',
   '408',
   '409',
   '429',
@@ -758,6 +761,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
             errorBody('Country, region, or territory not supported', 'request_forbidden', 'unsupported_country_region_territory'),
             ctx.headers,
           );
+        case '407':
+          ctx.headers['proxy-authenticate'] = 'Basic realm="test"';
+          return sendJson(res, rec, 407, errorBody('Proxy Authentication Required', 'proxy_error', 'proxy_auth_required'), ctx.headers);
         case '429': {
           retryHeaders(ctx.headers, 200); // retry-after: 1, retry-after-ms: 200
           const msg = 'Rate limit reached for requests. Please try again in 200ms.';
