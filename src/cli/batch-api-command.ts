@@ -35,7 +35,8 @@ import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { checkInputFile, inputOptionsFor, openInput } from './open-input.js';
 import { proxyFromEnv } from './proxy-env.js';
-import { NEW_CAP, resumeHint } from './resume-hint.js';
+import { NEW_CAP, resumeHint, withResumeCommand } from './resume-hint.js';
+import { liveStopError } from './outcome.js';
 import { checkWritableFile, unwritableReason } from './check-writable.js';
 import { inputErrorLines } from './input-error-lines.js';
 import { isStreamTarget } from './stream-target.js';
@@ -181,6 +182,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const stop = new AbortController();
   const unlisten: Array<() => void> = [];
   let closeLive: (() => Promise<void>) | undefined;
+  /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
+  let liveStop: RunError | undefined;
   let runReport: RunReport | undefined;
   try {
     const inputFingerprint = await fingerprint(config);
@@ -255,14 +258,14 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // retries, order, the cache (its answers are stored as any live answer is); the stop is ours.
     let finishLive: ((pending: AsyncIterable<PromptRecord>) => AsyncIterable<ResultRow>) | undefined;
     if (batchConfig.finishLive) {
-      const { complete } = createProvider(config, io);
+      const { complete, viaProxy } = createProvider(config, io);
       closeLive = complete.close;
       // Our Ctrl-C stops admitting; requests in flight finish, as before.
       const signals = { stop: stop.signal, abort: new AbortController().signal, dispose: () => {} };
       finishLive = async function* (pending) {
         const live = createStats();
         try {
-          yield* runBatch(pending, {
+          const outcome = yield* runBatch(pending, {
             ...engineOptions(config, {
               complete,
               stats: live,
@@ -273,6 +276,10 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             }),
             deltaEvents: false,
           });
+          // A quota, key, proxy or endpoint that stopped the live engine stops the whole run, as live:
+          // the batch job would otherwise read the batch again and re-ask again, for ever.
+          liveStop = liveStopError(config, outcome, viaProxy, redact);
+          if (liveStop) throw liveStop;
         } finally {
           // Re-asks count in the summary as a live run's do: those sent (a collected answer's first
           // live request is one), not those a stop kept back.
@@ -342,6 +349,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     try {
       outcome = await job.run();
     } catch (err) {
+      // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
+      if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config));
       // A rejected key leaves the batches' state for --resume (the same command again is refused): say so.
       if (err instanceof RunError && err.code === 'auth') throw new RunError(`${err.message}; when that is fixed, run: ${resumeHint(config)}`, 'auth');
       if (!(err instanceof BatchUnreachableError)) throw err;

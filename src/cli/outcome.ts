@@ -1,6 +1,7 @@
 import type { BatchOutcome } from '../engine/run-batch.js';
 import type { BatchStats } from '../engine/stats.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, RunError } from '../errors.js';
+import type { StopReason } from '../engine/events.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
@@ -37,30 +38,50 @@ function refusedAdvice(config: CliConfig, budget: RunBudget): string {
   return budget.refused ? `: ${worstCaseAdvice(budget.refused, budget.capUsd, config.maxTokens)}` : '';
 }
 
+/** Why a run stopped early, in one line naming what to check; undefined for a stop that needs none (Ctrl-C). */
+function stopLine(
+  config: CliConfig,
+  run: Pick<FinishedRun, 'outcome' | 'viaProxy' | 'budget'>,
+  redact: (text: string) => string,
+  resumable: boolean,
+): string | undefined {
+  const { outcome } = run;
+  if (outcome.stopped === 'unreachable') return redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false));
+  if (outcome.stopped === 'budget' && run.budget)
+    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
+  if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
+  if (outcome.stopped === 'auth')
+    return `the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`;
+  if (outcome.stopped === 'response_format')
+    return (
+      `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
+      `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`
+    );
+  // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
+  if (outcome.stopped === 'output_failed')
+    return `${outcome.message}${resumable ? '; every row written before it is kept: make room, then finish the rest with the command below' : ''}`;
+  if (outcome.stopped === 'quota') return `quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`;
+  return undefined;
+}
+
 /** Says why a run stopped early, in one line naming what to check. */
 function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter, redact: (text: string) => string, resumable: boolean): void {
-  const { outcome } = run;
-  if (outcome.stopped === 'unreachable') {
-    reporter.error(redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false)));
-  } else if (outcome.stopped === 'budget' && run.budget) {
-    reporter.error(
-      `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`,
-    );
-  } else if (outcome.stopped === 'proxy') {
-    reporter.error(`${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`);
-  } else if (outcome.stopped === 'auth') {
-    reporter.error(`the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`);
-  } else if (outcome.stopped === 'response_format') {
-    reporter.error(
-      `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
-        `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`,
-    );
-  } else if (outcome.stopped === 'output_failed') {
-    // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
-    reporter.error(`${outcome.message}${resumable ? '; every row written before it is kept: make room, then finish the rest with the command below' : ''}`);
-  } else if (outcome.stopped === 'quota') {
-    reporter.error(`quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`);
-  }
+  const line = stopLine(config, run, redact, resumable);
+  if (line !== undefined) reporter.error(line);
+}
+
+/**
+ * A run-level stop of --batch-api's live engine (--finish-live's re-asks and unfinished lines) as
+ * the error that ends the whole run: a live run's line and exit code for it, its last period left
+ * for the resume command that follows. Undefined when the engine ran to the end or was interrupted
+ * (the batch job hears Ctrl-C itself).
+ */
+export function liveStopError(config: CliConfig, outcome: BatchOutcome, viaProxy: boolean, redact: (text: string) => string): RunError | undefined {
+  const reason = outcome.stopped;
+  if (reason === undefined || reason === 'interrupted') return undefined;
+  const line = stopLine(config, { outcome, viaProxy }, redact, true) ?? `stopped (${reason}): ${outcome.message ?? reason}`;
+  const code = reason === 'auth' || reason === 'quota' || reason === 'unreachable' || reason === 'proxy' ? reason : 'usage';
+  return new RunError(redact(line).replace(/\.$/, ''), code, stopExitCode(reason));
 }
 
 /** Rows say 404 one by one; when every request got one, the likely cause is one setting. */
@@ -72,20 +93,18 @@ function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchSta
   );
 }
 
+/** The exit code a stop gives, whatever the rows say. */
+function stopExitCode(reason: StopReason): number {
+  if (reason === 'output_closed') return ExitCode.outputClosed;
+  if (reason === 'auth' || reason === 'proxy' || reason === 'response_format' || reason === 'output_failed') return ExitCode.usage;
+  if (reason === 'quota' || reason === 'budget') return ExitCode.stoppedEarly;
+  return reason === 'unreachable' ? ExitCode.unreachable : ExitCode.interrupted;
+}
+
 function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
-  if (outcome.stopped === 'output_closed') return ExitCode.outputClosed;
-  return outcome.stopped === 'auth' || outcome.stopped === 'proxy' || outcome.stopped === 'response_format' || outcome.stopped === 'output_failed'
-    ? ExitCode.usage
-    : outcome.stopped === 'quota' || outcome.stopped === 'budget'
-      ? ExitCode.stoppedEarly
-      : outcome.stopped === 'unreachable'
-        ? ExitCode.unreachable
-        : outcome.stopped === 'interrupted'
-          ? ExitCode.interrupted
-          : // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
-            stats.failed + stats.skippedFailed > 0
-            ? ExitCode.someFailed
-            : ExitCode.ok;
+  if (outcome.stopped) return stopExitCode(outcome.stopped);
+  // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
+  return stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed : ExitCode.ok;
 }
 
 /**
