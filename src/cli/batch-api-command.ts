@@ -352,7 +352,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
       if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config));
       // A rejected key leaves the batches' state for --resume (the same command again is refused): say so.
-      if (err instanceof RunError && err.code === 'auth') throw new RunError(`${err.message}; when that is fixed, run: ${resumeHint(config)}`, 'auth');
+      if (err instanceof RunError && err.code === 'auth') throw withResumeCommand(err, resumeHint(config));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
       const viaProxy = !mock && proxy.proxyFor(baseURL ?? 'https://api.openai.com/v1') !== undefined;
