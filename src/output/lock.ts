@@ -212,21 +212,18 @@ export function acquireLock(outputPath: string): LockHandle {
       return makeHandle(lockPath, text, note);
     }
 
-    let raw: string;
-    let mtimeMs: number;
+    let found: FoundLock;
     try {
-      raw = readFileSync(lockPath, 'utf8');
-      mtimeMs = statSync(lockPath).mtimeMs;
+      found = readLock(lockPath);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') continue; // released meanwhile
       throw new RunError(`Cannot read lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
-    const info = parseLock(raw);
-    const refusal = heldBy(lockPath, info, mtimeMs);
+    const refusal = heldBy(lockPath, found.info, found.mtimeMs);
     if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
-    note = takeOverNote(lockPath, info, mtimeMs);
+    note = takeOverNote(lockPath, found.info, found.mtimeMs);
     try {
-      removeStale(lockPath, raw);
+      removeStale(lockPath, found.raw);
     } catch (err) {
       throw new RunError(`Cannot replace stale lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
@@ -240,15 +237,26 @@ export function acquireLock(outputPath: string): LockHandle {
  */
 export function lockHeld(outputPath: string): boolean {
   const lockPath = lockFileOf(outputPath);
-  let raw: string;
-  let mtimeMs: number;
+  let found: FoundLock;
   try {
-    raw = readFileSync(lockPath, 'utf8');
-    mtimeMs = statSync(lockPath).mtimeMs;
+    found = readLock(lockPath);
   } catch {
     return false;
   }
-  return heldBy(lockPath, parseLock(raw), mtimeMs) !== undefined;
+  return heldBy(lockPath, found.info, found.mtimeMs) !== undefined;
+}
+
+interface FoundLock {
+  raw: string;
+  info: LockInfo | undefined;
+  /** When its run last refreshed it (see HEARTBEAT_MS). */
+  mtimeMs: number;
+}
+
+/** The lock file as it is now; throws as fs does (ENOENT: there is none). */
+function readLock(lockPath: string): FoundLock {
+  const raw = readFileSync(lockPath, 'utf8');
+  return { raw, info: parseLock(raw), mtimeMs: statSync(lockPath).mtimeMs };
 }
 
 function makeHandle(lockPath: string, text: string, note: string | undefined): LockHandle {
