@@ -1,3 +1,5 @@
+import { groupDigits } from '../util/group-digits.js';
+
 /** Longest text `--dry-run` shows of one message or field: a 5 MB prompt is not a preview. */
 export const MAX_SHOWN_CHARS = 2000;
 
@@ -13,7 +15,7 @@ export function clipForDisplay(body: Record<string, unknown>): { body: Record<st
       clipped = true;
       const head = value.slice(0, MAX_SHOWN_CHARS * 0.75);
       const tail = value.slice(value.length - MAX_SHOWN_CHARS * 0.25);
-      return `${head} […${(value.length - head.length - tail.length).toLocaleString('en-US')} characters not shown…] ${tail}`;
+      return `${head} […${groupDigits(value.length - head.length - tail.length)} characters not shown…] ${tail}`;
     }
     if (Array.isArray(value)) return value.map(clip);
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clip(v)]));

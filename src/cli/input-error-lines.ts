@@ -1,5 +1,6 @@
 import type { ResultRow } from '../types.js';
 import type { Reporter } from '../ui/reporter.js';
+import { groupDigits } from '../util/group-digits.js';
 
 /** Bad input lines named one by one on stderr; past that, one line counts the rest. */
 export const INPUT_ERROR_LINES = 20;
@@ -21,7 +22,7 @@ export function inputErrorLines(reporter: Pick<Reporter, 'error'>, limit = INPUT
       if (ended || seen <= limit) return;
       ended = true;
       const more = seen - limit;
-      reporter.error(`… and ${more.toLocaleString('en-US')} more bad input ${more === 1 ? 'record' : 'records'} (their rows have error.type "input")`);
+      reporter.error(`… and ${groupDigits(more)} more bad input ${more === 1 ? 'record' : 'records'} (their rows have error.type "input")`);
     },
   };
 }

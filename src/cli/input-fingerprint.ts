@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { decodeInput, type InputEncoding } from '../input/decode-input.js';
+import { groupDigits } from '../util/group-digits.js';
 
 export interface InputFingerprint {
   /** `sha256:<hex>` of the whole file. */
@@ -47,7 +48,7 @@ export async function fingerprintFile(file: string, bytes?: number, decode?: { e
   return { hash: `sha256:${hash.digest('hex')}`, bytes: read };
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string) => `${groupDigits(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * Compares the input a resume reads with the one the output was started from. Prompts appended

@@ -16,6 +16,7 @@ import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
 import { pricesOf } from './open-budget.js';
 import { writtenByMock } from './mock-batches-gone.js';
 import { pendingBatchesNote } from './report-pending.js';
+import { groupDigits } from '../util/group-digits.js';
 
 const HELP = `
 Examples:
@@ -105,9 +106,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         );
       }
       if (pending) io.stderr.write(`llm-batch: ${pending}\n`);
-      const sampled = outcome.sampled ? `; the table holds a sample of ${outcome.tableRows.toLocaleString('en-US')}` : '';
+      const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(
-        `llm-batch: report of ${outcome.rows.toLocaleString('en-US')} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
+        `llm-batch: report of ${groupDigits(outcome.rows)} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
       );
     }
     return ExitCode.ok;

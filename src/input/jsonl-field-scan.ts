@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { isPlainObject } from '../util/is-plain-object.js';
+import { groupDigits } from '../util/group-digits.js';
 
 /** How far a JSONL read looks ahead for a field its first rows lack (rows, and characters). */
 export const READ_AHEAD_ROWS = 1000;
@@ -82,7 +83,7 @@ export class JsonlFieldScan {
   }
 
   private refuse(ended: boolean): never {
-    const rows = this.rows.toLocaleString('en-US');
+    const rows = groupDigits(this.rows);
     const noRowHas = (field: { no: string; a: string }) =>
       this.rows === 1 ? `its one row has ${field.no}` : `none of the ${ended ? '' : 'first '}${rows} rows has ${field.a}`;
     const names = [...this.keys];

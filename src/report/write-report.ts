@@ -11,6 +11,7 @@ import type { ReportPricing } from './row-cost.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import type { TailInfo } from '../output/complete-lines.js';
+import { groupDigits } from '../util/group-digits.js';
 
 export interface WriteReportOptions {
   /** The results file (JSONL or CSV) the report is made of. */
@@ -75,7 +76,7 @@ function noRows(input: string, tornBytes: number): RunError {
     size === 0
       ? 'is empty'
       : tornBytes === size
-        ? `holds no result rows (its ${tornBytes.toLocaleString('en-US')} bytes end in no newline, skipped as a torn write)`
+        ? `holds no result rows (its ${groupDigits(tornBytes)} bytes end in no newline, skipped as a torn write)`
         : 'holds no result rows';
   return new RunError(`${input} ${what}: no report written`, 'input', ExitCode.noPrompts);
 }

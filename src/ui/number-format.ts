@@ -1,10 +1,14 @@
-/** Number and time formats shared by progress lines, the bar, the summary and --dry-run. */
+/**
+ * Number and time formats shared by progress lines, the bar, the summary and --dry-run. Digits are
+ * grouped by util/group-digits.ts, not toLocaleString: ICU's locale data costs ~20 ms of CPU to load.
+ */
+import { groupDigits } from '../util/group-digits.js';
 
 /** `1,234,567` */
-export const count = (x: number): string => Math.round(x).toLocaleString('en-US');
+export const count = (x: number): string => groupDigits(Math.round(x));
 
 /** `38.2` (one decimal, thousands separated). */
-export const rate = (x: number): string => x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+export const rate = (x: number): string => groupDigits(x, 1);
 
 /** Short compact figures for a crowded bar: `980`, `12.3k`, `4.5M`. */
 export function compact(x: number): string {
@@ -35,7 +39,7 @@ export function exactUsd(x: number, up = false): string {
   const decimals = x >= 1 ? 2 : Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(x))));
   const scale = 10 ** decimals;
   const rounded = up ? Math.ceil(x * scale - 1e-6) / scale : Math.round(x * scale) / scale;
-  if (rounded >= 1) return `$${rounded.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  if (rounded >= 1) return `$${groupDigits(rounded, 2)}`;
   return `$${rounded.toFixed(decimals)}`;
 }
 
@@ -48,5 +52,5 @@ export function usd(x: number): string {
   if (x < 0.0001) return exactUsd(x);
   // On the rounded figure: $0.99999 is `$1.00`, not `$1.0000`.
   if (Number(x.toFixed(4)) < 1) return `$${x.toFixed(4)}`;
-  return `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `$${groupDigits(x, 2)}`;
 }

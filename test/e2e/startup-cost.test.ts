@@ -11,12 +11,23 @@ import { runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServer('llm-batch-startup-');
 
-/** NODE_OPTIONS that make the CLI write the node built-ins it loaded, at exit, to `file`. */
+/**
+ * NODE_OPTIONS that make the CLI write, at exit, the node built-ins it loaded to `file` and the
+ * locale-aware calls it made (each loads ICU's data on first use, ~20 ms of CPU) to `file`.icu.
+ */
 function traceBuiltins(file: string): Record<string, string> {
   const preload = path.join(ctx.dir, 'builtins.cjs');
   fs.writeFileSync(
     preload,
-    "process.on('exit', () => require('node:fs').writeFileSync(process.env.TRACE_BUILTINS_FILE, process.moduleLoadList.join('\\n')));\n",
+    [
+      'const icu = new Set();',
+      'const spy = (o, name, label) => { const f = o[name]; o[name] = function (...a) { icu.add(label); return f.apply(this, a); }; };',
+      "spy(Number.prototype, 'toLocaleString', 'Number#toLocaleString');",
+      "spy(String.prototype, 'localeCompare', 'String#localeCompare');",
+      "spy(Date.prototype, 'toLocaleString', 'Date#toLocaleString');",
+      "for (const k of ['Segmenter', 'NumberFormat', 'Collator', 'DateTimeFormat', 'PluralRules']) Intl[k] = new Proxy(Intl[k], { construct: (t, a, n) => (icu.add(`Intl.${k}`), Reflect.construct(t, a, n)) });",
+      "process.on('exit', () => { const fs = require('node:fs'); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE, process.moduleLoadList.join('\\n')); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE + '.icu', [...icu].join('\\n')); });",
+    ].join('\n'),
   );
   return { NODE_OPTIONS: `--require=${preload}`, TRACE_BUILTINS_FILE: file };
 }
@@ -24,10 +35,11 @@ function traceBuiltins(file: string): Record<string, string> {
 const builtins = (file: string) => new Set(fs.readFileSync(file, 'utf8').split('\n'));
 
 describe('a run against an http:// server', () => {
-  it.each([['streamed'], ['--no-stream']])('%s: loads neither tls, node:https nor node:http2, nor node’s own undici', async (mode) => {
+  it.each([['streamed'], ['--no-stream']])('%s: loads neither tls, node:https nor node:http2, nor node’s own undici, nor ICU', async (mode) => {
     const input = writePrompts(ctx.dir, `${mode}.txt`, ['one', 'two']);
     const trace = path.join(ctx.dir, `${mode}.trace`);
-    const args = [input, '--base-url', ctx.server.url, '-q', ...(mode === 'streamed' ? [] : [mode])];
+    // Not -q: the summary line's counts, rate and cost are formatted too.
+    const args = [input, '--base-url', ctx.server.url, ...(mode === 'streamed' ? [] : [mode])];
     const r = await runCli(args, { env: traceBuiltins(trace) });
     expect(r.code).toBe(0);
     expect(rowsOf(r).map((row) => row.error)).toEqual([null, null]);
@@ -36,6 +48,9 @@ describe('a run against an http:// server', () => {
     // tls only for https (~15–20 ms of CPU); http2 never (undici's h2 client, off); and an ESM import
     // of node:http on node ≥ 22 would load node's bundled undici through its facade (~35 ms).
     for (const name of ['tls', 'https', 'http2', 'internal/deps/undici/undici']) expect(loaded.has(`NativeModule ${name}`), name).toBe(false);
+    // Numbers are grouped without ICU (util/group-digits.ts): its first call costs ~20 ms of CPU.
+    expect(r.stderr).toMatch(/2 ok, 0 failed · \d+ tokens in/);
+    expect(fs.readFileSync(`${trace}.icu`, 'utf8')).toBe('');
   });
 });
 
