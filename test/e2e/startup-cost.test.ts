@@ -5,17 +5,28 @@
 import fs from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadedPackages } from '../helpers/loaded-packages.js';
 import { rowsOf, useServer } from '../helpers/mock-server-hooks.js';
-import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { ROOT, runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServer('llm-batch-startup-');
 
 /**
  * NODE_OPTIONS that make the CLI write, at exit, the node built-ins it loaded to `file` and the
- * locale-aware calls it made (each loads ICU's data on first use, ~20 ms of CPU) to `file`.icu.
+ * locale-aware calls it made (each loads ICU's data on first use, ~20 ms of CPU) to `file`.icu; and
+ * every module it resolves, as it resolves it, to `file`.modules (hooks run on a thread of their
+ * own: they append synchronously).
  */
 function traceBuiltins(file: string): Record<string, string> {
+  const hooks = path.join(ctx.dir, 'trace-hooks.mjs');
+  const register = path.join(ctx.dir, 'trace-register.mjs');
+  fs.writeFileSync(
+    hooks,
+    "import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.TRACE_BUILTINS_FILE + '.modules', `${r.url}\\n`); return r; }\n",
+  );
+  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   const preload = path.join(ctx.dir, 'builtins.cjs');
   fs.writeFileSync(
     preload,
@@ -29,13 +40,15 @@ function traceBuiltins(file: string): Record<string, string> {
       "process.on('exit', () => { const fs = require('node:fs'); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE, process.moduleLoadList.join('\\n')); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE + '.icu', [...icu].join('\\n')); });",
     ].join('\n'),
   );
-  return { NODE_OPTIONS: `--require=${preload}`, TRACE_BUILTINS_FILE: file };
+  return { NODE_OPTIONS: `--require=${preload} --import=${pathToFileURL(register).href}`, TRACE_BUILTINS_FILE: file };
 }
 
 const builtins = (file: string) => new Set(fs.readFileSync(file, 'utf8').split('\n'));
+/** The npm packages behind the modules a traced run resolved (bundle chunks mapped through the metafile). */
+const packages = (file: string) => loadedPackages(fs.readFileSync(`${file}.modules`, 'utf8').split('\n').filter(Boolean), ROOT);
 
 describe('a run against an http:// server', () => {
-  it.each([['streamed'], ['--no-stream']])('%s: loads neither tls, node:https nor node:http2, nor node’s own undici, nor ICU', async (mode) => {
+  it.each([['streamed'], ['--no-stream']])('%s: loads neither tls, node:https, node:http2 nor node’s own undici; no ICU, no CSV package', async (mode) => {
     const input = writePrompts(ctx.dir, `${mode}.txt`, ['one', 'two']);
     const trace = path.join(ctx.dir, `${mode}.trace`);
     // Not -q: the summary line's counts, rate and cost are formatted too.
@@ -51,6 +64,10 @@ describe('a run against an http:// server', () => {
     // Numbers are grouped without ICU (util/group-digits.ts): its first call costs ~20 ms of CPU.
     expect(r.stderr).toMatch(/2 ok, 0 failed · \d+ tokens in/);
     expect(fs.readFileSync(`${trace}.icu`, 'utf8')).toBe('');
+    // A .txt run to a JSONL output parses and writes no CSV: csv-parse's graph of modules is ~20 ms.
+    const loadedPkgs = packages(trace);
+    expect(loadedPkgs.has('commander'), 'the module trace works').toBe(true);
+    for (const name of ['csv-parse', 'csv-stringify']) expect(loadedPkgs.has(name), name).toBe(false);
   });
 });
 
