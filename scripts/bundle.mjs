@@ -27,6 +27,26 @@ const lazyUndiciH2 = {
   },
 };
 
+/**
+ * commander requires node:child_process at load for the one thing it spawns, a stand-alone
+ * executable subcommand (`git-style`), which llm-batch has none of: ~5 ms of CPU for every start,
+ * `--version` and `--help` included. Required on first use instead.
+ */
+const lazyCommanderChildProcess = {
+  name: 'lazy-commander-child-process',
+  setup(build) {
+    build.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      const uses = source.match(/childProcess\.\w+/g) ?? [];
+      if (!source.includes(eager) || uses.some((use) => use !== 'childProcess.spawn')) {
+        throw new Error(`${args.path} no longer has "${eager}" used only as childProcess.spawn: update lazyCommanderChildProcess in scripts/bundle.mjs`);
+      }
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: ['dist/cli/main.js', 'dist/cli/io.js', 'dist/cli/compile-cache.js', 'dist/index.js'],
@@ -40,13 +60,17 @@ const result = await build({
   external,
   metafile: true,
   sourcemap: true,
-  plugins: [lazyUndiciH2],
+  plugins: [lazyUndiciH2, lazyCommanderChildProcess],
   // Whitespace only: names stay (profiles and stacks read the same), and the install stays under
   // issue 12's 30 MB with undici's parser in the bundle (5.3 -> 4.1 MB of JavaScript).
   minifyWhitespace: true,
   logLevel: 'warning',
-  // Bundled CommonJS packages call require(); ESM output has none of its own.
-  banner: { js: "import { createRequire as __llmBatchRequire } from 'node:module'; const require = __llmBatchRequire(import.meta.url);" },
+  // Bundled CommonJS packages call require(); ESM output has none of its own. Every chunk gets the
+  // banner, but only esbuild's runtime chunk calls it (its __require): made on first call, not
+  // by each of the ~60 chunks a run loads (createRequire computes a module's node_modules paths).
+  banner: {
+    js: "import { createRequire as __llmBatchCreateRequire } from 'node:module'; let __llmBatchRequire; const require = (id) => (__llmBatchRequire ??= __llmBatchCreateRequire(import.meta.url))(id);",
+  },
 });
 writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 

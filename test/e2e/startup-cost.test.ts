@@ -71,6 +71,18 @@ describe('a run against an http:// server', () => {
   });
 });
 
+describe('--help', () => {
+  it('loads no node:child_process (commander spawns only for executable subcommands: required on use)', async () => {
+    const trace = path.join(ctx.dir, 'help.trace');
+    const r = await runCli(['--help'], { env: traceBuiltins(trace) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: llm-batch/);
+    const loaded = builtins(trace);
+    expect(loaded.has('NativeModule fs'), 'the trace works').toBe(true);
+    expect(loaded.has('NativeModule child_process')).toBe(false);
+  });
+});
+
 /** node ≥ 22.1: the CLI keeps V8's code for its bundle in the user's cache dir (src/cli/compile-cache.ts). */
 const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
