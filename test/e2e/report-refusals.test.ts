@@ -4,21 +4,33 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-report-refusals-');
 
-/** A directory holding an earlier report at `earlier.html`, to see that a refusal leaves it alone. */
-async function withEarlierReport(): Promise<{ dir: string; earlier: string; bytes: Buffer }> {
-  const dir = fs.mkdtempSync(path.join(ctx.dir, 'r-'));
+/**
+ * One earlier report, made once for the file (each case's copy is the same command's same bytes):
+ * each case gets a directory holding it at `earlier.html`, to see that a refusal leaves it alone.
+ */
+let earlierBytes: Buffer;
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(ctx.dir, 'earlier-'));
   const results = path.join(dir, 'good.jsonl');
   fs.writeFileSync(results, `${JSON.stringify({ id: 'a', prompt: 'hi', response: 'hello', error: null })}\n`);
   const earlier = path.join(dir, 'earlier.html');
   const made = await runCli(['report', results, '-o', earlier, '-q']);
   expect(made.code, made.stderr).toBe(0);
-  return { dir, earlier, bytes: fs.readFileSync(earlier) };
+  earlierBytes = fs.readFileSync(earlier);
+  expect(earlierBytes.length).toBeGreaterThan(0);
+});
+
+function withEarlierReport(): { dir: string; earlier: string; bytes: Buffer } {
+  const dir = fs.mkdtempSync(path.join(ctx.dir, 'r-'));
+  const earlier = path.join(dir, 'earlier.html');
+  fs.writeFileSync(earlier, earlierBytes);
+  return { dir, earlier, bytes: earlierBytes };
 }
 
 async function expectRefused(file: string, earlier: { earlier: string; bytes: Buffer }, code: number, message: RegExp): Promise<void> {
@@ -46,7 +58,7 @@ describe('llm-batch report of a file that is not a results file', () => {
     ['a JSONL of objects that are not rows', 'other.jsonl', '{"a":1}\n{"b":2}\n', /other\.jsonl:1: not a result row \(missing "id"\)/],
     ['a JSONL of arrays', 'other.jsonl', '[1,2]\n', /other\.jsonl:1: not a result row \(not a JSON object\)/],
   ])('%s: one line naming file and line, exit 2, no report written', async (_what, name, text, message) => {
-    const earlier = await withEarlierReport();
+    const earlier = withEarlierReport();
     const file = path.join(earlier.dir, name);
     fs.writeFileSync(file, text);
     await expectRefused(file, earlier, 2, new RegExp(`^llm-batch: .*${message.source}.*; llm-batch report reads the JSONL or CSV results of a run$`));
@@ -66,7 +78,7 @@ describe('llm-batch report of a file with no result rows', () => {
       /none\.jsonl holds no result rows \(its 24 bytes end in no newline, skipped as a torn write\): no report written/,
     ],
   ])('%s that no run wrote: exit 5 (no prompts), no report written', async (_what, name, text, message) => {
-    const earlier = await withEarlierReport();
+    const earlier = withEarlierReport();
     const file = path.join(earlier.dir, name);
     fs.writeFileSync(file, text);
     await expectRefused(file, earlier, 5, new RegExp(`^llm-batch: .*${message.source}$`));
