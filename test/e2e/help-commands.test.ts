@@ -5,12 +5,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run-cli.js';
+import { runCli, tempDir, type CliResult } from '../helpers/run-cli.js';
 
 const { dir, cleanup } = tempDir('llm-batch-help-');
 afterAll(cleanup);
 
 const NO_KEY = { env: { OPENAI_API_KEY: undefined }, cwd: dir };
+
+/**
+ * `llm-batch <command> --help`, started once for the file: the `help <command>` tests compare with it
+ * and the format tests read it, the same command line in the same directory either way.
+ */
+const helpRuns = new Map<string, Promise<CliResult>>();
+function commandHelp(words: readonly string[]): Promise<CliResult> {
+  const key = words.join(' ');
+  let run = helpRuns.get(key);
+  if (!run) helpRuns.set(key, (run = runCli([...words, '--help'], NO_KEY)));
+  return run;
+}
 
 /** The lines of help's Commands section, up to the blank line that ends it. */
 function commandsSection(help: string): string[] {
@@ -59,7 +71,9 @@ describe('llm-batch help [command]', () => {
     const r = await runCli(['help', name], NO_KEY);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(usage);
-    expect(r.stdout).toBe((await runCli([name, '--help'], NO_KEY)).stdout);
+    const own = await commandHelp([name]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(r.stdout).toBe(own.stdout);
   });
 
   it('help of an unknown command: the main help on stderr, exit 2', async () => {
@@ -102,7 +116,7 @@ describe('every subcommand help is written one way', () => {
     '%s --help: a sentence, lower-case entries, "-h, --help show this help", no -V, examples',
     async (command) => {
       const words = command.split(' ');
-      const r = await runCli([...words, '--help'], NO_KEY);
+      const r = await commandHelp(words);
       expect(r.code, r.stderr).toBe(0);
       const help = helpParts(r.stdout);
       expect(help.usage).toMatch(new RegExp(`^Usage: llm-batch ${words.join(' ')} `));
