@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { AttemptError } from '../provider/completion.js';
+import { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
 
 export interface DeadlineOptions {
   /** Whole-attempt deadline. */
@@ -19,15 +19,21 @@ class DeadlineReached extends Error {
   }
 }
 
-/**
- * The attempts running under each parent signal, and the one listener that aborts them all. Node's
- * EventTarget scans a signal's listeners on every add and remove: with hundreds of attempts in
- * flight, a listener per attempt on the run's signal cost more than the attempt's own request.
- * The listener goes when the last attempt under it ends, so none is left on a long-lived signal.
- */
-const attemptsUnder = new WeakMap<AbortSignal, { attempts: Set<AbortController>; onAbort: () => void }>();
+/** The attempts running under one parent signal, and the one listener that aborts them all. */
+interface Followers {
+  attempts: Set<AbortController>;
+  onAbort: () => void;
+}
 
-function follow(parent: AbortSignal, controller: AbortController): () => void {
+/**
+ * The attempts running under each parent signal. Node's EventTarget scans a signal's listeners on
+ * every add and remove: with hundreds of attempts in flight, a listener per attempt on the run's
+ * signal cost more than the attempt's own request. The listener goes when the last attempt under
+ * it ends, so none is left on a long-lived signal.
+ */
+const attemptsUnder = new WeakMap<AbortSignal, Followers>();
+
+function follow(parent: AbortSignal, controller: AbortController): Followers {
   let entry = attemptsUnder.get(parent);
   if (!entry) {
     const attempts = new Set<AbortController>();
@@ -39,62 +45,15 @@ function follow(parent: AbortSignal, controller: AbortController): () => void {
     entry = { attempts, onAbort };
     attemptsUnder.set(parent, entry);
   }
-  const { attempts, onAbort } = entry;
-  attempts.add(controller);
-  return () => {
-    attempts.delete(controller);
-    if (attempts.size === 0 && attemptsUnder.get(parent) === entry) {
-      attemptsUnder.delete(parent);
-      parent.removeEventListener('abort', onAbort);
-    }
-  };
+  entry.attempts.add(controller);
+  return entry;
 }
 
-/**
- * Both deadlines of one attempt on one timer. Activity (every stream chunk) only notes the time; the
- * timer, armed for whichever deadline is due first, checks when it fires and re-arms for the next.
- * Re-arming a timer per chunk (`refresh()`, or clear and set) cost more than a 200-token answer's
- * own parsing.
- */
-class AttemptTimer {
-  private readonly startedAt: number;
-  private lastActivity: number;
-  /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
-  heard = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly controller: AbortController,
-    private readonly timeoutMs: number | undefined,
-    private readonly idleTimeoutMs: number | undefined,
-  ) {
-    this.startedAt = this.lastActivity = performance.now();
-    this.arm(Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, idleTimeoutMs ?? Number.POSITIVE_INFINITY));
-  }
-
-  readonly onActivity = (): void => {
-    this.lastActivity = performance.now();
-    this.heard = true;
-  };
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-
-  private arm(ms: number): void {
-    // Whole ms, at least one: a timer due a fraction early would only be armed again.
-    this.timer = setTimeout(check, Math.max(1, Math.ceil(ms)), this);
-  }
-
-  /** Aborts on a passed deadline, or waits until the next one is due. */
-  check(): void {
-    const now = performance.now();
-    const { timeoutMs, idleTimeoutMs } = this;
-    const totalLeft = timeoutMs ? this.startedAt + timeoutMs - now : Number.POSITIVE_INFINITY;
-    const idleLeft = idleTimeoutMs ? this.lastActivity + idleTimeoutMs - now : Number.POSITIVE_INFINITY;
-    if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
-    else if (idleLeft <= 0) this.controller.abort(new DeadlineReached('idle', idleTimeoutMs!));
-    else this.arm(Math.min(totalLeft, idleLeft));
+function unfollow(parent: AbortSignal, entry: Followers, controller: AbortController): void {
+  entry.attempts.delete(controller);
+  if (entry.attempts.size === 0 && attemptsUnder.get(parent) === entry) {
+    attemptsUnder.delete(parent);
+    parent.removeEventListener('abort', entry.onAbort);
   }
 }
 
@@ -119,36 +78,117 @@ function releaseController(controller: AbortController): void {
   if (!controller.signal.aborted && spare.length < MAX_SPARE) spare.push(controller);
 }
 
-const check = (timer: AttemptTimer): void => timer.check();
-const noActivity = (): void => {};
+/**
+ * One attempt's signal and both its deadlines, on one timer. Activity (every stream chunk) only
+ * notes the time; the timer, armed for whichever deadline is due first, checks when it fires and
+ * re-arms for the next. Re-arming a timer per chunk (`refresh()`, or clear and set) cost more than
+ * a 200-token answer's own parsing.
+ *
+ * The attempt's outcome passes through `passed` / `failed`: one object per attempt and no
+ * suspended async call, which would stay alive, with what it holds, while the request is in
+ * flight (issue 16).
+ */
+class Deadlines<T> {
+  readonly controller = takeController();
+  private readonly startedAt: number;
+  private lastActivity: number;
+  /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
+  private heard = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly followers: Followers | undefined;
+
+  constructor(
+    private readonly parent: AbortSignal | undefined,
+    private readonly timeoutMs: number | undefined,
+    private readonly idleTimeoutMs: number | undefined,
+  ) {
+    this.followers = parent ? follow(parent, this.controller) : undefined;
+    this.startedAt = this.lastActivity = timeoutMs || idleTimeoutMs ? performance.now() : 0;
+    if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY));
+  }
+
+  readonly onActivity = (): void => {
+    this.lastActivity = performance.now();
+    this.heard = true;
+  };
+
+  readonly passed = (value: T): T => {
+    this.end();
+    return value;
+  };
+
+  /** A fired deadline becomes a `timeout` error whatever the attempt threw (an aborted stream often just ends). */
+  readonly failed = (err: unknown): never => {
+    this.end();
+    const signal = this.controller.signal;
+    const reason: unknown = signal.reason;
+    if (reason instanceof DeadlineReached) {
+      const secs = +(reason.ms / 1000).toFixed(3);
+      const noResponse = this.heard ? {} : { noResponse: true };
+      throw new AttemptError('timeout', reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`, noResponse);
+    }
+    if (signal.aborted) throw new AttemptError('aborted', 'run interrupted');
+    throw err;
+  };
+
+  private end(): void {
+    clearTimeout(this.timer);
+    if (this.followers) unfollow(this.parent!, this.followers, this.controller);
+    releaseController(this.controller);
+  }
+
+  private arm(ms: number): void {
+    // Whole ms, at least one: a timer due a fraction early would only be armed again.
+    this.timer = setTimeout(check, Math.max(1, Math.ceil(ms)), this);
+  }
+
+  /** Aborts on a passed deadline, or waits until the next one is due. */
+  check(): void {
+    const now = performance.now();
+    const { timeoutMs, idleTimeoutMs } = this;
+    const totalLeft = timeoutMs ? this.startedAt + timeoutMs - now : Number.POSITIVE_INFINITY;
+    const idleLeft = idleTimeoutMs ? this.lastActivity + idleTimeoutMs - now : Number.POSITIVE_INFINITY;
+    if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
+    else if (idleLeft <= 0) this.controller.abort(new DeadlineReached('idle', idleTimeoutMs!));
+    else this.arm(Math.min(totalLeft, idleLeft));
+  }
+}
+
+const check = (deadlines: { check(): void }): void => deadlines.check();
 
 /**
  * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
  * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
  * (an aborted stream often just ends). A healthy long stream keeps pushing the idle deadline back.
  */
-export async function withDeadlines<T>(run: (signal: AbortSignal, onActivity: () => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
+export function withDeadlines<T>(run: (signal: AbortSignal, onActivity: () => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
   const parent = options.signal;
-  if (parent?.aborted) throw new AttemptError('aborted', 'run interrupted');
-  const controller = takeController();
-  const unfollow = parent ? follow(parent, controller) : undefined;
-  const { timeoutMs, idleTimeoutMs } = options;
-  const timer = timeoutMs || idleTimeoutMs ? new AttemptTimer(controller, timeoutMs, idleTimeoutMs) : undefined;
-
+  if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
+  const deadlines = new Deadlines<T>(parent, options.timeoutMs, options.idleTimeoutMs);
+  let running: Promise<T>;
   try {
-    return await run(controller.signal, timer ? timer.onActivity : noActivity);
+    running = run(deadlines.controller.signal, deadlines.onActivity);
   } catch (err) {
-    const reason: unknown = controller.signal.reason;
-    if (reason instanceof DeadlineReached) {
-      const secs = +(reason.ms / 1000).toFixed(3);
-      const noResponse = timer?.heard === false ? { noResponse: true } : {};
-      throw new AttemptError('timeout', reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`, noResponse);
-    }
-    if (controller.signal.aborted) throw new AttemptError('aborted', 'run interrupted');
-    throw err;
-  } finally {
-    timer?.stop();
-    unfollow?.();
-    releaseController(controller);
+    running = Promise.reject(err);
   }
+  return running.then(deadlines.passed, deadlines.failed);
+}
+
+/** `withDeadlines` around one chat completion, without a closure of its own per attempt. */
+export function completeWithDeadlines(
+  complete: Complete,
+  request: CompletionRequest,
+  onDelta: ((text: string) => void) | undefined,
+  options: DeadlineOptions,
+): Promise<CompletionResult> {
+  const parent = options.signal;
+  if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
+  const deadlines = new Deadlines<CompletionResult>(parent, options.timeoutMs, options.idleTimeoutMs);
+  let running: Promise<CompletionResult>;
+  try {
+    running = complete(request, { signal: deadlines.controller.signal, onActivity: deadlines.onActivity, onDelta });
+  } catch (err) {
+    running = Promise.reject(err);
+  }
+  return running.then(deadlines.passed, deadlines.failed);
 }

@@ -4,7 +4,7 @@ import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
 import { AttemptError, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
-import { withDeadlines } from './deadlines.js';
+import { completeWithDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
@@ -80,6 +80,11 @@ class Engine {
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
+  /** Every attempt's deadlines, under the run's hard stop. */
+  private readonly deadlines: DeadlineOptions;
+  /** Where finished records wait for the consumer, and the pull's state (set by `run`). */
+  private buffer!: ReorderBuffer;
+  private pull!: PullState;
   /** Removes our listeners from the caller's signals, which may outlive the run. */
   private readonly unlink: Array<() => void> = [];
 
@@ -100,12 +105,17 @@ class Engine {
       from.addEventListener('abort', forward, { once: true });
       this.unlink.push(() => from.removeEventListener('abort', forward));
     };
+    this.deadlines = { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal };
     link(o.stopSignal, this.stop);
     link(o.abortSignal, this.abort);
     link(this.abort.signal, this.stop);
     // Every queued record, rate-limiter waiter and backoff sleep listens to these: not a leak.
     setMaxListeners(0, this.stop.signal, this.abort.signal);
     this.stop.signal.addEventListener('abort', () => this.changes.notify(), { once: true });
+  }
+
+  get stats(): ResolvedBatchOptions['stats'] {
+    return this.o.stats;
   }
 
   private emit(event: BatchEvent): void {
@@ -125,9 +135,9 @@ class Engine {
     const ordered = o.order === 'input';
     // Enough records in hand to keep every slot busy while retries wait; input order needs a
     // wider window so one slow prompt does not stall the others (rows wait in the buffer).
-    const highWater = ordered ? Math.max(256, o.concurrency * 8) : o.concurrency * 2 + 16;
-    const buffer = new ReorderBuffer(ordered);
-    const state: PullState = { outstanding: 0, inputDone: false, inputError: undefined };
+    const highWater = ordered ? Math.max(256, o.concurrency * 8) : Number(process.env.HW ?? 0) || o.concurrency * 2 + 16;
+    const buffer = (this.buffer = new ReorderBuffer(ordered));
+    const state: PullState = (this.pull = { outstanding: 0, inputDone: false, inputError: undefined });
 
     await o.complete.warmUp?.();
     const producer = pullRecords(records, {
@@ -135,7 +145,7 @@ class Engine {
       highWater,
       changes: this.changes,
       state,
-      onRecord: (record, seq) => this.start(record, seq, buffer, state),
+      onRecord: (record, seq) => this.start(record, seq),
     });
 
     try {
@@ -173,16 +183,30 @@ class Engine {
   }
 
   /** Sends one record on its way; its row (or null) lands in the buffer when it is done. */
-  private start(record: PromptRecord, seq: number, buffer: ReorderBuffer, state: PullState): void {
+  private start(record: PromptRecord, seq: number): void {
     this.o.stats.read++;
-    const finish = (row: ResultRow | null) => {
-      buffer.put(seq, row);
-      this.changes.notify();
-    };
-    this.process(record).then(finish, (err: unknown) => {
-      state.inputError ??= err;
-      finish(null);
-    });
+    try {
+      this.begin(record, seq);
+    } catch (err) {
+      this.crashed(seq, err);
+    }
+  }
+
+  /** A finished record's row, or null when a stop left it unfinished. */
+  settle(seq: number, row: ResultRow | null): void {
+    this.buffer.put(seq, row);
+    this.changes.notify();
+  }
+
+  /** Lets duplicates of a claimed prompt go on: its answer is stored, or it will not come. */
+  releaseClaim(request: CompletionRequest, sample: number): void {
+    this.o.cache?.release?.(request, sample);
+  }
+
+  /** A record whose processing threw: the run fails with the first such error. */
+  crashed(seq: number, err: unknown): void {
+    this.pull.inputError ??= err;
+    this.settle(seq, null);
   }
 
   /** A stop with no reason of our own (the caller's signals) ends the run as 'interrupted'. */
@@ -195,123 +219,165 @@ class Engine {
     return this.o.structured ? { ...row, output: null } : row;
   }
 
-  /** One record to its row; null when a stop left it unfinished. */
-  private async process(record: PromptRecord): Promise<ResultRow | null> {
+  private usable(found: CachedAnswer | undefined): CachedAnswer | undefined {
+    return found && usableHit(found, this.o.failTruncated) ? found : undefined;
+  }
+
+  /**
+   * One record to its row. Before the queue: a hit takes no slot, no rate budget and no request.
+   * A structured run stores only validated answers and checks a hit again (the check may be
+   * stricter now); one that fails is asked afresh.
+   */
+  private begin(record: PromptRecord, seq: number): void {
     const { o } = this;
-    if (record.problem) return this.withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats));
+    if (record.problem) {
+      this.settle(seq, this.withOutput(failureRow(record, { type: 'input', message: record.problem.message }, 0, o.stats)));
+      return;
+    }
     const request = toCompletionRequest(record, o);
     const sample = record.sample ?? 0;
-    // Before the queue: a hit takes no slot, no rate budget and no request. A structured run stores
-    // only validated answers and checks a hit again (the check may be stricter now); one that fails
-    // is asked afresh.
-    const usable = (found: CachedAnswer | undefined) => (found && usableHit(found, o.failTruncated) ? found : undefined);
-    let hit = usable(o.cache?.lookup(request, sample));
-    // A duplicate of a prompt being asked now waits for that answer instead of asking again.
-    let claimed = false;
-    while (!hit && o.cache?.claim) {
-      const earlier = o.cache.claim(request, sample);
-      if (earlier === undefined) {
-        claimed = true;
-        break;
-      }
-      await earlier;
-      hit = usable(o.cache.lookup(request, sample));
+    const hit = this.usable(o.cache?.lookup(request, sample));
+    if (hit || !o.cache?.claim) {
+      this.answer(record, seq, request, sample, hit, false);
+      return;
     }
-    // Returned, not awaited: this call does not stay suspended, with all it holds, while the
-    // record is in flight (issue 16).
-    const answered = this.answer(record, request, sample, hit);
-    return claimed ? answered.finally(() => o.cache?.release?.(request, sample)) : answered;
+    // A duplicate of a prompt being asked now waits for that answer instead of asking again.
+    const earlier = o.cache.claim(request, sample);
+    if (earlier === undefined) {
+      this.answer(record, seq, request, sample, undefined, true);
+      return;
+    }
+    void this.afterEarlier(record, seq, request, sample, earlier);
+  }
+
+  /** A duplicate's wait for the answer being asked now, then its row: a hit, or asked itself. */
+  private async afterEarlier(record: PromptRecord, seq: number, request: CompletionRequest, sample: number, earlier: Promise<unknown>): Promise<void> {
+    const { o } = this;
+    try {
+      let hit: CachedAnswer | undefined;
+      for (let waiting: Promise<unknown> | undefined = earlier; waiting !== undefined; waiting = o.cache!.claim!(request, sample)) {
+        await waiting;
+        hit = this.usable(o.cache!.lookup(request, sample));
+        if (hit) break;
+      }
+      // No answer came to share: this one holds the claim now and asks.
+      this.answer(record, seq, request, sample, hit, !hit);
+    } catch (err) {
+      this.crashed(seq, err);
+    }
   }
 
   /** A record's row from its cache hit, or by asking (with retries and re-asks). */
-  private async answer(record: PromptRecord, request: CompletionRequest, sample: number, hit: CachedAnswer | undefined): Promise<ResultRow | null> {
+  private answer(record: PromptRecord, seq: number, request: CompletionRequest, sample: number, hit: CachedAnswer | undefined, claimed: boolean): void {
     const { o } = this;
-    // Answers are stored under the first request, not a re-ask's conversation.
-    const asked = request;
-    let localWaits = 0;
-    if (hit && !o.structured) return cachedRow(record, request, hit, o.stats);
-    const stored = hit && o.structured ? judgeAnswer(hit.text, hit.finishReason, o.structured.check) : undefined;
-    if (hit && stored?.ok) return { ...cachedRow(record, request, hit, o.stats), output: stored.value };
-    // Transport failures and re-asks have separate budgets; both count in `attempts`.
-    let failures = 0;
-    const answers = newTally();
-    // Continuing a conversation begun elsewhere (a Batch API answer being re-asked live).
-    if (record.earlier) Object.assign(answers, { reasks: record.earlier.reasks, usage: record.earlier.usage });
-    // An invalid answer waiting for its re-ask, and the attempts sent so far: when the run's own stop
-    // comes first, that paid answer becomes the record's row instead of vanishing (see `cutShort`).
-    let awaiting: { outcome: AnsweredAttempt; message: string } | undefined;
-    let sent = record.earlier?.attempts ?? 0;
-    // A re-ask or a retry counts once its request leaves: one a stop keeps from being sent (in the
-    // queue, or during the backoff) is none (a re-ask's record becomes the `aborted` row of
-    // `cutShort`), and a re-ask's transport retries are retries. A conversation begun elsewhere
-    // (`earlier`) starts with its re-ask.
-    let due: 'reask' | 'retry' | undefined = record.earlier ? 'reask' : undefined;
-    const onSent = () => {
-      if (due === 'reask') o.stats.reasks++;
-      else if (due === 'retry') o.stats.retries++;
-      due = undefined;
-    };
-    const cutShort = (): ResultRow | null => {
-      if (!awaiting) return null;
-      return stoppedBeforeReaskRow(record, request, awaiting.outcome, sent, awaiting.message, o.stats);
-    };
-    for (let attempt = 1 + (record.earlier?.attempts ?? 0); ; attempt++) {
-      if (this.stop.signal.aborted) return cutShort();
-      // Retries jump the queue so rows finish and leave memory; the backoff wait below holds no slot.
-      // No `signal` here: p-queue would reject a task that is already running, dropping an answer
-      // that is still arriving; a queued task sees the stop itself when it starts.
-      const outcome = await this.queue.add(() => this.attempt(record, request, attempt, onSent), { priority: attempt > 1 ? 1 : 0 });
-      if (outcome === undefined) return cutShort(); // stopped before it was sent
-      sent = attempt;
-      if (outcome.ok) {
-        if (!o.structured) {
-          // A refusal becomes a failed row (successRow): failures are asked again, never served from the cache.
-          if (!(outcome.result.refusal && !outcome.result.text)) o.cache?.store(request, sample, outcome.result);
-          return successRow(record, request, outcome, attempt, o.stats, o.failTruncated);
-        }
-        const step = answerStep(o.structured, outcome.result, request.messages, answers);
-        if (step.next === 'reask') {
-          awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
-          due = 'reask';
-          this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
-          request = { ...request, messages: step.messages };
-          continue;
-        }
-        const answered = { ...outcome, result: { ...outcome.result, usage: step.usage } };
-        if (step.next === 'accept') {
-          o.cache?.store(asked, sample, outcome.result);
-          return { ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output };
-        }
-        return invalidRow(record, request, answered, attempt, step.message, o.stats);
-      }
-      const error = outcome.error;
-      // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
-      // with no stop in sight is a failure like any other and gets its row.)
-      if (error.type === 'aborted' && this.abort.signal.aborted) return cutShort();
-      if (error.info.stop) return cutShort(); // halted in attempt(), before its slot was freed
-      if (isLocalShortage(error) && localWaits++ < MAX_LOCAL_WAITS) {
-        // Out of file descriptors here, not a failure of the prompt: wait and send again, uncounted.
-        attempt--;
-        try {
-          await o.clock.sleep(50 * Math.min(localWaits, 20), this.stop.signal);
-        } catch {
-          return cutShort();
-        }
-        continue;
-      }
-      failures++;
-      const lastChance = failures > o.retries || !isRetryable(error.type, error.info.status);
-      if (lastChance) return this.withOutput(withPaidUsage(failureRow(record, toRowError(error), attempt, o.stats, outcome), answers.usage, o.stats));
-      if (this.stop.signal.aborted) return cutShort();
-      const delayMs = backoffDelay(failures, outcome.retryAfter?.ms, { random: o.random });
-      due = 'retry';
-      this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
-      try {
-        await o.clock.sleep(delayMs, this.stop.signal);
-      } catch {
-        return cutShort();
-      }
+    if (hit && !o.structured) {
+      this.settle(seq, cachedRow(record, request, hit, o.stats));
+      return;
     }
+    const stored = hit && o.structured ? judgeAnswer(hit.text, hit.finishReason, o.structured.check) : undefined;
+    if (hit && stored?.ok) {
+      this.settle(seq, { ...cachedRow(record, request, hit, o.stats), output: stored.value });
+      return;
+    }
+    new RecordRun(this, record, seq, request, sample, claimed).next();
+  }
+
+  /** Sends the record's next attempt through the queue, unless the run has stopped. */
+  next(run: RecordRun): void {
+    if (this.stop.signal.aborted) {
+      run.resolve(run.cutShort());
+      return;
+    }
+    // Retries jump the queue so rows finish and leave memory; the backoff wait holds no slot.
+    // No `signal` here: p-queue would reject a task that is already running, dropping an answer
+    // that is still arriving; a queued task sees the stop itself when it starts.
+    this.queue.add(run.task, { priority: run.attempt > 1 ? 1 : 0 }).then(run.step, run.reject);
+  }
+
+  /** What one attempt's outcome means for its record: its row, another attempt, or a wait first. */
+  step(run: RecordRun, outcome: AttemptOutcome | undefined): void {
+    const { o } = this;
+    const { record, attempt } = run;
+    if (outcome === undefined) {
+      // Stopped before it was sent.
+      run.resolve(run.cutShort());
+      return;
+    }
+    run.sent = attempt;
+    if (outcome.ok) {
+      const request = run.request;
+      if (!o.structured) {
+        // A refusal becomes a failed row (successRow): failures are asked again, never served from the cache.
+        if (!(outcome.result.refusal && !outcome.result.text)) o.cache?.store(request, run.sample, outcome.result);
+        run.resolve(successRow(record, request, outcome, attempt, o.stats, o.failTruncated));
+        return;
+      }
+      const step = answerStep(o.structured, outcome.result, request.messages, run.answers);
+      if (step.next === 'reask') {
+        run.awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
+        run.due = 'reask';
+        this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
+        run.request = { ...request, messages: step.messages };
+        run.attempt++;
+        this.next(run);
+        return;
+      }
+      const answered = { ...outcome, result: { ...outcome.result, usage: step.usage } };
+      if (step.next === 'accept') {
+        // Answers are stored under the first request, not a re-ask's conversation.
+        o.cache?.store(run.asked, run.sample, outcome.result);
+        run.resolve({ ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output });
+        return;
+      }
+      run.resolve(invalidRow(record, request, answered, attempt, step.message, o.stats));
+      return;
+    }
+    const error = outcome.error;
+    // Cut short by our own stop: no row, so a resume sends it again. (A provider's own 'aborted'
+    // with no stop in sight is a failure like any other and gets its row.)
+    if (error.type === 'aborted' && this.abort.signal.aborted) {
+      run.resolve(run.cutShort());
+      return;
+    }
+    if (error.info.stop) {
+      // Halted in failed(), before its slot was freed.
+      run.resolve(run.cutShort());
+      return;
+    }
+    if (isLocalShortage(error) && run.localWaits++ < MAX_LOCAL_WAITS) {
+      // Out of file descriptors here, not a failure of the prompt: wait and send again, uncounted.
+      this.after(run, 50 * Math.min(run.localWaits, 20));
+      return;
+    }
+    run.failures++;
+    const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status);
+    if (lastChance) {
+      run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), attempt, o.stats, outcome), run.answers.usage, o.stats)));
+      return;
+    }
+    if (this.stop.signal.aborted) {
+      run.resolve(run.cutShort());
+      return;
+    }
+    const delayMs = backoffDelay(run.failures, outcome.retryAfter?.ms, { random: o.random });
+    run.due = 'retry';
+    this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
+    run.attempt++;
+    this.after(run, delayMs);
+  }
+
+  /** The record's next attempt after `ms` (a backoff, a wait for descriptors); a stop meanwhile cuts it short. */
+  private after(run: RecordRun, ms: number): void {
+    this.o.clock.sleep(ms, this.stop.signal).then(
+      () => {
+        try {
+          this.next(run);
+        } catch (err) {
+          run.reject(err);
+        }
+      },
+      () => run.resolve(run.cutShort()),
+    );
   }
 
   /** Whether requests now wait on the server's announced pace, for the progress display. */
@@ -319,14 +385,19 @@ class Engine {
     this.o.stats.serverPacePerMinute = this.governor.serverPacePerMinute();
   }
 
-  /** One attempt inside a concurrency slot; undefined when the run stopped before it was sent. `onSent`: called as the request leaves. */
-  private async attempt(record: PromptRecord, request: CompletionRequest, attempt: number, onSent?: () => void): Promise<AttemptOutcome | undefined> {
-    const { o } = this;
+  /**
+   * One attempt inside a concurrency slot; undefined when the run stopped before it was sent. A
+   * chain of promises through the run's own fields, not an async call: that would stay suspended,
+   * with all it holds, while the request is in flight (issue 16).
+   */
+  attempt(run: RecordRun): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
     if (this.stop.signal.aborted) return undefined;
-    let cost = 0;
+    const { request } = run;
     let price: TokenCost = 0;
+    run.cost = 0;
     if (this.governor.countsTokens) {
-      const prompt = await this.promptTokens(request);
+      if (!this.estimator) return this.loadEstimator().then(() => this.attempt(run));
+      const prompt = this.estimator(request);
       const limit = this.governor.tokenLimit();
       // What is known to count (the prompt, and max_tokens when set; not the guess for an unset one).
       const known = prompt + (request.max_tokens ?? 0);
@@ -345,25 +416,27 @@ class Engine {
       // whole minute's tokens. `cost` ends as what the governor charged.
       const cap = limit?.perMinute ?? Number.POSITIVE_INFINITY;
       const maxTokens = request.max_tokens;
-      if (maxTokens !== undefined) price = cost = Math.min(prompt + maxTokens, cap);
-      else price = () => (cost = Math.min(prompt + this.governor.answerTokens(), cap));
+      if (maxTokens !== undefined) price = run.cost = Math.min(prompt + maxTokens, cap);
+      else price = () => (run.cost = Math.min(prompt + this.governor.answerTokens(), cap));
     }
     // Admitted at once (the common case) without a promise to wait on; else wait for a turn.
-    let sentAt = this.governor.admitNow(price);
-    if (sentAt === undefined) {
-      try {
-        const admitted = this.governor.acquire(price, this.stop.signal);
-        this.notePacing();
-        sentAt = await admitted;
-      } catch {
-        return undefined;
-      }
-    }
+    const sentAt = this.governor.admitNow(price);
+    if (sentAt !== undefined) return this.paced(run, sentAt);
+    const admitted = this.governor.acquire(price, this.stop.signal);
+    this.notePacing();
+    return admitted.then(
+      (at) => this.paced(run, at),
+      () => undefined,
+    );
+  }
+
+  /** The attempt once its pacing let it go: past the budget, then sent. */
+  private paced(run: RecordRun, sentAt: number): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
+    const { o } = this;
     this.notePacing();
     if (this.stop.signal.aborted) return undefined;
-    let ticket: Reservation | undefined;
-    if (o.budget) {
-      const admission = await o.budget.admit(request, this.stop.signal);
+    if (!o.budget) return this.send(run, sentAt, undefined);
+    return o.budget.admit(run.request, this.stop.signal).then((admission) => {
       if (admission.kind === 'stopped') return undefined;
       if (admission.kind === 'full') {
         this.halt('budget', admission.message, false);
@@ -374,31 +447,51 @@ class Engine {
         const now = isoNow();
         return { ok: false, error: new AttemptError('input', admission.message), retryAfter: undefined, startedAt: now, finishedAt: now };
       }
-      ticket = admission.ticket;
-    }
+      return this.send(run, sentAt, admission.ticket);
+    });
+  }
+
+  private send(run: RecordRun, sentAt: number, ticket: Reservation | undefined): Promise<AttemptOutcome | undefined> {
+    const { o } = this;
+    const { record, attempt } = run;
     o.stats.inFlight++;
     o.stats.requests++;
-    onSent?.();
-    const startedAt = isoNow();
+    run.onSent();
+    run.sentAt = sentAt;
+    run.ticket = ticket;
+    run.startedAt = isoNow();
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
+    return completeWithDeadlines(o.complete, run.request, onDelta, this.deadlines).then(run.answered, run.failed);
+  }
+
+  /** The attempt's answer, noted by the pacing, the budget and the breaker. */
+  answered(run: RecordRun, result: CompletionResult): AttemptOutcome | undefined {
+    const { o } = this;
+    const { request } = run;
     try {
-      const result = await withDeadlines((signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }), {
-        timeoutMs: o.timeoutMs,
-        idleTimeoutMs: o.idleTimeoutMs,
-        signal: this.abort.signal,
-      });
-      if (ticket) o.budget!.settle(ticket, request, { usage: result.usage });
-      const latencyMs = o.clock.now() - sentAt;
+      if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
+      const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
       this.governor.onResponse({
-        estimatedTokens: cost,
+        estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
       });
-      return { ok: true, result, latencyMs, startedAt, finishedAt: isoNow() };
+      o.stats.inFlight--;
+      return { ok: true, result, latencyMs, startedAt: run.startedAt, finishedAt: isoNow() };
     } catch (err) {
+      // As when this ran inside the attempt's own try: a failure of the bookkeeping fails the attempt.
+      return this.failed(run, err);
+    }
+  }
+
+  /** The attempt's failure, typed; it may stop the run before the slot goes to the next prompt. */
+  failed(run: RecordRun, err: unknown): AttemptOutcome | undefined {
+    const { o } = this;
+    const { request, attempt, ticket } = run;
+    try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
@@ -419,26 +512,130 @@ class Engine {
       if (error.type === 'rate_limit') {
         o.stats.rateLimited++;
         // Inside the slot, before the next request goes: the whole queue slows at once.
-        this.governor.onRateLimited({ sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
-        this.emit({ type: 'rate-limited', id: record.id, pauseMs: this.governor.state().pausedForMs });
+        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
+        this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
-      return { ok: false, error, retryAfter, startedAt, finishedAt: isoNow() };
+      return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow() };
     } finally {
       o.stats.inFlight--;
     }
   }
 
-  /** The request's prompt tokens, estimated (messages, and a schema sent as response_format). */
-  private async promptTokens(request: CompletionRequest): Promise<number> {
-    if (!this.estimator) {
-      const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
-      // A schema sent as response_format is prompt tokens too (the server puts it in the context).
-      const format = this.o.structured?.responseFormat;
-      const schemaTokens = format ? estimatePromptTokens([{ role: 'system', content: JSON.stringify(format) }]) : 0;
-      // The request's messages: our system message and a re-ask's turns count as well.
-      this.estimator = (r) => estimatePromptTokens(r.messages) + schemaTokens;
+  /** Loads the prompt-token estimator, once, when the first request is priced in tokens. */
+  private async loadEstimator(): Promise<void> {
+    if (this.estimator) return;
+    const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
+    // A schema sent as response_format is prompt tokens too (the server puts it in the context).
+    const format = this.o.structured?.responseFormat;
+    const schemaTokens = format ? estimatePromptTokens([{ role: 'system', content: JSON.stringify(format) }]) : 0;
+    // The request's messages: our system message and a re-ask's turns count as well.
+    this.estimator = (r) => estimatePromptTokens(r.messages) + schemaTokens;
+  }
+}
+
+/**
+ * One record on its way to its row: where it stands (attempt, failures, an answer awaiting its
+ * re-ask) and the handlers its promises settle into, made once per record rather than per attempt
+ * or per await (issue 16). The Engine decides; this holds.
+ */
+class RecordRun {
+  /** The request as first asked: answers are stored under it, not a re-ask's conversation. */
+  readonly asked: CompletionRequest;
+  attempt: number;
+  /** The last attempt that was sent. */
+  sent: number;
+  failures = 0;
+  localWaits = 0;
+  /** Transport failures and re-asks have separate budgets; both count in `attempts`. */
+  readonly answers = newTally();
+  /**
+   * An invalid answer waiting for its re-ask: when the run's own stop comes first, that paid
+   * answer becomes the record's row instead of vanishing (see `cutShort`).
+   */
+  awaiting: { outcome: AnsweredAttempt; message: string } | undefined;
+  /**
+   * A re-ask or a retry counts once its request leaves: one a stop keeps from being sent (in the
+   * queue, or during the backoff) is none (a re-ask's record becomes the `aborted` row of
+   * `cutShort`), and a re-ask's transport retries are retries. A conversation begun elsewhere
+   * (`earlier`) starts with its re-ask.
+   */
+  due: 'reask' | 'retry' | undefined;
+  // The attempt in flight.
+  sentAt = 0;
+  cost = 0;
+  ticket: Reservation | undefined;
+  startedAt = '';
+
+  private settled = false;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly record: PromptRecord,
+    private readonly seq: number,
+    public request: CompletionRequest,
+    readonly sample: number,
+    /** Whether this record holds the cache's claim on its prompt (duplicates wait for its answer). */
+    private claimed: boolean,
+  ) {
+    this.asked = request;
+    const earlier = record.earlier;
+    this.sent = earlier?.attempts ?? 0;
+    this.attempt = 1 + this.sent;
+    // Continuing a conversation begun elsewhere (a Batch API answer being re-asked live).
+    if (earlier) Object.assign(this.answers, { reasks: earlier.reasks, usage: earlier.usage });
+    this.due = earlier ? 'reask' : undefined;
+  }
+
+  next(): void {
+    this.engine.next(this);
+  }
+
+  /** The record's row (null: a stop left it unfinished), once. */
+  resolve(row: ResultRow | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.release();
+    this.engine.settle(this.seq, row);
+  }
+
+  /** Processing the record threw: the run fails with it. */
+  readonly reject = (err: unknown): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.release();
+    this.engine.crashed(this.seq, err);
+  };
+
+  private release(): void {
+    if (!this.claimed) return;
+    this.claimed = false;
+    this.engine.releaseClaim(this.asked, this.sample);
+  }
+
+  /** p-queue awaits what its task returns: an attempt settled at once (stopped, refused) needs no promise. */
+  readonly task = () => this.engine.attempt(this) as Promise<AttemptOutcome | undefined>;
+  readonly step = (outcome: AttemptOutcome | undefined): void => {
+    try {
+      this.engine.step(this, outcome);
+    } catch (err) {
+      this.reject(err);
     }
-    return this.estimator(request);
+  };
+  readonly answered = (result: CompletionResult) => this.engine.answered(this, result);
+  readonly failed = (err: unknown) => this.engine.failed(this, err);
+
+  onSent(): void {
+    const stats = this.engine.stats;
+    if (this.due === 'reask') stats.reasks++;
+    else if (this.due === 'retry') stats.retries++;
+    this.due = undefined;
+  }
+
+  /** The paid answer awaiting its re-ask as an `aborted` row; no row (null) when there is none. */
+  cutShort(): ResultRow | null {
+    const { awaiting } = this;
+    if (!awaiting) return null;
+    return stoppedBeforeReaskRow(this.record, this.request, awaiting.outcome, this.sent, awaiting.message, this.engine.stats);
   }
 }
 
