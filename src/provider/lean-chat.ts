@@ -1,11 +1,11 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { errorWords } from './error-body.js';
 import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError, OpenAIError } from './sdk-errors.js';
 import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
-import type { ChatResponse } from './chat-response.js';
+import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
 
 /**
@@ -18,26 +18,44 @@ import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer
  * `APIError` for an error event in a stream, `SyntaxError` for an unparsable event or body, the
  * network error itself for a cut connection), thrown to the same classifier.
  */
-export async function leanChat(target: ChatTarget, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
-  const body = JSON.stringify(wireBody(request, limitField));
-  let response = await postChat(target, body, ctx.signal);
-  if (isRedirect(response.status)) response = await followRedirects(target, body, ctx.signal, response);
+export function leanChat(target: ChatTarget, limitField: TokenLimitField, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
+  // Promises, not an async function: a suspended call stays alive, with all it holds, until the
+  // response's headers come (issue 16). A throw here still rejects, for the classifier.
+  try {
+    const body = JSON.stringify(wireBody(request, limitField));
+    return postChat(target, body, ctx.signal).then((response) =>
+      isRedirect(response.status)
+        ? followRedirects(target, body, ctx.signal, response).then((r) => readAnswer(r, request, ctx))
+        : readAnswer(response, request, ctx),
+    );
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** The answer in a response whose headers have come: its body read, or the error it says. */
+function readAnswer(response: ChatResponse, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
   ctx.onActivity();
   const { status, headers } = response;
-  if (status < 200 || status > 299) {
-    // A body that fails to arrive failed `withReadableErrors`' read, inside the SDK's fetch; a
-    // 407's (which it passes on) the SDK's own read, which takes the error's message for the body.
-    const raw = await readText(response, ctx.onActivity).catch((err: unknown) => {
-      if (status === 407) return err instanceof Error ? err.message : String(err);
-      throw failedFetch(err, ctx.signal);
-    });
-    // As `withReadableErrors` hands it to the SDK: a body in another shape, in OpenAI's.
-    const words = status === 407 ? undefined : errorWords(raw, headers.get('content-type'));
-    const text = words ? JSON.stringify({ error: words }) : raw;
-    const json = safeJSON(text);
-    throw APIError.generate(status, json as object | undefined, json ? undefined : text, headers as unknown as Headers);
-  }
-  return request.stream ? readStream(response, status, headers, ctx) : readWhole(response, headers, ctx);
+  if (status < 200 || status > 299) return failure(response, ctx);
+  if (request.stream) return readStream(response, status, headers, ctx);
+  return new Promise((resolve, reject) => response.read(new WholeReader(headers, ctx, resolve, reject)));
+}
+
+/** The error a response with a failing status stands for, once its body is read. */
+async function failure(response: ChatResponse, ctx: AttemptContext): Promise<never> {
+  const { status, headers } = response;
+  // A body that fails to arrive failed `withReadableErrors`' read, inside the SDK's fetch; a
+  // 407's (which it passes on) the SDK's own read, which takes the error's message for the body.
+  const raw = await readText(response, ctx.onActivity).catch((err: unknown) => {
+    if (status === 407) return err instanceof Error ? err.message : String(err);
+    throw failedFetch(err, ctx.signal);
+  });
+  // As `withReadableErrors` hands it to the SDK: a body in another shape, in OpenAI's.
+  const words = status === 407 ? undefined : errorWords(raw, headers.get('content-type'));
+  const text = words ? JSON.stringify({ error: words }) : raw;
+  const json = safeJSON(text);
+  throw APIError.generate(status, json as object | undefined, json ? undefined : text, headers as unknown as Headers);
 }
 
 function safeJSON(text: string): unknown {
@@ -63,12 +81,69 @@ function readText(response: ChatResponse, onActivity: () => void): Promise<strin
   });
 }
 
-async function readWhole(response: ChatResponse, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
-  return wholeAnswer(await readText(response, ctx.onActivity), headers, ctx.onDelta);
+/** A whole (not streamed) answer's body, read into its text; every chunk feeds the idle timeout. */
+class WholeReader implements BodySink {
+  private text = '';
+
+  constructor(
+    private readonly headers: HeaderSource,
+    private readonly ctx: AttemptContext,
+    private readonly resolve: (result: CompletionResult) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  data(chunk: string): void {
+    this.ctx.onActivity();
+    this.text += chunk;
+  }
+
+  end(): void {
+    try {
+      this.resolve(wholeAnswer(this.text, this.headers, this.ctx.onDelta));
+    } catch (err) {
+      this.reject(err);
+    }
+  }
+
+  error(err: unknown): void {
+    this.reject(err);
+  }
 }
 
 interface Chunk extends AnswerChunk {
   error?: unknown;
+}
+
+/**
+ * An SSE parser waiting for its next stream. A parser is a dozen closures and their context: made
+ * per response, they outlived a scavenge or two with every answer in flight (issue 16). Each is
+ * made once with an `onEvent` that hands events to whichever reader holds it.
+ */
+interface PooledParser {
+  parser: EventSourceParser;
+  reader: StreamReader | undefined;
+}
+
+const parsers: PooledParser[] = [];
+const MAX_PARSERS = 1024;
+
+function takeParser(reader: StreamReader): PooledParser {
+  const pooled = parsers.pop();
+  if (pooled) {
+    // Reset again: a parser given back from inside its own feed (a stop during an event) may have
+    // parsed on after that.
+    pooled.parser.reset();
+    pooled.reader = reader;
+    return pooled;
+  }
+  const made: PooledParser = { parser: undefined as unknown as EventSourceParser, reader };
+  made.parser = createParser({ onEvent: (event) => made.reader?.onEvent(event) });
+  return made;
+}
+
+function releaseParser(pooled: PooledParser): void {
+  pooled.reader = undefined;
+  if (parsers.length < MAX_PARSERS) parsers.push(pooled);
 }
 
 function readStream(response: ChatResponse, status: number, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
@@ -76,48 +151,75 @@ function readStream(response: ChatResponse, status: number, headers: HeaderSourc
     response.discard();
     return Promise.reject(new OpenAIError('Attempted to iterate over a response with no body'));
   }
-  return new Promise((resolve, reject) => {
-    const answer = new StreamedAnswer(ctx.onDelta);
-    let done = false;
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      response.cancel();
-      reject(err);
-    };
-    // As the SDK's stream: `[DONE]` ends the answer, later events are ignored; an event whose
-    // JSON does not parse, or that carries `error`, fails the attempt.
-    const onEvent = (event: EventSourceMessage) => {
-      if (done || failed) return;
-      if (event.data.startsWith('[DONE]')) {
-        done = true;
-        return;
-      }
-      const chunk = JSON.parse(event.data) as Chunk | null;
-      if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, headers as unknown as Headers);
-      answer.add(chunk);
-    };
-    const parser = createParser({ onEvent });
-    response.read({
-      data(chunk) {
-        if (failed) return;
-        ctx.onActivity();
-        try {
-          parser.feed(chunk);
-        } catch (err) {
-          fail(err);
-        }
-      },
-      error: fail,
-      end() {
-        if (failed) return;
-        try {
-          resolve(answer.finish(headers, ctx.signal));
-        } catch (err) {
-          fail(err);
-        }
-      },
-    });
-  });
+  return new Promise((resolve, reject) => response.read(new StreamReader(response, headers, ctx, resolve, reject)));
+}
+
+/**
+ * One streamed answer, read event by event into a {@link StreamedAnswer}: the body's sink, with its
+ * state in fields rather than closures. As the SDK's stream: `[DONE]` ends the answer, later events
+ * are ignored; an event whose JSON does not parse, or that carries `error`, fails the attempt.
+ */
+class StreamReader implements BodySink {
+  private readonly answer: StreamedAnswer;
+  private done = false;
+  private failed = false;
+  private pooled: PooledParser | undefined;
+
+  constructor(
+    private readonly response: ChatResponse,
+    private readonly headers: HeaderSource,
+    private readonly ctx: AttemptContext,
+    private readonly resolve: (result: CompletionResult) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.answer = new StreamedAnswer(ctx.onDelta);
+  }
+
+  onEvent(event: EventSourceMessage): void {
+    if (this.done || this.failed) return;
+    if (event.data.startsWith('[DONE]')) {
+      this.done = true;
+      return;
+    }
+    const chunk = JSON.parse(event.data) as Chunk | null;
+    if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, this.headers as unknown as Headers);
+    this.answer.add(chunk);
+  }
+
+  data(text: string): void {
+    if (this.failed) return;
+    this.ctx.onActivity();
+    const pooled = (this.pooled ??= takeParser(this));
+    try {
+      pooled.parser.feed(text);
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  end(): void {
+    if (this.failed) return;
+    this.let();
+    try {
+      this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  error(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.let();
+    this.response.cancel();
+    this.reject(err);
+  }
+
+  /** Gives the parser back: nothing more is fed to it. */
+  private let(): void {
+    const pooled = this.pooled;
+    if (!pooled) return;
+    this.pooled = undefined;
+    releaseParser(pooled);
+  }
 }
