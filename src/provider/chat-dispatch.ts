@@ -106,7 +106,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     if (status < 200) return true; // 1xx: the real response follows
     this.responded = true;
     this.status = status;
-    this.headers = new RawHeaders(raw);
+    this.headers = raw.length > 0 ? new RawHeaders(raw) : NO_HEADERS;
     if (status > 599) {
       this.responded = false;
       this.abort(new StatusOutOfRange(status));
@@ -117,8 +117,10 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   }
 
   onData(chunk: Buffer): boolean {
-    this.decoder ??= new StringDecoder('utf8');
-    const text = this.decoder.write(chunk);
+    // A chunk that ends in ASCII (an SSE event's newline, a JSON body's brace) ends no character
+    // halfway: decoded as it is, without a decoder per response; one is made on the first chunk that might.
+    const decoder = this.decoder ?? (chunk.length > 0 && chunk[chunk.length - 1]! < 0x80 ? undefined : (this.decoder = new StringDecoder('utf8')));
+    const text = decoder ? decoder.write(chunk) : chunk.toString('utf8');
     if (text !== '') this.pass(text);
     return true;
   }
@@ -173,21 +175,63 @@ const IGNORE: BodySink = { data() {}, end() {}, error() {} };
 const NO_HEADERS: HeaderSource = { get: () => null };
 
 /**
- * undici's raw `[name, value, …]` header bytes, searched per question: a response is asked for
- * seven names or so (its type, the rate-limit headers) of which most are absent, so names are
- * matched byte by byte against the question and only a found value becomes a string. Decoding
- * every header into a map per response (two strings and an entry per header) cost more, and all
- * of it outlived the row often enough to reach the old generation.
+ * undici's raw `[name, value, …]` header bytes, kept as one view with the bounds of each name and
+ * value, and searched per question: a response is asked for seven names or so (its type, the
+ * rate-limit headers) of which most are absent, so names are matched byte by byte against the
+ * question and only a found value becomes a string. undici hands a Buffer object per name and per
+ * value (~90 bytes each, forty for a real API's response): kept as they were, they outlived a
+ * scavenge or two with every answer in flight (issue 16). Decoding every header into a map per
+ * response (two strings and an entry per header) cost more CPU than searching.
  */
 class RawHeaders implements HeaderSource {
-  constructor(private readonly raw: Buffer[]) {}
+  private readonly bytes: Buffer;
+  /** Start and end of each name and value in `bytes`, in order. */
+  private readonly bounds: Uint32Array;
+
+  constructor(raw: Buffer[]) {
+    const n = raw.length;
+    const bounds = new Uint32Array(2 * n);
+    const base = raw[0]!.buffer;
+    let from = Number.POSITIVE_INFINITY;
+    let to = 0;
+    let shared = true;
+    for (let i = 0; i < n; i++) {
+      const b = raw[i]!;
+      if (b.buffer !== base) shared = false;
+      if (b.byteOffset < from) from = b.byteOffset;
+      if (b.byteOffset + b.length > to) to = b.byteOffset + b.length;
+    }
+    if (shared) {
+      // All in the one socket read they arrived in (the usual case): a view of it, nothing copied.
+      this.bytes = Buffer.from(base, from, to - from);
+      for (let i = 0; i < n; i++) {
+        const start = raw[i]!.byteOffset - from;
+        bounds[2 * i] = start;
+        bounds[2 * i + 1] = start + raw[i]!.length;
+      }
+    } else {
+      let total = 0;
+      for (let i = 0; i < n; i++) total += raw[i]!.length;
+      const bytes = Buffer.allocUnsafe(total);
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        bytes.set(raw[i]!, at);
+        bounds[2 * i] = at;
+        at += raw[i]!.length;
+        bounds[2 * i + 1] = at;
+      }
+      this.bytes = bytes;
+    }
+    this.bounds = bounds;
+  }
+
   get(name: string): string | null {
     const wanted = name.toLowerCase();
-    const raw = this.raw;
+    const { bytes, bounds } = this;
     let found: string | null = null;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (!sameName(raw[i]!, wanted)) continue;
-      const value = raw[i + 1]!.toString('latin1');
+    for (let i = 0; i + 3 < bounds.length; i += 4) {
+      if (!sameName(bytes, bounds[i]!, bounds[i + 1]!, wanted)) continue;
+      const value = bytes.toString('latin1', bounds[i + 2]!, bounds[i + 3]!);
       // Repeated headers joined, as node:http does (set-cookie aside, which no one here reads).
       found = found === null ? value : `${found}, ${value}`;
     }
@@ -195,12 +239,12 @@ class RawHeaders implements HeaderSource {
   }
 }
 
-/** Whether header name bytes spell `lower` (lower-case ASCII), in any case. */
-function sameName(bytes: Buffer, lower: string): boolean {
+/** Whether the header name in `bytes[start, end)` spells `lower` (lower-case ASCII), in any case. */
+function sameName(bytes: Buffer, start: number, end: number, lower: string): boolean {
   const n = lower.length;
-  if (bytes.length !== n) return false;
+  if (end - start !== n) return false;
   for (let j = 0; j < n; j++) {
-    let c = bytes[j]!;
+    let c = bytes[start + j]!;
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     if (c !== lower.charCodeAt(j)) return false;
   }
