@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -287,6 +288,101 @@ describe('lean chat transport: response headers, as the SDK path reads them', ()
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+/**
+ * A server on a raw socket that answers each request with `parts`, written `gapMs` apart (so that
+ * they reach the client in separate reads), then `end` (a string to send, or 'cut' to destroy the socket).
+ */
+async function rawServer(responses: Array<{ parts: string[]; gapMs?: number; end?: 'cut' }>): Promise<{ url: string; close: () => Promise<void> }> {
+  let served = 0;
+  const server = net.createServer((socket) => {
+    let got = '';
+    socket.on('data', async (chunk) => {
+      got += chunk.toString('latin1');
+      const head = got.indexOf('\r\n\r\n');
+      if (head < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(got.slice(0, head))?.[1] ?? 0);
+      if (got.length < head + 4 + length) return;
+      got = '';
+      const { parts, gapMs = 30, end } = responses[served++ % responses.length]!;
+      for (const [i, part] of parts.entries()) {
+        if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
+        socket.write(part);
+      }
+      if (end === 'cut') socket.destroy();
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('lean chat transport: responses that arrive in pieces', () => {
+  it('headers split across reads, in the middle of a value, read as when they come at once', async () => {
+    const body = JSON.stringify({ model: 'm', choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }] });
+    const server = await rawServer([
+      {
+        parts: [
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-RateLimit-Limit-Requests: 5',
+          `00\r\nx-ratelimit-remaining-requests: 499\r\nX-Seen: a\r\nx-se`,
+          `en: b\r\nX-Seen-Not: c\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ],
+      },
+    ]);
+    try {
+      const { lean } = pair(server.url);
+      const r = await withDeadlines(
+        (signal, onActivity) => lean({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: false }, { signal, onActivity }),
+        {},
+      );
+      const names = ['content-type', 'X-RATELIMIT-LIMIT-REQUESTS', 'x-ratelimit-remaining-requests', 'x-seen', 'x-seen-not', 'x-see'];
+      expect(r.text).toBe('hi');
+      expect(Object.fromEntries(names.map((n) => [n, r.headers?.get(n) ?? null]))).toEqual({
+        'content-type': 'application/json',
+        'X-RATELIMIT-LIMIT-REQUESTS': '500',
+        'x-ratelimit-remaining-requests': '499',
+        'x-seen': 'a, b',
+        'x-seen-not': 'c',
+        'x-see': null,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a stream cut in the middle of an event leaves nothing behind for the next stream', async () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n';
+    const event = (delta: object) => `data: ${JSON.stringify({ model: 'm', choices: [{ delta, finish_reason: null }] })}\n\n`;
+    const server = await rawServer([
+      // Cut after half an event: its text waits in the SSE parser for the rest of its line.
+      { parts: [head, event({ content: 'first ' }), 'data: {"model":"m","choices":[{"delta":{"content":"HALF'], end: 'cut' },
+      {
+        parts: [
+          head,
+          `${event({ content: 'whole' })}data: ${JSON.stringify({ model: 'm', choices: [{ delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`,
+        ],
+        end: 'cut',
+      },
+    ]);
+    try {
+      const { lean } = pair(server.url);
+      const ask = () =>
+        withDeadlines(
+          (signal, onActivity) => lean({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: true }, { signal, onActivity }),
+          {},
+        );
+      await expect(ask()).rejects.toMatchObject({ type: 'connection' });
+      const second = await ask();
+      expect(second.text).toBe('whole');
+      expect(second.finishReason).toBe('stop');
+    } finally {
+      await server.close();
     }
   });
 });
