@@ -373,10 +373,7 @@ describe('lean chat transport: responses that arrive in pieces', () => {
     try {
       const { lean } = pair(server.url);
       const ask = () =>
-        withDeadlines(
-          (signal, onActivity) => lean({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: true }, { signal, onActivity }),
-          {},
-        );
+        withDeadlines((signal, onActivity) => lean({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: true }, { signal, onActivity }), {});
       await expect(ask()).rejects.toMatchObject({ type: 'connection' });
       const second = await ask();
       expect(second.text).toBe('whole');
