@@ -5,9 +5,8 @@
 import fs from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadedPackages } from '../helpers/loaded-packages.js';
+import { loadedPackages, moduleTraceImport } from '../helpers/loaded-packages.js';
 import { rowsOf, useServer } from '../helpers/mock-server-hooks.js';
 import { ROOT, runCli, writePrompts } from '../helpers/run-cli.js';
 
@@ -20,13 +19,7 @@ const ctx = useServer('llm-batch-startup-');
  * own: they append synchronously).
  */
 function traceBuiltins(file: string): Record<string, string> {
-  const hooks = path.join(ctx.dir, 'trace-hooks.mjs');
-  const register = path.join(ctx.dir, 'trace-register.mjs');
-  fs.writeFileSync(
-    hooks,
-    "import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.TRACE_BUILTINS_FILE + '.modules', `${r.url}\\n`); return r; }\n",
-  );
-  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const traceModules = moduleTraceImport(ctx.dir, "process.env.TRACE_BUILTINS_FILE + '.modules'");
   const preload = path.join(ctx.dir, 'builtins.cjs');
   fs.writeFileSync(
     preload,
@@ -40,7 +33,7 @@ function traceBuiltins(file: string): Record<string, string> {
       "process.on('exit', () => { const fs = require('node:fs'); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE, process.moduleLoadList.join('\\n')); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE + '.icu', [...icu].join('\\n')); });",
     ].join('\n'),
   );
-  return { NODE_OPTIONS: `--require=${preload} --import=${pathToFileURL(register).href}`, TRACE_BUILTINS_FILE: file };
+  return { NODE_OPTIONS: `--require=${preload} ${traceModules}`, TRACE_BUILTINS_FILE: file };
 }
 
 const builtins = (file: string) => new Set(fs.readFileSync(file, 'utf8').split('\n'));

@@ -5,9 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadedPackages } from '../helpers/loaded-packages.js';
+import { loadedPackages, moduleTraceImport } from '../helpers/loaded-packages.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
@@ -304,15 +303,9 @@ describe('startup and --help', () => {
    * they append to the file synchronously instead.
    */
   function traceModules(file: string): Record<string, string> {
-    const hooks = path.join(ctx.dir, 'trace-hooks.mjs');
-    const register = path.join(ctx.dir, 'trace-register.mjs');
-    fs.writeFileSync(
-      hooks,
-      "import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.TRACE_MODULES_FILE, `${r.url}\\n`); return r; }\n",
-    );
-    fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const traceImport = moduleTraceImport(ctx.dir, 'process.env.TRACE_MODULES_FILE');
     fs.rmSync(file, { force: true });
-    return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, TRACE_MODULES_FILE: file };
+    return { NODE_OPTIONS: traceImport, TRACE_MODULES_FILE: file };
   }
   /** Packages behind the modules a run resolved (bundle chunks mapped through the metafile). */
   const loaded = (file: string, name: string) => loadedPackages(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean), ROOT).has(name);

@@ -1,6 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * Writes module hooks into `dir` that append every module a process resolves, as it resolves it, to
+ * the file the JavaScript expression `fileExpression` names (hooks run on a thread of their own,
+ * whose console output node 24 drops when a short run exits: they append synchronously). Returns
+ * the `--import` flag that registers them, for NODE_OPTIONS.
+ */
+export function moduleTraceImport(dir: string, fileExpression: string): string {
+  const hooks = path.join(dir, 'trace-hooks.mjs');
+  const register = path.join(dir, 'trace-register.mjs');
+  fs.writeFileSync(
+    hooks,
+    `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(${fileExpression}, \`\${r.url}\\n\`); return r; }\n`,
+  );
+  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  return `--import=${pathToFileURL(register).href}`;
+}
 
 /**
  * The npm packages behind a list of loaded module URLs. The CLI runs from an esbuild bundle
