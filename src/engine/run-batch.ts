@@ -376,7 +376,13 @@ class Engine {
           run.reject(err);
         }
       },
-      () => run.resolve(run.cutShort()),
+      () => {
+        try {
+          run.resolve(run.cutShort());
+        } catch (err) {
+          run.reject(err);
+        }
+      },
     );
   }
 
