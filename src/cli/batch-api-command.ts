@@ -282,8 +282,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
           if (liveStop) throw liveStop;
         } finally {
           // Re-asks count in the summary as a live run's do: those sent (a collected answer's first
-          // live request is one), not those a stop kept back.
+          // live request is one), not those a stop kept back. So do the live requests' retries and
+          // 429s; the requests themselves are counted by their rows, as the batch's are.
           stats.reasks += live.reasks;
+          stats.retries += live.retries;
+          stats.rateLimited += live.rateLimited;
         }
       };
     }

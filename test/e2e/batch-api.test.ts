@@ -322,6 +322,21 @@ describe('--batch-api: expired, cancelled and refused batches', () => {
     expect(ctx.server.requests[0]!.body).not.toHaveProperty('max_completion_tokens');
   });
 
+  it("--finish-live: the live requests' retries and 429s count in the run's summary", async () => {
+    ctx.server.options.batches = { stepMs: 30, expireAfter: () => 3 };
+    // Faults are live-only: the batch answers its lines; each live request is refused once (429).
+    const asked = prompts(8).map((p) => `${p} [[fault:429]]`);
+    const input = writePrompts(ctx.dir, 'in.txt', asked);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryFile = path.join(ctx.dir, 'summary.json');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--finish-live', '--summary-json', summaryFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(10); // 5 live lines, each refused once, then answered
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary).toMatchObject({ ok: 8, failed: 0, requests: 8, retries: 5, rateLimited: 5 });
+    expect(r.stderr).toMatch(/5 retries/);
+  });
+
   it('token_limit_exceeded: waits for an earlier batch to finish, then resubmits; nothing is lost', async () => {
     ctx.server.options.batches = { stepMs: 30, tokenLimit: (i) => i === 1 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(9));
