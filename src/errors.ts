@@ -21,7 +21,7 @@ export class RunError extends Error {
   override readonly name = 'RunError';
   constructor(
     message: string,
-    readonly code: 'usage' | 'input' | 'auth' | 'proxy' | 'output' | 'quota' | 'resume' | 'unreachable',
+    readonly code: 'usage' | 'input' | 'auth' | 'proxy' | 'output' | 'quota' | 'resume' | 'unreachable' | 'response_format',
     readonly exitCode: number = code === 'quota' ? ExitCode.stoppedEarly : code === 'unreachable' ? ExitCode.unreachable : ExitCode.usage,
   ) {
     super(message);

@@ -55,7 +55,9 @@ function stopLine(
   if (outcome.stopped === 'response_format')
     return (
       `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
-      `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`
+      (config.batchApi
+        ? 'Stopped before sending more.'
+        : `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`)
     );
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
   if (outcome.stopped === 'output_failed')
@@ -80,7 +82,7 @@ export function liveStopError(config: CliConfig, outcome: BatchOutcome, viaProxy
   const reason = outcome.stopped;
   if (reason === undefined || reason === 'interrupted') return undefined;
   const line = stopLine(config, { outcome, viaProxy }, redact, true) ?? `stopped (${reason}): ${outcome.message ?? reason}`;
-  const code = reason === 'auth' || reason === 'quota' || reason === 'unreachable' || reason === 'proxy' ? reason : 'usage';
+  const code = reason === 'auth' || reason === 'quota' || reason === 'unreachable' || reason === 'proxy' || reason === 'response_format' ? reason : 'usage';
   return new RunError(redact(line).replace(/\.$/, ''), code, stopExitCode(reason));
 }
 

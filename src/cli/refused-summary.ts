@@ -19,15 +19,17 @@ export type RefusedSummary = Omit<RunSummary, 'stopped'> & { stopped: 'refused';
 
 /**
  * Why a run-level error stopped a run once it could send: as a live run's stop says it where one
- * exists (`auth`, `proxy`, `quota`, `unreachable`), else `error` (a batch the server refused, a 404…).
+ * exists (`auth`, `proxy`, `quota`, `unreachable`, `response_format`), else `error` (a batch the server
+ * refused, a 404…).
  */
-export type ErrorStop = 'auth' | 'proxy' | 'quota' | 'unreachable' | 'error';
+export type ErrorStop = 'auth' | 'proxy' | 'quota' | 'unreachable' | 'response_format' | 'error';
 
 /** --summary-json of a run a run-level error stopped once it could send: the figures so far, and why. */
 export type ErrorSummary = Omit<RunSummary, 'stopped'> & { stopped: ErrorStop; error: string; exitCode: number; pendingBatches?: number };
 
 function errorStop(err: RunError): ErrorStop {
-  return err.code === 'auth' || err.code === 'proxy' || err.code === 'quota' || err.code === 'unreachable' ? err.code : 'error';
+  const code = err.code;
+  return code === 'auth' || code === 'proxy' || code === 'quota' || code === 'unreachable' || code === 'response_format' ? code : 'error';
 }
 
 /**

@@ -503,8 +503,10 @@ class Engine {
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
-      // A server without structured outputs refuses every request alike: one answer is enough.
-      if (request.response_format && rejectsResponseFormat(error.info.status, error.message)) {
+      // A server without structured outputs refuses every request alike: one answer is enough. (A
+      // Batch API line re-asked live carries its response_format in the body it was sent with.)
+      const format = request.response_format ?? (o.structured ? request.extraBody?.['response_format'] : undefined);
+      if (format !== undefined && rejectsResponseFormat(error.info.status, error.message)) {
         this.halt('response_format', error.message, true);
         return undefined;
       }

@@ -122,6 +122,28 @@ describe('--batch-api --finish-live: a run-level stop of the live re-asks stops 
     });
   }
 
+  it('a server that refuses response_format on the re-ask: stopped "response_format" (exit 2), nothing sent after it', async () => {
+    const { summary } = paths();
+    // The batch answers its lines (the mock's Batch API has structured outputs); the live endpoint refuses them.
+    ctx.server.options.schema = { rejectResponseFormat: true };
+    const r = await runFinishLive(['fine one', 'bad one [[schema:violate]]', 'bad two [[schema:violate]]']);
+    const sent = ctx.server.requests.length;
+    expect(r.signal, 'the run looped until the guard killed it').toBeNull();
+    expect(r.code, r.stderr).toBe(2);
+    expect(sent).toBe(1);
+    const line = stderrLines(r).at(-1)!;
+    expect(line).toMatch(/^llm-batch: the server refused response_format \(.*\).*; when that is fixed, run: llm-batch .* --resume$/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ctx.server.requests).toHaveLength(sent);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({
+      stopped: 'response_format',
+      exitCode: 2,
+      error: line.replace(/^llm-batch: /, ''),
+      ok: 1,
+      pendingBatches: 1,
+    });
+  });
+
   it("quota on an expired batch's unfinished lines run live: one stop, nothing sent after it", async () => {
     const { out, summary } = paths();
     ctx.server.options.batches = { stepMs: 20, expireAfter: () => 1 };
