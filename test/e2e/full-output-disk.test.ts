@@ -46,7 +46,10 @@ const wholeRows = (name: string) => {
 describe('an output that fills up mid-run', () => {
   it('live: exit 2, the summary says output_failed with its resumeHint, the command is printed under -q and finishes the rest', async () => {
     writePrompts(ctx.dir, 'p.txt', PROMPTS);
-    const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache -o out.jsonl --summary-json s.json -q`;
+    // -c 4: rows that finish together are written with one append, and a failed append is cut back
+    // whole; at the default -c 8 the first 8 answers could come in one turn, 33 KB, over the cap
+    // with nothing written (seen under load). Four rows, ~16 KB, always fit.
+    const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache -c 4 -o out.jsonl --summary-json s.json -q`;
     const first = await shell(base, CAP_BLOCKS);
     expect(first.code, first.stderr).toBe(2);
     const command = `${base} --resume`;
