@@ -19,6 +19,8 @@ interface Row {
 
 const entries = async (cacheDir: string): Promise<number> => {
   const r = await runCli(['cache', 'stats', '--json', '--cache-dir', cacheDir]);
+  // Once (Node 22, a whole CI run) it printed nothing: say how it ended, not "Unexpected end of JSON input".
+  if (r.code !== 0 || r.stdout.trim() === '') throw new Error(`cache stats --json: exit ${r.code} (signal ${r.signal}), stderr: ${r.stderr}`);
   return JSON.parse(r.stdout).entries ?? 0;
 };
 
