@@ -135,7 +135,7 @@ class Engine {
     const ordered = o.order === 'input';
     // Enough records in hand to keep every slot busy while retries wait; input order needs a
     // wider window so one slow prompt does not stall the others (rows wait in the buffer).
-    const highWater = ordered ? Math.max(256, o.concurrency * 8) : Number(process.env.HW ?? 0) || o.concurrency * 2 + 16;
+    const highWater = ordered ? Math.max(256, o.concurrency * 8) : o.concurrency * 2 + 16;
     const buffer = (this.buffer = new ReorderBuffer(ordered));
     const state: PullState = (this.pull = { outstanding: 0, inputDone: false, inputError: undefined });
 
