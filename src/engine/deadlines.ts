@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
+import { AttemptError } from '../provider/completion.js';
 
 export interface DeadlineOptions {
   /** Whole-attempt deadline. */
@@ -168,25 +168,6 @@ export function withDeadlines<T>(run: (signal: AbortSignal, onActivity: () => vo
   let running: Promise<T>;
   try {
     running = run(deadlines.controller.signal, deadlines.onActivity);
-  } catch (err) {
-    running = Promise.reject(err);
-  }
-  return running.then(deadlines.passed, deadlines.failed);
-}
-
-/** `withDeadlines` around one chat completion, without a closure of its own per attempt. */
-export function completeWithDeadlines(
-  complete: Complete,
-  request: CompletionRequest,
-  onDelta: ((text: string) => void) | undefined,
-  options: DeadlineOptions,
-): Promise<CompletionResult> {
-  const parent = options.signal;
-  if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
-  const deadlines = new Deadlines<CompletionResult>(parent, options.timeoutMs, options.idleTimeoutMs);
-  let running: Promise<CompletionResult>;
-  try {
-    running = complete(request, { signal: deadlines.controller.signal, onActivity: deadlines.onActivity, onDelta });
   } catch (err) {
     running = Promise.reject(err);
   }

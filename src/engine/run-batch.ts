@@ -4,7 +4,7 @@ import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
 import { AttemptError, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
-import { completeWithDeadlines, type DeadlineOptions } from './deadlines.js';
+import { withDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
@@ -468,7 +468,9 @@ class Engine {
     run.startedAt = isoNow();
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
-    return completeWithDeadlines(o.complete, run.request, onDelta, this.deadlines).then(run.answered, run.failed);
+    // The closure is called at once and let go: withDeadlines holds no suspended call around it.
+    const { request } = run;
+    return withDeadlines((signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }), this.deadlines).then(run.answered, run.failed);
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */
