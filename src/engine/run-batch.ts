@@ -368,22 +368,13 @@ class Engine {
 
   /** The record's next attempt after `ms` (a backoff, a wait for descriptors); a stop meanwhile cuts it short. */
   private after(run: RecordRun, ms: number): void {
-    this.o.clock.sleep(ms, this.stop.signal).then(
-      () => {
-        try {
-          this.next(run);
-        } catch (err) {
-          run.reject(err);
-        }
-      },
-      () => {
-        try {
-          run.resolve(run.cutShort());
-        } catch (err) {
-          run.reject(err);
-        }
-      },
-    );
+    this.o.clock
+      .sleep(ms, this.stop.signal)
+      .then(
+        () => this.next(run),
+        () => run.resolve(run.cutShort()),
+      )
+      .catch(run.reject);
   }
 
   /** Whether requests now wait on the server's announced pace, for the progress display. */
@@ -585,7 +576,7 @@ class RecordRun {
     public request: CompletionRequest,
     readonly sample: number,
     /** Whether this record holds the cache's claim on its prompt (duplicates wait for its answer). */
-    private claimed: boolean,
+    private readonly claimed: boolean,
   ) {
     this.asked = request;
     const earlier = record.earlier;
@@ -602,24 +593,20 @@ class RecordRun {
 
   /** The record's row (null: a stop left it unfinished), once. */
   resolve(row: ResultRow | null): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.release();
-    this.engine.settle(this.seq, row);
+    if (this.end()) this.engine.settle(this.seq, row);
   }
 
   /** Processing the record threw: the run fails with it. */
   readonly reject = (err: unknown): void => {
-    if (this.settled) return;
-    this.settled = true;
-    this.release();
-    this.engine.crashed(this.seq, err);
+    if (this.end()) this.engine.crashed(this.seq, err);
   };
 
-  private release(): void {
-    if (!this.claimed) return;
-    this.claimed = false;
-    this.engine.releaseClaim(this.asked, this.sample);
+  /** Whether the record ends now (not already): its claim on the prompt, if it holds one, goes. */
+  private end(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.claimed) this.engine.releaseClaim(this.asked, this.sample);
+    return true;
   }
 
   /** p-queue awaits what its task returns: an attempt settled at once (stopped, refused) needs no promise. */
