@@ -14,6 +14,15 @@ export const ExitCode = {
 } as const;
 
 /**
+ * The stops a live run names (its summary's `stopped`) that a run-level error names the same way, as
+ * its `code`: --batch-api's summary says them as a live run's does.
+ */
+export type NamedStop = 'auth' | 'proxy' | 'quota' | 'unreachable' | 'response_format';
+
+export const isNamedStop = (reason: string): reason is NamedStop =>
+  reason === 'auth' || reason === 'proxy' || reason === 'quota' || reason === 'unreachable' || reason === 'response_format';
+
+/**
  * A problem with the run as a whole (not one prompt): bad flags, unreadable input, a rejected key.
  * It stops the run with one line on stderr. `code` is stable for scripts and tests.
  */
@@ -21,7 +30,7 @@ export class RunError extends Error {
   override readonly name = 'RunError';
   constructor(
     message: string,
-    readonly code: 'usage' | 'input' | 'auth' | 'proxy' | 'output' | 'quota' | 'resume' | 'unreachable' | 'response_format',
+    readonly code: 'usage' | 'input' | 'output' | 'resume' | NamedStop,
     readonly exitCode: number = code === 'quota' ? ExitCode.stoppedEarly : code === 'unreachable' ? ExitCode.unreachable : ExitCode.usage,
   ) {
     super(message);

@@ -1,6 +1,6 @@
 import type { BatchOutcome } from '../engine/run-batch.js';
 import type { BatchStats } from '../engine/stats.js';
-import { ExitCode, RunError } from '../errors.js';
+import { ExitCode, RunError, isNamedStop } from '../errors.js';
 import type { StopReason } from '../engine/events.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
@@ -82,8 +82,7 @@ export function liveStopError(config: CliConfig, outcome: BatchOutcome, viaProxy
   const reason = outcome.stopped;
   if (reason === undefined || reason === 'interrupted') return undefined;
   const line = stopLine(config, { outcome, viaProxy }, redact, true) ?? `stopped (${reason}): ${outcome.message ?? reason}`;
-  const code = reason === 'auth' || reason === 'quota' || reason === 'unreachable' || reason === 'proxy' || reason === 'response_format' ? reason : 'usage';
-  return new RunError(redact(line).replace(/\.$/, ''), code, stopExitCode(reason));
+  return new RunError(redact(line).replace(/\.$/, ''), isNamedStop(reason) ? reason : 'usage', stopExitCode(reason));
 }
 
 /** Rows say 404 one by one; when every request got one, the likely cause is one setting. */

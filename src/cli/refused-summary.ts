@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createStats } from '../engine/stats.js';
-import type { RunError } from '../errors.js';
+import { isNamedStop, type NamedStop, type RunError } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 
@@ -22,14 +22,13 @@ export type RefusedSummary = Omit<RunSummary, 'stopped'> & { stopped: 'refused';
  * exists (`auth`, `proxy`, `quota`, `unreachable`, `response_format`), else `error` (a batch the server
  * refused, a 404…).
  */
-export type ErrorStop = 'auth' | 'proxy' | 'quota' | 'unreachable' | 'response_format' | 'error';
+export type ErrorStop = NamedStop | 'error';
 
 /** --summary-json of a run a run-level error stopped once it could send: the figures so far, and why. */
 export type ErrorSummary = Omit<RunSummary, 'stopped'> & { stopped: ErrorStop; error: string; exitCode: number; pendingBatches?: number };
 
 function errorStop(err: RunError): ErrorStop {
-  const code = err.code;
-  return code === 'auth' || code === 'proxy' || code === 'quota' || code === 'unreachable' || code === 'response_format' ? code : 'error';
+  return isNamedStop(err.code) ? err.code : 'error';
 }
 
 /**
