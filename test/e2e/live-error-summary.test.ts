@@ -23,7 +23,16 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     const out = path.join(ctx.dir, 'out.jsonl');
     const summary = path.join(ctx.dir, 's.json');
     fs.writeFileSync(summary, JSON.stringify(YESTERDAY));
-    const rowsIn = () => (fs.existsSync(out) ? parseJsonl(fs.readFileSync(out, 'utf8')).length : 0);
+    // Not existsSync then read: the CLI's start-up probe makes and removes the output once (can a
+    // file be created there?), and a poll between the two read ENOENT.
+    const rowsIn = () => {
+      try {
+        return parseJsonl(fs.readFileSync(out, 'utf8')).length;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+        throw err;
+      }
+    };
     const args = ['-o', out, '--input-format', 'txt', '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q'];
     const child = spawnCli(args, { cwd: ctx.dir, openStdin: 'q1\nq2\nq3\n' });
     const exited = waitForExit(child, 30_000);
