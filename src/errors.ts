@@ -53,7 +53,14 @@ export class OutputClosedError extends RunError {
  * line, which --resume repairs), so the run still ends with its summary, report and resume command.
  */
 export class OutputWriteError extends RunError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /**
+     * Of the rows the failed write was given, how many (the first ones) are whole in the output all
+     * the same: a full disk can take a group of rows part-way (RowWriter.writeMany).
+     */
+    readonly rowsKept = 0,
+  ) {
     super(message, 'output');
   }
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
+import { OutputWriteError } from '../errors.js';
 import { openFileWriter, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat } from '../report/report-target.js';
@@ -63,7 +64,12 @@ export class RunReport {
       // Only for a writer that groups rows itself (not the answer printer, whose rows go one by one).
       ...(writer.writeMany && {
         writeMany: async (rows: readonly ResultRow[]) => {
-          await writeEach(copy.writer, rows);
+          try {
+            await writeEach(copy.writer, rows);
+          } catch (err) {
+            // The rows the copy kept are not in the output: none of these reached it.
+            throw err instanceof OutputWriteError ? new OutputWriteError(err.message) : err;
+          }
           await writeEach(writer, rows);
         },
       }),

@@ -57,6 +57,11 @@ export async function writeRows(
       step = await groups.next();
     }
   } catch (err) {
+    // A full disk can take a group part-way: its first rows are in the output all the same.
+    if (err instanceof OutputWriteError) {
+      for (const row of group.slice(written, written + err.rowsKept)) shown(row);
+      written += err.rowsKept;
+    }
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});

@@ -24,7 +24,9 @@ export interface RowWriter {
   write(row: ResultRow): Promise<void>;
   /**
    * Writes whole rows as write() does, all with one append (one stream write): rows that finished
-   * together cost one system call. A kill during it can tear only the last of them.
+   * together cost one system call. A kill during it can tear only the last of them. When the disk
+   * fills part-way, a file writer keeps the rows that reached the file whole and cuts off only the
+   * torn one: the OutputWriteError's `rowsKept` says how many of `rows` (the first ones) stayed.
    */
   writeMany?(rows: readonly ResultRow[]): Promise<void>;
   /** Flushes (fsync for files) and releases the file; does not end a caller's stream. Idempotent. */
@@ -50,10 +52,22 @@ function encodeAll(rows: readonly ResultRow[], encode: (row: ResultRow) => strin
   return data;
 }
 
-/** Writes `rows` with the writer's writeMany when it has one, else row by row. */
+/**
+ * Writes `rows` with the writer's writeMany when it has one, else row by row; a failure says, as
+ * writeMany's does, how many of them are in the output (`rowsKept`).
+ */
 export async function writeEach(writer: RowWriter, rows: readonly ResultRow[]): Promise<void> {
   if (writer.writeMany) return writer.writeMany(rows);
-  for (const row of rows) await writer.write(row);
+  let written = 0;
+  try {
+    for (const row of rows) {
+      await writer.write(row);
+      written++;
+    }
+  } catch (err) {
+    if (err instanceof OutputWriteError && written > 0) throw new OutputWriteError(err.message, written + err.rowsKept);
+    throw err;
+  }
 }
 
 /**
@@ -81,10 +95,34 @@ function checkAppendTarget(path: string, format: OutputFormat, layout: CsvLayout
 }
 
 /**
- * Takes back what a failed append wrote (a full disk takes part of a row, or whole rows of a group):
- * the file then holds only the rows whose write succeeded, so the summary's counts and a --resume
- * agree with it, and no torn line is left. Shrinking needs no room; if it fails all the same, the
- * torn line stays for --resume to repair, as after a kill.
+ * After a failed append of `encoded` rows that began at `start`: how many of them are whole in the
+ * file, and where the last of those ends. The file's size says how far the append got (the short
+ * writes before the error); a row's end comes from the rows' encoded byte lengths, never from a
+ * search for '\n', which a CSV field may hold. A size that cannot be read keeps none of them.
+ */
+function wholeRowsIn(fd: number, start: number, encoded: readonly string[]): { rows: number; end: number } {
+  let reached: number;
+  try {
+    reached = fs.fstatSync(fd).size;
+  } catch {
+    return { rows: 0, end: start };
+  }
+  let rows = 0;
+  let end = start;
+  for (const text of encoded) {
+    const next = end + Buffer.byteLength(text, 'utf8');
+    if (next > reached) break;
+    end = next;
+    rows++;
+  }
+  return { rows, end };
+}
+
+/**
+ * Takes back the torn part of a failed append (a full disk takes part of a row): the file then holds
+ * only whole rows, each of which the caller is told about, so the summary's counts and a --resume
+ * agree with it. Shrinking needs no room; if it fails all the same, the torn line stays for --resume
+ * to repair, as after a kill.
  */
 function cutBack(fd: number, size: number): void {
   try {
@@ -114,22 +152,27 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   const encode = encoderFor(format, layout);
   let failure: OutputWriteError | undefined;
   let closed = false;
-  // Where the file ends: a failed append is cut back to it (the descriptor appends, so only we move it).
+  // Where the file ends: a failed append is cut back to it, or to the last whole row it wrote
+  // (the descriptor appends, so only we move it).
   let size = fs.fstatSync(fd).size;
-  const put = (data: string): void => {
+  /** Appends the encoded rows with one write. */
+  const put = (encoded: readonly string[]): void => {
     if (closed) throw new RunError(`Output file ${path} is already closed`, 'output');
     if (failure) throw failure;
     try {
-      size += writeAllSync(fd, data);
+      size += writeAllSync(fd, encoded.length === 1 ? encoded[0]! : encoded.join(''));
     } catch (err) {
       failure = new OutputWriteError(`Cannot write to output file ${path}: ${errorMessage(err)}`);
-      cutBack(fd, size);
-      throw failure;
+      const kept = wholeRowsIn(fd, size, encoded);
+      cutBack(fd, kept.end);
+      size = kept.end;
+      // Only this call's rows were kept; a later one's are not (it throws `failure`, which keeps none).
+      throw kept.rows > 0 ? new OutputWriteError(failure.message, kept.rows) : failure;
     }
   };
   if (format === 'csv' && size === 0) {
     try {
-      put(csvHeaderLine(layout));
+      put([csvHeaderLine(layout)]);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -139,7 +182,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     // Not `async`: the row must be in the file when write() returns, not on a later tick.
     write(row: ResultRow): Promise<void> {
       try {
-        put(encode(row));
+        put([encode(row)]);
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(toError(err));
@@ -147,7 +190,7 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     },
     writeMany(rows: readonly ResultRow[]): Promise<void> {
       try {
-        put(encodeAll(rows, encode));
+        put(rows.map((row) => encode(row)));
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(toError(err));

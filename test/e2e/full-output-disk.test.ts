@@ -9,15 +9,21 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { BIN, SECRET_KEY, isolatedCacheDir, parseJsonl, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
+import { collect } from '../helpers/collect.js';
+import { readResults } from '../../src/output/index.js';
 import type { RunSummary } from '../../src/ui/summary.js';
 
 const ctx = useServerAndCaseDir('llm-batch-full-disk-');
 
 beforeEach(() => {
   ctx.server.options.batches = { stepMs: 20 };
+});
+afterEach(() => {
+  delete ctx.server.options.reply;
 });
 
 /** 32 KB per file: a few rows of the ~4 KB each these prompts make. */
@@ -37,6 +43,26 @@ function shell(line: string, cap?: number): Promise<CliResult> {
 
 type Summary = RunSummary & { pendingBatches?: number };
 const summaryOf = (name: string) => JSON.parse(fs.readFileSync(path.join(ctx.dir, name), 'utf8')) as Summary;
+/**
+ * Runs `line` under the cap with the answer to `first` held until 24 prompts were asked: with
+ * --order input the rows behind it wait, then go out together with it, one append of ~80 KB over
+ * the 32 KB cap.
+ */
+async function withFirstHeld(first: string, line: string): Promise<CliResult> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  ctx.server.options.hold = ({ prompt }) => (prompt === first ? held : undefined);
+  try {
+    const running = shell(line, CAP_BLOCKS);
+    await until(() => ctx.server.requests.length >= 24, '24 prompts asked behind the held one');
+    release();
+    return await running;
+  } finally {
+    release();
+    delete ctx.server.options.hold;
+  }
+}
+
 /** The whole rows of a JSONL output (a torn last line left out). */
 const wholeRows = (name: string) => {
   const text = fs.readFileSync(path.join(ctx.dir, name), 'utf8');
@@ -46,9 +72,8 @@ const wholeRows = (name: string) => {
 describe('an output that fills up mid-run', () => {
   it('live: exit 2, the summary says output_failed with its resumeHint, the command is printed under -q and finishes the rest', async () => {
     writePrompts(ctx.dir, 'p.txt', PROMPTS);
-    // -c 4: rows that finish together are written with one append, and a failed append is cut back
-    // whole; at the default -c 8 the first 8 answers could come in one turn, 33 KB, over the cap
-    // with nothing written (seen under load). Four rows, ~16 KB, always fit.
+    // -c 4: rows that finish together are written with one append; one that fails part-way keeps
+    // the whole rows that fit and cuts off the torn one (the tests below hold rows back to make one).
     const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache -c 4 -o out.jsonl --summary-json s.json -q`;
     const first = await shell(base, CAP_BLOCKS);
     expect(first.code, first.stderr).toBe(2);
@@ -79,6 +104,68 @@ describe('an output that fills up mid-run', () => {
     const ids = wholeRows('out.jsonl').map((row) => row.id);
     expect(new Set(ids).size).toBe(PROMPTS.length);
     expect(ids).toHaveLength(PROMPTS.length);
+  });
+
+  it.each(['jsonl', 'csv'] as const)(
+    'live, %s: of rows written together, the whole ones that fit stay, and the resume asks only the others',
+    async (format) => {
+      const prompts = PROMPTS.slice(0, 40);
+      writePrompts(ctx.dir, 'p.txt', prompts);
+      // Answers over several lines: CSV quotes them, with the newlines inside the field.
+      ctx.server.options.reply = (prompt) => `ECHO\n${prompt}\nend`;
+      const out = `out.${format}`;
+      const base = `llm-batch p.txt --base-url ${ctx.server.url} --no-cache -c 4 --order input -o ${out} --summary-json s.json -q`;
+      const first = await withFirstHeld(prompts[0]!, base);
+      // The same stop as a failed append that kept nothing.
+      expect(first.code, first.stderr).toBe(2);
+      const command = `${base} --resume`;
+      expect(stderrLines(first)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^llm-batch: Cannot write to output file out\\.${format}: EFBIG: file too large, write; every row written before it is kept: make room, then finish the rest with the command below$`,
+          ),
+        ),
+        `llm-batch: to finish the rest, run: ${command}`,
+      ]);
+      const file = path.join(ctx.dir, out);
+      const text = fs.readFileSync(file, 'utf8');
+      const written = await collect(readResults(file, format));
+      // The rows that fit are kept (in input order, the first ones), and the file ends with the last of them.
+      expect(written.length).toBeGreaterThan(0);
+      expect(written.map((row) => row.prompt)).toEqual(prompts.slice(0, written.length));
+      // Its last line is a row's end (a CSV record cut after a newline in its answer would end "ECHO\n").
+      expect(text).toMatch(/end"?,.*\n$/);
+      // As many as fit: the room left is less than a row.
+      const header = format === 'csv' ? Buffer.byteLength(text.slice(0, text.indexOf('\n') + 1)) : 0;
+      const size = Buffer.byteLength(text);
+      expect(CAP_BLOCKS * 1024 - size).toBeLessThan((size - header) / written.length);
+      const summary = summaryOf('s.json');
+      expect(summary).toMatchObject({ stopped: 'output_failed', resumeHint: command, ok: written.length, failed: 0, notRun: prompts.length - written.length });
+
+      // Room again: the rows kept are not asked again (each of them was paid for once).
+      const sentFirst = ctx.server.requests.length;
+      const rest = await shell(command);
+      expect(rest.code, rest.stderr).toBe(0);
+      expect(ctx.server.requests.length - sentFirst).toBe(prompts.length - written.length);
+      for (const row of written) expect(ctx.server.countFor(row.prompt!)).toBe(1);
+      const all = await collect(readResults(file, format));
+      expect(all.map((row) => row.prompt)).toEqual(prompts);
+    },
+  );
+
+  it('live, --report of a text output: the copy of the rows filling up first counts none of the group as written', async () => {
+    const prompts = PROMPTS.slice(0, 40);
+    writePrompts(ctx.dir, 'p.txt', prompts);
+    // The report's copy of the rows (JSONL, ~4 KB a row, in the temp dir under the same cap) is
+    // written before the output (~2 KB a row): it keeps the rows of the group that fit, the output none.
+    const first = await withFirstHeld(
+      prompts[0]!,
+      `llm-batch p.txt --base-url ${ctx.server.url} --no-cache -c 4 --order input -o out.txt --report r.html --summary-json s.json -q`,
+    );
+    expect(first.code, first.stderr).toBe(2);
+    // A text row is `[id] answer` and a blank line.
+    const rows = fs.readFileSync(path.join(ctx.dir, 'out.txt'), 'utf8').match(/^\[[^\]\n]*\] ECHO/gm) ?? [];
+    expect(summaryOf('s.json')).toMatchObject({ stopped: 'output_failed', ok: rows.length, failed: 0 });
   });
 
   it.runIf(fs.existsSync('/dev/full'))('live into a stream (-o /dev/full): the error line alone, and --summary-json and --report still written', async () => {

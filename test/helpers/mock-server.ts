@@ -77,8 +77,9 @@ export interface MockServerOptions {
   /**
    * Answers (after latencyMs) wait for this promise: a test lets them go once it saw what it waits
    * for (a bar drawn while requests are in flight), however slow the machine. See `holdAnswers`.
+   * A function holds only the requests it returns a promise for (one slow prompt).
    */
-  hold?: Promise<unknown>;
+  hold?: Promise<unknown> | ((req: { prompt: string; attempt: number; index: number }) => Promise<unknown> | undefined);
   /** Delay between SSE chunks (default 0: send all chunks in one tick). */
   chunkDelayMs?: number;
   /** Most content events per streamed answer (default 8); Infinity sends one per word, as the API does per token. */
@@ -561,7 +562,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     }
     const refusal = rejectResponseFormat(body, opts.schema);
     if (refusal) return later(latency, () => sendJson(res, rec, 400, refusal, base));
-    const hold = opts.hold;
+    const hold = typeof opts.hold === 'function' ? opts.hold({ prompt, attempt, index: reqIndex }) : opts.hold;
     later(latency, hold !== undefined ? () => void hold.then(() => !res.destroyed && reply(ctx)) : () => reply(ctx));
   }
 
