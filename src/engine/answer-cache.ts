@@ -8,12 +8,19 @@ import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
  * answer. Batch API submit/collect use `getByBody`/`putByBody` with the body they send.
  */
 export interface AnswerCache {
-  lookup(request: CompletionRequest, sample: number): CachedAnswer | undefined;
+  /**
+   * The key a request's answer is kept under. The engine works it out once per record and hands it
+   * to the calls below: a lookup, a claim, its release and the store each hashing the body again
+   * (or finding the key in a WeakMap by request) cost more than the store itself (issue 16).
+   */
+  keyOf(request: CompletionRequest, sample: number): string;
+  lookup(key: string): CachedAnswer | undefined;
   /**
    * Fire and forget: written within a second, with up to 255 others in one transaction (found by
    * `lookup` meanwhile); a failed write is reported through `onError` once, never fails the row.
+   * `request` is the one the key is of.
    */
-  store(request: CompletionRequest, sample: number, result: CompletionResult): void;
+  store(key: string, request: CompletionRequest, result: CompletionResult): void;
   getByBody(body: Readonly<Record<string, unknown>>, sample: number): CachedAnswer | undefined;
   /**
    * Written as `store` writes (found by `getByBody` meanwhile); resolves at once unless writes are
@@ -29,8 +36,8 @@ export interface AnswerCache {
    * asks once per distinct key, not once per duplicate admitted before the first answer came.
    * Optional: a cache that cannot coalesce lets every duplicate ask.
    */
-  claim?(request: CompletionRequest, sample: number): Promise<void> | undefined;
-  release?(request: CompletionRequest, sample: number): void;
+  claim?(key: string): Promise<void> | undefined;
+  release?(key: string): void;
 }
 
 export interface AnswerCacheOptions {
@@ -99,18 +106,6 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
   };
   const keyOf = (body: Readonly<Record<string, unknown>>, sample: number) => cacheKeyString(options.endpoint, body, sample);
   /**
-   * A request's key as its lookup worked it out, for the store after its answer: hashing the body
-   * twice per request cost more than the store itself (issue 16).
-   */
-  const looked = new WeakMap<CompletionRequest, { sample: number; key: string }>();
-  const requestKey = (request: CompletionRequest, sample: number): string => {
-    const known = looked.get(request);
-    if (known?.sample === sample) return known.key;
-    const key = keyOf(cacheBody(request, options.limitField), sample);
-    looked.set(request, { sample, key });
-    return key;
-  };
-  /**
    * Batches sent to the store and not yet committed, oldest first: lookups find them here. Each goes
    * once the one before it is committed, so a batch is one transaction (lmdb would otherwise put all
    * that waits behind a commit into the next one, of any size).
@@ -162,8 +157,9 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     return store.get(keyBytes);
   };
   return {
-    lookup: (request, sample) => get(requestKey(request, sample)),
-    store(request, sample, result) {
+    keyOf: (request, sample) => keyOf(cacheBody(request, options.limitField), sample),
+    lookup: get,
+    store(key, request, result) {
       // A stream cut short never reaches here (it throws); an answer without a finish reason is not whole.
       if (result.finishReason === null) return;
       // Cut at --max-cost's own cap: keyed without that cap, it would answer a later run that has none.
@@ -177,15 +173,14 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       };
       if (result.toolCalls) answer.toolCalls = result.toolCalls;
       if (result.logprobs) answer.logprobs = result.logprobs;
-      enqueue(requestKey(request, sample), answer);
+      enqueue(key, answer);
     },
     getByBody: (body, sample) => get(keyOf(body, sample)),
     putByBody(body, sample, answer) {
       enqueue(keyOf(body, sample), { ...answer, storedAt: now() });
       return pending < WRITES_IN_FLIGHT_MAX ? Promise.resolve() : new Promise<void>((resolve) => room.push(resolve));
     },
-    claim(request, sample) {
-      const key = requestKey(request, sample);
+    claim(key) {
       const waiting = asking.get(key);
       if (waiting === undefined) {
         asking.set(key, []);
@@ -193,8 +188,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       }
       return new Promise<void>((resolve) => waiting.push(resolve));
     },
-    release(request, sample) {
-      const key = requestKey(request, sample);
+    release(key) {
       const waiting = asking.get(key);
       asking.delete(key);
       // All look again: the answer is found by each, or (the first gave up) one of them claims it.

@@ -199,8 +199,8 @@ class Engine {
   }
 
   /** Lets duplicates of a claimed prompt go on: its answer is stored, or it will not come. */
-  releaseClaim(request: CompletionRequest, sample: number): void {
-    this.o.cache?.release?.(request, sample);
+  releaseClaim(key: string): void {
+    this.o.cache?.release?.(key);
   }
 
   /** A record whose processing threw: the run fails with the first such error. */
@@ -235,40 +235,53 @@ class Engine {
       return;
     }
     const request = toCompletionRequest(record, o);
-    const sample = record.sample ?? 0;
-    const hit = this.usable(o.cache?.lookup(request, sample));
-    if (hit || !o.cache?.claim) {
-      this.answer(record, seq, request, sample, hit, false);
+    const { cache } = o;
+    if (!cache) {
+      this.answer(record, seq, request, undefined, undefined, false);
+      return;
+    }
+    // Worked out once and handed on: the lookup, the claim, its release and the store share it.
+    const key = cache.keyOf(request, record.sample ?? 0);
+    const hit = this.usable(cache.lookup(key));
+    if (hit || !cache.claim) {
+      this.answer(record, seq, request, key, hit, false);
       return;
     }
     // A duplicate of a prompt being asked now waits for that answer instead of asking again.
-    const earlier = o.cache.claim(request, sample);
+    const earlier = cache.claim(key);
     if (earlier === undefined) {
-      this.answer(record, seq, request, sample, undefined, true);
+      this.answer(record, seq, request, key, undefined, true);
       return;
     }
-    void this.afterEarlier(record, seq, request, sample, earlier);
+    void this.afterEarlier(record, seq, request, key, earlier);
   }
 
   /** A duplicate's wait for the answer being asked now, then its row: a hit, or asked itself. */
-  private async afterEarlier(record: PromptRecord, seq: number, request: CompletionRequest, sample: number, earlier: Promise<unknown>): Promise<void> {
+  private async afterEarlier(record: PromptRecord, seq: number, request: CompletionRequest, key: string, earlier: Promise<unknown>): Promise<void> {
     const { o } = this;
     try {
       let hit: CachedAnswer | undefined;
-      for (let waiting: Promise<unknown> | undefined = earlier; waiting !== undefined; waiting = o.cache!.claim!(request, sample)) {
+      for (let waiting: Promise<unknown> | undefined = earlier; waiting !== undefined; waiting = o.cache!.claim!(key)) {
         await waiting;
-        hit = this.usable(o.cache!.lookup(request, sample));
+        hit = this.usable(o.cache!.lookup(key));
         if (hit) break;
       }
       // No answer came to share: this one holds the claim now and asks.
-      this.answer(record, seq, request, sample, hit, !hit);
+      this.answer(record, seq, request, key, hit, !hit);
     } catch (err) {
       this.crashed(seq, err);
     }
   }
 
   /** A record's row from its cache hit, or by asking (with retries and re-asks). */
-  private answer(record: PromptRecord, seq: number, request: CompletionRequest, sample: number, hit: CachedAnswer | undefined, claimed: boolean): void {
+  private answer(
+    record: PromptRecord,
+    seq: number,
+    request: CompletionRequest,
+    key: string | undefined,
+    hit: CachedAnswer | undefined,
+    claimed: boolean,
+  ): void {
     const { o } = this;
     if (hit && !o.structured) {
       this.settle(seq, cachedRow(record, request, hit, o.stats));
@@ -279,7 +292,7 @@ class Engine {
       this.settle(seq, { ...cachedRow(record, request, hit, o.stats), output: stored.value });
       return;
     }
-    new RecordRun(this, record, seq, request, sample, claimed).next();
+    new RecordRun(this, record, seq, request, key, claimed).next();
   }
 
   /** Sends the record's next attempt through the queue, unless the run has stopped. */
@@ -308,7 +321,7 @@ class Engine {
       const request = run.request;
       if (!o.structured) {
         // A refusal becomes a failed row (successRow): failures are asked again, never served from the cache.
-        if (!(outcome.result.refusal && !outcome.result.text)) o.cache?.store(request, run.sample, outcome.result);
+        if (run.key !== undefined && !(outcome.result.refusal && !outcome.result.text)) o.cache!.store(run.key, request, outcome.result);
         run.resolve(successRow(record, request, outcome, attempt, o.stats, o.failTruncated));
         return;
       }
@@ -325,7 +338,7 @@ class Engine {
       const answered = { ...outcome, result: { ...outcome.result, usage: step.usage } };
       if (step.next === 'accept') {
         // Answers are stored under the first request, not a re-ask's conversation.
-        o.cache?.store(run.asked, run.sample, outcome.result);
+        if (run.key !== undefined) o.cache!.store(run.key, run.asked, outcome.result);
         run.resolve({ ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output });
         return;
       }
@@ -574,7 +587,8 @@ class RecordRun {
     readonly record: PromptRecord,
     private readonly seq: number,
     public request: CompletionRequest,
-    readonly sample: number,
+    /** The cache's key of `asked` (undefined without a cache): its answer is stored under it. */
+    readonly key: string | undefined,
     /** Whether this record holds the cache's claim on its prompt (duplicates wait for its answer). */
     private readonly claimed: boolean,
   ) {
@@ -605,7 +619,7 @@ class RecordRun {
   private end(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (this.claimed) this.engine.releaseClaim(this.asked, this.sample);
+    if (this.claimed) this.engine.releaseClaim(this.key!);
     return true;
   }
 

@@ -41,30 +41,30 @@ describe('createAnswerCache', () => {
     const { store, entries, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', now: () => 7 });
     for (let i = 0; i < 50; i++) {
-      expect(cache.lookup(request(i), 0)).toBeUndefined();
-      cache.store(request(i), 0, result(`a${i}`));
+      expect(cache.lookup(cache.keyOf(request(i), 0))).toBeUndefined();
+      cache.store(cache.keyOf(request(i), 0), request(i), result(`a${i}`));
     }
     // Still waiting for company: nothing written, yet a second lookup of the same question hits.
     expect(writes).toEqual([]);
-    expect(cache.lookup(request(3), 0)).toMatchObject({ text: 'a3', model: 'm-1', storedAt: 7 });
-    expect(cache.lookup(request(3), 1)).toBeUndefined();
+    expect(cache.lookup(cache.keyOf(request(3), 0))).toMatchObject({ text: 'a3', model: 'm-1', storedAt: 7 });
+    expect(cache.lookup(cache.keyOf(request(3), 1))).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1000);
     expect(writes).toEqual([50]);
     const key = cacheKey(endpoint, cacheBody(request(49)), 0).toString('hex');
     expect(entries.get(key)).toMatchObject({ text: 'a49', finishReason: 'stop' });
-    expect(cache.lookup(request(49), 0)).toMatchObject({ text: 'a49' });
+    expect(cache.lookup(cache.keyOf(request(49), 0))).toMatchObject({ text: 'a49' });
   });
 
   it('an answer waits up to a second for company; long ones go at most 64 KiB of text to a write', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
-    cache.store(request(0), 0, result('short'));
+    cache.store(cache.keyOf(request(0), 0), request(0), result('short'));
     await vi.advanceTimersByTimeAsync(999);
     expect(writes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(writes).toEqual([1]);
     const long = 'x'.repeat(16 * 1024);
-    for (let i = 1; i <= 10; i++) cache.store(request(i), 0, result(long));
+    for (let i = 1; i <= 10; i++) cache.store(cache.keyOf(request(i), 0), request(i), result(long));
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([1, 4, 4]);
     await vi.advanceTimersByTimeAsync(1000);
@@ -74,8 +74,8 @@ describe('createAnswerCache', () => {
   it('flush writes what is waiting at once and resolves once it is written', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
-    cache.store(request(1), 0, result('one'));
-    cache.store(request(2), 0, result('two'));
+    cache.store(cache.keyOf(request(1), 0), request(1), result('one'));
+    cache.store(cache.keyOf(request(2), 0), request(2), result('two'));
     await cache.flush();
     expect(writes).toEqual([2]);
     await vi.advanceTimersByTimeAsync(1000);
@@ -89,9 +89,9 @@ describe('createAnswerCache', () => {
       throw new Error('disk full');
     };
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', onError: (e) => errors.push(e) });
-    cache.store(request(1), 0, result('one'));
+    cache.store(cache.keyOf(request(1), 0), request(1), result('one'));
     await cache.flush();
-    cache.store(request(2), 0, result('two'));
+    cache.store(cache.keyOf(request(2), 0), request(2), result('two'));
     await cache.flush();
     expect(errors.map((e) => e.message)).toEqual(['disk full']);
   });

@@ -17,9 +17,10 @@ function memoryCache(seed?: string) {
   const key = (request: CompletionRequest) => JSON.stringify(request.messages);
   if (seed !== undefined) stored.set(JSON.stringify(record.messages), { text: seed, finishReason: 'stop', model: 'm', usage: null, storedAt: 0 });
   const cache: AnswerCache = {
-    lookup: (request) => stored.get(key(request)),
-    store: (request, _sample, result) =>
-      void stored.set(key(request), { text: result.text, finishReason: result.finishReason, model: result.model, usage: result.usage, storedAt: 0 }),
+    keyOf: key,
+    lookup: (k) => stored.get(k),
+    store: (k, _request, result) =>
+      void stored.set(k, { text: result.text, finishReason: result.finishReason, model: result.model, usage: result.usage, storedAt: 0 }),
     getByBody: () => undefined,
     putByBody: async () => {},
     flush: async () => {},
