@@ -15,14 +15,35 @@ const outdir = 'dist/bundle';
  * of CPU per run on node 20, ~25 ms on node 24 (bench/results/2026-11-30-startup-s8.md), for a
  * protocol our pools never negotiate (allowH2 is off). Required on first use instead.
  */
-const lazyUndiciH2 = {
-  name: 'lazy-undici-h2',
+function lazyH2(file, source) {
+  if (!/[\\/]dispatcher[\\/]client\.js$/.test(file)) return source;
+  const eager = "const connectH2 = require('./client-h2.js')";
+  if (!source.includes(eager)) throw new Error(`${file} no longer has "${eager}": update lazyH2 in scripts/bundle.mjs`);
+  return source.replace(eager, "const connectH2 = (...args) => require('./client-h2.js')(...args)");
+}
+
+/**
+ * undici requires node:assert in ~27 files for `assert(condition)` checks of its own invariants,
+ * and node:assert's graph (AssertionError, util/diff, streams to write a diff with) is ~2.5 ms of
+ * CPU at every start. Each file gets a stand-in that requires it only when a check fails, to throw
+ * node's own AssertionError.
+ */
+function lazyAssert(file, source) {
+  const eager = "const assert = require('node:assert')";
+  if (!source.includes(eager)) return source;
+  if (/\bassert\b(?!\()/.test(source.replace(eager, ''))) {
+    throw new Error(`${file} uses node:assert other than as assert(value[, message]): update lazyAssert in scripts/bundle.mjs`);
+  }
+  return source.replace(eager, "const assert = (value, message) => { if (!value) require('node:assert')(value, message) }");
+}
+
+/** undici's modules, loaded at start-up by every run that makes a request, with what they load made lazy. */
+const lazyUndici = {
+  name: 'lazy-undici',
   setup(build) {
-    build.onLoad({ filter: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, async (args) => {
+    build.onLoad({ filter: /[\\/]undici[\\/]lib[\\/].*\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const eager = "const connectH2 = require('./client-h2.js')";
-      if (!source.includes(eager)) throw new Error(`${args.path} no longer has "${eager}": update lazyUndiciH2 in scripts/bundle.mjs`);
-      return { contents: source.replace(eager, "const connectH2 = (...args) => require('./client-h2.js')(...args)"), loader: 'js' };
+      return { contents: lazyAssert(args.path, lazyH2(args.path, source)), loader: 'js' };
     });
   },
 };
@@ -60,7 +81,7 @@ const result = await build({
   external,
   metafile: true,
   sourcemap: true,
-  plugins: [lazyUndiciH2, lazyCommanderChildProcess],
+  plugins: [lazyUndici, lazyCommanderChildProcess],
   // Whitespace only: names stay (profiles and stacks read the same), and the install stays under
   // issue 12's 30 MB with undici's parser in the bundle (5.3 -> 4.1 MB of JavaScript).
   minifyWhitespace: true,
