@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
 import { RunError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { pathProblem } from '../util/path-words.js';
@@ -53,7 +52,21 @@ function show(value: unknown): string {
 
 /** Deep equality that, like JSON, treats a key set to undefined as absent. */
 function same(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(stripUndefined(a), stripUndefined(b));
+  return jsonEqual(stripUndefined(a), stripUndefined(b));
+}
+
+/**
+ * util.isDeepStrictEqual for what stripUndefined returns (plain objects, arrays, primitives), where
+ * node:util is not imported: its ESM facade reads every export, and on node 24 that loads
+ * util.parseArgs, util.diff and worker_threads (~3 ms of CPU for every run; issue 16).
+ */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => jsonEqual(x, (b as unknown[])[i]));
+  const aKeys = Object.keys(a);
+  const bRecord = b as Record<string, unknown>;
+  return aKeys.length === Object.keys(b).length && aKeys.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], bRecord[k]));
 }
 
 function stripUndefined(v: unknown): unknown {

@@ -52,6 +52,11 @@ describe('diffRunMeta', () => {
     ['deep difference', { o: { a: 1, b: [1, 2] } }, { o: { a: 1, b: [2, 1] } }, ['o: was {"a":1,"b":[1,2]}, now {"a":1,"b":[2,1]}']],
     ['undefined equals absent', { a: undefined }, {}, []],
     ['type change', { n: 1 }, { n: '1' }, ['n: was 1, now "1"']],
+    ['array vs object with its keys', { o: [1] }, { o: { 0: 1 } }, ['o: was [1], now {"0":1}']],
+    ['null vs empty object', { o: null }, { o: {} }, ['o: was null, now {}']],
+    ['a nested key more', { o: { a: 1 } }, { o: { a: 1, b: 2 } }, ['o: was {"a":1}, now {"a":1,"b":2}']],
+    ['a shorter array', { o: [1, 2] }, { o: [1] }, ['o: was [1,2], now [1]']],
+    ['nested undefined equals absent', { o: { a: undefined, b: [{ c: undefined }] } }, { o: { b: [{}] } }, []],
   ] as const)('%s', (_name, previous, current, expected) => {
     expect(diffRunMeta(previous as Record<string, unknown>, current as Record<string, unknown>)).toEqual(expected);
   });
