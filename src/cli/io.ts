@@ -22,7 +22,12 @@ export function processIo(): CliIo {
   // rows or its exit code: they are dropped.
   process.stderr.on('error', () => {});
   return {
-    stdin: process.stdin,
+    // Made on first use: node makes process.stdin on first read, and that loads a stream class (an
+    // fs.ReadStream for a file or /dev/null, with node:fs/promises and readline on node 24; a
+    // net.Socket for a pipe), which --help and --version never use (issue 16).
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
