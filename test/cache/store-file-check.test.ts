@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { removeStore } from '../../src/cache/remove-store.js';
 import { LEGACY_STORE_FILE, STORE_FILE, openResponseStore, type CachedAnswer } from '../../src/cache/response-store.js';
 import { DamagedStoreError, inspectStoreFile } from '../../src/cache/store-file-check.js';
@@ -12,14 +12,24 @@ afterAll(() => tmp.cleanup());
 
 const answer: CachedAnswer = { text: 'ECHO hi', finishReason: 'stop', model: 'm', usage: null, storedAt: 1_700_000_000_000 };
 
-/** A sound store file with `n` answers, as a run leaves it: its bytes. */
+const answers = (from: number, n: number) =>
+  new Map(Array.from({ length: n }, (_, i) => [String(from + i).padEnd(32, '.'), { ...answer, text: `answer ${from + i} ${'x'.repeat(200)}` }]));
+
+/** A sound store file with 300 answers, as a run leaves it: its bytes. */
 let sound: Buffer;
+/** The same file after a later commit of 300 more: longer, its latest meta page naming pages `sound` lacks. */
+let grown: Buffer;
 beforeAll(async () => {
   const dir = path.join(tmp.dir, 'sound');
-  const store = await openResponseStore(dir);
-  await store.putMany(new Map(Array.from({ length: 300 }, (_, i) => [String(i).padEnd(32, '.'), { ...answer, text: `answer ${i} ${'x'.repeat(200)}` }])));
-  await store.close();
-  sound = fs.readFileSync(path.join(dir, STORE_FILE));
+  for (const [from, keep] of [
+    [0, (b: Buffer) => (sound = b)],
+    [300, (b: Buffer) => (grown = b)],
+  ] as const) {
+    const store = await openResponseStore(dir);
+    await store.putMany(answers(from, 300));
+    await store.close();
+    keep(fs.readFileSync(path.join(dir, STORE_FILE)));
+  }
 });
 
 let n = 0;
@@ -59,6 +69,40 @@ describe('inspectStoreFile', () => {
     const state = inspectStoreFile(storeWith(bytes()).file);
     expect(state.kind).toBe('damaged');
     expect(state.kind === 'damaged' && state.why).toMatch(why);
+  });
+});
+
+describe('inspectStoreFile beside a run writing the file', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  // What another process does to the file between the inspection's look at it and its reads. A
+  // commit writes its pages (the file grows) before its meta page: read against the size from
+  // before, the meta page named pages past the end, and `cache stats` or a second run called a
+  // growing cache damaged: 13 of 738 `cache stats --json` beside a writer printed nothing, exit 2.
+  it.each([
+    ['commits a transaction that grows it', (file: string) => fs.writeFileSync(file, grown), { kind: 'sound', entries: 601 }],
+    ['removes it (cache clear)', (file: string) => fs.rmSync(file), { kind: 'absent' }],
+    [
+      'removes it and creates it anew (cache clear, then a run)',
+      (file: string) => {
+        fs.rmSync(file);
+        fs.writeFileSync(file, Buffer.alloc(0));
+      },
+      { kind: 'empty' },
+    ],
+  ])('sees the file as it is once opened when a writer %s meanwhile', (_, write, state) => {
+    expect(grown.length).toBeGreaterThan(sound.length);
+    const { file } = storeWith(sound);
+    const open = fs.openSync;
+    let wrote = false;
+    // The writer's turn comes right after the inspection has looked at the path, as the file is opened.
+    vi.spyOn(fs, 'openSync').mockImplementationOnce((...args: Parameters<typeof fs.openSync>) => {
+      write(file);
+      wrote = true;
+      return open(...args);
+    });
+    expect(inspectStoreFile(file)).toEqual(state);
+    expect(wrote).toBe(true);
   });
 });
 
