@@ -4,7 +4,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
-import { refuseDamaged } from './store-file-check.js';
+import { inspectStoreFile, refuseDamaged } from './store-file-check.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
@@ -84,19 +84,25 @@ const STRUCTURES_KEY = Buffer.from('structures');
  * While no database file exists there is nothing to find, so lookups miss without LMDB, and the
  * first write loads and opens it: a first run's first request does not wait for LMDB's loading
  * (bench/results/2026-11-30-first-request.md).
+ *
+ * `readOnly` is for looking only (`cache stats`): no directory is made, an empty file is read as no
+ * database, and the store's writes are not there (lmdb's read-only database has no put).
  */
-export async function openResponseStore(dir: string): Promise<ResponseStore> {
+export async function openResponseStore(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): Promise<ResponseStore> {
   // Answers may be as private as the prompts: the cache directory is the user's alone.
-  makeDirs(dir, 0o700);
+  if (!readOnly) makeDirs(dir, 0o700);
   const file = path.join(dir, STORE_FILE);
   const legacyFile = path.join(dir, LEGACY_STORE_FILE);
   // LMDB crashes on a damaged file rather than failing: what can be seen of damage is refused here.
   refuseDamaged([file, legacyFile]);
-  const legacy = fs.existsSync(legacyFile) ? await openDatabase(legacyFile, false) : undefined;
-  const current = lazyDatabase(file);
-  if (fs.existsSync(file)) await current.open();
+  // A reader opens what has a database in it: LMDB writes a new one into an empty file, which a
+  // read-only open cannot (and must not: a run may be creating it this moment).
+  const readable = (f: string) => (readOnly ? !['absent', 'empty'].includes(inspectStoreFile(f).kind) : fs.existsSync(f));
+  const legacy = readable(legacyFile) ? await openDatabase(legacyFile, false, readOnly) : undefined;
+  const current = lazyDatabase(file, readOnly);
+  if (readable(file)) await current.open();
   // The write that creates the file comes later: a directory it cannot be written in fails now.
-  else fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  else if (!readOnly) fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   return storeOn(file, current, legacy);
 }
 
@@ -117,7 +123,14 @@ const requireCjs = createRequire(import.meta.url);
  */
 const mapBytes = (): number | undefined => (process.platform === 'win32' || !process.arch.endsWith('64') || addressSpaceLimited() ? undefined : 2 ** 34);
 
-async function openDatabase(file: string, current: boolean): Promise<Database> {
+/**
+ * `readOnly` for a process that only reads (`cache stats`): LMDB's read-only environment takes no
+ * part in writing. A read-write open commits a (empty) write transaction while opening, so it
+ * waits for the write lock: `cache stats` hung for as long as a run or a `cache prune` held it. It
+ * also opens with lmdb's overlappingSync, whose first opener rolls the file back to its last
+ * flushed commit; a reader has no business writing the file.
+ */
+async function openDatabase(file: string, current: boolean, readOnly: boolean): Promise<Database> {
   // A failed commit must cost only the cache: with several processes on one file lmdb 3.5.6 fails
   // one now and then (MDB_BAD_TXN; 5 of 30 processes in a stress test), and a full disk, a failing
   // device or a `ulimit -f` fails every one (ENOSPC, EIO, EFBIG). See lmdb-failures.ts.
@@ -131,6 +144,7 @@ async function openDatabase(file: string, current: boolean): Promise<Database> {
     ...(current ? { sharedStructuresKey: STRUCTURES_KEY } : {}),
     compression: false,
     mapSize: mapBytes(),
+    ...(readOnly ? { readOnly: true } : {}),
   });
 }
 
@@ -138,13 +152,13 @@ async function openDatabase(file: string, current: boolean): Promise<Database> {
 const isAnswerKey = (key: Buffer): boolean => key.length === KEY_BYTES;
 
 /** The current file, opened on first need: `now()` is undefined until then. */
-function lazyDatabase(file: string) {
+function lazyDatabase(file: string, readOnly: boolean) {
   let db: Database | undefined;
   let opening: Promise<Database> | undefined;
   return {
     now: () => db,
     open: () => {
-      opening ??= openDatabase(file, true).then((d) => (db = d));
+      opening ??= openDatabase(file, true, readOnly).then((d) => (db = d));
       return opening;
     },
     started: () => opening,

@@ -56,14 +56,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     const flag = program.opts<{ cacheDir?: string }>().cacheDir;
     return `\`llm-batch cache clear${flag === undefined ? '' : ` --cache-dir ${flag}`}\` removes it`;
   };
-  const open = async () => {
+  /** `readOnly` for stats: it neither waits for a writer's lock nor writes the file (see openDatabase). */
+  const open = async (readOnly = false) => {
     const dir = dirOf();
     if (!fs.existsSync(dir)) return undefined;
     // LMDB would crash on it: stats reports it before opening, prune refuses, clear never opens.
     const bad = damaged();
     if (bad) throw new RunError(`cache file ${bad.file} is damaged (${bad.why}): ${clearHint()}`, 'usage');
     const { openResponseStore } = await import('../cache/response-store.js');
-    return openResponseStore(dir);
+    return openResponseStore(dir, { readOnly });
   };
   program
     .command('stats')
@@ -81,7 +82,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
           return ExitCode.ok;
         }
-        const store = await open();
+        const store = await open(true);
         // A directory that is not there holds no cache: say so, not "0 answers" as if one were empty.
         if (!store) {
           if (opts.json)

@@ -1,0 +1,74 @@
+/**
+ * `llm-batch cache stats` only looks: it opens the cache read-only. Opened read-write (as it was),
+ * LMDB commits a write transaction while opening, so stats waited for the write lock for as long
+ * as a run or a `cache prune` held it, and it wrote the file it was asked about (a zero-byte file
+ * came out an 8 kB database).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir, waitForExit } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
+
+const { dir, cleanup } = tempDir('llm-batch-stats-ro-');
+afterAll(cleanup);
+
+const stats = async (cacheDir: string) => {
+  // A hang is the old failure: cut short well before the test's own timeout, and said as such.
+  const r = await runCli(['cache', 'stats', '--json', '--cache-dir', cacheDir], { timeoutMs: 15_000 });
+  if (r.code !== 0) throw new Error(`cache stats --json: exit ${r.code} (signal ${r.signal}), stderr: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { entries: number; exists: boolean; bytesOnDisk: number };
+};
+
+/**
+ * Another process holding the cache's write lock: a write transaction, open until `release` exists
+ * (as a run's commit or a `cache prune` over a large cache holds it).
+ */
+const HOLDER = `
+const fs = require('node:fs');
+const { createRequire } = require('node:module');
+const [root, file, release] = process.argv.slice(1);
+const { open } = createRequire(root + '/package.json')('lmdb');
+const db = open({ path: file, keyEncoding: 'binary', compression: false, sharedStructuresKey: Buffer.from('structures') });
+const cell = new Int32Array(new SharedArrayBuffer(4));
+db.transactionSync(() => {
+  fs.writeSync(1, 'holding\\n');
+  while (!fs.existsSync(release)) Atomics.wait(cell, 0, 0, 10);
+});
+db.close().then(() => fs.writeSync(1, 'released\\n'));
+`;
+
+describe('cache stats opens the cache read-only', () => {
+  it('answers while another process holds the write lock', async () => {
+    const cacheDir = path.join(dir, 'held');
+    const input = path.join(dir, 'p.txt');
+    fs.writeFileSync(input, 'one\ntwo\nthree\n');
+    const run = await runCli([input, '--mock', '--cache-dir', cacheDir, '-f', 'jsonl', '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+
+    const release = path.join(dir, 'release');
+    const holder = spawn(process.execPath, ['-e', HOLDER, ROOT, path.join(cacheDir, 'answers-v2.lmdb'), release], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const held = waitForExit(holder, 40_000);
+    let out = '';
+    holder.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => out.includes('holding'), 'the holder to take the write lock');
+    try {
+      const s = await stats(cacheDir);
+      expect(s).toMatchObject({ exists: true, entries: 3 });
+    } finally {
+      fs.writeFileSync(release, '');
+    }
+    const h = await held;
+    expect(h.code, h.stderr).toBe(0);
+  });
+
+  it('leaves a zero-byte cache file as it is', async () => {
+    const cacheDir = path.join(dir, 'empty');
+    fs.mkdirSync(cacheDir);
+    const file = path.join(cacheDir, 'answers-v2.lmdb');
+    fs.writeFileSync(file, '');
+    expect(await stats(cacheDir)).toMatchObject({ exists: true, entries: 0, bytesOnDisk: 0 });
+    expect(fs.statSync(file).size).toBe(0);
+  });
+});
