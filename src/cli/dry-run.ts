@@ -345,7 +345,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   const given = config.price !== undefined || config.pricesFile !== undefined;
   const prices = runPrices(config) ?? createPriceLookup({});
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
-  const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`));
+  const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`), { readOnly: true });
   const input = await openInput(config, io).catch(async (err: unknown) => {
     await cache?.close().catch(() => {});
     throw err;

@@ -21,8 +21,10 @@ export function chatEndpoint(config: CliConfig): string {
  * Opens the response cache for a run. A directory the user chose that cannot be used is an error
  * before anything is sent; the default one failing (a read-only home, a platform without LMDB's
  * binary) only costs the cache, so the run goes on without it after one line on stderr.
+ * `readOnly` for `--dry-run`, which only looks answers up: it neither waits for a writer's lock nor
+ * writes the file (nor makes the directory).
  */
-export async function openCache(config: CliConfig, warn: (message: string) => void): Promise<OpenedCache | undefined> {
+export async function openCache(config: CliConfig, warn: (message: string) => void, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
   const { dir, explicit } = config.cache;
   // Named as the run's other paths are: `--cache-dir DIR: permission denied`.
@@ -31,7 +33,7 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
     const problem = dirProblem(dir);
     if (problem) throw new CacheDirError(problem);
     const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
-    const store = await openResponseStore(dir);
+    const store = await openResponseStore(dir, { readOnly });
     const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
     const cache = createAnswerCache(store, {
       endpoint: chatEndpoint(config),

@@ -1,8 +1,8 @@
 /**
- * `llm-batch cache stats` only looks: it opens the cache read-only. Opened read-write (as it was),
- * LMDB commits a write transaction while opening, so stats waited for the write lock for as long
- * as a run or a `cache prune` held it, and it wrote the file it was asked about (a zero-byte file
- * came out an 8 kB database).
+ * `llm-batch cache stats` and `--dry-run` only look: they open the cache read-only. Opened
+ * read-write (as they were), LMDB commits a write transaction while opening, so they waited for the
+ * write lock for as long as a run or a `cache prune` held it, and stats wrote the file it was asked
+ * about (a zero-byte file came out an 8 kB database).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,31 +39,42 @@ db.transactionSync(() => {
 db.close().then(() => fs.writeSync(1, 'released\\n'));
 `;
 
-describe('cache stats opens the cache read-only', () => {
-  it('answers while another process holds the write lock', async () => {
-    const cacheDir = path.join(dir, 'held');
-    const input = path.join(dir, 'p.txt');
-    fs.writeFileSync(input, 'one\ntwo\nthree\n');
-    const run = await runCli([input, '--mock', '--cache-dir', cacheDir, '-f', 'jsonl', '--quiet']);
-    expect(run.code, run.stderr).toBe(0);
+/** A cache of three answers in `name`, and `look` run while another process holds its write lock. */
+const whileLockHeld = async <T>(name: string, look: (cacheDir: string, input: string) => Promise<T>): Promise<T> => {
+  const cacheDir = path.join(dir, name);
+  const input = path.join(dir, `${name}.txt`);
+  fs.writeFileSync(input, 'one\ntwo\nthree\n');
+  const run = await runCli([input, '--mock', '--cache-dir', cacheDir, '-f', 'jsonl', '--quiet']);
+  expect(run.code, run.stderr).toBe(0);
 
-    const release = path.join(dir, 'release');
-    const holder = spawn(process.execPath, ['-e', HOLDER, ROOT, path.join(cacheDir, 'answers-v2.lmdb'), release], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const held = waitForExit(holder, 40_000);
-    let out = '';
-    holder.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await until(() => out.includes('holding'), 'the holder to take the write lock');
-    try {
-      const s = await stats(cacheDir);
-      expect(s).toMatchObject({ exists: true, entries: 3 });
-    } finally {
-      fs.writeFileSync(release, '');
-    }
+  const release = path.join(dir, `${name}.release`);
+  const holder = spawn(process.execPath, ['-e', HOLDER, ROOT, path.join(cacheDir, 'answers-v2.lmdb'), release], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const held = waitForExit(holder, 40_000);
+  let out = '';
+  holder.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await until(() => out.includes('holding'), 'the holder to take the write lock');
+  try {
+    return await look(cacheDir, input);
+  } finally {
+    fs.writeFileSync(release, '');
     const h = await held;
     expect(h.code, h.stderr).toBe(0);
+  }
+};
+
+describe('commands that only read the cache open it read-only', () => {
+  it('cache stats answers while another process holds the write lock', async () => {
+    const s = await whileLockHeld('stats', (cacheDir) => stats(cacheDir));
+    expect(s).toMatchObject({ exists: true, entries: 3 });
   });
 
-  it('leaves a zero-byte cache file as it is', async () => {
+  it('--dry-run counts the cached answers while another process holds the write lock', async () => {
+    const dry = await whileLockHeld('dry', (cacheDir, input) => runCli([input, '--mock', '--cache-dir', cacheDir, '--dry-run'], { timeoutMs: 15_000 }));
+    expect(dry.code, `signal ${dry.signal}, stderr: ${dry.stderr}`).toBe(0);
+    expect(dry.stdout).toContain('3 records: 0 to send, 3 answered from the cache, 0 bad');
+  });
+
+  it('cache stats leaves a zero-byte cache file as it is', async () => {
     const cacheDir = path.join(dir, 'empty');
     fs.mkdirSync(cacheDir);
     const file = path.join(cacheDir, 'answers-v2.lmdb');
