@@ -39,6 +39,7 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
       endpoint: chatEndpoint(config),
       limitField: tokenLimitField(baseURL),
       onError: (err) => warn(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
+      onReadError: (err) => warn(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
     });
     return {
       cache,

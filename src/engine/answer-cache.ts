@@ -46,6 +46,12 @@ export interface AnswerCacheOptions {
   /** The body is keyed as it is sent (see `wireBody`). */
   limitField: TokenLimitField;
   onError?: (error: Error) => void;
+  /**
+   * A lookup the store could not answer (lmdb-js 3.5.6 can hand a reader a value another process is
+   * overwriting: "Data read, but end of buffer not reached"; bench/lmdb-stress/): reported once, and
+   * the lookup misses, so the prompt is asked and its answer stored afresh rather than the run failing.
+   */
+  onReadError?: (error: Error) => void;
   now?: () => number;
 }
 
@@ -146,6 +152,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
   const asking = new Map<string, Array<() => void>>();
   // The store copies a key before it returns: one buffer serves every lookup.
   const keyBytes = Buffer.alloc(32);
+  let readFailed = false;
   const get = (key: string) => {
     const answer = queued.get(key);
     if (answer !== undefined) return answer;
@@ -154,7 +161,13 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       if (found !== undefined) return found;
     }
     keyBytes.write(key, 0, 'latin1');
-    return store.get(keyBytes);
+    try {
+      return store.get(keyBytes);
+    } catch (err) {
+      if (!readFailed) options.onReadError?.(err instanceof Error ? err : new Error(String(err)));
+      readFailed = true;
+      return undefined;
+    }
   };
   return {
     keyOf: (request, sample) => keyOf(cacheBody(request, options.limitField), sample),

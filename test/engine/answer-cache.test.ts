@@ -96,6 +96,22 @@ describe('createAnswerCache', () => {
     expect(errors.map((e) => e.message)).toEqual(['disk full']);
   });
 
+  it('a lookup the store cannot read misses, reported once, and the answer is stored afresh', async () => {
+    const { store, entries } = memoryStore();
+    store.get = () => {
+      throw new Error('Data read, but end of buffer not reached');
+    };
+    const errors: Error[] = [];
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', onReadError: (e) => errors.push(e) });
+    const key = cache.keyOf(request(1), 0);
+    expect(cache.lookup(key)).toBeUndefined();
+    expect(cache.lookup(cache.keyOf(request(2), 0))).toBeUndefined();
+    expect(errors.map((e) => e.message)).toEqual(['Data read, but end of buffer not reached']);
+    cache.store(key, request(1), result('one'));
+    await cache.flush();
+    expect(entries.get(cacheKey(endpoint, cacheBody(request(1)), 0).toString('hex'))).toMatchObject({ text: 'one' });
+  });
+
   it('putByBody writes as store does and makes its caller wait while two writes are in flight', async () => {
     const { store, writes } = memoryStore();
     const commits: Array<() => void> = [];
