@@ -68,6 +68,10 @@ export async function resumeDifferences(
   if (typeof before['baseURL'] === 'string' && config.provider.kind === 'openai')
     before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
   const { inputFingerprint: newHash, inputBytes: _newBytes, models, ...now } = withoutStoredColumns(current);
+  // `…/v1/` and `…/v1` are one server (the requests go to the same path): one shell's
+  // OPENAI_BASE_URL with a slash and a cron job's without must not refuse each other's output.
+  before['baseURL'] = withoutTrailingSlash(before['baseURL']);
+  now['baseURL'] = withoutTrailingSlash(now['baseURL']);
   // Metadata from before the model list: its first model must match, as it always had to.
   const recorded = recordedModels(previous);
   const modelChange = recorded && modelsChange(recorded, models as string[]);
@@ -86,4 +90,9 @@ export async function resumeDifferences(
     if (change) differences.unshift(change);
   }
   return differences;
+}
+
+/** A recorded base URL without its trailing slashes; 'openai', 'mock' and non-strings as they are. */
+function withoutTrailingSlash(value: unknown): unknown {
+  return typeof value === 'string' && /^https?:\/\//.test(value) ? value.replace(/\/+$/, '') : value;
 }
