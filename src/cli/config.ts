@@ -14,7 +14,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
-import { isHttpUrl, splitModelNames } from './parse-flags.js';
+import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
 import { checkApiKey } from './check-api-key.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
@@ -274,7 +274,7 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
 export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): string | undefined {
   const value = env.OPENAI_BASE_URL?.trim();
   if (!value) return undefined;
-  if (isHttpUrl(value)) return value;
+  if (isHttpUrl(value)) return withoutTrailingSlashes(value);
   const shown = createRedactor([apiKey])(value.replace(/^([^/?#]*\/\/)?[^/?#]*@/, '$1***@').replace(/[?#].*$/s, '?***'));
   const hint = value.toLowerCase() === 'mock' ? ' (for the offline mock provider, pass --mock)' : '';
   throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);

@@ -37,8 +37,13 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
+/** A base URL as a run uses and records it: `…/v1/` and `…/v1` are one server. */
+export function withoutTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
 export function httpUrl(value: string): string {
-  if (isHttpUrl(value)) return value.replace(/\/+$/, '');
+  if (isHttpUrl(value)) return withoutTrailingSlashes(value);
   throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://localhost:11434/v1.');
 }
 

@@ -2,6 +2,7 @@ import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
+import { withoutTrailingSlashes } from './parse-flags.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
 import { modelsChange, recordedModels, sortedModels } from './run-models.js';
 
@@ -67,11 +68,10 @@ export async function resumeDifferences(
   // Written before a key in the URL's path was redacted: the same server all the same.
   if (typeof before['baseURL'] === 'string' && config.provider.kind === 'openai')
     before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
+  // Recorded from an OPENAI_BASE_URL with its trailing slash before that was trimmed as --base-url's
+  // is: the same server all the same.
+  if (typeof before['baseURL'] === 'string') before['baseURL'] = withoutTrailingSlashes(before['baseURL']);
   const { inputFingerprint: newHash, inputBytes: _newBytes, models, ...now } = withoutStoredColumns(current);
-  // `…/v1/` and `…/v1` are one server (the requests go to the same path): one shell's
-  // OPENAI_BASE_URL with a slash and a cron job's without must not refuse each other's output.
-  before['baseURL'] = withoutTrailingSlash(before['baseURL']);
-  now['baseURL'] = withoutTrailingSlash(now['baseURL']);
   // Metadata from before the model list: its first model must match, as it always had to.
   const recorded = recordedModels(previous);
   const modelChange = recorded && modelsChange(recorded, models as string[]);
@@ -90,9 +90,4 @@ export async function resumeDifferences(
     if (change) differences.unshift(change);
   }
   return differences;
-}
-
-/** A recorded base URL without its trailing slashes; 'openai', 'mock' and non-strings as they are. */
-function withoutTrailingSlash(value: unknown): unknown {
-  return typeof value === 'string' && /^https?:\/\//.test(value) ? value.replace(/\/+$/, '') : value;
 }

@@ -17,6 +17,8 @@ describe('--resume and the base URL’s trailing slash', () => {
     const out = path.join(ctx.dir, 'out.jsonl');
     const first = await runCli([input, '-o', out, '--no-cache'], { env: { OPENAI_BASE_URL: `${ctx.server.url}/` } });
     expect(first.code, first.stderr).toBe(0);
+    // Trimmed as --base-url's is, so the output records one form of the server.
+    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8')).baseURL).toBe(ctx.server.url);
     fs.appendFileSync(input, 'c\n');
     const resumed = await runCli([input, '-o', out, '--no-cache', '--resume'], { env: { OPENAI_BASE_URL: ctx.server.url } });
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -25,6 +27,21 @@ describe('--resume and the base URL’s trailing slash', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['a', 'b', 'c', 'd']);
     expect(parseJsonl(fs.readFileSync(out, 'utf8')).map((row) => row['prompt'])).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('an output whose metadata recorded the slash (an older llm-batch, from OPENAI_BASE_URL) resumes too', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const first = await runCli([input, '-o', out, '--no-cache', '--base-url', ctx.server.url]);
+    expect(first.code, first.stderr).toBe(0);
+    const metaFile = `${out}.meta.json`;
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+    expect(meta.baseURL).toBe(ctx.server.url);
+    fs.writeFileSync(metaFile, JSON.stringify({ ...meta, baseURL: `${ctx.server.url}/` }, null, 2));
+    fs.appendFileSync(input, 'b\n');
+    const resumed = await runCli([input, '-o', out, '--no-cache', '--resume'], { env: { OPENAI_BASE_URL: ctx.server.url } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['a', 'b']);
   });
 
   it('another path is still another server: refused, nothing asked, the output left as it was', async () => {
