@@ -17,10 +17,10 @@ export const ExitCode = {
  * The stops a live run names (its summary's `stopped`) that a run-level error names the same way, as
  * its `code`: --batch-api's summary says them as a live run's does.
  */
-export type NamedStop = 'auth' | 'proxy' | 'quota' | 'unreachable' | 'response_format';
+const NAMED_STOPS = ['auth', 'proxy', 'quota', 'unreachable', 'response_format'] as const;
+export type NamedStop = (typeof NAMED_STOPS)[number];
 
-export const isNamedStop = (reason: string): reason is NamedStop =>
-  reason === 'auth' || reason === 'proxy' || reason === 'quota' || reason === 'unreachable' || reason === 'response_format';
+export const isNamedStop = (reason: string): reason is NamedStop => (NAMED_STOPS as readonly string[]).includes(reason);
 
 /**
  * A problem with the run as a whole (not one prompt): bad flags, unreadable input, a rejected key.
