@@ -4,7 +4,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
-import { inspectStoreFile, refuseDamaged } from './store-file-check.js';
+import { refuseDamaged, type StoreFileState } from './store-file-check.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
@@ -94,13 +94,13 @@ export async function openResponseStore(dir: string, { readOnly = false }: { rea
   const file = path.join(dir, STORE_FILE);
   const legacyFile = path.join(dir, LEGACY_STORE_FILE);
   // LMDB crashes on a damaged file rather than failing: what can be seen of damage is refused here.
-  refuseDamaged([file, legacyFile]);
-  // A reader opens what has a database in it: LMDB writes a new one into an empty file, which a
-  // read-only open cannot (and must not: a run may be creating it this moment).
-  const readable = (f: string) => (readOnly ? !['absent', 'empty'].includes(inspectStoreFile(f).kind) : fs.existsSync(f));
-  const legacy = readable(legacyFile) ? await openDatabase(legacyFile, false, readOnly) : undefined;
+  const [state, legacyState] = refuseDamaged([file, legacyFile]) as [StoreFileState, StoreFileState];
+  // A reader opens what has a database in it (as the check just saw it): LMDB writes a new one into
+  // an empty file, which a read-only open cannot (and must not: a run may be creating it this moment).
+  const readable = (f: string, seen: StoreFileState) => (readOnly ? seen.kind !== 'absent' && seen.kind !== 'empty' : fs.existsSync(f));
+  const legacy = readable(legacyFile, legacyState) ? await openDatabase(legacyFile, false, readOnly) : undefined;
   const current = lazyDatabase(file, readOnly);
-  if (readable(file)) await current.open();
+  if (readable(file, state)) await current.open();
   // The write that creates the file comes later: a directory it cannot be written in fails now.
   else if (!readOnly) fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   return storeOn(file, current, legacy);

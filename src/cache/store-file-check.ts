@@ -118,10 +118,11 @@ export class DamagedStoreError extends Error {
   }
 }
 
-/** Throws {@link DamagedStoreError} for the first of `files` that is damaged. */
-export function refuseDamaged(files: readonly string[]): void {
-  for (const file of files) {
+/** Throws {@link DamagedStoreError} for the first of `files` that is damaged; else what each is. */
+export function refuseDamaged(files: readonly string[]): StoreFileState[] {
+  return files.map((file) => {
     const state = inspectStoreFile(file);
     if (state.kind === 'damaged') throw new DamagedStoreError(file, state.why);
-  }
+    return state;
+  });
 }
