@@ -2,6 +2,7 @@ import type { CompletionRequest, CompletionResult } from '../provider/completion
 import { cacheBody, type TokenLimitField } from '../provider/request-body.js';
 import { cacheKeyString } from '../cache/cache-key.js';
 import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
+import { whenIdle } from '../util/when-idle.js';
 
 /**
  * What the engine sees of the cache: a lookup before a request is queued and a store after a whole
@@ -53,6 +54,8 @@ export interface AnswerCacheOptions {
    */
   onReadError?: (error: Error) => void;
   now?: () => number;
+  /** Runs a task at the first idle moment, returning its cancel ({@link whenIdle}; tests pass their own). */
+  idle?: (task: () => void) => () => void;
 }
 
 /**
@@ -118,7 +121,23 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
    */
   const sent: Array<Map<string, CachedAnswer>> = [];
   let written: Promise<unknown> = Promise.resolve();
+  /**
+   * The store's code is loaded the first time the loop is idle after a prompt is claimed, while its
+   * request is out: loaded by the first write instead, it held up the answers arriving then (~40
+   * ms a run, issue 16). Left to the write if the loop never idles before it.
+   */
+  let prepare: (() => void) | undefined = () => {
+    prepare = undefined;
+    cancelPrepare = (options.idle ?? whenIdle)(() => store.prepare());
+  };
+  let cancelPrepare = () => {};
+  const preparedOrNot = () => {
+    prepare = undefined;
+    cancelPrepare();
+    cancelPrepare = () => {};
+  };
   const write = (batch: Map<string, CachedAnswer>) => {
+    preparedOrNot();
     pending++;
     sent.push(batch);
     written = written
@@ -197,6 +216,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       const waiting = asking.get(key);
       if (waiting === undefined) {
         asking.set(key, []);
+        prepare?.();
         return undefined;
       }
       return new Promise<void>((resolve) => waiting.push(resolve));
@@ -208,6 +228,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       if (waiting) for (const resolve of waiting) resolve();
     },
     flush() {
+      preparedOrNot();
       drain();
       return pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve));
     },

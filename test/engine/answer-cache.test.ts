@@ -11,6 +11,7 @@ const endpoint = 'http://127.0.0.1:1234/v1/chat/completions';
 function memoryStore() {
   const entries = new Map<string, CachedAnswer>();
   const writes: number[] = [];
+  const prepared: number[] = [];
   const store: ResponseStore = {
     path: '/memory',
     get: (key) => entries.get(key.toString('hex')),
@@ -26,8 +27,11 @@ function memoryStore() {
     prune: async () => 0,
     clear: async () => 0,
     close: async () => {},
+    prepare: () => {
+      prepared.push(1);
+    },
   };
-  return { store, entries, writes };
+  return { store, entries, writes, prepared };
 }
 
 const request = (i: number): CompletionRequest => ({ model: 'm', messages: [{ role: 'user', content: `q${i}` }], stream: true });
@@ -110,6 +114,47 @@ describe('createAnswerCache', () => {
     cache.store(key, request(1), result('one'));
     await cache.flush();
     expect(entries.get(cacheKey(endpoint, cacheBody(request(1)), 0).toString('hex'))).toMatchObject({ text: 'one' });
+  });
+
+  it('the store prepares for its first write at the first idle moment after a prompt is claimed', async () => {
+    const { store, prepared } = memoryStore();
+    const idle: Array<() => void> = [];
+    let cancelled = 0;
+    const options = { endpoint, limitField: 'max_tokens' as const };
+    const cache = createAnswerCache(store, {
+      ...options,
+      idle: (task) => {
+        idle.push(task);
+        return () => cancelled++;
+      },
+    });
+    // A hit asks nothing: no write is coming.
+    cache.lookup(cache.keyOf(request(1), 0));
+    expect(idle).toHaveLength(0);
+    expect(cache.claim!(cache.keyOf(request(1), 0))).toBeUndefined();
+    expect(cache.claim!(cache.keyOf(request(2), 0))).toBeUndefined();
+    expect(idle).toHaveLength(1);
+    expect(prepared).toEqual([]);
+    idle[0]!();
+    expect(prepared).toEqual([1]);
+
+    // A write that comes first loads the store itself: the idle wait is called off.
+    const second = memoryStore();
+    const tasks: Array<() => void> = [];
+    const cache2 = createAnswerCache(second.store, {
+      ...options,
+      idle: (task) => {
+        tasks.push(task);
+        return () => cancelled++;
+      },
+    });
+    const key = cache2.keyOf(request(3), 0);
+    cache2.claim!(key);
+    cache2.store(key, request(3), result('three'));
+    expect(cancelled).toBe(0);
+    await cache2.flush();
+    expect(cancelled).toBe(1);
+    expect(second.writes).toEqual([1]);
   });
 
   it('putByBody writes as store does and makes its caller wait while two writes are in flight', async () => {
