@@ -96,6 +96,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       format: flags.format ?? resultsFormat(input),
       output: toStdout ? io.stdout : output,
       run,
+      // The manifest as it is now: batches collected since the summary was written are not pending.
+      ...(pending ? { pendingBatches: pending.batches } : {}),
       pricing: { lookup, given, runModel },
       refuseEmpty: !writtenByRun(input),
     });
@@ -105,7 +107,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
           `llm-batch: ${input} is still being written by a run in progress (it holds ${lockPath(input)}): the report covers the rows written so far\n`,
         );
       }
-      if (pending) io.stderr.write(`llm-batch: ${pending}\n`);
+      if (pending) io.stderr.write(`llm-batch: ${pending.message}\n`);
       const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(
         `llm-batch: report of ${groupDigits(outcome.rows)} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,

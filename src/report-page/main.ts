@@ -33,13 +33,15 @@ function header(d: ReportData): HTMLElement {
   const stopped = run?.stopped
     ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)
     : null;
-  const pending = run?.pendingBatches
-    ? h(
-        'p',
-        { class: 'notice', id: 'pending' },
-        `${fmt.int(run.pendingBatches)} ${run.pendingBatches === 1 ? 'batch was' : 'batches were'} still pending on the server when this report was made: it holds the rows collected so far. Run the same command again to collect the rest.`,
-      )
-    : null;
+  const { pendingBatches } = d;
+  const pending =
+    pendingBatches > 0
+      ? h(
+          'p',
+          { class: 'notice', id: 'pending' },
+          `${fmt.int(pendingBatches)} ${pendingBatches === 1 ? 'batch was' : 'batches were'} still pending on the server when this report was made: it holds the rows collected so far. Run the run's command again with --resume to collect the rest.`,
+        )
+      : null;
   // The title is the file's name: the subtitle names its folder only when there is one.
   const p = d.source.path;
   const folder = p.endsWith(d.title) ? p.slice(0, -d.title.length) : p;

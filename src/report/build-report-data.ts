@@ -15,6 +15,8 @@ export interface ReportInput {
   source: ReportData['source'];
   /** From a live run (`--report`): what only the run saw. */
   run?: RunFigures;
+  /** Batches still on the server, when known apart from `run` (see ReportData.pendingBatches). */
+  pendingBatches?: number;
   events?: RunEvents;
   now?: Date;
   tableLimits?: { rows: number; chars: number };
@@ -57,6 +59,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     source: input.source,
     figures: buildFigures(rows, superseded, input.pricing, input.run?.startedMs),
     run: input.run ?? null,
+    pendingBatches: input.pendingBatches ?? input.run?.pendingBatches ?? 0,
     latency,
     // Batch API rows carry their batch's times in whole seconds: no time chart of requests from them.
     timeline: buildTimeline(

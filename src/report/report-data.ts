@@ -7,6 +7,11 @@ export interface ReportData {
   figures: Figures;
   /** Run-level counts the rows cannot tell (every 429, every retry); present for `--report`. */
   run: RunFigures | null;
+  /**
+   * Batches of a --batch-api run still on the server when the report was made, whose rows it lacks:
+   * the run's own count (`--report`), or its manifest's (`report`, with or without --summary-json).
+   */
+  pendingBatches: number;
   latency: LatencyFigures | null;
   timeline: Timeline | null;
   comparisons: Comparison[];

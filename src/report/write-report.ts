@@ -20,6 +20,8 @@ export interface WriteReportOptions {
   /** Where the HTML goes: a file (written atomically), or a stream such as stdout (`report -o -`). */
   output: string | NodeJS.WritableStream;
   run?: RunFigures;
+  /** Batches a --batch-api run left on the server, when known apart from `run` (`report` reads its manifest). */
+  pendingBatches?: number;
   events?: RunEvents;
   /** The run's prices (--price, --prices); list prices without them. */
   pricing?: ReportPricing;
@@ -60,6 +62,7 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
     title: basename(o.input),
     source: { path: o.input, format: o.format, bytes: statSync(o.input).size },
     run: o.run,
+    pendingBatches: o.pendingBatches,
     events: o.events,
     pricing: o.pricing,
     tableLimits: o.tableLimits,

@@ -1,0 +1,101 @@
+/**
+ * `llm-batch report OUT` on the output of a `--batch-api --no-wait` run: the page says which batches
+ * were still on the server (from OUT.batch.json as it is now), with or without the run's
+ * --summary-json, as a live run's `--report` does. In Debian's chromium (see report-browser.test.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { launchBrowser, openReport } from '../helpers/browser.js';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+import { ROOT, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
+
+let server: MockServer;
+let tmp: { dir: string; cleanup: () => void };
+let browser: { context: BrowserContext; close: () => Promise<void> };
+
+beforeAll(async () => {
+  // Batches that take a minute: a --no-wait run leaves them all pending.
+  server = await startMockServer({ latencyMs: 5, batches: { stepMs: 60_000 } });
+  tmp = tempDir('llm-batch-report-pending-');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  tmp?.cleanup();
+});
+
+const dataOf = (html: string) => JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
+
+describe('report of a --batch-api run with batches still pending', () => {
+  it('says so on the page without --summary-json, and counts what the manifest lists now', async () => {
+    const input = writePrompts(
+      tmp.dir,
+      'p.txt',
+      Array.from({ length: 6 }, (_, i) => `pending question ${i}`),
+    );
+    const out = path.join(tmp.dir, 'out.jsonl');
+    const summary = path.join(tmp.dir, 'summary.json');
+    const submitted = await runCli([
+      input,
+      '--base-url',
+      server.url,
+      '-m',
+      'gpt-4o',
+      '--batch-api',
+      '--batch-size',
+      '3',
+      '--no-wait',
+      '-o',
+      out,
+      '--summary-json',
+      summary,
+      '-q',
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(75);
+
+    const page = path.join(tmp.dir, 'out.html');
+    const r = await runCli(['report', out, '-o', page]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/lists 2 batches \(6 requests\) not collected yet/);
+    expect(dataOf(fs.readFileSync(page, 'utf8'))).toMatchObject({ run: null, pendingBatches: 2 });
+    const opened = await openReport(browser.context, page);
+    expect(await opened.page.locator('#pending').textContent()).toMatch(
+      /^2 batches were still pending on the server .* Run the run's command again with --resume/,
+    );
+    await opened.page.screenshot({ path: path.join(SHOTS, 'pending-batches-report-command.png') });
+    expect(opened.errors).toEqual([]);
+    await opened.page.close();
+
+    // With the run's summary too: its figures beside the rows, the same count.
+    const withSummary = await runCli(['report', out, '-o', page, '--summary-json', summary, '-q']);
+    expect(withSummary.code, withSummary.stderr).toBe(0);
+    expect(dataOf(fs.readFileSync(page, 'utf8'))).toMatchObject({ run: { pendingBatches: 2 }, pendingBatches: 2 });
+  });
+
+  it('an output whose batches were all collected gets no such line', async () => {
+    server.options.batches = { stepMs: 30 };
+    try {
+      const input = writePrompts(tmp.dir, 'done.txt', ['done question 0', 'done question 1']);
+      const out = path.join(tmp.dir, 'done.jsonl');
+      const run = await runCli([input, '--base-url', server.url, '-m', 'gpt-4o', '--batch-api', '--poll', '0.05', '-o', out, '-q']);
+      expect(run.code, run.stderr).toBe(0);
+      const page = path.join(tmp.dir, 'done.html');
+      const r = await runCli(['report', out, '-o', page]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/not collected/);
+      expect(dataOf(fs.readFileSync(page, 'utf8'))).toMatchObject({ pendingBatches: 0 });
+      const opened = await openReport(browser.context, page);
+      expect(await opened.page.locator('#pending').count()).toBe(0);
+      await opened.page.close();
+    } finally {
+      server.options.batches = { stepMs: 60_000 };
+    }
+  });
+});
