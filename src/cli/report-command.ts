@@ -107,7 +107,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
           `llm-batch: ${input} is still being written by a run in progress (it holds ${lockPath(input)}): the report covers the rows written so far\n`,
         );
       }
-      if (pending) io.stderr.write(`llm-batch: ${pending.message}\n`);
+      if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
       const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(
         `llm-batch: report of ${groupDigits(outcome.rows)} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,

@@ -6,12 +6,12 @@ import { shellQuote } from './resume-hint.js';
 /**
  * For `llm-batch report OUT`: the line that says OUT's --batch-api run left batches not collected
  * (`--no-wait`, or a stop), so the report lacks their rows, and the command that collects them: the
- * run's own resumeHint when its --summary-json gave one, else the shape of it, and how many batches
- * (the page says so too). A --mock run's batches ended with its process: that is said instead, and
- * none is pending. Undefined when none is pending, or the manifest or metadata cannot be read (the
- * report does not depend on them).
+ * run's own resumeHint when its --summary-json gave one, else the shape of it; and how many batches
+ * are pending (the page says so too), 0 with no line once all are collected. A --mock run's batches
+ * ended with its process: that is said instead, and none is pending. Undefined when OUT has no
+ * manifest, or it or the metadata cannot be read (the report does not depend on them).
  */
-export function pendingBatchesNote(output: string, resumeHint: string | null): { message: string; batches: number } | undefined {
+export function pendingBatchesNote(output: string, resumeHint: string | null): { message?: string; batches: number } | undefined {
   let manifest: Manifest | undefined;
   let mock: boolean;
   try {
@@ -23,11 +23,11 @@ export function pendingBatchesNote(output: string, resumeHint: string | null): {
   if (!manifest) return undefined;
   if (mock) {
     const lost = lostMockBatches(output, true);
-    return lost.length > 0 ? { message: lostMockBatchesMessage(output, lost), batches: 0 } : undefined;
+    return lost.length > 0 ? { message: lostMockBatchesMessage(output, lost), batches: 0 } : { batches: 0 };
   }
   // As the run counts them ("N batches are still pending"): every chunk not collected.
   const open = manifest.chunks.filter(isOpen);
-  if (open.length === 0) return undefined;
+  if (open.length === 0) return { batches: 0 };
   const requests = open.reduce((n, c) => n + c.lines, 0);
   const batches = `${count(open.length)} ${open.length === 1 ? 'batch' : 'batches'} (${count(requests)} ${requests === 1 ? 'request' : 'requests'})`;
   const how = resumeHint ? `run: ${resumeHint}` : `run the run's command again with --resume (llm-batch … -o ${shellQuote(output)} --batch-api --resume)`;

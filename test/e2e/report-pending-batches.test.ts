@@ -77,6 +77,34 @@ describe('report of a --batch-api run with batches still pending', () => {
     const withSummary = await runCli(['report', out, '-o', page, '--summary-json', summary, '-q']);
     expect(withSummary.code, withSummary.stderr).toBe(0);
     expect(dataOf(fs.readFileSync(page, 'utf8'))).toMatchObject({ run: { pendingBatches: 2 }, pendingBatches: 2 });
+
+    // Collected since: the summary's count is the run's then, the manifest says none is pending now.
+    server.options.batches = { stepMs: 30 };
+    try {
+      const collected = await runCli([
+        input,
+        '--base-url',
+        server.url,
+        '-m',
+        'gpt-4o',
+        '--batch-api',
+        '--batch-size',
+        '3',
+        '--poll',
+        '0.05',
+        '-o',
+        out,
+        '--resume',
+        '-q',
+      ]);
+      expect(collected.code, collected.stderr).toBe(0);
+    } finally {
+      server.options.batches = { stepMs: 60_000 };
+    }
+    const after = await runCli(['report', out, '-o', page, '--summary-json', summary]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).not.toMatch(/not collected/);
+    expect(dataOf(fs.readFileSync(page, 'utf8'))).toMatchObject({ run: { pendingBatches: 2 }, pendingBatches: 0, figures: { ok: 6 } });
   });
 
   it('an output whose batches were all collected gets no such line', async () => {
