@@ -31,6 +31,22 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
+/** Arguments of a --batch-api run of INPUT into OUT, in batches of 3. */
+const batchRun = (input: string, out: string, ...more: string[]) => [
+  input,
+  '--base-url',
+  server.url,
+  '-m',
+  'gpt-4o',
+  '--batch-api',
+  '--batch-size',
+  '3',
+  '-o',
+  out,
+  '-q',
+  ...more,
+];
+
 const dataOf = (html: string) => JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
 
 describe('report of a --batch-api run with batches still pending', () => {
@@ -42,22 +58,7 @@ describe('report of a --batch-api run with batches still pending', () => {
     );
     const out = path.join(tmp.dir, 'out.jsonl');
     const summary = path.join(tmp.dir, 'summary.json');
-    const submitted = await runCli([
-      input,
-      '--base-url',
-      server.url,
-      '-m',
-      'gpt-4o',
-      '--batch-api',
-      '--batch-size',
-      '3',
-      '--no-wait',
-      '-o',
-      out,
-      '--summary-json',
-      summary,
-      '-q',
-    ]);
+    const submitted = await runCli(batchRun(input, out, '--no-wait', '--summary-json', summary));
     expect(submitted.code, submitted.stderr).toBe(75);
 
     const page = path.join(tmp.dir, 'out.html');
@@ -81,22 +82,7 @@ describe('report of a --batch-api run with batches still pending', () => {
     // Collected since: the summary's count is the run's then, the manifest says none is pending now.
     server.options.batches = { stepMs: 30 };
     try {
-      const collected = await runCli([
-        input,
-        '--base-url',
-        server.url,
-        '-m',
-        'gpt-4o',
-        '--batch-api',
-        '--batch-size',
-        '3',
-        '--poll',
-        '0.05',
-        '-o',
-        out,
-        '--resume',
-        '-q',
-      ]);
+      const collected = await runCli(batchRun(input, out, '--poll', '0.05', '--resume'));
       expect(collected.code, collected.stderr).toBe(0);
     } finally {
       server.options.batches = { stepMs: 60_000 };
@@ -112,7 +98,7 @@ describe('report of a --batch-api run with batches still pending', () => {
     try {
       const input = writePrompts(tmp.dir, 'done.txt', ['done question 0', 'done question 1']);
       const out = path.join(tmp.dir, 'done.jsonl');
-      const run = await runCli([input, '--base-url', server.url, '-m', 'gpt-4o', '--batch-api', '--poll', '0.05', '-o', out, '-q']);
+      const run = await runCli(batchRun(input, out, '--poll', '0.05'));
       expect(run.code, run.stderr).toBe(0);
       const page = path.join(tmp.dir, 'done.html');
       const r = await runCli(['report', out, '-o', page]);
