@@ -5,7 +5,7 @@ import { ExitCode, RunError } from '../errors.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
-import { inspectStoreFile } from '../cache/store-file-check.js';
+import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
 import { storeInUse } from '../cache/store-in-use.js';
 import { count } from '../ui/number-format.js';
@@ -60,11 +60,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   const open = async (readOnly = false) => {
     const dir = dirOf();
     if (!fs.existsSync(dir)) return undefined;
-    // LMDB would crash on it: stats reports it before opening, prune refuses, clear never opens.
-    const bad = damaged();
-    if (bad) throw new RunError(`cache file ${bad.file} is damaged (${bad.why}): ${clearHint()}`, 'usage');
     const { openResponseStore } = await import('../cache/response-store.js');
-    return openResponseStore(dir, { readOnly });
+    try {
+      return await openResponseStore(dir, { readOnly });
+    } catch (err) {
+      // LMDB would crash on it, and the store refuses to open it: stats reports it before opening,
+      // prune refuses, clear never opens.
+      if (err instanceof DamagedStoreError) throw new RunError(`${err.message}: ${clearHint()}`, 'usage');
+      throw err;
+    }
   };
   program
     .command('stats')
