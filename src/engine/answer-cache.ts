@@ -124,20 +124,16 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
   /**
    * The store's code is loaded the first time the loop is idle after a prompt is claimed, while its
    * request is out: loaded by the first write instead, it held up the answers arriving then (~40
-   * ms a run, issue 16). Left to the write if the loop never idles before it.
+   * ms a run, issue 16). Left to the write if the loop never idles before it. `preparing` is
+   * undefined until a prompt is claimed, then the idle wait's cancel, null once no longer wanted.
    */
-  let prepare: (() => void) | undefined = () => {
-    prepare = undefined;
-    cancelPrepare = (options.idle ?? whenIdle)(() => store.prepare());
-  };
-  let cancelPrepare = () => {};
-  const preparedOrNot = () => {
-    prepare = undefined;
-    cancelPrepare();
-    cancelPrepare = () => {};
+  let preparing: (() => void) | null | undefined;
+  const stopPreparing = () => {
+    preparing?.();
+    preparing = null;
   };
   const write = (batch: Map<string, CachedAnswer>) => {
-    preparedOrNot();
+    stopPreparing();
     pending++;
     sent.push(batch);
     written = written
@@ -216,7 +212,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       const waiting = asking.get(key);
       if (waiting === undefined) {
         asking.set(key, []);
-        prepare?.();
+        if (preparing === undefined) preparing = (options.idle ?? whenIdle)(() => store.prepare());
         return undefined;
       }
       return new Promise<void>((resolve) => waiting.push(resolve));
@@ -228,7 +224,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       if (waiting) for (const resolve of waiting) resolve();
     },
     flush() {
-      preparedOrNot();
+      stopPreparing();
       drain();
       return pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushed.push(resolve));
     },
