@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cached-usage-server.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-cost-');
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -356,7 +357,7 @@ describe('review 2 of session 9: tiny costs and a server that names another mode
         const again = await runCli(['report', file, '-o', html2, ...given]);
         expect(again.code, again.stderr).toBe(0);
         for (const page of [html, html2]) {
-          const data = JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(fs.readFileSync(page, 'utf8'))![1]!);
+          const data = reportDataOf(page);
           expect(data.figures.cost, `${out} ${page}`).toMatchObject({
             usd: 0.4,
             pricesGiven: true,

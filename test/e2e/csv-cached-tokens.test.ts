@@ -12,16 +12,11 @@ import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cache
 import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-cached-');
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const headerOf = (file: string) => fs.readFileSync(file, 'utf8').split('\n')[0]!.split(',');
-
-/** The report's embedded data. */
-function reportData(file: string): any {
-  const html = fs.readFileSync(file, 'utf8');
-  return JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
-}
 
 /** The cells of a column, by header name, for every row of a simple CSV (no quoted commas in these files). */
 function column(file: string, name: string): string[] {
@@ -49,7 +44,7 @@ async function report(file: string, name = 'r.html') {
   const html = path.join(ctx.dir, name);
   const r = await runCli(['report', file, '-o', html, '--overwrite', ...PRICE]);
   expect(r.code, r.stderr).toBe(0);
-  return reportData(html);
+  return reportDataOf(html);
 }
 
 describe('a CSV keeps cached_tokens', () => {
@@ -63,7 +58,7 @@ describe('a CSV keeps cached_tokens', () => {
     expect(column(out, 'cached_tokens')).toEqual(['900', '900']);
     expect(readJson(summary).estimatedCost.usd).toBeCloseTo(0.4, 9);
 
-    const own = reportData(runHtml);
+    const own = reportDataOf(runHtml);
     expect(own.figures.cost).toMatchObject({ usd: 0.4, cachedTokens: 1800 });
     expect(own.figures.cost.cachedUnknownRows).toBeUndefined();
     expect(own.run.costUsd).toBeCloseTo(0.4, 9);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-results-');
 
@@ -129,7 +130,7 @@ describe('CSV of a model × sample run', () => {
     expect(ctx.server.requests).toHaveLength(4);
     // The report shows the schema's fields as fields; kept input columns and ours are not answers.
     expect((await runCli(['report', out])).code).toBe(0);
-    const data = dataOf(path.join(ctx.dir, 'structured.html'));
+    const data = reportDataOf(path.join(ctx.dir, 'structured.html'));
     expect(data.outputFields.map((f: { name: string }) => f.name)).toEqual(['label', 'score']);
     expect(data.figures.hasTimestamps).toBe(true);
   });
@@ -241,7 +242,7 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     fs.copyFileSync(fixture('legacy-csv/results-old-layout.csv'), old);
     const r = await runCli(['report', old]);
     expect(r.code, r.stderr).toBe(0);
-    const oldData = dataOf(path.join(ctx.dir, 'old.html'));
+    const oldData = reportDataOf(path.join(ctx.dir, 'old.html'));
     expect(oldData.figures.ok).toBe(2);
     expect(oldData.figures.hasTimestamps).toBe(false);
     expect(oldData.timeline).toBeNull();
@@ -253,7 +254,7 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     expect(run.code, run.stderr).toBe(0);
     expect((await runCli(['report', out])).code).toBe(0);
     for (const file of [html, path.join(ctx.dir, 'out.html')]) {
-      const data = dataOf(file);
+      const data = reportDataOf(file);
       expect(data.figures.hasTimestamps).toBe(true);
       expect(data.figures.startedAt).toMatch(ISO_MS);
       expect(data.timeline).not.toBeNull();
@@ -263,10 +264,3 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     }
   });
 });
-
-/** The report's embedded data. */
-function dataOf(file: string): any {
-  const html = fs.readFileSync(file, 'utf8');
-  const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1];
-  return JSON.parse(json!);
-}

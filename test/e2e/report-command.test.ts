@@ -5,6 +5,7 @@ import { SECRET_KEY, runCli, spawnCli, waitForExit, writePrompts } from '../help
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { until } from '../helpers/until.js';
 import { startCachedUsageServer } from '../helpers/cached-usage-server.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const prompts = Array.from({ length: 12 }, (_, i) => `question ${i}`);
 const ctx = useServer('llm-batch-report-cli-');
@@ -13,13 +14,6 @@ beforeEach(() => {
   ctx.server.options.fault = undefined;
   ctx.server.options.latencyMs = 0;
 });
-
-/** The report's embedded data. */
-function dataOf(file: string): any {
-  const html = fs.readFileSync(file, 'utf8');
-  const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)?.[1];
-  return JSON.parse(json!);
-}
 
 describe('llm-batch report', () => {
   it('writes OUT.html by default, replaces an earlier report, and refuses to clobber anything else', async () => {
@@ -31,7 +25,7 @@ describe('llm-batch report', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('');
     expect(first.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
-    expect(dataOf(path.join(dir, 'out.html')).figures.ok).toBe(12);
+    expect(reportDataOf(path.join(dir, 'out.html')).figures.ok).toBe(12);
     expect((await runCli(['report', out, '-q'])).code).toBe(0);
 
     const notes = path.join(dir, 'notes.html');
@@ -71,7 +65,7 @@ describe('llm-batch report', () => {
     const summary = path.join(dir, 's.json');
     expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q', '--summary-json', summary])).code).toBe(0);
     expect((await runCli(['report', out, '--summary-json', summary, '-q'])).code).toBe(0);
-    const data = dataOf(path.join(dir, 'out.html'));
+    const data = reportDataOf(path.join(dir, 'out.html'));
     expect(data.run).toMatchObject({ rateLimited: 3, retries: 3, requests: 6 });
     expect(data.figures.rateLimitedRows).toBe(0); // every row got past its 429
   });
@@ -86,7 +80,7 @@ describe('--report on a run', () => {
     const r = await runCli([input, '--base-url', ctx.server.url, '-o', path.join(dir, 'out.csv'), '-c', '1', '--report', report]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/report of 5 rows written to .*r\.html/);
-    const data = dataOf(report);
+    const data = reportDataOf(report);
     expect(data.run.stopped).toBe('quota');
     expect(data.source.format).toBe('csv');
     expect(data.timeline).toMatchObject({ source: 'events', rowTimes: true }); // CSV rows have started_at/finished_at
@@ -119,7 +113,7 @@ describe('--report on a run', () => {
     expect(r.code).toBe(130);
     // waitForExit collects only what came after the first rows (read above).
     const rows = (seen + r.stdout).trim().split('\n').length;
-    const data = dataOf(report);
+    const data = reportDataOf(report);
     expect(data.run.stopped).toBe('interrupted');
     expect(data.figures.rows).toBe(rows);
   });
@@ -142,7 +136,7 @@ describe('--report on a run', () => {
         `llm-batch: ${out} is still being written by a run in progress (it holds ${out}.lock): the report covers the rows written so far`,
       );
       expect(during.stderr).toMatch(/\nllm-batch: report of 3 rows written to .*out\.html \(0\.\d MB\)\n$/);
-      expect(dataOf(path.join(dir, 'out.html')).figures.rows).toBe(3);
+      expect(reportDataOf(path.join(dir, 'out.html')).figures.rows).toBe(3);
     } finally {
       release();
       expect((await runDone).code).toBe(0);
@@ -178,16 +172,16 @@ describe('the report prices cached input tokens as billed', () => {
       const report = path.join(dir, 'run.html');
       const r = await runCli([input, '--base-url', server.url, '--price', '1000/1000/100', '--no-cache', '-q', '-o', out, '--report', report]);
       expect(r.code, r.stderr).toBe(0);
-      expect(dataOf(report).figures.cost).toMatchObject({ usd: 0.2, cachedTokens: 900, pricesGiven: true });
+      expect(reportDataOf(report).figures.cost).toMatchObject({ usd: 0.2, cachedTokens: 900, pricesGiven: true });
       const again = path.join(dir, 'again.html');
       expect((await runCli(['report', out, '-o', again, '--price', '1000/1000/100'])).code).toBe(0);
-      expect(dataOf(again).figures.cost.usd).toBe(0.2);
+      expect(reportDataOf(again).figures.cost.usd).toBe(0.2);
       const prices = path.join(dir, 'prices.json');
       fs.writeFileSync(prices, JSON.stringify({ 'gpt-4o-mini': { input: 1000, output: 1000, cached_input: 100 } }));
       const viaFile = path.join(dir, 'file.html');
       const f = await runCli(['report', out, '-o', viaFile, '--prices', prices]);
       expect(f.code, f.stderr).toBe(0);
-      expect(dataOf(viaFile).figures.cost.usd).toBe(0.2);
+      expect(reportDataOf(viaFile).figures.cost.usd).toBe(0.2);
       const missing = await runCli(['report', out, '-o', viaFile, '--prices', path.join(dir, 'nope.json')]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/--prices .*nope\.json: no such file/);
@@ -206,15 +200,15 @@ describe('the report of a --mock run', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/est\. \$0\.00/);
     expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ baseURL: 'mock' });
-    expect(dataOf(during).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
+    expect(reportDataOf(during).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
     const after = path.join(dir, 'after.html');
     const report = await runCli(['report', out, '-o', after]);
     expect(report.code, report.stderr).toBe(0);
-    expect(dataOf(after).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
+    expect(reportDataOf(after).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
     // A price given still wins.
     const priced = path.join(dir, 'priced.html');
     expect((await runCli(['report', out, '-o', priced, '--price', '1000/1000'])).code).toBe(0);
-    expect(dataOf(priced).figures.cost.usd).toBeGreaterThan(0);
+    expect(reportDataOf(priced).figures.cost.usd).toBeGreaterThan(0);
   });
 });
 

@@ -7,14 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-retry-cut-');
-
-/** The report's embedded data. */
-function reportData(file: string): any {
-  const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(fs.readFileSync(file, 'utf8'))?.[1];
-  return JSON.parse(json!);
-}
 
 describe('a stop before a retry is sent', () => {
   it('--max-cost: a reset attempt is billed in full, its retry does not fit; no retry is counted anywhere', async () => {
@@ -48,6 +43,6 @@ describe('a stop before a retry is sent', () => {
     expect(summary).toMatchObject({ stopped: 'budget', requests: 1, retries: 0 });
     // The end-of-run line names no retry (it once said `1 retry`).
     expect(r.stderr).toMatch(/stopped \(budget\): 0 ok, 0 failed, 1 not run · /);
-    expect(reportData(report).run).toMatchObject({ requests: 1, retries: 0 });
+    expect(reportDataOf(report).run).toMatchObject({ requests: 1, retries: 0 });
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startRewritingProxy, type RewritingProxy } from '../helpers/rewriting-proxy.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-served-model-');
 const SERVED = 'gpt-4o-mini-2024-07-18';
@@ -20,10 +21,6 @@ beforeAll(async () => {
 afterAll(() => proxy.close());
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
-function reportData(file: string) {
-  const json = /<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(fs.readFileSync(file, 'utf8'))?.[1];
-  return JSON.parse(json!);
-}
 /** USD of the rows' tokens at $10 in / $30 out per million (times `factor`). */
 function givenCost(out: string, factor = 1): number {
   const rows = parseJsonl<{ model: string; usage: { prompt_tokens: number; completion_tokens: number } }>(fs.readFileSync(out, 'utf8'));
@@ -69,13 +66,13 @@ describe('prices given for the model asked for, when the server names another', 
     expect(s.estimatedCost.usd).toBeCloseTo(want, 6);
     expect(s.estimatedCost.byModel).toEqual([expect.objectContaining({ model: SERVED, requestedModel: 'my-deploy', pricedAs: 'my-deploy' })]);
     expect(r.stderr).toMatch(new RegExp(`at the given prices \\(answers of ${SERVED} priced as my-deploy\\)`));
-    expect(reportData(runReport).figures.cost).toMatchObject({ pricesGiven: true, pricedAs: [{ model: SERVED, as: 'my-deploy' }] });
-    expect(reportData(runReport).figures.cost.usd).toBeCloseTo(want, 6);
+    expect(reportDataOf(runReport).figures.cost).toMatchObject({ pricesGiven: true, pricedAs: [{ model: SERVED, as: 'my-deploy' }] });
+    expect(reportDataOf(runReport).figures.cost.usd).toBeCloseTo(want, 6);
 
     const later = path.join(ctx.dir, 'later.html');
     const rep = await runCli(['report', out, '-o', later, '--prices', prices]);
     expect(rep.code, rep.stderr).toBe(0);
-    expect(reportData(later).figures.cost.usd).toBeCloseTo(want, 6);
+    expect(reportDataOf(later).figures.cost.usd).toBeCloseTo(want, 6);
   });
 
   it('a reported name the table does not know is still priced by the model asked for', async () => {
