@@ -35,7 +35,7 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
     /** The Batch line as uploaded, pretty-printed. */
     show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
     // A key in a path segment of the URL is sent, never shown.
-    endpoint: `${(config.provider.kind === 'openai' ? createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock').replace(/\/+$/, '')}/files as Batch API lines`,
+    endpoint: `${config.provider.kind === 'openai' ? createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock'}/files as Batch API lines`,
     summary: (): string =>
       `Batch API: ${count(splitter.chunks)} ${splitter.chunks === 1 ? 'batch' : 'batches'}, ${count(splitter.bytes)} bytes to upload (at most ${count(b.batchSize)} requests and ${count(b.maxBytes)} bytes each, one model per batch)`,
   };

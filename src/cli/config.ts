@@ -34,6 +34,7 @@ export interface CliConfig {
   repeat: number;
   temperature: number | undefined;
   maxTokens: number | undefined;
+  /** `baseURL` without trailing slashes, from --base-url and OPENAI_BASE_URL alike (withoutTrailingSlashes). */
   provider: { kind: 'mock' } | { kind: 'openai'; baseURL: string | undefined; apiKey: string | undefined };
   concurrency: number;
   rpm: number | undefined;

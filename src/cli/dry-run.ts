@@ -263,7 +263,7 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[], structu
     ? batch.endpoint
     : config.provider.kind === 'mock'
       ? 'the built-in --mock provider (offline)'
-      : `POST ${createRedactor([config.provider.apiKey])((config.provider.baseURL ?? 'https://api.openai.com/v1').replace(/\/+$/, ''))}/chat/completions`;
+      : `POST ${createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1')}/chat/completions`;
   const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
   let clipped = false;
   first.forEach((record, i) => {

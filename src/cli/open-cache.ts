@@ -14,7 +14,7 @@ export interface OpenedCache {
 /** The endpoint answers are keyed under: the one the SDK posts to. */
 export function chatEndpoint(config: CliConfig): string {
   const base = config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : (config.provider.baseURL ?? 'https://api.openai.com/v1');
-  return `${base.replace(/\/+$/, '')}/chat/completions`;
+  return `${base}/chat/completions`;
 }
 
 /**

@@ -44,6 +44,18 @@ describe('--resume and the base URL’s trailing slash', () => {
     expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['a', 'b']);
   });
 
+  it('--dry-run names the endpoint without the slash, live and --batch-api: trimmed once, where the URL is read', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a']);
+    const env = { OPENAI_BASE_URL: `${ctx.server.url}//` };
+    const live = await runCli([input, '--dry-run'], { env });
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stdout + live.stderr).toContain(`POST ${ctx.server.url}/chat/completions`);
+    const batch = await runCli([input, '--dry-run', '--batch-api'], { env });
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stdout + batch.stderr).toContain(`${ctx.server.url}/files as Batch API lines`);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it('another path is still another server: refused, nothing asked, the output left as it was', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a']);
     const out = path.join(ctx.dir, 'out.jsonl');
