@@ -38,6 +38,8 @@ export default defineConfig({
     testTimeout: 60_000,
     maxWorkers: Math.max(3, availableParallelism()),
     hookTimeout: 30_000,
+    // The run's temp root: made before the workers start, removed (with what is recorded in it) after.
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         extends: true,

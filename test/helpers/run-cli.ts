@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inject } from 'vitest';
+import { recordTempDir } from './run-root.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'llm-batch.js');
@@ -37,19 +39,28 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+/** The run's temp root (test/helpers/run-root.ts), made and removed by test/global-setup.ts. */
+export function runRoot(): string {
+  const root = inject('runRoot');
+  if (!root) throw new Error('no run root: run the tests with vitest.config.ts, whose globalSetup makes one');
+  return root;
+}
+
+/** Records `dir`, a temp dir made outside the run root, for the run's end to remove (if the test did not); returns it. */
+export function removeAtRunEnd(dir: string): string {
+  return recordTempDir(runRoot(), dir);
+}
+
 let cacheRoot: string | undefined;
 let cacheCount = 0;
 
 /**
  * A response cache of its own for every CLI started by a test: runs of the same prompts must not
  * answer each other from ~/.cache (tests that test the cache pass LLM_BATCH_CACHE_DIR or --cache-dir).
+ * Under the run root, which the run's end removes (a worker never exits, so it cannot).
  */
 export function isolatedCacheDir(): string {
-  if (!cacheRoot) {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-cache-'));
-    cacheRoot = root;
-    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
-  }
+  cacheRoot ??= fs.mkdtempSync(path.join(runRoot(), 'cache-'));
   return path.join(cacheRoot, String(++cacheCount));
 }
 
@@ -125,9 +136,9 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return waitForExit(spawnCli(args, options), options.timeoutMs);
 }
 
-/** A fresh temporary directory, removed by the returned cleanup. */
+/** A fresh temporary directory, removed by the returned cleanup, or else at the run's end (a skipped suite's afterAll, a killed worker). */
 export function tempDir(prefix = 'llm-batch-test-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = removeAtRunEnd(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
