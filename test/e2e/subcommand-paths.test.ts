@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliAsUser, tempDir, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
+import { removeAtRunEnd, runCli, runCliAsUser, tempDir, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
 
 const tmp = tempDir('llm-batch-subcommand-paths-');
 afterAll(() => tmp.cleanup());
@@ -70,7 +70,8 @@ describe.concurrent('a subcommand path that cannot be looked up', () => {
 
 // Needs root to make a directory another user cannot enter, and a node that user can run.
 describe.runIf(process.getuid?.() === 0 && userCanRunCli())('a subcommand path in a directory the user may not enter', () => {
-  const open = fs.mkdtempSync(path.join('/tmp', 'llm-batch-sub-eacces-'));
+  // Made while the suite is collected, also when its tests are skipped and its afterAll does not run: recorded.
+  const open = removeAtRunEnd(fs.mkdtempSync(path.join('/tmp', 'llm-batch-sub-eacces-')));
   const priv = path.join(open, 'priv');
   beforeAll(() => {
     fs.chmodSync(open, 0o755);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { userCanRunCli, runCliAsUser } from '../helpers/run-cli.js';
+import { removeAtRunEnd, userCanRunCli, runCliAsUser } from '../helpers/run-cli.js';
 
 const { dir: root, fresh } = useServers('llm-batch-unreachable-paths-');
 
@@ -76,7 +76,7 @@ describe.runIf(process.getuid?.() === 0 && userCanRunCli())('-o in a directory t
     ['--batch-api', ['--batch-api', '--poll', '0.05']],
   ] as const)('%s: "permission denied", exit 2, nothing sent', async (_mode, extra) => {
     const { server } = await fresh();
-    const open = fs.mkdtempSync(path.join('/tmp', 'llm-batch-eacces-'));
+    const open = removeAtRunEnd(fs.mkdtempSync(path.join('/tmp', 'llm-batch-eacces-')));
     try {
       fs.chmodSync(open, 0o755);
       const priv = path.join(open, 'priv');
