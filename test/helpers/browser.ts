@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { removeAtRunEnd } from './run-cli.js';
 
 declare const document: { documentElement: { dataset: Record<string, string | undefined> } };
 
@@ -16,10 +17,10 @@ export interface OpenedPage {
   requests: string[];
 }
 
-/** A headless chromium with a fresh profile, closed (and its profile removed) by `close()`. */
+/** A headless chromium with a fresh profile, closed (and its profile removed) by `close()`, or its profile removed at the run's end. */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set LLM_BATCH_CHROMIUM)`);
-  const userDataDir = mkdtempSync(join(tmpdir(), 'llm-batch-chromium-'));
+  const userDataDir = removeAtRunEnd(mkdtempSync(join(tmpdir(), 'llm-batch-chromium-')));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,

@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { ResultRow } from '../../src/types.js';
 import { collect } from './collect.js';
+import { removeAtRunEnd } from './run-cli.js';
 
 export { collect };
 
-/** A fresh temp dir per call, removed after the current test. */
+/** A fresh temp dir per call, removed after the current test (or at the run's end, if its worker is killed). */
 export function useTmpDir(): () => string {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
   return () => {
-    const d = mkdtempSync(join(tmpdir(), 'llm-batch-output-'));
+    const d = removeAtRunEnd(mkdtempSync(join(tmpdir(), 'llm-batch-output-')));
     dirs.push(d);
     return d;
   };
