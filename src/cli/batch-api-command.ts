@@ -145,7 +145,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   // line as a live body has it.
   checkInputFile(config);
   const structured = await setUpStructured(config, io);
-  requireKey(config);
+  requireKey(config, io.env);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
   // A file's own directory first: a missing one is said as a live run says it.

@@ -15,7 +15,7 @@ import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
 import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
-import { checkApiKey } from './check-api-key.js';
+import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -424,10 +424,11 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
   return { dir: resolveCacheDir(flags.cacheDir, env), explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
 }
 
-/** The key check, kept apart so `--dry-run` and `--compact` can skip it. */
-export function requireKey(config: CliConfig): void {
+/** The key check, kept apart so `--dry-run` and `--compact` can skip it; also the other header variables. */
+export function requireKey(config: CliConfig, env: NodeJS.ProcessEnv): void {
   const p = config.provider;
   if (p.kind === 'openai') checkApiKey(p.apiKey, 'OPENAI_API_KEY');
+  if (p.kind === 'openai') checkHeaderVariables(env);
   if (p.kind === 'openai' && !p.apiKey && !p.baseURL) {
     throw new UsageError(
       'OPENAI_API_KEY is not set: export it, or try offline with --mock (a local server given by --base-url or OPENAI_BASE_URL may need no key)',

@@ -51,7 +51,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   // The input file and the schema are checked before the key: wrong whatever else is right.
   checkInputFile(config);
   const structured = await setUpStructured(config, io);
-  requireKey(config);
+  requireKey(config, io.env);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.report) {
     checkWritableFile(config.report, '--report');

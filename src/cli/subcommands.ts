@@ -35,7 +35,7 @@ import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { sameFile } from '../util/same-file.js';
-import { checkApiKey } from './check-api-key.js';
+import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
@@ -85,6 +85,7 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
         );
       // Before the server is asked: a key a header cannot carry fails every call, and not as a rejected key.
       checkApiKey(apiKey, 'OPENAI_API_KEY');
+      checkHeaderVariables(io.env);
       if (stripped)
         throw new RunError(
           `the base URL in ${metaPath(output)} had a secret in it, which is not stored (${recorded}): give the URL with --base-url or OPENAI_BASE_URL`,

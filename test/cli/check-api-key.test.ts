@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkApiKey } from '../../src/cli/check-api-key.js';
+import { checkApiKey, checkHeaderVariables } from '../../src/cli/check-api-key.js';
 import { UsageError } from '../../src/errors.js';
 
 const KEY = 'sk-test-SECRET999';
@@ -39,5 +39,35 @@ describe('checkApiKey', () => {
 
   it('accepts no key (a local server may need none)', () => {
     expect(() => checkApiKey(undefined, 'OPENAI_API_KEY')).not.toThrow();
+  });
+});
+
+describe('checkHeaderVariables', () => {
+  it.each([
+    [
+      'OPENAI_ORG_ID',
+      '\u201corg-123\u201d',
+      /^OPENAI_ORG_ID has a character that cannot be sent in an HTTP header: a typographic quote \(U\+201C\) at position 1 of 9; remove the quotes/,
+    ],
+    [
+      'OPENAI_PROJECT_ID',
+      'proj_1\nproj_2',
+      /^OPENAI_PROJECT_ID has a character that cannot be sent in an HTTP header: a line break \(U\+000A\) at position 7 of 13; set it to the ID alone, on one line/,
+    ],
+    [
+      'OPENAI_ORG_ID',
+      'org 123',
+      /^OPENAI_ORG_ID has a character no OpenAI ID contains: a space \(U\+0020\) at position 4 of 7; set it to the ID alone \(no second word\) \(the value is not shown\)$/,
+    ],
+    ['OPENAI_PROJECT_ID', 'proj_\u00e9', /a non-ASCII character \(U\+00E9\) at position 6 of 6; IDs are plain ASCII: paste the ID again/],
+  ])('refuses %s = %j, naming the variable', (name, value, message) => {
+    expect(() => checkHeaderVariables({ [name]: value })).toThrow(UsageError);
+    expect(() => checkHeaderVariables({ [name]: value })).toThrow(message);
+  });
+
+  it('accepts IDs a header carries, and unset or blank ones (trimmed, as they are sent)', () => {
+    expect(() => checkHeaderVariables({ OPENAI_ORG_ID: ' org-abc_123 ', OPENAI_PROJECT_ID: 'proj_XYZ' })).not.toThrow();
+    expect(() => checkHeaderVariables({ OPENAI_ORG_ID: '   ', OPENAI_PROJECT_ID: '' })).not.toThrow();
+    expect(() => checkHeaderVariables({})).not.toThrow();
   });
 });

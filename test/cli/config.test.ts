@@ -270,27 +270,27 @@ describe('resolveCliConfig: values', () => {
 describe('requireKey', () => {
   it('no key and the default OpenAI URL → a usage error naming OPENAI_API_KEY and --mock', () => {
     const c = resolveCliConfig('p.txt', flags(), env({}, {}), []);
-    const e = usageError(() => requireKey(c));
+    const e = usageError(() => requireKey(c, {}));
     expect(e.message).toMatch(/OPENAI_API_KEY/);
     expect(e.message).toMatch(/--mock/);
   });
 
   it('a blank key counts as none', () => {
     const c = resolveCliConfig('p.txt', flags(), env({}, { OPENAI_API_KEY: '   ' }), []);
-    expect(() => requireKey(c)).toThrow(/OPENAI_API_KEY/);
+    expect(() => requireKey(c, {})).toThrow(/OPENAI_API_KEY/);
   });
 
   it('no key but a base URL (a local server) is fine', () => {
-    expect(() => requireKey(resolveCliConfig('p.txt', flags({ baseUrl: 'http://localhost:11434/v1' }), env({}, {}), []))).not.toThrow();
-    expect(() => requireKey(resolveCliConfig('p.txt', flags(), env({}, { OPENAI_BASE_URL: 'http://localhost:8000/v1' }), []))).not.toThrow();
+    expect(() => requireKey(resolveCliConfig('p.txt', flags({ baseUrl: 'http://localhost:11434/v1' }), env({}, {}), []), {})).not.toThrow();
+    expect(() => requireKey(resolveCliConfig('p.txt', flags(), env({}, { OPENAI_BASE_URL: 'http://localhost:8000/v1' }), []), {})).not.toThrow();
   });
 
   it('--mock needs no key', () => {
-    expect(() => requireKey(resolveCliConfig('p.txt', flags({ mock: true }), env({}, {}), []))).not.toThrow();
+    expect(() => requireKey(resolveCliConfig('p.txt', flags({ mock: true }), env({}, {}), []), {})).not.toThrow();
   });
 
   it('a key is enough', () => {
-    expect(() => requireKey(resolveCliConfig('p.txt', flags(), env(), []))).not.toThrow();
+    expect(() => requireKey(resolveCliConfig('p.txt', flags(), env(), []), {})).not.toThrow();
   });
 
   it('the key never ends up in argv or anything printable from the config but the provider', () => {

@@ -3,6 +3,7 @@
  * a control character, a line break): refused before anything is read or sent, in one line naming
  * the variable, the position and the kind of character, with exit 2 and never any part of the key.
  * The built CLI against the mock server: a run, --batch-api, and the status and cancel subcommands.
+ * OPENAI_ORG_ID and OPENAI_PROJECT_ID go into every request's headers too, and are held to the same.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,5 +73,57 @@ describe('a key a header cannot carry', () => {
     expectRefused(await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05'], { env: { OPENAI_API_KEY: key } }), message);
     expect(ctx.server.batchState.counts.retrieves).toBe(before.retrieves);
     expect(ctx.server.batchState.counts.cancels).toBe(0);
+  });
+});
+
+describe('an OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry', () => {
+  // Before, every prompt failed as a retried "connection" error (UND_ERR_INVALID_ARG), exit 1.
+  const BAD_IDS: Array<[string, string, RegExp]> = [
+    [
+      'OPENAI_ORG_ID',
+      `\u201corg-${SECRET}\u201d`,
+      /^llm-batch: OPENAI_ORG_ID has a character that cannot be sent in an HTTP header: a typographic quote \(U\+201C\) at position 1 of 15; remove the quotes/,
+    ],
+    [
+      'OPENAI_PROJECT_ID',
+      `proj_${SECRET}\r\nproj_2`,
+      /^llm-batch: OPENAI_PROJECT_ID has a character that cannot be sent in an HTTP header: a line break \(U\+000D\)/,
+    ],
+  ];
+
+  it.each(BAD_IDS)('a live run with a bad %s: refused at start, no request sent, no output written', async (name, value, message) => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache'], { env: { [name]: value } });
+    expectRefused(r, message);
+    expect(ctx.server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it.each(BAD_IDS)('--batch-api --no-wait with a bad %s: exit 2; nothing uploaded', async (name, value, message) => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q'], { env: { [name]: value } });
+    expectRefused(r, message);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+  });
+
+  it('status of a batch in flight with a bad OPENAI_ORG_ID: refused before the server is asked', async () => {
+    ctx.server.options.batches = { stepMs: 20, hold: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const submitted = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q']);
+    expect(submitted.code, submitted.stderr).toBe(75);
+    const before = ctx.server.batchState.counts.retrieves;
+    const [name, value, message] = BAD_IDS[0]!;
+    expectRefused(await runCli(['status', out, '--base-url', ctx.server.url], { env: { [name]: value } }), message);
+    expect(ctx.server.batchState.counts.retrieves).toBe(before);
+  });
+
+  it('IDs a header carries are sent as given', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a']);
+    const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache'], { env: { OPENAI_ORG_ID: ' org-abc ', OPENAI_PROJECT_ID: 'proj_1' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(1);
   });
 });
