@@ -1,13 +1,23 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
  * the folder fsynced. A kill at any instant leaves the old or the new file, never half of one, and
  * what the new one says is on disk. Throws the file system's error, the temp file removed.
+ *
+ * A symlink keeps pointing where it did: the file it leads to is the one replaced. A path that is
+ * not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renamed over, it
+ * would become a plain file (as root, `/dev/null` for every process on the machine).
  */
 export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat && !stat.isFile()) {
+    writeFileSync(file, text);
+    return;
+  }
+  const target = stat ? realpathSync(file) : file;
+  const tmp = `${target}.${process.pid}.tmp`;
   try {
     const fd = openSync(tmp, 'w');
     try {
@@ -16,12 +26,12 @@ export function writeFileAtomic(file: string, text: string): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, file);
+    renameSync(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
-  syncDir(path.dirname(path.resolve(file)));
+  syncDir(path.dirname(path.resolve(target)));
 }
 
 function syncDir(dir: string): void {
