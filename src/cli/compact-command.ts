@@ -16,6 +16,7 @@ import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
+import { isStreamTarget, openStreamOutput } from './stream-target.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
@@ -28,14 +29,16 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   const escaped = format === 'csv' && meta?.['csvEscapeFormulas'] === true;
   const out = config.output;
   const outFormat = out.kind === 'terminal' ? format : out.format;
+  // `-o /dev/stdout`, `/dev/null`, a FIFO: a stream, as for a run's -o; never truncated, nothing to replace.
+  const stream = out.kind === 'file' && isStreamTarget(out.path);
   // In the words a run's --output has: a path that cannot be looked up, a missing directory.
-  if (out.kind === 'file') checkWritableFile(out.path, '--output');
-  if (out.kind === 'file' && fs.existsSync(out.path) && !config.overwrite)
+  if (out.kind === 'file' && !stream) checkWritableFile(out.path, '--output');
+  if (out.kind === 'file' && !stream && fs.existsSync(out.path) && !config.overwrite)
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;
   let writer: RowWriter;
   if (out.kind === 'file') {
-    writer = openFileWriter(out.path, out.format, { append: false, csv: layout });
+    writer = stream ? openStreamOutput(out.path, out.format, layout, io) : openFileWriter(out.path, out.format, { append: false, csv: layout });
   } else {
     writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout);
   }

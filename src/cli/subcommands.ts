@@ -14,6 +14,7 @@ import {
   formatFromPath,
   metaPath,
   openFileWriter,
+  PLAIN_CSV,
   readRunMeta,
   type RowWriter,
   streamWriter,
@@ -39,6 +40,7 @@ import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
+import { isStreamTarget, openStreamOutput } from './stream-target.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -291,16 +293,16 @@ function stdoutFormat(outputs: readonly string[]): 'jsonl' | 'csv' {
 }
 
 /** Checks a merged file's path: not one of the files read, not existing unless --overwrite. */
-function checkMergeTarget(outputs: readonly string[], opts: MergeOptions): void {
+function checkMergeTarget(outputs: readonly string[], opts: MergeOptions, stream: boolean): void {
   // In the words a run's --output has: a path that cannot be looked up, a missing directory.
-  checkWritableFile(opts.output, '-o');
+  if (!stream) checkWritableFile(opts.output, '-o');
   // By name or on disk (a symlink or hard link): the merged file is written before all are read.
   if (outputs.some((file) => sameFile(file, opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
   if (opts.input !== undefined && sameFile(opts.input, opts.output)) throw new RunError(`-o ${opts.output} is the --input file: choose another path`, 'usage');
   const settings = metaPath(opts.output);
   const clash = [...outputs, ...(opts.input !== undefined ? [opts.input] : [])].find((file) => sameFile(file, settings));
   if (clash) throw new RunError(`${clash} is the run settings file of -o ${opts.output}, which merge writes: choose another path`, 'usage');
-  if (fs.existsSync(opts.output) && !opts.overwrite)
+  if (!stream && fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
 }
 
@@ -310,12 +312,18 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   // --input is read after the merge: a path that cannot be read is said before anything is written.
   const unreadableInput = opts.input === undefined ? undefined : unreadableReason(opts.input);
   if (unreadableInput) throw new RunError(`cannot read input file ${opts.input}: ${unreadableInput}`, 'input');
-  if (!toStdout) checkMergeTarget(outputs, opts);
+  // `-o /dev/stdout`, `/dev/null`, a FIFO: a stream, as for a run's -o; never truncated, no run settings beside it.
+  const stream = !toStdout && isStreamTarget(opts.output);
+  if (!toStdout) checkMergeTarget(outputs, opts, stream);
   const meta = checkSameRun(outputs, opts.force ?? false, io);
   const format = toStdout ? stdoutFormat(outputs) : resultsFormat(opts.output);
   const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
-  const writer = toStdout ? streamWriter(io.stdout, format, csv) : openFileWriter(opts.output, format, { append: false, csv });
+  const writer = toStdout
+    ? streamWriter(io.stdout, format, csv)
+    : stream
+      ? openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io)
+      : openFileWriter(opts.output, format, { append: false, csv });
   const answered = opts.input ? new Set<string>() : undefined;
   let stats: MergeStats;
   try {
@@ -323,7 +331,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   } finally {
     await writer.close();
   }
-  if (meta && !toStdout) writeRunMeta(opts.output, meta);
+  if (meta && !toStdout && !stream) writeRunMeta(opts.output, meta);
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.
