@@ -4,10 +4,10 @@ import {
   compactResults,
   csvLayoutFromFile,
   formatFromPath,
-  openFileWriter,
   PLAIN_CSV,
   readRunMeta,
   streamWriter,
+  type CompactStats,
   type CsvLayout,
   type RowWriter,
 } from '../output/index.js';
@@ -17,6 +17,7 @@ import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
+import { openReplacingWriter } from './replacing-writer.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
@@ -36,17 +37,27 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
   if (out.kind === 'file' && !stream && fs.existsSync(out.path) && !config.overwrite)
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;
+  // A file is replaced only once every row is in its place: a bad line in the input keeps the old one.
+  const replacing = out.kind === 'file' && !stream ? openReplacingWriter(out.path, out.format, layout) : undefined;
   let writer: RowWriter;
-  if (out.kind === 'file') {
-    writer = stream ? openStreamOutput(out.path, out.format, layout, io) : openFileWriter(out.path, out.format, { append: false, csv: layout });
+  if (replacing) {
+    writer = replacing.writer;
+  } else if (out.kind === 'file') {
+    writer = openStreamOutput(out.path, out.format, layout, io);
   } else {
     writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout);
   }
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
-  const result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped, typedOutput }, runModel);
-  await writer.close();
+  let result: CompactStats;
+  try {
+    result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped, typedOutput }, runModel);
+  } catch (err) {
+    await (replacing ? replacing.abandon() : writer.close().catch(() => {}));
+    throw err;
+  }
+  await (replacing ? replacing.commit() : writer.close());
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
   return ExitCode.ok;
 }

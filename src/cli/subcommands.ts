@@ -13,7 +13,6 @@ import {
   diffRunMeta,
   formatFromPath,
   metaPath,
-  openFileWriter,
   PLAIN_CSV,
   readRunMeta,
   type RowWriter,
@@ -41,6 +40,7 @@ import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
+import { openReplacingWriter } from './replacing-writer.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -319,18 +319,18 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const format = toStdout ? stdoutFormat(outputs) : resultsFormat(opts.output);
   const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
-  const writer = toStdout
-    ? streamWriter(io.stdout, format, csv)
-    : stream
-      ? openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io)
-      : openFileWriter(opts.output, format, { append: false, csv });
+  // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
+  const replacing = toStdout || stream ? undefined : openReplacingWriter(opts.output, format, csv);
+  const writer = replacing ? replacing.writer : toStdout ? streamWriter(io.stdout, format, csv) : openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io);
   const answered = opts.input ? new Set<string>() : undefined;
   let stats: MergeStats;
   try {
     stats = await mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined);
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await (replacing ? replacing.abandon() : writer.close().catch(() => {}));
+    throw err;
   }
+  await (replacing ? replacing.commit() : writer.close());
   if (meta && !toStdout && !stream) writeRunMeta(opts.output, meta);
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;

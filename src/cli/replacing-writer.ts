@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import { openFileWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
+
+export interface ReplacingWriter {
+  writer: RowWriter;
+  /** Closes the writer and puts the new file in place of the old one. */
+  commit(): Promise<void>;
+  /** Closes the writer and removes the new file: the old one stays as it was (or there is none). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * The `-o` file `--compact` and `merge` write: the rows go to a temp file beside the file the path
+ * leads to, renamed over it once every row is written. A source that fails half-way (a line that is
+ * not a row, a full disk) leaves an `--overwrite`n file as it was, and no empty file that the next
+ * attempt would be refused as "already exists". A symlinked path keeps its link.
+ */
+export function openReplacingWriter(file: string, format: OutputFormat, csv: CsvLayout | undefined): ReplacingWriter {
+  const target = fs.existsSync(file) ? fs.realpathSync(file) : file;
+  const tmp = `${target}.${process.pid}.tmp`;
+  const writer = openFileWriter(tmp, format, { append: false, ...(csv ? { csv } : {}) });
+  return {
+    writer,
+    async commit() {
+      try {
+        await writer.close();
+        fs.renameSync(tmp, target);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
+    },
+    async abandon() {
+      await writer.close().catch(() => {});
+      fs.rmSync(tmp, { force: true });
+    },
+  };
+}
