@@ -20,7 +20,8 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (err instanceof RunError) {
-      io.stderr.write(`llm-batch: ${err.message}\n`);
+      // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
+      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
     io.stderr.write(`llm-batch: ${err instanceof Error ? err.message : String(err)}\n`);

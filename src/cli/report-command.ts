@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { ExitCode, RunError, UsageError } from '../errors.js';
+import { ExitCode, OutputClosedError, RunError, UsageError } from '../errors.js';
 import type { RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
 import { writeReport } from '../report/write-report.js';
@@ -116,7 +116,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof RunError) {
-      io.stderr.write(`llm-batch: ${err.message}\n`);
+      // `report … -o - | head`: the reader leaving is no error to report, as for a run.
+      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
       return err.exitCode;
     }
     io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);

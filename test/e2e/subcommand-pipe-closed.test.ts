@@ -1,0 +1,38 @@
+/**
+ * `llm-batch merge … -o -` and `llm-batch report … -o -` into a reader that leaves early (`| head`):
+ * exit 141 and nothing on stderr, as a run does (README, exit 141: "quietly, like a program killed
+ * by SIGPIPE"). Through the BUILT CLI, with outputs larger than a pipe's buffer so the reader's
+ * leaving is always seen.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runShell, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+const root = tempDir('llm-batch-subcommand-pipe-');
+afterAll(() => root.cleanup());
+const dir = root.dir;
+
+beforeAll(async () => {
+  // 60 rows of ~2.5 kB each (the prompt is in the row): far more than the 64 kB a pipe holds.
+  writePrompts(
+    dir,
+    'p.txt',
+    Array.from({ length: 60 }, (_, i) => `prompt ${i} ${'word '.repeat(500)}`),
+  );
+  for (const shard of ['1/2', '2/2']) {
+    const r = await runCli(['p.txt', '--mock', '-q', '--shard', shard, '-o', `out-${shard[0]}.jsonl`], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+  }
+  expect(fs.statSync(path.join(dir, 'out-1.jsonl')).size).toBeGreaterThan(65_536);
+});
+
+describe('a subcommand whose stdout reader leaves', () => {
+  it.each([
+    ['merge -o -', 'merge out-1.jsonl out-2.jsonl -o -'],
+    ['report -o -', 'report out-1.jsonl -o -'],
+  ])('%s | head -c 1: exit 141, nothing on stderr', async (_name, args) => {
+    const r = await runShell(`$LLM ${args} | head -c 1 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, dir);
+    expect(r.stderr).toBe('status=141\n');
+  });
+});
