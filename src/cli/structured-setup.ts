@@ -15,6 +15,7 @@ import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
 import { readProblem } from './path-problem.js';
+import { jsonErrorPlace } from '../util/json-error-place.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
 const BUILT_IN = fieldReservedNames();
@@ -109,10 +110,6 @@ function readSchema(source: string): { schema: JsonSchema; label: string } {
 
 /** `at line L column C (message)` from JSON.parse's "position N". */
 function where(text: string, err: Error): string {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m) return ` (${err.message})`;
-  const before = text.slice(0, Number(m[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return ` at line ${line} column ${column} (${err.message.replace(/ in JSON at position \d+.*$/, '')})`;
+  const { line, column, reason } = jsonErrorPlace(text, err);
+  return line === undefined ? ` (${reason})` : ` at line ${line} column ${column} (${reason})`;
 }

@@ -11,6 +11,7 @@ import { renderTemplate } from './template.js';
 import { problemRecord, sendableRecord, userMessages } from './to-record.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
+import { jsonErrorPlace } from '../util/json-error-place.js';
 
 /**
  * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
@@ -28,7 +29,9 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    // As a JSONL input's bad line is named: file:line, so an editor can jump there.
+    const { line, column, reason } = jsonErrorPlace(text, err instanceof Error ? err : new Error(String(err)));
+    throw new InputError(line === undefined ? `${source}: not valid JSON (${reason})` : `${source}:${line}: not valid JSON at column ${column} (${reason})`);
   }
   if (!Array.isArray(value)) {
     throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
