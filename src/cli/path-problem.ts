@@ -1,2 +1,2 @@
 /** The words for a path that cannot be used live in util (the batch and output layers say them too). */
-export { dirProblem, pathProblem, readProblem, unreadableReason } from '../util/path-words.js';
+export { dirProblem, notRereadable, pathProblem, readProblem, unreadableReason } from '../util/path-words.js';

@@ -7,7 +7,7 @@ import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/r
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
-import { readProblem, unreadableReason } from './path-problem.js';
+import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
 import { lockHeld, metaPath, readRunMeta } from '../output/index.js';
 import { lockPath } from '../output/side-paths.js';
@@ -67,6 +67,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const unreadable = unreadableReason(input);
     if (unreadable === 'is a directory') throw new RunError(`${input} is a directory, not a results file`, 'input');
     if (unreadable) throw new RunError(`cannot read results file ${input}: ${unreadable}`, 'input');
+    // Read twice (the figures, then the texts of the rows the table shows): a pipe's second pass would be empty.
+    const once = notRereadable(input);
+    if (once) throw new RunError(`cannot report ${input}: ${once}, and report reads the results twice: save it to a file first`, 'input');
     // `-o -` is stdout, as for a run and --compact: the HTML for a pipe (`| ssh host 'cat > r.html'`).
     const toStdout = flags.output === '-';
     const output = flags.output ?? defaultReportPath(input);

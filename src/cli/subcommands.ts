@@ -38,7 +38,7 @@ import { sameFile } from '../util/same-file.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
-import { unreadableReason } from './path-problem.js';
+import { notRereadable, unreadableReason } from './path-problem.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openReplacingWriter } from './replacing-writer.js';
 
@@ -211,6 +211,9 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
   for (const file of outputs) {
     const unreadable = unreadableReason(file);
     if (unreadable) throw new RunError(`cannot merge ${file}: ${unreadable}`, 'input');
+    // Read twice (the last row per answer, then the rows): a pipe's second pass would be empty.
+    const once = notRereadable(file);
+    if (once) throw new RunError(`cannot merge ${file}: ${once}, and merge reads each output twice: save it to a file first`, 'input');
     const meta = readRunMeta(file);
     if (!meta) {
       io.stderr.write(`llm-batch: ${file} has no run metadata (${metaPath(file)}); its settings cannot be checked\n`);

@@ -39,6 +39,16 @@ export function unreadableReason(file: string): string | undefined {
 }
 
 /**
+ * Why `file`, readable, still cannot be read twice: a pipe (`<(zcat out.jsonl.gz)`, `/dev/stdin`), a
+ * device or a socket gives its bytes once. Undefined for a regular file (or one that is not there).
+ */
+export function notRereadable(file: string): string | undefined {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat || stat.isFile() || stat.isDirectory()) return undefined;
+  return stat.isFIFO() ? 'is a pipe, not a file' : 'is not a regular file';
+}
+
+/**
  * Why `dir` cannot hold files of ours (a cache): a path that cannot be looked up, or one that is not
  * a directory. Undefined when it is one, or is not there yet (it is made when first needed).
  */
