@@ -140,6 +140,8 @@ function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliCon
 }
 
 function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean): CliConfig['output'] {
+  // `-o "$OUT"` with OUT unset: said as such, not as a file that cannot be made in the parent folder.
+  if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('--output needs a file path ("-" for stdout); it was empty');
   if (flags.output !== undefined && flags.output !== '-') {
     const format = flags.format ?? outputFormatOf(flags.output);
     // By name, and by what is on disk: a symlink or hard link to the input would be emptied.

@@ -225,6 +225,17 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     expect(server.requests).toHaveLength(0);
   });
 
+  it('-o "" (a script\'s unset $OUT): says -o needs a path, exit 2, nothing sent or created', async () => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'empty-out.txt', ['never sent']);
+    for (const empty of ['', ' ']) {
+      const r = await run([file, '-o', empty]);
+      expect(r.code).toBe(2);
+      expect(stderrLines(r)).toEqual(['llm-batch: --output needs a file path ("-" for stdout); it was empty']);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('an unknown flag exits 2 naming it', async () => {
     const { server, run } = await fresh();
     const file = writePrompts(dir, 'unknown-flag.txt', ['never sent']);
