@@ -80,14 +80,25 @@ export async function resumeDifferences(
     delete before['models'];
     delete now['model'];
   }
-  const differences = diffRunMeta(before, now);
-  if (modelChange) differences.unshift(modelChange);
-  if (oldHash !== newHash) {
-    const change =
-      config.input.kind === 'file' && input
+  const change =
+    oldHash === newHash
+      ? null
+      : config.input.kind === 'file' && input
         ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input)
         : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
-    if (change) differences.unshift(change);
+  // The same prompts under another name (`./in.txt`, `/data/in.txt`, from another folder): the
+  // content decides, not how the path was typed. Another file with other content keeps both lines.
+  if (change === null && isFilePath(before['input']) && isFilePath(now['input'])) {
+    delete before['input'];
+    delete now['input'];
   }
+  const differences = diffRunMeta(before, now);
+  if (modelChange) differences.unshift(modelChange);
+  if (change) differences.unshift(change);
   return differences;
+}
+
+/** A recorded or current `input` that names a file (not `<stdin>`). */
+function isFilePath(value: unknown): value is string {
+  return typeof value === 'string' && value !== '<stdin>';
 }

@@ -1,0 +1,55 @@
+/**
+ * `--resume` of an output through another spelling of the same input path (`./in.txt`, the absolute
+ * path, the path from another folder): the same prompts, so the run continues; it used to be
+ * refused as "written by a different run (input: was "in.txt", now "./in.txt")". Another file with
+ * other prompts is still refused. Through the BUILT CLI with --mock.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+
+const root = tempDir('llm-batch-resume-input-path-');
+afterAll(() => root.cleanup());
+let dir = '';
+let caseNo = 0;
+beforeEach(() => {
+  dir = path.join(root.dir, `case-${caseNo++}`);
+  fs.mkdirSync(dir);
+  writePrompts(
+    dir,
+    'in.txt',
+    Array.from({ length: 6 }, (_, i) => `prompt ${i}`),
+  );
+});
+
+const rows = () => parseJsonl<{ id: string }>(fs.readFileSync(path.join(dir, 'out.jsonl'), 'utf8'));
+
+describe('--resume with the input named another way', () => {
+  it('./in.txt, the absolute path, and from the parent folder: each continues, every prompt once', async () => {
+    const first = await runCli(['in.txt', '--mock', '-q', '-o', 'out.jsonl', '--limit', '2'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const resumes: Array<[string[], string]> = [
+      [['./in.txt', '--mock', '-q', '-o', 'out.jsonl', '--resume', '--limit', '3'], dir],
+      [[path.join(dir, 'in.txt'), '--mock', '-q', '-o', 'out.jsonl', '--resume', '--limit', '4'], dir],
+      [[path.join(path.basename(dir), 'in.txt'), '--mock', '-q', '-o', path.join(path.basename(dir), 'out.jsonl'), '--resume'], root.dir],
+    ];
+    for (const [args, cwd] of resumes) {
+      const r = await runCli(args, { cwd });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const ids = rows().map((row) => row.id);
+    expect(ids).toHaveLength(6);
+    expect(new Set(ids).size).toBe(6);
+  });
+
+  it('another file with other prompts: still refused, naming both the change and the paths', async () => {
+    const first = await runCli(['in.txt', '--mock', '-q', '-o', 'out.jsonl', '--limit', '2'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    writePrompts(dir, 'other.txt', ['something else']);
+    const r = await runCli(['other.txt', '--mock', '-q', '-o', 'out.jsonl', '--resume'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/written by a different run \(the input other\.txt is shorter .*; input: was "in\.txt", now "other\.txt"\)/);
+    expect(rows()).toHaveLength(2);
+  });
+});
