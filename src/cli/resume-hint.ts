@@ -20,12 +20,17 @@ export function resumeHint(config: CliConfig, oldFileKept = false, options: { ne
   // but a --batch-api run's batches are in OUT.batch.json, and --resume collects them into it.
   if (config.output.kind !== 'file' || config.output.format === 'text') return null;
   if (isStreamTarget(config.output.path) && !config.batchApi) return null;
-  let args = withoutSecrets(oldFileKept ? [...config.argv] : config.argv.filter((arg) => arg !== '--overwrite'), config);
+  const all = withoutSecrets(config.argv, config);
+  // After `--` (an input named `-x.txt`) every word is an argument: the options go before it.
+  const end = all.indexOf('--');
+  let args = end < 0 ? all : all.slice(0, end);
+  const rest = end < 0 ? [] : all.slice(end);
+  if (!oldFileKept) args = args.filter((arg) => arg !== '--overwrite');
   if (options.newMaxCost) args = withoutMaxCost(args);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');
-  let command = ['llm-batch', ...args].map(shellQuote).join(' ');
   // The old cap would stop the resume again (or, live, spend it again): the user picks a new one.
-  if (options.newMaxCost) command += ` --max-cost ${NEW_CAP}`;
+  if (options.newMaxCost) args.push('--max-cost', NEW_CAP);
+  const command = ['llm-batch', ...args, ...rest].map(shellQuote).join(' ');
   return config.input.kind === 'stdin' ? `${command}  (with the same input on stdin)` : command;
 }
 

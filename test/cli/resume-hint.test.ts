@@ -18,6 +18,13 @@ describe('resumeHint', () => {
     );
   });
 
+  it('an input after `--` (a file named -x.txt): the options it adds go before the `--`', () => {
+    expect(resumeHint(config(['-o', 'out.jsonl', '--overwrite', '--', '-x.txt']))).toBe('llm-batch -o out.jsonl --resume -- -x.txt');
+    expect(resumeHint(config(['-o', 'out.jsonl', '--max-cost', '5', '--', '-x.txt']), false, { newMaxCost: true })).toBe(
+      'llm-batch -o out.jsonl --resume --max-cost NEW_USD -- -x.txt',
+    );
+  });
+
   it('drops --overwrite, which --resume refuses: the printed command must run as printed', () => {
     expect(resumeHint(config(['in.txt', '-o', 'out.jsonl', '--overwrite']))).toBe('llm-batch in.txt -o out.jsonl --resume');
   });
