@@ -2,6 +2,7 @@ import type { ErrorType, ResultRow, RowError, Usage } from '../types.js';
 import { entryAnswer, type IndexEntry } from './plan-chunks.js';
 import { answerFields } from './custom-id.js';
 import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
+import { toUsage, type RawUsage } from '../provider/to-usage.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
@@ -19,7 +20,7 @@ interface ChatBody {
   /** Unix seconds: when the server made this completion. */
   created?: number;
   choices?: Array<{ message?: { content?: string | null; refusal?: string | null; tool_calls?: unknown }; logprobs?: unknown; finish_reason?: string | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null };
+  usage?: RawUsage;
   error?: { message?: string; code?: string | number | null };
 }
 
@@ -114,10 +115,11 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   }
   const choice = body?.choices?.[0];
   if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, body?.model ?? null);
-  const usage: Usage | null = body.usage ? { prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 } : null;
+  // A missing or null count is 0, as ever; one that is no count ("many", -3) makes the usage unknown.
   // Cached prompt tokens bill lower, at the Batch discount too: the budget and the summary price them.
-  const cached = body.usage?.prompt_tokens_details?.cached_tokens;
-  if (usage && typeof cached === 'number' && cached > 0) usage.cached_tokens = cached;
+  const usage: Usage | null = body.usage
+    ? toUsage({ ...body.usage, prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 })
+    : null;
   const refusal = choice.message?.refusal ?? undefined;
   const row: ResultRow = {
     ...base,

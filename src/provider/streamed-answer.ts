@@ -38,7 +38,7 @@ export class StreamedAnswer {
     this.chunks++;
     if (!chunk) return;
     this.model ??= chunk.model ?? null;
-    if (chunk.usage) this.usage = toUsage(chunk.usage);
+    if (chunk.usage) this.usage = toUsage(chunk.usage) ?? this.usage;
     const choice = chunk.choices?.[0];
     if (!choice) return;
     const changes = choice.delta;
