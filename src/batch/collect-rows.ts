@@ -3,6 +3,7 @@ import { entryAnswer, type IndexEntry } from './plan-chunks.js';
 import { answerFields } from './custom-id.js';
 import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
 import { toUsage, type RawUsage } from '../provider/to-usage.js';
+import { contentText, scalarText } from '../provider/streamed-answer.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
@@ -16,10 +17,10 @@ export type LineOutcome =
 
 /** A chat completion, or an error body, as a batch's output line carries it. */
 interface ChatBody {
-  model?: string;
+  model?: unknown;
   /** Unix seconds: when the server made this completion. */
   created?: number;
-  choices?: Array<{ message?: { content?: string | null; refusal?: string | null; tool_calls?: unknown }; logprobs?: unknown; finish_reason?: string | null }>;
+  choices?: Array<{ message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown }; logprobs?: unknown; finish_reason?: unknown }>;
   usage?: RawUsage;
   error?: { message?: string; code?: string | number | null };
 }
@@ -114,20 +115,20 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
     return fail({ type: errorType(status), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
   }
   const choice = body?.choices?.[0];
-  if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, body?.model ?? null);
+  if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, scalarText(body?.model));
   // A missing or null count is 0, as ever; one that is no count ("many", -3) makes the usage unknown.
   // Cached prompt tokens bill lower, at the Batch discount too: the budget and the summary price them.
   const usage: Usage | null = body.usage
     ? toUsage({ ...body.usage, prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 })
     : null;
-  const refusal = choice.message?.refusal ?? undefined;
+  const refusal = contentText(choice.message?.refusal) || undefined;
   const row: ResultRow = {
     ...base,
-    response: choice.message?.content ?? '',
+    response: contentText(choice.message?.content),
     error: null,
     ...lineTimes(times, body.created),
-    model: body.model ?? null,
-    finish_reason: choice.finish_reason ?? null,
+    model: scalarText(body.model),
+    finish_reason: scalarText(choice.finish_reason),
     usage,
   };
   // As a live answer's row: only the answers that have them carry them.

@@ -6,12 +6,12 @@ import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCa
 
 /** One streamed chat chunk, as far as an answer is concerned. */
 export interface AnswerChunk {
-  model?: string | null;
+  model?: unknown;
   usage?: Parameters<typeof toUsage>[0] | null;
   choices?: Array<{
-    delta?: { content?: string | null; refusal?: string | null; tool_calls?: ToolCallDelta[] | null } | null;
+    delta?: { content?: unknown; refusal?: unknown; tool_calls?: ToolCallDelta[] | null } | null;
     logprobs?: object | null;
-    finish_reason?: string | null;
+    finish_reason?: unknown;
   }>;
 }
 
@@ -37,25 +37,26 @@ export class StreamedAnswer {
   add(chunk: AnswerChunk | null): void {
     this.chunks++;
     if (!chunk) return;
-    this.model ??= chunk.model ?? null;
+    this.model ??= scalarText(chunk.model);
     if (chunk.usage) this.usage = toUsage(chunk.usage) ?? this.usage;
     const choice = chunk.choices?.[0];
     if (!choice) return;
     const changes = choice.delta;
     if (changes) {
-      const delta = changes.content;
+      const delta = contentText(changes.content);
       if (delta) {
         this.text += delta;
         this.onDelta?.(delta);
       }
-      const refused = changes.refusal;
+      const refused = contentText(changes.refusal);
       if (refused) this.refusal += refused;
       const calls = changes.tool_calls;
       if (calls) (this.toolCalls ??= new ToolCallParts()).add(calls);
     }
     const logprobs = choice.logprobs;
     if (logprobs) (this.logprobs ??= new LogprobParts()).add(logprobs);
-    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    const finished = scalarText(choice.finish_reason);
+    if (finished) this.finishReason = finished;
   }
 
   /**
@@ -91,12 +92,12 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
   if (notJson) throw notJson;
   const body = JSON.parse(raw) as {
     choices?: Array<{
-      message?: { content?: string | null; refusal?: string | null; tool_calls?: unknown };
+      message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown };
       logprobs?: unknown;
-      finish_reason?: string | null;
+      finish_reason?: unknown;
     }>;
     usage?: Parameters<typeof toUsage>[0];
-    model?: string;
+    model?: unknown;
     error?: { message?: string };
   };
   const choice = body.choices?.[0];
@@ -104,15 +105,15 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
     const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
     throw new AttemptError('bad_response', why);
   }
-  const text = choice.message?.content ?? '';
-  const refusal = choice.message?.refusal;
+  const text = contentText(choice.message?.content);
+  const refusal = contentText(choice.message?.refusal);
   onDelta?.(text);
   const result: CompletionResult = {
     ...(refusal ? { refusal } : {}),
     text,
-    finishReason: choice.finish_reason ?? null,
+    finishReason: scalarText(choice.finish_reason),
     usage: body.usage ? toUsage(body.usage) : null,
-    model: body.model ?? null,
+    model: scalarText(body.model),
     headers,
   };
   const toolCalls = wholeToolCalls(choice.message?.tool_calls);
@@ -120,4 +121,30 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
   const logprobs = wholeLogprobs(choice.logprobs);
   if (logprobs) result.logprobs = logprobs;
   return result;
+}
+
+/**
+ * An answer's text as servers send it: a string from OpenAI; from some compatible servers an array
+ * of parts (`[{"type": "text", "text": "…"}]`), whose texts are joined, or a bare number. Anything
+ * else is its JSON: a row's `response` is always a string, which `--resume` reads back (an array
+ * or a number there made the output one it refused), and a stream never shows `[object Object]`.
+ */
+export function contentText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map((part) => (typeof part === 'string' ? part : textOfPart(part))).join('');
+  return textOfPart(value);
+}
+
+function textOfPart(part: unknown): string {
+  const text = (part as { text?: unknown } | null)?.text;
+  return typeof text === 'string' ? text : JSON.stringify(part);
+}
+
+/** A model name or finish reason: a string, a number or boolean as its text, nothing else. */
+export function scalarText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
 }
