@@ -9,6 +9,7 @@ import { onIo, parseArgv } from './commander-io.js';
 import { SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
 import { internalErrorLine } from './internal-error.js';
+import { sanitize } from '../ui/sanitize.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -21,10 +22,10 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (err instanceof RunError) {
       // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
-      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
+      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`llm-batch: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`llm-batch: ${sanitize(err instanceof Error ? err.message : String(err))}\n`);
     return ExitCode.someFailed;
   }
 }
@@ -61,7 +62,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await runCommand(config, io);
   } catch (err) {
     if (err instanceof RunError) {
-      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
+      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
       return err.exitCode;
     }
     io.stderr.write(internalErrorLine(err, io.env));
@@ -76,7 +77,7 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
     return await runCacheCommand(argv, io);
   } catch (err) {
     if (err instanceof RunError) {
-      io.stderr.write(`llm-batch: ${err.message}\n`);
+      io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
       return err.exitCode;
     }
     io.stderr.write(internalErrorLine(err, io.env));

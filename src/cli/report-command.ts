@@ -17,6 +17,7 @@ import { pricesOf } from './open-budget.js';
 import { writtenByMock } from './mock-batches-gone.js';
 import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
+import { sanitize } from '../ui/sanitize.js';
 
 const HELP = `
 Examples:
@@ -120,7 +121,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   } catch (err) {
     if (err instanceof RunError) {
       // `report … -o - | head`: the reader leaving is no error to report, as for a run.
-      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${err.message}\n`);
+      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
       return err.exitCode;
     }
     io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);

@@ -1,6 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import type { ResultRow } from '../types.js';
 import { toAscii } from './plain-text.js';
+import { sanitize } from './sanitize.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */
@@ -76,7 +77,10 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
   const out = options.ascii ? (text: string) => raw(toAscii(text)) : raw;
   const write = (line: string) => out(`${PREFIX}${line}\n`);
   // On a terminal, messages break between words; the resume command is left whole to copy and paste.
-  const message = (line: string) => {
+  const message = (text: string) => {
+    // Messages quote servers (an error body, a refusal) and file names: their escape sequences would
+    // reach the terminal (retitle it, clear it) or a log read later with `cat`.
+    const line = sanitize(text);
     const width = options.columns?.();
     write(width ? wrapWords(line, width) : line);
   };
