@@ -164,6 +164,8 @@ class StreamReader implements BodySink {
   private done = false;
   private failed = false;
   private pooled: PooledParser | undefined;
+  /** Whether any of the body has come: only its very start may carry a byte order mark. */
+  private started = false;
 
   constructor(
     private readonly response: ChatResponse,
@@ -189,9 +191,13 @@ class StreamReader implements BodySink {
   data(text: string): void {
     if (this.failed) return;
     this.ctx.onActivity();
+    const first = !this.started;
+    this.started = true;
     const pooled = (this.pooled ??= takeParser(this));
     try {
-      pooled.parser.feed(text);
+      // A stream may open with a byte order mark, which SSE ignores and the SDK's reader drops; the
+      // parser looks for its three bytes as Latin-1 only, and would take the first event for junk.
+      pooled.parser.feed(first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (err) {
       this.error(err);
     }
