@@ -115,14 +115,14 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
 }
 
 /**
- * A header that is one column with semicolons or tabs in it is a CSV from a spreadsheet set to
- * another separator (Excel writes `;` in most European locales): read as one column, every line
- * would be sent whole as a prompt, ids and all, and paid for.
+ * A header that is one column with semicolons, tabs or pipes in it is a CSV from a spreadsheet set
+ * to another separator (Excel writes `;` in most European locales) or a database export (`|`): read
+ * as one column, every line would be sent whole as a prompt, ids and all, and paid for.
  */
 function refuseOtherDelimiter(column: string, source: string): void {
-  const separator = column.includes(';') ? ';' : column.includes('\t') ? 'a tab' : undefined;
+  const separator = column.includes(';') ? ';' : column.includes('\t') ? 'a tab' : column.includes('|') ? '|' : undefined;
   if (separator === undefined) return;
-  const shown = separator === ';' ? '";"' : separator;
+  const shown = separator === 'a tab' ? separator : `"${separator}"`;
   throw new InputError(
     `${source}: the CSV header ${JSON.stringify(column)} is one column: the file looks separated by ${shown}, and llm-batch reads comma-separated CSV. ` +
       `Save it with commas (or as JSONL), or pass --prompt-field ${JSON.stringify(column)} if that really is one column`,

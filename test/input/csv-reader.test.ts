@@ -166,6 +166,12 @@ describe('csv input', () => {
         /^rows\.csv:1: the CSV header "id;title;prompt" is one column: the file looks separated by ";", and llm-batch reads comma-separated CSV/,
       ],
       ['a tab-separated file named .csv', 'id\tprompt\n1\thello\n', {}, /one column: the file looks separated by a tab/],
+      [
+        'a pipe-separated database export',
+        'id|prompt\n1|hello\n',
+        {},
+        /^rows\.csv:1: the CSV header "id\|prompt" is one column: the file looks separated by "\|"/,
+      ],
     ])('%s', async (_label, text, options, message) => {
       const yielded: PromptRecord[] = [];
       const run = async () => {
