@@ -88,7 +88,8 @@ export async function resumeDifferences(
         : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
   // The same prompts under another name (`./in.txt`, `/data/in.txt`, from another folder): the
   // content decides, not how the path was typed. Another file with other content keeps both lines.
-  if (change === null && isFilePath(before['input']) && isFilePath(now['input'])) {
+  // A pipe or device has no fingerprint to compare (null both times): its path is all there is.
+  if (change === null && typeof oldHash === 'string' && isFilePath(before['input']) && isFilePath(now['input'])) {
     delete before['input'];
     delete now['input'];
   }
