@@ -8,7 +8,7 @@ import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
 import { storeInUse } from '../cache/store-in-use.js';
-import { count } from '../ui/number-format.js';
+import { count, counted } from '../ui/number-format.js';
 import type { CliIo } from './io.js';
 import { positiveNumber } from './parse-flags.js';
 import { onIo, parseArgv } from './commander-io.js';
@@ -124,13 +124,14 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           const answers = store ? await store.clear() : 0;
           await store?.close();
           io.stderr.write(
-            `llm-batch: removed ${count(answers)} cached answers from ${dir} (emptied in place, as a run may have it open: the file keeps its size and later answers reuse it)\n`,
+            `llm-batch: removed ${counted(answers, 'cached answer')} from ${dir} (emptied in place, as a run may have it open: the file keeps its size and later answers reuse it)\n`,
           );
           return ExitCode.ok;
         }
         const removed = fs.existsSync(dir) ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
         for (const { file, why } of removed.damaged) io.stderr.write(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
-        if (removed.damaged.length === 0 || removed.answers > 0) io.stderr.write(`llm-batch: removed ${count(removed.answers)} cached answers from ${dir}\n`);
+        if (removed.damaged.length === 0 || removed.answers > 0)
+          io.stderr.write(`llm-batch: removed ${counted(removed.answers, 'cached answer')} from ${dir}\n`);
         return ExitCode.ok;
       };
     });
@@ -145,7 +146,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         const store = await open();
         const removed = store ? await store.prune(Date.now() - opts.olderThan * DAY_MS) : 0;
         await store?.close();
-        io.stderr.write(`llm-batch: removed ${count(removed)} cached answers older than ${opts.olderThan} days from ${dirOf()}\n`);
+        io.stderr.write(`llm-batch: removed ${counted(removed, 'cached answer')} older than ${opts.olderThan} days from ${dirOf()}\n`);
         return ExitCode.ok;
       };
     });

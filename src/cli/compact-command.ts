@@ -18,6 +18,7 @@ import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openReplacingWriter } from './replacing-writer.js';
+import { counted } from '../ui/number-format.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
@@ -58,7 +59,7 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
     throw err;
   }
   await (replacing ? replacing.commit() : writer.close());
-  if (!config.quiet) io.stderr.write(`llm-batch: compacted ${result.rows} rows (${result.dropped} superseded rows dropped)\n`);
+  if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { decodeInput, type InputEncoding } from '../input/decode-input.js';
-import { groupDigits } from '../util/group-digits.js';
+import { counted } from '../ui/number-format.js';
 
 export interface InputFingerprint {
   /** `sha256:<hex>` of the whole file. */
@@ -48,8 +48,6 @@ export async function fingerprintFile(file: string, bytes?: number, decode?: { e
   return { hash: `sha256:${hash.digest('hex')}`, bytes: read };
 }
 
-const plural = (n: number, word: string) => `${groupDigits(n)} ${word}${n === 1 ? '' : 's'}`;
-
 /**
  * Compares the input a resume reads with the one the output was started from. Prompts appended
  * to the end are the common workflow (ids are content hashes, so the old rows still match): that
@@ -62,9 +60,9 @@ export async function inputChange(file: string, previous: { hash: unknown; bytes
     return `the input ${file} changed since the output was started (older runs recorded only a hash, so appended prompts cannot be told from edits)`;
   }
   if (current.bytes < previous.bytes) {
-    return `the input ${file} is shorter than when the output was started (${plural(previous.bytes, 'byte')} then, ${plural(current.bytes, 'byte')} now): prompts were removed or edited`;
+    return `the input ${file} is shorter than when the output was started (${counted(previous.bytes, 'byte')} then, ${counted(current.bytes, 'byte')} now): prompts were removed or edited`;
   }
   const prefix = await fingerprintFile(file, previous.bytes);
   if (prefix?.hash === previous.hash) return null;
-  return `the input ${file} was edited since the output was started (not just added to: its first ${plural(previous.bytes, 'byte')} differ)`;
+  return `the input ${file} was edited since the output was started (not just added to: its first ${counted(previous.bytes, 'byte')} differ)`;
 }

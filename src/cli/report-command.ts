@@ -18,6 +18,7 @@ import { writtenByMock } from './mock-batches-gone.js';
 import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { sanitize } from '../ui/sanitize.js';
+import { counted } from '../ui/number-format.js';
 
 const HELP = `
 Examples:
@@ -114,7 +115,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
       const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(
-        `llm-batch: report of ${groupDigits(outcome.rows)} rows written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
+        `llm-batch: report of ${counted(outcome.rows, 'row')} written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,
       );
     }
     return ExitCode.ok;

@@ -12,7 +12,7 @@ import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
-import { groupDigits } from '../util/group-digits.js';
+import { counted } from '../ui/number-format.js';
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -113,7 +113,7 @@ export class RunReport {
       const pending = extra.pendingBatches
         ? ` (${extra.pendingBatches} ${extra.pendingBatches === 1 ? 'batch is' : 'batches are'} still pending: it holds the rows collected so far)`
         : '';
-      return { ok: true, message: `report of ${groupDigits(outcome.rows)} rows written to ${this.config.report}${pending}` };
+      return { ok: true, message: `report of ${counted(outcome.rows, 'row')} written to ${this.config.report}${pending}` };
     } catch (err) {
       return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };
     } finally {

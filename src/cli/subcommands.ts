@@ -41,6 +41,7 @@ import { checkWritableFile } from './check-writable.js';
 import { notRereadable, unreadableReason } from './path-problem.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openReplacingWriter } from './replacing-writer.js';
+import { count, counted } from '../ui/number-format.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -340,9 +341,9 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.
   if (opts.quiet && !incomplete) return ExitCode.ok;
   io.stderr.write(
-    `llm-batch: merged ${stats.rows} rows from ${outputs.length} files into ${toStdout ? 'stdout' : opts.output} (${stats.dropped} superseded rows dropped; ${stats.failed} failed)` +
+    `llm-batch: merged ${counted(stats.rows, 'row')} from ${counted(outputs.length, 'file')} into ${toStdout ? 'stdout' : opts.output} (${counted(stats.dropped, 'superseded row')} dropped; ${count(stats.failed)} failed)` +
       (missing
-        ? `; ${missing.count} ids of ${opts.input} have no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
+        ? `; ${missing.count === 1 ? '1 id' : `${count(missing.count)} ids`} of ${opts.input} ${missing.count === 1 ? 'has' : 'have'} no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
         : '') +
       '\n',
   );

@@ -43,7 +43,7 @@ describe('cache clear while a run has the cache open', () => {
 
     const clear = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
     expect(clear.code, clear.stderr).toBe(0);
-    expect(clear.stderr).toMatch(/^llm-batch: removed 1 cached answers from .*\(emptied in place, as a run may have it open/);
+    expect(clear.stderr).toMatch(/^llm-batch: removed 1 cached answer from .*\(emptied in place, as a run may have it open/);
     expect(await entries(cacheDir)).toBe(0);
     release();
     expect((await exit).code).toBe(0);
