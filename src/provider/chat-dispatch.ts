@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
+import { unsendableHeader } from './sendable-headers.js';
 import { nodeWording } from './undici-wording.js';
 
 /**
@@ -12,7 +13,8 @@ import { nodeWording } from './undici-wording.js';
  * ~75 over undici's dispatcher).
  *
  * Fails with undici's error in node:http's words (`nodeWording`); an abort fails it with
- * `abortError()` before the response and with the signal's reason after it.
+ * `abortError()` before the response and with the signal's reason after it. A header undici would
+ * refuse fails it without handing it to undici (sendable-headers.ts: such a refusal stalled the pool).
  */
 export function dispatchChat(
   dispatcher: Dispatcher,
@@ -25,6 +27,12 @@ export function dispatchChat(
   failed: (err: unknown, signal: AbortSignal) => unknown = (err) => err,
 ): Promise<ChatResponse> {
   if (signal.aborted) return Promise.reject(failed(abortError(), signal));
+  if (headers !== lastSendable) {
+    // Every request of a run carries the same list (chat-post.ts makes it once): checked once.
+    const unsendable = unsendableHeader(headers);
+    if (unsendable) return Promise.reject(failed(unsendable, signal));
+    lastSendable = headers;
+  }
   return new Promise((resolve, reject) => {
     const handler = new DispatchedChat(signal, abortError, resolve, reject, failed);
     // The handler is the listener (its handleEvent): no closure per request.
@@ -39,6 +47,8 @@ export function dispatchChat(
   });
 }
 
+/** The last header list found sendable (a refused one is checked again: it fails every time). */
+let lastSendable: string[] | undefined;
 let lastUrl: URL | undefined;
 let lastParts = { origin: '', path: '' };
 

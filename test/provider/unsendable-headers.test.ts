@@ -1,0 +1,68 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createOpenAIComplete, runBatch, type PromptRecord, type ResultRow } from '../../src/index.js';
+import { startMockServer, type MockServer } from '../helpers/mock-server.js';
+
+/**
+ * The library path with a header value undici refuses to send (an OPENAI_ORG_ID or a key pasted
+ * with smart quotes): the run used to stall for good once the pool had lost every connection to
+ * such refusals (2 here), with requests "in flight" forever. It must end, and quickly.
+ */
+let mock: MockServer;
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(() => mock.close());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  mock.reset();
+});
+
+function* records(n: number): Generator<PromptRecord> {
+  for (let i = 1; i <= n; i++)
+    yield { id: `p${i}`, line: i, source: 'lib', prompt: `prompt ${i}`, messages: [{ role: 'user', content: `prompt ${i}` }], params: {} };
+}
+
+async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** Runs the batch, failing the test if it does not end within `ms` (the old code never did). */
+async function run(apiKey: string, ms = 10_000): Promise<{ rows: ResultRow[]; error?: unknown }> {
+  const complete = createOpenAIComplete({ apiKey, baseURL: mock.url, connections: 2 });
+  const rows: ResultRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the run did not end within ${ms} ms`)), ms);
+  });
+  const drain = (async () => {
+    for await (const row of runBatch(from(records(5)), { complete, model: 'gpt-test', concurrency: 2, retries: 1, circuitBreaker: false })) rows.push(row);
+  })();
+  try {
+    await Promise.race([drain, stalled]);
+    return { rows };
+  } catch (error) {
+    if (error instanceof Error && /did not end/.test(error.message)) throw error;
+    return { rows, error };
+  } finally {
+    clearTimeout(timer);
+    await (complete as { close?: () => Promise<void> }).close?.();
+  }
+}
+
+describe('a header value undici cannot send, through the library', () => {
+  it.each([
+    ['an API key', 'sk-\u201cSECRET\u201d', undefined],
+    ['an OPENAI_ORG_ID', 'sk-test', '\u201cSECRET\u201d'],
+  ])('%s with smart quotes fails every row at once, sending nothing', async (_, key, org) => {
+    if (org !== undefined) vi.stubEnv('OPENAI_ORG_ID', org);
+    const { rows, error } = await run(key);
+    expect(error).toBeUndefined();
+    expect(rows.map((r) => r.id).sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+    for (const row of rows) {
+      expect(row.error).toMatchObject({ type: 'connection' });
+      expect(row.error?.message).toMatch(/ERR_INVALID_CHAR/);
+      expect(JSON.stringify(row)).not.toMatch(/SECRET/);
+    }
+    expect(mock.requests).toHaveLength(0);
+  });
+});
