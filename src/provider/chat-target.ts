@@ -1,6 +1,8 @@
 import { VERSION } from 'openai/version';
 import type { AgentPool } from './agent-pool.js';
 import type { ChatTarget } from './chat-post.js';
+import { unsendableAt } from './sendable-headers.js';
+import { UsageError } from '../errors.js';
 
 const OPENAI_V1 = 'https://api.openai.com/v1';
 
@@ -9,6 +11,9 @@ const OPENAI_V1 = 'https://api.openai.com/v1';
  * as the SDK's client does (its URL joining, `Bearer` key, `OPENAI_ORG_ID` / `OPENAI_PROJECT_ID`,
  * its user agent), without loading that client: ~40 ms of start-up on every run (issue 16).
  * Not its `x-stainless-*` telemetry headers, which no server needs.
+ *
+ * Throws a UsageError for a key, OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry (smart
+ * quotes, a line break): every request would fail the same way, so the run stops before the first.
  */
 export function chatTarget(baseURL: string | undefined, apiKey: string | undefined, pool: AgentPool, env: NodeJS.ProcessEnv = process.env): ChatTarget {
   const base = baseURL ?? OPENAI_V1;
@@ -16,9 +21,20 @@ export function chatTarget(baseURL: string | undefined, apiKey: string | undefin
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `OpenAI/JS ${VERSION}` };
   const organization = env.OPENAI_ORG_ID?.trim();
   const project = env.OPENAI_PROJECT_ID?.trim();
-  if (organization) headers['openai-organization'] = organization;
-  if (project) headers['openai-project'] = project;
-  headers.authorization = `Bearer ${apiKey ?? 'no-key'}`;
+  if (organization) headers['openai-organization'] = sendable(organization, 'OPENAI_ORG_ID');
+  if (project) headers['openai-project'] = sendable(project, 'OPENAI_PROJECT_ID');
+  headers.authorization = `Bearer ${apiKey === undefined ? 'no-key' : sendable(apiKey, 'the API key')}`;
   headers['content-type'] = 'application/json';
   return { url, headers, pool };
+}
+
+/** `value`, or a UsageError naming where it came from and the character, never the value. */
+function sendable(value: string, from: string): string {
+  const at = unsendableAt(value);
+  if (at < 0) return value;
+  const code = value.codePointAt(at)!;
+  const position = [...value.slice(0, at)].length + 1;
+  throw new UsageError(
+    `${from} has a character that cannot be sent in an HTTP header: U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${position} of ${[...value].length} (the value is not shown)`,
+  );
 }
