@@ -13,7 +13,7 @@ export { readRecords, detectFormat, type InputFormat, type InputOptions } from '
 export { readResults, compactResults, loadResumeState, openFileWriter, streamWriter, type RowWriter } from './output/index.js';
 export type { StructuredOutput } from './structured/types.js';
 export { strictify, type JsonSchema } from './structured/strictify.js';
-export type { AnswerCheck, CheckResult, Draft } from './structured/validate.js';
+export type { AnswerCheck, CheckResult, Draft } from './structured/check-types.js';
 export { loadSchemaCheck } from './structured/load-check.js';
 export { jsonSchemaFormat } from './structured/response-format.js';
 export { openResponseStore, type ResponseStore, type CachedAnswer, type CacheStats } from './cache/response-store.js';

@@ -9,7 +9,7 @@ import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
 import { reaskMessages } from '../structured/reask.js';
-import type { InvalidKind } from '../structured/validate.js';
+import type { InvalidKind } from '../structured/check-types.js';
 import {
   chunkDir,
   ensureChunkDir,

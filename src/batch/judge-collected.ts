@@ -1,5 +1,5 @@
 import { judgeAnswer } from '../structured/judge-answer.js';
-import type { AnswerCheck, InvalidKind } from '../structured/validate.js';
+import type { AnswerCheck, InvalidKind } from '../structured/check-types.js';
 import type { ResultRow } from '../types.js';
 
 /** The answer-side half of structured output, which collected rows are checked with. */

@@ -3,7 +3,7 @@ import type { AnswerCache } from '../engine/answer-cache.js';
 import { cachedRow, usableHit } from '../engine/build-row.js';
 import type { BatchStats } from '../engine/stats.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
-import type { AnswerCheck } from '../structured/validate.js';
+import type { AnswerCheck } from '../structured/check-types.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AnswerCheck, InvalidKind } from './validate.js';
+import type { AnswerCheck, InvalidKind } from './check-types.js';
 
 interface Failure {
   ok: false;

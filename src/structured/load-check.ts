@@ -1,5 +1,5 @@
 import type { JsonSchema } from './strictify.js';
-import type { AnswerCheck, Draft } from './validate.js';
+import type { AnswerCheck, Draft } from './check-types.js';
 
 /**
  * The answer check for a schema (Ajv 8, compiled once), for library users building a

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../types.js';
-import type { InvalidKind } from './validate.js';
+import type { InvalidKind } from './check-types.js';
 
 /**
  * What the re-ask's user turn says was wrong, and what it asks for, by what the check found: only

@@ -1,4 +1,4 @@
-import type { AnswerCheck } from './validate.js';
+import type { AnswerCheck } from './check-types.js';
 
 /**
  * Structured answers as the engine sees them: what goes into every request, how an answer is

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { AnswerCheck, Draft } from './check-types.js';
 import { UsageError } from '../errors.js';
 import { keepNumbersAsWritten } from './exact-numbers.js';
 import type { JsonSchema } from './strictify.js';
@@ -10,18 +11,6 @@ import { stripFence } from './strip-fence.js';
 
 /** ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module. */
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-
-/** What was wrong with an answer: not JSON, not the object --json asks for, or against the schema. */
-export type InvalidKind = 'json' | 'object' | 'schema';
-
-/** The outcome of checking one answer. */
-export type CheckResult = { ok: true; value: unknown } | { ok: false; kind: InvalidKind; problems: string[] };
-
-/** Parses and validates one answer; compiled once per run. */
-export type AnswerCheck = (text: string) => CheckResult;
-
-/** Drafts Ajv 8 validates; the schema's `$schema` picks one (draft-07 when it names none). */
-export type Draft = '07' | '2019-09' | '2020-12';
 
 export function draftOf(schema: unknown): Draft {
   const uri = typeof schema === 'object' && schema !== null ? (schema as JsonSchema).$schema : undefined;
