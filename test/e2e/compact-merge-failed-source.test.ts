@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runCli, tempDir } from '../helpers/run-cli.js';
+import { mockShardOutputs } from '../helpers/shard-outputs.js';
 
 const root = tempDir('llm-batch-failed-source-');
 afterAll(() => root.cleanup());
@@ -15,15 +16,10 @@ let caseNo = 0;
 beforeEach(async () => {
   dir = path.join(root.dir, `case-${++caseNo}`);
   fs.mkdirSync(dir);
-  writePrompts(
+  await mockShardOutputs(
     dir,
-    'p.txt',
     Array.from({ length: 6 }, (_, i) => `prompt ${i}`),
   );
-  for (const shard of ['1/2', '2/2']) {
-    const r = await runCli(['p.txt', '--mock', '-q', '--shard', shard, '-o', `out-${shard[0]}.jsonl`], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-  }
 });
 
 const run = (args: readonly string[]) => runCli(args, { cwd: dir });

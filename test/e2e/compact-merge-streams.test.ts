@@ -9,22 +9,18 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AS_USER, BIN, parseJsonl, runCli, runShell, tempDir, userCanRunCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { AS_USER, BIN, parseJsonl, runShell, tempDir, userCanRunCli, waitForExit } from '../helpers/run-cli.js';
+import { mockShardOutputs } from '../helpers/shard-outputs.js';
 
 const root = tempDir('llm-batch-compact-streams-');
 afterAll(() => root.cleanup());
 const dir = root.dir;
 
 beforeAll(async () => {
-  writePrompts(
+  await mockShardOutputs(
     dir,
-    'p.txt',
     Array.from({ length: 8 }, (_, i) => `prompt ${i}`),
   );
-  for (const shard of ['1/2', '2/2']) {
-    const r = await runCli(['p.txt', '--mock', '-q', '--shard', shard, '-o', `out-${shard[0]}.jsonl`], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-  }
   // AS_USER (nobody, when the tests run as root) reads the outputs and writes the log here.
   fs.chmodSync(dir, 0o777);
 });

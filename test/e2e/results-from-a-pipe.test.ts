@@ -7,18 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runShell, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runShell, tempDir } from '../helpers/run-cli.js';
+import { mockShardOutputs } from '../helpers/shard-outputs.js';
 
 const root = tempDir('llm-batch-results-pipe-');
 afterAll(() => root.cleanup());
 const dir = root.dir;
 
 beforeAll(async () => {
-  writePrompts(dir, 'p.txt', ['first prompt', 'second prompt', 'third prompt', 'fourth prompt']);
-  for (const shard of ['1/2', '2/2']) {
-    const r = await runCli(['p.txt', '--mock', '-q', '--shard', shard, '-o', `out-${shard[0]}.jsonl`], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-  }
+  await mockShardOutputs(dir, ['first prompt', 'second prompt', 'third prompt', 'fourth prompt']);
 });
 
 describe('results read from a pipe', () => {

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runShell, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runShell, tempDir } from '../helpers/run-cli.js';
+import { mockShardOutputs } from '../helpers/shard-outputs.js';
 
 const root = tempDir('llm-batch-subcommand-pipe-');
 afterAll(() => root.cleanup());
@@ -15,15 +16,10 @@ const dir = root.dir;
 
 beforeAll(async () => {
   // 60 rows of ~2.5 kB each (the prompt is in the row): far more than the 64 kB a pipe holds.
-  writePrompts(
+  await mockShardOutputs(
     dir,
-    'p.txt',
     Array.from({ length: 60 }, (_, i) => `prompt ${i} ${'word '.repeat(500)}`),
   );
-  for (const shard of ['1/2', '2/2']) {
-    const r = await runCli(['p.txt', '--mock', '-q', '--shard', shard, '-o', `out-${shard[0]}.jsonl`], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-  }
   expect(fs.statSync(path.join(dir, 'out-1.jsonl')).size).toBeGreaterThan(65_536);
 });
 
