@@ -110,6 +110,13 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
   const params = paramsFromJson(request);
   // Body fields a template consumes are its data, not request parameters: sending them would be rejected.
   const consumed = new Set(template === undefined ? [] : templateFields(template));
+  // A body's `n` answers are billed `n` times while its row keeps one and --max-cost reserves one:
+  // refused as `--param n` is (`--repeat N` asks N answers, each its own row).
+  const n = batch && !consumed.has('n') ? request['n'] : undefined;
+  const manyAnswers =
+    n !== undefined && n !== null && n !== 1
+      ? `"body.n" must be 1 (got ${JSON.stringify(n)}): llm-batch keeps one answer per prompt; --repeat N asks N`
+      : undefined;
   const extraBody = batch
     ? Object.fromEntries(Object.entries(request).filter(([key]) => !NOT_EXTRA.has(key) && !consumed.has(key)))
     : Object.fromEntries(Object.entries(request).filter(([key, v]) => ROW_REQUEST_PARAMS.has(key) && !consumed.has(key) && v !== null));
@@ -123,6 +130,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
       return problemRecord(origin, '--template cannot apply to a row with messages', 'messages', prompt);
     }
     if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
+    if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
     return sendableRecord(origin, prompt, checked.messages, params.params, system, extraBody);
   }
 
@@ -145,6 +153,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     prompt = promptValue;
   }
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
+  if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody);
 }
 

@@ -50,6 +50,29 @@ describe('--max-cost', () => {
     expect(new Set(all.map((r) => r.id)).size).toBe(400);
   });
 
+  it('a Batch-format line asking n answers is an input row, never sent: one answer would be reserved, n billed', async () => {
+    const line = (id: string, n?: number) =>
+      JSON.stringify({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }], max_tokens: 20, ...(n === undefined ? {} : { n }) },
+      });
+    const input = path.join(ctx.dir, 'n.jsonl');
+    fs.writeFileSync(input, `${line('five', 5)}\n${line('one', 1)}\n`);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const result = await runCli([input, '--base-url', ctx.server.url, '-o', out, ...PRICE, '--max-cost', '1']);
+    expect(result.code, result.stderr).toBe(1);
+    const rows = parseJsonl<Row>(fs.readFileSync(out, 'utf8'));
+    expect(rows.find((r) => r.id === 'five')).toMatchObject({ prompt: 'five' });
+    expect(rows.find((r) => r.id === 'five')?.error).toMatchObject({
+      type: 'input',
+      message: expect.stringMatching(/"body\.n" must be 1 \(got 5\).*--repeat N/),
+    });
+    expect(rows.find((r) => r.id === 'one')?.error).toBeNull();
+    expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['one']);
+  });
+
   it('a model without a known price is a usage error before anything is sent', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     const result = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5']);

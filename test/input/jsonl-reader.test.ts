@@ -177,6 +177,13 @@ describe('jsonl input', () => {
     ['batch line without messages', { custom_id: 'b', url: '/v1/chat/completions', body: { model: 'm' } }, {}, /"body\.messages" is missing$/, 'messages'],
     ['batch line with a bad body', { custom_id: 'b', body: 'x' }, {}, /"body" must be an object$/, 'body'],
     [
+      'batch line asking n answers (billed n times, one kept, one reserved under --max-cost)',
+      { custom_id: 'b', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], n: 5, max_tokens: 100 } },
+      {},
+      /"body\.n" must be 1 \(got 5\): llm-batch keeps one answer per prompt; --repeat N asks N$/,
+      'n',
+    ],
+    [
       'batch line with a bad temperature',
       { custom_id: 'b', body: { messages: [{ role: 'user', content: 'x' }], temperature: 'hot' } },
       {},
