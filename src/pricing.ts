@@ -58,10 +58,12 @@ export function priceFor(model: string | null | undefined): PriceMatch | undefin
     .trim()
     .toLowerCase()
     .replace(/^openai\//, '');
-  const exact = PRICES[name];
+  // Own entries only: `constructor` or `__proto__` (any name a local server takes) would find
+  // Object.prototype's, priced NaN, which --max-cost admits without limit.
+  const exact = Object.hasOwn(PRICES, name) ? PRICES[name] : undefined;
   if (exact) return { priced: name, price: exact };
   const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  const byFamily = family !== name ? PRICES[family] : undefined;
+  const byFamily = family !== name && Object.hasOwn(PRICES, family) ? PRICES[family] : undefined;
   return byFamily ? { priced: family, price: byFamily } : undefined;
 }
 

@@ -37,6 +37,11 @@ describe('pricing table', () => {
     '',
     'gpt',
     'my-gpt-4o',
+    // Object.prototype's own names: found there, they priced a run NaN and --max-cost admitted all.
+    'constructor',
+    '__proto__',
+    'openai/constructor',
+    'constructor-2024-01-01',
   ])('knows no price for %j', (model) => {
     expect(priceFor(model)).toBeUndefined();
     expect(estimateCost(model, 1000, 1000)).toBeUndefined();

@@ -29,6 +29,7 @@ export function contextWindowOf(model: string): { model: string; tokens: number 
     .toLowerCase()
     .replace(/^openai\//, '');
   const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  const key = CONTEXT_WINDOWS[name] !== undefined ? name : CONTEXT_WINDOWS[family] !== undefined ? family : undefined;
+  // Own entries only, as priceFor: `constructor` is no listed model.
+  const key = Object.hasOwn(CONTEXT_WINDOWS, name) ? name : Object.hasOwn(CONTEXT_WINDOWS, family) ? family : undefined;
   return key === undefined ? undefined : { model: key, tokens: CONTEXT_WINDOWS[key]! };
 }

@@ -81,6 +81,14 @@ describe('--max-cost', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 
+  it.each(['constructor', '__proto__'])('a model named %s has no price either (not NaN, which admitted every request)', async (model) => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const result = await runCli([input, '--base-url', ctx.server.url, '-m', model, '--max-cost', '5']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`--max-cost: no price known for model ${model}; give --price`);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it("--mock's own model is free: --mock --max-cost runs, live and --batch-api, and spends $0", async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
     for (const mode of [[], ['--batch-api']]) {
