@@ -25,6 +25,8 @@ export interface BudgetRequest {
   max_tokens?: number;
   /** Billed as prompt: a structured run's schema. */
   response_format?: unknown;
+  /** A row's or `--param`'s own fields: its `tools` and `response_format` are billed as prompt too. */
+  extraBody?: Readonly<Record<string, unknown>>;
 }
 
 /** How an attempt ended: its usage, or a failure with or without an HTTP status. */
@@ -71,7 +73,7 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
     async admit(request, signal) {
       const price = options.prices(request.model);
       if (!price) return { kind: 'unpriced', message: unpricedMessage(request.model) };
-      const amount = worstCasePico(price, requestTokenBound(request), maxAnswer(request), options.batch);
+      const amount = worstCasePico(price, promptBound(request), maxAnswer(request), options.batch);
       for (;;) {
         if (signal.aborted) return { kind: 'stopped' };
         const ticket = cap.tryReserve(amount);
@@ -103,4 +105,14 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       cap.settle(ticket, outcome.failedWithStatus ? 0 : ticket.amount);
     },
   };
+}
+
+/**
+ * The request's prompt bound as a Batch line's is counted (batch/line-budget.ts): the messages, the
+ * schema, and the tool definitions, wherever the request carries them (a JSONL row's `tools` or
+ * `response_format`, or `--param tools=…`, travel in `extraBody`).
+ */
+function promptBound(request: BudgetRequest): number {
+  const extra = request.extraBody;
+  return requestTokenBound({ messages: request.messages, response_format: request.response_format ?? extra?.['response_format'], tools: extra?.['tools'] });
 }

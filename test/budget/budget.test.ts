@@ -7,6 +7,7 @@ import { createRunBudget } from '../../src/budget/run-budget.js';
 import { billedPico, parsePrice, worstCasePico, type TokenPrice } from '../../src/budget/prices.js';
 import { SpendCap, toPico } from '../../src/budget/spend-cap.js';
 import { promptTokenBound } from '../../src/budget/worst-case.js';
+import { lineWorstCase } from '../../src/batch/line-budget.js';
 import { AttemptError, type Complete, type CompletionRequest } from '../../src/provider/completion.js';
 import { runBatch } from '../../src/engine/run-batch.js';
 import { createStats } from '../../src/engine/stats.js';
@@ -154,6 +155,21 @@ describe('--max-cost in the engine', () => {
     for await (const row of gen) rows.push(row);
     expect(sent).toBe(0);
     expect(rows.map((r) => r.error?.message)).toEqual([expect.stringMatching(/no price known for model mystery/), expect.stringMatching(/no price/)]);
+  });
+
+  it.each(['tools', 'response_format'])("counts a row's own %s in the worst case, as a Batch line's", async (field) => {
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    // 20 kB of definitions: billed as prompt, ~8 times the messages' whole worst case here.
+    const big =
+      field === 'tools'
+        ? [{ type: 'function', function: { name: 'f', description: 'd'.repeat(20_000) } }]
+        : { type: 'json_schema', json_schema: { name: 'x', description: 'd'.repeat(20_000) } };
+    const request = { model: 'm', messages, max_tokens: 100, extraBody: { [field]: big } };
+    const alone = worstCasePico(PRICE, promptTokenBound(messages), 100);
+    const budget = createRunBudget({ capUsd: (alone * 2) / 1e12, prices: () => PRICE });
+    const admission = await budget.admit(request, new AbortController().signal);
+    expect(admission.kind).toBe('full');
+    expect(budget.refused?.worstUsd).toBeCloseTo((lineWorstCase(() => PRICE, { ...request.extraBody, model: 'm', messages, max_tokens: 100 })! / 1e12) * 2, 10);
   });
 
   it('a request whose worst case alone exceeds the cap is never sent', async () => {
