@@ -150,6 +150,26 @@ async function scanInput(
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
   const format = structured?.structured.responseFormat;
   const schemaTokens = format ? promptTokensOf([{ role: 'system', content: JSON.stringify(format) }]) : 0;
+  // A row's own (or --param's) tool definitions and response_format are prompt the provider bills
+  // too, as --max-cost counts them; counted once per distinct JSON (most rows share theirs).
+  const runExtra = config.data?.params;
+  const extraCounts = new Map<string, number>();
+  const extraTokensOf = (record: PromptRecord): number => {
+    let total = 0;
+    // A structured run's response_format replaces a row's own (counted above as schemaTokens).
+    for (const key of format ? ['tools'] : ['tools', 'response_format']) {
+      const value = record.extraBody?.[key] ?? runExtra?.[key];
+      if (value === undefined || value === null) continue;
+      const json = JSON.stringify(value);
+      let tokens = extraCounts.get(json);
+      if (tokens === undefined) {
+        tokens = promptTokensOf([{ role: 'system', content: json }]);
+        if (extraCounts.size < 64) extraCounts.set(json, tokens);
+      }
+      total += tokens;
+    }
+    return total;
+  };
   const messagesOf = (record: PromptRecord): ChatMessage[] =>
     structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
   const scan: DryRunScan = {
@@ -190,7 +210,7 @@ async function scanInput(
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
-      const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens;
+      const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens + extraTokensOf(record);
       for (const model of models) {
         const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
         for (let sample = 0; sample < config.repeat; sample++) {

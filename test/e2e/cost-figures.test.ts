@@ -115,6 +115,22 @@ describe('one source of prices', () => {
     expect(r.stdout).toMatch(/Estimated cost: .*the given prices/);
   });
 
+  it("--dry-run counts a row's own tools and --param tools as prompt tokens", async () => {
+    const tools = [{ type: 'function', function: { name: 'lookup', description: 'look the order up in the shop system '.repeat(100) } }];
+    const input = path.join(ctx.dir, 'tools.jsonl');
+    fs.writeFileSync(input, `${JSON.stringify({ prompt: 'hi', tools })}\n`);
+    const plain = writePrompts(ctx.dir, 'p.txt', ['hi']);
+    const promptTokens = (stdout: string) => Number(/1 request · ([\d,]+) prompt tokens/.exec(stdout)![1]!.replace(/,/g, ''));
+    const args = ['--base-url', ctx.server.url, '-m', 'gpt-4o', '--dry-run'];
+    const bare = await runCli([plain, ...args]);
+    const own = await runCli([input, ...args]);
+    const param = await runCli([plain, ...args, '--param', `tools=${JSON.stringify(tools)}`]);
+    for (const r of [bare, own, param]) expect(r.code, r.stderr).toBe(0);
+    // ~700 tokens of definitions: billed with every request, so in the estimate.
+    expect(promptTokens(own.stdout)).toBeGreaterThan(promptTokens(bare.stdout) + 500);
+    expect(promptTokens(param.stdout)).toBe(promptTokens(own.stdout));
+  });
+
   it('--batch-api prices at --price, halved by the Batch discount', async () => {
     ctx.server.options.batches = { stepMs: 30 };
     const input = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta']);
