@@ -141,6 +141,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 const count = (n: number) => groupDigits(n);
+/** `1 request`, `2 requests`: a batch of one is common (a small input, one model of several). */
+const requests = (n: number) => `${count(n)} ${n === 1 ? 'request' : 'requests'}`;
 const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 const usdText = (pico: number) => `$${toUsd(pico).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 
@@ -254,7 +256,7 @@ export class BatchJob {
         if (stranded.length > 0 && !this.o.cancel) {
           for (const chunk of stranded)
             this.o.info(
-              `${this.label(chunk)} ${chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`}: its ${count(chunk.lines)} requests have no row yet; the next --resume plans them again`,
+              `${this.label(chunk)} ${chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`}: its ${requests(chunk.lines)} ${chunk.lines === 1 ? 'has' : 'have'} no row yet; the next --resume plans them again`,
             );
           return this.outcome(stranded.length, false);
         }
@@ -412,7 +414,7 @@ export class BatchJob {
     };
     this.save();
     this.o.info(
-      `${count(lines)} requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input errors written as rows)` : ''}${held ? `; the rest of the input waits: over --max-cost` : ''}`,
+      `${requests(lines)} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input ${inputErrors === 1 ? 'error' : 'errors'} written as ${inputErrors === 1 ? 'a row' : 'rows'})` : ''}${held ? `; the rest of the input waits: over --max-cost` : ''}`,
     );
   }
 
@@ -465,7 +467,7 @@ export class BatchJob {
     this.save();
     if (lines > 0)
       this.o.info(
-        `${count(lines)} more requests in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}, within --max-cost (${usdText(budget.spentPico)} spent so far)`,
+        `${count(lines)} more ${lines === 1 ? 'request' : 'requests'} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}, within --max-cost (${usdText(budget.spentPico)} spent so far)`,
       );
   }
 
@@ -556,7 +558,7 @@ export class BatchJob {
     chunk.batchId = batch.id;
     this.update(chunk, batch);
     this.save();
-    this.o.info(`${this.label(chunk)}: submitted ${count(chunk.lines)} requests`);
+    this.o.info(`${this.label(chunk)}: submitted ${requests(chunk.lines)}`);
   }
 
   /** A creation was started and its answer never recorded: the batch may exist, found by its metadata. */
@@ -612,7 +614,7 @@ export class BatchJob {
         chunk.note = 'token_limit_exceeded on its own';
         this.save();
         throw new RunError(
-          `${this.label(chunk)} alone is over the organization's enqueued-token limit for ${chunk.model} (${errors[0]?.message ?? 'token_limit_exceeded'}): run again with a smaller --batch-size (it has ${count(chunk.lines)} requests), then --resume`,
+          `${this.label(chunk)} alone is over the organization's enqueued-token limit for ${chunk.model} (${errors[0]?.message ?? 'token_limit_exceeded'}): run again with a smaller --batch-size (it has ${requests(chunk.lines)}), then --resume`,
           'usage',
         );
       }
@@ -734,7 +736,7 @@ export class BatchJob {
       await this.abortRows(chunk, rest, index);
       chunk.remainder = rest.size;
     } else if (rest.size > 0 && this.o.finishLive) {
-      this.o.info(`${this.label(chunk)}: ${chunk.status} with ${count(rest.size)} requests not run; running them live (--finish-live)`);
+      this.o.info(`${this.label(chunk)}: ${chunk.status} with ${requests(rest.size)} not run; running them live (--finish-live)`);
       for await (const row of this.o.finishLive(recordsFromChunk(this.dir, chunk, rest, index))) {
         await this.o.writer.write(row);
         this.o.onRow(row);
@@ -751,7 +753,7 @@ export class BatchJob {
       this.manifest.chunks.push(remainder);
       chunk.remainder = rest.size;
       chunk.remainderChunk = n;
-      this.o.info(`${this.label(chunk)}: ${chunk.status} with ${count(rest.size)} requests not run; resubmitting them as batch ${n}`);
+      this.o.info(`${this.label(chunk)}: ${chunk.status} with ${requests(rest.size)} not run; resubmitting them as batch ${n}`);
     }
     if (this.o.budget) {
       this.manifest.budget ??= { spentPico: 0, planned: 0 };

@@ -184,6 +184,15 @@ describe('--batch-api', () => {
     expect(rowsOf(out)).toHaveLength(40);
   });
 
+  it('counts a batch of one request in the singular', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['only']);
+    const r = await runCli([input, ...batchArgs(), '-o', path.join(ctx.dir, 'one.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^llm-batch: 1 request in 1 batch$/m);
+    expect(r.stderr).toMatch(/: submitted 1 request$/m);
+    expect(r.stderr).not.toMatch(/\b1 requests\b/);
+  });
+
   it('needs an output file', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x']);
     const r = await runCli([input, ...batchArgs(), '-f', 'jsonl']);
