@@ -30,7 +30,7 @@ import { toUsd } from '../budget/spend-cap.js';
 import type { LineDefaults } from './request-line.js';
 import { IdSet } from './id-set.js';
 import { isEndpointCode } from '../schedule/circuit-breaker.js';
-import { groupDigits } from '../util/group-digits.js';
+import { counted, groupDigits } from '../util/group-digits.js';
 
 /** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
 export const METADATA_KEY = 'llm_batch_key';
@@ -142,7 +142,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const count = (n: number) => groupDigits(n);
 /** `1 request`, `2 requests`: a batch of one is common (a small input, one model of several). */
-const requests = (n: number) => `${count(n)} ${n === 1 ? 'request' : 'requests'}`;
+const requests = (n: number) => counted(n, 'request');
 const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 const usdText = (pico: number) => `$${toUsd(pico).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 

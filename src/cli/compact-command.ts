@@ -18,7 +18,7 @@ import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openReplacingWriter } from './replacing-writer.js';
-import { counted } from '../ui/number-format.js';
+import { counted } from '../util/group-digits.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {

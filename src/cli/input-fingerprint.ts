@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { decodeInput, type InputEncoding } from '../input/decode-input.js';
-import { counted } from '../ui/number-format.js';
+import { counted } from '../util/group-digits.js';
 
 export interface InputFingerprint {
   /** `sha256:<hex>` of the whole file. */

@@ -18,7 +18,7 @@ import { writtenByMock } from './mock-batches-gone.js';
 import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { sanitize } from '../ui/sanitize.js';
-import { counted } from '../ui/number-format.js';
+import { counted } from '../util/group-digits.js';
 
 const HELP = `
 Examples:

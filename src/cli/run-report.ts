@@ -12,7 +12,7 @@ import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
-import { counted } from '../ui/number-format.js';
+import { counted } from '../util/group-digits.js';
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep

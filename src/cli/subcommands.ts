@@ -41,7 +41,8 @@ import { checkWritableFile } from './check-writable.js';
 import { notRereadable, unreadableReason } from './path-problem.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openReplacingWriter } from './replacing-writer.js';
-import { count, counted } from '../ui/number-format.js';
+import { count } from '../ui/number-format.js';
+import { counted } from '../util/group-digits.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {

@@ -7,9 +7,6 @@ import { groupDigits } from '../util/group-digits.js';
 /** `1,234,567` */
 export const count = (x: number): string => groupDigits(Math.round(x));
 
-/** `1 row`, `2 rows`, `12,000 rows`: a count and its noun, as messages say them (never `1 rows`). */
-export const counted = (x: number, one: string, many = `${one}s`): string => `${count(x)} ${x === 1 ? one : many}`;
-
 /** `38.2` (one decimal, thousands separated). */
 export const rate = (x: number): string => groupDigits(x, 1);
 

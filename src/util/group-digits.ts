@@ -42,3 +42,8 @@ function addOne(digits: string): string {
   if (i < 0) return `1${'0'.repeat(digits.length)}`;
   return digits.slice(0, i) + String(Number(digits[i]) + 1) + '0'.repeat(digits.length - i - 1);
 }
+
+/** `1 row`, `2 rows`, `12,000 rows`: a whole count and its noun, as messages say them (never `1 rows`). */
+export function counted(x: number, one: string, many = `${one}s`): string {
+  return `${groupDigits(Math.round(x))} ${x === 1 ? one : many}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counted } from '../../src/ui/number-format.js';
+import { counted } from '../../src/util/group-digits.js';
 
 describe('counted', () => {
   it('says one thing in the singular and any other count in the plural, digits grouped', () => {
