@@ -95,7 +95,7 @@ function startPlainProgress(io: CliIo, stats: BatchStats, everySec: number, reco
 }
 
 /** Answers printed on the terminal (no -o, stdout a TTY). */
-async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPrinter> {
+async function createAnswerPrinter(config: CliConfig, io: CliIo, screen: Screen): Promise<AnswerPrinter> {
   // Loaded only here: its Unicode width tables are of no use when answers go to a file or a pipe.
   const { AnswerPrinter } = await import('../ui/answer-printer.js');
   const shared = sameTerminal(io.stdout, io.stderr);
@@ -105,6 +105,7 @@ async function createAnswerPrinter(io: CliIo, screen: Screen): Promise<AnswerPri
     color: useColor(io, io.stdout),
     columns: () => io.stdout.columns,
     wholeRows: shared,
+    inputOrder: config.order === 'input',
   });
 }
 
@@ -138,7 +139,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     ascii: localeIsAscii(io.env),
     columns: isInteractive(io, io.stderr) ? () => io.stderr.columns || 80 : undefined,
   });
-  const printer = config.output.kind === 'terminal' ? await createAnswerPrinter(io, screen) : undefined;
+  const printer = config.output.kind === 'terminal' ? await createAnswerPrinter(config, io, screen) : undefined;
 
   let closed = false;
   const close = () => {

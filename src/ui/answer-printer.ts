@@ -15,6 +15,11 @@ export interface AnswerPrinterOptions {
    * Without it, streamed text goes out exactly as it arrives.
    */
   wholeRows?: boolean;
+  /**
+   * Rows come in input order (`--order input`): only the earliest answer not yet printed streams
+   * live, the others collect until it is their turn, so the screen shows them in input order too.
+   */
+  inputOrder?: boolean;
 }
 
 const dim = (on: boolean, s: string) => (on ? `\x1b[2m${s}\x1b[22m` : s);
@@ -35,6 +40,8 @@ export class AnswerPrinter implements RowWriter {
   /** Whether what has been written so far ends with a newline. */
   private atLineStart = true;
   private readonly wrapper: RowWrapper | undefined;
+  /** With `inputOrder`: answers sent and not yet printed, in the order their first attempt went out. */
+  private readonly queue: string[] = [];
 
   constructor(private readonly options: AnswerPrinterOptions) {
     if (options.wholeRows) this.wrapper = new RowWrapper(() => this.columns());
@@ -88,16 +95,39 @@ export class AnswerPrinter implements RowWriter {
       } else if (this.live !== event.id) {
         this.pending.set(event.id, { prompt: event.prompt, text: '' });
       }
+      if (this.options.inputOrder && event.attempt === 1 && !this.queue.includes(event.id)) this.queue.push(event.id);
       return;
     }
     if (event.type !== 'delta') return;
-    if (this.live === undefined) this.takeLive(event.id);
+    if (this.live === undefined && this.mayGoLive(event.id)) this.takeLive(event.id);
     if (this.live === event.id) this.text(event.text);
     else {
       const entry = this.pending.get(event.id) ?? { text: '' };
       entry.text += event.text;
       this.pending.set(event.id, entry);
     }
+  }
+
+  /** In input order only the earliest answer not yet printed may stream; else the first to speak. */
+  private mayGoLive(id: string): boolean {
+    return !this.options.inputOrder || this.queue[0] === id;
+  }
+
+  /** The answer to stream next: in input order the earliest, else the one that has come furthest. */
+  private nextLive(): string | undefined {
+    if (this.options.inputOrder) {
+      const head = this.queue[0];
+      return head !== undefined && (this.pending.get(head)?.text.length ?? 0) > 0 ? head : undefined;
+    }
+    let next: string | undefined;
+    let best = 0;
+    for (const [id, entry] of this.pending) {
+      if (entry.text.length > best) {
+        best = entry.text.length;
+        next = id;
+      }
+    }
+    return next;
   }
 
   private takeLive(id: string): void {
@@ -111,28 +141,28 @@ export class AnswerPrinter implements RowWriter {
   /** A finished row: ends the live answer, or prints a finished one whole. */
   async write(row: ResultRow): Promise<void> {
     const { color } = this.options;
+    const queued = this.queue.indexOf(row.id);
+    if (queued >= 0) this.queue.splice(queued, 1);
     if (this.live === row.id) {
       if (row.error) this.line(red(color, `✗ ${row.error.type}: ${sanitize(row.error.message)}`));
       this.endText();
       this.emit('\n');
       this.live = undefined;
       this.flushFinished();
-      // Hand the screen to the answer that has come furthest.
-      let next: string | undefined;
-      let best = -1;
-      for (const [id, entry] of this.pending) {
-        if (entry.text.length > best) {
-          best = entry.text.length;
-          next = id;
-        }
-      }
-      if (next !== undefined && best > 0) this.takeLive(next);
+      // Hand the screen to the next answer that has something to show.
+      const next = this.nextLive();
+      if (next !== undefined) this.takeLive(next);
       return;
     }
     this.pending.delete(row.id);
     this.finished.push(row);
     // While one answer streams, finished ones wait for it to end rather than cut into it.
-    if (this.live === undefined) this.flushFinished();
+    if (this.live === undefined) {
+      this.flushFinished();
+      // In input order the answer now first may have collected text while it waited.
+      const next = this.options.inputOrder ? this.nextLive() : undefined;
+      if (next !== undefined) this.takeLive(next);
+    }
   }
 
   private flushFinished(): void {

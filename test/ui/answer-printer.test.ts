@@ -9,9 +9,15 @@ function ok(id: string, prompt: string, response: string): ResultRow {
 const attempt = (id: string, prompt: string, n = 1): BatchEvent => ({ type: 'attempt', id, attempt: n, prompt });
 const delta = (id: string, text: string, n = 1): BatchEvent => ({ type: 'delta', id, attempt: n, text });
 
-function printer(options: { wholeRows?: boolean; columns?: number; color?: boolean } = {}) {
+function printer(options: { wholeRows?: boolean; columns?: number; color?: boolean; inputOrder?: boolean } = {}) {
   const writes: string[] = [];
-  const p = new AnswerPrinter({ write: (t) => writes.push(t), color: options.color ?? false, columns: options.columns ?? 40, wholeRows: options.wholeRows });
+  const p = new AnswerPrinter({
+    write: (t) => writes.push(t),
+    color: options.color ?? false,
+    columns: options.columns ?? 40,
+    wholeRows: options.wholeRows,
+    inputOrder: options.inputOrder,
+  });
   return { p, writes, text: () => writes.join('') };
 }
 
@@ -113,5 +119,34 @@ describe('AnswerPrinter', () => {
       expect(header.length).toBeGreaterThan(max - 3);
       expect(header).toMatch(/…$/);
     }
+  });
+
+  it.each([false, true])('with inputOrder, shows answers in input order however they stream and finish (wholeRows %s)', async (wholeRows) => {
+    const { p, text } = printer({ wholeRows, inputOrder: true });
+    for (const id of ['a', 'b', 'c']) p.event(attempt(id, `prompt ${id}`));
+    // c and b speak first; a, the first in input order, last. Rows then come in input order.
+    p.event(delta('c', 'Charlie '));
+    p.event(delta('b', 'Bravo '));
+    p.event(delta('a', 'Alpha '));
+    p.event(delta('b', 'answer.'));
+    p.event(delta('a', 'answer.'));
+    await p.write(ok('a', 'prompt a', 'Alpha answer.'));
+    p.event(delta('c', 'answer.'));
+    await p.write(ok('b', 'prompt b', 'Bravo answer.'));
+    await p.write(ok('c', 'prompt c', 'Charlie answer.'));
+    await p.close();
+    expect(text()).toBe('── [a] prompt a\nAlpha answer.\n\n── [b] prompt b\nBravo answer.\n\n── [c] prompt c\nCharlie answer.\n\n');
+  });
+
+  it('with inputOrder, the next answer streams live once the one before it is printed', async () => {
+    const { p, writes } = printer({ inputOrder: true });
+    for (const id of ['a', 'b']) p.event(attempt(id, `prompt ${id}`));
+    p.event(delta('b', 'Bra'));
+    p.event(delta('a', 'Alpha.'));
+    await p.write(ok('a', 'prompt a', 'Alpha.'));
+    // b's text so far is shown under its header at once, and what follows streams as it comes.
+    expect(writes.join('')).toBe('── [a] prompt a\nAlpha.\n\n── [b] prompt b\nBra');
+    p.event(delta('b', 'vo.'));
+    expect(writes.at(-1)).toBe('vo.');
   });
 });
