@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { sanitize } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
 import { pathProblem } from './path-problem.js';
 import { writeAllSync } from '../util/write-all-sync.js';
@@ -9,12 +10,14 @@ import type { CliIo } from './io.js';
 /**
  * Where `-v` / `--trace FILE` lines go: stderr, or appended to the file (opened before the first
  * request, so an unwritable path is a usage error, not a silent loss). Writes are synchronous and
- * whole, so lines of concurrent requests never tear.
+ * whole, so lines of concurrent requests never tear. On stderr, a server's control characters (an
+ * error page's escape sequences) are shown as `\uFFFD`, as in every other message there, so they
+ * neither clear nor retitle the terminal; the file keeps the bytes as they came.
  */
 export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: string) => void) | undefined {
   const trace = config.trace;
   if (!trace) return undefined;
-  if (trace.kind === 'stderr') return (text) => void io.stderr.write(text);
+  if (trace.kind === 'stderr') return (text) => void io.stderr.write(sanitize(text));
   let fd: number;
   try {
     fd = fs.openSync(trace.path, 'a');
