@@ -106,6 +106,7 @@ async function createAnswerPrinter(config: CliConfig, io: CliIo, screen: Screen)
     columns: () => io.stdout.columns,
     wholeRows: shared,
     inputOrder: config.order === 'input',
+    ascii: localeIsAscii(io.env),
   });
 }
 

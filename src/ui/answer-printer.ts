@@ -1,6 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
+import { toAscii } from './plain-text.js';
 import { RowWrapper, sanitize, truncate } from './terminal-text.js';
 
 export interface AnswerPrinterOptions {
@@ -20,6 +21,8 @@ export interface AnswerPrinterOptions {
    * live, the others collect until it is their turn, so the screen shows them in input order too.
    */
   inputOrder?: boolean;
+  /** A locale that is not UTF-8: ASCII stand-ins in what the printer itself draws (`--` headers, `x` for a failure). */
+  ascii?: boolean;
 }
 
 const dim = (on: boolean, s: string) => (on ? `\x1b[2m${s}\x1b[22m` : s);
@@ -57,7 +60,15 @@ export class AnswerPrinter implements RowWriter {
     const label = `── [${id}] ${sanitize(prompt ?? '')
       .replace(/\s+/g, ' ')
       .trim()}`;
-    return bold(this.options.color, truncate(label, width - 1));
+    // In ASCII the ellipsis of a cut label takes three columns, not one.
+    const fitted = this.options.ascii ? toAscii(truncate(label, width - 3)) : truncate(label, width - 1);
+    return bold(this.options.color, fitted);
+  }
+
+  /** A failed row's line: `✗ http: HTTP 400: …`. */
+  private failure(error: NonNullable<ResultRow['error']>): string {
+    const line = `✗ ${error.type}: ${sanitize(error.message)}`;
+    return red(this.options.color, this.options.ascii ? toAscii(line) : line);
   }
 
   private emit(text: string): void {
@@ -140,11 +151,10 @@ export class AnswerPrinter implements RowWriter {
 
   /** A finished row: ends the live answer, or prints a finished one whole. */
   async write(row: ResultRow): Promise<void> {
-    const { color } = this.options;
     const queued = this.queue.indexOf(row.id);
     if (queued >= 0) this.queue.splice(queued, 1);
     if (this.live === row.id) {
-      if (row.error) this.line(red(color, `✗ ${row.error.type}: ${sanitize(row.error.message)}`));
+      if (row.error) this.line(this.failure(row.error));
       this.endText();
       this.emit('\n');
       this.live = undefined;
@@ -166,10 +176,9 @@ export class AnswerPrinter implements RowWriter {
   }
 
   private flushFinished(): void {
-    const { color } = this.options;
     for (const row of this.finished.splice(0)) {
       this.line(this.header(row.id, row.prompt));
-      if (row.error) this.line(red(color, `✗ ${row.error.type}: ${sanitize(row.error.message)}`));
+      if (row.error) this.line(this.failure(row.error));
       else this.text(row.response ?? '');
       this.endText();
       this.emit('\n');

@@ -13,7 +13,7 @@ export function localeIsAscii(env: NodeJS.ProcessEnv): boolean {
 const STAND_INS: ReadonlyArray<[RegExp, string]> = [
   [/·/g, '-'],
   [/…/g, '...'],
-  [/[–—]/g, '-'],
+  [/[–—─]/g, '-'],
   [/×/g, 'x'],
   [/█/g, '#'],
   [/░/g, '.'],

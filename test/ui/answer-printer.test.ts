@@ -9,7 +9,7 @@ function ok(id: string, prompt: string, response: string): ResultRow {
 const attempt = (id: string, prompt: string, n = 1): BatchEvent => ({ type: 'attempt', id, attempt: n, prompt });
 const delta = (id: string, text: string, n = 1): BatchEvent => ({ type: 'delta', id, attempt: n, text });
 
-function printer(options: { wholeRows?: boolean; columns?: number; color?: boolean; inputOrder?: boolean } = {}) {
+function printer(options: { wholeRows?: boolean; columns?: number; color?: boolean; inputOrder?: boolean; ascii?: boolean } = {}) {
   const writes: string[] = [];
   const p = new AnswerPrinter({
     write: (t) => writes.push(t),
@@ -17,6 +17,7 @@ function printer(options: { wholeRows?: boolean; columns?: number; color?: boole
     columns: options.columns ?? 40,
     wholeRows: options.wholeRows,
     inputOrder: options.inputOrder,
+    ascii: options.ascii,
   });
   return { p, writes, text: () => writes.join('') };
 }
@@ -148,5 +149,14 @@ describe('AnswerPrinter', () => {
     expect(writes.join('')).toBe('── [a] prompt a\nAlpha.\n\n── [b] prompt b\nBra');
     p.event(delta('b', 'vo.'));
     expect(writes.at(-1)).toBe('vo.');
+  });
+
+  it('in ASCII (a locale that is not UTF-8) draws its headers and failures in ASCII, within the width, and leaves answers alone', async () => {
+    const { p, text } = printer({ ascii: true, columns: 30 });
+    await p.write(ok('a', 'a prompt long enough to be cut at thirty columns', 'Réponse · ok'));
+    await p.write({ ...ok('b', 'bad', ''), response: null, error: { type: 'http', message: 'HTTP 400: nope' } });
+    const lines = text().split('\n');
+    expect(lines).toEqual(['-- [a] a prompt long enoug...', 'Réponse · ok', '', '-- [b] bad', 'x http: HTTP 400: nope', '', '']);
+    expect(lines[0]!.length).toBe(29);
   });
 });
