@@ -2,13 +2,22 @@ import type { RowError } from '../types.js';
 
 /** What the engine reports while it runs, for progress displays; rows themselves are yielded. */
 export type BatchEvent =
-  | { type: 'attempt'; id: string; attempt: number; prompt: string }
-  | { type: 'delta'; id: string; attempt: number; text: string }
+  | { type: 'attempt'; id: string; attempt: number; prompt: string; cell?: MatrixCell }
+  | { type: 'delta'; id: string; attempt: number; text: string; cell?: MatrixCell }
   | { type: 'retry'; id: string; attempt: number; error: RowError; delayMs: number }
   /** An answer failed its schema (or was not JSON) and is asked again, with the problems appended. */
   | { type: 'reask'; id: string; attempt: number; problems: string[] }
   | { type: 'rate-limited'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };
+
+/**
+ * Which answer of a record a matrix run (several models, --repeat) is getting: with the id, what
+ * tells two answers to one prompt apart (a row's `requested_model` and `sample`).
+ */
+export interface MatrixCell {
+  model: string;
+  sample: number;
+}
 
 /**
  * `unreachable`: the first requests all failed the same endpoint-level way (see CircuitBreaker).

@@ -470,8 +470,10 @@ class Engine {
     run.sentAt = sentAt;
     run.ticket = ticket;
     run.startedAt = isoNow();
-    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt });
-    const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text }) : undefined;
+    // Several models or --repeat: the id alone does not say which of the prompt's answers this is.
+    const cell = record.sample !== undefined ? { cell: { model: record.params.model ?? '', sample: record.sample } } : {};
+    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, ...cell });
+    const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, ...cell }) : undefined;
     // The closure is called at once and let go: withDeadlines holds no suspended call around it.
     const { request } = run;
     return withDeadlines((signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }), this.deadlines).then(run.answered, run.failed);

@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../engine/events.js';
+import type { BatchEvent, MatrixCell } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import { toAscii } from './plain-text.js';
@@ -37,8 +37,8 @@ const bold = (on: boolean, s: string) => (on ? `\x1b[1m${s}\x1b[22m` : s);
  */
 export class AnswerPrinter implements RowWriter {
   private live: string | undefined;
-  /** In-flight answers waiting for their turn, by id: text so far. */
-  private readonly pending = new Map<string, { prompt?: string; text: string }>();
+  /** In-flight answers waiting for their turn, by answer key: what their header says, text so far. */
+  private readonly pending = new Map<string, { label: string; prompt?: string; text: string }>();
   private readonly finished: ResultRow[] = [];
   /** Whether what has been written so far ends with a newline. */
   private atLineStart = true;
@@ -57,7 +57,7 @@ export class AnswerPrinter implements RowWriter {
 
   private header(id: string, prompt: string | undefined): string {
     const width = Math.max(20, Math.min(this.columns(), 120));
-    const label = `── [${id}] ${sanitize(prompt ?? '')
+    const label = `── [${sanitize(id)}] ${sanitize(prompt ?? '')
       .replace(/\s+/g, ' ')
       .trim()}`;
     // In ASCII the ellipsis of a cut label takes three columns, not one.
@@ -96,26 +96,27 @@ export class AnswerPrinter implements RowWriter {
   }
 
   event(event: BatchEvent): void {
+    if (event.type !== 'attempt' && event.type !== 'delta') return;
+    const key = answerKey(event.id, event.cell);
     if (event.type === 'attempt') {
-      const entry = this.pending.get(event.id);
-      if (event.attempt > 1 && this.live === event.id) {
+      const entry = this.pending.get(key);
+      if (event.attempt > 1 && this.live === key) {
         this.line(dim(this.options.color, `(attempt ${event.attempt}, restarting the answer)`));
       } else if (entry) {
         entry.text = '';
         entry.prompt = event.prompt;
-      } else if (this.live !== event.id) {
-        this.pending.set(event.id, { prompt: event.prompt, text: '' });
+      } else if (this.live !== key) {
+        this.pending.set(key, { label: answerLabel(event.id, event.cell), prompt: event.prompt, text: '' });
       }
-      if (this.options.inputOrder && event.attempt === 1 && !this.queue.includes(event.id)) this.queue.push(event.id);
+      if (this.options.inputOrder && event.attempt === 1 && !this.queue.includes(key)) this.queue.push(key);
       return;
     }
-    if (event.type !== 'delta') return;
-    if (this.live === undefined && this.mayGoLive(event.id)) this.takeLive(event.id);
-    if (this.live === event.id) this.text(event.text);
+    if (this.live === undefined && this.mayGoLive(key)) this.takeLive(key);
+    if (this.live === key) this.text(event.text);
     else {
-      const entry = this.pending.get(event.id) ?? { text: '' };
+      const entry = this.pending.get(key) ?? { label: answerLabel(event.id, event.cell), text: '' };
       entry.text += event.text;
-      this.pending.set(event.id, entry);
+      this.pending.set(key, entry);
     }
   }
 
@@ -141,19 +142,20 @@ export class AnswerPrinter implements RowWriter {
     return next;
   }
 
-  private takeLive(id: string): void {
-    const entry = this.pending.get(id);
-    this.pending.delete(id);
-    this.live = id;
-    this.line(this.header(id, entry?.prompt));
+  private takeLive(key: string): void {
+    const entry = this.pending.get(key);
+    this.pending.delete(key);
+    this.live = key;
+    this.line(this.header(entry?.label ?? key, entry?.prompt));
     if (entry?.text) this.text(entry.text);
   }
 
   /** A finished row: ends the live answer, or prints a finished one whole. */
   async write(row: ResultRow): Promise<void> {
-    const queued = this.queue.indexOf(row.id);
+    const key = rowKey(row);
+    const queued = this.queue.indexOf(key);
     if (queued >= 0) this.queue.splice(queued, 1);
-    if (this.live === row.id) {
+    if (this.live === key) {
       if (row.error) this.line(this.failure(row.error));
       this.endText();
       this.emit('\n');
@@ -164,7 +166,7 @@ export class AnswerPrinter implements RowWriter {
       if (next !== undefined) this.takeLive(next);
       return;
     }
-    this.pending.delete(row.id);
+    this.pending.delete(key);
     this.finished.push(row);
     // While one answer streams, finished ones wait for it to end rather than cut into it.
     if (this.live === undefined) {
@@ -177,7 +179,7 @@ export class AnswerPrinter implements RowWriter {
 
   private flushFinished(): void {
     for (const row of this.finished.splice(0)) {
-      this.line(this.header(row.id, row.prompt));
+      this.line(this.header(rowLabel(row), row.prompt));
       if (row.error) this.line(this.failure(row.error));
       else this.text(row.response ?? '');
       this.endText();
@@ -190,3 +192,19 @@ export class AnswerPrinter implements RowWriter {
     this.flushFinished();
   }
 }
+
+const cellOf = (row: ResultRow): MatrixCell | undefined => (row.sample !== undefined ? { model: row.requested_model ?? '', sample: row.sample } : undefined);
+
+/** Tells apart the answers to one prompt in a matrix run (several models, --repeat): the id alone does not. */
+function answerKey(id: string, cell: MatrixCell | undefined): string {
+  return cell ? `${id}\u0000${cell.model}\u0000${cell.sample}` : id;
+}
+
+/** `1-ab12cd34`, or in a matrix run `1-ab12cd34 · gpt-4o` (`… #2` for the second sample on). */
+function answerLabel(id: string, cell: MatrixCell | undefined): string {
+  if (!cell) return id;
+  return `${id} · ${cell.model}${cell.sample > 0 ? ` #${cell.sample + 1}` : ''}`;
+}
+
+const rowKey = (row: ResultRow) => answerKey(row.id, cellOf(row));
+const rowLabel = (row: ResultRow) => answerLabel(row.id, cellOf(row));

@@ -159,4 +159,26 @@ describe('AnswerPrinter', () => {
     expect(lines).toEqual(['-- [a] a prompt long enoug...', 'Réponse · ok', '', '-- [b] bad', 'x http: HTTP 400: nope', '', '']);
     expect(lines[0]!.length).toBe(29);
   });
+
+  it('keeps apart answers to one prompt from several models and samples, each under its own header', async () => {
+    const { p, text } = printer({ wholeRows: true });
+    const cells = [
+      { model: 'm1', sample: 0 },
+      { model: 'm2', sample: 0 },
+      { model: 'm1', sample: 1 },
+    ];
+    for (const cell of cells) p.event({ ...attempt('a', 'q'), cell } as BatchEvent);
+    for (const word of ['one ', 'two ', 'three'])
+      for (const cell of cells) p.event({ ...delta('a', `${cell.model}/${cell.sample}:${word}`), cell } as BatchEvent);
+    for (const cell of cells) await p.write({ ...ok('a', 'q', 'x'), requested_model: cell.model, sample: cell.sample });
+    await p.close();
+    expect(text()).toBe(
+      [
+        '── [a · m1] q\nm1/0:one m1/0:two m1/0:three\n',
+        '── [a · m2] q\nm2/0:one m2/0:two m2/0:three\n',
+        '── [a · m1 #2] q\nm1/1:one m1/1:two m1/1:three\n',
+        '',
+      ].join('\n'),
+    );
+  });
 });
