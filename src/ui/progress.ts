@@ -61,7 +61,11 @@ export class RateMeter {
 
     const done = s.ok + s.failed + s.skipped;
     const knownTotal = total === undefined ? undefined : Math.max(total, done);
-    const pace = perSecond('finished');
+    // While requests wait on the pace the server announced, rows cannot finish faster than it: the
+    // recent pace may still hold the burst before the server's limit was learned (ETA 4s for 18
+    // prompts at 59/min).
+    const serverPace = s.serverPacePerMinute === undefined ? Infinity : s.serverPacePerMinute / 60;
+    const pace = Math.min(perSecond('finished'), serverPace);
     const left = knownTotal === undefined ? undefined : knownTotal - done;
     return {
       done,

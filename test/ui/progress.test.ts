@@ -71,6 +71,19 @@ describe('RateMeter', () => {
     expect(meter.snapshot(20_000, undefined).requestsPerSecond).toBeCloseTo(10, 5);
   });
 
+  it('while pacing to the server limit, counts on no faster pace than that limit for the ETA', () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats);
+    // A burst of 10 rows in the first second, then the server's limit (60/min) holds the rest back.
+    stats.requests = 10;
+    stats.ok = 10;
+    stats.serverPacePerMinute = 60;
+    const p = meter.snapshot(1000, 30);
+    expect(p.etaSeconds).toBeCloseTo(20, 5); // 20 left at 1/s, not 2 s at the burst's 10/s
+    delete stats.serverPacePerMinute;
+    expect(meter.snapshot(1000, 30).etaSeconds).toBeLessThan(20);
+  });
+
   it('never shows a total below what is done, and reports a pause until it ends', () => {
     const stats = createStats(0);
     const meter = new RateMeter(stats);
