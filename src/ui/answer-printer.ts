@@ -187,7 +187,16 @@ export class AnswerPrinter implements RowWriter {
     }
   }
 
+  /**
+   * The run is over. An answer still streaming then was cut off (a stop, a closed output): it gets
+   * no row, and on the screen it says so rather than pass for a whole answer.
+   */
   async close(): Promise<void> {
+    if (this.live !== undefined) {
+      this.line(dim(this.options.color, '(cut off: the run stopped before this answer was complete)'));
+      this.emit('\n');
+      this.live = undefined;
+    }
     this.endText();
     this.flushFinished();
   }

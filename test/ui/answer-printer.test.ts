@@ -181,4 +181,14 @@ describe('AnswerPrinter', () => {
       ].join('\n'),
     );
   });
+
+  it.each([false, true])('says so when the run ends with an answer still streaming (wholeRows %s)', async (wholeRows) => {
+    const { p, text } = printer({ wholeRows });
+    p.event(attempt('a', 'q'));
+    p.event(attempt('b', 'r'));
+    p.event(delta('a', 'Half an ans'));
+    await p.write(ok('b', 'r', 'Whole.'));
+    await p.close();
+    expect(text()).toBe('── [a] q\nHalf an ans\n(cut off: the run stopped before this answer was complete)\n\n── [b] r\nWhole.\n\n');
+  });
 });
