@@ -21,6 +21,8 @@ export interface CliReporter extends Reporter {
   readonly usageByModel: UsageByModel;
   /** The input's record count when the progress display counted it. */
   readonly total: number | undefined;
+  /** The run admits no new prompts (a stop signal): the progress display drops its ETA. */
+  stopping(): void;
 }
 
 type Stream = { isTTY?: boolean };
@@ -83,11 +85,18 @@ async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchS
 }
 
 /** With --progress off a terminal: one plain progress line every `everySec` seconds. */
-function startPlainProgress(io: CliIo, stats: BatchStats, everySec: number, records: RecordTotal, pauseUntil: () => number): NodeJS.Timeout {
+function startPlainProgress(
+  io: CliIo,
+  stats: BatchStats,
+  everySec: number,
+  records: RecordTotal,
+  pauseUntil: () => number,
+  stopping: () => boolean,
+): NodeJS.Timeout {
   const meter = new RateMeter(stats);
   const timer = setInterval(() => {
     // Timestamped: these lines go to logs, where "when" is half of what they say.
-    const line = `llm-batch: ${new Date().toISOString().slice(0, 19)}Z ${formatProgressLine(meter.snapshot(performance.now(), records.total(), pauseUntil()))}\n`;
+    const line = `llm-batch: ${new Date().toISOString().slice(0, 19)}Z ${formatProgressLine({ ...meter.snapshot(performance.now(), records.total(), pauseUntil()), stopping: stopping() })}\n`;
     io.stderr.write(localeIsAscii(io.env) ? toAscii(line) : line);
   }, everySec * 1000);
   timer.unref();
@@ -127,9 +136,20 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
   const screen = new Screen(io.stdout, io.stderr);
   const records = countInBackground(config, interactive || plainEvery !== undefined);
   const display = interactive ? await createTerminalDisplay(config, io, stats, screen, records) : undefined;
-  // Rate-limit pauses, for the plain progress line.
+  // Rate-limit pauses and a stop, for the plain progress line.
   let pauseUntil = 0;
-  const progressTimer = plainEvery !== undefined ? startPlainProgress(io, stats, plainEvery, records, () => pauseUntil) : undefined;
+  let stopping = false;
+  const progressTimer =
+    plainEvery !== undefined
+      ? startPlainProgress(
+          io,
+          stats,
+          plainEvery,
+          records,
+          () => pauseUntil,
+          () => stopping,
+        )
+      : undefined;
 
   const color = useColor(io, io.stderr);
   const base = createPlainReporter({
@@ -157,7 +177,10 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     event(event) {
       printer?.event(event);
       if (event.type === 'attempt') display?.start();
-      else if (event.type === 'rate-limited') {
+      else if (event.type === 'stopping') {
+        stopping = true;
+        display?.stopping();
+      } else if (event.type === 'rate-limited') {
         pauseUntil = Math.max(pauseUntil, performance.now() + event.pauseMs);
         display?.rateLimited(event.pauseMs);
       }
@@ -172,6 +195,10 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
       base.finish(summary);
     },
     close,
+    stopping: () => {
+      stopping = true;
+      display?.stopping();
+    },
     answerWriter: printer,
     get usageByModel() {
       return tally.byModel;

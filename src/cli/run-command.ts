@@ -78,6 +78,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
     if (target.resumeNote) reporter.info(target.resumeNote);
     cache = await openCache(config, (line) => reporter.info(line));
     signals = listenForStop(io, stats, (line) => reporter.info(line));
+    signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
     // Loaded only for --report: a plain run does not pay for the report's code at start-up.
     runReport = config.report ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices) : undefined;
     let records = readRecords(input.stream, inputOptionsFor(config, input));

@@ -39,8 +39,10 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
   let graceTimer: NodeJS.Timeout | undefined;
   const onSignal = () => {
     if (!stop.signal.aborted) {
-      info(stoppingMessage(stats.inFlight, GRACE_MS / 1000));
+      const message = stoppingMessage(stats.inFlight, GRACE_MS / 1000);
+      // Stop first: the status line redrawn under the message then already says "stopping".
       stop.abort(new Error('interrupted'));
+      info(message);
       graceTimer = setTimeout(() => abort.abort(new Error('interrupted')), GRACE_MS);
     } else {
       abort.abort(new Error('interrupted'));

@@ -21,6 +21,8 @@ export interface ProgressSnapshot {
   pausedMs: number | undefined;
   /** Set while requests wait on the pace the server announced: that pace, per minute. */
   serverPacePerMinute?: number | undefined;
+  /** The run admits no new prompts (Ctrl-C, a quota, --max-cost): no ETA, only those in flight end. */
+  stopping?: boolean;
 }
 
 interface Sample {
@@ -94,7 +96,8 @@ export function formatProgressLine(p: ProgressSnapshot): string {
     `${count(p.done)}${p.total !== undefined ? `/${count(p.total)}` : ''} done (${count(p.ok)} ok, ${count(p.failed)} failed${p.skipped ? `, ${count(p.skipped)} from the earlier run` : ''})`,
     `${rate(p.requestsPerSecond)} req/s`,
   ];
-  if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
+  if (p.stopping) parts.push('stopping');
+  else if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
   if (p.pausedMs !== undefined) parts.push(`rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s`);
   else if (p.serverPacePerMinute !== undefined) parts.push(pacingText(p.serverPacePerMinute));
   return parts.join(' · ');
@@ -124,7 +127,10 @@ export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLa
   parts.push({ key: 'failed', text: `${count(p.failed)} failed`, keep: 8 });
   parts.push({ key: 'req', text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
   parts.push({ key: 'tok', text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
-  if (p.total !== undefined && p.done < p.total) parts.push({ key: 'eta', text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
+  // Stopping, the rest will not run: no ETA for it, and the word that says why the bar stands still.
+  if (p.stopping) parts.push({ key: 'stopping', text: 'stopping', keep: 10 });
+  else if (p.total !== undefined && p.done < p.total)
+    parts.push({ key: 'eta', text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
   parts.push({ key: 'flight', text: `${p.inFlight} in flight`, keep: 4 });
   // Why few are in flight and the rate falls: the server's own limit, not a stall.
   if (p.serverPacePerMinute !== undefined) parts.push({ key: 'pacing', text: pacingText(p.serverPacePerMinute), keep: 7 });

@@ -60,6 +60,7 @@ export class TerminalDisplay {
   private widget: Widget | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private isStopping = false;
   private snapshotCache: { at: number; value: ProgressSnapshot } | undefined;
   /** What the bar dropped to fit this width; reset when the width changes. */
   private layout: BarLayout = { dropped: new Set() };
@@ -95,6 +96,12 @@ export class TerminalDisplay {
     this.tick();
   }
 
+  /** The run admits no new prompts: the bar says so and drops its ETA. */
+  stopping(): void {
+    this.isStopping = true;
+    this.snapshotCache = undefined;
+  }
+
   /** Removes the status line for good. */
   stop(): void {
     if (this.stopped) return;
@@ -127,7 +134,7 @@ export class TerminalDisplay {
     const now = this.now();
     // The bar and the tick both ask within the same few ms; sample the stats once.
     if (this.snapshotCache && now - this.snapshotCache.at < 50) return this.snapshotCache.value;
-    const value = this.meter.snapshot(now, this.o.total(), this.pauseUntil);
+    const value = { ...this.meter.snapshot(now, this.o.total(), this.pauseUntil), stopping: this.isStopping };
     this.snapshotCache = { at: now, value };
     return value;
   }

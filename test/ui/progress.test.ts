@@ -31,6 +31,13 @@ describe('formatProgressLine', () => {
     expect(formatProgressLine(snap({ done: 5, ok: 5, total: 5, etaSeconds: 0 }))).not.toMatch(/ETA/);
   });
 
+  it('stopping: says so instead of an ETA for prompts that will not run', () => {
+    const line = formatProgressLine(snap({ done: 10, ok: 10, total: 50, requestsPerSecond: 2, etaSeconds: 20, stopping: true }));
+    expect(line).toBe('10/50 done (10 ok, 0 failed) · 2.0 req/s · stopping');
+    expect(formatBarLine(snap({ done: 10, ok: 10, total: 50, inFlight: 1, etaSeconds: 20, stopping: true }), 100)).toMatch(/ · stopping · 1 in flight$/);
+    expect(formatBarLine(snap({ done: 10, ok: 10, total: 50, inFlight: 1, etaSeconds: 20, stopping: true }), 100)).not.toMatch(/ETA/);
+  });
+
   it('counts resumed records as done and says so, and shows a rate-limit pause', () => {
     const line = formatProgressLine(snap({ done: 30, ok: 10, skipped: 20, total: 50, etaSeconds: 5, pausedMs: 1234 }));
     expect(line).toBe('30/50 done (10 ok, 0 failed, 20 from the earlier run) · 0.0 req/s · ETA 5s · rate limited, waiting 1.2s');
