@@ -6,16 +6,11 @@
  * ("response" must be a string or null). Through the BUILT CLI against a small server of the test's
  * own (the mock server answers as OpenAI does).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
-
-const root = tempDir('llm-batch-answer-shapes-');
-let server: http.Server;
-let url = '';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { useReplyServer } from '../helpers/reply-server.js';
 
 /** What the answer's content is, by the prompt. */
 const CONTENT: Record<string, unknown> = {
@@ -26,34 +21,24 @@ const CONTENT: Record<string, unknown> = {
   number: 42,
 };
 
-beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const request = JSON.parse(body) as { stream?: boolean; messages: Array<{ content: string }> };
-      const content = CONTENT[request.messages.at(-1)!.content];
-      if (request.stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        const chunk = { id: 'c', model: 7, choices: [{ index: 0, delta: { content }, finish_reason: 1 }] };
-        res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-        res.end('data: [DONE]\n\n');
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'c', model: 7, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 1 }] }));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  writePrompts(root.dir, 'in.txt', ['parts', 'number']);
+const server = useReplyServer('llm-batch-answer-shapes-', (body, res) => {
+  const request = JSON.parse(body) as { stream?: boolean; messages: Array<{ content: string }> };
+  const content = CONTENT[request.messages.at(-1)!.content];
+  if (request.stream) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const chunk = { id: 'c', model: 7, choices: [{ index: 0, delta: { content }, finish_reason: 1 }] };
+    res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    res.end('data: [DONE]\n\n');
+  } else {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: 'c', model: 7, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 1 }] }));
+  }
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  root.cleanup();
+beforeAll(() => {
+  writePrompts(server.dir, 'in.txt', ['parts', 'number']);
 });
 
-const run = (args: readonly string[]) => runCli([...args, '--base-url', url, '--no-cache'], { cwd: root.dir });
+const run = (args: readonly string[]) => runCli([...args, '--base-url', server.url, '--no-cache'], { cwd: server.dir });
 
 describe('answer fields in other shapes', () => {
   it.each([['--stream'], ['--no-stream']])('%s: the parts joined as text, numbers as text, and the output resumes', async (mode) => {
@@ -62,7 +47,7 @@ describe('answer fields in other shapes', () => {
     expect(first.code, first.stderr).toBe(0);
     const resumed = await run(['in.txt', mode, '-o', out, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const rows = parseJsonl(fs.readFileSync(path.join(root.dir, out), 'utf8'));
+    const rows = parseJsonl(fs.readFileSync(path.join(server.dir, out), 'utf8'));
     expect(rows.map((row) => [row.prompt, row.response, row.finish_reason])).toEqual([
       ['parts', 'Paris is the capital.', '1'],
       ['number', '42', '1'],

@@ -5,37 +5,24 @@
  * Through the BUILT CLI against a small server of the test's own.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { useReplyServer } from '../helpers/reply-server.js';
 
-const root = tempDir('llm-batch-trace-escapes-');
-let server: http.Server;
-let url = '';
 const HOSTILE = 'boom \u001b]0;PWNED\u0007\u001b[2J\u001b[31mred';
 
-beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(HOSTILE);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  writePrompts(root.dir, 'p.txt', ['one']);
+const server = useReplyServer('llm-batch-trace-escapes-', (_body, res) => {
+  res.writeHead(500, { 'content-type': 'text/plain' });
+  res.end(HOSTILE);
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  root.cleanup();
+beforeAll(() => {
+  writePrompts(server.dir, 'p.txt', ['one']);
 });
 
 describe('control characters in a trace', () => {
   it('-v: the body of an error page shows \uFFFD for each control character; nothing reaches stderr raw', async () => {
-    const r = await runCli(['p.txt', '--base-url', url, '--no-cache', '--retries', '0', '-v', '-o', 'out.jsonl'], { cwd: root.dir });
+    const r = await runCli(['p.txt', '--base-url', server.url, '--no-cache', '--retries', '0', '-v', '-o', 'out.jsonl'], { cwd: server.dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^#1 < 500 /m);
     expect(r.stderr).toContain('#1 < boom \uFFFD]0;PWNED\uFFFD\uFFFD[2J\uFFFD[31mred');
@@ -43,8 +30,8 @@ describe('control characters in a trace', () => {
   });
 
   it('--trace FILE keeps the bytes as they came', async () => {
-    const trace = path.join(root.dir, 'wire.log');
-    const r = await runCli(['p.txt', '--base-url', url, '--no-cache', '--retries', '0', '--trace', trace, '-o', 'out2.jsonl'], { cwd: root.dir });
+    const trace = path.join(server.dir, 'wire.log');
+    const r = await runCli(['p.txt', '--base-url', server.url, '--no-cache', '--retries', '0', '--trace', trace, '-o', 'out2.jsonl'], { cwd: server.dir });
     expect(r.code).toBe(1);
     expect(fs.readFileSync(trace, 'utf8')).toContain(`#1 < ${HOSTILE}`);
   });
