@@ -139,6 +139,10 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
   // Rate-limit pauses and a stop, for the plain progress line.
   let pauseUntil = 0;
   let stopping = false;
+  const markStopping = () => {
+    stopping = true;
+    display?.stopping();
+  };
   const progressTimer =
     plainEvery !== undefined
       ? startPlainProgress(
@@ -177,10 +181,8 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     event(event) {
       printer?.event(event);
       if (event.type === 'attempt') display?.start();
-      else if (event.type === 'stopping') {
-        stopping = true;
-        display?.stopping();
-      } else if (event.type === 'rate-limited') {
+      else if (event.type === 'stopping') markStopping();
+      else if (event.type === 'rate-limited') {
         pauseUntil = Math.max(pauseUntil, performance.now() + event.pauseMs);
         display?.rateLimited(event.pauseMs);
       }
@@ -195,10 +197,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
       base.finish(summary);
     },
     close,
-    stopping: () => {
-      stopping = true;
-      display?.stopping();
-    },
+    stopping: markStopping,
     answerWriter: printer,
     get usageByModel() {
       return tally.byModel;
