@@ -1,23 +1,13 @@
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import {
-  compactResults,
-  csvLayoutFromFile,
-  formatFromPath,
-  PLAIN_CSV,
-  readRunMeta,
-  streamWriter,
-  type CompactStats,
-  type CsvLayout,
-  type RowWriter,
-} from '../output/index.js';
+import { compactResults, csvLayoutFromFile, formatFromPath, PLAIN_CSV, readRunMeta, streamWriter, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
-import { openReplacingWriter } from './replacing-writer.js';
+import { openReplacingWriter, writeWhole, writtenInPlace } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
@@ -39,26 +29,17 @@ export async function runCompact(config: CliConfig, io: CliIo): Promise<number> 
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;
   // A file is replaced only once every row is in its place: a bad line in the input keeps the old one.
-  const replacing = out.kind === 'file' && !stream ? openReplacingWriter(out.path, out.format, layout) : undefined;
-  let writer: RowWriter;
-  if (replacing) {
-    writer = replacing.writer;
-  } else if (out.kind === 'file') {
-    writer = openStreamOutput(out.path, out.format, layout, io);
-  } else {
-    writer = streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout);
-  }
+  const output =
+    out.kind !== 'file'
+      ? writtenInPlace(streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout))
+      : stream
+        ? writtenInPlace(openStreamOutput(out.path, out.format, layout, io))
+        : openReplacingWriter(out.path, out.format, layout);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
-  let result: CompactStats;
-  try {
-    result = await compactResults(config.input.path, format, writer, { escapedFormulas: escaped, typedOutput }, runModel);
-  } catch (err) {
-    await (replacing ? replacing.abandon() : writer.close().catch(() => {}));
-    throw err;
-  }
-  await (replacing ? replacing.commit() : writer.close());
+  const input = config.input.path;
+  const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;
 }

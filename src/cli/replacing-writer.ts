@@ -36,3 +36,21 @@ export function openReplacingWriter(file: string, format: OutputFormat, csv: Csv
     },
   };
 }
+
+/** An output written as it goes (stdout, or an `-o` that is a stream): nothing to put in place. */
+export function writtenInPlace(writer: RowWriter): ReplacingWriter {
+  return { writer, commit: () => writer.close(), abandon: () => writer.close().catch(() => {}) };
+}
+
+/** Writes `output` with `write`: committed once `write` is done, abandoned (and rethrown) if it fails. */
+export async function writeWhole<T>(output: ReplacingWriter, write: (writer: RowWriter) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await write(output.writer);
+  } catch (err) {
+    await output.abandon();
+    throw err;
+  }
+  await output.commit();
+  return result;
+}

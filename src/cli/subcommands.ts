@@ -21,7 +21,7 @@ import {
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
-import { mergeResults, type MergeStats } from '../output/merge-results.js';
+import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
@@ -40,7 +40,7 @@ import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
 import { notRereadable, unreadableReason } from './path-problem.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
-import { openReplacingWriter } from './replacing-writer.js';
+import { openReplacingWriter, writeWhole, writtenInPlace } from './replacing-writer.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
 
@@ -325,17 +325,13 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
-  const replacing = toStdout || stream ? undefined : openReplacingWriter(opts.output, format, csv);
-  const writer = replacing ? replacing.writer : toStdout ? streamWriter(io.stdout, format, csv) : openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io);
+  const output = toStdout
+    ? writtenInPlace(streamWriter(io.stdout, format, csv))
+    : stream
+      ? writtenInPlace(openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io))
+      : openReplacingWriter(opts.output, format, csv);
   const answered = opts.input ? new Set<string>() : undefined;
-  let stats: MergeStats;
-  try {
-    stats = await mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined);
-  } catch (err) {
-    await (replacing ? replacing.abandon() : writer.close().catch(() => {}));
-    throw err;
-  }
-  await (replacing ? replacing.commit() : writer.close());
+  const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined));
   if (meta && !toStdout && !stream) writeRunMeta(opts.output, meta);
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
