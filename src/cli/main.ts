@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
-import { ExitCode, OutputClosedError, RunError } from '../errors.js';
+import { ExitCode, RunError } from '../errors.js';
 import { resolveCliConfig } from './config.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
@@ -9,6 +9,7 @@ import { onIo, parseArgv } from './commander-io.js';
 import { SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
 import { internalErrorLine } from './internal-error.js';
+import { runErrorExit } from './run-error-exit.js';
 import { sanitize } from '../ui/sanitize.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -20,11 +21,8 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
     return await subcommands.runSubcommand(argv, io);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    if (err instanceof RunError) {
-      // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
-      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
-      return err.exitCode;
-    }
+    // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
+    if (err instanceof RunError) return runErrorExit(err, io);
     io.stderr.write(`llm-batch: ${sanitize(err instanceof Error ? err.message : String(err))}\n`);
     return ExitCode.someFailed;
   }
@@ -61,10 +59,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const { runCommand } = await import('./run-command.js');
     return await runCommand(config, io);
   } catch (err) {
-    if (err instanceof RunError) {
-      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
-      return err.exitCode;
-    }
+    if (err instanceof RunError) return runErrorExit(err, io);
     io.stderr.write(internalErrorLine(err, io.env));
     return ExitCode.someFailed;
   }
@@ -76,10 +71,7 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
     const { runCacheCommand } = await import('./cache-command.js');
     return await runCacheCommand(argv, io);
   } catch (err) {
-    if (err instanceof RunError) {
-      io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
-      return err.exitCode;
-    }
+    if (err instanceof RunError) return runErrorExit(err, io);
     io.stderr.write(internalErrorLine(err, io.env));
     return ExitCode.someFailed;
   }

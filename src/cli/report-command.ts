@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { ExitCode, OutputClosedError, RunError, UsageError } from '../errors.js';
+import { ExitCode, RunError, UsageError } from '../errors.js';
 import type { RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
 import { writeReport } from '../report/write-report.js';
@@ -17,7 +17,7 @@ import { pricesOf } from './open-budget.js';
 import { writtenByMock } from './mock-batches-gone.js';
 import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
-import { sanitize } from '../ui/sanitize.js';
+import { runErrorExit } from './run-error-exit.js';
 import { counted } from '../util/group-digits.js';
 
 const HELP = `
@@ -120,11 +120,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     }
     return ExitCode.ok;
   } catch (err) {
-    if (err instanceof RunError) {
-      // `report … -o - | head`: the reader leaving is no error to report, as for a run.
-      if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
-      return err.exitCode;
-    }
+    // `report … -o - | head`: the reader leaving is no error to report, as for a run.
+    if (err instanceof RunError) return runErrorExit(err, io);
     io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);
     return ExitCode.usage;
   }

@@ -1,0 +1,13 @@
+import { OutputClosedError, type RunError } from '../errors.js';
+import { sanitize } from '../ui/sanitize.js';
+import type { CliIo } from './io.js';
+
+/**
+ * How a RunError ends a command: its one line on stderr, with what it quotes (a server's text, a
+ * file name) made safe for a terminal, and its exit code. When stdout's reader left (`… | head`)
+ * nothing is said, as for a program SIGPIPE would have killed.
+ */
+export function runErrorExit(err: RunError, io: Pick<CliIo, 'stderr'>): number {
+  if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
+  return err.exitCode;
+}
