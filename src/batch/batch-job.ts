@@ -467,7 +467,7 @@ export class BatchJob {
     this.save();
     if (lines > 0)
       this.o.info(
-        `${count(lines)} more ${lines === 1 ? 'request' : 'requests'} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}, within --max-cost (${usdText(budget.spentPico)} spent so far)`,
+        `${counted(lines, 'more request')} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}, within --max-cost (${usdText(budget.spentPico)} spent so far)`,
       );
   }
 
