@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { replacementPaths } from '../util/write-file-atomic.js';
 import { openFileWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 
 export interface ReplacingWriter {
@@ -16,8 +17,7 @@ export interface ReplacingWriter {
  * attempt would be refused as "already exists". A symlinked path keeps its link.
  */
 export function openReplacingWriter(file: string, format: OutputFormat, csv: CsvLayout | undefined): ReplacingWriter {
-  const target = fs.existsSync(file) ? fs.realpathSync(file) : file;
-  const tmp = `${target}.${process.pid}.tmp`;
+  const { target, tmp } = replacementPaths(file);
   const writer = openFileWriter(tmp, format, { append: false, ...(csv ? { csv } : {}) });
   return {
     writer,

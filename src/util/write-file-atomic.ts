@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -16,8 +16,7 @@ export function writeFileAtomic(file: string, text: string): void {
     writeFileSync(file, text);
     return;
   }
-  const target = stat ? realpathSync(file) : file;
-  const tmp = `${target}.${process.pid}.tmp`;
+  const { target, tmp } = replacementPaths(file, stat !== undefined);
   try {
     const fd = openSync(tmp, 'w');
     try {
@@ -32,6 +31,15 @@ export function writeFileAtomic(file: string, text: string): void {
     throw err;
   }
   syncDir(path.dirname(path.resolve(target)));
+}
+
+/**
+ * What replacing `file` by a rename writes: the file it leads to (a symlink keeps pointing there)
+ * and the temp file beside that one, named for this process.
+ */
+export function replacementPaths(file: string, exists = existsSync(file)): { target: string; tmp: string } {
+  const target = exists ? realpathSync(file) : file;
+  return { target, tmp: `${target}.${process.pid}.tmp` };
 }
 
 function syncDir(dir: string): void {
