@@ -471,9 +471,9 @@ class Engine {
     run.ticket = ticket;
     run.startedAt = isoNow();
     // Several models or --repeat: the id alone does not say which of the prompt's answers this is.
-    const cell = record.sample !== undefined ? { cell: { model: record.params.model ?? '', sample: record.sample } } : {};
-    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, ...cell });
-    const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, ...cell }) : undefined;
+    const cell = record.sample !== undefined ? { model: record.params.model ?? '', sample: record.sample } : undefined;
+    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, cell });
+    const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: withDeadlines holds no suspended call around it.
     const { request } = run;
     return withDeadlines((signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }), this.deadlines).then(run.answered, run.failed);
