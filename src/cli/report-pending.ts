@@ -1,5 +1,5 @@
 import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
-import { count } from '../ui/number-format.js';
+import { counted } from '../util/group-digits.js';
 import { lostMockBatches, lostMockBatchesMessage, writtenByMock } from './mock-batches-gone.js';
 import { shellQuote } from './resume-hint.js';
 
@@ -29,7 +29,7 @@ export function pendingBatchesNote(output: string, resumeHint: string | null): {
   const open = manifest.chunks.filter(isOpen);
   if (open.length === 0) return { batches: 0 };
   const requests = open.reduce((n, c) => n + c.lines, 0);
-  const batches = `${count(open.length)} ${open.length === 1 ? 'batch' : 'batches'} (${count(requests)} ${requests === 1 ? 'request' : 'requests'})`;
+  const batches = `${counted(open.length, 'batch', 'batches')} (${counted(requests, 'request')})`;
   const how = resumeHint ? `run: ${resumeHint}` : `run the run's command again with --resume (llm-batch … -o ${shellQuote(output)} --batch-api --resume)`;
   return {
     message: `${manifestPath(output)} lists ${batches} not collected yet: the report covers the rows collected so far; to collect them, ${how}`,
