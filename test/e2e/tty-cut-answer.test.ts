@@ -17,6 +17,9 @@ describe('Ctrl-C while an answer streams on a terminal', () => {
     const session = startPty([file, '--base-url', ctx.server.url, '-c', '1', '--no-cache']);
     // The stalled answer's first piece has gone out: the server holds the rest.
     await until(() => ctx.server.requests.some((q) => q.prompt.startsWith('halfway') && q.status === 200), 'the stalled stream');
+    // ... and its header reached the screen (its first word waits there for a whole row): under load
+    // the client can read the first piece well after the server sent it.
+    await session.waitFor(/\] halfway/);
     session.type('\x03');
     await session.waitFor(/stopping: /);
     session.type('\x03'); // at once, not after the 5 s grace
