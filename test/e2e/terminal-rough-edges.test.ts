@@ -151,6 +151,11 @@ describe('a resized terminal', () => {
   it('narrowed mid-run: no stale copy of the bar is left behind', async () => {
     ctx.server.reset();
     Object.assign(ctx.server.options, { latencyMs: 300, chunkDelayMs: 0 });
+    // The last four answers wait until a bar was drawn after the resize: however slow the machine, the
+    // run is still going when the terminal narrows and when it redraws.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    ctx.server.options.hold = ({ prompt }) => (/^resize 2[0-3]$/.test(prompt) ? released : undefined);
     try {
       const file = writePrompts(
         ctx.dir,
@@ -159,7 +164,7 @@ describe('a resized terminal', () => {
       );
       const marker = '\x1b]777;resize;50\x07';
       // From inside the pty, once the test saw the bar (it creates `go`): a marker in the output stream
-      // where the terminal narrows, then the resize (SIGWINCH). 24 answers at 300 ms, 2 at a time, are still running.
+      // where the terminal narrows, then the resize (SIGWINCH). The last answers are held, so the run is still going.
       // The CLI is stopped meanwhile: a bar drawn between the marker and the resize would be a
       // 100-column bar on a 50-column terminal, which no program can avoid.
       const go = path.join(ctx.dir, 'resize.go');
@@ -170,6 +175,12 @@ describe('a resized terminal', () => {
       session.child.stdin!.end();
       await session.waitFor(/[█░]{10,}/);
       fs.writeFileSync(go, '');
+      await until(() => {
+        const raw = session.raw();
+        const at = raw.indexOf(marker);
+        return at >= 0 && /[█░]{5,}/.test(raw.slice(at));
+      }, 'a bar drawn after the resize');
+      release();
       const r = await session.done;
       expect(r.code).toBe(0);
       const at = r.raw.indexOf(marker);
@@ -182,6 +193,8 @@ describe('a resized terminal', () => {
       vt.write(r.raw.slice(at + marker.length));
       expect(joined(vt.text())).toEqual([expect.stringMatching(/^llm-batch: 24 ok, 0 failed · /)]);
     } finally {
+      release();
+      delete ctx.server.options.hold;
       Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
