@@ -1,7 +1,7 @@
 import type { ChatMessage, Usage } from '../types.js';
 import { billedPico, worstCasePico, type PriceLookup } from './prices.js';
 import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
-import { requestTokenBound } from './worst-case.js';
+import { promptParts, requestTokenBound } from './worst-case.js';
 
 /**
  * Answer tokens assumed (and sent as max_tokens) for a request that sets none while --max-cost is
@@ -109,10 +109,8 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
 
 /**
  * The request's prompt bound as a Batch line's is counted (batch/line-budget.ts): the messages, the
- * schema, and the tool definitions, wherever the request carries them (a JSONL row's `tools` or
- * `response_format`, or `--param tools=…`, travel in `extraBody`).
+ * schema, and the tool definitions, wherever the request carries them (see `promptParts`).
  */
 function promptBound(request: BudgetRequest): number {
-  const extra = request.extraBody;
-  return requestTokenBound({ messages: request.messages, response_format: request.response_format ?? extra?.['response_format'], tools: extra?.['tools'] });
+  return requestTokenBound(promptParts(request));
 }

@@ -37,11 +37,34 @@ export function promptTokenBound(messages: readonly ChatMessage[]): number {
   return total;
 }
 
+/** What a request sends that the provider bills as prompt. */
+export interface PromptParts {
+  messages: readonly ChatMessage[];
+  /** A JSON schema (structured outputs) is prompt the provider bills. */
+  response_format?: unknown;
+  /** Function definitions are too. */
+  tools?: unknown;
+}
+
+/**
+ * The parts of a live request billed as prompt, wherever it carries them: a structured run's
+ * `response_format`, else the row's or `--param`'s own, and their `tools` (a JSONL row's fields and
+ * `--param` travel in `extraBody`). `--max-cost`'s worst case and `--tpm`'s estimate both count these.
+ */
+export function promptParts(request: {
+  messages: readonly ChatMessage[];
+  response_format?: unknown;
+  extraBody?: Readonly<Record<string, unknown>>;
+}): PromptParts {
+  const extra = request.extraBody;
+  return { messages: request.messages, response_format: request.response_format ?? extra?.['response_format'], tools: extra?.['tools'] };
+}
+
 /**
  * The same bound for a whole request: the messages, plus a structured run's `response_format` (its
  * JSON schema is prompt the provider bills) and any tool definitions, counted by their JSON bytes.
  */
-export function requestTokenBound(request: { messages: readonly ChatMessage[]; response_format?: unknown; tools?: unknown }): number {
+export function requestTokenBound(request: PromptParts): number {
   let total = promptTokenBound(request.messages);
   for (const extra of [request.response_format, request.tools]) if (extra !== undefined && extra !== null) total += utf8(JSON.stringify(extra));
   return total;

@@ -20,6 +20,7 @@ import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
+import { promptParts } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
@@ -540,12 +541,11 @@ class Engine {
   /** Loads the prompt-token estimator, once, when the first request is priced in tokens. */
   private async loadEstimator(): Promise<void> {
     if (this.estimator) return;
-    const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
-    // A schema sent as response_format is prompt tokens too (the server puts it in the context).
-    const format = this.o.structured?.responseFormat;
-    const schemaTokens = format ? estimatePromptTokens([{ role: 'system', content: JSON.stringify(format) }]) : 0;
-    // The request's messages: our system message and a re-ask's turns count as well.
-    this.estimator = (r) => estimatePromptTokens(r.messages) + schemaTokens;
+    const { requestTokenEstimator } = await import('../schedule/estimate-tokens.js');
+    const estimate = requestTokenEstimator();
+    // What --max-cost counts as prompt: the messages (our system message and a re-ask's turns
+    // too), a schema sent as response_format and tool definitions (the server puts both in the context).
+    this.estimator = (r) => estimate(promptParts(r));
   }
 }
 

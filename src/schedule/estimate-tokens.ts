@@ -14,3 +14,32 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   }
   return total;
 }
+
+/** Distinct schemas and tool lists remembered by their JSON: most requests share theirs. */
+const REMEMBERED = 64;
+
+/**
+ * Estimates a whole request's prompt tokens (budget/worst-case.ts `promptParts` says what counts): its messages, and its
+ * `response_format` and `tools`, each counted as a system message of its JSON. Each is encoded once:
+ * the same object (a schema or `--param tools=…` every request carries) is known by identity,
+ * equal JSON (rows' own copies) by its text.
+ */
+export function requestTokenEstimator(): (request: { messages: readonly ChatMessage[]; response_format?: unknown; tools?: unknown }) => number {
+  const byObject = new WeakMap<object, number>();
+  const byJson = new Map<string, number>();
+  const tokensOf = (value: unknown): number => {
+    if (value === undefined || value === null) return 0;
+    const object = typeof value === 'object' ? value : undefined;
+    const known = object && byObject.get(object);
+    if (known !== undefined) return known;
+    const json = JSON.stringify(value);
+    let tokens = byJson.get(json);
+    if (tokens === undefined) {
+      tokens = estimatePromptTokens([{ role: 'system', content: json }]);
+      if (byJson.size < REMEMBERED) byJson.set(json, tokens);
+    }
+    if (object) byObject.set(object, tokens);
+    return tokens;
+  };
+  return (request) => estimatePromptTokens(request.messages) + tokensOf(request.response_format) + tokensOf(request.tools);
+}
