@@ -1,7 +1,7 @@
 import type { ChatMessage, Usage } from '../types.js';
 import { billedPico, worstCasePico, type PriceLookup } from './prices.js';
 import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
-import { promptParts, requestTokenBound } from './worst-case.js';
+import { predictionTokenBound, promptParts, requestTokenBound } from './worst-case.js';
 
 /**
  * Answer tokens assumed (and sent as max_tokens) for a request that sets none while --max-cost is
@@ -25,7 +25,10 @@ export interface BudgetRequest {
   max_tokens?: number;
   /** Billed as prompt: a structured run's schema. */
   response_format?: unknown;
-  /** A row's or `--param`'s own fields: its `tools` and `response_format` are billed as prompt too. */
+  /**
+   * A row's or `--param`'s own fields: its `tools` and `response_format` are billed as prompt too,
+   * a `prediction`'s unused tokens as answer tokens.
+   */
   extraBody?: Readonly<Record<string, unknown>>;
 }
 
@@ -50,6 +53,8 @@ export interface RefusedRequest {
   worstUsd: number;
   /** The answer tokens its worst case assumed (`max_tokens`, BUDGET_DEFAULT_MAX_TOKENS when none was set). */
   maxTokens: number;
+  /** Predicted Outputs: the prediction's tokens it assumed billed as answer tokens besides (bounded by bytes); absent without one. */
+  predictionTokens?: number;
 }
 
 export interface RunBudgetOptions {
@@ -73,14 +78,17 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
     async admit(request, signal) {
       const price = options.prices(request.model);
       if (!price) return { kind: 'unpriced', message: unpricedMessage(request.model) };
-      const amount = worstCasePico(price, promptBound(request), maxAnswer(request), options.batch);
+      // A prediction's unused tokens are billed as answer tokens on top of the answer (OpenAI's
+      // rejected_prediction_tokens): all of it may go unused.
+      const predicted = predictionTokenBound(request.extraBody?.['prediction']);
+      const amount = worstCasePico(price, promptBound(request), maxAnswer(request) + predicted, options.batch);
       for (;;) {
         if (signal.aborted) return { kind: 'stopped' };
         const ticket = cap.tryReserve(amount);
         if (ticket) return { kind: 'admitted', ticket, price: { model: request.model } };
         // Requests in flight usually cost less than reserved: wait for them before giving up.
         if (cap.reserved === 0) {
-          refused = { model: request.model, worstUsd: toUsd(amount), maxTokens: maxAnswer(request) };
+          refused = { model: request.model, worstUsd: toUsd(amount), maxTokens: maxAnswer(request), ...(predicted > 0 ? { predictionTokens: predicted } : {}) };
           return { kind: 'full', message: 'budget reached' };
         }
         await new Promise<void>((resolve) => {

@@ -69,3 +69,30 @@ export function requestTokenBound(request: PromptParts): number {
   for (const extra of [request.response_format, request.tools]) if (extra !== undefined && extra !== null) total += utf8(JSON.stringify(extra));
   return total;
 }
+
+/**
+ * The text of a Predicted Outputs `prediction` (`{type: 'content', content}`, a string or text
+ * parts); another part counts as its JSON. Empty when there is none.
+ */
+export function predictedText(prediction: unknown): string {
+  const content = (prediction as { content?: unknown } | null | undefined)?.content;
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return JSON.stringify(content);
+  return content
+    .map((part: unknown) => {
+      const p = part as { type?: unknown; text?: unknown } | null;
+      return p && p.type === 'text' && typeof p.text === 'string' ? p.text : JSON.stringify(part);
+    })
+    .join('');
+}
+
+/**
+ * An upper bound on the answer tokens a request's prediction adds. OpenAI bills the predicted tokens
+ * an answer does not use (`rejected_prediction_tokens`) as completion tokens, at the output price,
+ * beyond the answer's own: up to the whole prediction when none is used. Bounded by its UTF-8 bytes,
+ * as prompts are.
+ */
+export function predictionTokenBound(prediction: unknown): number {
+  return utf8(predictedText(prediction));
+}

@@ -5,6 +5,8 @@ import { count, exactUsd } from '../ui/number-format.js';
 export interface RefusedWorstCase {
   worstUsd: number;
   maxTokens?: number;
+  /** The prediction's tokens (Predicted Outputs) it assumed billed as answer tokens besides. */
+  predictionTokens?: number;
 }
 
 /** The answer limit a worst case assumed, naming the default one (the usual cause of a surprise). */
@@ -21,9 +23,14 @@ function overCap(request: RefusedWorstCase, capUsd: number): string {
   return request.worstUsd > capUsd ? `, more than the whole cap: give a lower --max-tokens or a cap above ${exactUsd(request.worstUsd, true)}` : '';
 }
 
+/** The prediction's share of a worst case, when the request has one. */
+function predicted(request: RefusedWorstCase): string {
+  return request.predictionTokens ? `, plus up to ${count(request.predictionTokens)} predicted tokens billed as answer tokens when unused` : '';
+}
+
 /** Live: `its worst case is $0.0411 (its prompt plus 4,096 answer tokens, …), more than the whole cap: …`. */
 export function worstCaseAdvice(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
-  return `its worst case is ${exactUsd(request.worstUsd, true)} (its prompt plus ${assumedLimit(request, maxTokensFlag)})${overCap(request, capUsd)}`;
+  return `its worst case is ${exactUsd(request.worstUsd, true)} (its prompt plus ${assumedLimit(request, maxTokensFlag)}${predicted(request)})${overCap(request, capUsd)}`;
 }
 
 /** Batch API: `may cost up to $Z at the Batch price`, and what to change when that is above the whole cap. */

@@ -1,4 +1,5 @@
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
+import { predictedText } from '../budget/worst-case.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
@@ -57,6 +58,8 @@ interface ModelTotals {
   answerTokens: number;
   /** Requests with no max_tokens, counted at DEFAULT_ANSWER_TOKENS. */
   assumed: number;
+  /** Of `answerTokens`: Predicted Outputs' tokens, billed as answer tokens when the answer does not use them. */
+  predicted: number;
 }
 
 /**
@@ -123,9 +126,9 @@ interface DryRunScan {
 }
 
 /** Counts tokens the way the engine's TPM estimate does, even in text the tokenizer refuses. */
-async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number> {
-  const { estimatePromptTokens } = await import('../schedule/estimate-tokens.js');
-  return (messages) => {
+async function promptTokenCounter(): Promise<{ promptTokensOf: (messages: ChatMessage[]) => number; textTokensOf: (text: string) => number }> {
+  const { estimatePromptTokens, estimateTextTokens } = await import('../schedule/estimate-tokens.js');
+  const promptTokensOf = (messages: ChatMessage[]) => {
     try {
       return estimatePromptTokens(messages);
     } catch {
@@ -133,6 +136,7 @@ async function promptTokenCounter(): Promise<(messages: ChatMessage[]) => number
       return estimatePromptTokens(messages.map((m) => (typeof m.content === 'string' ? { ...m, content: m.content.replace(/<\|/g, '< |') } : m)));
     }
   };
+  return { promptTokensOf, textTokensOf: estimateTextTokens };
 }
 
 /** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
@@ -146,7 +150,7 @@ async function scanInput(
   answered?: (record: PromptRecord) => boolean,
   pending?: (record: PromptRecord) => boolean,
 ): Promise<DryRunScan> {
-  const promptTokensOf = await promptTokenCounter();
+  const { promptTokensOf, textTokensOf } = await promptTokenCounter();
   // What the engine's token estimate counts too: our system message, and the schema in response_format.
   const format = structured?.structured.responseFormat;
   const schemaTokens = format ? promptTokensOf([{ role: 'system', content: JSON.stringify(format) }]) : 0;
@@ -170,6 +174,8 @@ async function scanInput(
     }
     return total;
   };
+  // A prediction (Predicted Outputs) the answer does not use is billed as answer tokens, as --max-cost reserves it.
+  const predictedTokensOf = (record: PromptRecord): number => textTokensOf(predictedText(record.extraBody?.['prediction'] ?? runExtra?.['prediction']));
   const messagesOf = (record: PromptRecord): ChatMessage[] =>
     structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
   const scan: DryRunScan = {
@@ -211,8 +217,9 @@ async function scanInput(
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
       const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens + extraTokensOf(record);
+      const predicted = predictedTokensOf(record);
       for (const model of models) {
-        const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0 };
+        const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0, predicted: 0 };
         for (let sample = 0; sample < config.repeat; sample++) {
           const request = matrix ? { ...record, params: { ...record.params, model }, sample } : record;
           // One the output already has is not sent again by --resume.
@@ -236,7 +243,8 @@ async function scanInput(
           sent ??= request;
           totals.requests++;
           totals.promptTokens += promptTokens;
-          totals.answerTokens += maxTokens ?? DEFAULT_ANSWER_TOKENS;
+          totals.answerTokens += (maxTokens ?? DEFAULT_ANSWER_TOKENS) + predicted;
+          totals.predicted += predicted;
           if (maxTokens === undefined) totals.assumed++;
         }
         if (totals.requests > 0) scan.byModel.set(model, totals);
@@ -323,12 +331,14 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
   let costTotal = 0;
   let priced = 0;
   for (const [model, t] of byModel) {
+    // A prediction's tokens are counted as answer tokens besides max_tokens (or the assumed length).
+    const predicted = t.predicted > 0 ? ` + ${count(t.predicted)} predicted, billed as answer tokens when unused` : '';
     const answers =
       t.assumed === t.requests
-        ? `${count(t.answerTokens)} answer tokens (no max_tokens: assumed ${DEFAULT_ANSWER_TOKENS} per answer)`
+        ? `${count(t.answerTokens)} answer tokens (no max_tokens: assumed ${DEFAULT_ANSWER_TOKENS} per answer${predicted})`
         : t.assumed > 0
-          ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without)`
-          : `at most ${count(t.answerTokens)} answer tokens (max_tokens)`;
+          ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without${predicted})`
+          : `at most ${count(t.answerTokens)} answer tokens (max_tokens${predicted})`;
     lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
     const price = prices(model);
     if (price) {

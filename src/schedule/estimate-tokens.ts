@@ -15,6 +15,11 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   return total;
 }
 
+/** Tokens of a text as it is (no message framing): a Predicted Outputs prediction. */
+export function estimateTextTokens(text: string): number {
+  return text === '' ? 0 : encode(text, { disallowedSpecial: new Set() }).length;
+}
+
 /** Distinct schemas and tool lists remembered by their JSON: most requests share theirs. */
 const REMEMBERED = 64;
 

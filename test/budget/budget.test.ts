@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createRunBudget } from '../../src/budget/run-budget.js';
 import { billedPico, parsePrice, worstCasePico, type TokenPrice } from '../../src/budget/prices.js';
 import { SpendCap, toPico } from '../../src/budget/spend-cap.js';
-import { promptTokenBound } from '../../src/budget/worst-case.js';
+import { predictedText, predictionTokenBound, promptTokenBound } from '../../src/budget/worst-case.js';
 import { lineWorstCase } from '../../src/batch/line-budget.js';
 import { AttemptError, type Complete, type CompletionRequest } from '../../src/provider/completion.js';
 import { runBatch } from '../../src/engine/run-batch.js';
@@ -170,6 +170,47 @@ describe('--max-cost in the engine', () => {
     const admission = await budget.admit(request, new AbortController().signal);
     expect(admission.kind).toBe('full');
     expect(budget.refused?.worstUsd).toBeCloseTo((lineWorstCase(() => PRICE, { ...request.extraBody, model: 'm', messages, max_tokens: 100 })! / 1e12) * 2, 10);
+  });
+
+  it('reserves a prediction (Predicted Outputs) as answer tokens besides max_tokens: unused, they are billed at the output price', async () => {
+    const messages = [{ role: 'user' as const, content: 'fix the typo' }];
+    const content = 'const answer = 42;\n'.repeat(200); // 3,800 bytes
+    const plain = { model: 'm', messages, max_tokens: 100 };
+    const predicted = { ...plain, extraBody: { prediction: { type: 'content', content } } };
+    const alone = worstCasePico(PRICE, promptTokenBound(messages), 100);
+    // A cap the request fits without its prediction: with it, its worst case does not.
+    const fits = createRunBudget({ capUsd: (alone * 2) / 1e12, prices: () => PRICE });
+    expect((await fits.admit(plain, new AbortController().signal)).kind).toBe('admitted');
+    const budget = createRunBudget({ capUsd: (alone * 2) / 1e12, prices: () => PRICE });
+    expect((await budget.admit(predicted, new AbortController().signal)).kind).toBe('full');
+    expect(budget.refused).toEqual({
+      model: 'm',
+      worstUsd: worstCasePico(PRICE, promptTokenBound(messages), 100 + 3800) / 1e12,
+      maxTokens: 100,
+      predictionTokens: 3800,
+    });
+    expect(fits.refused).toBeUndefined();
+  });
+
+  it.each([
+    ['a string', { type: 'content', content: 'héllo' }, 'héllo', 6],
+    [
+      'text parts',
+      {
+        type: 'content',
+        content: [
+          { type: 'text', text: 'ab' },
+          { type: 'text', text: 'cd' },
+        ],
+      },
+      'abcd',
+      4,
+    ],
+    ['none', undefined, '', 0],
+    ['no content', { type: 'content' }, '', 0],
+  ])("a prediction's text and its bound in tokens: %s", (_, prediction, text, bound) => {
+    expect(predictedText(prediction)).toBe(text);
+    expect(predictionTokenBound(prediction)).toBe(bound);
   });
 
   it('a request whose worst case alone exceeds the cap is never sent', async () => {

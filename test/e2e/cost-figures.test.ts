@@ -131,6 +131,19 @@ describe('one source of prices', () => {
     expect(promptTokens(param.stdout)).toBe(promptTokens(own.stdout));
   });
 
+  it('--dry-run counts a prediction (Predicted Outputs) as answer tokens besides max_tokens', async () => {
+    // Predicted tokens the answer does not use are billed as completion tokens: up to all of them.
+    const input = path.join(ctx.dir, 'predict.jsonl');
+    fs.writeFileSync(input, `${JSON.stringify({ prompt: 'fix it', prediction: { type: 'content', content: 'word '.repeat(300).trim() } })}\n`);
+    const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '--price', '1/10', '--max-tokens', '100', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /1 request · [\d,]+ prompt tokens · at most 400 answer tokens \(max_tokens \+ 300 predicted, billed as answer tokens when unused\)/,
+    );
+    // 400 answer tokens at $10 per 1M.
+    expect(r.stdout).toMatch(/answers \$0\.0040 /);
+  });
+
   it('--batch-api prices at --price, halved by the Batch discount', async () => {
     ctx.server.options.batches = { stepMs: 30 };
     const input = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta']);
