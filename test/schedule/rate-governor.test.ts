@@ -55,6 +55,25 @@ describe('RateGovernor pacing', () => {
     expect(achieved).toBeLessThanOrEqual(60);
   });
 
+  it.each([600, 3600, 6000])('--rpm %i never admits rpm/60 + 1 in a second, with 12 ms to spare for arrival jitter, late timers or not', async (rpm) => {
+    // No off-by-one at the window's edge: k admissions after one take at least k / (0.98 rate) less the
+    // 8 ms a late admission may catch up, so rpm/60 + 1 of them span 1020.4 - 8 ms at any rate. A
+    // server counting rpm/60 a second strictly refuses one only when arrivals bunch by over 12 ms
+    // more than the sends did (test/e2e/rate.test.ts, the one 429 at exactly the limit).
+    const perSecond = rpm / 60;
+    for (const late of [0, 6, 20]) {
+      const clock = new FakeClock();
+      const random = seededRandom(11);
+      clock.lateness = () => random() * late;
+      const governor = new RateGovernor({ rpm, clock });
+      const times = await grantTimes(governor, clock, 3 * perSecond + 1, 10_000);
+      expect(times).toHaveLength(3 * perSecond + 1);
+      let tightest = Number.POSITIVE_INFINITY;
+      for (let i = 0; i + perSecond < times.length; i++) tightest = Math.min(tightest, times[i + perSecond]! - times[i]!);
+      expect(tightest).toBeGreaterThanOrEqual(1012);
+    }
+  });
+
   it('paces tokens by cost under --tpm', async () => {
     const clock = new FakeClock();
     const governor = new RateGovernor({ tpm: 60_000, clock }); // ~980 tokens/s
