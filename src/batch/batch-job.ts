@@ -43,8 +43,18 @@ export interface BatchJobOptions {
   /** The results file; the manifest and chunk files live next to it. */
   output: string;
   writer: RowWriter;
-  /** The input's records (already without those an earlier run answered); read once, when planning. */
-  records: () => AsyncIterable<PromptRecord>;
+  /**
+   * The input's records (already without those an earlier run answered); read once, when planning.
+   * `handled`: records this process already wrote a row for (a resume's collected batches, see
+   * `replan`), to be left out before anything else is done with them (counted, looked up in the cache).
+   */
+  records: (handled?: (record: PromptRecord) => boolean) => AsyncIterable<PromptRecord>;
+  /**
+   * The output can be read back (a file, not a stream): a run that continued an earlier plan
+   * (--resume) plans the input again once that plan's batches are collected, for the records still
+   * without a row (lines added since, a larger --limit). Without it, only those batches are collected.
+   */
+  replan?: boolean;
   /** Whether the output already held a row for this line's answer when the run started. */
   answeredBefore: (entry: IndexEntry) => boolean;
   /** A collected line whose row was already in the output: counted once, as a resume's skipped record. */
@@ -188,6 +198,8 @@ export class BatchJob {
   private readonly partlyCollected = new Map<number, Set<string>>();
   /** custom_ids told to onAnsweredBefore: a collection retried after a cut download says them once. */
   private readonly toldAnswered = new Set<string>();
+  /** With `replan`, in a process that continued an earlier plan: the custom_ids it wrote rows for before it planned. */
+  private readonly collectedHere = new IdSet();
   /** The last transient failure's message, while the Batch API is failing; and whether it was said with --quiet. */
   private lastFailure?: string;
   private outageSaid = false;
@@ -242,9 +254,7 @@ export class BatchJob {
         );
       }
       if (outage && outage.forMs >= OUTAGE_LIMIT_MS && open.length > 0) return this.outcome(open.length, false);
-      // --max-cost held lines back while batches were reserved at their worst case: now that they are
-      // collected at their real cost, plan on from the held line (in this process, which holds the input).
-      if (open.length === 0 && this.heldRecord && this.manifest.budget?.held && this.manifest.budget.planned > 0 && !this.o.cancel) {
+      if (open.length === 0 && !this.o.cancel && this.planAgain()) {
         await this.planMore();
         open = this.open();
         if (open.length > 0) continue;
@@ -266,6 +276,30 @@ export class BatchJob {
       if (!this.o.wait) return this.outcome(open.length, false);
       await sleep(pollDelay(this.o.pollMs, this.failures, this.o.random), this.o.signal);
     }
+  }
+
+  /** Whether the input is planned (again) now that no batch is open. */
+  private planAgain(): boolean {
+    // This process continued an earlier plan (--resume) and never read the input: records that plan
+    // did not have (lines added since, a larger --limit) have no row yet. The next --resume would plan
+    // them; this one does, so that an exit 0 still means every record has a row. A refused chunk's
+    // lines wait for that next --resume (they have no row, and its chunk stays in the manifest).
+    if (this.source === undefined) return this.o.replan === true && this.stranded().length === 0;
+    // --max-cost held lines back while batches were reserved at their worst case: now that they are
+    // collected at their real cost, plan on from the held line (in this process, which holds the input).
+    const budget = this.manifest.budget;
+    return this.heldRecord !== undefined && budget?.held !== undefined && budget.planned > 0;
+  }
+
+  /** A row this job wrote: before a resume plans the input again, its record is left out of that plan. */
+  private wrote(customId: string): void {
+    if (this.o.replan && this.source === undefined) this.collectedHere.add(customId);
+  }
+
+  /** A record whose answer this process already wrote (or found in the output, see answeredBefore). */
+  private handledHere(record: PromptRecord): boolean {
+    const id = customIdOf(recordAnswer(record));
+    return this.collectedHere.has(id) || this.toldAnswered.has(id);
   }
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
@@ -420,7 +454,9 @@ export class BatchJob {
 
   /** One planning pass over the input from where the last one stopped (all of it without --max-cost). */
   private async plan(spentBefore: number, firstN: number): Promise<{ chunks: Chunk[]; inputErrors: number; held?: HeldLine }> {
-    this.source ??= this.o.records()[Symbol.asyncIterator]();
+    // A resume's plan after collecting an earlier one: what it collected is not planned again.
+    const handled = this.collectedHere.size + this.toldAnswered.size > 0 ? (record: PromptRecord) => this.handledHere(record) : undefined;
+    this.source ??= this.o.records(handled)[Symbol.asyncIterator]();
     const records = continuing(this.heldRecord, this.source);
     this.heldRecord = undefined;
     const budget = this.o.budget ? new LineBudget(this.o.budget, spentBefore) : undefined;
@@ -452,23 +488,34 @@ export class BatchJob {
     return { chunks, inputErrors, ...(held ? { held } : {}) };
   }
 
-  /** The next planning round under --max-cost, with what the collected batches really cost. */
+  /**
+   * The next planning round (see planAgain): under --max-cost from the held line, with what the
+   * collected batches really cost; after a resume collected an earlier plan, the whole input again.
+   * Its chunks join the manifest (numbered on), so a kill at any instant leaves a manifest to resume.
+   */
   private async planMore(): Promise<void> {
     ensureChunkDir(this.o.output);
-    const budget = this.manifest.budget!;
+    const budget = this.o.budget ? (this.manifest.budget ??= { spentPico: 0, planned: 0 }) : undefined;
     const firstN = Math.max(0, ...this.manifest.chunks.map((c) => c.n)) + 1;
-    const { chunks, inputErrors, held } = await this.plan(budget.spentPico, firstN);
+    const resumed = this.source === undefined;
+    const { chunks, inputErrors, held } = await this.plan(budget?.spentPico ?? 0, firstN);
     const lines = chunks.reduce((s, c) => s + c.lines, 0);
     this.manifest.chunks.push(...chunks);
     this.manifest.inputErrors += inputErrors;
-    budget.planned = lines;
-    if (held) budget.held = held;
-    else delete budget.held;
+    if (budget) {
+      budget.planned = lines;
+      if (held) budget.held = held;
+      else delete budget.held;
+    } else if (this.manifest.budget) {
+      // Without --max-cost now: the whole input is planned, nothing is held back any more.
+      delete this.manifest.budget.held;
+    }
     this.save();
-    if (lines > 0)
-      this.o.info(
-        `${counted(lines, 'more request')} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}, within --max-cost (${usdText(budget.spentPico)} spent so far)`,
-      );
+    if (lines === 0) return;
+    const batches = `${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}`;
+    this.o.info(
+      `${counted(lines, 'more request')}${resumed ? ' without a row' : ''} in ${batches}${budget ? `, within --max-cost (${usdText(budget.spentPico)} spent so far)` : ''}`,
+    );
   }
 
   private inFlight(): Chunk[] {
@@ -710,6 +757,7 @@ export class BatchJob {
             if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
             await this.o.writer.write(row);
             written.add(key);
+            this.wrote(key);
             this.o.onRow(row);
           }
         } catch (err) {
@@ -740,7 +788,9 @@ export class BatchJob {
       for await (const row of this.o.finishLive(recordsFromChunk(this.dir, chunk, rest, index))) {
         await this.o.writer.write(row);
         this.o.onRow(row);
-        rest.delete(customIdOf(rowAnswer(row)));
+        const key = customIdOf(rowAnswer(row));
+        rest.delete(key);
+        this.wrote(key);
       }
       // An interrupted live run leaves the chunk uncollected: a resume collects it again (its rows
       // are skipped as already written) and runs only what is still missing.
@@ -794,6 +844,7 @@ export class BatchJob {
       const key = customIdOf(rowAnswer(row));
       await this.o.writer.write(row);
       written.add(key);
+      this.wrote(key);
       left.delete(key);
       this.o.onRow(row);
     }

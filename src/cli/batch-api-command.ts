@@ -43,7 +43,7 @@ import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
-import { skipAnswered } from './resume-skip.js';
+import { skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
 import { limitRecords } from './limit-records.js';
@@ -223,13 +223,15 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       extraBody: config.data.params,
     };
     const shardTally = { others: 0 };
-    const records = (): AsyncIterable<PromptRecord> => {
+    const records = (handled?: (record: PromptRecord) => boolean): AsyncIterable<PromptRecord> => {
       let all = readRecords(input.stream, inputOptionsFor(config, input));
       // As live: a shard first, then --limit (records), then one record per (record, model, sample), then resume.
       shardTally.others = 0;
       if (config.shard) all = shardRecords(all, config.shard, shardTally);
       if (config.data.limit !== undefined) all = limitRecords(all, config.data.limit);
       all = expandMatrix(all, { models: config.models, repeat: config.repeat, tagged: target!.tagRows });
+      // Rows this resume collected before it planned: counted already, and in the cache now.
+      if (handled) all = withoutHandled(all, handled);
       if (skip) all = skipAnswered(all, skip, stats);
       // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
       return cache
@@ -301,6 +303,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       output: outputPath,
       writer,
       records,
+      // A stream's rows cannot be read back: its resume knows only the manifest's batches.
+      replan: !isStreamTarget(outputPath),
       answeredBefore: (entry) => answeredAs(entry) !== undefined,
       // Rows already in the output (a live resume wrote them, or a kill came before the manifest said
       // collected) count as a resume's skipped records: 10 already done is not an empty input.
@@ -462,7 +466,8 @@ function finishBatchRun(
   const closed = outcome.outputClosed === true;
   const reporter = closed ? silent(run.reporter) : run.reporter;
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
-  // needed); `more`, this process could not plan on (it did not read the input): the same command can.
+  // needed); `more`, this process could not plan on (a resume into a FIFO, which does not read the
+  // input: see BatchJobOptions.replan): the same command can.
   const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
   const stuck = held !== undefined && outcome.budget!.planned === 0;
   const more = held !== undefined && !stuck;

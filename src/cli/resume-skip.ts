@@ -127,3 +127,11 @@ export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: 
     }
   }
 }
+
+/**
+ * The records left once those this process already wrote a row for are taken out: a `--batch-api
+ * --resume` plans the input after collecting the earlier plan's batches, whose rows are not in `skip`.
+ */
+export async function* withoutHandled(records: AsyncIterable<PromptRecord>, handled: (record: PromptRecord) => boolean): AsyncGenerator<PromptRecord> {
+  for await (const record of records) if (!handled(record)) yield record;
+}

@@ -230,6 +230,57 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     expect(new Set(rows.map((r) => r.prompt)).size).toBe(12);
   });
 
+  it('a --resume that collects the pending batches also plans the records added to the input since: one --resume finishes', async () => {
+    let hold = (_index: number) => true;
+    ctx.server.options.batches = { stepMs: 20, hold: (index) => hold(index) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 'summary.json');
+    const uploadedPrompts = () =>
+      ctx.server.batchState.uploaded.map((f) =>
+        f.bytes
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).body.messages.at(-1).content as string),
+      );
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
+
+    // Batch 1 (q1-q3) finishes; q4 is added. Under --no-wait the resume collects batch 1, submits q4
+    // (held on the server) and exits 75 "pending" with the manifest saying so, never 0 without q4's row.
+    hold = (index) => index > 0;
+    fs.appendFileSync(input, 'q4\n');
+    const submitted = await runCli([input, '-o', out, ...batchArgs(), '--no-wait', '--resume', '--summary-json', summary]);
+    expect(submitted.code, submitted.stderr).toBe(75);
+    expect(submitted.stderr).toMatch(/^llm-batch: 1 more request without a row in 1 batch$/m);
+    expect(submitted.stderr).toMatch(/1 batch is still pending; to continue, run: llm-batch .*--no-wait --resume/);
+    expect(uploadedPrompts()).toEqual([['q1', 'q2', 'q3'], ['q4']]);
+    expect(
+      rowsOf(out)
+        .map((r) => r.prompt)
+        .sort(),
+    ).toEqual(['q1', 'q2', 'q3']);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 3, failed: 0, skipped: 0, pendingBatches: 1 });
+    const manifest = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8'));
+    expect(manifest.chunks.map((c: any) => [c.n, c.lines, c.collected ?? false])).toEqual([
+      [1, 3, true],
+      [2, 1, false],
+    ]);
+
+    // q5 added while q4 waits: the waiting --resume collects q4, then plans, submits and collects q5.
+    hold = () => false;
+    fs.appendFileSync(input, 'q5\n');
+    const resumed = await runCli([input, '-o', out, ...batchArgs(), '--resume', '--summary-json', summary]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(uploadedPrompts()).toEqual([['q1', 'q2', 'q3'], ['q4'], ['q5']]);
+    const rows = rowsOf(out);
+    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(5));
+    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+    expect(resumed.stderr).toMatch(/: 2 ok, 0 failed, 3 already done\b/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, skipped: 3, pendingBatches: 0, resumeHint: null });
+    expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
+  });
+
   it("refuses to start over an earlier run's batches without --resume or --overwrite", async () => {
     ctx.server.options.batches = { stepMs: 5000 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
