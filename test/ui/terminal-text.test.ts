@@ -35,6 +35,18 @@ describe('sanitize', () => {
     expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     expect(out).toBe('red \ufffd[31mtext\ufffd[0m\n\ttab\ufffdbell\ufffdcsi');
   });
+
+  it.each(['202A', '202B', '202C', '202D', '202E', '2066', '2067', '2068', '2069', '200E', '200F', '061C'])(
+    'shows the bidirectional control U+%s as \ufffd: it could reorder what the terminal shows',
+    (code) => {
+      const ch = String.fromCodePoint(Number.parseInt(code, 16));
+      expect(sanitize(`if admin ${ch}// not a comment${ch} end`)).toBe('if admin \ufffd// not a comment\ufffd end');
+    },
+  );
+
+  it('keeps right-to-left text and its neighbours', () => {
+    expect(sanitize('שלום עולם مرحبا \u200b\u200d👩\u200d💻')).toBe('שלום עולם مرحبا \u200b\u200d👩\u200d💻');
+  });
 });
 
 describe('RowWrapper', () => {
