@@ -3,6 +3,7 @@ import type { ResultRow } from '../types.js';
 import { toAscii } from './plain-text.js';
 import { sanitize } from './sanitize.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
+import { textWidth } from './terminal-text.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */
 export interface Reporter {
@@ -30,8 +31,9 @@ export interface ReporterOptions {
 }
 
 const PREFIX = 'llm-batch: ';
+/** Terminal columns `s` takes: colour escapes take none, a CJK character or an emoji two. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: it strips colour escapes
-const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+const visible = (s: string) => textWidth(s.replace(/\x1b\[[0-9;]*m/g, ''));
 
 /** Breaks a ` · `-separated line into lines of at most `width` columns, continuation lines indented. */
 export function wrapParts(line: string, width: number): string {

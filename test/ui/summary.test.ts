@@ -3,7 +3,8 @@ import { PRICES, PRICES_AS_OF } from '../../src/pricing.js';
 import { createStats, type BatchStats } from '../../src/engine/stats.js';
 import type { ResultRow } from '../../src/types.js';
 import { compact, count, duration, rate, usd } from '../../src/ui/number-format.js';
-import { wrapParts } from '../../src/ui/reporter.js';
+import { wrapParts, wrapWords } from '../../src/ui/reporter.js';
+import { textWidth } from '../../src/ui/terminal-text.js';
 import { UsageTally, buildSummary, costOf, formatSummaryLine } from '../../src/ui/summary.js';
 import { createPriceLookup } from '../../src/budget/prices.js';
 
@@ -194,6 +195,23 @@ describe('wrapParts (the summary on a narrow terminal)', () => {
     expect(wrapParts(line, 60)).toBe('5 ok, 0 failed · 115 tokens in / 272 out · 0.7s ·\n           7.5 req/s, 582 tokens/s');
     expect(wrapParts(line, 200)).toBe(line);
     for (const row of wrapParts(line, 30).split('\n')) expect(row.trim()).not.toMatch(/^·/);
+  });
+
+  // Columns each row takes on the terminal: the first follows the `llm-batch: ` prefix, the rest are indented under it.
+  const shownWidths = (wrapped: string) => wrapped.split('\n').map((r, i) => textWidth(i === 0 ? `llm-batch: ${r}` : r));
+
+  it('measures by terminal columns: a CJK file name takes two columns a character', () => {
+    const name = '提示词文件提示词文件提示词文件.csv';
+    const line = formatSummaryLine({ ...buildSummary(stats({ ok: 5 }), 700, undefined, null), input: name });
+    const wrapped = wrapParts(line, 60);
+    expect(wrapped.split('\n').at(-1)).toBe(`           ${name}`);
+    for (const w of shownWidths(wrapped)) expect(w).toBeLessThanOrEqual(60);
+  });
+
+  it('breaks a message between words by terminal columns', () => {
+    const wrapped = wrapWords('cannot read 日本語のファイル名です.csv line 3: 名前の列がありません', 40);
+    expect(wrapped.split('\n').length).toBeGreaterThan(1);
+    for (const w of shownWidths(wrapped)) expect(w).toBeLessThanOrEqual(40);
   });
 
   it('measures coloured text by what shows', () => {
