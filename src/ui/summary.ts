@@ -6,6 +6,7 @@ import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
 import { count, duration, rate, usd } from './number-format.js';
 import type { ModelFigures } from './model-tally.js';
+import { sanitize } from './sanitize.js';
 
 /** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
 export interface ModelCost {
@@ -261,11 +262,13 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   const cost = nothingSent ? null : s.estimatedCost;
   if (cost) {
     parts.push(
-      `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${pricedByRequest(cost)}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
+      // The served model's name is the server's: shown, not executed.
+      `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${sanitize(pricedByRequest(cost))}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
     );
   }
   parts.push(duration(s.wallSeconds, true));
   if (!nothingSent) parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);
-  if (s.input) parts.push(s.input);
+  // A file name may hold escape sequences or bidirectional controls: shown, not executed.
+  if (s.input) parts.push(sanitize(s.input));
   return parts.join(' · ');
 }

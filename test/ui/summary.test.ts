@@ -189,6 +189,26 @@ describe('formatSummaryLine', () => {
   });
 });
 
+describe('names from outside in the summary line', () => {
+  it('shows escape sequences and bidirectional controls of the file name and the served model as \ufffd', () => {
+    const tally = new UsageTally('my-deploy');
+    tally.add(row('gpt-4o\x1b]0;pwned\x07', 100, 50));
+    const s = buildSummary(
+      stats({ ok: 1, promptTokens: 100, completionTokens: 50 }),
+      1000,
+      undefined,
+      null,
+      'my-deploy',
+      tally.byModel,
+      createPriceLookup({ file: new Map([['my-deploy', { input: 1, output: 1 }]]) }),
+    );
+    const line = formatSummaryLine({ ...s, input: 'q\u202etxt.csv\x1b[2J' });
+    expect(line).toContain('(answers of gpt-4o\ufffd]0;pwned\ufffd priced as my-deploy)');
+    expect(line).toMatch(/ · q\ufffdtxt\.csv\ufffd\[2J$/);
+    expect(line).not.toMatch(/[\x00-\x1f\u202a-\u202e]/);
+  });
+});
+
 describe('wrapParts (the summary on a narrow terminal)', () => {
   it('breaks between parts, never inside one, and indents under the prefix', () => {
     const line = '5 ok, 0 failed · 115 tokens in / 272 out · 0.7s · 7.5 req/s, 582 tokens/s';
