@@ -5,10 +5,10 @@ import type { CliConfig } from './config.js';
 import { answerColumnsFor } from './answer-columns.js';
 import { inputReadAhead } from './input-read-ahead.js';
 
-/** The first record of a CSV file: its header. */
+/** The first record of a CSV file: its header, its quotes taken as the reader takes them. */
 async function csvHeaderOf(file: string): Promise<string[]> {
   const { parse } = await import('csv-parse');
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true }));
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true, relax_quotes: true }));
   for await (const record of parser as AsyncIterable<string[]>) {
     parser.destroy();
     return record.map((name) => name.trim());

@@ -45,6 +45,8 @@ async function countCsv(stream: NodeJS.ReadableStream, onProgress?: (n: number) 
     bom: true,
     skip_empty_lines: true,
     relax_column_count: true,
+    // Records as the reader splits them (a quote inside an unquoted cell is text).
+    relax_quotes: true,
     skip_records_with_error: true,
   });
   let records = 0;

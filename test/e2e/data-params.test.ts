@@ -26,19 +26,21 @@ describe('--keep-fields (item 18)', () => {
 
   it('--keep-fields all with CSV in and out takes every input column; --resume reads the layout back', async () => {
     const { run, server } = await fresh();
-    const input = writeFile('all.csv', 'prompt,lang\nhello,en\n');
+    // A quote inside an unquoted cell, the header's too, is text (it crashed the header read once).
+    const input = writeFile('all.csv', 'prompt,lang,size "in"\nhello,en,5" screen\n');
     const out = path.join(dir, 'all.csv.out.csv');
-    expect((await run([input, '--keep-fields', 'all', '-o', out, '-q'])).code).toBe(0);
-    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).toMatch(/,input_prompt,lang$/);
+    const first = await run([input, '--keep-fields', 'all', '-o', out, '-q']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).toMatch(/,input_prompt,lang,"size ""in"""$/);
     fs.appendFileSync(input, 'bonjour,fr\n');
     server.reset();
     const again = await run([input, '--keep-fields', 'all', '-o', out, '--resume', '-q']);
     expect(again.code, again.stderr).toBe(0);
     expect(server.requests.map((q) => q.prompt)).toEqual(['bonjour']);
     const records = parse(fs.readFileSync(out), { columns: true }) as Array<Record<string, string>>;
-    expect(records.map((rec) => [rec['input_prompt'], rec['lang']])).toEqual([
-      ['hello', 'en'],
-      ['bonjour', 'fr'],
+    expect(records.map((rec) => [rec['input_prompt'], rec['lang'], rec['size "in"']])).toEqual([
+      ['hello', 'en', '5" screen'],
+      ['bonjour', 'fr', ''],
     ]);
   });
 
