@@ -13,6 +13,7 @@ import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
+import { isRegionRefusal } from '../provider/region-refusal.js';
 import { worstCaseAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 
@@ -50,8 +51,7 @@ function stopLine(
   if (outcome.stopped === 'budget' && run.budget)
     return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
   if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
-  if (outcome.stopped === 'auth')
-    return `the server rejected the API key (${outcome.message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`;
+  if (outcome.stopped === 'auth') return authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format')
     return (
       `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
@@ -64,6 +64,14 @@ function stopLine(
     return `${outcome.message}${resumable ? '; every row written before it is kept: make room, then finish the rest with the command below' : ''}`;
   if (outcome.stopped === 'quota') return `quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`;
   return undefined;
+}
+
+/** Why a 401 or 403 stopped the run: a rejected key, or a country or region the server does not serve. */
+export function authStopLine(message: string): string {
+  if (isRegionRefusal(message)) {
+    return `${message}; the API key is not the problem: check the network the requests leave by (a VPN, a proxy, the region of a cloud machine) and --base-url. Stopped before sending more.`;
+  }
+  return `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`;
 }
 
 /** Says why a run stopped early, in one line naming what to check. */

@@ -2,6 +2,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
 import { errorMessage } from '../util/error-message.js';
+import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 
 /** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
 function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
@@ -61,6 +62,10 @@ export function classifyError(err: unknown): AttemptError {
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
       return new AttemptError('auth', 'the proxy asks for credentials it was not given or refused (HTTP 407)', { status, headers, stop: 'proxy' });
+    }
+    if (status === 403 && refusesRegion(code, message)) {
+      // Every request comes from the same place: stop as for a rejected key (type `auth`: a 403), worded as what it is.
+      return new AttemptError('auth', `${REGION_REFUSAL} (HTTP 403: ${message})`, { status, code, headers, stop: 'auth' });
     }
     if (status === 401 || status === 403) {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });

@@ -2,6 +2,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/provider/classify-error.js';
 import { AttemptError } from '../../src/provider/completion.js';
+import { isRegionRefusal } from '../../src/provider/region-refusal.js';
 import { isRetryable } from '../../src/schedule/retry-policy.js';
 
 /** What the SDK builds from an HTTP error response (`{"error": {...}}` body). */
@@ -25,10 +26,28 @@ describe('classifyError: HTTP statuses', () => {
   });
 
   it('403 → auth, stops the run', () => {
-    const e = classifyError(statusError(403, { message: 'Country, region, or territory not supported', code: 'unsupported_country_region_territory' }));
+    const e = classifyError(statusError(403, { message: 'You have insufficient permissions for this operation.', code: null }));
     expect(e.type).toBe('auth');
     expect(e.info).toMatchObject({ status: 403, stop: 'auth' });
-    expect(e.message).toMatch(/^HTTP 403: Country/);
+    expect(e.message).toBe('HTTP 403: You have insufficient permissions for this operation.');
+    expect(isRegionRefusal(e.message)).toBe(false);
+  });
+
+  it.each([
+    ['by its code', { message: 'Country, region, or territory not supported', type: 'request_forbidden', code: 'unsupported_country_region_territory' }],
+    ['by its wording alone (a gateway that drops the code)', { message: 'Country, region, or territory not supported', code: null }],
+  ])('403 refusing the country or region, %s → worded as that, not as the key; still auth and a stop', (_label, body) => {
+    const e = classifyError(statusError(403, body));
+    expect(e.type).toBe('auth');
+    expect(e.info).toMatchObject({ status: 403, stop: 'auth' });
+    expect(e.message).toBe('the server does not serve the country or region the requests come from (HTTP 403: Country, region, or territory not supported)');
+    expect(e.message).not.toMatch(/key/i);
+    expect(isRegionRefusal(e.message)).toBe(true);
+  });
+
+  it("a model missing in an Azure deployment's region is no refusal of where requests come from", () => {
+    const e = classifyError(statusError(403, { message: 'The model gpt-x is not supported in this region.', code: 'OperationNotSupported' }));
+    expect(e.message).toMatch(/^HTTP 403: The model/);
   });
 
   it('429 rate limit → rate_limit with its headers, retryable, no stop', () => {
