@@ -1,6 +1,5 @@
 import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
-import { strayClosingQuoteProblem } from './csv-closing-quote.js';
 import { planCsv } from './csv-row.js';
 import type { InputOptions } from './input-options.js';
 import { readFailure } from './source.js';
@@ -22,13 +21,12 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   };
   const { parse } = await import('csv-parse');
-  // Quotes as the reader takes them (relax_quotes: see csv-closing-quote.ts).
+  // Quotes as the reader takes them (relax_quotes: see csv-reader.ts).
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, raw: true, to: 1 });
-  let header: { record: string[]; line: number; stray: string | undefined } | undefined;
+  let header: { record: string[]; line: number } | undefined;
   let failure: CsvError | undefined;
   parser.on('data', (item: { record: string[]; info: InfoRecord; raw: string }) => {
-    const line = firstLine(item.info.lines, item.raw);
-    header ??= { record: item.record.map((name) => name.trim()), line, stray: strayClosingQuoteProblem(contentOf(item.raw), line) };
+    header ??= { record: item.record.map((name) => name.trim()), line: firstLine(item.info.lines, item.raw) };
   });
   parser.on('error', (err: CsvError) => (failure ??= err));
   const ended = new Promise<void>((resolve) =>
@@ -56,19 +54,14 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
     parser.destroy();
   }
   if (failure && !header) throw new InputError(`${options.source}:${headerStart(chunks)}: cannot parse the CSV header (${failure.message})`);
-  if (header?.stray !== undefined) throw new InputError(`${options.source}:${header.line}: cannot parse the CSV header (${header.stray})`);
   if (header) planCsv(header.record, options, header.line);
   return replay();
 }
 
-/** A record's own text: `raw` less the blank lines before it and the line break after it. */
-function contentOf(raw: string): string {
-  return raw.replace(/^[\r\n]*/, '').replace(/(\r\n|\r|\n)$/, '');
-}
-
 /** The line a record starts on: csv-parse counts up to its end; blank lines before it are in `raw`. */
 function firstLine(linesAtEvent: number, raw: string): number {
-  return linesAtEvent - (contentOf(raw).match(/\r\n|\r|\n/g)?.length ?? 0);
+  const content = raw.replace(/^[\r\n]*/, '').replace(/(\r\n|\r|\n)$/, '');
+  return linesAtEvent - (content.match(/\r\n|\r|\n/g)?.length ?? 0);
 }
 
 /** The line a header that does not parse starts on: after the blank lines csv-parse skips. */

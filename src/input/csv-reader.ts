@@ -2,7 +2,6 @@ import { pipeline } from 'node:stream';
 import { parse, type InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import { strayClosingQuoteProblem } from './csv-closing-quote.js';
 import { crlfToLf } from './crlf.js';
 import { csvRecord, planCsv, type CsvPlan, type CsvRow } from './csv-row.js';
 import type { InputOptions, InputSource } from './input-options.js';
@@ -51,7 +50,8 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     skip_empty_lines: true,
     relax_column_count: true,
     // A quote inside an unquoted cell (`1,5" screen,foo`) is text, as Python's csv module and spreadsheets
-    // read it; a quoted cell closed before other text is still a malformed row (strayClosingQuote).
+    // read it; so is a quoted cell closed before other text (`"say "hi" to me"`, quotes and all): no
+    // text is lost and the record ends at its own line. A cell left open to the end is still an error.
     relax_quotes: true,
     skip_records_with_error: true,
     info: true,
@@ -94,19 +94,14 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       const following = skipped[0]?.after === next.after ? skipped[0] : undefined;
       const end = following !== undefined ? following.line - following.blankBefore : nextStart;
       const lastLine = Math.max(next.lastLine, end === undefined ? 0 : end - 1);
-      yield problemRecord({ source, line: next.line, id: fallbackId(next.line, next.raw) }, `${malformed(next.line, lastLine)} (${next.message})`);
+      const what = lastLine > next.line ? `malformed CSV record spanning lines ${next.line}-${lastLine}` : 'malformed CSV row';
+      yield problemRecord({ source, line: next.line, id: fallbackId(next.line, next.raw) }, `${what} (${next.message})`);
     }
   }
 
   for await (const item of guardSource(parser as AsyncIterable<ParsedRow>, source)) {
     const span = spanOf(item.info.lines, item.raw);
     yield* drain(item.info.records - 1, span.line - span.blankBefore);
-    const stray = strayClosingQuoteProblem(span.raw, span.line);
-    if (stray !== undefined) {
-      planned();
-      yield problemRecord({ source, line: span.line, id: fallbackId(span.line, span.raw) }, `${malformed(span.line, span.lastLine)} (${stray})`);
-      continue;
-    }
     const record = csvRecord(planned(), item.record, span.line, item.info.index, options);
     if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(item.record, options.keepFields);
     if (record !== undefined) yield record;
@@ -115,11 +110,6 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   // A header with no rows is still checked; an empty file is an input with no prompts, which the run
   // reports as such (exit 5), like an empty text file.
   if (header !== undefined) planned();
-}
-
-/** How a problem names a record that does not parse: by its line, or the lines it spans. */
-function malformed(line: number, lastLine: number): string {
-  return lastLine > line ? `malformed CSV record spanning lines ${line}-${lastLine}` : 'malformed CSV row';
 }
 
 /**
