@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { positiveInteger } from './parse-flags.js';
+import { plainDecimal, positiveInteger } from './parse-flags.js';
 
 /** Flags for data handling and per-request parameters, as commander hands them over. */
 export interface DataFlags {
@@ -22,8 +22,8 @@ function integer(value: string): number {
 }
 
 function topP(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('Expected a number from 0 to 1.');
+  const n = plainDecimal(value);
+  if (n === undefined || n > 1) throw new InvalidArgumentError('Expected a decimal number from 0 to 1.');
   return n;
 }
 

@@ -2,28 +2,42 @@ import { InvalidArgumentError } from 'commander';
 import { parseShard } from '../input/shard.js';
 import { parsePrice, type TokenPrice } from '../budget/prices.js';
 
+/**
+ * A decimal as a person types it: digits with an optional fraction (`2`, `1.50`, `.5`). Number()
+ * alone would also take `0x10` (16), `0b1`, `1e5`, `+5` and `Infinity`, so `--max-cost 0x10` was $16.
+ */
+const DECIMAL = /^\s*(\d+\.?\d*|\.\d+)\s*$/;
+/** Digits only: an integer flag given `1.50` or `1e5` is refused, not rounded or expanded. */
+const DIGITS = /^\s*\d+\s*$/;
+
+/** The value of a plain decimal, else undefined (also for one too large for a double). */
+export function plainDecimal(value: string): number | undefined {
+  const n = Number(value);
+  return DECIMAL.test(value) && Number.isFinite(n) ? n : undefined;
+}
+
 /** Flag value parsers: each error says what was expected; commander adds the flag and the value. */
 export function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('Expected a whole number greater than 0.');
+  if (!DIGITS.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('Expected a whole number greater than 0, in plain digits.');
   return n;
 }
 
 export function wholeNumber(value: string): number {
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number (0 or more).');
+  if (!DIGITS.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number (0 or more), in plain digits.');
   return n;
 }
 
 export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('Expected a number greater than 0.');
+  const n = plainDecimal(value);
+  if (n === undefined || n <= 0) throw new InvalidArgumentError('Expected a decimal number greater than 0, e.g. 2 or 1.50.');
   return n;
 }
 
 export function temperature(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2) throw new InvalidArgumentError('Expected a number from 0 to 2.');
+  const n = plainDecimal(value);
+  if (n === undefined || n > 2) throw new InvalidArgumentError('Expected a decimal number from 0 to 2.');
   return n;
 }
 

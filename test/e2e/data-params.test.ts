@@ -149,7 +149,7 @@ describe('request parameters (item 20)', () => {
     [['--param', 'model=x'], /--param model: use -m\/--model/],
     [['--param', 'stream=false'], /--param stream: use --stream/],
     [['--param', 'no-equals'], /Expected key=value/],
-    [['--top-p', '2'], /Expected a number from 0 to 1/],
+    [['--top-p', '2'], /Expected a decimal number from 0 to 1/],
     [['--reasoning-effort', 'max'], /--reasoning-effort must be minimal, low, medium or high/],
   ])('%j is refused with exit 2', async (args, message) => {
     const { run, server } = await fresh();

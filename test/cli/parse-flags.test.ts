@@ -1,0 +1,92 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.js';
+import { onIo, parseArgv } from '../../src/cli/commander-io.js';
+import { plainDecimal, positiveInteger, positiveNumber, temperature, wholeNumber } from '../../src/cli/parse-flags.js';
+import { createProgram } from '../../src/cli/program.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+/** What Number() reads as a number but a person does not write as a decimal. */
+const NOT_DECIMALS = ['0x10', '0X10', '0b1', '0o7', '1e5', '1E5', '1e-3', '+5', '-1', 'Infinity', '1_000', '1,5', '', '  ', '.', `1${'0'.repeat(400)}`];
+
+describe('plainDecimal', () => {
+  it.each([
+    ['2', 2],
+    ['1.50', 1.5],
+    ['.5', 0.5],
+    ['5.', 5],
+    [' 3 ', 3],
+    ['0', 0],
+    ['0.0001', 0.0001],
+  ])('%j is %d', (text, n) => {
+    expect(plainDecimal(text)).toBe(n);
+  });
+
+  it.each(NOT_DECIMALS)('%j is no plain decimal', (text) => {
+    expect(plainDecimal(text)).toBeUndefined();
+  });
+});
+
+describe('numeric flag parsers', () => {
+  it('--max-cost and the other decimal flags take 1.50, and refuse what Number() alone would take', () => {
+    expect(positiveNumber('1.50')).toBe(1.5);
+    expect(temperature('0.7')).toBe(0.7);
+    for (const text of [...NOT_DECIMALS, '0']) expect(() => positiveNumber(text), text).toThrow(/Expected a decimal number greater than 0/);
+    for (const text of ['0x1', '1e0', '2.5']) expect(() => temperature(text), text).toThrow(/Expected a decimal number from 0 to 2/);
+  });
+
+  it.each(['1.50', '1.0', '1e5', '1E5', '0x10', '+5', '-1', ''])('integer flags refuse %j: no rounding, no exponent', (text) => {
+    expect(() => positiveInteger(text)).toThrow(/Expected a whole number greater than 0, in plain digits/);
+    expect(() => wholeNumber(text)).toThrow(/Expected a whole number \(0 or more\), in plain digits/);
+  });
+
+  it('integer flags take digits', () => {
+    expect(positiveInteger(' 100000 ')).toBe(100000);
+    expect(wholeNumber('0')).toBe(0);
+  });
+});
+
+function fakeIo(): CliIo & { err: () => string } {
+  let err = '';
+  const stderr = new PassThrough();
+  stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr,
+    env: {},
+    onSignal: () => () => {},
+    err: () => err,
+  };
+}
+
+/** Parses a run's command line as main() does: the exit code (undefined: the run goes on) and stderr. */
+function parse(args: string[]): { code: number | undefined; stderr: string; opts: Record<string, unknown> } {
+  const io = fakeIo();
+  const program = onIo(createProgram('0.0.0'), io);
+  const code = parseArgv(program, ['in.txt', ...args]);
+  return { code, stderr: io.err(), opts: program.opts() };
+}
+
+describe('the numeric flags of a run', () => {
+  const DECIMAL_FLAGS = ['--max-cost', '--rpm', '--tpm', '--timeout', '--idle-timeout', '--batch-max-mb', '--poll', '--progress', '--temperature', '--top-p'];
+  const INTEGER_FLAGS = ['-c', '--retries', '--repeat', '--max-tokens', '--schema-retries', '--batch-size', '--limit', '--seed'];
+
+  it.each([...DECIMAL_FLAGS, ...INTEGER_FLAGS])('%s 0x10 is a usage error naming the flag (exit 2)', (flag) => {
+    const r = parse([flag, '0x10']);
+    expect(r.code).toBe(ExitCode.usage);
+    const [first] = r.stderr.split('\n');
+    expect(first).toMatch(new RegExp(`^error: option '[^']*${flag}[ ,][^']*' argument '0x10' is invalid\\. Expected a`));
+  });
+
+  it.each(INTEGER_FLAGS)('%s 1.50 and 1e5 are usage errors', (flag) => {
+    for (const value of ['1.50', '1e5']) expect(parse([flag, value]).code, `${flag} ${value}`).toBe(ExitCode.usage);
+  });
+
+  it('--max-cost 1.50 is $1.50, and .5 is half a dollar', () => {
+    expect(parse(['--max-cost', '1.50'])).toMatchObject({ code: undefined, opts: { maxCost: 1.5 } });
+    expect(parse(['--max-cost', '.5'])).toMatchObject({ code: undefined, opts: { maxCost: 0.5 } });
+  });
+});
