@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LEGACY_STORE_FILE, STORE_FILE } from './response-store.js';
-import { inspectStoreFile } from './store-file-check.js';
+import { inspectStoreFile, StoreNotAFileError, type StoreFileState } from './store-file-check.js';
 
 export interface RemovedStore {
   /** The files removed, data files and their LMDB lock files, as paths. */
@@ -20,9 +20,12 @@ export interface RemovedStore {
  */
 export function removeStore(dir: string): RemovedStore {
   const removed: RemovedStore = { files: [], answers: 0, damaged: [] };
-  for (const name of [STORE_FILE, LEGACY_STORE_FILE]) {
+  // Checked before anything is removed: a FIFO or a directory in the store's place is not the
+  // store's to delete (refused whole, the cache is left as it was).
+  const states = refuseNotAFile([STORE_FILE, LEGACY_STORE_FILE].map((name) => path.join(dir, name)));
+  for (const [i, name] of [STORE_FILE, LEGACY_STORE_FILE].entries()) {
     const file = path.join(dir, name);
-    const state = inspectStoreFile(file);
+    const state = states[i]!;
     if (state.kind === 'damaged') removed.damaged.push({ file, why: state.why });
     // The current layout's main database also holds msgpackr's shapes, under one key of their own.
     if (state.kind === 'sound') removed.answers += name === STORE_FILE ? Math.max(0, state.entries - 1) : state.entries;
@@ -33,4 +36,13 @@ export function removeStore(dir: string): RemovedStore {
     }
   }
   return removed;
+}
+
+/** What each of `files` is; throws {@link StoreNotAFileError} for the first that is no regular file. */
+function refuseNotAFile(files: readonly string[]): StoreFileState[] {
+  return files.map((file) => {
+    const state = inspectStoreFile(file);
+    if (state.kind === 'not-a-file') throw new StoreNotAFileError(file, state.what);
+    return state;
+  });
 }

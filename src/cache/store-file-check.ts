@@ -15,6 +15,8 @@ export type StoreFileState =
   /** `entries`: the main database's entry count, as the latest meta page has it. */
   | { kind: 'sound'; entries: number }
   | { kind: 'damaged'; why: string }
+  /** Not a regular file (a FIFO, a directory, a device): never opened, by this or by LMDB. */
+  | { kind: 'not-a-file'; what: string }
   /** A build whose layout this does not know (32-bit): left to LMDB. */
   | { kind: 'unchecked' };
 
@@ -51,11 +53,12 @@ interface Meta {
 }
 
 export function inspectStoreFile(file: string): StoreFileState {
-  if (!process.arch.endsWith('64')) return { kind: 'unchecked' };
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (!stat) return { kind: 'absent' };
-  // Not opened unless a file: a FIFO's open would wait for a writer.
-  if (!stat.isFile()) return { kind: 'unchecked' };
+  // Not opened unless a file: a FIFO's open waits for a writer (LMDB's too: `cache stats` hung, a
+  // run or `cache prune` died of SIGSEGV).
+  if (!stat.isFile()) return { kind: 'not-a-file', what: fileKind(stat) };
+  if (!process.arch.endsWith('64')) return { kind: 'unchecked' };
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -89,6 +92,16 @@ export function inspectStoreFile(file: string): StoreFileState {
   }
 }
 
+/** What a path that is not a regular file is, as `ls -l` would tell it. */
+function fileKind(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
 const littleEndian = os.endianness() === 'LE';
 
 /** Meta page `n` (0 or 1), or what is wrong with it. */
@@ -118,11 +131,29 @@ export class DamagedStoreError extends Error {
   }
 }
 
-/** Throws {@link DamagedStoreError} for the first of `files` that is damaged; else what each is. */
+/**
+ * A store path that is no regular file: the cache cannot be used, nor cleared (what is there is not
+ * the store's to remove), until it is moved away.
+ */
+export class StoreNotAFileError extends Error {
+  override readonly name = 'StoreNotAFileError';
+  constructor(
+    readonly file: string,
+    readonly what: string,
+  ) {
+    super(`cache file ${file} is ${what}, not a regular file: move it away`);
+  }
+}
+
+/**
+ * Throws {@link DamagedStoreError} for the first of `files` that is damaged, {@link StoreNotAFileError}
+ * for one that is no file; else what each is.
+ */
 export function refuseDamaged(files: readonly string[]): StoreFileState[] {
   return files.map((file) => {
     const state = inspectStoreFile(file);
     if (state.kind === 'damaged') throw new DamagedStoreError(file, state.why);
+    if (state.kind === 'not-a-file') throw new StoreNotAFileError(file, state.what);
     return state;
   });
 }

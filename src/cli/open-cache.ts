@@ -1,5 +1,5 @@
 import { RunError } from '../errors.js';
-import { DamagedStoreError } from '../cache/store-file-check.js';
+import { DamagedStoreError, StoreNotAFileError } from '../cache/store-file-check.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { CliConfig } from './config.js';
@@ -54,6 +54,11 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
       const clear = `\`llm-batch cache clear${explicit ? ` --cache-dir ${shellWord(dir)}` : ''}\` removes it`;
       if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
       warn(`${err.message}: running without the cache; ${clear}`);
+      return undefined;
+    }
+    if (err instanceof StoreNotAFileError) {
+      if (explicit) throw new RunError(`${err.message} (or choose another --cache-dir, or --no-cache)`, 'usage');
+      warn(`${err.message}; running without the cache`);
       return undefined;
     }
     const why = err instanceof CacheDirError ? err.message : (err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message;

@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { removeStore } from '../../src/cache/remove-store.js';
 import { LEGACY_STORE_FILE, STORE_FILE, openResponseStore, type CachedAnswer } from '../../src/cache/response-store.js';
-import { DamagedStoreError, inspectStoreFile } from '../../src/cache/store-file-check.js';
+import { DamagedStoreError, inspectStoreFile, StoreNotAFileError } from '../../src/cache/store-file-check.js';
 import { tempDir } from '../helpers/run-cli.js';
 
 const tmp = tempDir('llm-batch-store-check-');
@@ -134,5 +135,41 @@ describe('a damaged store file', () => {
     const { dir } = storeWith(sound);
     expect(removeStore(dir)).toMatchObject({ answers: 300, damaged: [] });
     expect(removeStore(dir)).toEqual({ files: [], answers: 0, damaged: [] });
+  });
+});
+
+describe('a store path that is no regular file', () => {
+  /** A directory whose current (or legacy) store file is a FIFO or a directory. */
+  const storeAs = (kind: 'FIFO' | 'directory', name = STORE_FILE) => {
+    const dir = path.join(tmp.dir, `case-${++n}`);
+    fs.mkdirSync(dir);
+    const file = path.join(dir, name);
+    if (kind === 'FIFO') execFileSync('mkfifo', [file]);
+    else fs.mkdirSync(file);
+    return { dir, file };
+  };
+
+  // A FIFO's open waits for a writer, LMDB's too: `cache stats` hung, a run or `cache prune` died of SIGSEGV.
+  it.each([
+    ['FIFO', STORE_FILE],
+    ['FIFO', LEGACY_STORE_FILE],
+    ['directory', STORE_FILE],
+  ] as const)('a %s as %s is refused by openResponseStore, never opened, and left there', async (kind, name) => {
+    const { dir, file } = storeAs(kind, name);
+    expect(inspectStoreFile(file)).toEqual({ kind: 'not-a-file', what: `a ${kind}` });
+    for (const readOnly of [true, false]) {
+      const opening = openResponseStore(dir, { readOnly });
+      await expect(opening).rejects.toBeInstanceOf(StoreNotAFileError);
+      await expect(opening).rejects.toThrow(`cache file ${file} is a ${kind}, not a regular file: move it away`);
+    }
+    expect(fs.readdirSync(dir)).toEqual([name]);
+  });
+
+  it('is refused by removeStore (cache clear) before anything is removed', () => {
+    const { dir, file } = storeAs('FIFO', LEGACY_STORE_FILE);
+    fs.writeFileSync(path.join(dir, STORE_FILE), sound);
+    expect(inspectStoreFile(file)).toMatchObject({ kind: 'not-a-file' });
+    expect(() => removeStore(dir)).toThrow(StoreNotAFileError);
+    expect(fs.readdirSync(dir).sort()).toEqual([LEGACY_STORE_FILE, STORE_FILE]);
   });
 });

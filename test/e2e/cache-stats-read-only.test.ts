@@ -4,7 +4,7 @@
  * write lock for as long as a run or a `cache prune` held it, and stats wrote the file it was asked
  * about (a zero-byte file came out an 8 kB database).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,19 @@ describe('commands that only read the cache open it read-only', () => {
     const dry = await whileLockHeld('dry', (cacheDir, input) => runCli([input, '--mock', '--cache-dir', cacheDir, '--dry-run'], { timeoutMs: 15_000 }));
     expect(dry.code, `signal ${dry.signal}, stderr: ${dry.stderr}`).toBe(0);
     expect(dry.stdout).toContain('3 records: 0 to send, 3 answered from the cache, 0 bad');
+  });
+
+  it("cache stats of a FIFO in the cache file's place: one line naming it, exit 2, at once", async () => {
+    const cacheDir = path.join(dir, 'fifo');
+    fs.mkdirSync(cacheDir);
+    const file = path.join(cacheDir, 'answers-v2.lmdb');
+    execFileSync('mkfifo', [file]);
+    // It hung (LMDB's open waits for a writer): cut short well before the test's own timeout.
+    const r = await runCli(['cache', 'stats', '--json', '--cache-dir', cacheDir], { timeoutMs: 15_000 });
+    expect(r.code, `signal ${r.signal}`).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`llm-batch: cache stats: cache file ${file} is a FIFO, not a regular file: move it away\n`);
+    expect(fs.statSync(file).isFIFO()).toBe(true);
   });
 
   it('cache stats leaves a zero-byte cache file as it is', async () => {
