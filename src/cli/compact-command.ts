@@ -9,9 +9,14 @@ import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openReplacingWriter, writeWhole, writtenInPlace } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
+import { sayingSourceLines } from './source-line-error.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
-export async function runCompact(config: CliConfig, io: CliIo): Promise<number> {
+export function runCompact(config: CliConfig, io: CliIo): Promise<number> {
+  return sayingSourceLines('--compact', () => compact(config, io));
+}
+
+async function compact(config: CliConfig, io: CliIo): Promise<number> {
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
   const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
   const unreadable = unreadableReason(config.input.path);

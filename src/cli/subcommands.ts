@@ -21,6 +21,7 @@ import {
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { checkStatusManifest } from './check-status-manifest.js';
+import { sayingSourceLines } from './source-line-error.js';
 import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
@@ -400,7 +401,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .option('--force', 'merge outputs whose run settings differ')
     .option('-q, --quiet', 'print nothing unless rows failed or ids have no row (errors still print)')
     .action((outputs: string[], opts: MergeOptions) => {
-      result = merge(outputs, opts, io);
+      result = sayingSourceLines('merge', () => merge(outputs, opts, io));
     });
   styleHelp(mergeCommand, [
     'llm-batch merge out-1.jsonl out-2.jsonl out-3.jsonl -o out.jsonl --input prompts.jsonl',

@@ -6,7 +6,7 @@ export { formatFromPath, type OutputFormat } from './output-format.js';
 export { openFileWriter, streamWriter, writeEach, type RowWriter, type StreamWriterOptions } from './row-writer.js';
 export { assertCsvHeader, csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 export { CSV_COLUMNS, LEGACY_CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
-export { readResults } from './read-results.js';
+export { BadResultLineError, readResults } from './read-results.js';
 export { repairPartialLine } from './repair.js';
 export { loadResumeState, hasRow, isInputError, type ResumeState } from './resume-state.js';
 export { isTransientFailure } from './resume-policy.js';

@@ -17,8 +17,22 @@ export interface ReadRow {
   line: number;
 }
 
+/**
+ * A line of a results file that is not a row: where, and why. Worded for a resume, which reads its
+ * output; `merge` and `--compact` say it in their own words (src/cli/source-line-error.ts).
+ */
+export class BadResultLineError extends RunError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`Cannot resume from ${file}:${line}: ${reason}. Fix or delete that line, or write to a new output file.`, 'resume');
+  }
+}
+
 function corrupt(path: string, line: number, reason: string): RunError {
-  return new RunError(`Cannot resume from ${path}:${line}: ${reason}. ` + `Fix or delete that line, or write to a new output file.`, 'resume');
+  return new BadResultLineError(path, line, reason);
 }
 
 function unreadable(path: string, err: unknown): RunError {
