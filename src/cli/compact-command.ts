@@ -39,7 +39,7 @@ async function compact(config: CliConfig, io: CliIo): Promise<number> {
       ? writtenInPlace(streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout))
       : stream
         ? writtenInPlace(openStreamOutput(out.path, out.format, layout, io))
-        : openReplacingWriter(out.path, out.format, layout);
+        : openReplacingWriter(out.path, out.format, layout, io);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';

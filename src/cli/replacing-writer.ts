@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { replacementPaths } from '../util/write-file-atomic.js';
 import { openFileWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
+import { ExitCode } from '../errors.js';
+import type { CliIo } from './io.js';
+import { listenForHangup } from './stop-signals.js';
 
 export interface ReplacingWriter {
   writer: RowWriter;
@@ -15,10 +18,21 @@ export interface ReplacingWriter {
  * leads to, renamed over it once every row is written. A source that fails half-way (a line that is
  * not a row, a full disk) leaves an `--overwrite`n file as it was, and no empty file that the next
  * attempt would be refused as "already exists". A symlinked path keeps its link.
+ *
+ * With `io`, Ctrl-C, SIGTERM and a hangup (as a run takes them, see listenForHangup) remove the temp
+ * file at once and end the process with exit 130, the file as it was: Node's own end at a signal
+ * left `FILE.PID.tmp` beside it. `exit` is for tests.
  */
-export function openReplacingWriter(file: string, format: OutputFormat, csv: CsvLayout | undefined): ReplacingWriter {
+export function openReplacingWriter(
+  file: string,
+  format: OutputFormat,
+  csv: CsvLayout | undefined,
+  io?: CliIo,
+  exit: (code: number) => void = (code) => process.exit(code),
+): ReplacingWriter {
   const { target, tmp } = replacementPaths(file);
   const writer = openFileWriter(tmp, format, { append: false, ...(csv ? { csv } : {}) });
+  const unlisten = io ? listenForInterrupt(io, file, tmp, exit) : () => {};
   return {
     writer,
     async commit() {
@@ -28,12 +42,29 @@ export function openReplacingWriter(file: string, format: OutputFormat, csv: Csv
       } catch (err) {
         fs.rmSync(tmp, { force: true });
         throw err;
+      } finally {
+        unlisten();
       }
     },
     async abandon() {
       await writer.close().catch(() => {});
       fs.rmSync(tmp, { force: true });
+      unlisten();
     },
+  };
+}
+
+/** Removes `tmp` and exits 130 on SIGINT, SIGTERM or (a terminal's) SIGHUP; returns the unlisten. */
+function listenForInterrupt(io: CliIo, file: string, tmp: string, exit: (code: number) => void): () => void {
+  const say = (line: string) => io.stderr.write(`llm-batch: ${line}\n`);
+  const interrupted = () => {
+    fs.rmSync(tmp, { force: true });
+    say(`interrupted: nothing was written to ${file} (it is as it was)`);
+    exit(ExitCode.interrupted);
+  };
+  const off = [io.onSignal('SIGINT', interrupted), io.onSignal('SIGTERM', interrupted), listenForHangup(io, interrupted, say)];
+  return () => {
+    for (const f of off) f();
   };
 }
 

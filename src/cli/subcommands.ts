@@ -331,7 +331,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
     ? writtenInPlace(streamWriter(io.stdout, format, csv))
     : stream
       ? writtenInPlace(openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io))
-      : openReplacingWriter(opts.output, format, csv);
+      : openReplacingWriter(opts.output, format, csv, io);
   const answered = opts.input ? new Set<string>() : undefined;
   const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined));
   if (meta && !toStdout && !stream) writeRunMeta(opts.output, meta);
