@@ -27,7 +27,8 @@ export const isNamedStop = (reason: string): reason is NamedStop => (NAMED_STOPS
  * It stops the run with one line on stderr. `code` is stable for scripts and tests.
  */
 export class RunError extends Error {
-  override readonly name = 'RunError';
+  /** The class's own name in each subclass (`UsageError`, `InputError`…): what a stack or `String(err)` shows. */
+  override readonly name: string = 'RunError';
   constructor(
     message: string,
     readonly code: 'usage' | 'input' | 'output' | 'resume' | NamedStop,
@@ -42,6 +43,7 @@ export class RunError extends Error {
  * follows, so the run stops at once and quietly, like a program that SIGPIPE would have killed.
  */
 export class OutputClosedError extends RunError {
+  override readonly name = 'OutputClosedError';
   constructor() {
     super('the reader of standard output closed it', 'output', ExitCode.outputClosed);
   }
@@ -53,6 +55,7 @@ export class OutputClosedError extends RunError {
  * line, which --resume repairs), so the run still ends with its summary, report and resume command.
  */
 export class OutputWriteError extends RunError {
+  override readonly name = 'OutputWriteError';
   constructor(
     message: string,
     /**
@@ -67,6 +70,7 @@ export class OutputWriteError extends RunError {
 
 /** Thrown by readers for input that cannot be read at all (as opposed to one bad record). */
 export class InputError extends RunError {
+  override readonly name = 'InputError';
   constructor(message: string) {
     super(message, 'input');
   }
@@ -74,6 +78,7 @@ export class InputError extends RunError {
 
 /** Thrown for bad option values; the message names the option, the value and what was expected. */
 export class UsageError extends RunError {
+  override readonly name = 'UsageError';
   constructor(message: string) {
     super(message, 'usage');
   }

@@ -22,6 +22,7 @@ export interface ReadRow {
  * output; `merge` and `--compact` say it in their own words (src/cli/source-line-error.ts).
  */
 export class BadResultLineError extends RunError {
+  override readonly name = 'BadResultLineError';
   constructor(
     readonly file: string,
     readonly line: number,
