@@ -7,8 +7,14 @@ const whole: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
 const positive: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
 const text: Check = (v) => typeof v === 'string' && v !== '';
 const string: Check = (v) => typeof v === 'string';
+/** A count the server may leave out (an OpenAI-compatible server's request_counts, stored as it came). */
+const count = (v: unknown) => v === undefined || v === null || whole(v);
 const counts: Check = (v) =>
-  typeof v === 'object' && v !== null && whole((v as Record<string, unknown>)['completed']) && whole((v as Record<string, unknown>)['failed']);
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  count((v as Record<string, unknown>)['completed']) &&
+  count((v as Record<string, unknown>)['failed']);
 
 /** The fields of a chunk that `status` reads, each with what it must be; the optional ones may be absent. */
 const FIELDS: ReadonlyArray<[field: string, check: Check, expected: string, required: boolean]> = [
@@ -17,7 +23,7 @@ const FIELDS: ReadonlyArray<[field: string, check: Check, expected: string, requ
   ['status', text, 'a batch status such as "in_progress"', true],
   ['lines', whole, 'a whole number of requests', true],
   ['batchId', text, 'a batch id', false],
-  ['counts', counts, 'an object with whole numbers "completed" and "failed"', false],
+  ['counts', counts, 'an object whose "completed" and "failed" are whole numbers', false],
   ['submittedAt', (v) => Number.isFinite(v), 'a time in ms since 1970', false],
   ['collected', (v) => typeof v === 'boolean', 'true or false', false],
   ['remainder', whole, 'a whole number', false],

@@ -14,7 +14,13 @@ const manifestOf = (...chunks: unknown[]) => ({ version: 1, runKey: 'k', planned
 
 describe('checkStatusManifest', () => {
   it('takes the chunks a run writes', () => {
-    const m = manifestOf(GOOD, { ...GOOD, n: 2, status: 'completed', counts: { total: 3, completed: 3, failed: 0 }, collected: true, note: 'done' });
+    const m = manifestOf(
+      GOOD,
+      { ...GOOD, n: 2, status: 'completed', counts: { total: 3, completed: 3, failed: 0 }, collected: true, note: 'done' },
+      // request_counts as another server may send them, stored as they came.
+      { ...GOOD, n: 3, counts: { total: 3, completed: 1, failed: null } },
+      { ...GOOD, n: 4, counts: {} },
+    );
     expect(checkStatusManifest(m, 'out.jsonl.batch.json')).toBe(m);
   });
 
