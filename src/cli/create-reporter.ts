@@ -156,13 +156,14 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
       : undefined;
 
   const color = useColor(io, io.stderr);
+  const stderrTerminal = isInteractive(io, io.stderr);
   const base = createPlainReporter({
     stderr: io.stderr,
     quiet: config.quiet,
     write: (text) => screen.stderr(text),
     style: color ? { ok: green, failed: red } : undefined,
     ascii: localeIsAscii(io.env),
-    columns: isInteractive(io, io.stderr) ? () => io.stderr.columns || 80 : undefined,
+    ...(stderrTerminal ? { columns: () => io.stderr.columns || 80, textWidth: (await import('../ui/terminal-text.js')).textWidth } : {}),
   });
   const printer = config.output.kind === 'terminal' ? await createAnswerPrinter(config, io, screen) : undefined;
 

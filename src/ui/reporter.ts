@@ -3,7 +3,6 @@ import type { ResultRow } from '../types.js';
 import { toAscii } from './plain-text.js';
 import { sanitize } from './sanitize.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
-import { textWidth } from './terminal-text.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */
 export interface Reporter {
@@ -28,15 +27,25 @@ export interface ReporterOptions {
   ascii?: boolean;
   /** On a terminal: its width, to break the summary between its parts rather than mid-word. */
   columns?: () => number | undefined;
+  /**
+   * The columns a text takes on that terminal (a CJK character or an emoji two; ui/terminal-text.ts),
+   * passed in rather than imported: its Unicode tables load ICU (~20 ms of CPU), which a run whose
+   * stderr is no terminal never needs. Default: one column a UTF-16 unit.
+   */
+  textWidth?: (text: string) => number;
 }
 
 const PREFIX = 'llm-batch: ';
-/** Terminal columns `s` takes: colour escapes take none, a CJK character or an emoji two. */
+type Measure = (text: string) => number;
+const units: Measure = (text) => text.length;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: it strips colour escapes
-const visible = (s: string) => textWidth(s.replace(/\x1b\[[0-9;]*m/g, ''));
+const COLOUR = /\x1b\[[0-9;]*m/g;
+/** The columns a line takes: its colour escapes take none. */
+const visibleBy = (textWidth: Measure) => (s: string) => textWidth(s.replace(COLOUR, ''));
 
 /** Breaks a ` · `-separated line into lines of at most `width` columns, continuation lines indented. */
-export function wrapParts(line: string, width: number): string {
+export function wrapParts(line: string, width: number, textWidth: Measure = units): string {
+  const visible = visibleBy(textWidth);
   const room = width - PREFIX.length;
   const parts = line.split(' · ');
   const lines: string[] = [];
@@ -50,7 +59,7 @@ export function wrapParts(line: string, width: number): string {
   }
   lines.push(current);
   // A part wider than a line on its own breaks between its words.
-  return lines.map((l) => wrapWords(l, width)).join(`\n${' '.repeat(PREFIX.length)}`);
+  return lines.map((l) => wrapWords(l, width, textWidth)).join(`\n${' '.repeat(PREFIX.length)}`);
 }
 
 /**
@@ -58,7 +67,8 @@ export function wrapParts(line: string, width: number): string {
  * under the prefix: a terminal would cut it mid-word. A word longer than a line is left whole for
  * the terminal to wrap (a path, a URL).
  */
-export function wrapWords(line: string, width: number): string {
+export function wrapWords(line: string, width: number, textWidth: Measure = units): string {
+  const visible = visibleBy(textWidth);
   const room = width - PREFIX.length;
   if (visible(line) <= room || room < 20) return line;
   const lines: string[] = [];
@@ -84,7 +94,7 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
     // reach the terminal (retitle it, clear it) or a log read later with `cat`.
     const line = sanitize(text);
     const width = options.columns?.();
-    write(width ? wrapWords(line, width) : line);
+    write(width ? wrapWords(line, width, options.textWidth) : line);
   };
   return {
     error: (line) => message(line),
@@ -99,7 +109,7 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
       if (!options.quiet || summary.failed > 0 || summary.skippedFailed > 0) {
         const line = formatSummaryLine(summary, options.style);
         const width = options.columns?.();
-        write(width ? wrapParts(line, width) : line);
+        write(width ? wrapParts(line, width, options.textWidth) : line);
       }
       if (summary.resumeHint) write(`to finish the rest, run: ${summary.resumeHint}`);
     },

@@ -223,13 +223,14 @@ describe('wrapParts (the summary on a narrow terminal)', () => {
   it('measures by terminal columns: a CJK file name takes two columns a character', () => {
     const name = '提示词文件提示词文件提示词文件.csv';
     const line = formatSummaryLine({ ...buildSummary(stats({ ok: 5 }), 700, undefined, null), input: name });
-    const wrapped = wrapParts(line, 60);
+    // The reporter is given the terminal's measure (create-reporter.ts): ICU loads only on a terminal.
+    const wrapped = wrapParts(line, 60, textWidth);
     expect(wrapped.split('\n').at(-1)).toBe(`           ${name}`);
     for (const w of shownWidths(wrapped)) expect(w).toBeLessThanOrEqual(60);
   });
 
   it('breaks a message between words by terminal columns', () => {
-    const wrapped = wrapWords('cannot read 日本語のファイル名です.csv line 3: 名前の列がありません', 40);
+    const wrapped = wrapWords('cannot read 日本語のファイル名です.csv line 3: 名前の列がありません', 40, textWidth);
     expect(wrapped.split('\n').length).toBeGreaterThan(1);
     for (const w of shownWidths(wrapped)) expect(w).toBeLessThanOrEqual(40);
   });
