@@ -1,7 +1,7 @@
 import { billedPico, worstCasePico, type PriceLookup } from '../budget/prices.js';
 import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
 import { SpendCap, toPico, type Picodollars } from '../budget/spend-cap.js';
-import { requestTokenBound } from '../budget/worst-case.js';
+import { predictionTokenBound, requestTokenBound } from '../budget/worst-case.js';
 import type { ChatMessage, Usage } from '../types.js';
 
 export interface BatchBudgetOptions {
@@ -45,14 +45,16 @@ export class LineBudget {
   }
 }
 
-/** A line's worst case at the Batch price; undefined when its model has no price. */
+/** A line's worst case at the Batch price (its prompt, answer limit and prediction); undefined when its model has no price. */
 export function lineWorstCase(prices: PriceLookup, body: Readonly<Record<string, unknown>>): Picodollars | undefined {
   const price = prices(String(body['model']));
   if (!price) return undefined;
   const cap = body['max_completion_tokens'] ?? body['max_tokens'];
   const maxTokens = typeof cap === 'number' ? cap : BUDGET_DEFAULT_MAX_TOKENS;
   const messages = (body['messages'] ?? []) as ChatMessage[];
-  return worstCasePico(price, requestTokenBound({ messages, response_format: body['response_format'], tools: body['tools'] }), maxTokens, true);
+  // A prediction's unused tokens are billed as answer tokens besides the answer (as live): all of it may go unused.
+  const answer = maxTokens + predictionTokenBound(body['prediction']);
+  return worstCasePico(price, requestTokenBound({ messages, response_format: body['response_format'], tools: body['tools'] }), answer, true);
 }
 
 /** What a collected answer costs at the Batch price (0 when its model has no price or it has no usage). */

@@ -37,6 +37,17 @@ describe('LineBudget (--max-cost for Batch API lines)', () => {
     ).resolves.toMatchObject({ kind: 'full' });
   });
 
+  it("reserves a line's prediction as answer tokens too (unused predicted tokens are billed), as live", () => {
+    // 40 tokens as above, plus the prediction's 12 bytes at the answer price: 52 tokens, $0.026 in a batch.
+    const prediction = { type: 'content', content: 'predicted 12' };
+    expect(lineWorstCase(prices, body('q1', { prediction }))).toBe(toPico(0.026));
+    const parts = { type: 'content', content: [{ type: 'text', text: 'predicted 12' }] };
+    expect(lineWorstCase(prices, body('q1', { prediction: parts }))).toBe(toPico(0.026));
+    const budget = new LineBudget({ capUsd: 0.045, prices }, 0);
+    expect(budget.admit(body('q1', { prediction }))).toBe(toPico(0.026));
+    expect(budget.admit(body('q2', { prediction }))).toBeUndefined();
+  });
+
   it('bills a collected answer at the Batch price; no price or no usage is 0 here (the caller keeps the reservation)', () => {
     expect(lineBilled(prices, 'm', { prompt_tokens: 10, completion_tokens: 4 })).toBe(toPico(0.007));
     expect(lineBilled(prices, 'm', null)).toBe(0);
