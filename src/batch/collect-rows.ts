@@ -4,6 +4,7 @@ import { answerFields } from './custom-id.js';
 import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
 import { toUsage, type RawUsage } from '../provider/to-usage.js';
 import { contentText, scalarText } from '../provider/streamed-answer.js';
+import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
@@ -110,8 +111,10 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
   const status = response.status_code;
   const body = response.body;
   if (status !== 200) {
-    const message = body?.error?.message ?? `HTTP ${status}`;
     const code = body?.error?.code ?? undefined;
+    const said = body?.error?.message ?? `HTTP ${status}`;
+    // As a live row: a 403 for the country or region the requests come from is worded as such, not as a key.
+    const message = status === 403 && refusesRegion(code === undefined ? undefined : String(code), said) ? `${REGION_REFUSAL} (HTTP 403: ${said})` : said;
     return fail({ type: errorType(status), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
   }
   const choice = body?.choices?.[0];

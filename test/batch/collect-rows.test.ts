@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { batchTimes, rowFromBatchLine } from '../../src/batch/collect-rows.js';
 import { customIdOf } from '../../src/batch/custom-id.js';
 import type { IndexEntry } from '../../src/batch/plan-chunks.js';
+import { isRegionRefusal } from '../../src/provider/region-refusal.js';
 
 const index = new Map<string, IndexEntry>([['a', ['a', 3, 'hello']]]);
 const line = (value: unknown) => JSON.stringify(value);
@@ -76,6 +77,28 @@ describe('rowFromBatchLine', () => {
 
   it.each(['batch_expired', 'batch_cancelled'])('%s lines are unfinished, not rows', (code) => {
     expect(rowFromBatchLine(line({ custom_id: 'a', response: null, error: { code, message: 'm' } }), 'b', index)).toEqual({ kind: 'unfinished', id: 'a' });
+  });
+
+  it('a 403 for the country or region is worded as such (as a live row), not as a key; other 403s as the server said', () => {
+    const refused = (error: Record<string, unknown>) =>
+      rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 403, body: { error } }, error: null }), 'batch_1', index);
+    const region = refused({ message: 'Country, region, or territory not supported', code: 'unsupported_country_region_territory' });
+    expect(region).toMatchObject({
+      kind: 'row',
+      row: {
+        error: {
+          type: 'auth',
+          status: 403,
+          code: 'unsupported_country_region_territory',
+          message: 'the server does not serve the country or region the requests come from (HTTP 403: Country, region, or territory not supported)',
+        },
+      },
+    });
+    // A gateway that passes the message on without the code.
+    const worded = refused({ message: 'Country, region, or territory not supported' });
+    expect(worded.kind === 'row' && isRegionRefusal(worded.row.error!.message)).toBe(true);
+    const key = refused({ message: 'You are not allowed to use this project' });
+    expect(key).toMatchObject({ kind: 'row', row: { error: { type: 'auth', status: 403, message: 'You are not allowed to use this project' } } });
   });
 
   it('a line for an id the batch never had, or not JSON, is unknown', () => {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchClient } from '../../src/batch/batch-client.js';
+import { RunError } from '../../src/errors.js';
+import { isRegionRefusal } from '../../src/provider/region-refusal.js';
+
+/** A client whose every call gets `status` with an OpenAI error body. */
+function refusingClient(status: number, error: Record<string, unknown>) {
+  const fetch = (async () =>
+    new Response(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json' } })) as unknown as typeof globalThis.fetch;
+  return createBatchClient({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', redact: (t) => t, fetch });
+}
+
+async function failure(call: Promise<unknown>): Promise<RunError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RunError);
+  return err as RunError;
+}
+
+describe('createBatchClient: how a refused call is worded', () => {
+  it('a 403 for the country or region the calls come from does not blame the key (still an auth stop)', async () => {
+    const err = await failure(
+      refusingClient(403, {
+        message: 'Country, region, or territory not supported',
+        code: 'unsupported_country_region_territory',
+        type: 'request_forbidden',
+      }).retrieve('batch_1'),
+    );
+    expect(err.code).toBe('auth');
+    expect(isRegionRefusal(err.message)).toBe(true);
+    expect(err.message).toBe(
+      'the server does not serve the country or region the requests come from (reading batch batch_1: HTTP 403 Country, region, or territory not supported); the API key is not the problem: check the network the requests leave by (a VPN, a proxy, the region of a cloud machine) and --base-url',
+    );
+    // A gateway that passes the message on without the code: the same.
+    const worded = await failure(refusingClient(403, { message: 'Country, region, or territory not supported' }).cancel('batch_2'));
+    expect(isRegionRefusal(worded.message)).toBe(true);
+  });
+
+  it('another 401 or 403 is a rejected key', async () => {
+    const err = await failure(refusingClient(401, { message: 'Incorrect API key provided', code: 'invalid_api_key' }).retrieve('batch_1'));
+    expect(err.code).toBe('auth');
+    expect(err.message).toMatch(/^the server rejected the API key \(reading batch batch_1: HTTP 401 Incorrect API key provided\); check OPENAI_API_KEY/);
+  });
+});
