@@ -55,6 +55,7 @@ import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { listenForHangup } from './stop-signals.js';
+import { budgetEnd, NO_STREAM_RESUME, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -93,6 +94,9 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   // `cancel` reach them to stop a bill there never was.
   const lost = lostMockBatches(output);
   if (lost.length > 0 && !config.overwrite) throw new RunError(lostMockBatchesMessage(output, lost), 'output');
+  // A FIFO's rows cannot be read back: once its batches are collected, a resume would pay twice.
+  const stream = !config.overwrite && isStreamTarget(output) ? streamResumeRefusal(output, manifest) : undefined;
+  if (stream) throw new RunError(stream, 'output');
   if (config.resume) return;
   const open = manifest.chunks.filter(isOpen).length;
   if (!config.overwrite) {
@@ -466,25 +470,26 @@ function finishBatchRun(
   const closed = outcome.outputClosed === true;
   const reporter = closed ? silent(run.reporter) : run.reporter;
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
-  // needed); `more`, this process could not plan on (a resume into a FIFO, which does not read the
-  // input: see BatchJobOptions.replan): the same command can.
-  const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
-  const stuck = held !== undefined && outcome.budget!.planned === 0;
-  const more = held !== undefined && !stuck;
+  // needed); `more`, this process could not plan on (a resume that collected an earlier plan with a
+  // stranded chunk: see BatchJob.planAgain): the same command can. Into a FIFO no command can
+  // (streamResumeRefusal): `unplannable`, and a stuck run's line names no command either.
+  const output = config.output.kind === 'file' ? config.output.path : undefined;
+  const stream = output !== undefined && isStreamTarget(output);
+  const { held, stuck, more, unplannable } = budgetEnd(outcome, stream);
   const lost = lostByThisRun(config);
   const next =
     lost.length > 0
       ? null
       : outcome.interrupted || outcome.pending > 0 || more
         ? resumeHint(config)
-        : stuck
+        : stuck && !stream
           ? resumeHint(config, false, { newMaxCost: true })
           : null;
   const summary = atBatchPrice(
     buildSummary(
       stats,
       performance.now(),
-      closed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : stuck ? 'budget' : undefined,
+      closed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : stuck || unplannable ? 'budget' : undefined,
       stuck ? next : null,
       config.model,
       tally.byModel,
@@ -498,13 +503,16 @@ function finishBatchRun(
     for (const line of modelTally.lines()) reporter.info(line);
   }
   if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e6) / 1e6 };
-  if (stuck && budget) {
+  if (stuck && budget && held) {
     const spent = outcome.budget!.spentUsd;
     reporter.error(
       `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
-        `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`,
+        (stream
+          ? `every answered row went to the FIFO's reader; ${NO_STREAM_RESUME}`
+          : `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`),
     );
   }
+  if (unplannable && held) reporter.error(unplannableLine(output!, held));
   // As live: the failed write first, and what was written is kept for the command below.
   if (outcome.outputFailed)
     reporter.error(`${outcome.outputFailed}${next ? '; every row written before it is kept: make room, then continue with the command below' : ''}`);
@@ -542,7 +550,7 @@ function finishBatchRun(
           ? EXIT_PENDING
           : more
             ? EXIT_PENDING
-            : stuck
+            : stuck || unplannable
               ? ExitCode.stoppedEarly
               : stats.failed + stats.skippedFailed > 0
                 ? ExitCode.someFailed

@@ -60,3 +60,24 @@ describe('status and cancel of a --batch-api run whose -o is a FIFO, with no rea
     expect(rows.map((row) => row.prompt).sort()).toEqual(['q1', 'q2']);
   });
 });
+
+describe('--batch-api --resume into a FIFO whose batches are all collected', () => {
+  it('is refused before anything is sent (exit 2): it cannot skip what its reader got, and would pay for every prompt again', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    execFileSync('mkfifo', [path.join(ctx.dir, 'rows.jsonl')]);
+    // The state an earlier run into the FIFO left once it had collected its one batch.
+    const chunk = { n: 1, model: 'gpt-4o-mini', file: 'chunk-00001.jsonl', lines: 2, bytes: 10, status: 'completed', batchId: 'batch_1', collected: true };
+    fs.writeFileSync(path.join(ctx.dir, 'rows.jsonl.batch.json'), JSON.stringify({ version: 1, runKey: 'k', planned: true, inputErrors: 0, chunks: [chunk] }));
+    // A reader, as the user's; ended after the run, whether or not the run opened the FIFO.
+    const r = await runShellIn(
+      `cat rows.jsonl > got.jsonl & w=$!; $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 -o rows.jsonl --resume; rc=$?; kill $w 2>/dev/null; exit $rc`,
+    );
+    expect(r.signal, 'the run hung').toBeNull();
+    expect(r.stderr).toBe(
+      'llm-batch: rows.jsonl is a FIFO, whose rows cannot be read back, and every batch rows.jsonl.batch.json lists is collected: a --resume cannot know which prompts were answered and would send (and bill) every one again; nothing was sent. To send the whole input again, pass --overwrite in place of --resume\n',
+    );
+    expect(r.code).toBe(2);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+    expect(fs.existsSync(path.join(ctx.dir, 'rows.jsonl.lock'))).toBe(false);
+  });
+});
