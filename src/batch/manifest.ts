@@ -5,6 +5,7 @@ import { pathProblem } from '../util/path-words.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 import { chunkDirPath as chunkDir, manifestPath } from '../output/side-paths.js';
+import { checkManifest } from './check-manifest.js';
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -105,13 +106,15 @@ export function readManifest(output: string): Manifest | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RunError(`cannot read batch manifest ${file}: ${pathProblem(err)}`, 'resume');
   }
+  let value: Manifest;
   try {
-    const value = JSON.parse(raw) as Manifest;
-    if (value.version !== 1 || !Array.isArray(value.chunks)) throw new Error('not an llm-batch manifest');
-    return value;
+    value = JSON.parse(raw) as Manifest;
+    if (typeof value !== 'object' || value === null || value.version !== 1 || !Array.isArray(value.chunks)) throw new Error('not an llm-batch manifest');
   } catch (err) {
     throw new RunError(`batch manifest ${file} is damaged (${(err as Error).message}); it lists submitted batches, so it was not replaced`, 'resume');
   }
+  // Every reader (a run, --resume, status, cancel) gets the fields it reads, or one line naming the field.
+  return checkManifest(value, file);
 }
 
 /**

@@ -20,7 +20,6 @@ import {
   writeRunMeta,
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
-import { checkStatusManifest } from './check-status-manifest.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { mergeResults } from '../output/merge-results.js';
@@ -103,7 +102,7 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
 }
 
 async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags, io: CliIo): Promise<number> {
-  const manifest = checkStatusManifest(loadManifest(output), manifestPath(output));
+  const manifest = loadManifest(output);
   const server = serverFor(output, opts.baseUrl, io, opts);
   // Fresh counts for batches still running (the server is asked only then); the manifest itself is
   // left to the run that owns it.

@@ -503,6 +503,20 @@ describe('llm-batch status and cancel', () => {
     expect(missing.stderr).toMatch(/^llm-batch: .*nope\.jsonl\.batch\.json not found/);
   });
 
+  it('--resume of a hand-edited manifest: one line naming the file and the field, exit 2; no request file read from elsewhere', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    // A chunk waiting to be uploaded whose file points out of the request files' folder, at the input.
+    const chunk = { n: 1, model: 'gpt-4o-mini', file: '../in.txt', lines: 2, bytes: 6, status: 'built' };
+    fs.writeFileSync(`${out}.batch.json`, JSON.stringify({ version: 1, runKey: 'k', planned: true, inputErrors: 0, chunks: [chunk] }));
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
+    expect(r.stderr).toBe(
+      `llm-batch: batch manifest ${out}.batch.json is damaged: chunks[0].file is "../in.txt", expected a file name in the request files' folder\n`,
+    );
+    expect(r.code).toBe(2);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+  });
+
   it('status of a file that is not a batch output: one line, exit 2', async () => {
     const r = await runCli(['status', path.join(ctx.dir, 'nope.jsonl')]);
     expect(r.code).toBe(2);
