@@ -55,7 +55,7 @@ import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { listenForHangup } from './stop-signals.js';
-import { budgetEnd, NO_STREAM_RESUME, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
+import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -471,18 +471,19 @@ function finishBatchRun(
   const reporter = closed ? silent(run.reporter) : run.reporter;
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
   // needed); `more`, this process could not plan on (a resume that collected an earlier plan with a
-  // stranded chunk: see BatchJob.planAgain): the same command can. Into a FIFO no command can
-  // (streamResumeRefusal): `unplannable`, and a stuck run's line names no command either.
+  // stranded chunk: see BatchJob.planAgain): the same command can. Into a FIFO that already
+  // delivered rows no command can (streamResumeRefusal): `unplannable`, and a stuck run names none.
   const output = config.output.kind === 'file' ? config.output.path : undefined;
   const stream = output !== undefined && isStreamTarget(output);
-  const { held, stuck, more, unplannable } = budgetEnd(outcome, stream);
+  const canResume = resumable(output, stream, stream ? readManifest(output!) : undefined);
+  const { held, stuck, more, unplannable } = budgetEnd(outcome, canResume);
   const lost = lostByThisRun(config);
   const next =
     lost.length > 0
       ? null
       : outcome.interrupted || outcome.pending > 0 || more
         ? resumeHint(config)
-        : stuck && !stream
+        : stuck && canResume
           ? resumeHint(config, false, { newMaxCost: true })
           : null;
   const summary = atBatchPrice(
@@ -507,7 +508,7 @@ function finishBatchRun(
     const spent = outcome.budget!.spentUsd;
     reporter.error(
       `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
-        (stream
+        (!canResume
           ? `every answered row went to the FIFO's reader; ${NO_STREAM_RESUME}`
           : `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`),
     );

@@ -9,7 +9,8 @@ import type { BatchJobOutcome } from '../batch/batch-job.js';
  * sends the input again on purpose. Undefined while a batch is open: collecting those is safe.
  */
 export function streamResumeRefusal(output: string, manifest: Manifest): string | undefined {
-  if (!manifest.planned || manifest.chunks.some(isOpen)) return undefined;
+  // Nothing collected (no batch yet, or only ones the server refused unrun): nothing would be paid twice.
+  if (!manifest.planned || manifest.chunks.some(isOpen) || !manifest.chunks.some((c) => c.collected)) return undefined;
   const held = manifest.budget?.held;
   return (
     `${output} is a FIFO, whose rows cannot be read back, and every batch ${manifestPath(output)} lists is collected: ` +
@@ -34,11 +35,17 @@ export interface BudgetEnd {
   unplannable: boolean;
 }
 
-export function budgetEnd(outcome: BatchJobOutcome, stream: boolean): BudgetEnd {
+/** `resumable`: a --resume of the output would not be refused (see streamResumeRefusal). */
+export function budgetEnd(outcome: BatchJobOutcome, resumable: boolean): BudgetEnd {
   const held = !outcome.interrupted && outcome.pending === 0 ? outcome.budget?.held : undefined;
   const stuck = held !== undefined && outcome.budget!.planned === 0;
   const fits = held !== undefined && !stuck;
-  return { ...(held ? { held } : {}), stuck, more: fits && !stream, unplannable: fits && stream };
+  return { ...(held ? { held } : {}), stuck, more: fits && resumable, unplannable: fits && !resumable };
+}
+
+/** Whether a --resume of this output would go on, not be refused as streamResumeRefusal refuses it. */
+export function resumable(output: string | undefined, stream: boolean, manifest: Manifest | undefined): boolean {
+  return !stream || output === undefined || manifest === undefined || streamResumeRefusal(output, manifest) === undefined;
 }
 
 /** What a stuck run's `budget reached` line says instead of the command to run, into a FIFO. */
