@@ -81,3 +81,23 @@ describe('--batch-api --resume into a FIFO whose batches are all collected', () 
     expect(fs.existsSync(path.join(ctx.dir, 'rows.jsonl.lock'))).toBe(false);
   });
 });
+
+describe('--batch-api --max-cost into a FIFO', () => {
+  it('budget reached once rows reached the reader: no --resume command (it would be refused), exit 3', async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    // $0.0005 a token at the Batch price: q1's worst case fits $0.05, the long line's is above it.
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), `q1\n${'long '.repeat(40)}\n`);
+    execFileSync('mkfifo', [path.join(ctx.dir, 'rows.jsonl')]);
+    const r = await runShellIn(
+      `cat rows.jsonl > got.jsonl & w=$!; timeout -s KILL 15 $LLM p.txt --base-url ${ctx.server.url} --no-cache --batch-api --poll 0.05 --price 1000/1000 --max-tokens 20 --max-cost 0.05 --summary-json s.json -o rows.jsonl; rc=$?; wait $w; exit $rc`,
+    );
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(
+      /budget reached: .*every answered row went to the FIFO's reader; a FIFO's rows cannot be read back, so no --resume can submit the rest without sending every prompt again\n/,
+    );
+    expect(r.stderr).not.toMatch(/--resume --max-cost|NEW_USD|to finish the rest/);
+    expect(JSON.parse(fs.readFileSync(path.join(ctx.dir, 's.json'), 'utf8'))).toMatchObject({ stopped: 'budget', resumeHint: null });
+    expect(fs.readFileSync(path.join(ctx.dir, 'got.jsonl'), 'utf8')).toMatch(/"prompt":"q1"/);
+    expect(ctx.server.batchState.counts.uploads).toBe(1);
+  });
+});
