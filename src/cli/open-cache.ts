@@ -4,6 +4,7 @@ import type { AnswerCache } from '../engine/answer-cache.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { CliConfig } from './config.js';
 import { dirProblem, pathProblem } from './path-problem.js';
+import { shellQuote } from './shell-quote.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -51,7 +52,7 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
   } catch (err) {
     if (err instanceof DamagedStoreError) {
       // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
-      const clear = `\`llm-batch cache clear${explicit ? ` --cache-dir ${shellWord(dir)}` : ''}\` removes it`;
+      const clear = `\`llm-batch cache clear${explicit ? ` --cache-dir ${shellQuote(dir)}` : ''}\` removes it`;
       if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
       warn(`${err.message}: running without the cache; ${clear}`);
       return undefined;
@@ -70,6 +71,3 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
 
 /** A cache directory that cannot be looked up or is not one, said before LMDB is loaded. */
 class CacheDirError extends Error {}
-
-/** A directory as the user can paste it into a shell. */
-const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);

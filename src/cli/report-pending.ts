@@ -1,7 +1,7 @@
 import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
 import { counted } from '../util/group-digits.js';
 import { lostMockBatches, lostMockBatchesMessage, writtenByMock } from './mock-batches-gone.js';
-import { shellQuote } from './resume-hint.js';
+import { shellQuote } from './shell-quote.js';
 
 /**
  * For `llm-batch report OUT`: the line that says OUT's --batch-api run left batches not collected

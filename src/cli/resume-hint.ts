@@ -1,12 +1,8 @@
 import { OutputClosedError, RunError } from '../errors.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
+import { shellQuote } from './shell-quote.js';
 import { isStreamTarget } from './stream-target.js';
-
-/** Quotes an argument for a POSIX shell only when it needs it. */
-export function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The exact command that finishes an interrupted run: the same arguments plus --resume, less

@@ -18,6 +18,12 @@ describe('resumeHint', () => {
     );
   });
 
+  it("a file name with an escape sequence or a bidi control: escaped in $'…', so the terminal shows it and a paste gives it back", () => {
+    expect(resumeHint(config(['in\u001b]0;owned\u0007 1.txt', '-o', 'out\u202etxt.jsonl']))).toBe(
+      "llm-batch $'in\\x1b]0;owned\\x07 1.txt' -o $'out\\xe2\\x80\\xaetxt.jsonl' --resume",
+    );
+  });
+
   it('an input after `--` (a file named -x.txt): the options it adds go before the `--`', () => {
     expect(resumeHint(config(['-o', 'out.jsonl', '--overwrite', '--', '-x.txt']))).toBe('llm-batch -o out.jsonl --resume -- -x.txt');
     expect(resumeHint(config(['-o', 'out.jsonl', '--max-cost', '5', '--', '-x.txt']), false, { newMaxCost: true })).toBe(
