@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { priceFor } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
+import { plainDecimal } from '../util/plain-decimal.js';
 import type { Usage } from '../types.js';
 import type { Picodollars } from './spend-cap.js';
 
@@ -27,11 +28,14 @@ function nonNegative(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
-/** `IN/OUT` or `IN/OUT/CACHED_IN`, USD per million tokens: `0.15/0.60`. */
+/**
+ * `IN/OUT` or `IN/OUT/CACHED_IN`, USD per million tokens: `0.15/0.60`, each a plain decimal as the
+ * other decimal flags take it (`.15` too; not `1e3`, `0x10` or `-1`).
+ */
 export function parsePrice(text: string): TokenPrice | undefined {
-  const parts = text.trim().split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^\s*\d+(\.\d+)?\s*$/.test(p))) return undefined;
-  const [input, output, cachedInput] = parts.map(Number) as [number, number, number | undefined];
+  const parts = text.trim().split('/').map(plainDecimal);
+  if (parts.length < 2 || parts.length > 3 || parts.includes(undefined)) return undefined;
+  const [input, output, cachedInput] = parts as [number, number, number | undefined];
   return cachedInput === undefined ? { input, output } : { input, output, cachedInput };
 }
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { plainDecimal, positiveInteger } from './parse-flags.js';
+import { plainDecimal } from '../util/plain-decimal.js';
+import { positiveInteger } from './parse-flags.js';
 
 /** Flags for data handling and per-request parameters, as commander hands them over. */
 export interface DataFlags {

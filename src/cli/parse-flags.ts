@@ -1,20 +1,10 @@
 import { InvalidArgumentError } from 'commander';
 import { parseShard } from '../input/shard.js';
 import { parsePrice, type TokenPrice } from '../budget/prices.js';
+import { plainDecimal } from '../util/plain-decimal.js';
 
-/**
- * A decimal as a person types it: digits with an optional fraction (`2`, `1.50`, `.5`). Number()
- * alone would also take `0x10` (16), `0b1`, `1e5`, `+5` and `Infinity`, so `--max-cost 0x10` was $16.
- */
-const DECIMAL = /^\s*(\d+\.?\d*|\.\d+)\s*$/;
 /** Digits only: an integer flag given `1.50` or `1e5` is refused, not rounded or expanded. */
 const DIGITS = /^\s*\d+\s*$/;
-
-/** The value of a plain decimal, else undefined (also for one too large for a double). */
-export function plainDecimal(value: string): number | undefined {
-  const n = Number(value);
-  return DECIMAL.test(value) && Number.isFinite(n) ? n : undefined;
-}
 
 /** Flag value parsers: each error says what was expected; commander adds the flag and the value. */
 export function positiveInteger(value: string): number {

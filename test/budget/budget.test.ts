@@ -64,6 +64,14 @@ describe('prices', () => {
     ['a/b', undefined],
     ['-1/2', undefined],
     ['1/2/3/4', undefined],
+    // Each part a plain decimal, as --max-cost and the other decimal flags take it.
+    ['.15/.60', { input: 0.15, output: 0.6 }],
+    [' .15 / 2. /.075', { input: 0.15, output: 2, cachedInput: 0.075 }],
+    ['1e3/2', undefined],
+    ['0x10/1', undefined],
+    ['1/Infinity', undefined],
+    ['./1', undefined],
+    [`1${'0'.repeat(400)}/1`, undefined],
   ])('parsePrice(%s)', (text, expected) => {
     expect(parsePrice(text)).toEqual(expected);
   });

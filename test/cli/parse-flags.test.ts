@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { onIo, parseArgv } from '../../src/cli/commander-io.js';
-import { plainDecimal, positiveInteger, positiveNumber, temperature, wholeNumber } from '../../src/cli/parse-flags.js';
+import { positiveInteger, positiveNumber, temperature, wholeNumber } from '../../src/cli/parse-flags.js';
+import { plainDecimal } from '../../src/util/plain-decimal.js';
 import { createProgram } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/io.js';
 
