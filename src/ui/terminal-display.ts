@@ -6,6 +6,7 @@ import { count } from './number-format.js';
 import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
+import { textWidth } from './terminal-text.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; _refreshSize?: () => void };
 
@@ -263,7 +264,7 @@ export class TerminalDisplay {
     // bar's own row, which the next clear erases, instead of wrapping and leaving the bar behind.
     const line = formatBarLine(this.snapshot(), columns - 3, this.layout);
     const text = this.o.ascii ? toAscii(line) : line;
-    this.drawnWidth = text.length;
+    this.drawnWidth = textWidth(text);
     return text;
   }
 }
