@@ -55,3 +55,39 @@ describe('createRedactor', () => {
     expect(createRedactor(['secret-token'])('')).toBe('');
   });
 });
+
+describe('createRedactor: credentials in URLs', () => {
+  const redact = createRedactor([]);
+  it.each([
+    ["argument 'https://user:pa55word@host.example/v1' is invalid", "argument 'https://***@host.example/v1' is invalid"],
+    ['ftp://user:pa55word@host/v1?api-key=Q-secret-1 refused', 'ftp://***@host/v1?api-key=*** refused'],
+    ['https://TOKENVALUE1@host/v1', 'https://***@host/v1'],
+    ['http://us%40er:p@ss@host:8080/x', 'http://***@host:8080/x'],
+    ["argument 'user:pa55word@host/v1' is invalid", "argument '***@host/v1' is invalid"],
+    [
+      'https://gw.example/v1/chat/completions?api-version=2024-06-01&api-key=Q-secret-1',
+      'https://gw.example/v1/chat/completions?api-version=2024-06-01&api-key=***',
+    ],
+    ['GET https://x.example/v1?key=AIzaSECRET&alt=json', 'GET https://x.example/v1?key=***&alt=json'],
+    [
+      'https://h/v1?API_KEY=a1&access_token=b2&subscription-key=c3&sig=d4&client_secret=e5&password=f6',
+      'https://h/v1?API_KEY=***&access_token=***&subscription-key=***&sig=***&client_secret=***&password=***',
+    ],
+    ['https://h/cb#access_token=b2&state=xyz', 'https://h/cb#access_token=***&state=xyz'],
+    ['{"url":"https://u:p4ss@h/v1?token=t1"}', '{"url":"https://***@h/v1?token=***"}'],
+  ])('%s', (text, expected) => {
+    expect(redact(text)).toBe(expected);
+  });
+
+  it('leaves URLs without credentials, addresses and ordinary parameters alone', () => {
+    for (const text of [
+      'https://api.openai.com/v1/batches?after=batch_abc&limit=100',
+      'write to ops@example.com about http://localhost:8000/v1',
+      'git@github.com:org/repo.git',
+      'error: 400 model=gpt-4o-mini, temperature=2.5',
+      'time 12:30 @ noon',
+      'HTTP 500: The server had an error',
+    ])
+      expect(redact(text)).toBe(text);
+  });
+});
