@@ -6,6 +6,7 @@ import { count } from './number-format.js';
 import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
+import { sanitize } from './sanitize.js';
 import { textWidth } from './terminal-text.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; _refreshSize?: () => void };
@@ -245,7 +246,8 @@ export class TerminalDisplay {
     }
     const { inputName } = this.o;
     const counted = this.o.total() ?? this.o.counted();
-    let text = inputName === undefined ? 'waiting for prompts on stdin' : `reading ${inputName}`;
+    // A file name may hold an escape sequence or a bidi control: shown as `�`, as messages show it.
+    let text = inputName === undefined ? 'waiting for prompts on stdin' : `reading ${sanitize(inputName)}`;
     if (counted) text += ` · ${count(counted)} prompts`;
     if (p.skipped) text += ` · ${count(p.skipped)} already done`;
     return `${text}…`;
