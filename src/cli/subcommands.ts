@@ -31,6 +31,7 @@ import { envBaseUrl, refuseCredentials, resolveCliConfig, resolveOutputTrace, ty
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
+import { onIo } from './commander-io.js';
 import { httpUrl, positiveNumber } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
@@ -350,7 +351,8 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
 
 /** `llm-batch status OUT` and `llm-batch cancel OUT`: the batches of a --batch-api output. */
 export async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = new Command('llm-batch').exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  // A parse error repeats the value it refused (`--base-url 'ftp://user:pw@host'`): onIo redacts it.
+  const program = onIo(new Command('llm-batch'), io);
   // Before the commands are added: they inherit the help flag's wording.
   styleHelp(program);
   let result: Promise<number> = Promise.resolve(ExitCode.ok);
