@@ -2,6 +2,7 @@ import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/mani
 import { RunError } from '../errors.js';
 import { readRunMeta } from '../output/index.js';
 import type { CliConfig } from './config.js';
+import { shellQuote } from './shell-quote.js';
 
 /**
  * Batches of an earlier --batch-api run that are on the server, or may be (a create the killed run
@@ -32,7 +33,7 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +
       `a live ${config.resume ? '--resume' : '--overwrite'} would send ${ids.length === 1 ? 'its' : 'their'} prompts again and pay twice; ` +
-      `collect ${ids.length === 1 ? 'it' : 'them'} with --batch-api --resume, or cancel ${ids.length === 1 ? 'it' : 'them'} with \`llm-batch cancel ${output}\` first`,
+      `collect ${ids.length === 1 ? 'it' : 'them'} with --batch-api --resume, or cancel ${ids.length === 1 ? 'it' : 'them'} with \`llm-batch cancel ${shellQuote(output)}\` first`,
     'output',
   );
 }
