@@ -55,6 +55,7 @@ import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { listenForHangup } from './stop-signals.js';
+import { shellQuote } from './shell-quote.js';
 import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
@@ -111,7 +112,7 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   if (ids.length > 0) {
     throw new RunError(
       `${manifestPath(output)} lists ${ids.length} ${ids.length === 1 ? 'batch' : 'batches'} of an earlier run not collected yet (${batchList(ids)}): ` +
-        `--overwrite would lose track of them while they run and bill; collect them with --resume, or cancel them with \`llm-batch cancel ${output}\`, then --overwrite`,
+        `--overwrite would lose track of them while they run and bill; collect them with --resume, or cancel them with \`llm-batch cancel ${shellQuote(output)}\`, then --overwrite`,
       'output',
     );
   }

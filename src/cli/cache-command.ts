@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
 import { dirProblem, pathProblem } from './path-problem.js';
+import { cacheClearHint } from './cache-clear-hint.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
@@ -55,7 +56,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   };
   const clearHint = () => {
     const flag = program.opts<{ cacheDir?: string }>().cacheDir;
-    return `\`llm-batch cache clear${flag === undefined ? '' : ` --cache-dir ${flag}`}\` removes it`;
+    return cacheClearHint(flag);
   };
   /** `readOnly` for stats: it neither waits for a writer's lock nor writes the file (see openDatabase). */
   const open = async (readOnly = false) => {

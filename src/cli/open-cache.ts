@@ -4,7 +4,7 @@ import type { AnswerCache } from '../engine/answer-cache.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import type { CliConfig } from './config.js';
 import { dirProblem, pathProblem } from './path-problem.js';
-import { shellQuote } from './shell-quote.js';
+import { cacheClearHint } from './cache-clear-hint.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -52,7 +52,7 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
   } catch (err) {
     if (err instanceof DamagedStoreError) {
       // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
-      const clear = `\`llm-batch cache clear${explicit ? ` --cache-dir ${shellQuote(dir)}` : ''}\` removes it`;
+      const clear = cacheClearHint(explicit ? dir : undefined);
       if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
       warn(`${err.message}: running without the cache; ${clear}`);
       return undefined;
