@@ -1,6 +1,5 @@
 import type { BatchStats } from '../engine/stats.js';
 import { compact, count, duration, rate } from './number-format.js';
-import { cutToWidth, textWidth } from './terminal-text.js';
 
 /** What a progress display shows at one instant. */
 export interface ProgressSnapshot {
@@ -116,7 +115,7 @@ export interface BarLayout {
 /**
  * The bar line: `█████░░░░░  42% 1,200/5,000 · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · ETA 1m40s · 8 in flight`
  * (no bar, percentage or ETA without a total). Fitted to `width` columns: tok/s and the in-flight
- * count go first, then req/s, then the bar, then the ETA; measured in display columns. Plain characters only (no colour):
+ * count go first, then req/s, then the bar, then the ETA. Plain characters only (no colour):
  * cli-progress cuts the line at the terminal width, and a cut escape code would bleed.
  */
 export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLayout): string {
@@ -142,8 +141,8 @@ export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLa
   let withBar = fraction !== undefined && !layout?.dropped.has('bar');
   if (layout) parts = parts.filter((x) => !layout.dropped.has(x.key));
   const barRoom = () => (withBar ? BAR_MIN + 1 + percent.length + 1 : 0);
-  const partsWidth = () => textWidth(parts.map((x) => x.text).join(' · '));
-  while (partsWidth() + barRoom() > width) {
+  const textWidth = () => parts.map((x) => x.text).join(' · ').length;
+  while (textWidth() + barRoom() > width) {
     let lowest = -1;
     for (let i = 0; i < parts.length; i++) if (parts[i]!.keep < (lowest < 0 ? Infinity : parts[lowest]!.keep)) lowest = i;
     const lowestKeep = lowest < 0 ? Infinity : parts[lowest]!.keep;
@@ -157,10 +156,9 @@ export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLa
   }
   let text = parts.map((x) => x.text).join(' · ');
   if (withBar && fraction !== undefined) {
-    const size = Math.min(30, width - textWidth(text) - percent.length - 2);
+    const size = Math.min(30, width - text.length - percent.length - 2);
     const filled = Math.round(fraction * size);
     text = `${'█'.repeat(filled)}${'░'.repeat(size - filled)} ${percent} ${text}`;
   }
-  // In columns, not UTF-16 units: a wide character takes two, and a cut inside one would wrap the line.
-  return textWidth(text) > width ? cutToWidth(text, width) : text;
+  return text.length > width ? text.slice(0, width) : text;
 }

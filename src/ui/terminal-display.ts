@@ -7,7 +7,6 @@ import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from 
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
 import { sanitize } from './sanitize.js';
-import { textWidth } from './terminal-text.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; _refreshSize?: () => void };
 
@@ -266,7 +265,7 @@ export class TerminalDisplay {
     // bar's own row, which the next clear erases, instead of wrapping and leaving the bar behind.
     const line = formatBarLine(this.snapshot(), columns - 3, this.layout);
     const text = this.o.ascii ? toAscii(line) : line;
-    this.drawnWidth = textWidth(text);
+    this.drawnWidth = text.length;
     return text;
   }
 }

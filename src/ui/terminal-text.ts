@@ -19,20 +19,16 @@ export function textWidth(text: string): number {
 
 /** Cuts `text` to at most `width` columns, with an ellipsis when it had to cut. */
 export function truncate(text: string, width: number): string {
-  return textWidth(text) <= width ? text : `${cutToWidth(text, width - 1)}…`;
-}
-
-/** The longest start of `text` that takes at most `width` columns, cut between graphemes (no ellipsis). */
-export function cutToWidth(text: string, width: number): string {
+  if (textWidth(text) <= width) return text;
   let out = '';
   let used = 0;
   for (const g of graphemes(text)) {
     const w = stringWidth(g);
-    if (used + w > width) break;
+    if (used + w > width - 1) break;
     out += g;
     used += w;
   }
-  return out;
+  return `${out}…`;
 }
 
 export { sanitize } from './sanitize.js';

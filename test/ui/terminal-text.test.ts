@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowWrapper, cutToWidth, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
+import { RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
 
 describe('textWidth and truncate', () => {
   it.each([
@@ -26,15 +26,6 @@ describe('textWidth and truncate', () => {
   it('never cuts inside a grapheme: an emoji sequence or a letter with its accent stays whole', () => {
     expect(truncate('ab👩\u200d💻cd', 5)).toBe('ab👩\u200d💻…');
     expect(truncate('abcde\u0301fgh', 7)).toBe('abcde\u0301f…');
-  });
-
-  it('cutToWidth: the longest start that fits the columns, no ellipsis (the bar line cuts so)', () => {
-    // By UTF-16 length `中文abc`.slice(0, 3) is `中文a`: five columns, and the line wraps.
-    expect(cutToWidth('中文abc', 3)).toBe('中');
-    expect(cutToWidth('中文abc', 5)).toBe('中文a');
-    expect(cutToWidth('ab👩\u200d💻cd', 3)).toBe('ab');
-    expect(cutToWidth('abc', 5)).toBe('abc');
-    expect(cutToWidth('abc', 0)).toBe('');
   });
 });
 
