@@ -1,5 +1,4 @@
 import { RunError } from '../errors.js';
-import type { Manifest } from './manifest.js';
 
 type Check = (value: unknown) => boolean;
 
@@ -87,12 +86,15 @@ function checkFields(value: Record<string, unknown>, fields: readonly Field[], w
  * naming the file and the field (exit 2), instead of "undefined undefined requests", a TypeError,
  * a poll that never ends or a request file read from elsewhere.
  */
-export function checkManifest(manifest: Manifest, file: string): Manifest {
+export function checkManifest<M extends { chunks: readonly unknown[] }>(manifest: M, file: string): M {
   const damaged = `batch manifest ${file} is damaged: `;
-  checkFields(manifest as unknown as Record<string, unknown>, TOP, damaged);
-  if (manifest.budget) {
-    checkFields(manifest.budget as unknown as Record<string, unknown>, BUDGET, `${damaged}budget.`);
-    if (manifest.budget.held) checkFields(manifest.budget.held as unknown as Record<string, unknown>, HELD, `${damaged}budget.held.`);
+  const top = manifest as unknown as Record<string, unknown>;
+  checkFields(top, TOP, damaged);
+  const budget = top['budget'] as Record<string, unknown> | undefined;
+  if (budget) {
+    checkFields(budget, BUDGET, `${damaged}budget.`);
+    const held = budget['held'] as Record<string, unknown> | undefined;
+    if (held) checkFields(held, HELD, `${damaged}budget.held.`);
   }
   manifest.chunks.forEach((chunk: unknown, i) => {
     const where = `${damaged}chunks[${i}]`;
