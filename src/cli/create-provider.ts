@@ -15,20 +15,35 @@ export interface Provider {
   viaProxy: boolean;
 }
 
+/** A provider before its completion function is made: see providerSettings. */
+export type ProviderSettings = Omit<Provider, 'complete'> & { start: () => Complete };
+
 /** The completion function for --mock or a real server (key, base URL, proxy from the environment). */
 export function createProvider(config: CliConfig, io?: CliIo): Provider {
+  const settings = providerSettings(config, io);
+  return { complete: settings.start(), redact: settings.redact, viaProxy: settings.viaProxy };
+}
+
+/**
+ * The provider's settings, checked (a proxy from the environment, the --trace file opened) where the
+ * run's order of checks puts them; `start()` makes the completion function, and starts loading the
+ * SDK, once nothing more can refuse the run before it sends.
+ */
+export function providerSettings(config: CliConfig, io?: CliIo): ProviderSettings {
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const proxy = config.provider.kind === 'openai' ? proxyFromEnv(config.provider.baseURL) : undefined;
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
-  const complete = createOpenAIComplete({
-    apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
-    baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
-    fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
-    proxyFor: proxy?.proxyFor,
-    connections: config.concurrency,
-    redact,
-    trace: io ? openTrace(config, io) : undefined,
-  });
+  const trace = io ? openTrace(config, io) : undefined;
+  const start = () =>
+    createOpenAIComplete({
+      apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
+      baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
+      fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
+      proxyFor: proxy?.proxyFor,
+      connections: config.concurrency,
+      redact,
+      trace,
+    });
   const viaProxy = config.provider.kind === 'openai' && proxy?.proxyFor(config.provider.baseURL ?? 'https://api.openai.com/v1') !== undefined;
-  return { complete, redact, viaProxy };
+  return { redact, viaProxy, start };
 }

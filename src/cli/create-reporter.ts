@@ -8,10 +8,10 @@ import type { AnswerPrinter } from '../ui/answer-printer.js';
 import { formatProgressLine, RateMeter } from '../ui/progress.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { Screen, sameTerminal } from '../ui/screen.js';
-import { rowsFeedAnotherProgram } from './piped-stdout.js';
 import { countRunRecords } from './count-run-records.js';
 import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { UsageTally, type UsageByModel } from '../ui/summary.js';
+import { displayMode, isInteractive, useColor } from './display-mode.js';
 import type { TerminalDisplay } from '../ui/terminal-display.js';
 
 export interface CliReporter extends Reporter {
@@ -25,17 +25,8 @@ export interface CliReporter extends Reporter {
   stopping(): void;
 }
 
-type Stream = { isTTY?: boolean };
-
-/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
-export function useColor(io: CliIo, stream: Stream): boolean {
-  return stream.isTTY === true && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
-}
-
-/** Spinners and bars need a terminal that understands cursor movement. */
-export function isInteractive(io: CliIo, stream: Stream): boolean {
-  return stream.isTTY === true && io.env.TERM !== 'dumb';
-}
+/** Where they were first: batch-api-command.ts imports them from here. */
+export { isInteractive, useColor };
 
 const green = (s: string) => `\x1b[32m${s}\x1b[39m`;
 const red = (s: string) => `\x1b[31m${s}\x1b[39m`;
@@ -130,9 +121,7 @@ async function createAnswerPrinter(config: CliConfig, io: CliIo, screen: Screen)
  */
 export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
   const tally = new UsageTally(config.model);
-  // -v writes its trace to stderr: a bar would cut into it.
-  const interactive = !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
-  const plainEvery = !interactive && !config.quiet ? config.progressEverySec : undefined;
+  const { interactive, plainEvery } = displayMode(config, io);
   const screen = new Screen(io.stdout, io.stderr);
   const records = countInBackground(config, interactive || plainEvery !== undefined);
   const display = interactive ? await createTerminalDisplay(config, io, stats, screen, records) : undefined;

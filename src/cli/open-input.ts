@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { readProblem, unreadableReason } from './path-problem.js';
+import { readProblem } from './path-problem.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
@@ -8,6 +8,9 @@ import { decodeInput } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
+
+/** The run's first check of its input, in a module of its own (check-input.ts). */
+export { checkInputFile } from './check-input.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -108,19 +111,6 @@ async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
     };
   }
   return openFileInput(config, config.input.path);
-}
-
-/**
- * A missing, unreadable or directory input file, told before the key is asked for: it is wrong with
- * or without a key. Checked without opening it: a FIFO (`<(cmd)`) opened and closed here would lose
- * what its writer sent, and the run opens it once, later (its own error stays for a file that goes
- * away meanwhile).
- */
-export function checkInputFile(config: CliConfig): void {
-  if (config.input.kind !== 'file') return;
-  const file = config.input.path;
-  const why = unreadableReason(file);
-  if (why) throw new RunError(`cannot read input file ${file}: ${why}`, 'input');
 }
 
 function unreadableInput(file: string, err: unknown): RunError {

@@ -1,6 +1,6 @@
 import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
 import { RunError } from '../errors.js';
-import { readRunMeta } from '../output/index.js';
+import { readRunMeta } from '../output/run-meta.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
 

@@ -69,6 +69,23 @@ describe('a run against an http:// server', () => {
   });
 });
 
+describe('a run refused before it sends', () => {
+  it('an output that exists: refused before the SDK, the engine or the display loads', async () => {
+    const input = writePrompts(ctx.dir, 'refused.txt', ['one']);
+    const out = path.join(ctx.dir, 'refused.jsonl');
+    fs.writeFileSync(out, '{"id":"x"}\n');
+    const trace = path.join(ctx.dir, 'refused.trace');
+    const r = await runCli([input, '--mock', '-o', out], { env: traceBuiltins(trace) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refused.jsonl already exists: pass --resume');
+    // Refusals are most of CI's CLI starts, and cron's: one that needs no network costs little more than --help.
+    const loadedPkgs = packages(trace);
+    expect(loadedPkgs.has('commander'), 'the module trace works').toBe(true);
+    expect(['openai', 'p-queue', 'string-width'].filter((name) => loadedPkgs.has(name))).toEqual([]);
+    expect(builtins(trace).has('NativeModule internal/deps/undici/undici')).toBe(false);
+  });
+});
+
 describe('--help', () => {
   it('loads no node:child_process (commander spawns only for executable subcommands: required on use)', async () => {
     const trace = path.join(ctx.dir, 'help.trace');

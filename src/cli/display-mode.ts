@@ -1,0 +1,32 @@
+import type { CliConfig } from './config.js';
+import type { CliIo } from './io.js';
+import { rowsFeedAnotherProgram } from './piped-stdout.js';
+
+type Stream = { isTTY?: boolean };
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+export function useColor(io: CliIo, stream: Stream): boolean {
+  return stream.isTTY === true && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+}
+
+/** Spinners and bars need a terminal that understands cursor movement. */
+export function isInteractive(io: CliIo, stream: Stream): boolean {
+  return stream.isTTY === true && io.env.TERM !== 'dumb';
+}
+
+/** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */
+export function displayMode(config: CliConfig, io: CliIo): { interactive: boolean; plainEvery: number | undefined } {
+  // -v writes its trace to stderr: a bar would cut into it.
+  const interactive = !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
+  return { interactive, plainEvery: !interactive && !config.quiet ? config.progressEverySec : undefined };
+}
+
+/**
+ * Whether the display does anything before the run sends (a spinner, a timed progress line, an
+ * answer printer that the output is): otherwise it is the same made before the output is opened or
+ * after, and a run refused on the way loads none of its code.
+ */
+export function displaysBeforeSending(config: CliConfig, io: CliIo): boolean {
+  const { interactive, plainEvery } = displayMode(config, io);
+  return interactive || plainEvery !== undefined || config.output.kind === 'terminal';
+}

@@ -1,0 +1,137 @@
+import type { BatchEvent } from '../engine/events.js';
+import { uncountRow, type BatchStats } from '../engine/stats.js';
+import { runBatchGroups } from '../engine/run-batch.js';
+import { OutputWriteError } from '../errors.js';
+import { readRecords } from '../input/index.js';
+import { shardRecords } from '../input/shard.js';
+import type { Complete } from '../provider/completion.js';
+import type { PriceLookup } from '../budget/prices.js';
+import type { RunBudget } from '../budget/run-budget.js';
+import type { CliConfig } from './config.js';
+import type { ProviderSettings } from './create-provider.js';
+import { createReporter, type CliReporter } from './create-reporter.js';
+import { engineOptions } from './engine-options.js';
+import type { CliIo } from './io.js';
+import { inputOptionsFor, type OpenedInput } from './open-input.js';
+import { ranNothing } from './empty-input.js';
+import { finishRun, summarySoFar } from './outcome.js';
+import { closeOutputTarget, type OutputTarget } from './output-target.js';
+import { resumeHint, withResumeCommand } from './resume-hint.js';
+import { skipAnswered } from './resume-skip.js';
+import { limitRecords } from './limit-records.js';
+import { concurrencyWithinFdLimit } from './fd-limit.js';
+import { listenForStop, type StopSignals } from './stop-signals.js';
+import type { StructuredSetup } from './structured-setup.js';
+import { writeRows } from './write-rows.js';
+import type { RunReport } from './run-report.js';
+import type { RunSummary } from '../ui/summary.js';
+import { openCache, type OpenedCache } from './open-cache.js';
+import { expandMatrix } from '../input/expand-matrix.js';
+import { ModelTally } from '../ui/model-tally.js';
+import type { RunPhase } from './refused-summary.js';
+
+/** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
+export { createReporter };
+
+/** What the run holds open as it sends; run-command.ts releases it, in its order, however the run ends. */
+export interface SendHeld {
+  reporter?: CliReporter | undefined;
+  complete?: Complete;
+  signals?: StopSignals;
+  cache?: OpenedCache | undefined;
+  runReport?: RunReport | undefined;
+}
+
+/** What run-command.ts opened and checked before the run's own code loaded. */
+export interface Opened {
+  stats: BatchStats;
+  input: OpenedInput;
+  target: OutputTarget;
+  structured: StructuredSetup | undefined;
+  budget: RunBudget | undefined;
+  prices: PriceLookup | undefined;
+}
+
+/**
+ * The live run once its output is open: the display (unless made earlier), the cache (a refusal of
+ * its own, still before the SDK loads), the signals, the engine, the rows and the summary.
+ */
+export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, settings: ProviderSettings, opened: Opened, held: SendHeld): Promise<number> {
+  const { redact, viaProxy } = settings;
+  const { stats, input, target, structured, budget, prices } = opened;
+  const reporter = (held.reporter ??= await createReporter(config, io, stats));
+  if (target.lock?.note) reporter.info(target.lock.note);
+  if (target.resumeNote) reporter.info(target.resumeNote);
+  const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));
+  // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
+  const complete = (held.complete = settings.start());
+  const signals = (held.signals = listenForStop(io, stats, (line) => reporter.info(line)));
+  signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
+  // Loaded only for --report: a plain run does not pay for the report's code at start-up.
+  const runReport = (held.runReport = config.report
+    ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices)
+    : undefined);
+  let records = readRecords(input.stream, inputOptionsFor(config, input));
+  // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's
+  // own records, before each becomes one request per model and sample (--limit counts records, as --dry-run does).
+  const shardTally = { others: 0 };
+  if (config.shard) records = shardRecords(records, config.shard, shardTally);
+  if (config.data.limit !== undefined) records = limitRecords(records, config.data.limit);
+  records = expandMatrix(records, { models: config.models, repeat: config.repeat, tagged: target.tagRows });
+  if (target.skip) records = skipAnswered(records, target.skip, stats);
+  // EMFILE would fail prompts for a local reason: stay within `ulimit -n`, and say so once.
+  const fd = concurrencyWithinFdLimit(config.concurrency);
+  if (fd.limit !== undefined) {
+    reporter.info(
+      `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`,
+    );
+  }
+  const onEvent = (event: BatchEvent) => {
+    reporter.event(event);
+    runReport?.event(event);
+  };
+  const rows = runBatchGroups(records, {
+    ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured, cache: cache?.cache, budget }),
+    concurrency: fd.concurrency,
+  });
+  const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
+  const keptSoFar = () => target.pending !== undefined && !target.pending.replaced;
+  phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally }, stats, reporter);
+  phase.sending = true;
+  let { outcome, notFound } = await writeRows(
+    rows,
+    runReport ? runReport.tee(target.writer) : target.writer,
+    reporter,
+    modelTally && ((row) => modelTally.add(row)),
+    (unwritten) => {
+      for (const row of unwritten) uncountRow(stats, row);
+    },
+  ).catch((err: unknown) => {
+    // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
+    throw withResumeCommand(err, resumeHint(config, keptSoFar()));
+  });
+  const oldFileKept = await closeOutputTarget(
+    config,
+    target,
+    outcome.stopped,
+    (line) => reporter.info(line),
+    ranNothing(outcome, stats, shardTally.others),
+  ).catch((err: unknown) => {
+    // The last rows failed as they were flushed (-o /dev/full): a stop like one during the run.
+    if (!(err instanceof OutputWriteError)) throw err;
+    outcome = { stopped: 'output_failed', message: err.message };
+    return keptSoFar();
+  });
+  // From here the run's own summary says how it ended.
+  phase.soFar = undefined;
+  const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
+  return await finishRun(
+    config,
+    { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, otherShards: shardTally.others },
+    stats,
+    reporter,
+    redact,
+    signals.abort,
+    report,
+  );
+}
