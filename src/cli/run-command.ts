@@ -1,4 +1,3 @@
-import type { BatchOutcome } from '../engine/run-batch.js';
 import { RunError } from '../errors.js';
 import { checkWritableFile } from './check-writable.js';
 import { requireKey, type CliConfig } from './config.js';
@@ -75,6 +74,3 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
     await input.close();
   }
 }
-
-/** The engine's word for how a run that sent ended; the engine itself loads with send-rows.ts. */
-export type { BatchOutcome };
