@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkManifest } from '../../src/batch/check-manifest.js';
 import { readManifest, type Manifest } from '../../src/batch/manifest.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runSubcommand } from '../../src/cli/subcommands.js';
 import { RunError } from '../../src/errors.js';
+import { memoryIo } from '../helpers/memory-io.js';
 import { tempDir } from '../helpers/run-cli.js';
 
 const GOOD = { n: 1, model: 'gpt-4o-mini', file: 'chunk-1.jsonl', lines: 3, bytes: 10, status: 'in_progress', batchId: 'batch_1', submittedAt: 1 };
@@ -105,23 +104,18 @@ describe('llm-batch status of a hand-edited manifest', () => {
     const out = path.join(dir, 'out.jsonl');
     fs.writeFileSync(out, '');
     fs.writeFileSync(`${out}.batch.json`, JSON.stringify(manifestOf({ n: 1, batchId: 'b' })));
-    const stdout = new PassThrough();
-    let printed = '';
-    stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-    });
-    const io = { stdin: new PassThrough(), stdout, stderr: new PassThrough(), env: {}, onSignal: () => () => {} } as CliIo;
+    const io = memoryIo();
     const status = runSubcommand(['status', out, '--no-refresh'], io);
     await expect(status).rejects.toThrow(`batch manifest ${out}.batch.json is damaged: chunks[0].model is missing, expected a model name`);
     await expect(status.catch((err: RunError) => err.exitCode)).resolves.toBe(2);
-    expect(printed).toBe('');
+    expect(io.out()).toBe('');
   });
 
   it('cancel too: refused with the file and the field (exit 2) before the server is asked', async () => {
     const out = path.join(dir, 'cancel.jsonl');
     fs.writeFileSync(out, '');
     fs.writeFileSync(`${out}.batch.json`, JSON.stringify(manifestOf({ ...GOOD, batchId: 7 })));
-    const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, onSignal: () => () => {} } as CliIo;
+    const io = memoryIo();
     // A base URL nothing listens on: a cancel that got as far as the server would fail another way.
     const cancel = runSubcommand(['cancel', out, '--base-url', 'http://127.0.0.1:9/v1'], io);
     await expect(cancel).rejects.toThrow(`batch manifest ${out}.batch.json is damaged: chunks[0].batchId is 7, expected a batch id`);

@@ -1,11 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { onIo, parseArgv } from '../../src/cli/commander-io.js';
 import { positiveInteger, positiveNumber, temperature, wholeNumber } from '../../src/cli/parse-flags.js';
 import { plainDecimal } from '../../src/util/plain-decimal.js';
 import { createProgram } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { memoryIo } from '../helpers/memory-io.js';
 
 /** What Number() reads as a number but a person does not write as a decimal. */
 const NOT_DECIMALS = ['0x10', '0X10', '0b1', '0o7', '1e5', '1E5', '1e-3', '+5', '-1', 'Infinity', '1_000', '1,5', '', '  ', '.', `1${'0'.repeat(400)}`];
@@ -47,25 +46,9 @@ describe('numeric flag parsers', () => {
   });
 });
 
-function fakeIo(): CliIo & { err: () => string } {
-  let err = '';
-  const stderr = new PassThrough();
-  stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  return {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    stderr,
-    env: {},
-    onSignal: () => () => {},
-    err: () => err,
-  };
-}
-
 /** Parses a run's command line as main() does: the exit code (undefined: the run goes on) and stderr. */
 function parse(args: string[]): { code: number | undefined; stderr: string; opts: Record<string, unknown> } {
-  const io = fakeIo();
+  const io = memoryIo();
   const program = onIo(createProgram('0.0.0'), io);
   const code = parseArgv(program, ['in.txt', ...args]);
   return { code, stderr: io.err(), opts: program.opts() };
