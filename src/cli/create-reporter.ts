@@ -25,9 +25,6 @@ export interface CliReporter extends Reporter {
   stopping(): void;
 }
 
-/** Where they were first: batch-api-command.ts imports them from here. */
-export { isInteractive, useColor };
-
 const green = (s: string) => `\x1b[32m${s}\x1b[39m`;
 const red = (s: string) => `\x1b[31m${s}\x1b[39m`;
 

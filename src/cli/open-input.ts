@@ -9,9 +9,6 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 
-/** The run's first check of its input, in a module of its own (check-input.ts). */
-export { checkInputFile } from './check-input.js';
-
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
   source: string;
