@@ -11,7 +11,7 @@ import { fmt } from '../../src/report-page/format.js';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { until } from '../helpers/until.js';
+import { textSoFar, until } from '../helpers/until.js';
 
 // Page globals, for the functions run inside the page by page.evaluate (the test itself has no DOM).
 declare const document: any, window: any, innerWidth: number;
@@ -500,7 +500,7 @@ describe('report review fixes, in chromium', () => {
         const report = path.join(btmp.dir, 'res.html');
         const args = [input, '--base-url', bserver.url, '-c', '2', '-o', out];
         const child = spawnCli(args);
-        await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').length > 10, 'ten rows');
+        await until(() => textSoFar(out).split('\n').length > 10, 'ten rows');
         child.kill('SIGINT');
         expect((await waitForExit(child)).code).toBe(130);
         bserver.options.latencyMs = 5;

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { until } from '../helpers/until.js';
+import { textSoFar, until } from '../helpers/until.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { parseJsonl, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
@@ -279,7 +279,7 @@ describe('a text output (-o out.txt)', () => {
     ctx.server.options.latencyMs = 300;
     try {
       const run = start([input, '-o', out, '-c', '2']);
-      await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').length > 0, 'a first answer in the file');
+      await until(() => textSoFar(out).length > 0, 'a first answer in the file');
       run.child.kill('SIGINT');
       const r = await run.exit;
       expect(r.code, r.stderr).toBe(130);
