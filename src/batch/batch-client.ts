@@ -7,7 +7,7 @@ import { createHttpFetch } from '../provider/http-fetch.js';
 import { withTrace } from '../provider/trace-fetch.js';
 import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
 import { RunError } from '../errors.js';
-import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
+import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 import { BATCH_ENDPOINT } from './request-line.js';
 
 export type { Batch };
@@ -70,10 +70,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
     const message = redact(`${what}: HTTP ${status} ${err.message.replace(/^\d{3}\s*/, '')}`);
     // A 403 for where the calls come from: as live, the key is not blamed (still an `auth` stop: a 403).
     if (status === 403 && refusesRegion(typeof err.code === 'string' ? err.code : undefined, err.message))
-      return new RunError(
-        `${REGION_REFUSAL} (${message}); the API key is not the problem: check the network the requests leave by (a VPN, a proxy, the region of a cloud machine) and --base-url`,
-        'auth',
-      );
+      return new RunError(`${REGION_REFUSAL} (${message}); ${REGION_ADVICE}`, 'auth');
     if (status === 401 || status === 403) return new RunError(`the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`, 'auth');
     // As live: waiting will not restore a quota, so it stops the run (exit 3) instead of polling on.
     if (status === 429 && (err.code === 'insufficient_quota' || err.type === 'insufficient_quota'))

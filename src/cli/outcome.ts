@@ -13,7 +13,7 @@ import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
-import { isRegionRefusal } from '../provider/region-refusal.js';
+import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { worstCaseAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 
@@ -69,7 +69,7 @@ function stopLine(
 /** Why a 401 or 403 stopped the run: a rejected key, or a country or region the server does not serve. */
 export function authStopLine(message: string): string {
   if (isRegionRefusal(message)) {
-    return `${message}; the API key is not the problem: check the network the requests leave by (a VPN, a proxy, the region of a cloud machine) and --base-url. Stopped before sending more.`;
+    return `${message}; ${REGION_ADVICE}. Stopped before sending more.`;
   }
   return `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`;
 }

@@ -7,6 +7,10 @@
 /** How the classified message of such a refusal begins. */
 export const REGION_REFUSAL = 'the server does not serve the country or region the requests come from';
 
+/** What a stop for such a refusal tells the user to check, live and --batch-api alike. */
+export const REGION_ADVICE =
+  'the API key is not the problem: check the network the requests leave by (a VPN, a proxy, the region of a cloud machine) and --base-url';
+
 /**
  * A 403's code and message refuse where the request came from: OpenAI's code, or its wording from a
  * gateway that passes the message on without the code. (Not "not supported in this region": Azure says
