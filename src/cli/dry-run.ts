@@ -125,20 +125,6 @@ interface DryRunScan {
   shardTally: ShardTally;
 }
 
-/** Counts tokens the way the engine's TPM estimate does, even in text the tokenizer refuses. */
-async function promptTokenCounter(): Promise<{ promptTokensOf: (messages: ChatMessage[]) => number; textTokensOf: (text: string) => number }> {
-  const { estimatePromptTokens, estimateTextTokens } = await import('../schedule/estimate-tokens.js');
-  const promptTokensOf = (messages: ChatMessage[]) => {
-    try {
-      return estimatePromptTokens(messages);
-    } catch {
-      // The tokenizer refuses special tokens such as <|endoftext|> in text; count around them.
-      return estimatePromptTokens(messages.map((m) => (typeof m.content === 'string' ? { ...m, content: m.content.replace(/<\|/g, '< |') } : m)));
-    }
-  };
-  return { promptTokensOf, textTokensOf: estimateTextTokens };
-}
-
 /** Reads the whole input once (streaming), keeping counts, the first records and the first problems. */
 async function scanInput(
   config: CliConfig,
@@ -150,32 +136,18 @@ async function scanInput(
   answered?: (record: PromptRecord) => boolean,
   pending?: (record: PromptRecord) => boolean,
 ): Promise<DryRunScan> {
-  const { promptTokensOf, textTokensOf } = await promptTokenCounter();
-  // What the engine's token estimate counts too: our system message, and the schema in response_format.
+  const { requestTokenEstimator, estimateTextTokens } = await import('../schedule/estimate-tokens.js');
+  // Counted as the engine's TPM estimate counts a request (each schema or tools list encoded once):
+  // its messages, the run's schema or a row's own (or --param's) response_format, and its tools,
+  // which the provider bills as prompt too, as --max-cost counts them.
+  const estimate = requestTokenEstimator();
   const format = structured?.structured.responseFormat;
-  const schemaTokens = format ? promptTokensOf([{ role: 'system', content: JSON.stringify(format) }]) : 0;
-  // A row's own (or --param's) tool definitions and response_format are prompt the provider bills
-  // too, as --max-cost counts them; counted once per distinct JSON (most rows share theirs).
   const runExtra = config.data?.params;
-  const extraCounts = new Map<string, number>();
-  const extraTokensOf = (record: PromptRecord): number => {
-    let total = 0;
-    // A structured run's response_format replaces a row's own (counted above as schemaTokens).
-    for (const key of format ? ['tools'] : ['tools', 'response_format']) {
-      const value = record.extraBody?.[key] ?? runExtra?.[key];
-      if (value === undefined || value === null) continue;
-      const json = JSON.stringify(value);
-      let tokens = extraCounts.get(json);
-      if (tokens === undefined) {
-        tokens = promptTokensOf([{ role: 'system', content: json }]);
-        if (extraCounts.size < 64) extraCounts.set(json, tokens);
-      }
-      total += tokens;
-    }
-    return total;
-  };
+  const extraOf = (record: PromptRecord, key: string): unknown => record.extraBody?.[key] ?? runExtra?.[key];
+  const promptTokensOf = (record: PromptRecord): number =>
+    estimate({ messages: messagesOf(record), response_format: format ?? extraOf(record, 'response_format'), tools: extraOf(record, 'tools') });
   // A prediction (Predicted Outputs) the answer does not use is billed as answer tokens, as --max-cost reserves it.
-  const predictedTokensOf = (record: PromptRecord): number => textTokensOf(predictedText(record.extraBody?.['prediction'] ?? runExtra?.['prediction']));
+  const predictedTokensOf = (record: PromptRecord): number => estimateTextTokens(predictedText(extraOf(record, 'prediction')));
   const messagesOf = (record: PromptRecord): ChatMessage[] =>
     structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
   const scan: DryRunScan = {
@@ -216,7 +188,7 @@ async function scanInput(
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
-      const promptTokens = promptTokensOf(messagesOf(record)) + schemaTokens + extraTokensOf(record);
+      const promptTokens = promptTokensOf(record);
       const predicted = predictedTokensOf(record);
       for (const model of models) {
         const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0, predicted: 0 };
