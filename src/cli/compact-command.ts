@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import { compactResults, csvLayoutFromFile, formatFromPath, PLAIN_CSV, readRunMeta, streamWriter, type CsvLayout } from '../output/index.js';
+import { compactResults, csvLayoutFromFile, formatFromPath, PLAIN_CSV, readRunMeta, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
-import { isStreamTarget, openStreamOutput } from './stream-target.js';
-import { openReplacingWriter, writeWhole, writtenInPlace } from './replacing-writer.js';
+import { isStreamTarget } from './stream-target.js';
+import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
 import { sayingSourceLines } from './source-line-error.js';
 
@@ -34,12 +34,7 @@ async function compact(config: CliConfig, io: CliIo): Promise<number> {
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;
   // A file is replaced only once every row is in its place: a bad line in the input keeps the old one.
-  const output =
-    out.kind !== 'file'
-      ? writtenInPlace(streamWriter(io.stdout, out.kind === 'stdout' ? out.format : format, layout))
-      : stream
-        ? writtenInPlace(openStreamOutput(out.path, out.format, layout, io))
-        : openReplacingWriter(out.path, out.format, layout, io);
+  const output = openWholeOutput(out.kind === 'file' ? out.path : undefined, outFormat, layout, io);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import { replacementPaths } from '../util/write-file-atomic.js';
-import { openFileWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
+import { openFileWriter, PLAIN_CSV, streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 import { ExitCode } from '../errors.js';
 import type { CliIo } from './io.js';
 import { listenForHangup } from './stop-signals.js';
+import { isStreamTarget, openStreamOutput } from './stream-target.js';
 
 export interface ReplacingWriter {
   writer: RowWriter;
@@ -84,4 +85,14 @@ export async function writeWhole<T>(output: ReplacingWriter, write: (writer: Row
   }
   await output.commit();
   return result;
+}
+
+/**
+ * Where `merge` and `--compact` write: stdout (no path) or a stream such as a FIFO or /dev/stdout,
+ * written as it goes; else a file, replaced only once every row is in its place.
+ */
+export function openWholeOutput(path: string | undefined, format: OutputFormat, csv: CsvLayout | undefined, io: CliIo): ReplacingWriter {
+  if (path === undefined) return writtenInPlace(streamWriter(io.stdout, format, csv));
+  if (isStreamTarget(path)) return writtenInPlace(openStreamOutput(path, format, csv ?? PLAIN_CSV, io));
+  return openReplacingWriter(path, format, csv, io);
 }

@@ -7,18 +7,7 @@ import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  acquireLock,
-  type LockHandle,
-  diffRunMeta,
-  formatFromPath,
-  metaPath,
-  PLAIN_CSV,
-  readRunMeta,
-  type RowWriter,
-  streamWriter,
-  writeRunMeta,
-} from '../output/index.js';
+import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, readRunMeta, type RowWriter, writeRunMeta } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
@@ -41,8 +30,8 @@ import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 import { styleHelp } from './help-style.js';
 import { checkWritableFile } from './check-writable.js';
 import { notRereadable, unreadableReason } from './path-problem.js';
-import { isStreamTarget, openStreamOutput } from './stream-target.js';
-import { openReplacingWriter, writeWhole, writtenInPlace } from './replacing-writer.js';
+import { isStreamTarget } from './stream-target.js';
+import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
 
@@ -327,11 +316,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
-  const output = toStdout
-    ? writtenInPlace(streamWriter(io.stdout, format, csv))
-    : stream
-      ? writtenInPlace(openStreamOutput(opts.output, format, csv ?? PLAIN_CSV, io))
-      : openReplacingWriter(opts.output, format, csv, io);
+  const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io);
   const answered = opts.input ? new Set<string>() : undefined;
   const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined));
   if (meta && !toStdout && !stream) writeRunMeta(opts.output, meta);
