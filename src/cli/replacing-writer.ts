@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { renameDurably } from '../util/rename-durably.js';
 import { replacementPaths } from '../util/write-file-atomic.js';
 import { openFileWriter, PLAIN_CSV, streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 import { ExitCode } from '../errors.js';
@@ -16,9 +17,10 @@ export interface ReplacingWriter {
 
 /**
  * The `-o` file `--compact` and `merge` write: the rows go to a temp file beside the file the path
- * leads to, renamed over it once every row is written. A source that fails half-way (a line that is
- * not a row, a full disk) leaves an `--overwrite`n file as it was, and no empty file that the next
- * attempt would be refused as "already exists". A symlinked path keeps its link.
+ * leads to, renamed over it once every row is written (and the folder fsynced: see renameDurably).
+ * A source that fails half-way (a line that is not a row, a full disk) leaves an `--overwrite`n file
+ * as it was, and no empty file that the next attempt would be refused as "already exists". A
+ * symlinked path keeps its link.
  *
  * With `io`, Ctrl-C, SIGTERM and a hangup (as a run takes them, see listenForHangup) remove the temp
  * file at once and end the process with exit 130, the file as it was: Node's own end at a signal
@@ -39,7 +41,7 @@ export function openReplacingWriter(
     async commit() {
       try {
         await writer.close();
-        fs.renameSync(tmp, target);
+        renameDurably(tmp, target);
       } catch (err) {
         fs.rmSync(tmp, { force: true });
         throw err;

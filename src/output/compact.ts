@@ -1,5 +1,6 @@
-import { realpathSync, rmSync, renameSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { RunError } from '../errors.js';
+import { renameDurably } from '../util/rename-durably.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
@@ -56,10 +57,11 @@ export async function compactResults(
 
 /**
  * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
- * `path`, so a crash at any point leaves either the old file or the compacted one, never a mix.
- * A CSV keeps its own layout (an old file's header is not upgraded behind the user's back). A
- * symlinked `path` is compacted where it points: renamed over, the link would become a file of its
- * own and the file it pointed to would stop getting rows.
+ * `path` and fsyncs the folder, so a crash at any point leaves either the old file or the compacted
+ * one, never a mix, and a power loss once it is done does not bring the old one back. A CSV keeps
+ * its own layout (an old file's header is not upgraded behind the user's back). A symlinked `path`
+ * is compacted where it points: renamed over, the link would become a file of its own and the file
+ * it pointed to would stop getting rows.
  */
 export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
   const path = realpathSync(given);
@@ -71,7 +73,7 @@ export async function compactFile(given: string, format: 'jsonl' | 'csv', layout
   try {
     const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false }, runModel);
     await out.close();
-    renameSync(tmp, path);
+    renameDurably(tmp, path);
     return stats;
   } catch (err) {
     await out.close().catch(() => {});

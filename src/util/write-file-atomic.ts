@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { renameDurably } from './rename-durably.js';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
@@ -25,12 +25,11 @@ export function writeFileAtomic(file: string, text: string): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, target);
+    renameDurably(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
-  syncDir(path.dirname(path.resolve(target)));
 }
 
 /**
@@ -40,17 +39,4 @@ export function writeFileAtomic(file: string, text: string): void {
 export function replacementPaths(file: string, exists = existsSync(file)): { target: string; tmp: string } {
   const target = exists ? realpathSync(file) : file;
   return { target, tmp: `${target}.${process.pid}.tmp` };
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every platform lets a folder be fsynced; the rename itself is atomic.
-  }
 }
