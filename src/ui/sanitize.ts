@@ -1,21 +1,36 @@
-/** The bidirectional controls: U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, the U+200E/U+200F/U+061C marks. */
-const BIDI = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
-
-/** What sanitize shows as `�`: the controls other than tab, newline (and CR, dropped first), and the bidi controls. */
-const SHOWN_AS_REPLACEMENT = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${BIDI}]`, 'g');
+/**
+ * The bidirectional controls that reorder a line: U+202A–U+202E embeddings and overrides, U+2066–U+2069
+ * isolates. Trojan Source (CVE-2021-42574) needs these; rustc's `text_direction_codepoint_in_literal`
+ * lint flags exactly these.
+ */
+const BIDI_CONTROLS = '\\u202a-\\u202e\\u2066-\\u2069';
+/**
+ * The bidi marks U+200E (LRM), U+200F (RLM) and U+061C (ALM): invisible, but they only nudge the
+ * direction of the characters next to them, as a letter of that direction would, and Arabic or
+ * Hebrew text holds them legitimately.
+ */
+const BIDI_MARKS = '\\u061c\\u200e\\u200f';
 
 /**
- * A character a terminal acts on or reorders the line by: C0 and C1 controls (tab and newline too),
- * DEL and the bidi controls. What must not reach a terminal as itself (see sanitize, shellQuote).
+ * What sanitize shows as `�`: the controls other than tab, newline (and CR, dropped first), and the
+ * bidi controls. Not the bidi marks: an answer in Arabic or Hebrew is shown as it was written.
  */
-export const TERMINAL_CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI}]`);
+const SHOWN_AS_REPLACEMENT = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
+
+/**
+ * A character that must not reach a terminal as itself in a command meant to be pasted (shellQuote
+ * escapes it in `$'…'`): C0 and C1 controls (tab and newline too), DEL, the bidi controls, and the
+ * bidi marks too. A mark in a file name is invisible: escaped, the command shows what the name holds.
+ * Wider than what sanitize replaces, which keeps the marks of right-to-left text.
+ */
+export const TERMINAL_CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}${BIDI_MARKS}]`);
 
 /**
  * Model output is untrusted: an escape sequence in an answer could move the cursor, retitle the
  * window or worse, and a bidirectional control (U+202A–U+202E embeddings and overrides, U+2066–U+2069
- * isolates, the U+200E/U+200F/U+061C marks) could reorder what the terminal shows so that it reads
- * other than it is (Trojan Source). Control characters other than newline and tab, and these, are
- * shown as `�`; CR is dropped.
+ * isolates) could reorder what the terminal shows so that it reads other than it is (Trojan Source).
+ * Control characters other than newline and tab, and these, are shown as `�`; CR is dropped. The bidi
+ * marks (U+200E, U+200F, U+061C) are shown as themselves: right-to-left text holds them.
  */
 export function sanitize(text: string): string {
   return text.replace(/\r/g, '').replace(SHOWN_AS_REPLACEMENT, '\ufffd');

@@ -26,6 +26,8 @@ describe('shellQuote', () => {
     ['caf\u00e9.txt', "'caf\u00e9.txt'"],
     ['in\u001b]0;owned\u0007.txt', "$'in\\x1b]0;owned\\x07.txt'"],
     ['evil\u202etxt', "$'evil\\xe2\\x80\\xaetxt'"],
+    // A bidi mark is kept on screen (sanitize) but escaped here: invisible in a name to be pasted.
+    ['r\u200fl.txt', "$'r\\xe2\\x80\\x8fl.txt'"],
     ["a\nb'c\\", "$'a\\nb\\'c\\\\'"],
   ])('%j → %s', (arg, quoted) => {
     expect(shellQuote(arg)).toBe(quoted);
