@@ -177,9 +177,11 @@ function removeStale(lockPath: string, staleRaw: string): void {
  * file and the pid. A lock whose pid is dead, a zombie or reused by a later process, or that is
  * unparsable and older than a minute, is
  * stale and taken over; so is one of a run elsewhere (another pid namespace, another host) once its
- * heartbeat stopped, saying so in `note`.
+ * heartbeat stopped, saying so in `note`. An output with more than one hard link is refused (see
+ * refuseHardLinked).
  */
 export function acquireLock(outputPath: string): LockHandle {
+  refuseHardLinked(outputPath);
   const lockPath = lockFileOf(outputPath);
   const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const pidns = pidNamespace();
@@ -229,6 +231,32 @@ export function acquireLock(outputPath: string): LockHandle {
     }
   }
   throw new RunError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`, 'output');
+}
+
+/**
+ * Refuses an output that is a regular file with more than one hard link (`ln out.jsonl other.jsonl`).
+ * The lock is named after the path (symlinks followed): a run through the other name would take a
+ * lock of its own and mix its rows into the same file, and keep its own `.meta.json`. Two names of
+ * one inode cannot be told apart from the path, and a lock keyed on the inode would need a place
+ * both names share (they may sit in different folders) and would change with the file (a compaction
+ * replaces it). Refused whatever name a run comes through: once the second name exists, every run
+ * sees the count, so no two runs can both pass. A file not created yet has one name.
+ */
+function refuseHardLinked(outputPath: string): void {
+  let links: number;
+  try {
+    const stat = statSync(outputPath, { throwIfNoEntry: false });
+    if (!stat?.isFile()) return;
+    links = stat.nlink;
+  } catch {
+    return; // Unreadable: the lock or the writer says why.
+  }
+  if (links > 1) {
+    throw new RunError(
+      `Cannot write to ${outputPath}: it has ${links} hard links (names for one file, as ln makes them), and a run through another name would not see this run's lock and would mix its rows into the same file; remove the other names (find -samefile lists them) or write to a copy`,
+      'output',
+    );
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -234,6 +234,22 @@ describe('acquireLock', () => {
       expect(h.path).toBe(join(dir, 'vol', 'new.jsonl.lock'));
       expect(refusal(join(dir, 'vol', 'new.jsonl')).message).toContain(join(dir, 'vol', 'new.jsonl.lock'));
     });
+  });
+
+  it('refuses an output with another hard link, through either name: each would take a lock of its own', () => {
+    const dir = tmp();
+    const out = join(dir, 'out.jsonl');
+    writeFileSync(out, '{"id":"a"}\n');
+    linkSync(out, join(dir, 'other.jsonl'));
+    for (const name of [out, join(dir, 'other.jsonl')]) {
+      const err = refusal(name);
+      expect(err.message).toMatch(new RegExp(`^Cannot write to ${name}: it has 2 hard links .*; remove the other names .* or write to a copy$`));
+      expect(err.message).not.toContain('\n');
+      expect(existsSync(`${name}.lock`)).toBe(false);
+    }
+    // Once it has one name again, the output is locked as before.
+    unlinkSync(join(dir, 'other.jsonl'));
+    expect(take(out).path).toBe(`${out}.lock`);
   });
 
   it('release removes the file; releasing twice is fine; the output can be locked again', () => {
