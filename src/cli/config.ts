@@ -60,8 +60,11 @@ export interface CliConfig {
   quiet: boolean;
   /** `-v`: requests and raw responses on stderr; `--trace FILE`: appended to FILE. Credentials redacted. */
   trace: { kind: 'stderr' } | { kind: 'file'; path: string } | undefined;
-  /** `--json-schema` (a file or inline JSON) or `--json`; undefined for free-text answers. */
-  structured: { kind: 'schema'; source: string; inPrompt: boolean; retries: number } | { kind: 'json'; retries: number } | undefined;
+  /**
+   * `--json-schema` (a file or inline JSON) or `--json`; undefined for free-text answers. `inPrompt`
+   * (--schema-in-prompt): no response_format, the schema or JSON mode's instruction in a system message.
+   */
+  structured: { kind: 'schema'; source: string; inPrompt: boolean; retries: number } | { kind: 'json'; inPrompt: boolean; retries: number } | undefined;
   /** --shard i/N: only the records whose id hashes to shard i. */
   shard: { index: number; count: number } | undefined;
   /** Set with --batch-api: the prompts go through the OpenAI Batch API instead of live requests. */
@@ -309,7 +312,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   if (badTemplate) throw new UsageError(`--template ${badTemplate}`);
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
-  if (flags.schemaInPrompt && flags.jsonSchema === undefined) throw new UsageError('--schema-in-prompt goes with --json-schema');
+  if (flags.schemaInPrompt && flags.jsonSchema === undefined && !flags.json) throw new UsageError('--schema-in-prompt goes with --json-schema or --json');
   if (flags.schemaRetries !== undefined && flags.jsonSchema === undefined && !flags.json)
     throw new UsageError('--schema-retries goes with --json-schema or --json');
   if (flags.jsonSchema !== undefined && flags.jsonSchema.trim() === '') throw new UsageError('--json-schema needs a schema file or inline JSON');
@@ -317,11 +320,12 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     flags.jsonSchema !== undefined
       ? { kind: 'schema', source: flags.jsonSchema, inPrompt: flags.schemaInPrompt ?? false, retries: flags.schemaRetries ?? 2 }
       : flags.json
-        ? { kind: 'json', retries: flags.schemaRetries ?? 2 }
+        ? { kind: 'json', inPrompt: flags.schemaInPrompt ?? false, retries: flags.schemaRetries ?? 2 }
         : undefined;
   // These send response_format themselves, which would silently replace the --param's.
-  if (structured && !(structured.kind === 'schema' && structured.inPrompt) && flags.param?.some(([key]) => key === 'response_format')) {
-    const by = structured.kind === 'json' ? '--json' : '--json-schema (add --schema-in-prompt to send yours beside the schema)';
+  if (structured && !structured.inPrompt && flags.param?.some(([key]) => key === 'response_format')) {
+    const by =
+      structured.kind === 'json' ? '--json (add --schema-in-prompt to send yours)' : '--json-schema (add --schema-in-prompt to send yours beside the schema)';
     throw new UsageError(`--param response_format: set by ${by}`);
   }
   const batchApi = resolveBatchApi(flags, output);

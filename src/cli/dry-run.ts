@@ -284,7 +284,7 @@ function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
   const s = config.structured!;
   const how =
     s.kind === 'json'
-      ? "Answers: JSON mode (response_format json_object), parsed into each row's output"
+      ? `Answers: JSON mode (${s.inPrompt ? 'asked for in a system message, not as response_format' : 'response_format json_object'}), parsed into each row's output`
       : `Answers: validated against ${s.source.trimStart().startsWith('{') ? 'the inline schema' : s.source}` +
         `${s.inPrompt ? ' (sent in a system message, not as response_format)' : ' (sent as response_format, strict)'}`;
   const lines = ['', `${how}; up to ${s.retries} re-asks per record`];

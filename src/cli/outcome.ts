@@ -57,7 +57,7 @@ function stopLine(
       `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
       (config.batchApi
         ? 'Stopped before sending more.'
-        : `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: the schema goes in a system message and answers are still validated. Stopped before sending more.`)
+        : `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: ${config.structured?.kind === 'json' ? 'the request for a JSON object goes in a system message and answers are still checked' : 'the schema goes in a system message and answers are still validated'}. Stopped before sending more.`)
     );
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
   if (outcome.stopped === 'output_failed')

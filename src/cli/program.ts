@@ -158,7 +158,10 @@ export function createProgram(version: string): Command {
     )
     .option('--json', "answers must be JSON (JSON mode, no schema); parsed into the row's output")
     .option('--schema-retries <n>', 're-asks after an answer that is not valid JSON or fails the schema (default 2)', wholeNumber)
-    .option('--schema-in-prompt', 'send the schema in a system message instead of response_format, for servers without structured outputs (still validated)');
+    .option(
+      '--schema-in-prompt',
+      "send the schema (or --json's request for JSON) in a system message instead of response_format, for servers without structured outputs (still validated)",
+    );
 
   program.optionsGroup('Pacing and retries:');
   program

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { fieldReservedNames } from '../output/csv-layout.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
-import { schemaInstructions } from '../structured/instructions.js';
+import { JSON_IN_PROMPT_INSTRUCTIONS, schemaInstructions } from '../structured/instructions.js';
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
 import { strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
@@ -33,12 +33,17 @@ export interface StructuredSetup {
 /**
  * `--json-schema` / `--json` to what the engine and the writers need, before the first request:
  * the schema read, checked against strict mode (or not, with --schema-in-prompt), compiled once.
+ * The fingerprint does not change with --schema-in-prompt: a run a server's refusal of
+ * response_format stopped is resumed with it.
  * Every problem is a UsageError (exit 2) naming the file, the JSON pointer and the rule.
  */
 export function prepareStructured(spec: NonNullable<CliConfig['structured']>): StructuredSetup {
   if (spec.kind === 'json') {
     return {
-      structured: { responseFormat: { ...JSON_OBJECT_FORMAT }, jsonHint: true, check: parseJson, retries: spec.retries },
+      // With --schema-in-prompt no response_format: JSON mode is asked for in a system message.
+      structured: spec.inPrompt
+        ? { instructions: JSON_IN_PROMPT_INSTRUCTIONS, check: parseJson, retries: spec.retries }
+        : { responseFormat: { ...JSON_OBJECT_FORMAT }, jsonHint: true, check: parseJson, retries: spec.retries },
       // Its shape is unknown: one `output` column with the whole value as compact JSON.
       csvColumns: outputColumns({}, BUILT_IN),
       note: undefined,

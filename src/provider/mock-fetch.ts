@@ -1,5 +1,5 @@
 import { systemClock } from '../util/clock.js';
-import { schemaFromInstructions } from '../structured/instructions.js';
+import { asksJsonInPrompt, schemaFromInstructions } from '../structured/instructions.js';
 import { sampleValue } from '../structured/sample-answer.js';
 import type { JsonSchema } from '../structured/strictify.js';
 
@@ -30,12 +30,12 @@ export function mockReply(prompt: string): string {
   return `${OPENERS[h % OPENERS.length]}: you asked "${topic}". This answer comes from llm-batch --mock, which needs no key and no network; set OPENAI_API_KEY to ask a real model.`;
 }
 
-/** A structured request gets a valid object: from response_format's schema, or one given in a system message. */
+/** A structured request gets a valid object: from response_format's schema, or one given in a system message (or --json's, in one). */
 export function structuredReply(body: { response_format?: unknown; messages?: Array<{ role: string; content: unknown }> }, prompt: string): string | undefined {
   const format = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
   const schema = format?.type === 'json_schema' ? format.json_schema?.schema : schemaFromInstructions(body.messages ?? []);
   if (schema) return JSON.stringify(sampleValue(schema, prompt, (name) => `mock ${name || 'text'} ${hash(prompt + name) % 1000}`));
-  if (format?.type === 'json_object') return JSON.stringify({ answer: mockReply(prompt) });
+  if (format?.type === 'json_object' || asksJsonInPrompt(body.messages ?? [])) return JSON.stringify({ answer: mockReply(prompt) });
   return undefined;
 }
 

@@ -20,6 +20,19 @@ export function schemaInstructions(schema: JsonSchema): string {
 /** OpenAI's JSON mode refuses a conversation that never says "json"; we say it here, not in the user's prompt. */
 export const JSON_INSTRUCTIONS = 'Answer with a single valid JSON object, and nothing else.';
 
+/**
+ * The system message for --json --schema-in-prompt: JSON mode asked for in words, for servers that
+ * refuse response_format. Always sent (no response_format says it instead); answers are still
+ * checked as JSON objects and re-asked client-side.
+ */
+export const JSON_IN_PROMPT_INSTRUCTIONS = 'Answer with a single valid JSON object. Output only the JSON: no prose, no code fence.';
+
+/** Whether the messages start with {@link JSON_IN_PROMPT_INSTRUCTIONS} (used by mocks, as a json_object response_format). */
+export function asksJsonInPrompt(messages: readonly { role?: unknown; content?: unknown }[]): boolean {
+  const first = messages[0];
+  return first?.role === 'system' && first.content === JSON_IN_PROMPT_INSTRUCTIONS;
+}
+
 /** Whether any message already mentions JSON (then --json adds no system message). */
 export function mentionsJson(messages: readonly { content: unknown }[]): boolean {
   return messages.some((m) => /json/i.test(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')));

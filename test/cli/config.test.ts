@@ -301,3 +301,19 @@ describe('requireKey', () => {
     expect(provider).toMatchObject({ apiKey: key });
   });
 });
+
+describe('resolveCliConfig: --schema-in-prompt', () => {
+  it('goes with --json too (a server that refuses response_format), and then lets --param response_format through', () => {
+    const json = resolveCliConfig(
+      'p.txt',
+      flags({ output: 'o.jsonl', json: true, schemaInPrompt: true, param: [['response_format', { type: 'text' }]] }),
+      env(),
+      [],
+    );
+    expect(json.structured).toEqual({ kind: 'json', inPrompt: true, retries: 2 });
+    expect(resolveCliConfig('p.txt', flags({ output: 'o.jsonl', json: true }), env(), []).structured).toEqual({ kind: 'json', inPrompt: false, retries: 2 });
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', schemaInPrompt: true }), env(), [])).message).toBe(
+      '--schema-in-prompt goes with --json-schema or --json',
+    );
+  });
+});

@@ -42,12 +42,24 @@ describe('prepareStructured', () => {
   });
 
   it('--json: json_object, the JSON hint, one output column', () => {
-    const s = prepareStructured({ kind: 'json', retries: 1 });
+    const s = prepareStructured({ kind: 'json', inPrompt: false, retries: 1 });
     expect(s.structured).toMatchObject({ responseFormat: { type: 'json_object' }, jsonHint: true, retries: 1 });
     expect(s.csvColumns).toEqual([{ property: '', column: 'output', whole: true }]);
     // JSON mode answers objects: any other JSON value is invalid, to be re-asked.
     for (const text of ['[1]', 'null', '42', '"str"']) expect(s.structured.check(text)).toEqual({ ok: false, kind: 'object', problems: ['/: must be object'] });
     expect(s.structured.check('```json\n{"a":1}\n```')).toEqual({ ok: true, value: { a: 1 } });
+  });
+
+  it('--json --schema-in-prompt: no response_format, JSON asked for in a system message, still checked as an object; the same fingerprint', () => {
+    const s = prepareStructured({ kind: 'json', inPrompt: true, retries: 2 });
+    expect(s.structured.responseFormat).toBeUndefined();
+    expect(s.structured.jsonHint).toBeFalsy();
+    expect(s.structured.instructions).toMatch(/^Answer with a single valid JSON object\. Output only the JSON/);
+    expect(s.structured.check('[1]')).toEqual({ ok: false, kind: 'object', problems: ['/: must be object'] });
+    expect(s.structured.check('{"a":1}')).toEqual({ ok: true, value: { a: 1 } });
+    // A run stopped by a server refusing response_format resumes with the flag added.
+    expect(s.fingerprint).toBe(prepareStructured({ kind: 'json', inPrompt: false, retries: 2 }).fingerprint);
+    expect(s.csvColumns).toEqual([{ property: '', column: 'output', whole: true }]);
   });
 
   it('a file holding an array, and broken inline JSON, are usage errors', () => {

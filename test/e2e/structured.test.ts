@@ -499,7 +499,7 @@ describe.concurrent('schema problems are usage errors before any request', () =>
     expect(schema.stderr).toBe('llm-batch: --param response_format: set by --json-schema (add --schema-in-prompt to send yours beside the schema)\n');
     const json = await run(['--json', ...param], { stdin: 'x\n' });
     expect(json.code).toBe(2);
-    expect(json.stderr).toBe('llm-batch: --param response_format: set by --json\n');
+    expect(json.stderr).toBe('llm-batch: --param response_format: set by --json (add --schema-in-prompt to send yours)\n');
     expect(mock.requests).toHaveLength(0);
     const inPrompt = await run(['--json-schema', SMALL, '--schema-in-prompt', '--param', 'response_format={"type":"json_object"}', '-q'], { stdin: 'x\n' });
     expect(inPrompt.code, inPrompt.stderr).toBe(0);

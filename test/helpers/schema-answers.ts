@@ -1,7 +1,7 @@
 /**
  * The mock server's answers to structured requests: an object valid against the request's schema
  * (response_format json_schema, or a schema given in a system message as --schema-in-prompt does),
- * `{"answer": …}` for JSON mode, and on demand the failures real models produce.
+ * `{"answer": …}` for JSON mode (or --json --schema-in-prompt's system message), and on demand the failures real models produce.
  *
  * Switches, per prompt (`[[schema:KIND]]` or `[[schema:KIND*N]]`: the first N answers of that
  * conversation, counted by the assistant turns a re-ask carries) or for every request via options:
@@ -10,7 +10,7 @@
  * - `truncate`: half an answer with finish_reason `length`.
  * `rejectResponseFormat` answers any request carrying response_format with OpenAI's 400.
  */
-import { schemaFromInstructions } from '../../src/structured/instructions.js';
+import { asksJsonInPrompt, schemaFromInstructions } from '../../src/structured/instructions.js';
 import { sampleValue } from '../../src/structured/sample-answer.js';
 import type { JsonSchema } from '../../src/structured/strictify.js';
 
@@ -50,7 +50,7 @@ export function schemaAnswer(body: any, options: SchemaAnswerOptions | undefined
   const messages: Message[] = Array.isArray(body?.messages) ? body.messages : [];
   const format = body?.response_format;
   const schema: JsonSchema | undefined = format?.type === 'json_schema' ? format.json_schema?.schema : schemaFromInstructions(messages);
-  if (!schema && format?.type !== 'json_object') return undefined;
+  if (!schema && format?.type !== 'json_object' && !asksJsonInPrompt(messages)) return undefined;
 
   // The record's own prompt is the first user turn; a re-ask appends an assistant turn and ours.
   const first = messages.find((m) => m.role === 'user');
