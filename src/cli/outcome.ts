@@ -52,18 +52,37 @@ function stopLine(
     return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
   if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
   if (outcome.stopped === 'auth') return authStopLine(outcome.message ?? '');
-  if (outcome.stopped === 'response_format')
-    return (
-      `the server refused response_format (${outcome.message}); it may not support structured outputs for this model. ` +
-      (config.batchApi
-        ? 'Stopped before sending more.'
-        : `Rerun with --schema-in-prompt${config.output.kind === 'file' ? ' --resume' : ''}: ${config.structured?.kind === 'json' ? 'the request for a JSON object goes in a system message and answers are still checked' : 'the schema goes in a system message and answers are still validated'}. Stopped before sending more.`)
-    );
+  if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
   if (outcome.stopped === 'output_failed')
     return `${outcome.message}${resumable ? '; every row written before it is kept: make room, then finish the rest with the command below' : ''}`;
   if (outcome.stopped === 'quota') return `quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`;
   return undefined;
+}
+
+/**
+ * Whether --schema-in-prompt lets the rest of a run a server's refusal of response_format stopped
+ * go through: a live --json or --json-schema run that sent response_format itself.
+ */
+function schemaInPromptHelps(config: CliConfig): boolean {
+  return config.structured !== undefined && !config.structured.inPrompt && !config.batchApi;
+}
+
+/**
+ * Why a server's refusal of response_format stopped the run, and the way on: --schema-in-prompt,
+ * which the command below adds (`withCommand`), else the user adds it.
+ */
+function responseFormatLine(config: CliConfig, message: string, withCommand: boolean): string {
+  const refused = `the server refused response_format (${message}); it may not support structured outputs for this model. `;
+  const stop = 'Stopped before sending more.';
+  if (!config.structured || config.batchApi) return `${refused}${stop}`;
+  // Ours is not sent then: the one refused came from --param or a row.
+  if (config.structured.inPrompt) return `${refused}--schema-in-prompt sends none of its own: leave out the one --param or the rows give. ${stop}`;
+  const what = config.structured.kind === 'json' ? 'the request for a JSON object goes' : 'the schema goes';
+  const checked = config.structured.kind === 'json' ? 'checked' : 'validated';
+  return withCommand
+    ? `${refused}With --schema-in-prompt ${what} in a system message instead, and answers are still ${checked}: the command below adds it. ${stop}`
+    : `${refused}Rerun with --schema-in-prompt: ${what} in a system message instead, and answers are still ${checked}. ${stop}`;
 }
 
 /** Why a 401 or 403 stopped the run: a rejected key, or a country or region the server does not serve. */
@@ -163,8 +182,14 @@ export async function finishRun(
     outcome.stopped === 'quota' ||
     outcome.stopped === 'unreachable' ||
     outcome.stopped === 'budget' ||
-    outcome.stopped === 'output_failed';
-  const next = resumable ? resumeHint(config, run.oldFileKept, { newMaxCost: outcome.stopped === 'budget' }) : null;
+    outcome.stopped === 'output_failed' ||
+    (outcome.stopped === 'response_format' && schemaInPromptHelps(config));
+  const next = resumable
+    ? resumeHint(config, run.oldFileKept, {
+        newMaxCost: outcome.stopped === 'budget',
+        ...(outcome.stopped === 'response_format' && { addFlag: '--schema-in-prompt' }),
+      })
+    : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel, run.prices);
   if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
   summary.input = config.input.kind === 'file' ? config.input.path : null;

@@ -31,6 +31,18 @@ describe('resumeHint', () => {
     );
   });
 
+  it('adds the flag the rest needs (--schema-in-prompt after a refused response_format) before --resume and any `--`, once', () => {
+    const add = { addFlag: '--schema-in-prompt' };
+    expect(resumeHint(config(['in.txt', '-o', 'out.jsonl', '--json']), false, add)).toBe('llm-batch in.txt -o out.jsonl --json --schema-in-prompt --resume');
+    expect(resumeHint(config(['-o', 'out.jsonl', '--json', '--', '-x.txt']), false, add)).toBe(
+      'llm-batch -o out.jsonl --json --schema-in-prompt --resume -- -x.txt',
+    );
+    // An --overwrite run that kept the old file: the same command with the flag, still no --resume.
+    expect(resumeHint(config(['in.txt', '-o', 'out.jsonl', '--overwrite', '--schema-in-prompt']), true, add)).toBe(
+      'llm-batch in.txt -o out.jsonl --overwrite --schema-in-prompt',
+    );
+  });
+
   it('drops --overwrite, which --resume refuses: the printed command must run as printed', () => {
     expect(resumeHint(config(['in.txt', '-o', 'out.jsonl', '--overwrite']))).toBe('llm-batch in.txt -o out.jsonl --resume');
   });

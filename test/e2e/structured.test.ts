@@ -356,14 +356,48 @@ describe.concurrent('servers without structured outputs', () => {
     expect(r.code).toBe(2);
     expect(mock.requests).toHaveLength(1);
     expect(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '').toBe('');
-    // One line saying what happened and what to do, then the summary naming the stop.
+    // One line saying what happened and what to do, the summary naming the stop, and the command that does it.
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^llm-batch: stopped \(response_format\): 0 ok, 0 failed/);
     expect(lines[0]).toMatch(
-      /the server refused response_format \(.*'response_format' of type 'json_schema' is not supported.*\).*Rerun with --schema-in-prompt --resume:/,
+      /the server refused response_format \(.*'response_format' of type 'json_schema' is not supported.*\).*With --schema-in-prompt the schema goes in a system message instead, and answers are still validated: the command below adds it\./,
+    );
+    expect(lines[2]).toMatch(
+      /^llm-batch: to finish the rest, run: llm-batch --json-schema '.*' -c 1 -o .* --schema-in-prompt --resume {2}\(with the same input on stdin\)$/,
     );
     expect(r.stderr).not.toContain(SECRET_KEY);
+  });
+
+  it('--json: the stop prints the command adding --schema-in-prompt, which, run as printed, asks for JSON in a system message', async () => {
+    const { mock, run } = await server({ schema: { rejectResponseFormat: true } });
+    const input = write('json-refused.txt', 'name three colours\nreturn json: two shapes\n');
+    const out = path.join(dir, `${++n}-json-refused.jsonl`);
+    const stopped = await run([input, '--json', '-c', '1', '-o', out]);
+    expect(stopped.code).toBe(2);
+    const lines = stopped.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^llm-batch: the server refused response_format .*With --schema-in-prompt the request for a JSON object goes in a system message instead, and answers are still checked: the command below adds it\. Stopped before sending more\.$/,
+    );
+    const command = lines.at(-1)!.replace(/^llm-batch: to finish the rest, run: /, '');
+    expect(command).toBe(`llm-batch ${input} --json -c 1 -o ${out} --base-url ${mock.url} --schema-in-prompt --resume`);
+
+    const rest = await runCli(command.split(' ').slice(1));
+    expect(rest.code, rest.stderr).toBe(0);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    expect(rows.map((row) => [row.error, row.output])).toEqual([
+      [null, { answer: 'name three colours' }],
+      [null, { answer: 'return json: two shapes' }],
+    ]);
+    // After the one refused request: no response_format, our system message first (even when the prompt says JSON).
+    expect(mock.requests).toHaveLength(3);
+    for (const q of mock.requests.slice(1)) {
+      expect(q.body.response_format).toBeUndefined();
+      expect(q.body.messages).toEqual([
+        { role: 'system', content: expect.stringMatching(/^Answer with a single valid JSON object\. Output only the JSON/) },
+        { role: 'user', content: q.prompt },
+      ]);
+    }
   });
 
   it('--schema-in-prompt: no response_format, the schema in a system message, prompt untouched, still validated and re-asked', async () => {
