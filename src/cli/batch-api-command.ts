@@ -403,8 +403,17 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
 
-    const { code, summary } = finishBatchRun(config, outcome, { stats, tally, modelTally, budget, prices, reporter, empty, wait: batchConfig.wait });
-    return await writeBatchReport(config, prices, runReport, {
+    const { code, summary, summaryJson } = finishBatchRun(config, outcome, {
+      stats,
+      tally,
+      modelTally,
+      budget,
+      prices,
+      reporter,
+      empty,
+      wait: batchConfig.wait,
+    });
+    const made = await writeBatchReport(config, prices, runReport, {
       summary,
       pendingBatches: outcome.pending,
       code,
@@ -412,6 +421,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       reporter,
       quiet: outcome.outputClosed === true,
     });
+    // As live: a report that could not be written made the exit code 2, and the summary says so.
+    if (made.error === undefined || !config.summaryJson) return made.code;
+    return writeSummaryJson(config.summaryJson, summaryJson, made.code, made.error, (line) => reporter.error(line));
   } finally {
     for (const off of unlisten) off();
     await closeLive?.();
@@ -450,7 +462,7 @@ function batchSummarySoFar(
   return { ...summary, pendingBatches: manifest ? manifest.chunks.filter(isOpen).length : 0 };
 }
 
-/** What a finished (or stopped) batch run reports, and its exit code. */
+/** What a finished (or stopped) batch run reports, and its exit code; `summaryJson`, what --summary-json got. */
 function finishBatchRun(
   config: CliConfig,
   outcome: BatchJobOutcome,
@@ -466,11 +478,17 @@ function finishBatchRun(
     /** Without --no-wait: the run waits for its batches (and gives up on an outage only after OUTAGE_LIMIT_MS). */
     wait: boolean;
   },
-): { code: number; summary: RunSummary } {
+): { code: number; summary: RunSummary; summaryJson: RunSummary & { pendingBatches: number } } {
   const { stats, tally, modelTally, budget, empty } = run;
   // The rows' reader left (`-o FIFO`, `head -1`): as live, nothing more is said; the files still are.
   const closed = outcome.outputClosed === true;
   const reporter = closed ? silent(run.reporter) : run.reporter;
+  // The first line that says why the run stopped or failed as a whole, as --summary-json's `error`.
+  let error: string | undefined;
+  const fail = (line: string) => {
+    error ??= line;
+    reporter.error(line);
+  };
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
   // needed); `more`, this process could not plan on (a resume that collected an earlier plan with a
   // stranded chunk: see BatchJob.planAgain): the same command can. Into a FIFO that already
@@ -508,18 +526,18 @@ function finishBatchRun(
   if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e6) / 1e6 };
   if (stuck && budget && held) {
     const spent = outcome.budget!.spentUsd;
-    reporter.error(
+    fail(
       `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
         (!canResume
           ? `every answered row went to the FIFO's reader; ${NO_STREAM_RESUME}`
           : `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`),
     );
   }
-  if (unplannable && held) reporter.error(unplannableLine(output!, held));
+  if (unplannable && held) fail(unplannableLine(output!, held));
   // As live: the failed write first, and what was written is kept for the command below.
   if (outcome.outputFailed)
-    reporter.error(`${outcome.outputFailed}${next ? '; every row written before it is kept: make room, then continue with the command below' : ''}`);
-  if (empty) reporter.error(noPromptsMessage(config));
+    fail(`${outcome.outputFailed}${next ? '; every row written before it is kept: make room, then continue with the command below' : ''}`);
+  if (empty) fail(noPromptsMessage(config));
   else reporter.finish(summary);
   // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
   // An outage that lasted is said with --quiet too (the job said when it began to matter), and so is
@@ -527,9 +545,7 @@ function finishBatchRun(
   const lasting = outcome.outage !== undefined && outcome.outage.forMs >= OUTAGE_NOTE_MS;
   const say = (line: string) => (outcome.outputFailed || lasting ? reporter.error(line) : reporter.info(line));
   if (lasting && outcome.outage!.forMs >= OUTAGE_LIMIT_MS && run.wait)
-    reporter.error(
-      `stopped waiting: the Batch API has failed every call for ${Math.round(outcome.outage!.forMs / 60_000)} min (last: ${outcome.outage!.lastError})`,
-    );
+    fail(`stopped waiting: the Batch API has failed every call for ${Math.round(outcome.outage!.forMs / 60_000)} min (last: ${outcome.outage!.lastError})`);
   if (outcome.pending > 0 && next && outcome.pending === outcome.unsubmitted)
     // No batch exists: nothing is pending on the server, the requests only wait to be sent.
     say(
@@ -563,8 +579,7 @@ function finishBatchRun(
   // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
   // (the terminal says it in the pending line instead of the summary's).
   // Said even when the rows' reader left, as live: the file is all a script has of the run.
-  const written = config.summaryJson
-    ? writeSummaryJson(config.summaryJson, { ...summary, resumeHint: next, pendingBatches: outcome.pending }, code, (line) => run.reporter.error(line))
-    : code;
-  return { code: written, summary };
+  const summaryJson = { ...summary, resumeHint: next, pendingBatches: outcome.pending };
+  const written = config.summaryJson ? writeSummaryJson(config.summaryJson, summaryJson, code, error ?? null, (line) => run.reporter.error(line)) : code;
+  return { code: written, summary, summaryJson };
 }

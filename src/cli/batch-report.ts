@@ -29,14 +29,15 @@ export async function writeBatchReport(
   /** From openBatchReport, when it made one. */
   opened: RunReport | undefined,
   run: { summary: RunSummary; pendingBatches: number; code: number; empty: boolean; reporter: Reporter; quiet?: boolean },
-): Promise<number> {
-  if (!config.report || run.empty) return run.code;
+): Promise<{ code: number; error?: string }> {
+  if (!config.report || run.empty) return { code: run.code };
   const report = opened ?? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices);
   const made = await report.finish(run.summary, false, { events: false, pendingBatches: run.pendingBatches });
   if (made.ok) {
     if (!run.quiet) run.reporter.info(made.message);
-    return run.code;
+    return { code: run.code };
   }
   run.reporter.error(made.message);
-  return run.code === ExitCode.ok || run.code === ExitCode.someFailed ? ExitCode.usage : run.code;
+  // `error`: the line, when it is what made the exit code (for --summary-json).
+  return run.code === ExitCode.ok || run.code === ExitCode.someFailed ? { code: ExitCode.usage, error: made.message } : { code: run.code };
 }

@@ -93,12 +93,6 @@ export function authStopLine(message: string): string {
   return `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`;
 }
 
-/** Says why a run stopped early, in one line naming what to check. */
-function explainStop(config: CliConfig, run: FinishedRun, reporter: CliReporter, redact: (text: string) => string, resumable: boolean): void {
-  const line = stopLine(config, run, redact, resumable);
-  if (line !== undefined) reporter.error(line);
-}
-
 /**
  * A run-level stop of --batch-api's live engine (--finish-live's re-asks and unfinished lines) as
  * the error that ends the whole run: a live run's line and exit code for it, its last period left
@@ -158,8 +152,8 @@ export function summarySoFar(
 export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string }>;
 
 /**
- * The end of a run: the explanations, the summary (terminal and --summary-json), the --report and the
- * exit code. A report that cannot be written is like a missing --summary-json: every row is there, so
+ * The end of a run: the explanations, the summary (terminal and --summary-json, with the exit code and
+ * the line that said why the run failed), the --report and the exit code. A report that cannot be written is like a missing --summary-json: every row is there, so
  * exit 2 unless a stop's own code says more. When stdout's reader left (`| head -1`) the files are
  * still written but the terminal hears only of a file that could not be: a pipe closing is normal.
  */
@@ -198,8 +192,10 @@ export async function finishRun(
     if (!quiet) for (const line of run.modelTally.lines()) reporter.info(line);
   }
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
+  // Why the run stopped early, in one line naming what to check; --summary-json's `error` too.
+  const stopSaid = quiet ? undefined : stopLine(config, run, redact, next !== null);
   if (!quiet) {
-    explainStop(config, run, reporter, redact, next !== null);
+    if (stopSaid !== undefined) reporter.error(stopSaid);
     explainAllNotFound(config, run, stats, reporter, redact);
   }
   const empty = ranNothing(outcome, stats, run.otherShards);
@@ -217,13 +213,16 @@ export async function finishRun(
   } else reporter.finish(summary);
   const unsaved = outcome.stopped && !quiet ? unsavedNote(config) : undefined;
   if (unsaved) reporter.error(unsaved);
-  let code = empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats);
-  if (config.summaryJson) code = writeSummaryJson(config.summaryJson, summary, code, (line) => reporter.error(line));
+  // --summary-json before the report, whose writing may take a while (a second Ctrl-C must not leave
+  // yesterday's summary), and again when the report's failure changes the exit code.
+  const writeSummary = (exitCode: number, error: string | null) =>
+    config.summaryJson ? writeSummaryJson(config.summaryJson, summary, exitCode, error, (line) => reporter.error(line)) : exitCode;
+  let code = writeSummary(empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats), empty ? noPromptsMessage(config) : (stopSaid ?? null));
   if (report) {
     const made = await report(summary);
     if (!made.ok) {
       reporter.error(made.message);
-      if (code === ExitCode.ok || code === ExitCode.someFailed) code = ExitCode.usage;
+      if (code === ExitCode.ok || code === ExitCode.someFailed) code = writeSummary(ExitCode.usage, made.message);
     } else if (!empty && !quiet) reporter.info(made.message);
   }
   return code;

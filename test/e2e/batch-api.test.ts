@@ -260,7 +260,7 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
         .map((r) => r.prompt)
         .sort(),
     ).toEqual(['q1', 'q2', 'q3']);
-    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 3, failed: 0, skipped: 0, pendingBatches: 1 });
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 3, failed: 0, skipped: 0, pendingBatches: 1, exitCode: 75, error: null });
     const manifest = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8'));
     expect(manifest.chunks.map((c: any) => [c.n, c.lines, c.collected ?? false])).toEqual([
       [1, 3, true],
@@ -277,7 +277,7 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(5));
     for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
     expect(resumed.stderr).toMatch(/: 2 ok, 0 failed, 3 already done\b/);
-    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, skipped: 3, pendingBatches: 0, resumeHint: null });
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, skipped: 3, pendingBatches: 0, resumeHint: null, exitCode: 0, error: null });
     expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
   });
 

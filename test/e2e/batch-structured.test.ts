@@ -294,12 +294,15 @@ describe('--batch-api with structured output', () => {
     for (const r of last.values()) expect(r).toMatchObject({ error_type: '', sentiment: expect.stringMatching(/^(positive|neutral|negative)$/) });
   });
 
-  it('an input with no prompts exits 5, as a live run does', async () => {
+  it('an input with no prompts exits 5, as a live run does, and --summary-json says so', async () => {
     const input = writePrompts(ctx.dir, 'empty.txt', []);
     const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    const summary = path.join(ctx.dir, 's.json');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--summary-json', summary]);
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/no prompts in .*empty\.txt/);
     expect(ctx.server.batchState.counts.creates).toBe(0);
+    // Not a good run's summary: the exit code and the line that said why.
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 0, exitCode: 5, error: expect.stringMatching(/^no prompts in .*empty\.txt/) });
   });
 });

@@ -3,7 +3,8 @@
  * UTF-8 halfway: no read-ahead could see it) still replaces --summary-json, as a --batch-api run does:
  * `"stopped": "error"`, `error` the stderr line, `exitCode`, the counts of the rows the output holds,
  * and `resumeHint`. A cron wrapper's `jq .stopped s.json` never reads yesterday's summary as today's.
- * Stderr, which cron mails, gives the same `--resume` command, for a rejected key too.
+ * Stderr, which cron mails, gives the same `--resume` command, for a rejected key too, whose stop the
+ * summary says as a --batch-api run's does: `exitCode` and `error`, the stderr line.
  * The BUILT CLI against the mock server, its prompts on a pipe that stays open.
  */
 import fs from 'node:fs';
@@ -97,9 +98,10 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
       const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q', '-c', '1'], { cwd: ctx.dir });
       expect(r.code, r.stderr).toBe(2);
       const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
-      expect(written).toMatchObject({ stopped: 'auth', ok: 0, notRun: 3 });
-      expect(written.resumeHint).toMatch(/ --resume$/);
       const lines = stderrLines(r);
+      // As a --batch-api run's: the exit code, and the line that said why.
+      expect(written).toMatchObject({ stopped: 'auth', ok: 0, notRun: 3, exitCode: 2, error: lines[0]!.replace(/^llm-batch: /, '') });
+      expect(written.resumeHint).toMatch(/ --resume$/);
       expect(lines[0]).toMatch(/^llm-batch: the server rejected the API key/);
       expect(lines.at(-1)).toBe(`llm-batch: to finish the rest, run: ${written.resumeHint}`);
       expect(r.stderr + fs.readFileSync(summary, 'utf8')).not.toContain(SECRET_KEY);
