@@ -56,6 +56,7 @@ import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { listenForHangup } from './stop-signals.js';
+import { pendingLine } from './batch-end-lines.js';
 import { shellQuote } from './shell-quote.js';
 import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
 
@@ -542,20 +543,17 @@ function finishBatchRun(
   // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.
   // An outage that lasted is said with --quiet too (the job said when it began to matter), and so is
   // everything after a full disk, as live says its command: the run did not go as planned.
+  // So is a stop by a signal, as a live run's command is: -q still says why the run stopped, and the
+  // way on (its batches keep running, and billing, on the server meanwhile).
   const lasting = outcome.outage !== undefined && outcome.outage.forMs >= OUTAGE_NOTE_MS;
-  const say = (line: string) => (outcome.outputFailed || lasting ? reporter.error(line) : reporter.info(line));
+  const signal = outcome.interrupted && !closed && !outcome.outputFailed;
+  const say = (line: string) => (outcome.outputFailed || lasting || signal ? reporter.error(line) : reporter.info(line));
   if (lasting && outcome.outage!.forMs >= OUTAGE_LIMIT_MS && run.wait)
     fail(`stopped waiting: the Batch API has failed every call for ${Math.round(outcome.outage!.forMs / 60_000)} min (last: ${outcome.outage!.lastError})`);
-  if (outcome.pending > 0 && next && outcome.pending === outcome.unsubmitted)
-    // No batch exists: nothing is pending on the server, the requests only wait to be sent.
-    say(
-      `nothing was submitted yet (${outcome.pending} ${outcome.pending === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}); to try again, run: ${next}`,
-    );
-  else if (outcome.pending > 0 && next)
-    say(`${outcome.pending} ${outcome.pending === 1 ? 'batch is' : 'batches are'} still pending; to continue, run: ${next}`);
-  else if (outcome.interrupted && next) say(`to continue, run: ${next}`);
+  const pending = pendingLine(outcome, next, signal);
+  if (pending) say(pending);
   if (lost.length > 0)
-    reporter.info(
+    say(
       `${lost.length} ${lost.length === 1 ? 'batch was' : 'batches were'} not collected and cannot be: ${MOCK_BATCHES_GONE}; the same command with --overwrite starts again`,
     );
   if (more) reporter.info(`more requests fit within --max-cost now that the batches' real cost is known; to submit them, run: ${next}`);

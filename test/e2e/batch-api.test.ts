@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { until } from '../helpers/until.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 
@@ -555,14 +555,18 @@ describe('--batch-api: Ctrl-C while waiting', () => {
     ctx.server.options.batches = { stepMs: 20, hold: () => holding };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
     const out = path.join(ctx.dir, 'out.jsonl');
-    const child = spawnCli([input, '-o', out, ...batchArgs()]);
+    // -q still says why the run stopped: the batch runs on (and bills) on the server, and the way on.
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '-q']);
     const exited = waitForExit(child);
     await until(() => ctx.server.batchState.counts.retrieves >= 2, 'the batch to be polled');
     child.kill('SIGINT');
     const r = await exited;
     expect(r.code, r.stderr).toBe(130);
+    expect(stderrLines(r)).toEqual([
+      expect.stringMatching(/^llm-batch: 1 batch is still pending: it keeps running on the server; to continue, run: llm-batch /),
+    ]);
     const command = /to continue, run: (llm-batch .*)$/m.exec(r.stderr)?.[1];
-    expect(command).toContain('--resume');
+    expect(command).toMatch(/ -q --resume$/);
     holding = false;
     const again = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
     expect(again.code, again.stderr).toBe(0);

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { pendingLine } from '../../src/cli/batch-end-lines.js';
+
+const NEXT = 'llm-batch in.txt -o out.jsonl --batch-api --resume';
+const outcome = (pending: number, unsubmitted = 0, interrupted = false) => ({ pending, unsubmitted, interrupted });
+
+describe('pendingLine: how a --batch-api run that leaves work behind ends', () => {
+  it('a signal: the batches keep running on the server, and the command', () => {
+    expect(pendingLine(outcome(1, 0, true), NEXT, true)).toBe(`1 batch is still pending: it keeps running on the server; to continue, run: ${NEXT}`);
+    expect(pendingLine(outcome(2, 0, true), NEXT, true)).toBe(`2 batches are still pending: they keep running on the server; to continue, run: ${NEXT}`);
+    // Collected already, or nothing planned yet: the command alone.
+    expect(pendingLine(outcome(0, 0, true), NEXT, true)).toBe(`to continue, run: ${NEXT}`);
+  });
+
+  it('--no-wait: still pending, and the command', () => {
+    expect(pendingLine(outcome(3), NEXT, false)).toBe(`3 batches are still pending; to continue, run: ${NEXT}`);
+  });
+
+  it('no batch submitted: never "pending", with the failure that kept them', () => {
+    expect(pendingLine({ ...outcome(1, 1), outage: { forMs: 1, lastError: 'HTTP 503' } }, NEXT, false)).toBe(
+      `nothing was submitted yet (1 batch waits to be uploaded: HTTP 503); to try again, run: ${NEXT}`,
+    );
+  });
+
+  it('nothing to say without a command, or with nothing left', () => {
+    expect(pendingLine(outcome(1, 0, true), null, true)).toBeUndefined();
+    expect(pendingLine(outcome(0), NEXT, false)).toBeUndefined();
+  });
+});
