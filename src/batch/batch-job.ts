@@ -16,6 +16,7 @@ import {
   IN_FLIGHT_STATUSES,
   isOpen,
   readManifest,
+  submitted,
   TERMINAL,
   writeManifest,
   type Chunk,
@@ -303,7 +304,7 @@ export class BatchJob {
   }
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
-    const unsubmitted = this.manifest ? this.open().filter((c) => !c.batchId && !c.createKey).length : 0;
+    const unsubmitted = this.manifest ? this.open().filter((c) => !submitted(c)).length : 0;
     const outage = this.outage();
     const base = { pending, interrupted, unsubmitted, ...(outage ? { outage } : {}) };
     const b = this.manifest?.budget;

@@ -155,3 +155,18 @@ export const IN_FLIGHT_STATUSES: ReadonlySet<ChunkStatus> = new Set(['validating
 export function isOpen(chunk: Chunk): boolean {
   return !chunk.collected && !(chunk.status === 'failed' && chunk.note !== undefined);
 }
+
+/**
+ * Whether a batch of this chunk is on the server, or may be (a create the run never heard back
+ * from, found by its key before anything is created again). A chunk that is not was only built (or
+ * uploaded): nothing runs or bills for it, and `--resume` submits it.
+ */
+export function submitted(chunk: Chunk): boolean {
+  return chunk.batchId !== undefined || chunk.createKey !== undefined;
+}
+
+/** A manifest's chunks not collected yet: those on the server (or maybe), and those never submitted. */
+export function openChunks(manifest: Manifest): { submitted: Chunk[]; unsubmitted: Chunk[] } {
+  const open = manifest.chunks.filter(isOpen);
+  return { submitted: open.filter(submitted), unsubmitted: open.filter((c) => !submitted(c)) };
+}

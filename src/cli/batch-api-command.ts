@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import { chunkDir, isOpen, manifestPath, readManifest } from '../batch/manifest.js';
+import { chunkDir, isOpen, manifestPath, openChunks, readManifest } from '../batch/manifest.js';
 import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -416,7 +416,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     const made = await writeBatchReport(config, prices, runReport, {
       summary,
-      pendingBatches: outcome.pending,
+      batches: { pending: outcome.pending - outcome.unsubmitted, unsubmitted: outcome.unsubmitted },
       code,
       empty,
       reporter,
@@ -454,13 +454,15 @@ function lostByThisRun(config: CliConfig): string[] {
 function batchSummarySoFar(
   config: CliConfig,
   run: { stats: BatchStats; tally: UsageTally; modelTally: ModelTally | undefined; prices: PriceLookup | undefined },
-): RunSummary & { pendingBatches: number } {
+): RunSummary & { pendingBatches: number; unsubmittedBatches: number } {
   const manifest = config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
   const lost = lostByThisRun(config);
   const summary = atBatchPrice(buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices));
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config) : null;
-  return { ...summary, pendingBatches: manifest ? manifest.chunks.filter(isOpen).length : 0 };
+  // Pending: on the server; a batch that was built and never submitted (the upload failed) is not.
+  const open = manifest ? openChunks(manifest) : { submitted: [], unsubmitted: [] };
+  return { ...summary, pendingBatches: open.submitted.length, unsubmittedBatches: open.unsubmitted.length };
 }
 
 /** What a finished (or stopped) batch run reports, and its exit code; `summaryJson`, what --summary-json got. */
@@ -479,7 +481,7 @@ function finishBatchRun(
     /** Without --no-wait: the run waits for its batches (and gives up on an outage only after OUTAGE_LIMIT_MS). */
     wait: boolean;
   },
-): { code: number; summary: RunSummary; summaryJson: RunSummary & { pendingBatches: number } } {
+): { code: number; summary: RunSummary; summaryJson: RunSummary & { pendingBatches: number; unsubmittedBatches: number } } {
   const { stats, tally, modelTally, budget, empty } = run;
   // The rows' reader left (`-o FIFO`, `head -1`): as live, nothing more is said; the files still are.
   const closed = outcome.outputClosed === true;
@@ -577,7 +579,7 @@ function finishBatchRun(
   // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
   // (the terminal says it in the pending line instead of the summary's).
   // Said even when the rows' reader left, as live: the file is all a script has of the run.
-  const summaryJson = { ...summary, resumeHint: next, pendingBatches: outcome.pending };
+  const summaryJson = { ...summary, resumeHint: next, pendingBatches: outcome.pending - outcome.unsubmitted, unsubmittedBatches: outcome.unsubmitted };
   const written = config.summaryJson ? writeSummaryJson(config.summaryJson, summaryJson, code, error ?? null, (line) => run.reporter.error(line)) : code;
   return { code: written, summary, summaryJson };
 }

@@ -1,9 +1,23 @@
 import type { BatchJobOutcome } from '../batch/batch-job.js';
+import type { UncollectedBatches } from '../report/report-data.js';
+
+const is = (n: number): string => `${n} ${n === 1 ? 'batch is' : 'batches are'}`;
+
+/**
+ * A --batch-api run's batches not collected, in words: `2 batches are still pending` (on the
+ * server), `1 batch was built but not submitted` (on no server), or both; undefined for none.
+ */
+export function uncollectedWords(b: UncollectedBatches): string | undefined {
+  const built = `${b.unsubmitted} built but not submitted`;
+  if (b.pending > 0) return `${is(b.pending)} still pending${b.unsubmitted > 0 ? `, and ${built}` : ''}`;
+  return b.unsubmitted > 0 ? `${b.unsubmitted} ${b.unsubmitted === 1 ? 'batch was' : 'batches were'} built but not submitted` : undefined;
+}
 
 /**
  * The line that ends a `--batch-api` run which leaves work behind, with the command that goes on
  * (`next`); undefined when there is no such command, or nothing left. `signal`: Ctrl-C, SIGTERM or a
- * hangup stopped the run, while its batches (paid for) keep running on the server: said so.
+ * hangup stopped the run, while its batches (paid for) keep running on the server: said so. Only
+ * batches on the server are pending; those never submitted are said as such.
  */
 export function pendingLine(
   outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'interrupted' | 'outage'>,
@@ -11,13 +25,15 @@ export function pendingLine(
   signal: boolean,
 ): string | undefined {
   if (!next) return undefined;
-  const { pending, unsubmitted } = outcome;
-  if (pending > 0 && pending === unsubmitted)
+  const { unsubmitted } = outcome;
+  const onServer = outcome.pending - unsubmitted;
+  if (onServer === 0 && unsubmitted > 0)
     // No batch exists: nothing is pending on the server, the requests only wait to be sent.
-    return `nothing was submitted yet (${pending} ${pending === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}); to try again, run: ${next}`;
-  if (pending > 0) {
-    const running = signal ? `: ${pending === 1 ? 'it keeps' : 'they keep'} running on the server` : '';
-    return `${pending} ${pending === 1 ? 'batch is' : 'batches are'} still pending${running}; to continue, run: ${next}`;
+    return `nothing was submitted yet (${unsubmitted} ${unsubmitted === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}); to try again, run: ${next}`;
+  if (onServer > 0) {
+    const running = signal ? `: ${onServer === 1 ? 'it keeps' : 'they keep'} running on the server` : '';
+    const built = unsubmitted > 0 ? `, and ${unsubmitted} built but not submitted` : '';
+    return `${is(onServer)} still pending${running}${built}; to continue, run: ${next}`;
   }
   return outcome.interrupted ? `to continue, run: ${next}` : undefined;
 }

@@ -1,5 +1,6 @@
 import type { PriceLookup } from '../budget/prices.js';
 import { ExitCode } from '../errors.js';
+import type { UncollectedBatches } from '../report/report-data.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
@@ -28,11 +29,11 @@ export async function writeBatchReport(
   prices: PriceLookup | undefined,
   /** From openBatchReport, when it made one. */
   opened: RunReport | undefined,
-  run: { summary: RunSummary; pendingBatches: number; code: number; empty: boolean; reporter: Reporter; quiet?: boolean },
+  run: { summary: RunSummary; batches: UncollectedBatches; code: number; empty: boolean; reporter: Reporter; quiet?: boolean },
 ): Promise<{ code: number; error?: string }> {
   if (!config.report || run.empty) return { code: run.code };
   const report = opened ?? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices);
-  const made = await report.finish(run.summary, false, { events: false, pendingBatches: run.pendingBatches });
+  const made = await report.finish(run.summary, false, { events: false, batches: run.batches });
   if (made.ok) {
     if (!run.quiet) run.reporter.info(made.message);
     return { code: run.code };

@@ -1,4 +1,4 @@
-import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
+import { manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
 import { RunError } from '../errors.js';
 import { readRunMeta } from '../output/run-meta.js';
 import type { CliConfig } from './config.js';
@@ -9,9 +9,7 @@ import { shellQuote } from './shell-quote.js';
  * never heard back from), and not collected: their answers are paid for and on the way.
  */
 export function uncollectedBatches(manifest: Manifest): string[] {
-  return manifest.chunks
-    .filter((c) => isOpen(c) && (c.batchId !== undefined || c.createKey !== undefined))
-    .map((c) => c.batchId ?? `batch ${c.n} (being created)`);
+  return openChunks(manifest).submitted.map((c) => c.batchId ?? `batch ${c.n} (being created)`);
 }
 
 /** `batch_a, batch_b, batch_c, …` */

@@ -102,7 +102,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       output: toStdout ? io.stdout : output,
       run,
       // The manifest as it is now: batches collected since the summary was written are not pending.
-      ...(pending ? { pendingBatches: pending.batches } : {}),
+      ...(pending ? { batches: pending.batches } : {}),
       pricing: { lookup, given, runModel },
       refuseEmpty: !writtenByRun(input),
     });
@@ -210,6 +210,7 @@ function readSummary(file: string, results: string): { figures: RunFigures; resu
     budget:
       typeof budget?.['capUsd'] === 'number' && typeof budget['spentUsd'] === 'number' ? { capUsd: budget['capUsd'], spentUsd: budget['spentUsd'] } : null,
     ...(typeof value['pendingBatches'] === 'number' && value['pendingBatches'] > 0 ? { pendingBatches: value['pendingBatches'] } : {}),
+    ...(typeof value['unsubmittedBatches'] === 'number' && value['unsubmittedBatches'] > 0 ? { unsubmittedBatches: value['unsubmittedBatches'] } : {}),
   };
   return { figures, resumeHint: typeof value['resumeHint'] === 'string' ? value['resumeHint'] : null };
 }

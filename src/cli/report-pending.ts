@@ -1,17 +1,19 @@
-import { isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
+import { manifestPath, openChunks, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
+import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
 import { lostMockBatches, lostMockBatchesMessage, writtenByMock } from './mock-batches-gone.js';
 import { shellQuote } from './shell-quote.js';
 
 /**
  * For `llm-batch report OUT`: the line that says OUT's --batch-api run left batches not collected
- * (`--no-wait`, or a stop), so the report lacks their rows, and the command that collects them: the
- * run's own resumeHint when its --summary-json gave one, else the shape of it; and how many batches
- * are pending (the page says so too), 0 with no line once all are collected. A --mock run's batches
- * ended with its process: that is said instead, and none is pending. Undefined when OUT has no
- * manifest, or it or the metadata cannot be read (the report does not depend on them).
+ * (`--no-wait`, or a stop), so the report lacks their rows, and the command that goes on: the run's
+ * own resumeHint when its --summary-json gave one, else the shape of it; and how many batches are
+ * pending on the server and how many were built but never submitted (the page says so too), none
+ * with no line once all are collected. A --mock run's batches ended with its process: that is said
+ * instead, and none is pending. Undefined when OUT has no manifest, or it or the metadata cannot be
+ * read (the report does not depend on them).
  */
-export function pendingBatchesNote(output: string, resumeHint: string | null): { message?: string; batches: number } | undefined {
+export function pendingBatchesNote(output: string, resumeHint: string | null): { message?: string; batches: UncollectedBatches } | undefined {
   let manifest: Manifest | undefined;
   let mock: boolean;
   try {
@@ -21,18 +23,28 @@ export function pendingBatchesNote(output: string, resumeHint: string | null): {
     return undefined;
   }
   if (!manifest) return undefined;
+  const none = { pending: 0, unsubmitted: 0 };
   if (mock) {
     const lost = lostMockBatches(output, true);
-    return lost.length > 0 ? { message: lostMockBatchesMessage(output, lost), batches: 0 } : { batches: 0 };
+    return lost.length > 0 ? { message: lostMockBatchesMessage(output, lost), batches: none } : { batches: none };
   }
-  // As the run counts them ("N batches are still pending"): every chunk not collected.
-  const open = manifest.chunks.filter(isOpen);
-  if (open.length === 0) return { batches: 0 };
-  const requests = open.reduce((n, c) => n + c.lines, 0);
-  const batches = `${counted(open.length, 'batch', 'batches')} (${counted(requests, 'request')})`;
+  const open = openChunks(manifest);
+  const batches = { pending: open.submitted.length, unsubmitted: open.unsubmitted.length };
+  if (batches.pending + batches.unsubmitted === 0) return { batches };
+  const listed = (chunks: readonly Chunk[]) =>
+    `${counted(chunks.length, 'batch', 'batches')} (${counted(
+      chunks.reduce((n, c) => n + c.lines, 0),
+      'request',
+    )})`;
+  const what = [
+    ...(batches.pending ? [`${listed(open.submitted)} not collected yet`] : []),
+    ...(batches.unsubmitted ? [`${listed(open.unsubmitted)} built but not submitted`] : []),
+  ].join(' and ');
+  const them = batches.pending + batches.unsubmitted === 1 ? 'it' : 'them';
+  const to = batches.unsubmitted === 0 ? `collect ${them}` : batches.pending === 0 ? `submit ${them}` : 'collect and submit them';
   const how = resumeHint ? `run: ${resumeHint}` : `run the run's command again with --resume (llm-batch … -o ${shellQuote(output)} --batch-api --resume)`;
   return {
-    message: `${manifestPath(output)} lists ${batches} not collected yet: the report covers the rows collected so far; to collect them, ${how}`,
-    batches: open.length,
+    message: `${manifestPath(output)} lists ${what}: the report covers the rows collected so far; to ${to}, ${how}`,
+    batches,
   };
 }

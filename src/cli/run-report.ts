@@ -12,6 +12,8 @@ import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
+import { uncollectedWords } from './batch-end-lines.js';
+import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
 
 /**
@@ -82,7 +84,11 @@ export class RunReport {
    * costs the run's rows or its exit code's meaning. `outputKept`: an --overwrite run stopped before
    * its first row left the old file, which is not this run's.
    */
-  async finish(summary: RunSummary, outputKept: boolean, extra: { events?: boolean; pendingBatches?: number } = {}): Promise<{ message: string; ok: boolean }> {
+  async finish(
+    summary: RunSummary,
+    outputKept: boolean,
+    extra: { events?: boolean; batches?: UncollectedBatches } = {},
+  ): Promise<{ message: string; ok: boolean }> {
     const file = outputKept ? undefined : this.outputFile;
     try {
       await this.copy?.writer.close();
@@ -107,12 +113,12 @@ export class RunReport {
           startedMs: this.startedMs,
           costUsd: summary.estimatedCost?.usd ?? null,
           budget: summary.budget ?? null,
-          ...(extra.pendingBatches ? { pendingBatches: extra.pendingBatches } : {}),
+          ...(extra.batches?.pending ? { pendingBatches: extra.batches.pending } : {}),
+          ...(extra.batches?.unsubmitted ? { unsubmittedBatches: extra.batches.unsubmitted } : {}),
         },
       });
-      const pending = extra.pendingBatches
-        ? ` (${extra.pendingBatches} ${extra.pendingBatches === 1 ? 'batch is' : 'batches are'} still pending: it holds the rows collected so far)`
-        : '';
+      const left = extra.batches && uncollectedWords(extra.batches);
+      const pending = left ? ` (${left}: it holds the rows collected so far)` : '';
       return { ok: true, message: `report of ${counted(outcome.rows, 'row')} written to ${this.config.report}${pending}` };
     } catch (err) {
       return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };

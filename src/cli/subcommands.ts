@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob } from '../batch/batch-job.js';
 import { formatStatusLine, statusLines } from '../batch/batch-status.js';
-import { IN_FLIGHT_STATUSES, isOpen, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
+import { IN_FLIGHT_STATUSES, manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
@@ -108,13 +108,15 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   // A note may hold a server's words (a refusal) from a manifest written before they were redacted.
   const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
   const lines = statusLines(manifest).map((line) => ({ ...line, next: redact(line.next) }));
-  const pending = manifest.chunks.filter(isOpen).length;
+  // Pending: the batches on the server; those built and never submitted (an upload that failed) apart.
+  const open = openChunks(manifest);
+  const [pending, unsubmitted] = [open.submitted.length, open.unsubmitted.length];
   // Nothing pending: the manifest has dropped the collected batches; a script still gets an answer.
-  const collected = pending === 0 ? await collectedBatchIds(output) : undefined;
-  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
+  const collected = pending + unsubmitted === 0 ? await collectedBatchIds(output) : undefined;
+  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending, unsubmitted, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
   else {
     for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
-    if (pending === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
+    if (pending + unsubmitted === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
   }
   return ExitCode.ok;
 }

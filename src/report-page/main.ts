@@ -1,6 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type { Comparison, ReportData } from '../report/report-data.js';
+import { batchNotices } from './batch-notices.js';
 import { chartBox, comparisonChart, latencyChart, timelineChart } from './charts.js';
 import { fmt, h } from './dom.js';
 import { RowsTable } from './table.js';
@@ -33,15 +34,7 @@ function header(d: ReportData): HTMLElement {
   const stopped = run?.stopped
     ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)
     : null;
-  const { pendingBatches } = d;
-  const pending =
-    pendingBatches > 0
-      ? h(
-          'p',
-          { class: 'notice', id: 'pending' },
-          `${fmt.int(pendingBatches)} ${pendingBatches === 1 ? 'batch was' : 'batches were'} still pending on the server when this report was made: it holds the rows collected so far. Run the run's command again with --resume to collect the rest.`,
-        )
-      : null;
+  const pending = batchNotices(d).map((n) => h('p', { class: 'notice', id: n.id }, n.text));
   // The title is the file's name: the subtitle names its folder only when there is one.
   const p = d.source.path;
   const folder = p.endsWith(d.title) ? p.slice(0, -d.title.length) : p;
@@ -52,7 +45,7 @@ function header(d: ReportData): HTMLElement {
     h('h1', null, d.title),
     h('p', { class: 'muted', id: 'subtitle' }, `${where}${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
-    pending,
+    ...pending,
     f.rows === 0 ? h('p', { class: 'notice', id: 'empty' }, 'This file holds no rows, so there is nothing to count or chart.') : null,
   );
 }

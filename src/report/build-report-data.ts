@@ -5,7 +5,7 @@ import { buildLatency, latenciesOf } from './build-latency.js';
 import { buildOutputFields } from './build-output-fields.js';
 import { buildTable, type LoadTexts } from './build-table.js';
 import { buildTimeline, type RunEvents } from './build-timeline.js';
-import type { ReportData, RunFigures } from './report-data.js';
+import type { ReportData, RunFigures, UncollectedBatches } from './report-data.js';
 import type { ReportRow } from './report-row.js';
 import type { ReportPricing } from './row-cost.js';
 
@@ -15,8 +15,8 @@ export interface ReportInput {
   source: ReportData['source'];
   /** From a live run (`--report`): what only the run saw. */
   run?: RunFigures;
-  /** Batches still on the server, when known apart from `run` (see ReportData.pendingBatches). */
-  pendingBatches?: number;
+  /** A --batch-api run's batches not collected, when known apart from `run` (see ReportData.pendingBatches). */
+  batches?: UncollectedBatches;
   events?: RunEvents;
   now?: Date;
   tableLimits?: { rows: number; chars: number };
@@ -59,7 +59,8 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     source: input.source,
     figures: buildFigures(rows, superseded, input.pricing, input.run?.startedMs),
     run: input.run ?? null,
-    pendingBatches: input.pendingBatches ?? input.run?.pendingBatches ?? 0,
+    pendingBatches: input.batches?.pending ?? input.run?.pendingBatches ?? 0,
+    unsubmittedBatches: input.batches?.unsubmitted ?? input.run?.unsubmittedBatches ?? 0,
     latency,
     // Batch API rows carry their batch's times in whole seconds: no time chart of requests from them.
     timeline: buildTimeline(

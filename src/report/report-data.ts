@@ -12,6 +12,11 @@ export interface ReportData {
    * the run's own count (`--report`), or its manifest's (`report`, with or without --summary-json).
    */
   pendingBatches: number;
+  /**
+   * Batches of that run built but never submitted (an upload that failed): on no server, rows it
+   * lacks too; counted as pendingBatches is.
+   */
+  unsubmittedBatches: number;
   latency: LatencyFigures | null;
   timeline: Timeline | null;
   comparisons: Comparison[];
@@ -99,6 +104,16 @@ export interface RunFigures {
   budget?: { capUsd: number; spentUsd: number } | null;
   /** --batch-api --no-wait (or a stop): batches still running on the server. */
   pendingBatches?: number;
+  /** --batch-api: batches built but not submitted (an upload that failed). */
+  unsubmittedBatches?: number;
+}
+
+/** Batches of a --batch-api run not collected when a report is made, by where they are. */
+export interface UncollectedBatches {
+  /** On the server (running, or finished and not collected): --resume collects them. */
+  pending: number;
+  /** Built, never submitted: --resume submits them. */
+  unsubmitted: number;
 }
 
 export interface LatencyFigures {

@@ -4,7 +4,7 @@ import { buildReportData } from './build-report-data.js';
 import type { RunEvents } from './build-timeline.js';
 import { loadPageAssets } from './page-assets.js';
 import { readReportRows } from './read-report-rows.js';
-import type { RunFigures } from './report-data.js';
+import type { RunFigures, UncollectedBatches } from './report-data.js';
 import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
@@ -20,8 +20,8 @@ export interface WriteReportOptions {
   /** Where the HTML goes: a file (written atomically), or a stream such as stdout (`report -o -`). */
   output: string | NodeJS.WritableStream;
   run?: RunFigures;
-  /** Batches a --batch-api run left on the server, when known apart from `run` (`report` reads its manifest). */
-  pendingBatches?: number;
+  /** Batches a --batch-api run did not collect, when known apart from `run` (`report` reads its manifest). */
+  batches?: UncollectedBatches;
   events?: RunEvents;
   /** The run's prices (--price, --prices); list prices without them. */
   pricing?: ReportPricing;
@@ -62,7 +62,7 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
     title: basename(o.input),
     source: { path: o.input, format: o.format, bytes: statSync(o.input).size },
     run: o.run,
-    pendingBatches: o.pendingBatches,
+    batches: o.batches,
     events: o.events,
     pricing: o.pricing,
     tableLimits: o.tableLimits,

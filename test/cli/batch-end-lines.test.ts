@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pendingLine } from '../../src/cli/batch-end-lines.js';
+import { pendingLine, uncollectedWords } from '../../src/cli/batch-end-lines.js';
 
 const NEXT = 'llm-batch in.txt -o out.jsonl --batch-api --resume';
 const outcome = (pending: number, unsubmitted = 0, interrupted = false) => ({ pending, unsubmitted, interrupted });
@@ -22,8 +22,28 @@ describe('pendingLine: how a --batch-api run that leaves work behind ends', () =
     );
   });
 
+  it('batches on the server beside ones never submitted: only the first are pending', () => {
+    expect(pendingLine(outcome(3, 1), NEXT, false)).toBe(`2 batches are still pending, and 1 built but not submitted; to continue, run: ${NEXT}`);
+    expect(pendingLine(outcome(2, 1, true), NEXT, true)).toBe(
+      `1 batch is still pending: it keeps running on the server, and 1 built but not submitted; to continue, run: ${NEXT}`,
+    );
+  });
+
   it('nothing to say without a command, or with nothing left', () => {
     expect(pendingLine(outcome(1, 0, true), null, true)).toBeUndefined();
     expect(pendingLine(outcome(0), NEXT, false)).toBeUndefined();
+  });
+});
+
+describe("uncollectedWords: the batches a --report lacks, in the run's words", () => {
+  it.each([
+    [{ pending: 2, unsubmitted: 0 }, '2 batches are still pending'],
+    [{ pending: 1, unsubmitted: 0 }, '1 batch is still pending'],
+    [{ pending: 0, unsubmitted: 1 }, '1 batch was built but not submitted'],
+    [{ pending: 0, unsubmitted: 2 }, '2 batches were built but not submitted'],
+    [{ pending: 1, unsubmitted: 2 }, '1 batch is still pending, and 2 built but not submitted'],
+    [{ pending: 0, unsubmitted: 0 }, undefined],
+  ])('%o → %s', (batches, words) => {
+    expect(uncollectedWords(batches)).toBe(words);
   });
 });

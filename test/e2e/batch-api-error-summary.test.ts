@@ -3,7 +3,8 @@
  * refused, the quota gone, a batch the server refuses), before or after its first batch, still
  * replaces --summary-json: `"stopped"` says why (`unreachable`, `auth`, `quota`, `error`), `error`
  * is the stderr line, `exitCode` the exit code, the counts are what was collected (as many rows as
- * the output holds), and `resumeHint` / `pendingBatches` say how to go on. A cron wrapper's
+ * the output holds), and `resumeHint` / `pendingBatches` (on the server) / `unsubmittedBatches` (built,
+ * never submitted) say how to go on. A cron wrapper's
  * `jq .stopped s.json` never reads yesterday's summary as today's.
  * The BUILT CLI against the mock server's Batch API and a port nothing listens on.
  */
@@ -41,7 +42,9 @@ describe('--batch-api --summary-json when a run-level error stops the run', () =
       error: stderrLines(r)[0]!.replace(/^llm-batch: /, ''),
       ok: 0,
       failed: 0,
-      pendingBatches: 1,
+      // Its upload failed: built, never submitted, so not pending on the server.
+      pendingBatches: 0,
+      unsubmittedBatches: 1,
       resumeHint: expect.stringMatching(/^llm-batch .* --resume$/),
       input: paths().input,
     });
@@ -65,7 +68,8 @@ describe('--batch-api --summary-json when a run-level error stops the run', () =
       exitCode: 2,
       error: stderrLines(r)[0]!.replace(/^llm-batch: /, ''),
       ok: 0,
-      pendingBatches: 1,
+      pendingBatches: 0,
+      unsubmittedBatches: 1,
       resumeHint: expect.stringMatching(/ --resume$/),
     });
 
