@@ -1,4 +1,4 @@
-import type { Chunk, Manifest } from './manifest.js';
+import { isOpen, type Chunk, type Manifest } from './manifest.js';
 
 export interface ChunkStatusLine {
   chunk: number;
@@ -38,7 +38,12 @@ function nextStep(chunk: Chunk): string {
   }
 }
 
-export function statusLines(manifest: Manifest, nowMs = Date.now()): ChunkStatusLine[] {
+/**
+ * `gone`: the output's run was a --mock one whose batches ended with its process (see
+ * uncollectedOf): what the next step of every chunk not collected is instead, since none can be
+ * collected, submitted or looked up.
+ */
+export function statusLines(manifest: Manifest, nowMs = Date.now(), gone?: string): ChunkStatusLine[] {
   return manifest.chunks.map((c) => ({
     chunk: c.n,
     batchId: c.batchId ?? null,
@@ -48,7 +53,7 @@ export function statusLines(manifest: Manifest, nowMs = Date.now()): ChunkStatus
     completed: c.counts?.completed ?? null,
     failed: c.counts?.failed ?? null,
     ageSeconds: c.submittedAt ? Math.max(0, Math.round((nowMs - c.submittedAt) / 1000)) : null,
-    next: nextStep(c),
+    next: gone !== undefined && isOpen(c) ? gone : nextStep(c),
   }));
 }
 

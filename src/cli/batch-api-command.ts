@@ -51,7 +51,7 @@ import { limitRecords } from './limit-records.js';
 import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
-import { batchList, uncollectedBatches } from './pending-batches.js';
+import { batchList, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
@@ -416,7 +416,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     const made = await writeBatchReport(config, prices, runReport, {
       summary,
-      batches: { pending: outcome.pending - outcome.unsubmitted, unsubmitted: outcome.unsubmitted },
+      batches: uncollectedCounts(outcome.pending - outcome.unsubmitted, outcome.unsubmitted, mock),
       code,
       empty,
       reporter,

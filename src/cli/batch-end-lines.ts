@@ -5,9 +5,11 @@ const is = (n: number): string => `${n} ${n === 1 ? 'batch is' : 'batches are'}`
 
 /**
  * A --batch-api run's batches not collected, in words: `2 batches are still pending` (on the
- * server), `1 batch was built but not submitted` (on no server), or both; undefined for none.
+ * server), `1 batch was built but not submitted` (on no server), or both; a --mock run's that ended
+ * with its process as such; undefined for none.
  */
 export function uncollectedWords(b: UncollectedBatches): string | undefined {
+  if (b.gone > 0) return `${b.gone} ${b.gone === 1 ? 'batch was' : 'batches were'} not collected and cannot be (--mock)`;
   const built = `${b.unsubmitted} built but not submitted`;
   if (b.pending > 0) return `${is(b.pending)} still pending${b.unsubmitted > 0 ? `, and ${built}` : ''}`;
   return b.unsubmitted > 0 ? `${b.unsubmitted} ${b.unsubmitted === 1 ? 'batch was' : 'batches were'} built but not submitted` : undefined;

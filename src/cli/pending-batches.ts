@@ -1,4 +1,5 @@
 import { manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
+import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
 import { readRunMeta } from '../output/run-meta.js';
 import type { CliConfig } from './config.js';
@@ -10,6 +11,23 @@ import { shellQuote } from './shell-quote.js';
  */
 export function uncollectedBatches(manifest: Manifest): string[] {
   return openChunks(manifest).submitted.map((c) => c.batchId ?? `batch ${c.n} (being created)`);
+}
+
+/**
+ * An output's batches not collected, by what can be done about them, from their counts: `onServer`
+ * (created, or maybe: see `submitted`) and `unsubmitted` (built only). `mock`: the output's run was a
+ * --mock one, whose batches ended with its process: with one of them gone a --resume is refused
+ * (see lostMockBatchesMessage), and every open batch waits for --overwrite.
+ */
+export function uncollectedCounts(onServer: number, unsubmitted: number, mock: boolean): UncollectedBatches {
+  if (mock && onServer > 0) return { pending: 0, unsubmitted: 0, gone: onServer + unsubmitted };
+  return { pending: onServer, unsubmitted, gone: 0 };
+}
+
+/** The same from a manifest. */
+export function uncollectedOf(manifest: Manifest, mock: boolean): UncollectedBatches {
+  const open = openChunks(manifest);
+  return uncollectedCounts(open.submitted.length, open.unsubmitted.length, mock);
 }
 
 /** `batch_a, batch_b, batch_c, …` */

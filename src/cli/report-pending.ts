@@ -3,6 +3,7 @@ import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
 import { lostMockBatches, lostMockBatchesMessage, writtenByMock } from './mock-batches-gone.js';
 import { shellQuote } from './shell-quote.js';
+import { uncollectedOf } from './pending-batches.js';
 
 /**
  * For `llm-batch report OUT`: the line that says OUT's --batch-api run left batches not collected
@@ -10,7 +11,7 @@ import { shellQuote } from './shell-quote.js';
  * own resumeHint when its --summary-json gave one, else the shape of it; and how many batches are
  * pending on the server and how many were built but never submitted (the page says so too), none
  * with no line once all are collected. A --mock run's batches ended with its process: that is said
- * instead, and none is pending. Undefined when OUT has no manifest, or it or the metadata cannot be
+ * instead, and they are counted as gone, not pending. Undefined when OUT has no manifest, or it or the metadata cannot be
  * read (the report does not depend on them).
  */
 export function pendingBatchesNote(output: string, resumeHint: string | null): { message?: string; batches: UncollectedBatches } | undefined {
@@ -23,13 +24,9 @@ export function pendingBatchesNote(output: string, resumeHint: string | null): {
     return undefined;
   }
   if (!manifest) return undefined;
-  const none = { pending: 0, unsubmitted: 0 };
-  if (mock) {
-    const lost = lostMockBatches(output, true);
-    return lost.length > 0 ? { message: lostMockBatchesMessage(output, lost), batches: none } : { batches: none };
-  }
+  const batches = uncollectedOf(manifest, mock);
+  if (batches.gone > 0) return { message: lostMockBatchesMessage(output, lostMockBatches(output, true)), batches };
   const open = openChunks(manifest);
-  const batches = { pending: open.submitted.length, unsubmitted: open.unsubmitted.length };
   if (batches.pending + batches.unsubmitted === 0) return { batches };
   const listed = (chunks: readonly Chunk[]) =>
     `${counted(chunks.length, 'batch', 'batches')} (${counted(

@@ -115,6 +115,7 @@ export class RunReport {
           budget: summary.budget ?? null,
           ...(extra.batches?.pending ? { pendingBatches: extra.batches.pending } : {}),
           ...(extra.batches?.unsubmitted ? { unsubmittedBatches: extra.batches.unsubmitted } : {}),
+          ...(extra.batches?.gone ? { goneBatches: extra.batches.gone } : {}),
         },
       });
       const left = extra.batches && uncollectedWords(extra.batches);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob } from '../batch/batch-job.js';
 import { formatStatusLine, statusLines } from '../batch/batch-status.js';
-import { IN_FLIGHT_STATUSES, manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
+import { IN_FLIGHT_STATUSES, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
@@ -10,7 +10,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, readRunMeta, type RowWriter, writeRunMeta } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { sayingSourceLines } from './source-line-error.js';
-import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
+import { MOCK_BATCHES_GONE, writtenByMock } from './mock-batches-gone.js';
+import { uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
@@ -91,6 +92,9 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
   };
 }
 
+/** `status`'s next step for a --mock run's batch not collected. */
+const MOCK_GONE_NEXT = `none: ${MOCK_BATCHES_GONE}; the run's command with --overwrite starts again`;
+
 async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
   const server = serverFor(output, opts.baseUrl, io, opts);
@@ -107,16 +111,17 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   }
   // A note may hold a server's words (a refusal) from a manifest written before they were redacted.
   const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
-  const lines = statusLines(manifest).map((line) => ({ ...line, next: redact(line.next) }));
-  // Pending: the batches on the server; those built and never submitted (an upload that failed) apart.
-  const open = openChunks(manifest);
-  const [pending, unsubmitted] = [open.submitted.length, open.unsubmitted.length];
+  // Pending: the batches on the server; those built and never submitted (an upload that failed)
+  // apart, and a --mock run's, gone with its process (said per batch too).
+  const { pending, unsubmitted, gone } = uncollectedOf(manifest, writtenByMock(output));
+  const lines = statusLines(manifest, Date.now(), gone > 0 ? MOCK_GONE_NEXT : undefined).map((line) => ({ ...line, next: redact(line.next) }));
   // Nothing pending: the manifest has dropped the collected batches; a script still gets an answer.
-  const collected = pending + unsubmitted === 0 ? await collectedBatchIds(output) : undefined;
-  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending, unsubmitted, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
+  const left = pending + unsubmitted + gone;
+  const collected = left === 0 ? await collectedBatchIds(output) : undefined;
+  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending, unsubmitted, gone, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
   else {
     for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
-    if (pending + unsubmitted === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
+    if (left === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
   }
   return ExitCode.ok;
 }

@@ -61,6 +61,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     run: input.run ?? null,
     pendingBatches: input.batches?.pending ?? input.run?.pendingBatches ?? 0,
     unsubmittedBatches: input.batches?.unsubmitted ?? input.run?.unsubmittedBatches ?? 0,
+    goneBatches: input.batches?.gone ?? input.run?.goneBatches ?? 0,
     latency,
     // Batch API rows carry their batch's times in whole seconds: no time chart of requests from them.
     timeline: buildTimeline(

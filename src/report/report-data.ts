@@ -17,6 +17,11 @@ export interface ReportData {
    * lacks too; counted as pendingBatches is.
    */
   unsubmittedBatches: number;
+  /**
+   * Batches of a --mock run not collected: they ended with its process, and no command collects
+   * them (only --overwrite starts again).
+   */
+  goneBatches: number;
   latency: LatencyFigures | null;
   timeline: Timeline | null;
   comparisons: Comparison[];
@@ -106,6 +111,8 @@ export interface RunFigures {
   pendingBatches?: number;
   /** --batch-api: batches built but not submitted (an upload that failed). */
   unsubmittedBatches?: number;
+  /** --mock --batch-api: batches not collected, gone with the run's process. */
+  goneBatches?: number;
 }
 
 /** Batches of a --batch-api run not collected when a report is made, by where they are. */
@@ -114,6 +121,8 @@ export interface UncollectedBatches {
   pending: number;
   /** Built, never submitted: --resume submits them. */
   unsubmitted: number;
+  /** Of a --mock run, gone with its process (with any of its open batches, the rest too): --overwrite starts again. */
+  gone: number;
 }
 
 export interface LatencyFigures {

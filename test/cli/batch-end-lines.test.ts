@@ -37,12 +37,13 @@ describe('pendingLine: how a --batch-api run that leaves work behind ends', () =
 
 describe("uncollectedWords: the batches a --report lacks, in the run's words", () => {
   it.each([
-    [{ pending: 2, unsubmitted: 0 }, '2 batches are still pending'],
-    [{ pending: 1, unsubmitted: 0 }, '1 batch is still pending'],
-    [{ pending: 0, unsubmitted: 1 }, '1 batch was built but not submitted'],
-    [{ pending: 0, unsubmitted: 2 }, '2 batches were built but not submitted'],
-    [{ pending: 1, unsubmitted: 2 }, '1 batch is still pending, and 2 built but not submitted'],
-    [{ pending: 0, unsubmitted: 0 }, undefined],
+    [{ pending: 2, unsubmitted: 0, gone: 0 }, '2 batches are still pending'],
+    [{ pending: 1, unsubmitted: 0, gone: 0 }, '1 batch is still pending'],
+    [{ pending: 0, unsubmitted: 1, gone: 0 }, '1 batch was built but not submitted'],
+    [{ pending: 0, unsubmitted: 2, gone: 0 }, '2 batches were built but not submitted'],
+    [{ pending: 1, unsubmitted: 2, gone: 0 }, '1 batch is still pending, and 2 built but not submitted'],
+    [{ pending: 0, unsubmitted: 0, gone: 0 }, undefined],
+    [{ pending: 0, unsubmitted: 0, gone: 2 }, '2 batches were not collected and cannot be (--mock)'],
   ])('%o → %s', (batches, words) => {
     expect(uncollectedWords(batches)).toBe(words);
   });

@@ -2,7 +2,8 @@
  * `--mock --batch-api` keeps its batches in the process that made them. Stopped with batches not
  * collected, no command can continue them: none is printed (a `--resume` would fail with a 404),
  * one line says why, and the way it names (--overwrite) works; `--resume`, `status` and `cancel`
- * on what is left say the same instead of a 404 or "Invalid URL".
+ * on what is left say the same instead of a 404 or "Invalid URL", and so do the run's --report and a
+ * later `report` (the batch is gone, not pending).
  * The BUILT CLI with its in-process --mock provider.
  */
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stderrLines } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
+import { reportDataOf } from '../helpers/report-data.js';
 
 const tmp = tempDir('llm-batch-mock-stop-');
 afterAll(() => tmp.cleanup());
@@ -25,7 +27,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     const summary = path.join(dir, 'sum.json');
     const run = ['--mock', '--batch-api', input, '-o', out];
     // A long --poll: the batch is still in progress when the signal comes.
-    const child = spawnCli([...run, '--poll', '30', '--summary-json', summary]);
+    const child = spawnCli([...run, '--poll', '30', '--summary-json', summary, '--report', path.join(dir, 'run.html')]);
     const exited = waitForExit(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -38,6 +40,9 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       new RegExp(`^llm-batch: 1 batch was not collected and cannot be: ${GONE.source}; the same command with --overwrite starts again$`, 'm'),
     );
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'interrupted', resumeHint: null, pendingBatches: 1 });
+    // Its --report says the same: the batch is gone, not pending for a --resume (see batch-notices.test.ts).
+    expect(r.stderr).toMatch(/report of 0 rows written to \S+run\.html \(1 batch was not collected and cannot be \(--mock\)/);
+    expect(reportDataOf(path.join(dir, 'run.html'))).toMatchObject({ pendingBatches: 0, unsubmittedBatches: 0, goneBatches: 1 });
 
     const resumed = await runCli([...run, '--resume']);
     expect(stderrLines(resumed)).toEqual([
@@ -63,6 +68,8 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       /^llm-batch: \S+out\.jsonl\.batch\.json lists 1 batch of an earlier --mock run \(batch_mock_\d+\) that no one can collect: .*; pass --overwrite to start again$/,
     );
     expect(report.stderr).not.toMatch(/--resume/);
+    // The page too, from the manifest (without --summary-json).
+    expect(reportDataOf(path.join(dir, 'out.html'))).toMatchObject({ pendingBatches: 0, goneBatches: 1 });
 
     const again = await runCli([...run, '--overwrite', '--poll', '0.05']);
     expect(again.code, again.stderr).toBe(0);
