@@ -241,10 +241,15 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
       throw new UsageError(`${flag} ${file} is stdout, where the result rows go: choose a file path (stdout is for result rows)`);
     named.push([flag, file]);
   }
-  if (flags.report !== undefined && (flags.dryRun || flags.compact))
-    throw new UsageError(`--report goes with a run, not --${flags.dryRun ? 'dry-run' : 'compact'} (for a results file: llm-batch report FILE)`);
-  // --dry-run and --compact write no summary: nothing of the file is at stake.
-  if (flags.summaryJson !== undefined && !flags.dryRun && !flags.compact) checkSummaryTarget(flags.summaryJson, flags.overwrite ?? false);
+  if (flags.dryRun || flags.compact) {
+    const mode = flags.dryRun ? '--dry-run' : '--compact';
+    if (flags.report !== undefined) throw new UsageError(`--report goes with a run, not ${mode} (for a results file: llm-batch report FILE)`);
+    // Not ignored: a wrapper that reads the file after `llm-batch … --dry-run --summary-json s.json`
+    // would take an earlier run's figures for this one's.
+    if (flags.summaryJson !== undefined) throw new UsageError(`--summary-json goes with a run, not ${mode}, which writes no summary`);
+    return;
+  }
+  if (flags.summaryJson !== undefined) checkSummaryTarget(flags.summaryJson, flags.overwrite ?? false);
 }
 
 /**

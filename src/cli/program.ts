@@ -187,7 +187,10 @@ export function createProgram(version: string): Command {
     .option('--force-resume', 'with --resume: accept an input, model or parameters that changed since the output was started')
     .option('--overwrite', 'replace an existing output file')
     .option('--compact', 'read a results file (the input) and write it deduplicated: the last row per id wins')
-    .option('--summary-json <file>', 'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing')
+    .option(
+      '--summary-json <file>',
+      'write the end-of-run figures as JSON: counts, errors by type, retries, tokens, estimated cost, timing (not with --dry-run or --compact, which write none)',
+    )
     .option(
       '--report <file>',
       'when the run ends (also when stopped), write a self-contained HTML report of its results: figures, charts, errors, searchable rows (see llm-batch report --help)',

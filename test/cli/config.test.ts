@@ -176,6 +176,21 @@ describe('resolveCliConfig: resume and friends', () => {
   });
 });
 
+describe('resolveCliConfig: files only a run writes', () => {
+  it.each([
+    ['--dry-run', 'p.txt', { dryRun: true }],
+    ['--compact', 'results.jsonl', { compact: true, output: 'c.jsonl' }],
+  ] as const)('%s refuses --summary-json and --report (it writes neither: an earlier file would pass for its own)', (mode, input, extra) => {
+    expect(usageError(() => resolveCliConfig(input, flags({ ...extra, summaryJson: 's.json' }), env(), [])).message).toBe(
+      `--summary-json goes with a run, not ${mode}, which writes no summary`,
+    );
+    expect(usageError(() => resolveCliConfig(input, flags({ ...extra, report: 'r.html' }), env(), [])).message).toBe(
+      `--report goes with a run, not ${mode} (for a results file: llm-batch report FILE)`,
+    );
+    expect(() => resolveCliConfig(input, flags(extra), env(), [])).not.toThrow();
+  });
+});
+
 describe('resolveCliConfig: a base URL with credentials', () => {
   it.each([
     [{ baseUrl: 'http://bob:PWsecret99@127.0.0.1:8080/v1' }, {}, /^--base-url http:\/\/\*\*\*@127\.0\.0\.1:8080\/v1 has credentials in it/],
