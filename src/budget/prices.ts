@@ -3,6 +3,7 @@ import { priceFor } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
 import { plainDecimal } from '../util/plain-decimal.js';
+import { closestWord } from '../util/closest-word.js';
 import type { Usage } from '../types.js';
 import type { Picodollars } from './spend-cap.js';
 
@@ -62,14 +63,32 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
       continue;
     }
     const v = value as Record<string, unknown> | null;
-    if (!v || typeof v !== 'object' || !nonNegative(v['input']) || !nonNegative(v['output'])) {
-      throw new UsageError(`${where}: expected {"input": N, "output": N} in USD per million tokens`);
-    }
+    const expected = `${where}: expected {"input": N, "output": N} in USD per million tokens`;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(expected);
+    refuseUnknownKeys(v, where);
+    if (!nonNegative(v['input']) || !nonNegative(v['output'])) throw new UsageError(expected);
     const cached = v['cached_input'] ?? v['cachedInput'];
     if (cached !== undefined && !nonNegative(cached)) throw new UsageError(`${where}: "cached_input" must be a number >= 0`);
     prices.set(model.toLowerCase(), { input: v['input'], output: v['output'], ...(cached !== undefined ? { cachedInput: cached } : {}) });
   }
   return prices;
+}
+
+/** The keys of a price object; `cachedInput` is taken for `cached_input` too, as the table spells it. */
+const PRICE_KEYS = ['input', 'output', 'cached_input'];
+
+/**
+ * A key a price object has no use for is a typo, not a comment: `"cached_inpt": 0.5` left out would
+ * price cached tokens at the full input price without a word, `"outptu"` would be told only as a
+ * missing "output". Refused naming the key, and the one it was likely meant as.
+ */
+function refuseUnknownKeys(price: Record<string, unknown>, where: string): void {
+  const unknown = Object.keys(price).find((key) => !PRICE_KEYS.includes(key) && key !== 'cachedInput');
+  if (unknown === undefined) return;
+  const meant = closestWord(unknown, PRICE_KEYS);
+  throw new UsageError(
+    `${where}: unknown key ${JSON.stringify(unknown)}${meant ? ` (did you mean "${meant}"?)` : ''}; a price takes "input", "output" and "cached_input"`,
+  );
 }
 
 /** `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). */
