@@ -23,7 +23,7 @@ export function parseArgv(program: Command, argv: readonly string[]): number | u
     program.parse([...argv], { from: 'user' });
     return undefined;
   } catch (err) {
-    // Help shown for a mistake (`llm-batch help nosuch`) is still a usage error.
+    // Help shown for a mistake (`llm-batch cache` without its command) is still a usage error.
     if (err instanceof CommanderError) return SHOWN_HELP_OR_VERSION.has(err.code) && err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     throw err;
   }

@@ -1,4 +1,7 @@
 import { Command, Help } from 'commander';
+import { ExitCode } from '../errors.js';
+import { onIo, parseArgv } from './commander-io.js';
+import type { CliIo } from './io.js';
 
 /**
  * The subcommands, for `--help` to list. Each has a program of its own, loaded only when it runs
@@ -26,4 +29,15 @@ export function listCommands(program: Command): Command {
       return [...listed, ...Help.prototype.visibleCommands.call(this, cmd)];
     },
   });
+}
+
+/**
+ * `llm-batch help NAME` for a NAME that is no command: commander's own refusal, as `cache nosuch`
+ * gets (`error: unknown command 'NAME'`, its "Did you mean" for a near name, the usage hint), exit 2.
+ * Left to the main program, commander printed the whole help on stderr without naming the mistake.
+ */
+export function refuseUnknownCommand(name: string, io: CliIo): number {
+  const commands = onIo(new Command('llm-batch'), io).showHelpAfterError('(run llm-batch --help for usage)');
+  for (const [command] of LISTED) commands.command(command);
+  return parseArgv(commands, [name]) ?? ExitCode.usage;
 }

@@ -6,7 +6,7 @@ import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
 import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
-import { SUBCOMMAND_NAMES } from './listed-commands.js';
+import { refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
 import { internalErrorLine } from './internal-error.js';
 import { runErrorExit } from './run-error-exit.js';
@@ -31,8 +31,12 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   tuneWasm();
-  // `help report` is `report --help`: each subcommand's own program holds its options.
-  if (argv[0] === 'help' && SUBCOMMAND_NAMES.has(argv[1] ?? '')) return main([argv[1]!, '--help'], io);
+  if (argv[0] === 'help' && argv[1]) {
+    // `help report` is `report --help`: each subcommand's own program holds its options.
+    if (SUBCOMMAND_NAMES.has(argv[1])) return main([argv[1], '--help'], io);
+    if (argv[1] === 'help') return main(['--help'], io);
+    if (!argv[1].startsWith('-')) return refuseUnknownCommand(argv[1], io);
+  }
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
   if (argv[0] === 'report') {
     // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)

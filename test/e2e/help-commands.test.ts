@@ -76,11 +76,14 @@ describe('llm-batch help [command]', () => {
     expect(r.stdout).toBe(own.stdout);
   });
 
-  it('help of an unknown command: the main help on stderr, exit 2', async () => {
+  it('help of an unknown command: says so in one line and the usage hint, exit 2, as `cache nosuch`; help help is the main help', async () => {
     const r = await runCli(['help', 'nosuch'], NO_KEY);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^Usage: llm-batch/);
+    expect(r.stderr).toBe("error: unknown command 'nosuch'\n(run llm-batch --help for usage)\n");
+    const help = await runCli(['help', 'help'], NO_KEY);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
   });
 
   it('./help is still an input file', async () => {
