@@ -94,21 +94,32 @@ const STRUCTURES_KEY = Buffer.from('structures');
  * database, and the store's writes are not there (lmdb's read-only database has no put).
  */
 export async function openResponseStore(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): Promise<ResponseStore> {
-  // Answers may be as private as the prompts: the cache directory is the user's alone.
-  if (!readOnly) makeDirs(dir, 0o700);
-  const file = path.join(dir, STORE_FILE);
-  const legacyFile = path.join(dir, LEGACY_STORE_FILE);
-  // LMDB crashes on a damaged file rather than failing: what can be seen of damage is refused here.
-  const [state, legacyState] = refuseDamaged([file, legacyFile]) as [StoreFileState, StoreFileState];
+  const { file, legacyFile, state, legacyState } = prepareStoreDir(dir, { readOnly });
   // A reader opens what has a database in it (as the check just saw it): LMDB writes a new one into
   // an empty file, which a read-only open cannot (and must not: a run may be creating it this moment).
   const readable = (f: string, seen: StoreFileState) => (readOnly ? seen.kind !== 'absent' && seen.kind !== 'empty' : fs.existsSync(f));
   const legacy = readable(legacyFile, legacyState) ? await openDatabase(legacyFile, false, readOnly) : undefined;
   const current = lazyDatabase(file, readOnly);
   if (readable(file, state)) await current.open();
-  // The write that creates the file comes later: a directory it cannot be written in fails now.
-  else if (!readOnly) fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   return storeOn(file, current, legacy);
+}
+
+/**
+ * What opening the store does before LMDB loads, and throws as it would: makes the directory (unless
+ * `readOnly`), refuses a damaged store file or one that is no file, and a directory the file cannot
+ * be created in. A run does it once more before it makes its output file, so that a cache it cannot
+ * use refuses it before that (src/cli/open-cache.ts): nothing of LMDB is loaded for it.
+ */
+export function prepareStoreDir(dir: string, { readOnly = false }: { readOnly?: boolean } = {}) {
+  // Answers may be as private as the prompts: the cache directory is the user's alone.
+  if (!readOnly) makeDirs(dir, 0o700);
+  const file = path.join(dir, STORE_FILE);
+  const legacyFile = path.join(dir, LEGACY_STORE_FILE);
+  // LMDB crashes on a damaged file rather than failing: what can be seen of damage is refused here.
+  const [state, legacyState] = refuseDamaged([file, legacyFile]) as [StoreFileState, StoreFileState];
+  // The write that creates the file comes later: a directory it cannot be written in fails now.
+  if (!readOnly && !fs.existsSync(file)) fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  return { file, legacyFile, state, legacyState };
 }
 
 type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;

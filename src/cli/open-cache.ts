@@ -27,12 +27,9 @@ export function chatEndpoint(config: CliConfig): string {
  */
 export async function openCache(config: CliConfig, warn: (message: string) => void, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
-  const { dir, explicit } = config.cache;
-  // Named as the run's other paths are: `--cache-dir DIR: permission denied`.
-  const named = `${config.cache.chosenBy ?? 'the response cache'} ${dir}`;
+  const { dir } = config.cache;
   try {
-    const problem = dirProblem(dir);
-    if (problem) throw new CacheDirError(problem);
+    checkCacheDir(dir);
     const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
     const store = await openResponseStore(dir, { readOnly });
     const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
@@ -50,23 +47,57 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
       },
     };
   } catch (err) {
-    if (err instanceof DamagedStoreError) {
-      // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
-      const clear = cacheClearHint(explicit ? dir : undefined);
-      if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
-      warn(`${err.message}: running without the cache; ${clear}`);
-      return undefined;
-    }
-    if (err instanceof StoreNotAFileError) {
-      if (explicit) throw new RunError(`${err.message} (or choose another --cache-dir, or --no-cache)`, 'usage');
-      warn(`${err.message}; running without the cache`);
-      return undefined;
-    }
-    const why = err instanceof CacheDirError ? err.message : (err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message;
-    if (explicit) throw new RunError(`${named}: ${why} (choose another --cache-dir, or --no-cache)`, 'usage');
-    warn(`cannot open the response cache in ${dir}: ${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
+    return cacheUnusable(config.cache, err, warn);
+  }
+}
+
+/**
+ * A cache directory the user chose (--cache-dir, LLM_BATCH_CACHE_DIR) that cannot be used, refused
+ * as openCache refuses it but before the run makes its output file, so that the refusal leaves no
+ * empty output and OUT.meta.json behind (as no other refusal before sending does): the directory
+ * that is a file, cannot be made or written in, a damaged store file or one that is no file. Seen
+ * without LMDB, which openCache loads later. The default directory is not checked here: its failing
+ * only costs the cache, said when it is opened.
+ */
+export async function refuseUnusableCacheDir(config: CliConfig): Promise<void> {
+  if (!config.cache?.explicit) return; // the default directory failing only costs the cache
+  try {
+    checkCacheDir(config.cache.dir);
+    (await import('../cache/response-store.js')).prepareStoreDir(config.cache.dir);
+  } catch (err) {
+    cacheUnusable(config.cache, err, () => {});
+  }
+}
+
+/** The cache directory as a directory: not a file, nor one it cannot look in. */
+function checkCacheDir(dir: string): void {
+  const problem = dirProblem(dir);
+  if (problem) throw new CacheDirError(problem);
+}
+
+/**
+ * Why the cache cannot be opened, as a refusal (exit 2) for a directory the user chose; for the
+ * default one, one line on stderr, and the run goes on without it (undefined).
+ */
+function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, warn: (message: string) => void): undefined {
+  const { dir, explicit } = cache;
+  if (err instanceof DamagedStoreError) {
+    // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
+    const clear = cacheClearHint(explicit ? dir : undefined);
+    if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
+    warn(`${err.message}: running without the cache; ${clear}`);
     return undefined;
   }
+  if (err instanceof StoreNotAFileError) {
+    if (explicit) throw new RunError(`${err.message} (or choose another --cache-dir, or --no-cache)`, 'usage');
+    warn(`${err.message}; running without the cache`);
+    return undefined;
+  }
+  const why = err instanceof CacheDirError ? err.message : (err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message;
+  // Named as the run's other paths are: `--cache-dir DIR: permission denied`.
+  if (explicit) throw new RunError(`${cache.chosenBy ?? 'the response cache'} ${dir}: ${why} (choose another --cache-dir, or --no-cache)`, 'usage');
+  warn(`cannot open the response cache in ${dir}: ${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
+  return undefined;
 }
 
 /** A cache directory that cannot be looked up or is not one, said before LMDB is loaded. */

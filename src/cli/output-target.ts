@@ -100,6 +100,9 @@ export async function openOutputTarget(
     const current = describeRun(config, inputFingerprint, layout, schemaFingerprint);
     const resumed =
       config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
+    // The last refusal before the file is made (or written to): a --cache-dir the run cannot use.
+    // Loaded only now, and only for a directory the user chose: the default one only warns, later.
+    if (config.cache?.explicit) await (await import('./open-cache.js')).refuseUnusableCacheDir(config);
     const open = () => {
       writeRunMeta(out.path, resumed?.meta ?? current);
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });

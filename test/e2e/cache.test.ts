@@ -149,15 +149,22 @@ describe('response cache', () => {
     expect(again.rows[0]?.cached).toBe(true);
   });
 
-  it('an unusable --cache-dir is a usage error before anything is sent', async () => {
+  it('an unusable --cache-dir is a usage error before anything is sent or written, live or --batch-api', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     const file = path.join(ctx.dir, 'a-file');
     fs.writeFileSync(file, 'x');
-    const result = await run([input, '--cache-dir', path.join(file, 'sub')]);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const result = await run([input, '-o', out, '--cache-dir', path.join(file, 'sub')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /^llm-batch: --cache-dir \S*a-file\/sub: a part of the path is a file, not a directory \(choose another --cache-dir, or --no-cache\)\n$/,
     );
+    // Refused before the output is made, as every other refusal before sending: no empty file, no .meta.json.
+    expect(fs.readdirSync(ctx.dir).filter((name) => name.startsWith('out.'))).toEqual([]);
+    const batch = await run([input, '-o', out, '--batch-api'], { LLM_BATCH_CACHE_DIR: file });
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toBe(`llm-batch: LLM_BATCH_CACHE_DIR ${file}: is a file, not a directory (choose another --cache-dir, or --no-cache)\n`);
+    expect(fs.readdirSync(ctx.dir).filter((name) => name.startsWith('out.'))).toEqual([]);
     expect(ctx.server.requests).toHaveLength(0);
   });
 
@@ -344,9 +351,11 @@ describe('a damaged cache file', () => {
     const dir = path.join(ctx.dir, 'mine');
     const { file } = await damagedCache(dir, 'random');
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
-    const result = await run([input, '--cache-dir', dir]);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const result = await run([input, '-o', out, '--cache-dir', dir]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`cache file ${file} is damaged (page 0 is not an LMDB meta page): \`llm-batch cache clear --cache-dir ${dir}\` removes it`);
+    expect(fs.readdirSync(ctx.dir).filter((name) => name.startsWith('out.'))).toEqual([]);
     expect(ctx.server.requests).toHaveLength(0);
   });
 
