@@ -21,6 +21,7 @@ import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
+import { openFifoOutput, type FifoOutput } from './fifo-output.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -35,6 +36,8 @@ export interface OutputTarget {
   pending?: ReplaceOnFirstRow;
   /** With --resume: the file to compact at the end if rows were superseded, and how many were. */
   compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; runModel: string };
+  /** A live run's `-o FIFO`: its writer writes once a reader has come, which the run waits for before sending. */
+  fifo?: FifoOutput;
 }
 
 /** Counts the rows that replace one already in the file, as they are written. */
@@ -83,6 +86,9 @@ export async function openOutputTarget(
     // Except the Batch state beside a FIFO (OUT.batch.json, OUT.batch.d/): files two runs must not share.
     const lock = config.batchApi ? acquireLock(out.path) : undefined;
     try {
+      // A live run's FIFO is opened once it has a reader (see sendRows); a --batch-api run's as before.
+      const fifo = config.batchApi ? undefined : openFifoOutput(out.path, out.format, layout);
+      if (fifo) return { writer: fifo.writer, lock, skip: undefined, fifo };
       return { writer: openStreamOutput(out.path, out.format, layout, io), lock, skip: undefined };
     } catch (err) {
       lock?.release();

@@ -67,6 +67,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const complete = (held.complete = settings.start());
   const signals = (held.signals = listenForStop(io, stats, (line) => reporter.info(line)));
   signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
+  // Rows that could go nowhere are not paid for: into a FIFO, nothing is sent before its reader comes.
+  if (target.fifo) await target.fifo.waitForReader(signals.stop, (line) => reporter.info(line));
   // Loaded only for --report: a plain run does not pay for the report's code at start-up.
   const runReport = (held.runReport = config.report
     ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices)

@@ -18,6 +18,12 @@ export function isStreamTarget(file: string): boolean {
   }
 }
 
+const STDOUT = /^\/(dev\/(stdout|fd\/1)|proc\/self\/fd\/1)$/;
+const STDERR = /^\/(dev\/(stderr|fd\/2)|proc\/self\/fd\/2)$/;
+
+/** Whether `file` names this process's own stdout or stderr, which openStreamOutput writes through the streams it holds. */
+export const isOwnStdStream = (file: string): boolean => STDOUT.test(file) || STDERR.test(file);
+
 /**
  * The writer for an output that {@link isStreamTarget} calls a stream. The process's own
  * stdout/stderr, named as files, are written through the streams it holds: opening /dev/stdout
@@ -29,8 +35,8 @@ export function openStreamOutput(
   layout: CsvLayout,
   own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): RowWriter {
-  if (/^\/(dev\/(stdout|fd\/1)|proc\/self\/fd\/1)$/.test(file)) return streamWriter(own.stdout, format, layout);
-  if (/^\/(dev\/(stderr|fd\/2)|proc\/self\/fd\/2)$/.test(file)) return streamWriter(own.stderr, format, layout);
+  if (STDOUT.test(file)) return streamWriter(own.stdout, format, layout);
+  if (STDERR.test(file)) return streamWriter(own.stderr, format, layout);
   return openStreamTarget(file, format, layout);
 }
 

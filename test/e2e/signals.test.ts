@@ -4,7 +4,7 @@
  * printed resume command), a double SIGINT (abort at once), and --order input under a kill.
  * Every test spawns the BUILT CLI (`npm run build` first) against the in-repo mock server.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -347,5 +347,36 @@ describe('--order input', () => {
       const lines = rows.slice(boundaries[i], boundaries[i + 1]).map((x) => x.line);
       expect(lines, `run ${i}`).toEqual([...lines].sort((a, b) => a - b));
     }
+  });
+});
+
+describe('-o FIFO with nobody reading it', () => {
+  it('sends nothing until a reader comes, says so; SIGTERM ends the wait: exit 130, summary "interrupted", no hang', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['fifo q1', 'fifo q2', 'fifo q3']);
+    const fifo = path.join(ctx.dir, 'rows.jsonl');
+    const summary = path.join(ctx.dir, 'summary.json');
+    execFileSync('mkfifo', [fifo]);
+    // The open of a FIFO with no reader blocked a thread that nothing frees: no signal, not even
+    // process.exit, ended the run. Bounded here so that a hang fails the test rather than the suite.
+    const child = spawnCli([input, '-o', fifo, '--summary-json', summary, '--base-url', ctx.server.url]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = waitForExit(child, 15_000);
+    await until(() => child.exitCode !== null || /nobody reading it/.test(stderr), 'the wait for a reader to be said');
+    child.kill('SIGTERM');
+    const r = await exit;
+
+    expect(r.signal, 'the run hung').toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(ctx.server.requests).toHaveLength(0);
+    expect(r.stderr).toContain(
+      `llm-batch: ${fifo} is a FIFO with nobody reading it: no prompt is sent until a program opens it for reading (e.g. cat ${fifo} in another shell)\n`,
+    );
+    expect(r.stderr).toContain(`llm-batch: nobody opened ${fifo} for reading: no prompt was sent\n`);
+    expect(r.stderr).toMatch(/interrupted: 0 ok, 0 failed, 3 not run/);
+    expect(r.stderr).not.toMatch(/--resume/);
+    const s = JSON.parse(fs.readFileSync(summary, 'utf8')) as { stopped: string; ok: number; notRun: number; resumeHint: string | null };
+    expect(s).toMatchObject({ stopped: 'interrupted', ok: 0, notRun: 3, resumeHint: null });
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
   });
 });
