@@ -214,6 +214,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       io.onSignal('SIGTERM', onSignal),
       listenForHangup(io, onSignal, (line) => reporter.info(line)),
     );
+    // As live: into a FIFO, nothing is submitted before its reader comes; a signal ends the wait.
+    if (target.fifo) await target.fifo.waitForReader(stop.signal, (line) => reporter.info(line));
 
     const stats = createStats();
     const tally = new UsageTally(config.model);

@@ -36,7 +36,7 @@ export interface OutputTarget {
   pending?: ReplaceOnFirstRow;
   /** With --resume: the file to compact at the end if rows were superseded, and how many were. */
   compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; runModel: string };
-  /** A live run's `-o FIFO`: its writer writes once a reader has come, which the run waits for before sending. */
+  /** `-o FIFO`: its writer writes once a reader has come, which the run waits for before sending. */
   fifo?: FifoOutput;
 }
 
@@ -86,8 +86,8 @@ export async function openOutputTarget(
     // Except the Batch state beside a FIFO (OUT.batch.json, OUT.batch.d/): files two runs must not share.
     const lock = config.batchApi ? acquireLock(out.path) : undefined;
     try {
-      // A live run's FIFO is opened once it has a reader (see sendRows); a --batch-api run's as before.
-      const fifo = config.batchApi ? undefined : openFifoOutput(out.path, out.format, layout);
+      // A FIFO is opened once it has a reader, which the run waits for before it sends (see sendRows).
+      const fifo = openFifoOutput(out.path, out.format, layout);
       if (fifo) return { writer: fifo.writer, lock, skip: undefined, fifo };
       return { writer: openStreamOutput(out.path, out.format, layout, io), lock, skip: undefined };
     } catch (err) {

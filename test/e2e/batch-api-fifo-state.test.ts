@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { runShell } from '../helpers/run-cli.js';
+import { runShell, spawnCli, waitForExit } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-fifo-state-');
 const runShellIn = (script: string, timeoutMs = 20_000) => runShell(script, ctx.dir, {}, timeoutMs);
@@ -99,5 +100,27 @@ describe('--batch-api --max-cost into a FIFO', () => {
     expect(JSON.parse(fs.readFileSync(path.join(ctx.dir, 's.json'), 'utf8'))).toMatchObject({ stopped: 'budget', resumeHint: null });
     expect(fs.readFileSync(path.join(ctx.dir, 'got.jsonl'), 'utf8')).toMatch(/"prompt":"q1"/);
     expect(ctx.server.batchState.counts.uploads).toBe(1);
+  });
+});
+
+describe('--batch-api into a FIFO with nobody reading it', () => {
+  it('uploads nothing until a reader comes, says so; SIGTERM ends the wait: exit 130, no hang', async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    const fifo = path.join(ctx.dir, 'rows.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    // The FIFO's open once held a thread of libuv's pool, and then no signal ended the run.
+    const child = spawnCli([path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', fifo]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = waitForExit(child, 15_000);
+    await until(() => child.exitCode !== null || /nobody reading it/.test(stderr), 'the wait for a reader to be said');
+    child.kill('SIGTERM');
+    const r = await exit;
+    expect(r.signal, 'the run hung').toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(`llm-batch: nobody opened ${fifo} for reading: no prompt was sent\n`);
+    expect(ctx.server.batchState.counts.uploads).toBe(0);
+    expect(fs.existsSync(`${fifo}.lock`)).toBe(false);
   });
 });
