@@ -8,7 +8,7 @@ import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
 import { sanitize } from './sanitize.js';
 
-type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; _refreshSize?: () => void };
+type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; _refreshSize?: () => void };
 
 /** The terminal libraries, imported by the caller only when a terminal display is wanted. */
 export interface DisplayModules {
@@ -44,6 +44,42 @@ const SPINNER_DELAY_MS = 150;
 /** Rate-limit pauses shorter than this stay on the bar. */
 const MIN_PAUSE_SHOWN_MS = 250;
 const TICK_MS = 100;
+
+/**
+ * `stderr` as the spinner sees it: the same writes and 'drain' listeners, and the width the rest of
+ * the display draws for (never 0). ora counts the rows its line spans as its width ÷ `columns`: on a
+ * terminal of size 0×0 (`script` run from cron or CI, `ssh -tt` from a script, `docker run -t`
+ * before the size is set) that was Infinity, and its next erase looped for ever, flooding the
+ * terminal with line erases and deaf to Ctrl-C and SIGTERM. ora assigns `write` while it spins
+ * (to keep other output above its line): on this object, not on stderr, which it hooks apart.
+ */
+export function spinnerStream(stderr: Stream, columns: () => number): Stream {
+  const stream = {
+    get isTTY() {
+      return stderr.isTTY;
+    },
+    get columns() {
+      return columns();
+    },
+    get rows() {
+      return stderr.rows;
+    },
+    // stderr's write as it is at the time of the call: ora's hook on it passes its own writes through.
+    write: (...args: unknown[]): boolean => Reflect.apply(stderr.write, stderr, args),
+    cursorTo: (x: number, y?: number) => readline.cursorTo(stream as unknown as Stream, x, y),
+    moveCursor: (dx: number, dy: number) => readline.moveCursor(stream as unknown as Stream, dx, dy),
+    clearLine: (dir: readline.Direction) => readline.clearLine(stream as unknown as Stream, dir),
+    once(event: string, listener: () => void) {
+      stderr.once(event, listener);
+      return stream;
+    },
+    removeListener(event: string, listener: () => void) {
+      stderr.removeListener(event, listener);
+      return stream;
+    },
+  };
+  return stream as unknown as Stream;
+}
 
 type Widget = { kind: 'spinner'; spinner: Ora; line: StatusLine } | { kind: 'bar'; bar: MultiBar; line: StatusLine };
 
@@ -165,7 +201,7 @@ export class TerminalDisplay {
 
   private showSpinner(): void {
     const spinner = this.o.modules.ora({
-      stream: this.o.stderr,
+      stream: spinnerStream(this.o.stderr, () => this.columns()),
       text: this.spinnerLine(),
       color: this.o.color ? 'cyan' : false,
       hideCursor: false,
@@ -263,7 +299,7 @@ export class TerminalDisplay {
     }
     // Three columns short of the width: the ^C a terminal echoes after the bar then lands on the
     // bar's own row, which the next clear erases, instead of wrapping and leaving the bar behind.
-    const line = formatBarLine(this.snapshot(), columns - 3, this.layout);
+    const line = formatBarLine(this.snapshot(), Math.max(1, columns - 3), this.layout);
     const text = this.o.ascii ? toAscii(line) : line;
     this.drawnWidth = text.length;
     return text;

@@ -125,6 +125,45 @@ describe('Ctrl-C on a terminal', () => {
   });
 });
 
+describe('a terminal of size 0×0 (`script` run from cron or CI, `ssh -tt`, `docker run -t` before the size is set)', () => {
+  it('spinner and bar draw as on 80 columns, and Ctrl-C stops the run', async () => {
+    const go = path.join(ctx.dir, 'zero.go');
+    const out = path.join(ctx.dir, 'zero.jsonl');
+    // stdin held open (and deaf to Ctrl-C, so that the CLI does not see it end instead): the spinner
+    // waits for the first prompt, then the bar waits for the next.
+    const hold = (file: string) => `until [ -e ${quote(file)} ]; do sleep 0.05; done`;
+    const end = `${go}.end`;
+    const session = startPty(['--mock', '--input-format', 'txt', '-o', out], {
+      cols: 80, // the width the test's screen is read at
+      // The spinner once divided by the 0 columns: its erase looped for ever, at full CPU and deaf to
+      // signals. ulimit bounds such a CLI (a run takes well under a second of CPU).
+      setup: 'stty cols 0 rows 0; ulimit -t 8',
+      stdinFrom: `(trap '' INT; ${hold(go)}; echo hello; ${hold(end)})`,
+      timeoutMs: 20_000,
+    });
+    try {
+      const frames = () => session.raw().split('waiting for prompts on stdin…').length - 1;
+      await until(() => frames() >= 3, 'three spinner frames');
+      fs.writeFileSync(go, '');
+      await until(() => /1 done · 1 ok · 0 failed/.test(session.raw()), 'the bar');
+      session.type('\x03');
+      await until(() => session.raw().includes('interrupted: '), 'the summary');
+    } finally {
+      for (const file of [go, end]) fs.writeFileSync(file, '');
+      session.child.stdin!.end();
+    }
+    const r = await session.done;
+    expect(r.code).toBe(130);
+    // One row to erase each time, not Infinity of them.
+    expect(r.raw).not.toContain('\x1b[1A');
+    expect(r.raw.length).toBeLessThan(20_000);
+    const lines = joined(r.screen);
+    expect(lines).toContainEqual(expect.stringMatching(/^llm-batch: interrupted: 1 ok, 0 failed, the rest not run · /));
+    // Neither the spinner nor the bar is left behind.
+    for (const line of lines) expect(line).not.toMatch(/waiting for prompts|ok · \d+ failed/);
+  });
+});
+
 /** A terminal that re-wraps its lines when it narrows, as tmux, VTE and most others do. */
 class ReflowingTerminal extends VirtualTerminal {
   resize(cols: number): void {
