@@ -43,44 +43,70 @@ const COLOUR = /\x1b\[[0-9;]*m/g;
 /** The columns a line takes: its colour escapes take none. */
 const visibleBy = (textWidth: Measure) => (s: string) => textWidth(s.replace(COLOUR, ''));
 
-/** Breaks a ` · `-separated line into lines of at most `width` columns, continuation lines indented. */
+/** Breaks a ` · `-separated line into lines of at most `width` columns, between its parts where it can. */
 export function wrapParts(line: string, width: number, textWidth: Measure = units): string {
-  const visible = visibleBy(textWidth);
-  const room = width - PREFIX.length;
   const parts = line.split(' · ');
-  const lines: string[] = [];
-  let current = '';
-  for (const part of parts) {
-    // Room is kept for the ` ·` that ends every line but the last.
-    if (current && visible(current) + 3 + visible(part) + 2 > room) {
-      lines.push(`${current} ·`);
-      current = part;
-    } else current = current ? `${current} · ${part}` : part;
-  }
-  lines.push(current);
-  // A part wider than a line on its own breaks between its words.
-  return lines.map((l) => wrapWords(l, width, textWidth)).join(`\n${' '.repeat(PREFIX.length)}`);
+  // The ` ·` that follows a part stays on its last word's line: never alone, never first on a line.
+  const groups = parts.map((part, i) => {
+    const words = part.split(' ');
+    if (i < parts.length - 1) words[words.length - 1] += ' ·';
+    return words;
+  });
+  return layOut(groups, width, visibleBy(textWidth));
 }
 
 /**
- * Breaks a message between words into lines of at most `width` columns, continuation lines indented
- * under the prefix: a terminal would cut it mid-word. A word longer than a line is left whole for
- * the terminal to wrap (a path, a URL).
+ * Breaks a message between words into lines of at most `width` columns: a terminal would cut it
+ * mid-word. A word longer than a line is left whole for the terminal to wrap (a path, a URL).
  */
 export function wrapWords(line: string, width: number, textWidth: Measure = units): string {
-  const visible = visibleBy(textWidth);
-  const room = width - PREFIX.length;
-  if (visible(line) <= room || room < 20) return line;
+  return layOut([line.split(' ')], width, visibleBy(textWidth));
+}
+
+/** Below this many columns after the indent, the indent gives way to a word that needs the room. */
+const NARROW_ROOM = 20;
+
+/**
+ * Words in lines of at most `width` columns, the first after the `llm-batch: ` prefix and the rest
+ * indented under it. A group of words (a summary's part) stays on one line when it fits there: one
+ * that does not fit where the line stands starts the next line, and one wider than a line breaks
+ * between its words. A word is never cut by us: one wider than the room after the indent is left
+ * whole for the terminal to wrap (a path, a URL), except on a terminal so narrow that the indent
+ * leaves less than `NARROW_ROOM` columns: there, if the indent alone keeps a word from fitting
+ * (`2026-03-01` at 20 columns), continuation lines start at the left edge instead.
+ */
+function layOut(groups: string[][], width: number, visible: Measure): string {
+  const widths = groups.map((words) => words.map(visible));
+  const narrow = width - PREFIX.length < NARROW_ROOM;
+  const indent = narrow && widths.flat().some((w) => w > width - PREFIX.length && w <= width) ? 0 : PREFIX.length;
   const lines: string[] = [];
-  let current = '';
-  for (const word of line.split(' ')) {
-    if (current && visible(current) + 1 + visible(word) > room) {
-      lines.push(current);
-      current = word;
-    } else current = current ? `${current} ${word}` : word;
-  }
-  lines.push(current);
-  return lines.join(`\n${' '.repeat(PREFIX.length)}`);
+  let line = '';
+  let used = 0;
+  let room = width - PREFIX.length;
+  const add = (text: string, w: number) => {
+    used += (line ? 1 : 0) + w;
+    line = line ? `${line} ${text}` : text;
+  };
+  const fits = (w: number) => (line ? used + 1 : 0) + w <= room;
+  const next = () => {
+    lines.push(line);
+    line = '';
+    used = 0;
+    room = width - indent;
+  };
+  groups.forEach((words, g) => {
+    const groupWidth = widths[g]!.reduce((sum, w) => sum + w, 0) + words.length - 1;
+    if (line && !fits(groupWidth)) next();
+    if (fits(groupWidth)) add(words.join(' '), groupWidth);
+    else
+      words.forEach((word, i) => {
+        const w = widths[g]![i]!;
+        if (line && !fits(w)) next();
+        add(word, w);
+      });
+  });
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
 }
 
 /** Plain reporter: lines only, no escape codes unless `style` asks for colour (pipes, cron, --quiet). */

@@ -239,6 +239,88 @@ describe('wrapParts (the summary on a narrow terminal)', () => {
     const line = '\x1b[32m5 ok\x1b[39m, 0 failed · 115 tokens';
     expect(wrapParts(line, 11 + 30)).toBe(line);
   });
+
+  const P3 = '3 ok, 0 failed · 21 tokens in / 113 out · est. $0.00 at 2026-03-01 prices · 1.1s · 2.8 req/s, 125 tokens/s · p3.txt';
+  const FAULTS =
+    '0 ok, 17 failed (http 6, timeout 4, server 3, network 2, rate_limit 2), 17 × 429 · 0 tokens in / 0 out · 2.1s · 8.1 req/s, 0 tokens/s · /srv/batches/2026-03-01/faults.txt';
+
+  it('never leaves a `·` alone or first on a row, cuts no word and keeps rows within the width, at any width', () => {
+    for (const line of [P3, FAULTS, '\x1b[32m3 ok\x1b[39m, 0 failed · 21 tokens in / 113 out · 1.1s']) {
+      // What is never broken: a word, with the ` ·` after it.
+      const units = line
+        .split(' · ')
+        .flatMap((part, i, parts) => part.split(' ').map((w, j, ws) => (i < parts.length - 1 && j === ws.length - 1 ? `${w} ·` : w)));
+      const lengths = units.map((w) => w.replace(/\x1b\[\d+m/g, '').length);
+      for (let width = 12; width <= 130; width++) {
+        const rows = wrapParts(line, width).split('\n');
+        // The words, in order, none cut: the rows joined give the line back.
+        expect(rows.map((r) => r.trim()).join(' ')).toBe(line);
+        const indents = new Set(rows.slice(1).map((r) => r.length - r.trimStart().length));
+        expect(indents.size).toBeLessThanOrEqual(1);
+        expect([...indents].every((n) => n === 0 || n === 11)).toBe(true);
+        rows.forEach((row, i) => {
+          expect(row.trim()).not.toMatch(/^·/);
+          const shown = (i === 0 ? `llm-batch: ${row}` : row).replace(/\x1b\[\d+m/g, '');
+          // Only a word wider than a row on its own may overflow it (the terminal wraps a long path).
+          if (shown.length > width) expect(row.trim().split(' ').length).toBe(1);
+        });
+        // The indent goes only on a narrow terminal, where it keeps a word from fitting.
+        if (width - 11 < 20 && lengths.some((n) => n > width - 11 && n <= width)) expect(indents).not.toContain(11);
+        else expect(indents).not.toContain(0);
+      }
+    }
+  });
+
+  it('keeps the `·` after a first part that fills the row exactly', () => {
+    const first = `${'x'.repeat(40)} ${'y'.repeat(48)}`; // 89 columns: 100 with the prefix
+    expect(wrapParts(`${first} · 1,234 tokens in / 0 out · 1.2s`, 100)).toBe(
+      `${'x'.repeat(40)}\n           ${'y'.repeat(48)} · 1,234 tokens in / 0 out · 1.2s`,
+    );
+    expect(wrapParts(`${first} · 1.2s`, 100)).toBe(`${'x'.repeat(40)}\n           ${'y'.repeat(48)} · 1.2s`);
+    expect(wrapParts(first, 100)).toBe(first);
+  });
+
+  it('breaks between words on narrow terminals rather than leaving it to the terminal (25 and 30 columns)', () => {
+    expect(wrapParts(P3, 30).split('\n')).toEqual([
+      '3 ok, 0 failed ·',
+      '           21 tokens in / 113',
+      '           out ·',
+      '           est. $0.00 at',
+      '           2026-03-01 prices ·',
+      '           1.1s ·',
+      '           2.8 req/s, 125',
+      '           tokens/s · p3.txt',
+    ]);
+    expect(wrapParts(P3, 25).split('\n').slice(0, 3)).toEqual(['3 ok, 0', '           failed ·', '           21 tokens in /']);
+  });
+
+  it('starts continuation rows at the edge only where the indent keeps a word from fitting (20 columns)', () => {
+    // `2026-03-01` takes 10 columns; 9 are left after the indent.
+    expect(wrapParts(P3, 20).split('\n')).toEqual([
+      '3 ok, 0',
+      'failed ·',
+      '21 tokens in / 113',
+      'out ·',
+      'est. $0.00 at',
+      '2026-03-01 prices ·',
+      '1.1s ·',
+      '2.8 req/s, 125',
+      'tokens/s · p3.txt',
+    ]);
+    // Wider, a word too wide for the room after the indent (a path, a URL) is the terminal's to wrap: the indent stays.
+    const url = `https://example.com/${'v'.repeat(30)}`;
+    expect(wrapWords(`cannot reach ${url}: connection refused`, 60)).toBe(`cannot reach\n           ${url}:\n           connection refused`);
+  });
+
+  it('breaks a message between words on a narrow terminal too', () => {
+    expect(wrapWords('no prompts on stdin (it was empty or only blank lines): nothing was sent', 28).split('\n')).toEqual([
+      'no prompts on',
+      '           stdin (it was',
+      '           empty or only',
+      '           blank lines):',
+      '           nothing was sent',
+    ]);
+  });
 });
 
 describe('the summary of a stopped run', () => {
