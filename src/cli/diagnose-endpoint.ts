@@ -49,7 +49,7 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
       case 'html_response':
         return `${url} answers with an HTML page, not the API: check --base-url (OpenAI-compatible servers usually want it to end in /v1)`;
       case 'empty_response':
-        return `${url} answers 200 with an empty body: check --base-url, or try --no-stream`;
+        return `${url} answers 200 with an empty body: check --base-url`;
       case 'not_streamed':
         return `${url} ignores "stream": true and sends whole JSON answers: pass --no-stream`;
       default:

@@ -15,15 +15,33 @@ export function notAnApiBody(raw: string, contentType: string | null): AttemptEr
   return undefined;
 }
 
-/** A streamed request that got no events at all: why, from the response headers. */
+/**
+ * How much of a streamed body not labelled an event stream is kept while no event has come: enough
+ * for any error body, page or whole answer a server sends instead of a stream, never a huge body
+ * whole. A longer one is judged by its content-type alone.
+ */
+export const STREAM_HEAD_CHARS = 256 * 1024;
+
+/** A whole chat completion where a stream was asked for: the one case that --no-stream mends. */
+export function notStreamed(): AttemptError {
+  return new AttemptError('bad_response', 'the server ignored "stream": true and sent a whole JSON answer (try --no-stream)', { code: 'not_streamed' });
+}
+
+/**
+ * A streamed request that got no events at all, and whose body was not kept (longer than
+ * STREAM_HEAD_CHARS): why, from the response headers.
+ */
 export function notAStream(headers: HeaderSource): AttemptError | undefined {
   const type = headers.get('content-type') ?? '';
   if (/text\/event-stream/i.test(type)) return undefined;
   if (/text\/html/i.test(type)) return new AttemptError('bad_response', "the server sent an HTML page, not the API's event stream", { code: 'html_response' });
-  if (/json/i.test(type)) {
-    return new AttemptError('bad_response', 'the server ignored "stream": true and sent a whole JSON answer (try --no-stream)', { code: 'not_streamed' });
-  }
+  if (/json/i.test(type)) return notStreamed();
   if (headers.get('content-length') === '0' || type === '')
     return new AttemptError('bad_response', 'the server answered with an empty body', { code: 'empty_response' });
   return undefined;
+}
+
+/** Whether a streamed body is kept while no event has come (see STREAM_HEAD_CHARS): one not labelled an event stream. */
+export function keepsStreamHead(headers: HeaderSource): boolean {
+  return !/text\/event-stream/i.test(headers.get('content-type') ?? '');
 }

@@ -7,6 +7,7 @@ import type { AttemptContext, CompletionRequest, CompletionResult } from './comp
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
+import { keepsStreamHead, STREAM_HEAD_CHARS } from './body-checks.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): undici's dispatcher (or a
@@ -166,6 +167,12 @@ class StreamReader implements BodySink {
   private pooled: PooledParser | undefined;
   /** Whether any of the body has come: only its very start may carry a byte order mark. */
   private started = false;
+  /**
+   * The body so far while no event has come, for a response not labelled an event stream: what a
+   * server sent instead of a stream (an error body, a whole answer) is judged by it. Dropped at the
+   * first event or past STREAM_HEAD_CHARS.
+   */
+  private head: string | undefined;
 
   constructor(
     private readonly response: ChatResponse,
@@ -175,9 +182,11 @@ class StreamReader implements BodySink {
     private readonly reject: (err: unknown) => void,
   ) {
     this.answer = new StreamedAnswer(ctx.onDelta);
+    if (keepsStreamHead(headers)) this.head = '';
   }
 
   onEvent(event: EventSourceMessage): void {
+    this.head = undefined;
     if (this.done || this.failed) return;
     if (event.data.startsWith('[DONE]')) {
       this.done = true;
@@ -194,10 +203,12 @@ class StreamReader implements BodySink {
     const first = !this.started;
     this.started = true;
     const pooled = (this.pooled ??= takeParser(this));
+    // A stream may open with a byte order mark, which SSE ignores and the SDK's reader drops; the
+    // parser looks for its three bytes as Latin-1 only, and would take the first event for junk.
+    const fed = first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    if (this.head !== undefined) this.head = this.head.length + fed.length > STREAM_HEAD_CHARS ? undefined : this.head + fed;
     try {
-      // A stream may open with a byte order mark, which SSE ignores and the SDK's reader drops; the
-      // parser looks for its three bytes as Latin-1 only, and would take the first event for junk.
-      pooled.parser.feed(first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      pooled.parser.feed(fed);
     } catch (err) {
       this.error(err);
     }
@@ -207,7 +218,7 @@ class StreamReader implements BodySink {
     if (this.failed) return;
     this.let();
     try {
-      this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+      this.resolve(this.answer.finish(this.headers, this.ctx.signal, this.answer.empty ? this.head : undefined));
     } catch (err) {
       this.error(err);
     }

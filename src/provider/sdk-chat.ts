@@ -5,6 +5,7 @@ import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
 import { StreamedAnswer, wholeAnswer } from './streamed-answer.js';
+import { keepsStreamHead, STREAM_HEAD_CHARS } from './body-checks.js';
 import type { AgentPool } from './agent-pool.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
@@ -35,11 +36,52 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     .withResponse();
   ctx.onActivity();
   const answer = new StreamedAnswer(ctx.onDelta);
-  for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
-    ctx.onActivity();
-    answer.add(chunk);
+  const head = keepsStreamHead(response.headers) ? keepHead(response) : undefined;
+  try {
+    for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+      ctx.onActivity();
+      head?.drop();
+      answer.add(chunk);
+    }
+  } catch (err) {
+    head?.drop();
+    throw err;
   }
-  return answer.finish(response.headers, ctx.signal);
+  return answer.finish(response.headers, ctx.signal, answer.empty ? await head?.text : undefined);
+}
+
+/**
+ * The body of a streamed response not labelled an event stream, read from a copy alongside the
+ * SDK's stream, as the lean path keeps it (see STREAM_HEAD_CHARS): undefined once past that, or
+ * once dropped (at the first event: the copy is then cancelled, so it buffers nothing more).
+ */
+function keepHead(response: Response): { text: Promise<string | undefined>; drop(): void } {
+  const reader = response.clone().body?.getReader();
+  if (!reader) return { text: Promise.resolve(''), drop() {} };
+  let dropped = false;
+  const read = async (): Promise<string | undefined> => {
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (dropped) return undefined;
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+      if (text.length > STREAM_HEAD_CHARS) {
+        dropped = true;
+        await reader.cancel();
+        return undefined;
+      }
+    }
+  };
+  return {
+    text: read().catch(() => undefined),
+    drop() {
+      if (dropped) return;
+      dropped = true;
+      reader.cancel().catch(() => {});
+    },
+  };
 }
 
 /** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */

@@ -1,5 +1,5 @@
 import type { HeaderSource } from '../types.js';
-import { notAStream, notAnApiBody } from './body-checks.js';
+import { notAStream, notAnApiBody, notStreamed } from './body-checks.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
@@ -59,15 +59,26 @@ export class StreamedAnswer {
     if (finished) this.finishReason = finished;
   }
 
+  /** Whether any event came (a body kept for {@link finish} is needed only while none has). */
+  get empty(): boolean {
+    return this.chunks === 0;
+  }
+
   /**
    * The whole answer, or throws why there is none: a stream ends quietly when the connection
    * closes early or the request is aborted, and only a finish_reason proves the answer is whole.
+   * `body` is the body's text when no event came and it was kept (see STREAM_HEAD_CHARS).
    */
-  finish(headers: HeaderSource, signal: AbortSignal): CompletionResult {
+  finish(headers: HeaderSource, signal: AbortSignal, body?: string): CompletionResult {
     if (this.finishReason === null) {
       if (signal.aborted) throw signal.reason;
-      // No event at all: a page, a whole JSON answer or nothing, said as such.
+      // No event at all: a page, an error, a whole JSON answer or nothing, said as such.
       if (this.chunks === 0) {
+        if (body !== undefined) {
+          // Judged as without streaming: an error body's words, an empty or unparsable body, a page.
+          wholeAnswer(body, headers);
+          throw notStreamed();
+        }
         const wrong = notAStream(headers);
         if (wrong) throw wrong;
       }

@@ -39,8 +39,8 @@ describe('circuit breaker (item 8)', () => {
   it.each<[FaultKind, string, RegExp]>([
     ['html', '--stream', /answers with an HTML page, not the API: check --base-url/],
     ['html', '--no-stream', /answers with an HTML page, not the API: check --base-url/],
-    ['empty', '--no-stream', /answers 200 with an empty body: check --base-url, or try --no-stream/],
-    ['empty', '--stream', /answers 200 with an empty body/],
+    ['empty', '--no-stream', /answers 200 with an empty body: check --base-url\n/],
+    ['empty', '--stream', /answers 200 with an empty body: check --base-url\n/],
     ['nostream', '--stream', /ignores "stream": true and sends whole JSON answers: pass --no-stream/],
   ])('every request answered with %s (%s): stops after 3 attempts with a diagnosis, exit 4', async (fault, mode, diagnosis) => {
     const { run, server } = await fresh({ fault: () => fault });

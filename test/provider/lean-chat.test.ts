@@ -156,6 +156,49 @@ describe('lean chat transport: error bodies in other shapes, as the SDK path rea
   });
 });
 
+/**
+ * A 200 to a streamed request that is not a stream: judged by its body as without streaming, on
+ * both paths; only a whole chat completion is `not_streamed` (the one --no-stream mends).
+ */
+const NOT_STREAMS: Record<string, { type: string; body: string; expected: Record<string, unknown> }> = {
+  'error body': {
+    type: 'application/json',
+    body: '{"error":{"message":"The server had an error processing your request.","type":"server_error"}}',
+    expected: { type: 'bad_response', code: undefined, message: 'server error in body: The server had an error processing your request.' },
+  },
+  'empty body': { type: 'application/json', body: '', expected: { type: 'bad_response', code: 'empty_response' } },
+  'unparsable JSON': {
+    type: 'application/json',
+    body: '{"id": not json',
+    expected: { type: 'bad_response', code: undefined, message: expect.stringMatching(/^unparsable response body/) },
+  },
+  'whole answer': {
+    type: 'application/json; charset=utf-8',
+    body: '{"object":"chat.completion","model":"m","choices":[{"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}',
+    expected: { type: 'bad_response', code: 'not_streamed' },
+  },
+  'page as JSON': { type: 'application/json', body: '<html><title>Login</title></html>', expected: { type: 'bad_response', code: 'html_response' } },
+  'long JSON': { type: 'application/json', body: `{"pad":"${'x'.repeat(300_000)}"}`, expected: { type: 'bad_response', code: 'not_streamed' } },
+};
+
+describe('lean chat transport: a 200 that is not a stream, judged by its body on both paths', () => {
+  it.each(Object.keys(NOT_STREAMS))('%s', async (kind) => {
+    const odd = http.createServer((req, res) => {
+      req.resume();
+      const b = NOT_STREAMS[kind]!;
+      res.writeHead(200, { 'content-type': b.type }).end(b.body);
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = pair(`http://127.0.0.1:${(odd.address() as AddressInfo).port}/v1`);
+      expect(await same(p, 'odd', true)).toMatchObject(NOT_STREAMS[kind]!.expected);
+    } finally {
+      odd.closeAllConnections();
+      await new Promise((resolve) => odd.close(resolve));
+    }
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
