@@ -169,7 +169,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
       printer?.event(event);
       if (event.type === 'attempt') display?.start();
       else if (event.type === 'stopping') markStopping();
-      else if (event.type === 'rate-limited') {
+      else if (event.type === 'rate-limited' || event.type === 'paused') {
         pauseUntil = Math.max(pauseUntil, performance.now() + event.pauseMs);
         display?.rateLimited(event.pauseMs);
       }

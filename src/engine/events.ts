@@ -8,6 +8,11 @@ export type BatchEvent =
   /** An answer failed its schema (or was not JSON) and is asked again, with the problems appended. */
   | { type: 'reask'; id: string; attempt: number; problems: string[] }
   | { type: 'rate-limited'; id: string; pauseMs: number }
+  /**
+   * An answer's `x-ratelimit-remaining-*` header said a limit is used up: every request waits
+   * `pauseMs`, until its reset (not a 429: nothing failed).
+   */
+  | { type: 'paused'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };
 
 /**

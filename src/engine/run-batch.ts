@@ -488,12 +488,13 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
-      this.governor.onResponse({
+      const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
       });
+      if (pauseMs !== undefined) this.emit({ type: 'paused', id: run.record.id, pauseMs });
       o.stats.inFlight--;
       return { ok: true, result, latencyMs, startedAt: run.startedAt, finishedAt: isoNow() };
     } catch (err) {

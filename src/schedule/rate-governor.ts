@@ -7,6 +7,13 @@ import { WindowBudget } from './window-budget.js';
 
 const FIRST_REQUEST_SLACK_MS = 15;
 
+/**
+ * The longest pause an `x-ratelimit-remaining-*: 0` header's reset imposes on everyone. Per-minute
+ * limits reset within a minute; a longer reset is a misread (a Unix time taken for seconds waited
+ * decades) or a daily limit, and is ignored: pacing and 429s handle what follows.
+ */
+export const MAX_HEADER_PAUSE_MS = 120_000;
+
 export interface RateGovernorOptions {
   /** Requests per minute cap given by the user. */
   rpm?: number;
@@ -63,6 +70,12 @@ export interface GovernorState {
 export type TokenCost = number | (() => number);
 
 const price = (cost: TokenCost): number => Math.max(0, typeof cost === 'function' ? cost() : cost);
+
+/** The pause a used-up limit (remaining 0) asks for: its reset, when readable and within MAX_HEADER_PAUSE_MS. */
+function usedUp(remaining: number | undefined, resetMs: number | undefined): number | undefined {
+  if (remaining === undefined || remaining > 0 || resetMs === undefined || !(resetMs <= MAX_HEADER_PAUSE_MS)) return undefined;
+  return resetMs;
+}
 
 interface Waiter {
   cost: TokenCost;
@@ -203,13 +216,16 @@ export class RateGovernor {
   /**
    * A successful response: learn from its headers and settle the token estimate. `answerTokens` is
    * the answer's completion_tokens when the request set no max_tokens. The sliding second keeps the
-   * charge made at admission: that is how OpenAI (and the mock) count, so no refund there.
+   * charge made at admission: that is how OpenAI (and the mock) count, so no refund there. Returns
+   * how long everyone now waits when the headers said a limit is used up (remaining 0), else
+   * undefined, for the progress display.
    */
-  onResponse(info: { estimatedTokens: number; actualTokens?: number; answerTokens?: number; headers?: RateLimitHeaders }): void {
+  onResponse(info: { estimatedTokens: number; actualTokens?: number; answerTokens?: number; headers?: RateLimitHeaders }): number | undefined {
     const now = this.clock.now();
     if (this.tokens && info.actualTokens !== undefined) this.tokens.adjust(info.actualTokens - info.estimatedTokens);
     if (info.answerTokens !== undefined) this.answerLength.observe(info.answerTokens);
-    if (info.headers) this.learn(info.headers, now);
+    if (!info.headers || !this.learn(info.headers, now)) return undefined;
+    return this.pausedUntil > now ? this.pausedUntil - now : undefined;
   }
 
   /** A 429 (not quota). Cuts the rate for everyone and honours the server's wait. */
@@ -229,7 +245,8 @@ export class RateGovernor {
     this.poke();
   }
 
-  private learn(h: RateLimitHeaders, now: number): void {
+  /** Learns the limits the headers announce; true when a used-up limit paused everyone. */
+  private learn(h: RateLimitHeaders, now: number): boolean {
     if (h.limitRequests && h.limitRequests > 0) {
       this.firstWave = undefined;
       this.learnedRps = (h.limitRequests / 60) * this.safety;
@@ -239,12 +256,11 @@ export class RateGovernor {
       this.learnedTpm = h.limitTokens;
       this.setTokenRate(Math.min(this.userTps, (h.limitTokens / 60) * this.safety));
     }
-    if (h.remainingRequests !== undefined && h.remainingRequests <= 0 && h.resetRequestsMs !== undefined) {
-      this.pauseUntil(now + h.resetRequestsMs);
-    }
-    if (h.remainingTokens !== undefined && h.remainingTokens <= 0 && h.resetTokensMs !== undefined) {
-      this.pauseUntil(now + h.resetTokensMs);
-    }
+    const requests = usedUp(h.remainingRequests, h.resetRequestsMs);
+    const tokens = usedUp(h.remainingTokens, h.resetTokensMs);
+    if (requests !== undefined) this.pauseUntil(now + requests);
+    if (tokens !== undefined) this.pauseUntil(now + tokens);
+    return requests !== undefined || tokens !== undefined;
   }
 
   /**

@@ -33,19 +33,45 @@ function num(headers: HeaderSource, name: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-function dur(headers: HeaderSource, name: string): number | undefined {
-  const v = headers.get(name);
-  return v === null ? undefined : parseDuration(v);
+/** A bare number at least this large is a time, not a wait: 1e9 s is 2001-09-09 as Unix seconds. */
+const EPOCH_SECONDS_FROM = 1e9;
+/** …and at least this large, a time in Unix milliseconds (1e12 ms is 2001-09-09 too). */
+const EPOCH_MS_FROM = 1e12;
+
+/**
+ * An `x-ratelimit-reset-*` value as ms from now, in the forms servers send: OpenAI's durations
+ * (`1s`, `6m0s`, `20ms`), a bare number of seconds (`12`, `0.5`), a Unix time in seconds or
+ * milliseconds (`1764640000`, a time that has passed being 0), or an ISO 8601 time
+ * (`2026-12-02T01:40:00Z`). Undefined for anything else.
+ */
+export function parseReset(text: string, nowEpochMs = Date.now()): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const n = Number(trimmed);
+    if (n >= EPOCH_MS_FROM) return Math.max(0, n - nowEpochMs);
+    if (n >= EPOCH_SECONDS_FROM) return Math.max(0, n * 1000 - nowEpochMs);
+    return n * 1000;
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed)) {
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowEpochMs);
+  }
+  return parseDuration(trimmed);
 }
 
-export function readRateLimitHeaders(headers: HeaderSource): RateLimitHeaders {
+function reset(headers: HeaderSource, name: string, nowEpochMs: number): number | undefined {
+  const v = headers.get(name);
+  return v === null ? undefined : parseReset(v, nowEpochMs);
+}
+
+export function readRateLimitHeaders(headers: HeaderSource, nowEpochMs = Date.now()): RateLimitHeaders {
   return {
     limitRequests: num(headers, 'x-ratelimit-limit-requests'),
     remainingRequests: num(headers, 'x-ratelimit-remaining-requests'),
-    resetRequestsMs: dur(headers, 'x-ratelimit-reset-requests'),
+    resetRequestsMs: reset(headers, 'x-ratelimit-reset-requests', nowEpochMs),
     limitTokens: num(headers, 'x-ratelimit-limit-tokens'),
     remainingTokens: num(headers, 'x-ratelimit-remaining-tokens'),
-    resetTokensMs: dur(headers, 'x-ratelimit-reset-tokens'),
+    resetTokensMs: reset(headers, 'x-ratelimit-reset-tokens', nowEpochMs),
   };
 }
 

@@ -62,3 +62,20 @@ describe('runs side by side in one terminal or log', () => {
     expect(b.stderr.trim()).toMatch(/^llm-batch: 2 ok, 0 failed · .* · \S+\/right\.txt$/);
   });
 });
+
+describe("a pause the server's x-ratelimit-remaining-* header imposes", () => {
+  it('the progress lines say "rate limited, waiting", as for a 429', async () => {
+    ctx.server.reset();
+    // One request per 2 s window: each answer says remaining 0, reset in ~2 s, and the next waits.
+    ctx.server.options.rateLimit = { requests: 1, windowMs: 2000, retryAfter: 'ms' };
+    try {
+      const file = writePrompts(ctx.dir, 'used-up.txt', ['u1', 'u2']);
+      const r = await runCli([file, '--base-url', ctx.server.url, '-c', '1', '--progress', '0.5', '-o', path.join(ctx.dir, 'used-up.jsonl')]);
+      expect(r.code).toBe(0);
+      expect(ctx.server.requests.map((q) => q.status)).toEqual([200, 200]); // paused, not refused
+      expect(r.stderr).toMatch(/^llm-batch: \S+ 1\/2 done \(1 ok, 0 failed\) · .*rate limited, waiting \d\.\ds$/m);
+    } finally {
+      delete ctx.server.options.rateLimit;
+    }
+  });
+});

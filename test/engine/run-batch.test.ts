@@ -479,6 +479,27 @@ describe('runBatch stats', () => {
     const retryDelays = events.flatMap((e) => (e.type === 'retry' && e.id === 'r3' ? [e.delayMs] : []));
     expect(retryDelays).toEqual([10, 10]); // retry-after-ms is the floor, random() = 0 adds nothing
   });
+
+  it('an answer whose x-ratelimit-remaining-requests is 0 pauses everyone and says so (a paused event, not a 429)', async () => {
+    const complete: Complete = async () => ({
+      ...answer('a'),
+      headers: new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '12s' }),
+    });
+    const stats = createStats();
+    const events: BatchEvent[] = [];
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(2)), options(complete, { stats, concurrency: 1, clock, onEvent: (e) => events.push(e) })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(50);
+    expect((await run).rows).toHaveLength(2);
+    expect(clock.now()).toBeGreaterThanOrEqual(12_000); // the second waited for the reset
+    expect(events.filter((e) => e.type === 'paused')).toEqual([
+      { type: 'paused', id: 'r0', pauseMs: 12_000 },
+      { type: 'paused', id: 'r1', pauseMs: 12_000 },
+    ]);
+    expect(stats.rateLimited).toBe(0);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateGovernor } from '../../src/schedule/rate-governor.js';
+import { MAX_HEADER_PAUSE_MS, RateGovernor } from '../../src/schedule/rate-governor.js';
 import { backoffDelay } from '../../src/schedule/retry-policy.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { maxInWindow } from '../helpers/mock-server.js';
@@ -123,6 +123,28 @@ describe('RateGovernor pacing', () => {
     const times = await grantTimes(governor, clock, 1, 2000);
     expect(times[0]).toBeGreaterThanOrEqual(700);
   });
+
+  it('says how long a used-up limit pauses everyone, for the display; nothing when none is', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 6000, clock });
+    await governor.acquire(0);
+    expect(governor.onResponse({ estimatedTokens: 0, headers: { remainingRequests: 5, resetRequestsMs: 700 } })).toBeUndefined();
+    expect(governor.onResponse({ estimatedTokens: 0, headers: { remainingTokens: 0, resetTokensMs: 12_000 } })).toBe(12_000);
+    expect(governor.state().pausedForMs).toBe(12_000);
+  });
+
+  it.each([MAX_HEADER_PAUSE_MS + 1, 56 * 365 * 86_400_000])(
+    'ignores a reset of %d ms (past MAX_HEADER_PAUSE_MS): paces as without it',
+    async (resetRequestsMs) => {
+      const clock = new FakeClock();
+      const governor = new RateGovernor({ rpm: 6000, clock });
+      await governor.acquire(0);
+      expect(governor.onResponse({ estimatedTokens: 0, headers: { remainingRequests: 0, resetRequestsMs } })).toBeUndefined();
+      expect(governor.state().pausedForMs).toBe(0);
+      const times = await grantTimes(governor, clock, 1, 2000);
+      expect(times[0]).toBeLessThan(100);
+    },
+  );
 
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
     const clock = new FakeClock();

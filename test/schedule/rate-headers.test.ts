@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, readRateLimitHeaders, readRetryAfter, type HeaderSource } from '../../src/schedule/rate-headers.js';
+import { parseDuration, parseReset, readRateLimitHeaders, readRetryAfter, type HeaderSource } from '../../src/schedule/rate-headers.js';
 
 describe('parseDuration', () => {
   it.each<[string, number]>([
@@ -72,6 +72,34 @@ describe('readRateLimitHeaders', () => {
     const map = new Map([['x-ratelimit-limit-tokens', '1000']]);
     const source: HeaderSource = { get: (name) => map.get(name) ?? null };
     expect(readRateLimitHeaders(source).limitTokens).toBe(1000);
+  });
+});
+
+describe('parseReset', () => {
+  const NOW = Date.UTC(2026, 11, 2, 1, 40, 0);
+
+  it.each<[string, number]>([
+    ['1s', 1000],
+    ['6m0s', 360_000],
+    ['20ms', 20],
+    ['12', 12_000],
+    ['0.5', 500],
+    [String(NOW / 1000 + 12), 12_000], // Unix seconds
+    [String(NOW / 1000 - 60), 0], // a Unix time that has passed
+    [String(NOW + 1500), 1500], // Unix milliseconds
+    ['2026-12-02T01:40:30Z', 30_000],
+    ['2026-12-02T01:40:30.500+00:00', 30_500],
+  ])('%j → %d ms', (text, ms) => {
+    expect(parseReset(text, NOW)).toBe(ms);
+  });
+
+  it.each(['', 'soon', '-1', '2026-12-02', '1d'])('%j → undefined', (text) => {
+    expect(parseReset(text, NOW)).toBeUndefined();
+  });
+
+  it('reads both reset headers so', () => {
+    const h = new Headers({ 'x-ratelimit-reset-requests': String(NOW / 1000 + 3), 'x-ratelimit-reset-tokens': '2026-12-02T01:40:01Z' });
+    expect(readRateLimitHeaders(h, NOW)).toMatchObject({ resetRequestsMs: 3000, resetTokensMs: 1000 });
   });
 });
 
