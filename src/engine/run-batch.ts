@@ -416,7 +416,8 @@ class Engine {
         const now = isoNow();
         return {
           ok: false,
-          error: new AttemptError('input', tooLargeForTpm(known, request.max_tokens, limit)),
+          // Named as a bad input record is (`file:line: …`): the stderr line says which one it is.
+          error: new AttemptError('input', `${run.record.source}:${run.record.line}: ${tooLargeForTpm(known, request.max_tokens, limit)}`),
           retryAfter: undefined,
           startedAt: now,
           finishedAt: now,

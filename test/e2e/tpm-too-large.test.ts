@@ -29,9 +29,11 @@ describe('a request larger than a minute of tokens', () => {
     expect(r.code).toBe(1);
     const rows = parseJsonl<ResultRow>(r.stdout);
     expect(rows.map((row) => row.error?.type ?? 'ok')).toEqual(['ok', 'input', 'ok']);
-    expect(rows[1]!.error!.message).toMatch(
-      /^never sent: its prompt and max_tokens 5 need about \d+ tokens, more than --tpm 600 allows: raise --tpm or shorten the prompt$/,
-    );
+    const tooLarge =
+      /^\S*tpm\.txt:2: never sent: its prompt and max_tokens 5 need about \d+ tokens, more than --tpm 600 allows: raise --tpm or shorten the prompt$/m;
+    expect(rows[1]!.error!.message).toMatch(tooLarge);
+    // The stderr line names the record too (it was the same line for every such prompt).
+    expect(r.stderr.replace(/^llm-batch: /gm, '')).toMatch(tooLarge);
     expect(server.requests.map((q) => q.body.messages.at(-1).content)).toEqual(['short one', 'short two']);
   });
 

@@ -34,7 +34,8 @@ describe('the --tpm estimate of a request', () => {
     const rows: ResultRow[] = [];
     const gen = runBatch(from(records), { complete, model: 'm', tpm: 6000, maxTokens: 5, concurrency: 1, order: 'input', random: () => 0, extraBody: run });
     for await (const r of gen) rows.push(r);
-    const tooLarge = /^never sent: its prompt and max_tokens 5 need about (\d+) tokens, more than --tpm 6000 allows/;
+    // Named by file and line, as a bad input record is: the stderr line says which one.
+    const tooLarge = /^prompts\.txt:2: never sent: its prompt and max_tokens 5 need about (\d+) tokens, more than --tpm 6000 allows/;
     expect(rows.map((r) => r.error?.type ?? 'ok')).toEqual(run ? ['input', 'input', 'input'] : ['ok', 'input', 'ok']);
     const estimate = Number(tooLarge.exec(rows[1]!.error!.message)?.[1]);
     expect(estimate).toBeGreaterThan(8000);
