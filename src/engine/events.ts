@@ -10,7 +10,7 @@ export type BatchEvent =
   | { type: 'rate-limited'; id: string; pauseMs: number }
   /**
    * An answer's `x-ratelimit-remaining-*` header said a limit is used up: every request waits
-   * `pauseMs`, until its reset (not a 429: nothing failed).
+   * `pauseMs` (a second or more), until its reset (not a 429: nothing failed).
    */
   | { type: 'paused'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };

@@ -495,7 +495,9 @@ class Engine {
         answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
       });
-      if (pauseMs !== undefined) this.emit({ type: 'paused', id: run.record.id, pauseMs });
+      // A shorter pause is the server's pace at work (a reset of 20ms at the edge of the limit), not
+      // worth a display's "rate limited, waiting 0.0s" between two frames of the bar.
+      if (pauseMs !== undefined && pauseMs >= SHOWN_PAUSE_MS) this.emit({ type: 'paused', id: run.record.id, pauseMs });
       o.stats.inFlight--;
       return { ok: true, result, latencyMs, startedAt: run.startedAt, finishedAt: isoNow() };
     } catch (err) {
@@ -653,6 +655,9 @@ class RecordRun {
     return stoppedBeforeReaskRow(this.record, this.request, awaiting.outcome, this.sent, awaiting.message, this.engine.stats);
   }
 }
+
+/** The shortest pause a used-up `x-ratelimit-remaining-*` imposes that gets a `paused` event. */
+const SHOWN_PAUSE_MS = 1000;
 
 /** Why a request was never sent: it needs more tokens than a minute allows. */
 function tooLargeForTpm(tokens: number, maxTokens: number | undefined, limit: { perMinute: number; source: 'tpm' | 'server' }): string {

@@ -500,6 +500,21 @@ describe('runBatch stats', () => {
     ]);
     expect(stats.rateLimited).toBe(0);
   });
+
+  it('a pause under a second (the pace at work) gets no paused event', async () => {
+    const complete: Complete = async () => ({
+      ...answer('a'),
+      headers: new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20ms' }),
+    });
+    const events: BatchEvent[] = [];
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(2)), options(complete, { concurrency: 1, clock, onEvent: (e) => events.push(e) })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 100 && !finished; i++) await clock.advance(50);
+    expect((await run).rows).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'paused')).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
