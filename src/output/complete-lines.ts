@@ -1,19 +1,25 @@
 import { createReadStream } from 'node:fs';
+import { endsInCsvRecord, isJsonText } from './last-row.js';
 
 /** Filled in by {@link readCompleteChunks} once the file has been read to the end. */
 export interface TailInfo {
-  /** Bytes after the last '\n': a torn last line from an interrupted write. Never handed out. */
+  /** Bytes after the last '\n' that are not a whole row: a torn last line from an interrupted write. Never handed out. */
   tornBytes: number;
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /**
  * Streams a file's bytes up to and including its last '\n'. Everything we write ends in '\n', so
- * bytes after the last one can only be a write cut short by a crash; they are held back and only
- * counted in `tail`, which keeps readers from ever mistaking a torn row for a real one.
+ * bytes after the last one are a write cut short by a crash, held back and only counted in `tail`,
+ * which keeps readers from ever mistaking a torn row for a real one; unless they are a whole row
+ * that only lacks its '\n' (see unterminatedRowEnd), which is handed out with a '\n' added.
  */
-export async function* readCompleteChunks(path: string, tail: TailInfo): AsyncGenerator<Buffer> {
+export async function* readCompleteChunks(path: string, tail: TailInfo, format: 'jsonl' | 'csv'): AsyncGenerator<Buffer> {
   let held: Buffer = Buffer.alloc(0);
+  let size = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+    size += chunk.length;
     const last = chunk.lastIndexOf(0x0a);
     if (last === -1) {
       held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
@@ -22,6 +28,11 @@ export async function* readCompleteChunks(path: string, tail: TailInfo): AsyncGe
     const out = held.length === 0 ? chunk.subarray(0, last + 1) : Buffer.concat([held, chunk.subarray(0, last + 1)]);
     held = chunk.subarray(last + 1);
     yield out;
+  }
+  // Judged only when the file does not end in '\n' (rare): the last line, or for CSV its last record (which may span lines).
+  if (held.length > 0 && (format === 'jsonl' ? isJsonText(held) : await endsInCsvRecord(path, size))) {
+    yield Buffer.concat([held, NEWLINE]);
+    held = Buffer.alloc(0);
   }
   tail.tornBytes = held.length;
 }

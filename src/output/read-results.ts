@@ -42,7 +42,8 @@ function unreadable(path: string, err: unknown): RunError {
 
 /**
  * Streams the rows of a JSONL or CSV results file (text output cannot be read back).
- * A torn last row left by a crash is skipped; anything else that is not a valid row throws
+ * A torn last row left by a crash is skipped (a whole last row that only lacks its '\n' is read);
+ * anything else that is not a valid row throws
  * RunError(code 'resume') naming `file:line`. Blank lines in JSONL are ignored.
  */
 export async function* readResults(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ResultRow> {
@@ -69,7 +70,7 @@ export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', opti
 
 async function* readJsonl(path: string): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
-  const lines = splitLines(readCompleteChunks(path, tail));
+  const lines = splitLines(readCompleteChunks(path, tail, 'jsonl'));
   try {
     yield* parseJsonlLines(path, lines);
   } finally {
@@ -116,7 +117,7 @@ async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boo
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
   // pipeline() forwards read errors into the parser and tears the file stream down if we stop early.
-  pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
+  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv')), parser, () => {});
   let prevEndLine = 0;
   let prevEmpty = 0;
   let header = true;

@@ -1,29 +1,10 @@
 import type { CsvError } from 'csv-parse';
 import { createReadStream } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { RunError } from '../errors.js';
+import { endOfLastLine, unterminatedRowEnd } from './last-row.js';
 import { formatFromPath, type OutputFormat } from './output-format.js';
-
-const BLOCK = 1 << 16;
-
-/** Size the file should have to end right after its last '\n' (0 when it has none). */
-async function endOfLastLine(path: string, size: number): Promise<number> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(BLOCK);
-    for (let end = size; end > 0; ) {
-      const start = Math.max(0, end - BLOCK);
-      const { bytesRead } = await fh.read(buf, 0, end - start, start);
-      const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-      if (nl !== -1) return start + nl + 1;
-      end = start;
-    }
-    return 0;
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * For CSV, a cut can also land right after a newline embedded in a quoted cell, leaving a file
@@ -51,7 +32,9 @@ async function endOfLastCsvRecord(path: string, size: number): Promise<number> {
  * Removes a row torn by a crash from the end of a results file so the next run can append: if
  * the file does not end with '\n', it is truncated after the last '\n' (or to 0). For CSV (given
  * as `format` or guessed from the extension) a trailing record left inside an open quote is
- * removed too. Returns the number of bytes removed; a missing file gives 0.
+ * removed too. A whole last row that only lacks its '\n' (see unterminatedRowEnd) is kept and
+ * gets the '\n', so the next row does not run on from it. Returns the number of bytes removed;
+ * a missing file gives 0.
  * Call it before loadResumeState and before openFileWriter(…, { append: true }).
  */
 export async function repairPartialLine(path: string, format?: OutputFormat): Promise<number> {
@@ -62,9 +45,20 @@ export async function repairPartialLine(path: string, format?: OutputFormat): Pr
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw new RunError(`Cannot repair output file ${path}: ${(err as Error).message}`, 'output');
   }
+  const kind = format ?? formatFromPath(path);
   try {
-    let keep = await endOfLastLine(path, size);
-    if ((format ?? formatFromPath(path)) === 'csv') keep = await endOfLastCsvRecord(path, keep);
+    if ((kind === 'jsonl' || kind === 'csv') && (await unterminatedRowEnd(path, kind)) !== undefined) {
+      await appendFile(path, '\n');
+      return 0;
+    }
+    const fh = await open(path, 'r');
+    let keep: number;
+    try {
+      keep = await endOfLastLine(fh, size);
+    } finally {
+      await fh.close();
+    }
+    if (kind === 'csv') keep = await endOfLastCsvRecord(path, keep);
     if (keep < size) await truncate(path, keep);
     return size - keep;
   } catch (err) {

@@ -164,7 +164,7 @@ function wholeOutput(cells: Record<string, unknown>, response: string): Record<s
  */
 export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tail: TailInfo = { tornBytes: 0 }): AsyncGenerator<ReportRow> {
   if (format === 'jsonl') {
-    for await (const { text, line } of splitLines(readCompleteChunks(path, tail))) {
+    for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl'))) {
       if (text.trim() === '') continue;
       let row: ReportRow;
       try {
@@ -190,7 +190,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tai
     return header.map((name, i) => (i >= kept ? `\u0000input:${name}` : name));
   };
   const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true });
-  pipeline(Readable.from(readCompleteChunks(path, tail)), parser, () => {});
+  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv')), parser, () => {});
   try {
     for await (const { record } of parser as AsyncIterable<{ record: Record<string, string> }>) {
       yield reportRowFromCsv(record, fieldColumns, cachedTokens);

@@ -18,7 +18,7 @@ const rows: ResultRow[] = [
 /**
  * A SIGKILL can stop a write after any byte. Cut a complete file at every byte, then do what
  * resume does (repair, load state, append the missing rows) and check that no row is lost or
- * duplicated and that every row before the cut survives.
+ * duplicated and that every row before the cut survives, and one that lacks only its '\n' too.
  */
 describe.each(['jsonl', 'csv'] as const)('cut at every byte (%s)', (format) => {
   it('repair + resume gives every row exactly once', async () => {
@@ -37,7 +37,8 @@ describe.each(['jsonl', 'csv'] as const)('cut at every byte (%s)', (format) => {
     for (let cut = 0; cut <= bytes.length; cut++) {
       writeFileSync(path, bytes.subarray(0, cut));
       await repairPartialLine(path);
-      const survivors = rows.filter((_, i) => (ends[i] ?? Infinity) <= cut);
+      // A cut just before a row's '\n' leaves that row whole: it is kept (and gets its '\n' back).
+      const survivors = rows.filter((_, i) => (ends[i] ?? Infinity) <= cut + 1);
       expect(await collect(readResults(path, format)), `cut at ${cut}`).toEqual(survivors);
 
       const state = await loadResumeState(path, format);

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
@@ -37,6 +37,14 @@ describe.each(['jsonl', 'csv'] as const)('readResults (%s)', (format) => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, rows);
     appendFileSync(path, format === 'jsonl' ? '{"id":"d","line":4,"pro' : 'd,4,prompt d,par');
+    expect(await collect(readResults(path, format))).toEqual(rows);
+  });
+
+  it('reads a whole last row that lacks its newline (truncate -s -1, a shard joined with "\\n")', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    truncateSync(path, statSync(path).size - 1);
+    // The last row's cell spans lines: a CSV record is judged whole, not its last line.
     expect(await collect(readResults(path, format))).toEqual(rows);
   });
 
@@ -114,6 +122,16 @@ describe('readResults rejects corrupt rows in the middle with file:line', () => 
 });
 
 describe('readResults (CSV torn inside a quoted cell)', () => {
+  it('skips a last record cut inside a quoted cell, or short of cells, that lacks its newline', async () => {
+    const path = join(tmp(), 'out.csv');
+    await writeFile(path, 'csv', [okRow('a', '1')]);
+    const whole = readFileSync(path, 'utf8');
+    for (const torn of ['b,2,prompt b,"first line\nsecond', 'b,2,prompt b,answer b,,,,,1,5']) {
+      writeFileSync(path, whole + torn);
+      expect(await collect(readResults(path, 'csv')), torn).toEqual([okRow('a', '1')]);
+    }
+  });
+
   it('skips a last record cut right after an embedded newline', async () => {
     const path = join(tmp(), 'out.csv');
     await writeFile(path, 'csv', [okRow('a', '1')]);

@@ -14,6 +14,8 @@ describe('repairPartialLine', () => {
     ['empty file', 'out.jsonl', '', ''],
     ['multi-byte torn tail', 'out.jsonl', '{"a":1}\n{"b":"日本', '{"a":1}\n'],
     ['CSV torn line', 'out.csv', 'h1,h2\na,b\nc,"d', 'h1,h2\na,b\n'],
+    ['CSV line short of cells', 'out.csv', 'h1,h2,h3\na,b,c\nd,e', 'h1,h2,h3\na,b,c\n'],
+    ['CSV header alone, torn', 'out.csv', 'h1,h2', ''],
     ['CSV torn after an embedded newline', 'out.csv', 'h1,h2\na,b\nc,"d\ne\n', 'h1,h2\na,b\n'],
     ['CSV with complete multi-line cell', 'out.csv', 'h1,h2\na,"b\nc"\n', 'h1,h2\na,"b\nc"\n'],
     ['.jsonl is line-based only', 'out.jsonl', 'x\n"open\n', 'x\n"open\n'],
@@ -23,6 +25,18 @@ describe('repairPartialLine', () => {
     const removed = await repairPartialLine(path);
     expect(readFileSync(path, 'utf8')).toBe(after);
     expect(removed).toBe(Buffer.byteLength(before) - Buffer.byteLength(after));
+  });
+
+  it.each([
+    ['JSONL', 'out.jsonl', '{"a":1}\n{"b":2}'],
+    ['JSONL, a single row', 'out.jsonl', '{"a":1}'],
+    ['CSV', 'out.csv', 'h1,h2\na,b'],
+    ['CSV, a multi-line cell', 'out.csv', 'h1,h2\na,"b\nc"'],
+  ])('%s: a whole last row without its newline is kept and gets one', async (_name, file, before) => {
+    const path = join(tmp(), file);
+    writeFileSync(path, before);
+    expect(await repairPartialLine(path)).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(`${before}\n`);
   });
 
   it('uses an explicit format over the extension', async () => {
