@@ -4,6 +4,7 @@ import {
   acquireLock,
   compactFile,
   openFileWriter,
+  removeCompactLeftover,
   streamWriter,
   writeEach,
   writeRunMeta,
@@ -34,8 +35,11 @@ export interface OutputTarget {
   resumeNote?: string;
   /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
   pending?: ReplaceOnFirstRow;
-  /** With --resume: the file to compact at the end if rows were superseded, and how many were. */
-  compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; runModel: string };
+  /**
+   * With --resume: the file to compact at the end if rows were superseded, how many this run
+   * superseded, and whether the file held superseded rows before it (`earlier`).
+   */
+  compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; earlier: boolean; runModel: string };
   /** `-o FIFO`: its writer writes once a reader has come, which the run waits for before sending. */
   fifo?: FifoOutput;
 }
@@ -103,6 +107,8 @@ export async function openOutputTarget(
   }
   const lock = acquireLock(out.path);
   try {
+    // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
+    removeCompactLeftover(out.path);
     const current = describeRun(config, inputFingerprint, layout, schemaFingerprint);
     const resumed =
       config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
@@ -125,7 +131,7 @@ export async function openOutputTarget(
       skip: resumed.skip,
       tagRows: resumed.tagRows,
       ...(resumed.note !== undefined ? { resumeNote: resumed.note } : {}),
-      compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, runModel: resumed.runModel },
+      compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, earlier: resumed.superseded, runModel: resumed.runModel },
     };
   } catch (err) {
     lock.release();
@@ -155,12 +161,15 @@ export async function closeOutputTarget(
     if (!(stopped === 'output_closed' && err instanceof OutputClosedError) && !(stopped === 'output_failed' && err instanceof OutputWriteError)) throw err;
   });
   const compact = target.compact;
-  // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins).
-  if (compact && compact.superseded() > 0 && stopped !== 'output_failed') {
+  // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins),
+  // and the next resume compacts them (`earlier`), even one with nothing left to ask.
+  const superseded = compact?.superseded() ?? 0;
+  if (compact && (superseded > 0 || compact.earlier) && stopped !== 'output_failed') {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
     const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel);
-    if (dropped > 0) info(`${compact.path}: ${dropped} superseded ${dropped === 1 ? 'row' : 'rows'} replaced by this run's (compacted)`);
+    const rows = `${dropped} superseded ${dropped === 1 ? 'row' : 'rows'}`;
+    if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }
   return oldFileKept;
 }

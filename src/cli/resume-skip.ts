@@ -25,6 +25,8 @@ export interface ResumeState {
   skip: ResumeSkip;
   /** Whether a new row replaces one already in the file (the file is then compacted at the end). */
   supersedes: (row: ResultRow) => boolean;
+  /** The file already holds superseded rows (an earlier resume's compaction did not happen): compact it at the end. */
+  superseded: boolean;
   /** What a row without `requested_model` asked for from now on: the run's metadata's `model`. */
   runModel: string;
   /**
@@ -89,6 +91,7 @@ export async function loadResumeSkip(
   return {
     skip: skipOf(state, runModel, config.retryFailed),
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
+    superseded: state.superseded,
     runModel: ofTheRun ? runModel : config.model,
     tagRows,
     meta: {

@@ -55,6 +55,30 @@ export async function compactResults(
   return { rows, dropped: total - rows };
 }
 
+/** The temporary file {@link compactFile} writes beside the file `path` lands on. */
+function compactTempOf(path: string): string {
+  return `${path}.compact.tmp`;
+}
+
+/**
+ * Removes the temporary file of a compaction cut short by a kill -9 or a power loss (it can be as
+ * large as the output, and nothing else would ever remove it). Call it only while holding the
+ * output's lock: then no other run's compaction can be writing it.
+ */
+export function removeCompactLeftover(given: string): void {
+  let path = given;
+  try {
+    path = realpathSync(given);
+  } catch {
+    // No output (yet, or any more): the temp file is named after the path as given.
+  }
+  try {
+    rmSync(compactTempOf(path), { force: true });
+  } catch {
+    // A directory by that name, or no permission: left alone, as it was.
+  }
+}
+
 /**
  * Compacts a results file in place: writes `${path}.compact.tmp`, fsyncs it, then renames it over
  * `path` and fsyncs the folder, so a crash at any point leaves either the old file or the compacted
@@ -65,7 +89,7 @@ export async function compactResults(
  */
 export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
   const path = realpathSync(given);
-  const tmp = `${path}.compact.tmp`;
+  const tmp = compactTempOf(path);
   // The header's own layout: rows read back hold their fields by column, as that header names them.
   const own = layout && format === 'csv' ? await csvLayoutFromFile(path, layout.escapeFormulas) : undefined;
   const csv = own ?? (layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout);

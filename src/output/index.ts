@@ -13,6 +13,6 @@ export { isTransientFailure } from './resume-policy.js';
 export { rowKey, recordKey } from './row-key.js';
 export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 export type { ReadOptions } from './read-results.js';
-export { compactResults, compactFile, type CompactStats } from './compact.js';
+export { compactResults, compactFile, removeCompactLeftover, type CompactStats } from './compact.js';
 export { acquireLock, lockHeld, type LockHandle } from './lock.js';
 export { metaPath, readRunMeta, writeRunMeta, diffRunMeta } from './run-meta.js';

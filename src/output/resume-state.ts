@@ -20,6 +20,12 @@ export interface ResumeState {
    * id-less record's id changes with its content (see {@link staleInputErrors}).
    */
   inputErrorLines: Set<number>;
+  /**
+   * The file already holds rows a compaction leaves out (an earlier row for a key with a later one,
+   * an input error whose line got a real row later): a resume killed before its compaction, or one
+   * whose compaction hit a full disk. The next resume compacts it even if it writes no row.
+   */
+  superseded: boolean;
 }
 
 /** A row that stands for an input line that could not be read as a record. */
@@ -31,7 +37,7 @@ export const isInputError = (row: Pick<ResultRow, 'error'>): boolean => row.erro
  * state (nothing done yet); a torn last row is ignored; a corrupt row throws RunError('resume').
  */
 export async function loadResumeState(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, runModel?: string | null): Promise<ResumeState> {
-  const state: ResumeState = { succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set() };
+  const state: ResumeState = { succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set(), superseded: false };
   if (!existsSync(path)) return state;
   const stale = staleInputErrors();
   for await (const row of readResults(path, format, options)) {
@@ -46,6 +52,8 @@ export async function loadResumeState(path: string, format: 'jsonl' | 'csv', opt
     else state.failed.add(key);
   }
   state.inputErrorLines = stale.openLines();
+  // Every key is in exactly one of the sets: fewer keys than rows means a key has more than one row.
+  state.superseded = state.rows > state.succeeded.size + state.failed.size + state.transient.size || stale.anyStale();
   return state;
 }
 
@@ -69,6 +77,10 @@ export function staleInputErrors() {
     /** Whether the row at `index` (seen before) is an input error that a later row replaced. */
     isStale(row: Pick<ResultRow, 'error' | 'line'>, index: number): boolean {
       return isInputError(row) && typeof row.line === 'number' && (fixedAt.get(row.line) ?? -1) > index;
+    },
+    /** Whether any input error row seen so far is stale. */
+    anyStale(): boolean {
+      return fixedAt.size > 0;
     },
     /** Lines whose last word is still an input error. */
     openLines(): Set<number> {

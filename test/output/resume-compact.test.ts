@@ -58,12 +58,22 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, [okRow('a', 'fixed'), okRow('b', 'x')], true);
     writeFileSync(path, readFileSync(path, 'utf8') + (format === 'csv' ? 'c,3,"torn' : '{"id":"c"'));
     const state = await loadResumeState(path, format);
-    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3, inputErrorLines: new Set() });
+    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3, inputErrorLines: new Set(), superseded: true });
   });
 
   it('treats a missing file as nothing done', async () => {
     const state = await loadResumeState(join(tmp(), `none.${format}`), format);
-    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set() });
+    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set(), superseded: false });
+  });
+
+  it.each([
+    ['one row per id', [okRow('a', '1'), errRow('b'), okRow('c', '3')], false],
+    ['a transient error, then its answer', [okRow('a', '1'), errRow('b'), okRow('b', '2')], true],
+    ['an answer, then an error for it', [okRow('a', '1'), errRow('a')], true],
+  ])('says whether the file already holds superseded rows: %s', async (_name, rows, superseded) => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, rows);
+    expect((await loadResumeState(path, format)).superseded).toBe(superseded);
   });
 });
 
@@ -136,6 +146,14 @@ describe.each(['jsonl', 'csv'] as const)('input error rows of a line fixed later
     expect([...state.inputErrorLines]).toEqual([4]);
     // The old error keeps its key (a --retry-failed of the old content would find it), as before.
     expect([...state.failed].sort()).toEqual(['2-old', '4-x']);
+  });
+
+  it('resume state: an input error whose line was answered later (under another id) is superseded', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [okRow('1-a', 'one', { line: 1 }), broken('2-old', 2), okRow('2-new', 'two', { line: 2 })]);
+    expect((await loadResumeState(path, format)).superseded).toBe(true);
+    await writeFile(path, format, [okRow('1-a', 'one', { line: 1 }), broken('2-old', 2)]);
+    expect((await loadResumeState(path, format)).superseded).toBe(false);
   });
 
   it('compaction drops the input error whose line got a real row later, and nothing else', async () => {
