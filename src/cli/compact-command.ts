@@ -10,6 +10,7 @@ import { isStreamTarget } from './stream-target.js';
 import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
 import { sayingSourceLines } from './source-line-error.js';
+import { writtenNowNote } from './written-now.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export function runCompact(config: CliConfig, io: CliIo): Promise<number> {
@@ -39,6 +40,7 @@ async function compact(config: CliConfig, io: CliIo): Promise<number> {
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
   const input = config.input.path;
+  if (!config.quiet) io.stderr.write(writtenNowNote(input, 'compaction') ?? '');
   const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;

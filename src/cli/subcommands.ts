@@ -14,6 +14,7 @@ import { MOCK_BATCHES_GONE, writtenByMock } from './mock-batches-gone.js';
 import { uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
+import { writtenNowNote } from './written-now.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
@@ -319,6 +320,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const stream = !toStdout && isStreamTarget(opts.output);
   if (!toStdout) checkMergeTarget(outputs, opts, stream);
   const meta = checkSameRun(outputs, opts.force ?? false, io);
+  if (!opts.quiet) for (const file of outputs) io.stderr.write(writtenNowNote(file, 'merge') ?? '');
   const format = toStdout ? stdoutFormat(outputs) : resultsFormat(opts.output);
   const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };

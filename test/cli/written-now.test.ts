@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCompact } from '../../src/cli/compact-command.js';
+import { onIo, parseArgv } from '../../src/cli/commander-io.js';
+import { resolveCliConfig } from '../../src/cli/config.js';
+import { createProgram, type RawFlags } from '../../src/cli/program.js';
+import { runSubcommand } from '../../src/cli/subcommands.js';
+import { acquireLock } from '../../src/output/index.js';
+import { memoryIo } from '../helpers/memory-io.js';
+import { okRow, useTmpDir } from '../helpers/result-rows.js';
+
+const tmp = useTmpDir();
+
+function compact(args: readonly string[], io: ReturnType<typeof memoryIo>): Promise<number> {
+  const program = onIo(createProgram('0.0.0'), io);
+  expect(parseArgv(program, args)).toBeUndefined();
+  return runCompact(resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []), io);
+}
+
+describe('merge and --compact of an output a run is still writing', () => {
+  it('say so in one line on stderr, as report does; the exit code is the same', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(out, `${JSON.stringify(okRow('a', 'A'))}\n`);
+    const note = (what: string) =>
+      `llm-batch: ${out} is still being written by a run in progress (it holds ${out}.lock): the ${what} covers the rows written so far\n`;
+    const lock = acquireLock(out);
+    try {
+      const merged = memoryIo();
+      expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'm.jsonl')], merged)).toBe(0);
+      expect(merged.err()).toContain(`${note('merge')}llm-batch: merged 1 row`);
+      const compacted = memoryIo();
+      expect(await compact([out, '--compact', '-o', path.join(dir, 'c.jsonl')], compacted)).toBe(0);
+      expect(compacted.err()).toBe(`${note('compaction')}llm-batch: compacted 1 row (0 superseded rows dropped)\n`);
+      // -q: nothing, as for report.
+      const quiet = memoryIo();
+      expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'q.jsonl'), '-q'], quiet)).toBe(0);
+      expect(quiet.err()).not.toMatch(/still being written/);
+    } finally {
+      lock.release();
+    }
+    const after = memoryIo();
+    expect(await compact([out, '--compact', '-o', path.join(dir, 'd.jsonl')], after)).toBe(0);
+    expect(after.err()).not.toMatch(/still being written/);
+  });
+});
