@@ -9,6 +9,21 @@ describe('a .json array that does not parse', () => {
     );
   });
 
+  it('an unexpected token (V8 quotes the text around it, newlines and all, with no position) is named by line and column, in one line', async () => {
+    const elements = Array.from({ length: 1000 }, (_, i) => `p${i}`);
+    const text = JSON.stringify(elements, null, 1).replace('"p500",', '"p500",,');
+    await expect(read(text, { format: 'json', source: 'x.json' })).rejects.toThrow(/^x\.json:502: not valid JSON at column 9 \(Unexpected token ','\)$/);
+  });
+
+  it.each([
+    ['[1,2,]', 6, "Unexpected token ']'"],
+    ['[tru]', 5, "Unexpected token ']'"],
+    ['{"a": [1, {"b": null}], "c": -1.5e3, "d": }', 43, "Unexpected token '}'"],
+    ['[1] x', 5, 'Unexpected non-whitespace character after JSON'],
+  ])('%s: column %d (%s)', async (text, column, reason) => {
+    await expect(read(text, { format: 'json', source: 'in.json' })).rejects.toThrow(`in.json:1: not valid JSON at column ${column} (${reason})`);
+  });
+
   it('a BOM does not shift the place', async () => {
     await expect(read('\uFEFF[\n{"prompt": "a"},\n{"prompt": "b"\n]', { format: 'json', source: 'in.json' })).rejects.toThrow(
       /^in\.json:4: not valid JSON at column 1 /,
