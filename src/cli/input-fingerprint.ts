@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
-import { decodeInput, type InputEncoding } from '../input/decode-input.js';
+import { bomOf, decodeInput, type InputEncoding } from '../input/decode-input.js';
 import { counted } from '../util/group-digits.js';
 
 export interface InputFingerprint {
@@ -51,10 +51,17 @@ export async function fingerprintFile(file: string, bytes?: number, decode?: { e
 /**
  * Compares the input a resume reads with the one the output was started from. Prompts appended
  * to the end are the common workflow (ids are content hashes, so the old rows still match): that
- * is accepted. Anything else is said in words.
+ * is accepted, unless the old last line had no newline and the text appended continued it (`beta`
+ * became `betagamma`: an edited prompt, whose old answer would stay as if still asked). Anything
+ * else is said in words. `encoding` is --encoding's (else the file's BOM says, else UTF-8).
  * Returns null when the input is the same or only grew, else the sentence to show.
  */
-export async function inputChange(file: string, previous: { hash: unknown; bytes: unknown }, current: InputFingerprint): Promise<string | null> {
+export async function inputChange(
+  file: string,
+  previous: { hash: unknown; bytes: unknown },
+  current: InputFingerprint,
+  encoding?: InputEncoding,
+): Promise<string | null> {
   if (previous.hash === current.hash) return null;
   if (typeof previous.bytes !== 'number') {
     return `the input ${file} changed since the output was started (older runs recorded only a hash, so appended prompts cannot be told from edits)`;
@@ -63,6 +70,59 @@ export async function inputChange(file: string, previous: { hash: unknown; bytes
     return `the input ${file} is shorter than when the output was started (${counted(previous.bytes, 'byte')} then, ${counted(current.bytes, 'byte')} now): prompts were removed or edited`;
   }
   const prefix = await fingerprintFile(file, previous.bytes);
-  if (prefix?.hash === previous.hash) return null;
-  return `the input ${file} was edited since the output was started (not just added to: its first ${counted(previous.bytes, 'byte')} differ)`;
+  if (prefix?.hash !== previous.hash) {
+    return `the input ${file} was edited since the output was started (not just added to: its first ${counted(previous.bytes, 'byte')} differ)`;
+  }
+  const joined = await joinedLine(file, previous.bytes, encoding);
+  if (joined === undefined) return null;
+  return (
+    `the input ${file} was edited since the output was started (not just added to: its last line, line ${joined}, had no newline, ` +
+    `so the text appended joined that line; a line break where it ended keeps it as it was)`
+  );
+}
+
+/**
+ * The number of the input's last line when it had no newline at the end of its first `bytes` and
+ * the bytes after them continue it (a CRLF or LF after them ends it as it was), else undefined.
+ * Lines are counted as the readers count them: every `\n` of the decoded text.
+ */
+async function joinedLine(file: string, bytes: number, encoding: InputEncoding | undefined): Promise<number | undefined> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const head = Buffer.alloc(3);
+    const { bytesRead } = await handle.read(head, 0, 3, 0);
+    const bom = bomOf(head.subarray(0, bytesRead));
+    const used = encoding ?? bom?.encoding ?? 'utf-8';
+    const wide = used === 'utf-16le' || used === 'utf-16be';
+    // A BOM alone is no line to join.
+    if (bytes <= (bom ? bom.bytes : 0)) return undefined;
+    const unit = wide ? 2 : 1;
+    const around = Buffer.alloc(3 * unit);
+    const { bytesRead: got } = await handle.read(around, 0, around.length, bytes - unit);
+    const char = (at: number): number | undefined =>
+      got < (at + 1) * unit
+        ? undefined
+        : used === 'utf-16le'
+          ? around.readUInt16LE(at * unit)
+          : used === 'utf-16be'
+            ? around.readUInt16BE(at * unit)
+            : around[at];
+    const LF = 0x0a;
+    const CR = 0x0d;
+    if (char(0) === LF || char(1) === LF || (char(1) === CR && char(2) === LF)) return undefined;
+    let lines = 1;
+    const decoder = wide ? new TextDecoder(used) : undefined;
+    for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1 })) {
+      const buf = chunk as Buffer;
+      if (decoder) {
+        const text = decoder.decode(buf, { stream: true });
+        for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+      } else {
+        for (let at = buf.indexOf(LF); at !== -1; at = buf.indexOf(LF, at + 1)) lines++;
+      }
+    }
+    return lines;
+  } finally {
+    await handle.close();
+  }
 }

@@ -84,7 +84,7 @@ export async function resumeDifferences(
     oldHash === newHash
       ? null
       : config.input.kind === 'file' && input
-        ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input)
+        ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input, config.data.encoding)
         : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
   // The same prompts under another name (`./in.txt`, `/data/in.txt`, from another folder): the
   // content decides, not how the path was typed. Another file with other content keeps both lines.

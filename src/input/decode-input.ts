@@ -56,11 +56,11 @@ function firstInvalid(buf: Buffer): number {
   return valid;
 }
 
-/** The encoding a byte-order mark announces. */
-function bomOf(head: Buffer): { encoding: InputEncoding } | undefined {
-  if (startsWith(head, [0xef, 0xbb, 0xbf])) return { encoding: 'utf-8' }; // the readers drop it
-  if (startsWith(head, [0xff, 0xfe])) return { encoding: 'utf-16le' }; // TextDecoder drops these
-  if (startsWith(head, [0xfe, 0xff])) return { encoding: 'utf-16be' };
+/** The encoding a byte-order mark announces, and the mark's length. */
+export function bomOf(head: Buffer): { encoding: InputEncoding; bytes: number } | undefined {
+  if (startsWith(head, [0xef, 0xbb, 0xbf])) return { encoding: 'utf-8', bytes: 3 }; // the readers drop it
+  if (startsWith(head, [0xff, 0xfe])) return { encoding: 'utf-16le', bytes: 2 }; // TextDecoder drops these
+  if (startsWith(head, [0xfe, 0xff])) return { encoding: 'utf-16be', bytes: 2 };
   return undefined;
 }
 

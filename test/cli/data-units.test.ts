@@ -60,4 +60,26 @@ describe('inputChange (resume with a changed input)', () => {
     );
     expect(await inputChange(file, { hash: before.hash, bytes: undefined }, (await fingerprintFile(file))!)).toMatch(/older runs recorded only a hash/);
   });
+
+  const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  it.each([
+    ['its last line continued', 'alpha\nbeta', 'gamma\n', 2],
+    ['a newline first', 'alpha\nbeta', '\ngamma\n', undefined],
+    ['a CRLF first', 'alpha\r\nbeta', '\r\ngamma\r\n', undefined],
+    ['an old file that ended its last line', 'alpha\nbeta\n', 'gamma\n', undefined],
+    ['UTF-16 continued', utf16le('alpha\nbeta'), utf16le('gamma').subarray(2), 2],
+    ['UTF-16 with a newline first', utf16le('alpha\nbeta'), utf16le('\ngamma').subarray(2), undefined],
+    ['a BOM alone before', Buffer.from([0xef, 0xbb, 0xbf]), 'alpha\n', undefined],
+  ])('appended to an input whose last line had no newline: %s', async (_label, before, appended, line) => {
+    fs.writeFileSync(file, before);
+    const old = (await fingerprintFile(file))!;
+    fs.appendFileSync(file, appended);
+    const change = await inputChange(file, old, (await fingerprintFile(file))!);
+    if (line === undefined) expect(change).toBeNull();
+    else
+      expect(change).toBe(
+        `the input ${file} was edited since the output was started (not just added to: its last line, line ${line}, had no newline, ` +
+          'so the text appended joined that line; a line break where it ended keeps it as it was)',
+      );
+  });
 });
