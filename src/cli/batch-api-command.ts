@@ -197,7 +197,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     checkManifest(config, outputPath, (line) => reporter.info(line));
     // A schema's fields get CSV columns of their own, and a resume checks for the same schema.
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
-    target = await openOutputTarget(config, io, inputFingerprint, undefined, csv, structured?.fingerprint);
+    target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint);
     if (target.lock?.note) reporter.info(target.lock.note);
     if (target.resumeNote) reporter.info(target.resumeNote);
     const skip = target.skip;

@@ -21,6 +21,7 @@ import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-ro
 import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
+import type { InputFormat } from '../input/input-options.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openFifoOutput, type FifoOutput } from './fifo-output.js';
 
@@ -75,6 +76,8 @@ export async function openOutputTarget(
   config: CliConfig,
   io: CliIo,
   inputFingerprint: InputFingerprint | null,
+  /** The format the input is read as (recorded in the metadata). */
+  inputFormat: InputFormat,
   answerPrinter: RowWriter | undefined,
   layout: CsvLayout,
   /** --json-schema / --json: a resume must use the same schema. */
@@ -109,7 +112,7 @@ export async function openOutputTarget(
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
-    const current = describeRun(config, inputFingerprint, layout, schemaFingerprint);
+    const current = describeRun(config, inputFingerprint, inputFormat, layout, schemaFingerprint);
     const resumed =
       config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
     // The last refusal before the file is made (or written to): a --cache-dir the run cannot use.

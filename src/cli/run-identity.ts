@@ -1,3 +1,4 @@
+import type { InputFormat } from '../input/input-options.js';
 import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
@@ -15,10 +16,15 @@ export async function fingerprint(config: CliConfig): Promise<InputFingerprint |
   return fingerprintFile(config.input.path, undefined, { encoding: config.data.encoding });
 }
 
-/** What identifies a run: a resume must match it (or be forced). Never holds the key. */
+/**
+ * What identifies a run: a resume must match it (or be forced). Never holds the key. `format` is
+ * the one the input is read as: the extension's or --input-format's, or the one its first line
+ * shows (recorded as `auto` before: such a record matches any).
+ */
 export function describeRun(
   config: CliConfig,
   inputFingerprint: InputFingerprint | null,
+  format: InputFormat,
   layout: CsvLayout,
   schemaFingerprint?: string,
 ): Record<string, unknown> {
@@ -29,7 +35,7 @@ export function describeRun(
     input: config.input.kind === 'file' ? config.input.path : '<stdin>',
     inputFingerprint: inputFingerprint?.hash ?? null,
     inputBytes: inputFingerprint?.bytes ?? null,
-    inputFormat: config.inputFormat,
+    inputFormat: format,
     template: config.template ?? null,
     system: config.system ?? null,
     promptField: config.promptField ?? null,
@@ -80,12 +86,25 @@ export async function resumeDifferences(
     delete before['models'];
     delete now['model'];
   }
+  // Recorded before the format read from the first line was: that format is not known.
+  if (before['inputFormat'] === 'auto') {
+    delete before['inputFormat'];
+    delete now['inputFormat'];
+  }
+  // A file then and now: its content is compared. Else the input was or is stdin or a pipe, whose
+  // content is not recorded.
+  const file = typeof oldHash === 'string' && config.input.kind === 'file' && input !== null ? config.input.path : undefined;
   const change =
     oldHash === newHash
       ? null
-      : config.input.kind === 'file' && input
-        ? await inputChange(config.input.path, { hash: oldHash, bytes: oldBytes }, input, config.data.encoding)
-        : `the input was ${oldHash ? 'a file' : 'stdin'}, now it is ${newHash ? 'a file' : 'stdin'}`;
+      : file !== undefined && input !== null
+        ? await inputChange(file, { hash: oldHash, bytes: oldBytes }, input, config.data.encoding)
+        : `the input was ${inputKind(before['input'], oldHash)}, now it is ${inputKind(now['input'], newHash)} (what stdin or a pipe holds is not recorded, so the two cannot be compared)`;
+  // That sentence names both inputs.
+  if (change !== null && file === undefined) {
+    delete before['input'];
+    delete now['input'];
+  }
   // The same prompts under another name (`./in.txt`, `/data/in.txt`, from another folder): the
   // content decides, not how the path was typed. Another file with other content keeps both lines.
   // A pipe or device has no fingerprint to compare (null both times): its path is all there is.
@@ -97,6 +116,12 @@ export async function resumeDifferences(
   if (modelChange) differences.unshift(modelChange);
   if (change) differences.unshift(change);
   return differences;
+}
+
+/** An input in words: `stdin`, `the file in.txt`, `the pipe /dev/fd/63` (a path with no fingerprint). */
+function inputKind(input: unknown, hash: unknown): string {
+  if (input === '<stdin>' || typeof input !== 'string') return 'stdin';
+  return typeof hash === 'string' ? `the file ${input}` : `the pipe ${input}`;
 }
 
 /** A recorded or current `input` that names a file (not `<stdin>`). */

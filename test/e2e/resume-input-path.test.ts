@@ -52,4 +52,18 @@ describe('--resume with the input named another way', () => {
     expect(r.stderr).toMatch(/written by a different run \(the input other\.txt is shorter .*; input: was "in\.txt", now "other\.txt"\)/);
     expect(rows()).toHaveLength(2);
   });
+
+  it('stdin then a file: refused in words that fit (no "older runs"), and no format line when both are text', async () => {
+    const first = await runCli(['-', '--mock', '-q', '-o', 'out.jsonl'], { cwd: dir, stdin: 'a\nb\n' });
+    expect(first.code, first.stderr).toBe(0);
+    // The format the input was read as, not "auto": what a resume compares.
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'out.jsonl.meta.json'), 'utf8')).inputFormat).toBe('txt');
+    const r = await runCli(['in.txt', '--input-format', 'txt', '--mock', '-q', '-o', 'out.jsonl', '--resume'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'llm-batch: out.jsonl was written by a different run (the input was stdin, now it is the file in.txt ' +
+        '(what stdin or a pipe holds is not recorded, so the two cannot be compared)); refusing to mix results. ' +
+        'Pass --force-resume to continue anyway, or write to a new file\n',
+    );
+  });
 });
