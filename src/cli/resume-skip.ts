@@ -4,12 +4,15 @@ import {
   hasRow,
   isInputError,
   loadResumeState,
+  metaPath,
   readRunMeta,
   recordKey,
   repairPartialLine,
   rowKey,
   type CsvLayout,
+  UNCHECKED_BEFORE_KEY,
 } from '../output/index.js';
+import { isoNow } from '../util/iso-now.js';
 import { RunError } from '../errors.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
@@ -85,6 +88,8 @@ export async function loadResumeSkip(
   const ofTheRun = recorded !== undefined && config.models.some((m) => recorded.includes(m));
   const tagRows = ofTheRun && runModel !== config.model;
   const added = ofTheRun ? addedModels(recorded, config.models) : [];
+  // No metadata: nothing to check, and the metadata written now must not vouch for the rows there.
+  const uncheckedBefore = previous ? previous[UNCHECKED_BEFORE_KEY] : isoNow();
   if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
   await repairPartialLine(path, format);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
@@ -98,8 +103,13 @@ export async function loadResumeSkip(
       ...current,
       model: ofTheRun ? runModel : config.model,
       models: sortedModels([...(recorded ?? (previous ? [runModel] : [])), ...config.models]),
+      ...(typeof uncheckedBefore === 'string' ? { [UNCHECKED_BEFORE_KEY]: uncheckedBefore } : {}),
     },
-    ...(added.length > 0 && recorded ? { note: addedModelsNote(added, recorded) } : {}),
+    ...(previous === undefined
+      ? { note: `${path} has no run metadata (${metaPath(path)}), so this resume could not check that its rows come from this input, model and settings` }
+      : added.length > 0 && recorded
+        ? { note: addedModelsNote(added, recorded) }
+        : {}),
   };
 }
 

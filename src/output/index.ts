@@ -15,4 +15,4 @@ export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 export type { ReadOptions } from './read-results.js';
 export { compactResults, compactFile, removeCompactLeftover, type CompactStats } from './compact.js';
 export { acquireLock, lockHeld, type LockHandle } from './lock.js';
-export { metaPath, readRunMeta, writeRunMeta, diffRunMeta } from './run-meta.js';
+export { metaPath, readRunMeta, writeRunMeta, diffRunMeta, UNCHECKED_BEFORE_KEY } from './run-meta.js';

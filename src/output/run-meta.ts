@@ -42,6 +42,13 @@ export function writeRunMeta(outputPath: string, meta: Record<string, unknown>):
   }
 }
 
+/**
+ * Set when a resume found rows but no metadata: the time it recorded its own settings. Rows that
+ * finished before then were made with settings nobody recorded (their input, model, template may
+ * be others). Later resumes keep it; it is no setting, so no comparison looks at it.
+ */
+export const UNCHECKED_BEFORE_KEY = 'uncheckedBefore';
+
 const MAX_SHOWN = 120;
 
 function show(value: unknown): string {
@@ -85,8 +92,9 @@ function stripUndefined(v: unknown): unknown {
  * One line per top-level setting that differs (deep compare), e.g.
  * `model: was "gpt-4o-mini", now "gpt-4o"`; a missing key shows as `(not set)`.
  * Keys come in the order of `current`, then keys only `previous` has. Long values are shortened.
+ * `uncheckedBefore` is not compared.
  */
 export function diffRunMeta(previous: Record<string, unknown>, current: Record<string, unknown>): string[] {
-  const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])];
+  const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])].filter((key) => key !== UNCHECKED_BEFORE_KEY);
   return keys.filter((key) => !same(previous[key], current[key])).map((key) => `${key}: was ${show(previous[key])}, now ${show(current[key])}`);
 }

@@ -355,6 +355,23 @@ describe('--resume', () => {
 });
 
 describe('run metadata', () => {
+  it('an output without its .meta.json resumes unchecked, says so in one line, and its new metadata does not vouch for the old rows', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['lost q1', 'lost q2']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await run([input, '-o', out, '-m', 'model-a', '-q'])).code).toBe(0);
+    fs.rmSync(`${out}.meta.json`);
+    const finished = Math.max(...rowsOf(out).map((row) => Date.parse((row as unknown as { finished_at: string }).finished_at)));
+    const r = await run([input, '-o', out, '--resume', '-m', 'model-b', '-t', 'Translate: {{prompt}}']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.includes('run metadata'))).toEqual([
+      `llm-batch: ${out} has no run metadata (${out}.meta.json), so this resume could not check that its rows come from this input, model and settings`,
+    ]);
+    const meta = JSON.parse(read(`${out}.meta.json`)) as Record<string, unknown>;
+    expect(meta).toMatchObject({ model: 'model-b', template: 'Translate: {{prompt}}' });
+    // Rows finished before this time were made with settings nobody recorded.
+    expect(Date.parse(meta.uncheckedBefore as string)).toBeGreaterThanOrEqual(finished);
+  });
+
   it('out.jsonl.meta.json is written next to the output and holds no API key', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['m1', 'm2']);
     const out = path.join(ctx.dir, 'out.jsonl');

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
-import { diffRunMeta, metaPath, readRunMeta, writeRunMeta } from '../../src/output/index.js';
+import { diffRunMeta, metaPath, readRunMeta, UNCHECKED_BEFORE_KEY, writeRunMeta } from '../../src/output/index.js';
 import { useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
@@ -69,5 +69,11 @@ describe('diffRunMeta', () => {
     const [line] = diffRunMeta({ system: 'x'.repeat(1000) }, { system: 'y' });
     expect(line!.length).toBeLessThan(200);
     expect(line).toContain('…');
+  });
+
+  it('uncheckedBefore (rows older than the metadata) is no setting: not compared', () => {
+    const meta = { model: 'gpt-4o', template: null };
+    expect(diffRunMeta({ ...meta, [UNCHECKED_BEFORE_KEY]: '2026-12-02T02:00:00.000Z' }, meta)).toEqual([]);
+    expect(diffRunMeta(meta, { ...meta, [UNCHECKED_BEFORE_KEY]: '2026-12-02T02:00:00.000Z' })).toEqual([]);
   });
 });
