@@ -14,6 +14,7 @@ import {
 } from '../output/index.js';
 import { isoNow } from '../util/iso-now.js';
 import { RunError } from '../errors.js';
+import { counted } from '../util/group-digits.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import type { CliConfig } from './config.js';
@@ -22,7 +23,25 @@ import { resumeDifferences } from './run-identity.js';
 import { addedModels, addedModelsNote, recordedModels, sortedModels } from './run-models.js';
 
 /** With --resume: whether a record already has a row, and whether that row is an error. */
-export type ResumeSkip = (record: PromptRecord) => 'done' | 'failed' | undefined;
+export interface ResumeSkip {
+  (record: PromptRecord): 'done' | 'failed' | undefined;
+  /** Set for an input whose content is not recorded (stdin, a pipe): see skipAnswered. */
+  readonly unrecorded?: UnrecordedInput;
+}
+
+/**
+ * Stdin or a pipe, whose content no fingerprint tells apart: a resume holds back the records that
+ * have no row in the output until one that has a row shows the input starts as the output's did.
+ */
+interface UnrecordedInput {
+  /** Whether the output has a row for the record (of any kind: a transient failure too). */
+  known: (record: PromptRecord) => boolean;
+  output: string;
+  /** stdin, or the pipe's path. */
+  source: string;
+  /** Records held at most before the refusal: more than a killed run can have left unanswered before its first row. */
+  limit: number;
+}
 
 export interface ResumeState {
   skip: ResumeSkip;
@@ -93,8 +112,19 @@ export async function loadResumeSkip(
   if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
   await repairPartialLine(path, format);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
+  const skip = skipOf(state, runModel, config.retryFailed);
+  const unrecorded: UnrecordedInput | undefined =
+    input === null && state.rows > 0 && !config.forceResume
+      ? {
+          known: (record) => hasRow(state, recordKey(record, runModel)),
+          output: path,
+          source: config.input.kind === 'stdin' ? 'stdin' : config.input.path,
+          // A killed run leaves unanswered at most the records it had pulled (see run-batch's highWater).
+          limit: UNRECORDED_HOLD + 8 * config.concurrency,
+        }
+      : undefined;
   return {
-    skip: skipOf(state, runModel, config.retryFailed),
+    skip: unrecorded ? Object.assign(skip, { unrecorded }) : skip,
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     superseded: state.superseded,
     runModel: ofTheRun ? runModel : config.model,
@@ -129,9 +159,20 @@ function continuedLayout(config: CliConfig, path: string, layout: CsvLayout, tag
   return continued;
 }
 
-/** The records still to send: those a resumed file has no row for, counted in `stats` as skipped otherwise. */
+/** Records held back, beyond a killed run's unanswered ones, before a resume from stdin is refused. */
+const UNRECORDED_HOLD = 10_000;
+
+/**
+ * The records still to send: those a resumed file has no row for, counted in `stats` as skipped
+ * otherwise. From stdin or a pipe (`skip.unrecorded`), whose content was not recorded, the records
+ * without a row are held back until one with a row comes: an input that starts with none of the
+ * output's prompts (another input, or text lines shifted by one added or removed before them:
+ * their ids follow their line numbers) is refused, as an edited file is, before any is sent.
+ */
 export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: ResumeSkip, stats: BatchStats): AsyncGenerator<PromptRecord> {
-  for await (const record of records) {
+  const gate = skip.unrecorded;
+  let held: PromptRecord[] | undefined = gate ? [] : undefined;
+  function* unless(record: PromptRecord): Generator<PromptRecord> {
     const was = skip(record);
     if (!was) yield record;
     else {
@@ -139,6 +180,29 @@ export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: 
       if (was === 'failed') stats.skippedFailed++;
     }
   }
+  for await (const record of records) {
+    if (gate && held) {
+      if (!gate.known(record)) {
+        held.push(record);
+        if (held.length > gate.limit) throw unrecordedChange(gate, `the first ${counted(held.length, 'prompt')}`);
+        continue;
+      }
+      const release = held;
+      held = undefined;
+      for (const early of release) yield* unless(early);
+    }
+    yield* unless(record);
+  }
+  if (gate && held && held.length > 0) throw unrecordedChange(gate, held.length === 1 ? 'the one prompt' : `the ${counted(held.length, 'prompt')}`);
+}
+
+function unrecordedChange(gate: UnrecordedInput, prompts: string): RunError {
+  return new RunError(
+    `${gate.output} was written by a different run (none of ${prompts} read from ${gate.source} has a row there: the input is another, ` +
+      'or was edited since the output was started, as a text line added or removed before the others shifts their ids); ' +
+      'refusing to mix results. Pass --force-resume to continue anyway, or write to a new file',
+    'resume',
+  );
 }
 
 /**

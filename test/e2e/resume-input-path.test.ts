@@ -53,7 +53,7 @@ describe('--resume with the input named another way', () => {
     expect(rows()).toHaveLength(2);
   });
 
-  it('stdin then a file: refused in words that fit (no "older runs"), and no format line when both are text', async () => {
+  it('stdin then a file: refused in words that fit (no "older runs"), and no format line when both are text; shifted stdin refused too', async () => {
     const first = await runCli(['-', '--mock', '-q', '-o', 'out.jsonl'], { cwd: dir, stdin: 'a\nb\n' });
     expect(first.code, first.stderr).toBe(0);
     // The format the input was read as, not "auto": what a resume compares.
@@ -65,5 +65,10 @@ describe('--resume with the input named another way', () => {
         '(what stdin or a pipe holds is not recorded, so the two cannot be compared)); refusing to mix results. ' +
         'Pass --force-resume to continue anyway, or write to a new file\n',
     );
+    // Stdin again, its lines shifted by one added before them (every id is new): refused before anything is sent.
+    const shifted = await runCli(['-', '--mock', '-q', '-o', 'out.jsonl', '--resume'], { cwd: dir, stdin: 'z\na\nb\n' });
+    expect(shifted.code).toBe(2);
+    expect(shifted.stderr).toMatch(/^llm-batch: out\.jsonl was written by a different run \(none of the 3 prompts read from stdin has a row there: /);
+    expect(rows()).toHaveLength(2);
   });
 });
