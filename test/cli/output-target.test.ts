@@ -27,7 +27,7 @@ describe('a --resume with nothing left to ask', () => {
     const program = onIo(createProgram('0.0.0'), io);
     expect(parseArgv(program, [input, '-o', out, '--resume', '--mock'])).toBeUndefined();
     const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
-    const target = await openOutputTarget(config, io, null, undefined, PLAIN_CSV);
+    const target = await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV);
     try {
       expect(fs.existsSync(`${out}.compact.tmp`)).toBe(false);
       const said: string[] = [];
