@@ -227,7 +227,7 @@ describe('the report of a --batch-api --no-wait output', () => {
       expect(submitted.code, submitted.stderr).toBe(75);
       const resumeHint = JSON.parse(fs.readFileSync(summary, 'utf8')).resumeHint;
       expect(resumeHint).toMatch(/--resume$/);
-      const lead = `llm-batch: ${out}.batch.json lists 1 batch (3 requests) not collected yet: the report covers the rows collected so far; to collect them, `;
+      const lead = `llm-batch: ${out}.batch.json lists 1 batch (3 requests) not collected yet: the report covers the rows collected so far; to collect it, `;
 
       const plain = await runCli(['report', out]);
       expect(plain.code, plain.stderr).toBe(0);
