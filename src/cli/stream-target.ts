@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { UsageError } from '../errors.js';
 import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
+import { pathProblem } from './path-problem.js';
 
 /**
  * `-o /dev/null`, `-o /dev/stdout`, a FIFO: an output that is not a regular file is a stream. It
@@ -9,9 +11,13 @@ import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from 
  * stream: the writability check then refuses it in one line.
  */
 export function isStreamTarget(file: string): boolean {
-  if (/^\/(dev|proc)\//.test(file)) return true;
+  if (isOwnStdStream(file)) return true;
   try {
     const stat = fs.statSync(file, { throwIfNoEntry: false });
+    // Under /dev and /proc whatever is there: `-o /dev/fd/3` with `3>>rows.jsonl` appends to the
+    // file fd 3 holds. What is not there (`/proc/x.jsonl`, a closed `/dev/fd/9`) is no stream: the
+    // writability check refuses it before a request is paid for, where opening it failed at the end.
+    if (/^\/(dev|proc)\//.test(file)) return stat !== undefined;
     return stat !== undefined && !stat.isFile() && !stat.isDirectory();
   } catch {
     return false;
@@ -40,7 +46,19 @@ export function openStreamOutput(
   return openStreamTarget(file, format, layout);
 }
 
-/** Rows to a stream target; closing flushes and closes the file, and says if that failed. */
+/**
+ * Rows to a stream target; closing flushes and closes the file, and says if that failed. Opened now,
+ * so that a device that takes no writes (`-o /dev/fd/9` naming no open descriptor: ENXIO) is refused
+ * before a request is paid for, not when the first row comes. Not a FIFO or pipe: opening one waits
+ * for its reader (a live run waits for it itself, see fifo-output.ts).
+ */
 function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout): RowWriter {
-  return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true });
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isFIFO()) return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true });
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'a');
+  } catch (err) {
+    throw new UsageError(`--output ${file}: ${pathProblem(err)}`);
+  }
+  return streamWriter(fs.createWriteStream(file, { fd }), format, layout, { end: true });
 }
