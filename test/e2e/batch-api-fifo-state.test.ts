@@ -8,8 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { runShell, spawnCli, waitForExit } from '../helpers/run-cli.js';
-import { until } from '../helpers/until.js';
+import { runShell, sigtermOnceSaid } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-fifo-state-');
 const runShellIn = (script: string, timeoutMs = 20_000) => runShell(script, ctx.dir, {}, timeoutMs);
@@ -110,13 +109,8 @@ describe('--batch-api into a FIFO with nobody reading it', () => {
     const fifo = path.join(ctx.dir, 'rows.jsonl');
     execFileSync('mkfifo', [fifo]);
     // The FIFO's open once held a thread of libuv's pool, and then no signal ended the run.
-    const child = spawnCli([path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', fifo]);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exit = waitForExit(child, 15_000);
-    await until(() => child.exitCode !== null || /nobody reading it/.test(stderr), 'the wait for a reader to be said');
-    child.kill('SIGTERM');
-    const r = await exit;
+    const args = [path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '--no-cache', '--batch-api', '--poll', '0.05', '-o', fifo];
+    const r = await sigtermOnceSaid(args, /nobody reading it/, 'the wait for a reader to be said');
     expect(r.signal, 'the run hung').toBeNull();
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain(`llm-batch: nobody opened ${fifo} for reading: no prompt was sent\n`);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { textSoFar, until } from '../helpers/until.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { seededRandom } from '../helpers/seeded-random.js';
-import { parseJsonl, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { parseJsonl, sigtermOnceSaid, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-signals-');
 
@@ -358,13 +358,11 @@ describe('-o FIFO with nobody reading it', () => {
     execFileSync('mkfifo', [fifo]);
     // The open of a FIFO with no reader blocked a thread that nothing frees: no signal, not even
     // process.exit, ended the run. Bounded here so that a hang fails the test rather than the suite.
-    const child = spawnCli([input, '-o', fifo, '--summary-json', summary, '--base-url', ctx.server.url]);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exit = waitForExit(child, 15_000);
-    await until(() => child.exitCode !== null || /nobody reading it/.test(stderr), 'the wait for a reader to be said');
-    child.kill('SIGTERM');
-    const r = await exit;
+    const r = await sigtermOnceSaid(
+      [input, '-o', fifo, '--summary-json', summary, '--base-url', ctx.server.url],
+      /nobody reading it/,
+      'the wait for a reader to be said',
+    );
 
     expect(r.signal, 'the run hung').toBeNull();
     expect(r.code, r.stderr).toBe(130);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { recordTempDir } from './run-root.js';
+import { until } from './until.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'llm-batch.js');
@@ -155,4 +156,18 @@ export function writePrompts(dir: string, name: string, prompts: readonly string
   const file = path.join(dir, name);
   fs.writeFileSync(file, prompts.join('\n') + '\n');
   return file;
+}
+
+/**
+ * Starts the built CLI, waits until its stderr says `said` (or it exits), then sends SIGTERM; the
+ * result, with the child killed after `timeoutMs`: a run that hangs fails rather than the suite.
+ */
+export async function sigtermOnceSaid(args: readonly string[], said: RegExp, what: string, timeoutMs = 15_000): Promise<CliResult> {
+  const child = spawnCli(args);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = waitForExit(child, timeoutMs);
+  await until(() => child.exitCode !== null || said.test(stderr), what);
+  child.kill('SIGTERM');
+  return exit;
 }
