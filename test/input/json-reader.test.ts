@@ -17,7 +17,8 @@ describe('a .json array that does not parse', () => {
 
   it.each([
     ['[1,2,]', 6, "Unexpected token ']'"],
-    ['[tru]', 5, "Unexpected token ']'"],
+    // jsonc-parser names the word that is no literal; V8 only the ']' after it.
+    ['[tru]', 2, "Unexpected token ']'"],
     ['{"a": [1, {"b": null}], "c": -1.5e3, "d": }', 43, "Unexpected token '}'"],
     ['[1] x', 5, 'Unexpected non-whitespace character after JSON'],
   ])('%s: column %d (%s)', async (text, column, reason) => {
