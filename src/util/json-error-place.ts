@@ -1,4 +1,6 @@
-import { parse, type ParseError } from 'jsonc-parser';
+// The ESM build: the package's main is a UMD one that requires its parts by computed paths, which
+// the bundle cannot follow.
+import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 
 /**
  * Where JSON.parse stopped, as a line and column of `text`, and its reason without the place. V8
