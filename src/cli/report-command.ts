@@ -9,8 +9,8 @@ import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
-import { lockHeld, metaPath, readRunMeta } from '../output/index.js';
-import { lockPath } from '../output/side-paths.js';
+import { metaPath, readRunMeta } from '../output/index.js';
+import { writtenNowNote } from './written-now.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
 import { pricesOf } from './open-budget.js';
@@ -93,9 +93,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
     const runModel = runModelOf(input);
     // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
-    const inProgress = lockHeld(input);
+    const inProgress = writtenNowNote(input, 'report');
     // Batches a --batch-api run left on the server hold rows this report cannot see (a run in progress collects its own).
-    const pending = inProgress ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
+    const pending = inProgress !== undefined ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
     const outcome = await writeReport({
       input,
       format: flags.format ?? resultsFormat(input),
@@ -107,11 +107,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       refuseEmpty: !writtenByRun(input),
     });
     if (!flags.quiet) {
-      if (inProgress) {
-        io.stderr.write(
-          `llm-batch: ${input} is still being written by a run in progress (it holds ${lockPath(input)}): the report covers the rows written so far\n`,
-        );
-      }
+      if (inProgress) io.stderr.write(inProgress);
       if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
       const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(
