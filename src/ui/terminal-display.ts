@@ -28,7 +28,7 @@ export interface TerminalDisplayOptions {
    * spans several rows, all to be erased. Default: true.
    */
   reflows?: boolean;
-  /** A locale that is not UTF-8: the bar in ASCII (`###...`, `-` between its parts). */
+  /** A locale that is not UTF-8: the bar and the spinner in ASCII (`###...`, `-` between its parts, `-\|/`). */
   ascii?: boolean;
   /** `prompts.txt`, or undefined for stdin. */
   inputName: string | undefined;
@@ -203,6 +203,8 @@ export class TerminalDisplay {
     const spinner = this.o.modules.ora({
       stream: spinnerStream(this.o.stderr, () => this.columns()),
       text: this.spinnerLine(),
+      // ora draws braille (`⠋`) on any platform but Windows, whatever the locale: `-\|/` here.
+      ...(this.o.ascii ? { spinner: 'line' as const } : {}),
       color: this.o.color ? 'cyan' : false,
       hideCursor: false,
       discardStdin: false,

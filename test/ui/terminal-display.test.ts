@@ -1,13 +1,18 @@
 import { PassThrough } from 'node:stream';
+import { spinners } from 'ora';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStats } from '../../src/engine/stats.js';
 import { Screen } from '../../src/ui/screen.js';
 import { type DisplayModules, TerminalDisplay } from '../../src/ui/terminal-display.js';
 import { TERMINAL_CONTROL } from '../../src/ui/sanitize.js';
+import { localeIsAscii } from '../../src/ui/plain-text.js';
 
-/** An ora that only keeps the texts it was given. */
-function fakeOra(texts: string[]): DisplayModules['ora'] {
-  return ((options: { text: string }) => {
+type OraOptions = Parameters<DisplayModules['ora']>[0] & object;
+
+/** An ora that only keeps the texts it was given (and the options it was made with). */
+function fakeOra(texts: string[], made: OraOptions[] = []): DisplayModules['ora'] {
+  return ((options: OraOptions & { text: string }) => {
+    made.push(options);
     texts.push(options.text);
     return {
       start() {},
@@ -49,5 +54,39 @@ describe('TerminalDisplay spinner', () => {
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.at(-1)).toBe('reading in\ufffd]0;PWNED\ufffd\ufffdtxt.csv · 3 prompts…');
     for (const text of texts) expect(text).not.toMatch(TERMINAL_CONTROL);
+  });
+
+  /** The frames ora draws for these options (its own choice when given none, as on Linux). */
+  const framesOf = (options: OraOptions): string[] => {
+    const spinner = options.spinner ?? 'dots';
+    return typeof spinner === 'string' ? spinners[spinner].frames : spinner.frames;
+  };
+
+  it.each([
+    ['LC_ALL=C', 'ASCII', { LC_ALL: 'C' }, /^[\x20-\x7e]+$/],
+    ['LANG=en_US.UTF-8', 'braille', { LANG: 'en_US.UTF-8' }, /^[\u2800-\u28ff]$/],
+  ])('%s: the spinner is drawn in %s', (_locale, _frames, env, frame) => {
+    vi.useFakeTimers();
+    const made: OraOptions[] = [];
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let now = 0;
+    display = new TerminalDisplay({
+      stderr,
+      stats: createStats(0),
+      screen: new Screen(new PassThrough(), stderr),
+      modules: { ora: fakeOra([], made), cliProgress: {} as DisplayModules['cliProgress'] },
+      color: false,
+      ascii: localeIsAscii(env),
+      inputName: 'big.txt',
+      total: () => undefined,
+      counted: () => 3,
+      now: () => now,
+    });
+    now = 1000;
+    vi.advanceTimersByTime(100);
+    expect(made).toHaveLength(1);
+    const frames = framesOf(made[0]!);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(f).toMatch(frame);
   });
 });
