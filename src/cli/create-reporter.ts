@@ -7,7 +7,7 @@ import type { BatchStats } from '../engine/stats.js';
 import type { AnswerPrinter } from '../ui/answer-printer.js';
 import { formatProgressLine, RateMeter } from '../ui/progress.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
-import { Screen, sameTerminal } from '../ui/screen.js';
+import { Screen, sameTerminal, screenedStream } from '../ui/screen.js';
 import { countRunRecords } from './count-run-records.js';
 import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { UsageTally, type UsageByModel } from '../ui/summary.js';
@@ -17,6 +17,11 @@ import type { TerminalDisplay } from '../ui/terminal-display.js';
 export interface CliReporter extends Reporter {
   /** When answers go to the terminal: the row writer that prints them. */
   answerWriter: RowWriter | undefined;
+  /**
+   * `io` for the row writers of `-o -`, `-o /dev/stdout` and `-o /dev/stderr`: on the terminal the
+   * status line is on, their rows go above it rather than onto its end.
+   */
+  readonly rowsIo?: CliIo;
   /** Tokens per model from the rows seen so far: pass to `buildSummary` for the cost. */
   readonly usageByModel: UsageByModel;
   /** The input's record count when the progress display counted it. */
@@ -108,13 +113,34 @@ async function createAnswerPrinter(config: CliConfig, io: CliIo, screen: Screen)
 }
 
 /**
+ * `io` with its stdout and stderr written through the screen where they are the status line's
+ * terminal: a row then scrolls up above the bar as an answer does. A file or another terminal keeps
+ * the stream as it is.
+ */
+function rowsIoFor(io: CliIo, screen: Screen, display: TerminalDisplay | undefined): CliIo {
+  if (!display) return io;
+  const stdout = sameTerminal(io.stdout, io.stderr) ? screenedStream(io.stdout, (text) => screen.stdout(text)) : io.stdout;
+  return {
+    // A getter, as processIo's: node makes process.stdin on first use.
+    get stdin() {
+      return io.stdin;
+    },
+    stdout,
+    stderr: screenedStream(io.stderr, (text) => screen.stderr(text)),
+    env: io.env,
+    onSignal: io.onSignal,
+  };
+}
+
+/**
  * Picks the display for this run:
  * - stderr a terminal (and not --quiet): a spinner, then a progress bar, kept below everything else,
  *   unless the rows are piped to another program that shares the terminal (`| jq`): whole lines only;
  * - otherwise plain lines only, no escape codes: with --progress, one progress line every N seconds;
  * - always the summary line at the end (with --quiet only when a prompt failed) and errors (even with --quiet).
  * With no -o and stdout a terminal, answers are printed there too, in whole rows when stderr shares
- * that terminal so that messages and the bar never cut into them.
+ * that terminal so that messages and the bar never cut into them; rows sent to that terminal
+ * (`-o -`) likewise go above the bar (`rowsIo`).
  */
 export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
   const tally = new UsageTally(config.model);
@@ -186,6 +212,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     close,
     stopping: markStopping,
     answerWriter: printer,
+    rowsIo: rowsIoFor(io, screen, display),
     get usageByModel() {
       return tally.byModel;
     },

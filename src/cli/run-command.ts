@@ -60,7 +60,8 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   try {
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
-    target = await openOutputTarget(config, io, inputFingerprint, input.format, early?.answerWriter, csv, structured?.fingerprint);
+    // Rows to the bar's terminal (`-o -`) go above it: through the display's screen (rowsIo).
+    target = await openOutputTarget(config, early?.rowsIo ?? io, inputFingerprint, input.format, early?.answerWriter, csv, structured?.fingerprint);
     const { sendRows } = await import('./send-rows.js');
     return await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices }, held);
   } finally {

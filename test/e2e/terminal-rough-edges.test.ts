@@ -351,6 +351,32 @@ describe('rows piped to another program on the same terminal (llm-batch | jq)', 
   });
 });
 
+describe('rows written to the terminal the bar is on (-o -)', () => {
+  it('each row is a whole line of its own above the bar, and the bar is gone at the end', async () => {
+    ctx.server.reset();
+    const prompts = ['t1', 't2', 't3', 't4', 't5'];
+    const file = writePrompts(ctx.dir, 'rows-on-tty.txt', prompts);
+    // The rows wait until the bar was drawn: they must come while it is on the screen.
+    const release = holdAnswers(ctx.server);
+    let session: ReturnType<typeof startPty>;
+    try {
+      // Wide enough for a row on one screen line (a JSONL row is ~330 columns).
+      session = startPty([file, '--base-url', ctx.server.url, '-o', '-', '-c', '1'], { cols: 500 });
+      session.child.stdin!.end();
+      await session.waitFor(/[█░]{10,}/);
+    } finally {
+      release();
+    }
+    const r = await session.done;
+    expect(r.code).toBe(0);
+    const rows = r.screen.filter((l) => l.includes('{"id"'));
+    // Not glued onto the bar (`░░ 0% 0/5 · … · 1 in flight{"id":…`), nor the bar onto them.
+    for (const line of rows) expect(line).toMatch(/^\{"id".*\}$/);
+    expect(rows.map((l) => JSON.parse(l).prompt).sort()).toEqual(prompts);
+    expect(joined(r.screen.filter((l) => !rows.includes(l)))).toEqual([expect.stringMatching(/^llm-batch: 5 ok, 0 failed · /)]);
+  });
+});
+
 describe('pacing learned from x-ratelimit-* headers', () => {
   it('says "pacing to N/min (server limit)" while it holds requests back', async () => {
     ctx.server.reset();
