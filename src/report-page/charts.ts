@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import type { Comparison, LatencyFigures, Timeline } from '../report/report-data.js';
+import { fromZero } from './count-axis.js';
 import { fmt, h } from './dom.js';
 
 /** Colours come from the page's CSS variables, so charts follow light and dark mode. */
@@ -67,7 +68,7 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
           cursor: { points: { show: false } },
           // Room above the plot for the markers' labels (up to three lines): inside it they covered the bars' tops.
           padding: [MARK_ROWS_PX, null, null, null],
-          scales: { x: { time: false, range: (_u, min, max) => [min, max + lat.binWidth] } },
+          scales: { x: { time: false, range: (_u, min, max) => [min, max + lat.binWidth] }, y: { range: fromZero } },
           axes: axes('latency', 'answers', (_u, ticks) => ticks.map((t) => fmt.ms(t)), { x: true, y: true }),
           series: [
             { label: 'latency' },
@@ -142,6 +143,7 @@ export function timelineChart(box: HTMLElement, t: Timeline): void {
           width,
           height: height(),
           legend: { show: true },
+          scales: { y: { range: fromZero } },
           axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`, undefined, { y: true }),
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
           series: [
@@ -167,7 +169,7 @@ export function comparisonChart(box: HTMLElement, c: Comparison, lat: LatencyFig
         {
           width,
           height: height(),
-          scales: { x: { time: false } },
+          scales: { x: { time: false }, y: { range: fromZero } },
           axes: axes('latency', 'share of answers', (_u, ticks) => ticks.map((v) => fmt.ms(v)), { x: true }),
           series: [
             { label: 'latency', value: (_u, v) => (v === null ? '–' : fmt.ms(v)) },

@@ -198,6 +198,69 @@ describe('report of a mock-server run, in chromium', () => {
     await oldPage.page.close();
   });
 
+  it('draws the latency histogram on a count axis from 0: a bin of 20 answers beside one of 21 is as tall, not empty', async () => {
+    // Twenty latencies 5 ms apart, one per bin, 20 or 21 answers each: no bin is empty, and an axis that
+    // hugged the data ran from 20 to 21 and drew the bins of 20 empty.
+    const counts = Array.from({ length: 20 }, (_, k) => (k % 3 === 0 ? 21 : 20));
+    const t0 = Date.parse('2026-11-30T10:00:00Z');
+    let n = 0;
+    const lines = counts.flatMap((c, k) =>
+      Array.from({ length: c }, () => {
+        const i = n++;
+        const at = (ms: number) => new Date(t0 + i * 50 + ms).toISOString();
+        return JSON.stringify({
+          id: `u${i}`,
+          line: i + 1,
+          prompt: `p${i}`,
+          response: `a${i}`,
+          error: null,
+          attempts: 1,
+          latency_ms: 100 + 5 * k,
+          started_at: at(0),
+          finished_at: at(100 + 5 * k),
+          model: 'gpt-4o-mini',
+          finish_reason: 'stop',
+          usage: { prompt_tokens: 10, completion_tokens: 20 },
+        });
+      }),
+    );
+    const file = path.join(tmp.dir, 'even.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    expect((await runCli(['report', file, '-q'])).code).toBe(0);
+    const { page, errors } = await openReport(browser.context, path.join(tmp.dir, 'even.html'));
+    const lat = await page.evaluate(() => JSON.parse(document.getElementById('report-data').textContent).latency);
+    // Each bin's bar height in pixels: the blue pixels in the column at the bin's middle, inside the plot.
+    const heights: number[] = await page.evaluate((bins: number) => {
+      const canvas = document.querySelector('#latency canvas');
+      const plot = document.querySelector('#latency .u-over').getBoundingClientRect();
+      const at = canvas.getBoundingClientRect();
+      const dpr = canvas.width / at.width;
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const top = Math.round((plot.top - at.top) * dpr);
+      const bottom = Math.round((plot.bottom - at.top) * dpr);
+      return Array.from({ length: bins }, (_, i) => {
+        const x = Math.round((plot.left - at.left + ((i + 0.5) * plot.width) / bins) * dpr);
+        let blue = 0;
+        for (let y = top; y < bottom; y++) {
+          const p = (y * canvas.width + x) * 4;
+          if (pixels[p + 2] - pixels[p] > 40) blue++;
+        }
+        return blue / dpr;
+      });
+    }, lat.counts.length);
+    const top = Math.max(...lat.counts);
+    const tallest = Math.max(...heights);
+    expect(tallest).toBeGreaterThan(50);
+    for (const [i, count] of (lat.counts as number[]).entries()) {
+      if (count === 0) expect(heights[i], `bin ${i}`).toBeLessThanOrEqual(1);
+      else expect(heights[i]! / tallest, `bin ${i}: ${count} answers`).toBeCloseTo(count / top, 1);
+    }
+    expect(lat.counts.filter((c: number) => c === 20).length).toBeGreaterThan(5);
+    await page.locator('#latency').screenshot({ path: path.join(SHOTS, 'latency-from-zero.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('compares models side by side and shows structured output fields as columns', async () => {
     const a = path.join(tmp.dir, 'alpha.jsonl');
     const b = path.join(tmp.dir, 'beta.jsonl');
