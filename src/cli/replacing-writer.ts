@@ -57,6 +57,70 @@ export function openReplacingWriter(
   };
 }
 
+export interface ReplacingFile {
+  /** Where the new text goes: the temp file, written as the text comes. */
+  writer: NodeJS.WritableStream;
+  /** Ends the stream, fsyncs and closes the temp file and puts it in place of the old one. */
+  commit(): Promise<void>;
+  /** Closes and removes the temp file: the old one stays as it was (or there is none). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * A file written whole as text (`report -o FILE`), replaced as {@link openReplacingWriter} replaces
+ * rows: a temp file opened now, renamed over the file once all is written, removed at once with
+ * exit 130 on Ctrl-C, SIGTERM and a hangup (`io`), the file as it was. `exit` is for tests.
+ */
+export function openReplacingFile(file: string, io?: CliIo, exit: (code: number) => void = (code) => process.exit(code)): ReplacingFile {
+  const { target, tmp } = replacementPaths(file);
+  // Listening before the temp file is there: a signal sent once it is seen must not find Node's own end.
+  const unlisten = io ? listenForInterrupt(io, file, tmp, exit) : () => {};
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'w');
+  } catch (err) {
+    unlisten();
+    throw err;
+  }
+  // Written asynchronously, so that a signal is taken while the text goes out, not once it is all out.
+  const writer = fs.createWriteStream('', { fd, autoClose: false });
+  let open = true;
+  const close = () => {
+    if (open) fs.closeSync(fd);
+    open = false;
+  };
+  return {
+    writer,
+    async commit() {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          writer.once('error', reject);
+          writer.end(() => resolve());
+        });
+        fs.fsyncSync(fd);
+        close();
+        renameDurably(tmp, target);
+      } catch (err) {
+        try {
+          close();
+        } catch {}
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      } finally {
+        unlisten();
+      }
+    },
+    async abandon() {
+      // No write is under way: the writer's failure, or a step before it, is why the file is abandoned.
+      try {
+        close();
+      } catch {}
+      fs.rmSync(tmp, { force: true });
+      unlisten();
+    },
+  };
+}
+
 /** Removes `tmp` and exits 130 on SIGINT, SIGTERM or (a terminal's) SIGHUP; returns the unlisten. */
 function listenForInterrupt(io: CliIo, file: string, tmp: string, exit: (code: number) => void): () => void {
   const say = (line: string) => io.stderr.write(`llm-batch: ${line}\n`);
@@ -77,7 +141,7 @@ export function writtenInPlace(writer: RowWriter): ReplacingWriter {
 }
 
 /** Writes `output` with `write`: committed once `write` is done, abandoned (and rethrown) if it fails. */
-export async function writeWhole<T>(output: ReplacingWriter, write: (writer: RowWriter) => Promise<T>): Promise<T> {
+export async function writeWhole<W, T>(output: { writer: W; commit(): Promise<void>; abandon(): Promise<void> }, write: (writer: W) => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await write(output.writer);

@@ -19,6 +19,7 @@ import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { runErrorExit } from './run-error-exit.js';
 import { counted } from '../util/group-digits.js';
+import { openReplacingFile, type ReplacingFile, writeWhole } from './replacing-writer.js';
 
 const HELP = `
 Examples:
@@ -96,16 +97,19 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const inProgress = writtenNowNote(input, 'report');
     // Batches a --batch-api run left on the server hold rows this report cannot see (a run in progress collects its own).
     const pending = inProgress !== undefined ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
-    const outcome = await writeReport({
-      input,
-      format: flags.format ?? resultsFormat(input),
-      output: toStdout ? io.stdout : output,
-      run,
-      // The manifest as it is now: batches collected since the summary was written are not pending.
-      ...(pending ? { batches: pending.batches } : {}),
-      pricing: { lookup, given, runModel },
-      refuseEmpty: !writtenByRun(input),
-    });
+    const write = (output: string | NodeJS.WritableStream) =>
+      writeReport({
+        input,
+        format: flags.format ?? resultsFormat(input),
+        output,
+        run,
+        // The manifest as it is now: batches collected since the summary was written are not pending.
+        ...(pending ? { batches: pending.batches } : {}),
+        pricing: { lookup, given, runModel },
+        refuseEmpty: !writtenByRun(input),
+      });
+    const replacing = toStdout ? undefined : openReportFile(output, io);
+    const outcome = replacing ? await writeWhole(replacing, write) : await write(toStdout ? io.stdout : output);
     if (!flags.quiet) {
       if (inProgress) io.stderr.write(inProgress);
       if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
@@ -121,6 +125,16 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);
     return ExitCode.usage;
   }
+}
+
+/**
+ * The temp file a report to `file` is written into, opened before the first row is read and renamed
+ * over `file` once the HTML is all in it; Ctrl-C, SIGTERM or a hangup meanwhile remove it and exit
+ * 130, as merge's. None for a path that is no regular file (a FIFO, /dev/null): written in place.
+ */
+function openReportFile(file: string, io: CliIo): ReplacingFile | undefined {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat && !stat.isFile() ? undefined : openReplacingFile(file, io);
 }
 
 /**

@@ -6,7 +6,8 @@ import { runCompact } from '../../src/cli/compact-command.js';
 import { resolveCliConfig } from '../../src/cli/config.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { createProgram, type RawFlags } from '../../src/cli/program.js';
-import { openReplacingWriter } from '../../src/cli/replacing-writer.js';
+import { openReplacingFile, openReplacingWriter, writeWhole } from '../../src/cli/replacing-writer.js';
+import { reportCommand } from '../../src/cli/report-command.js';
 import { runSubcommand } from '../../src/cli/subcommands.js';
 import { onIo, parseArgv } from '../../src/cli/commander-io.js';
 import { okRow, useTmpDir } from '../helpers/result-rows.js';
@@ -100,6 +101,43 @@ describe('openReplacingWriter interrupted', () => {
   });
 });
 
+describe('openReplacingFile (report -o FILE)', () => {
+  it('SIGTERM while the text goes in: the temp file goes at once, the file stays as it was, exit 130', async () => {
+    const { dir, out, tmpFile } = oldOutput();
+    const s = signalIo();
+    const exit = vi.fn();
+    const file = openReplacingFile(out, s.io, exit);
+    await new Promise<void>((resolve) => file.writer.write('<!doctype html>', () => resolve()));
+    expect(fs.readFileSync(tmpFile, 'utf8')).toBe('<!doctype html>');
+    expect(s.send('SIGTERM')).toBe(1);
+    expect(exit).toHaveBeenCalledWith(130);
+    expect(fs.readdirSync(dir)).toEqual(['out.jsonl']);
+    expect(fs.readFileSync(out, 'utf8')).toBe('yesterday\n');
+    expect(s.said()).toBe(`llm-batch: interrupted: nothing was written to ${out} (it is as it was)\n`);
+    await file.abandon();
+  });
+
+  it('commit puts the whole text in place, abandon leaves the file as it was; neither listens after', async () => {
+    for (const fails of [false, true]) {
+      const { dir, out } = oldOutput();
+      const s = signalIo({ terminal: true });
+      const file = openReplacingFile(out, s.io, vi.fn());
+      expect(s.listening()).toBe(3);
+      const text = 'x'.repeat(3_000_000);
+      const done = writeWhole(file, async (writer) => {
+        await new Promise<void>((resolve) => writer.write(text, () => resolve()));
+        if (fails) throw new Error('a bad row');
+        return 'written';
+      });
+      if (fails) await expect(done).rejects.toThrow('a bad row');
+      else expect(await done).toBe('written');
+      expect(s.listening()).toBe(0);
+      expect(fs.readdirSync(dir)).toEqual(['out.jsonl']);
+      expect(fs.readFileSync(out, 'utf8')).toBe(fails ? 'yesterday\n' : text);
+    }
+  });
+});
+
 /** Rows for `merge` and `--compact` to read, enough that the first pass is still going when Ctrl-C comes. */
 function source(dir: string, name: string): string {
   const file = path.join(dir, name);
@@ -131,5 +169,31 @@ describe('merge and --compact take Ctrl-C with their -o file as it was', () => {
     await done.catch(() => {});
     expect(fs.readFileSync(out, 'utf8')).toBe('yesterday\n');
     expect(fs.existsSync(tmpFile)).toBe(false);
+  });
+});
+
+describe('report takes Ctrl-C, SIGTERM and a hangup with its -o file as it was', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s', async (signal) => {
+    const { dir, out, tmpFile } = oldOutput();
+    const html = `${out}.html`;
+    fs.writeFileSync(html, 'yesterday\n');
+    const s = signalIo({ terminal: true });
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const done = reportCommand([source(dir, 'a.jsonl'), '-o', html, '--overwrite'], s.io);
+    // The report's temp file is opened before the first row is read.
+    const tmpHtml = tmpFile.replace('out.jsonl.', 'out.jsonl.html.');
+    expect(fs.existsSync(tmpHtml)).toBe(true);
+    expect(s.send(signal)).toBe(1);
+    expect(exit).toHaveBeenCalledWith(130);
+    expect(fs.existsSync(tmpHtml)).toBe(false);
+    // process.exit did not end this process: the command goes on, and cannot put its report in place.
+    expect(await done).toBe(2);
+    expect(s.said()).toMatch(
+      /^llm-batch: interrupted: nothing was written to \S+out\.jsonl\.html \(it is as it was\)\nllm-batch: cannot write the report: ENOENT/,
+    );
+    expect(fs.readFileSync(html, 'utf8')).toBe('yesterday\n');
+    expect(fs.readdirSync(dir).sort()).toEqual(['a.jsonl', 'out.jsonl', 'out.jsonl.html']);
   });
 });

@@ -55,6 +55,8 @@ describe('llm-batch report', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // The report's temp file (opened before the first row is read) goes with the refusal.
+    expect(fs.readdirSync(dir).filter((f) => !/^[a-z]+\.jsonl$/.test(f))).toEqual([]);
   });
 
   it('takes the run-level figures from a --summary-json file', async () => {
@@ -68,6 +70,42 @@ describe('llm-batch report', () => {
     const data = reportDataOf(path.join(dir, 'out.html'));
     expect(data.run).toMatchObject({ rateLimited: 3, retries: 3, requests: 6 });
     expect(data.figures.rateLimitedRows).toBe(0); // every row got past its 429
+  });
+});
+
+describe('llm-batch report -o FILE interrupted', () => {
+  it('SIGTERM while the temp file exists: exit 130, the temp file removed, the old report as it was', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'sig-'));
+    // Rows enough that the report is still reading them when the temp file is seen (it is opened first).
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({
+        id: `r${i}`,
+        line: i + 1,
+        prompt: `question ${i}`,
+        response: `answer ${i}`,
+        error: null,
+        attempts: 1,
+        latency_ms: 100 + (i % 50),
+        model: 'gpt-4o-mini',
+        usage: { prompt_tokens: 10, completion_tokens: 20 },
+      }),
+    );
+    const results = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(results, rows.join('\n') + '\n');
+    const html = path.join(dir, 'out.html');
+    fs.writeFileSync(html, 'yesterday');
+    const child = spawnCli(['report', results, '-o', html, '--overwrite']);
+    const exited = waitForExit(child);
+    const tmp = `${html}.${child.pid}.tmp`;
+    await until(() => fs.existsSync(tmp) || child.exitCode !== null, 'the temp file');
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGTERM');
+    const r = await exited;
+    // Not Node's own end at the signal (143, and FILE.PID.tmp left behind).
+    expect([r.code, r.signal]).toEqual([130, null]);
+    expect(r.stderr).toMatch(/^llm-batch: interrupted: nothing was written to \S+out\.html \(it is as it was\)\n$/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['out.html', 'out.jsonl']);
+    expect(fs.readFileSync(html, 'utf8')).toBe('yesterday');
   });
 });
 
