@@ -101,7 +101,8 @@ export class StreamedAnswer {
 export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta: string) => void): CompletionResult {
   const notJson = notAnApiBody(raw, headers.get('content-type'));
   if (notJson) throw notJson;
-  const body = JSON.parse(raw) as {
+  // `null` is JSON too: answered as `[]` or `42` are, not with a TypeError for a connection error.
+  const body = (JSON.parse(raw) ?? {}) as {
     choices?: Array<{
       message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown };
       logprobs?: unknown;

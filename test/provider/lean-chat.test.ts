@@ -199,6 +199,29 @@ describe('lean chat transport: a 200 that is not a stream, judged by its body on
   });
 });
 
+/** A server that answers every request with `status`, `type` and `body`, for `run` to ask, then closed. */
+async function answering(type: string, body: string, run: (baseURL: string) => Promise<void>): Promise<void> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': type }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describe('lean chat transport: a 200 whose body is JSON null, on both paths', () => {
+  it.each([true, false])('stream %s', async (stream) => {
+    await answering('application/json', 'null', async (baseURL) => {
+      expect(await same(pair(baseURL), 'null', stream)).toEqual(expect.objectContaining({ type: 'bad_response', message: 'response has no choices' }));
+    });
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
