@@ -190,6 +190,7 @@ class StreamReader implements BodySink {
     if (this.done || this.failed) return;
     if (event.data.startsWith('[DONE]')) {
       this.done = true;
+      this.answer.done();
       return;
     }
     const chunk = JSON.parse(event.data) as Chunk | null;

@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { OpenAI } from './sdk.js';
@@ -36,46 +37,69 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     .withResponse();
   ctx.onActivity();
   const answer = new StreamedAnswer(ctx.onDelta);
-  const head = keepsStreamHead(response.headers) ? keepHead(response) : undefined;
+  const copy = readCopy(response);
   try {
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       ctx.onActivity();
-      head?.drop();
       answer.add(chunk);
     }
   } catch (err) {
-    head?.drop();
+    copy.drop();
     throw err;
   }
-  return answer.finish(response.headers, ctx.signal, answer.empty ? await head?.text : undefined);
+  // The copy is needed only for an answer the stream itself does not prove whole.
+  if (answer.finished || ctx.signal.aborted) copy.drop();
+  else {
+    const seen = await copy.seen;
+    if (seen.done) answer.done();
+    if (answer.empty) return answer.finish(response.headers, ctx.signal, seen.head);
+  }
+  return answer.finish(response.headers, ctx.signal);
+}
+
+/** What the copy of a streamed body showed: whether `[DONE]` came, and the body while no event had. */
+interface CopySeen {
+  done: boolean;
+  head: string | undefined;
 }
 
 /**
- * The body of a streamed response not labelled an event stream, read from a copy alongside the
- * SDK's stream, as the lean path keeps it (see STREAM_HEAD_CHARS): undefined once past that, or
- * once dropped (at the first event: the copy is then cancelled, so it buffers nothing more).
+ * A streamed body read from a copy alongside the SDK's stream, for what that stream does not tell:
+ * whether the closing `[DONE]` came (its iteration ends alike with or without it), and, for a
+ * response not labelled an event stream, the body while no event has come, as the lean path keeps
+ * it (see STREAM_HEAD_CHARS). Events are told apart by the parser the lean path uses. Once dropped,
+ * the copy is cancelled, so it buffers nothing more; a copy that fails or is dropped saw nothing.
  */
-function keepHead(response: Response): { text: Promise<string | undefined>; drop(): void } {
+function readCopy(response: Response): { seen: Promise<CopySeen>; drop(): void } {
   const reader = response.clone().body?.getReader();
-  if (!reader) return { text: Promise.resolve(''), drop() {} };
+  if (!reader) return { seen: Promise.resolve({ done: false, head: '' }), drop() {} };
   let dropped = false;
-  const read = async (): Promise<string | undefined> => {
+  let head = keepsStreamHead(response.headers) ? '' : undefined;
+  let done = false;
+  const parser = createParser({
+    onEvent(event) {
+      head = undefined;
+      if (event.data.startsWith('[DONE]')) done = true;
+    },
+  });
+  const nothing: CopySeen = { done: false, head: undefined };
+  const read = async (): Promise<CopySeen> => {
+    // TextDecoder drops a leading byte order mark, as the lean path does before its parser.
     const decoder = new TextDecoder();
-    let text = '';
     for (;;) {
-      const { done, value } = await reader.read();
-      if (dropped) return undefined;
-      if (done) return text + decoder.decode();
-      text += decoder.decode(value, { stream: true });
-      if (text.length > STREAM_HEAD_CHARS) {
-        dropped = true;
-        await reader.cancel();
-        return undefined;
+      const { done: end, value } = await reader.read();
+      if (dropped) return nothing;
+      const text = end ? decoder.decode() : decoder.decode(value, { stream: true });
+      if (head !== undefined) head = head.length + text.length > STREAM_HEAD_CHARS ? undefined : head + text;
+      parser.feed(text);
+      if (end || done) {
+        if (!end) await reader.cancel();
+        return { done, head };
       }
     }
   };
   return {
-    text: read().catch(() => undefined),
+    seen: read().catch(() => nothing),
     drop() {
       if (dropped) return;
       dropped = true;

@@ -26,6 +26,9 @@ export class StreamedAnswer {
   private usage: CompletionResult['usage'] = null;
   private model: string | null = null;
   private chunks = 0;
+  /** Whether any chunk had a choice, and whether the stream's `[DONE]` came (see {@link finish}). */
+  private choices = false;
+  private ended = false;
   private refusal = '';
   /** Made on the first chunk that has any: a run without tools or logprobs never builds them. */
   private toolCalls: ToolCallParts | undefined;
@@ -41,6 +44,7 @@ export class StreamedAnswer {
     if (chunk.usage) this.usage = toUsage(chunk.usage) ?? this.usage;
     const choice = chunk.choices?.[0];
     if (!choice) return;
+    this.choices = true;
     const changes = choice.delta;
     if (changes) {
       const delta = contentText(changes.content);
@@ -59,6 +63,16 @@ export class StreamedAnswer {
     if (finished) this.finishReason = finished;
   }
 
+  /** The stream's `data: [DONE]` came: it ended as the server meant it to. */
+  done(): void {
+    this.ended = true;
+  }
+
+  /** Whether a finish_reason came: `[DONE]` (see {@link done}) then says nothing more. */
+  get finished(): boolean {
+    return this.finishReason !== null;
+  }
+
   /** Whether any event came (a body kept for {@link finish} is needed only while none has). */
   get empty(): boolean {
     return this.chunks === 0;
@@ -66,12 +80,20 @@ export class StreamedAnswer {
 
   /**
    * The whole answer, or throws why there is none: a stream ends quietly when the connection
-   * closes early or the request is aborted, and only a finish_reason proves the answer is whole.
-   * `body` is the body's text when no event came and it was kept (see STREAM_HEAD_CHARS).
+   * closes early or the request is aborted, and only a finish_reason or the closing `[DONE]` proves
+   * the answer is whole. Some servers send `[DONE]` and no finish_reason: that answer is kept with
+   * finish_reason null, as the same answer without streaming is (retried, it would be paid for again
+   * and fail the same way). `body` is the body's text when no event came and it was kept (see
+   * STREAM_HEAD_CHARS).
    */
   finish(headers: HeaderSource, signal: AbortSignal, body?: string): CompletionResult {
     if (this.finishReason === null) {
       if (signal.aborted) throw signal.reason;
+      if (this.ended) {
+        if (this.choices) return this.result(headers);
+        // As a whole body with no choice is (`{"choices": []}`).
+        throw new AttemptError('bad_response', 'response has no choices');
+      }
       // No event at all: a page, an error, a whole JSON answer or nothing, said as such.
       if (this.chunks === 0) {
         if (body !== undefined) {
@@ -84,6 +106,10 @@ export class StreamedAnswer {
       }
       throw new AttemptError('connection', 'stream ended before the answer finished');
     }
+    return this.result(headers);
+  }
+
+  private result(headers: HeaderSource): CompletionResult {
     const { text, finishReason, usage, model, refusal } = this;
     const result: CompletionResult = { text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) };
     const toolCalls = this.toolCalls?.result();

@@ -199,7 +199,7 @@ describe('lean chat transport: a 200 that is not a stream, judged by its body on
   });
 });
 
-/** A server that answers every request with `status`, `type` and `body`, for `run` to ask, then closed. */
+/** A server that answers every request 200 with `body` of `type`, for `run` to ask, then closed. */
 async function answering(type: string, body: string, run: (baseURL: string) => Promise<void>): Promise<void> {
   const server = http.createServer((req, res) => {
     req.resume();
@@ -213,6 +213,35 @@ async function answering(type: string, body: string, run: (baseURL: string) => P
     await new Promise((resolve) => server.close(resolve));
   }
 }
+
+const event = (choices: object[]) => `data: ${JSON.stringify({ model: 'm', choices })}\n\n`;
+const HELLO = event([{ index: 0, delta: { role: 'assistant', content: 'hello' }, finish_reason: null }]);
+
+/**
+ * A stream with no finish_reason: whole once its `[DONE]` came (some servers never send the
+ * reason), kept with finish_reason null as the same answer without streaming is; cut short without
+ * it. Both paths; a body not labelled an event stream too (the SDK path reads it from a copy).
+ */
+const NO_FINISH: Record<string, { type: string; body: string; expected: Record<string, unknown> }> = {
+  '[DONE]': { type: 'text/event-stream', body: `${HELLO}data: [DONE]\n\n`, expected: { text: 'hello', deltas: 'hello', finishReason: null } },
+  '[DONE], not labelled': { type: 'text/plain', body: `${HELLO}data: [DONE]\n\n`, expected: { text: 'hello', finishReason: null } },
+  'no [DONE]': { type: 'text/event-stream', body: HELLO, expected: { type: 'connection', message: 'stream ended before the answer finished' } },
+  'only [DONE]': { type: 'text/event-stream', body: 'data: [DONE]\n\n', expected: { type: 'bad_response', message: 'response has no choices' } },
+  'no choice, then [DONE]': {
+    type: 'text/event-stream',
+    body: `${event([])}data: [DONE]\n\n`,
+    expected: { type: 'bad_response', message: 'response has no choices' },
+  },
+};
+
+describe('lean chat transport: a stream with no finish_reason, on both paths', () => {
+  it.each(Object.keys(NO_FINISH))('%s', async (kind) => {
+    const { type, body, expected } = NO_FINISH[kind]!;
+    await answering(type, body, async (baseURL) => {
+      expect(await same(pair(baseURL), 'no finish', true)).toMatchObject(expected);
+    });
+  });
+});
 
 describe('lean chat transport: a 200 whose body is JSON null, on both paths', () => {
   it.each([true, false])('stream %s', async (stream) => {
