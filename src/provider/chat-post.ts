@@ -4,6 +4,7 @@ import { CREDENTIALS, MAX_REDIRECTS, type AgentPool } from './agent-pool.js';
 import { dispatchChat } from './chat-dispatch.js';
 import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
 import { ProxyRefusedError, fetchFailed } from './http-fetch.js';
+import { TooManyRedirects } from './too-many-redirects.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk-errors.js';
 import { nodeHttp, nodeHttps } from '../util/node-http.js';
 
@@ -37,19 +38,21 @@ export const isRedirect = (status: number): boolean => status === 307 || status 
 /**
  * Follows a 307/308 `response` to `target` as the SDK's fetch did (credentials dropped on leaving
  * the origin; 301/302/303 come back as they are), up to MAX_REDIRECTS hops; resolves with the
- * first response that is not one it follows.
+ * first response that is not one it follows, and fails with TooManyRedirects when one after
+ * MAX_REDIRECTS hops would be followed again.
  */
 export async function followRedirects(target: ChatTarget, body: string, signal: AbortSignal, response: ChatResponse): Promise<ChatResponse> {
   let url = target.url;
   let headers = target.headers;
   for (let hops = 0; ; hops++) {
     const status = response.status;
-    if (!isRedirect(status) || hops === MAX_REDIRECTS) return response;
+    if (!isRedirect(status)) return response;
     const location = response.headers.get('location');
     if (!location) return response;
     const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
     if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) return response;
     response.discard();
+    if (hops === MAX_REDIRECTS) throw new TooManyRedirects(status, url);
     if (next.origin !== url.origin) {
       const kept = { ...headers };
       for (const name of CREDENTIALS) delete kept[name];

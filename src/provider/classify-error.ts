@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from './sdk-errors.js';
 import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
+import { redirectLoop } from './too-many-redirects.js';
 import { errorMessage } from '../util/error-message.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 
@@ -46,6 +47,9 @@ export function classifyError(err: unknown): AttemptError {
     // Every request would meet the same refusal: stop, as for a rejected key.
     return new AttemptError('connection', refused.message, { status: refused.status, stop: 'proxy' });
   }
+  // Thrown by the lean transport as it is, by the SDK's fetch under an APIConnectionError.
+  const loop = redirectLoop(err);
+  if (loop) return new AttemptError('http', loop.message, { status: loop.status });
   if (err instanceof APIConnectionError) {
     const code = networkCode(err);
     return new AttemptError('connection', `connection failed${code ? ` (${code})` : ''}`, { code });

@@ -2,12 +2,19 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import { CREDENTIALS, MAX_REDIRECTS, createAgentPool, type AgentPool } from './agent-pool.js';
 import { nodeHttp, nodeHttps } from '../util/node-http.js';
+import { TooManyRedirects } from './too-many-redirects.js';
 
 export interface HttpFetchOptions {
   /** The proxy URL for a request URL, or undefined to connect directly (HTTPS_PROXY, NO_PROXY…). */
   proxyFor?: (url: string) => string | undefined;
   /** Agents shared with other transports; by default a pool of its own from `proxyFor`. */
   pool?: AgentPool;
+  /**
+   * A 307/308 still redirecting after MAX_REDIRECTS hops fails the fetch with TooManyRedirects (the
+   * chat path's, as the lean transport does), instead of coming back as the response.
+   * @default false
+   */
+  failRedirectLoops?: boolean;
 }
 
 /**
@@ -43,10 +50,12 @@ export function createHttpFetch(fallback: typeof fetch = globalThis.fetch, optio
       const response = await send(url, init?.method, headers, body ?? undefined, init?.signal ?? undefined, agent, pool.viaProxy(agent));
       const location = response.headers.get('location');
       // A streamed body (a Batch API upload) is gone once sent: such a redirect cannot be followed.
-      if ((response.status !== 307 && response.status !== 308) || !location || hops === MAX_REDIRECTS || body instanceof ReadableStream) return response;
+      if ((response.status !== 307 && response.status !== 308) || !location || body instanceof ReadableStream) return response;
+      if (hops === MAX_REDIRECTS && !options.failRedirectLoops) return response;
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
       if (!next || !isWeb(next)) return response;
       await response.body?.cancel().catch(() => {});
+      if (hops === MAX_REDIRECTS) throw new TooManyRedirects(response.status, url);
       if (next.origin !== url.origin) {
         headers = new Headers(headers);
         for (const name of CREDENTIALS) headers.delete(name);

@@ -138,7 +138,7 @@ export function createSdkChat(options: OpenAIProviderOptions, limitField: TokenL
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',
-    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { pool }), options)),
+    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { pool, failRedirectLoops: true }), options)),
   });
   return {
     complete: (request, ctx) => completeOnce(client, limitField, request, ctx),

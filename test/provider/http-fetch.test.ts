@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFetch } from '../../src/provider/http-fetch.js';
+import { TooManyRedirects } from '../../src/provider/too-many-redirects.js';
 import { classifyError } from '../../src/provider/classify-error.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 
@@ -171,6 +172,17 @@ describe('createHttpFetch redirects', () => {
     const loop = await redirector(308, (base) => `${base}/old`);
     try {
       expect((await createHttpFetch()(`${loop.url}/old`, post)).status).toBe(308);
+    } finally {
+      await loop.close();
+    }
+  });
+
+  it('with failRedirectLoops, fails a redirect loop with TooManyRedirects naming the last URL', async () => {
+    const loop = await redirector(307, (base) => `${base}/old`);
+    try {
+      const failed = createHttpFetch(globalThis.fetch, { failRedirectLoops: true })(`${loop.url}/old`, post);
+      await expect(failed).rejects.toBeInstanceOf(TooManyRedirects);
+      await expect(failed).rejects.toThrow(`HTTP 307: too many redirects: followed 5, and ${loop.url}/old redirected again`);
     } finally {
       await loop.close();
     }

@@ -43,7 +43,7 @@ beforeAll(async () => {
     const to = (base: string) => `${base}/chat/completions`;
     if (req.url?.startsWith('/v1/307/')) res.writeHead(307, { location: to(mock.url) });
     else if (req.url?.startsWith('/v1/cross/')) res.writeHead(308, { location: to(mock.url.replace('127.0.0.1', 'localhost')) });
-    else if (req.url?.startsWith('/v1/loop/')) res.writeHead(307, { location: req.url });
+    else if (req.url?.startsWith('/v1/loop/')) res.writeHead(307, { location: `${req.url.replace(/\?.*/, '')}?token=sk-from-the-server` });
     else res.writeHead(302, { location: to(mock.url) });
     res.end();
   });
@@ -64,7 +64,7 @@ interface Pair {
 function pair(baseURL: string, proxyUrl?: string, apiKey = KEY): Pair {
   const options = { apiKey, baseURL, proxyFor: proxyUrl ? () => proxyUrl : undefined, redact: createRedactor([apiKey]) };
   return {
-    sdk: createSdkComplete({ ...options, fetch: createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }) }),
+    sdk: createSdkComplete({ ...options, fetch: createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor, failRedirectLoops: true }) }),
     lean: createSdkComplete(options),
   };
 }
@@ -514,6 +514,20 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
 
   it.each(['307', 'cross', 'loop', '302'])('redirect %s', async (kind) => {
     await same(pair(`${redirectorUrl}/${kind}`), `redirect ${kind}`, stream);
+  });
+
+  it('a redirect loop: too many redirects, where the last went (no query), not "HTTP 307: no body"', async () => {
+    const got = await same(pair(`${redirectorUrl}/loop`), 'loop', stream);
+    expect(got).toEqual(
+      expect.objectContaining({
+        type: 'http',
+        status: 307,
+        message: `HTTP 307: too many redirects: followed 5, and ${redirectorUrl}/loop/chat/completions redirected again (a redirect loop? check --base-url)`,
+      }),
+    );
+    // The SDK path as -v / --trace set it up (its own fetch, not the test's): the same.
+    const traced = createSdkComplete({ apiKey: KEY, baseURL: `${redirectorUrl}/loop`, trace: () => {} });
+    expect(await outcome(traced, 'loop', stream)).toEqual(got);
   });
 
   it('through a proxy, and its refusals', async () => {
