@@ -20,12 +20,17 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
   return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
 }
 
-/** A server that takes connections and never answers (a black-holed port-forward, a proxy whose backend is gone). */
+/**
+ * A server that takes connections and never answers (a black-holed port-forward, a proxy whose
+ * backend is gone). The setting to lengthen is the deadline that fired, which `detail` names: the
+ * idle timeout's `(--idle-timeout)`, or `--timeout` when that is the shorter.
+ */
 function noResponse(detail: string, config: CliConfig, viaProxy: boolean): string {
   const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+  const deadline = /--timeout\b/.test(detail) ? '--timeout' : '--idle-timeout';
   return (
     `${viaProxy ? `the proxy for ${url}` : url} accepts connections but sent no response, a retry included (${detail}): ` +
-    `is the server (or the proxy's backend) up, and is the port in --base-url the API's? A model still loading may need a longer --idle-timeout`
+    `is the server (or the proxy's backend) up, and is the port in --base-url the API's? A model still loading may need a longer ${deadline}`
   );
 }
 
