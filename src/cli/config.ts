@@ -267,9 +267,10 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
     return; // --base-url is checked when parsed, OPENAI_BASE_URL by envBaseUrl
   }
   const userinfo = url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(baseURL);
-  const query = /[?#]/.test(baseURL);
+  // `?` or `#`, whichever comes first: a fragment alone is shown as one, not as a query never typed.
+  const query = /[?#]/.exec(baseURL)?.[0];
   if (!userinfo && !query) return;
-  const shown = `${url.protocol}//${userinfo ? '***@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}${query ? '?***' : ''}`;
+  const shown = `${url.protocol}//${userinfo ? '***@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}${query ? `${query}***` : ''}`;
   const why = userinfo
     ? 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them'
     : 'has a query string or fragment: llm-batch appends /chat/completions to the base URL, so it would not be sent as one, and the URL is printed in resume commands and the run settings file; remove it (the API key goes in OPENAI_API_KEY)';
@@ -286,7 +287,7 @@ export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): 
   const value = env.OPENAI_BASE_URL?.trim();
   if (!value) return undefined;
   if (isHttpUrl(value)) return withoutTrailingSlashes(value);
-  const shown = createRedactor([apiKey])(value.replace(/^([^/?#]*\/\/)?[^/?#]*@/, '$1***@').replace(/[?#].*$/s, '?***'));
+  const shown = createRedactor([apiKey])(value.replace(/^([^/?#]*\/\/)?[^/?#]*@/, '$1***@').replace(/([?#]).*$/s, '$1***'));
   const hint = value.toLowerCase() === 'mock' ? ' (for the offline mock provider, pass --mock)' : '';
   throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);
 }

@@ -202,6 +202,24 @@ describe('resolveCliConfig: a base URL with credentials', () => {
     expect(e.message).not.toMatch(/PWsecret99|bob/);
   });
 
+  it.each([
+    [{ baseUrl: 'http://127.0.0.1:8080/v1#section' }, {}, '--base-url http://127.0.0.1:8080/v1#*** has a query string or fragment'],
+    [{ baseUrl: 'http://127.0.0.1:8080/v1?k=SECRETq#section' }, {}, '--base-url http://127.0.0.1:8080/v1?*** has a query string or fragment'],
+    [{ baseUrl: 'http://127.0.0.1:8080/v1#SECRETf?k=1' }, {}, '--base-url http://127.0.0.1:8080/v1#*** has a query string or fragment'],
+    [{}, { OPENAI_BASE_URL: 'https://api.example.com/v1#section' }, 'OPENAI_BASE_URL https://api.example.com/v1#*** has a query string or fragment'],
+  ])('a query or fragment is refused, shown as the one typed first, its text never (%j %j)', (flagValues, vars, message) => {
+    const e = usageError(() => resolveCliConfig('p.txt', flags(flagValues), env({}, { OPENAI_API_KEY: 'sk-test-000000000', ...vars }), []));
+    expect(e.message).toContain(message);
+    expect(e.message).not.toMatch(/SECRET|section/);
+  });
+
+  it('OPENAI_BASE_URL that is no http(s) URL: its fragment shown as one, not as a query', () => {
+    const e = usageError(() =>
+      resolveCliConfig('p.txt', flags(), env({}, { OPENAI_API_KEY: 'sk-test-000000000', OPENAI_BASE_URL: 'localhost:8000/v1#SECRETf' }), []),
+    );
+    expect(e.message).toMatch(/^OPENAI_BASE_URL "localhost:8000\/v1#\*\*\*": expected/);
+  });
+
   it.each([['mock'], ['localhost:8000/v1'], ['ftp://host/v1'], ['sk-test-000000000@host/v1']])(
     'OPENAI_BASE_URL %j, no http(s) URL, is a usage error naming it, the key never shown',
     (value) => {
