@@ -79,12 +79,40 @@ function looksUtf16(head: Buffer): InputEncoding | undefined {
   return undefined;
 }
 
+const ENCODING_NAMES: Record<InputEncoding, string> = { 'utf-8': 'UTF-8', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE', latin1: 'Latin-1' };
+
+/** Refuses a BOM that says another encoding than --encoding does: the text would go out as `ÿþh\0` or CJK. */
+function checkBomAgrees(source: string, bom: ReturnType<typeof bomOf>, encoding: InputEncoding | undefined): void {
+  if (bom === undefined || encoding === undefined || bom.encoding === encoding) return;
+  throw new InputError(
+    `${source}: starts with a ${ENCODING_NAMES[bom.encoding]} byte-order mark, but --encoding ${encoding} was given: drop --encoding (the mark says which it is) or pass --encoding ${bom.encoding}`,
+  );
+}
+
+/** Refuses what no --encoding makes text: an archive, a document, a database, UTF-16 read as bytes. */
+function checkStart(source: string, first: Buffer, encoding: InputEncoding | undefined): void {
+  const kind = BINARY_MAGIC.find(([, magic]) => startsWith(first, magic))?.[0];
+  if (kind) {
+    const fix =
+      kind === 'a gzip file' || kind === 'a zstd file'
+        ? `decompress it first (e.g. ${kind === 'a gzip file' ? 'zcat' : 'zstdcat'} FILE | llm-batch)`
+        : 'export it as .csv, .jsonl or .txt';
+    throw new InputError(`${source}: this is ${kind}, not prompts: ${fix}`);
+  }
+  const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be' ? undefined : looksUtf16(first);
+  if (utf16) throw new InputError(`${source}: looks like UTF-16 text without a byte-order mark: pass --encoding ${utf16}`);
+}
+
+/** The first `NUL_AT_START` bytes are the file's start: a NUL there is a binary file, said as such. */
+const NUL_AT_START = 8192;
+
 /**
  * Turns the input's bytes into UTF-8 for the readers, or refuses it with a line number:
  * UTF-16 (Windows Notepad, PowerShell `>`) is decoded by its BOM; without `--encoding`, bytes that
  * are not UTF-8 (Latin-1 `café`) stop the run instead of going out as `caf�`, and binary files
- * (a spreadsheet, an archive) are refused before anything is sent. Valid UTF-8 passes through
- * untouched (one `isUtf8` scan per chunk).
+ * (a spreadsheet, an archive) are refused whatever the flag says: by their signature, by a BOM that
+ * contradicts --encoding, and by a NUL anywhere in the decoded text. Valid UTF-8 passes through
+ * untouched (one `isUtf8` and one NUL search per chunk).
  */
 export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, options: { source: string; encoding?: InputEncoding }): AsyncGenerator<Buffer> {
   const { source } = options;
@@ -93,52 +121,68 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
   let head: Buffer | undefined = Buffer.alloc(0);
   let carry = Buffer.alloc(0);
   let linesBefore = 0;
+  let bytesBefore = 0;
 
   const start = (first: Buffer): Buffer => {
     const bom = bomOf(first);
-    if (encoding === undefined && bom) encoding = bom.encoding;
-    if (encoding === undefined || encoding === 'utf-8') {
-      const kind = BINARY_MAGIC.find(([, magic]) => startsWith(first, magic))?.[0];
-      const utf16 = looksUtf16(first);
-      if (utf16) {
-        throw new InputError(`${source}: looks like UTF-16 text without a byte-order mark: pass --encoding ${utf16}`);
-      }
-      const nul = first.subarray(0, 8192).indexOf(0);
-      if (kind || nul !== -1) {
-        // No flag makes these text: the hint says what does.
-        const fix =
-          kind === 'a gzip file' || kind === 'a zstd file'
-            ? `decompress it first (e.g. ${kind === 'a gzip file' ? 'zcat' : 'zstdcat'} FILE | llm-batch)`
-            : 'export it as .csv, .jsonl or .txt';
-        throw new InputError(`${source}: this is ${kind ?? 'a binary file (it contains NUL bytes)'}, not prompts: ${fix}`);
-      }
-      encoding = 'utf-8';
-      return first;
-    }
-    decoder = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding);
+    checkBomAgrees(source, bom, encoding);
+    encoding ??= bom?.encoding ?? 'utf-8';
+    checkStart(source, first, encoding);
+    if (encoding !== 'utf-8') decoder = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding);
     return first;
   };
 
-  const checkUtf8 = (buf: Buffer, final: boolean): Buffer => {
-    const data = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
-    const keep = final ? 0 : incompleteTail(data);
-    const whole = keep > 0 ? data.subarray(0, data.length - keep) : data;
-    carry = keep > 0 ? Buffer.from(data.subarray(data.length - keep)) : Buffer.alloc(0);
-    if (!isUtf8(whole)) {
-      const at = firstInvalid(whole);
-      const line = linesBefore + countNewlines(whole, at) + 1;
-      const byte = whole[at]!.toString(16).toUpperCase().padStart(2, '0');
-      throw new InputError(
-        `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
-      );
-    }
-    linesBefore += countNewlines(whole);
-    return whole;
+  /** The error for the bad byte at offset `bad` of `text`, naming its line. */
+  const stopAt = (text: Buffer, bad: number, error: (line: number) => InputError): { out: Buffer; error: InputError } => {
+    return { out: text.subarray(0, 0), error: error(linesBefore + countNewlines(text, bad) + 1) };
   };
 
-  const convert = (buf: Buffer, final: boolean): Buffer => {
-    if (decoder) return Buffer.from(decoder.decode(buf, { stream: !final }), 'utf8');
-    return checkUtf8(buf, final);
+  /** A NUL near the start is a binary file: refused with nothing yielded. Later, its line is named. */
+  const nulAt = (text: Buffer, at: number): { out: Buffer; error: InputError } => {
+    if (bytesBefore + at < NUL_AT_START) {
+      return {
+        out: text.subarray(0, 0),
+        error: new InputError(`${source}: this is a binary file (it contains NUL bytes), not prompts: export it as .csv, .jsonl or .txt`),
+      };
+    }
+    return stopAt(
+      text,
+      at,
+      (line) =>
+        new InputError(
+          `${source}:${line}: a NUL byte, which text does not have: files with NUL bytes are refused as binary; if the rest is text, remove them (tr -d '\\000')`,
+        ),
+    );
+  };
+
+  /** Checks UTF-8 text for NUL bytes (and `raw` for invalid UTF-8), counting its lines. */
+  const check = (text: Buffer, raw: boolean): { out: Buffer; error?: InputError } => {
+    const invalid = raw && !isUtf8(text) ? firstInvalid(text) : -1;
+    const nul = text.indexOf(0);
+    let result: { out: Buffer; error?: InputError } = { out: text };
+    if (nul !== -1 && (invalid === -1 || nul < invalid)) result = nulAt(text, nul);
+    else if (invalid !== -1) {
+      const byte = text[invalid]!.toString(16).toUpperCase().padStart(2, '0');
+      result = stopAt(
+        text,
+        invalid,
+        (line) =>
+          new InputError(
+            `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
+          ),
+      );
+    }
+    linesBefore += countNewlines(text);
+    bytesBefore += text.length;
+    return result;
+  };
+
+  const convert = (buf: Buffer, final: boolean): { out: Buffer; error?: InputError } => {
+    if (decoder) return check(Buffer.from(decoder.decode(buf, { stream: !final }), 'utf8'), false);
+    const data = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
+    const keep = final ? 0 : incompleteTail(data);
+    carry = keep > 0 ? Buffer.from(data.subarray(data.length - keep)) : Buffer.alloc(0);
+    return check(keep > 0 ? data.subarray(0, data.length - keep) : data, true);
   };
 
   for await (const chunk of chunks) {
@@ -151,15 +195,18 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
       buf = start(head);
       head = undefined;
     }
-    const out = convert(buf, false);
+    const { out, error } = convert(buf, false);
     if (out.length > 0) yield out;
+    if (error) throw error;
   }
   if (head !== undefined) {
     if (head.length === 0) return;
-    const out = convert(start(head), true);
+    const { out, error } = convert(start(head), true);
     if (out.length > 0) yield out;
+    if (error) throw error;
     return;
   }
-  const last = convert(Buffer.alloc(0), true);
-  if (last.length > 0) yield last;
+  const { out, error } = convert(Buffer.alloc(0), true);
+  if (out.length > 0) yield out;
+  if (error) throw error;
 }

@@ -2,13 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { decodeInput, type InputEncoding } from '../../src/input/decode-input.js';
 
 async function decode(chunks: Buffer[], encoding?: InputEncoding): Promise<string> {
-  async function* source() {
-    yield* chunks;
-  }
   const out: Buffer[] = [];
-  for await (const b of decodeInput(source(), { source: 'in.txt', encoding })) out.push(b);
+  for await (const b of decodeInput(source(chunks), { source: 'in.txt', encoding })) out.push(b);
   return Buffer.concat(out).toString('utf8');
 }
+
+async function* source(chunks: Buffer[]) {
+  yield* chunks;
+}
+
+/** What decodeInput yields before it throws, and the error's message. */
+async function decodeUntilError(chunks: Buffer[], encoding?: InputEncoding): Promise<{ text: string; error: string }> {
+  const out: Buffer[] = [];
+  try {
+    for await (const b of decodeInput(source(chunks), { source: 'in.txt', encoding })) out.push(b);
+  } catch (err) {
+    return { text: Buffer.concat(out).toString('utf8'), error: (err as Error).message };
+  }
+  throw new Error('decodeInput did not throw');
+}
+
+/** `n` lines of 100 characters: `n` × 101 bytes. */
+const filler = (n: number): string => Array.from({ length: n }, (_, i) => `line ${i + 1} `.padEnd(100, 'x')).join('\n') + '\n';
 
 /** Every way of cutting `buf` into two chunks. */
 const splits = (buf: Buffer): Buffer[][] => Array.from({ length: buf.length + 1 }, (_, i) => [buf.subarray(0, i), buf.subarray(i)]);
@@ -45,6 +60,41 @@ describe('decodeInput', () => {
     ['UTF-16 without a BOM', Buffer.from('hello world, how are you\n', 'utf16le'), /UTF-16 text without a byte-order mark: pass --encoding utf-16le/],
   ])('refuses %s before yielding anything', async (_name, bytes, message) => {
     await expect(decode([bytes])).rejects.toThrow(message);
+  });
+
+  const gzip = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x68, 0x65]);
+  const zip = Buffer.from('PK\x03\x04\x14\x00hello\n', 'latin1');
+  it.each([
+    ['gzip', 'latin1', gzip, /this is a gzip file/],
+    ['gzip', 'utf-16le', gzip, /this is a gzip file/],
+    ['gzip', 'utf-16be', gzip, /this is a gzip file/],
+    ['ZIP', 'latin1', zip, /ZIP archive/],
+    ['NUL bytes', 'latin1', Buffer.from('hel\x00lo\n', 'latin1'), /binary file \(it contains NUL bytes\)/],
+    ['a U+0000', 'utf-16le', Buffer.from('\uFEFFhel\u0000lo\n', 'utf16le'), /binary file \(it contains NUL bytes\)/],
+    ['a U+0000', 'utf-16be', Buffer.from('hel\u0000lo\n', 'utf16le').swap16(), /binary file \(it contains NUL bytes\)/],
+    ['UTF-16 without a BOM', 'latin1', Buffer.from('hello world, how are you\n', 'utf16le'), /without a byte-order mark: pass --encoding utf-16le/],
+    ['a UTF-16LE BOM', 'latin1', Buffer.from('\uFEFFhé\n', 'utf16le'), /starts with a UTF-16LE byte-order mark, but --encoding latin1 was given/],
+    ['a UTF-16LE BOM', 'utf-16be', Buffer.from('\uFEFFhé\n', 'utf16le'), /UTF-16LE byte-order mark, but --encoding utf-16be .*--encoding utf-16le/],
+    ['a UTF-8 BOM', 'latin1', Buffer.from('\uFEFFhé\n'), /starts with a UTF-8 byte-order mark, but --encoding latin1/],
+  ] as Array<[string, InputEncoding, Buffer, RegExp]>)('refuses %s under --encoding %s before yielding anything', async (_name, encoding, bytes, message) => {
+    expect(await decodeUntilError([bytes], encoding)).toEqual({ text: '', error: expect.stringMatching(message) });
+  });
+
+  it.each([['utf-8'], ['utf-16le']] as Array<[InputEncoding]>)('a BOM that agrees with --encoding %s is fine', async (encoding) => {
+    expect(await decode([Buffer.from('\uFEFFhé\n', encoding === 'utf-8' ? 'utf8' : 'utf16le')], encoding)).toMatch(/^\uFEFF?hé\n$/);
+  });
+
+  // 100 lines of 101 bytes: past the start, a NUL names its line.
+  it.each([
+    ['UTF-8', undefined, (text: string) => Buffer.from(text)],
+    ['Latin-1', 'latin1', (text: string) => Buffer.from(text, 'latin1')],
+    ['UTF-16LE', 'utf-16le', (text: string) => Buffer.from(`\uFEFF${text}`, 'utf16le')],
+  ] as Array<[string, InputEncoding | undefined, (text: string) => Buffer]>)('a NUL past the start (%s) stops at its line', async (_name, encoding, encode) => {
+    const bytes = encode(`${filler(100)}bad\u0000nul\nafter\n`);
+    for (const chunks of [[bytes], [bytes.subarray(0, 4000), bytes.subarray(4000, 10_001), bytes.subarray(10_001)]]) {
+      const { error } = await decodeUntilError(chunks, encoding);
+      expect(error).toMatch(/^in\.txt:101: a NUL byte.*refused as binary/);
+    }
   });
 
   it('an empty input is empty', async () => {
