@@ -6,7 +6,7 @@ import { crlfToLf } from './crlf.js';
 import { csvRecord, planCsv, type CsvPlan, type CsvRow } from './csv-row.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
-import { guardSource } from './source.js';
+import { guardSource, readFailure } from './source.js';
 import { keptFields, problemRecord } from './to-record.js';
 
 /** What csv-parse yields with `info: true, raw: true`. */
@@ -74,7 +74,17 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
 
   // Errors reach us through the parser (pipeline destroys it with the source's error); the callback only
   // keeps an early `return()` by the consumer, which closes the pipeline, from being an unhandled error.
-  pipeline(input, crlfToLf(), parser, () => {});
+  // A source that fails part-way (a bad byte on a pipe) ends the parse there, and its error is thrown
+  // once the rows before it are read: destroying the parser with it would drop the rows it holds.
+  let failure: unknown;
+  async function* endAtFailure(): AsyncGenerator<string | Buffer> {
+    try {
+      yield* input as AsyncIterable<string | Buffer>;
+    } catch (err) {
+      failure = err;
+    }
+  }
+  pipeline(endAtFailure(), crlfToLf(), parser, () => {});
 
   let plan: CsvPlan | undefined;
   const planned = (): CsvPlan => {
@@ -106,6 +116,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(item.record, options.keepFields);
     if (record !== undefined) yield record;
   }
+  if (failure !== undefined) throw readFailure(source, failure);
   yield* drain(Infinity, undefined);
   // A header with no rows is still checked; an empty file is an input with no prompts, which the run
   // reports as such (exit 5), like an empty text file.

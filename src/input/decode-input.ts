@@ -112,7 +112,8 @@ const NUL_AT_START = 8192;
  * are not UTF-8 (Latin-1 `café`) stop the run instead of going out as `caf�`, and binary files
  * (a spreadsheet, an archive) are refused whatever the flag says: by their signature, by a BOM that
  * contradicts --encoding, and by a NUL anywhere in the decoded text. Valid UTF-8 passes through
- * untouched (one `isUtf8` and one NUL search per chunk).
+ * untouched (one `isUtf8` and one NUL search per chunk). A bad byte past the start yields the
+ * whole lines before its own first, then throws: records read before the bad line are counted.
  */
 export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, options: { source: string; encoding?: InputEncoding }): AsyncGenerator<Buffer> {
   const { source } = options;
@@ -132,9 +133,10 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     return first;
   };
 
-  /** The error for the bad byte at offset `bad` of `text`, naming its line. */
+  /** The complete lines of `text` before offset `bad`, and the error to throw once they are read. */
   const stopAt = (text: Buffer, bad: number, error: (line: number) => InputError): { out: Buffer; error: InputError } => {
-    return { out: text.subarray(0, 0), error: error(linesBefore + countNewlines(text, bad) + 1) };
+    const lineStart = bad === 0 ? 0 : text.lastIndexOf(0x0a, bad - 1) + 1;
+    return { out: text.subarray(0, lineStart), error: error(linesBefore + countNewlines(text, bad) + 1) };
   };
 
   /** A NUL near the start is a binary file: refused with nothing yielded. Later, its line is named. */

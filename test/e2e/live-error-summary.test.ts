@@ -88,6 +88,25 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     expect(written.notRun).toBeGreaterThanOrEqual(1);
   });
 
+  it('a bad byte past the first 64 KB of a pipe: every record before its line is a row or counted in notRun', async () => {
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    const args = ['-o', out, '--input-format', 'txt', '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q'];
+    const child = spawnCli(args, { cwd: ctx.dir, openStdin: '' });
+    const exited = waitForExit(child, 30_000);
+    // 300 lines of 305 bytes (~90 KB: two reads of the pipe), then a Latin-1 line 301 in the second.
+    const lines = Array.from({ length: 300 }, (_, i) => `p${i} ${'y'.repeat(300)}\n`.slice(-305)).join('');
+    child.stdin!.end(Buffer.concat([Buffer.from(lines), Buffer.from('caf\xe9\n', 'latin1')]));
+    const r = await exited;
+
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r)[0]).toMatch(/^llm-batch: <stdin>:301: not valid UTF-8 \(byte 0xE9\)/);
+    const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    expect(written).toMatchObject({ stopped: 'error', failed: 0 });
+    expect(written.ok + written.notRun).toBe(300);
+    expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(written.ok);
+  });
+
   it('a rejected key: stderr gives the --resume command the summary gives, and never the key', async () => {
     const input = path.join(ctx.dir, 'in.txt');
     fs.writeFileSync(input, 'k1\nk2\nk3\n');

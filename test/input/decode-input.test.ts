@@ -84,17 +84,28 @@ describe('decodeInput', () => {
     expect(await decode([Buffer.from('\uFEFFhé\n', encoding === 'utf-8' ? 'utf8' : 'utf16le')], encoding)).toMatch(/^\uFEFF?hé\n$/);
   });
 
-  // 100 lines of 101 bytes: past the start, a NUL names its line.
+  // 100 lines of 101 bytes: past the start, a NUL names its line and the lines before it are read.
   it.each([
     ['UTF-8', undefined, (text: string) => Buffer.from(text)],
     ['Latin-1', 'latin1', (text: string) => Buffer.from(text, 'latin1')],
     ['UTF-16LE', 'utf-16le', (text: string) => Buffer.from(`\uFEFF${text}`, 'utf16le')],
-  ] as Array<[string, InputEncoding | undefined, (text: string) => Buffer]>)('a NUL past the start (%s) stops at its line', async (_name, encoding, encode) => {
-    const bytes = encode(`${filler(100)}bad\u0000nul\nafter\n`);
-    for (const chunks of [[bytes], [bytes.subarray(0, 4000), bytes.subarray(4000, 10_001), bytes.subarray(10_001)]]) {
-      const { error } = await decodeUntilError(chunks, encoding);
-      expect(error).toMatch(/^in\.txt:101: a NUL byte.*refused as binary/);
-    }
+  ] as Array<[string, InputEncoding | undefined, (text: string) => Buffer]>)(
+    'a NUL past the start (%s) stops at its line, after the lines before it',
+    async (_name, encoding, encode) => {
+      const bytes = encode(`${filler(100)}bad\u0000nul\nafter\n`);
+      for (const chunks of [[bytes], [bytes.subarray(0, 4000), bytes.subarray(4000, 10_001), bytes.subarray(10_001)]]) {
+        const { text, error } = await decodeUntilError(chunks, encoding);
+        expect(error).toMatch(/^in\.txt:101: a NUL byte.*refused as binary/);
+        expect(text.replace(/^\uFEFF/, '')).toBe(filler(100));
+      }
+    },
+  );
+
+  it('invalid UTF-8 in a chunk stops at its line, after the lines before it in that chunk', async () => {
+    const bytes = Buffer.concat([Buffer.from(filler(300)), Buffer.from('caf\xe9\nnext\n', 'latin1')]);
+    const { text, error } = await decodeUntilError([bytes.subarray(0, 20_000), bytes.subarray(20_000)]);
+    expect(error).toMatch(/^in\.txt:301: not valid UTF-8 \(byte 0xE9\)/);
+    expect(text).toBe(filler(300));
   });
 
   it('an empty input is empty', async () => {
