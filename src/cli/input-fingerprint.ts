@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { bomOf, decodeInput, type InputEncoding } from '../input/decode-input.js';
+import { lineBreaksOf } from '../input/read-lines.js';
 import { counted } from '../util/group-digits.js';
 
 export interface InputFingerprint {
@@ -110,6 +111,15 @@ async function joinedLine(file: string, bytes: number, encoding: InputEncoding |
     const LF = 0x0a;
     const CR = 0x0d;
     if (char(0) === LF || char(1) === LF || (char(1) === CR && char(2) === LF)) return undefined;
+    if (await crLineBreaks(handle, used)) {
+      // A classic Mac file: a CR ends a line too (the readers split it so), before the bytes or after.
+      if (char(0) === CR || char(1) === CR) return undefined;
+      let lines = 1;
+      const decoder = new TextDecoder(used === 'latin1' ? 'windows-1252' : used);
+      for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1 }))
+        lines += decoder.decode(chunk as Buffer, { stream: true }).match(/\r\n?|\n/g)?.length ?? 0;
+      return lines;
+    }
     let lines = 1;
     const decoder = wide ? new TextDecoder(used) : undefined;
     for await (const chunk of fs.createReadStream(file, { start: 0, end: bytes - 1 })) {
@@ -125,4 +135,12 @@ async function joinedLine(file: string, bytes: number, encoding: InputEncoding |
   } finally {
     await handle.close();
   }
+}
+
+/** Whether the file's lines end in a lone CR (its first line break, in its first 64 KB, says: see readLines). */
+async function crLineBreaks(handle: fs.promises.FileHandle, encoding: InputEncoding): Promise<boolean> {
+  const head = Buffer.alloc(64 * 1024);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(head.subarray(0, bytesRead));
+  return lineBreaksOf(text, bytesRead < head.length) === 'cr';
 }

@@ -10,8 +10,8 @@ export interface Line {
 }
 
 /**
- * A single line longer than this is almost certainly the wrong file (a binary, or a CSV with `\r`-only
- * endings read as text); failing clearly beats exhausting memory or V8's string limit.
+ * A single line longer than this is almost certainly the wrong file (a binary, or one long JSON
+ * document read as lines); failing clearly beats exhausting memory or V8's string limit.
  */
 export const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
@@ -19,8 +19,10 @@ export const MAX_LINE_CHARS = 64 * 1024 * 1024;
  * Splits a byte/text stream into lines, lazily: the next chunk is pulled only when the lines of the
  * current one have been consumed, so memory is bounded by one chunk plus one line whatever the file size.
  * UTF-8 is decoded incrementally (a character split across chunks is fine; invalid bytes become U+FFFD
- * rather than failing a long run half-way). A leading BOM is dropped. Only `\n` ends a line; a `\r`
- * before it is removed, so CRLF and LF files give identical lines (and identical fallback ids).
+ * rather than failing a long run half-way). A leading BOM is dropped. The file's first line break says
+ * how its lines end, as the CSV reader decides: `\n` (a `\r` before it is removed, so CRLF and LF files
+ * give identical lines and fallback ids; a lone `\r` inside a line is text), or a lone `\r`, a classic
+ * Mac file, whose lines end at every `\r`, `\r\n` or `\n`.
  */
 export async function* readLines(input: InputSource, source: string): AsyncGenerator<Line> {
   // ignoreBOM keeps the BOM in the output so that string and Buffer chunks are handled by the same code below.
@@ -29,35 +31,90 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   let pendingChars = 0;
   let lineNo = 0;
   let atStart = true;
+  /** Undecided until the first line break: `cr` when it is a lone `\r`. */
+  let breaks: 'lf' | 'cr' | undefined;
+  /** CR mode: the last chunk ended in `\r`, so a `\n` starting the next one is part of that break. */
+  let skipLF = false;
 
-  function* split(text: string): Generator<Line> {
+  const take = (piece: string): string => {
+    const whole = pending.length === 0 ? piece : pending.join('') + piece;
+    pending = [];
+    pendingChars = 0;
+    return whole;
+  };
+
+  function hold(text: string, from: number): void {
+    if (from >= text.length) return;
+    pending.push(from === 0 ? text : text.slice(from));
+    pendingChars += text.length - from;
+    if (pendingChars > MAX_LINE_CHARS) {
+      throw new InputError(`${source}:${lineNo + 1}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
+    }
+  }
+
+  function* split(text: string, final: boolean): Generator<Line> {
     if (atStart && text.length > 0) {
       atStart = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    let from = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-      const piece = text.slice(from, nl);
-      const whole = pending.length === 0 ? piece : pending.join('') + piece;
-      pending = [];
-      pendingChars = 0;
-      from = nl + 1;
-      yield { line: ++lineNo, text: stripCR(whole) };
+    if (breaks === undefined) {
+      breaks = firstBreak(text, pending, final);
+      if (breaks === undefined) return hold(text, 0);
     }
-    if (from < text.length) {
-      pending.push(from === 0 ? text : text.slice(from));
-      pendingChars += text.length - from;
-      if (pendingChars > MAX_LINE_CHARS) {
-        throw new InputError(`${source}:${lineNo + 1}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
+    if (breaks === 'lf') {
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        const whole = take(text.slice(from, nl));
+        from = nl + 1;
+        yield { line: ++lineNo, text: stripCR(whole) };
       }
+      return hold(text, from);
     }
+    let from = 0;
+    if (skipLF && text.length > 0) {
+      skipLF = false;
+      if (text.charCodeAt(0) === 0x0a) from = 1;
+    }
+    // Text held before the mode was known ends with the `\r` that decided it.
+    if (pending.length > 0 && pending[pending.length - 1]!.endsWith('\r')) yield { line: ++lineNo, text: take('').slice(0, -1) };
+    const BREAK = /[\r\n]/g;
+    BREAK.lastIndex = from;
+    for (let m = BREAK.exec(text); m !== null; m = BREAK.exec(text)) {
+      const at = m.index;
+      yield { line: ++lineNo, text: take(text.slice(from, at)) };
+      from = at + 1;
+      if (text.charCodeAt(at) === 0x0d) {
+        if (from === text.length) skipLF = true;
+        else if (text.charCodeAt(from) === 0x0a) from++;
+      }
+      BREAK.lastIndex = from;
+    }
+    hold(text, from);
   }
 
   for await (const chunk of guardSource<string | Buffer>(input, source)) {
-    yield* split(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    yield* split(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), false);
   }
-  yield* split(decoder.decode());
+  yield* split(decoder.decode(), true);
   if (pending.length > 0) yield { line: ++lineNo, text: stripCR(pending.join('')) };
+}
+
+/** How the lines of a file starting with `head` end (see readLines): `cr` when its first line break is a lone `\r`. */
+export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefined {
+  return firstBreak(head, [], whole);
+}
+
+/**
+ * How the lines of a file end, from its first line break: `text` is the newest chunk, `held` the text
+ * before it (no break in it, but perhaps a final `\r`). Undefined while that cannot be told yet.
+ */
+function firstBreak(text: string, held: readonly string[], final: boolean): 'lf' | 'cr' | undefined {
+  if (held.length > 0 && held[held.length - 1]!.endsWith('\r') && text.length > 0) return text.charCodeAt(0) === 0x0a ? 'lf' : 'cr';
+  const lf = text.indexOf('\n');
+  const cr = text.indexOf('\r');
+  if (cr === -1 || (lf !== -1 && lf < cr)) return lf === -1 ? undefined : 'lf';
+  if (cr + 1 < text.length) return text.charCodeAt(cr + 1) === 0x0a ? 'lf' : 'cr';
+  return final ? 'cr' : undefined;
 }
 
 function stripCR(text: string): string {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { InputFormat } from '../input/input-options.js';
+import { lineBreaksOf } from '../input/read-lines.js';
 
 /**
  * Counts the records of an input file for a progress total, reading it once as a stream (memory stays
@@ -19,14 +20,17 @@ async function countLines(stream: NodeJS.ReadableStream, onProgress?: (n: number
   let records = 0;
   let lineHasText = false;
   let first = true;
+  // A file whose first line break is a lone CR (classic Mac) has its lines end at every CR too, as readLines splits it.
+  let crBreaks = false;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let i = 0;
     // A UTF-8 byte order mark is not text.
     if (first && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    if (first) crBreaks = lineBreaksOf(chunk.toString('latin1', 0, Math.min(chunk.length, 65536)), chunk.length <= 65536) === 'cr';
     first = false;
     for (; i < chunk.length; i++) {
       const b = chunk[i]!;
-      if (b === 0x0a) {
+      if (b === 0x0a || (crBreaks && b === 0x0d)) {
         if (lineHasText) records++;
         lineHasText = false;
       } else if (!lineHasText && !isBlankByte(b)) {

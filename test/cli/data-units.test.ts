@@ -70,6 +70,11 @@ describe('inputChange (resume with a changed input)', () => {
     ['UTF-16 continued', utf16le('alpha\nbeta'), utf16le('gamma').subarray(2), 2],
     ['UTF-16 with a newline first', utf16le('alpha\nbeta'), utf16le('\ngamma').subarray(2), undefined],
     ['a BOM alone before', Buffer.from([0xef, 0xbb, 0xbf]), 'alpha\n', undefined],
+    ['CR-only lines, ended', 'alpha\rbeta\r', 'gamma\r', undefined],
+    ['CR-only lines, a CR first', 'alpha\rbeta', '\rgamma\r', undefined],
+    ['a first line whose CR comes after', 'alpha', '\rgamma\r', undefined],
+    ['CR-only lines, continued', 'alpha\r\rbeta', 'gamma\r', 3],
+    ['a lone CR in an LF file, continued', 'alpha\nbeta\r', 'gamma\n', 2],
   ])('appended to an input whose last line had no newline: %s', async (_label, before, appended, line) => {
     fs.writeFileSync(file, before);
     const old = (await fingerprintFile(file))!;

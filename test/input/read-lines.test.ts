@@ -60,7 +60,43 @@ describe('readLines', () => {
         [5, 'z'],
       ],
     ],
-    ['a lone CR is not a line break', 'a\rb\n', [[1, 'a\rb']]],
+    [
+      'a lone CR in a file whose lines end in LF is text',
+      'a\nb\rc\n',
+      [
+        [1, 'a'],
+        [2, 'b\rc'],
+      ],
+    ],
+    [
+      'a lone CR after a first CRLF is text',
+      'a\r\nb\rc\r\n',
+      [
+        [1, 'a'],
+        [2, 'b\rc'],
+      ],
+    ],
+    [
+      'CR-only line endings (classic Mac), blank lines counted',
+      'one\rtwo\r\rthree\r',
+      [
+        [1, 'one'],
+        [2, 'two'],
+        [3, ''],
+        [4, 'three'],
+      ],
+    ],
+    [
+      'a first lone CR: CRLF and LF end lines too, as one break each',
+      '\uFEFFa\rb\r\nc\nd',
+      [
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+        [4, 'd'],
+      ],
+    ],
+    ['a single line ending in CR', 'a\r', [[1, 'a']]],
     [
       'multi-byte characters',
       'héllo 👋\n日本語\n',

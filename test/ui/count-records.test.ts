@@ -29,6 +29,8 @@ describe('countRecords', () => {
     ['txt', '\ufeffa\r\nb\r\n\r\n', 2],
     ['txt', '', 0],
     ['txt', '\n\n\t\n', 0],
+    ['txt', 'one\rtwo\r\rthree\r', 3],
+    ['txt', 'a\nb\rc\n', 2],
     ['jsonl', '{"prompt":"a"}\n\n{"prompt":"b"}\nnot json\n', 3],
     ['csv', 'id,prompt\n1,hello\n2,"multi\nline"\n\n3,"with ""quotes"""\n', 3],
     ['csv', 'id,prompt\r\n1,a\r\n2,b\r\n', 2],
