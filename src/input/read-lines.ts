@@ -19,7 +19,8 @@ export const MAX_LINE_CHARS = 64 * 1024 * 1024;
  * Splits a byte/text stream into lines, lazily: the next chunk is pulled only when the lines of the
  * current one have been consumed, so memory is bounded by one chunk plus one line whatever the file size.
  * UTF-8 is decoded incrementally (a character split across chunks is fine; invalid bytes become U+FFFD
- * rather than failing a long run half-way). A leading BOM is dropped. The file's first line break says
+ * rather than failing a long run half-way). A BOM starting a line is dropped (the file's, or one in the
+ * middle of files joined by `cat`). The file's first line break says
  * how its lines end, as the CSV reader decides: `\n` (a `\r` before it is removed, so CRLF and LF files
  * give identical lines and fallback ids; a lone `\r` inside a line is text), or a lone `\r`, a classic
  * Mac file, whose lines end at every `\r`, `\r\n` or `\n`.
@@ -30,17 +31,17 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   let pending: string[] = [];
   let pendingChars = 0;
   let lineNo = 0;
-  let atStart = true;
   /** Undecided until the first line break: `cr` when it is a lone `\r`. */
   let breaks: 'lf' | 'cr' | undefined;
   /** CR mode: the last chunk ended in `\r`, so a `\n` starting the next one is part of that break. */
   let skipLF = false;
 
+  /** The line held so far, ending with `piece`, without a BOM: the file's, or one `cat a b` left in the middle. */
   const take = (piece: string): string => {
     const whole = pending.length === 0 ? piece : pending.join('') + piece;
     pending = [];
     pendingChars = 0;
-    return whole;
+    return whole.charCodeAt(0) === 0xfeff ? whole.slice(1) : whole;
   };
 
   function hold(text: string, from: number): void {
@@ -53,10 +54,6 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   }
 
   function* split(text: string, final: boolean): Generator<Line> {
-    if (atStart && text.length > 0) {
-      atStart = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
     if (breaks === undefined) {
       breaks = firstBreak(text, pending, final);
       if (breaks === undefined) return hold(text, 0);
@@ -96,7 +93,7 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
     yield* split(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), false);
   }
   yield* split(decoder.decode(), true);
-  if (pending.length > 0) yield { line: ++lineNo, text: stripCR(pending.join('')) };
+  if (pending.length > 0) yield { line: ++lineNo, text: stripCR(take('')) };
 }
 
 /** How the lines of a file starting with `head` end (see readLines): `cr` when its first line break is a lone `\r`. */

@@ -50,6 +50,15 @@ describe('readLines', () => {
     ],
     ['only the first BOM is dropped', '\uFEFF\uFEFFa', [[1, '\uFEFFa']]],
     [
+      'a BOM starting a line in the middle (cat a.jsonl b.jsonl) is dropped too',
+      '\uFEFF{"a":1}\n\uFEFF{"b":2}\r\nx\uFEFF\n',
+      [
+        [1, '{"a":1}'],
+        [2, '{"b":2}'],
+        [3, 'x\uFEFF'],
+      ],
+    ],
+    [
       'blank lines are kept and counted',
       '\n a \n\r\n\nz',
       [
