@@ -73,7 +73,7 @@ export function runModelOf(meta: Record<string, unknown> | null | undefined, con
  */
 export function skipOf(state: Awaited<ReturnType<typeof loadResumeState>>, runModel: string, retryFailed: boolean): ResumeSkip {
   return (record) => {
-    const key = recordKey(record, runModel);
+    const key = state.keyOf(recordKey(record, runModel));
     return state.succeeded.has(key) ? 'done' : !retryFailed && state.failed.has(key) ? 'failed' : undefined;
   };
 }

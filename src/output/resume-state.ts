@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { ResultRow } from '../types.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { isTransientFailure } from './resume-policy.js';
-import { rowKey } from './row-key.js';
+import { csvStoredKey, rowKey } from './row-key.js';
 
 /** What an earlier run already did, by row key (see `rowKey`). */
 export interface ResumeState {
@@ -26,6 +26,11 @@ export interface ResumeState {
    * whose compaction hit a full disk. The next resume compacts it even if it writes no row.
    */
   superseded: boolean;
+  /**
+   * A row or record key in the form the file holds it, to look it up in the sets: a CSV cannot hold
+   * a lone surrogate (see csvStoredKey), so without this such an id would be asked again by every resume.
+   */
+  keyOf: (key: string) => string;
 }
 
 /** A row that stands for an input line that could not be read as a record. */
@@ -37,7 +42,15 @@ export const isInputError = (row: Pick<ResultRow, 'error'>): boolean => row.erro
  * state (nothing done yet); a torn last row is ignored; a corrupt row throws RunError('resume').
  */
 export async function loadResumeState(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, runModel?: string | null): Promise<ResumeState> {
-  const state: ResumeState = { succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set(), superseded: false };
+  const state: ResumeState = {
+    succeeded: new Set(),
+    failed: new Set(),
+    transient: new Set(),
+    rows: 0,
+    inputErrorLines: new Set(),
+    superseded: false,
+    keyOf: format === 'csv' ? csvStoredKey : (key) => key,
+  };
   if (!existsSync(path)) return state;
   const stale = staleInputErrors();
   for await (const row of readResults(path, format, options)) {
@@ -91,7 +104,8 @@ export function staleInputErrors() {
   };
 }
 
-/** Whether a key has any row in the file (a new row for it supersedes that one). */
+/** Whether a key (of a record, or of a row to be written) has any row in the file (a new row for it supersedes that one). */
 export function hasRow(state: ResumeState, key: string): boolean {
-  return state.succeeded.has(key) || state.failed.has(key) || state.transient.has(key);
+  const held = state.keyOf(key);
+  return state.succeeded.has(held) || state.failed.has(held) || state.transient.has(held);
 }

@@ -21,3 +21,11 @@ export function rowKey(row: Pick<ResultRow, 'id' | 'requested_model' | 'sample'>
 export function recordKey(record: Pick<PromptRecord, 'id' | 'params' | 'sample'>, runModel?: string | null): string {
   return record.sample === undefined ? record.id : answerKey(record.id, record.params.model, record.sample, runModel);
 }
+
+/**
+ * A key as a CSV holds it. Its cells are UTF-8, which has no encoding for a lone UTF-16 surrogate
+ * (a JSONL id `"s\ud800"`): it is written as U+FFFD, and read back so. JSONL keeps it (escaped).
+ */
+export function csvStoredKey(key: string): string {
+  return key.replace(/\p{Cs}/gu, '\uFFFD');
+}

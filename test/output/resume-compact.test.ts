@@ -2,7 +2,18 @@ import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { compactFile, compactResults, isTransientFailure, loadResumeState, openFileWriter, readResults, streamWriter } from '../../src/output/index.js';
+import {
+  compactFile,
+  compactResults,
+  hasRow,
+  isTransientFailure,
+  loadResumeState,
+  openFileWriter,
+  readResults,
+  recordKey,
+  rowKey,
+  streamWriter,
+} from '../../src/output/index.js';
 import { isRetryable } from '../../src/schedule/retry-policy.js';
 import type { ErrorType, ResultRow } from '../../src/types.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
@@ -58,12 +69,42 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     await writeFile(path, format, [okRow('a', 'fixed'), okRow('b', 'x')], true);
     writeFileSync(path, readFileSync(path, 'utf8') + (format === 'csv' ? 'c,3,"torn' : '{"id":"c"'));
     const state = await loadResumeState(path, format);
-    expect(state).toEqual({ succeeded: new Set(['a', 'b']), failed: new Set(), transient: new Set(), rows: 3, inputErrorLines: new Set(), superseded: true });
+    expect(state).toEqual({
+      succeeded: new Set(['a', 'b']),
+      failed: new Set(),
+      transient: new Set(),
+      rows: 3,
+      inputErrorLines: new Set(),
+      superseded: true,
+      keyOf: expect.any(Function),
+    });
   });
 
   it('treats a missing file as nothing done', async () => {
     const state = await loadResumeState(join(tmp(), `none.${format}`), format);
-    expect(state).toEqual({ succeeded: new Set(), failed: new Set(), transient: new Set(), rows: 0, inputErrorLines: new Set(), superseded: false });
+    expect(state).toEqual({
+      succeeded: new Set(),
+      failed: new Set(),
+      transient: new Set(),
+      rows: 0,
+      inputErrorLines: new Set(),
+      superseded: false,
+      keyOf: expect.any(Function),
+    });
+  });
+
+  it('finds an id with a lone UTF-16 surrogate again, which a CSV holds as U+FFFD: it is not asked twice', async () => {
+    const path = join(tmp(), `out.${format}`);
+    // A JSONL input's "s\ud800", and a model × sample key that holds it.
+    await writeFile(path, format, [okRow('s\ud800', 'ok'), okRow('t\udc00', 'ok', { requested_model: 'other', sample: 1 })]);
+    const state = await loadResumeState(path, format, {}, 'gpt-4o-mini');
+    expect(hasRow(state, recordKey({ id: 's\ud800', params: {}, sample: undefined }, 'gpt-4o-mini'))).toBe(true);
+    expect(hasRow(state, recordKey({ id: 't\udc00', params: { model: 'other' }, sample: 1 }, 'gpt-4o-mini'))).toBe(true);
+    // A new row for it (a retry) supersedes the one in the file.
+    expect(hasRow(state, rowKey(okRow('s\ud800', 'again'), 'gpt-4o-mini'))).toBe(true);
+    // Only a lone surrogate: a pair (an emoji) is text, and ids that differ otherwise stay apart.
+    expect(hasRow(state, 's\ud83d\ude00')).toBe(false);
+    expect(hasRow(state, 's')).toBe(false);
   });
 
   it.each([
