@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { formatFromPath, readResults } from '../output/index.js';
+import { readBackFormat, readResults } from '../output/index.js';
 
 /**
  * The batch ids a --batch-api output's rows carry, in the order first seen: once every batch is
@@ -10,7 +10,7 @@ export async function collectedBatchIds(output: string): Promise<string[] | unde
   if (!fs.statSync(output, { throwIfNoEntry: false })?.isFile()) return undefined;
   const ids = new Set<string>();
   try {
-    for await (const row of readResults(output, formatFromPath(output) === 'csv' ? 'csv' : 'jsonl')) if (row.batch_id) ids.add(row.batch_id);
+    for await (const row of readResults(output, readBackFormat(output))) if (row.batch_id) ids.add(row.batch_id);
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import { compactResults, csvLayoutFromFile, formatFromPath, PLAIN_CSV, readRunMeta, type CsvLayout } from '../output/index.js';
+import { compactResults, csvLayoutFromFile, PLAIN_CSV, readBackFormat, readRunMeta, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
@@ -19,7 +19,8 @@ export function runCompact(config: CliConfig, io: CliIo): Promise<number> {
 
 async function compact(config: CliConfig, io: CliIo): Promise<number> {
   if (config.input.kind !== 'file') throw new RunError('--compact needs a results file as input, not stdin', 'usage');
-  const format = formatFromPath(config.input.path) === 'csv' ? 'csv' : 'jsonl';
+  // What the file holds, not its name (`-o r.csv -f jsonl` wrote JSONL): see resultsFileFormat.
+  const format = readBackFormat(config.input.path);
   const unreadable = unreadableReason(config.input.path);
   if (unreadable) throw new RunError(`cannot read input file ${config.input.path}: ${unreadable}`, 'input');
   const meta = readRunMeta(config.input.path);

@@ -4,6 +4,7 @@ import { detectFormat } from '../input/detect-format.js';
 import { templateProblem } from '../input/template.js';
 import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
+import { resultsFileFormat, storedResultsFormat } from '../output/results-format.js';
 import type { RawFlags } from './program.js';
 import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
@@ -134,6 +135,23 @@ function outputFormatOf(file: string): OutputFormat {
   );
 }
 
+const FORMAT_NAMES: Readonly<Record<OutputFormat, string>> = { jsonl: 'JSONL', csv: 'CSV', text: 'text' };
+
+/**
+ * The format a resumed output is continued in: the one it holds (its metadata, or its first bytes),
+ * whatever its name says, so `-o r.csv -f jsonl` resumes as `-o r.csv --resume`. Undefined when the
+ * file holds nothing that tells (it is new, empty, or not ours: -f or the name decide, and the
+ * reader says what is wrong). A -f naming another format is refused: rows of one cannot be
+ * appended to the other. A text output is returned as such, to be refused as one.
+ */
+function resumedFormat(file: string, given: OutputFormat | undefined): OutputFormat | undefined {
+  const stored = storedResultsFormat(file);
+  if (stored === undefined || stored === 'text' || given === undefined || given === stored) return stored;
+  throw new UsageError(
+    `--resume -f ${given}: ${file} holds ${FORMAT_NAMES[stored]} rows, and a resume continues a file in its own format; drop -f ${given} (or pass -f ${stored})`,
+  );
+}
+
 function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliConfig['input'] {
   if (inputArg !== undefined && inputArg !== '-') return { kind: 'file', path: inputArg };
   if (inputArg === undefined && stdinIsTTY) {
@@ -146,7 +164,7 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: 
   // `-o "$OUT"` with OUT unset: said as such, not as a file that cannot be made in the parent folder.
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('--output needs a file path ("-" for stdout); it was empty');
   if (flags.output !== undefined && flags.output !== '-') {
-    const format = flags.format ?? outputFormatOf(flags.output);
+    const format = (flags.resume ? resumedFormat(flags.output, flags.format) : undefined) ?? flags.format ?? outputFormatOf(flags.output);
     // By name, and by what is on disk: a symlink or hard link to the input would be emptied.
     if (input.kind === 'file' && sameFile(input.path, flags.output)) {
       throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);
@@ -301,8 +319,13 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
   if (flags.resume && output.kind === 'file' && output.format === 'text') {
     throw new UsageError(`--resume needs a .jsonl or .csv output, not text (${output.path})`);
   }
-  if (flags.compact && input.kind === 'file' && !/\.(jsonl|ndjson|csv)$/i.test(input.path)) {
-    throw new UsageError(`--compact reads a results file (.jsonl or .csv), got ${input.path}`);
+  // What the file holds, not its name: `-o r.json -f jsonl` wrote JSONL that compacts as any other.
+  if (flags.compact && input.kind === 'file') {
+    const format = resultsFileFormat(input.path);
+    if (format !== 'jsonl' && format !== 'csv')
+      throw new UsageError(
+        `--compact reads a results file (.jsonl or .csv), got ${input.path}${storedResultsFormat(input.path) === 'text' ? ': a text output cannot be read back' : ''}`,
+      );
   }
 }
 

@@ -4,6 +4,7 @@ import {
   acquireLock,
   compactFile,
   openFileWriter,
+  OUTPUT_FORMAT_KEY,
   removeCompactLeftover,
   streamWriter,
   writeEach,
@@ -119,7 +120,8 @@ export async function openOutputTarget(
     // Loaded only now, and only for a directory the user chose: the default one only warns, later.
     if (config.cache?.explicit) await (await import('./open-cache.js')).refuseUnusableCacheDir(config);
     const open = () => {
-      writeRunMeta(out.path, resumed?.meta ?? current);
+      // The format written, so that a resume, --compact, merge and report read the file as it is.
+      writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format });
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });
     };
     if (exists && !config.resume) {

@@ -7,7 +7,18 @@ import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { acquireLock, type LockHandle, diffRunMeta, formatFromPath, metaPath, readRunMeta, type RowWriter, writeRunMeta } from '../output/index.js';
+import {
+  acquireLock,
+  type LockHandle,
+  diffRunMeta,
+  formatFromPath,
+  metaPath,
+  OUTPUT_FORMAT_KEY,
+  readBackFormat,
+  readRunMeta,
+  type RowWriter,
+  writeRunMeta,
+} from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { MOCK_BATCHES_GONE, writtenByMock } from './mock-batches-gone.js';
@@ -146,7 +157,8 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
     return ExitCode.ok;
   }
   const client = connect();
-  const format = formatFromPath(output) === 'csv' ? 'csv' : 'jsonl';
+  // As the run wrote it (`-o r.csv -f jsonl` is JSONL), so cancelled rows are appended in its format.
+  const format = readBackFormat(output);
   let lock: LockHandle;
   try {
     lock = acquireLock(output);
@@ -201,8 +213,6 @@ interface MergeOptions {
   force?: boolean;
   quiet?: boolean;
 }
-
-const resultsFormat = (file: string): 'jsonl' | 'csv' => (formatFromPath(file) === 'csv' ? 'csv' : 'jsonl');
 
 /** The run settings of shard outputs must agree but for the shard: mixing runs would mix answers. */
 function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Record<string, unknown> | undefined {
@@ -293,7 +303,7 @@ async function unanswered(
 
 /** `-o -`: the outputs' own format when they agree (CSV shards stay CSV in a pipe), else JSONL. */
 function stdoutFormat(outputs: readonly string[]): 'jsonl' | 'csv' {
-  return outputs.every((file) => resultsFormat(file) === 'csv') ? 'csv' : 'jsonl';
+  return outputs.every((file) => readBackFormat(file) === 'csv') ? 'csv' : 'jsonl';
 }
 
 /** Checks a merged file's path: not one of the files read, not existing unless --overwrite. */
@@ -321,14 +331,15 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   if (!toStdout) checkMergeTarget(outputs, opts, stream);
   const meta = checkSameRun(outputs, opts.force ?? false, io);
   if (!opts.quiet) for (const file of outputs) io.stderr.write(writtenNowNote(file, 'merge') ?? '');
-  const format = toStdout ? stdoutFormat(outputs) : resultsFormat(opts.output);
-  const given = outputs.map((file) => mergeSource(file, resultsFormat(file), format));
+  // The merged file's format by its name (.csv is CSV); each output is read as what it holds.
+  const format = toStdout ? stdoutFormat(outputs) : formatFromPath(opts.output) === 'csv' ? 'csv' : 'jsonl';
+  const given = outputs.map((file) => mergeSource(file, readBackFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
   const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io);
   const answered = opts.input ? new Set<string>() : undefined;
   const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined));
-  if (meta && !toStdout && !stream) writeRunMeta(opts.output, meta);
+  if (meta && !toStdout && !stream) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.

@@ -3,6 +3,7 @@
  * repairing a torn last row, compacting, the per-output lock and the run metadata file.
  */
 export { formatFromPath, type OutputFormat } from './output-format.js';
+export { readBackFormat, resultsFileFormat, storedResultsFormat } from './results-format.js';
 export { openFileWriter, streamWriter, writeEach, type RowWriter, type StreamWriterOptions } from './row-writer.js';
 export { assertCsvHeader, csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 export { CSV_COLUMNS, LEGACY_CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
@@ -15,4 +16,4 @@ export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 export type { ReadOptions } from './read-results.js';
 export { compactResults, compactFile, removeCompactLeftover, type CompactStats } from './compact.js';
 export { acquireLock, lockHeld, type LockHandle } from './lock.js';
-export { metaPath, readRunMeta, writeRunMeta, diffRunMeta, UNCHECKED_BEFORE_KEY } from './run-meta.js';
+export { metaPath, readRunMeta, writeRunMeta, diffRunMeta, OUTPUT_FORMAT_KEY, UNCHECKED_BEFORE_KEY } from './run-meta.js';

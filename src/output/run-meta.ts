@@ -49,6 +49,17 @@ export function writeRunMeta(outputPath: string, meta: Record<string, unknown>):
  */
 export const UNCHECKED_BEFORE_KEY = 'uncheckedBefore';
 
+/**
+ * The format the run wrote (`jsonl`, `csv`, `text`): `-o r.csv -f jsonl` writes JSONL under a CSV
+ * name, and a resume, `--compact`, `merge` and `report` read it as it is (see results-format.ts).
+ * Not part of the run's identity: a resume continues the file in its own format, and shards merged
+ * into one file may have been written in either.
+ */
+export const OUTPUT_FORMAT_KEY = 'outputFormat';
+
+/** Keys of the metadata that say something about the run without being one of its settings. */
+const NOT_COMPARED: ReadonlySet<string> = new Set([UNCHECKED_BEFORE_KEY, OUTPUT_FORMAT_KEY]);
+
 const MAX_SHOWN = 120;
 
 function show(value: unknown): string {
@@ -92,9 +103,9 @@ function stripUndefined(v: unknown): unknown {
  * One line per top-level setting that differs (deep compare), e.g.
  * `model: was "gpt-4o-mini", now "gpt-4o"`; a missing key shows as `(not set)`.
  * Keys come in the order of `current`, then keys only `previous` has. Long values are shortened.
- * `uncheckedBefore` is not compared.
+ * `uncheckedBefore` and `outputFormat` are not compared.
  */
 export function diffRunMeta(previous: Record<string, unknown>, current: Record<string, unknown>): string[] {
-  const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])].filter((key) => key !== UNCHECKED_BEFORE_KEY);
+  const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])].filter((key) => !NOT_COMPARED.has(key));
   return keys.filter((key) => !same(previous[key], current[key])).map((key) => `${key}: was ${show(previous[key])}, now ${show(current[key])}`);
 }

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { sameFile } from '../util/same-file.js';
+import { readBackFormat } from '../output/results-format.js';
 
 /** `results.jsonl` → `results.html` (beside it). */
 export function defaultReportPath(results: string): string {
@@ -9,9 +10,12 @@ export function defaultReportPath(results: string): string {
   return `${ext ? results.slice(0, -ext.length) : results}.html`;
 }
 
-/** The results format by extension: .csv is CSV, anything else JSONL. */
+/**
+ * The results format: what the file holds (its metadata, its first bytes), else its extension (.csv
+ * is CSV, anything else JSONL); shared with resume, --compact and merge (see readBackFormat).
+ */
 export function resultsFormat(file: string): 'jsonl' | 'csv' {
-  return path.extname(file).toLowerCase() === '.csv' ? 'csv' : 'jsonl';
+  return readBackFormat(file);
 }
 
 const MARK = '<meta name="generator" content="llm-batch report">';

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, requireKey, resolveCliConfig, type Environment } from '../../src/cli/config.js';
 import type { RawFlags } from '../../src/cli/program.js';
 import { type RunError, UsageError } from '../../src/errors.js';
+import { useTmpDir } from '../helpers/result-rows.js';
 
 /** The flags commander hands over when the user gives none. */
 function flags(extra: Partial<RawFlags> = {}): RawFlags {
@@ -173,6 +175,42 @@ describe('resolveCliConfig: resume and friends', () => {
       /--compact reads a results file/,
     );
     expect(resolveCliConfig('results.jsonl', flags({ compact: true, output: 'c.jsonl' }), env(), []).compact).toBe(true);
+  });
+});
+
+describe('resolveCliConfig: a resumed or compacted file is read in the format it holds', () => {
+  const tmp = useTmpDir();
+  const JSONL = '{"id":"1","line":1,"prompt":"a","response":"b","error":null}\n';
+  const CSV = 'id,line,prompt,response\n1,1,a,b\n';
+  const file = (name: string, content: string, recorded?: string) => {
+    const out = path.join(tmp(), name);
+    fs.writeFileSync(out, content);
+    if (recorded) fs.writeFileSync(`${out}.meta.json`, JSON.stringify({ outputFormat: recorded }));
+    return out;
+  };
+
+  it.each([
+    ['-o r.csv -f jsonl, resumed without -f', 'r.csv', JSONL, 'jsonl'],
+    ['-o x.jsonl -f csv, resumed without -f', 'x.jsonl', CSV, 'csv'],
+    ['-o r.json -f jsonl, resumed without -f (the name alone is refused)', 'r.json', JSONL, 'jsonl'],
+  ])('%s', (_name, name, content, format) => {
+    expect(resolveCliConfig('p.txt', flags({ resume: true, output: file(name, content) }), env(), []).output).toMatchObject({ format });
+  });
+
+  it('a -f that names another format than the file holds is refused, saying what works', () => {
+    const out = file('r.csv', JSONL);
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ resume: true, output: out, format: 'csv' }), env(), [])).message).toBe(
+      `--resume -f csv: ${out} holds JSONL rows, and a resume continues a file in its own format; drop -f csv (or pass -f jsonl)`,
+    );
+    expect(resolveCliConfig('p.txt', flags({ resume: true, output: out, format: 'jsonl' }), env(), []).output).toMatchObject({ format: 'jsonl' });
+  });
+
+  it('--compact takes a results file by what it holds: JSONL named .json; a text output is refused as one', () => {
+    expect(resolveCliConfig(file('r.json', JSONL), flags({ compact: true, output: 'c.jsonl' }), env(), []).compact).toBe(true);
+    const text = file('out.txt', '[1-abc] hello\n\n', 'text');
+    expect(usageError(() => resolveCliConfig(text, flags({ compact: true, output: 'c.jsonl' }), env(), [])).message).toBe(
+      `--compact reads a results file (.jsonl or .csv), got ${text}: a text output cannot be read back`,
+    );
   });
 });
 

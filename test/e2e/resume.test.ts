@@ -223,7 +223,7 @@ describe('--resume', () => {
     expect(read(out)).toBe(after);
   });
 
-  it('--resume -f csv on a JSONL results file: exit 2 naming the CSV header, file untouched, nothing sent', async () => {
+  it('--resume -f csv on a JSONL results file: exit 2 saying to drop -f, file untouched, nothing sent', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
     const out = path.join(ctx.dir, 'results.jsonl');
     expect((await run([input, '-o', out])).code).toBe(0);
@@ -231,9 +231,27 @@ describe('--resume', () => {
     const sent = ctx.server.requests.length;
     const r = await run([input, '-o', out, '--resume', '-f', 'csv']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^llm-batch: Output file .*results\.jsonl does not start with the llm-batch CSV header/);
+    expect(r.stderr.trim()).toBe(
+      `llm-batch: --resume -f csv: ${out} holds JSONL rows, and a resume continues a file in its own format; drop -f csv (or pass -f jsonl)`,
+    );
     expect(read(out)).toBe(before);
     expect(ctx.server.requests.length).toBe(sent);
+  });
+
+  it('-o r.csv -f jsonl: --resume without -f continues it as JSONL, and --compact reads it as such (its metadata says so)', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'r.csv');
+    expect((await run([input, '-o', out, '-f', 'jsonl'])).code).toBe(0);
+    expect(JSON.parse(read(`${out}.meta.json`))).toMatchObject({ outputFormat: 'jsonl' });
+    writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
+    const r = await run([input, '-o', out, '--resume']);
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('1 ok')]);
+    expect(rowsOf(out).map((row) => row.prompt)).toEqual(['one', 'two', 'three']);
+    expect(ctx.server.requests).toHaveLength(3);
+    const copy = path.join(ctx.dir, 'c.csv');
+    const c = await runCli(['--compact', out, '-o', copy, '-q']);
+    expect([c.code, c.stderr]).toEqual([0, '']);
+    expect((parseCsv(read(copy), { columns: true }) as Record<string, string>[]).map((row) => row.prompt)).toEqual(['one', 'two', 'three']);
   });
 
   it('--resume on a missing or empty output just runs everything', async () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
-import { diffRunMeta, metaPath, readRunMeta, UNCHECKED_BEFORE_KEY, writeRunMeta } from '../../src/output/index.js';
+import { diffRunMeta, metaPath, OUTPUT_FORMAT_KEY, readRunMeta, UNCHECKED_BEFORE_KEY, writeRunMeta } from '../../src/output/index.js';
 import { useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
@@ -75,5 +75,11 @@ describe('diffRunMeta', () => {
     const meta = { model: 'gpt-4o', template: null };
     expect(diffRunMeta({ ...meta, [UNCHECKED_BEFORE_KEY]: '2026-12-02T02:00:00.000Z' }, meta)).toEqual([]);
     expect(diffRunMeta(meta, { ...meta, [UNCHECKED_BEFORE_KEY]: '2026-12-02T02:00:00.000Z' })).toEqual([]);
+  });
+
+  it('outputFormat (what the file holds) is no setting: an older record without it matches, and so do shards of either format', () => {
+    const meta = { model: 'gpt-4o', template: null };
+    expect(diffRunMeta(meta, { ...meta, [OUTPUT_FORMAT_KEY]: 'jsonl' })).toEqual([]);
+    expect(diffRunMeta({ ...meta, [OUTPUT_FORMAT_KEY]: 'csv' }, { ...meta, [OUTPUT_FORMAT_KEY]: 'jsonl' })).toEqual([]);
   });
 });
