@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { detectFormat } from '../input/detect-format.js';
@@ -310,15 +311,25 @@ export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): 
   throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);
 }
 
+/** The refusal of --resume into a text output, with what does work: text keeps no ids to resume by. */
+function textResume(file: string): string {
+  let started = false;
+  try {
+    started = fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    // a path that cannot be looked up: the output check says why, once --resume is dropped
+  }
+  const instead = started ? `--overwrite in place of --resume to start ${file} again` : 'no --resume';
+  return `--resume needs a .jsonl or .csv output, not text (${file}): a text output keeps no ids to resume by. Run with -o FILE.jsonl or FILE.csv (which --resume can continue), or with ${instead}`;
+}
+
 /** Flags that only make sense together, or not at all together. */
 function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): void {
   if (flags.retryFailed && !flags.resume) throw new UsageError('--retry-failed goes with --resume');
   if (flags.forceResume && !flags.resume) throw new UsageError('--force-resume goes with --resume');
   if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: pick one');
   if (flags.resume && output.kind !== 'file') throw new UsageError('--resume needs an output file: add -o results.jsonl');
-  if (flags.resume && output.kind === 'file' && output.format === 'text') {
-    throw new UsageError(`--resume needs a .jsonl or .csv output, not text (${output.path})`);
-  }
+  if (flags.resume && output.kind === 'file' && output.format === 'text') throw new UsageError(textResume(output.path));
   // What the file holds, not its name: `-o r.json -f jsonl` wrote JSONL that compacts as any other.
   if (flags.compact && input.kind === 'file') {
     const format = resultsFileFormat(input.path);

@@ -6,6 +6,7 @@ import {
   openFileWriter,
   OUTPUT_FORMAT_KEY,
   removeCompactLeftover,
+  resultsFileFormat,
   streamWriter,
   writeEach,
   writeRunMeta,
@@ -68,6 +69,20 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
 }
 
 /**
+ * The refusal of an output that already exists, with advice that works for what it holds (see
+ * resultsFileFormat): a JSONL or CSV results file can be resumed, in its own format; a text output,
+ * or a file that neither its content nor its name shows to be either, cannot.
+ */
+function alreadyExists(file: string): string {
+  const format = resultsFileFormat(file);
+  const resumable = format === 'jsonl' || format === 'csv';
+  const how = resumable
+    ? 'pass --resume to continue it, or --overwrite to replace it'
+    : `pass --overwrite to replace it, or choose another output file${format === 'text' ? ' (a text output cannot be resumed: it keeps no ids)' : ''}`;
+  return `${file} already exists: ${how} (nothing was changed)`;
+}
+
+/**
  * Where rows go: the answer printer, stdout, or a results file, which is checked, locked, and with
  * --resume read back for the ids it already answered.
  */
@@ -106,9 +121,7 @@ export async function openOutputTarget(
 
   checkWritableFile(out.path, '--output');
   const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
-  if (exists && !config.resume && !config.overwrite) {
-    throw new RunError(`${out.path} already exists: pass --resume to continue it, or --overwrite to replace it (nothing was changed)`, 'output');
-  }
+  if (exists && !config.resume && !config.overwrite) throw new RunError(alreadyExists(out.path), 'output');
   const lock = acquireLock(out.path);
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.

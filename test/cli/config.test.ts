@@ -205,6 +205,18 @@ describe('resolveCliConfig: a resumed or compacted file is read in the format it
     expect(resolveCliConfig('p.txt', flags({ resume: true, output: out, format: 'jsonl' }), env(), []).output).toMatchObject({ format: 'jsonl' });
   });
 
+  it('--resume into a text output says what works: --overwrite for one that exists, a .jsonl or .csv output', () => {
+    const started = file('out.txt', '[1-abc] hello\n\n');
+    // Written with -f text: the metadata says so, though the name says JSONL.
+    const named = file('out.jsonl', '{"a":1}\n\n', 'text');
+    for (const out of [started, named]) {
+      expect(usageError(() => resolveCliConfig('p.txt', flags({ resume: true, output: out }), env(), [])).message).toBe(
+        `--resume needs a .jsonl or .csv output, not text (${out}): a text output keeps no ids to resume by. Run with -o FILE.jsonl or FILE.csv (which --resume can continue), or with --overwrite in place of --resume to start ${out} again`,
+      );
+    }
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ resume: true, output: 'new.txt' }), env(), [])).message).toMatch(/, or with no --resume$/);
+  });
+
   it('--compact takes a results file by what it holds: JSONL named .json; a text output is refused as one', () => {
     expect(resolveCliConfig(file('r.json', JSONL), flags({ compact: true, output: 'c.jsonl' }), env(), []).compact).toBe(true);
     const text = file('out.txt', '[1-abc] hello\n\n', 'text');

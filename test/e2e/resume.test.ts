@@ -76,6 +76,19 @@ describe('an existing output file is never clobbered', () => {
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
   });
 
+  it('an existing text output is not offered --resume, which cannot continue it: exit 2, file untouched', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one']);
+    const out = path.join(ctx.dir, 'out.txt');
+    fs.writeFileSync(out, '[1-abc] an answer\n\n');
+    const r = await run([input, '-o', out]);
+    expect([r.code, r.stderr.trim()]).toEqual([
+      2,
+      `llm-batch: ${out} already exists: pass --overwrite to replace it, or choose another output file (a text output cannot be resumed: it keeps no ids) (nothing was changed)`,
+    ]);
+    expect(read(out)).toBe('[1-abc] an answer\n\n');
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it('--overwrite replaces the old content with the new rows', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
     const out = path.join(ctx.dir, 'out.jsonl');
