@@ -3,15 +3,15 @@ import { parse, type InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { crlfToLf } from './crlf.js';
-import { csvRecord, planCsv, type CsvPlan, type CsvRow } from './csv-row.js';
+import { csvRecord, planCsv, rowOf, type CsvPlan } from './csv-row.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource, readFailure } from './source.js';
 import { keptFields, problemRecord } from './to-record.js';
 
-/** What csv-parse yields with `info: true, raw: true`. */
+/** What csv-parse yields with `info: true, raw: true`: cells keyed by their position (see `columns` below). */
 interface ParsedRow {
-  record: CsvRow;
+  record: Record<number, string | undefined>;
   info: InfoRecord;
   raw: string;
 }
@@ -44,8 +44,13 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   const { source } = options;
   let header: string[] | undefined;
   const parser = parse({
-    // Header names are trimmed: `id, title, body` is common and the spaces are never meant.
-    columns: (names: string[]) => (header = names.map((name) => name.trim())),
+    // Header names are trimmed: `id, title, body` is common and the spaces are never meant. csv-parse
+    // keys its rows by position: it would build them as plain objects, where a column named `__proto__`
+    // is lost and two unnamed ones are one key (see rowOf).
+    columns: (names: string[]) => {
+      header = names.map((name) => name.trim());
+      return names.map((_, i) => String(i));
+    },
     bom: true,
     skip_empty_lines: true,
     relax_column_count: true,
@@ -112,8 +117,9 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   for await (const item of guardSource(parser as AsyncIterable<ParsedRow>, source)) {
     const span = spanOf(item.info.lines, item.raw);
     yield* drain(item.info.records - 1, span.line - span.blankBefore);
-    const record = csvRecord(planned(), item.record, span.line, item.info.index, options);
-    if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(item.record, options.keepFields);
+    const row = rowOf(planned(), item.record);
+    const record = csvRecord(planned(), row, span.line, item.info.index, options);
+    if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(row, options.keepFields);
     if (record !== undefined) yield record;
   }
   if (failure !== undefined) throw readFailure(source, failure);

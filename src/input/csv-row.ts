@@ -6,6 +6,7 @@ import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
 
+/** A row's cells by column name; no prototype, so a column may be named `__proto__` or `constructor`. */
 export type CsvRow = Record<string, string | undefined>;
 
 /** What the header says about every row: decided once, so a wrong flag fails the run before any request. */
@@ -64,6 +65,19 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
   // An explicit --id-field that matches nothing would silently give every row a fallback id.
   else if (idField !== undefined) throw new InputError(`${source}: no "${idField}" column in the CSV header for --id-field (found: ${found})`);
   return plan;
+}
+
+/**
+ * A parsed row's cells (keyed by position, see csv-reader.ts) by column name, in an object without a
+ * prototype: a column named `__proto__` is a field like any other.
+ */
+export function rowOf(plan: CsvPlan, cells: Readonly<Record<number, string | undefined>>): CsvRow {
+  const row: CsvRow = Object.create(null) as CsvRow;
+  plan.columns.forEach((column, i) => {
+    // A short row has no key for its missing cells, as csv-parse's own objects had none.
+    if (cells[i] !== undefined) row[column] = cells[i];
+  });
+  return row;
 }
 
 /**

@@ -64,7 +64,6 @@ export function oneLine(text: string, max = 300): string {
 /** --keep-fields: the fields of a row to carry into its result row (named ones that are present, or all). */
 export function keptFields(row: Record<string, unknown>, keep: readonly string[] | 'all'): Record<string, unknown> {
   if (keep === 'all') return { ...row };
-  const out: Record<string, unknown> = {};
-  for (const name of keep) if (row[name] !== undefined) out[name] = row[name];
-  return out;
+  // Own keys only, and set as data (fromEntries): a field named `__proto__` or `constructor` is a field.
+  return Object.fromEntries(keep.filter((name) => Object.hasOwn(row, name) && row[name] !== undefined).map((name) => [name, row[name]]));
 }

@@ -206,6 +206,27 @@ describe('csv input', () => {
     });
   });
 
+  describe('column names that are not plain keys', () => {
+    it('a column named __proto__ or constructor is a field like any other', async () => {
+      for (const text of ['__proto__,prompt,constructor\nP,a,C\n', 'prompt,constructor,__proto__\na,C,P\n']) {
+        const [record] = await csv(text, { keepFields: 'all', template: '{{prompt}} {{__proto__}} {{constructor}}' });
+        expect(record?.problem).toBeUndefined();
+        expect(record?.prompt).toBe('a P C');
+        expect(record?.fields).toEqual(
+          Object.fromEntries([
+            ['prompt', 'a'],
+            ['constructor', 'C'],
+            ['__proto__', 'P'],
+          ]),
+        );
+      }
+      const [byName] = await csv('__proto__,prompt\nP,a\n', { keepFields: ['__proto__'], idField: '__proto__' });
+      expect(byName).toMatchObject({ id: 'P', prompt: 'a', fields: Object.fromEntries([['__proto__', 'P']]) });
+      expect(Object.hasOwn(byName?.fields ?? {}, '__proto__')).toBe(true);
+    });
+
+  });
+
   it('trims header names', async () => {
     const [record] = await csv('id , title\n1,Rain\n', { template: 'T: {{title}}' });
     expect(record).toMatchObject({ id: '1', prompt: 'T: Rain' });
