@@ -30,6 +30,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
     if (column !== '' && seen.has(column)) throw new InputError(`${source}: column "${column}" appears twice in the CSV header`);
     seen.add(column);
   }
+  refuseUnnamedKept(columns, options.keepFields, source);
 
   const plan: CsvPlan = { columns };
   if (template !== undefined) {
@@ -68,8 +69,25 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
 }
 
 /**
+ * Unnamed columns (`id,prompt,,`: spreadsheets leave them) are fine while their cells are not kept.
+ * `--keep-fields all` (or `""`) carries cells under their column's name: two unnamed columns would
+ * be one field, and all but one of their cells lost.
+ */
+function refuseUnnamedKept(columns: readonly string[], keepFields: InputOptions['keepFields'], source: string): void {
+  if (keepFields === undefined || (keepFields !== 'all' && !keepFields.includes(''))) return;
+  const unnamed = columns.flatMap((column, i) => (column === '' ? [i + 1] : []));
+  if (unnamed.length < 2) return;
+  const numbers = `${unnamed.slice(0, -1).join(', ')} and ${unnamed.at(-1)}`;
+  const flag = keepFields === 'all' ? '--keep-fields all' : '--keep-fields ""';
+  throw new InputError(
+    `${source}: columns ${numbers} of the CSV header have no name, and ${flag} would keep their cells as one field ""; name those columns in the header, or name the fields to keep (--keep-fields a,b)`,
+  );
+}
+
+/**
  * A parsed row's cells (keyed by position, see csv-reader.ts) by column name, in an object without a
- * prototype: a column named `__proto__` is a field like any other.
+ * prototype: a column named `__proto__` is a field like any other. Of two unnamed columns the last
+ * cell is the `""` field (its cells are kept only when there is one such column, see planCsv).
  */
 export function rowOf(plan: CsvPlan, cells: Readonly<Record<number, string | undefined>>): CsvRow {
   const row: CsvRow = Object.create(null) as CsvRow;

@@ -156,6 +156,13 @@ describe('csv input', () => {
       ],
       ['--id-field not in the header', 'id,prompt\n1,a\n', { idField: 'uid' }, /^rows\.csv:1: no "uid" column .*--id-field/],
       ['duplicate column', 'prompt,id,prompt\na,1,b\n', {}, /^rows\.csv:1: column "prompt" appears twice/],
+      [
+        'two unnamed columns whose cells --keep-fields all would merge',
+        'id,prompt,,\n1,hello,NOTE-A,NOTE-B\n',
+        { keepFields: 'all' },
+        /^rows\.csv:1: columns 3 and 4 of the CSV header have no name, and --keep-fields all would keep their cells as one field ""; name those columns/,
+      ],
+      ['unnamed columns kept by name', ',prompt,\na,b,c\n', { keepFields: ['', 'prompt'] }, /^rows\.csv:1: columns 1 and 3 of .*--keep-fields ""/],
       ['broken header', 'id,"prompt\n', {}, /^rows\.csv:1: cannot parse the CSV header/],
       ['header only, wrong columns', 'id,title\n', {}, /no "prompt" column/],
       [
@@ -225,6 +232,13 @@ describe('csv input', () => {
       expect(Object.hasOwn(byName?.fields ?? {}, '__proto__')).toBe(true);
     });
 
+    it('unnamed columns are read, and their cells kept when there is one', async () => {
+      const [one] = await csv('id,prompt,\n1,hello,NOTE-A\n', { keepFields: 'all' });
+      expect(one?.fields).toEqual({ id: '1', prompt: 'hello', '': 'NOTE-A' });
+      const [two] = await csv('id,prompt,,\n1,hello,NOTE-A,NOTE-B\n');
+      expect(two).toMatchObject({ id: '1', prompt: 'hello' });
+      expect(two?.problem).toBeUndefined();
+    });
   });
 
   it('trims header names', async () => {
