@@ -3,7 +3,7 @@ import { readProblem } from './path-problem.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
-import { checkCsvHeader, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
+import { checkCsvHeader, checkJsonlFields, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
 import { decodeInput } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -72,15 +72,16 @@ async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: strin
 
 /**
  * Opens the input named by the config; unreadable files are a run error naming the path. A text
- * input's fields are known once its format is, a CSV's once its header is read: a template,
- * --prompt-field, --id-field or --keep-fields naming another is refused here, before the output
- * (or its metadata) is created.
+ * input's fields are known once its format is, a CSV's once its header is read, a JSONL's once its
+ * first rows are: a template, --prompt-field, --id-field or --keep-fields naming another is refused
+ * here, before the output (or its metadata) is created.
  */
 export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   const opened = await openSource(config, io);
   try {
     if (opened.format === 'txt') checkTextFields({ template: config.template, keepFields: config.data.keepFields });
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
+    if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
   } catch (err) {
     await opened.close();
     throw err;

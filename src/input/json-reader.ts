@@ -1,9 +1,7 @@
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import { JsonlFieldScan } from './jsonl-field-scan.js';
-import { promptFieldWant } from './jsonl-fields.js';
+import { fieldScanFor } from './jsonl-fields.js';
 import { objectRecord } from './jsonl-reader.js';
-import { templateWant } from './jsonl-template-scan.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
@@ -64,7 +62,7 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
  */
 function checkFields(elements: readonly unknown[], options: InputOptions): void {
   const { template } = options;
-  const scan = new JsonlFieldScan(template === undefined ? promptFieldWant(options) : templateWant(template), options.source);
+  const scan = fieldScanFor(options, false);
   for (let i = 0; i < elements.length; i++) {
     const element = elements[i];
     let done: boolean;

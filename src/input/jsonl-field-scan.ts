@@ -32,81 +32,142 @@ export interface ScanWant {
   refusal(seen: ScanSeen): string;
 }
 
+/** What a scan checks besides its `ScanWant`. */
+export interface ScanOptions {
+  /** An explicit --id-field: a field no row has would give every row a line-based id, silently. */
+  idField?: string;
+  /** Lines of JSONL (not elements of a .json array): an input in which none is an object is not JSONL. */
+  lines?: boolean;
+}
+
 /**
  * A JSONL file has no header to check field names against, and its rows may be sparse: a field
  * absent from row 1 can be in row 2, and a row without it is that row's own `input` error. A field
  * that no row has is a typo that would fail every row, one stderr line each. So the reader holds
  * back the first rows until every wanted field has been seen (row 1 usually has them all: no
  * delay), and refuses up front only a field that none of them has, within a bounded read-ahead.
+ * An explicit --id-field is looked for the same way (in any row: a row without one gets a
+ * line-based id), and lines none of which is a JSON object are refused as not JSONL at all.
  */
 export class JsonlFieldScan {
   private readonly wanted: Set<string>;
   private readonly keys = new Set<string>();
+  /** The explicit --id-field while no row has had it. */
+  private readonly idWanted = new Set<string>();
+  /** Keys of every object row, Batch API lines and rows with messages too (for the --id-field refusal). */
+  private readonly allKeys = new Set<string>();
   private rows = 0;
   private chars = 0;
   private first: { line: number; row: Record<string, unknown> } | undefined;
+  /** The prompt (or each template field) has been found: a row carries it, or every wanted field was seen. */
+  private promptFound: boolean;
+  private firstObjectLine: number | undefined;
+  /** The first line that is not a JSON object, and what it is instead. */
+  private firstOther: { line: number; what: string } | undefined;
 
   constructor(
     private readonly want: ScanWant,
     private readonly source: string,
+    private readonly options: ScanOptions = {},
   ) {
     this.wanted = new Set(want.fields);
+    this.promptFound = this.wanted.size === 0;
+    if (options.idField !== undefined) this.idWanted.add(options.idField);
   }
 
   /** Looks at one non-blank line; true once no more rows are needed (throws when the read-ahead is spent). */
   see(text: string, line: number): boolean {
-    return this.seeRow(parseObject(text), line, text.length);
+    const parsed = parseObject(text);
+    if (!('row' in parsed)) this.firstOther ??= { line, what: parsed.what };
+    return this.seeRow('row' in parsed ? parsed.row : undefined, line, text.length);
   }
 
   /** As `see`, for a row already parsed (undefined when it is not an object), of `chars` characters as JSON. */
   seeRow(row: Record<string, unknown> | undefined, line: number, chars: number): boolean {
     this.rows++;
     this.chars += chars;
-    if (row && this.want.ends(row, this.first === undefined)) return true;
-    if (row && !isBatchLine(row)) {
-      this.first ??= { line, row };
-      for (const key of Object.keys(row)) {
-        this.keys.add(key);
-        this.wanted.delete(key);
-      }
-    }
-    if (this.wanted.size === 0) return true;
+    if (row) this.look(row, line);
+    if (this.promptFound && this.idWanted.size === 0) return true;
     if (this.rows < READ_AHEAD_ROWS && this.chars < READ_AHEAD_CHARS) return false;
-    // Lines that are none of them objects are their own `invalid JSON` rows, not a sign of a misspelt field.
-    if (this.first === undefined) return true;
-    this.refuse(false);
+    const problem = this.problem(false);
+    if (problem === undefined) return true;
+    throw new InputError(problem);
   }
 
   /** At the end of an input shorter than the read-ahead: refuses a field that none of its rows has. */
   finish(): void {
-    if (this.wanted.size > 0 && this.first !== undefined) this.refuse(true);
+    const problem = this.promptFound && this.idWanted.size === 0 ? undefined : this.problem(true);
+    if (problem !== undefined) throw new InputError(problem);
   }
 
-  private refuse(ended: boolean): never {
+  private look(row: Record<string, unknown>, line: number): void {
+    this.firstObjectLine ??= line;
+    for (const key of Object.keys(row)) {
+      this.allKeys.add(key);
+      this.idWanted.delete(key);
+    }
+    if (this.promptFound) return;
+    if (this.want.ends(row, this.first === undefined)) {
+      this.promptFound = true;
+      return;
+    }
+    if (isBatchLine(row)) return;
+    this.first ??= { line, row };
+    for (const key of Object.keys(row)) {
+      this.keys.add(key);
+      this.wanted.delete(key);
+    }
+    if (this.wanted.size === 0) this.promptFound = true;
+  }
+
+  /** The refusal, once the read-ahead or the input has ended short of what is wanted; undefined: none. */
+  private problem(ended: boolean): string | undefined {
     const rows = groupDigits(this.rows);
     const noRowHas = (field: { no: string; a: string }) =>
       this.rows === 1 ? `its one row has ${field.no}` : `none of the ${ended ? '' : 'first '}${rows} rows has ${field.a}`;
-    const names = [...this.keys];
-    const fields =
-      names.length === 0
-        ? '(none)'
-        : names
-            .slice(0, SHOW_FIELDS)
-            .map((f) => JSON.stringify(f))
-            .join(', ') + (names.length > SHOW_FIELDS ? ', …' : '');
-    const line = this.first?.line ?? 1;
-    const seen: ScanSeen = { line, first: this.first?.row ?? {}, noRowHas, fields, missing: [...this.wanted] };
-    throw new InputError(`${this.source}:${line}: ${this.want.refusal(seen)}`);
+    // An input without rows (empty, or blank lines) has no prompts: the run says so (exit 5).
+    if (this.rows === 0) return undefined;
+    if (this.firstObjectLine === undefined) return this.options.lines ? this.noObjects(ended) : undefined;
+    if (!this.promptFound) {
+      // Lines that are none of them plain rows are their own error rows, not a sign of a misspelt field.
+      if (this.first === undefined) return undefined;
+      const fields = quoteFields(this.keys);
+      const seen: ScanSeen = { line: this.first.line, first: this.first.row, noRowHas, fields, missing: [...this.wanted] };
+      return `${this.source}:${this.first.line}: ${this.want.refusal(seen)}`;
+    }
+    const [idField] = this.idWanted;
+    return `${this.source}:${this.firstObjectLine}: ${noRowHas({ no: `no "${idField}" field`, a: `a "${idField}" field` })} for --id-field (fields: ${quoteFields(this.allKeys)}); check --id-field, or leave it out for line-based ids`;
+  }
+
+  /** Lines of which none is a JSON object: a text file named .jsonl, or JSON that is not one object a line. */
+  private noObjects(ended: boolean): string {
+    const other = this.firstOther ?? { line: 1, what: 'not a JSON object' };
+    const none = this.rows === 1 ? 'its one line is not a JSON object' : `none of the ${ended ? '' : 'first '}${groupDigits(this.rows)} lines is a JSON object`;
+    return (
+      `${this.source}:${other.line}: ${none} (line ${other.line} ${other.what}), so this is not JSONL: ` +
+      'for one prompt per line pass --input-format txt (or name it .txt); a JSON array is read from a .json file'
+    );
   }
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
+function quoteFields(keys: ReadonlySet<string>): string {
+  const names = [...keys];
+  if (names.length === 0) return '(none)';
+  const shown = names.slice(0, SHOW_FIELDS).map((f) => JSON.stringify(f));
+  return shown.join(', ') + (names.length > SHOW_FIELDS ? ', …' : '');
+}
+
+/** A line as a row, or what it is instead (`is not JSON: "…"`, `is a JSON string`…). */
+function parseObject(text: string): { row: Record<string, unknown> } | { what: string } {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return isPlainObject(value) ? value : undefined;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    const trimmed = text.trim();
+    return { what: `is not JSON: ${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)}` };
   }
+  if (isPlainObject(value)) return { row: value };
+  return { what: `is ${value === null ? 'null' : Array.isArray(value) ? 'a JSON array' : `a JSON ${typeof value}`}` };
 }
 
 /** Batch API lines are recognised by a `body` next to any of the request envelope keys. */

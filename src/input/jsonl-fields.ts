@@ -1,8 +1,18 @@
-import { hasMessages, isBatchLine, type ScanSeen, type ScanWant } from './jsonl-field-scan.js';
+import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant } from './jsonl-field-scan.js';
 import type { InputOptions } from './input-options.js';
+import { templateWant } from './jsonl-template-scan.js';
 
 /** Field names that usually hold the prompt, in the order a suggestion prefers them. */
 const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
+
+/**
+ * The scan of an input's first rows for the fields its options name: each template field, or the
+ * prompt field, and an explicit --id-field. `lines`: JSONL, whose lines must include an object.
+ */
+export function fieldScanFor(options: InputOptions, lines: boolean): JsonlFieldScan {
+  const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
+  return new JsonlFieldScan(want, options.source, { idField: options.idField, lines });
+}
 
 /**
  * The prompt field (`prompt`, or --prompt-field), looked for over the first rows of a JSONL input

@@ -2,9 +2,8 @@ import type { PromptRecord } from '../types.js';
 import { checkMessages, displayPrompt } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS } from './params.js';
-import { isBatchLine, JsonlFieldScan } from './jsonl-field-scan.js';
-import { promptFieldWant } from './jsonl-fields.js';
-import { templateWant } from './jsonl-template-scan.js';
+import { isBatchLine } from './jsonl-field-scan.js';
+import { fieldScanFor } from './jsonl-fields.js';
 import { readLines } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
@@ -19,8 +18,7 @@ const NOT_EXTRA = new Set(['messages', 'model', 'temperature', 'max_tokens', 'ma
 /** JSON Lines: one object per line; blank lines are skipped but counted. */
 export async function* readJsonlRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   // The first rows are held back until the prompt field, or each template field, has been seen (see JsonlFieldScan).
-  const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
-  const scan = new JsonlFieldScan(want, options.source);
+  const scan = fieldScanFor(options, true);
   let held: Array<{ line: number; text: string }> | undefined = [];
   for await (const { line, text } of readLines(input, options.source)) {
     if (text.trim() === '') continue;

@@ -4,7 +4,7 @@ import type { CliConfig } from '../../src/cli/config.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { openInput } from '../../src/cli/open-input.js';
 
-const config = { input: { kind: 'stdin' }, inputFormat: 'auto', data: { encoding: undefined } } as unknown as CliConfig;
+const config = { input: { kind: 'stdin' }, inputFormat: 'auto', data: { encoding: undefined, keepFields: [] } } as unknown as CliConfig;
 const stdinOf = (chunks: Array<string | Buffer>) => ({ stdin: Readable.from(chunks, { objectMode: false }) }) as unknown as CliIo;
 
 async function sniff(chunks: Array<string | Buffer>): Promise<{ format: string; text: string }> {
@@ -24,7 +24,7 @@ describe('stdin format sniffing', () => {
   });
 
   it('skips blank lines, waits for the whole first line, and reads text as text', async () => {
-    expect((await sniff(['\n\r\n  ', '  {"a"', ':1}\r\n', 'x\n'])).format).toBe('jsonl');
+    expect((await sniff(['\n\r\n  ', '  {"prompt"', ':1}\r\n', 'x\n'])).format).toBe('jsonl');
     expect((await sniff(['\n', 'What is {x}?\n'])).format).toBe('txt');
     expect((await sniff(['', '\n'])).format).toBe('txt');
   });

@@ -24,7 +24,8 @@ describe('a JSONL prompt field under another name', () => {
       ),
     ]);
     expect(ctx.server.requests).toHaveLength(0);
-    expect(fs.existsSync(out) && fs.statSync(out).size > 0).toBe(false);
+    // Refused before the output or its metadata is created: nothing for a corrected run to trip on.
+    expect(fs.readdirSync(ctx.dir).filter((name) => name.startsWith('questions-out'))).toEqual([]);
 
     // The same from stdin, and with the suggested flag it runs.
     const piped = await runCli(['--base-url', ctx.server.url], { stdin: fs.readFileSync(file, 'utf8') });
@@ -33,6 +34,24 @@ describe('a JSONL prompt field under another name', () => {
     const fixed = await runCli([file, '--base-url', ctx.server.url, '--prompt-field', 'question', '-o', out]);
     expect(fixed.code).toBe(0);
     expect(ctx.server.requests).toHaveLength(50);
+  });
+});
+
+describe('a .jsonl file none of whose lines is a JSON object', () => {
+  it('is refused as not JSONL, before any output exists: one line, exit 2', async () => {
+    ctx.server.reset();
+    const file = path.join(ctx.dir, 'plain.jsonl');
+    fs.writeFileSync(file, 'first question\nsecond question\n');
+    const out = path.join(ctx.dir, 'plain-out.jsonl');
+    const r = await runCli([file, '--base-url', ctx.server.url, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^llm-batch: .*plain\.jsonl:1: none of the 2 lines is a JSON object \(line 1 is not JSON: "first question"\), so this is not JSONL: for one prompt per line pass --input-format txt/,
+      ),
+    ]);
+    expect(fs.readdirSync(ctx.dir).filter((name) => name.startsWith('plain-out'))).toEqual([]);
+    expect(ctx.server.requests).toHaveLength(0);
   });
 });
 

@@ -130,11 +130,73 @@ describe('a prompt field missing from the first JSONL rows (no template)', () =>
   it.each([
     ['no template', {}],
     ['a template', { template: '{{prompt}}' }],
-  ])('%s: a read-ahead of lines that are not objects refuses nothing, each is its own "invalid JSON" row', async (_label, options) => {
+  ])('%s: lines that are not objects are their own "invalid JSON" rows, unless none of the first 1,000 is one', async (_label, options) => {
+    const records = await read(jsonl('{oops', '[1]', { prompt: 'fine' }), { format: 'jsonl', source: 'bad.jsonl', ...options });
+    expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual([
+      expect.stringMatching(/^bad\.jsonl:1: invalid JSON/),
+      expect.stringMatching(/^bad\.jsonl:2: expected a JSON object/),
+      'fine',
+    ]);
     const lines = jsonl(...Array.from({ length: 1001 }, () => '{oops'), { prompt: 'fine' });
-    const records = await read(lines, { format: 'jsonl', source: 'bad.jsonl', ...options });
-    expect(records).toHaveLength(1002);
-    expect(records[0]?.problem?.message).toMatch(/^bad\.jsonl:1: invalid JSON/);
-    expect(records[1001]?.prompt).toBe('fine');
+    await expect(read(lines, { format: 'jsonl', source: 'bad.jsonl', ...options })).rejects.toThrow(
+      /^bad\.jsonl:1: none of the first 1,000 lines is a JSON object \(line 1 is not JSON: "\{oops"\), so this is not JSONL: for one prompt per line pass --input-format txt/,
+    );
+  });
+});
+
+describe('a JSONL input that is not JSONL at all', () => {
+  it.each([
+    [
+      'text lines',
+      'first question\nsecond question\n',
+      /^q\.jsonl:1: none of the 2 lines is a JSON object \(line 1 is not JSON: "first question"\), so this is not JSONL: for one prompt per line pass --input-format txt \(or name it \.txt\)/,
+    ],
+    ['a blank line, then one array', '\n["a","b"]\n', /^q\.jsonl:2: its one line is not a JSON object \(line 2 is a JSON array\)/],
+    [
+      'pretty-printed JSON',
+      '{\n  "prompt": "a"\n}\n',
+      /^q\.jsonl:1: none of the 3 lines is a JSON object \(line 1 is not JSON: "\{"\).*a JSON array is read from a \.json file$/,
+    ],
+  ])('%s: refused before any record, with the format to use', async (_label, text, message) => {
+    await expect(read(text, { format: 'jsonl', source: 'q.jsonl' })).rejects.toThrow(message);
+  });
+
+  it('an empty input, or blank lines only, is not refused: it has no prompts', async () => {
+    expect(await read('\n\n', { format: 'jsonl', source: 'q.jsonl' })).toEqual([]);
+  });
+});
+
+describe('an explicit --id-field in no JSONL row', () => {
+  it.each([
+    [
+      'a plain row',
+      [{ ticket: 'T-1', prompt: 'a' }],
+      /^t\.jsonl:1: its one row has no "tiket" field for --id-field \(fields: "ticket", "prompt"\); check --id-field/,
+    ],
+    [
+      'rows with messages and a Batch API line',
+      ['{oops', { messages: [{ role: 'user', content: 'hi' }] }, { custom_id: 'c', url: '/v1/chat/completions', body: { messages: [] } }],
+      /^t\.jsonl:2: none of the 3 rows has a "tiket" field for --id-field \(fields: "messages", "custom_id", "url", "body"\)/,
+    ],
+  ])('%s: refused before any record', async (_label, rows, message) => {
+    await expect(read(jsonl(...rows), { format: 'jsonl', source: 't.jsonl', idField: 'tiket' })).rejects.toThrow(message);
+  });
+
+  it('in a later row only: read, the rows without it get line-based ids', async () => {
+    const records = await read(jsonl({ prompt: 'a' }, { ticket: 'T-2', prompt: 'b' }), { format: 'jsonl', source: 't.jsonl', idField: 'ticket' });
+    expect(records.map((r) => r.id)).toEqual([expect.stringMatching(/^1-[0-9a-f]{8}$/), 'T-2']);
+  });
+
+  it('none of the first 1,000 rows has it: refused', async () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ prompt: `${i}`, ...(i === 1100 ? { ticket: 'late' } : {}) }));
+    await expect(read(jsonl(...rows), { format: 'jsonl', source: 't.jsonl', idField: 'ticket' })).rejects.toThrow(
+      /^t\.jsonl:1: none of the first 1,000 rows has a "ticket" field for --id-field/,
+    );
+  });
+
+  it('a .json array is checked the same way', async () => {
+    await expect(read(JSON.stringify([{ prompt: 'a' }]), { format: 'json', source: 't.json', idField: 'tiket' })).rejects.toThrow(
+      /^t\.json:1: its one row has no "tiket" field for --id-field/,
+    );
   });
 });
