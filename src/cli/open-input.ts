@@ -79,7 +79,8 @@ async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: strin
 export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   const opened = await openSource(config, io);
   try {
-    if (opened.format === 'txt') checkTextFields({ template: config.template, keepFields: config.data.keepFields });
+    if (opened.format === 'txt')
+      checkTextFields({ template: config.template, keepFields: config.data.keepFields, promptField: config.promptField, idField: config.idField });
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
   } catch (err) {

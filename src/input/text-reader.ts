@@ -10,11 +10,20 @@ import { problemRecord, sendableRecord, userMessages } from './to-record.js';
 const TEXT_FIELDS = ['prompt', 'line'];
 
 /**
- * Refuses a template or `--keep-fields` naming a field a text line does not have. Its fields are
- * known without reading it, so callers check before they create anything (the reader checks too).
+ * Refuses a template, `--keep-fields`, `--prompt-field` or `--id-field` naming a field a text line
+ * does not have (the last two would be ignored). Its fields are known without reading it, so
+ * callers check before they create anything (the reader checks too).
  */
-export function checkTextFields(options: Pick<InputOptions, 'template' | 'keepFields'>): void {
-  const { template, keepFields } = options;
+export function checkTextFields(options: Pick<InputOptions, 'template' | 'keepFields' | 'promptField' | 'idField'>): void {
+  const { template, keepFields, promptField, idField } = options;
+  if (idField !== undefined) {
+    throw new UsageError(
+      `--id-field ${JSON.stringify(idField)} does not apply to text input: a line has no id field, its id is <line>-<hash of its text>; for ids, use JSONL or CSV`,
+    );
+  }
+  if (promptField !== undefined && !TEXT_FIELDS.includes(promptField)) {
+    throw new UsageError(`--prompt-field ${JSON.stringify(promptField)} does not apply to text input: each line is a prompt, whole; leave --prompt-field out`);
+  }
   if (template !== undefined) {
     // Checked once up front: an unknown field would otherwise fail every single line.
     const unknown = templateFields(template).filter((name) => !TEXT_FIELDS.includes(name));

@@ -104,6 +104,10 @@ describe('--keep-fields (item 18)', () => {
         'llm-batch: --keep-fields names "title", but text input only has the field "prompt" (alias "line"), the line\'s text: --keep-fields prompt',
       );
     }
+    // --id-field and --prompt-field would be ignored: refused the same way.
+    const idField = await run([input, '-o', out, '--id-field', 'ticket']);
+    expect(idField.code).toBe(2);
+    expect(idField.stderr.trim()).toMatch(/^llm-batch: --id-field "ticket" does not apply to text input: a line has no id field/);
     expect(fs.existsSync(out)).toBe(false);
     expect(server.requests).toHaveLength(0);
   });

@@ -61,6 +61,18 @@ describe('txt input', () => {
     await expect(read('cats\n', { format: 'txt', template: 'About {{title}}' })).rejects.toThrow(/\{\{title\}\}.*only has \{\{prompt\}\}/);
   });
 
+  it.each([
+    [{ idField: 'ticket' }, /^--id-field "ticket" does not apply to text input: a line has no id field, its id is <line>-<hash of its text>/],
+    [{ promptField: 'question' }, /^--prompt-field "question" does not apply to text input: each line is a prompt, whole/],
+  ])('refuses %o, which a text line would ignore, before reading anything', async (options, message) => {
+    await expect(read('cats\n', { format: 'txt', ...options })).rejects.toThrow(UsageError);
+    await expect(read('cats\n', { format: 'txt', ...options })).rejects.toThrow(message);
+  });
+
+  it('takes --prompt-field prompt (or line): that is what a line is', async () => {
+    expect((await read('cats\n', { format: 'txt', promptField: 'line' })).map((r) => r.prompt)).toEqual(['cats']);
+  });
+
   it('prepends the system message', async () => {
     const [record] = await read('hi\n', { format: 'txt', system: 'Be brief.' });
     expect(record?.messages).toEqual([
