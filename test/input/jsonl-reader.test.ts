@@ -158,6 +158,26 @@ describe('jsonl input', () => {
     ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
     ['message without role', { messages: [{ content: 'hi' }] }, {}, /"messages\[0\]\.role" must be a string$/, 'messages'],
     ['message not an object', { messages: [{ role: 'user', content: 'a' }, 'b'] }, {}, /"messages\[1\]" must be an object/, 'messages'],
+    ['message without content', { messages: [{ role: 'user' }] }, {}, /^x\.jsonl:1: "messages\[0\]\.content" is missing$/, 'messages'],
+    [
+      'message with null content',
+      {
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: null },
+        ],
+      },
+      {},
+      /"messages\[1\]\.content" must be a string or an array of content parts \(got null\)$/,
+      'messages',
+    ],
+    [
+      'batch message with numeric content',
+      { custom_id: 'b', body: { messages: [{ role: 'user', content: 7 }] } },
+      {},
+      /"body\.messages\[0\]\.content" must be a string or an array of content parts \(got number\)$/,
+      'messages',
+    ],
     [
       'template on messages',
       { messages: [{ role: 'user', content: 'hi' }] },
@@ -283,6 +303,20 @@ describe('jsonl input', () => {
     });
     expect(record.prompt).toBe(JSON.stringify(parts));
     expect(record.messages[2]?.content).toEqual(parts);
+  });
+
+  it('an assistant turn that only calls tools may have no content, or null: sent as given', async () => {
+    const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } };
+    const messages = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', tool_calls: [call] },
+      { role: 'tool', tool_call_id: 'c1', content: '42' },
+      { role: 'assistant', content: null, tool_calls: [call] },
+      { role: 'user', content: 'and?' },
+    ];
+    const record = await one({ messages });
+    expect(record.problem).toBeUndefined();
+    expect(record.messages).toEqual(messages);
   });
 
   it('prepends the system message unless the row starts with one', async () => {
