@@ -96,7 +96,7 @@ async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
     let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;
     const decoded = decodeInput(io.stdin as AsyncIterable<string | Buffer>, { source: '<stdin>', encoding: config.data.encoding });
     try {
-      sniffed = config.inputFormat === 'auto' ? await sniffFormat(decoded, 'stdin') : undefined;
+      sniffed = config.inputFormat === 'auto' ? await sniffFormat(decoded, '<stdin>') : undefined;
     } catch (err) {
       destroy(); // the pipe may stay open (tail -f): node must still exit
       throw err;

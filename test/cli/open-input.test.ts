@@ -31,7 +31,7 @@ describe('stdin format sniffing', () => {
 
   it('a first line that starts with { and does not parse names its line number, control characters shown safely', async () => {
     await expect(sniff(['\n\n{oops\x1b[31m\r\n'])).rejects.toThrow(
-      /^stdin:3: the first line starts with "\{" but is not a JSON object \(\{oops\uFFFD\[31m\): pass --input-format/,
+      /^<stdin>:3: the first line starts with "\{" but is not a JSON object \(\{oops\uFFFD\[31m\): pass --input-format/,
     );
   });
 });

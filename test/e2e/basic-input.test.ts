@@ -327,14 +327,14 @@ describe.concurrent('stdin', () => {
     const r = await run([], { stdin });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(
-      /^llm-batch: stdin:2: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/,
+      /^llm-batch: <stdin>:2: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/,
     );
     expect(server.requests).toHaveLength(0);
     // The same from a pipe that stays open (tail -f): the message, then exit, not a hang.
     const open = await run([], { openStdin: '{bad json\r\n', timeoutMs: 10_000 });
     expect(open.code).toBe(2);
     expect(open.stderr.trim()).toBe(
-      'llm-batch: stdin:1: the first line starts with "{" but is not a JSON object ({bad json): pass --input-format txt or --input-format jsonl',
+      'llm-batch: <stdin>:1: the first line starts with "{" but is not a JSON object ({bad json): pass --input-format txt or --input-format jsonl',
     );
     const asText = await run(['--input-format', 'txt'], { stdin });
     expect(asText.code, asText.stderr).toBe(0);
