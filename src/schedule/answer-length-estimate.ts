@@ -13,7 +13,8 @@ export interface AnswerLengthEstimateOptions {
  * Answer tokens to charge a token budget for a request sent without max_tokens. A fixed guess (256)
  * held a run against a server's announced TPM at a fraction of its request limit when answers are
  * a few tokens (review R10); the answers' own `completion_tokens` say how long they run. A high
- * quantile, not the mean: the charge is made before the answer, and one sliding second must hold.
+ * quantile, not the mean: the charge is made before the answer, stands (nothing is refunded after
+ * it), and the sliding minute must hold.
  *
  * Distrusted for good after a 429 that the token budget may have caused: a server that charges a
  * request without max_tokens more than its answer (its own default) is charged the guess again.

@@ -7,6 +7,17 @@ import { WindowBudget } from './window-budget.js';
 
 const FIRST_REQUEST_SLACK_MS = 15;
 
+/** The window a tokens-per-minute limit is counted over, as the provider counts it. */
+const TOKEN_WINDOW_MS = 60_000;
+
+/**
+ * How much longer than the provider's minute a token charge is kept: the provider counts arrivals,
+ * and a request that reached it later than the next one did (a connection being set up, a busy
+ * event loop) must still be in our window when that one leaves. Costs at most 1/61 of the budget,
+ * and only when the pace alone would fill the window.
+ */
+const ARRIVAL_SLACK_MS = 1_000;
+
 /**
  * The longest pause an `x-ratelimit-remaining-*: 0` header's reset imposes on everyone. Per-minute
  * limits reset within a minute; a longer reset is a misread (a Unix time taken for seconds waited
@@ -105,7 +116,6 @@ export class RateGovernor {
   private readonly adaptive: AdaptiveRate;
   private readonly answerLength: AnswerLengthEstimate;
   private readonly userRps: number;
-  private readonly userTps: number;
   /** The user's --tpm, and the tokens-per-minute limit the server announced, as given (no margin). */
   private readonly userTpm: number | undefined;
   private learnedTpm: number | undefined;
@@ -119,7 +129,6 @@ export class RateGovernor {
     this.safety = options.safety ?? 0.98;
     this.coarsePauseMs = options.coarsePauseMs ?? 5000;
     this.userRps = options.rpm ? (options.rpm / 60) * this.safety : Number.POSITIVE_INFINITY;
-    this.userTps = options.tpm ? (options.tpm / 60) * this.safety : Number.POSITIVE_INFINITY;
     this.userTpm = options.tpm || undefined;
     this.answerLength = new AnswerLengthEstimate(options.answerTokens ?? 256);
     this.adaptive = new AdaptiveRate({ initial: options.initialRate ?? 32, ceiling: this.userRps });
@@ -128,7 +137,7 @@ export class RateGovernor {
     if (firstWave > 0 && !Number.isFinite(this.userRps)) {
       this.firstWave = { pace: new Gcra((firstWave * 1000) / (options.firstWaveMs ?? 100)), left: firstWave };
     }
-    if (Number.isFinite(this.userTps)) this.setTokenRate(this.userTps);
+    if (this.userTpm !== undefined) this.setTokenLimit(this.userTpm);
   }
 
   /** True when token costs matter (a TPM cap is given or was learned), so callers estimate them. */
@@ -215,14 +224,20 @@ export class RateGovernor {
 
   /**
    * A successful response: learn from its headers and settle the token estimate. `answerTokens` is
-   * the answer's completion_tokens when the request set no max_tokens. The sliding second keeps the
-   * charge made at admission: that is how OpenAI (and the mock) count, so no refund there. Returns
-   * how long everyone now waits when the headers said a limit is used up (remaining 0), else
-   * undefined, for the progress display.
+   * the answer's completion_tokens when the request set no max_tokens. The charge made at admission
+   * stands: OpenAI (and the mock) count a request when it arrives, from its prompt and max_tokens,
+   * and give nothing back for a shorter answer; refunding it let requests out faster than the
+   * provider's minute allowed. Usage above the charge (a prompt the estimate undercounted) is added.
+   * Returns how long everyone now waits when the headers said a limit is used up (remaining 0),
+   * else undefined, for the progress display.
    */
   onResponse(info: { estimatedTokens: number; actualTokens?: number; answerTokens?: number; headers?: RateLimitHeaders }): number | undefined {
     const now = this.clock.now();
-    if (this.tokens && info.actualTokens !== undefined) this.tokens.adjust(info.actualTokens - info.estimatedTokens);
+    const excess = info.actualTokens === undefined ? 0 : info.actualTokens - info.estimatedTokens;
+    if (this.tokens && excess > 0) {
+      this.tokens.adjust(excess);
+      this.tokenWindow?.admit(excess, now);
+    }
     if (info.answerTokens !== undefined) this.answerLength.observe(info.answerTokens);
     if (!info.headers || !this.learn(info.headers, now)) return undefined;
     return this.pausedUntil > now ? this.pausedUntil - now : undefined;
@@ -254,7 +269,7 @@ export class RateGovernor {
     }
     if (h.limitTokens && h.limitTokens > 0) {
       this.learnedTpm = h.limitTokens;
-      this.setTokenRate(Math.min(this.userTps, (h.limitTokens / 60) * this.safety));
+      this.setTokenLimit(Math.min(this.userTpm ?? Number.POSITIVE_INFINITY, h.limitTokens));
     }
     const requests = usedUp(h.remainingRequests, h.resetRequestsMs);
     const tokens = usedUp(h.remainingTokens, h.resetTokensMs);
@@ -273,11 +288,18 @@ export class RateGovernor {
     if (rate < previous) this.requests.charge(this.adaptive.recentSends(now), now);
   }
 
-  private setTokenRate(tps: number): void {
+  /**
+   * Token pacing for a limit of `perMinute`: a smooth pace at the safety margin, each request
+   * waiting its own cost's share of time before it leaves (so one above perMinute/60 waits its
+   * share, not a fixed second, and small ones go at the full rate), and the exact sliding minute the
+   * provider enforces (plus ARRIVAL_SLACK_MS), which the pace plus one request could overrun.
+   */
+  private setTokenLimit(perMinute: number): void {
+    const tps = (perMinute / 60) * this.safety;
     if (!this.tokens) this.tokens = new Gcra(tps);
     else this.tokens.ratePerSecond = tps;
-    if (!this.tokenWindow) this.tokenWindow = new WindowBudget(tps);
-    else this.tokenWindow.capacity = tps;
+    if (!this.tokenWindow) this.tokenWindow = new WindowBudget(perMinute, TOKEN_WINDOW_MS + ARRIVAL_SLACK_MS);
+    else this.tokenWindow.capacity = perMinute;
   }
 
   private pauseUntil(t: number): void {

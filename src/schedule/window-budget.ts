@@ -1,7 +1,9 @@
 /**
  * An exact sliding-window cap: the costs admitted in any window of `windowMs` never add up to more
- * than `capacity`. The GCRA keeps the long-run pace; this guards the short window, where one
- * request's cost (hundreds of tokens) is larger than any safety margin on the rate.
+ * than `capacity`, except that a single cost above `capacity` is admitted alone, into an empty
+ * window (it could never fit otherwise; the caller refuses one larger than the provider allows).
+ * The GCRA keeps the pace smooth; this enforces the provider's own rule (tokens per minute over a
+ * sliding minute), which a smooth pace plus one request's head start can overrun.
  */
 export class WindowBudget {
   private entries: Array<{ t: number; cost: number }> = [];
@@ -10,39 +12,34 @@ export class WindowBudget {
 
   constructor(
     public capacity: number,
-    private readonly windowMs = 1000,
+    private readonly windowMs: number,
   ) {}
 
-  private largest = 0;
-
-  /**
-   * Usable capacity: one request's worth is held back, because arrivals at the server jitter by a few
-   * ms and one request moving into a window is a whole request's cost, more than any rate margin.
-   */
-  private usable(): number {
-    return Math.max(this.capacity / 2, this.capacity - this.largest);
+  /** The cost admitted within the window ending at `now`. */
+  used(now: number): number {
+    this.expire(now);
+    return this.sum;
   }
 
   /** Milliseconds until `cost` fits. A cost above capacity waits for an empty window. */
   delay(cost: number, now: number): number {
     this.expire(now);
-    const limit = this.usable();
-    const need = Math.min(cost, limit);
+    const need = Math.min(cost, this.capacity);
     let sum = this.sum;
-    if (sum + need <= limit) return 0;
+    if (sum + need <= this.capacity) return 0;
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i]!;
       sum -= e.cost;
-      if (sum + need <= limit) return Math.max(0, e.t + this.windowMs - now);
+      if (sum + need <= this.capacity) return Math.max(0, e.t + this.windowMs - now);
     }
     return 0;
   }
 
   admit(cost: number, now: number): void {
+    if (cost <= 0) return;
     this.expire(now);
     this.entries.push({ t: now, cost });
     this.sum += cost;
-    this.largest = Math.max(this.largest, cost);
   }
 
   private expire(now: number): void {

@@ -305,3 +305,107 @@ describe('RateGovernor with stray 429s (no real limit)', () => {
     expect(governor.state().rate).toBeGreaterThan(32 * 4 * 0.5);
   });
 });
+
+interface Charge {
+  t: number;
+  cost: number;
+}
+
+/**
+ * Queues one request per cost (first come, first served) and answers each at once with `actual`
+ * tokens of usage (a short answer under a large max_tokens), as the engine reports it.
+ */
+async function tokenRun(governor: RateGovernor, clock: FakeClock, costs: readonly number[], horizonMs: number, actual = 10): Promise<Charge[]> {
+  const charges: Charge[] = [];
+  for (const cost of costs) {
+    void governor.acquire(cost).then((t) => {
+      charges.push({ t, cost });
+      governor.onResponse({ estimatedTokens: cost, actualTokens: actual });
+    });
+  }
+  await clock.advance(horizonMs);
+  return charges;
+}
+
+/** The most cost admitted in any sliding window (t - windowMs, t]. */
+function fullestWindow(charges: readonly Charge[], windowMs: number): number {
+  let best = 0;
+  for (const c of charges)
+    best = Math.max(
+      best,
+      charges.filter((d) => d.t > c.t - windowMs && d.t <= c.t).reduce((n, d) => n + d.cost, 0),
+    );
+  return best;
+}
+
+/** Tokens a minute from the first admission to the last (the last one's cost excluded). */
+function perMinute(charges: readonly Charge[]): number {
+  const spanMs = charges.at(-1)!.t - charges[0]!.t;
+  return ((charges.reduce((n, c) => n + c.cost, 0) - charges.at(-1)!.cost) * 60_000) / spanMs;
+}
+
+/** The provider's minute plus the governor's second of arrival slack (less 1 ms: float rounding at its edge). */
+const WINDOW = 60_999;
+
+const gaps = (charges: readonly Charge[]): number[] => charges.slice(1).map((c, i) => c.t - charges[i]!.t);
+
+describe("RateGovernor --tpm against the provider's sliding minute (charges made at admission stand)", () => {
+  // The provider counts prompt + max_tokens when a request arrives and gives nothing back for a
+  // short answer: each run below answers with 10 tokens of usage. Windows are checked at 61 s (WINDOW),
+  // the minute plus the second of arrival slack the governor keeps.
+  it('requests above N/60 (--tpm 30000, 1,010 tokens): spaced by their cost, ~N a minute, never over N in a minute', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ tpm: 30_000, clock });
+    const charges = await tokenRun(governor, clock, Array(60).fill(1010), 180_000);
+    expect(charges).toHaveLength(60);
+    expect(fullestWindow(charges, WINDOW)).toBeLessThanOrEqual(30_000);
+    // 1,010 tokens at 490 a second: one every ~2.06 s, not one a second.
+    expect(Math.min(...gaps(charges))).toBeGreaterThanOrEqual(2000);
+    expect(perMinute(charges)).toBeGreaterThanOrEqual(0.95 * 30_000);
+  });
+
+  it('requests below N/60 (--tpm 6000, 60 tokens): evenly at the full rate, not one a second', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ tpm: 6000, clock });
+    const charges = await tokenRun(governor, clock, Array(300).fill(60), 240_000);
+    expect(charges).toHaveLength(300);
+    expect(fullestWindow(charges, WINDOW)).toBeLessThanOrEqual(6000);
+    expect(perMinute(charges)).toBeGreaterThanOrEqual(0.95 * 6000);
+    // Evenly: 60 tokens at 98 a second is one every ~612 ms; no two closer (no burst).
+    expect(Math.min(...gaps(charges))).toBeGreaterThanOrEqual(600);
+  });
+
+  it('mixed sizes (20 to 2,000 tokens at --tpm 30000): never over N in a minute, ~N a minute, no burst over any 1 s or 10 s', async () => {
+    for (const late of [0, 6]) {
+      const clock = new FakeClock();
+      const random = seededRandom(5);
+      clock.lateness = () => random() * late;
+      const sizes = [20, 90, 450, 1200, 2000];
+      const costs = Array.from({ length: 300 }, () => sizes[Math.floor(random() * sizes.length)]!);
+      const governor = new RateGovernor({ tpm: 30_000, clock });
+      const charges = await tokenRun(governor, clock, costs, 40 * 60_000);
+      expect(charges).toHaveLength(300);
+      expect(charges.map((c) => c.cost)).toEqual(costs); // first come, first served
+      expect(fullestWindow(charges, WINDOW)).toBeLessThanOrEqual(30_000);
+      // 93.7 % measured: a large request whose charge is about to leave the minute holds the next
+      // one back while the pace alone would let it go.
+      expect(perMinute(charges)).toBeGreaterThanOrEqual(0.92 * 30_000);
+      // A window holds its share of the pace plus at most the one request that opens it.
+      for (const w of [1000, 10_000]) expect(fullestWindow(charges, w)).toBeLessThanOrEqual((30_000 / 60) * (w / 1000) + 2000);
+    }
+  });
+
+  it('a token limit learnt from headers paces by cost too, not one a second', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, firstWave: 8 });
+    await grantTimes(governor, clock, 8, 200);
+    governor.onResponse({ estimatedTokens: 0, headers: { limitTokens: 1000 } });
+    expect(governor.countsTokens).toBe(true);
+    const charges = await tokenRun(governor, clock, Array(12).fill(110), 100_000);
+    expect(charges).toHaveLength(12);
+    expect(fullestWindow(charges, WINDOW)).toBeLessThanOrEqual(1000);
+    // One every 110 / (1000 / 60 × 0.98) ≈ 6.7 s.
+    expect(Math.min(...gaps(charges))).toBeGreaterThanOrEqual(6600);
+    expect(perMinute(charges)).toBeGreaterThanOrEqual(0.95 * 1000);
+  });
+});
