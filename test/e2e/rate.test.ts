@@ -211,6 +211,40 @@ describe.sequential('paced by --rpm / --tpm', () => {
     expect(sentBeyondSpan(server.requests, N, chargedTokens)).toBeLessThanOrEqual(0);
     // That it runs AT the limit (≥ 90 % of N) is the pacer's, on virtual time.
   });
+
+  it("--tpm equal to a server's per-minute token limit (requests above and below N/60): each waits its share, at ~N a minute, no 429", async () => {
+    // The server counts prompt + max_tokens over a sliding minute and gives nothing back for a short
+    // answer. A request above N/60 (~190 tokens at 100 a second) must wait its own share (~1.9 s),
+    // not a fixed second: at one a second such requests spend a minute's N in half a minute and
+    // meet 429s (measured by hand at --tpm 30000 --max-tokens 1000: 29 requests in 28 s, then 429s).
+    // Small ones (~30 tokens) go at the full rate, not one a second either.
+    const N = 6000;
+    const server = await fresh({ latencyMs: 10, rateLimit: { tokens: N, windowMs: 60_000, headers: false } });
+    const caps = [20, 180, 180, 20, 20];
+    const rows = caps.map((max, i) => JSON.stringify({ prompt: `minute paced ${i + 1}`, max_tokens: max }));
+    const t = await timedRun(server, rows, ['--tpm', String(N)], 'tpm-minute.jsonl');
+    note(`tpm ${N} over a minute`, t, server);
+    expect(t.r.stderr).toBe('');
+    expect(t.r.code).toBe(0);
+    expect(t.rows.filter((row) => row.error === null)).toHaveLength(caps.length);
+    expect(count429(server.requests)).toBe(0);
+    const arrived = [...server.requests].sort((a, b) => a.t - b.t);
+    const perSecond = N / 60;
+    const gaps = arrived.slice(1).map((q, i) => Math.round(q.t - arrived[i]!.t));
+    console.log(`[rate] tpm ${N} over a minute: gaps ${gaps.join(' ')} ms, charged ${arrived.map(chargedTokens).join(' ')}`);
+    // From the second request on (the first leaves late: the transport loads on first use), each
+    // arrived at least ~its own share of time after the one before it: ~1.9 s before a large one,
+    // ~0.3 s before a small one (90 % of it less 60 ms: the CLI's token estimate is not the mock's
+    // count, and deliveries jitter). The old pacer sent a large one a second after another.
+    const paced = arrived.slice(1);
+    for (let i = 1; i < paced.length; i++) {
+      expect(paced[i]!.t - paced[i - 1]!.t).toBeGreaterThanOrEqual((chargedTokens(paced[i]!) / perSecond) * 900 - 60);
+    }
+    // ...and not much more: near N/60 a second over the span (the small ones one a second fail this).
+    const spanS = (paced.at(-1)!.t - paced[0]!.t) / 1000;
+    const sent = paced.reduce((sum, q) => sum + chargedTokens(q), 0) - chargedTokens(paced[0]!);
+    expect(sent / spanS).toBeGreaterThanOrEqual(0.9 * perSecond);
+  });
 });
 
 describe.sequential('adaptive, no --rpm: a server limiting to 60/s (200 ms latency, -c 50)', () => {
