@@ -40,9 +40,13 @@ export interface RunBudget {
   admit(request: BudgetRequest, signal: AbortSignal): Promise<Admission>;
   /** Usage when the answer came back; whether an HTTP status came back when it did not. */
   settle(ticket: Reservation, request: BudgetRequest, outcome: AttemptCost): void;
-  /** Spent so far (settled), USD. */
+  /** Spent so far (settled), USD: what the answers' usage cost, above their reservations too. */
   spentUsd(): number;
   readonly capUsd: number;
+  /** Answers whose usage cost more than was reserved for them, and the excess summed (USD). */
+  overrun(): { answers: number; usd: number };
+  /** Spent more than the cap (usage exceeded its reservations): nothing more is admitted. */
+  passed(): boolean;
   /** The request that did not fit with nothing in flight (the run stopped on it): its worst case and answer limit. */
   readonly refused?: RefusedRequest;
 }
@@ -75,6 +79,8 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       return refused;
     },
     spentUsd: () => toUsd(cap.spent),
+    overrun: () => ({ answers: cap.overruns, usd: toUsd(cap.overrun) }),
+    passed: () => cap.passed,
     async admit(request, signal) {
       const price = options.prices(request.model);
       if (!price) return { kind: 'unpriced', message: unpricedMessage(request.model) };
@@ -84,6 +90,9 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       const amount = worstCasePico(price, promptBound(request), maxAnswer(request) + predicted, options.batch);
       for (;;) {
         if (signal.aborted) return { kind: 'stopped' };
+        // Answers cost more than was reserved and took the spend past the cap: no prompt fits any more,
+        // and waiting for those in flight changes nothing.
+        if (cap.passed) return { kind: 'full', message: 'budget reached' };
         const ticket = cap.tryReserve(amount);
         if (ticket) return { kind: 'admitted', ticket, price: { model: request.model } };
         // Requests in flight usually cost less than reserved: wait for them before giving up.

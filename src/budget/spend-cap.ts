@@ -17,15 +17,21 @@ export interface Reservation {
 
 /**
  * The run's spending cap. A request is admitted only if its worst case fits beside everything spent
- * and everything still reserved, so `spent + reserved <= cap` holds after every call, and since a
- * settlement never exceeds its reservation, `spent <= cap` holds for good. JavaScript runs these
- * methods one at a time: there is no window between the check and the reservation.
+ * and everything still reserved, so `spent + reserved <= cap` holds while every settlement stays
+ * within its reservation. JavaScript runs these methods one at a time: there is no window between the
+ * check and the reservation.
+ *
+ * Usage above a reservation (a server that ignores max_tokens, media no rule bounds) is still charged
+ * in full: `spent` is what the answers cost, never a figure clamped to what was expected. It can then
+ * pass the cap, and once it has, nothing more is admitted; `overrun` says by how much usage exceeded
+ * the reservations.
  */
 export class SpendCap {
   private spentPico: Picodollars = 0;
   private reservedPico: Picodollars = 0;
+  private overrunPico: Picodollars = 0;
   private waiters: Array<() => void> = [];
-  /** Settlements that reported more than was reserved (a server ignoring max_tokens): kept honest. */
+  /** Settlements that reported more than was reserved. */
   overruns = 0;
 
   constructor(readonly cap: Picodollars) {}
@@ -38,6 +44,16 @@ export class SpendCap {
     return this.reservedPico;
   }
 
+  /** What usage cost beyond the reservations it settled, summed over the settlements that overran. */
+  get overrun(): Picodollars {
+    return this.overrunPico;
+  }
+
+  /** Spent more than the cap (usage exceeded its reservations): nothing fits any more. */
+  get passed(): boolean {
+    return this.spentPico > this.cap;
+  }
+
   /** Undefined when the worst case does not fit now. */
   tryReserve(amount: Picodollars): Reservation | undefined {
     if (this.spentPico + this.reservedPico + amount > this.cap) return undefined;
@@ -46,15 +62,19 @@ export class SpendCap {
   }
 
   /**
-   * Turns a reservation into spend. `actual` above the reservation is clamped to it (the worst case
-   * we admitted on) and counted in `overruns`; a second settlement is ignored.
+   * Turns a reservation into spend: `actual`, whatever it is (above the reservation too, counted in
+   * `overruns` and `overrun`); a second settlement is ignored.
    */
   settle(reservation: Reservation, actual: Picodollars): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    if (actual > reservation.amount) this.overruns++;
+    const charged = Math.max(0, actual);
+    if (charged > reservation.amount) {
+      this.overruns++;
+      this.overrunPico += charged - reservation.amount;
+    }
     this.reservedPico -= reservation.amount;
-    this.spentPico += Math.max(0, Math.min(actual, reservation.amount));
+    this.spentPico += charged;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

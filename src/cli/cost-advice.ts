@@ -38,3 +38,18 @@ export function batchWorstCase(request: RefusedWorstCase, capUsd: number, maxTok
   const tail = request.worstUsd > capUsd ? ` (its prompt plus ${assumedLimit(request, maxTokensFlag)})${overCap(request, capUsd)}` : '';
   return `may cost up to ${exactUsd(request.worstUsd, true)} at the Batch price${tail}`;
 }
+
+/** What answers cost beyond their reservations under --max-cost: how many, and the excess summed. */
+export interface Overrun {
+  answers: number;
+  usd: number;
+}
+
+/**
+ * `usage exceeded what was reserved by $2.95 (1 answer billed beyond its worst case: …)`: one line
+ * for the whole run, however many answers overran.
+ */
+export function overrunAdvice(overrun: Overrun): string {
+  const answers = overrun.answers === 1 ? '1 answer billed beyond its worst case' : `${count(overrun.answers)} answers billed beyond their worst case`;
+  return `usage exceeded what was reserved by ${exactUsd(overrun.usd, true)} (${answers}: a server that ignores max_tokens, or a part with no known token bound)`;
+}

@@ -14,7 +14,7 @@ import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
-import { worstCaseAdvice } from './cost-advice.js';
+import { overrunAdvice, worstCaseAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 
 export interface FinishedRun {
@@ -39,6 +39,30 @@ function refusedAdvice(config: CliConfig, budget: RunBudget): string {
   return budget.refused ? `: ${worstCaseAdvice(budget.refused, budget.capUsd, config.maxTokens)}` : '';
 }
 
+const NEW_CAP_ADVICE = `--max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
+
+/**
+ * Answers cost more than was reserved for them and took the spend past the cap: said in one line,
+ * with by how much, whether or not prompts were left (`more`: the run stopped admitting them).
+ */
+function budgetPassedLine(budget: RunBudget, more: boolean): string {
+  const spent = budget.spentUsd();
+  const over = `budget passed: ${exactUsd(spent)} spent of ${exactUsd(budget.capUsd)}, ${exactUsd(spent - budget.capUsd, true)} over: ${overrunAdvice(budget.overrun())}`;
+  return more
+    ? `${over}; no prompt was sent once the spend passed the cap (requests in flight finished); every answered row is kept; ${NEW_CAP_ADVICE}`
+    : `${over}; nothing was left to send`;
+}
+
+/** The stop line is budgetPassedLine: the spend passed the cap and no other stop has more to say. */
+function passedSaid(run: Pick<FinishedRun, 'outcome' | 'budget'>): boolean {
+  return run.budget?.passed() === true && (run.outcome.stopped === 'budget' || run.outcome.stopped === undefined);
+}
+
+/** Beside another stop's line, or within the cap: by how much answers cost more than reserved, and the spend. */
+function overrunLine(budget: RunBudget): string {
+  return `${overrunAdvice(budget.overrun())}; spent ${exactUsd(budget.spentUsd())} of the ${exactUsd(budget.capUsd)} cap`;
+}
+
 /** Why a run stopped early, in one line naming what to check; undefined for a stop that needs none (Ctrl-C). */
 function stopLine(
   config: CliConfig,
@@ -48,8 +72,9 @@ function stopLine(
 ): string | undefined {
   const { outcome } = run;
   if (outcome.stopped === 'unreachable') return redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false));
+  if (passedSaid(run)) return budgetPassedLine(run.budget!, outcome.stopped === 'budget');
   if (outcome.stopped === 'budget' && run.budget)
-    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
+    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; ${NEW_CAP_ADVICE}`;
   if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
   if (outcome.stopped === 'auth') return authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
@@ -123,8 +148,10 @@ function stopExitCode(reason: StopReason): number {
   return reason === 'unreachable' ? ExitCode.unreachable : ExitCode.interrupted;
 }
 
-function exitCodeFor(outcome: BatchOutcome, stats: BatchStats): number {
+function exitCodeFor(outcome: BatchOutcome, stats: BatchStats, budget: RunBudget | undefined): number {
   if (outcome.stopped) return stopExitCode(outcome.stopped);
+  // Spent past --max-cost (answers cost more than reserved) with nothing left to send: still the budget's code.
+  if (budget?.passed()) return ExitCode.stoppedEarly;
   // A prompt left failed by an earlier run is still unanswered: exit 0 would tell cron all is well.
   return stats.failed + stats.skippedFailed > 0 ? ExitCode.someFailed : ExitCode.ok;
 }
@@ -196,6 +223,8 @@ export async function finishRun(
   const stopSaid = quiet ? undefined : stopLine(config, run, redact, next !== null);
   if (!quiet) {
     if (stopSaid !== undefined) reporter.error(stopSaid);
+    // Answers cost more than was reserved (the worst cases were not worst), unless the line above said so.
+    if (run.budget && run.budget.overrun().answers > 0 && !passedSaid(run)) reporter.error(overrunLine(run.budget));
     explainAllNotFound(config, run, stats, reporter, redact);
   }
   const empty = ranNothing(outcome, stats, run.otherShards);
@@ -217,7 +246,7 @@ export async function finishRun(
   // yesterday's summary), and again when the report's failure changes the exit code.
   const writeSummary = (exitCode: number, error: string | null) =>
     config.summaryJson ? writeSummaryJson(config.summaryJson, summary, exitCode, error, (line) => reporter.error(line)) : exitCode;
-  let code = writeSummary(empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats), empty ? noPromptsMessage(config) : (stopSaid ?? null));
+  let code = writeSummary(empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats, run.budget), empty ? noPromptsMessage(config) : (stopSaid ?? null));
   if (report) {
     const made = await report(summary);
     if (!made.ok) {

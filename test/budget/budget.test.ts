@@ -26,7 +26,7 @@ function records(n: number, random: () => number): PromptRecord[] {
 }
 
 describe('SpendCap', () => {
-  it('never lets spent + reserved pass the cap, over 100,000 random reserve/settle steps', () => {
+  it('never lets spent + reserved pass the cap while settlements stay within their reservations, over 100,000 random steps', () => {
     const random = seededRandom(7);
     const cap = new SpendCap(1_000_000);
     let violations = 0;
@@ -37,13 +37,55 @@ describe('SpendCap', () => {
         if (r) open.push(r);
       } else if (open.length) {
         const r = open.splice(Math.floor(random() * open.length), 1)[0]!;
-        cap.settle(r, Math.floor(random() * r.amount * 1.5)); // sometimes over: clamped
+        cap.settle(r, Math.floor(random() * (r.amount + 1)));
       }
       if (cap.spent + cap.reserved > cap.cap) violations++;
     }
     expect(violations).toBe(0);
     expect(cap.spent).toBeLessThanOrEqual(cap.cap);
-    expect(cap.overruns).toBeGreaterThan(0);
+    expect(cap.overruns).toBe(0);
+  });
+
+  it('charges usage above a reservation in full, counts the excess, and admits nothing once the spend passed the cap', () => {
+    const random = seededRandom(11);
+    const cap = new SpendCap(1_000_000);
+    let charged = 0;
+    let excess = 0;
+    let overruns = 0;
+    let admittedAfterPassing = 0;
+    const open: Array<ReturnType<SpendCap['tryReserve']> & object> = [];
+    for (let i = 0; i < 100_000; i++) {
+      if (random() < 0.55) {
+        const passed = cap.passed;
+        const r = cap.tryReserve(Math.floor(random() * 50_000));
+        if (r && passed) admittedAfterPassing++;
+        if (r) open.push(r);
+      } else if (open.length) {
+        const r = open.splice(Math.floor(random() * open.length), 1)[0]!;
+        // A few overrun (a server ignoring max_tokens): up to three times the reservation.
+        const actual = Math.floor(random() * r.amount * (random() < 0.02 ? 3 : 1));
+        if (actual > r.amount) {
+          overruns++;
+          excess += actual - r.amount;
+        }
+        charged += actual;
+        cap.settle(r, actual);
+      }
+    }
+    for (const r of open) {
+      charged += r.amount;
+      cap.settle(r, r.amount);
+    }
+    expect(cap.spent).toBe(charged);
+    expect(cap.overruns).toBe(overruns);
+    expect(cap.overrun).toBe(excess);
+    // What is left reserved and overrun by one: past the cap.
+    const last = cap.tryReserve(cap.cap - cap.spent)!;
+    cap.settle(last, last.amount + 1);
+    expect(cap.spent).toBe(cap.cap + 1);
+    expect(cap.passed).toBe(true);
+    expect(admittedAfterPassing).toBe(0);
+    expect(cap.tryReserve(0)).toBeUndefined();
   });
 
   it('settles a reservation once', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { worstCaseAdvice } from '../../src/cli/cost-advice.js';
+import { overrunAdvice, worstCaseAdvice } from '../../src/cli/cost-advice.js';
 
 describe('worstCaseAdvice', () => {
   it.each([
@@ -10,5 +10,14 @@ describe('worstCaseAdvice', () => {
     ],
   ])('names what the worst case assumed: %o', (request, message) => {
     expect(worstCaseAdvice(request, 1, 100)).toMatch(message);
+  });
+});
+
+describe('overrunAdvice', () => {
+  it.each([
+    [{ answers: 1, usd: 2.9512 }, 'usage exceeded what was reserved by $2.96 (1 answer billed beyond its worst case: '],
+    [{ answers: 1200, usd: 0.000012 }, 'usage exceeded what was reserved by $0.000012 (1,200 answers billed beyond their worst case: '],
+  ])('one line for the run, however many answers: %o', (overrun, start) => {
+    expect(overrunAdvice(overrun).startsWith(start)).toBe(true);
   });
 });

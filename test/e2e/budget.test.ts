@@ -50,6 +50,53 @@ describe('--max-cost', () => {
     expect(new Set(all.map((r) => r.id)).size).toBe(400);
   });
 
+  it('an answer whose usage exceeds its reservation is charged in full: nothing sent after the spend passed the cap, one line says by how much, exit 3', async () => {
+    // A server that ignores max_tokens: ~3,000 answer tokens ($3 at this price) where 10 were allowed.
+    ctx.server.options.reply = (prompt) => (prompt.includes('LONG') ? 'word '.repeat(3000) : 'ok');
+    try {
+      const prompts = ['first', 'second LONG', ...Array.from({ length: 8 }, (_, i) => `after ${i}`)];
+      const input = writePrompts(ctx.dir, 'p.txt', prompts);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const summaryFile = path.join(ctx.dir, 's.json');
+      const result = await runCli([
+        input,
+        '--base-url',
+        ctx.server.url,
+        '-o',
+        out,
+        '-c',
+        '1',
+        '--max-tokens',
+        '10',
+        ...PRICE,
+        '--max-cost',
+        '1',
+        '--summary-json',
+        summaryFile,
+      ]);
+      expect(result.code, result.stderr).toBe(3);
+      const rows = parseJsonl<Row>(fs.readFileSync(out, 'utf8'));
+      expect(rows.map((r) => r.id)).toHaveLength(2);
+      expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['first', 'second LONG']);
+      const spent = costOf(rows);
+      expect(spent).toBeGreaterThan(2.5);
+      const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      // The budget's spend is what the answers cost, as the summary's estimate says it.
+      expect(summary.budget).toEqual({ capUsd: 1, spentUsd: Number(spent.toFixed(6)) });
+      expect(summary.estimatedCost.usd).toBeCloseTo(spent, 6);
+      expect(summary.stopped).toBe('budget');
+      const said = result.stderr.split('\n').filter((line) => line.includes('usage exceeded what was reserved'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(
+        /budget passed: \$3\.\d\d spent of \$1\.00, \$2\.\d\d over: usage exceeded what was reserved by \$2\.\d\d \(1 answer billed beyond its worst case/,
+      );
+      expect(said[0]).toMatch(/no prompt was sent once the spend passed the cap/);
+      expect(summary.error).toBe(said[0]!.replace(/^llm-batch: /, ''));
+    } finally {
+      delete ctx.server.options.reply;
+    }
+  });
+
   it('a Batch-format line asking n answers is an input row, never sent: one answer would be reserved, n billed', async () => {
     const line = (id: string, n?: number) =>
       JSON.stringify({

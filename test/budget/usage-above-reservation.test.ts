@@ -1,0 +1,103 @@
+/**
+ * --max-cost when an answer's usage is larger than its reservation (a server that ignores
+ * max_tokens, media nothing bounds): the usage is charged in full, so spentUsd is what the answers
+ * cost; once the spend passes the cap no prompt is admitted, and requests in flight still finish.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRunBudget } from '../../src/budget/run-budget.js';
+import { billedPico, type TokenPrice } from '../../src/budget/prices.js';
+import { toUsd } from '../../src/budget/spend-cap.js';
+import type { Complete } from '../../src/provider/completion.js';
+import { runBatch } from '../../src/engine/run-batch.js';
+import type { PromptRecord, ResultRow } from '../../src/types.js';
+import { asyncFrom as from } from '../helpers/collect.js';
+
+/** $1,000 per million tokens: a token is a tenth of a cent. */
+const PRICE: TokenPrice = { input: 1000, output: 1000 };
+
+const record = (i: number, prompt = `question ${i}`): PromptRecord => ({
+  id: `r${i}`,
+  line: i + 1,
+  source: 't',
+  prompt,
+  messages: [{ role: 'user', content: prompt }],
+  params: {},
+});
+
+describe('usage above its reservation', () => {
+  it('is charged in full, stops admitting once the spend passes the cap, and lets requests in flight finish', async () => {
+    const sent: string[] = [];
+    let billed = 0;
+    let allSent!: () => void;
+    const three = new Promise<void>((resolve) => (allSent = resolve));
+    let answered!: () => void;
+    const r1Answered = new Promise<void>((resolve) => (answered = resolve));
+    const complete: Complete = async (request) => {
+      const prompt = String(request.messages.at(-1)!.content);
+      sent.push(prompt);
+      if (sent.length === 3) allSent();
+      // r1 answers with 5,000 tokens (max_tokens 10) once three are in flight; r0 and r2 finish after it.
+      await three;
+      if (prompt === 'question 1') setImmediate(answered);
+      else await r1Answered;
+      const usage = { prompt_tokens: 10, completion_tokens: prompt === 'question 1' ? 5000 : 5 };
+      billed += billedPico(PRICE, usage);
+      return { text: 'ok', finishReason: 'stop', usage, model: request.model, headers: null };
+    };
+    const budget = createRunBudget({ capUsd: 1, prices: () => PRICE });
+    const gen = runBatch(from(Array.from({ length: 20 }, (_, i) => record(i))), {
+      complete,
+      model: 'm',
+      maxTokens: 10,
+      concurrency: 3,
+      retries: 0,
+      rpm: 1e9,
+      random: () => 0,
+      budget,
+    });
+    const rows: ResultRow[] = [];
+    let step = await gen.next();
+    while (!step.done) {
+      rows.push(step.value);
+      step = await gen.next();
+    }
+    expect(step.value.stopped).toBe('budget');
+    // The three in flight when r1's usage came back all got their answer; nothing was sent after.
+    expect(sent.sort()).toEqual(['question 0', 'question 1', 'question 2']);
+    expect(rows.filter((r) => r.error === null)).toHaveLength(3);
+    expect(budget.spentUsd()).toBe(toUsd(billed));
+    expect(budget.spentUsd()).toBeGreaterThan(budget.capUsd);
+    expect(budget.passed()).toBe(true);
+    const overrun = budget.overrun();
+    expect(overrun.answers).toBe(1);
+    // r1's bill less its reservation (its prompt bound and 10 answer tokens).
+    expect(overrun.usd).toBeGreaterThan(4.9);
+    expect(overrun.usd).toBeLessThan(5.01);
+  });
+
+  it('refuses the next prompt at once once passed, without waiting for requests in flight', async () => {
+    const budget = createRunBudget({ capUsd: 1, prices: () => PRICE });
+    const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 10 };
+    const signal = new AbortController().signal;
+    const first = await budget.admit(request, signal);
+    const second = await budget.admit(request, signal);
+    if (first.kind !== 'admitted' || second.kind !== 'admitted') throw new Error('both fit');
+    budget.settle(first.ticket, request, { usage: { prompt_tokens: 10, completion_tokens: 2000 } });
+    // `second` is still in flight: before, a refused prompt waited for it to settle.
+    expect(await budget.admit(request, signal)).toEqual({ kind: 'full', message: 'budget reached' });
+    expect(budget.spentUsd()).toBeCloseTo(2.01, 10);
+  });
+
+  it('within the cap: charged in full and counted, still admitting', async () => {
+    const budget = createRunBudget({ capUsd: 100, prices: () => PRICE });
+    const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 10 };
+    const signal = new AbortController().signal;
+    const first = await budget.admit(request, signal);
+    if (first.kind !== 'admitted') throw new Error('fits');
+    budget.settle(first.ticket, request, { usage: { prompt_tokens: 10, completion_tokens: 1000 } });
+    expect(budget.spentUsd()).toBeCloseTo(1.01, 10);
+    expect(budget.overrun().answers).toBe(1);
+    expect(budget.passed()).toBe(false);
+    expect((await budget.admit(request, signal)).kind).toBe('admitted');
+  });
+});
