@@ -54,7 +54,12 @@ export function lineWorstCase(prices: PriceLookup, body: Readonly<Record<string,
   const messages = (body['messages'] ?? []) as ChatMessage[];
   // A prediction's unused tokens are billed as answer tokens besides the answer (as live): all of it may go unused.
   const answer = maxTokens + predictionTokenBound(body['prediction']);
-  return worstCasePico(price, requestTokenBound({ messages, response_format: body['response_format'], tools: body['tools'] }), answer, true);
+  return worstCasePico(
+    price,
+    requestTokenBound({ model: String(body['model']), messages, response_format: body['response_format'], tools: body['tools'] }),
+    answer,
+    true,
+  );
 }
 
 /** What a collected answer costs at the Batch price (0 when its model has no price or it has no usage). */

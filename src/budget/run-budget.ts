@@ -1,7 +1,7 @@
 import type { ChatMessage, Usage } from '../types.js';
 import { billedPico, worstCasePico, type PriceLookup } from './prices.js';
 import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
-import { predictionTokenBound, promptParts, requestTokenBound } from './worst-case.js';
+import { predictionTokenBound, promptParts, requestTokenBound, UNBOUNDED_MEDIA_PART, mediaTally } from './worst-case.js';
 
 /**
  * Answer tokens assumed (and sent as max_tokens) for a request that sets none while --max-cost is
@@ -47,6 +47,11 @@ export interface RunBudget {
   overrun(): { answers: number; usd: number };
   /** Spent more than the cap (usage exceeded its reservations): nothing more is admitted. */
   passed(): boolean;
+  /**
+   * Where the budget says, once per model, that it cannot bound a request's media parts (set by the
+   * CLI once its display exists); unset, it says nothing.
+   */
+  say?: (line: string) => void;
   /** The request that did not fit with nothing in flight (the run stopped on it): its worst case and answer limit. */
   readonly refused?: RefusedRequest;
 }
@@ -73,7 +78,8 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
   const cap = new SpendCap(toPico(options.capUsd));
   const maxAnswer = (request: BudgetRequest) => request.max_tokens ?? options.defaultMaxTokens ?? BUDGET_DEFAULT_MAX_TOKENS;
   let refused: RefusedRequest | undefined;
-  return {
+  const unboundedSaid = new Set<string>();
+  const budget: RunBudget = {
     capUsd: options.capUsd,
     get refused() {
       return refused;
@@ -87,7 +93,12 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       // A prediction's unused tokens are billed as answer tokens on top of the answer (OpenAI's
       // rejected_prediction_tokens): all of it may go unused.
       const predicted = predictionTokenBound(request.extraBody?.['prediction']);
-      const amount = worstCasePico(price, promptBound(request), maxAnswer(request) + predicted, options.batch);
+      const tally = mediaTally();
+      const amount = worstCasePico(price, requestTokenBound(promptParts(request), tally), maxAnswer(request) + predicted, options.batch);
+      if (tally.unbounded > 0 && !unboundedSaid.has(request.model)) {
+        unboundedSaid.add(request.model);
+        budget.say?.(unboundedMediaLine(request.model, tally.kind ?? 'non-text'));
+      }
       for (;;) {
         if (signal.aborted) return { kind: 'stopped' };
         // Answers cost more than was reserved and took the spend past the cap: no prompt fits any more,
@@ -122,12 +133,14 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       cap.settle(ticket, outcome.failedWithStatus ? 0 : ticket.amount);
     },
   };
+  return budget;
 }
 
-/**
- * The request's prompt bound as a Batch line's is counted (batch/line-budget.ts): the messages, the
- * schema, and the tool definitions, wherever the request carries them (see `promptParts`).
- */
-function promptBound(request: BudgetRequest): number {
-  return requestTokenBound(promptParts(request));
+/** Said once per model whose requests carry media parts nothing bounds: the reservation is a guess. */
+export function unboundedMediaLine(model: string, kind: string): string {
+  const what = kind === 'image_url' ? `the tokens of an image sent to ${model}` : `the tokens of a "${kind}" part sent to ${model}`;
+  return (
+    `--max-cost cannot bound ${what} (${kind === 'image_url' ? 'no known vision pricing for that model' : 'nothing in the request bounds it'}): ` +
+    `each such part is reserved at ${UNBOUNDED_MEDIA_PART.toLocaleString('en-US')} prompt tokens, and usage above a reservation is still charged, so answers in flight may take the spend past the cap`
+  );
 }

@@ -1,21 +1,40 @@
 import type { ChatMessage } from '../types.js';
+import { imageTokenBound, isImagePart } from './image-tokens.js';
 
 /** Framing tokens allowed per message (role, separators; chat templates of local servers add more than OpenAI's 3). */
 const PER_MESSAGE = 8;
 /** Framing for the request as a whole (the reply primer, a template's preamble). */
 const PER_REQUEST = 16;
-/** A non-text part (an image, audio): no byte count bounds its tokens; high-detail images stay under this. */
-const PER_MEDIA_PART = 10_000;
+/**
+ * The allowance reserved for a non-text part nothing bounds (an image for a model with no known vision
+ * rule, audio, a file): a guess, which the budget says it is (`MediaTally`). Images of OpenAI's vision
+ * models get their real worst case instead (image-tokens.ts).
+ */
+export const UNBOUNDED_MEDIA_PART = 10_000;
+
+/** The non-text parts a prompt bound met: those bounded for their model, and those nothing bounds. */
+export interface MediaTally {
+  /** Parts counted at their model's worst case (images of OpenAI's vision models). */
+  bounded: number;
+  /** Parts nothing bounds, counted at the allowance the caller gives (UNBOUNDED_MEDIA_PART for the budget). */
+  unbounded: number;
+  /** The first unbounded part's kind, to name it: `image_url`, `input_audio`, `file`. */
+  kind?: string;
+}
+
+export const mediaTally = (): MediaTally => ({ bounded: 0, unbounded: 0 });
 
 const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /**
  * An upper bound on a request's prompt tokens. Byte-level BPE tokenizers (OpenAI's o200k and cl100k,
  * Llama 3, Qwen, Mistral's Tekken) never make more tokens than UTF-8 bytes, so bytes bound the text;
- * framing and media parts get the fixed allowances above. It over-reserves prompts (4 bytes a token
- * is typical), which is cheap next to max_tokens × the output price, and never under-reserves.
+ * framing gets the fixed allowances above, an image part the most its `model` bills for one
+ * (image-tokens.ts), and a part nothing bounds UNBOUNDED_MEDIA_PART, counted in `tally`. It
+ * over-reserves prompts (4 bytes a token is typical), which is cheap next to max_tokens × the output
+ * price, and never under-reserves what it can bound.
  */
-export function promptTokenBound(messages: readonly ChatMessage[]): number {
+export function promptTokenBound(messages: readonly ChatMessage[], model?: string, tally?: MediaTally): number {
   let total = PER_REQUEST;
   for (const m of messages) {
     total += PER_MESSAGE + utf8(m.role);
@@ -23,11 +42,7 @@ export function promptTokenBound(messages: readonly ChatMessage[]): number {
     const content = m.content;
     if (typeof content === 'string') total += utf8(content);
     else if (Array.isArray(content)) {
-      for (const part of content as unknown[]) {
-        const p = part as { type?: unknown; text?: unknown } | null;
-        if (p && p.type === 'text' && typeof p.text === 'string') total += utf8(p.text);
-        else total += PER_MEDIA_PART;
-      }
+      for (const part of content as unknown[]) total += isTextPart(part) ? utf8(part.text) : mediaTokenBound(part, model, tally);
     } else if (content !== null && content !== undefined) total += utf8(JSON.stringify(content));
     // Tool calls and other fields sent with the message count as their JSON.
     for (const [k, v] of Object.entries(m)) {
@@ -37,8 +52,44 @@ export function promptTokenBound(messages: readonly ChatMessage[]): number {
   return total;
 }
 
+/**
+ * A non-text part's tokens at most: an image's for the model when its rule is known, else
+ * `unbounded` (the allowance reserved, or 0 for an estimate that leaves it out), tallied.
+ */
+export function mediaTokenBound(part: unknown, model: string | undefined, tally?: MediaTally, unbounded = UNBOUNDED_MEDIA_PART): number {
+  const bound = isImagePart(part) ? imageTokenBound(model, part) : undefined;
+  if (bound !== undefined) {
+    if (tally) tally.bounded++;
+    return bound;
+  }
+  if (tally) {
+    tally.unbounded++;
+    const type = (part as { type?: unknown } | null)?.type;
+    tally.kind ??= typeof type === 'string' ? type : 'non-text';
+  }
+  return unbounded;
+}
+
+/** mediaTokenBound summed over the non-text parts of the messages' contents (text parts are someone else's count). */
+export function mediaTokens(messages: readonly ChatMessage[], model: string | undefined, tally?: MediaTally, unbounded = UNBOUNDED_MEDIA_PART): number {
+  let total = 0;
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const part of m.content as unknown[]) if (!isTextPart(part)) total += mediaTokenBound(part, model, tally, unbounded);
+  }
+  return total;
+}
+
+/** `{type: "text", text: "…"}`. */
+export function isTextPart(part: unknown): part is { type: 'text'; text: string } {
+  const p = part as { type?: unknown; text?: unknown } | null;
+  return p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string';
+}
+
 /** What a request sends that the provider bills as prompt. */
 export interface PromptParts {
+  /** The model asked: what an image part may cost depends on it. */
+  model?: string;
   messages: readonly ChatMessage[];
   /** A JSON schema (structured outputs) is prompt the provider bills. */
   response_format?: unknown;
@@ -52,20 +103,26 @@ export interface PromptParts {
  * `--param` travel in `extraBody`). `--max-cost`'s worst case and `--tpm`'s estimate both count these.
  */
 export function promptParts(request: {
+  model?: string;
   messages: readonly ChatMessage[];
   response_format?: unknown;
   extraBody?: Readonly<Record<string, unknown>>;
 }): PromptParts {
   const extra = request.extraBody;
-  return { messages: request.messages, response_format: request.response_format ?? extra?.['response_format'], tools: extra?.['tools'] };
+  return {
+    ...(request.model !== undefined ? { model: request.model } : {}),
+    messages: request.messages,
+    response_format: request.response_format ?? extra?.['response_format'],
+    tools: extra?.['tools'],
+  };
 }
 
 /**
- * The same bound for a whole request: the messages, plus a structured run's `response_format` (its
+ * The same bound for a whole request: the messages (images at their model's worst case), plus a structured run's `response_format` (its
  * JSON schema is prompt the provider bills) and any tool definitions, counted by their JSON bytes.
  */
-export function requestTokenBound(request: PromptParts): number {
-  let total = promptTokenBound(request.messages);
+export function requestTokenBound(request: PromptParts, tally?: MediaTally): number {
+  let total = promptTokenBound(request.messages, request.model, tally);
   for (const extra of [request.response_format, request.tools]) if (extra !== undefined && extra !== null) total += utf8(JSON.stringify(extra));
   return total;
 }

@@ -62,6 +62,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const reporter = (held.reporter ??= await createReporter(config, io, stats));
   if (target.lock?.note) reporter.info(target.lock.note);
   if (target.resumeNote) reporter.info(target.resumeNote);
+  // A part --max-cost cannot bound (an image for a model of no known vision pricing) is said once per model.
+  if (budget) budget.say = (line) => reporter.info(line);
   const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));
   // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
   const complete = (held.complete = settings.start());

@@ -4,12 +4,12 @@
  * cost; once the spend passes the cap no prompt is admitted, and requests in flight still finish.
  */
 import { describe, expect, it } from 'vitest';
-import { createRunBudget } from '../../src/budget/run-budget.js';
+import { createRunBudget, unboundedMediaLine } from '../../src/budget/run-budget.js';
 import { billedPico, type TokenPrice } from '../../src/budget/prices.js';
 import { toUsd } from '../../src/budget/spend-cap.js';
 import type { Complete } from '../../src/provider/completion.js';
 import { runBatch } from '../../src/engine/run-batch.js';
-import type { PromptRecord, ResultRow } from '../../src/types.js';
+import type { ChatMessage, PromptRecord, ResultRow } from '../../src/types.js';
 import { asyncFrom as from } from '../helpers/collect.js';
 
 /** $1,000 per million tokens: a token is a tenth of a cent. */
@@ -99,5 +99,24 @@ describe('usage above its reservation', () => {
     expect(budget.overrun().answers).toBe(1);
     expect(budget.passed()).toBe(false);
     expect((await budget.admit(request, signal)).kind).toBe('admitted');
+  });
+});
+
+describe('media --max-cost cannot bound', () => {
+  it('is said once per model, before the request is sent', async () => {
+    const lines: string[] = [];
+    const budget = createRunBudget({ capUsd: 100, prices: () => ({ input: 0.1, output: 0.1 }) });
+    budget.say = (line) => lines.push(line);
+    const content = [
+      { type: 'text', text: 'what is it?' },
+      { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+    ] as unknown as ChatMessage['content'];
+    const signal = new AbortController().signal;
+    for (const model of ['my-vlm', 'my-vlm', 'gpt-4o', 'other-vlm'])
+      await budget.admit({ model, messages: [{ role: 'user', content }], max_tokens: 10 }, signal);
+    expect(lines).toEqual([unboundedMediaLine('my-vlm', 'image_url'), unboundedMediaLine('other-vlm', 'image_url')]);
+    expect(lines[0]).toMatch(
+      /^--max-cost cannot bound the tokens of an image sent to my-vlm \(no known vision pricing for that model\): each such part is reserved at 10,000 prompt tokens/,
+    );
   });
 });
