@@ -1,5 +1,5 @@
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
-import { predictedText } from '../budget/worst-case.js';
+import { mediaTally, mediaTokens, predictedText, type MediaTally } from '../budget/worst-case.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
@@ -60,6 +60,8 @@ interface ModelTotals {
   assumed: number;
   /** Of `answerTokens`: Predicted Outputs' tokens, billed as answer tokens when the answer does not use them. */
   predicted: number;
+  /** Non-text parts: images counted at their worst case for the model, and parts nothing bounds (left out). */
+  media: MediaTally;
 }
 
 /**
@@ -188,10 +190,13 @@ async function scanInput(
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
-      const promptTokens = promptTokensOf(record);
+      // The text once; images per model, at that model's worst case (mediaTokens).
+      const textTokens = promptTokensOf(record);
       const predicted = predictedTokensOf(record);
       for (const model of models) {
-        const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0, predicted: 0 };
+        const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0, predicted: 0, media: mediaTally() };
+        const media = mediaTally();
+        const promptTokens = textTokens + mediaTokens(record.messages, model, media, 0);
         for (let sample = 0; sample < config.repeat; sample++) {
           const request = matrix ? { ...record, params: { ...record.params, model }, sample } : record;
           // One the output already has is not sent again by --resume.
@@ -215,18 +220,21 @@ async function scanInput(
           sent ??= request;
           totals.requests++;
           totals.promptTokens += promptTokens;
+          totals.media.bounded += media.bounded;
+          totals.media.unbounded += media.unbounded;
+          totals.media.kind ??= media.kind;
           totals.answerTokens += (maxTokens ?? DEFAULT_ANSWER_TOKENS) + predicted;
           totals.predicted += predicted;
           if (maxTokens === undefined) totals.assumed++;
         }
         if (totals.requests > 0) scan.byModel.set(model, totals);
-        // Only what surely cannot fit: the prompt, plus max_tokens when one is set.
+        // Only what surely cannot fit: the prompt's text (an image's worst case is not sure), plus max_tokens when one is set.
         const window = contextWindowOf(model);
-        if (window && promptTokens + (maxTokens ?? 0) > window.tokens) {
+        if (window && textTokens + (maxTokens ?? 0) > window.tokens) {
           scan.tooLongCount++;
           if (scan.tooLong.length < SHOW_TOO_LONG) {
             scan.tooLong.push(
-              `  ${record.source}:${record.line} (id ${record.id}): ${count(promptTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
+              `  ${record.source}:${record.line} (id ${record.id}): ${count(textTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
             );
           }
         }
@@ -295,6 +303,20 @@ function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
   return lines;
 }
 
+/**
+ * What the prompt tokens make of images: counted at their worst case for the model (their size is
+ * not known before the server fetches them), or left out when nothing bounds them (`--max-cost`
+ * says so too, and reserves an allowance).
+ */
+function mediaNote(media: MediaTally): string {
+  const parts = (n: number) => `${count(n)} ${media.kind === 'image_url' ? 'image' : 'non-text'} ${n === 1 ? 'part' : 'parts'}`;
+  const notes = [
+    ...(media.bounded > 0 ? [`${count(media.bounded)} image ${media.bounded === 1 ? 'part' : 'parts'} at their worst case`] : []),
+    ...(media.unbounded > 0 ? [`${parts(media.unbounded)} left out: no known token bound for this model`] : []),
+  ];
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
+
 /** Tokens per model and, for models with a price (--price/--prices, else the table), the estimated cost. */
 function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceLookup, given: boolean, priceFactor = 1): string[] {
   // A request per (record, model, sample): more than the records under -m A,B or --repeat.
@@ -311,7 +333,9 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
         : t.assumed > 0
           ? `${count(t.answerTokens)} answer tokens (max_tokens, or ${DEFAULT_ANSWER_TOKENS} assumed for ${count(t.assumed)} without${predicted})`
           : `at most ${count(t.answerTokens)} answer tokens (max_tokens${predicted})`;
-    lines.push(`  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens · ${answers}`);
+    lines.push(
+      `  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens${mediaNote(t.media)} · ${answers}`,
+    );
     const price = prices(model);
     if (price) {
       // The summary's and the budget's formula (no prompt token assumed cached).

@@ -1,23 +1,36 @@
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from '../types.js';
 
+/** `{type: "text", text: "…"}`. */
+function isTextPart(part: unknown): part is { type: 'text'; text: string } {
+  const p = part as { type?: unknown; text?: unknown } | null;
+  return p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string';
+}
+
+/** Special-token text in a prompt is plain text to count, not a reason to throw. */
+const tokensOfText = (text: string): number => encode(text, { disallowedSpecial: new Set() }).length;
+
 /**
- * Prompt tokens as OpenAI counts chat input (o200k encoding, 3 tokens of framing per message plus 3
- * for the reply). Loaded only when a token budget is in force: the encoder tables are large.
+ * Text prompt tokens as OpenAI counts chat input (o200k encoding, 3 tokens of framing per message
+ * plus 3 for the reply). Of a message made of parts only the text parts count here: an image is billed
+ * by its size, not by its URL's text (a data URL's base64 would count tens of thousands), and
+ * budget/worst-case.ts `mediaTokens` counts it for the model. Loaded only when a token budget is in force: the encoder
+ * tables are large.
  */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let total = 3;
   for (const m of messages) {
-    const content = typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '');
-    // Special-token text in a prompt is plain text to count, not a reason to throw.
-    total += 3 + encode(content, { disallowedSpecial: new Set() }).length;
+    total += 3;
+    if (typeof m.content === 'string') total += tokensOfText(m.content);
+    else if (Array.isArray(m.content)) for (const part of m.content as unknown[]) total += isTextPart(part) ? tokensOfText(part.text) : 0;
+    else total += tokensOfText(JSON.stringify(m.content ?? ''));
   }
   return total;
 }
 
 /** Tokens of a text as it is (no message framing): a Predicted Outputs prediction. */
 export function estimateTextTokens(text: string): number {
-  return text === '' ? 0 : encode(text, { disallowedSpecial: new Set() }).length;
+  return text === '' ? 0 : tokensOfText(text);
 }
 
 /** Distinct schemas and tool lists remembered by their JSON: most requests share theirs. */
@@ -27,7 +40,8 @@ const REMEMBERED = 64;
  * Estimates a whole request's prompt tokens (budget/worst-case.ts `promptParts` says what counts): its messages, and its
  * `response_format` and `tools`, each counted as a system message of its JSON. Each is encoded once:
  * the same object (a schema or `--param tools=…` every request carries) is known by identity,
- * equal JSON (rows' own copies) by its text.
+ * equal JSON (rows' own copies) by its text. Images are not counted here (see estimatePromptTokens):
+ * the callers add budget/worst-case.ts `mediaTokens` for the request's model.
  */
 export function requestTokenEstimator(): (request: { messages: readonly ChatMessage[]; response_format?: unknown; tools?: unknown }) => number {
   const byObject = new WeakMap<object, number>();

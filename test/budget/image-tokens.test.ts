@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { imageTokenBound } from '../../src/budget/image-tokens.js';
-import { mediaTally, promptTokenBound, requestTokenBound, UNBOUNDED_MEDIA_PART } from '../../src/budget/worst-case.js';
+import { mediaTally, mediaTokens, promptTokenBound, requestTokenBound, UNBOUNDED_MEDIA_PART } from '../../src/budget/worst-case.js';
 import { lineWorstCase } from '../../src/batch/line-budget.js';
+import { requestTokenEstimator } from '../../src/schedule/estimate-tokens.js';
 import type { ChatMessage } from '../../src/types.js';
 
 const image = (detail?: unknown) => ({ type: 'image_url', image_url: { url: 'https://example.com/p.jpg', ...(detail === undefined ? {} : { detail }) } });
@@ -71,5 +72,26 @@ describe("a prompt's bound with images", () => {
     const body = { model: 'gpt-4o-mini', messages, max_tokens: 10 };
     // $1 per million tokens, halved: picodollars are 500,000 a token.
     expect(lineWorstCase(() => price, body)).toBe((text + 48_169 + 2833 + 10) * 500_000);
+  });
+
+  it('the token estimate (--dry-run, --tpm) counts images at their worst case, not their URL as text, and leaves out what it cannot bound', () => {
+    const estimate = requestTokenEstimator();
+    const textOnly = estimate({ messages });
+    const dataUrl: ChatMessage[] = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Describe it' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(200_000)}` } },
+        ] as unknown as ChatMessage['content'],
+      },
+    ];
+    // 200 kB of base64 is no 50,000 prompt tokens: the image's size, not its text, is billed.
+    expect(estimate({ messages: dataUrl })).toBe(textOnly);
+    // The images, for the model, as the engine's --tpm estimate and --dry-run add them.
+    expect(mediaTokens(messages, 'gpt-4o-mini', undefined, 0)).toBe(48_169 + 2833);
+    const tally = mediaTally();
+    expect(mediaTokens(messages, 'my-vlm', tally, 0)).toBe(0);
+    expect(tally.unbounded).toBe(2);
   });
 });

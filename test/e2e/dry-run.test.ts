@@ -112,6 +112,33 @@ describe('--dry-run', () => {
     expect(capped.stdout).toMatch(/at most 100 answer tokens \(max_tokens\)/);
   });
 
+  it("counts an image part at its model's worst case, and says what it left out for a model with no known vision pricing", async () => {
+    // Before, images were left out without a word ("prompts $0.0003" for 40 high-detail images).
+    const row = (i: number) =>
+      JSON.stringify({
+        id: `img${i}`,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: `Describe photo ${i}` },
+              { type: 'image_url', image_url: { url: `https://example.com/p${i}.jpg`, detail: 'high' } },
+            ],
+          },
+        ],
+      });
+    const file = path.join(ctx.dir, 'img.jsonl');
+    fs.writeFileSync(file, `${[1, 2, 3, 4].map(row).join('\n')}\n`);
+    const r = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini,my-vlm', '--max-tokens', '50'], { env: NO_KEY });
+    expect(r.code, r.stderr).toBe(0);
+    // gpt-4o-mini's high detail: at most 2,833 + 8 × 5,667 = 48,169 tokens, and the text besides.
+    const mini = /^ {2}gpt-4o-mini: 4 requests · (\d{3},\d{3}) prompt tokens \(4 image parts at their worst case\)/m.exec(r.stdout);
+    const tokens = Number(mini?.[1]?.replace(',', ''));
+    expect(tokens - 4 * 48_169).toBeGreaterThan(0);
+    expect(tokens - 4 * 48_169).toBeLessThan(100);
+    expect(r.stdout).toMatch(/^ {2}my-vlm: 4 requests · \d+ prompt tokens \(4 image parts left out: no known token bound for this model\)/m);
+  });
+
   it('shows tokens only for a model with no known price', async () => {
     const r = await runCli([fixture('prompts.txt'), '--dry-run', '-m', 'llama3.2', '--base-url', 'http://localhost:11434/v1'], { env: NO_KEY });
     expect(r.code).toBe(0);
