@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../types.js';
+import { isTextPart } from '../util/text-part.js';
 import { imageTokenBound, isImagePart } from './image-tokens.js';
 
 /** Framing tokens allowed per message (role, separators; chat templates of local servers add more than OpenAI's 3). */
@@ -78,12 +79,6 @@ export function mediaTokens(messages: readonly ChatMessage[], model: string | un
     for (const part of m.content as unknown[]) if (!isTextPart(part)) total += mediaTokenBound(part, model, tally, unbounded);
   }
   return total;
-}
-
-/** `{type: "text", text: "…"}`. */
-export function isTextPart(part: unknown): part is { type: 'text'; text: string } {
-  const p = part as { type?: unknown; text?: unknown } | null;
-  return p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string';
 }
 
 /** What a request sends that the provider bills as prompt. */

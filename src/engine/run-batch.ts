@@ -20,7 +20,7 @@ import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
-import { mediaTokens, promptParts } from '../budget/worst-case.js';
+import { promptParts } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
@@ -548,9 +548,12 @@ class Engine {
     const { requestTokenEstimator } = await import('../schedule/estimate-tokens.js');
     const estimate = requestTokenEstimator();
     // What --max-cost counts as prompt: the messages (our system message and a re-ask's turns
-    // too), a schema sent as response_format and tool definitions (the server puts both in the context),
-    // and images at their worst case for the model (a part nothing bounds counts 0: usage corrects it).
-    this.estimator = (r) => estimate(promptParts(r)) + mediaTokens(r.messages, r.model, undefined, 0);
+    // too), a schema sent as response_format and tool definitions (the server puts both in the context).
+    // Not an image's worst case, which --max-cost reserves: ~17 times a typical image on gpt-4o-mini
+    // (48,169 tokens), it held vision batches to a few requests a minute under a learnt limit and
+    // refused them under a --tpm below it. An image counts 0 here, and its usage, above the charge,
+    // is added once the answer says it (RateGovernor.onResponse).
+    this.estimator = (r) => estimate(promptParts(r));
   }
 }
 

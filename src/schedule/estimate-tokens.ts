@@ -1,11 +1,6 @@
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from '../types.js';
-
-/** `{type: "text", text: "…"}`. */
-function isTextPart(part: unknown): part is { type: 'text'; text: string } {
-  const p = part as { type?: unknown; text?: unknown } | null;
-  return p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string';
-}
+import { isTextPart } from '../util/text-part.js';
 
 /** Special-token text in a prompt is plain text to count, not a reason to throw. */
 const tokensOfText = (text: string): number => encode(text, { disallowedSpecial: new Set() }).length;
@@ -13,8 +8,8 @@ const tokensOfText = (text: string): number => encode(text, { disallowedSpecial:
 /**
  * Text prompt tokens as OpenAI counts chat input (o200k encoding, 3 tokens of framing per message
  * plus 3 for the reply). Of a message made of parts only the text parts count here: an image is billed
- * by its size, not by its URL's text (a data URL's base64 would count tens of thousands), and
- * budget/worst-case.ts `mediaTokens` counts it for the model. Loaded only when a token budget is in force: the encoder
+ * by its size, not by its URL's text (a data URL's base64 would count tens of thousands): its
+ * usage corrects the charge, and budget/worst-case.ts `mediaTokens` bounds it for --max-cost. Loaded only when a token budget is in force: the encoder
  * tables are large.
  */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
@@ -41,7 +36,7 @@ const REMEMBERED = 64;
  * `response_format` and `tools`, each counted as a system message of its JSON. Each is encoded once:
  * the same object (a schema or `--param tools=…` every request carries) is known by identity,
  * equal JSON (rows' own copies) by its text. Images are not counted here (see estimatePromptTokens):
- * the callers add budget/worst-case.ts `mediaTokens` for the request's model.
+ * the answer's usage says what they cost.
  */
 export function requestTokenEstimator(): (request: { messages: readonly ChatMessage[]; response_format?: unknown; tools?: unknown }) => number {
   const byObject = new WeakMap<object, number>();

@@ -37,6 +37,37 @@ describe('a request larger than a minute of tokens', () => {
     expect(server.requests.map((q) => q.body.messages.at(-1).content)).toEqual(['short one', 'short two']);
   });
 
+  it('does not count an image at its --max-cost worst case: vision rows under --tpm are sent', async () => {
+    // gpt-4o-mini's worst case for one image is 48,169 tokens, more than --tpm 40000: charged that,
+    // every image row was refused unsent (and, under a learnt limit, paced a few a minute).
+    const server = await startMockServer();
+    servers.push(server);
+    const image = (i: number) => ({
+      id: `img${i}`,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: `describe photo ${i}` },
+            { type: 'image_url', image_url: { url: `https://example.com/p${i}.jpg` } },
+          ],
+        },
+      ],
+    });
+    const file = writePrompts(
+      tmp.dir,
+      'images.jsonl',
+      [image(1), image(2)].map((row) => JSON.stringify(row)),
+    );
+    const r = await runCli([file, '--base-url', server.url, '-q', '-m', 'gpt-4o-mini', '--tpm', '40000', '--max-tokens', '100', '--no-cache'], {
+      timeoutMs: 30_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseJsonl<ResultRow>(r.stdout).map((row) => row.error)).toEqual([null, null]);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('is an input error row once the server announced a smaller tokens-a-minute limit', async () => {
     // 100 tokens a second: the headers announce 6,000 a minute; the big prompt is ~3,000 words.
     const server = await startMockServer({ rateLimit: { tokens: 100, windowMs: 1000 } });
