@@ -1,4 +1,5 @@
 import type { JsonSchema } from './strictify.js';
+import { putEntry } from './put-entry.js';
 
 /**
  * A value valid against a schema, chosen deterministically from `seed` (the mocks' answers to
@@ -37,7 +38,7 @@ export function sampleValue(root: JsonSchema, seed: string, text: (name: string)
       case 'object': {
         const out: Record<string, unknown> = {};
         const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
-        for (const [key, sub] of Object.entries(props)) out[key] = value(sub, key, depth + 1);
+        for (const [key, sub] of Object.entries(props)) putEntry(out, key, value(sub, key, depth + 1));
         return out;
       }
       case 'array': {

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { putEntry } from './put-entry.js';
 
 /** A JSON Schema as parsed from the user's file: plain JSON values. */
 export type JsonSchema = { [key: string]: unknown };
@@ -111,7 +112,7 @@ class Strictifier {
       if (defs === undefined) continue;
       if (!isObject(defs)) this.fail(`/${key}`, `${key} must be an object of schemas`);
       const out: JsonSchema = {};
-      for (const [name, def] of Object.entries(defs)) out[name] = this.node(def, pointerTo(`/${key}`, name), 1);
+      for (const [name, def] of Object.entries(defs)) putEntry(out, name, this.node(def, pointerTo(`/${key}`, name), 1));
       schema[key] = out;
     }
     if (this.properties > STRICT_LIMITS.properties) this.fail('', `${this.properties} properties in all; strict mode allows ${STRICT_LIMITS.properties}`);
@@ -148,7 +149,7 @@ class Strictifier {
         continue;
       }
       if (key === '$schema' || key === '$id') continue;
-      out[key] = value;
+      putEntry(out, key, value);
     }
 
     const types = this.types(out, pointer);
@@ -226,7 +227,7 @@ class Strictifier {
         schema = nullable(schema);
         this.madeNullable.push(at);
       }
-      newProps[name] = schema;
+      putEntry(newProps, name, schema);
     }
     out.properties = newProps;
     out.required = names;

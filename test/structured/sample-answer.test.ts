@@ -52,6 +52,11 @@ describe('sampleValue: mock answers validate against their (strict) schema', () 
       expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
     }
   });
+  it('a property named __proto__ is a key of the answer', () => {
+    const value = sampleValue(JSON.parse('{"type":"object","properties":{"__proto__":{"const":"x"}}}'), 's', (n) => n);
+    expect(JSON.stringify(value)).toBe('{"__proto__":"x"}');
+  });
+
   it('is deterministic per seed', () => {
     const s = strictify(schemas[1]![1]).schema;
     expect(sampleValue(s, 'x', (n) => n)).toEqual(sampleValue(s, 'x', (n) => n));

@@ -142,6 +142,21 @@ describe('strictify: made strict without changing meaning (with notes)', () => {
     ]);
   });
 
+  it('a property or a definition named __proto__ stays a key, not the prototype', () => {
+    const input = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}},"$defs":{"__proto__":{"type":"integer"}}}');
+    const { schema, notes } = strictify(input);
+    const props = schema.properties as Record<string, unknown>;
+    expect(Object.getPrototypeOf(props)).toBe(Object.prototype);
+    expect(Object.keys(props)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(props, '__proto__')?.value).toEqual({ type: ['string', 'null'] });
+    expect(Object.getOwnPropertyDescriptor(schema.$defs, '__proto__')?.value).toEqual({ type: 'integer' });
+    expect(schema.required).toEqual(['__proto__']);
+    expect(notes[0]).toMatch(/^optional \/properties\/__proto__ made required and nullable/);
+    expect(JSON.stringify(schema)).toBe(
+      '{"type":"object","properties":{"__proto__":{"type":["string","null"]}},"additionalProperties":false,"required":["__proto__"],"$defs":{"__proto__":{"type":"integer"}}}',
+    );
+  });
+
   it('does not change the input object', () => {
     const input = { type: 'object', properties: { a: { type: 'string' } } };
     const copy = structuredClone(input);
