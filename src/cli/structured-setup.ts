@@ -53,10 +53,11 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
   const { schema, label } = readSchema(spec.source);
   const draft = draftOf(schema);
   const fingerprint = `sha256:${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`;
+  const named = label === 'inline' ? '(inline)' : label;
   if (spec.inPrompt) {
     // Not sent as response_format: no strict-mode rules apply; Ajv enforces the schema as written.
     return {
-      structured: { instructions: schemaInstructions(schema), check: compileCheck(schema, draft), retries: spec.retries },
+      structured: { instructions: schemaInstructions(schema), check: compileCheck(schema, draft, { label: named }), retries: spec.retries },
       csvColumns: outputColumns(schema, BUILT_IN),
       note: undefined,
       fingerprint,
@@ -65,7 +66,11 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
   const strict = strictify(schema);
   const name = schemaName(label === 'inline' ? undefined : path.basename(label), schema);
   return {
-    structured: { responseFormat: jsonSchemaFormat(name, strict.schema), check: compileCheck(strict.schema, draft), retries: spec.retries },
+    structured: {
+      responseFormat: jsonSchemaFormat(name, strict.schema),
+      check: compileCheck(strict.schema, draft, { label: named, asWritten: schema }),
+      retries: spec.retries,
+    },
     csvColumns: outputColumns(strict.schema, BUILT_IN),
     note: strict.notes.length ? `--json-schema made strict for structured outputs: ${strict.notes.join('; ')}` : undefined,
     fingerprint,

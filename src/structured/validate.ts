@@ -5,7 +5,8 @@ import addFormatsModule from 'ajv-formats';
 import type { AnswerCheck, Draft } from './check-types.js';
 import { UsageError } from '../errors.js';
 import { keepNumbersAsWritten } from './exact-numbers.js';
-import type { JsonSchema } from './strictify.js';
+import { pointerTo, type JsonSchema } from './strictify.js';
+import { subschemas } from './subschemas.js';
 import { jsonParseProblem } from './json-parse-problem.js';
 import { stripFence } from './strip-fence.js';
 
@@ -39,19 +40,105 @@ export function describeErrors(errors: readonly ErrorObject[]): string[] {
   return unique.length > MAX_PROBLEMS ? [...unique.slice(0, MAX_PROBLEMS), `… and ${unique.length - MAX_PROBLEMS} more`] : unique;
 }
 
+/** Where a schema came from, for its error messages. */
+export interface SchemaSource {
+  /** The file (or `(inline)`) the messages name; none for a library caller's schema. */
+  label?: string;
+  /** The schema as written, when the one compiled was rewritten (made strict): pointers are found in it. */
+  asWritten?: unknown;
+}
+
+/** Ajv's warning for a format it has no check for (with `strict: false` it would print it and go on). */
+const UNKNOWN_FORMAT = /^unknown format "(.*)" ignored in schema at path "(.*)"$/s;
+const MISSING_REF = /^can't resolve reference (.*) from id /s;
+
+/** A format Ajv has no check for, at a JSON pointer in the schema. */
+class UnknownFormat extends Error {
+  constructor(
+    readonly pointer: string,
+    readonly format: string,
+  ) {
+    super(`unknown format ${JSON.stringify(format)}`);
+  }
+}
+
+/**
+ * Ajv's logger: nothing Ajv says is printed raw to stderr. A format Ajv cannot check is a problem:
+ * left to Ajv (`strict: false`), a misspelt format would check nothing, under a printed warning.
+ */
+const AJV_LOGGER = {
+  log: () => {},
+  error: () => {},
+  warn: (...args: unknown[]) => {
+    const [, format, at] = UNKNOWN_FORMAT.exec(String(args[0])) ?? [];
+    if (format !== undefined && at !== undefined) throw new UnknownFormat(`${fragmentPointer(at)}/format`, format);
+  },
+};
+
+/** Ajv's schema path (`#/properties/a%20b`) as a JSON pointer (`/properties/a b`). */
+function fragmentPointer(at: string): string {
+  if (!at.startsWith('#')) return at;
+  try {
+    return decodeURIComponent(at.slice(1));
+  } catch {
+    return at.slice(1);
+  }
+}
+
+/** The compile error as one line naming the source and, where it can be found, the pointer. */
+function compileProblem(err: unknown, ajv: Ajv, schema: unknown, source: SchemaSource): UsageError {
+  const prefix = sourcePrefix(source);
+  if (err instanceof UnknownFormat) {
+    return new UsageError(`${prefix}: ${err.pointer}: ${err.message} (known: ${Object.keys(ajv.formats).join(', ')})`);
+  }
+  const message = (err as Error).message;
+  const ref = MISSING_REF.exec(message)?.[1];
+  if (ref !== undefined && 'missingRef' in (err as object)) {
+    const at = refPlace(source.asWritten ?? schema, ref);
+    return new UsageError(`${prefix}: ${at === undefined ? '' : `${at}: `}can't resolve ${ref}`);
+  }
+  return new UsageError(`${prefix}: not a valid JSON Schema (${message})`);
+}
+
+function sourcePrefix(source: SchemaSource): string {
+  return source.label === undefined ? '--json-schema' : `--json-schema ${source.label}`;
+}
+
+/**
+ * The first property named `__proto__`, as a JSON pointer. Ajv leaves that name out of `properties`
+ * (a guard against prototype pollution): its schema would check nothing, and with
+ * `additionalProperties: false` every answer holding it would fail, re-asked until the retries ran out.
+ */
+function protoPlace(schema: unknown): string | undefined {
+  for (const [node, pointer] of subschemas(schema)) {
+    const props = node.properties;
+    if (typeof props === 'object' && props !== null && Object.hasOwn(props, '__proto__')) return pointerTo(pointer, 'properties', '__proto__');
+  }
+  return undefined;
+}
+
+/** The first `$ref` that says `ref`, as a JSON pointer. */
+function refPlace(schema: unknown, ref: string): string | undefined {
+  for (const [node, pointer] of subschemas(schema)) if (node.$ref === ref) return pointerTo(pointer, '$ref');
+  return undefined;
+}
+
 /**
  * Compiles the schema once (Ajv 8, all errors, formats from ajv-formats) and returns the per-answer
- * check. A schema Ajv cannot compile is a usage error before anything is sent.
+ * check. A schema Ajv cannot compile, or whose format Ajv has no check for, is a usage error before
+ * anything is sent, naming the source and the JSON pointer.
  */
-export function compileCheck(schema: JsonSchema, draft: Draft): AnswerCheck {
-  const options = { allErrors: true, strict: false, validateFormats: true } as const;
+export function compileCheck(schema: JsonSchema, draft: Draft, source: SchemaSource = {}): AnswerCheck {
+  const proto = protoPlace(source.asWritten ?? schema);
+  if (proto !== undefined) throw new UsageError(`${sourcePrefix(source)}: ${proto}: Ajv does not check a property named "__proto__"; rename it`);
+  const options = { allErrors: true, strict: false, validateFormats: true, logger: AJV_LOGGER } as const;
   const ajv: Ajv = draft === '2020-12' ? new Ajv2020(options) : draft === '2019-09' ? new Ajv2019(options) : new Ajv(options);
   addFormats(ajv);
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema);
   } catch (err) {
-    throw new UsageError(`--json-schema: not a valid JSON Schema (${(err as Error).message})`);
+    throw compileProblem(err, ajv, schema, source);
   }
   return (text) => {
     const json = stripFence(text);

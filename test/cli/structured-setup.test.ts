@@ -68,4 +68,14 @@ describe('prepareStructured', () => {
     expect(() => prepareStructured(spec(file))).toThrow(new UsageError(`--json-schema ${file}: a schema must be a JSON object`));
     expect(() => prepareStructured(spec('{"type": "object",}'))).toThrow(/^--json-schema \(inline\): not valid JSON at line 1 column 19/);
   });
+
+  it('what Ajv cannot compile names the file and the pointer, strict or --schema-in-prompt', () => {
+    const ref = path.join(dir, 'r.json');
+    fs.writeFileSync(ref, JSON.stringify({ type: 'object', properties: { a: { $ref: '#/$defs/Missing' } } }));
+    for (const inPrompt of [false, true]) {
+      expect(() => prepareStructured(spec(ref, inPrompt))).toThrow(new UsageError(`--json-schema ${ref}: /properties/a/$ref: can't resolve #/$defs/Missing`));
+    }
+    const format = '{"type":"object","properties":{"a":{"type":"string","format":"nosuch"}},"required":["a"],"additionalProperties":false}';
+    expect(() => prepareStructured(spec(format, true))).toThrow(/^--json-schema \(inline\): \/properties\/a\/format: unknown format "nosuch" \(known: /);
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { judgeAnswer } from '../../src/structured/judge-answer.js';
 import { stripFence } from '../../src/structured/strip-fence.js';
@@ -73,6 +73,54 @@ describe('compileCheck', () => {
 
   it('a schema Ajv cannot compile is a usage error', () => {
     expect(() => compileCheck({ type: 'object', properties: { a: { $ref: '#/$defs/missing' } } }, '07')).toThrow(UsageError);
+    expect(() => compileCheck({ type: 'object', properties: { a: { type: 7 } } }, '07', { label: 'x.json' })).toThrow(
+      /^--json-schema x\.json: not a valid JSON Schema \(schema is invalid: data\/properties\/a\/type must be/,
+    );
+  });
+
+  it('a $ref that resolves to nothing names the source and the $ref, not a lookalike in data', () => {
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"$ref":{"const":{"$ref":"#/$defs/Missing"}},"a b":{"anyOf":[{"type":"null"},{"$ref":"#/$defs/Missing"}]}},"$defs":{}}',
+    );
+    expect(() => compileCheck(schema, '2020-12', { label: 'r.json' })).toThrow(
+      new UsageError("--json-schema r.json: /properties/a b/anyOf/1/$ref: can't resolve #/$defs/Missing"),
+    );
+    expect(() => compileCheck(schema, '2020-12')).toThrow(new UsageError("--json-schema: /properties/a b/anyOf/1/$ref: can't resolve #/$defs/Missing"));
+    // Made strict, an optional field's $ref moves into an anyOf: the pointer is the one in the file.
+    const written = { type: 'object', properties: { a: { $ref: '#/definitions/Gone' } } };
+    const strict = { type: 'object', properties: { a: { anyOf: [{ $ref: '#/definitions/Gone' }, { type: 'null' }] } }, required: ['a'] };
+    expect(() => compileCheck(strict, '07', { label: 'r.json', asWritten: written })).toThrow(
+      new UsageError("--json-schema r.json: /properties/a/$ref: can't resolve #/definitions/Gone"),
+    );
+  });
+
+  it('a format Ajv does not know is refused with its pointer, and Ajv prints nothing', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const schema = { type: 'object', properties: { 'a/b c': { type: 'array', items: { type: 'string', format: 'nosuch' } } } };
+      expect(() => compileCheck(schema, '07', { label: 'fmt.json' })).toThrow(
+        /^--json-schema fmt\.json: \/properties\/a~1b c\/items\/format: unknown format "nosuch" \(known: date, time, date-time, .*uuid/,
+      );
+      const inDef = { type: 'object', properties: { a: { $ref: '#/$defs/D' } }, $defs: { D: { type: 'string', format: 'emial' } } };
+      expect(() => compileCheck(inDef, '2020-12')).toThrow(/^--json-schema: \/\$defs\/D\/format: unknown format "emial"/);
+      expect(compileCheck({ type: 'string', format: 'uri' }, '07')('"https://example.com"').ok).toBe(true);
+      expect([...warn.mock.calls, ...log.mock.calls, ...error.mock.calls]).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it('a property named __proto__, which Ajv skips, is refused with its pointer', () => {
+    const schema = JSON.parse('{"type":"object","properties":{"o":{"type":"object","properties":{"__proto__":{"type":"string"}}}}}');
+    expect(() => compileCheck(schema, '07', { label: 'p.json' })).toThrow(
+      new UsageError('--json-schema p.json: /properties/o/properties/__proto__: Ajv does not check a property named "__proto__"; rename it'),
+    );
+    // As data (an enum value, a description) the name is fine.
+    expect(compileCheck(JSON.parse('{"type":"object","properties":{"k":{"enum":["__proto__"]}}}'), '07')('{"k":"__proto__"}').ok).toBe(true);
   });
 });
 
