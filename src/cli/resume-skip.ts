@@ -133,6 +133,8 @@ export async function loadResumeSkip(
       ...current,
       model: ofTheRun ? runModel : config.model,
       models: sortedModels([...(recorded ?? (previous ? [runModel] : [])), ...config.models]),
+      // The most samples any invocation asked (a --repeat 1 resume retrying sample 0 leaves the others the run's).
+      ...repeatOf(previous, config.repeat),
       ...(typeof uncheckedBefore === 'string' ? { [UNCHECKED_BEFORE_KEY]: uncheckedBefore } : {}),
     },
     ...(previous === undefined
@@ -211,4 +213,11 @@ function unrecordedChange(gate: UnrecordedInput, prompts: string): RunError {
  */
 export async function* withoutHandled(records: AsyncIterable<PromptRecord>, handled: (record: PromptRecord) => boolean): AsyncGenerator<PromptRecord> {
   for await (const record of records) if (!handled(record)) yield record;
+}
+
+/** The run's `repeat` from now on: the recorded one or this invocation's, the larger; absent for 1. */
+function repeatOf(previous: Record<string, unknown> | undefined, repeat: number): { repeat?: number } {
+  const recorded = typeof previous?.['repeat'] === 'number' ? previous['repeat'] : 1;
+  const most = Math.max(recorded, repeat);
+  return most > 1 ? { repeat: most } : {};
 }

@@ -43,6 +43,8 @@ export function describeRun(
     model: config.model,
     // Every model of the run (`model` stays the first, for older readers): a resume checks them as a set.
     models: sortedModels(config.models),
+    // Only above 1, so outputs started before it was recorded still match: merge compares it (absent is 1), a resume does not.
+    ...(config.repeat > 1 ? { repeat: config.repeat } : {}),
     temperature: config.temperature ?? null,
     maxTokens: config.maxTokens ?? null,
     // A key in a path segment (`https://gateway/sk-…/v1`) is sent, never stored: `[redacted]`, the same each run.
@@ -77,7 +79,9 @@ export async function resumeDifferences(
   // Recorded from an OPENAI_BASE_URL with its trailing slash before that was trimmed as --base-url's
   // is: the same server all the same.
   if (typeof before['baseURL'] === 'string') before['baseURL'] = withoutTrailingSlashes(before['baseURL']);
-  const { inputFingerprint: newHash, inputBytes: _newBytes, models, ...now } = withoutStoredColumns(current);
+  // A resume may ask more samples (--repeat 3 of a plain run) or fewer (--repeat 1 retrying sample 0): no other run.
+  delete before['repeat'];
+  const { inputFingerprint: newHash, inputBytes: _newBytes, models, repeat: _repeat, ...now } = withoutStoredColumns(current);
   // Metadata from before the model list: its first model must match, as it always had to.
   const recorded = recordedModels(previous);
   const modelChange = recorded && modelsChange(recorded, models as string[]);

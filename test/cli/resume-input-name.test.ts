@@ -55,3 +55,11 @@ describe('resumeDifferences: the input format', () => {
     ]);
   });
 });
+
+describe('resumeDifferences: --repeat', () => {
+  it('more or fewer samples continue the run (merge compares them; a resume asks only what is missing)', async () => {
+    const input = { hash: 'abc', bytes: 10 };
+    expect(await resumeDifferences(config('in'), meta('in', 'abc'), { ...meta('in', 'abc'), repeat: 3 }, input)).toEqual([]);
+    expect(await resumeDifferences(config('in'), { ...meta('in', 'abc'), repeat: 3 }, meta('in', 'abc'), input)).toEqual([]);
+  });
+});
