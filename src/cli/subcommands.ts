@@ -10,7 +10,6 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   acquireLock,
   type LockHandle,
-  diffRunMeta,
   formatFromPath,
   metaPath,
   OUTPUT_FORMAT_KEY,
@@ -38,6 +37,8 @@ import { httpUrl, positiveNumber } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
 import { recordedModels, sortedModels } from './run-models.js';
+import { AnswerCoverage, type MissingAnswer } from './merge-coverage.js';
+import { mergeDifferences, runModelsOf, runRepeatOf } from './merge-settings.js';
 import { sameFile } from '../util/same-file.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 import { styleHelp } from './help-style.js';
@@ -214,11 +215,17 @@ interface MergeOptions {
   quiet?: boolean;
 }
 
-/** The run settings of shard outputs must agree but for the shard: mixing runs would mix answers. */
+/**
+ * The run settings of shard outputs must agree but for the shard (the models as a set, and --repeat:
+ * see mergeDifferences): mixing runs would mix answers, and a shard that asked fewer would leave
+ * answers out. The settings the merged file gets: the first output's, with every output's models and
+ * the most samples (when --force merged outputs that differ).
+ */
 function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Record<string, unknown> | undefined {
   let first: { file: string; meta: Record<string, unknown> } | undefined;
   const shards: string[] = [];
   const allModels: string[] = [];
+  let repeat = 1;
   for (const file of outputs) {
     const unreadable = unreadableReason(file);
     if (unreadable) throw new RunError(`cannot merge ${file}: ${unreadable}`, 'input');
@@ -230,18 +237,17 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
       io.stderr.write(`llm-batch: ${file} has no run metadata (${metaPath(file)}); its settings cannot be checked\n`);
       continue;
     }
-    // `models` may differ (a shard resumed with a model added): `model` is checked, the lists are joined.
-    const { shard, models, ...rest } = meta;
+    const { shard } = meta;
     if (typeof shard === 'string') shards.push(shard);
-    allModels.push(...(recordedModels({ models }) ?? []));
+    allModels.push(...(runModelsOf(meta) ?? []));
+    repeat = Math.max(repeat, runRepeatOf(meta));
     if (!first) {
-      first = { file, meta: rest };
+      first = { file, meta: withoutShard(meta) };
       continue;
     }
-    // The stored CSV columns are not compared: the schema's fingerprint is, and older outputs lack them.
     // Kept only when every output agrees; else a CSV made of the merged file reads them from its rows.
-    if (!isDeepStrictEqual(first.meta[OUTPUT_COLUMNS_KEY], rest[OUTPUT_COLUMNS_KEY])) first.meta = withoutStoredColumns(first.meta);
-    const differences = diffRunMeta(withoutStoredColumns(first.meta), withoutStoredColumns(rest));
+    if (!isDeepStrictEqual(first.meta[OUTPUT_COLUMNS_KEY], meta[OUTPUT_COLUMNS_KEY])) first.meta = withoutStoredColumns(first.meta);
+    const differences = mergeDifferences(first.meta, meta);
     if (differences.length > 0 && !force) {
       throw new RunError(`${file} was written by a different run than ${first.file} (${differences.join('; ')}); pass --force to merge anyway`, 'usage');
     }
@@ -250,6 +256,7 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
   if (counts.size > 1 && !force)
     throw new RunError(`the outputs come from different shard counts (${shards.join(', ')}); pass --force to merge anyway`, 'usage');
   if (first && allModels.length > 0) first.meta['models'] = sortedModels(allModels);
+  if (first && repeat > 1) first.meta['repeat'] = repeat;
   const [n] = [...counts];
   if (n) {
     const missing = Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s));
@@ -258,11 +265,20 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
   return first?.meta;
 }
 
-/** Ids of `input` (read with the run's settings) that `answered` lacks: what no shard answered. */
+/** Metadata without its shard: the merged file is all of them. */
+function withoutShard(meta: Record<string, unknown>): Record<string, unknown> {
+  const { shard: _shard, ...rest } = meta;
+  return rest;
+}
+
+/**
+ * Answers of `input` (read with the run's settings, asked of its models and samples) that `answered`
+ * lacks: what no shard answered.
+ */
 async function unanswered(
   input: string,
   meta: Record<string, unknown> | undefined,
-  answered: ReadonlySet<string>,
+  answered: AnswerCoverage,
   io: CliIo,
 ): Promise<{ count: number; first: string[] }> {
   const str = (key: string) => (typeof meta?.[key] === 'string' ? (meta[key] as string) : undefined);
@@ -291,14 +307,22 @@ async function unanswered(
   const result = { count: 0, first: [] as string[] };
   try {
     for await (const record of readRecords(opened.stream, inputOptionsFor(config, opened))) {
-      if (answered.has(record.id)) continue;
-      result.count++;
-      if (result.first.length < 5) result.first.push(`${record.source}:${record.line} (id ${record.id})`);
+      for (const missing of answered.missing(record)) {
+        result.count++;
+        if (result.first.length < 5) result.first.push(`${record.source}:${record.line} (${answerWords(missing, answered)})`);
+      }
     }
   } finally {
     await opened.close();
   }
   return result;
+}
+
+/** `id s3`, or in a run of several models or samples `id s3, model "B", sample 1` (the sample only with --repeat). */
+function answerWords(missing: MissingAnswer, coverage: AnswerCoverage): string {
+  const model = coverage.matrix && missing.model !== undefined ? `, model ${JSON.stringify(missing.model)}` : '';
+  const sample = coverage.repeat > 1 ? `, sample ${missing.sample}` : '';
+  return `id ${missing.id}${model}${sample}`;
 }
 
 /** `-o -`: the outputs' own format when they agree (CSV shards stay CSV in a pipe), else JSONL. */
@@ -337,17 +361,18 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
   const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io);
-  const answered = opts.input ? new Set<string>() : undefined;
-  const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (id) => answered.add(id) : undefined));
+  const answered = opts.input ? new AnswerCoverage(recordedModels(meta ?? {}) ?? [], runRepeatOf(meta ?? {})) : undefined;
+  const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (row, model) => answered.add(row, model) : undefined));
   if (meta && !toStdout && !stream) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
+  const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.
   if (opts.quiet && !incomplete) return ExitCode.ok;
   io.stderr.write(
     `llm-batch: merged ${counted(stats.rows, 'row')} from ${counted(outputs.length, 'file')} into ${toStdout ? 'stdout' : opts.output} (${counted(stats.dropped, 'superseded row')} dropped; ${count(stats.failed)} failed)` +
       (missing
-        ? `; ${missing.count === 1 ? '1 id' : `${count(missing.count)} ids`} of ${opts.input} ${missing.count === 1 ? 'has' : 'have'} no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
+        ? `; ${missing.count === 1 ? `1 ${noun[0]}` : `${count(missing.count)} ${noun[1]}`} of ${opts.input} ${missing.count === 1 ? 'has' : 'have'} no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
         : '') +
       '\n',
   );
@@ -402,10 +427,10 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     )
     .argument('<outputs...>', 'results files (.jsonl or .csv)')
     .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv); "-" for stdout (the outputs\' format: CSV if all are .csv, else JSONL)')
-    .option('--input <file>', 'the input the shards read: report ids that no shard answered (exit 1 if any)')
+    .option('--input <file>', 'the input the shards read: report the answers (id, model, sample) that no shard has (exit 1 if any)')
     .option('--overwrite', 'replace an existing -o file')
     .option('--force', 'merge outputs whose run settings differ')
-    .option('-q, --quiet', 'print nothing unless rows failed or ids have no row (errors still print)')
+    .option('-q, --quiet', 'print nothing unless rows failed or answers have no row (errors still print)')
     .action((outputs: string[], opts: MergeOptions) => {
       result = sayingSourceLines('merge', () => merge(outputs, opts, io));
     });

@@ -1,7 +1,7 @@
 import { columnValue, type OutputColumn } from '../structured/columns.js';
 import type { ResultRow } from '../types.js';
 import { readResults } from './read-results.js';
-import { rowKey } from './row-key.js';
+import { answerKey } from './row-key.js';
 import type { RowWriter } from './row-writer.js';
 
 export interface MergeSource {
@@ -37,29 +37,43 @@ export interface MergeStats {
  * Writes one row per answer (id, model asked for, sample; see `rowKey`) from several results files:
  * the last one, files taken in the order given (as `--compact` does within one file), so the
  * shards of a model × sample run keep every answer. Two streaming passes with only `key → position` in memory,
- * so shard outputs of any size merge in flat memory. `onId` sees every id written (for a coverage
- * check against the input).
+ * so shard outputs of any size merge in flat memory. A plain run's row is keyed with its file's model
+ * (as every row is with the model it was asked of), so outputs whose runs list their models in
+ * another order (`-m A,B`, `-m B,A`: each file's first model is another) key an answer alike.
+ * `onRow` sees every row written, with the model it answers (for a coverage check against the input).
  */
-export async function mergeResults(sources: readonly MergeSource[], out: RowWriter, onId?: (id: string) => void): Promise<MergeStats> {
+export async function mergeResults(
+  sources: readonly MergeSource[],
+  out: RowWriter,
+  onRow?: (row: ResultRow, model: string | undefined) => void,
+): Promise<MergeStats> {
   const last = new Map<string, number>();
   let position = 0;
   const read = (source: MergeSource) =>
     readResults(source.path, source.format, { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false });
-  for (const source of sources) for await (const row of read(source)) last.set(rowKey(row, source.runModel), position++);
+  // One model for every file keys as a plain row does (the id alone): a file without metadata, whose plain rows' model is not known, then keys them alike.
+  const runModel = sources.find((source) => source.runModel)?.runModel;
+  const keyOf = (row: ResultRow, source: MergeSource) => answerKey(row.id, modelOf(row, source) ?? null, row.sample, runModel);
+  for (const source of sources) for await (const row of read(source)) last.set(keyOf(row, source), position++);
 
   const stats: MergeStats = { rows: 0, failed: 0, dropped: 0 };
   position = 0;
   for (const source of sources) {
     for await (const row of read(source)) {
-      if (last.get(rowKey(row, source.runModel)) !== position++) {
+      if (last.get(keyOf(row, source)) !== position++) {
         stats.dropped++;
         continue;
       }
       await out.write(source.byColumn ? keyedByColumn(row, source.byColumn) : row);
       stats.rows++;
       if (row.error) stats.failed++;
-      onId?.(row.id);
+      onRow?.(row, modelOf(row, source));
     }
   }
   return stats;
+}
+
+/** The model a row answers: the one it was asked of, else (a plain run's row) its file's run model. */
+function modelOf(row: ResultRow, source: MergeSource): string | undefined {
+  return row.requested_model ?? source.runModel ?? undefined;
 }

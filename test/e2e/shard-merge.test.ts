@@ -59,6 +59,39 @@ describe('--shard i/N and merge', () => {
     expect(fs.existsSync(path.join(ctx.dir, 'all2.jsonl'))).toBe(false);
   });
 
+  it('merge compares the models as a set and --repeat; --input names the (id, model) answers missing', async () => {
+    writePrompts(ctx.dir, 'in.txt', prompts(12));
+    const shard = async (out: string, ...flags: string[]) =>
+      expect((await runCli(['in.txt', '--mock', '-q', '-o', out, ...flags], { cwd: ctx.dir })).code).toBe(0);
+    await shard('ab-1.jsonl', '-m', 'ma,mb', '--shard', '1/2');
+    await shard('a-2.jsonl', '-m', 'ma', '--shard', '2/2');
+    await shard('ba-2.jsonl', '-m', 'mb,ma', '--shard', '2/2');
+    await shard('r-2.jsonl', '-m', 'ma,mb', '--repeat', '2', '--shard', '2/2');
+    const merge = (...args: string[]) => runCli(['merge', ...args, '--input', 'in.txt'], { cwd: ctx.dir });
+    const inShard2 = rowsOf(path.join(ctx.dir, 'a-2.jsonl')).length;
+
+    // A shard that asked fewer models is another run: refused, as any other setting is.
+    const fewer = await merge('ab-1.jsonl', 'a-2.jsonl', '-o', 'x.jsonl');
+    expect(fewer.code).toBe(2);
+    expect(fewer.stderr).toMatch(/a-2\.jsonl was written by a different run than ab-1\.jsonl \(models: was \["ma","mb"\], now \["ma"\]\); pass --force/);
+    expect(fs.existsSync(path.join(ctx.dir, 'x.jsonl'))).toBe(false);
+    // With --force, --input says which answers are missing: mb's for shard 2's ids.
+    const forced = await merge('ab-1.jsonl', 'a-2.jsonl', '-o', 'x.jsonl', '--force');
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toMatch(
+      new RegExp(`merged ${24 - inShard2} rows .*; ${inShard2} answers of in\\.txt have no row: in\\.txt:\\d+ \\(id \\S+, model "mb"\\)`),
+    );
+    // The same models in another order are the same run.
+    const reordered = await merge('ab-1.jsonl', 'ba-2.jsonl', '-o', 'y.jsonl');
+    expect(reordered.code, reordered.stderr).toBe(0);
+    expect(reordered.stderr).toMatch(/merged 24 rows .*; 0 answers of in\.txt have no row/);
+    expect(rowsOf(path.join(ctx.dir, 'y.jsonl'))).toHaveLength(24);
+    // Another --repeat is another run too.
+    const repeat = await merge('ab-1.jsonl', 'r-2.jsonl', '-o', 'z.jsonl');
+    expect(repeat.code).toBe(2);
+    expect(repeat.stderr).toMatch(/r-2\.jsonl was written by a different run than ab-1\.jsonl \(repeat: was 1, now 2\)/);
+  });
+
   it('merge -q prints nothing when every id has a row, and its line when some have none (exit 1)', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
     const outs = [1, 2].map((i) => path.join(ctx.dir, `q-${i}.jsonl`));
