@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { bomOf, decodeInput, type InputEncoding } from '../input/decode-input.js';
-import { lineBreaksOf } from '../input/read-lines.js';
+import { LINE_BREAKS_HEAD_CHARS, lineBreaksOf } from '../input/read-lines.js';
 import { counted } from '../util/group-digits.js';
 
 export interface InputFingerprint {
@@ -137,9 +137,10 @@ async function joinedLine(file: string, bytes: number, encoding: InputEncoding |
   }
 }
 
-/** Whether the file's lines end in a lone CR (its first line break, in its first 64 KB, says: see readLines). */
+/** Whether the file's lines end in a lone CR (its head says, as readLines reads it: see lineBreaksOf). */
 async function crLineBreaks(handle: fs.promises.FileHandle, encoding: InputEncoding): Promise<boolean> {
-  const head = Buffer.alloc(64 * 1024);
+  // At least LINE_BREAKS_HEAD_CHARS characters, whatever the encoding (UTF-8 takes up to 4 bytes for 2).
+  const head = Buffer.alloc(4 * LINE_BREAKS_HEAD_CHARS);
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(head.subarray(0, bytesRead));
   return lineBreaksOf(text, bytesRead < head.length) === 'cr';

@@ -20,10 +20,9 @@ export const MAX_LINE_CHARS = 64 * 1024 * 1024;
  * current one have been consumed, so memory is bounded by one chunk plus one line whatever the file size.
  * UTF-8 is decoded incrementally (a character split across chunks is fine; invalid bytes become U+FFFD
  * rather than failing a long run half-way). A BOM starting a line is dropped (the file's, or one in the
- * middle of files joined by `cat`). The file's first line break says
- * how its lines end, as the CSV reader decides: `\n` (a `\r` before it is removed, so CRLF and LF files
- * give identical lines and fallback ids; a lone `\r` inside a line is text), or a lone `\r`, a classic
- * Mac file, whose lines end at every `\r`, `\r\n` or `\n`.
+ * middle of files joined by `cat`). The file's head says how its lines end (see lineBreaksOf): `\n`
+ * (a `\r` before it is removed, so CRLF and LF files give identical lines and fallback ids; a lone `\r`
+ * inside a line is text), or, in a classic Mac file, a lone `\r`: its lines end at every `\r`, `\r\n` or `\n`.
  */
 export async function* readLines(input: InputSource, source: string): AsyncGenerator<Line> {
   // ignoreBOM keeps the BOM in the output so that string and Buffer chunks are handled by the same code below.
@@ -31,8 +30,12 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   let pending: string[] = [];
   let pendingChars = 0;
   let lineNo = 0;
-  /** Undecided until the first line break: `cr` when it is a lone `\r`. */
+  /** Undecided until the head tells (see lineBreaksOf); the text read until then is held in `head`. */
   let breaks: 'lf' | 'cr' | undefined;
+  let head: string[] = [];
+  let headChars = 0;
+  /** Where the first `\r` of the head is, -1 while there is none. */
+  let headCR = -1;
   /** CR mode: the last chunk ended in `\r`, so a `\n` starting the next one is part of that break. */
   let skipLF = false;
 
@@ -53,10 +56,27 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
     }
   }
 
-  function* split(text: string, final: boolean): Generator<Line> {
+  function* split(chunk: string, final: boolean): Generator<Line> {
+    let text = chunk;
     if (breaks === undefined) {
-      breaks = firstBreak(text, pending, final);
-      if (breaks === undefined) return hold(text, 0);
+      const lf = text.indexOf('\n');
+      if (headCR === -1) {
+        const cr = text.indexOf('\r');
+        if (cr !== -1) headCR = headChars + cr;
+      }
+      breaks = decideBreaks(headChars + text.length, headCR, lf === -1 ? -1 : headChars + lf, final);
+      if (breaks === undefined) {
+        head.push(text);
+        headChars += text.length;
+        if (headChars > MAX_LINE_CHARS) {
+          throw new InputError(`${source}:1: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
+        }
+        return;
+      }
+      if (head.length > 0) {
+        text = head.join('') + text;
+        head = [];
+      }
     }
     if (breaks === 'lf') {
       let from = 0;
@@ -72,8 +92,6 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
       skipLF = false;
       if (text.charCodeAt(0) === 0x0a) from = 1;
     }
-    // Text held before the mode was known ends with the `\r` that decided it.
-    if (pending.length > 0 && pending[pending.length - 1]!.endsWith('\r')) yield { line: ++lineNo, text: take('').slice(0, -1) };
     const BREAK = /[\r\n]/g;
     BREAK.lastIndex = from;
     for (let m = BREAK.exec(text); m !== null; m = BREAK.exec(text)) {
@@ -96,22 +114,24 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   if (pending.length > 0) yield { line: ++lineNo, text: stripCR(take('')) };
 }
 
-/** How the lines of a file starting with `head` end (see readLines): `cr` when its first line break is a lone `\r`. */
-export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefined {
-  return firstBreak(head, [], whole);
-}
+/** How many characters of a file's head decide its line breaks (see lineBreaksOf): its first chunk's worth. */
+export const LINE_BREAKS_HEAD_CHARS = 64 * 1024;
 
 /**
- * How the lines of a file end, from its first line break: `text` is the newest chunk, `held` the text
- * before it (no break in it, but perhaps a final `\r`). Undefined while that cannot be told yet.
+ * How the lines of a file starting with `head` end (`whole`: nothing follows): `cr` (a classic Mac
+ * file) when its head holds a `\r` and no `\n` at all, `lf` otherwise, so that a lone `\r` in an LF
+ * file stays text wherever it is. The head is the first LINE_BREAKS_HEAD_CHARS characters, or up to
+ * the first line break when that comes later. Undefined while `head` is too short to tell.
  */
-function firstBreak(text: string, held: readonly string[], final: boolean): 'lf' | 'cr' | undefined {
-  if (held.length > 0 && held[held.length - 1]!.endsWith('\r') && text.length > 0) return text.charCodeAt(0) === 0x0a ? 'lf' : 'cr';
-  const lf = text.indexOf('\n');
-  const cr = text.indexOf('\r');
-  if (cr === -1 || (lf !== -1 && lf < cr)) return lf === -1 ? undefined : 'lf';
-  if (cr + 1 < text.length) return text.charCodeAt(cr + 1) === 0x0a ? 'lf' : 'cr';
-  return final ? 'cr' : undefined;
+export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefined {
+  return decideBreaks(head.length, head.indexOf('\r'), head.indexOf('\n'), whole);
+}
+
+/** lineBreaksOf, from the positions of the first `\r` and `\n` (-1: none) in the first `length` characters. */
+function decideBreaks(length: number, cr: number, lf: number, whole: boolean): 'lf' | 'cr' | undefined {
+  if (lf !== -1) return cr !== -1 && cr < lf && lf >= LINE_BREAKS_HEAD_CHARS ? 'cr' : 'lf';
+  if (cr !== -1 && (whole || length >= LINE_BREAKS_HEAD_CHARS)) return 'cr';
+  return whole ? 'lf' : undefined;
 }
 
 function stripCR(text: string): string {

@@ -10,9 +10,12 @@ import { lineBreaksOf } from '../input/read-lines.js';
  * `signal` aborts; callers treat that as "no total".
  */
 export async function countRecords(file: string, format: InputFormat, signal?: AbortSignal, onProgress?: (counted: number) => void): Promise<number> {
-  const stream = fs.createReadStream(file, { signal, highWaterMark: 1 << 20 });
+  const stream = fs.createReadStream(file, { signal, highWaterMark: HEAD_BYTES });
   return format === 'csv' ? countCsv(stream, onProgress) : countLines(stream, onProgress);
 }
+
+/** At least 4 bytes for each of LINE_BREAKS_HEAD_CHARS characters. */
+const HEAD_BYTES = 1 << 20;
 
 const isBlankByte = (b: number) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0b || b === 0x0c;
 
@@ -20,13 +23,14 @@ async function countLines(stream: NodeJS.ReadableStream, onProgress?: (n: number
   let records = 0;
   let lineHasText = false;
   let first = true;
-  // A file whose first line break is a lone CR (classic Mac) has its lines end at every CR too, as readLines splits it.
+  // A classic Mac file (a CR and no LF in its head) has its lines end at every CR too, as readLines splits it.
   let crBreaks = false;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let i = 0;
     // A UTF-8 byte order mark is not text.
     if (first && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
-    if (first) crBreaks = lineBreaksOf(chunk.toString('latin1', 0, Math.min(chunk.length, 65536)), chunk.length <= 65536) === 'cr';
+    // The first chunk (1 MiB) holds the head that decides, as readLines counts it: characters, not bytes.
+    if (first) crBreaks = lineBreaksOf(chunk.toString('utf8'), chunk.length < HEAD_BYTES) === 'cr';
     first = false;
     for (; i < chunk.length; i++) {
       const b = chunk[i]!;

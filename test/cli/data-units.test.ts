@@ -75,6 +75,7 @@ describe('inputChange (resume with a changed input)', () => {
     ['a first line whose CR comes after', 'alpha', '\rgamma\r', undefined],
     ['CR-only lines, continued', 'alpha\r\rbeta', 'gamma\r', 3],
     ['a lone CR in an LF file, continued', 'alpha\nbeta\r', 'gamma\n', 2],
+    ['a lone CR in the first line of an LF file, continued', 'hello\rworld\nbeta', 'gamma\n', 2],
   ])('appended to an input whose last line had no newline: %s', async (_label, before, appended, line) => {
     fs.writeFileSync(file, before);
     const old = (await fingerprintFile(file))!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { readLines } from '../../src/input/index.js';
+import { LINE_BREAKS_HEAD_CHARS, lineBreaksOf } from '../../src/input/read-lines.js';
 import { CHUNKINGS, collect } from '../helpers/input-chunks.js';
 
 const lines = async (source: AsyncIterable<string | Buffer>) => (await collect(readLines(source, 'in.txt'))).map((l) => [l.line, l.text]);
@@ -96,13 +97,31 @@ describe('readLines', () => {
       ],
     ],
     [
-      'a first lone CR: CRLF and LF end lines too, as one break each',
-      '\uFEFFa\rb\r\nc\nd',
+      'a lone CR in the first line of an LF file is text too',
+      '\uFEFFhello\rworld\nsecond line\r\nthird\n',
       [
-        [1, 'a'],
+        [1, 'hello\rworld'],
+        [2, 'second line'],
+        [3, 'third'],
+      ],
+    ],
+    [
+      'a classic Mac head: a CRLF or LF later ends lines too, as one break each',
+      `${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}\rb\r\nc\nd`,
+      [
+        [1, 'x'.repeat(LINE_BREAKS_HEAD_CHARS)],
         [2, 'b'],
         [3, 'c'],
         [4, 'd'],
+      ],
+    ],
+    [
+      'a CR-only first line longer than the head, then LF lines: a classic Mac file',
+      `a\r${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}\nz`,
+      [
+        [1, 'a'],
+        [2, 'x'.repeat(LINE_BREAKS_HEAD_CHARS)],
+        [3, 'z'],
       ],
     ],
     ['a single line ending in CR', 'a\r', [[1, 'a']]],
@@ -122,6 +141,14 @@ describe('readLines', () => {
       expect(await lines(toSource(text))).toEqual(expected);
     });
   }
+
+  it('lineBreaksOf tells a head as readLines splits it', () => {
+    expect(lineBreaksOf('hello\rworld\nsecond\n', false)).toBe('lf');
+    expect(lineBreaksOf('one\rtwo', false)).toBeUndefined();
+    expect(lineBreaksOf('one\rtwo', true)).toBe('cr');
+    expect(lineBreaksOf(`one\r${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}`, false)).toBe('cr');
+    expect(lineBreaksOf(`one\r${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}\n`, false)).toBe('cr');
+  });
 
   it('turns a failing source into an InputError naming it', async () => {
     async function* failing(): AsyncGenerator<string> {

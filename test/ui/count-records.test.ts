@@ -31,6 +31,8 @@ describe('countRecords', () => {
     ['txt', '\n\n\t\n', 0],
     ['txt', 'one\rtwo\r\rthree\r', 3],
     ['txt', 'a\nb\rc\n', 2],
+    ['txt', 'hello\rworld\nsecond line\nthird\n', 3],
+    ['txt', `one\r${'x'.repeat(70_000)}\ntwo\n`, 3],
     ['jsonl', '{"prompt":"a"}\n\n{"prompt":"b"}\nnot json\n', 3],
     ['csv', 'id,prompt\n1,hello\n2,"multi\nline"\n\n3,"with ""quotes"""\n', 3],
     ['csv', 'id,prompt\r\n1,a\r\n2,b\r\n', 2],
