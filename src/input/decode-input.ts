@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
+import { LineBreakSniffer } from './read-lines.js';
 
 /** Encodings `--encoding` accepts; `latin1` is read as Windows-1252, as WHATWG (and every browser) does. */
 export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
@@ -31,6 +32,16 @@ function incompleteTail(buf: Buffer): number {
 function countNewlines(buf: Buffer, end = buf.length): number {
   let n = 0;
   for (let at = buf.indexOf(0x0a); at !== -1 && at < end; at = buf.indexOf(0x0a, at + 1)) n++;
+  return n;
+}
+
+/** Line breaks before `end` in a classic Mac file: every CR, LF or CRLF (`afterCR`: the text before ended in CR). */
+function countMacBreaks(buf: Buffer, end: number, afterCR: boolean): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const b = buf[i]!;
+    if (b === 0x0d || (b === 0x0a && (i === 0 ? !afterCR : buf[i - 1] !== 0x0d))) n++;
+  }
   return n;
 }
 
@@ -123,6 +134,23 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
   let carry = Buffer.alloc(0);
   let linesBefore = 0;
   let bytesBefore = 0;
+  // The lines are told apart as readLines does (see lineBreaksOf): while the head has not told yet,
+  // they are counted both ways.
+  const sniff = new LineBreakSniffer();
+  let breaks: 'lf' | 'cr' | undefined;
+  let macLinesBefore = 0;
+  let afterCR = false;
+  /** Text held while the head has not told: the lines before a bad byte depend on it. readLines holds it too. */
+  let held: Buffer[] = [];
+  function* emit(text: Buffer, last: boolean): Generator<Buffer> {
+    if (breaks === undefined && !last) {
+      if (text.length > 0) held.push(text);
+      return;
+    }
+    const out = held.length > 0 ? Buffer.concat([...held, text]) : text;
+    held = [];
+    if (out.length > 0) yield out;
+  }
 
   const start = (first: Buffer): Buffer => {
     const bom = bomOf(first);
@@ -133,53 +161,83 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     return first;
   };
 
-  /** The complete lines of `text` before offset `bad`, and the error to throw once they are read. */
-  const stopAt = (text: Buffer, bad: number, error: (line: number) => InputError): { out: Buffer; error: InputError } => {
-    const lineStart = bad === 0 ? 0 : text.lastIndexOf(0x0a, bad - 1) + 1;
-    return { out: text.subarray(0, lineStart), error: error(linesBefore + countNewlines(text, bad) + 1) };
+  type Stop = () => { out: Buffer; error: InputError };
+  type Checked = { out: Buffer; error?: InputError; stop?: Stop };
+
+  /**
+   * The complete lines of `text` before offset `bad`, and the error to throw once they are read; told
+   * once the line breaks are (later chunks may tell them: see stopping below).
+   */
+  const stopAt = (text: Buffer, bad: number, error: (line: number) => InputError): Stop => {
+    const lines = linesBefore;
+    const macLines = macLinesBefore;
+    const cr = afterCR;
+    return () => {
+      // The text held before (see emit) may end in the start of the bad line.
+      const all = held.length > 0 ? Buffer.concat([...held, text]) : text;
+      held = [];
+      const at = all.length - text.length + bad;
+      if (breaks === 'cr') {
+        const lineStart = at === 0 ? 0 : Math.max(all.lastIndexOf(0x0a, at - 1), all.lastIndexOf(0x0d, at - 1)) + 1;
+        return { out: all.subarray(0, lineStart), error: error(macLines + countMacBreaks(text, bad, cr) + 1) };
+      }
+      const lineStart = at === 0 ? 0 : all.lastIndexOf(0x0a, at - 1) + 1;
+      return { out: all.subarray(0, lineStart), error: error(lines + countNewlines(text, bad) + 1) };
+    };
   };
 
   /** A NUL near the start is a binary file: refused with nothing yielded. Later, its line is named. */
-  const nulAt = (text: Buffer, at: number): { out: Buffer; error: InputError } => {
+  const nulAt = (text: Buffer, at: number): Checked => {
     if (bytesBefore + at < NUL_AT_START) {
       return {
         out: text.subarray(0, 0),
         error: new InputError(`${source}: this is a binary file (it contains NUL bytes), not prompts: export it as .csv, .jsonl or .txt`),
       };
     }
-    return stopAt(
-      text,
-      at,
-      (line) =>
-        new InputError(
-          `${source}:${line}: a NUL byte, which text does not have: files with NUL bytes are refused as binary; if the rest is text, remove them (tr -d '\\000')`,
-        ),
-    );
+    return {
+      out: text.subarray(0, 0),
+      stop: stopAt(
+        text,
+        at,
+        (line) =>
+          new InputError(
+            `${source}:${line}: a NUL byte, which text does not have: files with NUL bytes are refused as binary; if the rest is text, remove them (tr -d '\\000')`,
+          ),
+      ),
+    };
   };
 
   /** Checks UTF-8 text for NUL bytes (and `raw` for invalid UTF-8), counting its lines. */
-  const check = (text: Buffer, raw: boolean): { out: Buffer; error?: InputError } => {
+  const check = (text: Buffer, raw: boolean): Checked => {
+    if (breaks === undefined) breaks = sniff.feed(text, false);
     const invalid = raw && !isUtf8(text) ? firstInvalid(text) : -1;
     const nul = text.indexOf(0);
-    let result: { out: Buffer; error?: InputError } = { out: text };
+    let result: Checked = { out: text };
     if (nul !== -1 && (invalid === -1 || nul < invalid)) result = nulAt(text, nul);
     else if (invalid !== -1) {
       const byte = text[invalid]!.toString(16).toUpperCase().padStart(2, '0');
-      result = stopAt(
-        text,
-        invalid,
-        (line) =>
-          new InputError(
-            `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
-          ),
-      );
+      result = {
+        out: text.subarray(0, 0),
+        stop: stopAt(
+          text,
+          invalid,
+          (line) =>
+            new InputError(
+              `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
+            ),
+        ),
+      };
     }
     linesBefore += countNewlines(text);
+    if (breaks !== 'lf') {
+      macLinesBefore += countMacBreaks(text, text.length, afterCR);
+      if (text.length > 0) afterCR = text[text.length - 1] === 0x0d;
+    }
     bytesBefore += text.length;
     return result;
   };
 
-  const convert = (buf: Buffer, final: boolean): { out: Buffer; error?: InputError } => {
+  const convert = (buf: Buffer, final: boolean): Checked => {
     if (decoder) return check(Buffer.from(decoder.decode(buf, { stream: !final }), 'utf8'), false);
     const data = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
     const keep = final ? 0 : incompleteTail(data);
@@ -187,7 +245,33 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     return check(keep > 0 ? data.subarray(0, data.length - keep) : data, true);
   };
 
+  /** A bad byte was found while the head had not told the line breaks: later chunks only tell them. */
+  let stopping: Stop | undefined;
+  function* stopNow(stop: Stop): Generator<Buffer> {
+    if (breaks === undefined) breaks = sniff.feed('', true);
+    const { out, error } = stop();
+    yield* emit(out, true);
+    throw error;
+  }
+  function* after({ out, error, stop }: Checked, final: boolean): Generator<Buffer> {
+    if (error) {
+      yield* emit(out, true);
+      throw error;
+    }
+    if (stop) {
+      if (breaks !== undefined || final) yield* stopNow(stop);
+      stopping = stop;
+      return;
+    }
+    yield* emit(out, final);
+  }
+
   for await (const chunk of chunks) {
+    if (stopping) {
+      breaks = sniff.feed(decoder ? decoder.decode(chunk as Buffer, { stream: true }) : chunk, false);
+      if (breaks !== undefined) yield* stopNow(stopping);
+      continue;
+    }
     let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (head !== undefined) {
       // Decided on the first chunk (a pipe that stays open may send no more for hours), unless
@@ -197,18 +281,13 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
       buf = start(head);
       head = undefined;
     }
-    const { out, error } = convert(buf, false);
-    if (out.length > 0) yield out;
-    if (error) throw error;
+    yield* after(convert(buf, false), false);
   }
+  if (stopping) yield* stopNow(stopping);
   if (head !== undefined) {
     if (head.length === 0) return;
-    const { out, error } = convert(start(head), true);
-    if (out.length > 0) yield out;
-    if (error) throw error;
+    yield* after(convert(start(head), true), true);
     return;
   }
-  const { out, error } = convert(Buffer.alloc(0), true);
-  if (out.length > 0) yield out;
-  if (error) throw error;
+  yield* after(convert(Buffer.alloc(0), true), true);
 }

@@ -32,10 +32,9 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   let lineNo = 0;
   /** Undecided until the head tells (see lineBreaksOf); the text read until then is held in `head`. */
   let breaks: 'lf' | 'cr' | undefined;
+  const sniff = new LineBreakSniffer();
   let head: string[] = [];
   let headChars = 0;
-  /** Where the first `\r` of the head is, -1 while there is none. */
-  let headCR = -1;
   /** CR mode: the last chunk ended in `\r`, so a `\n` starting the next one is part of that break. */
   let skipLF = false;
 
@@ -59,12 +58,7 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
   function* split(chunk: string, final: boolean): Generator<Line> {
     let text = chunk;
     if (breaks === undefined) {
-      const lf = text.indexOf('\n');
-      if (headCR === -1) {
-        const cr = text.indexOf('\r');
-        if (cr !== -1) headCR = headChars + cr;
-      }
-      breaks = decideBreaks(headChars + text.length, headCR, lf === -1 ? -1 : headChars + lf, final);
+      breaks = sniff.feed(text, final);
       if (breaks === undefined) {
         head.push(text);
         headChars += text.length;
@@ -107,8 +101,34 @@ export async function* readLines(input: InputSource, source: string): AsyncGener
     hold(text, from);
   }
 
-  for await (const chunk of guardSource<string | Buffer>(input, source)) {
-    yield* split(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), false);
+  const chunks = guardSource<string | Buffer>(input, source)[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<string | Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        done = true;
+        // A source that stops (a bad byte, a read error) ends the text it gave: its whole lines come out first.
+        if (breaks === undefined && head.length > 0) {
+          breaks = sniff.feed('', true);
+          const text = head.join('');
+          head = [];
+          yield* split(text, false);
+        }
+        throw err;
+      }
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const chunk = next.value;
+      yield* split(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), false);
+    }
+  } finally {
+    // Stopped early by the consumer (or failed): let the source close its file.
+    if (!done) await chunks.return?.(undefined);
   }
   yield* split(decoder.decode(), true);
   if (pending.length > 0) yield { line: ++lineNo, text: stripCR(take('')) };
@@ -125,6 +145,42 @@ export const LINE_BREAKS_HEAD_CHARS = 64 * 1024;
  */
 export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefined {
   return decideBreaks(head.length, head.indexOf('\r'), head.indexOf('\n'), whole);
+}
+
+/**
+ * lineBreaksOf for a head that comes in pieces, each a string or UTF-8 bytes (counted in UTF-16 code
+ * units, as the decoded string would be): `feed` answers once the head tells.
+ */
+export class LineBreakSniffer {
+  private length = 0;
+  private cr = -1;
+  private decided: 'lf' | 'cr' | undefined;
+
+  feed(text: string | Uint8Array, whole: boolean): 'lf' | 'cr' | undefined {
+    if (this.decided !== undefined) return this.decided;
+    const str = typeof text === 'string';
+    const lfAt = str ? text.indexOf('\n') : text.indexOf(0x0a);
+    if (this.cr === -1) {
+      const crAt = str ? text.indexOf('\r') : text.indexOf(0x0d);
+      if (crAt !== -1) this.cr = this.length + units(text, crAt);
+    }
+    const lf = lfAt === -1 ? -1 : this.length + units(text, lfAt);
+    this.length += units(text, text.length);
+    this.decided = decideBreaks(this.length, this.cr, lf, whole);
+    return this.decided;
+  }
+}
+
+/** UTF-16 code units in the first `end` characters of `text` (a string, or UTF-8 bytes). */
+function units(text: string | Uint8Array, end: number): number {
+  if (typeof text === 'string') return end;
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const b = text[i]!;
+    // A lead or ASCII byte starts a character; one of four bytes is two code units.
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
 }
 
 /** lineBreaksOf, from the positions of the first `\r` and `\n` (-1: none) in the first `length` characters. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInput, type InputEncoding } from '../../src/input/decode-input.js';
+import { readLines } from '../../src/input/read-lines.js';
 
 async function decode(chunks: Buffer[], encoding?: InputEncoding): Promise<string> {
   const out: Buffer[] = [];
@@ -106,6 +107,35 @@ describe('decodeInput', () => {
     const { text, error } = await decodeUntilError([bytes.subarray(0, 20_000), bytes.subarray(20_000)]);
     expect(error).toMatch(/^in\.txt:301: not valid UTF-8 \(byte 0xE9\)/);
     expect(text).toBe(filler(300));
+  });
+
+  /** The lines readLines gives from decodeInput's output before it stops, and the error. */
+  async function linesUntilError(chunks: Buffer[]): Promise<{ lines: string[]; error: string }> {
+    const lines: string[] = [];
+    try {
+      for await (const l of readLines(decodeInput(source(chunks), { source: 'in.txt' }), 'in.txt')) lines.push(`${l.line}:${l.text}`);
+    } catch (err) {
+      return { lines, error: (err as Error).message };
+    }
+    throw new Error('readLines did not throw');
+  }
+
+  it('a bad byte in a classic Mac file names its line, after the lines before it, however it is chunked', async () => {
+    const bytes = Buffer.from('one\rtwo\rth\xe9ree\rfour\r', 'latin1');
+    for (const chunks of [...splits(bytes), [...bytes].map((b) => Buffer.from([b]))]) {
+      expect(await linesUntilError(chunks)).toEqual({ lines: ['1:one', '2:two'], error: expect.stringMatching(/^in\.txt:3: not valid UTF-8 \(byte 0xE9\)/) });
+    }
+    // The same bytes with an LF later are an LF file, whose first line holds the bad byte.
+    const lf = Buffer.from('one\rtwo\rth\xe9ree\nfour\n', 'latin1');
+    for (const chunks of splits(lf)) expect(await linesUntilError(chunks)).toEqual({ lines: [], error: expect.stringMatching(/^in\.txt:1: not valid/) });
+  });
+
+  it('a NUL past the start of a classic Mac file names its line, after the lines before it', async () => {
+    const mac = filler(100).replaceAll('\n', '\r');
+    const bytes = Buffer.from(`${mac}bad\u0000nul\rafter\r`);
+    const { lines, error } = await linesUntilError([bytes.subarray(0, 4000), bytes.subarray(4000)]);
+    expect(error).toMatch(/^in\.txt:101: a NUL byte/);
+    expect(lines).toHaveLength(100);
   });
 
   it('an empty input is empty', async () => {
