@@ -5,6 +5,7 @@ import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
 import { checkCsvHeader, checkJsonlFields, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
 import { decodeInput } from '../input/decode-input.js';
+import { LineBreakSniffer } from '../input/read-lines.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
@@ -22,7 +23,10 @@ export interface OpenedInput {
  * either (a question about JSON, or JSONL with a broken first row): guessing wrong would send every
  * row as text, so that is a usage error asking for --input-format.
  */
-async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: string): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
+export async function sniffFormat(
+  stream: AsyncIterable<string | Buffer>,
+  source: string,
+): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
   const iterator = stream[Symbol.asyncIterator]();
   const chunks: Array<string | Buffer> = [];
   // Chunks may cut a BOM or a character in two: decode as one stream.
@@ -32,26 +36,49 @@ async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: strin
   let searchFrom = 0;
   let lineNo = 1;
   let line: string | undefined;
+  // Lines end as readLines ends them (see lineBreaksOf): in a classic Mac file, at every CR too.
+  const sniff = new LineBreakSniffer();
+  let breaks: RegExp | undefined;
+  let failure: { err: unknown } | undefined;
   for (let ended = false; line === undefined; ) {
-    const next = await iterator.next();
+    let next: IteratorResult<string | Buffer>;
+    try {
+      next = await iterator.next();
+    } catch (err) {
+      // A bad byte past the text read so far: that text is the input the readers see before the error.
+      if (chunks.length === 0) throw err;
+      failure = { err };
+      next = { done: true, value: undefined };
+    }
+    let added: string;
     if (next.done) {
       ended = true;
-      text += decoder.end();
+      added = decoder.end();
     } else {
       chunks.push(next.value);
-      text += typeof next.value === 'string' ? next.value : decoder.write(next.value);
+      added = typeof next.value === 'string' ? next.value : decoder.write(next.value);
+    }
+    text += added;
+    if (breaks === undefined) {
+      const mode = sniff.feed(added, ended);
+      if (mode === undefined) continue;
+      breaks = mode === 'cr' ? /\r\n?|\n/g : /\n/g;
     }
     if (lineStart === 0 && text.startsWith('\uFEFF')) lineStart = searchFrom = 1;
     // Blank lines are skipped (and counted); only the newly arrived text is searched.
-    for (let nl = text.indexOf('\n', searchFrom); line === undefined; nl = text.indexOf('\n', searchFrom)) {
-      const candidate = nl === -1 ? (ended ? text.slice(lineStart) : undefined) : text.slice(lineStart, nl);
+    while (line === undefined) {
+      breaks.lastIndex = searchFrom;
+      const m = breaks.exec(text);
+      // A CR that ends the text so far may be the start of a CRLF.
+      const cut = m === null || (!ended && m[0] === '\r' && m.index === text.length - 1);
+      const candidate = cut ? (ended ? text.slice(lineStart) : undefined) : text.slice(lineStart, m.index);
       if (candidate === undefined) {
-        searchFrom = text.length;
+        searchFrom = m === null ? text.length : m.index;
         break;
       }
-      if (candidate.trim() !== '' || nl === -1) line = candidate.trim();
+      if (candidate.trim() !== '' || cut) line = candidate.trim();
       else {
-        lineStart = searchFrom = nl + 1;
+        lineStart = searchFrom = m!.index + m![0].length;
         lineNo++;
       }
     }
@@ -65,6 +92,7 @@ async function sniffFormat(stream: AsyncIterable<string | Buffer>, source: strin
   }
   async function* replay() {
     yield* chunks;
+    if (failure) throw failure.err;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
   return { format: json ? 'jsonl' : 'txt', stream: replay() };
