@@ -69,7 +69,11 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
     const id = `chatcmpl-mock-${++counter}`;
     const created = Math.floor(Date.now() / 1000);
     const usage = {
-      prompt_tokens: messages.reduce((n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content)) + 3, 3),
+      // An assistant turn that only calls tools has no content (or null): it counts as empty.
+      prompt_tokens: messages.reduce(
+        (n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : m.content == null ? '' : JSON.stringify(m.content)) + 3,
+        3,
+      ),
       completion_tokens: approxTokens(reply),
     };
     await systemClock.sleep(Math.round(latency * (0.5 + (hash(prompt) % 1000) / 1000)), signal ?? undefined);

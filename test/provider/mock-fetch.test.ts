@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { structuredReply } from '../../src/provider/mock-fetch.js';
+import { createMockFetch, structuredReply } from '../../src/provider/mock-fetch.js';
 import { JSON_IN_PROMPT_INSTRUCTIONS } from '../../src/structured/instructions.js';
 
 describe('structuredReply (--mock)', () => {
@@ -10,5 +10,22 @@ describe('structuredReply (--mock)', () => {
     expect(inPrompt).toEqual({ answer: expect.stringContaining('three colours') });
     // A plain request, or the words elsewhere than a first system message, stays free text.
     expect(structuredReply({ messages: [user, { role: 'system', content: JSON_IN_PROMPT_INSTRUCTIONS }] }, 'three colours')).toBeUndefined();
+  });
+});
+
+describe('createMockFetch', () => {
+  it('answers a conversation with an assistant turn that has no content (only tool calls), or null', async () => {
+    const fetch = createMockFetch({ latencyMs: 0 });
+    const messages = [
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+      { role: 'assistant', content: null },
+      { role: 'user', content: 'so?' },
+    ];
+    const res = await fetch('http://mock/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'm', messages }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { usage: { prompt_tokens: number } };
+    expect(body.usage.prompt_tokens).toBeGreaterThan(0);
   });
 });
