@@ -3,7 +3,8 @@ import type { ChatMessage } from '../types.js';
 /**
  * Checks a row's `messages` enough to fail here rather than as an HTTP 400 later: a non-empty array of
  * objects with a string `role` and a `content` that is a string or an array (multimodal parts, passed
- * through untouched). An assistant turn may leave its content out or null (one that only calls tools).
+ * through untouched). An assistant turn may leave its content out or null (one that only calls tools), and a
+ * legacy `function` turn may have null content.
  */
 export function checkMessages(value: unknown, field: string): { messages: ChatMessage[] } | { error: string } {
   if (!Array.isArray(value)) return { error: `"${field}" must be an array of messages` };
@@ -16,6 +17,8 @@ export function checkMessages(value: unknown, field: string): { messages: ChatMe
     if (typeof role !== 'string') return { error: `"${field}[${i}].role" must be a string` };
     if (typeof content === 'string' || Array.isArray(content)) continue;
     if ((content === undefined || content === null) && role === 'assistant') continue;
+    // A legacy function-call result (ChatCompletionFunctionMessageParam) may be null too.
+    if (content === null && role === 'function') continue;
     if (content === undefined) return { error: `"${field}[${i}].content" is missing` };
     return { error: `"${field}[${i}].content" must be a string or an array of content parts (got ${content === null ? 'null' : typeof content})` };
   }

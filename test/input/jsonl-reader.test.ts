@@ -319,6 +319,18 @@ describe('jsonl input', () => {
     expect(record.messages).toEqual(messages);
   });
 
+  it('a legacy function turn may have null content: sent as given', async () => {
+    const messages = [
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: null, function_call: { name: 'w', arguments: '{}' } },
+      { role: 'function', name: 'w', content: null },
+      { role: 'user', content: 'so?' },
+    ];
+    const record = await one({ messages });
+    expect(record.problem).toBeUndefined();
+    expect(record.messages).toEqual(messages);
+  });
+
   it('prepends the system message unless the row starts with one', async () => {
     const plain = await one({ prompt: 'hi' }, { system: 'S' });
     expect(plain.messages.map((m) => m.role)).toEqual(['system', 'user']);
