@@ -6,6 +6,7 @@ import { sanitize } from '../ui/sanitize.js';
 import { checkCsvHeader, checkJsonlFields, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
 import { decodeInput } from '../input/decode-input.js';
 import { LineBreakSniffer } from '../input/read-lines.js';
+import { recordSource } from '../input/replay-source.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
@@ -27,8 +28,7 @@ export async function sniffFormat(
   stream: AsyncIterable<string | Buffer>,
   source: string,
 ): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
-  const iterator = stream[Symbol.asyncIterator]();
-  const chunks: Array<string | Buffer> = [];
+  const recorded = recordSource(stream);
   // Chunks may cut a BOM or a character in two: decode as one stream.
   const decoder = new StringDecoder('utf8');
   let text = '';
@@ -43,10 +43,10 @@ export async function sniffFormat(
   for (let ended = false; line === undefined; ) {
     let next: IteratorResult<string | Buffer>;
     try {
-      next = await iterator.next();
+      next = await recorded.next();
     } catch (err) {
       // A bad byte past the text read so far: that text is the input the readers see before the error.
-      if (chunks.length === 0) throw err;
+      if (recorded.read.length === 0) throw err;
       failure = { err };
       next = { done: true, value: undefined };
     }
@@ -55,7 +55,6 @@ export async function sniffFormat(
       ended = true;
       added = decoder.end();
     } else {
-      chunks.push(next.value);
       added = typeof next.value === 'string' ? next.value : decoder.write(next.value);
     }
     text += added;
@@ -90,12 +89,7 @@ export async function sniffFormat(
       `${source}:${lineNo}: the first line starts with "{" but is not a JSON object (${shown}): pass --input-format txt or --input-format jsonl`,
     );
   }
-  async function* replay() {
-    yield* chunks;
-    if (failure) throw failure.err;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  return { format: json ? 'jsonl' : 'txt', stream: replay() };
+  return { format: json ? 'jsonl' : 'txt', stream: recorded.replay(failure) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import { planCsv } from './csv-row.js';
 import type { InputOptions } from './input-options.js';
+import { recordSource } from './replay-source.js';
 import { readFailure } from './source.js';
 
 /**
@@ -14,12 +15,7 @@ import { readFailure } from './source.js';
  * path, and csv-parse's graph of modules cost a .txt or .jsonl run ~20 ms of CPU.
  */
 export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, options: InputOptions): Promise<AsyncIterable<string | Buffer>> {
-  const iterator = input[Symbol.asyncIterator]();
-  const chunks: Array<string | Buffer> = [];
-  const replay = async function* () {
-    yield* chunks;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  };
+  const source = recordSource(input);
   const { parse } = await import('csv-parse');
   // Quotes as the reader takes them (relax_quotes: see csv-reader.ts).
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, raw: true, to: 1 });
@@ -37,13 +33,12 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
   );
   try {
     while (header === undefined && failure === undefined) {
-      const next = await iterator.next();
+      const next = await source.next();
       if (next.done) {
         parser.end();
         await ended;
         break;
       }
-      chunks.push(next.value);
       parser.write(next.value);
       // csv-parse hands the record over on a later tick.
       await new Promise(setImmediate);
@@ -53,9 +48,9 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
   } finally {
     parser.destroy();
   }
-  if (failure && !header) throw new InputError(`${options.source}:${headerStart(chunks)}: cannot parse the CSV header (${failure.message})`);
+  if (failure && !header) throw new InputError(`${options.source}:${headerStart(source.read)}: cannot parse the CSV header (${failure.message})`);
   if (header) planCsv(header.record, options, header.line);
-  return replay();
+  return source.replay();
 }
 
 /** The line a record starts on: csv-parse counts up to its end; blank lines before it are in `raw`. */

@@ -1,6 +1,7 @@
 import type { InputOptions } from './input-options.js';
 import { fieldScanFor } from './jsonl-fields.js';
 import { readLines } from './read-lines.js';
+import { recordSource } from './replay-source.js';
 
 /**
  * Reads the first rows of a JSONL input as the reader will (see JsonlFieldScan) and refuses, before
@@ -10,18 +11,9 @@ import { readLines } from './read-lines.js';
  * a time, never ahead, so a pipe loses nothing (as checkCsvHeader does for a CSV header).
  */
 export async function checkJsonlFields(input: AsyncIterable<string | Buffer>, options: InputOptions): Promise<AsyncIterable<string | Buffer>> {
-  const iterator = input[Symbol.asyncIterator]();
-  const chunks: Array<string | Buffer> = [];
+  const source = recordSource(input);
   // The lines are split from a copy of what is read; stopping early must not close the source.
-  const recorded: AsyncIterable<string | Buffer> = {
-    [Symbol.asyncIterator]: () => ({
-      next: async () => {
-        const next = await iterator.next();
-        if (!next.done) chunks.push(next.value);
-        return next;
-      },
-    }),
-  };
+  const recorded: AsyncIterable<string | Buffer> = { [Symbol.asyncIterator]: () => ({ next: source.next }) };
   const lines = readLines(recorded, options.source);
   const scan = fieldScanFor(options, true);
   for (;;) {
@@ -32,8 +24,5 @@ export async function checkJsonlFields(input: AsyncIterable<string | Buffer>, op
     }
     if (next.value.text.trim() !== '' && scan.see(next.value.text, next.value.line)) break;
   }
-  return (async function* () {
-    yield* chunks;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  })();
+  return source.replay();
 }
