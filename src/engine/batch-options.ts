@@ -86,7 +86,25 @@ function positive(name: string, value: number | undefined, integer: boolean): vo
   }
 }
 
+/** A value as a message shows it: strings quoted, `undefined` named. */
+const shown = (value: unknown): string => (value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/** The options a library user types by hand with nothing else to catch a slip: the CLI's flags check the same. */
+function checkRequestOptions(options: BatchOptions): void {
+  const { model, temperature, order } = options as { model: unknown; temperature: unknown; order: unknown };
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw new UsageError(`model must be a non-empty string (rows that name no model are sent with it), got ${shown(model)}`);
+  }
+  if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
+    throw new UsageError(`temperature must be a number from 0 to 2, got ${shown(temperature)}`);
+  }
+  if (order !== undefined && order !== 'completion' && order !== 'input') {
+    throw new UsageError(`order must be "completion" or "input", got ${shown(order)}`);
+  }
+}
+
 export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
+  checkRequestOptions(options);
   positive('concurrency', options.concurrency, true);
   positive('rpm', options.rpm, false);
   positive('tpm', options.tpm, false);
