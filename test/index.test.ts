@@ -2,8 +2,24 @@
  * The library as a user's app uses it (README "As a library"): everything comes from the package's
  * entry, src/index.ts, and failures must reach the caller's try/catch as the documented errors.
  */
+import fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, runBatch, type BatchOptions, type BatchOutcome, type Complete, type PromptRecord, type ResultRow } from '../src/index.js';
+import { until } from './helpers/until.js';
+import {
+  ExitCode,
+  InputError,
+  UsageError,
+  readRecords,
+  runBatch,
+  type BatchOptions,
+  type BatchOutcome,
+  type Complete,
+  type PromptRecord,
+  type ResultRow,
+} from '../src/index.js';
 
 async function drain(rows: AsyncGenerator<ResultRow, BatchOutcome, undefined>): Promise<{ rows: ResultRow[]; outcome: BatchOutcome }> {
   const out: ResultRow[] = [];
@@ -29,6 +45,26 @@ async function* asyncRecords(...records: PromptRecord[]): AsyncGenerator<PromptR
   yield* records;
 }
 
+describe('readRecords', () => {
+  it('a file stream that fails to open is an InputError from the run, caught by the caller', async () => {
+    const missing = path.join(tmpdir(), `llm-batch-no-such-dir-${process.pid}`, 'prompts.txt');
+    const stream = fs.createReadStream(missing);
+    const records = readRecords(stream, { source: 'prompts.txt', format: 'txt' });
+    // The stream fails before anything pulls from it. Its 'close' follows the 'error' event, which
+    // throws instead when nothing listens (not events.once: that would listen for 'error' itself).
+    let closed = false;
+    stream.on('close', () => (closed = true));
+    await until(() => closed, "the stream's close after its 'error'", 5_000);
+    expect(stream.errored).toMatchObject({ code: 'ENOENT' });
+    const complete: Complete = async () => {
+      throw new Error('nothing should be sent');
+    };
+    const run = drain(runBatch(records, { complete, model: 'm' }));
+    await expect(run).rejects.toBeInstanceOf(InputError);
+    await expect(run).rejects.toThrow(/^prompts\.txt: cannot read input \(ENOENT/);
+  });
+});
+
 describe('runBatch', () => {
   const answering = () => {
     const sent: string[] = [];
@@ -38,6 +74,26 @@ describe('runBatch', () => {
     };
     return { complete, sent };
   };
+
+  it('takes an array of records, or readRecords over any stream', async () => {
+    const { complete, sent } = answering();
+    const fromArray = await drain(runBatch([record(0), record(1)], { complete, model: 'm', order: 'input' }));
+    expect(fromArray.rows.map((r) => r.id)).toEqual(['r0', 'r1']);
+    const fromText = await drain(runBatch(readRecords(Readable.from(['a\nb\n']), { source: 's', format: 'txt' }), { complete, model: 'm', order: 'input' }));
+    expect(fromText.rows.map((r) => r.prompt)).toEqual(['a', 'b']);
+    expect(sent).toEqual(['p0', 'p1', 'a', 'b']);
+  });
+
+  it.each([
+    ['a number', 42, /got number$/],
+    ['null', null, /got null$/],
+    ['a string', 'prompts.txt', /got string$/],
+  ])('refuses records that are %s with a UsageError the caller catches', async (_name, records, message) => {
+    const { complete } = answering();
+    const run = drain(runBatch(records as unknown as PromptRecord[], { complete, model: 'm' }));
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    await expect(run).rejects.toThrow(message);
+  });
 
   it.each<[string, Partial<BatchOptions>, RegExp]>([
     ['no model', { model: undefined }, /^model must be a non-empty string .*, got undefined$/],

@@ -18,6 +18,7 @@ import { judgeAnswer } from '../structured/judge-answer.js';
 import { cachedRow, failureRow, invalidRow, stoppedBeforeReaskRow, successRow, toRowError, usableHit, withPaidUsage, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
+import { batchRecords, type BatchRecords } from './batch-records.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts } from '../budget/worst-case.js';
@@ -47,7 +48,7 @@ type AttemptOutcome = AnsweredAttempt | ({ ok: false; error: AttemptError; retry
  * get no row (a resume re-runs exactly those), unless they hold a paid answer awaiting its re-ask:
  * that one is an `aborted` row, which a resume re-runs too. The outcome says why the run stopped.
  */
-export async function* runBatch(records: AsyncIterable<PromptRecord>, batchOptions: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
+export async function* runBatch(records: BatchRecords, batchOptions: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
   const groups = runBatchGroups(records, batchOptions);
   try {
     for (;;) {
@@ -66,10 +67,11 @@ export async function* runBatch(records: AsyncIterable<PromptRecord>, batchOptio
  * loop, so that a writer can append them with one write (issue 16: a write per row was the
  * engine side's largest cost).
  */
-export async function* runBatchGroups(records: AsyncIterable<PromptRecord>, batchOptions: BatchOptions): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
+export async function* runBatchGroups(records: BatchRecords, batchOptions: BatchOptions): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
+  const source = batchRecords(records);
   const o = resolveBatchOptions(batchOptions);
   const engine = new Engine(o);
-  return yield* engine.run(records);
+  return yield* engine.run(source);
 }
 
 class Engine {

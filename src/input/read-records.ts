@@ -17,10 +17,22 @@ import { problemRecord } from './to-record.js';
  * thrown before any record is yielded. Stopping early (`break`, `return()`) closes the source.
  */
 export function readRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  holdOpenError(input);
   // Text lines have line-based ids only (they cannot repeat): no duplicate check, and no layer
   // between the reader and the run (an async generator costs promises per record, issue 16).
   if (options.format === 'txt') return readTextRecords(input, options);
   return rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined);
+}
+
+/**
+ * A file stream that cannot open (`fs.createReadStream('nosuch.txt')`: ENOENT) emits 'error' within a
+ * tick or two, before this lazy reader has pulled from it; with no listener yet, Node throws that as
+ * an uncaught exception no try/catch around the run can stop. Listening from the call on leaves the
+ * error on the stream, whose iterator throws it at the first pull: an InputError from the run.
+ */
+function holdOpenError(input: InputSource): void {
+  const emitter = input as Partial<NodeJS.EventEmitter>;
+  if (typeof emitter.on === 'function') emitter.on('error', () => {});
 }
 
 async function* readFormat(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
