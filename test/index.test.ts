@@ -12,6 +12,7 @@ import {
   ExitCode,
   InputError,
   UsageError,
+  createOpenAIComplete,
   readRecords,
   runBatch,
   type BatchOptions,
@@ -20,6 +21,8 @@ import {
   type PromptRecord,
   type ResultRow,
 } from '../src/index.js';
+
+const KEY = 'sk-test-SECRET-123';
 
 async function drain(rows: AsyncGenerator<ResultRow, BatchOutcome, undefined>): Promise<{ rows: ResultRow[]; outcome: BatchOutcome }> {
   const out: ResultRow[] = [];
@@ -44,6 +47,39 @@ const record = (i: number): PromptRecord => ({
 async function* asyncRecords(...records: PromptRecord[]): AsyncGenerator<PromptRecord> {
   yield* records;
 }
+
+/** A server that echoes the Authorization header's key in its error, as OpenAI's 401 does. */
+function echoingFetch(status: number, code: string): typeof fetch {
+  return (async (_url: string | URL | Request, init?: RequestInit) => {
+    const key = new Headers(init?.headers).get('authorization')?.slice('Bearer '.length);
+    const body = { error: { message: `Incorrect API key provided: ${key}`, code } };
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+}
+
+describe('createOpenAIComplete', () => {
+  it.each([
+    ['a 401 (the run stops)', 401, 'invalid_api_key'],
+    ['a 400 (each row fails)', 400, 'bad_request'],
+  ])('redacts its own apiKey by default: %s', async (_name, status, code) => {
+    const complete = createOpenAIComplete({ apiKey: KEY, baseURL: 'http://127.0.0.1:9/v1', fetch: echoingFetch(status, code) });
+    const { rows, outcome } = await drain(runBatch([record(0), record(1)], { complete, model: 'm', concurrency: 1, circuitBreaker: false }));
+    const seen = JSON.stringify({ rows, outcome });
+    expect(seen).toMatch(/Incorrect API key provided: \[redacted\]/);
+    expect(seen).not.toContain('SECRET');
+  });
+
+  it("uses the caller's redact in place of the default", async () => {
+    const complete = createOpenAIComplete({
+      apiKey: KEY,
+      baseURL: 'http://127.0.0.1:9/v1',
+      fetch: echoingFetch(400, 'x'),
+      redact: (t) => t.replaceAll(KEY, '<key>'),
+    });
+    const { rows } = await drain(runBatch([record(0)], { complete, model: 'm', circuitBreaker: false }));
+    expect(rows[0]?.error?.message).toMatch(/Incorrect API key provided: <key>$/);
+  });
+});
 
 describe('readRecords', () => {
   it('a file stream that fails to open is an InputError from the run, caught by the caller', async () => {

@@ -1,5 +1,6 @@
 import type { Complete } from './completion.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
+import { createRedactor } from '../redact.js';
 
 /**
  * A `Complete` over the official openai SDK (sdk-complete.ts), which is imported and warmed up in
@@ -7,7 +8,10 @@ import type { OpenAIProviderOptions } from './openai-options.js';
  * instead of delaying the first request (the cost is measured in bench/results/2026-11-24.md).
  */
 export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
-  const ready = import('./sdk-complete.js').then((m) => m.createSdkComplete(options));
+  // Its own key is scrubbed even when the caller passes no redactor: a server that echoes it in a 401
+  // would otherwise put it in every row's error and the run's outcome (the CLI passes its own).
+  const redact = options.redact ?? createRedactor([options.apiKey]);
+  const ready = import('./sdk-complete.js').then((m) => m.createSdkComplete({ ...options, redact }));
   // Warm-up starts at once too; the engine awaits it before the first paced request.
   const warm = ready.then((c) => c.warmUp());
   warm.catch(() => {}); // a load failure surfaces on first use

@@ -11,7 +11,10 @@ export interface OpenAIProviderOptions {
    * this wait their turn for a connection rather than open another.
    */
   connections?: number;
-  /** Scrubs secrets from error messages (servers echo keys in 401s). */
+  /**
+   * Scrubs secrets from error messages (servers echo keys in 401s) and from the trace.
+   * @default `apiKey` and anything shaped like a key (`sk-…`) become `[redacted]`, as in the CLI
+   */
   redact?: (text: string) => string;
   /** `-v` / `--trace`: receives every request and raw response, credentials redacted (whole lines). */
   trace?: (text: string) => void;
