@@ -5,6 +5,7 @@ export type { BatchEvent, StopReason } from './engine/events.js';
 export { createStats, type BatchStats } from './engine/stats.js';
 export type { ChatMessage, ErrorType, PromptRecord, RequestParams, ResultRow, RowError, ToolCall, Logprobs, Usage } from './types.js';
 export { ExitCode, RunError, InputError, UsageError } from './errors.js';
+export { createRedactor } from './redact.js';
 export { createOpenAIComplete } from './provider/create-openai-complete.js';
 export type { OpenAIProviderOptions } from './provider/openai-options.js';
 export { createMockFetch } from './provider/mock-fetch.js';

@@ -13,6 +13,7 @@ import {
   InputError,
   UsageError,
   createOpenAIComplete,
+  createRedactor,
   readRecords,
   runBatch,
   type BatchOptions,
@@ -78,6 +79,14 @@ describe('createOpenAIComplete', () => {
     });
     const { rows } = await drain(runBatch([record(0)], { complete, model: 'm', circuitBreaker: false }));
     expect(rows[0]?.error?.message).toMatch(/Incorrect API key provided: <key>$/);
+  });
+
+  it('takes createRedactor for more secrets than its own key', async () => {
+    const redact = createRedactor([KEY, 'proxy-password']);
+    expect(redact(`${KEY} via http://u:proxy-password@proxy`)).toBe('[redacted] via http://***@proxy');
+    const complete = createOpenAIComplete({ apiKey: KEY, baseURL: 'http://127.0.0.1:9/v1', fetch: echoingFetch(400, 'x'), redact });
+    const { rows } = await drain(runBatch([record(0)], { complete, model: 'm', circuitBreaker: false }));
+    expect(rows[0]?.error?.message).toMatch(/Incorrect API key provided: \[redacted\]$/);
   });
 });
 
