@@ -34,8 +34,16 @@ export function openReplacingWriter(
   exit: (code: number) => void = (code) => process.exit(code),
 ): ReplacingWriter {
   const { target, tmp } = replacementPaths(file);
-  const writer = openFileWriter(tmp, format, { append: false, ...(csv ? { csv } : {}) });
+  // Listening before the temp file is made: a signal from then on must not meet Node's own end,
+  // which leaves the file behind (the kernel kills a process with no handler at once).
   const unlisten = io ? listenForInterrupt(io, file, tmp, exit) : () => {};
+  let writer: RowWriter;
+  try {
+    writer = openFileWriter(tmp, format, { append: false, ...(csv ? { csv } : {}) });
+  } catch (err) {
+    unlisten();
+    throw err;
+  }
   return {
     writer,
     async commit() {

@@ -83,6 +83,25 @@ describe('openReplacingWriter interrupted', () => {
     }
   });
 
+  it('listens before the temp file exists, and stops listening when it cannot be made', async () => {
+    // A signal between the two with no handler yet meets Node's own end, which leaves the file behind.
+    const { out, tmpFile } = oldOutput();
+    const s = signalIo();
+    const seen: boolean[] = [];
+    const onSignal = s.io.onSignal;
+    s.io.onSignal = (signal, handler) => {
+      seen.push(fs.existsSync(tmpFile));
+      return onSignal(signal, handler);
+    };
+    await openReplacingWriter(out, 'jsonl', undefined, s.io, vi.fn()).abandon();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).not.toContain(true);
+    // A temp file that cannot be made: the error, and no handler left behind.
+    const missing = signalIo();
+    expect(() => openReplacingWriter(path.join(tmp(), 'no', 'such', 'out.jsonl'), 'jsonl', undefined, missing.io, vi.fn())).toThrow();
+    expect(missing.listening()).toBe(0);
+  });
+
   it('listens only while the file is being written: not after commit or abandon', async () => {
     for (const end of ['commit', 'abandon'] as const) {
       const { out } = oldOutput();
