@@ -41,7 +41,13 @@ describe('loopBusyShare', () => {
     while (performance.now() < until);
     await new Promise((resolve) => setImmediate(resolve));
     expect(share()).toBeGreaterThan(0.5);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(share()).toBeLessThan(0.5);
+    // A wait is idle, but another file's leftovers in this shared worker, or a loaded machine, can
+    // make one 30 ms wait read busy (0.73 once in CI): the least of a few waits must read idle.
+    let idle = 1;
+    for (let i = 0; i < 5 && idle >= 0.5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      idle = Math.min(idle, share());
+    }
+    expect(idle).toBeLessThan(0.5);
   });
 });
