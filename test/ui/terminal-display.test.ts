@@ -32,25 +32,31 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A display reading `inputName` (3 prompts counted so far), advanced past the spinner's delay to its first tick. */
+function showSpinner(ora: DisplayModules['ora'], inputName: string, ascii?: boolean): void {
+  vi.useFakeTimers();
+  const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+  let now = 0;
+  display = new TerminalDisplay({
+    stderr,
+    stats: createStats(0),
+    screen: new Screen(new PassThrough(), stderr),
+    modules: { ora, cliProgress: {} as DisplayModules['cliProgress'] },
+    color: false,
+    ...(ascii !== undefined ? { ascii } : {}),
+    inputName,
+    total: () => undefined,
+    counted: () => 3,
+    now: () => now,
+  });
+  now = 1000; // past the spinner's delay: the next tick shows it
+  vi.advanceTimersByTime(100);
+}
+
 describe('TerminalDisplay spinner', () => {
   it('shows a file name with an escape sequence or a bidi control with � in their place', () => {
-    vi.useFakeTimers();
     const texts: string[] = [];
-    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
-    let now = 0;
-    display = new TerminalDisplay({
-      stderr,
-      stats: createStats(0),
-      screen: new Screen(new PassThrough(), stderr),
-      modules: { ora: fakeOra(texts), cliProgress: {} as DisplayModules['cliProgress'] },
-      color: false,
-      inputName: 'in\u001b]0;PWNED\u0007\u202etxt.csv',
-      total: () => undefined,
-      counted: () => 3,
-      now: () => now,
-    });
-    now = 1000; // past the spinner's delay: the next tick shows it
-    vi.advanceTimersByTime(100);
+    showSpinner(fakeOra(texts), 'in\u001b]0;PWNED\u0007\u202etxt.csv');
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.at(-1)).toBe('reading in\ufffd]0;PWNED\ufffd\ufffdtxt.csv · 3 prompts…');
     for (const text of texts) expect(text).not.toMatch(TERMINAL_CONTROL);
@@ -66,24 +72,8 @@ describe('TerminalDisplay spinner', () => {
     ['LC_ALL=C', 'ASCII', { LC_ALL: 'C' }, /^[\x20-\x7e]+$/],
     ['LANG=en_US.UTF-8', 'braille', { LANG: 'en_US.UTF-8' }, /^[\u2800-\u28ff]$/],
   ])('%s: the spinner is drawn in %s', (_locale, _frames, env, frame) => {
-    vi.useFakeTimers();
     const made: OraOptions[] = [];
-    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
-    let now = 0;
-    display = new TerminalDisplay({
-      stderr,
-      stats: createStats(0),
-      screen: new Screen(new PassThrough(), stderr),
-      modules: { ora: fakeOra([], made), cliProgress: {} as DisplayModules['cliProgress'] },
-      color: false,
-      ascii: localeIsAscii(env),
-      inputName: 'big.txt',
-      total: () => undefined,
-      counted: () => 3,
-      now: () => now,
-    });
-    now = 1000;
-    vi.advanceTimersByTime(100);
+    showSpinner(fakeOra([], made), 'big.txt', localeIsAscii(env));
     expect(made).toHaveLength(1);
     const frames = framesOf(made[0]!);
     expect(frames.length).toBeGreaterThan(1);
