@@ -17,7 +17,7 @@ const variants = args.map((a) => {
   const [spec, ...envs] = a.split('#');
   const [tree, node] = spec.split('@');
   const flags = envs.filter((e) => e.startsWith('-'));
-  const env = Object.fromEntries(envs.filter((e) => !e.startsWith('-')).map((e) => e.split('=')));
+  const env = Object.fromEntries(envs.filter((e) => !e.startsWith('-')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
   return { tree: path.resolve(tree), node: node || process.execPath, env, flags, label: a };
 });
 const scenarios = (process.env.SCENARIOS ?? 'help,s1,n1,s100,n100,min1').split(',');
@@ -26,7 +26,9 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-startup-'));
 const wrapper = path.join(work, 'rusage.py');
 fs.writeFileSync(
   wrapper,
-  'import resource, subprocess, sys\np = subprocess.run(sys.argv[1:])\nr = resource.getrusage(resource.RUSAGE_CHILDREN)\nsys.stderr.write("RUSAGE %.6f %.6f %d\\n" % (r.ru_utime, r.ru_stime, p.returncode))\n',
+  // Less what the process's children used before the CLI: a pyenv shim for python3 runs its own
+  // helpers in the same process before it execs python, and they count as its children (~300 ms).
+  'import resource, subprocess, sys\nb = resource.getrusage(resource.RUSAGE_CHILDREN)\np = subprocess.run(sys.argv[1:])\nr = resource.getrusage(resource.RUSAGE_CHILDREN)\nsys.stderr.write("RUSAGE %.6f %.6f %d\\n" % (r.ru_utime - b.ru_utime, r.ru_stime - b.ru_stime, p.returncode))\n',
 );
 const promptFile = (n) => {
   const file = path.join(work, `p${n}.txt`);
