@@ -27,6 +27,25 @@ describe('textWidth and truncate', () => {
     expect(truncate('ab👩\u200d💻cd', 5)).toBe('ab👩\u200d💻…');
     expect(truncate('abcde\u0301fgh', 7)).toBe('abcde\u0301f…');
   });
+
+  // An answer's header holds the whole prompt: string-width took over a minute on `── [1] ` and an
+  // 80,000-character one, and the terminal run hung (Ctrl-C too) before its first answer. Measured
+  // here on 20,000, which the old code still got through (in ~0.5 s).
+  it('cuts a header before a long prompt without measuring all of it', () => {
+    const label = `── [1] Summarise: ${'z'.repeat(20_000)}`;
+    const measured: number[] = [];
+    const cut = truncate(label, 79, (text) => (measured.push(text.length), textWidth(text)));
+    expect(cut).toBe(`── [1] Summarise: ${'z'.repeat(79 - 1 - 18)}…`);
+    expect(textWidth(cut)).toBe(79);
+    expect(measured.length).toBeGreaterThan(0);
+    expect(Math.max(...measured)).toBeLessThanOrEqual(4096);
+  });
+
+  it('a long run of combining marks is cut too, never past the width', () => {
+    const cut = truncate(`a${'\u0301'.repeat(10_000)}bc`, 5);
+    expect(textWidth(cut)).toBeLessThanOrEqual(5);
+    expect(cut.endsWith('…')).toBe(true);
+  });
 });
 
 describe('sanitize', () => {
