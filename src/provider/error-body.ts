@@ -33,12 +33,28 @@ export function errorWords(raw: string, contentType: string | null): ErrorWords 
   } catch {
     json = undefined;
   }
-  if (json !== undefined) return jsonWords(json);
+  if (json !== undefined) return Array.isArray(json) ? listWords(json) : jsonWords(json);
   if (/html/i.test(contentType ?? '') || /^<(!doctype|html|head|body|center|h1|title)\b/i.test(text)) {
     const words = htmlWords(text);
     return words ? { message: cap(words) } : undefined;
   }
   return { message: cap(oneLine(text)) };
+}
+
+/**
+ * Google's OpenAI endpoint sends its error in a list, `[{"error": {"code": 400, "message": "…",
+ * "status": "INVALID_ARGUMENT"}}]`, which the SDK reads as no body: the first one's words, and its
+ * `status` as the code when it gives no code in words.
+ */
+function listWords(list: unknown[]): ErrorWords | undefined {
+  if (list.length === 0) return undefined;
+  const first = list[0];
+  const error = isObject(first) ? first['error'] : undefined;
+  const message = isObject(error) ? str(error['message']) : undefined;
+  if (!isObject(error) || message === undefined) return isObject(first) ? jsonWords(first) : { message: cap(oneLine(JSON.stringify(list))) };
+  const type = str(error['type']);
+  const code = str(error['code']) ?? str(error['status']);
+  return { message: cap(message), ...(type ? { type } : {}), ...(code ? { code } : {}) };
 }
 
 function jsonWords(json: unknown): ErrorWords | undefined {

@@ -23,6 +23,13 @@ describe('errorWords', () => {
       'application/json',
       { message: 'model "llama9" not found, try pulling it first' },
     ],
+    [
+      "Google's OpenAI endpoint (a list)",
+      '[{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \\"stream_options\\"","status":"INVALID_ARGUMENT"}}]',
+      'application/json',
+      { message: 'Invalid JSON payload received. Unknown name "stream_options"', code: 'INVALID_ARGUMENT' },
+    ],
+    ['a list of another shape', '[{"detail":"Not allowed"}]', 'application/json', { message: 'Not allowed' }],
     ['FastAPI', '{"detail":[{"loc":["body","model"],"msg":"field required","type":"value_error.missing"}]}', 'application/json', { message: 'field required' }],
     ['nginx', NGINX_502, 'text/html', { message: '502 Bad Gateway — nginx/1.25.3' }],
     [
@@ -44,6 +51,7 @@ describe('errorWords', () => {
   it('leaves OpenAI-shaped and empty bodies to the SDK', () => {
     expect(errorWords('{"error":{"message":"Invalid model","type":"invalid_request_error"}}', 'application/json')).toBeUndefined();
     expect(errorWords('  \n', 'text/html')).toBeUndefined();
+    expect(errorWords('[]', 'application/json')).toBeUndefined();
   });
 
   it('caps a long page', () => {

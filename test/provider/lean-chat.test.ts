@@ -135,6 +135,17 @@ const ODD_BODIES: Record<string, { status: number; type: string; body: string }>
   text: { status: 500, type: 'text/plain', body: 'upstream connect error or disconnect/reset before headers' },
   empty: { status: 503, type: 'text/plain', body: '' },
   ollama: { status: 404, type: 'application/json', body: '{"error":"model \'llama9\' not found"}' },
+  gemini: {
+    status: 429,
+    type: 'application/json',
+    body: '[{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}]',
+  },
+};
+
+/** What each odd body's row says, where it says more than its status. */
+const ODD_WORDS: Record<string, object> = {
+  // Not "HTTP 429: no body": the first error of Google's list.
+  gemini: { type: 'rate_limit', message: 'HTTP 429: Resource has been exhausted (e.g. check quota).', code: 'RESOURCE_EXHAUSTED' },
 };
 
 describe('lean chat transport: error bodies in other shapes, as the SDK path reads them', () => {
@@ -147,8 +158,8 @@ describe('lean chat transport: error bodies in other shapes, as the SDK path rea
     await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
     try {
       const p = pair(`http://127.0.0.1:${(odd.address() as AddressInfo).port}/v1`);
-      expect(await same(p, 'odd', true)).toMatchObject({ status: ODD_BODIES[kind]!.status });
-      await same(p, 'odd', false);
+      expect(await same(p, 'odd', true)).toMatchObject({ status: ODD_BODIES[kind]!.status, ...ODD_WORDS[kind] });
+      expect(await same(p, 'odd', false)).toMatchObject({ status: ODD_BODIES[kind]!.status, ...ODD_WORDS[kind] });
     } finally {
       odd.closeAllConnections();
       await new Promise((resolve) => odd.close(resolve));
