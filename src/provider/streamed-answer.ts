@@ -124,7 +124,10 @@ export class StreamedAnswer {
  * A whole (not streamed) answer's body, as both transports read it: the same checks, the same
  * errors. `onDelta` gets the text at once, as a stream's would in pieces.
  */
-export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta: string) => void): CompletionResult {
+export function wholeAnswer(text: string, headers: HeaderSource, onDelta?: (delta: string) => void): CompletionResult {
+  // A byte order mark before the JSON, which JSON.parse refuses: the SDK path's TextDecoder drops it,
+  // and the lean stream reader too; the lean path's whole body keeps it (utf8 strings do).
+  const raw = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const notJson = notAnApiBody(raw, headers.get('content-type'));
   if (notJson) throw notJson;
   // `null` is JSON too: answered as `[]` or `42` are, not with a TypeError for a connection error.
@@ -143,12 +146,12 @@ export function wholeAnswer(raw: string, headers: HeaderSource, onDelta?: (delta
     const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
     throw new AttemptError('bad_response', why);
   }
-  const text = contentText(choice.message?.content);
+  const answer = contentText(choice.message?.content);
   const refusal = contentText(choice.message?.refusal);
-  onDelta?.(text);
+  onDelta?.(answer);
   const result: CompletionResult = {
     ...(refusal ? { refusal } : {}),
-    text,
+    text: answer,
     finishReason: scalarText(choice.finish_reason),
     usage: body.usage ? toUsage(body.usage) : null,
     model: scalarText(body.model),

@@ -262,6 +262,20 @@ describe('lean chat transport: a 200 whose body is JSON null, on both paths', ()
   });
 });
 
+const AZURE_MODEL = 'gpt-4o-mini-2024-07-18';
+const WHOLE = JSON.stringify({
+  object: 'chat.completion',
+  model: AZURE_MODEL,
+  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+});
+describe('lean chat transport: bodies as some servers shape them, on both paths', () => {
+  it('a whole answer after a byte order mark is read as without it', async () => {
+    await answering('application/json; charset=utf-8', `\uFEFF${WHOLE}`, async (baseURL) => {
+      expect(await same(pair(baseURL), 'bom', false)).toMatchObject({ text: 'hi', finishReason: 'stop', model: AZURE_MODEL });
+    });
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
