@@ -40,7 +40,8 @@ export class StreamedAnswer {
   add(chunk: AnswerChunk | null): void {
     this.chunks++;
     if (!chunk) return;
-    this.model ??= scalarText(chunk.model);
+    // Azure's first chunk (prompt_filter_results, no choices) has `"model": ""`: a later one names it.
+    if (!this.model) this.model = scalarText(chunk.model) || null;
     if (chunk.usage) this.usage = toUsage(chunk.usage) ?? this.usage;
     const choice = chunk.choices?.[0];
     if (!choice) return;

@@ -268,10 +268,22 @@ const WHOLE = JSON.stringify({
   model: AZURE_MODEL,
   choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
 });
+/** Azure's first streamed chunk: no choices, its prompt's filter results, and every name empty. */
+const AZURE_HEAD = `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] })}\n\n`;
+const azureEvent = (delta: object, finish: string | null) =>
+  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: AZURE_MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
 describe('lean chat transport: bodies as some servers shape them, on both paths', () => {
   it('a whole answer after a byte order mark is read as without it', async () => {
     await answering('application/json; charset=utf-8', `\uFEFF${WHOLE}`, async (baseURL) => {
       expect(await same(pair(baseURL), 'bom', false)).toMatchObject({ text: 'hi', finishReason: 'stop', model: AZURE_MODEL });
+    });
+  });
+
+  it('a stream whose first chunk has model "" (Azure) is named by the next chunk\'s model', async () => {
+    const body = `${AZURE_HEAD}${azureEvent({ role: 'assistant', content: 'hi' }, null)}${azureEvent({}, 'stop')}data: [DONE]\n\n`;
+    await answering('text/event-stream', body, async (baseURL) => {
+      expect(await same(pair(baseURL), 'azure', true)).toMatchObject({ text: 'hi', finishReason: 'stop', model: AZURE_MODEL });
     });
   });
 });
