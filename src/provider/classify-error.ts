@@ -74,6 +74,11 @@ export function classifyError(err: unknown): AttemptError {
     if (status === 401 || status === 403) {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
     }
+    if (status === 402) {
+      // Payment Required: out of credits (OpenRouter, DeepSeek…). As an exhausted quota, every prompt
+      // would meet it until the account is topped up: stop, and let --resume continue.
+      return new AttemptError('quota', `HTTP 402: ${message}`, { status, code, headers, stop: 'quota' });
+    }
     if (status === 429) {
       const type = (err.error as { type?: unknown } | undefined)?.type;
       if (code === 'insufficient_quota' || type === 'insufficient_quota') {

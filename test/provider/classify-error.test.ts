@@ -82,6 +82,13 @@ describe('classifyError: HTTP statuses', () => {
     expect(e.info.stop).toBe('quota');
   });
 
+  it('402 out of credits (OpenRouter) → quota, stops the run (not a failed row per prompt)', () => {
+    const e = classifyError(statusError(402, { message: 'Insufficient credits. Add more using https://openrouter.ai/credits', code: 402 }));
+    expect(e.type).toBe('quota');
+    expect(e.info).toMatchObject({ status: 402, stop: 'quota' });
+    expect(e.message).toBe('HTTP 402: Insufficient credits. Add more using https://openrouter.ai/credits');
+  });
+
   it('429 with no body → rate_limit', () => {
     const err = APIError.generate(429, undefined, undefined, new Headers());
     const e = classifyError(err);
