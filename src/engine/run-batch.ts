@@ -9,6 +9,7 @@ import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker } from '../schedule/circuit-breaker.js';
+import { ForbiddenGate } from '../schedule/forbidden-gate.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
@@ -39,7 +40,8 @@ export interface BatchOutcome {
 
 type AnsweredAttempt = { ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes;
 
-type AttemptOutcome = AnsweredAttempt | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined } & AttemptTimes);
+/** `again`: a 403 not yet known to be the prompt's or the key's (ForbiddenGate): asked again, whatever --retries says. */
+type AttemptOutcome = AnsweredAttempt | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined; again?: boolean } & AttemptTimes);
 
 /**
  * Runs every record through the provider and yields one row per record: answered, or failed with
@@ -83,6 +85,7 @@ class Engine {
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
+  private readonly forbidden = new ForbiddenGate();
   /** Every attempt's deadlines, under the run's hard stop. */
   private readonly deadlines: DeadlineOptions;
   /** Where finished records wait for the consumer, and the pull's state (set by `run`). */
@@ -366,7 +369,7 @@ class Engine {
       return;
     }
     run.failures++;
-    const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status);
+    const lastChance = !outcome.again && (run.failures > o.retries || !isRetryable(error.type, error.info.status));
     if (lastChance) {
       run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), attempt, o.stats, outcome), run.answers.usage, o.stats)));
       return;
@@ -491,6 +494,7 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
+      this.forbidden.onSuccess();
       const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
@@ -518,6 +522,13 @@ class Engine {
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
+      // A 403 that may be the key's: judged by what the other requests got (ForbiddenGate); this one
+      // is still counted in flight.
+      const forbidden = error.info.forbidden ? this.forbidden.onForbidden(run, o.stats.inFlight <= 1) : undefined;
+      if (forbidden === 'stop') {
+        error.info.stop = 'auth';
+        this.halt('auth', error.message, true);
+      }
       // A server without structured outputs refuses every request alike: one answer is enough. (A
       // Batch API line re-asked live carries its response_format in the body it was sent with.)
       const format = request.response_format ?? (o.structured ? request.extraBody?.['response_format'] : undefined);
@@ -538,7 +549,7 @@ class Engine {
         this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
         this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
-      return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow() };
+      return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow(), ...(forbidden === 'again' ? { again: true } : {}) };
     } finally {
       o.stats.inFlight--;
     }

@@ -34,6 +34,12 @@ function serverMessage(err: APIError): string {
   return msg.slice(0, 500);
 }
 
+/** OpenRouter's 403 for an input its moderation flagged: `error.metadata` names the reasons and the input. */
+function flaggedInput(err: APIError): boolean {
+  const metadata = (err.error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
+  return typeof metadata === 'object' && metadata !== null && (Array.isArray(metadata.reasons) || typeof metadata.flagged_input === 'string');
+}
+
 /**
  * The single place where SDK and network failures become typed attempt errors. Order matters:
  * the SDK's timeout error is a subclass of its connection error, so specific classes come first.
@@ -71,8 +77,15 @@ export function classifyError(err: unknown): AttemptError {
       // Every request comes from the same place: stop as for a rejected key (type `auth`: a 403), worded as what it is.
       return new AttemptError('auth', `${REGION_REFUSAL} (HTTP 403: ${message})`, { status, code, headers, stop: 'auth' });
     }
-    if (status === 401 || status === 403) {
+    if (status === 401) {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
+    }
+    if (status === 403) {
+      // A 403 refuses a key only sometimes: also one input (OpenRouter's moderation) or one model
+      // (a project without access to it). Those are that prompt's failure; any other may be the
+      // key's, which the engine judges by what the run's other requests got (ForbiddenGate).
+      const own = code === 'model_not_found' || flaggedInput(err);
+      return new AttemptError('http', `HTTP 403: ${message}`, { status, code, headers, ...(own ? {} : { forbidden: true }) });
     }
     if (status === 402) {
       // Payment Required: out of credits (OpenRouter, DeepSeek…). As an exhausted quota, every prompt

@@ -558,6 +558,77 @@ describe('runBatch stops', () => {
     expect(outcome.stopped).toBe('auth');
   });
 
+  /** A 403 that may be the key's (classifyError marks it `forbidden`), as a wrong key or a flagged input gets. */
+  const forbidden = () => new AttemptError('http', 'HTTP 403: Forbidden', { status: 403, forbidden: true });
+
+  it('a 403 on every request before any answer stops as auth once no request is in flight: no row, a few requests', async () => {
+    const sent: number[] = [];
+    const complete: Complete = async (req) => {
+      sent.push(indexOf(req));
+      throw forbidden();
+    };
+    const { rows, outcome } = await drain(runBatch(from(range(50)), options(complete, { concurrency: 1 })));
+    expect(outcome).toEqual({ stopped: 'auth', message: 'HTTP 403: Forbidden' });
+    expect(rows).toEqual([]);
+    // Three different prompts, or one three times, whichever came first.
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(sent.length).toBeLessThanOrEqual(7);
+    // One prompt alone (nothing else to ask): three attempts, whatever --retries says.
+    let single = 0;
+    const one = await drain(
+      runBatch(
+        from(range(1)),
+        options(
+          async () => {
+            single++;
+            throw forbidden();
+          },
+          { retries: 0 },
+        ),
+      ),
+    );
+    expect(one).toEqual({ rows: [], outcome: { stopped: 'auth', message: 'HTTP 403: Forbidden' } });
+    expect(single).toBe(3);
+  });
+
+  it("a 403 after an answer is that prompt's failed row (http 403), asked once; the run goes on", async () => {
+    const sent: number[] = [];
+    const complete: Complete = async (req) => {
+      sent.push(indexOf(req));
+      if (indexOf(req) === 2) throw forbidden();
+      return answer(`a${indexOf(req)}`);
+    };
+    const { rows, outcome } = await drain(runBatch(from(range(5)), options(complete, { concurrency: 1 })));
+    expect(outcome).toEqual({});
+    expect(rows.map((r) => [r.id, r.error?.type ?? 'ok'])).toEqual([
+      ['r0', 'ok'],
+      ['r1', 'ok'],
+      ['r2', 'http'],
+      ['r3', 'ok'],
+      ['r4', 'ok'],
+    ]);
+    expect(rows[2]).toMatchObject({ attempts: 1, error: { type: 'http', status: 403, message: 'HTTP 403: Forbidden' } });
+    expect(sent.filter((i) => i === 2)).toHaveLength(1);
+  });
+
+  it('a 403 before the first answer, others still in flight: asked again (past --retries) until one answers, then its row', async () => {
+    const { calls, complete: held } = controlled();
+    let asked = 0;
+    const complete: Complete = (req, ctx) => {
+      if (indexOf(req) !== 0) return held(req, ctx);
+      asked++;
+      return Promise.reject(forbidden());
+    };
+    const run = drain(runBatch(from(range(3)), options(complete, { concurrency: 3, retries: 1 })));
+    // Well past FORBIDDEN_LIMIT and --retries, and no stop: the others may yet answer.
+    await until(() => asked >= 6 && calls.length === 2, 'p0 asked again while p1 and p2 are in flight');
+    for (const c of calls) c.d.resolve(answer(`a${c.index}`));
+    const { rows, outcome } = await run;
+    expect(outcome).toEqual({});
+    expect(rows.map((r) => r.id).sort()).toEqual(['r0', 'r1', 'r2']);
+    expect(rows.find((r) => r.id === 'r0')).toMatchObject({ error: { type: 'http', status: 403 }, attempts: asked });
+  });
+
   it('quota: stops admitting, does not retry the quota record, lets in-flight calls finish with rows', async () => {
     const { calls, complete: held } = controlled();
     let quotaCalls = 0;

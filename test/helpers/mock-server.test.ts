@@ -371,8 +371,8 @@ describe('faults', () => {
     expect(chained).toEqual([429, 503, 503, 200]);
   });
 
-  it('directives win over options.fault, which gets prompt, attempt and a global index', async () => {
-    const seen: { prompt: string; attempt: number; index: number }[] = [];
+  it('directives win over options.fault, which gets prompt, attempt, a global index and the model', async () => {
+    const seen: { prompt: string; attempt: number; index: number; model: string }[] = [];
     const s = await serve({
       fault: (r) => {
         seen.push(r);
@@ -387,9 +387,9 @@ describe('faults', () => {
     }
     expect(statuses).toEqual([200, 502, 409, 200]);
     expect(seen).toEqual([
-      { prompt: 'a', attempt: 1, index: 0 },
-      { prompt: 'b', attempt: 1, index: 1 },
-      { prompt: 'a', attempt: 2, index: 3 },
+      { prompt: 'a', attempt: 1, index: 0, model: 'gpt-test' },
+      { prompt: 'b', attempt: 1, index: 1, model: 'gpt-test' },
+      { prompt: 'a', attempt: 2, index: 3, model: 'gpt-test' },
     ]);
   });
 });
@@ -626,6 +626,9 @@ const ALL: FaultKind[] = [
   '400',
   '401',
   '403',
+  'flagged',
+  'no-access',
+  'forbidden',
   '404',
   '407',
   '408',

@@ -20,6 +20,12 @@ export type FaultKind =
   | '400'
   | '401'
   | '403'
+  /** A 403 for the input alone: OpenRouter's moderation flagged it (its `metadata` says so). */
+  | 'flagged'
+  /** A 403 for the model alone: OpenAI's `model_not_found` for a project without access to it. */
+  | 'no-access'
+  /** A plain 403, as a server that refuses a key with 403 rather than 401 answers every request. */
+  | 'forbidden'
   | '404'
   /** A proxy's refusal of credentials (Proxy-Authenticate), as one in front of the API gives. */
   | '407'
@@ -89,8 +95,8 @@ export interface MockServerOptions {
   apiKey?: string;
   /** Default: p => `ECHO ${p}`. */
   reply?: (prompt: string) => string;
-  /** index = global 0-based request index. */
-  fault?: (req: { prompt: string; attempt: number; index: number }) => FaultKind | undefined;
+  /** index = global 0-based request index; model, the request's. */
+  fault?: (req: { prompt: string; attempt: number; index: number; model: string }) => FaultKind | undefined;
   /** How long 'stall' and 'hang' wait before giving up on their own (default 60000). */
   stallMs?: number;
   /** Serve HTTPS with this key and certificate (test/helpers/tls/); fixed at start. */
@@ -208,6 +214,9 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   '400',
   '401',
   '403',
+  'flagged',
+  'no-access',
+  'forbidden',
   '404',
   '407',
   '408',
@@ -550,7 +559,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         const msg = `Rate limit reached for requests. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`;
         return sendJson(res, rec, 429, errorBody(msg, 'requests', 'rate_limit_exceeded'), base);
       }
-      fault = opts.fault?.({ prompt, attempt, index: reqIndex });
+      fault = opts.fault?.({ prompt, attempt, index: reqIndex, model: String(body.model ?? '') });
     } else {
       const decision = rateCheck(now, 0, false);
       if (decision) Object.assign(base, decision.headers);
@@ -762,6 +771,30 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
             errorBody('Country, region, or territory not supported', 'request_forbidden', 'unsupported_country_region_territory'),
             ctx.headers,
           );
+        case 'flagged':
+          return sendJson(
+            res,
+            rec,
+            403,
+            JSON.stringify({
+              error: {
+                code: 403,
+                message: 'openai/gpt-4o-mini requires moderation on OpenRouter. Your input was flagged for "harassment". No credits were charged.',
+                metadata: { reasons: ['harassment'], flagged_input: ctx.prompt.slice(0, 100), provider_name: 'OpenAI', model_slug: 'openai/gpt-4o-mini' },
+              },
+            }),
+            ctx.headers,
+          );
+        case 'no-access':
+          return sendJson(
+            res,
+            rec,
+            403,
+            errorBody(`Project \`proj_mock\` does not have access to model \`${String(ctx.body.model)}\``, 'invalid_request_error', 'model_not_found'),
+            ctx.headers,
+          );
+        case 'forbidden':
+          return sendJson(res, rec, 403, JSON.stringify({ error: { message: 'Forbidden', code: 'forbidden' } }), ctx.headers);
         case '407':
           ctx.headers['proxy-authenticate'] = 'Basic realm="test"';
           return sendJson(res, rec, 407, errorBody('Proxy Authentication Required', 'proxy_error', 'proxy_auth_required'), ctx.headers);

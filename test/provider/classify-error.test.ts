@@ -25,12 +25,36 @@ describe('classifyError: HTTP statuses', () => {
     expect(e.message).toMatch(/^HTTP 401: Incorrect API key provided/);
   });
 
-  it('403 → auth, stops the run', () => {
+  it("403 → http, not retried, no stop of its own: marked as maybe the key's, for the engine to judge (ForbiddenGate)", () => {
     const e = classifyError(statusError(403, { message: 'You have insufficient permissions for this operation.', code: null }));
-    expect(e.type).toBe('auth');
-    expect(e.info).toMatchObject({ status: 403, stop: 'auth' });
+    expect(e.type).toBe('http');
+    expect(e.info).toMatchObject({ status: 403, forbidden: true });
+    expect(e.info.stop).toBeUndefined();
     expect(e.message).toBe('HTTP 403: You have insufficient permissions for this operation.');
     expect(isRegionRefusal(e.message)).toBe(false);
+    expect(isRetryable(e.type, e.info.status)).toBe(false);
+  });
+
+  it.each([
+    [
+      "a model the project may not use (OpenAI's model_not_found)",
+      { message: 'Project `proj_abc` does not have access to model `o1`', type: 'invalid_request_error', param: null, code: 'model_not_found' },
+    ],
+    [
+      "an input OpenRouter's moderation flagged",
+      {
+        code: 403,
+        message: 'openai/gpt-4o-mini requires moderation on OpenRouter. Your input was flagged for "harassment". No credits were charged.',
+        metadata: { reasons: ['harassment'], flagged_input: 'item 7', provider_name: 'OpenAI', model_slug: 'openai/gpt-4o-mini' },
+      },
+    ],
+  ])("403 for %s → that prompt's own failed row (http 403), never the key's", (_label, body) => {
+    const e = classifyError(statusError(403, body));
+    expect(e.type).toBe('http');
+    expect(e.info.status).toBe(403);
+    expect(e.info.stop).toBeUndefined();
+    expect(e.info.forbidden).toBeUndefined();
+    expect(e.message).toBe(`HTTP 403: ${body.message}`);
   });
 
   it.each([
