@@ -414,7 +414,8 @@ class Engine {
     if (this.governor.countsTokens) {
       if (!this.estimator) return this.loadEstimator().then(() => this.attempt(run));
       const prompt = this.estimator(request);
-      const limit = this.governor.tokenLimit();
+      // Only the model's own limit refuses a request: another model's may be far smaller.
+      const limit = this.governor.tokenLimit(request.model);
       // What is known to count (the prompt, and max_tokens when set; not the guess for an unset one).
       const known = prompt + (request.max_tokens ?? 0);
       if (limit && known > limit.perMinute) {
@@ -422,7 +423,10 @@ class Engine {
         return {
           ok: false,
           // Named as a bad input record is (`file:line: …`): the stderr line says which one it is.
-          error: new AttemptError('input', `${run.record.source}:${run.record.line}: ${tooLargeForTpm(known, request.max_tokens, limit)}`),
+          error: new AttemptError(
+            'input',
+            `${run.record.source}:${run.record.line}: ${tooLargeForTpm(known, request, limit, run.record.params.model !== undefined)}`,
+          ),
           retryAfter: undefined,
           startedAt: now,
           finishedAt: now,
@@ -430,8 +434,9 @@ class Engine {
       }
       // The answer length, when max_tokens is unset, is learned from answers so far (256 until then)
       // and priced at admission; a guessed answer length never makes a request wait longer than a
-      // whole minute's tokens. `cost` ends as what the governor charged.
-      const cap = limit?.perMinute ?? Number.POSITIVE_INFINITY;
+      // whole minute's tokens (of the pace, which follows the tightest limit of any model). `cost`
+      // ends as what the governor charged.
+      const cap = this.governor.pacedTokensPerMinute() ?? Number.POSITIVE_INFINITY;
       const maxTokens = request.max_tokens;
       if (maxTokens !== undefined) price = run.cost = Math.min(prompt + maxTokens, cap);
       else price = () => (run.cost = Math.min(prompt + this.governor.answerTokens(), cap));
@@ -500,6 +505,7 @@ class Engine {
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
         headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
+        model: request.model,
       });
       // A shorter pause is the server's pace at work (a reset of 20ms at the edge of the limit), not
       // worth a display's "rate limited, waiting 0.0s" between two frames of the bar.
@@ -546,7 +552,7 @@ class Engine {
       if (error.type === 'rate_limit') {
         o.stats.rateLimited++;
         // Inside the slot, before the next request goes: the whole queue slows at once.
-        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined });
+        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined, model: request.model });
         this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
       return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow(), ...(forbidden === 'again' ? { again: true } : {}) };
@@ -676,12 +682,22 @@ class RecordRun {
 /** The shortest pause a used-up `x-ratelimit-remaining-*` imposes that gets a `paused` event. */
 const SHOWN_PAUSE_MS = 1000;
 
-/** Why a request was never sent: it needs more tokens than a minute allows. */
-function tooLargeForTpm(tokens: number, maxTokens: number | undefined, limit: { perMinute: number; source: 'tpm' | 'server' }): string {
+/**
+ * Why a request was never sent: it needs more tokens than a minute allows. `named`: the record
+ * names its model (several models, --repeat, a row's own `model`): the line says which, as the
+ * records of one input line to several models are otherwise told apart by nothing.
+ */
+function tooLargeForTpm(
+  tokens: number,
+  request: Pick<CompletionRequest, 'model' | 'max_tokens'>,
+  limit: { perMinute: number; source: 'tpm' | 'server' },
+  named: boolean,
+): string {
+  const maxTokens = request.max_tokens;
   const what = maxTokens === undefined ? 'its prompt needs' : `its prompt and max_tokens ${maxTokens} need`;
   const cap =
     limit.source === 'tpm'
       ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
       : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
-  return `never sent: ${what} about ${tokens} tokens, more than ${cap}`;
+  return `never sent${named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
 }

@@ -116,9 +116,14 @@ export class RateGovernor {
   private readonly adaptive: AdaptiveRate;
   private readonly answerLength: AnswerLengthEstimate;
   private readonly userRps: number;
-  /** The user's --tpm, and the tokens-per-minute limit the server announced, as given (no margin). */
+  /** The user's --tpm, as given (no margin). */
   private readonly userTpm: number | undefined;
-  private learnedTpm: number | undefined;
+  /**
+   * The limits the server announced for each model, as given (no margin): OpenAI's and Groq's
+   * limits and headers are per model, so one model's limit says nothing of another's. The pace
+   * follows the tightest of them (a gateway's limit may be shared by all its models).
+   */
+  private readonly learned = new Map<string, { requests?: number; tokens?: number }>();
   private pausedUntil = Number.NEGATIVE_INFINITY;
   private readonly waiters: Waiter[] = [];
   private pumping = false;
@@ -146,15 +151,24 @@ export class RateGovernor {
   }
 
   /**
-   * The tokens a minute allows, and whose limit that is, when one is known. A request estimated
-   * above it can never be sent within the cap (OpenAI refuses one above its limit: "Request too
-   * large"); waiting for it would hold everyone queued behind it for minutes.
+   * The tokens a minute allows a request to `model`, and whose limit that is, when one is known: the
+   * user's --tpm, or the limit the server announced in that model's own responses. A request
+   * estimated above it can never be sent within the cap (OpenAI refuses one above its limit:
+   * "Request too large"); waiting for it would hold everyone queued behind it for minutes.
    */
-  tokenLimit(): { perMinute: number; source: 'tpm' | 'server' } | undefined {
+  tokenLimit(model = ''): { perMinute: number; source: 'tpm' | 'server' } | undefined {
     const user = this.userTpm;
-    const server = this.learnedTpm;
+    const server = this.learned.get(model)?.tokens;
     if (server !== undefined && (user === undefined || server < user)) return { perMinute: server, source: 'server' };
     return user === undefined ? undefined : { perMinute: user, source: 'tpm' };
+  }
+
+  /**
+   * The tokens a minute the pace allows (the least of --tpm and every model's announced limit), when
+   * one is known: no request is charged more, so none waits longer than a whole minute's tokens.
+   */
+  pacedTokensPerMinute(): number | undefined {
+    return this.tokenWindow?.capacity;
   }
 
   /** Answer tokens to charge a request sent without max_tokens: learned from the answers so far. */
@@ -231,7 +245,7 @@ export class RateGovernor {
    * Returns how long everyone now waits when the headers said a limit is used up (remaining 0),
    * else undefined, for the progress display.
    */
-  onResponse(info: { estimatedTokens: number; actualTokens?: number; answerTokens?: number; headers?: RateLimitHeaders }): number | undefined {
+  onResponse(info: { estimatedTokens: number; actualTokens?: number; answerTokens?: number; headers?: RateLimitHeaders; model?: string }): number | undefined {
     const now = this.clock.now();
     const excess = info.actualTokens === undefined ? 0 : info.actualTokens - info.estimatedTokens;
     if (this.tokens && excess > 0) {
@@ -239,14 +253,14 @@ export class RateGovernor {
       this.tokenWindow?.admit(excess, now);
     }
     if (info.answerTokens !== undefined) this.answerLength.observe(info.answerTokens);
-    if (!info.headers || !this.learn(info.headers, now)) return undefined;
+    if (!info.headers || !this.learn(info.headers, now, info.model)) return undefined;
     return this.pausedUntil > now ? this.pausedUntil - now : undefined;
   }
 
   /** A 429 (not quota). Cuts the rate for everyone and honours the server's wait. */
-  onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders }): void {
+  onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders; model?: string }): void {
     const now = this.clock.now();
-    if (info.headers) this.learn(info.headers, now);
+    if (info.headers) this.learn(info.headers, now, info.model);
     // Unless the request limit refused it (remaining-requests 0), a 429 under a token budget may
     // mean the server charges more for an unset max_tokens than answers use: back to the guess.
     if (this.tokens && this.answerLength.inUse && info.headers?.remainingRequests !== 0) this.answerLength.distrust();
@@ -260,22 +274,35 @@ export class RateGovernor {
     this.poke();
   }
 
-  /** Learns the limits the headers announce; true when a used-up limit paused everyone. */
-  private learn(h: RateLimitHeaders, now: number): boolean {
+  /**
+   * Learns the limits the headers of a response from `model` announce; true when a used-up limit
+   * paused everyone. One pace for all models, at the tightest limit any of them announced.
+   */
+  private learn(h: RateLimitHeaders, now: number, model = ''): boolean {
+    const limits = this.learned.get(model) ?? {};
+    this.learned.set(model, limits);
     if (h.limitRequests && h.limitRequests > 0) {
+      limits.requests = h.limitRequests;
       this.firstWave = undefined;
-      this.learnedRps = (h.limitRequests / 60) * this.safety;
-      this.adaptive.setCeiling(Math.min(this.userRps, (h.limitRequests / 60) * this.safety), now);
+      this.learnedRps = (this.tightest('requests') / 60) * this.safety;
+      this.adaptive.setCeiling(Math.min(this.userRps, this.learnedRps), now);
     }
     if (h.limitTokens && h.limitTokens > 0) {
-      this.learnedTpm = h.limitTokens;
-      this.setTokenLimit(Math.min(this.userTpm ?? Number.POSITIVE_INFINITY, h.limitTokens));
+      limits.tokens = h.limitTokens;
+      this.setTokenLimit(Math.min(this.userTpm ?? Number.POSITIVE_INFINITY, this.tightest('tokens')));
     }
     const requests = usedUp(h.remainingRequests, h.resetRequestsMs);
     const tokens = usedUp(h.remainingTokens, h.resetTokensMs);
     if (requests !== undefined) this.pauseUntil(now + requests);
     if (tokens !== undefined) this.pauseUntil(now + tokens);
     return requests !== undefined || tokens !== undefined;
+  }
+
+  /** The least limit of this kind any model announced (Infinity when none did). */
+  private tightest(kind: 'requests' | 'tokens'): number {
+    let least = Number.POSITIVE_INFINITY;
+    for (const limits of this.learned.values()) least = Math.min(least, limits[kind] ?? Number.POSITIVE_INFINITY);
+    return least;
   }
 
   /**

@@ -408,4 +408,22 @@ describe("RateGovernor --tpm against the provider's sliding minute (charges made
     expect(Math.min(...gaps(charges))).toBeGreaterThanOrEqual(6600);
     expect(perMinute(charges)).toBeGreaterThanOrEqual(0.95 * 1000);
   });
+  it("limits are learnt per model: a model's own refuses its requests, the tightest paces everyone", () => {
+    // OpenAI's and Groq's limits and x-ratelimit-* headers are per model: "small"'s 30,000 tokens a
+    // minute said nothing of "big"'s 2,000,000, and refused big's 40,000-token requests unsent.
+    const governor = new RateGovernor({ clock: new FakeClock() });
+    governor.onResponse({ estimatedTokens: 0, model: 'small', headers: { limitTokens: 30_000, limitRequests: 500 } });
+    governor.onResponse({ estimatedTokens: 0, model: 'big', headers: { limitTokens: 2_000_000, limitRequests: 10_000 } });
+    expect(governor.tokenLimit('big')).toEqual({ perMinute: 2_000_000, source: 'server' });
+    expect(governor.tokenLimit('small')).toEqual({ perMinute: 30_000, source: 'server' });
+    expect(governor.tokenLimit('unheard')).toBeUndefined();
+    // One pace for all (a gateway's limit may be shared by its models): the tighter, whichever came last.
+    expect(governor.pacedTokensPerMinute()).toBe(30_000);
+    expect(governor.state().tokenRate).toBeCloseTo((30_000 / 60) * 0.98);
+    // A 429's headers are the model's too; --tpm stays a cap on every model.
+    const capped = new RateGovernor({ clock: new FakeClock(), tpm: 50_000 });
+    capped.onRateLimited({ sentAt: 0, model: 'big', headers: { limitTokens: 2_000_000 } });
+    expect(capped.tokenLimit('big')).toEqual({ perMinute: 50_000, source: 'tpm' });
+    expect(capped.pacedTokensPerMinute()).toBe(50_000);
+  });
 });

@@ -1,0 +1,57 @@
+/**
+ * A request that needs more tokens than a minute allows is refused unsent (an `input` row): judged
+ * by the limit of the model it goes to, as OpenAI's and Groq's limits and headers are per model.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Complete } from '../../src/provider/completion.js';
+import { runBatch, type BatchOutcome } from '../../src/engine/run-batch.js';
+import type { BatchOptions } from '../../src/engine/batch-options.js';
+import type { PromptRecord, ResultRow } from '../../src/types.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { asyncFrom as from, promptRecord as rec } from '../helpers/collect.js';
+
+/** Runs the batch on virtual time (pacing waits of a minute take none) and returns its rows. */
+async function runOnFakeClock(records: PromptRecord[], options: Omit<BatchOptions, 'clock'>): Promise<ResultRow[]> {
+  const clock = new FakeClock();
+  const gen = runBatch(from(records), { random: () => 0, ...options, clock });
+  const rows: ResultRow[] = [];
+  let done: BatchOutcome | undefined;
+  const drained = (async () => {
+    for (;;) {
+      const step = await gen.next();
+      if (step.done) return (done = step.value);
+      rows.push(step.value);
+    }
+  })();
+  for (let i = 0; i < 2000 && done === undefined; i++) await clock.advance(1000);
+  await drained;
+  return rows;
+}
+
+describe('a request larger than a minute of tokens', () => {
+  it("is judged by its own model's announced limit, and the line names the model when there are several", async () => {
+    // "big" allows 2,000,000 tokens a minute, "small" 30,000: small's limit refused big's
+    // 40,000-token requests unsent, permanently (a --resume sent nothing for them).
+    const limits: Record<string, string> = { big: '2000000', small: '30000' };
+    const sent: string[] = [];
+    const complete: Complete = async (request) => {
+      sent.push(`${request.model} ${String(request.messages[0]!.content)}`);
+      const headers = new Headers({ 'x-ratelimit-limit-tokens': limits[request.model]!, 'x-ratelimit-limit-requests': '10000' });
+      return { text: 'ok', finishReason: 'stop', usage: null, model: request.model, headers };
+    };
+    const records = [0, 1, 2].flatMap((i) => ['big', 'small'].map((model) => rec(i, { params: { model }, sample: 0 })));
+    const rows = await runOnFakeClock(records, { complete, model: 'big', maxTokens: 40_000, concurrency: 1, order: 'input' });
+    expect(rows.map((r) => `${r.requested_model} ${r.error?.type ?? 'ok'}`)).toEqual([
+      'big ok',
+      'small ok', // sent before small's limit was known
+      'big ok',
+      'small input',
+      'big ok',
+      'small input',
+    ]);
+    expect(rows[3]!.error!.message).toMatch(
+      /^prompts\.txt:2: never sent to small: its prompt and max_tokens 40000 need about 400\d\d tokens, more than the server's limit of 30000 tokens a minute/,
+    );
+    expect(sent).toEqual(['big p0', 'small p0', 'big p1', 'big p2']);
+  });
+});
