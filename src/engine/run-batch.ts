@@ -41,7 +41,17 @@ export interface BatchOutcome {
 type AnsweredAttempt = { ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes;
 
 /** `again`: a 403 not yet known to be the prompt's or the key's (ForbiddenGate): asked again, whatever --retries says. */
-type AttemptOutcome = AnsweredAttempt | ({ ok: false; error: AttemptError; retryAfter: RetryAfter | undefined; again?: boolean } & AttemptTimes);
+type FailedAttempt = { ok: false; error: AttemptError; retryAfter: RetryAfter | undefined; again?: boolean } & AttemptTimes;
+
+/**
+ * An attempt refused before it left (more tokens than a minute allows, a model with no price under
+ * --max-cost): no request, so it counts in no row's `attempts` and has no times of its own.
+ */
+type RefusedAttempt = { ok: false; error: AttemptError; retryAfter: undefined; unsent: true; again?: undefined };
+
+type AttemptOutcome = AnsweredAttempt | FailedAttempt | RefusedAttempt;
+
+const refused = (error: AttemptError): RefusedAttempt => ({ ok: false, error, retryAfter: undefined, unsent: true });
 
 /**
  * Runs every record through the provider and yields one row per record: answered, or failed with
@@ -322,7 +332,10 @@ class Engine {
       run.resolve(run.cutShort());
       return;
     }
-    run.sent = attempt;
+    if (!('unsent' in outcome)) {
+      run.sent = attempt;
+      run.finishedAt = outcome.finishedAt;
+    }
     if (outcome.ok) {
       const request = run.request;
       if (!o.structured) {
@@ -371,7 +384,10 @@ class Engine {
     run.failures++;
     const lastChance = !outcome.again && (run.failures > o.retries || !isRetryable(error.type, error.info.status));
     if (lastChance) {
-      run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), attempt, o.stats, outcome), run.answers.usage, o.stats)));
+      // `attempts` counts the requests sent: a refusal before sending adds none, and the row's times
+      // are the last sent attempt's (none when nothing was sent).
+      const times = 'unsent' in outcome ? run.lastSentTimes() : outcome;
+      run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), run.sent, o.stats, times), run.answers.usage, o.stats)));
       return;
     }
     if (this.stop.signal.aborted) {
@@ -419,18 +435,10 @@ class Engine {
       // What is known to count (the prompt, and max_tokens when set; not the guess for an unset one).
       const known = prompt + (request.max_tokens ?? 0);
       if (limit && known > limit.perMinute) {
-        const now = isoNow();
-        return {
-          ok: false,
-          // Named as a bad input record is (`file:line: …`): the stderr line says which one it is.
-          error: new AttemptError(
-            'input',
-            `${run.record.source}:${run.record.line}: ${tooLargeForTpm(known, request, limit, run.record.params.model !== undefined)}`,
-          ),
-          retryAfter: undefined,
-          startedAt: now,
-          finishedAt: now,
-        };
+        const named = run.record.params.model !== undefined;
+        // Named as a bad input record is (`file:line: …`): the stderr line says which one it is.
+        const where = `${run.record.source}:${run.record.line}`;
+        return refused(new AttemptError('input', `${where}: ${tooLargeForTpm(known, request, limit, { named, sentBefore: run.sent > 0 })}`));
       }
       // The answer length, when max_tokens is unset, is learned from answers so far (256 until then)
       // and priced at admission; a guessed answer length never makes a request wait longer than a
@@ -464,11 +472,7 @@ class Engine {
         this.halt('budget', admission.message, false);
         return undefined;
       }
-      if (admission.kind === 'unpriced') {
-        // Never sent: an instant at admission stands for the attempt's bounds.
-        const now = isoNow();
-        return { ok: false, error: new AttemptError('input', admission.message), retryAfter: undefined, startedAt: now, finishedAt: now };
-      }
+      if (admission.kind === 'unpriced') return refused(new AttemptError('input', admission.message));
       return this.send(run, sentAt, admission.ticket);
     });
   }
@@ -608,6 +612,8 @@ class RecordRun {
   cost = 0;
   ticket: Reservation | undefined;
   startedAt = '';
+  /** When the last attempt that was sent ended ('' before one was). */
+  finishedAt = '';
 
   private settled = false;
 
@@ -671,6 +677,11 @@ class RecordRun {
     this.due = undefined;
   }
 
+  /** The bounds of the last attempt that was sent, for a row ended by one refused unsent. */
+  lastSentTimes(): AttemptTimes | undefined {
+    return this.finishedAt ? { startedAt: this.startedAt, finishedAt: this.finishedAt } : undefined;
+  }
+
   /** The paid answer awaiting its re-ask as an `aborted` row; no row (null) when there is none. */
   cutShort(): ResultRow | null {
     const { awaiting } = this;
@@ -683,15 +694,16 @@ class RecordRun {
 const SHOWN_PAUSE_MS = 1000;
 
 /**
- * Why a request was never sent: it needs more tokens than a minute allows. `named`: the record
- * names its model (several models, --repeat, a row's own `model`): the line says which, as the
- * records of one input line to several models are otherwise told apart by nothing.
+ * Why a request is not sent: it needs more tokens than a minute allows. `named`: the record names
+ * its model (several models, --repeat, a row's own `model`): the line says which, as the records of
+ * one input line to several models are otherwise told apart by nothing. `sentBefore`: an earlier
+ * attempt went out (a 429 "Request too large" that announced the limit), so it is not "never sent".
  */
 function tooLargeForTpm(
   tokens: number,
   request: Pick<CompletionRequest, 'model' | 'max_tokens'>,
   limit: { perMinute: number; source: 'tpm' | 'server' },
-  named: boolean,
+  how: { named: boolean; sentBefore: boolean },
 ): string {
   const maxTokens = request.max_tokens;
   const what = maxTokens === undefined ? 'its prompt needs' : `its prompt and max_tokens ${maxTokens} need`;
@@ -699,5 +711,5 @@ function tooLargeForTpm(
     limit.source === 'tpm'
       ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
       : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
-  return `never sent${named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
+  return `${how.sentBefore ? 'not sent again' : 'never sent'}${how.named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
 }

@@ -32,6 +32,8 @@ describe('a request larger than a minute of tokens', () => {
     const tooLarge =
       /^\S*tpm\.txt:2: never sent: its prompt and max_tokens 5 need about \d+ tokens, more than --tpm 600 allows: raise --tpm or shorten the prompt$/m;
     expect(rows[1]!.error!.message).toMatch(tooLarge);
+    // Nothing was sent: README's row table has attempts 0 and null times for it.
+    expect(rows[1]).toMatchObject({ attempts: 0, started_at: null, finished_at: null });
     // The stderr line names the record too (it was the same line for every such prompt).
     expect(r.stderr.replace(/^llm-batch: /gm, '')).toMatch(tooLarge);
     expect(server.requests.map((q) => q.body.messages.at(-1).content)).toEqual(['short one', 'short two']);

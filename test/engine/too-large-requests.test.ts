@@ -3,7 +3,9 @@
  * by the limit of the model it goes to, as OpenAI's and Groq's limits and headers are per model.
  */
 import { describe, expect, it } from 'vitest';
-import type { Complete } from '../../src/provider/completion.js';
+import { AttemptError, type Complete } from '../../src/provider/completion.js';
+import { createRunBudget } from '../../src/budget/run-budget.js';
+import { createStats } from '../../src/engine/stats.js';
 import { runBatch, type BatchOutcome } from '../../src/engine/run-batch.js';
 import type { BatchOptions } from '../../src/engine/batch-options.js';
 import type { PromptRecord, ResultRow } from '../../src/types.js';
@@ -53,5 +55,48 @@ describe('a request larger than a minute of tokens', () => {
       /^prompts\.txt:2: never sent to small: its prompt and max_tokens 40000 need about 400\d\d tokens, more than the server's limit of 30000 tokens a minute/,
     );
     expect(sent).toEqual(['big p0', 'small p0', 'big p1', 'big p2']);
+  });
+
+  // README's row table: `attempts` is the requests sent ("0 for an input error"), and the times are
+  // "null when nothing was sent"; refused rows said 1 and carried an instant, --summary-json 0 requests.
+  it.each([
+    ['above --tpm', { tpm: 6000 }],
+    ['of a model with no price under --max-cost', { budget: createRunBudget({ capUsd: 1, prices: () => undefined }) }],
+  ] as const)('refused unsent (%s): attempts 0, no times, no request counted', async (_, extra) => {
+    let sent = 0;
+    const complete: Complete = async () => {
+      sent++;
+      return { text: 'ok', finishReason: 'stop', usage: null, model: null, headers: null };
+    };
+    const stats = createStats();
+    const big = rec(0, { prompt: 'word '.repeat(8000), messages: [{ role: 'user', content: 'word '.repeat(8000) }] });
+    const rows = await runOnFakeClock([big], { complete, model: 'm', maxTokens: 5, stats, ...extra });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ error: { type: 'input' }, attempts: 0, started_at: null, finished_at: null, latency_ms: null });
+    expect(sent).toBe(0);
+    expect(stats.requests).toBe(0);
+  });
+
+  it('after a 429 "Request too large" announced the limit: attempts 1, the sent attempt\'s times, "not sent again"', async () => {
+    let sent = 0;
+    const complete: Complete = async () => {
+      sent++;
+      throw new AttemptError('rate_limit', 'HTTP 429: Request too large for gpt-4o on tokens per min (TPM): Limit 6000, Requested 8012.', {
+        status: 429,
+        headers: new Headers({ 'x-ratelimit-limit-tokens': '6000', 'retry-after-ms': '10' }),
+      });
+    };
+    const stats = createStats();
+    const big = rec(0, { prompt: 'word '.repeat(8000), messages: [{ role: 'user', content: 'word '.repeat(8000) }] });
+    const rows = await runOnFakeClock([big], { complete, model: 'm', maxTokens: 5, stats });
+    expect(sent).toBe(1);
+    expect(stats.requests).toBe(1);
+    const row = rows[0]!;
+    expect(row).toMatchObject({ error: { type: 'input' }, attempts: 1 });
+    expect(row.error!.message).toMatch(
+      /^prompts\.txt:1: not sent again: its prompt and max_tokens 5 need about \d+ tokens, more than the server's limit of 6000 tokens a minute/,
+    );
+    expect(row.started_at).not.toBeNull();
+    expect(row.finished_at! >= row.started_at!).toBe(true);
   });
 });
