@@ -49,8 +49,11 @@ describe.concurrent('HTTP 403', () => {
     // The resume that finishes the run once the key is fixed: every prompt, none left failed.
     expect(r.stderr).toMatch(/llm-batch .*--resume/);
     expect(fs.readFileSync(out, 'utf8')).toBe('');
+    // Usually 3 (two slots, then the first 403 that comes back alone); how many more depends on how
+    // the answers overlap, which a loaded machine stretches (once more than 8 beside 7 other test
+    // runs). Far fewer than the input's 40 either way.
     expect(server.requests.length).toBeGreaterThanOrEqual(3);
-    expect(server.requests.length).toBeLessThanOrEqual(8);
+    expect(server.requests.length).toBeLessThanOrEqual(20);
     expect(r.stderr).not.toContain(SECRET_KEY);
   });
 });
