@@ -21,11 +21,21 @@ function head(path: string, length: number): Buffer {
 /**
  * The layout to continue a CSV in: `wanted`, or `wanted` in an older layout when the file starts
  * with that header: the legacy one (written before CSV had timestamps and model/sample columns) or
- * the one before `cached_tokens`. The header decides, so an old file keeps one shape and every
- * older CSV stays resumable.
+ * the one before `cached_tokens`, each with its columns named as now or as before names differing
+ * only in case were kept apart (`ID` beside `id`). The header decides, so an old file keeps one
+ * shape and every older CSV stays resumable.
  */
 export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
-  if (wanted.legacy || wanted.noCachedTokens) return wanted;
+  if (wanted.legacy || wanted.noCachedTokens || wanted.caseSensitiveNames) return wanted;
+  const own = layoutOfFile(path, wanted) ?? layoutOfFile(path, caseSensitiveLayout(wanted));
+  if (own) return own;
+  // Other kept fields: the layout of the file's result columns, so that the refusal says what differs.
+  const older = olderLayout(wanted, { noCachedTokens: true });
+  return startsWithResultColumns(path, older) ? older : wanted;
+}
+
+/** `wanted`, or `wanted` in an older layout, when the file starts with its header; else undefined. */
+function layoutOfFile(path: string, wanted: CsvLayout): CsvLayout | undefined {
   const legacy = olderLayout(wanted, { legacy: true });
   if (startsWithHeader(path, legacy)) return legacy;
   const older = olderLayout(wanted, { noCachedTokens: true });
@@ -37,8 +47,17 @@ export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
     const wants = layout.answerColumns ?? [];
     return wants.every((c) => own.includes(c)) && own.length > wants.length ? { ...layout, answerColumns: own } : layout;
   }
-  // Other kept fields: the layout of the file's result columns, so that the refusal says what differs.
-  return startsWithResultColumns(path, older) ? older : wanted;
+  return undefined;
+}
+
+/** `wanted` with its kept-field and schema columns named as before case counted (see CsvLayout.caseSensitiveNames). */
+function caseSensitiveLayout(wanted: CsvLayout): CsvLayout {
+  const fields = wanted.outputColumns;
+  return {
+    ...wanted,
+    caseSensitiveNames: true,
+    ...(fields ? { outputColumns: olderFieldColumns(fields, fieldReservedNames(wanted), true) } : {}),
+  };
 }
 
 /** Whether the file's header starts with `layout`'s columns up to its kept fields. */
@@ -51,7 +70,8 @@ function startsWithResultColumns(path: string, layout: CsvLayout): boolean {
 /** `wanted` in an older layout, its schema's field columns named as that llm-batch named them. */
 function olderLayout(wanted: CsvLayout, older: Pick<CsvLayout, 'legacy' | 'noCachedTokens'>): CsvLayout {
   const fields = wanted.outputColumns;
-  return { ...wanted, ...older, ...(fields ? { outputColumns: olderFieldColumns(fields, fieldReservedNames(older)) } : {}) };
+  const caseSensitive = wanted.caseSensitiveNames === true;
+  return { ...wanted, ...older, ...(fields ? { outputColumns: olderFieldColumns(fields, fieldReservedNames(older), caseSensitive) } : {}) };
 }
 
 function startsWithHeader(path: string, layout: CsvLayout): boolean {
@@ -69,11 +89,12 @@ function answerColumnsOfFile(path: string, layout: CsvLayout): readonly AnswerPa
 
 /**
  * A schema's field columns as an older llm-batch named them: only its result columns were taken
- * then, so a property named `sample` (legacy) or `cached_tokens` had that column, not `output_sample`.
+ * then, so a property named `sample` (legacy) or `cached_tokens` had that column, not `output_sample`;
+ * and before case counted, a property `ID` had the column `ID`, not `output_ID`.
  */
-function olderFieldColumns(columns: readonly OutputColumn[], taken: readonly string[]): readonly OutputColumn[] {
+function olderFieldColumns(columns: readonly OutputColumn[], taken: readonly string[], caseSensitive: boolean): readonly OutputColumn[] {
   if (columns.some((c) => c.whole)) return columns;
-  return outputColumns({ properties: Object.fromEntries(columns.map((c) => [c.property, {}])) }, taken);
+  return outputColumns({ properties: Object.fromEntries(columns.map((c) => [c.property, {}])) }, taken, { caseSensitive });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { OutputColumn } from '../structured/columns.js';
+import { columnKey } from '../util/column-key.js';
 import { ANSWER_PART_COLUMNS, CSV_COLUMNS, LEGACY_CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS, type AnswerPartColumn } from './csv-columns.js';
 
 /**
@@ -31,6 +32,12 @@ export interface CsvLayout {
    * (see `ANSWER_PART_COLUMNS`); never in a legacy file.
    */
   readonly answerColumns?: readonly AnswerPartColumn[];
+  /**
+   * The file was written when names differing only in case were apart (a kept `ID` beside the
+   * result column `id`, which SQL takes for one column): a resume continues it naming its kept
+   * fields that way, so the file keeps one header. Decided by the file's header, never by a flag.
+   */
+  readonly caseSensitiveNames?: boolean;
 }
 
 export const PLAIN_CSV: CsvLayout = Object.freeze({ escapeFormulas: false, keptFields: Object.freeze([]) as readonly string[] });
@@ -58,19 +65,22 @@ const PREFIX = 'input_';
 /**
  * A name as `input_` repeated `depth` times in front of `base` (which does not start with
  * `input_`). Names of one base form a chain — `id`, `input_id`, `input_input_id`… — and a kept
- * field's column is always on its own field's chain, so fields of other chains never meet it.
+ * field's column is always on its own field's chain, so fields of other chains never meet it. The
+ * base and the prefixes are compared as SQL compares names (`ID`, `Input_id` are on `id`'s chain),
+ * or exactly in a file written before case counted (`caseSensitive`).
  */
-function chainOf(name: string): { base: string; depth: number } {
+function chainOf(name: string, caseSensitive = false): { base: string; depth: number } {
+  const key = caseSensitive ? name : columnKey(name);
   let depth = 0;
-  while (name.startsWith(PREFIX, depth * PREFIX.length)) depth++;
-  return { base: name.slice(depth * PREFIX.length), depth };
+  while (key.startsWith(PREFIX, depth * PREFIX.length)) depth++;
+  return { base: key.slice(depth * PREFIX.length), depth };
 }
 
 /** For each chain with reserved names on it, the depths of those names. */
-function takenDepths(reserved: ReadonlySet<string>): Map<string, Set<number>> {
+function takenDepths(reserved: ReadonlySet<string>, caseSensitive: boolean): Map<string, Set<number>> {
   const taken = new Map<string, Set<number>>();
   for (const name of reserved) {
-    const { base, depth } = chainOf(name);
+    const { base, depth } = chainOf(name, caseSensitive);
     let depths = taken.get(base);
     if (!depths) taken.set(base, (depths = new Set()));
     depths.add(depth);
@@ -86,13 +96,14 @@ const lowest = (depths: ReadonlySet<number>): number => Math.min(...depths);
  * field at or above it (`id`, when `id` is a result column) the first free depth (`input_id`), the
  * next (`input_id`) the next free one (`input_input_id`), and so on. That is a one-to-one map from
  * the names from that depth up onto the free ones, so distinct fields get distinct columns, none a
- * result or schema column (a schema property `input_title` pushes a kept `title` to
- * `input_input_title`), and the header reads back to the same fields ({@link keptFieldsOf}).
+ * result or schema column in any case (a schema property `input_title` pushes a kept `title` to
+ * `input_input_title`; a kept `ID` is `input_ID`), and the header reads back to the same fields
+ * ({@link keptFieldsOf}). The prefixes go in front of the field's own name, which keeps its case.
  */
-export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>): string[] {
-  const taken = takenDepths(reserved);
+export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>, caseSensitive = false): string[] {
+  const taken = takenDepths(reserved, caseSensitive);
   return fields.map((field) => {
-    const { base, depth } = chainOf(field);
+    const { base, depth } = chainOf(field, caseSensitive);
     const depths = taken.get(base);
     if (!depths || depth < lowest(depths)) return field;
     let skip = depth - lowest(depths); // free depths that go to the fields below this one
@@ -101,21 +112,21 @@ export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet
       if (!depths.has(at)) skip--;
       at++;
     }
-    return PREFIX.repeat(at) + base;
+    return PREFIX.repeat(at - depth) + field;
   });
 }
 
 /** Inverse of {@link keptColumnNames}, for a header read back. */
-export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>): string[] {
-  const taken = takenDepths(reserved);
+export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>, caseSensitive = false): string[] {
+  const taken = takenDepths(reserved, caseSensitive);
   return columns.map((column) => {
-    const { base, depth } = chainOf(column);
+    const { base, depth } = chainOf(column, caseSensitive);
     const depths = taken.get(base);
     // Below the chain's reserved names, or a reserved name itself (never written as a kept column).
     if (!depths || depth < lowest(depths) || depths.has(depth)) return column;
     let free = 0;
     for (let at = lowest(depths); at < depth; at++) if (!depths.has(at)) free++;
-    return PREFIX.repeat(lowest(depths) + free) + base;
+    return column.slice((depth - lowest(depths) - free) * PREFIX.length);
   });
 }
 
@@ -128,7 +139,7 @@ export function resultColumns(layout: Pick<CsvLayout, 'legacy' | 'noCachedTokens
 export function csvHeaderColumns(layout: CsvLayout): string[] {
   const output = (layout.outputColumns ?? []).map((c) => c.column);
   const result = resultColumns(layout);
-  const kept = keptColumnNames(layout.keptFields, reservedNames(layout, output));
+  const kept = keptColumnNames(layout.keptFields, reservedNames(layout, output), layout.caseSensitiveNames);
   return [result[0]!, ...output, ...result.slice(1), ...(layout.answerColumns ?? []), ...kept];
 }
 
@@ -145,6 +156,8 @@ export interface CsvHeaderShape {
   keptColumns: string[];
   /** The input fields those columns hold, in order. */
   keptFields: string[];
+  /** Written before names differing only in case were apart (see CsvLayout.caseSensitiveNames). */
+  caseSensitiveNames: boolean;
 }
 
 /**
@@ -168,8 +181,13 @@ export function csvHeaderShape(header: readonly string[]): CsvHeaderShape | unde
   }
   const fieldColumns = header.slice(1, 1 + fields);
   const keptColumns = header.slice(next);
-  const keptFields = keptFieldsOf(keptColumns, reservedNames({ legacy, noCachedTokens: !cachedTokens }, fieldColumns));
-  return { legacy, cachedTokens, fieldColumns, answerColumns, keptColumns, keptFields };
+  const reserved = reservedNames({ legacy, noCachedTokens: !cachedTokens }, fieldColumns);
+  const folded = keptFieldsOf(keptColumns, reserved);
+  // Kept-field columns llm-batch would not name so now (`ID` beside `id`) were named when case did
+  // not count, and read back that way. (The field columns are named by the header itself.)
+  const caseSensitiveNames = keptColumnNames(folded, reserved).some((c, i) => c !== keptColumns[i]);
+  const keptFields = caseSensitiveNames ? keptFieldsOf(keptColumns, reserved, true) : folded;
+  return { legacy, cachedTokens, fieldColumns, answerColumns, keptColumns, keptFields, caseSensitiveNames };
 }
 
 /** The layout a file with this header was written in, to write more rows like them (compact, merge). */
@@ -181,5 +199,6 @@ export function layoutOfHeader(shape: CsvHeaderShape, escapeFormulas: boolean): 
     // Rows read back hold their fields by column name (see columnValue), so the column is the property.
     ...(shape.fieldColumns.length > 0 ? { outputColumns: shape.fieldColumns.map((column) => ({ property: column, column })) } : {}),
     ...(shape.legacy ? { legacy: true } : shape.cachedTokens ? {} : { noCachedTokens: true }),
+    ...(shape.caseSensitiveNames ? { caseSensitiveNames: true } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { keptNumberText, stringifyExact } from './exact-numbers.js';
 import type { JsonSchema } from './strictify.js';
+import { sameColumn } from '../util/column-key.js';
 
 /** One CSV column holding one top-level property of the answer, or (`whole`) all of it. */
 export interface OutputColumn {
@@ -11,25 +12,29 @@ export interface OutputColumn {
 
 /**
  * CSV columns for the answer's top-level properties, in schema order. A property named like a
- * built-in column (`prompt`, `error_type`…), or named "" (a header cell must name its column), is
- * prefixed `output_` (again until unique), so the row's own columns never change meaning. A schema
- * whose root has no properties gets one `output` column with the whole value.
+ * built-in column (`prompt`, `error_type`…, in any case: `ID` is `id` to SQL), or named "" (a header
+ * cell must name its column), is prefixed `output_` (again until unique), so the row's own columns
+ * never change meaning. A schema whose root has no properties gets one `output` column with the
+ * whole value. `caseSensitive`: names as llm-batch gave them before case counted (`ID` beside
+ * `id`), to continue a file written then.
  */
-export function outputColumns(schema: JsonSchema, builtIn: readonly string[]): OutputColumn[] {
+export function outputColumns(schema: JsonSchema, builtIn: readonly string[], { caseSensitive = false } = {}): OutputColumn[] {
   const props = schema.properties;
   const names = typeof props === 'object' && props !== null && !Array.isArray(props) ? Object.keys(props) : [];
-  if (names.length === 0) return [{ property: '', column: unique('output', builtIn, []), whole: true }];
+  const same = caseSensitive ? (a: string, b: string) => a === b : sameColumn;
+  if (names.length === 0) return [{ property: '', column: unique('output', builtIn, [], same), whole: true }];
   const taken: string[] = [];
   return names.map((property) => {
-    const column = unique(property, builtIn, [...taken, ...names.filter((n) => n !== property)]);
+    const column = unique(property, builtIn, [...taken, ...names.filter((n) => n !== property)], same);
     taken.push(column);
     return { property, column };
   });
 }
 
-function unique(name: string, builtIn: readonly string[], others: readonly string[]): string {
+function unique(name: string, builtIn: readonly string[], others: readonly string[], same: (a: string, b: string) => boolean): string {
+  const clashes = (column: string) => builtIn.some((b) => same(b, column)) || (column !== name && others.some((o) => same(o, column)));
   let column = name;
-  while (column === '' || builtIn.includes(column) || (column !== name && others.includes(column))) column = `output_${column}`;
+  while (column === '' || clashes(column)) column = `output_${column}`;
   return column;
 }
 

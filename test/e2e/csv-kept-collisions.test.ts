@@ -83,3 +83,47 @@ describe('kept fields never share a name with a schema column (F10)', () => {
     expect(row!.input).toEqual({ id: 'A', input_id: 'x1', prompt: 'hello' });
   });
 });
+
+describe('names that are one name to SQL in another case (EXC s22 F9)', () => {
+  it('kept ID, Prompt, Model are input_ID…; a file written before that resumes in its own header and compacts back', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('case.csv', 'ID,Prompt,Model\nT1,hello,x\nT2,world,y\n');
+    const out = path.join(dir, 'case.out.csv');
+    const args = [input, '--id-field', 'ID', '--prompt-field', 'Prompt', '--keep-fields', 'all', '-q'];
+    const r = await run([...args, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const header = headerOf(out);
+    expect(header.slice(-3)).toEqual(['input_ID', 'input_Prompt', 'input_Model']);
+    // sqlite3 .import takes ID for id: every name once, case aside.
+    expect(new Set(header.map((name) => name.toLowerCase())).size).toBe(header.length);
+    expect(recordsOf(out).map((rec) => [rec['id'], rec['input_ID'], rec['input_Model']])).toEqual([
+      ['T1', 'T1', 'x'],
+      ['T2', 'T2', 'y'],
+    ]);
+
+    // The file as llm-batch wrote it before case counted (kept columns ID,Prompt,Model), T1 answered.
+    const old = path.join(dir, 'case.old.csv');
+    const [head, first] = fs.readFileSync(out, 'utf8').split(/\r?\n/);
+    const oldHeader = head!.replace(/,input_ID,input_Prompt,input_Model$/, ',ID,Prompt,Model');
+    fs.writeFileSync(old, `${oldHeader}\n${first}\n`);
+    fs.copyFileSync(`${out}.meta.json`, `${old}.meta.json`);
+    server.reset();
+    const again = await run([...args, '-o', old, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['world']);
+    expect(fs.readFileSync(old, 'utf8').split(/\r?\n/)[0]).toBe(oldHeader);
+    expect(recordsOf(old).map((rec) => [rec['id'], rec['ID'], rec['Prompt'], rec['Model']])).toEqual([
+      ['T1', 'T1', 'hello', 'x'],
+      ['T2', 'T2', 'world', 'y'],
+    ]);
+
+    const compacted = path.join(dir, 'case.compact.jsonl');
+    const c = await run(['--compact', old, '-o', compacted]);
+    expect(c.code, c.stderr).toBe(0);
+    const rows = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
+    expect(rows.map((row) => row.input)).toEqual([
+      { ID: 'T1', Prompt: 'hello', Model: 'x' },
+      { ID: 'T2', Prompt: 'world', Model: 'y' },
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { csvHeaderColumns, csvHeaderShape, keptColumnNames, keptFieldsOf, type CsvLayout } from '../../src/output/csv-layout.js';
+import { CSV_COLUMNS } from '../../src/output/csv-columns.js';
+import { csvHeaderColumns, csvHeaderShape, keptColumnNames, keptFieldsOf, layoutOfHeader, type CsvLayout } from '../../src/output/csv-layout.js';
 
 const reserved = new Set(['id', 'line', 'prompt', 'sample', 'title', 'tool_calls']);
 
@@ -107,5 +108,55 @@ describe('kept field columns (D7)', () => {
     expect(new Set(header).size).toBe(header.length);
     expect(header.slice(-3)).toEqual(['input_input_title', 'input_input_input_title', 'input_input_id']);
     expect(csvHeaderShape(header)!.keptFields).toEqual(layout.keptFields);
+  });
+
+  // EXC s22 F9: SQL (sqlite3 .import) takes `ID` for `id`.
+  const sqlUnique = (names: readonly string[]) => new Set(names.map((n) => n.toLowerCase())).size === names.length;
+  it.each([
+    [
+      ['ID', 'Prompt', 'Line', 'Title', 'Model'],
+      ['input_ID', 'input_Prompt', 'input_Line', 'input_Title', 'Model'],
+    ],
+    [
+      ['Input_ID', 'ID'],
+      ['input_Input_ID', 'input_ID'],
+    ],
+    [
+      ['TOOL_CALLS', 'Url'],
+      ['input_TOOL_CALLS', 'Url'],
+    ],
+  ])('names in another case clash too: %j → %j, unique to SQL, read back', (fields, columns) => {
+    expect(keptColumnNames(fields, reserved)).toEqual(columns);
+    expect(sqlUnique([...columns, ...reserved])).toBe(true);
+    expect(keptFieldsOf(columns, reserved)).toEqual(fields);
+  });
+
+  it('no two columns one name to SQL, whatever the case of the fields and reserved names (every combination on one chain)', () => {
+    const names = ['x', 'X', 'input_x', 'Input_X', 'INPUT_input_x'];
+    const subsets = (n: number) => Array.from({ length: 2 ** n }, (_, bits) => names.filter((_, i) => bits & (1 << i)));
+    const key = (n: string) => n.toLowerCase();
+    for (const taken of subsets(names.length)) {
+      const reservedHere = new Set([...taken, 'id']);
+      // Fields that are one name to SQL already in the input (x and X) keep that; one of each is tested.
+      for (const fields of subsets(names.length).filter((f) => new Set(f.map(key)).size === f.length)) {
+        const columns = keptColumnNames(fields, reservedHere);
+        expect(sqlUnique([...columns, ...new Set([...reservedHere].map(key))]), `${fields} with ${taken}`).toBe(true);
+        expect(keptFieldsOf(columns, reservedHere)).toEqual(fields);
+      }
+    }
+  });
+
+  it('a header written before case counted (a kept ID beside id) reads back as written and is continued that way', () => {
+    // llm-batch before s22: kept ID, Prompt, Model, input_ID took their own names.
+    const header = [...CSV_COLUMNS, 'ID', 'Prompt', 'input_ID', 'Model'];
+    const shape = csvHeaderShape(header)!;
+    expect(shape.caseSensitiveNames).toBe(true);
+    expect(shape.keptFields).toEqual(['ID', 'Prompt', 'input_ID', 'Model']);
+    expect(csvHeaderColumns(layoutOfHeader(shape, false))).toEqual(header);
+    // The same fields now: a header unique to SQL, read back to them.
+    const now = csvHeaderColumns({ escapeFormulas: false, keptFields: shape.keptFields });
+    expect(now.slice(CSV_COLUMNS.length)).toEqual(['input_ID', 'input_Prompt', 'input_input_ID', 'input_Model']);
+    expect(sqlUnique(now)).toBe(true);
+    expect(csvHeaderShape(now)).toMatchObject({ caseSensitiveNames: false, keptFields: shape.keptFields });
   });
 });

@@ -128,4 +128,32 @@ describe('timestamps, model × sample, cached and batch columns', () => {
       [{ sample: '8', label: 'y' }, undefined],
     ]);
   });
+
+  it('a CSV written before case counted (schema ID, kept Model beside id, model) is continued with its own header (EXC s22 F9)', async () => {
+    const path = join(tmp(), 'old-case.csv');
+    const fields = outputColumns({ properties: { ID: {}, label: {} } }, CSV_COLUMNS);
+    expect(fields.map((c) => c.column)).toEqual(['output_ID', 'label']);
+    const wanted = { escapeFormulas: false, keptFields: ['Model', 'topic'], outputColumns: fields };
+    const header = `id,ID,label,${CSV_COLUMNS.slice(1).join(',')},Model,topic`;
+    const first = okRow('a', '{}', { output: { ID: 'A1', label: 'x' }, input: { Model: 'm1', topic: 't1' } });
+    writeFileSync(path, `${header}\n`);
+    const old = csvLayoutOfFile(path, wanted);
+    expect(old).toMatchObject({
+      caseSensitiveNames: true,
+      outputColumns: [
+        { property: 'ID', column: 'ID' },
+        { property: 'label', column: 'label' },
+      ],
+    });
+    const w = openFileWriter(path, 'csv', { append: true, csv: wanted });
+    await w.write(first);
+    await w.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n')[0]).toBe(header);
+    const [row] = await collect(readResults(path, 'csv'));
+    expect([row!.output, row!.input]).toEqual([
+      { ID: 'A1', label: 'x' },
+      { Model: 'm1', topic: 't1' },
+    ]);
+  });
 });

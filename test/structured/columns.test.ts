@@ -20,6 +20,14 @@ describe('outputColumns', () => {
     ]);
     expect(new Set([...CSV_COLUMNS, ...cols.map((c) => c.column)]).size).toBe(CSV_COLUMNS.length + 4);
   });
+  it('a property named like a built-in column in another case is prefixed too: SQL takes ID for id (EXC s22 F9)', () => {
+    const cols = outputColumns({ properties: { ID: {}, Prompt: {}, OUTPUT_id: {}, Title: {} } }, CSV_COLUMNS);
+    expect(cols.map((c) => c.column)).toEqual(['output_output_ID', 'output_Prompt', 'OUTPUT_id', 'Title']);
+    const keys = [...CSV_COLUMNS, ...cols.map((c) => c.column)].map((name) => name.toLowerCase());
+    expect(new Set(keys).size).toBe(keys.length);
+    // As an older llm-batch named them, to continue a file it wrote.
+    expect(outputColumns({ properties: { ID: {}, Prompt: {} } }, CSV_COLUMNS, { caseSensitive: true }).map((c) => c.column)).toEqual(['ID', 'Prompt']);
+  });
   it('a root without properties gets one output column', () => {
     expect(outputColumns({ type: 'array' }, CSV_COLUMNS)).toEqual([{ property: '', column: 'output', whole: true }]);
   });
