@@ -5,6 +5,7 @@ import { tokenLimitField } from '../provider/request-body.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 import { count } from '../ui/number-format.js';
+import { jsonForDisplay } from '../ui/sanitize.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 
@@ -33,7 +34,7 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
     /** The body a record's answer is cached under (without --max-cost's cap), as the run looks it up. */
     body: (record: PromptRecord) => batchCacheBody(record, defaults),
     /** The Batch line as uploaded, pretty-printed. */
-    show: (record: PromptRecord): string => JSON.stringify(JSON.parse(batchRequestLine(record, defaults).text), null, 2),
+    show: (record: PromptRecord): string => jsonForDisplay(JSON.parse(batchRequestLine(record, defaults).text)),
     // A key in a path segment of the URL is sent, never shown.
     endpoint: `${config.provider.kind === 'openai' ? createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock'}/files as Batch API lines`,
     summary: (): string =>

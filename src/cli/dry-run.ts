@@ -17,6 +17,7 @@ import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { count, usd } from '../ui/number-format.js';
+import { jsonForDisplay, sanitize } from '../ui/sanitize.js';
 import { contextWindowOf } from './context-windows.js';
 import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
@@ -280,7 +281,7 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[], structu
     else {
       const shown = clipForDisplay(requestBody(record, config, structured));
       clipped ||= shown.clipped;
-      lines.push(JSON.stringify(shown.body, null, 2));
+      lines.push(jsonForDisplay(shown.body));
     }
   });
   if (clipped) lines.push('', `(texts longer than ${count(MAX_SHOWN_CHARS)} characters are cut here for display; the run sends them whole)`);
@@ -461,7 +462,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
       `${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'}: fix ${badCount === 1 ? 'it' : 'them'} first, or run anyway (they become error rows and the exit code is 1).`,
     );
   }
-  io.stdout.write(`${lines.join('\n')}\n`);
+  // A report to read, as stderr's messages are: what a terminal would act on is shown as `�` (the requests escape it).
+  io.stdout.write(`${sanitize(lines.join('\n'))}\n`);
   if (tooLongCount > 0)
     io.stderr.write(
       `llm-batch: warning: ${count(tooLongCount)} ${tooLongCount === 1 ? 'prompt exceeds' : 'prompts exceed'} the model's context window (listed in the report)\n`,

@@ -1,3 +1,4 @@
+import { sanitize } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import type { StructuredSetup } from './structured-setup.js';
@@ -7,6 +8,7 @@ export async function setUpStructured(config: CliConfig, io: CliIo): Promise<Str
   if (!config.structured) return undefined;
   const { prepareStructured } = await import('./structured-setup.js');
   const setup = prepareStructured(config.structured);
-  if (setup.note && !config.quiet) io.stderr.write(`llm-batch: ${setup.note}\n`);
+  // The note names the schema's properties: shown as every message is (escape sequences as `�`).
+  if (setup.note && !config.quiet) io.stderr.write(`llm-batch: ${sanitize(setup.note)}\n`);
   return setup;
 }

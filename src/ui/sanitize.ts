@@ -35,3 +35,12 @@ export const TERMINAL_CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BID
 export function sanitize(text: string): string {
   return text.replace(/\r/g, '').replace(SHOWN_AS_REPLACEMENT, '\ufffd');
 }
+
+/**
+ * A JSON value pretty-printed to be shown (the requests `--dry-run` prints): what {@link sanitize}
+ * shows as `�` is written as a `\uXXXX` escape instead (JSON.stringify escapes only C0 controls), so
+ * the text is the same JSON, exactly what is sent, and nothing in it acts on a terminal.
+ */
+export function jsonForDisplay(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(SHOWN_AS_REPLACEMENT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CliConfig } from '../../src/cli/config.js';
+import { setUpStructured } from '../../src/cli/structured-output.js';
 import { prepareStructured } from '../../src/cli/structured-setup.js';
 import { UsageError } from '../../src/errors.js';
+import { memoryIo } from '../helpers/memory-io.js';
 import { tempDir } from '../helpers/run-cli.js';
 
 const { dir, cleanup } = tempDir('llm-batch-setup-');
@@ -77,5 +80,15 @@ describe('prepareStructured', () => {
     }
     const format = '{"type":"object","properties":{"a":{"type":"string","format":"nosuch"}},"required":["a"],"additionalProperties":false}';
     expect(() => prepareStructured(spec(format, true))).toThrow(/^--json-schema \(inline\): \/properties\/a\/format: unknown format "nosuch" \(known: /);
+  });
+});
+
+describe('setUpStructured', () => {
+  it("shows the strictness note as every message is: a property name's escape sequence and bidi control as \uFFFD (EXC s22 F5)", async () => {
+    const io = memoryIo();
+    const schema = { type: 'object', properties: { '\u001b[31mRED\u202e': { type: 'string' }, ok: { type: 'string' } }, required: ['ok'] };
+    await setUpStructured({ structured: spec(JSON.stringify(schema)), quiet: false } as CliConfig, io);
+    expect(io.err()).toMatch(/^llm-batch: --json-schema made strict for structured outputs: optional \/properties\/\uFFFD\[31mRED\uFFFD made required/);
+    expect(io.err()).not.toMatch(/[\u001b\u202e]/);
   });
 });

@@ -4,6 +4,8 @@
  * the answers printed on a terminal already are; before, they reached the terminal, or a log read
  * later with `cat`, as they came. Through the BUILT CLI against a small server of the test's own.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
 import { useReplyServer } from '../helpers/reply-server.js';
@@ -30,5 +32,19 @@ describe('control characters in stderr messages', () => {
     const r = await runCli(['no\u001b[2Jfile.txt', '--mock'], { cwd: server.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('llm-batch: cannot read input file no\uFFFD[2Jfile.txt: no such file\n');
+  });
+});
+
+describe('control characters in what --dry-run shows (EXC s22 F5)', () => {
+  it("a schema property's name: the note and columns show \uFFFD, the request escapes it (the same JSON), nothing raw on stdout", async () => {
+    const name = '\u001b[31mRED\u202e';
+    const schema = { type: 'object', properties: { [name]: { type: 'string' }, ok: { type: 'string' } }, required: ['ok'] };
+    fs.writeFileSync(path.join(server.dir, 'hostile.json'), JSON.stringify(schema));
+    const r = await runCli(['p.txt', '--mock', '--json-schema', 'hostile.json', '--dry-run', '-o', 'out.csv'], { cwd: server.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('optional /properties/\uFFFD[31mRED\uFFFD made required');
+    expect(r.stdout).toContain('CSV columns after id: \uFFFD[31mRED\uFFFD, ok');
+    expect(r.stdout).toContain('"\\u001b[31mRED\\u202e": {');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
+import { jsonForDisplay } from '../../src/ui/sanitize.js';
 
 describe('textWidth and truncate', () => {
   it.each([
@@ -137,5 +138,16 @@ describe('RowWrapper', () => {
     // An indented line that is too long wraps: its own indentation stays, the wrapped row has no leading space.
     const narrow = new RowWrapper(() => 20);
     expect(narrow.push('    indented words that wrap here\n')).toBe('    indented words\nthat wrap here\n');
+  });
+});
+
+describe('jsonForDisplay', () => {
+  it('escapes what sanitize replaces, so the text is the same JSON with nothing a terminal acts on (EXC s22 F5)', () => {
+    const value = { '\u001b[31mRED\u202e': 'a\u2066b\u007fc\u009bd', mark: 'x\u200ey', tab: '\t' };
+    const shown = jsonForDisplay(value);
+    expect(shown).toContain('"\\u001b[31mRED\\u202e": "a\\u2066b\\u007fc\\u009bd"');
+    expect(shown).toContain('"mark": "x\u200ey"');
+    expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(JSON.parse(shown)).toEqual(value);
   });
 });
