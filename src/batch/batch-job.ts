@@ -734,12 +734,15 @@ export class BatchJob {
             // Rows a killed run wrote before it could mark the chunk collected are not written twice.
             if (this.answeredBefore(key, index.get(key)!) || written.has(key)) continue;
             let row = outcome.row;
+            /** The answer came and failed its check (an `invalid_output` row now). */
+            let invalid = false;
             if (this.o.structured) {
               const judged = judgeCollected(row, outcome.refusal, this.o.structured);
               if (judged.kind === 'reask') {
                 reasks.set(key, judged);
                 continue;
               }
+              invalid = !row.error && judged.row.error !== null;
               row = judged.row;
             } else if (outcome.refusal && !row.error && !row.response) {
               // As live: a refusal outside --json-schema/--json is a failed row keeping its text.
@@ -755,7 +758,10 @@ export class BatchJob {
               if (row.logprobs) stored.logprobs = row.logprobs;
               await this.o.storeAnswer!(body, stored);
             }
-            if (this.o.failTruncated && !row.error && row.finish_reason === 'length') row = { ...row, error: truncatedError() };
+            // Under --fail-truncated a cut answer is a `truncated` failure, one that failed its check too (as live).
+            if (this.o.failTruncated && row.finish_reason === 'length' && (!row.error || invalid)) {
+              row = { ...row, error: row.error ? { ...row.error, type: 'truncated' } : truncatedError() };
+            }
             await this.o.writer.write(row);
             written.add(key);
             this.wrote(key);

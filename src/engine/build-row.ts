@@ -175,7 +175,8 @@ export function withPaidUsage(row: ResultRow, paid: Usage | null, stats: BatchSt
 /**
  * The row of an answer that never validated (a schema or --json): an error row that keeps the raw
  * text in `response` for inspection, and the answer's usage, model and timing (it was paid for).
- * A cut-off answer counts as truncated too, so live and --batch-api runs count the same answer alike.
+ * A cut-off answer counts as truncated too, so live and --batch-api runs count the same answer alike;
+ * with `failTruncated` its type is `truncated`, as a cut answer's that validated is.
  */
 export function invalidRow(
   record: PromptRecord,
@@ -184,8 +185,10 @@ export function invalidRow(
   attempts: number,
   message: string,
   stats: BatchStats,
+  failTruncated = false,
 ): ResultRow {
-  return answeredFailureRow(record, request, outcome, attempts, { type: 'invalid_output', message }, stats);
+  const type = failTruncated && outcome.result.finishReason === 'length' ? 'truncated' : 'invalid_output';
+  return answeredFailureRow(record, request, outcome, attempts, { type, message }, stats);
 }
 
 /**

@@ -361,7 +361,7 @@ class Engine {
         run.resolve({ ...successRow(record, request, answered, attempt, o.stats, o.failTruncated), output: step.output });
         return;
       }
-      run.resolve(invalidRow(record, request, answered, attempt, step.message, o.stats));
+      run.resolve(invalidRow(record, request, answered, attempt, step.message, o.stats, o.failTruncated));
       return;
     }
     const error = outcome.error;

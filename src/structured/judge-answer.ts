@@ -17,7 +17,8 @@ export type Verdict =
 
 /**
  * Judges one answer. A truncated answer (finish_reason `length`) is said as such and not re-asked:
- * the same token limit would cut the next one too.
+ * the same token limit would cut the next one too. Its message says whether the JSON was left
+ * incomplete or parsed and still failed (then raising --max-tokens is not the whole answer).
  */
 export function judgeAnswer(text: string, finishReason: string | null, check: AnswerCheck, refusal?: string): Verdict {
   // A refusal is the model's decision, not a slip a re-ask would fix.
@@ -26,12 +27,12 @@ export function judgeAnswer(text: string, finishReason: string | null, check: An
   if (result.ok) return result;
   const { problems } = result;
   if (finishReason === 'length') {
-    return {
-      ok: false,
-      problems,
-      final: true,
-      message: `answer cut off at the token limit (finish_reason: length) before its JSON was complete; raise --max-tokens (${problems.join('; ')})`,
-    };
+    const cut = 'answer cut off at the token limit (finish_reason: length)';
+    const message =
+      result.kind === 'json'
+        ? `${cut} before its JSON was complete; raise --max-tokens (${problems.join('; ')})`
+        : `${cut}; its JSON is complete but ${result.kind === 'object' ? 'not a JSON object' : 'does not match the schema'}: ${problems.join('; ')}`;
+    return { ok: false, problems, final: true, message };
   }
   if (finishReason === 'content_filter') {
     return { ok: false, problems, final: true, message: `answer stopped by the content filter (finish_reason: content_filter): ${problems.join('; ')}` };

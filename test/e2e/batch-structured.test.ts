@@ -200,6 +200,17 @@ describe('--batch-api with structured output', () => {
     expect(r.stderr).toMatch(/, 1 re-asked \(invalid output\)/);
   });
 
+  it('--fail-truncated: a collected answer cut before its JSON was complete is a truncated row, as live (EXC s22 F8)', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'cut [[schema:truncate]]']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--fail-truncated']);
+    expect(r.code, r.stderr).toBe(1);
+    const by = new Map(rowsOf(out).map((x) => [x.prompt.split(' ')[0], x]));
+    expect(by.get('fine')).toMatchObject({ error: null });
+    expect(by.get('cut')).toMatchObject({ error: { type: 'truncated' }, finish_reason: 'length', output: null });
+    expect(by.get('cut')!.error!.message).toMatch(/^answer cut off at the token limit \(finish_reason: length\) before its JSON was complete/);
+  });
+
   it('--json: a collected answer that is not an object is invalid, and --finish-live re-asks it live', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['give 42', 'give [1,2]', 'always null', 'fine one']);
     const out = path.join(ctx.dir, 'out.jsonl');

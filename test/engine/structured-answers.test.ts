@@ -64,7 +64,7 @@ function scripted(script: Array<string | AttemptError | CompletionResult>) {
 async function run(
   complete: Complete,
   s: StructuredOutput,
-  extra: { events?: BatchEvent[]; stats?: ReturnType<typeof createStats>; cache?: AnswerCache } = {},
+  extra: { events?: BatchEvent[]; stats?: ReturnType<typeof createStats>; cache?: AnswerCache; failTruncated?: boolean } = {},
 ) {
   const gen = runBatch(one(), {
     complete,
@@ -74,6 +74,7 @@ async function run(
     random: () => 0,
     rpm: 6_000_000,
     stats: extra.stats,
+    failTruncated: extra.failTruncated,
     onEvent: (e) => extra.events?.push(e),
   });
   const rows: ResultRow[] = [];
@@ -151,6 +152,22 @@ describe('engine with a schema', () => {
       finish_reason: 'length',
       error: { type: 'invalid_output', message: expect.stringMatching(/^answer cut off at the token limit/) },
     });
+  });
+
+  it.each([
+    ['its JSON incomplete', '{"n":', /before its JSON was complete; raise --max-tokens/],
+    ['its JSON complete but not matching', '{"m":1}', /; its JSON is complete but does not match the schema: \/: missing property "n"/],
+  ])('a cut answer, %s: the message says which; with failTruncated a truncated row, as a cut valid answer is (EXC s22 F8)', async (_, text, said) => {
+    for (const failTruncated of [false, true]) {
+      const stats = createStats();
+      const { complete, sent } = scripted([answer(text, 'length')]);
+      const { rows } = await run(complete, structured(), { stats, failTruncated });
+      expect(sent).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ error: { type: failTruncated ? 'truncated' : 'invalid_output', message: said }, output: null });
+      expect(stats).toMatchObject({ truncated: 1, failed: 1 });
+    }
+    const { complete } = scripted([answer('{"n":1}', 'length')]);
+    expect((await run(complete, structured(), { failTruncated: true })).rows[0]).toMatchObject({ error: { type: 'truncated' } });
   });
 
   it('a refusal is an invalid_output row saying so, not re-asked; the refusal text is the response', async () => {

@@ -131,6 +131,14 @@ describe('judgeAnswer', () => {
     expect(v).toMatchObject({ ok: false, final: true });
     expect(!v.ok && v.message).toMatch(/^answer cut off at the token limit \(finish_reason: length\).*raise --max-tokens/);
   });
+  it('a cut answer whose JSON parsed but fails the schema says so, not that its JSON was incomplete (EXC s22 F8)', () => {
+    const v = judgeAnswer('{"sentiment":"x"}', 'length', check);
+    expect(v).toMatchObject({ ok: false, final: true });
+    expect(!v.ok && v.message).toMatch(
+      /^answer cut off at the token limit \(finish_reason: length\); its JSON is complete but does not match the schema: \/: /,
+    );
+    expect(!v.ok && v.message).not.toMatch(/before its JSON was complete|raise --max-tokens/);
+  });
   it('a schema violation can be re-asked', () => {
     const v = judgeAnswer('{"sentiment":"x"}', 'stop', check);
     expect(v).toMatchObject({ ok: false, final: false });
