@@ -3,6 +3,7 @@ import { priceFor } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
 import { plainDecimal } from '../util/plain-decimal.js';
+import { notValidJson } from '../util/json-error-place.js';
 import { closestWord } from '../util/closest-word.js';
 import type { Usage } from '../types.js';
 import type { Picodollars } from './spend-cap.js';
@@ -45,12 +46,19 @@ export function parsePrice(text: string): TokenPrice | undefined {
  * `{"model": "0.15/0.60"}`, USD per million tokens. Errors name the file and the model.
  */
 export function readPricesFile(file: string): Map<string, TokenPrice> {
-  let raw: unknown;
+  let text: string;
   try {
     // Notepad and PowerShell 5 save UTF-8 with a BOM, which JSON.parse refuses (as --json-schema drops it).
-    raw = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
-    throw new UsageError(`--prices ${file}: ${err instanceof SyntaxError ? err.message : readProblem(err)}`);
+    throw new UsageError(`--prices ${file}: ${readProblem(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    // A hand-edited file: the line and column, as --json-schema's say.
+    throw new UsageError(`--prices ${file}: ${notValidJson(text, err as Error)}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`--prices ${file}: expected a JSON object of model → price`);
   const prices = new Map<string, TokenPrice>();

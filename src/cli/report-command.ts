@@ -19,6 +19,7 @@ import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { runErrorExit } from './run-error-exit.js';
 import { counted } from '../util/group-digits.js';
+import { notValidJson } from '../util/json-error-place.js';
 import { openReplacingFile, type ReplacingFile, writeWhole } from './replacing-writer.js';
 
 const HELP = `
@@ -181,12 +182,19 @@ function mockRunOf(input: string): boolean {
  * and its `resumeHint` (the command that continues the run), when it has one.
  */
 function readSummary(file: string, results: string): { figures: RunFigures; resumeHint: string | null } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    // A file that cannot be read in the words a run's paths have.
+    throw new RunError(`--summary-json ${file}: ${readProblem(err)}`, 'input');
+  }
   let value: Record<string, unknown>;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    value = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
-    // A file that cannot be read in the words a run's paths have; JSON that does not parse in the parser's.
-    throw new RunError(`--summary-json ${file}: ${err instanceof SyntaxError ? err.message : readProblem(err)}`, 'input');
+    // JSON that does not parse: its line and column, as --json-schema's and --prices' say.
+    throw new RunError(`--summary-json ${file}: ${notValidJson(text, err as Error)}`, 'input');
   }
   // Its figures would stand beside the rows as theirs ("requests 40", a budget banner): a summary
   // picked from another job's must not be. Names as given, so compared by file name only.

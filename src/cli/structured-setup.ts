@@ -15,7 +15,7 @@ import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
 import { readProblem } from './path-problem.js';
-import { jsonErrorPlace } from '../util/json-error-place.js';
+import { notValidJson } from '../util/json-error-place.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
 const BUILT_IN = fieldReservedNames();
@@ -110,16 +110,10 @@ function readSchema(source: string): { schema: JsonSchema; label: string } {
   try {
     schema = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: not valid JSON${where(text, err as Error)}`);
+    throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: ${notValidJson(text, err as Error)}`);
   }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: a schema must be a JSON object`);
   }
   return { schema: schema as JsonSchema, label };
-}
-
-/** `at line L column C (message)` from JSON.parse's "position N". */
-function where(text: string, err: Error): string {
-  const { line, column, reason } = jsonErrorPlace(text, err);
-  return line === undefined ? ` (${reason})` : ` at line ${line} column ${column} (${reason})`;
 }

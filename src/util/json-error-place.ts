@@ -22,6 +22,15 @@ export function jsonErrorPlace(text: string, err: Error): { line?: number; colum
 }
 
 /**
+ * `not valid JSON at line L column C (reason)` for a JSON file given by an option (`--json-schema`,
+ * `--prices`), so an editor can jump there; ` (reason)` alone when JSON.parse names no place.
+ */
+export function notValidJson(text: string, err: Error): string {
+  const { line, column, reason } = jsonErrorPlace(text, err);
+  return line === undefined ? `not valid JSON (${reason})` : `not valid JSON at line ${line} column ${column} (${reason})`;
+}
+
+/**
  * The offset of the first thing in `text` that JSON does not allow there, as jsonc-parser reads it
  * with comments and trailing commas refused (plain JSON), or undefined when it finds none or only
  * an end that comes too soon (the end has no character to name).

@@ -63,3 +63,13 @@ describe('closestWord', () => {
     expect(closestWord(word, ['input', 'output', 'cached_input'])).toBe(meant);
   });
 });
+
+describe('readPricesFile: a file that is not JSON (EXC s22 F7)', () => {
+  it('names the line and column, as --json-schema does, not a character offset', () => {
+    const file = path.join(dir, 'pml.json');
+    fs.writeFileSync(file, '{\n  "gpt-4o": "1/2",\n  "my": {"input": 1 "output": 2}\n}\n');
+    expect(() => readPricesFile(file)).toThrow(
+      new UsageError(`--prices ${file}: not valid JSON at line 3 column 21 (Expected ',' or '}' after property value)`),
+    );
+  });
+});
