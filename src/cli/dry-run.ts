@@ -27,6 +27,7 @@ import { pendingCheck } from './dry-run-pending.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { isMatrix } from '../input/expand-matrix.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
+import { usableHit } from '../engine/build-row.js';
 import type { StructuredOutput } from '../structured/types.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
@@ -259,8 +260,10 @@ async function scanInput(
 function cachedCheck(config: CliConfig, cache: AnswerCache, batch: BatchDryRun | undefined, structured?: StructuredOutput): (record: PromptRecord) => boolean {
   return (record) => {
     const body = batch ? batch.body(record) : requestBody(record, config, structured, true);
-    const hit = cache.getByBody(body, record.sample ?? 0);
-    // As the run: a structured answer counts only if it passes the check again.
+    const found = cache.getByBody(body, record.sample ?? 0);
+    // As the run: under --fail-truncated a cut answer is asked again (and paid for), and a structured
+    // answer counts only if it passes the check again.
+    const hit = found && usableHit(found, config.data.failTruncated) ? found : undefined;
     return hit !== undefined && (!structured || judgeAnswer(hit.text, hit.finishReason, structured.check).ok);
   };
 }

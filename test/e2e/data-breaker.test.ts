@@ -133,6 +133,13 @@ describe('finish_reason "length" and the response cache (one cache for every run
     expect(server.requests).toHaveLength(2);
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, failed: 0, fromCache: 2, truncated: 1 });
 
+    // Its dry run says so: the cut answer is one to send (and pay for), not one from the cache.
+    const dry = await run([input, '--fail-truncated', '--dry-run'], cached(cacheDir));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}2 records: 1 to send, 1 answered from the cache, 0 bad$/m);
+    expect(dry.stdout).toMatch(/"content": "cut answer \[\[fault:length\*9\]\]"/);
+    expect(server.requests).toHaveLength(2);
+
     // The next night's cron run: the cut answer is no hit; asked again, cut again, failed again.
     const night = await run([input, '--fail-truncated', '-o', path.join(dir, 'tc3.jsonl'), '--summary-json', summary], cached(cacheDir));
     expect(night.code, night.stderr).toBe(1);
