@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
@@ -6,7 +7,6 @@ import { chunkDir, isOpen, manifestPath, openChunks, readManifest } from '../bat
 import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
-import { tokenLimitField } from '../provider/request-body.js';
 import { createRedactor } from '../redact.js';
 import { runBatch } from '../engine/run-batch.js';
 import { shardRecords } from '../input/shard.js';
@@ -175,7 +175,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   // -v / --trace log the Batch API's calls as a live run's requests (opened before anything is sent).
   const trace = openTrace(config, io);
   const client = mock
-    ? createBatchClient({ apiKey: 'mock-key', baseURL: 'http://mock.invalid/v1', fetch: createMockBatchFetch(), redact, trace })
+    ? createBatchClient({ apiKey: 'mock-key', baseURL: MOCK_BASE_URL, fetch: createMockBatchFetch(), redact, trace })
     : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact, trace });
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
   const inputErrors = inputErrorLines(reporter);
@@ -227,7 +227,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       maxTokens: config.maxTokens,
       // Under --max-cost an answer needs a length cap, or its worst case has no bound (as live).
       budgetMaxTokens: budget ? BUDGET_DEFAULT_MAX_TOKENS : undefined,
-      limitField: tokenLimitField(baseURL),
+      limitField: runLimitField(config),
       structured: structured?.structured,
       extraBody: config.data.params,
     };

@@ -1,7 +1,7 @@
 import { ChunkSplitter } from '../batch/plan-chunks.js';
 import { batchCacheBody, batchRequestLine } from '../batch/request-line.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
-import { tokenLimitField } from '../provider/request-body.js';
+import { runLimitField } from './chat-base-url.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 import { count } from '../ui/number-format.js';
@@ -21,7 +21,7 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
     // As the run: max_tokens 4096 under --max-cost when none is set, and the run's parameters.
     maxTokens: config.maxTokens,
     budgetMaxTokens: config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined,
-    limitField: config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : ('max_tokens' as const),
+    limitField: runLimitField(config),
     structured,
     extraBody: config.data.params,
   };

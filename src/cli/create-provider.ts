@@ -6,6 +6,7 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { openTrace } from './trace-target.js';
 import { proxyFromEnv } from './proxy-env.js';
+import { chatBaseURL } from './chat-base-url.js';
 
 export interface Provider {
   complete: Complete;
@@ -37,7 +38,7 @@ export function providerSettings(config: CliConfig, io?: CliIo): ProviderSetting
   const start = () =>
     createOpenAIComplete({
       apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
-      baseURL: config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : config.provider.baseURL,
+      baseURL: chatBaseURL(config),
       fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
       proxyFor: proxy?.proxyFor,
       connections: config.concurrency,

@@ -6,7 +6,8 @@ import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
 import { limitRecords } from './limit-records.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
-import { cacheBody, tokenLimitField, toCompletionRequest, wireBody } from '../provider/request-body.js';
+import { cacheBody, toCompletionRequest, wireBody } from '../provider/request-body.js';
+import { runLimitField } from './chat-base-url.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
@@ -44,7 +45,7 @@ export function requestBody(
   /** The body the response cache keys the answer by (without --max-cost's own cap), not the one sent. */
   forCache = false,
 ): Record<string, unknown> {
-  const limitField = config.provider.kind === 'openai' ? tokenLimitField(config.provider.baseURL) : 'max_tokens';
+  const limitField = runLimitField(config);
   // As the run: max_tokens 4096 under --max-cost when none is set.
   const budgetMaxTokens = config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined;
   const request = toCompletionRequest(record, { ...config, budgetMaxTokens, extraBody: config.data?.params, structured });

@@ -1,10 +1,10 @@
 import { RunError } from '../errors.js';
 import { DamagedStoreError, StoreNotAFileError } from '../cache/store-file-check.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
-import { tokenLimitField } from '../provider/request-body.js';
 import type { CliConfig } from './config.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { cacheClearHint } from './cache-clear-hint.js';
+import { chatBaseURL, runLimitField } from './chat-base-url.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -14,8 +14,7 @@ export interface OpenedCache {
 
 /** The endpoint answers are keyed under: the one the SDK posts to. */
 export function chatEndpoint(config: CliConfig): string {
-  const base = config.provider.kind === 'mock' ? 'http://mock.invalid/v1' : (config.provider.baseURL ?? 'https://api.openai.com/v1');
-  return `${base}/chat/completions`;
+  return `${chatBaseURL(config) ?? 'https://api.openai.com/v1'}/chat/completions`;
 }
 
 /**
@@ -32,10 +31,9 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
     checkCacheDir(dir);
     const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
     const store = await openResponseStore(dir, { readOnly });
-    const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
     const cache = createAnswerCache(store, {
       endpoint: chatEndpoint(config),
-      limitField: tokenLimitField(baseURL),
+      limitField: runLimitField(config),
       onError: (err) => warn(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
       onReadError: (err) => warn(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
     });
