@@ -13,7 +13,7 @@ import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF } from '../pricing.js';
 import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
-import { runPrices } from './open-budget.js';
+import { budgetPrices, runPrices } from './open-budget.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
@@ -375,6 +375,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // The run's prices (a bad --prices file is the same usage error as in a run, before the input is read).
   const given = config.price !== undefined || config.pricesFile !== undefined;
   const prices = runPrices(config) ?? createPriceLookup({});
+  // As the run: under --max-cost a model with no price is a usage error before anything is read.
+  budgetPrices(config, config.models, prices);
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
   const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`), { readOnly: true });
   const input = await openInput(config, io).catch(async (err: unknown) => {

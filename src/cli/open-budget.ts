@@ -13,14 +13,24 @@ export function openBudget(
   models: readonly string[],
 ): { budget: RunBudget | undefined; prices: PriceLookup | undefined; budgetPrices?: PriceLookup } {
   const prices = runPrices(config);
-  if (config.maxCost === undefined) return { budget: undefined, prices };
+  const lookup = budgetPrices(config, models, prices);
+  if (config.maxCost === undefined || !lookup) return { budget: undefined, prices };
+  return { budget: createRunBudget({ capUsd: config.maxCost, prices: lookup }), prices, budgetPrices: lookup };
+}
+
+/**
+ * What `--max-cost` prices answers with (the run's prices, else the table), or undefined without
+ * it; a model the run names with no price is a usage error, for the run and its --dry-run alike.
+ */
+export function budgetPrices(config: CliConfig, models: readonly string[], prices = runPrices(config)): PriceLookup | undefined {
+  if (config.maxCost === undefined) return undefined;
   const lookup = prices ?? createPriceLookup({});
   for (const model of models) {
     if (!lookup(model)) {
       throw new UsageError(`--max-cost: no price known for model ${model}; give --price IN/OUT (USD per million tokens) or a --prices file`);
     }
   }
-  return { budget: createRunBudget({ capUsd: config.maxCost, prices: lookup }), prices, budgetPrices: lookup };
+  return lookup;
 }
 
 /**

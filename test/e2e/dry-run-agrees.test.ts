@@ -21,4 +21,13 @@ describe('--dry-run agrees with the run', () => {
       expect(dry.stdout).toMatch(/^ {2}1 record: 0 to send, 1 answered from the cache, 0 bad$/m);
     }
   });
+
+  it('--max-cost with a model of no known price: refused as the run refuses it: one line, exit 2', async () => {
+    const dry = await runCli([writePrompts(dir, 'priced.txt', ['one']), '-m', 'unknown-x', '--max-cost', '1', '--dry-run'], {
+      env: { OPENAI_API_KEY: undefined },
+    });
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toBe('llm-batch: --max-cost: no price known for model unknown-x; give --price IN/OUT (USD per million tokens) or a --prices file\n');
+    expect(dry.stdout).toBe('');
+  });
 });
