@@ -5,6 +5,7 @@ import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { refuseDamaged, type StoreFileState } from './store-file-check.js';
+import { checkStoreWritable } from './store-writable.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import type { cacheKeyString } from './cache-key.js';
@@ -93,8 +94,9 @@ const STRUCTURES_KEY = Buffer.from('structures');
  * `readOnly` is for looking only (`cache stats`): no directory is made, an empty file is read as no
  * database, and the store's writes are not there (lmdb's read-only database has no put).
  */
-export async function openResponseStore(dir: string, { readOnly = false }: { readOnly?: boolean } = {}): Promise<ResponseStore> {
-  const { file, legacyFile, state, legacyState } = prepareStoreDir(dir, { readOnly });
+export async function openResponseStore(dir: string, options: StoreOpenOptions = {}): Promise<ResponseStore> {
+  const { readOnly = false } = options;
+  const { file, legacyFile, state, legacyState } = prepareStoreDir(dir, options);
   // A reader opens what has a database in it (as the check just saw it): LMDB writes a new one into
   // an empty file, which a read-only open cannot (and must not: a run may be creating it this moment).
   const readable = (f: string, seen: StoreFileState) => (readOnly ? seen.kind !== 'absent' && seen.kind !== 'empty' : fs.existsSync(f));
@@ -104,21 +106,33 @@ export async function openResponseStore(dir: string, { readOnly = false }: { rea
   return storeOn(file, current, legacy);
 }
 
+export interface StoreOpenOptions {
+  /** Only to look answers up (`cache stats`, `--dry-run`): see openDatabase. @default false */
+  readOnly?: boolean;
+  /**
+   * Refuse a store a writer could not open ({@link checkStoreWritable}), also when `readOnly`: a
+   * dry run refuses the cache its run would refuse. @default !readOnly
+   */
+  writable?: boolean;
+}
+
 /**
  * What opening the store does before LMDB loads, and throws as it would: makes the directory (unless
- * `readOnly`), refuses a damaged store file or one that is no file, and a directory the file cannot
- * be created in. A run does it once more before it makes its output file, so that a cache it cannot
- * use refuses it before that (src/cli/open-cache.ts): nothing of LMDB is loaded for it.
+ * `readOnly`), refuses a damaged store file or one that is no file, and (`writable`) store files or
+ * a directory a writer cannot write. A run does it once more before it makes its output file, so
+ * that a cache it cannot use refuses it before that (src/cli/open-cache.ts): nothing of LMDB is
+ * loaded for it.
  */
-export function prepareStoreDir(dir: string, { readOnly = false }: { readOnly?: boolean } = {}) {
+export function prepareStoreDir(dir: string, { readOnly = false, writable = !readOnly }: StoreOpenOptions = {}) {
   // Answers may be as private as the prompts: the cache directory is the user's alone.
   if (!readOnly) makeDirs(dir, 0o700);
   const file = path.join(dir, STORE_FILE);
   const legacyFile = path.join(dir, LEGACY_STORE_FILE);
   // LMDB crashes on a damaged file rather than failing: what can be seen of damage is refused here.
   const [state, legacyState] = refuseDamaged([file, legacyFile]) as [StoreFileState, StoreFileState];
-  // The write that creates the file comes later: a directory it cannot be written in fails now.
-  if (!readOnly && !fs.existsSync(file)) fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  // LMDB opens the file and its lock file read-write, creating what is not there: what it could not fails now.
+  const legacy = fs.existsSync(legacyFile) ? [legacyFile, `${legacyFile}-lock`] : [];
+  if (writable) checkStoreWritable(dir, [file, `${file}-lock`, ...legacy]);
   return { file, legacyFile, state, legacyState };
 }
 

@@ -172,7 +172,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     return await action();
   } catch (err) {
     if (err instanceof RunError) throw err;
-    const why = (err as NodeJS.ErrnoException).code ? pathProblem(err) : (err as Error).message;
+    // Named as the run's paths are: `cache clear: DIR/answers-v2.lmdb: permission denied`.
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code ? `${e.path ?? dirOf()}: ${pathProblem(err)}` : e.message;
     throw new RunError(`cache ${program.args[0] ?? ''}: ${why}`, 'usage');
   }
 }

@@ -30,7 +30,8 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
   try {
     checkCacheDir(dir);
     const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
-    const store = await openResponseStore(dir, { readOnly });
+    // Checked as a writer would open it even when only reading: --dry-run refuses what its run would.
+    const store = await openResponseStore(dir, { readOnly, writable: true });
     const cache = createAnswerCache(store, {
       endpoint: chatEndpoint(config),
       limitField: runLimitField(config),
