@@ -35,7 +35,10 @@ describe('textWidth and truncate', () => {
   it('cuts a header before a long prompt without measuring all of it', () => {
     const label = `── [1] Summarise: ${'z'.repeat(20_000)}`;
     const measured: number[] = [];
-    const cut = truncate(label, 79, (text) => (measured.push(text.length), textWidth(text)));
+    const cut = truncate(label, 79, (text) => {
+      measured.push(text.length);
+      return textWidth(text);
+    });
     expect(cut).toBe(`── [1] Summarise: ${'z'.repeat(79 - 1 - 18)}…`);
     expect(textWidth(cut)).toBe(79);
     expect(measured.length).toBeGreaterThan(0);
