@@ -155,7 +155,8 @@ export function wholeAnswer(text: string, headers: HeaderSource, onDelta?: (delt
     text: answer,
     finishReason: scalarText(choice.finish_reason),
     usage: body.usage ? toUsage(body.usage) : null,
-    model: scalarText(body.model),
+    // `"model": ""` names nothing, as in a stream's first chunk: the row then says the model asked for.
+    model: scalarText(body.model) || null,
     headers,
   };
   const toolCalls = wholeToolCalls(choice.message?.tool_calls);

@@ -154,4 +154,13 @@ describe('answers', () => {
     expect(wholeToolCalls([])).toBeUndefined();
     expect(wholeLogprobs(null)).toBeUndefined();
   });
+
+  it('a whole answer with `"model": ""` names no model, as a stream whose chunks all say "" does', () => {
+    const body = (model: string) => JSON.stringify({ model, choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }] });
+    expect(wholeAnswer(body(''), { get: () => 'application/json' }).model).toBeNull();
+    expect(wholeAnswer(body('gpt-4o-mini-2024-07-18'), { get: () => 'application/json' }).model).toBe('gpt-4o-mini-2024-07-18');
+    const streamed = new StreamedAnswer();
+    streamed.add({ model: '', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] } as never);
+    expect(streamed.finish({ get: () => 'text/event-stream' }, new AbortController().signal).model).toBeNull();
+  });
 });
