@@ -61,7 +61,7 @@ export interface PromptRecord {
  * - `http`: any other HTTP error status.
  * - `connection`: reset, refused, DNS, or a stream cut before it finished.
  * - `bad_response`: a body that could not be parsed or had no answer.
- * - `auth`: 401, a 403 that refuses the key or the region (see ForbiddenGate); the run stops. Another 403 is `http`.
+ * - `auth`: 401/403; the run stops. A 403 for one model or one flagged input is `http` (see classifyError).
  * - `input`: the input record was malformed; nothing was sent.
  * - `aborted`: the run was interrupted while this prompt was in flight.
  * - `truncated`: the answer hit the token limit (finish_reason `length`); only with --fail-truncated.

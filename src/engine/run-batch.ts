@@ -9,7 +9,6 @@ import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker } from '../schedule/circuit-breaker.js';
-import { ForbiddenGate } from '../schedule/forbidden-gate.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
@@ -40,14 +39,13 @@ export interface BatchOutcome {
 
 type AnsweredAttempt = { ok: true; result: CompletionResult; latencyMs: number } & AttemptTimes;
 
-/** `again`: a 403 not yet known to be the prompt's or the key's (ForbiddenGate): asked again, whatever --retries says. */
-type FailedAttempt = { ok: false; error: AttemptError; retryAfter: RetryAfter | undefined; again?: boolean } & AttemptTimes;
+type FailedAttempt = { ok: false; error: AttemptError; retryAfter: RetryAfter | undefined } & AttemptTimes;
 
 /**
  * An attempt refused before it left (more tokens than a minute allows, a model with no price under
  * --max-cost): no request, so it counts in no row's `attempts` and has no times of its own.
  */
-type RefusedAttempt = { ok: false; error: AttemptError; retryAfter: undefined; unsent: true; again?: undefined };
+type RefusedAttempt = { ok: false; error: AttemptError; retryAfter: undefined; unsent: true };
 
 type AttemptOutcome = AnsweredAttempt | FailedAttempt | RefusedAttempt;
 
@@ -95,7 +93,6 @@ class Engine {
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
-  private readonly forbidden = new ForbiddenGate();
   /** Every attempt's deadlines, under the run's hard stop. */
   private readonly deadlines: DeadlineOptions;
   /** Where finished records wait for the consumer, and the pull's state (set by `run`). */
@@ -382,7 +379,7 @@ class Engine {
       return;
     }
     run.failures++;
-    const lastChance = !outcome.again && (run.failures > o.retries || !isRetryable(error.type, error.info.status));
+    const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status);
     if (lastChance) {
       // `attempts` counts the requests sent: a refusal before sending adds none, and the row's times
       // are the last sent attempt's (none when nothing was sent).
@@ -503,7 +500,6 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
-      this.forbidden.onSuccess();
       const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
@@ -532,13 +528,6 @@ class Engine {
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
-      // A 403 that may be the key's: judged by what the other requests got (ForbiddenGate); this one
-      // is still counted in flight.
-      const forbidden = error.info.forbidden ? this.forbidden.onForbidden(run, o.stats.inFlight <= 1) : undefined;
-      if (forbidden === 'stop') {
-        error.info.stop = 'auth';
-        this.halt('auth', error.message, true);
-      }
       // A server without structured outputs refuses every request alike: one answer is enough. (A
       // Batch API line re-asked live carries its response_format in the body it was sent with.)
       const format = request.response_format ?? (o.structured ? request.extraBody?.['response_format'] : undefined);
@@ -559,7 +548,7 @@ class Engine {
         this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined, model: request.model });
         this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
-      return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow(), ...(forbidden === 'again' ? { again: true } : {}) };
+      return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow() };
     } finally {
       o.stats.inFlight--;
     }

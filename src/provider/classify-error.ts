@@ -34,6 +34,9 @@ function serverMessage(err: APIError): string {
   return msg.slice(0, 500);
 }
 
+/** OpenRouter's 403 for a key past its spending cap: "Key limit exceeded (monthly limit)". */
+const KEY_SPEND_LIMIT = /\bkey limit exceeded\b/i;
+
 /** OpenRouter's 403 for an input its moderation flagged: `error.metadata` names the reasons and the input. */
 function flaggedInput(err: APIError): boolean {
   const metadata = (err.error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
@@ -77,15 +80,20 @@ export function classifyError(err: unknown): AttemptError {
       // Every request comes from the same place: stop as for a rejected key (type `auth`: a 403), worded as what it is.
       return new AttemptError('auth', `${REGION_REFUSAL} (HTTP 403: ${message})`, { status, code, headers, stop: 'auth' });
     }
-    if (status === 401) {
-      return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
+    if (status === 403 && (code === 'model_not_found' || flaggedInput(err))) {
+      // A 403 that refuses one model (a project without access to it) or one input (OpenRouter's
+      // moderation): that prompt's failed row, as other 4xx are; the run goes on.
+      return new AttemptError('http', `HTTP 403: ${message}`, { status, code, headers });
     }
-    if (status === 403) {
-      // A 403 refuses a key only sometimes: also one input (OpenRouter's moderation) or one model
-      // (a project without access to it). Those are that prompt's failure; any other may be the
-      // key's, which the engine judges by what the run's other requests got (ForbiddenGate).
-      const own = code === 'model_not_found' || flaggedInput(err);
-      return new AttemptError('http', `HTTP 403: ${message}`, { status, code, headers, ...(own ? {} : { forbidden: true }) });
+    if (status === 403 && KEY_SPEND_LIMIT.test(message)) {
+      // A key past its spending cap (OpenRouter's "Key limit exceeded"): every prompt would meet it
+      // until the cap is raised, as an exhausted quota: stop, and let --resume continue.
+      return new AttemptError('quota', `HTTP 403: ${message}`, { status, code, headers, stop: 'quota' });
+    }
+    if (status === 401 || status === 403) {
+      // Any other 403 stops as a rejected key: a server refusing a wrong key with a 403 would
+      // otherwise fail every prompt as a row that --resume then skips.
+      return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
     }
     if (status === 402) {
       // Payment Required: out of credits (OpenRouter, DeepSeek…). As an exhausted quota, every prompt

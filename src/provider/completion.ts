@@ -52,11 +52,6 @@ export interface AttemptErrorInfo {
   headers?: HeaderSource;
   /** Run-stopping failures: a rejected key, a proxy that refuses us, or a quota that waiting will not restore. */
   stop?: 'auth' | 'proxy' | 'quota' | 'unreachable';
-  /**
-   * A 403 that may be the key's, not only this prompt's: it stops the run as a rejected key while no
-   * answer has succeeded (see ForbiddenGate), else it is the prompt's failed row.
-   */
-  forbidden?: boolean;
   /** A timeout before any response headers came (see CircuitBreaker). */
   noResponse?: boolean;
 }

@@ -3,8 +3,8 @@ import type { ErrorType } from '../types.js';
 /**
  * The one retry policy (README "Retries"): retried are 429 rate limits, 408, 409, 5xx, connection
  * failures (reset, refused, a stream cut before it finished), timeouts and unparsable bodies.
- * Not retried: other 4xx (the row fails at once), bad input, and the run-stopping 401 and
- * `insufficient_quota` or 402. (A 403 before any answer is asked again: see ForbiddenGate.)
+ * Not retried: other 4xx (the row fails at once), bad input, and the run-stopping 401/403 and
+ * `insufficient_quota` or 402. (A 403 for one model or one flagged input is that row's: see classifyError.)
  */
 export function isRetryable(type: ErrorType, status?: number): boolean {
   switch (type) {

@@ -25,14 +25,21 @@ describe('classifyError: HTTP statuses', () => {
     expect(e.message).toMatch(/^HTTP 401: Incorrect API key provided/);
   });
 
-  it("403 → http, not retried, no stop of its own: marked as maybe the key's, for the engine to judge (ForbiddenGate)", () => {
+  it('403 → auth, stops the run (a server may refuse a wrong key with it)', () => {
     const e = classifyError(statusError(403, { message: 'You have insufficient permissions for this operation.', code: null }));
-    expect(e.type).toBe('http');
-    expect(e.info).toMatchObject({ status: 403, forbidden: true });
-    expect(e.info.stop).toBeUndefined();
+    expect(e.type).toBe('auth');
+    expect(e.info).toMatchObject({ status: 403, stop: 'auth' });
     expect(e.message).toBe('HTTP 403: You have insufficient permissions for this operation.');
     expect(isRegionRefusal(e.message)).toBe(false);
-    expect(isRetryable(e.type, e.info.status)).toBe(false);
+  });
+
+  it('403 for a key past its spending cap (OpenRouter\'s "Key limit exceeded") → quota: stops, --resume continues', () => {
+    const e = classifyError(
+      statusError(403, { message: 'Key limit exceeded (monthly limit). Manage it using https://openrouter.ai/settings/keys', code: 403 }),
+    );
+    expect(e.type).toBe('quota');
+    expect(e.info).toMatchObject({ status: 403, stop: 'quota' });
+    expect(e.message).toBe('HTTP 403: Key limit exceeded (monthly limit). Manage it using https://openrouter.ai/settings/keys');
   });
 
   it.each([
@@ -53,7 +60,6 @@ describe('classifyError: HTTP statuses', () => {
     expect(e.type).toBe('http');
     expect(e.info.status).toBe(403);
     expect(e.info.stop).toBeUndefined();
-    expect(e.info.forbidden).toBeUndefined();
     expect(e.message).toBe(`HTTP 403: ${body.message}`);
   });
 

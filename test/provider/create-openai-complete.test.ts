@@ -320,7 +320,7 @@ describe('createOpenAIComplete: secrets', () => {
     const { fetch } = fakeFetch(() => json(403, { error: { message: `token ${odd} may not use this model` } }));
     const complete = createOpenAIComplete({ apiKey: odd, baseURL: BASE, fetch, redact: createRedactor([odd]) });
     const e = await failure(complete(request(false), context()));
-    expect(e.info).toMatchObject({ status: 403, forbidden: true });
+    expect(e.type).toBe('auth');
     expect(e.message).not.toContain(odd);
     expect(e.message).toMatch(/token \[redacted\] may not use this model/);
   });
