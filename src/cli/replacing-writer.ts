@@ -6,6 +6,7 @@ import { ExitCode } from '../errors.js';
 import type { CliIo } from './io.js';
 import { listenForHangup } from './stop-signals.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
+import { terminalSafeRows } from './terminal-rows.js';
 
 export interface ReplacingWriter {
   writer: RowWriter;
@@ -166,7 +167,7 @@ export async function writeWhole<W, T>(output: { writer: W; commit(): Promise<vo
  * written as it goes; else a file, replaced only once every row is in its place.
  */
 export function openWholeOutput(path: string | undefined, format: OutputFormat, csv: CsvLayout | undefined, io: CliIo): ReplacingWriter {
-  if (path === undefined) return writtenInPlace(streamWriter(io.stdout, format, csv));
+  if (path === undefined) return writtenInPlace(streamWriter(terminalSafeRows(io.stdout), format, csv));
   if (isStreamTarget(path)) return writtenInPlace(openStreamOutput(path, format, csv ?? PLAIN_CSV, io));
   return openReplacingWriter(path, format, csv, io);
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import tty from 'node:tty';
 import { UsageError } from '../errors.js';
 import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 import { pathProblem } from './path-problem.js';
+import { terminalSafeRows } from './terminal-rows.js';
 
 /**
  * `-o /dev/null`, `-o /dev/stdout`, a FIFO: an output that is not a regular file is a stream. It
@@ -41,8 +43,8 @@ export function openStreamOutput(
   layout: CsvLayout,
   own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): RowWriter {
-  if (STDOUT.test(file)) return streamWriter(own.stdout, format, layout);
-  if (STDERR.test(file)) return streamWriter(own.stderr, format, layout);
+  if (STDOUT.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout);
+  if (STDERR.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
   return openStreamTarget(file, format, layout);
 }
 
@@ -60,5 +62,6 @@ function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout)
   } catch (err) {
     throw new UsageError(`--output ${file}: ${pathProblem(err)}`);
   }
-  return streamWriter(fs.createWriteStream(file, { fd }), format, layout, { end: true });
+  // `-o /dev/tty`, `-o /dev/pts/3`: a terminal too, shown safely as stdout would be.
+  return streamWriter(terminalSafeRows(fs.createWriteStream(file, { fd }), tty.isatty(fd)), format, layout, { end: true });
 }
