@@ -10,7 +10,6 @@ import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { Screen, sameTerminal, screenedStream } from '../ui/screen.js';
 import { countRunRecords } from './count-run-records.js';
 import { localeIsAscii, toAscii } from '../ui/plain-text.js';
-import { UsageTally, type UsageByModel } from '../ui/summary.js';
 import { displayMode, isInteractive, useColor } from './display-mode.js';
 import type { TerminalDisplay } from '../ui/terminal-display.js';
 
@@ -22,8 +21,6 @@ export interface CliReporter extends Reporter {
    * status line is on, their rows go above it rather than onto its end.
    */
   readonly rowsIo?: CliIo;
-  /** Tokens per model from the rows seen so far: pass to `buildSummary` for the cost. */
-  readonly usageByModel: UsageByModel;
   /** The input's record count when the progress display counted it. */
   readonly total: number | undefined;
   /** The run admits no new prompts (a stop signal): the progress display drops its ETA. */
@@ -143,7 +140,6 @@ function rowsIoFor(io: CliIo, screen: Screen, display: TerminalDisplay | undefin
  * (`-o -`) likewise go above the bar (`rowsIo`).
  */
 export async function createReporter(config: CliConfig, io: CliIo, stats: BatchStats): Promise<CliReporter> {
-  const tally = new UsageTally(config.model);
   const { interactive, plainEvery } = displayMode(config, io);
   const screen = new Screen(io.stdout, io.stderr);
   const records = countInBackground(config, interactive || plainEvery !== undefined);
@@ -200,8 +196,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
         display?.rateLimited(event.pauseMs);
       }
     },
-    row(row) {
-      tally.add(row);
+    row() {
       display?.start();
     },
     finish(summary) {
@@ -213,9 +208,6 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     stopping: markStopping,
     answerWriter: printer,
     rowsIo: rowsIoFor(io, screen, display),
-    get usageByModel() {
-      return tally.byModel;
-    },
     get total() {
       return records.total();
     },

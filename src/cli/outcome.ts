@@ -2,7 +2,7 @@ import type { BatchOutcome } from '../engine/run-batch.js';
 import type { BatchStats } from '../engine/stats.js';
 import { ExitCode, RunError, isNamedStop } from '../errors.js';
 import type { StopReason } from '../engine/events.js';
-import { buildSummary, type RunSummary } from '../ui/summary.js';
+import { buildSummary, type RunSummary, type UsageByModel } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { emptyShardMessage, noPromptsMessage, ranNothing } from './empty-input.js';
@@ -30,6 +30,11 @@ export interface FinishedRun {
   prices?: PriceLookup;
   /** With several models: each one's figures. */
   modelTally?: ModelTally;
+  /**
+   * Tokens per model of every row the engine made (see BatchOptions.onRow): what the cost is priced
+   * on, the same rows `stats` counts the tokens of, written or not. No cost without it.
+   */
+  usage?: UsageByModel;
   /** --shard: the input's records that went to other shards. */
   otherShards?: number;
 }
@@ -164,11 +169,10 @@ function exitCodeFor(outcome: BatchOutcome, stats: BatchStats, budget: RunBudget
  */
 export function summarySoFar(
   config: CliConfig,
-  run: Pick<FinishedRun, 'oldFileKept' | 'budget' | 'prices' | 'modelTally'>,
+  run: Pick<FinishedRun, 'oldFileKept' | 'budget' | 'prices' | 'modelTally' | 'usage'>,
   stats: BatchStats,
-  reporter: Pick<CliReporter, 'usageByModel'>,
 ): RunSummary {
-  const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, reporter.usageByModel, run.prices);
+  const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, run.usage, run.prices);
   summary.notRun = readNotRun(stats);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
@@ -211,7 +215,7 @@ export async function finishRun(
         ...(outcome.stopped === 'response_format' && { addFlag: '--schema-in-prompt' }),
       })
     : null;
-  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, reporter.usageByModel, run.prices);
+  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices);
   if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) {

@@ -24,7 +24,8 @@ import { listenForStop, type StopSignals } from './stop-signals.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { writeRows } from './write-rows.js';
 import type { RunReport } from './run-report.js';
-import type { RunSummary } from '../ui/summary.js';
+import { UsageTally, type RunSummary } from '../ui/summary.js';
+import type { ResultRow } from '../types.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
@@ -94,23 +95,28 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     reporter.event(event);
     runReport?.event(event);
   };
+  // Tallied as the engine makes each row, as it counts the row's tokens in `stats`: the cost is priced
+  // on the same answers, those whose rows stdout's reader left before they were written included.
+  const usage = new UsageTally(config.model);
+  const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
+  const onRow = (row: ResultRow) => {
+    usage.add(row);
+    modelTally?.add(row);
+  };
   const rows = runBatchGroups(records, {
     ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured, cache: cache?.cache, budget }),
     concurrency: fd.concurrency,
+    onRow,
   });
-  const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
   const keptSoFar = () => target.pending !== undefined && !target.pending.replaced;
-  phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally }, stats, reporter);
+  phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel }, stats);
   phase.sending = true;
-  let { outcome, notFound } = await writeRows(
-    rows,
-    runReport ? runReport.tee(target.writer) : target.writer,
-    reporter,
-    modelTally && ((row) => modelTally.add(row)),
-    (unwritten) => {
-      for (const row of unwritten) uncountRow(stats, row);
-    },
-  ).catch((err: unknown) => {
+  let { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (unwritten) => {
+    for (const row of unwritten) {
+      uncountRow(stats, row);
+      modelTally?.uncount(row);
+    }
+  }).catch((err: unknown) => {
     // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
     throw withResumeCommand(err, resumeHint(config, keptSoFar()));
   });
@@ -131,7 +137,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
   return await finishRun(
     config,
-    { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, otherShards: shardTally.others },
+    { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, usage: usage.byModel, otherShards: shardTally.others },
     stats,
     reporter,
     redact,

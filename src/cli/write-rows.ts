@@ -21,7 +21,6 @@ export async function writeRows(
   groups: AsyncGenerator<ResultRow[], BatchOutcome, undefined>,
   writer: RowWriter,
   reporter: Reporter,
-  onRow?: (row: ResultRow) => void,
   /** Rows built (and counted) whose write failed: they are not in the output. */
   onUnwritten?: (rows: readonly ResultRow[]) => void,
 ): Promise<WrittenRows> {
@@ -35,7 +34,6 @@ export async function writeRows(
     inputErrors.row(row);
     if (row.error?.status === 404) notFound++;
     reporter.row(row);
-    onRow?.(row);
   };
   try {
     while (!step.done) {

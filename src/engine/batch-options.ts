@@ -3,6 +3,7 @@ import { systemClock } from '../util/clock.js';
 import type { Complete } from '../provider/completion.js';
 import type { BatchEvent } from './events.js';
 import type { BatchStats } from './stats.js';
+import type { ResultRow } from '../types.js';
 import { createStats } from './stats.js';
 import { UsageError } from '../errors.js';
 import type { StructuredOutput } from '../structured/types.js';
@@ -48,6 +49,12 @@ export interface BatchOptions {
   /** Abort in-flight requests too; they get no row, so a resume re-runs them. */
   readonly abortSignal?: AbortSignal;
   readonly onEvent?: (event: BatchEvent) => void;
+  /**
+   * Each row as the engine makes it, and so counts it (and its tokens) in `stats`: before the consumer
+   * takes it, and also when the consumer stopped early and never will (stdout's reader left). What
+   * was paid for is tallied here, whether or not its row was written.
+   */
+  readonly onRow?: (row: ResultRow) => void;
   /** Answers already bought: a hit becomes a row with no request (`cached: true`). */
   readonly cache?: AnswerCache;
   /** A spending cap: every request's worst case is reserved before it is sent (`--max-cost`). */
@@ -71,12 +78,36 @@ export interface BatchOptions {
 export type ResolvedBatchOptions = Required<
   Omit<
     BatchOptions,
-    'temperature' | 'maxTokens' | 'budgetMaxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'
+    | 'temperature'
+    | 'maxTokens'
+    | 'budgetMaxTokens'
+    | 'rpm'
+    | 'tpm'
+    | 'stopSignal'
+    | 'abortSignal'
+    | 'onEvent'
+    | 'onRow'
+    | 'extraBody'
+    | 'structured'
+    | 'cache'
+    | 'budget'
   >
 > &
   Pick<
     BatchOptions,
-    'temperature' | 'maxTokens' | 'budgetMaxTokens' | 'rpm' | 'tpm' | 'stopSignal' | 'abortSignal' | 'onEvent' | 'extraBody' | 'structured' | 'cache' | 'budget'
+    | 'temperature'
+    | 'maxTokens'
+    | 'budgetMaxTokens'
+    | 'rpm'
+    | 'tpm'
+    | 'stopSignal'
+    | 'abortSignal'
+    | 'onEvent'
+    | 'onRow'
+    | 'extraBody'
+    | 'structured'
+    | 'cache'
+    | 'budget'
   >;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {

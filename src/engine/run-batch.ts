@@ -207,6 +207,7 @@ class Engine {
 
   /** A finished record's row, or null when a stop left it unfinished. */
   settle(seq: number, row: ResultRow | null): void {
+    if (row) this.o.onRow?.(row);
     this.buffer.put(seq, row);
     this.changes.notify();
   }

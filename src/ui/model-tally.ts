@@ -49,6 +49,18 @@ export class ModelTally {
     }
   }
 
+  /**
+   * Takes a row that could not be written (a full disk) back out of its model's counts, as
+   * uncountRow does out of the run's: its tokens stay, they were paid for.
+   */
+  uncount(row: ResultRow): void {
+    const f = this.byModel.get(row.requested_model ?? this.runModel);
+    if (!f) return;
+    if (row.error) f.failed--;
+    else f.ok--;
+    if (row.cached) f.fromCache--;
+  }
+
   figures(): ModelFigures[] {
     const rank = (m: string) => {
       const i = this.models.indexOf(m);

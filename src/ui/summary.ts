@@ -104,12 +104,15 @@ export class UsageTally {
 
   add(row: ResultRow): void {
     // A cached answer was paid for by an earlier run.
-    if (!row.usage || !row.model || row.cached) return;
+    if (!row.usage || row.cached) return;
     const requestedModel = row.requested_model || this.runModel || null;
-    const key = `${requestedModel ?? ''}\u0000${row.model}`;
+    // A failed row that keeps the usage of answers it paid for (a re-ask that failed) names no model: the one asked for.
+    const model = row.model ?? requestedModel;
+    if (!model) return;
+    const key = `${requestedModel ?? ''}\u0000${model}`;
     let entry = this.tally.get(key);
     if (!entry) {
-      entry = { model: row.model, requestedModel, usage: { prompt_tokens: 0, completion_tokens: 0 } };
+      entry = { model, requestedModel, usage: { prompt_tokens: 0, completion_tokens: 0 } };
       this.tally.set(key, entry);
     }
     entry.usage.prompt_tokens += row.usage.prompt_tokens;

@@ -37,7 +37,6 @@ function reporter(said: string[]): CliReporter {
     close: () => {},
     stopping: () => {},
     answerWriter: undefined,
-    usageByModel: new Map(),
     total: undefined,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `llm-batch … --report r.html --summary-json s.json | head -1` through the BUILT CLI and the mock
  * server: the reader leaving stops the run (exit 141, quietly), but the files the user named are
- * not stdout and are still written with what was done, as after Ctrl-C. A --batch-api run writing
+ * not stdout and are still written with what was done, as after Ctrl-C, the answers whose rows the
+ * reader never got in the tokens and the cost alike. A --batch-api run writing
  * into a FIFO whose reader leaves stops the same way, its batches left for --resume to collect.
  */
 import { spawn } from 'node:child_process';
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
+import { reportDataOf } from '../helpers/report-data.js';
 import { BIN, SECRET_KEY, isolatedCacheDir, userCanRunCli, writePrompts, runCliAsUser } from '../helpers/run-cli.js';
 import type { RunSummary } from '../../src/ui/summary.js';
 
@@ -52,6 +54,14 @@ describe('stdout closed by its reader, with side files', () => {
     expect(summary.ok).toBeGreaterThanOrEqual(format === 'csv' ? 0 : 1);
     expect(summary.ok + summary.failed).toBeLessThan(200);
     expect(summary.notRun).toBe(200 - summary.ok - summary.failed);
+    // The cost is priced on the answers the tokens count, those whose rows never reached the reader
+    // included (they were paid for); the report's "this run" cost is its rows' own.
+    const cost = summary.estimatedCost!;
+    expect(summary.promptTokens).toBeGreaterThan(0);
+    expect(cost.byModel.reduce((n, m) => n + m.promptTokens, 0)).toBe(summary.promptTokens);
+    expect(cost.byModel.reduce((n, m) => n + m.completionTokens, 0)).toBe(summary.completionTokens);
+    const data = reportDataOf(report);
+    expect(data.run.costUsd).toBe(data.figures.cost.usd);
 
     const html = fs.readFileSync(report, 'utf8');
     expect(html).toContain('output_closed');

@@ -730,6 +730,23 @@ describe('runBatch stops', () => {
     expect(started).toBeLessThanOrEqual(5);
   });
 
+  it('onRow sees every row it makes, one a consumer that left early never took too: what stats counted the tokens of', async () => {
+    const { calls, complete } = controlled();
+    const stats = createStats();
+    const made: ResultRow[] = [];
+    const gen = runBatchGroups(from(range(10)), options(complete, { concurrency: 2, stats, onRow: (row) => made.push(row) }));
+    const firstP = gen.next();
+    await until(() => calls.length === 2, 'two in flight');
+    calls[0]!.d.resolve(answer('one', { prompt_tokens: 3, completion_tokens: 4 }));
+    expect((await firstP).value).toEqual([expect.objectContaining({ id: 'r0' })]);
+    // Answered (and paid for) while the consumer holds the first group; the consumer then leaves.
+    calls[1]!.d.resolve(answer('two', { prompt_tokens: 5, completion_tokens: 7 }));
+    await until(() => made.length === 2, 'the second row made');
+    await gen.return({});
+    expect(made.map((r) => r.id)).toEqual(['r0', 'r1']);
+    expect(stats).toMatchObject({ promptTokens: 8, completionTokens: 11 });
+  });
+
   it('for await + break works the same way', async () => {
     const { calls, complete } = controlled();
     const rows: ResultRow[] = [];

@@ -32,6 +32,16 @@ describe('ModelTally', () => {
     expect(tally.lines()[1]).toBe('gpt-4.1: 1 ok, 0 failed · 1,000 tokens in / 1,000 out · est. $0.0100');
   });
 
+  it('uncount takes an unwritten row out of the counts and leaves its tokens, as uncountRow does', () => {
+    const tally = new ModelTally('gpt-4.1', ['gpt-4.1']);
+    tally.add(row('gpt-4.1'));
+    tally.add(row('gpt-4.1'));
+    tally.add(row('gpt-4.1', { error: { type: 'invalid_output', message: 'x' } }));
+    tally.uncount(row('gpt-4.1'));
+    tally.uncount(row('gpt-4.1', { error: { type: 'invalid_output', message: 'x' } }));
+    expect(tally.figures()).toEqual([expect.objectContaining({ ok: 1, failed: 0, promptTokens: 3000, completionTokens: 3000 })]);
+  });
+
   it("prices at the run's prices (--price), cached prompt tokens at their own price, as the budget does", () => {
     const tally = new ModelTally('my-llama', ['my-llama', 'gpt-4o-mini'], 1, createPriceLookup({ price: { input: 1000, output: 1000, cachedInput: 100 } }));
     const usage = { prompt_tokens: 1000, completion_tokens: 10, cached_tokens: 900 };

@@ -128,6 +128,16 @@ describe('buildSummary', () => {
     ]);
   });
 
+  it('prices a failed row that kept the usage it paid for (model null) as the model it asked for', () => {
+    const tally = new UsageTally('gpt-4o-mini');
+    tally.add(row('gpt-4o-mini', 500, 50));
+    tally.add({ ...row(null, 1000, 100), error: { type: 'http', message: 'a re-ask failed' }, response: 'not json' });
+    const cost = costOf(stats({ promptTokens: 1500, completionTokens: 150 }), 'gpt-4o-mini', tally.byModel)!;
+    const mini = PRICES['gpt-4o-mini']!;
+    expect(cost.byModel).toEqual([expect.objectContaining({ model: 'gpt-4o-mini', promptTokens: 1500, completionTokens: 150 })]);
+    expect(cost.usd).toBeCloseTo((1500 * mini.input + 150 * mini.output) / 1e6, 6);
+  });
+
   it("prices cached prompt tokens at their own price, at the table's or the given prices", () => {
     const tally = new UsageTally();
     tally.add({ ...row('gpt-4o-mini', 1000, 10), usage: { prompt_tokens: 1000, completion_tokens: 10, cached_tokens: 900 } });
