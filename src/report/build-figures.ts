@@ -5,6 +5,9 @@ import { LIST_PRICING, picoToUsd, rowCostPico, rowPrice, type ReportPricing } fr
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The model a row asked for: its own `requested_model`, else the run's. */
+const askedModel = (r: ReportRow, pricing: ReportPricing): string | null => r.requestedModel || pricing.runModel || null;
+
 /**
  * The run's figures from its rows: counts, tokens, cost (at the run's prices when given, else list
  * prices), wall time, throughput.
@@ -27,6 +30,8 @@ export function buildFigures(
     cachedTokens = 0,
     cachedUnknownRows = 0,
     batchRows = 0;
+  /** The model of the first failed row with no usage whose price is known (see below). */
+  let unbilled: string | undefined;
   const models = new Set<string>();
   const samples = new Set<number>();
   let ok = 0,
@@ -74,14 +79,17 @@ export function buildFigures(
         if (priced && served && priced !== served && priced !== priceFor(served)?.priced)
           pricedAs.set(`${served}\u0000${priced}`, { model: served, as: priced });
         if (usd === undefined) unpricedTokens += p + c;
-        if (r.model !== null) {
-          const had = costByModel.get(r.model);
-          costByModel.set(r.model, usd === undefined ? (had ?? null) : (had ?? 0) + usd);
+        // A failed row that kept the usage of answers it paid for names no model: the one it asked for.
+        const name = r.model ?? askedModel(r, pricing);
+        if (name !== null) {
+          const had = costByModel.get(name);
+          costByModel.set(name, usd === undefined ? (had ?? null) : (had ?? 0) + usd);
         }
         cachedTokens += Math.min(r.cachedTokens ?? 0, p);
         if (r.cachedTokensUnknown && usd !== undefined && p > 0) cachedUnknownRows++;
       }
     } else if (r.errorType === null) rowsWithoutUsage++;
+    else if (unbilled === undefined && rowPrice(r, pricing)) unbilled = r.model ?? askedModel(r, pricing) ?? undefined;
     if (r.batchId) {
       batchRows++;
       batches.add(r.batchId);
@@ -93,6 +101,9 @@ export function buildFigures(
     if (r.finishedMs !== null && r.finishedMs > last) last = r.finishedMs;
     if (r.startedMs !== null && r.finishedMs !== null && r.finishedMs >= r.startedMs) intervals.push([r.startedMs, r.finishedMs]);
   }
+  // Failures nothing was billed for (an HTTP 400, a timeout; they name no model) cost $0 at the price of
+  // the model they asked for, as the run's summary says: a run of nothing else is $0, not of unknown cost.
+  if (costByModel.size === 0 && unbilled !== undefined) costByModel.set(unbilled, 0);
   const byModel = [...costByModel].map(([model, pico]) => ({ model, usd: pico === null ? null : picoToUsd(pico) }));
   let pricedPico = 0;
   for (const pico of costByModel.values()) pricedPico += pico ?? 0;

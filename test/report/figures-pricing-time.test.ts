@@ -35,6 +35,19 @@ describe('report cost', () => {
     expect(cached.cachedTokens).toBe(800);
   });
 
+  it('a run whose every row failed unbilled (model null) cost $0 at the price of the model it asked for, not an unknown amount', () => {
+    const failed = (i: number, extra: Record<string, unknown> = {}) =>
+      row(i, { response: null, error: { type: 'http', message: 'HTTP 400', status: 400 }, model: null, usage: null, finish_reason: null, ...extra });
+    const list = (runModel: string) => ({ lookup: createPriceLookup({}), given: false, runModel });
+    expect(buildFigures([failed(0), failed(1)], 0, list('gpt-4o-mini')).cost).toMatchObject({ usd: 0, byModel: [{ model: 'gpt-4o-mini', usd: 0 }] });
+    // A model with no known price stays unknown.
+    expect(buildFigures([failed(0)], 0, list('my-llama')).cost).toBeNull();
+    // One that kept the usage of answers it paid for (a re-ask that failed) is priced as the model asked for.
+    const paid = buildFigures([failed(0, { usage: { prompt_tokens: 1000, completion_tokens: 2000 } })], 0, list('gpt-4o')).cost!;
+    expect(paid.byModel).toEqual([{ model: 'gpt-4o', usd: (1000 * 2.5 + 2000 * 10) / 1e6 }]);
+    expect(paid.usd).toBe((1000 * 2.5 + 2000 * 10) / 1e6);
+  });
+
   it('reads batch_id and cached_tokens from CSV rows too', () => {
     const r = reportRowFromCsv({
       id: 'a',
