@@ -5,7 +5,7 @@ import type { RowWriter } from '../output/index.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
 import { openChunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
-import { batchTimes, entryRowBase, rowFromBatchLine } from './collect-rows.js';
+import { batchTimes, entryRowBase, lineTimes, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
 import { reaskMessages } from '../structured/reask.js';
@@ -362,6 +362,49 @@ export class BatchJob {
       }
       this.save();
     }
+  }
+
+  /**
+   * A resubmitted remainder (`parent`) whose batch completed without a row for any of its lines:
+   * sending them once more would go on for ever (see collect).
+   */
+  private noProgress(chunk: Chunk, answered: ReadonlySet<string>): boolean {
+    return chunk.status === 'completed' && chunk.parent !== undefined && answered.size === 0;
+  }
+
+  /** The lines a completed batch left without an answer a second time, as `bad_response` rows naming what was missing. */
+  private async unansweredRows(
+    chunk: Chunk,
+    batch: Batch,
+    ids: ReadonlySet<string>,
+    index: ReadonlyMap<string, IndexEntry>,
+    gone: ReadonlySet<string>,
+  ): Promise<void> {
+    const missing = [...gone].map((id) => `its ${id === batch.output_file_id ? 'output' : 'error'} file ${id} could not be downloaded`);
+    const why = missing.length > 0 ? missing.join(', ') : 'neither its output file nor its error file had a line for this request';
+    const message = `batch ${batch.id} completed without an answer to this request (${why}), as the batch before it did; not resubmitted again: a later --resume sends it again`;
+    const times = batchTimes(batch);
+    for (const id of ids) {
+      const row: ResultRow = {
+        ...entryRowBase(index.get(id)!),
+        response: null,
+        error: { type: 'bad_response', message: this.redact(message) },
+        attempts: 1,
+        latency_ms: null,
+        ...lineTimes(times, undefined),
+        model: null,
+        finish_reason: null,
+        usage: null,
+        batch_id: batch.id,
+        ...(this.o.structured ? { output: null } : {}),
+      };
+      await this.o.writer.write(row);
+      this.wrote(id);
+      this.o.onRow(row);
+    }
+    this.o.info(
+      `${this.label(chunk)}: completed without an answer to ${requests(ids.size)} again; not resubmitting ${ids.size === 1 ? 'it' : 'them'}: ${ids.size === 1 ? 'it is an error row' : 'they are error rows'} (bad_response), which a later --resume sends again`,
+    );
   }
 
   private async abortRows(chunk: Chunk, ids: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>): Promise<void> {
@@ -773,7 +816,7 @@ export class BatchJob {
           // What its answers cost is unknown: the chunk's whole reservation stays spent.
           billed = undefined;
           this.o.info(
-            `${this.label(chunk)}: its ${fileId === batch.output_file_id ? 'output' : 'error'} file ${fileId} is gone from the server (${err.message}); the requests without a row are sent again`,
+            `${this.label(chunk)}: its ${fileId === batch.output_file_id ? 'output' : 'error'} file ${fileId} is gone from the server (${err.message})${chunk.status === 'completed' && chunk.parent !== undefined ? '' : '; the requests without a row are sent again'}`,
           );
         }
       }
@@ -802,6 +845,11 @@ export class BatchJob {
       // An interrupted live run leaves the chunk uncollected: a resume collects it again (its rows
       // are skipped as already written) and runs only what is still missing.
       if (rest.size > 0) return;
+    } else if (rest.size > 0 && this.noProgress(chunk, answered)) {
+      // The server says it is done, yet a batch of only these lines answered none of them again (left
+      // out of both files, or a file it never lets us download): another batch would bill them again,
+      // round after round. Each gets an error row instead; a later --resume tries them once more.
+      await this.unansweredRows(chunk, batch, rest, index, gone);
     } else if (rest.size > 0) {
       const n = Math.max(...this.manifest.chunks.map((c) => c.n)) + 1;
       const remainder = await writeRemainder(this.dir, chunk, rest, index, n);

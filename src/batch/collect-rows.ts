@@ -73,7 +73,7 @@ const iso = (sec: number | null | undefined): string | null => (typeof sec === '
  * So started_at is the batch's in_progress_at (the earliest the line can have started) and
  * finished_at the completion's `created`, else the batch's end; both to the second.
  */
-function lineTimes(times: BatchTimes | undefined, created: number | undefined): { started_at: string | null; finished_at: string | null } {
+export function lineTimes(times: BatchTimes | undefined, created: number | undefined): { started_at: string | null; finished_at: string | null } {
   const started = times?.startedSec ?? null;
   let finished = typeof created === 'number' ? created : (times?.endedSec ?? null);
   if (finished !== null && started !== null && finished < started) finished = started;

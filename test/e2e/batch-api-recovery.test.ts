@@ -187,6 +187,36 @@ describe('--batch-api: a finished batch whose output file is gone', () => {
   });
 });
 
+describe('--batch-api: a completed batch that leaves requests without an answer', () => {
+  it('resubmits them once; when that batch answers none of them either, they are error rows, not a batch per round for ever', async () => {
+    // A server that drops lines 1 and 2 from every batch's output and error file alike.
+    ctx.server.options.batches = { stepMs: 30, dropLine: (id) => lineOf({ custom_id: id }) <= 2 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(5));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    // The old code created a batch per round for ever: the safety net kills it.
+    const r = await runCli([input, '-o', out, ...batchArgs()], { timeoutMs: 20_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(1);
+    expect(ctx.server.batchState.counts.creates).toBe(2);
+    expect(r.stderr).toMatch(/batch 1\/2 \(batch_mock\d+\): completed with 2 requests not run; resubmitting them as batch 2/);
+    expect(r.stderr).toMatch(
+      /batch 2\/2 \(batch_mock\d+\): completed without an answer to 2 requests again; not resubmitting them: they are error rows \(bad_response\)/,
+    );
+    const rows = rowsOf(out);
+    expect(rows.map((row) => row.prompt).sort()).toEqual(prompts(5).sort());
+    const failed = rows.filter((row) => row.error);
+    expect(failed.map((row) => row.prompt).sort()).toEqual(['q1', 'q2']);
+    for (const row of failed) {
+      expect(row.error!.type).toBe('bad_response');
+      expect(row.error!.message).toMatch(
+        /^batch batch_mock\d+ completed without an answer to this request \(neither its output file nor its error file had a line for this request\)/,
+      );
+    }
+    // Nothing left for a resume to collect: the manifest's chunks are all closed.
+    expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
+  });
+});
+
 describe('llm-batch cancel after a kill between creating a batch and hearing back', () => {
   it('finds the batch by its metadata and cancels it; the resume submits nothing twice', async () => {
     let holding = true;

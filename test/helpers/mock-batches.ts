@@ -14,6 +14,8 @@ export interface MockBatchOptions {
   lineStatus?: (customId: string, body: any) => number | undefined;
   /** The error message of a line failed by `lineStatus` (e.g. a 401 echoing the key, as OpenAI's does). */
   lineMessage?: (customId: string, status: number) => string | undefined;
+  /** Leave this request out of both the output and the error file of a batch that completes (a server that drops lines). */
+  dropLine?: (customId: string) => boolean;
   /** Make the batch with this 0-based creation index expire after answering this many lines. */
   expireAfter?: (batchIndex: number) => number | undefined;
   /** Make the batch with this creation index fail with token_limit_exceeded. */
@@ -195,7 +197,9 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     const err: string[] = [];
     let completed = 0;
     let failed = 0;
+    const drop = status === 'completed' ? options().dropLine : undefined;
     forEachLine(batch.input, (line, i) => {
+      if (drop?.(line.custom_id)) return;
       if (i < answered) {
         const o = outputLine(batch, line, i);
         (o.ok ? out : err).push(o.text);
