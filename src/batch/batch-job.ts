@@ -583,6 +583,9 @@ export class BatchJob {
           chunk.fileId = await this.o.client.upload(`${this.dir}/${chunk.file}`);
           chunk.status = 'uploaded';
           this.save();
+          // A stop during the upload creates no batch (which would run and bill after it): the
+          // uploaded file waits in the manifest, and --resume creates its batch (once: no createKey yet).
+          if (this.o.signal.aborted) return;
         }
         if (chunk.status === 'uploaded') await this.create(chunk);
       });
@@ -641,6 +644,8 @@ export class BatchJob {
   private async create(chunk: Chunk): Promise<void> {
     let batch = await this.lookUp(chunk);
     if (!batch) {
+      // Stopped (while looking the batch up): nothing more is created; --resume looks again, then creates.
+      if (this.o.signal.aborted) return;
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
       this.save();

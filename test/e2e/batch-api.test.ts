@@ -575,6 +575,39 @@ describe('--batch-api: Ctrl-C while waiting', () => {
   });
 });
 
+describe('--batch-api: Ctrl-C during an upload', () => {
+  it('creates no batch after the stop; --resume creates it from the uploaded file, once', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const child = spawnCli([input, '-o', out, ...batchArgs()]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.uploads >= 1, 'the upload to reach the server');
+    child.kill('SIGINT');
+    // The upload is answered only once the run has taken the stop in.
+    await until(() => /stopping/.test(stderr) || child.exitCode !== null, 'the stop to be said');
+    holding = false;
+    const r = await exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(ctx.server.batchState.counts.creates).toBe(0);
+    expect(r.stderr).not.toMatch(/submitted 4 requests/);
+    expect(r.stderr).toMatch(/nothing was submitted yet \(1 batch waits/);
+    const again = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    // The file uploaded before the stop is the one its batch was made of: nothing twice.
+    expect(ctx.server.batchState.counts.uploads).toBe(1);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+    expect(
+      rowsOf(out)
+        .map((row) => row.prompt)
+        .sort(),
+    ).toEqual(prompts(4).sort());
+  });
+});
+
 describe('--batch-api against a server without it', () => {
   it('a 404 from /files is one line naming --base-url, exit 2, key redacted', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x']);

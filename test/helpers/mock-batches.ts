@@ -31,6 +31,8 @@ export interface MockBatchOptions {
   hang?: (step: 'upload' | 'create' | 'download') => boolean;
   /** An error status for the n-th batch retrieve (1-based), e.g. 503 during an outage. */
   retrieveStatus?: (n: number) => number | undefined;
+  /** Store an upload, then hold its answer while this returns true (a slow upload a signal arrives during). */
+  uploadHold?: () => boolean;
   /** An error status for the n-th file upload (1-based), e.g. 503 before any batch exists. */
   uploadStatus?: (n: number) => number | undefined;
   /** Answer a batch creation with OpenAI's 429 `insufficient_quota` (nothing is created). */
@@ -328,6 +330,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       const stored = addFile(name, purpose, Buffer.from(await file.arrayBuffer()));
       if (options().keepUploads !== false) state.uploaded.push(stored);
       if (hang('upload')) return;
+      while (options().uploadHold?.()) await new Promise((resolve) => setTimeout(resolve, 10));
       return send(res, 200, fileJson(stored));
     }
     let m = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path);
