@@ -16,6 +16,7 @@ import {
   IN_FLIGHT_STATUSES,
   isOpen,
   readManifest,
+  runningOnServer,
   submitted,
   TERMINAL,
   writeManifest,
@@ -111,6 +112,8 @@ export interface BatchJobOutcome {
   budget?: { spentUsd: number; planned: number; held?: { id: string; line: number; worstUsd: number } };
   /** Of `pending`, chunks not submitted yet (no batch exists on the server for them). */
   unsubmitted: number;
+  /** Of `pending`, batches the server may still be running (see runningOnServer); the others ended there. */
+  running: number;
   /** The Batch API calls have failed since this long, the last with this message (an outage). */
   outage?: { forMs: number; lastError: string };
 }
@@ -248,13 +251,15 @@ export class BatchJob {
       let open = this.open();
       // An outage is waited out while batches run on the server, but not for ever, and not unsaid.
       const outage = this.outage();
-      if (outage && outage.forMs >= OUTAGE_NOTE_MS && !this.outageSaid) {
+      // A waiting run past the bound stops now, and the CLI says `stopped waiting: …` with the same figures.
+      const givingUp = outage !== undefined && outage.forMs >= OUTAGE_LIMIT_MS && open.length > 0;
+      if (outage && outage.forMs >= OUTAGE_NOTE_MS && !this.outageSaid && !(givingUp && this.o.wait)) {
         this.outageSaid = true;
         (this.o.warn ?? this.o.info)(
-          `the Batch API has failed every call for ${minutes(outage.forMs)} (last: ${outage.lastError}); the batches keep running on the server${this.o.wait ? `; waiting up to ${minutes(OUTAGE_LIMIT_MS)} in all` : ''}`,
+          `the Batch API has failed every call for ${minutes(outage.forMs)} (last: ${outage.lastError}); ${this.onServerWords()}${this.o.wait && !givingUp ? `; waiting up to ${minutes(OUTAGE_LIMIT_MS)} in all` : ''}`,
         );
       }
-      if (outage && outage.forMs >= OUTAGE_LIMIT_MS && open.length > 0) return this.outcome(open.length, false);
+      if (givingUp) return this.outcome(open.length, false);
       if (open.length === 0 && !this.o.cancel && this.planAgain()) {
         await this.planMore();
         open = this.open();
@@ -305,8 +310,9 @@ export class BatchJob {
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
     const unsubmitted = this.manifest ? this.open().filter((c) => !submitted(c)).length : 0;
+    const running = this.manifest ? this.open().filter(runningOnServer).length : 0;
     const outage = this.outage();
-    const base = { pending, interrupted, unsubmitted, ...(outage ? { outage } : {}) };
+    const base = { pending, interrupted, unsubmitted, running, ...(outage ? { outage } : {}) };
     const b = this.manifest?.budget;
     if (!b) return base;
     const held = b.held && { id: b.held.id, line: b.held.line, worstUsd: toUsd(b.held.worstPico) };
@@ -322,6 +328,14 @@ export class BatchJob {
 
   private now(): number {
     return (this.o.now ?? Date.now)();
+  }
+
+  /** What this output has on the server, for the outage line: running batches, ended ones, or none. */
+  private onServerWords(): string {
+    const open = this.open();
+    if (open.some(runningOnServer)) return 'the batches keep running on the server';
+    if (open.some(submitted)) return 'the batches have ended on the server and wait to be collected';
+    return 'nothing was submitted yet';
   }
 
   /** No batch of this output exists or may exist on the server (none created, none being created). */

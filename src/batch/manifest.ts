@@ -165,6 +165,15 @@ export function submitted(chunk: Chunk): boolean {
   return chunk.batchId !== undefined || chunk.createKey !== undefined;
 }
 
+/**
+ * Whether the server may still be running (and billing) a batch of this chunk: created and not ended,
+ * or a create the run never heard back from. An ended batch (expired, cancelled, completed) whose rows
+ * are not collected yet runs nothing.
+ */
+export function runningOnServer(chunk: Chunk): boolean {
+  return submitted(chunk) && isOpen(chunk) && (IN_FLIGHT_STATUSES.has(chunk.status) || chunk.status === 'uploaded');
+}
+
 /** A manifest's chunks not collected yet: those on the server (or maybe), and those never submitted. */
 export function openChunks(manifest: Manifest): { submitted: Chunk[]; unsubmitted: Chunk[] } {
   const open = manifest.chunks.filter(isOpen);

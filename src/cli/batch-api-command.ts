@@ -3,7 +3,7 @@ import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import { chunkDir, isOpen, manifestPath, openChunks, readManifest } from '../batch/manifest.js';
+import { chunkDir, isOpen, manifestPath, openChunks, readManifest, runningOnServer } from '../batch/manifest.js';
 import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -206,7 +206,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const writer = runReport ? runReport.tee(target.writer) : target.writer;
     cache = await openCache(config, (line) => reporter.info(line));
     const onSignal = () => {
-      reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : 'stopping: batches keep running on the server; the command below continues');
+      reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : stoppingLine(outputPath));
       stop.abort(new Error('interrupted'));
     };
     unlisten.push(
@@ -436,6 +436,23 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     target?.lock?.release();
     await input.close();
   }
+}
+
+/**
+ * Said when a signal comes: no batch is created after it, and what runs on the server at that moment
+ * (from the manifest, rewritten after every step). Whether a command follows is known only at the
+ * end (the batch being collected may be the last): the end line says that.
+ */
+function stoppingLine(output: string): string {
+  let running = 0;
+  try {
+    const manifest = readManifest(output);
+    running = manifest ? manifest.chunks.filter(runningOnServer).length : 0;
+  } catch {
+    // A manifest that cannot be read now is said by the run's own steps.
+  }
+  if (running === 0) return 'stopping: no new batch is submitted';
+  return `stopping: no new batch is submitted; ${running === 1 ? '1 batch keeps' : `${running} batches keep`} running on the server`;
 }
 
 /** A reporter that says nothing: a run whose output's reader left ends as quietly as SIGPIPE would end it. */

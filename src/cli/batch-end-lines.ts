@@ -4,6 +4,16 @@ import type { UncollectedBatches } from '../report/report-data.js';
 const is = (n: number): string => `${n} ${n === 1 ? 'batch is' : 'batches are'}`;
 
 /**
+ * After a signal, of `onServer` batches not collected, which keep running (and billing) on the server:
+ * an expired batch being finished live (--finish-live), or one whose rows were being collected, runs nothing.
+ */
+function runningWords(onServer: number, running: number): string {
+  if (running >= onServer) return `: ${onServer === 1 ? 'it keeps' : 'they keep'} running on the server`;
+  if (running === 0) return `: ${onServer === 1 ? 'it has' : 'they have'} ended on the server, and nothing runs there`;
+  return `: ${running} ${running === 1 ? 'keeps' : 'keep'} running on the server`;
+}
+
+/**
  * A --batch-api run's batches not collected, in words: `2 batches are still pending` (on the
  * server), `1 batch was built but not submitted` (on no server), or both; a --mock run's that ended
  * with its process as such; undefined for none.
@@ -18,11 +28,12 @@ export function uncollectedWords(b: UncollectedBatches): string | undefined {
 /**
  * The line that ends a `--batch-api` run which leaves work behind, with the command that goes on
  * (`next`); undefined when there is no such command, or nothing left. `signal`: Ctrl-C, SIGTERM or a
- * hangup stopped the run, while its batches (paid for) keep running on the server: said so. Only
+ * hangup stopped the run, while its batches (paid for) keep running on the server: said so (and
+ * when they do not: ended ones wait to be collected). Only
  * batches on the server are pending; those never submitted are said as such.
  */
 export function pendingLine(
-  outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'interrupted' | 'outage'>,
+  outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'running' | 'interrupted' | 'outage'>,
   next: string | null,
   signal: boolean,
 ): string | undefined {
@@ -33,7 +44,7 @@ export function pendingLine(
     // No batch exists: nothing is pending on the server, the requests only wait to be sent.
     return `nothing was submitted yet (${unsubmitted} ${unsubmitted === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}); to try again, run: ${next}`;
   if (onServer > 0) {
-    const running = signal ? `: ${onServer === 1 ? 'it keeps' : 'they keep'} running on the server` : '';
+    const running = signal ? runningWords(onServer, outcome.running) : '';
     const built = unsubmitted > 0 ? `, and ${unsubmitted} built but not submitted` : '';
     return `${is(onServer)} still pending${running}${built}; to continue, run: ${next}`;
   }

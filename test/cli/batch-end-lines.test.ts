@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { pendingLine, uncollectedWords } from '../../src/cli/batch-end-lines.js';
 
 const NEXT = 'llm-batch in.txt -o out.jsonl --batch-api --resume';
-const outcome = (pending: number, unsubmitted = 0, interrupted = false) => ({ pending, unsubmitted, interrupted });
+/** `running`: of the batches on the server, those not ended there (all of them unless said). */
+const outcome = (pending: number, unsubmitted = 0, interrupted = false, running = pending - unsubmitted) => ({ pending, unsubmitted, interrupted, running });
 
 describe('pendingLine: how a --batch-api run that leaves work behind ends', () => {
   it('a signal: the batches keep running on the server, and the command', () => {
@@ -10,6 +11,13 @@ describe('pendingLine: how a --batch-api run that leaves work behind ends', () =
     expect(pendingLine(outcome(2, 0, true), NEXT, true)).toBe(`2 batches are still pending: they keep running on the server; to continue, run: ${NEXT}`);
     // Collected already, or nothing planned yet: the command alone.
     expect(pendingLine(outcome(0, 0, true), NEXT, true)).toBe(`to continue, run: ${NEXT}`);
+  });
+
+  it('a signal while the batches not collected have ended on the server (--finish-live of an expired one): not "running"', () => {
+    expect(pendingLine(outcome(1, 0, true, 0), NEXT, true)).toBe(
+      `1 batch is still pending: it has ended on the server, and nothing runs there; to continue, run: ${NEXT}`,
+    );
+    expect(pendingLine(outcome(3, 0, true, 1), NEXT, true)).toBe(`3 batches are still pending: 1 keeps running on the server; to continue, run: ${NEXT}`);
   });
 
   it('--no-wait: still pending, and the command', () => {

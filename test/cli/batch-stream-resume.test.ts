@@ -38,6 +38,7 @@ describe('budgetEnd: how a --max-cost batch run ends', () => {
   const outcome = (planned: number): BatchJobOutcome => ({
     pending: 0,
     interrupted: false,
+    running: 0,
     unsubmitted: 0,
     budget: { spentUsd: 0.01, planned, held: { id: 'q3', line: 3, worstUsd: 0.02 } },
   });
@@ -61,7 +62,7 @@ describe('budgetEnd: how a --max-cost batch run ends', () => {
   it('a cap that holds the next request with nothing reserved is stuck, file or FIFO; nothing held is neither', () => {
     expect(budgetEnd(outcome(0), false)).toMatchObject({ stuck: true, more: false, unplannable: false });
     expect(budgetEnd(outcome(0), true)).toMatchObject({ stuck: true, more: false, unplannable: false });
-    expect(budgetEnd({ pending: 0, interrupted: false, unsubmitted: 0 }, true)).toEqual({ stuck: false, more: false, unplannable: false });
+    expect(budgetEnd({ pending: 0, interrupted: false, unsubmitted: 0, running: 0 }, true)).toEqual({ stuck: false, more: false, unplannable: false });
     expect(budgetEnd({ ...outcome(2), pending: 1 }, true)).toEqual({ stuck: false, more: false, unplannable: false });
   });
 });

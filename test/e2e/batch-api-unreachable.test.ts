@@ -59,6 +59,20 @@ describe('--batch-api: the Batch API failing while nothing or something is submi
     expect(r.code, r.stderr).toBe(75);
     expect(r.stderr).toMatch(/nothing was submitted yet \(1 batch waits to be uploaded: uploading chunk-00001\.jsonl: HTTP 503 .*\); to try again, run: /);
     expect(r.stderr).not.toMatch(/still pending/);
+
+    // The uploads have failed for 2 h (an hourly cron job's runs): said, without running batches.
+    failingFor(out, 120);
+    const cron = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '--resume', '-q']);
+    expect(cron.code, cron.stderr).toBe(75);
+    expect(cron.stderr).toMatch(
+      /the Batch API has failed every call for 120 min \(last: uploading chunk-00001\.jsonl: HTTP 503 .*\); nothing was submitted yet\n/,
+    );
+    expect(cron.stderr).not.toMatch(/keep running on the server|waiting up to/);
+    // A waiting run past the bound stops at once: it does not say it waits first.
+    const waiting = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-cache', '--resume', '-q']);
+    expect(waiting.code, waiting.stderr).toBe(75);
+    expect(waiting.stderr).toMatch(/stopped waiting: the Batch API has failed every call for 120 min/);
+    expect(waiting.stderr).not.toMatch(/keep running on the server|waiting up to/);
   });
 
   it('polls failing for long: said even with -q under --no-wait, and a waiting run stops waiting at the bound (exit 75)', async () => {

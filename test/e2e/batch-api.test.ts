@@ -593,7 +593,8 @@ describe('--batch-api: Ctrl-C during an upload', () => {
     const r = await exited;
     expect(r.code, r.stderr).toBe(130);
     expect(ctx.server.batchState.counts.creates).toBe(0);
-    expect(r.stderr).not.toMatch(/submitted 4 requests/);
+    expect(r.stderr).not.toMatch(/submitted 4 requests|keep running on the server|command below/);
+    expect(r.stderr).toMatch(/^llm-batch: stopping: no new batch is submitted$/m);
     expect(r.stderr).toMatch(/nothing was submitted yet \(1 batch waits/);
     const again = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
     expect(again.code, again.stderr).toBe(0);

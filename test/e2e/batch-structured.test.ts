@@ -194,6 +194,10 @@ describe('--batch-api with structured output', () => {
     const r = await exit;
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/2 answers failed validation; re-asking them live \(--finish-live\)/);
+    // The batch being finished live has ended on the server: nothing there runs (or bills) on.
+    expect(r.stderr).toMatch(/^llm-batch: stopping: no new batch is submitted$/m);
+    expect(r.stderr).toMatch(/1 batch is still pending: it has ended on the server, and nothing runs there; to continue, run: /);
+    expect(r.stderr).not.toMatch(/keeps? running on the server/);
     expect(ctx.server.requests).toHaveLength(1);
     // Both were counted when they were decided (`2 re-asked`).
     expect(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).reasks).toBe(1);
