@@ -44,7 +44,7 @@ import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
-import { skipAnswered, withoutHandled } from './resume-skip.js';
+import { holdUnrecorded, skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
 import { limitRecords } from './limit-records.js';
@@ -239,9 +239,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       if (config.shard) all = shardRecords(all, config.shard, shardTally);
       if (config.data.limit !== undefined) all = limitRecords(all, config.data.limit);
       all = expandMatrix(all, { models: config.models, repeat: config.repeat, tagged: target!.tagRows });
+      // From stdin, the records it just collected show the input is the run's: they pass its gate first.
+      const gate = skip?.unrecorded;
+      if (gate) all = holdUnrecorded(all, gate);
       // Rows this resume collected before it planned: counted already, and in the cache now.
       if (handled) all = withoutHandled(all, handled);
-      if (skip) all = skipAnswered(all, skip, stats);
+      if (skip) all = skipAnswered(all, gate ? (record) => skip(record) : skip, stats);
       // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
       return cache
         ? answeredFromCache(

@@ -20,7 +20,9 @@ import { checkWritableFile } from './check-writable.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
-import { loadResumeSkip, type ResumeSkip } from './resume-skip.js';
+import { loadResumeSkip, type ResumeSkip, type UncollectedRun } from './resume-skip.js';
+import { readManifest, submitted } from '../batch/manifest.js';
+import { batchedRecords } from './batched-records.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import type { InputFormat } from '../input/input-options.js';
@@ -129,8 +131,14 @@ export async function openOutputTarget(
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
     const current = describeRun(config, inputFingerprint, inputFormat, layout, schemaFingerprint);
+    // --batch-api: batches not collected yet become rows of the run that planned them, so a resume is
+    // checked against it before they are collected, even while the output has no row.
+    // From stdin, whose content is not recorded, their records are what the input must start with.
+    const uncollected = config.resume && config.batchApi ? uncollectedRun(out.path, exists, inputFingerprint === null && !config.forceResume) : undefined;
     const resumed =
-      config.resume && exists && out.format !== 'text' ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout) : undefined;
+      config.resume && (exists || uncollected) && out.format !== 'text'
+        ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout, uncollected)
+        : undefined;
     // The last refusal before the file is made (or written to): a --cache-dir the run cannot use.
     // Loaded only now, and only for a directory the user chose: the default one only warns, later.
     if (config.cache?.explicit) await (await import('./open-cache.js')).refuseUnusableCacheDir(config);
@@ -157,6 +165,19 @@ export async function openOutputTarget(
     lock.release();
     throw err;
   }
+}
+
+/**
+ * An output's batches not collected yet (see UncollectedRun), or undefined when it has none;
+ * `records`, with their records. `rows`: the output holds some.
+ */
+function uncollectedRun(output: string, rows: boolean, records: boolean): UncollectedRun | undefined {
+  const manifest = readManifest(output);
+  const batches = manifest?.chunks.filter((c) => !c.collected).length ?? 0;
+  if (!manifest || batches === 0) return undefined;
+  // Only built (an upload failed, or a server that could not be reached: its --base-url corrected since).
+  const unsent = !rows && manifest.chunks.every((c) => !c.collected && !submitted(c) && !c.previousBatchIds?.length);
+  return { batches, holds: records ? batchedRecords(output, manifest) : undefined, unsent };
 }
 
 /**

@@ -33,7 +33,7 @@ export interface ResumeSkip {
  * Stdin or a pipe, whose content no fingerprint tells apart: a resume holds back the records that
  * have no row in the output until one that has a row shows the input starts as the output's did.
  */
-interface UnrecordedInput {
+export interface UnrecordedInput {
   /** Whether the output has a row for the record (of any kind: a transient failure too). */
   known: (record: PromptRecord) => boolean;
   output: string;
@@ -41,6 +41,21 @@ interface UnrecordedInput {
   source: string;
   /** Records held at most before the refusal: more than a killed run can have left unanswered before its first row. */
   limit: number;
+  /** --batch-api: the output had batches not collected yet (collected before the input is read). */
+  batches?: number;
+}
+
+/**
+ * A --batch-api output's batches not collected yet (running on the server, built, refused): its run
+ * is checked by a resume even before the output has a row, as their prompts become its rows.
+ */
+export interface UncollectedRun {
+  /** How many batches. */
+  batches: number;
+  /** Whether a record is one of their lines (see batchedRecords); undefined when none has a line. */
+  holds: ((record: PromptRecord) => boolean) | undefined;
+  /** None was submitted and the output has no row: no server answered for the run yet, so another one is no other run. */
+  unsent: boolean;
 }
 
 export interface ResumeState {
@@ -90,15 +105,16 @@ export async function loadResumeSkip(
   current: Record<string, unknown>,
   input: InputFingerprint | null,
   layout: CsvLayout,
+  /** --batch-api: the output's batches not collected yet, if any. */
+  uncollected?: UncollectedRun,
 ): Promise<ResumeState> {
   const previous = readRunMeta(path);
   if (previous) {
-    const differences = await resumeDifferences(config, previous, current, input);
+    // The --base-url that the exit 4 of an unreachable server asks to correct, before any batch existed.
+    const compared = uncollected?.unsent ? { ...previous, baseURL: current['baseURL'] } : previous;
+    const differences = await resumeDifferences(config, compared, current, input);
     if (differences.length > 0 && !config.forceResume) {
-      throw new RunError(
-        `${path} was written by a different run (${differences.join('; ')}); refusing to mix results. Pass --force-resume to continue anyway, or write to a new file`,
-        'resume',
-      );
+      throw new RunError(`${path} was written by a different run (${differences.join('; ')}); ${refusal(uncollected?.batches)}`, 'resume');
     }
   }
   const runModel = runModelOf(previous, config);
@@ -113,14 +129,17 @@ export async function loadResumeSkip(
   await repairPartialLine(path, format);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
   const skip = skipOf(state, runModel, config.retryFailed);
+  // A record of the output's batches is the run's as much as one with a row (before any is collected).
+  const batched = uncollected?.holds;
   const unrecorded: UnrecordedInput | undefined =
-    input === null && state.rows > 0 && !config.forceResume
+    input === null && (state.rows > 0 || batched) && !config.forceResume
       ? {
-          known: (record) => hasRow(state, recordKey(record, runModel)),
+          known: (record) => hasRow(state, recordKey(record, runModel)) || batched?.(record) === true,
           output: path,
           source: config.input.kind === 'stdin' ? 'stdin' : config.input.path,
           // A killed run leaves unanswered at most the records it had pulled (see run-batch's highWater).
           limit: UNRECORDED_HOLD + 8 * config.concurrency,
+          ...(uncollected && uncollected.batches > 0 ? { batches: uncollected.batches } : {}),
         }
       : undefined;
   return {
@@ -172,9 +191,7 @@ const UNRECORDED_HOLD = 10_000;
  * their ids follow their line numbers) is refused, as an edited file is, before any is sent.
  */
 export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: ResumeSkip, stats: BatchStats): AsyncGenerator<PromptRecord> {
-  const gate = skip.unrecorded;
-  let held: PromptRecord[] | undefined = gate ? [] : undefined;
-  function* unless(record: PromptRecord): Generator<PromptRecord> {
+  for await (const record of skip.unrecorded ? holdUnrecorded(records, skip.unrecorded) : records) {
     const was = skip(record);
     if (!was) yield record;
     else {
@@ -182,8 +199,17 @@ export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: 
       if (was === 'failed') stats.skippedFailed++;
     }
   }
+}
+
+/**
+ * The gate of skipAnswered alone: records from stdin or a pipe held back until one the output knows
+ * comes (then all pass), refused if none does. A --batch-api resume puts it before it leaves out the
+ * records it just collected, which are known; skipAnswered then gets the skip without it.
+ */
+export async function* holdUnrecorded(records: AsyncIterable<PromptRecord>, gate: UnrecordedInput): AsyncGenerator<PromptRecord> {
+  let held: PromptRecord[] | undefined = [];
   for await (const record of records) {
-    if (gate && held) {
+    if (held) {
       if (!gate.known(record)) {
         held.push(record);
         if (held.length > gate.limit) throw unrecordedChange(gate, `the first ${counted(held.length, 'prompt')}`);
@@ -191,19 +217,35 @@ export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: 
       }
       const release = held;
       held = undefined;
-      for (const early of release) yield* unless(early);
+      yield* release;
     }
-    yield* unless(record);
+    yield record;
   }
-  if (gate && held && held.length > 0) throw unrecordedChange(gate, held.length === 1 ? 'the one prompt' : `the ${counted(held.length, 'prompt')}`);
+  if (held && held.length > 0) throw unrecordedChange(gate, held.length === 1 ? 'the one prompt' : `the ${counted(held.length, 'prompt')}`);
 }
 
 function unrecordedChange(gate: UnrecordedInput, prompts: string): RunError {
   return new RunError(
-    `${gate.output} was written by a different run (none of ${prompts} read from ${gate.source} has a row there: the input is another, ` +
+    `${gate.output} was written by a different run (none of ${prompts} read from ${gate.source} has a row there${gate.batches ? ' or is in its batches' : ''}: the input is another, ` +
       'or was edited since the output was started, as a text line added or removed before the others shifts their ids); ' +
-      'refusing to mix results. Pass --force-resume to continue anyway, or write to a new file',
+      // The input is read once they are collected (see BatchJob.planAgain): their rows are in, paid for.
+      (gate.batches
+        ? "refusing to mix results: that run's batches were collected into it, and nothing of this input was sent. "
+        : 'refusing to mix results. ') +
+      'Pass --force-resume to continue anyway, or write to a new file',
     'resume',
+  );
+}
+
+/**
+ * The end of a resume's refusal. With batches of the output's run not collected yet, how those are
+ * collected: they hold its prompts, paid for; --force-resume collects them before it sends this input.
+ */
+function refusal(batches: number | undefined): string {
+  if (!batches) return 'refusing to mix results. Pass --force-resume to continue anyway, or write to a new file';
+  return (
+    `refusing to mix results; nothing was sent. That run's ${counted(batches, 'batch', 'batches')} not collected yet ${batches === 1 ? 'holds' : 'hold'} its prompts: a --resume with its input and settings collects them. ` +
+    "Pass --force-resume to continue anyway (it collects them, then sends this input's prompts that have no row), or write to a new file"
   );
 }
 
