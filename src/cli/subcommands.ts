@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { createBatchClient } from '../batch/batch-client.js';
+import { BatchApiError, createBatchClient, type Batch, type BatchClient } from '../batch/batch-client.js';
 import { BatchJob } from '../batch/batch-job.js';
 import { formatStatusLine, statusLines } from '../batch/batch-status.js';
-import { IN_FLIGHT_STATUSES, manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
+import { IN_FLIGHT_STATUSES, manifestPath, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
@@ -108,20 +108,40 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
 /** `status`'s next step for a --mock run's batch not collected. */
 const MOCK_GONE_NEXT = `none: ${MOCK_BATCHES_GONE}; the run's command with --overwrite starts again`;
 
+/**
+ * Fresh status and counts from the server for the batches still running, all or none. A server that
+ * cannot be asked (a connection that fails, a 5xx or 429 after the client's retries) leaves the
+ * manifest as saved: its failure is returned, for status to say.
+ */
+async function refreshRunning(manifest: Manifest, connect: () => BatchClient): Promise<string | undefined> {
+  const running = manifest.chunks.filter((c) => c.batchId && IN_FLIGHT_STATUSES.has(c.status));
+  if (running.length === 0) return undefined;
+  const client = connect();
+  const fresh: Array<[Chunk, Batch]> = [];
+  try {
+    for (const chunk of running) fresh.push([chunk, await client.retrieve(chunk.batchId!)]);
+  } catch (err) {
+    if (err instanceof BatchApiError && err.transient) return err.message;
+    throw err;
+  }
+  for (const [chunk, batch] of fresh) {
+    chunk.status = batch.status as typeof chunk.status;
+    if (batch.request_counts) chunk.counts = { ...batch.request_counts };
+  }
+  return undefined;
+}
+
 async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
   const server = serverFor(output, opts.baseUrl, io, opts);
   // Fresh counts for batches still running (the server is asked only then); the manifest itself is
   // left to the run that owns it.
-  const running = opts.refresh ? manifest.chunks.filter((c) => c.batchId && IN_FLIGHT_STATUSES.has(c.status)) : [];
-  if (running.length > 0) {
-    const client = server.client();
-    for (const chunk of running) {
-      const batch = await client.retrieve(chunk.batchId!);
-      chunk.status = batch.status as typeof chunk.status;
-      if (batch.request_counts) chunk.counts = { ...batch.request_counts };
-    }
-  }
+  const failed = opts.refresh ? await refreshRunning(manifest, server.client) : undefined;
+  // The table still comes, as --no-refresh's, so `status --json | jq .pending` gets its answer; exit 4 says it is not fresh.
+  if (failed !== undefined)
+    io.stderr.write(
+      `llm-batch: the server could not be asked for fresh counts (${failed}): shown as ${manifestPath(output)} last saved them, as --no-refresh shows them\n`,
+    );
   // A note may hold a server's words (a refusal) from a manifest written before they were redacted.
   const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
   // Pending: the batches on the server; those built and never submitted (an upload that failed)
@@ -131,12 +151,15 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   // Nothing pending: the manifest has dropped the collected batches; a script still gets an answer.
   const left = pending + unsubmitted + gone;
   const collected = left === 0 ? await collectedBatchIds(output) : undefined;
-  if (opts.json) io.stdout.write(`${JSON.stringify({ output, pending, unsubmitted, gone, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
-  else {
+  if (opts.json) {
+    // `refreshed`: whether the running batches' counts are the server's now (not with --no-refresh, nor when it could not be asked).
+    const freshness = { refreshed: opts.refresh && failed === undefined, refreshError: failed ?? null };
+    io.stdout.write(`${JSON.stringify({ output, pending, unsubmitted, gone, ...freshness, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
+  } else {
     for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
     if (left === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
   }
-  return ExitCode.ok;
+  return failed === undefined ? ExitCode.ok : ExitCode.unreachable;
 }
 
 interface CancelFlags extends TraceFlags {
