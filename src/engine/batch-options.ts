@@ -75,40 +75,23 @@ export interface BatchOptions {
   readonly structured?: StructuredOutput;
 }
 
-export type ResolvedBatchOptions = Required<
-  Omit<
-    BatchOptions,
-    | 'temperature'
-    | 'maxTokens'
-    | 'budgetMaxTokens'
-    | 'rpm'
-    | 'tpm'
-    | 'stopSignal'
-    | 'abortSignal'
-    | 'onEvent'
-    | 'onRow'
-    | 'extraBody'
-    | 'structured'
-    | 'cache'
-    | 'budget'
-  >
-> &
-  Pick<
-    BatchOptions,
-    | 'temperature'
-    | 'maxTokens'
-    | 'budgetMaxTokens'
-    | 'rpm'
-    | 'tpm'
-    | 'stopSignal'
-    | 'abortSignal'
-    | 'onEvent'
-    | 'onRow'
-    | 'extraBody'
-    | 'structured'
-    | 'cache'
-    | 'budget'
-  >;
+/** The options left unset unless given: every other one gets its default. */
+type OptionalOptions =
+  | 'temperature'
+  | 'maxTokens'
+  | 'budgetMaxTokens'
+  | 'rpm'
+  | 'tpm'
+  | 'stopSignal'
+  | 'abortSignal'
+  | 'onEvent'
+  | 'onRow'
+  | 'extraBody'
+  | 'structured'
+  | 'cache'
+  | 'budget';
+
+export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> & Pick<BatchOptions, OptionalOptions>;
 
 function positive(name: string, value: number | undefined, integer: boolean): void {
   if (value === undefined) return;
