@@ -14,6 +14,10 @@ import { asyncFrom as from, promptRecord as rec } from '../helpers/collect.js';
 
 /** Runs the batch on virtual time (pacing waits of a minute take none) and returns its rows. */
 async function runOnFakeClock(records: PromptRecord[], options: Omit<BatchOptions, 'clock'>): Promise<ResultRow[]> {
+  // The engine imports its token estimator on the first request, in real time: loaded here first, or
+  // the loop below could spend all its virtual minutes before the import came back (it did in CI,
+  // under load: the test then waited for its 60 s timeout).
+  await import('../../src/schedule/estimate-tokens.js');
   const clock = new FakeClock();
   const gen = runBatch(from(records), { random: () => 0, ...options, clock });
   const rows: ResultRow[] = [];
@@ -25,7 +29,11 @@ async function runOnFakeClock(records: PromptRecord[], options: Omit<BatchOption
       rows.push(step.value);
     }
   })();
-  for (let i = 0; i < 2000 && done === undefined; i++) await clock.advance(1000);
+  // Each virtual second also lets real I/O callbacks run (setImmediate), whatever else is pending.
+  for (let i = 0; i < 20_000 && done === undefined; i++) {
+    await clock.advance(1000);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   await drained;
   return rows;
 }
