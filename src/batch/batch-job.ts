@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
-import { refusedError, truncatedError, type PromptRecord, type ResultRow } from '../types.js';
+import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
 import { openChunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { batchTimes, entryRowBase, lineTimes, rowFromBatchLine } from './collect-rows.js';
@@ -397,24 +397,11 @@ export class BatchJob {
     const missing = [...gone].map((id) => `its ${id === batch.output_file_id ? 'output' : 'error'} file ${id} could not be downloaded`);
     const why = missing.length > 0 ? missing.join(', ') : 'neither its output file nor its error file had a line for this request';
     const message = `batch ${batch.id} completed without an answer to this request (${why}), as the batch before it did; not resubmitted again: a later --resume sends it again`;
-    const times = batchTimes(batch);
+    const times = lineTimes(batchTimes(batch), undefined);
+    const error: RowError = { type: 'bad_response', message: this.redact(message) };
     for (const id of ids) {
-      const row: ResultRow = {
-        ...entryRowBase(index.get(id)!),
-        response: null,
-        error: { type: 'bad_response', message: this.redact(message) },
-        attempts: 1,
-        latency_ms: null,
-        ...lineTimes(times, undefined),
-        model: null,
-        finish_reason: null,
-        usage: null,
-        batch_id: batch.id,
-        ...(this.o.structured ? { output: null } : {}),
-      };
-      await this.o.writer.write(row);
+      await this.writeUnanswered(index.get(id)!, error, { attempts: 1, ...times, batch_id: batch.id });
       this.wrote(id);
-      this.o.onRow(row);
     }
     this.o.info(
       `${this.label(chunk)}: completed without an answer to ${requests(ids.size)} again; not resubmitting ${ids.size === 1 ? 'it' : 'them'}: ${ids.size === 1 ? 'it is an error row' : 'they are error rows'} (bad_response), which a later --resume sends again`,
@@ -422,25 +409,43 @@ export class BatchJob {
   }
 
   private async abortRows(chunk: Chunk, ids: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>): Promise<void> {
+    const error: RowError = {
+      type: 'aborted',
+      message: 'the batch was cancelled (llm-batch cancel) before this request ran; the next --resume sends it again',
+    };
     for (const id of ids) {
-      const entry = index.get(id)!;
-      const row: ResultRow = {
-        ...entryRowBase(entry),
-        response: null,
-        error: { type: 'aborted', message: 'the batch was cancelled (llm-batch cancel) before this request ran; the next --resume sends it again' },
+      await this.writeUnanswered(index.get(id)!, error, {
         attempts: 0,
-        latency_ms: null,
         started_at: null,
         finished_at: null,
-        model: null,
-        finish_reason: null,
-        usage: null,
         ...(chunk.batchId ? { batch_id: chunk.batchId } : {}),
-        ...(this.o.structured ? { output: null } : {}),
-      };
-      await this.o.writer.write(row);
-      this.o.onRow(row);
+      });
     }
+  }
+
+  /** Writes the row of a batch line that got no answer: `error`, and how often and when the batch tried it. */
+  private async writeUnanswered(
+    entry: IndexEntry,
+    error: RowError,
+    tried: Pick<ResultRow, 'attempts' | 'started_at' | 'finished_at' | 'batch_id'>,
+  ): Promise<void> {
+    const { attempts, started_at, finished_at, batch_id } = tried;
+    const row: ResultRow = {
+      ...entryRowBase(entry),
+      response: null,
+      error,
+      attempts,
+      latency_ms: null,
+      started_at,
+      finished_at,
+      model: null,
+      finish_reason: null,
+      usage: null,
+      ...(batch_id !== undefined ? { batch_id } : {}),
+      ...(this.o.structured ? { output: null } : {}),
+    };
+    await this.o.writer.write(row);
+    this.o.onRow(row);
   }
 
   private reportProgress(): void {
