@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 
@@ -15,14 +16,18 @@ const ctx = useServerAndCaseDir('llm-batch-batchresumecheck-');
 const prompts = (n: number, word = 'q') => Array.from({ length: n }, (_, i) => `${word}${i + 1}`);
 const rowsOf = (file: string): Array<{ prompt: string; response: string | null }> => (fs.existsSync(file) ? parseJsonl(fs.readFileSync(file, 'utf8')) : []);
 const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05', '--no-cache'];
-const uploadedPrompts = () =>
-  ctx.server.batchState.uploaded.map((f) =>
-    f.bytes
-      .toString('utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).body.messages.at(-1).content as string),
-  );
+const uploadedPrompts = () => uploadedPromptsOf(ctx.server.batchState);
+
+/** A run from stdin (3 prompts) that exits 75 with its batch held on the server, then let go: what a resume finds. */
+async function pendingFromStdin(): Promise<{ out: string; args: string[] }> {
+  let holding = true;
+  ctx.server.options.batches = { stepMs: 20, hold: () => holding };
+  const out = path.join(ctx.dir, 'out.jsonl');
+  const args = ['-', '-o', out, ...batchArgs(), '--input-format', 'txt'];
+  expect((await runCli([...args, '--no-wait', '-q'], { stdin: `${prompts(3).join('\n')}\n` })).code).toBe(75);
+  holding = false;
+  return { out, args };
+}
 
 describe('--batch-api --resume with batches pending', () => {
   it('refuses an edited input or other settings before collecting, submitting or rewriting the metadata; --force-resume collects, then sends', async () => {
@@ -66,12 +71,7 @@ describe('--batch-api --resume with batches pending', () => {
   });
 
   it('from stdin: another input is refused before it is submitted', async () => {
-    let holding = true;
-    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const args = ['-', '-o', out, ...batchArgs(), '--input-format', 'txt'];
-    expect((await runCli([...args, '--no-wait', '-q'], { stdin: `${prompts(3).join('\n')}\n` })).code).toBe(75);
-    holding = false;
+    const { out, args } = await pendingFromStdin();
 
     // What stdin holds is not recorded: the batch is collected (that run's rows), then the other input refused.
     const other = await runCli([...args, '--resume', '-q'], { stdin: `${prompts(5, 'other').join('\n')}\n` });
@@ -84,12 +84,7 @@ describe('--batch-api --resume with batches pending', () => {
   });
 
   it('from stdin, the input that planned the pending batch passes even when they are collected first, and its added line runs', async () => {
-    let holding = true;
-    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const args = ['-', '-o', out, ...batchArgs(), '--input-format', 'txt'];
-    expect((await runCli([...args, '--no-wait', '-q'], { stdin: `${prompts(3).join('\n')}\n` })).code).toBe(75);
-    holding = false;
+    const { out, args } = await pendingFromStdin();
     const same = await runCli([...args, '--resume'], { stdin: `${prompts(4).join('\n')}\n` });
     expect(same.code, same.stderr).toBe(0);
     expect(uploadedPrompts()).toEqual([prompts(3), ['q4']]);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { until } from '../helpers/until.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
@@ -236,14 +237,7 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
     const out = path.join(ctx.dir, 'out.jsonl');
     const summary = path.join(ctx.dir, 'summary.json');
-    const uploadedPrompts = () =>
-      ctx.server.batchState.uploaded.map((f) =>
-        f.bytes
-          .toString('utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l).body.messages.at(-1).content as string),
-      );
+    const uploadedPrompts = () => uploadedPromptsOf(ctx.server.batchState);
     expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
 
     // Batch 1 (q1-q3) finishes; q4 is added. Under --no-wait the resume collects batch 1, submits q4

@@ -92,6 +92,17 @@ export interface MockBatchState {
   lastCreateAt?: number;
 }
 
+/** The prompts of every batch input uploaded, in order: each line's last message. */
+export function uploadedPrompts(state: Pick<MockBatchState, 'uploaded'>): string[][] {
+  return state.uploaded.map((f) =>
+    f.bytes
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).body.messages.at(-1).content as string),
+  );
+}
+
 export interface BatchRoutes {
   state: MockBatchState;
   /** Handles /v1/files* and /v1/batches*; false for any other path. */
