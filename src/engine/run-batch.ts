@@ -29,6 +29,17 @@ const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'E
 /** Waits for descriptors per prompt before the shortage is reported as its failure. */
 const MAX_LOCAL_WAITS = 200;
 
+/**
+ * llama.cpp's server answers `503 Loading model` until its model is in memory (seconds to minutes):
+ * a cron job that starts it beside the batch would otherwise fail every prompt within the 3.5 s its
+ * retries last. Such replies are waited out, uncounted, for up to LOADING_WAIT_MS since the first
+ * one (a model that never loads then fails as any 503 does); an answer ends the wait.
+ */
+const isModelLoading = (error: AttemptError): boolean => error.info.status === 503 && /\bloading model\b/i.test(error.message);
+const LOADING_WAIT_MS = 10 * 60_000;
+/** Between a prompt's tries while the model loads: the server refuses at once, so one a second or so. */
+const LOADING_RETRY_MS = 1_000;
+
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
   /** Set when the run stopped before every record had a row. */
@@ -93,6 +104,8 @@ class Engine {
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
+  /** When the server first said it was loading its model (undefined once it answered). */
+  private loadingSince: number | undefined;
   /** Every attempt's deadlines, under the run's hard stop. */
   private readonly deadlines: DeadlineOptions;
   /** Where finished records wait for the consumer, and the pull's state (set by `run`). */
@@ -379,6 +392,14 @@ class Engine {
       this.after(run, 50 * Math.min(run.localWaits, 20));
       return;
     }
+    if (isModelLoading(error) && this.stillLoading()) {
+      const delayMs = LOADING_RETRY_MS * (0.5 + o.random());
+      run.due = 'retry';
+      this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
+      run.attempt++;
+      this.after(run, delayMs);
+      return;
+    }
     run.failures++;
     const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status);
     if (lastChance) {
@@ -397,6 +418,13 @@ class Engine {
     this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
     run.attempt++;
     this.after(run, delayMs);
+  }
+
+  /** Whether a `503 Loading model` is still waited out (LOADING_WAIT_MS from the first). */
+  private stillLoading(): boolean {
+    const now = this.o.clock.now();
+    this.loadingSince ??= now;
+    return now - this.loadingSince < LOADING_WAIT_MS;
   }
 
   /** The record's next attempt after `ms` (a backoff, a wait for descriptors); a stop meanwhile cuts it short. */
@@ -501,6 +529,7 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
+      this.loadingSince = undefined;
       const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,

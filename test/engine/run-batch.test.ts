@@ -517,6 +517,61 @@ describe('runBatch stats', () => {
   });
 });
 
+describe('runBatch and a server still loading its model', () => {
+  const loading = () => new AttemptError('http', 'HTTP 503: Loading model', { status: 503 });
+
+  it("waits out llama.cpp's 503 Loading model without spending --retries, then answers", async () => {
+    let loaded = false;
+    const complete: Complete = async () => {
+      if (!loaded) throw loading();
+      return answer('a');
+    };
+    const stats = createStats();
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(3)), options(complete, { stats, retries: 0, clock })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    // 90 virtual seconds of loading: ~60 tries per prompt at about one a second, none counted.
+    for (let i = 0; i < 900 && !finished; i++) await clock.advance(100);
+    expect(finished).toBe(false);
+    loaded = true;
+    for (let i = 0; i < 100 && !finished; i++) await clock.advance(100);
+    const { rows } = await run;
+    expect(rows.map((r) => r.error)).toEqual([null, null, null]);
+    expect(rows.every((r) => r.attempts > 40)).toBe(true);
+    expect(stats.failed).toBe(0);
+  });
+
+  it('a model that never loads fails as any 503 does once 10 minutes have passed since the first', async () => {
+    const complete: Complete = async () => {
+      throw loading();
+    };
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(2)), options(complete, { retries: 1, clock })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 6_300 && !finished; i++) await clock.advance(100);
+    const { rows } = await run;
+    expect(clock.now()).toBeGreaterThanOrEqual(600_000);
+    expect(rows.map((r) => r.error?.status)).toEqual([503, 503]);
+    expect(rows.map((r) => r.error?.message)).toEqual(['HTTP 503: Loading model', 'HTTP 503: Loading model']);
+  });
+
+  it('another 503 is retried as before, counted', async () => {
+    const complete: Complete = async () => {
+      throw new AttemptError('http', 'HTTP 503: The server is overloaded', { status: 503 });
+    };
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(1)), options(complete, { retries: 2, clock })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(100);
+    const { rows } = await run;
+    expect(rows[0]!.attempts).toBe(3);
+    expect(clock.now()).toBeLessThan(10_000);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Stops
 // ---------------------------------------------------------------------------------------------

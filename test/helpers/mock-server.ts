@@ -17,6 +17,8 @@ export type FaultKind =
   | '500'
   | '502'
   | '503'
+  /** llama.cpp's server while its model loads: 503 `Loading model` (its `code` a number). */
+  | 'loading'
   | '400'
   | '401'
   | '403'
@@ -211,6 +213,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   '500',
   '502',
   '503',
+  'loading',
   '400',
   '401',
   '403',
@@ -852,6 +855,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           res.write(json.slice(0, json.length >> 2));
           return holdThenDestroy(ctx);
         }
+        case 'loading':
+          return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
         default: {
           const spec = STATUS_FAULTS[fault]!;
           return sendJson(res, rec, spec.status, errorBody(spec.message, spec.type, spec.code), ctx.headers);
