@@ -14,6 +14,11 @@ export interface CompletionRequest {
   /** Structured outputs or JSON mode (see structured/). */
   response_format?: Record<string, unknown>;
   stream: boolean;
+  /**
+   * false: a streamed request without `stream_options`, for a server that refused it (sdk-complete.ts);
+   * its answer then carries no usage.
+   */
+  streamUsage?: false;
 }
 
 export interface CompletionResult {

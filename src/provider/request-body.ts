@@ -79,7 +79,7 @@ export function wireBody(request: CompletionRequest, limitField: TokenLimitField
   if (request.max_tokens !== undefined) body[limitField] = request.max_tokens;
   if (request.response_format !== undefined) body.response_format = request.response_format;
   body.stream = request.stream;
-  if (request.stream) body.stream_options = { include_usage: true };
+  if (request.stream && request.streamUsage !== false) body.stream_options = { include_usage: true };
   return body;
 }
 

@@ -18,6 +18,9 @@ function redactInfo(info: AttemptErrorInfo, redact: (text: string) => string): A
   return out as AttemptErrorInfo;
 }
 
+/** A 400 that names `stream_options`: the server does not know the field (any wording names it). */
+const refusesStreamOptions = (error: AttemptError): boolean => error.info.status === 400 && error.message.includes('stream_options');
+
 /**
  * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean
  * path (lean-chat.ts), which does not load the SDK's client; an injected fetch (the `--mock`
@@ -33,13 +36,28 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, limitField, pool)));
   const attempt = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
     target ? leanChat(target, limitField, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx));
+  const redacted = (error: AttemptError): AttemptError =>
+    options.redact ? new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact)) : error;
   const classified = (err: unknown): never => {
-    const error = classifyError(err);
-    if (!options.redact) throw error;
-    throw new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact));
+    throw redacted(classifyError(err));
   };
+  // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
+  // older vLLM) would fail every streamed row: after the first such refusal streamed requests go
+  // without it, their answers without usage (estimated, and counted in the summary), and each
+  // request refused for it is sent again at once, uncounted.
+  let streamUsage = true;
+  const send = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
+    attempt(streamUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx);
   // A promise, not an async function: no suspended call held per request in flight (issue 16).
-  const complete: Complete = (request, ctx) => attempt(request, ctx).catch(classified);
+  const complete: Complete = (request, ctx) => {
+    const withUsage = streamUsage && request.stream;
+    return send(request, ctx).catch((err: unknown) => {
+      const error = classifyError(err);
+      if (!withUsage || !refusesStreamOptions(error)) throw redacted(error);
+      streamUsage = false;
+      return send(request, ctx).catch(classified);
+    });
+  };
   return Object.assign(complete, {
     async warmUp() {
       if (viaSdk) return void (await (await sdkChat()).warmUp());

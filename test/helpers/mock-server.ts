@@ -113,6 +113,8 @@ export interface MockServerOptions {
    * pieces without `index`, the argument fragments without id or name. Default: as OpenAI does.
    */
   toolCallShape?: 'object-arguments' | 'no-index';
+  /** A 400 for any request with `stream_options`, in Azure's words (api-versions before 2024-09-01-preview). */
+  refuseStreamOptions?: boolean;
 }
 
 export interface MockServer {
@@ -543,6 +545,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           ? "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"
           : "Missing required parameter: 'messages'.";
       return sendJson(res, rec, 400, errorBody(message, 'invalid_request_error', body === undefined ? 'invalid_json' : 'missing_required_parameter'), base);
+    }
+    if (opts.refuseStreamOptions && body.stream_options !== undefined) {
+      return sendJson(res, rec, 400, errorBody('Unrecognized request argument supplied: stream_options', 'invalid_request_error', null), base);
     }
 
     const directives = parseDirectives(prompt);

@@ -1,0 +1,41 @@
+/**
+ * A server that refuses `stream_options` (Azure before api-version 2024-09-01-preview, older vLLM:
+ * a 400 naming it) answers streamed requests sent without it: the run goes on without usage instead
+ * of failing every row. Spawns the BUILT CLI: `npm run build` first.
+ */
+import { describe, expect, it } from 'vitest';
+import { writePrompts } from '../helpers/run-cli.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh } = useServers('llm-batch-stream-options-');
+
+describe('a server that refuses stream_options', () => {
+  // -v sends through the openai SDK, not the lean transport: both fall back.
+  it.each([[[]], [['-v']]])('streamed rows are answered without usage, each refused request sent again at once (%j): exit 0', async (flags) => {
+    const { server, run } = await fresh({ latencyMs: 5, refuseStreamOptions: true });
+    const prompts = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const file = writePrompts(dir, `refused${flags.length}.txt`, prompts);
+    const r = await run([file, '-c', '2', '--retries', '0', ...flags]);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r);
+    expect(rows.map((row) => row.error)).toEqual(prompts.map(() => null));
+    expect(rows.map((row) => row.response).sort()).toEqual(prompts.map((p) => `ECHO ${p}`));
+    expect(rows.map((row) => [row.attempts, row.usage])).toEqual(prompts.map(() => [1, null]));
+    // At most the first wave (-c 2) asked for usage; every later request went without it.
+    const refused = server.requests.filter((q) => q.status === 400);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeLessThanOrEqual(2);
+    expect(server.requests).toHaveLength(prompts.length + refused.length);
+    expect(server.requests.slice(2).every((q) => q.body.stream_options === undefined)).toBe(true);
+    expect(r.stderr).toContain('6 answers without usage');
+  });
+
+  it('whole answers (--no-stream) never carried it: nothing refused', async () => {
+    const { server, run } = await fresh({ latencyMs: 5, refuseStreamOptions: true });
+    const file = writePrompts(dir, 'whole.txt', ['x', 'y']);
+    const r = await run([file, '--no-stream', '-q']);
+    expect(r.code).toBe(0);
+    expect(rowsOf(r).map((row) => row.usage?.prompt_tokens)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(server.requests.map((q) => q.status)).toEqual([200, 200]);
+  });
+});
