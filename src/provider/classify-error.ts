@@ -37,6 +37,16 @@ function serverMessage(err: APIError): string {
 /** OpenRouter's 403 for a key past its spending cap: "Key limit exceeded (monthly limit)". */
 const KEY_SPEND_LIMIT = /\bkey limit exceeded\b/i;
 
+/**
+ * A refusal that only more money lifts: waiting will not, so a run stops (exit 3) and `--resume`
+ * continues once the account is topped up. A 429 `insufficient_quota`, a 402 (out of credits:
+ * OpenRouter, DeepSeek), a 403 for a key past its spending cap (OpenRouter's "Key limit exceeded").
+ */
+export function outOfFunds(status: number, code: unknown, type: unknown, message: string): boolean {
+  if (status === 429) return code === 'insufficient_quota' || type === 'insufficient_quota';
+  return status === 402 || (status === 403 && KEY_SPEND_LIMIT.test(message));
+}
+
 /** OpenRouter's 403 for an input its moderation flagged: `error.metadata` names the reasons and the input. */
 function flaggedInput(err: APIError): boolean {
   const metadata = (err.error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
@@ -85,28 +95,17 @@ export function classifyError(err: unknown): AttemptError {
       // moderation): that prompt's failed row, as other 4xx are; the run goes on.
       return new AttemptError('http', `HTTP 403: ${message}`, { status, code, headers });
     }
-    if (status === 403 && KEY_SPEND_LIMIT.test(message)) {
-      // A key past its spending cap (OpenRouter's "Key limit exceeded"): every prompt would meet it
-      // until the cap is raised, as an exhausted quota: stop, and let --resume continue.
-      return new AttemptError('quota', `HTTP 403: ${message}`, { status, code, headers, stop: 'quota' });
+    if (outOfFunds(status, code, (err.error as { type?: unknown } | undefined)?.type, message)) {
+      // Every prompt would meet it until the account is topped up: stop, and let --resume continue.
+      const said = status === 429 ? 'HTTP 429 insufficient_quota' : `HTTP ${status}`;
+      return new AttemptError('quota', `${said}: ${message}`, { status, code, headers, stop: 'quota' });
     }
     if (status === 401 || status === 403) {
       // Any other 403 stops as a rejected key: a server refusing a wrong key with a 403 would
       // otherwise fail every prompt as a row that --resume then skips.
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
     }
-    if (status === 402) {
-      // Payment Required: out of credits (OpenRouter, DeepSeek…). As an exhausted quota, every prompt
-      // would meet it until the account is topped up: stop, and let --resume continue.
-      return new AttemptError('quota', `HTTP 402: ${message}`, { status, code, headers, stop: 'quota' });
-    }
-    if (status === 429) {
-      const type = (err.error as { type?: unknown } | undefined)?.type;
-      if (code === 'insufficient_quota' || type === 'insufficient_quota') {
-        return new AttemptError('quota', `HTTP 429 insufficient_quota: ${message}`, { status, code, headers, stop: 'quota' });
-      }
-      return new AttemptError('rate_limit', `HTTP 429: ${message}`, { status, code, headers });
-    }
+    if (status === 429) return new AttemptError('rate_limit', `HTTP 429: ${message}`, { status, code, headers });
     return new AttemptError('http', `HTTP ${status}: ${message}`, { status, code, headers });
   }
   if (err instanceof SyntaxError) return new AttemptError('bad_response', `unparsable response body (${err.message.slice(0, 200)})`);

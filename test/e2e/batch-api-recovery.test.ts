@@ -129,15 +129,20 @@ describe('--batch-api --overwrite', () => {
 });
 
 describe('--batch-api: an exhausted quota', () => {
-  it('a 429 insufficient_quota on creating a batch stops the run with exit 3, and --resume goes on once topped up', async () => {
+  it.each([
+    [true, /HTTP 429 You exceeded your current quota/],
+    ['credits', /HTTP 402 Insufficient credits/],
+    ['spend-cap', /HTTP 403 Key limit exceeded/],
+  ] as const)('a refusal for want of money (%s) on creating a batch stops the run with exit 3, and --resume goes on once topped up', async (kind, said) => {
     let quota = false;
-    ctx.server.options.batches = { stepMs: 30, createQuota: () => !quota };
+    ctx.server.options.batches = { stepMs: 30, createQuota: () => !quota && kind };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
     const out = path.join(ctx.dir, 'out.jsonl');
     const args = [input, '-o', out, ...batchArgs()];
     const r = await runCli(args, { timeoutMs: 10_000 });
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/quota exhausted \(creating a batch from file-mock\d+: HTTP 429 You exceeded your current quota/);
+    expect(r.stderr).toMatch(/quota exhausted \(creating a batch from file-mock\d+: /);
+    expect(r.stderr).toMatch(said);
     expect(r.stderr).not.toMatch(/trying again at the next poll/);
     expect(ctx.server.batchState.counts.creates).toBe(0);
 

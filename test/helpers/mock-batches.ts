@@ -35,8 +35,11 @@ export interface MockBatchOptions {
   uploadHold?: () => boolean;
   /** An error status for the n-th file upload (1-based), e.g. 503 before any batch exists. */
   uploadStatus?: (n: number) => number | undefined;
-  /** Answer a batch creation with OpenAI's 429 `insufficient_quota` (nothing is created). */
-  createQuota?: () => boolean;
+  /**
+   * Answer a batch creation (nothing is created) with OpenAI's 429 `insufficient_quota` (true), a
+   * 402 out of credits (`credits`) or OpenRouter's 403 for a key past its spending cap (`spend-cap`).
+   */
+  createQuota?: () => boolean | 'credits' | 'spend-cap';
   /** Send half of a file's content, then reset the connection (a download cut off mid-file). */
   cutDownload?: () => boolean;
   /** Usage as length / 4 instead of the tokenizer: a million answers otherwise cost the mock minutes. */
@@ -373,7 +376,10 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
       const input = state.files.get(body.input_file_id);
       if (!input) return notFound(res, `file: ${body.input_file_id}`);
-      if (options().createQuota?.()) {
+      const quota = options().createQuota?.();
+      if (quota === 'credits') return send(res, 402, { error: { message: 'Insufficient credits. Add more using https://openrouter.ai/credits', code: 402 } });
+      if (quota === 'spend-cap') return send(res, 403, { error: { message: 'Key limit exceeded (monthly limit). Manage it using https://openrouter.ai/settings/keys', code: 403 } });
+      if (quota) {
         const message = 'You exceeded your current quota, please check your plan and billing details.';
         return send(res, 429, { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } });
       }
