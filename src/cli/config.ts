@@ -11,7 +11,7 @@ import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
-import { sameFile } from '../util/same-file.js';
+import { isOpenAs, sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
@@ -105,6 +105,8 @@ export interface Environment {
   stdoutIsTTY: boolean;
   /** The file descriptor behind stdout, when there is one: a side file must not be it. */
   stdoutFd?: number;
+  /** The file descriptor behind stdin, when there is one: the output must not be the file it reads. */
+  stdinFd?: number;
 }
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -161,7 +163,7 @@ function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliCon
   return { kind: 'stdin' };
 }
 
-function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean): CliConfig['output'] {
+function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean, stdinFd: number | undefined): CliConfig['output'] {
   // `-o "$OUT"` with OUT unset: said as such, not as a file that cannot be made in the parent folder.
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('--output needs a file path ("-" for stdout); it was empty');
   if (flags.output !== undefined && flags.output !== '-') {
@@ -169,6 +171,11 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: 
     // By name, and by what is on disk: a symlink or hard link to the input would be emptied.
     if (input.kind === 'file' && sameFile(input.path, flags.output)) {
       throw new UsageError(`--output ${flags.output} is the input file: choose another path (the input would be overwritten)`);
+    }
+    // `-o out.jsonl < out.jsonl`: emptied by --overwrite, or (--resume) every row written is read
+    // back as one more prompt, for ever.
+    if (input.kind === 'stdin' && isOpenAs(flags.output, stdinFd)) {
+      throw new UsageError(`--output ${flags.output} is the file on standard input: choose another path (the input would be overwritten)`);
     }
     return { kind: 'file', path: flags.output, format };
   }
@@ -344,7 +351,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const { env } = environment;
   const input = resolveInput(inputArg, environment.stdinIsTTY);
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
-  const output = resolveOutput(input, flags, environment.stdoutIsTTY);
+  const output = resolveOutput(input, flags, environment.stdoutIsTTY, environment.stdinFd);
   checkSideFiles(input, output, flags, environment.stdoutFd);
   checkFlagCombinations(input, output, flags);
   // A typo in the braces sends the same literal prompt on every row, paid for each time.

@@ -56,6 +56,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         stdinIsTTY: io.stdin.isTTY === true,
         stdoutIsTTY: io.stdout.isTTY === true,
         stdoutFd: fdOf(io.stdout),
+        stdinFd: fdOf(io.stdin),
       },
       argv,
     );
@@ -82,7 +83,7 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 /** The descriptor of a process stream; undefined for a stream an embedder or a test passes in. */
-function fdOf(stream: NodeJS.WritableStream): number | undefined {
+function fdOf(stream: NodeJS.WritableStream | NodeJS.ReadableStream): number | undefined {
   const fd = (stream as { fd?: unknown }).fd;
   return typeof fd === 'number' ? fd : undefined;
 }

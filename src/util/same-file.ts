@@ -46,3 +46,20 @@ export function sameFile(a: string, b: string): boolean {
   if (sa && sb) return sa.dev === sb.dev && sa.ino === sb.ino;
   return landingPath(a) === landingPath(b);
 }
+
+/**
+ * Whether `file` is the regular file open as descriptor `fd` (same device and inode): `llm-batch -o
+ * out.jsonl < out.jsonl` reads the file the run is about to write. Pipes, terminals and devices are
+ * never it.
+ */
+export function isOpenAs(file: string, fd: number | undefined): boolean {
+  if (fd === undefined) return false;
+  let open: fs.Stats;
+  try {
+    open = fs.fstatSync(fd);
+  } catch {
+    return false;
+  }
+  const named = statOf(file);
+  return open.isFile() && named !== undefined && named.dev === open.dev && named.ino === open.ino;
+}

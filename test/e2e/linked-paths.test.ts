@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, runShell } from '../helpers/run-cli.js';
 import { useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir: root, fresh } = useServers('llm-batch-linked-paths-');
@@ -192,5 +192,35 @@ describe.concurrent('--compact, merge and report with -o a link to an input', ()
     expect(r.stderr).toMatch(/-o \S+link\.jsonl is the --input file/);
     expect(r.code).toBe(2);
     expect(fs.readFileSync(c.at('p.txt'), 'utf8')).toBe(PROMPTS);
+  });
+});
+
+describe.concurrent('-o the file that is on standard input (`-o out < out`)', () => {
+  it.each([
+    ['--overwrite', 'p.txt'],
+    ['--resume', 'res.jsonl'],
+    ['--overwrite', 'link'],
+  ])('%s with stdin redirected from %s: exit 2 before anything is sent, the file kept', async (flag, name) => {
+    const { server } = await fresh();
+    const c = caseDir();
+    if (name === 'res.jsonl') fs.writeFileSync(c.at(name), '');
+    if (name === 'link') c.link('hard link', 'p.txt', 'link');
+    const before = fs.readFileSync(c.at(name), 'utf8');
+    // The shell opens stdin; the run is given the same file by another name or the same name.
+    const target = name === 'link' ? 'p.txt' : name;
+    const r = await runShell(`$LLM -o ${target} ${flag} --base-url ${server.url} < ${name}`, c.dir);
+    expect(r.stderr).toMatch(new RegExp(`--output ${target.replace('.', '\\.')} is the file on standard input: choose another path`));
+    expect(r.code).toBe(2);
+    expect(fs.readFileSync(c.at(name), 'utf8')).toBe(before);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a pipe or another file on stdin is fine', async () => {
+    const { server } = await fresh();
+    const c = caseDir();
+    const r = await runShell(`cat p.txt | $LLM -o out.jsonl -q --base-url ${server.url} && $LLM -o out2.jsonl -q --base-url ${server.url} < p.txt`, c.dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const out of ['out.jsonl', 'out2.jsonl']) expect(fs.readFileSync(c.at(out), 'utf8').trim().split('\n'), out).toHaveLength(2);
   });
 });
