@@ -23,22 +23,12 @@ import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
+import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
 /** Waits for descriptors per prompt before the shortage is reported as its failure. */
 const MAX_LOCAL_WAITS = 200;
-
-/**
- * llama.cpp's server answers `503 Loading model` until its model is in memory (seconds to minutes):
- * a cron job that starts it beside the batch would otherwise fail every prompt within the 3.5 s its
- * retries last. Such replies are waited out, uncounted, for up to LOADING_WAIT_MS since the first
- * one (a model that never loads then fails as any 503 does); an answer ends the wait.
- */
-const isModelLoading = (error: AttemptError): boolean => error.info.status === 503 && /\bloading model\b/i.test(error.message);
-const LOADING_WAIT_MS = 10 * 60_000;
-/** Between a prompt's tries while the model loads: the server refuses at once, so one a second or so. */
-const LOADING_RETRY_MS = 1_000;
 
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
@@ -104,8 +94,8 @@ class Engine {
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
-  /** When the server first said it was loading its model (undefined once it answered). */
-  private loadingSince: number | undefined;
+  /** Prompts waiting for a model still loading (llama.cpp's `503 Loading model`). */
+  private readonly loading: LoadingWaits;
   /** Every attempt's deadlines, under the run's hard stop. */
   private readonly deadlines: DeadlineOptions;
   /** Where finished records wait for the consumer, and the pull's state (set by `run`). */
@@ -116,6 +106,7 @@ class Engine {
 
   constructor(private readonly o: ResolvedBatchOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
+    this.loading = new LoadingWaits(o.clock, this.stop.signal);
     this.governor = new RateGovernor({
       rpm: o.rpm,
       tpm: o.tpm,
@@ -392,12 +383,11 @@ class Engine {
       this.after(run, 50 * Math.min(run.localWaits, 20));
       return;
     }
-    if (isModelLoading(error) && this.stillLoading()) {
-      const delayMs = LOADING_RETRY_MS * (0.5 + o.random());
+    if (isModelLoading(error) && this.loading.hold(run.request.model, run.resume, run.cancel)) {
+      // Not a failure of the prompt: sent again, uncounted, once the model answers (or as its probe).
       run.due = 'retry';
-      this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
+      this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs: LOADING_PROBE_MS });
       run.attempt++;
-      this.after(run, delayMs);
       return;
     }
     run.failures++;
@@ -418,13 +408,6 @@ class Engine {
     this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
     run.attempt++;
     this.after(run, delayMs);
-  }
-
-  /** Whether a `503 Loading model` is still waited out (LOADING_WAIT_MS from the first). */
-  private stillLoading(): boolean {
-    const now = this.o.clock.now();
-    this.loadingSince ??= now;
-    return now - this.loadingSince < LOADING_WAIT_MS;
   }
 
   /** The record's next attempt after `ms` (a backoff, a wait for descriptors); a stop meanwhile cuts it short. */
@@ -529,7 +512,7 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
-      this.loadingSince = undefined;
+      this.loading.loaded(request.model);
       const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
@@ -658,6 +641,18 @@ class RecordRun {
   next(): void {
     this.engine.next(this);
   }
+
+  /** The next attempt after a wait held elsewhere (a model loading); a throw fails the run as in `after`. */
+  readonly resume = (): void => {
+    try {
+      this.engine.next(this);
+    } catch (err) {
+      this.reject(err);
+    }
+  };
+
+  /** The run stopped during such a wait. */
+  readonly cancel = (): void => this.resolve(this.cutShort());
 
   /** The record's row (null: a stop left it unfinished), once. */
   resolve(row: ResultRow | null): void {

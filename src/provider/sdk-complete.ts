@@ -42,9 +42,10 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     throw redacted(classifyError(err));
   };
   // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
-  // older vLLM) would fail every streamed row: after the first such refusal streamed requests go
-  // without it, their answers without usage (estimated, and counted in the summary), and each
-  // request refused for it is sent again at once, uncounted.
+  // older vLLM) would fail every streamed row. A 400 naming it is sent again at once without it,
+  // uncounted; if that is answered, later streamed requests go without it too, their answers without
+  // usage (counted in the summary). One the server refuses again was not about the field (vLLM's and
+  // LiteLLM's validation errors quote the whole request body): it fails as it came, nothing turned off.
   let streamUsage = true;
   const send = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
     attempt(streamUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx);
@@ -54,8 +55,16 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     return send(request, ctx).catch((err: unknown) => {
       const error = classifyError(err);
       if (!withUsage || !refusesStreamOptions(error)) throw redacted(error);
-      streamUsage = false;
-      return send(request, ctx).catch(classified);
+      return attempt({ ...request, streamUsage: false }, ctx).then(
+        (result) => {
+          streamUsage = false;
+          return result;
+        },
+        (again: unknown) => {
+          const second = classifyError(again);
+          throw redacted(second.info.status === 400 ? error : second);
+        },
+      );
     });
   };
   return Object.assign(complete, {

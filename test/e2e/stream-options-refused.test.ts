@@ -26,7 +26,8 @@ describe('a server that refuses stream_options', () => {
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect(refused.length).toBeLessThanOrEqual(2);
     expect(server.requests).toHaveLength(prompts.length + refused.length);
-    expect(server.requests.slice(2).every((q) => q.body.stream_options === undefined)).toBe(true);
+    // Only the refused requests carried the field: once one went through without it, no other asked.
+    expect(server.requests.filter((q) => q.body.stream_options !== undefined)).toEqual(refused);
     expect(r.stderr).toContain('6 answers without usage');
   });
 
@@ -37,5 +38,23 @@ describe('a server that refuses stream_options', () => {
     expect(r.code).toBe(0);
     expect(rowsOf(r).map((row) => row.usage?.prompt_tokens)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(server.requests.map((q) => q.status)).toEqual([200, 200]);
+  });
+});
+
+describe('a 400 that only quotes stream_options (a validation error echoing the body)', () => {
+  it('fails its own row, sent once more without the field, and every other streamed row keeps its usage', async () => {
+    const { server, run } = await fresh({ latencyMs: 5 });
+    const prompts = ['a', 'bad [[fault:quoting400*9]]', 'c', 'd'];
+    const file = writePrompts(dir, 'quoting.txt', prompts);
+    const r = await run([file, '-c', '1', '--order', 'input', '-q']);
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r);
+    expect(rows[1]!.error).toMatchObject({ type: 'http', status: 400 });
+    expect(rows[1]!.error!.message).toContain('stream_options');
+    for (const i of [0, 2, 3]) expect(rows[i]!.usage?.prompt_tokens, prompts[i]).toEqual(expect.any(Number));
+    // The bad prompt: as asked, then once without the field; the rest still ask for usage.
+    const bad = server.requests.filter((q) => q.prompt === prompts[1]);
+    expect(bad.map((q) => q.body.stream_options !== undefined)).toEqual([true, false]);
+    expect(server.requests.filter((q) => q.prompt !== prompts[1]).every((q) => q.body.stream_options !== undefined)).toBe(true);
   });
 });

@@ -520,26 +520,53 @@ describe('runBatch stats', () => {
 describe('runBatch and a server still loading its model', () => {
   const loading = () => new AttemptError('http', 'HTTP 503: Loading model', { status: 503 });
 
-  it("waits out llama.cpp's 503 Loading model without spending --retries, then answers", async () => {
+  it("waits out llama.cpp's 503 Loading model without spending --retries, one probe a second, then answers", async () => {
     let loaded = false;
+    let calls = 0;
     const complete: Complete = async () => {
+      calls++;
       if (!loaded) throw loading();
       return answer('a');
     };
     const stats = createStats();
     const clock = new FakeClock();
-    const run = drain(runBatch(from(range(3)), options(complete, { stats, retries: 0, clock })));
+    const run = drain(runBatch(from(range(20)), options(complete, { stats, retries: 0, concurrency: 4, clock })));
     let finished = false;
     void run.finally(() => (finished = true));
-    // 90 virtual seconds of loading: ~60 tries per prompt at about one a second, none counted.
+    // 90 virtual seconds of loading: every prompt in hand tried once, then one probe a second (not
+    // each waiting prompt a second: that was ~20 requests a second here).
     for (let i = 0; i < 900 && !finished; i++) await clock.advance(100);
     expect(finished).toBe(false);
+    const waiting = calls;
+    expect(waiting).toBeGreaterThanOrEqual(20 + 85);
+    expect(waiting).toBeLessThanOrEqual(20 + 91);
     loaded = true;
+    // The probe's answer sends everyone at once: done in about a second, not one a second.
+    const loadedAt = clock.now();
     for (let i = 0; i < 100 && !finished; i++) await clock.advance(100);
     const { rows } = await run;
-    expect(rows.map((r) => r.error)).toEqual([null, null, null]);
-    expect(rows.every((r) => r.attempts > 40)).toBe(true);
+    expect(clock.now() - loadedAt).toBeLessThanOrEqual(1_100);
+    expect(rows.map((r) => r.error)).toEqual(rows.map(() => null));
+    expect(rows.reduce((n, r) => n + r.attempts, 0)).toBe(calls);
     expect(stats.failed).toBe(0);
+  });
+
+  it("one model's answers do not restart another's 10 minutes (-m A,B with B never loading)", async () => {
+    const complete: Complete = async (request) => {
+      if (request.model === 'b') throw loading();
+      return answer('a');
+    };
+    const clock = new FakeClock();
+    const records = range(6).map((r, i) => ({ ...r, params: { ...r.params, model: i % 2 ? 'b' : 'a' } }));
+    const run = drain(runBatch(from(records), options(complete, { retries: 0, concurrency: 2, clock })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 6_300 && !finished; i++) await clock.advance(100);
+    const { rows } = await run;
+    expect(clock.now()).toBeGreaterThanOrEqual(600_000);
+    expect(clock.now()).toBeLessThan(620_000);
+    expect(rows.filter((r) => r.error === null)).toHaveLength(3);
+    expect(rows.filter((r) => r.error?.status === 503)).toHaveLength(3);
   });
 
   it('a model that never loads fails as any 503 does once 10 minutes have passed since the first', async () => {

@@ -378,7 +378,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       if (!input) return notFound(res, `file: ${body.input_file_id}`);
       const quota = options().createQuota?.();
       if (quota === 'credits') return send(res, 402, { error: { message: 'Insufficient credits. Add more using https://openrouter.ai/credits', code: 402 } });
-      if (quota === 'spend-cap') return send(res, 403, { error: { message: 'Key limit exceeded (monthly limit). Manage it using https://openrouter.ai/settings/keys', code: 403 } });
+      if (quota === 'spend-cap')
+        return send(res, 403, { error: { message: 'Key limit exceeded (monthly limit). Manage it using https://openrouter.ai/settings/keys', code: 403 } });
       if (quota) {
         const message = 'You exceeded your current quota, please check your plan and billing details.';
         return send(res, 429, { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } });

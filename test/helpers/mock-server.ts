@@ -19,6 +19,8 @@ export type FaultKind =
   | '503'
   /** llama.cpp's server while its model loads: 503 `Loading model` (its `code` a number). */
   | 'loading'
+  /** A 400 whose message quotes the whole request body, as vLLM's and LiteLLM's validation errors do. */
+  | 'quoting400'
   | '400'
   | '401'
   | '403'
@@ -216,6 +218,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   '502',
   '503',
   'loading',
+  'quoting400',
   '400',
   '401',
   '403',
@@ -860,6 +863,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           res.write(json.slice(0, json.length >> 2));
           return holdThenDestroy(ctx);
         }
+        case 'quoting400':
+          return sendJson(res, rec, 400, errorBody(`1 validation error: input ${JSON.stringify(ctx.body)}`, 'BadRequestError', null), ctx.headers);
         case 'loading':
           return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
         default: {
