@@ -209,9 +209,19 @@ class Engine {
     }
   }
 
-  /** A finished record's row, or null when a stop left it unfinished. */
+  /**
+   * A finished record's row, or null when a stop left it unfinished. Never throws: a record must
+   * land in the buffer whatever happens, or the run waits for it for ever.
+   */
   settle(seq: number, row: ResultRow | null): void {
-    if (row) this.o.onRow?.(row);
+    if (row) {
+      try {
+        this.o.onRow?.(row);
+      } catch (err) {
+        // The caller's own hook failed: its row is still handed out, then the run throws.
+        this.fail(err);
+      }
+    }
     this.buffer.put(seq, row);
     this.changes.notify();
   }
@@ -223,8 +233,19 @@ class Engine {
 
   /** A record whose processing threw: the run fails with the first such error. */
   crashed(seq: number, err: unknown): void {
-    this.pull.inputError ??= err;
+    this.fail(err);
     this.settle(seq, null);
+  }
+
+  /**
+   * The run fails with `err` (the first failure wins), thrown once the rows already made are handed
+   * out: nothing more is sent and requests in flight are aborted (no row: a resume re-runs them),
+   * since the run ends in an error whatever they answer.
+   */
+  private fail(err: unknown): void {
+    this.pull.inputError ??= err;
+    this.stop.abort(err);
+    this.abort.abort(err);
   }
 
   /** A stop with no reason of our own (the caller's signals) ends the run as 'interrupted'. */

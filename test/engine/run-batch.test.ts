@@ -222,6 +222,37 @@ describe('runBatch rows and attempts', () => {
     await expect(drain(runBatch(from([rec(0)]), options(complete, { retries: -1 })))).rejects.toThrow(/retries must be a whole number/);
   });
 
+  it.each([
+    ['the first row', 1],
+    ['the second row', 2],
+  ])('an onRow that throws on %s fails the run with its error, its requests in flight aborted', async (_name, failOn) => {
+    const { calls, complete } = controlled();
+    const stop = new AbortController();
+    let seen = 0;
+    const onRow = () => {
+      if (++seen === failOn) throw new Error('onRow boom');
+    };
+    const rows: string[] = [];
+    const run = (async () => {
+      for await (const row of runBatch(from(range(10)), options(complete, { concurrency: 3, onRow, stopSignal: stop.signal }))) rows.push(row.id);
+    })();
+    await until(() => calls.length === 3, 'three requests in flight');
+    for (let i = 0; i < failOn - 1; i++) {
+      calls[i]!.d.resolve(answer(`a${i}`));
+      await until(() => rows.length === i + 1 && calls.length === i + 4, `row ${i} out and the next request sent`);
+    }
+    calls[failOn - 1]!.d.resolve(answer('last'));
+    // The old engine never put the row whose onRow threw in its buffer, and waited for it for ever.
+    await expect(run).rejects.toThrow(/^onRow boom$/);
+    // The row whose hook threw is handed out (the engine counted it), then the error.
+    expect(rows).toEqual(Array.from({ length: failOn }, (_, i) => `r${i}`));
+    // The slot the last answer freed went to the next prompt before that answer's row was made: it
+    // is aborted with the others, and none follows.
+    expect(calls).toHaveLength(failOn + 3);
+    expect(calls.slice(failOn).every((c) => c.ctx.signal.aborted)).toBe(true);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+  });
+
   it('an input iterator that throws ends the run with that error (no silent truncation)', async () => {
     async function* broken(): AsyncGenerator<PromptRecord> {
       yield rec(0);
