@@ -157,6 +157,26 @@ describe('runBatch', () => {
     expect(sent).toEqual([]);
   });
 
+  it.each<[string, Partial<BatchOptions>, RegExp]>([
+    // NaN is what `Number(process.env.X)` of an unset variable gives: it switched the tpm cap off.
+    ['defaultCompletionTokens NaN', { defaultCompletionTokens: Number.NaN, tpm: 1200 }, /^defaultCompletionTokens must be a whole number >= 0, got NaN$/],
+    ['defaultCompletionTokens below 0', { defaultCompletionTokens: -1000 }, /^defaultCompletionTokens must be a whole number >= 0, got -1000$/],
+    ['defaultCompletionTokens a fraction', { defaultCompletionTokens: 2.5 }, /^defaultCompletionTokens must be a whole number >= 0, got 2.5$/],
+    ['maxTokens -1', { maxTokens: -1 }, /^maxTokens must be a positive integer, got -1$/],
+    ['maxTokens 0', { maxTokens: 0 }, /^maxTokens must be a positive integer, got 0$/],
+    ['maxTokens 1.5', { maxTokens: 1.5 }, /^maxTokens must be a positive integer, got 1.5$/],
+    ['maxTokens NaN', { maxTokens: Number.NaN }, /^maxTokens must be a positive integer, got NaN$/],
+    ['maxTokens as a string', { maxTokens: '100' as unknown as number }, /^maxTokens must be a positive integer, got "100"$/],
+    ['budgetMaxTokens NaN', { budgetMaxTokens: Number.NaN }, /^budgetMaxTokens must be a positive integer, got NaN$/],
+    ['stream as a string', { stream: 'false' as unknown as boolean }, /^stream must be true or false, got "false"$/],
+  ])('refuses %s with a UsageError naming the option', async (_name, bad, message) => {
+    const { complete, sent } = answering();
+    const run = drain(runBatch(asyncRecords(record(0)), { complete, model: 'm', ...bad } as BatchOptions));
+    await expect(run).rejects.toThrow(message);
+    await expect(run).rejects.toMatchObject({ name: 'UsageError', code: 'usage', exitCode: ExitCode.usage });
+    expect(sent).toEqual([]);
+  });
+
   it.each([0, 2])('accepts temperature %d (the bounds the CLI allows)', async (temperature) => {
     const { complete, sent } = answering();
     await drain(runBatch(asyncRecords(record(0)), { complete, model: 'm', temperature }));

@@ -41,7 +41,7 @@ export interface BatchOptions {
   readonly order?: 'completion' | 'input';
   /**
    * Answer-token estimate for the TPM budget when a request sets no max_tokens, until 16 answers
-   * say how long they run (then their 95th percentile + 10 %). @default 256
+   * say how long they run (then their 95th percentile + 10 %); a whole number, 0 to count prompts only. @default 256
    */
   readonly defaultCompletionTokens?: number;
   /** Stop admitting prompts; in-flight ones may finish. Unstarted prompts get no row. */
@@ -93,15 +93,26 @@ type OptionalOptions =
 
 export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> & Pick<BatchOptions, OptionalOptions>;
 
-function positive(name: string, value: number | undefined, integer: boolean): void {
+/** A value as a message shows it: strings quoted, `undefined` named. */
+const shown = (value: unknown): string => (value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/** A number option, unless unset: a NaN (`Number(process.env.X)` of an unset variable) would switch a cap off. */
+function positive(name: string, value: unknown, integer: boolean): void {
   if (value === undefined) return;
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${shown(value)}`);
   }
 }
 
-/** A value as a message shows it: strings quoted, `undefined` named. */
-const shown = (value: unknown): string => (value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : String(value));
+function wholeNumber(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
+    throw new UsageError(`${name} must be a whole number >= 0, got ${shown(value)}`);
+  }
+}
+
+function flag(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new UsageError(`${name} must be true or false, got ${shown(value)}`);
+}
 
 /** The options a library user types by hand with nothing else to catch a slip: the CLI's flags check the same. */
 function checkRequestOptions(options: BatchOptions): void {
@@ -115,6 +126,8 @@ function checkRequestOptions(options: BatchOptions): void {
   if (order !== undefined && order !== 'completion' && order !== 'input') {
     throw new UsageError(`order must be "completion" or "input", got ${shown(order)}`);
   }
+  positive('maxTokens', options.maxTokens, true);
+  positive('budgetMaxTokens', options.budgetMaxTokens, true);
 }
 
 export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
@@ -124,13 +137,10 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   positive('tpm', options.tpm, false);
   positive('timeoutMs', options.timeoutMs, false);
   positive('idleTimeoutMs', options.idleTimeoutMs, false);
-  const reasks = options.structured?.retries;
-  if (reasks !== undefined && (!Number.isInteger(reasks) || reasks < 0)) {
-    throw new UsageError(`structured.retries must be a whole number >= 0, got ${reasks}`);
-  }
-  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
-    throw new UsageError(`retries must be a whole number >= 0, got ${options.retries}`);
-  }
+  wholeNumber('retries', options.retries);
+  wholeNumber('structured.retries', options.structured?.retries);
+  wholeNumber('defaultCompletionTokens', options.defaultCompletionTokens);
+  for (const name of ['stream', 'deltaEvents', 'failTruncated', 'circuitBreaker'] as const) flag(name, options[name]);
   return {
     ...options,
     stream: options.stream ?? true,
