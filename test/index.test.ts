@@ -169,12 +169,42 @@ describe('runBatch', () => {
     ['maxTokens as a string', { maxTokens: '100' as unknown as number }, /^maxTokens must be a positive integer, got "100"$/],
     ['budgetMaxTokens NaN', { budgetMaxTokens: Number.NaN }, /^budgetMaxTokens must be a positive integer, got NaN$/],
     ['stream as a string', { stream: 'false' as unknown as boolean }, /^stream must be true or false, got "false"$/],
+    ['no complete', { complete: undefined }, /^complete must be a function that sends one request \(createOpenAIComplete\(…\)\), got undefined$/],
   ])('refuses %s with a UsageError naming the option', async (_name, bad, message) => {
     const { complete, sent } = answering();
     const run = drain(runBatch(asyncRecords(record(0)), { complete, model: 'm', ...bad } as BatchOptions));
     await expect(run).rejects.toThrow(message);
     await expect(run).rejects.toMatchObject({ name: 'UsageError', code: 'usage', exitCode: ExitCode.usage });
     expect(sent).toEqual([]);
+  });
+
+  it.each([undefined, null, 'gpt-4o-mini'])('refuses options that are %s with a UsageError', async (options) => {
+    const run = drain(runBatch([record(0)], options as unknown as BatchOptions));
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    await expect(run).rejects.toThrow(/^options must be an object with at least complete and model, got /);
+  });
+
+  it.each([
+    ['a string', 'just a string', /^record 2 of the input is not a prompt record \(.*\), got "just a string"$/],
+    ['null', null, /^record 2 of the input is not a prompt record \(.*\), got null$/],
+    ['a record without messages', { id: 'x', prompt: 'hi' }, /^record 2 of the input \(id "x"\) has no messages \(.*\), got undefined$/],
+    ['a record with params not an object', { ...record(1), params: 'm' }, /^record 2 of the input \(id "r1"\): params must be an object .*, got string$/],
+  ])('refuses %s among the records with a UsageError, and stops', async (_name, bad, message) => {
+    const { complete, sent } = answering();
+    const records = [record(0), bad, ...Array.from({ length: 20 }, (_, i) => record(i + 2))] as PromptRecord[];
+    const run = drain(runBatch(records, { complete, model: 'm', concurrency: 1 }));
+    await expect(run).rejects.toThrow(message);
+    await expect(run).rejects.toMatchObject({ name: 'UsageError', code: 'usage' });
+    // Records read before the bad one may have gone out; the run does not go on to the end.
+    expect(sent.length).toBeLessThan(5);
+  });
+
+  it("sends a record without params with the run's defaults", async () => {
+    const { complete, sent } = answering();
+    const { id, line, source, prompt, messages } = record(0);
+    const { rows } = await drain(runBatch([{ id, line, source, prompt, messages } as PromptRecord], { complete, model: 'm', maxTokens: 5 }));
+    expect(sent).toEqual(['p0']);
+    expect(rows).toMatchObject([{ id: 'r0', response: 'ok', model: 'm' }]);
   });
 
   it.each([0, 2])('accepts temperature %d (the bounds the CLI allows)', async (temperature) => {

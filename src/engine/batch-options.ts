@@ -114,6 +114,20 @@ function flag(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') throw new UsageError(`${name} must be true or false, got ${shown(value)}`);
 }
 
+/**
+ * What a plain-JS caller may leave out or mistype: without these checks the run failed later with a
+ * TypeError from deep inside rather than an error with a `code`.
+ */
+function checkShape(options: unknown): asserts options is BatchOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new UsageError(`options must be an object with at least complete and model, got ${options === null ? 'null' : shown(options)}`);
+  }
+  const { complete } = options as { complete: unknown };
+  if (typeof complete !== 'function') {
+    throw new UsageError(`complete must be a function that sends one request (createOpenAIComplete(…)), got ${shown(complete)}`);
+  }
+}
+
 /** The options a library user types by hand with nothing else to catch a slip: the CLI's flags check the same. */
 function checkRequestOptions(options: BatchOptions): void {
   const { model, temperature, order } = options as { model: unknown; temperature: unknown; order: unknown };
@@ -131,6 +145,7 @@ function checkRequestOptions(options: BatchOptions): void {
 }
 
 export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
+  checkShape(options);
   checkRequestOptions(options);
   positive('concurrency', options.concurrency, true);
   positive('rpm', options.rpm, false);

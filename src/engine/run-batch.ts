@@ -19,6 +19,7 @@ import { cachedRow, failureRow, invalidRow, stoppedBeforeReaskRow, successRow, t
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { batchRecords, type BatchRecords } from './batch-records.js';
+import { checkRecord } from './check-record.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts } from '../budget/worst-case.js';
@@ -203,7 +204,7 @@ class Engine {
   private start(record: PromptRecord, seq: number): void {
     this.o.stats.read++;
     try {
-      this.begin(record, seq);
+      this.begin(checkRecord(record, seq), seq);
     } catch (err) {
       this.crashed(seq, err);
     }
