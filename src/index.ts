@@ -1,5 +1,6 @@
 /** llm-batch as a library: the engine, the provider, the readers and writers the CLI is built from. */
-export { runBatch, type BatchOutcome } from './engine/run-batch.js';
+export { runBatch } from './engine/library-run-batch.js';
+export type { BatchOutcome } from './engine/run-batch.js';
 export type { BatchOptions } from './engine/batch-options.js';
 export type { BatchEvent, StopReason } from './engine/events.js';
 export { createStats, type BatchStats } from './engine/stats.js';

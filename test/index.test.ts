@@ -9,8 +9,10 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { until } from './helpers/until.js';
 import {
+  AttemptError,
   ExitCode,
   InputError,
+  RunError,
   UsageError,
   createOpenAIComplete,
   createRedactor,
@@ -21,6 +23,7 @@ import {
   type Complete,
   type PromptRecord,
   type ResultRow,
+  type RunBudget,
 } from '../src/index.js';
 
 const KEY = 'sk-test-SECRET-123';
@@ -64,8 +67,11 @@ describe('createOpenAIComplete', () => {
     ['a 400 (each row fails)', 400, 'bad_request'],
   ])('redacts its own apiKey by default: %s', async (_name, status, code) => {
     const complete = createOpenAIComplete({ apiKey: KEY, baseURL: 'http://127.0.0.1:9/v1', fetch: echoingFetch(status, code) });
-    const { rows, outcome } = await drain(runBatch([record(0), record(1)], { complete, model: 'm', concurrency: 1, circuitBreaker: false }));
-    const seen = JSON.stringify({ rows, outcome });
+    // A run-level stop is thrown (see below): its message is scrubbed as the rows are.
+    const seen = await drain(runBatch([record(0), record(1)], { complete, model: 'm', concurrency: 1, circuitBreaker: false })).then(
+      ({ rows, outcome }) => JSON.stringify({ rows, outcome }),
+      (err: unknown) => String(err),
+    );
     expect(seen).toMatch(/Incorrect API key provided: \[redacted\]/);
     expect(seen).not.toContain('SECRET');
   });
@@ -211,5 +217,111 @@ describe('runBatch', () => {
     const { complete, sent } = answering();
     await drain(runBatch(asyncRecords(record(0)), { complete, model: 'm', temperature }));
     expect(sent).toEqual(['p0']);
+  });
+});
+
+describe('runBatch: a stop of the whole run', () => {
+  /** Answers every prompt but `p<failAt>`, which fails with `error` (for good: a stop, or every time). */
+  function failingAt(failAt: number, error: () => AttemptError) {
+    const sent: number[] = [];
+    const complete: Complete = async (request) => {
+      const i = Number(String(request.messages[0]?.content).slice(1));
+      sent.push(i);
+      if (i >= failAt) throw error();
+      return { text: `a${i}`, finishReason: 'stop', usage: null, model: request.model, headers: null };
+    };
+    return { complete, sent };
+  }
+
+  it.each<[string, number, () => AttemptError, RunError['code'], number, string[]]>([
+    [
+      'a rejected key',
+      2,
+      () => new AttemptError('auth', 'HTTP 401: Incorrect API key provided: [redacted]', { status: 401, stop: 'auth' }),
+      'auth',
+      ExitCode.usage,
+      ['a0', 'a1'],
+    ],
+    [
+      'an exhausted quota',
+      2,
+      () => new AttemptError('quota', 'HTTP 429 insufficient_quota: no credit', { status: 429, stop: 'quota' }),
+      'quota',
+      ExitCode.stoppedEarly,
+      ['a0', 'a1'],
+    ],
+    [
+      'a proxy that refuses',
+      2,
+      () => new AttemptError('auth', 'HTTP 407: proxy authentication required', { status: 407, stop: 'proxy' }),
+      'proxy',
+      ExitCode.usage,
+      ['a0', 'a1'],
+    ],
+    // The first 3 attempts all refused: the first two prompts' rows say so, the third trips the breaker.
+    [
+      'an unreachable endpoint',
+      0,
+      () => new AttemptError('connection', 'connection failed (ECONNREFUSED)', { code: 'ECONNREFUSED' }),
+      'unreachable',
+      ExitCode.unreachable,
+      ['connection', 'connection'],
+    ],
+  ])('%s is thrown as a RunError with its code and exit code, after the rows made before it', async (_name, failAt, error, code, exitCode, before) => {
+    const { complete, sent } = failingAt(failAt, error);
+    const rows: string[] = [];
+    let thrown: unknown;
+    try {
+      // README's loop: the stop must reach its catch, not end the loop as if all went well.
+      for await (const row of runBatch(
+        Array.from({ length: 30 }, (_, i) => record(i)),
+        { complete, model: 'm', concurrency: 1, retries: 0, order: 'input' },
+      )) {
+        rows.push(row.response ?? row.error!.type);
+      }
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(RunError);
+    expect(thrown).toMatchObject({ name: 'RunError', code, exitCode, message: expect.stringMatching(new RegExp(`^stopped \\(${code}\\): `)) });
+    expect(rows).toEqual(before);
+    expect(sent).toEqual([0, 1, 2]);
+  });
+
+  it('a server that refuses response_format is thrown as a RunError (code response_format)', async () => {
+    const complete: Complete = async () => {
+      throw new AttemptError('http', "HTTP 400: Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model", { status: 400 });
+    };
+    const check = () => ({ ok: true as const, value: {} });
+    const structured = { responseFormat: { type: 'json_schema', json_schema: { name: 'x', schema: {} } }, check, retries: 0 };
+    const run = drain(runBatch([record(0), record(1)], { complete, model: 'm', structured } as BatchOptions));
+    await expect(run).rejects.toMatchObject({ code: 'response_format', exitCode: ExitCode.usage });
+  });
+
+  it("the caller's own stop is no error: the loop ends, and the return value says interrupted", async () => {
+    const stop = new AbortController();
+    const complete: Complete = async (request) => {
+      stop.abort();
+      return { text: 'ok', finishReason: 'stop', usage: null, model: request.model, headers: null };
+    };
+    const { rows, outcome } = await drain(runBatch([record(0), record(1), record(2)], { complete, model: 'm', concurrency: 1, stopSignal: stop.signal }));
+    expect(rows.map((r) => r.id)).toEqual(['r0']);
+    expect(outcome).toEqual({ stopped: 'interrupted', message: 'interrupted' });
+  });
+
+  it('a budget that is spent is no error: the loop ends, and the return value says budget', async () => {
+    const { complete, sent } = failingAt(99, () => new AttemptError('http', 'never'));
+    const budget = {
+      capUsd: 0.01,
+      admit: async () => ({ kind: 'full', message: 'budget reached' }),
+      settle: () => {},
+      spentUsd: () => 0,
+      overrun: () => ({ answers: 0, usd: 0 }),
+      passed: () => false,
+    } as unknown as RunBudget;
+    const { rows, outcome } = await drain(runBatch([record(0), record(1)], { complete, model: 'm', budget }));
+    expect(rows).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(outcome).toEqual({ stopped: 'budget', message: 'budget reached' });
   });
 });
