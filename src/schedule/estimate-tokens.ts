@@ -1,9 +1,14 @@
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from '../types.js';
 import { isTextPart } from '../util/text-part.js';
+import { countBySlices } from './token-slices.js';
 
 /** Special-token text in a prompt is plain text to count, not a reason to throw. */
-const tokensOfText = (text: string): number => encode(text, { disallowedSpecial: new Set() }).length;
+const PLAIN = { disallowedSpecial: new Set<string>() };
+const countSlice = (slice: string): number => countTokens(slice, PLAIN);
+
+/** In bounded slices: BPE on one long unbroken run is quadratic (token-slices.ts). */
+const tokensOfText = (text: string): number => countBySlices(text, countSlice);
 
 /**
  * Text prompt tokens as OpenAI counts chat input (o200k encoding, 3 tokens of framing per message
