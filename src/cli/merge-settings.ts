@@ -1,4 +1,5 @@
 import { diffRunMeta } from '../output/index.js';
+import { sameInputFile } from './run-identity.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { withoutStoredColumns } from './stored-csv-columns.js';
 
@@ -39,11 +40,15 @@ function modelsDifference(first: Record<string, unknown>, other: Record<string, 
 
 /**
  * How `other`'s run settings differ from `first`'s, one line each (see diffRunMeta): the models as a
- * set, `--repeat`, then every other setting but the shard.
+ * set, `--repeat`, then every other setting but the shard. The input is compared by its content, as
+ * a resume compares it: shards that read one file named another way (`in.jsonl`, `./in.jsonl`,
+ * another machine's mount) are one run.
  */
 export function mergeDifferences(first: Record<string, unknown>, other: Record<string, unknown>): string[] {
+  const sameInput = sameInputFile(first, other);
   const strip = (meta: Record<string, unknown>) => {
     const { shard: _shard, model: _model, models: _models, repeat: _repeat, ...rest } = withoutStoredColumns(meta);
+    if (sameInput) delete rest['input'];
     return rest;
   };
   const models = modelsDifference(first, other);

@@ -19,7 +19,7 @@ import type { BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import type { CliConfig } from './config.js';
 import type { InputFingerprint } from './input-fingerprint.js';
-import { resumeDifferences } from './run-identity.js';
+import { resumeDifferences, sameInputFile } from './run-identity.js';
 import { addedModels, addedModelsNote, recordedModels, sortedModels } from './run-models.js';
 
 /** With --resume: whether a record already has a row, and whether that row is an error. */
@@ -150,6 +150,9 @@ export async function loadResumeSkip(
     tagRows,
     meta: {
       ...current,
+      // The same file named another way (`./in.txt`, from another folder or machine) is no change of
+      // the run: its record keeps the name it started with, so its shards' metadata still agree.
+      ...(previous && sameInputFile(previous, current) ? { input: previous['input'] } : {}),
       model: ofTheRun ? runModel : config.model,
       models: sortedModels([...(recorded ?? (previous ? [runModel] : [])), ...config.models]),
       // The most samples any invocation asked (a --repeat 1 resume retrying sample 0 leaves the others the run's).

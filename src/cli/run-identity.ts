@@ -122,6 +122,16 @@ export async function resumeDifferences(
   return differences;
 }
 
+/**
+ * Whether two runs' metadata name one input file by its content: both a file, the same fingerprint.
+ * How its path is written (`./in.txt`, an absolute path, another working directory, another
+ * machine's mount) is then no setting: `merge` does not compare it, and a resume keeps the one
+ * recorded. A pipe or device has no fingerprint (null): its path is all there is.
+ */
+export function sameInputFile(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return typeof a['inputFingerprint'] === 'string' && a['inputFingerprint'] === b['inputFingerprint'] && isFilePath(a['input']) && isFilePath(b['input']);
+}
+
 /** An input in words: `stdin`, `the file in.txt`, `the pipe /dev/fd/63` (a path with no fingerprint). */
 function inputKind(input: unknown, hash: unknown): string {
   if (input === '<stdin>' || typeof input !== 'string') return 'stdin';

@@ -33,6 +33,33 @@ describe("merge's comparison of run settings", () => {
     ['old metadata, another model', meta(undefined), meta(undefined, { model: 'mc' }), ['model: was "ma", now "mc"']],
     ['old metadata beside a list holding its model', meta(undefined), meta(['mb', 'ma']), []],
     ['a list beside old metadata of another model', meta(['ma', 'mb']), meta(undefined, { model: 'mc' }), ['models: was ["ma","mb"], now ["mc"]']],
+    // The input by its content, as a resume compares it: how its path is written is no setting.
+    ['the same input as ./in.txt', meta(['ma'], { inputFingerprint: 'h1' }), meta(['ma'], { input: './in.txt', inputFingerprint: 'h1' }), []],
+    [
+      "the same input at another machine's mount",
+      meta(['ma'], { inputFingerprint: 'h1' }),
+      meta(['ma'], { input: '/mnt/b/input.txt', inputFingerprint: 'h1' }),
+      [],
+    ],
+    [
+      'another input under another name',
+      meta(['ma'], { inputFingerprint: 'h1' }),
+      meta(['ma'], { input: 'other.txt', inputFingerprint: 'h2' }),
+      ['input: was "in.txt", now "other.txt"', 'inputFingerprint: was "h1", now "h2"'],
+    ],
+    // Stdin and pipes record no fingerprint: their names are all there is to compare.
+    [
+      'two pipes',
+      meta(['ma'], { input: '/dev/fd/63', inputFingerprint: null }),
+      meta(['ma'], { input: '/dev/fd/62', inputFingerprint: null }),
+      ['input: was "/dev/fd/63", now "/dev/fd/62"'],
+    ],
+    [
+      'stdin and a file',
+      meta(['ma'], { input: '<stdin>', inputFingerprint: null }),
+      meta(['ma'], { inputFingerprint: 'h1' }),
+      ['input: was "<stdin>", now "in.txt"', 'inputFingerprint: was null, now "h1"'],
+    ],
   ])('%s', (_, first, other, expected) => {
     expect(mergeDifferences(first, other)).toEqual(expected);
   });

@@ -107,6 +107,34 @@ describe('--shard i/N and merge', () => {
     expect(partial.stderr).toMatch(/merged \d+ rows? from 1 file .*; \d+ ids? of .*in\.txt (have|has) no row/);
   });
 
+  it('shards that named one input another way merge without --force, and a resume keeps the name recorded; another input is still refused', async () => {
+    writePrompts(ctx.dir, 'in.txt', prompts(12));
+    fs.mkdirSync(path.join(ctx.dir, 'b'));
+    // Another machine's mount of the same input: another path, the same bytes.
+    fs.copyFileSync(path.join(ctx.dir, 'in.txt'), path.join(ctx.dir, 'b', 'input.txt'));
+    const run = (...args: string[]) => runCli([...args, '--mock', '-q'], { cwd: ctx.dir });
+    expect((await run('in.txt', '-o', 'n-1.jsonl', '--shard', '1/3', '--limit', '1')).code).toBe(0);
+    expect((await run('./in.txt', '-o', 'n-2.jsonl', '--shard', '2/3')).code).toBe(0);
+    expect((await run(path.join(ctx.dir, 'b', 'input.txt'), '-o', 'n-3.jsonl', '--shard', '3/3')).code).toBe(0);
+    // Shard 1 finished by hand, the input named by its absolute path: its record keeps "in.txt".
+    const resumed = await run(path.join(ctx.dir, 'in.txt'), '-o', 'n-1.jsonl', '--shard', '1/3', '--resume');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(ctx.dir, 'n-1.jsonl.meta.json'), 'utf8')).input).toBe('in.txt');
+
+    const merged = await runCli(['merge', 'n-1.jsonl', 'n-2.jsonl', 'n-3.jsonl', '-o', 'n-all.jsonl', '--input', 'in.txt'], { cwd: ctx.dir });
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stderr).toMatch(/merged 12 rows from 3 files .*; 0 ids of in\.txt have no row/);
+
+    // Other prompts under the same name: another input, refused as before.
+    fs.appendFileSync(path.join(ctx.dir, 'b', 'input.txt'), 'p13\n');
+    expect((await run(path.join(ctx.dir, 'b', 'input.txt'), '-o', 'm-3.jsonl', '--shard', '3/3')).code).toBe(0);
+    const refused = await runCli(['merge', 'n-1.jsonl', 'n-2.jsonl', 'm-3.jsonl', '-o', 'm-all.jsonl'], { cwd: ctx.dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /m-3\.jsonl was written by a different run than n-1\.jsonl \(input: was "in\.txt", now ".*input\.txt"; inputFingerprint: was /,
+    );
+  });
+
   it('merge keeps the last row per id: a later success replaces an earlier failure', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x', 'y']);
     const a = path.join(ctx.dir, 'a.jsonl');
