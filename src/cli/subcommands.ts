@@ -377,7 +377,8 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const stream = !toStdout && isStreamTarget(opts.output);
   if (!toStdout) checkMergeTarget(outputs, opts, stream);
   const meta = checkSameRun(outputs, opts.force ?? false, io);
-  if (!opts.quiet) for (const file of outputs) io.stderr.write(writtenNowNote(file, 'merge') ?? '');
+  // Even with -q: a cron merge of a shard still running would otherwise lack its later rows unsaid.
+  for (const file of outputs) io.stderr.write(writtenNowNote(file, 'merge') ?? '');
   // The merged file's format by its name (.csv is CSV); each output is read as what it holds.
   const format = toStdout ? stdoutFormat(outputs) : formatFromPath(opts.output) === 'csv' ? 'csv' : 'jsonl';
   const given = outputs.map((file) => mergeSource(file, readBackFormat(file), format));
@@ -453,7 +454,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .option('--input <file>', 'the input the shards read: report the answers (id, model, sample) that no shard has (exit 1 if any)')
     .option('--overwrite', 'replace an existing -o file')
     .option('--force', 'merge outputs whose run settings differ')
-    .option('-q, --quiet', 'print nothing unless rows failed or answers have no row (errors still print)')
+    .option('-q, --quiet', 'print nothing unless rows failed, answers have no row or a run is still writing an output (errors still print)')
     .action((outputs: string[], opts: MergeOptions) => {
       result = sayingSourceLines('merge', () => merge(outputs, opts, io));
     });

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { snapshotChunks, type FileSnapshot } from './file-snapshot.js';
 import { endsInCsvRecord, isJsonText } from './last-row.js';
 
 /** Filled in by {@link readCompleteChunks} once the file has been read to the end. */
@@ -8,17 +9,20 @@ export interface TailInfo {
 }
 
 const NEWLINE = Buffer.from('\n');
+const CHUNK = 1 << 16;
 
 /**
  * Streams a file's bytes up to and including its last '\n'. Everything we write ends in '\n', so
  * bytes after the last one are a write cut short by a crash, held back and only counted in `tail`,
  * which keeps readers from ever mistaking a torn row for a real one; unless they are a whole row
  * that only lacks its '\n' (see unterminatedRowEnd), which is handed out with a '\n' added.
+ * With a `snapshot` of `path`, its bytes are read, not whatever the path names now.
  */
-export async function* readCompleteChunks(path: string, tail: TailInfo, format: 'jsonl' | 'csv'): AsyncGenerator<Buffer> {
+export async function* readCompleteChunks(path: string, tail: TailInfo, format: 'jsonl' | 'csv', snapshot?: FileSnapshot): AsyncGenerator<Buffer> {
   let held: Buffer = Buffer.alloc(0);
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+  const chunks = snapshot ? snapshotChunks(snapshot, CHUNK) : (createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
+  for await (const chunk of chunks) {
     size += chunk.length;
     const last = chunk.lastIndexOf(0x0a);
     if (last === -1) {
@@ -30,7 +34,7 @@ export async function* readCompleteChunks(path: string, tail: TailInfo, format: 
     yield out;
   }
   // Judged only when the file does not end in '\n' (rare): the last line, or for CSV its last record (which may span lines).
-  if (held.length > 0 && (format === 'jsonl' ? isJsonText(held) : await endsInCsvRecord(path, size))) {
+  if (held.length > 0 && (format === 'jsonl' ? isJsonText(held) : await endsInCsvRecord(path, size, snapshot))) {
     yield Buffer.concat([held, NEWLINE]);
     held = Buffer.alloc(0);
   }

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { snapshotChunks, type FileSnapshot } from './file-snapshot.js';
 
 const BLOCK = 1 << 16;
 
@@ -36,11 +38,12 @@ async function lastLineIsJson(fh: FileHandle, size: number): Promise<boolean> {
 
 /**
  * Whether the first `size` bytes of a CSV end in a whole record after the header: no quote left
- * open, as many cells as the header. A record cut short has fewer cells, or an open quote.
+ * open, as many cells as the header. A record cut short has fewer cells, or an open quote. With a
+ * `snapshot` of `path`, its bytes are read.
  */
-export async function endsInCsvRecord(path: string, size: number): Promise<boolean> {
+export async function endsInCsvRecord(path: string, size: number, snapshot?: FileSnapshot): Promise<boolean> {
   // Read again from the start: never a pipe's, which is gone (and opening a FIFO waits for a writer).
-  if (!(await stat(path).catch(() => undefined))?.isFile()) return false;
+  if (!snapshot && !(await stat(path).catch(() => undefined))?.isFile()) return false;
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
   let records = 0;
@@ -51,7 +54,8 @@ export async function endsInCsvRecord(path: string, size: number): Promise<boole
     last = record.length;
   });
   try {
-    await pipeline(createReadStream(path, { start: 0, end: size - 1 }), parser);
+    const bytes = snapshot ? Readable.from(snapshotChunks({ handle: snapshot.handle, bytes: size })) : createReadStream(path, { start: 0, end: size - 1 });
+    await pipeline(bytes, parser);
   } catch {
     return false; // An open quote (a cut inside a quoted cell), or a CSV the readers refuse with file:line.
   }

@@ -1,6 +1,7 @@
 import { columnValue, type OutputColumn } from '../structured/columns.js';
 import type { ResultRow } from '../types.js';
-import { readResults } from './read-results.js';
+import { openSnapshot, type FileSnapshot } from './file-snapshot.js';
+import { readResultsWithLines } from './read-results.js';
 import { answerKey } from './row-key.js';
 import type { RowWriter } from './row-writer.js';
 
@@ -41,25 +42,45 @@ export interface MergeStats {
  * (as every row is with the model it was asked of), so outputs whose runs list their models in
  * another order (`-m A,B`, `-m B,A`: each file's first model is another) key an answer alike.
  * `onRow` sees every row written, with the model it answers (for a coverage check against the input).
+ * Every file is opened before the first pass and both passes read those open files up to the size
+ * they had then: a resume that renames its compacted output over the path meanwhile, or a run
+ * appending rows, leaves the merge with exactly the rows each file held when it began.
  */
 export async function mergeResults(
   sources: readonly MergeSource[],
   out: RowWriter,
   onRow?: (row: ResultRow, model: string | undefined) => void,
 ): Promise<MergeStats> {
+  const snapshots: FileSnapshot[] = [];
+  try {
+    for (const source of sources) snapshots.push(await openSnapshot(source.path));
+    return await mergeSnapshots(sources, snapshots, out, onRow);
+  } finally {
+    await Promise.all(snapshots.map((snapshot) => snapshot.handle.close()));
+  }
+}
+
+async function mergeSnapshots(
+  sources: readonly MergeSource[],
+  snapshots: readonly FileSnapshot[],
+  out: RowWriter,
+  onRow?: (row: ResultRow, model: string | undefined) => void,
+): Promise<MergeStats> {
   const last = new Map<string, number>();
   let position = 0;
-  const read = (source: MergeSource) =>
-    readResults(source.path, source.format, { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false });
+  async function* read(source: MergeSource, i: number): AsyncGenerator<ResultRow> {
+    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false };
+    for await (const { row } of readResultsWithLines(source.path, source.format, options, snapshots[i])) yield row;
+  }
   // One model for every file keys as a plain row does (the id alone): a file without metadata, whose plain rows' model is not known, then keys them alike.
   const runModel = sources.find((source) => source.runModel)?.runModel;
   const keyOf = (row: ResultRow, source: MergeSource) => answerKey(row.id, modelOf(row, source) ?? null, row.sample, runModel);
-  for (const source of sources) for await (const row of read(source)) last.set(keyOf(row, source), position++);
+  for (const [i, source] of sources.entries()) for await (const row of read(source, i)) last.set(keyOf(row, source), position++);
 
   const stats: MergeStats = { rows: 0, failed: 0, dropped: 0 };
   position = 0;
-  for (const source of sources) {
-    for await (const row of read(source)) {
+  for (const [i, source] of sources.entries()) {
+    for await (const row of read(source, i)) {
       if (last.get(keyOf(row, source)) !== position++) {
         stats.dropped++;
         continue;

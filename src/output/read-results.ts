@@ -4,6 +4,7 @@ import { RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.js';
 import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
+import type { FileSnapshot } from './file-snapshot.js';
 import { csvHeaderShape } from './csv-layout.js';
 import { rowFromJson } from './row-shape.js';
 import { withOutputAndInputAsWritten } from '../structured/exact-numbers.js';
@@ -61,16 +62,20 @@ export interface ReadOptions {
   typedOutput?: boolean;
 }
 
-/** The rows with the physical line each starts on; {@link readResults} is this without the lines. */
-export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ReadRow> {
-  if (format === 'jsonl') return readJsonl(path);
-  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false);
+/**
+ * The rows with the physical line each starts on; {@link readResults} is this without the lines.
+ * With a `snapshot` of `path` (see openSnapshot), the file as it was when that was taken, not what
+ * the path names now: merge reads each output twice, and a resume may compact it in between.
+ */
+export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, snapshot?: FileSnapshot): AsyncGenerator<ReadRow> {
+  if (format === 'jsonl') return readJsonl(path, snapshot);
+  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false, snapshot);
   throw new RunError(`Cannot read ${format} output back; only jsonl and csv results can be resumed`, 'resume');
 }
 
-async function* readJsonl(path: string): AsyncGenerator<ReadRow> {
+async function* readJsonl(path: string, snapshot: FileSnapshot | undefined): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
-  const lines = splitLines(readCompleteChunks(path, tail, 'jsonl'));
+  const lines = splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot));
   try {
     yield* parseJsonlLines(path, lines);
   } finally {
@@ -112,12 +117,12 @@ interface CsvRecord {
   info: Info;
 }
 
-async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boolean): AsyncGenerator<ReadRow> {
+async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boolean, snapshot: FileSnapshot | undefined): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
   // pipeline() forwards read errors into the parser and tears the file stream down if we stop early.
-  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv')), parser, () => {});
+  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot)), parser, () => {});
   let prevEndLine = 0;
   let prevEmpty = 0;
   let header = true;

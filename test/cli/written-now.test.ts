@@ -33,10 +33,12 @@ describe('merge and --compact of an output a run is still writing', () => {
       const compacted = memoryIo();
       expect(await compact([out, '--compact', '-o', path.join(dir, 'c.jsonl')], compacted)).toBe(0);
       expect(compacted.err()).toBe(`${note('compaction')}llm-batch: compacted 1 row (0 superseded rows dropped)\n`);
-      // -q: nothing, as for report.
+      // -q (cron): the note alone, the one sign that the merge lacks the rows still to come.
       const quiet = memoryIo();
       expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'q.jsonl'), '-q'], quiet)).toBe(0);
-      expect(quiet.err()).not.toMatch(/still being written/);
+      expect(quiet.err()).toContain(note('merge'));
+      expect(quiet.err()).not.toMatch(/merged \d/);
+      expect(quiet.out()).toBe('');
     } finally {
       lock.release();
     }

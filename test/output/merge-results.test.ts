@@ -1,10 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeResults, type MergeSource } from '../../src/output/merge-results.js';
 import type { RowWriter } from '../../src/output/row-writer.js';
 import type { ResultRow } from '../../src/types.js';
-import { okRow, useTmpDir } from '../helpers/result-rows.js';
+import { openFileWriter } from '../../src/output/row-writer.js';
+import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 
@@ -14,10 +15,15 @@ function source(dir: string, name: string, rows: ResultRow[], runModel?: string)
   return { path, format: 'jsonl', ...(runModel !== undefined ? { runModel } : {}) };
 }
 
-async function merged(sources: MergeSource[]): Promise<{ rows: string[]; seen: string[] }> {
+/** A writer that keeps each row's response. */
+function collecting(): { rows: string[]; writer: RowWriter } {
   const rows: string[] = [];
+  return { rows, writer: { write: async (row: ResultRow) => void rows.push(row.response ?? '') } as unknown as RowWriter };
+}
+
+async function merged(sources: MergeSource[]): Promise<{ rows: string[]; seen: string[] }> {
+  const { rows, writer } = collecting();
   const seen: string[] = [];
-  const writer = { write: async (row: ResultRow) => void rows.push(row.response ?? '') } as unknown as RowWriter;
   await mergeResults(sources, writer, (row, model) => seen.push(`${row.id}/${model}/${row.sample ?? 0}`));
   return { rows, seen };
 }
@@ -40,5 +46,82 @@ describe('mergeResults keys an answer by the model it was asked of, whatever fil
     const known = source(dir, 'a.jsonl', [okRow('r1', 'old')], 'ma');
     const unknown = source(dir, 'x.jsonl', [okRow('r1', 'new')]);
     expect(await merged([known, unknown])).toEqual({ rows: ['new'], seen: ['r1/undefined/0'] });
+  });
+});
+
+/** Writes `rows` to `path` as a run writes its output, JSONL or CSV. */
+async function writeRows(path: string, format: 'jsonl' | 'csv', rows: ResultRow[], append = false): Promise<void> {
+  const writer = openFileWriter(path, format, { append });
+  for (const row of rows) await writer.write(row);
+  await writer.close();
+}
+
+describe('mergeResults reads each output as it was when the merge began', () => {
+  // Shard b was resumed: b1 failed, then succeeded. The resume then compacts it, renaming a new file
+  // over the path, while the merge is at shard a's rows, between its passes over b.
+  const shardB = [errRow('b1'), okRow('b2', 'B2'), okRow('b1', 'B1')];
+  const compactedB = [okRow('b2', 'B2'), okRow('b1', 'B1')];
+
+  it.each(['jsonl', 'csv'] as const)('%s: a shard compacted between the passes keeps every answer (it was merged as empty)', async (format) => {
+    const dir = tmp();
+    const a = join(dir, `a.${format}`);
+    const b = join(dir, `b.${format}`);
+    await writeRows(a, format, [okRow('a1', 'A1'), okRow('a2', 'A2')]);
+    await writeRows(b, format, shardB);
+    await writeRows(`${b}.compact.tmp`, format, compactedB);
+    let compacted = false;
+    const compact = () => {
+      if (compacted) return;
+      renameSync(`${b}.compact.tmp`, b);
+      compacted = true;
+    };
+    const { rows, writer } = collecting();
+    // onRow: the first row written (a's) is in the second pass, before b is read again.
+    const stats = await mergeResults(
+      [a, b].map((path) => ({ path, format })),
+      writer,
+      compact,
+    );
+    expect(compacted).toBe(true);
+    expect(rows).toEqual(['A1', 'A2', 'B2', 'B1']);
+    expect(stats).toEqual({ rows: 4, failed: 0, dropped: 1 });
+  });
+
+  it.each(['jsonl', 'csv'] as const)('%s: a last row without its newline is read from the open file, a torn one left out', async (format) => {
+    const dir = tmp();
+    const whole = join(dir, `whole.${format}`);
+    const torn = join(dir, `torn.${format}`);
+    await writeRows(whole, format, [okRow('a1', 'A1'), okRow('a2', 'A2')]);
+    await writeRows(torn, format, [okRow('b1', 'B1'), okRow('b2', 'B2')]);
+    truncateSync(whole, statSync(whole).size - 1);
+    truncateSync(torn, statSync(torn).size - 8);
+    const { rows, writer } = collecting();
+    await mergeResults(
+      [whole, torn].map((path) => ({ path, format })),
+      writer,
+    );
+    expect(rows).toEqual(['A1', 'A2', 'B1']);
+  });
+
+  it('rows a run appends meanwhile are left for the next merge, not counted as superseded', async () => {
+    const dir = tmp();
+    const a = join(dir, 'a.jsonl');
+    const b = join(dir, 'b.jsonl');
+    await writeRows(a, 'jsonl', [okRow('a1', 'A1')]);
+    await writeRows(b, 'jsonl', [okRow('b1', 'B1')]);
+    let appended = false;
+    const append = () => {
+      if (appended) return;
+      appendFileSync(b, `${JSON.stringify(okRow('b2', 'B2'))}\n`);
+      appended = true;
+    };
+    const { rows, writer } = collecting();
+    const stats = await mergeResults(
+      [a, b].map((path) => ({ path, format: 'jsonl' as const })),
+      writer,
+      append,
+    );
+    expect(rows).toEqual(['A1', 'B1']);
+    expect(stats).toEqual({ rows: 2, failed: 0, dropped: 0 });
   });
 });
