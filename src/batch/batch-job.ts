@@ -33,6 +33,7 @@ import type { LineDefaults } from './request-line.js';
 import { IdSet } from './id-set.js';
 import { isEndpointCode } from '../schedule/circuit-breaker.js';
 import { counted, groupDigits } from '../util/group-digits.js';
+import { timerDelay } from '../util/timer-delay.js';
 
 /** Metadata key a batch carries so a resume can find a batch whose creation it never heard back from. */
 export const METADATA_KEY = 'llm_batch_key';
@@ -149,7 +150,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, timerDelay(ms));
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -12,6 +12,7 @@ import { countRunRecords } from './count-run-records.js';
 import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { displayMode, isInteractive, useColor } from './display-mode.js';
 import type { TerminalDisplay } from '../ui/terminal-display.js';
+import { timerDelay } from '../util/timer-delay.js';
 
 export interface CliReporter extends Reporter {
   /** When answers go to the terminal: the row writer that prints them. */
@@ -84,11 +85,14 @@ function startPlainProgress(
   stopping: () => boolean,
 ): NodeJS.Timeout {
   const meter = new RateMeter(stats);
-  const timer = setInterval(() => {
-    // Timestamped: these lines go to logs, where "when" is half of what they say.
-    const line = `llm-batch: ${new Date().toISOString().slice(0, 19)}Z ${formatProgressLine({ ...meter.snapshot(performance.now(), records.total(), pauseUntil()), stopping: stopping() })}\n`;
-    io.stderr.write(localeIsAscii(io.env) ? toAscii(line) : line);
-  }, everySec * 1000);
+  const timer = setInterval(
+    () => {
+      // Timestamped: these lines go to logs, where "when" is half of what they say.
+      const line = `llm-batch: ${new Date().toISOString().slice(0, 19)}Z ${formatProgressLine({ ...meter.snapshot(performance.now(), records.total(), pauseUntil()), stopping: stopping() })}\n`;
+      io.stderr.write(localeIsAscii(io.env) ? toAscii(line) : line);
+    },
+    timerDelay(everySec * 1000),
+  );
   timer.unref();
   return timer;
 }

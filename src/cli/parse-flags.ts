@@ -25,6 +25,27 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** The most any seconds flag takes: a day, far below the 24.8 days Node's timers hold (even × 4, --poll's backoff). */
+export const MAX_SECONDS = 86_400;
+/** The least --timeout, --idle-timeout and --poll take: 0.05 s suits a local server; 1 ms never does. */
+export const MIN_WAIT_SECONDS = 0.05;
+/** The least --progress takes: closer lines would flood the log they are for. */
+export const MIN_PROGRESS_SECONDS = 0.5;
+
+/**
+ * A flag in seconds that reaches a timer, from `min` to a day: past 2^31 - 1 ms Node fires the timer
+ * after 1 ms instead (a progress line or a status poll every millisecond), and a tiny value does the same.
+ */
+export function seconds(min: number): (value: string) => number {
+  return (value) => {
+    const n = plainDecimal(value);
+    if (n === undefined || n < min || n > MAX_SECONDS) {
+      throw new InvalidArgumentError(`Expected a number of seconds from ${min} to ${MAX_SECONDS} (a day), e.g. 30.`);
+    }
+    return n;
+  };
+}
+
 export function temperature(value: string): number {
   const n = plainDecimal(value);
   if (n === undefined || n > 2) throw new InvalidArgumentError('Expected a decimal number from 0 to 2.');

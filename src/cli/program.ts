@@ -1,5 +1,17 @@
 import { Command, Option } from 'commander';
-import { httpUrl, modelList, positiveInteger, positiveNumber, priceFlag, shard, temperature, wholeNumber } from './parse-flags.js';
+import {
+  httpUrl,
+  MIN_PROGRESS_SECONDS,
+  MIN_WAIT_SECONDS,
+  modelList,
+  positiveInteger,
+  positiveNumber,
+  priceFlag,
+  seconds,
+  shard,
+  temperature,
+  wholeNumber,
+} from './parse-flags.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { listCommands } from './listed-commands.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
@@ -168,8 +180,8 @@ export function createProgram(version: string): Command {
     .option('-c, --concurrency <n>', 'requests in flight at once', positiveInteger, 8)
     .option('--rpm <n>', 'requests per minute cap, paced evenly (adaptive to 429s without it)', positiveNumber)
     .option('--tpm <n>', 'tokens per minute cap (prompt tokens + max tokens, corrected by usage)', positiveNumber)
-    .option('--timeout <seconds>', 'deadline for one whole attempt', positiveNumber, 600)
-    .option('--idle-timeout <seconds>', 'longest wait for headers or between stream chunks', positiveNumber, 90)
+    .option('--timeout <seconds>', 'deadline for one whole attempt, 0.05 to 86400', seconds(MIN_WAIT_SECONDS), 600)
+    .option('--idle-timeout <seconds>', 'longest wait for headers or between stream chunks, 0.05 to 86400', seconds(MIN_WAIT_SECONDS), 90)
     .option('--retries <n>', 'retries per prompt for 429, 5xx, timeouts and network errors', wholeNumber, 3)
     .option('--stream', 'stream answers as they are written', true)
     .option('--no-stream', 'ask for whole answers instead of streams');
@@ -206,7 +218,7 @@ export function createProgram(version: string): Command {
     .option('--batch-api', 'send the prompts as Batch API batches and collect the answers into -o (README: "Batch API")')
     .option('--batch-size <n>', "requests per batch (default 50000, OpenAI's limit; Azure takes 100000)", positiveInteger)
     .option('--batch-max-mb <n>', 'largest batch file in MB (default 200; some providers take 100)', positiveNumber)
-    .option('--poll <seconds>', 'seconds between status checks, with jitter (default 30)', positiveNumber)
+    .option('--poll <seconds>', 'seconds between status checks, with jitter, 0.05 to 86400 (default 30)', seconds(MIN_WAIT_SECONDS))
     .option('--no-wait', 'submit and collect what is ready, then exit 75 while batches are pending (run again with --resume)')
     .option('--finish-live', 'run the requests an expired or cancelled batch left undone live, in the same command');
 
@@ -236,8 +248,8 @@ export function createProgram(version: string): Command {
   program
     .option(
       '--progress [seconds]',
-      'when stderr is not a terminal (cron, logs): a plain progress line every N seconds (default 10); a terminal shows a live bar',
-      positiveNumber,
+      'when stderr is not a terminal (cron, logs): a plain progress line every N seconds, 0.5 to 86400 (default 10); a terminal shows a live bar',
+      seconds(MIN_PROGRESS_SECONDS),
     )
     .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)')
     .option('-v, --verbose', 'show every request and raw response on stderr, as curl -v does (key redacted; no bar)')

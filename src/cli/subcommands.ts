@@ -33,7 +33,7 @@ import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 import { onIo } from './commander-io.js';
-import { httpUrl, positiveNumber } from './parse-flags.js';
+import { httpUrl, MIN_WAIT_SECONDS, seconds } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
 import { recordedModels, sortedModels } from './run-models.js';
@@ -432,7 +432,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     .description('Cancel the pending batches of a --batch-api output; rows already collected, and the answers the batches finished, are kept.')
     .argument('<output>', 'the results file given to -o')
     .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
-    .option('--poll <seconds>', 'seconds between checks while the batches wind down', positiveNumber, 5)
+    .option('--poll <seconds>', 'seconds between checks while the batches wind down, 0.05 to 86400', seconds(MIN_WAIT_SECONDS), 5)
     .option('-v, --verbose', VERBOSE_HELP)
     .option('--trace <file>', TRACE_HELP)
     .option('-q, --quiet', 'print nothing on success (errors still print)')

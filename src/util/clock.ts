@@ -1,3 +1,5 @@
+import { timerDelay } from './timer-delay.js';
+
 /** Time source for everything that paces or waits, injected so tests can run on virtual time. */
 export interface Clock {
   /** Milliseconds, monotonic. */
@@ -22,7 +24,8 @@ export const systemClock: Clock = {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        Math.max(0, ms),
+        // A Retry-After of a month would otherwise fire after 1 ms and retry at once.
+        timerDelay(ms),
       );
       signal?.addEventListener('abort', onAbort, { once: true });
     });

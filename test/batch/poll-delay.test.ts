@@ -18,3 +18,10 @@ describe('pollDelay', () => {
     for (let f = 0; f < 20; f++) expect(pollDelay(200, f, Math.random)).toBeLessThanOrEqual(800);
   });
 });
+
+describe('pollDelay past what a timer holds', () => {
+  // A poll of a month, backed off: Node would fire it after 1 ms, a status request every millisecond.
+  it.each([0, 1, 5])('after %i failures, --poll of 30 days waits the longest a timer holds', (failures) => {
+    expect(pollDelay(30 * 86_400_000, failures, () => 1)).toBe(2 ** 31 - 1);
+  });
+});

@@ -74,3 +74,26 @@ describe('the numeric flags of a run', () => {
     expect(parse(['--max-cost', '.5'])).toMatchObject({ code: undefined, opts: { maxCost: 0.5 } });
   });
 });
+
+describe('the flags in seconds that reach a timer', () => {
+  // Past 2^31 - 1 ms Node fires a timer after 1 ms: a progress line or a status poll every millisecond.
+  it.each([
+    ['--progress', '0.5'],
+    ['--poll', '0.05'],
+    ['--timeout', '0.05'],
+    ['--idle-timeout', '0.05'],
+  ])('%s takes %s to 86400 and refuses anything outside, naming the range', (flag, min) => {
+    for (const value of [min, '30', '86400']) expect(parse([flag, value]).code, `${flag} ${value}`).toBeUndefined();
+    for (const value of ['0', String(Number(min) / 10), '86400.001', '2147484', '99999999999999999999']) {
+      const r = parse([flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
+      expect(r.stderr).toMatch(
+        new RegExp(`^error: option '${flag} [^']*' argument '${value}' is invalid\\. Expected a number of seconds from ${min} to 86400 \\(a day\\)`),
+      );
+    }
+  });
+
+  it('--progress alone still means the default', () => {
+    expect(parse(['--progress'])).toMatchObject({ code: undefined, opts: { progress: true } });
+  });
+});
