@@ -150,7 +150,7 @@ function storedSpec(spec: NonNullable<CliConfig['structured']>): Record<string, 
 export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo, phase: RunPhase = { sending: false }): Promise<number> {
   // As live: the input file and the schema are checked before the key; the schema goes into every
   // line as a live body has it.
-  checkInputFile(config);
+  checkInputFile(config, io.stdin);
   const structured = await setUpStructured(config, io);
   requireKey(config, io.env);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');

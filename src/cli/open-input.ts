@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { readProblem } from './path-problem.js';
+import { checkStdinNotDirectory } from './check-input.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
@@ -114,6 +115,7 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
 
 async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   if (config.input.kind === 'stdin') {
+    checkStdinNotDirectory(io.stdin);
     const destroy = () => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;
     const decoded = decodeInput(io.stdin as AsyncIterable<string | Buffer>, { source: '<stdin>', encoding: config.data.encoding });

@@ -34,7 +34,7 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
  */
 async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<number> {
   // The input file and the schema are checked before the key: wrong whatever else is right.
-  checkInputFile(config);
+  checkInputFile(config, io.stdin);
   const structured = await setUpStructured(config, io);
   requireKey(config, io.env);
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');

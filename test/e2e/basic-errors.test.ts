@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SECRET_KEY, runCli, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { SECRET_KEY, runCli, runShell, writePrompts, type CliResult } from '../helpers/run-cli.js';
 import { byId, fixture, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh } = useServers('llm-batch-basic-errors-');
@@ -136,6 +136,23 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     const r = await runCli([dir], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: cannot read input file ${dir}: is a directory`]);
+  });
+
+  // Node ends a stdin that is a directory at once, without an error: it read as an empty input (exit 5)
+  // and left the output and its .meta.json behind.
+  it.each([
+    ['a live run', ''],
+    ['a live run given -', '-'],
+    ['a run without a key', '', 'env -u OPENAI_API_KEY'],
+    ['a --batch-api run', '--batch-api'],
+    ['a --dry-run', '--dry-run'],
+    ['a run with --input-format jsonl', '--input-format jsonl'],
+  ])('stdin that is a directory (< dir), %s: an unreadable input, exit 2, no output created', async (_, flags, prefix = '') => {
+    const out = path.join(dir, `stdin-dir-${flags.replace(/\W+/g, '') || prefix.length}.jsonl`);
+    const r = await runShell(`${prefix} $LLM ${flags} -o ${out} < ${dir}`, dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r)).toEqual(['llm-batch: cannot read standard input (<stdin>): is a directory']);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(out)))).toEqual([]);
   });
 
   it('no key and stdin still open: the key error at once, without waiting for the input', async () => {
