@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
 import { LineBreakSniffer } from './read-lines.js';
+import { utf16Damage, utf16Tail } from './utf16-units.js';
 
 /** Encodings `--encoding` accepts; `latin1` is read as Windows-1252, as WHATWG (and every browser) does. */
 export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
@@ -120,7 +121,8 @@ const NUL_AT_START = 8192;
 /**
  * Turns the input's bytes into UTF-8 for the readers, or refuses it with a line number:
  * UTF-16 (Windows Notepad, PowerShell `>`) is decoded by its BOM; without `--encoding`, bytes that
- * are not UTF-8 (Latin-1 `café`) stop the run instead of going out as `caf�`, and binary files
+ * are not UTF-8 (Latin-1 `café`), or UTF-16 that is damaged (an unpaired surrogate, an odd last
+ * byte), stop the run instead of going out as `caf�`, and binary files
  * (a spreadsheet, an archive) are refused whatever the flag says: by their signature, by a BOM that
  * contradicts --encoding, and by a NUL anywhere in the decoded text. Valid UTF-8 passes through
  * untouched (one `isUtf8` and one NUL search per chunk). A bad byte past the start yields the
@@ -130,6 +132,8 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
   const { source } = options;
   let encoding = options.encoding;
   let decoder: InstanceType<typeof TextDecoder> | undefined;
+  /** Under UTF-16, its byte order: the bytes are checked before TextDecoder sees them. */
+  let utf16: 'le' | 'be' | undefined;
   let head: Buffer | undefined = Buffer.alloc(0);
   let carry = Buffer.alloc(0);
   let linesBefore = 0;
@@ -157,12 +161,21 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     checkBomAgrees(source, bom, encoding);
     encoding ??= bom?.encoding ?? 'utf-8';
     checkStart(source, first, encoding);
-    if (encoding !== 'utf-8') decoder = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding);
+    if (encoding === 'utf-16le' || encoding === 'utf-16be') {
+      utf16 = encoding === 'utf-16le' ? 'le' : 'be';
+      // The mark dropped here, every code unit the decoder sees becomes one of its output: a damaged
+      // unit's offset is its replacement's.
+      decoder = new TextDecoder(encoding, { ignoreBOM: true });
+      return bom ? first.subarray(bom.bytes) : first;
+    }
+    if (encoding !== 'utf-8') decoder = new TextDecoder('windows-1252');
     return first;
   };
 
   type Stop = () => { out: Buffer; error: InputError };
   type Checked = { out: Buffer; error?: InputError; stop?: Stop };
+  /** Where the text stops being decodable, and the error naming the line that holds it. */
+  type Undecodable = { at: number; error: (line: number) => InputError };
 
   /**
    * The complete lines of `text` before offset `bad`, and the error to throw once they are read; told
@@ -207,27 +220,13 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     };
   };
 
-  /** Checks UTF-8 text for NUL bytes (and `raw` for invalid UTF-8), counting its lines. */
-  const check = (text: Buffer, raw: boolean): Checked => {
+  /** Checks UTF-8 text for NUL bytes, and stops at `undecodable` (the bytes it came from were no text), counting its lines. */
+  const check = (text: Buffer, undecodable?: Undecodable): Checked => {
     if (breaks === undefined) breaks = sniff.feed(text, false);
-    const invalid = raw && !isUtf8(text) ? firstInvalid(text) : -1;
     const nul = text.indexOf(0);
     let result: Checked = { out: text };
-    if (nul !== -1 && (invalid === -1 || nul < invalid)) result = nulAt(text, nul);
-    else if (invalid !== -1) {
-      const byte = text[invalid]!.toString(16).toUpperCase().padStart(2, '0');
-      result = {
-        out: text.subarray(0, 0),
-        stop: stopAt(
-          text,
-          invalid,
-          (line) =>
-            new InputError(
-              `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
-            ),
-        ),
-      };
-    }
+    if (nul !== -1 && (undecodable === undefined || nul < undecodable.at)) result = nulAt(text, nul);
+    else if (undecodable) result = { out: text.subarray(0, 0), stop: stopAt(text, undecodable.at, undecodable.error) };
     linesBefore += countNewlines(text);
     if (breaks !== 'lf') {
       macLinesBefore += countMacBreaks(text, text.length, afterCR);
@@ -237,12 +236,42 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     return result;
   };
 
+  const notUtf8 = (text: Buffer): Undecodable | undefined => {
+    if (isUtf8(text)) return undefined;
+    const at = firstInvalid(text);
+    const byte = text[at]!.toString(16).toUpperCase().padStart(2, '0');
+    return {
+      at,
+      error: (line) =>
+        new InputError(
+          `${source}:${line}: not valid UTF-8 (byte 0x${byte}); if the file is Latin-1 / Windows-1252, pass --encoding latin1 (or convert it: iconv -f latin1 -t utf-8)`,
+        ),
+    };
+  };
+
+  /** UTF-16 in whole code units and pairs (the rest carried to the next chunk); decoded up to its first damage. */
+  const convertUtf16 = (buf: Buffer, final: boolean, bigEndian: boolean): Checked => {
+    const data = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
+    const keep = final ? 0 : utf16Tail(data, bigEndian);
+    carry = keep > 0 ? Buffer.from(data.subarray(data.length - keep)) : Buffer.alloc(0);
+    const whole = keep > 0 ? data.subarray(0, data.length - keep) : data;
+    // Whole units, and no high surrogate the next chunk could pair: each piece decodes on its own,
+    // and damage shows as U+FFFD.
+    const decoded = decoder!.decode(whole);
+    const damage = decoded.includes('\uFFFD') ? utf16Damage(whole, bigEndian) : undefined;
+    if (!damage) return check(Buffer.from(decoded, 'utf8'));
+    const text = Buffer.from(decoded.slice(0, damage.at / 2), 'utf8');
+    return check(text, { at: text.length, error: (line) => new InputError(`${source}:${line}: not valid UTF-16 (${damage.what})`) });
+  };
+
   const convert = (buf: Buffer, final: boolean): Checked => {
-    if (decoder) return check(Buffer.from(decoder.decode(buf, { stream: !final }), 'utf8'), false);
+    if (utf16) return convertUtf16(buf, final, utf16 === 'be');
+    if (decoder) return check(Buffer.from(decoder.decode(buf, { stream: !final }), 'utf8'));
     const data = carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
     const keep = final ? 0 : incompleteTail(data);
     carry = keep > 0 ? Buffer.from(data.subarray(data.length - keep)) : Buffer.alloc(0);
-    return check(keep > 0 ? data.subarray(0, data.length - keep) : data, true);
+    const text = keep > 0 ? data.subarray(0, data.length - keep) : data;
+    return check(text, notUtf8(text));
   };
 
   /** A bad byte was found while the head had not told the line breaks: later chunks only tell them. */

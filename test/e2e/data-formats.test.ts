@@ -188,6 +188,29 @@ describe('text that is not UTF-8 (item 7)', () => {
     expect(server.requests.map((q) => q.prompt)).toEqual(['hello there']);
   });
 
+  // They went out as "\uFFFD" and "\uFFFDx", exit 0: a prompt the user never wrote, billed.
+  it.each([
+    [
+      'cut at an odd byte',
+      Buffer.concat([Buffer.from('\uFEFFhi\nthere\n', 'utf16le'), Buffer.from('x')]),
+      /odd16\.txt:3: not valid UTF-16 \(a last byte 0x78 without its pair: the file is cut short\)$/,
+    ],
+    ['with an unpaired surrogate', Buffer.from('\uFEFFhi\nthere\n\uD800x\n', 'utf16le'), /odd16\.txt:3: not valid UTF-16 \(an unpaired surrogate 0xD800\)$/],
+  ])('damaged UTF-16 (%s) is refused naming its line; with -o nothing is sent', async (_, bytes, message) => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'odd16.txt');
+    fs.writeFileSync(input, bytes);
+    const out = path.join(dir, 'odd16.jsonl');
+    const refused = await run([input, '-o', out, '--overwrite']);
+    expect(refused.code).toBe(2);
+    expect(stderrLines(refused)).toEqual([expect.stringMatching(message)]);
+    expect(server.requests).toHaveLength(0);
+    // Without -o the lines before it are answered as they are read; the bad line never goes out.
+    const live = await run([input, '-c', '1']);
+    expect(live.code).toBe(2);
+    expect(server.requests.map((q) => q.prompt)).not.toContainEqual(expect.stringContaining('\uFFFD'));
+  });
+
   it('Latin-1 bytes are refused naming the line and --encoding; with --encoding latin1 they are decoded', async () => {
     const { run, server } = await fresh();
     const input = path.join(dir, 'latin1.txt');

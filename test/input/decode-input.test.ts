@@ -102,6 +102,42 @@ describe('decodeInput', () => {
     },
   );
 
+  // TextDecoder sent these as U+FFFD without a word: the prompt "�" went out and was billed.
+  const le = (text: string) => Buffer.from(`\uFEFF${text}`, 'utf16le');
+  const be = (text: string) => le(text).swap16();
+  it.each([
+    [
+      'cut at an odd byte (LE)',
+      'utf-16le',
+      Buffer.concat([le('hi\nthere\n'), Buffer.from('x')]),
+      3,
+      /a last byte 0x78 without its pair: the file is cut short/,
+    ],
+    ['cut at an odd byte (BE)', 'utf-16be', Buffer.concat([be('hi\nthere\n'), Buffer.from([0])]), 3, /a last byte 0x00 without its pair/],
+    ['a lone high surrogate (LE)', 'utf-16le', le('hi\nthere\n\uD800x\n'), 3, /an unpaired surrogate 0xD800\)$/],
+    ['a lone low surrogate (BE)', 'utf-16be', be('hi\nthere\nok \uDC00\n'), 3, /an unpaired surrogate 0xDC00\)$/],
+    ['a high surrogate that ends the file', 'utf-16le', le('hi\nthere\n\uDBFF'), 3, /an unpaired surrogate 0xDBFF\)$/],
+    ['two high surrogates (LE)', 'utf-16le', le('hi\nthere\n\uD83D\uD83D\uDE00\n'), 3, /an unpaired surrogate 0xD83D\)$/],
+  ] as Array<[string, InputEncoding, Buffer, number, RegExp]>)(
+    'damaged UTF-16, %s: stops at its line after the lines before it, however it is chunked (by BOM and by --encoding)',
+    async (_name, encoding, bytes, line, what) => {
+      for (const given of [undefined, encoding]) {
+        for (const chunks of [...splits(bytes), [...bytes].map((b) => Buffer.from([b]))]) {
+          const { text, error } = await decodeUntilError(chunks, given);
+          expect(error).toMatch(new RegExp(`^in\\.txt:${line}: not valid UTF-16 \\(`));
+          expect(error).toMatch(what);
+          // Whole lines: the start of the bad line may come first, in a chunk of its own.
+          expect(text.slice(0, text.lastIndexOf('\n') + 1)).toBe('hi\nthere\n');
+        }
+      }
+    },
+  );
+
+  it('UTF-16 surrogate pairs, a U+FFFD of its own, and a pair cut across chunks are text', async () => {
+    const text = 'a 🧪\n\uFFFD 𝄞 b\n';
+    for (const bytes of [le(text), be(text)]) for (const chunks of splits(bytes)) expect(await decode(chunks)).toBe(text);
+  });
+
   it('invalid UTF-8 in a chunk stops at its line, after the lines before it in that chunk', async () => {
     const bytes = Buffer.concat([Buffer.from(filler(300)), Buffer.from('caf\xe9\nnext\n', 'latin1')]);
     const { text, error } = await decodeUntilError([bytes.subarray(0, 20_000), bytes.subarray(20_000)]);
