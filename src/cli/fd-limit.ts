@@ -37,3 +37,8 @@ export function concurrencyWithinFdLimit(concurrency: number, limit: () => numbe
   const allowed = Math.max(1, Math.min(Math.floor((max * 3) / 4) - 16, max - 48));
   return concurrency > allowed ? { concurrency: allowed, limit: max } : { concurrency };
 }
+
+/** The smallest `ulimit -n` under which {@link concurrencyWithinFdLimit} keeps all of `concurrency`. */
+export function fdLimitFor(concurrency: number): number {
+  return Math.max(Math.ceil(((concurrency + 16) * 4) / 3), concurrency + 48);
+}

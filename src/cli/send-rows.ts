@@ -19,7 +19,7 @@ import { closeOutputTarget, type OutputTarget } from './output-target.js';
 import { resumeHint, withResumeCommand } from './resume-hint.js';
 import { skipAnswered } from './resume-skip.js';
 import { limitRecords } from './limit-records.js';
-import { concurrencyWithinFdLimit } from './fd-limit.js';
+import { concurrencyWithinFdLimit, fdLimitFor } from './fd-limit.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { writeRows } from './write-rows.js';
@@ -88,7 +88,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const fd = concurrencyWithinFdLimit(config.concurrency);
   if (fd.limit !== undefined) {
     reporter.info(
-      `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n 4096) for more`,
+      `-c ${config.concurrency} lowered to ${fd.concurrency}: this process may open only ${fd.limit} files (ulimit -n); raise it (ulimit -n ${fdLimitFor(config.concurrency)}) for all of -c`,
     );
   }
   const onEvent = (event: BatchEvent) => {

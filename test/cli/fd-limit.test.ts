@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openFileLimit } from '../../src/cli/fd-limit.js';
+import { concurrencyWithinFdLimit, fdLimitFor, openFileLimit } from '../../src/cli/fd-limit.js';
 
 describe('openFileLimit', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -12,5 +12,19 @@ describe('openFileLimit', () => {
       throw new Error('ENOENT: no /proc here');
     });
     expect(openFileLimit()).toBe(fromProc);
+  });
+});
+
+describe('fdLimitFor: the ulimit -n the lowered -c line advises', () => {
+  it.each([48, 200, 1000, 100_000])('is enough for all of -c %i, and one less is not', (c) => {
+    const limit = fdLimitFor(c);
+    expect(concurrencyWithinFdLimit(c, () => limit)).toEqual({ concurrency: c });
+    expect(concurrencyWithinFdLimit(c, () => limit - 1).concurrency).toBeLessThan(c);
+  });
+
+  it('is above the limit that lowered -c (advice that lowered it further was given before)', () => {
+    const lowered = concurrencyWithinFdLimit(100_000, () => 20_000);
+    expect(lowered.limit).toBe(20_000);
+    expect(fdLimitFor(100_000)).toBeGreaterThan(20_000);
   });
 });

@@ -29,7 +29,9 @@ describe('file descriptor limit (item 6)', () => {
     expect(rows).toHaveLength(300);
     expect(rows.filter((row) => row.error !== null)).toEqual([]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/-c 200 lowered to \d+: this process may open only 64 files/g)).toHaveLength(1);
+    expect(r.stderr.match(/-c 200 lowered to \d+: this process may open only 64 files \(ulimit -n\); raise it \(ulimit -n 288\) for all of -c/g)).toHaveLength(
+      1,
+    );
     expect(r.stderr).not.toMatch(/retr/); // no attempt was spent on a local shortage
     // Descriptors were left for the response cache too (lmdb loads at the first write).
     expect(r.stderr).not.toMatch(/response cache/);
