@@ -158,7 +158,8 @@ function readStream(response: ChatResponse, status: number, headers: HeaderSourc
 /**
  * One streamed answer, read event by event into a {@link StreamedAnswer}: the body's sink, with its
  * state in fields rather than closures. As the SDK's stream: `[DONE]` ends the answer, later events
- * are ignored; an event whose JSON does not parse, or that carries `error`, fails the attempt.
+ * are ignored; an event whose JSON does not parse, or that carries `error`, fails the attempt,
+ * unless a finish_reason came before it (see {@link StreamReader.error}).
  */
 class StreamReader implements BodySink {
   private readonly answer: StreamedAnswer;
@@ -225,12 +226,18 @@ class StreamReader implements BodySink {
     }
   }
 
+  /**
+   * The body failed (a reset, a deadline, an unreadable or error event). Once a finish_reason came
+   * the answer is whole, only its usage or `[DONE]` lost: kept, as the same bytes ended cleanly
+   * are, not retried and paid for again.
+   */
   error(err: unknown): void {
     if (this.failed) return;
     this.failed = true;
     this.let();
     this.response.cancel();
-    this.reject(err);
+    if (this.answer.finished) this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+    else this.reject(err);
   }
 
   /** Gives the parser back: nothing more is fed to it. */

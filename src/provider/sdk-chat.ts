@@ -45,7 +45,9 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     }
   } catch (err) {
     copy.drop();
-    throw err;
+    // A finish_reason came: the answer is whole whatever cut the rest (as on the lean path).
+    if (!answer.finished) throw err;
+    return answer.finish(response.headers, ctx.signal);
   }
   // The copy is needed only for an answer the stream itself does not prove whole.
   if (answer.finished || ctx.signal.aborted) copy.drop();

@@ -644,6 +644,11 @@ const ALL: FaultKind[] = [
   'empty',
   'nostream',
   'length',
+  'finclose',
+  'finstall',
+  'pingstall',
+  'emptystream',
+  'errorstream',
 ];
 describe('directive parsing', () => {
   it('recognises every fault kind', async () => {

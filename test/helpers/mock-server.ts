@@ -50,7 +50,17 @@ export type FaultKind =
   /** A whole JSON answer even when `stream: true` was asked (servers that ignore streaming). */
   | 'nostream'
   /** The normal answer, but finish_reason "length" (cut off at the token limit). */
-  | 'length';
+  | 'length'
+  /** Streamed: the answer and its finish_reason, then the connection closes before usage and `[DONE]`. */
+  | 'finclose'
+  /** Streamed: the answer and its finish_reason, then nothing (no usage, no `[DONE]`) until stallMs. */
+  | 'finstall'
+  /** Streamed: the role and one piece, then only SSE comments (`: ping`) every PING_MS until stallMs. */
+  | 'pingstall'
+  /** 200 labelled text/event-stream with an empty body, streamed or not. */
+  | 'emptystream'
+  /** 200 labelled text/event-stream whose body is a plain JSON error (no `data:`), streamed or not. */
+  | 'errorstream';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -242,6 +252,11 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'empty',
   'nostream',
   'length',
+  'finclose',
+  'finstall',
+  'pingstall',
+  'emptystream',
+  'errorstream',
 ];
 const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
 
@@ -394,6 +409,8 @@ class RateWindow {
 // Server
 
 const DEFAULT_STALL_MS = 60_000;
+/** How often 'pingstall' sends its comment. */
+const PING_MS = 200;
 
 /** Outcome of the rate limit check: headers to send and, if rejected, how long to wait. */
 interface RateDecision {
@@ -867,6 +884,33 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         }
         case 'quoting400':
           return sendJson(res, rec, 400, errorBody(`1 validation error: input ${JSON.stringify(ctx.body)}`, 'BadRequestError', null), ctx.headers);
+        case 'finclose':
+        case 'finstall': {
+          if (!stream) return reply(ctx);
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          // Closed once written: the client reads every byte, then a body cut before its end.
+          if (fault === 'finclose') return void res.write([f.role, ...f.pieces, f.finish].join(''), () => res.destroy());
+          res.write([f.role, ...f.pieces, f.finish].join(''));
+          return holdThenDestroy(ctx);
+        }
+        case 'pingstall': {
+          if (!stream) return reply(ctx);
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          res.write(f.role + f.pieces[0]);
+          const until = performance.now() + (mock.options.stallMs ?? DEFAULT_STALL_MS);
+          const ping = (): void => {
+            if (performance.now() >= until) return void res.destroy();
+            res.write(': ping\n\n');
+            ctx.later(PING_MS, ping);
+          };
+          return ctx.later(PING_MS, ping);
+        }
+        case 'emptystream':
+        case 'errorstream':
+          startStream(ctx);
+          return void res.end(fault === 'errorstream' ? errorBody('model overloaded', 'server_error', null) : '');
         case 'loading':
           return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
         default: {
