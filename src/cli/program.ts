@@ -181,7 +181,7 @@ export function createProgram(version: string): Command {
     .option('--rpm <n>', 'requests per minute cap, paced evenly (adaptive to 429s without it)', positiveNumber)
     .option('--tpm <n>', 'tokens per minute cap (prompt tokens + max tokens, corrected by usage)', positiveNumber)
     .option('--timeout <seconds>', 'deadline for one whole attempt, 0.05 to 86400', seconds(MIN_WAIT_SECONDS), 600)
-    .option('--idle-timeout <seconds>', 'longest wait for headers or between stream chunks, 0.05 to 86400', seconds(MIN_WAIT_SECONDS), 90)
+    .option('--idle-timeout <seconds>', "longest wait for a stream's headers or between body chunks, 0.05 to 86400", seconds(MIN_WAIT_SECONDS), 90)
     .option('--retries <n>', 'retries per prompt for 429, 5xx, timeouts and network errors', wholeNumber, 3)
     .option('--stream', 'stream answers as they are written', true)
     .option('--no-stream', 'ask for whole answers instead of streams');

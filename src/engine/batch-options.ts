@@ -33,7 +33,7 @@ export interface BatchOptions {
   readonly tpm?: number;
   /** Whole-attempt deadline in ms. @default 600000 */
   readonly timeoutMs?: number;
-  /** Longest wait for headers or between stream chunks, in ms. @default 90000 */
+  /** Longest wait for headers (streamed requests only) or between body chunks, in ms. @default 90000 */
   readonly idleTimeoutMs?: number;
   /** Retries after the first attempt for retryable failures. @default 3 */
   readonly retries?: number;

@@ -5,7 +5,10 @@ import { MAX_TIMER_MS } from '../util/timer-delay.js';
 export interface DeadlineOptions {
   /** Whole-attempt deadline. */
   timeoutMs?: number;
-  /** Longest wait for headers or between two body/stream chunks. */
+  /**
+   * Longest wait for headers or between two body/stream chunks; not for the headers of a request
+   * without streaming (see AttemptContext.onActivity), which come with the whole answer.
+   */
   idleTimeoutMs?: number;
   /** The run's hard stop. */
   signal?: AbortSignal;
@@ -95,6 +98,8 @@ class Deadlines<T> {
   private lastActivity: number;
   /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
   private heard = false;
+  /** A request without streaming is out and nothing came yet: the idle clock waits with it. */
+  private awaitingWhole = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly followers: Followers | undefined;
 
@@ -108,9 +113,14 @@ class Deadlines<T> {
     if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY));
   }
 
-  readonly onActivity = (): void => {
+  readonly onActivity = (awaiting?: 'whole'): void => {
+    if (awaiting === 'whole') {
+      this.awaitingWhole = true;
+      return;
+    }
     this.lastActivity = performance.now();
     this.heard = true;
+    this.awaitingWhole = false;
   };
 
   readonly passed = (value: T): T => {
@@ -148,6 +158,7 @@ class Deadlines<T> {
   check(): void {
     const now = performance.now();
     const { timeoutMs, idleTimeoutMs } = this;
+    if (this.awaitingWhole) this.lastActivity = now;
     const totalLeft = timeoutMs ? this.startedAt + timeoutMs - now : Number.POSITIVE_INFINITY;
     const idleLeft = idleTimeoutMs ? this.lastActivity + idleTimeoutMs - now : Number.POSITIVE_INFINITY;
     if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
@@ -161,9 +172,11 @@ const check = (deadlines: { check(): void }): void => deadlines.check();
 /**
  * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
  * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
- * (an aborted stream often just ends). A healthy long stream keeps pushing the idle deadline back.
+ * (an aborted stream often just ends). A healthy long stream keeps pushing the idle deadline back;
+ * a request without streaming that says so (`onActivity('whole')`) has no idle deadline until its
+ * headers come: they come with the whole answer, which may take minutes of thought.
  */
-export function withDeadlines<T>(run: (signal: AbortSignal, onActivity: () => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
+export function withDeadlines<T>(run: (signal: AbortSignal, onActivity: (awaiting?: 'whole') => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
   const parent = options.signal;
   if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
   const deadlines = new Deadlines<T>(parent, options.timeoutMs, options.idleTimeoutMs);

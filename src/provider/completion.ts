@@ -37,8 +37,13 @@ export interface CompletionResult {
 
 export interface AttemptContext {
   signal: AbortSignal;
-  /** Called when response headers arrive and on every body chunk (feeds the idle timeout). */
-  onActivity: () => void;
+  /**
+   * Called when response headers arrive and on every body chunk (feeds the idle timeout). Called
+   * with `'whole'` as a request without streaming leaves: its headers come only with the whole
+   * answer, so until anything comes its silence is the model at work, bounded by the attempt's
+   * deadline (--timeout), not by the idle timeout.
+   */
+  onActivity: (awaiting?: 'whole') => void;
   /** Streamed text as it arrives. */
   onDelta?: (text: string) => void;
 }

@@ -34,8 +34,10 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   const target = viaSdk ? undefined : chatTarget(options.baseURL, options.apiKey, pool);
   let sdk: Promise<SdkChat> | undefined;
   const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, limitField, pool)));
-  const attempt = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
-    target ? leanChat(target, limitField, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx));
+  const attempt = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> => {
+    if (!request.stream) ctx.onActivity('whole');
+    return target ? leanChat(target, limitField, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx));
+  };
   const redacted = (error: AttemptError): AttemptError =>
     options.redact ? new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact)) : error;
   const classified = (err: unknown): never => {

@@ -127,6 +127,42 @@ describe('withDeadlines', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a request without streaming: no idle timeout before its headers, only the whole-attempt deadline (no response)', async () => {
+    const p = track(
+      withDeadlines(
+        (signal, onActivity) => {
+          onActivity('whole');
+          return hang(signal);
+        },
+        { timeoutMs: 5000, idleTimeoutMs: 300 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(p.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((p.error as AttemptError).message).toMatch(/--timeout 5s/);
+    expect((p.error as AttemptError).info.noResponse).toBe(true);
+  });
+
+  it('a request without streaming: once its headers came, the idle timeout bounds the gaps in its body', async () => {
+    const p = track(
+      withDeadlines(
+        async (signal, onActivity) => {
+          onActivity('whole');
+          await new Promise((r) => setTimeout(r, 2000)); // the whole answer, thought out
+          onActivity(); // its headers
+          return hang(signal); // then the body stalls
+        },
+        { timeoutMs: 60_000, idleTimeoutMs: 300 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(2299);
+    expect(p.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
+    expect((p.error as AttemptError).info.noResponse).toBeUndefined();
+  });
+
   it('idle timeout fires after activity stops', async () => {
     const p = track(
       withDeadlines(
