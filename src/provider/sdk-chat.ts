@@ -37,7 +37,7 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     .withResponse();
   ctx.onActivity();
   const answer = new StreamedAnswer(ctx.onDelta);
-  const copy = readCopy(response);
+  const copy = readCopy(response, ctx.onActivity);
   try {
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       ctx.onActivity();
@@ -71,8 +71,10 @@ interface CopySeen {
  * response not labelled an event stream, the body while no event has come, as the lean path keeps
  * it (see STREAM_HEAD_CHARS). Events are told apart by the parser the lean path uses. Once dropped,
  * the copy is cancelled, so it buffers nothing more; a copy that fails or is dropped saw nothing.
+ * Every piece of it is activity, as every piece of the body is on the lean path: an SSE comment
+ * (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) too, which the SDK's stream never shows.
  */
-function readCopy(response: Response): { seen: Promise<CopySeen>; drop(): void } {
+function readCopy(response: Response, onActivity: () => void): { seen: Promise<CopySeen>; drop(): void } {
   const reader = response.clone().body?.getReader();
   if (!reader) return { seen: Promise.resolve({ done: false, head: '' }), drop() {} };
   let dropped = false;
@@ -91,6 +93,7 @@ function readCopy(response: Response): { seen: Promise<CopySeen>; drop(): void }
     for (;;) {
       const { done: end, value } = await reader.read();
       if (dropped) return nothing;
+      if (!end) onActivity();
       const text = end ? decoder.decode() : decoder.decode(value, { stream: true });
       if (head !== undefined) head = head.length + text.length > STREAM_HEAD_CHARS ? undefined : head + text;
       parser.feed(text);
