@@ -16,9 +16,9 @@ export function notAnApiBody(raw: string, contentType: string | null): AttemptEr
 }
 
 /**
- * How much of a streamed body not labelled an event stream is kept while no event has come: enough
- * for any error body, page or whole answer a server sends instead of a stream, never a huge body
- * whole. A longer one is judged by its content-type alone.
+ * How much of a streamed body is kept while no event has come: enough for any error body, page or
+ * whole answer a server sends instead of a stream, never a huge body whole. A longer one is judged
+ * by its content-type alone.
  */
 export const STREAM_HEAD_CHARS = 256 * 1024;
 
@@ -41,7 +41,12 @@ export function notAStream(headers: HeaderSource): AttemptError | undefined {
   return undefined;
 }
 
-/** Whether a streamed body is kept while no event has come (see STREAM_HEAD_CHARS): one not labelled an event stream. */
-export function keepsStreamHead(headers: HeaderSource): boolean {
-  return !/text\/event-stream/i.test(headers.get('content-type') ?? '');
+/**
+ * Whether a streamed body in which no event came (kept whole, see STREAM_HEAD_CHARS) is judged as
+ * the same body without streaming would be: always when it is not labelled an event stream; when it
+ * is, if it is empty or no SSE at all (a JSON error, a page, a whole answer), but not when it held
+ * only comments or an event cut short: that is a stream cut before its first event.
+ */
+export function judgedWhole(body: string, headers: HeaderSource): boolean {
+  return !/text\/event-stream/i.test(headers.get('content-type') ?? '') || /^\s*(?:[[{<]|$)/.test(body);
 }

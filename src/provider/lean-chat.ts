@@ -7,7 +7,7 @@ import type { AttemptContext, CompletionRequest, CompletionResult } from './comp
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
-import { keepsStreamHead, STREAM_HEAD_CHARS } from './body-checks.js';
+import { STREAM_HEAD_CHARS } from './body-checks.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): undici's dispatcher (or a
@@ -169,11 +169,11 @@ class StreamReader implements BodySink {
   /** Whether any of the body has come: only its very start may carry a byte order mark. */
   private started = false;
   /**
-   * The body so far while no event has come, for a response not labelled an event stream: what a
-   * server sent instead of a stream (an error body, a whole answer) is judged by it. Dropped at the
-   * first event or past STREAM_HEAD_CHARS.
+   * The body so far while no event has come: what a server sent instead of a stream (an error
+   * body, a whole answer, nothing) is judged by it (see judgedWhole). Dropped at the first event or
+   * past STREAM_HEAD_CHARS.
    */
-  private head: string | undefined;
+  private head: string | undefined = '';
 
   constructor(
     private readonly response: ChatResponse,
@@ -183,7 +183,6 @@ class StreamReader implements BodySink {
     private readonly reject: (err: unknown) => void,
   ) {
     this.answer = new StreamedAnswer(ctx.onDelta);
-    if (keepsStreamHead(headers)) this.head = '';
   }
 
   onEvent(event: EventSourceMessage): void {

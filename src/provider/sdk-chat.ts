@@ -6,7 +6,7 @@ import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
 import { StreamedAnswer, wholeAnswer } from './streamed-answer.js';
-import { keepsStreamHead, STREAM_HEAD_CHARS } from './body-checks.js';
+import { STREAM_HEAD_CHARS } from './body-checks.js';
 import type { AgentPool } from './agent-pool.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
@@ -67,10 +67,10 @@ interface CopySeen {
 
 /**
  * A streamed body read from a copy alongside the SDK's stream, for what that stream does not tell:
- * whether the closing `[DONE]` came (its iteration ends alike with or without it), and, for a
- * response not labelled an event stream, the body while no event has come, as the lean path keeps
- * it (see STREAM_HEAD_CHARS). Events are told apart by the parser the lean path uses. Once dropped,
- * the copy is cancelled, so it buffers nothing more; a copy that fails or is dropped saw nothing.
+ * whether the closing `[DONE]` came (its iteration ends alike with or without it), and the body
+ * while no event has come, as the lean path keeps it (see STREAM_HEAD_CHARS). Events are told apart
+ * by the parser the lean path uses. Once dropped, the copy is cancelled, so it buffers nothing more;
+ * a copy that fails or is dropped saw nothing.
  * Every piece of it is activity, as every piece of the body is on the lean path: an SSE comment
  * (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) too, which the SDK's stream never shows.
  */
@@ -78,7 +78,7 @@ function readCopy(response: Response, onActivity: () => void): { seen: Promise<C
   const reader = response.clone().body?.getReader();
   if (!reader) return { seen: Promise.resolve({ done: false, head: '' }), drop() {} };
   let dropped = false;
-  let head = keepsStreamHead(response.headers) ? '' : undefined;
+  let head: string | undefined = '';
   let done = false;
   const parser = createParser({
     onEvent(event) {

@@ -1,5 +1,5 @@
 import type { HeaderSource } from '../types.js';
-import { notAStream, notAnApiBody, notStreamed } from './body-checks.js';
+import { judgedWhole, notAStream, notAnApiBody, notStreamed } from './body-checks.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
@@ -97,7 +97,7 @@ export class StreamedAnswer {
       }
       // No event at all: a page, an error, a whole JSON answer or nothing, said as such.
       if (this.chunks === 0) {
-        if (body !== undefined) {
+        if (body !== undefined && judgedWhole(body, headers)) {
           // Judged as without streaming: an error body's words, an empty or unparsable body, a page.
           wholeAnswer(body, headers);
           throw notStreamed();

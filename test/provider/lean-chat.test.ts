@@ -190,6 +190,23 @@ const NOT_STREAMS: Record<string, { type: string; body: string; expected: Record
   },
   'page as JSON': { type: 'application/json', body: '<html><title>Login</title></html>', expected: { type: 'bad_response', code: 'html_response' } },
   'long JSON': { type: 'application/json', body: `{"pad":"${'x'.repeat(300_000)}"}`, expected: { type: 'bad_response', code: 'not_streamed' } },
+  // Labelled an event stream, with no event in it: judged as the same body would be, unless SSE.
+  'error body as an event stream': {
+    type: 'text/event-stream',
+    body: '{"error":{"message":"model overloaded","type":"server_error"}}\n',
+    expected: { type: 'bad_response', code: undefined, message: 'server error in body: model overloaded' },
+  },
+  'empty event stream': { type: 'text/event-stream', body: '', expected: { type: 'bad_response', code: 'empty_response' } },
+  'only comments': {
+    type: 'text/event-stream',
+    body: ': ping\n\n: ping\n\n',
+    expected: { type: 'connection', message: 'stream ended before the answer finished' },
+  },
+  'an event cut short': {
+    type: 'text/event-stream',
+    body: 'data: {"choices":[{"delta":{"content":"hel',
+    expected: { type: 'connection', message: 'stream ended before the answer finished' },
+  },
 };
 
 describe('lean chat transport: a 200 that is not a stream, judged by its body on both paths', () => {
