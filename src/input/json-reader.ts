@@ -10,6 +10,7 @@ import { problemRecord, sendableRecord, userMessages } from './to-record.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { jsonErrorPlace } from '../util/json-error-place.js';
+import { MAX_NESTING, nestsDeeperThan, tooDeepField, tooDeepMessage } from './nesting-depth.js';
 
 /**
  * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
@@ -34,13 +35,18 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
   if (!Array.isArray(value)) {
     throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
   }
-  checkFields(value, options);
+  // Before anything walks an element (checkFields, lossless-json, a template, --keep-fields).
+  const deep = text.length > 2 * MAX_NESTING ? value.map((element, i) => depthProblem(element, i + 1)) : [];
+  checkFields(value, deep, options);
   // Numbers as written, as in JSONL (see objectRecord): one look at the whole text, rarely a second parse.
   const asWritten = keepNumbersAsWritten(text, value) as unknown[];
   for (let i = 0; i < value.length; i++) {
     const element: unknown = value[i];
     const line = i + 1;
-    if (typeof element === 'string') yield textRecord(element, line, options);
+    const tooDeep = deep[i];
+    // The element cannot be written out to hash it: its line and problem make its id.
+    if (tooDeep !== undefined) yield problemRecord({ source, line, id: fallbackId(line, tooDeep.message) }, tooDeep.message, tooDeep.field);
+    else if (typeof element === 'string') yield textRecord(element, line, options);
     else if (isPlainObject(element)) {
       // The line-based id hashes the element as JSON.parse read it, as it always has: ids stay stable.
       const origin = { source, line, id: fallbackId(line, JSON.stringify(element)) };
@@ -60,7 +66,7 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
  * input's first rows are checked (see JsonlFieldScan): one element without it is its own error row.
  * A string element is a prompt, and to a template the fields `prompt` and `line`.
  */
-function checkFields(elements: readonly unknown[], options: InputOptions): void {
+function checkFields(elements: readonly unknown[], deep: ReadonlyArray<unknown>, options: InputOptions): void {
   const { template } = options;
   const scan = fieldScanFor(options, false);
   for (let i = 0; i < elements.length; i++) {
@@ -70,11 +76,22 @@ function checkFields(elements: readonly unknown[], options: InputOptions): void 
       if (template === undefined) return;
       done = scan.seeRow({ prompt: element, line: element }, i + 1, element.length);
     } else {
-      done = scan.seeRow(isPlainObject(element) ? element : undefined, i + 1, JSON.stringify(element)?.length ?? 0);
+      const chars = deep[i] === undefined ? (JSON.stringify(element)?.length ?? 0) : 0;
+      done = scan.seeRow(isPlainObject(element) ? element : undefined, i + 1, chars);
     }
     if (done) return;
   }
   scan.finish();
+}
+
+/** An element too deep to be written out or walked (see MAX_NESTING): its field, or itself. */
+function depthProblem(element: unknown, line: number): { message: string; field?: string } | undefined {
+  if (isPlainObject(element)) {
+    const field = tooDeepField(element);
+    return field === undefined ? undefined : { message: tooDeepMessage(field), field };
+  }
+  if (!nestsDeeperThan(element, MAX_NESTING)) return undefined;
+  return { message: `element ${line} is nested too deep (over ${MAX_NESTING} levels)` };
 }
 
 function textRecord(text: string, line: number, options: InputOptions): PromptRecord {

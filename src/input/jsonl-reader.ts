@@ -9,6 +9,7 @@ import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { keptFields, problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
+import { tooDeepField, tooDeepMessage } from './nesting-depth.js';
 import { errorMessage } from '../util/error-message.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 
@@ -51,6 +52,9 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
     return problemRecord(origin, `invalid JSON (${errorMessage(err)})`);
   }
   if (!isPlainObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
+  // Before anything walks the row (lossless-json, a template, --keep-fields, the request body).
+  const deep = tooDeepField(value, raw.length);
+  if (deep !== undefined) return problemRecord(origin, tooDeepMessage(deep), deep);
   return objectRecord(value, keepNumbersAsWritten(raw, value) as Record<string, unknown>, origin, options);
 }
 
