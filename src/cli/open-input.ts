@@ -23,7 +23,8 @@ export interface OpenedInput {
  * Peeks at stdin up to its first non-blank line: JSONL when that line is a JSON object, one prompt
  * per line when it does not start with `{`. A line that starts with `{` but does not parse could be
  * either (a question about JSON, or JSONL with a broken first row): guessing wrong would send every
- * row as text, so that is a usage error asking for --input-format.
+ * row as text, so that is a usage error asking for --input-format. A line that opens a JSON array
+ * (see isJsonArrayStart: `jq`'s `[`, or a whole array) is a `.json` array, read whole as one.
  */
 export async function sniffFormat(
   stream: AsyncIterable<string | Buffer>,
@@ -83,6 +84,7 @@ export async function sniffFormat(
       }
     }
   }
+  if (isJsonArrayStart(line)) return { format: 'json', stream: recorded.replay(failure) };
   const json = isJsonObject(line);
   if (!json && line.startsWith('{')) {
     const shown = sanitize(line.length > 40 ? `${line.slice(0, 40)}…` : line);
@@ -181,6 +183,21 @@ function isJsonObject(line: string): boolean {
   if (!line.startsWith('{')) return false;
   try {
     return isPlainObject(JSON.parse(line));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first line of a JSON array, as `jq` and `json.dump(indent=…)` write it (`[` alone), as
+ * `jq -c` does (the whole array), or as one element a line does (`[{"prompt": …},`, `["a",`).
+ * Text that only starts with a bracket (`[INST] …`, `[1] Summarise …`, `[{name}] …`, `[[link]]`) is not.
+ */
+function isJsonArrayStart(line: string): boolean {
+  if (/^\[\s*(?:$|"|\{\s*(?:"|\}|$)|\[\s*(?:$|[-\d"[{\]]))/.test(line)) return true;
+  if (!line.startsWith('[')) return false;
+  try {
+    return Array.isArray(JSON.parse(line));
   } catch {
     return false;
   }

@@ -13,6 +13,16 @@ describe('sniffFormat (stdin with --input-format auto)', () => {
     ['CR-only text', ['hello\rworld\r'], 'txt'],
     ['LF JSONL', ['\uFEFF\n{"prompt":"one"}\n'], 'jsonl'],
     ['a lone CR in the first line of LF text', ['{"prompt":"one"}\r{"prompt"\nnext\n'], undefined],
+    // A JSON array is the .json format (was sent line by line as text: `[`, `{…},`, `]`).
+    ['a JSON array as jq prints it', ['\n[\n  {"prompt": "a"},\n  {"prompt": "b"}\n]\n'], 'json'],
+    ['a JSON array on one line', ['[{"prompt":"a"},"b"]\n'], 'json'],
+    ['a JSON array of one element a line', ['[{"prompt":"a"},\n{"prompt":"b"}]\n'], 'json'],
+    ['a JSON array of strings, one a line', ['["a",\n"b"]\n'], 'json'],
+    ['a JSON array of arrays', ['[[1, 2],\n[3]]\n'], 'json'],
+    ['text with a tag in brackets', ['[INST] hi [/INST]\n'], 'txt'],
+    ['a numbered text line', ['[1] Summarise this\n'], 'txt'],
+    ['a wiki link', ['[[Paris]] in one line\n'], 'txt'],
+    ['a placeholder in brackets', ['[{name}] greet them\n'], 'txt'],
   ])('%s', async (_label, parts, format) => {
     const run = sniffFormat(chunks(...parts), '<stdin>');
     if (format === undefined) await expect(run).rejects.toThrow(UsageError);

@@ -84,3 +84,31 @@ describe('a value nested too deep is an input error row, checked before anything
     expect(server.requests.map((q) => q.prompt)).toEqual(['b']);
   });
 });
+
+describe('a JSON array on stdin or in a file without an extension is read as a .json array (was sent line by line)', () => {
+  it.each([
+    ['pretty, as jq prints it', '[\n  {"prompt": "a"},\n  {"prompt": "b"}\n]\n'],
+    ['on one line, as jq -c prints it', '[{"prompt":"a"},"b"]\n'],
+    ['one element a line', '[{"prompt":"a"},\n{"prompt":"b"}]\n'],
+  ])('%s, on stdin', async (_label, text) => {
+    const { run, server } = await fresh();
+    const r = await run(['-q'], { stdin: text });
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['a', 'b']);
+  });
+
+  it('in a file without an extension', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('array-no-extension', JSON.stringify([{ prompt: 'a' }, 'b'], null, 2));
+    const r = await run([input, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['a', 'b']);
+  });
+
+  it('text that only starts with a bracket is still text', async () => {
+    const { run, server } = await fresh();
+    const r = await run(['-q'], { stdin: '[INST] one\n[1] two\n[[link]] three\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['[1] two', '[INST] one', '[[link]] three']);
+  });
+});
