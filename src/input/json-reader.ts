@@ -30,7 +30,8 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
   } catch (err) {
     // As a JSONL input's bad line is named: file:line, so an editor can jump there.
     const { line, column, reason } = jsonErrorPlace(text, err instanceof Error ? err : new Error(String(err)));
-    throw new InputError(line === undefined ? `${source}: not valid JSON (${reason})` : `${source}:${line}: not valid JSON at column ${column} (${reason})`);
+    const place = line === undefined ? `${source}: not valid JSON (${reason})` : `${source}:${line}: not valid JSON at column ${column} (${reason})`;
+    throw new InputError(looksLikeJsonLines(text) ? `${place}; this looks like JSON Lines: name it .jsonl or pass --input-format jsonl` : place);
   }
   if (!Array.isArray(value)) {
     throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
@@ -92,6 +93,22 @@ function depthProblem(element: unknown, line: number): { message: string; field?
   }
   if (!nestsDeeperThan(element, MAX_NESTING)) return undefined;
   return { message: `element ${line} is nested too deep (over ${MAX_NESTING} levels)` };
+}
+
+/**
+ * JSON Lines saved as `.json`: its first line is a whole JSON value and more text follows, which is
+ * why the whole did not parse. Said, so that the error does not read as a damaged file.
+ */
+function looksLikeJsonLines(text: string): boolean {
+  const start = text.search(/\S/);
+  const end = text.indexOf('\n', start);
+  if (start < 0 || end < 0 || text.slice(end).trim() === '') return false;
+  try {
+    JSON.parse(text.slice(start, end));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function textRecord(text: string, line: number, options: InputOptions): PromptRecord {

@@ -112,3 +112,16 @@ describe('a JSON array on stdin or in a file without an extension is read as a .
     expect(server.requests.map((q) => q.prompt).sort()).toEqual(['[1] two', '[INST] one', '[[link]] three']);
   });
 });
+
+describe('JSON Lines named .json', () => {
+  it('gets the hint to name it .jsonl, with the place, exit 2, nothing sent', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('jl.json', '{"prompt":"a"}\n{"prompt":"b"}\n');
+    const r = await run([input]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([
+      expect.stringMatching(/jl\.json:2: not valid JSON at column 1 \(.*\); this looks like JSON Lines: name it \.jsonl or pass --input-format jsonl$/),
+    ]);
+    expect(server.requests).toHaveLength(0);
+  });
+});

@@ -25,6 +25,20 @@ describe('a .json array that does not parse', () => {
     await expect(read(text, { format: 'json', source: 'in.json' })).rejects.toThrow(`in.json:1: not valid JSON at column ${column} (${reason})`);
   });
 
+  it.each([
+    ['two objects', '{"prompt":"a"}\n{"prompt":"b"}\n', 2],
+    ['after blank lines, with CRLF', '\n{"prompt":"a"}\r\n{"prompt":"b"}\r\n', 3],
+  ])('JSON Lines named .json (%s): the place, and the hint to name it .jsonl', async (_label, text, line) => {
+    await expect(read(text, { format: 'json', source: 'jl.json' })).rejects.toThrow(
+      new RegExp(`^jl\\.json:${line}: not valid JSON at column 1 \\(.*\\); this looks like JSON Lines: name it \\.jsonl or pass --input-format jsonl$`),
+    );
+  });
+
+  it('a broken array whose first line is a whole value but nothing follows gets no such hint', async () => {
+    await expect(read('{"prompt":"a"} x', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:1: not valid JSON at column 16 \([^)]*\)$/);
+    await expect(read('[\n{"a":1}\n{"b":2}\n]', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:3: not valid JSON at column 1 \([^)]*\)$/);
+  });
+
   it('a BOM does not shift the place', async () => {
     await expect(read('\uFEFF[\n{"prompt": "a"},\n{"prompt": "b"\n]', { format: 'json', source: 'in.json' })).rejects.toThrow(
       /^in\.json:4: not valid JSON at column 1 /,
