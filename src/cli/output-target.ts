@@ -101,6 +101,11 @@ export async function openOutputTarget(
   layout: CsvLayout,
   /** --json-schema / --json: a resume must use the same schema. */
   schemaFingerprint?: string,
+  /**
+   * The run's stop (Ctrl-C, SIGTERM), listened for before the lock is taken: once it is, the open
+   * ends at the next step (a resume's read at the next row), the lock released, throwing its reason.
+   */
+  stop?: AbortSignal,
 ): Promise<OutputTarget> {
   const out = config.output;
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
@@ -126,6 +131,7 @@ export async function openOutputTarget(
   checkWritableFile(out.path, '--output');
   const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
   if (exists && !config.resume && !config.overwrite) throw new RunError(alreadyExists(out.path), 'output');
+  stop?.throwIfAborted();
   const lock = acquireLock(out.path);
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
@@ -137,11 +143,13 @@ export async function openOutputTarget(
     const uncollected = config.resume && config.batchApi ? uncollectedRun(out.path, exists, inputFingerprint === null && !config.forceResume) : undefined;
     const resumed =
       config.resume && (exists || uncollected) && out.format !== 'text'
-        ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout, uncollected)
+        ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout, uncollected, stop)
         : undefined;
     // The last refusal before the file is made (or written to): a --cache-dir the run cannot use.
     // Loaded only now, and only for a directory the user chose: the default one only warns, later.
     if (config.cache?.explicit) await (await import('./open-cache.js')).refuseUnusableCacheDir(config);
+    // A stop during those steps (a CSV's repair reads it whole): not a row of metadata written for it.
+    stop?.throwIfAborted();
     const open = () => {
       // The format written, so that a resume, --compact, merge and report read the file as it is.
       writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format });

@@ -107,6 +107,8 @@ export async function loadResumeSkip(
   layout: CsvLayout,
   /** --batch-api: the output's batches not collected yet, if any. */
   uncollected?: UncollectedRun,
+  /** A stop (Ctrl-C, SIGTERM) ends the read of the rows, throwing its reason (see loadResumeState). */
+  stop?: AbortSignal,
 ): Promise<ResumeState> {
   const previous = readRunMeta(path);
   if (previous) {
@@ -127,7 +129,7 @@ export async function loadResumeSkip(
   const uncheckedBefore = previous ? previous[UNCHECKED_BEFORE_KEY] : isoNow();
   if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
   await repairPartialLine(path, format);
-  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel);
+  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel, stop);
   const skip = skipOf(state, runModel, config.retryFailed);
   // A record of the output's batches is the run's as much as one with a row (before any is collected).
   const batched = uncollected?.holds;

@@ -9,6 +9,7 @@ import { openBudget } from './open-budget.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
 import type { RunPhase } from './refused-summary.js';
 import type { SendHeld } from './send-rows.js';
+import { listenForStop } from './stop-signals.js';
 
 /** The CLI's run, live or --batch-api; --compact and --dry-run write no summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
@@ -56,22 +57,48 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   const early = displaysBeforeSending(config, io) ? await (await import('./send-rows.js')).createReporter(config, io, stats) : undefined;
   const { input, inputFingerprint, layout } = await openRunInput(config, io, early ?? { close: () => {} });
   const held: SendHeld = { reporter: early };
+  // Listened for before the output's lock is taken, so that no signal can leave it behind: one that
+  // comes while a resume reads a large output ends the read, and the run as interrupted.
+  const signals = (held.signals = listenForStop(io, stats, (line) => (held.reporter ? held.reporter.info(line) : sayEarly(config, io, line))));
   let target: OutputTarget | undefined;
   try {
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
     // Rows to the bar's terminal (`-o -`) go above it: through the display's screen (rowsIo).
-    target = await openOutputTarget(config, early?.rowsIo ?? io, inputFingerprint, input.format, early?.answerWriter, csv, structured?.fingerprint);
+    target = await openOutputTarget(
+      config,
+      early?.rowsIo ?? io,
+      inputFingerprint,
+      input.format,
+      early?.answerWriter,
+      csv,
+      structured?.fingerprint,
+      signals.stop,
+    ).catch((err: unknown) => {
+      // Stopped while the output was opened: nothing was sent (see interruptedAtOpen).
+      if (err === signals.stop.reason) return undefined;
+      throw err;
+    });
+    if (!target) {
+      const reporter = (held.reporter ??= await (await import('./send-rows.js')).createReporter(config, io, stats));
+      return (await import('./interrupted-at-open.js')).interruptedAtOpen(config, stats, reporter);
+    }
     const { sendRows } = await import('./send-rows.js');
     return await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices }, held);
   } finally {
-    held.signals?.dispose();
     held.reporter?.close();
     await held.complete?.close?.();
     await held.cache?.close().catch(() => {});
     // A run that threw (an output it could not write) never made its report: its copy of the rows goes too.
     await held.runReport?.dispose();
     target?.lock?.release();
+    // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
+    held.signals?.dispose();
     await input.close();
   }
+}
+
+/** A line said before the run's display is made (a stop while the output is opened): as the display would, -q aside. */
+function sayEarly(config: CliConfig, io: CliIo, line: string): void {
+  if (!config.quiet) io.stderr.write(`llm-batch: ${line}\n`);
 }

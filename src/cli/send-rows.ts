@@ -68,8 +68,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));
   // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
   const complete = (held.complete = settings.start());
-  const signals = (held.signals = listenForStop(io, stats, (line) => reporter.info(line)));
-  signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
+  // Listened for since before the output was locked (run-command.ts): a stop may have come since.
+  const signals = (held.signals ??= listenForStop(io, stats, (line) => reporter.info(line)));
+  if (signals.stop.aborted) reporter.stopping();
+  else signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
   // Rows that could go nowhere are not paid for: into a FIFO, nothing is sent before its reader comes.
   if (target.fifo) await target.fifo.waitForReader(signals.stop, (line) => reporter.info(line));
   // Loaded only for --report: a plain run does not pay for the report's code at start-up.

@@ -40,8 +40,16 @@ export const isInputError = (row: Pick<ResultRow, 'error'>): boolean => row.erro
  * Reads a results file to find what is done. The file is append-only, so the LAST row for a key
  * wins: a later success replaces an earlier error and vice versa. A missing file is an empty
  * state (nothing done yet); a torn last row is ignored; a corrupt row throws RunError('resume').
+ * `signal`: a stop (Ctrl-C, SIGTERM) ends the read at the next row, throwing its reason: a large
+ * file takes seconds, and a run stopped then must not read on while it holds the output's lock.
  */
-export async function loadResumeState(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, runModel?: string | null): Promise<ResumeState> {
+export async function loadResumeState(
+  path: string,
+  format: 'jsonl' | 'csv',
+  options: ReadOptions = {},
+  runModel?: string | null,
+  signal?: AbortSignal,
+): Promise<ResumeState> {
   const state: ResumeState = {
     succeeded: new Set(),
     failed: new Set(),
@@ -53,7 +61,9 @@ export async function loadResumeState(path: string, format: 'jsonl' | 'csv', opt
   };
   if (!existsSync(path)) return state;
   const stale = staleInputErrors();
+  signal?.throwIfAborted();
   for await (const row of readResults(path, format, options)) {
+    signal?.throwIfAborted();
     stale.see(row, state.rows);
     state.rows++;
     const key = rowKey(row, runModel);

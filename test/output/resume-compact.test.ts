@@ -93,6 +93,15 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     });
   });
 
+  it('stops reading at a stop (Ctrl-C, SIGTERM), throwing its reason: a run stopped then must not read on under its lock', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [okRow('a', '1'), okRow('b', '2')]);
+    const stop = new AbortController();
+    const reason = new Error('interrupted');
+    stop.abort(reason);
+    await expect(loadResumeState(path, format, {}, undefined, stop.signal)).rejects.toBe(reason);
+  });
+
   it('finds an id with a lone UTF-16 surrogate again, which a CSV holds as U+FFFD: it is not asked twice', async () => {
     const path = join(tmp(), `out.${format}`);
     // A JSONL input's "s\ud800", and a model × sample key that holds it.

@@ -1,0 +1,72 @@
+/**
+ * A signal while a run opens its output: locked and, with --resume, read back, which takes seconds
+ * for a large file. The stop must end the run as an interrupt does (exit 130, `interrupted:`, the
+ * resume command) and release the lock, or a replacement pod on another host is refused for 5 min.
+ * Spawns the BUILT CLI (`npm run build` first) against the in-repo mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
+
+const ctx = useServerAndCaseDir('llm-batch-signal-open-');
+
+/** ~20 MB: most of a second of reading for a resume, so that a signal sent as the lock appears comes during it. */
+const FILLER_ROWS = 1000;
+
+/**
+ * A finished output of three long prompts (rows of ~20 KB, the mock echoes each prompt), then
+ * grown to ~50 MB with copies of its rows under other ids: a large output a --resume reads back.
+ */
+async function largeOutput(format: 'jsonl' | 'csv'): Promise<{ input: string; out: string }> {
+  const prompts = ['a', 'b', 'c'].map((p) => p.repeat(10_000));
+  const input = writePrompts(ctx.dir, 'p.txt', prompts);
+  const out = path.join(ctx.dir, `out.${format}`);
+  const first = await runCli([input, '-o', out, '--base-url', ctx.server.url, '-m', 'm']);
+  expect(first.code, first.stderr).toBe(0);
+  const lines = fs.readFileSync(out, 'utf8').split('\n');
+  const row = format === 'jsonl' ? lines[0]! : lines[1]!;
+  const pad = (i: number) =>
+    format === 'jsonl' ? JSON.stringify({ ...(JSON.parse(row) as object), id: `pad-${i}` }) : `pad-${i}${row.slice(row.indexOf(','))}`;
+  fs.appendFileSync(out, `${Array.from({ length: FILLER_ROWS }, (_, i) => pad(i)).join('\n')}\n`);
+  return { input, out };
+}
+
+describe('a signal while a --resume reads a large output', () => {
+  it.each([
+    ['SIGTERM' as const, 'jsonl' as const],
+    ['SIGINT' as const, 'jsonl' as const],
+    ['SIGTERM' as const, 'csv' as const],
+  ])('%s into a %s output: exit 130, interrupted: and the resume command, the lock released', async (signal, format) => {
+    const { input, out } = await largeOutput(format);
+    const summaryJson = path.join(ctx.dir, 'summary.json');
+    const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '--resume', '--summary-json', summaryJson];
+    const sentBefore = ctx.server.requests.length;
+
+    const child = spawnCli(args);
+    const exit = waitForExit(child);
+    // The lock is taken just before the output is read back: the signal comes as the read starts.
+    await until(() => child.exitCode !== null || fs.existsSync(`${out}.lock`), `${out}.lock`);
+    child.kill(signal);
+    const r = await exit;
+
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^llm-batch: interrupted: /m);
+    const command = /to finish the rest, run: (.+)$/m.exec(r.stderr)?.[1];
+    expect(command, r.stderr).toBe(['llm-batch', ...args].join(' '));
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+    expect(ctx.server.requests.length).toBe(sentBefore);
+    const summary = JSON.parse(fs.readFileSync(summaryJson, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ stopped: 'interrupted', exitCode: 130, resumeHint: command });
+
+    // The next run (a replacement pod) is not refused: nothing is left to send.
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/already done/);
+    expect(ctx.server.requests.length).toBe(sentBefore);
+    fs.rmSync(out);
+  });
+});
