@@ -6,15 +6,20 @@ import { utf16Damage, utf16Tail } from './utf16-units.js';
 /** Encodings `--encoding` accepts; `latin1` is read as Windows-1252, as WHATWG (and every browser) does. */
 export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
 
-/** Signatures of files that are certainly not prompts: refusing beats paying for 22 binary "prompts". */
-const BINARY_MAGIC: Array<[string, number[]]> = [
-  ['a ZIP archive (.xlsx, .docx, .zip)', [0x50, 0x4b, 0x03, 0x04]],
-  ['a gzip file', [0x1f, 0x8b]],
-  ['a PDF', [0x25, 0x50, 0x44, 0x46, 0x2d]],
-  ['a Parquet file', [0x50, 0x41, 0x52, 0x31]],
-  ['an SQLite database', [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66]],
-  ['an old Excel/Word file', [0xd0, 0xcf, 0x11, 0xe0]],
-  ['a zstd file', [0x28, 0xb5, 0x2f, 0xfd]],
+/**
+ * Signatures of files that are certainly not prompts: refusing beats paying for 22 binary "prompts".
+ * `text`: the signature is printable ASCII a prompt may start with (`PAR1 of the contract…`), so it
+ * only counts with binary evidence beside it (see hasBinaryEvidence); the others are no text's start.
+ * SQLite's is its whole 16-byte header, NUL and all.
+ */
+const BINARY_MAGIC: Array<{ kind: string; magic: number[]; text?: true }> = [
+  { kind: 'a ZIP archive (.xlsx, .docx, .zip)', magic: [0x50, 0x4b, 0x03, 0x04] },
+  { kind: 'a gzip file', magic: [0x1f, 0x8b] },
+  { kind: 'a PDF', magic: [0x25, 0x50, 0x44, 0x46, 0x2d], text: true },
+  { kind: 'a Parquet file', magic: [0x50, 0x41, 0x52, 0x31], text: true },
+  { kind: 'an SQLite database', magic: [...Buffer.from('SQLite format 3\0', 'latin1')] },
+  { kind: 'an old Excel/Word file', magic: [0xd0, 0xcf, 0x11, 0xe0] },
+  { kind: 'a zstd file', magic: [0x28, 0xb5, 0x2f, 0xfd] },
 ];
 
 const startsWith = (buf: Buffer, bytes: number[]): boolean => buf.length >= bytes.length && bytes.every((b, i) => buf[i] === b);
@@ -101,9 +106,18 @@ function checkBomAgrees(source: string, bom: ReturnType<typeof bomOf>, encoding:
   );
 }
 
+/**
+ * What a real PDF or Parquet file shows in its first block and a text file does not: a NUL byte, or
+ * (when no --encoding says the bytes are another text encoding) bytes that are not UTF-8.
+ */
+function hasBinaryEvidence(first: Buffer, encodingGiven: boolean): boolean {
+  if (first.includes(0)) return true;
+  return !encodingGiven && !isUtf8(first.subarray(0, first.length - incompleteTail(first)));
+}
+
 /** Refuses what no --encoding makes text: an archive, a document, a database, UTF-16 read as bytes. */
-function checkStart(source: string, first: Buffer, encoding: InputEncoding | undefined): void {
-  const kind = BINARY_MAGIC.find(([, magic]) => startsWith(first, magic))?.[0];
+function checkStart(source: string, first: Buffer, encoding: InputEncoding | undefined, encodingGiven: boolean): void {
+  const kind = BINARY_MAGIC.find(({ magic, text }) => startsWith(first, magic) && (!text || hasBinaryEvidence(first, encodingGiven)))?.kind;
   if (kind) {
     const fix =
       kind === 'a gzip file' || kind === 'a zstd file'
@@ -160,7 +174,7 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
     const bom = bomOf(first);
     checkBomAgrees(source, bom, encoding);
     encoding ??= bom?.encoding ?? 'utf-8';
-    checkStart(source, first, encoding);
+    checkStart(source, first, encoding, options.encoding !== undefined);
     if (encoding === 'utf-16le' || encoding === 'utf-16be') {
       utf16 = encoding === 'utf-16le' ? 'le' : 'be';
       // The mark dropped here, every code unit the decoder sees becomes one of its output: a damaged

@@ -98,6 +98,31 @@ describe('input formats by extension (item 4)', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  // A signature of printable ASCII is a first word a prompt may have; without a NUL it is text.
+  it.each([
+    ['par.txt', 'PAR1 of the contract: summarise\nother\n', []],
+    ['par.txt', 'PAR1 of the contract: summarise\nother\n', ['--input-format', 'txt']],
+    ['pdf.txt', '%PDF-1.7 is a version; explain\nother\n', []],
+    ['sq.txt', 'SQLite format 3 vs 2?\nother\n', []],
+    ['-', 'PAR1 of the contract: summarise\nother\n', []],
+  ])('a text %s starting like a binary signature is read as text (%j, flags %j)', async (name, text, flags) => {
+    const { run, server } = await fresh();
+    const args = name === '-' ? ['-', ...flags, '-q'] : [writeFile(name, text), ...flags, '-q'];
+    const r = await run(args, name === '-' ? { stdin: text } : {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt).sort()).toEqual(text.trimEnd().split('\n').sort());
+  });
+
+  it('a real Parquet file is still refused by its signature, even with --input-format txt', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'data.txt');
+    fs.writeFileSync(input, Buffer.from('PAR1\u0015\u0004\u0015\u0010\u0000\u0000\u0000rows\nPAR1', 'latin1'));
+    const r = await run([input, '--input-format', 'txt']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/data\.txt: this is a Parquet file, not prompts: export it as \.csv, \.jsonl or \.txt$/m);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('--keep-fields naming a column the CSV header lacks: one line naming it and the columns, exit 2, nothing sent', async () => {
     const { run, server } = await fresh();
     const input = path.join(dir, 'tickets.csv');

@@ -63,6 +63,27 @@ describe('decodeInput', () => {
     await expect(decode([bytes])).rejects.toThrow(message);
   });
 
+  // Real files of these kinds: their ASCII signature, then the binary that follows it.
+  it.each([
+    ['a Parquet file', Buffer.from('PAR1\x15\x04\x15\x10\x00\x00\x00', 'latin1'), /this is a Parquet file, not prompts/],
+    ['a PDF', Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n', 'latin1'), /this is a PDF, not prompts/],
+    ['an SQLite database', Buffer.from('SQLite format 3\x00\x10\x00\x01\x01', 'latin1'), /this is an SQLite database, not prompts/],
+  ])('refuses %s by its signature and the binary beside it', async (_name, bytes, message) => {
+    await expect(decode([bytes])).rejects.toThrow(message);
+  });
+
+  // A signature of printable ASCII alone is no evidence: these are UTF-8 text without a NUL.
+  it.each([['PAR1 of the contract: summarise\nother\n'], ['%PDF-1.7 is a version; explain\n'], ['SQLite format 3 vs 2?\n'], ['PAR1 then café ☕\n']])(
+    'reads %j as the text it is',
+    async (text) => {
+      for (const chunks of splits(Buffer.from(text))) expect(await decode(chunks)).toBe(text);
+    },
+  );
+
+  it('reads a Latin-1 text that starts like a Parquet file under --encoding latin1', async () => {
+    expect(await decode([Buffer.from('PAR1 of the caf\xe9 lease\n', 'latin1')], 'latin1')).toBe('PAR1 of the café lease\n');
+  });
+
   const gzip = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x68, 0x65]);
   const zip = Buffer.from('PK\x03\x04\x14\x00hello\n', 'latin1');
   it.each([
