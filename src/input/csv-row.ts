@@ -110,7 +110,16 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   const tooMany = cellCount > plan.columns.length;
   if (!tooMany && values.every((v) => v === undefined || v.trim() === '')) return undefined;
 
-  const origin: RecordOrigin = { source, line, id: fallbackId(line, JSON.stringify(values.map((v) => v ?? null))) };
+  const lineOrigin: RecordOrigin = { source, line, id: fallbackId(line, JSON.stringify(values.map((v) => v ?? null))) };
+  // A row cut short of a cell the prompt needs: its cells may be the tail of the record above (a line
+  // break in a cell whose quotes were not doubled), so its id cell is not trusted either.
+  const cutShort = (column: string): PromptRecord =>
+    problemRecord(
+      lineOrigin,
+      `row has ${plural(cellCount, 'cell')} but the header has ${plural(plan.columns.length, 'column')} (quote a cell that holds a line break, and double the quotes inside it)`,
+      column,
+    );
+  const origin: RecordOrigin = { ...lineOrigin };
   if (plan.idColumn !== undefined) {
     const id = explicitId(row[plan.idColumn], plan.idColumn);
     if (id !== undefined && 'id' in id) {
@@ -135,16 +144,22 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   let prompt: string;
   if (template !== undefined) {
     const rendered = renderTemplate(template, row);
-    if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing);
+    if ('missing' in rendered) {
+      if (cellCount < plan.columns.length) return cutShort(rendered.missing);
+      return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing);
+    }
     prompt = rendered.text;
     if (prompt.trim() === '') return problemRecord(origin, 'the template produced an empty prompt');
   } else {
     const column = plan.promptColumn ?? 'prompt';
+    if (cell === undefined && cellCount < plan.columns.length) return cutShort(column);
     if (cell === undefined || cell.trim() === '') return problemRecord(origin, `empty "${column}" column`, column);
     prompt = cell;
   }
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system);
 }
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
  * A header that is one column with semicolons, tabs or pipes in it is a CSV from a spreadsheet set

@@ -86,8 +86,21 @@ describe('csv input', () => {
   describe('row problems', () => {
     it.each<[string, string, Record<string, unknown>, RegExp, string | undefined]>([
       ['empty prompt cell', 'id,prompt\n1,\n', {}, /^rows\.csv:2: empty "prompt" column$/, 'prompt'],
-      ['missing prompt cell (short row)', 'id,title,prompt\n1,t\n', {}, /^rows\.csv:2: empty "prompt" column$/, 'prompt'],
-      ['short row with a template', 'id,title,body\n1,T\n', { template: ARTICLE_TEMPLATE }, /^rows\.csv:2: template field "body" is missing$/, 'body'],
+      [
+        'missing prompt cell (short row)',
+        'id,title,prompt\n1,t\n',
+        {},
+        /^rows\.csv:2: row has 2 cells but the header has 3 columns \(quote a cell that holds a line break, and double the quotes inside it\)$/,
+        'prompt',
+      ],
+      ['one cell of two', 'id,prompt\n2\n', {}, /^rows\.csv:2: row has 1 cell but the header has 2 columns \(/, 'prompt'],
+      [
+        'short row with a template',
+        'id,title,body\n1,T\n',
+        { template: ARTICLE_TEMPLATE },
+        /^rows\.csv:2: row has 2 cells but the header has 3 columns/,
+        'body',
+      ],
       ['bad temperature', 'prompt,temperature\nhi,hot\n', {}, /^rows\.csv:2: "temperature" must be a number \(got "hot"\)$/, 'temperature'],
       ['bad max_tokens', 'prompt,max_tokens\nhi,1.5\n', {}, /^rows\.csv:2: "max_tokens" must be a positive integer/, 'max_tokens'],
       ['zero max_tokens', 'prompt,max_tokens\nhi,0\n', {}, /"max_tokens" must be a positive integer \(got "0"\)/, 'max_tokens'],
@@ -115,6 +128,27 @@ describe('csv input', () => {
           [8, '6', 'ok "quoted"', {}, undefined],
         ]);
       }
+    });
+
+    it('a row cut short by a line break in a quoted cell says so, under a line-based id, not its stray text as id', async () => {
+      for (const size of [1, 4, Infinity]) {
+        const records = await csv('id,prompt\n1,"say "hi" to\nme"\n2,b\n', {}, size);
+        expect(records.map(brief)).toEqual([
+          { line: 2, id: '1', prompt: '"say "hi" to' },
+          {
+            line: 3,
+            id: expect.stringMatching(/^3-[0-9a-f]{8}$/),
+            prompt: '',
+            problem: 'rows.csv:3: row has 1 cell but the header has 2 columns (quote a cell that holds a line break, and double the quotes inside it)',
+          },
+          { line: 4, id: '2', prompt: 'b' },
+        ]);
+      }
+    });
+
+    it('a short row whose missing cells nothing needs is sent', async () => {
+      const records = await csv('id,prompt,note\n1,hello\n', { keepFields: ['note'] });
+      expect(records.map((r) => [r.id, r.prompt, r.fields, r.problem])).toEqual([['1', 'hello', {}, undefined]]);
     });
 
     it('a cell left open to the end of the file is one problem naming the lines it took; the rows before it are read', async () => {

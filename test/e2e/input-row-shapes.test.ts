@@ -1,0 +1,35 @@
+/**
+ * Rows and flags that would send nothing worth an answer, or be misreported: a CSV row cut short, an
+ * empty --system, a conversation with nothing in it. The built CLI against the mock server.
+ */
+import { describe, expect, it } from 'vitest';
+import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+
+const { fresh, writeFile } = useServers('llm-batch-input-row-shapes-');
+
+describe('a CSV row with fewer cells than the header', () => {
+  it('says so, as a row with more cells does', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('rag.csv', 'id,prompt\n1,a,extra\n2\n3,fine\n');
+    const r = await run([input, '--order', 'input', '-q']);
+    expect(r.code).toBe(1);
+    expect(stderrLines(r).filter((l) => l.includes('rag.csv:'))).toEqual([
+      expect.stringMatching(/rag\.csv:2: row has 3 cells but the header has 2 columns \(quote cells that contain commas\)$/),
+      expect.stringMatching(
+        /rag\.csv:3: row has 1 cell but the header has 2 columns \(quote a cell that holds a line break, and double the quotes inside it\)$/,
+      ),
+    ]);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['fine']);
+  });
+
+  it('cut by a line break in a quoted cell: the error row names the short line under a line-based id, not its stray text', async () => {
+    const { run } = await fresh();
+    const input = writeFile('qq2.csv', 'id,prompt\n1,"say "hi" to\nme"\n2,b\n');
+    const r = await run([input, '--order', 'input', '-q']);
+    expect(r.code).toBe(1);
+    const failed = rowsOf(r).filter((row) => row.error !== null);
+    expect(failed.map((row) => [row.id, row.error?.type, row.error?.message])).toEqual([
+      [expect.stringMatching(/^3-[0-9a-f]{8}$/), 'input', expect.stringMatching(/qq2\.csv:3: row has 1 cell but the header has 2 columns/)],
+    ]);
+  });
+});
