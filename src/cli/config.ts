@@ -357,6 +357,12 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   // A typo in the braces sends the same literal prompt on every row, paid for each time.
   const badTemplate = flags.template === undefined ? undefined : templateProblem(flags.template);
   if (badTemplate) throw new UsageError(`--template ${badTemplate}`);
+  // An unset variable (`-s "$SYSTEM_PROMPT"` in cron) would send an empty system message on every request.
+  if (flags.system !== undefined && flags.system.trim() === '') {
+    throw new UsageError(
+      `--system is ${flags.system === '' ? 'empty' : 'blank'}, so every request would send an empty system message (an unset variable?): give it text, or leave --system out`,
+    );
+  }
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
   if (flags.schemaInPrompt && flags.jsonSchema === undefined && !flags.json) throw new UsageError('--schema-in-prompt goes with --json-schema or --json');

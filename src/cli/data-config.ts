@@ -36,6 +36,9 @@ export function resolveDataConfig(flags: DataFlags): DataConfig {
   if (flags.topP !== undefined) params['top_p'] = flags.topP;
   if (flags.stop !== undefined) {
     if (flags.stop.length > 4) throw new UsageError(`--stop: at most 4 stop sequences (OpenAI's limit), got ${flags.stop.length}`);
+    // A space or a line break is a stop sequence; nothing at all is an unset variable, sent on every request.
+    if (flags.stop.includes(''))
+      throw new UsageError('--stop is empty, so every request would send an empty stop sequence (an unset variable?): give it text, or leave --stop out');
     params['stop'] = flags.stop.length === 1 ? flags.stop[0] : flags.stop;
   }
   if (flags.reasoningEffort !== undefined) {

@@ -400,3 +400,21 @@ describe('resolveCliConfig: --schema-in-prompt', () => {
     );
   });
 });
+
+describe('resolveCliConfig: a flag that would send nothing on every request', () => {
+  it.each([
+    ['an empty --system', { system: '' }, /^--system is empty, so every request would send an empty system message \(an unset variable\?\)/],
+    ['a blank --system', { system: ' \t\n' }, /^--system is blank, so every request would send an empty system message/],
+    ['an empty --stop', { stop: ['###', ''] }, /^--stop is empty, so every request would send an empty stop sequence/],
+    ['an empty --template', { template: '' }, /^--template has no \{\{field\}\} placeholder, so every row would send the same prompt/],
+    ['an empty --reasoning-effort', { reasoningEffort: '' }, /^--reasoning-effort must be minimal, low, medium or high, got ""$/],
+  ] as Array<[string, Partial<RawFlags>, RegExp]>)('refuses %s as a usage error', (_label, extra, message) => {
+    expect(usageError(() => resolveCliConfig('p.txt', flags(extra), env(), [])).message).toMatch(message);
+  });
+
+  it('takes a --system with text, and a stop sequence that is only a line break or a space', () => {
+    const c = resolveCliConfig('p.txt', flags({ system: 'Be brief.', stop: ['\n', ' '] }), env(), []);
+    expect(c.system).toBe('Be brief.');
+    expect(c.data.params['stop']).toEqual(['\n', ' ']);
+  });
+});

@@ -33,3 +33,22 @@ describe('a CSV row with fewer cells than the header', () => {
     ]);
   });
 });
+
+describe('an empty or blank --system (an unset variable in cron)', () => {
+  it.each([[['-s', '']], [['--system', '   ']], [['--stop', '']]])('%j is refused, exit 2, nothing sent', async (flags) => {
+    const { run, server } = await fresh();
+    const input = writeFile('a.txt', 'hello\n');
+    const r = await run([input, ...flags]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: --(system|stop) is (empty|blank), so every request would send an empty/)]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('an empty --template is refused the same way', async () => {
+    const { run, server } = await fresh();
+    const r = await run([writeFile('t.txt', 'hello\n'), '-t', '']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--template has no \{\{field\}\} placeholder/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
