@@ -22,7 +22,24 @@ export function checkMessages(value: unknown, field: string): { messages: ChatMe
     if (content === undefined) return { error: `"${field}[${i}].content" is missing` };
     return { error: `"${field}[${i}].content" must be a string or an array of content parts (got ${content === null ? 'null' : typeof content})` };
   }
+  // As an empty prompt is: a conversation with nothing in it would be sent and billed for an answer to nothing.
+  if (!value.some(saysSomething)) return { error: `every message in "${field}" is empty` };
   return { messages: value as ChatMessage[] };
+}
+
+/** A message with text that is not blank, a part that is not blank text (an image…), or a tool call. */
+function saysSomething(message: Record<string, unknown>): boolean {
+  const { content } = message;
+  if (typeof content === 'string') return content.trim() !== '';
+  if (Array.isArray(content) && content.some((part) => !isBlankText(part))) return true;
+  return (message['tool_calls'] ?? message['function_call'] ?? null) !== null;
+}
+
+function isBlankText(part: unknown): boolean {
+  if (typeof part === 'string') return part.trim() === '';
+  if (typeof part !== 'object' || part === null) return false;
+  const { type, text } = part as Record<string, unknown>;
+  return type === 'text' && (typeof text !== 'string' || text.trim() === '');
 }
 
 /** Prepends the run's system message unless the conversation already sets its own. */

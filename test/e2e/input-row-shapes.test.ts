@@ -52,3 +52,21 @@ describe('an empty or blank --system (an unset variable in cron)', () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe('a messages row with nothing in it', () => {
+  it('is an "input" error row naming file and line, as an empty prompt is; nothing is sent for it', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile(
+      'em.jsonl',
+      '{"id":"3","messages":[{"role":"user","content":""}]}\n{"id":"6","prompt":""}\n{"id":"7","messages":[{"role":"user","content":"hi"}]}\n',
+    );
+    const r = await run([input, '--order', 'input', '-q']);
+    expect(r.code).toBe(1);
+    expect(rowsOf(r).map((row) => [row.id, row.error?.type ?? null, row.error?.message ?? null])).toEqual([
+      ['3', 'input', expect.stringMatching(/em\.jsonl:1: every message in "messages" is empty$/)],
+      ['6', 'input', expect.stringMatching(/em\.jsonl:2: empty "prompt"$/)],
+      ['7', null, null],
+    ]);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['hi']);
+  });
+});

@@ -156,6 +156,26 @@ describe('jsonl input', () => {
     ['model not a string', { prompt: 'hi', model: 4 }, {}, /"model" must be a non-empty string/, 'model'],
     ['messages not an array', { messages: 'hi' }, {}, /"messages" must be an array of messages$/, 'messages'],
     ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
+    ['an empty user message', { id: '3', messages: [{ role: 'user', content: '' }] }, {}, /^x\.jsonl:1: every message in "messages" is empty$/, 'messages'],
+    [
+      'only blank messages and blank text parts',
+      {
+        messages: [
+          { role: 'system', content: ' ' },
+          { role: 'user', content: [{ type: 'text', text: '\n' }] },
+        ],
+      },
+      {},
+      /^x\.jsonl:1: every message in "messages" is empty$/,
+      'messages',
+    ],
+    [
+      'an empty message in a batch body',
+      { custom_id: 'b', body: { messages: [{ role: 'user', content: '' }] } },
+      {},
+      /^x\.jsonl:1: every message in "body\.messages" is empty$/,
+      'messages',
+    ],
     ['message without role', { messages: [{ content: 'hi' }] }, {}, /"messages\[0\]\.role" must be a string$/, 'messages'],
     ['message not an object', { messages: [{ role: 'user', content: 'a' }, 'b'] }, {}, /"messages\[1\]" must be an object/, 'messages'],
     ['message without content', { messages: [{ role: 'user' }] }, {}, /^x\.jsonl:1: "messages\[0\]\.content" is missing$/, 'messages'],
@@ -314,6 +334,22 @@ describe('jsonl input', () => {
       { role: 'assistant', content: null, tool_calls: [call] },
       { role: 'user', content: 'and?' },
     ];
+    const record = await one({ messages });
+    expect(record.problem).toBeUndefined();
+    expect(record.messages).toEqual(messages);
+  });
+
+  it.each([
+    ['an image with no text', [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }]],
+    [
+      'a system message with text and an empty user turn',
+      [
+        { role: 'system', content: 'Translate: bonjour' },
+        { role: 'user', content: '' },
+      ],
+    ],
+    ['only a tool call', [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]],
+  ])('a conversation with something in it is sent: %s', async (_label, messages) => {
     const record = await one({ messages });
     expect(record.problem).toBeUndefined();
     expect(record.messages).toEqual(messages);
