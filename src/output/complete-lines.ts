@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { snapshotChunks, type FileSnapshot } from './file-snapshot.js';
-import { endsInCsvRecord, isJsonText } from './last-row.js';
+import { isJsonText } from './last-row.js';
 
 /** Filled in by {@link readCompleteChunks} once the file has been read to the end. */
 export interface TailInfo {
@@ -14,16 +14,15 @@ const CHUNK = 1 << 16;
 /**
  * Streams a file's bytes up to and including its last '\n'. Everything we write ends in '\n', so
  * bytes after the last one are a write cut short by a crash, held back and only counted in `tail`,
- * which keeps readers from ever mistaking a torn row for a real one; unless they are a whole row
- * that only lacks its '\n' (see unterminatedRowEnd), which is handed out with a '\n' added.
+ * which keeps readers from ever mistaking a torn row for a real one; unless they are a whole JSONL
+ * row that only lacks its '\n' (see unterminatedJsonlRowEnd), which is handed out with a '\n' added.
+ * A CSV record is never judged so: one cut inside its last unquoted cell parses as whole.
  * With a `snapshot` of `path`, its bytes are read, not whatever the path names now.
  */
 export async function* readCompleteChunks(path: string, tail: TailInfo, format: 'jsonl' | 'csv', snapshot?: FileSnapshot): AsyncGenerator<Buffer> {
   let held: Buffer = Buffer.alloc(0);
-  let size = 0;
   const chunks = snapshot ? snapshotChunks(snapshot, CHUNK) : (createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
   for await (const chunk of chunks) {
-    size += chunk.length;
     const last = chunk.lastIndexOf(0x0a);
     if (last === -1) {
       held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
@@ -33,8 +32,8 @@ export async function* readCompleteChunks(path: string, tail: TailInfo, format: 
     held = chunk.subarray(last + 1);
     yield out;
   }
-  // Judged only when the file does not end in '\n' (rare): the last line, or for CSV its last record (which may span lines).
-  if (held.length > 0 && (format === 'jsonl' ? isJsonText(held) : await endsInCsvRecord(path, size, snapshot))) {
+  // Judged only when the file does not end in '\n' (rare).
+  if (held.length > 0 && format === 'jsonl' && isJsonText(held)) {
     yield Buffer.concat([held, NEWLINE]);
     held = Buffer.alloc(0);
   }

@@ -6,6 +6,7 @@ import { readCompleteChunks, splitLines, type TailInfo } from './complete-lines.
 import { CSV_COLUMNS, csvRecordToRow, unescapeCell } from './csv-columns.js';
 import type { FileSnapshot } from './file-snapshot.js';
 import { csvHeaderShape } from './csv-layout.js';
+import { endingAtOpenQuote, openRecordLine, unclosedQuote, wholeRecordAfterOpenQuote } from './open-quote.js';
 import { rowFromJson } from './row-shape.js';
 import { withOutputAndInputAsWritten } from '../structured/exact-numbers.js';
 import { outputFromResponse } from '../structured/output-from-response.js';
@@ -43,8 +44,9 @@ function unreadable(path: string, err: unknown): RunError {
 
 /**
  * Streams the rows of a JSONL or CSV results file (text output cannot be read back).
- * A torn last row left by a crash is skipped (a whole last row that only lacks its '\n' is read);
- * anything else that is not a valid row throws
+ * A torn last row left by a crash is skipped (a whole JSONL row that only lacks its '\n' is read; a
+ * CSV record without it is torn); anything else that is not a valid row (a CSV quote left open
+ * before whole rows among them) throws
  * RunError(code 'resume') naming `file:line`. Blank lines in JSONL are ignored.
  */
 export async function* readResults(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ResultRow> {
@@ -120,7 +122,8 @@ interface CsvRecord {
 async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boolean, snapshot: FileSnapshot | undefined): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
-  const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false });
+  const openQuote = endingAtOpenQuote();
+  const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false, ...openQuote.options });
   // pipeline() forwards read errors into the parser and tears the file stream down if we stop early.
   pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot)), parser, () => {});
   let prevEndLine = 0;
@@ -174,12 +177,20 @@ async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boo
   } catch (err) {
     if (err instanceof RunError) throw err;
     const csvErr = err as Partial<CsvError>;
-    // An unclosed quote at the very end is a row torn inside a multi-line cell (the cut landed
-    // just after one of its embedded newlines). Like a torn line, it is skipped.
-    if (csvErr.code === 'CSV_QUOTE_NOT_CLOSED') return;
     if (typeof csvErr.code === 'string' && csvErr.code.startsWith('CSV_')) {
       throw corrupt(path, typeof csvErr.lines === 'number' ? csvErr.lines : prevEndLine + 1, `invalid CSV (${errorMessage(err)})`);
     }
     throw unreadable(path, err);
   }
+  // An unclosed quote at the very end is a row torn inside a multi-line cell (the cut landed just
+  // after one of its embedded newlines), skipped like a torn line; unless whole rows follow the
+  // line it opens on: then it is damage that would swallow them, refused like any other.
+  const open = openQuote.error();
+  if (open === undefined) return;
+  const openLine = openRecordLine(open, prevEndLine, prevEmpty);
+  const lines = splitLines(readCompleteChunks(path, { tornBytes: 0 }, 'csv', snapshot));
+  const swallowed = await wholeRecordAfterOpenQuote(lines, openLine, header ? undefined : columns.length).catch((err: unknown) => {
+    throw unreadable(path, err);
+  });
+  if (swallowed !== undefined) throw corrupt(path, openLine, unclosedQuote(swallowed));
 }

@@ -1,8 +1,10 @@
+import type { Info } from 'csv-parse';
 import { Readable, pipeline } from 'node:stream';
 import { RunError } from '../errors.js';
 import { readCompleteChunks, splitLines, type TailInfo } from '../output/complete-lines.js';
 import { CACHED_TOKENS_COLUMN, CSV_COLUMNS, unescapeCell } from '../output/csv-columns.js';
 import { csvHeaderShape } from '../output/csv-layout.js';
+import { endingAtOpenQuote, openRecordLine, unclosedQuote, wholeRecordAfterOpenQuote } from '../output/open-quote.js';
 import { keepNumbersAsWritten, withOutputAsWritten } from '../structured/exact-numbers.js';
 import { stripFence } from '../structured/strip-fence.js';
 import { isPlainObject } from '../util/is-plain-object.js';
@@ -180,7 +182,9 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tai
   const { parse } = await import('csv-parse');
   let fieldColumns: readonly string[] | undefined;
   let cachedTokens = true;
+  let headerCells: number | undefined;
   const columns = (header: string[]): string[] => {
+    headerCells = header.length;
     checkResultsHeader(path, header);
     const shape = csvHeaderShape(header);
     fieldColumns = shape?.fieldColumns;
@@ -189,16 +193,25 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tai
     const kept = header.length - (shape?.keptColumns.length ?? 0);
     return header.map((name, i) => (i >= kept ? `\u0000input:${name}` : name));
   };
-  const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true });
+  const openQuote = endingAtOpenQuote();
+  const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true, ...openQuote.options });
   pipeline(Readable.from(readCompleteChunks(path, tail, 'csv')), parser, () => {});
+  // Where the last record ends (physical line, blank lines skipped so far): the header's, to start with.
+  let last = { lines: 1, empty_lines: 0 };
   try {
-    for await (const { record } of parser as AsyncIterable<{ record: Record<string, string> }>) {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: Info }>) {
+      last = info;
       yield reportRowFromCsv(record, fieldColumns, cachedTokens);
     }
   } catch (err) {
     if (err instanceof RunError) throw err;
     const e = err as { code?: string; lines?: number; message?: string };
-    if (e.code === 'CSV_QUOTE_NOT_CLOSED') return; // a row torn inside a quoted cell
     throw bad(path, e.lines ?? 0, `invalid CSV (${e.message ?? String(err)})`);
   }
+  // A row torn inside a quoted cell is skipped; a damaged quote with whole rows after it, refused.
+  const open = openQuote.error();
+  if (open === undefined) return;
+  const openLine = headerCells === undefined ? 1 : openRecordLine(open, last.lines, last.empty_lines);
+  const swallowed = await wholeRecordAfterOpenQuote(splitLines(readCompleteChunks(path, { tornBytes: 0 }, 'csv')), openLine, headerCells);
+  if (swallowed !== undefined) throw bad(path, openLine, unclosedQuote(swallowed));
 }

@@ -87,7 +87,7 @@ describe('mergeResults reads each output as it was when the merge began', () => 
     expect(stats).toEqual({ rows: 4, failed: 0, dropped: 1 });
   });
 
-  it.each(['jsonl', 'csv'] as const)('%s: a last row without its newline is read from the open file, a torn one left out', async (format) => {
+  it.each(['jsonl', 'csv'] as const)('%s: a last row without its newline is read from the open file (JSONL), a torn one left out', async (format) => {
     const dir = tmp();
     const whole = join(dir, `whole.${format}`);
     const torn = join(dir, `torn.${format}`);
@@ -100,7 +100,8 @@ describe('mergeResults reads each output as it was when the merge began', () => 
       [whole, torn].map((path) => ({ path, format })),
       writer,
     );
-    expect(rows).toEqual(['A1', 'A2', 'B1']);
+    // A CSV record without its '\n' is torn whatever it parses as (a cut in its last cell looks whole).
+    expect(rows).toEqual(format === 'jsonl' ? ['A1', 'A2', 'B1'] : ['A1', 'B1']);
   });
 
   it('rows a run appends meanwhile are left for the next merge, not counted as superseded', async () => {

@@ -2,7 +2,9 @@ import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../../src/errors.js';
+import { openSnapshot } from '../../src/output/file-snapshot.js';
 import { openFileWriter, readResults } from '../../src/output/index.js';
+import { readResultsWithLines } from '../../src/output/read-results.js';
 import type { ResultRow } from '../../src/types.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
@@ -40,12 +42,12 @@ describe.each(['jsonl', 'csv'] as const)('readResults (%s)', (format) => {
     expect(await collect(readResults(path, format))).toEqual(rows);
   });
 
-  it('reads a whole last row that lacks its newline (truncate -s -1, a shard joined with "\\n")', async () => {
+  it('reads a whole JSONL row that lacks its newline (truncate -s -1); a CSV record without it is torn', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, rows);
     truncateSync(path, statSync(path).size - 1);
-    // The last row's cell spans lines: a CSV record is judged whole, not its last line.
-    expect(await collect(readResults(path, format))).toEqual(rows);
+    // A CSV record cut inside its last unquoted cell parses as whole too: only its '\n' tells.
+    expect(await collect(readResults(path, format))).toEqual(format === 'jsonl' ? rows : rows.slice(0, -1));
   });
 
   it('can stop early', async () => {
@@ -121,6 +123,37 @@ describe('readResults rejects corrupt rows in the middle with file:line', () => 
   });
 });
 
+describe('readResults (CSV quote left open before whole rows)', () => {
+  /** A CSV of rows a..e whose row `c` (line 4) had its answer cell's closing quote cut off. */
+  async function damaged(tail = ''): Promise<string> {
+    const path = join(tmp(), 'out.csv');
+    await writeFile(path, 'csv', [okRow('a', '1'), okRow('b', '2'), okRow('c', '3'), okRow('d', '4'), okRow('e', '5')]);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines[3] = 'c,3,prompt c,"3';
+    writeFileSync(path, lines.join('\n') + tail);
+    return path;
+  }
+
+  it.each([
+    ['the file ends in a newline', ''],
+    ['the file ends in a torn line', 'f,6,prompt f,ans'],
+  ])('is refused with file:line, not read as a torn last row (%s)', async (_name, tail) => {
+    const path = await damaged(tail);
+    const err = await readError(path, 'csv');
+    expect(err.message).toContain(`Cannot resume from ${path}:4: a quote opened on this line is never closed, so line 5 and every row after it`);
+  });
+
+  it('names the line after blank lines and multi-line cells before it', async () => {
+    const path = join(tmp(), 'out.csv');
+    await writeFile(path, 'csv', [okRow('a', 'multi\nline'), okRow('b', '2')]);
+    const [header, ...rest] = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, [header, '', ...rest.slice(0, -1), 'c,3,"open', ...rest.slice(-2)].join('\n'));
+    // header, blank, a (2 lines), b, then the damage on line 6, b again on line 7.
+    const err = await readError(path, 'csv');
+    expect(err.message).toContain(`${path}:6: a quote opened on this line is never closed, so line 7`);
+  });
+});
+
 describe('readResults (CSV torn inside a quoted cell)', () => {
   it('skips a last record cut inside a quoted cell, or short of cells, that lacks its newline', async () => {
     const path = join(tmp(), 'out.csv');
@@ -129,6 +162,28 @@ describe('readResults (CSV torn inside a quoted cell)', () => {
     for (const torn of ['b,2,prompt b,"first line\nsecond', 'b,2,prompt b,answer b,,,,,1,5']) {
       writeFileSync(path, whole + torn);
       expect(await collect(readResults(path, 'csv')), torn).toEqual([okRow('a', '1')]);
+    }
+  });
+
+  it('reads every row before a last record torn after an embedded newline, however few', async () => {
+    // A parser stream that fails drops the records it had not handed out: all of them in a small file.
+    for (const n of [1, 3, 20]) {
+      const path = join(tmp(), `few-${n}.csv`);
+      const few = Array.from({ length: n }, (_, i) => okRow(`r${i}`, `${i}`));
+      await writeFile(path, 'csv', few);
+      appendFileSync(path, 'x,9,prompt x,"first line\nsecond, line\n');
+      expect(await collect(readResults(path, 'csv')), `${n} rows`).toEqual(few);
+      // As merge reads it: through a snapshot of the file, whose chunks come without a pause.
+      const snapshot = await openSnapshot(path);
+      try {
+        const read = await collect(readResultsWithLines(path, 'csv', {}, snapshot));
+        expect(
+          read.map((r) => r.row),
+          `${n} rows, snapshot`,
+        ).toEqual(few);
+      } finally {
+        await snapshot.handle.close();
+      }
     }
   });
 

@@ -30,13 +30,47 @@ describe('repairPartialLine', () => {
   it.each([
     ['JSONL', 'out.jsonl', '{"a":1}\n{"b":2}'],
     ['JSONL, a single row', 'out.jsonl', '{"a":1}'],
-    ['CSV', 'out.csv', 'h1,h2\na,b'],
-    ['CSV, a multi-line cell', 'out.csv', 'h1,h2\na,"b\nc"'],
   ])('%s: a whole last row without its newline is kept and gets one', async (_name, file, before) => {
     const path = join(tmp(), file);
     writeFileSync(path, before);
     expect(await repairPartialLine(path)).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(`${before}\n`);
+  });
+
+  // A CSV cut inside its last unquoted cell (a --keep-fields URL) parses as a whole record: only the
+  // missing '\n' shows it is torn, so a CSV record without one is always removed (and asked again).
+  it.each([
+    ['a cut inside the last unquoted cell', 'h1,h2,url\na,b,https://x.example/1\nc,d,https://x.exa', 'h1,h2,url\na,b,https://x.example/1\n'],
+    ['a whole record lacking only its newline', 'h1,h2\na,b\nc,d', 'h1,h2\na,b\n'],
+    ['a multi-line cell, closed, then the cut', 'h1,h2\na,b\nc,"d\ne"', 'h1,h2\na,b\n'],
+  ])('CSV, %s: the last record without its newline is torn', async (_name, before, after) => {
+    const path = join(tmp(), 'out.csv');
+    writeFileSync(path, before);
+    expect(await repairPartialLine(path)).toBe(before.length - after.length);
+    expect(readFileSync(path, 'utf8')).toBe(after);
+  });
+
+  // A torn write is one row long: a quote left open before whole rows is damage (a hand edit, a bad
+  // byte). Nothing is cut, whether the file ends in '\n' or in a torn line; the readers refuse it.
+  it.each([
+    ['ends in a newline', 'h1,h2,h3\na,b,c\nd,"broken\ne,f,g\nh,i,j\n'],
+    ['ends in a torn line', 'h1,h2,h3\na,b,c\nd,"broken\ne,f,g\nh,i,j\nk,l'],
+    ['blank line before the damage', 'h1,h2,h3\na,b,c\n\nd,"broken\ne,f,g\n'],
+    ['the header itself', `${'h,'.repeat(13)}"h\n${'x,'.repeat(13)}x\n`],
+  ])('CSV quote left open before whole rows (%s) is left as it is', async (_name, before) => {
+    const path = join(tmp(), 'out.csv');
+    writeFileSync(path, before);
+    expect(await repairPartialLine(path)).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('CSV torn inside a multi-line cell whose lines are not rows: the torn record is cut', async () => {
+    const path = join(tmp(), 'out.csv');
+    const whole = 'h1,h2,h3\na,b,c\n';
+    // Answer lines with commas (too few for a row) and doubled quotes (not a record on their own).
+    writeFileSync(path, `${whole}d,e,"first, line\nsay ""x"", y, z\n\nthird\n`);
+    expect(await repairPartialLine(path)).toBeGreaterThan(0);
+    expect(readFileSync(path, 'utf8')).toBe(whole);
   });
 
   it('uses an explicit format over the extension', async () => {

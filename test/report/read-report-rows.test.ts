@@ -1,4 +1,4 @@
-import { statSync, truncateSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFileWriter } from '../../src/output/index.js';
@@ -8,16 +8,27 @@ import { collect, okRow, useTmpDir } from '../helpers/result-rows.js';
 const tmp = useTmpDir();
 
 describe.each(['jsonl', 'csv'] as const)('readReportRows (%s)', (format) => {
-  it('reports a whole last row that lacks its newline, and skips a torn one', async () => {
+  it('reports a whole JSONL row that lacks its newline (a CSV record without one is torn), and skips a torn one', async () => {
     const path = join(tmp(), `out.${format}`);
     const w = openFileWriter(path, format, { append: false });
     for (const id of ['a', 'b', 'c']) await w.write(okRow(id, `answer ${id}`));
     await w.close();
     truncateSync(path, statSync(path).size - 1);
-    expect((await collect(readReportRows(path, format))).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect((await collect(readReportRows(path, format))).map((r) => r.id)).toEqual(format === 'jsonl' ? ['a', 'b', 'c'] : ['a', 'b']);
     truncateSync(path, statSync(path).size - 10);
     const tail = { tornBytes: 0 };
     expect((await collect(readReportRows(path, format, tail))).map((r) => r.id)).toEqual(['a', 'b']);
     expect(tail.tornBytes).toBeGreaterThan(0);
   });
+});
+
+it('readReportRows refuses a CSV quote left open before whole rows, naming the line', async () => {
+  const path = join(tmp(), 'out.csv');
+  const w = openFileWriter(path, 'csv', { append: false });
+  for (const id of ['a', 'b', 'c']) await w.write(okRow(id, `answer ${id}`));
+  await w.close();
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines[2] = 'b,2,prompt b,"answer b';
+  writeFileSync(path, lines.join('\n'));
+  await expect(collect(readReportRows(path, 'csv'))).rejects.toThrow(`${path}:3: a quote opened on this line is never closed, so line 4`);
 });
