@@ -5,16 +5,55 @@
  * Their credentials go too: the userinfo (`https://user:password@host` → `https://***@host`, as a
  * bare `user:password@host`) and the value of a query parameter named for a secret (`?api-key=`,
  * `&key=`, `access_token=`, `sig=` … → `?api-key=***`); other parameters (`?after=…`) stay.
+ *
+ * A secret is matched however a server or proxy wrote it: each character as itself or escaped
+ * (`\/` as PHP's json_encode writes `/`, `\u002d`, `%2D`, `&#45;`), since `-v` shows raw bodies.
  */
 export function createRedactor(secrets: ReadonlyArray<string | undefined>): (text: string) => string {
-  const exact = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  const patterns = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).map(secretPattern);
   return (text) => {
     let out = text;
-    for (const s of exact) out = out.split(s).join('[redacted]');
+    for (const pattern of patterns) out = out.replace(pattern, '[redacted]');
     // Anything shaped like an OpenAI-style key, even one we were not given (e.g. a masked echo).
     out = out.replace(/\b(sk|rk|pk)-[A-Za-z0-9_*.-]{6,}/g, '[redacted]');
     return redactUrlCredentials(out);
   };
+}
+
+function secretPattern(secret: string): RegExp {
+  return new RegExp(Array.from(secret, charForms).join(''), 'gu');
+}
+
+const NAMED_ENTITIES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' };
+
+/** One character of a secret as a pattern: itself, or any escape of it a serializer or proxy writes. */
+function charForms(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const units = Array.from({ length: ch.length }, (_, i) => ch.charCodeAt(i));
+  const forms = [
+    escapeRegExp(ch),
+    units.map((unit) => String.raw`\\+u${hex(unit, 4)}`).join(''),
+    String.raw`\\+u\{0*${hex(cp)}\}`,
+    [...new TextEncoder().encode(ch)].map((byte) => `%${hex(byte, 2)}`).join(''),
+    `&#0*${cp};`,
+    `&#[xX]0*${hex(cp)};`,
+  ];
+  if (cp < 0x100) forms.push(String.raw`\\+x${hex(cp, 2)}`);
+  // `\/`, `\-`, `\"`: punctuation with a backslash before it (JSON, shells, regexes).
+  if (cp < 0x80 && !/[A-Za-z0-9]/.test(ch)) forms.push(String.raw`\\+${escapeRegExp(ch)}`);
+  const named = NAMED_ENTITIES[ch];
+  if (named) forms.push(`&${named};`);
+  return `(?:${forms.join('|')})`;
+}
+
+/** Hex digits of `n` as a pattern that takes either case (`2d`, `2D`), padded to `width`. */
+function hex(n: number, width = 1): string {
+  return [...n.toString(16).padStart(width, '0')].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+}
+
+/** Escaped for a `u` pattern, which refuses an escape before a character that needs none (`\-`). */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** `scheme://userinfo@`: everything up to the authority's last `@` (a password may hold one unescaped). */

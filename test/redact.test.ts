@@ -91,3 +91,32 @@ describe('createRedactor: credentials in URLs', () => {
       expect(redact(text)).toBe(text);
   });
 });
+
+describe('createRedactor: a key as servers and proxies escape it', () => {
+  const key = 'sk-test/SECRET+123';
+  const redact = createRedactor([key]);
+  it.each([
+    ['PHP json_encode', String.raw`{"message":"Invalid key: sk-test\/SECRET+123"}`],
+    ['\\u escapes, either case', String.raw`sk\u002dtest\u002FSECRET\u002b123`],
+    ['every character \\u-escaped', [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+    ['percent-encoded, either case', 'https://gw.example/keys/sk%2Dtest%2fSECRET%2B123?x=1'],
+    ['every character percent-encoded', [...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')],
+    ['HTML character references', 'sk&#45;test&#x2F;SECRET&#043;123'],
+    ['\\x and \\u{} escapes', String.raw`sk\x2dtest\u{2f}SECRET\+123`],
+    ['double-escaped JSON', String.raw`"{\"message\":\"sk\\u002dtest\\\/SECRET+123\"}"`],
+  ])('%s', (_name, text) => {
+    const out = redact(text);
+    expect(out).toContain('[redacted]');
+    expect(out).not.toMatch(/SECRET|%53%45|\\u0053/i);
+  });
+
+  it('escapes a non-ASCII character as UTF-16 units and as UTF-8 bytes', () => {
+    const odd = createRedactor(['tök€n-😀-77']);
+    expect(odd(String.raw`t\u00f6k\u20ACn-\ud83d\ude00-77`)).toBe('[redacted]');
+    expect(odd('t%C3%B6k%E2%82%ACn-%F0%9F%98%80-77')).toBe('[redacted]');
+  });
+
+  it('leaves text that only resembles the key', () => {
+    expect(redact(String.raw`sk-test\/SECRET+124 sk-test/SECRE`)).toBe(String.raw`sk-test\/SECRET+124 sk-test/SECRE`);
+  });
+});

@@ -24,6 +24,8 @@ export type FaultKind =
   | 'quoting400'
   | '400'
   | '401'
+  /** A 401 echoing the key escaped: `/` as `\/` (PHP's json_encode), `-` as `\u002d`, and percent-encoded in a URL. */
+  | 'escaped-key'
   | '403'
   /** A 403 for the input alone: OpenRouter's moderation flagged it (its `metadata` says so). */
   | 'flagged'
@@ -257,6 +259,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'pingstall',
   'emptystream',
   'errorstream',
+  'escaped-key',
 ];
 const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
 
@@ -793,6 +796,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       switch (fault) {
         case '401':
           return sendJson(res, rec, 401, unauthorizedBody(rec.authorization), ctx.headers);
+        case 'escaped-key': {
+          const token = (rec.authorization ?? '').replace(/^Bearer\s+/i, '');
+          const json = token.replaceAll('/', '\\/').replaceAll('-', '\\u002d');
+          const url = token.replace(/[^A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+          const body = `{"error":{"message":"Invalid key: ${json}, see https://gw.example/keys/${url}","type":"invalid_request_error","code":"invalid_api_key"}}`;
+          return sendJson(res, rec, 401, body, ctx.headers);
+        }
         case '403':
           return sendJson(
             res,
