@@ -7,7 +7,8 @@
  * `&key=`, `access_token=`, `sig=` … → `?api-key=***`); other parameters (`?after=…`) stay.
  *
  * A secret is matched however a server or proxy wrote it: each character as itself or escaped
- * (`\/` as PHP's json_encode writes `/`, `\u002d`, `%2D`, `&#45;`), since `-v` shows raw bodies.
+ * (`\/` as PHP's json_encode writes `/`, `\u002d`, `%2D`, `&#45;`), since `-v` shows raw bodies. A
+ * placeholder key (see isPlaceholder) is only scrubbed where it stands as a word of its own.
  */
 export function createRedactor(secrets: ReadonlyArray<string | undefined>): (text: string) => string {
   const patterns = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).map(secretPattern);
@@ -20,8 +21,21 @@ export function createRedactor(secrets: ReadonlyArray<string | undefined>): (tex
   };
 }
 
+/**
+ * Fewer than 12 characters and no digit: `ollama`, `EMPTY`, `lm-studio`, `not-needed`, the values
+ * local servers' docs tell users to export. Scrubbed inside other words they would mangle a model
+ * name (`ollama-llama3` → `[redacted]-llama3`); a key worth keeping secret is longer or has a digit.
+ */
+function isPlaceholder(secret: string): boolean {
+  return secret.length < 12 && !/\d/.test(secret);
+}
+
+/** Characters that continue a word (a model name `ollama-llama3`, a path `hf.co/ollama`) around a placeholder. */
+const WORD = String.raw`[\p{L}\p{N}_\-/:@]`;
+
 function secretPattern(secret: string): RegExp {
-  return new RegExp(Array.from(secret, charForms).join(''), 'gu');
+  const body = Array.from(secret, charForms).join('');
+  return new RegExp(isPlaceholder(secret) ? String.raw`(?<!${WORD}|\.)${body}(?!${WORD}|\.[\p{L}\p{N}])` : body, 'gu');
 }
 
 const NAMED_ENTITIES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' };

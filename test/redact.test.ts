@@ -120,3 +120,30 @@ describe('createRedactor: a key as servers and proxies escape it', () => {
     expect(redact(String.raw`sk-test\/SECRET+124 sk-test/SECRE`)).toBe(String.raw`sk-test\/SECRET+124 sk-test/SECRE`);
   });
 });
+
+describe('createRedactor: placeholder keys (ollama, EMPTY, lm-studio)', () => {
+  it.each([
+    ['ollama', 'HTTP 404: model "ollama-llama3" not found, try pulling it first'],
+    ['ollama', '{"model":"hf.co/ollama/x","owner":"ollama:latest","n":"v.ollama.com"}'],
+    ['EMPTY', 'EMPTY_RESPONSE from NOT-EMPTY queue'],
+    ['lm-studio', 'see lm-studio-cli and my-lm-studio'],
+  ])('%s is left inside other words: %s', (key, text) => {
+    expect(createRedactor([key])(text)).toBe(text);
+  });
+
+  it.each([
+    ['ollama', 'Incorrect API key provided: ollama.', 'Incorrect API key provided: [redacted].'],
+    ['ollama', 'Authorization: Bearer ollama', 'Authorization: Bearer [redacted]'],
+    ['EMPTY', '{"api_key":"EMPTY"}', '{"api_key":"[redacted]"}'],
+    ['lm-studio', String.raw`{"message":"bad key lm\u002dstudio"}`, '{"message":"bad key [redacted]"}'],
+  ])('%s is still scrubbed where it stands alone: %s', (key, text, expected) => {
+    expect(createRedactor([key])(text)).toBe(expected);
+  });
+
+  it.each([
+    ['a digit', 'abc123', 'model abc1234 and xabc123'],
+    ['12 characters or more', 'correcthorse', 'model correcthorses and xcorrecthorse'],
+  ])('a key with %s is scrubbed inside other words too', (_name, key, text) => {
+    expect(createRedactor([key])(text)).not.toContain(key);
+  });
+});

@@ -1,13 +1,14 @@
 /**
  * A server may echo the key escaped (`\/` as PHP's json_encode writes `/`, `\u002d` for `-`, or
  * percent-encoded in a URL): `-v` and `--trace` show raw bodies, so the key must be matched in those
- * forms too.
+ * forms too. And a placeholder key that is an ordinary word (`OPENAI_API_KEY=ollama`, as Ollama's docs
+ * say) is no secret: it must not be cut out of a model name in a row or the trace.
  * Through the BUILT CLI against the in-repo mock server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-escaped-key-');
@@ -46,5 +47,21 @@ describe('a key the server echoes escaped', () => {
     expect(fs.readFileSync(path.join(dir, 'wire.log'), 'utf8')).toContain('Invalid key: [redacted], see https://gw.example/keys/[redacted]');
     expect(r.stdout + r.stderr).not.toMatch(TAIL);
     for (const file of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, file), 'utf8'), file).not.toMatch(TAIL);
+  });
+});
+
+describe('a placeholder key (OPENAI_API_KEY=ollama)', () => {
+  it('the row and -v name the model ollama-llama3 whole; the Authorization header still reads [redacted]', async () => {
+    const input = writePrompts(ctx.dir, 'ollama.txt', ['[[fault:no-access]] x', 'y']);
+    const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache', '-m', 'ollama-llama3', '--retries', '0', '-v'], {
+      env: { OPENAI_API_KEY: 'ollama' },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const [row] = parseJsonl<{ error: { message: string } }>(r.stdout);
+    expect(row?.error.message).toBe('HTTP 403: Project `proj_mock` does not have access to model `ollama-llama3`');
+    expect(r.stderr).toMatch(/^#1 > \{"model":"ollama-llama3",/m);
+    expect(r.stderr).toMatch(/^#1 > authorization: \[redacted\]$/m);
+    expect(r.stdout + r.stderr).not.toContain('[redacted]-llama3');
+    expect(r.stderr).not.toMatch(/Bearer ollama/);
   });
 });
