@@ -29,6 +29,7 @@ import type { InputFormat } from '../input/input-options.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openFifoOutput, type FifoOutput } from './fifo-output.js';
 import { terminalSafeRows } from './terminal-rows.js';
+import { counted } from '../util/group-digits.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -217,7 +218,7 @@ export async function closeOutputTarget(
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
     const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel);
-    const rows = `${dropped} superseded ${dropped === 1 ? 'row' : 'rows'}`;
+    const rows = counted(dropped, 'superseded row');
     if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }
   return oldFileKept;

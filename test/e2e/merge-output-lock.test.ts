@@ -1,0 +1,37 @@
+/**
+ * The `-o` file of `merge` and `--compact`: a run's lock on it is respected (and theirs held while
+ * they write it), the temp files of killed merges are removed, `--input -` is stdin, and a resume's
+ * compaction line groups its digits. Through the BUILT CLI and the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+
+const ctx = useServerAndCaseDir('llm-batch-merge-lock-');
+
+const prompts = (n: number, tag = 'q') => Array.from({ length: n }, (_, i) => `${tag}${i + 1}`);
+const lineCount = (file: string) => parseJsonl(fs.readFileSync(file, 'utf8')).length;
+
+/** A finished output of `n` prompts (with its .meta.json), for merge and --compact to read. */
+async function finishedOutput(name: string, n: number): Promise<string> {
+  const input = writePrompts(ctx.dir, `${name}.txt`, prompts(n, name));
+  const out = path.join(ctx.dir, `${name}.jsonl`);
+  const r = await runCli([input, '-o', out, '--mock', '-q']);
+  expect(r.code, r.stderr).toBe(0);
+  return out;
+}
+
+describe('the compaction line of a resume', () => {
+  it('groups its count of superseded rows', async () => {
+    const out = await finishedOutput('big', 10);
+    // A hundred more copies of every row: 1,000 superseded rows, as resumes killed before compacting leave them.
+    const rows = fs.readFileSync(out, 'utf8');
+    fs.appendFileSync(out, rows.repeat(100));
+    const r = await runCli([path.join(ctx.dir, 'big.txt'), '-o', out, '--mock', '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('big.jsonl: 1,000 superseded rows left by an earlier run dropped (compacted)');
+    expect(lineCount(out)).toBe(10);
+  });
+});
