@@ -353,15 +353,16 @@ function stdoutFormat(outputs: readonly string[]): 'jsonl' | 'csv' {
   return outputs.every((file) => readBackFormat(file) === 'csv') ? 'csv' : 'jsonl';
 }
 
-/** Checks a merged file's path: not one of the files read, not existing unless --overwrite. */
+/** Checks a merged file's path: not one of the files read (nor the --input file, `-` is stdin), not existing unless --overwrite. */
 function checkMergeTarget(outputs: readonly string[], opts: MergeOptions, stream: boolean): void {
   // In the words a run's --output has: a path that cannot be looked up, a missing directory.
   if (!stream) checkWritableFile(opts.output, '-o');
+  const inputFile = opts.input !== undefined && opts.input !== '-' ? opts.input : undefined;
   // By name or on disk (a symlink or hard link): the merged file is written before all are read.
   if (outputs.some((file) => sameFile(file, opts.output))) throw new RunError(`-o ${opts.output} is one of the outputs to merge: choose another path`, 'usage');
-  if (opts.input !== undefined && sameFile(opts.input, opts.output)) throw new RunError(`-o ${opts.output} is the --input file: choose another path`, 'usage');
+  if (inputFile !== undefined && sameFile(inputFile, opts.output)) throw new RunError(`-o ${opts.output} is the --input file: choose another path`, 'usage');
   const settings = metaPath(opts.output);
-  const clash = [...outputs, ...(opts.input !== undefined ? [opts.input] : [])].find((file) => sameFile(file, settings));
+  const clash = [...outputs, ...(inputFile !== undefined ? [inputFile] : [])].find((file) => sameFile(file, settings));
   if (clash) throw new RunError(`${clash} is the run settings file of -o ${opts.output}, which merge writes: choose another path`, 'usage');
   if (!stream && fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
@@ -371,7 +372,8 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   // `-o -` is stdout, as for a run and --compact: rows for a pipe, and no run settings file.
   const toStdout = opts.output === '-';
   // --input is read after the merge: a path that cannot be read is said before anything is written.
-  const unreadableInput = opts.input === undefined ? undefined : unreadableReason(opts.input);
+  // `-` is stdin, as a run's input (shards fed from one pipe: `zcat in.jsonl.gz | llm-batch merge … --input -`).
+  const unreadableInput = opts.input === undefined || opts.input === '-' ? undefined : unreadableReason(opts.input);
   if (unreadableInput) throw new RunError(`cannot read input file ${opts.input}: ${unreadableInput}`, 'input');
   // `-o /dev/stdout`, `/dev/null`, a FIFO: a stream, as for a run's -o; never truncated, no run settings beside it.
   const stream = !toStdout && isStreamTarget(opts.output);
@@ -391,12 +393,13 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
+  const inputName = opts.input === '-' ? 'stdin' : opts.input;
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.
   if (opts.quiet && !incomplete) return ExitCode.ok;
   io.stderr.write(
     `llm-batch: merged ${counted(stats.rows, 'row')} from ${counted(outputs.length, 'file')} into ${toStdout ? 'stdout' : opts.output} (${counted(stats.dropped, 'superseded row')} dropped; ${count(stats.failed)} failed)` +
       (missing
-        ? `; ${missing.count === 1 ? `1 ${noun[0]}` : `${count(missing.count)} ${noun[1]}`} of ${opts.input} ${missing.count === 1 ? 'has' : 'have'} no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
+        ? `; ${missing.count === 1 ? `1 ${noun[0]}` : `${count(missing.count)} ${noun[1]}`} of ${inputName} ${missing.count === 1 ? 'has' : 'have'} no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
         : '') +
       '\n',
   );
@@ -451,7 +454,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     )
     .argument('<outputs...>', 'results files (.jsonl or .csv)')
     .requiredOption('-o, --output <file>', 'the merged results file (.jsonl or .csv); "-" for stdout (the outputs\' format: CSV if all are .csv, else JSONL)')
-    .option('--input <file>', 'the input the shards read: report the answers (id, model, sample) that no shard has (exit 1 if any)')
+    .option('--input <file>', 'the input the shards read ("-" for stdin): report the answers (id, model, sample) that no shard has (exit 1 if any)')
     .option('--overwrite', 'replace an existing -o file')
     .option('--force', 'merge outputs whose run settings differ')
     .option('-q, --quiet', 'print nothing unless rows failed, answers have no row or a run is still writing an output (errors still print)')

@@ -23,6 +23,17 @@ async function finishedOutput(name: string, n: number): Promise<string> {
   return out;
 }
 
+describe('merge --input -', () => {
+  it('reads the input from stdin, as a run does', async () => {
+    const a = await finishedOutput('a', 4);
+    const out = path.join(ctx.dir, 'all.jsonl');
+    const input = prompts(4, 'a').join('\n') + '\nnot answered\n';
+    const r = await runCli(['merge', a, '-o', out, '--input', '-'], { stdin: input });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/merged 4 rows from 1 file into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); 1 id of stdin has no row: <stdin>:5 \(id /);
+  });
+});
+
 describe('the compaction line of a resume', () => {
   it('groups its count of superseded rows', async () => {
     const out = await finishedOutput('big', 10);
