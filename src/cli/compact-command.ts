@@ -1,6 +1,16 @@
 import fs from 'node:fs';
 import { ExitCode, RunError } from '../errors.js';
-import { compactResults, csvLayoutFromFile, PLAIN_CSV, readBackFormat, readRunMeta, type CsvLayout } from '../output/index.js';
+import {
+  compactResults,
+  csvLayoutFromFile,
+  PLAIN_CSV,
+  readBackFormat,
+  readRunMeta,
+  type CsvLayout,
+  type LockHandle,
+  type OutputFormat,
+} from '../output/index.js';
+import { lockReplacedOutput } from './lock-replaced-output.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
@@ -32,15 +42,44 @@ async function compact(config: CliConfig, io: CliIo): Promise<number> {
   const stream = out.kind === 'file' && isStreamTarget(out.path);
   // In the words a run's --output has: a path that cannot be looked up, a missing directory.
   if (out.kind === 'file' && !stream) checkWritableFile(out.path, '--output');
-  if (out.kind === 'file' && !stream && fs.existsSync(out.path) && !config.overwrite)
+  const say = (line: string) => {
+    if (!config.quiet) io.stderr.write(`llm-batch: ${line}\n`);
+  };
+  // A file a run is writing is refused, --overwrite or not; one being compacted into refuses a run.
+  const lock = out.kind === 'file' && !stream ? lockReplacedOutput(out.path, say) : undefined;
+  try {
+    return await compactLocked(config, io, { path: config.input.path, format, meta, escaped, outFormat }, lock);
+  } finally {
+    lock?.release();
+  }
+}
+
+interface CompactInput {
+  path: string;
+  /** What the input file holds. */
+  format: 'jsonl' | 'csv';
+  meta: Record<string, unknown> | undefined;
+  /** Its cells were written with --csv-escape-formulas. */
+  escaped: boolean;
+  outFormat: OutputFormat;
+}
+
+/** The compacted copy, written (to a file only while `lock` is held: see lockReplacedOutput). */
+async function compactLocked(
+  config: CliConfig,
+  io: CliIo,
+  { path: input, format, meta, escaped, outFormat }: CompactInput,
+  lock: LockHandle | undefined,
+): Promise<number> {
+  const out = config.output;
+  if (lock && out.kind === 'file' && fs.existsSync(out.path) && !config.overwrite)
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
-  const layout = outFormat === 'csv' ? await compactLayout(config.input.path, format, escaped, meta) : PLAIN_CSV;
+  const layout = outFormat === 'csv' ? await compactLayout(input, format, escaped, meta) : PLAIN_CSV;
   // A file is replaced only once every row is in its place: a bad line in the input keeps the old one.
-  const output = openWholeOutput(out.kind === 'file' ? out.path : undefined, outFormat, layout, io);
+  const output = openWholeOutput(out.kind === 'file' ? out.path : undefined, outFormat, layout, io, lock);
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
-  const input = config.input.path;
   if (!config.quiet) io.stderr.write(writtenNowNote(input, 'compaction') ?? '');
   const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);

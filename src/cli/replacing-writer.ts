@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { renameDurably } from '../util/rename-durably.js';
 import { replacementPaths } from '../util/write-file-atomic.js';
-import { openFileWriter, PLAIN_CSV, streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
+import { openFileWriter, PLAIN_CSV, streamWriter, type CsvLayout, type LockHandle, type OutputFormat, type RowWriter } from '../output/index.js';
 import { ExitCode } from '../errors.js';
 import type { CliIo } from './io.js';
 import { listenForHangup } from './stop-signals.js';
@@ -164,10 +164,15 @@ export async function writeWhole<W, T>(output: { writer: W; commit(): Promise<vo
 
 /**
  * Where `merge` and `--compact` write: stdout (no path) or a stream such as a FIFO or /dev/stdout,
- * written as it goes; else a file, replaced only once every row is in its place.
+ * written as it goes; else a file, replaced only once every row is in its place. `lock` (the file's,
+ * see lockReplacedOutput) is released before an interrupt ends the process, which skips the caller's
+ * `finally`.
  */
-export function openWholeOutput(path: string | undefined, format: OutputFormat, csv: CsvLayout | undefined, io: CliIo): ReplacingWriter {
+export function openWholeOutput(path: string | undefined, format: OutputFormat, csv: CsvLayout | undefined, io: CliIo, lock?: LockHandle): ReplacingWriter {
   if (path === undefined) return writtenInPlace(streamWriter(terminalSafeRows(io.stdout), format, csv));
   if (isStreamTarget(path)) return writtenInPlace(openStreamOutput(path, format, csv ?? PLAIN_CSV, io));
-  return openReplacingWriter(path, format, csv, io);
+  return openReplacingWriter(path, format, csv, io, (code) => {
+    lock?.release();
+    process.exit(code);
+  });
 }

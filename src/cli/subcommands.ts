@@ -46,6 +46,7 @@ import { checkWritableFile } from './check-writable.js';
 import { notRereadable, unreadableReason } from './path-problem.js';
 import { isStreamTarget } from './stream-target.js';
 import { openWholeOutput, writeWhole } from './replacing-writer.js';
+import { lockReplacedOutput } from './lock-replaced-output.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
 
@@ -353,7 +354,7 @@ function stdoutFormat(outputs: readonly string[]): 'jsonl' | 'csv' {
   return outputs.every((file) => readBackFormat(file) === 'csv') ? 'csv' : 'jsonl';
 }
 
-/** Checks a merged file's path: not one of the files read (nor the --input file, `-` is stdin), not existing unless --overwrite. */
+/** Checks a merged file's path: not one of the files read (nor the --input file, `-` is stdin). */
 function checkMergeTarget(outputs: readonly string[], opts: MergeOptions, stream: boolean): void {
   // In the words a run's --output has: a path that cannot be looked up, a missing directory.
   if (!stream) checkWritableFile(opts.output, '-o');
@@ -364,8 +365,6 @@ function checkMergeTarget(outputs: readonly string[], opts: MergeOptions, stream
   const settings = metaPath(opts.output);
   const clash = [...outputs, ...(inputFile !== undefined ? [inputFile] : [])].find((file) => sameFile(file, settings));
   if (clash) throw new RunError(`${clash} is the run settings file of -o ${opts.output}, which merge writes: choose another path`, 'usage');
-  if (!stream && fs.existsSync(opts.output) && !opts.overwrite)
-    throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
 }
 
 async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo): Promise<number> {
@@ -378,6 +377,23 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   // `-o /dev/stdout`, `/dev/null`, a FIFO: a stream, as for a run's -o; never truncated, no run settings beside it.
   const stream = !toStdout && isStreamTarget(opts.output);
   if (!toStdout) checkMergeTarget(outputs, opts, stream);
+  const say = (line: string) => {
+    if (!opts.quiet) io.stderr.write(`llm-batch: ${line}\n`);
+  };
+  // Held to the end: a file a run is writing is refused, --overwrite or not, and one being merged into refuses a run.
+  const lock = toStdout || stream ? undefined : lockReplacedOutput(opts.output, say);
+  try {
+    return await mergeLocked(outputs, opts, io, lock);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The merge proper; a file (not stdout or a stream) only while `lock` is held (see lockReplacedOutput). */
+async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: CliIo, lock: LockHandle | undefined): Promise<number> {
+  const toStdout = opts.output === '-';
+  if (lock && fs.existsSync(opts.output) && !opts.overwrite)
+    throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);
   // Even with -q: a cron merge of a shard still running would otherwise lack its later rows unsaid.
   for (const file of outputs) io.stderr.write(writtenNowNote(file, 'merge') ?? '');
@@ -386,10 +402,10 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   const given = outputs.map((file) => mergeSource(file, readBackFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
-  const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io);
+  const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io, lock);
   const answered = opts.input ? new AnswerCoverage(recordedModels(meta ?? {}) ?? [], runRepeatOf(meta ?? {})) : undefined;
   const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (row, model) => answered.add(row, model) : undefined));
-  if (meta && !toStdout && !stream) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
+  if (meta && lock) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];

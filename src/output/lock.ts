@@ -16,6 +16,16 @@ export interface LockHandle {
   release(): void;
 }
 
+export interface AcquireOptions {
+  /**
+   * The holder replaces the file by a rename (`merge`, `--compact`) rather than appending to it: the
+   * new file is a name of its own, the other hard links keep the old one, so they are no reason to
+   * refuse. A run never writes into a file with more than one name, so no run is missed either.
+   * @default false
+   */
+  replaced?: boolean;
+}
+
 interface LockInfo {
   pid: number;
   host: string;
@@ -178,10 +188,10 @@ function removeStale(lockPath: string, staleRaw: string): void {
  * unparsable and older than a minute, is
  * stale and taken over; so is one of a run elsewhere (another pid namespace, another host) once its
  * heartbeat stopped, saying so in `note`. An output with more than one hard link is refused (see
- * refuseHardLinked).
+ * refuseHardLinked) unless `replaced`.
  */
-export function acquireLock(outputPath: string): LockHandle {
-  refuseHardLinked(outputPath);
+export function acquireLock(outputPath: string, options: AcquireOptions = {}): LockHandle {
+  if (!options.replaced) refuseHardLinked(outputPath);
   const lockPath = lockFileOf(outputPath);
   const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const pidns = pidNamespace();

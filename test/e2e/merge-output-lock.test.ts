@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { textSoFar, until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-merge-lock-');
 
@@ -22,6 +23,76 @@ async function finishedOutput(name: string, n: number): Promise<string> {
   expect(r.code, r.stderr).toBe(0);
   return out;
 }
+
+describe('merge and --compact into an output a run is writing', () => {
+  it.each([
+    ['merge', (src: string, out: string) => ['merge', src, '-o', out, '--overwrite']],
+    ['--compact', (src: string, out: string) => ['--compact', src, '-o', out, '--overwrite']],
+  ])('%s -o OUT --overwrite is refused while a run holds OUT.lock (exit 2, naming it and the run); the run keeps every row', async (_name, args) => {
+    const other = await finishedOutput('other', 4);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts(3, 'live'));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    // The answers wait until the merge was refused: the run holds its lock all that time.
+    const release = holdAnswers(ctx.server);
+    const run = spawnCli([input, '-o', out, '-c', '1', '--base-url', ctx.server.url]);
+    const runDone = waitForExit(run);
+    let metaBefore = '';
+    try {
+      await until(() => ctx.server.requests.length >= 1, 'the run to send a prompt');
+      metaBefore = fs.readFileSync(`${out}.meta.json`, 'utf8');
+      const refused = await runCli(args(other, out));
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${out}.lock`);
+      expect(refused.stderr).toContain(`pid ${run.pid}`);
+      expect(refused.stderr).toMatch(/nothing was changed/);
+      expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(metaBefore);
+    } finally {
+      release();
+    }
+    expect((await runDone).code).toBe(0);
+    // The run's rows are in the file it wrote, not in one a rename unlinked.
+    expect(
+      parseJsonl<{ prompt: string }>(fs.readFileSync(out, 'utf8'))
+        .map((r) => r.prompt)
+        .sort(),
+    ).toEqual(prompts(3, 'live'));
+    expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(metaBefore);
+    expect(fs.readdirSync(ctx.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a merge holds OUT.lock until it is done: a run into OUT started meanwhile is refused', async () => {
+    const a = await finishedOutput('a', 5);
+    const out = path.join(ctx.dir, 'all.jsonl');
+    const stdinInput = prompts(5, 'a').join('\n') + '\n';
+    // `--input -` with stdin left open: the merge waits after writing OUT, still holding its lock.
+    const merge = spawnCli(['merge', a, '-o', out, '--input', '-'], { openStdin: '' });
+    const mergeDone = waitForExit(merge);
+    try {
+      await until(() => textSoFar(`${out}.meta.json`) !== '', 'the merge to write all.jsonl');
+      const run = await runCli([writePrompts(ctx.dir, 'p.txt', ['late q']), '-o', out, '--resume', '--mock']);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`${out}.lock`);
+      expect(run.stderr).toContain(`pid ${merge.pid}`);
+    } finally {
+      merge.stdin!.end(stdinInput);
+    }
+    const merged = await mergeDone;
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(lineCount(out)).toBe(5);
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+  });
+
+  it('a merge into a file with a second hard link is not refused (the rename leaves the other name the old file)', async () => {
+    const a = await finishedOutput('a', 3);
+    const out = path.join(ctx.dir, 'all.jsonl');
+    fs.writeFileSync(out, 'old\n');
+    fs.linkSync(out, path.join(ctx.dir, 'backup.jsonl'));
+    const r = await runCli(['merge', a, '-o', out, '--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lineCount(out)).toBe(3);
+    expect(fs.readFileSync(path.join(ctx.dir, 'backup.jsonl'), 'utf8')).toBe('old\n');
+  });
+});
 
 describe('merge --input -', () => {
   it('reads the input from stdin, as a run does', async () => {
