@@ -3,6 +3,7 @@
  * they write it), the temp files of killed merges are removed, `--input -` is stdin, and a resume's
  * compaction line groups its digits. Through the BUILT CLI and the mock server.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +23,13 @@ async function finishedOutput(name: string, n: number): Promise<string> {
   const r = await runCli([input, '-o', out, '--mock', '-q']);
   expect(r.code, r.stderr).toBe(0);
   return out;
+}
+
+/** A pid that has exited: what a merge killed with kill -9 leaves in its temp file's name. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return child.pid!;
 }
 
 describe('merge and --compact into an output a run is writing', () => {
@@ -91,6 +99,33 @@ describe('merge and --compact into an output a run is writing', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(lineCount(out)).toBe(3);
     expect(fs.readFileSync(path.join(ctx.dir, 'backup.jsonl'), 'utf8')).toBe('old\n');
+  });
+});
+
+describe('temp files of killed merges and compactions', () => {
+  it.each([
+    ['merge', (src: string, out: string) => ['merge', src, '-o', out, '--overwrite']],
+    ['--compact', (src: string, out: string) => ['--compact', src, '-o', out, '--overwrite']],
+  ])('the next %s into OUT removes OUT.PID.tmp of a dead pid, and keeps one of a live process', async (_name, args) => {
+    const a = await finishedOutput('a', 3);
+    const out = path.join(ctx.dir, 'all.jsonl');
+    const dead = `${out}.${await deadPid()}.tmp`;
+    // The test's own process is alive, and was so when it last changed the file: another merge's.
+    const live = `${out}.${process.pid}.tmp`;
+    // A live pid that started after the file was last changed is not the process that wrote it.
+    const reused = `${out}.${process.ppid === 1 ? process.pid : process.ppid}.tmp`;
+    const unrelated = [`${out}.x1.tmp`, `${out}.meta.json.123.tmp`, path.join(ctx.dir, 'other.jsonl.1.tmp')];
+    for (const f of [dead, live, reused, ...unrelated]) fs.writeFileSync(f, '{"id":"half a row"\n');
+    const before = new Date(Date.now() - 10 * 365 * 86400_000);
+    fs.utimesSync(reused, before, before);
+    const r = await runCli(args(a, out));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`removed ${dead}, left by a merge or compaction that was killed`);
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.existsSync(reused)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+    for (const f of unrelated) expect(fs.existsSync(f), f).toBe(true);
+    expect(lineCount(out)).toBe(3);
   });
 });
 
