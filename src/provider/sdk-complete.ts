@@ -46,8 +46,9 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
   // older vLLM) would fail every streamed row. A 400 naming it is sent again at once without it,
   // uncounted; if that is answered, later streamed requests go without it too, their answers without
-  // usage (counted in the summary). One the server refuses again was not about the field (vLLM's and
-  // LiteLLM's validation errors quote the whole request body): it fails as it came, nothing turned off.
+  // usage (counted in the summary). One that fails again was not (only) about the field (vLLM's and
+  // LiteLLM's validation errors quote the whole request body): it fails with the second answer's
+  // error, which names the real reason, and nothing is turned off.
   let streamUsage = true;
   const send = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
     attempt(streamUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx);
@@ -62,10 +63,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
           streamUsage = false;
           return result;
         },
-        (again: unknown) => {
-          const second = classifyError(again);
-          throw redacted(second.info.status === 400 ? error : second);
-        },
+        (again: unknown) => classified(again),
       );
     });
   };
