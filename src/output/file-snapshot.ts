@@ -10,6 +10,9 @@ import { errorMessage } from '../util/error-message.js';
 export interface FileSnapshot {
   readonly handle: FileHandle;
   readonly bytes: number;
+  /** Which file it is on disk, to find it again once `handle` is closed ({@link reopenSnapshot}). */
+  readonly dev: number;
+  readonly ino: number;
 }
 
 /** Opens `path` for {@link FileSnapshot} reads; the caller closes `handle`. */
@@ -21,11 +24,24 @@ export async function openSnapshot(path: string): Promise<FileSnapshot> {
     throw new RunError(`Cannot read results file ${path}: ${errorMessage(err)}`, 'resume');
   }
   try {
-    return { handle, bytes: (await handle.stat()).size };
+    const { size, dev, ino } = await handle.stat();
+    return { handle, bytes: size, dev, ino };
   } catch (err) {
     await handle.close();
     throw new RunError(`Cannot read results file ${path}: ${errorMessage(err)}`, 'resume');
   }
+}
+
+/**
+ * `snapshot`, whose handle was closed (a merge of more files than it keeps open), open again: the
+ * same file up to the same size, or a RunError when another file was renamed over the path since
+ * (a resume's compaction), whose rows are not the ones the first pass counted.
+ */
+export async function reopenSnapshot(path: string, snapshot: FileSnapshot): Promise<FileSnapshot> {
+  const again = await openSnapshot(path);
+  if (again.dev === snapshot.dev && again.ino === snapshot.ino) return { ...again, bytes: snapshot.bytes };
+  await again.handle.close();
+  throw new RunError(`${path} was replaced while it was being merged (a run compacting it?): run the merge again`, 'resume');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { columnValue, type OutputColumn } from '../structured/columns.js';
 import type { ResultRow } from '../types.js';
-import { openSnapshot, type FileSnapshot } from './file-snapshot.js';
+import { openSnapshot, reopenSnapshot, type FileSnapshot } from './file-snapshot.js';
 import { readResultsWithLines } from './read-results.js';
 import { answerKey } from './row-key.js';
 import type { RowWriter } from './row-writer.js';
@@ -42,9 +42,11 @@ export interface MergeStats {
  * (as every row is with the model it was asked of), so outputs whose runs list their models in
  * another order (`-m A,B`, `-m B,A`: each file's first model is another) key an answer alike.
  * `onRow` sees every row written, with the model it answers (for a coverage check against the input).
- * Every file is opened before the first pass and both passes read those open files up to the size
- * they had then: a resume that renames its compacted output over the path meanwhile, or a run
- * appending rows, leaves the merge with exactly the rows each file held when it began.
+ * Both passes read each file as it was when the first pass came to it, up to the size it had then: a
+ * resume that renames its compacted output over the path meanwhile, or a run appending rows, leaves
+ * the merge with exactly the rows that file held. The first HELD_OPEN files stay open between the
+ * passes; any further one is opened again and must be the same file (else the merge stops, exit 2),
+ * so that merging thousands of shards needs no more descriptors than `ulimit -n` gives.
  */
 export async function mergeResults(
   sources: readonly MergeSource[],
@@ -52,26 +54,42 @@ export async function mergeResults(
   onRow?: (row: ResultRow, model: string | undefined) => void,
 ): Promise<MergeStats> {
   const snapshots: FileSnapshot[] = [];
+  const open: FileSnapshot[] = [];
+  const closing = async (snapshot: FileSnapshot) => {
+    open.splice(open.indexOf(snapshot), 1);
+    await snapshot.handle.close();
+  };
+  async function* read(source: MergeSource, i: number): AsyncGenerator<ResultRow> {
+    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false };
+    const held = snapshots[i];
+    const snapshot = held === undefined ? await openSnapshot(source.path) : open.includes(held) ? held : await reopenSnapshot(source.path, held);
+    if (snapshot !== held) open.push(snapshot);
+    snapshots[i] = snapshot;
+    try {
+      for await (const { row } of readResultsWithLines(source.path, source.format, options, snapshot)) yield row;
+    } finally {
+      // Kept open for the second pass only while few are: a reopened one is checked to be the same file.
+      if (held !== undefined || i >= HELD_OPEN) await closing(snapshot);
+    }
+  }
   try {
-    for (const source of sources) snapshots.push(await openSnapshot(source.path));
-    return await mergeSnapshots(sources, snapshots, out, onRow);
+    return await mergePasses(sources, read, out, onRow);
   } finally {
-    await Promise.all(snapshots.map((snapshot) => snapshot.handle.close()));
+    await Promise.all(open.map((snapshot) => snapshot.handle.close()));
   }
 }
 
-async function mergeSnapshots(
+/** Files kept open from the first pass to the second (see mergeResults). */
+export const HELD_OPEN = 32;
+
+async function mergePasses(
   sources: readonly MergeSource[],
-  snapshots: readonly FileSnapshot[],
+  read: (source: MergeSource, i: number) => AsyncGenerator<ResultRow>,
   out: RowWriter,
   onRow?: (row: ResultRow, model: string | undefined) => void,
 ): Promise<MergeStats> {
   const last = new Map<string, number>();
   let position = 0;
-  async function* read(source: MergeSource, i: number): AsyncGenerator<ResultRow> {
-    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false };
-    for await (const { row } of readResultsWithLines(source.path, source.format, options, snapshots[i])) yield row;
-  }
   // One model for every file keys as a plain row does (the id alone): a file without metadata, whose plain rows' model is not known, then keys them alike.
   const runModel = sources.find((source) => source.runModel)?.runModel;
   const keyOf = (row: ResultRow, source: MergeSource) => answerKey(row.id, modelOf(row, source) ?? null, row.sample, runModel);

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, runShell, writePrompts } from '../helpers/run-cli.js';
+import { okRow } from '../helpers/result-rows.js';
 
 const ctx = useServerAndCaseDir('llm-batch-shard-');
 
@@ -216,5 +217,19 @@ describe('--shard i/N and merge', () => {
     const r = await runCli([input, '--shard', '4/3', '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--shard.*i must be from 1 to N \(got 4\/3\)/);
+  });
+});
+
+describe('merge of more shards than it may keep open', () => {
+  it('100 shards under ulimit -n 64: every row merged (it kept every file open, and failed with EMFILE)', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'many-'));
+    for (let i = 1; i <= 100; i++) fs.writeFileSync(path.join(dir, `s${i}.jsonl`), `${JSON.stringify(okRow(`r${i}`, `R${i}`))}\n`);
+    const r = await runShell('ulimit -n 64 && $LLM merge s*.jsonl -o all.jsonl -q', dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      rowsOf(path.join(dir, 'all.jsonl'))
+        .map((row) => row.id)
+        .sort(),
+    ).toEqual(Array.from({ length: 100 }, (_, i) => `r${i + 1}`).sort());
   });
 });

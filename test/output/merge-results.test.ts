@@ -1,7 +1,7 @@
 import { appendFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeResults, type MergeSource } from '../../src/output/merge-results.js';
+import { HELD_OPEN, mergeResults, type MergeSource } from '../../src/output/merge-results.js';
 import type { RowWriter } from '../../src/output/row-writer.js';
 import type { ResultRow } from '../../src/types.js';
 import { openFileWriter } from '../../src/output/row-writer.js';
@@ -85,6 +85,32 @@ describe('mergeResults reads each output as it was when the merge began', () => 
     expect(compacted).toBe(true);
     expect(rows).toEqual(['A1', 'A2', 'B2', 'B1']);
     expect(stats).toEqual({ rows: 4, failed: 0, dropped: 1 });
+  });
+
+  it('more files than it keeps open: the rest opened again between the passes; one replaced meanwhile stops the merge', async () => {
+    const dir = tmp();
+    const paths = Array.from({ length: HELD_OPEN + 3 }, (_, i) => source(dir, `s${i}.jsonl`, [okRow(`r${i}`, `R${i}`)]).path);
+    const { rows, writer } = collecting();
+    await mergeResults(
+      paths.map((path) => ({ path, format: 'jsonl' as const })),
+      writer,
+    );
+    expect(rows).toEqual(paths.map((_, i) => `R${i}`));
+    // The last file compacted (renamed over) after the first pass: its rows are not those counted.
+    const last = paths.at(-1)!;
+    writeFileSync(`${last}.tmp`, `${JSON.stringify(okRow('rX', 'RX'))}\n`);
+    let replaced = false;
+    const replace = () => {
+      if (!replaced) renameSync(`${last}.tmp`, last);
+      replaced = true;
+    };
+    await expect(
+      mergeResults(
+        paths.map((path) => ({ path, format: 'jsonl' as const })),
+        collecting().writer,
+        replace,
+      ),
+    ).rejects.toThrow(/s\d+\.jsonl was replaced while it was being merged/);
   });
 
   it.each(['jsonl', 'csv'] as const)('%s: a last row without its newline is read from the open file (JSONL), a torn one left out', async (format) => {
