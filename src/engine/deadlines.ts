@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { AttemptError } from '../provider/completion.js';
-import { MAX_TIMER_MS } from '../util/timer-delay.js';
+import { timerDelay } from '../util/timer-delay.js';
 
 export interface DeadlineOptions {
   /** Whole-attempt deadline. */
@@ -151,7 +151,7 @@ class Deadlines<T> {
   private arm(ms: number): void {
     // Whole ms, at least one: a timer due a fraction early would only be armed again.
     // Never past what a timer holds (it would fire after 1 ms): check() arms it again until due.
-    this.timer = setTimeout(check, Math.max(1, Math.min(MAX_TIMER_MS, Math.ceil(ms))), this);
+    this.timer = setTimeout(check, Math.max(1, timerDelay(Math.ceil(ms))), this);
   }
 
   /** Aborts on a passed deadline, or waits until the next one is due. */

@@ -1,10 +1,9 @@
+import { isHighSurrogate as isHigh, isLowSurrogate as isLow } from '../util/surrogates.js';
 /**
  * Where UTF-16 bytes stop being text: an unpaired surrogate, or an odd last byte (a file cut short).
  * TextDecoder would send either as U+FFFD without a word, and a fatal one does not say where.
  */
 
-const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
-const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
 const unitAt = (buf: Buffer, at: number, bigEndian: boolean): number => (bigEndian ? buf.readUInt16BE(at) : buf.readUInt16LE(at));
 
 /** Bytes at the end of `buf` the next chunk may complete: an odd byte, and a high surrogate before it. */

@@ -1,3 +1,4 @@
+import { isHighSurrogate as isHigh, isLowSurrogate as isLow } from '../util/surrogates.js';
 /**
  * Longest text handed to the BPE encoder at once. gpt-tokenizer merges a pre-token's bytes in time
  * quadratic in its length (one 256 KB run of letters took minutes); up to here it costs about a
@@ -11,10 +12,6 @@ export const SLICE_CHARS = 1024;
  * point and the split pattern only looks ahead, so the slices' counts add up to the whole text's.
  */
 const PIECE_START = /(?<=\S) |(?<=[\p{L}\p{N}])[^\p{L}\p{N}\p{M}']/gu;
-
-/** Whether the UTF-16 unit is the first or second half of a surrogate pair. */
-const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
-const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
 
 /** Where the slice starting at `start` ends: the last piece start in reach, else `max` on (a long unbroken run, cut between code points). */
 function sliceEnd(text: string, start: number, max: number): number {
