@@ -479,9 +479,15 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
   if (flags.cache === false) return undefined;
   // The built-in mock answers instantly and for free: caching it only fills the disk.
   if (flags.mock && flags.cacheDir === undefined) return undefined;
+  // The environment's --no-cache, for a machine or a job that never keeps answers; a --cache-dir on
+  // the command line is a choice made for this run, and beats it.
+  if (flags.cacheDir === undefined && noCacheFromEnv(env)) return undefined;
   const chosenBy = cacheDirSource(flags.cacheDir, env);
   return { dir: resolveCacheDir(flags.cacheDir, env), explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
 }
+
+/** LLM_BATCH_NO_CACHE set to anything but empty, 0, false or no. */
+export const noCacheFromEnv = (env: NodeJS.ProcessEnv): boolean => !['', '0', 'false', 'no'].includes((env.LLM_BATCH_NO_CACHE ?? '').trim().toLowerCase());
 
 /** The key check, kept apart so `--dry-run` and `--compact` can skip it; also the other header variables. */
 export function requireKey(config: CliConfig, env: NodeJS.ProcessEnv): void {

@@ -110,6 +110,7 @@ Environment:
                      sent as OpenAI-Organization and OpenAI-Project
   LLM_BATCH_MODEL    default for --model (A,B is two models, as -m A,B)
   LLM_BATCH_CACHE_DIR  default for --cache-dir
+  LLM_BATCH_NO_CACHE   1: --no-cache by default (a --cache-dir given beats it)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                      an http:// or https:// proxy for the API; NO_PROXY lists hosts
                      (.example.com for subdomains)

@@ -418,3 +418,26 @@ describe('resolveCliConfig: a flag that would send nothing on every request', ()
     expect(c.data.params['stop']).toEqual(['\n', ' ']);
   });
 });
+
+describe('resolveCliConfig: the response cache', () => {
+  const key = { OPENAI_API_KEY: 'sk-test-000000000' };
+  const cacheOf = (extra: Partial<RawFlags>, vars: NodeJS.ProcessEnv) => resolveCliConfig('p.txt', flags(extra), env({}, { ...key, ...vars }), []).cache;
+
+  it.each(['1', 'true', 'yes', ' 1 '])('LLM_BATCH_NO_CACHE=%j turns it off, also with LLM_BATCH_CACHE_DIR set', (value) => {
+    expect(cacheOf({}, { LLM_BATCH_NO_CACHE: value })).toBeUndefined();
+    expect(cacheOf({}, { LLM_BATCH_NO_CACHE: value, LLM_BATCH_CACHE_DIR: '/tmp/c' })).toBeUndefined();
+  });
+
+  it.each(['', '0', 'false', 'No'])('LLM_BATCH_NO_CACHE=%j leaves it on', (value) => {
+    expect(cacheOf({}, { LLM_BATCH_NO_CACHE: value, LLM_BATCH_CACHE_DIR: '/tmp/c' })).toEqual({
+      dir: '/tmp/c',
+      explicit: true,
+      chosenBy: 'LLM_BATCH_CACHE_DIR',
+    });
+  });
+
+  it('a --cache-dir on the command line beats LLM_BATCH_NO_CACHE; --no-cache beats both', () => {
+    expect(cacheOf({ cacheDir: '/tmp/d' }, { LLM_BATCH_NO_CACHE: '1' })).toEqual({ dir: '/tmp/d', explicit: true, chosenBy: '--cache-dir' });
+    expect(cacheOf({ cacheDir: '/tmp/d', cache: false }, {})).toBeUndefined();
+  });
+});

@@ -55,6 +55,26 @@ describe('response cache', () => {
     expect(summary.estimatedCost?.usd ?? 0).toBe(0);
   });
 
+  it('LLM_BATCH_NO_CACHE=1 stores nothing and finds nothing, also with LLM_BATCH_CACHE_DIR; --cache-dir beats it', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta']);
+    const cacheDir = path.join(ctx.dir, 'cache');
+    expect((await run([input, '-m', 'm1'])).code).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2);
+    const off = await run([input, '-m', 'm1'], { LLM_BATCH_NO_CACHE: '1' });
+    expect(off.code, off.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(4);
+    expect(off.rows.some((r) => r.cached)).toBe(false);
+    // Nothing stored by the run without it: a new prompt asked with it off is not found with it on.
+    const other = writePrompts(ctx.dir, 'q.txt', ['gamma']);
+    expect((await run([other, '-m', 'm1'], { LLM_BATCH_NO_CACHE: '1' })).code).toBe(0);
+    expect((await run([other, '-m', 'm1'])).rows[0]).toMatchObject({ attempts: 1 });
+    expect(ctx.server.requests).toHaveLength(6);
+    // A --cache-dir on the command line is this run's choice: it reads (and writes) that cache.
+    const flagged = await run([input, '-m', 'm1', '--cache-dir', cacheDir], { LLM_BATCH_NO_CACHE: '1' });
+    expect(flagged.rows.map((r) => r.cached)).toEqual([true, true]);
+    expect(ctx.server.requests).toHaveLength(6);
+  });
+
   it.each([
     ['the prompt', ['-t', 'Q: {{prompt}}']],
     ['the model', ['-m', 'other-model']],

@@ -12,7 +12,8 @@ import type { FaultKind } from '../helpers/mock-server.js';
 import type { ResultRow } from '../../src/types.js';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
-const { dir, fresh } = useServers('llm-batch-faults-');
+// With the response cache on, as a user's run has it: a fault's retry must not store, nor serve, a broken answer.
+const { dir, fresh } = useServers('llm-batch-faults-', { cache: true });
 
 /** Safety net for a child that never ends (e.g. a stall nobody times out): killed, so the test fails on its exit code. */
 const CHILD_NET_MS = 20_000;

@@ -46,7 +46,7 @@ function completeLineCount(file: string): number {
 
 /** A started CLI with its exit promise and an exited flag for polling. */
 function start(args: readonly string[]): { child: ChildProcess; exit: Promise<CliResult>; exited: () => boolean } {
-  const child = spawnCli([...args, '--base-url', ctx.server.url]);
+  const child = spawnCli([...args, '--base-url', ctx.server.url], { cache: true });
   let done = false;
   child.on('exit', () => (done = true));
   return { child, exit: waitForExit(child), exited: () => done };
@@ -200,7 +200,7 @@ describe('SIGINT / SIGTERM', () => {
       expect(words[0]).toBe('llm-batch');
       expect(words).toContain(ctx.server.url);
       ctx.server.options.latencyMs = 20;
-      const again = await waitForExit(spawnCli(words.slice(1)));
+      const again = await waitForExit(spawnCli(words.slice(1), { cache: true }));
       expect(again.code, again.stderr).toBe(0);
 
       expectExactlyOnce(out, prompts);
@@ -213,7 +213,7 @@ describe('SIGINT / SIGTERM', () => {
     const prompts = Array.from({ length: 3 }, (_, i) => `open stdin q${i}`);
     const out = path.join(ctx.dir, 'out.jsonl');
     ctx.server.options.latencyMs = 10;
-    const child = spawnCli(['-', '-o', out, '--base-url', ctx.server.url], { openStdin: `${prompts.join('\n')}\n` });
+    const child = spawnCli(['-', '-o', out, '--base-url', ctx.server.url], { openStdin: `${prompts.join('\n')}\n`, cache: true });
     const exit = waitForExit(child);
     await until(() => completeLineCount(out) >= prompts.length, 'the rows of the lines sent so far');
     const sentAt = Date.now();
@@ -263,7 +263,7 @@ describe('SIGINT / SIGTERM', () => {
     ctx.server.options.latencyMs = 10;
     const m = /to finish the rest, run: (.+)$/m.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
-    const again = await waitForExit(spawnCli(shellWords(m![1]!).slice(1)));
+    const again = await waitForExit(spawnCli(shellWords(m![1]!).slice(1), { cache: true }));
     expect(again.code, again.stderr).toBe(0);
     expectExactlyOnce(out, prompts);
     for (const p of fast) expect(ctx.server.countFor(p)).toBe(1);
@@ -304,7 +304,7 @@ describe('--order input', () => {
     const rows = expectExactlyOnce(out, prompts);
     expect(rows.map((x) => x.line)).toEqual(prompts.map((_, i) => i + 1));
     // Without --order input the same batch comes out of order, so the ordering is the option's doing.
-    const unordered = await waitForExit(spawnCli([input, '-c', '8', '--base-url', ctx.server.url]));
+    const unordered = await waitForExit(spawnCli([input, '-c', '8', '--base-url', ctx.server.url], { cache: true }));
     expect(unordered.code, unordered.stderr).toBe(0);
     const lines = parseJsonl<Row>(unordered.stdout).map((x) => x.line);
     expect(lines).toHaveLength(prompts.length);

@@ -7,7 +7,7 @@ const ctx = useServer('llm-batch-smoke-');
 describe('smoke: the built CLI against the mock server', () => {
   it('answers every prompt, rows on piped stdout, summary on stderr', async () => {
     const file = writePrompts(ctx.dir, 'p.txt', ['alpha', 'beta [[fault:500]]', 'gamma [[fault:cut]]']);
-    const r = await runCli([file, '--base-url', ctx.server.url, '-c', '2'], { env: {} });
+    const r = await runCli([file, '--base-url', ctx.server.url, '-c', '2'], { env: {}, cache: true });
     expect(r.code).toBe(0);
     const rows = parseJsonl(r.stdout);
     expect(rows.map((x) => x.response).sort()).toEqual(['ECHO alpha', 'ECHO beta [[fault:500]]', 'ECHO gamma [[fault:cut]]']);

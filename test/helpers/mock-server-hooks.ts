@@ -52,9 +52,13 @@ export interface TestServer {
 
 /**
  * Call once at module level. Returns a temp dir and `fresh()`, which starts a mock server for one
- * test; everything is closed and removed after the file.
+ * test; everything is closed and removed after the file. `defaults`: options every `run` of the
+ * file starts from (`{ cache: true }` for a suite whose runs must have the response cache on).
  */
-export function useServers(prefix: string): {
+export function useServers(
+  prefix: string,
+  defaults: CliOptions = {},
+): {
   dir: string;
   fresh: (options?: MockServerOptions) => Promise<TestServer>;
   writeFile: (name: string, text: string) => string;
@@ -77,7 +81,7 @@ export function useServers(prefix: string): {
       servers.push(server);
       return {
         server,
-        run: (args, opts = {}) => runCli([...args, '--base-url', server.url], opts),
+        run: (args, opts = {}) => runCli([...args, '--base-url', server.url], { ...defaults, ...opts }),
         requestFor(prompt) {
           const found = server.requests.filter((r) => r.prompt === prompt);
           expect(found, `requests for ${JSON.stringify(prompt)}`).toHaveLength(1);
