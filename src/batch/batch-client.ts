@@ -8,7 +8,7 @@ import { withTrace } from '../provider/trace-fetch.js';
 import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
 import { RunError } from '../errors.js';
 import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
-import { outOfFunds } from '../provider/classify-error.js';
+import { fundsAdvice, outOfFunds } from '../provider/classify-error.js';
 import { BATCH_ENDPOINT } from './request-line.js';
 
 export type { Batch };
@@ -74,7 +74,10 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
       return new RunError(`${REGION_REFUSAL} (${message}); ${REGION_ADVICE}`, 'auth');
     // As live: waiting will not restore a quota, so it stops the run (exit 3) instead of polling on.
     if (outOfFunds(status, err.code, err.type, err.message))
-      return new RunError(`quota exhausted (${message}); add credit, then run the same command with --resume (batches created before this run on)`, 'quota');
+      return new RunError(
+        `quota exhausted (${message}); ${fundsAdvice(err.message)}, then run the same command with --resume (batches created before this run on)`,
+        'quota',
+      );
     if (status === 401 || status === 403) return new RunError(`the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`, 'auth');
     const transient = status === 429 || status === 408 || status === 409 || status >= 500;
     if (transient) return new BatchApiError(message, status, true);

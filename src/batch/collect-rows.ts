@@ -5,6 +5,7 @@ import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
 import { toUsage, type RawUsage } from '../provider/to-usage.js';
 import { contentText, scalarText } from '../provider/streamed-answer.js';
 import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
+import { outOfFunds, refusesOneRequest } from '../provider/classify-error.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
@@ -23,7 +24,7 @@ interface ChatBody {
   created?: number;
   choices?: Array<{ message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown }; logprobs?: unknown; finish_reason?: unknown }>;
   usage?: RawUsage;
-  error?: { message?: string; code?: string | number | null };
+  error?: { message?: string; code?: string | number | null; type?: string; metadata?: unknown };
 }
 
 interface OutputLine {
@@ -32,10 +33,17 @@ interface OutputLine {
   error?: { code?: string | null; message?: string | null } | null;
 }
 
-function errorType(status: number | undefined): ErrorType {
-  if (status === 429) return 'rate_limit';
-  if (status === 401 || status === 403) return 'auth';
+/**
+ * A failed line's type, as a live request's row would have it (provider/classify-error.ts), so that
+ * `--resume` re-runs the same ones: out of funds is `quota` (asked again once the account is topped
+ * up), a 403 that refuses one model or one input is `http`, any other 401 or 403 is `auth`.
+ */
+function errorType(status: number | undefined, error: { code?: unknown; type?: unknown; message?: unknown } | undefined): ErrorType {
   if (status === undefined) return 'bad_response';
+  if (outOfFunds(status, error?.code, error?.type, typeof error?.message === 'string' ? error.message : '')) return 'quota';
+  if (status === 429) return 'rate_limit';
+  if (refusesOneRequest(status, error?.code, error)) return 'http';
+  if (status === 401 || status === 403) return 'auth';
   return 'http';
 }
 
@@ -115,7 +123,7 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
     const said = body?.error?.message ?? `HTTP ${status}`;
     // As a live row: a 403 for the country or region the requests come from is worded as such, not as a key.
     const message = status === 403 && refusesRegion(code === undefined ? undefined : String(code), said) ? `${REGION_REFUSAL} (HTTP 403: ${said})` : said;
-    return fail({ type: errorType(status), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
+    return fail({ type: errorType(status, body?.error), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
   }
   const choice = body?.choices?.[0];
   if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, scalarText(body?.model));

@@ -47,10 +47,20 @@ export function outOfFunds(status: number, code: unknown, type: unknown, message
   return status === 402 || (status === 403 && KEY_SPEND_LIMIT.test(message));
 }
 
-/** OpenRouter's 403 for an input its moderation flagged: `error.metadata` names the reasons and the input. */
-function flaggedInput(err: APIError): boolean {
-  const metadata = (err.error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
+/** What lifts an {@link outOfFunds} refusal: a key past its own spending cap needs its cap raised, not more credit. */
+export function fundsAdvice(message: string): string {
+  return KEY_SPEND_LIMIT.test(message) ? "raise the key's spending limit" : 'add credit';
+}
+
+/** OpenRouter's 403 for an input its moderation flagged: the error's `metadata` names the reasons and the input. */
+export function flaggedInput(error: unknown): boolean {
+  const metadata = (error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
   return typeof metadata === 'object' && metadata !== null && (Array.isArray(metadata.reasons) || typeof metadata.flagged_input === 'string');
+}
+
+/** A 403 that refuses one model (a project without access to it) or one input (OpenRouter's moderation), not the key. */
+export function refusesOneRequest(status: number, code: unknown, error: unknown): boolean {
+  return status === 403 && (code === 'model_not_found' || flaggedInput(error));
 }
 
 /**
@@ -90,7 +100,7 @@ export function classifyError(err: unknown): AttemptError {
       // Every request comes from the same place: stop as for a rejected key (type `auth`: a 403), worded as what it is.
       return new AttemptError('auth', `${REGION_REFUSAL} (HTTP 403: ${message})`, { status, code, headers, stop: 'auth' });
     }
-    if (status === 403 && (code === 'model_not_found' || flaggedInput(err))) {
+    if (refusesOneRequest(status, code, err.error)) {
       // A 403 that refuses one model (a project without access to it) or one input (OpenRouter's
       // moderation): that prompt's failed row, as other 4xx are; the run goes on.
       return new AttemptError('http', `HTTP 403: ${message}`, { status, code, headers });

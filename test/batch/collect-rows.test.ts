@@ -3,6 +3,7 @@ import { batchTimes, rowFromBatchLine } from '../../src/batch/collect-rows.js';
 import { customIdOf } from '../../src/batch/custom-id.js';
 import type { IndexEntry } from '../../src/batch/plan-chunks.js';
 import { isRegionRefusal } from '../../src/provider/region-refusal.js';
+import { isTransientFailure } from '../../src/output/resume-policy.js';
 
 const index = new Map<string, IndexEntry>([['a', ['a', 3, 'hello']]]);
 const line = (value: unknown) => JSON.stringify(value);
@@ -73,6 +74,21 @@ describe('rowFromBatchLine', () => {
   ])('HTTP %i becomes a %s error row with the status and message', (status, type) => {
     const out = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: status, body: { error: { message: 'nope', code: 'x' } } } }), 'b', index);
     expect(out).toMatchObject({ kind: 'row', row: { response: null, error: { type, message: 'nope', status, code: 'x' } } });
+  });
+
+  it.each([
+    ['a 429 insufficient_quota', 429, { message: 'You exceeded your current quota', code: 'insufficient_quota' }, 'quota'],
+    ['a 429 whose type says insufficient_quota', 429, { message: 'quota', type: 'insufficient_quota' }, 'quota'],
+    ['a 402', 402, { message: 'Insufficient credits' }, 'quota'],
+    ["OpenRouter's 403 for a key past its spend cap", 403, { message: 'Key limit exceeded (monthly limit)' }, 'quota'],
+    ['a 403 for one model', 403, { message: 'no access to o1', code: 'model_not_found' }, 'http'],
+    ['a 403 for one flagged input', 403, { message: 'flagged', metadata: { reasons: ['violence'], flagged_input: 'x' } }, 'http'],
+    ['a 403 for the key', 403, { message: 'not allowed' }, 'auth'],
+  ] as const)('%s is typed as a live row has it, so --resume treats it the same', (_what, status, error, type) => {
+    const out = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: status, body: { error } }, error: null }), 'b', index);
+    expect(out).toMatchObject({ kind: 'row', row: { response: null, error: { type, status } } });
+    const row = out.kind === 'row' ? out.row : undefined;
+    expect(isTransientFailure(row!.error!)).toBe(type === 'quota');
   });
 
   it.each(['batch_expired', 'batch_cancelled'])('%s lines are unfinished, not rows', (code) => {

@@ -143,6 +143,8 @@ describe('--batch-api: an exhausted quota', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/quota exhausted \(creating a batch from file-mock\d+: /);
     expect(r.stderr).toMatch(said);
+    // What lifts it: a key past its own cap needs the cap raised; more credit would not do.
+    expect(r.stderr).toMatch(kind === 'spend-cap' ? /\); raise the key's spending limit, then run/ : /\); add credit, then run/);
     expect(r.stderr).not.toMatch(/trying again at the next poll/);
     expect(ctx.server.batchState.counts.creates).toBe(0);
 
