@@ -29,13 +29,17 @@ describe('keyValue (--param)', () => {
     ['user=batch-7', ['user', 'batch-7']],
     ['response_format={"type":"json_object"}', ['response_format', { type: 'json_object' }]],
     ['stop=["a","b"]', ['stop', ['a', 'b']]],
-    ['note=', ['note', '']],
+    ['note=""', ['note', '']],
   ])('%s', (arg, pair) => {
     expect(keyValue(arg, undefined)).toEqual([pair]);
   });
 
   it.each(['=1', 'noequals', '1x=2'])('refuses %j', (arg) => {
     expect(() => keyValue(arg, undefined)).toThrow(/key=value/);
+  });
+
+  it.each(['note=', 'stop= ', 'seed=\t'])('refuses %j, which would send "" on every request (an unset variable)', (arg) => {
+    expect(() => keyValue(arg, undefined)).toThrow(/^\w+ has no value \(an unset variable\?\); for an empty string give \w+='""'\.$/);
   });
 });
 
