@@ -80,7 +80,8 @@ async function compactLocked(
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
-  if (!config.quiet) io.stderr.write(writtenNowNote(input, 'compaction') ?? '');
+  // Said under -q too: the copy is short of what the run will write, which a cron job must not take for the whole.
+  io.stderr.write(writtenNowNote(input, 'compaction') ?? '');
   const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;

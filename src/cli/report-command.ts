@@ -111,9 +111,10 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       });
     const replacing = toStdout ? undefined : openReportFile(output, io);
     const outcome = replacing ? await writeWhole(replacing, write) : await write(toStdout ? io.stdout : output);
+    // Said under -q too: the report is short of rows the run or its batches will still write.
+    if (inProgress) io.stderr.write(inProgress);
+    if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
     if (!flags.quiet) {
-      if (inProgress) io.stderr.write(inProgress);
-      if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
       const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(
         `llm-batch: report of ${counted(outcome.rows, 'row')} written to ${toStdout ? 'stdout' : output} (${(outcome.bytes / 1e6).toFixed(1)} MB${sampled})\n`,

@@ -39,6 +39,9 @@ describe('merge and --compact of an output a run is still writing', () => {
       expect(quiet.err()).toContain(note('merge'));
       expect(quiet.err()).not.toMatch(/merged \d/);
       expect(quiet.out()).toBe('');
+      const quietCompact = memoryIo();
+      expect(await compact([out, '--compact', '-o', path.join(dir, 'qc.jsonl'), '-q'], quietCompact)).toBe(0);
+      expect(quietCompact.err()).toBe(note('compaction'));
     } finally {
       lock.release();
     }

@@ -175,6 +175,10 @@ describe('--report on a run', () => {
       );
       expect(during.stderr).toMatch(/\nllm-batch: report of 3 rows written to .*out\.html \(0\.\d MB\)\n$/);
       expect(reportDataOf(path.join(dir, 'out.html')).figures.rows).toBe(3);
+      // -q (cron): the note alone, the one sign that the report lacks the rows still to come.
+      const quiet = await runCli(['report', out, '-q', '-o', path.join(dir, 'q.html')]);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stderr).toBe(`${during.stderr.split('\n')[0]}\n`);
     } finally {
       release();
       expect((await runDone).code).toBe(0);
@@ -275,7 +279,8 @@ describe('the report of a --batch-api --no-wait output', () => {
       const exact = await runCli(['report', out, '--summary-json', summary]);
       expect(exact.code, exact.stderr).toBe(0);
       expect(exact.stderr.split('\n')[0]).toBe(`${lead}run: ${resumeHint}`);
-      expect((await runCli(['report', out, '-q'])).stderr).toBe('');
+      // -q (cron): the pending line alone, the one sign that the report lacks rows.
+      expect((await runCli(['report', out, '-q'])).stderr).toBe(`${plain.stderr.split('\n')[0]}\n`);
 
       // Collected: nothing is pending, nothing is said.
       hold = false;
