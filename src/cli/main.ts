@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { resolveCliConfig } from './config.js';
+import { ignoredWithCompact } from './compact-flags.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
 import { tuneWasm } from './tune-wasm.js';
@@ -60,6 +61,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
       argv,
     );
+    if (!config.quiet) io.stderr.write(ignoredWithCompact(program) ?? '');
     tuneHeap();
     const { runCommand } = await import('./run-command.js');
     return await runCommand(config, io);

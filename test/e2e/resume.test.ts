@@ -308,6 +308,16 @@ describe('--resume', () => {
     expect(c3.stderr).toMatch(/--overwrite/);
     expect(read(clean)).toBe(before);
     expect(ctx.server.requests).toHaveLength(sent);
+
+    // A run's flags are ignored, and said to be (not refused: a wrapper that always adds -c still compacts).
+    const flagged = await runCli(['--compact', out, '-m', 'gpt-4o', '--rpm', '60', '--no-stream', '-c', '4', '--base-url', ctx.server.url]);
+    expect(flagged.code, flagged.stderr).toBe(0);
+    expect(flagged.stderr.split('\n')[0]).toBe(
+      "llm-batch: --compact copies a results file and sends nothing: it ignores --model, --base-url, --concurrency, --rpm, --stream/--no-stream (a run's flags)",
+    );
+    expect(parseJsonl<Row>(flagged.stdout)).toEqual(compacted);
+    expect((await runCli(['--compact', out, '-m', 'gpt-4o', '-q'])).stderr).toBe('');
+    expect(ctx.server.requests).toHaveLength(sent);
   });
 
   it('CSV output resumes too: header once, append-only, last record per id is the success', async () => {
