@@ -7,7 +7,7 @@ import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
 import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
-import { refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
+import { refuseHelpOption, refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
 import { internalErrorLine } from './internal-error.js';
 import { runErrorExit } from './run-error-exit.js';
@@ -37,6 +37,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (SUBCOMMAND_NAMES.has(argv[1])) return main([argv[1], '--help'], io);
     if (argv[1] === 'help') return main(['--help'], io);
     if (!argv[1].startsWith('-')) return refuseUnknownCommand(argv[1], io);
+    if (argv[1] !== '-h' && argv[1] !== '--help') return refuseHelpOption(argv[1], io);
   }
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
   if (argv[0] === 'report') {

@@ -81,6 +81,14 @@ describe('llm-batch help [command]', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe("error: unknown command 'nosuch'\n(run llm-batch --help for usage)\n");
+    // help takes no option but -h: `help --foo` is an unknown option, not the main help with exit 0.
+    for (const option of ['--foo', '-q', '--model=x']) {
+      const refused = await runCli(['help', option], NO_KEY);
+      expect(refused.code, option).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(`error: unknown option '${option}'\n(run llm-batch --help for usage)\n`);
+    }
+    for (const option of ['-h', '--help']) expect((await runCli(['help', option], NO_KEY)).stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
     const help = await runCli(['help', 'help'], NO_KEY);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
