@@ -20,7 +20,7 @@ import { isStreamTarget } from './stream-target.js';
 import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
 import { sayingSourceLines } from './source-line-error.js';
-import { writtenNowNote } from './written-now.js';
+import { tornRowNote, writtenNowNote } from './written-now.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export function runCompact(config: CliConfig, io: CliIo): Promise<number> {
@@ -83,6 +83,7 @@ async function compactLocked(
   // Said under -q too: the copy is short of what the run will write, which a cron job must not take for the whole.
   io.stderr.write(writtenNowNote(input, 'compaction') ?? '');
   const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
+  if (result.torn) io.stderr.write(tornRowNote(input));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;
 }

@@ -24,7 +24,7 @@ import { MOCK_BATCHES_GONE, writtenByMock } from './mock-batches-gone.js';
 import { uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
-import { writtenNowNote } from './written-now.js';
+import { tornRowNote, writtenNowNote } from './written-now.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
@@ -407,6 +407,7 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (row, model) => answered.add(row, model) : undefined));
   if (meta && lock) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
+  for (const file of stats.torn) io.stderr.write(tornRowNote(file));
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
   const inputName = opts.input === '-' ? 'stdin' : opts.input;

@@ -13,6 +13,8 @@ export interface CompactStats {
   rows: number;
   /** Superseded rows left out (earlier rows for an id that appears again later). */
   dropped: number;
+  /** The file ends with a row cut short (see ReadOptions.onTorn), left out. */
+  torn: boolean;
 }
 
 /**
@@ -35,7 +37,8 @@ export async function compactResults(
   const lastIndex = new Map<string, number>();
   const stale = staleInputErrors();
   let total = 0;
-  for await (const row of readResults(path, format, options)) {
+  let torn = false;
+  for await (const row of readResults(path, format, { ...options, onTorn: () => (torn = true) })) {
     stale.see(row, total);
     lastIndex.set(rowKey(row, runModel), total++);
   }
@@ -52,7 +55,7 @@ export async function compactResults(
   if (index !== total) {
     throw new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
   }
-  return { rows, dropped: total - rows };
+  return { rows, dropped: total - rows, torn };
 }
 
 /** The temporary file {@link compactFile} writes beside the file `path` lands on. */

@@ -32,6 +32,8 @@ export interface MergeStats {
   failed: number;
   /** Superseded rows left out (an earlier row for an answer seen again, in the same or a later file). */
   dropped: number;
+  /** The files that end with a row cut short (see ReadOptions.onTorn), left out. */
+  torn: string[];
 }
 
 /**
@@ -59,8 +61,8 @@ export async function mergeResults(
     open.splice(open.indexOf(snapshot), 1);
     await snapshot.handle.close();
   };
-  async function* read(source: MergeSource, i: number): AsyncGenerator<ResultRow> {
-    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false };
+  async function* read(source: MergeSource, i: number, onTorn?: () => void): AsyncGenerator<ResultRow> {
+    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false, onTorn };
     const held = snapshots[i];
     const snapshot = held === undefined ? await openSnapshot(source.path) : open.includes(held) ? held : await reopenSnapshot(source.path, held);
     if (snapshot !== held) open.push(snapshot);
@@ -84,7 +86,7 @@ export const HELD_OPEN = 32;
 
 async function mergePasses(
   sources: readonly MergeSource[],
-  read: (source: MergeSource, i: number) => AsyncGenerator<ResultRow>,
+  read: (source: MergeSource, i: number, onTorn?: () => void) => AsyncGenerator<ResultRow>,
   out: RowWriter,
   onRow?: (row: ResultRow, model: string | undefined) => void,
 ): Promise<MergeStats> {
@@ -93,9 +95,12 @@ async function mergePasses(
   // One model for every file keys as a plain row does (the id alone): a file without metadata, whose plain rows' model is not known, then keys them alike.
   const runModel = sources.find((source) => source.runModel)?.runModel;
   const keyOf = (row: ResultRow, source: MergeSource) => answerKey(row.id, modelOf(row, source) ?? null, row.sample, runModel);
-  for (const [i, source] of sources.entries()) for await (const row of read(source, i)) last.set(keyOf(row, source), position++);
+  const torn: string[] = [];
+  for (const [i, source] of sources.entries()) {
+    for await (const row of read(source, i, () => torn.push(source.path))) last.set(keyOf(row, source), position++);
+  }
 
-  const stats: MergeStats = { rows: 0, failed: 0, dropped: 0 };
+  const stats: MergeStats = { rows: 0, failed: 0, dropped: 0, torn };
   position = 0;
   for (const [i, source] of sources.entries()) {
     for await (const row of read(source, i)) {

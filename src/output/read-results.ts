@@ -62,6 +62,11 @@ export interface ReadOptions {
    * unchanged. Costs a JSON.parse per row. @default false
    */
   typedOutput?: boolean;
+  /**
+   * Called once the file is read to its end if it ends with a row cut short (bytes after its last
+   * line end that are no whole row, or a CSV quote left open by the cut), which is left out.
+   */
+  onTorn?: () => void;
 }
 
 /**
@@ -70,16 +75,17 @@ export interface ReadOptions {
  * the path names now: merge reads each output twice, and a resume may compact it in between.
  */
 export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, snapshot?: FileSnapshot): AsyncGenerator<ReadRow> {
-  if (format === 'jsonl') return readJsonl(path, snapshot);
-  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false, snapshot);
+  if (format === 'jsonl') return readJsonl(path, snapshot, options.onTorn);
+  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false, snapshot, options.onTorn);
   throw new RunError(`Cannot read ${format} output back; only jsonl and csv results can be resumed`, 'resume');
 }
 
-async function* readJsonl(path: string, snapshot: FileSnapshot | undefined): AsyncGenerator<ReadRow> {
+async function* readJsonl(path: string, snapshot: FileSnapshot | undefined, onTorn: (() => void) | undefined): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const lines = splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot));
   try {
     yield* parseJsonlLines(path, lines);
+    if (tail.tornBytes > 0) onTorn?.();
   } finally {
     // Closes the file if the consumer stopped early.
     await lines.return(undefined);
@@ -119,7 +125,13 @@ interface CsvRecord {
   info: Info;
 }
 
-async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boolean, snapshot: FileSnapshot | undefined): AsyncGenerator<ReadRow> {
+async function* readCsv(
+  path: string,
+  escapedFormulas: boolean,
+  typedOutput: boolean,
+  snapshot: FileSnapshot | undefined,
+  onTorn: (() => void) | undefined,
+): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const openQuote = endingAtOpenQuote();
@@ -186,11 +198,15 @@ async function* readCsv(path: string, escapedFormulas: boolean, typedOutput: boo
   // after one of its embedded newlines), skipped like a torn line; unless whole rows follow the
   // line it opens on: then it is damage that would swallow them, refused like any other.
   const open = openQuote.error();
-  if (open === undefined) return;
+  if (open === undefined) {
+    if (tail.tornBytes > 0) onTorn?.();
+    return;
+  }
   const openLine = openRecordLine(open, prevEndLine, prevEmpty);
   const lines = splitLines(readCompleteChunks(path, { tornBytes: 0 }, 'csv', snapshot));
   const swallowed = await wholeRecordAfterOpenQuote(lines, openLine, header ? undefined : columns.length).catch((err: unknown) => {
     throw unreadable(path, err);
   });
   if (swallowed !== undefined) throw corrupt(path, openLine, unclosedQuote(swallowed));
+  onTorn?.();
 }

@@ -50,3 +50,38 @@ describe('merge and --compact of an output a run is still writing', () => {
     expect(after.err()).not.toMatch(/still being written/);
   });
 });
+
+describe('merge and --compact of a file that ends with a row cut short', () => {
+  it('leave that row out and say so in one line, even under -q; a whole file says nothing', async () => {
+    const dir = tmp();
+    const rows = [okRow('a', 'A'), okRow('b', 'B', { line: 2 })];
+    const clean = path.join(dir, 'clean.jsonl');
+    fs.writeFileSync(clean, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    // A JSONL row torn mid-line; a CSV whose last record lost its line end (as a cut or an editor leaves it).
+    const jsonl = path.join(dir, 'torn.jsonl');
+    fs.writeFileSync(jsonl, `${fs.readFileSync(clean, 'utf8')}${JSON.stringify(okRow('c', 'C', { line: 3 })).slice(0, 40)}`);
+    const csv = path.join(dir, 'torn.csv');
+    expect(await compact([clean, '--compact', '-o', csv, '-q'], memoryIo())).toBe(0);
+    fs.writeFileSync(csv, fs.readFileSync(csv, 'utf8').replace(/\r?\n$/, ''));
+    const note = (file: string) =>
+      `llm-batch: ${file} ends with a row cut short (no line end after it), left out; a --resume of its run asks that prompt again\n`;
+    for (const file of [jsonl, csv]) {
+      const quiet = memoryIo();
+      const copy = path.join(dir, `copy-${path.basename(file)}.jsonl`);
+      expect(await compact([file, '--compact', '-o', copy, '-q'], quiet)).toBe(0);
+      expect(quiet.err()).toBe(note(file));
+      expect(fs.readFileSync(copy, 'utf8').trim().split('\n')).toHaveLength(file === csv ? 1 : 2);
+      const merged = memoryIo();
+      expect(await runSubcommand(['merge', file, clean, '-o', path.join(dir, `m-${path.basename(file)}.jsonl`), '-q'], merged)).toBe(0);
+      expect(
+        merged
+          .err()
+          .split(/(?<=\n)/)
+          .filter((l) => !/has no run metadata/.test(l)),
+      ).toEqual([note(file)]);
+    }
+    const whole = memoryIo();
+    expect(await compact([clean, '--compact', '-o', path.join(dir, 'w.jsonl'), '-q'], whole)).toBe(0);
+    expect(whole.err()).toBe('');
+  });
+});

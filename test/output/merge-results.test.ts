@@ -84,7 +84,7 @@ describe('mergeResults reads each output as it was when the merge began', () => 
     );
     expect(compacted).toBe(true);
     expect(rows).toEqual(['A1', 'A2', 'B2', 'B1']);
-    expect(stats).toEqual({ rows: 4, failed: 0, dropped: 1 });
+    expect(stats).toEqual({ rows: 4, failed: 0, dropped: 1, torn: [] });
   });
 
   it('more files than it keeps open: the rest opened again between the passes; one replaced meanwhile stops the merge', async () => {
@@ -149,6 +149,6 @@ describe('mergeResults reads each output as it was when the merge began', () => 
       append,
     );
     expect(rows).toEqual(['A1', 'B1']);
-    expect(stats).toEqual({ rows: 2, failed: 0, dropped: 0 });
+    expect(stats).toEqual({ rows: 2, failed: 0, dropped: 0, torn: [] });
   });
 });

@@ -148,17 +148,17 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     const out = openFileWriter(dst, format, { append: false });
     const stats = await compactResults(src, format, out);
     await out.close();
-    expect(stats).toEqual({ rows: 4, dropped: 3 });
+    expect(stats).toEqual({ rows: 4, dropped: 3, torn: false });
     expect(await collect(readResults(dst, format))).toEqual(expected);
   });
 
   it('compacts a file in place atomically', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, input);
-    expect(await compactFile(path, format)).toEqual({ rows: 4, dropped: 3 });
+    expect(await compactFile(path, format)).toEqual({ rows: 4, dropped: 3, torn: false });
     expect(await collect(readResults(path, format))).toEqual(expected);
     const again = await compactFile(path, format);
-    expect(again).toEqual({ rows: 4, dropped: 0 });
+    expect(again).toEqual({ rows: 4, dropped: 0, torn: false });
   });
 
   it('can convert while compacting (to a stream)', async () => {
@@ -209,7 +209,7 @@ describe.each(['jsonl', 'csv'] as const)('input error rows of a line fixed later
   it('compaction drops the input error whose line got a real row later, and nothing else', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, rows);
-    expect(await compactFile(path, format)).toEqual({ rows: 3, dropped: 2 });
+    expect(await compactFile(path, format)).toEqual({ rows: 3, dropped: 2, torn: false });
     expect((await collect(readResults(path, format))).map((r) => [r.id, r.line, r.error?.type ?? 'ok'])).toEqual([
       ['1-a', 1, 'ok'],
       ['2-new', 2, 'ok'],
@@ -220,7 +220,7 @@ describe.each(['jsonl', 'csv'] as const)('input error rows of a line fixed later
   it('a line broken again after it was answered keeps its new error', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, [okRow('2-good', 'two', { line: 2 }), broken('2-bad', 2)]);
-    expect(await compactFile(path, format)).toEqual({ rows: 2, dropped: 0 });
+    expect(await compactFile(path, format)).toEqual({ rows: 2, dropped: 0, torn: false });
   });
 });
 
@@ -231,7 +231,7 @@ describe('compactFile through a symlink', () => {
     const link = join(dir, 'latest.jsonl');
     await writeFile(real, 'jsonl', [errRow('a'), okRow('a', 'a ok'), okRow('b', 'b ok')]);
     symlinkSync(real, link);
-    expect(await compactFile(link, 'jsonl')).toEqual({ rows: 2, dropped: 1 });
+    expect(await compactFile(link, 'jsonl')).toEqual({ rows: 2, dropped: 1, torn: false });
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect((await collect(readResults(real, 'jsonl'))).map((r) => r.response)).toEqual(['a ok', 'b ok']);
   });
