@@ -40,9 +40,9 @@ interface OutputLine {
  */
 function errorType(status: number | undefined, error: { code?: unknown; type?: unknown; message?: unknown } | undefined): ErrorType {
   if (status === undefined) return 'bad_response';
+  if (refusesOneRequest(status, error?.code, error)) return 'http';
   if (outOfFunds(status, error?.code, error?.type, typeof error?.message === 'string' ? error.message : '')) return 'quota';
   if (status === 429) return 'rate_limit';
-  if (refusesOneRequest(status, error?.code, error)) return 'http';
   if (status === 401 || status === 403) return 'auth';
   return 'http';
 }

@@ -81,9 +81,11 @@ async function compactLocked(
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
   // Said under -q too: the copy is short of what the run will write, which a cron job must not take for the whole.
-  io.stderr.write(writtenNowNote(input, 'compaction') ?? '');
+  const beingWritten = writtenNowNote(input, 'compaction');
+  io.stderr.write(beingWritten ?? '');
   const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
-  if (result.torn) io.stderr.write(tornRowNote(input));
+  // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
+  if (result.torn && beingWritten === undefined) io.stderr.write(tornRowNote(input));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;
 }

@@ -40,7 +40,7 @@ export function keyValue(value: string, previous: Array<[string, unknown]> | und
     throw new InvalidArgumentError('Expected key=value, e.g. --param seed=7 or --param \'response_format={"type":"json_object"}\'.');
   const raw = value.slice(eq + 1);
   // `--param stop=$STOP` with STOP unset would send "" on every request; "" itself says so on purpose.
-  if (raw.trim() === '') throw new InvalidArgumentError(`${key} has no value (an unset variable?); for an empty string give ${key}='""'.`);
+  if (raw === '') throw new InvalidArgumentError(`${key} has no value (an unset variable?); for an empty string give ${key}='""'.`);
   let parsed: unknown = raw;
   try {
     parsed = JSON.parse(raw);

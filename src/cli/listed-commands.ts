@@ -31,16 +31,16 @@ export function listCommands(program: Command): Command {
   });
 }
 
-/**
- * `llm-batch help NAME` for a NAME that is no command: commander's own refusal, as `cache nosuch`
- * gets (`error: unknown command 'NAME'`, its "Did you mean" for a near name, the usage hint), exit 2.
- * Left to the main program, commander printed the whole help on stderr without naming the mistake.
- */
 /** `help --foo`: help takes a command's name, and no option but -h; said as any unknown option is (exit 2). */
 export function refuseHelpOption(option: string, io: CliIo): number {
   return parseArgv(onIo(new Command('llm-batch help'), io).showHelpAfterError('(run llm-batch --help for usage)'), [option]) ?? ExitCode.usage;
 }
 
+/**
+ * `llm-batch help NAME` for a NAME that is no command: commander's own refusal, as `cache nosuch`
+ * gets (`error: unknown command 'NAME'`, its "Did you mean" for a near name, the usage hint), exit 2.
+ * Left to the main program, commander printed the whole help on stderr without naming the mistake.
+ */
 export function refuseUnknownCommand(name: string, io: CliIo): number {
   const commands = onIo(new Command('llm-batch'), io).showHelpAfterError('(run llm-batch --help for usage)');
   for (const [command] of LISTED) commands.command(command);

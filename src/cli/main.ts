@@ -35,8 +35,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (argv[0] === 'help' && argv[1]) {
     // `help report` is `report --help`: each subcommand's own program holds its options.
     if (SUBCOMMAND_NAMES.has(argv[1])) return main([argv[1], '--help'], io);
-    if (argv[1] === 'help') return main(['--help'], io);
-    if (!argv[1].startsWith('-')) return refuseUnknownCommand(argv[1], io);
+    // `help --` (the end of options, nothing after it) is plain `help`.
+    if (argv[1] === 'help' || argv[1] === '--') return main(['--help'], io);
+    if (!argv[1].startsWith('-') || argv[1] === '-') return refuseUnknownCommand(argv[1], io);
     if (argv[1] !== '-h' && argv[1] !== '--help') return refuseHelpOption(argv[1], io);
   }
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);

@@ -38,7 +38,11 @@ export async function compactResults(
   const stale = staleInputErrors();
   let total = 0;
   let torn = false;
-  for await (const row of readResults(path, format, { ...options, onTorn: () => (torn = true) })) {
+  const onTorn = () => {
+    torn = true;
+    options.onTorn?.();
+  };
+  for await (const row of readResults(path, format, { ...options, onTorn })) {
     stale.see(row, total);
     lastIndex.set(rowKey(row, runModel), total++);
   }

@@ -95,12 +95,12 @@ async function mergePasses(
   // One model for every file keys as a plain row does (the id alone): a file without metadata, whose plain rows' model is not known, then keys them alike.
   const runModel = sources.find((source) => source.runModel)?.runModel;
   const keyOf = (row: ResultRow, source: MergeSource) => answerKey(row.id, modelOf(row, source) ?? null, row.sample, runModel);
-  const torn: string[] = [];
+  const torn = new Set<string>();
   for (const [i, source] of sources.entries()) {
-    for await (const row of read(source, i, () => torn.push(source.path))) last.set(keyOf(row, source), position++);
+    for await (const row of read(source, i, () => torn.add(source.path))) last.set(keyOf(row, source), position++);
   }
 
-  const stats: MergeStats = { rows: 0, failed: 0, dropped: 0, torn };
+  const stats: MergeStats = { rows: 0, failed: 0, dropped: 0, torn: [...torn] };
   position = 0;
   for (const [i, source] of sources.entries()) {
     for await (const row of read(source, i)) {

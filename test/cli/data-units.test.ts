@@ -38,7 +38,11 @@ describe('keyValue (--param)', () => {
     expect(() => keyValue(arg, undefined)).toThrow(/key=value/);
   });
 
-  it.each(['note=', 'stop= ', 'seed=\t'])('refuses %j, which would send "" on every request (an unset variable)', (arg) => {
+  it("keeps a value that is only a space: --stop ' ' is a stop sequence", () => {
+    expect(keyValue('stop= ', undefined)).toEqual([['stop', ' ']]);
+  });
+
+  it.each(['note=', 'stop='])('refuses %j, which would send "" on every request (an unset variable)', (arg) => {
     expect(() => keyValue(arg, undefined)).toThrow(/^\w+ has no value \(an unset variable\?\); for an empty string give \w+='""'\.$/);
   });
 });

@@ -22,7 +22,8 @@ describe('merge and --compact of an output a run is still writing', () => {
   it('say so in one line on stderr, as report does; the exit code is the same', async () => {
     const dir = tmp();
     const out = path.join(dir, 'out.jsonl');
-    fs.writeFileSync(out, `${JSON.stringify(okRow('a', 'A'))}\n`);
+    // The row the run is writing, half written: said as the file being written, not as a row cut short.
+    fs.writeFileSync(out, `${JSON.stringify(okRow('a', 'A'))}\n${JSON.stringify(okRow('b', 'B')).slice(0, 30)}`);
     const note = (what: string) =>
       `llm-batch: ${out} is still being written by a run in progress (it holds ${out}.lock): the ${what} covers the rows written so far\n`;
     const lock = acquireLock(out);
@@ -72,7 +73,8 @@ describe('merge and --compact of a file that ends with a row cut short', () => {
       expect(quiet.err()).toBe(note(file));
       expect(fs.readFileSync(copy, 'utf8').trim().split('\n')).toHaveLength(file === csv ? 1 : 2);
       const merged = memoryIo();
-      expect(await runSubcommand(['merge', file, clean, '-o', path.join(dir, `m-${path.basename(file)}.jsonl`), '-q'], merged)).toBe(0);
+      // Named twice, said once.
+      expect(await runSubcommand(['merge', file, clean, file, '-o', path.join(dir, `m-${path.basename(file)}.jsonl`), '-q'], merged)).toBe(0);
       expect(
         merged
           .err()

@@ -88,7 +88,9 @@ describe('llm-batch help [command]', () => {
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toBe(`error: unknown option '${option}'\n(run llm-batch --help for usage)\n`);
     }
-    for (const option of ['-h', '--help']) expect((await runCli(['help', option], NO_KEY)).stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
+    const dash = await runCli(['help', '-'], NO_KEY);
+    expect([dash.code, dash.stderr]).toEqual([2, "error: unknown command '-'\n(run llm-batch --help for usage)\n"]);
+    for (const option of ['-h', '--help', '--']) expect((await runCli(['help', option], NO_KEY)).stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
     const help = await runCli(['help', 'help'], NO_KEY);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
