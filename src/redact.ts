@@ -22,6 +22,17 @@ export function createRedactor(secrets: ReadonlyArray<string | undefined>): (tex
 }
 
 /**
+ * Only the key itself, in the forms {@link createRedactor} matches it in (a placeholder key such as
+ * `ollama` only as a word of its own): for text the user typed, such as the arguments a resume
+ * command repeats, where other `sk-…`-like words (a `sk-learn` folder) must stay as typed.
+ */
+export function createKeyRedactor(secret: string | undefined): (text: string) => string {
+  if (secret === undefined || secret.length < 4) return (text) => text;
+  const pattern = secretPattern(secret);
+  return (text) => text.replace(pattern, '[redacted]');
+}
+
+/**
  * Fewer than 12 characters and no digit: `ollama`, `EMPTY`, `lm-studio`, `not-needed`, the values
  * local servers' docs tell users to export. Scrubbed inside other words they would mangle a model
  * name (`ollama-llama3` → `[redacted]-llama3`); a key worth keeping secret is longer or has a digit.

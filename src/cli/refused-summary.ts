@@ -3,6 +3,7 @@ import { createStats } from '../engine/stats.js';
 import { isNamedStop, type NamedStop, type RunError } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
+import { createKeyRedactor } from '../redact.js';
 
 /** A summary of the run so far: its figures, `resumeHint` and, for --batch-api, `pendingBatches`. */
 export type SummarySoFar = () => RunSummary & { pendingBatches?: number };
@@ -47,7 +48,7 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
   const soFar = phase.sending ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
-  const error = apiKey && apiKey.length >= 4 ? err.message.split(apiKey).join('[redacted]') : err.message;
+  const error = createKeyRedactor(apiKey)(err.message);
   const input = config.input.kind === 'file' ? config.input.path : null;
   const summary: RefusedSummary | ErrorSummary = soFar
     ? { ...soFar(), input, stopped: errorStop(err), error, exitCode: err.exitCode }

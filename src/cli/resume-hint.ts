@@ -1,5 +1,5 @@
 import { OutputClosedError, RunError } from '../errors.js';
-import { createRedactor } from '../redact.js';
+import { createKeyRedactor, createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
 import { isStreamTarget } from './stream-target.js';
@@ -51,7 +51,7 @@ export function withResumeCommand(err: unknown, hint: string | null): unknown {
 function withoutSecrets(args: readonly string[], config: CliConfig): string[] {
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const redactUrl = createRedactor([apiKey]);
-  const exact = (arg: string) => (apiKey && apiKey.length >= 4 ? arg.split(apiKey).join('[redacted]') : arg);
+  const exact = createKeyRedactor(apiKey);
   return args.map((arg, i) =>
     args[i - 1] === '--base-url' ? redactUrl(arg) : arg.startsWith('--base-url=') ? `--base-url=${redactUrl(arg.slice(11))}` : exact(arg),
   );

@@ -77,6 +77,13 @@ describe('resumeHint', () => {
     );
   });
 
+  it("a placeholder key (ollama) is scrubbed as a word of its own, not inside a model's name", () => {
+    const local = (argv: string[]) => ({ ...config(argv), provider: { kind: 'openai', baseURL: undefined, apiKey: 'ollama' } }) as CliConfig;
+    expect(resumeHint(local(['in.txt', '-o', 'out.jsonl', '-m', 'ollama-llama3', '-t', '{{x}} ollama']))).toBe(
+      "llm-batch in.txt -o out.jsonl -m ollama-llama3 -t '{{x}} [redacted]' --resume",
+    );
+  });
+
   it('gives no command for a stream output (-o /dev/null, /dev/stdout), which --resume refuses, as for -o -', () => {
     for (const path of ['/dev/null', '/dev/stdout', '/proc/self/fd/1']) {
       const streamed = { ...config(['in.txt', '-o', path]), output: { kind: 'file', path, format: 'jsonl' } } as CliConfig;
