@@ -487,7 +487,7 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
 }
 
 /** LLM_BATCH_NO_CACHE set to anything but empty, 0, false or no. */
-export const noCacheFromEnv = (env: NodeJS.ProcessEnv): boolean => !['', '0', 'false', 'no'].includes((env.LLM_BATCH_NO_CACHE ?? '').trim().toLowerCase());
+const noCacheFromEnv = (env: NodeJS.ProcessEnv): boolean => !['', '0', 'false', 'no'].includes((env.LLM_BATCH_NO_CACHE ?? '').trim().toLowerCase());
 
 /** The key check, kept apart so `--dry-run` and `--compact` can skip it; also the other header variables. */
 export function requireKey(config: CliConfig, env: NodeJS.ProcessEnv): void {

@@ -1,8 +1,8 @@
-import { isHighSurrogate as isHigh, isLowSurrogate as isLow } from '../util/surrogates.js';
 /**
  * Where UTF-16 bytes stop being text: an unpaired surrogate, or an odd last byte (a file cut short).
  * TextDecoder would send either as U+FFFD without a word, and a fatal one does not say where.
  */
+import { isHighSurrogate as isHigh, isLowSurrogate as isLow } from '../util/surrogates.js';
 
 const unitAt = (buf: Buffer, at: number, bigEndian: boolean): number => (bigEndian ? buf.readUInt16BE(at) : buf.readUInt16LE(at));
 

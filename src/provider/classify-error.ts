@@ -53,7 +53,7 @@ export function fundsAdvice(message: string): string {
 }
 
 /** OpenRouter's 403 for an input its moderation flagged: the error's `metadata` names the reasons and the input. */
-export function flaggedInput(error: unknown): boolean {
+function flaggedInput(error: unknown): boolean {
   const metadata = (error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
   return typeof metadata === 'object' && metadata !== null && (Array.isArray(metadata.reasons) || typeof metadata.flagged_input === 'string');
 }
