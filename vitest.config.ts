@@ -20,6 +20,8 @@ const ISOLATED_UNITS = [
   // call; tolerateRejection's process listener and matchers accumulate in src/util/tolerate-rejection.ts.
   'test/cache/lmdb-failures.test.ts',
   'test/cli/tune-wasm.test.ts',
+  // Measures how far V8 grows the young generation, which a process that ran other files grew already.
+  'test/cli/tune-heap.test.ts',
 ];
 
 /**

@@ -1,9 +1,22 @@
+import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 const FLAG = '--heap-growing-percent';
+const GROWTH_FLAG = '--semi-space-growth-factor';
+const SEMI_SPACE_FLAGS = [GROWTH_FLAG, '--max-semi-space-size', '--min-semi-space-size'];
 
 /**
- * Limits how far V8 lets the heap grow past its live data between full collections, for a run.
+ * Node 20's largest young generation (two semi-spaces of 16 MiB). Node 22 and 24 size it from the
+ * machine's memory instead, up to 2 × 64 MiB here, and a run of 100,000 prompts peaked at 263–276 MB
+ * on them against node 20's 146; capped at this it peaks at 160–185 MB for the same or less CPU (the
+ * pages a larger nursery touches cost page faults), while 16 MiB cost 15–25 % more CPU
+ * (bench/results/2026-12-02-s25.md).
+ */
+export const YOUNG_GENERATION_CAP = 32 * 1024 * 1024;
+
+/**
+ * Limits how far V8 lets the heap grow past its live data between full collections, for a run, and
+ * caps its young generation (see {@link capYoungGeneration}).
  *
  * By default V8 sizes that factor from the machine's memory: up to 4x on a large machine. A batch run
  * keeps little alive (the prompts in flight and a window of rows) but allocates fast (requests,
@@ -13,11 +26,56 @@ const FLAG = '--heap-growing-percent';
  * Read by V8 at every collection, so it works when set at run time (unlike --max-old-space-size).
  * Left alone when the user gave it to node (`node --heap-growing-percent=N …`; NODE_OPTIONS refuses
  * V8 flags, so that is the only way), and on V8 versions newer than the ones known to have it, where
- * an unknown flag would print an error.
+ * an unknown flag would print an error. Returns what it tuned.
  */
-export function tuneHeap(execArgv: readonly string[] = process.execArgv): void {
-  const major = Number(process.versions.v8.split('.')[0]);
-  if (!(major >= 7 && major <= 14)) return;
-  if (execArgv.some((a) => a.replace(/_/g, '-').startsWith(FLAG))) return;
-  v8.setFlagsFromString(`${FLAG}=100`);
+export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): ('growing' | 'young')[] {
+  if (!knownV8()) return [];
+  const tuned: ('growing' | 'young')[] = [];
+  if (!gave(execArgv, [FLAG])) {
+    v8.setFlagsFromString(`${FLAG}=100`);
+    tuned.push('growing');
+  }
+  // NODE_OPTIONS may carry the semi-space flags (node allows those two there).
+  if (!gave([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)], SEMI_SPACE_FLAGS)) {
+    capYoungGeneration();
+    tuned.push('young');
+  }
+  return tuned;
 }
+
+/**
+ * Stops V8 growing the young generation past `capBytes`; returns what undoes it.
+ *
+ * The semi-spaces' maximum is fixed when the isolate starts (only `node --max-semi-space-size` sets
+ * it), but V8 reads the growth factor each time it grows them, after a scavenge: so after every
+ * collection the factor is set to 1 (no growth) at the cap and back to V8's 2 below it (V8 shrinks
+ * the nursery when allocation slows). A collection's entry reaches the observer a tick after it, so
+ * one growth can pass the cap when a single task allocates a whole semi-space.
+ */
+export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP): () => void {
+  let growing = true;
+  const setGrowing = (grow: boolean) => {
+    if (grow === growing) return;
+    growing = grow;
+    v8.setFlagsFromString(`${GROWTH_FLAG}=${grow ? 2 : 1}`);
+  };
+  const check = () => setGrowing(newSpaceBytes() < capBytes);
+  const observer = new PerformanceObserver(check);
+  observer.observe({ entryTypes: ['gc'] });
+  check();
+  return () => {
+    observer.disconnect();
+    setGrowing(true);
+  };
+}
+
+const newSpaceBytes = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+
+/** V8 versions known to have both flags: an unknown flag makes setFlagsFromString print an error. */
+function knownV8(): boolean {
+  const major = Number(process.versions.v8.split('.')[0]);
+  return major >= 7 && major <= 14;
+}
+
+/** Whether node was started with one of `flags` (V8 takes `_` for `-`). */
+const gave = (args: readonly string[], flags: readonly string[]): boolean => args.some((a) => flags.some((f) => a.replace(/_/g, '-').startsWith(f)));

@@ -1,0 +1,49 @@
+import v8 from 'node:v8';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { capYoungGeneration, tuneHeap } from '../../src/cli/tune-heap.js';
+
+const MiB = 1024 * 1024;
+const newSpaceBytes = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+
+/**
+ * Allocates in short turns, keeping a sliding window of objects alive so that scavenges find many
+ * survivors (what makes V8 grow the young generation), and returns the largest size it reached.
+ */
+async function churn(): Promise<number> {
+  const window: unknown[] = [];
+  let largest = 0;
+  for (let turn = 0; turn < 300; turn++) {
+    for (let i = 0; i < 5000; i++) {
+      window.push({ n: [i], s: `row ${i}` });
+      if (window.length > 50_000) window.splice(0, 25_000);
+    }
+    await nextTurn();
+    largest = Math.max(largest, newSpaceBytes());
+  }
+  return largest;
+}
+
+describe('capYoungGeneration', () => {
+  it('stops the young generation growing past the cap, and lets it grow again once undone', async () => {
+    // Every node this runs on lets it grow to 32 MiB or more (node 20's maximum) by default.
+    const undo = capYoungGeneration(4 * MiB);
+    let capped: number;
+    try {
+      capped = await churn();
+    } finally {
+      undo();
+    }
+    // Loading vitest grew it to 8 MiB already; one growth may pass the cap before the observer sees
+    // the collection that made it.
+    expect(capped).toBeLessThan(32 * MiB);
+    expect(await churn()).toBeGreaterThanOrEqual(32 * MiB);
+  });
+});
+
+describe('tuneHeap', () => {
+  it('leaves alone what node was given', () => {
+    expect(tuneHeap(['--heap_growing_percent=150', '--max-semi-space-size=64'], {})).toEqual([]);
+    expect(tuneHeap(['--heap-growing-percent=150'], { NODE_OPTIONS: '--max-old-space-size=900 --min-semi-space-size=8' })).toEqual([]);
+  });
+});
