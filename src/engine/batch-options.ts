@@ -6,6 +6,7 @@ import type { BatchStats } from './stats.js';
 import type { ResultRow } from '../types.js';
 import { createStats } from './stats.js';
 import { UsageError } from '../errors.js';
+import { guardedComplete } from './guarded-complete.js';
 import type { StructuredOutput } from '../structured/types.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { RunBudget } from '../budget/run-budget.js';
@@ -158,6 +159,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   for (const name of ['stream', 'deltaEvents', 'failTruncated', 'circuitBreaker'] as const) flag(name, options[name]);
   return {
     ...options,
+    complete: guardedComplete(options.complete),
     stream: options.stream ?? true,
     concurrency: options.concurrency ?? 8,
     timeoutMs: options.timeoutMs ?? 600_000,

@@ -56,6 +56,17 @@ export type Complete = ((request: CompletionRequest, context: AttemptContext) =>
   close?: () => Promise<void>;
 };
 
+/** Our own completes: they settle as their signal aborts and always return a result. */
+const trusted = new WeakSet<Complete>();
+
+/** Marks `complete` as one of ours: the engine then calls it as it is, with nothing around it. */
+export function trustedComplete<T extends Complete>(complete: T): T {
+  trusted.add(complete);
+  return complete;
+}
+
+export const isTrustedComplete = (complete: Complete): boolean => trusted.has(complete);
+
 export interface AttemptErrorInfo {
   status?: number;
   code?: string;

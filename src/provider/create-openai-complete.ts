@@ -1,4 +1,4 @@
-import type { Complete } from './completion.js';
+import { trustedComplete, type Complete } from './completion.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { createRedactor } from '../redact.js';
 
@@ -24,5 +24,5 @@ export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
     () => {},
   );
   const complete: Complete = (request, context) => (loaded ? loaded(request, context) : ready.then((c) => c(request, context)));
-  return Object.assign(complete, { warmUp: () => warm, close: () => ready.then((c) => c.close()).catch(() => {}) });
+  return trustedComplete(Object.assign(complete, { warmUp: () => warm, close: () => ready.then((c) => c.close()).catch(() => {}) }));
 }

@@ -1,0 +1,43 @@
+import { AttemptError, isTrustedComplete, trustedComplete, type Complete, type CompletionResult } from '../provider/completion.js';
+
+/**
+ * A caller's own `complete`, held to what the engine relies on: its attempt ends when its signal
+ * aborts (a deadline, the run's stop) even if it ignores the signal, and what it resolves to is a
+ * result with a `text`. Otherwise one that never looks at its signal held its slot for ever, past
+ * `timeoutMs`, and one that resolved to nothing made a success row without an answer. Ours
+ * (`createOpenAIComplete`) are used as they are: they do both, and the hot path pays for nothing.
+ */
+export function guardedComplete(complete: Complete): Complete {
+  if (isTrustedComplete(complete)) return complete;
+  const guarded: Complete = (request, context) => {
+    const { signal } = context;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<CompletionResult>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal.removeEventListener('abort', onAbort);
+      // A throw before its promise is one too: `then` of a rejected promise reports it below.
+      new Promise<CompletionResult>((inner) => inner(complete(request, context))).then(
+        (result) => {
+          done();
+          if (result === null || typeof result !== 'object' || typeof result.text !== 'string') {
+            reject(new AttemptError('bad_response', `complete resolved to ${describe(result)}, not a result with a text`));
+          } else resolve(result);
+        },
+        (err: unknown) => {
+          done();
+          reject(err);
+        },
+      );
+    });
+  };
+  return trustedComplete(
+    Object.assign(guarded, {
+      ...(complete.warmUp ? { warmUp: () => complete.warmUp!() } : {}),
+      ...(complete.close ? { close: () => complete.close!() } : {}),
+    }),
+  );
+}
+
+const describe = (value: unknown): string =>
+  value === null || typeof value !== 'object' ? String(value) : `an object whose text is ${typeof (value as { text?: unknown }).text}`;
