@@ -81,7 +81,15 @@ export async function* runBatch(records: BatchRecords, batchOptions: BatchOption
  */
 export async function* runBatchGroups(records: BatchRecords, batchOptions: BatchOptions): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
   const source = batchRecords(records);
-  const o = resolveBatchOptions(batchOptions);
+  let o: ResolvedBatchOptions;
+  try {
+    o = resolveBatchOptions(batchOptions);
+  } catch (err) {
+    // Refused before reading: the records are closed as a finished run closes them (a file stays
+    // open otherwise). The refusal is what the caller is told, whatever closing meets.
+    await Promise.resolve((source as Partial<AsyncGenerator<PromptRecord>>).return?.(undefined)).catch(() => {});
+    throw err;
+  }
   const engine = new Engine(o);
   return yield* engine.run(source);
 }

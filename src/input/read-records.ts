@@ -20,8 +20,23 @@ export function readRecords(input: InputSource, options: InputOptions): AsyncGen
   holdOpenError(input);
   // Text lines have line-based ids only (they cannot repeat): no duplicate check, and no layer
   // between the reader and the run (an async generator costs promises per record, issue 16).
-  if (options.format === 'txt') return readTextRecords(input, options);
-  return rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined);
+  if (options.format === 'txt') return closingInput(readTextRecords(input, options), input);
+  return closingInput(rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined), input);
+}
+
+/**
+ * `return()` closes the source also before the first pull: a generator closed then never runs its
+ * body, so the `for await` that would close the stream never starts, and a file stream holds its
+ * descriptor from its creation (a `runBatch` refusing its options left one open per call). The same
+ * generator, not a layer around it: no cost per record.
+ */
+function closingInput(records: AsyncGenerator<PromptRecord>, input: InputSource): AsyncGenerator<PromptRecord> {
+  const close = records.return.bind(records);
+  records.return = (value) => {
+    (input as Partial<{ destroy(): void }>).destroy?.();
+    return close(value);
+  };
+  return records;
 }
 
 /**

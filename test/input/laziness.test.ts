@@ -6,6 +6,7 @@ import { getDefaultHighWaterMark } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { readRecords, type InputFormat } from '../../src/input/index.js';
+import { runBatch } from '../../src/index.js';
 
 /** A million-line input produced on demand, counting how much of it the reader actually pulled. */
 function hugeInput(format: InputFormat) {
@@ -93,6 +94,25 @@ describe('laziness and backpressure', () => {
       expect(maxLead).toBeLessThanOrEqual(512 * 1024);
       expect(stream.bytesRead).toBeGreaterThan(4 * 1024 * 1024);
     });
+  });
+
+  it.each(FORMATS)('%s: closed before its first pull, the reader closes its file (a refused runBatch leaked it)', async (format) => {
+    const dir = await mkdtemp(join(tmpdir(), 'llm-batch-input-'));
+    try {
+      const file = join(dir, `in.${format}`);
+      await writeFile(file, format === 'csv' ? 'id,prompt\nr1,hi\n' : format === 'jsonl' ? '{"prompt":"hi"}\n' : 'hi\n');
+      const closing = createReadStream(file);
+      await readRecords(closing, { source: file, format }).return(undefined);
+      expect(closing.destroyed).toBe(true);
+
+      const refused = createReadStream(file);
+      const complete = async () => ({ text: 'x', finishReason: 'stop', usage: null, model: null, headers: null });
+      const run = runBatch(readRecords(refused, { source: file, format }), { complete, model: 'm', concurrency: 0 });
+      await expect(run.next()).rejects.toThrow('concurrency must be a positive integer, got 0');
+      expect(refused.destroyed).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects an unknown format', async () => {
