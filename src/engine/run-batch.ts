@@ -144,8 +144,19 @@ class Engine {
     return this.o.stats;
   }
 
+  /**
+   * A caller's onEvent that throws fails the run, whatever the event: thrown from where it was
+   * emitted, it failed only that prompt's attempt after an answer (`paused`), and ended others'
+   * bookkeeping half done.
+   */
   private emit(event: BatchEvent): void {
-    this.o.onEvent?.(event);
+    const onEvent = this.o.onEvent;
+    if (!onEvent) return;
+    try {
+      onEvent(event);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   private halt(reason: StopReason, message: string, abortInFlight: boolean): void {

@@ -532,6 +532,27 @@ describe('runBatch stats', () => {
     expect(stats.rateLimited).toBe(0);
   });
 
+  it.each(['attempt', 'delta', 'paused'] as const)('an onEvent that throws on %s fails the run with its error, not one attempt', async (kind) => {
+    const complete: Complete = async (_request, { onDelta }) => {
+      onDelta?.('a');
+      return { ...answer('a'), headers: new Headers({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s' }) };
+    };
+    const clock = new FakeClock();
+    const onEvent = (e: BatchEvent) => {
+      if (e.type === kind) throw new Error(`onEvent boom on ${kind}`);
+    };
+    const run = drain(runBatch(from(range(3)), options(complete, { concurrency: 1, clock, onEvent })));
+    let finished = false;
+    void run.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    for (let i = 0; i < 200 && !finished; i++) await clock.advance(50);
+    // Before: a throw on `paused` failed that prompt's attempt (retried, then an error row) and the
+    // run went on to exit cleanly.
+    await expect(run).rejects.toThrow(`onEvent boom on ${kind}`);
+  });
+
   it('a pause under a second (the pace at work) gets no paused event', async () => {
     const complete: Complete = async () => ({
       ...answer('a'),
