@@ -5,6 +5,7 @@ import { resolveCliConfig } from './config.js';
 import { ignoredWithCompact } from './compact-flags.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
+import { csvEscapeIgnored } from './csv-escape-note.js';
 import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { refuseHelpOption, refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
@@ -63,7 +64,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
       argv,
     );
-    if (!config.quiet) io.stderr.write(ignoredWithCompact(program) ?? '');
+    if (!config.quiet) io.stderr.write((ignoredWithCompact(program) ?? '') + (csvEscapeIgnored(config) ?? ''));
     tuneHeap();
     const { runCommand } = await import('./run-command.js');
     return await runCommand(config, io);

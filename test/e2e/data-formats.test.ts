@@ -46,6 +46,27 @@ describe('CSV output keeps data exact (item 2)', () => {
   });
 });
 
+describe('--csv-escape-formulas without a CSV output', () => {
+  it('says in one line that it escapes nothing, and the run writes its JSONL as answered', async () => {
+    const { run } = await fresh({ reply: () => '=1+1' });
+    const input = writeFile('formula.txt', 'q\n');
+    const out = path.join(dir, 'formula.jsonl');
+    const r = await run([input, '-o', out, '--csv-escape-formulas']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('llm-batch: --csv-escape-formulas escapes the cells of a CSV output; this run writes JSONL, cells as answered\n');
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).response).toBe('=1+1');
+    // Not with -q, nor where it escapes, nor to a CSV on stdout.
+    const quiet = await run([input, '-o', path.join(dir, 'formula-q.jsonl'), '-q', '--csv-escape-formulas']);
+    const csv = await run([input, '-o', path.join(dir, 'formula.csv'), '--csv-escape-formulas']);
+    const piped = await run([input, '-f', 'csv', '--csv-escape-formulas']);
+    for (const other of [quiet, csv, piped]) {
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stderr).not.toContain('--csv-escape-formulas');
+    }
+    expect(piped.stdout).toContain("'=1+1");
+  });
+});
+
 describe('input formats by extension (item 4)', () => {
   it('a .json array of strings and objects is read as records, not as lines', async () => {
     const { run, server } = await fresh();
