@@ -7,9 +7,9 @@ const SEMI_SPACE_FLAGS = [GROWTH_FLAG, '--max-semi-space-size', '--min-semi-spac
 
 /**
  * Node 20's largest young generation (two semi-spaces of 16 MiB). Node 22 and 24 size it from the
- * machine's memory instead, up to 2 × 64 MiB here, and a run of 100,000 prompts peaked at 263–276 MB
- * on them against node 20's 146; capped at this it peaks at 160–185 MB for the same or less CPU (the
- * pages a larger nursery touches cost page faults), while 16 MiB cost 15–25 % more CPU
+ * machine's memory instead: node 24 grew it to 2 × 64 MiB here, and a run of 100,000 prompts peaked
+ * at 253–276 MB against node 20's 146; capped at this it peaks at 169–185 MB for the same or less CPU
+ * (the pages a larger nursery touches cost page faults), while 16 MiB cost 15–25 % more CPU
  * (bench/results/2026-12-02-s25.md).
  */
 export const YOUNG_GENERATION_CAP = 32 * 1024 * 1024;
@@ -35,7 +35,7 @@ export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: No
     v8.setFlagsFromString(`${FLAG}=100`);
     tuned.push('growing');
   }
-  // NODE_OPTIONS may carry the semi-space flags (node allows those two there).
+  // NODE_OPTIONS may carry --max-semi-space-size (the one of them node allows there).
   if (!gave([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)], SEMI_SPACE_FLAGS)) {
     capYoungGeneration();
     tuned.push('young');
@@ -51,6 +51,9 @@ export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: No
  * collection the factor is set to 1 (no growth) at the cap and back to V8's 2 below it (V8 shrinks
  * the nursery when allocation slows). A collection's entry reaches the observer a tick after it, so
  * one growth can pass the cap when a single task allocates a whole semi-space.
+ *
+ * V8's flag hash covers the factor: code cached while it is 1 (a chunk a long run loads late, such as
+ * --report's) does not match a run that never reaches the cap, which compiles that chunk again once.
  */
 export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP): () => void {
   let growing = true;

@@ -2,22 +2,40 @@ import { AttemptError, isTrustedComplete, trustedComplete, type Complete, type C
 
 /**
  * A caller's own `complete`, held to what the engine relies on: its attempt ends when its signal
- * aborts (a deadline, the run's stop) even if it ignores the signal, and what it resolves to is a
- * result with a `text`. Otherwise one that never looks at its signal held its slot for ever, past
- * `timeoutMs`, and one that resolved to nothing made a success row without an answer. Ours
- * (`createOpenAIComplete`) are used as they are: they do both, and the hot path pays for nothing.
+ * aborts (a deadline, the run's abort) even if it ignores the signal, what it resolves to is a
+ * result with a `text`, and its deltas stop with its attempt. Otherwise one that never looks at its
+ * signal held its slot for ever, past `timeoutMs`, and one that resolved to nothing made a success
+ * row without an answer. Ours (`createOpenAIComplete`) are used as they are: they do all that, and
+ * the hot path pays for nothing.
  */
 export function guardedComplete(complete: Complete): Complete {
   if (isTrustedComplete(complete)) return complete;
   const guarded: Complete = (request, context) => {
     const { signal } = context;
     if (signal.aborted) return Promise.reject(signal.reason);
+    let settled = false;
+    const { onDelta } = context;
+    // A late delta would reach onEvent under an attempt that is over (or a run that ended).
+    const own = onDelta
+      ? {
+          ...context,
+          onDelta: (text: string) => {
+            if (!settled) onDelta(text);
+          },
+        }
+      : context;
     return new Promise<CompletionResult>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
+      const onAbort = () => {
+        settled = true;
+        reject(signal.reason);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      const done = () => signal.removeEventListener('abort', onAbort);
+      const done = () => {
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+      };
       // A throw before its promise is one too: `then` of a rejected promise reports it below.
-      new Promise<CompletionResult>((inner) => inner(complete(request, context))).then(
+      new Promise<CompletionResult>((inner) => inner(complete(request, own))).then(
         (result) => {
           done();
           if (result === null || typeof result !== 'object' || typeof result.text !== 'string') {

@@ -25,8 +25,8 @@ async function churn(): Promise<number> {
 }
 
 describe('capYoungGeneration', () => {
-  it('stops the young generation growing past the cap, and lets it grow again once undone', async () => {
-    // Every node this runs on lets it grow to 32 MiB or more (node 20's maximum) by default.
+  it('stops the young generation growing past the cap, and lets it grow again once undone', async (ctx) => {
+    const start = newSpaceBytes();
     const undo = capYoungGeneration(4 * MiB);
     let capped: number;
     try {
@@ -34,16 +34,20 @@ describe('capYoungGeneration', () => {
     } finally {
       undo();
     }
-    // Loading vitest grew it to 8 MiB already; one growth may pass the cap before the observer sees
-    // the collection that made it.
-    expect(capped).toBeLessThan(32 * MiB);
-    expect(await churn()).toBeGreaterThanOrEqual(32 * MiB);
+    const uncapped = await churn();
+    // V8 sizes the young generation from the machine's memory: where it cannot grow past what
+    // loading vitest left, there is nothing to tell apart.
+    if (uncapped <= start) ctx.skip();
+    // Loading vitest grew it to 8 MiB already (the cap is then below it); one growth may pass the
+    // cap before the observer sees the collection that made it, and node 24 still grew 8 to 11 MiB.
+    expect(capped).toBeLessThan(2 * Math.max(start, 4 * MiB));
+    expect(uncapped).toBeGreaterThan(capped);
   });
 });
 
 describe('tuneHeap', () => {
   it('leaves alone what node was given', () => {
-    expect(tuneHeap(['--heap_growing_percent=150', '--max-semi-space-size=64'], {})).toEqual([]);
-    expect(tuneHeap(['--heap-growing-percent=150'], { NODE_OPTIONS: '--max-old-space-size=900 --min-semi-space-size=8' })).toEqual([]);
+    expect(tuneHeap(['--heap_growing_percent=150', '--min-semi-space-size=8'], {})).toEqual([]);
+    expect(tuneHeap(['--heap-growing-percent=150'], { NODE_OPTIONS: '--max-old-space-size=900 --max-semi-space-size=64' })).toEqual([]);
   });
 });

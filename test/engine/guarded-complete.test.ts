@@ -39,6 +39,24 @@ describe("a caller's own complete", () => {
     }
   });
 
+  it('that goes on streaming after its deadline: the late deltas reach no onEvent', { timeout: 5_000 }, async () => {
+    let late: ((text: string) => void) | undefined;
+    const streaming: Complete = (_request, { onDelta }) => {
+      onDelta?.('early');
+      late = onDelta;
+      return never();
+    };
+    const deltas: string[] = [];
+    const rows: ResultRow[] = [];
+    const onEvent = (e: { type: string; text?: string }) => {
+      if (e.type === 'delta') deltas.push(e.text!);
+    };
+    for await (const row of runBatch(asyncFrom([promptRecord(0)]), { complete: streaming, model: 'm', retries: 0, timeoutMs: 30, onEvent })) rows.push(row);
+    late?.('late');
+    expect(rows[0]!.error?.type).toBe('timeout');
+    expect(deltas).toEqual(['early']);
+  });
+
   it('that throws at once fails its attempt as before (a connection row)', async () => {
     const rows = await rowsOf(() => {
       throw new Error('socket gone');
@@ -48,7 +66,7 @@ describe("a caller's own complete", () => {
 
   it('keeps its warmUp and close; ours is used as it is', async () => {
     const calls: string[] = [];
-    const own = Object.assign(never, { warmUp: async () => void calls.push('warmUp'), close: async () => void calls.push('close') });
+    const own = Object.assign(() => never(), { warmUp: async () => void calls.push('warmUp'), close: async () => void calls.push('close') });
     const guarded = guardedComplete(own);
     expect(guarded).not.toBe(own);
     await guarded.warmUp?.();
