@@ -197,14 +197,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     checkManifest(config, outputPath, (line) => reporter.info(line));
     // A schema's fields get CSV columns of their own, and a resume checks for the same schema.
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
-    target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint);
-    if (target.lock?.note) reporter.info(target.lock.note);
-    if (target.resumeNote) reporter.info(target.resumeNote);
-    const skip = target.skip;
-    // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
-    runReport = await openBatchReport(config, prices);
-    const writer = runReport ? runReport.tee(target.writer) : target.writer;
-    cache = await openCache(config, (line) => reporter.info(line));
+    // Listened for before the output's lock is taken, as live: a signal while a resume reads a large
+    // output back ends the read and the run as interrupted, the lock released (it exited 143 and
+    // left the lock, which refused a replacement pod on another host for 5 minutes).
     const onSignal = () => {
       reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : stoppingLine(outputPath));
       stop.abort(new Error('interrupted'));
@@ -214,6 +209,19 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       io.onSignal('SIGTERM', onSignal),
       listenForHangup(io, onSignal, (line) => reporter.info(line)),
     );
+    target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint, stop.signal).catch((err: unknown) => {
+      if (err === stop.signal.reason) return undefined;
+      throw err;
+    });
+    // Stopped while the output was opened: nothing was submitted or collected.
+    if (!target) return (await import('./interrupted-at-open.js')).interruptedAtOpen(config, createStats(), reporter);
+    if (target.lock?.note) reporter.info(target.lock.note);
+    if (target.resumeNote) reporter.info(target.resumeNote);
+    const skip = target.skip;
+    // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
+    runReport = await openBatchReport(config, prices);
+    const writer = runReport ? runReport.tee(target.writer) : target.writer;
+    cache = await openCache(config, (line) => reporter.info(line));
     // As live: into a FIFO, nothing is submitted before its reader comes; a signal ends the wait.
     if (target.fifo) await target.fifo.waitForReader(stop.signal, (line) => reporter.info(line));
 
@@ -431,12 +439,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     if (made.error === undefined || !config.summaryJson) return made.code;
     return writeSummaryJson(config.summaryJson, summaryJson, made.code, made.error, (line) => reporter.error(line));
   } finally {
-    for (const off of unlisten) off();
     await closeLive?.();
     await cache?.close().catch(() => {});
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     target?.lock?.release();
+    // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
+    for (const off of unlisten) off();
     await input.close();
   }
 }
