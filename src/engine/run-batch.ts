@@ -86,12 +86,18 @@ export async function* runBatchGroups(records: BatchRecords, batchOptions: Batch
     o = resolveBatchOptions(batchOptions);
   } catch (err) {
     // Refused before reading: the records are closed as a finished run closes them (a file stays
-    // open otherwise). The refusal is what the caller is told, whatever closing meets.
-    await Promise.resolve((source as Partial<AsyncGenerator<PromptRecord>>).return?.(undefined)).catch(() => {});
+    // open otherwise), through the iterator a run would have read. The refusal is what the caller
+    // is told, whatever closing meets.
+    await closeUnread(source).catch(() => {});
     throw err;
   }
   const engine = new Engine(o);
   return yield* engine.run(source);
+}
+
+/** Ends `records` unread, as a `for await` that breaks at once does. */
+async function closeUnread(records: AsyncIterable<PromptRecord>): Promise<void> {
+  await records[Symbol.asyncIterator]().return?.(undefined);
 }
 
 class Engine {

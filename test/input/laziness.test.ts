@@ -115,6 +115,22 @@ describe('laziness and backpressure', () => {
     }
   });
 
+  it('a refused runBatch closes any async iterable through its iterator, as a loop that stops at once does', async () => {
+    let closed = false;
+    const iterable: AsyncIterable<never> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ done: true, value: undefined }),
+        return: async () => {
+          closed = true;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const complete = async () => ({ text: 'x', finishReason: 'stop', usage: null, model: null, headers: null });
+    await expect(runBatch(iterable, { complete, model: 'm', concurrency: 0 }).next()).rejects.toThrow('concurrency');
+    expect(closed).toBe(true);
+  });
+
   it('rejects an unknown format', async () => {
     const records = readRecords((async function* () {})(), { source: 'x', format: 'xml' as InputFormat });
     await expect(records.next()).rejects.toThrow(UsageError);
