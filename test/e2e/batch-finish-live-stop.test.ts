@@ -13,6 +13,8 @@ import type { FaultKind } from '../helpers/mock-server.js';
 import { parseJsonl, runCli, SECRET_KEY, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 
+/** The safety net around each CLI run (a kill, not an assertion). */
+const LIMIT_MS = 40_000;
 const ctx = useServerAndCaseDir('llm-batch-finish-live-stop-');
 
 beforeEach(() => {
@@ -38,7 +40,8 @@ async function runFinishLive(prompts: readonly string[], extra: readonly string[
   // A file: the resume command in --summary-json is then plain words, run as they are split.
   fs.writeFileSync(schema, SMALL);
   const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05'];
-  return runCli([...args, '--json-schema', schema, '--finish-live', '-c', '1', '--no-cache', '--summary-json', summary, ...extra], { timeoutMs: 15_000 });
+  // A hang is killed well inside the test's 60 s; 15 s killed a healthy run once under CI's load.
+  return runCli([...args, '--json-schema', schema, '--finish-live', '-c', '1', '--no-cache', '--summary-json', summary, ...extra], { timeoutMs: LIMIT_MS });
 }
 
 /** Every live request gets the fault until the test lifts it. */
@@ -111,7 +114,7 @@ describe('--batch-api --finish-live: a run-level stop of the live re-asks stops 
       });
 
       ctx.server.options.fault = undefined;
-      const resumed = await runCli(s.resumeHint.split(' ').slice(1), { timeoutMs: 15_000 });
+      const resumed = await runCli(s.resumeHint.split(' ').slice(1), { timeoutMs: LIMIT_MS });
       expect(resumed.code, resumed.stderr).toBe(0);
       const rows = rowsOf(out);
       expect(rows.map((row) => row.prompt).sort()).toEqual(['bad one [[schema:violate]]', 'bad two [[schema:violate]]', 'fine one']);
@@ -161,7 +164,7 @@ describe('--batch-api --finish-live: a run-level stop of the live re-asks stops 
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'quota', exitCode: 3, ok: 1, pendingBatches: 1 });
 
     ctx.server.options.fault = undefined;
-    const resumed = await runCli(JSON.parse(fs.readFileSync(summary, 'utf8')).resumeHint.split(' ').slice(1), { timeoutMs: 15_000 });
+    const resumed = await runCli(JSON.parse(fs.readFileSync(summary, 'utf8')).resumeHint.split(' ').slice(1), { timeoutMs: LIMIT_MS });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(
       rowsOf(out)
