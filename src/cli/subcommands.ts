@@ -396,11 +396,13 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const meta = checkSameRun(outputs, opts.force ?? false, io);
   // Even with -q: a cron merge of a shard still running would otherwise lack its later rows unsaid.
-  const beingWritten = outputs.filter((file) => {
+  const beingWritten = new Set<string>();
+  for (const file of outputs) {
     const note = writtenNowNote(file, 'merge');
-    io.stderr.write(note ?? '');
-    return note !== undefined;
-  });
+    if (note === undefined) continue;
+    io.stderr.write(note);
+    beingWritten.add(file);
+  }
   // The merged file's format by its name (.csv is CSV); each output is read as what it holds.
   const format = toStdout ? stdoutFormat(outputs) : formatFromPath(opts.output) === 'csv' ? 'csv' : 'jsonl';
   const given = outputs.map((file) => mergeSource(file, readBackFormat(file), format));
@@ -412,7 +414,7 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   if (meta && lock) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
-  for (const file of stats.torn) if (!beingWritten.includes(file)) io.stderr.write(tornRowNote(file));
+  for (const file of stats.torn) if (!beingWritten.has(file)) io.stderr.write(tornRowNote(file));
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
   const inputName = opts.input === '-' ? 'stdin' : opts.input;
