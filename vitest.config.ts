@@ -27,7 +27,8 @@ const ISOLATED_UNITS = [
 /**
  * Four groups: the unit tests (isolated or not, above) and the end-to-end suites in parallel first,
  * then the timing-sensitive rate tests alone, so that other test files competing for the (2-core)
- * CPU cannot jitter the request times they check. Most suites spend their time waiting on a spawned
+ * CPU cannot jitter the request times they check (CI runs them beside work it runs under `nice`:
+ * .ci/run). Most suites spend their time waiting on a spawned
  * CLI and a mock server, not on the CPU: one worker per core (vitest's default) left a 2-core
  * machine two-thirds idle, so run at least 3.
  *
