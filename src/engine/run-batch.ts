@@ -545,6 +545,8 @@ class Engine {
     // Several models or --repeat: the id alone does not say which of the prompt's answers this is.
     const cell = record.sample !== undefined ? { model: record.params.model ?? '', sample: record.sample } : undefined;
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, cell });
+    // An onEvent that threw just now failed the run: withDeadlines sees the abort and sends nothing.
+    if (this.abort.signal.aborted) o.stats.requests--;
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: withDeadlines holds no suspended call around it.
     const { request } = run;

@@ -553,6 +553,23 @@ describe('runBatch stats', () => {
     await expect(run).rejects.toThrow(`onEvent boom on ${kind}`);
   });
 
+  it('an onEvent that throws on attempt sends nothing and counts no request', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      return answer('a');
+    };
+    const stats = createStats();
+    const onEvent = (e: BatchEvent) => {
+      if (e.type === 'attempt') throw new Error('onEvent boom on attempt');
+    };
+    await expect(drain(runBatch(from(range(3)), options(complete, { stats, concurrency: 1, onEvent })))).rejects.toThrow('onEvent boom on attempt');
+    expect(calls).toBe(0);
+    // Before: 1, a request the summary counted as sent though the run failed before sending it.
+    expect(stats.requests).toBe(0);
+    expect(stats.inFlight).toBe(0);
+  });
+
   it('a pause under a second (the pace at work) gets no paused event', async () => {
     const complete: Complete = async () => ({
       ...answer('a'),
