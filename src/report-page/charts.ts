@@ -134,7 +134,18 @@ export function latencyChart(box: HTMLElement, lat: LatencyFigures): void {
 /** Requests sent, answers, errors and 429s per time bucket. */
 export function timelineChart(box: HTMLElement, t: Timeline): void {
   const xs = t.sent.map((_, i) => (t.startMs + i * t.bucketMs) / 1000);
-  const line = (label: string, color: string, dash?: number[]): uPlot.Series => ({ label, stroke: css(color), width: 1.5, dash, points: { show: false } });
+  // A run shorter than one bucket is one x value: a line needs two, and uPlot widens a time axis
+  // around one value by a day in its own units (seconds here, so 2.7 years). Its counts are drawn as
+  // points, on an axis a bucket either side.
+  const single = xs.length === 1;
+  const around: uPlot.Range.Function | undefined = single ? () => [xs[0]! - t.bucketMs / 1000, xs[0]! + t.bucketMs / 1000] : undefined;
+  const line = (label: string, color: string, dash?: number[]): uPlot.Series => ({
+    label,
+    stroke: css(color),
+    width: 1.5,
+    dash,
+    points: { show: single, size: 8, fill: css(color) },
+  });
   fit(
     box,
     (width) =>
@@ -143,7 +154,7 @@ export function timelineChart(box: HTMLElement, t: Timeline): void {
           width,
           height: height(),
           legend: { show: true },
-          scales: { y: { range: fromZero } },
+          scales: { x: { range: around }, y: { range: fromZero } },
           axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`, undefined, { y: true }),
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
           series: [

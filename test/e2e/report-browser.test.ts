@@ -261,6 +261,59 @@ describe('report of a mock-server run, in chromium', () => {
     await page.close();
   });
 
+  it('draws a run shorter than one time bucket: its counts as points, on an axis around the run, not years wide', async () => {
+    const t0 = Date.parse('2026-11-30T10:00:00.010Z');
+    const lines = [0, 1].map((i) =>
+      JSON.stringify({
+        id: `s${i}`,
+        line: i + 1,
+        prompt: `p${i}`,
+        response: `a${i}`,
+        error: null,
+        attempts: 1,
+        latency_ms: 12,
+        started_at: new Date(t0 + i).toISOString(),
+        finished_at: new Date(t0 + 12 + i).toISOString(),
+        model: 'gpt-4o-mini',
+        finish_reason: 'stop',
+        usage: { prompt_tokens: 10, completion_tokens: 20 },
+      }),
+    );
+    const file = path.join(tmp.dir, 'short.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    expect((await runCli(['report', file, '-q'])).code).toBe(0);
+    const { page, errors } = await openReport(browser.context, path.join(tmp.dir, 'short.html'));
+    expect(await page.evaluate(() => JSON.parse(document.getElementById('report-data').textContent).timeline.sent)).toEqual([2]);
+    // Coloured pixels inside the plot (the grid and axes are grey): the series drawn (none before), in
+    // the middle of an axis around the run (at its left edge on one 2.7 years wide).
+    const coloured: { n: number; meanX: number } = await page.evaluate(() => {
+      const canvas = document.querySelector('#timeline canvas');
+      const plot = document.querySelector('#timeline .u-over').getBoundingClientRect();
+      const at = canvas.getBoundingClientRect();
+      const dpr = canvas.width / at.width;
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const left = Math.round((plot.left - at.left) * dpr);
+      const right = Math.round((plot.right - at.left) * dpr);
+      let n = 0;
+      let sumX = 0;
+      for (let y = Math.round((plot.top - at.top) * dpr); y < Math.round((plot.bottom - at.top) * dpr); y++)
+        for (let x = left; x < right; x++) {
+          const p = (y * canvas.width + x) * 4;
+          if (Math.max(pixels[p], pixels[p + 1], pixels[p + 2]) - Math.min(pixels[p], pixels[p + 1], pixels[p + 2]) > 60) {
+            n++;
+            sumX += (x - left) / (right - left);
+          }
+        }
+      return { n, meanX: n ? sumX / n : -1 };
+    });
+    expect(coloured.n).toBeGreaterThan(20);
+    expect(coloured.meanX).toBeGreaterThan(0.4);
+    expect(coloured.meanX).toBeLessThan(0.6);
+    await page.locator('#timeline').screenshot({ path: path.join(SHOTS, 'timeline-one-bucket.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('compares models side by side and shows structured output fields as columns', async () => {
     const a = path.join(tmp.dir, 'alpha.jsonl');
     const b = path.join(tmp.dir, 'beta.jsonl');
