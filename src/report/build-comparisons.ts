@@ -14,8 +14,9 @@ export function buildComparisons(rows: readonly ReportRow[], latency: LatencyFig
   const out: Comparison[] = [];
   const models = new Set(rows.map((r) => r.model).filter((m) => m !== null));
   if (models.size > 1) out.push({ by: 'model', groups: groupBy(rows, (r) => r.model ?? NO_MODEL, latency, pricing) });
-  const samples = new Set(rows.map((r) => r.sample).filter((s) => s !== null));
-  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => (r.sample === null ? '(none)' : String(r.sample)), latency, pricing) });
+  // A plain run's rows (no sample) are sample 0 by now (withSampleZero).
+  const samples = new Set(rows.map((r) => r.sample ?? 0));
+  if (samples.size > 1) out.push({ by: 'sample', groups: groupBy(rows, (r) => String(r.sample ?? 0), latency, pricing) });
   return out;
 }
 
@@ -27,8 +28,7 @@ function groupBy(rows: readonly ReportRow[], keyOf: (r: ReportRow) => string, la
     if (!list) byKey.set(key, (list = []));
     list.push(r);
   }
-  const last = (k: string) => k === NO_MODEL || k === '(none)';
-  const keys = [...byKey.keys()].sort((a, b) => (last(a) ? 1 : last(b) ? -1 : a.localeCompare(b, 'en', { numeric: true })));
+  const keys = [...byKey.keys()].sort((a, b) => (a === NO_MODEL ? 1 : b === NO_MODEL ? -1 : a.localeCompare(b, 'en', { numeric: true })));
   return keys.map((key) => figuresOf(key, byKey.get(key)!, latency, pricing));
 }
 

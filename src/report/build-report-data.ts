@@ -46,9 +46,18 @@ export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; sup
   return { rows: rows.filter((_, i) => keep[i] === 1), superseded: rows.length - last.size };
 }
 
+/**
+ * A plain run's rows carry no `sample`, and count as sample 0 (as `--resume`, `--compact` and merge
+ * count them): so a file continued with `--resume --repeat N` compares sample 0 with the others.
+ */
+export function withSampleZero(rows: readonly ReportRow[]): readonly ReportRow[] {
+  if (!rows.some((r) => r.sample !== null)) return rows;
+  return rows.map((r) => (r.sample === null ? { ...r, sample: 0 } : r));
+}
+
 /** Every figure and chart series from every row, and the table (sampled beyond its limits). */
 export async function buildReportData(input: ReportInput): Promise<ReportData> {
-  const { rows, superseded } = latestRows(input.rows);
+  const { rows, superseded } = latestRows(withSampleZero(input.rows));
   const latency = buildLatency(latenciesOf(rows));
   const errors = buildErrorGroups(rows);
   const outputFields = buildOutputFields(rows);

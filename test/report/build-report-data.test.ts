@@ -139,6 +139,27 @@ describe('report figures', () => {
     expect((await buildReportData({ rows: [row(0), row(1)], title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } })).comparisons).toEqual([]);
   });
 
+  it("counts a plain run's rows as sample 0 beside the samples a `--resume --repeat` added", async () => {
+    const rows = [row(0), row(1), row(2, { sample: 1 }), row(3, { sample: 1 }), row(4, { sample: 2, latency_ms: 900 })];
+    const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect(d.figures.samples).toEqual([0, 1, 2]);
+    expect(d.comparisons.map((c) => [c.by, c.groups.map((g) => [g.key, g.rows])])).toEqual([
+      [
+        'sample',
+        [
+          ['0', 2],
+          ['1', 2],
+          ['2', 1],
+        ],
+      ],
+    ]);
+    // Two samples, one of them the plain run's: still a comparison.
+    const two = await buildReportData({ rows: rows.slice(0, 4), title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect(two.comparisons.map((c) => c.groups.map((g) => g.key))).toEqual([['0', '1']]);
+    // A plain run alone names no samples.
+    expect((await buildReportData({ rows: rows.slice(0, 2), title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } })).figures.samples).toEqual([]);
+  });
+
   it('samples the table beyond its limits: failed rows first, the rest evenly, in file order', async () => {
     const rows = Array.from({ length: 1000 }, (_, i) => (i % 100 === 0 ? failed(i, 'http', 'x') : row(i)));
     const { picked, sampled } = pickTableRows(rows, 100, 1e9);
