@@ -1,4 +1,4 @@
-import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
+import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
 import { mediaTally, mediaTokens, predictedText, type MediaTally } from '../budget/worst-case.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -140,6 +140,8 @@ async function scanInput(
   cached?: (record: PromptRecord) => boolean,
   answered?: (record: PromptRecord) => boolean,
   pending?: (record: PromptRecord) => boolean,
+  /** --max-cost's prices: a record naming a model with none is an `input` row in the run, so bad here. */
+  budgetLookup?: PriceLookup,
 ): Promise<DryRunScan> {
   const { requestTokenEstimator, estimateTextTokens } = await import('../schedule/estimate-tokens.js');
   // Counted as the engine's TPM estimate counts a request (each schema or tools list encoded once):
@@ -190,6 +192,10 @@ async function scanInput(
       // Whether any waits in a batch, or comes from the cache: a record with none to send is counted by why.
       let waits = false;
       let fromCache = false;
+      // The run's models are priced before the input is read (budgetPrices); a record's own may not be.
+      const unpriced =
+        budgetLookup && record.params.model !== undefined && !budgetLookup(record.params.model) ? unpricedMessage(record.params.model) : undefined;
+      let refused = false;
       // Every model (-m A,B) and sample (--repeat) is a request of its own, as the run expands them.
       const models = record.params.model !== undefined ? [record.params.model] : config.models;
       const maxTokens = record.params.max_tokens ?? config.maxTokens ?? (config.maxCost !== undefined ? BUDGET_DEFAULT_MAX_TOKENS : undefined);
@@ -219,6 +225,11 @@ async function scanInput(
             fromCache = true;
             continue;
           }
+          // As the run: an `input` row when it would be sent, not a request.
+          if (unpriced) {
+            refused = true;
+            continue;
+          }
           batch?.add(request);
           sent ??= request;
           totals.requests++;
@@ -241,6 +252,11 @@ async function scanInput(
             );
           }
         }
+      }
+      if (refused) {
+        scan.badCount++;
+        if (scan.bad.length < SHOW_BAD) scan.bad.push(`${record.source}:${record.line}: ${unpriced}`);
+        continue;
       }
       if (sent && scan.first.length < SHOW_REQUESTS) scan.first.push(sent);
       // No request left to send (`sent` is the first one, if any): the record is not one to send.
@@ -376,7 +392,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   const given = config.price !== undefined || config.pricesFile !== undefined;
   const prices = runPrices(config) ?? createPriceLookup({});
   // As the run: under --max-cost a model with no price is a usage error before anything is read.
-  budgetPrices(config, config.models, prices);
+  const budgetLookup = budgetPrices(config, config.models, prices);
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
   const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`), { readOnly: true });
   const input = await openInput(config, io).catch(async (err: unknown) => {
@@ -390,7 +406,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     const answered = await answeredCheck(config);
     waiting = pendingCheck(config);
     const cached = cache && cachedCheck(config, cache.cache, batch, structured?.structured);
-    scan = await scanInput(config, io, input, structured, batch, cached, answered, waiting?.pending);
+    scan = await scanInput(config, io, input, structured, batch, cached, answered, waiting?.pending, budgetLookup);
   } finally {
     await cache?.close().catch(() => {});
   }

@@ -492,9 +492,7 @@ class Engine {
       const known = prompt + (request.max_tokens ?? 0);
       if (limit && known > limit.perMinute) {
         const named = run.record.params.model !== undefined;
-        // Named as a bad input record is (`file:line: …`): the stderr line says which one it is.
-        const where = `${run.record.source}:${run.record.line}`;
-        return refused(new AttemptError('input', `${where}: ${tooLargeForTpm(known, request, limit, { named, sentBefore: run.sent > 0 })}`));
+        return refused(located(run.record, tooLargeForTpm(known, request, limit, { named, sentBefore: run.sent > 0 })));
       }
       // The answer length, when max_tokens is unset, is learned from answers so far (256 until then)
       // and priced at admission; a guessed answer length never makes a request wait longer than a
@@ -528,7 +526,7 @@ class Engine {
         this.halt('budget', admission.message, false);
         return undefined;
       }
-      if (admission.kind === 'unpriced') return refused(new AttemptError('input', admission.message));
+      if (admission.kind === 'unpriced') return refused(located(run.record, admission.message));
       return this.send(run, sentAt, admission.ticket);
     });
   }
@@ -775,4 +773,9 @@ function tooLargeForTpm(
       ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
       : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
   return `${how.sentBefore ? 'not sent again' : 'never sent'}${how.named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
+}
+
+/** A record's own problem, named as a bad input record is (`file:line: …`): the stderr line says which one it is. */
+function located(record: PromptRecord, message: string): AttemptError {
+  return new AttemptError('input', `${record.source}:${record.line}: ${message}`);
 }

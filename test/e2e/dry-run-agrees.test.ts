@@ -2,6 +2,7 @@
  * A dry run says what the run will do: the same cache keys, the same refusals. Found by the
  * session-22 explorer where the two disagreed.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
@@ -29,5 +30,29 @@ describe('--dry-run agrees with the run', () => {
     expect(dry.code).toBe(2);
     expect(dry.stderr).toBe('llm-batch: --max-cost: no price known for model unknown-x; give --price IN/OUT (USD per million tokens) or a --prices file\n');
     expect(dry.stdout).toBe('');
+  });
+
+  it("--max-cost with a row's own model of no known price: a bad record, as the run's input row says, live and --batch-api", async () => {
+    const input = path.join(dir, 'own-model.jsonl');
+    fs.writeFileSync(input, '{"prompt":"a1"}\n{"prompt":"a2","model":"weird-model"}\n');
+    const said = `${input}:2: no price known for model weird-model: --max-cost needs one (--price IN/OUT or --prices FILE)`;
+    const args = [input, '--mock', '--max-cost', '1', '--no-cache'];
+    for (const extra of [[], ['--batch-api']]) {
+      const dry = await runCli([...args, ...extra, '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(2);
+      expect(dry.stdout).toMatch(/^ {2}2 records: 1 to send, 1 bad$/m);
+      expect(dry.stdout).toContain(`\n  ${said}\n`);
+      expect(dry.stdout).not.toMatch(/weird-model: 1 request/);
+    }
+    const out = path.join(dir, 'own-model.out.jsonl');
+    const run = await runCli([...args, '-o', out, '-q']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toBe(`llm-batch: ${said}`);
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.find((r) => r.line === 2).error).toEqual({ type: 'input', message: said });
   });
 });
