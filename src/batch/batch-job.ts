@@ -920,8 +920,12 @@ export class BatchJob {
       }
     }
     const left = new Set(reasks.keys());
-    for await (const row of this.o.finishLive!(records())) {
-      const key = customIdOf(rowAnswer(row));
+    for await (const live of this.o.finishLive!(records())) {
+      const key = customIdOf(rowAnswer(live));
+      // Its first answer came from the batch (and its tokens are in the row): priced at the Batch
+      // price, as the summary prices it, and listed among the output's batches.
+      const batchId = reasks.get(key)?.row.batch_id;
+      const row = batchId === undefined ? live : { ...live, batch_id: batchId };
       await this.o.writer.write(row);
       written.add(key);
       this.wrote(key);

@@ -64,7 +64,9 @@ import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannabl
 export const EXIT_PENDING = 75;
 
 function countRow(stats: BatchStats, row: ResultRow): void {
-  stats.requests++;
+  // A line a batch ran is a request. A row of a line never run (a bad record, a cancelled batch's)
+  // is none, as live; --finish-live's requests are its live engine's count.
+  if (row.batch_id !== undefined && row.attempts > 0) stats.requests++;
   if (row.finish_reason === 'length') stats.truncated++;
   if (row.error) {
     countFailure(stats, row.error);
@@ -303,9 +305,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
           liveStop = liveStopError(config, outcome, viaProxy, redact);
           if (liveStop) throw liveStop;
         } finally {
-          // Re-asks count in the summary as a live run's do: those sent (a collected answer's first
-          // live request is one), not those a stop kept back. So do the live requests' retries and
-          // 429s; the requests themselves are counted by their rows, as the batch's are.
+          // Requests, re-asks, retries and 429s count in the summary as a live run's do: those sent
+          // (a collected answer's first live request is a re-ask), not those a stop kept back.
+          stats.requests += live.requests;
           stats.reasks += live.reasks;
           stats.retries += live.retries;
           stats.rateLimited += live.rateLimited;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { reportDataOf } from '../helpers/report-data.js';
 import { until } from '../helpers/until.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
@@ -139,7 +140,23 @@ describe('--batch-api with structured output', () => {
   it('--finish-live re-asks an invalid answer live, in the live conversation, counting the batch attempt and tokens', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'bad one [[schema:violate]]', 'hopeless [[schema:violate*9]]', 'cut [[schema:truncate]]']);
     const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--schema-retries', '1', '--finish-live']);
+    const summaryFile = path.join(ctx.dir, 'summary.json');
+    const report = path.join(ctx.dir, 'run.html');
+    const r = await runCli([
+      input,
+      '-o',
+      out,
+      ...batchArgs(),
+      '--json-schema',
+      SMALL,
+      '--schema-retries',
+      '1',
+      '--finish-live',
+      '--summary-json',
+      summaryFile,
+      '--report',
+      report,
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/2 answers failed validation; re-asking them live \(--finish-live\)/);
     // Each record's batch answer was re-asked once; the hopeless one's live answer was its last.
@@ -171,7 +188,16 @@ describe('--batch-api with structured output', () => {
     );
     // The row's tokens are both answers': the batch's and the live re-ask's.
     expect(fixed.usage!.prompt_tokens).toBeGreaterThan(liveReq.tokens);
-    expect(fixed.batch_id).toBeUndefined(); // its answer came live
+    // Its first answer came from the batch: it names the batch, and is priced at the Batch price as the
+    // summary prices it (the report's cost agrees with the summary's).
+    expect(fixed.batch_id).toBe(by.get('fine')!.batch_id);
+    expect(fixed.batch_id).toMatch(/^batch_/);
+    // Requests as live: the batch's 4 lines and the 2 live re-asks.
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary).toMatchObject({ requests: 6, reasks: 2 });
+    const data = reportDataOf(report);
+    expect(data.figures.cost.usd).toBe(summary.estimatedCost.usd);
+    expect(data.figures.cost.usd).toBeGreaterThan(0);
   });
 
   it('--finish-live: a re-ask counts once it is sent; one a stop keeps back is none (stderr, --summary-json)', async () => {
