@@ -156,13 +156,41 @@ function readStream(response: ChatResponse, status: number, headers: HeaderSourc
 }
 
 /**
+ * Bodies still open after their `[DONE]`, by when it came. The answer was handed on at `[DONE]`; a
+ * server that then leaves the response open (a proxy that holds it, a server that never closes)
+ * would hold the connection, one of the pool's, for ever. Closed once TAIL_MS passed without their
+ * end. One sweep a TAIL_MS while any is open, not a timer per answer: almost every body ends at once.
+ */
+const tails = new Map<StreamReader, number>();
+const TAIL_MS = 500;
+let sweeper: NodeJS.Timeout | undefined;
+
+function watchTail(reader: StreamReader): void {
+  tails.set(reader, performance.now());
+  if (!sweeper) {
+    sweeper = setInterval(sweepTails, TAIL_MS);
+    sweeper.unref();
+  }
+}
+
+function sweepTails(): void {
+  const now = performance.now();
+  for (const [reader, doneAt] of tails) if (now - doneAt >= TAIL_MS) reader.closeTail();
+  if (tails.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+/**
  * One streamed answer, read event by event into a {@link StreamedAnswer}: the body's sink, with its
- * state in fields rather than closures. As the SDK's stream: `[DONE]` ends the answer, later events
- * are ignored; an event whose JSON does not parse, or that carries `error`, fails the attempt,
- * unless a finish_reason came before it (see {@link StreamReader.error}).
+ * state in fields rather than closures. `[DONE]` ends the answer: it is handed on then, not when the
+ * body ends (see {@link tails}); an event whose JSON does not parse, or that carries `error`, fails
+ * the attempt, unless a finish_reason came before it (see {@link StreamReader.error}).
  */
 class StreamReader implements BodySink {
   private readonly answer: StreamedAnswer;
+  /** `[DONE]` came and the answer was handed on: the rest of the body is drained, unread. */
   private done = false;
   private failed = false;
   private pooled: PooledParser | undefined;
@@ -191,6 +219,12 @@ class StreamReader implements BodySink {
     if (event.data.startsWith('[DONE]')) {
       this.done = true;
       this.answer.done();
+      try {
+        this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+      } catch (err) {
+        this.reject(err);
+      }
+      watchTail(this);
       return;
     }
     const chunk = JSON.parse(event.data) as Chunk | null;
@@ -199,7 +233,7 @@ class StreamReader implements BodySink {
   }
 
   data(text: string): void {
-    if (this.failed) return;
+    if (this.failed || this.done) return;
     this.ctx.onActivity();
     const first = !this.started;
     this.started = true;
@@ -218,6 +252,10 @@ class StreamReader implements BodySink {
   end(): void {
     if (this.failed) return;
     this.let();
+    if (this.done) {
+      tails.delete(this);
+      return;
+    }
     try {
       this.resolve(this.answer.finish(this.headers, this.ctx.signal, this.answer.empty ? this.head : undefined));
     } catch (err) {
@@ -235,8 +273,18 @@ class StreamReader implements BodySink {
     this.failed = true;
     this.let();
     this.response.cancel();
-    if (this.answer.finished) this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+    if (this.done) tails.delete(this);
+    else if (this.answer.finished) this.resolve(this.answer.finish(this.headers, this.ctx.signal));
     else this.reject(err);
+  }
+
+  /** A body still open TAIL_MS after its `[DONE]`: its connection is closed (see {@link tails}). */
+  closeTail(): void {
+    tails.delete(this);
+    if (this.failed) return;
+    this.failed = true;
+    this.let();
+    this.response.cancel();
   }
 
   /** Gives the parser back: nothing more is fed to it. */

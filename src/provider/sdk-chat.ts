@@ -44,9 +44,11 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
       answer.add(chunk);
     }
   } catch (err) {
+    const done = copy.sawDone();
     copy.drop();
-    // A finish_reason came: the answer is whole whatever cut the rest (as on the lean path).
-    if (!answer.finished) throw err;
+    // A finish_reason or `[DONE]` came: the answer is whole whatever cut the rest (as on the lean path).
+    if (done) answer.done();
+    else if (!answer.finished) throw err;
     return answer.finish(response.headers, ctx.signal);
   }
   // The copy is needed only for an answer the stream itself does not prove whole.
@@ -74,9 +76,9 @@ interface CopySeen {
  * Every piece of it is activity, as every piece of the body is on the lean path: an SSE comment
  * (`: ping`, OpenRouter's `: OPENROUTER PROCESSING`) too, which the SDK's stream never shows.
  */
-function readCopy(response: Response, onActivity: () => void): { seen: Promise<CopySeen>; drop(): void } {
+function readCopy(response: Response, onActivity: () => void): { seen: Promise<CopySeen>; sawDone(): boolean; drop(): void } {
   const reader = response.clone().body?.getReader();
-  if (!reader) return { seen: Promise.resolve({ done: false, head: '' }), drop() {} };
+  if (!reader) return { seen: Promise.resolve({ done: false, head: '' }), sawDone: () => false, drop() {} };
   let dropped = false;
   let head: string | undefined = '';
   let done = false;
@@ -105,6 +107,7 @@ function readCopy(response: Response, onActivity: () => void): { seen: Promise<C
   };
   return {
     seen: read().catch(() => nothing),
+    sawDone: () => done,
     drop() {
       if (dropped) return;
       dropped = true;

@@ -31,3 +31,35 @@ describe.concurrent('a stream cut or stalled after its finish_reason', () => {
     for (const p of prompts.slice(0, 2)) expect(rows.find((row) => row.prompt === p)!.usage, p).toBeNull();
   });
 });
+
+describe.concurrent('a stream whose `[DONE]` came', () => {
+  it('lean: is answered at `[DONE]`, not when a response left open ends (--idle-timeout 10)', async () => {
+    const { server, run } = await fresh({ stallMs: 30_000 });
+    const prompts = Array.from({ length: 3 }, (_, i) => `left open ${i} [[fault:donestall]]`);
+    const file = writePrompts(dir, 'done-open.txt', prompts);
+    // One connection: each answer's body must be let go of for the next request to go out.
+    const r = await run([file, '--idle-timeout', '10', '-c', '1', '--no-cache'], { timeoutMs: 25_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = rowsOf(r);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row).toMatchObject({ error: null, response: `ECHO ${row.prompt}`, finish_reason: 'stop', attempts: 1 });
+      // Waiting for the body's end took the idle timeout (10 s) per answer.
+      expect(row.latency_ms).toBeLessThan(5000);
+      expect(server.countFor(row.prompt)).toBe(1);
+    }
+  });
+
+  it.each([
+    ['lean', []],
+    ['-v (SDK)', ['-v']],
+  ])('%s: with no finish_reason, is kept when the connection is then reset, not asked again', async (tag, extra) => {
+    const { server, run } = await fresh();
+    const prompt = 'reset after done [[fault:donecut]]';
+    const file = writePrompts(dir, `done-cut-${tag.replace(/\W+/g, '')}.txt`, [prompt]);
+    const r = await run([file, '--retries', '2', '--no-cache', ...extra], { timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowsOf(r)).toEqual([expect.objectContaining({ error: null, response: `ECHO ${prompt}`, finish_reason: null, attempts: 1 })]);
+    expect(server.countFor(prompt)).toBe(1);
+  });
+});

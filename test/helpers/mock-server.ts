@@ -57,6 +57,10 @@ export type FaultKind =
   | 'finclose'
   /** Streamed: the answer and its finish_reason, then nothing (no usage, no `[DONE]`) until stallMs. */
   | 'finstall'
+  /** Streamed: the whole stream, `[DONE]` included, then the response is left open until stallMs. */
+  | 'donestall'
+  /** Streamed: the answer with no finish_reason, then `[DONE]`, then the connection is reset. */
+  | 'donecut'
   /** Streamed: the role and one piece, then only SSE comments (`: ping`) every PING_MS until stallMs. */
   | 'pingstall'
   /** 200 labelled text/event-stream with an empty body, streamed or not. */
@@ -256,6 +260,8 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'length',
   'finclose',
   'finstall',
+  'donestall',
+  'donecut',
   'pingstall',
   'emptystream',
   'errorstream',
@@ -902,6 +908,15 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           // Closed once written: the client reads every byte, then a body cut before its end.
           if (fault === 'finclose') return void res.write([f.role, ...f.pieces, f.finish].join(''), () => res.destroy());
           res.write([f.role, ...f.pieces, f.finish].join(''));
+          return holdThenDestroy(ctx);
+        }
+        case 'donestall':
+        case 'donecut': {
+          if (!stream) return reply(ctx);
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          if (fault === 'donecut') return void res.write([f.role, ...f.pieces, 'data: [DONE]\n\n'].join(''), () => res.destroy());
+          res.write([f.role, ...f.pieces, f.finish, f.usage ?? '', 'data: [DONE]\n\n'].join(''));
           return holdThenDestroy(ctx);
         }
         case 'pingstall': {

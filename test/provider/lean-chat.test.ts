@@ -556,10 +556,13 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
       );
     expect(seen(b, 'lean ')).toEqual(seen(a, 'sdk '));
     // 'length' is an answer cut at max_tokens; 'finclose' and 'finstall' cut a stream after its
-    // finish_reason (whole); 'nostream' and 'pingstall' only fail a streamed request. 'quoting400'
-    // names stream_options in its 400: a streamed request is sent again without it, and answered.
+    // finish_reason, 'donestall' and 'donecut' after its `[DONE]` (whole); 'nostream' and 'pingstall'
+    // only fail a streamed request. 'quoting400' names stream_options in its 400: a streamed request
+    // is sent again without it, and answered.
     const answers =
-      ['length', 'finclose', 'finstall'].includes(fault) || (!stream && ['nostream', 'pingstall'].includes(fault)) || (stream && fault === 'quoting400');
+      ['length', 'finclose', 'finstall', 'donestall', 'donecut'].includes(fault) ||
+      (!stream && ['nostream', 'pingstall'].includes(fault)) ||
+      (stream && fault === 'quoting400');
     if (answers) expect(b).toHaveProperty('finishReason');
     else expect(b).toHaveProperty('type');
     expect(JSON.stringify(b)).not.toContain(KEY);
