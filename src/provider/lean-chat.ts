@@ -6,7 +6,7 @@ import { APIError, OpenAIError } from './sdk-errors.js';
 import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
-import { StreamedAnswer, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
+import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
 import { STREAM_HEAD_CHARS } from './body-checks.js';
 
 /**
@@ -229,6 +229,8 @@ class StreamReader implements BodySink {
     }
     const chunk = JSON.parse(event.data) as Chunk | null;
     if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, this.headers as unknown as Headers);
+    const failed = choiceFailure(chunk);
+    if (failed) throw failed;
     this.answer.add(chunk);
   }
 

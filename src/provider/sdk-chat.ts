@@ -5,11 +5,11 @@ import { OpenAI } from './sdk.js';
 import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
-import { StreamedAnswer, wholeAnswer } from './streamed-answer.js';
+import { StreamedAnswer, choiceFailure, wholeAnswer } from './streamed-answer.js';
 import { STREAM_HEAD_CHARS } from './body-checks.js';
 import type { AgentPool } from './agent-pool.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
-import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
+import { AttemptError, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 
 /** Reads a body chunk by chunk so the idle timeout sees progress on slow non-streamed answers. */
 async function readBody(response: Response, onActivity: () => void): Promise<string> {
@@ -41,9 +41,15 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
   try {
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       ctx.onActivity();
+      const failed = choiceFailure(chunk as Parameters<typeof choiceFailure>[0]);
+      if (failed) {
+        copy.drop();
+        throw failed;
+      }
       answer.add(chunk);
     }
   } catch (err) {
+    if (err instanceof AttemptError) throw err;
     const done = copy.sawDone();
     copy.drop();
     // A finish_reason or `[DONE]` came: the answer is whole whatever cut the rest (as on the lean path).

@@ -122,6 +122,21 @@ export class StreamedAnswer {
 }
 
 /**
+ * An error a server put in the choice rather than in place of the answer: OpenRouter's
+ * `choices[0].error` with finish_reason "error" (the provider behind it failed mid-answer). The
+ * answer is not whole: the attempt fails as one with an error event in its stream does (`http`,
+ * retried), on both transports, streamed or not.
+ */
+export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish_reason?: unknown }> } | null | undefined): AttemptError | undefined {
+  const choice = chunk?.choices?.[0];
+  if (!choice || (choice.error === undefined && choice.finish_reason !== 'error')) return undefined;
+  const error = choice.error as { message?: unknown; code?: unknown } | null | undefined;
+  const said = typeof error?.message === 'string' ? error.message.replace(/\s+/g, ' ').trim() : error ? JSON.stringify(error) : 'no reason given';
+  const code = typeof error?.code === 'string' || typeof error?.code === 'number' ? String(error.code) : undefined;
+  return new AttemptError('http', `the server ended the answer with an error (finish_reason "error"): ${said.slice(0, 500)}`, { code });
+}
+
+/**
  * A whole (not streamed) answer's body, as both transports read it: the same checks, the same
  * errors. `onDelta` gets the text at once, as a stream's would in pieces.
  */
@@ -147,6 +162,8 @@ export function wholeAnswer(text: string, headers: HeaderSource, onDelta?: (delt
     const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
     throw new AttemptError('bad_response', why);
   }
+  const failed = choiceFailure(body);
+  if (failed) throw failed;
   const answer = contentText(choice.message?.content);
   const refusal = contentText(choice.message?.refusal);
   onDelta?.(answer);

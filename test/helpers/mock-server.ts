@@ -61,6 +61,11 @@ export type FaultKind =
   | 'donestall'
   /** Streamed: the answer with no finish_reason, then `[DONE]`, then the connection is reset. */
   | 'donecut'
+  /**
+   * OpenRouter's failure inside the choice: part of the answer, then finish_reason "error" with
+   * `choices[0].error` (a whole body with them when not streamed), then usage and `[DONE]`.
+   */
+  | 'choiceerror'
   /** Streamed: the role and one piece, then only SSE comments (`: ping`) every PING_MS until stallMs. */
   | 'pingstall'
   /** 200 labelled text/event-stream with an empty body, streamed or not. */
@@ -262,6 +267,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'finstall',
   'donestall',
   'donecut',
+  'choiceerror',
   'pingstall',
   'emptystream',
   'errorstream',
@@ -918,6 +924,18 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           if (fault === 'donecut') return void res.write([f.role, ...f.pieces, 'data: [DONE]\n\n'].join(''), () => res.destroy());
           res.write([f.role, ...f.pieces, f.finish, f.usage ?? '', 'data: [DONE]\n\n'].join(''));
           return holdThenDestroy(ctx);
+        }
+        case 'choiceerror': {
+          const error = { code: 502, message: 'Upstream provider returned error: overloaded', metadata: { provider_name: 'SomeProvider' } };
+          if (!stream) {
+            const body = JSON.parse(completionJson(ctx, '', 'error'));
+            body.choices[0].error = error;
+            return sendJson(res, rec, 200, JSON.stringify(body), ctx.headers);
+          }
+          const f = streamFrames(ctx, replyText(ctx));
+          const failed = f.finish.replace('"finish_reason":"stop"', `"finish_reason":"error","error":${JSON.stringify(error)}`);
+          startStream(ctx);
+          return void res.end([f.role, f.pieces[0], failed, f.usage ?? '', 'data: [DONE]\n\n'].join(''));
         }
         case 'pingstall': {
           if (!stream) return reply(ctx);
