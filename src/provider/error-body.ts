@@ -61,7 +61,14 @@ function jsonWords(json: unknown): ErrorWords | undefined {
   if (!isObject(json)) return typeof json === 'string' && json.trim() ? { message: cap(oneLine(json)) } : undefined;
   const error = json['error'];
   if (isObject(error) && typeof error['message'] === 'string') return undefined; // OpenAI's shape
-  const message = str(json['message']) ?? str(json['detail']) ?? detailList(json['detail']) ?? (isObject(error) ? str(error['msg']) : undefined);
+  // Mistral's 422 nests FastAPI's list in `message`: `{"message": {"detail": [...]}}`.
+  const nested = json['message'];
+  const message =
+    str(json['message']) ??
+    str(json['detail']) ??
+    detailList(json['detail']) ??
+    (isObject(nested) ? detailList(nested['detail']) : undefined) ??
+    (isObject(error) ? str(error['msg']) : undefined);
   const errorName = str(error);
   const type = str(json['type']) ?? (errorName && message ? errorName : undefined);
   const code = str(json['code']);
@@ -71,11 +78,27 @@ function jsonWords(json: unknown): ErrorWords | undefined {
   return { message: cap(words), ...(type ? { type } : {}), ...(code ? { code } : {}) };
 }
 
-/** FastAPI's validation errors: `{"detail": [{"loc": […], "msg": "…"}]}`. */
+/**
+ * FastAPI's validation errors: `{"detail": [{"loc": ["body", "stream_options", "include_usage"],
+ * "msg": "Extra inputs are not permitted"}]}`, each with the field it names (the words alone do not
+ * say which field; naming it lets a refusal of `stream_options` be told).
+ */
 function detailList(detail: unknown): string | undefined {
   if (!Array.isArray(detail)) return undefined;
-  const msgs = detail.map((d) => (isObject(d) ? str(d['msg']) : str(d))).filter((m): m is string => m !== undefined);
+  const msgs = detail.map(detailWords).filter((m): m is string => m !== undefined);
   return msgs.length > 0 ? msgs.join('; ') : undefined;
+}
+
+function detailWords(d: unknown): string | undefined {
+  if (!isObject(d)) return str(d);
+  const msg = str(d['msg']);
+  const loc = Array.isArray(d['loc'])
+    ? d['loc']
+        .filter((part, i) => !(i === 0 && part === 'body'))
+        .map(String)
+        .join('.')
+    : '';
+  return msg !== undefined && loc ? `${loc}: ${msg}` : msg;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };

@@ -18,8 +18,12 @@ function redactInfo(info: AttemptErrorInfo, redact: (text: string) => string): A
   return out as AttemptErrorInfo;
 }
 
-/** A 400 that names `stream_options`: the server does not know the field (any wording names it). */
-const refusesStreamOptions = (error: AttemptError): boolean => error.info.status === 400 && error.message.includes('stream_options');
+/**
+ * A 400 or 422 that names `stream_options`: the server does not know the field (any wording names
+ * it). Mistral and other FastAPI servers refuse unknown fields with a 422.
+ */
+const refusesStreamOptions = (error: AttemptError): boolean =>
+  (error.info.status === 400 || error.info.status === 422) && error.message.includes('stream_options');
 
 /**
  * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean
@@ -44,7 +48,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     throw redacted(classifyError(err));
   };
   // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
-  // older vLLM) would fail every streamed row. A 400 naming it is sent again at once without it,
+  // older vLLM) or a 422 (Mistral) would fail every streamed row. A refusal naming it is sent again at once without it,
   // uncounted; if that is answered, later streamed requests go without it too, their answers without
   // usage (counted in the summary). One that fails again was not (only) about the field (vLLM's and
   // LiteLLM's validation errors quote the whole request body): it fails with the second answer's

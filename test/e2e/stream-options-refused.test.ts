@@ -10,19 +10,25 @@ import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 const { dir, fresh } = useServers('llm-batch-stream-options-');
 
 describe('a server that refuses stream_options', () => {
-  // -v sends through the openai SDK, not the lean transport: both fall back.
-  it.each([[[]], [['-v']]])('streamed rows are answered without usage, each refused request sent again at once (%j): exit 0', async (flags) => {
-    const { server, run } = await fresh({ latencyMs: 5, refuseStreamOptions: true });
+  // -v sends through the openai SDK, not the lean transport: both fall back. Azure refuses with a
+  // 400, Mistral with a 422.
+  it.each([
+    [true, 400, []],
+    [true, 400, ['-v']],
+    ['mistral', 422, []],
+    ['mistral', 422, ['-v']],
+  ] as const)('streamed rows are answered without usage, each refused request sent again at once (%s, %i, %j): exit 0', async (refuse, status, flags) => {
+    const { server, run } = await fresh({ latencyMs: 5, refuseStreamOptions: refuse });
     const prompts = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const file = writePrompts(dir, `refused${flags.length}.txt`, prompts);
+    const file = writePrompts(dir, `refused${status}${flags.length}.txt`, prompts);
     const r = await run([file, '-c', '2', '--retries', '0', ...flags]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const rows = rowsOf(r);
     expect(rows.map((row) => row.error)).toEqual(prompts.map(() => null));
     expect(rows.map((row) => row.response).sort()).toEqual(prompts.map((p) => `ECHO ${p}`));
     expect(rows.map((row) => [row.attempts, row.usage])).toEqual(prompts.map(() => [1, null]));
     // At most the first wave (-c 2) asked for usage; every later request went without it.
-    const refused = server.requests.filter((q) => q.status === 400);
+    const refused = server.requests.filter((q) => q.status === status);
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect(refused.length).toBeLessThanOrEqual(2);
     expect(server.requests).toHaveLength(prompts.length + refused.length);

@@ -137,8 +137,11 @@ export interface MockServerOptions {
    * pieces without `index`, the argument fragments without id or name. Default: as OpenAI does.
    */
   toolCallShape?: 'object-arguments' | 'no-index';
-  /** A 400 for any request with `stream_options`, in Azure's words (api-versions before 2024-09-01-preview). */
-  refuseStreamOptions?: boolean;
+  /**
+   * A refusal of any request with `stream_options`: a 400 in Azure's words (api-versions before
+   * 2024-09-01-preview), or with `'mistral'` Mistral's 422 (FastAPI's list, nested in `message`).
+   */
+  refuseStreamOptions?: boolean | 'mistral';
 }
 
 export interface MockServer {
@@ -582,6 +585,10 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           ? "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"
           : "Missing required parameter: 'messages'.";
       return sendJson(res, rec, 400, errorBody(message, 'invalid_request_error', body === undefined ? 'invalid_json' : 'missing_required_parameter'), base);
+    }
+    if (opts.refuseStreamOptions === 'mistral' && body.stream_options !== undefined) {
+      const detail = [{ type: 'extra_forbidden', loc: ['body', 'stream_options', 'include_usage'], msg: 'Extra inputs are not permitted', input: true }];
+      return sendJson(res, rec, 422, JSON.stringify({ object: 'error', message: { detail }, type: 'invalid_request_error', param: null, code: null }), base);
     }
     if (opts.refuseStreamOptions && body.stream_options !== undefined) {
       return sendJson(res, rec, 400, errorBody('Unrecognized request argument supplied: stream_options', 'invalid_request_error', null), base);

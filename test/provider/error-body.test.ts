@@ -30,7 +30,18 @@ describe('errorWords', () => {
       { message: 'Invalid JSON payload received. Unknown name "stream_options"', code: 'INVALID_ARGUMENT' },
     ],
     ['a list of another shape', '[{"detail":"Not allowed"}]', 'application/json', { message: 'Not allowed' }],
-    ['FastAPI', '{"detail":[{"loc":["body","model"],"msg":"field required","type":"value_error.missing"}]}', 'application/json', { message: 'field required' }],
+    [
+      'FastAPI',
+      '{"detail":[{"loc":["body","model"],"msg":"field required","type":"value_error.missing"}]}',
+      'application/json',
+      { message: 'model: field required' },
+    ],
+    [
+      "Mistral's 422 (FastAPI's list in message)",
+      '{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","stream_options","include_usage"],"msg":"Extra inputs are not permitted","input":true}]},"type":"invalid_request_error","param":null,"code":null}',
+      'application/json',
+      { message: 'stream_options.include_usage: Extra inputs are not permitted', type: 'invalid_request_error' },
+    ],
     ['nginx', NGINX_502, 'text/html', { message: '502 Bad Gateway — nginx/1.25.3' }],
     [
       'an HTML page with no content type',
