@@ -130,7 +130,7 @@ function traced(transport: typeof fetch, options: OpenAIProviderOptions): typeof
 
 /** Chat completions through the SDK's client: one attempt, unclassified errors (the caller classifies). */
 export interface SdkChat {
-  complete(request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult>;
+  complete(request: CompletionRequest, ctx: AttemptContext, limitField: TokenLimitField): Promise<CompletionResult>;
   /**
    * Pays one-time costs (Node's lazily loaded `Response` and web streams, the SDK's platform
    * headers) before the first paced request: otherwise the first request leaves late and the next
@@ -145,7 +145,7 @@ export interface SdkChat {
  * (`maxRetries: 0`): our policy retries through the rate limiter and counts every attempt once. Its
  * timeout is off too: ours covers the whole attempt and the gaps in a stream.
  */
-export function createSdkChat(options: OpenAIProviderOptions, limitField: TokenLimitField, pool: AgentPool): SdkChat {
+export function createSdkChat(options: OpenAIProviderOptions, pool: AgentPool): SdkChat {
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
     baseURL: options.baseURL,
@@ -155,7 +155,7 @@ export function createSdkChat(options: OpenAIProviderOptions, limitField: TokenL
     fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { pool, failRedirectLoops: true }), options)),
   });
   return {
-    complete: (request, ctx) => completeOnce(client, limitField, request, ctx),
+    complete: (request, ctx, limitField) => completeOnce(client, limitField, request, ctx),
     async warmUp() {
       await new Response('').arrayBuffer().catch(() => {});
       await client.buildRequest({ method: 'post', path: '/chat/completions', body: {} }).catch(() => {});

@@ -1,4 +1,4 @@
-import { tokenLimitField } from './request-body.js';
+import { tokenLimitField, type TokenLimitField } from './request-body.js';
 import { classifyError } from './classify-error.js';
 import { createAgentPool } from './agent-pool.js';
 import { leanChat } from './lean-chat.js';
@@ -26,50 +26,79 @@ const refusesStreamOptions = (error: AttemptError): boolean =>
   (error.info.status === 400 || error.info.status === 422) && error.message.includes('stream_options');
 
 /**
+ * The other name of the answer-length cap when a server refused the one sent: OpenAI's reasoning
+ * models refuse `max_tokens` ("Unsupported parameter: 'max_tokens' … Use 'max_completion_tokens'
+ * instead") wherever they are reached (eu.api.openai.com, a gateway, an Azure custom domain), and an
+ * older server may not know `max_completion_tokens`.
+ */
+export function otherLimitField(error: AttemptError, sent: TokenLimitField): TokenLimitField | undefined {
+  const status = error.info.status;
+  if (status !== 400 && status !== 422) return undefined;
+  const said = error.message;
+  if (sent === 'max_tokens') return said.includes('max_tokens') && said.includes('max_completion_tokens') ? 'max_completion_tokens' : undefined;
+  return said.includes('max_completion_tokens') && UNKNOWN_FIELD.test(said) ? 'max_tokens' : undefined;
+}
+
+const UNKNOWN_FIELD = /unrecognized|unsupported|unknown|not supported|not permitted|extra (inputs|fields)/i;
+
+/**
  * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean
  * path (lean-chat.ts), which does not load the SDK's client; an injected fetch (the `--mock`
  * provider, tests) and `-v` / `--trace` take the SDK's (sdk-chat.ts), loaded only then. Either
  * way failures come out classified, with secrets redacted.
  */
 export function createSdkComplete(options: OpenAIProviderOptions): Complete & { warmUp: () => Promise<void>; close: () => Promise<void> } {
-  const limitField = tokenLimitField(options.baseURL);
+  let limitField = tokenLimitField(options.baseURL);
   const pool = createAgentPool(options.proxyFor, options.connections);
   const viaSdk = options.fetch !== undefined || options.trace !== undefined;
   const target = viaSdk ? undefined : chatTarget(options.baseURL, options.apiKey, pool);
   let sdk: Promise<SdkChat> | undefined;
-  const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, limitField, pool)));
-  const attempt = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> => {
+  const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, pool)));
+  const attempt = (request: CompletionRequest, ctx: AttemptContext, field: TokenLimitField): Promise<CompletionResult> => {
     if (!request.stream) ctx.onActivity('whole');
-    return target ? leanChat(target, limitField, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx));
+    return target ? leanChat(target, field, request, ctx) : sdkChat().then((chat) => chat.complete(request, ctx, field));
   };
   const redacted = (error: AttemptError): AttemptError =>
     options.redact ? new AttemptError(error.type, options.redact(error.message), redactInfo(error.info, options.redact)) : error;
-  const classified = (err: unknown): never => {
-    throw redacted(classifyError(err));
-  };
   // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
-  // older vLLM) or a 422 (Mistral) would fail every streamed row. A refusal naming it is sent again at once without it,
-  // uncounted; if that is answered, later streamed requests go without it too, their answers without
-  // usage (counted in the summary). One that fails again was not (only) about the field (vLLM's and
-  // LiteLLM's validation errors quote the whole request body): it fails with the second answer's
-  // error, which names the real reason, and nothing is turned off.
+  // older vLLM) or a 422 (Mistral) would fail every streamed row; a server that refuses the cap's
+  // name (see otherLimitField) every row with --max-tokens or --max-cost. A refusal naming the field
+  // is sent again at once without it (or with the cap's other name), uncounted; if that is answered,
+  // later requests go so too (streamed answers then without usage, counted in the summary). One that
+  // fails again was not (only) about the field (vLLM's and LiteLLM's validation errors quote the
+  // whole request body): it fails with the second answer's error, which names the real reason, and
+  // nothing is turned off. A server refusing both gets both, one after the other.
   let streamUsage = true;
-  const send = (request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> =>
-    attempt(streamUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx);
+  const fallBack = (
+    err: unknown,
+    request: CompletionRequest,
+    ctx: AttemptContext,
+    field: TokenLimitField,
+    withUsage: boolean,
+    tried: number,
+  ): Promise<CompletionResult> => {
+    const error = classifyError(err);
+    let usage = withUsage;
+    let next = field;
+    if (tried < 2 && withUsage && refusesStreamOptions(error)) usage = false;
+    else if (tried < 2 && request.max_tokens !== undefined) next = otherLimitField(error, field) ?? field;
+    if (usage === withUsage && next === field) throw redacted(error);
+    return attempt(usage || !request.stream ? request : { ...request, streamUsage: false }, ctx, next).then(
+      (result) => {
+        if (!usage && request.stream) streamUsage = false;
+        limitField = next;
+        return result;
+      },
+      (again: unknown) => fallBack(again, request, ctx, next, usage, tried + 1),
+    );
+  };
   // A promise, not an async function: no suspended call held per request in flight (issue 16).
   const complete: Complete = (request, ctx) => {
     const withUsage = streamUsage && request.stream;
-    return send(request, ctx).catch((err: unknown) => {
-      const error = classifyError(err);
-      if (!withUsage || !refusesStreamOptions(error)) throw redacted(error);
-      return attempt({ ...request, streamUsage: false }, ctx).then(
-        (result) => {
-          streamUsage = false;
-          return result;
-        },
-        (again: unknown) => classified(again),
-      );
-    });
+    const field = limitField;
+    return attempt(withUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx, field).catch((err: unknown) =>
+      fallBack(err, request, ctx, field, withUsage, 0),
+    );
   };
   return Object.assign(complete, {
     async warmUp() {

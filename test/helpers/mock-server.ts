@@ -142,6 +142,8 @@ export interface MockServerOptions {
    * 2024-09-01-preview), or with `'mistral'` Mistral's 422 (FastAPI's list, nested in `message`).
    */
   refuseStreamOptions?: boolean | 'mistral';
+  /** OpenAI's 400 for `max_tokens` to a reasoning model ("Use 'max_completion_tokens' instead"). */
+  refuseMaxTokens?: boolean;
 }
 
 export interface MockServer {
@@ -585,6 +587,16 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           ? "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"
           : "Missing required parameter: 'messages'.";
       return sendJson(res, rec, 400, errorBody(message, 'invalid_request_error', body === undefined ? 'invalid_json' : 'missing_required_parameter'), base);
+    }
+    if (opts.refuseMaxTokens && body.max_tokens !== undefined) {
+      const said = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+      return sendJson(
+        res,
+        rec,
+        400,
+        JSON.stringify({ error: { message: said, type: 'invalid_request_error', param: 'max_tokens', code: 'unsupported_parameter' } }),
+        base,
+      );
     }
     if (opts.refuseStreamOptions === 'mistral' && body.stream_options !== undefined) {
       const detail = [{ type: 'extra_forbidden', loc: ['body', 'stream_options', 'include_usage'], msg: 'Extra inputs are not permitted', input: true }];
