@@ -57,14 +57,15 @@ export class AdaptiveRate {
   private readonly sent: TimeWindow;
   /** Send times of refused requests, in arrival order (not send order): few, so scanned. */
   private refused: number[] = [];
-  private firstSendAt = Number.POSITIVE_INFINITY;
   /** Send time of the earliest refused request of the current burst (+Infinity: none yet). */
   private firstRefusedAt = Number.POSITIVE_INFINITY;
   private readonly o: Required<Omit<AdaptiveRateOptions, 'initial' | 'ceiling'>>;
+  private readonly initial: number;
   /** Episodes of 429s that cut the rate. */
   cuts = 0;
 
   constructor(options: AdaptiveRateOptions) {
+    this.initial = options.initial;
     this.ceilingRate = options.ceiling;
     this.current = Number.isFinite(options.ceiling) ? options.ceiling : options.initial;
     this.slowStart = !Number.isFinite(options.ceiling);
@@ -104,7 +105,6 @@ export class AdaptiveRate {
   }
 
   noteSent(now: number): void {
-    if (this.firstSendAt === Number.POSITIVE_INFINITY) this.firstSendAt = now;
     this.sent.push(now);
   }
 
@@ -157,18 +157,26 @@ export class AdaptiveRate {
   /**
    * The limit is what the server accepted in the second before the burst's first refused request:
    * those sent after it are refused or still unanswered, and counting them as accepted over-reads the
-   * limit by whatever is in flight when the reading is taken. That needs a whole second of sends
-   * before the burst still in the history; with less (a burst in the first second), the reading is
-   * the last second's sends less its refusals, as a sliding-window server counts them.
+   * limit by whatever is in flight when the reading is taken (in a run's first second, 8 requests at
+   * once all refused read as a limit of 3). Sends are kept longer than that second goes back. Without
+   * a recent refused request to date the burst from, the reading is the last second's sends less its
+   * refusals, as a sliding-window server counts them.
    */
   private learn(paced: number, now: number, lastSecond: number): void {
     const s1 = this.firstRefusedAt;
-    const from = s1 - 1000;
-    const whole = Number.isFinite(s1) && this.firstSendAt <= from && from > now - this.historyMs;
-    const accepted = whole ? this.sent.countBetween(from, s1) - this.refusedBetween(from, s1) : lastSecond;
-    this.learnedLimit = Math.min(paced, Math.max(1, accepted));
-    this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
+    const accepted = Number.isFinite(s1) ? this.sent.countBetween(s1 - 1000, s1) - this.refusedBetween(s1 - 1000, s1) : lastSecond;
     this.episodeLearned = true;
+    if (accepted <= 0) {
+      // Nothing accepted before the burst: the server's window was full before these requests (an
+      // earlier run's, another job's), which says nothing of its limit; taken as a limit of 1 a
+      // second, the run crawled on long after the window emptied. The caller waits the server's
+      // retry-after; then the pace starts again as it began, or at a limit learned before.
+      this.current = this.learnedLimit === undefined ? Math.min(paced, this.initial) : this.learnedLimit * this.o.decrease;
+      this.slowStart = this.learnedLimit === undefined;
+      return;
+    }
+    this.learnedLimit = Math.min(paced, accepted);
+    this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
   }
 
   /** Refusals of requests sent in the open interval (from, to). */

@@ -77,6 +77,30 @@ describe('AdaptiveRate reading a limit from a burst of 429s', () => {
     expect(rate.rate(3702)).toBeGreaterThan(50);
     expect(rate.rate(3702)).toBeLessThanOrEqual(0.9 * 100);
   });
+
+  it('learns no limit from a burst that nothing was accepted before (a window full when the run began)', () => {
+    // 8 requests at once, every one refused: the server's window was full before them.
+    const rate = new AdaptiveRate({ initial: 32, ceiling: Number.POSITIVE_INFINITY });
+    for (let i = 0; i < 8; i++) rate.noteSent(i);
+    const verdicts = range(0, 7, 1).map((s) => rate.noteRateLimited(s, 20 + s));
+    // 'learned' pauses everyone for the server's retry-after; the pace then starts about as it began
+    // (the first refusal, a stray one then, cut it by 10 %), not at a limit read as 3 (in flight) or 1.
+    expect(verdicts).toEqual(['cut', 'none', 'none', 'none', 'learned', 'none', 'none', 'none']);
+    expect(rate.rate(30)).toBeCloseTo(0.9 * 32, 5);
+    // And slow start goes on: the pace doubles while requests wait on it.
+    rate.noteHeld();
+    expect(rate.rate(90)).toBeCloseTo(2 * 0.9 * 32, 5);
+  });
+
+  it('after such a burst, a limit learned before still holds', () => {
+    const { rate, last } = drive([...range(0, 1480, 20), ...range(1500, 1700, 1)], 60, 20);
+    expect(rate.rate(last)).toBeCloseTo(0.9 * 60, 5);
+    // Seconds later every request is refused (another job took the window): the reading is of nothing.
+    const later = range(5000, 5007, 1);
+    for (const t of later) rate.noteSent(t);
+    for (const t of later) rate.noteRateLimited(t, t + 20);
+    expect(rate.rate(5030)).toBeCloseTo(0.9 * 60, 5);
+  });
 });
 
 describe('TimeWindow', () => {
