@@ -68,6 +68,7 @@ function countRow(stats: BatchStats, row: ResultRow): void {
   // is none, as live; --finish-live's requests are its live engine's count.
   if (row.batch_id !== undefined && row.attempts > 0) stats.requests++;
   if (row.finish_reason === 'length') stats.truncated++;
+  if (row.finish_reason === 'content_filter') stats.filtered++;
   if (row.error) {
     countFailure(stats, row.error);
   } else {

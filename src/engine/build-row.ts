@@ -70,6 +70,7 @@ export function successRow(
     finish_reason: result.finishReason,
     usage: result.usage,
   };
+  if (result.finishReason === 'content_filter') stats.filtered++;
   if (result.finishReason === 'length') {
     stats.truncated++;
     if (failTruncated) {
@@ -119,6 +120,7 @@ export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest,
   stats.ok++;
   stats.cached++;
   if (hit.finishReason === 'length') stats.truncated++;
+  if (hit.finishReason === 'content_filter') stats.filtered++;
   const row: ResultRow = {
     ...baseRow(record),
     response: hit.text,
@@ -221,6 +223,7 @@ function answeredFailureRow(
   countFailure(stats, error);
   // Cut off at the token limit is counted as such whatever else went wrong, as a collected batch row is.
   if (result.finishReason === 'length') stats.truncated++;
+  if (result.finishReason === 'content_filter') stats.filtered++;
   if (result.usage) {
     stats.promptTokens += result.usage.prompt_tokens;
     stats.completionTokens += result.usage.completion_tokens;

@@ -26,6 +26,8 @@ export interface BatchStats {
   rowsWithoutUsage: number;
   /** Answers cut off by the token limit (finish_reason `length`), failed or not. */
   truncated: number;
+  /** Answers the server's content filter stopped (finish_reason `content_filter`), failed or not. */
+  filtered: number;
   /**
    * Set while requests wait on a pace the server announced (`x-ratelimit-limit-requests`): that
    * pace, per minute. A display says why nothing is in flight ("pacing to N/min (server limit)").
@@ -52,6 +54,7 @@ export function createStats(now = performance.now()): BatchStats {
     completionTokens: 0,
     rowsWithoutUsage: 0,
     truncated: 0,
+    filtered: 0,
   };
 }
 
@@ -62,6 +65,7 @@ export function createStats(now = performance.now()): BatchStats {
  */
 export function uncountRow(stats: BatchStats, row: ResultRow): void {
   if (row.finish_reason === 'length') stats.truncated--;
+  if (row.finish_reason === 'content_filter') stats.filtered--;
   if (row.error) {
     stats.failed--;
     const left = (stats.failedByType[row.error.type] ?? 1) - 1;

@@ -59,6 +59,8 @@ export interface RunSummary {
   rowsWithoutUsage: number;
   /** Answers cut off at the token limit (finish_reason "length"): in `ok`, or in `failed` with --fail-truncated. */
   truncated: number;
+  /** Answers the server's content filter stopped (finish_reason "content_filter"), partial or empty: in `ok` (in `failed` under a schema). */
+  contentFiltered: number;
   /** The run's model (rows may name others; see `estimatedCost.byModel`). */
   model: string | null;
   estimatedCost: CostEstimate | null;
@@ -205,6 +207,7 @@ export function buildSummary(
     completionTokens: stats.completionTokens,
     rowsWithoutUsage: stats.rowsWithoutUsage,
     truncated: stats.truncated,
+    contentFiltered: stats.filtered,
     model: model ?? null,
     estimatedCost: costOf(stats, model, usageByModel, priceOf),
     wallSeconds: round(wallSeconds, 3),
@@ -249,6 +252,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
       (s.skipped ? `, ${count(s.skipped)} already done` : '') +
       (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '') +
       (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '') +
+      (s.contentFiltered ? `, ${count(s.contentFiltered)} stopped by the content filter` : '') +
       (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '') +
       (s.reasks ? `, ${count(s.reasks)} re-asked (invalid output)` : '') +
       (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),

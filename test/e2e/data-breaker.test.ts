@@ -73,6 +73,32 @@ describe('circuit breaker (item 8)', () => {
   });
 });
 
+describe('finish_reason "content_filter"', () => {
+  it('is counted in the summary and --summary-json, live, from the cache and from --batch-api; the answer kept, exit 0', async () => {
+    const { run } = await fresh();
+    const input = writeFile('filtered.txt', 'whole answer\nfiltered answer [[fault:filtered]]\n');
+    const cache = path.join(dir, 'filtered-cache');
+    for (const [tag, extra, fromCache] of [
+      ['live', [], 0],
+      ['cached', [], 2],
+      ['batch', ['--batch-api', '--poll', '0.05', '--no-cache'], 0],
+    ] as const) {
+      const summary = path.join(dir, `filtered-${tag}.json`);
+      const out = path.join(dir, `filtered-${tag}.jsonl`);
+      const r = await run([input, '-o', out, '--cache-dir', cache, '--summary-json', summary, ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/2 ok(?: \(2 from cache\))?, 0 failed, 1 stopped by the content filter/);
+      expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, failed: 0, fromCache, contentFiltered: 1, truncated: 0 });
+      const rows = fs
+        .readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(rows.find((row) => row.prompt.startsWith('filtered'))).toMatchObject({ finish_reason: 'content_filter', error: null });
+    }
+  });
+});
+
 describe('finish_reason "length" (item 10)', () => {
   it('is counted in the summary and --summary-json; exit 0 by default', async () => {
     const { run } = await fresh();

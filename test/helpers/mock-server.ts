@@ -53,6 +53,8 @@ export type FaultKind =
   | 'nostream'
   /** The normal answer, but finish_reason "length" (cut off at the token limit). */
   | 'length'
+  /** The normal answer, but finish_reason "content_filter" (Azure's output filter stopped it). */
+  | 'filtered'
   /** Streamed: the answer and its finish_reason, then the connection closes before usage and `[DONE]`. */
   | 'finclose'
   /** Streamed: the answer and its finish_reason, then nothing (no usage, no `[DONE]`) until stallMs. */
@@ -268,6 +270,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'empty',
   'nostream',
   'length',
+  'filtered',
   'finclose',
   'finstall',
   'donestall',
@@ -467,8 +470,10 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       if (toolCalls) return { content: '', toolCalls, promptTokens: promptTokens(messages), completionTokens: 10 * toolCalls.length };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
-      // A batch line is answered once: [[fault:length]] cuts it; other faults are live-only.
-      const cut = parseDirectives(prompt)?.faults.some((f) => f.kind === 'length') ? { finishReason: 'length' } : {};
+      // A batch line is answered once: [[fault:length]] cuts it, [[fault:filtered]] has the content
+      // filter stop it; other faults are live-only.
+      const kinds = parseDirectives(prompt)?.faults.map((f) => f.kind) ?? [];
+      const cut = kinds.includes('length') ? { finishReason: 'length' } : kinds.includes('filtered') ? { finishReason: 'content_filter' } : {};
       return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content), ...cut };
     },
   );
@@ -896,6 +901,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           return sendJson(res, rec, 200, completionJson(ctx, replyText(ctx)), ctx.headers);
         case 'length':
           return reply(ctx, 'length');
+        case 'filtered':
+          return reply(ctx, 'content_filter');
         case 'garbage':
           if (stream) {
             startStream(ctx);
