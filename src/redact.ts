@@ -37,7 +37,7 @@ export function createKeyRedactor(secret: string | undefined): (text: string) =>
  * local servers' docs tell users to export. Scrubbed inside other words they would mangle a model
  * name (`ollama-llama3` → `[redacted]-llama3`); a key worth keeping secret is longer or has a digit.
  */
-function isPlaceholder(secret: string): boolean {
+export function isPlaceholder(secret: string): boolean {
   return secret.length < 12 && !/\d/.test(secret);
 }
 

@@ -1,4 +1,5 @@
 import { tokenLimitField, type TokenLimitField } from './request-body.js';
+import { isPlaceholder } from '../redact.js';
 import { classifyError } from './classify-error.js';
 import { createAgentPool } from './agent-pool.js';
 import { leanChat } from './lean-chat.js';
@@ -40,6 +41,28 @@ export function otherLimitField(error: AttemptError, sent: TokenLimitField): Tok
 }
 
 const UNKNOWN_FIELD = /unrecognized|unsupported|unknown|not supported|not permitted|extra (inputs|fields)/i;
+
+/**
+ * Takes the key out of an answer that holds it (a gateway or an echo server that repeats the request,
+ * a model shown it): rows, the response cache and the report never hold it. The key as it stands:
+ * JSON's escapes are undone by then. Not a placeholder key (`ollama`, `EMPTY`), which an answer may
+ * well say; nor anything else shaped like a key, which answers about keys hold. One `includes` an
+ * answer when the key is not in it.
+ */
+function answerScrubber(key: string | undefined): ((result: CompletionResult) => CompletionResult) | undefined {
+  if (!key || key.length < 4 || isPlaceholder(key)) return undefined;
+  const clean = (text: string) => text.replaceAll(key, '[redacted]');
+  return (result) => {
+    const { text, refusal, toolCalls } = result;
+    if (!text.includes(key) && !refusal?.includes(key) && !(toolCalls && JSON.stringify(toolCalls).includes(key))) return result;
+    return {
+      ...result,
+      text: clean(text),
+      ...(refusal ? { refusal: clean(refusal) } : {}),
+      ...(toolCalls ? { toolCalls: JSON.parse(clean(JSON.stringify(toolCalls))) } : {}),
+    };
+  };
+}
 
 /**
  * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean
@@ -92,13 +115,15 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
       (again: unknown) => fallBack(again, request, ctx, next, usage, tried + 1),
     );
   };
+  const scrub = answerScrubber(options.apiKey);
   // A promise, not an async function: no suspended call held per request in flight (issue 16).
   const complete: Complete = (request, ctx) => {
     const withUsage = streamUsage && request.stream;
     const field = limitField;
-    return attempt(withUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx, field).catch((err: unknown) =>
+    const answered = attempt(withUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx, field).catch((err: unknown) =>
       fallBack(err, request, ctx, field, withUsage, 0),
     );
+    return scrub ? answered.then(scrub) : answered;
   };
   return Object.assign(complete, {
     async warmUp() {
