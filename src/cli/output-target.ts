@@ -3,9 +3,11 @@ import { OutputClosedError, OutputWriteError, RunError, UsageError } from '../er
 import {
   acquireLock,
   compactFile,
+  metaPath,
   openFileWriter,
   OUTPUT_FORMAT_KEY,
   removeCompactLeftover,
+  removeDeadTemps,
   resultsFileFormat,
   streamWriter,
   writeEach,
@@ -21,7 +23,7 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
 import { loadResumeSkip, type ResumeSkip, type UncollectedRun } from './resume-skip.js';
-import { readManifest, submitted } from '../batch/manifest.js';
+import { manifestPath, readManifest, submitted } from '../batch/manifest.js';
 import { batchedRecords } from './batched-records.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
@@ -137,6 +139,8 @@ export async function openOutputTarget(
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
+    // So did a run killed while it replaced OUT.meta.json or OUT.batch.json (OUT.batch.json.PID.tmp).
+    for (const side of [metaPath(out.path), manifestPath(out.path)]) removeDeadTemps(side);
     const current = describeRun(config, inputFingerprint, inputFormat, layout, schemaFingerprint);
     // --batch-api: batches not collected yet become rows of the run that planned them, so a resume is
     // checked against it before they are collected, even while the output has no row.

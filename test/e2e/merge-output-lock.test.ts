@@ -129,6 +129,26 @@ describe('temp files of killed merges and compactions', () => {
   });
 });
 
+describe('temp files of runs killed while they replaced a side file', () => {
+  it.each([[[]], [['--batch-api', '--poll', '0.05']]])(
+    'the next run into OUT (%j) removes OUT.meta.json.PID.tmp and OUT.batch.json.PID.tmp of a dead pid',
+    async (extra) => {
+      const name = `side${extra.length}`;
+      const input = writePrompts(ctx.dir, `${name}.txt`, prompts(2, name));
+      const out = path.join(ctx.dir, `${name}.jsonl`);
+      const dead = await deadPid();
+      const temps = [`${out}.meta.json.${dead}.tmp`, `${out}.batch.json.${dead}.tmp`];
+      const live = `${out}.batch.json.${process.pid}.tmp`;
+      for (const f of [...temps, live]) fs.writeFileSync(f, '{"version":1,"chu');
+      const r = await runCli([input, '-o', out, '--mock', '-q', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      for (const f of temps) expect(fs.existsSync(f), f).toBe(false);
+      expect(fs.existsSync(live)).toBe(true);
+      expect(lineCount(out)).toBe(2);
+    },
+  );
+});
+
 describe('merge --input -', () => {
   it('reads the input from stdin, as a run does', async () => {
     const a = await finishedOutput('a', 4);
