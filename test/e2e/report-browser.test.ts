@@ -56,6 +56,37 @@ async function run(args: string[]): Promise<void> {
 }
 
 const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
+
+/**
+ * A chart's plot area, column by column (device pixels, left to right): how many of its pixels are
+ * blue (the first series' bars) and how many coloured at all (the grid and axes are grey).
+ */
+function plotColumns(page: Page, box: string): Promise<{ blue: number[]; coloured: number[]; dpr: number }> {
+  return page.evaluate((selector: string) => {
+    const canvas = document.querySelector(`${selector} canvas`);
+    const plot = document.querySelector(`${selector} .u-over`).getBoundingClientRect();
+    const at = canvas.getBoundingClientRect();
+    const dpr = canvas.width / at.width;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const [left, right] = [plot.left, plot.right].map((x) => Math.round((x - at.left) * dpr));
+    const [top, bottom] = [plot.top, plot.bottom].map((y) => Math.round((y - at.top) * dpr));
+    const blue: number[] = [];
+    const coloured: number[] = [];
+    for (let x = left; x < right; x++) {
+      let b = 0;
+      let c = 0;
+      for (let y = top; y < bottom; y++) {
+        const p = (y * canvas.width + x) * 4;
+        const [r, g, bl] = [pixels[p], pixels[p + 1], pixels[p + 2]];
+        if (bl - r > 40) b++;
+        if (Math.max(r, g, bl) - Math.min(r, g, bl) > 60) c++;
+      }
+      blue.push(b);
+      coloured.push(c);
+    }
+    return { blue, coloured, dpr };
+  }, box);
+}
 const figure = async (page: Page, name: string) => (await text(page, `[data-figure="${name}"] .value`)).trim();
 const visibleRows = (page: Page) => page.locator('table.rows tbody tr:not(.detail)');
 
@@ -230,24 +261,9 @@ describe('report of a mock-server run, in chromium', () => {
     const { page, errors } = await openReport(browser.context, path.join(tmp.dir, 'even.html'));
     const lat = await page.evaluate(() => JSON.parse(document.getElementById('report-data').textContent).latency);
     // Each bin's bar height in pixels: the blue pixels in the column at the bin's middle, inside the plot.
-    const heights: number[] = await page.evaluate((bins: number) => {
-      const canvas = document.querySelector('#latency canvas');
-      const plot = document.querySelector('#latency .u-over').getBoundingClientRect();
-      const at = canvas.getBoundingClientRect();
-      const dpr = canvas.width / at.width;
-      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      const top = Math.round((plot.top - at.top) * dpr);
-      const bottom = Math.round((plot.bottom - at.top) * dpr);
-      return Array.from({ length: bins }, (_, i) => {
-        const x = Math.round((plot.left - at.left + ((i + 0.5) * plot.width) / bins) * dpr);
-        let blue = 0;
-        for (let y = top; y < bottom; y++) {
-          const p = (y * canvas.width + x) * 4;
-          if (pixels[p + 2] - pixels[p] > 40) blue++;
-        }
-        return blue / dpr;
-      });
-    }, lat.counts.length);
+    const plot = await plotColumns(page, '#latency');
+    const bins = lat.counts.length;
+    const heights = Array.from({ length: bins }, (_, i) => plot.blue[Math.round(((i + 0.5) * plot.blue.length) / bins)]! / plot.dpr);
     const top = Math.max(...lat.counts);
     const tallest = Math.max(...heights);
     expect(tallest).toBeGreaterThan(50);
@@ -286,26 +302,9 @@ describe('report of a mock-server run, in chromium', () => {
     expect(await page.evaluate(() => JSON.parse(document.getElementById('report-data').textContent).timeline.sent)).toEqual([2]);
     // Coloured pixels inside the plot (the grid and axes are grey): the series drawn (none before), in
     // the middle of an axis around the run (at its left edge on one 2.7 years wide).
-    const coloured: { n: number; meanX: number } = await page.evaluate(() => {
-      const canvas = document.querySelector('#timeline canvas');
-      const plot = document.querySelector('#timeline .u-over').getBoundingClientRect();
-      const at = canvas.getBoundingClientRect();
-      const dpr = canvas.width / at.width;
-      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      const left = Math.round((plot.left - at.left) * dpr);
-      const right = Math.round((plot.right - at.left) * dpr);
-      let n = 0;
-      let sumX = 0;
-      for (let y = Math.round((plot.top - at.top) * dpr); y < Math.round((plot.bottom - at.top) * dpr); y++)
-        for (let x = left; x < right; x++) {
-          const p = (y * canvas.width + x) * 4;
-          if (Math.max(pixels[p], pixels[p + 1], pixels[p + 2]) - Math.min(pixels[p], pixels[p + 1], pixels[p + 2]) > 60) {
-            n++;
-            sumX += (x - left) / (right - left);
-          }
-        }
-      return { n, meanX: n ? sumX / n : -1 };
-    });
+    const { coloured: columns } = await plotColumns(page, '#timeline');
+    const n = columns.reduce((a, b) => a + b, 0);
+    const coloured = { n, meanX: columns.reduce((sum, c, x) => sum + c * x, 0) / n / columns.length };
     expect(coloured.n).toBeGreaterThan(20);
     expect(coloured.meanX).toBeGreaterThan(0.4);
     expect(coloured.meanX).toBeLessThan(0.6);
