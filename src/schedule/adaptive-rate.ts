@@ -137,7 +137,7 @@ export class AdaptiveRate {
     if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) {
       if (recent) this.firstRefusedAt = Math.min(this.firstRefusedAt, sentAt);
       if (!saturated || this.episodeLearned) return 'none';
-      this.learn(paced, now, lastSecond);
+      this.learn(paced, lastSecond);
       return 'learned';
     }
     this.episodeLearned = false;
@@ -147,7 +147,7 @@ export class AdaptiveRate {
     this.lastChange = now;
     this.cuts++;
     if (saturated) {
-      this.learn(paced, now, lastSecond);
+      this.learn(paced, lastSecond);
       return 'learned';
     }
     this.current = Math.max(this.o.floor, paced * this.o.decrease);
@@ -162,7 +162,7 @@ export class AdaptiveRate {
    * a recent refused request to date the burst from, the reading is the last second's sends less its
    * refusals, as a sliding-window server counts them.
    */
-  private learn(paced: number, now: number, lastSecond: number): void {
+  private learn(paced: number, lastSecond: number): void {
     const s1 = this.firstRefusedAt;
     const accepted = Number.isFinite(s1) ? this.sent.countBetween(s1 - 1000, s1) - this.refusedBetween(s1 - 1000, s1) : lastSecond;
     this.episodeLearned = true;

@@ -68,8 +68,10 @@ function plotColumns(page: Page, box: string): Promise<{ blue: number[]; coloure
     const at = canvas.getBoundingClientRect();
     const dpr = canvas.width / at.width;
     const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    const [left, right] = [plot.left, plot.right].map((x) => Math.round((x - at.left) * dpr));
-    const [top, bottom] = [plot.top, plot.bottom].map((y) => Math.round((y - at.top) * dpr));
+    const left = Math.round((plot.left - at.left) * dpr);
+    const right = Math.round((plot.right - at.left) * dpr);
+    const top = Math.round((plot.top - at.top) * dpr);
+    const bottom = Math.round((plot.bottom - at.top) * dpr);
     const blue: number[] = [];
     const coloured: number[] = [];
     for (let x = left; x < right; x++) {
