@@ -162,7 +162,7 @@ function readStream(response: ChatResponse, status: number, headers: HeaderSourc
  * end. One sweep a TAIL_MS while any is open, not a timer per answer: almost every body ends at once.
  */
 const tails = new Map<StreamReader, number>();
-const TAIL_MS = 500;
+export const TAIL_MS = 500;
 let sweeper: NodeJS.Timeout | undefined;
 
 function watchTail(reader: StreamReader): void {

@@ -6,6 +6,7 @@ import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer } from './streamed-answer.js';
+import { TAIL_MS } from './lean-chat.js';
 import { STREAM_HEAD_CHARS } from './body-checks.js';
 import type { AgentPool } from './agent-pool.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
@@ -38,6 +39,14 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
   ctx.onActivity();
   const answer = new StreamedAnswer(ctx.onDelta);
   const copy = readCopy(response, ctx.onActivity);
+  // The SDK's stream ends with the body, not at `[DONE]`: a response left open after it (see
+  // lean-chat's tails) is closed TAIL_MS after the copy saw `[DONE]`, time enough for the stream to
+  // read what came before it. Its iteration then ends quietly, the answer whole.
+  let reading = true;
+  void copy.seen.then((seen) => {
+    if (!seen.done || !reading) return;
+    setTimeout(() => reading && stream.controller.abort(), TAIL_MS).unref();
+  });
   try {
     for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
       ctx.onActivity();
@@ -56,6 +65,8 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     if (done) answer.done();
     else if (!answer.finished) throw err;
     return answer.finish(response.headers, ctx.signal);
+  } finally {
+    reading = false;
   }
   // The copy is needed only for an answer the stream itself does not prove whole.
   if (answer.finished || ctx.signal.aborted) copy.drop();
@@ -106,7 +117,9 @@ function readCopy(response: Response, onActivity: () => void): { seen: Promise<C
       if (head !== undefined) head = head.length + text.length > STREAM_HEAD_CHARS ? undefined : head + text;
       parser.feed(text);
       if (end || done) {
-        if (!end) await reader.cancel();
+        // Not awaited: a tee's branch's cancel settles only once the other branch (the SDK's
+        // stream) is cancelled or ends too, and a response left open after `[DONE]` never ends.
+        if (!end) reader.cancel().catch(() => {});
         return { done, head };
       }
     }

@@ -33,12 +33,15 @@ describe.concurrent('a stream cut or stalled after its finish_reason', () => {
 });
 
 describe.concurrent('a stream whose `[DONE]` came', () => {
-  it('lean: is answered at `[DONE]`, not when a response left open ends (--idle-timeout 10)', async () => {
+  it.each([
+    ['lean', []],
+    ['-v (SDK)', ['-v']],
+  ])('%s: is answered at `[DONE]`, not when a response left open ends (--idle-timeout 10)', async (tag, extra) => {
     const { server, run } = await fresh({ stallMs: 30_000 });
     const prompts = Array.from({ length: 3 }, (_, i) => `left open ${i} [[fault:donestall]]`);
-    const file = writePrompts(dir, 'done-open.txt', prompts);
+    const file = writePrompts(dir, `done-open-${tag.replace(/\W+/g, '')}.txt`, prompts);
     // One connection: each answer's body must be let go of for the next request to go out.
-    const r = await run([file, '--idle-timeout', '10', '-c', '1', '--no-cache'], { timeoutMs: 25_000 });
+    const r = await run([file, '--idle-timeout', '10', '-c', '1', '--no-cache', ...extra], { timeoutMs: 25_000 });
     expect(r.code, r.stderr).toBe(0);
     const rows = rowsOf(r);
     expect(rows).toHaveLength(3);
