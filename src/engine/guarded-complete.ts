@@ -15,15 +15,15 @@ export function guardedComplete(complete: Complete): Complete {
     if (signal.aborted) return Promise.reject(signal.reason);
     let settled = false;
     const { onDelta } = context;
-    // A late delta would reach onEvent under an attempt that is over (or a run that ended).
-    const own = onDelta
-      ? {
-          ...context,
-          onDelta: (text: string) => {
-            if (!settled) onDelta(text);
-          },
-        }
-      : context;
+    // A late delta would reach onEvent under an attempt that is over (or a run that ended). And a
+    // `complete` that calls onDelta, as README says it gets one, gets one whether or not anyone
+    // listens (no onEvent, or deltaEvents false): else every attempt failed with "onDelta is not a function".
+    const own = {
+      ...context,
+      onDelta: (text: string) => {
+        if (!settled) onDelta?.(text);
+      },
+    };
     return new Promise<CompletionResult>((resolve, reject) => {
       const onAbort = () => {
         settled = true;

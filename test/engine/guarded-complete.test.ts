@@ -57,6 +57,22 @@ describe("a caller's own complete", () => {
     expect(deltas).toEqual(['early']);
   });
 
+  it('that calls onDelta, as README says it may, is answered whether or not anyone listens to deltas', async () => {
+    const streaming: Complete = async (_request, { onDelta }) => {
+      onDelta!('Hel');
+      onDelta!('lo');
+      return { text: 'Hello', finishReason: 'stop', usage: null, model: 'm', headers: undefined } as unknown as CompletionResult;
+    };
+    for (const extra of [{}, { onEvent: () => {}, deltaEvents: false }, { stream: false }]) {
+      const rows: ResultRow[] = [];
+      for await (const row of runBatch(asyncFrom([promptRecord(0)]), { complete: streaming, model: 'm', retries: 0, ...extra })) rows.push(row);
+      expect(
+        rows.map((r) => [r.response, r.error, r.attempts]),
+        JSON.stringify(extra),
+      ).toEqual([['Hello', null, 1]]);
+    }
+  });
+
   it('that throws at once fails its attempt as before (a connection row)', async () => {
     const rows = await rowsOf(() => {
       throw new Error('socket gone');
