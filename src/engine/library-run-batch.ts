@@ -1,4 +1,5 @@
 import { RunError, isNamedStop } from '../errors.js';
+import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import type { ResultRow } from '../types.js';
 import type { BatchOptions } from './batch-options.js';
 import type { BatchRecords } from './batch-records.js';
@@ -14,7 +15,10 @@ import { runBatch as runEngine, type BatchOutcome } from './run-batch.js';
  * the engine's runBatch.
  */
 export async function* runBatch(records: BatchRecords, options: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
-  const outcome = yield* runEngine(records, options);
+  // As the CLI's --max-cost: a request with no max_tokens is sent with 4096, so its worst case has a
+  // bound the budget can reserve; without one an answer could run as long as the server allows.
+  const bounded = options.budget && options.budgetMaxTokens === undefined ? { ...options, budgetMaxTokens: BUDGET_DEFAULT_MAX_TOKENS } : options;
+  const outcome = yield* runEngine(records, bounded);
   const reason = outcome.stopped;
   if (reason !== undefined && isNamedStop(reason)) throw new RunError(`stopped (${reason}): ${outcome.message ?? reason}`, reason);
   return outcome;

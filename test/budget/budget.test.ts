@@ -10,6 +10,7 @@ import { predictedText, predictionTokenBound, promptTokenBound } from '../../src
 import { lineWorstCase } from '../../src/batch/line-budget.js';
 import { AttemptError, type Complete, type CompletionRequest } from '../../src/provider/completion.js';
 import { runBatch } from '../../src/engine/run-batch.js';
+import { runBatch as runLibrary } from '../../src/index.js';
 import { createStats } from '../../src/engine/stats.js';
 import { asyncFrom as from } from '../helpers/collect.js';
 import type { PromptRecord, ResultRow } from '../../src/types.js';
@@ -191,6 +192,24 @@ describe('--max-cost in the engine', () => {
     // It used the budget, not stopped at the first sign of pressure: within one worst case of the cap.
     expect(capUsd - budget.spentUsd()).toBeLessThan((300 * 8 + 2000 * 2) / 1e6);
     expect(rows.length).toBeLessThan(5000);
+  });
+
+  it("the library's runBatch sends max_tokens 4096 under a budget, as --max-cost does, and holds the cap", async () => {
+    const sent: Array<number | undefined> = [];
+    // A server that writes as long as it is let: 20,000 tokens, or max_tokens.
+    const complete: Complete = async (request) => {
+      sent.push(request.max_tokens);
+      const usage = { prompt_tokens: 10, completion_tokens: Math.min(20_000, request.max_tokens ?? 20_000) };
+      return { text: 'long', finishReason: 'stop', usage, model: request.model, headers: null };
+    };
+    const price: TokenPrice = { input: 0.15, output: 0.6 };
+    const budget = createRunBudget({ capUsd: 0.01, prices: () => price });
+    const rows: ResultRow[] = [];
+    for await (const row of runLibrary(from(records(50, Math.random)), { complete, model: 'm', budget, retries: 0, concurrency: 1 })) rows.push(row);
+    expect(new Set(sent)).toEqual(new Set([4096]));
+    expect(budget.passed()).toBe(false);
+    expect(budget.spentUsd()).toBeLessThanOrEqual(0.01);
+    expect(rows.length).toBeGreaterThan(0);
   });
 
   it('a model with no price fails its row with a message, sends nothing', async () => {
