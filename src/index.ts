@@ -2,6 +2,7 @@
 export { runBatch } from './engine/library-run-batch.js';
 export type { BatchOutcome } from './engine/run-batch.js';
 export type { BatchOptions } from './engine/batch-options.js';
+export type { BatchRecords, RecordInput } from './engine/batch-records.js';
 export type { BatchEvent, StopReason } from './engine/events.js';
 export { createStats, type BatchStats } from './engine/stats.js';
 export type { ChatMessage, ErrorType, PromptRecord, RequestParams, ResultRow, RowError, ToolCall, Logprobs, Usage } from './types.js';

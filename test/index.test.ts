@@ -22,6 +22,7 @@ import {
   type BatchOutcome,
   type Complete,
   type PromptRecord,
+  type RecordInput,
   type ResultRow,
   type RunBudget,
 } from '../src/index.js';
@@ -208,7 +209,9 @@ describe('runBatch', () => {
   it("sends a record without params with the run's defaults", async () => {
     const { complete, sent } = answering();
     const { id, line, source, prompt, messages } = record(0);
-    const { rows } = await drain(runBatch([{ id, line, source, prompt, messages } as PromptRecord], { complete, model: 'm', maxTokens: 5 }));
+    // Typed as README says a record you build is: no cast (tsc checks this file).
+    const built: RecordInput = { id, line, source, prompt, messages };
+    const { rows } = await drain(runBatch([built], { complete, model: 'm', maxTokens: 5 }));
     expect(sent).toEqual(['p0']);
     expect(rows).toMatchObject([{ id: 'r0', response: 'ok', model: 'm' }]);
   });

@@ -1,8 +1,14 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 
+/**
+ * A record as a caller builds it: `params` may be left out, for the run's model, temperature and
+ * maxTokens (checkRecord makes it `{}`). What readRecords yields is one too.
+ */
+export type RecordInput = Omit<PromptRecord, 'params'> & { params?: PromptRecord['params'] };
+
 /** What runBatch takes as its records: `readRecords(…)`, any async iterable, or an array (any iterable). */
-export type BatchRecords = AsyncIterable<PromptRecord> | Iterable<PromptRecord>;
+export type BatchRecords = AsyncIterable<RecordInput> | Iterable<RecordInput>;
 
 /**
  * The records as the pull reads them. An async iterable is used as it is (the CLI's readers: no layer

@@ -17,7 +17,8 @@ import { runBatch as runEngine, type BatchOutcome } from './run-batch.js';
 export async function* runBatch(records: BatchRecords, options: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
   // As the CLI's --max-cost: a request with no max_tokens is sent with 4096, so its worst case has a
   // bound the budget can reserve; without one an answer could run as long as the server allows.
-  const bounded = options.budget && options.budgetMaxTokens === undefined ? { ...options, budgetMaxTokens: BUDGET_DEFAULT_MAX_TOKENS } : options;
+  // `options` may be anything here: the engine refuses what is no options object.
+  const bounded = options?.budget && options.budgetMaxTokens === undefined ? { ...options, budgetMaxTokens: BUDGET_DEFAULT_MAX_TOKENS } : options;
   const outcome = yield* runEngine(records, bounded);
   const reason = outcome.stopped;
   if (reason !== undefined && isNamedStop(reason)) throw new RunError(`stopped (${reason}): ${outcome.message ?? reason}`, reason);
