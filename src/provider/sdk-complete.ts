@@ -1,5 +1,5 @@
 import { tokenLimitField, type TokenLimitField } from './request-body.js';
-import { isPlaceholder } from '../redact.js';
+import { createKeyRedactor, isPlaceholder } from '../redact.js';
 import { classifyError } from './classify-error.js';
 import { createAgentPool } from './agent-pool.js';
 import { leanChat } from './lean-chat.js';
@@ -44,22 +44,24 @@ const UNKNOWN_FIELD = /unrecognized|unsupported|unknown|not supported|not permit
 
 /**
  * Takes the key out of an answer that holds it (a gateway or an echo server that repeats the request,
- * a model shown it): rows, the response cache and the report never hold it. The key as it stands:
- * JSON's escapes are undone by then. Not a placeholder key (`ollama`, `EMPTY`), which an answer may
- * well say; nor anything else shaped like a key, which answers about keys hold. One `includes` an
- * answer when the key is not in it.
+ * a model shown it): rows, the response cache and the report never hold it. In every form -v
+ * scrubs it in (`%73k-…`, `\u002d`, `&#45;`). Not a placeholder key (`ollama`, `EMPTY`), which an
+ * answer may well say; nor anything else shaped like a key, which answers about keys hold. One scan
+ * of an answer for the key's pattern: ~0.7 µs for 1.5 KB, as `includes` is ~0.55.
  */
 function answerScrubber(key: string | undefined): ((result: CompletionResult) => CompletionResult) | undefined {
   if (!key || key.length < 4 || isPlaceholder(key)) return undefined;
-  const clean = (text: string) => text.replaceAll(key, '[redacted]');
+  const clean = createKeyRedactor(key);
   return (result) => {
     const { text, refusal, toolCalls } = result;
-    if (!text.includes(key) && !refusal?.includes(key) && !(toolCalls && JSON.stringify(toolCalls).includes(key))) return result;
+    const calls = toolCalls && JSON.stringify(toolCalls);
+    const cleaned = { text: clean(text), refusal: refusal && clean(refusal), calls: calls && clean(calls) };
+    if (cleaned.text === text && cleaned.refusal === refusal && cleaned.calls === calls) return result;
     return {
       ...result,
-      text: clean(text),
-      ...(refusal ? { refusal: clean(refusal) } : {}),
-      ...(toolCalls ? { toolCalls: JSON.parse(clean(JSON.stringify(toolCalls))) } : {}),
+      text: cleaned.text,
+      ...(cleaned.refusal ? { refusal: cleaned.refusal } : {}),
+      ...(cleaned.calls ? { toolCalls: JSON.parse(cleaned.calls) } : {}),
     };
   };
 }

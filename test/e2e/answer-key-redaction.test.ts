@@ -18,7 +18,9 @@ describe.concurrent('an answer that holds the key', () => {
     ['--no-stream', ['--no-stream']],
     ['-v (SDK)', ['-v']],
   ])('%s: [redacted] in rows, the cache and the report; the rest of the answer kept', async (tag, extra) => {
-    const { run } = await fresh({ reply: (prompt) => `you sent ${SECRET_KEY} with "${prompt}"` });
+    // As sent, percent-encoded and HTML-escaped (JSON's escapes are undone before the answer is read).
+    const escaped = `%${SECRET_KEY.charCodeAt(0).toString(16)}${SECRET_KEY.slice(1)} ${SECRET_KEY.replaceAll('-', '&#45;')}`;
+    const { run } = await fresh({ reply: (prompt) => `you sent ${SECRET_KEY} with "${prompt}" (${escaped})` });
     const name = tag.replace(/\W+/g, '');
     const input = path.join(dir, `${name}.txt`);
     fs.writeFileSync(input, 'hello\n');
@@ -27,9 +29,9 @@ describe.concurrent('an answer that holds the key', () => {
     const report = path.join(dir, `${name}.html`);
     const r = await run([input, '-o', out, '--cache-dir', cache, '--report', report, ...extra]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(fs.readFileSync(out, 'utf8')).response).toBe('you sent [redacted] with "hello"');
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).response).toBe('you sent [redacted] with "hello" ([redacted] [redacted])');
     for (const file of [out, report, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) {
-      expect(fs.readFileSync(file).includes(SECRET_KEY), file).toBe(false);
+      expect(fs.readFileSync(file).includes(SECRET_KEY.slice(-8)), file).toBe(false);
     }
     expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
   });
