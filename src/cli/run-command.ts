@@ -55,11 +55,30 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   const stats = createStats();
   // send-rows.ts holds the display's code and the engine's: loaded here only for a display seen early.
   const early = displaysBeforeSending(config, io) ? await (await import('./send-rows.js')).createReporter(config, io, stats) : undefined;
-  const { input, inputFingerprint, layout } = await openRunInput(config, io, early ?? { close: () => {} });
   const held: SendHeld = { reporter: early };
-  // Listened for before the output's lock is taken, so that no signal can leave it behind: one that
-  // comes while a resume reads a large output ends the read, and the run as interrupted.
+  // Listened for before the input is opened (stdin's first bytes may never come: a cron job under
+  // `timeout` whose upstream stalled), and before the output's lock is taken, so that no signal can
+  // leave it behind: one that comes while a resume reads a large output ends the read, and the run
+  // as interrupted.
   const signals = (held.signals = listenForStop(io, stats, (line) => (held.reporter ? held.reporter.info(line) : sayEarly(config, io, line))));
+  const opened = await untilStopped(openRunInput(config, io, early ?? { close: () => {} }), signals.stop, (late) => late.input.close()).catch(
+    (err: unknown) => {
+      signals.dispose();
+      throw err;
+    },
+  );
+  if (!opened) {
+    // Stopped while waiting for the input: nothing read, nothing sent. Stdin's pending read ends, so node can exit.
+    if (config.input.kind === 'stdin') (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    const reporter = (held.reporter ??= await (await import('./send-rows.js')).createReporter(config, io, stats));
+    try {
+      return (await import('./interrupted-at-open.js')).interruptedAtOpen(config, stats, reporter);
+    } finally {
+      reporter.close();
+      signals.dispose();
+    }
+  }
+  const { input, inputFingerprint, layout } = opened;
   let target: OutputTarget | undefined;
   try {
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
@@ -96,6 +115,35 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
     held.signals?.dispose();
     await input.close();
   }
+}
+
+/**
+ * `opening`'s value, or undefined once `stop` fired first; what it opens after that is handed to
+ * `late` (closed), and its failure then is dropped: the run is over.
+ */
+function untilStopped<T>(opening: Promise<T>, stop: AbortSignal, late: (value: T) => unknown): Promise<T | undefined> {
+  if (stop.aborted) {
+    opening.then(late, () => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onStop = () => {
+      opening.then(late, () => {});
+      resolve(undefined);
+    };
+    stop.addEventListener('abort', onStop, { once: true });
+    opening.then(
+      (value) => {
+        stop.removeEventListener('abort', onStop);
+        if (stop.aborted) return;
+        resolve(value);
+      },
+      (err: unknown) => {
+        stop.removeEventListener('abort', onStop);
+        if (!stop.aborted) reject(err);
+      },
+    );
+  });
 }
 
 /** A line said before the run's display is made (a stop while the output is opened): as the display would, -q aside. */

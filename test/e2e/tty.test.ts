@@ -155,6 +155,20 @@ describe('on a terminal', () => {
     expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed · /)]);
   });
 
+  it('Ctrl-C while waiting for stdin ends the run as interrupted: exit 130, the summary and --summary-json', async () => {
+    const summary = path.join(ctx.dir, 'stdin-wait.summary.json');
+    // An earlier run's figures, which a killed run left in place for a cron job to read as its own.
+    fs.writeFileSync(summary, JSON.stringify({ ok: 1, stopped: null, exitCode: 0 }));
+    const session = startPty(['--mock', '-o', path.join(ctx.dir, 'stdin-wait.jsonl'), '--summary-json', summary, '--overwrite'], { stdinFrom: 'sleep 30' });
+    session.child.stdin!.on('error', () => {});
+    await session.waitFor(/waiting for prompts on stdin…/);
+    session.type('\x03');
+    const r = await session.done;
+    expect(r.code).toBe(130);
+    expect(joined(r.screen)).toContainEqual(expect.stringMatching(/^llm-batch: interrupted: 0 ok, 0 failed/));
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 0, stopped: 'interrupted', exitCode: 130 });
+  });
+
   it('says "rate limited, waiting" while the rate limiter holds everyone back', async () => {
     ctx.server.reset();
     ctx.server.options.rateLimit = { requests: 2, windowMs: 600, retryAfter: 'ms' };
