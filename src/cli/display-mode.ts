@@ -14,10 +14,15 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
   return stream.isTTY === true && io.env.TERM !== 'dumb';
 }
 
+const TERMINAL_TRACE = /^\/(dev\/(stderr|fd\/2|tty)|proc\/self\/fd\/2)$/;
+
+/** Whether the trace goes where the bar is drawn: -v, or a --trace path naming stderr or the terminal. */
+const traceOnTerminal = (trace: CliConfig['trace']): boolean => trace !== undefined && (trace.kind === 'stderr' || TERMINAL_TRACE.test(trace.path));
+
 /** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */
 export function displayMode(config: CliConfig, io: CliIo): { interactive: boolean; plainEvery: number | undefined } {
-  // -v writes its trace to stderr: a bar would cut into it.
-  const interactive = !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
+  // -v writes its trace to stderr, and so does --trace /dev/stderr (or /dev/tty, the same terminal): a bar would cut into it.
+  const interactive = !config.quiet && !traceOnTerminal(config.trace) && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
   return { interactive, plainEvery: !interactive && !config.quiet ? config.progressEverySec : undefined };
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import tty from 'node:tty';
 import { UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
@@ -12,7 +13,8 @@ import type { CliIo } from './io.js';
  * request, so an unwritable path is a usage error, not a silent loss). Writes are synchronous and
  * whole, so lines of concurrent requests never tear. On stderr, a server's control characters (an
  * error page's escape sequences) are shown as `\uFFFD`, as in every other message there, so they
- * neither clear nor retitle the terminal; the file keeps the bytes as they came.
+ * neither clear nor retitle the terminal (so on a terminal named as the file: `/dev/stderr`, `/dev/tty`);
+ * a file keeps the bytes as they came.
  */
 export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: string) => void) | undefined {
   const trace = config.trace;
@@ -24,6 +26,8 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
   } catch (err) {
     throw new UsageError(`--trace ${trace.path}: ${openFailure(trace.path, err as NodeJS.ErrnoException)}`);
   }
+  // `--trace /dev/stderr` or `/dev/tty` on a terminal: shown as -v shows it, a file keeps the bytes.
+  if (tty.isatty(fd)) return (text) => writeAllSync(fd, sanitize(text));
   return (text) => {
     writeAllSync(fd, text);
   };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
 import { useReplyServer } from '../helpers/reply-server.js';
+import { runPty } from '../helpers/run-pty.js';
 
 const HOSTILE = 'boom \u001b]0;PWNED\u0007\u001b[2J\u001b[31mred';
 
@@ -34,5 +35,14 @@ describe('control characters in a trace', () => {
     const r = await runCli(['p.txt', '--base-url', server.url, '--no-cache', '--retries', '0', '--trace', trace, '-o', 'out2.jsonl'], { cwd: server.dir });
     expect(r.code).toBe(1);
     expect(fs.readFileSync(trace, 'utf8')).toContain(`#1 < ${HOSTILE}`);
+  });
+
+  it.each(['/dev/stderr', '/dev/tty'])('--trace %s on a terminal: shown as -v shows it, with no bar drawn into it', async (target) => {
+    const out = path.join(server.dir, `tty-${path.basename(target)}.jsonl`);
+    const r = await runPty([path.join(server.dir, 'p.txt'), '--base-url', server.url, '--no-cache', '--retries', '0', '--trace', target, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.raw).toContain('#1 < boom \uFFFD]0;PWNED\uFFFD\uFFFD[2J\uFFFD[31mred');
+    expect(r.raw).not.toContain('\u001b]0;PWNED');
+    expect(r.raw).not.toMatch(/[█░]|ETA/);
   });
 });
