@@ -45,8 +45,34 @@ export function openStreamOutput(
 ): RowWriter {
   if (STDOUT.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout);
   if (STDERR.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
-  return openStreamTarget(file, format, layout);
+  return openStreamTarget(file, format, layout, own);
 }
+
+/**
+ * Which of our own std streams `fd` is the terminal of (`-o /dev/tty`, `-o /dev/pts/3` naming the
+ * terminal stderr or stdout is on): written through that stream, rows go above the status line as
+ * `-o /dev/stderr`'s do. Written apart, they landed at the end of the bar's line.
+ */
+function ownTerminal(fd: number, own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): NodeJS.WritableStream | undefined {
+  if (!tty.isatty(fd)) return undefined;
+  const device = fs.fstatSync(fd).rdev;
+  for (const [std, stream] of [
+    [2, own.stderr],
+    [1, own.stdout],
+  ] as const) {
+    try {
+      // /dev/tty is the controlling terminal whatever its own device number says: the one a std
+      // stream on a terminal is on, but for a process its terminal was handed to (rare).
+      if (tty.isatty(std) && (device === CONTROLLING_TERMINAL || fs.fstatSync(std).rdev === device)) return stream;
+    } catch {
+      // A std stream closed: not that terminal.
+    }
+  }
+  return undefined;
+}
+
+/** /dev/tty's device number (major 5, minor 0), which stands for the process's controlling terminal. */
+const CONTROLLING_TERMINAL = 0x500;
 
 /**
  * Rows to a stream target; closing flushes and closes the file, and says if that failed. Opened now,
@@ -54,13 +80,23 @@ export function openStreamOutput(
  * before a request is paid for, not when the first row comes. Not a FIFO or pipe: opening one waits
  * for its reader (a live run waits for it itself, see fifo-output.ts).
  */
-function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout): RowWriter {
+function openStreamTarget(
+  file: string,
+  format: OutputFormat,
+  layout: CsvLayout,
+  own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): RowWriter {
   if (fs.statSync(file, { throwIfNoEntry: false })?.isFIFO()) return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true });
   let fd: number;
   try {
     fd = fs.openSync(file, 'a');
   } catch (err) {
     throw new UsageError(`--output ${file}: ${pathProblem(err)}`);
+  }
+  const terminal = ownTerminal(fd, own);
+  if (terminal) {
+    fs.closeSync(fd);
+    return streamWriter(terminalSafeRows(terminal, true), format, layout);
   }
   // `-o /dev/tty`, `-o /dev/pts/3`: a terminal too, shown safely as stdout would be.
   return streamWriter(terminalSafeRows(fs.createWriteStream(file, { fd }), tty.isatty(fd)), format, layout, { end: true });

@@ -169,6 +169,19 @@ describe('on a terminal', () => {
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 0, stopped: 'interrupted', exitCode: 130 });
   });
 
+  it.each(['/dev/tty', '/dev/stderr'])('-o %s: rows go above the bar, none glued to it', async (target) => {
+    const file = writePrompts(
+      ctx.dir,
+      'to-tty.txt',
+      Array.from({ length: 12 }, (_, i) => `row ${i}`),
+    );
+    const r = await runPty([file, '--base-url', ctx.server.url, '-c', '4', '-o', target, '-f', 'text']);
+    expect(r.code).toBe(0);
+    // The bar is gone at the end: a line that still shows one had a row written onto its end.
+    expect(r.screen.filter((l) => /[█░]|in flight/.test(l))).toEqual([]);
+    expect(r.screen.filter((l) => l.startsWith('[')).length).toBe(12);
+  });
+
   it('says "rate limited, waiting" while the rate limiter holds everyone back', async () => {
     ctx.server.reset();
     ctx.server.options.rateLimit = { requests: 2, windowMs: 600, retryAfter: 'ms' };
