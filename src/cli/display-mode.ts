@@ -22,7 +22,10 @@ const traceOnTerminal = (trace: CliConfig['trace']): boolean => trace !== undefi
 /** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */
 export function displayMode(config: CliConfig, io: CliIo): { interactive: boolean; plainEvery: number | undefined } {
   // -v writes its trace to stderr, and so does --trace /dev/stderr (or /dev/tty, the same terminal): a bar would cut into it.
-  const interactive = !config.quiet && !traceOnTerminal(config.trace) && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
+  // Prompts typed on the terminal (`llm-batch -` with stdin a terminal): a spinner or bar redrawn on
+  // the line being typed erased it as it was typed, and left its pieces glued to stale status lines.
+  const typing = config.input.kind === 'stdin' && io.stdin.isTTY === true;
+  const interactive = !config.quiet && !typing && !traceOnTerminal(config.trace) && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
   return { interactive, plainEvery: !interactive && !config.quiet ? config.progressEverySec : undefined };
 }
 

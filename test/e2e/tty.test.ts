@@ -182,6 +182,21 @@ describe('on a terminal', () => {
     expect(r.screen.filter((l) => l.startsWith('[')).length).toBe(12);
   });
 
+  it('prompts typed on the terminal (`-`) stay as typed: no spinner or bar drawn over the line being typed', async () => {
+    const session = startPty(['-', '--mock', '--no-cache']);
+    session.type('first line\n');
+    await session.waitFor(/you asked "first line"/);
+    session.type('second que');
+    session.type('stion\n');
+    await session.waitFor(/you asked "second question"/);
+    session.type('\x04');
+    const r = await session.done;
+    expect(r.code).toBe(0);
+    expect(r.raw).not.toMatch(/waiting for prompts on stdin|[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏█░]|in flight/);
+    expect(r.screen).toContain('second question');
+    expect(joined(r.screen).at(-1)).toMatch(/^llm-batch: 2 ok, 0 failed · /);
+  });
+
   it('says "rate limited, waiting" while the rate limiter holds everyone back', async () => {
     ctx.server.reset();
     ctx.server.options.rateLimit = { requests: 2, windowMs: 600, retryAfter: 'ms' };
