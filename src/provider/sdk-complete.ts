@@ -94,6 +94,8 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   // whole request body): it fails with the second answer's error, which names the real reason, and
   // nothing is turned off. A server refusing both gets both, one after the other.
   let streamUsage = true;
+  /** The request as sent: a streamed one without `stream_options` once usage is not asked for. */
+  const asked = (request: CompletionRequest, usage: boolean): CompletionRequest => (usage || !request.stream ? request : { ...request, streamUsage: false });
   const fallBack = (
     err: unknown,
     request: CompletionRequest,
@@ -108,7 +110,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     if (tried < 2 && withUsage && refusesStreamOptions(error)) usage = false;
     else if (tried < 2 && request.max_tokens !== undefined) next = otherLimitField(error, field) ?? field;
     if (usage === withUsage && next === field) throw redacted(error);
-    return attempt(usage || !request.stream ? request : { ...request, streamUsage: false }, ctx, next).then(
+    return attempt(asked(request, usage), ctx, next).then(
       (result) => {
         if (!usage && request.stream) streamUsage = false;
         limitField = next;
@@ -122,9 +124,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   const complete: Complete = (request, ctx) => {
     const withUsage = streamUsage && request.stream;
     const field = limitField;
-    const answered = attempt(withUsage || !request.stream ? request : { ...request, streamUsage: false }, ctx, field).catch((err: unknown) =>
-      fallBack(err, request, ctx, field, withUsage, 0),
-    );
+    const answered = attempt(asked(request, withUsage), ctx, field).catch((err: unknown) => fallBack(err, request, ctx, field, withUsage, 0));
     return scrub ? answered.then(scrub) : answered;
   };
   return Object.assign(complete, {
