@@ -115,6 +115,25 @@ describe('readRecords', () => {
     await expect(run).rejects.toBeInstanceOf(InputError);
     await expect(run).rejects.toThrow(/^prompts\.txt: cannot read input \(ENOENT/);
   });
+
+  it("decodes a file's bytes as the CLI does: UTF-16 by its BOM; a Latin-1 byte stops the read at its line", async () => {
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'llm-batch-lib-decode-'));
+    try {
+      const utf16 = path.join(dir, 'utf16.txt');
+      fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('café\nthé\n', 'utf16le')]));
+      const prompts: string[] = [];
+      for await (const r of readRecords(fs.createReadStream(utf16), { source: 'utf16.txt', format: 'txt' })) prompts.push(r.prompt);
+      expect(prompts).toEqual(['café', 'thé']);
+      const latin1 = path.join(dir, 'latin1.txt');
+      fs.writeFileSync(latin1, Buffer.from('fine\ncafé\n', 'latin1'));
+      const complete: Complete = async () => ({ text: 'ok', finishReason: 'stop', usage: null, model: 'm', headers: null });
+      const run = drain(runBatch(readRecords(fs.createReadStream(latin1), { source: 'latin1.txt', format: 'txt' }), { complete, model: 'm' }));
+      await expect(run).rejects.toBeInstanceOf(InputError);
+      await expect(run).rejects.toThrow(/^latin1\.txt:2: not valid UTF-8 \(byte 0xE9\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('runBatch', () => {

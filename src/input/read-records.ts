@@ -6,6 +6,7 @@ import { IdRegistry, type IdOwner } from './id-registry.js';
 import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
 import { problemRecord } from './to-record.js';
+import { decodeInput } from './decode-input.js';
 
 /**
  * Reads prompts lazily: a record is produced only when the consumer pulls it, so a slow consumer
@@ -22,6 +23,17 @@ export function readRecords(input: InputSource, options: InputOptions): AsyncGen
   // between the reader and the run (an async generator costs promises per record, issue 16).
   if (options.format === 'txt') return closingInput(readTextRecords(input, options), input);
   return closingInput(rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined), input);
+}
+
+/**
+ * readRecords as the library exports it: over the source's bytes as the CLI reads a file, decoded
+ * first (see decodeInput): UTF-16 by its byte order mark, and bytes that are not UTF-8 (a Latin-1
+ * `café`), a NUL, or a binary file's signature stop the read with `source:line: …`, where they went
+ * out as `caf�`. The CLI hands readRecords a source it decoded itself.
+ */
+export function readDecodedRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  holdOpenError(input);
+  return closingInput(readRecords(decodeInput(input as AsyncIterable<string | Buffer>, { source: options.source }), options), input);
 }
 
 /**
