@@ -25,7 +25,7 @@ import { openBudget } from './open-budget.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { answeredFromCache } from './batch-cache.js';
 import { countFailure } from '../engine/build-row.js';
-import { createStats, uncountRow, type BatchStats } from '../engine/stats.js';
+import { countFinish, createStats, uncountRow, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
 import { isInteractive } from './display-mode.js';
@@ -67,8 +67,7 @@ function countRow(stats: BatchStats, row: ResultRow): void {
   // A line a batch ran is a request. A row of a line never run (a bad record, a cancelled batch's)
   // is none, as live; --finish-live's requests are its live engine's count.
   if (row.batch_id !== undefined && row.attempts > 0) stats.requests++;
-  if (row.finish_reason === 'length') stats.truncated++;
-  if (row.finish_reason === 'content_filter') stats.filtered++;
+  countFinish(stats, row.finish_reason);
   if (row.error) {
     countFailure(stats, row.error);
   } else {

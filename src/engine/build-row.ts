@@ -1,6 +1,6 @@
 import type { AttemptError, CompletionRequest, CompletionResult } from '../provider/completion.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError, type Usage } from '../types.js';
-import type { BatchStats } from './stats.js';
+import { countFinish, type BatchStats } from './stats.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
 /** Wall-clock bounds of one attempt (ISO 8601 with ms), so reports can draw a run over time. */
@@ -70,13 +70,10 @@ export function successRow(
     finish_reason: result.finishReason,
     usage: result.usage,
   };
-  if (result.finishReason === 'content_filter') stats.filtered++;
-  if (result.finishReason === 'length') {
-    stats.truncated++;
-    if (failTruncated) {
-      // Paid for and kept: the partial answer stays in the row next to the error.
-      return withAnswerParts({ ...failureRow(record, truncatedError(request.max_tokens), attempts, stats), response: result.text, ...answered }, result);
-    }
+  countFinish(stats, result.finishReason);
+  if (result.finishReason === 'length' && failTruncated) {
+    // Paid for and kept: the partial answer stays in the row next to the error.
+    return withAnswerParts({ ...failureRow(record, truncatedError(request.max_tokens), attempts, stats), response: result.text, ...answered }, result);
   }
   stats.ok++;
   // One literal, not spreads of baseRow and `answered`: every answered prompt comes through here.
@@ -119,8 +116,7 @@ export const usableHit = (hit: CachedAnswer, failTruncated: boolean): boolean =>
 export function cachedRow(record: PromptRecord, request: Pick<CompletionRequest, 'model'>, hit: CachedAnswer, stats: BatchStats): ResultRow {
   stats.ok++;
   stats.cached++;
-  if (hit.finishReason === 'length') stats.truncated++;
-  if (hit.finishReason === 'content_filter') stats.filtered++;
+  countFinish(stats, hit.finishReason);
   const row: ResultRow = {
     ...baseRow(record),
     response: hit.text,
@@ -222,8 +218,7 @@ function answeredFailureRow(
   const { result } = outcome;
   countFailure(stats, error);
   // Cut off at the token limit is counted as such whatever else went wrong, as a collected batch row is.
-  if (result.finishReason === 'length') stats.truncated++;
-  if (result.finishReason === 'content_filter') stats.filtered++;
+  countFinish(stats, result.finishReason);
   if (result.usage) {
     stats.promptTokens += result.usage.prompt_tokens;
     stats.completionTokens += result.usage.completion_tokens;

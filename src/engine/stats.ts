@@ -59,13 +59,21 @@ export function createStats(now = performance.now()): BatchStats {
 }
 
 /**
+ * Counts how an answer ended where the summary says it: cut at the token limit, or stopped by a
+ * content filter, answered or failed. `by` -1 takes a row back out (see uncountRow).
+ */
+export function countFinish(stats: BatchStats, finishReason: string | null | undefined, by: 1 | -1 = 1): void {
+  if (finishReason === 'length') stats.truncated += by;
+  else if (finishReason === 'content_filter') stats.filtered += by;
+}
+
+/**
  * Takes a row back out of the counts when it could not be written (a full disk): the summary then
  * counts what the output holds, and the row is among those not run, which a --resume asks again.
  * Its requests and tokens stay: they were sent and paid for.
  */
 export function uncountRow(stats: BatchStats, row: ResultRow): void {
-  if (row.finish_reason === 'length') stats.truncated--;
-  if (row.finish_reason === 'content_filter') stats.filtered--;
+  countFinish(stats, row.finish_reason, -1);
   if (row.error) {
     stats.failed--;
     const left = (stats.failedByType[row.error.type] ?? 1) - 1;
