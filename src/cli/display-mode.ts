@@ -1,6 +1,7 @@
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { rowsFeedAnotherProgram } from './piped-stdout.js';
+import { STDERR_NAMES } from './std-stream-names.js';
 
 type Stream = { isTTY?: boolean };
 
@@ -14,10 +15,9 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
   return stream.isTTY === true && io.env.TERM !== 'dumb';
 }
 
-const TERMINAL_TRACE = /^\/(dev\/(stderr|fd\/2|tty)|proc\/self\/fd\/2)$/;
-
 /** Whether the trace goes where the bar is drawn: -v, or a --trace path naming stderr or the terminal. */
-const traceOnTerminal = (trace: CliConfig['trace']): boolean => trace !== undefined && (trace.kind === 'stderr' || TERMINAL_TRACE.test(trace.path));
+const traceOnTerminal = (trace: CliConfig['trace']): boolean =>
+  trace !== undefined && (trace.kind === 'stderr' || STDERR_NAMES.test(trace.path) || trace.path === '/dev/tty');
 
 /** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */
 export function displayMode(config: CliConfig, io: CliIo): { interactive: boolean; plainEvery: number | undefined } {

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** This process's stdout named as a file, as openStreamOutput knows it. */
-const STDOUT_NAMES = /^\/(dev\/(stdout|fd\/1)|proc\/self\/fd\/1)$/;
+import { STDOUT_NAMES } from './std-stream-names.js';
 
 const statOf = (target: string | number): fs.Stats | undefined => {
   try {

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 import { pathProblem } from './path-problem.js';
 import { terminalSafeRows } from './terminal-rows.js';
+import { STDERR_NAMES, STDOUT_NAMES } from './std-stream-names.js';
 
 /**
  * `-o /dev/null`, `-o /dev/stdout`, a FIFO: an output that is not a regular file is a stream. It
@@ -26,11 +27,8 @@ export function isStreamTarget(file: string): boolean {
   }
 }
 
-const STDOUT = /^\/(dev\/(stdout|fd\/1)|proc\/self\/fd\/1)$/;
-const STDERR = /^\/(dev\/(stderr|fd\/2)|proc\/self\/fd\/2)$/;
-
 /** Whether `file` names this process's own stdout or stderr, which openStreamOutput writes through the streams it holds. */
-export const isOwnStdStream = (file: string): boolean => STDOUT.test(file) || STDERR.test(file);
+export const isOwnStdStream = (file: string): boolean => STDOUT_NAMES.test(file) || STDERR_NAMES.test(file);
 
 /**
  * The writer for an output that {@link isStreamTarget} calls a stream. The process's own
@@ -43,8 +41,8 @@ export function openStreamOutput(
   layout: CsvLayout,
   own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): RowWriter {
-  if (STDOUT.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout);
-  if (STDERR.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
+  if (STDOUT_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout);
+  if (STDERR_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
   return openStreamTarget(file, format, layout, own);
 }
 
