@@ -58,6 +58,33 @@ async function run(args: string[]): Promise<void> {
 const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
 
 /**
+ * `llm-batch report` of a file of answered gpt-4o-mini rows, each asked at `startedMs` and answered
+ * `latencyMs` later, opened in the browser.
+ */
+async function reportOfAnswers(name: string, answers: ReadonlyArray<{ startedMs: number; latencyMs: number }>) {
+  const lines = answers.map(({ startedMs, latencyMs }, i) =>
+    JSON.stringify({
+      id: `${name}${i}`,
+      line: i + 1,
+      prompt: `p${i}`,
+      response: `a${i}`,
+      error: null,
+      attempts: 1,
+      latency_ms: latencyMs,
+      started_at: new Date(startedMs).toISOString(),
+      finished_at: new Date(startedMs + latencyMs).toISOString(),
+      model: 'gpt-4o-mini',
+      finish_reason: 'stop',
+      usage: { prompt_tokens: 10, completion_tokens: 20 },
+    }),
+  );
+  const file = path.join(tmp.dir, `${name}.jsonl`);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  expect((await runCli(['report', file, '-q'])).code).toBe(0);
+  return openReport(browser.context, path.join(tmp.dir, `${name}.html`));
+}
+
+/**
  * A chart's plot area, column by column (device pixels, left to right): how many of its pixels are
  * blue (the first series' bars) and how many coloured at all (the grid and axes are grey).
  */
@@ -237,30 +264,8 @@ describe('report of a mock-server run, in chromium', () => {
     const counts = Array.from({ length: 20 }, (_, k) => (k % 3 === 0 ? 21 : 20));
     const t0 = Date.parse('2026-11-30T10:00:00Z');
     let n = 0;
-    const lines = counts.flatMap((c, k) =>
-      Array.from({ length: c }, () => {
-        const i = n++;
-        const at = (ms: number) => new Date(t0 + i * 50 + ms).toISOString();
-        return JSON.stringify({
-          id: `u${i}`,
-          line: i + 1,
-          prompt: `p${i}`,
-          response: `a${i}`,
-          error: null,
-          attempts: 1,
-          latency_ms: 100 + 5 * k,
-          started_at: at(0),
-          finished_at: at(100 + 5 * k),
-          model: 'gpt-4o-mini',
-          finish_reason: 'stop',
-          usage: { prompt_tokens: 10, completion_tokens: 20 },
-        });
-      }),
-    );
-    const file = path.join(tmp.dir, 'even.jsonl');
-    fs.writeFileSync(file, lines.join('\n') + '\n');
-    expect((await runCli(['report', file, '-q'])).code).toBe(0);
-    const { page, errors } = await openReport(browser.context, path.join(tmp.dir, 'even.html'));
+    const answers = counts.flatMap((c, k) => Array.from({ length: c }, () => ({ startedMs: t0 + n++ * 50, latencyMs: 100 + 5 * k })));
+    const { page, errors } = await reportOfAnswers('even', answers);
     const lat = await page.evaluate(() => JSON.parse(document.getElementById('report-data').textContent).latency);
     // Each bin's bar height in pixels: the blue pixels in the column at the bin's middle, inside the plot.
     const plot = await plotColumns(page, '#latency');
@@ -281,26 +286,10 @@ describe('report of a mock-server run, in chromium', () => {
 
   it('draws a run shorter than one time bucket: its counts as points, on an axis around the run, not years wide', async () => {
     const t0 = Date.parse('2026-11-30T10:00:00.010Z');
-    const lines = [0, 1].map((i) =>
-      JSON.stringify({
-        id: `s${i}`,
-        line: i + 1,
-        prompt: `p${i}`,
-        response: `a${i}`,
-        error: null,
-        attempts: 1,
-        latency_ms: 12,
-        started_at: new Date(t0 + i).toISOString(),
-        finished_at: new Date(t0 + 12 + i).toISOString(),
-        model: 'gpt-4o-mini',
-        finish_reason: 'stop',
-        usage: { prompt_tokens: 10, completion_tokens: 20 },
-      }),
+    const { page, errors } = await reportOfAnswers(
+      'short',
+      [0, 1].map((i) => ({ startedMs: t0 + i, latencyMs: 12 })),
     );
-    const file = path.join(tmp.dir, 'short.jsonl');
-    fs.writeFileSync(file, lines.join('\n') + '\n');
-    expect((await runCli(['report', file, '-q'])).code).toBe(0);
-    const { page, errors } = await openReport(browser.context, path.join(tmp.dir, 'short.html'));
     expect(await page.evaluate(() => JSON.parse(document.getElementById('report-data').textContent).timeline.sent)).toEqual([2]);
     // Coloured pixels inside the plot (the grid and axes are grey): the series drawn (none before), in
     // the middle of an axis around the run (at its left edge on one 2.7 years wide).
