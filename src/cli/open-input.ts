@@ -98,8 +98,9 @@ export async function sniffFormat(
 /**
  * Opens the input named by the config; unreadable files are a run error naming the path. A text
  * input's fields are known once its format is, a CSV's once its header is read, a JSONL's once its
- * first rows are: a template, --prompt-field, --id-field or --keep-fields naming another is refused
- * here, before the output (or its metadata) is created.
+ * first rows are, a `.json`'s once it is read whole: a template, --prompt-field, --id-field or
+ * --keep-fields naming another is refused here, before the output (or its metadata) is created, as
+ * is a `.json` that does not parse.
  */
 export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
   const opened = await openSource(config, io);
@@ -108,6 +109,11 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
       checkTextFields({ template: config.template, keepFields: config.data.keepFields, promptField: config.promptField, idField: config.idField });
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
+    if (opened.format === 'json') {
+      // Loaded only for a .json input, as the reader is (see readRecords).
+      const { checkJsonInput } = await import('../input/json-reader.js');
+      return { ...opened, stream: await checkJsonInput(opened.stream, inputOptionsFor(config, opened)) };
+    }
   } catch (err) {
     await opened.close();
     throw err;

@@ -6,18 +6,43 @@ import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
 import { renderTemplate } from './template.js';
-import { problemRecord, sendableRecord, userMessages } from './to-record.js';
+import { keptFields, problemRecord, sendableRecord, userMessages } from './to-record.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { jsonErrorPlace } from '../util/json-error-place.js';
 import { MAX_NESTING, nestsDeeperThan, tooDeepField, tooDeepMessage } from './nesting-depth.js';
 
+/** A `.json` input read whole and checked (see checkJsonInput), as its stream carries it on: parsed once. */
+const PARSED = Symbol('parsed .json input');
+
+interface ParsedJson {
+  text: string;
+  elements: unknown[];
+  /** Per element, too deep to walk: its problem (see depthProblem). */
+  deep: ReadonlyArray<{ message: string; field?: string } | undefined>;
+}
+
+type CheckedSource = AsyncIterable<string> & { [PARSED]: ParsedJson };
+
 /**
- * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
- * whole (a JSON array cannot be read lazily without a streaming parser), so very large inputs
- * belong in JSONL. A record's `line` is its 1-based position in the array.
+ * Reads and parses a `.json` input whole and refuses, before an output file or its metadata is
+ * created, one that is not JSON, not an array, or whose elements lack the fields the options name
+ * (as checkJsonlFields refuses a JSONL's). Returns the input again, carrying its parse for the reader.
  */
-export async function* readJsonRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+export async function checkJsonInput(input: InputSource, options: InputOptions): Promise<AsyncIterable<string>> {
+  const parsed = await parseJsonInput(input, options);
+  const checked: CheckedSource = {
+    [PARSED]: parsed,
+    async *[Symbol.asyncIterator]() {
+      yield parsed.text;
+    },
+  };
+  return checked;
+}
+
+async function parseJsonInput(input: InputSource, options: InputOptions): Promise<ParsedJson> {
+  const checked = (input as Partial<CheckedSource>)[PARSED];
+  if (checked) return checked;
   const { source } = options;
   const chunks: Buffer[] = [];
   for await (const chunk of guardSource<string | Buffer>(input, source)) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -39,6 +64,17 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
   // Before anything walks an element (checkFields, lossless-json, a template, --keep-fields).
   const deep = text.length > 2 * MAX_NESTING ? value.map((element, i) => depthProblem(element, i + 1)) : [];
   checkFields(value, deep, options);
+  return { text, elements: value, deep };
+}
+
+/**
+ * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
+ * whole (a JSON array cannot be read lazily without a streaming parser), so very large inputs
+ * belong in JSONL. A record's `line` is its 1-based position in the array.
+ */
+export async function* readJsonRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  const { source } = options;
+  const { text, elements: value, deep } = await parseJsonInput(input, options);
   // Numbers as written, as in JSONL (see objectRecord): one look at the whole text, rarely a second parse.
   const asWritten = keepNumbersAsWritten(text, value) as unknown[];
   for (let i = 0; i < value.length; i++) {
@@ -111,7 +147,15 @@ function looksLikeJsonLines(text: string): boolean {
   }
 }
 
+/** A string element: a prompt, and to a template or --keep-fields the fields `prompt` and `line`, as a text line. */
 function textRecord(text: string, line: number, options: InputOptions): PromptRecord {
+  const record = textPrompt(text, line, options);
+  const keep = options.keepFields;
+  if (keep !== undefined) record.fields = keep === 'all' ? { prompt: text } : keptFields({ prompt: text, line: text }, keep);
+  return record;
+}
+
+function textPrompt(text: string, line: number, options: InputOptions): PromptRecord {
   const { source, template, system } = options;
   const origin = { source, line, id: fallbackId(line, text) };
   let prompt = text;

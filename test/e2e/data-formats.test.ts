@@ -95,6 +95,35 @@ describe('input formats by extension (item 4)', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  // As a JSONL's or a CSV's: the fixed command then runs without --resume or --overwrite.
+  it.each([
+    ['no prompt field', 'fields.json', '[{"text":"a"},{"text":"b"}]', /fields\.json:1: none of the 2 rows has a "prompt" .* --prompt-field text/],
+    ['not JSON', 'broken.json', '[1,\n{', /broken\.json:2: not valid JSON at column 2/],
+    ['not an array', 'object.json', '{"prompt": "hi"}', /object\.json: a \.json input must be an array/],
+  ])('a .json input with %s is refused before the output or its metadata exists', async (_what, name, text, message) => {
+    const { run, server } = await fresh();
+    const input = writeFile(name, text);
+    const out = path.join(dir, `${name}.out.csv`);
+    const r = await run([input, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(message)]);
+    expect(r.stderr).not.toContain('--resume');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--keep-fields keeps a .json string element as a text line: its prompt', async () => {
+    const { run } = await fresh();
+    const input = writeFile('kept.json', JSON.stringify(['alpha', { prompt: 'beta', title: 'T' }]));
+    const r = await run([input, '--keep-fields', 'prompt,title', '--order', 'input', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowsOf(r).map((row) => row.input)).toEqual([{ prompt: 'alpha' }, { prompt: 'beta', title: 'T' }]);
+    const all = await run([input, '--keep-fields', 'all', '-t', 'Q: {{prompt}}', '--order', 'input', '-q']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(rowsOf(all).map((row) => row.input)).toEqual([{ prompt: 'alpha' }, { prompt: 'beta', title: 'T' }]);
+  });
+
   it.each([
     ['sheet.xlsx', Buffer.from('PK\u0003\u0004\u0014\u0000\u0006\u0000binary-xlsx-content\u0000\u0000', 'latin1')],
     ['notes.md', Buffer.from('# title\n- item\n')],
