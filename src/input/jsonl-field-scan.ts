@@ -36,6 +36,8 @@ export interface ScanWant {
 export interface ScanOptions {
   /** An explicit --id-field: a field no row has would give every row a line-based id, silently. */
   idField?: string;
+  /** Named --keep-fields: a field no row has would be an empty column, silently. */
+  keepFields?: readonly string[];
   /** Lines of JSONL (not elements of a .json array): an input in which none is an object is not JSONL. */
   lines?: boolean;
 }
@@ -46,14 +48,17 @@ export interface ScanOptions {
  * that no row has is a typo that would fail every row, one stderr line each. So the reader holds
  * back the first rows until every wanted field has been seen (row 1 usually has them all: no
  * delay), and refuses up front only a field that none of them has, within a bounded read-ahead.
- * An explicit --id-field is looked for the same way (in any row: a row without one gets a
- * line-based id), and lines none of which is a JSON object are refused as not JSONL at all.
+ * An explicit --id-field and named --keep-fields are looked for the same way (in any row: a row
+ * without one gets a line-based id, or no such field in its `input`), and lines none of which is a
+ * JSON object are refused as not JSONL at all.
  */
 export class JsonlFieldScan {
   private readonly wanted: Set<string>;
   private readonly keys = new Set<string>();
   /** The explicit --id-field while no row has had it. */
   private readonly idWanted = new Set<string>();
+  /** The named --keep-fields no row has had yet. */
+  private readonly keepWanted: Set<string>;
   /** Keys of every object row, Batch API lines and rows with messages too (for the --id-field refusal). */
   private readonly allKeys = new Set<string>();
   private rows = 0;
@@ -73,6 +78,7 @@ export class JsonlFieldScan {
     this.wanted = new Set(want.fields);
     this.promptFound = this.wanted.size === 0;
     if (options.idField !== undefined) this.idWanted.add(options.idField);
+    this.keepWanted = new Set(options.keepFields);
   }
 
   /** Looks at one non-blank line; true once no more rows are needed (throws when the read-ahead is spent). */
@@ -87,7 +93,7 @@ export class JsonlFieldScan {
     this.rows++;
     this.chars += chars;
     if (row) this.look(row, line);
-    if (this.promptFound && this.idWanted.size === 0) return true;
+    if (this.found()) return true;
     if (this.rows < READ_AHEAD_ROWS && this.chars < READ_AHEAD_CHARS) return false;
     const problem = this.problem(false);
     if (problem === undefined) return true;
@@ -96,8 +102,12 @@ export class JsonlFieldScan {
 
   /** At the end of an input shorter than the read-ahead: refuses a field that none of its rows has. */
   finish(): void {
-    const problem = this.promptFound && this.idWanted.size === 0 ? undefined : this.problem(true);
+    const problem = this.found() ? undefined : this.problem(true);
     if (problem !== undefined) throw new InputError(problem);
+  }
+
+  private found(): boolean {
+    return this.promptFound && this.idWanted.size === 0 && this.keepWanted.size === 0;
   }
 
   private look(row: Record<string, unknown>, line: number): void {
@@ -105,6 +115,7 @@ export class JsonlFieldScan {
     for (const key of Object.keys(row)) {
       this.allKeys.add(key);
       this.idWanted.delete(key);
+      this.keepWanted.delete(key);
     }
     if (this.promptFound) return;
     if (this.want.ends(row, this.first === undefined)) {
@@ -135,8 +146,13 @@ export class JsonlFieldScan {
       const seen: ScanSeen = { line: this.first.line, first: this.first.row, noRowHas, fields, missing: [...this.wanted] };
       return `${this.source}:${this.first.line}: ${this.want.refusal(seen)}`;
     }
+    const at = `${this.source}:${this.firstObjectLine}: `;
     const [idField] = this.idWanted;
-    return `${this.source}:${this.firstObjectLine}: ${noRowHas({ no: `no "${idField}" field`, a: `a "${idField}" field` })} for --id-field (fields: ${quoteFields(this.allKeys)}); check --id-field, or leave it out for line-based ids`;
+    if (idField !== undefined) {
+      return `${at}${noRowHas({ no: `no "${idField}" field`, a: `a "${idField}" field` })} for --id-field (fields: ${quoteFields(this.allKeys)}); check --id-field, or leave it out for line-based ids`;
+    }
+    const kept = [...this.keepWanted].map((f) => JSON.stringify(f)).join(' or ');
+    return `${at}${noRowHas({ no: `no ${kept} field`, a: `a ${kept} field` })} for --keep-fields (fields: ${quoteFields(this.allKeys)}); check --keep-fields, or keep every field a row has with --keep-fields all`;
   }
 
   /** Lines of which none is a JSON object: a text file named .jsonl, or JSON that is not one object a line. */

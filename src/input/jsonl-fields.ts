@@ -7,11 +7,12 @@ const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'con
 
 /**
  * The scan of an input's first rows for the fields its options name: each template field, or the
- * prompt field, and an explicit --id-field. `lines`: JSONL, whose lines must include an object.
+ * prompt field, an explicit --id-field and named --keep-fields. `lines`: JSONL, whose lines must include an object.
  */
 export function fieldScanFor(options: InputOptions, lines: boolean): JsonlFieldScan {
   const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
-  return new JsonlFieldScan(want, options.source, { idField: options.idField, lines });
+  const keepFields = options.keepFields === 'all' ? undefined : options.keepFields;
+  return new JsonlFieldScan(want, options.source, { idField: options.idField, keepFields, lines });
 }
 
 /**

@@ -35,6 +35,12 @@ describe('checkJsonlFields', () => {
     ['a prompt field no row has', '{"question":"a"}\n', {}, /^in\.jsonl:1: its one row has no "prompt" or "messages" field/],
     ['a template field no row has', '{"a":"x"}\n', { template: '{{b}}' }, /^in\.jsonl:1: --template uses \{\{b\}\}/],
     ['an --id-field no row has', '{"ticket":"T-1","prompt":"a"}\n', { idField: 'tiket' }, /^in\.jsonl:1: its one row has no "tiket" field for --id-field/],
+    [
+      'a --keep-fields name no row has',
+      '{"title":"T","prompt":"a"}\n',
+      { keepFields: ['titel'] },
+      /^in\.jsonl:1: its one row has no "titel" field for --keep-fields/,
+    ],
   ])('refuses %s before the caller goes on', async (_label, input, options, message) => {
     await expect(checkJsonlFields(byteChunks(input, 5), { source: 'in.jsonl', format: 'jsonl', ...options })).rejects.toThrow(message);
   });

@@ -200,3 +200,28 @@ describe('an explicit --id-field in no JSONL row', () => {
     );
   });
 });
+
+describe('named --keep-fields in no JSONL row', () => {
+  it('one no row has: refused before any record, naming it and the fields seen', async () => {
+    await expect(
+      read(jsonl({ id: '1', prompt: 'a', title: 'x' }, { id: '2', prompt: 'b' }), { format: 'jsonl', source: 't.jsonl', keepFields: ['title', 'titel'] }),
+    ).rejects.toThrow(
+      /^t\.jsonl:1: none of the 2 rows has a "titel" field for --keep-fields \(fields: "id", "prompt", "title"\); check --keep-fields, or keep every field a row has with --keep-fields all$/,
+    );
+  });
+
+  it('in a later row only: read, the rows without it keep nothing of it', async () => {
+    const records = await read(jsonl({ prompt: 'a' }, { prompt: 'b', note: 'n' }), { format: 'jsonl', source: 't.jsonl', keepFields: ['note'] });
+    expect(records.map((r) => r.fields)).toEqual([{}, { note: 'n' }]);
+  });
+
+  it('--keep-fields all names none: never refused', async () => {
+    expect(await read(jsonl({ prompt: 'a' }), { format: 'jsonl', source: 't.jsonl', keepFields: 'all' })).toHaveLength(1);
+  });
+
+  it('a .json array of objects is checked the same way', async () => {
+    await expect(read(JSON.stringify([{ prompt: 'a' }]), { format: 'json', source: 't.json', keepFields: ['titel'] })).rejects.toThrow(
+      /^t\.json:1: its one row has no "titel" field for --keep-fields/,
+    );
+  });
+});
