@@ -15,6 +15,8 @@ export interface CsvPlan {
   /** Set when there is no template. */
   promptColumn?: string;
   idColumn?: string;
+  /** The template's columns: its data, never request parameters (see paramsFromCsv). */
+  dataColumns?: ReadonlySet<string>;
 }
 
 /**
@@ -34,7 +36,8 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
 
   const plan: CsvPlan = { columns };
   if (template !== undefined) {
-    const unknown = templateFields(template).filter((name) => !seen.has(name));
+    plan.dataColumns = new Set(templateFields(template));
+    const unknown = [...plan.dataColumns].filter((name) => !seen.has(name));
     if (unknown.length > 0) {
       throw new InputError(`${source}: --template uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the CSV header has no such column (found: ${found})`);
     }
@@ -138,7 +141,7 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
       bestPrompt,
     );
   }
-  const params = paramsFromCsv(row);
+  const params = paramsFromCsv(row, plan.dataColumns);
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, bestPrompt);
 
   let prompt: string;

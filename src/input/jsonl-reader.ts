@@ -109,9 +109,9 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     fields = { ...asWritten, ...(asWritten['body'] as Record<string, unknown>) };
   }
 
-  const params = paramsFromJson(request);
   // Body fields a template consumes are its data, not request parameters: sending them would be rejected.
   const consumed = new Set(template === undefined ? [] : templateFields(template));
+  const params = paramsFromJson(request, consumed);
   // A body's `n` answers are billed `n` times while its row keeps one and --max-cost reserves one:
   // refused as `--param n` is (`--repeat N` asks N answers, each its own row).
   const n = batch && !consumed.has('n') ? request['n'] : undefined;

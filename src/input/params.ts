@@ -2,30 +2,34 @@ import type { RecordProblem, RequestParams } from '../types.js';
 
 export type ParamsResult = { params: RequestParams } | { problem: RecordProblem };
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
  * Per-row overrides from a JSON object (a JSONL row, or a Batch API `body`); `null` counts as absent.
  * `max_completion_tokens` (OpenAI's newer name) is read as `max_tokens`: the provider names it on the
- * wire as the server expects.
+ * wire as the server expects. A field in `data` (one a template uses: a weather table's
+ * `temperature`, a catalogue's `model`) is the row's data, not a parameter.
  */
-export function paramsFromJson(row: Record<string, unknown>): ParamsResult {
+export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<string> = NONE): ParamsResult {
   const params: RequestParams = {};
-  const { model, temperature } = row;
-  const given = (name: string) => row[name] !== undefined && row[name] !== null;
+  const given = (name: string) => !data.has(name) && row[name] !== undefined && row[name] !== null;
+  const model = given('model') ? row['model'] : undefined;
+  const temperature = given('temperature') ? row['temperature'] : undefined;
   // Two caps for one answer: whichever we picked, the row's author meant the other one somewhere.
   if (given('max_tokens') && given('max_completion_tokens')) {
     return { problem: { message: 'gives both "max_tokens" and "max_completion_tokens"; keep one (they are the same cap)', field: 'max_completion_tokens' } };
   }
   const limitName = given('max_tokens') ? 'max_tokens' : 'max_completion_tokens';
   const max_tokens = row[limitName];
-  if (model !== undefined && model !== null) {
+  if (model !== undefined) {
     if (typeof model !== 'string' || model.trim() === '') return bad('model', 'a non-empty string', model);
     params.model = model.trim();
   }
-  if (temperature !== undefined && temperature !== null) {
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature)) return bad('temperature', 'a number', temperature);
+  if (temperature !== undefined) {
+    if (typeof temperature !== 'number' || !inTemperatureRange(temperature)) return bad('temperature', TEMPERATURE, temperature);
     params.temperature = temperature;
   }
-  if (max_tokens !== undefined && max_tokens !== null) {
+  if (given(limitName)) {
     if (typeof max_tokens !== 'number' || !Number.isSafeInteger(max_tokens) || max_tokens <= 0) {
       return bad(limitName, 'a positive integer', max_tokens);
     }
@@ -38,17 +42,19 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const COUNT = /^\+?\d+$/;
 
 /**
- * Per-row overrides from CSV cells (always text); blank cells mean "use the run's value".
+ * Per-row overrides from CSV cells (always text); blank cells mean "use the run's value", and so do
+ * the columns in `data` (the template's, see paramsFromJson).
  * Numbers are matched strictly because `Number()` would accept `''`, `'0x10'` and `'Infinity'`.
  */
-export function paramsFromCsv(row: Record<string, string | undefined>): ParamsResult {
+export function paramsFromCsv(row: Record<string, string | undefined>, data: ReadonlySet<string> = NONE): ParamsResult {
   const params: RequestParams = {};
-  const model = row['model']?.trim();
-  const temperature = row['temperature']?.trim();
-  const maxTokens = row['max_tokens']?.trim();
+  const cell = (name: string) => (data.has(name) ? undefined : row[name]?.trim());
+  const model = cell('model');
+  const temperature = cell('temperature');
+  const maxTokens = cell('max_tokens');
   if (model) params.model = model;
   if (temperature) {
-    if (!DECIMAL.test(temperature)) return bad('temperature', 'a number', temperature);
+    if (!DECIMAL.test(temperature) || !inTemperatureRange(Number(temperature))) return bad('temperature', TEMPERATURE, temperature);
     params.temperature = Number(temperature);
   }
   if (maxTokens) {
@@ -58,6 +64,10 @@ export function paramsFromCsv(row: Record<string, string | undefined>): ParamsRe
   }
   return { params };
 }
+
+/** As --temperature takes it: a row's own value outside it would fail its request with a 400. */
+const TEMPERATURE = 'a number from 0 to 2';
+const inTemperatureRange = (t: number): boolean => Number.isFinite(t) && t >= 0 && t <= 2;
 
 function bad(field: string, expected: string, got: unknown): { problem: RecordProblem } {
   const shown = JSON.stringify(got) ?? String(got);

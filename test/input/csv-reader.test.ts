@@ -41,6 +41,13 @@ describe('csv input', () => {
     ]);
   });
 
+  it('a column the template uses is data, not a parameter: a weather table, a catalogue', async () => {
+    const weather = await csv('city,temperature\nOslo,-3.5\n', { template: 'Blurb: {{city}} at {{temperature}} C' });
+    expect(weather.map((r) => [r.prompt, r.params, r.problem])).toEqual([['Blurb: Oslo at -3.5 C', {}, undefined]]);
+    const cars = await csv('model,max_tokens,temperature\nCorolla,3,0.5\n', { template: 'Ad for the {{model}} in {{max_tokens}} words' });
+    expect(cars.map((r) => [r.prompt, r.params])).toEqual([['Ad for the Corolla in 3 words', { temperature: 0.5 }]]);
+  });
+
   it('uses the only column of a one-column file, or --prompt-field', async () => {
     expect((await csv('question\nWhy is the sky blue?\n'))[0]?.prompt).toBe('Why is the sky blue?');
     expect((await csv('id,question\n1,Why?\n', { promptField: 'question' }))[0]?.prompt).toBe('Why?');
@@ -101,7 +108,14 @@ describe('csv input', () => {
         /^rows\.csv:2: row has 2 cells but the header has 3 columns/,
         'body',
       ],
-      ['bad temperature', 'prompt,temperature\nhi,hot\n', {}, /^rows\.csv:2: "temperature" must be a number \(got "hot"\)$/, 'temperature'],
+      ['bad temperature', 'prompt,temperature\nhi,hot\n', {}, /^rows\.csv:2: "temperature" must be a number from 0 to 2 \(got "hot"\)$/, 'temperature'],
+      [
+        'temperature out of range',
+        'prompt,temperature\nhi,2.5\n',
+        {},
+        /^rows\.csv:2: "temperature" must be a number from 0 to 2 \(got "2\.5"\)$/,
+        'temperature',
+      ],
       ['bad max_tokens', 'prompt,max_tokens\nhi,1.5\n', {}, /^rows\.csv:2: "max_tokens" must be a positive integer/, 'max_tokens'],
       ['zero max_tokens', 'prompt,max_tokens\nhi,0\n', {}, /"max_tokens" must be a positive integer \(got "0"\)/, 'max_tokens'],
       ['hex is not a number', 'prompt,temperature\nhi,0x1\n', {}, /"temperature" must be a number/, 'temperature'],

@@ -129,7 +129,14 @@ describe('jsonl input', () => {
     ['non-string prompt', { prompt: 42 }, {}, /"prompt" must be a string$/, 'prompt'],
     ['empty prompt', { prompt: '  ' }, {}, /empty "prompt"$/, 'prompt'],
     ['bad id', { id: true, prompt: 'hi' }, {}, /"id" must be a string or number$/, 'id'],
-    ['temperature as a string', { prompt: 'hi', temperature: '0.7' }, {}, /^x\.jsonl:1: "temperature" must be a number \(got "0\.7"\)$/, 'temperature'],
+    [
+      'temperature as a string',
+      { prompt: 'hi', temperature: '0.7' },
+      {},
+      /^x\.jsonl:1: "temperature" must be a number from 0 to 2 \(got "0\.7"\)$/,
+      'temperature',
+    ],
+    ['temperature out of range', { prompt: 'hi', temperature: -1 }, {}, /^x\.jsonl:1: "temperature" must be a number from 0 to 2 \(got -1\)$/, 'temperature'],
     ['max_tokens zero', { prompt: 'hi', max_tokens: 0 }, {}, /"max_tokens" must be a positive integer \(got 0\)$/, 'max_tokens'],
     ['max_tokens fractional', { prompt: 'hi', max_tokens: 1.5 }, {}, /"max_tokens" must be a positive integer/, 'max_tokens'],
     [
@@ -274,6 +281,17 @@ describe('jsonl input', () => {
     const record = await one({ question: 'Why?' }, { promptField: 'question' });
     expect(record.prompt).toBe('Why?');
     expect((await one({ prompt: 'x' }, { promptField: 'question' })).problem?.message).toMatch(/no "question" or "messages" field/);
+  });
+
+  it('a field the template uses is data, not a parameter, also model, temperature and the answer cap', async () => {
+    const row = await one(
+      { model: 'iPhone 15', temperature: 31, max_completion_tokens: 0, max_tokens: 7 },
+      { template: '{{model}} at {{temperature}} C, {{max_completion_tokens}}' },
+    );
+    expect(row.problem).toBeUndefined();
+    expect(row).toMatchObject({ prompt: 'iPhone 15 at 31 C, 0', params: { max_tokens: 7 } });
+    expect(row.params).not.toHaveProperty('model');
+    expect(row.params).not.toHaveProperty('temperature');
   });
 
   it('renders a template over top-level fields, and over body+top level for Batch lines', async () => {
