@@ -5,6 +5,8 @@ import type { Changes } from './changes.js';
 export interface PullState {
   /** Records pulled whose row has not been handed out yet. */
   outstanding: number;
+  /** Of those, duplicates waiting for another record's answer (see Engine.afterEarlier). */
+  waiting: number;
   /** The pull is over: input exhausted, stopped, or failed. */
   inputDone: boolean;
   /** The first failure of the input (or of processing a record); the run rethrows it. */
@@ -24,6 +26,16 @@ export interface PullOptions {
 }
 
 /**
+ * Duplicates waiting for an answer hold no slot: up to this many of them do not count against the
+ * high-water mark, so a prompt repeated many times, slow to answer or to fail, does not stop the
+ * other prompts from being read (each waiter holds its record: memory stays bounded).
+ */
+export const WAITING_FREE = 1024;
+
+/** Records outstanding as the high-water mark counts them. */
+const held = (state: PullState): number => state.outstanding - Math.min(state.waiting, WAITING_FREE);
+
+/**
  * Pulls records only while fewer than `highWater` are outstanding, until the input ends or the
  * run stops. A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send
  * nothing for hours.
@@ -41,7 +53,7 @@ export async function pullRecords(records: AsyncIterable<PromptRecord>, options:
   const iterator = records[Symbol.asyncIterator]();
   try {
     while (!signal.aborted) {
-      while (state.outstanding >= highWater && !signal.aborted) await changes.next();
+      while (held(state) >= highWater && !signal.aborted) await changes.next();
       if (signal.aborted) break;
       const pending = iterator.next();
       const next = await new Promise<IteratorResult<PromptRecord> | typeof STOPPED>((resolve, reject) => {

@@ -95,6 +95,9 @@ export async function* runBatchGroups(records: BatchRecords, batchOptions: Batch
   return yield* engine.run(source);
 }
 
+/** Records of one prompt that may fail in turn before its waiting duplicates all ask at once. */
+const FAILED_CLAIMS_MAX = 2;
+
 /** Ends `records` unread, as a `for await` that breaks at once does. */
 async function closeUnread(records: AsyncIterable<PromptRecord>): Promise<void> {
   await records[Symbol.asyncIterator]().return?.(undefined);
@@ -180,7 +183,7 @@ class Engine {
     // wider window so one slow prompt does not stall the others (rows wait in the buffer).
     const highWater = ordered ? Math.max(256, o.concurrency * 8) : o.concurrency * 2 + 16;
     const buffer = (this.buffer = new ReorderBuffer(ordered));
-    const state: PullState = (this.pull = { outstanding: 0, inputDone: false, inputError: undefined });
+    const state: PullState = (this.pull = { outstanding: 0, waiting: 0, inputDone: false, inputError: undefined });
 
     await o.complete.warmUp?.();
     const producer = pullRecords(records, {
@@ -321,18 +324,33 @@ class Engine {
     void this.afterEarlier(record, seq, request, key, earlier);
   }
 
-  /** A duplicate's wait for the answer being asked now, then its row: a hit, or asked itself. */
+  /**
+   * A duplicate's wait for the answer being asked now, then its row: a hit, or asked itself. When
+   * none came (that record failed), one of the duplicates that waited asks next: a failure that
+   * passed costs one request more, not one per duplicate. When that one fails too, the rest ask at
+   * once, as without the cache: taking turns, a prompt that keeps failing would be asked one
+   * duplicate after another, each after the last one's retries.
+   */
   private async afterEarlier(record: PromptRecord, seq: number, request: CompletionRequest, key: string, earlier: Promise<unknown>): Promise<void> {
     const { o } = this;
+    const state = this.pull;
+    state.waiting++;
     try {
       let hit: CachedAnswer | undefined;
-      for (let waiting: Promise<unknown> | undefined = earlier; waiting !== undefined; waiting = o.cache!.claim!(key)) {
-        await waiting;
-        hit = this.usable(o.cache!.lookup(key));
-        if (hit) break;
+      let failed = 0;
+      let claimed = false;
+      try {
+        for (let waiting: Promise<unknown> | undefined = earlier; waiting !== undefined; ) {
+          await waiting;
+          hit = this.usable(o.cache!.lookup(key));
+          if (hit || ++failed === FAILED_CLAIMS_MAX) break;
+          waiting = o.cache!.claim!(key);
+          claimed = waiting === undefined;
+        }
+      } finally {
+        state.waiting--;
       }
-      // No answer came to share: this one holds the claim now and asks.
-      this.answer(record, seq, request, key, hit, !hit);
+      this.answer(record, seq, request, key, hit, claimed);
     } catch (err) {
       this.crashed(seq, err);
     }

@@ -251,6 +251,43 @@ describe('response cache', () => {
     expect(rows.filter((r) => r.error === null && r.response !== null)).toHaveLength(9);
   });
 
+  it('when the second of the duplicates fails too, the rest ask at once, not one after another', async () => {
+    // Every request for it fails, each after 400 ms: asked in turn, no two would arrive within 400 ms.
+    const prompt = 'broken [[latency:400]]';
+    ctx.server.options.fault = (req) => (req.prompt === prompt ? '500' : undefined);
+    const input = writePrompts(
+      ctx.dir,
+      'p.txt',
+      Array.from({ length: 8 }, () => prompt),
+    );
+    const { code, rows } = await run([input, '-c', '8']).finally(() => {
+      delete ctx.server.options.fault;
+    });
+    expect(code).toBe(1);
+    expect(rows).toHaveLength(8);
+    expect(rows.every((r) => r.error?.type === 'http')).toBe(true);
+    const times = ctx.server.requests.map((r) => r.t).sort((a, b) => a - b);
+    expect(times).toHaveLength(8);
+    // The first two in turn (a passing failure costs one request more), then the six together.
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(400);
+    expect(times.slice(2).every((t, i, rest) => i === 0 || t - rest[i - 1]! < 400)).toBe(true);
+  });
+
+  it('duplicates waiting for an answer do not stop the other prompts from being read and sent', async () => {
+    // -c 2 reads at most 20 records ahead: 30 duplicates waiting would hold the 5 others back.
+    const slow = 'slow [[latency:800]]';
+    const others = Array.from({ length: 5 }, (_, i) => `other ${i}`);
+    const input = writePrompts(ctx.dir, 'p.txt', [...Array.from({ length: 30 }, () => slow), ...others]);
+    const { code, rows } = await run([input, '-c', '2']);
+    expect(code, rows.map((r) => r.error?.type).join()).toBe(0);
+    expect(rows).toHaveLength(35);
+    const asked = ctx.server.requests;
+    expect(asked.filter((r) => r.prompt === slow)).toHaveLength(1);
+    const slowAt = asked.find((r) => r.prompt === slow)!.t;
+    // Sent while the one request for the duplicates was still being answered.
+    for (const other of others) expect(asked.find((r) => r.prompt === other)!.t - slowAt).toBeLessThan(800);
+  });
+
   it('a kill -9 in the middle of writes leaves a cache that opens and answers', async () => {
     const prompts = Array.from({ length: 3000 }, (_, i) => `killed ${i}`);
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
