@@ -243,9 +243,9 @@ interface MergeOptions {
  * The run settings of shard outputs must agree but for the shard (the models as a set, and --repeat:
  * see mergeDifferences): mixing runs would mix answers, and a shard that asked fewer would leave
  * answers out. The settings the merged file gets: the first output's, with every output's models and
- * the most samples (when --force merged outputs that differ).
+ * the most samples (when --force merged outputs that differ); and how many shards are missing.
  */
-function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Record<string, unknown> | undefined {
+function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): { meta: Record<string, unknown> | undefined; missingShards: number } {
   let first: { file: string; meta: Record<string, unknown> } | undefined;
   const shards: string[] = [];
   const allModels: string[] = [];
@@ -282,11 +282,9 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): Re
   if (first && allModels.length > 0) first.meta['models'] = sortedModels(allModels);
   if (first && repeat > 1) first.meta['repeat'] = repeat;
   const [n] = [...counts];
-  if (n) {
-    const missing = Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s));
-    if (missing.length > 0) io.stderr.write(`llm-batch: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} not among the outputs\n`);
-  }
-  return first?.meta;
+  const missing = n ? Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s)) : [];
+  if (missing.length > 0) io.stderr.write(`llm-batch: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} not among the outputs\n`);
+  return { meta: first?.meta, missingShards: missing.length };
 }
 
 /** Metadata without its shard: the merged file is all of them. */
@@ -394,7 +392,7 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   const toStdout = opts.output === '-';
   if (lock && fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
-  const meta = checkSameRun(outputs, opts.force ?? false, io);
+  const { meta, missingShards } = checkSameRun(outputs, opts.force ?? false, io);
   // Even with -q: a cron merge of a shard still running would otherwise lack its later rows unsaid.
   const beingWritten = new Set<string>();
   for (const file of outputs) {
@@ -415,7 +413,8 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
   for (const file of stats.torn) if (!beingWritten.has(file)) io.stderr.write(tornRowNote(file));
-  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0;
+  // A shard missing or still being written leaves rows out as surely as an unanswered prompt does.
+  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || missingShards > 0 || beingWritten.size > 0;
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
   const inputName = opts.input === '-' ? 'stdin' : opts.input;
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.

@@ -19,7 +19,7 @@ function compact(args: readonly string[], io: ReturnType<typeof memoryIo>): Prom
 }
 
 describe('merge and --compact of an output a run is still writing', () => {
-  it('say so in one line on stderr, as report does; the exit code is the same', async () => {
+  it('say so in one line on stderr, as report does; merge exits 1 (its file lacks the rows to come)', async () => {
     const dir = tmp();
     const out = path.join(dir, 'out.jsonl');
     // The row the run is writing, half written: said as the file being written, not as a row cut short.
@@ -29,16 +29,15 @@ describe('merge and --compact of an output a run is still writing', () => {
     const lock = acquireLock(out);
     try {
       const merged = memoryIo();
-      expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'm.jsonl')], merged)).toBe(0);
+      expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'm.jsonl')], merged)).toBe(1);
       expect(merged.err()).toContain(`${note('merge')}llm-batch: merged 1 row`);
       const compacted = memoryIo();
       expect(await compact([out, '--compact', '-o', path.join(dir, 'c.jsonl')], compacted)).toBe(0);
       expect(compacted.err()).toBe(`${note('compaction')}llm-batch: compacted 1 row (0 superseded rows dropped)\n`);
-      // -q (cron): the note alone, the one sign that the merge lacks the rows still to come.
+      // -q (cron): said as a merge with rows missing is, note and closing line.
       const quiet = memoryIo();
-      expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'q.jsonl'), '-q'], quiet)).toBe(0);
-      expect(quiet.err()).toContain(note('merge'));
-      expect(quiet.err()).not.toMatch(/merged \d/);
+      expect(await runSubcommand(['merge', out, '-o', path.join(dir, 'q.jsonl'), '-q'], quiet)).toBe(1);
+      expect(quiet.err()).toContain(`${note('merge')}llm-batch: merged 1 row`);
       expect(quiet.out()).toBe('');
       const quietCompact = memoryIo();
       expect(await compact([out, '--compact', '-o', path.join(dir, 'qc.jsonl'), '-q'], quietCompact)).toBe(0);

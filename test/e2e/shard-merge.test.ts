@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, runShell, writePrompts } from '../helpers/run-cli.js';
+import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, runShell, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 import { okRow } from '../helpers/result-rows.js';
 
 const ctx = useServerAndCaseDir('llm-batch-shard-');
@@ -106,6 +107,33 @@ describe('--shard i/N and merge', () => {
     expect(partial.code).toBe(1);
     expect(partial.stderr).toMatch(/shard 2\/2 not among the outputs/);
     expect(partial.stderr).toMatch(/merged \d+ rows? from 1 file .*; \d+ ids? of .*in\.txt (have|has) no row/);
+  });
+
+  it('merge exits 1 when a shard is missing or still being written, also without --input; -q then says its line', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
+    const outs = [1, 2].map((i) => path.join(ctx.dir, `w-${i}.jsonl`));
+    const args = (i: number) => [input, '-o', outs[i - 1]!, '--base-url', ctx.server.url, '--shard', `${i}/2`, '-c', '1', '-q'];
+    expect((await runCli(args(1))).code).toBe(0);
+    const one = await runCli(['merge', '-q', outs[0]!, '-o', path.join(ctx.dir, 'one.jsonl')]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/^llm-batch: shard 2\/2 not among the outputs\nllm-batch: merged \d+ rows? from 1 file /);
+
+    // Shard 2's run holds its lock while its answers wait.
+    const release = holdAnswers(ctx.server);
+    const sent = ctx.server.requests.length;
+    const run = spawnCli(args(2));
+    const runDone = waitForExit(run);
+    try {
+      await until(() => ctx.server.requests.length > sent, 'shard 2 to send a prompt');
+      const during = await runCli(['merge', '-q', ...outs, '-o', path.join(ctx.dir, 'during.jsonl')]);
+      expect(during.code).toBe(1);
+      expect(during.stderr).toMatch(/w-2\.jsonl is still being written by a run in progress .*\nllm-batch: merged \d+ rows? from 2 files /);
+    } finally {
+      release();
+      expect((await runDone).code).toBe(0);
+    }
+    const after = await runCli(['merge', '-q', ...outs, '-o', path.join(ctx.dir, 'after.jsonl')]);
+    expect(after).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('shards that named one input another way merge without --force, and a resume keeps the name recorded; another input is still refused', async () => {
