@@ -36,6 +36,10 @@ export function describeRun(
     inputFingerprint: inputFingerprint?.hash ?? null,
     inputBytes: inputFingerprint?.bytes ?? null,
     inputFormat: format,
+    // Latin-1 reads bytes other than UTF-8 does (`café` either way, one of them mojibake), so each line's
+    // text and its id: a resume in the other changes every row that is not ASCII. UTF-16 is read the
+    // same with or without the flag (its byte order mark says so). Only when set: older outputs match.
+    ...(config.data.encoding === 'latin1' ? { encoding: 'latin1' } : {}),
     template: config.template ?? null,
     system: config.system ?? null,
     promptField: config.promptField ?? null,

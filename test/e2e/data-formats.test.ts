@@ -306,4 +306,19 @@ describe('text that is not UTF-8 (item 7)', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(server.requests.map((q) => q.prompt).sort()).toEqual(['café', 'plain line']);
   });
+
+  it('a resume under another --encoding is refused: every line that is not ASCII would be another prompt', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('utf8.txt', 'café one\nnaïve two\nplain three\n');
+    const out = path.join(dir, 'enc.jsonl');
+    expect((await run([input, '-o', out, '-q', '--limit', '2'])).code).toBe(0);
+    server.reset();
+    const refused = await run([input, '-o', out, '-q', '--resume', '--encoding', 'latin1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/enc\.jsonl was written by a different run \(encoding: was \(not set\), now "latin1"\)/);
+    expect(server.requests).toHaveLength(0);
+    const resumed = await run([input, '-o', out, '-q', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['plain three']);
+  });
 });
