@@ -40,7 +40,7 @@ export function guardedComplete(complete: Complete): Complete {
           done();
           if (result === null || typeof result !== 'object' || typeof result.text !== 'string') {
             reject(new AttemptError('bad_response', `complete resolved to ${describe(result)}, not a result with a text`));
-          } else resolve(result);
+          } else resolve(filledIn(result));
         },
         (err: unknown) => {
           done();
@@ -56,6 +56,19 @@ export function guardedComplete(complete: Complete): Complete {
     }),
   );
 }
+
+/**
+ * A result as ours are, its fields that a `complete` may leave out (`{ text }` is a whole answer)
+ * null: else its rows had no `finish_reason`, `usage` or `model` key at all, where a reader of the
+ * output expects every row to have them.
+ */
+const filledIn = (result: CompletionResult): CompletionResult => ({
+  ...result,
+  finishReason: result.finishReason ?? null,
+  usage: result.usage ?? null,
+  model: result.model ?? null,
+  headers: result.headers ?? null,
+});
 
 const describe = (value: unknown): string =>
   value === null || typeof value !== 'object' ? String(value) : `an object whose text is ${typeof (value as { text?: unknown }).text}`;

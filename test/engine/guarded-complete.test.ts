@@ -39,6 +39,12 @@ describe("a caller's own complete", () => {
     }
   });
 
+  it('that resolves to { text } alone gives a row with every field, the ones it left out null', async () => {
+    const rows = await rowsOf(async () => ({ text: 'x' }) as CompletionResult);
+    expect(rows[0]).toMatchObject({ response: 'x', error: null, finish_reason: null, usage: null });
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['finish_reason', 'usage', 'model']));
+  });
+
   it('that goes on streaming after its deadline: the late deltas reach no onEvent', { timeout: 5_000 }, async () => {
     let late: ((text: string) => void) | undefined;
     const streaming: Complete = (_request, { onDelta }) => {
