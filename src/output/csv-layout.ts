@@ -34,8 +34,9 @@ export interface CsvLayout {
   readonly answerColumns?: readonly AnswerPartColumn[];
   /**
    * The file was written when names differing only in case were apart (a kept `ID` beside the
-   * result column `id`, which SQL takes for one column): a resume continues it naming its kept
-   * fields that way, so the file keeps one header. Decided by the file's header, never by a flag.
+   * result column `id`, a kept `Title` beside a kept `title`, which SQL takes for one column): a
+   * resume continues it naming its kept fields that way, so the file keeps one header. Decided by
+   * the file's header, never by a flag.
    */
   readonly caseSensitiveNames?: boolean;
 }
@@ -90,20 +91,96 @@ function takenDepths(reserved: ReadonlySet<string>, caseSensitive: boolean): Map
 
 const lowest = (depths: ReadonlySet<number>): number => Math.min(...depths);
 
+/** The `n`th depth (from 0) that is not taken. */
+function nthFree(taken: ReadonlySet<number>, n: number): number {
+  let at = 0;
+  for (let free = -1; ; at++) if (!taken.has(at) && ++free === n) return at;
+}
+
+/** `name` (at `depth` on its chain) without its outer prefixes, down to `to`: `input_Title` to 0 is `Title`. */
+const below = (name: string, depth: number, to: number): string => name.slice((depth - to) * PREFIX.length);
+
+/** A kept field as named: its chain, its depth there, and the depth its column took. */
+interface Placed {
+  readonly field: string;
+  readonly base: string;
+  readonly depth: number;
+  readonly at: number;
+}
+
 /**
- * The kept fields' columns. On a chain, a field below its lowest reserved name keeps its own name;
- * from that depth up, the fields take the free depths (no reserved name there) in order: the first
- * field at or above it (`id`, when `id` is a result column) the first free depth (`input_id`), the
- * next (`input_id`) the next free one (`input_input_id`), and so on. That is a one-to-one map from
- * the names from that depth up onto the free ones, so distinct fields get distinct columns, none a
- * result or schema column in any case (a schema property `input_title` pushes a kept `title` to
- * `input_input_title`; a kept `ID` is `input_ID`), and the header reads back to the same fields
- * ({@link keptFieldsOf}). The prefixes go in front of the field's own name, which keeps its case.
+ * The depths a field at `depth` on `base`'s chain may not take, given the reserved names and the
+ * fields named before it: each earlier field's column on the chain, but for one the field extends
+ * as written (`title` for `input_title`; not for `input_Title`), which the chain's order keeps below.
+ */
+function blockedDepths(field: string, base: string, depth: number, reserved: ReadonlySet<number> | undefined, before: readonly Placed[]): Set<number> {
+  const blocked = new Set(reserved);
+  for (const p of before) {
+    if (p.base === base && !(p.depth < depth && p.field === below(field, depth, p.depth))) blocked.add(p.at);
+  }
+  return blocked;
+}
+
+/**
+ * The kept fields' columns, one after another. A field `depth` deep on its chain takes the
+ * `depth`th free depth there (from 0), with an `input_` in front of its own name (which keeps its
+ * case) for each depth it moved. Free: no reserved name and no earlier field's column is there,
+ * except that an earlier field this one extends as written (`title` for `input_title`) does not
+ * count, so fields of one case on a chain (`id`, `input_id`) are named as each alone: below the
+ * lowest reserved depth as they are, from there up shifted past the reserved ones in order. None
+ * meets a result or schema column in any case (`ID` is `input_ID`; a schema property `input_title`
+ * pushes a kept `title` to `input_input_title`), nor an earlier field's column: of `title,Title`
+ * the later is `input_Title`, and `input_Title` after `title` moves as well (`input_input_Title`),
+ * so that no header stands for two lists of fields and it reads back ({@link keptFieldsOf}).
+ * `caseSensitive`: as before case counted, each field alone on its exact-case chain.
  */
 export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet<string>, caseSensitive = false): string[] {
-  const taken = takenDepths(reserved, caseSensitive);
+  if (caseSensitive) return caseSensitiveColumnNames(fields, reserved);
+  const taken = takenDepths(reserved, false);
+  const placed: Placed[] = [];
   return fields.map((field) => {
-    const { base, depth } = chainOf(field, caseSensitive);
+    const { base, depth } = chainOf(field);
+    const at = nthFree(blockedDepths(field, base, depth, taken.get(base), placed), depth);
+    placed.push({ field, base, depth, at });
+    return PREFIX.repeat(at - depth) + field;
+  });
+}
+
+/**
+ * Inverse of {@link keptColumnNames}, for a header read back: each column in turn, the one field
+ * that the fields before it would have named so (fields differing only in how many `input_` they
+ * start with ask for ever higher depths, so at most one does). A column no field is named as (a
+ * header written before case counted) is returned as it is, which a caller tells by naming the
+ * fields again.
+ */
+export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>, caseSensitive = false): string[] {
+  if (caseSensitive) return caseSensitiveFieldsOf(columns, reserved);
+  const taken = takenDepths(reserved, false);
+  const placed: Placed[] = [];
+  return columns.map((column) => {
+    const { base, depth: at } = chainOf(column);
+    let field = column;
+    let depth = at;
+    for (let d = at; d >= 0; d--) {
+      if (!column.startsWith(PREFIX.repeat(at - d))) break; // the prefixes put in front are these
+      const candidate = below(column, at, d);
+      if (placed.some((p) => p.field === candidate)) continue;
+      if (nthFree(blockedDepths(candidate, base, d, taken.get(base), placed), d) === at) {
+        field = candidate;
+        depth = d;
+        break;
+      }
+    }
+    placed.push({ field, base, depth, at });
+    return field;
+  });
+}
+
+/** {@link keptColumnNames} before case counted: each field on its own exact-case chain, apart from the other fields. */
+function caseSensitiveColumnNames(fields: readonly string[], reserved: ReadonlySet<string>): string[] {
+  const taken = takenDepths(reserved, true);
+  return fields.map((field) => {
+    const { base, depth } = chainOf(field, true);
     const depths = taken.get(base);
     if (!depths || depth < lowest(depths)) return field;
     let skip = depth - lowest(depths); // free depths that go to the fields below this one
@@ -116,11 +193,11 @@ export function keptColumnNames(fields: readonly string[], reserved: ReadonlySet
   });
 }
 
-/** Inverse of {@link keptColumnNames}, for a header read back. */
-export function keptFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>, caseSensitive = false): string[] {
-  const taken = takenDepths(reserved, caseSensitive);
+/** Inverse of {@link caseSensitiveColumnNames}. */
+function caseSensitiveFieldsOf(columns: readonly string[], reserved: ReadonlySet<string>): string[] {
+  const taken = takenDepths(reserved, true);
   return columns.map((column) => {
-    const { base, depth } = chainOf(column, caseSensitive);
+    const { base, depth } = chainOf(column, true);
     const depths = taken.get(base);
     // Below the chain's reserved names, or a reserved name itself (never written as a kept column).
     if (!depths || depth < lowest(depths) || depths.has(depth)) return column;

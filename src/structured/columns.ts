@@ -14,25 +14,44 @@ export interface OutputColumn {
  * CSV columns for the answer's top-level properties, in schema order. A property named like a
  * built-in column (`prompt`, `error_type`…, in any case: `ID` is `id` to SQL), or named "" (a header
  * cell must name its column), is prefixed `output_` (again until unique), so the row's own columns
- * never change meaning. A schema whose root has no properties gets one `output` column with the
- * whole value. `caseSensitive`: names as llm-batch gave them before case counted (`ID` beside
+ * never change meaning; so is one that is an earlier property's column in another case (`title`,
+ * `Title` are `title`, `output_Title`). A schema whose root has no properties gets one `output`
+ * column with the whole value. `caseSensitive`: names as llm-batch gave them before case counted (`ID` beside
  * `id`), to continue a file written then.
  */
 export function outputColumns(schema: JsonSchema, builtIn: readonly string[], { caseSensitive = false } = {}): OutputColumn[] {
   const props = schema.properties;
   const names = typeof props === 'object' && props !== null && !Array.isArray(props) ? Object.keys(props) : [];
   const same = caseSensitive ? (a: string, b: string) => a === b : sameColumn;
-  if (names.length === 0) return [{ property: '', column: unique('output', builtIn, [], same), whole: true }];
+  if (names.length === 0) return [{ property: '', column: unique('output', builtIn, [], [], same), whole: true }];
   const taken: string[] = [];
   return names.map((property) => {
-    const column = unique(property, builtIn, [...taken, ...names.filter((n) => n !== property)], same);
+    const column = unique(
+      property,
+      builtIn,
+      taken,
+      names.filter((n) => n !== property),
+      same,
+    );
     taken.push(column);
     return { property, column };
   });
 }
 
-function unique(name: string, builtIn: readonly string[], others: readonly string[], same: (a: string, b: string) => boolean): string {
-  const clashes = (column: string) => builtIn.some((b) => same(b, column)) || (column !== name && others.some((o) => same(o, column)));
+/**
+ * `name`, or `output_` in front until neither a built-in column nor an earlier property's column
+ * has it; a prefixed name also steers clear of the other properties' names, so that none of them
+ * loses its own.
+ */
+function unique(
+  name: string,
+  builtIn: readonly string[],
+  taken: readonly string[],
+  others: readonly string[],
+  same: (a: string, b: string) => boolean,
+): string {
+  const clashes = (column: string) =>
+    builtIn.some((b) => same(b, column)) || taken.some((t) => same(t, column)) || (column !== name && others.some((o) => same(o, column)));
   let column = name;
   while (column === '' || clashes(column)) column = `output_${column}`;
   return column;

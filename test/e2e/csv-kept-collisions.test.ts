@@ -127,3 +127,64 @@ describe('names that are one name to SQL in another case (EXC s22 F9)', () => {
     ]);
   });
 });
+
+describe('kept fields and schema properties one name to SQL among themselves', () => {
+  const sqlUnique = (header: readonly string[]) => new Set(header.map((name) => name.toLowerCase())).size === header.length;
+
+  it('JSONL fields title and Title, schema properties note and Note: apart in the header; --resume and --compact keep each value in its field', async () => {
+    const { run, server } = await fresh();
+    const line = (n: number) => JSON.stringify({ prompt: `p${n}`, title: `lower-${n}`, Title: `Upper-${n}` });
+    const input = writeFile('tt.jsonl', `${line(1)}\n${line(2)}\n`);
+    const out = path.join(dir, 'tt.out.csv');
+    const args = [input, '--json-schema', schemaOf(['note', 'Note']), '--keep-fields', 'title,Title', '-o', out, '-q'];
+    const r = await run(args);
+    expect(r.code, r.stderr).toBe(0);
+    const header = headerOf(out);
+    expect(sqlUnique(header), header.join(',')).toBe(true);
+    expect(header.slice(0, 3)).toEqual(['id', 'note', 'output_Note']);
+    expect(header.slice(-2)).toEqual(['title', 'input_Title']);
+    const valuesOf = (file: string) => recordsOf(file).map((rec) => [rec['title'], rec['input_Title']]);
+    expect(valuesOf(out)).toEqual([
+      ['lower-1', 'Upper-1'],
+      ['lower-2', 'Upper-2'],
+    ]);
+    for (const rec of recordsOf(out)) {
+      const answer = JSON.parse(rec['response']!) as Record<string, string>;
+      expect([rec['note'], rec['output_Note']]).toEqual([answer['note'], answer['Note']]);
+    }
+
+    fs.appendFileSync(input, `${line(3)}\n`);
+    server.reset();
+    const again = await run([...args, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['p3']);
+    expect(headerOf(out)).toEqual(header);
+    expect(valuesOf(out).at(-1)).toEqual(['lower-3', 'Upper-3']);
+
+    const compacted = path.join(dir, 'tt.compact.jsonl');
+    const c = await run(['--compact', out, '-o', compacted]);
+    expect(c.code, c.stderr).toBe(0);
+    const rows = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
+    expect(rows.map((row) => row.input)).toEqual([1, 2, 3].map((n) => ({ title: `lower-${n}`, Title: `Upper-${n}` })));
+    const again2 = path.join(dir, 'tt.compact.csv');
+    expect((await run(['--compact', out, '-o', again2])).code).toBe(0);
+    expect(headerOf(again2)).toEqual(header);
+    expect(valuesOf(again2)).toEqual(valuesOf(out));
+  });
+
+  it('CSV columns id, ID, Prompt, prompt under --keep-fields all: each once to SQL, read back to its own field', async () => {
+    const { run } = await fresh();
+    const input = writeFile('idID.csv', 'id,ID,Prompt,prompt\nlow,UP,Big,small\n');
+    const out = path.join(dir, 'idID.out.csv');
+    const r = await run([input, '--keep-fields', 'all', '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const header = headerOf(out);
+    expect(sqlUnique(header), header.join(',')).toBe(true);
+    expect(header.slice(-4)).toEqual(['input_id', 'input_input_ID', 'input_Prompt', 'input_input_prompt']);
+    expect(recordsOf(out)[0]).toMatchObject({ id: 'low', input_id: 'low', input_input_ID: 'UP', input_Prompt: 'Big', input_input_prompt: 'small' });
+    const compacted = path.join(dir, 'idID.compact.jsonl');
+    expect((await run(['--compact', out, '-o', compacted])).code).toBe(0);
+    const [row] = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
+    expect(row!.input).toEqual({ id: 'low', ID: 'UP', Prompt: 'Big', prompt: 'small' });
+  });
+});

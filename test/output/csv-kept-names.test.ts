@@ -137,13 +137,84 @@ describe('kept field columns (D7)', () => {
     const key = (n: string) => n.toLowerCase();
     for (const taken of subsets(names.length)) {
       const reservedHere = new Set([...taken, 'id']);
-      // Fields that are one name to SQL already in the input (x and X) keep that; one of each is tested.
-      for (const fields of subsets(names.length).filter((f) => new Set(f.map(key)).size === f.length)) {
-        const columns = keptColumnNames(fields, reservedHere);
-        expect(sqlUnique([...columns, ...new Set([...reservedHere].map(key))]), `${fields} with ${taken}`).toBe(true);
-        expect(keptFieldsOf(columns, reservedHere)).toEqual(fields);
+      for (const fields of subsets(names.length)) {
+        for (const order of [fields, [...fields].reverse()]) {
+          const columns = keptColumnNames(order, reservedHere);
+          expect(sqlUnique([...columns, ...new Set([...reservedHere].map(key))]), `${order} with ${taken}`).toBe(true);
+          expect(keptFieldsOf(columns, reservedHere)).toEqual(order);
+        }
       }
     }
+  });
+
+  // Kept fields that are one name to SQL among themselves (a JSONL row with title and Title, a CSV
+  // input with columns id and ID): the later one moves up its chain, and the header reads back.
+  it.each([
+    [
+      ['title', 'Title'],
+      ['input_title', 'input_input_Title'],
+    ],
+    [
+      ['url', 'Url', 'URL'],
+      ['url', 'input_Url', 'input_input_URL'],
+    ],
+    [
+      ['id', 'ID'],
+      ['input_id', 'input_input_ID'],
+    ],
+    [
+      ['Prompt', 'prompt'],
+      ['input_Prompt', 'input_input_prompt'],
+    ],
+    // Sitting in another case on an earlier field's name moves a field too, so that the header of
+    // url,Url (url,input_Url) stands for those fields only.
+    [
+      ['url', 'input_Url'],
+      ['url', 'input_input_Url'],
+    ],
+    [
+      ['url', 'Url', 'input_url'],
+      ['url', 'input_Url', 'input_input_url'],
+    ],
+    // One case on a chain: named as each alone.
+    [
+      ['url', 'input_url'],
+      ['url', 'input_url'],
+    ],
+  ])('fields one name to SQL among themselves: %j → %j, unique to SQL, read back', (fields, columns) => {
+    expect(keptColumnNames(fields, reserved)).toEqual(columns);
+    expect(sqlUnique([...columns, ...reserved])).toBe(true);
+    expect(keptFieldsOf(columns, reserved)).toEqual(fields);
+    // A whole header (title no result column there): unique to SQL, read back as named now.
+    const header = csvHeaderColumns({ escapeFormulas: false, keptFields: fields });
+    expect(sqlUnique(header)).toBe(true);
+    expect(csvHeaderShape(header)).toMatchObject({ caseSensitiveNames: false, keptFields: fields });
+  });
+
+  it('any order of fields in any case on one chain, beside any reserved names: unique to SQL and read back', () => {
+    const names = ['x', 'X', 'input_x', 'input_X', 'Input_x', 'input_input_X', 'INPUT_input_x'];
+    const orders = function* (from: readonly string[], n: number): Generator<string[]> {
+      if (n === 0) yield [];
+      else for (const [i, name] of from.entries()) for (const rest of orders(from.toSpliced(i, 1), n - 1)) yield [name, ...rest];
+    };
+    const chain = ['x', 'input_x', 'input_input_x', 'input_input_input_x'];
+    for (let bits = 0; bits < 2 ** chain.length; bits++) {
+      const reservedHere = new Set([...chain.filter((_, i) => bits & (1 << i)), 'id']);
+      for (let n = 0; n <= 4; n++) {
+        for (const fields of orders(names, n)) {
+          const columns = keptColumnNames(fields, reservedHere);
+          expect(sqlUnique([...columns, ...reservedHere]), `${fields} with ${[...reservedHere]}`).toBe(true);
+          expect(keptFieldsOf(columns, reservedHere)).toEqual(fields);
+        }
+      }
+    }
+  });
+
+  it('a header written before kept fields were apart from each other in case (title beside Title) reads back as written', () => {
+    const header = [...CSV_COLUMNS, 'title', 'Title', 'input_ID'];
+    const shape = csvHeaderShape(header)!;
+    expect(shape).toMatchObject({ caseSensitiveNames: true, keptFields: ['title', 'Title', 'input_ID'] });
+    expect(csvHeaderColumns(layoutOfHeader(shape, false))).toEqual(header);
   });
 
   it('a header written before case counted (a kept ID beside id) reads back as written and is continued that way', () => {

@@ -28,6 +28,15 @@ describe('outputColumns', () => {
     // As an older llm-batch named them, to continue a file it wrote.
     expect(outputColumns({ properties: { ID: {}, Prompt: {} } }, CSV_COLUMNS, { caseSensitive: true }).map((c) => c.column)).toEqual(['ID', 'Prompt']);
   });
+  it('properties one name to SQL among themselves: the later is prefixed (title, Title → title, output_Title)', () => {
+    const cols = outputColumns({ properties: { title: {}, Title: {}, output_title: {}, TITLE: {} } }, CSV_COLUMNS);
+    expect(cols.map((c) => c.column)).toEqual(['title', 'output_output_Title', 'output_title', 'output_output_output_TITLE']);
+    const keys = [...CSV_COLUMNS, ...cols.map((c) => c.column)].map((name) => name.toLowerCase());
+    expect(new Set(keys).size).toBe(keys.length);
+    // As an older llm-batch named them, to continue a file it wrote.
+    const before = outputColumns({ properties: { title: {}, Title: {} } }, CSV_COLUMNS, { caseSensitive: true });
+    expect(before.map((c) => c.column)).toEqual(['title', 'Title']);
+  });
   it('a root without properties gets one output column', () => {
     expect(outputColumns({ type: 'array' }, CSV_COLUMNS)).toEqual([{ property: '', column: 'output', whole: true }]);
   });
