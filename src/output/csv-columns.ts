@@ -129,7 +129,8 @@ export function rowToCsvRecord(
     const value = row[column];
     cells.push(value === undefined ? '' : JSON.stringify(value));
   }
-  for (const field of keptFields) cells.push(keptCell(row.input?.[field]));
+  // Own fields only: a row without a kept `__proto__` or `constructor` would otherwise show Object's.
+  for (const field of keptFields) cells.push(keptCell(row.input && Object.hasOwn(row.input, field) ? row.input[field] : undefined));
   return escapeFormulas ? cells.map(escapeCell) : cells;
 }
 

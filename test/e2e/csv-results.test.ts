@@ -264,3 +264,18 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     }
   });
 });
+
+describe('kept fields named like what every object inherits', () => {
+  it('--keep-fields __proto__,constructor,toString: a row without them has empty cells, not Object’s {}; a row with them, its values', async () => {
+    const input = path.join(ctx.dir, 'proto.jsonl');
+    fs.writeFileSync(input, '{"prompt":"a","__proto__":{"k":1},"constructor":"c1","toString":2}\n{"prompt":"b"}\n');
+    const out = path.join(ctx.dir, 'proto.csv');
+    const r = await runCli([input, '--base-url', ctx.server.url, '-o', out, '--keep-fields', '__proto__,constructor,toString', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...rows] = table(out);
+    expect(header!.slice(-3)).toEqual(['__proto__', 'constructor', 'toString']);
+    const kept = new Map(rows.map((row) => [row[header!.indexOf('prompt')], row.slice(-3)]));
+    expect(kept.get('a')).toEqual(['{"k":1}', 'c1', '2']);
+    expect(kept.get('b')).toEqual(['', '', '']);
+  });
+});
