@@ -1,3 +1,4 @@
+import { putEntry } from '../structured/put-entry.js';
 import type { Info } from 'csv-parse';
 import { Readable, pipeline } from 'node:stream';
 import { RunError } from '../errors.js';
@@ -100,12 +101,13 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
   const errorType = opt('error_type');
   let output: Record<string, unknown> | null = null;
   if (fieldColumns) {
-    for (const key of fieldColumns) (output ??= {})[key] = unescapeCell(record[key] ?? '');
+    // As data: a field column named `__proto__` (merged or compacted `--json` answers) is a field.
+    for (const key of fieldColumns) putEntry((output ??= {}), key, unescapeCell((Object.hasOwn(record, key) ? record[key] : undefined) ?? ''));
     if (output && fieldColumns.length === 1 && fieldColumns[0] === 'output') output = wholeOutput(output, cell('response')) ?? output;
   } else {
     for (const [key, raw] of Object.entries(record)) {
       if (KNOWN_CSV.has(key)) continue;
-      (output ??= {})[key] = unescapeCell(raw);
+      putEntry((output ??= {}), key, unescapeCell(raw));
     }
   }
   const response = cell('response');

@@ -23,3 +23,16 @@ describe("a report of a CSV's one `output` column", () => {
     expect(reportRowFromCsv(row('', 'not json', 'invalid_output'), ['output']).output).toEqual({ output: '' });
   });
 });
+
+describe('a report of CSV field columns named like Object.prototype', () => {
+  it('keeps a `__proto__` column as a field, named or found, and reads no inherited cell', () => {
+    const record = JSON.parse('{"id":"a","prompt":"p","response":"{}","error_type":"","__proto__":"v"}') as Record<string, string>;
+    for (const fields of [['__proto__', 'constructor'], undefined]) {
+      const output = reportRowFromCsv(record, fields).output!;
+      expect(Object.hasOwn(output, '__proto__'), String(fields)).toBe(true);
+      expect(Object.getOwnPropertyDescriptor(output, '__proto__')?.value).toBe('v');
+      expect(Object.getPrototypeOf(output)).toBe(Object.prototype);
+    }
+    expect(reportRowFromCsv(record, ['constructor']).output).toEqual({ constructor: '' });
+  });
+});
