@@ -1,6 +1,6 @@
 import type { CliConfig } from './config.js';
 import { proxyNamedFor } from './proxy-env.js';
-import { NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING } from '../schedule/circuit-breaker.js';
+import { GONE_MS, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING, STOPPED_CONNECTING } from '../schedule/circuit-breaker.js';
 
 /**
  * The one line shown when the circuit breaker stopped the run: what the first requests met, and
@@ -10,10 +10,17 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
   const code = message.slice(0, message.indexOf(':'));
   const detail = message.slice(message.indexOf(':') + 1).trim();
   if (code === STOPPED_ANSWERING) {
-    const where = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+    const where = endpointUrl(config);
     return (
       `no request has had any response for ${SILENCE_MS / 60_000} minutes (every attempt timed out without response headers: ${detail}), so the run stopped rather than retry every prompt: ` +
       `${viaProxy ? `the proxy for ${where}` : where} answered earlier and went silent: is the server (or the proxy's backend) still up? Answered rows are kept`
+    );
+  }
+  if (code === STOPPED_CONNECTING) {
+    const where = endpointUrl(config);
+    return (
+      `every connection has been refused for ${GONE_MS / 1000} s, a retry included (${detail}), so the run stopped rather than fail every prompt: ` +
+      `${viaProxy ? `the proxy for ${where}` : where} answered earlier and went away: did the server stop, or is it restarting? Answered rows are kept`
     );
   }
   const why = code === NO_RESPONSE ? noResponse(detail, config, viaProxy) : endpointTrouble(code, config, viaProxy);
@@ -26,7 +33,7 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
  * idle timeout's `(--idle-timeout)`, or `--timeout` when that is the shorter.
  */
 function noResponse(detail: string, config: CliConfig, viaProxy: boolean): string {
-  const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+  const url = endpointUrl(config);
   const deadline = /--timeout\b/.test(detail) ? '--timeout' : '--idle-timeout';
   return (
     `${viaProxy ? `the proxy for ${url}` : url} accepts connections but sent no response, a retry included (${detail}): ` +
@@ -36,7 +43,7 @@ function noResponse(detail: string, config: CliConfig, viaProxy: boolean): strin
 
 /** What an endpoint-level failure `code` most likely means, naming the setting to check (--base-url, a proxy variable). */
 export function endpointTrouble(code: string, config: CliConfig, viaProxy: boolean): string {
-  const url = config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock';
+  const url = endpointUrl(config);
   const where = viaProxy ? `the proxy for ${url}` : url;
   // Through a proxy, connecting, resolving and routing are to the proxy: its variable is to check.
   const proxy = viaProxy ? proxyTrouble(code, url) : undefined;
@@ -82,3 +89,6 @@ function proxyTrouble(code: string, url: string): string | undefined {
       return undefined;
   }
 }
+
+/** The server a run asks, as the diagnoses name it. */
+const endpointUrl = (config: CliConfig): string => (config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock');

@@ -31,11 +31,24 @@ export const STOPPED_ANSWERING = 'stopped_answering';
 /** How long every attempt may end with no response at all before the run stops, whatever came before. */
 export const SILENCE_MS = 10 * 60_000;
 
+/** Failures that say nothing is there now: a server that answered before has stopped (or restarts). */
+const GONE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** The code returned when a server that answered before has refused every connection for GONE_MS. */
+export const STOPPED_CONNECTING = 'stopped_connecting';
+/**
+ * How long every attempt may be refused, a retry included, before the run stops. Refusals are
+ * instant and a prompt spends its retries in about two seconds: waiting longer would only turn
+ * more prompts into failed rows, where a stop leaves them to `--resume`.
+ */
+export const GONE_MS = 1000;
+
 /** What the breaker needs of a failed attempt. */
 export interface BreakerFailure {
   readonly code?: string;
   /** A timeout before any response headers came: the endpoint took the request and said nothing. */
   readonly noResponse?: boolean;
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
 }
 
 /**
@@ -46,7 +59,9 @@ export interface BreakerFailure {
  * Timeouts with no response at all (a black-holed port, a proxy whose backend is gone) count too,
  * but only once a retry has also timed out: a first wave that times out together may be a model
  * still loading. And a server that answered before, then goes silent, stops the run once every
- * attempt for SILENCE_MS got no response: a slow server that answers now and then never does.
+ * attempt for SILENCE_MS got no response: a slow server that answers now and then never does; or
+ * goes away (a local server that crashed: connections refused), once every attempt for GONE_MS,
+ * a retry among them, was refused.
  */
 export class CircuitBreaker {
   private armed = true;
@@ -56,11 +71,14 @@ export class CircuitBreaker {
   /** The current unbroken run of attempts that got no response: since when, and how many. */
   private silentSince: number | undefined;
   private silentCount = 0;
+  /** The current unbroken run of refused connections after a success: since when, how many, a retry among them. */
+  private gone: { since: number; count: number; retried: boolean } | undefined;
 
   onSuccess(): void {
     this.armed = false;
     this.silentSince = undefined;
     this.silentCount = 0;
+    this.gone = undefined;
   }
 
   /**
@@ -78,7 +96,7 @@ export class CircuitBreaker {
       this.silentSince = undefined;
       this.silentCount = 0;
     }
-    if (!this.armed) return undefined;
+    if (!this.armed) return this.goneFor(failure, attempt, now);
     if (code === undefined || !(code === NO_RESPONSE || ENDPOINT_CODES.has(code)) || (this.seen !== undefined && code !== this.seen)) {
       // A different failure: the endpoint answers in more than one way, so it is not simply unusable.
       this.armed = false;
@@ -89,5 +107,18 @@ export class CircuitBreaker {
     ++this.count;
     if (code === NO_RESPONSE && !this.retried) return undefined;
     return this.count >= BREAKER_THRESHOLD ? code : undefined;
+  }
+
+  /** After a success: STOPPED_CONNECTING once the server has refused every connection for GONE_MS. */
+  private goneFor(failure: BreakerFailure, attempt: number, now: number): string | undefined {
+    if (failure.code !== undefined && GONE_CODES.has(failure.code)) {
+      const gone = (this.gone ??= { since: now, count: 0, retried: false });
+      gone.count++;
+      if (attempt > 1) gone.retried = true;
+      return gone.count >= BREAKER_THRESHOLD && gone.retried && now - gone.since >= GONE_MS ? STOPPED_CONNECTING : undefined;
+    }
+    // An answer of any kind: the server is there. (A reset or a timeout says nothing either way.)
+    if (failure.status !== undefined) this.gone = undefined;
+    return undefined;
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { parseJsonl } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 import type { ResultRow } from '../../src/types.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-silent-endpoint-');
@@ -54,5 +55,31 @@ describe('a server that never answers', () => {
     expect(rows).toHaveLength(12);
     expect(rows.filter((row) => row.error === null)).toHaveLength(4);
     expect(rows.filter((row) => row.error?.type === 'timeout')).toHaveLength(8);
+  });
+});
+
+describe('a server that answered, then went away', () => {
+  it('connections refused mid-run: exit 4 with a diagnosis, the rest not run, not every prompt failed 4 times', async () => {
+    const { run, server } = await fresh({ latencyMs: 20 });
+    const input = writeFile('gone.txt', prompts(200, 'gone').join('\n') + '\n');
+    const out = path.join(dir, 'gone.jsonl');
+    const summary = path.join(dir, 'gone-summary.json');
+    const running = run([input, '-o', out, '--no-cache', '-c', '4', '-q', '--summary-json', summary]);
+    // As a local server that crashed: what was in flight is cut, and nothing listens any more.
+    await until(() => server.requests.length >= 20, 'the first answers');
+    await server.close();
+    const r = await running;
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(
+      /every connection has been refused for 1 s, a retry included \(.*ECONNREFUSED.*\), so the run stopped rather than fail every prompt: http:\/\/127\.0\.0\.1:\d+\/v1 answered earlier and went away/,
+    );
+    expect(r.stderr).toMatch(/to finish the rest, run: .*--resume/);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    const { ok, failed, notRun } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { ok: number; failed: number; notRun: number };
+    expect(ok).toBeGreaterThanOrEqual(15);
+    expect(ok + failed).toBe(rows.length);
+    // A prompt whose retries ran out within the second may have its failed row; the rest wait for --resume.
+    expect(failed).toBeLessThan(20);
+    expect(notRun).toBeGreaterThan(150);
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AttemptError } from '../../src/provider/completion.js';
-import { BREAKER_THRESHOLD, CircuitBreaker, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING } from '../../src/schedule/circuit-breaker.js';
+import {
+  BREAKER_THRESHOLD,
+  CircuitBreaker,
+  GONE_MS,
+  NO_RESPONSE,
+  SILENCE_MS,
+  STOPPED_ANSWERING,
+  STOPPED_CONNECTING,
+} from '../../src/schedule/circuit-breaker.js';
 
 const fail = (code?: string) => new AttemptError('connection', 'x', code === undefined ? {} : { code }).info;
 
@@ -70,6 +78,41 @@ describe('CircuitBreaker', () => {
       const breaker = new CircuitBreaker();
       for (let t = 0; t < SILENCE_MS; t += MIN) expect(breaker.onFailure(silent, 1, t)).toBeUndefined();
       expect(breaker.onFailure(silent, 1, SILENCE_MS)).toBe(NO_RESPONSE);
+    });
+  });
+
+  describe('a server that answered, then refuses connections (it crashed, or restarts)', () => {
+    const refused = (code = 'ECONNREFUSED') => ({ code });
+
+    it.each(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'])('%s for GONE_MS, a retry among them: stopped', (code) => {
+      const breaker = new CircuitBreaker();
+      breaker.onSuccess();
+      expect(breaker.onFailure(refused(code), 1, 0)).toBeUndefined();
+      expect(breaker.onFailure(refused(code), 2, 300)).toBeUndefined();
+      expect(breaker.onFailure(refused(code), 1, GONE_MS - 1)).toBeUndefined();
+      expect(breaker.onFailure(refused(code), 1, GONE_MS)).toBe(STOPPED_CONNECTING);
+    });
+
+    it('a wave of first attempts refused at once is not enough: a retry must be refused too', () => {
+      const breaker = new CircuitBreaker();
+      breaker.onSuccess();
+      for (let t = 0; t <= 3 * GONE_MS; t += 100) expect(breaker.onFailure(refused(), 1, t)).toBeUndefined();
+      expect(breaker.onFailure(refused(), 2, 3 * GONE_MS)).toBe(STOPPED_CONNECTING);
+    });
+
+    it('an answer in between (a success, a 500) starts again; a reset or a timeout does not', () => {
+      const breaker = new CircuitBreaker();
+      breaker.onSuccess();
+      expect(breaker.onFailure(refused(), 2, 0)).toBeUndefined();
+      expect(breaker.onFailure(refused(), 2, 500)).toBeUndefined();
+      breaker.onSuccess();
+      expect(breaker.onFailure(refused(), 2, 600)).toBeUndefined();
+      expect(breaker.onFailure({ status: 500 }, 2, 700)).toBeUndefined();
+      expect(breaker.onFailure(refused(), 2, 800)).toBeUndefined();
+      expect(breaker.onFailure({ code: 'ECONNRESET' }, 2, 900)).toBeUndefined();
+      expect(breaker.onFailure({ noResponse: true }, 2, 1000)).toBeUndefined();
+      expect(breaker.onFailure(refused(), 2, 1700)).toBeUndefined();
+      expect(breaker.onFailure(refused(), 2, 800 + GONE_MS)).toBe(STOPPED_CONNECTING);
     });
   });
 });
