@@ -6,7 +6,7 @@ import { AttemptError, type CompletionRequest, type CompletionResult } from '../
 import { toCompletionRequest } from '../provider/request-body.js';
 import { withDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
-import { readRateLimitHeaders, readRetryAfter, type RetryAfter } from '../schedule/rate-headers.js';
+import { readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
@@ -570,7 +570,7 @@ class Engine {
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */
-  answered(run: RecordRun, result: CompletionResult): AttemptOutcome | undefined {
+  answered(run: RecordRun, result: CompletionResult): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
     const { o } = this;
     const { request } = run;
     try {
@@ -597,7 +597,13 @@ class Engine {
   }
 
   /** The attempt's failure, typed; it may stop the run before the slot goes to the next prompt. */
-  failed(run: RecordRun, err: unknown): AttemptOutcome | undefined {
+  failed(run: RecordRun, err: unknown, estimated = false): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
+    // A 429 that announces the server's token limit may say this request can never fit it: judged
+    // by the token estimator, loaded first when nothing has yet (no limit was known when it was sent).
+    if (!estimated && !this.estimator && err instanceof AttemptError && err.type === 'rate_limit' && announcedTokenLimit(err) !== undefined) {
+      const again = () => this.failed(run, err, true);
+      return this.loadEstimator().then(again, again);
+    }
     const { o } = this;
     const { request, attempt, ticket } = run;
     try {
@@ -622,14 +628,34 @@ class Engine {
       const retryAfter = headers ? readRetryAfter(headers) : undefined;
       if (error.type === 'rate_limit') {
         o.stats.rateLimited++;
+        const rateHeaders = headers ? readRateLimitHeaders(headers) : undefined;
+        const tooLarge = this.tooLargeForLimit(run, rateHeaders);
+        if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
         // Inside the slot, before the next request goes: the whole queue slows at once.
-        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: headers ? readRateLimitHeaders(headers) : undefined, model: request.model });
+        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: rateHeaders, model: request.model });
         this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
       return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow() };
     } finally {
       o.stats.inFlight--;
     }
+  }
+
+  /**
+   * A 429 "Request too large": the request needs more tokens than the minute's limit its headers
+   * announce, so it would be refused however long it waited. Its row's error, the limit learned
+   * (later prompts that large are not sent), and no pause for anyone: the server's retry-after (60 s
+   * here) held the whole queue, only to refuse it again.
+   */
+  private tooLargeForLimit(run: RecordRun, headers: RateLimitHeaders | undefined): AttemptError | undefined {
+    const { request } = run;
+    const perMinute = headers?.limitTokens;
+    if (!headers || !perMinute || !this.estimator) return undefined;
+    const known = this.estimator(request) + (request.max_tokens ?? 0);
+    if (known <= perMinute) return undefined;
+    this.governor.onTooLarge(headers, request.model);
+    const limit = this.governor.tokenLimit(request.model) ?? { perMinute, source: 'server' };
+    return located(run.record, tooLargeForTpm(known, request, limit, { named: run.record.params.model !== undefined, sentBefore: true }));
   }
 
   /** Loads the prompt-token estimator, once, when the first request is priced in tokens. */
@@ -791,6 +817,11 @@ function tooLargeForTpm(
       ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
       : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
   return `${how.sentBefore ? 'not sent again' : 'never sent'}${how.named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
+}
+
+/** The tokens a minute a 429's headers announce, if any. */
+function announcedTokenLimit(error: AttemptError): number | undefined {
+  return error.info.headers ? readRateLimitHeaders(error.info.headers).limitTokens : undefined;
 }
 
 /** A record's own problem, named as a bad input record is (`file:line: …`): the stderr line says which one it is. */

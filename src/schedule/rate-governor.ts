@@ -257,6 +257,15 @@ export class RateGovernor {
     return this.pausedUntil > now ? this.pausedUntil - now : undefined;
   }
 
+  /**
+   * A 429 for one request larger than a minute's tokens ("Request too large"): no sign of the pace,
+   * so no pause and nothing for the adaptive rate; its headers still tell the limits.
+   */
+  onTooLarge(headers: RateLimitHeaders, model?: string): void {
+    this.learn(headers, this.clock.now(), model);
+    this.poke();
+  }
+
   /** A 429 (not quota). Cuts the rate for everyone and honours the server's wait. */
   onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders; model?: string }): void {
     const now = this.clock.now();

@@ -82,4 +82,22 @@ describe('a request larger than a minute of tokens', () => {
     expect(rows[1]!.error!.message).toMatch(/more than the server's limit of 6000 tokens a minute \(x-ratelimit-limit-tokens\) allows/);
     expect(server.requests.filter((q) => q.status === 200).map((q) => q.body.messages.at(-1).content)).toEqual(['short one', 'short two']);
   });
+
+  it('sent first, before any limit was known: its 429 is its row at once, and nobody waits its retry-after', async () => {
+    // 5,000 tokens a minute: the mock refuses the big prompt with retry-after-ms of a whole minute.
+    const server = await startMockServer({ rateLimit: { tokens: 5000, windowMs: 60_000 } });
+    servers.push(server);
+    const file = writePrompts(tmp.dir, 'first.txt', [`${BIG} ${BIG}`, 'short one', 'short two']);
+    const r = await runCli([file, '--base-url', server.url, '-q', '-c', '1', '--order', 'input', '--max-tokens', '10', '--no-cache'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    const rows = parseJsonl<ResultRow>(r.stdout);
+    expect(rows.map((row) => row.error?.type ?? 'ok')).toEqual(['input', 'ok', 'ok']);
+    expect(rows[0]).toMatchObject({ attempts: 1 });
+    expect(rows[0]!.error!.message).toMatch(/first\.txt:1: not sent again: .* more than the server's limit of 5000 tokens a minute/);
+    const [refused, ...rest] = server.requests;
+    expect(refused!.status).toBe(429);
+    expect(rest.map((q) => q.status)).toEqual([200, 200]);
+    // Sent as soon as the refusal came, not after its minute.
+    expect(rest[0]!.t - refused!.t).toBeLessThan(10_000);
+  });
 });
