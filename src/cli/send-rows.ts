@@ -105,19 +105,23 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     usage.add(row);
     modelTally?.add(row);
   };
+  // A row that never reached the output (its write failed, or the output failed before its turn):
+  // the counts are the rows the output holds, the row is among those not run. Its tokens stay, paid for.
+  const unwritten = (row: ResultRow) => {
+    uncountRow(stats, row);
+    modelTally?.uncount(row);
+  };
   const rows = runBatchGroups(records, {
     ...engineOptions(config, { complete, stats, signals, onEvent, structured: structured?.structured, cache: cache?.cache, budget }),
     concurrency: fd.concurrency,
     onRow,
+    onDropped: unwritten,
   });
   const keptSoFar = () => target.pending !== undefined && !target.pending.replaced;
   phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel }, stats);
   phase.sending = true;
-  let { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (unwritten) => {
-    for (const row of unwritten) {
-      uncountRow(stats, row);
-      modelTally?.uncount(row);
-    }
+  let { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (rows) => {
+    for (const row of rows) unwritten(row);
   }).catch((err: unknown) => {
     // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
     throw withResumeCommand(err, resumeHint(config, keptSoFar()));

@@ -21,7 +21,7 @@ export async function writeRows(
   groups: AsyncGenerator<ResultRow[], BatchOutcome, undefined>,
   writer: RowWriter,
   reporter: Reporter,
-  /** Rows built (and counted) whose write failed: they are not in the output. */
+  /** Rows built (and counted) whose write failed or the reader left before: they are not in the output. */
   onUnwritten?: (rows: readonly ResultRow[]) => void,
 ): Promise<WrittenRows> {
   let step = await groups.next();
@@ -63,7 +63,7 @@ export async function writeRows(
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});
-    if (err instanceof OutputWriteError) onUnwritten?.(group.slice(written));
+    if (err instanceof OutputWriteError || err instanceof OutputClosedError) onUnwritten?.(group.slice(written));
     if (err instanceof OutputClosedError) return { outcome: { stopped: 'output_closed', message: err.message }, notFound };
     if (err instanceof OutputWriteError) return { outcome: { stopped: 'output_failed', message: err.message }, notFound };
     throw err;

@@ -56,6 +56,12 @@ export interface BatchOptions {
    * was paid for is tallied here, whether or not its row was written.
    */
   readonly onRow?: (row: ResultRow) => void;
+  /**
+   * A row onRow saw that the consumer will never take: it stopped early (the output failed, stdout's
+   * reader left) while the row waited its turn, or the row was made after. `stats` still counts it;
+   * a caller whose counts must be the rows it wrote takes it back out here (see uncountRow).
+   */
+  readonly onDropped?: (row: ResultRow) => void;
   /** Answers already bought: a hit becomes a row with no request (`cached: true`). */
   readonly cache?: AnswerCache;
   /** A spending cap: every request's worst case is reserved before it is sent (`--max-cost`). */
@@ -87,6 +93,7 @@ type OptionalOptions =
   | 'abortSignal'
   | 'onEvent'
   | 'onRow'
+  | 'onDropped'
   | 'extraBody'
   | 'structured'
   | 'cache'

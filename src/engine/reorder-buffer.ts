@@ -33,4 +33,11 @@ export class ReorderBuffer {
       }
     }
   }
+
+  /** Empties the buffer, whatever the order: the rows of a run whose consumer stopped early. */
+  takeAll(): ResultRow[] {
+    const rows = [...this.done.values()].filter((row) => row !== null);
+    this.done.clear();
+    return rows;
+  }
 }

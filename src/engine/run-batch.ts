@@ -119,6 +119,8 @@ class Engine {
   /** Where finished records wait for the consumer, and the pull's state (set by `run`). */
   private buffer!: ReorderBuffer;
   private pull!: PullState;
+  /** The consumer is gone (the run ended, or it stopped early): rows made from now on are dropped. */
+  private closed = false;
   /** Removes our listeners from the caller's signals, which may outlive the run. */
   private readonly unlink: Array<() => void> = [];
 
@@ -222,9 +224,12 @@ class Engine {
       return this.stopped;
     } finally {
       // The consumer stopped early (or threw): let nothing run on in the background.
+      this.closed = true;
       this.abort.abort(new Error('run closed'));
       this.queue.clear();
       for (const off of this.unlink.splice(0)) off();
+      // Rows it will never take: those waiting behind an earlier one (input order) or made meanwhile.
+      for (const row of buffer.takeAll()) this.drop(row);
     }
   }
 
@@ -251,8 +256,22 @@ class Engine {
         this.fail(err);
       }
     }
+    // An answer that came in as the run closed (its request was already answered): paid, never handed out.
+    if (this.closed) {
+      if (row) this.drop(row);
+      return;
+    }
     this.buffer.put(seq, row);
     this.changes.notify();
+  }
+
+  /** A row the consumer will never take, told to the caller; never throws (the run may be over). */
+  private drop(row: ResultRow): void {
+    try {
+      this.o.onDropped?.(row);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** Lets duplicates of a claimed prompt go on: its answer is stored, or it will not come. */

@@ -153,6 +153,32 @@ describe('an output that fills up mid-run', () => {
     },
   );
 
+  it('live, --order input: rows finished behind a slower one when the output failed are not counted, but among notRun', async () => {
+    const prompts = PROMPTS.slice(0, 40);
+    writePrompts(ctx.dir, 'p.txt', prompts);
+    // The first 30 rows go out together once prompts[0] is answered (~120 KB over the 32 KB cap);
+    // those after prompts[30], held until the end, wait behind it: the failed output drops them unwritten.
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => (release = resolve));
+    const never = new Promise<void>(() => {});
+    ctx.server.options.hold = ({ prompt }) => (prompt === prompts[0] ? first : prompt === prompts[30] ? never : undefined);
+    try {
+      const running = shell(`llm-batch p.txt --base-url ${ctx.server.url} --no-cache -c 4 --order input -o out.jsonl --summary-json s.json -q`, CAP_BLOCKS);
+      // Every prompt asked: with two slots held, those after prompts[30] but the last two in flight are answered.
+      await until(() => ctx.server.requests.length >= prompts.length, 'every prompt asked');
+      release();
+      const r = await running;
+      expect(r.code, r.stderr).toBe(2);
+    } finally {
+      release();
+      delete ctx.server.options.hold;
+    }
+    const written = wholeRows('out.jsonl');
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBeLessThan(30);
+    expect(summaryOf('s.json')).toMatchObject({ stopped: 'output_failed', ok: written.length, failed: 0, notRun: prompts.length - written.length });
+  });
+
   it('live, --report of a text output: the copy of the rows filling up first counts none of the group as written', async () => {
     const prompts = PROMPTS.slice(0, 40);
     writePrompts(ctx.dir, 'p.txt', prompts);
