@@ -17,7 +17,7 @@ export interface RowWriter {
    * Writes one whole row. File writers do it with one synchronous append before this returns, so
    * the row is in the file even if the caller never awaits and the process is SIGKILLed right after;
    * a kill during the write can leave at most one torn last line. Stream writers resolve once the
-   * stream has accepted the data (after 'drain' when it signalled backpressure).
+   * stream has written the data (its write callback; also 'drain' when it signalled backpressure).
    * After a failed write the writer refuses further rows; a file writer first cuts the file back
    * to where it ended before that write (only if that fails is a torn last line left).
    */
@@ -227,8 +227,9 @@ export interface StreamWriterOptions {
  * Writes rows to a stream (stdout). Each row is one `stream.write` call, so concurrent callers never
  * interleave within a row. The CSV header goes out with the first row, or on close when there were
  * no rows. Stream errors reject the pending and later writes with RunError('output'); EPIPE (the
- * reader went away) with OutputClosedError. One that comes after the last write was accepted (an
- * asynchronous stream reports it later) rejects close(): a row in a buffer is not a row written.
+ * reader went away) with OutputClosedError. A write resolves once the stream has written it, so
+ * a failure reported later (an asynchronous stream) rejects the write it belongs to; one that comes
+ * after every write resolved (a flush at close) rejects close(): a row in a buffer is not a row written.
  */
 // Long by choice: write() and close() share the header, drain, failure and closed state it holds.
 export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout = PLAIN_CSV, opts: StreamWriterOptions = {}): RowWriter {
@@ -273,10 +274,25 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
     return drain;
   };
 
-  const send = async (data: string): Promise<void> => {
-    if (failure) throw failure;
-    if (!stream.write(data)) await waitForDrain();
-    if (failure) throw failure;
+  /**
+   * Settled by the write's callback, not by write() returning true: an fs.WriteStream (-o /dev/full)
+   * takes the data at once and fails it later, and a row in its buffer is not a row written. After
+   * backpressure also by 'drain' (a terminal's screened stream calls back once it has handed the text on).
+   */
+  const send = (data: string): Promise<void> => {
+    if (failure) return Promise.reject(failure);
+    let flowing = true;
+    const written = new Promise<void>((resolve, reject) => {
+      flowing = stream.write(data, (err?: Error | null) => {
+        if (err) onError(err);
+        if (failure) reject(failure);
+        else resolve();
+      });
+    });
+    if (flowing) return written;
+    return Promise.all([written, waitForDrain()]).then(() => {
+      if (failure) throw failure;
+    });
   };
 
   const sendEncoded = (rows: readonly ResultRow[]): Promise<void> => {

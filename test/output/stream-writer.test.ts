@@ -143,20 +143,29 @@ describe('streamWriter', () => {
       },
     });
 
-  it('close() rejects with the failure that came after the last write was accepted', async () => {
+  it('a failure reported after the stream took the data (an fs.WriteStream on /dev/full) rejects that write, and close()', async () => {
     const stream = failingLater('ENOSPC');
     const w = streamWriter(stream, 'jsonl');
-    await w.write(okRow('a', 'x'));
-    await new Promise((r) => stream.once('error', r));
-    const err = await w.close().catch((e: unknown) => e);
+    const err = await w.write(okRow('a', 'x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunError);
     expect((err as RunError).message).toBe('Cannot write output: write ENOSPC');
+    await expect(w.close()).rejects.toBe(err);
   });
 
+  /** Writes every row, then fails as it is ended (the last of its data flushed). */
+  const failingAtEnd = () =>
+    new Writable({
+      write(_chunk, _enc, cb) {
+        cb();
+      },
+      final(cb) {
+        setImmediate(() => cb(Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' })));
+      },
+    });
+
   it('{ end: true }: close() ends the stream, waits until it has closed, and rejects if flushing failed', async () => {
-    const stream = failingLater('ENOSPC');
+    const stream = failingAtEnd();
     const w = streamWriter(stream, 'jsonl', undefined, { end: true });
-    // Accepted into the buffer: the failure is still to come when close() is called.
     await w.write(okRow('a', 'x'));
     const err = await w.close().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunError);
