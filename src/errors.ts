@@ -68,6 +68,18 @@ export class OutputWriteError extends RunError {
   }
 }
 
+/**
+ * The run's hard stop (a second Ctrl-C, the grace period's end) gave up on rows a stream had not
+ * written: its reader is there but does not read (`| less` not scrolled, a consumer that hangs). The
+ * run ends as interrupted, without waiting for that reader; those rows are among those not run.
+ */
+export class OutputAbandonedError extends RunError {
+  override readonly name = 'OutputAbandonedError';
+  constructor() {
+    super('interrupted: the reader of the output was not reading, its last rows were given up', 'output', ExitCode.interrupted);
+  }
+}
+
 /** Thrown by readers for input that cannot be read at all (as opposed to one bad record). */
 export class InputError extends RunError {
   override readonly name = 'InputError';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode, InputError, OutputClosedError, OutputWriteError, RunError, UsageError } from '../src/errors.js';
+import { ExitCode, InputError, OutputAbandonedError, OutputClosedError, OutputWriteError, RunError, UsageError } from '../src/errors.js';
 import { BadResultLineError } from '../src/output/index.js';
 
 describe('run-level errors', () => {
@@ -10,6 +10,7 @@ describe('run-level errors', () => {
     ['InputError', new InputError('cannot read in.txt'), 'input', ExitCode.usage],
     ['OutputWriteError', new OutputWriteError('Cannot write output: ENOSPC'), 'output', ExitCode.usage],
     ['OutputClosedError', new OutputClosedError(), 'output', ExitCode.outputClosed],
+    ['OutputAbandonedError', new OutputAbandonedError(), 'output', ExitCode.interrupted],
     ['BadResultLineError', new BadResultLineError('out.jsonl', 3, 'invalid JSON'), 'resume', ExitCode.usage],
     ['RunError', new RunError('quota exhausted', 'quota'), 'quota', ExitCode.stoppedEarly],
     ['RunError', new RunError('unreachable', 'unreachable'), 'unreachable', ExitCode.unreachable],

@@ -100,6 +100,7 @@ export function openFifoOutput(file: string, format: OutputFormat, layout: CsvLa
       write: (row) => (opened ? opened.write(row) : notOpen()),
       writeMany: (rows) => (opened ? writeEach(opened, rows) : notOpen()),
       close: () => opened?.close() ?? Promise.resolve(),
+      stopWaiting: () => opened?.stopWaiting?.(),
     },
     async waitForReader(stop, say) {
       const fd = await waitForReader({

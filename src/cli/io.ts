@@ -8,6 +8,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Signals to stop on (SIGINT, SIGTERM, SIGHUP); the process in real use. */
   onSignal: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', handler: () => void) => () => void;
+  /**
+   * Lets go of rows stdout holds that its reader never took (a hard stop gave up on them), so that the
+   * process can end: Node's own stdout stays open when destroyed. A caller's own streams need none.
+   */
+  releaseStdout?: () => void;
 }
 
 export function processIo(): CliIo {
@@ -15,6 +20,8 @@ export function processIo(): CliIo {
   // crash with a stack trace: the exit status is a SIGPIPE'd program's, as a run's rows get.
   // A run's row writer listens too, and says more.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // Closed by releaseStdout: this is the write it cancelled (ECANCELED), and the run has said how it ended.
+    if (stdoutReleased) return;
     if (err.code === 'EPIPE') process.exitCode = ExitCode.outputClosed;
     else stdoutFailed(err);
   });
@@ -35,8 +42,17 @@ export function processIo(): CliIo {
       process.on(signal, handler);
       return () => process.off(signal, handler);
     },
+    releaseStdout() {
+      stdoutReleased = true;
+      // A write its reader never took keeps the process alive until that reader reads or leaves, and
+      // destroy() leaves Node's own stdout open: closing its pipe (or terminal) cancels the write.
+      (process.stdout as { _handle?: { close?: () => void } })._handle?.close?.();
+    },
   };
 }
+
+/** Set once releaseStdout has closed stdout: its errors from then on are none of the run's. */
+let stdoutReleased = false;
 
 let stdoutFailure: string | undefined;
 

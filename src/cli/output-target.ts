@@ -113,7 +113,9 @@ export async function openOutputTarget(
   const out = config.output;
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
   // On a terminal the rows are shown safely (see terminalSafeRows); to a file or a pipe they go as they are.
-  if (out.kind === 'stdout') return { writer: streamWriter(terminalSafeRows(io.stdout), out.format, layout), lock: undefined, skip: undefined };
+  if (out.kind === 'stdout') {
+    return { writer: streamWriter(terminalSafeRows(io.stdout), out.format, layout, { release: io.releaseStdout }), lock: undefined, skip: undefined };
+  }
   if (isStreamTarget(out.path)) {
     // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and no rows to read back.
     // A --batch-api run resumes from its OUT.batch.json alone: the batches it has not collected.

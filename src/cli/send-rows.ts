@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
-import { OutputWriteError } from '../errors.js';
+import { OutputAbandonedError, OutputWriteError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import type { Complete } from '../provider/completion.js';
@@ -117,6 +117,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     onRow,
     onDropped: unwritten,
   });
+  // From the hard stop on the output waits for no reader (`| less` not scrolled): what it has not taken is given up.
+  const stopWaiting = () => target.writer.stopWaiting?.();
+  if (signals.abort.aborted) stopWaiting();
+  else signals.abort.addEventListener('abort', stopWaiting, { once: true });
   const keptSoFar = () => target.pending !== undefined && !target.pending.replaced;
   phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel }, stats);
   phase.sending = true;
@@ -133,9 +137,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     (line) => reporter.info(line),
     ranNothing(outcome, stats, shardTally.others),
   ).catch((err: unknown) => {
-    // The last rows failed as they were flushed (-o /dev/full): a stop like one during the run.
-    if (!(err instanceof OutputWriteError)) throw err;
-    outcome = { stopped: 'output_failed', message: err.message };
+    // The last rows failed as they were flushed (-o /dev/full), or the hard stop gave up on them: a stop like one during the run.
+    if (err instanceof OutputAbandonedError) outcome = { stopped: 'interrupted', message: err.message };
+    else if (err instanceof OutputWriteError) outcome = { stopped: 'output_failed', message: err.message };
+    else throw err;
     return keptSoFar();
   });
   // From here the run's own summary says how it ended.

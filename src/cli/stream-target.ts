@@ -39,9 +39,9 @@ export function openStreamOutput(
   file: string,
   format: OutputFormat,
   layout: CsvLayout,
-  own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; releaseStdout?: () => void },
 ): RowWriter {
-  if (STDOUT_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout);
+  if (STDOUT_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout, { release: own.releaseStdout });
   if (STDERR_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
   return openStreamTarget(file, format, layout, own);
 }

@@ -1,5 +1,6 @@
 import type { BatchOutcome } from '../engine/run-batch.js';
-import { OutputClosedError, OutputWriteError } from '../errors.js';
+import type { StopReason } from '../engine/events.js';
+import { OutputAbandonedError, OutputClosedError, OutputWriteError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -11,17 +12,27 @@ export interface WrittenRows {
   notFound: number;
 }
 
+/** The stop an output's failure ends the run with, if it is one. */
+function outputStop(err: unknown): StopReason | undefined {
+  if (err instanceof OutputClosedError) return 'output_closed';
+  if (err instanceof OutputWriteError) return 'output_failed';
+  // The hard stop gave up on a reader that does not read.
+  if (err instanceof OutputAbandonedError) return 'interrupted';
+  return undefined;
+}
+
 /**
  * Drains the engine into the writer, showing each row to the reporter once it is written. Rows
  * that finished together are written together (one append for the group). A reader that closed
  * stdout ends the run like a stop (`output_closed`), so the side files still get what was done; so
- * does an output that cannot be written (`output_failed`: a full disk), exit 2 and --resume continuing.
+ * does an output that cannot be written (`output_failed`: a full disk), exit 2 and --resume continuing,
+ * and the hard stop giving up on a reader that does not read (`interrupted`, see RowWriter.stopWaiting).
  */
 export async function writeRows(
   groups: AsyncGenerator<ResultRow[], BatchOutcome, undefined>,
   writer: RowWriter,
   reporter: Reporter,
-  /** Rows built (and counted) whose write failed or the reader left before: they are not in the output. */
+  /** Rows built (and counted) whose write failed, or was given up: they are not in the output. */
   onUnwritten?: (rows: readonly ResultRow[]) => void,
 ): Promise<WrittenRows> {
   let step = await groups.next();
@@ -63,10 +74,10 @@ export async function writeRows(
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});
-    if (err instanceof OutputWriteError || err instanceof OutputClosedError) onUnwritten?.(group.slice(written));
-    if (err instanceof OutputClosedError) return { outcome: { stopped: 'output_closed', message: err.message }, notFound };
-    if (err instanceof OutputWriteError) return { outcome: { stopped: 'output_failed', message: err.message }, notFound };
-    throw err;
+    const stopped = outputStop(err);
+    if (!stopped) throw err;
+    onUnwritten?.(group.slice(written));
+    return { outcome: { stopped, message: (err as Error).message }, notFound };
   } finally {
     inputErrors.end();
   }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
+import { OutputAbandonedError, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
 import { csvHeaderLine, encodeCsvRow } from './csv-encode.js';
 import type { OutputFormat } from './output-format.js';
@@ -31,6 +31,12 @@ export interface RowWriter {
   writeMany?(rows: readonly ResultRow[]): Promise<void>;
   /** Flushes (fsync for files) and releases the file; does not end a caller's stream. Idempotent. */
   close(): Promise<void>;
+  /**
+   * The run's hard stop: from now on a stream writer waits for no reader. The writes (and the flush)
+   * still waiting for the stream, and any later one it cannot take at once, reject with
+   * OutputAbandonedError: their rows are not in the output. File writers never wait: they have none.
+   */
+  stopWaiting?(): void;
 }
 
 export function encoderFor(format: OutputFormat, layout: CsvLayout = PLAIN_CSV): (row: ResultRow) => string {
@@ -221,6 +227,12 @@ export interface StreamWriterOptions {
    * @default false
    */
   readonly end?: boolean;
+  /**
+   * Lets go of a caller's stream the writer gave up on (see RowWriter.stopWaiting); one it opened it
+   * destroys itself. Node's own stdout stays open when destroyed, and a write its reader never took
+   * would keep the process alive.
+   */
+  readonly release?: () => void;
 }
 
 /**
@@ -230,6 +242,8 @@ export interface StreamWriterOptions {
  * reader went away) with OutputClosedError. A write resolves once the stream has written it, so
  * a failure reported later (an asynchronous stream) rejects the write it belongs to; one that comes
  * after every write resolved (a flush at close) rejects close(): a row in a buffer is not a row written.
+ * From the run's hard stop (stopWaiting) it waits for no reader: a stream of its own is then
+ * destroyed, a caller's is handed to `opts.release`.
  */
 // Long by choice: write() and close() share the header, drain, failure and closed state it holds.
 export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout = PLAIN_CSV, opts: StreamWriterOptions = {}): RowWriter {
@@ -238,6 +252,12 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
   let closed = false;
   let failure: RunError | undefined;
   let drain: Promise<void> | undefined;
+  /** How to reject each wait the stream has not settled yet (writes, a drain): stopWaiting() settles them. */
+  const waiting = new Set<(err: RunError) => void>();
+  /** After the hard stop: what the stream cannot write at once is given up (see stopWaiting). */
+  let impatient = false;
+  /** close() is waiting for a stream of ours to flush and close. */
+  let flushing = false;
 
   const onError = (err: unknown): void => {
     failure ??=
@@ -245,13 +265,27 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
   };
   stream.on('error', onError);
 
+  /** Rejects every wait with OutputAbandonedError and lets go of the stream, whose reader does not read. */
+  const giveUp = (): void => {
+    failure ??= new OutputAbandonedError();
+    for (const reject of waiting) reject(failure);
+    waiting.clear();
+    if (opts.end) (stream as NodeJS.WritableStream & { destroy?: () => void }).destroy?.();
+    else opts.release?.();
+  };
+
   const waitForDrain = (): Promise<void> => {
     drain ??= new Promise<void>((resolve, reject) => {
       const done = (): void => {
         stream.removeListener('drain', onDrain);
         stream.removeListener('error', onFail);
         stream.removeListener('close', onClose);
+        waiting.delete(onGiveUp);
         drain = undefined;
+      };
+      const onGiveUp = (err: RunError): void => {
+        done();
+        reject(err);
       };
       const onDrain = (): void => {
         done();
@@ -270,6 +304,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       stream.on('drain', onDrain);
       stream.on('error', onFail);
       stream.on('close', onClose);
+      waiting.add(onGiveUp);
     });
     return drain;
   };
@@ -283,13 +318,17 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
     if (failure) return Promise.reject(failure);
     let flowing = true;
     const written = new Promise<void>((resolve, reject) => {
+      waiting.add(reject);
       flowing = stream.write(data, (err?: Error | null) => {
+        waiting.delete(reject);
         if (err) onError(err);
         if (failure) reject(failure);
         else resolve();
       });
     });
-    if (flowing) return written;
+    // After the hard stop, data the stream could not write at once waits for a reader that does not read.
+    if (impatient && ((stream as { writableLength?: number }).writableLength ?? 0) > 0) giveUp();
+    if (flowing || failure) return written;
     return Promise.all([written, waitForDrain()]).then(() => {
       if (failure) throw failure;
     });
@@ -326,10 +365,20 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       } finally {
         // Flushing is when an owned stream's last writes fail (-o /dev/full: ENOSPC only once
         // the file is open), so the listener stays on until it has closed.
-        if (opts.end) await finished(stream.end(), { cleanup: true }).catch(onError);
+        if (opts.end) {
+          flushing = true;
+          await finished(stream.end(), { cleanup: true }).catch(onError);
+          flushing = false;
+        }
         stream.removeListener('error', onError);
       }
       if (failure) throw failure;
+    },
+    stopWaiting(): void {
+      impatient = true;
+      // A signal comes between turns of the event loop: a write still waiting then is one the stream
+      // could not take (a write it takes at once calls back within the turn).
+      if (waiting.size > 0 || flushing) giveUp();
     },
   };
 }

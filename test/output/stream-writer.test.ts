@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { OutputClosedError, RunError } from '../../src/errors.js';
+import { OutputAbandonedError, OutputClosedError, RunError } from '../../src/errors.js';
 import { streamWriter } from '../../src/output/index.js';
 import { errRow, okRow } from '../helpers/result-rows.js';
 
@@ -185,5 +185,52 @@ describe('streamWriter', () => {
     const err = await w.write(okRow('a', 'x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutputClosedError);
     expect((err as RunError).exitCode).toBe(141);
+  });
+
+  describe('stopWaiting (the hard stop)', () => {
+    it('gives up on a write the stream has not taken: it and close() reject at once, the stream is released', async () => {
+      const g = gatedStream();
+      let released = 0;
+      const w = streamWriter(g.stream, 'jsonl', undefined, { release: () => released++ });
+      const pending = w.write(okRow('a', 'x')).catch((e: unknown) => e);
+      await tick();
+      w.stopWaiting!();
+      expect(await pending).toBeInstanceOf(OutputAbandonedError);
+      await expect(w.close()).rejects.toBeInstanceOf(OutputAbandonedError);
+      expect(released).toBe(1);
+      expect(g.stream.listenerCount('drain')).toBe(0);
+      expect(g.stream.listenerCount('error')).toBe(0);
+    });
+
+    it('destroys a stream of its own instead (a FIFO), so its unwritten data holds the process no longer', async () => {
+      const g = gatedStream();
+      const w = streamWriter(g.stream, 'jsonl', undefined, { end: true });
+      const pending = w.write(okRow('a', 'x')).catch((e: unknown) => e);
+      await tick();
+      w.stopWaiting!();
+      expect(await pending).toBeInstanceOf(OutputAbandonedError);
+      expect(g.stream.destroyed).toBe(true);
+      await expect(w.close()).rejects.toBeInstanceOf(OutputAbandonedError);
+    });
+
+    it('with nothing waiting, later rows still go to a stream that takes them at once', async () => {
+      const s = sink();
+      let released = 0;
+      const w = streamWriter(s.stream, 'jsonl', undefined, { release: () => released++ });
+      await w.write(okRow('a', 'x'));
+      w.stopWaiting!();
+      await w.write(okRow('b', 'y'));
+      await w.close();
+      expect(s.text().split('\n')).toHaveLength(3);
+      expect(released).toBe(0);
+    });
+
+    it('with nothing waiting, a later row the stream cannot take at once is given up', async () => {
+      const g = gatedStream();
+      const w = streamWriter(g.stream, 'jsonl');
+      w.stopWaiting!();
+      await expect(w.write(okRow('a', 'x'))).rejects.toBeInstanceOf(OutputAbandonedError);
+      await expect(w.close()).rejects.toBeInstanceOf(OutputAbandonedError);
+    });
   });
 });
