@@ -1,5 +1,6 @@
+import { answerPrice } from './answer-price.js';
 import type { ChatMessage, Usage } from '../types.js';
-import { billedPico, worstCasePico, type PriceLookup } from './prices.js';
+import { billedPico, worstCasePico, type PriceLookup, type TokenPrice } from './prices.js';
 import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
 import { predictionTokenBound, promptParts, requestTokenBound, UNBOUNDED_MEDIA_PART, mediaTally } from './worst-case.js';
 
@@ -33,12 +34,16 @@ export interface BudgetRequest {
 }
 
 /** How an attempt ended: its usage, or a failure with or without an HTTP status. */
-export type AttemptCost = { usage: Usage | null } | { failedWithStatus: boolean };
+/**
+ * An attempt's outcome, as billed: its answer's usage and the model the server named (an alias's
+ * dated snapshot, an Azure deployment's model); else whether it could have been billed at all.
+ */
+export type AttemptCost = { usage: Usage | null; model?: string | null } | { failedWithStatus: boolean; neverSent?: boolean };
 
 /** What the engine sees of `--max-cost`: admit before sending, settle after. */
 export interface RunBudget {
   admit(request: BudgetRequest, signal: AbortSignal): Promise<Admission>;
-  /** Usage when the answer came back; whether an HTTP status came back when it did not. */
+  /** Usage when the answer came back; whether an HTTP status came back, or nothing was sent, when it did not. */
   settle(ticket: Reservation, request: BudgetRequest, outcome: AttemptCost): void;
   /** Spent so far (settled), USD: what the answers' usage cost, above their reservations too. */
   spentUsd(): number;
@@ -79,6 +84,13 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
   const maxAnswer = (request: BudgetRequest) => request.max_tokens ?? options.defaultMaxTokens ?? BUDGET_DEFAULT_MAX_TOKENS;
   let refused: RefusedRequest | undefined;
   const unboundedSaid = new Set<string>();
+  /** The name each model's answers came back under, when another (an alias's dated snapshot). */
+  const answeredAs = new Map<string, string>();
+  /** What a request's answer will be priced at, as settle prices it once its model's answers named another. */
+  const reservedPrice = (model: string, listed: TokenPrice): TokenPrice => {
+    const reported = answeredAs.get(model);
+    return (reported === undefined ? undefined : answerPrice(options.prices, model, reported)?.price) ?? listed;
+  };
   const budget: RunBudget = {
     capUsd: options.capUsd,
     get refused() {
@@ -94,7 +106,7 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       // rejected_prediction_tokens): all of it may go unused.
       const predicted = predictionTokenBound(request.extraBody?.['prediction']);
       const tally = mediaTally();
-      const amount = worstCasePico(price, requestTokenBound(promptParts(request), tally), maxAnswer(request) + predicted, options.batch);
+      const amount = worstCasePico(reservedPrice(request.model, price), requestTokenBound(promptParts(request), tally), maxAnswer(request) + predicted, options.batch);
       if (tally.unbounded > 0 && !unboundedSaid.has(request.model)) {
         unboundedSaid.add(request.model);
         budget.say?.(unboundedMediaLine(request.model, tally.kind ?? 'non-text'));
@@ -123,14 +135,18 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
     },
     settle(ticket, request, outcome) {
       if ('usage' in outcome) {
-        const price = options.prices(request.model);
+        // As the summary and the report price it, so the cap holds at the prices they show; and the
+        // next requests to this model are reserved at that price.
+        if (outcome.model && outcome.model !== request.model) answeredAs.set(request.model, outcome.model);
+        const price = answerPrice(options.prices, request.model, outcome.model)?.price;
         // No usage reported: the worst case stays spent (we cannot know less).
         cap.settle(ticket, outcome.usage && price ? billedPico(price, outcome.usage, options.batch) : ticket.amount);
         return;
       }
-      // An HTTP error status came before any answer: nothing generated, nothing billed. A cut
-      // stream, a timeout or a reset may have been billed for what was generated: assume all of it.
-      cap.settle(ticket, outcome.failedWithStatus ? 0 : ticket.amount);
+      // An HTTP error status came before any answer, or the request never left (a refused
+      // connection, DNS, a certificate): nothing generated, nothing billed. A cut stream, a timeout
+      // or a reset may have been billed for what was generated: assume all of it.
+      cap.settle(ticket, outcome.failedWithStatus || outcome.neverSent ? 0 : ticket.amount);
     },
   };
   return budget;

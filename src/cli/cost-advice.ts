@@ -51,5 +51,5 @@ export interface Overrun {
  */
 export function overrunAdvice(overrun: Overrun): string {
   const answers = overrun.answers === 1 ? '1 answer billed beyond its worst case' : `${count(overrun.answers)} answers billed beyond their worst case`;
-  return `usage exceeded what was reserved by ${exactUsd(overrun.usd, true)} (${answers}: a server that ignores max_tokens, or a part with no known token bound)`;
+  return `usage exceeded what was reserved by ${exactUsd(overrun.usd, true)} (${answers}: a server that ignores max_tokens, a part with no known token bound, or an answer under a model name priced higher)`;
 }

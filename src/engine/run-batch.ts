@@ -8,7 +8,7 @@ import { withDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
-import { CircuitBreaker } from '../schedule/circuit-breaker.js';
+import { CircuitBreaker, neverSent } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
@@ -593,7 +593,7 @@ class Engine {
     const { o } = this;
     const { request } = run;
     try {
-      if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage });
+      if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage, model: result.model });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
       this.loading.loaded(request.model);
@@ -627,7 +627,7 @@ class Engine {
     const { request, attempt, ticket } = run;
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
-      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined });
+      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined, neverSent: neverSent(error.info.code) });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');

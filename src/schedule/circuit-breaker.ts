@@ -1,5 +1,5 @@
-/** Failures that say the endpoint itself is unusable, not that one request was unlucky. */
-const ENDPOINT_CODES = new Set([
+/** Failures before a request could leave: no connection was made (nothing listening, DNS, routing, a certificate refused). */
+const UNSENT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -10,11 +10,15 @@ const ENDPOINT_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-  'html_response',
-  'empty_response',
-  'not_streamed',
 ]);
+
+/** Failures that say the endpoint itself is unusable, not that one request was unlucky. */
+const ENDPOINT_CODES = new Set([...UNSENT_CODES, 'EPROTO', 'html_response', 'empty_response', 'not_streamed']);
+
+/** Whether a failure's code says its request never reached the server, so nothing of it was billed. */
+export function neverSent(code: string | undefined): boolean {
+  return code !== undefined && UNSENT_CODES.has(code);
+}
 
 /** Whether a failure's code says the endpoint cannot be reached at all (nothing listening, DNS, TLS…). */
 export function isEndpointCode(code: string | undefined): boolean {

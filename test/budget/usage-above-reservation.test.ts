@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRunBudget, unboundedMediaLine } from '../../src/budget/run-budget.js';
-import { billedPico, type TokenPrice } from '../../src/budget/prices.js';
+import { billedPico, createPriceLookup, type TokenPrice } from '../../src/budget/prices.js';
 import { toUsd } from '../../src/budget/spend-cap.js';
 import type { Complete } from '../../src/provider/completion.js';
 import { runBatch } from '../../src/engine/run-batch.js';
@@ -119,4 +119,49 @@ describe('media --max-cost cannot bound', () => {
       /^--max-cost cannot bound the tokens of an image sent to my-vlm \(no known vision pricing for that model\): each such part is reserved at 10,000 prompt tokens/,
     );
   });
+});
+
+describe('what an attempt is settled at', () => {
+  const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 10 };
+  const signal = new AbortController().signal;
+  const admitted = async (budget: ReturnType<typeof createRunBudget>) => {
+    const admission = await budget.admit(request, signal);
+    if (admission.kind !== 'admitted') throw new Error('fits');
+    return admission.ticket;
+  };
+
+  it('an answer under another name (a dated snapshot) at the price the summary gives it: the given one for that name', async () => {
+    // Prices given for the snapshot only, as a user copies them from a bill; the table has the alias.
+    const prices = createPriceLookup({ file: new Map([['gpt-4o-mini-2024-07-18', { input: 10, output: 20 }]]) });
+    const budget = createRunBudget({ capUsd: 100, prices });
+    budget.settle(await admitted(budget), request, { usage: { prompt_tokens: 100_000, completion_tokens: 0 }, model: 'gpt-4o-mini-2024-07-18' });
+    expect(budget.spentUsd()).toBeCloseTo(1, 10);
+  });
+
+  it('a request that never left (a refused connection) at nothing; a reset at its worst case', async () => {
+    const budget = createRunBudget({ capUsd: 100, prices: () => PRICE });
+    budget.settle(await admitted(budget), request, { failedWithStatus: false, neverSent: true });
+    expect(budget.spentUsd()).toBe(0);
+    budget.settle(await admitted(budget), request, { failedWithStatus: false });
+    expect(budget.spentUsd()).toBeGreaterThan(0);
+  });
+});
+
+it('once a model answered under another name, its next requests are reserved at the price that answer got', async () => {
+  // Prices given for the dated snapshot only: the alias asked for is reserved at the table's price
+  // until an answer names the snapshot; from then on at the given one, as settle charges it.
+  const prices = createPriceLookup({ file: new Map([['gpt-4o-mini-2024-07-18', { input: 10, output: 20 }]]) });
+  const budget = createRunBudget({ capUsd: 100, prices });
+  const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 10 };
+  const signal = new AbortController().signal;
+  const reserved = async () => {
+    const admission = await budget.admit(request, signal);
+    if (admission.kind !== 'admitted') throw new Error('fits');
+    return admission.ticket;
+  };
+  const first = await reserved();
+  budget.settle(first, request, { usage: { prompt_tokens: 1, completion_tokens: 1 }, model: 'gpt-4o-mini-2024-07-18' });
+  const second = await reserved();
+  // 20 against 0.60 a million answer tokens: over 30 times the worst case.
+  expect(second.amount).toBeGreaterThan(30 * first.amount);
 });
