@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
 import { mediaTally, mediaTokens, predictedText, type MediaTally } from '../budget/worst-case.js';
 import type { CliConfig } from './config.js';
@@ -273,15 +274,29 @@ async function scanInput(
   return scan;
 }
 
-/** Whether the cache holds the answer to a request, keyed by the body the run would send. */
+/**
+ * Whether the cache holds the answer to a request, keyed by the body the run would send; or, in a
+ * live run, will: a request repeated in the input is asked once, and its repeats wait for that
+ * answer and take it from the cache (the run's summary counts them "from cache").
+ */
 function cachedCheck(config: CliConfig, cache: AnswerCache, batch: BatchDryRun | undefined, structured?: StructuredOutput): (record: PromptRecord) => boolean {
+  // A fingerprint of each request counted as sent: 16 bytes of its body's hash, not the body.
+  const asked = batch ? undefined : new Set<string>();
   return (record) => {
     const body = batch ? batch.body(record) : requestBody(record, config, structured, true);
     const found = cache.getByBody(body, record.sample ?? 0);
     // As the run: under --fail-truncated a cut answer is asked again (and paid for), and a structured
     // answer counts only if it passes the check again.
     const hit = found && usableHit(found, config.data.failTruncated) ? found : undefined;
-    return hit !== undefined && (!structured || judgeAnswer(hit.text, hit.finishReason, structured.check).ok);
+    if (hit !== undefined && (!structured || judgeAnswer(hit.text, hit.finishReason, structured.check).ok)) return true;
+    if (!asked) return false;
+    const key = createHash('sha256')
+      .update(`${record.sample ?? 0}:${JSON.stringify(body)}`)
+      .digest('base64')
+      .slice(0, 22);
+    if (asked.has(key)) return true;
+    asked.add(key);
+    return false;
   };
 }
 

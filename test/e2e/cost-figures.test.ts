@@ -294,6 +294,20 @@ describe('everything from the cache', () => {
     expect(some.stdout).toMatch(/^ {2}3 records: 1 to send, 2 answered from the cache, 0 bad$/m);
   });
 
+  it('--dry-run counts a prompt repeated in the input once, as the run asks it: the repeats come from the cache', async () => {
+    const input = writePrompts(ctx.dir, 'dup.txt', ['same', 'same', 'other', 'same']);
+    const dry = await runCli([input, ...cacheArgs(), '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^ {2}4 records: 2 to send, 2 answered from the cache, 0 bad$/m);
+    expect(dry.stdout).toMatch(/Estimate for 2 requests/);
+    const run = await runCli([input, ...cacheArgs(), '-o', path.join(ctx.dir, 'dup.jsonl')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/4 ok \(2 from cache\)/);
+    expect(ctx.server.requests).toHaveLength(2);
+    // Without the cache the run asks each: so does the dry run.
+    expect((await runCli([input, ...cacheArgs(), '--no-cache', '--dry-run'])).stdout).toMatch(/Estimate for 4 requests/);
+  });
+
   it('the summary says nothing was sent, without rates; per-model lines too', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
     await runCli([input, ...cacheArgs(), '-m', 'a,b', '-o', path.join(ctx.dir, 'a.jsonl')]);
