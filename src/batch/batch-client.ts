@@ -22,6 +22,10 @@ export interface BatchClientOptions {
   fetch?: typeof fetch;
   /** `-v` / `--trace`: every upload, create, poll and download with its raw response, credentials redacted (whole lines). */
   trace?: (text: string) => void;
+  /** The run's stop (Ctrl-C, SIGTERM): ends a call in flight, a stalled one too. */
+  signal?: AbortSignal;
+  /** `--idle-timeout`: the longest a download may wait for its next bytes before it is tried again. */
+  idleMs?: number;
 }
 
 /** The Batch API calls a run makes, over the SDK with the project's transport and redaction. */
@@ -104,6 +108,9 @@ function traced(transport: typeof fetch, options: BatchClientOptions): typeof fe
   return options.trace ? withTrace(transport, { write: options.trace, redact: options.redact, tagPrefix: 'b' }) : transport;
 }
 
+/** As --idle-timeout's default. */
+const DEFAULT_IDLE_MS = 90_000;
+
 export function createBatchClient(options: BatchClientOptions): BatchClient {
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
@@ -113,6 +120,8 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     logLevel: 'off',
     fetch: traced(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }), options),
   });
+  const { signal } = options;
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -128,7 +137,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
         // stream cannot be replayed; the next poll round uploads again.
         const uploaded = await client.files.create(
           { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
-          { maxRetries: 0 },
+          { maxRetries: 0, signal },
         );
         return uploaded.id;
       }),
@@ -137,14 +146,14 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
         client.batches.create(
           { input_file_id: fileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata },
           // Never retried blindly: a create that timed out may have happened; the caller looks it up by metadata.
-          { maxRetries: 0 },
+          { maxRetries: 0, signal },
         ),
       ),
-    retrieve: (batchId) => call(`reading batch ${batchId}`, () => client.batches.retrieve(batchId)),
-    cancel: (batchId) => call(`cancelling batch ${batchId}`, () => client.batches.cancel(batchId)),
+    retrieve: (batchId) => call(`reading batch ${batchId}`, () => client.batches.retrieve(batchId, { signal })),
+    cancel: (batchId) => call(`cancelling batch ${batchId}`, () => client.batches.cancel(batchId, { signal })),
     findByMetadata: (key, value, createdAfterSec) =>
       call('listing batches', async () => {
-        for await (const batch of client.batches.list({ limit: 100 })) {
+        for await (const batch of client.batches.list({ limit: 100 }, { signal })) {
           if (batch.metadata?.[key] === value) return batch;
           // Newest first: older than the chunk's first attempt means it is not there.
           if (batch.created_at < createdAfterSec) return undefined;
@@ -152,25 +161,47 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
         return undefined;
       }),
     async *lines(fileId) {
-      const response = await call(`downloading ${fileId}`, () => client.files.content(fileId));
-      if (!response.body) return;
-      const stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-      const reader = createInterface({ input: stream, crlfDelay: Infinity });
+      // A download that stalls (a proxy holding a half-sent file) is ended after --idle-timeout without
+      // bytes, and tried again at the next poll as a cut one is: else it held the run, and its lock, for ever.
+      const idle = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const waiting = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => idle.abort(), idleMs);
+      };
+      const stalled = () => idle.signal.aborted && !signal?.aborted;
+      const what = `downloading ${fileId}`;
+      let stream: Readable | undefined;
+      let reader: ReturnType<typeof createInterface> | undefined;
+      waiting();
       try {
-        for await (const line of reader) if (line.trim() !== '') yield line;
+        const response = await call(what, () => client.files.content(fileId, { signal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal }));
+        if (!response.body) return;
+        stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+        stream.on('data', waiting);
+        reader = createInterface({ input: stream, crlfDelay: Infinity });
+        for await (const line of reader) {
+          if (line.trim() === '') continue;
+          // The time the caller takes over a line is not the server's silence.
+          clearTimeout(timer);
+          yield line;
+          waiting();
+        }
       } catch (err) {
+        if (stalled()) throw new BatchApiError(options.redact(`${what}: no data for ${idleMs / 1000}s (--idle-timeout)`), undefined, true);
         // A body cut off mid-file (a reset, a proxy timeout) is worth another try, like a failed request.
-        const classified = classify(err, `downloading ${fileId}`, options.redact);
+        const classified = err instanceof RunError || err instanceof BatchApiError ? err : classify(err, what, options.redact);
         throw classified instanceof RunError || classified instanceof BatchApiError
           ? classified
-          : new BatchApiError(options.redact(`downloading ${fileId}: ${classified.message}`), undefined, true);
+          : new BatchApiError(options.redact(`${what}: ${classified.message}`), undefined, true);
       } finally {
-        reader.close();
-        stream.destroy();
+        clearTimeout(timer);
+        reader?.close();
+        stream?.destroy();
       }
     },
     remove: async (fileId) => {
-      await call(`deleting ${fileId}`, () => client.files.delete(fileId));
+      await call(`deleting ${fileId}`, () => client.files.delete(fileId, { signal }));
     },
   };
 }

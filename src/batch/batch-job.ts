@@ -625,6 +625,8 @@ export class BatchJob {
         this.recovered();
         return true;
       } catch (err) {
+        // Stopped: the call the stop ended leaves its chunk as it was, for --resume (a create is looked up).
+        if (this.o.signal.aborted) return false;
         if (!(err instanceof BatchApiError) || !err.transient) throw err;
         // Nothing listening, no such host, a bad certificate, and no batch of ours on the server: as a
         // live run's first attempts, a few quick tries, then a stop (exit 4) instead of waiting for nothing.

@@ -106,7 +106,12 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       // rejected_prediction_tokens): all of it may go unused.
       const predicted = predictionTokenBound(request.extraBody?.['prediction']);
       const tally = mediaTally();
-      const amount = worstCasePico(reservedPrice(request.model, price), requestTokenBound(promptParts(request), tally), maxAnswer(request) + predicted, options.batch);
+      const amount = worstCasePico(
+        reservedPrice(request.model, price),
+        requestTokenBound(promptParts(request), tally),
+        maxAnswer(request) + predicted,
+        options.batch,
+      );
       if (tally.unbounded > 0 && !unboundedSaid.has(request.model)) {
         unboundedSaid.add(request.model);
         budget.say?.(unboundedMediaLine(request.model, tally.kind ?? 'non-text'));

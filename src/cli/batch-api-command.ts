@@ -176,9 +176,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
   // -v / --trace log the Batch API's calls as a live run's requests (opened before anything is sent).
   const trace = openTrace(config, io);
+  // Ctrl-C and SIGTERM end a Batch API call in flight too (a stalled upload or download held the run).
+  const stop = new AbortController();
+  const calls = { redact, trace, signal: stop.signal, idleMs: config.idleTimeoutMs };
   const client = mock
-    ? createBatchClient({ apiKey: 'mock-key', baseURL: MOCK_BASE_URL, fetch: createMockBatchFetch(), redact, trace })
-    : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact, trace });
+    ? createBatchClient({ apiKey: 'mock-key', baseURL: MOCK_BASE_URL, fetch: createMockBatchFetch(), ...calls })
+    : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, ...calls });
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
   const inputErrors = inputErrorLines(reporter);
   // -v writes its trace to stderr: a bar would cut into it.
@@ -188,7 +191,6 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const input = await openInput(config, io);
   let target: OutputTarget | undefined;
   let cache: OpenedCache | undefined;
-  const stop = new AbortController();
   const unlisten: Array<() => void> = [];
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */

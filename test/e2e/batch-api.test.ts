@@ -335,6 +335,43 @@ describe('--batch-api: kill -9 at each step, then --resume', () => {
   );
 });
 
+describe('--batch-api: a call the server holds', () => {
+  it.each(['upload', 'create', 'download'] as const)('Ctrl-C while the server holds its %s: exit 130 at once, and --resume finishes', async (step) => {
+    ctx.server.options.batches = { stepMs: 30, hang: (s) => s === step };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(6));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs()];
+    const child = spawnCli(args);
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
+    child.kill('SIGINT');
+    const r = await exited;
+    expect(r.code, r.stderr).toBe(130);
+    ctx.server.options.batches = { stepMs: 30 };
+    const again = await runCli([...args, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+    expect(
+      rowsOf(out)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(prompts(6).sort());
+  });
+
+  it('a download that stalls is given up after --idle-timeout and tried again: every row once', async () => {
+    let seen = 0;
+    ctx.server.options.batches = { stepMs: 30, hang: (s) => s === 'download' && ++seen === 1 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--idle-timeout', '0.5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/downloading file-\w+: no data for 0\.5s \(--idle-timeout\); trying again at the next poll/);
+    expect(ctx.server.batchState.counts.downloads).toBeGreaterThanOrEqual(2);
+    const rows = rowsOf(out);
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(8).sort());
+  });
+});
+
 describe('--batch-api: expired, cancelled and refused batches', () => {
   it("keeps an expired batch's answers and resubmits only the unfinished lines, in the same command", async () => {
     ctx.server.options.batches = { stepMs: 30, expireAfter: (i) => (i === 0 ? 4 : undefined) };
