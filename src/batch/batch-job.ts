@@ -115,6 +115,8 @@ export interface BatchJobOutcome {
   unsubmitted: number;
   /** Of `pending`, batches the server may still be running (see runningOnServer); the others ended there. */
   running: number;
+  /** A batch of this plan was created (or may have been) on the server, in this run or an earlier one. */
+  anySubmitted?: boolean;
   /** The Batch API calls have failed since this long, the last with this message (an outage). */
   outage?: { forMs: number; lastError: string };
 }
@@ -247,6 +249,7 @@ export class BatchJob {
     for (;;) {
       if (this.o.signal.aborted) return this.outcome(this.open().length, true);
       if (!this.o.cancel) await this.submitReady();
+      const readyBefore = new Set(this.manifest.chunks.filter((c) => this.ready(c)));
       await this.pollInFlight();
       this.reportProgress();
       let open = this.open();
@@ -280,7 +283,12 @@ export class BatchJob {
         rmSync(this.dir, { recursive: true, force: true });
         return this.outcome(0, false);
       }
-      if (!this.o.wait) return this.outcome(open.length, false);
+      if (!this.o.wait) {
+        // What this round's polling made ready (an expired batch's remainder, a chunk freed from the
+        // token limit) is submitted before returning: said resubmitted, it must be on the server.
+        if (!this.o.cancel && !this.o.signal.aborted && open.some((c) => this.ready(c) && !readyBefore.has(c))) await this.submitReady();
+        return this.outcome(open.length, false);
+      }
       await sleep(pollDelay(this.o.pollMs, this.failures, this.o.random), this.o.signal);
     }
   }
@@ -313,7 +321,8 @@ export class BatchJob {
     const unsubmitted = this.manifest ? this.open().filter((c) => !submitted(c)).length : 0;
     const running = this.manifest ? this.open().filter(runningOnServer).length : 0;
     const outage = this.outage();
-    const base = { pending, interrupted, unsubmitted, running, ...(outage ? { outage } : {}) };
+    const anySubmitted = this.manifest ? !this.nothingOnServer() : false;
+    const base = { pending, interrupted, unsubmitted, running, anySubmitted, ...(outage ? { outage } : {}) };
     const b = this.manifest?.budget;
     if (!b) return base;
     const held = b.held && { id: b.held.id, line: b.held.line, worstUsd: toUsd(b.held.worstPico) };
@@ -586,13 +595,18 @@ export class BatchJob {
     return this.manifest.chunks.filter((c) => IN_FLIGHT.has(c.status));
   }
 
+  /** Whether submitReady would make a call for this chunk now (upload, create, or resubmit after the token limit). */
+  private ready(chunk: Chunk): boolean {
+    if (chunk.status === 'token_limit') return this.freedSlots > 0 || this.inFlight().length === 0;
+    return chunk.status === 'built' || chunk.status === 'uploaded';
+  }
+
   /** Uploads built chunks and creates batches for uploaded ones; a transient failure waits for the next round. */
   private async submitReady(): Promise<void> {
     for (const chunk of this.manifest.chunks) {
       if (this.o.signal.aborted) return;
       // Only chunks with a call to make: a step without one is no sign that the API answers.
-      if (chunk.status !== 'built' && chunk.status !== 'uploaded' && chunk.status !== 'token_limit') continue;
-      if (chunk.status === 'token_limit' && this.freedSlots === 0 && this.inFlight().length > 0) continue;
+      if (!this.ready(chunk)) continue;
       const done = await this.step(chunk, async () => {
         if (chunk.status === 'token_limit') {
           if (this.freedSlots > 0) this.freedSlots--;

@@ -33,16 +33,19 @@ export function uncollectedWords(b: UncollectedBatches): string | undefined {
  * batches on the server are pending; those never submitted are said as such.
  */
 export function pendingLine(
-  outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'running' | 'interrupted' | 'outage'>,
+  outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'running' | 'interrupted' | 'outage' | 'anySubmitted'>,
   next: string | null,
   signal: boolean,
 ): string | undefined {
   if (!next) return undefined;
   const { unsubmitted } = outcome;
   const onServer = outcome.pending - unsubmitted;
-  if (onServer === 0 && unsubmitted > 0)
-    // No batch exists: nothing is pending on the server, the requests only wait to be sent.
-    return `nothing was submitted yet (${unsubmitted} ${unsubmitted === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}); to try again, run: ${next}`;
+  if (onServer === 0 && unsubmitted > 0) {
+    // Nothing is pending on the server, the requests only wait to be sent; "nothing was submitted"
+    // only while no batch of the plan ever was (earlier ones may be collected, or expired and resent).
+    const waiting = `${unsubmitted} ${unsubmitted === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}`;
+    return outcome.anySubmitted ? `${waiting}; to continue, run: ${next}` : `nothing was submitted yet (${waiting}); to try again, run: ${next}`;
+  }
   if (onServer > 0) {
     const running = signal ? runningWords(onServer, outcome.running) : '';
     const built = unsubmitted > 0 ? `, and ${unsubmitted} built but not submitted` : '';

@@ -30,6 +30,12 @@ describe('pendingLine: how a --batch-api run that leaves work behind ends', () =
     );
   });
 
+  it('batches submitted earlier (collected, or expired and resent): not "nothing was submitted yet"', () => {
+    expect(pendingLine({ ...outcome(2, 2), anySubmitted: true, outage: { forMs: 1, lastError: 'HTTP 503' } }, NEXT, false)).toBe(
+      `2 batches wait to be uploaded: HTTP 503; to continue, run: ${NEXT}`,
+    );
+  });
+
   it('batches on the server beside ones never submitted: only the first are pending', () => {
     expect(pendingLine(outcome(3, 1), NEXT, false)).toBe(`2 batches are still pending, and 1 built but not submitted; to continue, run: ${NEXT}`);
     expect(pendingLine(outcome(2, 1, true), NEXT, true)).toBe(

@@ -275,6 +275,51 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
   });
 
+  it.each([
+    ['an expired batch', 'expired with 3 requests not run; resubmitting them as batch 3', '2 batches are still pending'],
+    ['a batch over the token limit', 'over the enqueued-token limit; waiting for an earlier batch to finish', '1 batch is still pending'],
+  ])("a --no-wait --resume submits what its polling made ready (%s's lines), in the same run", async (what, said, pending) => {
+    const expired = what === 'an expired batch';
+    let hold = (_index: number) => true;
+    let tokenLimit = (_index: number) => false;
+    ctx.server.options.batches = {
+      stepMs: 30,
+      hold: (index) => hold(index),
+      tokenLimit: (index) => tokenLimit(index),
+      expireAfter: (index) => (expired && index === 0 ? 2 : undefined),
+    };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 'summary.json');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5', '--no-wait'];
+    expect((await runCli(args)).code).toBe(75);
+    expect(ctx.server.batchState.counts.creates).toBe(2);
+
+    // Batch 1 expires after 2 lines while batch 2 runs on, or is over the token limit while batch 2 completes.
+    if (expired) hold = (index) => index === 1;
+    else {
+      hold = () => false;
+      tokenLimit = (index) => index === 0;
+    }
+    await until(() => performance.now() - ctx.server.batchState.lastCreateAt! > 200, 'batches old enough to end');
+    const resumed = await runCli([...args, '--resume', '--summary-json', summary]);
+    expect(resumed.code, resumed.stderr).toBe(75);
+    expect(resumed.stderr).toContain(said);
+    expect(resumed.stderr).not.toMatch(/nothing was submitted yet|wait to be uploaded/);
+    expect(resumed.stderr).toMatch(new RegExp(`${pending}; to continue, run: `));
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ pendingBatches: Number(pending[0]), unsubmittedBatches: 0 });
+
+    hold = () => false;
+    tokenLimit = () => false;
+    const last = await runCli([...args.filter((a) => a !== '--no-wait'), '--resume']);
+    expect(last.code, last.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    const rows = rowsOf(out);
+    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(10).sort());
+    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+  });
+
   it("refuses to start over an earlier run's batches without --resume or --overwrite", async () => {
     ctx.server.options.batches = { stepMs: 5000 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
