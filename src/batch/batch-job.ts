@@ -271,7 +271,7 @@ export class BatchJob {
       }
       if (open.length === 0) {
         // A refused chunk (or one over the token limit on its own) is closed but its lines have no
-        // row: the run is not done. Its files stay, and the next --resume plans them again.
+        // row: the run is not done. Only into a FIFO (no replan): its files stay for the next --resume.
         const stranded = this.stranded();
         if (stranded.length > 0 && !this.o.cancel) {
           for (const chunk of stranded)
@@ -297,9 +297,9 @@ export class BatchJob {
   private planAgain(): boolean {
     // This process continued an earlier plan (--resume) and never read the input: records that plan
     // did not have (lines added since, a larger --limit) have no row yet. The next --resume would plan
-    // them; this one does, so that an exit 0 still means every record has a row. A refused chunk's
-    // lines wait for that next --resume (they have no row, and its chunk stays in the manifest).
-    if (this.source === undefined) return this.o.replan === true && this.stranded().length === 0;
+    // them; this one does, so that an exit 0 still means every record has a row. So are a refused
+    // chunk's lines (see replanStranded).
+    if (this.source === undefined) return this.o.replan === true;
     // --max-cost held lines back while batches were reserved at their worst case: now that they are
     // collected at their real cost, plan on from the held line (in this process, which holds the input).
     const budget = this.manifest.budget;
@@ -571,6 +571,7 @@ export class BatchJob {
     const budget = this.o.budget ? (this.manifest.budget ??= { spentPico: 0, planned: 0 }) : undefined;
     const firstN = Math.max(0, ...this.manifest.chunks.map((c) => c.n)) + 1;
     const resumed = this.source === undefined;
+    const replanned = resumed ? this.replanStranded() : [];
     const { chunks, inputErrors, held } = await this.plan(budget?.spentPico ?? 0, firstN);
     const lines = chunks.reduce((s, c) => s + c.lines, 0);
     this.manifest.chunks.push(...chunks);
@@ -584,11 +585,27 @@ export class BatchJob {
       delete this.manifest.budget.held;
     }
     this.save();
+    for (const chunk of replanned) removeChunkFiles(this.dir, chunk);
     if (lines === 0) return;
     const batches = `${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}`;
     this.o.info(
       `${counted(lines, 'more request')}${resumed ? ' without a row' : ''} in ${batches}${budget ? `, within --max-cost (${usdText(budget.spentPico)} spent so far)` : ''}`,
     );
+  }
+
+  /**
+   * A resume about to plan the whole input again: a refused chunk's lines (or one over the token
+   * limit on its own) have no row, so that plan has them; the chunk is closed. Saved with the new
+   * chunks (its files removed after), so a kill before then leaves it as it was, for the next --resume.
+   */
+  private replanStranded(): Chunk[] {
+    const stranded = this.stranded();
+    for (const chunk of stranded) {
+      const why = chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`;
+      this.o.info(`${this.label(chunk)} ${why}: its ${requests(chunk.lines)} ${chunk.lines === 1 ? 'is' : 'are'} planned again`);
+      chunk.collected = true;
+    }
+    return stranded;
   }
 
   private inFlight(): Chunk[] {

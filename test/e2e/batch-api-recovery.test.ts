@@ -30,7 +30,40 @@ const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--b
 const lineOf = (line: any) => Number(String(line.custom_id).split('-')[0]);
 
 describe('--batch-api: a refused batch', () => {
-  it('the --resume that collects the other batches does not exit 0 while the refused lines have no row', async () => {
+  it('the --resume that collects the other batches plans the refused lines again: one --resume finishes, exit 0', async () => {
+    let holding = true;
+    let refusing = true;
+    ctx.server.options.batches = {
+      stepMs: 30,
+      hold: (i) => i === 0 && holding,
+      validate: (line) => (refusing && lineOf(line) > 5 ? 'bad line' : undefined),
+    };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 'summary.json');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stderr).toMatch(/batch 2\/2 \(batch_mock\d+\) was refused by the server/);
+
+    holding = false;
+    refusing = false;
+    const resumed = await runCli([...args, '--resume', '--summary-json', summary]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(
+      /batch 2\/2 \(batch_mock\d+\) was refused by the server \(line 1: bad line; line 2: bad line; line 3: bad line\): its 5 requests are planned again/,
+    );
+    expect(resumed.stderr).toMatch(/^llm-batch: 5 more requests without a row in 1 batch$/m);
+    expect(resumed.stderr).not.toMatch(/still pending|no row yet/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 10, pendingBatches: 0, unsubmittedBatches: 0, resumeHint: null, exitCode: 0 });
+    expect(ctx.server.batchState.counts.creates).toBe(3);
+    const rows = rowsOf(out);
+    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(10).sort());
+    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+    expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
+  });
+
+  it('refused again on the --resume: exit 2 as the first time, and the next --resume plans them once more', async () => {
     let holding = true;
     let refusing = true;
     ctx.server.options.batches = {
@@ -41,26 +74,22 @@ describe('--batch-api: a refused batch', () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
     const out = path.join(ctx.dir, 'out.jsonl');
     const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
-    const first = await runCli(args);
-    expect(first.code, first.stderr).toBe(2);
-    expect(first.stderr).toMatch(/batch 2\/2 \(batch_mock\d+\) was refused by the server/);
+    expect((await runCli(args)).code).toBe(2);
 
     holding = false;
-    refusing = false;
     const resumed = await runCli([...args, '--resume']);
-    expect(resumed.code, resumed.stderr).not.toBe(0);
-    expect(resumed.code).toBe(75);
-    expect(resumed.stderr).toMatch(
-      /batch 2\/2 \(batch_mock\d+\) was refused by the server \(line 1: bad line; line 2: bad line; line 3: bad line\): its 5 requests have no row yet/,
-    );
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(resumed.stderr).toMatch(/batch 3\/3 \(batch_mock\d+\) was refused by the server/);
     expect(rowsOf(out)).toHaveLength(5);
 
-    // The next --resume plans the refused lines again; then every record has its answer.
+    refusing = false;
     const again = await runCli([...args, '--resume']);
     expect(again.code, again.stderr).toBe(0);
-    const rows = rowsOf(out);
-    expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(10).sort());
-    for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
+    expect(
+      rowsOf(out)
+        .map((r) => r.prompt)
+        .sort(),
+    ).toEqual(prompts(10).sort());
   });
 });
 
