@@ -528,8 +528,8 @@ function finishBatchRun(
     reporter.error(line);
   };
   // --max-cost: `stuck`, the next request does not fit even with nothing reserved (a new cap is
-  // needed); `more`, this process could not plan on (a resume that collected an earlier plan with a
-  // stranded chunk: see BatchJob.planAgain): the same command can. Into a FIFO that already
+  // needed); `more`, more of the input fits than this process planned (see BatchJob.planAgain): the
+  // same command can plan it. Into a FIFO that already
   // delivered rows no command can (streamResumeRefusal): `unplannable`, and a stuck run names none.
   const output = config.output.kind === 'file' ? config.output.path : undefined;
   const stream = output !== undefined && isStreamTarget(output);
