@@ -24,6 +24,8 @@ export interface BatchClientOptions {
   trace?: (text: string) => void;
   /** The run's stop (Ctrl-C, SIGTERM): ends a call in flight, a stalled one too. */
   signal?: AbortSignal;
+  /** Ends an upload in flight: later than `signal`, so that one the stop came during may finish. */
+  uploadSignal?: AbortSignal;
   /** `--idle-timeout`: the longest a download may wait for its next bytes before it is tried again. */
   idleMs?: number;
 }
@@ -137,7 +139,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
         // stream cannot be replayed; the next poll round uploads again.
         const uploaded = await client.files.create(
           { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
-          { maxRetries: 0, signal },
+          { maxRetries: 0, signal: options.uploadSignal ?? signal },
         );
         return uploaded.id;
       }),

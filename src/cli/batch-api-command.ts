@@ -148,6 +148,9 @@ function storedSpec(spec: NonNullable<CliConfig['structured']>): Record<string, 
   return { ...spec, source: fs.readFileSync(spec.source, 'utf8') };
 }
 
+/** How long an upload in flight when a stop came may go on (as a live run's requests get before the hard stop). */
+const UPLOAD_GRACE_MS = 5000;
+
 /** `llm-batch IN -o OUT --batch-api`: the same input, rows and resume as a live run, through the Batch API. */
 export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchApiConfig, io: CliIo, phase: RunPhase = { sending: false }): Promise<number> {
   // As live: the input file and the schema are checked before the key; the schema goes into every
@@ -177,8 +180,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   // -v / --trace log the Batch API's calls as a live run's requests (opened before anything is sent).
   const trace = openTrace(config, io);
   // Ctrl-C and SIGTERM end a Batch API call in flight too (a stalled upload or download held the run).
+  // An upload gets UPLOAD_GRACE_MS (or until a second signal) to finish: its file then waits in the
+  // manifest for --resume, not sent again.
   const stop = new AbortController();
-  const calls = { redact, trace, signal: stop.signal, idleMs: config.idleTimeoutMs };
+  const uploadStop = new AbortController();
+  stop.signal.addEventListener('abort', () => setTimeout(() => uploadStop.abort(), UPLOAD_GRACE_MS).unref(), { once: true });
+  const calls = { redact, trace, signal: stop.signal, uploadSignal: uploadStop.signal, idleMs: config.idleTimeoutMs };
   const client = mock
     ? createBatchClient({ apiKey: 'mock-key', baseURL: MOCK_BASE_URL, fetch: createMockBatchFetch(), ...calls })
     : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, ...calls });
@@ -205,6 +212,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // output back ends the read and the run as interrupted, the lock released (it exited 143 and
     // left the lock, which refused a replacement pod on another host for 5 minutes).
     const onSignal = () => {
+      if (stop.signal.aborted) return uploadStop.abort();
       reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : stoppingLine(outputPath));
       stop.abort(new Error('interrupted'));
     };

@@ -381,27 +381,30 @@ describe('--batch-api: kill -9 at each step, then --resume', () => {
 });
 
 describe('--batch-api: a call the server holds', () => {
-  it.each(['upload', 'create', 'download'] as const)('Ctrl-C while the server holds its %s: exit 130 at once, and --resume finishes', async (step) => {
-    ctx.server.options.batches = { stepMs: 30, hang: (s) => s === step };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(6));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const args = [input, '-o', out, ...batchArgs()];
-    const child = spawnCli(args);
-    const exited = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
-    child.kill('SIGINT');
-    const r = await exited;
-    expect(r.code, r.stderr).toBe(130);
-    ctx.server.options.batches = { stepMs: 30 };
-    const again = await runCli([...args, '--resume']);
-    expect(again.code, again.stderr).toBe(0);
-    expect(ctx.server.batchState.counts.creates).toBe(1);
-    expect(
-      rowsOf(out)
-        .map((x) => x.prompt)
-        .sort(),
-    ).toEqual(prompts(6).sort());
-  });
+  it.each(['upload', 'create', 'download'] as const)(
+    'Ctrl-C while the server holds its %s: exit 130 (an upload after its grace), and --resume finishes',
+    async (step) => {
+      ctx.server.options.batches = { stepMs: 30, hang: (s) => s === step };
+      const input = writePrompts(ctx.dir, 'in.txt', prompts(6));
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const args = [input, '-o', out, ...batchArgs()];
+      const child = spawnCli(args);
+      const exited = waitForExit(child);
+      await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
+      child.kill('SIGINT');
+      const r = await exited;
+      expect(r.code, r.stderr).toBe(130);
+      ctx.server.options.batches = { stepMs: 30 };
+      const again = await runCli([...args, '--resume']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(ctx.server.batchState.counts.creates).toBe(1);
+      expect(
+        rowsOf(out)
+          .map((x) => x.prompt)
+          .sort(),
+      ).toEqual(prompts(6).sort());
+    },
+  );
 
   it('a download that stalls is given up after --idle-timeout and tried again: every row once', async () => {
     let seen = 0;
