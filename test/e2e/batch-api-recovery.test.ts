@@ -29,25 +29,29 @@ const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--b
 /** The 1-based input line a Batch line's custom_id names ("7-ab12cd34"). */
 const lineOf = (line: any) => Number(String(line.custom_id).split('-')[0]);
 
+/** Ten prompts in two batches of 5: the first held on the server while `holding`, the second refused while `refusing`. */
+function refusedSecondBatch() {
+  const server = { holding: true, refusing: true };
+  ctx.server.options.batches = {
+    stepMs: 30,
+    hold: (i) => i === 0 && server.holding,
+    validate: (line) => (server.refusing && lineOf(line) > 5 ? 'bad line' : undefined),
+  };
+  const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+  const out = path.join(ctx.dir, 'out.jsonl');
+  return { server, out, args: [input, '-o', out, ...batchArgs(), '--batch-size', '5'] };
+}
+
 describe('--batch-api: a refused batch', () => {
   it('the --resume that collects the other batches plans the refused lines again: one --resume finishes, exit 0', async () => {
-    let holding = true;
-    let refusing = true;
-    ctx.server.options.batches = {
-      stepMs: 30,
-      hold: (i) => i === 0 && holding,
-      validate: (line) => (refusing && lineOf(line) > 5 ? 'bad line' : undefined),
-    };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
-    const out = path.join(ctx.dir, 'out.jsonl');
+    const { server, out, args } = refusedSecondBatch();
     const summary = path.join(ctx.dir, 'summary.json');
-    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
     const first = await runCli(args);
     expect(first.code, first.stderr).toBe(2);
     expect(first.stderr).toMatch(/batch 2\/2 \(batch_mock\d+\) was refused by the server/);
 
-    holding = false;
-    refusing = false;
+    server.holding = false;
+    server.refusing = false;
     const resumed = await runCli([...args, '--resume', '--summary-json', summary]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(
@@ -64,25 +68,16 @@ describe('--batch-api: a refused batch', () => {
   });
 
   it('refused again on the --resume: exit 2 as the first time, and the next --resume plans them once more', async () => {
-    let holding = true;
-    let refusing = true;
-    ctx.server.options.batches = {
-      stepMs: 30,
-      hold: (i) => i === 0 && holding,
-      validate: (line) => (refusing && lineOf(line) > 5 ? 'bad line' : undefined),
-    };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '5'];
+    const { server, out, args } = refusedSecondBatch();
     expect((await runCli(args)).code).toBe(2);
 
-    holding = false;
+    server.holding = false;
     const resumed = await runCli([...args, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(2);
     expect(resumed.stderr).toMatch(/batch 3\/3 \(batch_mock\d+\) was refused by the server/);
     expect(rowsOf(out)).toHaveLength(5);
 
-    refusing = false;
+    server.refusing = false;
     const again = await runCli([...args, '--resume']);
     expect(again.code, again.stderr).toBe(0);
     expect(
