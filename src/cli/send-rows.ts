@@ -130,6 +130,11 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
     throw withResumeCommand(err, resumeHint(config, keptSoFar()));
   });
+  // Nothing was read: a Ctrl-C that ended the input too (`sleep 30 | llm-batch` on a terminal, whose
+  // writer got the same signal) may be handled just after the input's end, in the same turn of the
+  // loop. It ends the run as interrupted, not as an empty input.
+  if (ranNothing(outcome, stats, shardTally.others) && !signals.stop.aborted) await new Promise((resolve) => setImmediate(resolve));
+  if (ranNothing(outcome, stats, shardTally.others) && signals.stop.aborted) outcome = { stopped: 'interrupted', message: 'interrupted' };
   const oldFileKept = await closeOutputTarget(
     config,
     target,
