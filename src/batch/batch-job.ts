@@ -276,7 +276,7 @@ export class BatchJob {
         if (stranded.length > 0 && !this.o.cancel) {
           for (const chunk of stranded)
             this.o.info(
-              `${this.label(chunk)} ${chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`}: its ${requests(chunk.lines)} ${chunk.lines === 1 ? 'has' : 'have'} no row yet; the next --resume plans them again`,
+              `${this.label(chunk)} ${strandedWhy(chunk)}: its ${requests(chunk.lines)} ${chunk.lines === 1 ? 'has' : 'have'} no row yet; the next --resume plans them again`,
             );
           return this.outcome(stranded.length, false);
         }
@@ -601,8 +601,7 @@ export class BatchJob {
   private replanStranded(): Chunk[] {
     const stranded = this.stranded();
     for (const chunk of stranded) {
-      const why = chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`;
-      this.o.info(`${this.label(chunk)} ${why}: its ${requests(chunk.lines)} ${chunk.lines === 1 ? 'is' : 'are'} planned again`);
+      this.o.info(`${this.label(chunk)} ${strandedWhy(chunk)}: its ${requests(chunk.lines)} ${chunk.lines === 1 ? 'is' : 'are'} planned again`);
       chunk.collected = true;
     }
     return stranded;
@@ -984,4 +983,9 @@ export class BatchJob {
       }
     }
   }
+}
+
+/** Why a closed chunk's lines have no row: the server refused its batch, or it stopped (over the token limit on its own). */
+function strandedWhy(chunk: Chunk): string {
+  return chunk.note?.startsWith('refused: ') ? `was refused by the server (${chunk.note.slice(9)})` : `stopped (${chunk.note})`;
 }
