@@ -28,7 +28,7 @@ import { countFailure } from '../engine/build-row.js';
 import { countFinish, createStats, uncountRow, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
-import { isInteractive } from './display-mode.js';
+import { isInteractive, traceOnTerminal } from './display-mode.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { buildSummary, UsageTally, type RunSummary } from '../ui/summary.js';
 import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
@@ -191,8 +191,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, ...calls });
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
   const inputErrors = inputErrorLines(reporter);
-  // -v writes its trace to stderr: a bar would cut into it.
-  const progress = createBatchProgress(io.stderr, !config.quiet && config.trace?.kind !== 'stderr' && isInteractive(io, io.stderr));
+  // -v writes its trace to stderr, and so does --trace /dev/stderr or /dev/tty: a bar would cut into it.
+  const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace) && isInteractive(io, io.stderr));
 
   const layout = await csvLayoutFor(config);
   const input = await openInput(config, io);

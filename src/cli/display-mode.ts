@@ -16,7 +16,7 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
 }
 
 /** Whether the trace goes where the bar is drawn: -v, or a --trace path naming stderr or the terminal. */
-const traceOnTerminal = (trace: CliConfig['trace']): boolean =>
+export const traceOnTerminal = (trace: CliConfig['trace']): boolean =>
   trace !== undefined && (trace.kind === 'stderr' || STDERR_NAMES.test(trace.path) || trace.path === '/dev/tty');
 
 /** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */

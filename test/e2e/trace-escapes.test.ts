@@ -45,4 +45,13 @@ describe('control characters in a trace', () => {
     expect(r.raw).not.toContain('\u001b]0;PWNED');
     expect(r.raw).not.toMatch(/[█░]|ETA/);
   });
+
+  it.each(['/dev/stderr', '/dev/tty'])('--batch-api --trace %s on a terminal: the trace with no status line drawn into it', async (target) => {
+    const out = path.join(server.dir, `batch-${path.basename(target)}.jsonl`);
+    const r = await runPty([path.join(server.dir, 'p.txt'), '--mock', '--batch-api', '--poll', '0.05', '--trace', target, '-o', out]);
+    expect(r.code, r.raw).toBe(0);
+    expect(r.raw).toMatch(/#b1 > POST /);
+    // The status line is drawn in place: a carriage return and an erase of the line before each redraw.
+    expect(r.raw).not.toMatch(/\r\u001b\[K|batches \d+\/\d+ · /);
+  });
 });
