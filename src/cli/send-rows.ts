@@ -133,15 +133,13 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   // Nothing was read: a Ctrl-C that ended the input too (`sleep 30 | llm-batch` on a terminal, whose
   // writer got the same signal) may be handled just after the input's end, in the same turn of the
   // loop. It ends the run as interrupted, not as an empty input.
-  if (ranNothing(outcome, stats, shardTally.others) && !signals.stop.aborted) await new Promise((resolve) => setImmediate(resolve));
-  if (ranNothing(outcome, stats, shardTally.others) && signals.stop.aborted) outcome = { stopped: 'interrupted', message: 'interrupted' };
-  const oldFileKept = await closeOutputTarget(
-    config,
-    target,
-    outcome.stopped,
-    (line) => reporter.info(line),
-    ranNothing(outcome, stats, shardTally.others),
-  ).catch((err: unknown) => {
+  let empty = ranNothing(outcome, stats, shardTally.others);
+  if (empty && !signals.stop.aborted) await new Promise((resolve) => setImmediate(resolve));
+  if (empty && signals.stop.aborted) {
+    outcome = { stopped: 'interrupted', message: 'interrupted' };
+    empty = false;
+  }
+  const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), empty).catch((err: unknown) => {
     // The last rows failed as they were flushed (-o /dev/full), or the hard stop gave up on them: a stop like one during the run.
     if (err instanceof OutputAbandonedError) outcome = { stopped: 'interrupted', message: err.message };
     else if (err instanceof OutputWriteError) outcome = { stopped: 'output_failed', message: err.message };

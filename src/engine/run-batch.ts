@@ -527,10 +527,7 @@ class Engine {
       const limit = this.governor.tokenLimit(request.model);
       // What is known to count (the prompt, and max_tokens when set; not the guess for an unset one).
       const known = prompt + (request.max_tokens ?? 0);
-      if (limit && known > limit.perMinute) {
-        const named = run.record.params.model !== undefined;
-        return refused(located(run.record, tooLargeForTpm(known, request, limit, { named, sentBefore: run.sent > 0 })));
-      }
+      if (limit && known > limit.perMinute) return refused(tooLarge(run, known, limit, run.sent > 0));
       // The answer length, when max_tokens is unset, is learned from answers so far (256 until then)
       // and priced at admission; a guessed answer length never makes a request wait longer than a
       // whole minute's tokens (of the pace, which follows the tightest limit of any model). `cost`
@@ -673,8 +670,7 @@ class Engine {
     const known = this.estimator(request) + (request.max_tokens ?? 0);
     if (known <= perMinute) return undefined;
     this.governor.onTooLarge(headers, request.model);
-    const limit = this.governor.tokenLimit(request.model) ?? { perMinute, source: 'server' };
-    return located(run.record, tooLargeForTpm(known, request, limit, { named: run.record.params.model !== undefined, sentBefore: true }));
+    return tooLarge(run, known, this.governor.tokenLimit(request.model) ?? { perMinute, source: 'server' }, true);
   }
 
   /** Loads the prompt-token estimator, once, when the first request is priced in tokens. */
@@ -836,6 +832,14 @@ function tooLargeForTpm(
       ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
       : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
   return `${how.sentBefore ? 'not sent again' : 'never sent'}${how.named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
+}
+
+/**
+ * A request's row error for needing `known` tokens, more than `limit` allows in a minute (see
+ * tooLargeForTpm). `sentBefore`: an attempt of it went out (the one a 429 just refused, too).
+ */
+function tooLarge(run: RecordRun, known: number, limit: { perMinute: number; source: 'tpm' | 'server' }, sentBefore: boolean): AttemptError {
+  return located(run.record, tooLargeForTpm(known, run.request, limit, { named: run.record.params.model !== undefined, sentBefore }));
 }
 
 /** The tokens a minute a 429's headers announce, if any. */
