@@ -59,6 +59,8 @@ import { listenForHangup } from './stop-signals.js';
 import { pendingLine } from './batch-end-lines.js';
 import { shellQuote } from './shell-quote.js';
 import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
+import { checkReportTarget } from '../report/report-target.js';
+import { interruptedAtOpen } from './interrupted-at-open.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -166,7 +168,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   if (config.report) {
     // As live: a report that cannot be made is said before the batches are paid for.
     checkWritableFile(config.report, '--report');
-    (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
+    checkReportTarget(config.report, '--report', config.overwrite, []);
   }
   // Every model must have a price under --max-cost before anything is sent, as live.
   const { budget: liveBudget, prices, budgetPrices } = openBudget(config, config.models);
@@ -226,7 +228,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       throw err;
     });
     // Stopped while the output was opened: nothing was submitted or collected.
-    if (!target) return (await import('./interrupted-at-open.js')).interruptedAtOpen(config, createStats(), reporter);
+    if (!target) return interruptedAtOpen(config, createStats(), reporter);
     if (target.lock?.note) reporter.info(target.lock.note);
     if (target.resumeNote) reporter.info(target.resumeNote);
     const skip = target.skip;

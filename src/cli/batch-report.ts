@@ -4,8 +4,8 @@ import type { UncollectedBatches } from '../report/report-data.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
-import type { RunReport } from './run-report.js';
 import { isStreamTarget } from './stream-target.js';
+import { RunReport } from './run-report.js';
 
 /**
  * The `--report` of a `--batch-api` run into a stream (a FIFO), opened before its first row: such an
@@ -14,7 +14,6 @@ import { isStreamTarget } from './stream-target.js';
  */
 export async function openBatchReport(config: CliConfig, prices: PriceLookup | undefined): Promise<RunReport | undefined> {
   if (!config.report || config.output.kind !== 'file' || !isStreamTarget(config.output.path)) return undefined;
-  const { RunReport } = await import('./run-report.js');
   return new RunReport({ ...config, report: config.report }, prices);
 }
 
@@ -32,7 +31,7 @@ export async function writeBatchReport(
   run: { summary: RunSummary; batches: UncollectedBatches; code: number; empty: boolean; reporter: Reporter; quiet?: boolean },
 ): Promise<{ code: number; error?: string }> {
   if (!config.report || run.empty) return { code: run.code };
-  const report = opened ?? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices);
+  const report = opened ?? new RunReport({ ...config, report: config.report }, prices);
   const made = await report.finish(run.summary, false, { events: false, batches: run.batches });
   if (made.ok) {
     if (!run.quiet) run.reporter.info(made.message);

@@ -11,7 +11,7 @@ import { Screen, sameTerminal, screenedStream } from '../ui/screen.js';
 import { countRunRecords } from './count-run-records.js';
 import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { displayMode, isInteractive, useColor } from './display-mode.js';
-import type { TerminalDisplay } from '../ui/terminal-display.js';
+import { TerminalDisplay } from '../ui/terminal-display.js';
 import { timerDelay } from '../util/timer-delay.js';
 
 export interface CliReporter extends Reporter {
@@ -55,11 +55,7 @@ function countInBackground(config: CliConfig, wanted: boolean): RecordTotal {
 
 /** The spinner, then the progress bar, on an interactive stderr; loads ora and cli-progress only then. */
 async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchStats, screen: Screen, records: RecordTotal): Promise<TerminalDisplay> {
-  const [{ default: ora }, cliProgress, { TerminalDisplay }] = await Promise.all([
-    import('ora'),
-    import('cli-progress').then((m) => m.default),
-    import('../ui/terminal-display.js'),
-  ]);
+  const [{ default: ora }, cliProgress] = await Promise.all([import('ora'), import('cli-progress').then((m) => m.default)]);
   return new TerminalDisplay({
     stderr: io.stderr,
     stats,

@@ -44,7 +44,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
   if (argv[0] === 'report') {
     // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)
-    const { reportCommand } = await import('./report-command.js');
+    const { reportCommand } = await import('./commands.js');
     return reportCommand(argv.slice(1), io);
   }
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
@@ -66,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     );
     if (!config.quiet) io.stderr.write((ignoredWithCompact(program) ?? '') + (csvEscapeIgnored(config) ?? ''));
     tuneHeap();
-    const { runCommand } = await import('./run-command.js');
+    const { runCommand } = await import('./commands.js');
     return await runCommand(config, io);
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 /** `llm-batch cache …`: a file literally named `cache` is still read as `./cache`. */
 async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const { runCacheCommand } = await import('./cache-command.js');
+    const { runCacheCommand } = await import('./commands.js');
     return await runCacheCommand(argv, io);
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);

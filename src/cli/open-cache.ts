@@ -1,10 +1,11 @@
 import { RunError } from '../errors.js';
 import { DamagedStoreError, StoreNotAFileError } from '../cache/store-file-check.js';
-import type { AnswerCache } from '../engine/answer-cache.js';
 import type { CliConfig } from './config.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { cacheClearHint } from './cache-clear-hint.js';
 import { chatBaseURL, runLimitField } from './chat-base-url.js';
+import { openResponseStore, prepareStoreDir } from '../cache/response-store.js';
+import { createAnswerCache, type AnswerCache } from '../engine/answer-cache.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -29,7 +30,6 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
   const { dir } = config.cache;
   try {
     checkCacheDir(dir);
-    const [{ openResponseStore }, { createAnswerCache }] = await Promise.all([import('../cache/response-store.js'), import('../engine/answer-cache.js')]);
     // Checked as a writer would open it even when only reading: --dry-run refuses what its run would.
     const store = await openResponseStore(dir, { readOnly, writable: true });
     const cache = createAnswerCache(store, {
@@ -58,11 +58,11 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
  * without LMDB, which openCache loads later. The default directory is not checked here: its failing
  * only costs the cache, said when it is opened.
  */
-export async function refuseUnusableCacheDir(config: CliConfig): Promise<void> {
+export function refuseUnusableCacheDir(config: CliConfig): void {
   if (!config.cache?.explicit) return; // the default directory failing only costs the cache
   try {
     checkCacheDir(config.cache.dir);
-    (await import('../cache/response-store.js')).prepareStoreDir(config.cache.dir);
+    prepareStoreDir(config.cache.dir);
   } catch (err) {
     cacheUnusable(config.cache, err, () => {});
   }

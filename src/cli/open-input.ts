@@ -11,6 +11,7 @@ import { recordSource } from '../input/replay-source.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
+import { checkJsonInput } from '../input/json-reader.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -110,8 +111,6 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'json') {
-      // Loaded only for a .json input, as the reader is (see readRecords).
-      const { checkJsonInput } = await import('../input/json-reader.js');
       return { ...opened, stream: await checkJsonInput(opened.stream, inputOptionsFor(config, opened)) };
     }
   } catch (err) {

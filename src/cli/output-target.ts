@@ -32,6 +32,7 @@ import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openFifoOutput, type FifoOutput } from './fifo-output.js';
 import { terminalSafeRows } from './terminal-rows.js';
 import { counted } from '../util/group-digits.js';
+import { refuseUnusableCacheDir } from './open-cache.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -153,8 +154,8 @@ export async function openOutputTarget(
         ? await loadResumeSkip(config, out.path, out.format, current, inputFingerprint, layout, uncollected, stop)
         : undefined;
     // The last refusal before the file is made (or written to): a --cache-dir the run cannot use.
-    // Loaded only now, and only for a directory the user chose: the default one only warns, later.
-    if (config.cache?.explicit) await (await import('./open-cache.js')).refuseUnusableCacheDir(config);
+    // Only for a directory the user chose: the default one only warns, later.
+    if (config.cache?.explicit) refuseUnusableCacheDir(config);
     // A stop during those steps (a CSV's repair reads it whole): not a row of metadata written for it.
     stop?.throwIfAborted();
     const open = () => {

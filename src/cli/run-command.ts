@@ -7,21 +7,25 @@ import { checkInputFile } from './check-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openBudget } from './open-budget.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
-import type { RunPhase } from './refused-summary.js';
-import type { SendHeld } from './send-rows.js';
 import { listenForStop } from './stop-signals.js';
+import { runCompact } from './compact-command.js';
+import { runDryRun } from './dry-run.js';
+import { writeRefusedSummary, type RunPhase } from './refused-summary.js';
+import { checkReportTarget } from '../report/report-target.js';
+import { providerSettings, createStats, displaysBeforeSending, openRunInput, openOutputTarget } from './run-openers.js';
+import { createReporter, sendRows, type SendHeld } from './send-rows.js';
+import { interruptedAtOpen } from './interrupted-at-open.js';
 
 /** The CLI's run, live or --batch-api; --compact and --dry-run write no summary. */
 export async function runCommand(config: CliConfig, io: CliIo): Promise<number> {
-  if (config.compact) return (await import('./compact-command.js')).runCompact(config, io);
-  if (config.dryRun) return (await import('./dry-run.js')).runDryRun(config, io);
+  if (config.compact) return runCompact(config, io);
+  if (config.dryRun) return runDryRun(config, io);
   const phase: RunPhase = { sending: false };
   try {
     if (config.batchApi) return await (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io, phase);
     return await runLive(config, io, phase);
   } catch (err) {
-    // Loaded only then: a refusal without --summary-json loads none of the summary's code.
-    if (err instanceof RunError && config.summaryJson) (await import('./refused-summary.js')).writeRefusedSummary(config, err, phase);
+    if (err instanceof RunError && config.summaryJson) writeRefusedSummary(config, err, phase);
     throw err;
   }
 }
@@ -29,9 +33,9 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
 /**
  * The live run: input → engine → output, with locking, resume, signals and the summary. Every check
  * that needs no network (the input, the schema, the key, the files written, the output, its lock, a
- * resume's match and the cache) comes first, with only the modules it needs: the engine and the
- * display load (send-rows.ts) once the output is open, the SDK once the cache is too, so a refused
- * run costs little more than `--help`.
+ * resume's match and the cache) comes first, so nothing is sent for a run that is refused. The CLI's
+ * own code is loaded with the command (see commands.ts); the heavy packages only some runs need
+ * load on first use.
  */
 async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<number> {
   // The input file and the schema are checked before the key: wrong whatever else is right.
@@ -41,20 +45,17 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
   if (config.report) {
     checkWritableFile(config.report, '--report');
-    (await import('../report/report-target.js')).checkReportTarget(config.report, '--report', config.overwrite, []);
+    checkReportTarget(config.report, '--report', config.overwrite, []);
   }
   const { budget, prices } = openBudget(config, config.models);
   refuseLiveOverPendingBatches(config);
 
-  // What opens the input and the output, loaded only now: a run refused above loads none of it.
-  const { providerSettings, createStats, displaysBeforeSending, openRunInput, openOutputTarget } = await import('./run-openers.js');
   // A proxy and --trace are checked here; the SDK loads once the output and the cache are open.
   const settings = providerSettings(config, io);
   // The display first: its spinner covers waiting for stdin and hashing a large input. One that shows
   // nothing until the run sends is made once the output is open, loading its code only then.
   const stats = createStats();
-  // send-rows.ts holds the display's code and the engine's: loaded here only for a display seen early.
-  const early = displaysBeforeSending(config, io) ? await (await import('./send-rows.js')).createReporter(config, io, stats) : undefined;
+  const early = displaysBeforeSending(config, io) ? await createReporter(config, io, stats) : undefined;
   const held: SendHeld = { reporter: early };
   // Listened for before the input is opened (stdin's first bytes may never come: a cron job under
   // `timeout` whose upstream stalled), and before the output's lock is taken, so that no signal can
@@ -70,9 +71,9 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   if (!opened) {
     // Stopped while waiting for the input: nothing read, nothing sent. Stdin's pending read ends, so node can exit.
     if (config.input.kind === 'stdin') (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-    const reporter = (held.reporter ??= await (await import('./send-rows.js')).createReporter(config, io, stats));
+    const reporter = (held.reporter ??= await createReporter(config, io, stats));
     try {
-      return (await import('./interrupted-at-open.js')).interruptedAtOpen(config, stats, reporter);
+      return interruptedAtOpen(config, stats, reporter);
     } finally {
       reporter.close();
       signals.dispose();
@@ -99,10 +100,9 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       throw err;
     });
     if (!target) {
-      const reporter = (held.reporter ??= await (await import('./send-rows.js')).createReporter(config, io, stats));
-      return (await import('./interrupted-at-open.js')).interruptedAtOpen(config, stats, reporter);
+      const reporter = (held.reporter ??= await createReporter(config, io, stats));
+      return interruptedAtOpen(config, stats, reporter);
     }
-    const { sendRows } = await import('./send-rows.js');
     return await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices }, held);
   } finally {
     held.reporter?.close();

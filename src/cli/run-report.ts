@@ -15,6 +15,7 @@ import { isStreamTarget } from './stream-target.js';
 import { uncollectedWords } from './batch-end-lines.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
+import { writeReport } from '../report/write-report.js';
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -94,7 +95,6 @@ export class RunReport {
       await this.copy?.writer.close();
       const input = file ?? this.copy?.file;
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
-      const { writeReport } = await import('../report/write-report.js');
       const outcome = await writeReport({
         input,
         format: file ? resultsFormat(file) : 'jsonl',

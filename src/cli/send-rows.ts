@@ -23,13 +23,13 @@ import { concurrencyWithinFdLimit, fdLimitFor } from './fd-limit.js';
 import { listenForStop, type StopSignals } from './stop-signals.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { writeRows } from './write-rows.js';
-import type { RunReport } from './run-report.js';
 import { UsageTally, type RunSummary } from '../ui/summary.js';
 import type { ResultRow } from '../types.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
 import type { RunPhase } from './refused-summary.js';
+import { RunReport } from './run-report.js';
 
 /** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
 export { createReporter };
@@ -74,10 +74,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   else signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
   // Rows that could go nowhere are not paid for: into a FIFO, nothing is sent before its reader comes.
   if (target.fifo) await target.fifo.waitForReader(signals.stop, (line) => reporter.info(line));
-  // Loaded only for --report: a plain run does not pay for the report's code at start-up.
-  const runReport = (held.runReport = config.report
-    ? new (await import('./run-report.js')).RunReport({ ...config, report: config.report }, prices)
-    : undefined);
+  const runReport = (held.runReport = config.report ? new RunReport({ ...config, report: config.report }, prices) : undefined);
   let records = readRecords(input.stream, inputOptionsFor(config, input));
   // A shard first (every model and sample of a record lands in the same shard); --limit then samples the shard's
   // own records, before each becomes one request per model and sample (--limit counts records, as --dry-run does).

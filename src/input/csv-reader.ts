@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream';
-import { parse, type InfoRecord } from 'csv-parse';
+import type { InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { crlfToLf } from './crlf.js';
@@ -41,6 +41,8 @@ interface Skipped {
  */
 // Long by choice: the parser's events and the merge of its out-of-band problems share its state.
 export async function* readCsvRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+  // Loaded only for CSV input (csv-parse's modules are not on the start-up path of other runs).
+  const { parse } = await import('csv-parse');
   const { source } = options;
   let header: string[] | undefined;
   const parser = parse({

@@ -7,6 +7,8 @@ import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
 import { problemRecord } from './to-record.js';
 import { decodeInput } from './decode-input.js';
+import { readJsonRecords } from './json-reader.js';
+import { readCsvRecords } from './csv-reader.js';
 
 /**
  * Reads prompts lazily: a record is produced only when the consumer pulls it, so a slow consumer
@@ -68,15 +70,10 @@ async function* readFormat(input: InputSource, options: InputOptions): AsyncGene
       return yield* readTextRecords(input, options);
     case 'jsonl':
       return yield* readJsonlRecords(input, options);
-    case 'json': {
-      const { readJsonRecords } = await import('./json-reader.js');
+    case 'json':
       return yield* readJsonRecords(input, options);
-    }
-    case 'csv': {
-      // Loaded only for CSV input (csv-parse is not on the start-up path of other runs).
-      const { readCsvRecords } = await import('./csv-reader.js');
+    case 'csv':
       return yield* readCsvRecords(input, options);
-    }
     default:
       throw new UsageError(`unknown input format ${JSON.stringify(options.format as unknown)} (expected txt, jsonl, csv or json)`);
   }
