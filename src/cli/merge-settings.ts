@@ -1,5 +1,5 @@
 import { diffRunMeta } from '../output/index.js';
-import { sameInputFile } from './run-identity.js';
+import { sameInputFile, withoutAnswerLimit } from './run-identity.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { withoutStoredColumns } from './stored-csv-columns.js';
 
@@ -7,7 +7,8 @@ import { withoutStoredColumns } from './stored-csv-columns.js';
  * The settings merge compares between outputs, as a set where the run's are one: the models (in any
  * order: `-m A,B` and `-m B,A` ask the same answers) and `--repeat` (absent in metadata of a single
  * sample, or written before it was recorded: 1). The shard is not compared, nor the stored CSV columns
- * (the schema's fingerprint is, and older outputs lack them).
+ * (the schema's fingerprint is, and older outputs lack them), nor --max-tokens, which a resume may
+ * change too (see withoutAnswerLimit): shards asked under different limits answered the same prompts.
  */
 
 /** A run's models from its metadata: its list, else (metadata from before the list) its one model; undefined if neither. */
@@ -40,14 +41,15 @@ function modelsDifference(first: Record<string, unknown>, other: Record<string, 
 
 /**
  * How `other`'s run settings differ from `first`'s, one line each (see diffRunMeta): the models as a
- * set, `--repeat`, then every other setting but the shard. The input is compared by its content, as
- * a resume compares it: shards that read one file named another way (`in.jsonl`, `./in.jsonl`,
- * another machine's mount) are one run.
+ * set, `--repeat`, then every other setting but the shard and --max-tokens (the merged file's
+ * metadata keeps the first output's). The input is compared by its content, as a resume compares it:
+ * shards that read one file named another way (`in.jsonl`, `./in.jsonl`, another machine's mount)
+ * are one run.
  */
 export function mergeDifferences(first: Record<string, unknown>, other: Record<string, unknown>): string[] {
   const sameInput = sameInputFile(first, other);
   const strip = (meta: Record<string, unknown>) => {
-    const { shard: _shard, model: _model, models: _models, repeat: _repeat, ...rest } = withoutStoredColumns(meta);
+    const { shard: _shard, model: _model, models: _models, repeat: _repeat, ...rest } = withoutAnswerLimit(withoutStoredColumns(meta));
     if (sameInput) delete rest['input'];
     return rest;
   };

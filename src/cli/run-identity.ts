@@ -50,6 +50,7 @@ export function describeRun(
     // Only above 1, so outputs started before it was recorded still match: merge compares it (absent is 1), a resume does not.
     ...(config.repeat > 1 ? { repeat: config.repeat } : {}),
     temperature: config.temperature ?? null,
+    // This invocation's --max-tokens, recorded but compared by neither a resume nor merge (see withoutAnswerLimit).
     maxTokens: config.maxTokens ?? null,
     // A key in a path segment (`https://gateway/sk-…/v1`) is sent, never stored: `[redacted]`, the same each run.
     // `mock` (read as "written by --mock") comes from the provider kind alone: a live run's URL is always http(s)://.
@@ -76,7 +77,7 @@ export async function resumeDifferences(
   current: Record<string, unknown>,
   input: InputFingerprint | null,
 ): Promise<string[]> {
-  const { inputFingerprint: oldHash, inputBytes: oldBytes, ...before } = withoutStoredColumns(previous);
+  const { inputFingerprint: oldHash, inputBytes: oldBytes, ...before } = withoutAnswerLimit(withoutStoredColumns(previous));
   // Written before a key in the URL's path was redacted: the same server all the same.
   if (typeof before['baseURL'] === 'string' && config.provider.kind === 'openai')
     before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
@@ -85,7 +86,7 @@ export async function resumeDifferences(
   if (typeof before['baseURL'] === 'string') before['baseURL'] = withoutTrailingSlashes(before['baseURL']);
   // A resume may ask more samples (--repeat 3 of a plain run) or fewer (--repeat 1 retrying sample 0): no other run.
   delete before['repeat'];
-  const { inputFingerprint: newHash, inputBytes: _newBytes, models, repeat: _repeat, ...now } = withoutStoredColumns(current);
+  const { inputFingerprint: newHash, inputBytes: _newBytes, models, repeat: _repeat, ...now } = withoutAnswerLimit(withoutStoredColumns(current));
   // Metadata from before the model list: its first model must match, as it always had to.
   const recorded = recordedModels(previous);
   const modelChange = recorded && modelsChange(recorded, models as string[]);
@@ -124,6 +125,17 @@ export async function resumeDifferences(
   if (modelChange) differences.unshift(modelChange);
   if (change) differences.unshift(change);
   return differences;
+}
+
+/**
+ * A run's metadata without its `maxTokens`. The answer limit is no part of which answers a run asks
+ * for, only of how long they may be: a truncated row is asked again under a higher --max-tokens
+ * (`--resume --retry-failed`), and a budget stop's worst case is cut by a lower one, and the response
+ * cache keys an answer by its max_tokens. The metadata keeps the last invocation's, for the reader: no check reads it.
+ */
+export function withoutAnswerLimit(meta: Record<string, unknown>): Record<string, unknown> {
+  const { maxTokens: _maxTokens, ...rest } = meta;
+  return rest;
 }
 
 /**

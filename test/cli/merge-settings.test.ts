@@ -22,6 +22,9 @@ describe("merge's comparison of run settings", () => {
     ['another model', meta(['ma']), meta(['mc']), ['model: was "ma", now "mc"']],
     ['more samples', meta(['ma']), meta(['ma'], { repeat: 2 }), ['repeat: was 1, now 2']],
     ['other samples', meta(['ma'], { repeat: 3 }), meta(['ma'], { repeat: 2 }), ['repeat: was 3, now 2']],
+    // An answer limit is no other run: a resume may change it too (a higher one for answers cut at it).
+    ['another --max-tokens', meta(['ma'], { maxTokens: 5 }), meta(['ma'], { maxTokens: 500 }), []],
+    ['--max-tokens and none', meta(['ma'], { maxTokens: null }), meta(['ma'], { maxTokens: 100 }), []],
     [
       'models, samples and a setting',
       meta(['ma', 'mb']),

@@ -63,3 +63,14 @@ describe('resumeDifferences: --repeat', () => {
     expect(await resumeDifferences(config('in'), { ...meta('in', 'abc'), repeat: 3 }, meta('in', 'abc'), input)).toEqual([]);
   });
 });
+
+describe('resumeDifferences: --max-tokens', () => {
+  it('another answer limit is no difference; another temperature beside it still is', async () => {
+    const settings = (more: Record<string, unknown>) => ({ ...meta('in.txt', 'abc'), temperature: null, ...more });
+    const input = { hash: 'abc', bytes: 10 };
+    expect(await resumeDifferences(config('in.txt'), settings({ maxTokens: 5 }), settings({ maxTokens: 500 }), input)).toEqual([]);
+    expect(await resumeDifferences(config('in.txt'), settings({ maxTokens: null }), settings({ maxTokens: 100, temperature: 1 }), input)).toEqual([
+      'temperature: was null, now 1',
+    ]);
+  });
+});
