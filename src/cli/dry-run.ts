@@ -25,6 +25,7 @@ import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
 import { answeredCheck } from './dry-run-answered.js';
+import { refuseOtherRunDry } from './dry-run-identity.js';
 import { pendingCheck } from './dry-run-pending.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { isMatrix } from '../input/expand-matrix.js';
@@ -398,7 +399,7 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
 /**
  * `--dry-run`: reads and checks the whole input (streaming, so any size), shows the first requests
  * exactly as they would be sent, and estimates tokens and cost. Sends nothing and needs no key.
- * The report goes to stdout; exit 0, or 2 when any record is bad.
+ * The report goes to stdout; exit 0, or 2 when any record is bad or a --resume the run would refuse.
  */
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
@@ -418,10 +419,16 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   let scan: DryRunScan;
   let waiting: ReturnType<typeof pendingCheck>;
   try {
+    // A resume the run would refuse is refused here too, before its count says what it would send.
+    await refuseOtherRunDry(config, input.format, structured);
     const answered = await answeredCheck(config);
     waiting = pendingCheck(config);
     const cached = cache && cachedCheck(config, cache.cache, batch, structured?.structured);
     scan = await scanInput(config, io, input, structured, batch, cached, answered, waiting?.pending, budgetLookup);
+  } catch (err) {
+    // Refused before the scan, which closes the input: a pipe left open would keep node from exiting.
+    await input.close();
+    throw err;
   } finally {
     await cache?.close().catch(() => {});
   }

@@ -111,14 +111,7 @@ export async function loadResumeSkip(
   stop?: AbortSignal,
 ): Promise<ResumeState> {
   const previous = readRunMeta(path);
-  if (previous) {
-    // The --base-url that the exit 4 of an unreachable server asks to correct, before any batch existed.
-    const compared = uncollected?.unsent ? { ...previous, baseURL: current['baseURL'] } : previous;
-    const differences = await resumeDifferences(config, compared, current, input);
-    if (differences.length > 0 && !config.forceResume) {
-      throw new RunError(`${path} was written by a different run (${differences.join('; ')}); ${refusal(uncollected?.batches)}`, 'resume');
-    }
-  }
+  if (previous) await refuseOtherRun(config, path, previous, current, input, uncollected);
   const runModel = runModelOf(previous, config);
   // A resume that shares a model with the run keeps the file's first model; a model --force-resume'd in replaces it, as ever.
   const recorded = previous && recordedModels(previous);
@@ -167,6 +160,27 @@ export async function loadResumeSkip(
         ? { note: addedModelsNote(added, recorded) }
         : {}),
   };
+}
+
+/**
+ * Refuses (unless --force-resume) a resume whose input or settings differ from those of the run
+ * that started the output (`previous`, its metadata), naming what changed: a resume, and a
+ * --dry-run --resume, which must not count as to send what the run will refuse to.
+ */
+export async function refuseOtherRun(
+  config: CliConfig,
+  path: string,
+  previous: Record<string, unknown>,
+  current: Record<string, unknown>,
+  input: InputFingerprint | null,
+  uncollected?: Pick<UncollectedRun, 'batches' | 'unsent'>,
+): Promise<void> {
+  // The --base-url that the exit 4 of an unreachable server asks to correct, before any batch existed.
+  const compared = uncollected?.unsent ? { ...previous, baseURL: current['baseURL'] } : previous;
+  const differences = await resumeDifferences(config, compared, current, input);
+  if (differences.length > 0 && !config.forceResume) {
+    throw new RunError(`${path} was written by a different run (${differences.join('; ')}); ${refusal(uncollected?.batches)}`, 'resume');
+  }
 }
 
 /**

@@ -55,4 +55,34 @@ describe('--dry-run agrees with the run', () => {
       .map((l) => JSON.parse(l));
     expect(rows.find((r) => r.line === 2).error).toEqual({ type: 'input', message: said });
   });
+
+  it('--resume of an output another run wrote: refused as the run refuses it (the same line, exit 2); --force-resume counts it', async () => {
+    const first = writePrompts(dir, 'first.txt', ['a', 'b']);
+    const other = writePrompts(dir, 'other.txt', ['totally', 'other']);
+    const out = path.join(dir, 'resumed.jsonl');
+    expect((await runCli([first, '--mock', '-o', out, '-q'])).code).toBe(0);
+    const written = fs.readFileSync(out, 'utf8');
+    for (const args of [
+      [other, '--mock'],
+      [first, '--mock', '--temperature', '1'],
+      [first, '--mock', '-m', 'other-model'],
+    ]) {
+      const dry = await runCli([...args, '-o', out, '--resume', '--dry-run']);
+      const run = await runCli([...args, '-o', out, '--resume', '-q']);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(dry.code, args.join(' ')).toBe(2);
+      expect(dry.stderr).toMatch(/^llm-batch: .*resumed\.jsonl was written by a different run \(.*\); refusing to mix results\. Pass --force-resume/);
+      expect(dry.stderr).toBe(run.stderr);
+      expect(dry.stdout).toBe('');
+    }
+    expect(fs.readFileSync(out, 'utf8')).toBe(written);
+    const forced = await runCli([other, '--mock', '-o', out, '--resume', '--dry-run', '--force-resume']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/^ {2}2 records: 2 to send, 0 bad$/m);
+    // What the run accepts, the dry run does: prompts appended, another --max-tokens.
+    fs.appendFileSync(first, 'c\n');
+    const grown = await runCli([first, '--mock', '--max-tokens', '9', '-o', out, '--resume', '--dry-run']);
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.stdout).toMatch(/^ {2}3 records: 1 to send, 2 already answered, 0 bad$/m);
+  });
 });

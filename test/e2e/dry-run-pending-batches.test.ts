@@ -50,5 +50,18 @@ describe('--batch-api --resume --dry-run', () => {
     expect(all.stdout).toMatch(/Estimated cost: \$0: --resume has nothing left to send/);
     expect(all.stdout).not.toMatch(/Estimate for/);
     expect(all.stdout).toMatch(/^Batch API: nothing to upload \(every request is answered in the output, waiting in a submitted batch\)$/m);
+
+    // Another run's settings: refused as the resume refuses them (the batch not collected named), nothing uploaded.
+    const other = [...args, '--resume', '--temperature', '1'];
+    const refused = await runCli([...other, '--dry-run']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /written by a different run \(temperature: was null, now 1\); refusing to mix results; nothing was sent\. That run's 1 batch not collected yet holds/,
+    );
+    expect(refused.stdout).toBe('');
+    const run = await runCli(other);
+    expect(run.code).toBe(2);
+    expect(refused.stderr).toBe(run.stderr);
+    expect(ctx.server.batchState.counts.uploads).toBe(uploads);
   });
 });

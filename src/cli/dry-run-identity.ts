@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import { readManifest, submitted } from '../batch/manifest.js';
+import type { InputFormat } from '../input/input-options.js';
+import { readRunMeta } from '../output/index.js';
+import type { CliConfig } from './config.js';
+import { csvLayoutFor } from './csv-layout-for.js';
+import { fingerprintFile } from './input-fingerprint.js';
+import { refuseOtherRun } from './resume-skip.js';
+import { describeRun } from './run-identity.js';
+import type { StructuredSetup } from './structured-setup.js';
+
+/**
+ * With --resume: refuses, as the run will (the same line, exit 2; --force-resume continues), a dry
+ * run whose input or settings differ from those the output's `.meta.json` records. Else its "N to
+ * send, M already answered" would price a resume that is never sent. Checked when the run checks:
+ * an output with rows, or (--batch-api) with batches not collected yet.
+ */
+export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, structured: StructuredSetup | undefined): Promise<void> {
+  if (!config.resume || config.output.kind !== 'file' || config.output.format === 'text') return;
+  const output = config.output.path;
+  const stat = fs.statSync(output, { throwIfNoEntry: false });
+  // A stream (-o /dev/null, a FIFO) has no rows to resume, and no metadata.
+  if (stat && !stat.isFile()) return;
+  const rows = stat !== undefined && stat.size > 0;
+  const uncollected = config.batchApi ? uncollectedBatches(output, rows) : undefined;
+  if (!rows && !uncollected) return;
+  const previous = readRunMeta(output);
+  if (!previous) return;
+  // As the run describes itself (see openRunInput, openOutputTarget). The hash alone: a bad encoding
+  // is the scan's to report, as a bad line.
+  const input = config.input.kind === 'file' ? await fingerprintFile(config.input.path) : null;
+  const layout = await csvLayoutFor(config);
+  const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+  await refuseOtherRun(config, output, previous, describeRun(config, input, format, csv, structured?.fingerprint), input, uncollected);
+}
+
+/**
+ * The output's batches not collected yet, as a --batch-api resume counts them (output-target's
+ * uncollectedRun): how many, and whether none was ever submitted while the output has no row.
+ */
+function uncollectedBatches(output: string, rows: boolean): { batches: number; unsent: boolean } | undefined {
+  const chunks = readManifest(output)?.chunks ?? [];
+  const batches = chunks.filter((c) => !c.collected).length;
+  if (batches === 0) return undefined;
+  return { batches, unsent: !rows && chunks.every((c) => !c.collected && !submitted(c) && !c.previousBatchIds?.length) };
+}
