@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { readManifest, submitted } from '../batch/manifest.js';
 import type { InputFormat } from '../input/input-options.js';
 import { readRunMeta } from '../output/index.js';
 import type { CliConfig } from './config.js';
@@ -7,6 +6,7 @@ import { csvLayoutFor } from './csv-layout-for.js';
 import { fingerprintFile } from './input-fingerprint.js';
 import { refuseOtherRun } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
+import { uncollectedRun } from './output-target.js';
 import type { StructuredSetup } from './structured-setup.js';
 
 /**
@@ -22,7 +22,7 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
   // A stream (-o /dev/null, a FIFO) has no rows to resume, and no metadata.
   if (stat && !stat.isFile()) return;
   const rows = stat !== undefined && stat.size > 0;
-  const uncollected = config.batchApi ? uncollectedBatches(output, rows) : undefined;
+  const uncollected = config.batchApi ? uncollectedRun(output, rows, false) : undefined;
   if (!rows && !uncollected) return;
   const previous = readRunMeta(output);
   if (!previous) return;
@@ -32,15 +32,4 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
   const layout = await csvLayoutFor(config);
   const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
   await refuseOtherRun(config, output, previous, describeRun(config, input, format, csv, structured?.fingerprint), input, uncollected);
-}
-
-/**
- * The output's batches not collected yet, as a --batch-api resume counts them (output-target's
- * uncollectedRun): how many, and whether none was ever submitted while the output has no row.
- */
-function uncollectedBatches(output: string, rows: boolean): { batches: number; unsent: boolean } | undefined {
-  const chunks = readManifest(output)?.chunks ?? [];
-  const batches = chunks.filter((c) => !c.collected).length;
-  if (batches === 0) return undefined;
-  return { batches, unsent: !rows && chunks.every((c) => !c.collected && !submitted(c) && !c.previousBatchIds?.length) };
 }

@@ -187,7 +187,7 @@ export async function openOutputTarget(
  * An output's batches not collected yet (see UncollectedRun), or undefined when it has none;
  * `records`, with their records. `rows`: the output holds some.
  */
-function uncollectedRun(output: string, rows: boolean, records: boolean): UncollectedRun | undefined {
+export function uncollectedRun(output: string, rows: boolean, records: boolean): UncollectedRun | undefined {
   const manifest = readManifest(output);
   const batches = manifest?.chunks.filter((c) => !c.collected).length ?? 0;
   if (!manifest || batches === 0) return undefined;
