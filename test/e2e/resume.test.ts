@@ -485,7 +485,11 @@ describe('the output lock', () => {
       const prompts = Array.from({ length: 8 }, (_, i) => `lock ${flag} q${i}`);
       const input = writePrompts(ctx.dir, 'p.txt', prompts);
       const out = path.join(ctx.dir, 'out.jsonl');
-      ctx.server.options.latencyMs = 250;
+      // The first prompt is answered, the rest wait until the second run was refused: else a loaded
+      // machine can finish the first run before the second starts.
+      let release!: () => void;
+      const rest = new Promise<void>((resolve) => (release = resolve));
+      ctx.server.options.hold = ({ prompt }) => (prompt === prompts[0] ? undefined : rest);
       const first = spawnCli([input, '-o', out, '-c', '1', '--base-url', ctx.server.url]);
       const firstDone = waitForExit(first);
       try {
@@ -502,6 +506,8 @@ describe('the output lock', () => {
         // The refused run changed nothing: what was there is still the start of the file.
         expect(read(out).startsWith(during)).toBe(true);
       } finally {
+        delete ctx.server.options.hold;
+        release();
         const r1 = await firstDone;
         expect(r1.code).toBe(0);
       }
