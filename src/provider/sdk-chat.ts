@@ -2,6 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { OpenAI } from './sdk.js';
+import { APIError } from './sdk-errors.js';
 import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
@@ -59,7 +60,10 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     }
   } catch (err) {
     if (err instanceof AttemptError) throw err;
-    const done = copy.sawDone();
+    // An event that failed (an error event, unparsable JSON) came before any `[DONE]`, which the
+    // SDK reads past unparsed: one the copy saw after it (vLLM's error event, then `[DONE]`) does
+    // not make the answer whole. On the lean path `[DONE]` counts only before such an event too.
+    const done = !failedEvent(err) && copy.sawDone();
     copy.drop();
     // A finish_reason or `[DONE]` came: the answer is whole whatever cut the rest (as on the lean path).
     if (done) answer.done();
@@ -76,6 +80,11 @@ async function completeOnce(client: OpenAI, limitField: TokenLimitField, request
     if (answer.empty) return answer.finish(response.headers, ctx.signal, seen.head);
   }
   return answer.finish(response.headers, ctx.signal);
+}
+
+/** The SDK's stream failed at an event (`data: {"error": …}` or unparsable), not in the body's transport. */
+function failedEvent(err: unknown): boolean {
+  return (err instanceof APIError && err.status === undefined) || err instanceof SyntaxError;
 }
 
 /** What the copy of a streamed body showed: whether `[DONE]` came, and the body while no event had. */

@@ -649,6 +649,7 @@ const ALL: FaultKind[] = [
   'pingstall',
   'emptystream',
   'errorstream',
+  'errorevent',
 ];
 describe('directive parsing', () => {
   it('recognises every fault kind', async () => {

@@ -73,7 +73,12 @@ export type FaultKind =
   /** 200 labelled text/event-stream with an empty body, streamed or not. */
   | 'emptystream'
   /** 200 labelled text/event-stream whose body is a plain JSON error (no `data:`), streamed or not. */
-  | 'errorstream';
+  | 'errorstream'
+  /**
+   * vLLM's failure mid-generation: part of the answer, then an error event (`data: {"error": …}`),
+   * then `[DONE]`, as its serving_chat.py sends them; not streamed, a 500 with the same error.
+   */
+  | 'errorevent';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -279,6 +284,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'pingstall',
   'emptystream',
   'errorstream',
+  'errorevent',
   'escaped-key',
 ];
 const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
@@ -980,6 +986,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         case 'errorstream':
           startStream(ctx);
           return void res.end(fault === 'errorstream' ? errorBody('model overloaded', 'server_error', null) : '');
+        case 'errorevent': {
+          const error = { message: 'CUDA error: an illegal memory access was encountered', type: 'InternalServerError', param: null, code: 500 };
+          if (!stream) return sendJson(res, rec, 500, JSON.stringify({ error }), ctx.headers);
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          return void res.end([f.role, f.pieces[0], `data: ${JSON.stringify({ error })}\n\n`, 'data: [DONE]\n\n'].join(''));
+        }
         case 'loading':
           return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
         default: {

@@ -271,6 +271,41 @@ describe('lean chat transport: a stream with no finish_reason, on both paths', (
   });
 });
 
+const STOPPED = event([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+const CUDA = { message: 'CUDA error: an illegal memory access was encountered', type: 'InternalServerError', param: null, code: 500 };
+
+/**
+ * An event that fails the answer, then `[DONE]` (vLLM sends an error event so): the attempt fails
+ * on both paths, `[DONE]` after it notwithstanding; after a finish_reason the answer is kept.
+ */
+const FAILED_EVENTS: Record<string, { body: string; expected: Record<string, unknown> }> = {
+  'an error event': {
+    body: `${HELLO}data: ${JSON.stringify({ error: CUDA })}\n\ndata: [DONE]\n\n`,
+    expected: { type: 'http', status: undefined, message: `error in stream: ${CUDA.message}` },
+  },
+  'an error event with no message': {
+    body: `data: {"error":{"code":500}}\n\ndata: [DONE]\n\n`,
+    expected: { type: 'http', message: 'error in stream: {"code":500}' },
+  },
+  'an unparsable event': {
+    body: `${HELLO}data: {"choices": nope\n\ndata: [DONE]\n\n`,
+    expected: { type: 'bad_response', message: expect.stringMatching(/^unparsable response body/) },
+  },
+  'an error event after the finish_reason': {
+    body: `${HELLO}${STOPPED}data: ${JSON.stringify({ error: CUDA })}\n\ndata: [DONE]\n\n`,
+    expected: { text: 'hello', finishReason: 'stop' },
+  },
+};
+
+describe('lean chat transport: an event that fails the answer, then [DONE], on both paths', () => {
+  it.each(Object.keys(FAILED_EVENTS))('%s', async (kind) => {
+    const { body, expected } = FAILED_EVENTS[kind]!;
+    await answering('text/event-stream', body, async (baseURL) => {
+      expect(await same(pair(baseURL), 'failed event', true)).toMatchObject(expected);
+    });
+  });
+});
+
 describe('lean chat transport: a 200 whose body is JSON null, on both paths', () => {
   it.each([true, false])('stream %s', async (stream) => {
     await answering('application/json', 'null', async (baseURL) => {
