@@ -23,7 +23,12 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
       `${viaProxy ? `the proxy for ${where}` : where} answered earlier and went away: did the server stop, or is it restarting? Answered rows are kept`
     );
   }
-  const why = code === NO_RESPONSE ? noResponse(detail, config, viaProxy) : endpointTrouble(code, config, viaProxy);
+  const why =
+    code === NO_RESPONSE
+      ? noResponse(detail, config, viaProxy)
+      : code === 'error_response'
+        ? errorResponse(detail, config)
+        : endpointTrouble(code, config, viaProxy);
   return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
 }
 
@@ -39,6 +44,15 @@ function noResponse(detail: string, config: CliConfig, viaProxy: boolean): strin
     `${viaProxy ? `the proxy for ${url}` : url} accepts connections but sent no response, a retry included (${detail}): ` +
     `is the server (or the proxy's backend) up, and is the port in --base-url the API's? A model still loading may need a longer ${deadline}`
   );
+}
+
+/**
+ * A server that answers 200 with an error in place of every answer, in its own words (`detail`,
+ * the row's `server error in body: …`): LM Studio answers so on a path it does not serve.
+ */
+function errorResponse(detail: string, config: CliConfig): string {
+  const said = detail.replace(/^server error in body: /, '');
+  return `${endpointUrl(config)} answers 200 with an error instead of an answer ("${said}"): check --base-url (a server may answer so on a path it does not serve; OpenAI-compatible servers usually want it to end in /v1)`;
 }
 
 /** What an endpoint-level failure `code` most likely means, naming the setting to check (--base-url, a proxy variable). */

@@ -16,6 +16,15 @@ export function notAnApiBody(raw: string, contentType: string | null): AttemptEr
 }
 
 /**
+ * A 200 whose body is an error in place of an answer, with the server's words. Named, so the
+ * circuit breaker can stop a run whose every request gets one (LM Studio answers so on a path it
+ * does not serve) rather than ask each prompt four times.
+ */
+export function errorInBody(words: string): AttemptError {
+  return new AttemptError('bad_response', `server error in body: ${words}`, { code: 'error_response' });
+}
+
+/**
  * How much of a streamed body is kept while no event has come: enough for any error body, page or
  * whole answer a server sends instead of a stream, never a huge body whole. A longer one is judged
  * by its content-type alone.

@@ -79,6 +79,20 @@ function jsonWords(json: unknown): ErrorWords | undefined {
 }
 
 /**
+ * The server's words for the error a 200's body holds in place of an answer, whatever its shape:
+ * OpenAI's `{"error": {"message": …}}`, LM Studio's `{"error": "Unexpected endpoint or method. (POST
+ * /chat/completions)"}` (its answer on a path it does not serve), an error without words as its
+ * JSON. Undefined when the body holds no error.
+ */
+export function bodyErrorWords(body: unknown): string | undefined {
+  if (!isObject(body)) return undefined;
+  const error = body['error'];
+  if (error === undefined || error === null) return undefined;
+  const words = isObject(error) ? str(error['message']) : jsonWords(body)?.message;
+  return words ?? cap(oneLine(JSON.stringify(error)));
+}
+
+/**
  * FastAPI's validation errors: `{"detail": [{"loc": ["body", "stream_options", "include_usage"],
  * "msg": "Extra inputs are not permitted"}]}`, each with the field it names (the words alone do not
  * say which field; naming it lets a refusal of `stream_options` be told).

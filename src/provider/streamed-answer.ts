@@ -1,5 +1,6 @@
 import type { HeaderSource } from '../types.js';
-import { judgedWhole, notAStream, notAnApiBody, notStreamed } from './body-checks.js';
+import { errorInBody, judgedWhole, notAStream, notAnApiBody, notStreamed } from './body-checks.js';
+import { bodyErrorWords } from './error-body.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
@@ -155,12 +156,11 @@ export function wholeAnswer(text: string, headers: HeaderSource, onDelta?: (delt
     }>;
     usage?: Parameters<typeof toUsage>[0];
     model?: unknown;
-    error?: { message?: string };
   };
   const choice = body.choices?.[0];
   if (!choice) {
-    const why = body.error?.message ? `server error in body: ${body.error.message}` : 'response has no choices';
-    throw new AttemptError('bad_response', why);
+    const said = bodyErrorWords(body);
+    throw said === undefined ? new AttemptError('bad_response', 'response has no choices') : errorInBody(said);
   }
   const failed = choiceFailure(body);
   if (failed) throw failed;

@@ -15,3 +15,14 @@ describe('diagnoseEndpoint: a server that sent no response', () => {
     expect(line).toMatch(new RegExp(`A model still loading may need a longer ${deadline}$`));
   });
 });
+
+describe('diagnoseEndpoint: a 200 with an error in place of every answer', () => {
+  it("quotes the server's words and names --base-url", () => {
+    const line = diagnoseEndpoint('error_response: server error in body: Unexpected endpoint or method. (POST /chat/completions)', config, false);
+    expect(line).toBe(
+      'the first requests all failed the same way, so the run stopped rather than retry every prompt: ' +
+        'http://127.0.0.1:8000/v1 answers 200 with an error instead of an answer ("Unexpected endpoint or method. (POST /chat/completions)"): ' +
+        'check --base-url (a server may answer so on a path it does not serve; OpenAI-compatible servers usually want it to end in /v1)',
+    );
+  });
+});

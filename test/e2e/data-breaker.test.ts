@@ -42,6 +42,17 @@ describe('circuit breaker (item 8)', () => {
     ['empty', '--no-stream', /answers 200 with an empty body: check --base-url\n/],
     ['empty', '--stream', /answers 200 with an empty body: check --base-url\n/],
     ['nostream', '--stream', /ignores "stream": true and sends whole JSON answers: pass --no-stream/],
+    // LM Studio on a path it does not serve: `{"error": "Unexpected endpoint or method. …"}` with a 200.
+    [
+      'errorstring',
+      '--stream',
+      /answers 200 with an error instead of an answer \("Unexpected endpoint or method\. \(POST \/chat\/completions\)"\): check --base-url/,
+    ],
+    [
+      'errorstring',
+      '--no-stream',
+      /answers 200 with an error instead of an answer \("Unexpected endpoint or method\. \(POST \/chat\/completions\)"\): check --base-url/,
+    ],
   ])('every request answered with %s (%s): stops after 3 attempts with a diagnosis, exit 4', async (fault, mode, diagnosis) => {
     const { run, server } = await fresh({ fault: () => fault });
     const input = writeFile(`${fault}${mode}.txt`, PROMPTS.join('\n') + '\n');
@@ -61,6 +72,18 @@ describe('circuit breaker (item 8)', () => {
     const rows = rowsOf(r);
     expect(rows).toHaveLength(6);
     expect(rows.filter((row) => row.error?.code === 'html_response')).toHaveLength(5);
+  });
+
+  it("a 200 with an error in words alone, after a success: the row says the server's words", async () => {
+    const { run } = await fresh({ fault: ({ index }) => (index === 0 ? undefined : 'errorstring') });
+    const input = writeFile('error-string.txt', PROMPTS.slice(0, 2).join('\n') + '\n');
+    const r = await run([input, '-c', '1', '--retries', '0', '-q']);
+    expect(r.code).toBe(1);
+    expect(rowsOf(r)[1]!.error).toEqual({
+      type: 'bad_response',
+      code: 'error_response',
+      message: 'server error in body: Unexpected endpoint or method. (POST /chat/completions)',
+    });
   });
 
   it('failures that differ are not a dead endpoint: every prompt gets its row', async () => {

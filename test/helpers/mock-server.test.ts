@@ -650,6 +650,7 @@ const ALL: FaultKind[] = [
   'emptystream',
   'errorstream',
   'errorevent',
+  'errorstring',
 ];
 describe('directive parsing', () => {
   it('recognises every fault kind', async () => {

@@ -78,7 +78,9 @@ export type FaultKind =
    * vLLM's failure mid-generation: part of the answer, then an error event (`data: {"error": …}`),
    * then `[DONE]`, as its serving_chat.py sends them; not streamed, a 500 with the same error.
    */
-  | 'errorevent';
+  | 'errorevent'
+  /** 200 whose body is `{"error": "<words>"}`, streamed or not: LM Studio's answer on a path it does not serve. */
+  | 'errorstring';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -285,6 +287,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'emptystream',
   'errorstream',
   'errorevent',
+  'errorstring',
   'escaped-key',
 ];
 const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
@@ -993,6 +996,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           startStream(ctx);
           return void res.end([f.role, f.pieces[0], `data: ${JSON.stringify({ error })}\n\n`, 'data: [DONE]\n\n'].join(''));
         }
+        case 'errorstring':
+          return sendJson(res, rec, 200, JSON.stringify({ error: 'Unexpected endpoint or method. (POST /chat/completions)' }), ctx.headers);
         case 'loading':
           return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
         default: {

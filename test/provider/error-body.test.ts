@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorWords } from '../../src/provider/error-body.js';
+import { bodyErrorWords, errorWords } from '../../src/provider/error-body.js';
 
 const NGINX_502 = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n`;
 
@@ -68,5 +68,29 @@ describe('errorWords', () => {
   it('caps a long page', () => {
     const words = errorWords(`<html><body>${'word '.repeat(500)}</body></html>`, 'text/html');
     expect(words!.message.length).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('bodyErrorWords: the error a 200 holds in place of an answer', () => {
+  it.each([
+    [
+      'OpenAI-shaped',
+      { error: { message: 'The server had an error\n processing your request.', type: 'server_error' } },
+      'The server had an error processing your request.',
+    ],
+    [
+      'a string (LM Studio on a path it does not serve)',
+      { error: 'Unexpected endpoint or method. (POST /chat/completions)' },
+      'Unexpected endpoint or method. (POST /chat/completions)',
+    ],
+    ['a name and a message', { error: 'SyntaxError', message: 'Unexpected token' }, 'SyntaxError: Unexpected token'],
+    ['no words', { error: { code: 500 } }, '{"code":500}'],
+    ['an empty message', { error: { message: '', code: 500 } }, '{"message":"","code":500}'],
+  ])('%s', (_name, body, words) => {
+    expect(bodyErrorWords(body)).toBe(words);
+  });
+
+  it.each([null, [], 'text', { choices: [] }, { error: null }])('no error in %j', (body) => {
+    expect(bodyErrorWords(body)).toBeUndefined();
   });
 });

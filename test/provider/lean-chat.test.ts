@@ -175,7 +175,7 @@ const NOT_STREAMS: Record<string, { type: string; body: string; expected: Record
   'error body': {
     type: 'application/json',
     body: '{"error":{"message":"The server had an error processing your request.","type":"server_error"}}',
-    expected: { type: 'bad_response', code: undefined, message: 'server error in body: The server had an error processing your request.' },
+    expected: { type: 'bad_response', code: 'error_response', message: 'server error in body: The server had an error processing your request.' },
   },
   'empty body': { type: 'application/json', body: '', expected: { type: 'bad_response', code: 'empty_response' } },
   'unparsable JSON': {
@@ -194,7 +194,7 @@ const NOT_STREAMS: Record<string, { type: string; body: string; expected: Record
   'error body as an event stream': {
     type: 'text/event-stream',
     body: '{"error":{"message":"model overloaded","type":"server_error"}}\n',
-    expected: { type: 'bad_response', code: undefined, message: 'server error in body: model overloaded' },
+    expected: { type: 'bad_response', code: 'error_response', message: 'server error in body: model overloaded' },
   },
   'empty event stream': { type: 'text/event-stream', body: '', expected: { type: 'bad_response', code: 'empty_response' } },
   'only comments': {
@@ -302,6 +302,18 @@ describe('lean chat transport: an event that fails the answer, then [DONE], on b
     const { body, expected } = FAILED_EVENTS[kind]!;
     await answering('text/event-stream', body, async (baseURL) => {
       expect(await same(pair(baseURL), 'failed event', true)).toMatchObject(expected);
+    });
+  });
+});
+
+describe('lean chat transport: a 200 whose body is an error in words alone, on both paths', () => {
+  it.each([true, false])('stream %s: LM Studio on a path it does not serve', async (stream) => {
+    await answering('application/json; charset=utf-8', '{"error":"Unexpected endpoint or method. (POST /chat/completions)"}', async (baseURL) => {
+      expect(await same(pair(baseURL), 'lm studio', stream)).toMatchObject({
+        type: 'bad_response',
+        code: 'error_response',
+        message: 'server error in body: Unexpected endpoint or method. (POST /chat/completions)',
+      });
     });
   });
 });
