@@ -78,6 +78,8 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
         return `${url} answers 200 with an empty body: check --base-url`;
       case 'not_streamed':
         return `${url} ignores "stream": true and sends whole JSON answers: pass --no-stream`;
+      case 'streamed_anyway':
+        return `${url} streams its answers even when "stream": false is asked: drop --no-stream`;
       default:
         return `${where}: TLS/connection problem (${code}): check --base-url and the server's certificate`;
     }

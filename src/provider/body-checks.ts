@@ -36,6 +36,22 @@ export function notStreamed(): AttemptError {
   return new AttemptError('bad_response', 'the server ignored "stream": true and sent a whole JSON answer (try --no-stream)', { code: 'not_streamed' });
 }
 
+/** An event stream where a whole answer was asked for: the one case that dropping --no-stream mends. */
+export function streamedAnyway(): AttemptError {
+  return new AttemptError('bad_response', 'the server ignored "stream": false and sent an event stream (drop --no-stream)', {
+    code: 'streamed_anyway',
+  });
+}
+
+/**
+ * Whether a body that is not JSON is an event stream: it opens with an SSE field (`data:`, `event:`,
+ * `id:`, `retry:`) or comment, whatever its content-type says (a JSON error labelled
+ * text/event-stream is not one).
+ */
+export function heldEvents(raw: string): boolean {
+  return /^\s*(?::|(?:data|event|id|retry):)/.test(raw);
+}
+
 /**
  * A streamed request that got no events at all, and whose body was not kept (longer than
  * STREAM_HEAD_CHARS): why, from the response headers.

@@ -1,5 +1,5 @@
 import type { HeaderSource } from '../types.js';
-import { errorInBody, judgedWhole, notAStream, notAnApiBody, notStreamed } from './body-checks.js';
+import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStreamed, streamedAnyway } from './body-checks.js';
 import { bodyErrorWords } from './error-body.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
@@ -100,7 +100,7 @@ export class StreamedAnswer {
       if (this.chunks === 0) {
         if (body !== undefined && judgedWhole(body, headers)) {
           // Judged as without streaming: an error body's words, an empty or unparsable body, a page.
-          wholeAnswer(body, headers);
+          answerInBody(body, headers, undefined, true);
           throw notStreamed();
         }
         const wrong = notAStream(headers);
@@ -142,13 +142,29 @@ export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish
  * errors. `onDelta` gets the text at once, as a stream's would in pieces.
  */
 export function wholeAnswer(text: string, headers: HeaderSource, onDelta?: (delta: string) => void): CompletionResult {
+  return answerInBody(text, headers, onDelta, false);
+}
+
+/**
+ * A body read as a whole answer. `streamAsked`: it came to a streamed request with no event in it
+ * (see {@link StreamedAnswer.finish}), where SSE in it is a stream cut short, not a server that
+ * streams when told not to.
+ */
+function answerInBody(text: string, headers: HeaderSource, onDelta: ((delta: string) => void) | undefined, streamAsked: boolean): CompletionResult {
   // A byte order mark before the JSON, which JSON.parse refuses: the SDK path's TextDecoder drops it,
   // and the lean stream reader too; the lean path's whole body keeps it (utf8 strings do).
   const raw = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const notJson = notAnApiBody(raw, headers.get('content-type'));
   if (notJson) throw notJson;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    // Judged only once it failed to parse: an answer pays nothing for the look.
+    throw !streamAsked && heldEvents(raw) ? streamedAnyway() : err;
+  }
   // `null` is JSON too: answered as `[]` or `42` are, not with a TypeError for a connection error.
-  const body = (JSON.parse(raw) ?? {}) as {
+  const body = (parsed ?? {}) as {
     choices?: Array<{
       message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown };
       logprobs?: unknown;

@@ -13,7 +13,7 @@ const UNSENT_CODES = new Set([
 ]);
 
 /** Failures that say the endpoint itself is unusable, not that one request was unlucky. */
-const ENDPOINT_CODES = new Set([...UNSENT_CODES, 'EPROTO', 'html_response', 'empty_response', 'error_response', 'not_streamed']);
+const ENDPOINT_CODES = new Set([...UNSENT_CODES, 'EPROTO', 'html_response', 'empty_response', 'error_response', 'not_streamed', 'streamed_anyway']);
 
 /** Whether a failure's code says its request never reached the server, so nothing of it was billed. */
 export function neverSent(code: string | undefined): boolean {
@@ -57,7 +57,7 @@ export interface BreakerFailure {
 
 /**
  * Stops a run whose first requests all fail the same endpoint-level way (nothing listening, a web
- * page or an error body instead of the API's answer, a server that ignores `stream: true`): every
+ * page or an error body instead of the API's answer, a server that ignores `stream`): every
  * further prompt would meet the same wall, four attempts each. One success disarms it for the
  * rest of the run.
  *

@@ -26,3 +26,10 @@ describe('diagnoseEndpoint: a 200 with an error in place of every answer', () =>
     );
   });
 });
+
+describe('diagnoseEndpoint: a server that streams when told not to', () => {
+  it('says to drop --no-stream', () => {
+    const line = diagnoseEndpoint('streamed_anyway: the server ignored "stream": false and sent an event stream (drop --no-stream)', config, false);
+    expect(line).toMatch(/: http:\/\/127\.0\.0\.1:8000\/v1 streams its answers even when "stream": false is asked: drop --no-stream$/);
+  });
+});

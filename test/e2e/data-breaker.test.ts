@@ -42,6 +42,7 @@ describe('circuit breaker (item 8)', () => {
     ['empty', '--no-stream', /answers 200 with an empty body: check --base-url\n/],
     ['empty', '--stream', /answers 200 with an empty body: check --base-url\n/],
     ['nostream', '--stream', /ignores "stream": true and sends whole JSON answers: pass --no-stream/],
+    ['alwaysstream', '--no-stream', /streams its answers even when "stream": false is asked: drop --no-stream\n/],
     // LM Studio on a path it does not serve: `{"error": "Unexpected endpoint or method. …"}` with a 200.
     [
       'errorstring',

@@ -651,6 +651,7 @@ const ALL: FaultKind[] = [
   'errorstream',
   'errorevent',
   'errorstring',
+  'alwaysstream',
 ];
 describe('directive parsing', () => {
   it('recognises every fault kind', async () => {

@@ -80,7 +80,9 @@ export type FaultKind =
    */
   | 'errorevent'
   /** 200 whose body is `{"error": "<words>"}`, streamed or not: LM Studio's answer on a path it does not serve. */
-  | 'errorstring';
+  | 'errorstring'
+  /** The answer streamed even when `"stream": false` was asked (servers that always stream). */
+  | 'alwaysstream';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -288,6 +290,7 @@ export const FAULT_KIND_LIST: readonly FaultKind[] = [
   'errorstream',
   'errorevent',
   'errorstring',
+  'alwaysstream',
   'escaped-key',
 ];
 const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
@@ -998,6 +1001,11 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         }
         case 'errorstring':
           return sendJson(res, rec, 200, JSON.stringify({ error: 'Unexpected endpoint or method. (POST /chat/completions)' }), ctx.headers);
+        case 'alwaysstream': {
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          return void res.end([f.role, ...f.pieces, f.finish, 'data: [DONE]\n\n'].join(''));
+        }
         case 'loading':
           return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
         default: {

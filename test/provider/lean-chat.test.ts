@@ -318,6 +318,34 @@ describe('lean chat transport: a 200 whose body is an error in words alone, on b
   });
 });
 
+const STREAMED_ANYWAY = { type: 'bad_response', code: 'streamed_anyway', message: expect.stringMatching(/drop --no-stream/) };
+
+/**
+ * An event stream to a request without streaming (a server that always streams): its own code on
+ * both paths, whatever its content-type, as a whole answer to a streamed one is `not_streamed`; a
+ * JSON error labelled text/event-stream is still that error.
+ */
+const STREAMS_UNASKED: Record<string, { type: string; body: string; expected: Record<string, unknown> }> = {
+  'an event stream': { type: 'text/event-stream', body: `${HELLO}${STOPPED}data: [DONE]\n\n`, expected: STREAMED_ANYWAY },
+  'labelled JSON': { type: 'application/json', body: `${HELLO}${STOPPED}data: [DONE]\n\n`, expected: STREAMED_ANYWAY },
+  'a comment first': { type: 'text/event-stream', body: `: ping\n\n${HELLO}`, expected: STREAMED_ANYWAY },
+  'a named event': { type: 'text/event-stream', body: `event: message\n${HELLO}`, expected: STREAMED_ANYWAY },
+  'a JSON error labelled an event stream': {
+    type: 'text/event-stream',
+    body: '{"error":{"message":"model overloaded"}}',
+    expected: { type: 'bad_response', code: 'error_response', message: 'server error in body: model overloaded' },
+  },
+};
+
+describe('lean chat transport: a stream to a request without streaming, on both paths', () => {
+  it.each(Object.keys(STREAMS_UNASKED))('%s', async (kind) => {
+    const { type, body, expected } = STREAMS_UNASKED[kind]!;
+    await answering(type, body, async (baseURL) => {
+      expect(await same(pair(baseURL), 'streamed anyway', false)).toMatchObject(expected);
+    });
+  });
+});
+
 describe('lean chat transport: a 200 whose body is JSON null, on both paths', () => {
   it.each([true, false])('stream %s', async (stream) => {
     await answering('application/json', 'null', async (baseURL) => {
@@ -604,11 +632,12 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
     expect(seen(b, 'lean ')).toEqual(seen(a, 'sdk '));
     // 'length' is an answer cut at max_tokens, 'filtered' one the content filter stopped; 'finclose' and 'finstall' cut a stream after its
     // finish_reason, 'donestall' and 'donecut' after its `[DONE]` (whole); 'nostream' and 'pingstall'
-    // only fail a streamed request. 'quoting400' names stream_options in its 400: a streamed request
+    // only fail a streamed request, 'alwaysstream' only one that is not. 'quoting400' names stream_options in its 400: a streamed request
     // is sent again without it, and answered.
     const answers =
       ['length', 'filtered', 'finclose', 'finstall', 'donestall', 'donecut'].includes(fault) ||
       (!stream && ['nostream', 'pingstall'].includes(fault)) ||
+      (stream && fault === 'alwaysstream') ||
       (stream && fault === 'quoting400');
     if (answers) expect(b).toHaveProperty('finishReason');
     else expect(b).toHaveProperty('type');
