@@ -33,6 +33,18 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
 }
 
 /**
+ * For the resume command of a run the breaker stopped because the server streams otherwise than
+ * asked: the flag the rest needs (a resume as given would stop the same way).
+ */
+export function streamRemedy(outcome: { stopped?: string; message?: string }): { addFlag?: string; dropFlag?: string } {
+  if (outcome.stopped !== 'unreachable' || outcome.message === undefined) return {};
+  const code = outcome.message.slice(0, outcome.message.indexOf(':'));
+  if (code === 'not_streamed') return { addFlag: '--no-stream' };
+  if (code === 'streamed_anyway') return { dropFlag: '--no-stream' };
+  return {};
+}
+
+/**
  * A server that takes connections and never answers (a black-holed port-forward, a proxy whose
  * backend is gone). The setting to lengthen is the deadline that fired, which `detail` names: the
  * idle timeout's `(--idle-timeout)`, or `--timeout` when that is the shorter.

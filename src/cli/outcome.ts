@@ -7,7 +7,7 @@ import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { emptyShardMessage, noPromptsMessage, ranNothing } from './empty-input.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
-import { diagnoseEndpoint } from './diagnose-endpoint.js';
+import { diagnoseEndpoint, streamRemedy } from './diagnose-endpoint.js';
 import { countNotRun, readNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
@@ -213,6 +213,7 @@ export async function finishRun(
     ? resumeHint(config, run.oldFileKept, {
         newMaxCost: outcome.stopped === 'budget',
         ...(outcome.stopped === 'response_format' && { addFlag: '--schema-in-prompt' }),
+        ...streamRemedy(outcome),
       })
     : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices);

@@ -8,9 +8,10 @@ import { isStreamTarget } from './stream-target.js';
  * The exact command that finishes an interrupted run: the same arguments plus --resume, less
  * --overwrite (which contradicts it; the file now holds this run's rows). When an --overwrite run
  * stopped before replacing the old file (`oldFileKept`), the same command again: resuming would
- * continue the old results, the opposite of what it asked for. `addFlag`: a flag the rest needs.
+ * continue the old results, the opposite of what it asked for. `addFlag`: a flag the rest needs;
+ * `dropFlag`: one it must not have.
  */
-export function resumeHint(config: CliConfig, oldFileKept = false, options: { newMaxCost?: boolean; addFlag?: string } = {}): string | null {
+export function resumeHint(config: CliConfig, oldFileKept = false, options: { newMaxCost?: boolean; addFlag?: string; dropFlag?: string } = {}): string | null {
   // A text output has no ids to resume from (`--resume` refuses it): see unsavedNote. Nor has a
   // stream (`-o /dev/null`, a FIFO, /dev/stdout), which --resume refuses too: no line, as for `-o -`;
   // but a --batch-api run's batches are in OUT.batch.json, and --resume collects them into it.
@@ -23,7 +24,9 @@ export function resumeHint(config: CliConfig, oldFileKept = false, options: { ne
   const rest = end < 0 ? [] : all.slice(end);
   if (!oldFileKept) args = args.filter((arg) => arg !== '--overwrite');
   if (options.newMaxCost) args = withoutMaxCost(args);
-  // What the rest needs to go through (--schema-in-prompt after a server refused response_format).
+  // What the rest needs to go through (--schema-in-prompt after a server refused response_format;
+  // --no-stream added or dropped after a server that streams otherwise than asked).
+  if (options.dropFlag !== undefined) args = args.filter((arg) => arg !== options.dropFlag);
   if (options.addFlag !== undefined && !args.includes(options.addFlag)) args.push(options.addFlag);
   if (!oldFileKept && !args.includes('--resume')) args.push('--resume');
   // The old cap would stop the resume again (or, live, spend it again): the user picks a new one.

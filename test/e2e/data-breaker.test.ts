@@ -64,6 +64,20 @@ describe('circuit breaker (item 8)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it.each<[FaultKind, string[], string]>([
+    ['nostream', [], ' --no-stream --resume'],
+    ['alwaysstream', ['--no-stream'], ' --resume'],
+  ])('a %s stop: the resume command has the streaming the server does (%j given)', async (fault, given, tail) => {
+    const { run } = await fresh({ fault: () => fault });
+    const input = writeFile(`${fault}-resume.txt`, PROMPTS.join('\n') + '\n');
+    const out = path.join(dir, `${fault}-resume.jsonl`);
+    const r = await run([input, '-o', out, ...given, '-c', '1']);
+    expect(r.code).toBe(4);
+    const command = r.stderr.split('\n').find((line) => line.includes('to finish the rest, run:'));
+    expect(command, r.stderr).toBeDefined();
+    expect(command!.endsWith(tail), command).toBe(true);
+  });
+
   it('one success first disarms it: later failures are ordinary rows, the run goes on', async () => {
     const { run, server } = await fresh({ fault: ({ index }) => (index === 0 ? undefined : 'html') });
     const input = writeFile('disarmed.txt', PROMPTS.slice(0, 6).join('\n') + '\n');
