@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { InputEncoding } from '../input/decode-input.js';
-import type { DataFlags } from './data-flags.js';
+import { type DataFlags, REASONING_EFFORT_LIST, REASONING_EFFORTS } from './data-flags.js';
 
 /** Data handling and extra request parameters, resolved. */
 export interface DataConfig {
@@ -43,8 +43,8 @@ export function resolveDataConfig(flags: DataFlags): DataConfig {
   }
   if (flags.reasoningEffort !== undefined) {
     const level = flags.reasoningEffort.trim().toLowerCase();
-    if (!['minimal', 'low', 'medium', 'high', 'none'].includes(level)) {
-      throw new UsageError(`--reasoning-effort must be minimal, low, medium or high, got ${JSON.stringify(flags.reasoningEffort)}`);
+    if (!(REASONING_EFFORTS as readonly string[]).includes(level)) {
+      throw new UsageError(`--reasoning-effort must be ${REASONING_EFFORT_LIST}, got ${JSON.stringify(flags.reasoningEffort)}`);
     }
     params['reasoning_effort'] = level;
   }

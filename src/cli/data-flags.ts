@@ -16,6 +16,15 @@ export interface DataFlags {
   param?: Array<[string, unknown]>;
 }
 
+/**
+ * The `reasoning_effort` levels OpenAI documents (not every model takes every level): a typo is
+ * refused before anything is sent; a gateway's own level goes through `--param reasoning_effort=…`.
+ */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+
+/** The levels for a help line or a message: `none, minimal, … or max`. */
+export const REASONING_EFFORT_LIST = `${REASONING_EFFORTS.slice(0, -1).join(', ')} or ${REASONING_EFFORTS.at(-1)}`;
+
 function integer(value: string): number {
   const n = Number(value);
   if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number.');
@@ -65,7 +74,7 @@ export function addModelDataOptions(program: Command): void {
     .option('--seed <n>', 'sampling seed, for repeatable answers where the server supports it', integer)
     .option('--top-p <n>', 'nucleus sampling, 0 to 1', topP)
     .option('--stop <text>', 'a stop sequence (repeat for several)', collect)
-    .option('--reasoning-effort <level>', 'reasoning models: minimal, low, medium or high')
+    .option('--reasoning-effort <level>', `reasoning models: ${REASONING_EFFORT_LIST}`)
     .option('--param <key=value>', 'any other request parameter, the value as JSON (repeatable): --param logprobs=true', keyValue);
 }
 

@@ -407,7 +407,7 @@ describe('resolveCliConfig: a flag that would send nothing on every request', ()
     ['a blank --system', { system: ' \t\n' }, /^--system is blank, so every request would send an empty system message/],
     ['an empty --stop', { stop: ['###', ''] }, /^--stop is empty, so every request would send an empty stop sequence/],
     ['an empty --template', { template: '' }, /^--template has no \{\{field\}\} placeholder, so every row would send the same prompt/],
-    ['an empty --reasoning-effort', { reasoningEffort: '' }, /^--reasoning-effort must be minimal, low, medium or high, got ""$/],
+    ['an empty --reasoning-effort', { reasoningEffort: '' }, /^--reasoning-effort must be none, minimal, low, medium, high, xhigh or max, got ""$/],
   ] as Array<[string, Partial<RawFlags>, RegExp]>)('refuses %s as a usage error', (_label, extra, message) => {
     expect(usageError(() => resolveCliConfig('p.txt', flags(extra), env(), [])).message).toMatch(message);
   });

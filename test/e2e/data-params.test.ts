@@ -154,7 +154,7 @@ describe('request parameters (item 20)', () => {
     [['--param', 'stream=false'], /--param stream: use --stream/],
     [['--param', 'no-equals'], /Expected key=value/],
     [['--top-p', '2'], /Expected a decimal number from 0 to 1/],
-    [['--reasoning-effort', 'max'], /--reasoning-effort must be minimal, low, medium or high/],
+    [['--reasoning-effort', 'maximum'], /^llm-batch: --reasoning-effort must be none, minimal, low, medium, high, xhigh or max, got "maximum"$/m],
   ])('%j is refused with exit 2', async (args, message) => {
     const { run, server } = await fresh();
     const input = writeFile(`bad-param-${args.join('').replace(/\W/g, '')}.txt`, 'x\n');
@@ -162,6 +162,30 @@ describe('request parameters (item 20)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('--reasoning-effort takes every level OpenAI documents, none to max, and --help lists them', async () => {
+    const { run, requestFor } = await fresh();
+    const levels = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+    const runs = await Promise.all(
+      levels.map((level) =>
+        run([
+          writeFile(`effort-${level}.txt`, `effort ${level}\n`),
+          '--reasoning-effort',
+          level.toUpperCase(),
+          '-o',
+          path.join(dir, `effort-${level}.jsonl`),
+          '-q',
+        ]),
+      ),
+    );
+    for (const [i, level] of levels.entries()) {
+      expect(runs[i]!.code, runs[i]!.stderr).toBe(0);
+      expect(requestFor(`effort ${level}`).body).toMatchObject({ reasoning_effort: level });
+    }
+    const help = await run(['--help']);
+    // The help wraps its descriptions at 80 columns.
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(' --reasoning-effort <level> reasoning models: none, minimal, low, medium, high, xhigh or max --param ');
   });
 
   it('a plain JSONL row: chat parameters (seed, response_format…) are sent and win over flags; other keys stay data', async () => {
