@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { plainDecimal } from '../util/plain-decimal.js';
-import { positiveInteger } from './parse-flags.js';
+import { positiveInteger, signedInteger } from './parse-flags.js';
 
 /** Flags for data handling and per-request parameters, as commander hands them over. */
 export interface DataFlags {
@@ -24,12 +24,6 @@ export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'x
 
 /** The levels for a help line or a message: `none, minimal, … or max`. */
 export const REASONING_EFFORT_LIST = `${REASONING_EFFORTS.slice(0, -1).join(', ')} or ${REASONING_EFFORTS.at(-1)}`;
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number.');
-  return n;
-}
 
 function topP(value: string): number {
   const n = plainDecimal(value);
@@ -71,7 +65,7 @@ export function addInputDataOptions(program: Command): void {
 
 export function addModelDataOptions(program: Command): void {
   program
-    .option('--seed <n>', 'sampling seed, for repeatable answers where the server supports it', integer)
+    .option('--seed <n>', 'sampling seed, for repeatable answers where the server supports it', signedInteger)
     .option('--top-p <n>', 'nucleus sampling, 0 to 1', topP)
     .option('--stop <text>', 'a stop sequence (repeat for several)', collect)
     .option('--reasoning-effort <level>', `reasoning models: ${REASONING_EFFORT_LIST}`)

@@ -5,18 +5,36 @@ import { plainDecimal } from '../util/plain-decimal.js';
 
 /** Digits only: an integer flag given `1.50` or `1e5` is refused, not rounded or expanded. */
 const DIGITS = /^\s*\d+\s*$/;
+/** `--seed`: digits, with a minus allowed (OpenAI's seed is any integer). */
+const SIGNED_DIGITS = /^\s*-?\d+\s*$/;
+
+/**
+ * Digits past 2^53 - 1 would not reach the request as typed (a double rounds them), so they are
+ * refused as out of range: a value that is plain digits must not be told to be plain digits.
+ */
+function inRange(value: string, pattern: RegExp, expected: string): number {
+  if (!pattern.test(value)) throw new InvalidArgumentError(expected);
+  const n = Number(value);
+  if (n > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`Too large: the largest accepted is ${Number.MAX_SAFE_INTEGER}.`);
+  if (n < Number.MIN_SAFE_INTEGER) throw new InvalidArgumentError(`Too small: the smallest accepted is ${Number.MIN_SAFE_INTEGER}.`);
+  return n;
+}
 
 /** Flag value parsers: each error says what was expected; commander adds the flag and the value. */
 export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!DIGITS.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('Expected a whole number greater than 0, in plain digits.');
+  const expected = 'Expected a whole number greater than 0, in plain digits.';
+  const n = inRange(value, DIGITS, expected);
+  if (n <= 0) throw new InvalidArgumentError(expected);
   return n;
 }
 
 export function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!DIGITS.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number (0 or more), in plain digits.');
-  return n;
+  return inRange(value, DIGITS, 'Expected a whole number (0 or more), in plain digits.');
+}
+
+/** `--seed`: any whole number, negative too. */
+export function signedInteger(value: string): number {
+  return inRange(value, SIGNED_DIGITS, 'Expected a whole number in plain digits, e.g. 7 or -1.');
 }
 
 export function positiveNumber(value: string): number {

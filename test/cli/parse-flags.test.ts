@@ -69,6 +69,29 @@ describe('the numeric flags of a run', () => {
     for (const value of ['1.50', '1e5']) expect(parse([flag, value]).code, `${flag} ${value}`).toBe(ExitCode.usage);
   });
 
+  // Plain digits all the same: the line says the value is out of range, and where the range ends.
+  it.each(INTEGER_FLAGS)('%s 99999999999999999999 is too large, naming the largest taken; 2^53 - 1 is taken', (flag) => {
+    for (const value of ['99999999999999999999', '9007199254740992']) {
+      const r = parse([flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
+      expect(r.stderr.split('\n')[0]).toMatch(
+        new RegExp(`^error: option '[^']*${flag}[ ,][^']*' argument '${value}' is invalid\\. Too large: the largest accepted is 9007199254740991\\.$`),
+      );
+    }
+    expect(parse([flag, '9007199254740991']).code).toBeUndefined();
+  });
+
+  it('--seed takes a negative seed, as OpenAI does, down to -(2^53 - 1)', () => {
+    expect(parse(['--seed', '-1'])).toMatchObject({ code: undefined, opts: { seed: -1 } });
+    expect(parse(['--seed', '-9007199254740991'])).toMatchObject({ code: undefined, opts: { seed: -9007199254740991 } });
+    const r = parse(['--seed', '-99999999999999999999']);
+    expect([r.code, r.stderr.split('\n')[0]]).toEqual([
+      ExitCode.usage,
+      "error: option '--seed <n>' argument '-99999999999999999999' is invalid. Too small: the smallest accepted is -9007199254740991.",
+    ]);
+    expect(parse(['--seed', '1.5']).stderr).toMatch(/argument '1\.5' is invalid\. Expected a whole number in plain digits, e\.g\. 7 or -1\.$/m);
+  });
+
   it('--max-cost 1.50 is $1.50, and .5 is half a dollar', () => {
     expect(parse(['--max-cost', '1.50'])).toMatchObject({ code: undefined, opts: { maxCost: 1.5 } });
     expect(parse(['--max-cost', '.5'])).toMatchObject({ code: undefined, opts: { maxCost: 0.5 } });
