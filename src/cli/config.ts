@@ -16,6 +16,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
+import { STDOUT_NAMES } from './std-stream-names.js';
 import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
@@ -185,13 +186,22 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: 
 
 /**
  * Which of the files the run already names `file` is (`--summary-json` or `--report` may be none of
- * them), or undefined: by name or on disk (a symlink or hard link). Stdout is not a file for
- * either: it carries the result rows.
+ * them), or undefined: by name or on disk (a symlink or hard link). `-` is no file: while the result
+ * rows go to stdout it is theirs, and else `/dev/stdout` names it (`--trace -` is made that before).
  */
-function clashingFile(flag: string, file: string, named: ReadonlyArray<[string, string | undefined]>): string | undefined {
-  if (file === '-' || file.trim() === '') throw new UsageError(`${flag} needs a file path (stdout is for result rows)`);
+function clashingFile(flag: string, file: string, named: ReadonlyArray<[string, string | undefined]>, stdoutFree = false): string | undefined {
+  if (file.trim() === '') throw new UsageError(`${flag} needs a file path; it was empty`);
+  if (file === '-')
+    throw new UsageError(`${flag} needs a file path ${stdoutFree ? '("-" is none: for stdout, name /dev/stdout)' : '(stdout is for result rows)'}`);
   return named.find(([, other]) => other !== undefined && sameFile(file, other))?.[0];
 }
+
+/** Whether the result rows go to stdout: `-o -`, a pipe, the terminal, or `-o /dev/stdout`. */
+const rowsOnStdout = (output: CliConfig['output']): boolean => output.kind !== 'file' || STDOUT_NAMES.test(path.resolve(output.path));
+
+/** `--trace -` while the rows go elsewhere (`-o FILE`, `-o /dev/null`) is stdout, as `--trace /dev/stdout` is. */
+const tracePath = (trace: string | undefined, output: CliConfig['output']): string | undefined =>
+  trace === '-' && !rowsOnStdout(output) ? '/dev/stdout' : trace;
 
 const filePath = (io: CliConfig['input'] | CliConfig['output']) => (io.kind === 'file' ? io.path : undefined);
 
@@ -258,10 +268,10 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
   for (const [flag, file] of [
     ['--summary-json', flags.summaryJson],
     ['--report', flags.report],
-    ['--trace', flags.trace],
+    ['--trace', tracePath(flags.trace, output)],
   ] as const) {
     if (file === undefined) continue;
-    const clash = clashingFile(flag, file, named);
+    const clash = clashingFile(flag, file, named, !rowsOnStdout(output));
     if (clash) throw new UsageError(`${flag} ${file} is the ${clash} file: choose another path`);
     if (isRowsStdout(file, output, stdoutFd))
       throw new UsageError(`${flag} ${file} is stdout, where the result rows go: choose a file path (stdout is for result rows)`);
@@ -422,7 +432,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     report: flags.report,
     progressEverySec: flags.progress === undefined ? undefined : flags.progress === true ? 10 : flags.progress,
     quiet: flags.quiet ?? false,
-    trace: flags.trace !== undefined ? { kind: 'file', path: flags.trace } : flags.verbose ? { kind: 'stderr' } : undefined,
+    trace: flags.trace !== undefined ? { kind: 'file', path: tracePath(flags.trace, output)! } : flags.verbose ? { kind: 'stderr' } : undefined,
     structured,
     batchApi,
     shard: flags.shard,

@@ -240,6 +240,36 @@ describe('a side file that is the rows’ own stdout', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 
+  it('-o out.jsonl (or /dev/null) --trace -: the rows go to the file, the trace to stdout, exit 0', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    for (const out of ['out-traced.jsonl', '/dev/null']) {
+      const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o ${out} --trace - | cat`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.match(/^#\d+ > POST .*\/chat\/completions$/gm)).toHaveLength(2);
+    }
+    expect(fs.readFileSync(path.join(ctx.dir, 'out-traced.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(fs.existsSync(path.join(ctx.dir, '-'))).toBe(false);
+  });
+
+  it.each(['-o -', '-o /dev/stdout', ''])('%j --trace - into a pipe: stdout carries the rows, so refused, exit 2, nothing sent', async (output) => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\n');
+    ctx.server.reset();
+    const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache ${output} --trace - | cat; echo "status=\${PIPESTATUS[0]}" >&2`);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('llm-batch: --trace needs a file path (stdout is for result rows)\nstatus=2\n');
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('-o out.jsonl --trace - > out.jsonl: stdout is the output file, refused, exit 2', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\n');
+    ctx.server.reset();
+    const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o same.jsonl --trace - > same.jsonl`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('llm-batch: --trace /dev/stdout is the output file: choose another path\n');
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it('-o out.jsonl --summary-json /dev/stdout: the rows go to the file, the summary to stdout, exit 0', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
     const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o out.jsonl --summary-json /dev/stdout | cat`);

@@ -189,7 +189,7 @@ describe('--report on a run', () => {
   });
 
   it.each([
-    [['--report', '-'], /--report needs a file path/],
+    [['--report', '-'], /^llm-batch: --report needs a file path \("-" is none: for stdout, name \/dev\/stdout\)$/m],
     [['--report', 'OUT'], /--report .* is the output file/],
     [['--report', 'missing-dir/r.html'], /--report missing-dir\/r\.html: no such directory/],
   ])('%j is refused before anything is sent', async (flags, message) => {

@@ -324,7 +324,9 @@ describe('summary and cost', () => {
   it.each([
     ['a missing directory', () => path.join(ctx.dir, 'no-such-dir', 's.json'), /--summary-json .*s\.json: no such directory /],
     ['a directory', () => ctx.dir, /--summary-json .*: is a directory$/],
-    ['-', () => '-', /--summary-json needs a file path/],
+    // The rows go to a file, so stdout is free: the line does not blame the rows, it names stdout's name.
+    ['-', () => '-', /^llm-batch: --summary-json needs a file path \("-" is none: for stdout, name \/dev\/stdout\)$/],
+    ['empty (an unset variable)', () => '', /^llm-batch: --summary-json needs a file path; it was empty$/],
   ])('an unwritable --summary-json (%s) is refused before anything is sent: exit 2, one line', async (_what, target, message) => {
     ctx.server.reset();
     const out = path.join(ctx.dir, `sj-${ctx.server.requests.length}-${Math.random().toString(36).slice(2)}.jsonl`);
