@@ -18,8 +18,9 @@ async function csvHeaderOf(file: string): Promise<string[]> {
 
 /**
  * The columns a CSV output has: kept input fields must be known before the header is written, so
- * `--keep-fields all` with CSV output needs a CSV input file whose header names them; likewise the
- * `tool_calls` / `logprobs` columns of a run that asks for them (see answer-columns.ts).
+ * `--keep-fields all` with CSV output needs a CSV input file whose header names them, or text input
+ * (a line's one field, `prompt`); likewise the `tool_calls` / `logprobs` columns of a run that asks
+ * for them (see answer-columns.ts).
  */
 export async function csvLayoutFor(config: CliConfig): Promise<CsvLayout> {
   const csvOut = config.output.kind !== 'terminal' && config.output.format === 'csv';
@@ -36,7 +37,9 @@ async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout
   // A text line's one field is its text (see checkTextFields).
   if (config.inputFormat === 'txt') return { escapeFormulas, keptFields: ['prompt'] };
   if (config.input.kind !== 'file' || config.inputFormat !== 'csv') {
-    throw new UsageError('--keep-fields all with CSV output needs a CSV input file (its header names the columns); name the fields instead: --keep-fields a,b');
+    throw new UsageError(
+      `--keep-fields all with CSV output needs the input's fields before the run: a CSV input file (its header) or text input; ${fieldsUnknown(config)}: name the fields instead: --keep-fields a,b`,
+    );
   }
   // The header is read before the run reads the file: a pipe would lose its rows to that read.
   const readAhead = await inputReadAhead(config);
@@ -48,4 +51,13 @@ async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout
     );
   }
   return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path) };
+}
+
+/** Why an input other than a CSV file or text tells its fields only as its rows are read. */
+function fieldsUnknown(config: CliConfig): string {
+  const format = config.inputFormat;
+  if (format === 'jsonl' || format === 'json') return `${format.toUpperCase()} rows each have their own`;
+  if (config.input.kind === 'file') return `the format of ${config.input.path} is known only from its rows (--input-format csv or txt names it)`;
+  if (format === 'csv') return 'the header of standard input cannot be read before the run, which reads it only once';
+  return 'the format of standard input is known only from its rows (text: --input-format txt)';
 }

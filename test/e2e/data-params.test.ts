@@ -66,8 +66,31 @@ describe('--keep-fields (item 18)', () => {
     const input = writeFile('all-jsonl.jsonl', '{"prompt":"x"}\n');
     const r = await run([input, '--keep-fields', 'all', '-o', path.join(dir, 'all-jsonl.csv')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--keep-fields all with CSV output needs a CSV input file/);
+    expect(r.stderr).toBe(
+      "llm-batch: --keep-fields all with CSV output needs the input's fields before the run: a CSV input file (its header) or text input; JSONL rows each have their own: name the fields instead: --keep-fields a,b\n",
+    );
     expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [[], 'the format of standard input is known only from its rows (text: --input-format txt)'],
+    [['--input-format', 'csv'], 'the header of standard input cannot be read before the run, which reads it only once'],
+  ])('--keep-fields all, CSV output, stdin %j: refused with the reason, nothing sent', async (flags, why) => {
+    const { run, server } = await fresh();
+    const r = await run(['-', ...flags, '--keep-fields', 'all', '-f', 'csv', '-o', '-'], { stdin: 'prompt\nx\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `llm-batch: --keep-fields all with CSV output needs the input's fields before the run: a CSV input file (its header) or text input; ${why}: name the fields instead: --keep-fields a,b\n`,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--keep-fields all, CSV output, text on stdin named by --input-format txt: the line is kept as input_prompt', async () => {
+    const { run } = await fresh();
+    const r = await run(['-', '--input-format', 'txt', '--keep-fields', 'all', '-f', 'csv', '-o', '-', '-q'], { stdin: 'from stdin\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const [row] = parse(r.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(row!['input_prompt']).toBe('from stdin');
   });
 
   it('text in: a line keeps its text (before the template) as "prompt", in JSONL, CSV and with all', async () => {
