@@ -51,7 +51,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     .description('Write a self-contained HTML report of a results file (JSONL or CSV): figures, latency, errors, time series, comparison, searchable rows.')
     .argument('<results>', 'a results file written by llm-batch (.jsonl or .csv)')
     .option('-o, --output <file>', 'the HTML file (default: the results file with .html); "-" for stdout')
-    .option('--format <format>', 'results format, overriding the extension (jsonl or csv)')
+    .option('--format <format>', 'read the results as jsonl or csv (default: what the file holds, by its first bytes, else its extension)')
     .option('--summary-json <file>', "the run's --summary-json file: requests, every 429, retries and wall time as the run counted them")
     .option('--price <in/out[/cached]>', 'price every model at IN/OUT (and CACHED input) USD per million tokens, as the run did', priceFlag)
     .option('--prices <file>', 'a JSON file of model → price, as the run had (list prices for models it does not name)')

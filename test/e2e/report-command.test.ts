@@ -59,6 +59,26 @@ describe('llm-batch report', () => {
     expect(fs.readdirSync(dir).filter((f) => !/^[a-z]+\.jsonl$/.test(f))).toEqual([]);
   });
 
+  it('reads a results file by what it holds; --format names the reader for one that does not show it', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'format-'));
+    const input = writePrompts(dir, 'p.txt', prompts);
+    // JSONL rows in a file named .csv, with no run settings beside it: its first bytes tell.
+    const rows = path.join(dir, 'rows.csv');
+    const run = await runCli([input, '--base-url', ctx.server.url, '-o', '-', '-q']);
+    fs.writeFileSync(rows, run.stdout);
+    const plain = await runCli(['report', rows, '-q']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(reportDataOf(path.join(dir, 'rows.html')).source.format).toBe('jsonl');
+    // --format is no extension hint: it reads the file as that format, whatever it holds.
+    const forced = await runCli(['report', rows, '--format', 'csv', '-o', path.join(dir, 'forced.html')]);
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toMatch(/^llm-batch: .*rows\.csv:1: invalid CSV /);
+    const help = await runCli(['report', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      ' --format <format> read the results as jsonl or csv (default: what the file holds, by its first bytes, else its extension) --summary-json ',
+    );
+  });
+
   it('takes the run-level figures from a --summary-json file', async () => {
     const dir = fs.mkdtempSync(path.join(ctx.dir, 'c-'));
     const input = writePrompts(dir, 'p.txt', prompts.slice(0, 3));
