@@ -27,6 +27,9 @@ function dateOf(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** A subcommand's usage error points at its own help, which has its flags (commander would inherit `cache --help`). */
+const subcommandHint = (name: string) => `(run llm-batch cache ${name} --help for usage)`;
+
 /**
  * `llm-batch cache stats | clear | prune --older-than DAYS`. Its own small program: the run's
  * command line takes a prompts file as its argument and should not learn about subcommands.
@@ -74,6 +77,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   };
   program
     .command('stats')
+    .showHelpAfterError(subcommandHint('stats'))
     .summary('entries, size on disk, oldest and newest answer')
     .description("Show the cache's entries, its size on disk, and its oldest and newest answer (on stdout).")
     .addHelpText('after', '\nExamples:\n  $ llm-batch cache stats\n  $ llm-batch cache stats --json | jq .entries\n')
@@ -112,6 +116,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     });
   program
     .command('clear')
+    .showHelpAfterError(subcommandHint('clear'))
     .summary('delete every cached answer (removes the cache files, even damaged ones)')
     .description('Delete every cached answer: the cache files are removed, damaged ones too.')
     .addHelpText('after', '\nExamples:\n  $ llm-batch cache clear\n  $ llm-batch cache clear --cache-dir /tmp/llm-batch-cache\n')
@@ -139,6 +144,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     });
   program
     .command('prune')
+    .showHelpAfterError(subcommandHint('prune'))
     .summary('delete answers stored more than DAYS days ago')
     .description('Delete the answers stored more than DAYS days ago; the rest stay.')
     .addHelpText('after', '\nExamples:\n  $ llm-batch cache prune --older-than 30\n  $ llm-batch cache prune --older-than 0.5   # twelve hours\n')

@@ -60,8 +60,12 @@ const TRACE_HELP = 'append every Batch API request and raw response to a file (k
 
 function loadManifest(output: string): Manifest {
   const manifest = readManifest(output);
-  if (!manifest) throw new RunError(`${manifestPath(output)} not found: ${output} was not written by an llm-batch --batch-api run`, 'usage');
-  return manifest;
+  if (manifest) return manifest;
+  // A typo in OUT is said as report and merge say a missing file, not as a run of another kind.
+  const unreadable = unreadableReason(output);
+  if (unreadable === 'is a directory') throw new RunError(`${output} is a directory, not a results file`, 'usage');
+  if (unreadable) throw new RunError(`cannot read results file ${output}: ${unreadable}`, 'usage');
+  throw new RunError(`${manifestPath(output)} not found: ${output} was not written by an llm-batch --batch-api run`, 'usage');
 }
 
 /**

@@ -580,7 +580,7 @@ describe('llm-batch status and cancel', () => {
 
     const missing = await runCli(['cancel', '--quiet', path.join(ctx.dir, 'nope.jsonl')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^llm-batch: .*nope\.jsonl\.batch\.json not found/);
+    expect(missing.stderr).toMatch(/^llm-batch: cannot read results file .*nope\.jsonl: no such file\n$/);
   });
 
   it('--resume of a hand-edited manifest: one line naming the file and the field, exit 2; no request file read from elsewhere', async () => {
@@ -597,10 +597,10 @@ describe('llm-batch status and cancel', () => {
     expect(ctx.server.batchState.counts.uploads).toBe(0);
   });
 
-  it('status of a file that is not a batch output: one line, exit 2', async () => {
+  it('status of a file that is not there: one line, exit 2', async () => {
     const r = await runCli(['status', path.join(ctx.dir, 'nope.jsonl')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/nope\.jsonl\.batch\.json not found/);
+    expect(r.stderr).toMatch(/^llm-batch: cannot read results file .*nope\.jsonl: no such file\n$/);
   });
 });
 

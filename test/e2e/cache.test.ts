@@ -465,6 +465,23 @@ describe('llm-batch cache', () => {
     expect((await runCli(['cache'])).code).toBe(2);
   });
 
+  // The hint names the help that has the flag the line is about; an unknown action is the cache's own.
+  it.each([
+    [['prune'], "error: required option '--older-than <days>' not specified", 'cache prune'],
+    [['prune', '--older-than', 'x'], "error: option '--older-than <days>' argument 'x' is invalid.", 'cache prune'],
+    [['stats', '--bogus'], "error: unknown option '--bogus'", 'cache stats'],
+    [['clear', 'extra'], "error: too many arguments for 'clear'.", 'cache clear'],
+    [['frobnicate'], "error: unknown command 'frobnicate'", 'cache'],
+    [['--bogus'], "error: unknown option '--bogus'", 'cache'],
+  ])('cache %j: one line, then the usage hint of the help that has its flags, exit 2', async (args, line, command) => {
+    const r = await runCli(['cache', ...args]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]!.startsWith(line), lines[0]).toBe(true);
+    expect(lines[1]).toBe(`(run llm-batch ${command} --help for usage)`);
+  });
+
   it('stats --json says "exists" on every answer, true for a cache that is there; the text counts small sizes in kB', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['only one']);
     await run([input]);

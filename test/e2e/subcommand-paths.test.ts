@@ -68,6 +68,18 @@ describe.concurrent('a subcommand path that cannot be looked up', () => {
   );
 });
 
+describe.concurrent('status and cancel of an OUTPUT that is not there, or not a --batch-api run’s', () => {
+  it.each(['status', 'cancel'])('%s: a missing file is "no such file", as report and merge say it; a directory is no results file', async (command) => {
+    expectOneLine(await runCli([command, at('typo.jsonl')]), `cannot read results file ${at('typo.jsonl')}: `, /: no such file$/);
+    expectOneLine(await runCli([command, tmp.dir]), `${tmp.dir} is a directory, not a results file`, /file$/);
+  });
+
+  it.each(['status', 'cancel'])('%s: a live run’s output is said to have no batch manifest', async (command) => {
+    const out = at('out.jsonl');
+    expectOneLine(await runCli([command, out]), `${out}.batch.json not found: ${out} was not written by an llm-batch --batch-api run`, /run$/);
+  });
+});
+
 // Needs root to make a directory another user cannot enter, and a node that user can run.
 describe.runIf(process.getuid?.() === 0 && userCanRunCli())('a subcommand path in a directory the user may not enter', () => {
   // Made while the suite is collected, also when its tests are skipped and its afterAll does not run: recorded.
