@@ -27,9 +27,18 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
     throw new UsageError(`--trace ${trace.path}: ${openFailure(trace.path, err as NodeJS.ErrnoException)}`);
   }
   // `--trace /dev/stderr` or `/dev/tty` on a terminal: shown as -v shows it, a file keeps the bytes.
-  if (tty.isatty(fd)) return (text) => writeAllSync(fd, sanitize(text));
+  const shown = tty.isatty(fd) ? sanitize : (text: string) => text;
+  let failed = false;
   return (text) => {
-    writeAllSync(fd, text);
+    if (failed) return;
+    try {
+      writeAllSync(fd, shown(text));
+    } catch (err) {
+      // A trace that cannot be written (a full disk, `--trace - | head` gone) is no reason to fail
+      // the requests it describes: it stops, said once.
+      failed = true;
+      io.stderr.write(`llm-batch: --trace ${sanitize(trace.path)}: ${pathProblem(err)}: the trace stops here, the run goes on\n`);
+    }
   };
 }
 

@@ -41,6 +41,17 @@ describe('seeing what went over the wire', () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
   });
 
+  it('--trace into a file that cannot be written (/dev/full): the trace stops, said once; the rows are answers, exit 0', async () => {
+    ctx.server.reset();
+    const out = path.join(ctx.dir, 'full.jsonl');
+    const input = writePrompts(ctx.dir, 'full.txt', ['full q1', 'full q2', 'full q3']);
+    const r = await runCli([input, '--base-url', ctx.server.url, '--trace', '/dev/full', '-o', out, '-c', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJsonl(fs.readFileSync(out, 'utf8')).map((row) => row.error)).toEqual([null, null, null]);
+    expect(ctx.server.requests).toHaveLength(3);
+    expect(r.stderr.match(/--trace \/dev\/full: .*ENOSPC.*: the trace stops here, the run goes on/g)).toHaveLength(1);
+  });
+
   it('--trace into a missing directory: exit 2 before anything is sent', async () => {
     ctx.server.reset();
     const r = await runCli([writePrompts(ctx.dir, 'nodir.txt', ['x']), '--base-url', ctx.server.url, '--trace', path.join(ctx.dir, 'nope', 'wire.log')]);
