@@ -25,6 +25,7 @@ import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
+import { waitTooLong } from './wait-too-long.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
@@ -647,6 +648,12 @@ class Engine {
         const rateHeaders = headers ? readRateLimitHeaders(headers) : undefined;
         const tooLarge = this.tooLargeForLimit(run, rateHeaders);
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
+        // A wait of hours (a daily limit): stop as an exhausted quota does, pausing no one for it.
+        const stop = waitTooLong(error, retryAfter);
+        if (stop) {
+          this.halt('quota', stop.message, false);
+          return { ok: false, error: stop, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
+        }
         // Inside the slot, before the next request goes: the whole queue slows at once.
         this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: rateHeaders, model: request.model });
         this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });

@@ -2,6 +2,7 @@ import { AdaptiveRate } from './adaptive-rate.js';
 import { AnswerLengthEstimate } from './answer-length-estimate.js';
 import type { Clock } from '../util/clock.js';
 import { Gcra } from './gcra.js';
+import { LONGEST_WAIT_MS, pastLongestWait } from './longest-wait.js';
 import type { RateLimitHeaders, RetryAfter } from './rate-headers.js';
 import { WindowBudget } from './window-budget.js';
 
@@ -23,7 +24,7 @@ const ARRIVAL_SLACK_MS = 1_000;
  * limits reset within a minute; a longer reset is a misread (a Unix time taken for seconds waited
  * decades) or a daily limit, and is ignored: pacing and 429s handle what follows.
  */
-export const MAX_HEADER_PAUSE_MS = 120_000;
+export const MAX_HEADER_PAUSE_MS = LONGEST_WAIT_MS;
 
 export interface RateGovernorOptions {
   /** Requests per minute cap given by the user. */
@@ -266,7 +267,10 @@ export class RateGovernor {
     this.poke();
   }
 
-  /** A 429 (not quota). Cuts the rate for everyone and honours the server's wait. */
+  /**
+   * A 429 (not quota). Cuts the rate for everyone and honours the server's wait, unless it is past
+   * LONGEST_WAIT_MS (the engine stops the run on such a 429: nobody is paused for it).
+   */
   onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders; model?: string }): void {
     const now = this.clock.now();
     if (info.headers) this.learn(info.headers, now, info.model);
@@ -279,7 +283,7 @@ export class RateGovernor {
     // or more requests would only collect 429s. A stray 429 only pauses everyone when the wait is
     // precise (retry-after-ms) or long (a quota window), not for a rounded-up `retry-after: 1`.
     const wait = info.retryAfter;
-    if (wait && (verdict === 'learned' || wait.precise || wait.ms >= this.coarsePauseMs)) this.pauseUntil(now + Math.min(wait.ms, 60_000));
+    if (wait && !pastLongestWait(wait.ms) && (verdict === 'learned' || wait.precise || wait.ms >= this.coarsePauseMs)) this.pauseUntil(now + wait.ms);
     this.poke();
   }
 

@@ -1,4 +1,5 @@
 import type { ErrorType } from '../types.js';
+import { pastLongestWait } from './longest-wait.js';
 
 /**
  * The one retry policy (README "Retries"): retried are 429 rate limits, 408, 409, 5xx, connection
@@ -31,7 +32,9 @@ export interface BackoffOptions {
 /**
  * Delay before retry number `retry` (1 = first retry): exponential backoff with full jitter, capped,
  * so a wave of failures does not come back as a wave. A server's `retry-after` is a floor; a little
- * jitter on top keeps the refused requests from returning in the same instant.
+ * jitter on top keeps the refused requests from returning in the same instant. One past
+ * LONGEST_WAIT_MS is no floor (a 503 `Retry-After: 3600` would hold each retry an hour, the run for
+ * hours): backoff as without it. (A 429 asking that long stops the run before it gets here.)
  */
 export function backoffDelay(retry: number, retryAfterMs: number | undefined, options: BackoffOptions = {}): number {
   const base = options.baseMs ?? 500;
@@ -39,6 +42,6 @@ export function backoffDelay(retry: number, retryAfterMs: number | undefined, op
   const random = options.random ?? Math.random;
   const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));
   const jittered = random() * ceiling;
-  if (retryAfterMs === undefined) return jittered;
+  if (retryAfterMs === undefined || pastLongestWait(retryAfterMs)) return jittered;
   return retryAfterMs + random() * Math.min(1000, 50 + retryAfterMs * 0.2);
 }

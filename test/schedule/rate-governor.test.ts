@@ -146,6 +146,21 @@ describe('RateGovernor pacing', () => {
     },
   );
 
+  it.each([
+    [5000, 5000],
+    [60_000, 60_000],
+    [90_000, 90_000], // the whole wait, as the retried request waits it (was capped at 60 s: the display said 60 s)
+    [MAX_HEADER_PAUSE_MS, MAX_HEADER_PAUSE_MS],
+    [MAX_HEADER_PAUSE_MS + 1, 0], // hours: the engine stops the run instead; a display saying "waiting 60s" misled
+    [3_600_000, 0],
+  ])('a 429 with a coarse retry-after of %d ms pauses everyone for %d ms', async (ms, paused) => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 6000, clock });
+    const sentAt = await governor.acquire(0);
+    governor.onRateLimited({ sentAt, retryAfter: { ms, precise: false } });
+    expect(governor.state().pausedForMs).toBe(paused);
+  });
+
   it('rejects a waiter whose signal aborts, and keeps serving the others', async () => {
     const clock = new FakeClock();
     const governor = new RateGovernor({ rpm: 60, clock });

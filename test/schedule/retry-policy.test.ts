@@ -106,5 +106,15 @@ describe('backoffDelay with retry-after', () => {
 
   it('a retry-after longer than the backoff cap is still honoured in full', () => {
     expect(backoffDelay(1, 90_000, { random: () => 0 })).toBe(90_000);
+    expect(backoffDelay(1, 120_000, { random: () => 0 })).toBe(120_000);
   });
+
+  it.each([120_001, 3_600_000, 86_400_000])(
+    'a retry-after of %i ms (past 2 minutes: an hourly or daily limit) is no floor: backoff as without it',
+    (retryAfter) => {
+      for (const retry of [1, 3]) {
+        expect(backoffDelay(retry, retryAfter, { random: () => 0.5 })).toBe(backoffDelay(retry, undefined, { random: () => 0.5 }));
+      }
+    },
+  );
 });
