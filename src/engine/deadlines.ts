@@ -83,6 +83,17 @@ function releaseController(controller: AbortController): void {
 }
 
 /**
+ * How much later than due a deadline's timer may fire and still judge the server. Later, the
+ * process could not watch (stopped by Ctrl-Z or SIGSTOP, or its event loop blocked) while the
+ * server may have sent the rest of its answer: after SIGCONT libuv runs the timers that came due
+ * before it polls the sockets, and an answer whole in the socket was thrown away and paid again.
+ */
+export const LATE_MS = 100;
+
+/** How long a deadline that fired late waits for the poll phase to read what arrived meanwhile, then judges. */
+export const GRACE_MS = 100;
+
+/**
  * One attempt's signal and both its deadlines, on one timer. Activity (every stream chunk) only
  * notes the time; the timer, armed for whichever deadline is due first, checks when it fires and
  * re-arms for the next. Re-arming a timer per chunk (`refresh()`, or clear and set) cost more than
@@ -101,6 +112,10 @@ class Deadlines<T> {
   /** A request without streaming is out and nothing came yet: the idle clock waits with it. */
   private awaitingWhole = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the timer is due (performance.now() ms), to tell a timer that fired late. */
+  private dueAt = 0;
+  /** A passed deadline fired late and got its grace: the next check judges. */
+  private graced = false;
   private readonly followers: Followers | undefined;
 
   constructor(
@@ -110,7 +125,7 @@ class Deadlines<T> {
   ) {
     this.followers = parent ? follow(parent, this.controller) : undefined;
     this.startedAt = this.lastActivity = timeoutMs || idleTimeoutMs ? performance.now() : 0;
-    if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY));
+    if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY), this.startedAt);
   }
 
   readonly onActivity = (awaiting?: 'whole'): void => {
@@ -148,22 +163,35 @@ class Deadlines<T> {
     releaseController(this.controller);
   }
 
-  private arm(ms: number): void {
+  private arm(ms: number, now: number): void {
     // Whole ms, at least one: a timer due a fraction early would only be armed again.
     // Never past what a timer holds (it would fire after 1 ms): check() arms it again until due.
-    this.timer = setTimeout(check, Math.max(1, timerDelay(Math.ceil(ms))), this);
+    const delay = Math.max(1, timerDelay(Math.ceil(ms)));
+    this.dueAt = now + delay;
+    this.timer = setTimeout(check, delay, this);
   }
 
-  /** Aborts on a passed deadline, or waits until the next one is due. */
+  /**
+   * Aborts on a passed deadline, or waits until the next one is due. Both deadlines, idle and
+   * total, are judged only on time the process could watch: one found passed by a timer that fired
+   * more than LATE_MS late waits GRACE_MS first, once, so that what the server sent meanwhile is
+   * read (an answer whole in the socket after Ctrl-Z and `fg` is kept, not asked and paid again).
+   * Data read in the grace defers the idle deadline; an answer finished in it ends the attempt.
+   */
   check(): void {
     const now = performance.now();
     const { timeoutMs, idleTimeoutMs } = this;
     if (this.awaitingWhole) this.lastActivity = now;
     const totalLeft = timeoutMs ? this.startedAt + timeoutMs - now : Number.POSITIVE_INFINITY;
     const idleLeft = idleTimeoutMs ? this.lastActivity + idleTimeoutMs - now : Number.POSITIVE_INFINITY;
-    if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
-    else if (idleLeft <= 0) this.controller.abort(new DeadlineReached('idle', idleTimeoutMs!));
-    else this.arm(Math.min(totalLeft, idleLeft));
+    if (totalLeft > 0 && idleLeft > 0) {
+      this.graced = false;
+      this.arm(Math.min(totalLeft, idleLeft), now);
+    } else if (!this.graced && now - this.dueAt > LATE_MS) {
+      this.graced = true;
+      this.arm(GRACE_MS, now);
+    } else if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
+    else this.controller.abort(new DeadlineReached('idle', idleTimeoutMs!));
   }
 }
 

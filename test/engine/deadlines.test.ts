@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AttemptError } from '../../src/provider/completion.js';
-import { withDeadlines } from '../../src/engine/deadlines.js';
+import { GRACE_MS, LATE_MS, withDeadlines } from '../../src/engine/deadlines.js';
 
 /** An attempt that never finishes by itself: it rejects (as fetch does) when its signal aborts. */
 function hang(signal: AbortSignal): Promise<never> {
@@ -339,5 +339,81 @@ describe('withDeadlines', () => {
     await vi.advanceTimersToNextTimerAsync();
     expect(Date.now() - before).toBe(2 ** 31 - 1 - 100);
     expect(p.settled).toBe(false);
+  });
+
+  describe('a deadline whose timer fires late (the process was stopped, or its event loop blocked)', () => {
+    /**
+     * Moves the fake clock on by `ms` at once, firing each due timer once, late: as after Ctrl-Z and
+     * `fg` (SIGSTOP, SIGCONT), when libuv runs the due timers before it polls the sockets.
+     */
+    const stopFor = (ms: number): void => (setTimeout as unknown as { clock: { jump(ms: number): void } }).clock.jump(ms);
+
+    /** A streamed attempt: its first chunk at once, then whatever the test delivers; ends with `finish`. */
+    function streamed() {
+      const handle: { chunk: () => void; finish: (value: string) => void } = { chunk: () => {}, finish: () => {} };
+      const run = (signal: AbortSignal, onActivity: () => void) =>
+        new Promise<string>((resolve, reject) => {
+          onActivity();
+          handle.chunk = onActivity;
+          handle.finish = resolve;
+          signal.addEventListener('abort', () => reject(new DOMException('This operation was aborted', 'AbortError')), { once: true });
+        });
+      return { run, handle };
+    }
+
+    it.each([
+      ['--idle-timeout', { idleTimeoutMs: 300 }],
+      ['--timeout', { timeoutMs: 300 }],
+    ])('%s: the answer read right after the late timer is kept', async (_, options) => {
+      const { run, handle } = streamed();
+      const p = track(withDeadlines(run, options));
+      stopFor(5000); // stopped past the deadline while the server sent the rest
+      await vi.advanceTimersByTimeAsync(0);
+      expect(p.settled).toBe(false); // not judged yet: the sockets are polled first
+      handle.chunk(); // the poll phase reads what is buffered: the rest, whole
+      handle.finish('the whole answer');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(p.value).toBe('the whole answer');
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it.each([
+      ['--idle-timeout', { idleTimeoutMs: 300 }, /no data for 0\.3s \(--idle-timeout\)/],
+      ['--timeout', { timeoutMs: 300 }, /--timeout 0\.3s/],
+    ])('%s: nothing came meanwhile: the deadline holds, GRACE_MS after the late timer', async (_, options, message) => {
+      const p = track(withDeadlines(streamed().run, options));
+      stopFor(5000);
+      await vi.advanceTimersByTimeAsync(GRACE_MS - 1);
+      expect(p.settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect((p.error as AttemptError).type).toBe('timeout');
+      expect((p.error as AttemptError).message).toMatch(message);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('a timer at most LATE_MS late judges at once, as one on time', async () => {
+      const p = track(withDeadlines(streamed().run, { idleTimeoutMs: 300 }));
+      stopFor(300 + LATE_MS);
+      await vi.advanceTimersByTimeAsync(0);
+      expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
+    });
+
+    it('data read in the grace defers the idle deadline; a later stall fires on time, and a later stop gets its own grace', async () => {
+      const { run, handle } = streamed();
+      const p = track(withDeadlines(run, { timeoutMs: 60_000, idleTimeoutMs: 300 }));
+      stopFor(5000);
+      handle.chunk(); // part of the answer was buffered, the server still sends
+      await vi.advanceTimersByTimeAsync(299);
+      expect(p.settled).toBe(false);
+      stopFor(5000); // stopped again: a grace again
+      await vi.advanceTimersByTimeAsync(GRACE_MS - 1);
+      expect(p.settled).toBe(false);
+      handle.chunk();
+      await vi.advanceTimersByTimeAsync(299);
+      expect(p.settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1); // then it stalls, on time: no grace
+      expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 });
