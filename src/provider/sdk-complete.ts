@@ -1,8 +1,8 @@
 import { tokenLimitField, type TokenLimitField } from './request-body.js';
-import { createKeyRedactor, isPlaceholder } from '../redact.js';
 import { classifyError } from './classify-error.js';
 import { createAgentPool } from './agent-pool.js';
 import { leanChat } from './lean-chat.js';
+import { answerScrubber } from './answer-scrubber.js';
 import { chatTarget } from './chat-target.js';
 import type { SdkChat } from './sdk-chat.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
@@ -41,30 +41,6 @@ export function otherLimitField(error: AttemptError, sent: TokenLimitField): Tok
 }
 
 const UNKNOWN_FIELD = /unrecognized|unsupported|unknown|not supported|not permitted|extra (inputs|fields)/i;
-
-/**
- * Takes the key out of an answer that holds it (a gateway or an echo server that repeats the request,
- * a model shown it): rows, the response cache and the report never hold it. In every form -v
- * scrubs it in (`%73k-…`, `\u002d`, `&#45;`). Not a placeholder key (`ollama`, `EMPTY`), which an
- * answer may well say; nor anything else shaped like a key, which answers about keys hold. One scan
- * of an answer for the key's pattern: ~0.7 µs for 1.5 KB, as `includes` is ~0.55.
- */
-function answerScrubber(key: string | undefined): ((result: CompletionResult) => CompletionResult) | undefined {
-  if (!key || key.length < 4 || isPlaceholder(key)) return undefined;
-  const clean = createKeyRedactor(key);
-  return (result) => {
-    const { text, refusal, toolCalls } = result;
-    const calls = toolCalls && JSON.stringify(toolCalls);
-    const cleaned = { text: clean(text), refusal: refusal && clean(refusal), calls: calls && clean(calls) };
-    if (cleaned.text === text && cleaned.refusal === refusal && cleaned.calls === calls) return result;
-    return {
-      ...result,
-      text: cleaned.text,
-      ...(cleaned.refusal ? { refusal: cleaned.refusal } : {}),
-      ...(cleaned.calls ? { toolCalls: JSON.parse(cleaned.calls) } : {}),
-    };
-  };
-}
 
 /**
  * A `Complete` for an OpenAI-compatible server. Over the network, chat completions take the lean

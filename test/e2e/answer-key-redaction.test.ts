@@ -36,3 +36,46 @@ describe.concurrent('an answer that holds the key', () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
   });
 });
+
+interface Token {
+  token: string;
+  bytes: number[] | null;
+  top_logprobs: unknown[];
+}
+
+describe.concurrent('an answer whose logprobs and served model name hold the key', () => {
+  it.each([
+    ['streamed', []],
+    ['--no-stream', ['--no-stream']],
+    ['-v (SDK)', ['-v']],
+  ])('%s: no token carries a piece of it, the model name says [redacted], in rows, the cache and the report', async (tag, extra) => {
+    // Three characters a token: the key spread over a dozen (`sk-`, `tes`, `t-D`…), as a tokenizer may.
+    const { run } = await fresh({ reply: () => `key ${SECRET_KEY}.`, pieceChars: 3, servedModel: `gw/${SECRET_KEY}` });
+    const name = `lp${tag.replace(/\W+/g, '')}`;
+    const input = path.join(dir, `${name}.txt`);
+    fs.writeFileSync(input, 'hello\n');
+    const out = path.join(dir, `${name}.jsonl`);
+    const cache = path.join(dir, `${name}-cache`);
+    const report = path.join(dir, `${name}.html`);
+    const args = [input, '--param', 'logprobs=true', '--cache-dir', cache, ...extra];
+    const r = await run([...args, '-o', out, '--report', report]);
+    expect(r.code, r.stderr).toBe(0);
+    const row = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(row.response).toBe('key [redacted].');
+    expect(row.model).toBe('gw/[redacted]');
+    const tokens = row.logprobs.content as Token[];
+    // The tokens still join into the answer as the row has it; those that held a piece say so, and no more.
+    expect(tokens.map((t) => t.token).join('')).toBe(row.response);
+    expect(tokens.map((t) => t.token)).toEqual(['key', ' [redacted]', '', '', '', '', '', '', '', '', '', '', '', '.']);
+    const spelled = Buffer.from(tokens.flatMap((t) => t.bytes ?? [])).toString('utf8');
+    expect(spelled).toBe('key');
+    for (const file of [out, report, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) {
+      expect(fs.readFileSync(file).includes(SECRET_KEY.slice(-8)), file).toBe(false);
+    }
+    // Served from the cache: the same scrubbed answer.
+    const again = await run([...args, '-o', path.join(dir, `${name}-2.jsonl`)]);
+    expect(again.code, again.stderr).toBe(0);
+    const hit = JSON.parse(fs.readFileSync(path.join(dir, `${name}-2.jsonl`), 'utf8'));
+    expect(hit).toMatchObject({ cached: true, response: row.response, model: row.model, logprobs: row.logprobs });
+  });
+});

@@ -127,6 +127,13 @@ export interface MockServerOptions {
   chunkDelayMs?: number;
   /** Most content events per streamed answer (default 8); Infinity sends one per word, as the API does per token. */
   maxPieces?: number;
+  /**
+   * Pieces of this many characters instead of words, for streamed events and logprobs tokens alike:
+   * a word (an echoed key) spread over several (`sk-`, `tes`, `t-D`…).
+   */
+  pieceChars?: number;
+  /** The model name answers carry, instead of the one asked for. */
+  servedModel?: string;
   rateLimit?: RateLimitOptions;
   /** If set, requests without `Authorization: Bearer <apiKey>` get 401. */
   apiKey?: string;
@@ -239,7 +246,8 @@ function lastUserPrompt(messages: unknown[]): string {
 const MAX_PIECES = 8;
 
 /** Split a reply into at most `max` word-ish pieces whose concatenation is exactly the reply. */
-function splitReply(reply: string, max = MAX_PIECES): string[] {
+function splitReply(reply: string, max = MAX_PIECES, chars?: number): string[] {
+  if (chars !== undefined) return reply.match(new RegExp(`[^]{1,${chars}}`, 'g')) ?? [];
   const words = reply.match(/\s*\S+|\s+$/g) ?? [];
   if (words.length <= max) return words;
   const per = Math.ceil(words.length / max);
@@ -688,12 +696,14 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       id: `chatcmpl-mock-${ctx.seq}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
-      model: ctx.body.model ?? 'mock-model',
+      model: mock.options.servedModel ?? ctx.body.model ?? 'mock-model',
       choices: [
         {
           index: 0,
           message: { role: 'assistant', content },
-          ...(ctx.body.logprobs === true ? { logprobs: { content: splitReply(content, mock.options.maxPieces).map(tokenLogprob), refusal: null } } : {}),
+          ...(ctx.body.logprobs === true
+            ? { logprobs: { content: splitReply(content, mock.options.maxPieces, mock.options.pieceChars).map(tokenLogprob), refusal: null } }
+            : {}),
           finish_reason: ctx.finish ?? finish,
         },
       ],
@@ -705,14 +715,14 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
   function streamFrames(ctx: Exchange, content: string, finishReason = 'stop'): { role: string; pieces: string[]; finish: string; usage?: string } {
     const prefix =
       `data: {"id":"chatcmpl-mock-${ctx.seq}","object":"chat.completion.chunk",` +
-      `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.body.model ?? 'mock-model')},"choices":`;
+      `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(mock.options.servedModel ?? ctx.body.model ?? 'mock-model')},"choices":`;
     const choice = (delta: object, finish: string | null, logprobs?: object): string =>
       `${prefix}${JSON.stringify([{ index: 0, delta, ...(logprobs ? { logprobs } : {}), finish_reason: finish }])}}\n\n`;
     // `logprobs: true`: each piece's chunk carries its own entry, as the API streams them.
     const pieceLogprobs = (p: string) => (ctx.body.logprobs === true ? { content: [tokenLogprob(p)], refusal: null } : undefined);
     const frames: { role: string; pieces: string[]; finish: string; usage?: string } = {
       role: choice({ role: 'assistant', content: '' }, null),
-      pieces: splitReply(content, mock.options.maxPieces).map((p) => choice({ content: p }, null, pieceLogprobs(p))),
+      pieces: splitReply(content, mock.options.maxPieces, mock.options.pieceChars).map((p) => choice({ content: p }, null, pieceLogprobs(p))),
       finish: choice({}, ctx.finish ?? finishReason),
     };
     if (ctx.body.stream_options?.include_usage) {
@@ -774,7 +784,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
   function replyToolCalls(ctx: Exchange, calls: NonNullable<ReturnType<typeof toolCallsFor>>): void {
     const completion = 10 * calls.length;
     const usage = { prompt_tokens: ctx.tokens, completion_tokens: completion, total_tokens: ctx.tokens + completion };
-    const model = ctx.body.model ?? 'mock-model';
+    const model = mock.options.servedModel ?? ctx.body.model ?? 'mock-model';
     const shape = mock.options.toolCallShape;
     if (ctx.body.stream !== true) {
       const message = { role: 'assistant', content: null, tool_calls: shapedCalls(calls) };

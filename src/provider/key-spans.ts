@@ -1,0 +1,22 @@
+/** Where the key itself stands in `text`, occurrence by occurrence: `[from, to)` each. */
+export function keySpans(text: string, key: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + key.length)) spans.push([at, at + key.length]);
+  return spans;
+}
+
+/**
+ * The piece `joined[start, end)` of a text made of pieces (tokens, streamed events), with the parts
+ * in `spans` (those overlapping it, in order) taken out and `[redacted]` where a span starts: the
+ * pieces so rewritten join into the text with each span as `[redacted]`.
+ */
+export function withoutSpans(joined: string, start: number, end: number, spans: ReadonlyArray<readonly [number, number]>): string {
+  let out = '';
+  let at = start;
+  for (const [from, to] of spans) {
+    if (from > at) out += joined.slice(at, from);
+    if (from >= start) out += '[redacted]';
+    at = Math.max(at, to);
+  }
+  return at < end ? out + joined.slice(at, end) : out;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { createKeyRedactor } from '../../src/redact.js';
+import { scrubLogprobs } from '../../src/provider/scrub-logprobs.js';
+import { answerScrubber } from '../../src/provider/answer-scrubber.js';
+import type { CompletionResult } from '../../src/provider/completion.js';
+
+const KEY = 'sk-LEAKCHECK-1234567890abcdef';
+const clean = createKeyRedactor(KEY);
+const entry = (token: string, top: string[] = []) => ({
+  token,
+  logprob: -0.1,
+  bytes: [...Buffer.from(token)],
+  top_logprobs: top.map((t) => ({ token: t, logprob: -2, bytes: [...Buffer.from(t)] })),
+});
+const tokensOf = (logprobs: Record<string, unknown>, field = 'content') => (logprobs[field] as Array<{ token: string }>).map((e) => e.token);
+const scrub = (logprobs: Record<string, unknown>) => scrubLogprobs(logprobs, KEY, clean);
+
+describe('scrubLogprobs', () => {
+  it('an answer without the key: the same object', () => {
+    const logprobs = { content: ['Your', ' sk', '-learn', ' is', ' fine'].map((t) => entry(t, ['sk'])), refusal: null };
+    expect(scrub(logprobs)).toBe(logprobs);
+  });
+
+  it('a key spread over tokens: the first of them keeps [redacted], the others nothing; the text joins as the answer', () => {
+    const pieces = ['Your', ' key', ' is ', 'sk-', 'LEA', 'KCH', 'ECK', '-12', '345', '678', '90a', 'bcd', 'ef.', ' Bye'];
+    const logprobs = { content: pieces.map((t) => entry(t, [t.toUpperCase()])), refusal: null };
+    const out = scrub(logprobs);
+    expect(tokensOf(out)).toEqual(['Your', ' key', ' is ', '[redacted]', '', '', '', '', '', '', '', '', '.', ' Bye']);
+    const content = out.content as Array<ReturnType<typeof entry>>;
+    // Unchanged tokens are the same entries; changed ones spell nothing in bytes or alternatives.
+    expect(content[2]).toBe(logprobs.content[2]);
+    expect(content[13]).toBe(logprobs.content[13]);
+    for (const e of content.slice(3, 13)) expect(e).toMatchObject({ bytes: [], top_logprobs: [], logprob: -0.1 });
+    expect(logprobs.content[4]!.token).toBe('LEA');
+  });
+
+  it('a token that starts before the key and one that ends after it keep their other text', () => {
+    const out = scrub({ content: ['is sk-LEAK', 'CHECK-1234567890', 'abcdef, twice: sk-LEAKCHECK-1234567890abcdef!'].map((t) => entry(t)) });
+    expect(tokensOf(out)).toEqual(['is [redacted]', '', ', twice: [redacted]!']);
+    expect(tokensOf(out).join('')).toBe(clean('is sk-LEAKCHECK-1234567890abcdef, twice: sk-LEAKCHECK-1234567890abcdef!'));
+  });
+
+  it('the key escaped within one token: that token loses it, with its bytes and alternatives', () => {
+    const out = scrub({ content: [entry('a %73k-LEAKCHECK-1234567890abcdef b', ['a']), entry(' ok', ['x'])] });
+    expect(out.content).toEqual([{ token: 'a [redacted] b', logprob: -0.1, bytes: [], top_logprobs: [] }, entry(' ok', ['x'])]);
+  });
+
+  it('an escaped key spread over tokens: no token of that array is kept', () => {
+    const out = scrub({ content: ['%73', 'k-LEAKCHECK', '-1234567890abcdef', ' end'].map((t) => entry(t)) });
+    expect(tokensOf(out)).toEqual(['[redacted]', '[redacted]', '[redacted]', '[redacted]']);
+  });
+
+  it('the refusal tokens as the content, and the key in a field of its own', () => {
+    const out = scrub({ content: null, refusal: ['no: sk-LEAK', 'CHECK-1234567890abcdef'].map((t) => entry(t)), note: `echo ${KEY}` });
+    expect(tokensOf(out, 'refusal')).toEqual(['no: [redacted]', '']);
+    expect(out.note).toBe('echo [redacted]');
+    expect(out.content).toBeNull();
+  });
+});
+
+describe('answerScrubber', () => {
+  const result = (over: Partial<CompletionResult>): CompletionResult => ({ text: 'hi', finishReason: 'stop', usage: null, model: 'm', headers: null, ...over });
+
+  it("the served model's name and the logprobs go as the text does; an answer without the key stays the same object", () => {
+    const scrubAnswer = answerScrubber(KEY)!;
+    const plain = result({ logprobs: { content: [entry('hi')] } });
+    expect(scrubAnswer(plain)).toBe(plain);
+    const echoed = scrubAnswer(
+      result({ text: `hi ${KEY}`, model: `gw/${KEY}`, logprobs: { content: [entry('hi '), entry('sk-LEAKCHECK'), entry('-1234567890abcdef')] } }),
+    );
+    expect(echoed).toMatchObject({ text: 'hi [redacted]', model: 'gw/[redacted]' });
+    expect(tokensOf(echoed.logprobs!)).toEqual(['hi ', '[redacted]', '']);
+  });
+
+  it('none for a placeholder key', () => {
+    expect(answerScrubber('ollama')).toBeUndefined();
+  });
+});
