@@ -10,6 +10,7 @@ import { RunError } from '../errors.js';
 import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 import { fundsAdvice, outOfFunds } from '../provider/classify-error.js';
 import { BATCH_ENDPOINT } from './request-line.js';
+import { answerScrubber, type AnswerScrubber } from '../provider/answer-scrubber.js';
 
 export type { Batch };
 
@@ -41,6 +42,11 @@ export interface BatchClient {
   /** A file's lines, streamed (output files hold up to 50,000 answers). */
   lines(fileId: string): AsyncIterable<string>;
   remove(fileId: string): Promise<void>;
+  /**
+   * Takes the key this client sends out of a collected answer that repeats it (an echoing gateway),
+   * as out of a live answer (see answerScrubber); none for a placeholder key.
+   */
+  readonly scrubAnswer?: AnswerScrubber;
 }
 
 /** A failure of the Batch API itself, worded once with the key removed. */
@@ -205,5 +211,6 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     remove: async (fileId) => {
       await call(`deleting ${fileId}`, () => client.files.delete(fileId, { signal }));
     },
+    scrubAnswer: answerScrubber(options.apiKey),
   };
 }

@@ -820,7 +820,7 @@ export class BatchJob {
         if (!fileId) continue;
         try {
           for await (const text of this.o.client.lines(fileId)) {
-            const outcome = rowFromBatchLine(text, batch.id, index, times);
+            const outcome = rowFromBatchLine(text, batch.id, index, times, this.o.client.scrubAnswer);
             if (outcome.kind === 'unknown') {
               unknown++;
               continue;

@@ -6,6 +6,7 @@ import { toUsage, type RawUsage } from '../provider/to-usage.js';
 import { contentText, scalarText } from '../provider/streamed-answer.js';
 import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 import { outOfFunds, refusesOneRequest } from '../provider/classify-error.js';
+import type { AnswerScrubber } from '../provider/answer-scrubber.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
 const UNFINISHED = new Set(['batch_expired', 'batch_cancelled']);
@@ -91,9 +92,17 @@ export function lineTimes(times: BatchTimes | undefined, created: number | undef
 /**
  * Turns one line of a batch's output or error file into a result row shaped like a live run's
  * (response, usage, finish_reason, model), plus `batch_id`. This is the one place collected rows are
- * made: anything a row gains (a parsed structured answer, a cache entry) hooks in here.
+ * made: anything a row gains (a parsed structured answer, a cache entry) hooks in here. `scrub`
+ * takes the key out of the answer, as out of a live one, before the row, the report or the cache
+ * see it (the error of a failed line is the caller's to redact).
  */
-export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyMap<string, IndexEntry>, times?: BatchTimes): LineOutcome {
+export function rowFromBatchLine(
+  text: string,
+  batchId: string,
+  index: ReadonlyMap<string, IndexEntry>,
+  times?: BatchTimes,
+  scrub?: AnswerScrubber,
+): LineOutcome {
   let value: OutputLine;
   try {
     value = JSON.parse(text) as OutputLine;
@@ -126,28 +135,40 @@ export function rowFromBatchLine(text: string, batchId: string, index: ReadonlyM
     return fail({ type: errorType(status, body?.error), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
   }
   const choice = body?.choices?.[0];
-  if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, scalarText(body?.model));
+  if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, servedModel(body?.model, scrub));
   // A missing or null count is 0, as ever; one that is no count ("many", -3) makes the usage unknown.
   // Cached prompt tokens bill lower, at the Batch discount too: the budget and the summary price them.
   const usage: Usage | null = body.usage
     ? toUsage({ ...body.usage, prompt_tokens: body.usage.prompt_tokens ?? 0, completion_tokens: body.usage.completion_tokens ?? 0 })
     : null;
-  const refusal = contentText(choice.message?.refusal) || undefined;
+  const said = {
+    text: contentText(choice.message?.content),
+    refusal: contentText(choice.message?.refusal) || undefined,
+    toolCalls: wholeToolCalls(choice.message?.tool_calls),
+    logprobs: wholeLogprobs(choice.logprobs),
+    model: scalarText(body.model),
+  };
+  const answer = scrub ? scrub(said) : said;
+  const { refusal, toolCalls, logprobs } = answer;
   const row: ResultRow = {
     ...base,
-    response: contentText(choice.message?.content),
+    response: answer.text,
     error: null,
     ...lineTimes(times, body.created),
-    model: scalarText(body.model),
+    model: answer.model,
     finish_reason: scalarText(choice.finish_reason),
     usage,
   };
   // As a live answer's row: only the answers that have them carry them.
-  const toolCalls = wholeToolCalls(choice.message?.tool_calls);
   if (toolCalls) row.tool_calls = toolCalls;
-  const logprobs = wholeLogprobs(choice.logprobs);
   if (logprobs) row.logprobs = logprobs;
   return { kind: 'row', customId: id, ...(refusal ? { refusal } : {}), row };
+}
+
+/** The name a line's body gives its model, without the key. */
+function servedModel(model: unknown, scrub: AnswerScrubber | undefined): string | null {
+  const name = scalarText(model);
+  return scrub && name ? scrub({ text: '', model: name }).model : name;
 }
 
 /** The fields a row of this line has whatever became of it: which record, which answer. */

@@ -4,6 +4,7 @@ import { customIdOf } from '../../src/batch/custom-id.js';
 import type { IndexEntry } from '../../src/batch/plan-chunks.js';
 import { isRegionRefusal } from '../../src/provider/region-refusal.js';
 import { isTransientFailure } from '../../src/output/resume-policy.js';
+import { answerScrubber } from '../../src/provider/answer-scrubber.js';
 
 const index = new Map<string, IndexEntry>([['a', ['a', 3, 'hello']]]);
 const line = (value: unknown) => JSON.stringify(value);
@@ -120,6 +121,46 @@ describe('rowFromBatchLine', () => {
   it('a line for an id the batch never had, or not JSON, is unknown', () => {
     expect(rowFromBatchLine(line({ custom_id: 'zz', response: null }), 'b', index).kind).toBe('unknown');
     expect(rowFromBatchLine('{not json', 'b', index).kind).toBe('unknown');
+  });
+
+  it('with a scrubber, an answer that repeats the key is without it: text, refusal, tool calls, logprobs, model', () => {
+    const key = 'sk-LEAKCHECK-1234567890abcdef';
+    const scrub = answerScrubber(key);
+    const message = {
+      content: `it is ${key}`,
+      refusal: `not ${key}`,
+      tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: `{"k":"${key}"}` } }],
+    };
+    const logprobs = {
+      content: [
+        { token: 'it is sk-LEAK', logprob: -1, bytes: [1] },
+        { token: 'CHECK-1234567890abcdef', logprob: -1, bytes: [2] },
+      ],
+    };
+    const body = { model: `gw/${key}`, choices: [{ message, logprobs, finish_reason: 'stop' }] };
+    const out = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 200, body } }), 'b', index, undefined, scrub);
+    expect(out).toMatchObject({
+      refusal: 'not [redacted]',
+      row: {
+        response: 'it is [redacted]',
+        model: 'gw/[redacted]',
+        tool_calls: [{ function: { arguments: '{"k":"[redacted]"}' } }],
+        logprobs: {
+          content: [
+            { token: 'it is [redacted]', bytes: [] },
+            { token: '', bytes: [] },
+          ],
+        },
+      },
+    });
+    const bare = rowFromBatchLine(
+      line({ custom_id: 'a', response: { status_code: 200, body: { model: `gw/${key}`, choices: [] } } }),
+      'b',
+      index,
+      undefined,
+      scrub,
+    );
+    expect(bare).toMatchObject({ row: { model: 'gw/[redacted]', error: { message: 'response has no choices' } } });
   });
 
   it('a model × sample line becomes the row of (id, model, sample), as a live matrix row', () => {

@@ -106,6 +106,44 @@ describe('--batch-api: a key the server echoes', () => {
     expect(failed.error).toMatchObject({ type: 'auth', message: 'Incorrect API key provided: [redacted] (HTTP 401)' });
   });
 
+  it('is [redacted] in a collected answer (text, logprobs, model name): in its row, the report and the cache, as live', async () => {
+    const options = ctx.server.options;
+    Object.assign(options, { reply: () => `key ${SECRET_KEY}.`, pieceChars: 3, servedModel: `gw/${SECRET_KEY}` });
+    options.batches = {
+      stepMs: 30,
+      lineStatus: (id) => (id.startsWith('2-') ? 400 : undefined),
+      lineMessage: () => `bad request from key ${SECRET_KEY}`,
+    };
+    try {
+      const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const report = path.join(ctx.dir, 'report.html');
+      const cache = path.join(ctx.dir, 'cache');
+      const args = [input, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--param', 'logprobs=true', '--cache-dir', cache];
+      const r = await runCli([...args, '-o', out, '--report', report, '--batch-api', '--poll', '0.05']);
+      expect(r.code, r.stderr).toBe(1);
+      const [answered, failed] = parseJsonl<Row & { model: string; logprobs: { content: Array<{ token: string; bytes: number[] }> } }>(
+        fs.readFileSync(out, 'utf8'),
+      ).sort((a, b) => a.prompt.localeCompare(b.prompt));
+      expect(answered).toMatchObject({ response: 'key [redacted].', model: 'gw/[redacted]', error: null });
+      // The key spread over twelve tokens: none of them, nor their bytes, spells any of it.
+      const tokens = answered!.logprobs.content;
+      expect(tokens.map((t) => t.token).join('')).toBe('key [redacted].');
+      expect(Buffer.from(tokens.flatMap((t) => t.bytes)).toString()).toBe('key');
+      expect(failed!.error).toMatchObject({ message: 'bad request from key [redacted]' });
+      for (const file of [out, report, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) {
+        expect(fs.readFileSync(file).includes(SECRET_KEY.slice(-8)), file).toBe(false);
+      }
+      // A live run served from the cache gets the answer as the batch's row has it.
+      const live = path.join(ctx.dir, 'live.jsonl');
+      expect((await runCli([...args, '-o', live])).code).toBe(0);
+      const hit = parseJsonl<Row>(fs.readFileSync(live, 'utf8')).find((row) => row.prompt === 'q1');
+      expect(hit).toMatchObject({ cached: true, response: answered!.response, model: answered!.model, logprobs: answered!.logprobs });
+    } finally {
+      for (const name of ['reply', 'pieceChars', 'servedModel'] as const) delete options[name];
+    }
+  });
+
   it("is redacted in a refused batch's message, its manifest and llm-batch status", async () => {
     ctx.server.options.batches = { stepMs: 30, validate: (_line, n) => (n === 2 ? `bad key ${SECRET_KEY} on this line` : undefined) };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));

@@ -52,7 +52,7 @@ export interface MockBatchOptions {
 export type Answer = (
   body: any,
   approximate: boolean,
-) => { content: string; promptTokens: number; completionTokens: number; finishReason?: string; toolCalls?: object[] };
+) => { content: string; promptTokens: number; completionTokens: number; finishReason?: string; toolCalls?: object[]; logprobs?: object; model?: string };
 
 interface MockFile {
   id: string;
@@ -193,11 +193,16 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       object: 'chat.completion',
       // When the completion was made: as the batch finishes (the real API stamps each as it runs).
       created: Math.floor(now() / 1000),
-      model: line.body?.model ?? 'mock-model',
+      model: a.model ?? line.body?.model ?? 'mock-model',
       choices: [
         a.toolCalls
           ? { index: 0, message: { role: 'assistant', content: null, tool_calls: a.toolCalls }, finish_reason: 'tool_calls' }
-          : { index: 0, message: { role: 'assistant', content: a.content }, finish_reason: a.finishReason ?? 'stop' },
+          : {
+              index: 0,
+              message: { role: 'assistant', content: a.content },
+              ...(a.logprobs ? { logprobs: a.logprobs } : {}),
+              finish_reason: a.finishReason ?? 'stop',
+            },
       ],
       usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
     };

@@ -132,7 +132,7 @@ export interface MockServerOptions {
    * a word (an echoed key) spread over several (`sk-`, `tes`, `t-D`…).
    */
   pieceChars?: number;
-  /** The model name answers carry, instead of the one asked for. */
+  /** The model name answers (live, and batch lines) carry, instead of the one asked for. */
   servedModel?: string;
   rateLimit?: RateLimitOptions;
   /** If set, requests without `Authorization: Bearer <apiKey>` get 401. */
@@ -494,7 +494,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       // filter stop it; other faults are live-only.
       const kinds = parseDirectives(prompt)?.faults.map((f) => f.kind) ?? [];
       const cut = kinds.includes('length') ? { finishReason: 'length' } : kinds.includes('filtered') ? { finishReason: 'content_filter' } : {};
-      return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content), ...cut };
+      // As a live answer: its logprobs when asked for, the served model's name when one is set.
+      const logprobs =
+        body?.logprobs === true
+          ? { logprobs: { content: splitReply(content, mock.options.maxPieces, mock.options.pieceChars).map(tokenLogprob), refusal: null } }
+          : {};
+      const model = mock.options.servedModel !== undefined ? { model: mock.options.servedModel } : {};
+      return { content, promptTokens: promptTokens(messages), completionTokens: countTokens(content), ...cut, ...logprobs, ...model };
     },
   );
 
