@@ -113,7 +113,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
  * (`#1`…) in the same trace. An upload's multipart body is a stream: logged as such, not the file.
  */
 function traced(transport: typeof fetch, options: BatchClientOptions): typeof fetch {
-  return options.trace ? withTrace(transport, { write: options.trace, redact: options.redact, tagPrefix: 'b' }) : transport;
+  return options.trace ? withTrace(transport, { write: options.trace, redact: options.redact, apiKey: options.apiKey, tagPrefix: 'b' }) : transport;
 }
 
 /** As --idle-timeout's default. */

@@ -147,7 +147,7 @@ function readCopy(response: Response, onActivity: () => void): { seen: Promise<C
 /** The transport, logged for `-v` / `--trace` (what went over the wire, before any rewriting). */
 function traced(transport: typeof fetch, options: OpenAIProviderOptions): typeof fetch {
   if (!options.trace) return transport;
-  return withTrace(transport, { write: options.trace, redact: options.redact ?? ((text) => text) });
+  return withTrace(transport, { write: options.trace, redact: options.redact ?? ((text) => text), apiKey: options.apiKey });
 }
 
 /** Chat completions through the SDK's client: one attempt, unclassified errors (the caller classifies). */

@@ -1,9 +1,13 @@
+import { isPlaceholder } from '../redact.js';
+import { KeyHold } from './trace-key-hold.js';
+
 /**
  * `-v` / `--trace FILE`: every request and its raw response, as `curl -v` shows them, for the day a
  * server misbehaves. Lines are tagged `#N` (requests run concurrently and interleave), credentials
  * never appear: Authorization and api-key headers are replaced, and every line goes through the
  * run's redactor (a server may echo the key in an error body). A streamed body is logged as it
- * passes, chunk by chunk, without delaying or buffering it.
+ * passes, chunk by chunk, without delaying or buffering it; only its trace lines wait while the
+ * answer streamed so far may be spelling the key, event by event (see KeyHold).
  */
 
 const SECRET_HEADERS = new Set(['authorization', 'api-key', 'proxy-authorization', 'x-api-key']);
@@ -12,6 +16,8 @@ export interface TraceOptions {
   /** Writes whole lines (each ends with a newline). */
   write: (text: string) => void;
   redact: (text: string) => string;
+  /** The API key, which an answer may spread over several events: see KeyHold. None: lines go as they come. */
+  apiKey?: string;
   now?: () => number;
   /** Before each request's number (`#b1`): a second transport logging into the same trace stays apart. @default '' */
   tagPrefix?: string;
@@ -36,6 +42,8 @@ function bodyText(body: unknown): string {
 
 export function withTrace(fetchFn: typeof fetch, options: TraceOptions): typeof fetch {
   const now = options.now ?? (() => performance.now());
+  // A placeholder key (`ollama`) is no secret, and is scrubbed only as a word of its own.
+  const key = options.apiKey && options.apiKey.length >= 4 && !isPlaceholder(options.apiKey) ? options.apiKey : undefined;
   let seq = 0;
   const emit = (lines: string[]) => options.write(options.redact(`${lines.join('\n')}\n`));
   return async (input, init) => {
@@ -64,11 +72,18 @@ export function withTrace(fetchFn: typeof fetch, options: TraceOptions): typeof 
     if (!response.body) return response;
     const decoder = new TextDecoder();
     let pending = '';
+    const hold = key === undefined ? undefined : new KeyHold(key);
     const flushLines = (final: boolean) => {
       const parts = pending.split('\n');
       pending = final ? '' : (parts.pop() ?? '');
-      const lines = parts.filter((l) => l.trim() !== '').map((l) => `${tag} < ${l.replace(/\r$/, '')}`);
-      if (lines.length > 0) emit(lines);
+      let lines = parts.filter((l) => l.trim() !== '').map((l) => l.replace(/\r$/, ''));
+      if (hold) {
+        const ready: string[] = [];
+        for (const line of lines) ready.push(...hold.push(line));
+        if (final) ready.push(...hold.end());
+        lines = ready;
+      }
+      if (lines.length > 0) emit(lines.map((l) => `${tag} < ${l}`));
     };
     const logged = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({

@@ -52,6 +52,36 @@ describe('seeing what went over the wire', () => {
     expect(r.stderr.match(/--trace \/dev\/full: .*ENOSPC.*: the trace stops here, the run goes on/g)).toHaveLength(1);
   });
 
+  it.each([
+    ['--trace FILE', ['--trace', 'TRACE']],
+    ['-v', ['-v']],
+  ])('%s: a key streamed three characters an event is in no line, nor spelled by the events together', async (tag, extra) => {
+    ctx.server.reset();
+    const options = ctx.server.options;
+    Object.assign(options, { reply: () => `Your key: ${SECRET_KEY}, it seems`, pieceChars: 3 });
+    try {
+      const trace = path.join(ctx.dir, `pieces-${tag.length}.log`);
+      const input = writePrompts(ctx.dir, 'pieces.txt', ['hello']);
+      const args = extra.map((a) => a.replace('TRACE', trace));
+      const r = await runCli([input, '--base-url', ctx.server.url, '--param', 'logprobs=true', '--no-cache', '-o', `${trace}.jsonl`, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      const log = extra[0] === '-v' ? r.stderr : fs.readFileSync(trace, 'utf8');
+      const events = log.split('\n').filter((l) => /^#1 < data: \{/.test(l));
+      const said = (field: string) => events.map((l) => JSON.parse(l.slice('#1 < data: '.length)).choices[0]?.[field]);
+      // Every event is there, in order; those that carried a piece of the key now carry nothing of it.
+      const pieces = said('delta').map((d) => d?.content ?? '');
+      expect(pieces.join('')).toBe('Your key: [redacted], it seems');
+      expect(pieces.slice(0, 6)).toEqual(['', 'You', 'r k', 'ey:', ' [redacted]', '']);
+      expect(events).toHaveLength(1 + Math.ceil(`Your key: ${SECRET_KEY}, it seems`.length / 3) + 2);
+      const tokens = said('logprobs').flatMap((lp) => lp?.content ?? []);
+      expect(tokens.map((t: { token: string }) => t.token).join('')).toBe('Your key: [redacted], it seems');
+      expect(Buffer.from(tokens.flatMap((t: { bytes: number[] }) => t.bytes)).toString()).toBe('Your key: it seems');
+      expect(log).not.toContain(SECRET_KEY.slice(3, 9));
+    } finally {
+      for (const name of ['reply', 'pieceChars'] as const) delete options[name];
+    }
+  });
+
   it('--trace into a missing directory: exit 2 before anything is sent', async () => {
     ctx.server.reset();
     const r = await runCli([writePrompts(ctx.dir, 'nodir.txt', ['x']), '--base-url', ctx.server.url, '--trace', path.join(ctx.dir, 'nope', 'wire.log')]);

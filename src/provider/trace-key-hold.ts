@@ -1,0 +1,122 @@
+import { keySpans, withoutSpans } from './key-spans.js';
+
+/** The answer text a line of a response carries: the raw JSON string after its first `"content":"`. */
+interface Piece {
+  raw: string;
+  text: string;
+}
+
+interface Held {
+  /** Undefined: text already written (see MAX_HELD), kept to match what follows. */
+  line?: string;
+  piece?: Piece;
+}
+
+/** Lines held at most while an answer's text ends in the key's first characters (events without text pile up behind). */
+export const MAX_HELD = 64;
+
+const CONTENT = '"content":"';
+
+/**
+ * The trace lines of one response, held back while the answer text streamed so far could be the
+ * start of the key: each line goes through the redactor alone, so a key spread over several events
+ * (`"content":"sk-"`, `"LEA"`, `"KCH"`…) would be written in pieces. Once the key is whole in the
+ * held text, those lines are written with their pieces (in `content`, and a logprobs `token` equal
+ * to it) replaced, `[redacted]` where it starts and nothing after, and their `bytes` emptied; once
+ * the text goes another way, as they were. More than MAX_HELD lines while it is still open: they are
+ * written with that open tail as `[redacted]`, and what follows is matched on against it.
+ *
+ * Per line, with no key in sight: one `indexOf` of `"content":"`, a scan of the piece to its
+ * closing quote, and one `indexOf` of the key's first character in the piece's last characters.
+ */
+export class KeyHold {
+  private held: Held[] = [];
+
+  constructor(private readonly key: string) {}
+
+  /** The lines that can be written now, `line` or earlier ones, in order. */
+  push(line: string): string[] {
+    const piece = contentPiece(line);
+    if (this.held.length === 0 && (piece === undefined || !this.mayHoldKey(piece.text))) return [line];
+    this.held.push({ line, piece });
+    return this.release(false);
+  }
+
+  /** The end of the response: every line still held. */
+  end(): string[] {
+    return this.release(true);
+  }
+
+  /** Whether `text` holds the key, or ends in what may be its start. */
+  private mayHoldKey(text: string): boolean {
+    return text.includes(this.key) || this.openTail(text) > 0;
+  }
+
+  /** The length of the longest end of `text` that is the start of the key (the whole key not counted). */
+  private openTail(text: string): number {
+    const key = this.key;
+    for (let at = text.indexOf(key[0]!, Math.max(0, text.length - key.length + 1)); at >= 0; at = text.indexOf(key[0]!, at + 1)) {
+      if (key.startsWith(text.slice(at))) return text.length - at;
+    }
+    return 0;
+  }
+
+  private release(all: boolean): string[] {
+    const text = this.held.map((h) => h.piece?.text ?? '').join('');
+    const spans = keySpans(text, this.key);
+    let open = all ? text.length : text.length - this.openTail(text);
+    const overflow = !all && open < text.length && this.held.length > MAX_HELD;
+    // Too many lines for a key that may yet come: the open tail is written as [redacted], and kept.
+    if (overflow) spans.push([open, text.length]);
+    if (overflow) open = text.length;
+    const out: string[] = [];
+    let start = 0;
+    let kept = 0;
+    for (const h of this.held) {
+      const end = start + (h.piece?.text.length ?? 0);
+      if (end > open) break;
+      if (h.line !== undefined) out.push(h.piece ? rewritten(h.line, h.piece, text, start, end, spans) : h.line);
+      start = end;
+      kept++;
+    }
+    this.held = this.held.slice(kept);
+    // Written, but what follows may yet finish the key: its start is kept to match against.
+    if (overflow) this.held = [{ piece: { raw: '', text: text.slice(spans.at(-1)![0]) } }];
+    return out;
+  }
+}
+
+/** `line` with its piece of the text `[start, end)` without the parts in `spans`, and no `bytes` then. */
+function rewritten(line: string, piece: Piece, text: string, start: number, end: number, spans: ReadonlyArray<readonly [number, number]>): string {
+  const cut = spans.filter(([from, to]) => from < end && to > start);
+  if (cut.length === 0) return line;
+  const next = JSON.stringify(withoutSpans(text, start, end, cut));
+  return line
+    .replaceAll(`${CONTENT}${piece.raw}"`, `"content":${next}`)
+    .replaceAll(`"token":"${piece.raw}"`, `"token":${next}`)
+    .replace(/"bytes":\[[^\]]*\]/g, '"bytes":[]');
+}
+
+/** The answer text in a line (an SSE event's `delta.content`, a whole body's `message.content`), if any. */
+function contentPiece(line: string): Piece | undefined {
+  const at = line.indexOf(CONTENT);
+  if (at < 0) return undefined;
+  const from = at + CONTENT.length;
+  let to = from;
+  let escaped = false;
+  for (; to < line.length; to++) {
+    const c = line.charCodeAt(to);
+    if (c === 0x22) break;
+    if (c === 0x5c) {
+      escaped = true;
+      to++;
+    }
+  }
+  const raw = line.slice(from, to);
+  if (!escaped) return { raw, text: raw };
+  try {
+    return { raw, text: JSON.parse(`"${raw}"`) as string };
+  } catch {
+    return { raw, text: raw };
+  }
+}
