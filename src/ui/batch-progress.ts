@@ -1,3 +1,4 @@
+import { foregroundCheck } from './foreground.js';
 import { count, duration } from './number-format.js';
 
 /** What the batches have done so far, from their `request_counts`. */
@@ -22,13 +23,21 @@ export function formatBatchProgress(s: BatchProgressSnapshot, elapsedSeconds: nu
 
 /**
  * On a terminal: one status line kept at the bottom of stderr, redrawn in place; notices print above
- * it. Elsewhere (cron, logs) the notices alone, as plain lines.
+ * it. Elsewhere (cron, logs) the notices alone, as plain lines. A background job (`&`, Ctrl-Z then
+ * `bg`) draws no status line: the terminal's last line is the shell's prompt then.
  */
-export function createBatchProgress(stderr: NodeJS.WritableStream, interactive: boolean, now: () => number = () => performance.now()) {
+export function createBatchProgress(
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; fd?: number },
+  interactive: boolean,
+  now: () => number = () => performance.now(),
+  foreground: () => boolean = foregroundCheck(stderr, now),
+) {
   const started = now();
   let finishedAtStart: number | undefined;
   let line = '';
   const clear = () => {
+    // Sent to the background since it was drawn: the line is the shell's now, not ours to erase.
+    if (line && !foreground()) line = '';
     if (line) stderr.write('\r\x1b[K');
   };
   return {
@@ -41,6 +50,7 @@ export function createBatchProgress(stderr: NodeJS.WritableStream, interactive: 
       if (!interactive) return;
       finishedAtStart ??= s.completed + s.failed;
       clear();
+      if (!foreground()) return;
       line = formatBatchProgress(s, (now() - started) / 1000, finishedAtStart);
       stderr.write(line);
     },

@@ -2,6 +2,7 @@ import readline from 'node:readline';
 import type { MultiBar } from 'cli-progress';
 import type { Ora } from 'ora';
 import type { BatchStats } from '../engine/stats.js';
+import { foregroundCheck } from './foreground.js';
 import { count } from './number-format.js';
 import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
@@ -37,6 +38,12 @@ export interface TerminalDisplayOptions {
   /** Records counted so far while the total is being counted. */
   counted: () => number | undefined;
   now?: () => number;
+  /**
+   * Whether the terminal may be drawn on now: false while the run is a background job (`&`, or
+   * Ctrl-Z then `bg`), whose terminal line is the shell's prompt. Default: asked of /proc (see
+   * foregroundCheck).
+   */
+  foreground?: () => boolean;
 }
 
 /** A spinner phase starts only if it lasts this long, so fast starts do not flicker. */
@@ -46,14 +53,16 @@ const MIN_PAUSE_SHOWN_MS = 250;
 const TICK_MS = 100;
 
 /**
- * `stderr` as the spinner sees it: the same writes and 'drain' listeners, and the width the rest of
- * the display draws for (never 0). ora counts the rows its line spans as its width ÷ `columns`: on a
+ * `stderr` as the spinner and the bar see it: the same writes and 'drain' listeners, and the width
+ * the rest of the display draws for (never 0). Writes made while `mayDraw` says no (a background
+ * job) are dropped: the frames of both widgets and their erases, which would wipe the shell's
+ * prompt and what the user types. ora counts the rows its line spans as its width ÷ `columns`: on a
  * terminal of size 0×0 (`script` run from cron or CI, `ssh -tt` from a script, `docker run -t`
  * before the size is set) that was Infinity, and its next erase looped for ever, flooding the
  * terminal with line erases and deaf to Ctrl-C and SIGTERM. ora assigns `write` while it spins
  * (to keep other output above its line): on this object, not on stderr, which it hooks apart.
  */
-export function spinnerStream(stderr: Stream, columns: () => number): Stream {
+export function statusStream(stderr: Stream, columns: () => number, mayDraw: () => boolean = () => true): Stream {
   const stream = {
     get isTTY() {
       return stderr.isTTY;
@@ -65,7 +74,12 @@ export function spinnerStream(stderr: Stream, columns: () => number): Stream {
       return stderr.rows;
     },
     // stderr's write as it is at the time of the call: ora's hook on it passes its own writes through.
-    write: (...args: unknown[]): boolean => Reflect.apply(stderr.write, stderr, args),
+    write: (...args: unknown[]): boolean => {
+      if (mayDraw()) return Reflect.apply(stderr.write, stderr, args) as boolean;
+      const callback = args.find((x) => typeof x === 'function') as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
+      return true;
+    },
     cursorTo: (x: number, y?: number) => readline.cursorTo(stream as unknown as Stream, x, y),
     moveCursor: (dx: number, dy: number) => readline.moveCursor(stream as unknown as Stream, dx, dy),
     clearLine: (dir: readline.Direction) => readline.clearLine(stream as unknown as Stream, dir),
@@ -91,6 +105,9 @@ type Widget = { kind: 'spinner'; spinner: Ora; line: StatusLine } | { kind: 'bar
 export class TerminalDisplay {
   private readonly meter: RateMeter;
   private readonly now: () => number;
+  private readonly foreground: () => boolean;
+  /** stderr for the bar and its erases: silent while the run is in the background. */
+  private readonly out: Stream;
   private readonly createdAt: number;
   private started = false;
   private pauseUntil = 0;
@@ -112,6 +129,8 @@ export class TerminalDisplay {
 
   constructor(private readonly o: TerminalDisplayOptions) {
     this.now = o.now ?? (() => performance.now());
+    this.foreground = o.foreground ?? foregroundCheck(o.stderr, this.now);
+    this.out = statusStream(o.stderr, () => this.columns(), this.foreground);
     this.createdAt = this.now();
     this.meter = new RateMeter(o.stats);
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -139,13 +158,17 @@ export class TerminalDisplay {
     this.snapshotCache = undefined;
   }
 
-  /** Removes the status line for good. */
+  /**
+   * Removes the status line for good. In the background the terminal's last line is the shell's
+   * prompt, maybe with a command half typed: what follows (the summary) starts below it, not on it.
+   */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
     (this.o.stderr as NodeJS.EventEmitter).off?.('resize', this.onResize);
     this.hide();
+    if (!this.foreground()) this.o.stderr.write('\n');
   }
 
   /**
@@ -163,7 +186,7 @@ export class TerminalDisplay {
   /** Erases the rows the last bar line spans at the terminal's width now; the cursor ends on the first. */
   private eraseDrawn(): void {
     const rows = this.o.reflows === false ? 1 : Math.max(1, Math.ceil(this.drawnWidth / this.columns()));
-    this.o.stderr.write(`\r\x1b[2K${'\x1b[1A\x1b[2K'.repeat(rows - 1)}`);
+    this.out.write(`\r\x1b[2K${'\x1b[1A\x1b[2K'.repeat(rows - 1)}`);
     this.drawnWidth = 0;
   }
 
@@ -180,7 +203,11 @@ export class TerminalDisplay {
     if (this.stopped) return;
     const now = this.now();
     let want: 'spinner' | 'bar' | undefined;
-    if (this.started) want = this.pauseUntil > now ? 'spinner' : 'bar';
+    if (!this.foreground()) {
+      // A background job: nothing drawn (the widget goes, silently) until `fg` brings it back.
+      want = undefined;
+      this.drawnWidth = 0;
+    } else if (this.started) want = this.pauseUntil > now ? 'spinner' : 'bar';
     else if (now - this.createdAt >= SPINNER_DELAY_MS) want = 'spinner';
     if (want !== this.widget?.kind) {
       this.hide();
@@ -201,7 +228,7 @@ export class TerminalDisplay {
 
   private showSpinner(): void {
     const spinner = this.o.modules.ora({
-      stream: spinnerStream(this.o.stderr, () => this.columns()),
+      stream: statusStream(this.o.stderr, () => this.columns(), this.foreground),
       text: this.spinnerLine(),
       // ora draws braille (`⠋`) on any platform but Windows, whatever the locale: `-\|/` here.
       ...(this.o.ascii ? { spinner: 'line' as const } : {}),
@@ -217,7 +244,7 @@ export class TerminalDisplay {
   }
 
   private showBar(): void {
-    const { stderr } = this.o;
+    const stderr = this.out;
     const bar = new this.o.modules.cliProgress.MultiBar({
       stream: stderr,
       format: () => this.barText(),

@@ -30,6 +30,11 @@ export interface PtyOptions {
    * stops itself, and stops reading the terminal, when its own child stops.
    */
   asChild?: boolean;
+  /**
+   * Job control, as an interactive shell has it (`set -m`: the CLI in a process group of its own):
+   * the CLI's line ends in `&` with `background`, and `after` (`bg`, `read x`, `fg`, `wait`) follows it.
+   */
+  jobs?: { background?: boolean; after: string };
   timeoutMs?: number;
 }
 
@@ -49,7 +54,9 @@ export function startPty(args: readonly string[], options: PtyOptions = {}): Pty
   const cols = options.cols ?? 100;
   const cli = [process.execPath, BIN, ...args].map(quote).join(' ');
   const piped = options.stdinFrom !== undefined || options.stdoutTo !== undefined;
-  const body = `${options.stdinFrom ? `${options.stdinFrom} | ` : ''}${piped || options.asChild ? '' : 'exec '}${cli}${options.stdoutTo ? ` | ${options.stdoutTo}` : ''}`;
+  const { jobs } = options;
+  const line = `${options.stdinFrom ? `${options.stdinFrom} | ` : ''}${piped || options.asChild || jobs ? '' : 'exec '}${cli}${options.stdoutTo ? ` | ${options.stdoutTo}` : ''}`;
+  const body = jobs ? `set -m\n${line}${jobs.background ? ' &' : ''}\n${jobs.after}` : line;
   const command = `stty cols ${cols} rows 40\n${options.setup ? `${options.setup}\n` : ''}${body}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,

@@ -33,4 +33,24 @@ describe('batch progress', () => {
     plain.close();
     expect(text).toBe('llm-batch: hello\n');
   });
+
+  it("in the background draws no line and erases none: the terminal's last line is the shell's prompt", () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += String(d)));
+    let foreground = true;
+    const tty = createBatchProgress(
+      out,
+      true,
+      () => 0,
+      () => foreground,
+    );
+    tty.update({ batches: 2, batchesDone: 0, requests: 10, completed: 0, failed: 0 });
+    foreground = false; // Ctrl-Z, then bg
+    tty.update({ batches: 2, batchesDone: 1, requests: 10, completed: 5, failed: 0 });
+    tty.info('batch 1/2 (b1): completed');
+    tty.close();
+    foreground = true;
+    expect(text).toBe('batches 0/2 · 0/10 requests' + 'llm-batch: batch 1/2 (b1): completed\n');
+  });
 });
