@@ -44,17 +44,35 @@ function refusedAdvice(config: CliConfig, budget: RunBudget): string {
   return budget.refused ? `: ${worstCaseAdvice(budget.refused, budget.capUsd, config.maxTokens)}` : '';
 }
 
-const NEW_CAP_ADVICE = `--max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
+/**
+ * After a budget stop: where the answered rows are and how the rest is done. With an output --resume
+ * continues (`resumable`), the command below, with a new cap to put in it. Otherwise no command
+ * follows: answers printed on the terminal, rows sent to stdout, a FIFO or a device, or a text file
+ * (which keeps no ids) leave a rerun that starts from the first prompt.
+ */
+function budgetNext(config: CliConfig, resumable: boolean): string {
+  if (resumable)
+    return `every answered row is kept; --max-cost caps each invocation, so choose what the rest may spend and put it in place of ${NEW_CAP} in the command below`;
+  const rerun = config.cache
+    ? 'a rerun with a new --max-cost starts again from the first prompt, the answered ones coming from the response cache at no cost'
+    : 'a rerun with a new --max-cost sends every prompt again';
+  const { output } = config;
+  // The terminal and a text file get the note on how to keep resumable rows next (see unsavedNote).
+  if (output.kind === 'terminal') return `no --resume can continue answers printed on the terminal: ${rerun}`;
+  if (output.kind === 'file' && output.format === 'text') return `every answered row is in ${output.path}, which no --resume can continue: ${rerun}`;
+  const where = output.kind === 'stdout' ? 'stdout' : output.path;
+  return `every answered row went to ${where}, which no --resume can continue: ${rerun}; with -o FILE.jsonl a stop can be resumed`;
+}
 
 /**
  * Answers cost more than was reserved for them and took the spend past the cap: said in one line,
  * with by how much, whether or not prompts were left (`more`: the run stopped admitting them).
  */
-function budgetPassedLine(budget: RunBudget, more: boolean): string {
+function budgetPassedLine(config: CliConfig, budget: RunBudget, more: boolean, resumable: boolean): string {
   const spent = budget.spentUsd();
   const over = `budget passed: ${exactUsd(spent)} spent of ${exactUsd(budget.capUsd)}, ${exactUsd(spent - budget.capUsd, true)} over: ${overrunAdvice(budget.overrun())}`;
   return more
-    ? `${over}; no prompt was sent once the spend passed the cap (requests in flight finished); every answered row is kept; ${NEW_CAP_ADVICE}`
+    ? `${over}; no prompt was sent once the spend passed the cap (requests in flight finished); ${budgetNext(config, resumable)}`
     : `${over}; nothing was left to send`;
 }
 
@@ -77,9 +95,9 @@ function stopLine(
 ): string | undefined {
   const { outcome } = run;
   if (outcome.stopped === 'unreachable') return redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false));
-  if (passedSaid(run)) return budgetPassedLine(run.budget!, outcome.stopped === 'budget');
+  if (passedSaid(run)) return budgetPassedLine(config, run.budget!, outcome.stopped === 'budget', resumable);
   if (outcome.stopped === 'budget' && run.budget)
-    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); every answered row is kept; ${NEW_CAP_ADVICE}`;
+    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
   if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
   if (outcome.stopped === 'auth') return authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CliConfig } from '../../src/cli/config.js';
 import type { CliReporter } from '../../src/cli/create-reporter.js';
 import { finishRun, type WriteRunReport } from '../../src/cli/outcome.js';
+import type { RunBudget } from '../../src/budget/run-budget.js';
 import type { BatchOutcome } from '../../src/engine/run-batch.js';
 import { createStats } from '../../src/engine/stats.js';
 import { tempDir } from '../helpers/run-cli.js';
@@ -42,14 +43,20 @@ function reporter(said: string[]): CliReporter {
 }
 
 /** Ends a run as the CLI does and reads back its --summary-json, with what stderr heard. */
-async function end(outcome: BatchOutcome, answered: number, report?: (summaryFile: string) => WriteRunReport) {
+async function end(
+  outcome: BatchOutcome,
+  answered: number,
+  report?: (summaryFile: string) => WriteRunReport,
+  more: { output?: CliConfig['output']; budget?: RunBudget } = {},
+) {
   const c = config();
+  if (more.output) c.output = more.output;
   const stats = createStats();
   stats.ok = answered;
   const said: string[] = [];
   const code = await finishRun(
     c,
-    { outcome, notFound: 0, oldFileKept: false },
+    { outcome, notFound: 0, oldFileKept: false, ...(more.budget && { budget: more.budget }) },
     stats,
     reporter(said),
     (t) => t,
@@ -101,5 +108,31 @@ describe('finishRun: --summary-json says how the run ended', () => {
     expect(code).toBe(2);
     expect(said).toEqual([message]);
     expect(summary).toMatchObject({ stopped: null, exitCode: 2, error: message });
+  });
+});
+
+describe('finishRun: a spend that passed --max-cost', () => {
+  /** $0.0150 spent of a $0.0100 cap, one answer billed beyond its worst case. */
+  const passed = {
+    capUsd: 0.01,
+    spentUsd: () => 0.015,
+    overrun: () => ({ answers: 1, usd: 0.0075 }),
+    passed: () => true,
+  } as unknown as RunBudget;
+
+  it('into a file --resume continues: every row kept, the new cap to put in the command below', async () => {
+    const { code, said, summary } = await end({ stopped: 'budget' }, 1, undefined, { budget: passed });
+    expect(code).toBe(3);
+    expect(said[0]).toMatch(/^budget passed: .*; every answered row is kept; .* in place of NEW_USD in the command below$/);
+    expect(summary.resumeHint).toMatch(/ --resume --max-cost NEW_USD/);
+  });
+
+  it('into stdout: where the rows went and what a rerun costs, no command to point to', async () => {
+    const { said, summary } = await end({ stopped: 'budget' }, 1, undefined, { budget: passed, output: { kind: 'stdout', format: 'jsonl' } });
+    expect(said[0]).toMatch(
+      /^budget passed: .*\(requests in flight finished\); every answered row went to stdout, which no --resume can continue: a rerun with a new --max-cost sends every prompt again; with -o FILE\.jsonl a stop can be resumed$/,
+    );
+    expect(said.join('\n')).not.toMatch(/command below|NEW_USD/);
+    expect(summary.resumeHint).toBeNull();
   });
 });

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, runShell, writePrompts } from '../helpers/run-cli.js';
+import { runPty } from '../helpers/run-pty.js';
 
 const ctx = useServerAndCaseDir('llm-batch-budget-advice-');
 const rowsOf = (file: string) => parseJsonl<{ id: string; line: number; error: { type: string; message: string } | null }>(fs.readFileSync(file, 'utf8'));
@@ -143,5 +144,87 @@ describe('budget messages', () => {
     expect(r.stderr).toMatch(
       /may cost up to \$0\.020\d at the Batch price \(its prompt plus its answer limit: 4,096 tokens under --max-cost unless --max-tokens or the row sets one\), more than the whole cap: give a lower --max-tokens or a cap above \$0\.020\d\)/,
     );
+  });
+});
+
+/**
+ * A budget stop pointed to "the command below" for the new cap, and said every answered row was
+ * kept, also where no resume command follows: rows on stdout, a FIFO, a device, a text file, answers
+ * on the terminal (where the next line said nothing was saved).
+ */
+describe('a budget stop into an output no --resume can continue', () => {
+  /** Four prompts under a cap that lets some through; `output` the -o arguments, or none. */
+  const capped = (output: string[], cache = false) => [
+    writePrompts(ctx.dir, 'p.txt', ['prompt number 1', 'prompt number 2', 'prompt number 3', 'prompt number 4']),
+    '--base-url',
+    ctx.server.url,
+    '-m',
+    'gpt-4o-mini',
+    ...output,
+    ...(cache ? [] : ['--no-cache']),
+    '--max-cost',
+    '0.00002',
+    '--max-tokens',
+    '10',
+    '-c',
+    '1',
+  ];
+  const stopLine = (stderr: string) => stderr.split('\n').find((l) => l.includes('budget reached'))!;
+
+  it.each([
+    ['stdout, a pipe', [], 'stdout'],
+    ['-o -', ['-o', '-'], 'stdout'],
+    ['-o /dev/null', ['-o', '/dev/null'], '/dev/null'],
+  ])('%s: names where the rows went and what a rerun costs, and points to no command', async (_, output, where) => {
+    const r = await runCli(capped(output));
+    expect(r.code, r.stderr).toBe(3);
+    // Some prompts were answered before the stop, and their rows are where the line says.
+    if (where === 'stdout') expect(r.stdout).toMatch(/^\{"id":/);
+    expect(stopLine(r.stderr)).toMatch(
+      new RegExp(
+        `\\); every answered row went to ${where}, which no --resume can continue: a rerun with a new --max-cost sends every prompt again; with -o FILE\\.jsonl a stop can be resumed$`,
+      ),
+    );
+    expect(r.stderr).not.toMatch(/command below|NEW_USD|--resume --max-cost/);
+  });
+
+  it('a text file: the rows are in it; with the cache on, a rerun pays for none of them again', async () => {
+    const out = path.join(ctx.dir, 'answers.txt');
+    const r = await runCli([...capped(['-o', out], true), '--cache-dir', path.join(ctx.dir, 'cache')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(stopLine(r.stderr)).toMatch(
+      /\); every answered row is in \S*answers\.txt, which no --resume can continue: a rerun with a new --max-cost starts again from the first prompt, the answered ones coming from the response cache at no cost$/,
+    );
+    expect(r.stderr).not.toMatch(/command below|NEW_USD/);
+  });
+
+  it('a FIFO: the rows went to its reader', async () => {
+    const script = `mkfifo rows-fifo.jsonl; cat rows-fifo.jsonl > got.jsonl & $LLM ${capped(['-o', 'rows-fifo.jsonl'])
+      .map((a) => `'${a}'`)
+      .join(' ')}; code=$?; wait; exit $code`;
+    const r = await runShell(script, ctx.dir);
+    expect(r.code, r.stderr).toBe(3);
+    expect(stopLine(r.stderr)).toMatch(
+      /every answered row went to rows-fifo\.jsonl, which no --resume can continue: .*; with -o FILE\.jsonl a stop can be resumed$/,
+    );
+    expect(r.stderr).not.toMatch(/command below|NEW_USD/);
+    expect(fs.readFileSync(path.join(ctx.dir, 'got.jsonl'), 'utf8')).toMatch(/^\{"id":/);
+  });
+
+  it('answers on the terminal: no claim that they were kept', async () => {
+    const r = await runPty(capped([]), { cols: 400 });
+    expect(r.code).toBe(3);
+    const screen = r.screen.join('\n');
+    expect(screen).toMatch(/\); no --resume can continue answers printed on the terminal: a rerun with a new --max-cost sends every prompt again/);
+    expect(screen).toMatch(/no results were saved \(no -o\)/);
+    expect(screen).not.toMatch(/every answered row is kept|command below|NEW_USD/);
+  });
+
+  it('a JSONL file still gets the command with NEW_USD to fill in', async () => {
+    const out = path.join(ctx.dir, 'kept.jsonl');
+    const r = await runCli(capped(['-o', out]));
+    expect(r.code, r.stderr).toBe(3);
+    expect(stopLine(r.stderr)).toMatch(/every answered row is kept; .* in place of NEW_USD in the command below$/);
+    expect(r.stderr).toMatch(/--resume --max-cost NEW_USD/);
   });
 });
