@@ -5,9 +5,25 @@ import { STDERR_NAMES } from './std-stream-names.js';
 
 type Stream = { isTTY?: boolean };
 
-/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */
+/**
+ * FORCE_COLOR as node (`util.styleText`, `tty.WriteStream#hasColors`) and chalk read it: `0` or
+ * `false` no colour; empty, `1`, `2`, `3` or `true` colour; anything else no colour (as node has
+ * it). Undefined when unset.
+ */
+function forcedColor(env: NodeJS.ProcessEnv): boolean | undefined {
+  const force = env.FORCE_COLOR;
+  return force === undefined ? undefined : ['', '1', '2', '3', 'true'].includes(force);
+}
+
+/**
+ * Colour only on a terminal. There FORCE_COLOR decides when set, over NO_COLOR and TERM=dumb as in
+ * node; otherwise never with NO_COLOR set (https://no-color.org) or TERM=dumb. Off a terminal no
+ * escape code at all, FORCE_COLOR=1 or not (node would colour): rows and summaries there go to
+ * logs and scripts, and FORCE_COLOR is often inherited from a parent (a task runner, CI) unasked.
+ */
 export function useColor(io: CliIo, stream: Stream): boolean {
-  return stream.isTTY === true && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+  if (stream.isTTY !== true) return false;
+  return forcedColor(io.env) ?? (!io.env.NO_COLOR && io.env.TERM !== 'dumb');
 }
 
 /** Spinners and bars need a terminal that understands cursor movement. */

@@ -116,6 +116,22 @@ describe('on a terminal', () => {
     expect(joined(plain.screen).at(-1)).toMatch(/^llm-batch: 2 ok, 0 failed/);
   });
 
+  // FORCE_COLOR as node's util.styleText and chalk read it: 0 and false turn colour off (it stayed
+  // on: `\x1b[32m2 ok\x1b[39m`), and a value that forces it wins over NO_COLOR, as in node.
+  it.each([
+    [{ FORCE_COLOR: '0' }, false],
+    [{ FORCE_COLOR: 'false' }, false],
+    [{ FORCE_COLOR: '1', NO_COLOR: '1' }, true],
+  ])('with %j: colour %s', async (env, coloured) => {
+    const file = writePrompts(ctx.dir, 'two.txt', ['one', 'two']);
+    const r = await runPty([file, '--mock'], { env });
+    expect(r.code).toBe(0);
+    if (coloured) expect(r.raw).toMatch(SGR);
+    else expect(r.raw).not.toMatch(SGR);
+    expect(r.raw).toMatch(/[█░]{8,}/);
+    expect(joined(r.screen).at(-1)).toMatch(/^llm-batch: 2 ok, 0 failed/);
+  });
+
   it('with -o, answers go to the file and only the bar and the summary to the terminal', async () => {
     ctx.server.reset();
     const file = writePrompts(ctx.dir, 'three.txt', ['x1', 'x2', 'x3']);
