@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from '../src/redact.js';
+import { createKeyRedactor, createRedactor } from '../src/redact.js';
 
 describe('createRedactor', () => {
   it('removes every occurrence of an exact secret', () => {
@@ -145,5 +145,41 @@ describe('createRedactor: placeholder keys (ollama, EMPTY, lm-studio)', () => {
     ['12 characters or more', 'correcthorse', 'model correcthorses and xcorrecthorse'],
   ])('a key with %s is scrubbed inside other words too', (_name, key, text) => {
     expect(createRedactor([key])(text)).not.toContain(key);
+  });
+});
+
+describe('createRedactor: a proxy password, a secret however it looks', () => {
+  it.each([
+    ['SECRETPW', 'Access denied for bob:SECRETPW; SECRETPW again, xSECRETPWy', 'Access denied for bob:[redacted]; [redacted] again, x[redacted]y'],
+    ['pass', 'passage of the password', '[redacted]age of the [redacted]word'],
+    ['S3CRETPW', String.raw`{"m":"bad S3CRETPW \u0053\u0033CRETPW"}`, '{"m":"bad [redacted] [redacted]"}'],
+  ])('%s is scrubbed everywhere, even under 12 characters with no digit', (password, text, expected) => {
+    expect(createRedactor([{ password }])(text)).toBe(expected);
+  });
+
+  it('the longer of two overlapping secrets is taken whole: user:password and its Basic form', () => {
+    const redact = createRedactor(['sk-key-1234567890', 'bob', { password: 'SECRETPW' }, { password: 'bob:SECRETPW' }, { password: 'Ym9iOlNFQ1JFVFBX' }]);
+    expect(redact('x-echo: Basic Ym9iOlNFQ1JFVFBX\nAccess denied for bob:SECRETPW (Basic Ym9iOlNFQ1JFVFBX)')).toBe(
+      'x-echo: Basic [redacted]\nAccess denied for [redacted] (Basic [redacted])',
+    );
+  });
+
+  it('under 4 characters a password is not scrubbed alone (every such word would go), a string key likewise', () => {
+    expect(createRedactor([{ password: 'pw' }, { password: 'abc' }])('pw: abc')).toBe('pw: abc');
+  });
+
+  it('createKeyRedactor keeps the placeholder rule for a key', () => {
+    expect(createKeyRedactor('SECRETPW')('xSECRETPW SECRETPW')).toBe('xSECRETPW [redacted]');
+  });
+});
+
+describe('createRedactor: secrets given twice or with spaces around them', () => {
+  it('a key given as read (with its newline) and trimmed: the text keeps its own spaces and newline', () => {
+    const redact = createRedactor([' my-org-key-123456\n', 'my-org-key-123456']);
+    expect(redact('Bearer my-org-key-123456\n    at x')).toBe('Bearer [redacted]\n    at x');
+  });
+
+  it('a string that is also a password is a password', () => {
+    expect(createRedactor(['SECRETPW', { password: 'SECRETPW' }])('xSECRETPW')).toBe('x[redacted]');
   });
 });

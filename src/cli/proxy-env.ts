@@ -1,12 +1,13 @@
 import { getProxyForUrl } from 'proxy-from-env';
 import { UsageError } from '../errors.js';
 import { describeProxy, isSupportedProxy } from '../provider/proxy-agent.js';
+import { MIN_SECRET, type Secret } from '../redact.js';
 
 export interface ProxySettings {
   /** The proxy for a request URL, or undefined to connect directly. */
   proxyFor: (url: string) => string | undefined;
-  /** The proxy's credentials, for the redactor. */
-  secrets: string[];
+  /** The proxy's credentials, for the redactor (see proxySecrets). */
+  secrets: Secret[];
 }
 
 /** The variable proxy-from-env takes a URL's proxy from: `<scheme>_proxy`, else `all_proxy`, lower case first. */
@@ -62,6 +63,23 @@ export function proxyFromEnv(baseURL: string | undefined): ProxySettings {
       throw new UsageError(`the proxy URL for ${new URL(target).host} has a "%" in its credentials that is not an escape: write it as %25`);
     }
   });
-  const secrets = [username, password, ...decoded].filter((s) => s.length > 0);
-  return { proxyFor, secrets };
+  return { proxyFor, secrets: proxySecrets(username, password, decoded[0]!, decoded[1]!) };
+}
+
+/**
+ * What a proxy's 407 page or a trace may repeat of its credentials, raw and decoded: the password,
+ * as a secret however short, and the Basic header's base64 of `user:password` (what the agent sends,
+ * from the decoded parts; without its `=` padding, which an echo may drop). A password under 4
+ * characters is not scrubbed alone (see Password): `user:password` stands for it. The user name is
+ * a name, scrubbed as a key is; alone (`http://TOKEN@proxy`) it is the credential. Each secret costs
+ * every message and answer a little more redacting, so the list is no longer than that.
+ */
+function proxySecrets(username: string, password: string, user: string, pass: string): Secret[] {
+  if (username === '' && password === '') return [];
+  const basic = Buffer.from(`${user}:${pass}`).toString('base64').replace(/=+$/, '');
+  const names = password === '' ? [] : [username, user];
+  const shown = password === '' ? [username, user] : [password, pass];
+  const paired = shown.some((s) => s.length < MIN_SECRET) ? [`${username}:${password}`, `${user}:${pass}`] : [];
+  const distinct = (list: string[]) => [...new Set(list)].filter((s) => s.length > 0);
+  return [...distinct(names), ...distinct([...shown, ...paired, basic]).map((p) => ({ password: p }))];
 }

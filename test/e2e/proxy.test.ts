@@ -21,10 +21,11 @@ const NO_PROXY_VARS = { HTTPS_PROXY: undefined, HTTP_PROXY: undefined, ALL_PROXY
 /** A mock and a proxy, closed when the test ends (tests run concurrently: no shared hooks). */
 async function servers(
   ctx: TestContext,
-  options: { tls?: boolean; credentials?: string; refuseConnect?: number } = {},
+  options: { tls?: boolean; credentials?: string; refuseConnect?: number; echoCredentials?: boolean } = {},
 ): Promise<{ mock: MockServer; proxy: ProxyServer }> {
   const mock = await startMockServer({ apiKey: SECRET_KEY, tls: options.tls ? TLS : undefined });
-  const proxy = await startProxyServer({ credentials: options.credentials, refuseConnect: options.refuseConnect });
+  const { credentials, refuseConnect, echoCredentials } = options;
+  const proxy = await startProxyServer({ credentials, refuseConnect, echoCredentials });
   ctx.onTestFinished(() => Promise.all([mock.close(), proxy.close()]).then(() => {}));
   return { mock, proxy };
 }
@@ -143,6 +144,32 @@ describe.concurrent('proxies from the environment', () => {
       expect(text).not.toContain(SECRET_KEY);
     }
   });
+
+  it.for([
+    ['a short password with no digit', 'bob', 'SECRETPW', 'bob:[redacted] (Basic [redacted])'],
+    ['a password with a digit', 'bob', 'S3CRETPW', 'bob:[redacted] (Basic [redacted])'],
+    ['a password of 2 characters', 'bob', 'pw', '[redacted] (Basic [redacted])'],
+    ['a token as the user name alone', 'TOKEN1', '', '[redacted]: (Basic [redacted]==)'], // `=` padding tells nothing
+  ] as const)(
+    'a 407 page that repeats the credentials, %s: the trace and stderr show neither them nor their Basic form',
+    async ([, user, password, shown], ctx) => {
+      const { mock, proxy } = await servers(ctx, { tls: true, echoCredentials: true });
+      const trace = path.join(scratch(ctx), 't.log');
+      const url = proxy.url.replace('http://', `http://${user}${password ? `:${password}` : ''}@`);
+      const r = await runCli(['-', '--base-url', mock.url, '--trace', trace], { stdin: 'one\n', env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url } });
+      expect(r.code, r.stderr).toBe(2);
+      const basic = Buffer.from(`${user}:${password}`).toString('base64');
+      expect(proxy.log[0]?.proxyAuthorization).toBe(`Basic ${basic}`);
+      const logged = fs.readFileSync(trace, 'utf8');
+      expect(logged).toMatch(/^#1 < x-echo: Basic \[redacted\]=*$/m);
+      expect(logged).toContain(`\n#1 < Access denied for ${shown}\n`);
+      for (const text of [logged, r.stderr, r.stdout]) {
+        expect(text).not.toContain(basic.replace(/=+$/, ''));
+        expect(text).not.toContain(`${user}:${password}`);
+        if (password.length >= 4) expect(text).not.toContain(password);
+      }
+    },
+  );
 
   it('a proxy that refuses the tunnel (403, a blocked host) stops the run: exit 2, one line blaming the proxy, not the key', async (ctx) => {
     const { mock, proxy } = await servers(ctx, { tls: true, refuseConnect: 403 });

@@ -26,6 +26,11 @@ export interface ProxyServerOptions {
   credentials?: string;
   /** Answer every CONNECT with this status and a small HTML page (a proxy blocking the host). */
   refuseConnect?: number;
+  /**
+   * Refuse every CONNECT with a 407 that repeats the Proxy-Authorization it got, in a header and
+   * decoded in the page (`Access denied for user:password (Basic …)`), as some proxies' pages do.
+   */
+  echoCredentials?: boolean;
 }
 
 /**
@@ -65,7 +70,15 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
     client.on('error', () => {});
     const auth = req.headers['proxy-authorization'];
     const ok = allowed(auth);
-    log.push({ method: 'CONNECT', target: req.url ?? '', proxyAuthorization: auth, allowed: ok });
+    log.push({ method: 'CONNECT', target: req.url ?? '', proxyAuthorization: auth, allowed: ok && !options.echoCredentials });
+    if (options.echoCredentials) {
+      const decoded = Buffer.from((auth ?? '').replace(/^Basic /, ''), 'base64').toString();
+      const page = `Access denied for ${decoded} (${auth})`;
+      client.end(
+        `HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nX-Echo: ${auth}\r\nContent-Length: ${Buffer.byteLength(page)}\r\n\r\n${page}`,
+      );
+      return;
+    }
     if (!ok) {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
