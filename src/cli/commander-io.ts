@@ -2,15 +2,23 @@ import { type Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
+import { maskedBaseUrl } from './masked-base-url.js';
 
 /**
  * Help and parse errors go to the CLI's own streams, and commander never exits the process. A parse
- * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it.
+ * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it, and
+ * a --base-url is masked as OPENAI_BASE_URL's refusal masks it.
  */
 export function onIo(program: Command, io: CliIo): Command {
-  const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
-  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(redact(s)) });
+  const apiKey = io.env.OPENAI_API_KEY?.trim();
+  const redact = createRedactor([apiKey]);
+  const shown = (s: string) =>
+    redact(s.replace(BASE_URL_REFUSED, (_, before: string, url: string, after: string) => before + maskedBaseUrl(url, apiKey) + after));
+  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(shown(s)) });
 }
+
+/** commander's refusal of a --base-url value (no http(s) URL): `option '--base-url <url>' argument 'VALUE' is invalid.` */
+const BASE_URL_REFUSED = /(option '--base-url[^']*' argument ')(.*)(' is invalid\.)/s;
 
 const SHOWN_HELP_OR_VERSION = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 

@@ -17,6 +17,7 @@ import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
+import { maskedBaseUrl } from './masked-base-url.js';
 import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
@@ -323,7 +324,7 @@ export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): 
   const value = env.OPENAI_BASE_URL?.trim();
   if (!value) return undefined;
   if (isHttpUrl(value)) return withoutTrailingSlashes(value);
-  const shown = createRedactor([apiKey])(value.replace(/^([^/?#]*\/\/)?[^/?#]*@/, '$1***@').replace(/([?#]).*$/s, '$1***'));
+  const shown = maskedBaseUrl(value, apiKey);
   const hint = value.toLowerCase() === 'mock' ? ' (for the offline mock provider, pass --mock)' : '';
   throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);
 }

@@ -71,8 +71,27 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     const input = writePrompts(dir, 'no-scheme.txt', ['one']);
     const r = await runCli([input, '--base-url', `${SECRET_KEY}@api.example.com/v1`, '-o', `${input}.jsonl`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--base-url <url>' argument '\[redacted\]@api\.example\.com\/v1' is invalid/);
+    expect(r.stderr).toMatch(/--base-url <url>' argument '\*\*\*@api\.example\.com\/v1' is invalid/);
     expect(r.stderr + r.stdout).not.toContain(SECRET_KEY);
+  });
+
+  it.each([
+    ['a token as the user', 'PWSECRET99@127.0.0.1:1/v1', '***@127.0.0.1:1/v1'],
+    ['a query', '127.0.0.1:1/v1?code=PWSECRET99', '127.0.0.1:1/v1?***'],
+    ['user, password and fragment', 'me:PWSECRET99@127.0.0.1:1/v1#PWSECRET99', '***@127.0.0.1:1/v1#***'],
+  ])('no scheme, %s: --base-url (run and status) is shown as OPENAI_BASE_URL is, masked', async (_name, url, shown) => {
+    const input = writePrompts(dir, 'no-scheme-masked.txt', ['one']);
+    const runs = {
+      flag: await runCli([input, '--base-url', url]),
+      'flag=': await runCli([input, `--base-url=${url}`]),
+      status: await runCli(['status', `${input}.jsonl`, '--base-url', url]),
+      env: await runCli([input], { env: { OPENAI_BASE_URL: url } }),
+    };
+    for (const [how, r] of Object.entries(runs)) {
+      expect(r.code, how).toBe(2);
+      expect(r.stderr, how).toContain(how === 'env' ? `OPENAI_BASE_URL ${JSON.stringify(shown)}: expected` : `argument '${shown}' is invalid.`);
+      expect(r.stderr + r.stdout, how).not.toContain('PWSECRET99');
+    }
   });
 
   it('a plain base URL still works, and its run settings hold no query', async () => {
