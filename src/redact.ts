@@ -26,33 +26,33 @@ export const MIN_SECRET = 4;
  * (`\/` as PHP's json_encode writes `/`, `\u002d`, `%2D`, `&#45;`), since `-v` shows raw bodies. A
  * placeholder key (see isPlaceholder) is only scrubbed where it stands as a word of its own.
  *
- * It runs on every message and answer, so the secrets are one regex, compiled here: a call is a pass
- * for them and one for the key shape (plus the URL patterns where an `@` or `=` is in it); the shape
- * in the secrets' pass, or a pass per secret, costs more. Where two secrets overlap (`bob:pw` and
- * `bob`) the match that starts first is taken, the longer where both start at one place.
+ * A key (see keyParts) is also scrubbed without its prefix (`LEAKCHECK-123…` of `sk-LEAKCHECK-123…`)
+ * and where a server echoed it in part: masked (`sk-LEAK••••cdef`, `sk-…cdef`) or cut short.
+ *
+ * It runs on every message and answer, so its patterns are compiled here, into two regexes: a call
+ * is a pass for the secrets in every form, one for the key's echoes and the key shape (plus the URL
+ * patterns where an `@` or `=` is in it). Measured on 1 KB: the echoes in the first pass cost ~50%
+ * more, in a pass of their own ~25%. Where two secrets overlap (`bob:pw` and `bob`) the match that
+ * starts first is taken, the longer where both start at one place.
  */
 export function createRedactor(secrets: ReadonlyArray<Secret | undefined>): (text: string) => string {
-  const pattern = secretsPattern(secrets);
-  return (text) => redactUrlCredentials((pattern ? text.replace(pattern, '[redacted]') : text).replace(KEY_SHAPE, '[redacted]'));
+  const whole = secretsPattern(secrets);
+  const echoes = echoesPattern(secrets);
+  return (text) => redactUrlCredentials((whole ? text.replace(whole, '[redacted]') : text).replace(echoes, '[redacted]'));
 }
 
 /** Anything shaped like an OpenAI-style key, even one we were not given (e.g. a masked echo). */
-const KEY_SHAPE = /\b(sk|rk|pk)-[A-Za-z0-9_*.-]{6,}/g;
+const KEY_SHAPE = String.raw`\b(?:sk|rk|pk)-[A-Za-z0-9_*.-]{6,}`;
 
 /**
- * Only the key itself, in the forms {@link createRedactor} matches it in (a placeholder key such as
- * `ollama` only as a word of its own): for text the user typed, such as the arguments a resume
- * command repeats, where other `sk-…`-like words (a `sk-learn` folder) must stay as typed.
+ * Only the key itself, in the forms {@link createRedactor} matches it in whole (a placeholder key
+ * such as `ollama` only as a word of its own): for text the user typed, such as the arguments a
+ * resume command repeats, where other `sk-…`-like words (a `sk-learn` folder) must stay as typed,
+ * and for answers (one pass, as before: the answer path's cost is benchmarked).
  */
 export function createKeyRedactor(secret: string | undefined): (text: string) => string {
   const pattern = secretsPattern([secret]);
   return pattern ? (text) => text.replace(pattern, '[redacted]') : (text) => text;
-}
-
-/** The secrets' patterns as one regex, the longest first (where two start at one place, the longer is taken whole); undefined for none. */
-function secretsPattern(secrets: ReadonlyArray<Secret | undefined>): RegExp | undefined {
-  const alternatives = given(secrets).map(({ text, password }) => secretPattern(text, !password && isPlaceholder(text)));
-  return alternatives.length === 0 ? undefined : new RegExp(alternatives.join('|'), 'gu');
 }
 
 /**
@@ -70,6 +70,82 @@ function given(secrets: ReadonlyArray<Secret | undefined>): { text: string; pass
   return [...seen].map(([text, password]) => ({ text, password })).sort((a, b) => b.text.length - a.text.length);
 }
 
+/** The secrets whole, each character as itself or escaped, as one regex (the longer first where two start at one place); undefined for none. */
+function secretsPattern(secrets: ReadonlyArray<Secret | undefined>): RegExp | undefined {
+  const alternatives = given(secrets).map(({ text, password }) => {
+    if (password || !isPlaceholder(text)) return forms(text, keyParts(text)?.anyCase ?? false);
+    return String.raw`(?<!${WORD}|\.)${forms(text, false)}(?!${WORD}|\.[\p{L}\p{N}])`;
+  });
+  return alternatives.length === 0 ? undefined : new RegExp(alternatives.join('|'), 'gu');
+}
+
+/** The keys' echoes (as written, not escaped) and the key shape, as one regex. */
+function echoesPattern(secrets: ReadonlyArray<Secret | undefined>): RegExp {
+  const keys = given(secrets).flatMap(({ text, password }) => (password ? [] : (keyParts(text) ?? [])));
+  return new RegExp([...keys.flatMap(keyEchoPatterns), KEY_SHAPE].join('|'), 'g');
+}
+
+/** A key's parts: the prefix's parts (`sk-`, `proj-`) and the random body after them. */
+interface KeyParts {
+  key: string;
+  prefixes: string[];
+  body: string;
+  /** Hex only (Azure's keys): a server may print it in upper case. */
+  anyCase: boolean;
+}
+
+/** A key's prefix: parts of a few letters, maybe digits, and `-` or `_` (`sk-`, `sk-proj-`, `sk-ant-api03-`, `gsk_`, `hf_`, `xai-`). */
+const KEY_PREFIX = /^(?:[A-Za-z]{1,7}\d{0,2}[-_])+/;
+
+/**
+ * A key with a body of 16 characters or more and a digit in it, as keys have (`sk-…`, `gsk_…`, 32
+ * hex): only a body like that can be told by its first characters. Undefined for anything else
+ * (a user name, `correcthorse`), which is scrubbed only whole.
+ */
+function keyParts(key: string): KeyParts | undefined {
+  const prefix = KEY_PREFIX.exec(key)?.[0] ?? '';
+  const body = key.slice(prefix.length);
+  if (body.length < 16 || !/\d/.test(body)) return undefined;
+  return { key, prefixes: prefix.match(/[^-_]*[-_]/g) ?? [], body, anyCase: /^[\da-f]+$/i.test(key) };
+}
+
+/**
+ * How servers echo a key, as written: without its prefix or a part of it (`LEAKCHECK-123…`,
+ * `proj-AbC…`); in part (`Incorrect API key provided: sk-LEAK••••cdef`): its first characters, at
+ * least 4 of the body, then a mask (`***`, `••`, `...`, `…`, `xxx`) and maybe its last ones
+ * (`sk-…cdef`: the prefix, or 4 characters of a key without one, is enough before the last 4); or
+ * cut off after 8 of the body or more. So an
+ * answer that names `sk-learn` or `gsk_` keeps it: only this key's own first characters count.
+ */
+function keyEchoPatterns({ key, prefixes, body, anyCase }: KeyParts): string[] {
+  const shown = prefixes.join('').length;
+  const lit = (from: number, to: number) => literal(key.slice(from, to), anyCase);
+  const [tailed, masked, cut] = [shown > 0 ? shown : 4, Math.max(shown + 4, 6), Math.max(shown + 8, 8)];
+  const rest = (n: number) => lit(tailed, n) + optionalPrefixes(key.slice(n, -1), anyCase);
+  const unprefixed = prefixes.slice(1).reduce((before, part) => `(?:${before}${literal(part, anyCase)})?`, '') + literal(body, anyCase);
+  // The three partial echoes as one alternative that starts with what they share: tried once where the key's start is not.
+  const partial = `(?:${rest(tailed)}${MASK}${lit(key.length - 4, key.length)}|${rest(masked)}${MASK}${optionalSuffixes(key.slice(-4), anyCase)}|${rest(cut)})`;
+  return [...(prefixes.length > 0 ? [unprefixed] : []), lit(0, tailed) + partial];
+}
+
+/** What stands for hidden characters: `…`, or a run of `*`, `•`, `·`, `●` (2 or more), `.` or `x` (3 or more). */
+const MASK = '(?:…|[*•·●]{2,}|\\.{3,}|[xX]{3,})[*•·●.xX…]*';
+
+/** `text`'s characters as themselves (either case of a letter if `anyCase`). */
+function literal(text: string, anyCase: boolean): string {
+  return Array.from(text, (ch) => (anyCase && ch.toLowerCase() !== ch.toUpperCase() ? `[${ch.toLowerCase()}${ch.toUpperCase()}]` : escapeRegExp(ch))).join('');
+}
+
+/** Any start of `text`, maybe empty: `(?:a(?:b(?:c)?)?)?`. */
+function optionalPrefixes(text: string, anyCase: boolean): string {
+  return Array.from(text).reduceRight((after, ch) => `(?:${literal(ch, anyCase)}${after})?`, '');
+}
+
+/** Any end of `text`, maybe empty: `(?:(?:a?b)?c)?`. */
+function optionalSuffixes(text: string, anyCase: boolean): string {
+  return Array.from(text).reduce((before, ch) => `(?:${before}${literal(ch, anyCase)})?`, '');
+}
+
 /**
  * Fewer than 12 characters and no digit: `ollama`, `EMPTY`, `lm-studio`, `not-needed`, the values
  * local servers' docs tell users to export. Scrubbed inside other words they would mangle a model
@@ -82,9 +158,11 @@ export function isPlaceholder(secret: string): boolean {
 /** Characters that continue a word (a model name `ollama-llama3`, a path `hf.co/ollama`) around a placeholder. */
 const WORD = String.raw`[\p{L}\p{N}_\-/:@]`;
 
-function secretPattern(secret: string, placeholder: boolean): string {
-  const body = Array.from(secret, charForms).join('');
-  return placeholder ? String.raw`(?<!${WORD}|\.)${body}(?!${WORD}|\.[\p{L}\p{N}])` : body;
+/** `text` with each character as itself or escaped (either case of a letter if `anyCase`). */
+function forms(text: string, anyCase: boolean): string {
+  return Array.from(text, (ch) =>
+    anyCase && ch.toLowerCase() !== ch.toUpperCase() ? `(?:${charForms(ch.toLowerCase())}|${charForms(ch.toUpperCase())})` : charForms(ch),
+  ).join('');
 }
 
 const NAMED_ENTITIES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' };

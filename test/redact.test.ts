@@ -173,6 +173,53 @@ describe('createRedactor: a proxy password, a secret however it looks', () => {
   });
 });
 
+describe('createRedactor: a key echoed in part or without its prefix', () => {
+  const OPENAI = 'sk-LEAKCHECK-1234567890abcdef';
+  const PROJECT = 'sk-proj-AbC123_def-456ghiJKL789';
+  const GROQ = 'gsk_LEAKCHECK1234567890abcdef';
+  const AZURE = '5f3a9c1e77b24d6a08e5b2c9d4f1a7e3';
+  it.each([
+    [OPENAI, 'Incorrect API key provided: sk-LEAK••••cdef.', 'Incorrect API key provided: [redacted].'],
+    [OPENAI, 'key LEAKCHECK-1234567890abcdef here', 'key [redacted] here'],
+    [OPENAI, 'sk-...cdef and sk-…cdef', '[redacted] and [redacted]'],
+    [OPENAI, 'sk-LEAKCHECK-1234... (cut)', '[redacted] (cut)'],
+    [OPENAI, 'got sk-LEAKCHEC', 'got [redacted]'],
+    [OPENAI, 'sk-LEAKxxxxxxxxcdef', '[redacted]'],
+    [OPENAI, 'sk-LEAK****', '[redacted]'],
+    [PROJECT, 'proj-AbC123_def-456ghiJKL789, AbC123_def-456ghiJKL789', '[redacted], [redacted]'],
+    [PROJECT, 'sk-proj-AbC1••••L789', '[redacted]'],
+    [GROQ, 'gsk_LEAK****cdef', '[redacted]'],
+    [GROQ, 'gsk_LEAKCHECK12', '[redacted]'],
+    [GROQ, 'key gsk_LEAKCH…', 'key [redacted]'],
+    [GROQ, 'LEAKCHECK1234567890abcdef', '[redacted]'],
+    [AZURE, 'key 5F3A9C1E77B24D6A08E5B2C9D4F1A7E3', 'key [redacted]'],
+    [AZURE, '%35F3A9c1e77b24d6a08e5b2c9d4f1a7e3', '[redacted]'],
+    [AZURE, 'key 5f3a9c1e... and 5F3A9C1E77B2', 'key [redacted] and [redacted]'],
+    [AZURE, 'key 5f3a••••a7e3', 'key [redacted]'],
+  ])('%s: %s', (key, text, expected) => {
+    expect(createRedactor([key])(text)).toBe(expected);
+  });
+
+  it.each([
+    [OPENAI, 'Use sk-learn (scikit-learn); sk-LEAK. sk-LE… sk-... export OPENAI_API_KEY=sk-…'],
+    [GROQ, 'Groq keys start with gsk_ (gsk_…, gsk_****); the word gsk_LEAK; LEAKCHECK alone'],
+    [AZURE, 'ids 5f3a, 5f3a9c1 and 5f3a9... and 5f3a…a7e4 are not it'],
+    [OPENAI, 'a body shorter than the key: LEAKCHECK-1234567890abcde'],
+  ])('%s: leaves ordinary text alone: %s', (key, text) => {
+    expect(createRedactor([key])(text)).toBe(text);
+  });
+
+  it('a secret that is no key (no digit, or a body under 16 characters) is scrubbed only whole', () => {
+    const redact = createRedactor(['correcthorsebatterystaple', 'svc-user-0042']);
+    expect(redact('correcthorse… svc-user-00… user-0042')).toBe('correcthorse… svc-user-00… user-0042');
+    expect(redact('correcthorsebatterystaple svc-user-0042')).toBe('[redacted] [redacted]');
+  });
+
+  it('createKeyRedactor, run on every answer, takes the key whole only: no echoes, as before', () => {
+    expect(createKeyRedactor(OPENAI)(`${OPENAI} sk-LEAK••••cdef LEAKCHECK-1234567890abcdef`)).toBe('[redacted] sk-LEAK••••cdef LEAKCHECK-1234567890abcdef');
+  });
+});
+
 describe('createRedactor: secrets given twice or with spaces around them', () => {
   it('a key given as read (with its newline) and trimmed: the text keeps its own spaces and newline', () => {
     const redact = createRedactor([' my-org-key-123456\n', 'my-org-key-123456']);
