@@ -6,19 +6,42 @@ import { maskedBaseUrl } from './masked-base-url.js';
 
 /**
  * Help and parse errors go to the CLI's own streams, and commander never exits the process. A parse
- * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it, and
- * a --base-url is masked as OPENAI_BASE_URL's refusal masks it.
+ * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it, a
+ * --base-url is masked as OPENAI_BASE_URL's refusal masks it, and an unknown option named for a key
+ * (`--api-key=…`) loses its value and says where the key goes.
  */
 export function onIo(program: Command, io: CliIo): Command {
   const apiKey = io.env.OPENAI_API_KEY?.trim();
   const redact = createRedactor([apiKey]);
   const shown = (s: string) =>
-    redact(s.replace(BASE_URL_REFUSED, (_, before: string, url: string, after: string) => before + maskedBaseUrl(url, apiKey) + after));
+    redact(withoutKeyOption(s).replace(BASE_URL_REFUSED, (_, before: string, url: string, after: string) => before + maskedBaseUrl(url, apiKey) + after));
   return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(shown(s)) });
 }
 
 /** commander's refusal of a --base-url value (no http(s) URL): `option '--base-url <url>' argument 'VALUE' is invalid.` */
 const BASE_URL_REFUSED = /(option '--base-url[^']*' argument ')(.*)(' is invalid\.)/s;
+
+/** commander's `error: unknown option '--name=VALUE'` (or `-kVALUE`): the name, with its `=`, and the value, on the first line. */
+const UNKNOWN_OPTION = /^(error: unknown option ')(--[^=']*=?|-[^-'])(.*)'/;
+
+/** An option a user might pass the key in: `--api-key`, `--openai-api-key`, `--apikey`, `--key`, `--token`, `--auth-token`, `-k`… */
+const KEY_OPTION = /^(?:--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer)=?|-k)$/i;
+
+/**
+ * There is no such option: the key is read from OPENAI_API_KEY only, since an argument shows in `ps`,
+ * in shell history and in the resume commands llm-batch prints. Whatever it looks like (a hex key
+ * has no `sk-` the redactor would know), the value is not repeated.
+ */
+const KEY_IN_ENV = '(the API key is read from the OPENAI_API_KEY environment variable only, not from a flag, which ps and shell history would show)\n';
+
+/** An unknown option named for a key: its value as `***`, and a line on where the key goes. */
+function withoutKeyOption(message: string): string {
+  const unknown = UNKNOWN_OPTION.exec(message);
+  if (!unknown || !KEY_OPTION.test(unknown[2]!)) return message;
+  const [whole, before, name, value] = unknown as unknown as [string, string, string, string];
+  const masked = `${before}${name}${value === '' ? '' : '***'}'`;
+  return `${masked}${message.slice(whole.length)}${message.endsWith('\n') ? '' : '\n'}${KEY_IN_ENV}`;
+}
 
 const SHOWN_HELP_OR_VERSION = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
