@@ -10,6 +10,7 @@ import { keepNumbersAsWritten, withOutputAsWritten } from '../structured/exact-n
 import { stripFence } from '../structured/strip-fence.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { ReportRow } from './report-row.js';
+import type { FileSnapshot } from '../output/file-snapshot.js';
 
 /** Columns of ours in a results CSV that are not structured-output fields. */
 const KNOWN_CSV = new Set(CSV_COLUMNS);
@@ -164,11 +165,18 @@ function wholeOutput(cells: Record<string, unknown>, response: string): Record<s
 
 /**
  * Streams the rows of a JSONL or CSV results file. A torn last line (a crash mid-write) is skipped;
- * a line that is not a result row stops with a one-line error naming file and line.
+ * a line that is not a result row stops with a one-line error naming file and line. With a
+ * `snapshot` of `path` (see openSnapshot), the file as it was when that was taken, whatever was
+ * renamed over the path since.
  */
-export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tail: TailInfo = { tornBytes: 0 }): AsyncGenerator<ReportRow> {
+export async function* readReportRows(
+  path: string,
+  format: 'jsonl' | 'csv',
+  tail: TailInfo = { tornBytes: 0 },
+  snapshot?: FileSnapshot,
+): AsyncGenerator<ReportRow> {
   if (format === 'jsonl') {
-    for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl'))) {
+    for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot))) {
       if (text.trim() === '') continue;
       let row: ReportRow;
       try {
@@ -197,7 +205,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tai
   };
   const openQuote = endingAtOpenQuote();
   const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true, ...openQuote.options });
-  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv')), parser, () => {});
+  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot)), parser, () => {});
   // Where the last record ends (physical line, blank lines skipped so far): the header's, to start with.
   let last = { lines: 1, empty_lines: 0 };
   try {
@@ -214,6 +222,6 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', tai
   const open = openQuote.error();
   if (open === undefined) return;
   const openLine = headerCells === undefined ? 1 : openRecordLine(open, last.lines, last.empty_lines);
-  const swallowed = await wholeRecordAfterOpenQuote(splitLines(readCompleteChunks(path, { tornBytes: 0 }, 'csv')), openLine, headerCells);
+  const swallowed = await wholeRecordAfterOpenQuote(splitLines(readCompleteChunks(path, { tornBytes: 0 }, 'csv', snapshot)), openLine, headerCells);
   if (swallowed !== undefined) throw bad(path, openLine, unclosedQuote(swallowed));
 }

@@ -1,16 +1,16 @@
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildReportData } from './build-report-data.js';
 import type { RunEvents } from './build-timeline.js';
 import { loadPageAssets } from './page-assets.js';
 import { readReportRows } from './read-report-rows.js';
-import type { RunFigures, UncollectedBatches } from './report-data.js';
+import type { ReportData, RunFigures, UncollectedBatches } from './report-data.js';
 import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import { ExitCode, OutputClosedError, RunError } from '../errors.js';
 import type { TailInfo } from '../output/complete-lines.js';
+import { openSnapshot, type FileSnapshot } from '../output/file-snapshot.js';
 import { groupDigits } from '../util/group-digits.js';
 
 export interface WriteReportOptions {
@@ -39,42 +39,87 @@ export interface ReportOutcome {
 
 /** Reads the results, builds every figure and writes the HTML atomically (a temp file renamed over). */
 export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome> {
-  // First read: every row without its texts (memory stays a small multiple of the row count, not of
-  // the file); second read: the texts of the rows the table shows.
-  const rows: ReportRow[] = [];
-  let ordinal = 0;
-  const tail: TailInfo = { tornBytes: 0 };
-  for await (const row of readReportRows(o.input, o.format, tail)) rows.push(slimRow(row, ordinal++));
-  if (rows.length === 0 && o.refuseEmpty) throw noRows(o.input, tail.tornBytes);
-  const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
-    const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
-    const full = [...picked];
-    let n = 0;
-    for await (const row of readReportRows(o.input, o.format)) {
-      const at = wanted.get(n++);
-      if (at !== undefined) full[at] = row;
-    }
-    return full;
-  };
-  const data = await buildReportData({
-    loadTexts,
-    rows,
-    title: basename(o.input),
-    source: { path: o.input, format: o.format, bytes: statSync(o.input).size },
-    run: o.run,
-    batches: o.batches,
-    events: o.events,
-    pricing: o.pricing,
-    tableLimits: o.tableLimits,
-  });
+  const data = await readReportData(o);
   const html = renderHtml(data, loadPageAssets());
   if (typeof o.output === 'string') writeFileAtomic(o.output, html);
   else await writeWhole(o.output, html);
   return { rows: data.figures.rows, tableRows: data.table.rows.length, sampled: data.table.sampled, bytes: Buffer.byteLength(html) };
 }
 
-function noRows(input: string, tornBytes: number): RunError {
-  const size = statSync(input).size;
+/** Reads of a file that changed under the report (see FileChanged) before it gives up. */
+const READS = 3;
+
+/**
+ * Both reads of the file through one open handle, up to the size it had when opened: a file renamed
+ * over the path meanwhile (a resume's compaction) or rows appended (a run in progress) change
+ * nothing, so the table's texts are those of the rows counted. A file cut back in place (an
+ * --overwrite run starting) is read again from the start.
+ */
+async function readReportData(o: WriteReportOptions): Promise<ReportData> {
+  for (let read = 1; ; read++) {
+    // Unreadable: "Cannot read results file …", exit 2, as a resume says it.
+    const snapshot = await openSnapshot(o.input);
+    try {
+      return await reportData(o, snapshot);
+    } catch (err) {
+      if (!(err instanceof FileChanged)) throw err;
+      if (read === READS) throw new RunError(`${o.input} changed while it was being read ${READS} times (a run replacing it?): run the report again`, 'input');
+    } finally {
+      await snapshot.handle.close();
+    }
+  }
+}
+
+/** The second read found other rows than the first at the same places: the file was rewritten in place. */
+class FileChanged extends Error {}
+
+async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promise<ReportData> {
+  // First read: every row without its texts (memory stays a small multiple of the row count, not of
+  // the file); second read: the texts of the rows the table shows.
+  const rows: ReportRow[] = [];
+  let ordinal = 0;
+  const tail: TailInfo = { tornBytes: 0 };
+  for await (const row of readReportRows(o.input, o.format, tail, snapshot)) rows.push(slimRow(row, ordinal++));
+  if (rows.length === 0 && o.refuseEmpty) throw noRows(o.input, snapshot.bytes, tail.tornBytes);
+  const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
+    const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
+    const full = [...picked];
+    let n = 0;
+    for await (const row of readReportRows(o.input, o.format, { tornBytes: 0 }, snapshot)) {
+      const at = wanted.get(n++);
+      if (at === undefined) continue;
+      if (!sameRow(full[at]!, row)) throw new FileChanged();
+      full[at] = row;
+    }
+    if (n !== rows.length) throw new FileChanged();
+    return full;
+  };
+  return buildReportData({
+    loadTexts,
+    rows,
+    title: basename(o.input),
+    source: { path: o.input, format: o.format, bytes: snapshot.bytes },
+    run: o.run,
+    batches: o.batches,
+    events: o.events,
+    pricing: o.pricing,
+    tableLimits: o.tableLimits,
+  });
+}
+
+/** Whether a row of the second read is the slim row of the first read at its place. */
+function sameRow(slim: ReportRow, row: ReportRow): boolean {
+  return (
+    slim.id === row.id &&
+    slim.line === row.line &&
+    (slim.sample ?? 0) === (row.sample ?? 0) &&
+    slim.errorType === row.errorType &&
+    slim.startedMs === row.startedMs &&
+    slim.slim?.chars === slimRow(row, 0).slim!.chars
+  );
+}
+
+function noRows(input: string, size: number, tornBytes: number): RunError {
   const what =
     size === 0
       ? 'is empty'
