@@ -10,7 +10,7 @@ import { checkWritableFile } from './check-writable.js';
 import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
 import { metaPath, readRunMeta } from '../output/index.js';
-import { writtenNowNote } from './written-now.js';
+import { tornRowNote, writtenNowNote } from './written-now.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
 import { pricesOf } from './open-budget.js';
@@ -108,12 +108,15 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         ...(pending ? { batches: pending.batches } : {}),
         pricing: { lookup, given, runModel },
         refuseEmpty: !writtenByRun(input),
+        beingWritten: inProgress !== undefined,
       });
     const replacing = toStdout ? undefined : openReportFile(output, io);
     const outcome = replacing ? await writeWhole(replacing, write) : await write(toStdout ? io.stdout : output);
     // Said under -q too: the report is short of rows the run or its batches will still write.
     if (inProgress) io.stderr.write(inProgress);
     if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
+    // As merge and --compact say it (not of a file a run is writing: its last row is being written).
+    if (outcome.torn) io.stderr.write(tornRowNote(input));
     if (!flags.quiet) {
       const sampled = outcome.sampled ? `; the table holds a sample of ${groupDigits(outcome.tableRows)}` : '';
       io.stderr.write(

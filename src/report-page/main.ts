@@ -35,6 +35,13 @@ function header(d: ReportData): HTMLElement {
     ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)
     : null;
   const pending = batchNotices(d).map((n) => h('p', { class: 'notice', id: n.id }, n.text));
+  const torn = d.source.tornRow
+    ? h(
+        'p',
+        { class: 'notice', id: 'torn' },
+        'The file ends with a row cut short (no line end after it: a write interrupted by a crash or a full disk), left out of this report; a --resume of its run asks that prompt again.',
+      )
+    : null;
   // The title is the file's name: the subtitle names its folder only when there is one.
   const p = d.source.path;
   const folder = p.endsWith(d.title) ? p.slice(0, -d.title.length) : p;
@@ -46,6 +53,7 @@ function header(d: ReportData): HTMLElement {
     h('p', { class: 'muted', id: 'subtitle' }, `${where}${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
     ...pending,
+    torn,
     f.rows === 0 ? h('p', { class: 'notice', id: 'empty' }, 'This file holds no rows, so there is nothing to count or chart.') : null,
   );
 }

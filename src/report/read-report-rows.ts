@@ -163,18 +163,24 @@ function wholeOutput(cells: Record<string, unknown>, response: string): Record<s
   return keepNumbersAsWritten(text, value) as Record<string, unknown>;
 }
 
+export interface ReadReportOptions {
+  /** Filled in once the file is read to its end: the bytes after its last line end, left out. */
+  tail?: TailInfo;
+  /** Read `path` as it was when this was taken (see openSnapshot), whatever was renamed over it since. */
+  snapshot?: FileSnapshot;
+  /**
+   * Called once the file is read to its end if it ends with a row cut short (bytes after its last
+   * line end that are no whole row, or a CSV quote left open by the cut), which is left out.
+   */
+  onTorn?: () => void;
+}
+
 /**
  * Streams the rows of a JSONL or CSV results file. A torn last line (a crash mid-write) is skipped;
- * a line that is not a result row stops with a one-line error naming file and line. With a
- * `snapshot` of `path` (see openSnapshot), the file as it was when that was taken, whatever was
- * renamed over the path since.
+ * a line that is not a result row stops with a one-line error naming file and line.
  */
-export async function* readReportRows(
-  path: string,
-  format: 'jsonl' | 'csv',
-  tail: TailInfo = { tornBytes: 0 },
-  snapshot?: FileSnapshot,
-): AsyncGenerator<ReportRow> {
+export async function* readReportRows(path: string, format: 'jsonl' | 'csv', options: ReadReportOptions = {}): AsyncGenerator<ReportRow> {
+  const { tail = { tornBytes: 0 }, snapshot, onTorn } = options;
   if (format === 'jsonl') {
     for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot))) {
       if (text.trim() === '') continue;
@@ -187,6 +193,7 @@ export async function* readReportRows(
       }
       yield row;
     }
+    if (tail.tornBytes > 0) onTorn?.();
     return;
   }
   const { parse } = await import('csv-parse');
@@ -220,8 +227,12 @@ export async function* readReportRows(
   }
   // A row torn inside a quoted cell is skipped; a damaged quote with whole rows after it, refused.
   const open = openQuote.error();
-  if (open === undefined) return;
+  if (open === undefined) {
+    if (tail.tornBytes > 0) onTorn?.();
+    return;
+  }
   const openLine = headerCells === undefined ? 1 : openRecordLine(open, last.lines, last.empty_lines);
   const swallowed = await wholeRecordAfterOpenQuote(splitLines(readCompleteChunks(path, { tornBytes: 0 }, 'csv', snapshot)), openLine, headerCells);
   if (swallowed !== undefined) throw bad(path, openLine, unclosedQuote(swallowed));
+  onTorn?.();
 }

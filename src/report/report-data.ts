@@ -3,7 +3,8 @@ export interface ReportData {
   version: 1;
   title: string;
   generatedAt: string;
-  source: { path: string; format: 'jsonl' | 'csv'; bytes: number };
+  /** `tornRow`: the file ends with a row cut short (no line end after it), left out of every figure. */
+  source: { path: string; format: 'jsonl' | 'csv'; bytes: number; tornRow?: boolean };
   figures: Figures;
   /** Run-level counts the rows cannot tell (every 429, every retry); present for `--report`. */
   run: RunFigures | null;

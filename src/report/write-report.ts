@@ -28,6 +28,11 @@ export interface WriteReportOptions {
   tableLimits?: { rows: number; chars: number };
   /** Refuse a file with no result rows (exit 5, nothing written) rather than report nothing. */
   refuseEmpty?: boolean;
+  /**
+   * A run holds the file's lock: a row cut short at its end is the one it is writing, not a torn
+   * write, and the page does not call it one.
+   */
+  beingWritten?: boolean;
 }
 
 export interface ReportOutcome {
@@ -35,6 +40,8 @@ export interface ReportOutcome {
   tableRows: number;
   sampled: boolean;
   bytes: number;
+  /** The file ended with a row cut short (a torn write), left out of the report. */
+  torn: boolean;
 }
 
 /** Reads the results, builds every figure and writes the HTML atomically (a temp file renamed over). */
@@ -43,7 +50,13 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
   const html = renderHtml(data, loadPageAssets());
   if (typeof o.output === 'string') writeFileAtomic(o.output, html);
   else await writeWhole(o.output, html);
-  return { rows: data.figures.rows, tableRows: data.table.rows.length, sampled: data.table.sampled, bytes: Buffer.byteLength(html) };
+  return {
+    rows: data.figures.rows,
+    tableRows: data.table.rows.length,
+    sampled: data.table.sampled,
+    bytes: Buffer.byteLength(html),
+    torn: data.source.tornRow === true,
+  };
 }
 
 /** Reads of a file that changed under the report (see FileChanged) before it gives up. */
@@ -79,13 +92,15 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   const rows: ReportRow[] = [];
   let ordinal = 0;
   const tail: TailInfo = { tornBytes: 0 };
-  for await (const row of readReportRows(o.input, o.format, tail, snapshot)) rows.push(slimRow(row, ordinal++));
+  let torn = false;
+  const onTorn = () => void (torn = true);
+  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn })) rows.push(slimRow(row, ordinal++));
   if (rows.length === 0 && o.refuseEmpty) throw noRows(o.input, snapshot.bytes, tail.tornBytes);
   const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
     const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
     const full = [...picked];
     let n = 0;
-    for await (const row of readReportRows(o.input, o.format, { tornBytes: 0 }, snapshot)) {
+    for await (const row of readReportRows(o.input, o.format, { snapshot })) {
       const at = wanted.get(n++);
       if (at === undefined) continue;
       if (!sameRow(full[at]!, row)) throw new FileChanged();
@@ -98,7 +113,7 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
     loadTexts,
     rows,
     title: basename(o.input),
-    source: { path: o.input, format: o.format, bytes: snapshot.bytes },
+    source: { path: o.input, format: o.format, bytes: snapshot.bytes, ...(torn && !o.beingWritten ? { tornRow: true } : {}) },
     run: o.run,
     batches: o.batches,
     events: o.events,
