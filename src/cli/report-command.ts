@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, RunError, UsageError } from '../errors.js';
-import type { RunFigures } from '../report/report-data.js';
+import type { Figures, RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
 import { writeReport } from '../report/write-report.js';
 import type { CliIo } from './io.js';
@@ -18,6 +18,8 @@ import { writtenByMock } from './mock-batches-gone.js';
 import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { runErrorExit } from './run-error-exit.js';
+import { checkSummaryFitsRows, type SummaryCounts } from './summary-fits-rows.js';
+import { lockPath } from '../output/side-paths.js';
 import { counted } from '../util/group-digits.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { openReplacingFile, type ReplacingFile, writeWhole } from './replacing-writer.js';
@@ -96,6 +98,12 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const runModel = runModelOf(input);
     // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
     const inProgress = writtenNowNote(input, 'report');
+    // That run writes its summary when it ends: any summary there is now is an earlier run's.
+    if (inProgress && flags.summaryJson)
+      throw new RunError(
+        `--summary-json ${flags.summaryJson}: ${input} is still being written by a run in progress (it holds ${lockPath(input)}), which writes its summary when it ends: report it without --summary-json, or once that run has ended`,
+        'input',
+      );
     // Batches a --batch-api run left on the server hold rows this report cannot see (a run in progress collects its own).
     const pending = inProgress !== undefined ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
     const write = (output: string | NodeJS.WritableStream) =>
@@ -109,6 +117,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         pricing: { lookup, given, runModel },
         refuseEmpty: !writtenByRun(input),
         beingWritten: inProgress !== undefined,
+        ...(summary ? { checkFigures: (figures: Figures) => checkSummaryFitsRows(flags.summaryJson!, input, summary.counts, figures) } : {}),
       });
     const replacing = toStdout ? undefined : openReportFile(output, io);
     const outcome = replacing ? await writeWhole(replacing, write) : await write(toStdout ? io.stdout : output);
@@ -185,7 +194,7 @@ function mockRunOf(input: string): boolean {
  * The run-level figures of a `--summary-json` file, refused when it is another run's than `results`',
  * and its `resumeHint` (the command that continues the run), when it has one.
  */
-function readSummary(file: string, results: string): { figures: RunFigures; resumeHint: string | null } {
+function readSummary(file: string, results: string): { figures: RunFigures; counts: SummaryCounts; resumeHint: string | null } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -234,5 +243,6 @@ function readSummary(file: string, results: string): { figures: RunFigures; resu
     ...(typeof value['pendingBatches'] === 'number' && value['pendingBatches'] > 0 ? { pendingBatches: value['pendingBatches'] } : {}),
     ...(typeof value['unsubmittedBatches'] === 'number' && value['unsubmittedBatches'] > 0 ? { unsubmittedBatches: value['unsubmittedBatches'] } : {}),
   };
-  return { figures, resumeHint: typeof value['resumeHint'] === 'string' ? value['resumeHint'] : null };
+  const counts = { ok: n('ok'), failed: n('failed'), skipped: figures.skipped };
+  return { figures, counts, resumeHint: typeof value['resumeHint'] === 'string' ? value['resumeHint'] : null };
 }

@@ -3,7 +3,7 @@ import { buildReportData } from './build-report-data.js';
 import type { RunEvents } from './build-timeline.js';
 import { loadPageAssets } from './page-assets.js';
 import { readReportRows } from './read-report-rows.js';
-import type { ReportData, RunFigures, UncollectedBatches } from './report-data.js';
+import type { Figures, ReportData, RunFigures, UncollectedBatches } from './report-data.js';
 import { slimRow, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
@@ -33,6 +33,8 @@ export interface WriteReportOptions {
    * write, and the page does not call it one.
    */
   beingWritten?: boolean;
+  /** Called with the figures before anything is written: what it throws (a summary of another run) leaves no report. */
+  checkFigures?: (figures: Figures) => void;
 }
 
 export interface ReportOutcome {
@@ -47,6 +49,7 @@ export interface ReportOutcome {
 /** Reads the results, builds every figure and writes the HTML atomically (a temp file renamed over). */
 export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome> {
   const data = await readReportData(o);
+  o.checkFigures?.(data.figures);
   const html = renderHtml(data, loadPageAssets());
   if (typeof o.output === 'string') writeFileAtomic(o.output, html);
   else await writeWhole(o.output, html);
