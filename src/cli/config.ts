@@ -7,7 +7,7 @@ import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import { resultsFileFormat, storedResultsFormat } from '../output/results-format.js';
 import type { RawFlags } from './program.js';
-import { lockPath, manifestPath, metaPath } from '../output/side-paths.js';
+import { outputSideFiles as sideFilesOf } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
@@ -209,12 +209,7 @@ const filePath = (io: CliConfig['input'] | CliConfig['output']) => (io.kind === 
 /** The files the run keeps beside its output: it writes them, so none may be the input. */
 function outputSideFiles(output: CliConfig['output']): Array<[string, string]> {
   const out = filePath(output);
-  if (out === undefined) return [];
-  return [
-    ['run settings', metaPath(out)],
-    ['lock', lockPath(out)],
-    ['batch manifest', manifestPath(out)],
-  ];
+  return out === undefined ? [] : sideFilesOf(out);
 }
 
 /**

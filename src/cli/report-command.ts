@@ -19,7 +19,7 @@ import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { runErrorExit } from './run-error-exit.js';
 import { checkSummaryFitsRows, type SummaryCounts } from './summary-fits-rows.js';
-import { lockPath } from '../output/side-paths.js';
+import { lockPath, outputSideFiles } from '../output/side-paths.js';
 import { counted } from '../util/group-digits.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { openReplacingFile, type ReplacingFile, writeWhole } from './replacing-writer.js';
@@ -85,6 +85,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       checkWritableFile(output, named);
       checkReportTarget(output, named, flags.overwrite ?? false, [
         ['results', input],
+        // A report written over one would break the next --resume, as a run's --report would.
+        ...outputSideFiles(input).map(([what, file]): [string, string] => [`results’ ${what}`, file]),
         ['--summary-json', flags.summaryJson],
         ['--prices', flags.prices],
       ]);

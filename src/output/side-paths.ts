@@ -51,3 +51,15 @@ export const manifestPath = (output: string): string => `${stateBase(output)}.ba
 
 /** The Batch API run's request files, beside its manifest. */
 export const chunkDirPath = (output: string): string => `${stateBase(output)}.batch.d`;
+
+/**
+ * The side files of `output` that a run writes and a resume reads, named as messages name them: no
+ * file a user names beside a run (--summary-json, --report, --trace) or for `report -o` may be one.
+ */
+export function outputSideFiles(output: string): Array<[string, string]> {
+  return [
+    ['run settings', metaPath(output)],
+    ['lock', lockPath(output)],
+    ['batch manifest', manifestPath(output)],
+  ];
+}

@@ -126,3 +126,27 @@ describe('llm-batch report --summary-json of another run', () => {
     expect(fs.existsSync(report)).toBe(true);
   });
 });
+
+describe('llm-batch report -o a file the run keeps beside its results', () => {
+  it.each([
+    ['.meta.json', 'run settings'],
+    ['.lock', 'lock'],
+    ['.batch.json', 'batch manifest'],
+  ])('OUT%s is refused even with --overwrite (exit 2), as a run refuses it for --report', async (side, what) => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'side-'));
+    const out = path.join(dir, 'out.jsonl');
+    const run = await runCli([writePrompts(dir, 'p.txt', ['one', 'two']), '--mock', '-o', out, '-q']);
+    expect(run.code, run.stderr).toBe(0);
+    const target = `${out}${side}`;
+    if (!fs.existsSync(target)) fs.writeFileSync(target, '{}');
+    const before = fs.readFileSync(target);
+    const r = await runCli(['report', out, '-o', target, '--overwrite']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`llm-batch: --output ${target} is the results’ ${what} file: choose another path\n`);
+    expect(fs.readFileSync(target).equals(before)).toBe(true);
+    // The run's own --report says it in the same words.
+    const again = await runCli([path.join(dir, 'p.txt'), '--mock', '-o', out, '--resume', '--report', target, '--overwrite', '-q']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`--report \\S+ is the output’s ${what} file: choose another path`));
+  });
+});
