@@ -116,7 +116,9 @@ function timeCards(d: ReportData): HTMLElement[] {
       whole === null
         ? f.rows === 0
           ? 'no rows'
-          : 'needs started_at/finished_at'
+          : allCached(f)
+            ? `every answer from the response cache: no request time${thisRun}`
+            : 'needs started_at/finished_at'
         : `all ${fmt.int(f.rows - (f.batch?.rows ?? 0))} rows of the file${gap || ', first request to last answer'}${thisRun}`,
     ),
     card(
