@@ -9,18 +9,30 @@ export interface RefusedWorstCase {
   predictionTokens?: number;
 }
 
+/**
+ * The request's limit came from its row's own `max_tokens`: it is neither --max-tokens nor the default
+ * --max-cost assumes without it. The row's value wins over the flag, so a lower --max-tokens changes nothing.
+ */
+function rowsOwnLimit(request: RefusedWorstCase, maxTokensFlag: number | undefined): boolean {
+  const limit = request.maxTokens;
+  return limit !== undefined && limit !== maxTokensFlag && (maxTokensFlag !== undefined || limit !== BUDGET_DEFAULT_MAX_TOKENS);
+}
+
 /** The answer limit a worst case assumed, naming the default one (the usual cause of a surprise). */
 function assumedLimit(request: RefusedWorstCase, maxTokensFlag: number | undefined): string {
   const limit = request.maxTokens ?? maxTokensFlag;
   if (limit === undefined) return `its answer limit: ${count(BUDGET_DEFAULT_MAX_TOKENS)} tokens under --max-cost unless --max-tokens or the row sets one`;
   if (maxTokensFlag === undefined && limit === BUDGET_DEFAULT_MAX_TOKENS)
     return `${count(limit)} answer tokens, the limit --max-cost sets when --max-tokens is not given`;
+  if (rowsOwnLimit(request, maxTokensFlag)) return `${count(limit)} answer tokens, the row's own max_tokens`;
   return `${count(limit)} answer tokens`;
 }
 
 /** When one request's worst case alone is above the cap, no cap below it will ever send it: say what to change. */
-function overCap(request: RefusedWorstCase, capUsd: number): string {
-  return request.worstUsd > capUsd ? `, more than the whole cap: give a lower --max-tokens or a cap above ${exactUsd(request.worstUsd, true)}` : '';
+function overCap(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
+  if (request.worstUsd <= capUsd) return '';
+  const lower = rowsOwnLimit(request, maxTokensFlag) ? 'a lower max_tokens in the row (it wins over --max-tokens)' : 'a lower --max-tokens';
+  return `, more than the whole cap: give ${lower} or a cap above ${exactUsd(request.worstUsd, true)}`;
 }
 
 /** The prediction's share of a worst case, when the request has one. */
@@ -30,12 +42,12 @@ function predicted(request: RefusedWorstCase): string {
 
 /** Live: `its worst case is $0.0411 (its prompt plus 4,096 answer tokens, …), more than the whole cap: …`. */
 export function worstCaseAdvice(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
-  return `its worst case is ${exactUsd(request.worstUsd, true)} (its prompt plus ${assumedLimit(request, maxTokensFlag)}${predicted(request)})${overCap(request, capUsd)}`;
+  return `its worst case is ${exactUsd(request.worstUsd, true)} (its prompt plus ${assumedLimit(request, maxTokensFlag)}${predicted(request)})${overCap(request, capUsd, maxTokensFlag)}`;
 }
 
 /** Batch API: `may cost up to $Z at the Batch price`, and what to change when that is above the whole cap. */
 export function batchWorstCase(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
-  const tail = request.worstUsd > capUsd ? ` (its prompt plus ${assumedLimit(request, maxTokensFlag)})${overCap(request, capUsd)}` : '';
+  const tail = request.worstUsd > capUsd ? ` (its prompt plus ${assumedLimit(request, maxTokensFlag)})${overCap(request, capUsd, maxTokensFlag)}` : '';
   return `may cost up to ${exactUsd(request.worstUsd, true)} at the Batch price${tail}`;
 }
 

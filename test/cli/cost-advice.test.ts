@@ -11,6 +11,20 @@ describe('worstCaseAdvice', () => {
   ])('names what the worst case assumed: %o', (request, message) => {
     expect(worstCaseAdvice(request, 1, 100)).toMatch(message);
   });
+
+  it.each([
+    ['the flag', 100, 100, /plus 100 answer tokens\), more than the whole cap: give a lower --max-tokens or/],
+    ['the default', 4096, undefined, /the limit --max-cost sets when --max-tokens is not given\), more than the whole cap: give a lower --max-tokens or/],
+    [
+      "the row's own",
+      100000,
+      100,
+      /plus 100,000 answer tokens, the row's own max_tokens\), more than the whole cap: give a lower max_tokens in the row \(it wins over --max-tokens\) or/,
+    ],
+    ["the row's own, no flag", 100000, undefined, /the row's own max_tokens\), more than the whole cap: give a lower max_tokens in the row/],
+  ])('over the whole cap, names what to lower: %s limit', (_, maxTokens, flag, message) => {
+    expect(worstCaseAdvice({ worstUsd: 2, maxTokens }, 1, flag)).toMatch(message);
+  });
 });
 
 describe('overrunAdvice', () => {

@@ -121,6 +121,22 @@ describe('budget messages', () => {
     );
   });
 
+  // The row's max_tokens wins over --max-tokens: advising the flag sent a --resume into the same stop.
+  it("a row's own max_tokens above the cap is named, not --max-tokens, with the flag given or not", async () => {
+    const input = path.join(ctx.dir, 'own-limit.jsonl');
+    fs.writeFileSync(input, '{"prompt":"hi","max_tokens":100000}\n');
+    for (const flags of [[], ['--max-tokens', '100']]) {
+      const out = path.join(ctx.dir, `own-limit-${flags.length}.jsonl`);
+      const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '-o', out, '--no-cache', '--max-cost', '0.02', ...flags]);
+      expect(r.code, r.stderr).toBe(3);
+      // 100,000 answer tokens at gpt-4o's $10 per million: $1.00 and the prompt's share.
+      expect(r.stderr, flags.join(' ')).toMatch(
+        /its worst case is \$1\.0\d \(its prompt plus 100,000 answer tokens, the row's own max_tokens\), more than the whole cap: give a lower max_tokens in the row \(it wins over --max-tokens\) or a cap above \$1\.0\d\)/,
+      );
+    }
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it('--batch-api: a first line whose worst case is above the cap says what to change', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one two three']);
     const r = await runCli([
