@@ -4,6 +4,11 @@
  */
 const DECIMAL = /^\s*(\d+\.?\d*|\.\d+)\s*$/;
 
+/** Written as a plain decimal, whatever its size: `1` and 400 zeros is one (too large to read as a number). */
+export function isPlainDecimal(value: string): boolean {
+  return DECIMAL.test(value);
+}
+
 /** The value of a plain decimal, else undefined (also for one too large for a double). */
 export function plainDecimal(value: string): number | undefined {
   const n = Number(value);

@@ -7,7 +7,10 @@ import { createProgram } from '../../src/cli/program.js';
 import { memoryIo } from '../helpers/memory-io.js';
 
 /** What Number() reads as a number but a person does not write as a decimal. */
-const NOT_DECIMALS = ['0x10', '0X10', '0b1', '0o7', '1e5', '1E5', '1e-3', '+5', '-1', 'Infinity', '1_000', '1,5', '', '  ', '.', `1${'0'.repeat(400)}`];
+/** Plain digits all the same: Number() makes them Infinity, and 0. */
+const HUGE = `1${'0'.repeat(400)}`;
+const TINY = `0.${'0'.repeat(400)}1`;
+const NOT_DECIMALS = ['0x10', '0X10', '0b1', '0o7', '1e5', '1E5', '1e-3', '+5', '-1', 'Infinity', '1_000', '1,5', '', '  ', '.', HUGE];
 
 describe('plainDecimal', () => {
   it.each([
@@ -31,7 +34,9 @@ describe('numeric flag parsers', () => {
   it('--max-cost and the other decimal flags take 1.50, and refuse what Number() alone would take', () => {
     expect(positiveNumber('1.50')).toBe(1.5);
     expect(temperature('0.7')).toBe(0.7);
-    for (const text of [...NOT_DECIMALS, '0']) expect(() => positiveNumber(text), text).toThrow(/Expected a decimal number greater than 0/);
+    for (const text of [...NOT_DECIMALS.filter((t) => t !== HUGE), '0', '0.000']) {
+      expect(() => positiveNumber(text), text).toThrow(/Expected a decimal number greater than 0/);
+    }
     for (const text of ['0x1', '1e0', '2.5']) expect(() => temperature(text), text).toThrow(/Expected a decimal number from 0 to 2/);
   });
 
@@ -92,6 +97,31 @@ describe('the numeric flags of a run', () => {
     expect(parse(['--seed', '1.5']).stderr).toMatch(/argument '1\.5' is invalid\. Expected a whole number in plain digits, e\.g\. 7 or -1\.$/m);
   });
 
+  // A 400-digit --max-cost was told "Expected a decimal number greater than 0", which it is.
+  it.each(['--max-cost', '--rpm', '--tpm', '--batch-max-mb'])('%s: plain digits out of range are too large or too small, naming the limit', (flag) => {
+    for (const [value, said] of [
+      [HUGE, 'Too large: the largest accepted is 9007199254740991.'],
+      ['9007199254740992', 'Too large: the largest accepted is 9007199254740991.'],
+      [TINY, 'Too small: the smallest accepted is 0.000000000001.'],
+      ['0.0000000000009', 'Too small: the smallest accepted is 0.000000000001.'],
+      ['0', 'Expected a decimal number greater than 0, e.g. 2 or 1.50.'],
+    ] as const) {
+      const r = parse([flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
+      expect(r.stderr.split('\n')[0]).toBe(`error: option '${flag} ${flag === '--max-cost' ? '<usd>' : '<n>'}' argument '${value}' is invalid. ${said}`);
+    }
+    for (const value of ['9007199254740991', '0.000000000001']) expect(parse([flag, value]).code, `${flag} ${value}`).toBeUndefined();
+  });
+
+  it('--price: a figure in plain digits too large is said to be, naming the limit; a tiny one is a price of 0', () => {
+    for (const value of [`${HUGE}/1`, `1/1/${HUGE}`]) {
+      expect(parse(['--price', value]).stderr.split('\n')[0]).toBe(
+        `error: option '--price <in/out>' argument '${value}' is invalid. Too large: the largest price accepted is 9007199254740991.`,
+      );
+    }
+    expect(parse(['--price', `${TINY}/1`])).toMatchObject({ code: undefined, opts: { price: { input: 0, output: 1 } } });
+  });
+
   it('--max-cost 1.50 is $1.50, and .5 is half a dollar', () => {
     expect(parse(['--max-cost', '1.50'])).toMatchObject({ code: undefined, opts: { maxCost: 1.5 } });
     expect(parse(['--max-cost', '.5'])).toMatchObject({ code: undefined, opts: { maxCost: 0.5 } });
@@ -107,7 +137,7 @@ describe('the flags in seconds that reach a timer', () => {
     ['--idle-timeout', '0.05'],
   ])('%s takes %s to 86400 and refuses anything outside, naming the range', (flag, min) => {
     for (const value of [min, '30', '86400']) expect(parse([flag, value]).code, `${flag} ${value}`).toBeUndefined();
-    for (const value of ['0', String(Number(min) / 10), '86400.001', '2147484', '99999999999999999999']) {
+    for (const value of ['0', String(Number(min) / 10), '86400.001', '2147484', '99999999999999999999', HUGE, TINY]) {
       const r = parse([flag, value]);
       expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
       expect(r.stderr).toMatch(

@@ -469,6 +469,11 @@ describe('llm-batch cache', () => {
   it.each([
     [['prune'], "error: required option '--older-than <days>' not specified", 'cache prune'],
     [['prune', '--older-than', 'x'], "error: option '--older-than <days>' argument 'x' is invalid.", 'cache prune'],
+    [
+      ['prune', '--older-than', `1${'0'.repeat(400)}`],
+      `error: option '--older-than <days>' argument '1${'0'.repeat(400)}' is invalid. Too large: the largest accepted is 9007199254740991.`,
+      'cache prune',
+    ],
     [['stats', '--bogus'], "error: unknown option '--bogus'", 'cache stats'],
     [['clear', 'extra'], "error: too many arguments for 'clear'.", 'cache clear'],
     [['frobnicate'], "error: unknown command 'frobnicate'", 'cache'],
