@@ -433,6 +433,9 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   return incomplete ? ExitCode.someFailed : ExitCode.ok;
 }
 
+/** The line after a usage error, naming the help that has the command's flags, as the main command and `cache` say. */
+const usageHint = (name: string) => `(run llm-batch ${name} --help for usage)`;
+
 /** `llm-batch status OUT` and `llm-batch cancel OUT`: the batches of a --batch-api output. */
 export async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
   // A parse error repeats the value it refused (`--base-url 'ftp://user:pw@host'`): onIo redacts it.
@@ -442,6 +445,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
   let result: Promise<number> = Promise.resolve(ExitCode.ok);
   const statusCommand = program
     .command('status')
+    .showHelpAfterError(usageHint('status'))
     .description('Show one line per batch of a --batch-api output: its id, status, counts and age, and what the next run will do.')
     .argument('<output>', 'the results file given to -o')
     .option('--json', 'the same as JSON on stdout')
@@ -459,6 +463,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
   ]);
   const cancelCommand = program
     .command('cancel')
+    .showHelpAfterError(usageHint('cancel'))
     .description('Cancel the pending batches of a --batch-api output; rows already collected, and the answers the batches finished, are kept.')
     .argument('<output>', 'the results file given to -o')
     .option('--base-url <url>', 'the server, when not the one the run recorded', httpUrl)
@@ -476,6 +481,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
   ]);
   const mergeCommand = program
     .command('merge')
+    .showHelpAfterError(usageHint('merge'))
     .description(
       'Join the outputs of --shard runs (or any outputs of one run) into one file: one row per answer (id, model, sample), the last; outputs of different runs are refused.',
     )

@@ -76,6 +76,24 @@ describe('llm-batch help [command]', () => {
     expect(r.stdout).toBe(own.stdout);
   });
 
+  // These printed the error alone, where the main command and `cache` say where the usage is.
+  it.each([
+    [['status'], "error: missing required argument 'output'", 'status'],
+    [['status', 'out.jsonl', '--bogus'], "error: unknown option '--bogus'", 'status'],
+    [['cancel'], "error: missing required argument 'output'", 'cancel'],
+    [['cancel', 'out.jsonl', '--poll', '0'], "error: option '--poll <seconds>' argument '0' is invalid.", 'cancel'],
+    [['merge', 'a.jsonl'], "error: required option '-o, --output <file>' not specified", 'merge'],
+    [['merge', 'a.jsonl', '-o', 'm.jsonl', '--bogus'], "error: unknown option '--bogus'", 'merge'],
+  ])('%j: one line, then the usage hint of its own help, exit 2', async (args, line, command) => {
+    const r = await runCli(args, NO_KEY);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]!.startsWith(line), lines[0]).toBe(true);
+    expect(lines[1]).toBe(`(run llm-batch ${command} --help for usage)`);
+  });
+
   it('help of an unknown command: says so in one line and the usage hint, exit 2, as `cache nosuch`; help help is the main help', async () => {
     const r = await runCli(['help', 'nosuch'], NO_KEY);
     expect(r.code).toBe(2);
