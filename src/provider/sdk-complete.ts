@@ -36,7 +36,10 @@ export function otherLimitField(error: AttemptError, sent: TokenLimitField): Tok
   const status = error.info.status;
   if (status !== 400 && status !== 422) return undefined;
   const said = error.message;
-  if (sent === 'max_tokens') return said.includes('max_tokens') && said.includes('max_completion_tokens') ? 'max_completion_tokens' : undefined;
+  // Both names and a refusal of the name: vLLM's context-length 400 names both too ("'max_tokens' or
+  // 'max_completion_tokens' is too large: 4096 …"), and the other name is as much too large.
+  const refused = UNKNOWN_FIELD.test(said) || /\binstead\b/i.test(said);
+  if (sent === 'max_tokens') return said.includes('max_tokens') && said.includes('max_completion_tokens') && refused ? 'max_completion_tokens' : undefined;
   return said.includes('max_completion_tokens') && UNKNOWN_FIELD.test(said) ? 'max_tokens' : undefined;
 }
 

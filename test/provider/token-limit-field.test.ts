@@ -23,6 +23,10 @@ describe('otherLimitField: the cap named the other way after a refusal of the na
 
   it('not for another error, another status, or the name that was not sent', () => {
     expect(otherLimitField(refusal(400, 'max_tokens is too large: 999999. This model supports at most 16384 completion tokens'), 'max_tokens')).toBeUndefined();
+    // vLLM's context-length refusal names both fields: sent again under the other name, it was refused the same.
+    const vllm =
+      "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is 2048 tokens and your request has 5 input tokens (4096 > 2048 - 5).";
+    expect(otherLimitField(refusal(400, vllm), 'max_tokens')).toBeUndefined();
     expect(otherLimitField(refusal(500, "Use 'max_completion_tokens' instead of 'max_tokens'"), 'max_tokens')).toBeUndefined();
     expect(otherLimitField(refusal(400, 'Unrecognized request argument supplied: max_completion_tokens'), 'max_tokens')).toBeUndefined();
     expect(otherLimitField(new AttemptError('connection', 'connection failed (ECONNRESET)'), 'max_tokens')).toBeUndefined();
