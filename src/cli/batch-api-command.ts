@@ -194,7 +194,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
   const inputErrors = inputErrorLines(reporter);
   // -v writes its trace to stderr, and so does --trace /dev/stderr or /dev/tty: a bar would cut into it.
-  const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace) && isInteractive(io, io.stderr));
+  const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr));
 
   const layout = await csvLayoutFor(config);
   const input = await openInput(config, io);

@@ -1,7 +1,7 @@
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { rowsFeedAnotherProgram } from './piped-stdout.js';
-import { STDERR_NAMES } from './std-stream-names.js';
+import { STDERR_NAMES, STDOUT_NAMES } from './std-stream-names.js';
 
 type Stream = { isTTY?: boolean };
 
@@ -31,9 +31,13 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
   return stream.isTTY === true && io.env.TERM !== 'dumb';
 }
 
-/** Whether the trace goes where the bar is drawn: -v, or a --trace path naming stderr or the terminal. */
-export const traceOnTerminal = (trace: CliConfig['trace']): boolean =>
-  trace !== undefined && (trace.kind === 'stderr' || STDERR_NAMES.test(trace.path) || trace.path === '/dev/tty');
+/**
+ * Whether the trace goes where the bar is drawn: -v, or a --trace path naming stderr or the
+ * terminal, or stdout (`--trace -` with the rows in a file) when stdout is a terminal.
+ */
+export const traceOnTerminal = (trace: CliConfig['trace'], io: Pick<CliIo, 'stdout'>): boolean =>
+  trace !== undefined &&
+  (trace.kind === 'stderr' || STDERR_NAMES.test(trace.path) || trace.path === '/dev/tty' || (STDOUT_NAMES.test(trace.path) && io.stdout.isTTY === true));
 
 /** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */
 export function displayMode(config: CliConfig, io: CliIo): { interactive: boolean; plainEvery: number | undefined } {
@@ -41,7 +45,7 @@ export function displayMode(config: CliConfig, io: CliIo): { interactive: boolea
   // Prompts typed on the terminal (`llm-batch -` with stdin a terminal): a spinner or bar redrawn on
   // the line being typed erased it as it was typed, and left its pieces glued to stale status lines.
   const typing = config.input.kind === 'stdin' && io.stdin.isTTY === true;
-  const interactive = !config.quiet && !typing && !traceOnTerminal(config.trace) && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
+  const interactive = !config.quiet && !typing && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr) && !rowsFeedAnotherProgram(config, io);
   return { interactive, plainEvery: !interactive && !config.quiet ? config.progressEverySec : undefined };
 }
 

@@ -37,7 +37,7 @@ describe('control characters in a trace', () => {
     expect(fs.readFileSync(trace, 'utf8')).toContain(`#1 < ${HOSTILE}`);
   });
 
-  it.each(['/dev/stderr', '/dev/tty'])('--trace %s on a terminal: shown as -v shows it, with no bar drawn into it', async (target) => {
+  it.each(['/dev/stderr', '/dev/tty', '-', '/dev/stdout'])('--trace %s on a terminal: shown as -v shows it, with no bar drawn into it', async (target) => {
     const out = path.join(server.dir, `tty-${path.basename(target)}.jsonl`);
     const r = await runPty([path.join(server.dir, 'p.txt'), '--base-url', server.url, '--no-cache', '--retries', '0', '--trace', target, '-o', out]);
     expect(r.code).toBe(1);
@@ -46,12 +46,15 @@ describe('control characters in a trace', () => {
     expect(r.raw).not.toMatch(/[█░]|ETA/);
   });
 
-  it.each(['/dev/stderr', '/dev/tty'])('--batch-api --trace %s on a terminal: the trace with no status line drawn into it', async (target) => {
-    const out = path.join(server.dir, `batch-${path.basename(target)}.jsonl`);
-    const r = await runPty([path.join(server.dir, 'p.txt'), '--mock', '--batch-api', '--poll', '0.05', '--trace', target, '-o', out]);
-    expect(r.code, r.raw).toBe(0);
-    expect(r.raw).toMatch(/#b1 > POST /);
-    // The status line is drawn in place: a carriage return and an erase of the line before each redraw.
-    expect(r.raw).not.toMatch(/\r\u001b\[K|batches \d+\/\d+ · /);
-  });
+  it.each(['/dev/stderr', '/dev/tty', '-', '/dev/stdout'])(
+    '--batch-api --trace %s on a terminal: the trace with no status line drawn into it',
+    async (target) => {
+      const out = path.join(server.dir, `batch-${path.basename(target)}.jsonl`);
+      const r = await runPty([path.join(server.dir, 'p.txt'), '--mock', '--batch-api', '--poll', '0.05', '--trace', target, '-o', out]);
+      expect(r.code, r.raw).toBe(0);
+      expect(r.raw).toMatch(/#b1 > POST /);
+      // The status line is drawn in place: a carriage return and an erase of the line before each redraw.
+      expect(r.raw).not.toMatch(/\r\u001b\[K|batches \d+\/\d+ · /);
+    },
+  );
 });
