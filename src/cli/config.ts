@@ -284,6 +284,9 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
   if (flags.summaryJson !== undefined) checkSummaryTarget(flags.summaryJson, flags.overwrite ?? false);
 }
 
+/** Azure OpenAI's resource hosts. */
+const AZURE_HOST = /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i;
+
 /**
  * A base URL with `user:password@` or `TOKEN@`: nothing sends them (the key goes in a Bearer header),
  * and the URL is echoed in resume commands, the run settings file and traces. A query string or
@@ -305,7 +308,11 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
   const shown = `${url.protocol}//${userinfo ? '***@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}${query ? `${query}***` : ''}`;
   const why = userinfo
     ? 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them'
-    : 'has a query string or fragment: llm-batch appends /chat/completions to the base URL, so it would not be sent as one, and the URL is printed in resume commands and the run settings file; remove it (the API key goes in OPENAI_API_KEY)';
+    : AZURE_HOST.test(url.hostname)
+      ? // A deployment's URL as Azure's portal shows it (`…/deployments/NAME/chat/completions?api-version=…`):
+        // removing the query alone leaves a URL that does not work either.
+        `has a query string (an api-version?): Azure OpenAI's v1 API takes none; pass --base-url ${url.protocol}//${url.host}/openai/v1 and the deployment's name as -m (the API key goes in OPENAI_API_KEY)`
+      : 'has a query string or fragment: llm-batch appends /chat/completions to the base URL, so it would not be sent as one, and the URL is printed in resume commands and the run settings file; remove it (the API key goes in OPENAI_API_KEY)';
   throw new UsageError(createRedactor([apiKey])(`${from} ${shown} ${why}`));
 }
 

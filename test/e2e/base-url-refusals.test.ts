@@ -67,6 +67,21 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
   });
 
+  it("an Azure deployment's URL with ?api-version: exit 2, naming the v1 base URL and -m DEPLOYMENT", async () => {
+    const input = writePrompts(dir, 'azure.txt', ['one']);
+    const url = 'https://res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21';
+    for (const how of ['flag', 'env'] as const) {
+      const args = [input, '-m', 'gpt4o', '-o', `${input}.jsonl`];
+      const r = how === 'flag' ? await runCli([...args, '--base-url', url]) : await runCli(args, { env: { OPENAI_BASE_URL: url } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(stderrLines(r)).toHaveLength(1);
+      expect(r.stderr).toContain(
+        "has a query string (an api-version?): Azure OpenAI's v1 API takes none; pass --base-url https://res.openai.azure.com/openai/v1",
+      );
+      expect(r.stderr).toContain("and the deployment's name as -m");
+    }
+  });
+
   it('a --base-url that is no URL at all (the key and a host, no scheme): the parse error shows no key', async () => {
     const input = writePrompts(dir, 'no-scheme.txt', ['one']);
     const r = await runCli([input, '--base-url', `${SECRET_KEY}@api.example.com/v1`, '-o', `${input}.jsonl`]);
