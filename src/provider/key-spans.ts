@@ -1,3 +1,6 @@
+/** What stands where a span was taken out. */
+export const REDACTED = '[redacted]';
+
 /** Where the key itself stands in `text`, occurrence by occurrence: `[from, to)` each. */
 export function keySpans(text: string, key: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
@@ -15,7 +18,7 @@ export function withoutSpans(joined: string, start: number, end: number, spans: 
   let at = start;
   for (const [from, to] of spans) {
     if (from > at) out += joined.slice(at, from);
-    if (from >= start) out += '[redacted]';
+    if (from >= start) out += REDACTED;
     at = Math.max(at, to);
   }
   return at < end ? out + joined.slice(at, end) : out;

@@ -1,7 +1,5 @@
 import type { Logprobs } from '../types.js';
-import { keySpans, withoutSpans } from './key-spans.js';
-
-const REDACTED = '[redacted]';
+import { REDACTED, keySpans, withoutSpans } from './key-spans.js';
 
 /**
  * A choice's `logprobs` without the key, for an answer that repeats it: the tokens of `content` and

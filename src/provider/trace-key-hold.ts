@@ -67,8 +67,10 @@ export class KeyHold {
     let open = all ? text.length : text.length - this.openTail(text);
     const overflow = !all && open < text.length && this.held.length > MAX_HELD;
     // Too many lines for a key that may yet come: the open tail is written as [redacted], and kept.
-    if (overflow) spans.push([open, text.length]);
-    if (overflow) open = text.length;
+    if (overflow) {
+      spans.push([open, text.length]);
+      open = text.length;
+    }
     const out: string[] = [];
     let start = 0;
     let kept = 0;
