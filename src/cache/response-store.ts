@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
@@ -8,6 +7,7 @@ import { refuseDamaged, type StoreFileState } from './store-file-check.js';
 import { checkStoreWritable } from './store-writable.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
+import { loadLmdb } from './load-lmdb.js';
 import type { cacheKeyString } from './cache-key.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
@@ -139,12 +139,6 @@ export function prepareStoreDir(dir: string, { readOnly = false, writable = !rea
 type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;
 
 /**
- * lmdb's CommonJS build: one file, where its ESM entry is a graph of modules that took ~40 ms of
- * CPU to load against ~23 ms (issue 16); the same code and version either way.
- */
-const requireCjs = createRequire(import.meta.url);
-
-/**
  * The address space mapped for the file up front (the file itself grows as answers are written).
  * Left to grow by itself, lmdb maps the file again at each step and keeps the outgrown maps, all
  * resident: 78 MB of RSS for a 35 MB file after a 100,000-prompt run, against the file's size
@@ -166,7 +160,7 @@ async function openDatabase(file: string, current: boolean, readOnly: boolean): 
   // device or a `ulimit -f` fails every one (ENOSPC, EIO, EFBIG). See lmdb-failures.ts.
   tolerateRejection(isStoreFailure);
   quietLmdbConsole();
-  const { open } = requireCjs('lmdb') as typeof import('lmdb');
+  const { open } = loadLmdb();
   return open<CachedAnswer, Buffer>({
     path: file,
     keyEncoding: 'binary',
@@ -231,7 +225,7 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     prepare: () => {
       if (current.started() !== undefined) return;
       try {
-        requireCjs('lmdb');
+        loadLmdb();
       } catch {
         // The open that needs it reports it.
       }
