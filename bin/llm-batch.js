@@ -5,5 +5,5 @@
 import { enableCompileCache } from '../dist/bundle/compile-cache.js';
 
 enableCompileCache();
-const [{ main }, { processIo }] = await Promise.all([import('../dist/bundle/main.js'), import('../dist/bundle/io.js')]);
+const { main, processIo } = await import('../dist/bundle/main.js');
 process.exitCode = await main(process.argv.slice(2), processIo());

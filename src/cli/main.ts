@@ -14,6 +14,9 @@ import { internalErrorLine } from './internal-error.js';
 import { runErrorExit } from './run-error-exit.js';
 import { sanitize } from '../ui/sanitize.js';
 
+/** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */
+export { processIo } from './io.js';
+
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** `llm-batch status|cancel|merge …` (an input file named like one: `./status`). */
