@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
 import { dirProblem, pathProblem } from './path-problem.js';
@@ -148,7 +148,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .summary('delete answers stored more than DAYS days ago')
     .description('Delete the answers stored more than DAYS days ago; the rest stay.')
     .addHelpText('after', '\nExamples:\n  $ llm-batch cache prune --older-than 30\n  $ llm-batch cache prune --older-than 0.5   # twelve hours\n')
-    .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', positiveNumber)
+    .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', olderThanDays)
     .action((opts: { olderThan: number }) => {
       action = async () => {
         const store = await open();
@@ -183,4 +183,10 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     const why = e.code ? `${e.path ?? dirOf()}: ${pathProblem(err)}` : e.message;
     throw new RunError(`cache ${program.args[0] ?? ''}: ${why}`, 'usage');
   }
+}
+
+/** `--older-than`: a positive number of days; 0, every answer, is what `cache clear` is for. */
+function olderThanDays(value: string): number {
+  if (/^(0+(\.0*)?|\.0+)$/.test(value)) throw new InvalidArgumentError('0 days would remove every answer: that is llm-batch cache clear.');
+  return positiveNumber(value);
 }

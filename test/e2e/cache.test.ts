@@ -474,6 +474,12 @@ describe('llm-batch cache', () => {
       `error: option '--older-than <days>' argument '1${'0'.repeat(400)}' is invalid. Too large: the largest accepted is 9007199254740991.`,
       'cache prune',
     ],
+    // 0 days is every answer: the line names the command for that.
+    [
+      ['prune', '--older-than', '0.0'],
+      "error: option '--older-than <days>' argument '0.0' is invalid. 0 days would remove every answer: that is llm-batch cache clear.",
+      'cache prune',
+    ],
     [['stats', '--bogus'], "error: unknown option '--bogus'", 'cache stats'],
     [['clear', 'extra'], "error: too many arguments for 'clear'.", 'cache clear'],
     [['frobnicate'], "error: unknown command 'frobnicate'", 'cache'],
