@@ -128,8 +128,11 @@ function keyEchoPatterns({ key, prefixes, body, anyCase }: KeyParts): string[] {
   return [...(prefixes.length > 0 ? [unprefixed] : []), lit(0, tailed) + partial];
 }
 
-/** What stands for hidden characters: `…`, or a run of `*`, `•`, `·`, `●` (2 or more), `.` or `x` (3 or more). */
-const MASK = '(?:…|[*•·●]{2,}|\\.{3,}|[xX]{3,})[*•·●.xX…]*';
+/**
+ * What stands for hidden characters: `…`, or a run of `*`, `•`, `·`, `●` (2 or more), `.` or `x` (3
+ * or more). A `.` after another mask is one only when more follows: `sk-LEAK****.` ends a sentence.
+ */
+const MASK = '(?:…|[*•·●]{2,}|\\.{3,}|[xX]{3,})(?:[*•·●xX…]|\\.(?=[*•·●.xX…]))*';
 
 /** `text`'s characters as themselves (either case of a letter if `anyCase`). */
 function literal(text: string, anyCase: boolean): string {

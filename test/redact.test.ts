@@ -186,6 +186,9 @@ describe('createRedactor: a key echoed in part or without its prefix', () => {
     [OPENAI, 'got sk-LEAKCHEC', 'got [redacted]'],
     [OPENAI, 'sk-LEAKxxxxxxxxcdef', '[redacted]'],
     [OPENAI, 'sk-LEAK****', '[redacted]'],
+    // A sentence's own full stop after the mask stays.
+    [OPENAI, 'Incorrect API key provided: sk-LEAK****. Check it.', 'Incorrect API key provided: [redacted]. Check it.'],
+    [OPENAI, 'provided: sk-LEAK**.*', 'provided: [redacted]'],
     [PROJECT, 'proj-AbC123_def-456ghiJKL789, AbC123_def-456ghiJKL789', '[redacted], [redacted]'],
     [PROJECT, 'sk-proj-AbC1••••L789', '[redacted]'],
     [GROQ, 'gsk_LEAK****cdef', '[redacted]'],
