@@ -27,6 +27,7 @@ import { openCache } from './open-cache.js';
 import { answeredCheck } from './dry-run-answered.js';
 import { refuseOtherRunDry } from './dry-run-identity.js';
 import { pendingCheck } from './dry-run-pending.js';
+import { isInteractive, useColor } from './display-mode.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
 import { isMatrix } from '../input/expand-matrix.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
@@ -74,7 +75,7 @@ interface ModelTotals {
  * Loads ora only then.
  */
 function readingSpinner(config: CliConfig, io: CliIo, text: () => string): () => void {
-  if (config.quiet || io.stderr.isTTY !== true || io.env.TERM === 'dumb') return () => {};
+  if (config.quiet || !isInteractive(io, io.stderr)) return () => {};
   let stopped = false;
   let spinner: import('ora').Ora | undefined;
   let updater: NodeJS.Timeout | undefined;
@@ -84,7 +85,7 @@ function readingSpinner(config: CliConfig, io: CliIo, text: () => string): () =>
       spinner = ora({
         stream: io.stderr,
         text: text(),
-        color: io.env.NO_COLOR ? false : 'cyan',
+        color: useColor(io, io.stderr) ? 'cyan' : false,
         hideCursor: false,
         discardStdin: false,
         isEnabled: true,

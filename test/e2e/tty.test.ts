@@ -171,6 +171,29 @@ describe('on a terminal', () => {
     expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed · /)]);
   });
 
+  // The dry run's spinner reads colour as the run's display does: FORCE_COLOR wins over NO_COLOR.
+  it.each([
+    [{}, true],
+    [{ NO_COLOR: '1' }, false],
+    [{ FORCE_COLOR: '0' }, false],
+    [{ FORCE_COLOR: '1', NO_COLOR: '1' }, true],
+  ])('--dry-run reading stdin with %j: a spinner, coloured %s', async (env, coloured) => {
+    const file = writePrompts(ctx.dir, 'dry-piped.txt', ['p1', 'p2']);
+    const go = path.join(ctx.dir, `dry-piped-${Object.keys(env).join('')}.go`);
+    const session = startPty(['--mock', '--dry-run', '--input-format', 'txt'], {
+      env,
+      stdinFrom: `(until [ -e ${quote(go)} ]; do sleep 0.05; done; cat ${quote(file)})`,
+    });
+    session.child.stdin!.end();
+    await session.waitFor(/reading <stdin>… 0 records/);
+    fs.writeFileSync(go, '');
+    const r = await session.done;
+    expect(r.code).toBe(0);
+    const spinnerLine = r.raw.slice(0, r.raw.indexOf('reading <stdin>…'));
+    if (coloured) expect(spinnerLine).toMatch(SGR);
+    else expect(spinnerLine).not.toMatch(SGR);
+  });
+
   it('Ctrl-C while waiting for stdin ends the run as interrupted: exit 130, the summary and --summary-json', async () => {
     const summary = path.join(ctx.dir, 'stdin-wait.summary.json');
     // An earlier run's figures, which a killed run left in place for a cron job to read as its own.
