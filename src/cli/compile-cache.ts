@@ -23,6 +23,9 @@ const nodeEnableCompileCache = (module as { enableCompileCache?: (dir?: string) 
  */
 export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, enable = nodeEnableCompileCache): void {
   if (typeof enable !== 'function') return;
+  // Node reads both itself, before this runs: the cache is off, or already in the user's own
+  // directory. Nothing is made under the cache dir for it then.
+  if (env.NODE_DISABLE_COMPILE_CACHE || env.NODE_COMPILE_CACHE) return;
   try {
     const dir = compileCacheDir(env);
     // Made here, the user's alone: node's own recursive mkdir spins for ever where mkdir fails with
