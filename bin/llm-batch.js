@@ -4,6 +4,10 @@
 // compiles a static import graph before it runs any of it).
 import { enableCompileCache } from '../dist/bundle/compile-cache.js';
 
+// A SIGINT or SIGTERM while the bundle loads is held for the run (src/cli/io.ts, HeldSignals).
+const early = { held: [], hold: (signal) => early.held.push(signal) };
+process.on('SIGINT', early.hold);
+process.on('SIGTERM', early.hold);
 enableCompileCache();
 const { main, processIo } = await import('../dist/bundle/main.js');
-process.exitCode = await main(process.argv.slice(2), processIo());
+process.exitCode = await main(process.argv.slice(2), processIo(early));

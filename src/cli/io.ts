@@ -13,9 +13,28 @@ export interface CliIo {
    * process can end: Node's own stdout stays open when destroyed. A caller's own streams need none.
    */
   releaseStdout?: () => void;
+  /**
+   * For a command that never stops on signals itself (--help, report, a dry run…): a SIGINT or
+   * SIGTERM held while the CLI loaded ends the process now, as it would have then.
+   */
+  releaseHeldSignals?: () => void;
 }
 
-export function processIo(): CliIo {
+/**
+ * SIGINT and SIGTERM that came while the CLI loaded (bin/ holds them from its first line): the
+ * bundle takes ~0.1-0.9 s to load and parse the options, and a `timeout`, `systemctl stop` or CI
+ * cancel in that window killed the run outright (exit 143, no summary, no --summary-json).
+ */
+export interface HeldSignals {
+  /** In the order they came. */
+  held: NodeJS.Signals[];
+  /** bin/'s listener that holds them, on SIGINT and SIGTERM until the CLI listens itself. */
+  hold: (signal: NodeJS.Signals) => void;
+}
+
+const HELD_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+export function processIo(early?: HeldSignals): CliIo {
   // A reader that goes away early (`llm-batch --help | head -1`, `cache stats --json | head`) is no
   // crash with a stack trace: the exit status is a SIGPIPE'd program's, as a run's rows get.
   // A run's row writer listens too, and says more.
@@ -39,8 +58,23 @@ export function processIo(): CliIo {
     stderr: process.stderr,
     env: process.env,
     onSignal(signal, handler) {
+      if (early && signal !== 'SIGHUP') {
+        // The run listens now: held signals of this kind reach it, in turn, once it is set up.
+        process.off(signal, early.hold);
+        const held = early.held.filter((s) => s === signal);
+        early.held = early.held.filter((s) => s !== signal);
+        for (const _ of held) setImmediate(handler);
+      }
       process.on(signal, handler);
       return () => process.off(signal, handler);
+    },
+    releaseHeldSignals() {
+      if (!early) return;
+      for (const signal of HELD_SIGNALS) process.off(signal, early.hold);
+      const first = early.held[0];
+      early.held = [];
+      // No listener is left for it: node's own default ends the process (exit 128 + the signal).
+      if (first) process.kill(process.pid, first);
     },
     releaseStdout() {
       stdoutReleased = true;

@@ -33,9 +33,14 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+/** A first argument that may start a run: not `help` or a subcommand (a file named like one is `./report`). */
+const RUN_LISTENS_LATER = /^(?!(help|status|cancel|merge|report|cache)$)/;
+
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   tuneWasm();
+  // Only a run (below) stops on signals itself; anything else ends on one held while it loaded.
+  if (argv[0] !== undefined && !RUN_LISTENS_LATER.test(argv[0])) io.releaseHeldSignals?.();
   if (argv[0] === 'help' && argv[1]) {
     // `help report` is `report --help`: each subcommand's own program holds its options.
     if (SUBCOMMAND_NAMES.has(argv[1])) return main([argv[1], '--help'], io);
@@ -53,7 +58,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
   const program = onIo(createProgram(version), io);
   const parsed = parseArgv(program, argv);
-  if (parsed !== undefined) return parsed;
+  if (parsed !== undefined) {
+    io.releaseHeldSignals?.();
+    return parsed;
+  }
   try {
     const config = resolveCliConfig(
       program.args[0],
@@ -68,6 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       argv,
     );
     if (!config.quiet) io.stderr.write((ignoredWithCompact(program) ?? '') + (csvEscapeIgnored(config) ?? ''));
+    if (config.compact || config.dryRun) io.releaseHeldSignals?.();
     tuneHeap();
     const { runCommand } = await import('./commands.js');
     return await runCommand(config, io);

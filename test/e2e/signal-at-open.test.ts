@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
@@ -70,5 +71,41 @@ describe('a signal while a --resume reads a large output', () => {
     expect(again.stderr).toMatch(/already done/);
     expect(ctx.server.requests.length).toBe(sentBefore);
     fs.rmSync(out);
+  });
+});
+
+/**
+ * Module hooks (NODE_OPTIONS=--import) that send `signal` to the process as it resolves the bundle's
+ * main.js: while the CLI loads, before it parses its options and listens itself.
+ */
+function signalWhileLoading(signal: 'SIGTERM' | 'SIGINT'): string {
+  const hooks = path.join(ctx.dir, `load-${signal}-hooks.mjs`);
+  const register = path.join(ctx.dir, `load-${signal}-register.mjs`);
+  fs.writeFileSync(
+    hooks,
+    `let sent = false;\nexport async function resolve(s, c, next) { const r = await next(s, c); if (!sent && r.url.endsWith('/dist/bundle/main.js')) { sent = true; process.kill(process.pid, '${signal}'); } return r; }\n`,
+  );
+  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  return `--import=${pathToFileURL(register).href}`;
+}
+
+describe('a signal while the CLI loads', () => {
+  // The bundle takes ~0.1-0.9 s to load: a signal then killed the run outright (exit 143, no
+  // summary, no --summary-json). It is held for the run, which ends as interrupted.
+  it.each(['SIGTERM' as const, 'SIGINT' as const])('%s: the run ends as interrupted, exit 130, with its summary', async (signal) => {
+    const input = writePrompts(ctx.dir, 'loading.txt', ['one', 'two']);
+    const summaryJson = path.join(ctx.dir, `loading-${signal}.summary.json`);
+    const r = await runCli([input, '-o', path.join(ctx.dir, `loading-${signal}.jsonl`), '--base-url', ctx.server.url, '--summary-json', summaryJson], {
+      env: { NODE_OPTIONS: signalWhileLoading(signal) },
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^llm-batch: interrupted: /m);
+    expect(JSON.parse(fs.readFileSync(summaryJson, 'utf8'))).toMatchObject({ stopped: 'interrupted', exitCode: 130 });
+  });
+
+  it('a command that does not stop on signals itself (--help) ends on the held one, as before', async () => {
+    const child = spawnCli(['--help'], { env: { NODE_OPTIONS: signalWhileLoading('SIGTERM') } });
+    const r = await waitForExit(child);
+    expect(r.signal).toBe('SIGTERM');
   });
 });
