@@ -4,6 +4,7 @@ import { renameDurably } from '../util/rename-durably.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
+import { usageCarrier } from './carried-usage.js';
 import { rowKey } from './row-key.js';
 import { staleInputErrors } from './resume-state.js';
 import { openFileWriter, type RowWriter } from './row-writer.js';
@@ -19,7 +20,8 @@ export interface CompactStats {
 
 /**
  * Writes one row per key (`rowKey`) — the LAST row for each key, as resume treats it — to `out`,
- * leaving out input error rows whose line got a real row later (`staleInputErrors`).
+ * leaving out input error rows whose line got a real row later (`staleInputErrors`). A row left
+ * out for a later one passes its usage to it (`usageCarrier`): what it cost was spent.
  *
  * Order: rows come out in file order of each id's last row (not of its first appearance). That
  * lets us stream the file twice and keep only `id → index of its last row` in memory, with no
@@ -49,10 +51,13 @@ export async function compactResults(
 
   let index = 0;
   let rows = 0;
+  const carrier = usageCarrier();
   for await (const row of readResults(path, format, options)) {
     const at = index++;
-    if (lastIndex.get(rowKey(row, runModel)) === at && !stale.isStale(row, at)) {
-      await out.write(row);
+    const key = rowKey(row, runModel);
+    if (lastIndex.get(key) !== at) carrier.drop(key, row);
+    else if (!stale.isStale(row, at)) {
+      await out.write(carrier.keep(key, row));
       rows++;
     }
   }

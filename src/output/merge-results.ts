@@ -2,6 +2,7 @@ import { columnValue, type OutputColumn } from '../structured/columns.js';
 import type { ResultRow } from '../types.js';
 import { openSnapshot, reopenSnapshot, type FileSnapshot } from './file-snapshot.js';
 import { readResultsWithLines } from './read-results.js';
+import { usageCarrier } from './carried-usage.js';
 import { answerKey } from './row-key.js';
 import type { RowWriter } from './row-writer.js';
 
@@ -39,7 +40,9 @@ export interface MergeStats {
 /**
  * Writes one row per answer (id, model asked for, sample; see `rowKey`) from several results files:
  * the last one, files taken in the order given (as `--compact` does within one file), so the
- * shards of a model × sample run keep every answer. Two streaming passes with only `key → position` in memory,
+ * shards of a model × sample run keep every answer. A row replaced by a later one of the same file
+ * passes its usage to it, as `--compact` does (see usageCarrier); one replaced from another file
+ * does not, since it may be a copy of a row that file holds (an earlier merge of it). Two streaming passes with only `key → position` in memory,
  * so shard outputs of any size merge in flat memory. A plain run's row is keyed with its file's model
  * (as every row is with the model it was asked of), so outputs whose runs list their models in
  * another order (`-m A,B`, `-m B,A`: each file's first model is another) key an answer alike.
@@ -101,13 +104,19 @@ async function mergePasses(
   }
 
   const stats: MergeStats = { rows: 0, failed: 0, dropped: 0, torn: [...torn] };
+  const carrier = usageCarrier();
   position = 0;
   for (const [i, source] of sources.entries()) {
-    for await (const row of read(source, i)) {
-      if (last.get(keyOf(row, source)) !== position++) {
+    // Only within a file: a row another file replaces may be a copy of one it holds (an earlier merge).
+    carrier.clear();
+    for await (const found of read(source, i)) {
+      const key = keyOf(found, source);
+      if (last.get(key) !== position++) {
         stats.dropped++;
+        carrier.drop(key, found);
         continue;
       }
+      const row = carrier.keep(key, found);
       await out.write(source.byColumn ? keyedByColumn(row, source.byColumn) : row);
       stats.rows++;
       if (row.error) stats.failed++;

@@ -30,20 +30,41 @@ export interface ReportInput {
  * The last row per prompt, as `--compact` keeps it: a resumed run or `--retry-failed` appends a new
  * row for a prompt that already had one. Prompts are (id, sample) and, when rows name several
  * models, the model too; there, a failed row that names no model cannot be told apart from the
- * other models' rows, so it is always kept.
+ * other models' rows, so it is always kept. A superseded row's tokens are added to the row that
+ * replaces it (see usageCarrier): a resumed file not compacted yet reports what compacting it keeps.
  */
 export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; superseded: number } {
   const models = new Set<string>();
   for (const r of rows) if (r.model !== null) models.add(r.model);
   const byModel = models.size > 1;
   const last = new Map<string, number>();
+  const keyOf = (r: ReportRow, i: number) => (byModel && r.model === null ? `\u0001${i}` : `${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model : ''}`);
   rows.forEach((r, i) => {
-    last.set(byModel && r.model === null ? `\u0001${i}` : `${r.id}\u0000${r.sample ?? ''}\u0000${byModel ? r.model : ''}`, i);
+    last.set(keyOf(r, i), i);
   });
   if (last.size === rows.length) return { rows: [...rows], superseded: 0 };
-  const keep = new Uint8Array(rows.length);
-  for (const i of last.values()) keep[i] = 1;
-  return { rows: rows.filter((_, i) => keep[i] === 1), superseded: rows.length - last.size };
+  // A superseded row's tokens were paid for: they go to the row that replaces it, as --compact's do.
+  const carried = new Map<string, Tokens>();
+  const kept: ReportRow[] = [];
+  rows.forEach((r, i) => {
+    const key = keyOf(r, i);
+    const earlier = carried.get(key);
+    if (last.get(key) !== i) {
+      if (!r.cached && (r.promptTokens !== null || r.completionTokens !== null)) carried.set(key, addTokens(earlier, r));
+    } else kept.push(earlier && !r.cached ? { ...r, ...addTokens(earlier, r) } : r);
+  });
+  return { rows: kept, superseded: rows.length - last.size };
+}
+
+type Tokens = Pick<ReportRow, 'promptTokens' | 'completionTokens' | 'cachedTokens'>;
+
+function addTokens(a: Tokens | undefined, b: Tokens): Tokens {
+  const sum = (x: number | null | undefined, y: number | null | undefined) => (x === null || x === undefined ? (y ?? null) : x + (y ?? 0));
+  return {
+    promptTokens: sum(a?.promptTokens, b.promptTokens),
+    completionTokens: sum(a?.completionTokens, b.completionTokens),
+    cachedTokens: sum(a?.cachedTokens, b.cachedTokens),
+  };
 }
 
 /**

@@ -49,6 +49,25 @@ describe('mergeResults keys an answer by the model it was asked of, whatever fil
   });
 });
 
+describe('mergeResults keeps the usage of a row a later one of the same file replaces', () => {
+  it('a resumed shard not compacted yet: its aborted row adds to its answer; a row another file replaces does not', async () => {
+    const dir = tmp();
+    const usage = (prompt_tokens: number) => ({ prompt_tokens, completion_tokens: 1 });
+    const aborted = (id: string, tokens: number) => errRow(id, 'stopped', { error: { type: 'aborted', message: 'stopped' }, usage: usage(tokens) });
+    // b.jsonl was merged into old.jsonl before b was resumed: old's b1 is a copy of b's first row.
+    const old = source(dir, 'old.jsonl', [aborted('b1', 100), aborted('x', 5)]);
+    const b = source(dir, 'b.jsonl', [aborted('b1', 100), okRow('b2', 'B2', { usage: usage(7) }), okRow('b1', 'B1', { usage: usage(30) })]);
+    const kept: ResultRow[] = [];
+    const stats = await mergeResults([old, b], { write: async (row: ResultRow) => void kept.push(row) } as unknown as RowWriter);
+    expect(kept.map((row) => [row.id, row.usage?.prompt_tokens])).toEqual([
+      ['x', 5],
+      ['b2', 7],
+      ['b1', 130],
+    ]);
+    expect(stats.dropped).toBe(2);
+  });
+});
+
 /** Writes `rows` to `path` as a run writes its output, JSONL or CSV. */
 async function writeRows(path: string, format: 'jsonl' | 'csv', rows: ResultRow[], append = false): Promise<void> {
   const writer = openFileWriter(path, format, { append });

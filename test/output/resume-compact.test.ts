@@ -137,8 +137,13 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     errRow('c', 'c failed again'),
     errRow('b', 'b later failure'),
   ];
-  // File order of each id's last row.
-  const expected = [okRow('a', 'a ok\non retry'), okRow('d', 'd ok'), errRow('c', 'c failed again'), errRow('b', 'b later failure')];
+  // File order of each id's last row; b's failure carries the usage of the answer it replaced.
+  const expected = [
+    okRow('a', 'a ok\non retry'),
+    okRow('d', 'd ok'),
+    errRow('c', 'c failed again'),
+    errRow('b', 'b later failure', { usage: { prompt_tokens: 5, completion_tokens: 7 } }),
+  ];
 
   it('keeps the last row per id, in file order of those rows', async () => {
     const dir = tmp();
@@ -181,6 +186,52 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
         .split('\n')
         .map((l) => JSON.parse(l) as ResultRow),
     ).toEqual(expected);
+  });
+});
+
+describe.each(['jsonl', 'csv'] as const)('compaction keeps the usage of the rows it drops (%s)', (format) => {
+  const paid = (prompt: number, completion: number, cached?: number) => ({
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    ...(cached === undefined ? {} : { cached_tokens: cached }),
+  });
+  const aborted = (id: string, usage: ResultRow['usage'], extra: Partial<ResultRow> = {}) =>
+    errRow(id, 'the run stopped before this answer could be asked again', { error: { type: 'aborted', message: 'stopped' }, attempts: 1, usage, ...extra });
+
+  it('adds each superseded row to the row that replaces it: paid answers, cached input, none for a row without usage', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [
+      aborted('a', paid(200, 100, 50)),
+      okRow('b', 'b ok', { usage: paid(10, 1) }),
+      errRow('a', 'cut', { usage: null }),
+      aborted('c', paid(30, 3)),
+      okRow('a', 'a ok', { usage: paid(200, 90) }),
+      okRow('c', 'c ok', { usage: null }),
+    ]);
+    expect(await compactFile(path, format)).toEqual({ rows: 3, dropped: 3, torn: false });
+    expect((await collect(readResults(path, format))).map((r) => [r.id, r.usage])).toEqual([
+      ['b', paid(10, 1)],
+      ['a', paid(400, 190, 50)],
+      ['c', paid(30, 3)],
+    ]);
+    // Compacted again: nothing dropped, nothing counted twice.
+    await compactFile(path, format);
+    expect((await collect(readResults(path, format))).map((r) => r.usage?.prompt_tokens)).toEqual([10, 400, 30]);
+  });
+
+  it('a row served from the response cache neither carries nor takes usage (nothing was spent on it here)', async () => {
+    const path = join(tmp(), `out.${format}`);
+    await writeFile(path, format, [
+      okRow('a', 'from cache', { cached: true, usage: paid(7, 7) }),
+      aborted('b', paid(20, 2)),
+      errRow('a', 'later', { usage: null }),
+      okRow('b', 'from cache', { cached: true, usage: paid(9, 9) }),
+    ]);
+    await compactFile(path, format);
+    expect((await collect(readResults(path, format))).map((r) => [r.id, r.usage])).toEqual([
+      ['a', null],
+      ['b', paid(9, 9)],
+    ]);
   });
 });
 

@@ -78,6 +78,19 @@ describe('report figures', () => {
     expect(latestRows(models).rows).toHaveLength(4);
   });
 
+  it('a superseded row that was paid for adds its tokens to the row that replaces it, as --compact does', async () => {
+    const aborted = failed(0, 'aborted', 'stopped', { usage: { prompt_tokens: 100, completion_tokens: 50, cached_tokens: 40 }, attempts: 1 });
+    const fromCache = row(1, { cached: true, usage: { prompt_tokens: 9, completion_tokens: 9 } });
+    const rows = [aborted, fromCache, failed(0, 'timeout', 'x'), row(1), row(0)];
+    const latest = latestRows(rows);
+    expect(latest.rows.map((r) => [r.id, r.promptTokens, r.completionTokens, r.cachedTokens])).toEqual([
+      ['r1', 10, 20, null],
+      ['r0', 110, 70, 40],
+    ]);
+    const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect([d.figures.promptTokens, d.figures.completionTokens, d.figures.superseded]).toEqual([120, 90, 3]);
+  });
+
   it('groups errors by type and message with numbers and ids masked', async () => {
     expect(messagePattern('timed out after 30012 ms (req_abc123)')).toBe('timed out after # ms (…)');
     const rows = [failed(0, 'timeout', 'timed out after 30012 ms'), failed(1, 'timeout', 'timed out after 29870 ms'), failed(2, 'http', 'HTTP 500: oops')];
