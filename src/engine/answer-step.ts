@@ -2,6 +2,7 @@ import type { CompletionResult } from '../provider/completion.js';
 import type { ChatMessage, Usage } from '../types.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
 import { reaskMessages } from '../structured/reask.js';
+import { addUsage } from '../util/add-usage.js';
 import type { StructuredOutput } from '../structured/types.js';
 
 /** One record's answers so far: how often it was re-asked, and the tokens all its answers cost. */
@@ -39,10 +40,4 @@ export function answerStep(structured: StructuredOutput, result: CompletionResul
     message: verdict.message,
     usage: tally.usage,
   };
-}
-
-function addUsage(total: Usage | null, usage: Usage | null): Usage | null {
-  if (!usage) return total;
-  if (!total) return { ...usage };
-  return { prompt_tokens: total.prompt_tokens + usage.prompt_tokens, completion_tokens: total.completion_tokens + usage.completion_tokens };
 }

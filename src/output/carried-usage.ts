@@ -1,16 +1,5 @@
 import type { ResultRow, Usage } from '../types.js';
-
-/** Two usages added up; `cached_tokens` kept when either reported it. */
-export function addUsage(total: Usage | null, usage: Usage | null): Usage | null {
-  if (!usage) return total;
-  if (!total) return { ...usage };
-  const cached = total.cached_tokens === undefined && usage.cached_tokens === undefined ? undefined : (total.cached_tokens ?? 0) + (usage.cached_tokens ?? 0);
-  return {
-    prompt_tokens: total.prompt_tokens + usage.prompt_tokens,
-    completion_tokens: total.completion_tokens + usage.completion_tokens,
-    ...(cached === undefined ? {} : { cached_tokens: cached }),
-  };
-}
+import { addUsage } from '../util/add-usage.js';
 
 /**
  * The usage of the rows a compaction leaves out, carried to the row that replaces them: an

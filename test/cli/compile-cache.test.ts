@@ -32,11 +32,14 @@ describe('enableCompileCache', () => {
     expect(enable).not.toHaveBeenCalled();
   });
 
-  it.each([{ NODE_DISABLE_COMPILE_CACHE: '1' }, { NODE_COMPILE_CACHE: path.join(home, 'own') }])('with %j it leaves the cache to node and makes no directory', (given) => {
-    const enable = vi.fn();
-    const xdg = path.join(home, `xdg-${Object.keys(given)[0]}`);
-    enableCompileCache({ XDG_CACHE_HOME: xdg, ...given }, enable);
-    expect(enable).not.toHaveBeenCalled();
-    expect(fs.existsSync(xdg)).toBe(false);
-  });
+  it.each([{ NODE_DISABLE_COMPILE_CACHE: '1' }, { NODE_COMPILE_CACHE: path.join(home, 'own') }])(
+    'with %j it leaves the cache to node and makes no directory',
+    (given) => {
+      const enable = vi.fn();
+      const xdg = path.join(home, `xdg-${Object.keys(given)[0]}`);
+      enableCompileCache({ XDG_CACHE_HOME: xdg, ...given }, enable);
+      expect(enable).not.toHaveBeenCalled();
+      expect(fs.existsSync(xdg)).toBe(false);
+    },
+  );
 });

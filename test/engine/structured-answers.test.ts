@@ -93,6 +93,15 @@ describe('engine with a schema', () => {
     expect(sent[0]!.response_format).toEqual({ type: 'json_schema', json_schema: { name: 't', schema, strict: true } });
   });
 
+  // A re-ask resends the prompt, which a prompt cache serves: the cached part is added up too, or
+  // the row's input would be priced in full.
+  it("a re-asked row's usage adds up the cached prompt tokens as well", async () => {
+    const cachedAnswer = (text: string): CompletionResult => ({ ...answer(text), usage: { prompt_tokens: 10, completion_tokens: 2, cached_tokens: 8 } });
+    const { complete } = scripted([cachedAnswer('{"n":"three"}'), cachedAnswer('{"n":3}')]);
+    const { rows } = await run(complete, structured());
+    expect(rows[0]!.usage).toEqual({ prompt_tokens: 20, completion_tokens: 4, cached_tokens: 16 });
+  });
+
   it('re-asks an invalid answer: the second request carries the answer and the errors; attempts and usage add up', async () => {
     const { complete, sent } = scripted(['{"n":"three"}', '{"n":3}']);
     const events: BatchEvent[] = [];
