@@ -28,6 +28,8 @@ export interface ScanWant {
   fields: readonly string[];
   /** True for a row that carries its prompt otherwise (`messages`, a Batch API line): the scan ends. */
   ends(row: Record<string, unknown>, first: boolean): boolean;
+  /** True for a row, not ending the scan, whose keys are not the fields wanted (a Batch API line's are in its body). */
+  skips(row: Record<string, unknown>): boolean;
   /** The refusal's text after `<source>:<line>: `. */
   refusal(seen: ScanSeen): string;
 }
@@ -122,7 +124,7 @@ export class JsonlFieldScan {
       this.promptFound = true;
       return;
     }
-    if (isBatchLine(row)) return;
+    if (this.want.skips(row)) return;
     this.first ??= { line, row };
     for (const key of Object.keys(row)) {
       this.keys.add(key);
@@ -186,9 +188,21 @@ function parseObject(text: string): { row: Record<string, unknown> } | { what: s
   return { what: `is ${value === null ? 'null' : Array.isArray(value) ? 'a JSON array' : `a JSON ${typeof value}`}` };
 }
 
-/** Batch API lines are recognised by a `body` next to any of the request envelope keys. */
-export function isBatchLine(row: Record<string, unknown>): boolean {
-  return 'body' in row && ('custom_id' in row || 'url' in row || 'method' in row);
+const NONE: ReadonlySet<string> = new Set();
+
+/** A `url` a Batch API line may name: the endpoint run here, or another of the Batch API's (refused by name). */
+const BATCH_URL = /\/chat\/completions\/?$|^\/(?:v1\/)?(?:completions|embeddings|responses|moderations)\/?$/;
+
+/**
+ * An OpenAI Batch API request line: a `body` object beside the Batch API's own `custom_id`, or a
+ * `url` naming one of its endpoints. Any other row with a `body` (an article's text beside its
+ * `url`, a logged HTTP request's `method` and `body`) is data: its `body` is a field, never sent.
+ * So is `body` when a template uses it (`data`: the template's fields).
+ */
+export function isBatchLine(row: Record<string, unknown>, data: ReadonlySet<string> = NONE): boolean {
+  if (data.has('body') || !isPlainObject(row['body'])) return false;
+  const url = row['url'];
+  return 'custom_id' in row || (typeof url === 'string' && BATCH_URL.test(url));
 }
 
 /** A row whose prompt is its `messages`. */

@@ -27,6 +27,7 @@ export function promptFieldWant(options: InputOptions): ScanWant {
   return {
     fields: [promptField],
     ends: (row) => isBatchLine(row) || hasMessages(row),
+    skips: () => false,
     refusal: (seen) => promptRefusal(seen, promptField, options),
   };
 }

@@ -77,7 +77,7 @@ export function objectRecord(value: Record<string, unknown>, asWritten: Record<s
  * - `{"id", "prompt", …}` (the prompt key is `promptField`),
  * - `{"id", "messages": […], …}` (used as given; wins over a prompt key if both are present),
  * - an OpenAI Batch API request line `{"custom_id", "method", "url", "body": {…}}`, so files prepared for
- *   the Batch API can be run directly.
+ *   the Batch API can be run directly (see isBatchLine: another row's `body` is data).
  * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params; a plain row's
  * chat-completions parameters (`seed`, `top_p`, `response_format`…, see ROW_REQUEST_PARAMS) are sent
  * as they are, and its other keys are data.
@@ -94,23 +94,21 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     origin.given = true;
   }
 
+  // Fields a template consumes are its data, not request parameters: sending them would be rejected.
+  const consumed = new Set(template === undefined ? [] : templateFields(template));
   // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
   let request = value;
   let fields = asWritten;
-  const batch = isBatchLine(value);
+  const batch = isBatchLine(value, consumed);
   if (batch) {
-    const body = value['body'];
-    if (!isPlainObject(body)) return problemRecord(origin, '"body" must be an object', 'body');
     const url = value['url'];
     if (typeof url === 'string' && !/\/chat\/completions\/?$/.test(url)) {
       return problemRecord(origin, `"url" must be /v1/chat/completions (got ${JSON.stringify(url)})`, 'url');
     }
-    request = body;
+    request = value['body'] as Record<string, unknown>;
     fields = { ...asWritten, ...(asWritten['body'] as Record<string, unknown>) };
   }
 
-  // Body fields a template consumes are its data, not request parameters: sending them would be rejected.
-  const consumed = new Set(template === undefined ? [] : templateFields(template));
   const params = paramsFromJson(request, consumed);
   // A body's `n` answers are billed `n` times while its row keeps one and --max-cost reserves one:
   // refused as `--param n` is (`--repeat N` asks N answers, each its own row).

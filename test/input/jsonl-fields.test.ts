@@ -115,6 +115,18 @@ describe('a prompt field missing from the first JSONL rows (no template)', () =>
     expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual(['m.jsonl:1: no "prompt" or "messages" field', 'hi', 'batch']);
   });
 
+  it('a row whose body is data (an article, a logged request) is looked at for the prompt field like any other', async () => {
+    const rows = [
+      { url: 'https://example.com/a', title: 'A', body: 'Text' },
+      { id: 'r1', method: 'POST', path: '/api/orders', body: { user: 'bob' } },
+    ];
+    await expect(read(jsonl(...rows), { format: 'jsonl', source: 'a.jsonl' })).rejects.toThrow(
+      /^a\.jsonl:1: none of the 2 rows has a "prompt" or "messages" field \(fields: "url", "title", "body", "id", "method", "path"\)/,
+    );
+    const records = await read(jsonl(...rows), { format: 'jsonl', source: 'a.jsonl', template: '{{body}}' });
+    expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual(['Text', '{"user":"bob"}']);
+  });
+
   it('null in every row is present, not misspelt: per-row errors, not a refusal', async () => {
     const records = await read(jsonl({ prompt: null }, { prompt: null }), { format: 'jsonl', source: 'n.jsonl' });
     expect(records.map((r) => r.problem?.message)).toEqual(['n.jsonl:1: "prompt" is null', 'n.jsonl:2: "prompt" is null']);

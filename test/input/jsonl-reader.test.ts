@@ -222,7 +222,6 @@ describe('jsonl input', () => {
       'url',
     ],
     ['batch line without messages', { custom_id: 'b', url: '/v1/chat/completions', body: { model: 'm' } }, {}, /"body\.messages" is missing$/, 'messages'],
-    ['batch line with a bad body', { custom_id: 'b', body: 'x' }, {}, /"body" must be an object$/, 'body'],
     [
       'batch line asking n answers (billed n times, one kept, one reserved under --max-cost)',
       { custom_id: 'b', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], n: 5, max_tokens: 100 } },
@@ -305,6 +304,39 @@ describe('jsonl input', () => {
     expect(batch).toMatchObject({ id: 'b1', prompt: 'b1: hello', params: { model: 'm' } });
     // Fields the template consumed are data, not request parameters.
     expect(batch.extraBody).toEqual({ seed: 1 });
+  });
+
+  describe('a row with a body that is not a Batch API request line is data', () => {
+    it.each<[string, Record<string, unknown>]>([
+      ['an article with its url', { url: 'https://example.com/a', title: 'A', body: 'Text of A' }],
+      ['a body that is not an object, beside custom_id', { custom_id: 'c', title: 'A', body: 'Text of A' }],
+      ['a logged HTTP request', { id: 'r1', method: 'POST', url: '/api/orders', title: 'A', body: { user: 'bob', model: 'X200' } }],
+      ['a logged request with a path', { id: 'r1', method: 'POST', path: '/api/orders', title: 'A', body: { model: 'X200', seed: 3 } }],
+    ])('%s: its template fields are top-level, nothing of body is sent', async (_label, row) => {
+      const record = await one(row, { template: 'Summarise {{title}}: {{body}}' });
+      expect(record.problem).toBeUndefined();
+      expect(record.prompt).toBe(`Summarise A: ${typeof row['body'] === 'string' ? row['body'] : JSON.stringify(row['body'])}`);
+      expect(record.params).toEqual({});
+      expect(record.extraBody).toBeUndefined();
+    });
+
+    it('a template that uses {{body}} makes even a Batch API shaped body data', async () => {
+      const row = { custom_id: 'c', method: 'POST', url: '/v1/chat/completions', body: { model: 'X200', messages: [{ role: 'user', content: 'hi' }] } };
+      const record = await one(row, { template: 'Explain {{method}} {{body}}' });
+      expect(record).toMatchObject({ id: 'c', prompt: `Explain POST ${JSON.stringify(row.body)}`, params: {} });
+      expect(record.extraBody).toBeUndefined();
+    });
+
+    it('without a template, such a row needs its prompt field like any other', async () => {
+      const record = await one({ url: 'https://example.com/a', body: 'Text of A' }, { promptField: 'body' });
+      expect(record).toMatchObject({ prompt: 'Text of A', params: {} });
+      expect(record.problem).toBeUndefined();
+    });
+
+    it('a Batch API line is still one without custom_id when its url names the endpoint', async () => {
+      const record = await one({ method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } });
+      expect(record).toMatchObject({ prompt: 'hi', params: { model: 'm' } });
+    });
   });
 
   it('takes the id, the template fields and the kept fields as written; request parameters stay numbers', async () => {
