@@ -15,10 +15,7 @@ export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<s
   const given = (name: string) => !data.has(name) && row[name] !== undefined && row[name] !== null;
   const model = given('model') ? row['model'] : undefined;
   const temperature = given('temperature') ? row['temperature'] : undefined;
-  // Two caps for one answer: whichever we picked, the row's author meant the other one somewhere.
-  if (given('max_tokens') && given('max_completion_tokens')) {
-    return { problem: { message: 'gives both "max_tokens" and "max_completion_tokens"; keep one (they are the same cap)', field: 'max_completion_tokens' } };
-  }
+  if (given('max_tokens') && given('max_completion_tokens')) return BOTH_CAPS;
   const limitName = given('max_tokens') ? 'max_tokens' : 'max_completion_tokens';
   const max_tokens = row[limitName];
   if (model !== undefined) {
@@ -42,8 +39,8 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const COUNT = /^\+?\d+$/;
 
 /**
- * Per-row overrides from CSV cells (always text); blank cells mean "use the run's value", and so do
- * the columns in `data` (the template's, see paramsFromJson).
+ * Per-row overrides from CSV cells (always text), as paramsFromJson reads a row's (`max_completion_tokens`
+ * too); blank cells mean "use the run's value", and so do the columns in `data` (the template's).
  * Numbers are matched strictly because `Number()` would accept `''`, `'0x10'` and `'Infinity'`.
  */
 export function paramsFromCsv(row: Record<string, string | undefined>, data: ReadonlySet<string> = NONE): ParamsResult {
@@ -51,7 +48,9 @@ export function paramsFromCsv(row: Record<string, string | undefined>, data: Rea
   const cell = (name: string) => (data.has(name) ? undefined : row[name]?.trim());
   const model = cell('model');
   const temperature = cell('temperature');
-  const maxTokens = cell('max_tokens');
+  if (cell('max_tokens') && cell('max_completion_tokens')) return BOTH_CAPS;
+  const limitName = cell('max_tokens') ? 'max_tokens' : 'max_completion_tokens';
+  const maxTokens = cell(limitName);
   if (model) params.model = model;
   if (temperature) {
     if (!DECIMAL.test(temperature) || !inTemperatureRange(Number(temperature))) return bad('temperature', TEMPERATURE, temperature);
@@ -59,11 +58,16 @@ export function paramsFromCsv(row: Record<string, string | undefined>, data: Rea
   }
   if (maxTokens) {
     const n = Number(maxTokens);
-    if (!COUNT.test(maxTokens) || !Number.isSafeInteger(n) || n <= 0) return bad('max_tokens', 'a positive integer', maxTokens);
+    if (!COUNT.test(maxTokens) || !Number.isSafeInteger(n) || n <= 0) return bad(limitName, 'a positive integer', maxTokens);
     params.max_tokens = n;
   }
   return { params };
 }
+
+/** Two caps for one answer: whichever we picked, the row's author meant the other one somewhere. */
+const BOTH_CAPS: { problem: RecordProblem } = {
+  problem: { message: 'gives both "max_tokens" and "max_completion_tokens"; keep one (they are the same cap)', field: 'max_completion_tokens' },
+};
 
 /** As --temperature takes it: a row's own value outside it would fail its request with a 400. */
 const TEMPERATURE = 'a number from 0 to 2';

@@ -41,6 +41,20 @@ describe('csv input', () => {
     ]);
   });
 
+  it("reads a max_completion_tokens column (OpenAI's newer name) as the row's answer cap", async () => {
+    const records = await csv('id,prompt,max_completion_tokens\n1,hi,77\n2,yo,\n');
+    expect(records.map((r) => [r.id, r.params, r.problem])).toEqual([
+      ['1', { max_tokens: 77 }, undefined],
+      ['2', {}, undefined],
+    ]);
+    // One of the two left blank is not both.
+    const one = await csv('prompt,max_tokens,max_completion_tokens\nhi,,9\n');
+    expect(one[0]?.params).toEqual({ max_tokens: 9 });
+    // A column the template uses is data.
+    const data = await csv('prompt,max_completion_tokens\nhi,abc\n', { template: '{{prompt}} {{max_completion_tokens}}' });
+    expect(data.map((r) => [r.prompt, r.params, r.problem])).toEqual([['hi abc', {}, undefined]]);
+  });
+
   it('a column the template uses is data, not a parameter: a weather table, a catalogue', async () => {
     const weather = await csv('city,temperature\nOslo,-3.5\n', { template: 'Blurb: {{city}} at {{temperature}} C' });
     expect(weather.map((r) => [r.prompt, r.params, r.problem])).toEqual([['Blurb: Oslo at -3.5 C', {}, undefined]]);
@@ -119,6 +133,20 @@ describe('csv input', () => {
       ['bad max_tokens', 'prompt,max_tokens\nhi,1.5\n', {}, /^rows\.csv:2: "max_tokens" must be a positive integer/, 'max_tokens'],
       ['zero max_tokens', 'prompt,max_tokens\nhi,0\n', {}, /"max_tokens" must be a positive integer \(got "0"\)/, 'max_tokens'],
       ['hex is not a number', 'prompt,temperature\nhi,0x1\n', {}, /"temperature" must be a number/, 'temperature'],
+      [
+        'bad max_completion_tokens',
+        'prompt,max_completion_tokens\nhi,abc\n',
+        {},
+        /^rows\.csv:2: "max_completion_tokens" must be a positive integer \(got "abc"\)$/,
+        'max_completion_tokens',
+      ],
+      [
+        'both answer caps',
+        'prompt,max_tokens,max_completion_tokens\nhi,10,20\n',
+        {},
+        /^rows\.csv:2: gives both "max_tokens" and "max_completion_tokens"; keep one/,
+        'max_completion_tokens',
+      ],
       ['too many cells (unquoted comma)', 'id,prompt\n1,Hello, world\n', {}, /^rows\.csv:2: row has 3 cells but the header has 2 columns/, undefined],
     ])('%s', async (_label, text, options, message, field) => {
       const [record, ...rest] = await csv(text, options);
