@@ -32,6 +32,8 @@ export interface ScanWant {
   skips(row: Record<string, unknown>): boolean;
   /** The refusal's text after `<source>:<line>: `. */
   refusal(seen: ScanSeen): string;
+  /** The refusal when every object row read was skipped, `rowsHave` saying how many (`all 3 rows read have`); none: no refusal. */
+  allSkipped?(rowsHave: string): string;
 }
 
 /** What a scan checks besides its `ScanWant`. */
@@ -64,6 +66,8 @@ export class JsonlFieldScan {
   /** Keys of every object row, Batch API lines and rows with messages too (for the --id-field refusal). */
   private readonly allKeys = new Set<string>();
   private rows = 0;
+  /** Object rows that `want.skips` (while the prompt is not found). */
+  private skipped = 0;
   private chars = 0;
   private first: { line: number; row: Record<string, unknown> } | undefined;
   /** The prompt (or each template field) has been found: a row carries it, or every wanted field was seen. */
@@ -124,7 +128,10 @@ export class JsonlFieldScan {
       this.promptFound = true;
       return;
     }
-    if (this.want.skips(row)) return;
+    if (this.want.skips(row)) {
+      this.skipped++;
+      return;
+    }
     this.first ??= { line, row };
     for (const key of Object.keys(row)) {
       this.keys.add(key);
@@ -142,8 +149,13 @@ export class JsonlFieldScan {
     if (this.rows === 0) return undefined;
     if (this.firstObjectLine === undefined) return this.options.lines ? this.noObjects(ended) : undefined;
     if (!this.promptFound) {
-      // Lines that are none of them plain rows are their own error rows, not a sign of a misspelt field.
-      if (this.first === undefined) return undefined;
+      // Lines that are none of them plain rows are their own error rows, not a sign of a misspelt field,
+      // unless every row is of a kind the options cannot apply to (ScanWant.allSkipped).
+      if (this.first === undefined) {
+        const rowsHave = this.skipped === 1 ? 'the one row read has' : `all ${groupDigits(this.skipped)} rows read have`;
+        const refusal = this.skipped > 0 ? this.want.allSkipped?.(rowsHave) : undefined;
+        return refusal === undefined ? undefined : `${this.source}:${this.firstObjectLine}: ${refusal}`;
+      }
       const fields = quoteFields(this.keys);
       const seen: ScanSeen = { line: this.first.line, first: this.first.row, noRowHas, fields, missing: [...this.wanted] };
       return `${this.source}:${this.first.line}: ${this.want.refusal(seen)}`;

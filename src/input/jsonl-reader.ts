@@ -75,7 +75,8 @@ export function objectRecord(value: Record<string, unknown>, asWritten: Record<s
 /**
  * Turns one JSONL line into a record. Accepted shapes:
  * - `{"id", "prompt", …}` (the prompt key is `promptField`),
- * - `{"id", "messages": […], …}` (used as given; wins over a prompt key if both are present),
+ * - `{"id", "messages": […], …}` (used as given; wins over a prompt key if both are present; data to a
+ *   template that uses `{{messages}}`),
  * - an OpenAI Batch API request line `{"custom_id", "method", "url", "body": {…}}`, so files prepared for
  *   the Batch API can be run directly (see isBatchLine: another row's `body` is data).
  * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params; a plain row's
@@ -121,7 +122,8 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     ? Object.fromEntries(Object.entries(request).filter(([key]) => !NOT_EXTRA.has(key) && !consumed.has(key)))
     : Object.fromEntries(Object.entries(request).filter(([key, v]) => ROW_REQUEST_PARAMS.has(key) && !consumed.has(key) && v !== null));
 
-  const rawMessages = request['messages'];
+  // Messages a template uses as `{{messages}}` are its data, not the conversation to send.
+  const rawMessages = consumed.has('messages') ? undefined : request['messages'];
   if (rawMessages !== undefined && rawMessages !== null) {
     const checked = checkMessages(rawMessages, batch ? 'body.messages' : 'messages');
     if ('error' in checked) return problemRecord(origin, checked.error, 'messages');

@@ -50,6 +50,37 @@ describe('a JSONL file in which no row has a prompt', () => {
   });
 });
 
+describe('a template over JSONL rows with messages', () => {
+  const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
+
+  it.each([
+    [
+      'its one row',
+      [chat('a')],
+      /^c\.jsonl:1: --template cannot apply to a row with "messages", and the one row read has them: put \{\{messages\}\} in the template to insert each conversation as JSON, or leave --template out to send each as it is$/,
+    ],
+    ['every row', [chat('a'), '{oops', chat('b')], /^c\.jsonl:1: --template cannot apply to a row with "messages", and all 2 rows read have them: put/],
+  ])('that does not use them, over %s: refused once, before any record', async (_label, rows, message) => {
+    await expect(read(jsonl(...rows), { format: 'jsonl', source: 'c.jsonl', template: 'Say {{id}}' })).rejects.toThrow(message);
+  });
+
+  it('that does not use them, over a file that also has rows for it: each messages row is its own error', async () => {
+    const records = await read(jsonl({ id: 'a', ...chat('a') }, { id: 'b', title: 'T' }), { format: 'jsonl', source: 'c.jsonl', template: 'Say {{title}}' });
+    expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual(['c.jsonl:1: --template cannot apply to a row with messages', 'Say T']);
+  });
+
+  it('that uses {{messages}}: they are looked for as any field, and so are its other fields', async () => {
+    const records = await read(jsonl(chat('a'), chat('b')), { format: 'jsonl', source: 'c.jsonl', template: 'Chat: {{messages}}' });
+    expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual([
+      `Chat: ${JSON.stringify(chat('a').messages)}`,
+      `Chat: ${JSON.stringify(chat('b').messages)}`,
+    ]);
+    await expect(read(jsonl(chat('a')), { format: 'jsonl', source: 'c.jsonl', template: '{{messages}} {{nosuch}}' })).rejects.toThrow(
+      /^c\.jsonl:1: --template uses \{\{nosuch\}\} but its one row has no such field \(fields: "messages"\)$/,
+    );
+  });
+});
+
 describe('a template field missing from the first JSONL rows', () => {
   it('present in a later row: every row is read, those without it are their own "input" error rows', async () => {
     const records = await read(jsonl({ a: '1' }, { a: '2', b: 'x' }, { a: '3', b: null }), {

@@ -339,6 +339,19 @@ describe('jsonl input', () => {
     });
   });
 
+  it('a template that uses {{messages}} takes them as data, inserted as JSON', async () => {
+    const messages = [
+      { role: 'user', content: 'my order is late' },
+      { role: 'assistant', content: 'sorry' },
+    ];
+    const record = await one({ id: 'c1', messages }, { template: 'Classify this chat: {{messages}}' });
+    expect(record.problem).toBeUndefined();
+    const prompt = `Classify this chat: ${JSON.stringify(messages)}`;
+    expect(record).toMatchObject({ id: 'c1', prompt, messages: [{ role: 'user', content: prompt }] });
+    // Data, so not checked as a conversation either.
+    expect((await one({ messages: [] }, { template: 'Chat: {{messages}}' })).prompt).toBe('Chat: []');
+  });
+
   it('takes the id, the template fields and the kept fields as written; request parameters stay numbers', async () => {
     const row = '{"id":12345678901234567891,"n":-0.0,"o":{"x":1e400},"temperature":0.10000000000000000001,"seed":12345678901234567890,"prompt":"p"}';
     const record = await one(row, { template: '{{n}} {{o}} {{id}}', keepFields: ['id', 'n', 'o'] });
