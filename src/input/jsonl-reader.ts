@@ -1,7 +1,7 @@
 import type { PromptRecord } from '../types.js';
 import { checkMessages, displayPrompt } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
-import { paramsFromJson, ROW_REQUEST_PARAMS } from './params.js';
+import { paramsFromJson, ROW_REQUEST_PARAMS, systemFromJson } from './params.js';
 import { isBatchLine } from './jsonl-field-scan.js';
 import { fieldScanFor } from './jsonl-fields.js';
 import { readLines } from './read-lines.js';
@@ -79,14 +79,14 @@ export function objectRecord(value: Record<string, unknown>, asWritten: Record<s
  *   template that uses `{{messages}}`),
  * - an OpenAI Batch API request line `{"custom_id", "method", "url", "body": {…}}`, so files prepared for
  *   the Batch API can be run directly (see isBatchLine: another row's `body` is data).
- * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params; a plain row's
- * chat-completions parameters (`seed`, `top_p`, `response_format`…, see ROW_REQUEST_PARAMS) are sent
- * as they are, and its other keys are data.
+ * Per-row `model`/`temperature`/`max_tokens` (top level, or in `body`) become params, a plain row's
+ * `system` its system message, and its chat-completions parameters (`seed`, `top_p`,
+ * `response_format`…, see ROW_REQUEST_PARAMS) are sent as they are; its other keys are data.
  */
 // Long by choice: a flat sequence of field checks, each returning the problem that names its field,
 // in the order they are checked.
 function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unknown>, origin: RecordOrigin, options: InputOptions): PromptRecord {
-  const { template, system } = options;
+  const { template } = options;
   const idField = options.idField ?? 'id';
   const id = explicitId(asWritten[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(asWritten['custom_id'], 'custom_id'));
   if (id !== undefined && 'error' in id) return problemRecord(origin, id.error, idField);
@@ -111,6 +111,9 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
   }
 
   const params = paramsFromJson(request, consumed);
+  // A plain row's own system message (a Batch API line's request is its body, sent as it is).
+  const rowSystem = batch ? {} : systemFromJson(value, consumed);
+  const system = ('problem' in rowSystem ? undefined : rowSystem.system) ?? options.system;
   // A body's `n` answers are billed `n` times while its row keeps one and --max-cost reserves one:
   // refused as `--param n` is (`--repeat N` asks N answers, each its own row).
   const n = batch && !consumed.has('n') ? request['n'] : undefined;
@@ -132,6 +135,11 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
       return problemRecord(origin, '--template cannot apply to a row with messages', 'messages', prompt);
     }
     if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
+    if ('problem' in rowSystem) return problemRecord(origin, rowSystem.problem.message, 'system', prompt);
+    // The row says two things for one turn: which was meant is a guess (-s gives way to the conversation's).
+    if (rowSystem.system !== undefined && checked.messages[0]?.role === 'system') {
+      return problemRecord(origin, 'gives both "system" and a system message in "messages"; keep one', 'system', prompt);
+    }
     if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
     return sendableRecord(origin, prompt, checked.messages, params.params, system, extraBody);
   }
@@ -155,6 +163,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     prompt = promptValue;
   }
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
+  if ('problem' in rowSystem) return problemRecord(origin, rowSystem.problem.message, 'system', prompt);
   if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody);
 }

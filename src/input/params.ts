@@ -35,6 +35,18 @@ export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<s
   return { params };
 }
 
+/**
+ * A JSON row's own system message: it wins over -s/--system, as the row's other parameters win over
+ * their flags. `null` counts as absent, and a `system` the template uses (`data`) is its data.
+ */
+export function systemFromJson(row: Record<string, unknown>, data: ReadonlySet<string> = NONE): { system?: string } | { problem: RecordProblem } {
+  const system = data.has('system') ? undefined : row['system'];
+  if (system === undefined || system === null) return {};
+  // As -s refuses a blank one: an empty system message sent on the row's request says nothing.
+  if (typeof system !== 'string' || system.trim() === '') return bad('system', 'a non-empty string', system);
+  return { system };
+}
+
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const COUNT = /^\+?\d+$/;
 

@@ -352,6 +352,54 @@ describe('jsonl input', () => {
     expect((await one({ messages: [] }, { template: 'Chat: {{messages}}' })).prompt).toBe('Chat: []');
   });
 
+  describe("a row's system", () => {
+    it("is that row's system message, over -s; not a request parameter", async () => {
+      const record = await one({ id: 'x', text: 'hello', system: 'be terse' }, { promptField: 'text', system: 'run system' });
+      expect(record.problem).toBeUndefined();
+      expect(record.messages).toEqual([
+        { role: 'system', content: 'be terse' },
+        { role: 'user', content: 'hello' },
+      ]);
+      expect(record.extraBody).toBeUndefined();
+      const templated = await one({ title: 'T', system: 'be terse' }, { template: 'Say {{title}}' });
+      expect(templated.messages).toEqual([
+        { role: 'system', content: 'be terse' },
+        { role: 'user', content: 'Say T' },
+      ]);
+    });
+
+    it('goes before a conversation that has none; null is absent; one the template uses is data', async () => {
+      const chat = await one({ system: 'be terse', messages: [{ role: 'user', content: 'hi' }] }, { system: 'run system' });
+      expect(chat.messages).toEqual([
+        { role: 'system', content: 'be terse' },
+        { role: 'user', content: 'hi' },
+      ]);
+      expect((await one({ prompt: 'hi', system: null }, { system: 'run system' })).messages[0]).toEqual({ role: 'system', content: 'run system' });
+      const data = await one({ system: 'Windows 11', issue: 'slow' }, { template: '{{issue}} on {{system}}' });
+      expect(data.messages).toEqual([{ role: 'user', content: 'slow on Windows 11' }]);
+    });
+
+    it.each<[string, Record<string, unknown>, RegExp]>([
+      ['not a string', { id: 'x', prompt: 'hi', system: 5 }, /^x\.jsonl:1: "system" must be a non-empty string \(got 5\)$/],
+      ['blank', { prompt: 'hi', system: ' ' }, /^x\.jsonl:1: "system" must be a non-empty string \(got " "\)$/],
+      [
+        'beside a conversation that starts with its own',
+        {
+          system: 'a',
+          messages: [
+            { role: 'system', content: 'b' },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+        /^x\.jsonl:1: gives both "system" and a system message in "messages"; keep one$/,
+      ],
+    ])('%s: an error row naming the field', async (_label, row, message) => {
+      const record = await one(row);
+      expect(record.problem).toEqual({ message: expect.stringMatching(message), field: 'system' });
+      expect(record.prompt).toBe('hi');
+    });
+  });
+
   it('takes the id, the template fields and the kept fields as written; request parameters stay numbers', async () => {
     const row = '{"id":12345678901234567891,"n":-0.0,"o":{"x":1e400},"temperature":0.10000000000000000001,"seed":12345678901234567890,"prompt":"p"}';
     const record = await one(row, { template: '{{n}} {{o}} {{id}}', keepFields: ['id', 'n', 'o'] });
