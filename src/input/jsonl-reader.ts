@@ -110,9 +110,9 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     fields = { ...asWritten, ...(asWritten['body'] as Record<string, unknown>) };
   }
 
-  const params = paramsFromJson(request, consumed);
+  const params = paramsFromJson(request, consumed, batch ? (asWritten['body'] as Record<string, unknown>) : asWritten);
   // A plain row's own system message (a Batch API line's request is its body, sent as it is).
-  const rowSystem = batch ? {} : systemFromJson(value, consumed);
+  const rowSystem = batch ? {} : systemFromJson(value, consumed, asWritten);
   const system = ('problem' in rowSystem ? undefined : rowSystem.system) ?? options.system;
   // A body's `n` answers are billed `n` times while its row keeps one and --max-cost reserves one:
   // refused as `--param n` is (`--repeat N` asks N answers, each its own row).

@@ -1,4 +1,5 @@
 import type { RecordProblem, RequestParams } from '../types.js';
+import { stringifyExact } from '../structured/exact-numbers.js';
 
 export type ParamsResult = { params: RequestParams } | { problem: RecordProblem };
 
@@ -8,9 +9,10 @@ const NONE: ReadonlySet<string> = new Set();
  * Per-row overrides from a JSON object (a JSONL row, or a Batch API `body`); `null` counts as absent.
  * `max_completion_tokens` (OpenAI's newer name) is read as `max_tokens`: the provider names it on the
  * wire as the server expects. A field in `data` (one a template uses: a weather table's
- * `temperature`, a catalogue's `model`) is the row's data, not a parameter.
+ * `temperature`, a catalogue's `model`) is the row's data, not a parameter. `written` is the row with
+ * its numbers as written (see objectRecord), for a refusal: `1e400` as `1e400`, not JSON's `null`.
  */
-export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<string> = NONE): ParamsResult {
+export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<string> = NONE, written: Record<string, unknown> = row): ParamsResult {
   const params: RequestParams = {};
   const given = (name: string) => !data.has(name) && row[name] !== undefined && row[name] !== null;
   const model = given('model') ? row['model'] : undefined;
@@ -19,16 +21,16 @@ export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<s
   const limitName = given('max_tokens') ? 'max_tokens' : 'max_completion_tokens';
   const max_tokens = row[limitName];
   if (model !== undefined) {
-    if (typeof model !== 'string' || model.trim() === '') return bad('model', 'a non-empty string', model);
+    if (typeof model !== 'string' || model.trim() === '') return bad('model', 'a non-empty string', written['model']);
     params.model = model.trim();
   }
   if (temperature !== undefined) {
-    if (typeof temperature !== 'number' || !inTemperatureRange(temperature)) return bad('temperature', TEMPERATURE, temperature);
+    if (typeof temperature !== 'number' || !inTemperatureRange(temperature)) return bad('temperature', TEMPERATURE, written['temperature']);
     params.temperature = temperature;
   }
   if (given(limitName)) {
     if (typeof max_tokens !== 'number' || !Number.isSafeInteger(max_tokens) || max_tokens <= 0) {
-      return bad(limitName, 'a positive integer', max_tokens);
+      return bad(limitName, 'a positive integer', written[limitName]);
     }
     params.max_tokens = max_tokens;
   }
@@ -39,11 +41,15 @@ export function paramsFromJson(row: Record<string, unknown>, data: ReadonlySet<s
  * A JSON row's own system message: it wins over -s/--system, as the row's other parameters win over
  * their flags. `null` counts as absent, and a `system` the template uses (`data`) is its data.
  */
-export function systemFromJson(row: Record<string, unknown>, data: ReadonlySet<string> = NONE): { system?: string } | { problem: RecordProblem } {
+export function systemFromJson(
+  row: Record<string, unknown>,
+  data: ReadonlySet<string> = NONE,
+  written: Record<string, unknown> = row,
+): { system?: string } | { problem: RecordProblem } {
   const system = data.has('system') ? undefined : row['system'];
   if (system === undefined || system === null) return {};
   // As -s refuses a blank one: an empty system message sent on the row's request says nothing.
-  if (typeof system !== 'string' || system.trim() === '') return bad('system', 'a non-empty string', system);
+  if (typeof system !== 'string' || system.trim() === '') return bad('system', 'a non-empty string', written['system']);
   return { system };
 }
 
@@ -86,7 +92,7 @@ const TEMPERATURE = 'a number from 0 to 2';
 const inTemperatureRange = (t: number): boolean => Number.isFinite(t) && t >= 0 && t <= 2;
 
 function bad(field: string, expected: string, got: unknown): { problem: RecordProblem } {
-  const shown = JSON.stringify(got) ?? String(got);
+  const shown = stringifyExact(got) ?? String(got);
   return {
     problem: { message: `"${field}" must be ${expected} (got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown})`, field },
   };

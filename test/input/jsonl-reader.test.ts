@@ -161,6 +161,20 @@ describe('jsonl input', () => {
       'max_completion_tokens',
     ],
     ['model not a string', { prompt: 'hi', model: 4 }, {}, /"model" must be a non-empty string/, 'model'],
+    [
+      'max_tokens beyond a double, as written',
+      '{"prompt":"hi","max_tokens":1e400}',
+      {},
+      /"max_tokens" must be a positive integer \(got 1e400\)$/,
+      'max_tokens',
+    ],
+    [
+      'a temperature in a batch body, as written',
+      '{"custom_id":"b","body":{"messages":[{"role":"user","content":"x"}],"temperature":-1e400}}',
+      {},
+      /"temperature" must be a number from 0 to 2 \(got -1e400\)$/,
+      'temperature',
+    ],
     ['messages not an array', { messages: 'hi' }, {}, /"messages" must be an array of messages$/, 'messages'],
     ['messages empty', { messages: [] }, {}, /"messages" is empty$/, 'messages'],
     ['an empty user message', { id: '3', messages: [{ role: 'user', content: '' }] }, {}, /^x\.jsonl:1: every message in "messages" is empty$/, 'messages'],
@@ -382,6 +396,7 @@ describe('jsonl input', () => {
     it.each<[string, Record<string, unknown>, RegExp]>([
       ['not a string', { id: 'x', prompt: 'hi', system: 5 }, /^x\.jsonl:1: "system" must be a non-empty string \(got 5\)$/],
       ['blank', { prompt: 'hi', system: ' ' }, /^x\.jsonl:1: "system" must be a non-empty string \(got " "\)$/],
+      ['an object', { prompt: 'hi', system: { n: 2 } }, /^x\.jsonl:1: "system" must be a non-empty string \(got \{"n":2\}\)$/],
       [
         'beside a conversation that starts with its own',
         {
