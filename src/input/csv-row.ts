@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import type { InputOptions } from './input-options.js';
 import { paramsFromCsv } from './params.js';
+import { refusePromptFieldWithTemplate } from './prompt-field.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
@@ -33,6 +34,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
     seen.add(column);
   }
   refuseUnnamedKept(columns, options.keepFields, source);
+  refusePromptFieldWithTemplate(options);
 
   const plan: CsvPlan = { columns };
   if (template !== undefined) {

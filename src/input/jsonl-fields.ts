@@ -1,6 +1,7 @@
 import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant } from './jsonl-field-scan.js';
 import type { InputOptions } from './input-options.js';
 import { templateWant } from './jsonl-template-scan.js';
+import { refusePromptFieldWithTemplate } from './prompt-field.js';
 
 /** Field names that usually hold the prompt, in the order a suggestion prefers them. */
 const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
@@ -10,6 +11,7 @@ const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'con
  * prompt field, an explicit --id-field and named --keep-fields. `lines`: JSONL, whose lines must include an object.
  */
 export function fieldScanFor(options: InputOptions, lines: boolean): JsonlFieldScan {
+  refusePromptFieldWithTemplate(options);
   const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
   const keepFields = options.keepFields === 'all' ? undefined : options.keepFields;
   return new JsonlFieldScan(want, options.source, { idField: options.idField, keepFields, lines });

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import type { InputOptions, InputSource } from './input-options.js';
+import { refusePromptFieldWithTemplate } from './prompt-field.js';
 import { readLines } from './read-lines.js';
 import { fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
@@ -16,6 +17,7 @@ const TEXT_FIELDS = ['prompt', 'line'];
  */
 export function checkTextFields(options: Pick<InputOptions, 'template' | 'keepFields' | 'promptField' | 'idField'>): void {
   const { template, keepFields, promptField, idField } = options;
+  refusePromptFieldWithTemplate(options);
   if (idField !== undefined) {
     throw new UsageError(
       `--id-field ${JSON.stringify(idField)} does not apply to text input: a line has no id field, its id is <line>-<hash of its text>; for ids, use JSONL or CSV`,

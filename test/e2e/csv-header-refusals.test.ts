@@ -29,7 +29,9 @@ describe('a CSV header that does not fit the flags is refused before any output 
     const input = writeFile('in.csv', 'id,title\n1,Paris\n');
     for (const ext of ['csv', 'jsonl']) {
       const out = path.join(dir, `new-${_flag.slice(2)}.${ext}`);
-      const r = await run([input, '--prompt-field', 'title', ...flags, '-o', out, '-q']);
+      // --prompt-field does not go with --template (refused on its own).
+      const prompt = flags.includes('-t') ? [] : ['--prompt-field', 'title'];
+      const r = await run([input, ...prompt, ...flags, '-o', out, '-q']);
       expect(r.code).toBe(2);
       expect(siblings(out)).toEqual([]);
       const lines = r.stderr.trim().split('\n');
