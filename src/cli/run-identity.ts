@@ -86,6 +86,8 @@ export async function resumeDifferences(
   if (typeof before['baseURL'] === 'string') before['baseURL'] = withoutTrailingSlashes(before['baseURL']);
   // A resume may ask more samples (--repeat 3 of a plain run) or fewer (--repeat 1 retrying sample 0): no other run.
   delete before['repeat'];
+  // --prompt-field beside --template was ignored (it is refused now): such a run resumes without it.
+  if (typeof before['template'] === 'string') before['promptField'] = null;
   const { inputFingerprint: newHash, inputBytes: _newBytes, models, repeat: _repeat, ...now } = withoutAnswerLimit(withoutStoredColumns(current));
   // Metadata from before the model list: its first model must match, as it always had to.
   const recorded = recordedModels(previous);

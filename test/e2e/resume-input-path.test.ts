@@ -72,3 +72,20 @@ describe('--resume with the input named another way', () => {
     expect(rows()).toHaveLength(2);
   });
 });
+
+describe('--resume of a run that gave --prompt-field beside --template', () => {
+  // --prompt-field was ignored beside a template and is refused now: the run that gave both
+  // resumes without it, or it could be resumed no way at all.
+  it('continues without --prompt-field: every row once', async () => {
+    fs.writeFileSync(path.join(dir, 'both.csv'), 'title,body\na,x\nb,y\n');
+    const first = await runCli(['both.csv', '-t', '{{title}}', '--mock', '-q', '-o', 'both.jsonl'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const metaFile = path.join(dir, 'both.jsonl.meta.json');
+    // As an older llm-batch recorded the run that gave both flags.
+    fs.writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), promptField: 'body' }, null, 2));
+    fs.appendFileSync(path.join(dir, 'both.csv'), 'c,z\n');
+    const resumed = await runCli(['both.csv', '-t', '{{title}}', '--mock', '-q', '-o', 'both.jsonl', '--resume'], { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(parseJsonl<{ prompt: string }>(fs.readFileSync(path.join(dir, 'both.jsonl'), 'utf8')).map((r) => r.prompt)).toEqual(['a', 'b', 'c']);
+  });
+});
