@@ -28,3 +28,30 @@ export function answerPrice(prices: PriceLookup, asked: string | null | undefine
   }
   return undefined;
 }
+
+/** A model's name without what servers add to it: case, an `openai/` routing prefix, a snapshot's date. */
+const family = (model: string) =>
+  model
+    .trim()
+    .toLowerCase()
+    .replace(/^openai\//, '')
+    .replace(/-\d{4}-\d{2}-\d{2}$/, '');
+
+/**
+ * The model a row asked for. A row of a run with one model has no `requested_model`, yet a JSONL row
+ * may name its own (`"model": "o1"` in a `-m gpt-4o-mini` run), and its answer comes back under that
+ * name: a reported name that has a price of its own and is no snapshot of the run's model, in a run
+ * whose model the table knows, was asked for by the row. Any other reported name (a deployment's
+ * model, an alias's snapshot) answered for the run's model.
+ */
+export function askedModel(
+  prices: PriceLookup,
+  requested: string | null | undefined,
+  reported: string | null | undefined,
+  runModel: string | null | undefined,
+): string | null {
+  if (requested) return requested;
+  if (!runModel) return null;
+  if (!reported || family(reported) === family(runModel) || !priceFor(runModel) || !prices(reported)) return runModel;
+  return reported;
+}

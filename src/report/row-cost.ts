@@ -1,4 +1,4 @@
-import { answerPrice, type AnswerPrice } from '../budget/answer-price.js';
+import { answerPrice, askedModel, type AnswerPrice } from '../budget/answer-price.js';
 import { billedPico, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { ReportRow } from './report-row.js';
 
@@ -29,7 +29,7 @@ export function rowCostPico(r: ReportRow, pricing: ReportPricing): number | unde
 /** A row's price as the run's summary and budget find it: by the model asked for when the given prices name it. */
 export function rowPrice(r: ReportRow, pricing: ReportPricing): AnswerPrice | undefined {
   const reported = r.servedModel !== undefined ? r.servedModel : r.model;
-  const asked = r.requestedModel || pricing.runModel || (r.servedModel === undefined ? r.model : null);
+  const asked = askedModel(pricing.lookup, r.requestedModel, reported, pricing.runModel) ?? (r.servedModel === undefined ? r.model : null);
   return answerPrice(pricing.lookup, asked, reported);
 }
 

@@ -1,5 +1,5 @@
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
-import { answerPrice } from '../budget/answer-price.js';
+import { answerPrice, askedModel } from '../budget/answer-price.js';
 import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
@@ -87,7 +87,7 @@ export interface RunSummary {
 export interface ModelUsage {
   /** The model the server reported (`model` of the rows). */
   model: string;
-  /** The model the requests asked for (`requested_model`, else the run's model); null when unknown. */
+  /** The rows' `requested_model`; null when they have none (`costOf` finds what they asked for). */
   requestedModel: string | null;
   usage: Usage;
 }
@@ -97,7 +97,7 @@ export type UsageByModel = ReadonlyMap<string, ModelUsage>;
 
 /**
  * Collects `UsageByModel` from rows (a row may override the run's model, and servers name dated
- * snapshots or the model behind a deployment). `runModel`: what a row without `requested_model` asked for.
+ * snapshots or the model behind a deployment). `runModel`: what a row that names no model asked for.
  */
 export class UsageTally {
   private readonly tally = new Map<string, ModelUsage>();
@@ -107,9 +107,9 @@ export class UsageTally {
   add(row: ResultRow): void {
     // A cached answer was paid for by an earlier run.
     if (!row.usage || row.cached) return;
-    const requestedModel = row.requested_model || this.runModel || null;
+    const requestedModel = row.requested_model || null;
     // A failed row that keeps the usage of answers it paid for (a re-ask that failed) names no model: the one asked for.
-    const model = row.model ?? requestedModel;
+    const model = row.model ?? requestedModel ?? this.runModel;
     if (!model) return;
     const key = `${requestedModel ?? ''}\u0000${model}`;
     let entry = this.tally.get(key);
@@ -155,7 +155,8 @@ export function costOf(
   let total = 0;
   let unpricedTokens = 0;
   let anyPriced = false;
-  const byModel = entries.map(({ model: name, requestedModel, usage }): ModelCost => {
+  const byModel = entries.map(({ model: name, requestedModel: own, usage }): ModelCost => {
+    const requestedModel = askedModel(lookup, own, name, model);
     const priced = answerPrice(lookup, requestedModel, name);
     // The budget's formula: cached prompt tokens at their own price.
     const cost = priced ? billedUsd(priced.price, usage) : undefined;

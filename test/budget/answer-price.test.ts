@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerPrice } from '../../src/budget/answer-price.js';
+import { answerPrice, askedModel } from '../../src/budget/answer-price.js';
 import { createPriceLookup } from '../../src/budget/prices.js';
 import { PRICES } from '../../src/pricing.js';
 
@@ -30,5 +30,20 @@ describe('answerPrice', () => {
     expect(answerPrice(createPriceLookup({}), 'llama3', 'llama3:8b')).toBeUndefined();
     expect(answerPrice(createPriceLookup({}), null, undefined)).toBeUndefined();
     expect(answerPrice(createPriceLookup({}), null, 'gpt-4o-2024-08-06')?.pricedAs).toBe('gpt-4o');
+  });
+});
+
+describe('askedModel', () => {
+  const table = createPriceLookup({});
+  it.each([
+    ['its own requested_model', 'b', 'o1', 'a', 'b'],
+    ["a row's own model, answered under its name", null, 'o1', 'gpt-4o-mini', 'o1'],
+    ["a row's own model, answered as a snapshot", null, 'o1-2024-12-17', 'gpt-4o-mini', 'o1-2024-12-17'],
+    ["a snapshot of the run's model", null, 'gpt-4o-mini-2024-07-18', 'gpt-4o-mini', 'gpt-4o-mini'],
+    ['a deployment answering as the model behind it', null, 'gpt-4o-mini-2024-07-18', 'my-deploy', 'my-deploy'],
+    ['an alias answering as a model with no price', null, 'llama-3-8b', 'gpt-4o-mini', 'gpt-4o-mini'],
+    ['no reported name', null, null, 'gpt-4o-mini', 'gpt-4o-mini'],
+  ])('%s', (_name, requested, reported, runModel, asked) => {
+    expect(askedModel(table, requested, reported, runModel)).toBe(asked);
   });
 });

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCachedUsageServer } from '../helpers/cached-usage-server.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startRewritingProxy, type RewritingProxy } from '../helpers/rewriting-proxy.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
@@ -91,6 +92,50 @@ describe('prices given for the model asked for, when the server names another', 
       expect(readJson(summary).estimatedCost.usd).toBeCloseTo(want, 6);
     } finally {
       await odd.close();
+    }
+  });
+});
+
+describe("a JSONL row's own model", () => {
+  it('is priced as that model by the summary, --summary-json and the report, as the budget spends', async () => {
+    // 1000 in / 1000 out per answer, reported under the model asked for.
+    const server = await startCachedUsageServer({ prompt: 1000, completion: 1000, cached: 0 });
+    try {
+      const input = path.join(ctx.dir, 'rows.jsonl');
+      fs.writeFileSync(input, ['{"prompt":"a"}', '{"prompt":"b","model":"o1"}', '{"prompt":"c"}', ''].join('\n'));
+      const prices = path.join(ctx.dir, 'prices.json');
+      fs.writeFileSync(prices, JSON.stringify({ 'gpt-4o-mini': '0.15/0.6' }));
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const summary = path.join(ctx.dir, 's.json');
+      const args = ['--base-url', server.url, '-m', 'gpt-4o-mini', '--prices', prices, '--no-cache', '--max-tokens', '1000'];
+      const r = await runCli([input, ...args, '-o', out, '--summary-json', summary, '--max-cost', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      // 2 answers of gpt-4o-mini at the given $0.15/$0.60, 1 of o1 at the table's $15/$60.
+      const want = 2 * 0.00075 + 0.075;
+      const s = readJson(summary);
+      expect(s.budget.spentUsd).toBeCloseTo(want, 9);
+      expect(s.estimatedCost.usd).toBeCloseTo(want, 9);
+      expect(s.estimatedCost.byModel).toContainEqual(expect.objectContaining({ model: 'o1', pricedAs: 'o1', usd: 0.075 }));
+      expect(s.estimatedCost.byModel.find((m: { model: string }) => m.model === 'o1').requestedModel).toBeUndefined();
+      expect(r.stderr).toMatch(/est\. \$0\.0765 at the given prices ·/);
+      // Without --prices too: o1 is no answer of gpt-4o-mini.
+      const plain = await runCli([
+        input,
+        ...args.filter((a) => a !== '--prices' && a !== prices),
+        '-o',
+        path.join(ctx.dir, 'plain.jsonl'),
+        '--summary-json',
+        summary,
+      ]);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(readJson(summary).estimatedCost.byModel.find((m: { model: string }) => m.model === 'o1').requestedModel).toBeUndefined();
+
+      const later = path.join(ctx.dir, 'later.html');
+      const rep = await runCli(['report', out, '-o', later, '--prices', prices]);
+      expect(rep.code, rep.stderr).toBe(0);
+      expect(reportDataOf(later).figures.cost.usd).toBeCloseTo(want, 9);
+    } finally {
+      await server.close();
     }
   });
 });

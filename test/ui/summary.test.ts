@@ -116,7 +116,8 @@ describe('buildSummary', () => {
     tally.add(row('llama3.2', 300, 30));
     tally.add({ ...row(null, 0, 0), usage: null, error: { type: 'timeout', message: 't' }, response: null });
     const s = stats({ promptTokens: 2800, completionTokens: 280 });
-    const cost = costOf(s, 'gpt-4o-mini', tally.byModel)!;
+    // No run model: nothing to price llama3.2's answers by (a -m gpt-4o-mini run prices them as gpt-4o-mini).
+    const cost = costOf(s, undefined, tally.byModel)!;
     const mini = PRICES['gpt-4o-mini']!;
     const big = PRICES['gpt-4o']!;
     expect(cost.usd).toBeCloseTo((2000 * mini.input + 200 * mini.output + 500 * big.input + 50 * big.output) / 1e6, 6);
