@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { priceFor } from '../pricing.js';
+import { PRICES, priceFor } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
 import { plainDecimal } from '../util/plain-decimal.js';
@@ -21,6 +21,11 @@ export interface PriceLookup {
   (model: string): TokenPrice | undefined;
   /** Only what --price / --prices say of the model (no table): the user priced it by this name. */
   given?: (model: string) => TokenPrice | undefined;
+  /**
+   * With a --prices file: its entries that priced nothing so far, and the models the table priced
+   * instead (a misspelt or mismatched entry leaves the run at list prices).
+   */
+  missed?: () => { entries: string[]; models: string[] };
 }
 
 /** OpenAI's Batch API bills half the list price, cached input included. */
@@ -99,20 +104,48 @@ function refuseUnknownKeys(price: Record<string, unknown>, where: string): void 
   );
 }
 
-/** `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). */
+/** The names a price is looked up by, most specific first: as given, without `openai/`, without a snapshot's date. */
+function lookupNames(model: string): string[] {
+  const name = model.trim().toLowerCase();
+  const bare = name.replace(/^openai\//, '');
+  const family = bare.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  return [...new Set([name, bare, family])];
+}
+
+/**
+ * `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). A file's
+ * entry prices a model by the names the table is searched by (`gpt-4o-mini` prices
+ * `gpt-4o-mini-2024-07-18` and `openai/gpt-4o-mini`), and wins over the table at each: the table's
+ * own entry for a name (`gpt-4o-2024-05-13`) still beats the file's for its family.
+ */
 export function createPriceLookup(options: { price?: TokenPrice; file?: Map<string, TokenPrice> }): PriceLookup {
-  const given = (model: string) => options.price ?? options.file?.get(model.toLowerCase());
-  return Object.assign(
-    (model: string): TokenPrice | undefined => {
-      const fromFlags = given(model);
-      if (fromFlags) return fromFlags;
-      const match = priceFor(model);
-      return match
-        ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) }
-        : undefined;
-    },
-    { given },
-  );
+  const file = options.file;
+  const used = new Set<string>();
+  const tablePriced = new Set<string>();
+  const fromFile = (model: string): TokenPrice | undefined => {
+    if (!file) return undefined;
+    for (const name of lookupNames(model)) {
+      const price = file.get(name);
+      if (price) {
+        used.add(name);
+        return price;
+      }
+      if (Object.hasOwn(PRICES, name)) return undefined;
+    }
+    return undefined;
+  };
+  const given = (model: string) => options.price ?? fromFile(model);
+  const lookup = (model: string): TokenPrice | undefined => {
+    const fromFlags = given(model);
+    if (fromFlags) return fromFlags;
+    const match = priceFor(model);
+    if (match && file) tablePriced.add(model);
+    return match
+      ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) }
+      : undefined;
+  };
+  const missed = () => ({ entries: [...(file?.keys() ?? [])].filter((name) => !used.has(name)), models: [...tablePriced] });
+  return Object.assign(lookup, { given, ...(file && !options.price ? { missed } : {}) });
 }
 
 /** Picodollars per token of a USD-per-million price. */

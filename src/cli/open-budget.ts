@@ -64,5 +64,9 @@ const FREE: TokenPrice = { input: 0, output: 0 };
  */
 function freeMockModel(given: PriceLookup | undefined): PriceLookup {
   const lookup = given ?? createPriceLookup({});
-  return Object.assign((model: string) => lookup(model) ?? (model === MOCK_MODEL ? FREE : undefined), given?.given ? { given: given.given } : {});
+  return Object.assign(
+    (model: string) => lookup(model) ?? (model === MOCK_MODEL ? FREE : undefined),
+    given?.given ? { given: given.given } : {},
+    given?.missed ? { missed: given.missed } : {},
+  );
 }

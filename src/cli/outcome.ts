@@ -13,6 +13,7 @@ import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
+import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { overrunAdvice, worstCaseAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
@@ -249,6 +250,8 @@ export async function finishRun(
     // Answers cost more than was reserved (the worst cases were not worst), unless the line above said so.
     if (run.budget && run.budget.overrun().answers > 0 && !passedSaid(run)) reporter.error(overrunLine(run.budget));
     explainAllNotFound(config, run, stats, reporter, redact);
+    const unmatched = unmatchedPricesLine(config.pricesFile, run.prices);
+    if (unmatched) reporter.info(unmatched);
   }
   const empty = ranNothing(outcome, stats, run.otherShards);
   if (!quiet && !empty && ranNothing(outcome, stats)) {

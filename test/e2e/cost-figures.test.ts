@@ -107,6 +107,40 @@ describe('one source of prices', () => {
     expect(r.stderr).not.toMatch(/<\$0\.0001/);
   });
 
+  it.each([
+    ['a dated snapshot', 'gpt-4o-mini', 'gpt-4o-mini-2024-07-18'],
+    ['an openai/ name', 'gpt-4o', 'openai/gpt-4o'],
+  ])('a --prices entry prices %s, budget and summary alike, and --dry-run', async (_how, entry, model) => {
+    const server = await startCachedUsageServer({ prompt: 1000, completion: 1000, cached: 0 });
+    try {
+      const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+      const prices = path.join(ctx.dir, 'prices.json');
+      fs.writeFileSync(prices, JSON.stringify({ [entry]: '1/4' }));
+      const summary = path.join(ctx.dir, 's.json');
+      const args = [input, '--base-url', server.url, '-m', model, '--prices', prices, '--max-tokens', '1000', '--no-cache'];
+      const r = await runCli([...args, '--max-cost', '1', '-o', path.join(ctx.dir, 'o.jsonl'), '--summary-json', summary]);
+      expect(r.code, r.stderr).toBe(0);
+      const s = readJson(summary);
+      // 2 answers of 1000 in at $1 and 1000 out at $4 per 1M.
+      expect(s.estimatedCost.usd).toBeCloseTo(0.01, 9);
+      expect(s.budget.spentUsd).toBeCloseTo(0.01, 9);
+      expect(r.stderr).not.toMatch(/--prices/);
+      const dry = await runCli([...args, '--dry-run']);
+      expect(dry.stdout).toMatch(/at \$1\.00 \/ \$4\.00 per 1M/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says once when a --prices entry matched no model of the run and the table priced it', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const prices = path.join(ctx.dir, 'prices.json');
+    fs.writeFileSync(prices, JSON.stringify({ 'gpt4o-mini': '1/4' }));
+    const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--prices', prices, '-o', path.join(ctx.dir, 'o.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/--prices .*prices\.json: no model of the run matched "gpt4o-mini"; gpt-4o-mini priced at the [\d-]+ list prices/g)).toHaveLength(1);
+  });
+
   it('--dry-run estimates at --price', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['alpha']);
     const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-llama', '--price', '1000/1000', '--max-tokens', '10', '--dry-run']);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { answerPrice } from '../../src/budget/answer-price.js';
+import { createPriceLookup } from '../../src/budget/prices.js';
+import { PRICES } from '../../src/pricing.js';
+
+const mine = { input: 1, output: 4 };
+const file = (entries: Record<string, typeof mine>) => createPriceLookup({ file: new Map(Object.entries(entries)) });
+
+describe('--prices entries by the names the table is searched by', () => {
+  it.each([
+    ['a dated snapshot', 'gpt-4o-mini', 'gpt-4o-mini-2024-07-18'],
+    ['an openai/ routing prefix', 'gpt-4o', 'openai/gpt-4o'],
+    ['both, in any case', 'gpt-4o', 'OpenAI/GPT-4o-2024-08-06'],
+  ])('%s is priced by the entry', (_name, entry, model) => {
+    const prices = file({ [entry]: mine });
+    expect(prices(model)).toEqual(mine);
+    expect(prices.given?.(model)).toEqual(mine);
+    expect(answerPrice(prices, model, model)?.price).toEqual(mine);
+  });
+
+  it("an entry for the exact name wins, and the table's own entry for a snapshot beats a family entry", () => {
+    expect(file({ 'gpt-4o-mini': mine, 'gpt-4o-mini-2024-07-18': { input: 2, output: 8 } })('gpt-4o-mini-2024-07-18')).toEqual({ input: 2, output: 8 });
+    expect(file({ 'gpt-4o': mine })('gpt-4o-2024-05-13')).toMatchObject({ input: PRICES['gpt-4o-2024-05-13']!.input });
+  });
+
+  it('tells the entries that priced nothing and the models the table priced instead', () => {
+    const prices = file({ gpt4o: mine, 'my-llama': mine });
+    prices('my-llama');
+    prices('gpt-4o-2024-08-06');
+    prices('llama-unknown');
+    expect(prices.missed?.()).toEqual({ entries: ['gpt4o'], models: ['gpt-4o-2024-08-06'] });
+    expect(createPriceLookup({ price: mine }).missed).toBeUndefined();
+  });
+});
