@@ -19,7 +19,8 @@ export interface ModelFigures {
 
 /** Counts rows per model asked for, so a model comparison reads off the summary. */
 export class ModelTally {
-  private readonly byModel = new Map<string, Omit<ModelFigures, 'estimatedUsd'> & { pricedBy: string | null }>();
+  /** `usd`: the paid rows' cost summed row by row, each at its own served model's price (null while none was priced). */
+  private readonly byModel = new Map<string, Omit<ModelFigures, 'estimatedUsd'> & { usd: number | null }>();
 
   /** `models`: the run's models, in the order the summary lists them (rows arrive in any order). */
   constructor(
@@ -35,7 +36,7 @@ export class ModelTally {
     const model = row.requested_model ?? this.runModel;
     let f = this.byModel.get(model);
     if (!f) {
-      f = { model, ok: 0, failed: 0, fromCache: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, pricedBy: null };
+      f = { model, ok: 0, failed: 0, fromCache: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, usd: null };
       this.byModel.set(model, f);
     }
     if (row.error) f.failed++;
@@ -45,7 +46,10 @@ export class ModelTally {
       f.promptTokens += row.usage.prompt_tokens;
       f.completionTokens += row.usage.completion_tokens;
       f.cachedPromptTokens += row.usage.cached_tokens ?? 0;
-      f.pricedBy ??= row.model;
+      // Row by row, as the summary's estimate: an alias may answer under several served models, priced apart.
+      // Priced by the model asked for when --price/--prices name it, as the budget spends.
+      const priced = answerPrice(this.prices, model, row.model);
+      if (priced) f.usd = (f.usd ?? 0) + billedUsd(priced.price, row.usage);
     }
   }
 
@@ -67,11 +71,9 @@ export class ModelTally {
       return i < 0 ? this.models.length : i;
     };
     const ordered = [...this.byModel.values()].sort((a, b) => rank(a.model) - rank(b.model) || a.model.localeCompare(b.model));
-    return ordered.map(({ pricedBy, ...f }) => {
-      // Priced by the model asked for when --price/--prices name it, as the budget spends.
-      const priced = answerPrice(this.prices, f.model, pricedBy);
-      const usage = { prompt_tokens: f.promptTokens, completion_tokens: f.completionTokens, cached_tokens: f.cachedPromptTokens };
-      const cost = priced ? billedUsd(priced.price, usage) : undefined;
+    return ordered.map(({ usd, ...f }) => {
+      // No paid row priced (all from the cache, or none with usage): $0 at a known price, else unknown.
+      const cost = usd ?? (answerPrice(this.prices, f.model, null) ? 0 : undefined);
       return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e6) / 1e6 };
     });
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelTally } from '../../src/ui/model-tally.js';
 import type { ResultRow } from '../../src/types.js';
 import { createPriceLookup } from '../../src/budget/prices.js';
+import { costOf, UsageTally } from '../../src/ui/summary.js';
 
 const row = (model: string, extra: Partial<ResultRow> = {}): ResultRow => ({
   id: 'x',
@@ -57,5 +58,19 @@ describe('ModelTally', () => {
     const tally = new ModelTally('gpt-4o-mini');
     tally.add(row('gpt-4o-mini', { cached: true }));
     expect(tally.lines()).toEqual(['gpt-4o-mini: 1 ok (1 from cache), 0 failed · nothing sent']);
+  });
+
+  it("prices each row at its own served model's price, as the summary's estimate does", () => {
+    // An alias answering under two snapshots priced apart ($5/$15 and $2.50/$10 per 1M).
+    const tally = new ModelTally('gpt-4o', ['gpt-4o', 'gpt-4o-mini']);
+    tally.add(row('gpt-4o-2024-05-13', { requested_model: 'gpt-4o' }));
+    tally.add(row('gpt-4o-2024-08-06', { requested_model: 'gpt-4o' }));
+    tally.add(row('gpt-4o-2024-08-06', { requested_model: 'gpt-4o', usage: { prompt_tokens: 1000, completion_tokens: 0 }, cached: true }));
+    const usage = new UsageTally('gpt-4o');
+    usage.add(row('gpt-4o-2024-05-13', { requested_model: 'gpt-4o' }));
+    usage.add(row('gpt-4o-2024-08-06', { requested_model: 'gpt-4o' }));
+    const total = costOf({ promptTokens: 2000, completionTokens: 2000 }, 'gpt-4o', usage.byModel)!.usd;
+    expect(total).toBeCloseTo(0.02 + 0.0125, 9);
+    expect(tally.figures()[0]!.estimatedUsd).toBeCloseTo(total, 9);
   });
 });
