@@ -4,7 +4,7 @@
  * USD per 1 million tokens, standard (non-Batch-API) tier, text tokens, as listed on
  * https://openai.com/api/pricing on the date below. These are ESTIMATES: prices change, cached input
  * is billed lower, the Batch API halves them, and reasoning models bill hidden reasoning tokens as
- * output (they are in `completion_tokens` when the server reports them). Models not in this table
+ * output (in `completion_tokens`, or in `total_tokens` alone as xAI reports them: see toUsage). Models not in this table
  * (local servers, fine-tunes, other providers) get token counts and no cost.
  *
  * To update: change the figures, then PRICES_AS_OF.

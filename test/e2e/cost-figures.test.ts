@@ -79,6 +79,48 @@ describe('cached input tokens (usage.prompt_tokens_details.cached_tokens)', () =
   });
 });
 
+describe('reasoning tokens', () => {
+  it.each([
+    ["OpenAI's shape (inside completion_tokens), streamed", false, []],
+    ["OpenAI's shape, --no-stream", false, ['--no-stream']],
+    ["xAI's shape (apart, in total_tokens), streamed", true, []],
+    ["xAI's shape, --no-stream", true, ['--no-stream']],
+  ])('are billed as output: %s', async (_how, apart, extra) => {
+    // 100 in, 10 answer tokens and 900 of reasoning: 1000 out in OpenAI's count, 10 + 900 apart in xAI's.
+    const server = await startCachedUsageServer({ prompt: 100, completion: apart ? 10 : 910, cached: 0, reasoning: 900, reasoningApart: apart });
+    try {
+      const input = writePrompts(ctx.dir, 'p.txt', ['why']);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const summary = path.join(ctx.dir, 's.json');
+      const r = await runCli([
+        input,
+        '--base-url',
+        server.url,
+        '--price',
+        '1/10',
+        '--max-cost',
+        '1',
+        '--max-tokens',
+        '2000',
+        '-o',
+        out,
+        '--summary-json',
+        summary,
+        '--no-cache',
+        ...(extra as string[]),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(parseJsonl(fs.readFileSync(out, 'utf8'))[0].usage).toEqual({ prompt_tokens: 100, completion_tokens: 910 });
+      const s = readJson(summary);
+      // 100 at $1 and 910 at $10 per 1M.
+      expect(s.estimatedCost.usd).toBeCloseTo(0.0092, 9);
+      expect(s.budget.spentUsd).toBeCloseTo(0.0092, 9);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('one source of prices', () => {
   it('per-model lines and byModel use --price, as estimatedCost and the budget do', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['alpha beta', 'gamma']);

@@ -18,12 +18,21 @@ export interface CachedUsageServer {
  * `model`: the name every answer reports, as an Azure deployment answers with the model behind it
  * or OpenAI an alias with its snapshot; the model asked for when not given.
  */
-export async function startCachedUsageServer(usage: { prompt: number; completion: number; cached: number }, model?: string): Promise<CachedUsageServer> {
+export async function startCachedUsageServer(
+  /**
+   * `reasoning`: reasoning tokens in `completion_tokens_details`, inside `completion` as OpenAI counts
+   * them, or with `reasoningApart` outside it and in `total_tokens` alone, as xAI (Grok) reports them.
+   */
+  usage: { prompt: number; completion: number; cached: number; reasoning?: number; reasoningApart?: boolean },
+  model?: string,
+): Promise<CachedUsageServer> {
+  const reasoning = usage.reasoning ?? 0;
   const reported = {
     prompt_tokens: usage.prompt,
     completion_tokens: usage.completion,
-    total_tokens: usage.prompt + usage.completion,
+    total_tokens: usage.prompt + usage.completion + (usage.reasoningApart ? reasoning : 0),
     prompt_tokens_details: { cached_tokens: usage.cached },
+    ...(usage.reasoning !== undefined ? { completion_tokens_details: { reasoning_tokens: reasoning } } : {}),
   };
   const state = { requests: 0 };
   const server: Server = createServer((req, res) => {

@@ -28,3 +28,21 @@ describe('toUsage', () => {
     });
   });
 });
+
+describe('toUsage: reasoning tokens', () => {
+  it("OpenAI's shape: reasoning inside completion_tokens, total = prompt + completion", () => {
+    const openai = { prompt_tokens: 10, completion_tokens: 500, total_tokens: 510, completion_tokens_details: { reasoning_tokens: 450 } };
+    expect(toUsage(openai)).toEqual({ prompt_tokens: 10, completion_tokens: 500 });
+  });
+
+  it("xAI's shape: reasoning apart, total = prompt + completion + reasoning; counted as completion", () => {
+    const xai = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 465, completion_tokens_details: { reasoning_tokens: 450 } };
+    expect(toUsage(xai)).toEqual({ prompt_tokens: 10, completion_tokens: 455 });
+  });
+
+  it('any excess of total_tokens is taken as output; a smaller or odd total changes nothing', () => {
+    expect(toUsage({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 100 })).toEqual({ prompt_tokens: 10, completion_tokens: 90 });
+    expect(toUsage({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 12 })).toEqual({ prompt_tokens: 10, completion_tokens: 5 });
+    expect(toUsage({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 'lots' })).toEqual({ prompt_tokens: 10, completion_tokens: 5 });
+  });
+});
