@@ -38,7 +38,8 @@ export function exactUsd(x: number, up = false): string {
   if (x <= 0) return '$0.00';
   const decimals = x >= 1 ? 2 : Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(x))));
   const scale = 10 ** decimals;
-  const rounded = up ? Math.ceil(x * scale - 1e-6) / scale : Math.round(x * scale) / scale;
+  // Rounded as usd() rounds (groupDigits: half up on the decimal), so the summary's estimate and the budget's lines agree.
+  const rounded = up ? Math.ceil(x * scale - 1e-6) / scale : Number(groupDigits(x, decimals).replace(/,/g, ''));
   if (rounded >= 1) return `$${groupDigits(rounded, 2)}`;
   return `$${rounded.toFixed(decimals)}`;
 }
@@ -50,7 +51,9 @@ export function exactUsd(x: number, up = false): string {
 export function usd(x: number): string {
   if (x === 0) return '$0.00';
   if (x < 0.0001) return exactUsd(x);
-  // On the rounded figure: $0.99999 is `$1.00`, not `$1.0000`.
-  if (Number(x.toFixed(4)) < 1) return `$${x.toFixed(4)}`;
+  // On the rounded figure: $0.99999 is `$1.00`, not `$1.0000`. Rounded on the decimal (groupDigits),
+  // as exactUsd rounds the budget's: $0.00575 is `$0.0058` in both, not `$0.0057` (toFixed's binary value).
+  const four = groupDigits(x, 4);
+  if (Number(four.replace(/,/g, '')) < 1) return `$${four}`;
   return `$${groupDigits(x, 2)}`;
 }

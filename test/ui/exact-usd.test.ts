@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactUsd } from '../../src/ui/number-format.js';
+import { exactUsd, usd } from '../../src/ui/number-format.js';
 
 describe('exactUsd (budget figures to act on)', () => {
   it.each([
@@ -20,5 +20,15 @@ describe('exactUsd (budget figures to act on)', () => {
 
   it('rounded up, it is never below the amount: a cap above it holds the amount', () => {
     for (const x of [0.000015, 0.0000088, 0.00411, 0.0123456, 3.2]) expect(Number(exactUsd(x, true).replace(/[$,]/g, ''))).toBeGreaterThanOrEqual(x);
+  });
+});
+
+describe('usd and exactUsd round alike', () => {
+  it.each([0.00575, 0.01235, 0.123449, 0.99995, 1.005, 2.675, 0.0012345])('%d', (x) => {
+    expect(usd(x)).toBe(exactUsd(x));
+  });
+
+  it('$0.00575 is $0.0058 in the summary as on the budget line', () => {
+    expect(usd(0.00575)).toBe('$0.0058');
   });
 });
