@@ -53,6 +53,11 @@ export interface RunBudget {
   /** Spent more than the cap (usage exceeded its reservations): nothing more is admitted. */
   passed(): boolean;
   /**
+   * Attempts charged at their worst case because no usage said what they cost: answers without
+   * usage, and attempts cut off (a reset stream, a timeout) that may have been billed; their sum (USD).
+   */
+  worstCharged?(): { noUsage: number; cut: number; usd: number };
+  /**
    * Where the budget says, once per model, that it cannot bound a request's media parts (set by the
    * CLI once its display exists); unset, it says nothing.
    */
@@ -84,6 +89,7 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
   const maxAnswer = (request: BudgetRequest) => request.max_tokens ?? options.defaultMaxTokens ?? BUDGET_DEFAULT_MAX_TOKENS;
   let refused: RefusedRequest | undefined;
   const unboundedSaid = new Set<string>();
+  const worst = { noUsage: 0, cut: 0, pico: 0 };
   /** The name each model's answers came back under, when another (an alias's dated snapshot). */
   const answeredAs = new Map<string, string>();
   /** What a request's answer will be priced at, as settle prices it once its model's answers named another. */
@@ -99,6 +105,7 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
     spentUsd: () => toUsd(cap.spent),
     overrun: () => ({ answers: cap.overruns, usd: toUsd(cap.overrun) }),
     passed: () => cap.passed,
+    worstCharged: () => ({ noUsage: worst.noUsage, cut: worst.cut, usd: toUsd(worst.pico) }),
     async admit(request, signal) {
       const price = options.prices(request.model);
       if (!price) return { kind: 'unpriced', message: unpricedMessage(request.model) };
@@ -145,13 +152,22 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
         if (outcome.model && outcome.model !== request.model) answeredAs.set(request.model, outcome.model);
         const price = answerPrice(options.prices, request.model, outcome.model)?.price;
         // No usage reported: the worst case stays spent (we cannot know less).
+        if (!(outcome.usage && price)) {
+          worst.noUsage++;
+          worst.pico += ticket.amount;
+        }
         cap.settle(ticket, outcome.usage && price ? billedPico(price, outcome.usage, options.batch) : ticket.amount);
         return;
       }
       // An HTTP error status came before any answer, or the request never left (a refused
       // connection, DNS, a certificate): nothing generated, nothing billed. A cut stream, a timeout
       // or a reset may have been billed for what was generated: assume all of it.
-      cap.settle(ticket, outcome.failedWithStatus || outcome.neverSent ? 0 : ticket.amount);
+      const billed = !(outcome.failedWithStatus || outcome.neverSent);
+      if (billed) {
+        worst.cut++;
+        worst.pico += ticket.amount;
+      }
+      cap.settle(ticket, billed ? ticket.amount : 0);
     },
   };
   return budget;

@@ -65,3 +65,20 @@ export function overrunAdvice(overrun: Overrun): string {
   const answers = overrun.answers === 1 ? '1 answer billed beyond its worst case' : `${count(overrun.answers)} answers billed beyond their worst case`;
   return `usage exceeded what was reserved by ${exactUsd(overrun.usd, true)} (${answers}: a server that ignores max_tokens, a part with no known token bound, or an answer under a model name priced higher)`;
 }
+
+/**
+ * `$0.0096 of the $0.0096 spent is the worst case charged for 4 answers without usage; --no-stream
+ * answers carry usage`: after a budget stop, why the spend is above the summary's estimate (which
+ * cannot price answers no usage came with). Undefined when every attempt was priced by its usage.
+ */
+export function worstChargedAdvice(charged: { noUsage: number; cut: number; usd: number }, spentUsd: number, streamed: boolean): string | undefined {
+  if (charged.noUsage + charged.cut === 0) return undefined;
+  const what = [
+    charged.noUsage ? `${count(charged.noUsage)} ${charged.noUsage === 1 ? 'answer' : 'answers'} without usage` : '',
+    charged.cut ? `${count(charged.cut)} cut-off ${charged.cut === 1 ? 'attempt' : 'attempts'}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const advice = charged.noUsage && streamed ? '; --no-stream answers carry usage, for a closer budget' : '';
+  return `${exactUsd(charged.usd)} of the ${exactUsd(spentUsd)} spent is the worst case charged for ${what}${advice}`;
+}

@@ -15,7 +15,7 @@ import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
 import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
-import { overrunAdvice, worstCaseAdvice } from './cost-advice.js';
+import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 
 export interface FinishedRun {
@@ -249,6 +249,10 @@ export async function finishRun(
     if (stopSaid !== undefined) reporter.error(stopSaid);
     // Answers cost more than was reserved (the worst cases were not worst), unless the line above said so.
     if (run.budget && run.budget.overrun().answers > 0 && !passedSaid(run)) reporter.error(overrunLine(run.budget));
+    // The spend counts attempts no usage priced at their worst case; the summary's estimate cannot.
+    const charged = run.budget && (outcome.stopped === 'budget' || run.budget.passed()) ? run.budget.worstCharged?.() : undefined;
+    const chargedLine = charged && worstChargedAdvice(charged, run.budget!.spentUsd(), config.stream);
+    if (chargedLine) reporter.error(chargedLine);
     explainAllNotFound(config, run, stats, reporter, redact);
     const unmatched = unmatchedPricesLine(config.pricesFile, run.prices);
     if (unmatched) reporter.info(unmatched);

@@ -36,6 +36,8 @@ export interface CostEstimate {
   unpricedTokens: number;
   /** Priced by --price / --prices (the table only where they say nothing). */
   pricesGiven?: true;
+  /** Some answers reported no usage: their cost is not in `usd`, which is then a lower bound. */
+  atLeast?: true;
 }
 
 /** End-of-run figures; also what `--summary-json` writes. */
@@ -178,6 +180,10 @@ export function costOf(
   return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...(priceOf?.given ? { pricesGiven: true as const } : {}) };
 }
 
+/** An estimate that misses answers without usage is a lower bound: said, so it is not read as the spend. */
+const withUnknownCost = (cost: CostEstimate | null, rowsWithoutUsage: number): CostEstimate | null =>
+  cost && rowsWithoutUsage > 0 ? { ...cost, atLeast: true } : cost;
+
 /**
  * `model` (the run's model) and `usageByModel` (from the reporter's row tally) are optional: without
  * them the summary has no cost.
@@ -210,7 +216,7 @@ export function buildSummary(
     truncated: stats.truncated,
     contentFiltered: stats.filtered,
     model: model ?? null,
-    estimatedCost: costOf(stats, model, usageByModel, priceOf),
+    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf), stats.rowsWithoutUsage),
     wallSeconds: round(wallSeconds, 3),
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
@@ -268,10 +274,12 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
     );
   }
   const cost = nothingSent ? null : s.estimatedCost;
-  if (cost) {
+  // No answer reported usage: "$0.00" would read as the spend (the budget charged their worst case).
+  if (cost?.atLeast && s.promptTokens + s.completionTokens === 0) parts.push('cost unknown (no usage reported)');
+  else if (cost) {
     parts.push(
       // The served model's name is the server's: shown, not executed.
-      `est. ${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${sanitize(pricedByRequest(cost))}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
+      `est. ${cost.atLeast ? '≥ ' : ''}${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${sanitize(pricedByRequest(cost))}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
     );
   }
   parts.push(duration(s.wallSeconds, true));

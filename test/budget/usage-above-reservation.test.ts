@@ -165,3 +165,24 @@ it('once a model answered under another name, its next requests are reserved at 
   // 20 against 0.60 a million answer tokens: over 30 times the worst case.
   expect(second.amount).toBeGreaterThan(30 * first.amount);
 });
+
+describe('worstCharged', () => {
+  it('counts attempts charged at their worst case: answers without usage and cut-off attempts, not HTTP errors', async () => {
+    const budget = createRunBudget({ capUsd: 10, prices: createPriceLookup({ price: { input: 1000, output: 1000 } }) });
+    const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 10 };
+    const admit = async () => {
+      const a = await budget.admit(request, new AbortController().signal);
+      if (a.kind !== 'admitted') throw new Error(a.kind);
+      return a.ticket;
+    };
+    const t1 = await admit();
+    budget.settle(t1, request, { usage: null });
+    const t2 = await admit();
+    budget.settle(t2, request, { failedWithStatus: false });
+    budget.settle(await admit(), request, { failedWithStatus: true });
+    budget.settle(await admit(), request, { usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const charged = budget.worstCharged!();
+    expect(charged).toMatchObject({ noUsage: 1, cut: 1 });
+    expect(charged.usd).toBeCloseTo((t1.amount + t2.amount) / 1e12, 12);
+  });
+});

@@ -120,6 +120,46 @@ describe('--max-cost', () => {
     expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['one']);
   });
 
+  it('answers without usage: the summary says the cost is unknown, one line says the spend is their worst case', async () => {
+    // A server that refuses stream_options: every streamed answer comes without usage.
+    ctx.server.options.refuseStreamOptions = true;
+    try {
+      const input = writePrompts(
+        ctx.dir,
+        'p.txt',
+        Array.from({ length: 8 }, (_, i) => `prompt ${i}`),
+      );
+      const summaryFile = path.join(ctx.dir, 's.json');
+      const r = await runCli([
+        input,
+        '--base-url',
+        ctx.server.url,
+        '-o',
+        path.join(ctx.dir, 'out.jsonl'),
+        '-c',
+        '1',
+        '--max-tokens',
+        '20',
+        ...PRICE,
+        '--max-cost',
+        '0.1',
+        '--summary-json',
+        summaryFile,
+      ]);
+      expect(r.code, r.stderr).toBe(3);
+      const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      expect(summary.rowsWithoutUsage).toBeGreaterThan(0);
+      expect(summary.estimatedCost).toMatchObject({ usd: 0, atLeast: true });
+      expect(r.stderr).toMatch(/answers? without usage\) · cost unknown \(no usage reported\) ·/);
+      expect(r.stderr).not.toMatch(/est\. \$0\.00/);
+      const said = r.stderr.split('\n').filter((line) => line.includes('is the worst case charged for'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/\$0\.\d+ of the \$0\.\d+ spent is the worst case charged for \d+ answers? without usage; --no-stream answers carry usage/);
+    } finally {
+      ctx.server.options.refuseStreamOptions = false;
+    }
+  });
+
   it('a model without a known price is a usage error before anything is sent', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     const result = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5']);

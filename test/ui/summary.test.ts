@@ -343,3 +343,24 @@ describe('the summary of a stopped run', () => {
     expect(formatSummaryLine(buildSummary(stats({ ok: 2 }), 1000, undefined, null))).toMatch(/^2 ok, 0 failed · /);
   });
 });
+
+describe('answers without usage', () => {
+  it('make the estimate a lower bound, or unknown when none reported usage', () => {
+    const tally = new UsageTally('gpt-4o-mini');
+    tally.add(row('gpt-4o-mini', 1000, 1000));
+    const some = buildSummary(
+      stats({ ok: 2, requests: 2, promptTokens: 1000, completionTokens: 1000, rowsWithoutUsage: 1 }),
+      1000,
+      undefined,
+      null,
+      'gpt-4o-mini',
+      tally.byModel,
+    );
+    expect(some.estimatedCost).toMatchObject({ atLeast: true });
+    expect(formatSummaryLine(some)).toMatch(/\(1 answer without usage\) · est\. ≥ \$0\.0008 at /);
+    const none = buildSummary(stats({ ok: 2, requests: 2, rowsWithoutUsage: 2 }), 1000, undefined, null, 'gpt-4o-mini', new UsageTally('gpt-4o-mini').byModel);
+    expect(formatSummaryLine(none)).toMatch(/\(2 answers without usage\) · cost unknown \(no usage reported\) · /);
+    const all = buildSummary(stats({ ok: 1, requests: 1, promptTokens: 1000, completionTokens: 1000 }), 1000, undefined, null, 'gpt-4o-mini', tally.byModel);
+    expect(all.estimatedCost?.atLeast).toBeUndefined();
+  });
+});
