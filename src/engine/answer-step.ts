@@ -2,7 +2,7 @@ import type { CompletionResult } from '../provider/completion.js';
 import type { ChatMessage, Usage } from '../types.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
 import { reaskMessages } from '../structured/reask.js';
-import { addUsage } from '../util/add-usage.js';
+import { addUsage } from '../output/carried-usage.js';
 import type { StructuredOutput } from '../structured/types.js';
 
 /** One record's answers so far: how often it was re-asked, and the tokens all its answers cost. */
