@@ -44,6 +44,7 @@ import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
 import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
+import { outputFailedLine } from './output-failed-line.js';
 import { holdUnrecorded, skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
 import { csvLayoutFor } from './csv-layout-for.js';
@@ -583,8 +584,7 @@ function finishBatchRun(
   }
   if (unplannable && held) fail(unplannableLine(output!, held));
   // As live: the failed write first, and what was written is kept for the command below.
-  if (outcome.outputFailed)
-    fail(`${outcome.outputFailed}${next ? '; every row written before it is kept: make room, then continue with the command below' : ''}`);
+  if (outcome.outputFailed) fail(outputFailedLine(outcome.outputFailed, next !== null, 'continue'));
   if (empty) fail(noPromptsMessage(config));
   else reporter.finish(summary);
   // An info line: under -q a cron job that runs the same line hourly mails nothing while batches wait.

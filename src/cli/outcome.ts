@@ -17,6 +17,7 @@ import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
+import { outputFailedLine } from './output-failed-line.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -103,8 +104,7 @@ function stopLine(
   if (outcome.stopped === 'auth') return authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
-  if (outcome.stopped === 'output_failed')
-    return `${outcome.message}${resumable ? '; every row written before it is kept: make room, then finish the rest with the command below' : ''}`;
+  if (outcome.stopped === 'output_failed') return outputFailedLine(outcome.message ?? '', resumable);
   if (outcome.stopped === 'quota') return `quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`;
   return undefined;
 }

@@ -70,6 +70,7 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
         return written;
       },
       close: () => writer.close(),
+      checkInPlace: () => writer.checkInPlace?.(),
     },
     superseded: () => n,
   };
@@ -163,12 +164,18 @@ export async function openOutputTarget(
       writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format });
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });
     };
+    // Rows into a file removed or moved away meanwhile (`rm`, log rotation) go where nobody reads
+    // them: the run stops at the next heartbeat rather than pay for more of them.
+    const watched = <W extends RowWriter>(writer: W): W => {
+      lock.watch(() => writer.checkInPlace?.());
+      return writer;
+    };
     if (exists && !config.resume) {
-      const pending = replaceOnFirstRow(open);
+      const pending = watched(replaceOnFirstRow(open));
       return { writer: pending, lock, skip: undefined, pending };
     }
-    if (!resumed || out.format === 'text') return { writer: open(), lock, skip: undefined };
-    const counted = countSuperseding(open(), resumed.supersedes);
+    if (!resumed || out.format === 'text') return { writer: watched(open()), lock, skip: undefined };
+    const counted = countSuperseding(watched(open()), resumed.supersedes);
     return {
       writer: counted.writer,
       lock,

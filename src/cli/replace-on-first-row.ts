@@ -26,6 +26,7 @@ export function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
       }
     },
     close: () => real?.close() ?? Promise.resolve(),
+    checkInPlace: () => real?.checkInPlace?.(),
     replace: () => void ensure(),
     get replaced() {
       return real !== undefined;

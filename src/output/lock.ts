@@ -14,6 +14,11 @@ export interface LockHandle {
   note?: string;
   /** Removes the lock file if it is still ours. Synchronous so exit handlers can call it; idempotent. */
   release(): void;
+  /**
+   * Also runs `check` at each heartbeat while the lock is held: a cheap look at the output every 10 s
+   * (see RowWriter.checkInPlace), not one per row.
+   */
+  watch(check: () => void): void;
 }
 
 export interface AcquireOptions {
@@ -299,6 +304,7 @@ function readLock(lockPath: string): FoundLock {
 
 function makeHandle(lockPath: string, text: string, note: string | undefined): LockHandle {
   let released = false;
+  const checks: (() => void)[] = [];
   // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS); never keeps the process alive.
   const heartbeat = setInterval(() => {
     try {
@@ -307,11 +313,15 @@ function makeHandle(lockPath: string, text: string, note: string | undefined): L
     } catch {
       // Gone or unwritable: the next acquire by anyone decides.
     }
+    for (const check of checks) check();
   }, HEARTBEAT_MS);
   heartbeat.unref();
   return {
     path: lockPath,
     ...(note !== undefined ? { note } : {}),
+    watch(check: () => void): void {
+      checks.push(check);
+    },
     release(): void {
       if (released) return;
       released = true;

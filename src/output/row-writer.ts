@@ -11,6 +11,7 @@ import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { assertCsvHeader, csvLayoutOfFile } from './csv-file-layout.js';
 import { peek } from './peek-file.js';
 import { writeAllSync } from '../util/write-all-sync.js';
+import { fileMovedAway, movedAwayMessage } from './file-in-place.js';
 
 export interface RowWriter {
   /**
@@ -31,6 +32,12 @@ export interface RowWriter {
   writeMany?(rows: readonly ResultRow[]): Promise<void>;
   /** Flushes (fsync for files) and releases the file; does not end a caller's stream. Idempotent. */
   close(): Promise<void>;
+  /**
+   * A file writer looks whether its file is still at its path (see fileMovedAway): once removed or
+   * moved away, its next write and its close fail with OutputWriteError saying so, and the run stops
+   * rather than write rows nobody will find. Called on the output lock's heartbeat; close() looks too.
+   */
+  checkInPlace?(): void;
   /**
    * The run's hard stop: from now on a stream writer waits for no reader. The writes (and the flush)
    * still waiting for the stream, and any later one it cannot take at once, reject with
@@ -142,7 +149,8 @@ function cutBack(fd: number, size: number): void {
  * Opens `path` for rows. append=false creates or truncates; append=true keeps the content and
  * writes the CSV header only when the file is new or empty; a CSV started in the legacy layout is
  * continued in it (its header decides). Throws RunError('output') when the file cannot be opened
- * or is not safe to append to.
+ * or is not safe to append to. Its close() fails (OutputWriteError) when the file was removed or
+ * moved away meanwhile (see checkInPlace): its rows are not where they were meant to be.
  */
 export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean; csv?: CsvLayout }): RowWriter {
   let fd: number;
@@ -161,6 +169,15 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   // Where the file ends: a failed append is cut back to it, or to the last whole row it wrote
   // (the descriptor appends, so only we move it).
   let size = fs.fstatSync(fd).size;
+  /** Rows written: what a file moved away took with it. */
+  let rows = 0;
+  /** Set once the file is found removed or moved away (see checkInPlace). */
+  let lost: OutputWriteError | undefined;
+  const checkInPlace = (): void => {
+    if (closed || failure) return;
+    const how = fileMovedAway(fd, path);
+    if (how) failure = lost = new OutputWriteError(movedAwayMessage(path, how, rows));
+  };
   /** Appends the encoded rows with one write. */
   const put = (encoded: readonly string[]): void => {
     if (closed) throw new RunError(`Output file ${path} is already closed`, 'output');
@@ -189,21 +206,25 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     write(row: ResultRow): Promise<void> {
       try {
         put([encode(row)]);
+        rows++;
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(toError(err));
       }
     },
-    writeMany(rows: readonly ResultRow[]): Promise<void> {
+    writeMany(group: readonly ResultRow[]): Promise<void> {
       try {
-        put(rows.map((row) => encode(row)));
+        put(group.map((row) => encode(row)));
+        rows += group.length;
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(toError(err));
       }
     },
+    checkInPlace,
     close(): Promise<void> {
       if (closed) return Promise.resolve();
+      checkInPlace();
       closed = true;
       try {
         try {
@@ -212,7 +233,8 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
           // Not every target supports fsync (pipes, /dev/null); the data was written anyway.
         }
         fs.closeSync(fd);
-        return Promise.resolve();
+        // Every row is flushed, to a file no longer where it was meant to be.
+        return lost ? Promise.reject(lost) : Promise.resolve();
       } catch (err) {
         return Promise.reject(new RunError(`Cannot close output file ${path}: ${errorMessage(err)}`, 'output'));
       }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { OutputWriteError } from '../../src/errors.js';
 import { resolveCliConfig } from '../../src/cli/config.js';
 import { closeOutputTarget, openOutputTarget } from '../../src/cli/output-target.js';
 import { onIo, parseArgv } from '../../src/cli/commander-io.js';
@@ -38,5 +39,46 @@ describe('a --resume with nothing left to ask', () => {
     } finally {
       target.lock?.release();
     }
+  });
+});
+
+describe('an output removed during the run', () => {
+  it('is noticed on the lock’s heartbeat: the next write fails saying so, and so does the close', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const dir = tmp();
+    const out = path.join(dir, 'out.jsonl');
+    const io = memoryIo();
+    const program = onIo(createProgram('0.0.0'), io);
+    expect(parseArgv(program, [path.join(dir, 'in.txt'), '-o', out, '--mock'])).toBeUndefined();
+    const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
+    const target = await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV);
+    try {
+      await target.writer.write(okRow('a', 'A'));
+      vi.advanceTimersByTime(10_000);
+      await target.writer.write(okRow('b', 'B'));
+      fs.rmSync(out);
+      const said = `${out} was removed during the run: the 2 rows written to it went to a file no longer on disk; a --resume asks again the prompts ${out} has no row for`;
+      vi.advanceTimersByTime(10_000);
+      await expect(target.writer.write(okRow('c', 'C'))).rejects.toThrow(new OutputWriteError(said));
+      await expect(target.writer.close()).rejects.toThrow(said);
+    } finally {
+      target.lock?.release();
+      vi.useRealTimers();
+    }
+  });
+
+  it('moved away: its close fails saying where the rows went; in place, it closes as before', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'out.jsonl');
+    const kept = openFileWriter(out, 'jsonl', { append: false });
+    await kept.write(okRow('a', 'A'));
+    await expect(kept.close()).resolves.toBeUndefined();
+    const moved = openFileWriter(out, 'jsonl', { append: true });
+    await moved.write(okRow('b', 'B'));
+    fs.renameSync(out, `${out}.1`);
+    await expect(moved.close()).rejects.toThrow(
+      `${out} was moved or replaced during the run: the 1 row written to it went to the file moved away, not to ${out}; a --resume asks again the prompts ${out} has no row for`,
+    );
+    expect((await collect(readResults(`${out}.1`, 'jsonl'))).map((r) => r.response)).toEqual(['A', 'B']);
   });
 });
