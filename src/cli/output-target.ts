@@ -32,6 +32,7 @@ import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openFifoOutput, type FifoOutput } from './fifo-output.js';
 import { terminalSafeRows } from './terminal-rows.js';
 import { counted } from '../util/group-digits.js';
+import { errorMessage } from '../util/error-message.js';
 import { refuseUnusableCacheDir } from './open-cache.js';
 
 export interface OutputTarget {
@@ -231,7 +232,12 @@ export async function closeOutputTarget(
   if (compact && (superseded > 0 || compact.earlier) && stopped !== 'output_failed') {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
-    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel);
+    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel).catch((err: unknown) => {
+      // As a full disk's: the file keeps every row, and the next resume compacts it (`earlier`).
+      throw new OutputWriteError(
+        `${compact.path} was not compacted (${errorMessage(err)}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
+      );
+    });
     const rows = counted(dropped, 'superseded row');
     if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }

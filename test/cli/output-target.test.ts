@@ -82,3 +82,36 @@ describe('an output removed during the run', () => {
     expect((await collect(readResults(`${out}.1`, 'jsonl'))).map((r) => r.response)).toEqual(['A', 'B']);
   });
 });
+
+describe('a resume whose compaction cannot be written', () => {
+  it('keeps every row and says so, failing as the output does (a stop, not an internal error)', async () => {
+    const dir = tmp();
+    const input = path.join(dir, 'in.txt');
+    const out = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(input, 'alpha\nbeta\n');
+    const w = openFileWriter(out, 'jsonl', { append: false });
+    for (const row of [okRow('a', 'A'), errRow('b', 'connection reset'), okRow('b', 'B')]) await w.write(row);
+    await w.close();
+    const before = fs.readFileSync(out, 'utf8');
+
+    const io = memoryIo();
+    const program = onIo(createProgram('0.0.0'), io);
+    expect(parseArgv(program, [input, '-o', out, '--resume', '--mock'])).toBeUndefined();
+    const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
+    const target = await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV);
+    try {
+      // Where the compaction writes, something it cannot open (as a folder made read-only would).
+      fs.mkdirSync(`${out}.compact.tmp`);
+      const closing = closeOutputTarget(config, target, undefined, () => {});
+      await expect(closing).rejects.toBeInstanceOf(OutputWriteError);
+      await expect(closing).rejects.toThrow(
+        new RegExp(
+          `^${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} was not compacted \\(Cannot open output file .*EISDIR.*\\): every row is kept, the superseded ones too \\(the last row per prompt counts\\), and the next --resume compacts them$`,
+        ),
+      );
+      expect(fs.readFileSync(out, 'utf8')).toBe(before);
+    } finally {
+      target.lock?.release();
+    }
+  });
+});

@@ -1,14 +1,16 @@
 /**
  * An output removed or moved away during the run (`rm`, `rm -rf` of its folder, log rotation's `mv`)
  * took its rows with it: the run ends with exit 2, one line saying so and the summary, never "400 ok"
- * and exit 0 for rows no longer on disk, nor an internal error from a resume's compaction. Through
- * the BUILT CLI against the mock server, an answer held while the test acts.
+ * and exit 0 for rows no longer on disk, nor an internal error from a resume's compaction. A resume
+ * whose compaction cannot be written (a folder made read-only) keeps every row, says so, and ends
+ * the same way. Through the BUILT CLI against the mock server, an answer held while the test acts.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { BIN, SECRET_KEY, parseJsonl, runCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { BIN, SECRET_KEY, parseJsonl, removeAtRunEnd, runCli, userCanRunCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
 import { spawn } from 'node:child_process';
 import { until } from '../helpers/until.js';
 import type { ResultRow } from '../../src/types.js';
@@ -90,5 +92,34 @@ describe('an output removed or moved away during the run', () => {
     );
     expect(lines[1]).toMatch(/^llm-batch: stopped \(output_failed\): 1 ok, 0 failed, 3 already done/);
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
+  });
+});
+
+// As root the folder's permissions stop nobody; nobody must reach this node (see userCanRunCli).
+describe.runIf(process.getuid?.() === 0 && userCanRunCli())('a resume whose compaction cannot be written', () => {
+  it('keeps every row, says so, prints the summary and ends with exit 2', async () => {
+    // A folder of nobody's that nobody can reach (the case dir's parent is root's alone).
+    const dir = removeAtRunEnd(fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-ro-')));
+    fs.chmodSync(dir, 0o755);
+    const input = writePrompts(dir, 'p.txt', PROMPTS);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, '--base-url', ctx.server.url])).code).toBe(0);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    const delta = rows.find((row) => row.prompt === 'delta')!;
+    fs.appendFileSync(out, `${JSON.stringify({ ...delta, response: null, error: { type: 'timeout', message: 'x' } })}\n`);
+    for (const file of [dir, out, `${out}.meta.json`]) fs.chownSync(file, 65534, 65534);
+    try {
+      const nobody = { uid: 65534, gid: 65534, cwd: dir };
+      const r = await runActingOn([input, '-o', out, '--resume'], 'delta', () => fs.chmodSync(dir, 0o555), nobody);
+      expect(r.code, r.stderr).toBe(2);
+      const lines = stderrLines(r);
+      expect(lines[0]).toBe(
+        `llm-batch: ${out} was not compacted (Cannot open output file ${out}.compact.tmp: EACCES: permission denied, open '${out}.compact.tmp'): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
+      );
+      expect(lines[1]).toMatch(/^llm-batch: stopped \(output_failed\): 1 ok, 0 failed, 3 already done/);
+      expect(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'))).toHaveLength(6);
+    } finally {
+      fs.chmodSync(dir, 0o755);
+    }
   });
 });
