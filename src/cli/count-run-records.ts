@@ -1,6 +1,7 @@
 import { isMatrix, expandMatrix } from '../input/expand-matrix.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
+import type { InputFormat } from '../input/input-options.js';
 import { countRecords } from '../ui/count-records.js';
 import type { CliConfig } from './config.js';
 import { limitRecords } from './limit-records.js';
@@ -10,15 +11,17 @@ import { inputOptionsFor, openFileInput } from './open-input.js';
  * The rows this run will write for a regular input file, for the progress total, its ETA and a
  * stop's "N not run": the records after --shard, capped by --limit, times the models and samples,
  * as run-command.ts takes them (rows an earlier run answered count as done, so they stay in).
- * A plain run counts lines (or CSV records) only; a shard or a matrix needs each record's id and
- * model, so the file is read through the run's own readers. Rejects when the file cannot be read
- * or `signal` aborts: callers then show no total.
+ * A plain run counts lines (or CSV records, or a `.json` array's elements) only, in the format the
+ * run reads (a file with no known extension as its first line shows: see sniffFormat); a shard or a
+ * matrix needs each record's id and model, so the file is read through the run's own readers.
+ * Rejects when the file cannot be read or `signal` aborts: callers then show no total.
  */
 export async function countRunRecords(config: CliConfig, file: string, signal: AbortSignal, onProgress?: (counted: number) => void): Promise<number> {
   const limit = config.data.limit;
   const capped = (n: number) => (limit === undefined ? n : Math.min(n, Math.max(0, limit)));
   if (!config.shard && !isMatrix({ models: config.models, repeat: config.repeat })) {
-    return capped(await countRecords(file, config.inputFormat === 'auto' ? 'txt' : config.inputFormat, signal, (n) => onProgress?.(capped(n))));
+    const format = config.inputFormat === 'auto' ? await sniffedFormat(config, file) : config.inputFormat;
+    return capped(await countRecords(file, format, signal, (n) => onProgress?.(capped(n)), config.data.encoding));
   }
   const input = await openFileInput(config, file);
   try {
@@ -35,4 +38,11 @@ export async function countRunRecords(config: CliConfig, file: string, signal: A
   } finally {
     await input.close();
   }
+}
+
+/** The format the run reads a file of no known extension in (a `.json` array, JSONL or text), as its first line shows. */
+async function sniffedFormat(config: CliConfig, file: string): Promise<InputFormat> {
+  const input = await openFileInput({ ...config, inputFormat: 'auto' }, file);
+  await input.close();
+  return input.format;
 }

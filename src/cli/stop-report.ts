@@ -6,7 +6,8 @@ import type { CliConfig } from './config.js';
 /**
  * Rows this run would have written (see countRunRecords) that a stopped run did not, for the summary's "N not run": the
  * progress display's total when it has one, else the file counted now (a stream, flat memory).
- * Null for stdin or a pipe, whose end nobody saw.
+ * Null for stdin or a pipe, whose end nobody saw, and when the total is less than the rows counted
+ * (a file that changed since it was counted): a 0 there would tell a script that the run had finished.
  */
 export async function countNotRun(config: CliConfig, stats: BatchStats, knownTotal: number | undefined, signal: AbortSignal): Promise<number | null> {
   let total = knownTotal;
@@ -21,7 +22,8 @@ export async function countNotRun(config: CliConfig, stats: BatchStats, knownTot
     }
   }
   if (total === undefined) return null;
-  return Math.max(0, total - (stats.ok + stats.failed + stats.skipped));
+  const notRun = total - (stats.ok + stats.failed + stats.skipped);
+  return notRun < 0 ? null : notRun;
 }
 
 /**

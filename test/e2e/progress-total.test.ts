@@ -45,4 +45,38 @@ describe('the progress total', () => {
     const written = parseJsonl(fs.readFileSync(out, 'utf8')).length;
     expect(r.stderr).toContain(`, ${5 - written} not run`);
   });
+
+  const array = (n: number) => Array.from({ length: n }, (_, i) => `prompt ${i + 1}`);
+  it.each([
+    { name: 'a one-line .json array', file: 'p.json', content: `${JSON.stringify(array(50))}\n`, records: 50 },
+    { name: 'a pretty-printed .json array', file: 'p.json', content: `${JSON.stringify(array(40), null, 2)}\n`, records: 40 },
+    { name: 'a JSON array in a file of no known extension', file: 'prompts', content: `${JSON.stringify(array(30), null, 2)}\n`, records: 30 },
+    {
+      name: 'UTF-16LE text with a BOM',
+      file: 'p.txt',
+      content: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${array(30).join('\r\n')}\r\n`, 'utf16le')]),
+      records: 30,
+    },
+    {
+      name: 'CSV with rows of blank cells',
+      file: 'p.csv',
+      content: `id,prompt\n${array(20)
+        .map((p, i) => `${i + 1},${p}\n,\n`)
+        .join('')}`,
+      records: 20,
+    },
+    { name: 'text with lines of no-break spaces', file: 'p.txt', content: `${array(20).join('\n\u00a0\u00a0\n')}\n`, records: 20 },
+  ])('a stop says how many records of $name were not run, as the reader reads them', async ({ file, content, records }) => {
+    const input = path.join(ctx.dir, file);
+    fs.writeFileSync(input, content);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    // Nothing listens there: the breaker stops the run after its first refusals (exit 4).
+    const r = await runCli([input, '--base-url', 'http://127.0.0.1:9/v1', '--no-cache', '--retries', '0', '-c', '1', '-o', out, '--summary-json', summary]);
+    expect(r.code, r.stderr).toBe(4);
+    const written = parseJsonl(fs.readFileSync(out, 'utf8')).length;
+    expect(written).toBeLessThan(records);
+    expect(r.stderr).toContain(`, ${records - written} not run`);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8')).notRun).toBe(records - written);
+  });
 });
