@@ -85,4 +85,24 @@ describe('--dry-run agrees with the run', () => {
     expect(grown.code, grown.stderr).toBe(0);
     expect(grown.stdout).toMatch(/^ {2}3 records: 1 to send, 2 already answered, 0 bad$/m);
   });
+
+  it('--limit 5 -o FILE with a bad byte past the limit: refused as the run refuses it (the whole file is checked); without -o both read 5', async () => {
+    const input = path.join(dir, 'late-bad.txt');
+    const lines = Array.from({ length: 3000 }, (_, i) => `line ${i + 1}\n`).join('');
+    fs.writeFileSync(input, Buffer.concat([Buffer.from(lines), Buffer.from([0x61, 0xe9, 0x0a]), Buffer.from('last\n')]));
+    const out = path.join(dir, 'late-bad.jsonl');
+    const args = [input, '--mock', '--no-cache', '--limit', '5'];
+    const dry = await runCli([...args, '-o', out, '--dry-run']);
+    const run = await runCli([...args, '-o', out, '-q']);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^llm-batch: .*late-bad\.txt:3001: not valid UTF-8 \(byte 0xE9\)/);
+    expect(dry.code, dry.stdout).toBe(2);
+    expect(dry.stderr).toBe(run.stderr);
+    expect(dry.stdout).toBe('');
+    expect(fs.existsSync(out)).toBe(false);
+    const dryToStdout = await runCli([...args, '--dry-run']);
+    expect(dryToStdout.code, dryToStdout.stderr).toBe(0);
+    expect(dryToStdout.stdout).toMatch(/^ {2}5 records: 5 to send, 0 bad$/m);
+    expect((await runCli([...args, '-q'])).code).toBe(0);
+  });
 });
