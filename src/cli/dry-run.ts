@@ -27,6 +27,7 @@ import { openCache } from './open-cache.js';
 import { answeredCheck } from './dry-run-answered.js';
 import { refuseOtherRunDry } from './dry-run-identity.js';
 import { fingerprint } from './run-identity.js';
+import { checkStdinFile } from './check-stdin-file.js';
 import { pendingCheck } from './dry-run-pending.js';
 import { isInteractive, useColor } from './display-mode.js';
 import type { AnswerCache } from '../engine/answer-cache.js';
@@ -421,9 +422,10 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   let scan: DryRunScan;
   let waiting: ReturnType<typeof pendingCheck>;
   try {
-    // As the run (see openRunInput): with -o FILE the whole input file is checked before anything is
-    // sent, so a bad byte past --limit's records refuses it with the same line.
+    // As the run (see openRunInput): with -o FILE the whole input file (or stdin redirected from one) is
+    // checked before anything is sent, so a bad byte past --limit's records refuses it with the same line.
     if (config.output.kind === 'file') await fingerprint(config);
+    await checkStdinFile(config, io.stdin);
     // A resume the run would refuse is refused here too, before its count says what it would send.
     await refuseOtherRunDry(config, input.format, structured);
     const answered = await answeredCheck(config);

@@ -1,4 +1,5 @@
 import type { CsvLayout } from '../output/index.js';
+import { checkStdinFile } from './check-stdin-file.js';
 import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { csvLayoutFor } from './csv-layout-for.js';
@@ -8,8 +9,9 @@ import { openInput, type OpenedInput } from './open-input.js';
 import { fingerprint } from './run-identity.js';
 
 /**
- * Opens the input and, for a results file that a resume must match, hashes it. The CSV layout
- * (kept fields) is settled first: `--keep-fields all` reads the input's header.
+ * Opens the input and, for a results file that a resume must match, hashes it; the same pass checks
+ * its encoding, as checkStdinFile does for stdin redirected from a file. The CSV layout (kept fields)
+ * is settled first: `--keep-fields all` reads the input's header.
  */
 export async function openRunInput(
   config: CliConfig,
@@ -21,6 +23,7 @@ export async function openRunInput(
     const layout = await csvLayoutFor(config);
     input = await openInput(config, io);
     const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
+    await checkStdinFile(config, io.stdin);
     return { input, inputFingerprint, layout };
   } catch (err) {
     await input?.close();

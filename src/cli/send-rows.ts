@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
-import { OutputAbandonedError, OutputWriteError } from '../errors.js';
+import { OutputAbandonedError, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import type { Complete } from '../provider/completion.js';
@@ -28,7 +28,8 @@ import type { ResultRow } from '../types.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
-import type { RunPhase } from './refused-summary.js';
+import type { ErrorStop, RunPhase } from './refused-summary.js';
+import type { StopReason } from '../engine/events.js';
 import { RunReport } from './run-report.js';
 
 /** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
@@ -119,13 +120,23 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   if (signals.abort.aborted) stopWaiting();
   else signals.abort.addEventListener('abort', stopWaiting, { once: true });
   const keptSoFar = () => target.pending !== undefined && !target.pending.replaced;
-  phase.soFar = () => summarySoFar(config, { oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel }, stats);
+  const soFarParts = () => ({ oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel });
+  phase.soFar = () => summarySoFar(config, soFarParts(), stats);
   phase.sending = true;
   let { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (rows) => {
     for (const row of rows) unwritten(row);
   }).catch((err: unknown) => {
     // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
-    throw withResumeCommand(err, resumeHint(config, keptSoFar()));
+    const stopped = withResumeCommand(err, resumeHint(config, keptSoFar()));
+    // As after every other stop, the summary line says what was answered and what was not:
+    // `stopped (error): …`, as --summary-json's `"stopped": "error"` (an ErrorStop, which the engine's
+    // StopReason does not name). The error line that follows names the cause and ends with the
+    // command, so the summary does not repeat it.
+    if (stopped instanceof RunError && !(stopped instanceof OutputClosedError)) {
+      const error: ErrorStop = 'error';
+      reporter.finish({ ...summarySoFar(config, soFarParts(), stats), stopped: error as StopReason, resumeHint: null });
+    }
+    throw stopped;
   });
   // Nothing was read: a Ctrl-C that ended the input too (`sleep 30 | llm-batch` on a terminal, whose
   // writer got the same signal) may be handled just after the input's end, in the same turn of the

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runCli, runShell, tempDir, writePrompts } from '../helpers/run-cli.js';
 
 const { dir, cleanup } = tempDir('llm-batch-dry-agrees-');
 afterAll(cleanup);
@@ -104,5 +104,14 @@ describe('--dry-run agrees with the run', () => {
     expect(dryToStdout.code, dryToStdout.stderr).toBe(0);
     expect(dryToStdout.stdout).toMatch(/^ {2}5 records: 5 to send, 0 bad$/m);
     expect((await runCli([...args, '-q'])).code).toBe(0);
+    // Stdin redirected from that file (`- < late-bad.txt`) with -o FILE: the same, said of <stdin>.
+    const shell = `$LLM - --input-format txt --mock --no-cache --limit 5 -o late-bad.jsonl`;
+    const dryStdin = await runShell(`${shell} --dry-run < late-bad.txt`, dir);
+    const runStdin = await runShell(`${shell} -q < late-bad.txt`, dir);
+    expect(runStdin.code, runStdin.stderr).toBe(2);
+    expect(runStdin.stderr).toMatch(/^llm-batch: <stdin>:3001: not valid UTF-8 \(byte 0xE9\)/);
+    expect(dryStdin.code, dryStdin.stdout).toBe(2);
+    expect(dryStdin.stderr).toBe(runStdin.stderr);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });

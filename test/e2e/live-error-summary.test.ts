@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit } from '../helpers/run-cli.js';
+import { SECRET_KEY, parseJsonl, runCli, runShell, spawnCli, waitForExit } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-live-error-summary-');
@@ -127,5 +127,46 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     } finally {
       delete ctx.server.options.apiKey;
     }
+  });
+
+  /** 300 lines of 305 bytes (~90 KB: past the first read), then a Latin-1 line 301. */
+  const lateBad = () =>
+    Buffer.concat([Buffer.from(Array.from({ length: 300 }, (_, i) => `p${i} ${'y'.repeat(300)}\n`.slice(-305)).join('')), Buffer.from('caf\xe9\n', 'latin1')]);
+
+  it('a file read without -o that turns out not to be UTF-8: the summary line says what was answered and not, then the error line', async () => {
+    const input = path.join(ctx.dir, 'late-bad.txt');
+    fs.writeFileSync(input, lateBad());
+    const summary = path.join(ctx.dir, 's.json');
+    const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary], { cwd: ctx.dir });
+
+    expect(r.code, r.stderr).toBe(2);
+    const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    expect(written).toMatchObject({ stopped: 'error', failed: 0 });
+    expect(written.ok + written.notRun).toBe(300);
+    expect(parseJsonl(r.stdout)).toHaveLength(written.ok);
+    const lines = stderrLines(r);
+    expect(lines).toHaveLength(2);
+    const notRun = written.notRun > 0 ? `, ${written.notRun} not run` : '';
+    expect(lines[0]).toMatch(new RegExp(`^llm-batch: stopped \\(error\\): ${written.ok} ok, 0 failed${notRun} · `));
+    expect(lines[1]).toMatch(/^llm-batch: .*late-bad\.txt:301: not valid UTF-8 \(byte 0xE9\)/);
+  });
+
+  it('stdin redirected from a file with -o FILE (`- < file`): checked whole before anything is sent, as a named file is', async () => {
+    const input = path.join(ctx.dir, 'late-bad.txt');
+    fs.writeFileSync(input, lateBad());
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    const r = await runShell(`$LLM - -o out.jsonl --input-format txt --base-url ${ctx.server.url} --no-cache --summary-json s.json < late-bad.txt`, ctx.dir);
+
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: <stdin>:301: not valid UTF-8 \(byte 0xE9\); if the file is Latin-1/)]);
+    expect(ctx.server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'refused', ok: 0, exitCode: 2 });
+    // A good file on stdin is read whole by the run all the same.
+    fs.writeFileSync(input, 'g1\ng2\n');
+    const good = await runShell(`$LLM - -o out.jsonl --input-format txt --base-url ${ctx.server.url} --no-cache -q < late-bad.txt`, ctx.dir);
+    expect(good.code, good.stderr).toBe(0);
+    expect(parseJsonl(fs.readFileSync(out, 'utf8')).map((row) => row.prompt)).toEqual(['g1', 'g2']);
   });
 });
