@@ -32,7 +32,24 @@ export function resumeHint(config: CliConfig, oldFileKept = false, options: { ne
   // The old cap would stop the resume again (or, live, spend it again): the user picks a new one.
   if (options.newMaxCost) args.push('--max-cost', NEW_CAP);
   const command = ['llm-batch', ...args, ...rest].map(shellQuote).join(' ');
-  return config.input.kind === 'stdin' ? `${command}  (with the same input on stdin)` : command;
+  return `${command}${inputNote(config.input)}`;
+}
+
+/** This process's stdin named as a file: `/dev/stdin`, `/dev/fd/0`, `/proc/self/fd/0`. */
+const STDIN_NAMES = /^\/(dev\/(stdin|fd\/0)|proc\/self\/fd\/0)$/;
+
+/** Another descriptor this process was handed (`<(cmd)` is /dev/fd/63): a new process has no such input. */
+const DESCRIPTOR_NAMES = /^\/(dev\/fd|proc\/(self|\d+)\/fd)\/\d+$/;
+
+/**
+ * What the command needs besides its words: stdin given again, or for `<(cmd)` (a descriptor that
+ * closes with this run) the same `<(…)` again (a file in its place is another input to --resume,
+ * which refuses it); nothing for a file.
+ */
+function inputNote(input: CliConfig['input']): string {
+  if (input.kind === 'stdin' || STDIN_NAMES.test(input.path)) return '  (with the same input on stdin)';
+  if (DESCRIPTOR_NAMES.test(input.path)) return `  (with the same input as on ${input.path} now: the same <(…) again)`;
+  return '';
 }
 
 /**

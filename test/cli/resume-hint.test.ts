@@ -57,6 +57,20 @@ describe('resumeHint', () => {
     );
   });
 
+  it("an input on a descriptor (`<(cmd)`'s /dev/fd/63) names it and asks for the same input again; stdin by a path is stdin", () => {
+    const file = (path: string) => ({ kind: 'file', path }) as CliConfig['input'];
+    for (const path of ['/dev/fd/63', '/proc/self/fd/11', '/proc/4242/fd/3']) {
+      expect(resumeHint(config([path, '-o', 'out.jsonl'], file(path)))).toBe(
+        `llm-batch ${path} -o out.jsonl --resume  (with the same input as on ${path} now: the same <(…) again)`,
+      );
+    }
+    for (const path of ['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']) {
+      expect(resumeHint(config([path, '-o', 'out.jsonl'], file(path)))).toBe(`llm-batch ${path} -o out.jsonl --resume  (with the same input on stdin)`);
+    }
+    // A file whose name only looks like one is a file.
+    expect(resumeHint(config(['./dev/fd/63', '-o', 'out.jsonl'], file('./dev/fd/63')))).toBe('llm-batch ./dev/fd/63 -o out.jsonl --resume');
+  });
+
   it('after a budget stop: the cap that stopped the run gives way to a placeholder that cannot run unedited', () => {
     for (const cap of [['--max-cost', '5'], ['--max-cost=5']]) {
       expect(resumeHint(config(['in.txt', '-o', 'out.jsonl', ...cap, '-c', '4']), false, { newMaxCost: true })).toBe(
