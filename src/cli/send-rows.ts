@@ -28,8 +28,7 @@ import type { ResultRow } from '../types.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
-import type { ErrorStop, RunPhase } from './refused-summary.js';
-import type { StopReason } from '../engine/events.js';
+import type { RunPhase } from './refused-summary.js';
 import { RunReport } from './run-report.js';
 
 /** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
@@ -129,12 +128,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
     const stopped = withResumeCommand(err, resumeHint(config, keptSoFar()));
     // As after every other stop, the summary line says what was answered and what was not:
-    // `stopped (error): …`, as --summary-json's `"stopped": "error"` (an ErrorStop, which the engine's
-    // StopReason does not name). The error line that follows names the cause and ends with the
-    // command, so the summary does not repeat it.
+    // `stopped (error): …`, as --summary-json's `"stopped": "error"`. The error line that follows
+    // names the cause and ends with the command, so the summary does not repeat it.
     if (stopped instanceof RunError && !(stopped instanceof OutputClosedError)) {
-      const error: ErrorStop = 'error';
-      reporter.finish({ ...summarySoFar(config, soFarParts(), stats), stopped: error as StopReason, resumeHint: null });
+      reporter.finish({ ...summarySoFar(config, soFarParts(), stats), stopped: 'error', resumeHint: null });
     }
     throw stopped;
   });

@@ -70,7 +70,8 @@ export interface RunSummary {
   requestsPerSecond: number;
   /** Prompt + completion tokens per second of wall time. */
   tokensPerSecond: number;
-  stopped: StopReason | null;
+  /** Why the run stopped early; `error` for a run-level error once it could send (a bad byte mid-input). */
+  stopped: StopReason | 'error' | null;
   /**
    * After a stop: input records that got no row (never sent, or cut off in flight), when the
    * input's size is known (a file); null otherwise.
