@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { detectFormat } from '../input/detect-format.js';
-import { templateProblem } from '../input/template.js';
+import { braceProblem, templateProblem } from '../input/template.js';
 import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import { resultsFileFormat, storedResultsFormat } from '../output/results-format.js';
@@ -376,6 +376,9 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
       `--system is ${flags.system === '' ? 'empty' : 'blank'}, so every request would send an empty system message (an unset variable?): give it text, or leave --system out`,
     );
   }
+  // --system is filled from each row as a template is: a typo in its braces would be sent as is.
+  const badSystem = flags.system === undefined ? undefined : braceProblem(flags.system);
+  if (badSystem) throw new UsageError(`--system ${badSystem}`);
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
   if (flags.schemaInPrompt && flags.jsonSchema === undefined && !flags.json) throw new UsageError('--schema-in-prompt goes with --json-schema or --json');

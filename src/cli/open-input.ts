@@ -107,7 +107,13 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
   const opened = await openSource(config, io);
   try {
     if (opened.format === 'txt')
-      checkTextFields({ template: config.template, keepFields: config.data.keepFields, promptField: config.promptField, idField: config.idField });
+      checkTextFields({
+        template: config.template,
+        system: config.system,
+        keepFields: config.data.keepFields,
+        promptField: config.promptField,
+        idField: config.idField,
+      });
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'json') {

@@ -161,7 +161,7 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
     if (cell === undefined || cell.trim() === '') return problemRecord(origin, `empty "${column}" column`, column);
     prompt = cell;
   }
-  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system);
+  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, undefined, row);
 }
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

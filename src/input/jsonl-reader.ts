@@ -141,7 +141,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
       return problemRecord(origin, 'gives both "system" and a system message in "messages"; keep one', 'system', prompt);
     }
     if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
-    return sendableRecord(origin, prompt, checked.messages, params.params, system, extraBody);
+    return sendableRecord(origin, prompt, checked.messages, params.params, system, extraBody, fields);
   }
 
   let prompt: string;
@@ -165,7 +165,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
   if ('problem' in rowSystem) return problemRecord(origin, rowSystem.problem.message, 'system', prompt);
   if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
-  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody);
+  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody, fields);
 }
 
 function kindOf(value: unknown): string {

@@ -37,6 +37,21 @@ function positionOf(template: string, index: number): string {
  * for once per row for the same answer, so the CLI refuses it before anything is sent.
  */
 export function templateProblem(template: string): string | undefined {
+  const brace = braceProblem(template);
+  if (brace !== undefined) return brace;
+  if (templateFields(template).length > 0) return undefined;
+  const single = SINGLE_BRACED.exec(template);
+  const hint = single
+    ? `: ${single[0]} at ${positionOf(template, single.index)} needs double braces, {{${single[1]}}}`
+    : ": put {{field}} where a row's value goes ({{prompt}} for a text line)";
+  return `has no {{field}} placeholder, so every row would send the same prompt${hint}`;
+}
+
+/**
+ * A `{{` that opens no placeholder (a missing brace, `{{}}`), or undefined. A --system text needs no
+ * placeholder (one system message for every row is usual), but a typo in one would send it literally.
+ */
+export function braceProblem(template: string): string | undefined {
   for (const run of template.matchAll(/\{{2,}/g)) {
     // In a run of braces the placeholder starts at its last two (`{{{{x}}}}` is `{{x}}` in braces).
     const at = run.index + run[0].length - 2;
@@ -49,12 +64,7 @@ export function templateProblem(template: string): string | undefined {
     const shown = rest.length > 24 ? `${rest.slice(0, 24)}…` : rest;
     return `has a "{{" at ${positionOf(template, at)} that opens no {{field}} placeholder (${JSON.stringify(shown)}): close it with "}}"`;
   }
-  if (templateFields(template).length > 0) return undefined;
-  const single = SINGLE_BRACED.exec(template);
-  const hint = single
-    ? `: ${single[0]} at ${positionOf(template, single.index)} needs double braces, {{${single[1]}}}`
-    : ": put {{field}} where a row's value goes ({{prompt}} for a text line)";
-  return `has no {{field}} placeholder, so every row would send the same prompt${hint}`;
+  return undefined;
 }
 
 /** The distinct field names a template uses, in order of first use. */

@@ -5,7 +5,7 @@ import { refusePromptFieldWithTemplate } from './prompt-field.js';
 import { readLines } from './read-lines.js';
 import { fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
-import { problemRecord, sendableRecord, userMessages } from './to-record.js';
+import { placeholders, problemRecord, sendableRecord, userMessages } from './to-record.js';
 
 /** The only fields a text line has; `line` is an alias of `prompt` (the line's text), not its number. */
 const TEXT_FIELDS = ['prompt', 'line'];
@@ -15,9 +15,13 @@ const TEXT_FIELDS = ['prompt', 'line'];
  * does not have (the last two would be ignored). Its fields are known without reading it, so
  * callers check before they create anything (the reader checks too).
  */
-export function checkTextFields(options: Pick<InputOptions, 'template' | 'keepFields' | 'promptField' | 'idField'>): void {
-  const { template, keepFields, promptField, idField } = options;
+export function checkTextFields(options: Pick<InputOptions, 'template' | 'system' | 'keepFields' | 'promptField' | 'idField'>): void {
+  const { template, system, keepFields, promptField, idField } = options;
   refusePromptFieldWithTemplate(options);
+  // Every line would be an error row: a text line has no fields to fill a system message with.
+  if (system !== undefined && templateFields(system).length > 0) {
+    throw new UsageError(`--system uses ${placeholders(system)}, but text input has no fields to fill it: use CSV or JSONL input, or a --system without {{…}}`);
+  }
   if (idField !== undefined) {
     throw new UsageError(
       `--id-field ${JSON.stringify(idField)} does not apply to text input: a line has no id field, its id is <line>-<hash of its text>; for ids, use JSONL or CSV`,

@@ -1,5 +1,6 @@
 import type { ChatMessage, PromptRecord, RequestParams } from '../types.js';
 import { withSystem } from './messages.js';
+import { renderTemplate, templateFields } from './template.js';
 
 /** Where a record came from; `id` is the explicit id when one could be read, else the fallback key. */
 export interface RecordOrigin {
@@ -28,7 +29,12 @@ export function problemRecord(origin: RecordOrigin, detail: string, field?: stri
   };
 }
 
-/** A record to send; the run's system message is applied here so every format treats it the same. */
+/**
+ * A record to send; the run's system message is applied here so every format treats it the same.
+ * Its `{{field}}` placeholders are filled from `fields`, the row's (as a template's are); a field
+ * that is missing or null makes the record an input error row, as it does in a template. A row
+ * without fields (a text line) cannot fill one: the CLI refuses that before reading.
+ */
 export function sendableRecord(
   origin: RecordOrigin,
   prompt: string,
@@ -36,14 +42,26 @@ export function sendableRecord(
   params: RequestParams,
   system: string | undefined,
   extraBody?: Record<string, unknown>,
+  fields?: Record<string, unknown>,
 ): PromptRecord {
+  let filled = system;
+  // A row whose messages start with their own system message does not get the run's: nothing to fill.
+  if (system !== undefined && messages[0]?.role !== 'system' && templateFields(system).length > 0) {
+    if (fields === undefined) return problemRecord(origin, `--system uses ${placeholders(system)}, but this row has no fields to fill it`, undefined, prompt);
+    const rendered = renderTemplate(system, fields);
+    if ('missing' in rendered)
+      return problemRecord(origin, `--system field "${rendered.missing}" is ${rendered.isNull ? 'null' : 'missing'}`, rendered.missing, prompt);
+    filled = rendered.text;
+    // As a blank --system is refused up front: an empty system message would be sent and billed.
+    if (filled.trim() === '') return problemRecord(origin, '--system produced an empty system message', undefined, prompt);
+  }
   const record: PromptRecord = {
     ...(origin.given ? { idGiven: true } : {}),
     id: origin.id,
     line: origin.line,
     source: origin.source,
     prompt,
-    messages: withSystem(messages, system),
+    messages: withSystem(messages, filled),
     params,
   };
   if (extraBody !== undefined && Object.keys(extraBody).length > 0) record.extraBody = extraBody;
@@ -66,4 +84,11 @@ export function keptFields(row: Record<string, unknown>, keep: readonly string[]
   if (keep === 'all') return { ...row };
   // Own keys only, and set as data (fromEntries): a field named `__proto__` or `constructor` is a field.
   return Object.fromEntries(keep.filter((name) => Object.hasOwn(row, name) && row[name] !== undefined).map((name) => [name, row[name]]));
+}
+
+/** `{{a}}, {{b}}`: a text's placeholders, as a message names them. */
+export function placeholders(text: string): string {
+  return templateFields(text)
+    .map((name) => `{{${name}}}`)
+    .join(', ');
 }

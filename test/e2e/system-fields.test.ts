@@ -1,0 +1,78 @@
+/**
+ * `--system` with `{{field}}` placeholders: filled from each row as `--template` is (CSV columns,
+ * JSONL keys), never sent literally. Spawns the BUILT CLI: `npm run build` first.
+ */
+import { describe, expect, it } from 'vitest';
+import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+
+const { fresh, writeFile } = useServers('llm-batch-system-fields-');
+
+describe.concurrent('--system with {{field}}', () => {
+  it("fills each CSV row's system message from its columns", async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('s.csv', 'id,title,body\n1,Hello,World\n2,Cats,Purr\n');
+    const r = await run([input, '-t', '{{body}}', '-s', 'You are an expert on {{ title }}.']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.body.messages).sort((a, b) => a[1].content.localeCompare(b[1].content))).toEqual([
+      [
+        { role: 'system', content: 'You are an expert on Cats.' },
+        { role: 'user', content: 'Purr' },
+      ],
+      [
+        { role: 'system', content: 'You are an expert on Hello.' },
+        { role: 'user', content: 'World' },
+      ],
+    ]);
+  });
+
+  it('a JSONL row missing the field, or with it null, is an input error row; the others are sent', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile(
+      's.jsonl',
+      [
+        { id: 'a', prompt: 'p1', topic: 'cats' },
+        { id: 'b', prompt: 'p2', topic: null },
+        { id: 'c', prompt: 'p3' },
+        {
+          id: 'd',
+          messages: [
+            { role: 'system', content: 'own' },
+            { role: 'user', content: 'p4' },
+          ],
+        },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join('\n'),
+    );
+    const r = await run([input, '-s', 'Topic: {{topic}}']);
+    expect(r.code).toBe(1);
+    const rows = new Map(rowsOf(r).map((row) => [row.id, row]));
+    expect(rows.get('a')?.error).toBeNull();
+    expect(rows.get('b')?.error).toEqual({ type: 'input', message: `${input}:2: --system field "topic" is null` });
+    expect(rows.get('c')?.error).toEqual({ type: 'input', message: `${input}:3: --system field "topic" is missing` });
+    // A row with its own system message does not get --system: nothing of it to fill.
+    expect(rows.get('d')?.error).toBeNull();
+    expect(server.requests.map((q) => q.body.messages[0]).sort((x, y) => x.content.localeCompare(y.content))).toEqual([
+      { role: 'system', content: 'own' },
+      { role: 'system', content: 'Topic: cats' },
+    ]);
+  });
+
+  it('on text input (a line has no fields) is refused before anything is sent, exit 2', async () => {
+    const { run, server } = await fresh();
+    const r = await run([writeFile('s.txt', 'hello\n'), '-s', 'expert on {{title}}']);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([
+      'llm-batch: --system uses {{title}}, but text input has no fields to fill it: use CSV or JSONL input, or a --system without {{…}}',
+    ]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a "{{" that opens no placeholder is refused as in --template, exit 2', async () => {
+    const { run, server } = await fresh();
+    const r = await run([writeFile('b.csv', 'title\nx\n'), '-t', '{{title}}', '-s', 'expert on {{title}']);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: --system has a "\{\{" at column 11 that opens no \{\{field\}\} placeholder/)]);
+    expect(server.requests).toHaveLength(0);
+  });
+});
