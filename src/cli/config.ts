@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { detectFormat } from '../input/detect-format.js';
-import { braceProblem, templateProblem } from '../input/template.js';
+import { braceProblem, templateFields, templateProblem } from '../input/template.js';
+import { fileNameHint, flagLabel, flagText } from './flag-file.js';
 import type { InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import { resultsFileFormat, storedResultsFormat } from '../output/results-format.js';
@@ -367,18 +368,27 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const output = resolveOutput(input, flags, environment.stdoutIsTTY, environment.stdinFd);
   checkSideFiles(input, output, flags, environment.stdoutFd);
   checkFlagCombinations(input, output, flags);
+  const template = flagText('--template', flags.template);
+  const system = flagText('--system', flags.system);
   // A typo in the braces sends the same literal prompt on every row, paid for each time.
-  const badTemplate = flags.template === undefined ? undefined : templateProblem(flags.template);
-  if (badTemplate) throw new UsageError(`--template ${badTemplate}`);
+  const badTemplate = template === undefined ? undefined : templateProblem(template);
+  if (badTemplate) {
+    // `-t prompt.tmpl`: the file's name is no template; say how to read the file instead.
+    const file = fileNameHint('--template', template!);
+    throw new UsageError(file ? `--template "${template}" has no {{field}} placeholder${file}` : `${flagLabel('--template', flags.template)} ${badTemplate}`);
+  }
   // An unset variable (`-s "$SYSTEM_PROMPT"` in cron) would send an empty system message on every request.
-  if (flags.system !== undefined && flags.system.trim() === '') {
+  if (system !== undefined && system.trim() === '') {
     throw new UsageError(
-      `--system is ${flags.system === '' ? 'empty' : 'blank'}, so every request would send an empty system message (an unset variable?): give it text, or leave --system out`,
+      `${flagLabel('--system', flags.system)} is ${system === '' ? 'empty' : 'blank'}, so every request would send an empty system message${flags.system?.startsWith('@') ? '' : ' (an unset variable?)'}: give it text, or leave --system out`,
     );
   }
   // --system is filled from each row as a template is: a typo in its braces would be sent as is.
-  const badSystem = flags.system === undefined ? undefined : braceProblem(flags.system);
-  if (badSystem) throw new UsageError(`--system ${badSystem}`);
+  const badSystem = system === undefined ? undefined : braceProblem(system);
+  if (badSystem) throw new UsageError(`${flagLabel('--system', flags.system)} ${badSystem}`);
+  // `-s system.txt` would send the file's name as the system message on every request.
+  const systemFile = system === undefined || templateFields(system).length > 0 ? '' : fileNameHint('--system', system);
+  if (systemFile) throw new UsageError(`--system would send the text "${system}"${systemFile}`);
 
   if (flags.json && flags.jsonSchema !== undefined) throw new UsageError('--json and --json-schema: pick one (--json-schema already asks for JSON)');
   if (flags.schemaInPrompt && flags.jsonSchema === undefined && !flags.json) throw new UsageError('--schema-in-prompt goes with --json-schema or --json');
@@ -409,8 +419,8 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   return {
     input,
     inputFormat,
-    template: flags.template,
-    system: flags.system,
+    template,
+    system,
     promptField: flags.promptField,
     idField: flags.idField,
     model: models[0]!,

@@ -146,8 +146,8 @@ export function createProgram(version: string): Command {
   program.optionsGroup('Input:');
   program
     .addOption(new Option('--input-format <format>', 'input format, overriding the file extension').choices(['txt', 'jsonl', 'csv', 'json']))
-    .option('-t, --template <text>', 'user prompt template with {{field}} placeholders ({{prompt}} for text lines)')
-    .option('-s, --system <text>', 'system message for every prompt; {{field}} placeholders filled from each CSV/JSONL row')
+    .option('-t, --template <text|@file>', 'user prompt template with {{field}} placeholders ({{prompt}} for text lines), or @FILE to read it')
+    .option('-s, --system <text|@file>', 'system message for every prompt, or @FILE to read it; {{field}} placeholders filled from each CSV/JSONL row')
     .option('--prompt-field <name>', 'CSV/JSONL field holding the prompt (default "prompt", or a CSV\'s only column)')
     .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)')
     .option('--shard <i/N>', 'send only shard i of N (1-based; by a stable hash of the id): one job across N machines, joined by llm-batch merge', shard);

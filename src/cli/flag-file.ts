@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import { UsageError } from '../errors.js';
+import { readProblem } from './path-problem.js';
+
+/** The flags whose text may come from a file, with their short names for the hints. */
+export type TextFlag = '--template' | '--system';
+const SHORT: Record<TextFlag, string> = { '--template': '-t', '--system': '-s' };
+
+/**
+ * `-t @prompt.tmpl`, `-s @system.txt`: the named file's text (as curl's `-d @file`), a long prompt
+ * being easier to keep in a file than in shell quotes; any other value is the text itself. A byte
+ * order mark and the one line break an editor ends the file with are not part of the text.
+ */
+export function flagText(flag: TextFlag, value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith('@')) return value;
+  const file = value.slice(1);
+  if (file === '') throw new UsageError(`${flag} @ needs a file name after the @ (${SHORT[flag]} @prompt.txt)`);
+  let text: string;
+  try {
+    if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${flag} ${value}: ${readProblem(err)}`);
+  }
+  return text.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
+}
+
+/** `--template @p.tmpl` when the text came from a file, so a message names it; else the flag alone. */
+export function flagLabel(flag: TextFlag, value: string | undefined): string {
+  return value?.startsWith('@') ? `${flag} ${value}` : flag;
+}
+
+/**
+ * A hint for a value that is the name of an existing file (`-t prompt.tmpl`), which would be sent as
+ * the text itself: `: prompt.tmpl is a file; to use its text, pass -t @prompt.tmpl`. Empty otherwise.
+ */
+export function fileNameHint(flag: TextFlag, value: string): string {
+  if (value.startsWith('@') || /[\r\n]/.test(value) || value.length > 4096) return '';
+  try {
+    const isFile = fs.statSync(value, { throwIfNoEntry: false })?.isFile() ?? false;
+    return isFile ? `: ${value} is a file; to use its text, pass ${SHORT[flag]} @${value}` : '';
+  } catch {
+    return ''; // not a path that can be looked up (ENOTDIR, ENAMETOOLONG…): text, then
+  }
+}
