@@ -1,6 +1,6 @@
-import { JSON_INSTRUCTIONS, mentionsJson } from '../structured/instructions.js';
+import { withInstructions } from '../structured/instructions.js';
 import type { StructuredRequest } from '../structured/types.js';
-import type { ChatMessage, PromptRecord } from '../types.js';
+import type { PromptRecord } from '../types.js';
 import type { CompletionRequest } from './completion.js';
 
 export interface RequestDefaults {
@@ -37,13 +37,6 @@ export function cacheBody(request: CompletionRequest, limitField: TokenLimitFiel
   const body = wireBody(request, limitField);
   if (request.budgetCap) delete body[limitField];
   return body;
-}
-
-/** Our system message goes first; the record's own messages (the user's prompt) are left as they are. */
-function withInstructions(messages: ChatMessage[], structured: StructuredRequest | undefined): ChatMessage[] {
-  if (structured?.instructions !== undefined) return [{ role: 'system', content: structured.instructions }, ...messages];
-  if (structured?.jsonHint && !mentionsJson(messages)) return [{ role: 'system', content: JSON_INSTRUCTIONS }, ...messages];
-  return messages;
 }
 
 /** How the answer-length cap is named on the wire. */

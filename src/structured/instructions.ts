@@ -1,4 +1,6 @@
+import type { ChatMessage } from '../types.js';
 import type { JsonSchema } from './strictify.js';
+import type { StructuredRequest } from './types.js';
 
 /** Marks the schema in the system message, so a server (or our mock) can find it. */
 export const SCHEMA_FENCE = '```json';
@@ -27,10 +29,35 @@ export const JSON_INSTRUCTIONS = 'Answer with a single valid JSON object, and no
  */
 export const JSON_IN_PROMPT_INSTRUCTIONS = 'Answer with a single valid JSON object. Output only the JSON: no prose, no code fence.';
 
+/**
+ * The messages with our instructions (--schema-in-prompt's schema, --json's request) in front. A
+ * conversation that already starts with a system (or developer) message gets them at the start of
+ * that one, a blank line before its text: many chat templates (Mistral's roles must alternate,
+ * Gemma has no system role) refuse a second system message. Otherwise they are a system message of
+ * their own. The user's prompt is never edited.
+ */
+export function withInstructions(messages: ChatMessage[], structured: StructuredRequest | undefined): ChatMessage[] {
+  const ours = structured?.instructions ?? (structured?.jsonHint && !mentionsJson(messages) ? JSON_INSTRUCTIONS : undefined);
+  if (ours === undefined) return messages;
+  const [first, ...rest] = messages;
+  if (first === undefined || (first.role !== 'system' && first.role !== 'developer')) return [{ role: 'system', content: ours }, ...messages];
+  if (typeof first.content === 'string') return [{ ...first, content: `${ours}\n\n${first.content}` }, ...rest];
+  if (Array.isArray(first.content)) return [{ ...first, content: [{ type: 'text', text: ours }, ...first.content] }, ...rest];
+  return [{ role: 'system', content: ours }, ...messages];
+}
+
+/** The text a system message starts with: its content, or its first part's (used by mocks). */
+function leadingText(message: { content?: unknown } | undefined): string | undefined {
+  const content = message?.content;
+  if (typeof content === 'string') return content;
+  const part = Array.isArray(content) ? (content[0] as { text?: unknown } | undefined) : undefined;
+  return typeof part?.text === 'string' ? part.text : undefined;
+}
+
 /** Whether the messages start with {@link JSON_IN_PROMPT_INSTRUCTIONS} (used by mocks, as a json_object response_format). */
 export function asksJsonInPrompt(messages: readonly { role?: unknown; content?: unknown }[]): boolean {
   const first = messages[0];
-  return first?.role === 'system' && first.content === JSON_IN_PROMPT_INSTRUCTIONS;
+  return (first?.role === 'system' || first?.role === 'developer') && leadingText(first)?.startsWith(JSON_IN_PROMPT_INSTRUCTIONS) === true;
 }
 
 /** Whether any message already mentions JSON (then --json adds no system message). */
@@ -41,12 +68,13 @@ export function mentionsJson(messages: readonly { content: unknown }[]): boolean
 /** The schema from a system message written by {@link schemaInstructions}, if there is one (used by mocks). */
 export function schemaFromInstructions(messages: readonly { role?: unknown; content?: unknown }[]): JsonSchema | undefined {
   for (const m of messages) {
-    if (m.role !== 'system' || typeof m.content !== 'string') continue;
-    const start = m.content.indexOf(`${SCHEMA_FENCE}\n`);
+    const text = m.role === 'system' || m.role === 'developer' ? leadingText(m) : undefined;
+    if (text === undefined) continue;
+    const start = text.indexOf(`${SCHEMA_FENCE}\n`);
     if (start < 0) continue;
-    const end = m.content.indexOf('\n```', start + SCHEMA_FENCE.length + 1);
+    const end = text.indexOf('\n```', start + SCHEMA_FENCE.length + 1);
     try {
-      return JSON.parse(m.content.slice(start + SCHEMA_FENCE.length + 1, end < 0 ? undefined : end)) as JsonSchema;
+      return JSON.parse(text.slice(start + SCHEMA_FENCE.length + 1, end < 0 ? undefined : end)) as JsonSchema;
     } catch {
       return undefined;
     }

@@ -400,7 +400,7 @@ describe.concurrent('servers without structured outputs', () => {
     }
   });
 
-  it('--schema-in-prompt: no response_format, the schema in a system message, prompt untouched, still validated and re-asked', async () => {
+  it('--schema-in-prompt: no response_format, the schema at the start of the one system message, prompt untouched, still validated and re-asked', async () => {
     const { mock, run } = await server({ schema: { rejectResponseFormat: true } });
     const r = await run(['--json-schema', SMALL, '--schema-in-prompt', '--system', 'You grade things.', '-q'], { stdin: 'grade me [[schema:violate]]\n' });
     expect(r.code).toBe(0);
@@ -409,13 +409,15 @@ describe.concurrent('servers without structured outputs', () => {
     expect(row!.output).toEqual({ label: expect.stringMatching(/^[ab]$/), score: expect.any(Number) });
     const first = mock.requests[0]!.body;
     expect(first.response_format).toBeUndefined();
-    expect(first.messages).toHaveLength(3);
-    expect(first.messages[0].role).toBe('system');
-    expect(first.messages[0].content).toContain(SMALL);
-    expect(first.messages.slice(1)).toEqual([
-      { role: 'system', content: 'You grade things.' },
+    // One system message (chat templates such as Mistral's refuse a second): ours, a blank line, then --system's.
+    expect(first.messages).toEqual([
+      {
+        role: 'system',
+        content: expect.stringMatching(/^Answer with a single JSON object that is valid against this JSON Schema\.[\s\S]*\n```\n\nYou grade things\.$/),
+      },
       { role: 'user', content: 'grade me [[schema:violate]]' },
     ]);
+    expect(first.messages[0].content).toContain(SMALL);
     expect(mock.requests[1]!.body.messages.at(-1).content).toContain('unexpected property');
   });
 
