@@ -18,6 +18,7 @@ import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
+import { ignoredFormat } from '../structured/ignored-format.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -122,7 +123,9 @@ function schemaInPromptHelps(config: CliConfig): boolean {
  * which the command below adds (`withCommand`), else the user adds it.
  */
 function responseFormatLine(config: CliConfig, message: string, withCommand: boolean): string {
-  const refused = `the server refused response_format (${message}); it may not support structured outputs for this model. `;
+  const refused = ignoredFormat(message)
+    ? `${message}; it may not support structured outputs for this model. `
+    : `the server refused response_format (${message}); it may not support structured outputs for this model. `;
   const stop = 'Stopped before sending more.';
   if (!config.structured || config.batchApi) return `${refused}${stop}`;
   // Ours is not sent then: the one refused came from --param or a row.

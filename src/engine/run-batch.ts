@@ -15,6 +15,7 @@ import { errorMessage } from '../util/error-message.js';
 import { isoNow } from '../util/iso-now.js';
 import { answerStep, newTally } from './answer-step.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
+import { IgnoredFormatWatch } from '../structured/ignored-format.js';
 import { cachedRow, failureRow, invalidRow, stoppedBeforeReaskRow, successRow, toRowError, usableHit, withPaidUsage, type AttemptTimes } from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
@@ -113,6 +114,8 @@ class Engine {
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
   private readonly breaker = new CircuitBreaker();
+  /** Stops a run whose server ignores response_format (free text back), as one that refuses it. */
+  private readonly formatWatch = new IgnoredFormatWatch();
   /** Prompts waiting for a model still loading (llama.cpp's `503 Loading model`). */
   private readonly loading: LoadingWaits;
   /** Every attempt's deadlines, under the run's hard stop. */
@@ -392,6 +395,7 @@ class Engine {
     }
     const stored = hit && o.structured ? judgeAnswer(hit.text, hit.finishReason, o.structured.check) : undefined;
     if (hit && stored?.ok) {
+      this.formatWatch.honoured();
       this.settle(seq, { ...cachedRow(record, request, hit, o.stats), output: stored.value });
       return;
     }
@@ -432,6 +436,13 @@ class Engine {
         return;
       }
       const step = answerStep(o.structured, outcome.result, request.messages, run.answers);
+      // Only our own response_format (not a Batch API line's, re-asked live): the stop's advice is --schema-in-prompt.
+      const ignored =
+        request.response_format !== undefined && !outcome.result.refusal
+          ? this.formatWatch.answer(run, outcome.result.text, step.next === 'accept')
+          : undefined;
+      // Before the re-ask is queued: it is not sent, and its record becomes an `aborted` row that a resume asks again.
+      if (ignored) this.halt('response_format', ignored, true);
       if (step.next === 'reask') {
         run.awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
         run.due = 'reask';
