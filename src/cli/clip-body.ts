@@ -1,4 +1,5 @@
 import { groupDigits } from '../util/group-digits.js';
+import { isHighSurrogate, isLowSurrogate } from '../util/surrogates.js';
 
 /** Longest text `--dry-run` shows of one message or field: a 5 MB prompt is not a preview. */
 export const MAX_SHOWN_CHARS = 2000;
@@ -13,8 +14,13 @@ export function clipForDisplay(body: Record<string, unknown>): { body: Record<st
     if (typeof value === 'string') {
       if (value.length <= MAX_SHOWN_CHARS) return value;
       clipped = true;
-      const head = value.slice(0, MAX_SHOWN_CHARS * 0.75);
-      const tail = value.slice(value.length - MAX_SHOWN_CHARS * 0.25);
+      // Cut between code points: half an emoji would show as a lone `\ud83d` in the JSON.
+      let end = MAX_SHOWN_CHARS * 0.75;
+      if (isHighSurrogate(value.charCodeAt(end - 1)) && isLowSurrogate(value.charCodeAt(end))) end--;
+      let start = value.length - MAX_SHOWN_CHARS * 0.25;
+      if (isLowSurrogate(value.charCodeAt(start)) && isHighSurrogate(value.charCodeAt(start - 1))) start++;
+      const head = value.slice(0, end);
+      const tail = value.slice(start);
       return `${head} […${groupDigits(value.length - head.length - tail.length)} characters not shown…] ${tail}`;
     }
     if (Array.isArray(value)) return value.map(clip);
