@@ -1,6 +1,6 @@
 import { systemClock } from '../util/clock.js';
 import { asksJsonInPrompt, schemaFromInstructions } from '../structured/instructions.js';
-import { sampleValue } from '../structured/sample-answer.js';
+import { EndlessSchemaError, sampleValue } from '../structured/sample-answer.js';
 import type { JsonSchema } from '../structured/strictify.js';
 
 /**
@@ -64,7 +64,15 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
     const prompt = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
     // A re-ask's last user turn is our complaint; the record's own prompt is the first one.
     const firstUser = messages.find((m) => m.role === 'user');
-    const reply = structuredReply(body, typeof firstUser?.content === 'string' ? firstUser.content : prompt) ?? mockReply(prompt);
+    let structured: string | undefined;
+    try {
+      structured = structuredReply(body, typeof firstUser?.content === 'string' ? firstUser.content : prompt);
+    } catch (err) {
+      // A schema with no finite value: refused as a server refuses a bad request, not a crash that reads as a lost connection.
+      if (err instanceof EndlessSchemaError) return json(400, { error: { message: `mock: ${err.message}`, type: 'invalid_request_error' } });
+      throw err;
+    }
+    const reply = structured ?? mockReply(prompt);
     const model = body.model ?? 'mock-model';
     const id = `chatcmpl-mock-${++counter}`;
     const created = Math.floor(Date.now() / 1000);

@@ -1,6 +1,20 @@
 import type { JsonSchema } from './strictify.js';
 import { putEntry } from './put-entry.js';
 
+/** `$ref`s followed within one another before a schema is taken to have no finite value. */
+const MAX_REF_DEPTH = 64;
+
+/**
+ * A schema no finite value satisfies: a `$ref` that requires itself at every level, with no way out
+ * (a null branch, an array that may be empty). Sampling it would recurse until the stack overflows.
+ */
+export class EndlessSchemaError extends Error {
+  readonly type = 'endless_schema';
+  constructor(readonly ref: string) {
+    super(`the schema has no finite value: ${ref} requires itself at every level (let the property that recurses be null, or an array that may be empty)`);
+  }
+}
+
 /**
  * A value valid against a schema, chosen deterministically from `seed` (the mocks' answers to
  * structured requests). Strings take `text(name)`, so an answer can carry the prompt's awkward
@@ -21,8 +35,11 @@ export function sampleValue(root: JsonSchema, seed: string, text: (name: string)
     const defs = where ? (root[where] as Record<string, JsonSchema> | undefined) : undefined;
     return defs?.[decodeURIComponent(name!).replace(/~1/g, '/').replace(/~0/g, '~')] ?? {};
   };
-  const value = (schema: JsonSchema, name: string, depth: number): unknown => {
-    if (typeof schema.$ref === 'string') return value(resolve(schema.$ref), name, depth + 1);
+  const value = (schema: JsonSchema, name: string, depth: number, refs = 0): unknown => {
+    if (typeof schema.$ref === 'string') {
+      if (refs >= MAX_REF_DEPTH) throw new EndlessSchemaError(schema.$ref);
+      return value(resolve(schema.$ref), name, depth + 1, refs + 1);
+    }
     if ('const' in schema) return schema.const;
     if (Array.isArray(schema.enum)) {
       const choices = schema.enum.filter((v) => v !== null);
@@ -31,21 +48,21 @@ export function sampleValue(root: JsonSchema, seed: string, text: (name: string)
     if (Array.isArray(schema.anyOf)) {
       const branches = (schema.anyOf as JsonSchema[]).filter((b) => b.type !== 'null');
       // Past a few levels a recursive schema ends in its null branch.
-      return branches.length && depth < 4 ? value(branches[next() % branches.length]!, name, depth + 1) : null;
+      return branches.length && depth < 4 ? value(branches[next() % branches.length]!, name, depth + 1, refs) : null;
     }
     const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t) => t !== 'null');
     switch (types[0]) {
       case 'object': {
         const out: Record<string, unknown> = {};
         const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
-        for (const [key, sub] of Object.entries(props)) putEntry(out, key, value(sub, key, depth + 1));
+        for (const [key, sub] of Object.entries(props)) putEntry(out, key, value(sub, key, depth + 1, refs));
         return out;
       }
       case 'array': {
         const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
         const max = typeof schema.maxItems === 'number' ? schema.maxItems : min + 2;
         const n = depth >= 4 ? min : Math.min(max, Math.max(min, 2));
-        return Array.from({ length: n }, () => value((schema.items ?? {}) as JsonSchema, name, depth + 1));
+        return Array.from({ length: n }, () => value((schema.items ?? {}) as JsonSchema, name, depth + 1, refs));
       }
       case 'integer':
       case 'number':

@@ -29,3 +29,24 @@ describe('createMockFetch', () => {
     expect(body.usage.prompt_tokens).toBeGreaterThan(0);
   });
 });
+
+describe('createMockFetch with a schema no finite answer satisfies', () => {
+  it('answers 400 saying so (a stack overflow read as a lost connection, retried, before)', async () => {
+    const fetch = createMockFetch({ latencyMs: 0 });
+    const node = { type: 'object', properties: { next: { $ref: '#/$defs/N' } }, required: ['next'], additionalProperties: false };
+    const schema = { type: 'object', properties: { node: { $ref: '#/$defs/N' } }, required: ['node'], additionalProperties: false, $defs: { N: node } };
+    const response_format = { type: 'json_schema', json_schema: { name: 'loop', schema, strict: true } };
+    const res = await fetch('http://mock/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], response_format }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: {
+        message:
+          'mock: the schema has no finite value: #/$defs/N requires itself at every level (let the property that recurses be null, or an array that may be empty)',
+        type: 'invalid_request_error',
+      },
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromPattern, sampleValue } from '../../src/structured/sample-answer.js';
+import { EndlessSchemaError, fromPattern, sampleValue } from '../../src/structured/sample-answer.js';
 import { strictify } from '../../src/structured/strictify.js';
 import { compileCheck } from '../../src/structured/validate.js';
 import ticketSchema from '../../fixtures/ticket-schema.json' with { type: 'json' };
@@ -66,5 +66,30 @@ describe('sampleValue: mock answers validate against their (strict) schema', () 
     const next = () => i++;
     expect(fromPattern('^[A-Z]{2}-[0-9]{5}$', next)).toMatch(/^[A-Z]{2}-[0-9]{5}$/);
     expect(fromPattern('^(a|b)+$', next)).toBeUndefined();
+  });
+});
+
+describe('sampleValue of a schema with no finite value', () => {
+  it('throws EndlessSchemaError naming the $ref, not a stack overflow', () => {
+    const loop = {
+      type: 'object',
+      properties: { a: { $ref: '#/definitions/A' } },
+      required: ['a'],
+      definitions: {
+        A: { type: 'object', properties: { b: { $ref: '#/definitions/B' } }, required: ['b'] },
+        B: { type: 'array', minItems: 1, items: { $ref: '#/definitions/A' } },
+      },
+    };
+    expect(() => sampleValue(loop, 'seed', () => 'x')).toThrow(EndlessSchemaError);
+    expect(() => sampleValue(loop, 'seed', () => 'x')).toThrow(/^the schema has no finite value: #\/definitions\/[AB] requires itself at every level/);
+  });
+
+  it('a recursion with a way out (a null branch) is sampled as before', () => {
+    const list = {
+      type: 'object',
+      properties: { head: { $ref: '#/$defs/L' } },
+      $defs: { L: { type: 'object', properties: { next: { anyOf: [{ $ref: '#/$defs/L' }, { type: 'null' }] } } } },
+    };
+    expect(sampleValue(list, 'seed', () => 'x')).toEqual({ head: { next: { next: null } } });
   });
 });
