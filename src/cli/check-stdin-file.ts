@@ -1,10 +1,14 @@
 import fs from 'node:fs';
-import { promisify } from 'node:util';
 import { decodeInput } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
-const read = promisify(fs.read);
+/**
+ * fs.read as a promise. Not util.promisify: a named import from node:util makes node build the
+ * module's whole namespace, parseArgs and the assertion diff included, for every run (startup-cost.test.ts).
+ */
+const read = (fd: number, buffer: Buffer, position: number) =>
+  new Promise<number>((resolve, reject) => fs.read(fd, buffer, 0, buffer.length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))));
 
 /**
  * Stdin redirected from a regular file (`llm-batch - -o out.jsonl < in.txt`) is checked whole before
@@ -28,7 +32,7 @@ export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): 
 async function* positioned(fd: number): AsyncGenerator<Buffer> {
   for (let position = 0; ; ) {
     const buffer = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await read(fd, buffer, 0, buffer.length, position);
+    const bytesRead = await read(fd, buffer, position);
     if (bytesRead === 0) return;
     position += bytesRead;
     yield buffer.subarray(0, bytesRead);
