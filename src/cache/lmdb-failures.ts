@@ -68,19 +68,46 @@ export function ignoredWrite(write: Promise<unknown>): void {
   heldWrite(write).catch(() => {});
 }
 
-let quieted = false;
+/** An lmdb database as quietLmdbConsole sees it: its native environment, whose writer lmdb starts. */
+interface LmdbDatabase {
+  env?: { startWriting?: (address: number, callback: (status: number) => unknown) => unknown };
+}
+
+/** The writer's statuses that are no failure (lmdb's `startWriting`: done, still writing, run the callbacks). */
+const WRITER_OK = new Set([0, 1, 2]);
+
+const quietened = new WeakSet<object>();
 
 /**
  * lmdb prints a failed commit's cause with console.error: a stack trace on stderr for each failed
- * commit, where the cache reports one line for all (answer-cache's onError). Only lmdb's own error
- * objects, printed alone, are dropped; everything else reaches console.error as before.
+ * commit, where the cache reports one line for all (answer-cache's onError). It prints it from the
+ * callback it hands its native writer (`env.startWriting`, once per batch of writes) with the
+ * writer's failed status: only there, and only while that callback runs, is one of lmdb's own
+ * errors printed alone dropped. console.error is otherwise left as it is: a host app's own lines,
+ * whatever they log, reach it. Set on each opened database's environment (the method is read-only
+ * on lmdb's native class, so the environment gets its own).
  */
-export function quietLmdbConsole(): void {
-  if (quieted) return;
-  quieted = true;
+export function quietLmdbConsole(db: object): void {
+  const env = (db as LmdbDatabase).env;
+  const start = env?.startWriting;
+  if (!env || typeof start !== 'function' || quietened.has(env)) return;
+  quietened.add(env);
+  const startWriting = function (this: unknown, address: number, callback: (status: number) => unknown) {
+    return start.call(this, address, (status: number) => (WRITER_OK.has(status) ? callback(status) : quietly(() => callback(status))));
+  };
+  Object.defineProperty(env, 'startWriting', { value: startWriting, configurable: true, writable: true });
+}
+
+/** Runs `run` with console.error dropping a lone lmdb error, then puts console.error back. */
+function quietly<T>(run: () => T): T {
   const error = console.error;
   console.error = (...args: unknown[]) => {
     if (args.length === 1 && isLmdbError(args[0])) return;
     error.apply(console, args);
   };
+  try {
+    return run();
+  } finally {
+    console.error = error;
+  }
 }

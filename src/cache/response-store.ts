@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
-import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { refuseDamaged, type StoreFileState } from './store-file-check.js';
 import { checkStoreWritable } from './store-writable.js';
+import { tolerateWhileHeld } from '../util/tolerate-rejection.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import { loadLmdb } from './load-lmdb.js';
@@ -100,10 +100,21 @@ export async function openResponseStore(dir: string, options: StoreOpenOptions =
   // A reader opens what has a database in it (as the check just saw it): LMDB writes a new one into
   // an empty file, which a read-only open cannot (and must not: a run may be creating it this moment).
   const readable = (f: string, seen: StoreFileState) => (readOnly ? seen.kind !== 'absent' && seen.kind !== 'empty' : fs.existsSync(f));
-  const legacy = readable(legacyFile, legacyState) ? await openDatabase(legacyFile, false, readOnly) : undefined;
-  const current = lazyDatabase(file, readOnly);
-  if (readable(file, state)) await current.open();
-  return storeOn(file, current, legacy);
+  // A failed commit must cost only the cache: with several processes on one file lmdb 3.5.6 fails
+  // one now and then (MDB_BAD_TXN; 5 of 30 processes in a stress test), and a full disk, a failing
+  // device or a `ulimit -f` fails every one (ENOSPC, EIO, EFBIG). Every write is held (heldWrite),
+  // but lmdb leaves a promise of its own unhandled: tolerated until close(), stepping aside for a
+  // host app's own listener. See lmdb-failures.ts.
+  const release = tolerateWhileHeld(isStoreFailure);
+  try {
+    const legacy = readable(legacyFile, legacyState) ? await openDatabase(legacyFile, false, readOnly) : undefined;
+    const current = lazyDatabase(file, readOnly);
+    if (readable(file, state)) await current.open();
+    return storeOn(file, current, legacy, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 export interface StoreOpenOptions {
@@ -155,13 +166,8 @@ const mapBytes = (): number | undefined => (process.platform === 'win32' || !pro
  * flushed commit; a reader has no business writing the file.
  */
 async function openDatabase(file: string, current: boolean, readOnly: boolean): Promise<Database> {
-  // A failed commit must cost only the cache: with several processes on one file lmdb 3.5.6 fails
-  // one now and then (MDB_BAD_TXN; 5 of 30 processes in a stress test), and a full disk, a failing
-  // device or a `ulimit -f` fails every one (ENOSPC, EIO, EFBIG). See lmdb-failures.ts.
-  tolerateRejection(isStoreFailure);
-  quietLmdbConsole();
   const { open } = loadLmdb();
-  return open<CachedAnswer, Buffer>({
+  const db = open<CachedAnswer, Buffer>({
     path: file,
     keyEncoding: 'binary',
     encoding: 'msgpack',
@@ -170,6 +176,8 @@ async function openDatabase(file: string, current: boolean, readOnly: boolean): 
     mapSize: mapBytes(),
     ...(readOnly ? { readOnly: true } : {}),
   });
+  quietLmdbConsole(db);
+  return db;
 }
 
 /** Whether an entry of the current file is an answer (not msgpackr's shapes). */
@@ -192,7 +200,7 @@ function lazyDatabase(file: string, readOnly: boolean) {
 }
 
 /** The store over the current file and, if there is one, the legacy file. */
-function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy: Database | undefined): ResponseStore {
+function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy: Database | undefined, release: () => void): ResponseStore {
   // A key is copied by LMDB before a call returns: one buffer serves every lookup and write.
   const short = Buffer.alloc(KEY_BYTES);
   const shorten = (key: Buffer) => {
@@ -309,11 +317,15 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     async close() {
       // After a failed commit lmdb waits for a flush that never comes, in `flushed` and in close():
       // the file is as the last good commit left it, and the process's end releases the rest.
-      const written = writeFailure ? undefined : await current.started();
-      for (const db of [written, legacy]) {
-        if (!db) continue;
-        await db.flushed;
-        await db.close();
+      try {
+        const written = writeFailure ? undefined : await current.started();
+        for (const db of [written, legacy]) {
+          if (!db) continue;
+          await db.flushed;
+          await db.close();
+        }
+      } finally {
+        release();
       }
     },
   };

@@ -8,6 +8,8 @@ import { cacheClearHint } from './cache-clear-hint.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
+import { isStoreFailure } from '../cache/lmdb-failures.js';
+import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { storeInUse } from '../cache/store-in-use.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
@@ -66,6 +68,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     const dir = dirOf();
     if (!fs.existsSync(dir)) return undefined;
     const { openResponseStore } = await import('../cache/response-store.js');
+    // As a run's (open-cache.ts): what a failed commit may leave unhandled ends no prune or clear.
+    tolerateRejection(isStoreFailure);
     try {
       return await openResponseStore(dir, { readOnly });
     } catch (err) {

@@ -6,6 +6,8 @@ import { cacheClearHint } from './cache-clear-hint.js';
 import { chatBaseURL, runLimitField } from './chat-base-url.js';
 import { openResponseStore, prepareStoreDir } from '../cache/response-store.js';
 import { createAnswerCache, type AnswerCache } from '../engine/answer-cache.js';
+import { isStoreFailure } from '../cache/lmdb-failures.js';
+import { tolerateRejection } from '../util/tolerate-rejection.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -30,6 +32,9 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
   const { dir } = config.cache;
   try {
     checkCacheDir(dir);
+    // What a failed commit of lmdb's leaves unhandled ends no run, whenever it comes (the process is
+    // ours: the library's own listener lasts only until the store is closed; see lmdb-failures.ts).
+    tolerateRejection(isStoreFailure);
     // Checked as a writer would open it even when only reading: --dry-run refuses what its run would.
     const store = await openResponseStore(dir, { readOnly, writable: true });
     const cache = createAnswerCache(store, {

@@ -4,6 +4,9 @@
  * 'unhandledRejection' listener for them all: any other rejection is thrown, as node would, so one
  * kind tolerated never swallows another. A matcher is given the promise too, so it can tell a
  * rejection by where it comes from rather than by what its message happens to say.
+ *
+ * The CLI's, for the whole process (cli/tune-wasm.ts, cli/open-cache.ts). The library's own is
+ * `tolerateWhileHeld`: a listener that throws ended a host app that handles rejections itself.
  */
 type Matcher = (reason: unknown, promise?: Promise<unknown>) => boolean;
 
@@ -17,4 +20,34 @@ export function tolerateRejection(matches: Matcher): void {
 export function onUnhandled(reason: unknown, promise?: Promise<unknown>): void {
   if (tolerated.some((matches) => matches(reason, promise))) return;
   throw reason;
+}
+
+/** The library's matchers, each with how many holders (open stores) it has. */
+const held = new Map<Matcher, number>();
+
+/**
+ * The library's listener, there only while something holds it (an open response store: lmdb leaves
+ * a failed commit's promise of its own unhandled, which no write of ours can hold). It tolerates
+ * what it is held for, and throws nothing while another listener is there (the host app's, or the
+ * CLI's): the app decides what its rejections do. Alone, it throws the rest, as node would without it.
+ */
+export function onUnhandledWhileHeld(reason: unknown, promise?: Promise<unknown>): void {
+  for (const matches of held.keys()) if (matches(reason, promise)) return;
+  if (process.listeners('unhandledRejection').some((listener) => listener !== onUnhandledWhileHeld)) return;
+  throw reason;
+}
+
+/** Tolerates `matches` until the returned release is called; the listener goes with the last release. */
+export function tolerateWhileHeld(matches: Matcher): () => void {
+  if (held.size === 0) process.on('unhandledRejection', onUnhandledWhileHeld);
+  held.set(matches, (held.get(matches) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = held.get(matches)! - 1;
+    if (left > 0) held.set(matches, left);
+    else held.delete(matches);
+    if (held.size === 0) process.off('unhandledRejection', onUnhandledWhileHeld);
+  };
 }

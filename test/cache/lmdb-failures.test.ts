@@ -80,19 +80,48 @@ describe('isStoreFailure, through the shared unhandled-rejection listener', () =
 });
 
 describe('quietLmdbConsole', () => {
-  it('drops lmdb’s own print of a commit’s cause, and nothing else', () => {
+  /** An lmdb database as quietLmdbConsole sees it: its env, whose writer calls back with a status. */
+  class Env {
+    constructor(readonly status: number) {}
+    startWriting(_address: number, callback: (status: number) => unknown): unknown {
+      return callback(this.status);
+    }
+  }
+  // Read-only, as on lmdb's native class.
+  Object.defineProperty(Env.prototype, 'startWriting', { writable: false, configurable: false });
+
+  it('drops lmdb’s own print of a commit’s cause inside its writer’s failed callback, and nothing else', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      quietLmdbConsole();
-      console.error(enospc());
-      expect(spy).not.toHaveBeenCalled();
-      const other = new Error('something else');
-      console.error(other);
-      console.error('text', enospc());
-      expect(spy).toHaveBeenCalledTimes(2);
+      const failed = { env: new Env(-30782) };
+      const fine = { env: new Env(2) };
+      quietLmdbConsole(failed);
+      quietLmdbConsole(fine);
+      // A failed status (lmdb's `default:` branch): its print of the cause is dropped, another line is not.
+      failed.env.startWriting(0, () => {
+        console.error(enospc());
+        console.error('text', enospc());
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+      // A status that is no failure: the callback as it was, its value passed back (2: callbacks to run).
+      expect(fine.env.startWriting(0, (status) => status)).toBe(2);
     } finally {
       spy.mockRestore();
     }
     expect(isLmdbError(enospc())).toBe(true);
+  });
+
+  it('leaves console.error alone outside lmdb’s writer: a host app’s error with a numeric code is printed', () => {
+    const before = console.error;
+    quietLmdbConsole({ env: new Env(-30782) });
+    expect(console.error).toBe(before);
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const grpc = Object.assign(new Error('UNAVAILABLE'), { code: 14 });
+      console.error(grpc);
+      expect(spy).toHaveBeenCalledWith(grpc);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

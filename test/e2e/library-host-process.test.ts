@@ -1,0 +1,70 @@
+/**
+ * The library inside a host app's process, as a user's script importing the built package: it must
+ * change nothing of the process the app relies on. Opening the response cache made an app that
+ * handles its own unhandled rejections exit 1 on the next one (a listener of ours that rethrew), and
+ * replaced console.error for good, dropping the app's own errors with a numeric `code`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { ROOT, tempDir, waitForExit } from '../helpers/run-cli.js';
+
+const BUNDLE = pathToFileURL(path.join(ROOT, 'dist/bundle/index.js')).href;
+
+/** Runs `script` (an ES module; `BUNDLE` names the package) as an app of its own, in a scratch directory. */
+async function runApp(ctx: TestContext, script: string, env: Record<string, string> = {}) {
+  const { dir, cleanup } = tempDir('llm-batch-lib-host-');
+  ctx.onTestFinished(cleanup);
+  fs.writeFileSync(path.join(dir, 'app.mjs'), script.replaceAll('BUNDLE', JSON.stringify(BUNDLE)));
+  const child = spawn(process.execPath, ['app.mjs'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return waitForExit(child, 30_000);
+}
+
+/** Opens a cache in the scratch directory, runs one prompt through it, and closes it again. */
+const WITH_CACHE = `
+import { openResponseStore, createAnswerCache, runBatch } from BUNDLE;
+const errorBefore = console.error;
+const store = await openResponseStore('cache');
+const cache = createAnswerCache(store, { endpoint: 'http://127.0.0.1:9/v1/chat/completions' });
+const complete = async (request) => ({ text: 'ok', finishReason: 'stop', usage: null, model: request.model, headers: null });
+const records = [{ id: 'a', line: 1, source: 'app', prompt: 'p', messages: [{ role: 'user', content: 'p' }] }];
+for await (const row of runBatch(records, { complete, model: 'm', cache })) console.log(row.id, row.response);
+await cache.flush();
+await store.close();
+`;
+
+describe('the library in a host app', () => {
+  it("leaves the app's unhandledRejection handling alone: the app logs a rejection and goes on", async (ctx) => {
+    const r = await runApp(
+      ctx,
+      `${WITH_CACHE}
+process.on('unhandledRejection', (reason) => console.log('app logged:', reason.message));
+Promise.reject(new Error('x'));
+setTimeout(() => console.log('still running'), 20);
+`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('a ok\napp logged: x\nstill running\n');
+    expect(r.code).toBe(0);
+  });
+
+  it("leaves console.error alone: the app's own error with a numeric code is printed", async (ctx) => {
+    const r = await runApp(
+      ctx,
+      `${WITH_CACHE}
+console.log('same console.error:', console.error === errorBefore);
+console.error(Object.assign(new Error('UNAVAILABLE'), { code: 14 }));
+`,
+    );
+    expect(r.stdout).toBe('a ok\nsame console.error: true\n');
+    expect(r.stderr).toMatch(/^Error: UNAVAILABLE\n/);
+    expect(r.stderr).toContain('code: 14');
+    expect(r.code).toBe(0);
+  });
+});
