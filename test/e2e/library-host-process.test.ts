@@ -2,14 +2,17 @@
  * The library inside a host app's process, as a user's script importing the built package: it must
  * change nothing of the process the app relies on. Opening the response cache made an app that
  * handles its own unhandled rejections exit 1 on the next one (a listener of ours that rethrew), and
- * replaced console.error for good, dropping the app's own errors with a numeric `code`.
+ * replaced console.error for good, dropping the app's own errors with a numeric `code`; an app that
+ * had loaded `debug` printed the API key when a request went through a proxy with DEBUG set.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { ROOT, tempDir, waitForExit } from '../helpers/run-cli.js';
+import { startMockServer } from '../helpers/mock-server.js';
+import { startProxyServer } from '../helpers/proxy-server.js';
+import { ROOT, SECRET_KEY, tempDir, waitForExit } from '../helpers/run-cli.js';
 
 const BUNDLE = pathToFileURL(path.join(ROOT, 'dist/bundle/index.js')).href;
 
@@ -67,4 +70,33 @@ console.error(Object.assign(new Error('UNAVAILABLE'), { code: 14 }));
     expect(r.stderr).toContain('code: 14');
     expect(r.code).toBe(0);
   });
+
+  it.for(['*', 'http-proxy-agent', 'http-proxy-agent,https-proxy-agent,agent-base'])(
+    'never prints the key through a proxy, with debug loaded by the app first and DEBUG=%s',
+    async (debugSetting, ctx) => {
+      const mock = await startMockServer({ apiKey: SECRET_KEY });
+      const proxy = await startProxyServer();
+      ctx.onTestFinished(() => Promise.all([mock.close(), proxy.close()]).then(() => {}));
+      const debugModule = pathToFileURL(path.join(ROOT, 'node_modules/debug/src/index.js')).href;
+      const r = await runApp(
+        ctx,
+        `
+import createDebug from ${JSON.stringify(debugModule)};
+createDebug('app')('the app logs through debug');
+const { createOpenAIComplete, runBatch } = await import(BUNDLE);
+const complete = createOpenAIComplete({ apiKey: process.env.KEY, baseURL: process.env.BASE_URL, proxyFor: () => process.env.PROXY });
+const records = [{ id: 'a', line: 1, source: 'app', prompt: 'hello', messages: [{ role: 'user', content: 'hello' }] }];
+for await (const row of runBatch(records, { complete, model: 'm' })) console.log(row.response ?? row.error.message);
+`,
+        { KEY: SECRET_KEY, BASE_URL: mock.url, PROXY: proxy.url, DEBUG: debugSetting },
+      );
+      expect(r.stdout).toBe('ECHO hello\n');
+      expect(proxy.log).toHaveLength(1);
+      // The app's own debug lines still print: its DEBUG is its own.
+      if (debugSetting === '*') expect(r.stderr).toContain('the app logs through debug');
+      expect(r.stderr).not.toContain(SECRET_KEY);
+      expect(r.stderr).not.toContain('http-proxy-agent');
+      expect(r.code).toBe(0);
+    },
+  );
 });
