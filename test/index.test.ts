@@ -310,6 +310,21 @@ describe('runBatch: a stop of the whole run', () => {
     expect(sent).toEqual([0, 1, 2]);
   });
 
+  it.each<[string, () => AttemptError, RunError['code']]>([
+    ['auth', () => new AttemptError('auth', 'HTTP 401: bad key', { status: 401 }), 'auth'],
+    ['quota', () => new AttemptError('quota', 'no credit left'), 'quota'],
+  ])('an AttemptError of type %s stops the run as README says, with no `stop` given', async (_name, error, code) => {
+    const { complete, sent } = failingAt(2, error);
+    const run = drain(
+      runBatch(
+        Array.from({ length: 30 }, (_, i) => record(i)),
+        { complete, model: 'm', concurrency: 1, order: 'input' },
+      ),
+    );
+    await expect(run).rejects.toMatchObject({ name: 'RunError', code });
+    expect(sent).toEqual([0, 1, 2]);
+  });
+
   it('a server that refuses response_format is thrown as a RunError (code response_format)', async () => {
     const complete: Complete = async () => {
       throw new AttemptError('http', "HTTP 400: Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model", { status: 400 });

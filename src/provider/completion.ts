@@ -71,20 +71,29 @@ export interface AttemptErrorInfo {
   status?: number;
   code?: string;
   headers?: HeaderSource;
-  /** Run-stopping failures: a rejected key, a proxy that refuses us, or a quota that waiting will not restore. */
+  /**
+   * Run-stopping failures: a rejected key, a proxy that refuses us, or a quota that waiting will not
+   * restore. @default the type's, for `auth` and `quota` (README: they stop the run)
+   */
   stop?: 'auth' | 'proxy' | 'quota' | 'unreachable';
   /** A timeout before any response headers came (see CircuitBreaker). */
   noResponse?: boolean;
 }
 
-/** A failed attempt, already classified. */
+/**
+ * A failed attempt, already classified. One of type `auth` or `quota` stops the run unless its
+ * `info.stop` says otherwise: a caller's own `complete` throwing one, as README says to, stopped
+ * nothing, and every prompt got the same row.
+ */
 export class AttemptError extends Error {
   override readonly name = 'AttemptError';
+  readonly info: AttemptErrorInfo;
   constructor(
     readonly type: ErrorType,
     message: string,
-    readonly info: AttemptErrorInfo = {},
+    info: AttemptErrorInfo = {},
   ) {
     super(message);
+    this.info = info.stop === undefined && (type === 'auth' || type === 'quota') ? { ...info, stop: type } : info;
   }
 }
