@@ -77,6 +77,19 @@ describe('createOpenAIComplete', () => {
     expect(seen).not.toContain('SECRET');
   });
 
+  it.each<[string, unknown, RegExp]>([
+    ['no options', undefined, /^createOpenAIComplete takes an options object \(\{ apiKey, baseURL \}\), got undefined$/],
+    ['a baseURL that is no URL', { apiKey: KEY, baseURL: 'not a url' }, /^baseURL must be an http:\/\/ or https:\/\/ URL, got a string that is no URL$/],
+    ['an ftp baseURL', { apiKey: KEY, baseURL: 'ftp://example.com/v1' }, /^baseURL must be an http:\/\/ or https:\/\/ URL, got a URL with protocol ftp:$/],
+    ['a baseURL that is no string', { apiKey: KEY, baseURL: 8080 }, /^baseURL must be an http:\/\/ or https:\/\/ URL, got number$/],
+    ['an apiKey that is no string', { apiKey: 42, baseURL: undefined }, /^apiKey must be a string, got number$/],
+    ['a proxyFor that is no function', { apiKey: KEY, proxyFor: 'http://proxy:3128' }, /^proxyFor must be a function, got string$/],
+  ])('refuses %s with a UsageError, at once', (_name, options, message) => {
+    const make = () => createOpenAIComplete(options as Parameters<typeof createOpenAIComplete>[0]);
+    expect(make).toThrow(UsageError);
+    expect(make).toThrow(message);
+  });
+
   it("uses the caller's redact in place of the default", async () => {
     const complete = createOpenAIComplete({
       apiKey: KEY,
@@ -196,6 +209,14 @@ describe('runBatch', () => {
     ['budgetMaxTokens NaN', { budgetMaxTokens: Number.NaN }, /^budgetMaxTokens must be a positive integer, got NaN$/],
     ['stream as a string', { stream: 'false' as unknown as boolean }, /^stream must be true or false, got "false"$/],
     ['no complete', { complete: undefined }, /^complete must be a function that sends one request \(createOpenAIComplete\(…\)\), got undefined$/],
+    ['a stopSignal that is no signal', { stopSignal: {} as AbortSignal }, /^stopSignal must be an AbortSignal \(an AbortController's signal\), got an object$/],
+    [
+      'an abortSignal of true',
+      { abortSignal: true as unknown as AbortSignal },
+      /^abortSignal must be an AbortSignal \(an AbortController's signal\), got true$/,
+    ],
+    ['an onEvent that is no function', { onEvent: 5 as unknown as BatchOptions['onEvent'] }, /^onEvent must be a function, got 5$/],
+    ['an onRow that is no function', { onRow: 'log' as unknown as BatchOptions['onRow'] }, /^onRow must be a function, got "log"$/],
   ])('refuses %s with a UsageError naming the option', async (_name, bad, message) => {
     const { complete, sent } = answering();
     const run = drain(runBatch(asyncRecords(record(0)), { complete, model: 'm', ...bad } as BatchOptions));

@@ -101,8 +101,19 @@ type OptionalOptions =
 
 export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> & Pick<BatchOptions, OptionalOptions>;
 
-/** A value as a message shows it: strings quoted, `undefined` named. */
-const shown = (value: unknown): string => (value === undefined ? 'undefined' : typeof value === 'string' ? JSON.stringify(value) : String(value));
+/** A value as a message shows it: strings quoted, `undefined` named, an object by its kind. */
+const shown = (value: unknown): string =>
+  value === undefined
+    ? 'undefined'
+    : typeof value === 'string'
+      ? JSON.stringify(value)
+      : typeof value === 'function'
+        ? 'a function'
+        : value !== null && typeof value === 'object'
+          ? Array.isArray(value)
+            ? 'an array'
+            : 'an object'
+          : String(value);
 
 /** A number option, unless unset: a NaN (`Number(process.env.X)` of an unset variable) would switch a cap off. */
 function positive(name: string, value: unknown, integer: boolean): void {
@@ -116,6 +127,20 @@ function wholeNumber(name: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
     throw new UsageError(`${name} must be a whole number >= 0, got ${shown(value)}`);
   }
+}
+
+/** A signal the engine listens to: what `addEventListener('abort', …)` and `aborted` work on. */
+function signal(name: string, value: unknown): void {
+  const usable =
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as AbortSignal).addEventListener === 'function' &&
+    typeof (value as AbortSignal).removeEventListener === 'function';
+  if (value !== undefined && !usable) throw new UsageError(`${name} must be an AbortSignal (an AbortController's signal), got ${shown(value)}`);
+}
+
+function callback(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') throw new UsageError(`${name} must be a function, got ${shown(value)}`);
 }
 
 function flag(name: string, value: unknown): void {
@@ -164,6 +189,8 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   wholeNumber('structured.retries', options.structured?.retries);
   wholeNumber('defaultCompletionTokens', options.defaultCompletionTokens);
   for (const name of ['stream', 'deltaEvents', 'failTruncated', 'circuitBreaker'] as const) flag(name, options[name]);
+  for (const name of ['stopSignal', 'abortSignal'] as const) signal(name, options[name]);
+  for (const name of ['onEvent', 'onRow', 'onDropped'] as const) callback(name, options[name]);
   return {
     ...options,
     complete: guardedComplete(options.complete),

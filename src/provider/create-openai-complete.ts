@@ -2,6 +2,7 @@ import { trustedComplete, type Complete } from './completion.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
 import { createRedactor } from '../redact.js';
 import { createSdkComplete } from './sdk-complete.js';
+import { checkOpenAIOptions } from './check-openai-options.js';
 
 /**
  * A `Complete` over the official openai SDK (sdk-complete.ts), made and warmed up in the background
@@ -10,6 +11,8 @@ import { createSdkComplete } from './sdk-complete.js';
  * later, so that a failure to make it surfaces on first use, as a load failure did.
  */
 export function createOpenAIComplete(options: OpenAIProviderOptions): Complete {
+  // Refused here, where the caller made the mistake, as UsageErrors (see check-openai-options.ts).
+  checkOpenAIOptions(options);
   // Its own key is scrubbed even when the caller passes no redactor: a server that echoes it in a 401
   // would otherwise put it in every row's error and the run's outcome (the CLI passes its own).
   const redact = options.redact ?? createRedactor([options.apiKey]);
