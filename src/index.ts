@@ -1,4 +1,8 @@
 /** llm-batch as a library: the engine, the provider, the readers and writers the CLI is built from. */
+import { readDecodedRecords } from './input/read-records.js';
+import type { ByteSource, InputOptions } from './input/input-options.js';
+import type { PromptRecord } from './types.js';
+
 export { runBatch } from './engine/library-run-batch.js';
 export type { BatchOutcome } from './engine/run-batch.js';
 export type { BatchOptions } from './engine/batch-options.js';
@@ -13,7 +17,12 @@ export type { OpenAIProviderOptions } from './provider/openai-options.js';
 export { createMockFetch } from './provider/mock-fetch.js';
 export { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from './provider/completion.js';
 export { detectFormat, type InputFormat, type InputOptions } from './input/index.js';
-export { readDecodedRecords as readRecords } from './input/read-records.js';
+/** Prompt records from a source's bytes, decoded as the CLI decodes a file (see README "As a library"). */
+export const readRecords: (input: ByteSource, options: InputOptions) => AsyncGenerator<PromptRecord> = readDecodedRecords as (
+  input: ByteSource,
+  options: InputOptions,
+) => AsyncGenerator<PromptRecord>;
+export type { ByteSource } from './input/input-options.js';
 export { readResults, compactResults, loadResumeState, openFileWriter, streamWriter, type RowWriter } from './output/index.js';
 export type { StructuredOutput } from './structured/types.js';
 export { strictify, type JsonSchema } from './structured/strictify.js';

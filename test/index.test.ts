@@ -16,6 +16,7 @@ import {
   UsageError,
   createOpenAIComplete,
   createRedactor,
+  createStats,
   readRecords,
   runBatch,
   type BatchOptions,
@@ -25,6 +26,7 @@ import {
   type RecordInput,
   type ResultRow,
   type RunBudget,
+  type Usage,
 } from '../src/index.js';
 
 const KEY = 'sk-test-SECRET-123';
@@ -146,6 +148,49 @@ describe('readRecords', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the library at its edges: types as runtime takes them, and what a plain-JS caller may pass', () => {
+  it("readRecords takes a web ReadableStream (a Blob's, a fetch body) and Uint8Array chunks (tsc checks this file)", async () => {
+    const prompts: string[] = [];
+    for await (const r of readRecords(new Blob(['café\n', 'thé\n']).stream(), { source: 'blob', format: 'txt' })) prompts.push(r.prompt);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield new TextEncoder().encode('one\ntw');
+      yield new TextEncoder().encode('o\n');
+    }
+    for await (const r of readRecords(chunks(), { source: 'bytes', format: 'txt' })) prompts.push(r.prompt);
+    expect(prompts).toEqual(['café', 'thé', 'one', 'two']);
+  });
+
+  it("createOpenAIComplete takes no baseURL (OpenAI's own), as it runs", () => {
+    expect(typeof createOpenAIComplete({ apiKey: 'k' })).toBe('function');
+  });
+
+  it('an AttemptError of a type no row may carry is a retried connection error that names it', async () => {
+    let calls = 0;
+    const complete: Complete = async () => {
+      calls++;
+      throw new AttemptError('weird' as AttemptError['type'], 'it went wrong');
+    };
+    const { rows } = await drain(runBatch([record(0)], { complete, model: 'm', retries: 1, circuitBreaker: false }));
+    expect(rows[0]?.error).toMatchObject({ type: 'connection', message: 'it went wrong (an AttemptError of unknown type "weird")' });
+    expect(calls).toBe(2);
+  });
+
+  it('usage that is not numbers is no usage: no tokens counted, none in the row', async () => {
+    const complete: Complete = async () => ({
+      text: 'ok',
+      finishReason: 'stop',
+      usage: { prompt_tokens: 'a', completion_tokens: 2 } as unknown as Usage,
+      model: 'm',
+      headers: null,
+    });
+    const stats = createStats();
+    const { rows } = await drain(runBatch([record(0)], { complete, model: 'm', stats }));
+    expect(rows[0]?.usage).toBeNull();
+    expect(stats.promptTokens).toBe(0);
+    expect(stats.completionTokens).toBe(0);
   });
 });
 

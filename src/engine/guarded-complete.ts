@@ -1,4 +1,5 @@
 import { AttemptError, isTrustedComplete, trustedComplete, type Complete, type CompletionResult } from '../provider/completion.js';
+import type { ErrorType, Usage } from '../types.js';
 
 /**
  * A caller's own `complete`, held to what the engine relies on: its attempt ends when its signal
@@ -44,7 +45,7 @@ export function guardedComplete(complete: Complete): Complete {
         },
         (err: unknown) => {
           done();
-          reject(err);
+          reject(knownType(err));
         },
       );
     });
@@ -65,10 +66,51 @@ export function guardedComplete(complete: Complete): Complete {
 const filledIn = (result: CompletionResult): CompletionResult => ({
   ...result,
   finishReason: result.finishReason ?? null,
-  usage: result.usage ?? null,
+  usage: numericUsage(result.usage),
   model: result.model ?? null,
   headers: result.headers ?? null,
 });
 
 const describe = (value: unknown): string =>
   value === null || typeof value !== 'object' ? String(value) : `an object whose text is ${typeof (value as { text?: unknown }).text}`;
+
+/** Every type a row's error may have: a Record, so that tsc names one missing here. */
+const ERROR_TYPES: Record<ErrorType, true> = {
+  timeout: true,
+  rate_limit: true,
+  quota: true,
+  http: true,
+  connection: true,
+  bad_response: true,
+  auth: true,
+  input: true,
+  aborted: true,
+  truncated: true,
+  invalid_output: true,
+};
+
+/**
+ * An AttemptError of a type no row may carry (from plain JS: `new AttemptError('weird', …)`) is what
+ * anything else thrown is, a retried `connection` error, its message naming the type: else the type
+ * went into rows and the summary as it was.
+ */
+function knownType(err: unknown): unknown {
+  if (!(err instanceof AttemptError) || Object.hasOwn(ERROR_TYPES, err.type)) return err;
+  return new AttemptError('connection', `${err.message} (an AttemptError of unknown type ${JSON.stringify(String(err.type))})`, err.info);
+}
+
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+
+/**
+ * Usage as the engine counts it: numbers, or none. A `prompt_tokens: 'a'` made the run's token
+ * count the string "0a"; anything but counts is taken as no usage, as a server that sends none.
+ */
+function numericUsage(usage: Usage | null | undefined): Usage | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  if (!isCount(usage.prompt_tokens) || !isCount(usage.completion_tokens)) return null;
+  if (usage.cached_tokens !== undefined && !isCount(usage.cached_tokens)) {
+    const { cached_tokens: _, ...counted } = usage;
+    return counted;
+  }
+  return usage;
+}

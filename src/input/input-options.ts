@@ -20,3 +20,9 @@ export interface InputOptions {
 
 /** Anything that yields the input's bytes or text in order: a Node stream, `process.stdin`, or an async generator. */
 export type InputSource = NodeJS.ReadableStream | AsyncIterable<string | Buffer>;
+
+/**
+ * What the library's `readRecords` reads, which decodes the bytes itself: an InputSource, or any
+ * async iterable of Uint8Array chunks, as a web ReadableStream is (`fetch`'s body, a Blob's stream()).
+ */
+export type ByteSource = InputSource | AsyncIterable<string | Uint8Array>;

@@ -1,7 +1,8 @@
 /** How to reach an OpenAI-compatible server; what `createOpenAIComplete` takes. */
 export interface OpenAIProviderOptions {
   apiKey: string | undefined;
-  baseURL: string | undefined;
+  /** @default OpenAI's own, https://api.openai.com/v1 */
+  baseURL?: string | undefined;
   /** Replaces the network (the `--mock` provider, tests). */
   fetch?: typeof fetch;
   /** The proxy for a request URL, if any (from HTTPS_PROXY, HTTP_PROXY, NO_PROXY…). */
