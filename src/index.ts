@@ -14,6 +14,7 @@ export { ExitCode, RunError, InputError, UsageError } from './errors.js';
 export { createRedactor } from './redact.js';
 export { createOpenAIComplete } from './provider/create-openai-complete.js';
 export type { OpenAIProviderOptions } from './provider/openai-options.js';
+export { proxyFromEnv, type ProxySettings } from './provider/proxy-env.js';
 export { createMockFetch } from './provider/mock-fetch.js';
 export { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from './provider/completion.js';
 export { detectFormat, type InputFormat, type InputOptions } from './input/index.js';

@@ -17,6 +17,7 @@ import {
   createOpenAIComplete,
   createRedactor,
   createStats,
+  proxyFromEnv,
   readRecords,
   runBatch,
   type BatchOptions,
@@ -109,6 +110,30 @@ describe('createOpenAIComplete', () => {
     const complete = createOpenAIComplete({ apiKey: KEY, baseURL: 'http://127.0.0.1:9/v1', fetch: echoingFetch(400, 'x'), redact });
     const { rows } = await drain(runBatch([record(0)], { complete, model: 'm', circuitBreaker: false }));
     expect(rows[0]?.error?.message).toMatch(/Incorrect API key provided: \[redacted\]$/);
+  });
+});
+
+describe('proxyFromEnv', () => {
+  it("reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY as the CLI does, with the proxy's password for the redactor", () => {
+    const names = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY'];
+    const saved = names.map((n) => [n, process.env[n]] as const);
+    for (const n of names) delete process.env[n];
+    try {
+      process.env.HTTPS_PROXY = 'http://user:proxy-password-1@proxy.corp:3128';
+      process.env.NO_PROXY = 'localhost';
+      const proxy = proxyFromEnv(undefined);
+      expect(proxy.proxyFor('https://api.openai.com/v1/chat/completions')).toBe('http://user:proxy-password-1@proxy.corp:3128');
+      expect(proxy.proxyFor('http://localhost:11434/v1')).toBeUndefined();
+      const redact = createRedactor([KEY, ...proxy.secrets]);
+      expect(redact(`${KEY} proxy-password-1`)).not.toMatch(/SECRET|proxy-password/);
+      // What README shows: the helper's two halves handed to createOpenAIComplete.
+      expect(typeof createOpenAIComplete({ apiKey: KEY, proxyFor: proxy.proxyFor, redact })).toBe('function');
+    } finally {
+      for (const [n, v] of saved) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
+    }
   });
 });
 
