@@ -12,16 +12,22 @@ import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 
+/** Two prompts' input, and an output where the second's failed row was superseded by an answer. */
+async function supersededOutput(): Promise<{ input: string; out: string }> {
+  const dir = tmp();
+  const input = path.join(dir, 'in.txt');
+  const out = path.join(dir, 'out.jsonl');
+  fs.writeFileSync(input, 'alpha\nbeta\n');
+  const w = openFileWriter(out, 'jsonl', { append: false });
+  for (const row of [okRow('a', 'A'), errRow('b', 'connection reset'), okRow('b', 'B')]) await w.write(row);
+  await w.close();
+  return { input, out };
+}
+
 describe('a --resume with nothing left to ask', () => {
   it('compacts the superseded rows an earlier resume left, and removes a killed compaction’s temp file', async () => {
-    const dir = tmp();
-    const input = path.join(dir, 'in.txt');
-    const out = path.join(dir, 'out.jsonl');
-    fs.writeFileSync(input, 'alpha\nbeta\n');
     // What a resume killed before its compaction (or stopped by a full disk in it) leaves.
-    const w = openFileWriter(out, 'jsonl', { append: false });
-    for (const row of [okRow('a', 'A'), errRow('b', 'connection reset'), okRow('b', 'B')]) await w.write(row);
-    await w.close();
+    const { input, out } = await supersededOutput();
     fs.writeFileSync(`${out}.compact.tmp`, 'half a compaction');
 
     const io = memoryIo();
@@ -85,13 +91,7 @@ describe('an output removed during the run', () => {
 
 describe('a resume whose compaction cannot be written', () => {
   it('keeps every row and says so, failing as the output does (a stop, not an internal error)', async () => {
-    const dir = tmp();
-    const input = path.join(dir, 'in.txt');
-    const out = path.join(dir, 'out.jsonl');
-    fs.writeFileSync(input, 'alpha\nbeta\n');
-    const w = openFileWriter(out, 'jsonl', { append: false });
-    for (const row of [okRow('a', 'A'), errRow('b', 'connection reset'), okRow('b', 'B')]) await w.write(row);
-    await w.close();
+    const { input, out } = await supersededOutput();
     const before = fs.readFileSync(out, 'utf8');
 
     const io = memoryIo();
