@@ -37,24 +37,33 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
   refusePromptFieldWithTemplate(options);
 
   const plan: CsvPlan = { columns };
-  if (template !== undefined) {
-    plan.dataColumns = new Set(templateFields(template));
-    const unknown = [...plan.dataColumns].filter((name) => !seen.has(name));
+  // The columns --template and --system fill in are data, and a missing one would fail every row.
+  const filled = [...(template === undefined ? [] : templateFields(template)), ...(options.system === undefined ? [] : templateFields(options.system))];
+  if (filled.length > 0) plan.dataColumns = new Set(filled);
+  for (const [flag, text] of [
+    ['--template', template],
+    ['--system', options.system],
+  ] as const) {
+    const unknown = text === undefined ? [] : [...new Set(templateFields(text))].filter((name) => !seen.has(name));
     if (unknown.length > 0) {
-      throw new InputError(`${source}: --template uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the CSV header has no such column (found: ${found})`);
+      throw new InputError(`${source}: ${flag} uses ${unknown.map((n) => `{{${n}}}`).join(', ')} but the CSV header has no such column (found: ${found})`);
     }
-  } else if (promptField !== undefined) {
-    if (!seen.has(promptField)) {
-      throw new InputError(`${source}: no "${promptField}" column in the CSV header (found: ${found}); check --prompt-field or use --template`);
+  }
+  // Without a template, one column is the prompt.
+  if (template === undefined) {
+    if (promptField !== undefined) {
+      if (!seen.has(promptField)) {
+        throw new InputError(`${source}: no "${promptField}" column in the CSV header (found: ${found}); check --prompt-field or use --template`);
+      }
+      plan.promptColumn = promptField;
+    } else if (seen.has('prompt')) {
+      plan.promptColumn = 'prompt';
+    } else if (columns.length === 1 && columns[0] !== undefined && columns[0] !== '') {
+      refuseOtherDelimiter(columns[0], source);
+      plan.promptColumn = columns[0];
+    } else {
+      throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`);
     }
-    plan.promptColumn = promptField;
-  } else if (seen.has('prompt')) {
-    plan.promptColumn = 'prompt';
-  } else if (columns.length === 1 && columns[0] !== undefined && columns[0] !== '') {
-    refuseOtherDelimiter(columns[0], source);
-    plan.promptColumn = columns[0];
-  } else {
-    throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`);
   }
 
   // A misspelt kept field would be an always-empty column: the header is known, so say so now.

@@ -25,6 +25,24 @@ describe.concurrent('--system with {{field}}', () => {
     ]);
   });
 
+  it('a CSV header without a column --system uses is refused before anything is sent, as for --template', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('nocol.csv', 'id,prompt\n1,Hello\n');
+    const r = await run([input, '-s', 'You are an expert on {{topic}}.']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--system uses {{topic}} but the CSV header has no such column (found: "id", "prompt")');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a CSV column --system fills in is data, never sent as a request parameter', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('temp.csv', 'prompt,temperature\nhow warm?,hot\n');
+    const r = await run([input, '-s', 'The weather is {{temperature}}.']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests[0]!.body.temperature).toBeUndefined();
+    expect(server.requests[0]!.body.messages[0]).toEqual({ role: 'system', content: 'The weather is hot.' });
+  });
+
   it('a JSONL row missing the field, or with it null, is an input error row; the others are sent', async () => {
     const { run, server } = await fresh();
     const input = writeFile(
