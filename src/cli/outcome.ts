@@ -40,6 +40,8 @@ export interface FinishedRun {
   usage?: UsageByModel;
   /** --shard: the input's records that went to other shards. */
   otherShards?: number;
+  /** --resume: the rows of this run the output already answered, when known (see ResumeState). */
+  doneRows?: number;
 }
 
 /** `: its worst case is $0.041 (…)`: what the request that did not fit would have cost at most. */
@@ -239,7 +241,7 @@ export async function finishRun(
       })
     : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices);
-  if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort);
+  if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort, run.doneRows);
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) {
     summary.byModel = run.modelTally.figures();

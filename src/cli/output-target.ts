@@ -44,6 +44,8 @@ export interface OutputTarget {
   tagRows?: boolean;
   /** With --resume: a line for stderr, e.g. the models this invocation adds to the run. */
   resumeNote?: string;
+  /** With --resume: the rows of this run the file already answers, when known (see ResumeState). */
+  doneRows?: number;
   /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
   pending?: ReplaceOnFirstRow;
   /**
@@ -183,6 +185,7 @@ export async function openOutputTarget(
       skip: resumed.skip,
       tagRows: resumed.tagRows,
       ...(resumed.note !== undefined ? { resumeNote: resumed.note } : {}),
+      ...(resumed.doneRows !== undefined ? { doneRows: resumed.doneRows } : {}),
       compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, earlier: resumed.superseded, runModel: resumed.runModel },
     };
   } catch (err) {

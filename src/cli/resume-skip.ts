@@ -75,6 +75,13 @@ export interface ResumeState {
   meta: Record<string, unknown>;
   /** A line for stderr when this invocation adds models to the run (see addedModelsNote). */
   note?: string;
+  /**
+   * Rows of this run the file already answers (a record skipped as done or kept failed), when every
+   * key the file holds is one of this run's rows: the same input or a longer one, every model and
+   * sample the file's run asked, no --limit and no --force-resume. A stop's "not run" counts them
+   * out; the reader passed only some of them by then (see countNotRun).
+   */
+  doneRows?: number;
 }
 
 /** The model a plain run's rows count as (id, this model, sample 0): the one the file was started with. */
@@ -137,7 +144,16 @@ export async function loadResumeSkip(
           ...(uncollected && uncollected.batches > 0 ? { batches: uncollected.batches } : {}),
         }
       : undefined;
+  const repeated = typeof previous?.['repeat'] === 'number' ? previous['repeat'] : 1;
+  const allOfTheRun =
+    previous !== undefined &&
+    !config.forceResume &&
+    config.data.limit === undefined &&
+    recorded !== undefined &&
+    recorded.every((m) => config.models.includes(m)) &&
+    repeated <= config.repeat;
   return {
+    ...(allOfTheRun ? { doneRows: state.succeeded.size + (config.retryFailed ? 0 : state.failed.size) } : {}),
     skip: unrecorded ? Object.assign(skip, { unrecorded }) : skip,
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     superseded: state.superseded,

@@ -156,7 +156,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
   return await finishRun(
     config,
-    { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, usage: usage.byModel, otherShards: shardTally.others },
+    { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, usage: usage.byModel, otherShards: shardTally.others, doneRows: target.doneRows },
     stats,
     reporter,
     redact,

@@ -9,7 +9,14 @@ import type { CliConfig } from './config.js';
  * Null for stdin or a pipe, whose end nobody saw, and when the total is less than the rows counted
  * (a file that changed since it was counted): a 0 there would tell a script that the run had finished.
  */
-export async function countNotRun(config: CliConfig, stats: BatchStats, knownTotal: number | undefined, signal: AbortSignal): Promise<number | null> {
+export async function countNotRun(
+  config: CliConfig,
+  stats: BatchStats,
+  knownTotal: number | undefined,
+  signal: AbortSignal,
+  /** A resume's rows the output already answered (see ResumeState.doneRows): those past where the reader stopped are not "not run". */
+  doneRows?: number,
+): Promise<number | null> {
   let total = knownTotal;
   if (total === undefined && config.input.kind === 'file') {
     try {
@@ -22,7 +29,7 @@ export async function countNotRun(config: CliConfig, stats: BatchStats, knownTot
     }
   }
   if (total === undefined) return null;
-  const notRun = total - (stats.ok + stats.failed + stats.skipped);
+  const notRun = total - (stats.ok + stats.failed + Math.max(stats.skipped, doneRows ?? 0));
   return notRun < 0 ? null : notRun;
 }
 
