@@ -91,16 +91,15 @@ const common = {
     js: "import { createRequire as __llmBatchCreateRequire } from 'node:module'; let __llmBatchRequire; const require = (id) => (__llmBatchRequire ??= __llmBatchCreateRequire(import.meta.url))(id);",
   },
 };
-// Three builds, so that each is cut into chunks only at its own lazy imports: esbuild puts the code
-// that a given set of entry points (dynamic imports included) shares into a chunk of its own, and
-// the library's entry and compile-cache.js in the CLI's build cut a run's code into 37 chunks, 17
-// of them under 2 KB (each costs node's loader ~0.5-1 ms). The CLI (bin/ imports main.js, which
-// has io.js in it); compile-cache.js, which bin/ loads first, whole; and the library, whose chunks
-// are named lib-* beside the CLI's (the same directory: paths relative to a module stay true).
+// Two builds: the CLI, from main.js alone (io.js re-exported by it, so bin/ imports one module), and
+// compile-cache.js, which bin/ loads first, whole. esbuild puts the code that a given set of entry
+// points (dynamic imports included) shares into a chunk of its own: compile-cache.js and the
+// library's entry in the CLI's build cut a one-prompt run's code into 37 chunks, 17 of them under
+// 2 KB (each costs node's loader ~0.5-1 ms). The library's entry is written after: it re-exports
+// the API from the CLI's commands chunk, which has it (src/cli/commands.ts), so nothing is shipped twice.
 const results = await Promise.all([
   build({ ...common, entryPoints: ['dist/cli/main.js'], splitting: true }),
   build({ ...common, entryPoints: ['dist/cli/compile-cache.js'], splitting: false }),
-  build({ ...common, entryPoints: ['dist/index.js'], splitting: true, chunkNames: 'lib-[name]-[hash]' }),
 ]);
 const metafile = { inputs: {}, outputs: {} };
 for (const { metafile: m } of results) {
@@ -108,6 +107,14 @@ for (const { metafile: m } of results) {
   Object.assign(metafile.outputs, m.outputs);
 }
 writeFileSync(`${outdir}/meta.json`, JSON.stringify(metafile));
+// The library's names, as tsc's build of src/index.ts exports them (values only: types are in its .d.ts).
+const commandsChunk = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === 'dist/cli/commands.js')?.[0];
+if (!commandsChunk) throw new Error('no output chunk for dist/cli/commands.js: update the library entry in scripts/bundle.mjs');
+const index = await build({ entryPoints: ['dist/index.js'], bundle: false, write: false, metafile: true, format: 'esm', outdir, logLevel: 'warning' });
+const names = Object.values(index.metafile.outputs).flatMap((o) => o.exports).sort();
+const missing = names.filter((name) => !metafile.outputs[commandsChunk].exports.includes(name));
+if (missing.length > 0) throw new Error(`the commands chunk does not export ${missing.join(', ')}: update src/cli/commands.ts`);
+writeFileSync(`${outdir}/index.js`, `export { ${names.join(', ')} } from './${commandsChunk.slice(outdir.length + 1)}';\n`);
 // Node looks up the package scope of every module it resolves, for its "type", and a miss is not
 // remembered: without this file each of the ~280 imports a run resolves among its ~90 chunks
 // looked for dist/bundle/package.json and dist/package.json again (824 failed opens, 1,103 opens in
