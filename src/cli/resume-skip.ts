@@ -146,12 +146,7 @@ export async function loadResumeSkip(
       : undefined;
   const repeated = typeof previous?.['repeat'] === 'number' ? previous['repeat'] : 1;
   const allOfTheRun =
-    previous !== undefined &&
-    !config.forceResume &&
-    config.data.limit === undefined &&
-    recorded !== undefined &&
-    recorded.every((m) => config.models.includes(m)) &&
-    repeated <= config.repeat;
+    !config.forceResume && config.data.limit === undefined && recorded?.every((m) => config.models.includes(m)) === true && repeated <= config.repeat;
   return {
     ...(allOfTheRun ? { doneRows: state.succeeded.size + (config.retryFailed ? 0 : state.failed.size) } : {}),
     skip: unrecorded ? Object.assign(skip, { unrecorded }) : skip,
