@@ -53,28 +53,30 @@ describe('--batch-api --max-cost and a line whose model has no price', () => {
   });
 });
 
+/** Four prompts under a cap that lets some through; `output` the -o arguments, or none. */
+const capped = (output: string[], cache = false) => [
+  writePrompts(ctx.dir, 'p.txt', ['prompt number 1', 'prompt number 2', 'prompt number 3', 'prompt number 4']),
+  '--base-url',
+  ctx.server.url,
+  '-m',
+  'gpt-4o-mini',
+  ...output,
+  ...(cache ? [] : ['--no-cache']),
+  '--max-cost',
+  '0.00002',
+  '--max-tokens',
+  '10',
+  '-c',
+  '1',
+];
+const stopLine = (stderr: string) => stderr.split('\n').find((l) => l.includes('budget reached'))!;
+
 describe('budget messages', () => {
   it('say amounts under $0.0001 as they are, and a cap to raise to that is above the spend', async () => {
-    const input = writePrompts(ctx.dir, 'p.txt', ['prompt number 1', 'prompt number 2', 'prompt number 3', 'prompt number 4']);
     const out = path.join(ctx.dir, 'c5.jsonl');
-    const r = await runCli([
-      input,
-      '--base-url',
-      ctx.server.url,
-      '-m',
-      'gpt-4o-mini',
-      '-o',
-      out,
-      '--no-cache',
-      '--max-cost',
-      '0.00002',
-      '--max-tokens',
-      '10',
-      '-c',
-      '1',
-    ]);
+    const r = await runCli(capped(['-o', out]));
     expect(r.code, r.stderr).toBe(3);
-    const line = r.stderr.split('\n').find((l) => l.includes('budget reached'))!;
+    const line = stopLine(r.stderr);
     expect(line).toMatch(
       /budget reached: \$0\.0000\d+ of \$0\.000020 \(the next prompt did not fit: its worst case is \$0\.0000\d+ \(its prompt plus 10 answer tokens\)\)/,
     );
@@ -103,7 +105,7 @@ describe('budget messages', () => {
       '0.05',
     ]);
     expect(r.code, r.stderr).toBe(3);
-    const line = r.stderr.split('\n').find((l) => l.includes('budget reached'))!;
+    const line = stopLine(r.stderr);
     expect(line).toMatch(/of \$0\.0000080 /);
     expect(line).toMatch(/may cost up to \$0\.0+[1-9]\d? at the Batch price\).* put a cap above \$0\.0+[1-9]\d? in place of NEW_USD/);
     expect(line).not.toContain('<$');
@@ -169,24 +171,6 @@ describe('budget messages', () => {
  * on the terminal (where the next line said nothing was saved).
  */
 describe('a budget stop into an output no --resume can continue', () => {
-  /** Four prompts under a cap that lets some through; `output` the -o arguments, or none. */
-  const capped = (output: string[], cache = false) => [
-    writePrompts(ctx.dir, 'p.txt', ['prompt number 1', 'prompt number 2', 'prompt number 3', 'prompt number 4']),
-    '--base-url',
-    ctx.server.url,
-    '-m',
-    'gpt-4o-mini',
-    ...output,
-    ...(cache ? [] : ['--no-cache']),
-    '--max-cost',
-    '0.00002',
-    '--max-tokens',
-    '10',
-    '-c',
-    '1',
-  ];
-  const stopLine = (stderr: string) => stderr.split('\n').find((l) => l.includes('budget reached'))!;
-
   it.each([
     ['stdout, a pipe', [], 'stdout'],
     ['-o -', ['-o', '-'], 'stdout'],

@@ -22,17 +22,22 @@ function args(): string[] {
   return [file, '--base-url', ctx.server.url, '-c', '1', '--no-cache', '-o', path.join(ctx.dir, 'out.jsonl')];
 }
 
+/** Types a line while the answers are held, lets them go, and ends the shell's `read` once the run is done. */
+async function typeThenFinish(session: ReturnType<typeof startPty>, release: () => void) {
+  session.type('typed-text');
+  await session.waitFor(/typed-text/);
+  release();
+  await session.waitFor(/3 ok/);
+  session.type('\n');
+  return session.done;
+}
+
 describe('a run in the background of its terminal', () => {
   it('started with &: draws nothing over the prompt, and its summary starts below what was typed', async () => {
     const release = holdAnswers(ctx.server);
     const session = startPty(args(), { jobs: { background: true, after: 'read x; wait' } });
     await until(() => ctx.server.requests.length > 0, 'the first request');
-    session.type('typed-text');
-    await session.waitFor(/typed-text/);
-    release();
-    await session.waitFor(/3 ok/);
-    session.type('\n');
-    const r = await session.done;
+    const r = await typeThenFinish(session, release);
     expect(r.code).toBe(0);
     expect(r.raw).not.toMatch(BAR);
     expect(r.raw).not.toMatch(DRAWING);
@@ -48,12 +53,7 @@ describe('a run in the background of its terminal', () => {
     await session.waitFor(BAR);
     session.type('\x1a');
     await session.waitFor(/STOPPED\r?\n\[1\] [^\n]*\n/);
-    session.type('typed-text');
-    await session.waitFor(/typed-text/);
-    release();
-    await session.waitFor(/3 ok/);
-    session.type('\n');
-    const r = await session.done;
+    const r = await typeThenFinish(session, release);
     expect(r.code).toBe(0);
     const afterStop = r.raw.slice(r.raw.indexOf('STOPPED'));
     expect(afterStop).not.toMatch(BAR);
