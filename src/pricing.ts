@@ -48,23 +48,35 @@ export interface PriceMatch {
 }
 
 /**
- * The price of a model name as servers report it: exact names first, then dated snapshots
- * (`gpt-4o-2024-08-06` → `gpt-4o`), with an `openai/` routing prefix ignored. Only a date suffix
- * is stripped: `gpt-4o-audio-preview` or `gpt-4o-realtime` are priced differently and stay unknown.
+ * The names a model's price is looked up by, most specific first: as given (trimmed, in lower case),
+ * without an `openai/` routing prefix, without a snapshot's date (`gpt-4o-2024-08-06` → `gpt-4o`).
+ * Only a date suffix is stripped: `gpt-4o-audio-preview` or `gpt-4o-realtime` are priced differently.
  */
+export function priceNames(model: string): string[] {
+  const name = model.trim().toLowerCase();
+  const bare = name.replace(/^openai\//, '');
+  const family = bare.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  const names = [name];
+  if (bare !== name) names.push(bare);
+  if (family !== bare) names.push(family);
+  return names;
+}
+
+/**
+ * A table's entry for a model name as servers report it, by the names of {@link priceNames}: exact
+ * names first, then dated snapshots, with an `openai/` routing prefix ignored. Own entries only:
+ * `constructor` or `__proto__` (any name a local server takes) would find Object.prototype's (a
+ * price of NaN, which --max-cost admits without limit).
+ */
+export function tableEntry<T>(table: Readonly<Record<string, T>>, model: string): { key: string; value: T } | undefined {
+  for (const key of priceNames(model)) if (Object.hasOwn(table, key)) return { key, value: table[key]! };
+  return undefined;
+}
+
+/** The price of a model name as servers report it (see tableEntry). */
 export function priceFor(model: string | null | undefined): PriceMatch | undefined {
-  if (!model) return undefined;
-  const name = model
-    .trim()
-    .toLowerCase()
-    .replace(/^openai\//, '');
-  // Own entries only: `constructor` or `__proto__` (any name a local server takes) would find
-  // Object.prototype's, priced NaN, which --max-cost admits without limit.
-  const exact = Object.hasOwn(PRICES, name) ? PRICES[name] : undefined;
-  if (exact) return { priced: name, price: exact };
-  const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  const byFamily = family !== name && Object.hasOwn(PRICES, family) ? PRICES[family] : undefined;
-  return byFamily ? { priced: family, price: byFamily } : undefined;
+  const entry = model ? tableEntry(PRICES, model) : undefined;
+  return entry && { priced: entry.key, price: entry.value };
 }
 
 /** Estimated USD for these token counts, or undefined for a model with no known price. */

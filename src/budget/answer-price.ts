@@ -1,4 +1,4 @@
-import { priceFor } from '../pricing.js';
+import { priceFor, priceNames } from '../pricing.js';
 import type { PriceLookup, TokenPrice } from './prices.js';
 
 /** The price of an answer's tokens and the model name it was found under. */
@@ -30,12 +30,7 @@ export function answerPrice(prices: PriceLookup, asked: string | null | undefine
 }
 
 /** A model's name without what servers add to it: case, an `openai/` routing prefix, a snapshot's date. */
-const family = (model: string) =>
-  model
-    .trim()
-    .toLowerCase()
-    .replace(/^openai\//, '')
-    .replace(/-\d{4}-\d{2}-\d{2}$/, '');
+const family = (model: string) => priceNames(model).at(-1)!;
 
 /**
  * The model a row asked for. A row of a run with one model has no `requested_model`, yet a JSONL row

@@ -1,3 +1,5 @@
+import { tableEntry } from '../pricing.js';
+
 /**
  * The most prompt tokens one image part can be billed, by model, from OpenAI's vision guide
  * (platform.openai.com/docs/guides/images-vision, "Calculating costs"; checked 2026-12-02).
@@ -53,15 +55,7 @@ const RULES: Readonly<Record<string, ImageRule>> = {
 };
 
 /** The rule for a model as `priceFor` finds a price: exact name, then a dated snapshot's family, `openai/` ignored. */
-function ruleFor(model: string): ImageRule | undefined {
-  const name = model
-    .trim()
-    .toLowerCase()
-    .replace(/^openai\//, '');
-  if (Object.hasOwn(RULES, name)) return RULES[name];
-  const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  return family !== name && Object.hasOwn(RULES, family) ? RULES[family] : undefined;
-}
+const ruleFor = (model: string): ImageRule | undefined => tableEntry(RULES, model)?.value;
 
 /** Whether a content part is an image (`{type: "image_url", image_url: {url, detail}}`). */
 export function isImagePart(part: unknown): part is { type: 'image_url'; image_url?: unknown } {

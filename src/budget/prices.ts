@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { PRICES, priceFor } from '../pricing.js';
+import { PRICES, priceFor, priceNames } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
 import { plainDecimal } from '../util/plain-decimal.js';
@@ -104,14 +104,6 @@ function refuseUnknownKeys(price: Record<string, unknown>, where: string): void 
   );
 }
 
-/** The names a price is looked up by, most specific first: as given, without `openai/`, without a snapshot's date. */
-function lookupNames(model: string): string[] {
-  const name = model.trim().toLowerCase();
-  const bare = name.replace(/^openai\//, '');
-  const family = bare.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  return [...new Set([name, bare, family])];
-}
-
 /**
  * `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). A file's
  * entry prices a model by the names the table is searched by (`gpt-4o-mini` prices
@@ -124,7 +116,7 @@ export function createPriceLookup(options: { price?: TokenPrice; file?: Map<stri
   const tablePriced = new Set<string>();
   const fromFile = (model: string): TokenPrice | undefined => {
     if (!file) return undefined;
-    for (const name of lookupNames(model)) {
+    for (const name of priceNames(model)) {
       const price = file.get(name);
       if (price) {
         used.add(name);

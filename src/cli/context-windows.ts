@@ -1,3 +1,5 @@
+import { tableEntry } from '../pricing.js';
+
 /**
  * Context windows (prompt + answer tokens) of common OpenAI models, as listed in OpenAI's model
  * documentation on PRICES_AS_OF's date. `--dry-run` warns about prompts that cannot fit: the
@@ -24,12 +26,6 @@ export const CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
 
 /** The window of a model name as users write it: exact, or a dated snapshot of a listed model; `openai/` prefix ignored. */
 export function contextWindowOf(model: string): { model: string; tokens: number } | undefined {
-  const name = model
-    .trim()
-    .toLowerCase()
-    .replace(/^openai\//, '');
-  const family = name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  // Own entries only, as priceFor: `constructor` is no listed model.
-  const key = Object.hasOwn(CONTEXT_WINDOWS, name) ? name : Object.hasOwn(CONTEXT_WINDOWS, family) ? family : undefined;
-  return key === undefined ? undefined : { model: key, tokens: CONTEXT_WINDOWS[key]! };
+  const entry = tableEntry(CONTEXT_WINDOWS, model);
+  return entry && { model: entry.key, tokens: entry.value };
 }
