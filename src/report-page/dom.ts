@@ -1,3 +1,5 @@
+import { bidiPieces } from './bidi.js';
+
 /**
  * A tiny element builder. Text always goes in through textContent, never innerHTML: prompts and
  * answers are untrusted and must stay text.
@@ -24,6 +26,15 @@ export function append(el: Element, children: Child[]): void {
     if (c === null || c === undefined || c === false) continue;
     el.append(typeof c === 'number' ? String(c) : c);
   }
+}
+
+/** A cell's children: the text, each bidi control a marker (`⟨U+202E⟩`, class `ctl`) that says what it is. */
+export function withBidiMarkers(text: string): Array<string | HTMLElement> {
+  const pieces = bidiPieces(text);
+  if (pieces.length === 1) return pieces;
+  return pieces.map((p, i) =>
+    i % 2 ? h('span', { class: 'ctl', title: `${p}, a bidirectional control: shown here, not applied (it would reorder the text)` }, `⟨${p}⟩`) : p,
+  );
 }
 
 export { fmt } from './format.js';

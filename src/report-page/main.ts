@@ -3,7 +3,7 @@ import './style.css';
 import type { Comparison, ReportData } from '../report/report-data.js';
 import { batchNotices } from './batch-notices.js';
 import { chartBox, comparisonChart, latencyChart, timelineChart } from './charts.js';
-import { fmt, h } from './dom.js';
+import { fmt, h, withBidiMarkers } from './dom.js';
 import { RowsTable } from './table.js';
 
 function section(id: string, title: string, ...children: Array<Node | null | false>): HTMLElement {
@@ -341,8 +341,8 @@ function errors(d: ReportData, table: RowsTable): HTMLElement {
       null,
       h('td', { class: 'num' }, fmt.int(g.count)),
       h('td', null, h('span', { class: 'badge bad' }, g.type), g.status ? ` ${g.status}` : ''),
-      h('td', { class: 'text wrap' }, g.example),
-      h('td', { class: 'id' }, g.ids.join(', ')),
+      h('td', { class: 'text wrap' }, ...withBidiMarkers(g.example)),
+      h('td', { class: 'id' }, ...withBidiMarkers(g.ids.join(', '))),
       h('td', null, show),
     );
   });

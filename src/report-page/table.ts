@@ -1,7 +1,8 @@
 import type { ReportData } from '../report/report-data.js';
-import { fmt, h } from './dom.js';
+import { fmt, h, withBidiMarkers } from './dom.js';
 import { messagePattern } from '../report/build-error-groups.js';
 import { rowStatus } from './row-status.js';
+import { bidiShown } from './bidi.js';
 
 /** Column positions in a table row array (TABLE_COLUMNS). */
 const C = {
@@ -116,7 +117,7 @@ export class RowsTable {
     );
     const modelSelect =
       f.models.length > 1
-        ? select('Model', [['', 'all models'], ...f.models.map((m): [string, string] => [m, m])], (v) => {
+        ? select('Model', [['', 'all models'], ...f.models.map((m): [string, string] => [m, bidiShown(m)])], (v) => {
             this.model = v;
             this.refresh();
           })
@@ -196,7 +197,7 @@ export class RowsTable {
       this.chip.hidden = true;
       this.refresh();
     });
-    this.chip.append(`${type}: ${pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern} `, clear);
+    this.chip.append(`${type}: `, h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)), ' ', clear);
     this.refresh();
     this.el.scrollIntoView({ behavior: 'instant' as ScrollBehavior, block: 'start' });
   }
@@ -332,18 +333,18 @@ export class RowsTable {
       { class: status.classes || null, 'data-row': i },
       h('td', { class: 'narrow' }, toggle),
       h('td', { class: 'num' }, str(r[C.line])),
-      h('td', { class: 'id' }, str(r[C.id])),
+      h('td', { class: 'id' }, ...withBidiMarkers(str(r[C.id]))),
       h('td', null, h('span', { class: `badge ${status.badge}` }, status.label)),
-      f.models.length > 1 ? h('td', { class: 'model' }, str(r[C.model])) : null,
+      f.models.length > 1 ? h('td', { class: 'model' }, ...withBidiMarkers(str(r[C.model]))) : null,
       f.samples.length > 1 ? h('td', { class: 'num' }, str(r[C.sample])) : null,
       h('td', { class: 'num' }, latencyText(r)),
       h('td', { class: 'num' }, fmt.int(num(r[C.pt]))),
       h('td', { class: 'num' }, fmt.int(num(r[C.ct]))),
       h('td', { class: 'num' }, str(r[C.attempts])),
       // Cells clip through a block inside: a table cell's own max-width does not bound its column.
-      ...this.data.outputFields.map((_, k) => h('td', { class: 'field' }, h('div', { class: 'clip' }, preview(fields[k] ?? '')))),
-      h('td', { class: 'text' }, h('div', { class: 'clip' }, preview(str(r[C.prompt])))),
-      h('td', { class: err ? 'text error-text' : 'text' }, h('div', { class: 'clip' }, preview(answer))),
+      ...this.data.outputFields.map((_, k) => h('td', { class: 'field' }, h('div', { class: 'clip' }, ...withBidiMarkers(preview(fields[k] ?? ''))))),
+      h('td', { class: 'text' }, h('div', { class: 'clip' }, ...withBidiMarkers(preview(str(r[C.prompt]))))),
+      h('td', { class: err ? 'text error-text' : 'text' }, h('div', { class: 'clip' }, ...withBidiMarkers(preview(answer)))),
     );
     const flip = () => {
       if (this.open.has(i)) this.open.delete(i);
@@ -380,15 +381,21 @@ export class RowsTable {
     return h(
       'div',
       { class: 'detail-body' },
-      h('dl', { class: 'meta' }, ...meta.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      h('dl', { class: 'meta' }, ...meta.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, ...withBidiMarkers(v))])),
       h('h4', null, 'Prompt'),
-      h('pre', { class: 'full prompt' }, str(r[C.prompt])),
+      h('pre', { class: 'full prompt' }, ...withBidiMarkers(str(r[C.prompt]))),
       err ? h('h4', null, `Error: ${err}`) : h('h4', null, 'Answer'),
-      h('pre', { class: err ? 'full error-text' : 'full answer' }, err ? str(r[C.errorMessage]) : str(r[C.response])),
+      h('pre', { class: err ? 'full error-text' : 'full answer' }, ...withBidiMarkers(err ? str(r[C.errorMessage]) : str(r[C.response]))),
       // A failed row may keep what was answered (paid for): a cut-off answer, one that did not validate.
-      ...(err && str(r[C.response]) ? [h('h4', null, keptAnswerTitle(err, str(r[C.finish]))), h('pre', { class: 'full answer' }, str(r[C.response]))] : []),
+      ...(err && str(r[C.response])
+        ? [h('h4', null, keptAnswerTitle(err, str(r[C.finish]))), h('pre', { class: 'full answer' }, ...withBidiMarkers(str(r[C.response])))]
+        : []),
       fields && this.data.outputFields.length
-        ? h('dl', { class: 'meta fields' }, ...this.data.outputFields.flatMap((fl, k) => [h('dt', null, fl.name), h('dd', null, fields[k] ?? '')]))
+        ? h(
+            'dl',
+            { class: 'meta fields' },
+            ...this.data.outputFields.flatMap((fl, k) => [h('dt', null, fl.name), h('dd', null, ...withBidiMarkers(fields[k] ?? ''))]),
+          )
         : null,
       siblings.length
         ? h(
@@ -401,8 +408,8 @@ export class RowsTable {
               return h(
                 'div',
                 { class: 'sibling' },
-                h('strong', null, `${label}${s[C.error] ? ` — ${str(s[C.error])}` : ''}`),
-                h('pre', { class: 'full' }, s[C.error] ? str(s[C.errorMessage]) : str(s[C.response])),
+                h('strong', null, h('bdi', null, ...withBidiMarkers(label)), s[C.error] ? ` — ${str(s[C.error])}` : ''),
+                h('pre', { class: 'full' }, ...withBidiMarkers(s[C.error] ? str(s[C.errorMessage]) : str(s[C.response]))),
               );
             }),
           )

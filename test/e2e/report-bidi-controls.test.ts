@@ -1,0 +1,76 @@
+/**
+ * Bidirectional controls (U+202A–U+202E, U+2066–U+2069) in prompts, answers, ids and error messages
+ * are shown on the page as markers, not applied: applied, `\u202eevil\u202c` read "live" in the table,
+ * the row's details and the same prompt's other rows, and the errors table, as the terminal's `�`
+ * keeps them from doing there. In Debian's chromium (see report-browser.test.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { launchBrowser, openReport } from '../helpers/browser.js';
+import { ROOT, runCli, tempDir } from '../helpers/run-cli.js';
+
+declare const document: any;
+
+const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
+const TROJAN = 'ECHO مرحبا \u202eevil\u202c mixed \u2066iso\u2069';
+const CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+const row = (i: number, extra: Record<string, unknown>) =>
+  JSON.stringify({
+    id: `r${i}`,
+    line: i + 1,
+    prompt: `p${i}`,
+    response: `a${i}`,
+    error: null,
+    attempts: 1,
+    latency_ms: 300,
+    model: 'gpt-4o-mini',
+    finish_reason: 'stop',
+    usage: { prompt_tokens: 5, completion_tokens: 5 },
+    ...extra,
+  });
+
+it('shows bidi controls as markers in the table, the details, the other rows and the errors table', async () => {
+  const { dir, cleanup } = tempDir('llm-batch-report-bidi-');
+  const browser = await launchBrowser();
+  try {
+    const id = 'id\u202eabc\u202c';
+    const rows = [
+      row(0, { id, prompt: TROJAN, response: TROJAN }),
+      row(1, { id, prompt: TROJAN, response: `other ${TROJAN}`, model: 'gpt-4o' }),
+      row(2, { response: null, error: { type: 'http', status: 500, message: `server said ${TROJAN}` }, finish_reason: null }),
+    ];
+    const results = path.join(dir, 'b.jsonl');
+    fs.writeFileSync(results, `${rows.join('\n')}\n`);
+    expect((await runCli(['report', results, '-q'])).code).toBe(0);
+    const { page, errors } = await openReport(browser.context, path.join(dir, 'b.html'));
+    const first = page.locator('table.rows tbody tr[data-row="0"]');
+    expect(await first.locator('td.text').first().textContent()).toBe('ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
+    expect(await first.locator('td.id').textContent()).toBe('id⟨U+202E⟩abc⟨U+202C⟩');
+    expect(await first.locator('.ctl').first().getAttribute('title')).toMatch(/^U\+202E, a bidirectional control/);
+    await first.locator('button.expand').click();
+    const detail = page.locator('tr.detail');
+    expect(await detail.locator('pre.prompt').textContent()).toBe('ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
+    expect(await detail.locator('.sibling pre').textContent()).toMatch(/^other ECHO مرحبا ⟨U\+202E⟩evil/);
+    expect(await page.locator('#errors td.text').textContent()).toBe('server said ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
+    // Nowhere on the page does a control act: every one is a marker.
+    expect(await page.evaluate(() => document.getElementById('app').textContent)).not.toMatch(CONTROL);
+    // A marker is one unit, left to right, in right-to-left text too.
+    expect(
+      await page
+        .locator('.ctl')
+        .first()
+        .evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).unicodeBidi),
+    ).toBe('isolate');
+    // The row still is what a search for its text finds.
+    await page.locator('input.search').fill('evil');
+    await expect.poll(() => page.locator('table.rows tbody tr:not(.detail)').count()).toBe(3);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'bidi-controls.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  } finally {
+    await browser.close();
+    cleanup();
+  }
+});
