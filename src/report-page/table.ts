@@ -260,9 +260,11 @@ export class RowsTable {
     }
     const col = { line: C.line, latency: C.latency, pt: C.pt, ct: C.ct, attempts: C.attempts }[this.sort.key];
     const dir = this.sort.dir;
+    // A cache hit's 0 ms is no latency (latencyText shows "–"): empty, so last, not first ascending.
+    const value = (i: number) => (this.sort.key === 'latency' && this.rows[i]![C.cached] ? null : num(this.rows[i]![col]));
     view.sort((a, b) => {
-      const x = num(this.rows[a]![col]),
-        y = num(this.rows[b]![col]);
+      const x = value(a),
+        y = value(b);
       if (x === y) return a - b;
       if (x === null) return 1; // empty values last either way
       if (y === null) return -1;
