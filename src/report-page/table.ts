@@ -47,6 +47,14 @@ export interface TableFilter {
 
 type SortKey = 'line' | 'latency' | 'pt' | 'ct' | 'attempts';
 
+/** Where the focus goes when a pager button it was on is disabled on the new page (Next on the last). */
+const PAGER_NEIGHBOUR: Record<string, string> = {
+  'First page': 'Next page',
+  'Previous page': 'Next page',
+  'Next page': 'Previous page',
+  'Last page': 'Previous page',
+};
+
 /**
  * The rows: searched (prompt, answer, error, id, output fields), filtered (ok/failed, error type,
  * model, sample, error group), sorted (line, latency, tokens, attempts) and paged; a click opens a
@@ -73,6 +81,7 @@ export class RowsTable {
   private readonly info: HTMLElement;
   private readonly pager: HTMLElement;
   private readonly chip: HTMLElement;
+  private readonly heading: HTMLElement;
   private readonly searchBox: HTMLInputElement;
   private readonly errorSelect: HTMLSelectElement;
   private readonly statusSelect: HTMLSelectElement;
@@ -133,6 +142,8 @@ export class RowsTable {
     this.info = h('p', { class: 'muted', 'aria-live': 'polite' });
     this.pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
     this.body = h('tbody');
+    // Focusable from script: "show rows" in the errors section moves the keyboard here.
+    this.heading = h('h2', { id: 'rows-h', tabindex: -1 }, 'Rows');
     const th = (label: string, key?: SortKey, cls?: string) => {
       const cell = h('th', { scope: 'col', class: cls }, label);
       if (key) {
@@ -166,7 +177,7 @@ export class RowsTable {
     this.el = h(
       'section',
       { id: 'rows', 'aria-labelledby': 'rows-h' },
-      h('h2', { id: 'rows-h' }, 'Rows'),
+      this.heading,
       data.table.sampled
         ? h(
             'p',
@@ -200,6 +211,8 @@ export class RowsTable {
     this.chip.append(`${type}: `, h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)), ' ', clear);
     this.refresh();
     this.el.scrollIntoView({ behavior: 'instant' as ScrollBehavior, block: 'start' });
+    // The keyboard follows the page to the rows shown, not left on the button up in the errors.
+    this.heading.focus({ preventScroll: true });
   }
 
   private setQuery(q: string): void {
@@ -277,6 +290,7 @@ export class RowsTable {
   }
 
   private render(): void {
+    const refocus = this.focusToKeep();
     const pages = Math.max(1, Math.ceil(this.view.length / this.pageSize));
     this.page = Math.min(this.page, pages - 1);
     const from = this.page * this.pageSize;
@@ -288,6 +302,31 @@ export class RowsTable {
       : `No rows match (of ${fmt.int(this.rows.length)}).`;
     this.body.replaceChildren(...slice.flatMap((i) => this.rowElements(i)));
     this.renderPager(pages);
+    refocus?.();
+  }
+
+  /**
+   * The rows and the pager are built anew on each render: the control the keyboard was on (a row's
+   * button, a pager button, rows per page) would be gone and the focus left on <body>. What focuses
+   * its equivalent in the new ones, or its neighbour where that is disabled now.
+   */
+  private focusToKeep(): (() => void) | undefined {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLElement) || !(this.body.contains(active) || this.pager.contains(active))) return undefined;
+    const row = active.closest('tr[data-row]')?.getAttribute('data-row');
+    const label = active.getAttribute('aria-label');
+    const selectors =
+      row !== null && row !== undefined
+        ? [`tr[data-row="${row}"] button.expand`]
+        : label
+          ? [label, PAGER_NEIGHBOUR[label]].filter(Boolean).map((l) => `[aria-label="${l}"]`)
+          : [];
+    return () => {
+      for (const selector of selectors) {
+        const el = this.el.querySelector<HTMLButtonElement | HTMLSelectElement>(selector);
+        if (el && !el.disabled) return el.focus();
+      }
+    };
   }
 
   private renderPager(pages: number): void {
