@@ -158,7 +158,8 @@ export function timelineChart(box: HTMLElement, t: Timeline): void {
           axes: axes('time (UTC)', `per ${fmt.ms(t.bucketMs)}`, undefined, { y: true }),
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
           series: [
-            { label: 'time' },
+            // uPlot's own legend value is to the minute (`3:36pm`), whatever the bucket. Rounded: x is in seconds, 0.1 * 1000 may be 99.99… ms.
+            { label: 'time', value: (_u, v) => (v === null ? '–' : fmt.bucket(Math.round(v * 1000), t.bucketMs)) },
             line(t.source === 'events' ? 'requests sent' : 'sent (last attempts)', '--c1'),
             ...(t.rowTimes ? [line('answered', '--ok'), line('failed', '--bad')] : []),
             line(t.source === 'events' ? '429s' : 'ended in 429', '--warn', [5, 3]),

@@ -25,6 +25,16 @@ export const fmt = {
   usd: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : usd(n)),
   pct: (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(n === of || n === 0 ? 0 : 1)} %` : '–'),
   rate: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n >= 100 ? fmt.int(n) : n.toFixed(n >= 10 ? 1 : 2)),
+  /**
+   * When a time bucket starts, to the bucket's precision and in UTC as the time axis: `15:36:07.2 UTC`
+   * for 100 ms buckets, `15:36 UTC` for minutes, the day alone for days (each with its date).
+   */
+  bucket(ms: number, bucketMs: number): string {
+    const iso = new Date(ms).toISOString(); // 2026-12-03T15:36:07.250Z: the date ends at 10, minutes at 16, seconds at 19
+    const end =
+      bucketMs % 86_400_000 === 0 ? 10 : bucketMs % 60_000 === 0 ? 16 : bucketMs % 1000 === 0 ? 19 : bucketMs % 100 === 0 ? 21 : bucketMs % 10 === 0 ? 22 : 23;
+    return `${iso.slice(0, end).replace('T', ' ')} UTC`;
+  },
   time: (ms: number): string =>
     new Date(ms)
       .toISOString()

@@ -59,3 +59,18 @@ describe('the report page formats money as the terminal summary does', () => {
     expect(fmt.usd(undefined)).toBe('–');
   });
 });
+
+describe('the report page says when a time bucket starts, to its precision, in UTC as the axis', () => {
+  const at = Date.parse('2026-12-03T15:36:07.250Z');
+  it.each([
+    [100, '2026-12-03 15:36:07.2 UTC'],
+    [250, '2026-12-03 15:36:07.25 UTC'],
+    [1000, '2026-12-03 15:36:07 UTC'],
+    [15_000, '2026-12-03 15:36:07 UTC'],
+    [60_000, '2026-12-03 15:36 UTC'],
+    [3_600_000, '2026-12-03 15:36 UTC'],
+    [86_400_000, '2026-12-03 UTC'],
+  ])('a %s ms bucket → %s', (bucketMs, text) => {
+    expect(fmt.bucket(at, bucketMs)).toBe(text);
+  });
+});
