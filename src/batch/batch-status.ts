@@ -64,8 +64,11 @@ function age(seconds: number | null): string {
   return `${(seconds / 3600).toFixed(1)}h`;
 }
 
-/** One line per batch, for people: id, status, counts, age, what the next run will do. */
+/**
+ * One line per batch, for people: id, model (a batch holds one model's requests: with several, the
+ * ids alone do not say which is whose), status, counts, age, what the next run will do.
+ */
 export function formatStatusLine(s: ChunkStatusLine): string {
   const counts = s.completed === null ? `${s.requests} requests` : `${s.completed}/${s.requests} done${s.failed ? `, ${s.failed} failed` : ''}`;
-  return `batch ${s.chunk}  ${s.batchId ?? '(not created)'}  ${s.status}  ${counts}  ${age(s.ageSeconds)}  next: ${s.next}`;
+  return `batch ${s.chunk}  ${s.batchId ?? '(not created)'}  ${s.model}  ${s.status}  ${counts}  ${age(s.ageSeconds)}  next: ${s.next}`;
 }

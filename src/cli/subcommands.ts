@@ -446,7 +446,7 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
   const statusCommand = program
     .command('status')
     .showHelpAfterError(usageHint('status'))
-    .description('Show one line per batch of a --batch-api output: its id, status, counts and age, and what the next run will do.')
+    .description('Show one line per batch of a --batch-api output: its id, model, status, counts and age, and what the next run will do.')
     .argument('<output>', 'the results file given to -o')
     .option('--json', 'the same as JSON on stdout')
     .option('--no-refresh', 'show the manifest as saved, without asking the server')

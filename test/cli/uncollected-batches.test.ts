@@ -64,7 +64,7 @@ describe('llm-batch status --json: pending and unsubmitted', () => {
     const output = outputWith([BUILT]);
     const io = memoryIo();
     expect(await runSubcommand(['status', output, '--no-refresh'], io)).toBe(0);
-    expect(io.out()).toBe('batch 1  (not created)  built  2 requests  -  next: upload and submit\n');
+    expect(io.out()).toBe('batch 1  (not created)  m  built  2 requests  -  next: upload and submit\n');
   });
 });
 

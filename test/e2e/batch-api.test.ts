@@ -531,7 +531,7 @@ describe('llm-batch status and cancel', () => {
     expect(status.code, status.stderr).toBe(0);
     const lines = status.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^batch 1 {2}batch_mock\d+ {2}(validating|in_progress) {2}0\/4 done {2}\d+s {2}next: wait, then collect$/);
+    expect(lines[0]).toMatch(/^batch 1 {2}batch_mock\d+ {2}gpt-4o-mini {2}(validating|in_progress) {2}0\/4 done {2}\d+s {2}next: wait, then collect$/);
     const json = JSON.parse((await runCli(['status', out, '--json', '--no-refresh'])).stdout);
     expect(json).toMatchObject({
       pending: 2,

@@ -37,7 +37,7 @@ describe('status when the server cannot be asked', () => {
     ctx.server.options.batches = { stepMs: 20, hold: () => true, retrieveStatus: () => 503 };
     const failing = await runCli(['status', out, '--base-url', ctx.server.url]);
     expect(failing.code, failing.stderr).toBe(4);
-    expect(failing.stdout).toMatch(/^batch 1 {2}batch_mock\d+ {2}\w+ {2}\d+\/3 done .*next: /);
+    expect(failing.stdout).toMatch(/^batch 1 {2}batch_mock\d+ {2}gpt-4o-mini {2}\w+ {2}\d+\/3 done .*next: /);
     expect(failing.stderr).toMatch(/could not be asked for fresh counts \(reading batch batch_mock\d+: HTTP 503 .*\): shown as /);
     expect(ctx.server.batchState.counts.retrieves - retrieves).toBe(3);
 
