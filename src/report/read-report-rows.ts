@@ -111,6 +111,8 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
       putEntry((output ??= {}), key, unescapeCell(raw));
     }
   }
+  // A failed row's empty cells are no answer: its JSONL row has `output: null`, not empty fields.
+  if (output && errorType !== null && Object.values(output).every((v) => v === '')) output = null;
   const response = cell('response');
   return {
     id: cell('id'),

@@ -19,8 +19,11 @@ describe("a report of a CSV's one `output` column", () => {
     expect(reportRowFromCsv(row('plain text', '{"output":"plain text"}'), ['output']).output).toEqual({ output: 'plain text' });
   });
 
-  it('of a failed row: the empty cell, as before', () => {
-    expect(reportRowFromCsv(row('', 'not json', 'invalid_output'), ['output']).output).toEqual({ output: '' });
+  it('of a failed row: no answer (its JSONL row has output null), not an empty field', () => {
+    expect(reportRowFromCsv(row('', 'not json', 'invalid_output'), ['output']).output).toBeNull();
+    expect(reportRowFromCsv(row('', '', 'server_error'), ['label', 'score']).output).toBeNull();
+    // An ok row's empty cell is an answer's empty string.
+    expect(reportRowFromCsv(row('', '{"output":""}'), ['output']).output).toEqual({ output: '' });
   });
 });
 
