@@ -239,6 +239,8 @@ function readSummary(file: string, results: string): { figures: RunFigures; coun
     requestsPerSecond: n('requestsPerSecond'),
     skipped: typeof value['skipped'] === 'number' ? value['skipped'] : 0,
     stopped: typeof value['stopped'] === 'string' ? value['stopped'] : null,
+    ...(typeof value['notRun'] === 'number' ? { notRun: value['notRun'] } : {}),
+    ...(typeof value['resumeHint'] === 'string' ? { resumeHint: value['resumeHint'] } : {}),
     costUsd: typeof cost?.['usd'] === 'number' ? cost['usd'] : null,
     budget:
       typeof budget?.['capUsd'] === 'number' && typeof budget['spentUsd'] === 'number' ? { capUsd: budget['capUsd'], spentUsd: budget['spentUsd'] } : null,

@@ -110,6 +110,8 @@ export class RunReport {
           requestsPerSecond: summary.requestsPerSecond,
           skipped: summary.skipped,
           stopped: summary.stopped,
+          notRun: summary.notRun,
+          resumeHint: summary.resumeHint,
           startedMs: this.startedMs,
           costUsd: summary.estimatedCost?.usd ?? null,
           budget: summary.budget ?? null,

@@ -5,6 +5,7 @@ import { batchNotices } from './batch-notices.js';
 import { chartBox, comparisonChart, latencyChart, timelineChart } from './charts.js';
 import { fmt, h, withBidiMarkers } from './dom.js';
 import { RowsTable } from './table.js';
+import { notRunText, stopNotice } from './stop-notice.js';
 
 function section(id: string, title: string, ...children: Array<Node | null | false>): HTMLElement {
   return h('section', { id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
@@ -30,10 +31,8 @@ function header(d: ReportData): HTMLElement {
       : allCached(f)
         ? 'every row from the response cache, nothing sent'
         : 'no timestamps in this file';
-  const budget = run?.budget && run.stopped === 'budget' ? `: ${fmt.usd(run.budget.spentUsd)} of the ${fmt.usd(run.budget.capUsd)} budget spent` : '';
-  const stopped = run?.stopped
-    ? h('p', { class: 'notice', id: 'stopped' }, `The run stopped early (${run.stopped}${budget}); rows it did not reach are not in this report.`)
-    : null;
+  const stopText = stopNotice(run);
+  const stopped = stopText === null ? null : h('p', { class: 'notice', id: 'stopped' }, stopText);
   const pending = batchNotices(d).map((n) => h('p', { class: 'notice', id: n.id }, n.text));
   const torn = d.source.tornRow
     ? h(
@@ -167,7 +166,14 @@ function figures(d: ReportData): HTMLElement {
     card(
       'ok',
       fmt.int(f.ok),
-      f.rows ? `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows${f.cached ? ` · ${fmt.int(f.cached)} from cache` : ''}` : 'no rows',
+      [
+        f.rows ? `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows` : 'no rows',
+        f.cached ? `${fmt.int(f.cached)} from cache` : '',
+        // A stopped run's rows are all there are: the prompts it did not run are not among them.
+        run?.stopped && run.notRun ? notRunText(run.notRun) : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
       'good',
     ),
     card('failed', fmt.int(f.failed), failedNote || 'none', f.failed ? 'bad' : ''),

@@ -102,6 +102,10 @@ export interface RunFigures {
   requestsPerSecond: number;
   skipped: number;
   stopped: string | null;
+  /** After a stop: prompts that got no row, so none in the report (null when unknown, as for stdin). */
+  notRun?: number | null;
+  /** After a stop: the command that finishes the run (the summary's `resumeHint`), when there is one. */
+  resumeHint?: string | null;
   /** When this invocation started (epoch ms), when known. */
   startedMs?: number;
   /** The run's own estimate (this invocation's tokens at its prices), when known. */
