@@ -41,6 +41,14 @@ function header(d: ReportData): HTMLElement {
         'The file ends with a row cut short (no line end after it: a write interrupted by a crash or a full disk), left out of this report; a --resume of its run asks that prompt again.',
       )
     : null;
+  // Said on stderr too, but this page is what gets mailed: it must not pass for the whole run.
+  const beingWritten = d.source.beingWritten
+    ? h(
+        'p',
+        { class: 'notice', id: 'being-written' },
+        'A run was still writing this file when this report was made: it holds the rows written so far, not those still to come. Report the file again once that run has ended.',
+      )
+    : null;
   // The title is the file's name: the subtitle names its folder only when there is one.
   const p = d.source.path;
   const folder = p.endsWith(d.title) ? p.slice(0, -d.title.length) : p;
@@ -51,6 +59,7 @@ function header(d: ReportData): HTMLElement {
     h('h1', null, d.title),
     h('p', { class: 'muted', id: 'subtitle' }, `${where}${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
+    beingWritten,
     ...pending,
     torn,
     f.rows === 0 ? h('p', { class: 'notice', id: 'empty' }, 'This file holds no rows, so there is nothing to count or chart.') : null,

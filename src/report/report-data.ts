@@ -3,8 +3,11 @@ export interface ReportData {
   version: 1;
   title: string;
   generatedAt: string;
-  /** `tornRow`: the file ends with a row cut short (no line end after it), left out of every figure. */
-  source: { path: string; format: 'jsonl' | 'csv'; bytes: number; tornRow?: boolean };
+  /**
+   * `tornRow`: the file ends with a row cut short (no line end after it), left out of every figure.
+   * `beingWritten`: a run held the file's lock, so the report holds only the rows written so far.
+   */
+  source: { path: string; format: 'jsonl' | 'csv'; bytes: number; tornRow?: boolean; beingWritten?: boolean };
   figures: Figures;
   /** Run-level counts the rows cannot tell (every 429, every retry); present for `--report`. */
   run: RunFigures | null;

@@ -29,8 +29,8 @@ export interface WriteReportOptions {
   /** Refuse a file with no result rows (exit 5, nothing written) rather than report nothing. */
   refuseEmpty?: boolean;
   /**
-   * A run holds the file's lock: a row cut short at its end is the one it is writing, not a torn
-   * write, and the page does not call it one.
+   * A run holds the file's lock: the page says the rows still to come are not in it, and a row cut
+   * short at its end is the one the run is writing, not a torn write, so the page does not call it one.
    */
   beingWritten?: boolean;
   /** Called with the figures before anything is written: what it throws (a summary of another run) leaves no report. */
@@ -116,7 +116,13 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
     loadTexts,
     rows,
     title: basename(o.input),
-    source: { path: o.input, format: o.format, bytes: snapshot.bytes, ...(torn && !o.beingWritten ? { tornRow: true } : {}) },
+    source: {
+      path: o.input,
+      format: o.format,
+      bytes: snapshot.bytes,
+      ...(torn && !o.beingWritten ? { tornRow: true } : {}),
+      ...(o.beingWritten ? { beingWritten: true } : {}),
+    },
     run: o.run,
     batches: o.batches,
     events: o.events,

@@ -194,7 +194,8 @@ describe('--report on a run', () => {
         `llm-batch: ${out} is still being written by a run in progress (it holds ${out}.lock): the report covers the rows written so far`,
       );
       expect(during.stderr).toMatch(/\nllm-batch: report of 3 rows written to .*out\.html \(0\.\d MB\)\n$/);
-      expect(reportDataOf(path.join(dir, 'out.html')).figures.rows).toBe(3);
+      // The page says it too: it is what gets mailed, and must not pass for the whole run.
+      expect(reportDataOf(path.join(dir, 'out.html'))).toMatchObject({ figures: { rows: 3 }, source: { beingWritten: true } });
       // -q (cron): the note alone, the one sign that the report lacks the rows still to come.
       const quiet = await runCli(['report', out, '-q', '-o', path.join(dir, 'q.html')]);
       expect(quiet.code, quiet.stderr).toBe(0);
@@ -206,6 +207,7 @@ describe('--report on a run', () => {
     const after = await runCli(['report', out]);
     expect(after.code, after.stderr).toBe(0);
     expect(after.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
+    expect(reportDataOf(path.join(dir, 'out.html')).source.beingWritten).toBeUndefined();
   });
 
   it.each([
