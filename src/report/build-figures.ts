@@ -16,8 +16,11 @@ export function buildFigures(
   rows: readonly ReportRow[],
   superseded: number,
   pricing: ReportPricing = LIST_PRICING,
-  /** When this invocation started (`--report` on a run): rows before it are earlier runs'. */
-  runStartedMs?: number,
+  /**
+   * This invocation, when known: its start (`--report` on a run), or the wall time of its
+   * `--summary-json`; rows before it are earlier runs'.
+   */
+  run?: { startedMs?: number; wallSeconds?: number },
 ): Figures {
   const failedByType: Record<string, number> = {};
   const costByModel = new Map<string, number | null>();
@@ -124,7 +127,8 @@ export function buildFigures(
   const batchTimes = Number.isFinite(batchFirst) && Number.isFinite(batchLast) && batchLast >= batchFirst;
   const hasTimestamps = liveTimes || batchTimes;
   const wallSeconds = liveTimes ? round((last - first) / 1000, 3) : null;
-  const spans = runSpans(intervals, runStartedMs === undefined ? [] : [runStartedMs]);
+  const started = runStart(run, liveTimes ? last : undefined);
+  const spans = runSpans(intervals, started === undefined ? [] : [started]);
   const activeSeconds = liveTimes ? round(spans.ms / 1000, 3) : null;
   // Throughput over the runs' own time: a resumed file's gap between runs is not in it.
   const per = (n: number) => (activeSeconds ? round(n / activeSeconds, 2) : null);
@@ -166,6 +170,17 @@ export function buildFigures(
     samples: [...samples].sort((a, b) => a - b),
     hasTimestamps,
   };
+}
+
+/**
+ * When this invocation started: as the run knew it, else its summary's wall time back from the
+ * file's last answer (its summary is written after its last row, so that is no later than its
+ * start: a resume's rows split from the earlier runs' however short the gap, as with `--report`).
+ */
+function runStart(run: { startedMs?: number; wallSeconds?: number } | undefined, lastMs: number | undefined): number | undefined {
+  if (run?.startedMs !== undefined) return run.startedMs;
+  if (run?.wallSeconds === undefined || lastMs === undefined) return undefined;
+  return lastMs - run.wallSeconds * 1000;
 }
 
 /**

@@ -87,7 +87,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     title: input.title,
     generatedAt: (input.now ?? new Date()).toISOString(),
     source: input.source,
-    figures: buildFigures(rows, superseded, input.pricing, input.run?.startedMs),
+    figures: buildFigures(rows, superseded, input.pricing, input.run),
     run: input.run ?? null,
     pendingBatches: input.batches?.pending ?? input.run?.pendingBatches ?? 0,
     unsubmittedBatches: input.batches?.unsubmitted ?? input.run?.unsubmittedBatches ?? 0,

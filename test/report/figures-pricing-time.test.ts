@@ -85,6 +85,17 @@ describe('report time', () => {
     expect(runSpans(iv(), [700])).toEqual({ runs: 1, ms: 10_000 });
   });
 
+  it('splits at the start of the run a --summary-json sums up: its wall time back from the last answer', () => {
+    const first = [row(0), row(1)]; // 0 → 1.5 s
+    const later = [row(0, { id: 'r7', started_at: new Date(T0 + 4000).toISOString(), finished_at: new Date(T0 + 6000).toISOString() })];
+    // The resume ran 2.1 s (its start, then its one request): a gap of seconds, not minutes.
+    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.5, wallSeconds: 6 });
+    // As the run's own start splits it.
+    expect(buildFigures([...first, ...later], 0, undefined, { startedMs: T0 + 3900, wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.5 });
+    // The summary of a run that wrote the whole file: its start is before the first request, no split.
+    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 6.2 })).toMatchObject({ runs: 1, activeSeconds: 6 });
+  });
+
   it('times Batch API rows by their batches, not as 0 s of live time', () => {
     const rows = [0, 1, 2].map((i) =>
       row(i, { batch_id: i < 2 ? 'batch_a' : 'batch_b', started_at: '2026-11-30T00:00:00.000Z', finished_at: '2026-11-30T00:05:07.000Z' }),

@@ -1,0 +1,38 @@
+/**
+ * A resumed file's wall time and throughput do not depend on how its report was made: `--report` on
+ * the resume splits the runs at its own start, and `llm-batch report` given the resume's
+ * --summary-json splits them at the start that summary implies, however short the gap between them.
+ * Before, the second said "5.22 s, first request to last answer" where the first said "3.01 s: the
+ * sum of 2 runs' spans".
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServers } from '../helpers/mock-server-hooks.js';
+import { runCli } from '../helpers/run-cli.js';
+import { reportDataOf } from '../helpers/report-data.js';
+
+const { dir, fresh, writeFile } = useServers('llm-batch-report-resume-time-');
+
+describe('the report of a resumed file', () => {
+  it('sums the same runs’ spans from the resume’s --summary-json as --report on the resume', async () => {
+    const { run } = await fresh({ latencyMs: 50 });
+    const input = writeFile('p.txt', Array.from({ length: 6 }, (_, i) => `question ${i}`).join('\n'));
+    const out = path.join(dir, 'out.jsonl');
+    expect((await run([input, '-c', '1', '-o', out, '--limit', '3', '-q'])).code).toBe(0);
+    // A gap of a second between the runs: far less than the 5 minutes that alone would split them.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const summaryFile = path.join(dir, 'sum.json');
+    const runReport = path.join(dir, 'run.html');
+    const r = await run([input, '-c', '1', '-o', out, '--resume', '--summary-json', summaryFile, '--report', runReport, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const fromRun = reportDataOf(runReport).figures;
+    expect(fromRun.runs).toBe(2);
+    expect(fromRun.activeSeconds).toBeLessThan(fromRun.wallSeconds - 0.9);
+
+    const fileReport = path.join(dir, 'file.html');
+    const rep = await runCli(['report', out, '--summary-json', summaryFile, '-o', fileReport, '-q']);
+    expect(rep.code, rep.stderr).toBe(0);
+    const fromFile = reportDataOf(fileReport).figures;
+    expect([fromFile.runs, fromFile.activeSeconds, fromFile.rowsPerSecond]).toEqual([2, fromRun.activeSeconds, fromRun.rowsPerSecond]);
+  });
+});
