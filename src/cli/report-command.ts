@@ -83,13 +83,20 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     if (!toStdout) {
       const named = flags.output ? '--output' : 'the report';
       checkWritableFile(output, named);
-      checkReportTarget(output, named, flags.overwrite ?? false, [
-        ['results', input],
-        // A report written over one would break the next --resume, as a run's --report would.
-        ...outputSideFiles(input).map(([what, file]): [string, string] => [`results’ ${what}`, file]),
-        ['--summary-json', flags.summaryJson],
-        ['--prices', flags.prices],
-      ]);
+      checkReportTarget(
+        output,
+        named,
+        flags.overwrite ?? false,
+        [
+          ['results', input],
+          // A report written over one would break the next --resume, as a run's --report would.
+          ...outputSideFiles(input).map(([what, file]): [string, string] => [`results’ ${what}`, file]),
+          ['--summary-json', flags.summaryJson],
+          ['--prices', flags.prices],
+        ],
+        // out.csv's and out.jsonl's reports are both out.html by default: neither replaces the other unasked.
+        flags.output ? undefined : input,
+      );
     }
     const summary = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
     const run = summary?.figures;

@@ -22,9 +22,11 @@ const MARK = '<meta name="generator" content="llm-batch report">';
 
 /**
  * A report may replace an earlier report (re-running `report` refreshes it) but no other file, unless
- * `overwrite`: a typo in `-o` must not clobber results or someone's page.
+ * `overwrite`: a typo in `-o` must not clobber results or someone's page. `results`: set when the
+ * report's name comes from its results file (`report out.csv` writes out.html); then an earlier
+ * report of another results file of that name (out.jsonl's) is refused too, not silently replaced.
  */
-export function checkReportTarget(target: string, flag: string, overwrite: boolean, notSameAs: Array<[string, string | undefined]>): void {
+export function checkReportTarget(target: string, flag: string, overwrite: boolean, notSameAs: Array<[string, string | undefined]>, results?: string): void {
   for (const [what, other] of notSameAs) {
     // By name or on disk: `-o latest.html` may be a link to the results themselves.
     if (other !== undefined && sameFile(target, other)) throw new UsageError(`${flag} ${target} is the ${what} file: choose another path`);
@@ -32,21 +34,48 @@ export function checkReportTarget(target: string, flag: string, overwrite: boole
   const stat = statSync(target, { throwIfNoEntry: false });
   if (!stat) return;
   if (stat.isDirectory()) throw new UsageError(`${flag} ${target}: is a directory`);
-  if (overwrite || stat.size === 0 || isReport(target)) return;
-  throw new UsageError(`${flag} ${target} already exists and is not an llm-batch report: choose another path, or pass --overwrite to replace it`);
+  if (overwrite || stat.size === 0) return;
+  const head = readHead(target, HEAD_BYTES);
+  if (!head.includes(MARK))
+    throw new UsageError(`${flag} ${target} already exists and is not an llm-batch report: choose another path, or pass --overwrite to replace it`);
+  const source = results === undefined ? undefined : reportSource(head);
+  // Compared by file name: the report is beside its results, and its path is as it was given then.
+  if (source !== undefined && path.basename(source) !== path.basename(results!))
+    throw new UsageError(
+      `${target} is already the report of ${source}, not ${results} (both are reported there by default): choose another path with -o, or pass --overwrite to replace it`,
+    );
 }
 
-function isReport(file: string): boolean {
+/** Bytes of a report read to tell what it is: its data comes after the inline CSS (about 9 KB). */
+const HEAD_BYTES = 64 * 1024;
+
+/** The results file a report's data names (`source.path`), when its head holds it. */
+function reportSource(head: string): string | undefined {
+  const found =
+    /<script id="report-data" type="application\/json">\{"version":1,"title":"(?:[^"\\]|\\.)*","generatedAt":"[^"]*","source":\{"path":("(?:[^"\\]|\\.)*")/.exec(
+      head,
+    );
+  if (!found) return undefined;
+  try {
+    const source: unknown = JSON.parse(found[1]!);
+    return typeof source === 'string' ? source : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first `bytes` of a file as text; empty when it cannot be read. */
+function readHead(file: string, bytes: number): string {
   try {
     const fd = openSync(file, 'r');
     try {
-      const head = Buffer.alloc(1024);
+      const head = Buffer.alloc(bytes);
       const n = readSync(fd, head, 0, head.length, 0);
-      return head.subarray(0, n).toString('utf8').includes(MARK);
+      return head.subarray(0, n).toString('utf8');
     } finally {
       closeSync(fd);
     }
   } catch {
-    return false;
+    return '';
   }
 }

@@ -38,6 +38,29 @@ describe('llm-batch report', () => {
     expect((await runCli(['report', out, '-o', out])).stderr).toMatch(/is the results file/);
   });
 
+  it('by default, does not replace the report of another results file of the same name (out.csv’s out.html for out.jsonl)', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'same-name-'));
+    const input = writePrompts(dir, 'p.txt', prompts.slice(0, 3));
+    const csv = path.join(dir, 'out.csv');
+    const jsonl = path.join(dir, 'out.jsonl');
+    for (const out of [csv, jsonl]) expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
+    const html = path.join(dir, 'out.html');
+    expect((await runCli(['report', csv, '-q'])).code).toBe(0);
+    const refused = await runCli(['report', jsonl]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `llm-batch: ${html} is already the report of ${csv}, not ${jsonl} (both are reported there by default): choose another path with -o, or pass --overwrite to replace it\n`,
+    );
+    expect(reportDataOf(html).source.format).toBe('csv');
+    expect(fs.readdirSync(dir).sort()).toEqual(['out.csv', 'out.csv.meta.json', 'out.html', 'out.jsonl', 'out.jsonl.meta.json', 'p.txt']);
+    // Its own report is refreshed; -o names the file, and --overwrite replaces it.
+    expect((await runCli(['report', csv, '-q'])).code).toBe(0);
+    expect((await runCli(['report', jsonl, '-o', html, '-q'])).code).toBe(0);
+    expect(reportDataOf(html).source.format).toBe('jsonl');
+    expect((await runCli(['report', csv, '--overwrite', '-q'])).code).toBe(0);
+    expect(reportDataOf(html).source.format).toBe('csv');
+  });
+
   it.each([
     ['a missing file', (d: string) => path.join(d, 'nope.jsonl'), /cannot read results file .*nope\.jsonl: no such file/],
     ['a prompts file', (d: string) => writePrompts(d, 'prompts.jsonl', ['{"prompt":"hi"}']), /prompts\.jsonl:1: not a result row \(missing "id"\)/],
