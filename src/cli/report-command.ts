@@ -10,6 +10,7 @@ import { checkWritableFile } from './check-writable.js';
 import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
 import { metaPath, readRunMeta } from '../output/index.js';
+import { storedResultsFormat } from '../output/results-format.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
@@ -73,6 +74,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const unreadable = unreadableReason(input);
     if (unreadable === 'is a directory') throw new RunError(`${input} is a directory, not a results file`, 'input');
     if (unreadable) throw new RunError(`cannot read results file ${input}: ${unreadable}`, 'input');
+    // Its metadata says so: its answers are plain lines, which would be refused as a JSONL line that is no row.
+    if (flags.format === undefined && storedResultsFormat(input) === 'text')
+      throw new RunError(`${input} is a text output (no ids or figures): llm-batch report reads the JSONL or CSV results of a run`, 'input');
     // Read twice (the figures, then the texts of the rows the table shows): a pipe's second pass would be empty.
     const once = notRereadable(input);
     if (once) throw new RunError(`cannot report ${input}: ${once}, and report reads the results twice: save it to a file first`, 'input');

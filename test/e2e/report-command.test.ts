@@ -61,6 +61,17 @@ describe('llm-batch report', () => {
     expect(reportDataOf(html).source.format).toBe('csv');
   });
 
+  it('a text output (its metadata says so): what it is and what report reads, not its first line as a bad row', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'text-'));
+    const input = writePrompts(dir, 'p.txt', prompts.slice(0, 2));
+    const out = path.join(dir, 't.txt');
+    expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
+    const r = await runCli(['report', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`llm-batch: ${out} is a text output (no ids or figures): llm-batch report reads the JSONL or CSV results of a run\n`);
+    expect(fs.existsSync(path.join(dir, 't.html'))).toBe(false);
+  });
+
   it.each([
     ['a missing file', (d: string) => path.join(d, 'nope.jsonl'), /cannot read results file .*nope\.jsonl: no such file/],
     ['a prompts file', (d: string) => writePrompts(d, 'prompts.jsonl', ['{"prompt":"hi"}']), /prompts\.jsonl:1: not a result row \(missing "id"\)/],
