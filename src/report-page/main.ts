@@ -29,7 +29,7 @@ function header(d: ReportData): HTMLElement {
     : !f.rows
       ? 'no rows'
       : allCached(f)
-        ? 'every row from the response cache, nothing sent'
+        ? `every row from the response cache, ${uncollected(d) ? 'the rest in batches not collected yet' : 'nothing sent'}`
         : 'no timestamps in this file';
   const stopText = stopNotice(run);
   const stopped = stopText === null ? null : h('p', { class: 'notice', id: 'stopped' }, stopText);
@@ -68,6 +68,12 @@ function header(d: ReportData): HTMLElement {
 
 /** Every row an answer from the response cache: nothing was sent, so there are no times to show. */
 const allCached = (f: ReportData['figures']): boolean => f.rows > 0 && f.cached === f.rows;
+
+/** A --batch-api run's batches whose rows the report lacks: requests went out (or will), so not "nothing sent". */
+const uncollected = (d: ReportData): boolean => d.pendingBatches + d.unsubmittedBatches + d.goneBatches > 0;
+
+/** Why an all-cached file has no times: nothing was sent, or what was is in batches not collected yet. */
+const noneSent = (d: ReportData): string => (uncollected(d) ? ' (the rest are in batches not collected yet)' : ': nothing was sent');
 
 const answers = (n: number): string => `${fmt.int(n)} ${n === 1 ? 'answer' : 'answers'}`;
 
@@ -236,7 +242,7 @@ function truncatedWhere(f: ReportData['figures']): string {
 function latency(d: ReportData): HTMLElement {
   const lat = d.latency;
   if (!lat && allCached(d.figures))
-    return section('latency', 'Latency', h('p', { class: 'muted' }, 'Every answer came from the response cache: nothing was sent, so no latency.'));
+    return section('latency', 'Latency', h('p', { class: 'muted' }, `Every answer came from the response cache${noneSent(d)}, so no latency.`));
   if (!lat) return section('latency', 'Latency', h('p', { class: 'muted' }, 'No answered rows with a latency.'));
   const box = chartBox('Latency histogram');
   const s = section(
@@ -275,7 +281,7 @@ function timeline(d: ReportData): HTMLElement {
     return section(
       'timeline',
       'Over time',
-      h('p', { class: 'muted', id: 'no-timeline' }, 'Every row came from the response cache: nothing was sent, so no time chart.'),
+      h('p', { class: 'muted', id: 'no-timeline' }, `Every row came from the response cache${noneSent(d)}, so no time chart.`),
     );
   if (!t)
     return section(
