@@ -6,7 +6,7 @@ import type { BatchEvent } from '../engine/events.js';
 import { OutputWriteError } from '../errors.js';
 import { openFileWriter, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
-import { resultsFormat } from '../report/report-target.js';
+import { resultsFormat, STDOUT_SOURCE } from '../report/report-target.js';
 import { LIST_PRICING } from '../report/row-cost.js';
 import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
@@ -97,6 +97,7 @@ export class RunReport {
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
       const outcome = await writeReport({
         input,
+        ...(file ? {} : { sourceName: this.config.output.kind === 'file' ? this.config.output.path : STDOUT_SOURCE }),
         format: file ? resultsFormat(file) : 'jsonl',
         output: this.config.report,
         events: extra.events === false ? undefined : this.events,

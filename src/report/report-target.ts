@@ -18,6 +18,9 @@ export function resultsFormat(file: string): 'jsonl' | 'csv' {
   return readBackFormat(file);
 }
 
+/** What a run's --report names as its source when the rows went to stdout. */
+export const STDOUT_SOURCE = 'stdout';
+
 const MARK = '<meta name="generator" content="llm-batch report">';
 
 /**
@@ -40,7 +43,8 @@ export function checkReportTarget(target: string, flag: string, overwrite: boole
     throw new UsageError(`${flag} ${target} already exists and is not an llm-batch report: choose another path, or pass --overwrite to replace it`);
   const source = results === undefined ? undefined : reportSource(head);
   // Compared by file name: the report is beside its results, and its path is as it was given then.
-  if (source !== undefined && path.basename(source) !== path.basename(results!))
+  // A run's --report of rows sent to stdout names no file: refreshed as before.
+  if (source !== undefined && source !== STDOUT_SOURCE && path.basename(source) !== path.basename(results!))
     throw new UsageError(
       `${target} is already the report of ${source}, not ${results} (both are reported there by default): choose another path with -o, or pass --overwrite to replace it`,
     );

@@ -16,6 +16,11 @@ import { groupDigits } from '../util/group-digits.js';
 export interface WriteReportOptions {
   /** The results file (JSONL or CSV) the report is made of. */
   input: string;
+  /**
+   * What the page names as its rows' source when `input` is only a copy of them (a run's rows went to
+   * stdout or a text file): not the temporary copy's path. @default input
+   */
+  sourceName?: string;
   format: 'jsonl' | 'csv';
   /** Where the HTML goes: a file (written atomically), or a stream such as stdout (`report -o -`). */
   output: string | NodeJS.WritableStream;
@@ -115,9 +120,9 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   return buildReportData({
     loadTexts,
     rows,
-    title: basename(o.input),
+    title: basename(o.sourceName ?? o.input),
     source: {
-      path: o.input,
+      path: o.sourceName ?? o.input,
       format: o.format,
       bytes: snapshot.bytes,
       ...(torn && !o.beingWritten ? { tornRow: true } : {}),

@@ -72,6 +72,21 @@ describe('llm-batch report', () => {
     expect(fs.existsSync(path.join(dir, 't.html'))).toBe(false);
   });
 
+  it('names a run’s rows sent to stdout as such, and refreshes that report from the file they went to', async () => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'stdout-'));
+    const input = writePrompts(dir, 'p.txt', prompts.slice(0, 3));
+    const html = path.join(dir, 'out.html');
+    const run = await runCli([input, '--base-url', ctx.server.url, '--report', html, '-q']);
+    expect(run.code, run.stderr).toBe(0);
+    const jsonl = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(jsonl, run.stdout);
+    const data = reportDataOf(html);
+    expect([data.title, data.source.path]).toEqual(['stdout', 'stdout']);
+    const again = await runCli(['report', jsonl, '-q']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(reportDataOf(html).source.path).toBe(jsonl);
+  });
+
   it.each([
     ['a missing file', (d: string) => path.join(d, 'nope.jsonl'), /cannot read results file .*nope\.jsonl: no such file/],
     ['a prompts file', (d: string) => writePrompts(d, 'prompts.jsonl', ['{"prompt":"hi"}']), /prompts\.jsonl:1: not a result row \(missing "id"\)/],
