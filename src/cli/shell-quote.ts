@@ -2,17 +2,22 @@ import { TERMINAL_CONTROL } from '../ui/sanitize.js';
 
 /**
  * An argument as a POSIX shell reads it back, safe to print on a terminal: plain words bare, others
- * in single quotes, and one with a control character (an escape sequence, a newline, a bidi control
- * that would reorder the line) in `$'…'` with the character escaped, so nothing reaches the terminal
- * as itself and the printed command pastes back to the same argument. Escapes are `\n`, `\t`, `\r`
- * and `\xHH` per UTF-8 byte (U+202E is `\xe2\x80\xae`): bash's `\u202E` comes back as those six
- * characters in a C locale, and POSIX's `$'…'` has no `\u`.
+ * in single quotes, a newline or a tab in them too (POSIX's `'…'` holds both, and dash, which is
+ * /bin/sh on Debian and Ubuntu, knows no `$'…'`). One with any other control character (an escape
+ * sequence, a CR, a bidi control that would reorder the line) goes in `$'…'` with the character
+ * escaped, so nothing reaches the terminal as itself and the printed command pastes back to the same
+ * argument in bash, zsh and ksh. Escapes are `\n`, `\t`, `\r` and `\xHH` per UTF-8 byte (U+202E is
+ * `\xe2\x80\xae`): bash's `\u202E` comes back as those six characters in a C locale, and POSIX's
+ * `$'…'` has no `\u`.
  */
 export function shellQuote(arg: string): string {
   if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-  if (!TERMINAL_CONTROL.test(arg)) return `'${arg.replace(/'/g, `'\\''`)}'`;
+  if (!Array.from(arg).some(needsEscape)) return `'${arg.replace(/'/g, `'\\''`)}'`;
   return `$'${Array.from(arg, escaped).join('')}'`;
 }
+
+/** A character plain single quotes cannot show safely: a terminal control other than newline and tab. */
+const needsEscape = (char: string): boolean => char !== '\n' && char !== '\t' && TERMINAL_CONTROL.test(char);
 
 const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 

@@ -1,20 +1,23 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../src/cli/shell-quote.js';
 import { TERMINAL_CONTROL } from '../../src/ui/sanitize.js';
 
-/** Arguments with what a terminal would act on: an escape sequence, a bell, C1, bidi controls, line breaks. */
+/** Arguments with what a terminal would act on: an escape sequence, a bell, C1, bidi controls, a CR. */
 const CONTROLLED = [
   'in\u001b]0;owned\u0007.txt',
   'a\u001b[2Jb',
   'evil\u202etxt.exe',
   'x\u2066y\u2069\u200e\u200f\u061cz',
   'c1\u009b31m',
-  'two\nlines and \'quotes\' \\ $HOME `id` "x"',
+  'two\nlines and \'quotes\' \\ $HOME `id` "x"\u001b',
   'tab\there\r',
   'del\u007f',
   'after\u00e9\u202a1f', // a hex digit after an escape stays itself
 ];
+
+/** dash where it is installed: the POSIX shell without bash's `$'…'` (plain `sh` elsewhere). */
+const POSIX_SH = spawnSync('dash', ['-c', ':']).status === 0 ? 'dash' : 'sh';
 
 describe('shellQuote', () => {
   it.each([
@@ -28,7 +31,10 @@ describe('shellQuote', () => {
     ['evil\u202etxt', "$'evil\\xe2\\x80\\xaetxt'"],
     // A bidi mark is kept on screen (sanitize) but escaped here: invisible in a name to be pasted.
     ['r\u200fl.txt', "$'r\\xe2\\x80\\x8fl.txt'"],
-    ["a\nb'c\\", "$'a\\nb\\'c\\\\'"],
+    // A newline or a tab stays in plain quotes, which every POSIX shell reads (dash has no $'…').
+    ["a\nb'c\\", `'a\nb'\\''c\\'`],
+    ['Q: {{prompt}}\n\tline2', "'Q: {{prompt}}\n\tline2'"],
+    ["a\nb\u001b'c", "$'a\\nb\\x1b\\'c'"],
   ])('%j → %s', (arg, quoted) => {
     expect(shellQuote(arg)).toBe(quoted);
   });
@@ -38,6 +44,12 @@ describe('shellQuote', () => {
       expect(shellQuote(arg)).not.toMatch(TERMINAL_CONTROL);
       expect(shellQuote(arg)).toMatch(/^\$'.*'$/);
     }
+  });
+
+  it('pastes back to the same arguments in dash (/bin/sh on Debian), newlines and tabs included', () => {
+    const args = ['plain', "it's", '', 'two\nlines and \'quotes\' \\ $HOME `id` "x"', '\ttab\tand\n\nblank', 'caf\u00e9'];
+    const out = execFileSync(POSIX_SH, ['-c', `printf '%s\\0' ${args.map(shellQuote).join(' ')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out.toString('utf8').split('\0').slice(0, -1)).toEqual(args);
   });
 
   it('pastes back to the same arguments in bash, in a C locale too', () => {
