@@ -8,7 +8,8 @@ import { maskedBaseUrl } from './masked-base-url.js';
  * Help and parse errors go to the CLI's own streams, and commander never exits the process. A parse
  * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it, a
  * --base-url is masked as OPENAI_BASE_URL's refusal masks it, and an unknown option named for a key
- * (`--api-key=…`) loses its value and says where the key goes.
+ * or a header (`--api-key=…`, `--header=…`), or whose value holds a credential (`Bearer …`, `gsk_…`),
+ * loses its value and says where the key goes.
  */
 export function onIo(program: Command, io: CliIo): Command {
   const apiKey = io.env.OPENAI_API_KEY?.trim();
@@ -21,11 +22,27 @@ export function onIo(program: Command, io: CliIo): Command {
 /** commander's refusal of a --base-url value (no http(s) URL): `option '--base-url <url>' argument 'VALUE' is invalid.` */
 const BASE_URL_REFUSED = /(option '--base-url[^']*' argument ')(.*)(' is invalid\.)/s;
 
-/** commander's `error: unknown option '--name=VALUE'` (or `-kVALUE`): the name, with its `=`, and the value, on the first line. */
-const UNKNOWN_OPTION = /^(error: unknown option ')(--[^=']*=?|-[^-'])(.*)'/;
+/**
+ * commander's `error: unknown option '--name=VALUE'` (or `-kVALUE`), then maybe `(Did you mean …?)`:
+ * the name, with its `=`, and the value, line breaks and quotes included.
+ */
+const UNKNOWN_OPTION = /^(error: unknown option ')(--[^=']*=?|-[^-'])([\s\S]*)'(?=(?:\n\(Did you mean [^\n]*\))?\n?$)/;
 
-/** An option a user might pass the key in: `--api-key`, `--openai-api-key`, `--apikey`, `--key`, `--token`, `--auth-token`, `-k`… */
-const KEY_OPTION = /^(?:--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer)=?|-k)$/i;
+/**
+ * An option a user might pass the key in: `--api-key`, `--openai-api-key`, `--apikey`, `--key`,
+ * `--token`, `--auth-token`, `-k`…, or in a header, as curl takes one: `--header`, `--extra-header`,
+ * `--headers`, `-H`, `--auth`, `--authorization`, `--cookie`.
+ */
+const KEY_OPTION = /^(?:--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|headers?|auth|authorization|cookie|credentials?)=?|-[kH])$/i;
+
+/**
+ * A value that holds a credential, whatever the option is called: a header that carries one
+ * (`Authorization: …`, `api-key: …`, `x-api-key: …`), a `Bearer` token, or a provider's key
+ * by its prefix (Groq's `gsk_`, Hugging Face's `hf_`, xAI's `xai-`, Google's `AIza`; `sk-…` too,
+ * which the redactor would show as `[redacted]`). Words such as `hf_cache` or `basic settings` are not.
+ */
+const KEY_VALUE =
+  /\b(?:(?:proxy-)?authorization|(?:x-)?api[-_]?key|cookie)\s*:|\bbearer\s+\S{8,}|\b(?:gsk_|hf_|xai-|(?:sk|rk|pk)-)[A-Za-z\d_-]{16,}|\bAIza[\w-]{30,}/i;
 
 /**
  * There is no such option: the key is read from OPENAI_API_KEY only, since an argument shows in `ps`,
@@ -34,11 +51,12 @@ const KEY_OPTION = /^(?:--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|passw
  */
 const KEY_IN_ENV = '(the API key is read from the OPENAI_API_KEY environment variable only, not from a flag, which ps and shell history would show)\n';
 
-/** An unknown option named for a key: its value as `***`, and a line on where the key goes. */
+/** An unknown option named for a key or a header, or with a credential in its value: its value as `***`, and a line on where the key goes. */
 function withoutKeyOption(message: string): string {
   const unknown = UNKNOWN_OPTION.exec(message);
-  if (!unknown || !KEY_OPTION.test(unknown[2]!)) return message;
+  if (!unknown) return message;
   const [whole, before, name, value] = unknown as unknown as [string, string, string, string];
+  if (!KEY_OPTION.test(name) && !KEY_VALUE.test(value)) return message;
   const masked = `${before}${name}${value === '' ? '' : '***'}'`;
   return `${masked}${message.slice(whole.length)}${message.endsWith('\n') ? '' : '\n'}${KEY_IN_ENV}`;
 }
