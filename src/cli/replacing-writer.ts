@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { renameDurably } from '../util/rename-durably.js';
+import { openReplacementTemp } from '../util/replacement-temp.js';
 import { replacementPaths } from '../util/write-file-atomic.js';
-import { openFileWriter, PLAIN_CSV, streamWriter, type CsvLayout, type LockHandle, type OutputFormat, type RowWriter } from '../output/index.js';
+import { PLAIN_CSV, streamWriter, type CsvLayout, type LockHandle, type OutputFormat, type RowWriter } from '../output/index.js';
 import { ExitCode } from '../errors.js';
+import { openTempRowWriter } from '../output/temp-row-writer.js';
 import type { CliIo } from './io.js';
 import { listenForHangup } from './stop-signals.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
@@ -21,7 +23,7 @@ export interface ReplacingWriter {
  * leads to, renamed over it once every row is written (and the folder fsynced: see renameDurably).
  * A source that fails half-way (a line that is not a row, a full disk) leaves an `--overwrite`n file
  * as it was, and no empty file that the next attempt would be refused as "already exists". A
- * symlinked path keeps its link.
+ * symlinked path keeps its link, and the new file the old one's mode (see openReplacementTemp).
  *
  * With `io`, Ctrl-C, SIGTERM and a hangup (as a run takes them, see listenForHangup) remove the temp
  * file at once and end the process with exit 130, the file as it was: Node's own end at a signal
@@ -40,7 +42,7 @@ export function openReplacingWriter(
   const unlisten = io ? listenForInterrupt(io, file, tmp, exit) : () => {};
   let writer: RowWriter;
   try {
-    writer = openFileWriter(tmp, format, { append: false, ...(csv ? { csv } : {}) });
+    writer = openTempRowWriter(tmp, target, format, csv);
   } catch (err) {
     unlisten();
     throw err;
@@ -86,7 +88,7 @@ export function openReplacingFile(file: string, io?: CliIo, exit: (code: number)
   const unlisten = io ? listenForInterrupt(io, file, tmp, exit) : () => {};
   let fd: number;
   try {
-    fd = fs.openSync(tmp, 'w');
+    fd = openReplacementTemp(tmp, target);
   } catch (err) {
     unlisten();
     throw err;

@@ -7,7 +7,8 @@ import { readResults, type ReadOptions } from './read-results.js';
 import { usageCarrier } from './carried-usage.js';
 import { rowKey } from './row-key.js';
 import { staleInputErrors } from './resume-state.js';
-import { openFileWriter, type RowWriter } from './row-writer.js';
+import type { RowWriter } from './row-writer.js';
+import { openTempRowWriter } from './temp-row-writer.js';
 
 export interface CompactStats {
   /** Rows written. */
@@ -97,7 +98,7 @@ export function removeCompactLeftover(given: string): void {
  * one, never a mix, and a power loss once it is done does not bring the old one back. A CSV keeps
  * its own layout (an old file's header is not upgraded behind the user's back). A symlinked `path`
  * is compacted where it points: renamed over, the link would become a file of its own and the file
- * it pointed to would stop getting rows.
+ * it pointed to would stop getting rows. The compacted file keeps the old one's mode.
  */
 export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
   const path = realpathSync(given);
@@ -105,7 +106,7 @@ export async function compactFile(given: string, format: 'jsonl' | 'csv', layout
   // The header's own layout: rows read back hold their fields by column, as that header names them.
   const own = layout && format === 'csv' ? await csvLayoutFromFile(path, layout.escapeFormulas) : undefined;
   const csv = own ?? (layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout);
-  const out = openFileWriter(tmp, format, { append: false, csv });
+  const out = openTempRowWriter(tmp, path, format, csv);
   try {
     const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false }, runModel);
     await out.close();

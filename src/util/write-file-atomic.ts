@@ -1,10 +1,12 @@
-import { closeSync, existsSync, fsyncSync, openSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { renameDurably } from './rename-durably.js';
+import { openReplacementTemp } from './replacement-temp.js';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
  * the folder fsynced. A kill at any instant leaves the old or the new file, never half of one, and
- * what the new one says is on disk. Throws the file system's error, the temp file removed.
+ * what the new one says is on disk. The new file keeps the old one's mode (see openReplacementTemp).
+ * Throws the file system's error, the temp file removed.
  *
  * A symlink keeps pointing where it did: the file it leads to is the one replaced. A path that is
  * not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renamed over, it
@@ -18,7 +20,7 @@ export function writeFileAtomic(file: string, text: string): void {
   }
   const { target, tmp } = replacementPaths(file, stat !== undefined);
   try {
-    const fd = openSync(tmp, 'w');
+    const fd = openReplacementTemp(tmp, target);
     try {
       writeFileSync(fd, text); // loops until all is written, as one writeSync need not
       fsyncSync(fd);
