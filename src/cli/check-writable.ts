@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { untrustedLink } from '../util/untrusted-link.js';
 import { pathProblem } from './path-problem.js';
 
 /**
@@ -14,6 +15,8 @@ export function checkWritableFile(file: string, flag: string): void {
 
 /** Why `file` cannot be created or written (`permission denied`, `no such directory …`), or undefined. */
 export function unwritableReason(file: string): string | undefined {
+  const planted = untrustedLink(file);
+  if (planted) return planted;
   const dir = path.dirname(path.resolve(file));
   let why: string | undefined;
   try {

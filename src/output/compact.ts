@@ -1,6 +1,7 @@
 import { realpathSync, rmSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import { renameDurably } from '../util/rename-durably.js';
+import { refuseUntrustedLink } from '../util/untrusted-link.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
@@ -98,9 +99,11 @@ export function removeCompactLeftover(given: string): void {
  * one, never a mix, and a power loss once it is done does not bring the old one back. A CSV keeps
  * its own layout (an old file's header is not upgraded behind the user's back). A symlinked `path`
  * is compacted where it points: renamed over, the link would become a file of its own and the file
- * it pointed to would stop getting rows. The compacted file keeps the old one's mode.
+ * it pointed to would stop getting rows (not one another user planted: see untrustedLink). The
+ * compacted file keeps the old one's mode.
  */
 export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
+  refuseUntrustedLink(given);
   const path = realpathSync(given);
   const tmp = compactTempOf(path);
   // The header's own layout: rows read back hold their fields by column, as that header names them.

@@ -20,7 +20,12 @@ function tempPid(name: string, base: string): number | undefined {
  * where a pid says nothing) cannot be writing one then. Returns the files removed.
  */
 export function removeDeadTemps(file: string): string[] {
-  const { target } = replacementPaths(file);
+  let target: string;
+  try {
+    ({ target } = replacementPaths(file));
+  } catch {
+    return []; // A link another user planted: not followed here either (its writer says so).
+  }
   const dir = path.dirname(target);
   const base = path.basename(target);
   let names: string[];

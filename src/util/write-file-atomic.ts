@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { renameDurably } from './rename-durably.js';
 import { openReplacementTemp } from './replacement-temp.js';
+import { refuseUntrustedLink } from './untrusted-link.js';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
@@ -8,11 +9,13 @@ import { openReplacementTemp } from './replacement-temp.js';
  * what the new one says is on disk. The new file keeps the old one's mode (see openReplacementTemp).
  * Throws the file system's error, the temp file removed.
  *
- * A symlink keeps pointing where it did: the file it leads to is the one replaced. A path that is
+ * A symlink keeps pointing where it did: the file it leads to is the one replaced, unless another
+ * user planted the link in a shared directory (see untrustedLink: UntrustedLinkError). A path that is
  * not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renamed over, it
  * would become a plain file (as root, `/dev/null` for every process on the machine).
  */
 export function writeFileAtomic(file: string, text: string): void {
+  refuseUntrustedLink(file);
   const stat = statSync(file, { throwIfNoEntry: false });
   if (stat && !stat.isFile()) {
     writeFileSync(file, text);
@@ -36,9 +39,11 @@ export function writeFileAtomic(file: string, text: string): void {
 
 /**
  * What replacing `file` by a rename writes: the file it leads to (a symlink keeps pointing there)
- * and the temp file beside that one, named for this process.
+ * and the temp file beside that one, named for this process. Throws UntrustedLinkError for a link
+ * another user planted in a shared directory: the file it leads to is not theirs to choose.
  */
 export function replacementPaths(file: string, exists = existsSync(file)): { target: string; tmp: string } {
+  refuseUntrustedLink(file);
   const target = exists ? realpathSync(file) : file;
   return { target, tmp: `${target}.${process.pid}.tmp` };
 }
