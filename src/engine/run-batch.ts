@@ -636,7 +636,10 @@ class Engine {
     const { request, attempt, ticket } = run;
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
-      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined, neverSent: neverSent(error.info.code) });
+      const unsent = neverSent(error.info.code);
+      // No status came back and it left: billed for what was generated, unpriced (the summary says so).
+      if (error.info.status === undefined && !unsent) o.stats.attemptsCutOff++;
+      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined, neverSent: unsent });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');

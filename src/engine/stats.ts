@@ -24,6 +24,11 @@ export interface BatchStats {
   completionTokens: number;
   /** Rows that reported no usage (their tokens are not in the totals). */
   rowsWithoutUsage: number;
+  /**
+   * Attempts cut off after they were sent (a reset stream, a timeout, a stop): the provider may have
+   * billed what it generated, and no usage says how much (as --max-cost charges them).
+   */
+  attemptsCutOff: number;
   /** Answers cut off by the token limit (finish_reason `length`), failed or not. */
   truncated: number;
   /** Answers the server's content filter stopped (finish_reason `content_filter`), failed or not. */
@@ -53,6 +58,7 @@ export function createStats(now = performance.now()): BatchStats {
     promptTokens: 0,
     completionTokens: 0,
     rowsWithoutUsage: 0,
+    attemptsCutOff: 0,
     truncated: 0,
     filtered: 0,
   };

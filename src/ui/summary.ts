@@ -36,7 +36,7 @@ export interface CostEstimate {
   unpricedTokens: number;
   /** Priced by --price / --prices (the table only where they say nothing). */
   pricesGiven?: true;
-  /** Some answers reported no usage: their cost is not in `usd`, which is then a lower bound. */
+  /** Some answers reported no usage, or attempts were cut off: their cost is not in `usd`, which is then a lower bound. */
   atLeast?: true;
 }
 
@@ -59,6 +59,8 @@ export interface RunSummary {
   completionTokens: number;
   /** Answered rows whose server reported no usage (their tokens are not in the totals). */
   rowsWithoutUsage: number;
+  /** Attempts cut off after they were sent (a reset stream, a timeout, a stop): maybe billed, never priced. */
+  attemptsCutOff: number;
   /** Answers cut off at the token limit (finish_reason "length"): in `ok`, or in `failed` with --fail-truncated. */
   truncated: number;
   /** Answers the server's content filter stopped (finish_reason "content_filter"), partial or empty: in `ok` (in `failed` under a schema). */
@@ -181,9 +183,12 @@ export function costOf(
   return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...(priceOf?.given ? { pricesGiven: true as const } : {}) };
 }
 
-/** An estimate that misses answers without usage is a lower bound: said, so it is not read as the spend. */
-const withUnknownCost = (cost: CostEstimate | null, rowsWithoutUsage: number): CostEstimate | null =>
-  cost && rowsWithoutUsage > 0 ? { ...cost, atLeast: true } : cost;
+/**
+ * An estimate that misses answers without usage, or attempts cut off (billed for what was generated),
+ * is a lower bound: said, so it is not read as the spend.
+ */
+const withUnknownCost = (cost: CostEstimate | null, stats: Pick<BatchStats, 'rowsWithoutUsage' | 'attemptsCutOff'>): CostEstimate | null =>
+  cost && stats.rowsWithoutUsage + stats.attemptsCutOff > 0 ? { ...cost, atLeast: true } : cost;
 
 /**
  * `model` (the run's model) and `usageByModel` (from the reporter's row tally) are optional: without
@@ -214,10 +219,11 @@ export function buildSummary(
     promptTokens: stats.promptTokens,
     completionTokens: stats.completionTokens,
     rowsWithoutUsage: stats.rowsWithoutUsage,
+    attemptsCutOff: stats.attemptsCutOff,
     truncated: stats.truncated,
     contentFiltered: stats.filtered,
     model: model ?? null,
-    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf), stats.rowsWithoutUsage),
+    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf), stats),
     wallSeconds: round(wallSeconds, 3),
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,
@@ -269,10 +275,11 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   const nothingSent = s.requests === 0 && s.fromCache > 0 && s.promptTokens + s.completionTokens === 0;
   if (nothingSent) parts.push('nothing sent, nothing spent');
   else {
-    parts.push(
-      `${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out` +
-        (s.rowsWithoutUsage ? ` (${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage)` : ''),
-    );
+    const unpriced = [
+      s.rowsWithoutUsage ? `${count(s.rowsWithoutUsage)} ${s.rowsWithoutUsage === 1 ? 'answer' : 'answers'} without usage` : '',
+      s.attemptsCutOff ? `${count(s.attemptsCutOff)} ${s.attemptsCutOff === 1 ? 'attempt' : 'attempts'} cut off` : '',
+    ].filter(Boolean);
+    parts.push(`${count(s.promptTokens)} tokens in / ${count(s.completionTokens)} out${unpriced.length ? ` (${unpriced.join(', ')})` : ''}`);
   }
   const cost = nothingSent ? null : s.estimatedCost;
   // No answer reported usage: "$0.00" would read as the spend (the budget charged their worst case).
