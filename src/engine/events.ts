@@ -2,7 +2,8 @@ import type { RowError } from '../types.js';
 
 /** What the engine reports while it runs, for progress displays; rows themselves are yielded. */
 export type BatchEvent =
-  | { type: 'attempt'; id: string; attempt: number; prompt: string; cell?: MatrixCell }
+  /** `seq`: the record's place among those the run read, from 0 (rows in input order come in it). */
+  | { type: 'attempt'; id: string; attempt: number; prompt: string; seq: number; cell?: MatrixCell }
   | { type: 'delta'; id: string; attempt: number; text: string; cell?: MatrixCell }
   | { type: 'retry'; id: string; attempt: number; error: RowError; delayMs: number }
   /** An answer failed its schema (or was not JSON) and is asked again, with the problems appended. */

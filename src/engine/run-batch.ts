@@ -588,7 +588,7 @@ class Engine {
     run.startedAt = isoNow();
     // Several models or --repeat: the id alone does not say which of the prompt's answers this is.
     const cell = record.sample !== undefined ? { model: record.params.model ?? '', sample: record.sample } : undefined;
-    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, cell });
+    this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, seq: run.seq, cell });
     // An onEvent that threw just now failed the run: withDeadlines sees the abort and sends nothing.
     if (this.abort.signal.aborted) o.stats.requests--;
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
@@ -749,7 +749,7 @@ class RecordRun {
   constructor(
     private readonly engine: Engine,
     readonly record: PromptRecord,
-    private readonly seq: number,
+    readonly seq: number,
     public request: CompletionRequest,
     /** The cache's key of `asked` (undefined without a cache): its answer is stored under it. */
     readonly key: string | undefined,

@@ -43,8 +43,14 @@ export class AnswerPrinter implements RowWriter {
   /** Whether what has been written so far ends with a newline. */
   private atLineStart = true;
   private readonly wrapper: RowWrapper | undefined;
-  /** With `inputOrder`: answers sent and not yet printed, in the order their first attempt went out. */
-  private readonly queue: string[] = [];
+  /** With `inputOrder`: answers sent and not yet printed, by their place in the input. */
+  private readonly queue: Array<{ key: string; seq: number }> = [];
+  /**
+   * Rows written so far: in input order they come one per place, so the place of the next one. An
+   * answer may go live only when it is that one: a row never sent (a cached answer, an input error)
+   * has no attempt, and may still be due before it.
+   */
+  private written = 0;
 
   constructor(private readonly options: AnswerPrinterOptions) {
     if (options.wholeRows) this.wrapper = new RowWrapper(() => this.columns());
@@ -108,7 +114,7 @@ export class AnswerPrinter implements RowWriter {
       } else if (this.live !== key) {
         this.pending.set(key, { label: answerLabel(event.id, event.cell), prompt: event.prompt, text: '' });
       }
-      if (this.options.inputOrder && event.attempt === 1 && !this.queue.includes(key)) this.queue.push(key);
+      if (this.options.inputOrder && !this.queue.some((q) => q.key === key)) this.enqueue(key, event.seq);
       return;
     }
     if (this.live === undefined && this.mayGoLive(key)) this.takeLive(key);
@@ -120,16 +126,23 @@ export class AnswerPrinter implements RowWriter {
     }
   }
 
-  /** In input order only the earliest answer not yet printed may stream; else the first to speak. */
-  private mayGoLive(id: string): boolean {
-    return !this.options.inputOrder || this.queue[0] === id;
+  private enqueue(key: string, seq: number): void {
+    const at = this.queue.findIndex((q) => q.seq > seq);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, { key, seq });
   }
 
-  /** The answer to stream next: in input order the earliest, else the one that has come furthest. */
+  /** In input order only the answer whose row is next may stream; else the first to speak. */
+  private mayGoLive(id: string): boolean {
+    if (!this.options.inputOrder) return true;
+    const head = this.queue[0];
+    return head !== undefined && head.key === id && head.seq === this.written;
+  }
+
+  /** The answer to stream next: in input order the one whose row is next, else the one that has come furthest. */
   private nextLive(): string | undefined {
     if (this.options.inputOrder) {
-      const head = this.queue[0];
-      return head !== undefined && (this.pending.get(head)?.text.length ?? 0) > 0 ? head : undefined;
+      const head = this.queue[0]?.key;
+      return head !== undefined && this.mayGoLive(head) && (this.pending.get(head)?.text.length ?? 0) > 0 ? head : undefined;
     }
     let next: string | undefined;
     let best = 0;
@@ -153,8 +166,9 @@ export class AnswerPrinter implements RowWriter {
   /** A finished row: ends the live answer, or prints a finished one whole. */
   async write(row: ResultRow): Promise<void> {
     const key = rowKey(row);
-    const queued = this.queue.indexOf(key);
+    const queued = this.queue.findIndex((q) => q.key === key);
     if (queued >= 0) this.queue.splice(queued, 1);
+    this.written++;
     if (this.live === key) {
       if (row.error) this.line(this.failure(row.error));
       this.endText();

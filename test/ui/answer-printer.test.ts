@@ -6,7 +6,7 @@ import { AnswerPrinter } from '../../src/ui/answer-printer.js';
 function ok(id: string, prompt: string, response: string): ResultRow {
   return { id, line: 1, prompt, response, error: null, attempts: 1, latency_ms: 5, model: 'm', finish_reason: 'stop', usage: null };
 }
-const attempt = (id: string, prompt: string, n = 1): BatchEvent => ({ type: 'attempt', id, attempt: n, prompt });
+const attempt = (id: string, prompt: string, n = 1, seq = 0): BatchEvent => ({ type: 'attempt', id, attempt: n, prompt, seq });
 const delta = (id: string, text: string, n = 1): BatchEvent => ({ type: 'delta', id, attempt: n, text });
 
 function printer(options: { wholeRows?: boolean; columns?: number; color?: boolean; inputOrder?: boolean; ascii?: boolean } = {}) {
@@ -124,7 +124,7 @@ describe('AnswerPrinter', () => {
 
   it.each([false, true])('with inputOrder, shows answers in input order however they stream and finish (wholeRows %s)', async (wholeRows) => {
     const { p, text } = printer({ wholeRows, inputOrder: true });
-    for (const id of ['a', 'b', 'c']) p.event(attempt(id, `prompt ${id}`));
+    for (const [seq, id] of ['a', 'b', 'c'].entries()) p.event(attempt(id, `prompt ${id}`, 1, seq));
     // c and b speak first; a, the first in input order, last. Rows then come in input order.
     p.event(delta('c', 'Charlie '));
     p.event(delta('b', 'Bravo '));
@@ -139,9 +139,24 @@ describe('AnswerPrinter', () => {
     expect(text()).toBe('── [a] prompt a\nAlpha answer.\n\n── [b] prompt b\nBravo answer.\n\n── [c] prompt c\nCharlie answer.\n\n');
   });
 
+  it('with inputOrder, an answer that was never sent (cached, an input error) keeps its place before a later one that streams', async () => {
+    const { p, text } = printer({ wholeRows: true, inputOrder: true });
+    // b (position 1) comes from the cache: no attempt, its row waits behind a's.
+    p.event(attempt('a', 'prompt a', 1, 0));
+    p.event(attempt('c', 'prompt c', 1, 2));
+    p.event(delta('c', 'Charlie '));
+    p.event(delta('a', 'Alpha.'));
+    await p.write(ok('a', 'prompt a', 'Alpha.'));
+    p.event(delta('c', 'answer.'));
+    await p.write(ok('b', 'prompt b', 'Bravo.'));
+    await p.write(ok('c', 'prompt c', 'Charlie answer.'));
+    await p.close();
+    expect(text()).toBe('── [a] prompt a\nAlpha.\n\n── [b] prompt b\nBravo.\n\n── [c] prompt c\nCharlie answer.\n\n');
+  });
+
   it('with inputOrder, the next answer streams live once the one before it is printed', async () => {
     const { p, writes } = printer({ inputOrder: true });
-    for (const id of ['a', 'b']) p.event(attempt(id, `prompt ${id}`));
+    for (const [seq, id] of ['a', 'b'].entries()) p.event(attempt(id, `prompt ${id}`, 1, seq));
     p.event(delta('b', 'Bra'));
     p.event(delta('a', 'Alpha.'));
     await p.write(ok('a', 'prompt a', 'Alpha.'));
