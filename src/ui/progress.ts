@@ -114,8 +114,9 @@ export interface BarLayout {
 
 /**
  * The bar line: `█████░░░░░  42% 1,200/5,000 · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · ETA 1m40s · 8 in flight`
- * (no bar, percentage or ETA without a total). Fitted to `width` columns: tok/s and the in-flight
- * count go first, then req/s, then the bar, then the ETA. Plain characters only (no colour):
+ * (no bar, percentage or ETA without a total; `3 from the earlier run` after a resume). Fitted to
+ * `width` columns: the earlier run's count, tok/s and the in-flight count go first, then req/s, then
+ * the bar, then the ETA. Plain characters only (no colour):
  * cli-progress cuts the line at the terminal width, and a cut escape code would bleed.
  */
 export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLayout): string {
@@ -125,6 +126,8 @@ export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLa
   parts.push({ key: 'done', text: p.total !== undefined ? `${count(p.done)}/${count(p.total)}` : `${count(p.done)} done`, keep: 9 });
   parts.push({ key: 'ok', text: `${count(p.ok)} ok`, keep: 8 });
   parts.push({ key: 'failed', text: `${count(p.failed)} failed`, keep: 8 });
+  // A resume: `done` counts them, and `ok` and `failed` do not; said, or 3 of 7 done go unexplained.
+  if (p.skipped) parts.push({ key: 'skipped', text: `${count(p.skipped)} from the earlier run`, keep: 2 });
   parts.push({ key: 'req', text: `${rate(p.requestsPerSecond)} req/s`, keep: 5 });
   parts.push({ key: 'tok', text: `${compact(p.tokensPerSecond)} tok/s`, keep: 3 });
   // Stopping, the rest will not run: no ETA for it, and the word that says why the bar stands still.

@@ -119,6 +119,15 @@ describe('formatBarLine', () => {
     if (width < 100) expect(line).not.toMatch(/tok\/s/);
   });
 
+  it('names the records an earlier run did (a resume), and drops that part first when narrow', () => {
+    const resumed = { ...running, done: 1203, skipped: 3 };
+    expect(formatBarLine(resumed, 160)).toMatch(/ 1,203\/5,000 · 1,190 ok · 10 failed · 3 from the earlier run · 38\.2 req\/s · 1\.2k tok\/s · /);
+    const narrower = formatBarLine(resumed, 120);
+    expect(narrower).not.toMatch(/earlier run/);
+    expect(narrower).toMatch(/tok\/s/);
+    expect(formatBarLine(running, 160)).not.toMatch(/earlier run/);
+  });
+
   it('has no bar, percentage or ETA without a total', () => {
     const line = formatBarLine({ ...running, total: undefined, etaSeconds: undefined }, 140);
     expect(line).toBe('1,200 done · 1,190 ok · 10 failed · 38.2 req/s · 1.2k tok/s · 8 in flight');
