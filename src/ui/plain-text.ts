@@ -19,6 +19,10 @@ const STAND_INS: ReadonlyArray<[RegExp, string]> = [
   [/░/g, '.'],
   [/→/g, '->'],
   [/✗/g, 'x'],
+  [/≥/g, '>='],
+  [/’/g, "'"],
+  // What sanitize shows for a control character (in a file name, a prompt, a server's message).
+  [/\ufffd/g, '?'],
 ];
 
 /** The same text with ASCII stand-ins for the few non-ASCII characters llm-batch itself writes. */

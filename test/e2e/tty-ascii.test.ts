@@ -20,4 +20,17 @@ describe('answers on a terminal with LANG=C', () => {
     expect(r.screen).toContain('x http: HTTP 400: Invalid request (mock fault).');
     expect(r.raw).not.toMatch(/[^\x00-\x7f]/);
   });
+
+  it('the summary\'s "≥" and the "�" a sanitized file name shows come in ASCII too', async () => {
+    const file = writePrompts(ctx.dir, 'esc\x1b[31m.txt', ['[[fault:cut*9]]cut', 'good']);
+    const r = await runPty([file, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '-c', '1', '--retries', '0', '--no-cache'], {
+      cols: 200,
+      env: { LANG: 'C' },
+    });
+    expect(r.code).toBe(1);
+    const summary = r.screen.find((l) => l.startsWith('llm-batch: 1 ok'));
+    expect(summary).toMatch(/ - est\. >= \$\S+ at /);
+    expect(r.screen.join('\n')).toMatch(/\S*esc\?\[31m\.txt$/m);
+    expect(r.raw).not.toMatch(/[^\x00-\x7f]/);
+  });
 });
