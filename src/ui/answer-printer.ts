@@ -1,6 +1,7 @@
 import type { BatchEvent, MatrixCell } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
+import { oneLineId } from '../util/one-line.js';
 import { toAscii } from './plain-text.js';
 import { RowWrapper, sanitize, truncate } from './terminal-text.js';
 
@@ -63,7 +64,7 @@ export class AnswerPrinter implements RowWriter {
 
   private header(id: string, prompt: string | undefined): string {
     const width = Math.max(20, Math.min(this.columns(), 120));
-    const label = `── [${sanitize(id)}] ${sanitize(prompt ?? '')
+    const label = `── [${sanitize(oneLineId(id))}] ${sanitize(prompt ?? '')
       .replace(/\s+/g, ' ')
       .trim()}`;
     // In ASCII the ellipsis of a cut label takes three columns, not one.
