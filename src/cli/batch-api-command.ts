@@ -29,6 +29,8 @@ import { countFinish, createStats, uncountRow, type BatchStats } from '../engine
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
 import { isInteractive, traceOnTerminal } from './display-mode.js';
+import { terminalWidth } from './terminal-width.js';
+import { localeIsAscii } from '../ui/plain-text.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { buildSummary, UsageTally, type RunSummary } from '../ui/summary.js';
 import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
@@ -192,7 +194,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const client = mock
     ? createBatchClient({ apiKey: 'mock-key', baseURL: MOCK_BASE_URL, fetch: createMockBatchFetch(), ...calls })
     : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, ...calls });
-  const reporter = createPlainReporter({ stderr: io.stderr, quiet: config.quiet });
+  // On a terminal its lines break between parts at its width, in ASCII where the locale says so, as a live run's.
+  const reporter = createPlainReporter({
+    stderr: io.stderr,
+    quiet: config.quiet,
+    ascii: localeIsAscii(io.env),
+    ...(isInteractive(io, io.stderr) ? await terminalWidth(io) : {}),
+  });
   const inputErrors = inputErrorLines(reporter);
   // -v writes its trace to stderr, and so does --trace /dev/stderr or /dev/tty: a bar would cut into it.
   const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr));

@@ -13,6 +13,7 @@ import { localeIsAscii, toAscii } from '../ui/plain-text.js';
 import { displayMode, isInteractive, useColor } from './display-mode.js';
 import { TerminalDisplay } from '../ui/terminal-display.js';
 import { timerDelay } from '../util/timer-delay.js';
+import { terminalWidth } from './terminal-width.js';
 
 export interface CliReporter extends Reporter {
   /** When answers go to the terminal: the row writer that prints them. */
@@ -171,7 +172,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
     write: (text) => screen.stderr(text),
     style: color ? { ok: green, failed: red } : undefined,
     ascii: localeIsAscii(io.env),
-    ...(stderrTerminal ? { columns: () => io.stderr.columns || 80, textWidth: (await import('../ui/terminal-text.js')).textWidth } : {}),
+    ...(stderrTerminal ? await terminalWidth(io) : {}),
   });
   const printer = config.output.kind === 'terminal' ? await createAnswerPrinter(config, io, screen) : undefined;
 

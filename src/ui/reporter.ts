@@ -114,13 +114,14 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
   const raw = options.write ?? ((text: string) => options.stderr.write(text));
   const out = options.ascii ? (text: string) => raw(toAscii(text)) : raw;
   const write = (line: string) => out(`${PREFIX}${line}\n`);
-  // On a terminal, messages break between words; the resume command is left whole to copy and paste.
+  // On a terminal, messages break between their ` · ` parts where they have some (a model's
+  // figures), else between words; the resume command is left whole to copy and paste.
   const message = (text: string) => {
     // Messages quote servers (an error body, a refusal) and file names: their escape sequences would
     // reach the terminal (retitle it, clear it) or a log read later with `cat`.
     const line = sanitize(text);
     const width = options.columns?.();
-    write(width ? wrapWords(line, width, options.textWidth) : line);
+    write(width ? wrapParts(line, width, options.textWidth) : line);
   };
   return {
     error: (line) => message(line),
