@@ -5,8 +5,11 @@ import type { CompletionResult } from './completion.js';
 /** What of an answer the server wrote: a live one's result, a collected Batch API line's parts. */
 export type AnswerParts = Pick<CompletionResult, 'text' | 'refusal' | 'toolCalls' | 'logprobs' | 'model'>;
 
-/** Gives back an answer without the key; the same object when it held none. */
-export type AnswerScrubber = <T extends AnswerParts>(answer: T) => T;
+/**
+ * Gives back an answer without the key; the same object when it held none. `text` scrubs a piece of
+ * text alone (a whole answer's one delta, shown before its row).
+ */
+export type AnswerScrubber = (<T extends AnswerParts>(answer: T) => T) & { text: (text: string) => string };
 
 /**
  * Takes the key out of an answer that holds it (a gateway or an echo server that repeats the request,
@@ -20,7 +23,7 @@ export type AnswerScrubber = <T extends AnswerParts>(answer: T) => T;
 export function answerScrubber(key: string | undefined): AnswerScrubber | undefined {
   if (!key || key.length < 4 || isPlaceholder(key)) return undefined;
   const clean = createKeyRedactor(key);
-  return <T extends AnswerParts>(answer: T): T => {
+  const scrub = <T extends AnswerParts>(answer: T): T => {
     const { text, refusal, toolCalls, logprobs, model } = answer;
     const calls = toolCalls && JSON.stringify(toolCalls);
     const cleaned = {
@@ -41,4 +44,5 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
       ...(cleaned.logprobs ? { logprobs: cleaned.logprobs } : {}),
     };
   };
+  return Object.assign(scrub, { text: clean });
 }

@@ -100,11 +100,15 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   };
   const scrub = answerScrubber(options.apiKey);
   // A promise, not an async function: no suspended call held per request in flight (issue 16).
-  const complete: Complete = (request, ctx) => {
+  const complete: Complete = (request, context) => {
     const withUsage = streamUsage && request.stream;
     const field = limitField;
+    // A whole answer's one delta is its text, shown before its (scrubbed) row: scrubbed as the row is.
+    // A stream's deltas go out as they come, a key split across two of them too (README).
+    const { onDelta } = context;
+    const ctx = scrub && onDelta && !request.stream ? { ...context, onDelta: (text: string) => onDelta(scrub.text(text)) } : context;
     const answered = attempt(asked(request, withUsage), ctx, field).catch((err: unknown) => fallBack(err, request, ctx, field, withUsage, 0));
-    return scrub ? answered.then(scrub) : answered;
+    return scrub ? answered.then((result) => scrub(result)) : answered;
   };
   return Object.assign(complete, {
     async warmUp() {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY } from '../helpers/run-cli.js';
 import { useServers } from '../helpers/mock-server-hooks.js';
+import { runPty } from '../helpers/run-pty.js';
 
 const { dir, fresh } = useServers('llm-batch-answer-key-');
 
@@ -34,6 +35,21 @@ describe.concurrent('an answer that holds the key', () => {
       expect(fs.readFileSync(file).includes(SECRET_KEY.slice(-8)), file).toBe(false);
     }
     expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
+  });
+});
+
+describe('an answer that holds the key, on a terminal', () => {
+  it.each([
+    ['--no-stream', ['--no-stream']],
+    ['-v --no-stream (SDK)', ['-v', '--no-stream']],
+  ])('%s: the screen shows it [redacted], as its row has it', async (tag, extra) => {
+    const { server } = await fresh({ reply: () => `your key is ${SECRET_KEY} ok` });
+    const input = path.join(dir, `tty${tag.replace(/\W+/g, '')}.txt`);
+    fs.writeFileSync(input, 'hello\n');
+    const r = await runPty([input, '--base-url', server.url, '--no-cache', ...extra], { cols: 120 });
+    expect(r.code, r.raw).toBe(0);
+    expect(r.screen.join('\n')).toContain('your key is [redacted] ok');
+    expect(r.raw).not.toContain(SECRET_KEY.slice(-8));
   });
 });
 
