@@ -17,6 +17,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
+import { stdoutIsInput } from './stdout-is-input.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
 import { maskedBaseUrl } from './masked-base-url.js';
 import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
@@ -166,7 +167,8 @@ function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliCon
   return { kind: 'stdin' };
 }
 
-function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: boolean, stdinFd: number | undefined): CliConfig['output'] {
+function resolveOutput(input: CliConfig['input'], flags: RawFlags, environment: Environment): CliConfig['output'] {
+  const { stdoutIsTTY, stdinFd } = environment;
   // `-o "$OUT"` with OUT unset: said as such, not as a file that cannot be made in the parent folder.
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('--output needs a file path ("-" for stdout); it was empty');
   if (flags.output !== undefined && flags.output !== '-') {
@@ -183,6 +185,10 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, stdoutIsTTY: 
     return { kind: 'file', path: flags.output, format };
   }
   if (flags.output === undefined && stdoutIsTTY && !flags.format) return { kind: 'terminal' };
+  if (stdoutIsInput(input, stdinFd, environment.stdoutFd)) {
+    const what = input.kind === 'file' ? `the input file ${input.path}` : 'the file on standard input';
+    throw new UsageError(`standard output is ${what}: redirect it to another file (the rows written would be read back as input)`);
+  }
   return { kind: 'stdout', format: flags.format ?? 'jsonl' };
 }
 
@@ -365,7 +371,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const { env } = environment;
   const input = resolveInput(inputArg, environment.stdinIsTTY);
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
-  const output = resolveOutput(input, flags, environment.stdoutIsTTY, environment.stdinFd);
+  const output = resolveOutput(input, flags, environment);
   checkSideFiles(input, output, flags, environment.stdoutFd);
   checkFlagCombinations(input, output, flags);
   const template = flagText('--template', flags.template);

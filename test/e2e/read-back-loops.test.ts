@@ -1,0 +1,50 @@
+/**
+ * A file the run writes that is also a file it reads would feed its own lines back in as prompts
+ * (paid for, for ever), or replace the prompts, the template or the cache's store: stdout appended
+ * to the input (`llm-batch q.txt >> q.txt`), a side file (--trace, --summary-json, --report) that is
+ * the file on stdin, a `-t @`/`-s @` file, or the cache's store. Each is refused with exit 2 before
+ * anything is sent, the file kept. Spawns the BUILT CLI against the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runShell } from '../helpers/run-cli.js';
+import { useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir: root, fresh } = useServers('llm-batch-read-back-');
+const PROMPTS = 'one\ntwo\n';
+
+/** A directory of its own with p.txt in it. */
+function caseDir(): { dir: string; at: (name: string) => string } {
+  const dir = fs.mkdtempSync(path.join(root, 'case-'));
+  fs.writeFileSync(path.join(dir, 'p.txt'), PROMPTS);
+  return { dir, at: (name) => path.join(dir, name) };
+}
+
+describe.concurrent('stdout appended to the file being read (`llm-batch q.txt >> q.txt`)', () => {
+  it.each([
+    ['the input file', 'p.txt >> p.txt', /^llm-batch: standard output is the input file p\.txt: redirect it to another file/],
+    ['the input file, through a hard link', 'p.txt >> link.txt', /standard output is the input file p\.txt/],
+    ['the file on stdin', '< p.txt >> p.txt', /^llm-batch: standard output is the file on standard input: redirect it to another file/],
+    ['the file on stdin, -o -', '-o - < p.txt >> p.txt', /standard output is the file on standard input/],
+    ['the input file, --dry-run', '--dry-run p.txt >> p.txt', /standard output is the input file p\.txt/],
+  ])('%s: exit 2, nothing sent, the file kept', async (_, redirect, message) => {
+    const { server } = await fresh();
+    const c = caseDir();
+    fs.linkSync(c.at('p.txt'), c.at('link.txt'));
+    const r = await runShell(`$LLM --base-url ${server.url} ${redirect}`, c.dir);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.readFileSync(c.at('p.txt'), 'utf8')).toBe(PROMPTS);
+  });
+
+  it('another file, or a pipe, on stdout is fine', async () => {
+    const { server } = await fresh();
+    const c = caseDir();
+    const r = await runShell(`$LLM -q --base-url ${server.url} p.txt >> rows.jsonl && $LLM -q --base-url ${server.url} < p.txt | cat > piped.jsonl`, c.dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const out of ['rows.jsonl', 'piped.jsonl']) expect(fs.readFileSync(c.at(out), 'utf8').trim().split('\n'), out).toHaveLength(2);
+  });
+});
