@@ -12,6 +12,7 @@ import { outputSideFiles as sideFilesOf } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
 import { isOpenAs, sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
@@ -234,16 +235,35 @@ export function resolveOutputTrace(output: string, flags: { verbose?: boolean; t
   return { kind: 'file', path: flags.trace };
 }
 
+/** The file `-t @FILE` / `-s @FILE` reads, or undefined for text given as is. */
+const atFile = (value: string | undefined): string | undefined => (value?.startsWith('@') ? value.slice(1) || undefined : undefined);
+
+/** The response cache's store files, which the run has open: a side file appended to one breaks the store. */
+function cacheFiles(cache: CliConfig['cache']): Array<[string, string]> {
+  if (!cache) return [];
+  const store = path.join(cache.dir, STORE_FILE);
+  const legacy = path.join(cache.dir, LEGACY_STORE_FILE);
+  return [
+    ['cache store', store],
+    ['cache store’s lock', `${store}-lock`],
+    ['older cache store', legacy],
+    ['older cache store’s lock', `${legacy}-lock`],
+  ];
+}
+
 /** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
-function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags): Array<[string, string | undefined]> {
+function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags, cache: CliConfig['cache']): Array<[string, string | undefined]> {
   const schema = flags.jsonSchema?.trim().startsWith('{') ? undefined : flags.jsonSchema;
   return [
     ['input', filePath(input)],
+    ['--template', atFile(flags.template)],
+    ['--system', atFile(flags.system)],
     ['--json-schema', schema],
     ['--prices', flags.prices],
     ['output', filePath(output)],
     // A resume reads these: a side file written over one of them breaks the next --resume.
     ...outputSideFiles(output).map(([what, file]): [string, string] => [`output’s ${what}`, file]),
+    ...cacheFiles(cache),
   ];
 }
 
@@ -265,9 +285,9 @@ function checkInputIsNoSideFile(input: CliConfig['input'], output: CliConfig['ou
  * --summary-json, --report and --trace each name a file of their own: not the input (--trace would
  * append to the prompts), not the output or the files beside it, not another side file.
  */
-function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags, stdoutFd: number | undefined): void {
+function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags, environment: Environment, cache: CliConfig['cache']): void {
   checkInputIsNoSideFile(input, output, flags);
-  const named = runFiles(input, output, flags);
+  const named = runFiles(input, output, flags, cache);
   for (const [flag, file] of [
     ['--summary-json', flags.summaryJson],
     ['--report', flags.report],
@@ -276,7 +296,10 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
     if (file === undefined) continue;
     const clash = clashingFile(flag, file, named, !rowsOnStdout(output));
     if (clash) throw new UsageError(`${flag} ${file} is the ${clash} file: choose another path`);
-    if (isRowsStdout(file, output, stdoutFd))
+    // `--trace q.txt < q.txt`: each trace line read back as a prompt; the summary or report would replace the prompts.
+    if (input.kind === 'stdin' && isOpenAs(file, environment.stdinFd))
+      throw new UsageError(`${flag} ${file} is the file on standard input: choose another path`);
+    if (isRowsStdout(file, output, environment.stdoutFd))
       throw new UsageError(`${flag} ${file} is stdout, where the result rows go: choose a file path (stdout is for result rows)`);
     named.push([flag, file]);
   }
@@ -372,7 +395,8 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const input = resolveInput(inputArg, environment.stdinIsTTY);
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment);
-  checkSideFiles(input, output, flags, environment.stdoutFd);
+  const cache = resolveCache(flags, env);
+  checkSideFiles(input, output, flags, environment, cache);
   checkFlagCombinations(input, output, flags);
   const template = flagText('--template', flags.template);
   const system = flagText('--system', flags.system);
@@ -458,7 +482,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     structured,
     batchApi,
     shard: flags.shard,
-    cache: resolveCache(flags, env),
+    cache,
     maxCost: flags.maxCost,
     price: flags.price,
     pricesFile: flags.prices,

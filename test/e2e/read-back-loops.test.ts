@@ -48,3 +48,32 @@ describe.concurrent('stdout appended to the file being read (`llm-batch q.txt >>
     for (const out of ['rows.jsonl', 'piped.jsonl']) expect(fs.readFileSync(c.at(out), 'utf8').trim().split('\n'), out).toHaveLength(2);
   });
 });
+
+describe.concurrent('a side file that is a file the run reads', () => {
+  it.each([
+    ['--trace, the file on stdin', '-o out.jsonl --trace p.txt < p.txt', /^llm-batch: --trace p\.txt is the file on standard input: choose another path/],
+    ['--summary-json, the file on stdin', '-o out.jsonl --overwrite --summary-json p.txt < p.txt', /--summary-json p\.txt is the file on standard input/],
+    ['--report, the file on stdin', '-o out.jsonl --report p.txt < p.txt', /--report p\.txt is the file on standard input/],
+    ['--trace, stdout that is the file on stdin', '-o out.jsonl --trace - < p.txt >> p.txt', /--trace \/dev\/stdout is the file on standard input/],
+    ['--trace, the -t @ file', 'p.txt -o out.jsonl -t @p.tmpl --trace p.tmpl', /^llm-batch: --trace p\.tmpl is the --template file: choose another path/],
+    ['--summary-json, the -s @ file', 'p.txt -o out.jsonl -s @p.tmpl --overwrite --summary-json p.tmpl', /--summary-json p\.tmpl is the --system file/],
+    ['--report, the -t @ file', 'p.txt -o out.jsonl -t @p.tmpl --report p.tmpl', /--report p\.tmpl is the --template file/],
+    [
+      '--trace, the cache store',
+      'p.txt -o out.jsonl --cache-dir c --trace c/answers-v2.lmdb',
+      /^llm-batch: --trace c\/answers-v2\.lmdb is the cache store file/,
+    ],
+    ['--summary-json, the cache store’s lock', 'p.txt -o out.jsonl --cache-dir c --summary-json c/answers-v2.lmdb-lock', /is the cache store’s lock file/],
+  ])('%s: exit 2, nothing sent, the file kept', async (_, args, message) => {
+    const { server } = await fresh();
+    const c = caseDir();
+    fs.writeFileSync(c.at('p.tmpl'), 'Say {{prompt}}\n');
+    const r = await runShell(`$LLM --base-url ${server.url} ${args}`, c.dir);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.readFileSync(c.at('p.txt'), 'utf8')).toBe(PROMPTS);
+    expect(fs.readFileSync(c.at('p.tmpl'), 'utf8')).toBe('Say {{prompt}}\n');
+    expect(fs.readdirSync(c.dir).sort()).toEqual(['p.tmpl', 'p.txt']);
+  });
+});
