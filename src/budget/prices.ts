@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import { PRICES, priceFor, priceNames } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
 import { plainDecimal } from '../util/plain-decimal.js';
+import { readTextCapped } from '../util/read-capped.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { closestWord } from '../util/closest-word.js';
 import type { Usage } from '../types.js';
@@ -54,7 +54,7 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
   let text: string;
   try {
     // Notepad and PowerShell 5 save UTF-8 with a BOM, which JSON.parse refuses (as --json-schema drops it).
-    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    text = readTextCapped(file).replace(/^\uFEFF/, '');
   } catch (err) {
     throw new UsageError(`--prices ${file}: ${readProblem(err)}`);
   }

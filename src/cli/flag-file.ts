@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { readProblem } from './path-problem.js';
+import { readTextCapped } from '../util/read-capped.js';
 
 /** The flags whose text may come from a file, with their short names for the hints. */
 export type TextFlag = '--template' | '--system';
@@ -18,7 +19,7 @@ export function flagText(flag: TextFlag, value: string | undefined): string | un
   let text: string;
   try {
     if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextCapped(file);
   } catch (err) {
     throw new UsageError(`${flag} ${value}: ${readProblem(err)}`);
   }

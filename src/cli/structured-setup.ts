@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { fieldReservedNames } from '../output/csv-layout.js';
@@ -16,6 +15,7 @@ import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
 import { readProblem } from './path-problem.js';
 import { notValidJson } from '../util/json-error-place.js';
+import { readTextCapped } from '../util/read-capped.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
 const BUILT_IN = fieldReservedNames();
@@ -101,7 +101,7 @@ function readSchema(source: string): { schema: JsonSchema; label: string } {
   if (inline) text = source;
   else {
     try {
-      text = fs.readFileSync(source, 'utf8');
+      text = readTextCapped(source);
     } catch (err) {
       throw new UsageError(`--json-schema ${source}: ${readProblem(err)}`);
     }

@@ -1,7 +1,9 @@
 /**
  * `-t @file` and `-s @file` read the template or system message from a file; a bare file name,
- * which would be sent as the text itself, is refused with the @ form to use. Spawns the BUILT CLI.
+ * which would be sent as the text itself, is refused with the @ form to use. Those files, and
+ * --json-schema's and --prices', are read up to 16 MB. Spawns the BUILT CLI.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
@@ -57,6 +59,32 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     const r = await run([input, '-t', '{{title}}', '-s', system]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: --system would send the text "${system}": ${system} is a file; to use its text, pass -s @${system}`]);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.concurrent("a flag's file larger than 16 MB", () => {
+  it.each([
+    ['-t', '@', '/dev/zero', '--template'],
+    ['-s', '@', '/dev/zero', '--system'],
+    ['--json-schema', '', '/dev/zero', '--json-schema'],
+    ['--prices', '', '/dev/zero', '--prices'],
+    ['-t', '@', 'a 3 GB file', '--template'],
+    ['--prices', '', 'a 3 GB file', '--prices'],
+  ])('%s %s%s: refused at once in one line, exit 2, nothing sent', async (flag, at, what, named) => {
+    const { run, server } = await fresh();
+    const input = writeFile('e.txt', 'x\n');
+    let file = what;
+    if (what === 'a 3 GB file') {
+      // Sparse: no disk is used, and a whole read would take 3 GB of memory.
+      file = writeFile(`big${flag}.txt`, '');
+      fs.truncateSync(file, 3_000_000_000);
+    }
+    const started = Date.now();
+    const r = await run([input, flag, `${at}${file}`], { timeoutMs: 20_000 });
+    expect(stderrLines(r)).toEqual([`llm-batch: ${named} ${at}${file}: is larger than 16 MB; is this the right file?`]);
+    expect(r.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(server.requests).toHaveLength(0);
   });
 });
