@@ -4,7 +4,7 @@ import tty from 'node:tty';
 import { UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
-import { pathProblem } from './path-problem.js';
+import { pathProblem, readProblem } from './path-problem.js';
 import { writeAllSync } from '../util/write-all-sync.js';
 import type { CliIo } from './io.js';
 
@@ -42,9 +42,12 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
   };
 }
 
-/** Said as --output and --summary-json say it: ENOENT is a missing directory, or one that takes no new file (/proc). */
+/**
+ * Said as --output and --summary-json say it (`is a directory`, `permission denied`): ENOENT is a
+ * missing directory, or one that takes no new file (/proc).
+ */
 function openFailure(file: string, err: NodeJS.ErrnoException): string {
-  if (err.code !== 'ENOENT') return pathProblem(err);
+  if (err.code !== 'ENOENT') return readProblem(err);
   const dir = path.dirname(path.resolve(file));
   return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? `cannot create a file in ${dir} (ENOENT)` : 'no such directory';
 }

@@ -90,6 +90,16 @@ describe('seeing what went over the wire', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 
+  it('--trace DIR: "is a directory", as -o and --summary-json say it, exit 2 before anything is sent', async () => {
+    ctx.server.reset();
+    const dir = path.join(ctx.dir, 'trace-dir');
+    fs.mkdirSync(dir, { recursive: true });
+    const r = await runCli([writePrompts(ctx.dir, 'dir.txt', ['x']), '--base-url', ctx.server.url, '--trace', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`llm-batch: --trace ${dir}: is a directory`);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+
   it.runIf(fs.existsSync('/proc/self'))('--trace /proc/x.log: /proc is there but takes no file, and the line says so (not "no such directory")', async () => {
     ctx.server.reset();
     const r = await runCli([writePrompts(ctx.dir, 'proc.txt', ['x']), '--base-url', ctx.server.url, '--trace', '/proc/x.log']);
