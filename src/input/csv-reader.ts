@@ -8,6 +8,7 @@ import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource, readFailure } from './source.js';
 import { keptFields, problemRecord } from './to-record.js';
+import { MAX_LINE_CHARS } from './read-lines.js';
 
 /** What csv-parse yields with `info: true, raw: true`: cells keyed by their position (see `columns` below). */
 interface ParsedRow {
@@ -61,14 +62,29 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     // text is lost and the record ends at its own line. A cell left open to the end is still an error.
     relax_quotes: true,
     skip_records_with_error: true,
+    // A record as long as a text line may be (see the 'skip' handler): a bigger one is the wrong file,
+    // read whole it would take gigabytes, or pass V8's longest string and fail with no line.
+    max_record_size: MAX_LINE_CHARS,
     info: true,
     raw: true,
   });
 
   const skipped: Skipped[] = [];
   let lastSkipped: Skipped | undefined;
-  parser.on('skip', (err: Error, raw: string | undefined) => {
+  /**
+   * A record past max_record_size, and how many records came before it. Not one to skip: csv-parse
+   * would drop the rest of every chunk after it. The input stops there, the records before it are
+   * read, and then it ends the input as an over-long line ends a text one.
+   */
+  let tooLong: { error: InputError; after: number } | undefined;
+  parser.on('skip', (err: Error & { code?: string }, raw: string | undefined) => {
+    if (tooLong) return; // what csv-parse says of the rest (a quote left open) is about no record of the file
     const span = spanOf(parser.info.lines, raw ?? '');
+    if (err.code === 'CSV_MAX_RECORD_SIZE') {
+      const error = new InputError(`${source}:${span.line}: record is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
+      tooLong = { error, after: parser.info.records };
+      return;
+    }
     // csv-parse may report several errors for one broken record (a stray quote can swallow the following
     // lines); they share a start line. The first error is the root cause; later ones only extend the span.
     if (lastSkipped !== undefined && lastSkipped.line === span.line) {
@@ -86,7 +102,10 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   let failure: unknown;
   async function* endAtFailure(): AsyncGenerator<string | Buffer> {
     try {
-      yield* input as AsyncIterable<string | Buffer>;
+      for await (const chunk of input as AsyncIterable<string | Buffer>) {
+        if (tooLong) return;
+        yield chunk;
+      }
     } catch (err) {
       failure = err;
     }
@@ -117,6 +136,8 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   }
 
   for await (const item of guardSource(parser as AsyncIterable<ParsedRow>, source)) {
+    // The part of the over-long record csv-parse hands on when the input ends: no record of the file.
+    if (tooLong && item.info.records > tooLong.after) break;
     const span = spanOf(item.info.lines, item.raw);
     yield* drain(item.info.records - 1, span.line - span.blankBefore);
     const row = rowOf(planned(), item.record);
@@ -125,7 +146,8 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     if (record !== undefined) yield record;
   }
   if (failure !== undefined) throw readFailure(source, failure);
-  yield* drain(Infinity, undefined);
+  yield* drain(tooLong?.after ?? Infinity, undefined);
+  if (tooLong) throw tooLong.error;
   // A header with no rows is still checked; an empty file is an input with no prompts, which the run
   // reports as such (exit 5), like an empty text file.
   if (header !== undefined) planned();
