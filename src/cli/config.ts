@@ -183,6 +183,8 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, environment: 
     if (input.kind === 'stdin' && isOpenAs(flags.output, stdinFd)) {
       throw new UsageError(`--output ${flags.output} is the file on standard input: choose another path (the input would be overwritten)`);
     }
+    const read = flagFiles(flags).find(([, file]) => file !== undefined && sameFile(file, flags.output!));
+    if (read) throw new UsageError(`--output ${flags.output} is the ${read[0]} file: choose another path (it would be overwritten)`);
     return { kind: 'file', path: flags.output, format };
   }
   if (flags.output === undefined && stdoutIsTTY && !flags.format) return { kind: 'terminal' };
@@ -251,15 +253,22 @@ function cacheFiles(cache: CliConfig['cache']): Array<[string, string]> {
   ];
 }
 
-/** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
-function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags, cache: CliConfig['cache']): Array<[string, string | undefined]> {
+/** The files flags name for the run to read: neither the output nor a side file may be one. */
+function flagFiles(flags: RawFlags): Array<[string, string | undefined]> {
   const schema = flags.jsonSchema?.trim().startsWith('{') ? undefined : flags.jsonSchema;
   return [
-    ['input', filePath(input)],
     ['--template', atFile(flags.template)],
     ['--system', atFile(flags.system)],
     ['--json-schema', schema],
     ['--prices', flags.prices],
+  ];
+}
+
+/** The files a run reads or writes that no side file (--summary-json, --report, --trace) may be. */
+function runFiles(input: CliConfig['input'], output: CliConfig['output'], flags: RawFlags, cache: CliConfig['cache']): Array<[string, string | undefined]> {
+  return [
+    ['input', filePath(input)],
+    ...flagFiles(flags),
     ['output', filePath(output)],
     // A resume reads these: a side file written over one of them breaks the next --resume.
     ...outputSideFiles(output).map(([what, file]): [string, string] => [`output’s ${what}`, file]),

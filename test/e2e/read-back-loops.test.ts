@@ -64,6 +64,8 @@ describe.concurrent('a side file that is a file the run reads', () => {
       /^llm-batch: --trace c\/answers-v2\.lmdb is the cache store file/,
     ],
     ['--summary-json, the cache store’s lock', 'p.txt -o out.jsonl --cache-dir c --summary-json c/answers-v2.lmdb-lock', /is the cache store’s lock file/],
+    ['-o, the -t @ file', 'p.txt -o p.tmpl -f jsonl --overwrite -t @p.tmpl', /^llm-batch: --output p\.tmpl is the --template file: choose another path/],
+    ['-o, the -s @ file', 'p.txt -o p.tmpl -f jsonl --resume -s @p.tmpl', /--output p\.tmpl is the --system file/],
   ])('%s: exit 2, nothing sent, the file kept', async (_, args, message) => {
     const { server } = await fresh();
     const c = caseDir();
