@@ -111,7 +111,7 @@ describe('status and cancel refuse a base URL as a run does', () => {
     const { out } = await pendingOutput();
     const status = await runCli(['status', out, '--base-url', ctx.server.url]);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/batch_mock\d+ {2}in_progress/);
+    expect(status.stdout).toMatch(/batch_mock\d+ {2}gpt-4o-mini {2}in_progress/);
     const cancel = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(ctx.server.batchState.counts.cancels).toBe(1);
