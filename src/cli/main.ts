@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
-import { resolveCliConfig } from './config.js';
+import { resolveCliConfig, type CliConfig } from './config.js';
 import { ignoredWithCompact } from './compact-flags.js';
 import { createProgram, type RawFlags } from './program.js';
 import { tuneHeap } from './tune-heap.js';
@@ -63,18 +63,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return parsed;
   }
   try {
-    const config = resolveCliConfig(
-      program.args[0],
-      program.opts<RawFlags>(),
-      {
-        env: io.env,
-        stdinIsTTY: io.stdin.isTTY === true,
-        stdoutIsTTY: io.stdout.isTTY === true,
-        stdoutFd: fdOf(io.stdout),
-        stdinFd: fdOf(io.stdin),
-      },
-      argv,
-    );
+    const config = await resolveOrSayRefused(program.args[0], program.opts<RawFlags>(), io, argv);
     if (!config.quiet) io.stderr.write((ignoredWithCompact(program) ?? '') + (csvEscapeIgnored(config) ?? ''));
     if (config.compact || config.dryRun) io.releaseHeldSignals?.();
     tuneHeap();
@@ -84,6 +73,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (err instanceof RunError) return runErrorExit(err, io);
     io.stderr.write(internalErrorLine(err, io.env));
     return ExitCode.someFailed;
+  }
+}
+
+/** The run's settings; a refusal of them replaces an earlier --summary-json, as later refusals do. */
+async function resolveOrSayRefused(inputArg: string | undefined, flags: RawFlags, io: CliIo, argv: readonly string[]): Promise<CliConfig> {
+  const environment = {
+    env: io.env,
+    stdinIsTTY: io.stdin.isTTY === true,
+    stdoutIsTTY: io.stdout.isTTY === true,
+    stdoutFd: fdOf(io.stdout),
+    stdinFd: fdOf(io.stdin),
+  };
+  try {
+    return resolveCliConfig(inputArg, flags, environment, argv);
+  } catch (err) {
+    if (err instanceof RunError && flags.summaryJson !== undefined)
+      (await import('./refused-flags-summary.js')).writeRefusedFlagsSummary(inputArg, flags, io.env, err);
+    throw err;
   }
 }
 

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 const MAX_SUMMARY_BYTES = 1_000_000;
 
 /** Whether `file` holds an earlier `--summary-json`: a JSON object with the counts every summary has had. */
-function isSummary(file: string, size: number): boolean {
+export function isEarlierSummary(file: string, size: number): boolean {
   if (size > MAX_SUMMARY_BYTES) return false;
   try {
     const value = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null;
@@ -29,6 +29,6 @@ export function checkSummaryTarget(file: string, overwrite: boolean): void {
   } catch {
     return; // unreadable: the writability check says why
   }
-  if (!stat?.isFile() || stat.size === 0 || overwrite || isSummary(file, stat.size)) return;
+  if (!stat?.isFile() || stat.size === 0 || overwrite || isEarlierSummary(file, stat.size)) return;
   throw new UsageError(`--summary-json ${file} already exists and is not an llm-batch summary: choose another path, or pass --overwrite to replace it`);
 }

@@ -79,3 +79,50 @@ describe('--summary-json after a refusal', () => {
     expect(fs.readFileSync(path.join(ctx.dir, 's.json'), 'utf8')).toBe('my notes\n');
   });
 });
+
+describe('--summary-json after a refusal of the flags themselves', () => {
+  const REFUSALS = [
+    ['a missing template file', ['p.txt', '-t', '@prompt.tmpl'], /--template @prompt\.tmpl: no such file/],
+    ['an input extension it cannot read', ['a.md'], /cannot tell the format of a\.md/],
+    ['an output extension it cannot write', ['p.txt', '-o', 'x.json'], /-o x\.json: llm-batch writes/],
+    ['an empty --system', ['p.txt', '-s', ''], /--system is empty/],
+    ['an empty --stop', ['p.txt', '--stop', ''], /--stop is empty/],
+    ['a --param a flag sets', ['p.txt', '--param', 'model=x'], /--param model: use -m/],
+    ['an unknown --reasoning-effort', ['p.txt', '--reasoning-effort', 'ultra'], /--reasoning-effort must be/],
+    ['--resume into a text output', ['p.txt', '-o', 'tx.txt', '--resume'], /--resume needs a \.jsonl or \.csv output/],
+    [
+      '--max-cost with --finish-live',
+      ['p.txt', '--batch-api', '--finish-live', '--max-cost', '1', '-o', 'b.jsonl'],
+      /--max-cost does not work with --finish-live/,
+    ],
+  ] as const;
+
+  it.each(REFUSALS)('%s: the earlier summary is replaced by one that says so', async (_name, args, error) => {
+    writePrompts(ctx.dir, 'p.txt', ['a']);
+    fs.writeFileSync(path.join(ctx.dir, 'a.md'), 'a\n');
+    const first = await run(['p.txt', '-o', 'out.jsonl', '--summary-json', 's.json', '-q']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(summary()).toMatchObject({ ok: 1, stopped: null });
+
+    const refused = await run([...args, '--summary-json', 's.json']);
+    expect(refused.code).toBe(2);
+    expect(stderrLines(refused)).toEqual([`llm-batch: ${summary().error}`]);
+    expect(summary()).toMatchObject({ ok: 0, requests: 0, stopped: 'refused', exitCode: 2, error: expect.stringMatching(error), input: args[0] });
+  });
+
+  it('a new path is made; a file of another kind, the input or a file beside the output is left as it was', async () => {
+    writePrompts(ctx.dir, 'p.txt', ['a']);
+    const fresh = await run(['p.txt', '-t', '@nope.tmpl', '--summary-json', 's.json']);
+    expect(fresh.code).toBe(2);
+    expect(summary()).toMatchObject({ stopped: 'refused', exitCode: 2, error: '--template @nope.tmpl: no such file' });
+
+    fs.writeFileSync(path.join(ctx.dir, 'notes.json'), 'my notes\n');
+    fs.writeFileSync(path.join(ctx.dir, 'out.jsonl.meta.json'), '{"ok":1,"failed":0,"requests":1,"wallSeconds":1,"failedByType":{}}\n');
+    for (const file of ['notes.json', 'p.txt', 'out.jsonl.meta.json']) {
+      const before = fs.readFileSync(path.join(ctx.dir, file), 'utf8');
+      const r = await run(['p.txt', '-t', '@nope.tmpl', '-o', 'out.jsonl', '--summary-json', file, '--overwrite']);
+      expect(r.code).toBe(2);
+      expect(fs.readFileSync(path.join(ctx.dir, file), 'utf8')).toBe(before);
+    }
+  });
+});

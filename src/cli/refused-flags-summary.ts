@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createStats } from '../engine/stats.js';
+import type { RunError } from '../errors.js';
+import { outputSideFiles } from '../output/side-paths.js';
+import { createKeyRedactor } from '../redact.js';
+import { buildSummary } from '../ui/summary.js';
+import { sameFile } from '../util/same-file.js';
+import type { RawFlags } from './program.js';
+import type { RefusedSummary } from './refused-summary.js';
+import { isEarlierSummary } from './summary-target.js';
+import { unwritableReason } from './check-writable.js';
+
+/**
+ * Where a run refused while its flags were resolved (a missing template file, `-o x.json`,
+ * `--reasoning-effort ultra`) may say so, or undefined. Nothing checked the path yet, so only a
+ * path that is plainly a summary's is taken: an earlier summary (or an empty file), or a new
+ * regular file that can be made, and none of the files the command line names (the input, the
+ * output and the files beside it, --report, --trace, --prices, --json-schema). Anything else (a
+ * device, stdout, a file of another kind) is left as it was: the refusal's line says enough.
+ */
+function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): string | undefined {
+  const file = flags.summaryJson;
+  // --dry-run and --compact write no summary: with them --summary-json is itself refused.
+  if (file === undefined || file.trim() === '' || file === '-' || flags.dryRun || flags.compact) return undefined;
+  const named = [inputArg === '-' ? undefined : inputArg, flags.output, flags.report, flags.trace, flags.prices, flags.jsonSchema];
+  const output = flags.output === undefined || flags.output.trim() === '' || flags.output === '-' ? [] : outputSideFiles(flags.output).map(([, f]) => f);
+  if ([...named, ...output].some((other) => other !== undefined && other.trim() !== '' && sameFile(file, other))) return undefined;
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+  if (stat === undefined) return /^\/(dev|proc|sys)\//.test(path.resolve(file)) || unwritableReason(file) ? undefined : file;
+  return stat.isFile() && (stat.size === 0 || isEarlierSummary(file, stat.size)) ? file : undefined;
+}
+
+/**
+ * --summary-json of a run refused before its settings were whole, as writeRefusedSummary writes it
+ * later on: `"stopped": "refused"`, every count zero, `error` and `exitCode`. Without it a cron
+ * wrapper would read the last run's figures after `-t @prompt.tmpl` lost its file.
+ */
+export function writeRefusedFlagsSummary(inputArg: string | undefined, flags: RawFlags, env: NodeJS.ProcessEnv, err: RunError): void {
+  const file = refusedSummaryPath(inputArg, flags);
+  if (file === undefined) return;
+  const error = createKeyRedactor(env.OPENAI_API_KEY?.trim() || undefined)(err.message);
+  const input = inputArg === undefined || inputArg === '-' ? null : inputArg;
+  const summary: RefusedSummary = {
+    ...buildSummary(createStats(), performance.now(), undefined, null, flags.model?.[0]),
+    input,
+    stopped: 'refused',
+    error,
+    exitCode: err.exitCode,
+  };
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  } catch {
+    // The refusal is the news; a summary that cannot be written adds nothing.
+  }
+}
