@@ -229,6 +229,14 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
     }).run();
     say(`cancelled; answers the batches had finished are in ${output}, ${rows} rows written`);
     return ExitCode.ok;
+  } catch (err) {
+    // As status: a server that cannot be reached (refused, 5xx or 429 after retries) is exit 4, not "some prompts failed".
+    if (err instanceof BatchApiError && err.transient)
+      throw new RunError(
+        `${err.message}: the server could not be reached; ${manifestPath(output)} keeps what is left, cancel again once it answers`,
+        'unreachable',
+      );
+    throw err;
   } finally {
     await writer.close();
     lock.release();

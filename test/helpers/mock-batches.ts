@@ -31,6 +31,8 @@ export interface MockBatchOptions {
   hang?: (step: 'upload' | 'create' | 'download') => boolean;
   /** An error status for the n-th batch retrieve (1-based), e.g. 503 during an outage. */
   retrieveStatus?: (n: number) => number | undefined;
+  /** An error status for the n-th batch cancel (1-based), e.g. 503 during an outage. */
+  cancelStatus?: (n: number) => number | undefined;
   /** Store an upload, then hold its answer while this returns true (a slow upload a signal arrives during). */
   uploadHold?: () => boolean;
   /** An error status for the n-th file upload (1-based), e.g. 503 before any batch exists. */
@@ -430,6 +432,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       if (!batch) return notFound(res, `batch: ${m[1]}`);
       if (m[2] && method === 'POST') {
         state.counts.cancels++;
+        const refuseWith = options().cancelStatus?.(state.counts.cancels);
+        if (refuseWith) return send(res, refuseWith, { error: { message: `mock outage (HTTP ${refuseWith})`, type: 'server_error', param: null, code: null } });
         const status = advance(batch);
         if (!batch.final && batch.cancelledMs === undefined) {
           const step = options().stepMs ?? 20;
