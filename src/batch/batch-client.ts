@@ -9,6 +9,7 @@ import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provid
 import { RunError } from '../errors.js';
 import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 import { fundsAdvice, outOfFunds } from '../provider/classify-error.js';
+import { noKeyRefusal } from '../provider/no-key-refusal.js';
 import { BATCH_ENDPOINT } from './request-line.js';
 import { answerScrubber, type AnswerScrubber } from '../provider/answer-scrubber.js';
 
@@ -77,7 +78,8 @@ export function isGoneFile(err: unknown): err is BatchApiError {
   return err instanceof BatchApiError && err.status === 404 && !err.transient;
 }
 
-function classify(err: unknown, what: string, redact: (t: string) => string): Error {
+/** `keyless`: no key was given (a placeholder went), so a refusal says that, naming `baseURL`. */
+function classify(err: unknown, what: string, redact: (t: string) => string, keyless = false, baseURL?: string): Error {
   if (err instanceof APIError && err.status !== undefined) {
     const status = err.status;
     const message = redact(`${what}: HTTP ${status} ${err.message.replace(/^\d{3}\s*/, '')}`);
@@ -90,7 +92,11 @@ function classify(err: unknown, what: string, redact: (t: string) => string): Er
         `quota exhausted (${message}); ${fundsAdvice(err.message)}, then run the same command with --resume (batches created before this run on)`,
         'quota',
       );
-    if (status === 401 || status === 403) return new RunError(`the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`, 'auth');
+    if (status === 401 || status === 403)
+      return new RunError(
+        keyless ? redact(noKeyRefusal(baseURL, message)) : `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`,
+        'auth',
+      );
     const transient = status === 429 || status === 408 || status === 409 || status >= 500;
     if (transient) return new BatchApiError(message, status, true);
     // A batch's file deleted (in the dashboard, past retention): the caller sends its lines again.
@@ -134,7 +140,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     try {
       return await fn();
     } catch (err) {
-      throw classify(err, what, options.redact);
+      throw classify(err, what, options.redact, options.apiKey === undefined, options.baseURL);
     }
   };
   return {
@@ -198,7 +204,8 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
       } catch (err) {
         if (stalled()) throw new BatchApiError(options.redact(`${what}: no data for ${idleMs / 1000}s (--idle-timeout)`), undefined, true);
         // A body cut off mid-file (a reset, a proxy timeout) is worth another try, like a failed request.
-        const classified = err instanceof RunError || err instanceof BatchApiError ? err : classify(err, what, options.redact);
+        const classified =
+          err instanceof RunError || err instanceof BatchApiError ? err : classify(err, what, options.redact, options.apiKey === undefined, options.baseURL);
         throw classified instanceof RunError || classified instanceof BatchApiError
           ? classified
           : new BatchApiError(options.redact(`${what}: ${classified.message}`), undefined, true);

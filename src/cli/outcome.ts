@@ -15,6 +15,7 @@ import type { ModelTally } from '../ui/model-tally.js';
 import { exactUsd } from '../ui/number-format.js';
 import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
+import { noKeyStopLine } from './no-key-stop.js';
 import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
@@ -104,7 +105,7 @@ function stopLine(
   if (outcome.stopped === 'budget' && run.budget)
     return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
   if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
-  if (outcome.stopped === 'auth') return authStopLine(outcome.message ?? '');
+  if (outcome.stopped === 'auth') return noKeyStopLine(config, outcome.message ?? '') ?? authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
   if (outcome.stopped === 'output_failed') return outputFailedLine(outcome.message ?? '', resumable);
