@@ -4,6 +4,7 @@ import { ExitCode, RunError } from '../errors.js';
 import { resolveCliConfig, type CliConfig } from './config.js';
 import { ignoredWithCompact } from './compact-flags.js';
 import { createProgram, type RawFlags } from './program.js';
+import { takeProgressInput } from './progress-input.js';
 import { tuneHeap } from './tune-heap.js';
 import { csvEscapeIgnored } from './csv-escape-note.js';
 import { tuneWasm } from './tune-wasm.js';
@@ -57,7 +58,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
   const program = onIo(createProgram(version), io);
-  const parsed = parseArgv(program, argv);
+  const parsed = parseArgv(program, argv) ?? takeProgressInput(program, argv);
   if (parsed !== undefined) {
     io.releaseHeldSignals?.();
     return parsed;

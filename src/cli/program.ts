@@ -1,19 +1,8 @@
 import { Command, Option } from 'commander';
-import {
-  httpUrl,
-  MIN_PROGRESS_SECONDS,
-  MIN_WAIT_SECONDS,
-  modelList,
-  positiveInteger,
-  positiveNumber,
-  priceFlag,
-  seconds,
-  shard,
-  temperature,
-  wholeNumber,
-} from './parse-flags.js';
+import { httpUrl, MIN_WAIT_SECONDS, modelList, positiveInteger, positiveNumber, priceFlag, seconds, shard, temperature, wholeNumber } from './parse-flags.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { listCommands } from './listed-commands.js';
+import { progressValue } from './progress-input.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
@@ -250,7 +239,7 @@ export function createProgram(version: string): Command {
     .option(
       '--progress [seconds]',
       'when stderr is not a terminal (cron, logs): a plain progress line every N seconds, 0.5 to 86400 (default 10); a terminal shows a live bar',
-      seconds(MIN_PROGRESS_SECONDS),
+      progressValue,
     )
     .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)')
     .option('-v, --verbose', 'show every request and raw response on stderr, as curl -v does (key redacted; no bar)')

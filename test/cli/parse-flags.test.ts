@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { onIo, parseArgv } from '../../src/cli/commander-io.js';
 import { positiveInteger, positiveNumber, temperature, wholeNumber } from '../../src/cli/parse-flags.js';
 import { plainDecimal } from '../../src/util/plain-decimal.js';
 import { createProgram } from '../../src/cli/program.js';
+import { takeProgressInput } from '../../src/cli/progress-input.js';
 import { memoryIo } from '../helpers/memory-io.js';
+import { tempDir } from '../helpers/run-cli.js';
 
 /** What Number() reads as a number but a person does not write as a decimal. */
 /** Plain digits all the same: Number() makes them Infinity, and 0. */
@@ -148,5 +152,36 @@ describe('the flags in seconds that reach a timer', () => {
 
   it('--progress alone still means the default', () => {
     expect(parse(['--progress'])).toMatchObject({ code: undefined, opts: { progress: true } });
+  });
+});
+
+describe('--progress before the input', () => {
+  const { dir, cleanup } = tempDir('llm-batch-progress-input-');
+  const input = path.join(dir, 'in.txt');
+  fs.writeFileSync(input, 'a\n');
+  afterAll(cleanup);
+
+  /** As main() parses: commander, then an input given as --progress's value handed back. */
+  function parseRun(args: string[]): { code: number | undefined; stderr: string; args: string[]; progress: unknown } {
+    const io = memoryIo();
+    const program = onIo(createProgram('0.0.0'), io);
+    const code = parseArgv(program, args) ?? takeProgressInput(program, args);
+    return { code, stderr: io.err(), args: program.args, progress: program.opts().progress };
+  }
+
+  it('--progress FILE (or -) is the input, and --progress its default', () => {
+    expect(parseRun(['--progress', input, '-q'])).toMatchObject({ code: undefined, args: [input], progress: true });
+    expect(parseRun(['--progress', '-'])).toMatchObject({ code: undefined, args: ['-'], progress: true });
+    expect(parseRun(['--progress', '5', input])).toMatchObject({ code: undefined, args: [input], progress: 5 });
+  });
+
+  it('a value that is no number and no file, a second input, or --progress=FILE: exit 2, saying how to write it', () => {
+    for (const args of [['--progress', 'nope.txt'], [input, '--progress', input], [`--progress=${input}`]]) {
+      const r = parseRun(args);
+      expect(r.code, args.join(' ')).toBe(ExitCode.usage);
+      expect(r.stderr.split('\n')[0]).toMatch(
+        /^error: option '--progress \[seconds\]' argument '.*' is invalid\. Expected a number of seconds.*\(taken as --progress's value; put the input first or write --progress=10\)\.$/,
+      );
+    }
   });
 });

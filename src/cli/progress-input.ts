@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ExitCode } from '../errors.js';
+import { MAX_SECONDS, MIN_PROGRESS_SECONDS, seconds } from './parse-flags.js';
+
+/**
+ * `--progress in.txt`: commander gives an optional value the next argument that is not an option,
+ * so the input would be read as --progress's seconds. An argument that is no number and is a file
+ * (or `-`, stdin) is the input instead: it is handed back as this, and {@link takeProgressInput}
+ * makes it the positional argument.
+ */
+export class ProgressInput {
+  constructor(readonly path: string) {}
+}
+
+/** Looks like a number a user meant as seconds (`10`, `.5`, `10s`, `-1`): refused as one, not read as a file. */
+const NUMERIC = /^\s*[-+.\d]/;
+
+/** `--progress [seconds]`'s value: seconds, or the input file it was given in place of them. */
+export function progressValue(value: string): number | ProgressInput {
+  if (NUMERIC.test(value) && value !== '-') return seconds(MIN_PROGRESS_SECONDS)(value);
+  if (value === '-' || fs.existsSync(value)) return new ProgressInput(value);
+  throw new InvalidArgumentError(
+    `Expected a number of seconds from ${MIN_PROGRESS_SECONDS} to ${MAX_SECONDS}, e.g. 30 (taken as --progress's value; put the input first or write --progress=10).`,
+  );
+}
+
+/**
+ * After parsing: an input given as `--progress FILE` becomes the positional argument, and
+ * --progress its default. Refused (exit 2, said as commander says its own) when another input was
+ * given too, or the value was written `--progress=FILE`. Undefined when the command goes on.
+ */
+export function takeProgressInput(program: Command, argv: readonly string[]): number | undefined {
+  const value = program.getOptionValue('progress') as unknown;
+  if (!(value instanceof ProgressInput)) return undefined;
+  const bare = argv.some((arg, i) => arg === '--progress' && argv[i + 1] === value.path);
+  if (bare && program.args.length === 0) {
+    program.setOptionValue('progress', true);
+    program.args = [value.path];
+    return undefined;
+  }
+  try {
+    program.error(
+      `error: option '--progress [seconds]' argument '${value.path}' is invalid. Expected a number of seconds (taken as --progress's value; put the input first or write --progress=10).`,
+      { exitCode: ExitCode.usage, code: 'commander.invalidArgument' },
+    );
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+  }
+  return ExitCode.usage;
+}
