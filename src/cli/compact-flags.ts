@@ -1,10 +1,21 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { RawFlags } from './program.js';
 
 /**
  * What `--compact` uses: where and how to write the copy, and how much to say. `--summary-json` and
- * `--report` are refused by resolveCliConfig in words of their own.
+ * `--report` are refused by resolveCliConfig in words of their own, `--dry-run` by refuseDryRunWithCompact.
  */
-const COMPACT_TAKES = new Set(['compact', 'output', 'format', 'overwrite', 'quiet', 'summaryJson', 'report']);
+const COMPACT_TAKES = new Set(['compact', 'output', 'format', 'overwrite', 'quiet', 'summaryJson', 'report', 'dryRun']);
+
+/**
+ * `--compact --dry-run` is refused, not ignored: it reads as "show what compacting would do", and
+ * the copy was written all the same (over nothing, but a file a script then took for a preview).
+ */
+export function refuseDryRunWithCompact(flags: Pick<RawFlags, 'compact' | 'dryRun'>): void {
+  if (flags.compact && flags.dryRun)
+    throw new UsageError('--dry-run goes with a run, not --compact, which sends nothing and writes its copy at once: leave out --dry-run');
+}
 
 /**
  * The line `--compact` writes for a run's flags given with it, which it ignores: `--compact -m

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
 import { resolveCliConfig, type CliConfig } from './config.js';
-import { ignoredWithCompact } from './compact-flags.js';
+import { ignoredWithCompact, refuseDryRunWithCompact } from './compact-flags.js';
 import { createProgram, type RawFlags } from './program.js';
 import { takeProgressInput } from './progress-input.js';
 import { tuneHeap } from './tune-heap.js';
@@ -87,6 +87,7 @@ async function resolveOrSayRefused(inputArg: string | undefined, flags: RawFlags
     stdinFd: fdOf(io.stdin),
   };
   try {
+    refuseDryRunWithCompact(flags);
     return resolveCliConfig(inputArg, flags, environment, argv);
   } catch (err) {
     if (err instanceof RunError && flags.summaryJson !== undefined)
