@@ -29,6 +29,9 @@ function dateOf(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** Whether `dir` holds a store file, current or legacy: the directory alone may be only the compile cache's. */
+const storeFileIn = (dir: string): boolean => [STORE_FILE, LEGACY_STORE_FILE].some((name) => fs.existsSync(path.join(dir, name)));
+
 /** A subcommand's usage error points at its own help, which has its flags (commander would inherit `cache --help`). */
 const subcommandHint = (name: string) => `(run llm-batch cache ${name} --help for usage)`;
 
@@ -96,12 +99,16 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
           return ExitCode.ok;
         }
-        const store = await open(true);
-        // A directory that is not there holds no cache: say so, not "0 answers" as if one were empty.
+        // A directory with no store file holds no cache (node's compile cache makes the directory on
+        // node 22.1+, before any answer is stored): say so, not "0 answers" as if one were empty.
+        const store = storeFileIn(dirOf()) ? await open(true) : undefined;
         if (!store) {
           if (opts.json)
             io.stdout.write(`${JSON.stringify({ path: `${dirOf()}/${STORE_FILE}`, exists: false, entries: 0, bytesOnDisk: 0, oldest: null, newest: null })}\n`);
-          else io.stdout.write(`${dirOf()}\nno response cache there: the directory does not exist\n`);
+          else
+            io.stdout.write(
+              `${dirOf()}\nno response cache there: ${fs.existsSync(dirOf()) ? 'no answer has been stored in the directory yet' : 'the directory does not exist'}\n`,
+            );
           return ExitCode.ok;
         }
         const s = store.stats();

@@ -512,4 +512,14 @@ describe('llm-batch cache', () => {
     expect(stats.stdout).toMatch(/no response cache there: the directory does not exist/);
     expect(fs.existsSync(dir)).toBe(false);
   });
+
+  it('stats on a directory with no store file (only the compile cache node 22.1+ keeps there) says there is no cache yet', async () => {
+    const dir = path.join(ctx.dir, 'compile-cache-only');
+    fs.mkdirSync(path.join(dir, 'node-compile-cache'), { recursive: true });
+    const json = await runCli(['cache', 'stats', '--json', '--cache-dir', dir]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ exists: false, entries: 0 });
+    const text = await runCli(['cache', 'stats', '--cache-dir', dir]);
+    expect(text.stdout).toBe(`${dir}\nno response cache there: no answer has been stored in the directory yet\n`);
+    expect(fs.readdirSync(dir)).toEqual(['node-compile-cache']);
+  });
 });
