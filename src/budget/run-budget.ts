@@ -1,4 +1,5 @@
 import { answerPrice } from './answer-price.js';
+import { UsageError } from '../errors.js';
 import type { ChatMessage, Usage } from '../types.js';
 import { billedPico, worstCasePico, type PriceLookup, type TokenPrice } from './prices.js';
 import { SpendCap, toPico, toUsd, type Reservation } from './spend-cap.js';
@@ -84,7 +85,23 @@ export interface RunBudgetOptions {
   defaultMaxTokens?: number;
 }
 
+/**
+ * A library caller's options, checked when the budget is made: a `prices` that is no function (a
+ * plain `{ model: price }` object, or left out) would otherwise fail inside runBatch at the first
+ * request ("options.prices is not a function"), and a cap of 0, below or NaN admits nothing, or anything.
+ */
+function checkOptions(options: RunBudgetOptions): void {
+  const { capUsd, prices } = options as { capUsd: unknown; prices: unknown };
+  if (typeof capUsd !== 'number' || !Number.isFinite(capUsd) || capUsd <= 0)
+    throw new UsageError(`createRunBudget: capUsd must be a number of USD greater than 0, got ${typeof capUsd === 'number' ? capUsd : typeof capUsd}`);
+  if (typeof prices !== 'function')
+    throw new UsageError(
+      `createRunBudget: prices must be a function from a model name to its price, got ${prices === null ? 'null' : typeof prices}: use createPriceLookup({}) for the built-in table, createPriceLookup({ file: new Map([[model, { input, output }]]) }) for your own`,
+    );
+}
+
 export function createRunBudget(options: RunBudgetOptions): RunBudget {
+  checkOptions(options);
   const cap = new SpendCap(toPico(options.capUsd));
   const maxAnswer = (request: BudgetRequest) => request.max_tokens ?? options.defaultMaxTokens ?? BUDGET_DEFAULT_MAX_TOKENS;
   let refused: RefusedRequest | undefined;
