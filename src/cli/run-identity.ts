@@ -58,7 +58,8 @@ export function describeRun(
     // Only set when used, so outputs started before these existed still resume.
     ...(Object.keys(config.data.params).length > 0 ? { params: config.data.params } : {}),
     ...(config.data.keepFields === 'all' ? { keepFields: 'all' } : layout.keptFields.length > 0 ? { keepFields: layout.keptFields } : {}),
-    ...(layout.escapeFormulas ? { csvEscapeFormulas: true } : {}),
+    // A CSV output's only: JSONL and text escape nothing, and a CSV made from them later holds the cells as answered.
+    ...(layout.escapeFormulas && writesCsv(config) ? { csvEscapeFormulas: true } : {}),
     // Only when set: older outputs have no such key, and their resume must still match.
     ...(config.shard ? { shard: `${config.shard.index}/${config.shard.count}` } : {}),
     // Not compared by a resume: what a JSONL output's conversion to CSV needs (see stored-csv-columns.ts).
@@ -97,6 +98,11 @@ export async function resumeDifferences(
     delete before['models'];
     delete now['model'];
   }
+  // Recorded for a JSONL output before it was only for CSV: it escapes nothing there, then or now.
+  if (!writesCsv(config)) {
+    delete before['csvEscapeFormulas'];
+    delete now['csvEscapeFormulas'];
+  }
   // Recorded before the format read from the first line was: that format is not known.
   if (before['inputFormat'] === 'auto') {
     delete before['inputFormat'];
@@ -128,6 +134,9 @@ export async function resumeDifferences(
   if (change) differences.unshift(change);
   return differences;
 }
+
+/** Whether the run writes CSV rows, the only ones --csv-escape-formulas escapes. */
+const writesCsv = (config: CliConfig): boolean => config.output.kind !== 'terminal' && config.output.format === 'csv';
 
 /**
  * A run's metadata without its `maxTokens`. The answer limit is no part of which answers a run asks

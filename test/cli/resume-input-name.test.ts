@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { CliConfig } from '../../src/cli/config.js';
 import { resumeDifferences } from '../../src/cli/run-identity.js';
 
-/** Only what resumeDifferences reads of a config: a file input, a mock provider. */
-const config = (path: string) => ({ input: { kind: 'file', path }, provider: { kind: 'mock' }, data: {} }) as unknown as CliConfig;
-const stdin = { input: { kind: 'stdin' }, provider: { kind: 'mock' }, data: {} } as unknown as CliConfig;
+/** Only what resumeDifferences reads of a config: a file input, a mock provider, a JSONL output. */
+const output = { kind: 'file', path: 'out.jsonl', format: 'jsonl' };
+const config = (path: string) => ({ input: { kind: 'file', path }, provider: { kind: 'mock' }, output, data: {} }) as unknown as CliConfig;
+const stdin = { input: { kind: 'stdin' }, provider: { kind: 'mock' }, output, data: {} } as unknown as CliConfig;
 const meta = (input: string, hash: string | null, inputFormat = 'txt') => ({
   input,
   inputFingerprint: hash,

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-formats-');
 
@@ -64,6 +65,30 @@ describe('--csv-escape-formulas without a CSV output', () => {
       expect(other.stderr).not.toContain('--csv-escape-formulas');
     }
     expect(piped.stdout).toContain("'=1+1");
+  });
+
+  it('a JSONL output resumes with or without it, and a CSV merged from that JSONL holds the cells as answered', async () => {
+    const { run, server } = await fresh({ reply: () => '=1+1' });
+    const input = writeFile('formula-resume.txt', 'q\n');
+    const plain = path.join(dir, 'formula-plain.jsonl');
+    const flagged = path.join(dir, 'formula-flagged.jsonl');
+    expect((await run([input, '-o', plain, '-q'])).code).toBe(0);
+    expect((await run([input, '-o', flagged, '-q', '--csv-escape-formulas'])).code).toBe(0);
+    fs.appendFileSync(input, 'r\n');
+    server.reset();
+    for (const [out, flags] of [
+      [plain, ['--csv-escape-formulas']],
+      [flagged, []],
+    ] as const) {
+      const resumed = await run([input, '-o', out, '-q', '--resume', ...flags]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+    }
+    expect(server.requests.map((q) => q.prompt)).toEqual(['r', 'r']);
+    const merged = path.join(dir, 'formula-merged.csv');
+    const m = await runCli(['merge', flagged, '-o', merged, '-q']);
+    expect(m.code, m.stderr).toBe(0);
+    const records = parse(fs.readFileSync(merged), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((rec) => rec['response'])).toEqual(['=1+1', '=1+1']);
   });
 });
 
