@@ -121,7 +121,7 @@ export function shard(value: string): { index: number; count: number } {
 export function priceFlag(value: string): TokenPrice {
   if (value.split('/').some(tooLargeDecimal)) throw new InvalidArgumentError(`Too large: the largest price accepted is ${MAX_DECIMAL}.`);
   const price = parsePrice(value);
-  if (!price) throw new InvalidArgumentError('Expected IN/OUT in USD per million tokens, e.g. 0.15/0.60.');
+  if (!price) throw new InvalidArgumentError('Expected IN/OUT or IN/OUT/CACHED in USD per million tokens, e.g. 0.15/0.60 or 0.15/0.60/0.075.');
   return price;
 }
 

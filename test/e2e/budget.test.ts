@@ -236,9 +236,11 @@ describe('--max-cost', () => {
     expect(ctx.server.requests[0]?.body.max_tokens).toBe(4096);
   });
 
-  it('--price must be IN/OUT', async () => {
-    const result = await runCli(['x.txt', '--price', '0.15']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/Expected IN\/OUT in USD per million tokens/);
+  it('--price must be IN/OUT or IN/OUT/CACHED, and says both', async () => {
+    for (const value of ['0.15', '1/2/3/4']) {
+      const result = await runCli(['x.txt', '--price', value]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/Expected IN\/OUT or IN\/OUT\/CACHED in USD per million tokens, e\.g\. 0\.15\/0\.60 or 0\.15\/0\.60\/0\.075\./);
+    }
   });
 });
