@@ -393,7 +393,7 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
   }
   if (priced > 0) {
     lines.push(
-      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (${given ? 'the given prices' : `list prices of ${PRICES_AS_OF}`}; an estimate, not a bill)`,
+      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (${given ? 'the given prices' : `list prices of ${PRICES_AS_OF}`}${priceFactor !== 1 ? ", at the Batch API's half price" : ''}; an estimate, not a bill)`,
     );
   }
   return lines;

@@ -614,6 +614,9 @@ describe('--batch-api prices', () => {
     expect(batch.stdout).toMatch(/"custom_id": "1-/);
     const cost = (text: string) => Number(/Estimated cost: \$([\d.]+)/.exec(text)![1]);
     expect(cost(batch.stdout)).toBeCloseTo(cost(live.stdout) / 2, 4);
+    // The total says which price it is at, as each model's line does; the live one names only the list.
+    expect(batch.stdout).toMatch(/Estimated cost: \$[\d.]+ \(list prices of \d{4}-\d{2}-\d{2}, at the Batch API's half price; an estimate, not a bill\)/);
+    expect(live.stdout).toMatch(/Estimated cost: \$[\d.]+ \(list prices of \d{4}-\d{2}-\d{2}; an estimate, not a bill\)/);
   });
 
   it('the run summary and --summary-json price the tokens at the batch price', async () => {
