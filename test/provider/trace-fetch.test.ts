@@ -33,3 +33,20 @@ describe('withTrace', () => {
     expect(log).not.toMatch(/SECRET|77a1/);
   });
 });
+
+describe('withTrace: a long line', () => {
+  it('one event of 4 MB in 1 KB chunks is traced whole, in time linear in its size', async () => {
+    const content = 'x'.repeat(4 << 20);
+    const body = `data: {"choices":[{"delta":{"content":"${content}"}}]}\r\n\r\ndata: [DONE]\n\n`;
+    const written: string[] = [];
+    const fetchFn = (async () => new Response(dribbled(body, 1024))) as typeof fetch;
+    const traced = withTrace(fetchFn, { write: (text) => written.push(text), redact: (text) => text, now: () => 0 });
+    const started = performance.now();
+    const response = await traced('http://gw.example/v1/chat/completions', { method: 'POST' });
+    expect((await response.text()).length).toBe(body.length);
+    // Splitting the open line again with every chunk took ~20 s here; reading it once, half a second.
+    expect(performance.now() - started).toBeLessThan(5000);
+    const lines = written.join('').split('\n');
+    expect(lines.filter((l) => l.startsWith('#1 < data:'))).toEqual([`#1 < data: {"choices":[{"delta":{"content":"${content}"}}]}`, '#1 < data: [DONE]']);
+  }, 60_000);
+});
