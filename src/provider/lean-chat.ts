@@ -34,8 +34,12 @@ export function leanChat(target: ChatTarget, limitField: TokenLimitField, reques
   }
 }
 
-/** The answer in a response whose headers have come: its body read, or the error it says. */
-function readAnswer(response: ChatResponse, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
+/**
+ * The answer in a response whose headers have come: its body read, or the error it says. The SDK
+ * path (sdk-chat.ts) reads its responses here too, once the SDK has turned a failing status into
+ * its error.
+ */
+export function readAnswer(response: ChatResponse, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
   ctx.onActivity();
   const { status, headers } = response;
   if (status < 200 || status > 299) return failure(response, ctx);

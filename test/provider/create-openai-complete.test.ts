@@ -292,6 +292,23 @@ describe('createOpenAIComplete: streamed', () => {
   });
 });
 
+describe('createOpenAIComplete: an answer sent as one long event', () => {
+  it('4 MB in one event, 1 KB a chunk: read whole, in time linear in its size', async () => {
+    const content = 'x'.repeat(4 << 20);
+    const event = data(chunk({ role: 'assistant', content }, 'stop'));
+    const pieces: string[] = [];
+    for (let at = 0; at < event.length; at += 1024) pieces.push(event.slice(at, at + 1024));
+    const { fetch } = fakeFetch(() => sseResponse([...pieces, 'data: [DONE]\n\n']));
+    const complete = createOpenAIComplete({ apiKey: 'k', baseURL: BASE, fetch });
+    const started = performance.now();
+    const result = await complete(request(true), context());
+    // The SDK's own event stream copied and searched the whole open event with every chunk: ~55 s here.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(result.text.length).toBe(content.length);
+    expect(result.finishReason).toBe('stop');
+  }, 60_000);
+});
+
 describe('createOpenAIComplete: secrets', () => {
   const KEY = 'sk-proj-REALsecretKEY_0123456789abcdef';
 
