@@ -231,7 +231,10 @@ class StreamReader implements BodySink {
       watchTail(this);
       return;
     }
-    const chunk = JSON.parse(event.data) as Chunk | null;
+    const data = event.data;
+    // An event with no data (`data: ` between two chunks) says nothing; JSON.parse('') would fail the answer.
+    if (data === '' || (data.charCodeAt(0) <= 32 && data.trim() === '')) return;
+    const chunk = JSON.parse(data) as Chunk | null;
     if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, this.headers as unknown as Headers);
     const failed = choiceFailure(chunk);
     if (failed) throw failed;

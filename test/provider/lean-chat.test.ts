@@ -380,6 +380,15 @@ describe('lean chat transport: bodies as some servers shape them, on both paths'
   });
 });
 
+describe('lean chat transport: events with no data, on both paths', () => {
+  it('an empty `data:` between two chunks is skipped, not an unparsable body', async () => {
+    const body = `${HELLO}data: \n\ndata:\n\ndata:  \r\n\r\n${STOPPED}data: [DONE]\n\n`;
+    await answering('text/event-stream', body, async (baseURL) => {
+      expect(await same(pair(baseURL), 'empty data', true)).toMatchObject({ text: 'hello', finishReason: 'stop' });
+    });
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
