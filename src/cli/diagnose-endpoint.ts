@@ -28,7 +28,7 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
       ? noResponse(detail, config, viaProxy)
       : code === 'error_response'
         ? errorResponse(detail, config)
-        : endpointTrouble(code, config, viaProxy);
+        : endpointTrouble(code, config, viaProxy, detail);
   return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
 }
 
@@ -67,8 +67,11 @@ function errorResponse(detail: string, config: CliConfig): string {
   return `${endpointUrl(config)} answers 200 with an error instead of an answer ("${said}"): check --base-url (a server may answer so on a path it does not serve; OpenAI-compatible servers usually want it to end in /v1)`;
 }
 
-/** What an endpoint-level failure `code` most likely means, naming the setting to check (--base-url, a proxy variable). */
-export function endpointTrouble(code: string, config: CliConfig, viaProxy: boolean): string {
+/**
+ * What an endpoint-level failure `code` most likely means, naming the setting to check (--base-url,
+ * a proxy variable); `detail` is the failure's message.
+ */
+export function endpointTrouble(code: string, config: CliConfig, viaProxy: boolean, detail = ''): string {
   const url = endpointUrl(config);
   const where = viaProxy ? `the proxy for ${url}` : url;
   // Through a proxy, connecting, resolving and routing are to the proxy: its variable is to check.
@@ -87,7 +90,7 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
       case 'html_response':
         return `${url} answers with an HTML page, not the API: check --base-url (OpenAI-compatible servers usually want it to end in /v1)`;
       case 'empty_response':
-        return `${url} answers 200 with an empty body: check --base-url`;
+        return `${url} answers ${emptyStatus(detail)} with an empty body: check --base-url`;
       case 'not_streamed':
         return `${url} ignores "stream": true and sends whole JSON answers: pass --no-stream`;
       case 'streamed_anyway':
@@ -97,6 +100,9 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
     }
   })();
 }
+
+/** The status an empty body came with: a 204 or 205 is named in its message (see noContent), a 200 is not. */
+const emptyStatus = (detail: string): string => /\bHTTP (20[45])\b/.exec(detail)?.[1] ?? '200';
 
 /** What a connection-level failure through a proxy says, naming the proxy and its variable; undefined for others. */
 function proxyTrouble(code: string, url: string): string | undefined {

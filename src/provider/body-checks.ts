@@ -16,6 +16,14 @@ export function notAnApiBody(raw: string, contentType: string | null): AttemptEr
 }
 
 /**
+ * A 204 or 205: a success that carries no answer, by definition. The empty body's failure, naming
+ * the status (so the row and the circuit breaker's line do not say 200).
+ */
+export function noContent(status: number): AttemptError {
+  return new AttemptError('bad_response', `the server answered HTTP ${status} with no body`, { code: 'empty_response', status });
+}
+
+/**
  * A 200 whose body is an error in place of an answer, with the server's words. Named, so the
  * circuit breaker can stop a run whose every request gets one (LM Studio answers so on a path it
  * does not serve) rather than ask each prompt four times.

@@ -2,12 +2,12 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from 'e
 import { errorWords } from './error-body.js';
 import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
-import { APIError, OpenAIError } from './sdk-errors.js';
+import { APIError } from './sdk-errors.js';
 import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
-import { STREAM_HEAD_CHARS } from './body-checks.js';
+import { STREAM_HEAD_CHARS, noContent } from './body-checks.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): undici's dispatcher (or a
@@ -43,7 +43,11 @@ export function readAnswer(response: ChatResponse, request: CompletionRequest, c
   ctx.onActivity();
   const { status, headers } = response;
   if (status < 200 || status > 299) return failure(response, ctx);
-  if (request.stream) return readStream(response, status, headers, ctx);
+  if (status === 204 || status === 205) {
+    response.discard();
+    return Promise.reject(noContent(status));
+  }
+  if (request.stream) return readStream(response, headers, ctx);
   return new Promise((resolve, reject) => response.read(new WholeReader(headers, ctx, resolve, reject)));
 }
 
@@ -151,11 +155,7 @@ function releaseParser(pooled: PooledParser): void {
   if (parsers.length < MAX_PARSERS) parsers.push(pooled);
 }
 
-function readStream(response: ChatResponse, status: number, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
-  if (status === 204 || status === 205) {
-    response.discard();
-    return Promise.reject(new OpenAIError('Attempted to iterate over a response with no body'));
-  }
+function readStream(response: ChatResponse, headers: HeaderSource, ctx: AttemptContext): Promise<CompletionResult> {
   return new Promise((resolve, reject) => response.read(new StreamReader(response, headers, ctx, resolve, reject)));
 }
 

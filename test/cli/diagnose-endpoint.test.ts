@@ -33,3 +33,14 @@ describe('diagnoseEndpoint: a server that streams when told not to', () => {
     expect(line).toMatch(/: http:\/\/127\.0\.0\.1:8000\/v1 streams its answers even when "stream": false is asked: drop --no-stream$/);
   });
 });
+
+describe('diagnoseEndpoint: an empty body', () => {
+  it.each([
+    ['the server answered with an empty body', '200'],
+    ['the server answered HTTP 204 with no body', '204'],
+    ['the server answered HTTP 205 with no body', '205'],
+  ])('%s: names the status it came with', (message, status) => {
+    const line = diagnoseEndpoint(`empty_response: ${message}`, config, false);
+    expect(line).toMatch(new RegExp(`: http://127\\.0\\.0\\.1:8000/v1 answers ${status} with an empty body: check --base-url$`));
+  });
+});

@@ -389,6 +389,39 @@ describe('lean chat transport: events with no data, on both paths', () => {
   });
 });
 
+/** A server that answers every request with `status` and no body, for `run` to ask, then closed. */
+async function bodiless(status: number, run: (baseURL: string) => Promise<void>): Promise<void> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(status).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describe('lean chat transport: a 204 or 205, on both paths', () => {
+  it.each([
+    [204, true],
+    [204, false],
+    [205, true],
+    [205, false],
+  ])('HTTP %s, stream %s: the empty body, with its status', async (status, stream) => {
+    await bodiless(status, async (baseURL) => {
+      expect(await same(pair(baseURL), 'no content', stream)).toMatchObject({
+        type: 'bad_response',
+        code: 'empty_response',
+        status,
+        message: `the server answered HTTP ${status} with no body`,
+      });
+    });
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
