@@ -6,8 +6,9 @@ export interface DeadlineOptions {
   /** Whole-attempt deadline. */
   timeoutMs?: number;
   /**
-   * Longest wait for headers or between two body/stream chunks; not for the headers of a request
-   * without streaming (see AttemptContext.onActivity), which come with the whole answer.
+   * Longest wait for headers or between two body/stream chunks; not for the headers and body's
+   * start of a request without streaming (see AttemptContext.onActivity), which come with the
+   * whole answer.
    */
   idleTimeoutMs?: number;
   /** The run's hard stop. */
@@ -109,7 +110,7 @@ class Deadlines<T> {
   private lastActivity: number;
   /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
   private heard = false;
-  /** A request without streaming is out and nothing came yet: the idle clock waits with it. */
+  /** A request without streaming is out and none of its body came yet: the idle clock waits with it. */
   private awaitingWhole = false;
   private timer: NodeJS.Timeout | undefined;
   /** When the timer is due (performance.now() ms), to tell a timer that fired late. */
@@ -128,14 +129,15 @@ class Deadlines<T> {
     if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY), this.startedAt);
   }
 
-  readonly onActivity = (awaiting?: 'whole'): void => {
-    if (awaiting === 'whole') {
+  readonly onActivity = (what?: 'whole' | 'headers'): void => {
+    if (what === 'whole') {
       this.awaitingWhole = true;
       return;
     }
     this.lastActivity = performance.now();
     this.heard = true;
-    this.awaitingWhole = false;
+    // A whole answer's headers may come at once and its body minutes later: the body is awaited.
+    if (what !== 'headers') this.awaitingWhole = false;
   };
 
   readonly passed = (value: T): T => {
@@ -202,9 +204,12 @@ const check = (deadlines: { check(): void }): void => deadlines.check();
  * when the run is stopped; a fired deadline becomes a `timeout` error whatever the attempt threw
  * (an aborted stream often just ends). A healthy long stream keeps pushing the idle deadline back;
  * a request without streaming that says so (`onActivity('whole')`) has no idle deadline until its
- * headers come: they come with the whole answer, which may take minutes of thought.
+ * body begins: it comes with the whole answer, which may take minutes of thought.
  */
-export function withDeadlines<T>(run: (signal: AbortSignal, onActivity: (awaiting?: 'whole') => void) => Promise<T>, options: DeadlineOptions): Promise<T> {
+export function withDeadlines<T>(
+  run: (signal: AbortSignal, onActivity: (what?: 'whole' | 'headers') => void) => Promise<T>,
+  options: DeadlineOptions,
+): Promise<T> {
   const parent = options.signal;
   if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
   const deadlines = new Deadlines<T>(parent, options.timeoutMs, options.idleTimeoutMs);

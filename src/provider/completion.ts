@@ -41,9 +41,11 @@ export interface AttemptContext {
    * Called when response headers arrive and on every body chunk (feeds the idle timeout). Called
    * with `'whole'` as a request without streaming leaves: its headers come only with the whole
    * answer, so until anything comes its silence is the model at work, bounded by the attempt's
-   * deadline (--timeout), not by the idle timeout.
+   * deadline (--timeout), not by the idle timeout. With `'headers'` when they come: the response
+   * began, but a whole answer's body may still be that far off (a server that sends its headers at
+   * once), and the idle timeout waits for it too.
    */
-  onActivity: (awaiting?: 'whole') => void;
+  onActivity: (what?: 'whole' | 'headers') => void;
   /** Streamed text as it arrives. */
   onDelta?: (text: string) => void;
 }

@@ -40,7 +40,8 @@ export function leanChat(target: ChatTarget, limitField: TokenLimitField, reques
  * its error.
  */
 export function readAnswer(response: ChatResponse, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
-  ctx.onActivity();
+  // Headers alone: a whole answer's body may still be minutes away (see AttemptContext.onActivity).
+  ctx.onActivity('headers');
   const { status, headers } = response;
   if (status < 200 || status > 299) return failure(response, ctx);
   if (status === 204 || status === 205) {

@@ -144,13 +144,13 @@ describe('withDeadlines', () => {
     expect((p.error as AttemptError).info.noResponse).toBe(true);
   });
 
-  it('a request without streaming: once its headers came, the idle timeout bounds the gaps in its body', async () => {
+  it('a request without streaming: once its body began, the idle timeout bounds the gaps in it', async () => {
     const p = track(
       withDeadlines(
         async (signal, onActivity) => {
           onActivity('whole');
           await new Promise((r) => setTimeout(r, 2000)); // the whole answer, thought out
-          onActivity(); // its headers
+          onActivity(); // its first chunk
           return hang(signal); // then the body stalls
         },
         { timeoutMs: 60_000, idleTimeoutMs: 300 },
@@ -160,6 +160,41 @@ describe('withDeadlines', () => {
     expect(p.settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
+    expect((p.error as AttemptError).info.noResponse).toBeUndefined();
+  });
+
+  it("a request without streaming: headers sent at once, the body 3 s later, is no idle stall; the body's gaps are", async () => {
+    const p = track(
+      withDeadlines(
+        async (signal, onActivity) => {
+          onActivity('whole');
+          onActivity('headers'); // a server that sends its headers at once
+          await new Promise((r) => setTimeout(r, 3000)); // the whole answer, thought out
+          onActivity(); // its first chunk
+          return hang(signal); // then the body stalls
+        },
+        { timeoutMs: 60_000, idleTimeoutMs: 300 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(3299);
+    expect(p.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
+  });
+
+  it("a request without streaming: headers and no body until --timeout is a response, not the endpoint's silence", async () => {
+    const p = track(
+      withDeadlines(
+        (signal, onActivity) => {
+          onActivity('whole');
+          onActivity('headers');
+          return hang(signal);
+        },
+        { timeoutMs: 5000, idleTimeoutMs: 300 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(5000);
+    expect((p.error as AttemptError).message).toMatch(/--timeout 5s/);
     expect((p.error as AttemptError).info.noResponse).toBeUndefined();
   });
 

@@ -422,6 +422,25 @@ describe('lean chat transport: a 204 or 205, on both paths', () => {
   });
 });
 
+describe('lean chat transport: a whole answer whose headers come first, on both paths', () => {
+  it('headers at once and the body after longer than the idle timeout: answered, not cut', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      setTimeout(() => res.end(WHOLE), 600);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+      expect(await same(p, 'headers first', false, 200)).toMatchObject({ text: 'hi', finishReason: 'stop' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
