@@ -24,6 +24,8 @@ import { ignoredFormat } from '../structured/ignored-format.js';
 export interface FinishedRun {
   outcome: BatchOutcome;
   notFound: number;
+  /** Rows a 301/302/303 failed, and the first one's words (see explainAllRedirected). */
+  redirected?: { rows: number; first: string };
   /** An --overwrite run that stopped before its first row left the old file as it was. */
   oldFileKept: boolean;
   /** Requests went through a proxy (names the culprit when connections are refused). */
@@ -170,6 +172,12 @@ function explainAllNotFound(config: CliConfig, run: FinishedRun, stats: BatchSta
   );
 }
 
+/** Rows say where each redirect pointed; when every request got one, --base-url is likely http:// for an https-only host. */
+function explainAllRedirected(run: FinishedRun, stats: BatchStats, reporter: CliReporter, redact: (text: string) => string): void {
+  if (!run.redirected || stats.ok !== 0 || run.redirected.rows !== stats.failed) return;
+  reporter.error(redact(`every request was redirected: ${run.redirected.first}`));
+}
+
 /** The exit code a stop gives, whatever the rows say. */
 function stopExitCode(reason: StopReason): number {
   if (reason === 'output_closed') return ExitCode.outputClosed;
@@ -260,6 +268,7 @@ export async function finishRun(
     const chargedLine = charged && worstChargedAdvice(charged, run.budget!.spentUsd(), config.stream);
     if (chargedLine) reporter.error(chargedLine);
     explainAllNotFound(config, run, stats, reporter, redact);
+    explainAllRedirected(run, stats, reporter, redact);
     const unmatched = unmatchedPricesLine(config.pricesFile, run.prices);
     if (unmatched) reporter.info(unmatched);
   }

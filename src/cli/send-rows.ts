@@ -122,7 +122,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const soFarParts = () => ({ oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel });
   phase.soFar = () => summarySoFar(config, soFarParts(), stats);
   phase.sending = true;
-  let { outcome, notFound } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (rows) => {
+  let { outcome, notFound, redirected } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (rows) => {
     for (const row of rows) unwritten(row);
   }).catch((err: unknown) => {
     // Input that turns unreadable once sending began: its line ends with the summary's resumeHint.
@@ -156,7 +156,19 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
   return await finishRun(
     config,
-    { outcome, notFound, oldFileKept, viaProxy, budget, prices, modelTally, usage: usage.byModel, otherShards: shardTally.others, doneRows: target.doneRows },
+    {
+      outcome,
+      notFound,
+      redirected,
+      oldFileKept,
+      viaProxy,
+      budget,
+      prices,
+      modelTally,
+      usage: usage.byModel,
+      otherShards: shardTally.others,
+      doneRows: target.doneRows,
+    },
     stats,
     reporter,
     redact,

@@ -5,11 +5,14 @@ import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { Reporter } from '../ui/reporter.js';
 import { inputErrorLines } from './input-error-lines.js';
+import { isUnfollowedRedirect } from '../provider/unfollowed-redirect.js';
 
 export interface WrittenRows {
   outcome: BatchOutcome;
   /** Rows that failed with HTTP 404 (a wrong --base-url or model shows up as all of them). */
   notFound: number;
+  /** Rows a 301/302/303 failed (not followed for a POST), and the first one's words: all of them, and --base-url is likely http:// for https. */
+  redirected?: { rows: number; first: string };
 }
 
 /** The stop an output's failure ends the run with, if it is one. */
@@ -40,10 +43,12 @@ export async function writeRows(
   let group: readonly ResultRow[] = [];
   let written = 0;
   let notFound = 0;
+  let redirected: WrittenRows['redirected'];
   const inputErrors = inputErrorLines(reporter);
   const shown = (row: ResultRow): void => {
     inputErrors.row(row);
     if (row.error?.status === 404) notFound++;
+    if (row.error && isUnfollowedRedirect(row.error.status)) redirected = { rows: (redirected?.rows ?? 0) + 1, first: redirected?.first ?? row.error.message };
     reporter.row(row);
   };
   try {
@@ -77,9 +82,9 @@ export async function writeRows(
     const stopped = outputStop(err);
     if (!stopped) throw err;
     onUnwritten?.(group.slice(written));
-    return { outcome: { stopped, message: (err as Error).message }, notFound };
+    return { outcome: { stopped, message: (err as Error).message }, notFound, redirected };
   } finally {
     inputErrors.end();
   }
-  return { outcome: step.value, notFound };
+  return { outcome: step.value, notFound, redirected };
 }

@@ -4,6 +4,7 @@ import { AttemptError } from './completion.js';
 import { redirectLoop } from './too-many-redirects.js';
 import { errorMessage } from '../util/error-message.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
+import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
 
 /** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
 function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
@@ -116,7 +117,9 @@ export function classifyError(err: unknown): AttemptError {
       return new AttemptError('auth', `HTTP ${status}: ${message}`, { status, code, headers, stop: 'auth' });
     }
     if (status === 429) return new AttemptError('rate_limit', `HTTP 429: ${message}`, { status, code, headers });
-    return new AttemptError('http', `HTTP ${status}: ${message}`, { status, code, headers });
+    // Not "HTTP 301: no body": where it points, and the --base-url that asks there.
+    const redirect = isUnfollowedRedirect(status) ? unfollowedRedirect(status, headers?.get('location')) : undefined;
+    return new AttemptError('http', redirect ?? `HTTP ${status}: ${message}`, { status, code, headers });
   }
   if (err instanceof SyntaxError) return new AttemptError('bad_response', `unparsable response body (${err.message.slice(0, 200)})`);
   const code = networkCode(err);

@@ -4,6 +4,8 @@
  * ever printing the key. Spawns the BUILT CLI: `npm run build` first.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, runShell, writePrompts, type CliResult } from '../helpers/run-cli.js';
@@ -41,6 +43,34 @@ describe.concurrent('per-prompt errors are rows', () => {
     expect(stderrLines(r)).toContain(
       `llm-batch: every request got HTTP 404: check --base-url (${root}; OpenAI-compatible servers usually want it to end in /v1) and the model name`,
     );
+  });
+
+  it.each([
+    ['lean path', []],
+    ['SDK path (-v)', ['-v']],
+  ])('http:// to an https-only host, %s: every row names where the 301 points, one line says so; exit 1', async (_path, extra) => {
+    // Where an https-only host sends an http:// request: the same path over https, a token in its query.
+    const moved = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(301, { location: `https://api.example.test${req.url}?token=sk-from-the-server` }).end();
+    });
+    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
+    try {
+      const file = writePrompts(dir, 'moved.txt', ['first', 'second']);
+      const r = await runCli([file, '--base-url', `http://127.0.0.1:${(moved.address() as AddressInfo).port}/v1`, ...extra]);
+      expect(r.code).toBe(1);
+      const said =
+        'HTTP 301 to https://api.example.test/v1/chat/completions: llm-batch does not follow 301/302/303 for a POST; set --base-url to https://api.example.test/v1';
+      expect(rowsOf(r).map((x) => [x.error?.status, x.error?.message, x.attempts])).toEqual([
+        [301, said, 1],
+        [301, said, 1],
+      ]);
+      expect(stderrLines(r)).toContain(`llm-batch: every request was redirected: ${said}`);
+      expect(r.stdout).not.toContain('sk-from-the-server');
+    } finally {
+      moved.closeAllConnections();
+      await new Promise((resolve) => moved.close(resolve));
+    }
   });
 
   it('[[fault:400]] is an http error row (status 400, attempts 1, not retried); other rows fine; exit 1', async () => {

@@ -145,6 +145,30 @@ describe('classifyError: HTTP statuses', () => {
     expect(isRetryable(e.type, e.info.status)).toBe(false);
   });
 
+  it.each([
+    [
+      301,
+      'https://api.example.test/v1/chat/completions?key=sk-x#f',
+      'HTTP 301 to https://api.example.test/v1/chat/completions: llm-batch does not follow 301/302/303 for a POST; set --base-url to https://api.example.test/v1',
+    ],
+    [
+      302,
+      'https://user:pw@gw.example.test/login?next=%2Fv1',
+      'HTTP 302 to https://gw.example.test/login: llm-batch does not follow 301/302/303 for a POST; set --base-url to where it points',
+    ],
+    [303, '/v2/chat/completions?x=1', 'HTTP 303 to /v2/chat/completions: llm-batch does not follow 301/302/303 for a POST; set --base-url to where it points'],
+  ])('a %s is not followed for a POST: the row names where it points (no query, no credentials), not retried', (status, location, message) => {
+    const e = classifyError(APIError.generate(status, undefined, 'status code (no body)', new Headers({ location })));
+    expect(e.type).toBe('http');
+    expect(e.info.status).toBe(status);
+    expect(e.message).toBe(message);
+    expect(isRetryable(e.type, e.info.status)).toBe(false);
+  });
+
+  it('a 301 with no Location says only its status', () => {
+    expect(classifyError(APIError.generate(301, undefined, 'status code (no body)', new Headers())).message).toBe('HTTP 301: no body');
+  });
+
   it('a non-JSON error body (an HTML proxy page) still gives a one-line message', () => {
     const err = APIError.generate(502, undefined, '<html>\n  <body>Bad   Gateway</body>\n</html>', new Headers());
     const e = classifyError(err);
