@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LEGACY_STORE_FILE, STORE_FILE } from './response-store.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 import { inspectStoreFile, StoreNotAFileError, type StoreFileState } from './store-file-check.js';
 
 export interface RemovedStore {

@@ -9,6 +9,7 @@ import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmd
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import { loadLmdb } from './load-lmdb.js';
 import type { cacheKeyString } from './cache-key.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
 export interface CachedAnswer {
@@ -59,14 +60,7 @@ export interface ResponseStore {
   prepare(): void;
 }
 
-/** The database file's name: a new layout gets a new name rather than misreading an old file. */
-export const STORE_FILE = 'answers-v2.lmdb';
-/**
- * The layout before: 32-byte keys, each answer a msgpack map with its field names. Still read (a
- * lookup that misses the current file tries it), pruned and cleared, never written: an upgrade
- * keeps the answers it had, and an older llm-batch sharing the directory keeps its own file.
- */
-export const LEGACY_STORE_FILE = 'answers-v1.lmdb';
+export { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 
 /**
  * Bytes of the SHA-256 key the current file keys by: 128 bits leave a collision out of reach for

@@ -5,7 +5,7 @@ import { ExitCode, RunError } from '../errors.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { cacheClearHint } from './cache-clear-hint.js';
-import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
 import { isStoreFailure } from '../cache/lmdb-failures.js';

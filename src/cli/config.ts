@@ -12,7 +12,7 @@ import { outputSideFiles as sideFilesOf } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
-import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/response-store.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
 import { isOpenAs, sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
