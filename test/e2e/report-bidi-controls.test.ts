@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { ROOT, runCli, tempDir } from '../helpers/run-cli.js';
+import { resultRow } from '../helpers/report-rows.js';
 
 declare const document: any;
 
@@ -16,20 +17,7 @@ const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
 const TROJAN = 'ECHO مرحبا \u202eevil\u202c mixed \u2066iso\u2069';
 const CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
-const row = (i: number, extra: Record<string, unknown>) =>
-  JSON.stringify({
-    id: `r${i}`,
-    line: i + 1,
-    prompt: `p${i}`,
-    response: `a${i}`,
-    error: null,
-    attempts: 1,
-    latency_ms: 300,
-    model: 'gpt-4o-mini',
-    finish_reason: 'stop',
-    usage: { prompt_tokens: 5, completion_tokens: 5 },
-    ...extra,
-  });
+const row = (i: number, extra: Record<string, unknown>) => JSON.stringify(resultRow(i, extra));
 
 it('shows bidi controls as markers in the table, the details, the other rows and the errors table', async () => {
   const { dir, cleanup } = tempDir('llm-batch-report-bidi-');

@@ -8,29 +8,16 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { jsonlOf, resultRow } from '../helpers/report-rows.js';
 
 it('sorts cached rows ("–") after the answered ones, ascending and descending', async () => {
   const { dir, cleanup } = tempDir('llm-batch-report-sort-');
   const browser = await launchBrowser();
   try {
     const latencies = [300, 0, 100, 0, 200];
-    const rows = latencies.map((ms, i) =>
-      JSON.stringify({
-        id: `r${i}`,
-        line: i + 1,
-        prompt: `p${i}`,
-        response: `a${i}`,
-        error: null,
-        attempts: 1,
-        latency_ms: ms,
-        ...(ms === 0 ? { cached: true } : {}),
-        model: 'gpt-4o-mini',
-        finish_reason: 'stop',
-        usage: { prompt_tokens: 5, completion_tokens: 5 },
-      }),
-    );
+    const rows = latencies.map((ms, i) => resultRow(i, { latency_ms: ms, ...(ms === 0 ? { cached: true } : {}) }));
     const results = path.join(dir, 's.jsonl');
-    fs.writeFileSync(results, `${rows.join('\n')}\n`);
+    fs.writeFileSync(results, jsonlOf(rows));
     expect((await runCli(['report', results, '-q'])).code).toBe(0);
     const { page, errors } = await openReport(browser.context, path.join(dir, 's.html'));
     const lines = () => page.locator('table.rows tbody tr:not(.detail) td:nth-child(2)').allTextContents();

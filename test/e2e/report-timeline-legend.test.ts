@@ -8,6 +8,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { jsonlOf, resultRow } from '../helpers/report-rows.js';
 
 const T0 = Date.parse('2026-12-03T15:36:00.000Z');
 
@@ -17,23 +18,10 @@ it('names a 100 ms bucket to the tenth of a second, in UTC', async () => {
   try {
     // 40 answers 50 ms apart: a 2-second run, in 100 ms buckets.
     const rows = Array.from({ length: 40 }, (_, i) =>
-      JSON.stringify({
-        id: `r${i}`,
-        line: i + 1,
-        prompt: `p${i}`,
-        response: `a${i}`,
-        error: null,
-        attempts: 1,
-        latency_ms: 120,
-        started_at: new Date(T0 + i * 50).toISOString(),
-        finished_at: new Date(T0 + i * 50 + 120).toISOString(),
-        model: 'gpt-4o-mini',
-        finish_reason: 'stop',
-        usage: { prompt_tokens: 5, completion_tokens: 5 },
-      }),
+      resultRow(i, { latency_ms: 120, started_at: new Date(T0 + i * 50).toISOString(), finished_at: new Date(T0 + i * 50 + 120).toISOString() }),
     );
     const results = path.join(dir, 't.jsonl');
-    fs.writeFileSync(results, `${rows.join('\n')}\n`);
+    fs.writeFileSync(results, jsonlOf(rows));
     expect((await runCli(['report', results, '-q'])).code).toBe(0);
     const { page, errors } = await openReport(browser.context, path.join(dir, 't.html'));
     const over = page.locator('#timeline .u-over');
