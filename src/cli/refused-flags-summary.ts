@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createStats } from '../engine/stats.js';
 import type { RunError } from '../errors.js';
 import { outputSideFiles } from '../output/side-paths.js';
-import { createKeyRedactor } from '../redact.js';
-import { buildSummary } from '../ui/summary.js';
 import { sameFile } from '../util/same-file.js';
 import type { RawFlags } from './program.js';
-import type { RefusedSummary } from './refused-summary.js';
+import { refusedSummary, writeSummaryQuietly } from './refused-summary.js';
 import { isEarlierSummary } from './summary-target.js';
 import { unwritableReason } from './check-writable.js';
 
@@ -44,18 +41,6 @@ function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): stri
 export function writeRefusedFlagsSummary(inputArg: string | undefined, flags: RawFlags, env: NodeJS.ProcessEnv, err: RunError): void {
   const file = refusedSummaryPath(inputArg, flags);
   if (file === undefined) return;
-  const error = createKeyRedactor(env.OPENAI_API_KEY?.trim() || undefined)(err.message);
   const input = inputArg === undefined || inputArg === '-' ? null : inputArg;
-  const summary: RefusedSummary = {
-    ...buildSummary(createStats(), performance.now(), undefined, null, flags.model?.[0]),
-    input,
-    stopped: 'refused',
-    error,
-    exitCode: err.exitCode,
-  };
-  try {
-    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-  } catch {
-    // The refusal is the news; a summary that cannot be written adds nothing.
-  }
+  writeSummaryQuietly(file, refusedSummary(err, env.OPENAI_API_KEY?.trim() || undefined, input, flags.model?.[0]));
 }

@@ -48,14 +48,26 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
   const soFar = phase.sending ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
-  const error = createKeyRedactor(apiKey)(err.message);
   const input = config.input.kind === 'file' ? config.input.path : null;
-  const summary: RefusedSummary | ErrorSummary = soFar
-    ? { ...soFar(), input, stopped: errorStop(err), error, exitCode: err.exitCode }
-    : { ...buildSummary(createStats(), performance.now(), undefined, null, config.model), input, stopped: 'refused', error, exitCode: err.exitCode };
+  writeSummaryQuietly(
+    config.summaryJson,
+    soFar
+      ? { ...soFar(), input, stopped: errorStop(err), error: createKeyRedactor(apiKey)(err.message), exitCode: err.exitCode }
+      : refusedSummary(err, apiKey, input, config.model),
+  );
+}
+
+/** `"stopped": "refused"`, every count zero, and why (the key taken out of it). */
+export function refusedSummary(err: RunError, apiKey: string | undefined, input: string | null, model: string | undefined): RefusedSummary {
+  const error = createKeyRedactor(apiKey)(err.message);
+  return { ...buildSummary(createStats(), performance.now(), undefined, null, model), input, stopped: 'refused', error, exitCode: err.exitCode };
+}
+
+/** Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds nothing to the refusal's own line. */
+export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary): void {
   try {
-    fs.writeFileSync(config.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
   } catch {
-    // The error is the news; a summary that cannot be written (the reason, or a full disk) adds nothing.
+    // The error is the news.
   }
 }
