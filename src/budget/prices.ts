@@ -71,7 +71,7 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
     const where = `--prices ${file}: "${model}"`;
     if (typeof value === 'string') {
       const price = parsePrice(value);
-      if (!price) throw new UsageError(`${where}: expected "IN/OUT" in USD per million tokens, got "${value}"`);
+      if (!price) throw new UsageError(`${where}: expected "IN/OUT" or "IN/OUT/CACHED" in USD per million tokens, got "${value}"`);
       prices.set(model.toLowerCase(), price);
       continue;
     }

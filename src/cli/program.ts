@@ -220,7 +220,7 @@ export function createProgram(version: string): Command {
       positiveNumber,
     )
     .option(
-      '--price <in/out>',
+      '--price <in/out[/cached]>',
       'USD per million input/output tokens for every model of the run, e.g. 0.15/0.60 (a third figure prices cached input)',
       priceFlag,
     )

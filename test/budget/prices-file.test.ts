@@ -48,6 +48,7 @@ describe('readPricesFile: the keys of a price', () => {
   it('an entry that is no object is told as before', () => {
     expect(read({ m: [1, 2] })).toBe('--prices FILE: "m": expected {"input": N, "output": N} in USD per million tokens');
     expect(read({ m: { input: 'cheap' } })).toBe('--prices FILE: "m": expected {"input": N, "output": N} in USD per million tokens');
+    expect(read({ m: '0.15' })).toBe('--prices FILE: "m": expected "IN/OUT" or "IN/OUT/CACHED" in USD per million tokens, got "0.15"');
   });
 });
 

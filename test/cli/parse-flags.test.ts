@@ -120,7 +120,7 @@ describe('the numeric flags of a run', () => {
   it('--price: a figure in plain digits too large is said to be, naming the limit; a tiny one is a price of 0', () => {
     for (const value of [`${HUGE}/1`, `1/1/${HUGE}`]) {
       expect(parse(['--price', value]).stderr.split('\n')[0]).toBe(
-        `error: option '--price <in/out>' argument '${value}' is invalid. Too large: the largest price accepted is 9007199254740991.`,
+        `error: option '--price <in/out[/cached]>' argument '${value}' is invalid. Too large: the largest price accepted is 9007199254740991.`,
       );
     }
     expect(parse(['--price', `${TINY}/1`])).toMatchObject({ code: undefined, opts: { price: { input: 0, output: 1 } } });
