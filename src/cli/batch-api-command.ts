@@ -203,7 +203,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   });
   const inputErrors = inputErrorLines(reporter);
   // -v writes its trace to stderr, and so does --trace /dev/stderr or /dev/tty: a bar would cut into it.
-  const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr));
+  const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr), {
+    ascii: localeIsAscii(io.env),
+  });
 
   const layout = await csvLayoutFor(config);
   const input = await openInput(config, io);

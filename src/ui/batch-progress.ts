@@ -1,3 +1,4 @@
+import { toAscii } from './plain-text.js';
 import { foregroundCheck } from './foreground.js';
 import { count, duration } from './number-format.js';
 
@@ -21,6 +22,14 @@ export function formatBatchProgress(s: BatchProgressSnapshot, elapsedSeconds: nu
   return `batches ${count(s.batchesDone)}/${count(s.batches)} · ${count(done)}/${count(s.requests)} requests${s.failed ? ` (${count(s.failed)} failed)` : ''}${eta}`;
 }
 
+export interface BatchProgressOptions {
+  /** A locale that is not UTF-8: ASCII stand-ins for `·`, `…` and the like, as the other lines get. */
+  ascii?: boolean;
+  now?: () => number;
+  /** Whether the terminal is ours to draw on (not a background job's). */
+  foreground?: () => boolean;
+}
+
 /**
  * On a terminal: one status line kept at the bottom of stderr, redrawn in place; notices print above
  * it. Elsewhere (cron, logs) the notices alone, as plain lines. A background job (`&`, Ctrl-Z then
@@ -29,9 +38,10 @@ export function formatBatchProgress(s: BatchProgressSnapshot, elapsedSeconds: nu
 export function createBatchProgress(
   stderr: NodeJS.WritableStream & { isTTY?: boolean; fd?: number },
   interactive: boolean,
-  now: () => number = () => performance.now(),
-  foreground: () => boolean = foregroundCheck(stderr, now),
+  options: BatchProgressOptions = {},
 ) {
+  const { now = () => performance.now(), foreground = foregroundCheck(stderr, now) } = options;
+  const write = options.ascii ? (text: string) => stderr.write(toAscii(text)) : (text: string) => stderr.write(text);
   const started = now();
   let finishedAtStart: number | undefined;
   let line = '';
@@ -43,8 +53,8 @@ export function createBatchProgress(
   return {
     info(text: string): void {
       clear();
-      stderr.write(`llm-batch: ${text}\n`);
-      if (line) stderr.write(line);
+      write(`llm-batch: ${text}\n`);
+      if (line) write(line);
     },
     update(s: BatchProgressSnapshot): void {
       if (!interactive) return;
@@ -52,7 +62,7 @@ export function createBatchProgress(
       clear();
       if (!foreground()) return;
       line = formatBatchProgress(s, (now() - started) / 1000, finishedAtStart);
-      stderr.write(line);
+      write(line);
     },
     close(): void {
       clear();

@@ -14,7 +14,7 @@ describe('batch progress', () => {
     let text = '';
     out.on('data', (d) => (text += String(d)));
     let t = 0;
-    const tty = createBatchProgress(out, true, () => t);
+    const tty = createBatchProgress(out, true, { now: () => t });
     tty.update({ batches: 2, batchesDone: 0, requests: 10, completed: 0, failed: 0 });
     t = 1000;
     tty.info('batch 1/2 (b1): completed');
@@ -39,12 +39,7 @@ describe('batch progress', () => {
     let text = '';
     out.on('data', (d) => (text += String(d)));
     let foreground = true;
-    const tty = createBatchProgress(
-      out,
-      true,
-      () => 0,
-      () => foreground,
-    );
+    const tty = createBatchProgress(out, true, { now: () => 0, foreground: () => foreground });
     tty.update({ batches: 2, batchesDone: 0, requests: 10, completed: 0, failed: 0 });
     foreground = false; // Ctrl-Z, then bg
     tty.update({ batches: 2, batchesDone: 1, requests: 10, completed: 5, failed: 0 });
@@ -52,5 +47,16 @@ describe('batch progress', () => {
     tty.close();
     foreground = true;
     expect(text).toBe('batches 0/2 · 0/10 requests' + 'llm-batch: batch 1/2 (b1): completed\n');
+  });
+
+  it('in a locale that is not UTF-8, the line and the notices get ASCII stand-ins', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += String(d)));
+    const tty = createBatchProgress(out, true, { ascii: true, now: () => 0, foreground: () => true });
+    tty.update({ batches: 2, batchesDone: 0, requests: 10, completed: 0, failed: 0 });
+    tty.info('batch 1/2 (b1): completed · 5 rows');
+    tty.close();
+    expect(text).toBe('batches 0/2 - 0/10 requests' + '\r\x1b[Kllm-batch: batch 1/2 (b1): completed - 5 rows\nbatches 0/2 - 0/10 requests' + '\r\x1b[K');
   });
 });
