@@ -16,7 +16,8 @@ const CHAT_PATH = /\/chat\/completions\/?$/;
 export function unfollowedRedirect(status: number, location: string | null | undefined): string | undefined {
   if (!location) return undefined;
   const url = URL.canParse(location) ? new URL(location) : undefined;
-  const target = (url ? `${url.origin}${url.pathname}` : location.replace(/[?#].*$/s, '')).slice(0, 300);
+  // A relative or protocol-relative Location (`//user:pw@host/…`) is named as sent, less its userinfo too.
+  const target = (url ? `${url.origin}${url.pathname}` : location.replace(/[?#].*$/s, '').replace(/^\/\/[^/]*@/, '//')).slice(0, 300);
   const base = url && (url.protocol === 'https:' || url.protocol === 'http:') && CHAT_PATH.test(url.pathname) ? target.replace(CHAT_PATH, '') : undefined;
   return `HTTP ${status} to ${target}: llm-batch does not follow 301/302/303 for a POST; set --base-url to ${base ?? 'where it points'}`;
 }

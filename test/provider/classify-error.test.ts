@@ -157,6 +157,11 @@ describe('classifyError: HTTP statuses', () => {
       'HTTP 302 to https://gw.example.test/login: llm-batch does not follow 301/302/303 for a POST; set --base-url to where it points',
     ],
     [303, '/v2/chat/completions?x=1', 'HTTP 303 to /v2/chat/completions: llm-batch does not follow 301/302/303 for a POST; set --base-url to where it points'],
+    [
+      301,
+      '//user:secretpw@gw.example.test/v1/chat/completions?token=abc',
+      'HTTP 301 to //gw.example.test/v1/chat/completions: llm-batch does not follow 301/302/303 for a POST; set --base-url to where it points',
+    ],
   ])('a %s is not followed for a POST: the row names where it points (no query, no credentials), not retried', (status, location, message) => {
     const e = classifyError(APIError.generate(status, undefined, 'status code (no body)', new Headers({ location })));
     expect(e.type).toBe('http');
