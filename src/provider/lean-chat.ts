@@ -40,10 +40,14 @@ export function leanChat(target: ChatTarget, limitField: TokenLimitField, reques
  * its error.
  */
 export function readAnswer(response: ChatResponse, request: CompletionRequest, ctx: AttemptContext): Promise<CompletionResult> {
+  const { status, headers } = response;
+  if (status < 200 || status > 299) {
+    // An error's body is short and due at once: a gap before it is bounded by --idle-timeout.
+    ctx.onActivity();
+    return failure(response, ctx);
+  }
   // Headers alone: a whole answer's body may still be minutes away (see AttemptContext.onActivity).
   ctx.onActivity('headers');
-  const { status, headers } = response;
-  if (status < 200 || status > 299) return failure(response, ctx);
   if (status === 204 || status === 205) {
     response.discard();
     return Promise.reject(noContent(status));

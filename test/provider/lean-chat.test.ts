@@ -441,6 +441,26 @@ describe('lean chat transport: a whole answer whose headers come first, on both 
   });
 });
 
+describe('lean chat transport: an error status whose body never comes', () => {
+  // The lean path only: the SDK's fetch reads an error's body before it answers (withReadableErrors),
+  // with no word of the headers, and -v waits for it as for a whole answer, as it did before.
+  it('a 503 with its headers at once: cut by the idle timeout, not awaited as a whole answer', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.flushHeaders();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+      expect(await outcome(p.lean, 'stalled error', false, 200)).toMatchObject({ type: 'timeout' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('lean chat transport: a refusal (structured outputs), as the SDK path reads it', () => {
   it.each([true, false])('stream %s', async (stream) => {
     const refusing = http.createServer((req, res) => {
