@@ -13,13 +13,13 @@ export class ProgressInput {
   constructor(readonly path: string) {}
 }
 
-/** Looks like a number a user meant as seconds (`10`, `.5`, `10s`, `-1`): refused as one, not read as a file. */
+/** Looks like a number a user meant as seconds (`10`, `.5`, `10s`, `-1`, `1e3`): refused as one when it is no file. */
 const NUMERIC = /^\s*[-+.\d]/;
 
-/** `--progress [seconds]`'s value: seconds, or the input file it was given in place of them. */
+/** `--progress [seconds]`'s value: seconds, or the input file it was given in place of them (`q.txt`, `./q.txt`, `2024.jsonl`). */
 export function progressValue(value: string): number | ProgressInput {
-  if (NUMERIC.test(value) && value !== '-') return seconds(MIN_PROGRESS_SECONDS)(value);
-  if (value === '-' || fs.existsSync(value)) return new ProgressInput(value);
+  if (value === '-' || (fs.existsSync(value) && !Number.isFinite(Number(value.replace(/s\s*$/, ''))))) return new ProgressInput(value);
+  if (NUMERIC.test(value)) return seconds(MIN_PROGRESS_SECONDS)(value);
   throw new InvalidArgumentError(
     `Expected a number of seconds from ${MIN_PROGRESS_SECONDS} to ${MAX_SECONDS}, e.g. 30 (taken as --progress's value; put the input first or write --progress=10).`,
   );

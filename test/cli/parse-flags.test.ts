@@ -175,6 +175,21 @@ describe('--progress before the input', () => {
     expect(parseRun(['--progress', '5', input])).toMatchObject({ code: undefined, args: [input], progress: 5 });
   });
 
+  it('a path that starts as a number would (./q.txt, 2024.jsonl) is the input too', () => {
+    const dated = path.join(dir, '2024.jsonl');
+    fs.writeFileSync(dated, '{"prompt":"a"}\n');
+    for (const file of [`./${path.relative(process.cwd(), input)}`, path.relative(process.cwd(), dated)].map((f) => (f.startsWith('.') ? f : `./${f}`))) {
+      expect(parseRun(['--progress', file])).toMatchObject({ code: undefined, args: [file], progress: true });
+    }
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(parseRun(['--progress', '2024.jsonl'])).toMatchObject({ code: undefined, args: ['2024.jsonl'], progress: true });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('a value that is no number and no file, a second input, or --progress=FILE: exit 2, saying how to write it', () => {
     for (const args of [['--progress', 'nope.txt'], [input, '--progress', input], [`--progress=${input}`]]) {
       const r = parseRun(args);
