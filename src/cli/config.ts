@@ -254,7 +254,7 @@ function cacheFiles(cache: CliConfig['cache']): Array<[string, string]> {
 }
 
 /** The files flags name for the run to read: neither the output nor a side file may be one. */
-function flagFiles(flags: RawFlags): Array<[string, string | undefined]> {
+export function flagFiles(flags: RawFlags): Array<[string, string | undefined]> {
   const schema = flags.jsonSchema?.trim().startsWith('{') ? undefined : flags.jsonSchema;
   return [
     ['--template', atFile(flags.template)],

@@ -7,20 +7,23 @@ import type { RawFlags } from './program.js';
 import { refusedSummary, writeSummaryQuietly } from './refused-summary.js';
 import { isEarlierSummary } from './summary-target.js';
 import { unwritableReason } from './check-writable.js';
+import { flagFiles } from './config.js';
+import { untrustedLink } from '../util/untrusted-link.js';
 
 /**
  * Where a run refused while its flags were resolved (a missing template file, `-o x.json`,
  * `--reasoning-effort ultra`) may say so, or undefined. Nothing checked the path yet, so only a
  * path that is plainly a summary's is taken: an earlier summary (or an empty file), or a new
  * regular file that can be made, and none of the files the command line names (the input, the
- * output and the files beside it, --report, --trace, --prices, --json-schema). Anything else (a
+ * output and the files beside it, --report, --trace, -t @, -s @, --prices, --json-schema), nor through a
+ * link another user planted (see untrustedLink). Anything else (a
  * device, stdout, a file of another kind) is left as it was: the refusal's line says enough.
  */
 function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): string | undefined {
   const file = flags.summaryJson;
   // --dry-run and --compact write no summary: with them --summary-json is itself refused.
   if (file === undefined || file.trim() === '' || file === '-' || flags.dryRun || flags.compact) return undefined;
-  const named = [inputArg === '-' ? undefined : inputArg, flags.output, flags.report, flags.trace, flags.prices, flags.jsonSchema];
+  const named = [inputArg === '-' ? undefined : inputArg, flags.output, flags.report, flags.trace, ...flagFiles(flags).map(([, f]) => f)];
   const output = flags.output === undefined || flags.output.trim() === '' || flags.output === '-' ? [] : outputSideFiles(flags.output).map(([, f]) => f);
   if ([...named, ...output].some((other) => other !== undefined && other.trim() !== '' && sameFile(file, other))) return undefined;
   let stat: fs.Stats | undefined;
@@ -30,7 +33,8 @@ function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): stri
     return undefined;
   }
   if (stat === undefined) return /^\/(dev|proc|sys)\//.test(path.resolve(file)) || unwritableReason(file) ? undefined : file;
-  return stat.isFile() && (stat.size === 0 || isEarlierSummary(file, stat.size)) ? file : undefined;
+  // Not through a link another user planted in a shared directory (see untrustedLink).
+  return stat.isFile() && (stat.size === 0 || isEarlierSummary(file, stat.size)) && !untrustedLink(file) ? file : undefined;
 }
 
 /**

@@ -124,5 +124,10 @@ describe('--summary-json after a refusal of the flags themselves', () => {
       expect(r.code).toBe(2);
       expect(fs.readFileSync(path.join(ctx.dir, file), 'utf8')).toBe(before);
     }
+    // Nor a -s @ file (empty, so it would pass for a summary's).
+    fs.writeFileSync(path.join(ctx.dir, 'empty.txt'), '');
+    const own = await run(['p.txt', '-s', '@empty.txt', '--reasoning-effort', 'ultra', '--summary-json', 'empty.txt']);
+    expect(own.code).toBe(2);
+    expect(fs.readFileSync(path.join(ctx.dir, 'empty.txt'), 'utf8')).toBe('');
   });
 });
