@@ -227,12 +227,9 @@ describe('lean chat transport: a 200 that is not a stream, judged by its body on
   });
 });
 
-/** A server that answers every request 200 with `body` of `type`, for `run` to ask, then closed. */
-async function answering(type: string, body: string, run: (baseURL: string) => Promise<void>): Promise<void> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': type }).end(body);
-  });
+/** A server on 127.0.0.1 that answers with `handler`, for `run` to ask at its /v1, then closed. */
+async function withServer(handler: http.RequestListener, run: (baseURL: string) => Promise<void>): Promise<void> {
+  const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
@@ -240,6 +237,14 @@ async function answering(type: string, body: string, run: (baseURL: string) => P
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/** A server that answers every request 200 with `body` of `type`, for `run` to ask, then closed. */
+function answering(type: string, body: string, run: (baseURL: string) => Promise<void>): Promise<void> {
+  return withServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': type }).end(body);
+  }, run);
 }
 
 const event = (choices: object[]) => `data: ${JSON.stringify({ model: 'm', choices })}\n\n`;
@@ -390,18 +395,11 @@ describe('lean chat transport: events with no data, on both paths', () => {
 });
 
 /** A server that answers every request with `status` and no body, for `run` to ask, then closed. */
-async function bodiless(status: number, run: (baseURL: string) => Promise<void>): Promise<void> {
-  const server = http.createServer((req, res) => {
+function bodiless(status: number, run: (baseURL: string) => Promise<void>): Promise<void> {
+  return withServer((req, res) => {
     req.resume();
     res.writeHead(status).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  }, run);
 }
 
 describe('lean chat transport: a 204 or 205, on both paths', () => {
@@ -424,20 +422,15 @@ describe('lean chat transport: a 204 or 205, on both paths', () => {
 
 describe('lean chat transport: a whole answer whose headers come first, on both paths', () => {
   it('headers at once and the body after longer than the idle timeout: answered, not cut', async () => {
-    const server = http.createServer((req, res) => {
+    const headersFirst: http.RequestListener = (req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.flushHeaders();
       setTimeout(() => res.end(WHOLE), 600);
+    };
+    await withServer(headersFirst, async (baseURL) => {
+      expect(await same(pair(baseURL), 'headers first', false, 200)).toMatchObject({ text: 'hi', finishReason: 'stop' });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const p = pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
-      expect(await same(p, 'headers first', false, 200)).toMatchObject({ text: 'hi', finishReason: 'stop' });
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
   });
 });
 
@@ -445,19 +438,14 @@ describe('lean chat transport: an error status whose body never comes', () => {
   // The lean path only: the SDK's fetch reads an error's body before it answers (withReadableErrors),
   // with no word of the headers, and -v waits for it as for a whole answer, as it did before.
   it('a 503 with its headers at once: cut by the idle timeout, not awaited as a whole answer', async () => {
-    const server = http.createServer((req, res) => {
+    const stalled: http.RequestListener = (req, res) => {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/json' });
       res.flushHeaders();
+    };
+    await withServer(stalled, async (baseURL) => {
+      expect(await outcome(pair(baseURL).lean, 'stalled error', false, 200)).toMatchObject({ type: 'timeout' });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const p = pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
-      expect(await outcome(p.lean, 'stalled error', false, 200)).toMatchObject({ type: 'timeout' });
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
   });
 });
 
