@@ -12,6 +12,15 @@ import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
 
+/** The output target a run with `argv` opens, with its settings, as the CLI resolves them. */
+async function openTarget(argv: string[]) {
+  const io = memoryIo();
+  const program = onIo(createProgram('0.0.0'), io);
+  expect(parseArgv(program, argv)).toBeUndefined();
+  const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
+  return { config, target: await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV) };
+}
+
 /** Two prompts' input, and an output where the second's failed row was superseded by an answer. */
 async function supersededOutput(): Promise<{ input: string; out: string }> {
   const dir = tmp();
@@ -30,11 +39,7 @@ describe('a --resume with nothing left to ask', () => {
     const { input, out } = await supersededOutput();
     fs.writeFileSync(`${out}.compact.tmp`, 'half a compaction');
 
-    const io = memoryIo();
-    const program = onIo(createProgram('0.0.0'), io);
-    expect(parseArgv(program, [input, '-o', out, '--resume', '--mock'])).toBeUndefined();
-    const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
-    const target = await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV);
+    const { config, target } = await openTarget([input, '-o', out, '--resume', '--mock']);
     try {
       expect(fs.existsSync(`${out}.compact.tmp`)).toBe(false);
       const said: string[] = [];
@@ -53,11 +58,7 @@ describe('an output removed during the run', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const dir = tmp();
     const out = path.join(dir, 'out.jsonl');
-    const io = memoryIo();
-    const program = onIo(createProgram('0.0.0'), io);
-    expect(parseArgv(program, [path.join(dir, 'in.txt'), '-o', out, '--mock'])).toBeUndefined();
-    const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
-    const target = await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV);
+    const { target } = await openTarget([path.join(dir, 'in.txt'), '-o', out, '--mock']);
     try {
       await target.writer.write(okRow('a', 'A'));
       vi.advanceTimersByTime(10_000);
@@ -94,11 +95,7 @@ describe('a resume whose compaction cannot be written', () => {
     const { input, out } = await supersededOutput();
     const before = fs.readFileSync(out, 'utf8');
 
-    const io = memoryIo();
-    const program = onIo(createProgram('0.0.0'), io);
-    expect(parseArgv(program, [input, '-o', out, '--resume', '--mock'])).toBeUndefined();
-    const config = resolveCliConfig(program.args[0], program.opts<RawFlags>(), { env: {}, stdinIsTTY: false, stdoutIsTTY: false }, []);
-    const target = await openOutputTarget(config, io, null, 'txt', undefined, PLAIN_CSV);
+    const { config, target } = await openTarget([input, '-o', out, '--resume', '--mock']);
     try {
       // Where the compaction writes, something it cannot open (as a folder made read-only would).
       fs.mkdirSync(`${out}.compact.tmp`);
