@@ -64,6 +64,7 @@ import { shellQuote } from './shell-quote.js';
 import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
 import { checkReportTarget } from '../report/report-target.js';
 import { interruptedAtOpen } from './interrupted-at-open.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -407,7 +408,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       if (err instanceof RunError && err.code === 'auth') throw withResumeCommand(err, resumeHint(config));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
-      const viaProxy = !mock && proxy.proxyFor(baseURL ?? 'https://api.openai.com/v1') !== undefined;
+      const viaProxy = !mock && proxy.proxyFor(baseURL ?? OPENAI_V1) !== undefined;
       throw new RunError(
         redact(
           `the Batch API cannot be reached (${err.message}), and no batch was submitted, so the run stopped rather than wait: ${endpointTrouble(err.code, config, viaProxy)}; when that is fixed, run: ${resumeHint(config)}`,

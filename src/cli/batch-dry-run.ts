@@ -8,6 +8,7 @@ import { count } from '../ui/number-format.js';
 import { jsonForDisplay } from '../ui/sanitize.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /** The Batch API halves the list price. */
 export const BATCH_PRICE_FACTOR = 0.5;
@@ -36,7 +37,7 @@ export function batchDryRun(config: CliConfig, structured?: StructuredRequest) {
     /** The Batch line as uploaded, pretty-printed. */
     show: (record: PromptRecord): string => jsonForDisplay(JSON.parse(batchRequestLine(record, defaults).text)),
     // A key in a path segment of the URL is sent, never shown.
-    endpoint: `${config.provider.kind === 'openai' ? createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock'}/files as Batch API lines`,
+    endpoint: `${config.provider.kind === 'openai' ? createRedactor([config.provider.apiKey])(config.provider.baseURL ?? OPENAI_V1) : 'mock'}/files as Batch API lines`,
     summary: (): string =>
       `Batch API: ${count(splitter.chunks)} ${splitter.chunks === 1 ? 'batch' : 'batches'}, ${count(splitter.bytes)} bytes to upload (at most ${count(b.batchSize)} requests and ${count(b.maxBytes)} bytes each, one model per batch)`,
   };

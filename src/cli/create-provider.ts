@@ -7,6 +7,7 @@ import type { CliIo } from './io.js';
 import { openTrace } from './trace-target.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { chatBaseURL } from './chat-base-url.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 export interface Provider {
   complete: Complete;
@@ -45,6 +46,6 @@ export function providerSettings(config: CliConfig, io?: CliIo): ProviderSetting
       redact,
       trace,
     });
-  const viaProxy = config.provider.kind === 'openai' && proxy?.proxyFor(config.provider.baseURL ?? 'https://api.openai.com/v1') !== undefined;
+  const viaProxy = config.provider.kind === 'openai' && proxy?.proxyFor(config.provider.baseURL ?? OPENAI_V1) !== undefined;
   return { redact, viaProxy, start };
 }

@@ -1,6 +1,7 @@
 import type { CliConfig } from './config.js';
 import { proxyNamedFor } from './proxy-env.js';
 import { GONE_MS, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING, STOPPED_CONNECTING } from '../schedule/circuit-breaker.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /**
  * The one line shown when the circuit breaker stopped the run: what the first requests met, and
@@ -125,4 +126,4 @@ function proxyTrouble(code: string, url: string): string | undefined {
 }
 
 /** The server a run asks, as the diagnoses name it. */
-const endpointUrl = (config: CliConfig): string => (config.provider.kind === 'openai' ? (config.provider.baseURL ?? 'https://api.openai.com/v1') : 'mock');
+const endpointUrl = (config: CliConfig): string => (config.provider.kind === 'openai' ? (config.provider.baseURL ?? OPENAI_V1) : 'mock');

@@ -35,6 +35,7 @@ import { isMatrix } from '../input/expand-matrix.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
 import { usableHit } from '../engine/build-row.js';
 import type { StructuredOutput } from '../structured/types.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
@@ -311,7 +312,7 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[], structu
     ? batch.endpoint
     : config.provider.kind === 'mock'
       ? 'the built-in --mock provider (offline)'
-      : `POST ${createRedactor([config.provider.apiKey])(config.provider.baseURL ?? 'https://api.openai.com/v1')}/chat/completions`;
+      : `POST ${createRedactor([config.provider.apiKey])(config.provider.baseURL ?? OPENAI_V1)}/chat/completions`;
   const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
   let clipped = false;
   first.forEach((record, i) => {

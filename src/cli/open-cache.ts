@@ -8,6 +8,7 @@ import { openResponseStore, prepareStoreDir } from '../cache/response-store.js';
 import { createAnswerCache, type AnswerCache } from '../engine/answer-cache.js';
 import { isStoreFailure } from '../cache/lmdb-failures.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 export interface OpenedCache {
   cache: AnswerCache;
@@ -17,7 +18,7 @@ export interface OpenedCache {
 
 /** The endpoint answers are keyed under: the one the SDK posts to. */
 export function chatEndpoint(config: CliConfig): string {
-  return `${chatBaseURL(config) ?? 'https://api.openai.com/v1'}/chat/completions`;
+  return `${chatBaseURL(config) ?? OPENAI_V1}/chat/completions`;
 }
 
 /**

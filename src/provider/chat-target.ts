@@ -3,8 +3,7 @@ import type { AgentPool } from './agent-pool.js';
 import type { ChatTarget } from './chat-post.js';
 import { unsendableAt } from './sendable-headers.js';
 import { UsageError } from '../errors.js';
-
-const OPENAI_V1 = 'https://api.openai.com/v1';
+import { OPENAI_V1 } from './openai-url.js';
 
 /**
  * Where the lean path sends chat completions and the headers every request carries, worked out

@@ -1,5 +1,4 @@
-/** Where requests go without a base URL. */
-const OPENAI_V1 = 'https://api.openai.com/v1';
+import { OPENAI_V1 } from './openai-url.js';
 
 /**
  * Why a 401 or 403 stopped a run that had no key: with OPENAI_API_KEY unset a placeholder is sent

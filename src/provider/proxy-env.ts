@@ -2,6 +2,7 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { UsageError } from '../errors.js';
 import { describeProxy, isSupportedProxy } from './proxy-agent.js';
 import { MIN_SECRET, type Secret } from '../redact.js';
+import { OPENAI_V1 } from './openai-url.js';
 
 export interface ProxySettings {
   /** The proxy for a request URL, or undefined to connect directly. */
@@ -46,7 +47,7 @@ export function proxyFromEnv(baseURL: string | undefined): ProxySettings {
     const raw = rawProxyFor(url)?.trim();
     return raw && !raw.includes('://') ? `http://${raw}` : proxy;
   };
-  const target = baseURL ?? 'https://api.openai.com/v1';
+  const target = baseURL ?? OPENAI_V1;
   const proxy = proxyFor(target);
   if (proxy === undefined) return { proxyFor, secrets: [] };
   if (!isSupportedProxy(proxy)) {
