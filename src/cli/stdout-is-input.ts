@@ -1,14 +1,4 @@
-import fs from 'node:fs';
-import { isOpenAs } from '../util/same-file.js';
-
-const statOf = (fd: number | undefined): fs.Stats | undefined => {
-  if (fd === undefined) return undefined;
-  try {
-    return fs.fstatSync(fd);
-  } catch {
-    return undefined;
-  }
-};
+import { isOpenAs, openAsOne } from '../util/same-file.js';
 
 /**
  * Whether stdout, where the rows go, is appended to the file being read: `llm-batch q.txt >> q.txt`,
@@ -17,7 +7,5 @@ const statOf = (fd: number | undefined): fs.Stats | undefined => {
  */
 export function stdoutIsInput(input: { kind: 'file'; path: string } | { kind: 'stdin' }, stdinFd: number | undefined, stdoutFd: number | undefined): boolean {
   if (input.kind === 'file') return isOpenAs(input.path, stdoutFd);
-  const read = statOf(stdinFd);
-  const written = statOf(stdoutFd);
-  return read !== undefined && written !== undefined && read.isFile() && written.isFile() && read.dev === written.dev && read.ino === written.ino;
+  return openAsOne(stdinFd, stdoutFd);
 }

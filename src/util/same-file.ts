@@ -47,19 +47,30 @@ export function sameFile(a: string, b: string): boolean {
   return landingPath(a) === landingPath(b);
 }
 
+const fstatOf = (fd: number | undefined): fs.Stats | undefined => {
+  if (fd === undefined) return undefined;
+  try {
+    return fs.fstatSync(fd);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether `a` is a regular file and `b` the same one (same device and inode). */
+const oneRegularFile = (a: fs.Stats | undefined, b: fs.Stats | undefined): boolean =>
+  a !== undefined && b !== undefined && a.isFile() && a.dev === b.dev && a.ino === b.ino;
+
 /**
  * Whether `file` is the regular file open as descriptor `fd` (same device and inode): `llm-batch -o
  * out.jsonl < out.jsonl` reads the file the run is about to write. Pipes, terminals and devices are
  * never it.
  */
 export function isOpenAs(file: string, fd: number | undefined): boolean {
-  if (fd === undefined) return false;
-  let open: fs.Stats;
-  try {
-    open = fs.fstatSync(fd);
-  } catch {
-    return false;
-  }
-  const named = statOf(file);
-  return open.isFile() && named !== undefined && named.dev === open.dev && named.ino === open.ino;
+  const open = fstatOf(fd);
+  return open !== undefined && oneRegularFile(open, statOf(file));
+}
+
+/** Whether descriptors `a` and `b` are open on one regular file (`llm-batch < q.txt >> q.txt`). */
+export function openAsOne(a: number | undefined, b: number | undefined): boolean {
+  return oneRegularFile(fstatOf(a), fstatOf(b));
 }
