@@ -4,7 +4,7 @@ import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
-import { openChunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
+import { keepChunkLines, openChunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
 import { batchTimes, entryRowBase, lineTimes, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
@@ -501,6 +501,7 @@ export class BatchJob {
     // --retry-failed, a failed one) goes out in new batches.
     if (existing?.planned && (existing.chunks.some(isOpen) || this.o.cancel)) {
       this.manifest = existing;
+      if (!this.o.cancel) await this.dropAnswered();
       return;
     }
     // No plan, or one a kill cut short: chunks are only written locally until the plan is saved.
@@ -523,6 +524,42 @@ export class BatchJob {
     this.o.info(
       `${requests(lines)} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input ${inputErrors === 1 ? 'error' : 'errors'} written as ${inputErrors === 1 ? 'a row' : 'rows'})` : ''}${held ? `; the rest of the input waits: over --max-cost` : ''}`,
     );
+  }
+
+  /**
+   * Chunks an earlier run built and never submitted (an upload that failed, a stop before the batch
+   * was created): their requests may have got a row since (a live run over the same output). Those
+   * are left out before anything is uploaded or created, so no answer is bought twice; a chunk left
+   * with none is closed without a batch. Run once, on the manifest as loaded.
+   */
+  private async dropAnswered(): Promise<void> {
+    for (const chunk of this.manifest.chunks) {
+      if (!isOpen(chunk) || submitted(chunk) || (chunk.status !== 'built' && chunk.status !== 'uploaded')) continue;
+      const index = readIndex(this.dir, chunk);
+      const keep = new Set<string>();
+      for (const [id, entry] of index) if (!this.answeredBefore(id, entry)) keep.add(id);
+      // Nothing to leave out, and the manifest counts what the files hold (a kill may come between the two).
+      if (keep.size === index.size && index.size === chunk.lines) continue;
+      const [before, uploaded] = [chunk.lines, chunk.fileId];
+      if (keep.size === 0) {
+        chunk.collected = true;
+        chunk.note = `not submitted: its ${requests(before)} got a row in the output first`;
+      } else {
+        Object.assign(chunk, await keepChunkLines(this.dir, chunk, keep, index));
+        chunk.status = 'built';
+        delete chunk.fileId;
+      }
+      this.save();
+      if (keep.size === 0) removeChunkFiles(this.dir, chunk);
+      const answered = before - keep.size;
+      this.o.info(
+        keep.size === 0
+          ? `${this.label(chunk)}: not submitted: its ${requests(before)} ${before === 1 ? 'has' : 'have'} a row in the output already`
+          : `${this.label(chunk)}: ${count(answered)} of its ${requests(before)} ${answered === 1 ? 'has' : 'have'} a row in the output already; only the other ${count(keep.size)} ${keep.size === 1 ? 'is' : 'are'} submitted`,
+      );
+      // The file uploaded with the answered lines is of no more use: the remaining ones are uploaded anew.
+      if (uploaded) await this.removeServerFile(chunk, uploaded);
+    }
   }
 
   /** One planning pass over the input from where the last one stopped (all of it without --max-cost). */
@@ -613,6 +650,8 @@ export class BatchJob {
 
   /** Whether submitReady would make a call for this chunk now (upload, create, or resubmit after the token limit). */
   private ready(chunk: Chunk): boolean {
+    // Closed without a batch (see dropAnswered): still `built`, with nothing to send.
+    if (!isOpen(chunk)) return false;
     if (chunk.status === 'token_limit') return this.freedSlots > 0 || this.inFlight().length === 0;
     return chunk.status === 'built' || chunk.status === 'uploaded';
   }
@@ -974,13 +1013,19 @@ export class BatchJob {
   private async removeServerFiles(chunk: Chunk, batch: Batch, gone: ReadonlySet<string> = new Set()): Promise<void> {
     for (const fileId of [chunk.fileId, batch.output_file_id, batch.error_file_id]) {
       if (!fileId || gone.has(fileId)) continue;
-      try {
-        await this.o.client.remove(fileId);
-      } catch (err) {
-        if (err instanceof RunError && err.code === 'auth') throw err;
-        this.o.info(`${this.label(chunk)}: could not delete file ${fileId} (${(err as Error).message}); delete it by hand if storage matters`);
-        return;
-      }
+      if (!(await this.removeServerFile(chunk, fileId))) return;
+    }
+  }
+
+  /** Deletes one of a chunk's files on the server; false (said) when that failed for any reason but the key. */
+  private async removeServerFile(chunk: Chunk, fileId: string): Promise<boolean> {
+    try {
+      await this.o.client.remove(fileId);
+      return true;
+    } catch (err) {
+      if (err instanceof RunError && err.code === 'auth') throw err;
+      this.o.info(`${this.label(chunk)}: could not delete file ${fileId} (${(err as Error).message}); delete it by hand if storage matters`);
+      return false;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { OutputWriteError } from '../errors.js';
@@ -62,8 +62,39 @@ export async function openChunkBodies(dir: string, chunk: Chunk): Promise<{ body
 
 /** Writes the lines of `chunk` whose ids are in `keep` as chunk `n`: the unfinished remainder of a batch. */
 export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>, n: number): Promise<Chunk> {
-  const fd = openSync(path.join(dir, chunkFileName(n)), 'w');
-  const indexFd = openSync(path.join(dir, indexFileName(n)), 'w');
+  const { lines, bytes } = await writeKept(dir, chunk, keep, index, chunkFileName(n), indexFileName(n));
+  return { n, model: chunk.model, file: chunkFileName(n), lines, bytes, parent: chunk.n, status: 'built' };
+}
+
+/**
+ * Rewrites a chunk never submitted with only the lines in `keep` (the others got a row meanwhile).
+ * Each file is written aside, then renamed over the old one: a kill leaves each whole, and a second
+ * pass over the same output keeps the same lines.
+ */
+export async function keepChunkLines(
+  dir: string,
+  chunk: Chunk,
+  keep: ReadonlySet<string>,
+  index: ReadonlyMap<string, IndexEntry>,
+): Promise<{ lines: number; bytes: number }> {
+  const [file, indexFile] = [chunk.file, indexFileName(chunk.n)];
+  const kept = await writeKept(dir, chunk, keep, index, `${file}.tmp`, `${indexFile}.tmp`);
+  renameSync(path.join(dir, `${file}.tmp`), path.join(dir, file));
+  renameSync(path.join(dir, `${indexFile}.tmp`), path.join(dir, indexFile));
+  return kept;
+}
+
+/** Writes the lines of `chunk` whose ids are in `keep`, in its order, to request file `file` and index `indexFile`. */
+async function writeKept(
+  dir: string,
+  chunk: Chunk,
+  keep: ReadonlySet<string>,
+  index: ReadonlyMap<string, IndexEntry>,
+  file: string,
+  indexFile: string,
+): Promise<{ lines: number; bytes: number }> {
+  const fd = openSync(path.join(dir, file), 'w');
+  const indexFd = openSync(path.join(dir, indexFile), 'w');
   let lines = 0;
   let bytes = 0;
   try {
@@ -73,8 +104,8 @@ export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySe
         writeAllSync(fd, text + '\n');
         writeAllSync(indexFd, encodeIndexEntry(index.get(id)!) + '\n');
       } catch (err) {
-        // A full disk beside the output: a stop before the remainder is in the manifest (see plan-chunks).
-        throw new OutputWriteError(`cannot write the batches' request file ${path.join(dir, chunkFileName(n))}: ${(err as Error).message}`);
+        // A full disk beside the output: a stop before the manifest names the new file (see plan-chunks).
+        throw new OutputWriteError(`cannot write the batches' request file ${path.join(dir, file)}: ${(err as Error).message}`);
       }
       lines++;
       bytes += Buffer.byteLength(text) + 1;
@@ -83,7 +114,7 @@ export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySe
     closeSync(fd);
     closeSync(indexFd);
   }
-  return { n, model: chunk.model, file: chunkFileName(n), lines, bytes, parent: chunk.n, status: 'built' };
+  return { lines, bytes };
 }
 
 /**

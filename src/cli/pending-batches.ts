@@ -1,9 +1,11 @@
 import { manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
+import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
 import { readRunMeta } from '../output/run-meta.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
+import { counted } from '../util/group-digits.js';
 
 /**
  * Batches of an earlier --batch-api run that are on the server, or may be (a create the killed run
@@ -52,4 +54,24 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
       `collect ${ids.length === 1 ? 'it' : 'them'} with --batch-api --resume, or cancel ${ids.length === 1 ? 'it' : 'them'} with \`llm-batch cancel ${shellQuote(output)}\` first`,
     'output',
   );
+}
+
+/**
+ * A live run about to send, over an output whose --batch-api run built batches it never submitted:
+ * this run sends their prompts (those without a row), so they are dropped (see dropUnsubmitted),
+ * and a later --batch-api --resume does not pay for them again. Said in one line.
+ */
+export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void): void {
+  if (config.output.kind !== 'file') return;
+  let dropped: ReturnType<typeof dropUnsubmitted>;
+  try {
+    dropped = dropUnsubmitted(config.output.path, !config.resume);
+  } catch (err) {
+    // A new output's old state that cannot be read refuses nothing: a --batch-api --resume says what is wrong with it.
+    if (config.resume || config.overwrite || !(err instanceof RunError)) throw err;
+    return;
+  }
+  if (!dropped) return;
+  const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) an earlier --batch-api run built and never submitted`;
+  say(config.resume ? `dropping ${what}: this run sends the prompts without a row` : `abandoning ${what}${config.overwrite ? ' (--overwrite)' : ''}`);
 }

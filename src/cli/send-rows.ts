@@ -30,6 +30,7 @@ import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
 import type { RunPhase } from './refused-summary.js';
 import { RunReport } from './run-report.js';
+import { dropUnsubmittedBatches } from './pending-batches.js';
 
 /** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
 export { createReporter };
@@ -68,6 +69,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));
   // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
   const complete = (held.complete = settings.start());
+  // Batches an earlier --batch-api run built and never submitted: this run sends their prompts.
+  dropUnsubmittedBatches(config, (line) => reporter.info(line));
   // Listened for since before the output was locked (run-command.ts): a stop may have come since.
   const signals = (held.signals ??= listenForStop(io, stats, (line) => reporter.info(line)));
   if (signals.stop.aborted) reporter.stopping();

@@ -1,0 +1,37 @@
+import { rmSync } from 'node:fs';
+import { chunkDir, manifestPath, openChunks, readManifest, writeManifest } from './manifest.js';
+
+/** Chunks built and never submitted that a live run took over, and their requests. */
+export interface DroppedChunks {
+  batches: number;
+  requests: number;
+}
+
+/**
+ * A live run over an output whose --batch-api run built batches and never submitted them (an upload
+ * that failed) sends their prompts itself: no later `--batch-api --resume` may submit them again.
+ * `restart` (--overwrite, or a new output): the batch state goes, as with --batch-api --overwrite
+ * (its chunks may hold an old input's prompts). A --resume closes those chunks and keeps the rest of
+ * the manifest (the spend --max-cost counts). Nothing is done while a batch of the output is on the
+ * server, or may be: such a --resume or --overwrite was refused already (refuseLiveOverPendingBatches).
+ */
+export function dropUnsubmitted(output: string, restart: boolean): DroppedChunks | undefined {
+  const manifest = readManifest(output);
+  if (!manifest) return undefined;
+  const open = openChunks(manifest);
+  if (open.submitted.length > 0) return undefined;
+  const dropped = { batches: open.unsubmitted.length, requests: open.unsubmitted.reduce((n, c) => n + c.lines, 0) };
+  if (restart) {
+    rmSync(manifestPath(output), { force: true });
+  } else {
+    if (dropped.batches === 0) return undefined;
+    for (const chunk of open.unsubmitted) {
+      chunk.collected = true;
+      chunk.note = 'dropped: a live --resume sent its requests';
+    }
+    writeManifest(output, manifest);
+  }
+  // No chunk is open any more: none needs its request file.
+  rmSync(chunkDir(output), { recursive: true, force: true });
+  return dropped.batches > 0 ? dropped : undefined;
+}
