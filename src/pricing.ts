@@ -78,10 +78,3 @@ export function priceFor(model: string | null | undefined): PriceMatch | undefin
   const entry = model ? tableEntry(PRICES, model) : undefined;
   return entry && { priced: entry.key, price: entry.value };
 }
-
-/** Estimated USD for these token counts, or undefined for a model with no known price. */
-export function estimateCost(model: string | null | undefined, promptTokens: number, completionTokens: number): number | undefined {
-  const match = priceFor(model);
-  if (!match) return undefined;
-  return (promptTokens * match.price.input + completionTokens * match.price.output) / 1_000_000;
-}

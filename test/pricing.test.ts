@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PRICES, PRICES_AS_OF, estimateCost, priceFor } from '../src/pricing.js';
+import { billedUsd, createPriceLookup } from '../src/budget/prices.js';
+import { PRICES, PRICES_AS_OF, priceFor } from '../src/pricing.js';
+
+/** The table's price as runs look it up (no --price, no --prices). */
+const tablePrice = createPriceLookup({});
 
 describe('pricing table', () => {
   it('is dated and covers the common OpenAI models', () => {
@@ -44,7 +48,7 @@ describe('pricing table', () => {
     'constructor-2024-01-01',
   ])('knows no price for %j', (model) => {
     expect(priceFor(model)).toBeUndefined();
-    expect(estimateCost(model, 1000, 1000)).toBeUndefined();
+    expect(tablePrice(model)).toBeUndefined();
   });
 
   it('the first gpt-4o snapshot keeps its own (higher) price', () => {
@@ -52,10 +56,14 @@ describe('pricing table', () => {
   });
 
   it('costs input and output tokens at their own rates, per million', () => {
-    const { input, output } = PRICES['gpt-4o-mini']!;
-    expect(estimateCost('gpt-4o-mini', 1_000_000, 0)).toBeCloseTo(input, 10);
-    expect(estimateCost('gpt-4o-mini', 0, 1_000_000)).toBeCloseTo(output, 10);
-    expect(estimateCost('gpt-4o-mini-2024-07-18', 2000, 500)).toBeCloseTo((2000 * input + 500 * output) / 1e6, 12);
-    expect(estimateCost('gpt-4o', 0, 0)).toBe(0);
+    const { input, output, cachedInput } = PRICES['gpt-4o-mini']!;
+    const cost = (model: string, prompt_tokens: number, completion_tokens: number, cached_tokens?: number) =>
+      billedUsd(tablePrice(model)!, { prompt_tokens, completion_tokens, ...(cached_tokens !== undefined ? { cached_tokens } : {}) });
+    expect(cost('gpt-4o-mini', 1_000_000, 0)).toBeCloseTo(input, 10);
+    expect(cost('gpt-4o-mini', 0, 1_000_000)).toBeCloseTo(output, 10);
+    expect(cost('gpt-4o-mini-2024-07-18', 2000, 500)).toBeCloseTo((2000 * input + 500 * output) / 1e6, 12);
+    expect(cost('gpt-4o', 0, 0)).toBe(0);
+    // Cached prompt tokens at the table's cached price.
+    expect(cost('gpt-4o-mini', 1_000_000, 0, 400_000)).toBeCloseTo((600_000 * input + 400_000 * cachedInput!) / 1e6, 10);
   });
 });

@@ -43,7 +43,10 @@ const COLOUR = /\x1b\[[0-9;]*m/g;
 /** The columns a line takes: its colour escapes take none. */
 const visibleBy = (textWidth: Measure) => (s: string) => textWidth(s.replace(COLOUR, ''));
 
-/** Breaks a ` · `-separated line into lines of at most `width` columns, between its parts where it can. */
+/**
+ * Breaks a ` · `-separated line into lines of at most `width` columns, between its parts where it
+ * can; a message with no parts, between its words: a terminal would cut it mid-word.
+ */
 export function wrapParts(line: string, width: number, textWidth: Measure = units): string {
   const parts = line.split(' · ');
   // The ` ·` that follows a part stays on its last word's line: never alone, never first on a line.
@@ -53,14 +56,6 @@ export function wrapParts(line: string, width: number, textWidth: Measure = unit
     return words;
   });
   return layOut(groups, width, visibleBy(textWidth));
-}
-
-/**
- * Breaks a message between words into lines of at most `width` columns: a terminal would cut it
- * mid-word. A word longer than a line is left whole for the terminal to wrap (a path, a URL).
- */
-export function wrapWords(line: string, width: number, textWidth: Measure = units): string {
-  return layOut([line.split(' ')], width, visibleBy(textWidth));
 }
 
 /** Below this many columns after the indent, the indent gives way to a word that needs the room. */

@@ -3,7 +3,7 @@ import { PRICES, PRICES_AS_OF } from '../../src/pricing.js';
 import { createStats, type BatchStats } from '../../src/engine/stats.js';
 import type { ResultRow } from '../../src/types.js';
 import { compact, count, duration, rate, usd } from '../../src/ui/number-format.js';
-import { wrapParts, wrapWords } from '../../src/ui/reporter.js';
+import { wrapParts } from '../../src/ui/reporter.js';
 import { textWidth } from '../../src/ui/terminal-text.js';
 import { UsageTally, buildSummary, costOf, formatSummaryLine } from '../../src/ui/summary.js';
 import { createPriceLookup } from '../../src/budget/prices.js';
@@ -241,7 +241,7 @@ describe('wrapParts (the summary on a narrow terminal)', () => {
   });
 
   it('breaks a message between words by terminal columns', () => {
-    const wrapped = wrapWords('cannot read 日本語のファイル名です.csv line 3: 名前の列がありません', 40, textWidth);
+    const wrapped = wrapParts('cannot read 日本語のファイル名です.csv line 3: 名前の列がありません', 40, textWidth);
     expect(wrapped.split('\n').length).toBeGreaterThan(1);
     for (const w of shownWidths(wrapped)) expect(w).toBeLessThanOrEqual(40);
   });
@@ -320,11 +320,11 @@ describe('wrapParts (the summary on a narrow terminal)', () => {
     ]);
     // Wider, a word too wide for the room after the indent (a path, a URL) is the terminal's to wrap: the indent stays.
     const url = `https://example.com/${'v'.repeat(30)}`;
-    expect(wrapWords(`cannot reach ${url}: connection refused`, 60)).toBe(`cannot reach\n           ${url}:\n           connection refused`);
+    expect(wrapParts(`cannot reach ${url}: connection refused`, 60)).toBe(`cannot reach\n           ${url}:\n           connection refused`);
   });
 
   it('breaks a message between words on a narrow terminal too', () => {
-    expect(wrapWords('no prompts on stdin (it was empty or only blank lines): nothing was sent', 28).split('\n')).toEqual([
+    expect(wrapParts('no prompts on stdin (it was empty or only blank lines): nothing was sent', 28).split('\n')).toEqual([
       'no prompts on',
       '           stdin (it was',
       '           empty or only',
