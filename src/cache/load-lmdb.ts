@@ -9,7 +9,7 @@ const requireCjs = createRequire(import.meta.url);
 
 /**
  * Loads lmdb without two things its loading does that cost every run with a cache ~10 ms of CPU
- * on node 22 (issue 16; bench/results/2026-12-03-s30-lmdb-load.md):
+ * on node 22 (issue 16; bench/results/2026-12-03-s30-startup.md):
  * - msgpackr's native string extraction (another native addon found and loaded): a hit of a
  *   1,500-character answer decodes ~0.8 µs slower without it, a start ~5 ms cheaper;
  * - detect-libc, which its native loader asks whether libc is musl, and which loads node's
