@@ -1,5 +1,7 @@
 // Compares chart libraries for the HTML report: bundled size (minified, gzip) and time to draw a
-// 100,000-point line plus a histogram in headless Debian chromium. `node bench/chart-libs.mjs`.
+// 100,000-point line plus a histogram in headless Debian chromium. The comparison chose uPlot, so
+// the other two are no devDependencies (every `npm ci` would fetch them and ~40 packages of theirs):
+// `npm i --no-save @observablehq/plot chart.js && node bench/chart-libs.mjs`.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+const missing = ['@observablehq/plot', 'chart.js'].filter((name) => {
+  try {
+    import.meta.resolve(name);
+    return false;
+  } catch {
+    return true;
+  }
+});
+if (missing.length > 0) {
+  console.error(`bench/chart-libs.mjs: ${missing.join(' and ')} not installed: run \`npm i --no-save @observablehq/plot chart.js\` first`);
+  process.exit(1);
+}
 const N = 100_000;
 const RUNS = 3;
 const libs = { uPlot: 'uplot.js', 'Chart.js': 'chartjs.js', 'Observable Plot': 'plot.js' };
