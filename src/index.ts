@@ -4,7 +4,7 @@ import type { ByteSource, InputOptions } from './input/input-options.js';
 import type { PromptRecord } from './types.js';
 
 export { runBatch } from './engine/library-run-batch.js';
-export type { BatchOutcome } from './engine/run-batch.js';
+export type { LibraryOutcome as BatchOutcome } from './engine/library-run-batch.js';
 export type { BatchOptions } from './engine/batch-options.js';
 export type { BatchRecords, RecordInput } from './engine/batch-records.js';
 export type { BatchEvent, StopReason } from './engine/events.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { until } from './helpers/until.js';
 import {
   AttemptError,
@@ -451,5 +451,11 @@ describe('runBatch: a stop of the whole run', () => {
     expect(rows).toEqual([]);
     expect(sent).toEqual([]);
     expect(outcome).toEqual({ stopped: 'budget', message: 'budget reached' });
+  });
+
+  it("types the return value with the stops it can hold: the caller's own (checked by tsc)", () => {
+    // The others are thrown, or (output_closed, output_failed) the CLI's alone: a switch over them would be dead code.
+    expectTypeOf<BatchOutcome['stopped']>().toEqualTypeOf<'interrupted' | 'budget' | undefined>();
+    expectTypeOf(runBatch).returns.toEqualTypeOf<AsyncGenerator<ResultRow, BatchOutcome, undefined>>();
   });
 });
