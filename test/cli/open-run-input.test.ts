@@ -6,23 +6,11 @@ import type { CliIo } from '../../src/cli/io.js';
 import type { RawFlags } from '../../src/cli/program.js';
 import { openRunInput } from '../../src/cli/open-run-input.js';
 import { fingerprintFile } from '../../src/cli/input-fingerprint.js';
+import { openDescriptors } from '../helpers/open-descriptors.js';
 import { tempDir } from '../helpers/run-cli.js';
 
 const flags: RawFlags = { concurrency: 8, timeout: 600, idleTimeout: 90, retries: 3, stream: true, order: 'completion' };
 const env = { env: { OPENAI_API_KEY: 'sk-test-000000000' }, stdinIsTTY: false, stdoutIsTTY: false };
-
-/** Descriptors this process holds open on `file` (Linux: /proc/self/fd). */
-function openDescriptors(file: string): number {
-  let n = 0;
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
-    } catch {
-      // closed while we looked
-    }
-  }
-  return n;
-}
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { PLAIN_CSV } from '../../src/output/index.js';
 import { isStreamTarget, openStreamOutput } from '../../src/cli/stream-target.js';
+import { memoryIo } from '../helpers/memory-io.js';
+import { openDescriptors } from '../helpers/open-descriptors.js';
+import { okRow } from '../helpers/result-rows.js';
 
 const own = { stdout: process.stdout, stderr: process.stderr };
 
@@ -55,8 +58,15 @@ describe('openStreamOutput', () => {
     }
   });
 
-  it('writes rows to a device it could open', async () => {
-    const writer = openStreamOutput('/dev/null', 'jsonl', PLAIN_CSV, own);
+  it.skipIf(!fs.existsSync('/proc/self/fd'))('writes rows to a device it could open, not to its own streams, and lets go of it on close', async () => {
+    const io = memoryIo();
+    const before = openDescriptors('/dev/null');
+    const writer = openStreamOutput('/dev/null', 'jsonl', PLAIN_CSV, io);
+    expect(openDescriptors('/dev/null')).toBe(before + 1);
+    await writer.write(okRow('a', 'A'));
+    await writer.writeMany?.([okRow('b', 'B'), okRow('c', 'C')]);
     await writer.close();
+    expect(openDescriptors('/dev/null')).toBe(before);
+    expect([io.out(), io.err()]).toEqual(['', '']);
   });
 });
