@@ -64,7 +64,7 @@ export interface PromptRecord {
  * - `auth`: 401/403; the run stops. A 403 for one model or one flagged input is `http` (see classifyError).
  * - `input`: the input record was malformed; nothing was sent.
  * - `aborted`: the run was interrupted while this prompt was in flight.
- * - `truncated`: the answer hit the token limit (finish_reason `length`); only with --fail-truncated.
+ * - `truncated`: the answer hit the token limit (finish_reason `length`, or `model_length`); only with --fail-truncated.
  * - `invalid_output`: with a schema or --json, no answer parsed and validated (after the re-asks).
  */
 export type ErrorType =
@@ -161,8 +161,13 @@ export function refusedError(refusal: string): RowError {
   return { type: 'invalid_output', message: `the model refused to answer: ${refusal}` };
 }
 
-/** --fail-truncated's error: the answer stopped at the token limit (`maxTokens` when the request set one). */
-export function truncatedError(maxTokens?: number): RowError {
+/**
+ * --fail-truncated's error: the answer stopped at the token limit (`maxTokens` when the request set
+ * one), or at the model's context length (Mistral's finish_reason `model_length`).
+ */
+export function truncatedError(maxTokens?: number, finishReason = 'length'): RowError {
+  if (finishReason === 'model_length')
+    return { type: 'truncated', message: `the answer was cut off at the model's context length (finish_reason "model_length")` };
   const cap = maxTokens ? ` of ${maxTokens}` : '';
   return { type: 'truncated', message: `the answer was cut off at the token limit${cap} (finish_reason "length")` };
 }

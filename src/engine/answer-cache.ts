@@ -3,6 +3,7 @@ import { cacheBody, type TokenLimitField } from '../provider/request-body.js';
 import { cacheKeyString } from '../cache/cache-key.js';
 import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
 import { whenIdle } from '../util/when-idle.js';
+import { brokenOff } from '../finish-reason.js';
 
 /**
  * What the engine sees of the cache: a lookup before a request is queued and a store after a whole
@@ -188,8 +189,9 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     keyOf: (request, sample) => keyOf(cacheBody(request, options.limitField), sample),
     lookup: get,
     store(key, request, result) {
-      // A stream cut short never reaches here (it throws); an answer without a finish reason is not whole.
-      if (result.finishReason === null) return;
+      // A stream cut short never reaches here (it throws); an answer without a finish reason is not
+      // whole, nor one its server broke off (the transports fail those; an injected `complete` may not).
+      if (result.finishReason === null || brokenOff(result.finishReason)) return;
       // Cut at --max-cost's own cap: keyed without that cap, it would answer a later run that has none.
       if (request.budgetCap && result.finishReason === 'length') return;
       const answer: CachedAnswer = {

@@ -1,6 +1,7 @@
 import type { AttemptError, CompletionRequest, CompletionResult } from '../provider/completion.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError, type Usage } from '../types.js';
 import { countFinish, type BatchStats } from './stats.js';
+import { cutOffAt } from '../finish-reason.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 
 /** Wall-clock bounds of one attempt (ISO 8601 with ms), so reports can draw a run over time. */
@@ -71,9 +72,10 @@ export function successRow(
     usage: result.usage,
   };
   countFinish(stats, result.finishReason);
-  if (result.finishReason === 'length' && failTruncated) {
+  if (failTruncated && cutOffAt(result.finishReason)) {
     // Paid for and kept: the partial answer stays in the row next to the error.
-    return withAnswerParts({ ...failureRow(record, truncatedError(request.max_tokens), attempts, stats), response: result.text, ...answered }, result);
+    const error = truncatedError(request.max_tokens, result.finishReason ?? undefined);
+    return withAnswerParts({ ...failureRow(record, error, attempts, stats), response: result.text, ...answered }, result);
   }
   stats.ok++;
   // One literal, not spreads of baseRow and `answered`: every answered prompt comes through here.
@@ -106,7 +108,7 @@ function withAnswerParts(row: ResultRow, answer: Pick<CompletionResult, 'toolCal
  * failure, and failures are asked again (as an answer that fails --json-schema is): served from the
  * cache it would turn a cron job's failed night into a green one, and `--retry-failed` into nothing.
  */
-export const usableHit = (hit: CachedAnswer, failTruncated: boolean): boolean => !(failTruncated && hit.finishReason === 'length');
+export const usableHit = (hit: CachedAnswer, failTruncated: boolean): boolean => !(failTruncated && cutOffAt(hit.finishReason));
 
 /**
  * The row of an answer from the response cache: no attempt, no tokens counted, no cost. A cut-off
@@ -185,7 +187,7 @@ export function invalidRow(
   stats: BatchStats,
   failTruncated = false,
 ): ResultRow {
-  const type = failTruncated && outcome.result.finishReason === 'length' ? 'truncated' : 'invalid_output';
+  const type = failTruncated && cutOffAt(outcome.result.finishReason) ? 'truncated' : 'invalid_output';
   return answeredFailureRow(record, request, outcome, attempts, { type, message }, stats);
 }
 

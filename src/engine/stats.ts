@@ -1,4 +1,5 @@
 import type { ErrorType, ResultRow } from '../types.js';
+import { cutOffAt } from '../finish-reason.js';
 
 /** Live counters of a run; the engine updates them, displays and summaries read them. */
 export interface BatchStats {
@@ -29,7 +30,7 @@ export interface BatchStats {
    * billed what it generated, and no usage says how much (as --max-cost charges them).
    */
   attemptsCutOff: number;
-  /** Answers cut off by the token limit (finish_reason `length`), failed or not. */
+  /** Answers cut off by the token limit (finish_reason `length`, Mistral's `model_length`), failed or not. */
   truncated: number;
   /** Answers the server's content filter stopped (finish_reason `content_filter`), failed or not. */
   filtered: number;
@@ -69,7 +70,7 @@ export function createStats(now = performance.now()): BatchStats {
  * content filter, answered or failed. `by` -1 takes a row back out (see uncountRow).
  */
 export function countFinish(stats: BatchStats, finishReason: string | null | undefined, by: 1 | -1 = 1): void {
-  if (finishReason === 'length') stats.truncated += by;
+  if (cutOffAt(finishReason)) stats.truncated += by;
   else if (finishReason === 'content_filter') stats.filtered += by;
 }
 

@@ -3,6 +3,7 @@ import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStre
 import { bodyErrorWords } from './error-body.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
+import { brokenOff } from '../finish-reason.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
 
 /** One streamed chat chunk, as far as an answer is concerned. */
@@ -124,13 +125,18 @@ export class StreamedAnswer {
 
 /**
  * An error a server put in the choice rather than in place of the answer: OpenRouter's
- * `choices[0].error` with finish_reason "error" (the provider behind it failed mid-answer). The
- * answer is not whole: the attempt fails as one with an error event in its stream does (`http`,
- * retried), on both transports, streamed or not.
+ * `choices[0].error` with finish_reason "error" (the provider behind it failed mid-answer), or a
+ * finish_reason that says the server broke the answer off (vLLM's `abort`, DeepSeek's
+ * `insufficient_system_resource`: see brokenOff). The answer is not whole: the attempt fails as one
+ * with an error event in its stream does (`http`, retried), on both transports, streamed or not.
  */
 export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish_reason?: unknown }> } | null | undefined): AttemptError | undefined {
   const choice = chunk?.choices?.[0];
-  if (!choice || (choice.error === undefined && choice.finish_reason !== 'error')) return undefined;
+  if (!choice) return undefined;
+  if (choice.error === undefined && brokenOff(choice.finish_reason)) {
+    return new AttemptError('http', `the server broke the answer off (finish_reason ${JSON.stringify(choice.finish_reason)})`);
+  }
+  if (choice.error === undefined && choice.finish_reason !== 'error') return undefined;
   const error = choice.error as { message?: unknown; code?: unknown } | null | undefined;
   const said = typeof error?.message === 'string' ? error.message.replace(/\s+/g, ' ').trim() : error ? JSON.stringify(error) : 'no reason given';
   const code = typeof error?.code === 'string' || typeof error?.code === 'number' ? String(error.code) : undefined;

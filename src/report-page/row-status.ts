@@ -1,3 +1,5 @@
+import { cutOffAt } from '../finish-reason.js';
+
 /** What a row's status badge says, and the classes its table row carries. */
 export interface RowStatus {
   label: string;
@@ -11,7 +13,7 @@ export interface RowStatus {
  * and a schema answer cut short failed because it was cut. Without an error the row is ok.
  */
 export function rowStatus(error: string, finishReason: string, cached: boolean): RowStatus {
-  const cut = finishReason === 'length';
+  const cut = cutOffAt(finishReason) !== undefined;
   if (error) {
     // `truncated` (--fail-truncated) names the cut itself.
     const label = cut && error !== 'truncated' ? `${error} (truncated)` : error;

@@ -1,6 +1,7 @@
 import type { ReportData } from '../report/report-data.js';
 import { fmt, h, withBidiMarkers } from './dom.js';
 import { messagePattern } from '../report/build-error-groups.js';
+import { cutOffAt } from '../finish-reason.js';
 import { rowStatus } from './row-status.js';
 import { bidiShown } from './bidi.js';
 
@@ -35,7 +36,8 @@ const latencyText = (r: Row): string => (r[C.cached] ? '–' : fmt.ms(num(r[C.la
 
 /** The heading over the answer a failed row kept. */
 function keptAnswerTitle(error: string, finishReason: string): string {
-  if (finishReason === 'length') return 'Partial answer (cut at the token limit)';
+  const limit = cutOffAt(finishReason);
+  if (limit) return `Partial answer (cut at ${limit})`;
   if (error === 'invalid_output') return 'The answer as received (it did not validate)';
   return 'The answer as received';
 }
@@ -263,7 +265,7 @@ export class RowsTable {
       const err = str(r[C.error]);
       if (status === 'ok' && err) continue;
       if (status === 'failed' && !err) continue;
-      if (status === 'truncated' && str(r[C.finish]) !== 'length') continue;
+      if (status === 'truncated' && !cutOffAt(str(r[C.finish]))) continue;
       if (errorType && err !== errorType) continue;
       if (model && str(r[C.model]) !== model) continue;
       if (sample && str(r[C.sample]) !== sample) continue;

@@ -1,3 +1,4 @@
+import { cutOffAt } from '../finish-reason.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ReportRow } from './report-row.js';
 import type { Figures } from './report-data.js';
@@ -55,7 +56,7 @@ export function buildFigures(
     else failedByType[r.errorType] = (failedByType[r.errorType] ?? 0) + 1;
     if (r.errorType === 'rate_limit' || r.errorStatus === 429) rateLimitedRows++;
     if (r.cached) cached++;
-    if (r.finishReason === 'length') {
+    if (cutOffAt(r.finishReason)) {
       truncated++;
       if (r.errorType !== null) truncatedFailed++;
     }

@@ -1,4 +1,5 @@
 import type { AnswerCheck, InvalidKind } from './check-types.js';
+import { cutOffAt } from '../finish-reason.js';
 
 interface Failure {
   ok: false;
@@ -16,9 +17,9 @@ export type Verdict =
   | (Failure & { final: false; kind: InvalidKind });
 
 /**
- * Judges one answer. A truncated answer (finish_reason `length`) is said as such and not re-asked:
- * the same token limit would cut the next one too. Its message says whether the JSON was left
- * incomplete or parsed and still failed (then raising --max-tokens is not the whole answer).
+ * Judges one answer. A truncated answer (finish_reason `length`, Mistral's `model_length`) is said
+ * as such and not re-asked: the same limit would cut the next one too. Its message says whether the
+ * JSON was left incomplete or parsed and still failed (then raising --max-tokens is not the whole answer).
  */
 export function judgeAnswer(text: string, finishReason: string | null, check: AnswerCheck, refusal?: string): Verdict {
   // A refusal is the model's decision, not a slip a re-ask would fix.
@@ -26,11 +27,14 @@ export function judgeAnswer(text: string, finishReason: string | null, check: An
   const result = check(text);
   if (result.ok) return result;
   const { problems } = result;
-  if (finishReason === 'length') {
-    const cut = 'answer cut off at the token limit (finish_reason: length)';
+  const limit = cutOffAt(finishReason);
+  if (limit) {
+    const cut = `answer cut off at ${limit} (finish_reason: ${finishReason})`;
+    // A context filled up is not lifted by --max-tokens.
+    const advice = finishReason === 'length' ? 'raise --max-tokens' : 'shorten the prompt';
     const message =
       result.kind === 'json'
-        ? `${cut} before its JSON was complete; raise --max-tokens (${problems.join('; ')})`
+        ? `${cut} before its JSON was complete; ${advice} (${problems.join('; ')})`
         : `${cut}; its JSON is complete but ${result.kind === 'object' ? 'not a JSON object' : 'does not match the schema'}: ${problems.join('; ')}`;
     return { ok: false, problems, final: true, message };
   }

@@ -19,7 +19,7 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
  *   structured                       0.5  JSON Schema rules and checks, used by the body builder,
  *                                         the CSV columns and the engine's re-asks
  *   cache, budget                     1  the answer store and its key; the spending cap
- *   types, errors, util, redact, pricing  0
+ *   types, errors, util, redact, pricing, finish-reason  0
  */
 const LAYER: Record<string, number> = {
   cli: 4,
@@ -41,6 +41,7 @@ const LAYER: Record<string, number> = {
   util: 0,
   'redact.ts': 0,
   'pricing.ts': 0,
+  'finish-reason.ts': 0,
 };
 
 describe('import graph of src/', () => {

@@ -59,6 +59,16 @@ describe('createAnswerCache', () => {
     expect(cache.lookup(cache.keyOf(request(49), 0))).toMatchObject({ text: 'a49' });
   });
 
+  it.each(['abort', 'insufficient_system_resource', null])('an answer with finish_reason %j is not whole: never stored', async (finishReason) => {
+    const { store, entries } = memoryStore();
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', now: () => 7 });
+    cache.store(cache.keyOf(request(1), 0), request(1), { ...result('The first half of'), finishReason });
+    cache.store(cache.keyOf(request(2), 0), request(2), { ...result('whole'), finishReason: 'model_length' });
+    expect(cache.lookup(cache.keyOf(request(1), 0))).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([...entries.values()].map((answer) => answer.text)).toEqual(['whole']);
+  });
+
   it('an answer waits up to a second for company; long ones go at most 64 KiB of text to a write', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });

@@ -55,6 +55,12 @@ export type FaultKind =
   | 'length'
   /** The normal answer, but finish_reason "content_filter" (Azure's output filter stopped it). */
   | 'filtered'
+  /** The normal answer, but Mistral's finish_reason "model_length" (the model's context filled). */
+  | 'modellength'
+  /** The normal answer, but vLLM's finish_reason "abort" (its engine aborted the request), then `[DONE]`. */
+  | 'abort'
+  /** The normal answer, but DeepSeek's finish_reason "insufficient_system_resource" (broken off for want of resources). */
+  | 'noresource'
   /** Streamed: the answer and its finish_reason, then the connection closes before usage and `[DONE]`. */
   | 'finclose'
   /** Streamed: the answer and its finish_reason, then nothing (no usage, no `[DONE]`) until stallMs. */
@@ -291,6 +297,9 @@ const FAULT_KIND_KEYS = {
   nostream: true,
   length: true,
   filtered: true,
+  modellength: true,
+  abort: true,
+  noresource: true,
   finclose: true,
   finstall: true,
   donestall: true,
@@ -935,6 +944,12 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           return reply(ctx, 'length');
         case 'filtered':
           return reply(ctx, 'content_filter');
+        case 'modellength':
+          return reply(ctx, 'model_length');
+        case 'abort':
+          return reply(ctx, 'abort');
+        case 'noresource':
+          return reply(ctx, 'insufficient_system_resource');
         case 'garbage':
           if (stream) {
             startStream(ctx);

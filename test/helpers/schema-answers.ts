@@ -7,14 +7,15 @@
  * conversation, counted by the assistant turns a re-ask carries) or for every request via options:
  * - `invalid-json`: text that does not parse;
  * - `violate`: JSON that breaks the schema (a wrong type and an unexpected property);
- * - `truncate`: half an answer with finish_reason `length`.
+ * - `truncate`: half an answer with finish_reason `length`;
+ * - `overflow`: half an answer with Mistral's finish_reason `model_length` (its context filled).
  * `rejectResponseFormat` answers any request carrying response_format with OpenAI's 400.
  */
 import { asksJsonInPrompt, schemaFromInstructions } from '../../src/structured/instructions.js';
 import { sampleValue } from '../../src/structured/sample-answer.js';
 import type { JsonSchema } from '../../src/structured/strictify.js';
 
-export type SchemaFault = 'invalid-json' | 'violate' | 'truncate';
+export type SchemaFault = 'invalid-json' | 'violate' | 'truncate' | 'overflow';
 
 export interface SchemaAnswerOptions {
   /** 400 for every request that carries response_format, naming it as OpenAI does for older models. */
@@ -27,7 +28,7 @@ export interface SchemaAnswerOptions {
 
 export interface SchemaAnswer {
   content: string;
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'model_length';
 }
 
 interface Message {
@@ -35,7 +36,7 @@ interface Message {
   content?: unknown;
 }
 
-const DIRECTIVE = /\[\[schema:(invalid-json|violate|truncate)(?:\*(\d+))?\]\]/;
+const DIRECTIVE = /\[\[schema:(invalid-json|violate|truncate|overflow)(?:\*(\d+))?\]\]/;
 
 export const RESPONSE_FORMAT_REJECTION = "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.";
 
@@ -70,7 +71,8 @@ export function schemaAnswer(body: any, options: SchemaAnswerOptions | undefined
     case 'violate':
       return { content: JSON.stringify(violate(value, schema)), finishReason: 'stop' };
     case 'truncate':
-      return { content: valid.slice(0, Math.max(1, valid.length >> 1)), finishReason: 'length' };
+    case 'overflow':
+      return { content: valid.slice(0, Math.max(1, valid.length >> 1)), finishReason: fault === 'truncate' ? 'length' : 'model_length' };
     default:
       return { content: valid, finishReason: 'stop' };
   }

@@ -8,6 +8,9 @@ describe('a row’s status keeps every fact', () => {
     ['', 'stop', true, 'ok (cache)', 'ok', 'cached'],
     ['', 'length', false, 'ok (truncated)', 'warn', 'truncated'],
     ['', 'length', true, 'ok (cache, truncated)', 'warn', 'truncated cached'],
+    // Mistral's: the model's context filled.
+    ['', 'model_length', false, 'ok (truncated)', 'warn', 'truncated'],
+    ['truncated', 'model_length', false, 'truncated', 'bad', 'failed truncated'],
     ['server_error', '', false, 'server_error', 'bad', 'failed'],
     // --fail-truncated: the type says it already.
     ['truncated', 'length', false, 'truncated', 'bad', 'failed truncated'],
