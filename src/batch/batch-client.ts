@@ -55,7 +55,7 @@ export class BatchApiError extends Error {
   constructor(
     message: string,
     readonly status: number | undefined,
-    /** Worth another try at the next poll (network, 429, 5xx). */
+    /** Worth another try at the next poll (network, 429, 5xx, 408, 409, Groq's 498). */
     readonly transient: boolean,
     /** A network failure's code (ECONNREFUSED, ENOTFOUND…), for the endpoint check (see isEndpointCode). */
     readonly code?: string,
@@ -97,7 +97,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
         keyless ? redact(noKeyRefusal(baseURL, message)) : `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`,
         'auth',
       );
-    const transient = status === 429 || status === 408 || status === 409 || status >= 500;
+    const transient = status === 429 || status === 408 || status === 409 || status === 498 || status >= 500;
     if (transient) return new BatchApiError(message, status, true);
     // A batch's file deleted (in the dashboard, past retention): the caller sends its lines again.
     if (status === 404 && what.startsWith('downloading ')) return new BatchApiError(message, status, false);

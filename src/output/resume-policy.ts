@@ -2,7 +2,8 @@ import type { RowError } from '../types.js';
 
 /**
  * Failures that a later run may well not meet again: what the retry policy retries (the network,
- * timeouts, 429s, 5xx, 408/409, garbled bodies), plus a quota since topped up and a run cut short.
+ * timeouts, 429s, 5xx, 408/409, Groq's 498, garbled bodies), plus a quota since topped up and a run
+ * cut short.
  * A plain --resume re-runs these; the others (4xx, bad input, a truncated answer) fail the same way
  * again, so they wait for --retry-failed. (Kept in step with schedule/retry-policy by a test: the
  * output layer may not import the scheduler.)
@@ -17,7 +18,7 @@ export function isTransientFailure(error: Pick<RowError, 'type' | 'status'>): bo
     case 'aborted':
       return true;
     case 'http':
-      return error.status === undefined || error.status >= 500 || error.status === 408 || error.status === 409;
+      return error.status === undefined || error.status >= 500 || error.status === 408 || error.status === 409 || error.status === 498;
     default:
       return false;
   }

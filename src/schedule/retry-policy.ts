@@ -2,8 +2,9 @@ import type { ErrorType } from '../types.js';
 import { pastLongestWait } from './longest-wait.js';
 
 /**
- * The one retry policy (README "Retries"): retried are 429 rate limits, 408, 409, 5xx, connection
- * failures (reset, refused, a stream cut before it finished), timeouts and unparsable bodies.
+ * The one retry policy (README "Retries"): retried are 429 rate limits, 408, 409, 5xx, Groq's 498
+ * (its flex tier at capacity: its docs say to retry with backoff), connection failures (reset,
+ * refused, a stream cut before it finished), timeouts and unparsable bodies.
  * Not retried: other 4xx (the row fails at once), bad input, and the run-stopping 401/403 and
  * `insufficient_quota` or 402. (A 403 for one model or one flagged input is that row's: see classifyError.)
  */
@@ -15,7 +16,7 @@ export function isRetryable(type: ErrorType, status?: number): boolean {
     case 'bad_response':
       return true;
     case 'http':
-      return status === undefined || status === 408 || status === 409 || status >= 500;
+      return status === undefined || status === 408 || status === 409 || status === 498 || status >= 500;
     default:
       return false;
   }

@@ -28,7 +28,7 @@ let seq = 0;
 /** A file name nobody else in this file uses (tests run concurrently in one temp dir). */
 const fileName = (tag: string): string => `${tag.replace(/\W+/g, '-')}-${++seq}.txt`;
 
-const RETRYABLE: FaultKind[] = ['500', '502', '503', '408', '409', '429', 'reset', 'cut', 'stall', 'hang', 'garbage'];
+const RETRYABLE: FaultKind[] = ['500', '502', '503', '408', '409', '498', '429', 'reset', 'cut', 'stall', 'hang', 'garbage'];
 const MODES = ['--stream', '--no-stream'] as const;
 const CASES = RETRYABLE.flatMap((kind) => MODES.map((mode) => [kind, mode] as const));
 

@@ -38,6 +38,8 @@ export type FaultKind =
   | '407'
   | '408'
   | '409'
+  /** Groq's flex tier at capacity (`capacity_exceeded`): its docs say to retry with jittered backoff. */
+  | '498'
   | '429'
   | 'quota'
   | 'reset'
@@ -285,6 +287,7 @@ const FAULT_KIND_KEYS = {
   '407': true,
   '408': true,
   '409': true,
+  '498': true,
   '429': true,
   quota: true,
   reset: true,
@@ -362,6 +365,12 @@ const STATUS_FAULTS: Record<string, { status: number; message: string; type: str
   '404': { status: 404, message: 'The model does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' },
   '408': { status: 408, message: 'Request timed out.', type: 'timeout', code: 'request_timeout' },
   '409': { status: 409, message: 'Conflict (mock fault).', type: 'invalid_request_error', code: 'conflict' },
+  '498': {
+    status: 498,
+    message: 'Flex tier capacity exceeded. This is a known issue and we are working on it. Please try again later.',
+    type: 'capacity_exceeded',
+    code: 'capacity_exceeded',
+  },
   '500': { status: 500, message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: 'internal_error' },
   '502': { status: 502, message: 'Bad gateway.', type: 'server_error', code: 'bad_gateway' },
   '503': { status: 503, message: 'The server is overloaded or not ready yet.', type: 'server_error', code: 'service_unavailable' },

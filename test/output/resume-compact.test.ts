@@ -54,6 +54,7 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     ['input', { type: 'input', message: 'bad row' }, 'failed'],
     ['bad_response', { type: 'bad_response', message: 'unparsable body' }, 'transient'],
     ['HTTP 408', { type: 'http', message: 'h', status: 408 }, 'transient'],
+    ["HTTP 498 (Groq's flex tier at capacity)", { type: 'http', message: 'h', status: 498 }, 'transient'],
     ['truncated', { type: 'truncated', message: 'cut off' }, 'failed'],
   ] as const)('a last row failed with %s is %s', async (_name, error, kind) => {
     const path = join(tmp(), `out.${format}`);

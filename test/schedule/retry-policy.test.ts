@@ -15,6 +15,7 @@ describe('isRetryable', () => {
     ['http', 599, true],
     ['http', 408, true],
     ['http', 409, true],
+    ['http', 498, true], // Groq's flex tier at capacity
     ['http', undefined, true], // an error event inside a stream: no status, worth another try
     ['http', 400, false],
     ['http', 404, false],
