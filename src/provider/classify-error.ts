@@ -35,6 +35,11 @@ function serverMessage(err: APIError): string {
   return msg.slice(0, 500);
 }
 
+/** An error's `code` that is an HTTP error status (a number, 400–599), or undefined. */
+function statusCode(code: unknown): number | undefined {
+  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599 ? code : undefined;
+}
+
 /** OpenRouter's 403 for a key past its spending cap: "Key limit exceeded (monthly limit)". */
 const KEY_SPEND_LIMIT = /\bkey limit exceeded\b/i;
 
@@ -90,8 +95,11 @@ export function classifyError(err: unknown): AttemptError {
     const headers = err.headers ?? undefined;
     const message = serverMessage(err);
     if (status === undefined) {
-      // An error event inside a stream: the SDK gives it no status.
-      return new AttemptError('http', `error in stream: ${message}`, { code });
+      // An error event inside a stream: the SDK gives it no status, but its `code` may be one
+      // (vLLM's 500, llama.cpp's 400): the row says it, and a 4xx is not retried.
+      const said = statusCode(err.code);
+      if (said === 429) return new AttemptError('rate_limit', `error in stream: ${message}`, { status: said });
+      return new AttemptError('http', `error in stream: ${message}`, { code, ...(said === undefined ? {} : { status: said }) });
     }
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).

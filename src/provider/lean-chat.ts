@@ -1,4 +1,4 @@
-import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { errorWords } from './error-body.js';
 import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
@@ -8,6 +8,7 @@ import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
 import { STREAM_HEAD_CHARS, noContent } from './body-checks.js';
+import { errorFieldError, streamError } from './stream-error.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): undici's dispatcher (or a
@@ -151,7 +152,7 @@ function takeParser(reader: StreamReader): PooledParser {
     return pooled;
   }
   const made: PooledParser = { parser: undefined as unknown as EventSourceParser, reader };
-  made.parser = createParser({ onEvent: (event) => made.reader?.onEvent(event) });
+  made.parser = createParser({ onEvent: (event) => made.reader?.onEvent(event), onError: (err) => made.reader?.onParseError(err) });
   return made;
 }
 
@@ -194,8 +195,8 @@ function sweepTails(): void {
 /**
  * One streamed answer, read event by event into a {@link StreamedAnswer}: the body's sink, with its
  * state in fields rather than closures. `[DONE]` ends the answer: it is handed on then, not when the
- * body ends (see {@link tails}); an event whose JSON does not parse, or that carries `error`, fails
- * the attempt, unless a finish_reason came before it (see {@link StreamReader.error}).
+ * body ends (see {@link tails}); an event whose JSON does not parse, or that carries `error` (or an
+ * `error:` line), fails the attempt, unless a finish_reason came before it (see {@link StreamReader.error}).
  */
 class StreamReader implements BodySink {
   private readonly answer: StreamedAnswer;
@@ -240,10 +241,19 @@ class StreamReader implements BodySink {
     // An event with no data (`data: ` between two chunks) says nothing; JSON.parse('') would fail the answer.
     if (data === '' || (data.charCodeAt(0) <= 32 && data.trim() === '')) return;
     const chunk = JSON.parse(data) as Chunk | null;
-    if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, this.headers as unknown as Headers);
+    if (chunk?.error) throw streamError(chunk.error, this.headers);
     const failed = choiceFailure(chunk);
     if (failed) throw failed;
     this.answer.add(chunk);
+  }
+
+  /**
+   * A line the parser could not take: only llama.cpp's `error: {…}` says anything (see
+   * errorFieldError); it fails the attempt as an error event does.
+   */
+  onParseError(err: ParseError): void {
+    if (this.done || this.failed) return;
+    if (err.type === 'unknown-field' && err.field === 'error') throw errorFieldError(err.value ?? '', this.headers);
   }
 
   data(text: string): void {

@@ -89,6 +89,16 @@ export type FaultKind =
   | 'errorevent'
   /** 200 whose body is `{"error": "<words>"}`, streamed or not: LM Studio's answer on a path it does not serve. */
   | 'errorstring'
+  /**
+   * llama.cpp's server refusing a prompt longer than its context: streamed, its error as an SSE
+   * field of its own (`error: {"code": 400, …}`, not `data:`); not streamed, a 400 with the same error.
+   */
+  | 'errorfield'
+  /**
+   * TGI's failure mid-generation: part of the answer, then an event whose `error` is a string
+   * (`{"error": "Request failed during generation: …", "error_type": "generation"}`); not streamed, a 500 with it.
+   */
+  | 'texterror'
   /** The answer streamed even when `"stream": false` was asked (servers that always stream). */
   | 'alwaysstream';
 
@@ -313,6 +323,8 @@ const FAULT_KIND_KEYS = {
   errorstream: true,
   errorevent: true,
   errorstring: true,
+  errorfield: true,
+  texterror: true,
   alwaysstream: true,
   'escaped-key': true,
 } as const satisfies Record<FaultKind, true>;
@@ -1045,6 +1057,20 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         }
         case 'errorstring':
           return sendJson(res, rec, 200, JSON.stringify({ error: 'Unexpected endpoint or method. (POST /chat/completions)' }), ctx.headers);
+        case 'errorfield': {
+          const message = 'the request exceeds the available context size, try increasing it';
+          const error = { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: 5000, n_ctx: 4096 };
+          if (!stream) return sendJson(res, rec, 400, JSON.stringify({ error }), ctx.headers);
+          startStream(ctx);
+          return void res.end(`error: ${JSON.stringify(error)}\n\n`);
+        }
+        case 'texterror': {
+          const error = { error: 'Request failed during generation: Server error: CUDA out of memory.', error_type: 'generation' };
+          if (!stream) return sendJson(res, rec, 500, JSON.stringify(error), ctx.headers);
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          return void res.end([f.role, f.pieces[0], `data: ${JSON.stringify(error)}\n\n`].join(''));
+        }
         case 'alwaysstream': {
           const f = streamFrames(ctx, replyText(ctx));
           startStream(ctx);

@@ -265,6 +265,18 @@ describe('classifyError: network and SDK errors', () => {
     expect(isRetryable(e.type, e.info.status)).toBe(true);
   });
 
+  it.each([
+    // llama.cpp's prompt longer than the context: as its 400 without streaming, not retried.
+    [400, 'http', false],
+    [500, 'http', true],
+    // A rate limit said in the stream is one: waited for and retried, as a 429's.
+    [429, 'rate_limit', true],
+  ])('an error event whose code is a status, %i → %s with that status, retryable %s', (code, type, retryable) => {
+    const e = classifyError(new APIError(undefined, { message: 'said in the stream', code }, undefined, new Headers()));
+    expect(e).toMatchObject({ type, message: 'error in stream: said in the stream', info: { status: code } });
+    expect(isRetryable(e.type, e.info.status)).toBe(retryable);
+  });
+
   it('other SDK errors → bad_response', () => {
     const e = classifyError(new OpenAIError('Attempted to iterate over a response with no body'));
     expect(e.type).toBe('bad_response');

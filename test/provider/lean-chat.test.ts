@@ -286,7 +286,7 @@ const CUDA = { message: 'CUDA error: an illegal memory access was encountered', 
 const FAILED_EVENTS: Record<string, { body: string; expected: Record<string, unknown> }> = {
   'an error event': {
     body: `${HELLO}data: ${JSON.stringify({ error: CUDA })}\n\ndata: [DONE]\n\n`,
-    expected: { type: 'http', status: undefined, message: `error in stream: ${CUDA.message}` },
+    expected: { type: 'http', status: 500, message: `error in stream: ${CUDA.message}` },
   },
   'an error event with no message': {
     body: `data: {"error":{"code":500}}\n\ndata: [DONE]\n\n`,

@@ -1,0 +1,55 @@
+/**
+ * Errors inside a stream as servers other than OpenAI write them. llama.cpp's `error: {…}` line (a
+ * field SSE does not know) was dropped: the row said the stream ended early (`connection`, retried,
+ * and asked again by every resume) for a prompt too long for the context. TGI's string `error` was
+ * shown as its JSON, quotes and all; vLLM's `code: 500` was left off the row. Each is now an `http`
+ * row in the server's words, its code as the status (a 4xx not retried), on both transports.
+ * Spawns the BUILT CLI: `npm run build` first.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writePrompts } from '../helpers/run-cli.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh } = useServers('llm-batch-stream-errors-');
+const TRANSPORTS: string[][][] = [[[]], [['-v']]];
+
+describe.concurrent('errors inside a stream, in other servers’ words', () => {
+  it.each(TRANSPORTS)('llama.cpp’s `error:` line %j: not retried, and left by a plain --resume', async (extra) => {
+    const { server, run } = await fresh();
+    const tag = `llama${extra.join('')}`.replace(/\W+/g, '');
+    const long = `long prompt ${tag} [[fault:errorfield*9]]`;
+    const file = writePrompts(dir, `${tag}.txt`, [long, `short one ${tag}`]);
+    const out = path.join(dir, `${tag}.jsonl`);
+    const r = await run([file, '-o', out, ...extra]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/1 ok, 1 failed \(http 1\)/);
+    expect(server.countFor(long)).toBe(1);
+    // A prompt too long for the context stays too long: --retry-failed's to send again, not every resume's.
+    const resumed = await run([file, '-o', out, '--resume', '-q']);
+    expect(resumed.code, resumed.stderr).toBe(1);
+    expect(server.countFor(long)).toBe(1);
+  });
+
+  it.each(TRANSPORTS)('llama.cpp’s, TGI’s and vLLM’s stream errors %j: the server’s words and code in the row', async (extra) => {
+    const { run } = await fresh();
+    const file = writePrompts(dir, `dialects${extra.join('')}.txt`.replace(/[^\w.]+/g, ''), [
+      'llama [[fault:errorfield*9]]',
+      'tgi [[fault:texterror*9]]',
+      'vllm [[fault:errorevent*9]]',
+    ]);
+    const r = await run([file, '--retries', '1', ...extra]);
+    expect(r.code, r.stderr).toBe(1);
+    const rows = rowsOf(r);
+    const failure = (prefix: string) => {
+      const row = rows.find((row) => row.prompt.startsWith(prefix))!;
+      return { ...row.error, attempts: row.attempts };
+    };
+    // One comparison: a failure shows every dialect that is wrong, not only the first.
+    expect({ llama: failure('llama'), tgi: failure('tgi'), vllm: failure('vllm') }).toEqual({
+      llama: { type: 'http', status: 400, message: 'error in stream: the request exceeds the available context size, try increasing it', attempts: 1 },
+      tgi: { type: 'http', message: 'error in stream: Request failed during generation: Server error: CUDA out of memory.', attempts: 2 },
+      vllm: { type: 'http', status: 500, message: 'error in stream: CUDA error: an illegal memory access was encountered', attempts: 2 },
+    });
+  });
+});
