@@ -57,7 +57,7 @@ export interface PromptRecord {
  * Stable error kinds that end up in result rows.
  * - `timeout`: the attempt's deadline or idle timeout passed.
  * - `rate_limit`: HTTP 429 (not quota) after the last retry.
- * - `quota`: 429 `insufficient_quota`, or 402 (out of credits); the run stops.
+ * - `quota`: 429 `insufficient_quota`, 402 (out of credits), a LiteLLM proxy's `budget_exceeded`; the run stops.
  * - `http`: any other HTTP error status.
  * - `connection`: reset, refused, DNS, or a stream cut before it finished.
  * - `bad_response`: a body that could not be parsed or had no answer.

@@ -89,7 +89,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
     // As live: waiting will not restore a quota, so it stops the run (exit 3) instead of polling on.
     if (outOfFunds(status, err.code, err.type, err.message))
       return new RunError(
-        `quota exhausted (${message}); ${fundsAdvice(err.message)}, then run the same command with --resume (batches created before this run on)`,
+        `quota exhausted (${message}); ${fundsAdvice(err.message, err.type)}, then run the same command with --resume (batches created before this run on)`,
         'quota',
       );
     if (status === 401 || status === 403)

@@ -43,19 +43,32 @@ function statusCode(code: unknown): number | undefined {
 /** OpenRouter's 403 for a key past its spending cap: "Key limit exceeded (monthly limit)". */
 const KEY_SPEND_LIMIT = /\bkey limit exceeded\b/i;
 
+/** A LiteLLM proxy's key (or team, user) past its budget: a 429, from older proxies a 400. */
+const BUDGET_EXCEEDED = 'budget_exceeded';
+
 /**
  * A refusal that only more money lifts: waiting will not, so a run stops (exit 3) and `--resume`
  * continues once the account is topped up. A 429 `insufficient_quota`, a 402 (out of credits:
- * OpenRouter, DeepSeek), a 403 for a key past its spending cap (OpenRouter's "Key limit exceeded").
+ * OpenRouter, DeepSeek), a 403 for a key past its spending cap (OpenRouter's "Key limit exceeded"),
+ * a LiteLLM proxy's `budget_exceeded` ("Budget has been exceeded! …"; retried as a rate limit, every
+ * prompt spent its 4 tries on it and the run never stopped).
  */
 export function outOfFunds(status: number, code: unknown, type: unknown, message: string): boolean {
+  if (type === BUDGET_EXCEEDED && (status === 429 || status === 400)) return true;
   if (status === 429) return code === 'insufficient_quota' || type === 'insufficient_quota';
   return status === 402 || (status === 403 && KEY_SPEND_LIMIT.test(message));
 }
 
-/** What lifts an {@link outOfFunds} refusal: a key past its own spending cap needs its cap raised, not more credit. */
-export function fundsAdvice(message: string): string {
+/** What lifts an {@link outOfFunds} refusal: a key past its own spending cap or budget needs it raised, not more credit. */
+export function fundsAdvice(message: string, type?: unknown): string {
+  if (type === BUDGET_EXCEEDED) return "raise the key's budget on the proxy (or wait for it to reset)";
   return KEY_SPEND_LIMIT.test(message) ? "raise the key's spending limit" : 'add credit';
+}
+
+/** The refusal's name in the stop line: `HTTP 429 insufficient_quota`, `HTTP 400 budget_exceeded`, `HTTP 402`. */
+function fundsRefusal(status: number, type: unknown): string {
+  if (type === BUDGET_EXCEEDED) return `HTTP ${status} ${BUDGET_EXCEEDED}`;
+  return status === 429 ? 'HTTP 429 insufficient_quota' : `HTTP ${status}`;
 }
 
 /** OpenRouter's 403 for an input its moderation flagged: the error's `metadata` names the reasons and the input. */
@@ -114,10 +127,10 @@ export function classifyError(err: unknown): AttemptError {
       // moderation): that prompt's failed row, as other 4xx are; the run goes on.
       return new AttemptError('http', `HTTP 403: ${message}`, { status, code, headers });
     }
-    if (outOfFunds(status, code, (err.error as { type?: unknown } | undefined)?.type, message)) {
+    const type = (err.error as { type?: unknown } | undefined)?.type;
+    if (outOfFunds(status, code, type, message)) {
       // Every prompt would meet it until the account is topped up: stop, and let --resume continue.
-      const said = status === 429 ? 'HTTP 429 insufficient_quota' : `HTTP ${status}`;
-      return new AttemptError('quota', `${said}: ${message}`, { status, code, headers, stop: 'quota' });
+      return new AttemptError('quota', `${fundsRefusal(status, type)}: ${message}`, { status, code, headers, stop: 'quota' });
     }
     if (status === 401 || status === 403) {
       // Any other 403 stops as a rejected key: a server refusing a wrong key with a 403 would

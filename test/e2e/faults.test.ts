@@ -158,16 +158,21 @@ describe.concurrent('exhausted retries, deadlines and non-retryable errors', () 
     expectNoSecret(r, out);
   });
 
-  it('[[fault:quota]] stops admitting (-c 2, 30 prompts): exit 3, resume command, no row for unanswered prompts; never retried', async () => {
+  it.each<[FaultKind, RegExp]>([
+    ['quota', /quota exhausted: HTTP 429 insufficient_quota: You exceeded your current quota/],
+    // A LiteLLM proxy's key over its budget, in its words now and in older proxies'.
+    ['budget', /quota exhausted: HTTP 429 budget_exceeded: Budget has been exceeded!/],
+    ['budget400', /quota exhausted: HTTP 400 budget_exceeded: Budget has been exceeded!/],
+  ])('[[fault:%s]] stops admitting (-c 2, 30 prompts): exit 3, resume command, no row for unanswered prompts; never retried', async (kind, said) => {
     const { server, run } = await fresh({ latencyMs: 20 });
-    const prompts = Array.from({ length: 30 }, (_, i) => `quota run ${i + 1}`);
-    const bad = 'quota run 5 [[fault:quota]]';
+    const prompts = Array.from({ length: 30 }, (_, i) => `${kind} run ${i + 1}`);
+    const bad = `${kind} run 5 [[fault:${kind}]]`;
     prompts[4] = bad;
-    const out = path.join(dir, 'quota.jsonl');
-    const file = writePrompts(dir, fileName('quota'), prompts);
+    const out = path.join(dir, `${kind}.jsonl`);
+    const file = writePrompts(dir, fileName(kind), prompts);
     const r = await run([file, '-c', '2', '-o', out], { timeoutMs: CHILD_NET_MS });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/quota/i);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(said);
     // A command that finishes the run: same output, --resume.
     const resume = r.stderr.split('\n').find((l) => /--resume/.test(l));
     expect(resume, r.stderr).toBeDefined();

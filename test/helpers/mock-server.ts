@@ -42,6 +42,9 @@ export type FaultKind =
   | '498'
   | '429'
   | 'quota'
+  /** A LiteLLM proxy's key over its budget: 429 `budget_exceeded` (`budget400`: 400, as older proxies send it). */
+  | 'budget'
+  | 'budget400'
   | 'reset'
   | 'cut'
   | 'stall'
@@ -300,6 +303,8 @@ const FAULT_KIND_KEYS = {
   '498': true,
   '429': true,
   quota: true,
+  budget: true,
+  budget400: true,
   reset: true,
   cut: true,
   stall: true,
@@ -949,6 +954,17 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
             errorBody('You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'),
             ctx.headers,
           );
+        case 'budget':
+        case 'budget400': {
+          const status = fault === 'budget' ? 429 : 400;
+          const error = {
+            message: 'Budget has been exceeded! Current cost: 10.52, Max budget: 10.0',
+            type: 'budget_exceeded',
+            param: null,
+            code: String(status),
+          };
+          return sendJson(res, rec, status, JSON.stringify({ error }), ctx.headers);
+        }
         case 'html':
           rec.status = 200;
           ctx.headers['content-type'] = 'text/html; charset=utf-8';

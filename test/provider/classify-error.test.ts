@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, OpenAIError, RateLimitError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { classifyError } from '../../src/provider/classify-error.js';
+import { classifyError, fundsAdvice } from '../../src/provider/classify-error.js';
 import { AttemptError } from '../../src/provider/completion.js';
 import { isRegionRefusal } from '../../src/provider/region-refusal.js';
 import { isRetryable } from '../../src/schedule/retry-policy.js';
@@ -117,6 +117,15 @@ describe('classifyError: HTTP statuses', () => {
     expect(e.type).toBe('quota');
     expect(e.info).toMatchObject({ status: 402, stop: 'quota' });
     expect(e.message).toBe('HTTP 402: Insufficient credits. Add more using https://openrouter.ai/credits');
+  });
+
+  it.each([429, 400])("a LiteLLM proxy's key over its budget (%i budget_exceeded) → quota: stops, --resume continues", (status) => {
+    const message = 'Budget has been exceeded! Current cost: 10.52, Max budget: 10.0';
+    const e = classifyError(statusError(status, { message, type: 'budget_exceeded', param: null, code: String(status) }));
+    expect(e.type).toBe('quota');
+    expect(e.info).toMatchObject({ status, stop: 'quota' });
+    expect(e.message).toBe(`HTTP ${status} budget_exceeded: ${message}`);
+    expect(fundsAdvice(message, 'budget_exceeded')).toMatch(/raise the key's budget/);
   });
 
   it('429 with no body → rate_limit', () => {
