@@ -8,7 +8,8 @@ import { withTrace } from '../provider/trace-fetch.js';
 import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
 import { RunError } from '../errors.js';
 import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
-import { fundsAdvice, outOfFunds } from '../provider/classify-error.js';
+import { fundsAdvice, outOfFunds, serverMessage } from '../provider/classify-error.js';
+import { withReadableErrors } from '../provider/error-body.js';
 import { noKeyRefusal } from '../provider/no-key-refusal.js';
 import { BATCH_ENDPOINT } from './request-line.js';
 import { answerScrubber, type AnswerScrubber } from '../provider/answer-scrubber.js';
@@ -82,7 +83,7 @@ export function isGoneFile(err: unknown): err is BatchApiError {
 function classify(err: unknown, what: string, redact: (t: string) => string, keyless = false, baseURL?: string): Error {
   if (err instanceof APIError && err.status !== undefined) {
     const status = err.status;
-    const message = redact(`${what}: HTTP ${status} ${err.message.replace(/^\d{3}\s*/, '')}`);
+    const message = redact(`${what}: HTTP ${status} ${serverMessage(err)}`);
     // A 403 for where the calls come from: as live, the key is not blamed (still an `auth` stop: a 403).
     if (status === 403 && refusesRegion(typeof err.code === 'string' ? err.code : undefined, err.message))
       return new RunError(`${REGION_REFUSAL} (${message}); ${REGION_ADVICE}`, 'auth');
@@ -132,7 +133,9 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     maxRetries: 2,
     timeout: 10 * 60 * 1000,
     logLevel: 'off',
-    fetch: traced(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }), options),
+    // Error bodies in other shapes (FastAPI's `{"detail": …}`, a text `404 page not found`) read as the
+    // chat path reads them: else `HTTP 404 status code (no body)`, `HTTP 404 404 page not found`.
+    fetch: withReadableErrors(traced(options.fetch ?? createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor }), options)),
   });
   const { signal } = options;
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;

@@ -26,7 +26,8 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
-function serverMessage(err: APIError): string {
+/** The server's words in an error response: one line, its status not repeated, at most 500 characters. */
+export function serverMessage(err: APIError): string {
   const body = err.error as { message?: unknown } | undefined;
   let msg = (typeof body?.message === 'string' ? body.message : err.message).replace(/\s+/g, ' ').trim();
   // The row says `HTTP 502: …` already: the status once (nginx titles its page "502 Bad Gateway").

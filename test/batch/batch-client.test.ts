@@ -38,6 +38,19 @@ describe('createBatchClient: how a refused call is worded', () => {
     expect(isRegionRefusal(worded.message)).toBe(true);
   });
 
+  it.each([
+    // vLLM and other FastAPI servers without the Batch API.
+    ['application/json', '{"detail":"Not Found"}', 'Not Found'],
+    // Ollama (Go's default 404).
+    ['text/plain; charset=utf-8', '404 page not found', 'page not found'],
+    ['text/plain', '', 'no body'],
+  ])("a 404 in another server's words (%s %j) reads as the server put it", async (type, body, said) => {
+    const fetch = (async () => new Response(body, { status: 404, headers: { 'content-type': type } })) as unknown as typeof globalThis.fetch;
+    const client = createBatchClient({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', redact: (t) => t, fetch });
+    const err = await failure(client.create('file-1', {}));
+    expect(err.message).toBe(`creating a batch from file-1: HTTP 404 ${said} (does this server offer the Batch API? check --base-url)`);
+  });
+
   it('another 401 or 403 is a rejected key', async () => {
     const err = await failure(refusingClient(401, { message: 'Incorrect API key provided', code: 'invalid_api_key' }).retrieve('batch_1'));
     expect(err.code).toBe('auth');
