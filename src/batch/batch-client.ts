@@ -13,6 +13,7 @@ import { withReadableErrors } from '../provider/error-body.js';
 import { noKeyRefusal } from '../provider/no-key-refusal.js';
 import { BATCH_ENDPOINT } from './request-line.js';
 import { answerScrubber, type AnswerScrubber } from '../provider/answer-scrubber.js';
+import { linkedAbort } from '../util/linked-abort.js';
 
 export type { Batch };
 
@@ -139,37 +140,50 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
   });
   const { signal } = options;
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const classified = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
       throw classify(err, what, options.redact, options.apiKey === undefined, options.baseURL);
     }
   };
+  /** A call with a signal of its own, following `parent` only while it runs: the SDK never removes its listener (see linkedAbort). */
+  const call = async <T>(what: string, fn: (signal: AbortSignal | undefined) => Promise<T>, parent = signal): Promise<T> => {
+    const linked = parent && linkedAbort(parent);
+    try {
+      return await classified(what, () => fn(linked?.controller.signal));
+    } finally {
+      linked?.unlink();
+    }
+  };
   return {
     upload: (file) =>
-      call(`uploading ${path.basename(file)}`, async () => {
-        // A streaming file: the SDK encodes the multipart body as the file is read, never whole in
-        // memory as a File would be (bench/results/2026-11-30-batch.md). Not retried by the SDK: a
-        // stream cannot be replayed; the next poll round uploads again.
-        const uploaded = await client.files.create(
-          { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
-          { maxRetries: 0, signal: options.uploadSignal ?? signal },
-        );
-        return uploaded.id;
-      }),
+      call(
+        `uploading ${path.basename(file)}`,
+        async (signal) => {
+          // A streaming file: the SDK encodes the multipart body as the file is read, never whole in
+          // memory as a File would be (bench/results/2026-11-30-batch.md). Not retried by the SDK: a
+          // stream cannot be replayed; the next poll round uploads again.
+          const uploaded = await client.files.create(
+            { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
+            { maxRetries: 0, signal },
+          );
+          return uploaded.id;
+        },
+        options.uploadSignal ?? signal,
+      ),
     create: (fileId, metadata) =>
-      call(`creating a batch from ${fileId}`, () =>
+      call(`creating a batch from ${fileId}`, (signal) =>
         client.batches.create(
           { input_file_id: fileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata },
           // Never retried blindly: a create that timed out may have happened; the caller looks it up by metadata.
           { maxRetries: 0, signal },
         ),
       ),
-    retrieve: (batchId) => call(`reading batch ${batchId}`, () => client.batches.retrieve(batchId, { signal })),
-    cancel: (batchId) => call(`cancelling batch ${batchId}`, () => client.batches.cancel(batchId, { signal })),
+    retrieve: (batchId) => call(`reading batch ${batchId}`, (signal) => client.batches.retrieve(batchId, { signal })),
+    cancel: (batchId) => call(`cancelling batch ${batchId}`, (signal) => client.batches.cancel(batchId, { signal })),
     findByMetadata: (key, value, createdAfterSec) =>
-      call('listing batches', async () => {
+      call('listing batches', async (signal) => {
         for await (const batch of client.batches.list({ limit: 100 }, { signal })) {
           if (batch.metadata?.[key] === value) return batch;
           // Newest first: older than the chunk's first attempt means it is not there.
@@ -180,19 +194,20 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
     async *lines(fileId) {
       // A download that stalls (a proxy holding a half-sent file) is ended after --idle-timeout without
       // bytes, and tried again at the next poll as a cut one is: else it held the run, and its lock, for ever.
-      const idle = new AbortController();
+      // Linked to the run's stop for the whole download: the SDK's listener on it cuts the body too.
+      const idle = linkedAbort(signal);
       let timer: NodeJS.Timeout | undefined;
       const waiting = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => idle.abort(), idleMs);
+        timer = setTimeout(() => idle.controller.abort(), idleMs);
       };
-      const stalled = () => idle.signal.aborted && !signal?.aborted;
+      const stalled = () => idle.controller.signal.aborted && !signal?.aborted;
       const what = `downloading ${fileId}`;
       let stream: Readable | undefined;
       let reader: ReturnType<typeof createInterface> | undefined;
       waiting();
       try {
-        const response = await call(what, () => client.files.content(fileId, { signal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal }));
+        const response = await classified(what, () => client.files.content(fileId, { signal: idle.controller.signal }));
         if (!response.body) return;
         stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
         stream.on('data', waiting);
@@ -207,19 +222,20 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
       } catch (err) {
         if (stalled()) throw new BatchApiError(options.redact(`${what}: no data for ${idleMs / 1000}s (--idle-timeout)`), undefined, true);
         // A body cut off mid-file (a reset, a proxy timeout) is worth another try, like a failed request.
-        const classified =
+        const known =
           err instanceof RunError || err instanceof BatchApiError ? err : classify(err, what, options.redact, options.apiKey === undefined, options.baseURL);
-        throw classified instanceof RunError || classified instanceof BatchApiError
-          ? classified
-          : new BatchApiError(options.redact(`${what}: ${classified.message}`), undefined, true);
+        throw known instanceof RunError || known instanceof BatchApiError
+          ? known
+          : new BatchApiError(options.redact(`${what}: ${known.message}`), undefined, true);
       } finally {
         clearTimeout(timer);
+        idle.unlink();
         reader?.close();
         stream?.destroy();
       }
     },
     remove: async (fileId) => {
-      await call(`deleting ${fileId}`, () => client.files.delete(fileId, { signal }));
+      await call(`deleting ${fileId}`, (signal) => client.files.delete(fileId, { signal }));
     },
     scrubAnswer: answerScrubber(options.apiKey),
   };

@@ -1,7 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createBatchClient } from '../../src/batch/batch-client.js';
 import { RunError } from '../../src/errors.js';
 import { isRegionRefusal } from '../../src/provider/region-refusal.js';
+import { tempDir, writePrompts } from '../helpers/run-cli.js';
 
 /** A client whose every call gets `status` with an OpenAI error body. */
 function refusingClient(status: number, error: Record<string, unknown>) {
@@ -55,5 +57,63 @@ describe('createBatchClient: how a refused call is worded', () => {
     const err = await failure(refusingClient(401, { message: 'Incorrect API key provided', code: 'invalid_api_key' }).retrieve('batch_1'));
     expect(err.code).toBe('auth');
     expect(err.message).toMatch(/^the server rejected the API key \(reading batch batch_1: HTTP 401 Incorrect API key provided\); check OPENAI_API_KEY/);
+  });
+});
+
+describe("createBatchClient: the run's signal", () => {
+  const batch = { id: 'batch_1', object: 'batch', status: 'in_progress', created_at: 1, metadata: { run: 'r' } };
+  /** Answers every call as the Batch API would, enough for each method to return. */
+  const answering = (async (url: string | URL) => {
+    const at = String(url);
+    const body = at.endsWith('/content')
+      ? '{"custom_id":"a"}\n'
+      : JSON.stringify(
+          at.includes('/batches?') ? { object: 'list', data: [batch], has_more: false } : at.includes('/files') ? { id: 'file_1', deleted: true } : batch,
+        );
+    return new Response(body, { status: 200, headers: { 'content-type': at.endsWith('/content') ? 'application/jsonl' : 'application/json' } });
+  }) as unknown as typeof globalThis.fetch;
+
+  it('keeps no listener on it once a call is over: a 24 h wait polls thousands of times', async () => {
+    const stop = new AbortController();
+    const uploadStop = new AbortController();
+    const client = createBatchClient({
+      apiKey: 'sk-test',
+      baseURL: 'http://127.0.0.1:9/v1',
+      redact: (t) => t,
+      fetch: answering,
+      signal: stop.signal,
+      uploadSignal: uploadStop.signal,
+    });
+    const { dir, cleanup } = tempDir('llm-batch-client-');
+    const file = writePrompts(dir, 'chunk.jsonl', ['{"custom_id":"a"}']);
+    // Past the 11 at which Node warns on stderr (MaxListenersExceededWarning), -q or not.
+    for (let i = 0; i < 12; i++) {
+      await client.upload(file);
+      await client.create('file_1', { run: 'r' });
+      await client.retrieve('batch_1');
+      await client.cancel('batch_1');
+      await client.findByMetadata('run', 'r', 0);
+      for await (const _ of client.lines('file_1'));
+      await client.remove('file_1');
+    }
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(uploadStop.signal, 'abort')).toHaveLength(0);
+    cleanup();
+  });
+
+  it('still ends a call in flight when it fires', async () => {
+    const stop = new AbortController();
+    const held = (async (_url: string | URL, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)),
+      )) as unknown as typeof globalThis.fetch;
+    const client = createBatchClient({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', redact: (t) => t, fetch: held, signal: stop.signal });
+    const retrieving = client.retrieve('batch_1').then(
+      () => 'answered',
+      () => 'ended',
+    );
+    setImmediate(() => stop.abort(new Error('interrupted')));
+    expect(await retrieving).toBe('ended');
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -1,0 +1,21 @@
+export interface LinkedAbort {
+  /** Aborted with `parent`'s reason while linked; `abort()` ends it alone. */
+  readonly controller: AbortController;
+  /** Stops following `parent`: call it once the work the signal was for is over. */
+  unlink(): void;
+}
+
+/**
+ * A controller of one call's own that follows a long-lived `parent` (the run's stop). Handing
+ * `parent` itself to every call does not do: a call that adds an abort listener and never removes it
+ * (the openai SDK's, one per request) leaves it on `parent`, and a 24 h Batch API wait piled up one
+ * per poll, with Node's MaxListenersExceededWarning on stderr, -q or not, from the 11th on.
+ */
+export function linkedAbort(parent: AbortSignal | undefined): LinkedAbort {
+  const controller = new AbortController();
+  if (!parent) return { controller, unlink: () => {} };
+  const follow = () => controller.abort(parent.reason);
+  if (parent.aborted) follow();
+  else parent.addEventListener('abort', follow, { once: true });
+  return { controller, unlink: () => parent.removeEventListener('abort', follow) };
+}
