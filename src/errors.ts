@@ -80,6 +80,21 @@ export class OutputAbandonedError extends RunError {
   }
 }
 
+/**
+ * A signal that came once every row was written ended a resume's closing compaction (see
+ * closeOutputTarget): the file keeps every row, the superseded ones too, and the run ends as interrupted.
+ */
+export class CompactionInterruptedError extends RunError {
+  override readonly name = 'CompactionInterruptedError';
+  constructor(path: string) {
+    super(
+      `${path} was not compacted (interrupted): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
+      'output',
+      ExitCode.interrupted,
+    );
+  }
+}
+
 /** Thrown by readers for input that cannot be read at all (as opposed to one bad record). */
 export class InputError extends RunError {
   override readonly name = 'InputError';

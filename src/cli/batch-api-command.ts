@@ -4,7 +4,7 @@ import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
 import { chunkDir, isOpen, manifestPath, openChunks, readManifest, runningOnServer } from '../batch/manifest.js';
-import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
+import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
 import { createRedactor } from '../redact.js';
@@ -190,6 +190,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   // manifest for --resume, not sent again.
   const stop = new AbortController();
   const uploadStop = new AbortController();
+  /** Made once every row is written: a signal then ends the compaction and the report at once (as live: StopSignals.closing). */
+  let closing: AbortController | undefined;
   stop.signal.addEventListener('abort', () => setTimeout(() => uploadStop.abort(), UPLOAD_GRACE_MS).unref(), { once: true });
   const calls = { redact, trace, signal: stop.signal, uploadSignal: uploadStop.signal, idleMs: config.idleTimeoutMs };
   const client = mock
@@ -226,6 +228,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // output back ends the read and the run as interrupted, the lock released (it exited 143 and
     // left the lock, which refused a replacement pod on another host for 5 minutes).
     const onSignal = () => {
+      if (closing) return closing.abort(new Error('interrupted'));
       if (stop.signal.aborted) return uploadStop.abort();
       reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : stoppingLine(outputPath));
       stop.abort(new Error('interrupted'));
@@ -427,6 +430,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const shardLine = ranNothing ? emptyShardMessage(config, shardTally.others) : undefined;
     if (shardLine) reporter.info(shardLine);
     // As a live run: the old file replaced, superseded rows compacted away after a resume.
+    closing = new AbortController();
     try {
       await closeOutputTarget(
         config,
@@ -434,11 +438,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         outcome.outputClosed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : undefined,
         (line) => reporter.info(line),
         empty,
+        closing.signal,
       );
     } catch (err) {
       // The last rows were still on their way to a reader that left, or failed as they were flushed:
       // a stop like one during the run.
       if (err instanceof OutputWriteError) outcome = { ...outcome, interrupted: true, outputFailed: err.message };
+      else if (err instanceof CompactionInterruptedError) outcome = { ...outcome, interrupted: true };
       else if (!(err instanceof OutputClosedError)) throw err;
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
@@ -460,6 +466,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       empty,
       reporter,
       quiet: outcome.outputClosed === true,
+      signal: closing.signal,
     });
     // As live: a report that could not be written made the exit code 2, and the summary says so.
     if (made.error === undefined || !config.summaryJson) return made.code;

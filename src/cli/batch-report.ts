@@ -20,7 +20,8 @@ export async function openBatchReport(config: CliConfig, prices: PriceLookup | u
 /**
  * `--report FILE` on a `--batch-api` run: written when the run ends (every batch collected), when it
  * leaves batches pending (`--no-wait`, a stop), saying so, and with the run's prices. As on a live run,
- * a report that cannot be written turns an ok exit into 2: every row is there, the report is not.
+ * a report that cannot be written turns an ok exit into 2: every row is there, the report is not (130
+ * when a signal ended it).
  * `quiet` (the output's reader left): written, but only a failure is said.
  */
 export async function writeBatchReport(
@@ -28,16 +29,18 @@ export async function writeBatchReport(
   prices: PriceLookup | undefined,
   /** From openBatchReport, when it made one. */
   opened: RunReport | undefined,
-  run: { summary: RunSummary; batches: UncollectedBatches; code: number; empty: boolean; reporter: Reporter; quiet?: boolean },
+  /** `signal`: a stop that ends the report unwritten, exit 130 (see StopSignals.closing). */
+  run: { summary: RunSummary; batches: UncollectedBatches; code: number; empty: boolean; reporter: Reporter; quiet?: boolean; signal?: AbortSignal },
 ): Promise<{ code: number; error?: string }> {
   if (!config.report || run.empty) return { code: run.code };
   const report = opened ?? new RunReport({ ...config, report: config.report }, prices);
-  const made = await report.finish(run.summary, false, { events: false, batches: run.batches });
+  const made = await report.finish(run.summary, false, { events: false, batches: run.batches, signal: run.signal });
   if (made.ok) {
     if (!run.quiet) run.reporter.info(made.message);
     return { code: run.code };
   }
   run.reporter.error(made.message);
   // `error`: the line, when it is what made the exit code (for --summary-json).
-  return run.code === ExitCode.ok || run.code === ExitCode.someFailed ? { code: ExitCode.usage, error: made.message } : { code: run.code };
+  const code = made.interrupted ? ExitCode.interrupted : ExitCode.usage;
+  return run.code === ExitCode.ok || run.code === ExitCode.someFailed ? { code, error: made.message } : { code: run.code };
 }

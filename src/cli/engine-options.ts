@@ -14,7 +14,7 @@ export function engineOptions(
   run: {
     complete: Complete;
     stats: BatchStats;
-    signals: StopSignals;
+    signals: Pick<StopSignals, 'stop' | 'abort'>;
     onEvent?: (event: BatchEvent) => void;
     structured?: StructuredOutput;
     cache?: AnswerCache;

@@ -213,7 +213,7 @@ export function summarySoFar(
 }
 
 /** Makes the --report file from the summary; says what happened in one line. */
-export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string }>;
+export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string; interrupted?: boolean }>;
 
 /**
  * The end of a run: the explanations, the summary (terminal and --summary-json, with the exit code and
@@ -296,7 +296,8 @@ export async function finishRun(
     const made = await report(summary);
     if (!made.ok) {
       reporter.error(made.message);
-      if (code === ExitCode.ok || code === ExitCode.someFailed) code = writeSummary(ExitCode.usage, made.message);
+      // One a signal ended is an interrupted run's (130), as `report`'s own.
+      if (code === ExitCode.ok || code === ExitCode.someFailed) code = writeSummary(made.interrupted ? ExitCode.interrupted : ExitCode.usage, made.message);
     } else if (!empty && !quiet) reporter.info(made.message);
   }
   return code;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { OutputClosedError, OutputWriteError, RunError, UsageError } from '../errors.js';
+import { CompactionInterruptedError, OutputClosedError, OutputWriteError, RunError, UsageError } from '../errors.js';
 import {
   acquireLock,
   compactFile,
@@ -210,7 +210,8 @@ export function uncollectedRun(output: string, rows: boolean, records: boolean):
 /**
  * Closes the writer. A finished run replaces the old file; a stopped one keeps it, and so does one
  * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results).
- * Returns whether the old file was kept.
+ * Returns whether the old file was kept. `closing` (see StopSignals.closing) ends a compaction:
+ * CompactionInterruptedError, said first.
  */
 export async function closeOutputTarget(
   config: CliConfig,
@@ -218,6 +219,7 @@ export async function closeOutputTarget(
   stopped: StopReason | undefined,
   info: (line: string) => void,
   empty = false,
+  closing?: AbortSignal,
 ): Promise<boolean> {
   if (!stopped && !empty) target.pending?.replace();
   const oldFileKept = target.pending !== undefined && !target.pending.replaced;
@@ -235,7 +237,12 @@ export async function closeOutputTarget(
   if (compact && (superseded > 0 || compact.earlier) && stopped !== 'output_failed') {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
-    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel).catch((err: unknown) => {
+    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel, closing).catch((err: unknown) => {
+      if (closing?.aborted) {
+        const interrupted = new CompactionInterruptedError(compact.path);
+        info(interrupted.message);
+        throw interrupted;
+      }
       // As a full disk's: the file keeps every row, and the next resume compacts it (`earlier`).
       throw new OutputWriteError(
         `${compact.path} was not compacted (${errorMessage(err)}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,

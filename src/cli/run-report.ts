@@ -16,6 +16,7 @@ import { uncollectedWords } from './batch-end-lines.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
 import { writeReport } from '../report/write-report.js';
+import { shellQuote } from './shell-quote.js';
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -88,10 +89,12 @@ export class RunReport {
   async finish(
     summary: RunSummary,
     outputKept: boolean,
-    extra: { events?: boolean; batches?: UncollectedBatches } = {},
-  ): Promise<{ message: string; ok: boolean }> {
+    /** `signal`: a stop that ends the report unwritten (see StopSignals.closing). */
+    extra: { events?: boolean; batches?: UncollectedBatches; signal?: AbortSignal } = {},
+  ): Promise<{ message: string; ok: boolean; interrupted?: boolean }> {
     const file = outputKept ? undefined : this.outputFile;
     try {
+      if (extra.signal?.aborted) return this.interrupted(file, summary);
       await this.copy?.writer.close();
       const input = file ?? this.copy?.file;
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
@@ -100,6 +103,7 @@ export class RunReport {
         ...(file ? {} : { sourceName: this.config.output.kind === 'file' ? this.config.output.path : STDOUT_SOURCE }),
         format: file ? resultsFormat(file) : 'jsonl',
         output: this.config.report,
+        signal: extra.signal,
         events: extra.events === false ? undefined : this.events,
         pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices?.given !== undefined, runModel: this.config.model },
         run: {
@@ -125,10 +129,21 @@ export class RunReport {
       const pending = left ? ` (${left}: it holds the rows collected so far)` : '';
       return { ok: true, message: `report of ${counted(outcome.rows, 'row')} written to ${this.config.report}${pending}` };
     } catch (err) {
+      if (extra.signal?.aborted) return this.interrupted(file, summary);
       return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };
     } finally {
       await this.dispose();
     }
+  }
+
+  /**
+   * A report a signal ended: none written, a file there left as it was. The resume command of a
+   * stopped run writes it; else, from an output file, `report` makes it.
+   */
+  private interrupted(file: string | undefined, summary: RunSummary): { message: string; ok: false; interrupted: true } {
+    const report = this.config.report;
+    const remake = file && !summary.stopped ? `; \`llm-batch report ${shellQuote(file)} -o ${shellQuote(report)}\` makes it from the rows` : '';
+    return { ok: false, interrupted: true, message: `interrupted: no report written (${report} is left as it was)${remake}` };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
-import { OutputAbandonedError, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
+import { CompactionInterruptedError, OutputAbandonedError, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import type { Complete } from '../provider/completion.js';
@@ -147,16 +147,19 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     outcome = { stopped: 'interrupted', message: 'interrupted' };
     empty = false;
   }
-  const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), empty).catch((err: unknown) => {
-    // The last rows failed as they were flushed (-o /dev/full), or the hard stop gave up on them: a stop like one during the run.
-    if (err instanceof OutputAbandonedError) outcome = { stopped: 'interrupted', message: err.message };
+  // The engine is done: a signal from here ends the compaction and the report at once (see StopSignals.closing).
+  const closing = signals.closing();
+  const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), empty, closing).catch((err: unknown) => {
+    // The last rows failed as they were flushed (-o /dev/full), or the hard stop gave up on them (or
+    // on the compaction): a stop like one during the run.
+    if (err instanceof OutputAbandonedError || err instanceof CompactionInterruptedError) outcome = { stopped: 'interrupted', message: err.message };
     else if (err instanceof OutputWriteError) outcome = { stopped: 'output_failed', message: err.message };
     else throw err;
     return keptSoFar();
   });
   // From here the run's own summary says how it ended.
   phase.soFar = undefined;
-  const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept));
+  const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept, { signal: closing }));
   return await finishRun(
     config,
     {

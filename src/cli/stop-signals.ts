@@ -9,6 +9,13 @@ export interface StopSignals {
   stop: AbortSignal;
   /** The second one, or the grace period's end: abort the prompts in flight. */
   abort: AbortSignal;
+  /**
+   * Once the engine is done: from then on a signal, the first or not, aborts the returned signal (and
+   * `abort`), which ends the closing work (a resume's compaction, --report) at once, as `merge` and
+   * `report` end theirs; that work says what it left undone. Else "no new prompts" promised nothing
+   * and the hard stop cut nothing: a million rows' report ran on for a minute, and exit 0.
+   */
+  closing(): AbortSignal;
   /** Removes the signal handlers and the grace timer. */
   dispose(): void;
 }
@@ -37,8 +44,12 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
   const stop = new AbortController();
   const abort = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
+  let closing: AbortController | undefined;
   const onSignal = () => {
-    if (!stop.signal.aborted) {
+    if (closing) {
+      abort.abort(new Error('interrupted'));
+      closing.abort(new Error('interrupted'));
+    } else if (!stop.signal.aborted) {
       const message = stoppingMessage(stats.inFlight, GRACE_MS / 1000);
       // Stop first: the status line redrawn under the message then already says "stopping".
       stop.abort(new Error('interrupted'));
@@ -52,6 +63,10 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
   return {
     stop: stop.signal,
     abort: abort.signal,
+    closing() {
+      closing ??= new AbortController();
+      return closing.signal;
+    },
     dispose() {
       clearTimeout(graceTimer);
       for (const off of unlisten) off();

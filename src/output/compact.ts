@@ -20,6 +20,11 @@ export interface CompactStats {
   torn: boolean;
 }
 
+export interface CompactOptions extends ReadOptions {
+  /** A stop (Ctrl-C) ends the compaction at the next row, throwing its reason: `out` gets no more rows. */
+  signal?: AbortSignal | undefined;
+}
+
 /**
  * Writes one row per key (`rowKey`) — the LAST row for each key, as resume treats it — to `out`,
  * leaving out input error rows whose line got a real row later (`staleInputErrors`). A row left
@@ -34,7 +39,7 @@ export async function compactResults(
   path: string,
   format: 'jsonl' | 'csv',
   out: RowWriter,
-  options: ReadOptions = {},
+  options: CompactOptions = {},
   /** The model in the file's run metadata (see `rowKey`). */
   runModel?: string | null,
 ): Promise<CompactStats> {
@@ -46,7 +51,10 @@ export async function compactResults(
     torn = true;
     options.onTorn?.();
   };
-  for await (const row of readResults(path, format, { ...options, onTorn })) {
+  const { signal, ...read } = options;
+  signal?.throwIfAborted();
+  for await (const row of readResults(path, format, { ...read, onTorn })) {
+    signal?.throwIfAborted();
     stale.see(row, total);
     lastIndex.set(rowKey(row, runModel), total++);
   }
@@ -54,7 +62,8 @@ export async function compactResults(
   let index = 0;
   let rows = 0;
   const carrier = usageCarrier();
-  for await (const row of readResults(path, format, options)) {
+  for await (const row of readResults(path, format, read)) {
+    signal?.throwIfAborted();
     const at = index++;
     const key = rowKey(row, runModel);
     if (lastIndex.get(key) !== at) carrier.drop(key, row);
@@ -102,7 +111,14 @@ export function removeCompactLeftover(given: string): void {
  * it pointed to would stop getting rows (not one another user planted: see untrustedLink). The
  * compacted file keeps the old one's mode.
  */
-export async function compactFile(given: string, format: 'jsonl' | 'csv', layout?: CsvLayout, runModel?: string | null): Promise<CompactStats> {
+export async function compactFile(
+  given: string,
+  format: 'jsonl' | 'csv',
+  layout?: CsvLayout,
+  runModel?: string | null,
+  /** Ends it before the rename (see CompactOptions): the temp file is removed, the file left as it was. */
+  signal?: AbortSignal,
+): Promise<CompactStats> {
   refuseUntrustedLink(given);
   const path = realpathSync(given);
   const tmp = compactTempOf(path);
@@ -111,7 +127,7 @@ export async function compactFile(given: string, format: 'jsonl' | 'csv', layout
   const csv = own ?? (layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout);
   const out = openTempRowWriter(tmp, path, format, csv);
   try {
-    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false }, runModel);
+    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal }, runModel);
     await out.close();
     renameDurably(tmp, path);
     return stats;

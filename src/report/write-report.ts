@@ -38,6 +38,8 @@ export interface WriteReportOptions {
    * short at its end is the one the run is writing, not a torn write, so the page does not call it one.
    */
   beingWritten?: boolean;
+  /** A stop (Ctrl-C) ends the reading at the next row, throwing its reason: nothing is written. */
+  signal?: AbortSignal | undefined;
   /** Called with the figures before anything is written: what it throws (a summary of another run) leaves no report. */
   checkFigures?: (figures: Figures) => void;
 }
@@ -78,6 +80,7 @@ const READS = 3;
  */
 async function readReportData(o: WriteReportOptions): Promise<ReportData> {
   for (let read = 1; ; read++) {
+    o.signal?.throwIfAborted();
     // Unreadable: "Cannot read results file …", exit 2, as a resume says it.
     const snapshot = await openSnapshot(o.input);
     try {
@@ -102,13 +105,17 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   const tail: TailInfo = { tornBytes: 0 };
   let torn = false;
   const onTorn = () => void (torn = true);
-  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn })) rows.push(slimRow(row, ordinal++));
+  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn })) {
+    o.signal?.throwIfAborted();
+    rows.push(slimRow(row, ordinal++));
+  }
   if (rows.length === 0 && o.refuseEmpty) throw noRows(o.input, snapshot.bytes, tail.tornBytes);
   const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
     const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
     const full = [...picked];
     let n = 0;
     for await (const row of readReportRows(o.input, o.format, { snapshot })) {
+      o.signal?.throwIfAborted();
       const at = wanted.get(n++);
       if (at === undefined) continue;
       if (!sameRow(full[at]!, row)) throw new FileChanged();
