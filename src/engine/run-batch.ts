@@ -669,7 +669,7 @@ class Engine {
           return { ok: false, error: stop, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
         }
         // Inside the slot, before the next request goes: the whole queue slows at once.
-        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: rateHeaders, model: request.model });
+        this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: rateHeaders, model: request.model, cost: run.cost });
         this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
       return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow() };

@@ -83,10 +83,18 @@ export type TokenCost = number | (() => number);
 
 const price = (cost: TokenCost): number => Math.max(0, typeof cost === 'function' ? cost() : cost);
 
-/** The pause a used-up limit (remaining 0) asks for: its reset, when readable and within MAX_HEADER_PAUSE_MS. */
-function usedUp(remaining: number | undefined, resetMs: number | undefined): number | undefined {
+/**
+ * The pause a used-up limit (remaining 0) asks for: until `units` (one request, or a request's
+ * tokens) are free again, `units` minutes / `perMinute`, at most its reset. OpenAI's reset is the
+ * time until the whole limit is back ("resets to its initial state": about 60 s at 0 of 120 RPM)
+ * while the next request is allowed in 0.5 s; waiting out the reset stopped the run for a minute.
+ * Without a known limit or units, the reset; nothing when the reset is unreadable or past
+ * MAX_HEADER_PAUSE_MS.
+ */
+function usedUp(remaining: number | undefined, resetMs: number | undefined, perMinute: number | undefined, units: number): number | undefined {
   if (remaining === undefined || remaining > 0 || resetMs === undefined || !(resetMs <= MAX_HEADER_PAUSE_MS)) return undefined;
-  return resetMs;
+  if (!perMinute || !(perMinute > 0) || !(units > 0)) return resetMs;
+  return Math.min(resetMs, (units * 60_000) / perMinute);
 }
 
 interface Waiter {
@@ -254,26 +262,36 @@ export class RateGovernor {
       this.tokenWindow?.admit(excess, now);
     }
     if (info.answerTokens !== undefined) this.answerLength.observe(info.answerTokens);
-    if (!info.headers || !this.learn(info.headers, now, info.model)) return undefined;
+    if (!info.headers) return undefined;
+    this.learn(info.headers, now, info.model);
+    // Not counted in tokens when it left (no limit known yet): what its answer says it used.
+    const pause = this.usedUpPause(info.headers, info.estimatedTokens || (info.actualTokens ?? 0), info.model);
+    if (pause === undefined) return undefined;
+    this.pauseUntil(now + pause);
     return this.pausedUntil > now ? this.pausedUntil - now : undefined;
   }
 
   /**
    * A 429 for one request larger than a minute's tokens ("Request too large"): no sign of the pace,
-   * so no pause and nothing for the adaptive rate; its headers still tell the limits.
+   * so no pause of its own and nothing for the adaptive rate; its headers still tell the limits.
    */
   onTooLarge(headers: RateLimitHeaders, model?: string): void {
-    this.learn(headers, this.clock.now(), model);
+    const now = this.clock.now();
+    this.learn(headers, now, model);
+    const pause = this.usedUpPause(headers, 0, model);
+    if (pause !== undefined) this.pauseUntil(now + pause);
     this.poke();
   }
 
   /**
    * A 429 (not quota). Cuts the rate for everyone and honours the server's wait, unless it is past
-   * LONGEST_WAIT_MS (the engine stops the run on such a 429: nobody is paused for it).
+   * LONGEST_WAIT_MS (the engine stops the run on such a 429: nobody is paused for it). `cost`: the
+   * tokens the refused request was charged, for a used-up token limit's pause.
    */
-  onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders; model?: string }): void {
+  onRateLimited(info: { sentAt: number; retryAfter?: RetryAfter; headers?: RateLimitHeaders; model?: string; cost?: number }): void {
     const now = this.clock.now();
     if (info.headers) this.learn(info.headers, now, info.model);
+    const usedUpMs = info.headers ? this.usedUpPause(info.headers, info.cost ?? 0, info.model) : undefined;
     // Unless the request limit refused it (remaining-requests 0), a 429 under a token budget may
     // mean the server charges more for an unset max_tokens than answers use: back to the guess.
     if (this.tokens && this.answerLength.inUse && info.headers?.remainingRequests !== 0) this.answerLength.distrust();
@@ -282,16 +300,34 @@ export class RateGovernor {
     // A burst of 429s means the server's window is full: everyone waits the server's retry-after,
     // or more requests would only collect 429s. A stray 429 only pauses everyone when the wait is
     // precise (retry-after-ms) or long (a quota window), not for a rounded-up `retry-after: 1`.
+    // A used-up limit (remaining 0) pauses everyone for the 429's own wait when it gives one.
     const wait = info.retryAfter;
-    if (wait && !pastLongestWait(wait.ms) && (verdict === 'learned' || wait.precise || wait.ms >= this.coarsePauseMs)) this.pauseUntil(now + wait.ms);
+    if (wait && !pastLongestWait(wait.ms) && (usedUpMs !== undefined || verdict === 'learned' || wait.precise || wait.ms >= this.coarsePauseMs)) {
+      this.pauseUntil(now + wait.ms);
+    } else if (!wait && usedUpMs !== undefined) {
+      this.pauseUntil(now + usedUpMs);
+    }
     this.poke();
   }
 
   /**
-   * Learns the limits the headers of a response from `model` announce; true when a used-up limit
-   * paused everyone. One pace for all models, at the tightest limit any of them announced.
+   * How long a used-up limit in `h` (remaining 0) pauses everyone, if one is: until one request, or
+   * `tokens` (the tokens of the request it answered; 0 when unknown), is free again under the limit
+   * `model` announced (see usedUp).
    */
-  private learn(h: RateLimitHeaders, now: number, model = ''): boolean {
+  private usedUpPause(h: RateLimitHeaders, tokens: number, model = ''): number | undefined {
+    const limits = this.learned.get(model);
+    const requests = usedUp(h.remainingRequests, h.resetRequestsMs, h.limitRequests ?? limits?.requests, 1);
+    const forTokens = usedUp(h.remainingTokens, h.resetTokensMs, h.limitTokens ?? limits?.tokens, tokens);
+    if (requests === undefined) return forTokens;
+    return forTokens === undefined ? requests : Math.max(requests, forTokens);
+  }
+
+  /**
+   * Learns the limits the headers of a response from `model` announce. One pace for all models, at
+   * the tightest limit any of them announced.
+   */
+  private learn(h: RateLimitHeaders, now: number, model = ''): void {
     const limits = this.learned.get(model) ?? {};
     this.learned.set(model, limits);
     if (h.limitRequests && h.limitRequests > 0) {
@@ -304,11 +340,6 @@ export class RateGovernor {
       limits.tokens = h.limitTokens;
       this.setTokenLimit(Math.min(this.userTpm ?? Number.POSITIVE_INFINITY, this.tightest('tokens')));
     }
-    const requests = usedUp(h.remainingRequests, h.resetRequestsMs);
-    const tokens = usedUp(h.remainingTokens, h.resetTokensMs);
-    if (requests !== undefined) this.pauseUntil(now + requests);
-    if (tokens !== undefined) this.pauseUntil(now + tokens);
-    return requests !== undefined || tokens !== undefined;
   }
 
   /** The least limit of this kind any model announced (Infinity when none did). */

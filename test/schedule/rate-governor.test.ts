@@ -133,6 +133,48 @@ describe('RateGovernor pacing', () => {
     expect(governor.state().pausedForMs).toBe(12_000);
   });
 
+  it('at remaining 0 pauses only until the next request is free (60/limit s), not until the whole limit resets', async () => {
+    // OpenAI's reset is the time until the limit is whole again: ~60 s at 0 of 120 RPM, while the
+    // next request is allowed in 0.5 s. Waiting out the reset held a run for a minute.
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock });
+    await governor.acquire(0);
+    const headers = { limitRequests: 120, remainingRequests: 0, resetRequestsMs: 59_500 };
+    expect(governor.onResponse({ estimatedTokens: 0, headers })).toBe(500);
+    const times = await grantTimes(governor, clock, 1, 5000);
+    expect(times[0]).toBeGreaterThanOrEqual(500);
+    expect(times[0]).toBeLessThan(1100);
+  });
+
+  it.each([
+    ['one request under a loose limit: its reset', { limitRequests: 6, remainingRequests: 0, resetRequestsMs: 700 }, 0, 700],
+    ["this request's tokens: 1,000 of 60,000 a minute", { limitTokens: 60_000, remainingTokens: 0, resetTokensMs: 30_000 }, 1000, 1000],
+    ['tokens beyond the reset: the reset', { limitTokens: 60_000, remainingTokens: 0, resetTokensMs: 400 }, 1000, 400],
+    ['tokens unknown: the reset', { limitTokens: 60_000, remainingTokens: 0, resetTokensMs: 30_000 }, 0, 30_000],
+    [
+      'both used up: the longer',
+      { limitRequests: 600, remainingRequests: 0, resetRequestsMs: 9000, limitTokens: 6000, remainingTokens: 0, resetTokensMs: 5000 },
+      50,
+      500,
+    ],
+  ])('a used-up limit pauses for %s', (_, headers, estimatedTokens, pause) => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock });
+    expect(governor.onResponse({ estimatedTokens, headers })).toBe(pause);
+  });
+
+  it.each([
+    ['no retry-after', undefined, 500],
+    ['retry-after-ms 300', { ms: 300, precise: true }, 300],
+    ['retry-after 1, rounded up', { ms: 1000, precise: false }, 1000],
+  ])('a 429 at remaining 0 (%s) pauses for its retry-after when given, else until the next request is free', async (_, retryAfter, pause) => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock });
+    const sentAt = await governor.acquire(0);
+    governor.onRateLimited({ sentAt, retryAfter, headers: { limitRequests: 120, remainingRequests: 0, resetRequestsMs: 60_000 } });
+    expect(governor.state().pausedForMs).toBe(pause);
+  });
+
   it.each([MAX_HEADER_PAUSE_MS + 1, 56 * 365 * 86_400_000])(
     'ignores a reset of %d ms (past MAX_HEADER_PAUSE_MS): paces as without it',
     async (resetRequestsMs) => {
