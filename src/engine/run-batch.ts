@@ -662,7 +662,7 @@ class Engine {
         const rateHeaders = headers ? readRateLimitHeaders(headers) : undefined;
         const tooLarge = this.tooLargeForLimit(run, rateHeaders);
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
-        // A wait of hours (a daily limit): stop as an exhausted quota does, pausing no one for it.
+        // A wait of hours, or a limit per day used up: stop as an exhausted quota does, pausing no one for it.
         const stop = waitTooLong(error, retryAfter);
         if (stop) {
           this.halt('quota', stop.message, false);

@@ -2,18 +2,31 @@ import { AttemptError } from '../provider/completion.js';
 import { LONGEST_WAIT_MS, pastLongestWait } from '../schedule/longest-wait.js';
 import type { RetryAfter } from '../schedule/rate-headers.js';
 
+/** OpenAI's and Groq's words for a limit per day: "on requests per day (RPD)", "on tokens per day (TPD)". */
+const PER_DAY = /\bper day \((RPD|TPD)\)/i;
+
 /**
- * A 429 whose `retry-after`/`retry-after-ms` asks for more than LONGEST_WAIT_MS, as the stop it
- * is; undefined for any other. Such a wait is an hourly or daily limit used up (Groq's tokens per
- * day: `retry-after: 3600`, "Please try again in 1h0m0s"): every prompt would meet it, and each
- * retry waited the whole of it, so a run sat for hours saying nothing. It stops as an exhausted
- * quota does (exit 3, `--resume` once the limit resets), the line saying how long the server asked.
+ * A 429 that is a stop, not a wait; undefined for any other. Such a 429 is an hourly or daily
+ * limit used up: every prompt would meet it, so it stops as an exhausted quota does (exit 3,
+ * `--resume` once the limit resets), the line quoting the server and saying why.
+ * - Its `retry-after`/`retry-after-ms` asks for more than LONGEST_WAIT_MS (Groq's tokens per day:
+ *   `retry-after: 3600`, "Please try again in 1h0m0s"): each retry waited the whole of it, so a
+ *   run sat for hours saying nothing.
+ * - It names a limit per day (RPD, TPD), however short its wait: OpenAI's "try again in 8.64s"
+ *   at 10,000 requests a day is the pace the day refills at, one request every 8.64 s, and a run
+ *   crawled at it (10,000 rows in 24 hours), its rows failing after four attempts.
  */
 export function waitTooLong(error: AttemptError, retryAfter: RetryAfter | undefined): AttemptError | undefined {
-  if (error.type !== 'rate_limit' || retryAfter === undefined || !pastLongestWait(retryAfter.ms)) return undefined;
-  const header = retryAfter.precise ? 'retry-after-ms' : 'retry-after';
+  if (error.type !== 'rate_limit') return undefined;
   const said = error.message.replace(/[.\s]+$/, '');
-  const message = `${said}; the server asks to wait ${waitText(retryAfter.ms)} (${header}), more than the ${LONGEST_WAIT_MS / 60_000} minutes a run waits for a rate limit`;
+  if (retryAfter !== undefined && pastLongestWait(retryAfter.ms)) {
+    const header = retryAfter.precise ? 'retry-after-ms' : 'retry-after';
+    const message = `${said}; the server asks to wait ${waitText(retryAfter.ms)} (${header}), more than the ${LONGEST_WAIT_MS / 60_000} minutes a run waits for a rate limit`;
+    return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+  }
+  const perDay = PER_DAY.exec(error.message)?.[1];
+  if (perDay === undefined) return undefined;
+  const message = `${said}; a limit per day (${perDay.toUpperCase()}) is used up, and a run does not wait for it to refill`;
   return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
 }
 

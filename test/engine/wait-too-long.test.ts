@@ -25,7 +25,32 @@ describe('waitTooLong', () => {
   });
 
   it.each([
+    [
+      'requests per day (RPD)',
+      'HTTP 429: Rate limit reached for gpt-4o-mini in organization org-1 on requests per day (RPD): Limit 10000, Used 10000, Requested 1. Please try again in 8.64s. Visit https://platform.openai.com/account/rate-limits to learn more.',
+      'RPD',
+    ],
+    [
+      'tokens per day (TPD)',
+      'HTTP 429: Rate limit reached for gpt-4o-mini in organization org-1 on tokens per day (TPD): Limit 2000000, Used 1999800, Requested 500. Please try again in 12.96s.',
+      'TPD',
+    ],
+  ])('a 429 naming a limit of %s stops the run as a quota does, however short its wait', (_, said, limit) => {
+    const error = new AttemptError('rate_limit', said, { status: 429, code: 'rate_limit_exceeded' });
+    const stop = waitTooLong(error, { ms: 8640, precise: true });
+    expect(stop?.message).toBe(`${said.replace(/\.$/, '')}; a limit per day (${limit}) is used up, and a run does not wait for it to refill`);
+    expect(stop?.info).toMatchObject({ stop: 'quota', status: 429, code: 'rate_limit_exceeded' });
+  });
+
+  it.each([
     ['a wait of 2 minutes or less', limited(), { ms: 120_000, precise: false }],
+    [
+      'a limit per minute',
+      new AttemptError('rate_limit', 'HTTP 429: Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 500, Used 500, Requested 1.', {
+        status: 429,
+      }),
+      { ms: 120, precise: true },
+    ],
     ['no retry-after', limited(), undefined],
     ['a 503 asking for an hour (backoff ignores it)', new AttemptError('http', 'HTTP 503', { status: 503 }), { ms: 3_600_000, precise: false }],
   ])('%s: no stop', (_, error, retryAfter) => {
