@@ -27,6 +27,7 @@ import { promptParts } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
 import { waitTooLong } from './wait-too-long.js';
+import { statedTokenLimit, withStatedTokenLimit } from '../schedule/stated-token-limit.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
@@ -659,8 +660,9 @@ class Engine {
       const retryAfter = headers ? readRetryAfter(headers) : undefined;
       if (error.type === 'rate_limit') {
         o.stats.rateLimited++;
-        const rateHeaders = headers ? readRateLimitHeaders(headers) : undefined;
-        const tooLarge = this.tooLargeForLimit(run, rateHeaders);
+        // Without x-ratelimit-* headers (a gateway that strips them), the limit its message states.
+        const rateHeaders = withStatedTokenLimit(headers ? readRateLimitHeaders(headers) : undefined, error.message);
+        const tooLarge = this.tooLargeForLimit(run, rateHeaders, error.message);
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
         // A wait of hours, or a limit per day used up: stop as an exhausted quota does, pausing no one for it.
         const stop = waitTooLong(error, retryAfter);
@@ -680,16 +682,19 @@ class Engine {
 
   /**
    * A 429 "Request too large": the request needs more tokens than the minute's limit its headers
-   * announce, so it would be refused however long it waited. Its row's error, the limit learned
-   * (later prompts that large are not sent), and no pause for anyone: the server's retry-after (60 s
-   * here) held the whole queue, only to refuse it again.
+   * announce (or its message states), so it would be refused however long it waited. Its row's
+   * error, the limit learned (later prompts that large are not sent), and no pause for anyone: the
+   * server's retry-after (60 s here) held the whole queue, only to refuse it again. The server's
+   * own "Request too large" settles it when the estimate falls short of its count.
    */
-  private tooLargeForLimit(run: RecordRun, headers: RateLimitHeaders | undefined): AttemptError | undefined {
+  private tooLargeForLimit(run: RecordRun, headers: RateLimitHeaders | undefined, said: string): AttemptError | undefined {
     const { request } = run;
     const perMinute = headers?.limitTokens;
     if (!headers || !perMinute || !this.estimator) return undefined;
-    const known = this.estimator(request) + (request.max_tokens ?? 0);
-    if (known <= perMinute) return undefined;
+    const stated = statedTokenLimit(said);
+    const estimated = this.estimator(request) + (request.max_tokens ?? 0);
+    const known = stated?.tooLarge ? Math.max(estimated, stated.requested ?? 0) : estimated;
+    if (known <= perMinute && !stated?.tooLarge) return undefined;
     this.governor.onTooLarge(headers, request.model);
     return tooLarge(run, known, this.governor.tokenLimit(request.model) ?? { perMinute, source: 'server' }, true);
   }
@@ -851,7 +856,7 @@ function tooLargeForTpm(
   const cap =
     limit.source === 'tpm'
       ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
-      : `the server's limit of ${limit.perMinute} tokens a minute (x-ratelimit-limit-tokens) allows: it would be refused as too large`;
+      : `the server's limit of ${limit.perMinute} tokens a minute allows: it would be refused as too large`;
   return `${how.sentBefore ? 'not sent again' : 'never sent'}${how.named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
 }
 
@@ -863,9 +868,10 @@ function tooLarge(run: RecordRun, known: number, limit: { perMinute: number; sou
   return located(run.record, tooLargeForTpm(known, run.request, limit, { named: run.record.params.model !== undefined, sentBefore }));
 }
 
-/** The tokens a minute a 429's headers announce, if any. */
+/** The tokens a minute a 429's headers announce, or else its message states, if any. */
 function announcedTokenLimit(error: AttemptError): number | undefined {
-  return error.info.headers ? readRateLimitHeaders(error.info.headers).limitTokens : undefined;
+  const announced = error.info.headers ? readRateLimitHeaders(error.info.headers).limitTokens : undefined;
+  return announced ?? statedTokenLimit(error.message)?.perMinute;
 }
 
 /** A record's own problem, named as a bad input record is (`file:line: …`): the stderr line says which one it is. */

@@ -107,4 +107,24 @@ describe('a request larger than a minute of tokens', () => {
     expect(row.started_at).not.toBeNull();
     expect(row.finished_at! >= row.started_at!).toBe(true);
   });
+
+  it('after a "Request too large" with no headers, counted above the limit by the server alone: its row at once, in the server\'s count', async () => {
+    // The estimate (a short prompt) is within the limit, as an image's or another tokenizer's count
+    // may be: the server's own words settle it. Before, it was retried 4 times and typed rate_limit.
+    let sent = 0;
+    const complete: Complete = async () => {
+      sent++;
+      throw new AttemptError(
+        'rate_limit',
+        'HTTP 429: Request too large for gpt-4o-mini in organization org-1 on tokens per min (TPM): Limit 6000, Requested 8012. The input or output tokens must be reduced in order to run successfully.',
+        { status: 429, headers: new Headers({ 'retry-after-ms': '10' }) },
+      );
+    };
+    const rows = await runOnFakeClock([rec(0)], { complete, model: 'm', maxTokens: 5 });
+    expect(sent).toBe(1);
+    expect(rows[0]).toMatchObject({ error: { type: 'input' }, attempts: 1 });
+    expect(rows[0]!.error!.message).toMatch(
+      /^prompts\.txt:1: not sent again: its prompt and max_tokens 5 need about 8012 tokens, more than the server's limit of 6000 tokens a minute allows/,
+    );
+  });
 });

@@ -492,6 +492,16 @@ describe('rate limiting', () => {
     await defaulted.text();
   });
 
+  it("refuses a request larger than the whole window in OpenAI's words, stating the limit a minute", async () => {
+    const s = await serve({ rateLimit: { tokens: 100, windowMs: 1000, headers: false } });
+    const res = await chat(s, 'hi', { body: { model: 'gpt-4o-mini', max_tokens: 200 } });
+    expect(res.status).toBe(429);
+    const { error } = (await res.json()) as { error: { message: string } };
+    expect(error.message).toBe(
+      `Request too large for gpt-4o-mini in organization org-mock on tokens per min (TPM): Limit 6000, Requested ${encode('hi').length + 6 + 200}. The input or output tokens must be reduced in order to run successfully.`,
+    );
+  });
+
   it.each([
     ['both', '1', true],
     ['seconds', '1', false],

@@ -498,6 +498,8 @@ const PING_MS = 200;
 interface RateDecision {
   headers: OutgoingHttpHeaders;
   rejectedWaitMs?: number;
+  /** Rejected as more tokens than the whole window allows: the limit a minute, for OpenAI's "Request too large". */
+  tooLargeFor?: number;
 }
 
 // Long by choice: one closure over the server's state (options, recorded requests, open sockets,
@@ -606,7 +608,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         headers['x-ratelimit-reset-tokens'] = reset;
       }
     }
-    return rejected ? { headers, rejectedWaitMs: Math.max(1, Math.ceil(wait)) } : { headers };
+    if (!rejected) return { headers };
+    const tooLargeFor = rl.tokens !== undefined && cost > rl.tokens ? Math.round((rl.tokens * 60_000) / windowMs) : undefined;
+    return { headers, rejectedWaitMs: Math.max(1, Math.ceil(wait)), tooLargeFor };
   }
 
   /** retry-after / retry-after-ms per `rateLimit.retryAfter` (default both). */
@@ -690,8 +694,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       if (decision) Object.assign(base, decision.headers);
       if (decision?.rejectedWaitMs !== undefined) {
         retryHeaders(base, decision.rejectedWaitMs);
-        const msg = `Rate limit reached for requests. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`;
-        return sendJson(res, rec, 429, errorBody(msg, 'requests', 'rate_limit_exceeded'), base);
+        // OpenAI's words for a request larger than the limit itself, which state the limit (a body
+        // read even when no x-ratelimit-* header comes).
+        const msg =
+          decision.tooLargeFor !== undefined
+            ? `Request too large for ${String(body.model)} in organization org-mock on tokens per min (TPM): Limit ${decision.tooLargeFor}, Requested ${tokens + maxTokens}. The input or output tokens must be reduced in order to run successfully.`
+            : `Rate limit reached for requests. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`;
+        return sendJson(res, rec, 429, errorBody(msg, decision.tooLargeFor !== undefined ? 'tokens' : 'requests', 'rate_limit_exceeded'), base);
       }
       fault = opts.fault?.({ prompt, attempt, index: reqIndex, model: String(body.model ?? '') });
     } else {

@@ -1,0 +1,35 @@
+import type { RateLimitHeaders } from './rate-headers.js';
+
+/** OpenAI's and Groq's words for the tokens-a-minute limit in a 429: "on tokens per min (TPM): Limit 90000, …". */
+const TPM_LIMIT = /\btokens per min(?:ute)? \(TPM\): Limit (\d+)/i;
+const REQUESTED = /\bRequested (\d+)/;
+const TOO_LARGE = /\bRequest too large\b/i;
+
+/** What a 429's message says of the tokens-a-minute limit, when it names it. */
+export interface StatedTokenLimit {
+  perMinute: number;
+  /** The tokens the server counted for the refused request, when it says. */
+  requested: number | undefined;
+  /** "Request too large": this request exceeds the limit by itself, and waiting will not help. */
+  tooLarge: boolean;
+}
+
+/**
+ * The tokens-a-minute limit a 429's message states ("Request too large for gpt-4o-mini … on tokens
+ * per min (TPM): Limit 90000, Requested 100511."), for a server, or a gateway, that sends no
+ * x-ratelimit-* headers: the body is then all that says the limit.
+ */
+export function statedTokenLimit(message: string): StatedTokenLimit | undefined {
+  const limit = TPM_LIMIT.exec(message);
+  const perMinute = limit ? Number(limit[1]) : 0;
+  if (!(perMinute > 0)) return undefined;
+  const requested = REQUESTED.exec(message.slice(limit!.index));
+  return { perMinute, requested: requested ? Number(requested[1]) : undefined, tooLarge: TOO_LARGE.test(message) };
+}
+
+/** `headers` with the token limit the message states, when the headers announce none. */
+export function withStatedTokenLimit(headers: RateLimitHeaders | undefined, message: string): RateLimitHeaders | undefined {
+  if (headers?.limitTokens) return headers;
+  const stated = statedTokenLimit(message);
+  return stated ? { ...headers, limitTokens: stated.perMinute } : headers;
+}
