@@ -36,6 +36,7 @@ import { judgeAnswer } from '../structured/judge-answer.js';
 import { usableHit } from '../engine/build-row.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
+import { tooLargeForTpm } from '../engine/too-large-for-tpm.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
@@ -208,6 +209,19 @@ async function scanInput(
       // The text once; images per model, at that model's worst case (mediaTokens).
       const textTokens = promptTokensOf(record);
       const predicted = predictedTokensOf(record);
+      // As the live run: a request needing more tokens than --tpm allows in a minute is an `input` row,
+      // never sent (a --batch-api run paces nothing: the lines all go in its batches).
+      const needs = textTokens + (maxTokens ?? 0);
+      const overTpm =
+        config.tpm && !batch && needs > config.tpm
+          ? tooLargeForTpm(
+              needs,
+              { model: record.params.model ?? '', max_tokens: maxTokens },
+              { perMinute: config.tpm, source: 'tpm' },
+              { named: record.params.model !== undefined, sentBefore: false },
+            )
+          : undefined;
+      const refusal = overTpm ?? unpriced;
       for (const model of models) {
         const totals = scan.byModel.get(model) ?? { requests: 0, promptTokens: 0, answerTokens: 0, assumed: 0, predicted: 0, media: mediaTally() };
         const media = mediaTally();
@@ -232,7 +246,7 @@ async function scanInput(
             continue;
           }
           // As the run: an `input` row when it would be sent, not a request.
-          if (unpriced) {
+          if (refusal) {
             refused = true;
             continue;
           }
@@ -261,7 +275,7 @@ async function scanInput(
       }
       if (refused) {
         scan.badCount++;
-        if (scan.bad.length < SHOW_BAD) scan.bad.push(`${record.source}:${record.line}: ${unpriced}`);
+        if (scan.bad.length < SHOW_BAD) scan.bad.push(`${record.source}:${record.line}: ${refusal}`);
         continue;
       }
       if (sent && scan.first.length < SHOW_REQUESTS) scan.first.push(sent);

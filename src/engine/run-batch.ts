@@ -27,6 +27,7 @@ import { promptParts } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
 import { waitTooLong } from './wait-too-long.js';
+import { tooLargeForTpm } from './too-large-for-tpm.js';
 import { statedTokenLimit, withStatedTokenLimit } from '../schedule/stated-token-limit.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
@@ -838,27 +839,6 @@ class RecordRun {
 
 /** The shortest pause a used-up `x-ratelimit-remaining-*` imposes that gets a `paused` event. */
 const SHOWN_PAUSE_MS = 1000;
-
-/**
- * Why a request is not sent: it needs more tokens than a minute allows. `named`: the record names
- * its model (several models, --repeat, a row's own `model`): the line says which, as the records of
- * one input line to several models are otherwise told apart by nothing. `sentBefore`: an earlier
- * attempt went out (a 429 "Request too large" that announced the limit), so it is not "never sent".
- */
-function tooLargeForTpm(
-  tokens: number,
-  request: Pick<CompletionRequest, 'model' | 'max_tokens'>,
-  limit: { perMinute: number; source: 'tpm' | 'server' },
-  how: { named: boolean; sentBefore: boolean },
-): string {
-  const maxTokens = request.max_tokens;
-  const what = maxTokens === undefined ? 'its prompt needs' : `its prompt and max_tokens ${maxTokens} need`;
-  const cap =
-    limit.source === 'tpm'
-      ? `--tpm ${limit.perMinute} allows: raise --tpm or shorten the prompt`
-      : `the server's limit of ${limit.perMinute} tokens a minute allows: it would be refused as too large`;
-  return `${how.sentBefore ? 'not sent again' : 'never sent'}${how.named ? ` to ${request.model}` : ''}: ${what} about ${tokens} tokens, more than ${cap}`;
-}
 
 /**
  * A request's row error for needing `known` tokens, more than `limit` allows in a minute (see

@@ -56,6 +56,33 @@ describe('--dry-run agrees with the run', () => {
     expect(rows.find((r) => r.line === 2).error).toEqual({ type: 'input', message: said });
   });
 
+  it("--tpm below what a prompt and its max_tokens need: a bad record, in the words of the run's input row; sent by --batch-api", async () => {
+    // Before, the dry run said "2 to send, 0 bad" and exit 0; the run refused the row unsent, exit 1.
+    const input = path.join(dir, 'over-tpm.jsonl');
+    fs.writeFileSync(input, `{"prompt":"short"}\n{"prompt":"${'word '.repeat(3000).trim()}"}\n{"prompt":"big, its own model","model":"m2","max_tokens":900}\n`);
+    const args = [input, '--mock', '--tpm', '600', '--max-tokens', '10', '--no-cache'];
+    const out = path.join(dir, 'over-tpm.out.jsonl');
+    const run = await runCli([...args, '-o', out, '-q']);
+    expect(run.code).toBe(1);
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const said = [2, 3].map((line) => rows.find((r) => r.line === line).error);
+    expect(said.map((e) => e.type)).toEqual(['input', 'input']);
+    expect(said[0].message).toMatch(/:2: never sent: its prompt and max_tokens 10 need about 30\d\d tokens, more than --tpm 600 allows/);
+    expect(said[1].message).toMatch(/:3: never sent to m2: its prompt and max_tokens 900 need about 9\d\d tokens, more than --tpm 600 allows/);
+    const dry = await runCli([...args, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stdout).toMatch(/^ {2}3 records: 1 to send, 2 bad$/m);
+    for (const { message } of said) expect(dry.stdout).toContain(`\n  ${message}\n`);
+    // A --batch-api run paces nothing: it sends every line in its batches, and its dry run says so.
+    const batch = await runCli([...args, '--batch-api', '--dry-run']);
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stdout).toMatch(/^ {2}3 records: 3 to send, 0 bad$/m);
+  });
+
   it('--resume of an output another run wrote: refused as the run refuses it (the same line, exit 2); --force-resume counts it', async () => {
     const first = writePrompts(dir, 'first.txt', ['a', 'b']);
     const other = writePrompts(dir, 'other.txt', ['totally', 'other']);
