@@ -659,8 +659,9 @@ class Engine {
       }
       const headers = error.info.headers;
       const retryAfter = headers ? readRetryAfter(headers) : undefined;
+      // Every 429 the server sent, an exhausted quota's (typed `quota`) too, as the report counts them.
+      if (error.info.status === 429) o.stats.rateLimited++;
       if (error.type === 'rate_limit') {
-        o.stats.rateLimited++;
         // Without x-ratelimit-* headers (a gateway that strips them), the limit its message states.
         const rateHeaders = withStatedTokenLimit(headers ? readRateLimitHeaders(headers) : undefined, error.message);
         const tooLarge = this.tooLargeForLimit(run, rateHeaders, error.message);
