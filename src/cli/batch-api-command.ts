@@ -211,10 +211,34 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   });
 
   const layout = await csvLayoutFor(config);
-  const input = await openInput(config, io);
+  // Listened for before the input is opened (a FIFO's writer may never come) and before the output's
+  // lock is taken, as live: a signal while a resume reads a large output back ends the read and the
+  // run as interrupted, the lock released (it exited 143 and left the lock, which refused a
+  // replacement pod on another host for 5 minutes).
+  const onSignal = () => {
+    if (closing) return closing.abort(new Error('interrupted'));
+    if (stop.signal.aborted) return uploadStop.abort();
+    reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : stoppingLine(outputPath));
+    stop.abort(new Error('interrupted'));
+  };
+  const unlisten: Array<() => void> = [
+    io.onSignal('SIGINT', onSignal),
+    io.onSignal('SIGTERM', onSignal),
+    listenForHangup(io, onSignal, (line) => reporter.info(line)),
+  ];
+  const input = await openInput(config, io, stop.signal).catch((err: unknown) => {
+    if (stop.signal.aborted) return undefined;
+    for (const off of unlisten) off();
+    throw err;
+  });
+  if (!input || stop.signal.aborted) {
+    // Stopped while the input was opened: nothing read, nothing sent.
+    await input?.close();
+    for (const off of unlisten) off();
+    return interruptedAtOpen(config, createStats(), reporter);
+  }
   let target: OutputTarget | undefined;
   let cache: OpenedCache | undefined;
-  const unlisten: Array<() => void> = [];
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
   let liveStop: RunError | undefined;
@@ -224,20 +248,6 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     checkManifest(config, outputPath, (line) => reporter.info(line));
     // A schema's fields get CSV columns of their own, and a resume checks for the same schema.
     const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
-    // Listened for before the output's lock is taken, as live: a signal while a resume reads a large
-    // output back ends the read and the run as interrupted, the lock released (it exited 143 and
-    // left the lock, which refused a replacement pod on another host for 5 minutes).
-    const onSignal = () => {
-      if (closing) return closing.abort(new Error('interrupted'));
-      if (stop.signal.aborted) return uploadStop.abort();
-      reporter.info(mock ? `stopping: ${MOCK_BATCHES_GONE}` : stoppingLine(outputPath));
-      stop.abort(new Error('interrupted'));
-    };
-    unlisten.push(
-      io.onSignal('SIGINT', onSignal),
-      io.onSignal('SIGTERM', onSignal),
-      listenForHangup(io, onSignal, (line) => reporter.info(line)),
-    );
     target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint, stop.signal).catch((err: unknown) => {
       if (err === stop.signal.reason) return undefined;
       throw err;

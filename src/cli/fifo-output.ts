@@ -3,6 +3,7 @@ import { RunError } from '../errors.js';
 import { streamWriter, writeEach, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 import { errorMessage } from '../util/error-message.js';
 import { isOwnStdStream } from './stream-target.js';
+import { openPipe, pipeSocket } from '../util/pipe-socket.js';
 
 /** How often a FIFO with nobody reading it is asked again. */
 const POLL_MS = 100;
@@ -64,12 +65,11 @@ export function waitForReader(o: WaitForReaderOptions): Promise<number | undefin
   });
 }
 
-/** Opens `file` for writing if someone reads it (O_NONBLOCK: ENXIO while nobody does). */
+/** Opens `file` for writing if someone reads it (see openPipe: `undefined` while nobody does). */
 function openIfRead(file: string): number | undefined {
   try {
-    return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NONBLOCK);
+    return openPipe(file, 'write');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENXIO') return undefined;
     throw new RunError(`Cannot open output ${file}: ${errorMessage(err)}`, 'output');
   }
 }
@@ -113,9 +113,7 @@ export function openFifoOutput(file: string, format: OutputFormat, layout: CsvLa
         say(`nobody opened ${file} for reading: no prompt was sent`);
         return false;
       }
-      // Loaded only now: a run refused before it sends needs no node:net (the SDK loads it anyway).
-      const { Socket } = await import('node:net');
-      opened = streamWriter(new Socket({ fd, readable: false, writable: true }), format, layout, { end: true });
+      opened = streamWriter(await pipeSocket(fd, 'write'), format, layout, { end: true });
       return true;
     },
   };

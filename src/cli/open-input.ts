@@ -12,6 +12,7 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { checkJsonInput } from '../input/json-reader.js';
+import { openPipe, pipeSocket } from '../util/pipe-socket.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -103,8 +104,9 @@ export async function sniffFormat(
  * --keep-fields naming another is refused here, before the output (or its metadata) is created, as
  * is a `.json` that does not parse.
  */
-export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInput> {
-  const opened = await openSource(config, io);
+export async function openInput(config: CliConfig, io: CliIo, stop?: AbortSignal): Promise<OpenedInput> {
+  const opened = await openSource(config, io, stop);
+  const kept = closeOnStop(opened.close, stop);
   try {
     if (opened.format === 'txt')
       checkTextFields({
@@ -122,21 +124,39 @@ export async function openInput(config: CliConfig, io: CliIo): Promise<OpenedInp
   } catch (err) {
     await opened.close();
     throw err;
+  } finally {
+    kept();
   }
   return opened;
 }
 
-async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
+/**
+ * Until the returned function is called, a stop (Ctrl-C, SIGTERM) closes the input being opened: the
+ * first rows of a FIFO may never come (its writer stalled, or never started), and the read waiting
+ * for them would keep node alive after the run said "interrupted". Once open, the run closes it.
+ */
+function closeOnStop(close: () => Promise<void>, stop: AbortSignal | undefined): () => void {
+  if (stop === undefined) return () => {};
+  const onStop = () => void close();
+  if (stop.aborted) onStop();
+  stop.addEventListener('abort', onStop, { once: true });
+  return () => stop.removeEventListener('abort', onStop);
+}
+
+async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | undefined): Promise<OpenedInput> {
   if (config.input.kind === 'stdin') {
     checkStdinNotDirectory(io.stdin);
     const destroy = () => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;
     const decoded = decodeInput(io.stdin as AsyncIterable<string | Buffer>, { source: '<stdin>', encoding: config.data.encoding });
+    const kept = closeOnStop(async () => destroy(), stop);
     try {
       sniffed = config.inputFormat === 'auto' ? await sniffFormat(decoded, '<stdin>') : undefined;
     } catch (err) {
       destroy(); // the pipe may stay open (tail -f): node must still exit
       throw err;
+    } finally {
+      kept();
     }
     return {
       stream: sniffed?.stream ?? decoded,
@@ -146,15 +166,55 @@ async function openSource(config: CliConfig, io: CliIo): Promise<OpenedInput> {
       close: async () => destroy(),
     };
   }
-  return openFileInput(config, config.input.path);
+  return openFileInput(config, config.input.path, stop);
 }
 
 function unreadableInput(file: string, err: unknown): RunError {
   return new RunError(`cannot read input file ${file}: ${readProblem(err)}`, 'input');
 }
 
-/** Opens `file` as the config's input (format sniffed as for the run): a run's, or a count's of it. */
-export async function openFileInput(config: CliConfig, file: string): Promise<OpenedInput> {
+/**
+ * Opens `file` as the config's input (format sniffed as for the run): a run's, or a count's of it.
+ * A `stop` while the format is sniffed closes it (see closeOnStop).
+ */
+export async function openFileInput(config: CliConfig, file: string, stop?: AbortSignal): Promise<OpenedInput> {
+  const { bytes, close } = await openInputBytes(file);
+  const decoded = decodeInput(bytes, { source: file, encoding: config.data.encoding });
+  if (config.inputFormat !== 'auto') return { stream: decoded, source: file, format: config.inputFormat, close };
+  const kept = closeOnStop(close, stop);
+  try {
+    const sniffed = await sniffFormat(decoded, file);
+    return { ...sniffed, source: file, close };
+  } catch (err) {
+    await close();
+    throw err;
+  } finally {
+    kept();
+  }
+}
+
+/**
+ * The input file's bytes. A FIFO (`<(zcat …)`, /dev/fd/N, /dev/stdin on a pipe, mkfifo's) is read
+ * through a socket, as stdin is (see pipeSocket): read through fs, its wait for a writer or for data
+ * held a thread that close() then waited on, so a stop said "interrupted" and the process lived on.
+ */
+async function openInputBytes(file: string): Promise<{ bytes: AsyncIterable<Buffer>; close: () => Promise<void> }> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(file);
+  } catch (err) {
+    throw unreadableInput(file, err);
+  }
+  if (stat.isFIFO()) {
+    let fd: number;
+    try {
+      fd = openPipe(file, 'read')!;
+    } catch (err) {
+      throw unreadableInput(file, err);
+    }
+    const socket = await pipeSocket(fd, 'read');
+    return { bytes: socket, close: async () => void socket.destroy() };
+  }
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, 'r');
@@ -165,16 +225,7 @@ export async function openFileInput(config: CliConfig, file: string): Promise<Op
   } catch (err) {
     throw unreadableInput(file, err);
   }
-  const close = () => handle.close().catch(() => {});
-  const decoded = decodeInput(handle.createReadStream(), { source: file, encoding: config.data.encoding });
-  if (config.inputFormat !== 'auto') return { stream: decoded, source: file, format: config.inputFormat, close };
-  try {
-    const sniffed = await sniffFormat(decoded, file);
-    return { ...sniffed, source: file, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  return { bytes: handle.createReadStream(), close: () => handle.close().catch(() => {}) };
 }
 
 /** Reader options for an opened input: the one place flags become `InputOptions`. */

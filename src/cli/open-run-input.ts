@@ -11,17 +11,18 @@ import { fingerprint } from './run-identity.js';
 /**
  * Opens the input and, for a results file that a resume must match, hashes it; the same pass checks
  * its encoding, as checkStdinFile does for stdin redirected from a file. The CSV layout (kept fields)
- * is settled first: `--keep-fields all` reads the input's header.
+ * is settled first: `--keep-fields all` reads the input's header. A `stop` while it opens closes it (see openInput).
  */
 export async function openRunInput(
   config: CliConfig,
   io: CliIo,
   reporter: Pick<CliReporter, 'close'>,
+  stop?: AbortSignal,
 ): Promise<{ input: OpenedInput; inputFingerprint: InputFingerprint | null; layout: CsvLayout }> {
   let input: OpenedInput | undefined;
   try {
     const layout = await csvLayoutFor(config);
-    input = await openInput(config, io);
+    input = await openInput(config, io, stop);
     const inputFingerprint = config.output.kind === 'file' ? await fingerprint(config) : null;
     await checkStdinFile(config, io.stdin);
     return { input, inputFingerprint, layout };

@@ -62,7 +62,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   // leave it behind: one that comes while a resume reads a large output ends the read, and the run
   // as interrupted.
   const signals = (held.signals = listenForStop(io, stats, (line) => (held.reporter ? held.reporter.info(line) : sayEarly(config, io, line))));
-  const opened = await untilStopped(openRunInput(config, io, early ?? { close: () => {} }), signals.stop, (late) => late.input.close()).catch(
+  const opened = await untilStopped(openRunInput(config, io, early ?? { close: () => {} }, signals.stop), signals.stop, (late) => late.input.close()).catch(
     (err: unknown) => {
       signals.dispose();
       throw err;

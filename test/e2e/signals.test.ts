@@ -378,3 +378,85 @@ describe('-o FIFO with nobody reading it', () => {
     expect(fs.statSync(fifo).isFIFO()).toBe(true);
   });
 });
+
+/** Opens `fifo` for writing once the run has it open for reading (ENXIO until then), never blocking this process. */
+async function writerOnceRead(fifo: string): Promise<number> {
+  let fd: number | undefined;
+  await until(() => {
+    try {
+      fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENXIO') return false;
+      throw err;
+    }
+  }, `the run to open ${fifo}`);
+  return fd!;
+}
+
+/** Whether process `pid` holds `file` open (Linux: /proc/<pid>/fd); false once it is gone. */
+function holdsOpen(pid: number, file: string): boolean {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file) return true;
+    } catch {
+      // closed while we looked
+    }
+  }
+  return false;
+}
+
+describe('an input file that is a FIFO (mkfifo, <(…), /dev/stdin on a pipe)', () => {
+  // Read through fs, a wait on the FIFO held a thread of libuv's pool that closing the input then
+  // waited on: the run said "interrupted" and lived on (until its writer left, or for ever).
+  it.each([
+    { writer: 'silent (<(sleep 20))', prompts: [] as string[], args: [] as string[] },
+    { writer: 'stalled mid-run (tail -f q.txt | llm-batch /dev/stdin)', prompts: ['fifo in q1', 'fifo in q2'], args: [] as string[] },
+    { writer: 'silent, --batch-api', prompts: [] as string[], args: ['--batch-api'] },
+  ])('its writer $writer: SIGTERM ends the run at once, exit 130, rows kept', async ({ prompts, args }) => {
+    // No extension: the format is sniffed from the first line, which a stop must not wait for.
+    const fifo = path.join(ctx.dir, 'prompts');
+    const out = path.join(ctx.dir, 'out.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    ctx.server.options.latencyMs = 10;
+    const child = spawnCli([fifo, '-o', out, ...args, '--base-url', ctx.server.url], { timeoutMs: 15_000 });
+    const exit = waitForExit(child, 15_000);
+    const writer = await writerOnceRead(fifo);
+    try {
+      if (prompts.length > 0) fs.writeSync(writer, `${prompts.join('\n')}\n`);
+      await until(() => completeLineCount(out) >= prompts.length, 'the rows of the lines written so far');
+      const sentAt = Date.now();
+      child.kill('SIGTERM');
+      const r = await exit;
+      expect(r.signal, 'the run hung').toBeNull();
+      expect(r.code, r.stderr).toBe(130);
+      expect(Date.now() - sentAt).toBeLessThan(2_500);
+      expect(r.stderr).toMatch(/interrupted: /);
+      expect(completeRows(out).map((x) => x.prompt)).toEqual(prompts);
+      expect(fs.existsSync(`${out}.lock`)).toBe(false);
+    } finally {
+      fs.closeSync(writer);
+    }
+  });
+
+  it.skipIf(!fs.existsSync('/proc/self/fd'))('no writer ever: SIGTERM ends the run at once, exit 130 (not 143 after a second signal)', async () => {
+    const fifo = path.join(fs.realpathSync(ctx.dir), 'nobody.txt');
+    execFileSync('mkfifo', [fifo]);
+    const child = spawnCli([fifo, '-o', path.join(ctx.dir, 'out.jsonl'), '--base-url', ctx.server.url]);
+    const exit = waitForExit(child, 15_000);
+    // Opened without waiting for a writer: a blocking open never got this far.
+    await until(() => child.exitCode !== null || child.signalCode !== null || holdsOpen(child.pid!, fifo), 'the run to hold the FIFO open');
+    child.kill('SIGTERM');
+    const r = await exit;
+    expect(r.signal, 'the run hung').toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/interrupted: 0 ok, 0 failed/);
+    expect(ctx.server.requests).toHaveLength(0);
+  });
+});
