@@ -255,6 +255,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
     if (target.lock?.note) reporter.info(target.lock.note);
+    // A lock removed during the run is made again at the next heartbeat (see LockHandle.say).
+    if (target.lock) target.lock.say = (line) => reporter.info(line);
     if (target.resumeNote) reporter.info(target.resumeNote);
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.

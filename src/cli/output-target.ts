@@ -165,7 +165,7 @@ export async function openOutputTarget(
     const open = () => {
       // The format written, so that a resume, --compact, merge and report read the file as it is.
       writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format });
-      return openFileWriter(out.path, out.format, { append: config.resume, csv: layout });
+      return openFileWriter(out.path, out.format, { append: config.resume, csv: layout, lockLost: () => lock.lost });
     };
     // Rows into a file removed or moved away meanwhile (`rm`, log rotation) go where nobody reads
     // them: the run stops at the next heartbeat rather than pay for more of them.

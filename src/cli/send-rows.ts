@@ -63,6 +63,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const { stats, input, target, structured, budget, prices } = opened;
   const reporter = (held.reporter ??= await createReporter(config, io, stats));
   if (target.lock?.note) reporter.info(target.lock.note);
+  // A lock removed during the run is made again at the next heartbeat (see LockHandle.say).
+  if (target.lock) target.lock.say = (line) => reporter.info(line);
   if (target.resumeNote) reporter.info(target.resumeNote);
   // A part --max-cost cannot bound (an image for a model of no known vision pricing) is said once per model.
   if (budget) budget.say = (line) => reporter.info(line);

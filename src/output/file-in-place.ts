@@ -34,3 +34,8 @@ export function movedAwayMessage(path: string, how: 'removed' | 'moved', rows: n
     ? `${path} was removed during the run: ${written} went to a file no longer on disk; a --resume asks again the prompts ${path} has no row for`
     : `${path} was moved or replaced during the run: ${written} went to the file moved away, not to ${path}; a --resume asks again the prompts ${path} has no row for`;
 }
+
+/** The one line said when the output's lock went to another run during this one (see LockHandle.lost). */
+export function lockTakenMessage(path: string, lost: string, rows: number): string {
+  return `${lost}: this run stopped writing to ${path}, which keeps the ${counted(rows, 'row')} it wrote; once that run is over, a --resume asks again the prompts ${path} has no row for`;
+}

@@ -19,6 +19,17 @@ export interface LockHandle {
    * (see RowWriter.checkInPlace), not one per row.
    */
   watch(check: () => void): void;
+  /**
+   * Set by a heartbeat that found the lock file removed (by hand, by a clean-up) and another run's in
+   * its place: `the lock … was removed during the run and pid N holds it now`, which stops this
+   * run's writes (see RowWriter.checkInPlace).
+   */
+  readonly lost: string | undefined;
+  /**
+   * Says, once, that a heartbeat found the lock file removed and made it again (before another run
+   * could take it); unset, nothing is said.
+   */
+  say?: (line: string) => void;
 }
 
 export interface AcquireOptions {
@@ -188,7 +199,7 @@ function removeStale(lockPath: string, staleRaw: string): void {
 
 /**
  * Takes `${outputPath}.lock` (content {pid, host, startedAt, pidns}, created with 'wx' so only one run
- * can create it, touched every 10 s while held). If another live run on this host holds it, throws RunError('output') naming the lock
+ * can create it, touched every 10 s while held, made again if removed meanwhile: see makeHandle). If another live run on this host holds it, throws RunError('output') naming the lock
  * file and the pid. A lock whose pid is dead, a zombie or reused by a later process, or that is
  * unparsable and older than a minute, is
  * stale and taken over; so is one of a run elsewhere (another pid namespace, another host) once its
@@ -215,15 +226,8 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
     }
     if (fd !== undefined) {
       try {
-        writeAllSync(fd, text);
-        closeSync(fd);
+        writeLock(fd, lockPath, text);
       } catch (err) {
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed
-        }
-        unlinkSync(lockPath);
         throw new RunError(`Cannot write lock file ${lockPath}: ${errorMessage(err)}`, 'output');
       }
       return makeHandle(lockPath, text, note);
@@ -302,23 +306,67 @@ function readLock(lockPath: string): FoundLock {
   return { raw, info: parseLock(raw), mtimeMs: statSync(lockPath).mtimeMs };
 }
 
+/** Writes a lock just created (`wx`) as `fd`; one that cannot be written is removed again. */
+function writeLock(fd: number, lockPath: string, text: string): void {
+  try {
+    writeAllSync(fd, text);
+    closeSync(fd);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    unlinkSync(lockPath);
+    throw err;
+  }
+}
+
+/**
+ * What a heartbeat finds: the lock still ours (touched), `remade` after it was removed (created
+ * again with `wx`, so that no run can take it from now on), or another run's lock in its place: the
+ * words naming who holds it. A lock that cannot be read or made again (its folder removed: the
+ * writer's own check says so) is left to the next acquire, as before.
+ */
+function keepLock(lockPath: string, text: string): 'held' | 'remade' | { heldBy: string } {
+  let raw: string;
+  try {
+    raw = readFileSync(lockPath, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') return 'held';
+    try {
+      writeLock(openSync(lockPath, 'wx'), lockPath, text);
+      return 'remade';
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') return 'held';
+      // Another run made it first, between the two calls.
+      return keepLock(lockPath, text);
+    }
+  }
+  if (raw !== text) {
+    const info = parseLock(raw);
+    return { heldBy: info ? `pid ${info.pid}${info.host === hostname() ? '' : ` on host ${info.host}`}` : 'another run' };
+  }
+  try {
+    const now = new Date();
+    utimesSync(lockPath, now, now);
+  } catch {
+    // Unwritable: the next acquire by anyone decides.
+  }
+  return 'held';
+}
+
 function makeHandle(lockPath: string, text: string, note: string | undefined): LockHandle {
   let released = false;
+  let lost: string | undefined;
+  let remadeSaid = false;
   const checks: (() => void)[] = [];
-  // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS); never keeps the process alive.
-  const heartbeat = setInterval(() => {
-    try {
-      const now = new Date();
-      utimesSync(lockPath, now, now);
-    } catch {
-      // Gone or unwritable: the next acquire by anyone decides.
-    }
-    for (const check of checks) check();
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
-  return {
+  const handle: LockHandle = {
     path: lockPath,
     ...(note !== undefined ? { note } : {}),
+    get lost() {
+      return lost;
+    },
     watch(check: () => void): void {
       checks.push(check);
     },
@@ -334,4 +382,20 @@ function makeHandle(lockPath: string, text: string, note: string | undefined): L
       }
     },
   };
+  // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS), and this run's: a lock
+  // removed under it is made again, or, taken by another run meanwhile, ends this run's writes (the
+  // checks see takenBy) within one period. Never keeps the process alive.
+  const heartbeat = setInterval(() => {
+    if (lost === undefined) {
+      const found = keepLock(lockPath, text);
+      if (typeof found === 'object') lost = `the lock ${lockPath} was removed during the run and ${found.heldBy} holds it now`;
+      else if (found === 'remade' && !remadeSaid && handle.say) {
+        remadeSaid = true;
+        handle.say(`${lockPath} was removed during the run: made it again, so that no other run writes to the same output`);
+      }
+    }
+    for (const check of checks) check();
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  return handle;
 }

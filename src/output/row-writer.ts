@@ -11,7 +11,7 @@ import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { assertCsvHeader, csvLayoutOfFile } from './csv-file-layout.js';
 import { peek } from './peek-file.js';
 import { writeAllSync } from '../util/write-all-sync.js';
-import { fileMovedAway, movedAwayMessage } from './file-in-place.js';
+import { fileMovedAway, lockTakenMessage, movedAwayMessage } from './file-in-place.js';
 
 export interface RowWriter {
   /**
@@ -33,9 +33,10 @@ export interface RowWriter {
   /** Flushes (fsync for files) and releases the file; does not end a caller's stream. Idempotent. */
   close(): Promise<void>;
   /**
-   * A file writer looks whether its file is still at its path (see fileMovedAway): once removed or
-   * moved away, its next write and its close fail with OutputWriteError saying so, and the run stops
-   * rather than write rows nobody will find. Called on the output lock's heartbeat; close() looks too.
+   * A file writer looks whether its file is still at its path (see fileMovedAway), and still this
+   * run's (see `lockLost`): once removed or moved away, or its lock taken by another run, its next
+   * write and its close fail with OutputWriteError saying so, and the run stops rather than write rows
+   * nobody will find, or mix them with another run's. Called on the output lock's heartbeat; close() looks too.
    */
   checkInPlace?(): void;
   /**
@@ -150,9 +151,10 @@ function cutBack(fd: number, size: number): void {
  * writes the CSV header only when the file is new or empty; a CSV started in the legacy layout is
  * continued in it (its header decides). Throws RunError('output') when the file cannot be opened
  * or is not safe to append to. Its close() fails (OutputWriteError) when the file was removed or
- * moved away meanwhile (see checkInPlace): its rows are not where they were meant to be.
+ * moved away meanwhile (see checkInPlace): its rows are not where they were meant to be; so it does
+ * once `lockLost` says why the output is no longer this run's.
  */
-export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean; csv?: CsvLayout }): RowWriter {
+export function openFileWriter(path: string, format: OutputFormat, opts: { append: boolean; csv?: CsvLayout; lockLost?: () => string | undefined }): RowWriter {
   let fd: number;
   let layout = opts.csv ?? PLAIN_CSV;
   try {
@@ -177,6 +179,8 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     if (closed || failure) return;
     const how = fileMovedAway(fd, path);
     if (how) failure = lost = new OutputWriteError(movedAwayMessage(path, how, rows));
+    const lockLost = opts.lockLost?.();
+    if (!how && lockLost !== undefined) failure = lost = new OutputWriteError(lockTakenMessage(path, lockLost, rows));
   };
   /** Appends the encoded rows with one write. */
   const put = (encoded: readonly string[]): void => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { OutputWriteError } from '../../src/errors.js';
@@ -68,6 +69,28 @@ describe('an output removed during the run', () => {
       vi.advanceTimersByTime(10_000);
       await expect(target.writer.write(okRow('c', 'C'))).rejects.toThrow(new OutputWriteError(said));
       await expect(target.writer.close()).rejects.toThrow(said);
+    } finally {
+      target.lock?.release();
+      vi.useRealTimers();
+    }
+  });
+
+  it('its lock removed and taken by another run: the next write fails naming that run, the rows written stay, and so does the close', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const dir = tmp();
+    const out = path.join(dir, 'out.jsonl');
+    const { target } = await openTarget([path.join(dir, 'in.txt'), '-o', out, '--mock']);
+    try {
+      await target.writer.write(okRow('a', 'A'));
+      // `rm out.jsonl.lock`, then a --resume of the same output takes it.
+      fs.rmSync(`${out}.lock`);
+      fs.writeFileSync(`${out}.lock`, JSON.stringify({ pid: 4242, host: os.hostname(), startedAt: new Date().toISOString() }));
+      await target.writer.write(okRow('b', 'B'));
+      vi.advanceTimersByTime(10_000);
+      const said = `the lock ${out}.lock was removed during the run and pid 4242 holds it now: this run stopped writing to ${out}, which keeps the 2 rows it wrote; once that run is over, a --resume asks again the prompts ${out} has no row for`;
+      await expect(target.writer.write(okRow('c', 'C'))).rejects.toThrow(new OutputWriteError(said));
+      await expect(target.writer.close()).rejects.toThrow(said);
+      expect((await collect(readResults(out, 'jsonl'))).map((r) => r.response)).toEqual(['A', 'B']);
     } finally {
       target.lock?.release();
       vi.useRealTimers();

@@ -165,6 +165,55 @@ describe('acquireLock', () => {
     }
   });
 
+  describe('removed while held (rm out.jsonl.lock, as the refusal of a second run suggests)', () => {
+    it('is made again at the next heartbeat, said once: a run started after that is refused', () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const out = join(tmp(), 'out.jsonl');
+        const h = take(out);
+        const mine = readFileSync(h.path, 'utf8');
+        const said: string[] = [];
+        h.say = (line) => said.push(line);
+        for (let i = 0; i < 2; i++) {
+          unlinkSync(h.path);
+          vi.advanceTimersByTime(10_000);
+          expect(readFileSync(h.path, 'utf8')).toBe(mine);
+        }
+        expect(said).toEqual([`${out}.lock was removed during the run: made it again, so that no other run writes to the same output`]);
+        expect(h.lost).toBeUndefined();
+        expect(refusal(out).message).toContain(`pid ${process.pid}`);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('taken by another run before the heartbeat: `lost` names the lock and its pid, which keeps it', () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const out = join(tmp(), 'out.jsonl');
+        const h = take(out);
+        let checks = 0;
+        h.watch(() => checks++);
+        unlinkSync(h.path);
+        const theirs = JSON.stringify({ pid: 4242, host: hostname(), startedAt: new Date().toISOString() });
+        writeFileSync(h.path, theirs);
+        vi.advanceTimersByTime(10_000);
+        expect(h.lost).toBe(`the lock ${out}.lock was removed during the run and pid 4242 holds it now`);
+        expect(checks).toBe(1);
+        // Once lost, never made again (when that run ends), nor removed by this one's release.
+        unlinkSync(h.path);
+        vi.advanceTimersByTime(10_000);
+        expect(existsSync(h.path)).toBe(false);
+        writeFileSync(h.path, theirs);
+        h.release();
+        expect(readFileSync(h.path, 'utf8')).toBe(theirs);
+        unlinkSync(h.path);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  });
+
   describe('a lock from another host (a container killed yesterday)', () => {
     const lockFrom = (out: string, ageSeconds: number) => {
       writeFileSync(`${out}.lock`, JSON.stringify({ pid: 7, host: 'some-other-host', startedAt: '2020-01-01T00:00:00.000Z', pidns: 'pid:[4026532999]' }));
