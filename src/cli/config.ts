@@ -18,6 +18,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
+import { stdoutIsClosed } from './stdout-closed.js';
 import { stdoutIsInput } from './stdout-is-input.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
 import { maskedBaseUrl } from './masked-base-url.js';
@@ -185,14 +186,23 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, environment: 
     }
     const read = flagFiles(flags).find(([, file]) => file !== undefined && sameFile(file, flags.output!));
     if (read) throw new UsageError(`--output ${flags.output} is the ${read[0]} file: choose another path (it would be overwritten)`);
+    if (STDOUT_NAMES.test(path.resolve(flags.output))) refuseClosedStdout(flags, environment.stdoutFd);
     return { kind: 'file', path: flags.output, format };
   }
   if (flags.output === undefined && stdoutIsTTY && !flags.format) return { kind: 'terminal' };
+  refuseClosedStdout(flags, environment.stdoutFd);
   if (stdoutIsInput(input, stdinFd, environment.stdoutFd)) {
     const what = input.kind === 'file' ? `the input file ${input.path}` : 'the file on standard input';
     throw new UsageError(`standard output is ${what}: redirect it to another file (the rows written would be read back as input)`);
   }
   return { kind: 'stdout', format: flags.format ?? 'jsonl' };
+}
+
+/** Rows to a closed stdout (`>&-`) would be paid for and lost: refused before anything is sent (a dry run sends nothing). */
+function refuseClosedStdout(flags: RawFlags, stdoutFd: number | undefined): void {
+  if (!flags.dryRun && stdoutIsClosed(stdoutFd)) {
+    throw new UsageError('standard output is closed (>&-): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE');
+  }
 }
 
 /**

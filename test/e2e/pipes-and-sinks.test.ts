@@ -115,6 +115,31 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
   });
 });
 
+// Linux tells node's /dev/null in a closed stdout's place from a shell's `> /dev/null` (/proc/self/fdinfo).
+describe.skipIf(!fs.existsSync('/proc/self/fdinfo'))('stdout closed (>&-)', () => {
+  it('rows to it are refused before anything is sent (exit 2, one line), as `cat f >&-` fails; > /dev/null still discards them', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    const url = ctx.server.url;
+    for (const rows of ['', '-o -', '-o /dev/stdout']) {
+      const r = await runShellHere(`$LLM p.txt --base-url ${url} --no-cache ${rows} >&-`);
+      expect({ rows, code: r.code, stderr: r.stderr }).toEqual({
+        rows,
+        code: 2,
+        stderr:
+          'llm-batch: standard output is closed (>&-): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE\n',
+      });
+    }
+    expect(ctx.server.requests).toHaveLength(0);
+    // Discarded on purpose, or written elsewhere: as before.
+    for (const rows of ['> /dev/null', '-o /dev/stdout > /dev/null', '-o out.jsonl >&-']) {
+      const r = await runShellHere(`$LLM p.txt --base-url ${url} --no-cache ${rows}`);
+      expect(r.code, `${rows}: ${r.stderr}`).toBe(0);
+    }
+    expect(ctx.server.requests).toHaveLength(6);
+    expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+});
+
 describe('a stop with a stream output', () => {
   it('-o /dev/null or a FIFO: no "to finish the rest" command, which --resume would refuse', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
