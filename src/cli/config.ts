@@ -19,6 +19,7 @@ import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
 import { stdoutIsClosed } from './stdout-closed.js';
+import { checkWorkingDir } from './working-dir.js';
 import { stdoutIsInput } from './stdout-is-input.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
 import { maskedBaseUrl } from './masked-base-url.js';
@@ -411,6 +412,7 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
 
 export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
   const { env } = environment;
+  checkWorkingDir();
   const input = resolveInput(inputArg, environment.stdinIsTTY);
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment);

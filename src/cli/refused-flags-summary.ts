@@ -9,6 +9,7 @@ import { isEarlierSummary } from './summary-target.js';
 import { unwritableReason } from './check-writable.js';
 import { flagFiles } from './config.js';
 import { untrustedLink } from '../util/untrusted-link.js';
+import { workingDirProblem } from './working-dir.js';
 
 /**
  * Where a run refused while its flags were resolved (a missing template file, `-o x.json`,
@@ -23,6 +24,8 @@ function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): stri
   const file = flags.summaryJson;
   // --dry-run and --compact write no summary: with them --summary-json is itself refused.
   if (file === undefined || file.trim() === '' || file === '-' || flags.dryRun || flags.compact) return undefined;
+  // No path can be compared (nor a relative one written) without a working directory: the line says it.
+  if (workingDirProblem() !== undefined) return undefined;
   const named = [inputArg === '-' ? undefined : inputArg, flags.output, flags.report, flags.trace, ...flagFiles(flags).map(([, f]) => f)];
   const output = flags.output === undefined || flags.output.trim() === '' || flags.output === '-' ? [] : outputSideFiles(flags.output).map(([, f]) => f);
   if ([...named, ...output].some((other) => other !== undefined && other.trim() !== '' && sameFile(file, other))) return undefined;

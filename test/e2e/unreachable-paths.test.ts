@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { removeAtRunEnd, userCanRunCli, runCliAsUser } from '../helpers/run-cli.js';
+import { removeAtRunEnd, userCanRunCli, runCliAsUser, runShell } from '../helpers/run-cli.js';
 
 const { dir: root, fresh } = useServers('llm-batch-unreachable-paths-');
 
@@ -66,6 +66,30 @@ describe.concurrent('the other path flags, with the same paths: one line, exit 2
     expect(r.stderr).toContain(at);
     expect(r.code).toBe(2);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.concurrent('a working directory that cannot be named', () => {
+  const GONE = 'llm-batch: the working directory is gone (removed while this shell was in it): cd to one that exists and run again\n';
+  const DEEP = "llm-batch: the working directory's path is too long for this system (over PATH_MAX): cd to one with a shorter path and run again\n";
+  // 25 names of 200 bytes: 5,000 bytes of path, more than PATH_MAX (4,096), made one level at a time.
+  const intoDeep = `for i in $(seq 25); do mkdir ${'d'.repeat(200)} && cd ${'d'.repeat(200)} || exit 9; done`;
+  it.each([
+    ['removed (mkdir d; cd d; rmdir ../d)', 'mkdir gone && cd gone && rmdir ../gone', '', GONE],
+    ['removed, --batch-api with --summary-json', 'mkdir gone && cd gone && rmdir ../gone', '--batch-api --summary-json s.json', GONE],
+    ['deeper than PATH_MAX', intoDeep, '', DEEP],
+  ])('%s: one line, exit 2, nothing sent (not an internal error)', async (_what, into, extra, said) => {
+    const { server } = await fresh();
+    const dir = caseDir();
+    const out = extra.includes('--batch-api') ? path.join(dir, 'out.jsonl') : 'out.jsonl';
+    // Removed by the shell: node's recursive removal stops at PATH_MAX.
+    const r = await runShell(
+      `(${into} && $LLM ${path.join(dir, 'p.txt')} -o ${out} ${extra} --base-url ${server.url} --no-cache); rc=$?; cd ${dir} && rm -rf ${'d'.repeat(200)}; exit $rc`,
+      dir,
+    );
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: said });
+    expect(server.requests).toHaveLength(0);
+    expect(server.batchState.counts.uploads).toBe(0);
   });
 });
 
