@@ -92,14 +92,14 @@ const common = {
   },
 };
 // Two builds: the CLI, from main.js alone (io.js re-exported by it, so bin/ imports one module), and
-// compile-cache.js, which bin/ loads first, whole. esbuild puts the code that a given set of entry
-// points (dynamic imports included) shares into a chunk of its own: compile-cache.js and the
+// start.js (the compile cache, a load failure's line), which bin/ loads first, whole. esbuild puts the code that a given set of entry
+// points (dynamic imports included) shares into a chunk of its own: start.js and the
 // library's entry in the CLI's build cut a one-prompt run's code into 37 chunks, 17 of them under
 // 2 KB (each costs node's loader ~0.5-1 ms). The library's entry is written after: it re-exports
 // the API from the CLI's commands chunk, which has it (src/cli/commands.ts), so nothing is shipped twice.
 const results = await Promise.all([
   build({ ...common, entryPoints: ['dist/cli/main.js'], splitting: true }),
-  build({ ...common, entryPoints: ['dist/cli/compile-cache.js'], splitting: false }),
+  build({ ...common, entryPoints: ['dist/cli/start.js'], splitting: false }),
 ]);
 const metafile = { inputs: {}, outputs: {} };
 for (const { metafile: m } of results) {

@@ -6,7 +6,7 @@
  * `import()` of our own modules cut the run's code into more files: a one-prompt run loaded 94 of
  * them, and node's ES module loader spends CPU on each (resolve, package scope, code cache, link).
  * Loaded as one import, that run loads 35, and `--help` 17 instead of 24 (bench/README.md, issue 16,
- * session 29); with compile-cache.js built apart and the library's entry re-exported from here
+ * session 29); with compile-cache.js (now start.js) built apart and the library's entry re-exported from here
  * (scripts/bundle.mjs), 31 and 14. What stays lazy is what only some runs need and is heavy: the
  * openai SDK (the Batch API and its subcommands, `--trace`), ora and cli-progress, the Unicode width
  * tables, Ajv, the tokenizer, undici, LMDB and csv-parse.

@@ -12,6 +12,7 @@ import { onIo, parseArgv } from './commander-io.js';
 import { refuseHelpOption, refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
 import { internalErrorLine } from './internal-error.js';
+import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
 import { sanitize } from '../ui/sanitize.js';
 
@@ -29,8 +30,9 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
     if (err instanceof RunError) return runErrorExit(err, io);
-    io.stderr.write(`llm-batch: ${sanitize(err instanceof Error ? err.message : String(err))}\n`);
-    return ExitCode.someFailed;
+    const line = tooFewFilesLine(err);
+    io.stderr.write(line ?? `llm-batch: ${sanitize(err instanceof Error ? err.message : String(err))}\n`);
+    return line ? ExitCode.usage : ExitCode.someFailed;
   }
 }
 
@@ -39,6 +41,18 @@ const RUN_LISTENS_LATER = /^(?!(help|status|cancel|merge|report|cache)$)/;
 
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    // `llm-batch report …` under a low `ulimit -n`: its code could not be loaded.
+    const line = tooFewFilesLine(err);
+    if (line === undefined) throw err;
+    io.stderr.write(line);
+    return ExitCode.usage;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   tuneWasm();
   // Only a run (below) stops on signals itself; anything else ends on one held while it loaded.
   if (argv[0] !== undefined && !RUN_LISTENS_LATER.test(argv[0])) io.releaseHeldSignals?.();
@@ -72,9 +86,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await runCommand(config, io);
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);
-    io.stderr.write(internalErrorLine(err, io.env));
-    return ExitCode.someFailed;
+    return unexpectedError(err, io);
   }
+}
+
+/** An error no code path expected: too few descriptors to load the code (see tooFewFilesLine), else an internal error. */
+function unexpectedError(err: unknown, io: CliIo): number {
+  const line = tooFewFilesLine(err);
+  io.stderr.write(line ?? internalErrorLine(err, io.env));
+  return line ? ExitCode.usage : ExitCode.someFailed;
 }
 
 /** The run's settings; a refusal of them replaces an earlier --summary-json, as later refusals do. */
@@ -103,8 +123,7 @@ async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
     return await runCacheCommand(argv, io);
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);
-    io.stderr.write(internalErrorLine(err, io.env));
-    return ExitCode.someFailed;
+    return unexpectedError(err, io);
   }
 }
 

@@ -37,3 +37,38 @@ describe('file descriptor limit (item 6)', () => {
     expect(r.stderr).not.toMatch(/response cache/);
   });
 });
+
+/** The CLI under `ulimit -n limit`, one prompt to /dev/null. */
+function runUnderLimit(limit: number, input: string, url: string) {
+  const child = spawn('/bin/sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, BIN, input, '-o', '/dev/null', '--base-url', url], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_NO_CACHE: '1' },
+  });
+  child.stdin!.end();
+  return waitForExit(child, 20_000);
+}
+
+describe('too few descriptors to load the CLI', () => {
+  // Node reads the files a module imports all at once: the CLI's code needs dozens (node 20: 38, node
+  // 22 with its compile cache: 24). Below that, every limit that lets node start at all is said so.
+  it('from the lowest ulimit -n node starts under to the first that runs: one line naming ulimit -n, exit 2; never an internal error', async () => {
+    const { server } = await fresh();
+    const input = writeFile('one.txt', 'one\n');
+    const said: number[] = [];
+    for (let limit = 16; limit <= 64; limit++) {
+      const r = await runUnderLimit(limit, input, server.url);
+      if (r.code === 0) break;
+      // Node itself could not start (a crash, or no descriptor to read bin/ or what it imports first).
+      if (r.signal !== null || r.code! > 128 || /bin\/llm-batch\.js|bundle\/start\.js/.test(r.stderr)) continue;
+      expect({ limit, code: r.code, stderr: r.stderr }).toEqual({
+        limit,
+        code: 2,
+        stderr: expect.stringMatching(
+          /^llm-batch: out of file descriptors(: this process may open only \d+ files)? \(ulimit -n\); raise the limit \(ulimit -n 64\) and run again\n$/,
+        ),
+      });
+      said.push(limit);
+    }
+    expect(said.length, 'a limit under which node starts but cannot load the CLI').toBeGreaterThan(0);
+    expect(server.requests).toHaveLength(1);
+  });
+});
