@@ -19,7 +19,7 @@ import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { count, usd } from '../ui/number-format.js';
-import { jsonForDisplay, sanitize } from '../ui/sanitize.js';
+import { jsonForDisplay, sanitize, sanitizeName } from '../ui/sanitize.js';
 import { contextWindowOf } from './context-windows.js';
 import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
@@ -182,7 +182,7 @@ async function scanInput(
     shardTally: { others: 0 },
   };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
-  const stopSpinner = readingSpinner(config, io, () => `reading ${input.source}… ${count(scan.records)} records`);
+  const stopSpinner = readingSpinner(config, io, () => `reading ${sanitizeName(input.source)}… ${count(scan.records)} records`);
   try {
     const all = readRecords(input.stream, inputOptionsFor(config, input));
     const mine = config.shard ? shardRecords(all, config.shard, scan.shardTally) : all;

@@ -16,6 +16,8 @@ const BIDI_MARKS = '\\u061c\\u200e\\u200f';
  * bidi controls. Not the bidi marks: an answer in Arabic or Hebrew is shown as it was written.
  */
 const SHOWN_AS_REPLACEMENT = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
+/** What sanitizeName shows as `�`: every C0 and C1 control (line breaks and tabs too), DEL and the bidi controls. */
+const LINE_CONTROLS = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
 
 /**
  * A character that must not reach a terminal as itself in a command meant to be pasted (shellQuote
@@ -34,6 +36,15 @@ export const TERMINAL_CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BID
  */
 export function sanitize(text: string): string {
   return text.replace(/\r/g, '').replace(SHOWN_AS_REPLACEMENT, '\ufffd');
+}
+
+/**
+ * A name shown inside a line (a file name in the summary or the spinner): as {@link sanitize}
+ * shows it, but a line break, tab or CR is a control like any other (`�`): one would split the
+ * line, its second half reading as a line of its own.
+ */
+export function sanitizeName(text: string): string {
+  return text.replace(LINE_CONTROLS, '\ufffd');
 }
 
 /**

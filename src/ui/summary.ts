@@ -6,7 +6,7 @@ import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
 import { count, duration, rate, usd } from './number-format.js';
 import type { ModelFigures } from './model-tally.js';
-import { sanitize } from './sanitize.js';
+import { sanitize, sanitizeName } from './sanitize.js';
 
 /** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
 export interface ModelCost {
@@ -293,6 +293,6 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   parts.push(duration(s.wallSeconds, true));
   if (!nothingSent) parts.push(`${rate(s.requestsPerSecond)} req/s, ${count(s.tokensPerSecond)} tokens/s`);
   // A file name may hold escape sequences or bidirectional controls: shown, not executed.
-  if (s.input) parts.push(sanitize(s.input));
+  if (s.input) parts.push(sanitizeName(s.input));
   return parts.join(' · ');
 }

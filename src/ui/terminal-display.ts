@@ -7,7 +7,7 @@ import { count } from './number-format.js';
 import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
-import { sanitize } from './sanitize.js';
+import { sanitizeName } from './sanitize.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; _refreshSize?: () => void };
 
@@ -311,7 +311,7 @@ export class TerminalDisplay {
     const { inputName } = this.o;
     const counted = this.o.total() ?? this.o.counted();
     // A file name may hold an escape sequence or a bidi control: shown as `�`, as messages show it.
-    let text = inputName === undefined ? 'waiting for prompts on stdin' : `reading ${sanitize(inputName)}`;
+    let text = inputName === undefined ? 'waiting for prompts on stdin' : `reading ${sanitizeName(inputName)}`;
     if (counted) text += ` · ${count(counted)} prompts`;
     if (p.skipped) text += ` · ${count(p.skipped)} already done`;
     return `${text}…`;

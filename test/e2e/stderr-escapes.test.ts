@@ -35,6 +35,15 @@ describe('control characters in stderr messages', () => {
   });
 });
 
+describe('a file name with a line break', () => {
+  it('the summary line shows it as \uFFFD: one line, not a second that reads as a line of its own', async () => {
+    fs.copyFileSync(path.join(server.dir, 'p.txt'), path.join(server.dir, 'nl\nname.txt'));
+    const r = await runCli(['nl\nname.txt', '--mock', '-o', '/dev/null'], { cwd: server.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^llm-batch: 1 ok, 0 failed · .* · nl\uFFFDname\.txt\n$/);
+  });
+});
+
 describe('control characters in what --dry-run shows (EXC s22 F5)', () => {
   it("a schema property's name: the note and columns show \uFFFD, the request escapes it (the same JSON), nothing raw on stdout", async () => {
     const name = '\u001b[31mRED\u202e';

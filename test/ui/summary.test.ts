@@ -220,6 +220,15 @@ describe('names from outside in the summary line', () => {
   });
 });
 
+describe('a file name with a line break or tab in the summary line', () => {
+  it('shows them as \ufffd: the line stays one line (a second would read as a line of its own)', () => {
+    const s = buildSummary(stats({ ok: 1 }), 1000, undefined, null);
+    const line = formatSummaryLine({ ...s, input: 'nl\nname\tx\r.txt' });
+    expect(line).toMatch(/ · nl\ufffdname\ufffdx\ufffd\.txt$/);
+    expect(line).not.toMatch(/[\n\r\t]/);
+  });
+});
+
 describe('wrapParts (the summary on a narrow terminal)', () => {
   it('breaks between parts, never inside one, and indents under the prefix', () => {
     const line = '5 ok, 0 failed · 115 tokens in / 272 out · 0.7s · 7.5 req/s, 582 tokens/s';

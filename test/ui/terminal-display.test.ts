@@ -62,6 +62,12 @@ describe('TerminalDisplay spinner', () => {
     for (const text of texts) expect(text).not.toMatch(TERMINAL_CONTROL);
   });
 
+  it('shows a line break or tab in the file name as � too: the spinner stays on its line', () => {
+    const texts: string[] = [];
+    showSpinner(fakeOra(texts), 'nl\nname\t.txt');
+    expect(texts.at(-1)).toBe('reading nl\ufffdname\ufffd.txt · 3 prompts…');
+  });
+
   /** The frames ora draws for these options (its own choice when given none, as on Linux). */
   const framesOf = (options: OraOptions): string[] => {
     const spinner = options.spinner ?? 'dots';
