@@ -9,7 +9,6 @@ import {
   removeCompactLeftover,
   removeDeadTemps,
   resultsFileFormat,
-  streamWriter,
   writeEach,
   writeRunMeta,
   type CsvLayout,
@@ -30,7 +29,7 @@ import type { InputFingerprint } from './input-fingerprint.js';
 import type { InputFormat } from '../input/input-options.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { openFifoOutput, type FifoOutput } from './fifo-output.js';
-import { terminalSafeRows } from './terminal-rows.js';
+import { stdoutWriter } from './stdout-writer.js';
 import { counted } from '../util/group-digits.js';
 import { errorMessage } from '../util/error-message.js';
 import { refuseUnusableCacheDir } from './open-cache.js';
@@ -117,9 +116,9 @@ export async function openOutputTarget(
 ): Promise<OutputTarget> {
   const out = config.output;
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
-  // On a terminal the rows are shown safely (see terminalSafeRows); to a file or a pipe they go as they are.
+  // On a terminal the rows are shown safely (see terminalSafeRows); to a file or a pipe they go as they are (see stdoutWriter).
   if (out.kind === 'stdout') {
-    return { writer: streamWriter(terminalSafeRows(io.stdout), out.format, layout, { release: io.releaseStdout }), lock: undefined, skip: undefined };
+    return { writer: stdoutWriter(io.stdout, out.format, layout, io.releaseStdout), lock: undefined, skip: undefined };
   }
   if (isStreamTarget(out.path)) {
     // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and no rows to read back.

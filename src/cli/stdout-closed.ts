@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { fdInfo } from '../util/fd-info.js';
 
 /**
  * Whether stdout is the /dev/null node opens in place of a closed descriptor (`llm-batch q.txt >&-`):
@@ -8,14 +9,13 @@ import fs from 'node:fs';
  */
 export function stdoutIsClosed(fd: number | undefined): boolean {
   if (fd === undefined) return false;
-  let flags: string | undefined;
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isCharacterDevice() || stat.rdev !== fs.statSync('/dev/null').rdev) return false;
-    flags = /^flags:\s*([0-7]+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
   } catch {
     return false;
   }
+  const info = fdInfo(fd);
   // O_ACCMODE: the access mode's two bits.
-  return flags !== undefined && (Number.parseInt(flags, 8) & 3) === fs.constants.O_RDWR;
+  return info !== undefined && (info.flags & 3) === fs.constants.O_RDWR;
 }

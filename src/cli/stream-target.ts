@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { streamWriter, type CsvLayout, type OutputFormat, type RowWriter } from '../output/index.js';
 import { pathProblem } from './path-problem.js';
 import { terminalSafeRows } from './terminal-rows.js';
+import { stdoutWriter } from './stdout-writer.js';
 import { STDERR_NAMES, STDOUT_NAMES } from './std-stream-names.js';
 
 /**
@@ -41,7 +42,7 @@ export function openStreamOutput(
   layout: CsvLayout,
   own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; releaseStdout?: () => void },
 ): RowWriter {
-  if (STDOUT_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stdout), format, layout, { release: own.releaseStdout });
+  if (STDOUT_NAMES.test(file)) return stdoutWriter(own.stdout, format, layout, own.releaseStdout);
   if (STDERR_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
   return openStreamTarget(file, format, layout, own);
 }

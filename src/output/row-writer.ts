@@ -10,8 +10,8 @@ import { errorMessage, toError } from '../util/error-message.js';
 import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 import { assertCsvHeader, csvLayoutOfFile } from './csv-file-layout.js';
 import { peek } from './peek-file.js';
-import { writeAllSync } from '../util/write-all-sync.js';
 import { fileMovedAway, lockTakenMessage, movedAwayMessage } from './file-in-place.js';
+import { rowAppender } from './row-appender.js';
 
 export interface RowWriter {
   /**
@@ -109,44 +109,6 @@ function checkAppendTarget(path: string, format: OutputFormat, layout: CsvLayout
 }
 
 /**
- * After a failed append of `encoded` rows that began at `start`: how many of them are whole in the
- * file, and where the last of those ends. The file's size says how far the append got (the short
- * writes before the error); a row's end comes from the rows' encoded byte lengths, never from a
- * search for '\n', which a CSV field may hold. A size that cannot be read keeps none of them.
- */
-function wholeRowsIn(fd: number, start: number, encoded: readonly string[]): { rows: number; end: number } {
-  let reached: number;
-  try {
-    reached = fs.fstatSync(fd).size;
-  } catch {
-    return { rows: 0, end: start };
-  }
-  let rows = 0;
-  let end = start;
-  for (const text of encoded) {
-    const next = end + Buffer.byteLength(text, 'utf8');
-    if (next > reached) break;
-    end = next;
-    rows++;
-  }
-  return { rows, end };
-}
-
-/**
- * Takes back the torn part of a failed append (a full disk takes part of a row): the file then holds
- * only whole rows, each of which the caller is told about, so the summary's counts and a --resume
- * agree with it. Shrinking needs no room; if it fails all the same, the torn line stays for --resume
- * to repair, as after a kill.
- */
-function cutBack(fd: number, size: number): void {
-  try {
-    fs.ftruncateSync(fd, size);
-  } catch {
-    // See above: a torn last line, which a resume repairs.
-  }
-}
-
-/**
  * Opens `path` for rows. append=false creates or truncates; append=true keeps the content and
  * writes the CSV header only when the file is new or empty; a CSV started in the legacy layout is
  * continued in it (its header decides). Throws RunError('output') when the file cannot be opened
@@ -165,71 +127,35 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
     if (err instanceof RunError) throw err;
     throw new RunError(`Cannot open output file ${path}: ${errorMessage(err)}`, 'output');
   }
-  const encode = encoderFor(format, layout);
-  let failure: OutputWriteError | undefined;
+  const rows = rowAppender(fd, encoderFor(format, layout), path, (err) => `Cannot write to output file ${path}: ${errorMessage(err)}`);
   let closed = false;
-  // Where the file ends: a failed append is cut back to it, or to the last whole row it wrote
-  // (the descriptor appends, so only we move it).
-  let size = fs.fstatSync(fd).size;
-  /** Rows written: what a file moved away took with it. */
-  let rows = 0;
-  /** Set once the file is found removed or moved away (see checkInPlace). */
+  /** Set once the file is found removed or moved away, or its lock taken (see checkInPlace). */
   let lost: OutputWriteError | undefined;
   const checkInPlace = (): void => {
-    if (closed || failure) return;
+    if (closed || rows.failure) return;
     const how = fileMovedAway(fd, path);
-    if (how) failure = lost = new OutputWriteError(movedAwayMessage(path, how, rows));
+    if (how) lost = new OutputWriteError(movedAwayMessage(path, how, rows.rows));
     const lockLost = opts.lockLost?.();
-    if (!how && lockLost !== undefined) failure = lost = new OutputWriteError(lockTakenMessage(path, lockLost, rows));
+    if (!how && lockLost !== undefined) lost = new OutputWriteError(lockTakenMessage(path, lockLost, rows.rows));
+    if (lost) rows.fail(lost);
   };
-  /** Appends the encoded rows with one write. */
-  const put = (encoded: readonly string[]): void => {
-    if (closed) throw new RunError(`Output file ${path} is already closed`, 'output');
-    if (failure) throw failure;
+  if (format === 'csv' && fs.fstatSync(fd).size === 0) {
     try {
-      size += writeAllSync(fd, encoded.length === 1 ? encoded[0]! : encoded.join(''));
-    } catch (err) {
-      failure = new OutputWriteError(`Cannot write to output file ${path}: ${errorMessage(err)}`);
-      const kept = wholeRowsIn(fd, size, encoded);
-      cutBack(fd, kept.end);
-      size = kept.end;
-      // Only this call's rows were kept; a later one's are not (it throws `failure`, which keeps none).
-      throw kept.rows > 0 ? new OutputWriteError(failure.message, kept.rows) : failure;
-    }
-  };
-  if (format === 'csv' && size === 0) {
-    try {
-      put([csvHeaderLine(layout)]);
+      rows.put([csvHeaderLine(layout)]);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
     }
   }
   return {
-    // Not `async`: the row must be in the file when write() returns, not on a later tick.
-    write(row: ResultRow): Promise<void> {
-      try {
-        put([encode(row)]);
-        rows++;
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(toError(err));
-      }
-    },
-    writeMany(group: readonly ResultRow[]): Promise<void> {
-      try {
-        put(group.map((row) => encode(row)));
-        rows += group.length;
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(toError(err));
-      }
-    },
+    write: rows.write,
+    writeMany: rows.writeMany,
     checkInPlace,
     close(): Promise<void> {
       if (closed) return Promise.resolve();
       checkInPlace();
       closed = true;
+      rows.close();
       try {
         try {
           fs.fsyncSync(fd);
@@ -241,6 +167,47 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
         return lost ? Promise.reject(lost) : Promise.resolve();
       } catch (err) {
         return Promise.reject(new RunError(`Cannot close output file ${path}: ${errorMessage(err)}`, 'output'));
+      }
+    },
+  };
+}
+
+/**
+ * Rows to a stdout redirected to a regular file (`llm-batch q.txt > rows.jsonl`), `fd` at its end
+ * (see rowAppender): written as to `-o`, a full disk's torn row cut off again, so the summary's
+ * counts are the rows the file holds. Through process.stdout, a short write near a full disk went
+ * unseen: the row counted, torn. The failure is worded as a stream's; close() leaves `fd` open.
+ */
+export function stdoutFileWriter(fd: number, format: OutputFormat, layout: CsvLayout = PLAIN_CSV): RowWriter {
+  const rows = rowAppender(fd, encoderFor(format, layout), 'stdout', (err) => `Cannot write output: ${errorMessage(err)}`, true);
+  // As a stream writer: the CSV header with the first row, or at close when there were none.
+  let headerPending = format === 'csv';
+  const header = (): void => {
+    if (!headerPending) return;
+    headerPending = false;
+    rows.put([csvHeaderLine(layout)]);
+  };
+  const afterHeader =
+    <T>(write: (rows: T) => Promise<void>) =>
+    (value: T): Promise<void> => {
+      try {
+        header();
+      } catch (err) {
+        return Promise.reject(toError(err));
+      }
+      return write(value);
+    };
+  return {
+    write: afterHeader(rows.write),
+    writeMany: afterHeader(rows.writeMany),
+    close() {
+      try {
+        header();
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(toError(err));
+      } finally {
+        rows.close();
       }
     },
   };

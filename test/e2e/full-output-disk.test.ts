@@ -153,6 +153,22 @@ describe('an output that fills up mid-run', () => {
     },
   );
 
+  it.each(['jsonl', 'csv'] as const)(
+    'live, stdout redirected to a %s file (no -o): cut back to its last whole row, as -o is; the summary counts the rows it holds',
+    async (format) => {
+      writePrompts(ctx.dir, 'p.txt', PROMPTS.slice(0, 40));
+      // Through process.stdout, a short write near the cap went unseen: the row was counted, its torn part left.
+      const r = await shell(`llm-batch p.txt --base-url ${ctx.server.url} --no-cache -c 4 -f ${format} --summary-json s.json -q > rows.${format}`, CAP_BLOCKS);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: EFBIG: file too large, write\n' });
+      const file = path.join(ctx.dir, `rows.${format}`);
+      expect(fs.readFileSync(file, 'utf8')).toMatch(/\n$/);
+      const written = await collect(readResults(file, format));
+      expect(written.length).toBeGreaterThan(0);
+      const summary = summaryOf('s.json');
+      expect(summary).toMatchObject({ stopped: 'output_failed', ok: written.length, failed: 0, notRun: 40 - written.length, resumeHint: null });
+    },
+  );
+
   it('live, --order input: rows finished behind a slower one when the output failed are not counted, but among notRun', async () => {
     const prompts = PROMPTS.slice(0, 40);
     writePrompts(ctx.dir, 'p.txt', prompts);
