@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { uploadedPrompts } from '../helpers/mock-batches.js';
-import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { until } from '../helpers/until.js';
+import { stderrLines, stopDuringUpload, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 
 const ctx = useServerAndCaseDir('llm-batch-unsubmitted-');
 
@@ -98,19 +97,9 @@ describe('--batch-api --resume of batches built and never submitted, some of who
   });
 
   it('a chunk uploaded before a stop, its batch never created: uploaded again without the answered prompts, the old file deleted', async () => {
-    let holding = true;
-    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
     const out = path.join(ctx.dir, 'out.jsonl');
-    const child = spawnCli([input, '-o', out, ...batchArgs()]);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads >= 1, 'the upload to reach the server');
-    child.kill('SIGINT');
-    await until(() => /stopping/.test(stderr) || child.exitCode !== null, 'the stop to be said');
-    holding = false;
-    const stopped = await exited;
+    const stopped = await stopDuringUpload(ctx.server, [input, '-o', out, ...batchArgs()]);
     expect(stopped.code, stopped.stderr).toBe(130);
     const [first] = ctx.server.batchState.uploaded;
     expect(JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).chunks[0]).toMatchObject({ status: 'uploaded', fileId: first!.id });

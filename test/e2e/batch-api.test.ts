@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js';
-import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { stderrLines, stopDuringUpload, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { until } from '../helpers/until.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 
@@ -660,20 +660,10 @@ describe('--batch-api: Ctrl-C while waiting', () => {
 
 describe('--batch-api: Ctrl-C during an upload', () => {
   it('creates no batch after the stop; --resume creates it from the uploaded file, once', async () => {
-    let holding = true;
-    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
     const out = path.join(ctx.dir, 'out.jsonl');
-    const child = spawnCli([input, '-o', out, ...batchArgs()]);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads >= 1, 'the upload to reach the server');
-    child.kill('SIGINT');
     // The upload is answered only once the run has taken the stop in.
-    await until(() => /stopping/.test(stderr) || child.exitCode !== null, 'the stop to be said');
-    holding = false;
-    const r = await exited;
+    const r = await stopDuringUpload(ctx.server, [input, '-o', out, ...batchArgs()]);
     expect(r.code, r.stderr).toBe(130);
     expect(ctx.server.batchState.counts.creates).toBe(0);
     expect(r.stderr).not.toMatch(/submitted 4 requests|keep running on the server|command below/);

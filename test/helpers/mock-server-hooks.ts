@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from './mock-server.js';
-import { parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from './run-cli.js';
+import { parseJsonl, runCli, spawnCli, tempDir, waitForExit, type CliOptions, type CliResult } from './run-cli.js';
+import { until } from './until.js';
 import type { ResultRow } from '../../src/types.js';
 
 export { fixture, fixtureLines } from './fixtures.js';
@@ -155,4 +156,22 @@ export function useServerAndCaseDir(prefix: string): { readonly server: MockServ
       return dir;
     },
   };
+}
+
+/**
+ * A --batch-api run (`args`) Ctrl-C'd while the server holds its first upload, the upload answered
+ * only once the run has said it is stopping: the run's result (a stop during the upload).
+ */
+export async function stopDuringUpload(server: MockServer, args: readonly string[]): Promise<CliResult> {
+  let holding = true;
+  server.options.batches = { stepMs: 20, uploadHold: () => holding };
+  const child = spawnCli(args);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = waitForExit(child);
+  await until(() => server.batchState.counts.uploads >= 1, 'the upload to reach the server');
+  child.kill('SIGINT');
+  await until(() => /stopping/.test(stderr) || child.exitCode !== null, 'the stop to be said');
+  holding = false;
+  return exited;
 }
