@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { OutputWriteError } from '../../src/errors.js';
 import { resolveCliConfig } from '../../src/cli/config.js';
-import { closeOutputTarget, openOutputTarget } from '../../src/cli/output-target.js';
+import { closeOutputTarget, openOutputTarget, type OutputTarget } from '../../src/cli/output-target.js';
 import { onIo, parseArgv } from '../../src/cli/commander-io.js';
 import { createProgram, type RawFlags } from '../../src/cli/program.js';
 import { openFileWriter, PLAIN_CSV, readResults } from '../../src/output/index.js';
@@ -54,13 +54,26 @@ describe('a --resume with nothing left to ask', () => {
   });
 });
 
+/**
+ * An output target opened on a fresh out.jsonl with the lock's heartbeat on a fake clock (advance it
+ * with vi.advanceTimersByTime); its lock released and real timers back after `test`.
+ */
+async function onHeartbeatTarget(test: (target: OutputTarget, out: string) => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  const dir = tmp();
+  const out = path.join(dir, 'out.jsonl');
+  const { target } = await openTarget([path.join(dir, 'in.txt'), '-o', out, '--mock']);
+  try {
+    await test(target, out);
+  } finally {
+    target.lock?.release();
+    vi.useRealTimers();
+  }
+}
+
 describe('an output removed during the run', () => {
   it('is noticed on the lock’s heartbeat: the next write fails saying so, and so does the close', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const dir = tmp();
-    const out = path.join(dir, 'out.jsonl');
-    const { target } = await openTarget([path.join(dir, 'in.txt'), '-o', out, '--mock']);
-    try {
+    await onHeartbeatTarget(async (target, out) => {
       await target.writer.write(okRow('a', 'A'));
       vi.advanceTimersByTime(10_000);
       await target.writer.write(okRow('b', 'B'));
@@ -69,18 +82,11 @@ describe('an output removed during the run', () => {
       vi.advanceTimersByTime(10_000);
       await expect(target.writer.write(okRow('c', 'C'))).rejects.toThrow(new OutputWriteError(said));
       await expect(target.writer.close()).rejects.toThrow(said);
-    } finally {
-      target.lock?.release();
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('its lock removed and taken by another run: the next write fails naming that run, the rows written stay, and so does the close', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const dir = tmp();
-    const out = path.join(dir, 'out.jsonl');
-    const { target } = await openTarget([path.join(dir, 'in.txt'), '-o', out, '--mock']);
-    try {
+    await onHeartbeatTarget(async (target, out) => {
       await target.writer.write(okRow('a', 'A'));
       // `rm out.jsonl.lock`, then a --resume of the same output takes it.
       fs.rmSync(`${out}.lock`);
@@ -91,10 +97,7 @@ describe('an output removed during the run', () => {
       await expect(target.writer.write(okRow('c', 'C'))).rejects.toThrow(new OutputWriteError(said));
       await expect(target.writer.close()).rejects.toThrow(said);
       expect((await collect(readResults(out, 'jsonl'))).map((r) => r.response)).toEqual(['A', 'B']);
-    } finally {
-      target.lock?.release();
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('moved away: its close fails saying where the rows went; in place, it closes as before', async () => {
