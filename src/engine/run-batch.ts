@@ -29,6 +29,7 @@ import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.
 import { waitTooLong } from './wait-too-long.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
 import { statedTokenLimit, withStatedTokenLimit } from '../schedule/stated-token-limit.js';
+import { linkedAbort } from '../util/linked-abort.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
@@ -141,13 +142,7 @@ class Engine {
       firstWave: o.concurrency,
       answerTokens: o.defaultCompletionTokens,
     });
-    const link = (from: AbortSignal | undefined, to: AbortController) => {
-      if (!from) return;
-      if (from.aborted) return to.abort(from.reason);
-      const forward = () => to.abort(from.reason);
-      from.addEventListener('abort', forward, { once: true });
-      this.unlink.push(() => from.removeEventListener('abort', forward));
-    };
+    const link = (from: AbortSignal | undefined, to: AbortController) => this.unlink.push(linkedAbort(from, to).unlink);
     this.deadlines = { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal };
     link(o.stopSignal, this.stop);
     link(o.abortSignal, this.abort);

@@ -6,13 +6,13 @@ export interface LinkedAbort {
 }
 
 /**
- * A controller of one call's own that follows a long-lived `parent` (the run's stop). Handing
- * `parent` itself to every call does not do: a call that adds an abort listener and never removes it
- * (the openai SDK's, one per request) leaves it on `parent`, and a 24 h Batch API wait piled up one
- * per poll, with Node's MaxListenersExceededWarning on stderr, -q or not, from the 11th on.
+ * A controller (one call's own, or `controller`) that follows a long-lived `parent` (the run's stop)
+ * until unlinked. Handing `parent` itself to every call does not do: a call that adds an abort
+ * listener and never removes it (the openai SDK's, one per request) leaves it on `parent`, and a
+ * 24 h Batch API wait piled up one per poll, with Node's MaxListenersExceededWarning on stderr, -q
+ * or not, from the 11th on.
  */
-export function linkedAbort(parent: AbortSignal | undefined): LinkedAbort {
-  const controller = new AbortController();
+export function linkedAbort(parent: AbortSignal | undefined, controller = new AbortController()): LinkedAbort {
   if (!parent) return { controller, unlink: () => {} };
   const follow = () => controller.abort(parent.reason);
   if (parent.aborted) follow();
