@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
+import { cutOffAt } from '../finish-reason.js';
 import { refusedError, truncatedError, type PromptRecord, type ResultRow, type RowError } from '../types.js';
 import { BatchApiError, isGoneFile, type Batch, type BatchClient } from './batch-client.js';
 import { keepChunkLines, openChunkBodies, readIndex, recordsFromChunk, removeChunkFiles, writeRemainder } from './chunk-files.js';
@@ -898,8 +899,8 @@ export class BatchJob {
               await this.o.storeAnswer!(body, stored);
             }
             // Under --fail-truncated a cut answer is a `truncated` failure, one that failed its check too (as live).
-            if (this.o.failTruncated && row.finish_reason === 'length' && (!row.error || invalid)) {
-              row = { ...row, error: row.error ? { ...row.error, type: 'truncated' } : truncatedError() };
+            if (this.o.failTruncated && cutOffAt(row.finish_reason) && (!row.error || invalid)) {
+              row = { ...row, error: row.error ? { ...row.error, type: 'truncated' } : truncatedError(undefined, row.finish_reason ?? undefined) };
             }
             await this.o.writer.write(row);
             written.add(key);

@@ -58,6 +58,22 @@ describe('--dry-run --batch-api', () => {
   });
 });
 
+describe('--fail-truncated with --batch-api', () => {
+  it("fails a collected answer cut at the token limit or at the context length (Mistral's model_length), as live", async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['whole one', 'cut [[fault:length]]', 'filled [[fault:modellength]]']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--fail-truncated']);
+    expect(r.code, r.stderr).toBe(1);
+    const by = new Map(rowsOf(out).map((x) => [x.prompt.split(' ')[0], x]));
+    expect(by.get('whole')).toMatchObject({ error: null });
+    expect(by.get('cut')!.error).toMatchObject({ type: 'truncated', message: expect.stringMatching(/at the token limit .*"length"/) });
+    expect(by.get('filled')!.error).toEqual({
+      type: 'truncated',
+      message: `the answer was cut off at the model's context length (finish_reason "model_length")`,
+    });
+  });
+});
+
 describe('--summary-json of a --batch-api run', () => {
   it('has the command that continues in resumeHint, as a live run has it', async () => {
     ctx.server.options.batches = { stepMs: 30, hold: () => true };

@@ -241,6 +241,19 @@ describe('--batch-api with structured output', () => {
     expect(by.get('cut')!.error!.message).toMatch(/^answer cut off at the token limit \(finish_reason: length\) before its JSON was complete/);
   });
 
+  it("--fail-truncated: one cut at the model's context length (Mistral's model_length) is a truncated row too", async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'long [[schema:overflow]]']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--fail-truncated']);
+    expect(r.code, r.stderr).toBe(1);
+    const by = new Map(rowsOf(out).map((x) => [x.prompt.split(' ')[0], x]));
+    expect(by.get('fine')).toMatchObject({ error: null });
+    expect(by.get('long')).toMatchObject({ error: { type: 'truncated' }, finish_reason: 'model_length', output: null });
+    expect(by.get('long')!.error!.message).toMatch(
+      /^answer cut off at the model's context length \(finish_reason: model_length\) before its JSON was complete; shorten the prompt/,
+    );
+  });
+
   it('--json: a collected answer that is not an object is invalid, and --finish-live re-asks it live', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['give 42', 'give [1,2]', 'always null', 'fine one']);
     const out = path.join(ctx.dir, 'out.jsonl');

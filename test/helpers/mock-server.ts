@@ -531,10 +531,11 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
       if (toolCalls) return { content: '', toolCalls, promptTokens: promptTokens(messages), completionTokens: 10 * toolCalls.length };
       const content = (mock.options.reply ?? defaultReply)(prompt);
       if (approximate) return { content, promptTokens: Math.ceil(prompt.length / 4) + 7, completionTokens: Math.ceil(content.length / 4) };
-      // A batch line is answered once: [[fault:length]] cuts it, [[fault:filtered]] has the content
-      // filter stop it; other faults are live-only.
+      // A batch line is answered once: [[fault:length]] cuts it (and [[fault:modellength]], as
+      // Mistral's context does), [[fault:filtered]] has the content filter stop it; other faults are live-only.
       const kinds = parseDirectives(prompt)?.faults.map((f) => f.kind) ?? [];
-      const cut = kinds.includes('length') ? { finishReason: 'length' } : kinds.includes('filtered') ? { finishReason: 'content_filter' } : {};
+      const finishReason = (['length', 'modellength', 'filtered'] as const).find((k) => kinds.includes(k));
+      const cut = finishReason ? { finishReason: { length: 'length', modellength: 'model_length', filtered: 'content_filter' }[finishReason] } : {};
       // As a live answer: its logprobs when asked for, the served model's name when one is set.
       const logprobs =
         body?.logprobs === true
