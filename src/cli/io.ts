@@ -58,6 +58,9 @@ export function processIo(early?: HeldSignals): CliIo {
     stderr: process.stderr,
     env: process.env,
     onSignal(signal, handler) {
+      // Listening before bin/'s holder lets go: a signal with no listener at all, even for an
+      // instant, would meet node's default (the process ends).
+      process.on(signal, handler);
       if (early && signal !== 'SIGHUP') {
         // The run listens now: held signals of this kind reach it, in turn, once it is set up.
         process.off(signal, early.hold);
@@ -65,7 +68,6 @@ export function processIo(early?: HeldSignals): CliIo {
         early.held = early.held.filter((s) => s !== signal);
         for (const _ of held) setImmediate(handler);
       }
-      process.on(signal, handler);
       return () => process.off(signal, handler);
     },
     releaseHeldSignals() {

@@ -14,4 +14,29 @@ describe('processIo', () => {
     expect(io.stdin).toBe(stdin);
     expect(made).toHaveBeenCalledTimes(1);
   });
+
+  it("takes SIGTERM over from bin/'s holder without an instant where nobody listens (node's default would end the process)", () => {
+    const early = { held: [] as NodeJS.Signals[], hold: () => {} };
+    process.on('SIGTERM', early.hold);
+    const counts: number[] = [];
+    const off = process.off.bind(process);
+    const spy = vi.spyOn(process, 'off').mockImplementation((event, listener) => {
+      off(event, listener);
+      counts.push(process.listenerCount('SIGTERM'));
+      return process;
+    });
+    const handler = () => {};
+    const before = process.listenerCount('SIGTERM');
+    try {
+      const stop = processIo(early).onSignal('SIGTERM', handler);
+      expect(counts).toEqual([before]);
+      expect(process.listeners('SIGTERM')).toContain(handler);
+      expect(process.listeners('SIGTERM')).not.toContain(early.hold);
+      stop();
+    } finally {
+      spy.mockRestore();
+      process.off('SIGTERM', early.hold);
+      process.off('SIGTERM', handler);
+    }
+  });
 });
