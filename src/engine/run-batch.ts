@@ -28,7 +28,7 @@ import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
 import { waitTooLong } from './wait-too-long.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
-import { statedTokenLimit, withStatedTokenLimit } from '../schedule/stated-token-limit.js';
+import { statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
 import { linkedAbort } from '../util/linked-abort.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
@@ -657,8 +657,8 @@ class Engine {
       // Every 429 the server sent, an exhausted quota's (typed `quota`) too, as the report counts them.
       if (error.info.status === 429) o.stats.rateLimited++;
       if (error.type === 'rate_limit') {
-        // Without x-ratelimit-* headers (a gateway that strips them), the limit its message states.
-        const rateHeaders = withStatedTokenLimit(headers ? readRateLimitHeaders(headers) : undefined, error.message);
+        // Without x-ratelimit-* headers (a gateway that strips them), the limits its message states.
+        const rateHeaders = withStatedLimits(headers ? readRateLimitHeaders(headers) : undefined, error.message);
         const tooLarge = this.tooLargeForLimit(run, rateHeaders, error.message);
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
         // A wait of hours, or a limit per day used up: stop as an exhausted quota does, pausing no one for it.

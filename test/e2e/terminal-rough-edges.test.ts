@@ -403,4 +403,29 @@ describe('pacing learned from x-ratelimit-* headers', () => {
       Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   });
+
+  it('without headers, paces to the limit a 429\'s message states (OpenAI\'s "requests per min (RPM): Limit 180")', async () => {
+    ctx.server.reset();
+    Object.assign(ctx.server.options, {
+      latencyMs: 20,
+      chunkDelayMs: 0,
+      rateLimit: { requests: 3, windowMs: 1000, headers: false, retryAfter: 'ms', statesLimit: true },
+    });
+    try {
+      const file = writePrompts(
+        ctx.dir,
+        'stated.txt',
+        Array.from({ length: 14 }, (_, i) => `stated ${i}`),
+      );
+      // -c 6 against 3 a second: the first wave collects 429s, whose words state the limit.
+      const r = await runPty([file, '--base-url', ctx.server.url, '-c', '6', '-o', path.join(ctx.dir, 'stated.jsonl')], { cols: 120 });
+      expect(r.code).toBe(0);
+      const frames = [...new Set(r.raw.split(/\x1b\[\d*[GK]|\r|\n/).filter((f) => /\/14 ·/.test(f)))];
+      expect(r.raw, `status lines drawn:\n${frames.join('\n')}`).toMatch(/pacing to 176\/min \(server limit\)/);
+      expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 14 ok, 0 failed/)]);
+    } finally {
+      delete ctx.server.options.rateLimit;
+      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
+    }
+  });
 });

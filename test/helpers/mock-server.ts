@@ -133,6 +133,8 @@ export interface RateLimitOptions {
   headers?: boolean;
   /** Which retry-after headers to send on 429 (default 'both'). */
   retryAfter?: 'seconds' | 'ms' | 'both' | 'none';
+  /** A 429 of the request limit states it in OpenAI's words ("on requests per min (RPM): Limit 180, …"). */
+  statesLimit?: boolean;
 }
 
 export interface MockServerOptions {
@@ -700,7 +702,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
         const msg =
           decision.tooLargeFor !== undefined
             ? `Request too large for ${String(body.model)} in organization org-mock on tokens per min (TPM): Limit ${decision.tooLargeFor}, Requested ${tokens + maxTokens}. The input or output tokens must be reduced in order to run successfully.`
-            : `Rate limit reached for requests. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`;
+            : opts.rateLimit?.statesLimit && opts.rateLimit.requests !== undefined
+              ? `Rate limit reached for ${String(body.model)} in organization org-mock on requests per min (RPM): Limit ${Math.round((opts.rateLimit.requests * 60_000) / (opts.rateLimit.windowMs ?? 1000))}, Used ${opts.rateLimit.requests}, Requested 1. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`
+              : `Rate limit reached for requests. Please try again in ${formatDuration(decision.rejectedWaitMs)}.`;
         return sendJson(res, rec, 429, errorBody(msg, decision.tooLargeFor !== undefined ? 'tokens' : 'requests', 'rate_limit_exceeded'), base);
       }
       fault = opts.fault?.({ prompt, attempt, index: reqIndex, model: String(body.model ?? '') });

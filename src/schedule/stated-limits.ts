@@ -2,6 +2,8 @@ import type { RateLimitHeaders } from './rate-headers.js';
 
 /** OpenAI's and Groq's words for the tokens-a-minute limit in a 429: "on tokens per min (TPM): Limit 90000, …". */
 const TPM_LIMIT = /\btokens per min(?:ute)? \(TPM\): Limit (\d+)/i;
+/** The same for requests: "on requests per min (RPM): Limit 500, Used 500, Requested 1." */
+const RPM_LIMIT = /\brequests per min(?:ute)? \(RPM\): Limit (\d+)/i;
 const REQUESTED = /\bRequested (\d+)/;
 const TOO_LARGE = /\bRequest too large\b/i;
 
@@ -27,9 +29,20 @@ export function statedTokenLimit(message: string): StatedTokenLimit | undefined 
   return { perMinute, requested: requested ? Number(requested[1]) : undefined, tooLarge: TOO_LARGE.test(message) };
 }
 
-/** `headers` with the token limit the message states, when the headers announce none. */
-export function withStatedTokenLimit(headers: RateLimitHeaders | undefined, message: string): RateLimitHeaders | undefined {
-  if (headers?.limitTokens) return headers;
-  const stated = statedTokenLimit(message);
-  return stated ? { ...headers, limitTokens: stated.perMinute } : headers;
+/** The requests-a-minute limit a 429's message states, when it names one. */
+export function statedRequestLimit(message: string): number | undefined {
+  const limit = RPM_LIMIT.exec(message);
+  const perMinute = limit ? Number(limit[1]) : 0;
+  return perMinute > 0 ? perMinute : undefined;
+}
+
+/**
+ * `headers` with the limits, of tokens and of requests a minute, the message states where the
+ * headers announce none: without them a run learnt the pace from 429s alone, one burst at a time.
+ */
+export function withStatedLimits(headers: RateLimitHeaders | undefined, message: string): RateLimitHeaders | undefined {
+  const tokens = headers?.limitTokens ? undefined : statedTokenLimit(message)?.perMinute;
+  const requests = headers?.limitRequests ? undefined : statedRequestLimit(message);
+  if (tokens === undefined && requests === undefined) return headers;
+  return { ...headers, ...(tokens !== undefined ? { limitTokens: tokens } : {}), ...(requests !== undefined ? { limitRequests: requests } : {}) };
 }
