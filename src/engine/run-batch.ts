@@ -634,9 +634,11 @@ class Engine {
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       const unsent = neverSent(error.info.code);
-      // No status came back and it left: billed for what was generated, unpriced (the summary says so).
-      if (error.info.status === undefined && !unsent) o.stats.attemptsCutOff++;
-      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: error.info.status !== undefined, neverSent: unsent });
+      // No response's status came back and it left (a stream's own error event says a status of its
+      // own, after what it generated): billed for what was generated, unpriced (the summary says so).
+      const refused = error.info.status !== undefined && !error.info.inStream;
+      if (!refused && !unsent) o.stats.attemptsCutOff++;
+      if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: refused, neverSent: unsent });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');

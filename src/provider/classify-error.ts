@@ -112,8 +112,8 @@ export function classifyError(err: unknown): AttemptError {
       // An error event inside a stream: the SDK gives it no status, but its `code` may be one
       // (vLLM's 500, llama.cpp's 400): the row says it, and a 4xx is not retried.
       const said = statusCode(err.code);
-      if (said === 429) return new AttemptError('rate_limit', `error in stream: ${message}`, { status: said });
-      return new AttemptError('http', `error in stream: ${message}`, { code, ...(said === undefined ? {} : { status: said }) });
+      if (said === 429) return new AttemptError('rate_limit', `error in stream: ${message}`, { status: said, inStream: true });
+      return new AttemptError('http', `error in stream: ${message}`, { code, ...(said === undefined ? {} : { status: said, inStream: true }) });
     }
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).

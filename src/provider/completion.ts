@@ -80,6 +80,11 @@ export interface AttemptErrorInfo {
   stop?: 'auth' | 'proxy' | 'quota' | 'unreachable';
   /** A timeout before any response headers came (see CircuitBreaker). */
   noResponse?: boolean;
+  /**
+   * `status` is the code an error event inside a stream gave (vLLM's 500, llama.cpp's 400), not a
+   * response's: the answer may have been generated, and billed, up to it.
+   */
+  inStream?: boolean;
 }
 
 /**

@@ -3,7 +3,8 @@
  * field SSE does not know) was dropped: the row said the stream ended early (`connection`, retried,
  * and asked again by every resume) for a prompt too long for the context. TGI's string `error` was
  * shown as its JSON, quotes and all; vLLM's `code: 500` was left off the row. Each is now an `http`
- * row in the server's words, its code as the status (a 4xx not retried), on both transports.
+ * row in the server's words, its code as the status (a 4xx not retried), on both transports, and
+ * an attempt cut off (maybe billed for what it generated), not a refused request.
  * Spawns the BUILT CLI: `npm run build` first.
  */
 import path from 'node:path';
@@ -51,5 +52,8 @@ describe.concurrent('errors inside a stream, in other servers’ words', () => {
       tgi: { type: 'http', message: 'error in stream: Request failed during generation: Server error: CUDA out of memory.', attempts: 2 },
       vllm: { type: 'http', status: 500, message: 'error in stream: CUDA error: an illegal memory access was encountered', attempts: 2 },
     });
+    // Each broke off a stream that had begun: maybe billed, never priced (as a reset stream), its
+    // status the event's, not a refused request's.
+    expect(r.stderr).toMatch(/\b5 attempts cut off\b/);
   });
 });
