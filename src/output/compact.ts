@@ -3,7 +3,7 @@ import { RunError } from '../errors.js';
 import { renameDurably } from '../util/rename-durably.js';
 import { refuseUntrustedLink } from '../util/untrusted-link.js';
 import type { CsvLayout } from './csv-layout.js';
-import { csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
+import { csvLayoutFromFile, csvLayoutOfFile, withFileLineEnd } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
 import { usageCarrier } from './carried-usage.js';
 import { rowKey } from './row-key.js';
@@ -124,7 +124,8 @@ export async function compactFile(
   const tmp = compactTempOf(path);
   // The header's own layout: rows read back hold their fields by column, as that header names them.
   const own = layout && format === 'csv' ? await csvLayoutFromFile(path, layout.escapeFormulas) : undefined;
-  const csv = own ?? (layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout);
+  // Its line ends too: a file saved again with CRLF stays so (see CsvLayout.crlf).
+  const csv = own ? withFileLineEnd(path, own) : layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
   const out = openTempRowWriter(tmp, path, format, csv);
   try {
     const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal }, runModel);

@@ -20,17 +20,21 @@ function stringify(records: unknown[][]): string {
   return stringifySync(records, STRINGIFY_OPTIONS);
 }
 
-/** The header line, '\n'-terminated. */
+/** `record` ending in the layout's line end: '\n', or '\r\n' for a file that has those (see CsvLayout.crlf). */
+const ended = (record: string, layout: CsvLayout): string => (layout.crlf ? `${record.slice(0, -1)}\r\n` : record);
+
+/** The header line, '\n'-terminated (or '\r\n': see CsvLayout.crlf). */
 export function csvHeaderLine(layout: CsvLayout = PLAIN_CSV): string {
-  return stringify([csvHeaderColumns(layout)]);
+  return ended(stringify([csvHeaderColumns(layout)]), layout);
 }
 
 /**
- * One CSV record as a single string ending in '\n'. Cells with newlines are quoted by csv-stringify,
+ * One CSV record as a single string ending in '\n' (or '\r\n': see CsvLayout.crlf). Cells with newlines are quoted by csv-stringify,
  * so a record may span several physical lines but is still written with one write call.
  */
 export function encodeCsvRow(row: ResultRow, layout: CsvLayout = PLAIN_CSV): string {
-  return stringify([
+  const record = stringify([
     rowToCsvRecord(row, layout.escapeFormulas, layout.keptFields, layout.outputColumns, layout.legacy, layout.answerColumns, !layout.noCachedTokens),
   ]);
+  return ended(record, layout);
 }

@@ -23,9 +23,15 @@ function head(path: string, length: number): Buffer {
  * with that header: the legacy one (written before CSV had timestamps and model/sample columns) or
  * the one before `cached_tokens`, each with its columns named as now or as before names differing
  * only in case were kept apart (`ID` beside `id`). The header decides, so an old file keeps one
- * shape and every older CSV stays resumable.
+ * shape and every older CSV stays resumable; its rows end as its header does ('\r\n' in a file saved
+ * again by Excel).
  */
 export function csvLayoutOfFile(path: string, wanted: CsvLayout): CsvLayout {
+  return withFileLineEnd(path, columnsOfFile(path, wanted));
+}
+
+/** The columns of {@link csvLayoutOfFile}. */
+function columnsOfFile(path: string, wanted: CsvLayout): CsvLayout {
   if (wanted.legacy || wanted.noCachedTokens || wanted.caseSensitiveNames) return wanted;
   const own = layoutOfFile(path, wanted) ?? layoutOfFile(path, caseSensitiveLayout(wanted));
   if (own) return own;
@@ -74,9 +80,23 @@ function olderLayout(wanted: CsvLayout, older: Pick<CsvLayout, 'legacy' | 'noCac
   return { ...wanted, ...older, ...(fields ? { outputColumns: olderFieldColumns(fields, fieldReservedNames(older), caseSensitive) } : {}) };
 }
 
+/** How the file's first line ends when it is `layout`'s header; undefined when it is not that header. */
+function headerEnd(path: string, layout: CsvLayout): 'lf' | 'crlf' | undefined {
+  const expected = Buffer.from(csvHeaderLine({ ...layout, crlf: false }).slice(0, -1), 'utf8');
+  const start = head(path, expected.length + 2);
+  if (!start.subarray(0, expected.length).equals(expected)) return undefined;
+  if (start[expected.length] === 0x0a) return 'lf';
+  return start[expected.length] === 0x0d && start[expected.length + 1] === 0x0a ? 'crlf' : undefined;
+}
+
 function startsWithHeader(path: string, layout: CsvLayout): boolean {
-  const expected = Buffer.from(csvHeaderLine(layout), 'utf8');
-  return head(path, expected.length).subarray(0, expected.length).equals(expected);
+  return headerEnd(path, layout) !== undefined;
+}
+
+/** `layout`, its rows ending in CRLF when the file's header (`layout`'s) does: see CsvLayout.crlf. */
+export function withFileLineEnd(path: string, layout: CsvLayout): CsvLayout {
+  const crlf = headerEnd(path, layout) === 'crlf';
+  return crlf === (layout.crlf === true) ? layout : { ...layout, crlf };
 }
 
 /** The four ways a header can hold the answer-part columns, in their fixed order. */
@@ -103,12 +123,12 @@ function olderFieldColumns(columns: readonly OutputColumn[], taken: readonly str
  * torn start of the header (a crash while writing it) passes: the repair empties it.
  */
 export function assertCsvHeader(path: string, layout: CsvLayout = PLAIN_CSV): void {
+  // Either line end: the rows appended take the file's (csvLayoutOfFile).
+  if (startsWithHeader(path, layout)) return;
   const expected = Buffer.from(csvHeaderLine(layout), 'utf8');
   const start = head(path, expected.length);
   const torn = start.length < expected.length && expected.subarray(0, start.length).equals(start);
-  if (!torn && !start.subarray(0, expected.length).equals(expected)) {
-    throw new RunError(columnsDiffer(path, layout) ?? notOurs(path, layout), 'output');
-  }
+  if (!torn) throw new RunError(columnsDiffer(path, layout) ?? notOurs(path, layout), 'output');
 }
 
 /** Column names as read from a file, shown in a message: no terminal control characters, not too long. */

@@ -39,6 +39,12 @@ export interface CsvLayout {
    * the file's header, never by a flag.
    */
   readonly caseSensitiveNames?: boolean;
+  /**
+   * The file's lines end in CRLF (saved again by Excel, or `unix2dos`): a resume continues it so, as
+   * a CSV reader takes the first line end for the whole file, and a '\n'-ended row appended to it
+   * would be read as part of the row before. Decided by the file's header, never by a flag.
+   */
+  readonly crlf?: boolean;
 }
 
 export const PLAIN_CSV: CsvLayout = Object.freeze({ escapeFormulas: false, keptFields: Object.freeze([]) as readonly string[] });

@@ -75,3 +75,42 @@ describe('resuming a CSV whose columns differ from this run', () => {
     expect(r.stderr).not.toMatch(/does not start with the llm-batch CSV header/);
   });
 });
+
+/** `file` with every '\n' made '\r\n', as `unix2dos` (or Excel saving it again) leaves it. */
+const saveWithCrlf = (file: string) => fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n/g, '\r\n'));
+
+describe('resuming a CSV saved again with CRLF line ends (Excel, unix2dos)', () => {
+  it('continues it: the new rows end in CRLF as the old ones do, and the file reads back whole', async () => {
+    const input = path.join(ctx.dir, 'crlf.txt');
+    const out = path.join(ctx.dir, 'crlf.csv');
+    fs.writeFileSync(input, 'one\ntwo\nthree\n');
+    const base = [input, '--base-url', ctx.server.url, '--no-cache', '-o', out];
+    expect((await runCli([...base, '--limit', '2'])).code).toBe(0);
+    saveWithCrlf(out);
+    const r = await runCli([...base, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 ok, 0 failed, 2 already done/);
+    const text = fs.readFileSync(out, 'utf8');
+    expect(text.replace(/\r\n/g, '')).not.toContain('\n');
+    const rows = parse(text) as string[][];
+    expect(rows.map((row) => row.length)).toEqual(rows.map(() => rows[0]!.length));
+    expect(rows.slice(1).map((row) => row[2])).toEqual(['one', 'two', 'three']);
+    expect(ctx.server.requests).toHaveLength(3);
+  });
+
+  it('a refusal names what differs: the tool_calls column the file lacks, not its kept fields', async () => {
+    const input = path.join(ctx.dir, 'crlf.jsonl');
+    const out = path.join(ctx.dir, 'crlf-tools.csv');
+    fs.writeFileSync(input, line({ id: 'a', prompt: 'plain a' }));
+    const base = [input, '--base-url', ctx.server.url, '--no-cache', '-o', out];
+    expect((await runCli(base)).code).toBe(0);
+    saveWithCrlf(out);
+    const before = fs.readFileSync(out, 'utf8');
+    fs.appendFileSync(input, line({ id: 'c', prompt: 'tool c', tools: TOOLS }));
+    const r = await runCli([...base, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/crlf-tools\.csv has no tool_calls column, and this run needs one/);
+    expect(r.stderr).not.toMatch(/kept-field columns/);
+    expect(fs.readFileSync(out, 'utf8')).toBe(before);
+  });
+});
