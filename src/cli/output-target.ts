@@ -209,7 +209,8 @@ export function uncollectedRun(output: string, rows: boolean, records: boolean):
 /**
  * Closes the writer. A finished run replaces the old file; a stopped one keeps it, and so does one
  * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results).
- * Returns whether the old file was kept. `closing` (see StopSignals.closing) ends a compaction:
+ * Returns whether the old file was kept. A resume stopped by a signal leaves its compaction to the
+ * next one, and says so; `closing` (see StopSignals.closing) ends one under way:
  * CompactionInterruptedError, said first.
  */
 export async function closeOutputTarget(
@@ -233,7 +234,11 @@ export async function closeOutputTarget(
   // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins),
   // and the next resume compacts them (`earlier`), even one with nothing left to ask.
   const superseded = compact?.superseded() ?? 0;
-  if (compact && (superseded > 0 || compact.earlier) && stopped !== 'output_failed') {
+  const due = compact !== undefined && (superseded > 0 || compact.earlier);
+  // A stop (Ctrl-C, SIGTERM) ends the run at once: compacting a large output takes a while (27 s for
+  // 500 MB), and the next resume does it (`earlier`) with every row still there.
+  if (due && stopped === 'interrupted') info(new CompactionInterruptedError(compact.path).message);
+  else if (due && stopped !== 'output_failed') {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
     const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel, closing).catch((err: unknown) => {

@@ -5,6 +5,8 @@
  * exit 0. Now any signal then ends that work at once, as `merge` and `report` end theirs: the output
  * keeps every row (the compaction's rename never happens), no report is written, no temp file is
  * left, exit 130. The signal is sent by the CLI itself at a known step (signalOnWrite), not on a timer.
+ * A resume stopped before its last row does not start its compaction at all (27 s for 500 MB): the
+ * next resume does it.
  * Spawns the BUILT CLI (`npm run build` first) against the in-repo mock server.
  */
 import fs from 'node:fs';
@@ -54,6 +56,50 @@ describe('a signal during the closing compaction of a --resume', () => {
     expect(again.stderr).toMatch(/1 superseded row left by an earlier run dropped \(compacted\)/);
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
     expect(fs.existsSync(report)).toBe(true);
+  });
+});
+
+describe('a --resume stopped by a signal before its last row', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s: no closing compaction, exit 130; every row kept, and the next --resume compacts them', async (signal) => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['one', 'two', 'three']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const run = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm'];
+    expect((await runCli([...run, '--limit', '2'])).code).toBe(0);
+    // A superseded row, as a resume killed before its compaction leaves: due to be compacted away.
+    const [first] = fs.readFileSync(out, 'utf8').split('\n');
+    fs.appendFileSync(out, `${first}\n`);
+    const before = fs.readFileSync(out, 'utf8');
+
+    const release = holdAnswers(ctx.server);
+    const child = spawnCli([...run, '--resume']);
+    const exit = waitForExit(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await until(() => ctx.server.requests.length === 3, 'the third prompt to be in flight');
+    child.kill(signal);
+    await until(() => /stopping: no new prompts/.test(stderr), 'the stop to be said');
+    release();
+    const r = await exit;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(`llm-batch: ${out} was not compacted (interrupted): every row is kept, the superseded ones too`);
+    expect(r.stderr).not.toMatch(/\(compacted\)/);
+    // The row in flight was written after the rows there, the superseded one too.
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    expect(`${lines.slice(0, -1).join('\n')}\n`).toBe(before);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ prompt: 'three', error: null });
+    expect(filesLeft().sort()).toEqual(['in.txt', 'out.jsonl', 'out.jsonl.meta.json']);
+
+    const again = await runCli([...run, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/1 superseded row left by an earlier run dropped \(compacted\)/);
+    expect(again.stderr).toMatch(/0 ok, 0 failed, 3 already done/);
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((row) => row.prompt).sort()).toEqual(['one', 'three', 'two']);
+    expect(ctx.server.requests).toHaveLength(3);
   });
 });
 
