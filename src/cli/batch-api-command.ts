@@ -28,6 +28,7 @@ import { countFailure } from '../engine/build-row.js';
 import { countFinish, createStats, uncountRow, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
+import { readProgress } from '../ui/read-progress.js';
 import { isInteractive, traceOnTerminal } from './display-mode.js';
 import { terminalWidth } from './terminal-width.js';
 import { localeIsAscii } from '../ui/plain-text.js';
@@ -206,7 +207,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   });
   const inputErrors = inputErrorLines(reporter);
   // -v writes its trace to stderr, and so does --trace /dev/stderr or /dev/tty: a bar would cut into it.
-  const progress = createBatchProgress(io.stderr, !config.quiet && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr), {
+  const interactive = !config.quiet && !traceOnTerminal(config.trace, io) && isInteractive(io, io.stderr);
+  const progress = createBatchProgress(io.stderr, interactive, {
     ascii: localeIsAscii(io.env),
   });
 
@@ -449,8 +451,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         target,
         outcome.outputClosed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : undefined,
         (line) => reporter.info(line),
-        empty,
-        closing.signal,
+        { empty, closing: closing.signal, progress: interactive ? (label, total) => readProgress(io.stderr, label, total) : undefined },
       );
     } catch (err) {
       // The last rows were still on their way to a reader that left, or failed as they were flushed:

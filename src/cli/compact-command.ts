@@ -21,6 +21,8 @@ import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
+import { readProgressFor } from './read-progress-for.js';
+import { filesSize } from '../util/file-size.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export function runCompact(config: CliConfig, io: CliIo): Promise<number> {
@@ -83,7 +85,13 @@ async function compactLocked(
   // Said under -q too: the copy is short of what the run will write, which a cron job must not take for the whole.
   const beingWritten = writtenNowNote(input, 'compaction');
   io.stderr.write(beingWritten ?? '');
-  const result = await writeWhole(output, (writer) => compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput }, runModel));
+  // Two passes over the file: minutes for a multi-GB one. A stream (`-o /dev/stdout`) may be the terminal.
+  const rowsToStdout = out.kind !== 'file' || isStreamTarget(out.path);
+  const shown = readProgressFor(io, config.quiet, rowsToStdout)?.(`compacting ${input}`, 2 * filesSize([input]));
+  const compacted = writeWhole(output, (writer) =>
+    compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput, onRead: shown?.add }, runModel),
+  );
+  const result = await compacted.finally(() => shown?.done());
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
   if (result.torn && beingWritten === undefined) io.stderr.write(tornRowNote(input));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);

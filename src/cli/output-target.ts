@@ -33,6 +33,8 @@ import { stdoutWriter } from './stdout-writer.js';
 import { counted } from '../util/group-digits.js';
 import { errorMessage } from '../util/error-message.js';
 import { refuseUnusableCacheDir } from './open-cache.js';
+import type { ReadProgressFactory } from '../ui/read-progress.js';
+import { filesSize } from '../util/file-size.js';
 
 export interface OutputTarget {
   writer: RowWriter;
@@ -206,6 +208,15 @@ export function uncollectedRun(output: string, rows: boolean, records: boolean):
   return { batches, holds: records ? batchedRecords(output, manifest) : undefined, unsent };
 }
 
+export interface CloseOptions {
+  /** The input held no prompts: the old file is kept. */
+  empty?: boolean;
+  /** Ends the closing work (see StopSignals.closing). */
+  closing?: AbortSignal | undefined;
+  /** Where the compaction's progress is shown (a terminal); not shown without it. */
+  progress?: ReadProgressFactory | undefined;
+}
+
 /**
  * Closes the writer. A finished run replaces the old file; a stopped one keeps it, and so does one
  * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results).
@@ -218,8 +229,7 @@ export async function closeOutputTarget(
   target: OutputTarget,
   stopped: StopReason | undefined,
   info: (line: string) => void,
-  empty = false,
-  closing?: AbortSignal,
+  { empty = false, closing, progress }: CloseOptions = {},
 ): Promise<boolean> {
   if (!stopped && !empty) target.pending?.replace();
   const oldFileKept = target.pending !== undefined && !target.pending.replaced;
@@ -241,17 +251,21 @@ export async function closeOutputTarget(
   else if (due && stopped !== 'output_failed') {
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
-    const { dropped } = await compactFile(compact.path, compact.format, compact.layout, compact.runModel, closing).catch((err: unknown) => {
-      if (closing?.aborted) {
-        const interrupted = new CompactionInterruptedError(compact.path);
-        info(interrupted.message);
-        throw interrupted;
-      }
-      // As a full disk's: the file keeps every row, and the next resume compacts it (`earlier`).
-      throw new OutputWriteError(
-        `${compact.path} was not compacted (${errorMessage(err)}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
-      );
-    });
+    const shown = progress?.(`compacting ${compact.path}`, 2 * filesSize([compact.path]));
+    const compacted = compactFile(compact.path, compact.format, compact.layout, compact.runModel, { signal: closing, onRead: shown?.add });
+    const { dropped } = await compacted
+      .finally(() => shown?.done())
+      .catch((err: unknown) => {
+        if (closing?.aborted) {
+          const interrupted = new CompactionInterruptedError(compact.path);
+          info(interrupted.message);
+          throw interrupted;
+        }
+        // As a full disk's: the file keeps every row, and the next resume compacts it (`earlier`).
+        throw new OutputWriteError(
+          `${compact.path} was not compacted (${errorMessage(err)}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
+        );
+      });
     const rows = counted(dropped, 'superseded row');
     if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }

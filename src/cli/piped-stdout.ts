@@ -10,7 +10,12 @@ import type { CliIo } from './io.js';
  * which interleave cleanly with the other program's. Stdout redirected to a file keeps the bar.
  */
 export function rowsFeedAnotherProgram(config: CliConfig, io: CliIo): boolean {
-  if (config.output.kind !== 'stdout' || io.stdout.isTTY === true) return false;
+  return config.output.kind === 'stdout' && stdoutIsPipe(io);
+}
+
+/** Whether stdout is a pipe or a socket (to another program), not a terminal or a file. */
+export function stdoutIsPipe(io: CliIo): boolean {
+  if (io.stdout.isTTY === true) return false;
   const fd = (io.stdout as { fd?: unknown }).fd;
   if (typeof fd !== 'number') return false;
   try {

@@ -31,6 +31,8 @@ import { ModelTally } from '../ui/model-tally.js';
 import type { RunPhase } from './refused-summary.js';
 import { RunReport } from './run-report.js';
 import { dropUnsubmittedBatches } from './pending-batches.js';
+import { displayMode } from './display-mode.js';
+import { readProgress, type ReadProgressFactory } from '../ui/read-progress.js';
 
 /** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
 export { createReporter };
@@ -151,7 +153,15 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   }
   // The engine is done: a signal from here ends the compaction and the report at once (see StopSignals.closing).
   const closing = signals.closing();
-  const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, (line) => reporter.info(line), empty, closing).catch((err: unknown) => {
+  // A resume's compaction shows its progress where the bar was: the bar has nothing more to count.
+  const progress: ReadProgressFactory | undefined = displayMode(config, io).interactive
+    ? (label, total) => {
+        reporter.close();
+        return readProgress(io.stderr, label, total);
+      }
+    : undefined;
+  const info = (line: string) => reporter.info(line);
+  const oldFileKept = await closeOutputTarget(config, target, outcome.stopped, info, { empty, closing, progress }).catch((err: unknown) => {
     // The last rows failed as they were flushed (-o /dev/full), or the hard stop gave up on them (or
     // on the compaction): a stop like one during the run.
     if (err instanceof OutputAbandonedError || err instanceof CompactionInterruptedError) outcome = { stopped: 'interrupted', message: err.message };

@@ -49,6 +49,8 @@ import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { lockReplacedOutput } from './lock-replaced-output.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
+import { filesSize } from '../util/file-size.js';
+import { readProgressFor } from './read-progress-for.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -420,7 +422,14 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
   const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io, lock);
   const answered = opts.input ? new AnswerCoverage(recordedModels(meta ?? {}) ?? [], runRepeatOf(meta ?? {})) : undefined;
-  const stats = await writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (row, model) => answered.add(row, model) : undefined));
+  // Two passes over every file: minutes for multi-GB shards. A stream (`-o /dev/stdout`) may be the terminal.
+  const shown = readProgressFor(
+    io,
+    opts.quiet === true,
+    toStdout || isStreamTarget(opts.output),
+  )?.(`merging ${counted(outputs.length, 'file')}`, 2 * filesSize(outputs));
+  const merging = writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (row, model) => answered.add(row, model) : undefined, shown?.add));
+  const stats = await merging.finally(() => shown?.done());
   if (meta && lock) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.

@@ -116,8 +116,11 @@ export async function compactFile(
   format: 'jsonl' | 'csv',
   layout?: CsvLayout,
   runModel?: string | null,
-  /** Ends it before the rename (see CompactOptions): the temp file is removed, the file left as it was. */
-  signal?: AbortSignal,
+  /**
+   * `signal` ends it before the rename (see CompactOptions): the temp file is removed, the file left
+   * as it was. `onRead` is told of every block read, in both passes: twice the file's size in all.
+   */
+  { signal, onRead }: Pick<CompactOptions, 'signal' | 'onRead'> = {},
 ): Promise<CompactStats> {
   refuseUntrustedLink(given);
   const path = realpathSync(given);
@@ -128,7 +131,7 @@ export async function compactFile(
   const csv = own ? withFileLineEnd(path, own) : layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
   const out = openTempRowWriter(tmp, path, format, csv);
   try {
-    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal }, runModel);
+    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal, onRead }, runModel);
     await out.close();
     renameDurably(tmp, path);
     return stats;

@@ -19,10 +19,18 @@ const CHUNK = 1 << 16;
  * A CSV record is never judged so: one cut inside its last unquoted cell parses as whole.
  * With a `snapshot` of `path`, its bytes are read, not whatever the path names now.
  */
-export async function* readCompleteChunks(path: string, tail: TailInfo, format: 'jsonl' | 'csv', snapshot?: FileSnapshot): AsyncGenerator<Buffer> {
+export async function* readCompleteChunks(
+  path: string,
+  tail: TailInfo,
+  format: 'jsonl' | 'csv',
+  snapshot?: FileSnapshot,
+  /** Told the size of each block read (for a progress line). */
+  onRead?: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
   let held: Buffer = Buffer.alloc(0);
   const chunks = snapshot ? snapshotChunks(snapshot, CHUNK) : (createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
   for await (const chunk of chunks) {
+    onRead?.(chunk.length);
     const last = chunk.lastIndexOf(0x0a);
     if (last === -1) {
       held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);

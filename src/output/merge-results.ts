@@ -57,6 +57,8 @@ export async function mergeResults(
   sources: readonly MergeSource[],
   out: RowWriter,
   onRow?: (row: ResultRow, model: string | undefined) => void,
+  /** Told of every block read, in both passes: twice the files' sizes in all (for a progress line). */
+  onRead?: (bytes: number) => void,
 ): Promise<MergeStats> {
   const snapshots: FileSnapshot[] = [];
   const open: FileSnapshot[] = [];
@@ -65,7 +67,7 @@ export async function mergeResults(
     await snapshot.handle.close();
   };
   async function* read(source: MergeSource, i: number, onTorn?: () => void): AsyncGenerator<ResultRow> {
-    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false, onTorn };
+    const options = { escapedFormulas: source.escapedFormulas ?? false, typedOutput: source.typedOutput ?? false, onTorn, onRead };
     const held = snapshots[i];
     const snapshot = held === undefined ? await openSnapshot(source.path) : open.includes(held) ? held : await reopenSnapshot(source.path, held);
     if (snapshot !== held) open.push(snapshot);

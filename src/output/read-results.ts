@@ -67,6 +67,8 @@ export interface ReadOptions {
    * line end that are no whole row, or a CSV quote left open by the cut), which is left out.
    */
   onTorn?: () => void;
+  /** Told the size of each block of the file read, as it is read: for a progress line. */
+  onRead?: (bytes: number) => void;
 }
 
 /**
@@ -75,14 +77,14 @@ export interface ReadOptions {
  * the path names now: merge reads each output twice, and a resume may compact it in between.
  */
 export function readResultsWithLines(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, snapshot?: FileSnapshot): AsyncGenerator<ReadRow> {
-  if (format === 'jsonl') return readJsonl(path, snapshot, options.onTorn);
-  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false, snapshot, options.onTorn);
+  if (format === 'jsonl') return readJsonl(path, snapshot, options);
+  if (format === 'csv') return readCsv(path, options.escapedFormulas ?? false, options.typedOutput ?? false, snapshot, options);
   throw new RunError(`Cannot read ${format} output back; only jsonl and csv results can be resumed`, 'resume');
 }
 
-async function* readJsonl(path: string, snapshot: FileSnapshot | undefined, onTorn: (() => void) | undefined): AsyncGenerator<ReadRow> {
+async function* readJsonl(path: string, snapshot: FileSnapshot | undefined, { onTorn, onRead }: ReadOptions): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
-  const lines = splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot));
+  const lines = splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot, onRead));
   try {
     yield* parseJsonlLines(path, lines);
     if (tail.tornBytes > 0) onTorn?.();
@@ -130,14 +132,14 @@ async function* readCsv(
   escapedFormulas: boolean,
   typedOutput: boolean,
   snapshot: FileSnapshot | undefined,
-  onTorn: (() => void) | undefined,
+  { onTorn, onRead }: ReadOptions,
 ): AsyncGenerator<ReadRow> {
   const tail: TailInfo = { tornBytes: 0 };
   const { parse } = await import('csv-parse'); // loaded only for CSV: it is not on the start-up path
   const openQuote = endingAtOpenQuote();
   const parser = parse({ info: true, bom: true, skip_empty_lines: true, relax_column_count: false, ...openQuote.options });
   // pipeline() forwards read errors into the parser and tears the file stream down if we stop early.
-  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot)), parser, () => {});
+  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot, onRead)), parser, () => {});
   let prevEndLine = 0;
   let prevEmpty = 0;
   let header = true;
