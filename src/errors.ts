@@ -110,3 +110,9 @@ export class UsageError extends RunError {
     super(message, 'usage');
   }
 }
+
+/**
+ * HTTP statuses a server may not give again: 408 and 409 (a timeout, a conflict), Groq's 498 (flex
+ * capacity) and 5xx. One list for a run's retries, a resume's re-runs and the Batch API's calls.
+ */
+export const isTransientStatus = (status: number): boolean => status === 408 || status === 409 || status === 498 || status >= 500;

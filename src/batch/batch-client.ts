@@ -6,7 +6,7 @@ import type { Batch } from 'openai/resources/batches';
 import { createHttpFetch } from '../provider/http-fetch.js';
 import { withTrace } from '../provider/trace-fetch.js';
 import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
-import { RunError } from '../errors.js';
+import { isTransientStatus, RunError } from '../errors.js';
 import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 import { fundsAdvice, outOfFunds, serverMessage } from '../provider/classify-error.js';
 import { withReadableErrors } from '../provider/error-body.js';
@@ -99,8 +99,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
         keyless ? redact(noKeyRefusal(baseURL, message)) : `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`,
         'auth',
       );
-    const transient = status === 429 || status === 408 || status === 409 || status === 498 || status >= 500;
-    if (transient) return new BatchApiError(message, status, true);
+    if (status === 429 || isTransientStatus(status)) return new BatchApiError(message, status, true);
     // A batch's file deleted (in the dashboard, past retention): the caller sends its lines again.
     if (status === 404 && what.startsWith('downloading ')) return new BatchApiError(message, status, false);
     // Asking again will not help: one line, exit 2; the manifest keeps what was done for a --resume.

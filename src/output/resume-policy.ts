@@ -1,3 +1,4 @@
+import { isTransientStatus } from '../errors.js';
 import type { RowError } from '../types.js';
 
 /**
@@ -6,7 +7,7 @@ import type { RowError } from '../types.js';
  * cut short.
  * A plain --resume re-runs these; the others (4xx, bad input, a truncated answer) fail the same way
  * again, so they wait for --retry-failed. (Kept in step with schedule/retry-policy by a test: the
- * output layer may not import the scheduler.)
+ * output layer may not import the scheduler; both take the statuses from errors.ts.)
  */
 export function isTransientFailure(error: Pick<RowError, 'type' | 'status'>): boolean {
   switch (error.type) {
@@ -18,7 +19,7 @@ export function isTransientFailure(error: Pick<RowError, 'type' | 'status'>): bo
     case 'aborted':
       return true;
     case 'http':
-      return error.status === undefined || error.status >= 500 || error.status === 408 || error.status === 409 || error.status === 498;
+      return error.status === undefined || isTransientStatus(error.status);
     default:
       return false;
   }

@@ -1,3 +1,4 @@
+import { isTransientStatus } from '../errors.js';
 import type { ErrorType } from '../types.js';
 import { pastLongestWait } from './longest-wait.js';
 
@@ -16,7 +17,7 @@ export function isRetryable(type: ErrorType, status?: number): boolean {
     case 'bad_response':
       return true;
     case 'http':
-      return status === undefined || status === 408 || status === 409 || status === 498 || status >= 500;
+      return status === undefined || isTransientStatus(status);
     default:
       return false;
   }
