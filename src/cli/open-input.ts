@@ -13,6 +13,7 @@ import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { checkJsonInput } from '../input/json-reader.js';
 import { openPipe, pipeSocket } from '../util/pipe-socket.js';
+import { onAbort } from '../util/on-abort.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -136,11 +137,7 @@ export async function openInput(config: CliConfig, io: CliIo, stop?: AbortSignal
  * for them would keep node alive after the run said "interrupted". Once open, the run closes it.
  */
 function closeOnStop(close: () => Promise<void>, stop: AbortSignal | undefined): () => void {
-  if (stop === undefined) return () => {};
-  const onStop = () => void close();
-  if (stop.aborted) onStop();
-  stop.addEventListener('abort', onStop, { once: true });
-  return () => stop.removeEventListener('abort', onStop);
+  return stop === undefined ? () => {} : onAbort(stop, () => void close());
 }
 
 async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | undefined): Promise<OpenedInput> {

@@ -1,4 +1,5 @@
 import type { BatchEvent } from '../engine/events.js';
+import { onAbort } from '../util/on-abort.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
 import { runBatchGroups } from '../engine/run-batch.js';
 import { CompactionInterruptedError, OutputAbandonedError, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
@@ -77,8 +78,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   dropUnsubmittedBatches(config, (line) => reporter.info(line));
   // Listened for since before the output was locked (run-command.ts): a stop may have come since.
   const signals = (held.signals ??= listenForStop(io, stats, (line) => reporter.info(line)));
-  if (signals.stop.aborted) reporter.stopping();
-  else signals.stop.addEventListener('abort', () => reporter.stopping(), { once: true });
+  onAbort(signals.stop, () => reporter.stopping());
   // Rows that could go nowhere are not paid for: into a FIFO, nothing is sent before its reader comes.
   if (target.fifo) await target.fifo.waitForReader(signals.stop, (line) => reporter.info(line));
   const runReport = (held.runReport = config.report ? new RunReport({ ...config, report: config.report }, prices) : undefined);
@@ -122,9 +122,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     onDropped: unwritten,
   });
   // From the hard stop on the output waits for no reader (`| less` not scrolled): what it has not taken is given up.
-  const stopWaiting = () => target.writer.stopWaiting?.();
-  if (signals.abort.aborted) stopWaiting();
-  else signals.abort.addEventListener('abort', stopWaiting, { once: true });
+  onAbort(signals.abort, () => target.writer.stopWaiting?.());
   const keptSoFar = () => target.pending !== undefined && !target.pending.replaced;
   const soFarParts = () => ({ oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel });
   phase.soFar = () => summarySoFar(config, soFarParts(), stats);

@@ -1,3 +1,5 @@
+import { onAbort } from './on-abort.js';
+
 export interface LinkedAbort {
   /** Aborted with `parent`'s reason while linked; `abort()` ends it alone. */
   readonly controller: AbortController;
@@ -14,8 +16,5 @@ export interface LinkedAbort {
  */
 export function linkedAbort(parent: AbortSignal | undefined, controller = new AbortController()): LinkedAbort {
   if (!parent) return { controller, unlink: () => {} };
-  const follow = () => controller.abort(parent.reason);
-  if (parent.aborted) follow();
-  else parent.addEventListener('abort', follow, { once: true });
-  return { controller, unlink: () => parent.removeEventListener('abort', follow) };
+  return { controller, unlink: onAbort(parent, () => controller.abort(parent.reason)) };
 }
