@@ -46,7 +46,7 @@ import { inputErrorLines } from './input-error-lines.js';
 import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
-import { closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
+import { announceTarget, closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { holdUnrecorded, skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
@@ -256,10 +256,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
-    if (target.lock?.note) reporter.info(target.lock.note);
-    // A lock removed during the run is made again at the next heartbeat (see LockHandle.say).
-    if (target.lock) target.lock.say = (line) => reporter.info(line);
-    if (target.resumeNote) reporter.info(target.resumeNote);
+    announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
     runReport = await openBatchReport(config, prices);

@@ -58,6 +58,16 @@ export interface OutputTarget {
   fifo?: FifoOutput;
 }
 
+/**
+ * Says what opening the target found (a stale lock taken over, what a resume keeps) and, from now
+ * on, a lock removed during the run and made again at a heartbeat (see LockHandle.say).
+ */
+export function announceTarget(target: Pick<OutputTarget, 'lock' | 'resumeNote'>, info: (line: string) => void): void {
+  if (target.lock?.note) info(target.lock.note);
+  if (target.lock) target.lock.say = info;
+  if (target.resumeNote) info(target.resumeNote);
+}
+
 /** Counts the rows that replace one already in the file, as they are written. */
 function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boolean): { writer: RowWriter; superseded: () => number } {
   let n = 0;

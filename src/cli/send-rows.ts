@@ -16,7 +16,7 @@ import type { CliIo } from './io.js';
 import { inputOptionsFor, type OpenedInput } from './open-input.js';
 import { ranNothing } from './empty-input.js';
 import { finishRun, summarySoFar } from './outcome.js';
-import { closeOutputTarget, type OutputTarget } from './output-target.js';
+import { announceTarget, closeOutputTarget, type OutputTarget } from './output-target.js';
 import { resumeHint, withResumeCommand } from './resume-hint.js';
 import { skipAnswered } from './resume-skip.js';
 import { limitRecords } from './limit-records.js';
@@ -65,10 +65,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const { redact, viaProxy } = settings;
   const { stats, input, target, structured, budget, prices } = opened;
   const reporter = (held.reporter ??= await createReporter(config, io, stats));
-  if (target.lock?.note) reporter.info(target.lock.note);
-  // A lock removed during the run is made again at the next heartbeat (see LockHandle.say).
-  if (target.lock) target.lock.say = (line) => reporter.info(line);
-  if (target.resumeNote) reporter.info(target.resumeNote);
+  announceTarget(target, (line) => reporter.info(line));
   // A part --max-cost cannot bound (an image for a model of no known vision pricing) is said once per model.
   if (budget) budget.say = (line) => reporter.info(line);
   const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));

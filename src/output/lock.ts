@@ -27,9 +27,10 @@ export interface LockHandle {
   readonly lost: string | undefined;
   /**
    * Says, once, that a heartbeat found the lock file removed and made it again (before another run
-   * could take it); unset, nothing is said.
+   * could take it). A lock remade before it is set (a resume's read-back runs under the lock) is
+   * said as it is set; never set, nothing is said.
    */
-  say?: (line: string) => void;
+  say: ((line: string) => void) | undefined;
 }
 
 export interface AcquireOptions {
@@ -359,13 +360,26 @@ function keepLock(lockPath: string, text: string): 'held' | 'remade' | { heldBy:
 function makeHandle(lockPath: string, text: string, note: string | undefined): LockHandle {
   let released = false;
   let lost: string | undefined;
-  let remadeSaid = false;
+  let remade: 'no' | 'unsaid' | 'said' = 'no';
+  let say: ((line: string) => void) | undefined;
+  const sayRemade = () => {
+    if (remade !== 'unsaid' || !say) return;
+    remade = 'said';
+    say(`${lockPath} was removed during the run: made it again, so that no other run writes to the same output`);
+  };
   const checks: (() => void)[] = [];
   const handle: LockHandle = {
     path: lockPath,
     ...(note !== undefined ? { note } : {}),
     get lost() {
       return lost;
+    },
+    get say() {
+      return say;
+    },
+    set say(line) {
+      say = line;
+      sayRemade();
     },
     watch(check: () => void): void {
       checks.push(check);
@@ -384,14 +398,14 @@ function makeHandle(lockPath: string, text: string, note: string | undefined): L
   };
   // Keeps the lock fresh for a run in another pid namespace (see HEARTBEAT_MS), and this run's: a lock
   // removed under it is made again, or, taken by another run meanwhile, ends this run's writes (the
-  // checks see takenBy) within one period. Never keeps the process alive.
+  // checks see `lost`) within one period. Never keeps the process alive.
   const heartbeat = setInterval(() => {
     if (lost === undefined) {
       const found = keepLock(lockPath, text);
       if (typeof found === 'object') lost = `the lock ${lockPath} was removed during the run and ${found.heldBy} holds it now`;
-      else if (found === 'remade' && !remadeSaid && handle.say) {
-        remadeSaid = true;
-        handle.say(`${lockPath} was removed during the run: made it again, so that no other run writes to the same output`);
+      else if (found === 'remade' && remade === 'no') {
+        remade = 'unsaid';
+        sayRemade();
       }
     }
     for (const check of checks) check();

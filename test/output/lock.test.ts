@@ -187,6 +187,23 @@ describe('acquireLock', () => {
       }
     });
 
+    it('made again before anyone listens (a resume reading its output back): said as soon as one does', () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const out = join(tmp(), 'out.jsonl');
+        const h = take(out);
+        unlinkSync(h.path);
+        vi.advanceTimersByTime(10_000);
+        expect(existsSync(h.path)).toBe(true);
+        const said: string[] = [];
+        h.say = (line) => said.push(line);
+        vi.advanceTimersByTime(10_000);
+        expect(said).toEqual([`${out}.lock was removed during the run: made it again, so that no other run writes to the same output`]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('taken by another run before the heartbeat: `lost` names the lock and its pid, which keeps it', () => {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       try {
