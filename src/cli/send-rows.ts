@@ -69,10 +69,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   // A part --max-cost cannot bound (an image for a model of no known vision pricing) is said once per model.
   if (budget) budget.say = (line) => reporter.info(line);
   const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));
-  // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
-  const complete = (held.complete = settings.start());
   // Batches an earlier --batch-api run built and never submitted: this run sends their prompts.
   dropUnsubmittedBatches(config, (line) => reporter.info(line));
+  // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
+  const complete = (held.complete = settings.start());
   // Listened for since before the output was locked (run-command.ts): a stop may have come since.
   const signals = (held.signals ??= listenForStop(io, stats, (line) => reporter.info(line)));
   onAbort(signals.stop, () => reporter.stopping());

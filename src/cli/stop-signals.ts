@@ -7,7 +7,7 @@ const GRACE_MS = 5000;
 export interface StopSignals {
   /** The first Ctrl-C / SIGTERM: admit no new prompts. */
   stop: AbortSignal;
-  /** The second one, or the grace period's end: abort the prompts in flight. */
+  /** The second one, or the grace period's end (or, once `closing()` was called, the first): abort the prompts in flight. */
   abort: AbortSignal;
   /**
    * Once the engine is done: from then on a signal, the first or not, aborts the returned signal (and
