@@ -202,7 +202,9 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, environment: 
 /** Rows to a closed stdout (`>&-`) would be paid for and lost: refused before anything is sent (a dry run sends nothing). */
 function refuseClosedStdout(flags: RawFlags, stdoutFd: number | undefined): void {
   if (!flags.dryRun && stdoutIsClosed(stdoutFd)) {
-    throw new UsageError('standard output is closed (>&-): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE');
+    throw new UsageError(
+      `standard output is closed (>&-, or a daemon's /dev/null opened read-write): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE`,
+    );
   }
 }
 

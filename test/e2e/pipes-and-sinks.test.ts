@@ -125,8 +125,7 @@ describe.skipIf(!fs.existsSync('/proc/self/fdinfo'))('stdout closed (>&-)', () =
       expect({ rows, code: r.code, stderr: r.stderr }).toEqual({
         rows,
         code: 2,
-        stderr:
-          'llm-batch: standard output is closed (>&-): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE\n',
+        stderr: `llm-batch: standard output is closed (>&-, or a daemon's /dev/null opened read-write): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE\n`,
       });
     }
     expect(ctx.server.requests).toHaveLength(0);
