@@ -5,6 +5,8 @@ import { chunkDir, manifestPath, openChunks, readManifest, writeManifest } from 
 export interface DroppedChunks {
   batches: number;
   requests: number;
+  /** Request files uploaded for them (a stop between the upload and the batch's creation): still on the server. */
+  files: string[];
 }
 
 /**
@@ -20,14 +22,18 @@ export function dropUnsubmitted(output: string, restart: boolean): DroppedChunks
   if (!manifest) return undefined;
   const open = openChunks(manifest);
   if (open.submitted.length > 0) return undefined;
-  const dropped = { batches: open.unsubmitted.length, requests: open.unsubmitted.reduce((n, c) => n + c.lines, 0) };
+  const dropped = {
+    batches: open.unsubmitted.length,
+    requests: open.unsubmitted.reduce((n, c) => n + c.lines, 0),
+    files: open.unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : [])),
+  };
   if (restart) {
     rmSync(manifestPath(output), { force: true });
   } else {
     if (dropped.batches === 0) return undefined;
     for (const chunk of open.unsubmitted) {
       chunk.collected = true;
-      chunk.note = 'dropped: a live --resume sent its requests';
+      chunk.note = 'dropped: taken over by a live --resume';
     }
     writeManifest(output, manifest);
   }

@@ -73,6 +73,25 @@ describe('a live --resume over batches built and never submitted', () => {
   });
 });
 
+describe('a live --resume over a batch uploaded and never created', () => {
+  it('names the request file it leaves on the server', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const stopped = await stopDuringUpload(ctx.server, [input, '-o', out, ...batchArgs()]);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const [file] = ctx.server.batchState.uploaded;
+    const live = await runCli([input, '-o', out, ...liveArgs(), '--resume']);
+    expect(live.code, live.stderr).toBe(0);
+    expect(stderrLines(live).find((line) => line.includes('dropping'))).toBe(
+      `llm-batch: dropping 1 batch (3 requests) an earlier --batch-api run built and never submitted: this run sends the prompts without a row; its request file ${file!.id} stays on the server, holding the prompts: delete it there if it should not`,
+    );
+    expect(JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).chunks[0]).toMatchObject({
+      collected: true,
+      note: 'dropped: taken over by a live --resume',
+    });
+  });
+});
+
 describe('--batch-api --resume of batches built and never submitted, some of whose prompts got rows since', () => {
   it('submits only the prompts still without a row; a batch left with none is not submitted, and the report leads to no double payment', async () => {
     // Two batches of 3: q1–q3 and q4–q6; the live run answers q1–q4.
