@@ -29,6 +29,19 @@ export function csvHeaderLine(layout: CsvLayout = PLAIN_CSV): string {
 }
 
 /**
+ * For a writer that adds the header with its first rows, or alone at close when there were none:
+ * the header line the first time, '' after (and always, for a writer that is not writing CSV).
+ */
+export function headerOnce(csv: boolean, layout: CsvLayout = PLAIN_CSV): () => string {
+  let pending = csv;
+  return () => {
+    if (!pending) return '';
+    pending = false;
+    return csvHeaderLine(layout);
+  };
+}
+
+/**
  * One CSV record as a single string ending in '\n' (or '\r\n': see CsvLayout.crlf). Cells with newlines are quoted by csv-stringify,
  * so a record may span several physical lines but is still written with one write call.
  */

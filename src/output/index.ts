@@ -4,7 +4,8 @@
  */
 export { formatFromPath, type OutputFormat } from './output-format.js';
 export { readBackFormat, resultsFileFormat, storedResultsFormat } from './results-format.js';
-export { openFileWriter, stdoutFileWriter, streamWriter, writeEach, type RowWriter, type StreamWriterOptions } from './row-writer.js';
+export { openFileWriter, streamWriter, writeEach, type RowWriter, type StreamWriterOptions } from './row-writer.js';
+export { stdoutFileWriter } from './stdout-file-writer.js';
 export { assertCsvHeader, csvLayoutFromFile, csvLayoutOfFile } from './csv-file-layout.js';
 export { CSV_COLUMNS, LEGACY_CSV_COLUMNS, rowToCsvRecord, csvRecordToRow } from './csv-columns.js';
 export { BadResultLineError, readResults } from './read-results.js';

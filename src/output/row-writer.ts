@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { OutputAbandonedError, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { ResultRow } from '../types.js';
-import { csvHeaderLine, encodeCsvRow } from './csv-encode.js';
+import { csvHeaderLine, encodeCsvRow, headerOnce } from './csv-encode.js';
 import type { OutputFormat } from './output-format.js';
 import { encodeJsonlRow } from './jsonl-encode.js';
 import { encodeTextRow } from './text-encode.js';
@@ -172,47 +172,6 @@ export function openFileWriter(path: string, format: OutputFormat, opts: { appen
   };
 }
 
-/**
- * Rows to a stdout redirected to a regular file (`llm-batch q.txt > rows.jsonl`), `fd` at its end
- * (see rowAppender): written as to `-o`, a full disk's torn row cut off again, so the summary's
- * counts are the rows the file holds. Through process.stdout, a short write near a full disk went
- * unseen: the row counted, torn. The failure is worded as a stream's; close() leaves `fd` open.
- */
-export function stdoutFileWriter(fd: number, format: OutputFormat, layout: CsvLayout = PLAIN_CSV): RowWriter {
-  const rows = rowAppender(fd, encoderFor(format, layout), 'stdout', (err) => `Cannot write output: ${errorMessage(err)}`, true);
-  // As a stream writer: the CSV header with the first row, or at close when there were none.
-  let headerPending = format === 'csv';
-  const header = (): void => {
-    if (!headerPending) return;
-    headerPending = false;
-    rows.put([csvHeaderLine(layout)]);
-  };
-  const afterHeader =
-    <T>(write: (rows: T) => Promise<void>) =>
-    (value: T): Promise<void> => {
-      try {
-        header();
-      } catch (err) {
-        return Promise.reject(toError(err));
-      }
-      return write(value);
-    };
-  return {
-    write: afterHeader(rows.write),
-    writeMany: afterHeader(rows.writeMany),
-    close() {
-      try {
-        header();
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(toError(err));
-      } finally {
-        rows.close();
-      }
-    },
-  };
-}
-
 export interface StreamWriterOptions {
   /**
    * The writer opened the stream (`-o /dev/full`, a FIFO): close() ends it and waits until it has
@@ -241,7 +200,7 @@ export interface StreamWriterOptions {
 // Long by choice: write() and close() share the header, drain, failure and closed state it holds.
 export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout = PLAIN_CSV, opts: StreamWriterOptions = {}): RowWriter {
   const encode = encoderFor(format, layout);
-  let headerPending = format === 'csv';
+  const header = headerOnce(format === 'csv', layout);
   let closed = false;
   let failure: RunError | undefined;
   let drain: Promise<void> | undefined;
@@ -335,11 +294,7 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
     } catch (err) {
       return Promise.reject(toError(err));
     }
-    if (headerPending) {
-      data = csvHeaderLine(layout) + data;
-      headerPending = false;
-    }
-    return send(data);
+    return send(header() + data);
   };
 
   return {
@@ -349,9 +304,9 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
       if (closed) return;
       closed = true;
       try {
-        if (headerPending) {
-          headerPending = false;
-          await send(csvHeaderLine(layout));
+        const unsent = header();
+        if (unsent) {
+          await send(unsent);
         } else if (drain !== undefined) {
           await drain;
         }
