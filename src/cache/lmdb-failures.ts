@@ -12,6 +12,18 @@ export type LmdbError = Error & { code: number };
 
 export const isLmdbError = (reason: unknown): reason is LmdbError => reason instanceof Error && typeof (reason as { code?: unknown }).code === 'number';
 
+/**
+ * A failed commit's cause in the words a path problem is said in ("file too large", "no space left
+ * on device"): lmdb's message without the writer's details after it ("…: Attempting to write page at
+ * position 153899008, size 262144, blocks 64, …").
+ */
+export function commitProblem(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (!isLmdbError(cause)) return message;
+  const words = message.split(': ')[0] ?? message;
+  return words.charAt(0).toLowerCase() + words.slice(1);
+}
+
 /** A write's rejection for a failed commit: carries the promise of the commit's cause. */
 const commitErrorOf = (reason: unknown): Promise<unknown> | undefined => {
   const commitError = reason instanceof Error ? (reason as { commitError?: unknown }).commitError : undefined;

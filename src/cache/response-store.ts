@@ -8,6 +8,7 @@ import { tolerateWhileHeld } from '../util/tolerate-rejection.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import { loadLmdb } from './load-lmdb.js';
+import { RemovalFailedError, removeInBatches } from './remove-in-batches.js';
 import type { cacheKeyString } from './cache-key.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 
@@ -47,9 +48,12 @@ export interface ResponseStore {
    */
   putMany(answers: ReadonlyMap<string, CachedAnswer>): Promise<void>;
   stats(): CacheStats;
-  /** Deletes entries stored before `before` (ms since the epoch); returns how many. */
+  /**
+   * Deletes entries stored before `before` (ms since the epoch); returns how many. In transactions of
+   * a few thousand: a failed commit throws RemovalFailedError, and what was removed before it stays so.
+   */
   prune(before: number): Promise<number>;
-  /** Deletes every answer in place (the file stays, for the runs that have it open); returns how many. */
+  /** Deletes every answer in place (the file stays, for the runs that have it open), as prune does; returns how many. */
   clear(): Promise<number>;
   /** Waits for pending writes, then closes. */
   close(): Promise<void>;
@@ -216,11 +220,23 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       throw cause;
     }
   };
-  const each = async <T>(step: (db: Database, answers: (key: Buffer) => boolean) => Promise<T>): Promise<T[]> => {
-    const done: T[] = [];
-    if (current.onDisk()) done.push(await step(await current.open(), isAnswerKey));
-    if (legacy) done.push(await step(legacy, () => true));
-    return done;
+  /** Removes the answers `value` picks (all without it) from each file, counting across both when a commit fails. */
+  const removeAnswers = async (value?: (answer: CachedAnswer | undefined) => boolean): Promise<number> => {
+    let removed = 0;
+    const files: Array<[Database, string, (key: Buffer) => boolean]> = [];
+    if (current.onDisk()) files.push([await current.open(), file, isAnswerKey]);
+    if (legacy) files.push([legacy, path.join(path.dirname(file), LEGACY_STORE_FILE), () => true]);
+    for (const [db, at, answers] of files) {
+      try {
+        removed += await removeInBatches<CachedAnswer | undefined>(db, { key: answers, value });
+      } catch (err) {
+        if (!(err instanceof RemovalFailedError)) throw err;
+        // As a failed put: close() then waits for no flush, which lmdb never finishes after it.
+        writeFailure ??= { cause: err.cause };
+        throw new RemovalFailedError(removed + err.removed, err.cause, at);
+      }
+    }
+    return removed;
   };
   return {
     path: file,
@@ -273,41 +289,10 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       const bytesOnDisk = size(file) + (legacy ? size(path.join(path.dirname(file), LEGACY_STORE_FILE)) : 0);
       return { path: file, entries, bytesOnDisk, oldest, newest };
     },
-    async prune(before) {
-      const removed = await each(async (db, answers) => {
-        let n = 0;
-        await heldWrite(
-          db.transaction(() => {
-            for (const { key, value } of db.getRange()) {
-              if (answers(key) && !(typeof value?.storedAt === 'number' && value.storedAt >= before)) {
-                db.remove(key);
-                n++;
-              }
-            }
-          }),
-        );
-        return n;
-      });
-      return removed.reduce((a, b) => a + b, 0);
-    },
-    async clear() {
-      // Answers only, in one transaction: a run that has the file open goes on sharing it, and
-      // msgpackr's shapes stay, which that run's later answers are written with.
-      const removed = await each(async (db, answers) => {
-        let n = 0;
-        await heldWrite(
-          db.transaction(() => {
-            for (const key of db.getKeys()) {
-              if (!answers(key)) continue;
-              db.remove(key);
-              n++;
-            }
-          }),
-        );
-        return n;
-      });
-      return removed.reduce((a, b) => a + b, 0);
-    },
+    prune: (before) => removeAnswers((answer) => !(typeof answer?.storedAt === 'number' && answer.storedAt >= before)),
+    // Answers only, in place: a run that has the file open goes on sharing it, and msgpackr's
+    // shapes stay, which that run's later answers are written with.
+    clear: () => removeAnswers(),
     async close() {
       // After a failed commit lmdb waits for a flush that never comes, in `flushed` and in close():
       // the file is as the last good commit left it, and the process's end releases the rest.

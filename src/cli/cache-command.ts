@@ -8,7 +8,8 @@ import { cacheClearHint } from './cache-clear-hint.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
-import { isStoreFailure } from '../cache/lmdb-failures.js';
+import { commitProblem, isStoreFailure } from '../cache/lmdb-failures.js';
+import { RemovalFailedError } from '../cache/remove-in-batches.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { storeInUse } from '../cache/store-in-use.js';
 import { count } from '../ui/number-format.js';
@@ -139,7 +140,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         // then. A damaged file is never open (runs refuse it) and cannot be opened: it is removed.
         if (fs.existsSync(dir) && !damaged() && storeInUse(locks) !== false) {
           const store = await open();
-          const answers = store ? await store.clear() : 0;
+          const answers = store ? await removedOrSaid(store.clear(), 'clear') : 0;
           await store?.close();
           io.stderr.write(
             `llm-batch: removed ${counted(answers, 'cached answer')} from ${dir} (emptied in place, as a run may have it open: the file keeps its size and later answers reuse it)\n`,
@@ -163,9 +164,10 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .action((opts: { olderThan: number }) => {
       action = async () => {
         const store = await open();
-        const removed = store ? await store.prune(Date.now() - opts.olderThan * DAY_MS) : 0;
+        const older = `older than ${opts.olderThan} days`;
+        const removed = store ? await removedOrSaid(store.prune(Date.now() - opts.olderThan * DAY_MS), 'prune', older) : 0;
         await store?.close();
-        io.stderr.write(`llm-batch: removed ${counted(removed, 'cached answer')} older than ${opts.olderThan} days from ${dirOf()}\n`);
+        io.stderr.write(`llm-batch: removed ${counted(removed, 'cached answer')} ${older} from ${dirOf()}\n`);
         return ExitCode.ok;
       };
     });
@@ -193,6 +195,20 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     const e = err as NodeJS.ErrnoException;
     const why = e.code ? `${e.path ?? dirOf()}: ${pathProblem(err)}` : e.message;
     throw new RunError(`cache ${program.args[0] ?? ''}: ${why}`, 'usage');
+  }
+}
+
+/**
+ * What a prune or an in-place clear removed, or, when a commit failed (a full disk, `ulimit -f`), one
+ * line naming the file and what stayed removed: each transaction committed before it is kept.
+ */
+async function removedOrSaid(removal: Promise<number>, command: 'prune' | 'clear', which = ''): Promise<number> {
+  try {
+    return await removal;
+  } catch (err) {
+    if (!(err instanceof RemovalFailedError)) throw err;
+    const before = `${counted(err.removed, 'cached answer')}${which ? ` ${which}` : ''} removed before it failed`;
+    throw new RunError(`cache ${command}: ${err.file}: ${commitProblem(err.cause)} (${before}; the rest stay)`, 'usage');
   }
 }
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startMockServer } from '../helpers/mock-server.js';
 import { BIN, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { STORE_FILE, openResponseStore } from '../../src/cache/response-store.js';
 
 const ctx = useServerAndCaseDir('llm-batch-cache-');
 
@@ -324,8 +325,8 @@ describe('a cache that cannot be written costs only the cache', () => {
    * without a small filesystem to mount. Node ignores SIGXFSZ, so lmdb's writes fail with EFBIG
    * (its commits then with EIO), as on a full disk with ENOSPC. The rows go to stdout, a pipe.
    */
-  function capped(args: readonly string[], cacheDir: string) {
-    const child = spawn('/bin/sh', ['-c', 'ulimit -f 512 && exec "$0" "$@"', process.execPath, BIN, ...args], {
+  function capped(args: readonly string[], cacheDir: string, blocks = 512) {
+    const child = spawn('/bin/sh', ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: cacheDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -359,6 +360,32 @@ describe('a cache that cannot be written costs only the cache', () => {
     }
     // What was committed before the limit is still a cache that opens and answers.
     expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  it('cache prune that hits the limit: one line naming the file, exit 2; what it removed stays removed', async () => {
+    // 3,000 answers from long ago, written at once: no free page in the file, so a removal's first
+    // commit needs the file to grow. The limit is the file's size.
+    const cacheDir = path.join(ctx.dir, 'old-cache');
+    const store = await openResponseStore(cacheDir);
+    const old = { text: `an old answer ${'x'.repeat(200)}`, finishReason: 'stop', model: 'm', usage: null, storedAt: 1_000 };
+    await store.putMany(new Map(Array.from({ length: 3000 }, (_, i) => [String(i).padEnd(32, '.'), old])));
+    await store.close();
+    const file = path.join(cacheDir, STORE_FILE);
+    const size = fs.statSync(file).size;
+
+    const prune = await capped(['cache', 'prune', '--older-than', '1'], cacheDir, size / 512);
+    expect(prune.code, prune.stderr).toBe(2);
+    // The message after LMDB's own "Write error: …", which its C code prints without a newline.
+    const said = prune.stderr.match(
+      new RegExp(
+        `llm-batch: cache prune: ${file}: (file too large|input/output error) \\((\\d+) cached answers? older than 1 days removed before it failed; the rest stay\\)\n$`,
+      ),
+    );
+    expect(said, prune.stderr).not.toBeNull();
+    expect(prune.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.statSync(file).size).toBeLessThanOrEqual(size);
+    const stats = await runCli(['cache', 'stats', '--json', '--cache-dir', cacheDir]);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ entries: 3000 - Number(said?.[2]) });
   });
 });
 
