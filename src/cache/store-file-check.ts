@@ -1,12 +1,14 @@
 import fs from 'node:fs';
-import os from 'node:os';
+import { type FreeTree, freePagesPast } from './free-tail.js';
+import { wordsOf } from './lmdb-words.js';
 
 /**
  * What an LMDB data file's meta pages say, read without LMDB. LMDB trusts its file: random bytes,
  * a truncated copy or overwritten pages take the process down with SIGSEGV or SIGBUS, with no
  * message, in every run and in `cache clear` (review s9, F4). It has no checksums, so not every
  * damage can be seen; what is cheap to see is checked here before the file is opened: one stat,
- * one open, two fstats and two reads of 184 bytes (~20 µs).
+ * one open, two fstats and two reads of 184 bytes (~20 µs); a file shorter than its meta page says
+ * also has its freelist read (free-tail.ts).
  */
 export type StoreFileState =
   | { kind: 'absent' }
@@ -34,6 +36,8 @@ const P_META = 0x08;
 const MAGIC_AT = PAGE_HEADER;
 const VERSION_AT = PAGE_HEADER + 4;
 const PAGE_SIZE_AT = PAGE_HEADER + 24;
+const FREE_DEPTH_AT = PAGE_HEADER + 24 + 6;
+const FREE_ROOT_AT = PAGE_HEADER + 24 + 40;
 const MAIN_ENTRIES_AT = PAGE_HEADER + 24 + 48 + 32;
 const LAST_PAGE_AT = PAGE_HEADER + 120;
 const TXNID_AT = PAGE_HEADER + 128;
@@ -50,6 +54,7 @@ interface Meta {
   entries: number;
   lastPage: number;
   txnid: number;
+  free: FreeTree;
 }
 
 export function inspectStoreFile(file: string): StoreFileState {
@@ -71,25 +76,41 @@ export function inspectStoreFile(file: string): StoreFileState {
     // Sizes are the open file's, not the path's: a file removed and created again since the stat
     // (`cache clear`, then a run) is not read as one cut short.
     if (fs.fstatSync(fd).size === 0) return { kind: 'empty' };
-    const buf = Buffer.allocUnsafe(META_BYTES);
-    const read = (offset: number): Buffer | undefined => (fs.readSync(fd, buf, 0, META_BYTES, offset) === META_BYTES ? buf : undefined);
-    const first = metaOf(read(0), 0);
-    if (typeof first === 'string') return { kind: 'damaged', why: first };
-    const second = metaOf(read(first.pageSize), 1);
-    if (typeof second === 'string') return { kind: 'damaged', why: second };
-    if (second.pageSize !== first.pageSize) return { kind: 'damaged', why: 'its two meta pages disagree on the page size' };
-    const latest = second.txnid > first.txnid ? second : first;
-    const needed = (latest.lastPage + 1) * latest.pageSize;
-    // The size after the meta pages were read, not before: a run writing the file commits a
-    // transaction's pages (growing the file) before its meta page, so a meta page read here names no
-    // page the file lacks now. Taken before, a commit in between read as damage: `cache stats` and
-    // a second run refused a file that was only growing (7 of ~1M checks beside a 3,000-prompt run).
-    const size = fs.fstatSync(fd).size;
-    if (size < needed) return { kind: 'damaged', why: `it is ${size} bytes long, its meta page says ${needed}` };
-    return { kind: 'sound', entries: latest.entries };
+    // Read again while a writer commits in between (a meta page naming a freelist it has since
+    // rewritten): what is missing is judged on a view no commit changed.
+    for (let attempt = 1; ; attempt++) {
+      const latest = latestMeta(fd);
+      if (typeof latest === 'string') return { kind: 'damaged', why: latest };
+      const needed = (latest.lastPage + 1) * latest.pageSize;
+      // The size after the meta pages were read, not before: a run writing the file commits a
+      // transaction's pages (growing the file) before its meta page, so a meta page read here names no
+      // page the file lacks now. Taken before, a commit in between read as damage: `cache stats` and
+      // a second run refused a file that was only growing (7 of ~1M checks beside a 3,000-prompt run).
+      const size = fs.fstatSync(fd).size;
+      if (size >= needed) return { kind: 'sound', entries: latest.entries };
+      // Short of its last page: sound only if every missing page is one the freelist holds (see free-tail.ts).
+      const whole = Math.floor(size / latest.pageSize);
+      const missing = latest.lastPage + 1 - whole;
+      if (freePagesPast(fd, latest.free, whole, latest.lastPage) === missing) return { kind: 'sound', entries: latest.entries };
+      const now = latestMeta(fd);
+      if (attempt === 3 || typeof now === 'string' || now.txnid === latest.txnid)
+        return { kind: 'damaged', why: `it is ${size} bytes long, its meta page says ${needed}` };
+    }
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The meta page LMDB opens the file by: the one of the two with the later transaction. */
+function latestMeta(fd: number): Meta | string {
+  const buf = Buffer.allocUnsafe(META_BYTES);
+  const read = (offset: number): Buffer | undefined => (fs.readSync(fd, buf, 0, META_BYTES, offset) === META_BYTES ? buf : undefined);
+  const first = metaOf(read(0), 0);
+  if (typeof first === 'string') return first;
+  const second = metaOf(read(first.pageSize), 1);
+  if (typeof second === 'string') return second;
+  if (second.pageSize !== first.pageSize) return 'its two meta pages disagree on the page size';
+  return second.txnid > first.txnid ? second : first;
 }
 
 /** What a path that is not a regular file is, as `ls -l` would tell it. */
@@ -102,21 +123,22 @@ function fileKind(stat: fs.Stats): string {
   return 'not a regular file';
 }
 
-const littleEndian = os.endianness() === 'LE';
-
 /** Meta page `n` (0 or 1), or what is wrong with it. */
 function metaOf(page: Buffer | undefined, n: number): Meta | string {
   if (!page) return n === 0 ? 'it is shorter than an LMDB header' : 'it is shorter than its two meta pages';
-  const u16 = (at: number) => (littleEndian ? page.readUInt16LE(at) : page.readUInt16BE(at));
-  const u32 = (at: number) => (littleEndian ? page.readUInt32LE(at) : page.readUInt32BE(at));
-  // Two halves rather than a BigInt: exact to 2^53, far beyond any page number or count here.
-  const u64 = (at: number) => (littleEndian ? u32(at) + u32(at + 4) * 2 ** 32 : u32(at) * 2 ** 32 + u32(at + 4));
+  const { u16, u32, u64 } = wordsOf(page);
   if (!(u16(FLAGS_AT) & P_META) || u32(MAGIC_AT) !== MDB_MAGIC) return `page ${n} is not an LMDB meta page`;
   const version = u32(VERSION_AT) & 0xffff;
   if (version !== MDB_DATA_VERSION) return `its meta page ${n} has version ${version}, not ${MDB_DATA_VERSION}`;
   const pageSize = u32(PAGE_SIZE_AT);
   if (pageSize < MIN_PAGE || pageSize > MAX_PAGE || (pageSize & (pageSize - 1)) !== 0) return `its meta page ${n} has a page size of ${pageSize}`;
-  return { pageSize, entries: u64(MAIN_ENTRIES_AT), lastPage: u64(LAST_PAGE_AT), txnid: u64(TXNID_AT) };
+  return {
+    pageSize,
+    entries: u64(MAIN_ENTRIES_AT),
+    lastPage: u64(LAST_PAGE_AT),
+    txnid: u64(TXNID_AT),
+    free: { pageSize, root: u64(FREE_ROOT_AT), depth: u16(FREE_DEPTH_AT) },
+  };
 }
 
 /** A store file that fails {@link inspectStoreFile}: the cache is unusable until it is removed. */

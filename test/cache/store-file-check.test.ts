@@ -107,6 +107,90 @@ describe('inspectStoreFile beside a run writing the file', () => {
   });
 });
 
+/** What the latest meta page of an LMDB file says (64-bit, little-endian; see store-file-check.ts). */
+function latestMeta(bytes: Buffer) {
+  const size = bytes.readUInt32LE(48);
+  const at = bytes.readUInt32LE(size + 152) > bytes.readUInt32LE(152) ? size : 0;
+  const tree = (from: number) => ({
+    depth: bytes.readUInt16LE(from + 6),
+    branch: bytes.readUInt32LE(from + 8),
+    overflow: bytes.readUInt32LE(from + 24),
+    root: bytes.readUInt32LE(from + 40),
+  });
+  return { pageSize: size, free: tree(at + 48), main: tree(at + 96), lastPage: bytes.readUInt32LE(at + 144) };
+}
+
+describe('a store file shorter than its meta page says', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /**
+   * A sound file whose last pages are free: an answer of 200 kB took ~49 pages of its own at the end,
+   * prune freed them, and later commits moved both trees to pages below. Cut after its pages in use,
+   * it is the file LMDB leaves when a transaction takes pages past the end and frees them before it
+   * commits (loose pages, never written): after a prune of 100,000 answers, every commit of a run
+   * left its file 18 pages short of what the meta page says, and `cache stats` called it damaged.
+   */
+  let bytes: Buffer;
+  let inUse: number;
+  const answers = 7;
+  beforeAll(async () => {
+    const dir = path.join(tmp.dir, 'free-tail');
+    const store = await openResponseStore(dir);
+    await store.put(Buffer.alloc(16, 1), answer);
+    await store.put(Buffer.alloc(16, 2), { ...answer, text: 'x'.repeat(200_000), storedAt: 1 });
+    expect(await store.prune(2)).toBe(1);
+    for (let i = 3; i < 3 + answers - 1; i++) await store.put(Buffer.alloc(16, i), answer);
+    await store.close();
+    bytes = fs.readFileSync(path.join(dir, STORE_FILE));
+    const { free, main, lastPage } = latestMeta(bytes);
+    // Each tree is one page (no branch or overflow page), its root: every other page past the two
+    // meta pages is free, and the file holds many past both roots.
+    expect([free, main].map(({ depth, branch, overflow }) => [depth, branch, overflow])).toEqual([
+      [1, 0, 0],
+      [1, 0, 0],
+    ]);
+    inUse = Math.max(free.root, main.root) + 1;
+    expect(lastPage + 1 - inUse).toBeGreaterThan(40);
+  });
+  const cutTo = (pages: number) => storeWith(bytes.subarray(0, pages * latestMeta(bytes).pageSize));
+
+  it('is sound when every page past its end is free: LMDB reads and writes it', async () => {
+    for (const pages of [inUse, inUse + 20]) expect(inspectStoreFile(cutTo(pages).file)).toEqual({ kind: 'sound', entries: answers + 1 });
+    const { dir, file } = cutTo(inUse);
+    const store = await openResponseStore(dir);
+    expect(store.stats().entries).toBe(answers);
+    await store.put(Buffer.alloc(16, 99), answer);
+    await store.close();
+    expect(inspectStoreFile(file)).toEqual({ kind: 'sound', entries: answers + 2 });
+  });
+
+  it('is damaged when a page it uses is missing', () => {
+    const state = inspectStoreFile(cutTo(inUse - 1).file);
+    expect(state.kind === 'damaged' && state.why).toMatch(/^it is \d+ bytes long, its meta page says \d+$/);
+  });
+
+  it('reads the freelist again when a writer commits while it is read, rather than calling the file damaged', () => {
+    const { file } = cutTo(inUse);
+    const { pageSize, free } = latestMeta(bytes);
+    const read = fs.readSync;
+    let rewritten = false;
+    vi.spyOn(fs, 'readSync').mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+      const n = read(fd, buffer, offset, length, position);
+      if (position === free.root * pageSize && !rewritten) {
+        // Two commits since the meta page was read: the freelist's page is another's now…
+        rewritten = true;
+        buffer.fill(0, offset, offset + n);
+      } else if (rewritten && position < 2 * pageSize && length < pageSize) {
+        // …and the meta pages name later transactions.
+        buffer.writeUInt32LE(buffer.readUInt32LE(offset + 152) + 2, offset + 152);
+      }
+      return n;
+    }) as typeof fs.readSync);
+    expect(inspectStoreFile(file)).toEqual({ kind: 'sound', entries: answers + 1 });
+    expect(rewritten).toBe(true);
+  });
+});
+
 describe('a damaged store file', () => {
   it('is refused by openResponseStore before LMDB sees it, current or legacy, and left as it was', async () => {
     for (const name of [STORE_FILE, LEGACY_STORE_FILE]) {
