@@ -135,10 +135,20 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .action(() => {
       action = async () => {
         const dir = dirOf();
+        const there = fs.existsSync(dir);
         const locks = [STORE_FILE, LEGACY_STORE_FILE].map((name) => path.join(dir, `${name}-lock`));
-        // A run that has the file open would go on caching into a deleted file: empty it in place
-        // then. A damaged file is never open (runs refuse it) and cannot be opened: it is removed.
-        if (fs.existsSync(dir) && !damaged() && storeInUse(locks) !== false) {
+        const inUse = there ? storeInUse(locks) : false;
+        const bad = there ? damaged() : undefined;
+        // A damaged file cannot be opened (LMDB would crash on it), only removed; but a run may have
+        // opened it before it looked damaged, and removed under that run, the file would take its
+        // later answers where no run finds them. Where the lock table cannot tell, it is removed.
+        if (bad && inUse === true)
+          throw new RunError(
+            `cache clear: a run has ${bad.file} open, so it is not removed while it does (it looks damaged: ${bad.why}); once that run has ended, ${clearHint()}`,
+            'usage',
+          );
+        // A run that has the file open would go on caching into a deleted file: empty it in place then.
+        if (there && !bad && inUse !== false) {
           const store = await open();
           const answers = store ? await removedOrSaid(store.clear(), 'clear') : 0;
           await store?.close();
@@ -147,7 +157,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           );
           return ExitCode.ok;
         }
-        const removed = fs.existsSync(dir) ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
+        const removed = there ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
         for (const { file, why } of removed.damaged) io.stderr.write(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
         if (removed.damaged.length === 0 || removed.answers > 0)
           io.stderr.write(`llm-batch: removed ${counted(removed.answers, 'cached answer')} from ${dir}\n`);

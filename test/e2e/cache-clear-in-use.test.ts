@@ -1,7 +1,9 @@
 /**
  * `llm-batch cache clear` while a run has the cache open: the cache is emptied in place, so the
  * run's later answers land in the file every later run reads. Deleting the file instead (as clear
- * did) left the run writing into a deleted file: the next run paid for those answers again.
+ * did) left the run writing into a deleted file: the next run paid for those answers again. A file
+ * that looked damaged skipped that check and was deleted under the run all the same (a healthy big
+ * cache looked damaged after a prune, session 32): the first test's cache never looked damaged.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,4 +62,44 @@ describe('cache clear while a run has the cache open', () => {
     expect(idle.stderr).toBe(`llm-batch: removed 2 cached answers from ${cacheDir}\n`);
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
+
+  it.skipIf(!fs.existsSync('/proc/locks'))(
+    'a file that looks damaged is not removed under the run: one line, exit 2; removed once the run has ended',
+    async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const { server } = await fresh({ latencyMs: 0, fault: ({ prompt }) => void (prompt === 'answered after the clear' && (server.options.hold = held)) });
+      const input = writeFile('q.txt', 'answered before the clear\nanswered after the clear\n');
+      const cacheDir = path.join(dir, 'damaged-cache');
+      const first = spawnCli([input, '--base-url', server.url, '--cache-dir', cacheDir, '-c', '1', '-f', 'jsonl']);
+      const exit = waitForExit(first);
+      await until(() => server.requests.length === 2, 'the second request to be in flight');
+      for (let n = 0; n < 100 && (await entries(cacheDir)) < 1; n++);
+      expect(await entries(cacheDir)).toBe(1);
+
+      // Meta page 1's magic overwritten: the check calls the file damaged; the run, which picks its
+      // meta page by transaction id alone, goes on.
+      const file = path.join(cacheDir, 'answers-v2.lmdb');
+      const pageSize = fs.readFileSync(file).readUInt32LE(48);
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.alloc(4, 0xab), 0, 4, pageSize + 24);
+      fs.closeSync(fd);
+      const inode = fs.statSync(file).ino;
+
+      const clear = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
+      expect(clear.code, clear.stderr).toBe(2);
+      expect(clear.stderr).toMatch(
+        new RegExp(
+          `^llm-batch: cache clear: a run has ${file} open, so it is not removed while it does \\(it looks damaged: page 1 is not an LMDB meta page\\); once that run has ended, \`llm-batch cache clear --cache-dir ${cacheDir}\` removes it\n$`,
+        ),
+      );
+      expect(fs.statSync(file).ino).toBe(inode);
+      release();
+      expect((await exit).code).toBe(0);
+
+      const idle = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
+      expect(idle.code, idle.stderr).toBe(0);
+      expect(fs.readdirSync(cacheDir)).toEqual([]);
+    },
+  );
 });
