@@ -4,7 +4,7 @@ import type { RunEvents } from './build-timeline.js';
 import { loadPageAssets } from './page-assets.js';
 import { readReportRows } from './read-report-rows.js';
 import type { Figures, ReportData, RunFigures, UncollectedBatches } from './report-data.js';
-import { slimRow, type ReportRow } from './report-row.js';
+import { rowSlimmer, textChars, type ReportRow } from './report-row.js';
 import { renderHtml } from './render-html.js';
 import type { ReportPricing } from './row-cost.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
@@ -105,6 +105,7 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   const tail: TailInfo = { tornBytes: 0 };
   let torn = false;
   const onTorn = () => void (torn = true);
+  const slimRow = rowSlimmer();
   for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn })) {
     o.signal?.throwIfAborted();
     rows.push(slimRow(row, ordinal++));
@@ -151,7 +152,7 @@ function sameRow(slim: ReportRow, row: ReportRow): boolean {
     (slim.sample ?? 0) === (row.sample ?? 0) &&
     slim.errorType === row.errorType &&
     slim.startedMs === row.startedMs &&
-    slim.slim?.chars === slimRow(row, 0).slim!.chars
+    slim.slim?.chars === textChars(row)
   );
 }
 
