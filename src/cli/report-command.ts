@@ -252,6 +252,9 @@ function readSummary(file: string, results: string): { figures: RunFigures; coun
     stopped: typeof value['stopped'] === 'string' ? value['stopped'] : null,
     ...(typeof value['notRun'] === 'number' ? { notRun: value['notRun'] } : {}),
     ...(typeof value['resumeHint'] === 'string' ? { resumeHint: value['resumeHint'] } : {}),
+    rows: n('ok') + n('failed'),
+    // Its resume command asks every failed prompt again, as the run did.
+    ...(typeof value['resumeHint'] === 'string' && / --retry-failed(?= |$)/.test(value['resumeHint']) ? { retryFailed: true } : {}),
     costUsd: typeof cost?.['usd'] === 'number' ? cost['usd'] : null,
     budget:
       typeof budget?.['capUsd'] === 'number' && typeof budget['spentUsd'] === 'number' ? { capUsd: budget['capUsd'], spentUsd: budget['spentUsd'] } : null,

@@ -117,6 +117,9 @@ export class RunReport {
           stopped: summary.stopped,
           notRun: summary.notRun,
           resumeHint: summary.resumeHint,
+          // The output file may hold earlier runs' rows before these; a copy holds only this run's.
+          ...(file ? { rows: summary.ok + summary.failed } : {}),
+          ...(this.config.retryFailed ? { retryFailed: true } : {}),
           startedMs: this.startedMs,
           costUsd: summary.estimatedCost?.usd ?? null,
           budget: summary.budget ?? null,

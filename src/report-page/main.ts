@@ -31,7 +31,7 @@ function header(d: ReportData): HTMLElement {
       : allCached(f)
         ? `every row from the response cache, ${uncollected(d) ? 'the rest in batches not collected yet' : 'nothing sent'}`
         : 'no timestamps in this file';
-  const stopText = stopNotice(run);
+  const stopText = stopNotice(run, f.notAskedAgain);
   const stopped = stopText === null ? null : h('p', { class: 'notice', id: 'stopped' }, stopText);
   const pending = batchNotices(d).map((n) => h('p', { class: 'notice', id: n.id }, n.text));
   const torn = d.source.tornRow
@@ -184,8 +184,9 @@ function figures(d: ReportData): HTMLElement {
       [
         f.rows ? `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows` : 'no rows',
         f.cached ? `${fmt.int(f.cached)} from cache` : '',
-        // A stopped run's rows are all there are: the prompts it did not run are not among them.
-        run?.stopped && run.notRun ? notRunText(run.notRun) : '',
+        // A stopped run's rows are all there are: the prompts it did not run are not among them
+        // (those with an earlier failed row are, and count there).
+        run?.stopped && run.notRun && run.notRun > (f.notAskedAgain ?? 0) ? notRunText(run.notRun - (f.notAskedAgain ?? 0)) : '',
       ]
         .filter(Boolean)
         .join(' · '),

@@ -1,7 +1,8 @@
 import { cutOffAt } from '../finish-reason.js';
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ReportRow } from './report-row.js';
-import type { Figures } from './report-data.js';
+import { notAskedAgain } from './not-asked-again.js';
+import type { Figures, RunFigures } from './report-data.js';
 import { LIST_PRICING, picoToUsd, rowCostPico, rowPrice, type ReportPricing } from './row-cost.js';
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -19,9 +20,9 @@ export function buildFigures(
   pricing: ReportPricing = LIST_PRICING,
   /**
    * This invocation, when known: its start (`--report` on a run), or the wall time of its
-   * `--summary-json`; rows before it are earlier runs'.
+   * `--summary-json`; rows before it are earlier runs'. After a stop, its rows and `notRun`.
    */
-  run?: { startedMs?: number; wallSeconds?: number },
+  run?: { startedMs?: number; wallSeconds?: number } & Pick<RunFigures, 'notRun' | 'rows' | 'retryFailed'>,
 ): Figures {
   const failedByType: Record<string, number> = {};
   const costByModel = new Map<string, number | null>();
@@ -134,6 +135,7 @@ export function buildFigures(
   // Throughput over the runs' own time: a resumed file's gap between runs is not in it.
   const per = (n: number) => (activeSeconds ? round(n / activeSeconds, 2) : null);
   const live = rows.length - batchRows;
+  const again = notAskedAgain(rows, run);
   return {
     rows: rows.length,
     superseded,
@@ -170,6 +172,7 @@ export function buildFigures(
     models: [...models].sort(),
     samples: [...samples].sort((a, b) => a - b),
     hasTimestamps,
+    ...(again ? { notAskedAgain: again } : {}),
   };
 }
 

@@ -93,6 +93,11 @@ export interface Figures {
   models: string[];
   samples: number[];
   hasTimestamps: boolean;
+  /**
+   * Of `run.notRun`, prompts with a row in this report: an earlier failure the stopped resume was
+   * to ask again (see notAskedAgain). Absent when none or unknown.
+   */
+  notAskedAgain?: number;
 }
 
 export interface RunFigures {
@@ -109,6 +114,10 @@ export interface RunFigures {
   notRun?: number | null;
   /** After a stop: the command that finishes the run (the summary's `resumeHint`), when there is one. */
   resumeHint?: string | null;
+  /** Rows this invocation wrote (its summary's `ok` + `failed`): the last ones in the file, when known. */
+  rows?: number;
+  /** The run asked its failed prompts again (--retry-failed), so its resume does too. */
+  retryFailed?: boolean;
   /** When this invocation started (epoch ms), when known. */
   startedMs?: number;
   /** The run's own estimate (this invocation's tokens at its prices), when known. */

@@ -24,3 +24,14 @@ describe('the report page on a run that stopped early', () => {
     expect(stopNotice(null)).toBeNull();
   });
 });
+
+describe('a resume stopped before it asked earlier failures again', () => {
+  it('counts a prompt whose failed row is in the report once: as that row, not as not run', () => {
+    expect(stopNotice({ stopped: 'interrupted', notRun: 1, resumeHint: HINT }, 1)).toBe(
+      `The run stopped early (interrupted); 1 prompt whose earlier failed row is here not asked again. To finish: ${HINT}`,
+    );
+    expect(stopNotice({ stopped: 'quota', notRun: 30, resumeHint: HINT }, 2)).toBe(
+      `The run stopped early (quota); 28 prompts not run, so not in this report, and 2 prompts whose earlier failed rows are here not asked again. To finish: ${HINT}`,
+    );
+  });
+});
