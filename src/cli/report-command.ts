@@ -4,7 +4,10 @@ import { Command } from 'commander';
 import { ExitCode, RunError, UsageError } from '../errors.js';
 import type { Figures, RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
-import { writeReport } from '../report/write-report.js';
+import { writeReport, type ReportOutcome } from '../report/write-report.js';
+import { aboveProgress, createFileProgress, type FileProgress } from '../ui/file-progress.js';
+import { localeIsAscii } from '../ui/plain-text.js';
+import { isInteractive } from './display-mode.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
@@ -119,6 +122,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       );
     // Batches a --batch-api run left on the server hold rows this report cannot see (a run in progress collects its own).
     const pending = inProgress !== undefined ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
+    // Minutes on a file of gigabytes: a line on the terminal says how far the reads are.
+    const shown = showProgress(io, flags.quiet === true || (toStdout && io.stdout.isTTY === true));
+    const progress = shown?.progress;
     const write = (output: string | NodeJS.WritableStream) =>
       writeReport({
         input,
@@ -131,9 +137,15 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         refuseEmpty: !writtenByRun(input),
         beingWritten: inProgress !== undefined,
         ...(summary ? { checkFigures: (figures: Figures) => checkSummaryFitsRows(flags.summaryJson!, input, summary.counts, figures) } : {}),
+        ...(progress ? { progress } : {}),
       });
-    const replacing = toStdout ? undefined : openReportFile(output, io);
-    const outcome = replacing ? await writeWhole(replacing, write) : await write(toStdout ? io.stdout : output);
+    let outcome: ReportOutcome;
+    try {
+      const replacing = toStdout ? undefined : openReportFile(output, shown?.io ?? io);
+      outcome = replacing ? await writeWhole(replacing, write) : await write(toStdout ? io.stdout : output);
+    } finally {
+      progress?.done();
+    }
     // Said under -q too: the report is short of rows the run or its batches will still write.
     if (inProgress) io.stderr.write(inProgress);
     if (pending?.message) io.stderr.write(`llm-batch: ${pending.message}\n`);
@@ -162,6 +174,29 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
 function openReportFile(file: string, io: CliIo): ReplacingFile | undefined {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   return stat && !stat.isFile() ? undefined : openReplacingFile(file, io);
+}
+
+/**
+ * The status line of a report on an interactive terminal's stderr, unless `quiet` (-q, or the HTML
+ * going to that terminal), and `io` with its stderr written above the line (an interrupt's last
+ * words must not end up on it). Undefined elsewhere: logs and pipes get no line.
+ */
+function showProgress(io: CliIo, quiet: boolean): { progress: FileProgress; io: CliIo } | undefined {
+  if (quiet || !isInteractive(io, io.stderr)) return undefined;
+  const progress = createFileProgress(io.stderr, { columns: () => io.stderr.columns || 80, ascii: localeIsAscii(io.env) });
+  const stderr = aboveProgress(io.stderr, progress);
+  return {
+    progress,
+    io: {
+      get stdin() {
+        return io.stdin;
+      },
+      stdout: io.stdout,
+      stderr,
+      env: io.env,
+      onSignal: (signal, handler) => io.onSignal(signal, handler),
+    },
+  };
 }
 
 /**

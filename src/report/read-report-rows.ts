@@ -175,6 +175,19 @@ export interface ReadReportOptions {
    * line end that are no whole row, or a CSV quote left open by the cut), which is left out.
    */
   onTorn?: () => void;
+  /** Called with the size of each piece of the file as it is read (whole lines), for a progress line. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** `chunks`, each one's size told to `onBytes` (if any) as it passes. */
+function counted(chunks: AsyncGenerator<Buffer>, onBytes: ((bytes: number) => void) | undefined): AsyncGenerator<Buffer> {
+  if (!onBytes) return chunks;
+  return (async function* () {
+    for await (const chunk of chunks) {
+      onBytes(chunk.length);
+      yield chunk;
+    }
+  })();
 }
 
 /**
@@ -182,9 +195,9 @@ export interface ReadReportOptions {
  * a line that is not a result row stops with a one-line error naming file and line.
  */
 export async function* readReportRows(path: string, format: 'jsonl' | 'csv', options: ReadReportOptions = {}): AsyncGenerator<ReportRow> {
-  const { tail = { tornBytes: 0 }, snapshot, onTorn } = options;
+  const { tail = { tornBytes: 0 }, snapshot, onTorn, onBytes } = options;
   if (format === 'jsonl') {
-    for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot))) {
+    for await (const { text, line } of splitLines(counted(readCompleteChunks(path, tail, 'jsonl', snapshot), onBytes))) {
       if (text.trim() === '') continue;
       let row: ReportRow;
       try {
@@ -214,7 +227,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', opt
   };
   const openQuote = endingAtOpenQuote();
   const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true, ...openQuote.options });
-  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot)), parser, () => {});
+  pipeline(Readable.from(counted(readCompleteChunks(path, tail, 'csv', snapshot), onBytes)), parser, () => {});
   // Where the last record ends (physical line, blank lines skipped so far): the header's, to start with.
   let last = { lines: 1, empty_lines: 0 };
   try {

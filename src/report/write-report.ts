@@ -42,6 +42,14 @@ export interface WriteReportOptions {
   signal?: AbortSignal | undefined;
   /** Called with the figures before anything is written: what it throws (a summary of another run) leaves no report. */
   checkFigures?: (figures: Figures) => void;
+  /** Told each step and the bytes read, for a status line on a terminal (see FileProgress). */
+  progress?: ReportProgress;
+}
+
+/** What a report tells of its steps as it goes: a long read, or a step with no count. */
+export interface ReportProgress {
+  phase(label: string, total?: number): void;
+  advance(bytes: number): void;
 }
 
 export interface ReportOutcome {
@@ -57,6 +65,7 @@ export interface ReportOutcome {
 export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome> {
   const data = await readReportData(o);
   o.checkFigures?.(data.figures);
+  o.progress?.phase('writing the report');
   const html = renderHtml(data, loadPageAssets());
   if (typeof o.output === 'string') writeFileAtomic(o.output, html);
   else await writeWhole(o.output, html);
@@ -106,16 +115,21 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   let torn = false;
   const onTorn = () => void (torn = true);
   const slimRow = rowSlimmer();
-  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn })) {
+  const { progress } = o;
+  const onBytes = progress && ((bytes: number) => progress.advance(bytes));
+  progress?.phase(`reading ${o.input}`, snapshot.bytes);
+  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn, onBytes })) {
     o.signal?.throwIfAborted();
     rows.push(slimRow(row, ordinal++));
   }
   if (rows.length === 0 && o.refuseEmpty) throw noRows(o.input, snapshot.bytes, tail.tornBytes);
+  progress?.phase(`counting the figures of ${groupDigits(rows.length)} rows`);
   const loadTexts = async (picked: ReportRow[]): Promise<ReportRow[]> => {
     const wanted = new Map<number, number>(picked.map((r, i) => [r.slim!.ordinal, i]));
     const full = [...picked];
     let n = 0;
-    for await (const row of readReportRows(o.input, o.format, { snapshot })) {
+    progress?.phase(`reading ${o.input} again for the table's texts`, snapshot.bytes);
+    for await (const row of readReportRows(o.input, o.format, { snapshot, onBytes })) {
       o.signal?.throwIfAborted();
       const at = wanted.get(n++);
       if (at === undefined) continue;
