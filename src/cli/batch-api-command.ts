@@ -28,7 +28,7 @@ import { countFailure } from '../engine/build-row.js';
 import { countFinish, createStats, uncountRow, type BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { createBatchProgress } from '../ui/batch-progress.js';
-import { readProgress } from '../ui/read-progress.js';
+import { readProgress } from '../ui/file-progress.js';
 import { isInteractive, traceOnTerminal } from './display-mode.js';
 import { terminalWidth } from './terminal-width.js';
 import { localeIsAscii } from '../ui/plain-text.js';

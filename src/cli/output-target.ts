@@ -33,7 +33,7 @@ import { stdoutWriter } from './stdout-writer.js';
 import { counted } from '../util/group-digits.js';
 import { errorMessage } from '../util/error-message.js';
 import { refuseUnusableCacheDir } from './open-cache.js';
-import type { ReadProgressFactory } from '../ui/read-progress.js';
+import type { ReadProgressFactory } from '../ui/file-progress.js';
 import { filesSize } from '../util/file-size.js';
 
 export interface OutputTarget {

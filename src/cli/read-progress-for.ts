@@ -1,7 +1,7 @@
 import type { CliIo } from './io.js';
 import { isInteractive } from './display-mode.js';
 import { stdoutIsPipe } from './piped-stdout.js';
-import { readProgress, type ReadProgressFactory } from '../ui/read-progress.js';
+import { readProgress, type ReadProgressFactory } from '../ui/file-progress.js';
 
 /**
  * The progress line of `merge` and `--compact`, which read whole results files (minutes for a

@@ -33,7 +33,7 @@ import type { RunPhase } from './refused-summary.js';
 import { RunReport } from './run-report.js';
 import { dropUnsubmittedBatches } from './pending-batches.js';
 import { displayMode } from './display-mode.js';
-import { readProgress, type ReadProgressFactory } from '../ui/read-progress.js';
+import { readProgress, type ReadProgressFactory } from '../ui/file-progress.js';
 
 /** run-command.ts makes a display that shows before the output is open from here, with the rest of the run's code. */
 export { createReporter };

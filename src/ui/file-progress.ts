@@ -2,37 +2,29 @@ import { foregroundCheck } from './foreground.js';
 import { toAscii } from './plain-text.js';
 import { sanitizeName } from './sanitize.js';
 import { screenedStream, type StatusLine } from './screen.js';
-import { count } from './number-format.js';
+import { duration } from './number-format.js';
 
 /** Frames at most this often: a few a second reads as moving without costing the pass anything. */
 export const FRAME_MS = 250;
 
 /**
- * Passes over fewer bytes than this show no line: they end in about a second, and a line drawn and
- * erased at once would only flicker.
+ * A pass over this many bytes shows its line at once; a smaller one only once it has lasted
+ * {@link FRAME_MS}: most end sooner, and a line drawn and erased at once would only flicker.
  */
 export const MIN_PROGRESS_BYTES = 8 * 1024 * 1024;
 
-const UNITS: ReadonlyArray<[number, string]> = [
-  [1e12, 'TB'],
-  [1e9, 'GB'],
-  [1e6, 'MB'],
-  [1e3, 'kB'],
-];
+/** The ETA waits for this much of a pace: the first blocks read say little about the rest. */
+const ETA_AFTER_MS = 1000;
 
 /**
- * `1.2 GB of 3.4 GB`: both in the total's unit (decimal, as the report's "68.2 MB" is), one decimal,
- * so that the figure moving is the only thing that changes.
+ * `reading out.jsonl: 28%`, with the time left once the pace is known (`, 1m10s left`), or the label
+ * alone for a step with no byte count. More than the total (a file that grew since) is 100%.
  */
-export function bytesOfTotal(done: number, total: number): string {
-  const [scale, unit] = UNITS.find(([scale]) => total >= scale) ?? [1, 'bytes'];
-  const shown = (n: number) => (scale === 1 ? count(n) : (n / scale).toFixed(1));
-  return `${shown(Math.min(done, total))} ${unit} of ${shown(total)} ${unit}`;
-}
-
-/** `reading out.jsonl: 1.2 GB of 3.4 GB`, or the label alone for a step with no byte count. */
-export function progressText(label: string, done: number, total: number | undefined): string {
-  return total === undefined ? label : `${label}: ${bytesOfTotal(done, total)}`;
+export function progressText(label: string, done: number, total: number | undefined, elapsedMs = 0): string {
+  if (total === undefined) return label;
+  const fraction = total > 0 ? Math.min(1, done / total) : 1;
+  const left = elapsedMs >= ETA_AFTER_MS && fraction > 0 && fraction < 1 ? `, ${duration(((1 - fraction) * elapsedMs) / fraction / 1000)} left` : '';
+  return `${label}: ${Math.floor(fraction * 100)}%${left}`;
 }
 
 /**
@@ -59,8 +51,8 @@ export function fit(text: string, width: number, ellipsis: string): string {
 /** A long pass over a file (a report's reads; a merge's, a compaction's) shown as it goes. */
 export interface FileProgress extends StatusLine {
   /**
-   * A new step: `reading out.jsonl` over `total` bytes (shown once they reach {@link MIN_PROGRESS_BYTES}),
-   * or, without a total, a step that has no count (`writing the report`), shown while the line is up.
+   * A new step: `reading out.jsonl` over `total` bytes (see {@link MIN_PROGRESS_BYTES} for when it
+   * shows), or, without a total, a step that has no count (`writing the report`), shown while the line is up.
    */
   phase(label: string, total?: number): void;
   /** `bytes` more of the step's total are done; the line is redrawn at most every {@link FRAME_MS}. */
@@ -90,14 +82,18 @@ export function createFileProgress(stderr: NodeJS.WritableStream & { isTTY?: boo
   let label = '';
   let total: number | undefined;
   let done = 0;
-  /** Whether this step is shown: a count past the threshold, or a step after one that was. */
+  /** Whether this step is shown: a count past the threshold or lasting a frame, or a step after one that was. */
   let shown = false;
+  let startedAt = 0;
   let drawnAt = -Infinity;
   let line = '';
   const text = () => {
-    const plain = sanitizeName(progressText(label, done, total));
-    // One column short of the width: a line that fills it wraps the cursor on some terminals.
-    return ascii ? fit(toAscii(plain), columns() - 1, '...') : fit(plain, columns() - 1, '…');
+    // The figures kept whole, the label cut; one column short of the width: a line that fills it
+    // wraps the cursor on some terminals.
+    const figures = progressText('', done, total, now() - startedAt);
+    const width = Math.max(1, columns() - 1 - figures.length);
+    const name = sanitizeName(label);
+    return ascii ? fit(toAscii(name), width, '...') + figures : fit(name, width, '…') + figures;
   };
   const clear = () => {
     // Sent to the background since it was drawn: the line is the shell's now, not ours to erase.
@@ -119,11 +115,14 @@ export function createFileProgress(stderr: NodeJS.WritableStream & { isTTY?: boo
       done = 0;
       // A step with no count keeps the line up only when one is there already (the long passes drew it).
       shown = bytes === undefined ? line !== '' : bytes >= MIN_PROGRESS_BYTES;
+      startedAt = now();
       draw();
     },
     advance(bytes) {
       done += bytes;
-      if (shown && now() - drawnAt >= FRAME_MS) draw();
+      if (now() - drawnAt < FRAME_MS) return;
+      if (!shown && total !== undefined) shown = true;
+      if (shown) draw();
     },
     done() {
       clear();
@@ -149,4 +148,39 @@ export function aboveProgress<S extends NodeJS.WritableStream & { isTTY?: boolea
     progress.clear();
     return stream.write(text);
   }) as S;
+}
+
+/** Work that reads a known number of bytes (a merge, a compaction) as one step of a line. */
+export interface ReadProgress {
+  /** `bytes` more were read. */
+  add(bytes: number): void;
+  /** Erases the line, if drawn; add() draws nothing after. Idempotent. */
+  done(): void;
+}
+
+/** Makes the progress line of one piece of work: what it does (`compacting out.jsonl`) and the bytes it reads in all. */
+export type ReadProgressFactory = (label: string, total: number) => ReadProgress;
+
+/**
+ * A {@link FileProgress} of one step, on `stderr`, which the caller has found to be a terminal ours
+ * to draw on (not under -q). The caller calls done() before it writes anything else.
+ */
+export function readProgress(
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; fd?: number; columns?: number },
+  label: string,
+  total: number,
+  options: Omit<FileProgressOptions, 'columns'> = {},
+): ReadProgress {
+  const progress = createFileProgress(stderr, { columns: () => stderr.columns || 80, ...options });
+  progress.phase(label, total);
+  let finished = false;
+  return {
+    add(bytes) {
+      if (!finished) progress.advance(bytes);
+    },
+    done() {
+      finished = true;
+      progress.done();
+    },
+  };
 }
