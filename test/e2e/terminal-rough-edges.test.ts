@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { BIN, SECRET_KEY, isolatedCacheDir, parseJsonl, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
+import type { RateLimitOptions } from '../helpers/mock-server.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
 import { until } from '../helpers/until.js';
 import { VirtualTerminal } from '../helpers/vt.js';
@@ -381,51 +382,41 @@ describe('rows written to the terminal the bar is on (-o -)', () => {
 });
 
 describe('pacing learned from x-ratelimit-* headers', () => {
-  it('says "pacing to N/min (server limit)" while it holds requests back', async () => {
+  /**
+   * 14 prompts at -c `concurrency` against a server allowing 3 a second (`rateLimit`'s other
+   * settings given): what the terminal drew, and the screen left.
+   */
+  async function paced(name: string, concurrency: number, rateLimit: Partial<RateLimitOptions>) {
     ctx.server.reset();
-    Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 0, rateLimit: { requests: 3, windowMs: 1000, retryAfter: 'ms' } });
+    Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 0, rateLimit: { requests: 3, windowMs: 1000, retryAfter: 'ms', ...rateLimit } });
     try {
       const file = writePrompts(
         ctx.dir,
-        'paced.txt',
-        Array.from({ length: 14 }, (_, i) => `paced ${i}`),
+        `${name}.txt`,
+        Array.from({ length: 14 }, (_, i) => `${name} ${i}`),
       );
-      // -c 3, the server's own limit: the first wave (sent before any header is known) cannot be
-      // refused, so the pace is the announced one, not one cut by 429s, whatever the machine's speed.
-      const r = await runPty([file, '--base-url', ctx.server.url, '-c', '3', '-o', path.join(ctx.dir, 'paced.jsonl')], { cols: 120 });
+      const r = await runPty([file, '--base-url', ctx.server.url, '-c', String(concurrency), '-o', path.join(ctx.dir, `${name}.jsonl`)], { cols: 120 });
       expect(r.code).toBe(0);
-      // 3 per second announced as 180/min: paced at 98 % of it.
-      const frames = [...new Set(r.raw.split(/\x1b\[\d*[GK]|\r|\n/).filter((f) => /\/14 ·/.test(f)))];
-      expect(r.raw, `status lines drawn:\n${frames.join('\n')}`).toMatch(/\d+\/14 · \d+ ok · \d+ failed · .*pacing to 176\/min \(server limit\)/);
       expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 14 ok, 0 failed/)]);
+      const frames = [...new Set(r.raw.split(/\x1b\[\d*[GK]|\r|\n/).filter((f) => /\/14 ·/.test(f)))];
+      return { raw: r.raw, shown: `status lines drawn:\n${frames.join('\n')}` };
     } finally {
       delete ctx.server.options.rateLimit;
       Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
+  }
+
+  it('says "pacing to N/min (server limit)" while it holds requests back', async () => {
+    // -c 3, the server's own limit: the first wave (sent before any header is known) cannot be
+    // refused, so the pace is the announced one, not one cut by 429s, whatever the machine's speed.
+    const { raw, shown } = await paced('paced', 3, {});
+    // 3 per second announced as 180/min: paced at 98 % of it.
+    expect(raw, shown).toMatch(/\d+\/14 · \d+ ok · \d+ failed · .*pacing to 176\/min \(server limit\)/);
   });
 
   it('without headers, paces to the limit a 429\'s message states (OpenAI\'s "requests per min (RPM): Limit 180")', async () => {
-    ctx.server.reset();
-    Object.assign(ctx.server.options, {
-      latencyMs: 20,
-      chunkDelayMs: 0,
-      rateLimit: { requests: 3, windowMs: 1000, headers: false, retryAfter: 'ms', statesLimit: true },
-    });
-    try {
-      const file = writePrompts(
-        ctx.dir,
-        'stated.txt',
-        Array.from({ length: 14 }, (_, i) => `stated ${i}`),
-      );
-      // -c 6 against 3 a second: the first wave collects 429s, whose words state the limit.
-      const r = await runPty([file, '--base-url', ctx.server.url, '-c', '6', '-o', path.join(ctx.dir, 'stated.jsonl')], { cols: 120 });
-      expect(r.code).toBe(0);
-      const frames = [...new Set(r.raw.split(/\x1b\[\d*[GK]|\r|\n/).filter((f) => /\/14 ·/.test(f)))];
-      expect(r.raw, `status lines drawn:\n${frames.join('\n')}`).toMatch(/pacing to 176\/min \(server limit\)/);
-      expect(joined(r.screen)).toEqual([expect.stringMatching(/^llm-batch: 14 ok, 0 failed/)]);
-    } finally {
-      delete ctx.server.options.rateLimit;
-      Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
-    }
+    // -c 6 against 3 a second: the first wave collects 429s, whose words state the limit.
+    const { raw, shown } = await paced('stated', 6, { headers: false, statesLimit: true });
+    expect(raw, shown).toMatch(/pacing to 176\/min \(server limit\)/);
   });
 });
