@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CliConfig } from './config.js';
-import type { CliIo } from './io.js';
+import { withStreams, type CliIo } from './io.js';
 import type { RowWriter } from '../output/index.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { AnswerPrinter } from '../ui/answer-printer.js';
@@ -118,16 +118,7 @@ async function createAnswerPrinter(config: CliConfig, io: CliIo, screen: Screen)
 function rowsIoFor(io: CliIo, screen: Screen, display: TerminalDisplay | undefined): CliIo {
   if (!display) return io;
   const stdout = sameTerminal(io.stdout, io.stderr) ? screenedStream(io.stdout, (text) => screen.stdout(text)) : io.stdout;
-  return {
-    // A getter, as processIo's: node makes process.stdin on first use.
-    get stdin() {
-      return io.stdin;
-    },
-    stdout,
-    stderr: screenedStream(io.stderr, (text) => screen.stderr(text)),
-    env: io.env,
-    onSignal: io.onSignal,
-  };
+  return withStreams(io, { stdout, stderr: screenedStream(io.stderr, (text) => screen.stderr(text)) });
 }
 
 /**

@@ -21,6 +21,23 @@ export interface CliIo {
 }
 
 /**
+ * `io` with `stdout` and/or `stderr` written elsewhere (through a screen, above a status line); stdin
+ * read through a getter, as processIo's (node makes process.stdin on first use). The stdout and
+ * held-signal releases stay with the process's own io.
+ */
+export function withStreams(io: CliIo, streams: Partial<Pick<CliIo, 'stdout' | 'stderr'>>): CliIo {
+  return {
+    get stdin() {
+      return io.stdin;
+    },
+    stdout: streams.stdout ?? io.stdout,
+    stderr: streams.stderr ?? io.stderr,
+    env: io.env,
+    onSignal: io.onSignal,
+  };
+}
+
+/**
  * SIGINT and SIGTERM that came while the CLI loaded (bin/ holds them from its first line): the
  * bundle takes ~0.1-0.9 s to load and parse the options, and a `timeout`, `systemctl stop` or CI
  * cancel in that window killed the run outright (exit 143, no summary, no --summary-json).

@@ -8,7 +8,7 @@ import { writeReport, type ReportOutcome } from '../report/write-report.js';
 import { aboveProgress, createFileProgress, type FileProgress } from '../ui/file-progress.js';
 import { localeIsAscii } from '../ui/plain-text.js';
 import { isInteractive } from './display-mode.js';
-import type { CliIo } from './io.js';
+import { withStreams, type CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
@@ -184,19 +184,7 @@ function openReportFile(file: string, io: CliIo): ReplacingFile | undefined {
 function showProgress(io: CliIo, quiet: boolean): { progress: FileProgress; io: CliIo } | undefined {
   if (quiet || !isInteractive(io, io.stderr)) return undefined;
   const progress = createFileProgress(io.stderr, { columns: () => io.stderr.columns || 80, ascii: localeIsAscii(io.env) });
-  const stderr = aboveProgress(io.stderr, progress);
-  return {
-    progress,
-    io: {
-      get stdin() {
-        return io.stdin;
-      },
-      stdout: io.stdout,
-      stderr,
-      env: io.env,
-      onSignal: (signal, handler) => io.onSignal(signal, handler),
-    },
-  };
+  return { progress, io: withStreams(io, { stderr: aboveProgress(io.stderr, progress) }) };
 }
 
 /**
