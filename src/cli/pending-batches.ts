@@ -74,8 +74,10 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
   if (!dropped) return;
   const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) an earlier --batch-api run built and never submitted`;
   // A live run has no Batch API client to delete them with; nothing else names them.
+  const one = dropped.files.length === 1;
+  const [file, stays, it, they] = one ? ['its request file', 'stays', 'it', 'it'] : ['their request files', 'stay', 'them', 'they'];
   const files = dropped.files.length
-    ? `; ${dropped.files.length === 1 ? 'its request file' : 'their request files'} ${dropped.files.join(', ')} ${dropped.files.length === 1 ? 'stays' : 'stay'} on the server, holding the prompts: delete ${dropped.files.length === 1 ? 'it' : 'them'} there if ${dropped.files.length === 1 ? 'it' : 'they'} should not`
+    ? `; ${file} ${dropped.files.join(', ')} ${stays} on the server, holding the prompts: delete ${it} there if ${they} should not`
     : '';
   say(
     `${config.resume ? `dropping ${what}: this run sends the prompts without a row` : `abandoning ${what}${config.overwrite ? ' (--overwrite)' : ''}`}${files}`,

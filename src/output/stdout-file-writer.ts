@@ -1,5 +1,4 @@
-import type { RowWriter } from './row-writer.js';
-import { encoderFor } from './row-writer.js';
+import { encoderFor, type RowWriter } from './row-writer.js';
 import { rowAppender } from './row-appender.js';
 import { headerOnce } from './csv-encode.js';
 import { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
