@@ -175,19 +175,8 @@ export interface ReadReportOptions {
    * line end that are no whole row, or a CSV quote left open by the cut), which is left out.
    */
   onTorn?: () => void;
-  /** Called with the size of each piece of the file as it is read (whole lines), for a progress line. */
-  onBytes?: (bytes: number) => void;
-}
-
-/** `chunks`, each one's size told to `onBytes` (if any) as it passes. */
-function counted(chunks: AsyncGenerator<Buffer>, onBytes: ((bytes: number) => void) | undefined): AsyncGenerator<Buffer> {
-  if (!onBytes) return chunks;
-  return (async function* () {
-    for await (const chunk of chunks) {
-      onBytes(chunk.length);
-      yield chunk;
-    }
-  })();
+  /** Told the size of each block of the file read, as it is read: for a progress line (as ReadOptions.onRead). */
+  onRead?: (bytes: number) => void;
 }
 
 /**
@@ -195,9 +184,9 @@ function counted(chunks: AsyncGenerator<Buffer>, onBytes: ((bytes: number) => vo
  * a line that is not a result row stops with a one-line error naming file and line.
  */
 export async function* readReportRows(path: string, format: 'jsonl' | 'csv', options: ReadReportOptions = {}): AsyncGenerator<ReportRow> {
-  const { tail = { tornBytes: 0 }, snapshot, onTorn, onBytes } = options;
+  const { tail = { tornBytes: 0 }, snapshot, onTorn, onRead } = options;
   if (format === 'jsonl') {
-    for await (const { text, line } of splitLines(counted(readCompleteChunks(path, tail, 'jsonl', snapshot), onBytes))) {
+    for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot, onRead))) {
       if (text.trim() === '') continue;
       let row: ReportRow;
       try {
@@ -227,7 +216,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', opt
   };
   const openQuote = endingAtOpenQuote();
   const parser = parse({ bom: true, skip_empty_lines: true, columns, relax_column_count: false, info: true, ...openQuote.options });
-  pipeline(Readable.from(counted(readCompleteChunks(path, tail, 'csv', snapshot), onBytes)), parser, () => {});
+  pipeline(Readable.from(readCompleteChunks(path, tail, 'csv', snapshot, onRead)), parser, () => {});
   // Where the last record ends (physical line, blank lines skipped so far): the header's, to start with.
   let last = { lines: 1, empty_lines: 0 };
   try {

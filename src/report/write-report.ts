@@ -116,9 +116,9 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   const onTorn = () => void (torn = true);
   const slimRow = rowSlimmer();
   const { progress } = o;
-  const onBytes = progress && ((bytes: number) => progress.advance(bytes));
+  const onRead = progress && ((bytes: number) => progress.advance(bytes));
   progress?.phase(`reading ${o.input}`, snapshot.bytes);
-  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn, onBytes })) {
+  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn, onRead })) {
     o.signal?.throwIfAborted();
     rows.push(slimRow(row, ordinal++));
   }
@@ -129,7 +129,7 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
     const full = [...picked];
     let n = 0;
     progress?.phase(`reading ${o.input} again for the table's texts`, snapshot.bytes);
-    for await (const row of readReportRows(o.input, o.format, { snapshot, onBytes })) {
+    for await (const row of readReportRows(o.input, o.format, { snapshot, onRead })) {
       o.signal?.throwIfAborted();
       const at = wanted.get(n++);
       if (at === undefined) continue;
