@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import { wordsOf } from './lmdb-words.js';
+import { littleEndian, wordsOf } from './lmdb-words.js';
 
 /**
  * LMDB's latest meta page names the last page the database has used, and the file can stop short
@@ -30,7 +29,7 @@ const P_OVERFLOW = 0x04;
 /** A leaf node whose data is on overflow pages. */
 const F_BIGDATA = 0x01;
 /** Where the low and high 32 bits of a 64-bit slot are, in this machine's order. */
-const [LOW, HIGH] = os.endianness() === 'LE' ? [0, 1] : [1, 0];
+const [LOW, HIGH] = littleEndian ? [0, 1] : [1, 0];
 /** A node's header: data size (or child page) 4, flags 2, key size 2; the key and data follow. */
 const NODE_HEADER = 8;
 

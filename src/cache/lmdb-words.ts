@@ -1,7 +1,7 @@
 import os from 'node:os';
 
 /** LMDB writes its files in the machine's byte order. */
-const littleEndian = os.endianness() === 'LE';
+export const littleEndian = os.endianness() === 'LE';
 
 /** The integers of an LMDB page as this machine wrote them, each read at a byte offset. */
 export interface Words {
