@@ -162,12 +162,20 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
         async (signal) => {
           // A streaming file: the SDK encodes the multipart body as the file is read, never whole in
           // memory as a File would be (bench/results/2026-11-30-batch.md). Not retried by the SDK: a
-          // stream cannot be replayed; the next poll round uploads again.
-          const uploaded = await client.files.create(
-            { file: toStreamingFile(createReadStream(file), path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
-            { maxRetries: 0, signal },
-          );
-          return uploaded.id;
+          // stream cannot be replayed; the next poll round uploads again. Closed when the call ends:
+          // a server that answers before reading the whole body (a 413, a 401) leaves it unread, and
+          // its file descriptor open for the rest of the run, one more every round.
+          const stream = createReadStream(file);
+          try {
+            const uploaded = await client.files.create(
+              { file: toStreamingFile(stream, path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
+              { maxRetries: 0, signal },
+            );
+            return uploaded.id;
+          } finally {
+            // Its file may be gone by the time an unread stream opens it: the call is over, so is the error.
+            stream.on('error', () => {}).destroy();
+          }
         },
         options.uploadSignal ?? signal,
       ),

@@ -1,9 +1,11 @@
 import { getEventListeners } from 'node:events';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createBatchClient } from '../../src/batch/batch-client.js';
 import { RunError } from '../../src/errors.js';
 import { isRegionRefusal } from '../../src/provider/region-refusal.js';
 import { tempDir, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 
 /** A client whose every call gets `status` with an OpenAI error body. */
 function refusingClient(status: number, error: Record<string, unknown>) {
@@ -99,6 +101,30 @@ describe("createBatchClient: the run's signal", () => {
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
     expect(getEventListeners(uploadStop.signal, 'abort')).toHaveLength(0);
     cleanup();
+  });
+
+  it('leaves nothing of an upload the server answered without reading it', async () => {
+    // A server (or a gateway) that answers before it reads the body: the file's stream was never
+    // read, and opened its file afterwards, by then removed (an uncaught ENOENT), or held it open.
+    const unread = (async () =>
+      new Response(JSON.stringify({ id: 'file_1', object: 'file' }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      })) as unknown as typeof globalThis.fetch;
+    const client = createBatchClient({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', redact: (t) => t, fetch: unread });
+    const { dir, cleanup } = tempDir('llm-batch-client-');
+    const file = writePrompts(dir, 'chunk.jsonl', ['{"custom_id":"a"}']);
+    const openOnFile = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false;
+        }
+      }).length;
+    for (let i = 0; i < 3; i++) expect(await client.upload(file)).toBe('file_1');
+    cleanup();
+    await until(() => openOnFile() === 0, 'the uploads to let go of their file', 2_000);
   });
 
   it('still ends a call in flight when it fires', async () => {
