@@ -1,8 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { removeAtRunEnd } from './run-cli.js';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 declare const document: { documentElement: { dataset: Record<string, string | undefined> } };
 
@@ -17,22 +14,30 @@ export interface OpenedPage {
   requests: string[];
 }
 
-/** A headless chromium with a fresh profile, closed (and its profile removed) by `close()`, or its profile removed at the run's end. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+let shared: Promise<Browser> | undefined;
+
+/**
+ * One headless chromium for the worker (the end-to-end files share their workers' modules): a launch
+ * costs ~2 s of CPU, and CI is CPU-bound. Launched again if it went away (a crashed renderer takes
+ * only its page). The worker's end closes its pipe, and chromium exits with it.
+ */
+async function sharedBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set LLM_BATCH_CHROMIUM)`);
-  const userDataDir = removeAtRunEnd(mkdtempSync(join(tmpdir(), 'llm-batch-chromium-')));
-  const context = await chromium.launchPersistentContext(userDataDir, {
+  const browser = await shared;
+  if (browser?.isConnected()) return browser;
+  shared = chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
+  shared.catch(() => (shared = undefined));
+  return shared;
+}
+
+/** A fresh browser context (its own storage, as a new profile has), closed by `close()`. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const context = await (await sharedBrowser()).newContext();
+  return { context, close: () => context.close() };
 }
 
 /** Opens a report file and waits until it has drawn (the page sets data-ready on <html>). */
