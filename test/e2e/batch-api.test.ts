@@ -147,29 +147,6 @@ describe('--batch-api', () => {
     ]);
   });
 
-  // One past the default --batch-size: the split lands exactly at 50,000 (an off-by-one either way
-  // or another default uploads other counts). More batches are --batch-max-mb's test below.
-  it('splits 50,001 prompts into a batch of 50,000 (the default --batch-size) and one of 1', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(50_001));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs()], { timeoutMs: 120_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const uploads = ctx.server.batchState.uploaded;
-    expect(uploads.map((f) => f.bytes.toString('utf8').trim().split('\n').length)).toEqual([50_000, 1]);
-    const text = fs.readFileSync(out, 'utf8');
-    const ids = new Set<string>();
-    let lines = 0;
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      lines++;
-      const row = JSON.parse(line) as Row;
-      ids.add(row.id);
-      if (row.response !== `ECHO ${row.prompt}`) throw new Error(`wrong row ${line}`);
-    }
-    expect(lines).toBe(50_001);
-    expect(ids.size).toBe(50_001);
-  }, 120_000);
-
   it('splits by --batch-max-mb as well as by count', async () => {
     const input = writePrompts(
       ctx.dir,
