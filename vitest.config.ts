@@ -44,6 +44,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The run's temp root: made before the workers start, removed (with what is recorded in it) after.
     globalSetup: ['test/global-setup.ts'],
+    // The built bundle, loaded by Node as bin/ loads it, never transformed (test/helpers/run-refusal.ts).
+    server: { deps: { external: [/\/dist\/bundle\//] } },
     projects: [
       {
         extends: true,

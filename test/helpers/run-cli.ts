@@ -72,7 +72,7 @@ export function isolatedCacheDir(): string {
   return path.join(cacheRoot, String(++cacheCount));
 }
 
-function buildEnv(extra: CliOptions['env'], cache = false): NodeJS.ProcessEnv {
+export function buildEnv(extra: CliOptions['env'], cache = false): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

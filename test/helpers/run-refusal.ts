@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import { buildEnv, ROOT, type CliOptions, type CliResult } from './run-cli.js';
+
+type Main = (argv: readonly string[], io: unknown) => Promise<number>;
+
+let bundle: Promise<{ main: Main }> | undefined;
+
+/**
+ * The built CLI's `main` (dist/bundle/main.js, what bin/llm-batch.js calls) in this worker, for a
+ * command line that is refused before anything runs: a bad flag, value, path or combination, exit 2.
+ * The same code and words as a child process, without its start (~0.2 s of CPU each under CI's load,
+ * ~460 refusals in the suites: CI is CPU-bound). Refusals only: no signals, no requests, no TTY, the
+ * worker's cwd (ROOT, runCli's default). What bin/ adds (held signals, the compile cache, a bundle
+ * that cannot load) and what a process's end adds (exit status, flushed pipes) stay runCli's tests.
+ */
+export async function runRefusal(args: readonly string[], options: Pick<CliOptions, 'env' | 'stdin'> = {}): Promise<CliResult> {
+  const { main } = await (bundle ??= import(/* @vite-ignore */ pathToFileURL(path.join(ROOT, 'dist', 'bundle', 'main.js')).href) as Promise<{ main: Main }>);
+  let stdout = '';
+  let stderr = '';
+  const out = new PassThrough().setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const err = new PassThrough().setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const io = {
+    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    stdout: out,
+    stderr: err,
+    env: buildEnv(options.env),
+    onSignal: () => () => {},
+  };
+  const code = await main(args, io);
+  // What was written is all read before the result is: as a process's pipes drain before its exit.
+  await Promise.all([out, err].map((s) => (s.writableEnded ? finished(s) : finished(s.end()))));
+  return { code, signal: null, stdout, stderr };
+}
