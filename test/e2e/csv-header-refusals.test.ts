@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
+import { runRefusal } from '../helpers/run-refusal.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-csv-header-refusals-');
 
@@ -25,13 +26,13 @@ describe('a CSV header that does not fit the flags is refused before any output 
   ];
 
   it.each(cases)('%s: one line naming file:line and the field, exit 2, no output, no metadata', async (_flag, flags, message) => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('in.csv', 'id,title\n1,Paris\n');
     for (const ext of ['csv', 'jsonl']) {
       const out = path.join(dir, `new-${_flag.slice(2)}.${ext}`);
       // --prompt-field does not go with --template (refused on its own).
       const prompt = flags.includes('-t') ? [] : ['--prompt-field', 'title'];
-      const r = await run([input, ...prompt, ...flags, '-o', out, '-q']);
+      const r = await runRefusal([input, ...prompt, ...flags, '-o', out, '-q', '--base-url', server.url]);
       expect(r.code).toBe(2);
       expect(siblings(out)).toEqual([]);
       const lines = r.stderr.trim().split('\n');
@@ -45,7 +46,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
   it('from stdin too, the header read without losing the rows a later run would need', async () => {
     const { run, server } = await fresh();
     const out = path.join(dir, 'stdin-new.jsonl');
-    const r = await run(['-', '--input-format', 'csv', '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q'], {
+    const r = await runRefusal(['-', '--input-format', 'csv', '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', '--base-url', server.url], {
       stdin: 'id,title\n1,Paris\n',
     });
     expect(r.code).toBe(2);
@@ -61,9 +62,20 @@ describe('a CSV header that does not fit the flags is refused before any output 
   });
 
   it('header on a later line after blank lines: that line is named', async () => {
-    const { run } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('blank-first.csv', '\n\nid,title\n1,Paris\n');
-    const r = await run([input, '--prompt-field', 'title', '--keep-fields', 'nope', '-o', path.join(dir, 'blank-first.csv.out.csv'), '-q']);
+    const r = await runRefusal([
+      input,
+      '--prompt-field',
+      'title',
+      '--keep-fields',
+      'nope',
+      '-o',
+      path.join(dir, 'blank-first.csv.out.csv'),
+      '-q',
+      '--base-url',
+      server.url,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/blank-first\.csv:3: --keep-fields names "nope"/);
   });
@@ -79,7 +91,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
   });
 
   it('--overwrite and --resume of an existing output: file and metadata are left byte for byte', async () => {
-    const { run } = await fresh();
+    const { run, server } = await fresh();
     const input = writeFile('keep.csv', 'id,title\n1,Paris\n');
     const out = path.join(dir, 'kept.csv');
     const first = await run([input, '--prompt-field', 'title', '--keep-fields', 'title', '-o', out, '-q']);
@@ -87,7 +99,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
     const before = fs.readFileSync(out);
     const metaBefore = fs.readFileSync(`${out}.meta.json`);
     for (const mode of [['--overwrite'], ['--resume', '--force-resume']]) {
-      const r = await run([input, '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', ...mode]);
+      const r = await runRefusal([input, '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', ...mode, '--base-url', server.url]);
       expect(r.code, mode[0]).toBe(2);
       expect(fs.readFileSync(out).equals(before), mode[0]).toBe(true);
       expect(fs.readFileSync(`${out}.meta.json`).equals(metaBefore), mode[0]).toBe(true);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+import { runRefusal } from '../helpers/run-refusal.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-params-');
 
@@ -76,8 +77,8 @@ describe('--keep-fields (item 18)', () => {
     [[], 'the format of standard input is known only from its rows (text: --input-format txt)'],
     [['--input-format', 'csv'], 'the header of standard input cannot be read before the run, which reads it only once'],
   ])('--keep-fields all, CSV output, stdin %j: refused with the reason, nothing sent', async (flags, why) => {
-    const { run, server } = await fresh();
-    const r = await run(['-', ...flags, '--keep-fields', 'all', '-f', 'csv', '-o', '-'], { stdin: 'prompt\nx\n' });
+    const { server } = await fresh();
+    const r = await runRefusal(['-', ...flags, '--keep-fields', 'all', '-f', 'csv', '-o', '-', '--base-url', server.url], { stdin: 'prompt\nx\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `llm-batch: --keep-fields all with CSV output needs the input's fields before the run: a CSV input file (its header) or text input; ${why}: name the fields instead: --keep-fields a,b\n`,
@@ -114,21 +115,21 @@ describe('--keep-fields (item 18)', () => {
   });
 
   it('text in: a field a line does not have is a usage error before the output is created, nothing sent', async () => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('unknown.txt', 'a line\n');
     const out = path.join(dir, 'unknown-txt.csv');
     for (const args of [
       [input, '-o', out],
       ['-o', '-'],
     ]) {
-      const r = await run([...args, '--keep-fields', 'prompt,title'], { stdin: 'a line\n' });
+      const r = await runRefusal([...args, '--keep-fields', 'prompt,title', '--base-url', server.url], { stdin: 'a line\n' });
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(
         'llm-batch: --keep-fields names "title", but text input only has the field "prompt" (alias "line"), the line\'s text: --keep-fields prompt',
       );
     }
     // --id-field and --prompt-field would be ignored: refused the same way.
-    const idField = await run([input, '-o', out, '--id-field', 'ticket']);
+    const idField = await runRefusal([input, '-o', out, '--id-field', 'ticket', '--base-url', server.url]);
     expect(idField.code).toBe(2);
     expect(idField.stderr.trim()).toMatch(/^llm-batch: --id-field "ticket" does not apply to text input: a line has no id field/);
     expect(fs.existsSync(out)).toBe(false);
@@ -179,9 +180,9 @@ describe('request parameters (item 20)', () => {
     [['--top-p', '2'], /Expected a decimal number from 0 to 1/],
     [['--reasoning-effort', 'maximum'], /^llm-batch: --reasoning-effort must be none, minimal, low, medium, high, xhigh or max, got "maximum"$/m],
   ])('%j is refused with exit 2', async (args, message) => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile(`bad-param-${args.join('').replace(/\W/g, '')}.txt`, 'x\n');
-    const r = await run([input, ...args]);
+    const r = await runRefusal([input, ...args, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(server.requests).toHaveLength(0);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+import { runRefusal } from '../helpers/run-refusal.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-flag-files-');
 
@@ -31,20 +32,20 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     ['-s', '@NOPE', /^llm-batch: --system @.*nope\.txt: no such file$/],
     ['-t', '@DIR', /^llm-batch: --template @.*: is a directory$/],
   ])('%s %s that cannot be read is refused in one line, exit 2, nothing sent', async (flag, value, message) => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('b.csv', 'title\nx\n');
     const arg = value.replace('NOPE', path.join(dir, 'nope.txt')).replace('DIR', dir);
-    const r = await run([input, ...(flag === '-t' ? [] : ['-t', '{{title}}']), flag, arg]);
+    const r = await runRefusal([input, ...(flag === '-t' ? [] : ['-t', '{{title}}']), flag, arg, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([expect.stringMatching(message)]);
     expect(server.requests).toHaveLength(0);
   });
 
   it('-t naming a file without the @ says to use -t @FILE', async () => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('c.csv', 'title\nx\n');
     const template = writeFile('prompt.tmpl', 'Summarise: {{title}}\n');
-    const r = await run([input, '-t', template]);
+    const r = await runRefusal([input, '-t', template, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([
       `llm-batch: --template "${template}" has no {{field}} placeholder: ${template} is a file; to use its text, pass -t @${template}`,
@@ -53,10 +54,10 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
   });
 
   it('-s naming a file without the @ is refused rather than sent as the system message', async () => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('d.csv', 'title\nx\n');
     const system = writeFile('system.txt', 'Be brief.\n');
-    const r = await run([input, '-t', '{{title}}', '-s', system]);
+    const r = await runRefusal([input, '-t', '{{title}}', '-s', system, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: --system would send the text "${system}": ${system} is a file; to use its text, pass -s @${system}`]);
     expect(server.requests).toHaveLength(0);
