@@ -1,56 +1,19 @@
 /**
- * "Never lose or duplicate a row", part 2: the CLI killed or interrupted mid-run.
- * SIGKILL at seeded random moments followed by --resume, SIGINT/SIGTERM (graceful, then the
- * printed resume command), a double SIGINT (abort at once), and --order input under a kill.
- * Every test spawns the BUILT CLI (`npm run build` first) against the in-repo mock server.
+ * "Never lose or duplicate a row", part 2: the CLI interrupted mid-run. SIGINT/SIGTERM (graceful,
+ * then the printed resume command), a double SIGINT (abort at once), a FIFO output or input nobody
+ * serves; SIGKILL at seeded random moments is signals-kill.test.ts's. Every test spawns the BUILT
+ * CLI (`npm run build` first) against the in-repo mock server.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { textSoFar, until } from '../helpers/until.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { seededRandom } from '../helpers/seeded-random.js';
-import { parseJsonl, sigtermOnceSaid, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { parseJsonl, sigtermOnceSaid, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { completeLineCount, completeRows, expectExactlyOnce, start, type Row } from '../helpers/signal-runs.js';
 
 const ctx = useServerAndCaseDir('llm-batch-signals-');
-
-interface Row {
-  id: string;
-  line: number;
-  prompt: string;
-  response: string | null;
-  error: { type: string; message: string } | null;
-}
-
-function readOr(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Rows from the complete ('\n'-terminated) lines only: a torn tail is not a row. */
-function completeRows(file: string): Row[] {
-  const text = readOr(file);
-  return parseJsonl<Row>(text.slice(0, text.lastIndexOf('\n') + 1));
-}
-
-function completeLineCount(file: string): number {
-  const text = readOr(file);
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** A started CLI with its exit promise and an exited flag for polling. */
-function start(args: readonly string[]): { child: ChildProcess; exit: Promise<CliResult>; exited: () => boolean } {
-  const child = spawnCli([...args, '--base-url', ctx.server.url], { cache: true });
-  let done = false;
-  child.on('exit', () => (done = true));
-  return { child, exit: waitForExit(child), exited: () => done };
-}
 
 /** Splits a POSIX shell command as printed by resumeHint (plain words and '…' quoting). */
 function shellWords(command: string): string[] {
@@ -76,92 +39,6 @@ function shellWords(command: string): string[] {
   return words;
 }
 
-/** Every prompt exactly one success row, nothing else, no torn line. */
-function expectExactlyOnce(file: string, prompts: readonly string[]): Row[] {
-  const text = fs.readFileSync(file, 'utf8');
-  expect(text.endsWith('\n')).toBe(true);
-  const rows = parseJsonl<Row>(text);
-  expect(rows.filter((r) => r.error !== null)).toEqual([]);
-  const seen = new Map<string, number>();
-  for (const r of rows) seen.set(r.prompt, (seen.get(r.prompt) ?? 0) + 1);
-  const dupes = [...seen].filter(([, n]) => n > 1);
-  expect(dupes).toEqual([]);
-  expect([...seen.keys()].sort()).toEqual([...prompts].sort());
-  expect(new Set(rows.map((r) => r.id)).size).toBe(prompts.length);
-  for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
-  return rows;
-}
-
-interface KillLoopResult {
-  /** One entry per run: its request range in ctx.server.requests and what was done before it started. */
-  runs: { from: number; to: number; doneBefore: Set<string>; killed: boolean; code: number | null }[];
-}
-
-/**
- * Starts the CLI, SIGKILLs it once the output has a seeded random number of new lines, and
- * restarts it with --resume, `kills` times; then lets a last --resume run finish.
- */
-async function killLoop(args: readonly string[], out: string, kills: number, seed: number, maxNewLines: number): Promise<KillLoopResult> {
-  const rand = seededRandom(seed);
-  const runs: KillLoopResult['runs'] = [];
-  for (let cycle = 0; ; cycle++) {
-    const doneBefore = new Set(
-      completeRows(out)
-        .filter((r) => r.error === null)
-        .map((r) => r.prompt),
-    );
-    const from = ctx.server.requests.length;
-    const run = start(cycle === 0 ? args : [...args, '--resume']);
-    let killed = false;
-    if (cycle < kills) {
-      const target = completeLineCount(out) + Math.floor(rand() * (maxNewLines + 1));
-      await until(() => run.exited() || completeLineCount(out) >= target, `${target} lines in ${out}`);
-      if (!run.exited()) killed = run.child.kill('SIGKILL');
-    }
-    const result = await run.exit;
-    runs.push({ from, to: ctx.server.requests.length, doneBefore, killed, code: result.code });
-    if (killed) {
-      expect(result.signal).toBe('SIGKILL');
-      continue;
-    }
-    expect(result.stderr).not.toMatch(/internal error/);
-    expect(result.code, result.stderr).toBe(0);
-    return { runs };
-  }
-}
-
-/** No request of a run went to a prompt whose row was already in the file when that run started. */
-function expectNoResend(runs: KillLoopResult['runs']): void {
-  for (const [i, run] of runs.entries()) {
-    const resent = ctx.server.requests
-      .slice(run.from, run.to)
-      .filter((q) => run.doneBefore.has(q.prompt))
-      .map((q) => q.prompt);
-    expect(resent, `run ${i} re-sent prompts already answered before it started`).toEqual([]);
-  }
-}
-
-describe('SIGKILL at random moments, then --resume', () => {
-  it.each([
-    [0x5eed01, 4],
-    [0xc0ffee, 3],
-  ])('seed %i, %i kills: every prompt ends with exactly one success row, nothing answered is sent again', async (seed, kills) => {
-    const prompts = Array.from({ length: 200 }, (_, i) => `k${seed} q${i} [[latency:${20 + ((i * 37) % 41)}]]`);
-    const input = writePrompts(ctx.dir, 'p.txt', prompts);
-    const out = path.join(ctx.dir, 'out.jsonl');
-
-    const { runs } = await killLoop([input, '-o', out, '-c', '8'], out, kills, seed, 35);
-    expect(runs.filter((r) => r.killed).length, 'the kills happened before the batch was done').toBe(kills);
-
-    expectExactlyOnce(out, prompts);
-    expectNoResend(runs);
-    // Every prompt was answered (200) at least once; a prompt is only sent again if its answer
-    // was lost with a killed process (its row never reached the file).
-    for (const p of prompts) expect(ctx.server.requests.some((q) => q.prompt === p && q.status === 200)).toBe(true);
-    expect(fs.existsSync(`${out}.lock`)).toBe(false);
-  });
-});
-
 describe('SIGINT / SIGTERM', () => {
   it.each([['SIGINT' as const], ['SIGTERM' as const]])(
     '%s stops gracefully: exit 130, summary and resume command, only complete rows; the resume command finishes the batch',
@@ -171,7 +48,7 @@ describe('SIGINT / SIGTERM', () => {
       const out = path.join(ctx.dir, 'out.jsonl');
       ctx.server.options.latencyMs = 300;
 
-      const run = start([input, '-o', out, '-c', '4']);
+      const run = start(ctx, [input, '-o', out, '-c', '4']);
       await until(() => run.exited() || completeLineCount(out) >= 3, 'a few rows');
       expect(run.exited()).toBe(false);
       run.child.kill(signal);
@@ -237,7 +114,7 @@ describe('SIGINT / SIGTERM', () => {
     const out = path.join(ctx.dir, 'out.jsonl');
     ctx.server.options.latencyMs = 20_000; // the slow ones would hold the grace period for its full length
 
-    const run = start([input, '-o', out, '-c', '4']);
+    const run = start(ctx, [input, '-o', out, '-c', '4']);
     let stderr = '';
     run.child.stderr!.on('data', (d: Buffer | string) => (stderr += String(d)));
     await until(() => completeLineCount(out) >= 4 && ctx.server.requests.length >= 8, 'the fast rows and 4 slow requests in flight');
@@ -278,7 +155,7 @@ describe('a text output (-o out.txt)', () => {
     const latency = ctx.server.options.latencyMs;
     ctx.server.options.latencyMs = 300;
     try {
-      const run = start([input, '-o', out, '-c', '2']);
+      const run = start(ctx, [input, '-o', out, '-c', '2']);
       await until(() => textSoFar(out).length > 0, 'a first answer in the file');
       run.child.kill('SIGINT');
       const r = await run.exit;
@@ -289,63 +166,6 @@ describe('a text output (-o out.txt)', () => {
       );
     } finally {
       ctx.server.options.latencyMs = latency;
-    }
-  });
-});
-
-describe('--order input', () => {
-  it('rows come out in input order despite varying latencies', async () => {
-    const prompts = Array.from({ length: 30 }, (_, i) => `ord q${i} [[latency:${5 + ((i * 53) % 80)}]]`);
-    const input = writePrompts(ctx.dir, 'p.txt', prompts);
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const run = start([input, '-o', out, '-c', '8', '--order', 'input']);
-    const r = await run.exit;
-    expect(r.code, r.stderr).toBe(0);
-    const rows = expectExactlyOnce(out, prompts);
-    expect(rows.map((x) => x.line)).toEqual(prompts.map((_, i) => i + 1));
-    // Without --order input the same batch comes out of order, so the ordering is the option's doing.
-    const unordered = await waitForExit(spawnCli([input, '-c', '8', '--base-url', ctx.server.url], { cache: true }));
-    expect(unordered.code, unordered.stderr).toBe(0);
-    const lines = parseJsonl<Row>(unordered.stdout).map((x) => x.line);
-    expect(lines).toHaveLength(prompts.length);
-    expect(lines).not.toEqual(prompts.map((_, i) => i + 1));
-  });
-
-  it.each([[0x0bd3, 2]])('seed %i, %i SIGKILLs + --resume: every prompt exactly once, each run in input order', async (seed, kills) => {
-    const prompts = Array.from({ length: 80 }, (_, i) => `ordk q${i} [[latency:${10 + ((i * 53) % 60)}]]`);
-    const input = writePrompts(ctx.dir, 'p.txt', prompts);
-    const out = path.join(ctx.dir, 'out.jsonl');
-
-    const rand = seededRandom(seed);
-    const boundaries: number[] = [];
-    const runs: KillLoopResult['runs'] = [];
-    for (let cycle = 0; ; cycle++) {
-      const doneBefore = new Set(completeRows(out).map((r) => r.prompt));
-      boundaries.push(completeLineCount(out));
-      const from = ctx.server.requests.length;
-      const run = start([input, '-o', out, '-c', '8', '--order', 'input', ...(cycle > 0 ? ['--resume'] : [])]);
-      let killed = false;
-      if (cycle < kills) {
-        const target = completeLineCount(out) + 5 + Math.floor(rand() * 15);
-        await until(() => run.exited() || completeLineCount(out) >= target, `${target} lines`);
-        if (!run.exited()) killed = run.child.kill('SIGKILL');
-      }
-      const r = await run.exit;
-      runs.push({ from, to: ctx.server.requests.length, doneBefore, killed, code: r.code });
-      if (!killed) {
-        expect(r.code, r.stderr).toBe(0);
-        break;
-      }
-    }
-    expect(runs.filter((r) => r.killed)).toHaveLength(kills);
-
-    const rows = expectExactlyOnce(out, prompts);
-    expectNoResend(runs);
-    // Within each run's stretch of the file, line numbers only increase.
-    boundaries.push(rows.length);
-    for (let i = 0; i + 1 < boundaries.length; i++) {
-      const lines = rows.slice(boundaries[i], boundaries[i + 1]).map((x) => x.line);
-      expect(lines, `run ${i}`).toEqual([...lines].sort((a, b) => a - b));
     }
   });
 });
