@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-key-chars-');
 const SECRET = 'SECRET999';
@@ -46,7 +46,7 @@ describe('a key a header cannot carry', () => {
   it.each(BAD_KEYS)('a live run with %s: refused at start, no request sent, no output written', async (_name, key, message) => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
     const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runRefusal([input, '-o', out, '--base-url', ctx.server.url, '--no-cache'], { env: { OPENAI_API_KEY: key } });
+    const r = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache'], { env: { OPENAI_API_KEY: key } });
     expectRefused(r, message);
     expect(ctx.server.requests).toHaveLength(0);
     expect(fs.existsSync(out)).toBe(false);
@@ -55,7 +55,7 @@ describe('a key a header cannot carry', () => {
   it.each(BAD_KEYS)('--batch-api --no-wait with %s: exit 2, not 75 or an internal error; nothing uploaded', async (_name, key, message) => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b']);
     const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runRefusal([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q'], {
+    const r = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q'], {
       env: { OPENAI_API_KEY: key },
     });
     expectRefused(r, message);
@@ -71,7 +71,7 @@ describe('a key a header cannot carry', () => {
     const before = { ...ctx.server.batchState.counts };
     const [, key, message] = BAD_KEYS[0]!;
     expectRefused(await runCli(['status', out, '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: key } }), message);
-    expectRefused(await runRefusal(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05'], { env: { OPENAI_API_KEY: key } }), message);
+    expectRefused(await runInWorker(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05'], { env: { OPENAI_API_KEY: key } }), message);
     expect(ctx.server.batchState.counts.retrieves).toBe(before.retrieves);
     expect(ctx.server.batchState.counts.cancels).toBe(0);
   });
@@ -95,7 +95,7 @@ describe('an OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry', () => {
   it.each(BAD_IDS)('a live run with a bad %s: refused at start, no request sent, no output written', async (name, value, message) => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
     const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runRefusal([input, '-o', out, '--base-url', ctx.server.url, '--no-cache'], { env: { [name]: value } });
+    const r = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache'], { env: { [name]: value } });
     expectRefused(r, message);
     expect(ctx.server.requests).toHaveLength(0);
     expect(fs.existsSync(out)).toBe(false);
@@ -104,7 +104,7 @@ describe('an OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry', () => {
   it.each(BAD_IDS)('--batch-api --no-wait with a bad %s: exit 2; nothing uploaded', async (name, value, message) => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b']);
     const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runRefusal([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q'], { env: { [name]: value } });
+    const r = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--no-wait', '--no-cache', '-q'], { env: { [name]: value } });
     expectRefused(r, message);
     expect(ctx.server.batchState.counts.uploads).toBe(0);
   });
@@ -117,7 +117,7 @@ describe('an OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry', () => {
     expect(submitted.code, submitted.stderr).toBe(75);
     const before = ctx.server.batchState.counts.retrieves;
     const [name, value, message] = BAD_IDS[0]!;
-    expectRefused(await runRefusal(['status', out, '--base-url', ctx.server.url], { env: { [name]: value } }), message);
+    expectRefused(await runInWorker(['status', out, '--base-url', ctx.server.url], { env: { [name]: value } }), message);
     expect(ctx.server.batchState.counts.retrieves).toBe(before);
   });
 

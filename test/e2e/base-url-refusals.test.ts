@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh } = useServers('llm-batch-base-url-');
@@ -57,7 +57,7 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     const url = makeUrl(new URL(server.url));
     for (const how of ['flag', 'env'] as const) {
       const r =
-        how === 'flag' ? await runRefusal([input, '--base-url', url, '-o', out]) : await runRefusal([input, '-o', out], { env: { OPENAI_BASE_URL: url } });
+        how === 'flag' ? await runInWorker([input, '--base-url', url, '-o', out]) : await runInWorker([input, '-o', out], { env: { OPENAI_BASE_URL: url } });
       expect(r.code, r.stderr).toBe(2);
       expect(stderrLines(r)).toHaveLength(1);
       expect(r.stderr).toMatch(how === 'flag' ? message : new RegExp(message.source.replace('--base-url', 'OPENAI_BASE_URL').replace('^llm-batch: ', '')));
@@ -74,7 +74,7 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     const url = 'https://res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21';
     for (const how of ['flag', 'env'] as const) {
       const args = [input, '-m', 'gpt4o', '-o', `${input}.jsonl`];
-      const r = how === 'flag' ? await runRefusal([...args, '--base-url', url]) : await runRefusal(args, { env: { OPENAI_BASE_URL: url } });
+      const r = how === 'flag' ? await runInWorker([...args, '--base-url', url]) : await runInWorker(args, { env: { OPENAI_BASE_URL: url } });
       expect(r.code, r.stderr).toBe(2);
       expect(stderrLines(r)).toHaveLength(1);
       expect(r.stderr).toContain(
@@ -99,10 +99,10 @@ describe.concurrent('a --base-url with credentials or a query is refused without
   ])('no scheme, %s: --base-url (run and status) is shown as OPENAI_BASE_URL is, masked', async (_name, url, shown) => {
     const input = writePrompts(dir, 'no-scheme-masked.txt', ['one']);
     const runs = {
-      flag: await runRefusal([input, '--base-url', url]),
-      'flag=': await runRefusal([input, `--base-url=${url}`]),
-      status: await runRefusal(['status', `${input}.jsonl`, '--base-url', url]),
-      env: await runRefusal([input], { env: { OPENAI_BASE_URL: url } }),
+      flag: await runInWorker([input, '--base-url', url]),
+      'flag=': await runInWorker([input, `--base-url=${url}`]),
+      status: await runInWorker(['status', `${input}.jsonl`, '--base-url', url]),
+      env: await runInWorker([input], { env: { OPENAI_BASE_URL: url } }),
     };
     for (const [how, r] of Object.entries(runs)) {
       expect(r.code, how).toBe(2);
@@ -143,7 +143,7 @@ describe.concurrent('an OPENAI_BASE_URL that is not an http(s) URL is refused be
     const input = writePrompts(dir, `env-${Math.random().toString(36).slice(2)}.txt`, ['one']);
     for (const extra of [[], ['--batch-api', '--no-wait']]) {
       const out = `${input}.${extra.length}.jsonl`;
-      const r = await runRefusal([input, '-o', out, ...extra], { env: { OPENAI_BASE_URL: value } });
+      const r = await runInWorker([input, '-o', out, ...extra], { env: { OPENAI_BASE_URL: value } });
       expect(r.code, r.stderr).toBe(2);
       expect(stderrLines(r)).toHaveLength(1);
       expect(r.stderr).toMatch(message);
@@ -176,7 +176,7 @@ describe.concurrent('an OPENAI_BASE_URL that is not an http(s) URL is refused be
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('POST https://api.openai.com/v1/chat/completions');
     // Unset, it is no local server that may need no key.
-    const keyless = await runRefusal([input, '-o', `${input}.jsonl`], { env: { OPENAI_BASE_URL: value, OPENAI_API_KEY: '' } });
+    const keyless = await runInWorker([input, '-o', `${input}.jsonl`], { env: { OPENAI_BASE_URL: value, OPENAI_API_KEY: '' } });
     expect(keyless.code).toBe(2);
     expect(keyless.stderr).toMatch(/^llm-batch: OPENAI_API_KEY is not set/);
   });

@@ -10,7 +10,7 @@ import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js
 import { stderrLines, stopDuringUpload, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { until } from '../helpers/until.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchapi-');
 
@@ -177,7 +177,7 @@ describe('--batch-api', () => {
     const r = await runCli([input, ...batchArgs(), '-f', 'jsonl']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--batch-api needs -o/);
-    const stray = await runRefusal([input, '-o', path.join(ctx.dir, 'o.jsonl'), '--no-wait', '--base-url', ctx.server.url]);
+    const stray = await runInWorker([input, '-o', path.join(ctx.dir, 'o.jsonl'), '--no-wait', '--base-url', ctx.server.url]);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/--no-wait goes with --batch-api/);
   });
@@ -303,7 +303,7 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
     const out = path.join(ctx.dir, 'out.jsonl');
     expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
-    const again = await runRefusal([input, '-o', out, ...batchArgs(), '--no-wait']);
+    const again = await runInWorker([input, '-o', out, ...batchArgs(), '--no-wait']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/holds the batches of an earlier run \(1 not collected yet\): pass --resume/);
   });
@@ -556,7 +556,7 @@ describe('llm-batch status and cancel', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');
 
-    const missing = await runRefusal(['cancel', '--quiet', path.join(ctx.dir, 'nope.jsonl')]);
+    const missing = await runInWorker(['cancel', '--quiet', path.join(ctx.dir, 'nope.jsonl')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^llm-batch: cannot read results file .*nope\.jsonl: no such file\n$/);
   });
@@ -567,7 +567,7 @@ describe('llm-batch status and cancel', () => {
     // A chunk waiting to be uploaded whose file points out of the request files' folder, at the input.
     const chunk = { n: 1, model: 'gpt-4o-mini', file: '../in.txt', lines: 2, bytes: 6, status: 'built' };
     fs.writeFileSync(`${out}.batch.json`, JSON.stringify({ version: 1, runKey: 'k', planned: true, inputErrors: 0, chunks: [chunk] }));
-    const r = await runRefusal([input, '-o', out, ...batchArgs(), '--resume']);
+    const r = await runInWorker([input, '-o', out, ...batchArgs(), '--resume']);
     expect(r.stderr).toBe(
       `llm-batch: batch manifest ${out}.batch.json is damaged: chunks[0].file is "../in.txt", expected a file name in the request files' folder\n`,
     );
@@ -576,7 +576,7 @@ describe('llm-batch status and cancel', () => {
   });
 
   it('status of a file that is not there: one line, exit 2', async () => {
-    const r = await runRefusal(['status', path.join(ctx.dir, 'nope.jsonl')]);
+    const r = await runInWorker(['status', path.join(ctx.dir, 'nope.jsonl')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^llm-batch: cannot read results file .*nope\.jsonl: no such file\n$/);
   });
@@ -713,7 +713,7 @@ describe('--mock --batch-api (offline, no key)', () => {
     expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(7).sort());
     for (const row of rows) expect(row.response).toContain(`you asked "${row.prompt}"`);
     expect(new Set(rows.map((x) => x.batch_id)).size).toBe(2);
-    const noWait = await runRefusal([input, '-o', path.join(ctx.dir, 'o2.jsonl'), '--mock', '--batch-api', '--no-wait']);
+    const noWait = await runInWorker([input, '-o', path.join(ctx.dir, 'o2.jsonl'), '--mock', '--batch-api', '--no-wait']);
     expect(noWait.code).toBe(2);
     expect(noWait.stderr).toMatch(/--no-wait needs a real server/);
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-budget-');
 
@@ -171,7 +171,7 @@ describe('--max-cost', () => {
 
   it.each(['constructor', '__proto__'])('a model named %s has no price either (not NaN, which admitted every request)', async (model) => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
-    const result = await runRefusal([input, '--base-url', ctx.server.url, '-m', model, '--max-cost', '5']);
+    const result = await runInWorker([input, '--base-url', ctx.server.url, '-m', model, '--max-cost', '5']);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`--max-cost: no price known for model ${model}; give --price`);
     expect(ctx.server.requests).toHaveLength(0);
@@ -204,7 +204,7 @@ describe('--max-cost', () => {
     expect(dry.stdout).toMatch(/^ {4}est\. cost \$0\.00 \(/m);
     expect(dry.stdout).toMatch(/^ {2}Estimated cost: \$0\.00 \(/m);
     // Only --mock's model: a real server's model of that name is as unpriced as any other.
-    const real = await runRefusal([input, '--base-url', ctx.server.url, '-m', 'mock-model', '--max-cost', '5']);
+    const real = await runInWorker([input, '--base-url', ctx.server.url, '-m', 'mock-model', '--max-cost', '5']);
     expect(real.code).toBe(2);
     expect(real.stderr).toMatch(/--max-cost: no price known for model mock-model; give --price/);
     expect(ctx.server.requests).toHaveLength(0);
@@ -217,7 +217,7 @@ describe('--max-cost', () => {
     const ok = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5', '--prices', prices, '-f', 'jsonl']);
     expect(ok.code, ok.stderr).toBe(0);
     fs.writeFileSync(prices, JSON.stringify({ 'my-finetune': { input: 'cheap' } }));
-    const bad = await runRefusal([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5', '--prices', prices]);
+    const bad = await runInWorker([input, '--base-url', ctx.server.url, '-m', 'my-finetune', '--max-cost', '5', '--prices', prices]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--prices .*prices\.json: "my-finetune": expected \{"input": N, "output": N\}/);
   });
@@ -239,7 +239,7 @@ describe('--max-cost', () => {
 
   it('--price must be IN/OUT or IN/OUT/CACHED, and says both', async () => {
     for (const value of ['0.15', '1/2/3/4']) {
-      const result = await runRefusal(['x.txt', '--price', value]);
+      const result = await runInWorker(['x.txt', '--price', value]);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/Expected IN\/OUT or IN\/OUT\/CACHED in USD per million tokens, e\.g\. 0\.15\/0\.60 or 0\.15\/0\.60\/0\.075\./);
     }

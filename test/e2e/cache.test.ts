@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startMockServer } from '../helpers/mock-server.js';
 import { BIN, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { STORE_FILE, openResponseStore } from '../../src/cache/response-store.js';
 
 const ctx = useServerAndCaseDir('llm-batch-cache-');
@@ -199,7 +199,7 @@ describe('response cache', () => {
       expect(result.stdout).toBe('');
     }
     for (const command of [['stats'], ['clear'], ['prune', '--older-than', '1']]) {
-      const result = await runRefusal(['cache', ...command, '--cache-dir', '']);
+      const result = await runInWorker(['cache', ...command, '--cache-dir', '']);
       expect(result.code, command[0]).toBe(2);
       expect(result.stderr).toBe('llm-batch: --cache-dir needs a directory path (leave it out for the default cache)\n');
       expect(result.stdout).toBe('');
@@ -454,7 +454,7 @@ describe('a damaged cache file', () => {
     );
     const json = await runCli(['cache', 'stats', '--json', '--cache-dir', dir]);
     expect(JSON.parse(json.stdout)).toMatchObject({ path: file, damaged: expect.stringMatching(/bytes long/), entries: null });
-    const prune = await runRefusal(['cache', 'prune', '--older-than', '1', '--cache-dir', dir]);
+    const prune = await runInWorker(['cache', 'prune', '--older-than', '1', '--cache-dir', dir]);
     expect(prune.code).toBe(2);
     expect(prune.stderr).toMatch(/is damaged \(it is \d+ bytes long.*\): `llm-batch cache clear --cache-dir/);
     expect(fs.existsSync(`${file}-lock`)).toBe(true);
@@ -489,8 +489,8 @@ describe('llm-batch cache', () => {
 
   it('prune without --older-than, or an unknown action, is a usage error', async () => {
     expect((await runCli(['cache', 'prune'])).code).toBe(2);
-    expect((await runRefusal(['cache', 'frobnicate'])).code).toBe(2);
-    expect((await runRefusal(['cache'])).code).toBe(2);
+    expect((await runInWorker(['cache', 'frobnicate'])).code).toBe(2);
+    expect((await runInWorker(['cache'])).code).toBe(2);
   });
 
   // The hint names the help that has the flag the line is about; an unknown action is the cache's own.
@@ -513,7 +513,7 @@ describe('llm-batch cache', () => {
     [['frobnicate'], "error: unknown command 'frobnicate'", 'cache'],
     [['--bogus'], "error: unknown option '--bogus'", 'cache'],
   ])('cache %j: one line, then the usage hint of the help that has its flags, exit 2', async (args, line, command) => {
-    const r = await runRefusal(['cache', ...args]);
+    const r = await runInWorker(['cache', ...args]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);

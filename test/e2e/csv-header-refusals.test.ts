@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-csv-header-refusals-');
 
@@ -32,7 +32,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
       const out = path.join(dir, `new-${_flag.slice(2)}.${ext}`);
       // --prompt-field does not go with --template (refused on its own).
       const prompt = flags.includes('-t') ? [] : ['--prompt-field', 'title'];
-      const r = await runRefusal([input, ...prompt, ...flags, '-o', out, '-q', '--base-url', server.url]);
+      const r = await runInWorker([input, ...prompt, ...flags, '-o', out, '-q', '--base-url', server.url]);
       expect(r.code).toBe(2);
       expect(siblings(out)).toEqual([]);
       const lines = r.stderr.trim().split('\n');
@@ -46,7 +46,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
   it('from stdin too, the header read without losing the rows a later run would need', async () => {
     const { run, server } = await fresh();
     const out = path.join(dir, 'stdin-new.jsonl');
-    const r = await runRefusal(['-', '--input-format', 'csv', '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', '--base-url', server.url], {
+    const r = await runInWorker(['-', '--input-format', 'csv', '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', '--base-url', server.url], {
       stdin: 'id,title\n1,Paris\n',
     });
     expect(r.code).toBe(2);
@@ -64,7 +64,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
   it('header on a later line after blank lines: that line is named', async () => {
     const { server } = await fresh();
     const input = writeFile('blank-first.csv', '\n\nid,title\n1,Paris\n');
-    const r = await runRefusal([
+    const r = await runInWorker([
       input,
       '--prompt-field',
       'title',
@@ -99,7 +99,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
     const before = fs.readFileSync(out);
     const metaBefore = fs.readFileSync(`${out}.meta.json`);
     for (const mode of [['--overwrite'], ['--resume', '--force-resume']]) {
-      const r = await runRefusal([input, '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', ...mode, '--base-url', server.url]);
+      const r = await runInWorker([input, '--prompt-field', 'title', '--keep-fields', 'nope', '-o', out, '-q', ...mode, '--base-url', server.url]);
       expect(r.code, mode[0]).toBe(2);
       expect(fs.readFileSync(out).equals(before), mode[0]).toBe(true);
       expect(fs.readFileSync(`${out}.meta.json`).equals(metaBefore), mode[0]).toBe(true);

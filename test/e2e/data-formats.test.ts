@@ -10,7 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-formats-');
 
@@ -42,7 +42,7 @@ describe('CSV output keeps data exact (item 2)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(server.requests.map((q) => q.prompt)).toEqual(['q =2']);
     // Without the flag the same file would be read differently: refused, in words.
-    const mixed = await runRefusal([input, '-o', out, '-q', '--resume', '--base-url', server.url]);
+    const mixed = await runInWorker([input, '-o', out, '-q', '--resume', '--base-url', server.url]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/csvEscapeFormulas: was true, now \(not set\)/);
   });
@@ -130,7 +130,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = writeFile(name, text);
     const out = path.join(dir, `${name}.out.csv`);
-    const r = await runRefusal([input, '-o', out, '--base-url', server.url]);
+    const r = await runInWorker([input, '-o', out, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([expect.stringMatching(message)]);
     expect(r.stderr).not.toContain('--resume');
@@ -157,7 +157,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = path.join(dir, name);
     fs.writeFileSync(input, bytes);
-    const r = await runRefusal([input, '--base-url', server.url]);
+    const r = await runInWorker([input, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot tell the format of .* pass --input-format/);
     expect(server.requests).toHaveLength(0);
@@ -167,7 +167,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = path.join(dir, 'renamed.bin');
     fs.writeFileSync(input, Buffer.from('PK\u0003\u0004\u0014\u0000\u0006\u0000\u0000\u0000\u0000\u0000more binary\n', 'latin1'));
-    const r = await runRefusal([input, '--input-format', 'txt', '--base-url', server.url]);
+    const r = await runInWorker([input, '--input-format', 'txt', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ZIP archive \(\.xlsx, \.docx, \.zip\), not prompts: export it as \.csv, \.jsonl or \.txt$/m);
     expect(r.stderr).not.toMatch(/--input-format/); // it was just passed, to no avail
@@ -193,7 +193,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = path.join(dir, 'data.txt');
     fs.writeFileSync(input, Buffer.from('PAR1\u0015\u0004\u0015\u0010\u0000\u0000\u0000rows\nPAR1', 'latin1'));
-    const r = await runRefusal([input, '--input-format', 'txt', '--base-url', server.url]);
+    const r = await runInWorker([input, '--input-format', 'txt', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/data\.txt: this is a Parquet file, not prompts: export it as \.csv, \.jsonl or \.txt$/m);
     expect(server.requests).toHaveLength(0);
@@ -203,7 +203,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = path.join(dir, 'tickets.csv');
     fs.writeFileSync(input, 'title,body\nHello,World\n');
-    const r = await runRefusal([input, '-t', '{{title}}', '--keep-fields', 'titel,body', '--base-url', server.url]);
+    const r = await runInWorker([input, '-t', '{{title}}', '--keep-fields', 'titel,body', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/tickets\.csv:1: --keep-fields names "titel" but the CSV header has no such column \(found: "title", "body"\)$/m);
     expect(r.stdout).toBe('');
@@ -214,7 +214,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = path.join(dir, 'prompts.txt.gz');
     fs.writeFileSync(input, zlib.gzipSync('one\ntwo\n'));
-    const r = await runRefusal([input, '--input-format', 'txt', '--base-url', server.url]);
+    const r = await runInWorker([input, '--input-format', 'txt', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/prompts\.txt\.gz: this is a gzip file, not prompts: decompress it first \(e\.g\. zcat FILE \| llm-batch\)$/m);
     expect(server.requests).toHaveLength(0);
@@ -224,7 +224,7 @@ describe('input formats by extension (item 4)', () => {
     const { server } = await fresh();
     const input = writeFile(`for-${name}.txt`, 'a\n');
     const out = path.join(dir, name);
-    const r = await runRefusal([input, '-o', out, '--base-url', server.url]);
+    const r = await runInWorker([input, '-o', out, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/writes \.jsonl, \.csv or \.txt/);
     expect(fs.existsSync(out)).toBe(false);
@@ -262,7 +262,7 @@ describe('an output that is not a regular file is a stream (item 5)', () => {
   it('--resume with a stream output is a usage error', async () => {
     const { server } = await fresh();
     const input = writeFile('devnull-resume.txt', 'a\n');
-    const r = await runRefusal([input, '-o', '/dev/null', '--resume', '--base-url', server.url]);
+    const r = await runInWorker([input, '-o', '/dev/null', '--resume', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--resume needs a regular output file; \/dev\/null is a stream/);
   });
@@ -302,7 +302,7 @@ describe('text that is not UTF-8 (item 7)', () => {
     const input = path.join(dir, 'odd16.txt');
     fs.writeFileSync(input, bytes);
     const out = path.join(dir, 'odd16.jsonl');
-    const refused = await runRefusal([input, '-o', out, '--overwrite', '--base-url', server.url]);
+    const refused = await runInWorker([input, '-o', out, '--overwrite', '--base-url', server.url]);
     expect(refused.code).toBe(2);
     expect(stderrLines(refused)).toEqual([expect.stringMatching(message)]);
     expect(server.requests).toHaveLength(0);
@@ -323,7 +323,7 @@ describe('text that is not UTF-8 (item 7)', () => {
     // With -o, the file is checked whole before the first request: nothing is paid for.
     server.reset();
     const out = path.join(dir, 'latin1.jsonl');
-    const refused = await runRefusal([input, '-o', out, '--base-url', server.url]);
+    const refused = await runInWorker([input, '-o', out, '--base-url', server.url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/latin1\.txt:2: not valid UTF-8/);
     expect(server.requests).toHaveLength(0);
@@ -339,7 +339,7 @@ describe('text that is not UTF-8 (item 7)', () => {
     const out = path.join(dir, 'enc.jsonl');
     expect((await run([input, '-o', out, '-q', '--limit', '2'])).code).toBe(0);
     server.reset();
-    const refused = await runRefusal([input, '-o', out, '-q', '--resume', '--encoding', 'latin1', '--base-url', server.url]);
+    const refused = await runInWorker([input, '-o', out, '-q', '--resume', '--encoding', 'latin1', '--base-url', server.url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/enc\.jsonl was written by a different run \(encoding: was \(not set\), now "latin1"\)/);
     expect(server.requests).toHaveLength(0);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-params-');
 
@@ -78,7 +78,7 @@ describe('--keep-fields (item 18)', () => {
     [['--input-format', 'csv'], 'the header of standard input cannot be read before the run, which reads it only once'],
   ])('--keep-fields all, CSV output, stdin %j: refused with the reason, nothing sent', async (flags, why) => {
     const { server } = await fresh();
-    const r = await runRefusal(['-', ...flags, '--keep-fields', 'all', '-f', 'csv', '-o', '-', '--base-url', server.url], { stdin: 'prompt\nx\n' });
+    const r = await runInWorker(['-', ...flags, '--keep-fields', 'all', '-f', 'csv', '-o', '-', '--base-url', server.url], { stdin: 'prompt\nx\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `llm-batch: --keep-fields all with CSV output needs the input's fields before the run: a CSV input file (its header) or text input; ${why}: name the fields instead: --keep-fields a,b\n`,
@@ -122,14 +122,14 @@ describe('--keep-fields (item 18)', () => {
       [input, '-o', out],
       ['-o', '-'],
     ]) {
-      const r = await runRefusal([...args, '--keep-fields', 'prompt,title', '--base-url', server.url], { stdin: 'a line\n' });
+      const r = await runInWorker([...args, '--keep-fields', 'prompt,title', '--base-url', server.url], { stdin: 'a line\n' });
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(
         'llm-batch: --keep-fields names "title", but text input only has the field "prompt" (alias "line"), the line\'s text: --keep-fields prompt',
       );
     }
     // --id-field and --prompt-field would be ignored: refused the same way.
-    const idField = await runRefusal([input, '-o', out, '--id-field', 'ticket', '--base-url', server.url]);
+    const idField = await runInWorker([input, '-o', out, '--id-field', 'ticket', '--base-url', server.url]);
     expect(idField.code).toBe(2);
     expect(idField.stderr.trim()).toMatch(/^llm-batch: --id-field "ticket" does not apply to text input: a line has no id field/);
     expect(fs.existsSync(out)).toBe(false);
@@ -182,7 +182,7 @@ describe('request parameters (item 20)', () => {
   ])('%j is refused with exit 2', async (args, message) => {
     const { server } = await fresh();
     const input = writeFile(`bad-param-${args.join('').replace(/\W/g, '')}.txt`, 'x\n');
-    const r = await runRefusal([input, ...args, '--base-url', server.url]);
+    const r = await runInWorker([input, ...args, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(server.requests).toHaveLength(0);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-flag-files-');
 
@@ -35,7 +35,7 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     const { server } = await fresh();
     const input = writeFile('b.csv', 'title\nx\n');
     const arg = value.replace('NOPE', path.join(dir, 'nope.txt')).replace('DIR', dir);
-    const r = await runRefusal([input, ...(flag === '-t' ? [] : ['-t', '{{title}}']), flag, arg, '--base-url', server.url]);
+    const r = await runInWorker([input, ...(flag === '-t' ? [] : ['-t', '{{title}}']), flag, arg, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([expect.stringMatching(message)]);
     expect(server.requests).toHaveLength(0);
@@ -45,7 +45,7 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     const { server } = await fresh();
     const input = writeFile('c.csv', 'title\nx\n');
     const template = writeFile('prompt.tmpl', 'Summarise: {{title}}\n');
-    const r = await runRefusal([input, '-t', template, '--base-url', server.url]);
+    const r = await runInWorker([input, '-t', template, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([
       `llm-batch: --template "${template}" has no {{field}} placeholder: ${template} is a file; to use its text, pass -t @${template}`,
@@ -57,7 +57,7 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     const { server } = await fresh();
     const input = writeFile('d.csv', 'title\nx\n');
     const system = writeFile('system.txt', 'Be brief.\n');
-    const r = await runRefusal([input, '-t', '{{title}}', '-s', system, '--base-url', server.url]);
+    const r = await runInWorker([input, '-t', '{{title}}', '-s', system, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: --system would send the text "${system}": ${system} is a file; to use its text, pass -s @${system}`]);
     expect(server.requests).toHaveLength(0);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-input-checks-');
@@ -29,7 +29,7 @@ describe('a JSONL prompt field under another name', () => {
     expect(fs.readdirSync(ctx.dir).filter((name) => name.startsWith('questions-out'))).toEqual([]);
 
     // The same from stdin, and with the suggested flag it runs.
-    const piped = await runRefusal(['--base-url', ctx.server.url], { stdin: fs.readFileSync(file, 'utf8') });
+    const piped = await runInWorker(['--base-url', ctx.server.url], { stdin: fs.readFileSync(file, 'utf8') });
     expect(piped.code).toBe(2);
     expect(piped.stderr).toMatch(/^llm-batch: <stdin>:1: none of the 50 rows has a "prompt" or "messages" field .*--prompt-field question/);
     const fixed = await runCli([file, '--base-url', ctx.server.url, '--prompt-field', 'question', '-o', out]);
@@ -44,7 +44,7 @@ describe('a .jsonl file none of whose lines is a JSON object', () => {
     const file = path.join(ctx.dir, 'plain.jsonl');
     fs.writeFileSync(file, 'first question\nsecond question\n');
     const out = path.join(ctx.dir, 'plain-out.jsonl');
-    const r = await runRefusal([file, '--base-url', ctx.server.url, '-o', out]);
+    const r = await runInWorker([file, '--base-url', ctx.server.url, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
@@ -141,12 +141,12 @@ describe('a --template that would send the same literal prompt on every row', ()
     const file = path.join(ctx.dir, 't.csv');
     fs.writeFileSync(file, 'title,body\nT1,B1\nT2,B2\n');
     const out = path.join(ctx.dir, 't-out.jsonl');
-    const r = await runRefusal([file, '--base-url', ctx.server.url, '-t', template, '-o', out]);
+    const r = await runInWorker([file, '--base-url', ctx.server.url, '-t', template, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
     expect(ctx.server.requests).toHaveLength(0);
     expect(fs.existsSync(out)).toBe(false);
-    const dry = await runRefusal([file, '-t', template, '--dry-run']);
+    const dry = await runInWorker([file, '-t', template, '--dry-run']);
     expect(dry.code).toBe(2);
     expect(dry.stderr).toMatch(message);
   });
@@ -188,7 +188,7 @@ describe('a JSONL template field that the first row lacks', () => {
     expect(ctx.server.requests).toHaveLength(4);
 
     // A misspelt field (in no row) still stops the run before any request.
-    const typo = await runRefusal([file, '--base-url', ctx.server.url, '-t', '{{a}} {{bb}}', '-o', '-']);
+    const typo = await runInWorker([file, '--base-url', ctx.server.url, '-t', '{{a}} {{bb}}', '-o', '-']);
     expect(typo.code).toBe(2);
     expect(typo.stderr.trim()).toMatch(/^llm-batch: .*fr\.jsonl:1: --template uses \{\{bb\}\} but none of the 4 rows has such a field \(fields: "a", "b"\)$/);
     expect(ctx.server.requests).toHaveLength(4);
@@ -247,7 +247,7 @@ describe('a .json array whose elements lack the prompt or template field', () =>
     const file = path.join(ctx.dir, 'questions.json');
     fs.writeFileSync(file, JSON.stringify([1, 2, 3].map((i) => ({ id: i, question: `q${i}` }))));
     const out = path.join(ctx.dir, 'questions-json-out.jsonl');
-    const r = await runRefusal([file, '--base-url', ctx.server.url, ...flags, '-o', out]);
+    const r = await runInWorker([file, '--base-url', ctx.server.url, ...flags, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
     expect(ctx.server.requests).toHaveLength(0);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { fresh, writeFile } = useServers('llm-batch-input-row-shapes-');
 
@@ -39,7 +39,7 @@ describe('an empty or blank --system (an unset variable in cron)', () => {
   it.each([[['-s', '']], [['--system', '   ']], [['--stop', '']]])('%j is refused, exit 2, nothing sent', async (flags) => {
     const { server } = await fresh();
     const input = writeFile('a.txt', 'hello\n');
-    const r = await runRefusal([input, ...flags, '--base-url', server.url]);
+    const r = await runInWorker([input, ...flags, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: --(system|stop) is (empty|blank), so every request would send an empty/)]);
     expect(server.requests).toHaveLength(0);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const HEX = '5f3a9c1e77b24d6a08e5b2c9d4f1a7e3';
 const HINT = '(the API key is read from the OPENAI_API_KEY environment variable only, not from a flag, which ps and shell history would show)';
@@ -19,7 +19,7 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['status', 'out.jsonl', `--token=${HEX}`], "error: unknown option '--token=***'"],
     [['report', 'out.jsonl', `--key=${HEX}`], "error: unknown option '--key=***'"],
   ])('%j: exit 2, the value masked, and where the key goes', async (args, line) => {
-    const r = await runRefusal(args);
+    const r = await runInWorker(args);
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.split('\n');
     expect(lines[0]).toBe(line);
@@ -41,7 +41,7 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', '--google=AIzaARGVleak1234567890abcdefghijklmno'], "error: unknown option '--google=***'"],
     [['p.txt', "--set=it's\nAuthorization: Bearer ARGVleak1234567890"], "error: unknown option '--set=***'"],
   ])('%j: exit 2, the credential masked, and where the key goes', async (args, line) => {
-    const r = await runRefusal(args);
+    const r = await runInWorker(args);
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.split('\n');
     expect(lines[0]).toBe(line);
@@ -58,7 +58,7 @@ describe.concurrent('an unknown option that carries a key', () => {
   });
 
   it.each(['--model-dir=hf_cache', '--note=basic settings', '--keys-file=tokens.txt'])('%s is repeated as typed: no credential in it', async (arg) => {
-    const r = await runRefusal(['p.txt', arg]);
+    const r = await runInWorker(['p.txt', arg]);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`error: unknown option '${arg}'`);
   });

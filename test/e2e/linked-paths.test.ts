@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, runShell } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir: root, fresh } = useServers('llm-batch-linked-paths-');
@@ -180,7 +180,7 @@ describe.concurrent('--compact, merge and report with -o a link to an input', ()
     const c = await withResults();
     fs.copyFileSync(c.at('res.jsonl'), c.at('copy.jsonl'));
     c.link(how, 'res.jsonl', 'link');
-    const r = await runRefusal(args(c));
+    const r = await runInWorker(args(c));
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
     expect(fs.readFileSync(c.at('res.jsonl'), 'utf8')).toBe(c.results);

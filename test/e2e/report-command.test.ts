@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { until } from '../helpers/until.js';
 import { startCachedUsageServer } from '../helpers/cached-usage-server.js';
@@ -47,7 +47,7 @@ describe('llm-batch report', () => {
     for (const out of [csv, jsonl]) expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
     const html = path.join(dir, 'out.html');
     expect((await runCli(['report', csv, '-q'])).code).toBe(0);
-    const refused = await runRefusal(['report', jsonl]);
+    const refused = await runInWorker(['report', jsonl]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
       `llm-batch: ${html} is already the report of ${csv}, not ${jsonl} (both are reported there by default): choose another path with -o, or pass --overwrite to replace it\n`,
@@ -67,7 +67,7 @@ describe('llm-batch report', () => {
     const input = writePrompts(dir, 'p.txt', prompts.slice(0, 2));
     const out = path.join(dir, 't.txt');
     expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
-    const r = await runRefusal(['report', out]);
+    const r = await runInWorker(['report', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`llm-batch: ${out} is a text output (no ids or figures): llm-batch report reads the JSONL or CSV results of a run\n`);
     expect(fs.existsSync(path.join(dir, 't.html'))).toBe(false);
@@ -101,7 +101,7 @@ describe('llm-batch report', () => {
     ],
   ])('%s: one line, exit 2', async (_name, make, message) => {
     const dir = fs.mkdtempSync(path.join(ctx.dir, 'b-'));
-    const r = await runRefusal(['report', make(dir)]);
+    const r = await runInWorker(['report', make(dir)]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -120,7 +120,7 @@ describe('llm-batch report', () => {
     expect(plain.code, plain.stderr).toBe(0);
     expect(reportDataOf(path.join(dir, 'rows.html')).source.format).toBe('jsonl');
     // --format is no extension hint: it reads the file as that format, whatever it holds.
-    const forced = await runRefusal(['report', rows, '--format', 'csv', '-o', path.join(dir, 'forced.html')]);
+    const forced = await runInWorker(['report', rows, '--format', 'csv', '-o', path.join(dir, 'forced.html')]);
     expect(forced.code).toBe(2);
     expect(forced.stderr).toMatch(/^llm-batch: .*rows\.csv:1: invalid CSV /);
     const help = await runCli(['report', '--help']);
@@ -296,7 +296,7 @@ describe('the report prices cached input tokens as billed', () => {
       const f = await runCli(['report', out, '-o', viaFile, '--prices', prices]);
       expect(f.code, f.stderr).toBe(0);
       expect(reportDataOf(viaFile).figures.cost.usd).toBe(0.2);
-      const missing = await runRefusal(['report', out, '-o', viaFile, '--prices', path.join(dir, 'nope.json')]);
+      const missing = await runInWorker(['report', out, '-o', viaFile, '--prices', path.join(dir, 'nope.json')]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/--prices .*nope\.json: no such file/);
     } finally {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-report-refusals-');
@@ -36,7 +36,7 @@ function withEarlierReport(): { dir: string; earlier: string; bytes: Buffer } {
 
 async function expectRefused(file: string, earlier: { earlier: string; bytes: Buffer }, code: number, message: RegExp): Promise<void> {
   // A refusal (exit 2) runs in the worker; exit 5 (no prompts) is a process's.
-  const cli = code === 2 ? runRefusal : runCli;
+  const cli = code === 2 ? runInWorker : runCli;
   const r = await cli(['report', file]);
   expect(r.code, r.stderr).toBe(code);
   expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
@@ -143,12 +143,12 @@ describe('llm-batch report -o a file the run keeps beside its results', () => {
     const target = `${out}${side}`;
     if (!fs.existsSync(target)) fs.writeFileSync(target, '{}');
     const before = fs.readFileSync(target);
-    const r = await runRefusal(['report', out, '-o', target, '--overwrite']);
+    const r = await runInWorker(['report', out, '-o', target, '--overwrite']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`llm-batch: --output ${target} is the results’ ${what} file: choose another path\n`);
     expect(fs.readFileSync(target).equals(before)).toBe(true);
     // The run's own --report says it in the same words.
-    const again = await runRefusal([path.join(dir, 'p.txt'), '--mock', '-o', out, '--resume', '--report', target, '--overwrite', '-q']);
+    const again = await runInWorker([path.join(dir, 'p.txt'), '--mock', '-o', out, '--resume', '--report', target, '--overwrite', '-q']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(new RegExp(`--report \\S+ is the output’s ${what} file: choose another path`));
   });

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
 import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-resume-');
 
@@ -304,7 +304,7 @@ describe('--resume', () => {
 
     // --compact never overwrites an existing file without --overwrite, and sends nothing.
     const before = read(clean);
-    const c3 = await runRefusal(['--compact', out, '-o', clean]);
+    const c3 = await runInWorker(['--compact', out, '-o', clean]);
     expect(c3.code).toBe(2);
     expect(c3.stderr).toMatch(/--overwrite/);
     expect(read(clean)).toBe(before);
@@ -497,7 +497,7 @@ describe('the output lock', () => {
         await until(() => lineCount(out) >= 1, 'the first run to write a row');
         const during = read(out);
 
-        const second = await runRefusal([input, '-o', out, flag, '--base-url', ctx.server.url], {
+        const second = await runInWorker([input, '-o', out, flag, '--base-url', ctx.server.url], {
           env: { OPENAI_API_KEY: 'sk-second-run' },
         });
         expect(second.code).toBe(2);
@@ -534,7 +534,7 @@ describe('the output lock', () => {
     const firstDone = waitForExit(first);
     try {
       await until(() => ctx.server.requests.length >= 1, 'the first run to send a prompt');
-      const second = await runRefusal([input, '-o', link, '--resume', '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: 'sk-second-run' } });
+      const second = await runInWorker([input, '-o', link, '--resume', '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: 'sk-second-run' } });
       expect(second.code, second.stderr).toBe(2);
       expect(second.stderr).toContain(`${out}.lock`);
       expect(second.stderr).toContain(`pid ${first.pid}`);

@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer, type MockServerOptions } from '../helpers/mock-server.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, type CliOptions } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { CSV_COLUMNS } from '../../src/output/csv-columns.js';
 import { strictify } from '../../src/structured/strictify.js';
 import { compileCheck } from '../../src/structured/validate.js';
@@ -168,7 +168,7 @@ describe.concurrent('--json-schema', () => {
     const again = await run([input, '--json-schema', SMALL, '-o', out, '--resume', '-q']);
     expect(again.code).toBe(0);
     expect(mock.requests).toHaveLength(2);
-    const other = await runRefusal([input, '--json-schema', SMALL.replace('"b"', '"c"'), '-o', out, '--resume', '-q', '--base-url', mock.url]);
+    const other = await runInWorker([input, '--json-schema', SMALL.replace('"b"', '"c"'), '-o', out, '--resume', '-q', '--base-url', mock.url]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/was written by a different run \(jsonSchema: was/);
   });
@@ -499,7 +499,7 @@ describe.concurrent('schema problems are usage errors before any request', () =>
     ['root array', JSON.stringify({ type: 'array', items: {} }), /^llm-batch: --json-schema \/: the root must be \{"type": "object"\}/],
   ])('%s', async (_name, schema, message) => {
     const { mock } = await server();
-    const r = await runRefusal(['--json-schema', schema, '--base-url', mock.url], { stdin: 'x\n' });
+    const r = await runInWorker(['--json-schema', schema, '--base-url', mock.url], { stdin: 'x\n' });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
@@ -509,7 +509,7 @@ describe.concurrent('schema problems are usage errors before any request', () =>
   it('a schema file that is not JSON: file, line and column', async () => {
     const { mock } = await server();
     const file = write('broken.json', '{\n  "type": "object",\n  "properties": {,}\n}\n');
-    const r = await runRefusal(['--json-schema', file, '--base-url', mock.url], { stdin: 'x\n' });
+    const r = await runInWorker(['--json-schema', file, '--base-url', mock.url], { stdin: 'x\n' });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(new RegExp(`^llm-batch: --json-schema ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON at line 3 column 18`));
     expect(mock.requests).toHaveLength(0);
@@ -519,11 +519,11 @@ describe.concurrent('schema problems are usage errors before any request', () =>
     const missing = await runCli(['--json-schema', path.join(dir, 'nope.json'), '--mock'], { stdin: 'x\n' });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--json-schema .*nope\.json: no such file/);
-    const alone = await runRefusal(['--schema-in-prompt', '--mock'], { stdin: 'x\n' });
+    const alone = await runInWorker(['--schema-in-prompt', '--mock'], { stdin: 'x\n' });
     expect(alone.stderr).toMatch(/--schema-in-prompt goes with --json-schema/);
-    const both = await runRefusal(['--json', '--json-schema', SMALL, '--mock'], { stdin: 'x\n' });
+    const both = await runInWorker(['--json', '--json-schema', SMALL, '--mock'], { stdin: 'x\n' });
     expect(both.stderr).toMatch(/--json and --json-schema: pick one/);
-    const retries = await runRefusal(['--schema-retries', '3', '--mock'], { stdin: 'x\n' });
+    const retries = await runInWorker(['--schema-retries', '3', '--mock'], { stdin: 'x\n' });
     expect(retries.code).toBe(2);
     expect(retries.stderr).toMatch(/--schema-retries goes with --json-schema or --json/);
   });
@@ -531,10 +531,10 @@ describe.concurrent('schema problems are usage errors before any request', () =>
   it('--param response_format beside --json or --json-schema is refused (it was dropped unsaid); --schema-in-prompt sends it', async () => {
     const { mock, run } = await server();
     const param = ['--param', 'response_format={"type":"text"}'];
-    const schema = await runRefusal(['--json-schema', SMALL, ...param, '--base-url', mock.url], { stdin: 'x\n' });
+    const schema = await runInWorker(['--json-schema', SMALL, ...param, '--base-url', mock.url], { stdin: 'x\n' });
     expect(schema.code).toBe(2);
     expect(schema.stderr).toBe('llm-batch: --param response_format: set by --json-schema (add --schema-in-prompt to send yours beside the schema)\n');
-    const json = await runRefusal(['--json', ...param, '--base-url', mock.url], { stdin: 'x\n' });
+    const json = await runInWorker(['--json', ...param, '--base-url', mock.url], { stdin: 'x\n' });
     expect(json.code).toBe(2);
     expect(json.stderr).toBe('llm-batch: --param response_format: set by --json (add --schema-in-prompt to send yours)\n');
     expect(mock.requests).toHaveLength(0);

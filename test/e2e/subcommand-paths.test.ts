@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeAtRunEnd, runCli, runCliAsUser, tempDir, userCanRunCli, type CliResult } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const tmp = tempDir('llm-batch-subcommand-paths-');
 afterAll(() => tmp.cleanup());
@@ -64,7 +64,7 @@ describe.concurrent('a subcommand path that cannot be looked up', () => {
   it.each(USES.flatMap(([use, args, ext, begins]) => PATHS.map(([what, p, why]) => [use, what, args(p(ext)), begins(p(ext)), why] as const)))(
     '%s, %s: one line naming it and why, exit 2',
     async (_use, _what, args, begins, why) => {
-      expectOneLine(await runRefusal(args), begins, why);
+      expectOneLine(await runInWorker(args), begins, why);
     },
   );
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-summary-target-');
 
@@ -41,7 +41,7 @@ describe('--summary-json FILE that cannot be created', () => {
 describe('--report FILE that cannot be created', () => {
   it.runIf(fs.existsSync('/proc/self')).each(MODES)('%s: /proc/x.html is refused up front, exit 2, nothing sent or created', async (_name, mode) => {
     const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
-    const r = await runRefusal([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...args(mode), '--report', '/proc/x.html']);
+    const r = await runInWorker([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...args(mode), '--report', '/proc/x.html']);
     expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: --report \/proc\/x\.html: \S.*$/)]);
     expect(r.code).toBe(2);
     expect(sent()).toBe(0);

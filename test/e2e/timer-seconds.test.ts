@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
-import { runRefusal } from '../helpers/run-refusal.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-timer-seconds-', { latencyMs: 5 });
@@ -30,7 +30,7 @@ describe('a seconds flag a timer cannot hold, or too small to be of use', () => 
     async (flag, value, extra, min) => {
       const input = writePrompts(ctx.dir, 'two.txt', ['one', 'two']);
       const out = path.join(ctx.dir, `refused-${flag.slice(2)}-${value}.jsonl`);
-      const r = await runRefusal([input, '--base-url', ctx.server.url, '--no-cache', ...extra, flag, value, '-o', out]);
+      const r = await runInWorker([input, '--base-url', ctx.server.url, '--no-cache', ...extra, flag, value, '-o', out]);
       expect(r.code, r.stderr).toBe(2);
       const [first, ...rest] = r.stderr.trim().split('\n');
       expect(first).toMatch(

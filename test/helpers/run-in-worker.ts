@@ -10,13 +10,15 @@ let bundle: Promise<{ main: Main }> | undefined;
 
 /**
  * The built CLI's `main` (dist/bundle/main.js, what bin/llm-batch.js calls) in this worker, for a
- * command line that is refused before anything runs: a bad flag, value, path or combination, exit 2.
- * The same code and words as a child process, without its start (~0.2 s of CPU each under CI's load,
- * ~460 refusals in the suites: CI is CPU-bound). Refusals only: no signals, no requests, no TTY, the
- * worker's cwd (ROOT, runCli's default). What bin/ adds (held signals, the compile cache, a bundle
- * that cannot load) and what a process's end adds (exit status, flushed pipes) stay runCli's tests.
+ * command line that sends nothing and leans on no process state: a refusal before anything runs
+ * (exit 2: a bad flag, value, path or combination), a --dry-run, `report`, `merge`, `--compact`.
+ * The same code and words as a child process, without its start (~0.2 s of CPU each under CI's
+ * load, ~0.5 s for a --dry-run, which loads the tokenizer: CI is CPU-bound). No signals, no
+ * requests, no TTY, the worker's cwd (ROOT, runCli's default). What bin/ adds (held signals, the
+ * compile cache, a bundle that cannot load) and what a process's end adds (exit status, flushed
+ * pipes, locks let go) stay runCli's tests: each family of these keeps one as a child process.
  */
-export async function runRefusal(args: readonly string[], options: Pick<CliOptions, 'env' | 'stdin'> = {}): Promise<CliResult> {
+export async function runInWorker(args: readonly string[], options: Pick<CliOptions, 'env' | 'stdin'> = {}): Promise<CliResult> {
   const { main } = await (bundle ??= import(/* @vite-ignore */ pathToFileURL(path.join(ROOT, 'dist', 'bundle', 'main.js')).href) as Promise<{ main: Main }>);
   let stdout = '';
   let stderr = '';
