@@ -47,7 +47,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The run's temp root: made before the workers start, removed (with what is recorded in it) after.
     globalSetup: ['test/global-setup.ts'],
-    // The built bundle, loaded by Node as bin/ loads it, never transformed (test/helpers/run-refusal.ts).
+    // The built bundle, loaded by Node as bin/ loads it, never transformed (test/helpers/run-in-worker.ts).
     server: { deps: { external: [/\/dist\/bundle\//] } },
     projects: [
       {
