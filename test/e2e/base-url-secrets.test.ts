@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startPathPrefixProxy, type PathPrefixProxy } from '../helpers/path-prefix-proxy.js';
 import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-baseurlsecrets-');
 const OTHER = 'tok-NOT-THE-KEY-5b1e';
@@ -134,7 +135,7 @@ describe('a key in a path segment of the base URL', () => {
     const out = path.join(ctx.dir, 'out.jsonl');
     const args = [input, '-o', out, '--base-url', proxy.url, '--batch-api', '--poll', '0.05', '--no-cache'];
     const side = ['--summary-json', path.join(ctx.dir, 'sum.json'), '--report', path.join(ctx.dir, 'report.html')];
-    const dry = await runCli([...args, '--dry-run']);
+    const dry = await runInWorker([...args, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/exactly as they would be sent to http:\/\/127\.0\.0\.1:\d+\/\[redacted\]\/v1\/files/);
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchexp-');
 
@@ -112,7 +113,7 @@ describe('--batch-api and the response cache (one cache for live and batch runs)
     // Live too, and without the cache nothing is counted as cached.
     const liveDry = await runCli([input, ...liveArgs(), '--cache-dir', cacheDir, '--dry-run']);
     expect(liveDry.stdout).toMatch(/2 of 5 requests would come from the response cache/);
-    const noCache = await runCli([input, ...liveArgs(), '--no-cache', '--dry-run']);
+    const noCache = await runInWorker([input, ...liveArgs(), '--no-cache', '--dry-run']);
     expect(noCache.stdout).not.toMatch(/from the response cache/);
     expect(noCache.stdout).toMatch(/Estimate for 5 requests/);
     expect(ctx.server.batchState.counts.uploads).toBe(0);
@@ -328,7 +329,7 @@ describe('--batch-api --max-cost', () => {
 
   it('--max-cost with --finish-live is refused before anything is sent', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x']);
-    const r = await runCli([input, '-o', path.join(ctx.dir, 'o.jsonl'), ...batchArgs(), ...PRICE, '--max-cost', '1', '--finish-live']);
+    const r = await runInWorker([input, '-o', path.join(ctx.dir, 'o.jsonl'), ...batchArgs(), ...PRICE, '--max-cost', '1', '--finish-live']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--max-cost does not work with --finish-live yet/);
     expect(ctx.server.batchState.counts.uploads).toBe(0);

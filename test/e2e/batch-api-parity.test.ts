@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchparity-');
 
@@ -41,7 +42,7 @@ describe('--dry-run --batch-api', () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['first', 'second']);
     const out = path.join(ctx.dir, 'out.jsonl');
     const args = [input, '-o', out, ...batchArgs(), '-m', 'ma,mb', '--repeat', '2'];
-    const dry = await runCli([...args, '--dry-run']);
+    const dry = await runInWorker([...args, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     const shown = [...dry.stdout.matchAll(/^ {2}"custom_id": (".*"),?$/gm)].map((m) => JSON.parse(m[1]!) as string);
     expect(shown).toHaveLength(2);

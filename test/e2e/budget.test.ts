@@ -226,7 +226,7 @@ describe('--max-cost', () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     const prices = path.join(ctx.dir, 'bom-prices.json');
     fs.writeFileSync(prices, `\uFEFF${JSON.stringify({ 'my-finetune': '1/2' })}`);
-    const r = await runCli([input, '-m', 'my-finetune', '--prices', prices, '--dry-run']);
+    const r = await runInWorker([input, '-m', 'my-finetune', '--prices', prices, '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Estimated cost: \$/);
   });

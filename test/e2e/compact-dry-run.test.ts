@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, cleanup } = tempDir('llm-batch-compact-dry-run-');
 afterAll(cleanup);
@@ -18,7 +19,7 @@ describe('--compact with --dry-run', () => {
     expect((await runCli([input, '-o', out, '--mock', '-q'])).code).toBe(0);
     const copy = path.join(dir, 'copy.jsonl');
 
-    const refused = await runCli(['--compact', out, '-o', copy, '--dry-run']);
+    const refused = await runInWorker(['--compact', out, '-o', copy, '--dry-run']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe('llm-batch: --dry-run goes with a run, not --compact, which sends nothing and writes its copy at once: leave out --dry-run\n');
     expect(fs.existsSync(copy)).toBe(false);

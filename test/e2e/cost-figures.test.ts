@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cached-usage-server.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-cost-');
@@ -167,7 +168,7 @@ describe('one source of prices', () => {
       expect(s.estimatedCost.usd).toBeCloseTo(0.01, 9);
       expect(s.budget.spentUsd).toBeCloseTo(0.01, 9);
       expect(r.stderr).not.toMatch(/--prices/);
-      const dry = await runCli([...args, '--dry-run']);
+      const dry = await runInWorker([...args, '--dry-run']);
       expect(dry.stdout).toMatch(/at \$1\.00 \/ \$4\.00 per 1M/);
     } finally {
       await server.close();
@@ -198,9 +199,9 @@ describe('one source of prices', () => {
     const plain = writePrompts(ctx.dir, 'p.txt', ['hi']);
     const promptTokens = (stdout: string) => Number(/1 request · ([\d,]+) prompt tokens/.exec(stdout)![1]!.replace(/,/g, ''));
     const args = ['--base-url', ctx.server.url, '-m', 'gpt-4o', '--dry-run'];
-    const bare = await runCli([plain, ...args]);
-    const own = await runCli([input, ...args]);
-    const param = await runCli([plain, ...args, '--param', `tools=${JSON.stringify(tools)}`]);
+    const bare = await runInWorker([plain, ...args]);
+    const own = await runInWorker([input, ...args]);
+    const param = await runInWorker([plain, ...args, '--param', `tools=${JSON.stringify(tools)}`]);
     for (const r of [bare, own, param]) expect(r.code, r.stderr).toBe(0);
     // ~700 tokens of definitions: billed with every request, so in the estimate.
     expect(promptTokens(own.stdout)).toBeGreaterThan(promptTokens(bare.stdout) + 500);
@@ -211,7 +212,7 @@ describe('one source of prices', () => {
     // Predicted tokens the answer does not use are billed as completion tokens: up to all of them.
     const input = path.join(ctx.dir, 'predict.jsonl');
     fs.writeFileSync(input, `${JSON.stringify({ prompt: 'fix it', prediction: { type: 'content', content: 'word '.repeat(300).trim() } })}\n`);
-    const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '--price', '1/10', '--max-tokens', '100', '--dry-run']);
+    const r = await runInWorker([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '--price', '1/10', '--max-tokens', '100', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
       /1 request · [\d,]+ prompt tokens · at most 400 answer tokens \(max_tokens \+ 300 predicted, billed as answer tokens when unused\)/,

@@ -12,6 +12,7 @@ import { startCachedUsageServer, type CachedUsageServer } from '../helpers/cache
 import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-cached-');
@@ -42,7 +43,7 @@ async function run(args: readonly string[]) {
 
 async function report(file: string, name = 'r.html') {
   const html = path.join(ctx.dir, name);
-  const r = await runCli(['report', file, '-o', html, '--overwrite', ...PRICE]);
+  const r = await runInWorker(['report', file, '-o', html, '--overwrite', ...PRICE]);
   expect(r.code, r.stderr).toBe(0);
   return reportDataOf(html);
 }
@@ -75,7 +76,7 @@ describe('a CSV keeps cached_tokens', () => {
 
     for (const target of ['c.csv', 'c.jsonl']) {
       const copy = path.join(ctx.dir, target);
-      const c = await runCli(['--compact', out, '-o', copy]);
+      const c = await runInWorker(['--compact', out, '-o', copy]);
       expect(c.code, c.stderr).toBe(0);
       expect((await report(copy)).figures.cost.usd).toBe(1.6);
     }
@@ -86,7 +87,7 @@ describe('a CSV keeps cached_tokens', () => {
     for (const [i, shard] of shards.entries()) await run([input, '-o', shard, '--shard', `${i + 1}/2`]);
     for (const target of ['m.csv', 'm.jsonl']) {
       const merged = path.join(ctx.dir, target);
-      const m = await runCli(['merge', ...shards, '-o', merged]);
+      const m = await runInWorker(['merge', ...shards, '-o', merged]);
       expect(m.code, m.stderr).toBe(0);
       expect((await report(merged)).figures.cost.usd).toBe(1.6);
     }
@@ -113,7 +114,7 @@ describe('a CSV from before the column', () => {
     fs.writeFileSync(input, 'id,prompt,topic\n1,a,x\n');
     const out = path.join(ctx.dir, 'kept-old.csv');
     fs.writeFileSync(out, `${[...PRE_CACHED_TOKENS_CSV_COLUMNS, 'lang'].join(',')}\n`);
-    const r = await runCli([input, '--base-url', server.url, '-o', out, '--resume', '--keep-fields', 'topic']);
+    const r = await runInWorker([input, '--base-url', server.url, '-o', out, '--resume', '--keep-fields', 'topic']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /kept-old\.csv carries other input fields than this run: its kept-field columns are \(lang\), this run's --keep-fields gives \(topic\)/,
@@ -170,11 +171,11 @@ describe('a CSV from before the column', () => {
 
     // A copy keeps lacking the column rather than claiming nothing was cached.
     const copy = path.join(ctx.dir, 'old-copy.csv');
-    expect((await runCli(['--compact', out, '-o', copy])).code).toBe(0);
+    expect((await runInWorker(['--compact', out, '-o', copy])).code).toBe(0);
     expect(headerOf(copy)).toEqual([...PRE_CACHED_TOKENS_CSV_COLUMNS, 'cached_tokens']);
     expect((await report(copy)).figures.cost.cachedUnknownRows).toBe(2);
     const merged = path.join(ctx.dir, 'old-merged.csv');
-    expect((await runCli(['merge', copy, '-o', merged, '--force'])).code).toBe(0);
+    expect((await runInWorker(['merge', copy, '-o', merged, '--force'])).code).toBe(0);
     expect((await report(merged)).figures.cost.cachedUnknownRows).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-csv-conversion-');
 
@@ -35,7 +36,7 @@ const RUN = ['--prompt-field', 'title', '--json-schema', SCHEMA, '--keep-fields'
 
 describe('JSONL results converted to CSV have the direct CSV run’s columns', () => {
   it('--compact x.jsonl -o x.csv and merge of shards -o x.csv: same header, same cells as -o x.csv', async () => {
-    const { run } = await fresh();
+    const { run, server } = await fresh();
     const input = writeFile('cities.csv', INPUT);
     const direct = path.join(dir, 'direct.csv');
     expect((await run([input, ...RUN, '-o', direct])).code).toBe(0);
@@ -46,7 +47,7 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
     const jsonl = path.join(dir, 'run.jsonl');
     expect((await run([input, ...RUN, '-o', jsonl])).code).toBe(0);
     const compacted = path.join(dir, 'compacted.csv');
-    const c = await run(['--compact', jsonl, '-o', compacted]);
+    const c = await runInWorker(['--compact', jsonl, '-o', compacted, '--base-url', server.url]);
     expect(c.code, c.stderr).toBe(0);
     expect(headerOf(compacted)).toEqual(header);
     expect(cellsOf(compacted)).toEqual(cellsOf(direct));
@@ -54,7 +55,7 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
     const shards = [1, 2].map((i) => path.join(dir, `shard${i}.jsonl`));
     for (const [i, shard] of shards.entries()) expect((await run([input, ...RUN, '--shard', `${i + 1}/2`, '-o', shard])).code).toBe(0);
     const merged = path.join(dir, 'merged.csv');
-    const m = await runCli(['merge', ...shards, '-o', merged]);
+    const m = await runInWorker(['merge', ...shards, '-o', merged]);
     expect(m.code, m.stderr).toBe(0);
     expect(headerOf(merged)).toEqual(header);
     expect(cellsOf(merged)).toEqual(cellsOf(direct));
@@ -86,13 +87,13 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
   });
 
   it('--json: the one `output` column; to stdout as well', async () => {
-    const { run } = await fresh();
+    const { run, server } = await fresh();
     const input = writeFile('json.csv', INPUT);
     const direct = path.join(dir, 'json-direct.csv');
     expect((await run([input, '--prompt-field', 'title', '--json', '-q', '-o', direct])).code).toBe(0);
     const jsonl = path.join(dir, 'json.jsonl');
     expect((await run([input, '--prompt-field', 'title', '--json', '-q', '-o', jsonl])).code).toBe(0);
-    const c = await run(['--compact', jsonl, '--format', 'csv']);
+    const c = await runInWorker(['--compact', jsonl, '--format', 'csv', '--base-url', server.url]);
     expect(c.code, c.stderr).toBe(0);
     const out = writeFile('json-stdout.csv', c.stdout);
     expect(headerOf(out)).toEqual(headerOf(direct));
@@ -101,7 +102,7 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
   });
 
   it('an older JSONL output (no stored columns, or no metadata at all): the columns come from its rows', async () => {
-    const { run } = await fresh();
+    const { run, server } = await fresh();
     const input = writeFile('old.csv', INPUT);
     const jsonl = path.join(dir, 'old.jsonl');
     expect((await run([input, ...RUN, '-o', jsonl])).code).toBe(0);
@@ -114,10 +115,10 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
     expect(resumed.code, resumed.stderr).toBe(0);
     fs.writeFileSync(`${jsonl}.meta.json`, JSON.stringify(meta));
     const fromMeta = path.join(dir, 'old-meta.csv');
-    expect((await run(['--compact', jsonl, '-o', fromMeta])).code).toBe(0);
+    expect((await runInWorker(['--compact', jsonl, '-o', fromMeta, '--base-url', server.url])).code).toBe(0);
     fs.rmSync(`${jsonl}.meta.json`);
     const fromRows = path.join(dir, 'old-rows.csv');
-    expect((await run(['--compact', jsonl, '-o', fromRows])).code).toBe(0);
+    expect((await runInWorker(['--compact', jsonl, '-o', fromRows, '--base-url', server.url])).code).toBe(0);
     for (const file of [fromMeta, fromRows]) {
       const header = headerOf(file);
       // The answers' keys in the order the rows hold them (the mock answers in schema order).
@@ -137,10 +138,10 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
     const r = await run([input, '--prompt-field', 'title', '--json-schema', other, '--keep-fields', 'body', '--shard', '2/2', '-q', '-o', b]);
     expect(r.code, r.stderr).toBe(0);
     const merged = path.join(dir, 'mixed.csv.out.csv');
-    const refused = await runCli(['merge', a, b, '-o', merged]);
+    const refused = await runInWorker(['merge', a, b, '-o', merged]);
     expect(refused.code).toBe(2);
     expect(fs.existsSync(merged)).toBe(false);
-    const m = await runCli(['merge', a, b, '-o', merged, '--force']);
+    const m = await runInWorker(['merge', a, b, '-o', merged, '--force']);
     expect(m.code, m.stderr).toBe(0);
     const header = headerOf(merged);
     expect(header.slice(0, 6)).toEqual(['id', 'zeta', 'alpha', 'output_prompt', 'beta', 'line']);

@@ -10,6 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { parseJsonl } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-csv-kept-');
 
@@ -51,7 +52,7 @@ describe('kept fields never share a name with a schema column (F10)', () => {
     expect(recordsOf(out).map((rec) => rec['input_input_title'])).toEqual(['KEPT-ONE', 'KEPT-TWO', 'KEPT-THREE']);
 
     const compacted = path.join(dir, 's3.compact.jsonl');
-    const c = await run(['--compact', out, '-o', compacted]);
+    const c = await runInWorker(['--compact', out, '-o', compacted, '--base-url', server.url]);
     expect(c.code, c.stderr).toBe(0);
     const rows = parseJsonl<{ id: string; input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
     expect(rows.map((row) => [row.id, row.input])).toEqual([
@@ -66,7 +67,7 @@ describe('kept fields never share a name with a schema column (F10)', () => {
   });
 
   it('schema input_id, --keep-fields all with id and input_id columns: every name once, each with its own value', async () => {
-    const { run } = await fresh();
+    const { run, server } = await fresh();
     const input = writeFile('ids.csv', 'id,input_id,prompt\nA,x1,hello\n');
     const out = path.join(dir, 'ids.out.csv');
     const r = await run([input, '--json-schema', schemaOf(['input_id', 'input_input_id']), '--keep-fields', 'all', '-o', out, '-q']);
@@ -78,7 +79,7 @@ describe('kept fields never share a name with a schema column (F10)', () => {
     const [rec] = recordsOf(out);
     expect(rec).toMatchObject({ id: 'A', input_input_input_id: 'A', input_input_input_input_id: 'x1', input_prompt: 'hello' });
     const compacted = path.join(dir, 'ids.compact.jsonl');
-    expect((await run(['--compact', out, '-o', compacted])).code).toBe(0);
+    expect((await runInWorker(['--compact', out, '-o', compacted, '--base-url', server.url])).code).toBe(0);
     const [row] = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
     expect(row!.input).toEqual({ id: 'A', input_id: 'x1', prompt: 'hello' });
   });
@@ -118,7 +119,7 @@ describe('names that are one name to SQL in another case (EXC s22 F9)', () => {
     ]);
 
     const compacted = path.join(dir, 'case.compact.jsonl');
-    const c = await run(['--compact', old, '-o', compacted]);
+    const c = await runInWorker(['--compact', old, '-o', compacted, '--base-url', server.url]);
     expect(c.code, c.stderr).toBe(0);
     const rows = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
     expect(rows.map((row) => row.input)).toEqual([
@@ -162,18 +163,18 @@ describe('kept fields and schema properties one name to SQL among themselves', (
     expect(valuesOf(out).at(-1)).toEqual(['lower-3', 'Upper-3']);
 
     const compacted = path.join(dir, 'tt.compact.jsonl');
-    const c = await run(['--compact', out, '-o', compacted]);
+    const c = await runInWorker(['--compact', out, '-o', compacted, '--base-url', server.url]);
     expect(c.code, c.stderr).toBe(0);
     const rows = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
     expect(rows.map((row) => row.input)).toEqual([1, 2, 3].map((n) => ({ title: `lower-${n}`, Title: `Upper-${n}` })));
     const again2 = path.join(dir, 'tt.compact.csv');
-    expect((await run(['--compact', out, '-o', again2])).code).toBe(0);
+    expect((await runInWorker(['--compact', out, '-o', again2, '--base-url', server.url])).code).toBe(0);
     expect(headerOf(again2)).toEqual(header);
     expect(valuesOf(again2)).toEqual(valuesOf(out));
   });
 
   it('CSV columns id, ID, Prompt, prompt under --keep-fields all: each once to SQL, read back to its own field', async () => {
-    const { run } = await fresh();
+    const { run, server } = await fresh();
     const input = writeFile('idID.csv', 'id,ID,Prompt,prompt\nlow,UP,Big,small\n');
     const out = path.join(dir, 'idID.out.csv');
     const r = await run([input, '--keep-fields', 'all', '-o', out, '-q']);
@@ -183,7 +184,7 @@ describe('kept fields and schema properties one name to SQL among themselves', (
     expect(header.slice(-4)).toEqual(['input_id', 'input_input_ID', 'input_Prompt', 'input_input_prompt']);
     expect(recordsOf(out)[0]).toMatchObject({ id: 'low', input_id: 'low', input_input_ID: 'UP', input_Prompt: 'Big', input_input_prompt: 'small' });
     const compacted = path.join(dir, 'idID.compact.jsonl');
-    expect((await run(['--compact', out, '-o', compacted])).code).toBe(0);
+    expect((await runInWorker(['--compact', out, '-o', compacted, '--base-url', server.url])).code).toBe(0);
     const [row] = parseJsonl<{ input: Record<string, string> }>(fs.readFileSync(compacted, 'utf8'));
     expect(row!.input).toEqual({ id: 'low', ID: 'UP', Prompt: 'Big', prompt: 'small' });
   });

@@ -10,6 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { fixture, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { CSV_COLUMNS, PRE_CACHED_TOKENS_CSV_COLUMNS } from '../helpers/csv-columns.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
@@ -66,7 +67,7 @@ describe('CSV of a model × sample run', () => {
     expect((await runCli([...base, '--resume'])).code).toBe(0);
     expect(ctx.server.requests.length).toBe(before);
     const jsonl = path.join(ctx.dir, 'compact.jsonl');
-    expect((await runCli([out, '--compact', '-o', jsonl])).code).toBe(0);
+    expect((await runInWorker([out, '--compact', '-o', jsonl])).code).toBe(0);
     const compacted = parseJsonl<{ requested_model: string; sample: number; started_at: string }>(fs.readFileSync(jsonl, 'utf8'));
     expect(compacted.map((r) => `${r.requested_model}|${r.sample}`).sort()).toEqual(['ma|0', 'ma|0', 'ma|1', 'ma|1', 'mb|0', 'mb|0', 'mb|1', 'mb|1']);
     expect(compacted.every((r) => ISO_MS.test(r.started_at))).toBe(true);
@@ -129,7 +130,7 @@ describe('CSV of a model × sample run', () => {
     expect(rows.every((x) => ['a', 'b'].includes(x['label']!) && /^-?\d+$/.test(x['score']!))).toBe(true);
     expect(ctx.server.requests).toHaveLength(4);
     // The report shows the schema's fields as fields; kept input columns and ours are not answers.
-    expect((await runCli(['report', out])).code).toBe(0);
+    expect((await runInWorker(['report', out])).code).toBe(0);
     const data = reportDataOf(path.join(ctx.dir, 'structured.html'));
     expect(data.outputFields.map((f: { name: string }) => f.name)).toEqual(['label', 'score']);
     expect(data.figures.hasTimestamps).toBe(true);
@@ -143,14 +144,14 @@ describe('CSV of a model × sample run', () => {
       expect(r.code, r.stderr).toBe(0);
     }
     const all = path.join(ctx.dir, 'all.csv');
-    const merged = await runCli(['merge', ...shards, '-o', all, '--input', input]);
+    const merged = await runInWorker(['merge', ...shards, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stderr).toMatch(/merged 16 rows from 2 files .*0 superseded rows dropped.*0 answers of .* have no row/);
     expect(table(all)[0]).toEqual(CSV_COLUMNS);
     expect(new Set(keys(records(all))).size).toBe(16);
     // The same outputs as JSONL merge the same way.
     const jsonl = path.join(ctx.dir, 'all.jsonl');
-    expect((await runCli(['merge', ...shards, '-o', jsonl])).code).toBe(0);
+    expect((await runInWorker(['merge', ...shards, '-o', jsonl])).code).toBe(0);
     expect(parseJsonl(fs.readFileSync(jsonl, 'utf8'))).toHaveLength(16);
   });
 
@@ -193,7 +194,7 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     expect(rows[4]![header.indexOf('error_type')]).toBe('');
 
     // A model × sample run cannot say which answer its rows are in this file: refused, nothing written.
-    const matrix = await runCli([...base, '--resume', '-m', 'gpt-4o-mini,other']);
+    const matrix = await runInWorker([...base, '--resume', '-m', 'gpt-4o-mini,other']);
     expect(matrix.code).toBe(2);
     expect(matrix.stderr).toMatch(/old\.csv is a CSV from an older llm-batch, without requested_model and sample columns.*--compact/);
     expect(fs.readFileSync(out, 'utf8')).toBe(text);
@@ -212,7 +213,7 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
     // --compact to a new file copies it into the current layout (but for cached_tokens, which it never
     // had: an empty cell would say "nothing cached"), which a matrix run continues.
     const copy = path.join(ctx.dir, 'new.csv');
-    const c = await runCli([out, '--compact', '-o', copy]);
+    const c = await runInWorker([out, '--compact', '-o', copy]);
     expect(c.code, c.stderr).toBe(0);
     expect(table(copy)[0]).toEqual([...PRE_CACHED_TOKENS_CSV_COLUMNS, 'input_sample']);
     expect(records(copy).map((r) => `${r['id']}|${r['input_sample']}|${r['started_at']}`)).toEqual(['q1|s-a|', 'q2|s-b|', 'q4|s-d|', 'q3|s-c|']);
@@ -240,7 +241,7 @@ describe('a CSV in the legacy layout (before timestamps and model/sample columns
   it('llm-batch report reads it (no time chart) and reads the timestamps of a current CSV', async () => {
     const old = path.join(ctx.dir, 'old.csv');
     fs.copyFileSync(fixture('legacy-csv/results-old-layout.csv'), old);
-    const r = await runCli(['report', old]);
+    const r = await runInWorker(['report', old]);
     expect(r.code, r.stderr).toBe(0);
     const oldData = reportDataOf(path.join(ctx.dir, 'old.html'));
     expect(oldData.figures.ok).toBe(2);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, runShell, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, cleanup } = tempDir('llm-batch-dry-agrees-');
 afterAll(cleanup);
@@ -24,7 +25,7 @@ describe('--dry-run agrees with the run', () => {
   });
 
   it('--max-cost with a model of no known price: refused as the run refuses it: one line, exit 2', async () => {
-    const dry = await runCli([writePrompts(dir, 'priced.txt', ['one']), '-m', 'unknown-x', '--max-cost', '1', '--dry-run'], {
+    const dry = await runInWorker([writePrompts(dir, 'priced.txt', ['one']), '-m', 'unknown-x', '--max-cost', '1', '--dry-run'], {
       env: { OPENAI_API_KEY: undefined },
     });
     expect(dry.code).toBe(2);
@@ -38,7 +39,7 @@ describe('--dry-run agrees with the run', () => {
     const said = `${input}:2: no price known for model weird-model: --max-cost needs one (--price IN/OUT or --prices FILE)`;
     const args = [input, '--mock', '--max-cost', '1', '--no-cache'];
     for (const extra of [[], ['--batch-api']]) {
-      const dry = await runCli([...args, ...extra, '--dry-run']);
+      const dry = await runInWorker([...args, ...extra, '--dry-run']);
       expect(dry.code, dry.stderr).toBe(2);
       expect(dry.stdout).toMatch(/^ {2}2 records: 1 to send, 1 bad$/m);
       expect(dry.stdout).toContain(`\n  ${said}\n`);
@@ -73,12 +74,12 @@ describe('--dry-run agrees with the run', () => {
     expect(said.map((e) => e.type)).toEqual(['input', 'input']);
     expect(said[0].message).toMatch(/:2: never sent: its prompt and max_tokens 10 need about 30\d\d tokens, more than --tpm 600 allows/);
     expect(said[1].message).toMatch(/:3: never sent to m2: its prompt and max_tokens 900 need about 9\d\d tokens, more than --tpm 600 allows/);
-    const dry = await runCli([...args, '--dry-run']);
+    const dry = await runInWorker([...args, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(2);
     expect(dry.stdout).toMatch(/^ {2}3 records: 1 to send, 2 bad$/m);
     for (const { message } of said) expect(dry.stdout).toContain(`\n  ${message}\n`);
     // A --batch-api run paces nothing: it sends every line in its batches, and its dry run says so.
-    const batch = await runCli([...args, '--batch-api', '--dry-run']);
+    const batch = await runInWorker([...args, '--batch-api', '--dry-run']);
     expect(batch.code, batch.stderr).toBe(0);
     expect(batch.stdout).toMatch(/^ {2}3 records: 3 to send, 0 bad$/m);
   });
@@ -94,7 +95,7 @@ describe('--dry-run agrees with the run', () => {
       [first, '--mock', '--temperature', '1'],
       [first, '--mock', '-m', 'other-model'],
     ]) {
-      const dry = await runCli([...args, '-o', out, '--resume', '--dry-run']);
+      const dry = await runInWorker([...args, '-o', out, '--resume', '--dry-run']);
       const run = await runCli([...args, '-o', out, '--resume', '-q']);
       expect(run.code, args.join(' ')).toBe(2);
       expect(dry.code, args.join(' ')).toBe(2);
@@ -103,12 +104,12 @@ describe('--dry-run agrees with the run', () => {
       expect(dry.stdout).toBe('');
     }
     expect(fs.readFileSync(out, 'utf8')).toBe(written);
-    const forced = await runCli([other, '--mock', '-o', out, '--resume', '--dry-run', '--force-resume']);
+    const forced = await runInWorker([other, '--mock', '-o', out, '--resume', '--dry-run', '--force-resume']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/^ {2}2 records: 2 to send, 0 bad$/m);
     // What the run accepts, the dry run does: prompts appended, another --max-tokens.
     fs.appendFileSync(first, 'c\n');
-    const grown = await runCli([first, '--mock', '--max-tokens', '9', '-o', out, '--resume', '--dry-run']);
+    const grown = await runInWorker([first, '--mock', '--max-tokens', '9', '-o', out, '--resume', '--dry-run']);
     expect(grown.code, grown.stderr).toBe(0);
     expect(grown.stdout).toMatch(/^ {2}3 records: 1 to send, 2 already answered, 0 bad$/m);
   });
@@ -119,7 +120,7 @@ describe('--dry-run agrees with the run', () => {
     fs.writeFileSync(input, Buffer.concat([Buffer.from(lines), Buffer.from([0x61, 0xe9, 0x0a]), Buffer.from('last\n')]));
     const out = path.join(dir, 'late-bad.jsonl');
     const args = [input, '--mock', '--no-cache', '--limit', '5'];
-    const dry = await runCli([...args, '-o', out, '--dry-run']);
+    const dry = await runInWorker([...args, '-o', out, '--dry-run']);
     const run = await runCli([...args, '-o', out, '-q']);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/^llm-batch: .*late-bad\.txt:3001: not valid UTF-8 \(byte 0xE9\)/);
@@ -127,7 +128,7 @@ describe('--dry-run agrees with the run', () => {
     expect(dry.stderr).toBe(run.stderr);
     expect(dry.stdout).toBe('');
     expect(fs.existsSync(out)).toBe(false);
-    const dryToStdout = await runCli([...args, '--dry-run']);
+    const dryToStdout = await runInWorker([...args, '--dry-run']);
     expect(dryToStdout.code, dryToStdout.stderr).toBe(0);
     expect(dryToStdout.stdout).toMatch(/^ {2}5 records: 5 to send, 0 bad$/m);
     expect((await runCli([...args, '-q'])).code).toBe(0);

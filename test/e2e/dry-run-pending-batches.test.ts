@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-dry-pending-');
 
@@ -29,7 +30,7 @@ describe('--batch-api --resume --dry-run', () => {
     expect(parseJsonl(fs.readFileSync(out, 'utf8'))).toHaveLength(2);
     const uploads = ctx.server.batchState.counts.uploads;
 
-    const dry = await runCli([...args, '--resume', '--dry-run']);
+    const dry = await runInWorker([...args, '--resume', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     // The headline counts only what the resume sends: records 5-6.
     expect(dry.stdout).toMatch(/^ {2}6 records: 2 to send, 2 already answered, 2 waiting in a submitted batch, 0 bad$/m);
@@ -53,7 +54,7 @@ describe('--batch-api --resume --dry-run', () => {
 
     // Another run's settings: refused as the resume refuses them (the batch not collected named), nothing uploaded.
     const other = [...args, '--resume', '--temperature', '1'];
-    const refused = await runCli([...other, '--dry-run']);
+    const refused = await runInWorker([...other, '--dry-run']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
       /written by a different run \(temperature: was null, now 1\); refusing to mix results; nothing was sent\. That run's 1 batch not collected yet holds/,

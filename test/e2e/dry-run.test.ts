@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/fixtures.js';
 import { SECRET_KEY, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-dry-run-');
@@ -21,7 +22,7 @@ function shownBodies(report: string): any[] {
 describe('--dry-run', () => {
   it('reads fixtures/bad.jsonl, lists its bad records by file:line, sends nothing, exits 2', async () => {
     ctx.server.reset();
-    const r = await runCli([fixture('bad.jsonl'), '--dry-run', '--base-url', ctx.server.url], { env: NO_KEY });
+    const r = await runInWorker([fixture('bad.jsonl'), '--dry-run', '--base-url', ctx.server.url], { env: NO_KEY });
     expect(r.code).toBe(2);
     expect(ctx.server.requests).toEqual([]);
     expect(r.stdout).toMatch(/nothing was sent/i);
@@ -39,7 +40,7 @@ describe('--dry-run', () => {
   it('shows the first 3 requests exactly as a real run sends them', async () => {
     ctx.server.reset();
     const args = [fixture('prompts.jsonl'), '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--temperature', '0.3', '--max-tokens', '64', '-s', 'Be brief.'];
-    const dry = await runCli([...args, '--dry-run'], { env: NO_KEY });
+    const dry = await runInWorker([...args, '--dry-run'], { env: NO_KEY });
     expect(dry.code).toBe(0);
     expect(ctx.server.requests).toEqual([]);
     const bodies = shownBodies(dry.stdout);
@@ -61,7 +62,7 @@ describe('--dry-run', () => {
   });
 
   it('renders a CSV through its template and shows an OpenAI Batch API file as sent', async () => {
-    const csv = await runCli([fixture('articles.csv'), '--dry-run', '--template', 'Summarise: {{title}}'], { env: NO_KEY });
+    const csv = await runInWorker([fixture('articles.csv'), '--dry-run', '--template', 'Summarise: {{title}}'], { env: NO_KEY });
     expect(csv.code).toBe(0);
     expect(csv.stdout).toMatch(/4 records: 4 to send, 0 bad/);
     expect(shownBodies(csv.stdout).map((b) => b.messages[0].content)).toEqual([
@@ -71,7 +72,7 @@ describe('--dry-run', () => {
     ]);
     expect(csv.stdout).toContain('POST https://api.openai.com/v1/chat/completions');
 
-    const batch = await runCli([fixture('batch-api.jsonl'), '--dry-run', '--no-stream'], { env: NO_KEY });
+    const batch = await runInWorker([fixture('batch-api.jsonl'), '--dry-run', '--no-stream'], { env: NO_KEY });
     expect(batch.code).toBe(0);
     const bodies = shownBodies(batch.stdout);
     expect(bodies[2]).toEqual({
@@ -84,13 +85,13 @@ describe('--dry-run', () => {
     });
     // OpenAI itself gets max_completion_tokens (its reasoning models reject max_tokens); another
     // OpenAI-compatible server gets max_tokens, which they all know.
-    const local = await runCli([fixture('batch-api.jsonl'), '--dry-run', '--no-stream', '--base-url', 'http://localhost:8000/v1'], { env: NO_KEY });
+    const local = await runInWorker([fixture('batch-api.jsonl'), '--dry-run', '--no-stream', '--base-url', 'http://localhost:8000/v1'], { env: NO_KEY });
     expect(shownBodies(local.stdout)[2]).toMatchObject({ max_tokens: 50 });
     expect(shownBodies(local.stdout)[2]).not.toHaveProperty('max_completion_tokens');
   });
 
   it('reads stdin too', async () => {
-    const r = await runCli(['--dry-run', '-m', 'gpt-4.1-nano'], { env: NO_KEY, stdin: 'first question\n\nsecond question\n' });
+    const r = await runInWorker(['--dry-run', '-m', 'gpt-4.1-nano'], { env: NO_KEY, stdin: 'first question\n\nsecond question\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Input: <stdin>/);
     expect(r.stdout).toMatch(/2 records: 2 to send, 0 bad/);
@@ -102,13 +103,13 @@ describe('--dry-run', () => {
       'cost.txt',
       Array.from({ length: 10 }, (_, i) => `Question number ${i}: what is ${i} squared?`),
     );
-    const assumed = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: NO_KEY });
+    const assumed = await runInWorker([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: NO_KEY });
     expect(assumed.code).toBe(0);
     expect(assumed.stdout).toMatch(/gpt-4o-mini: 10 requests · \d{3} prompt tokens · 2,560 answer tokens \(no max_tokens: assumed 256 per answer\)/);
     expect(assumed.stdout).toMatch(/est\. cost \$0\.\d{4} \(prompts \$0\.\d{4,} \+ answers \$0\.\d{4} at \$0\.15 \/ \$0\.60 per 1M tokens in \/ out\)/);
     expect(assumed.stdout).toMatch(/Estimated cost: \$0\.\d{4} \(list prices of \d{4}-\d{2}-\d{2}; an estimate, not a bill\)/);
 
-    const capped = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini', '--max-tokens', '10'], { env: NO_KEY });
+    const capped = await runInWorker([file, '--dry-run', '-m', 'gpt-4o-mini', '--max-tokens', '10'], { env: NO_KEY });
     expect(capped.stdout).toMatch(/at most 100 answer tokens \(max_tokens\)/);
   });
 
@@ -129,7 +130,7 @@ describe('--dry-run', () => {
       });
     const file = path.join(ctx.dir, 'img.jsonl');
     fs.writeFileSync(file, `${[1, 2, 3, 4].map(row).join('\n')}\n`);
-    const r = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini,my-vlm', '--max-tokens', '50'], { env: NO_KEY });
+    const r = await runInWorker([file, '--dry-run', '-m', 'gpt-4o-mini,my-vlm', '--max-tokens', '50'], { env: NO_KEY });
     expect(r.code, r.stderr).toBe(0);
     // gpt-4o-mini's high detail: at most 2,833 + 8 × 5,667 = 48,169 tokens, and the text besides.
     const mini = /^ {2}gpt-4o-mini: 4 requests · (\d{3},\d{3}) prompt tokens \(4 image parts at their worst case\)/m.exec(r.stdout);
@@ -140,7 +141,7 @@ describe('--dry-run', () => {
   });
 
   it('shows tokens only for a model with no known price', async () => {
-    const r = await runCli([fixture('prompts.txt'), '--dry-run', '-m', 'llama3.2', '--base-url', 'http://localhost:11434/v1'], { env: NO_KEY });
+    const r = await runInWorker([fixture('prompts.txt'), '--dry-run', '-m', 'llama3.2', '--base-url', 'http://localhost:11434/v1'], { env: NO_KEY });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/llama3\.2: 5 requests · \d+ prompt tokens/);
     expect(r.stdout).toMatch(/no price for this model/);
@@ -149,18 +150,18 @@ describe('--dry-run', () => {
 
   it('counts a prompt the tokenizer calls special instead of failing', async () => {
     const file = writePrompts(ctx.dir, 'special.txt', ['what does <|endoftext|> mean?']);
-    const r = await runCli([file, '--dry-run'], { env: NO_KEY });
+    const r = await runInWorker([file, '--dry-run'], { env: NO_KEY });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/: 1 request · \d+ prompt tokens/);
   });
 
   it('fails like a real run on input it cannot read at all', async () => {
-    const missing = await runCli([path.join(ctx.dir, 'missing.txt'), '--dry-run'], { env: NO_KEY });
+    const missing = await runInWorker([path.join(ctx.dir, 'missing.txt'), '--dry-run'], { env: NO_KEY });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read input file .*missing\.txt: no such file/);
     const headerOnly = path.join(ctx.dir, 'empty.csv');
     fs.writeFileSync(headerOnly, '');
-    const empty = await runCli([headerOnly, '--dry-run'], { env: NO_KEY });
+    const empty = await runInWorker([headerOnly, '--dry-run'], { env: NO_KEY });
     // No prompts at all, as a real run says it: exit 5.
     expect(empty.code).toBe(5);
     expect(empty.stdout).toMatch(/0 records: 0 to send, 0 bad[\s\S]*Nothing to send\./);
@@ -181,7 +182,7 @@ describe('--dry-run', () => {
     const args = [input, '--base-url', ctx.server.url, '-o', out, '-m', 'gpt-4o', '--max-tokens', '10', '--no-cache'];
     expect((await runCli([...args, '--retries', '0'])).code).toBe(1);
     ctx.server.reset();
-    const dry = (extra: string[]) => runCli([...args, '--resume', '--dry-run', ...extra], { env: NO_KEY });
+    const dry = (extra: string[]) => runInWorker([...args, '--resume', '--dry-run', ...extra], { env: NO_KEY });
 
     const done = await dry([]);
     expect(done.code, done.stderr).toBe(0);

@@ -200,7 +200,7 @@ describe('--dry-run with prompts too long to show or to send', () => {
     const file = path.join(ctx.dir, 'huge.jsonl');
     const huge = `${'start '}${'lorem ipsum dolor sit amet '.repeat(200_000)}the end`;
     fs.writeFileSync(file, `${JSON.stringify({ id: 'small', prompt: 'hello' })}\n${JSON.stringify({ id: 'huge', prompt: huge })}\n`);
-    const r = await runCli([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: { OPENAI_API_KEY: undefined } });
+    const r = await runInWorker([file, '--dry-run', '-m', 'gpt-4o-mini'], { env: { OPENAI_API_KEY: undefined } });
     expect(r.code).toBe(0);
     expect(r.stdout.length).toBeLessThan(20_000);
     expect(r.stdout).toMatch(/"content": "start lorem ipsum[^"]* \[…5,\d{3},\d{3} characters not shown…\] [^"]*the end"/);
@@ -218,9 +218,9 @@ describe('--dry-run with prompts too long to show or to send', () => {
     fs.writeFileSync(file, `${'word '.repeat(15_000)}\n`);
     const fits = await runCli([file, '--dry-run', '-m', 'gpt-3.5-turbo'], { env: { OPENAI_API_KEY: undefined } });
     expect(fits.stdout).not.toMatch(/Warning/);
-    const over = await runCli([file, '--dry-run', '-m', 'gpt-3.5-turbo', '--max-tokens', '2000'], { env: { OPENAI_API_KEY: undefined } });
+    const over = await runInWorker([file, '--dry-run', '-m', 'gpt-3.5-turbo', '--max-tokens', '2000'], { env: { OPENAI_API_KEY: undefined } });
     expect(over.stdout).toMatch(/edge\.txt:1 \(id [^)]+\): [\d,]+ prompt tokens \+ max_tokens 2,000 > 16,385 \(gpt-3\.5-turbo\)/);
-    const local = await runCli([file, '--dry-run', '-m', 'llama3.2', '--max-tokens', '900000'], { env: { OPENAI_API_KEY: undefined } });
+    const local = await runInWorker([file, '--dry-run', '-m', 'llama3.2', '--max-tokens', '900000'], { env: { OPENAI_API_KEY: undefined } });
     expect(local.stdout).not.toMatch(/Warning/);
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-limit-matrix-');
 
@@ -33,7 +34,7 @@ const matrix = ['-m', 'a1,b1', '--repeat', '2', '--limit', '3', '--no-cache'];
 describe('--limit with several models and --repeat', () => {
   it('live: the first 3 records, each on both models twice (12 answers), as the dry run estimates', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', prompts(20));
-    const dry = await runCli([input, '--base-url', ctx.server.url, ...matrix, '--dry-run']);
+    const dry = await runInWorker([input, '--base-url', ctx.server.url, ...matrix, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(`${dry.stdout}${dry.stderr}`).toMatch(/Estimate for 12 requests/);
     const out = path.join(ctx.dir, 'out.jsonl');

@@ -46,11 +46,11 @@ describe.concurrent('a side file reached through a link to a file the run reads 
     ['--summary-json', 'symlink', 'out.jsonl.meta.json', /--summary-json \S+link is the output’s run settings file/],
     ['--trace', 'symlink', 'out.jsonl', /--trace \S+link is the output file/],
   ] as const)('%s via a %s to %s: exit 2, nothing sent, nothing changed', async (flag, how, target, message) => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const c = caseDir();
     c.link(how, target, 'link');
     const before = snapshot(c.dir);
-    const r = await run([c.at('p.txt'), '-o', c.at('out.jsonl'), flag, c.at('link')]);
+    const r = await runInWorker([c.at('p.txt'), '-o', c.at('out.jsonl'), flag, c.at('link'), '--base-url', server.url]);
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
     expect(server.requests).toHaveLength(0);
@@ -67,7 +67,7 @@ describe.concurrent('--summary-json replaces only an earlier summary', () => {
     const { server, run } = await fresh();
     const c = caseDir();
     fs.writeFileSync(c.at(file), text);
-    const r = await run([c.at('p.txt'), '-o', c.at('out.jsonl'), '--summary-json', c.at(file)]);
+    const r = await runInWorker([c.at('p.txt'), '-o', c.at('out.jsonl'), '--summary-json', c.at(file), '--base-url', server.url]);
     expect(r.stderr).toMatch(
       new RegExp(`--summary-json \\S+${file.replace('.', '\\.')} already exists and is not an llm-batch summary: choose another path, or pass --overwrite`),
     );
@@ -105,10 +105,10 @@ describe.concurrent('an input that is one of the output’s own files', () => {
     ['out.jsonl.lock', /^llm-batch: the input \S+out\.jsonl\.lock is the lock file of --output \S+out\.jsonl/m],
     ['out.jsonl.batch.json', /the input \S+ is the batch manifest file of --output/],
   ])('%s: exit 2, the input kept, nothing sent', async (name, message) => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const c = caseDir();
     fs.writeFileSync(c.at(name), PROMPTS);
-    const r = await run([c.at(name), '--input-format', 'txt', '-o', c.at('out.jsonl')]);
+    const r = await runInWorker([c.at(name), '--input-format', 'txt', '-o', c.at('out.jsonl'), '--base-url', server.url]);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/delete/);
     expect(r.code).toBe(2);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { type MatrixRow, matrixRowsOf } from '../helpers/matrix-rows.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-matrix-');
 
@@ -132,7 +133,7 @@ describe('model × sample matrix', () => {
 describe('--dry-run with several models and samples', () => {
   it('counts a request per (record, model, sample)', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
-    const result = await runCli([input, '-m', 'gpt-4o-mini,gpt-4.1', '--repeat', '3', '--dry-run']);
+    const result = await runInWorker([input, '-m', 'gpt-4o-mini,gpt-4.1', '--repeat', '3', '--dry-run']);
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).toMatch(/Estimate for 12 requests/);
     expect(result.stdout + result.stderr).toMatch(/gpt-4\.1: 6 requests/);

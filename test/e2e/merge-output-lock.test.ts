@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { textSoFar, until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-merge-lock-');
@@ -95,7 +96,7 @@ describe('merge and --compact into an output a run is writing', () => {
     const out = path.join(ctx.dir, 'all.jsonl');
     fs.writeFileSync(out, 'old\n');
     fs.linkSync(out, path.join(ctx.dir, 'backup.jsonl'));
-    const r = await runCli(['merge', a, '-o', out, '--overwrite']);
+    const r = await runInWorker(['merge', a, '-o', out, '--overwrite']);
     expect(r.code, r.stderr).toBe(0);
     expect(lineCount(out)).toBe(3);
     expect(fs.readFileSync(path.join(ctx.dir, 'backup.jsonl'), 'utf8')).toBe('old\n');
@@ -154,7 +155,7 @@ describe('merge --input -', () => {
     const a = await finishedOutput('a', 4);
     const out = path.join(ctx.dir, 'all.jsonl');
     const input = prompts(4, 'a').join('\n') + '\nnot answered\n';
-    const r = await runCli(['merge', a, '-o', out, '--input', '-'], { stdin: input });
+    const r = await runInWorker(['merge', a, '-o', out, '--input', '-'], { stdin: input });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/merged 4 rows from 1 file into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); 1 id of stdin has no row: <stdin>:5 \(id /);
   });

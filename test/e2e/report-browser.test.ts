@@ -11,6 +11,7 @@ import { fmt } from '../../src/report-page/format.js';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { textSoFar, until } from '../helpers/until.js';
 
 // Page globals, for the functions run inside the page by page.evaluate (the test itself has no DOM).
@@ -80,7 +81,7 @@ async function reportOfAnswers(name: string, answers: ReadonlyArray<{ startedMs:
   );
   const file = path.join(tmp.dir, `${name}.jsonl`);
   fs.writeFileSync(file, lines.join('\n') + '\n');
-  expect((await runCli(['report', file, '-q'])).code).toBe(0);
+  expect((await runInWorker(['report', file, '-q'])).code).toBe(0);
   return openReport(browser.context, path.join(tmp.dir, `${name}.html`));
 }
 
@@ -234,7 +235,7 @@ describe('report of a mock-server run, in chromium', () => {
   it('llm-batch report: a CSV output gets the time chart from its timestamp columns; an old JSONL file without them has none', async () => {
     const csvOut = path.join(tmp.dir, 'out.csv');
     await run([input, '-o', csvOut]);
-    const r = await runCli(['report', csvOut]);
+    const r = await runInWorker(['report', csvOut]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/report of 56 rows written to .*out\.html/);
     const csvPage = await openReport(browser.context, path.join(tmp.dir, 'out.html'));
@@ -248,7 +249,7 @@ describe('report of a mock-server run, in chromium', () => {
 
     const old = path.join(tmp.dir, 'old.jsonl');
     fs.writeFileSync(old, rows.map(({ started_at: _s, finished_at: _f, ...rest }) => JSON.stringify(rest)).join('\n') + '\n');
-    expect((await runCli(['report', old, '-o', path.join(tmp.dir, 'old.html')])).code).toBe(0);
+    expect((await runInWorker(['report', old, '-o', path.join(tmp.dir, 'old.html')])).code).toBe(0);
     const oldPage = await openReport(browser.context, path.join(tmp.dir, 'old.html'));
     expect(await oldPage.page.locator('#no-timeline').count()).toBe(1);
     expect(await figure(oldPage.page, 'ok')).toBe('47');
@@ -493,11 +494,11 @@ describe('report review fixes, in chromium', () => {
       expect(byModel.map(usd).reduce((a, b) => a + b, 0)).toBeCloseTo(want, 2);
       await page.close();
       const again = path.join(btmp.dir, 'priced-again.html');
-      expect((await runCli(['report', out, '-o', again, '--price', '1000/1000'])).code).toBe(0);
+      expect((await runInWorker(['report', out, '-o', again, '--price', '1000/1000'])).code).toBe(0);
       const second = await openReport(browser.context, again);
       expect(usd(await figure(second.page, 'est. cost'))).toBeCloseTo(want, 2);
       await second.page.close();
-      const bad = await runCli(['report', out, '-o', again, '--price', 'cheap']);
+      const bad = await runInWorker(['report', out, '-o', again, '--price', 'cheap']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/--price.*IN\/OUT/);
     });
@@ -550,7 +551,7 @@ describe('report review fixes, in chromium', () => {
       const row = (id: string) => `${id},${id},q,a,,,,,1,5,gpt-4o-mini,stop,1000,10,,,,,,`;
       fs.writeFileSync(old, `${header}\n${row('1')}\n${row('2')}\n`);
       const html = path.join(btmp.dir, 'old.html');
-      const r = await runCli(['report', old, '-o', html, '--price', '1000/1000/100']);
+      const r = await runInWorker(['report', old, '-o', html, '--price', '1000/1000/100']);
       expect(r.code, r.stderr).toBe(0);
       const { page, errors } = await openReport(browser.context, html);
       expect(await figure(page, 'est. cost')).toBe('$2.02');
@@ -581,7 +582,7 @@ describe('report review fixes, in chromium', () => {
       }
       const csvFields = fs.readFileSync(csv, 'utf8').split('\n')[0]!.split(',').slice(1, 3);
       expect(csvFields).toEqual(['output_output_id', 'output_id']);
-      expect((await runCli(['report', jsonl])).code).toBe(0);
+      expect((await runInWorker(['report', jsonl])).code).toBe(0);
       const { page, errors } = await openReport(browser.context, path.join(btmp.dir, 'odd.html'));
       const headers = (await page.locator('table.rows thead th').allInnerTexts()).map((h) => h.trim());
       expect(headers.filter((h) => h === 'id')).toHaveLength(1);
@@ -649,7 +650,7 @@ describe('report review fixes, in chromium', () => {
       }));
       const file = path.join(btmp.dir, 'wide.jsonl');
       fs.writeFileSync(file, withOutput.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      expect((await runCli(['report', file])).code).toBe(0);
+      expect((await runInWorker(['report', file])).code).toBe(0);
       report = path.join(btmp.dir, 'wide.html');
     });
 

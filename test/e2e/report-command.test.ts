@@ -22,7 +22,7 @@ describe('llm-batch report', () => {
     const input = writePrompts(dir, 'p.txt', prompts);
     const out = path.join(dir, 'out.jsonl');
     expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
-    const first = await runCli(['report', out]);
+    const first = await runInWorker(['report', out]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('');
     expect(first.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
@@ -31,12 +31,12 @@ describe('llm-batch report', () => {
 
     const notes = path.join(dir, 'notes.html');
     fs.writeFileSync(notes, '<p>my notes</p>');
-    const refused = await runCli(['report', out, '-o', notes]);
+    const refused = await runInWorker(['report', out, '-o', notes]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^llm-batch: --output .*notes\.html already exists and is not an llm-batch report: .*--overwrite/);
     expect(fs.readFileSync(notes, 'utf8')).toBe('<p>my notes</p>');
-    expect((await runCli(['report', out, '-o', notes, '--overwrite', '-q'])).code).toBe(0);
-    expect((await runCli(['report', out, '-o', out])).stderr).toMatch(/is the results file/);
+    expect((await runInWorker(['report', out, '-o', notes, '--overwrite', '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', out, '-o', out])).stderr).toMatch(/is the results file/);
   });
 
   it('by default, does not replace the report of another results file of the same name (out.csv’s out.html for out.jsonl)', async () => {
@@ -46,7 +46,7 @@ describe('llm-batch report', () => {
     const jsonl = path.join(dir, 'out.jsonl');
     for (const out of [csv, jsonl]) expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
     const html = path.join(dir, 'out.html');
-    expect((await runCli(['report', csv, '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', csv, '-q'])).code).toBe(0);
     const refused = await runInWorker(['report', jsonl]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
@@ -55,10 +55,10 @@ describe('llm-batch report', () => {
     expect(reportDataOf(html).source.format).toBe('csv');
     expect(fs.readdirSync(dir).sort()).toEqual(['out.csv', 'out.csv.meta.json', 'out.html', 'out.jsonl', 'out.jsonl.meta.json', 'p.txt']);
     // Its own report is refreshed; -o names the file, and --overwrite replaces it.
-    expect((await runCli(['report', csv, '-q'])).code).toBe(0);
-    expect((await runCli(['report', jsonl, '-o', html, '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', csv, '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', jsonl, '-o', html, '-q'])).code).toBe(0);
     expect(reportDataOf(html).source.format).toBe('jsonl');
-    expect((await runCli(['report', csv, '--overwrite', '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', csv, '--overwrite', '-q'])).code).toBe(0);
     expect(reportDataOf(html).source.format).toBe('csv');
   });
 
@@ -83,7 +83,7 @@ describe('llm-batch report', () => {
     fs.writeFileSync(jsonl, run.stdout);
     const data = reportDataOf(html);
     expect([data.title, data.source.path]).toEqual(['stdout', 'stdout']);
-    const again = await runCli(['report', jsonl, '-q']);
+    const again = await runInWorker(['report', jsonl, '-q']);
     expect(again.code, again.stderr).toBe(0);
     expect(reportDataOf(html).source.path).toBe(jsonl);
   });
@@ -116,14 +116,14 @@ describe('llm-batch report', () => {
     const rows = path.join(dir, 'rows.csv');
     const run = await runCli([input, '--base-url', ctx.server.url, '-o', '-', '-q']);
     fs.writeFileSync(rows, run.stdout);
-    const plain = await runCli(['report', rows, '-q']);
+    const plain = await runInWorker(['report', rows, '-q']);
     expect(plain.code, plain.stderr).toBe(0);
     expect(reportDataOf(path.join(dir, 'rows.html')).source.format).toBe('jsonl');
     // --format is no extension hint: it reads the file as that format, whatever it holds.
     const forced = await runInWorker(['report', rows, '--format', 'csv', '-o', path.join(dir, 'forced.html')]);
     expect(forced.code).toBe(2);
     expect(forced.stderr).toMatch(/^llm-batch: .*rows\.csv:1: invalid CSV /);
-    const help = await runCli(['report', '--help']);
+    const help = await runInWorker(['report', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(
       ' --format <format> read the results as jsonl or csv (default: what the file holds, by its first bytes, else its extension) --summary-json ',
     );
@@ -136,7 +136,7 @@ describe('llm-batch report', () => {
     const out = path.join(dir, 'out.jsonl');
     const summary = path.join(dir, 's.json');
     expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q', '--summary-json', summary])).code).toBe(0);
-    expect((await runCli(['report', out, '--summary-json', summary, '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', out, '--summary-json', summary, '-q'])).code).toBe(0);
     const data = reportDataOf(path.join(dir, 'out.html'));
     expect(data.run).toMatchObject({ rateLimited: 3, retries: 3, requests: 6 });
     expect(data.figures.rateLimitedRows).toBe(0); // every row got past its 429
@@ -254,7 +254,7 @@ describe('--report on a run', () => {
       release();
       expect((await runDone).code).toBe(0);
     }
-    const after = await runCli(['report', out]);
+    const after = await runInWorker(['report', out]);
     expect(after.code, after.stderr).toBe(0);
     expect(after.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
     expect(reportDataOf(path.join(dir, 'out.html')).source.beingWritten).toBeUndefined();
@@ -288,12 +288,12 @@ describe('the report prices cached input tokens as billed', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(reportDataOf(report).figures.cost).toMatchObject({ usd: 0.2, cachedTokens: 900, pricesGiven: true });
       const again = path.join(dir, 'again.html');
-      expect((await runCli(['report', out, '-o', again, '--price', '1000/1000/100'])).code).toBe(0);
+      expect((await runInWorker(['report', out, '-o', again, '--price', '1000/1000/100'])).code).toBe(0);
       expect(reportDataOf(again).figures.cost.usd).toBe(0.2);
       const prices = path.join(dir, 'prices.json');
       fs.writeFileSync(prices, JSON.stringify({ 'gpt-4o-mini': { input: 1000, output: 1000, cached_input: 100 } }));
       const viaFile = path.join(dir, 'file.html');
-      const f = await runCli(['report', out, '-o', viaFile, '--prices', prices]);
+      const f = await runInWorker(['report', out, '-o', viaFile, '--prices', prices]);
       expect(f.code, f.stderr).toBe(0);
       expect(reportDataOf(viaFile).figures.cost.usd).toBe(0.2);
       const missing = await runInWorker(['report', out, '-o', viaFile, '--prices', path.join(dir, 'nope.json')]);
@@ -316,12 +316,12 @@ describe('the report of a --mock run', () => {
     expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ baseURL: 'mock' });
     expect(reportDataOf(during).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
     const after = path.join(dir, 'after.html');
-    const report = await runCli(['report', out, '-o', after]);
+    const report = await runInWorker(['report', out, '-o', after]);
     expect(report.code, report.stderr).toBe(0);
     expect(reportDataOf(after).figures.cost).toMatchObject({ usd: 0, pricesGiven: false });
     // A price given still wins.
     const priced = path.join(dir, 'priced.html');
-    expect((await runCli(['report', out, '-o', priced, '--price', '1000/1000'])).code).toBe(0);
+    expect((await runInWorker(['report', out, '-o', priced, '--price', '1000/1000'])).code).toBe(0);
     expect(reportDataOf(priced).figures.cost.usd).toBeGreaterThan(0);
   });
 });
@@ -343,22 +343,22 @@ describe('the report of a --batch-api --no-wait output', () => {
       expect(resumeHint).toMatch(/--resume$/);
       const lead = `llm-batch: ${out}.batch.json lists 1 batch (3 requests) not collected yet: the report covers the rows collected so far; to collect it, `;
 
-      const plain = await runCli(['report', out]);
+      const plain = await runInWorker(['report', out]);
       expect(plain.code, plain.stderr).toBe(0);
       expect(plain.stderr.split('\n')[0]).toBe(`${lead}run the run's command again with --resume (llm-batch … -o ${out} --batch-api --resume)`);
       expect(plain.stderr).toMatch(/\nllm-batch: report of 0 rows written to .*out\.html \(0\.\d MB\)\n$/);
       // The run's --summary-json knows its exact command.
-      const exact = await runCli(['report', out, '--summary-json', summary]);
+      const exact = await runInWorker(['report', out, '--summary-json', summary]);
       expect(exact.code, exact.stderr).toBe(0);
       expect(exact.stderr.split('\n')[0]).toBe(`${lead}run: ${resumeHint}`);
       // -q (cron): the pending line alone, the one sign that the report lacks rows.
-      expect((await runCli(['report', out, '-q'])).stderr).toBe(`${plain.stderr.split('\n')[0]}\n`);
+      expect((await runInWorker(['report', out, '-q'])).stderr).toBe(`${plain.stderr.split('\n')[0]}\n`);
 
       // Collected: nothing is pending, nothing is said.
       hold = false;
       const collected = await runCli([...args, '--resume']);
       expect(collected.code, collected.stderr).toBe(0);
-      const after = await runCli(['report', out]);
+      const after = await runInWorker(['report', out]);
       expect(after.code, after.stderr).toBe(0);
       expect(after.stderr).toMatch(/^llm-batch: report of 3 rows written to .*out\.html \(0\.\d MB\)\n$/);
     } finally {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-report-csv-failed-');
@@ -31,7 +32,7 @@ describe('a report of a structured CSV with failed rows', () => {
       const r = await run([input, ...flags, '--retries', '0', '-o', out, '-q']);
       expect(r.code, r.stderr).toBe(1);
       const html = path.join(dir, `${name}.${ext}.html`);
-      const rep = await runCli(['report', out, '-o', html, '-q']);
+      const rep = await (ext === 'csv' ? runInWorker : runCli)(['report', out, '-o', html, '-q']);
       expect(rep.code, rep.stderr).toBe(0);
       return reportDataOf(html);
     };

@@ -10,6 +10,7 @@ import type { BrowserContext } from 'playwright-core';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 import { ROOT, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
 const SHOTS = path.join(ROOT, '.tmp', 'report-screenshots');
@@ -56,7 +57,7 @@ describe('report of a --batch-api run with batches still pending', () => {
     expect(submitted.code, submitted.stderr).toBe(75);
 
     const page = path.join(ctx.dir, 'out.html');
-    const r = await runCli(['report', out, '-o', page]);
+    const r = await runInWorker(['report', out, '-o', page]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/lists 2 batches \(6 requests\) not collected yet/);
     expect(reportDataOf(page)).toMatchObject({ run: null, pendingBatches: 2 });
@@ -69,7 +70,7 @@ describe('report of a --batch-api run with batches still pending', () => {
     await opened.page.close();
 
     // With the run's summary too: its figures beside the rows, the same count.
-    const withSummary = await runCli(['report', out, '-o', page, '--summary-json', summary, '-q']);
+    const withSummary = await runInWorker(['report', out, '-o', page, '--summary-json', summary, '-q']);
     expect(withSummary.code, withSummary.stderr).toBe(0);
     expect(reportDataOf(page)).toMatchObject({ run: { pendingBatches: 2 }, pendingBatches: 2 });
 
@@ -81,7 +82,7 @@ describe('report of a --batch-api run with batches still pending', () => {
     } finally {
       ctx.server.options.batches = { stepMs: 60_000 };
     }
-    const after = await runCli(['report', out, '-o', page, '--summary-json', summary]);
+    const after = await runInWorker(['report', out, '-o', page, '--summary-json', summary]);
     expect(after.code, after.stderr).toBe(0);
     expect(after.stderr).not.toMatch(/not collected/);
     expect(reportDataOf(page)).toMatchObject({ run: { pendingBatches: 2 }, pendingBatches: 0, figures: { ok: 6 } });

@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { reportDataOf } from '../helpers/report-data.js';
 import { runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServer('llm-batch-report-summary-counts-');
@@ -35,14 +36,14 @@ describe('llm-batch report --summary-json', () => {
     expect((await runCli([...run, '--overwrite', '--limit', '10', '--retries', '0', '--summary-json', ten])).code).toBe(1);
 
     const html = path.join(dir, 'r.html');
-    const wrong = await runCli(['report', out, '--summary-json', full, '-o', html]);
+    const wrong = await runInWorker(['report', out, '--summary-json', full, '-o', html]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(
       `llm-batch: --summary-json ${full} counts 30 ok, 0 failed, but ${out} holds 2 ok and 8 failed (the last row of each prompt): it is not the summary of the run that last wrote it\n`,
     );
     expect(fs.existsSync(html)).toBe(false);
 
-    const right = await runCli(['report', out, '--summary-json', ten, '-o', html, '-q']);
+    const right = await runInWorker(['report', out, '--summary-json', ten, '-o', html, '-q']);
     expect(right.code, right.stderr).toBe(0);
     expect(reportDataOf(html)).toMatchObject({ figures: { ok: 2, failed: 8 }, run: { retries: 0, requests: 10 } });
   });
@@ -61,11 +62,11 @@ describe('llm-batch report --summary-json', () => {
     expect(JSON.parse(fs.readFileSync(resumed, 'utf8'))).toMatchObject({ ok: 8, failed: 0, skipped: 2 });
 
     const html = path.join(dir, 'r.html');
-    const right = await runCli(['report', out, '--summary-json', resumed, '-o', html, '-q']);
+    const right = await runInWorker(['report', out, '--summary-json', resumed, '-o', html, '-q']);
     expect(right.code, right.stderr).toBe(0);
     expect(reportDataOf(html)).toMatchObject({ figures: { ok: 10, failed: 0 }, run: { requests: 8, skipped: 2 } });
     // The first run's 8 failures were all answered since: its summary is not of the rows there now.
-    const stale = await runCli(['report', out, '--summary-json', first, '-o', html, '-q']);
+    const stale = await runInWorker(['report', out, '--summary-json', first, '-o', html, '-q']);
     expect(stale.code).toBe(2);
     expect(stale.stderr).toMatch(/counts 2 ok, 8 failed, but \S+out\.jsonl holds 10 ok and 0 failed/);
   });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
@@ -32,13 +33,13 @@ describe.each(['jsonl', 'csv'] as const)('report of a %s file that ends with a r
       fs.writeFileSync(trunc, whole.subarray(0, at + 20));
       const rows = format === 'csv' ? 14 : 15;
 
-      const said = await runCli(['report', trunc, '-o', path.join(dir, 'said.html')]);
+      const said = await runInWorker(['report', trunc, '-o', path.join(dir, 'said.html')]);
       expect(said.code, said.stderr).toBe(0);
       expect(said.stderr).toMatch(TORN);
       expect(said.stderr).toContain(`${trunc} ends with a row cut short`);
       expect(said.stderr).toMatch(new RegExp(`report of ${rows} rows written`));
 
-      const quiet = await runCli(['report', trunc, '-q', '-o', path.join(dir, 'quiet.html')]);
+      const quiet = await runInWorker(['report', trunc, '-q', '-o', path.join(dir, 'quiet.html')]);
       expect(quiet.code, quiet.stderr).toBe(0);
       expect(quiet.stderr).toMatch(TORN);
       expect(quiet.stderr.trim().split('\n')).toHaveLength(1);
@@ -55,7 +56,7 @@ describe.each(['jsonl', 'csv'] as const)('report of a %s file that ends with a r
       }
 
       // The same words as --compact's.
-      const compact = await runCli(['--compact', trunc, '-o', path.join(dir, `c.${format}`), '-q']);
+      const compact = await runInWorker(['--compact', trunc, '-o', path.join(dir, `c.${format}`), '-q']);
       expect(compact.stderr.trim()).toBe(quiet.stderr.trim());
 
       // A whole file: no such line, no such notice.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-baseurlslash-');
 
@@ -50,7 +51,7 @@ describe('--resume and the base URL’s trailing slash', () => {
     const live = await runCli([input, '--dry-run'], { env });
     expect(live.code, live.stderr).toBe(0);
     expect(live.stdout + live.stderr).toContain(`POST ${ctx.server.url}/chat/completions`);
-    const batch = await runCli([input, '--dry-run', '--batch-api'], { env });
+    const batch = await runInWorker([input, '--dry-run', '--batch-api'], { env });
     expect(batch.code, batch.stderr).toBe(0);
     expect(batch.stdout + batch.stderr).toContain(`${ctx.server.url}/files as Batch API lines`);
     expect(ctx.server.requests).toHaveLength(0);
@@ -63,7 +64,7 @@ describe('--resume and the base URL’s trailing slash', () => {
     expect(first.code, first.stderr).toBe(0);
     const rows = fs.readFileSync(out, 'utf8');
     const other = ctx.server.url.replace(/\/v1$/, '/v2');
-    const refused = await runCli([input, '-o', out, '--no-cache', '--resume', '--base-url', other]);
+    const refused = await runInWorker([input, '-o', out, '--no-cache', '--resume', '--base-url', other]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/was written by a different run \(baseURL: was "http:\/\/127\.0\.0\.1:\d+\/v1", now "http:\/\/127\.0\.0\.1:\d+\/v2"\)/);
     expect(ctx.server.requests).toHaveLength(1);

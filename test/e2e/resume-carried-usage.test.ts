@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { reportDataOf } from '../helpers/report-data.js';
 import type { ResultRow } from '../../src/types.js';
 
@@ -53,7 +54,7 @@ describe.concurrent('a resume keeps the usage of the rows it replaces', () => {
 
     expect(promptTokensIn(out, format)).toBe(paidFirst + paidSecond);
     const html = path.join(dir, `cap-${format}.html`);
-    const report = await runCli(['report', out, '-o', html, ...PRICE]);
+    const report = await runInWorker(['report', out, '-o', html, ...PRICE]);
     expect(report.code, report.stderr).toBe(0);
     const { figures } = reportDataOf(html);
     expect(figures.promptTokens).toBe(paidFirst + paidSecond);

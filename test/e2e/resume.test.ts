@@ -67,7 +67,7 @@ describe('an existing output file is never clobbered', () => {
     const before = '{"precious":"row"}\n{"precious":"row 2"}\n';
     fs.writeFileSync(out, before);
 
-    const r = await run([input, '-o', out]);
+    const r = await runInWorker([input, '-o', out, '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(out);
     expect(r.stderr).toMatch(/--resume/);
@@ -159,7 +159,7 @@ describe('an existing output file is never clobbered', () => {
     fs.mkdirSync(path.join(ctx.dir, 'sub'));
     const input = writePrompts(ctx.dir, 'prompts.jsonl', ['{"prompt":"one"}', '{"prompt":"two"}']);
     const before = read(input);
-    const r = await run([input, '-o', outFor(input), ...extra]);
+    const r = await runInWorker([input, '-o', outFor(input), ...extra, '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/input/i);
     expect(read(input)).toBe(before);
@@ -171,7 +171,7 @@ describe('an existing output file is never clobbered', () => {
     const link = path.join(ctx.dir, 'out.jsonl');
     fs.symlinkSync(input, link);
     const before = read(input);
-    const r = await run([input, '-o', link, '--overwrite']);
+    const r = await runInWorker([input, '-o', link, '--overwrite', '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);
     expect(read(input)).toBe(before);
     expect(ctx.server.requests).toHaveLength(0);
@@ -243,7 +243,7 @@ describe('--resume', () => {
     expect((await run([input, '-o', out])).code).toBe(0);
     const before = read(out);
     const sent = ctx.server.requests.length;
-    const r = await run([input, '-o', out, '--resume', '-f', 'csv']);
+    const r = await runInWorker([input, '-o', out, '--resume', '-f', 'csv', '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       `llm-batch: --resume -f csv: ${out} holds JSONL rows, and a resume continues a file in its own format; drop -f csv (or pass -f jsonl)`,
@@ -263,7 +263,7 @@ describe('--resume', () => {
     expect(rowsOf(out).map((row) => row.prompt)).toEqual(['one', 'two', 'three']);
     expect(ctx.server.requests).toHaveLength(3);
     const copy = path.join(ctx.dir, 'c.csv');
-    const c = await runCli(['--compact', out, '-o', copy, '-q']);
+    const c = await runInWorker(['--compact', out, '-o', copy, '-q']);
     expect([c.code, c.stderr]).toEqual([0, '']);
     expect((parseCsv(read(copy), { columns: true }) as Record<string, string>[]).map((row) => row.prompt)).toEqual(['one', 'two', 'three']);
   });
@@ -290,7 +290,7 @@ describe('--resume', () => {
     const sent = ctx.server.requests.length;
 
     const clean = path.join(ctx.dir, 'clean.jsonl');
-    const c1 = await runCli(['--compact', out, '-o', clean]);
+    const c1 = await runInWorker(['--compact', out, '-o', clean]);
     expect(c1.code).toBe(0);
     const compacted = rowsOf(clean);
     expect(compacted).toHaveLength(10);
@@ -311,13 +311,13 @@ describe('--resume', () => {
     expect(ctx.server.requests).toHaveLength(sent);
 
     // A run's flags are ignored, and said to be (not refused: a wrapper that always adds -c still compacts).
-    const flagged = await runCli(['--compact', out, '-m', 'gpt-4o', '--rpm', '60', '--no-stream', '-c', '4', '--base-url', ctx.server.url]);
+    const flagged = await runInWorker(['--compact', out, '-m', 'gpt-4o', '--rpm', '60', '--no-stream', '-c', '4', '--base-url', ctx.server.url]);
     expect(flagged.code, flagged.stderr).toBe(0);
     expect(flagged.stderr.split('\n')[0]).toBe(
       "llm-batch: --compact copies a results file and sends nothing: it ignores --model, --base-url, --concurrency, --rpm, --stream/--no-stream (a run's flags)",
     );
     expect(parseJsonl<Row>(flagged.stdout)).toEqual(compacted);
-    expect((await runCli(['--compact', out, '-m', 'gpt-4o', '-q'])).stderr).toBe('');
+    expect((await runInWorker(['--compact', out, '-m', 'gpt-4o', '-q'])).stderr).toBe('');
     expect(ctx.server.requests).toHaveLength(sent);
   });
 
@@ -354,7 +354,7 @@ describe('--resume', () => {
 
     // Compacting a CSV gives CSV with one record per id.
     const clean = path.join(ctx.dir, 'clean.csv');
-    expect((await runCli(['--compact', out, '-o', clean])).code).toBe(0);
+    expect((await runInWorker(['--compact', out, '-o', clean])).code).toBe(0);
     const compacted = parseCsv(read(clean), { columns: true }) as Record<string, string>[];
     expect(compacted).toHaveLength(10);
     expect(compacted.every((r) => r.error_type === '')).toBe(true);
@@ -453,7 +453,7 @@ describe('run metadata', () => {
     const sent = ctx.server.requests.length;
 
     const args = change(input, prompts);
-    const refused = await run([input, '-o', out, '--resume', '--retry-failed', ...args]);
+    const refused = await runInWorker([input, '-o', out, '--resume', '--retry-failed', ...args, '--base-url', ctx.server.url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(names);
     expect(refused.stderr).toMatch(/--force-resume/);

@@ -11,6 +11,7 @@ import { startCachedUsageServer } from '../helpers/cached-usage-server.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startRewritingProxy, type RewritingProxy } from '../helpers/rewriting-proxy.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
 const ctx = useServerAndCaseDir('llm-batch-served-model-');
@@ -71,7 +72,7 @@ describe('prices given for the model asked for, when the server names another', 
     expect(reportDataOf(runReport).figures.cost.usd).toBeCloseTo(want, 6);
 
     const later = path.join(ctx.dir, 'later.html');
-    const rep = await runCli(['report', out, '-o', later, '--prices', prices]);
+    const rep = await runInWorker(['report', out, '-o', later, '--prices', prices]);
     expect(rep.code, rep.stderr).toBe(0);
     expect(reportDataOf(later).figures.cost.usd).toBeCloseTo(want, 6);
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, runShell, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { until } from '../helpers/until.js';
 import { okRow } from '../helpers/result-rows.js';
 
@@ -34,7 +35,7 @@ describe('--shard i/N and merge', () => {
     expect(ctx.server.requests).toHaveLength(60);
 
     const all = path.join(ctx.dir, 'all.jsonl');
-    const merged = await runCli(['merge', ...outs, '-o', all, '--input', input]);
+    const merged = await runInWorker(['merge', ...outs, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stderr).toMatch(/merged 60 rows from 3 files into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); 0 ids of .* have no row/);
     expect(
@@ -49,13 +50,13 @@ describe('--shard i/N and merge', () => {
     const a = path.join(ctx.dir, 'a.jsonl');
     const b = path.join(ctx.dir, 'b.jsonl');
     expect((await runCli([input, '-o', a, '--base-url', ctx.server.url, '--shard', '1/2'])).code).toBe(0);
-    const r = await runCli(['merge', a, '-o', path.join(ctx.dir, 'all.jsonl'), '--input', input]);
+    const r = await runInWorker(['merge', a, '-o', path.join(ctx.dir, 'all.jsonl'), '--input', input]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/shard 2\/2 not among the outputs/);
     expect(r.stderr).toMatch(/\d+ ids of .*in\.txt have no row: .*in\.txt:\d+ \(id /);
 
     expect((await runCli([input, '-o', b, '--base-url', ctx.server.url, '--shard', '2/2', '-m', 'other-model'])).code).toBe(0);
-    const refused = await runCli(['merge', a, b, '-o', path.join(ctx.dir, 'all2.jsonl')]);
+    const refused = await runInWorker(['merge', a, b, '-o', path.join(ctx.dir, 'all2.jsonl')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/b\.jsonl was written by a different run than .*a\.jsonl \(model: was "gpt-4o-mini", now "other-model"\)/);
     expect(fs.existsSync(path.join(ctx.dir, 'all2.jsonl'))).toBe(false);
@@ -99,11 +100,11 @@ describe('--shard i/N and merge', () => {
     const outs = [1, 2].map((i) => path.join(ctx.dir, `q-${i}.jsonl`));
     for (const [i, out] of outs.entries()) expect((await runCli([input, '-o', out, '--base-url', ctx.server.url, '--shard', `${i + 1}/2`, '-q'])).code).toBe(0);
     const all = path.join(ctx.dir, 'q-all.jsonl');
-    const quiet = await runCli(['merge', '-q', ...outs, '-o', all, '--input', input]);
+    const quiet = await runInWorker(['merge', '-q', ...outs, '-o', all, '--input', input]);
     expect(quiet).toMatchObject({ code: 0, stderr: '' });
     expect(rowsOf(all)).toHaveLength(12);
 
-    const partial = await runCli(['merge', '-q', outs[0]!, '-o', path.join(ctx.dir, 'q-part.jsonl'), '--input', input]);
+    const partial = await runInWorker(['merge', '-q', outs[0]!, '-o', path.join(ctx.dir, 'q-part.jsonl'), '--input', input]);
     expect(partial.code).toBe(1);
     expect(partial.stderr).toMatch(/shard 2\/2 not among the outputs/);
     expect(partial.stderr).toMatch(/merged \d+ rows? from 1 file .*; \d+ ids? of .*in\.txt (have|has) no row/);
@@ -114,7 +115,7 @@ describe('--shard i/N and merge', () => {
     const outs = [1, 2].map((i) => path.join(ctx.dir, `w-${i}.jsonl`));
     const args = (i: number) => [input, '-o', outs[i - 1]!, '--base-url', ctx.server.url, '--shard', `${i}/2`, '-c', '1', '-q'];
     expect((await runCli(args(1))).code).toBe(0);
-    const one = await runCli(['merge', '-q', outs[0]!, '-o', path.join(ctx.dir, 'one.jsonl')]);
+    const one = await runInWorker(['merge', '-q', outs[0]!, '-o', path.join(ctx.dir, 'one.jsonl')]);
     expect(one.code).toBe(1);
     expect(one.stderr).toMatch(/^llm-batch: shard 2\/2 not among the outputs\nllm-batch: merged \d+ rows? from 1 file /);
 
@@ -132,7 +133,7 @@ describe('--shard i/N and merge', () => {
       release();
       expect((await runDone).code).toBe(0);
     }
-    const after = await runCli(['merge', '-q', ...outs, '-o', path.join(ctx.dir, 'after.jsonl')]);
+    const after = await runInWorker(['merge', '-q', ...outs, '-o', path.join(ctx.dir, 'after.jsonl')]);
     expect(after).toMatchObject({ code: 0, stderr: '' });
   });
 
@@ -176,7 +177,7 @@ describe('--shard i/N and merge', () => {
     ctx.server.options.fault = undefined;
     expect((await runCli([input, '-o', a, '--base-url', ctx.server.url, '--resume', '--retry-failed'])).code).toBe(0);
     const all = path.join(ctx.dir, 'all.csv');
-    const r = await runCli(['merge', old, a, '-o', all]);
+    const r = await runInWorker(['merge', old, a, '-o', all]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/merged 2 rows from 2 files .*\(2 superseded rows dropped; 0 failed\)/);
     expect(fs.readFileSync(all, 'utf8')).toMatch(/^id,line,prompt,response/);
@@ -212,7 +213,7 @@ describe('--shard i/N and merge', () => {
     }
     expect(ctx.server.requests).toHaveLength(1);
     const all = path.join(ctx.dir, 'one-all.jsonl');
-    const merged = await runCli(['merge', ...outs, '-o', all, '--input', input]);
+    const merged = await runInWorker(['merge', ...outs, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stderr).not.toMatch(/not among the outputs/);
     expect(rowsOf(all)).toHaveLength(1);
@@ -242,7 +243,7 @@ describe('--shard i/N and merge', () => {
 
   it('a bad --shard is a usage error', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['x']);
-    const r = await runCli([input, '--shard', '4/3', '--base-url', ctx.server.url]);
+    const r = await runInWorker([input, '--shard', '4/3', '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--shard.*i must be from 1 to N \(got 4\/3\)/);
   });

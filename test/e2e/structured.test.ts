@@ -219,12 +219,12 @@ describe.concurrent('--json-schema', () => {
     expect((await runCli(['--compact', liveCsv, '-o', compacted, '-q'])).code).toBe(0);
     expect(outputs(compacted)).toEqual(live);
     const merged = path.join(dir, `${++n}-merged.jsonl`);
-    const m = await runCli(['merge', liveCsv, '-o', merged]);
+    const m = await runInWorker(['merge', liveCsv, '-o', merged]);
     expect(m.code, m.stderr).toBe(1); // it has failed rows
     expect(outputs(merged)).toEqual(live);
     // A CSV copy stays cell for cell what it was.
     const copy = path.join(dir, `${++n}-copy.csv`);
-    expect((await runCli(['--compact', liveCsv, '-o', copy, '-q'])).code).toBe(0);
+    expect((await runInWorker(['--compact', liveCsv, '-o', copy, '-q'])).code).toBe(0);
     expect(fs.readFileSync(copy, 'utf8')).toBe(fs.readFileSync(liveCsv, 'utf8'));
   });
 
@@ -249,7 +249,7 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
   const answer = () => ANSWER;
 
   it("--json-schema to JSONL: output holds the answer's numbers as written; --compact keeps them", async () => {
-    const { run } = await server({ schema: { answer } });
+    const { mock, run } = await server({ schema: { answer } });
     const out = path.join(dir, `${++n}-big.jsonl`);
     const r = await run(['--json-schema', BIG, '-o', out, '-q'], { stdin: 'extract the order\n' });
     expect(r.code, r.stderr).toBe(0);
@@ -259,13 +259,13 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     expect(JSON.parse(text).response).toBe(ANSWER);
     // --compact to JSONL parses the same numbers again from the row's response.
     const compacted = path.join(dir, `${++n}-compacted.jsonl`);
-    const c = await run(['--compact', out, '-o', compacted, '-q']);
+    const c = await runInWorker(['--compact', out, '-o', compacted, '-q', '--base-url', mock.url]);
     expect(c.code, c.stderr).toBe(0);
     expect(fs.readFileSync(compacted, 'utf8')).toContain(`"output":${ANSWER}`);
   });
 
   it('--json-schema to CSV: the field cells keep the digits; --compact of that CSV to JSONL too', async () => {
-    const { run } = await server({ schema: { answer } });
+    const { mock, run } = await server({ schema: { answer } });
     const out = path.join(dir, `${++n}-big.csv`);
     const r = await run(['--json-schema', BIG, '-o', out, '-q'], { stdin: 'extract the order\n' });
     expect(r.code, r.stderr).toBe(0);
@@ -273,7 +273,7 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     expect(header!.slice(0, 5)).toEqual(['id', 'order_id', 'price', 'ids', 'n']);
     expect(row!.slice(1, 5)).toEqual(['1234567890123456789', '0.12345678901234567891', '[9007199254740993,2]', '3']);
     const compacted = path.join(dir, `${++n}-from-csv.jsonl`);
-    const c = await run(['--compact', out, '-o', compacted, '-q']);
+    const c = await runInWorker(['--compact', out, '-o', compacted, '-q', '--base-url', mock.url]);
     expect(c.code, c.stderr).toBe(0);
     expect(fs.readFileSync(compacted, 'utf8')).toContain(`"output":${ANSWER}`);
   });
@@ -289,7 +289,7 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
   });
 
   it('--compact keeps the rest of a row as it was: a kept input field above 2^53 stays a number', async () => {
-    const { run } = await server({ schema: { answer: () => '{"id":7}' } });
+    const { mock, run } = await server({ schema: { answer: () => '{"id":7}' } });
     const input = write('kept.jsonl', '{"prompt":"extract","ref":98765432109876543210,"at":1e23}\n');
     const out = path.join(dir, `${++n}-kept.jsonl`);
     const r = await run([input, '--json', '--keep-fields', 'ref,at', '-o', out, '-q']);
@@ -298,7 +298,7 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     expect(written).toContain('"output":{"id":7}');
     const keptInput = /"input":\{[^}]*\}/.exec(written)![0];
     const compacted = path.join(dir, `${++n}-kept-compacted.jsonl`);
-    const c = await run(['--compact', out, '-o', compacted, '-q']);
+    const c = await runInWorker(['--compact', out, '-o', compacted, '-q', '--base-url', mock.url]);
     expect(c.code, c.stderr).toBe(0);
     const again = fs.readFileSync(compacted, 'utf8');
     expect(again).toContain('"output":{"id":7}');
