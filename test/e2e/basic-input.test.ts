@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { writePrompts } from '../helpers/run-cli.js';
 import { byId, fixture, fixtureLines, rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-basic-input-');
 
@@ -324,7 +325,7 @@ describe.concurrent('stdin', () => {
   it('a first line that starts with { but is not JSON is not guessed at: exit 2 asking for --input-format, nothing sent; with it, text', async () => {
     const { run, server } = await fresh();
     const stdin = '\n{"a":1} is this JSON valid?\nWhat is 2+2?\n';
-    const r = await run([], { stdin });
+    const r = await runInWorker(['--base-url', server.url], { stdin });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(
       /^llm-batch: <stdin>:2: the first line starts with "\{" but is not a JSON object .*--input-format txt or --input-format jsonl$/,

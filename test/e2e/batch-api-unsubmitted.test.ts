@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { uploadedPrompts } from '../helpers/mock-batches.js';
 import { stderrLines, stopDuringUpload, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-unsubmitted-');
 
@@ -99,7 +100,7 @@ describe('--batch-api --resume of batches built and never submitted, some of who
     await liveResumeUnseen(input, out, '--limit', '4');
     expect(promptsIn(out)).toEqual(prompts(4));
 
-    const report = await runCli(['report', out, '-o', path.join(ctx.dir, 'out.html')]);
+    const report = await runInWorker(['report', out, '-o', path.join(ctx.dir, 'out.html')]);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stderr).toMatch(/lists 2 batches \(6 requests\) built but not submitted: .*to submit them, run .*--batch-api --resume/);
 

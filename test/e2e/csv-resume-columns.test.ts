@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-resume-columns-');
 
@@ -28,7 +29,7 @@ describe('resuming a CSV whose columns differ from this run', () => {
     const before = fs.readFileSync(out, 'utf8');
     fs.appendFileSync(input, line({ id: 'c', prompt: 'tool c', tools: TOOLS }));
     const sent = ctx.server.requests.length;
-    const r = await runCli([...base, '--resume']);
+    const r = await runInWorker([...base, '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/j1\.csv has no tool_calls column, and this run needs one: a row of the input sets "tools"/);
     expect(r.stderr).toMatch(/write to a new output file instead .* or to JSONL/);
@@ -107,7 +108,7 @@ describe('resuming a CSV saved again with CRLF line ends (Excel, unix2dos)', () 
     saveWithCrlf(out);
     const before = fs.readFileSync(out, 'utf8');
     fs.appendFileSync(input, line({ id: 'c', prompt: 'tool c', tools: TOOLS }));
-    const r = await runCli([...base, '--resume']);
+    const r = await runInWorker([...base, '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/crlf-tools\.csv has no tool_calls column, and this run needs one/);
     expect(r.stderr).not.toMatch(/kept-field columns/);

@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-dash-stdout-');
 const PROMPTS = Array.from({ length: 12 }, (_, i) => `p${i + 1}`);
@@ -52,7 +53,7 @@ describe('merge -o -', () => {
   });
 
   it('--help says "-" is stdout', async () => {
-    const r = await runCli(['merge', '--help']);
+    const r = await runInWorker(['merge', '--help']);
     expect(r.stdout).toMatch(/-o, --output <file>\s+the merged results file \(\.jsonl or\s+\.csv\); "-" for stdout/);
   });
 });
@@ -70,7 +71,7 @@ describe('report -o -', () => {
   });
 
   it('--help says "-" is stdout', async () => {
-    const r = await runCli(['report', '--help']);
+    const r = await runInWorker(['report', '--help']);
     expect(r.stdout).toMatch(/\.html\); "-" for stdout/);
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl } from '../helpers/run-cli.js';
 import { useServers } from '../helpers/mock-server-hooks.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import type { ResultRow } from '../../src/types.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-resume-');
@@ -99,7 +100,7 @@ describe('--resume with a changed input (item 11)', () => {
     expect((await run([input, '-o', out, '-q'])).code).toBe(0);
     change(input);
     server.reset();
-    const r = await run([input, '-o', out, '--resume']);
+    const r = await runInWorker([input, '-o', out, '--resume', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(words);
     expect(r.stderr).not.toMatch(/sha256/);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { parseJsonl } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 
@@ -34,7 +35,7 @@ describe('given ids against line-based ids (F15)', () => {
     expect(rows.find((row) => row.id !== generated)).toMatchObject({ line: 2, prompt: 'y', error: { type: 'input' } });
 
     const compacted = path.join(dir, 'c.jsonl');
-    const c = await run(['--compact', out, '-o', compacted]);
+    const c = await runInWorker(['--compact', out, '-o', compacted, '--base-url', server.url]);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toMatch(/compacted 2 rows \(0 superseded/);
     const kept = parseJsonl<ResultRow>(fs.readFileSync(compacted, 'utf8'));

@@ -12,6 +12,7 @@ import { parse as parseLossless, stringify as stringifyLossless } from 'lossless
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import type { ResultRow } from '../../src/types.js';
 
 const ctx = useServerAndCaseDir('llm-batch-input-numbers-');
@@ -100,7 +101,7 @@ describe('input numbers as written', () => {
     expect(c.code, c.stderr).toBe(0);
     expect(written(compacted)).toEqual(expected);
     const csv = path.join(ctx.dir, 'compacted.csv');
-    const toCsv = await runCli(['--compact', out, '-o', csv]);
+    const toCsv = await runInWorker(['--compact', out, '-o', csv]);
     expect(toCsv.code, toCsv.stderr).toBe(0);
     const rows = parseCsv(fs.readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((row) => row.oid).sort()).toEqual([...OIDS].sort());
@@ -114,7 +115,7 @@ describe('input numbers as written', () => {
     expect(rows.every((row) => typeof row.output === 'object' && row.output !== null)).toBe(true);
     expect(written(out)).toEqual(expected);
     const compacted = path.join(ctx.dir, 'compacted.jsonl');
-    const c = await runCli(['--compact', out, '-o', compacted]);
+    const c = await runInWorker(['--compact', out, '-o', compacted]);
     expect(c.code, c.stderr).toBe(0);
     expect(written(compacted)).toEqual(expected);
   });

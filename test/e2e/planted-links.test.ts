@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir: root, fresh } = useServers('llm-batch-planted-links-');
 const NOBODY = 65534;
@@ -34,10 +34,10 @@ const refusal = (name: string) => `${name}: it is a symlink that another user (u
 
 describe.runIf(process.getuid?.() === 0).concurrent('a symlink another user planted in a shared directory', () => {
   it('at OUT.meta.json of a fresh run: exit 2, nothing sent, the file it leads to untouched', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const c = await sharedDir();
     c.plant('nightly.jsonl.meta.json');
-    const r = await run([c.at('p.txt'), '-o', c.at('nightly.jsonl')]);
+    const r = await runInWorker([c.at('p.txt'), '-o', c.at('nightly.jsonl'), '--base-url', server.url]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`llm-batch: Cannot write run metadata ${refusal(c.at('nightly.jsonl.meta.json'))}`);
     expect(server.requests).toHaveLength(0);
@@ -57,7 +57,7 @@ describe.runIf(process.getuid?.() === 0).concurrent('a symlink another user plan
     expect((await run([c.at('p.txt'), '-o', c.at('done.jsonl')])).code).toBe(0);
     const sent = server.requests.length;
     c.plant('r.html');
-    const r = isRun ? await run([...args(c)]) : await runCli([...args(c)]);
+    const r = isRun ? await run([...args(c)]) : await runInWorker([...args(c)]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`llm-batch: ${flag} ${refusal(c.at('r.html'))}`);
     expect(server.requests).toHaveLength(sent);

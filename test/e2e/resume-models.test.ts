@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { type MatrixRow, matrixRowsOf } from '../helpers/matrix-rows.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-resume-models-');
 
@@ -101,7 +102,7 @@ describe('--resume of a run with several models', () => {
   it('a model that was not part of the run is refused, by name, and nothing is sent', async () => {
     const { base, out } = await runWithOneFailure();
     const before = fs.readFileSync(out, 'utf8');
-    const r = await runCli([...base, '-m', 'mc', '--resume']);
+    const r = await runInWorker([...base, '-m', 'mc', '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"mc" was not one of the run's models \("ma", "mb"\)/);
     expect(r.stderr).not.toMatch(/was "ma", now/);
@@ -114,7 +115,7 @@ describe('--resume of a run with several models', () => {
     const metaFile = `${out}.meta.json`;
     const { models: _models, ...old } = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
     fs.writeFileSync(metaFile, JSON.stringify(old));
-    const r = await runCli([...base, '-m', 'mb,ma', '--resume']);
+    const r = await runInWorker([...base, '-m', 'mb,ma', '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/model: was "ma", now "mb"/);
     const same = await runCli([...base, '-m', 'ma,mb', '--resume']);
@@ -137,7 +138,7 @@ describe('--resume of a run with several models', () => {
     expect(sent().sort()).toEqual(['one|ma', 'one|mb', 'two|ma', 'two|mb']);
     // --compact reads the run's model from the metadata: ma's plain rows and mb's rows stay apart.
     const clean = path.join(ctx.dir, 'clean.jsonl');
-    const compacted = await runCli(['--compact', out, '-o', clean]);
+    const compacted = await runInWorker(['--compact', out, '-o', clean]);
     expect(compacted.code, compacted.stderr).toBe(0);
     expect(
       rowsOf(clean)

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { fresh, writeFile } = useServers('llm-batch-system-fields-');
 
@@ -26,9 +27,9 @@ describe.concurrent('--system with {{field}}', () => {
   });
 
   it('a CSV header without a column --system uses is refused before anything is sent, as for --template', async () => {
-    const { run, server } = await fresh();
+    const { server } = await fresh();
     const input = writeFile('nocol.csv', 'id,prompt\n1,Hello\n');
-    const r = await run([input, '-s', 'You are an expert on {{topic}}.']);
+    const r = await runInWorker([input, '-s', 'You are an expert on {{topic}}.', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--system uses {{topic}} but the CSV header has no such column (found: "id", "prompt")');
     expect(server.requests).toHaveLength(0);
@@ -87,8 +88,8 @@ describe.concurrent('--system with {{field}}', () => {
   });
 
   it('a "{{" that opens no placeholder is refused as in --template, exit 2', async () => {
-    const { run, server } = await fresh();
-    const r = await run([writeFile('b.csv', 'title\nx\n'), '-t', '{{title}}', '-s', 'expert on {{title}']);
+    const { server } = await fresh();
+    const r = await runInWorker([writeFile('b.csv', 'title\nx\n'), '-t', '{{title}}', '-s', 'expert on {{title}', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([expect.stringMatching(/^llm-batch: --system has a "\{\{" at column 11 that opens no \{\{field\}\} placeholder/)]);
     expect(server.requests).toHaveLength(0);

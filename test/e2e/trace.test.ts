@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
 const ctx = useServer('llm-batch-trace-', { apiKey: SECRET_KEY });
@@ -94,7 +95,7 @@ describe('seeing what went over the wire', () => {
     ctx.server.reset();
     const dir = path.join(ctx.dir, 'trace-dir');
     fs.mkdirSync(dir, { recursive: true });
-    const r = await runCli([writePrompts(ctx.dir, 'dir.txt', ['x']), '--base-url', ctx.server.url, '--trace', dir]);
+    const r = await runInWorker([writePrompts(ctx.dir, 'dir.txt', ['x']), '--base-url', ctx.server.url, '--trace', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(`llm-batch: --trace ${dir}: is a directory`);
     expect(ctx.server.requests).toHaveLength(0);
@@ -102,7 +103,7 @@ describe('seeing what went over the wire', () => {
 
   it.runIf(fs.existsSync('/proc/self'))('--trace /proc/x.log: /proc is there but takes no file, and the line says so (not "no such directory")', async () => {
     ctx.server.reset();
-    const r = await runCli([writePrompts(ctx.dir, 'proc.txt', ['x']), '--base-url', ctx.server.url, '--trace', '/proc/x.log']);
+    const r = await runInWorker([writePrompts(ctx.dir, 'proc.txt', ['x']), '--base-url', ctx.server.url, '--trace', '/proc/x.log']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('llm-batch: --trace /proc/x.log: cannot create a file in /proc (ENOENT)');
     expect(ctx.server.requests).toHaveLength(0);
