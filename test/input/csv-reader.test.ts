@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { readRecords } from '../../src/input/index.js';
 import type { PromptRecord } from '../../src/types.js';
-import { CHUNKINGS, brief, byteChunks, collect, read, readFixture } from '../helpers/input-chunks.js';
+import { CHUNKINGS, brief, collect, read, readFixture } from '../helpers/input-chunks.js';
 
 const ARTICLE_TEMPLATE = 'Summarise in one line: {{title}} — {{body}}';
 const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) => read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
