@@ -2,13 +2,14 @@
  * Batch runner end to end, faults: every retryable fault the mock server can inject is survived
  * (one retry, no duplicated text from the broken attempt), exhausted retries and timeouts become
  * typed error rows, a 400 is not retried, a 401 stops the run and a quota 429 stops admitting.
+ * The retryable faults' cases that need the same flags share one run, each with its own prompts.
  * Spawns the BUILT CLI: `npm run build` first.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, parseJsonl, writePrompts, type CliResult } from '../helpers/run-cli.js';
-import type { FaultKind } from '../helpers/mock-server.js';
+import type { FaultKind, MockServer } from '../helpers/mock-server.js';
 import type { ResultRow } from '../../src/types.js';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
 
@@ -30,38 +31,77 @@ const fileName = (tag: string): string => `${tag.replace(/\W+/g, '-')}-${++seq}.
 
 const RETRYABLE: FaultKind[] = ['500', '502', '503', '408', '409', '498', '429', 'reset', 'cut', 'stall', 'hang', 'garbage'];
 const MODES = ['--stream', '--no-stream'] as const;
+type Mode = (typeof MODES)[number];
 const CASES = RETRYABLE.flatMap((kind) => MODES.map((mode) => [kind, mode] as const));
+
+/** A case's flags: the kinds whose flags are the same share one run (one CLI start), each with its own prompts. */
+function flagsFor(kind: FaultKind, mode: Mode): string[] {
+  // Only a stall or a hang needs a short idle timeout to end its first attempt. On every other
+  // kind a 1 s one failed healthy requests once the machine was loaded (the mock answers from
+  // the busy test worker), and their extra retry broke the exact counts below.
+  const idle = kind === 'stall' || kind === 'hang' ? '2' : '30';
+  // Without streaming the wait for headers is --timeout's alone (the answer comes whole).
+  const deadline = kind === 'hang' && mode === '--no-stream' ? ['--timeout', '2'] : [];
+  return [mode, '-c', '3', '--idle-timeout', idle, ...deadline, '-q'];
+}
+
+/** A case's three prompts: a healthy one either side of the one that fails its first attempt. */
+function promptsFor(kind: FaultKind, mode: Mode): { target: string; prompts: string[] } {
+  const target = `flaky ${kind} ${mode} [[fault:${kind}]]`;
+  return { target, prompts: [`before ${kind} ${mode}`, target, `after ${kind} ${mode}`] };
+}
+
+interface SharedRun {
+  server: MockServer;
+  r: CliResult;
+  rows: ResultRow[];
+  /** Every prompt the run sent: its cases' prompts, in their order. */
+  prompts: string[];
+}
+
+const sharedRuns = new Map<string, Promise<SharedRun>>();
+
+/** The one run of every case whose flags are this case's, started by whichever of them asks first. */
+function runFor(kind: FaultKind, mode: Mode): Promise<SharedRun> {
+  const flags = flagsFor(kind, mode);
+  const key = flags.join(' ');
+  let shared = sharedRuns.get(key);
+  if (!shared) {
+    shared = (async () => {
+      const { server, run } = await fresh({ latencyMs: 10 });
+      const prompts = CASES.filter(([k, m]) => flagsFor(k, m).join(' ') === key).flatMap(([k, m]) => promptsFor(k, m).prompts);
+      const file = writePrompts(dir, fileName(key), prompts);
+      const r = await run([file, ...flags], { timeoutMs: CHILD_NET_MS });
+      return { server, r, rows: rowsOf(r), prompts };
+    })();
+    sharedRuns.set(key, shared);
+  }
+  return shared;
+}
 
 describe.concurrent('a retryable fault on one attempt is survived with exactly one retry', () => {
   it.each(CASES)('[[fault:%s]] with %s: attempts 2, 2 requests, clean answer, exit 0', async (kind, mode) => {
-    const { server, run } = await fresh({ latencyMs: 10 });
-    const target = `flaky ${kind} ${mode} [[fault:${kind}]]`;
-    const prompts = [`before ${kind} ${mode}`, target, `after ${kind} ${mode}`];
-    const file = writePrompts(dir, fileName(`${kind}${mode}`), prompts);
-    // Only a stall or a hang needs a short idle timeout to end its first attempt. On every other
-    // kind a 1 s one failed healthy requests once the machine was loaded (the mock answers from
-    // the busy test worker), and their extra retry broke the exact counts below.
-    const idle = kind === 'stall' || kind === 'hang' ? '2' : '30';
-    // Without streaming the wait for headers is --timeout's alone (the answer comes whole).
-    const deadline = kind === 'hang' && mode === '--no-stream' ? ['--timeout', '2'] : [];
-    const r = await run([file, mode, '-c', '3', '--idle-timeout', idle, ...deadline, '-q'], { timeoutMs: CHILD_NET_MS });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const rows = rowsOf(r);
-    expect(rows).toHaveLength(3);
-    for (const row of rows) {
+    const { server, r, rows, prompts: sent } = await runFor(kind, mode);
+    const { target, prompts } = promptsFor(kind, mode);
+    // One row per prompt of the run, and exactly this case's three for its prompts.
+    expect(rows).toHaveLength(sent.length);
+    const mine = rows.filter((row) => prompts.includes(row.prompt));
+    expect(mine).toHaveLength(3);
+    for (const row of mine) {
       expect(row.error, row.prompt).toBeNull();
       // Exactly the echo: nothing left over from a cut or stalled first attempt.
       expect(row.response).toBe(`ECHO ${row.prompt}`);
       expect(row.finish_reason).toBe('stop');
     }
-    const flaky = rows.find((row) => row.prompt === target)!;
+    const flaky = mine.find((row) => row.prompt === target)!;
     expect(flaky.attempts).toBe(2);
     expect(server.countFor(target)).toBe(2);
     for (const p of prompts.filter((p) => p !== target)) {
       expect(server.countFor(p)).toBe(1);
-      expect(rows.find((row) => row.prompt === p)!.attempts).toBe(1);
+      expect(mine.find((row) => row.prompt === p)!.attempts).toBe(1);
     }
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 });
 
