@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonl, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, writePrompts, type CliResult } from '../helpers/run-cli.js';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
-import type { FaultKind } from '../helpers/mock-server.js';
+import type { FaultKind, MockServer } from '../helpers/mock-server.js';
 import type { ResultRow } from '../../src/types.js';
 
 const { dir, fresh } = useServers('llm-batch-finish-reasons-');
@@ -18,34 +18,69 @@ const cached = (name: string) => ({ env: { LLM_BATCH_CACHE_DIR: path.join(dir, n
 const summaryOf = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const rowsIn = (file: string) => parseJsonl<ResultRow>(fs.readFileSync(file, 'utf8'));
 
+const BROKEN_OFF: [FaultKind, string, string[]][] = [
+  ['abort', 'abort', []],
+  ['abort', 'abort', ['--no-stream']],
+  ['abort', 'abort', ['-v']],
+  ['noresource', 'insufficient_system_resource', []],
+  ['noresource', 'insufficient_system_resource', ['-v', '--no-stream']],
+];
+
+/** A case's two prompts: one its server always breaks off, one only on the first attempt. */
+const promptsOf = (fault: FaultKind) => ({ always: `always fails (${fault})`, once: `fails once (${fault})` });
+
+interface BrokenOffRun {
+  server: MockServer;
+  r: CliResult;
+  /** The rows the first run wrote, before the resume. */
+  rows: ResultRow[];
+  resumed: CliResult;
+}
+
+const brokenOffRuns = new Map<string, Promise<BrokenOffRun>>();
+
+/**
+ * The run, and its resume, of every case whose flags are `extra`, each case with its own prompts
+ * and fault; started by whichever of them asks first.
+ */
+function brokenOffRun(extra: string[]): Promise<BrokenOffRun> {
+  const key = extra.join(' ');
+  let shared = brokenOffRuns.get(key);
+  if (!shared) {
+    shared = (async () => {
+      const faults = BROKEN_OFF.filter(([, , e]) => e.join(' ') === key).map(([fault]) => fault);
+      const faultOf = new Map(faults.flatMap((fault) => Object.values(promptsOf(fault)).map((p) => [p, fault] as const)));
+      const { server, run } = await fresh({ fault: ({ prompt, attempt }) => (prompt.startsWith('always') || attempt === 1 ? faultOf.get(prompt) : undefined) });
+      const tag = `broken${extra.join('')}`.replace(/\W+/g, '');
+      const file = writePrompts(dir, `${tag}.txt`, [...faultOf.keys()]);
+      const out = path.join(dir, `${tag}.jsonl`);
+      const r = await run([file, '-o', out, '--retries', '1', ...extra], cached(`${tag}-cache`));
+      const rows = rowsIn(out);
+      // The server is whole again: the resume asks the failed prompts again, not the cache.
+      server.options.fault = undefined;
+      const resumed = await run([file, '-o', out, '--resume', '-q'], cached(`${tag}-cache`));
+      return { server, r, rows, resumed };
+    })();
+    brokenOffRuns.set(key, shared);
+  }
+  return shared;
+}
+
 describe.concurrent('an answer its server broke off', () => {
-  it.each<[FaultKind, string, string[]]>([
-    ['abort', 'abort', []],
-    ['abort', 'abort', ['--no-stream']],
-    ['abort', 'abort', ['-v']],
-    ['noresource', 'insufficient_system_resource', []],
-    ['noresource', 'insufficient_system_resource', ['-v', '--no-stream']],
-  ])('%s (finish_reason %s) %j: a failed http row after its retries, never stored; a --resume asks again', async (fault, reason, extra) => {
-    const { server, run } = await fresh({ fault: ({ prompt, attempt }) => (prompt.startsWith('always') || attempt === 1 ? fault : undefined) });
-    const tag = `${fault}${extra.join('')}`.replace(/\W+/g, '');
-    const file = writePrompts(dir, `${tag}.txt`, ['always fails', 'fails once']);
-    const out = path.join(dir, `${tag}.jsonl`);
-    const r = await run([file, '-o', out, '--retries', '1', ...extra], cached(`${tag}-cache`));
+  it.each(BROKEN_OFF)('%s (finish_reason %s) %j: a failed http row after its retries, never stored; a --resume asks again', async (fault, reason, extra) => {
+    const { server, r, rows, resumed } = await brokenOffRun(extra);
+    const { always, once } = promptsOf(fault);
     expect(r.code, r.stderr).toBe(1);
-    const rows = rowsIn(out);
-    expect(rows.find((row) => row.prompt === 'always fails')).toMatchObject({
+    expect(rows.find((row) => row.prompt === always)).toMatchObject({
       response: null,
       error: { type: 'http', message: `the server broke the answer off (finish_reason "${reason}")` },
       attempts: 2,
     });
-    expect(rows.find((row) => row.prompt === 'fails once')).toMatchObject({ error: null, finish_reason: 'stop', attempts: 2 });
+    expect(rows.find((row) => row.prompt === once)).toMatchObject({ error: null, finish_reason: 'stop', attempts: 2 });
 
-    // The server is whole again: the resume asks the failed prompt again, not the cache.
-    server.options.fault = undefined;
-    const resumed = await run([file, '-o', out, '--resume', '-q'], cached(`${tag}-cache`));
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(server.countFor('always fails')).toBe(3);
-    expect(server.countFor('fails once')).toBe(2);
+    expect(server.countFor(always)).toBe(3);
+    expect(server.countFor(once)).toBe(2);
   });
 });
 
