@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer, type MockServerOptions } from '../helpers/mock-server.js';
-import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, type CliOptions } from '../helpers/run-cli.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 import { CSV_COLUMNS } from '../../src/output/csv-columns.js';
 import { strictify } from '../../src/structured/strictify.js';
@@ -45,6 +45,52 @@ const SMALL = JSON.stringify({
   required: ['label', 'score'],
   additionalProperties: false,
 });
+
+/** An answer whose numbers a double cannot hold. */
+const ANSWER = '{"order_id":1234567890123456789,"price":0.12345678901234567891,"ids":[9007199254740993,2],"n":3}';
+/** An answer giving a key twice, the last time with more digits than a double holds. */
+const TWICE = '{"id":1,"label":"a","id":12345678901234567890,"n":{"v":2,"v":-0.0}}';
+/** Each prompt of the shared --json runs and its scripted answer (none: the mock's usual `{"answer": …}`). */
+const JSON_ANSWERS = new Map<string, string | undefined>([
+  ['extract, json', ANSWER],
+  ['twice, json', TWICE],
+  ['say "hi", json', undefined],
+  ['list colours [[schema:invalid-json]]', undefined],
+]);
+const jsonRuns = new Map<string, Promise<{ mock: MockServer; r: CliResult }>>();
+
+/**
+ * `--json -q` (`jsonl`) or `--json -f csv -q` (`csv`) on the prompts of JSON_ANSWERS, each run on a
+ * server of its own: one run that several tests read, each its own prompt's row, started by
+ * whichever of them needs it first.
+ */
+function jsonRun(format: 'jsonl' | 'csv'): Promise<{ mock: MockServer; r: CliResult }> {
+  let started = jsonRuns.get(format);
+  if (!started) {
+    started = (async () => {
+      const { mock, run } = await server({ schema: { answer: ({ prompt }) => JSON_ANSWERS.get(prompt) } });
+      const r = await run(['--json', ...(format === 'csv' ? ['-f', 'csv'] : []), '-q'], { stdin: `${[...JSON_ANSWERS.keys()].join('\n')}\n` });
+      return { mock, r };
+    })();
+    jsonRuns.set(format, started);
+  }
+  return started;
+}
+
+/** The CSV header and the row whose prompt cell is `prompt`. */
+function csvRowFor(csv: string, prompt: string): { header: string[]; row: string[] } {
+  const [header, ...rows] = parse(csv) as string[][];
+  const row = rows.find((cells) => cells[header!.indexOf('prompt')] === prompt);
+  expect(row, `the row of ${JSON.stringify(prompt)} in ${csv}`).toBeDefined();
+  return { header: header!, row: row! };
+}
+
+/** The JSONL line (as written: digits intact) whose prompt is `prompt`. */
+function jsonlLineFor(jsonl: string, prompt: string): string {
+  const line = jsonl.split('\n').find((l) => l !== '' && JSON.parse(l).prompt === prompt);
+  expect(line, `the row of ${JSON.stringify(prompt)} in ${jsonl}`).toBeDefined();
+  return line!;
+}
 
 describe.concurrent('--json-schema', () => {
   it('the ticket fixture: strict response_format on every request, rows gain output, one note line', async () => {
@@ -229,12 +275,11 @@ describe.concurrent('--json-schema', () => {
   });
 
   it('--json to CSV: one output column with the whole value', async () => {
-    const { run } = await server();
-    const r = await run(['--json', '-f', 'csv', '-q'], { stdin: 'say "hi", json\n' });
+    const { r } = await jsonRun('csv');
     expect(r.code).toBe(0);
-    const [header, row] = parse(r.stdout) as string[][];
-    expect(header!.slice(0, 2)).toEqual(['id', 'output']);
-    expect(JSON.parse(row![1]!)).toEqual({ answer: 'say "hi", json' });
+    const { header, row } = csvRowFor(r.stdout, 'say "hi", json');
+    expect(header.slice(0, 2)).toEqual(['id', 'output']);
+    expect(JSON.parse(row[1]!)).toEqual({ answer: 'say "hi", json' });
   });
 });
 
@@ -245,7 +290,6 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
     required: ['order_id', 'price', 'ids', 'n'],
     additionalProperties: false,
   });
-  const ANSWER = '{"order_id":1234567890123456789,"price":0.12345678901234567891,"ids":[9007199254740993,2],"n":3}';
   const answer = () => ANSWER;
 
   it("--json-schema to JSONL: output holds the answer's numbers as written; --compact keeps them", async () => {
@@ -279,13 +323,11 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
   });
 
   it('--json to CSV and to stdout: the whole value as written', async () => {
-    const { run } = await server({ schema: { answer } });
-    const csv = await run(['--json', '-f', 'csv', '-q'], { stdin: 'extract, json\n' });
+    const { r: csv } = await jsonRun('csv');
     expect(csv.code, csv.stderr).toBe(0);
-    const [, row] = parse(csv.stdout) as string[][];
-    expect(row![1]).toBe(ANSWER);
-    const jsonl = await run(['--json', '-q'], { stdin: 'extract, json\n' });
-    expect(jsonl.stdout).toContain(`"output":${ANSWER}`);
+    expect(csvRowFor(csv.stdout, 'extract, json').row[1]).toBe(ANSWER);
+    const { r: jsonl } = await jsonRun('jsonl');
+    expect(jsonlLineFor(jsonl.stdout, 'extract, json')).toContain(`"output":${ANSWER}`);
   });
 
   it('--compact keeps the rest of a row as it was: a kept input field above 2^53 stays a number', async () => {
@@ -307,13 +349,11 @@ describe.concurrent('numbers a double cannot hold keep their digits as written',
   });
 
   it('a key given twice: the last value, as JSON.parse takes it, with its digits as written (JSONL and CSV)', async () => {
-    const { run } = await server({ schema: { answer: () => '{"id":1,"label":"a","id":12345678901234567890,"n":{"v":2,"v":-0.0}}' } });
-    const jsonl = await run(['--json', '-q'], { stdin: 'extract, json\n' });
+    const { r: jsonl } = await jsonRun('jsonl');
     expect(jsonl.code, jsonl.stderr).toBe(0);
-    expect(jsonl.stdout).toContain('"output":{"id":12345678901234567890,"label":"a","n":{"v":-0.0}}');
-    const csv = await run(['--json', '-f', 'csv', '-q'], { stdin: 'extract, json\n' });
-    const [, row] = parse(csv.stdout) as string[][];
-    expect(row![1]).toBe('{"id":12345678901234567890,"label":"a","n":{"v":-0.0}}');
+    expect(jsonlLineFor(jsonl.stdout, 'twice, json')).toContain('"output":{"id":12345678901234567890,"label":"a","n":{"v":-0.0}}');
+    const { r: csv } = await jsonRun('csv');
+    expect(csvRowFor(csv.stdout, 'twice, json').row[1]).toBe('{"id":12345678901234567890,"label":"a","n":{"v":-0.0}}');
   });
 
   it('other spellings: -0.0 and -0 keep their sign, digits split by the point or an exponent stay; 1E5 and 1.50 are their value', async () => {
@@ -474,11 +514,12 @@ describe.concurrent('--json', () => {
   });
 
   it('an answer that is not JSON is re-asked in words for JSON, not for a schema', async () => {
-    const { mock, run } = await server();
-    const r = await run(['--json', '-q'], { stdin: 'list colours [[schema:invalid-json]]\n' });
+    const prompt = 'list colours [[schema:invalid-json]]';
+    const { mock, r } = await jsonRun('jsonl');
     expect(r.code, r.stderr).toBe(0);
-    expect(parseJsonl<ResultRow>(r.stdout)[0]).toMatchObject({ error: null, attempts: 2 });
-    const complaint: string = mock.requests[1]!.body.messages.at(-1).content;
+    expect(parseJsonl<ResultRow>(r.stdout).find((row) => row.prompt === prompt)).toMatchObject({ error: null, attempts: 2 });
+    const sent = mock.requests.filter((q) => q.body.messages.some((m: { role: string; content: string }) => m.role === 'user' && m.content === prompt));
+    const complaint: string = sent[1]!.body.messages.at(-1).content;
     expect(complaint).toBe("Your answer was not valid JSON:\n- Unexpected token 'S'\nAnswer again with only the corrected JSON, nothing else.");
     expect(complaint).not.toMatch(/schema/i);
   });
