@@ -179,20 +179,19 @@ describe('--max-cost', () => {
 
   it("--mock's own model is free: --mock --max-cost runs, live and --batch-api, and spends $0", async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
-    for (const mode of [[], ['--batch-api']]) {
-      const out = path.join(ctx.dir, `mock${mode.length}.jsonl`);
-      const summaryFile = path.join(ctx.dir, `mock${mode.length}.json`);
-      const result = await runCli([input, '--mock', ...mode, '--max-cost', '0.01', '-o', out, '--summary-json', summaryFile]);
+    // Live and --batch-api, with or without a cap: every prompt answered; under the cap the budget
+    // spends $0, and either way the summary costs a mock run $0.00, at list prices (none was given).
+    for (const [i, extra] of [[], ['--max-cost', '0.01'], ['--batch-api'], ['--batch-api', '--max-cost', '0.01']].entries()) {
+      const out = path.join(ctx.dir, `mock-cost${i}.jsonl`);
+      const summaryFile = path.join(ctx.dir, `mock-cost${i}.json`);
+      const result = await runCli([input, '--mock', ...extra, '-o', out, '--overwrite', '--summary-json', summaryFile]);
       expect(result.code, result.stderr).toBe(0);
-      expect(parseJsonl<Row>(fs.readFileSync(out, 'utf8')).map((r) => r.error)).toEqual([null, null, null]);
-      expect(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).budget).toEqual({ capUsd: 0.01, spentUsd: 0 });
-    }
-    // With or without a cap, the summary costs a mock run $0.00 too, at list prices (none was given).
-    for (const extra of [[], ['--max-cost', '0.01'], ['--batch-api'], ['--batch-api', '--max-cost', '0.01']]) {
-      const summaryFile = path.join(ctx.dir, 'mock-cost.json');
-      const result = await runCli([input, '--mock', ...extra, '-o', path.join(ctx.dir, 'mock-cost.jsonl'), '--overwrite', '--summary-json', summaryFile]);
-      expect(result.code, result.stderr).toBe(0);
+      expect(
+        parseJsonl<Row>(fs.readFileSync(out, 'utf8')).map((r) => r.error),
+        extra.join(' '),
+      ).toEqual([null, null, null]);
       const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      if (extra.includes('--max-cost')) expect(summary.budget, extra.join(' ')).toEqual({ capUsd: 0.01, spentUsd: 0 });
       expect(summary.estimatedCost, extra.join(' ')).toMatchObject({ usd: 0, unpricedTokens: 0, byModel: [{ model: 'mock-model', usd: 0 }] });
       expect(summary.estimatedCost.pricesGiven).toBeUndefined();
       expect(summary.budget?.spentUsd ?? 0).toBe(summary.estimatedCost.usd);
