@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { holdAnswers, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { reportDataOf } from '../helpers/report-data.js';
 import { until } from '../helpers/until.js';
-import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { ROOT, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts, type CliResult } from '../helpers/run-cli.js';
 import type { ResultRow } from '../../src/types.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batch-structured-');
@@ -230,10 +230,17 @@ describe('--batch-api with structured output', () => {
     expect(r.stderr).toMatch(/, 1 re-asked \(invalid output\)/);
   });
 
+  /** One --fail-truncated run, a prompt answered whole, one cut at the token limit, one at the context length: the two tests below read a row each. */
+  let failTruncated: Promise<{ r: CliResult; out: string }> | undefined;
+  const failTruncatedRun = () =>
+    (failTruncated ??= (async () => {
+      const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'cut [[schema:truncate]]', 'long [[schema:overflow]]']);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      return { r: await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--fail-truncated']), out };
+    })());
+
   it('--fail-truncated: a collected answer cut before its JSON was complete is a truncated row, as live (EXC s22 F8)', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'cut [[schema:truncate]]']);
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--fail-truncated']);
+    const { r, out } = await failTruncatedRun();
     expect(r.code, r.stderr).toBe(1);
     const by = new Map(rowsOf(out).map((x) => [x.prompt.split(' ')[0], x]));
     expect(by.get('fine')).toMatchObject({ error: null });
@@ -242,9 +249,7 @@ describe('--batch-api with structured output', () => {
   });
 
   it("--fail-truncated: one cut at the model's context length (Mistral's model_length) is a truncated row too", async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', ['fine one', 'long [[schema:overflow]]']);
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--json-schema', SMALL, '--fail-truncated']);
+    const { r, out } = await failTruncatedRun();
     expect(r.code, r.stderr).toBe(1);
     const by = new Map(rowsOf(out).map((x) => [x.prompt.split(' ')[0], x]));
     expect(by.get('fine')).toMatchObject({ error: null });
