@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, runShell, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, runShell, writePrompts, type CliResult } from '../helpers/run-cli.js';
 import { runPty } from '../helpers/run-pty.js';
 
 const ctx = useServerAndCaseDir('llm-batch-budget-advice-');
@@ -70,11 +70,13 @@ const capped = (output: string[], cache = false) => [
   '1',
 ];
 const stopLine = (stderr: string) => stderr.split('\n').find((l) => l.includes('budget reached'))!;
+/** `capped` into a JSONL file: one run that two tests read (its amounts, its advice), started by whichever needs it first. */
+let cappedJsonl: Promise<CliResult> | undefined;
+const cappedJsonlRun = () => (cappedJsonl ??= runCli(capped(['-o', path.join(ctx.dir, 'kept.jsonl')])));
 
 describe('budget messages', () => {
   it('say amounts under $0.0001 as they are, and a cap to raise to that is above the spend', async () => {
-    const out = path.join(ctx.dir, 'c5.jsonl');
-    const r = await runCli(capped(['-o', out]));
+    const r = await cappedJsonlRun();
     expect(r.code, r.stderr).toBe(3);
     const line = stopLine(r.stderr);
     expect(line).toMatch(
@@ -221,8 +223,7 @@ describe('a budget stop into an output no --resume can continue', () => {
   });
 
   it('a JSONL file still gets the command with NEW_USD to fill in', async () => {
-    const out = path.join(ctx.dir, 'kept.jsonl');
-    const r = await runCli(capped(['-o', out]));
+    const r = await cappedJsonlRun();
     expect(r.code, r.stderr).toBe(3);
     expect(stopLine(r.stderr)).toMatch(/every answered row is kept; .* in place of NEW_USD in the command below$/);
     expect(r.stderr).toMatch(/--resume --max-cost NEW_USD/);
