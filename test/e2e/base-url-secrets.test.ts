@@ -52,26 +52,33 @@ describe('status and cancel refuse a base URL as a run does', () => {
     ['a fragment', (u) => `${u.href}#${OTHER}`, /has a query string or fragment/],
   ];
 
-  it.each(bad)('%s: exit 2, one line, no secret, nothing asked or written (--base-url and OPENAI_BASE_URL)', async (_name, makeUrl, message) => {
+  // One pending output serves every URL: a refusal asks and writes nothing (checked after each), and
+  // the recorded metadata is put back before each, so every URL meets the output as the run left it.
+  it('the key as username, user and password, the key in the query, a fragment: exit 2, one line, no secret, nothing asked or written (--base-url and OPENAI_BASE_URL)', async () => {
     const { out } = await pendingOutput();
-    const url = makeUrl(new URL(ctx.server.url));
     const rows = fs.readFileSync(out, 'utf8');
+    const recorded = fs.readFileSync(`${out}.meta.json`, 'utf8');
+    const meta = JSON.parse(recorded);
     const counts = { ...ctx.server.batchState.counts };
-    // OPENAI_BASE_URL is used when the recorded URL is the default one: record it so.
-    const meta = JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'));
-    for (const how of ['flag', 'env'] as const) {
-      if (how === 'env') fs.writeFileSync(`${out}.meta.json`, JSON.stringify({ ...meta, baseURL: 'openai' }));
-      for (const command of ['status', 'cancel']) {
-        const r = how === 'flag' ? await runCli([command, out, '--base-url', url]) : await runCli([command, out], { env: { OPENAI_BASE_URL: url } });
-        expect(r.code, `${command} ${how}: ${r.stderr}`).toBe(2);
-        expect(stderrLines(r)).toHaveLength(1);
-        expect(r.stderr).toMatch(new RegExp(`^llm-batch: ${how === 'flag' ? '--base-url' : 'OPENAI_BASE_URL'} .*${message.source}`));
-        expect(r.stdout + r.stderr).not.toContain(SECRET_KEY);
-        expect(r.stderr).not.toContain(OTHER);
+    for (const [name, makeUrl, message] of bad) {
+      const url = makeUrl(new URL(ctx.server.url));
+      fs.writeFileSync(`${out}.meta.json`, recorded);
+      for (const how of ['flag', 'env'] as const) {
+        // OPENAI_BASE_URL is used when the recorded URL is the default one: record it so.
+        if (how === 'env') fs.writeFileSync(`${out}.meta.json`, JSON.stringify({ ...meta, baseURL: 'openai' }));
+        for (const command of ['status', 'cancel']) {
+          const r = how === 'flag' ? await runCli([command, out, '--base-url', url]) : await runCli([command, out], { env: { OPENAI_BASE_URL: url } });
+          const what = `${name}, ${command} ${how}`;
+          expect(r.code, `${what}: ${r.stderr}`).toBe(2);
+          expect(stderrLines(r), what).toHaveLength(1);
+          expect(r.stderr, what).toMatch(new RegExp(`^llm-batch: ${how === 'flag' ? '--base-url' : 'OPENAI_BASE_URL'} .*${message.source}`));
+          expect(r.stdout + r.stderr, what).not.toContain(SECRET_KEY);
+          expect(r.stderr, what).not.toContain(OTHER);
+        }
       }
+      expect(ctx.server.batchState.counts, name).toEqual(counts);
+      expect(fs.readFileSync(out, 'utf8'), name).toBe(rows);
     }
-    expect(ctx.server.batchState.counts).toEqual(counts);
-    expect(fs.readFileSync(out, 'utf8')).toBe(rows);
   });
 
   it('a base URL recorded by an older run with credentials in it: refused too', async () => {
