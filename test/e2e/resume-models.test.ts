@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type MatrixRow, matrixRowsOf } from '../helpers/matrix-rows.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-resume-models-');
@@ -19,17 +19,33 @@ const rowsOf = matrixRowsOf;
 const keys = (rows: readonly Row[]) => rows.map((r) => `${r.prompt}|${r.requested_model ?? '-'}|${r.sample ?? '-'}|${r.error ? 'failed' : 'ok'}`).sort();
 const sent = () => ctx.server.requests.map((r) => `${r.body.messages.at(-1).content}|${r.body.model}`);
 
+/** The run the tests resume, made once in a directory of their own; each test resumes a copy of its output. */
+const seed = tempDir('llm-batch-resume-models-seed-');
+afterAll(() => seed.cleanup());
+const seedInput = path.join(seed.dir, 'p.txt');
+const seedOut = path.join(seed.dir, 'out.jsonl');
+let seeded: Promise<void> | undefined;
+
 /** `-m ma,mb` over two prompts, one at a time; the 4th request (two on mb) fails with a 500. */
-async function runWithOneFailure(): Promise<{ base: string[]; out: string }> {
-  const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
-  const out = path.join(ctx.dir, 'out.jsonl');
-  const base = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
+async function seedRun(): Promise<void> {
+  writePrompts(seed.dir, 'p.txt', ['one', 'two']);
   ctx.server.options.fault = ({ index }) => (index === 3 ? '500' : undefined);
-  const first = await runCli([...base, '-m', 'ma,mb']);
-  expect(first.code, first.stderr).toBe(1);
-  expect(keys(rowsOf(out))).toEqual(['one|ma|0|ok', 'one|mb|0|ok', 'two|ma|0|ok', 'two|mb|0|failed']);
-  ctx.server.options.fault = undefined;
-  ctx.server.requests.length = 0;
+  try {
+    const first = await runCli([seedInput, '--base-url', ctx.server.url, '-o', seedOut, '--no-cache', '--retries', '0', '-c', '1', '-m', 'ma,mb']);
+    expect(first.code, first.stderr).toBe(1);
+    expect(keys(rowsOf(seedOut))).toEqual(['one|ma|0|ok', 'one|mb|0|ok', 'two|ma|0|ok', 'two|mb|0|failed']);
+  } finally {
+    ctx.server.options.fault = undefined;
+    ctx.server.requests.length = 0;
+  }
+}
+
+/** That run's output (and metadata), copied for this test; the command line that resumes it, less -m. */
+async function runWithOneFailure(): Promise<{ base: string[]; out: string }> {
+  await (seeded ??= seedRun());
+  const out = path.join(ctx.dir, 'out.jsonl');
+  for (const side of ['', '.meta.json']) fs.copyFileSync(`${seedOut}${side}`, `${out}${side}`);
+  const base = [seedInput, '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
   return { base, out };
 }
 
