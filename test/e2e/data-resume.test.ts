@@ -49,33 +49,54 @@ describe('a plain --resume re-runs transient failures (item 9)', () => {
   });
 
   it('a resume that supersedes no row leaves the file append-only (no rewrite)', async () => {
-    const { run } = await fresh();
-    const input = writeFile('grow.txt', 'g1\ng2\n');
-    const out = path.join(dir, 'grow.jsonl');
-    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
-    const first = fs.readFileSync(out, 'utf8');
-    const inode = fs.statSync(out).ino;
-    fs.appendFileSync(input, 'g3\n');
-    const r = await run([input, '-o', out, '--resume', '-q']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(fs.readFileSync(out, 'utf8').startsWith(first)).toBe(true);
-    expect(fs.statSync(out).ino).toBe(inode);
+    const { before, resumed, after } = await appended();
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(after.text.startsWith(before.text)).toBe(true);
+    expect(after.inode).toBe(before.inode);
   });
 });
 
+/**
+ * A run of two prompts, then two more appended to its input and a plain --resume: the file it
+ * leaves (append-only) and what it sends (only the new prompts) are two tests' checks of one such
+ * resume. Made once, by whichever of them runs first.
+ */
+let appendedRun: ReturnType<typeof appendAndResume> | undefined;
+const appended = () => (appendedRun ??= appendAndResume());
+async function appendAndResume() {
+  const { run, server } = await fresh();
+  const input = writeFile('append.txt', 'a1\na2\n');
+  const out = path.join(dir, 'append.jsonl');
+  expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+  const before = { text: fs.readFileSync(out, 'utf8'), inode: fs.statSync(out).ino };
+  fs.appendFileSync(input, 'a3\na4\n');
+  server.reset();
+  const resumed = await run([input, '-o', out, '--resume', '-q']);
+  const sent = server.requests.map((q) => q.prompt);
+  const after = { text: fs.readFileSync(out, 'utf8'), inode: fs.statSync(out).ino };
+  return { run, server, input, out, before, resumed, sent, after };
+}
+
+/**
+ * The output whose input the cases below change: one run, made by whichever case runs first. A
+ * refused resume changes neither the output nor its metadata, so each case is refused against it.
+ */
+let editedRun: ReturnType<typeof runToEdit> | undefined;
+async function runToEdit() {
+  const { run, server } = await fresh();
+  const input = writeFile('edited.txt', 'b1\nb2\n');
+  const out = path.join(dir, 'edited.jsonl');
+  expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+  return { server, input, out };
+}
+
 describe('--resume with a changed input (item 11)', () => {
   it('prompts appended to the input: accepted, only the new ones are sent', async () => {
-    const { run, server } = await fresh();
-    const input = writeFile('append.txt', 'a1\na2\n');
-    const out = path.join(dir, 'append.jsonl');
-    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
-    fs.appendFileSync(input, 'a3\na4\n');
-    server.reset();
-    const r = await run([input, '-o', out, '--resume', '-q']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(server.requests.map((q) => q.prompt).sort()).toEqual(['a3', 'a4']);
-    expect(rowsIn(out)).toHaveLength(4);
+    const { run, server, input, out, resumed, sent, after } = await appended();
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect([...sent].sort()).toEqual(['a3', 'a4']);
+    expect(parseJsonl<ResultRow>(after.text)).toHaveLength(4);
     // The metadata now describes the grown input: a later resume still matches.
     server.reset();
     expect((await run([input, '-o', out, '--resume', '-q'])).code).toBe(0);
@@ -94,10 +115,7 @@ describe('--resume with a changed input (item 11)', () => {
       /the input .*edited\.txt is shorter than when the output was started \(6 bytes then, 3 bytes now\)/,
     ],
   ])('%s: refused, said in words (not two hashes), exit 2, nothing sent', async (_name, change, words) => {
-    const { run, server } = await fresh();
-    const input = writeFile('edited.txt', 'b1\nb2\n');
-    const out = path.join(dir, `edited-${_name.replace(/\W/g, '')}.jsonl`);
-    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+    const { server, input, out } = await (editedRun ??= runToEdit());
     change(input);
     server.reset();
     const r = await runInWorker([input, '-o', out, '--resume', '--base-url', server.url]);
