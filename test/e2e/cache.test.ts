@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { startMockServer } from '../helpers/mock-server.js';
-import { BIN, SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { BIN, SECRET_KEY, parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 import { STORE_FILE, openResponseStore } from '../../src/cache/response-store.js';
 
@@ -77,24 +77,32 @@ describe('response cache', () => {
     expect(ctx.server.requests).toHaveLength(6);
   });
 
-  it.each([
-    ['the prompt', ['-t', 'Q: {{prompt}}']],
-    ['the model', ['-m', 'other-model']],
-    ['the temperature', ['--temperature', '0.5']],
-    ['max_tokens', ['--max-tokens', '50']],
-    ['the system message', ['-s', 'Be brief.']],
-  ])('misses when %s changes', async (_what, change) => {
+  it('misses when the prompt, the model, the temperature, max_tokens or the system message changes; the original still hits', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
     await run([input, '-m', 'm1']);
     expect(ctx.server.requests).toHaveLength(2);
-    // -m adds a model rather than replacing one: the model case names its model alone.
-    const changed = await run([input, ...(change[0] === '-m' ? change : ['-m', 'm1', ...change])]);
-    expect(changed.code).toBe(0);
-    expect(ctx.server.requests).toHaveLength(4);
-    expect(changed.rows.some((r) => r.cached)).toBe(false);
+    // One cache for all the changes: each is a question none of the others asked either.
+    const changes: [string, string[]][] = [
+      ['the prompt', ['-t', 'Q: {{prompt}}']],
+      ['the model', ['-m', 'other-model']],
+      ['the temperature', ['--temperature', '0.5']],
+      ['max_tokens', ['--max-tokens', '50']],
+      ['the system message', ['-s', 'Be brief.']],
+    ];
+    for (const [what, change] of changes) {
+      const sent = ctx.server.requests.length;
+      // -m adds a model rather than replacing one: the model case names its model alone.
+      const changed = await run([input, ...(change[0] === '-m' ? change : ['-m', 'm1', ...change])]);
+      expect(changed.code, what).toBe(0);
+      expect(ctx.server.requests.length - sent, what).toBe(2);
+      expect(
+        changed.rows.some((r) => r.cached),
+        what,
+      ).toBe(false);
+    }
     // …and the original request still hits.
     const again = await run([input, '-m', 'm1']);
-    expect(ctx.server.requests).toHaveLength(4);
+    expect(ctx.server.requests).toHaveLength(12);
     expect(again.rows.every((r) => r.cached)).toBe(true);
   });
 
@@ -111,46 +119,42 @@ describe('response cache', () => {
     }
   });
 
-  it('ignores stream, user and metadata: the same question asked another way hits', async () => {
+  it('ignores stream, user and metadata: the same question asked another way hits; another seed misses', async () => {
     const rowsFile = path.join(ctx.dir, 'p.jsonl');
-    fs.writeFileSync(
-      rowsFile,
-      `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u1', metadata: { k: 'v' } } })}\n`,
-    );
+    const record = (id: string, body: Record<string, unknown>) =>
+      JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], ...body } });
+    fs.writeFileSync(rowsFile, `${record('a', { user: 'u1', metadata: { k: 'v' } })}\n`);
     await run([rowsFile]);
     expect(ctx.server.requests).toHaveLength(1);
-    fs.writeFileSync(
-      rowsFile,
-      `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], user: 'u2' } })}\n`,
-    );
+    // In one run: the question asked another way (not streamed, another user, no metadata), and
+    // with another body field (seed), which is part of the question.
+    fs.writeFileSync(rowsFile, `${record('a', { user: 'u2' })}\n${record('b', { seed: 7 })}\n`);
     const again = await run([rowsFile, '--no-stream']);
-    expect(ctx.server.requests).toHaveLength(1);
-    expect(again.rows[0]?.cached).toBe(true);
-    // Another body field (seed) is part of the question.
-    fs.writeFileSync(
-      rowsFile,
-      `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }], seed: 7 } })}\n`,
-    );
-    await run([rowsFile]);
+    expect(again.rows.find((r) => r.id === 'a')?.cached).toBe(true);
+    expect(again.rows.find((r) => r.id === 'b')?.cached).toBeUndefined();
     expect(ctx.server.requests).toHaveLength(2);
+    expect(ctx.server.requests[1]?.body.seed).toBe(7);
   });
 
-  it.each([
-    ['an HTTP error', '500'],
-    ['a stream cut short', 'cut'],
-    ['a malformed body', 'garbage'],
-  ] as const)('never stores %s', async (_what, fault) => {
-    const input = writePrompts(ctx.dir, 'p.txt', ['bad', 'good']);
-    ctx.server.options.fault = ({ prompt }) => (prompt === 'bad' ? fault : undefined);
-    const first = await run([input]);
-    expect(first.rows.find((r) => r.prompt === 'bad')?.error).not.toBeNull();
-    ctx.server.options.fault = undefined;
+  it('never stores an HTTP error, a stream cut short or a malformed body; the answers beside them are', async () => {
+    // One prompt per fault, each failing only in the first run; with --retries 0 each is a failed row.
+    const faults = { 'bad 500': '500', 'bad cut': 'cut', 'bad garbage': 'garbage' } as const;
+    const bad = Object.keys(faults) as (keyof typeof faults)[];
+    const input = writePrompts(ctx.dir, 'p.txt', [...bad, 'good']);
+    ctx.server.options.fault = ({ prompt }) => faults[prompt as keyof typeof faults];
+    const first = await run([input]).finally(() => {
+      ctx.server.options.fault = undefined;
+    });
+    for (const prompt of bad) expect(first.rows.find((r) => r.prompt === prompt)?.error, prompt).not.toBeNull();
+    expect(first.rows.find((r) => r.prompt === 'good')?.error).toBeNull();
     const second = await run([input]);
-    const bad = second.rows.find((r) => r.prompt === 'bad')!;
-    expect(bad).toMatchObject({ error: null, attempts: 1 });
-    expect(bad.cached).toBeUndefined();
+    for (const prompt of bad) {
+      const row = second.rows.find((r) => r.prompt === prompt)!;
+      expect(row, prompt).toMatchObject({ error: null, attempts: 1 });
+      expect(row.cached, prompt).toBeUndefined();
+      expect(ctx.server.countFor(prompt), prompt).toBe(2);
+    }
     expect(second.rows.find((r) => r.prompt === 'good')?.cached).toBe(true);
-    expect(ctx.server.countFor('bad')).toBe(2);
   });
 
   it('--no-cache sends every request and stores nothing', async () => {
@@ -391,21 +395,35 @@ describe('a cache that cannot be written costs only the cache', () => {
 });
 
 describe('a damaged cache file', () => {
-  /** A real cache of `prompts`' answers, then damaged by `damage`: the directory. */
+  /**
+   * A real cache of 500 answers cut to half its size, made once in a directory of its own by
+   * whichever test needs it first: each test works on a copy of it.
+   */
+  const truncatedSeed = tempDir('llm-batch-cache-truncated-');
+  afterAll(() => truncatedSeed.cleanup());
+  let truncated: Promise<string> | undefined;
+  async function truncatedCache(): Promise<string> {
+    const dir = path.join(truncatedSeed.dir, 'cache');
+    const input = writePrompts(
+      truncatedSeed.dir,
+      'seed.txt',
+      Array.from({ length: 500 }, (_, i) => `seed ${i} ${'y'.repeat(300)}`),
+    );
+    const seeded = await run([input, '--cache-dir', dir]);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const file = path.join(dir, 'answers-v2.lmdb');
+    fs.truncateSync(file, fs.statSync(file).size / 2);
+    return dir;
+  }
+
+  /** A cache directory `dir` whose file is damaged by `damage` (random bytes, or a real cache truncated): its file and bytes. */
   async function damagedCache(dir: string, damage: 'random' | 'truncated') {
     const file = path.join(dir, 'answers-v2.lmdb');
     if (damage === 'random') {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(file, randomBytes(20_000));
     } else {
-      const input = writePrompts(
-        ctx.dir,
-        'seed.txt',
-        Array.from({ length: 500 }, (_, i) => `seed ${i} ${'y'.repeat(300)}`),
-      );
-      const seeded = await run([input, '--cache-dir', dir]);
-      expect(seeded.code, seeded.stderr).toBe(0);
-      fs.truncateSync(file, fs.statSync(file).size / 2);
+      fs.cpSync(await (truncated ??= truncatedCache()), dir, { recursive: true });
     }
     ctx.server.requests.length = 0;
     return { file, bytes: fs.readFileSync(file) };
