@@ -35,6 +35,15 @@ const rowsOf = (file: string): Row[] => parseJsonl<Row>(fs.readFileSync(file, 'u
 // One -m only: repeated -m flags add models (-m A -m B runs both).
 const batchArgs = (model = 'gpt-4o-mini') => ['--base-url', ctx.server.url, '-m', model, '--batch-api', '--poll', '0.05'];
 
+/**
+ * A run shared by the tests that check it, started by whichever of them needs it first (a filtered
+ * run too). It returns what they read of the server: each test's reset of the server comes after it.
+ */
+function shared<T>(start: () => Promise<T>): () => Promise<T> {
+  let run: Promise<T> | undefined;
+  return () => (run ??= start());
+}
+
 function byPrompt(rows: readonly Row[]): Map<string, Row[]> {
   const map = new Map<string, Row[]>();
   for (const r of rows) map.set(r.prompt, [...(map.get(r.prompt) ?? []), r]);
@@ -73,15 +82,21 @@ describe('--batch-api', () => {
     expect(ctx.server.batchState.deleted).toHaveLength(6);
   });
 
-  it('sends exactly the body a live run sends, without stream, one Batch line per record', async () => {
+  // One prompt with a system message and sampling flags: its Batch line, and the words for one request.
+  const oneRequest = shared(async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['hello']);
     const out = path.join(ctx.dir, 'out.jsonl');
     const r = await runCli([input, '-o', out, ...batchArgs(), '--system', 'be brief', '--temperature', '0.2', '--max-tokens', '50']);
+    return { r, rows: rowsOf(out), uploaded: ctx.server.batchState.uploaded.map((f) => f.bytes.toString('utf8')) };
+  });
+
+  it('sends exactly the body a live run sends, without stream, one Batch line per record', async () => {
+    const { r, rows, uploaded } = await oneRequest();
     expect(r.code, r.stderr).toBe(0);
-    const [file] = ctx.server.batchState.uploaded;
-    const line = JSON.parse(file!.bytes.toString('utf8'));
+    const [file] = uploaded;
+    const line = JSON.parse(file!);
     expect(line).toEqual({
-      custom_id: rowsOf(out)[0]!.id,
+      custom_id: rows[0]!.id,
       method: 'POST',
       url: '/v1/chat/completions',
       body: {
@@ -164,8 +179,7 @@ describe('--batch-api', () => {
   });
 
   it('counts a batch of one request in the singular', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', ['only']);
-    const r = await runCli([input, ...batchArgs(), '-o', path.join(ctx.dir, 'one.jsonl')]);
+    const { r } = await oneRequest();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^llm-batch: 1 request in 1 batch$/m);
     expect(r.stderr).toMatch(/: submitted 1 request$/m);
@@ -421,38 +435,50 @@ describe('--batch-api: expired, cancelled and refused batches', () => {
     for (const id of second) expect(answeredFirst.has(id)).toBe(false);
   });
 
-  it("--finish-live runs an expired batch's unfinished lines through the live engine, each once", async () => {
+  // The batch answers q1-q3 and expires; q4-q8 run live. Faults are live-only: the even prompts'
+  // live requests are refused once (429), then answered; q5 and q7 are answered at once.
+  const asked = prompts(8).map((p, i) => (i % 2 === 1 ? `${p} [[fault:429]]` : p));
+  const finishLive = shared(async () => {
     ctx.server.options.batches = { stepMs: 30, expireAfter: () => 3 };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--finish-live', '--max-tokens', '20']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/expired with 5 requests not run; running them live \(--finish-live\)/);
-    expect(ctx.server.batchState.counts.creates).toBe(1);
-    expect(ctx.server.requests).toHaveLength(5);
-    const rows = rowsOf(out);
-    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(8).sort());
-    expect(rows.filter((x) => x.batch_id === undefined)).toHaveLength(5);
-    for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
-    // The live request is the batch's request, streamed.
-    expect(ctx.server.requests[0]!.body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 20, stream: true });
-    expect(ctx.server.requests[0]!.body).not.toHaveProperty('max_completion_tokens');
-  });
-
-  it("--finish-live: the live requests' retries and 429s count in the run's summary", async () => {
-    ctx.server.options.batches = { stepMs: 30, expireAfter: () => 3 };
-    // Faults are live-only: the batch answers its lines; each live request is refused once (429).
-    const asked = prompts(8).map((p) => `${p} [[fault:429]]`);
     const input = writePrompts(ctx.dir, 'in.txt', asked);
     const out = path.join(ctx.dir, 'out.jsonl');
     const summaryFile = path.join(ctx.dir, 'summary.json');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--finish-live', '--summary-json', summaryFile]);
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--finish-live', '--max-tokens', '20', '--summary-json', summaryFile]);
+    const requests = ctx.server.requests.map(({ prompt, body }) => ({ prompt, body }));
+    const summary = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, 'utf8')) : undefined;
+    return { r, rows: rowsOf(out), requests, summary, creates: ctx.server.batchState.counts.creates };
+  });
+
+  it("--finish-live runs an expired batch's unfinished lines through the live engine, each once", async () => {
+    const { r, rows, requests, creates } = await finishLive();
     expect(r.code, r.stderr).toBe(0);
-    expect(ctx.server.requests).toHaveLength(10); // 5 live lines, each refused once, then answered
-    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-    // Requests as a live run counts them, every attempt: the batch's 3 lines and the 10 live ones.
-    expect(summary).toMatchObject({ ok: 8, failed: 0, requests: 13, retries: 5, rateLimited: 5 });
-    expect(r.stderr).toMatch(/5 retries/);
+    expect(r.stderr).toMatch(/expired with 5 requests not run; running them live \(--finish-live\)/);
+    expect(creates).toBe(1);
+    const live = asked.slice(3);
+    // Each unfinished line once: one request, and one more for each 429 it met.
+    expect(requests.map((x) => x.prompt).sort()).toEqual([...live, ...live.filter((p) => p.includes('[[fault:429]]'))].sort());
+    expect(rows.map((x) => x.prompt).sort()).toEqual([...asked].sort());
+    expect(
+      rows
+        .filter((x) => x.batch_id === undefined)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual([...live].sort());
+    for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
+    // The live request is the batch's request, streamed.
+    for (const { body } of requests) {
+      expect(body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 20, stream: true });
+      expect(body).not.toHaveProperty('max_completion_tokens');
+    }
+  });
+
+  it("--finish-live: the live requests' retries and 429s count in the run's summary", async () => {
+    const { r, requests, summary } = await finishLive();
+    expect(r.code, r.stderr).toBe(0);
+    expect(requests).toHaveLength(8); // 5 live lines, 3 of them refused once, then answered
+    // Requests as a live run counts them, every attempt: the batch's 3 lines and the 8 live ones.
+    expect(summary).toMatchObject({ ok: 8, failed: 0, requests: 11, retries: 3, rateLimited: 3 });
+    expect(r.stderr).toMatch(/3 retries/);
   });
 
   it('token_limit_exceeded: waits for an earlier batch to finish, then resubmits; nothing is lost', async () => {
@@ -585,8 +611,8 @@ describe('llm-batch status and cancel', () => {
 describe('--batch-api prices', () => {
   it('--dry-run --batch-api: number of batches, bytes, and the cost at half the live price', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(120, 'a question about something '));
-    const live = await runCli([input, '--dry-run', '-m', 'gpt-4o', '--max-tokens', '100']);
-    const batch = await runCli([input, '--dry-run', '-m', 'gpt-4o', '--max-tokens', '100', '--batch-api', '--batch-size', '50']);
+    const live = await runInWorker([input, '--dry-run', '-m', 'gpt-4o', '--max-tokens', '100']);
+    const batch = await runInWorker([input, '--dry-run', '-m', 'gpt-4o', '--max-tokens', '100', '--batch-api', '--batch-size', '50']);
     expect(batch.code, batch.stderr).toBe(0);
     expect(batch.stdout).toMatch(/Batch API: 3 batches, [\d,]+ bytes to upload \(at most 50 requests/);
     expect(batch.stdout).toMatch(/"custom_id": "1-/);
@@ -672,34 +698,38 @@ describe('--batch-api against a server without it', () => {
   });
 });
 
+// One run meets both: its first status checks fail (503), then its first download is cut off mid-file.
+const flakyServer = shared(async () => {
+  let cuts = 0;
+  ctx.server.options.batches = { stepMs: 20, retrieveStatus: (n) => (n <= 6 ? 503 : undefined), cutDownload: () => ++cuts === 1 };
+  const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+  const out = path.join(ctx.dir, 'out.jsonl');
+  const started = Date.now();
+  const r = await runCli([input, '-o', out, ...batchArgs()]);
+  const ms = Date.now() - started;
+  const { downloads, retrieves } = ctx.server.batchState.counts;
+  return { r, ms, rows: rowsOf(out), downloads, retrieves };
+});
+
 describe('--batch-api: a download cut off mid-file', () => {
   it('is tried again at the next poll, and the rows it already wrote are not written twice', async () => {
-    let cuts = 0;
-    ctx.server.options.batches = { stepMs: 20, cutDownload: () => ++cuts === 1 };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    const { r, rows, downloads } = await flakyServer();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/downloading file-mock\d+: .*; trying again at the next poll/);
-    expect(ctx.server.batchState.counts.downloads).toBe(2);
-    const rows = rowsOf(out);
+    expect(downloads).toBe(2);
     expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
   });
 });
 
 describe('--batch-api: the server fails while polled', () => {
   it('5xx on status checks: a notice, back-off within 4 × --poll, then the batch is collected', async () => {
-    ctx.server.options.batches = { stepMs: 20, retrieveStatus: (n) => (n <= 6 ? 503 : undefined) };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(5));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const started = Date.now();
-    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    const { r, ms, rows, retrieves } = await flakyServer();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(/reading batch batch_mock\d+: HTTP 503 mock outage \(HTTP 503\); trying again at the next poll/g)).toHaveLength(2);
-    expect(ctx.server.batchState.counts.retrieves).toBeGreaterThan(6); // each check: the SDK's request and its 2 retries
-    expect(rowsOf(out)).toHaveLength(5);
+    expect(retrieves).toBeGreaterThan(6); // each check: the SDK's request and its 2 retries
+    expect(rows.map((x) => x.prompt).sort()).toEqual(prompts(10).sort());
     // The SDK's short retry waits, then at most 4 × 0.05 s between checks: seconds, not minutes.
-    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(ms).toBeLessThan(30_000);
   });
 });
 
