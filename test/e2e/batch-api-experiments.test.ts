@@ -227,7 +227,7 @@ describe('--batch-api with several models and --repeat', () => {
       expect(r.code, r.stderr).toBe(0);
     }
     const all = path.join(ctx.dir, 'all.jsonl');
-    const merged = await runCli(['merge', ...outs, '-o', all, '--input', input]);
+    const merged = await runInWorker(['merge', ...outs, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
     const rows = rowsOf(all);
     expect(rows).toHaveLength(24);
@@ -259,7 +259,7 @@ const PRICE = ['--price', '1000/1000'];
 const batchCost = (rows: readonly Row[]) => rows.reduce((sum, r) => sum + (r.usage ? (r.usage.prompt_tokens + r.usage.completion_tokens) * 0.0005 : 0), 0);
 
 describe('--batch-api --max-cost', () => {
-  it('submits only what fits at the Batch price, plans on as batches settle, stops within the cap (exit 3); a higher cap finishes', async () => {
+  it('submits only what fits at the Batch price, plans on as batches settle, stops within the cap (exit 3); the cap counts every batch of the output: --resume with the same cap submits nothing more; a higher cap finishes', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(12, 'budget prompt number '));
     const out = path.join(ctx.dir, 'out.jsonl');
     const summaryFile = path.join(ctx.dir, 's.json');
@@ -286,24 +286,18 @@ describe('--batch-api --max-cost', () => {
     expect(first.stderr).toMatch(/to finish the rest, run: llm-batch .*--resume --max-cost NEW_USD/);
     expect(first.stderr).not.toMatch(/--max-cost 0\.1/);
 
+    // The cap counts every batch of the output: a --resume with the same cap submits nothing more.
+    const uploaded = uploadedLines().length;
+    const same = await runCli([...args, '--max-cost', '0.1', '--resume']);
+    expect(same.code, same.stderr).toBe(3);
+    expect(uploadedLines()).toHaveLength(uploaded);
+    expect(batchCost(rowsOf(out))).toBeLessThanOrEqual(0.1);
+
     const second = await runCli([...args, '--max-cost', '10', '--resume']);
     expect(second.code, second.stderr).toBe(0);
     const all = rowsOf(out);
     expect(sorted(all.map((r) => r.prompt))).toEqual(sorted(prompts(12, 'budget prompt number ')));
     expect(uploadedLines()).toHaveLength(12);
-  });
-
-  it('the cap counts every batch of the output: --resume with the same cap submits nothing more', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(12, 'budget prompt number '));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const args = [input, '-o', out, ...batchArgs(), '--max-tokens', '20', ...PRICE, '--max-cost', '0.1'];
-    const first = await runCli(args);
-    expect(first.code, first.stderr).toBe(3);
-    const uploaded = uploadedLines().length;
-    const again = await runCli([...args, '--resume']);
-    expect(again.code, again.stderr).toBe(3);
-    expect(uploadedLines()).toHaveLength(uploaded);
-    expect(batchCost(rowsOf(out))).toBeLessThanOrEqual(0.1);
   });
 
   it('with --no-wait, what the first batches did not need goes out on the next --resume; exit 75 until done', async () => {
