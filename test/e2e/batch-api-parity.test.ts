@@ -34,6 +34,23 @@ const uploadedLines = (): any[] =>
       .split('\n')
       .map((l) => JSON.parse(l)),
   );
+/**
+ * A run shared by the tests that check it, started by whichever of them needs it first (a filtered
+ * run too); what they read of it is in its result, not on the server each test resets.
+ */
+function shared<T>(start: () => Promise<T>): () => Promise<T> {
+  let run: Promise<T> | undefined;
+  return () => (run ??= start());
+}
+
+/** One prompt through the Batch API with -v and --summary-json, to the end. */
+const verboseFinished = shared(async () => {
+  const input = writePrompts(ctx.dir, 'in.txt', ['one']);
+  const summary = path.join(ctx.dir, 'sum.json');
+  const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...batchArgs(), '-v', '--summary-json', summary]);
+  return { r, summary: fs.existsSync(summary) ? JSON.parse(fs.readFileSync(summary, 'utf8')) : undefined };
+});
+
 /** Live chat completions the server got (the mock records only those). */
 const chatRequests = () => ctx.server.requests;
 
@@ -91,11 +108,9 @@ describe('--summary-json of a --batch-api run', () => {
   });
 
   it('a finished run: resumeHint null, as live', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', ['a']);
-    const summary = path.join(ctx.dir, 'sum.json');
-    const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...batchArgs(), '--summary-json', summary]);
+    const { r, summary } = await verboseFinished();
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: null, pendingBatches: 0, stopped: null });
+    expect(summary).toMatchObject({ resumeHint: null, pendingBatches: 0, stopped: null });
   });
 });
 
@@ -129,8 +144,7 @@ describe('-v and --trace with --batch-api', () => {
   });
 
   it('-v: the same on stderr, the key nowhere', async () => {
-    const input = writePrompts(ctx.dir, 'in.txt', ['one']);
-    const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...batchArgs(), '-v']);
+    const { r } = await verboseFinished();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^#b1 > POST .*\/files$/m);
     expect(r.stderr).toMatch(/^#b\d+ < \{"id":"batch_mock\d+"/m);
@@ -163,7 +177,7 @@ describe('-v and --trace with status and cancel', () => {
 
     // A trace appended to the results (or a file beside them) would break them: refused, nothing sent.
     const before = fs.readFileSync(out, 'utf8');
-    const clash = await runCli(['cancel', out, '--base-url', base, '--trace', out]);
+    const clash = await runInWorker(['cancel', out, '--base-url', base, '--trace', out]);
     expect(clash.code).toBe(2);
     expect(stderrLines(clash)).toEqual([`llm-batch: --trace ${out} is the output file: choose another path`]);
     expect(ctx.server.batchState.counts.cancels).toBe(0);
