@@ -57,7 +57,7 @@ describe('a live --resume over batches built and never submitted', () => {
     const live = await runCli([input, '-o', out, ...liveArgs(), '--resume']);
     expect(live.code, live.stderr).toBe(0);
     expect(promptsIn(out)).toEqual(prompts(5));
-    const report = await runCli(['report', out, '-o', path.join(ctx.dir, 'out.html')]);
+    const report = await runInWorker(['report', out, '-o', path.join(ctx.dir, 'out.html')]);
     const again = await runCli([input, '-o', out, ...batchArgs(), '--resume']);
 
     expect(again.code, again.stderr).toBe(0);
