@@ -157,12 +157,20 @@ describe('response cache', () => {
     expect(second.rows.find((r) => r.prompt === 'good')?.cached).toBe(true);
   });
 
-  it('--no-cache sends every request and stores nothing', async () => {
+  it('--no-cache sends every request and stores nothing; it does not read a cache that has the answer either', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     await run([input, '--no-cache']);
     await run([input, '--no-cache']);
-    await run([input]);
+    const stored = await run([input]);
+    expect(stored.rows[0]?.cached).toBeUndefined();
     expect(ctx.server.requests).toHaveLength(3);
+    // The cache holds the answer now (the plain run last takes it from there): --no-cache asks again.
+    const again = await run([input, '--no-cache']);
+    expect(again.rows[0]).toMatchObject({ error: null, response: 'ECHO one' });
+    expect(again.rows[0]?.cached).toBeUndefined();
+    expect(ctx.server.requests).toHaveLength(4);
+    expect((await run([input])).rows[0]?.cached).toBe(true);
+    expect(ctx.server.requests).toHaveLength(4);
   });
 
   it('--cache-dir wins over LLM_BATCH_CACHE_DIR', async () => {
