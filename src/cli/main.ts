@@ -53,7 +53,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
-  tuneWasm();
   // Only a run (below) stops on signals itself; anything else ends on one held while it loaded.
   if (argv[0] !== undefined && !RUN_LISTENS_LATER.test(argv[0])) io.releaseHeldSignals?.();
   if (argv[0] === 'help' && argv[1]) {
@@ -64,7 +63,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     if (!argv[1].startsWith('-') || argv[1] === '-') return refuseUnknownCommand(argv[1], io);
     if (argv[1] !== '-h' && argv[1] !== '--help') return refuseHelpOption(argv[1], io);
   }
-  if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') return runSubcommand(argv, io);
+  if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') {
+    // Their SDK's fetch parses with node's own undici, whose llhttp tuneWasm is about too.
+    tuneWasm();
+    return runSubcommand(argv, io);
+  }
   if (argv[0] === 'report') {
     // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)
     const { reportCommand } = await import('./commands.js');
@@ -81,8 +84,13 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     const config = await resolveOrSayRefused(program.args[0], program.opts<RawFlags>(), io, argv);
     if (!config.quiet) io.stderr.write((ignoredWithCompact(program) ?? '') + (csvEscapeIgnored(config) ?? ''));
     if (config.compact || config.dryRun) io.releaseHeldSignals?.();
-    tuneHeap();
     const { runCommand } = await import('./commands.js');
+    // After the run's code has loaded, not before: once a V8 flag changes, V8 rejects node's own code
+    // cache for every builtin module loaded after it (its flag hash no longer matches the one the
+    // cache was made with), and the 36 builtins a run imports (crypto, http, net, readline…) were
+    // compiled from their source in every run.
+    tuneWasm();
+    tuneHeap();
     return await runCommand(config, io);
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);
