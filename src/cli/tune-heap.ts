@@ -26,7 +26,8 @@ export const YOUNG_GENERATION_CAP = 32 * 1024 * 1024;
  * Read by V8 at every collection, so it works when set at run time (unlike --max-old-space-size).
  * Left alone when the user gave it to node (`node --heap-growing-percent=N …`; NODE_OPTIONS refuses
  * V8 flags, so that is the only way), and on V8 versions newer than the ones known to have it, where
- * an unknown flag would print an error. Returns what it tuned.
+ * an unknown flag would print an error. Returns what it tuned. Called once the run's code has loaded:
+ * a built-in module loaded after a V8 flag changes misses node's code cache (see main.ts).
  */
 export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): ('growing' | 'young')[] {
   if (!knownV8()) return [];

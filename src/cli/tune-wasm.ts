@@ -31,7 +31,11 @@ export function wantsLaterTierUp(v8Version: string, execArgv: readonly string[])
 const v8Major = (version: string): number => Number(version.split('.')[0]);
 const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
 
-/** Must run before the chat transport loads: undici compiles the parser when it is imported. */
+/**
+ * Must run before the chat transport loads: undici compiles the parser when it is imported. And as
+ * late as that allows: a built-in module loaded after a V8 flag changes misses node's code cache
+ * (see main.ts).
+ */
 export function tuneWasm(): void {
   if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) v8.setFlagsFromString('--liftoff-only');
   else if (wantsLaterTierUp(process.versions.v8, process.execArgv)) v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
