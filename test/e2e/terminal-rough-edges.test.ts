@@ -253,7 +253,16 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
       Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   };
-  const rowsIn = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0);
+  // The run makes its output and removes it again while it checks that it can (check-writable.ts):
+  // a file seen an instant ago may be gone.
+  const rowsIn = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').split('\n').length - 1;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+  };
   const terminalEnv = () => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -273,8 +282,12 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
       const summary = path.join(ctx.dir, 'hup.summary.json');
       // exec'd by `script`, the CLI leads the pty's session: closing the master sends it SIGHUP.
       const session = startPty([file, '--base-url', ctx.server.url, '-c', '2', '-o', out, '--summary-json', summary]);
-      await until(() => rowsIn(out) >= 2, 'two rows in the output');
-      session.child.kill('SIGKILL');
+      try {
+        await until(() => rowsIn(out) >= 2, 'two rows in the output');
+      } finally {
+        // Also when the wait fails: a run left going would keep asking the next test's server.
+        session.child.kill('SIGKILL');
+      }
       await until(() => fs.existsSync(summary) && !fs.existsSync(`${out}.lock`), 'the run to end', 30_000);
       const s = JSON.parse(fs.readFileSync(summary, 'utf8'));
       const rows = parseJsonl(fs.readFileSync(out, 'utf8')).length;
@@ -285,11 +298,8 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
 
   it('with no terminal on stdin, stdout or stderr (nohup) a hangup is ignored and the run goes on', () =>
     slowly(async () => {
-      const file = writePrompts(
-        ctx.dir,
-        'nohup.txt',
-        Array.from({ length: 12 }, (_, i) => `nohup ${i}`),
-      );
+      const prompts = Array.from({ length: 12 }, (_, i) => `nohup ${i}`);
+      const file = writePrompts(ctx.dir, 'nohup.txt', prompts);
       const out = path.join(ctx.dir, 'nohup.jsonl');
       // Node resets nohup's SIG_IGN at start-up, so this is what a hangup does to `nohup llm-batch … &`.
       const child = spawn('nohup', [process.execPath, BIN, file, '--base-url', ctx.server.url, '-c', '2', '-o', out], {
@@ -302,7 +312,8 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
       // Answers wait until the hangup was seen: else a loaded machine can finish the run before it.
       const release = holdAnswers(ctx.server);
       try {
-        await until(() => ctx.server.requests.length >= 1, 'the run to send a prompt');
+        // One of its own prompts: the server is shared with the file's other runs.
+        await until(() => prompts.some((p) => ctx.server.countFor(p) > 0), 'the run to send a prompt');
         child.kill('SIGHUP');
         await until(() => said.includes('hangup (SIGHUP) ignored'), 'the hangup to be ignored');
       } finally {
