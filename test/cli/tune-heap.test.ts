@@ -39,8 +39,11 @@ describe('capYoungGeneration', () => {
     // loading vitest left, there is nothing to tell apart.
     if (uncapped <= start) ctx.skip();
     // Loading vitest grew it to 8 MiB already (the cap is then below it); one growth may pass the
-    // cap before the observer sees the collection that made it, and node 24 still grew 8 to 11 MiB.
-    expect(capped).toBeLessThan(2 * Math.max(start, 4 * MiB));
+    // cap before the observer sees the collection that made it. Node 24's V8 (13) grows it by pages
+    // between those collections too: capped 8.3-16.5 MiB in 9 runs here (uncapped 32-128), and once
+    // 18.5 under CI's load (2026-12-04), so a bound of 3 × there.
+    const growths = Number(process.versions.v8.split('.')[0]) >= 13 ? 3 : 2;
+    expect(capped).toBeLessThan(growths * Math.max(start, 4 * MiB));
     expect(uncapped).toBeGreaterThan(capped);
   });
 });
