@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
+import { shared } from '../helpers/shared-run.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchparity-');
 
@@ -34,15 +35,6 @@ const uploadedLines = (): any[] =>
       .split('\n')
       .map((l) => JSON.parse(l)),
   );
-/**
- * A run shared by the tests that check it, started by whichever of them needs it first (a filtered
- * run too); what they read of it is in its result, not on the server each test resets.
- */
-function shared<T>(start: () => Promise<T>): () => Promise<T> {
-  let run: Promise<T> | undefined;
-  return () => (run ??= start());
-}
-
 /** One prompt through the Batch API with -v and --summary-json, to the end. */
 const verboseFinished = shared(async () => {
   const input = writePrompts(ctx.dir, 'in.txt', ['one']);

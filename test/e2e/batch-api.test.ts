@@ -11,6 +11,7 @@ import { stderrLines, stopDuringUpload, useServerAndCaseDir } from '../helpers/m
 import { until } from '../helpers/until.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
+import { shared } from '../helpers/shared-run.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchapi-');
 
@@ -34,15 +35,6 @@ const prompts = (n: number, prefix = 'q') => Array.from({ length: n }, (_, i) =>
 const rowsOf = (file: string): Row[] => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
 // One -m only: repeated -m flags add models (-m A -m B runs both).
 const batchArgs = (model = 'gpt-4o-mini') => ['--base-url', ctx.server.url, '-m', model, '--batch-api', '--poll', '0.05'];
-
-/**
- * A run shared by the tests that check it, started by whichever of them needs it first (a filtered
- * run too). It returns what they read of the server: each test's reset of the server comes after it.
- */
-function shared<T>(start: () => Promise<T>): () => Promise<T> {
-  let run: Promise<T> | undefined;
-  return () => (run ??= start());
-}
 
 function byPrompt(rows: readonly Row[]): Map<string, Row[]> {
   const map = new Map<string, Row[]>();

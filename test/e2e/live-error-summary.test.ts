@@ -12,7 +12,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, runShell, spawnCli, waitForExit } from '../helpers/run-cli.js';
-import { until } from '../helpers/until.js';
+import { textSoFar, until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-live-error-summary-');
 
@@ -24,16 +24,8 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     const out = path.join(ctx.dir, 'out.jsonl');
     const summary = path.join(ctx.dir, 's.json');
     fs.writeFileSync(summary, JSON.stringify(YESTERDAY));
-    // Not existsSync then read: the CLI's start-up probe makes and removes the output once (can a
-    // file be created there?), and a poll between the two read ENOENT.
-    const rowsIn = () => {
-      try {
-        return parseJsonl(fs.readFileSync(out, 'utf8')).length;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-        throw err;
-      }
-    };
+    // textSoFar, not existsSync then read: the CLI's start-up probe makes and removes the output once.
+    const rowsIn = () => parseJsonl(textSoFar(out)).length;
     const args = ['-o', out, '--input-format', 'txt', '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q'];
     const child = spawnCli(args, { cwd: ctx.dir, openStdin: 'q1\nq2\nq3\n' });
     const exited = waitForExit(child, 30_000);

@@ -11,7 +11,7 @@ import { BIN, SECRET_KEY, isolatedCacheDir, parseJsonl, waitForExit, writePrompt
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import type { RateLimitOptions } from '../helpers/mock-server.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
-import { until } from '../helpers/until.js';
+import { textSoFar, until } from '../helpers/until.js';
 import { VirtualTerminal } from '../helpers/vt.js';
 
 const ctx = useServer('llm-batch-term-', { latencyMs: 20, chunkDelayMs: 5 });
@@ -253,16 +253,8 @@ describe('SIGHUP (the terminal closed, ssh dropped)', () => {
       Object.assign(ctx.server.options, { latencyMs: 20, chunkDelayMs: 5 });
     }
   };
-  // The run makes its output and removes it again while it checks that it can (check-writable.ts):
-  // a file seen an instant ago may be gone.
-  const rowsIn = (file: string) => {
-    try {
-      return fs.readFileSync(file, 'utf8').split('\n').length - 1;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
-  };
+  // textSoFar: the run makes its output and removes it again while it checks that it can.
+  const rowsIn = (file: string) => textSoFar(file).split('\n').length - 1;
   const terminalEnv = () => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
