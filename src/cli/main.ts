@@ -64,7 +64,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     if (argv[1] !== '-h' && argv[1] !== '--help') return refuseHelpOption(argv[1], io);
   }
   if (argv[0] === 'status' || argv[0] === 'cancel' || argv[0] === 'merge') {
-    // Their SDK's fetch parses with node's own undici, whose llhttp tuneWasm is about too.
+    // status and cancel ask through the SDK, whose fetch parses with node's own undici: its llhttp is
+    // tuneWasm's concern too (merge sends nothing, and shares the branch).
     tuneWasm();
     return runSubcommand(argv, io);
   }
