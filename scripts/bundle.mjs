@@ -2,6 +2,7 @@
 // package.json decides what is bundled: every runtime `dependency` stays external (the user's npm
 // installs it); anything else the code imports is compiled in, so its package is a devDependency
 // and a user downloads it once, inside our bundle, not twice.
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
@@ -68,10 +69,27 @@ const lazyCommanderChildProcess = {
   },
 };
 
+/**
+ * The tokenizer (gpt-tokenizer's o200k table, 2.8 MB of the 4.5) is a script of its own, required
+ * only by the runs that count tokens: in the CLI's script it would be source that every run reads.
+ */
+const TOKENIZER = 'gpt-tokenizer/encoding/o200k_base';
+const tokenizerApart = {
+  name: 'tokenizer-apart',
+  setup(build) {
+    build.onResolve({ filter: /^gpt-tokenizer(\/|$)/ }, (args) => {
+      if (args.path !== TOKENIZER) throw new Error(`${args.importer} imports ${args.path}: only ${TOKENIZER} is built apart (scripts/bundle.mjs)`);
+      return { path: './tokenizer.cjs', external: true };
+    });
+  },
+};
+
+/** A placeholder the build's hash replaces, as long as the hash: the source map's columns hold. */
+const BUILD_PLACEHOLDER = '0'.repeat(16);
+
 rmSync(outdir, { recursive: true, force: true });
 const common = {
   bundle: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   outdir,
@@ -84,41 +102,81 @@ const common = {
   // issue 12's 30 MB with undici's parser in the bundle (5.3 -> 4.1 MB of JavaScript).
   minifyWhitespace: true,
   logLevel: 'warning',
-  // Bundled CommonJS packages call require(); ESM output has none of its own. Every chunk gets the
-  // banner, but only esbuild's runtime chunk calls it (its __require): made on first call, not
-  // by each of the chunks a run loads (createRequire computes a module's node_modules paths).
-  banner: {
-    js: "import { createRequire as __llmBatchCreateRequire } from 'node:module'; let __llmBatchRequire; const require = (id) => (__llmBatchRequire ??= __llmBatchCreateRequire(import.meta.url))(id);",
-  },
 };
-// Two builds: the CLI, from main.js alone (io.js re-exported by it, so bin/ imports one module), and
-// start.js (the compile cache, a load failure's line), which bin/ loads first, whole. esbuild puts the code that a given set of entry
-// points (dynamic imports included) shares into a chunk of its own: start.js and the
-// library's entry in the CLI's build cut a one-prompt run's code into 37 chunks, 17 of them under
-// 2 KB (each costs node's loader ~0.5-1 ms). The library's entry is written after: it re-exports
-// the API from the CLI's commands chunk, which has it (src/cli/commands.ts), so nothing is shipped twice.
-const results = await Promise.all([
-  build({ ...common, entryPoints: ['dist/cli/main.js'], splitting: true }),
-  build({ ...common, entryPoints: ['dist/cli/start.js'], splitting: false }),
+// The CLI: one CommonJS script, which bin/ compiles with a V8 code cache made at the end of a run
+// (src/cli/load-cli.ts), so that the next run compiles none of the functions that one ran; node's
+// compile cache, made when an ES module is compiled, kept only their top levels. Modules a run may
+// not need stay lazy: esbuild starts a module reached by import() on its first import(). Its first
+// line names the build, which names the cache. start.js (the compile cache, the loader, a load
+// failure's line) is bin/'s ES module, loaded first, whole.
+const cjs = {
+  ...common,
+  format: 'cjs',
+  // import() of a package (csv-parse) as require(): a script compiled by node:vm has no import() of
+  // its own; an ES-only package goes through the loader's (src/util/import-module.ts).
+  supported: { 'dynamic-import': false },
+};
+const [cliBuild, startBuild, tokenizerBuild] = await Promise.all([
+  build({
+    ...cjs,
+    entryPoints: { cli: 'dist/cli/cli-bundle.js' },
+    outExtension: { '.js': '.cjs' },
+    plugins: [...cjs.plugins, tokenizerApart],
+    define: { 'import.meta.url': '__llmBatchImportMetaUrl' },
+    // The bundled packages' license comments in a file beside it (shipped), where their authors'
+    // names may keep their accents.
+    legalComments: 'external',
+    // Strict from its first statement, as the ES modules it is built from were.
+    banner: {
+      js: `//llm-batch-build:${BUILD_PLACEHOLDER}\n"use strict";const __llmBatchImportMetaUrl = require('node:url').pathToFileURL(__filename).href;`,
+    },
+    write: false,
+  }),
+  build({ ...common, format: 'esm', entryPoints: ['dist/cli/start.js'] }),
+  build({
+    ...cjs,
+    stdin: { contents: `module.exports = require('${TOKENIZER}');`, resolveDir: '.', sourcefile: 'tokenizer.cjs' },
+    outfile: `${outdir}/tokenizer.cjs`,
+    outdir: undefined,
+    sourcemap: false,
+  }),
 ]);
+for (const out of cliBuild.outputFiles) {
+  let text = out.text;
+  if (out.path.endsWith('.cjs')) {
+    if (!text.startsWith(`//llm-batch-build:${BUILD_PLACEHOLDER}\n`)) throw new Error('cli.cjs does not start with its build line');
+    // Read as Latin-1 by src/cli/load-cli.ts: any other character would come out as two.
+    const foreign = text.search(/[^\x00-\x7f]/);
+    if (foreign >= 0) throw new Error(`cli.cjs has a non-ASCII character at ${foreign}: …${text.slice(foreign - 60, foreign + 20)}… (write it as an escape)`);
+    // But in the openai SDK's message that names `import('node:buffer').File`.
+    if (/\bimport\((?!'node:buffer'\))/.test(text)) throw new Error('cli.cjs calls import(), which a script compiled by node:vm cannot: use src/util/import-module.ts');
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, BUILD_PLACEHOLDER.length);
+    text = text.replace(BUILD_PLACEHOLDER, hash);
+  }
+  writeFileSync(out.path, text);
+}
 const metafile = { inputs: {}, outputs: {} };
-for (const { metafile: m } of results) {
+for (const { metafile: m } of [cliBuild, startBuild, tokenizerBuild]) {
   Object.assign(metafile.inputs, m.inputs);
   Object.assign(metafile.outputs, m.outputs);
 }
 writeFileSync(`${outdir}/meta.json`, JSON.stringify(metafile));
-// The library's names, as tsc's build of src/index.ts exports them (values only: types are in its .d.ts).
-const commandsChunk = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === 'dist/cli/commands.js')?.[0];
-if (!commandsChunk) throw new Error('no output chunk for dist/cli/commands.js: update the library entry in scripts/bundle.mjs');
+// The library's entry: the API from the CLI's script (src/cli/cli-bundle.ts), loaded as bin/ loads it
+// (with the import() it hands in, and the code cache a run made), so nothing is shipped twice. Its names, as tsc's build of src/index.ts exports them (values only: types are in its .d.ts),
+// checked against what the script hands out.
 const index = await build({ entryPoints: ['dist/index.js'], bundle: false, write: false, metafile: true, format: 'esm', outdir, logLevel: 'warning' });
 const names = Object.values(index.metafile.outputs).flatMap((o) => o.exports).sort();
-const missing = names.filter((name) => !metafile.outputs[commandsChunk].exports.includes(name));
-if (missing.length > 0) throw new Error(`the commands chunk does not export ${missing.join(', ')}: update src/cli/commands.ts`);
-writeFileSync(`${outdir}/index.js`, `export { ${names.join(', ')} } from './${commandsChunk.slice(outdir.length + 1)}';\n`);
+const { loadCli } = await import(`../${outdir}/start.js`);
+const library = loadCli({ NODE_DISABLE_COMPILE_CACHE: '1' }).cli.library();
+const missing = names.filter((name) => !(name in library));
+if (missing.length > 0) throw new Error(`the CLI's library() does not export ${missing.join(', ')}: update src/cli/commands.ts`);
+writeFileSync(
+  `${outdir}/index.js`,
+  `import { loadCli } from './start.js';\nconst library = loadCli().cli.library();\nexport const { ${names.join(', ')} } = library;\n`,
+);
 // Node looks up the package scope of every module it resolves, for its "type", and a miss is not
-// remembered: without this file each of the ~280 imports a run resolves among its ~90 chunks
-// looked for dist/bundle/package.json and dist/package.json again (824 failed opens, 1,103 opens in
-// all against 277 with it), ~10 ms of a one-prompt run's CPU on node 22.
+// remembered: without this file each import bin/'s start.js resolves looked for
+// dist/bundle/package.json and dist/package.json again.
 writeFileSync(`${outdir}/package.json`, '{ "type": "module" }\n');
 
 // The HTML report's page: its script (with uPlot) and styles, which every report inlines. Built for

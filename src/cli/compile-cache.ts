@@ -12,9 +12,9 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string {
 const nodeEnableCompileCache = (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
 
 /**
- * Node's compile cache (node ≥ 22.1; node 20 has none for ES modules): V8's code for the bundle's
- * chunks kept on disk, so that a run does not parse and compile them again (figures in
- * bench/results/2026-11-30-startup-s8.md). Called by bin/ before the bundle loads.
+ * Node's compile cache (node ≥ 22.1): V8's code for the packages a run requires from node_modules
+ * (LMDB, csv-parse), kept on disk so that a run does not parse and compile them again. The CLI's own
+ * script has a cache of its own, beside it (load-cli.ts). Called by bin/ before the CLI loads.
  *
  * In the user's cache directory, not node's default under the shared tmp dir: a code cache is
  * trusted input to V8, so no other user may be able to write it. NODE_COMPILE_CACHE=dir moves it

@@ -18,6 +18,16 @@ import { sanitize } from '../ui/sanitize.js';
 
 /** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */
 export { processIo } from './io.js';
+export { restoreV8Flags } from './v8-flags.js';
+
+let ranBatch = false;
+
+/**
+ * Whether this process ran a batch, so that the code V8 compiled for it is the code a run needs:
+ * worth keeping in the CLI's code cache (src/cli/load-cli.ts), where `--help` or a refused flag
+ * would keep the code of a path that runs once.
+ */
+export const codeCacheWorthy = (): boolean => ranBatch;
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -92,6 +102,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     // compiled from their source in every run.
     tuneWasm();
     tuneHeap();
+    ranBatch = !config.dryRun && !config.compact;
     return await runCommand(config, io);
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);

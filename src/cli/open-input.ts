@@ -14,6 +14,7 @@ import { isPlainObject } from '../util/is-plain-object.js';
 import { checkJsonInput } from '../input/json-reader.js';
 import { openPipe, pipeSocket } from '../util/pipe-socket.js';
 import { onAbort } from '../util/on-abort.js';
+import { tooFewFilesLine } from './too-few-files.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -167,6 +168,9 @@ async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | unde
 }
 
 function unreadableInput(file: string, err: unknown): RunError {
+  // Too low a `ulimit -n` for the input too: said as for the CLI's own code (too-few-files.ts).
+  const tooFew = tooFewFilesLine(err);
+  if (tooFew) return new RunError(tooFew.replace(/^llm-batch: /, '').trimEnd(), 'usage');
   return new RunError(`cannot read input file ${file}: ${readProblem(err)}`, 'input');
 }
 

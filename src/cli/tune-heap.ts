@@ -1,5 +1,6 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { setV8Flag } from './v8-flags.js';
 
 const FLAG = '--heap-growing-percent';
 const GROWTH_FLAG = '--semi-space-growth-factor';
@@ -33,7 +34,7 @@ export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: No
   if (!knownV8()) return [];
   const tuned: ('growing' | 'young')[] = [];
   if (!gave(execArgv, [FLAG])) {
-    v8.setFlagsFromString(`${FLAG}=100`);
+    setV8Flag(`${FLAG}=100`, `${FLAG}=0`);
     tuned.push('growing');
   }
   // NODE_OPTIONS may carry --max-semi-space-size (the one of them node allows there).
@@ -61,7 +62,7 @@ export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP): () => void 
   const setGrowing = (grow: boolean) => {
     if (grow === growing) return;
     growing = grow;
-    v8.setFlagsFromString(`${GROWTH_FLAG}=${grow ? 2 : 1}`);
+    setV8Flag(`${GROWTH_FLAG}=${grow ? 2 : 1}`, `${GROWTH_FLAG}=2`);
   };
   const check = () => setGrowing(newSpaceBytes() < capBytes);
   const observer = new PerformanceObserver(check);

@@ -1,6 +1,6 @@
-import v8 from 'node:v8';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
+import { setV8Flag } from './v8-flags.js';
 
 /**
  * On node 20 (V8 11), compile WebAssembly with the baseline compiler only. The one module a run
@@ -14,7 +14,10 @@ export function wantsLiftoffOnly(v8Version: string, execArgv: readonly string[])
   return v8Major(v8Version) === 11 && !hasWasmFlag(execArgv);
 }
 
-/** 15 × V8 13's default (13,000,000, "a rough approximation of bytes executed" per function). */
+/** V8 13's default (`node --v8-options`: "a rough approximation of bytes executed" per function). */
+const V13_TIERING_BUDGET = 13_000_000;
+
+/** 15 × V8 13's default. */
 export const TIERING_BUDGET = 200_000_000;
 
 /**
@@ -28,6 +31,9 @@ export function wantsLaterTierUp(v8Version: string, execArgv: readonly string[])
   return v8Major(v8Version) === 13 && !hasWasmFlag(execArgv);
 }
 
+/** `--no-liftoff-only`, and the two flags V8 11 turns off with it (its flag implications). */
+const LIFTOFF_ONLY_UNDONE = '--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering';
+
 const v8Major = (version: string): number => Number(version.split('.')[0]);
 const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
 
@@ -37,8 +43,9 @@ const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) 
  * (see main.ts).
  */
 export function tuneWasm(): void {
-  if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) v8.setFlagsFromString('--liftoff-only');
-  else if (wantsLaterTierUp(process.versions.v8, process.execArgv)) v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+  if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) setV8Flag('--liftoff-only', LIFTOFF_ONLY_UNDONE);
+  else if (wantsLaterTierUp(process.versions.v8, process.execArgv))
+    setV8Flag(`--wasm-tiering-budget=${TIERING_BUDGET}`, `--wasm-tiering-budget=${V13_TIERING_BUDGET}`);
   if (addressSpaceLimited()) tolerateRejection(isFetchParserFailure);
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { importModule } from '../util/import-module.js';
 
 /** The proxy schemes the agents below speak. */
 export function isSupportedProxy(proxy: string): boolean {
@@ -65,14 +66,14 @@ async function importQuietly(name: AgentPackage): Promise<unknown> {
   const file = createRequire(import.meta.url).resolve(name);
   // The `debug` the package imports, loaded as its import loads it (by its real path, as `import` goes).
   const debugFile = fs.realpathSync(createRequire(file).resolve('debug'));
-  const debug = ((await import(pathToFileURL(debugFile).href)) as { default: Debug }).default;
+  const debug = (await importModule<{ default: Debug }>(pathToFileURL(debugFile).href)).default;
   const init = debug.init;
   debug.init = (logger) => {
     init?.(logger);
     if (logger.namespace.startsWith(name)) logger.enabled = false;
   };
   try {
-    return await import(`${pathToFileURL(file).href}?llm-batch`);
+    return await importModule(`${pathToFileURL(file).href}?llm-batch`);
   } finally {
     debug.init = init;
   }

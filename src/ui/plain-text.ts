@@ -10,17 +10,18 @@ export function localeIsAscii(env: NodeJS.ProcessEnv): boolean {
   return !/utf-?8/i.test(locale);
 }
 
+// ·, …, –—─, ×, █, ░, →, ✗, ≥ and ’, as escapes: the CLI's script must be ASCII (scripts/bundle.mjs).
 const STAND_INS: ReadonlyArray<[RegExp, string]> = [
-  [/·/g, '-'],
-  [/…/g, '...'],
-  [/[–—─]/g, '-'],
-  [/×/g, 'x'],
-  [/█/g, '#'],
-  [/░/g, '.'],
-  [/→/g, '->'],
-  [/✗/g, 'x'],
-  [/≥/g, '>='],
-  [/’/g, "'"],
+  [/\u00b7/g, '-'],
+  [/\u2026/g, '...'],
+  [/[\u2013\u2014\u2500]/g, '-'],
+  [/\u00d7/g, 'x'],
+  [/\u2588/g, '#'],
+  [/\u2591/g, '.'],
+  [/\u2192/g, '->'],
+  [/\u2717/g, 'x'],
+  [/\u2265/g, '>='],
+  [/\u2019/g, "'"],
   // What sanitize shows for a control character (in a file name, a prompt, a server's message).
   [/\ufffd/g, '?'],
 ];

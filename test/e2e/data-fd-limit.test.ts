@@ -48,8 +48,9 @@ function runUnderLimit(limit: number, input: string, url: string) {
 }
 
 describe('too few descriptors to load the CLI', () => {
-  // Node reads the files a module imports all at once: the CLI's code needs dozens (node 20: 38, node
-  // 22 with its compile cache: 24). Below that, every limit that lets node start at all is said so.
+  // Node needs descriptors of its own, the CLI's code a few files (bin/, start.js, its script and
+  // code cache), the run its input. Below what a run needs, every limit that lets node start at all
+  // is said so.
   it('from the lowest ulimit -n node starts under to the first that runs: one line naming ulimit -n, exit 2; never an internal error', async () => {
     const { server } = await fresh();
     const input = writeFile('one.txt', 'one\n');

@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
@@ -75,18 +74,16 @@ describe('a signal while a --resume reads a large output', () => {
 });
 
 /**
- * Module hooks (NODE_OPTIONS=--import) that send `signal` to the process as it resolves the bundle's
- * main.js: while the CLI loads, before it parses its options and listens itself.
+ * A preload (NODE_OPTIONS=--require) that sends `signal` to the process as bin/ compiles the CLI's
+ * script (src/cli/load-cli.ts): while the CLI loads, before it parses its options and listens itself.
  */
 function signalWhileLoading(signal: 'SIGTERM' | 'SIGINT'): string {
-  const hooks = path.join(ctx.dir, `load-${signal}-hooks.mjs`);
-  const register = path.join(ctx.dir, `load-${signal}-register.mjs`);
+  const preload = path.join(ctx.dir, `load-${signal}.cjs`);
   fs.writeFileSync(
-    hooks,
-    `let sent = false;\nexport async function resolve(s, c, next) { const r = await next(s, c); if (!sent && r.url.endsWith('/dist/bundle/main.js')) { sent = true; process.kill(process.pid, '${signal}'); } return r; }\n`,
+    preload,
+    `const vm = require('node:vm');\nconst Script = vm.Script;\nvm.Script = class extends Script { constructor(...args) { super(...args); if (String(args[1]?.filename).endsWith('cli.cjs')) process.kill(process.pid, '${signal}'); } };\n`,
   );
-  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  return `--import=${pathToFileURL(register).href}`;
+  return `--require=${preload}`;
 }
 
 describe('a signal while the CLI loads', () => {

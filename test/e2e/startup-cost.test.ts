@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadedPackages, moduleTraceImport } from '../helpers/loaded-packages.js';
+import { loadedPackages, moduleTraceEnv } from '../helpers/loaded-packages.js';
 import { rowsOf, useServer } from '../helpers/mock-server-hooks.js';
 import { ROOT, runCli, writePrompts } from '../helpers/run-cli.js';
 
@@ -15,11 +15,9 @@ const ctx = useServer('llm-batch-startup-');
 /**
  * NODE_OPTIONS that make the CLI write, at exit, the node built-ins it loaded to `file` and the
  * locale-aware calls it made (each loads ICU's data on first use, ~20 ms of CPU) to `file`.icu; and
- * every module it resolves, as it resolves it, to `file`.modules (hooks run on a thread of their
- * own: they append synchronously).
+ * what it ran to the directory `file`.modules (see moduleTraceEnv).
  */
 function traceBuiltins(file: string): Record<string, string> {
-  const traceModules = moduleTraceImport(ctx.dir, "process.env.TRACE_BUILTINS_FILE + '.modules'");
   const preload = path.join(ctx.dir, 'builtins.cjs');
   fs.writeFileSync(
     preload,
@@ -36,12 +34,12 @@ function traceBuiltins(file: string): Record<string, string> {
       "process.on('exit', () => { const fs = require('node:fs'); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE, process.moduleLoadList.join('\\n')); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE + '.icu', [...icu].join('\\n')); fs.writeFileSync(process.env.TRACE_BUILTINS_FILE + '.flagged', flagged < 0 ? 'no flag set' : process.moduleLoadList.slice(flagged).join('\\n')); });",
     ].join('\n'),
   );
-  return { NODE_OPTIONS: `--require=${preload} ${traceModules}`, TRACE_BUILTINS_FILE: file };
+  return { NODE_OPTIONS: `--require=${preload}`, TRACE_BUILTINS_FILE: file, ...moduleTraceEnv(`${file}.modules`) };
 }
 
 const builtins = (file: string) => new Set(fs.readFileSync(file, 'utf8').split('\n'));
-/** The npm packages behind the modules a traced run resolved (bundle chunks mapped through the metafile). */
-const packages = (file: string) => loadedPackages(fs.readFileSync(`${file}.modules`, 'utf8').split('\n').filter(Boolean), ROOT);
+/** The npm packages a traced run loaded. */
+const packages = (file: string) => loadedPackages(`${file}.modules`, ROOT);
 
 describe('a run against an http:// server', () => {
   it.each([['streamed'], ['--no-stream']])('%s: loads neither tls, node:https, node:http2 nor node’s own undici; no ICU, no CSV package', async (mode) => {
@@ -110,21 +108,77 @@ describe('--help', () => {
   });
 });
 
-/** node ≥ 22.1: the CLI keeps V8's code for its bundle in the user's cache dir (src/cli/compile-cache.ts). */
+/** node ≥ 22.1: node keeps V8's code for bin/'s modules and the packages a run requires (src/cli/compile-cache.ts). */
 const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+/** The CLI's own code cache files in `dir` (src/cli/load-cli.ts). */
+const codeCaches = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/.test(name)) : []);
 
 describe('the compile cache', () => {
   it.runIf(hasCompileCache)('fills <XDG_CACHE_HOME>/llm-batch/node-compile-cache; a run with it filled stays clean', async () => {
     const xdg = path.join(ctx.dir, 'xdg');
     const input = writePrompts(ctx.dir, 'cc.txt', ['one']);
     const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+    // With the response cache: LMDB's modules are packages a run requires, which node's cache keeps.
     for (const run of [1, 2]) {
-      const r = await runCli([input, '--base-url', ctx.server.url, '-q'], { env });
+      const r = await runCli([input, '--base-url', ctx.server.url, '-q'], { env, cache: true });
       expect(r.code, `run ${run}`).toBe(0);
       expect(r.stderr).toBe('');
     }
     const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
-    expect(fs.readdirSync(dir, { recursive: true }).length).toBeGreaterThan(5);
+    // node's: a directory per node version, with the packages' modules; the CLI's own beside it.
+    const entries = fs.readdirSync(dir, { recursive: true }).map(String);
+    expect(entries.filter((e) => e.includes(path.sep)).length, entries.join(' ')).toBeGreaterThanOrEqual(2);
+    expect(codeCaches(dir)).toHaveLength(1);
+  });
+
+  it("the CLI's code cache: made by the first run that sends, used as it is by the next ones; none for --help", async () => {
+    const xdg = path.join(ctx.dir, 'xdg-code');
+    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
+    const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+    const help = await runCli(['--help'], { env });
+    expect(help.code).toBe(0);
+    // The code --help compiled is not what a run needs.
+    expect(codeCaches(dir)).toEqual([]);
+    const input = writePrompts(ctx.dir, 'code.txt', ['one', 'two']);
+    const run = () => runCli([input, '--base-url', ctx.server.url, '-q'], { env });
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    const [name] = codeCaches(dir);
+    expect(name).toContain(`-${process.version}-${process.arch}.v8`);
+    const file = path.join(dir, name!);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const made = fs.statSync(file);
+    for (const again of [2, 3]) {
+      const r = await run();
+      expect(r.code, `run ${again}: ${r.stderr}`).toBe(0);
+      expect(rowsOf(r).map((row) => row.error)).toEqual([null, null]);
+      // Not made again: V8 took it. It refuses a cache made under other V8 flags, and a run sets
+      // some (tune-heap.ts, tune-wasm.ts): they are put back before the cache is made (v8-flags.ts).
+      const now = fs.statSync(file);
+      expect([now.ino, now.mtimeMs, now.size], `run ${again}`).toEqual([made.ino, made.mtimeMs, made.size]);
+    }
+  });
+
+  it('a damaged code cache is made again, and costs the run nothing; NODE_DISABLE_COMPILE_CACHE makes none', async () => {
+    const xdg = path.join(ctx.dir, 'xdg-damaged');
+    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
+    const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+    const input = writePrompts(ctx.dir, 'damaged.txt', ['one', 'two']);
+    const run = (extra = {}) => runCli([input, '--base-url', ctx.server.url], { env: { ...env, ...extra } });
+    const off = await run({ NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(off.code, off.stderr).toBe(0);
+    expect(codeCaches(dir)).toEqual([]);
+    expect((await run()).code).toBe(0);
+    const file = path.join(dir, codeCaches(dir)[0]!);
+    const good = fs.readFileSync(file);
+    fs.writeFileSync(file, good.subarray(0, good.length / 2));
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^llm-batch: 2 ok, 0 failed/);
+    expect(rowsOf(r).map((row) => row.error)).toEqual([null, null]);
+    expect(fs.statSync(file).size).toBeGreaterThan(good.length / 2);
+    expect(fs.readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a cache dir that cannot be made (a file in the way) costs the run nothing: same rows, nothing on stderr', async () => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadedPackages, moduleTraceImport } from '../helpers/loaded-packages.js';
+import { loadedPackages, moduleTraceEnv } from '../helpers/loaded-packages.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
 import { holdAnswers, useServer } from '../helpers/mock-server-hooks.js';
 import { quote, runPty, startPty } from '../helpers/run-pty.js';
@@ -380,18 +380,10 @@ describe('summary and cost', () => {
 });
 
 describe('startup and --help', () => {
-  /**
-   * NODE_OPTIONS that make the CLI list every module it resolves in `file`, to see what it loads.
-   * The hooks run on their own thread, whose console output node 24 drops when a short run exits:
-   * they append to the file synchronously instead.
-   */
-  function traceModules(file: string): Record<string, string> {
-    const traceImport = moduleTraceImport(ctx.dir, 'process.env.TRACE_MODULES_FILE');
-    fs.rmSync(file, { force: true });
-    return { NODE_OPTIONS: traceImport, TRACE_MODULES_FILE: file };
-  }
-  /** Packages behind the modules a run resolved (bundle chunks mapped through the metafile). */
-  const loaded = (file: string, name: string) => loadedPackages(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean), ROOT).has(name);
+  /** Environment that makes the CLI record what it ran in the directory `trace` (see moduleTraceEnv). */
+  const traceModules = (trace: string) => moduleTraceEnv(trace);
+  /** Whether a traced run loaded package `name`. */
+  const loaded = (trace: string, name: string) => loadedPackages(trace, ROOT).has(name);
 
   it('loads the terminal libraries only for a terminal display', async () => {
     const helpTrace = path.join(ctx.dir, 'help.trace');

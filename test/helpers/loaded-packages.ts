@@ -1,45 +1,53 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 /**
- * Writes module hooks into `dir` that append every module a process resolves, as it resolves it, to
- * the file the JavaScript expression `fileExpression` names (hooks run on a thread of their own,
- * whose console output node 24 drops when a short run exits: they append synchronously). Returns
- * the `--import` flag that registers them, for NODE_OPTIONS.
+ * Environment that makes a CLI process record the functions it ran, in `dir` at its exit (V8's
+ * coverage: NODE_V8_COVERAGE), for {@link loadedPackages}. The CLI's code cache is off for it: a
+ * cache would be made with coverage's counters in its code.
  */
-export function moduleTraceImport(dir: string, fileExpression: string): string {
-  const hooks = path.join(dir, 'trace-hooks.mjs');
-  const register = path.join(dir, 'trace-register.mjs');
-  fs.writeFileSync(
-    hooks,
-    `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(${fileExpression}, \`\${r.url}\\n\`); return r; }\n`,
-  );
-  fs.writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  return `--import=${pathToFileURL(register).href}`;
+export function moduleTraceEnv(dir: string): Record<string, string> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { NODE_V8_COVERAGE: dir, NODE_DISABLE_COMPILE_CACHE: '1' };
+}
+
+interface Coverage {
+  result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
 }
 
 /**
- * The npm packages behind a list of loaded module URLs. The CLI runs from an esbuild bundle
- * (dist/bundle), where packages are compiled into chunks, so a loaded chunk stands for every
- * package esbuild put in it (its metafile, dist/bundle/meta.json, says which); a URL under
- * node_modules (a package left external) stands for itself.
+ * The npm packages a process traced with {@link moduleTraceEnv} started. The CLI runs from one
+ * esbuild script (dist/bundle/cli.cjs) in which a module a run may not need is a function named for
+ * its source file (`"node_modules/ora/index.js"() {…}`), run when it is first imported: a package is
+ * loaded when one of its modules' functions ran, or when one of its modules is no such function (run
+ * with the script). A script under node_modules (a package left external) stands for itself, and the
+ * tokenizer's script (dist/bundle/tokenizer.cjs) for what the metafile says it holds.
  */
-export function loadedPackages(urls: Iterable<string>, root: string): Set<string> {
+export function loadedPackages(dir: string, root: string): Set<string> {
   const outputs = readBundleOutputs(root);
+  const cliInputs = outputs.get('dist/bundle/cli.cjs') ?? [];
+  const cliText = fs.readFileSync(path.join(root, 'dist', 'bundle', 'cli.cjs'), 'latin1');
+  const inputs = new Set(cliInputs);
+  const wrapped = new Set([...cliText.matchAll(/"([^"\s]+)"\(/g)].map((m) => m[1]!).filter((key) => inputs.has(key)));
   const found = new Set<string>();
-  for (const url of urls) {
-    if (!url.startsWith('file:')) continue;
-    const file = fileURLToPath(url);
-    const direct = packageOf(file);
-    if (direct) {
-      found.add(direct);
-      continue;
-    }
-    const rel = path.relative(root, file).split(path.sep).join('/');
-    for (const input of outputs.get(rel) ?? []) {
-      const pkg = packageOf(input);
-      if (pkg) found.add(pkg);
+  const add = (file: string) => {
+    const pkg = packageOf(file);
+    if (pkg) found.add(pkg);
+  };
+  for (const name of fs.readdirSync(dir)) {
+    const coverage = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Coverage;
+    for (const script of coverage.result) {
+      if (script.url.startsWith('node:')) continue;
+      const file = script.url.startsWith('file:') ? fileURLToPath(script.url) : script.url;
+      if (!path.isAbsolute(file)) continue;
+      const rel = path.relative(root, file).split(path.sep).join('/');
+      if (rel === 'dist/bundle/cli.cjs') {
+        for (const input of cliInputs) if (!wrapped.has(input)) add(input);
+        for (const fn of script.functions) if (fn.ranges[0]!.count > 0 && wrapped.has(fn.functionName)) add(fn.functionName);
+      } else if (outputs.has(rel)) {
+        for (const input of outputs.get(rel)!) add(input);
+      } else add(file);
     }
   }
   return found;

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { buildEnv, ROOT, type CliOptions, type CliResult } from './run-cli.js';
 
 type Main = (argv: readonly string[], io: unknown) => Promise<number>;
 
-let bundle: Promise<{ main: Main }> | undefined;
+let bundle: { main: Main } | undefined;
 
 /**
- * The built CLI's `main` (dist/bundle/main.js, what bin/llm-batch.js calls) in this worker, for a
+ * The built CLI's `main` (dist/bundle/cli.cjs, what bin/llm-batch.js calls) in this worker, for a
  * command line that sends nothing and leans on no process state: a refusal before anything runs
  * (exit 2: a bad flag, value, path or combination), a --dry-run, `report`, `merge`, `--compact`.
  * The same code and words as a child process, without its start (~0.2 s of CPU each under CI's
@@ -19,7 +19,7 @@ let bundle: Promise<{ main: Main }> | undefined;
  * pipes, locks let go) stay runCli's tests: each family of these keeps one as a child process.
  */
 export async function runInWorker(args: readonly string[], options: Pick<CliOptions, 'env' | 'stdin'> = {}): Promise<CliResult> {
-  const { main } = await (bundle ??= import(/* @vite-ignore */ pathToFileURL(path.join(ROOT, 'dist', 'bundle', 'main.js')).href) as Promise<{ main: Main }>);
+  const { main } = (bundle ??= createRequire(import.meta.url)(path.join(ROOT, 'dist', 'bundle', 'cli.cjs')) as { main: Main });
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import type { CliIo, HeldSignals } from './io.js';
+import { compileCacheDir } from './compile-cache.js';
+import { makeDirs } from '../util/make-dirs.js';
+
+/** What dist/bundle/cli.cjs exports (src/cli/cli-bundle.ts). */
+export interface CliBundle {
+  main(argv: readonly string[], io: CliIo): Promise<number>;
+  processIo(early?: HeldSignals): CliIo;
+  codeCacheWorthy(): boolean;
+  restoreV8Flags(): void;
+  library(): Record<string, unknown>;
+}
+
+/** The first line of cli.cjs names its build (scripts/bundle.mjs): `//llm-batch-build:<hex>`. */
+const BUILD_LINE = /^\/\/llm-batch-build:([0-9a-f]{16})\n/;
+
+/** CommonJS's wrapper, as node's own loader puts it around a module, and this module's import() (src/util/import-module.ts). */
+const HEAD = '(function (exports, require, module, __filename, __dirname, __llmBatchImport) { ';
+const TAIL = '\n})';
+
+/**
+ * Loads the CLI from its one CommonJS script with a V8 code cache of its own, and returns it with
+ * `keepCode`, which bin/ calls once the run is over.
+ *
+ * Why not node's compile cache, as for the ES modules this replaced: node makes that cache as soon as
+ * a module is compiled, when V8 has compiled only its top level; every function a run calls was
+ * compiled again in every run. V8 makes this one when a run is over (`keepCode`), with every function
+ * that run compiled: a one-prompt run took 157 ms of CPU against 200 on node 22, 244 against 287 on
+ * node 24, 302 against 430 on node 20, which has no compile cache for ES modules
+ * (bench/results/2026-12-04-s37-code-cache.md).
+ *
+ * The cache is V8's code, trusted as the script is: it lives where node's compile cache does, in the
+ * user's own cache directory (made 0700), off under NODE_DISABLE_COMPILE_CACHE. Its name carries the
+ * build's hash and node's version; V8 refuses one made under other flags or for another source
+ * length. It never fails a run: a cache that cannot be read or written is a run without one.
+ */
+export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle; keepCode(): void } {
+  const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
+  // ASCII, which the build checks: as Latin-1 it becomes V8's one-byte string without a UTF-8 decode.
+  const source = fs.readFileSync(file, 'latin1');
+  const cacheFile = codeCacheFile(source, env);
+  const cachedData = cacheFile === undefined ? undefined : readIfThere(cacheFile);
+  const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData });
+  const module = { exports: {} as CliBundle };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  const importModule = (specifier: string) => import(specifier);
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), importModule);
+  const cli = module.exports;
+  const keepCode = () => {
+    if (cacheFile === undefined || (cachedData !== undefined && !script.cachedDataRejected) || !cli.codeCacheWorthy()) return;
+    cli.restoreV8Flags();
+    writeCache(cacheFile, script.createCachedData());
+  };
+  return { cli, keepCode };
+}
+
+/** `<compile cache dir>/cli-<build>-<node version>-<arch>.v8`, or undefined where there is to be none. */
+function codeCacheFile(source: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const build = BUILD_LINE.exec(source.slice(0, 64))?.[1];
+  if (build === undefined) return undefined;
+  const dir = env.NODE_COMPILE_CACHE || compileCacheDir(env);
+  return path.join(dir, `cli-${build}-${process.version}-${process.arch}.v8`);
+}
+
+function readIfThere(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written whole or not at all (runs start side by side), and other builds' caches removed. */
+function writeCache(file: string, data: Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const dir = path.dirname(file);
+    makeDirs(dir, 0o700);
+    fs.writeFileSync(temp, data, { mode: 0o600 });
+    fs.renameSync(temp, file);
+    const build = path.basename(file).split('-')[1];
+    for (const name of fs.readdirSync(dir)) {
+      if (/^cli-[0-9a-f]{16}-.*\.v8$/.test(name) && name.split('-')[1] !== build) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Nothing was made where nothing can be.
+    }
+  }
+}

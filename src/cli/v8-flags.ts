@@ -1,0 +1,30 @@
+import v8 from 'node:v8';
+
+/** Each V8 flag this process changed at run time (by name), with the setting V8 started with. */
+const started = new Map<string, string>();
+let restored = false;
+
+/**
+ * Sets a V8 flag at run time (`--name=value`, `--name`, `--no-name`); `initial` is V8's own setting
+ * of it (`--heap-growing-percent=0`), what {@link restoreV8Flags} puts back, with V8's own settings of
+ * the flags V8 changes with it (its implications). Only for a flag the user did not give node: theirs
+ * is what the process started with.
+ */
+export function setV8Flag(setting: string, initial: string): void {
+  if (restored) return;
+  const name = initial.replace(/^--(no-)?/, '').replace(/=.*/, '');
+  if (!started.has(name)) started.set(name, initial);
+  v8.setFlagsFromString(setting);
+}
+
+/**
+ * Puts back every flag {@link setV8Flag} changed, and ignores later changes. V8 stamps a code cache
+ * with a hash of its flags and rejects one whose stamp differs from the process reading it: the CLI's
+ * code cache is made at the end of a run (src/cli/load-cli.ts) but read at the start of the next,
+ * before any flag is set, so it is made with the flags back as they started (V8 hashes the flags'
+ * values, so the same values give the same hash).
+ */
+export function restoreV8Flags(): void {
+  restored = true;
+  for (const initial of started.values()) v8.setFlagsFromString(initial);
+}
