@@ -38,13 +38,40 @@ function lazyAssert(file, source) {
   return source.replace(eager, "const assert = (value, message) => { if (!value) require('node:assert')(value, message) }");
 }
 
+/**
+ * undici requires node:http for two things: the default of a client's `maxHeaderSize` (our pool
+ * passes its own: src/util/node-http.ts) and a check that a stream it destroys is node's
+ * IncomingMessage. A run sets V8 flags before its first request, after which node compiles its
+ * built-ins from source: node:http's ten modules were ~11 ms of every run's CPU. Required on use.
+ */
+function lazyHttp(file, source) {
+  if (/[\\/]dispatcher[\\/]client\.js$/.test(file)) {
+    const eager = "const http = require('node:http')";
+    if (!source.includes(eager) || (source.match(/\bhttp\.\w+/g) ?? []).some((use) => use !== 'http.maxHeaderSize')) {
+      throw new Error(`${file} no longer has "${eager}" used only for http.maxHeaderSize: update lazyHttp in scripts/bundle.mjs`);
+    }
+    return source.replace(eager, "const http = { get maxHeaderSize () { return require('node:http').maxHeaderSize } }");
+  }
+  if (/[\\/]core[\\/]util\.js$/.test(file)) {
+    const eager = "const { IncomingMessage } = require('node:http')";
+    const use = 'Object.getPrototypeOf(stream).constructor === IncomingMessage';
+    if (!source.includes(eager) || source.split('IncomingMessage').length !== 3 || !source.includes(use)) {
+      throw new Error(`${file} no longer has "${eager}" used only as "${use}": update lazyHttp in scripts/bundle.mjs`);
+    }
+    return source
+      .replace(eager, "const isIncomingMessage = (c) => c?.name === 'IncomingMessage' && c === require('node:http').IncomingMessage")
+      .replace(use, 'isIncomingMessage(Object.getPrototypeOf(stream).constructor)');
+  }
+  return source;
+}
+
 /** undici's modules, loaded at start-up by every run that makes a request, with what they load made lazy. */
 const lazyUndici = {
   name: 'lazy-undici',
   setup(build) {
     build.onLoad({ filter: /[\\/]undici[\\/]lib[\\/].*\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return { contents: lazyAssert(args.path, lazyH2(args.path, source)), loader: 'js' };
+      return { contents: lazyAssert(args.path, lazyHttp(args.path, lazyH2(args.path, source))), loader: 'js' };
     });
   },
 };

@@ -3,6 +3,7 @@ import Pool from 'undici/lib/dispatcher/pool.js';
 import buildConnector from 'undici/lib/core/connect.js';
 import type { Dispatcher } from 'undici';
 import { tripDetachProtector } from './trip-detach-protector.js';
+import { maxHeaderSize } from '../util/node-http.js';
 
 /**
  * Idle sockets close after 4 s, or sooner when the server's `Keep-Alive: timeout=` says so (undici
@@ -46,6 +47,8 @@ export function createDirectDispatcher(origin: string, connections?: number): Di
     bodyTimeout: 0,
     keepAliveTimeout: IDLE_SOCKET_MS,
     keepAliveMaxTimeout: IDLE_SOCKET_MS,
+    // undici's default is node:http's, which it would load for it (scripts/bundle.mjs, lazyHttp).
+    maxHeaderSize: maxHeaderSize(),
   });
   return {
     dispatcher,
