@@ -76,10 +76,10 @@ describe('sweepStaleRunRoots', () => {
 });
 
 describe('the global setup', () => {
-  it('provides a root to the workers and fails the run, naming it, when something is left at the end', () => {
+  it('provides a root to the workers and fails the run, naming it, when something is left at the end', async () => {
     let provided: string | undefined;
     const project = { isRootProject: () => true, provide: (_key: string, root: string) => (provided = root) } as unknown as TestProject;
-    const teardown = setup(project)!;
+    const teardown = (await setup(project))!;
     expect(fs.statSync(provided!).isDirectory()).toBe(true);
     const kept = filled(base.dir, 'kept-');
     recordTempDir(provided!, kept);
@@ -93,8 +93,29 @@ describe('the global setup', () => {
     expect(fs.existsSync(provided!)).toBe(false);
   });
 
-  it('leaves it to the root project: what that provides reaches every project', () => {
+  it('leaves it to the root project: what that provides reaches every project', async () => {
     const project = { isRootProject: () => false, provide: () => expect.unreachable() } as unknown as TestProject;
-    expect(setup(project)).toBeUndefined();
+    expect(await setup(project)).toBeUndefined();
+  });
+
+  it("waits while .ci/run's chromium install is pending (LLM_BATCH_CHROMIUM_PENDING), then provides the root", async () => {
+    const pending = path.join(base.dir, 'chromium-pending');
+    fs.writeFileSync(pending, '');
+    const saved = process.env['LLM_BATCH_CHROMIUM_PENDING'];
+    process.env['LLM_BATCH_CHROMIUM_PENDING'] = pending;
+    try {
+      let provided: string | undefined;
+      const project = { isRootProject: () => true, provide: (_key: string, root: string) => (provided = root) } as unknown as TestProject;
+      const setting = setup(project);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(provided, 'provided while the install was pending').toBeUndefined();
+      fs.rmSync(pending);
+      const teardown = (await setting)!;
+      expect(fs.statSync(provided!).isDirectory()).toBe(true);
+      teardown();
+    } finally {
+      if (saved === undefined) delete process.env['LLM_BATCH_CHROMIUM_PENDING'];
+      else process.env['LLM_BATCH_CHROMIUM_PENDING'] = saved;
+    }
   });
 });
