@@ -76,7 +76,7 @@ function readIfThere(file: string): Buffer | undefined {
   }
 }
 
-/** Written whole or not at all (runs start side by side), and other builds' caches removed. */
+/** Written whole or not at all (runs start side by side); then the caches of all but the latest builds go. */
 function writeCache(file: string, data: Buffer): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
@@ -84,10 +84,11 @@ function writeCache(file: string, data: Buffer): void {
     makeDirs(dir, 0o700);
     fs.writeFileSync(temp, data, { mode: 0o600 });
     fs.renameSync(temp, file);
-    const build = path.basename(file).split('-')[1];
-    for (const name of fs.readdirSync(dir)) {
-      if (/^cli-[0-9a-f]{16}-.*\.v8$/.test(name) && name.split('-')[1] !== build) fs.rmSync(path.join(dir, name), { force: true });
-    }
+    const caches = fs.readdirSync(dir).flatMap((name) => {
+      const mtimeMs = CACHE_NAME.test(name) ? fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs : undefined;
+      return mtimeMs === undefined ? [] : [{ name, mtimeMs }];
+    });
+    for (const name of staleCaches(caches)) fs.rmSync(path.join(dir, name), { force: true });
   } catch {
     try {
       fs.rmSync(temp, { force: true });
@@ -95,4 +96,32 @@ function writeCache(file: string, data: Buffer): void {
       // Nothing was made where nothing can be.
     }
   }
+}
+
+const CACHE_NAME = /^cli-([0-9a-f]{16})-.*\.v8$/;
+
+/** Builds whose caches stay: two versions used in turn (a global install and a project's) keep both. */
+export const KEPT_BUILDS = 3;
+
+/**
+ * The cache files to remove: those of every build but the `keep` whose caches were written last
+ * (each build has one per node version). Every upgrade leaves a build behind, and a build's cache
+ * is ~1.2 MB.
+ */
+export function staleCaches(caches: readonly { name: string; mtimeMs: number }[], keep = KEPT_BUILDS): string[] {
+  const latest = new Map<string, number>();
+  for (const { name, mtimeMs } of caches) {
+    const build = CACHE_NAME.exec(name)?.[1];
+    if (build !== undefined) latest.set(build, Math.max(latest.get(build) ?? 0, mtimeMs));
+  }
+  const kept = new Set(
+    [...latest]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, keep)
+      .map(([build]) => build),
+  );
+  return caches.flatMap(({ name }) => {
+    const build = CACHE_NAME.exec(name)?.[1];
+    return build === undefined || kept.has(build) ? [] : [name];
+  });
 }
