@@ -51,8 +51,10 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
   const importModule = (specifier: string) => import(specifier);
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), importModule);
   const cli = module.exports;
+  // Nothing kept for a run that used a cache: the cache's bytes (1.2 MB) go with this call.
+  if (cacheFile === undefined || (cachedData !== undefined && !script.cachedDataRejected)) return { cli, keepCode: () => {} };
   const keepCode = () => {
-    if (cacheFile === undefined || (cachedData !== undefined && !script.cachedDataRejected) || !cli.codeCacheWorthy()) return;
+    if (!cli.codeCacheWorthy()) return;
     cli.restoreV8Flags();
     writeCache(cacheFile, script.createCachedData());
   };
