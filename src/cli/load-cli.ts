@@ -30,14 +30,15 @@ const TAIL = '\n})';
  * Why not node's compile cache, as for the ES modules this replaced: node makes that cache as soon as
  * a module is compiled, when V8 has compiled only its top level; every function a run calls was
  * compiled again in every run. V8 makes this one when a run is over (`keepCode`), with every function
- * that run compiled: a one-prompt run took 157 ms of CPU against 200 on node 22, 244 against 287 on
- * node 24, 302 against 430 on node 20, which has no compile cache for ES modules
+ * that run compiled: a one-prompt run's CPU went from 257 to 207 ms on node 22, 254 to 180 on node
+ * 24 and 299 to 212 on node 20, which has no compile cache for ES modules
  * (bench/results/2026-12-04-s37-code-cache.md).
  *
  * The cache is V8's code, trusted as the script is: it lives where node's compile cache does, in the
  * user's own cache directory (made 0700), off under NODE_DISABLE_COMPILE_CACHE. Its name carries the
- * build's hash and node's version; V8 refuses one made under other flags or for another source
- * length. It never fails a run: a cache that cannot be read or written is a run without one.
+ * build's hash (of the script's content: V8 itself checks only its length) and node's version; V8
+ * refuses one made under other flags. It never fails a run: a cache that cannot be read or written
+ * is a run without one.
  */
 export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle; keepCode(): void } {
   const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
