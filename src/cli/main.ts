@@ -24,8 +24,8 @@ let ranBatch = false;
 
 /**
  * Whether this process ran a batch, so that the code V8 compiled for it is the code a run needs:
- * worth keeping in the CLI's code cache (src/cli/load-cli.ts), where `--help` or a refused flag
- * would keep the code of a path that runs once.
+ * worth keeping in the CLI's code cache (src/cli/load-cli.ts), where `--help`, a refusal or a
+ * `--mock` run would keep the code of another path, and a cache V8 takes is never made again.
  */
 export const codeCacheWorthy = (): boolean => ranBatch;
 
@@ -102,8 +102,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     // compiled from their source in every run.
     tuneWasm();
     tuneHeap();
-    ranBatch = !config.dryRun && !config.compact;
-    return await runCommand(config, io);
+    const code = await runCommand(config, io);
+    // A run that sent to an API and got every answer: not --mock's (no HTTP client), nor one refused
+    // or stopped before most of a run's code had run (the first run's cache is the one kept).
+    ranBatch = code === ExitCode.ok && config.provider.kind === 'openai' && !config.dryRun && !config.compact;
+    return code;
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);
     return unexpectedError(err, io);

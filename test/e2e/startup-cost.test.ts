@@ -135,13 +135,15 @@ describe('the compile cache', () => {
     expect(codeCaches(dir)).toHaveLength(1);
   });
 
-  it("the CLI's code cache: made by the first run that sends, used as it is by the next ones; none for --help", async () => {
+  it("the CLI's code cache: made by the first run that sends, used as it is by the next ones; none for --help or --mock", async () => {
     const xdg = path.join(ctx.dir, 'xdg-code');
     const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
     const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
     const help = await runCli(['--help'], { env });
     expect(help.code).toBe(0);
-    // The code --help compiled is not what a run needs.
+    const mock = await runCli([path.join(ROOT, 'fixtures/prompts.txt'), '--mock', '-q'], { env });
+    expect(mock.code, mock.stderr).toBe(0);
+    // The code --help compiled is not what a run needs, nor --mock's (no HTTP client).
     expect(codeCaches(dir)).toEqual([]);
     const input = writePrompts(ctx.dir, 'code.txt', ['one', 'two']);
     const run = () => runCli([input, '--base-url', ctx.server.url, '-q'], { env });
