@@ -100,8 +100,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
           return ExitCode.ok;
         }
-        // A directory with no store file holds no cache (node's compile cache makes the directory on
-        // node 22.1+, before any answer is stored): say so, not "0 answers" as if one were empty.
+        // A directory with no store file holds no cache (the code caches make the directory before
+        // any answer is stored: src/cli/load-cli.ts): say so, not "0 answers" as if one were empty.
         const store = storeFileIn(dirOf()) ? await open(true) : undefined;
         if (!store) {
           if (opts.json)
