@@ -202,8 +202,9 @@ for (const { metafile: m } of [cliBuild, startBuild, tokenizerBuild]) {
 }
 writeFileSync(`${outdir}/meta.json`, JSON.stringify(metafile));
 // The library's entry: the API from the CLI's script (src/cli/cli-bundle.ts), loaded as bin/ loads it
-// (with the import() it hands in, and the code cache a run made), so nothing is shipped twice. Its names, as tsc's build of src/index.ts exports them (values only: types are in its .d.ts),
-// checked against what the script hands out.
+// (with the import() it hands in, and the code cache a run made), so nothing is shipped twice. Its
+// names, as tsc's build of src/index.ts exports them (values only: types are in its .d.ts), checked
+// against what the script hands out.
 const index = await build({ entryPoints: ['dist/index.js'], bundle: false, write: false, metafile: true, format: 'esm', outdir, logLevel: 'warning' });
 const names = Object.values(index.metafile.outputs).flatMap((o) => o.exports).sort();
 const { loadCli } = await import(`../${outdir}/start.js`);

@@ -79,7 +79,11 @@ function readIfThere(file: string): Buffer | undefined {
   }
 }
 
-/** Written whole or not at all (runs start side by side); then the caches of all but the latest builds go. */
+/**
+ * Written whole or not at all (runs start side by side); then the caches of all but the latest builds
+ * go. Not writeFileAtomic's fsyncs, nor its modules in start.js, which every run loads: a cache torn
+ * by a crash is one V8 refuses, and the next run makes it again.
+ */
 function writeCache(file: string, data: Buffer): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {

@@ -12,7 +12,7 @@ let restored = false;
  */
 export function setV8Flag(setting: string, initial: string): void {
   if (restored) return;
-  const name = initial.replace(/^--(no-)?/, '').replace(/=.*/, '');
+  const name = setting.replace(/^--(no-)?/, '').replace(/=.*/, '');
   if (!started.has(name)) started.set(name, initial);
   v8.setFlagsFromString(setting);
 }

@@ -25,11 +25,7 @@ interface Coverage {
  * tokenizer's script (dist/bundle/tokenizer.cjs) for what the metafile says it holds.
  */
 export function loadedPackages(dir: string, root: string): Set<string> {
-  const outputs = readBundleOutputs(root);
-  const cliInputs = outputs.get('dist/bundle/cli.cjs') ?? [];
-  const cliText = fs.readFileSync(path.join(root, 'dist', 'bundle', 'cli.cjs'), 'latin1');
-  const inputs = new Set(cliInputs);
-  const wrapped = new Set([...cliText.matchAll(/"([^"\s]+)"\(/g)].map((m) => m[1]!).filter((key) => inputs.has(key)));
+  const { outputs, wrapped, eager } = cliModules(root);
   const found = new Set<string>();
   const add = (file: string) => {
     const pkg = packageOf(file);
@@ -43,7 +39,7 @@ export function loadedPackages(dir: string, root: string): Set<string> {
       if (!path.isAbsolute(file)) continue;
       const rel = path.relative(root, file).split(path.sep).join('/');
       if (rel === 'dist/bundle/cli.cjs') {
-        for (const input of cliInputs) if (!wrapped.has(input)) add(input);
+        for (const input of eager) add(input);
         for (const fn of script.functions) if (fn.ranges[0]!.count > 0 && wrapped.has(fn.functionName)) add(fn.functionName);
       } else if (outputs.has(rel)) {
         for (const input of outputs.get(rel)!) add(input);
@@ -51,6 +47,19 @@ export function loadedPackages(dir: string, root: string): Set<string> {
     }
   }
   return found;
+}
+
+/**
+ * The modules of the CLI's script: `wrapped`, each a function named for its source file and run on
+ * its first import; `eager`, the rest, run as the script loads; and every output's inputs.
+ */
+export function cliModules(root: string): { outputs: Map<string, string[]>; wrapped: Set<string>; eager: string[] } {
+  const outputs = readBundleOutputs(root);
+  const inputs = outputs.get('dist/bundle/cli.cjs') ?? [];
+  const text = fs.readFileSync(path.join(root, 'dist', 'bundle', 'cli.cjs'), 'latin1');
+  const keys = new Set([...text.matchAll(/"([^"\s]+)"\(/g)].map((m) => m[1]!));
+  const wrapped = new Set(inputs.filter((input) => keys.has(input)));
+  return { outputs, wrapped, eager: inputs.filter((input) => !wrapped.has(input)) };
 }
 
 /** Output file (relative to root, '/'-separated) → the input files bundled into it. */
@@ -66,7 +75,7 @@ function readBundleOutputs(root: string): Map<string, string[]> {
 }
 
 /** 'x/node_modules/@a/b/c.js' → '@a/b'; 'x/node_modules/a/c.js' → 'a'; the innermost package wins. */
-function packageOf(file: string): string | undefined {
+export function packageOf(file: string): string | undefined {
   const parts = file.split(/[\\/]/);
   const i = parts.lastIndexOf('node_modules');
   if (i < 0 || i + 1 >= parts.length) return undefined;
