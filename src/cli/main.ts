@@ -23,7 +23,7 @@ export { restoreV8Flags } from './v8-flags.js';
 let ranBatch = false;
 
 /**
- * Whether this process ran a batch, so that the code V8 compiled for it is the code a run needs:
+ * Whether this process ran a batch to its end, so that the code V8 compiled for it is the code a run needs:
  * worth keeping in the CLI's code cache (src/cli/load-cli.ts), where `--help`, a refusal or a
  * `--mock` run would keep the code of another path, and a cache V8 takes is never made again.
  */
@@ -103,9 +103,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     tuneWasm();
     tuneHeap();
     const code = await runCommand(config, io);
-    // A run that sent to an API and got every answer: not --mock's (no HTTP client), nor one refused
-    // or stopped before most of a run's code had run (the first run's cache is the one kept).
-    ranBatch = code === ExitCode.ok && config.provider.kind === 'openai' && !config.dryRun && !config.compact;
+    // A run that sent every prompt to an API, answered or failed: not --mock's (no HTTP client), nor
+    // one refused or stopped before most of a run's code had run (the first run's cache is the one kept).
+    const ran = code === ExitCode.ok || code === ExitCode.someFailed;
+    ranBatch = ran && config.provider.kind === 'openai' && !config.dryRun && !config.compact;
     return code;
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);

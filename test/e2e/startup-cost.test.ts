@@ -111,24 +111,29 @@ describe('--help', () => {
   });
 });
 
-/** node ≥ 22.1: node keeps V8's code for bin/'s modules and the packages a run requires (src/cli/compile-cache.ts). */
+/** node ≥ 22.1: node keeps V8's code for the packages a run requires (src/cli/compile-cache.ts). */
 const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+/** A cache home of its own, `XDG_CACHE_HOME=<ctx>/name`: its code cache dir, and the env for runCli. */
+function cacheHome(name: string) {
+  const xdg = path.join(ctx.dir, name);
+  const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+  return { dir: path.join(xdg, 'llm-batch', 'node-compile-cache'), env };
+}
 
 /** The CLI's own code cache files in `dir` (src/cli/load-cli.ts). */
 const codeCaches = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/.test(name)) : []);
 
 describe('the compile cache', () => {
   it.runIf(hasCompileCache)('fills <XDG_CACHE_HOME>/llm-batch/node-compile-cache; a run with it filled stays clean', async () => {
-    const xdg = path.join(ctx.dir, 'xdg');
+    const { dir, env } = cacheHome('xdg');
     const input = writePrompts(ctx.dir, 'cc.txt', ['one']);
-    const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
     // With the response cache: LMDB's modules are packages a run requires, which node's cache keeps.
     for (const run of [1, 2]) {
       const r = await runCli([input, '--base-url', ctx.server.url, '-q'], { env, cache: true });
       expect(r.code, `run ${run}`).toBe(0);
       expect(r.stderr).toBe('');
     }
-    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
     // node's: a directory per node version, with the packages' modules; the CLI's own beside it.
     const entries = fs.readdirSync(dir, { recursive: true }).map(String);
     expect(entries.filter((e) => e.includes(path.sep)).length, entries.join(' ')).toBeGreaterThanOrEqual(2);
@@ -136,9 +141,7 @@ describe('the compile cache', () => {
   });
 
   it("the CLI's code cache: made by the first run that sends, used as it is by the next ones; none for --help or --mock", async () => {
-    const xdg = path.join(ctx.dir, 'xdg-code');
-    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
-    const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+    const { dir, env } = cacheHome('xdg-code');
     const help = await runCli(['--help'], { env });
     expect(help.code).toBe(0);
     const mock = await runCli([path.join(ROOT, 'fixtures/prompts.txt'), '--mock', '-q'], { env });
@@ -166,15 +169,20 @@ describe('the compile cache', () => {
   });
 
   it('a damaged code cache is made again, and costs the run nothing; NODE_DISABLE_COMPILE_CACHE makes none', async () => {
-    const xdg = path.join(ctx.dir, 'xdg-damaged');
-    const dir = path.join(xdg, 'llm-batch', 'node-compile-cache');
-    const env = { XDG_CACHE_HOME: xdg, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+    const { dir, env } = cacheHome('xdg-damaged');
     const input = writePrompts(ctx.dir, 'damaged.txt', ['one', 'two']);
     const run = (extra = {}) => runCli([input, '--base-url', ctx.server.url], { env: { ...env, ...extra } });
     const off = await run({ NODE_DISABLE_COMPILE_CACHE: '1' });
     expect(off.code, off.stderr).toBe(0);
     expect(codeCaches(dir)).toEqual([]);
-    expect((await run()).code).toBe(0);
+    // A run with a failed prompt (exit 1) ran the whole path too: it makes the cache, as big batches
+    // with a few failures always end so.
+    const failing = writePrompts(ctx.dir, 'failing.txt', ['one', 'bad400 two']);
+    ctx.server.options.fault = ({ prompt }) => (prompt.startsWith('bad400') ? '400' : undefined);
+    const some = await runCli([failing, '--base-url', ctx.server.url, '-q'], { env });
+    ctx.server.options.fault = undefined;
+    expect(some.code, some.stderr).toBe(1);
+    expect(codeCaches(dir)).toHaveLength(1);
     const file = path.join(dir, codeCaches(dir)[0]!);
     const good = fs.readFileSync(file);
     fs.writeFileSync(file, good.subarray(0, good.length / 2));
