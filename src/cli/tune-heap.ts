@@ -52,7 +52,9 @@ export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: No
  * it), but V8 reads the growth factor each time it grows them, after a scavenge: so after every
  * collection the factor is set to 1 (no growth) at the cap and back to V8's 2 below it (V8 shrinks
  * the nursery when allocation slows). A collection's entry reaches the observer a tick after it, so
- * one growth can pass the cap when a single task allocates a whole semi-space.
+ * one growth can pass the cap when a single task allocates a whole semi-space. V8 13 (node 24) still
+ * grows a nursery whose factor is 1 by one page at a time, so there the cap stops the doubling, not
+ * every growth.
  *
  * V8's flag hash covers the factor: code cached while it is 1 (a chunk a long run loads late, such as
  * --report's) does not match a run that never reaches the cap, which compiles that chunk again once.
