@@ -44,31 +44,49 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
   const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
   // ASCII, which the build checks: as Latin-1 it becomes V8's one-byte string without a UTF-8 decode.
   const source = fs.readFileSync(file, 'latin1');
-  const cacheFile = codeCacheFile(source, env);
-  const cachedData = cacheFile === undefined ? undefined : readIfThere(cacheFile);
-  const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData });
+  const caches = codeCacheFiles(source, env);
+  const full = caches && readIfThere(caches.full);
+  const partial = caches && !full ? readIfThere(caches.partial) : undefined;
+  const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData: full ?? partial });
   const module = { exports: {} as CliBundle };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   const importModule = (specifier: string) => import(specifier);
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), importModule);
   const cli = module.exports;
-  // Nothing kept for a run that used a cache: the cache's bytes (1.2 MB) go with this call.
-  if (cacheFile === undefined || (cachedData !== undefined && !script.cachedDataRejected)) return { cli, keepCode: () => {} };
+  const took = (full ?? partial) !== undefined && !script.cachedDataRejected;
+  // Nothing kept for a run that used a whole cache: the cache's bytes (1.2 MB) go with this call.
+  if (caches === undefined || (full && took)) return { cli, keepCode: () => {} };
+  const hadNone = !full && !partial;
   const keepCode = () => {
-    if (!cli.codeCacheWorthy()) return;
+    const worthy = cli.codeCacheWorthy();
+    // A partial cache only where there was none: one V8 refused (other flags) is not made again
+    // in every run that cannot replace it.
+    if (!worthy && !hadNone) return;
     cli.restoreV8Flags();
-    writeCache(cacheFile, script.createCachedData());
+    writeCache(worthy ? caches.full : caches.partial, script.createCachedData());
+    if (worthy) removeIfThere(caches.partial);
   };
   return { cli, keepCode };
 }
 
-/** `<compile cache dir>/cli-<build>-<node version>-<arch>.v8`, or undefined where there is to be none. */
-function codeCacheFile(source: string, env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * `<compile cache dir>/cli-<build>-<node version>-<arch>.v8`, or undefined where there is to be none;
+ * with `.partial.v8` for the cache a run that sent no prompt to an API makes (`--help`, `--mock`,
+ * `report`, a Batch API submit that exits pending…).
+ *
+ * Why a partial one: without any cache V8 pre-parses the whole 1.8 MB script in every start (`--help`
+ * took 89 ms of CPU, against 55 with a run's cache), and a user who never makes a whole run (only
+ * `--mock`, only the Batch API's commands) never had one. It holds only what that command compiled,
+ * so the first whole run that uses it makes the whole cache and removes it: V8 takes the cache a
+ * script was first given for ever, which is why a partial one has a name of its own.
+ */
+function codeCacheFiles(source: string, env: NodeJS.ProcessEnv): { full: string; partial: string } | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const build = BUILD_LINE.exec(source.slice(0, 64))?.[1];
   if (build === undefined) return undefined;
   const dir = env.NODE_COMPILE_CACHE || compileCacheDir(env);
-  return path.join(dir, `cli-${build}-${process.version}-${process.arch}.v8`);
+  const stem = path.join(dir, `cli-${build}-${process.version}-${process.arch}`);
+  return { full: `${stem}.v8`, partial: `${stem}.partial.v8` };
 }
 
 function readIfThere(file: string): Buffer | undefined {
@@ -76,6 +94,14 @@ function readIfThere(file: string): Buffer | undefined {
     return fs.readFileSync(file);
   } catch {
     return undefined;
+  }
+}
+
+function removeIfThere(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // Left for the pruning of a later build.
   }
 }
 

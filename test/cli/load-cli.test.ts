@@ -13,13 +13,19 @@ describe('staleCaches', () => {
       { name: `cli-${a}-v22.23.3-x64.v8`, mtimeMs: 1 },
       { name: `cli-${a}-v24.21.0-x64.v8`, mtimeMs: 50 },
       { name: `cli-${b}-v22.23.3-x64.v8`, mtimeMs: 10 },
+      { name: `cli-${b}-v24.21.0-x64.partial.v8`, mtimeMs: 5 },
       { name: `cli-${c}-v22.23.3-x64.v8`, mtimeMs: 20 },
       { name: `cli-${d}-v22.23.3-x64.v8`, mtimeMs: 30 },
       { name: `cli-${d}-v22.23.3-x64.v8.123.tmp`, mtimeMs: 0 },
     ];
-    // a's node 24 cache is its latest: a stays with both, b goes.
-    expect(staleCaches(caches)).toEqual([`cli-${b}-v22.23.3-x64.v8`]);
-    expect(staleCaches(caches, 1)).toEqual([`cli-${b}-v22.23.3-x64.v8`, `cli-${c}-v22.23.3-x64.v8`, `cli-${d}-v22.23.3-x64.v8`]);
+    // a's node 24 cache is its latest: a stays with both, b goes, its partial cache too.
+    expect(staleCaches(caches)).toEqual([`cli-${b}-v22.23.3-x64.v8`, `cli-${b}-v24.21.0-x64.partial.v8`]);
+    expect(staleCaches(caches, 1)).toEqual([
+      `cli-${b}-v22.23.3-x64.v8`,
+      `cli-${b}-v24.21.0-x64.partial.v8`,
+      `cli-${c}-v22.23.3-x64.v8`,
+      `cli-${d}-v22.23.3-x64.v8`,
+    ]);
   });
 
   it('two builds used in turn keep both', () => {

@@ -122,7 +122,10 @@ function cacheHome(name: string) {
 }
 
 /** The CLI's own code cache files in `dir` (src/cli/load-cli.ts). */
-const codeCaches = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/.test(name)) : []);
+const codeCaches = (dir: string) => cachesNamed(dir, /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/);
+/** Those made by commands that send nothing (src/cli/load-cli.ts). */
+const partialCaches = (dir: string) => cachesNamed(dir, /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.partial\.v8$/);
+const cachesNamed = (dir: string, name: RegExp) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((entry) => name.test(entry)) : []);
 
 describe('the compile cache', () => {
   it.runIf(hasCompileCache)('fills <XDG_CACHE_HOME>/llm-batch/node-compile-cache; a run with it filled stays clean', async () => {
@@ -140,20 +143,30 @@ describe('the compile cache', () => {
     expect(codeCaches(dir)).toHaveLength(1);
   });
 
-  it("the CLI's code cache: made by the first run that sends, used as it is by the next ones; none for --help or --mock", async () => {
+  it("the CLI's code cache: made by the first run that sends, used as it is by the next ones; --help's partial one until then", async () => {
     const { dir, env } = cacheHome('xdg-code');
     const help = await runCli(['--help'], { env });
     expect(help.code).toBe(0);
+    // The code --help compiled is not what a run needs: a partial cache of its own name, which the
+    // commands that send nothing use as it is (--mock: no HTTP client).
+    expect(codeCaches(dir)).toEqual([]);
+    const [partialName, ...more] = partialCaches(dir);
+    expect(more).toEqual([]);
+    const partial = path.join(dir, partialName!);
+    expect(fs.statSync(partial).mode & 0o777).toBe(0o600);
+    const partialMade = fs.statSync(partial);
     const mock = await runCli([path.join(ROOT, 'fixtures/prompts.txt'), '--mock', '-q'], { env });
     expect(mock.code, mock.stderr).toBe(0);
-    // The code --help compiled is not what a run needs, nor --mock's (no HTTP client).
     expect(codeCaches(dir)).toEqual([]);
+    const partialNow = fs.statSync(partial);
+    expect([partialNow.ino, partialNow.mtimeMs, partialNow.size]).toEqual([partialMade.ino, partialMade.mtimeMs, partialMade.size]);
     const input = writePrompts(ctx.dir, 'code.txt', ['one', 'two']);
     const run = () => runCli([input, '--base-url', ctx.server.url, '-q'], { env });
     const first = await run();
     expect(first.code, first.stderr).toBe(0);
     const [name] = codeCaches(dir);
     expect(name).toContain(`-${process.version}-${process.arch}.v8`);
+    expect(partialCaches(dir), 'the whole cache replaces the partial one').toEqual([]);
     const file = path.join(dir, name!);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const made = fs.statSync(file);
@@ -174,7 +187,9 @@ describe('the compile cache', () => {
     const run = (extra = {}) => runCli([input, '--base-url', ctx.server.url], { env: { ...env, ...extra } });
     const off = await run({ NODE_DISABLE_COMPILE_CACHE: '1' });
     expect(off.code, off.stderr).toBe(0);
-    expect(codeCaches(dir)).toEqual([]);
+    const offHelp = await runCli(['--help'], { env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(offHelp.code).toBe(0);
+    expect([...codeCaches(dir), ...partialCaches(dir)]).toEqual([]);
     // A run with a failed prompt (exit 1) ran the whole path too: it makes the cache, as big batches
     // with a few failures always end so.
     const failing = writePrompts(ctx.dir, 'failing.txt', ['one', 'bad400 two']);
@@ -192,6 +207,24 @@ describe('the compile cache', () => {
     expect(rowsOf(r).map((row) => row.error)).toEqual([null, null]);
     expect(fs.statSync(file).size).toBeGreaterThan(good.length / 2);
     expect(fs.readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a damaged partial cache: --help is unharmed and leaves it, the first run that sends replaces it', async () => {
+    const { dir, env } = cacheHome('xdg-damaged-partial');
+    expect((await runCli(['--help'], { env })).code).toBe(0);
+    const partial = path.join(dir, partialCaches(dir)[0]!);
+    const good = fs.readFileSync(partial);
+    fs.writeFileSync(partial, good.subarray(0, good.length / 2));
+    const help = await runCli(['--help'], { env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: llm-batch/);
+    // Not made again by each command that cannot replace it (as under node flags V8 refuses it with).
+    expect(fs.statSync(partial).size).toBe(Math.floor(good.length / 2));
+    const input = writePrompts(ctx.dir, 'damaged-partial.txt', ['one']);
+    const r = await runCli([input, '--base-url', ctx.server.url, '-q'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(partialCaches(dir)).toEqual([]);
+    expect(codeCaches(dir)).toHaveLength(1);
   });
 
   it('a cache dir that cannot be made (a file in the way) costs the run nothing: same rows, nothing on stderr', async () => {
