@@ -36,15 +36,15 @@ const TAIL = '\n})';
  *
  * The cache is V8's code, trusted as the script is: it lives where node's compile cache does, in the
  * user's own cache directory (made 0700), off under NODE_DISABLE_COMPILE_CACHE. Its name carries the
- * build's hash (of the script's content: V8 itself checks only its length) and node's version; V8
- * refuses one made under other flags. It never fails a run: a cache that cannot be read or written
+ * build's hash (of the script's content: V8 itself checks only its length) with the script's mtime,
+ * and node's version; V8 refuses one made under other flags. It never fails a run: a cache that cannot be read or written
  * is a run without one.
  */
 export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle; keepCode(): void } {
   const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
   // ASCII, which the build checks: as Latin-1 it becomes V8's one-byte string without a UTF-8 decode.
   const source = fs.readFileSync(file, 'latin1');
-  const caches = codeCacheFiles(source, env);
+  const caches = codeCacheFiles(source, fs.statSync(file).mtimeMs, env);
   const full = caches && readIfThere(caches.full);
   const partial = caches && !full ? readIfThere(caches.partial) : undefined;
   const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData: full ?? partial });
@@ -71,6 +71,9 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
 
 /**
  * `<compile cache dir>/cli-<build>-<node version>-<arch>.v8`, or undefined where there is to be none;
+ * `<build>` is the build's hash folded with the script's mtime, so that a hand edit of the built
+ * script (which keeps the build line, and may keep its length, all V8 checks) gets a cache of its
+ * own rather than code compiled from what it replaced. npm installs every file with one fixed mtime.
  * with `.partial.v8` for the cache a run that sent no prompt to an API makes (`--help`, `--mock`,
  * `report`, a Batch API submit that exits pending…).
  *
@@ -80,13 +83,25 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
  * so the first whole run that uses it makes the whole cache and removes it: V8 takes the cache a
  * script was first given for ever, which is why a partial one has a name of its own.
  */
-function codeCacheFiles(source: string, env: NodeJS.ProcessEnv): { full: string; partial: string } | undefined {
+function codeCacheFiles(source: string, mtimeMs: number, env: NodeJS.ProcessEnv): { full: string; partial: string } | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const build = BUILD_LINE.exec(source.slice(0, 64))?.[1];
-  if (build === undefined) return undefined;
+  const hash = BUILD_LINE.exec(source.slice(0, 64))?.[1];
+  if (hash === undefined) return undefined;
+  const build = asBuilt(hash, mtimeMs);
   const dir = env.NODE_COMPILE_CACHE || compileCacheDir(env);
   const stem = path.join(dir, `cli-${build}-${process.version}-${process.arch}`);
   return { full: `${stem}.v8`, partial: `${stem}.partial.v8` };
+}
+
+/** 16 hex digits from the build's hash and the script's mtime: two FNV-1a passes, no crypto to load. */
+export function asBuilt(hash: string, mtimeMs: number): string {
+  const text = `${hash}:${mtimeMs}`;
+  const fnv = (seed: number) => {
+    let h = seed;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    return (h >>> 0).toString(16).padStart(8, '0');
+  };
+  return fnv(0x811c9dc5) + fnv(0x050c5d1f);
 }
 
 function readIfThere(file: string): Buffer | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEPT_BUILDS, staleCaches } from '../../src/cli/load-cli.js';
+import { asBuilt, KEPT_BUILDS, staleCaches } from '../../src/cli/load-cli.js';
 
 const a = 'a'.repeat(16);
 const b = 'b'.repeat(16);
@@ -35,5 +35,17 @@ describe('staleCaches', () => {
         { name: `cli-${b}-v22.23.3-x64.v8`, mtimeMs: 2 },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('asBuilt', () => {
+  it("names a build as installed: 16 hex digits that change with the build's hash and with the script's mtime", () => {
+    const built = asBuilt(a, 1_733_300_000_000.5);
+    expect(built).toMatch(/^[0-9a-f]{16}$/);
+    expect(asBuilt(a, 1_733_300_000_000.5)).toBe(built);
+    expect(asBuilt(a, 1_733_300_000_001.5)).not.toBe(built);
+    expect(asBuilt(b, 1_733_300_000_000.5)).not.toBe(built);
+    // npm's fixed mtime for every installed file (1985-10-26T08:15:00Z).
+    expect(asBuilt(a, 499_162_500_000)).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -2,6 +2,7 @@
  * What a run loads and keeps before its first request and after its last row: the fixed CPU cost of
  * every run (issue 16; bench/results/2026-11-30-startup-s8.md). Spawns the BUILT CLI.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
@@ -225,6 +226,29 @@ describe('the compile cache', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(partialCaches(dir)).toEqual([]);
     expect(codeCaches(dir)).toHaveLength(1);
+  });
+
+  it('a hand edit of the built script gets a code cache of its own: its mtime is in the name', () => {
+    // A copy of the install, so that touching its script leaves the suite's alone.
+    const tree = path.join(ctx.dir, 'edited-install');
+    fs.mkdirSync(path.join(tree, 'dist'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'bin'), path.join(tree, 'bin'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'dist', 'bundle'), path.join(tree, 'dist', 'bundle'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(tree, 'package.json'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+    const { dir, env } = cacheHome('xdg-edited');
+    const help = () => spawnSync(process.execPath, [path.join(tree, 'bin', 'llm-batch.js'), '--help'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(help().status).toBe(0);
+    const [before, ...others] = partialCaches(dir);
+    expect(others).toEqual([]);
+    // Same bytes, same length, same build line: only the mtime says it is not what the cache was made from.
+    fs.utimesSync(path.join(tree, 'dist', 'bundle', 'cli.cjs'), new Date(2_000_000_000_000), new Date(2_000_000_000_000));
+    const again = help();
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^Usage: llm-batch/);
+    const after = partialCaches(dir);
+    expect(after).toHaveLength(2);
+    expect(after).toContain(before);
   });
 
   it('a cache dir that cannot be made (a file in the way) costs the run nothing: same rows, nothing on stderr', async () => {
