@@ -37,8 +37,8 @@ const TAIL = '\n})';
  * The cache is V8's code, trusted as the script is: it lives where node's compile cache does, in the
  * user's own cache directory (made 0700), off under NODE_DISABLE_COMPILE_CACHE. Its name carries the
  * build's hash (of the script's content: V8 itself checks only its length) with the script's mtime,
- * and node's version; V8 refuses one made under other flags. It never fails a run: a cache that cannot be read or written
- * is a run without one.
+ * and node's version; V8 refuses one made under other flags. It never fails a run: a cache that
+ * cannot be read or written is a run without one.
  */
 export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle; keepCode(): void } {
   const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
@@ -71,11 +71,12 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
 
 /**
  * `<compile cache dir>/cli-<build>-<node version>-<arch>.v8`, or undefined where there is to be none;
+ * with `.partial.v8` for the cache a run that sent no prompt to an API makes (`--help`, `--mock`,
+ * `report`, a Batch API submit that exits pending…).
+ *
  * `<build>` is the build's hash folded with the script's mtime, so that a hand edit of the built
  * script (which keeps the build line, and may keep its length, all V8 checks) gets a cache of its
  * own rather than code compiled from what it replaced. npm installs every file with one fixed mtime.
- * with `.partial.v8` for the cache a run that sent no prompt to an API makes (`--help`, `--mock`,
- * `report`, a Batch API submit that exits pending…).
  *
  * Why a partial one: without any cache V8 pre-parses the whole 1.8 MB script in every start (`--help`
  * took 89 ms of CPU, against 55 with a run's cache), and a user who never makes a whole run (only
