@@ -85,6 +85,35 @@ describe('createAnswerCache', () => {
     expect(writes).toEqual([1, 4, 4, 2]);
   });
 
+  it('behind a store slower than the answers, what waits joins one batch: one commit for all that came meanwhile', async () => {
+    const { store, writes, entries } = memoryStore();
+    const commits: Array<() => void> = [];
+    const putMany = store.putMany.bind(store);
+    store.putMany = (batch) => putMany(batch).then(() => new Promise<void>((resolve) => commits.push(resolve)));
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
+    // 20 answers of 16 KiB: five batches at the 64 KiB cap. The first goes out; the second waits
+    // behind it, and the next three join it rather than queue behind it.
+    const long = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 20; i++) cache.store(cache.keyOf(request(i), 0), request(i), result(long));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([4]);
+    for (const i of [0, 5, 19]) expect(cache.lookup(cache.keyOf(request(i), 0))).toMatchObject({ text: long });
+    const flushed = cache.flush();
+    commits.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([4, 16]);
+    commits.shift()!();
+    await flushed;
+    expect(entries.size).toBe(20);
+    // A store that keeps up gets batches cut at the caps again.
+    for (let i = 20; i < 30; i++) cache.store(cache.keyOf(request(i), 0), request(i), result(long));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([4, 16, 4]);
+    commits.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([4, 16, 4, 4]);
+  });
+
   it('flush writes what is waiting at once and resolves once it is written', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
