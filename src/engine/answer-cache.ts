@@ -80,7 +80,8 @@ const WRITE_BATCH_MAX = 256;
  * And at most about this much answer text to one: long answers fill pages, not entries, so a batch
  * of 256 of them would hold megabytes in memory until its commit. 64 KiB is ~50 answers of 200
  * words, as many as 100 ms collected at 500 a second; a commit that fails (a full disk) then loses
- * at most that much, and what came before it stays committed.
+ * at most that much, and what came before it stays committed. Behind a store slower than the
+ * answers, batches join instead (see `waiting` below).
  */
 const WRITE_BATCH_TEXT_MAX = 64 * 1024;
 /**
