@@ -253,6 +253,9 @@ const CASES: HotCase[] = [
   { name: 'raw', prompts: 100_000, latencyMs: 2, extraWords: 0, concurrency: 256, rssMb: 150, bound: 'cpu' },
   { name: 'conc', prompts: 3000, latencyMs: 200, extraWords: 12, concurrency: 100, bound: 'latency' },
   { name: 'long', prompts: 1000, latencyMs: 200, extraWords: 192, concurrency: 100, bound: 'cpu' },
+  // Long answers as fast as they come: the response cache's write queue and mapped file grow with the
+  // text (session 38: 161 batches waited behind LMDB's commits before they were joined).
+  { name: 'long-raw', prompts: 20_000, latencyMs: 2, extraWords: 192, concurrency: 256, rssMb: 250, bound: 'cpu' },
 ];
 
 export const HOT_SCENARIOS: Scenario[] = CASES.map((c) => ({

@@ -3,10 +3,14 @@
  *
  * Runs the benchmark scenarios against the built CLI (run `npm run build` first; the npm script
  * does), prints a table per scenario as it finishes and a combined table at the end, and exits 1
- * if any requirement failed (2 on bad arguments).
+ * if any requirement failed (2 on bad arguments). With no NAME, the scale tests (`npm run
+ * test:scale`) run after the scenarios: here rather than in the npm script, where npm would hand
+ * them the NAMEs.
  */
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { RSS_METHOD, machine, revision, passed, resultRows, table, type ScenarioResult } from './harness.js';
+import path from 'node:path';
+import { RSS_METHOD, ROOT, machine, revision, passed, resultRows, table, type ScenarioResult } from './harness.js';
 import { GROUPS, OPT_IN, SCENARIOS, type Scenario } from './scenarios.js';
 
 const HEADER = ['scenario', 'measure', 'value', 'requirement', 'result'];
@@ -29,7 +33,7 @@ function usage(): string {
   ].join('\n');
 }
 
-function parseArgs(argv: readonly string[]): { selected: Scenario[]; repeat: number } | { exit: number; text: string } {
+function parseArgs(argv: readonly string[]): { selected: Scenario[]; repeat: number; whole: boolean } | { exit: number; text: string } {
   let repeat = 1;
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -52,7 +56,19 @@ function parseArgs(argv: readonly string[]): { selected: Scenario[]; repeat: num
     else return { exit: 2, text: `bench: unknown scenario "${n}"\n\n${usage()}` };
   }
   const selected = names.length ? SCENARIOS.filter((s) => wanted.has(s.name)) : SCENARIOS.filter((s) => !OPT_IN.has(s.name));
-  return { selected, repeat };
+  return { selected, repeat, whole: names.length === 0 };
+}
+
+/** The scale tests (vitest's `scale` project), as `npm run test:scale` runs them; whether they passed. */
+function scaleTests(): boolean {
+  console.log('\n▶ scale: the scale tests (npm run test:scale)');
+  const vitest = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+  const run = spawnSync(process.execPath, [vitest, 'run', '--project', 'scale'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, LLM_BATCH_SCALE: '1' },
+  });
+  return run.status === 0;
 }
 
 async function main(): Promise<number> {
@@ -61,7 +77,7 @@ async function main(): Promise<number> {
     (parsed.exit === 0 ? process.stdout : process.stderr).write(`${parsed.text}\n`);
     return parsed.exit;
   }
-  const { selected, repeat } = parsed;
+  const { selected, repeat, whole } = parsed;
   console.log(`llm-batch bench · ${new Date().toISOString().slice(0, 10)} · commit ${revision()} · ${machine()}`);
   console.log(
     `peak RSS via ${RSS_METHOD === 'gnu-time' ? '/usr/bin/time -v (wait4 maxrss)' : RSS_METHOD === 'proc-poll' ? '/proc/<pid>/status VmHWM polled every 50 ms' : 'nothing (unsupported here)'}`,
@@ -95,7 +111,8 @@ async function main(): Promise<number> {
   console.log('\n== all results ==');
   console.log(table(HEADER, resultRows(all)));
   console.log(failed.length ? `\nFAIL: ${failed.map((r) => r.scenario).join(', ')}` : `\nPASS: all ${all.length} scenario run(s)`);
-  return failed.length ? 1 : 0;
+  const scaleOk = whole ? scaleTests() : true;
+  return failed.length || !scaleOk ? 1 : 0;
 }
 
 process.exitCode = await main();
