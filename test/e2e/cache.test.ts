@@ -347,14 +347,14 @@ describe('a cache that cannot be written costs only the cache', () => {
   }
 
   it('a run whose cache file hits the size limit finishes every row with one warning line; so does the next', async () => {
-    // ~1 KB answers (the mock echoes the prompt): 1,000 of them are well past the limit, and the
-    // first transaction (at most 64 KiB of answers, ~130 KB of file with random keys) fits.
+    // ~1 KB answers (the mock echoes the prompt): 1,000 of them are well past a limit of 1 MiB, and
+    // the first transaction (at most 256 KiB of answers, ~520 KB of file with random keys) fits.
     const prompts = Array.from({ length: 1000 }, (_, i) => `full ${i} ${'x'.repeat(1000)}`);
     const input = writePrompts(ctx.dir, 'p.txt', prompts);
     const cacheDir = path.join(ctx.dir, 'cache');
     const args = [input, '--base-url', ctx.server.url, '-f', 'jsonl', '--retries', '0', '-c', '16'];
     for (const round of [1, 2]) {
-      const result = await capped(args, cacheDir);
+      const result = await capped(args, cacheDir, 2048);
       expect(result.code, `round ${round}: ${result.stderr}`).toBe(0);
       const rows = parseJsonl<Row>(result.stdout);
       expect(rows).toHaveLength(1000);
@@ -372,7 +372,7 @@ describe('a cache that cannot be written costs only the cache', () => {
       if (round === 2) expect(rows.filter((r) => r.cached).length).toBeGreaterThan(0);
     }
     // What was committed before the limit is still a cache that opens and answers.
-    expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(256 * 1024);
+    expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(1024 * 1024);
   });
 
   it('cache prune that hits the limit: one line naming the file, exit 2; what it removed stays removed', async () => {

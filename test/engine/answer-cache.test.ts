@@ -69,7 +69,7 @@ describe('createAnswerCache', () => {
     expect([...entries.values()].map((answer) => answer.text)).toEqual(['whole']);
   });
 
-  it('an answer waits up to a second for company; long ones go at most 64 KiB of text to a write', async () => {
+  it('an answer waits up to a second for company; long ones go at most 256 KiB of text to a write', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
     cache.store(cache.keyOf(request(0), 0), request(0), result('short'));
@@ -77,7 +77,7 @@ describe('createAnswerCache', () => {
     expect(writes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(writes).toEqual([1]);
-    const long = 'x'.repeat(16 * 1024);
+    const long = 'x'.repeat(64 * 1024);
     for (let i = 1; i <= 10; i++) cache.store(cache.keyOf(request(i), 0), request(i), result(long));
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([1, 4, 4]);
@@ -91,9 +91,9 @@ describe('createAnswerCache', () => {
     const putMany = store.putMany.bind(store);
     store.putMany = (batch) => putMany(batch).then(() => new Promise<void>((resolve) => commits.push(resolve)));
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
-    // 20 answers of 16 KiB: five batches at the 64 KiB cap. The first goes out; the second waits
+    // 20 answers of 64 KiB: five batches at the 256 KiB cap. The first goes out; the second waits
     // behind it, and the next three join it rather than queue behind it.
-    const long = 'x'.repeat(16 * 1024);
+    const long = 'x'.repeat(64 * 1024);
     for (let i = 0; i < 20; i++) cache.store(cache.keyOf(request(i), 0), request(i), result(long));
     await vi.advanceTimersByTimeAsync(0);
     expect(writes).toEqual([4]);
