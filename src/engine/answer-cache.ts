@@ -91,6 +91,13 @@ const WRITE_BATCH_TEXT_MAX = 256 * 1024;
  * at 200,000 prompts) and went into a few huge transactions that touched every page of the file.
  */
 const WRITES_IN_FLIGHT_MAX = 2;
+/**
+ * Answer text waiting behind the store's commits (~16,000 answers of 200 words) beyond which a run
+ * stops storing, said once as a failed write is. Batches that wait join (see `waiting`), so only a
+ * disk that takes answers slower than they come gets here (a network home directory, say); the run
+ * keeps its speed, and its memory stays bounded, rather than hold every answer until the end.
+ */
+const BACKLOG_TEXT_MAX = 32 * 1024 * 1024;
 
 export function createAnswerCache(store: ResponseStore, options: AnswerCacheOptions): AnswerCache {
   const now = options.now ?? Date.now;
@@ -143,13 +150,22 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
    * that keeps up still gets batches cut at the caps.
    */
   let waiting: Map<string, CachedAnswer> | undefined;
-  const write = (batch: Map<string, CachedAnswer>) => {
+  let waitingText = 0;
+  let behind = false;
+  const write = (batch: Map<string, CachedAnswer>, text: number) => {
     stopPreparing();
     if (waiting && pending >= 2) {
       for (const [key, answer] of batch) waiting.set(key, answer);
+      waitingText += text;
+      if (waitingText > BACKLOG_TEXT_MAX && !behind) {
+        behind = true;
+        if (!failed) options.onError?.(new Error(`the disk takes answers slower than they come: ${Math.round(waitingText / 2 ** 20)} MiB waiting`));
+        failed = true;
+      }
       return;
     }
     waiting = batch;
+    waitingText = text;
     pending++;
     sent.push(batch);
     written = written
@@ -172,11 +188,13 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     timer = undefined;
     if (queued.size === 0) return;
     const batch = queued;
+    const text = queuedText;
     queued = new Map();
     queuedText = 0;
-    write(batch);
+    write(batch, text);
   };
   const enqueue = (key: string, answer: CachedAnswer) => {
+    if (behind) return;
     queued.set(key, answer);
     queuedText += answer.text.length;
     if (queued.size >= WRITE_BATCH_MAX || queuedText >= WRITE_BATCH_TEXT_MAX) drain();

@@ -114,6 +114,30 @@ describe('createAnswerCache', () => {
     expect(writes).toEqual([4, 16, 4, 4]);
   });
 
+  it('behind a disk slower than the answers, a run stops storing past 32 MiB waiting, said once', async () => {
+    const { store, writes } = memoryStore();
+    const commits: Array<() => void> = [];
+    const putMany = store.putMany.bind(store);
+    store.putMany = (batch) => putMany(batch).then(() => new Promise<void>((resolve) => commits.push(resolve)));
+    const errors: Error[] = [];
+    const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', onError: (err) => errors.push(err) });
+    // Answers of 1 MiB, each a batch of its own: the first is committing, the second waits, and the
+    // next join it until 32 MiB wait; after that nothing more is taken.
+    const huge = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 40; i++) cache.store(cache.keyOf(request(i), 0), request(i), result(huge));
+    expect(errors.map((err) => err.message)).toEqual(['the disk takes answers slower than they come: 33 MiB waiting']);
+    expect(cache.lookup(cache.keyOf(request(33), 0))).toMatchObject({ text: huge });
+    expect(cache.lookup(cache.keyOf(request(34), 0))).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(0);
+    commits.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(writes).toEqual([1, 33]);
+    commits.shift()!();
+    await cache.flush();
+    expect(writes).toEqual([1, 33]);
+    expect(errors).toHaveLength(1);
+  });
+
   it('flush writes what is waiting at once and resolves once it is written', async () => {
     const { store, writes } = memoryStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
