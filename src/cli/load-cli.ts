@@ -53,9 +53,8 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
   const importModule = (specifier: string) => import(specifier);
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), importModule);
   const cli = module.exports;
-  const took = (full ?? partial) !== undefined && !script.cachedDataRejected;
   // Nothing kept for a run that used a whole cache: the cache's bytes (1.2 MB) go with this call.
-  if (caches === undefined || (full && took)) return { cli, keepCode: () => {} };
+  if (caches === undefined || (full && !script.cachedDataRejected)) return { cli, keepCode: () => {} };
   const hadNone = !full && !partial;
   const keepCode = () => {
     const worthy = cli.codeCacheWorthy();

@@ -24,8 +24,9 @@ let ranBatch = false;
 
 /**
  * Whether this process ran a batch to its end, so that the code V8 compiled for it is the code a run needs:
- * worth keeping in the CLI's code cache (src/cli/load-cli.ts), where `--help`, a refusal or a
- * `--mock` run would keep the code of another path, and a cache V8 takes is never made again.
+ * worth keeping as the CLI's whole code cache (src/cli/load-cli.ts), which V8, once it takes it, is
+ * never given again. `--help`, a refusal or a `--mock` run keep the code of another path: at most a
+ * partial cache, which the first such run replaces.
  */
 export const codeCacheWorthy = (): boolean => ranBatch;
 
