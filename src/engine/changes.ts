@@ -5,6 +5,7 @@ export class Changes {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
   notify(): void {
+    if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

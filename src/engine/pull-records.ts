@@ -7,6 +7,8 @@ export interface PullState {
   outstanding: number;
   /** Of those, duplicates waiting for another record's answer (see Engine.afterEarlier). */
   waiting: number;
+  /** Of those, records waiting out a backoff (or a model's loading) before another attempt. */
+  resting: number;
   /** The pull is over: input exhausted, stopped, or failed. */
   inputDone: boolean;
   /** The first failure of the input (or of processing a record); the run rethrows it. */
@@ -18,6 +20,8 @@ export interface PullOptions {
   stop: AbortController;
   /** Most records outstanding at once: memory stays flat whatever the input size. */
   highWater: number;
+  /** Up to this many resting records do not count against `highWater` (see held). */
+  restingFree: number;
   /** Notified when the pull ends; waited on while at the high-water mark. */
   changes: Changes;
   state: PullState;
@@ -32,8 +36,12 @@ export interface PullOptions {
  */
 export const WAITING_FREE = 1024;
 
-/** Records outstanding as the high-water mark counts them. */
-const held = (state: PullState): number => state.outstanding - Math.min(state.waiting, WAITING_FREE);
+/**
+ * Records outstanding as the high-water mark counts them. A resting record holds no slot either:
+ * a mark just above the concurrency keeps every slot busy while some wait to retry.
+ */
+const held = (state: PullState, restingFree: number): number =>
+  state.outstanding - Math.min(state.waiting, WAITING_FREE) - Math.min(state.resting, restingFree);
 
 /**
  * Pulls records only while fewer than `highWater` are outstanding, until the input ends or the
@@ -41,7 +49,7 @@ const held = (state: PullState): number => state.outstanding - Math.min(state.wa
  * nothing for hours.
  */
 export async function pullRecords(records: AsyncIterable<PromptRecord>, options: PullOptions): Promise<void> {
-  const { stop, highWater, changes, state } = options;
+  const { stop, highWater, restingFree, changes, state } = options;
   const signal = stop.signal;
   // One listener wakes whichever pull is waiting; racing each pull against one run-long promise
   // would leave a reaction on it per record (memory growing with the input).
@@ -53,7 +61,7 @@ export async function pullRecords(records: AsyncIterable<PromptRecord>, options:
   const iterator = records[Symbol.asyncIterator]();
   try {
     while (!signal.aborted) {
-      while (held(state) >= highWater && !signal.aborted) await changes.next();
+      while (held(state, restingFree) >= highWater && !signal.aborted) await changes.next();
       if (signal.aborted) break;
       const pending = iterator.next();
       const next = await new Promise<IteratorResult<PromptRecord> | typeof STOPPED>((resolve, reject) => {

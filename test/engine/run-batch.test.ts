@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
 import type { BatchEvent } from '../../src/engine/events.js';
 import { AttemptError, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../../src/provider/completion.js';
-import { runBatch, runBatchGroups, type BatchOutcome } from '../../src/engine/run-batch.js';
+import { READ_AHEAD, runBatch, runBatchGroups, type BatchOutcome } from '../../src/engine/run-batch.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { BatchOptions } from '../../src/engine/batch-options.js';
 import { createStats } from '../../src/engine/stats.js';
@@ -328,9 +328,9 @@ describe('runBatch concurrency and memory', () => {
     expect(peak).toBeLessThanOrEqual(3);
   });
 
-  it('pulls records lazily: 10,000 records with a slow provider stay within 2*concurrency+16 outstanding', async () => {
+  it('pulls records lazily: 10,000 records with a slow provider stay within concurrency+16 outstanding', async () => {
     const concurrency = 8;
-    const bound = 2 * concurrency + 16;
+    const bound = concurrency + READ_AHEAD;
     let pulled = 0;
     let received = 0;
     let peakAhead = 0;
@@ -373,8 +373,45 @@ describe('runBatch concurrency and memory', () => {
     expect(first.done).toBe(false);
     // The consumer now holds on to the first row: the engine may fill its window, no more.
     for (let i = 0; i < 20; i++) await settle();
-    expect(pulled).toBeLessThanOrEqual(2 * 4 + 16 + 1);
+    expect(pulled).toBeLessThanOrEqual(4 + READ_AHEAD + 1);
     await gen.return({});
+  });
+
+  it('records resting before a retry do not count against the read-ahead, up to the concurrency', async () => {
+    const concurrency = 4;
+    let pulled = 0;
+    async function* lazy(): AsyncGenerator<PromptRecord> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield rec(i);
+      }
+    }
+    // After a first wave that answers (else the breaker takes the failures for a broken server),
+    // every first attempt fails with a 502 and rests until the clock moves; the second succeeds.
+    const tried = new Set<number>();
+    let first = 0;
+    const complete: Complete = async (req) => {
+      const i = indexOf(req);
+      if (i < concurrency || tried.has(i)) return answer('ok');
+      tried.add(i);
+      first++;
+      throw new AttemptError('http', 'HTTP 502', { status: 502 });
+    };
+    const clock = new FakeClock();
+    // random() = 1: the whole first backoff (500 ms) rather than none.
+    const run = drain(runBatch(lazy(), options(complete, { concurrency, clock, random: () => 1 })));
+    // The pace lets requests go as virtual time passes; the first rests last until 500 ms.
+    for (let i = 0; i < 40; i++) await clock.advance(10);
+    // The slots stayed busy while records rested, until `concurrency` rested beyond the read-ahead.
+    expect(first).toBe(concurrency + READ_AHEAD + concurrency);
+    // Besides the first wave, answered and taken: the same bound holds what is held in memory.
+    expect(pulled - concurrency).toBeLessThanOrEqual(concurrency + READ_AHEAD + concurrency + 1);
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 10_000 && !finished; i++) await clock.advance(100);
+    const { rows } = await run;
+    expect(rows).toHaveLength(1000);
+    expect(rows.every((r) => r.attempts === (Number(r.id.slice(1)) < concurrency ? 1 : 2) && r.error === null)).toBe(true);
   });
 
   it("order: 'input' yields rows in input order while completions finish out of order", async () => {
