@@ -7,13 +7,14 @@ const GROWTH_FLAG = '--semi-space-growth-factor';
 const SEMI_SPACE_FLAGS = [GROWTH_FLAG, '--max-semi-space-size', '--min-semi-space-size'];
 
 /**
- * Node 20's largest young generation (two semi-spaces of 16 MiB). Node 22 and 24 size it from the
- * machine's memory instead: node 24 grew it to 2 × 64 MiB here, and a run of 100,000 prompts peaked
- * at 253–276 MB against node 20's 146; capped at this it peaks at 169–185 MB for the same or less CPU
- * (the pages a larger nursery touches cost page faults), while 16 MiB cost 15–25 % more CPU
- * (bench/results/2026-12-02-s25.md).
+ * Two semi-spaces of 8 MiB. Node 22 and 24 size the young generation from the machine's memory:
+ * node 24 grew it to 2 × 64 MiB here, and a run of 100,000 prompts peaked at 253–276 MB against
+ * node 20's 146 (bench/results/2026-12-02-s25.md). Node 20's 2 × 16 MiB cost 15 MB more RSS than
+ * this, at 100,000 prompts 160–168 MB on node 22 against 144–151; the smaller nursery cost 8–12 %
+ * more CPU while ~270 records waited for a slot and survived its collections, and costs 0–3 % since
+ * 16 do (run-batch's READ_AHEAD; bench/results/2026-12-04-s39-read-ahead.md).
  */
-export const YOUNG_GENERATION_CAP = 32 * 1024 * 1024;
+export const YOUNG_GENERATION_CAP = 16 * 1024 * 1024;
 
 /**
  * Limits how far V8 lets the heap grow past its live data between full collections, for a run, and
