@@ -9,6 +9,8 @@ export interface PullState {
   waiting: number;
   /** Of those, records waiting out a backoff (or a model's loading) before another attempt. */
   resting: number;
+  /** Of those, rows waiting behind an earlier one (input order), as the last hand-out left them. */
+  parked: number;
   /** The pull is over: input exhausted, stopped, or failed. */
   inputDone: boolean;
   /** The first failure of the input (or of processing a record); the run rethrows it. */
@@ -22,6 +24,8 @@ export interface PullOptions {
   highWater: number;
   /** Up to this many resting records do not count against `highWater` (see held). */
   restingFree: number;
+  /** Input order: most records outstanding at once, parked rows included (`highWater` counts none). */
+  window?: number;
   /** Notified when the pull ends; waited on while at the high-water mark. */
   changes: Changes;
   state: PullState;
@@ -36,12 +40,14 @@ export interface PullOptions {
  */
 export const WAITING_FREE = 1024;
 
+/** Records outstanding as the window counts them. */
+const counted = (state: PullState): number => state.outstanding - Math.min(state.waiting, WAITING_FREE);
+
 /**
- * Records outstanding as the high-water mark counts them. A resting record holds no slot either:
- * a mark just above the concurrency keeps every slot busy while some wait to retry.
+ * Records outstanding as the high-water mark counts them: neither parked rows nor resting records
+ * hold a slot, so a mark just above the concurrency keeps every slot busy while some wait to retry.
  */
-const held = (state: PullState, restingFree: number): number =>
-  state.outstanding - Math.min(state.waiting, WAITING_FREE) - Math.min(state.resting, restingFree);
+const held = (state: PullState, restingFree: number): number => counted(state) - state.parked - Math.min(state.resting, restingFree);
 
 /**
  * Pulls records only while fewer than `highWater` are outstanding, until the input ends or the
@@ -49,7 +55,8 @@ const held = (state: PullState, restingFree: number): number =>
  * nothing for hours.
  */
 export async function pullRecords(records: AsyncIterable<PromptRecord>, options: PullOptions): Promise<void> {
-  const { stop, highWater, restingFree, changes, state } = options;
+  const { stop, highWater, restingFree, window = Number.POSITIVE_INFINITY, changes, state } = options;
+  const full = () => held(state, restingFree) >= highWater || counted(state) >= window;
   const signal = stop.signal;
   // One listener wakes whichever pull is waiting; racing each pull against one run-long promise
   // would leave a reaction on it per record (memory growing with the input).
@@ -61,7 +68,7 @@ export async function pullRecords(records: AsyncIterable<PromptRecord>, options:
   const iterator = records[Symbol.asyncIterator]();
   try {
     while (!signal.aborted) {
-      while (held(state, restingFree) >= highWater && !signal.aborted) await changes.next();
+      while (full() && !signal.aborted) await changes.next();
       if (signal.aborted) break;
       const pending = iterator.next();
       const next = await new Promise<IteratorResult<PromptRecord> | typeof STOPPED>((resolve, reject) => {

@@ -11,6 +11,11 @@ export class ReorderBuffer {
 
   constructor(private readonly ordered: boolean) {}
 
+  /** Entries in the buffer: after a drain, those waiting behind an earlier record (input order). */
+  get size(): number {
+    return this.done.size;
+  }
+
   put(seq: number, row: ResultRow | null): void {
     this.done.set(seq, row);
   }

@@ -101,7 +101,8 @@ export async function* runBatchGroups(records: BatchRecords, batchOptions: Batch
 }
 
 /**
- * Records read beyond those in slots (or resting), so that a slot that frees finds one waiting.
+ * Records read beyond those in slots (or resting, or parked behind an earlier row in input order),
+ * so that a slot that frees finds one waiting.
  * A record read long before a slot takes it lives through the young generation's collections, and
  * V8 moves what it holds to the old one, which only a full collection frees: reading up to twice
  * the concurrency, ~270 waited at `-c 256` (~40 ms at 2 ms a request) and V8 promoted 185 MB over
@@ -191,17 +192,16 @@ class Engine {
   async *run(records: AsyncIterable<PromptRecord>): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
     const { o } = this;
     const ordered = o.order === 'input';
-    // Input order needs a wider window so one slow prompt does not stall the others (rows wait in
-    // the buffer).
-    const highWater = ordered ? Math.max(256, o.concurrency * 8) : o.concurrency + READ_AHEAD;
     const buffer = (this.buffer = new ReorderBuffer(ordered));
-    const state: PullState = (this.pull = { outstanding: 0, waiting: 0, resting: 0, inputDone: false, inputError: undefined });
+    const state: PullState = (this.pull = { outstanding: 0, waiting: 0, resting: 0, parked: 0, inputDone: false, inputError: undefined });
 
     await o.complete.warmUp?.();
     const producer = pullRecords(records, {
       stop: this.stop,
-      highWater,
+      highWater: o.concurrency + READ_AHEAD,
       restingFree: o.concurrency,
+      // Rows wait behind a slow prompt, up to a window that lets the others go on meanwhile.
+      ...(ordered ? { window: Math.max(256, o.concurrency * 8) } : {}),
       changes: this.changes,
       state,
       onRecord: (record, seq) => this.start(record, seq),
@@ -217,8 +217,11 @@ class Engine {
         }
         if (group.length > 0) yield group;
         // Outstanding until the consumer has taken them: the pull reads no further ahead meanwhile.
-        if (taken > 0) {
+        // Rows parked behind an earlier one (input order) are done with their slots: it may read on.
+        const parked = ordered ? buffer.size : 0;
+        if (taken > 0 || parked !== state.parked) {
           state.outstanding -= taken;
+          state.parked = parked;
           this.changes.notify();
         }
         if (state.inputDone && state.outstanding === 0) break;

@@ -414,6 +414,38 @@ describe('runBatch concurrency and memory', () => {
     expect(rows.every((r) => r.attempts === (Number(r.id.slice(1)) < concurrency ? 1 : 2) && r.error === null)).toBe(true);
   });
 
+  it("order: 'input' reads 16 ahead of the slots, and on past rows parked behind a slow one up to its window", async () => {
+    const concurrency = 4;
+    let pulled = 0;
+    async function* lazy(): AsyncGenerator<PromptRecord> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield rec(i);
+      }
+    }
+    // r0 waits for the test; every other prompt is answered once the test lets the slots go.
+    const first = deferred<CompletionResult>();
+    const open = deferred<void>();
+    const complete: Complete = async (req) => {
+      if (indexOf(req) === 0) return first.promise;
+      await open.promise;
+      return answer('ok');
+    };
+    const run = drain(runBatch(lazy(), options(complete, { concurrency, order: 'input' })));
+    for (let i = 0; i < 20; i++) await settle();
+    // Every slot busy: what waits for one is the read-ahead, not the window of 256.
+    expect(pulled).toBe(concurrency + READ_AHEAD);
+    open.resolve();
+    // The rows after r0 finish and park behind it: the run reads on, up to the window and no further.
+    await until(() => pulled >= 256, 'the window filled behind r0');
+    for (let i = 0; i < 20; i++) await settle();
+    expect(pulled).toBeLessThanOrEqual(256 + 1);
+    first.resolve(answer('late'));
+    const { rows } = await run;
+    expect(rows.map((r) => r.id)).toEqual(range(1000).map((r) => r.id));
+    expect(rows[0]!.response).toBe('late');
+  });
+
   it("order: 'input' yields rows in input order while completions finish out of order", async () => {
     const { calls, complete } = controlled();
     const n = 6;
