@@ -62,6 +62,18 @@ function deferred<T>(): Deferred<T> {
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `n` records made as the run pulls them, and how many it has pulled so far. */
+function countedRecords(n: number): { records: AsyncGenerator<PromptRecord>; pulled: () => number } {
+  let pulled = 0;
+  async function* records(): AsyncGenerator<PromptRecord> {
+    for (let i = 0; i < n; i++) {
+      pulled++;
+      yield rec(i);
+    }
+  }
+  return { records: records(), pulled: () => pulled };
+}
+
 /** A complete whose calls wait until the test settles them, one by one. */
 function controlled() {
   const calls: Array<{ index: number; request: CompletionRequest; ctx: AttemptContext; d: Deferred<CompletionResult> }> = [];
@@ -360,32 +372,20 @@ describe('runBatch concurrency and memory', () => {
   }, 60_000);
 
   it('does not read ahead while the consumer does not take rows', async () => {
-    let pulled = 0;
-    async function* lazy(): AsyncGenerator<PromptRecord> {
-      for (let i = 0; i < 10_000; i++) {
-        pulled++;
-        yield rec(i);
-      }
-    }
+    const input = countedRecords(10_000);
     const complete: Complete = async () => answer('ok');
-    const gen = runBatch(lazy(), options(complete, { concurrency: 4 }));
+    const gen = runBatch(input.records, options(complete, { concurrency: 4 }));
     const first = await gen.next();
     expect(first.done).toBe(false);
     // The consumer now holds on to the first row: the engine may fill its window, no more.
     for (let i = 0; i < 20; i++) await settle();
-    expect(pulled).toBeLessThanOrEqual(4 + READ_AHEAD + 1);
+    expect(input.pulled()).toBeLessThanOrEqual(4 + READ_AHEAD + 1);
     await gen.return({});
   });
 
   it('records resting before a retry do not count against the read-ahead, up to the concurrency', async () => {
     const concurrency = 4;
-    let pulled = 0;
-    async function* lazy(): AsyncGenerator<PromptRecord> {
-      for (let i = 0; i < 1000; i++) {
-        pulled++;
-        yield rec(i);
-      }
-    }
+    const input = countedRecords(1000);
     // After a first wave that answers (else the breaker takes the failures for a broken server),
     // every first attempt fails with a 502 and rests until the clock moves; the second succeeds.
     const tried = new Set<number>();
@@ -399,13 +399,13 @@ describe('runBatch concurrency and memory', () => {
     };
     const clock = new FakeClock();
     // random() = 1: the whole first backoff (500 ms) rather than none.
-    const run = drain(runBatch(lazy(), options(complete, { concurrency, clock, random: () => 1 })));
+    const run = drain(runBatch(input.records, options(complete, { concurrency, clock, random: () => 1 })));
     // The pace lets requests go as virtual time passes; the first rests last until 500 ms.
     for (let i = 0; i < 40; i++) await clock.advance(10);
     // The slots stayed busy while records rested, until `concurrency` rested beyond the read-ahead.
     expect(first).toBe(concurrency + READ_AHEAD + concurrency);
     // Besides the first wave, answered and taken: the same bound holds what is held in memory.
-    expect(pulled - concurrency).toBeLessThanOrEqual(concurrency + READ_AHEAD + concurrency + 1);
+    expect(input.pulled() - concurrency).toBeLessThanOrEqual(concurrency + READ_AHEAD + concurrency + 1);
     let finished = false;
     void run.finally(() => (finished = true));
     for (let i = 0; i < 10_000 && !finished; i++) await clock.advance(100);
@@ -416,13 +416,7 @@ describe('runBatch concurrency and memory', () => {
 
   it("order: 'input' reads 16 ahead of the slots, and on past rows parked behind a slow one up to its window", async () => {
     const concurrency = 4;
-    let pulled = 0;
-    async function* lazy(): AsyncGenerator<PromptRecord> {
-      for (let i = 0; i < 1000; i++) {
-        pulled++;
-        yield rec(i);
-      }
-    }
+    const input = countedRecords(1000);
     // r0 waits for the test; every other prompt is answered once the test lets the slots go.
     const first = deferred<CompletionResult>();
     const open = deferred<void>();
@@ -431,15 +425,15 @@ describe('runBatch concurrency and memory', () => {
       await open.promise;
       return answer('ok');
     };
-    const run = drain(runBatch(lazy(), options(complete, { concurrency, order: 'input' })));
+    const run = drain(runBatch(input.records, options(complete, { concurrency, order: 'input' })));
     for (let i = 0; i < 20; i++) await settle();
     // Every slot busy: what waits for one is the read-ahead, not the window of 256.
-    expect(pulled).toBe(concurrency + READ_AHEAD);
+    expect(input.pulled()).toBe(concurrency + READ_AHEAD);
     open.resolve();
     // The rows after r0 finish and park behind it: the run reads on, up to the window and no further.
-    await until(() => pulled >= 256, 'the window filled behind r0');
+    await until(() => input.pulled() >= 256, 'the window filled behind r0');
     for (let i = 0; i < 20; i++) await settle();
-    expect(pulled).toBeLessThanOrEqual(256 + 1);
+    expect(input.pulled()).toBeLessThanOrEqual(256 + 1);
     first.resolve(answer('late'));
     const { rows } = await run;
     expect(rows.map((r) => r.id)).toEqual(range(1000).map((r) => r.id));
