@@ -44,6 +44,8 @@ export class LoadingWaits {
    * ends it when the run stops first. False when the model's wait is over: nothing is held.
    */
   hold(model: string, resume: () => void, cancel: () => void): boolean {
+    // After a stop no tick would come to cancel it: a request sent before the stop may still answer so.
+    if (this.stop.aborted) return false;
     let wait = this.models.get(model);
     if (!wait) this.models.set(model, (wait = { since: this.clock.now(), waiters: [], ticking: false }));
     if (this.clock.now() - wait.since >= LOADING_WAIT_MS) {
@@ -73,6 +75,7 @@ export class LoadingWaits {
         else wait.ticking = false;
       },
       () => {
+        wait.ticking = false;
         for (const waiter of wait.waiters.splice(0)) waiter.cancel();
       },
     );

@@ -683,6 +683,22 @@ describe('runBatch and a server still loading its model', () => {
     expect(stats.failed).toBe(0);
   });
 
+  it('a request in flight at a stop that answers Loading model ends its record: the run does not wait for ever', async () => {
+    const { calls, complete } = controlled();
+    const stop = new AbortController();
+    const run = drain(runBatch(from(range(2)), options(complete, { concurrency: 2, stopSignal: stop.signal })));
+    await until(() => calls.length === 2, 'both sent');
+    // r0 waits for the model, then the stop cancels its wait; r1, sent before the stop, answers the same.
+    calls[0]!.d.reject(loading());
+    await settle();
+    stop.abort();
+    await settle();
+    calls[1]!.d.reject(loading());
+    const finished = await Promise.race([run.then(() => true), delay(2_000).then(() => false)]);
+    expect(finished).toBe(true);
+    expect(await run).toEqual({ rows: [], outcome: { stopped: 'interrupted', message: 'interrupted' } });
+  });
+
   it("one model's answers do not restart another's 10 minutes (-m A,B with B never loading)", async () => {
     const complete: Complete = async (request) => {
       if (request.model === 'b') throw loading();
