@@ -139,7 +139,8 @@ export async function loadResumeSkip(
           known: (record) => hasRow(state, recordKey(record, runModel)) || batched?.(record) === true,
           output: path,
           source: config.input.kind === 'stdin' ? 'stdin' : config.input.path,
-          // A killed run leaves unanswered at most the records it had pulled (see run-batch's highWater).
+          // A killed run leaves unanswered at most the records it had pulled: run-batch's window of
+          // 8 × concurrency in input order, fewer in completion order (see pullRecords).
           limit: UNRECORDED_HOLD + 8 * config.concurrency,
           ...(uncollected && uncollected.batches > 0 ? { batches: uncollected.batches } : {}),
         }

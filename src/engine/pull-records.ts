@@ -20,7 +20,10 @@ export interface PullState {
 export interface PullOptions {
   /** Stops the pull; aborted by the pull itself when the input fails. */
   stop: AbortController;
-  /** Most records outstanding at once: memory stays flat whatever the input size. */
+  /**
+   * Most records outstanding at once, besides parked rows, resting records (up to `restingFree`)
+   * and waiting duplicates (up to WAITING_FREE): memory stays flat whatever the input size.
+   */
   highWater: number;
   /** Up to this many resting records do not count against `highWater` (see held). */
   restingFree: number;
@@ -50,8 +53,8 @@ const counted = (state: PullState): number => state.outstanding - Math.min(state
 const held = (state: PullState, restingFree: number): number => counted(state) - state.parked - Math.min(state.resting, restingFree);
 
 /**
- * Pulls records only while fewer than `highWater` are outstanding, until the input ends or the
- * run stops. A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send
+ * Pulls records only while fewer than `highWater` are held (see held) and fewer than `window`
+ * outstanding, until the input ends or the run stops. A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send
  * nothing for hours.
  */
 export async function pullRecords(records: AsyncIterable<PromptRecord>, options: PullOptions): Promise<void> {

@@ -215,13 +215,15 @@ class Engine {
           taken++;
           if (row) group.push(row);
         }
-        if (group.length > 0) yield group;
-        // Outstanding until the consumer has taken them: the pull reads no further ahead meanwhile.
-        // Rows parked behind an earlier one (input order) are done with their slots: it may read on.
+        // Rows parked behind an earlier one (input order) are done with their slots: the pull may
+        // read on. Those handed out are outstanding until the consumer has taken them: it reads no
+        // further ahead meanwhile.
         const parked = ordered ? buffer.size : 0;
-        if (taken > 0 || parked !== state.parked) {
+        const unparked = parked !== state.parked;
+        state.parked = parked;
+        if (group.length > 0) yield group;
+        if (taken > 0 || unparked) {
           state.outstanding -= taken;
-          state.parked = parked;
           this.changes.notify();
         }
         if (state.inputDone && state.outstanding === 0) break;
