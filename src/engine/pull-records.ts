@@ -54,8 +54,8 @@ const held = (state: PullState, restingFree: number): number => counted(state) -
 
 /**
  * Pulls records only while fewer than `highWater` are held (see held) and fewer than `window`
- * outstanding, until the input ends or the run stops. A stop must not wait on the input: stdin from `tail -f` or a slow pipe may send
- * nothing for hours.
+ * outstanding, until the input ends or the run stops. A stop must not wait on the input: stdin
+ * from `tail -f` or a slow pipe may send nothing for hours.
  */
 export async function pullRecords(records: AsyncIterable<PromptRecord>, options: PullOptions): Promise<void> {
   const { stop, highWater, restingFree, window = Number.POSITIVE_INFINITY, changes, state } = options;

@@ -102,11 +102,11 @@ export async function* runBatchGroups(records: BatchRecords, batchOptions: Batch
 
 /**
  * Records read beyond those in slots (or resting, or parked behind an earlier row in input order),
- * so that a slot that frees finds one waiting.
- * A record read long before a slot takes it lives through the young generation's collections, and
- * V8 moves what it holds to the old one, which only a full collection frees: reading up to twice
- * the concurrency, ~270 waited at `-c 256` (~40 ms at 2 ms a request) and V8 promoted 185 MB over
- * 100,000 prompts, with 33 full collections; with 16, 70 MB and 12, and 6-9 % less CPU (issue 16).
+ * so that a slot that frees finds one waiting. A record read long before a slot takes it lives
+ * through the young generation's collections, and V8 moves what it holds to the old one, which only
+ * a full collection frees: reading up to twice the concurrency, ~270 waited at `-c 256` (~40 ms at
+ * 2 ms a request) and V8 promoted 185 MB over 100,000 prompts, with 33 full collections; with 16,
+ * 70 MB and 12, for 2-6 % less CPU (issue 16; bench/results/2026-12-04-s39-read-ahead.md).
  */
 export const READ_AHEAD = 16;
 
