@@ -118,9 +118,13 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     flushed = [];
     for (const resolve of waiters) resolve();
   };
-  const onFailed = (err: unknown) => {
+  /** The cache's first failure is said once; later ones are the same trouble. */
+  const fail = (err: unknown) => {
     if (!failed) options.onError?.(err instanceof Error ? err : new Error(String(err)));
     failed = true;
+  };
+  const onFailed = (err: unknown) => {
+    fail(err);
     onWritten();
   };
   const keyOf = (body: Readonly<Record<string, unknown>>, sample: number) => cacheKeyString(options.endpoint, body, sample);
@@ -159,8 +163,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       waitingText += text;
       if (waitingText > BACKLOG_TEXT_MAX && !behind) {
         behind = true;
-        if (!failed) options.onError?.(new Error(`the disk takes answers slower than they come: ${Math.round(waitingText / 2 ** 20)} MiB waiting`));
-        failed = true;
+        fail(new Error(`the disk takes answers slower than they come: ${Math.round(waitingText / 2 ** 20)} MiB waiting`));
       }
       return;
     }

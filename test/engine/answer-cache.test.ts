@@ -7,7 +7,7 @@ import type { CompletionRequest, CompletionResult } from '../../src/provider/com
 
 const endpoint = 'http://127.0.0.1:1234/v1/chat/completions';
 
-/** A store in memory that counts its writes; `commit` lets a test decide when a write lands. */
+/** A store in memory that counts its writes (slowStore: one whose commits the test ends). */
 function memoryStore() {
   const entries = new Map<string, CachedAnswer>();
   const writes: number[] = [];
@@ -32,6 +32,15 @@ function memoryStore() {
     },
   };
   return { store, entries, writes, prepared };
+}
+
+/** A memory store whose commits end when the test calls them, oldest first. */
+function slowStore() {
+  const memory = memoryStore();
+  const commits: Array<() => void> = [];
+  const putMany = memory.store.putMany.bind(memory.store);
+  memory.store.putMany = (batch) => putMany(batch).then(() => new Promise<void>((resolve) => commits.push(resolve)));
+  return { ...memory, commits };
 }
 
 const request = (i: number): CompletionRequest => ({ model: 'm', messages: [{ role: 'user', content: `q${i}` }], stream: true });
@@ -86,10 +95,7 @@ describe('createAnswerCache', () => {
   });
 
   it('behind a store slower than the answers, what waits joins one batch: one commit for all that came meanwhile', async () => {
-    const { store, writes, entries } = memoryStore();
-    const commits: Array<() => void> = [];
-    const putMany = store.putMany.bind(store);
-    store.putMany = (batch) => putMany(batch).then(() => new Promise<void>((resolve) => commits.push(resolve)));
+    const { store, writes, entries, commits } = slowStore();
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens' });
     // 20 answers of 64 KiB: five batches at the 256 KiB cap. The first goes out; the second waits
     // behind it, and the next three join it rather than queue behind it.
@@ -115,10 +121,7 @@ describe('createAnswerCache', () => {
   });
 
   it('behind a disk slower than the answers, a run stops storing past 32 MiB waiting, said once', async () => {
-    const { store, writes } = memoryStore();
-    const commits: Array<() => void> = [];
-    const putMany = store.putMany.bind(store);
-    store.putMany = (batch) => putMany(batch).then(() => new Promise<void>((resolve) => commits.push(resolve)));
+    const { store, writes, commits } = slowStore();
     const errors: Error[] = [];
     const cache = createAnswerCache(store, { endpoint, limitField: 'max_tokens', onError: (err) => errors.push(err) });
     // Answers of 1 MiB, each a batch of its own: the first is committing, the second waits, and the
