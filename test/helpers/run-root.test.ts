@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import setup from '../global-setup.js';
 import { isolatedCacheDir, runRoot, tempDir } from './run-cli.js';
 import { makeRunRoot, recordTempDir, recordedDirs, removeRunRoot, sweepStaleRunRoots } from './run-root.js';
@@ -106,8 +106,19 @@ describe('the global setup', () => {
     try {
       let provided: string | undefined;
       const project = { isRootProject: () => true, provide: (_key: string, root: string) => (provided = root) } as unknown as TestProject;
+      // Its looks at the marker, counted: the setup has seen it pending twice, not merely been given 300 ms.
+      let looks = 0;
+      const exists = fs.existsSync;
+      const spy = vi.spyOn(fs, 'existsSync').mockImplementation((file) => {
+        if (file === pending) looks++;
+        return exists(file);
+      });
       const setting = setup(project);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      try {
+        await vi.waitFor(() => expect(looks).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 20 });
+      } finally {
+        spy.mockRestore();
+      }
       expect(provided, 'provided while the install was pending').toBeUndefined();
       fs.rmSync(pending);
       const teardown = (await setting)!;
