@@ -462,7 +462,15 @@ export function machine(): string {
   }
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const memGb = (os.totalmem() / 1024 ** 3).toFixed(1);
-  return `${cores} cores (nproc), ${cpu}, ${memGb} GiB RAM, node ${process.version}, ${os.platform()} ${os.release()}`;
+  return `${cores} cores (nproc), ${cpu}, ${memGb} GiB RAM, node ${process.version}${benchNodeNote()}, ${os.platform()} ${os.release()}`;
+}
+
+/** The hot scenarios' clients run on BENCH_NODE (bench/hot.ts): the header says so, not only their rows. */
+function benchNodeNote(): string {
+  const node = process.env.BENCH_NODE;
+  if (!node) return '';
+  const r = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  return ` (hot scenarios' clients on node ${r.status === 0 ? r.stdout.trim() : `? (${node} did not run)`}, BENCH_NODE)`;
 }
 
 /** The commit the CLI was built from, "+dirty" when src/ has uncommitted changes (read-only git). */
