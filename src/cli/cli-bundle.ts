@@ -3,7 +3,7 @@
  * code cache of its own (src/cli/load-cli.ts), and which the package's ES entry (dist/bundle/index.js)
  * takes the library's API from.
  */
-export { main, processIo, codeCacheWorthy, restoreV8Flags } from './main.js';
+export { main, processIo, codeCacheWorthy, makesCodeCache, restoreV8Flags } from './main.js';
 
 /**
  * The library's API (src/index.ts, re-exported by commands.ts). A require(), which esbuild compiles

@@ -12,6 +12,7 @@ export interface CliBundle {
   main(argv: readonly string[], io: CliIo): Promise<number>;
   processIo(early?: HeldSignals): CliIo;
   codeCacheWorthy(): boolean;
+  makesCodeCache(): void;
   restoreV8Flags(): void;
   library(): Record<string, unknown>;
 }
@@ -32,7 +33,9 @@ const TAIL = '\n})';
  * compiled again in every run. V8 makes this one when a run is over (`keepCode`), with every function
  * that run compiled: a one-prompt run's CPU went from 257 to 207 ms on node 22, 254 to 180 on node
  * 24 and 299 to 212 on node 20, which has no compile cache for ES modules
- * (bench/results/2026-12-04-s37-code-cache.md).
+ * (bench/results/2026-12-04-s37-code-cache.md). That run keeps the bytecode V8 would flush from
+ * functions idle for a while (`makesCodeCache`, tune-heap.ts's keepBytecode): a long first run's
+ * cache otherwise lacked all that only its start ran.
  *
  * The cache is V8's code, trusted as the script is: it lives where node's compile cache does, in the
  * user's own cache directory (made 0700), off under NODE_DISABLE_COMPILE_CACHE. Its name carries the
@@ -55,6 +58,7 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
   const cli = module.exports;
   // Nothing kept for a run that used a whole cache: the cache's bytes (1.2 MB) go with this call.
   if (caches === undefined || (full && !script.cachedDataRejected)) return { cli, keepCode: () => {} };
+  cli.makesCodeCache();
   const hadNone = !full && !partial;
   const keepCode = () => {
     const worthy = cli.codeCacheWorthy();

@@ -5,7 +5,7 @@ import { resolveCliConfig, type CliConfig } from './config.js';
 import { ignoredWithCompact, refuseDryRunWithCompact } from './compact-flags.js';
 import { createProgram, type RawFlags } from './program.js';
 import { takeProgressInput } from './progress-input.js';
-import { tuneHeap } from './tune-heap.js';
+import { keepBytecode, tuneHeap } from './tune-heap.js';
 import { csvEscapeIgnored } from './csv-escape-note.js';
 import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
@@ -29,6 +29,13 @@ let ranBatch = false;
  * partial cache, which the first such run replaces.
  */
 export const codeCacheWorthy = (): boolean => ranBatch;
+
+let makingCodeCache = false;
+
+/** bin/'s loader says that this run may make the CLI's code cache: it keeps its bytecode (see keepBytecode). */
+export const makesCodeCache = (): void => {
+  makingCodeCache = true;
+};
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -103,6 +110,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     // compiled from their source in every run.
     tuneWasm();
     tuneHeap();
+    if (makingCodeCache) keepBytecode();
     const code = await runCommand(config, io);
     // A run that sent every prompt to an API, answered or failed: not --mock's (no HTTP client), nor
     // one refused or stopped before most of a run's code had run (the first run's cache is the one kept).

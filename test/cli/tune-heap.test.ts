@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { capYoungGeneration, tuneHeap } from '../../src/cli/tune-heap.js';
+import { capYoungGeneration, keepBytecode, tuneHeap } from '../../src/cli/tune-heap.js';
 
 const MiB = 1024 * 1024;
 const newSpaceBytes = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
@@ -68,5 +68,12 @@ describe('tuneHeap', () => {
   it('leaves alone what node was given', () => {
     expect(tuneHeap(['--heap_growing_percent=150', '--min-semi-space-size=8'], {})).toEqual([]);
     expect(tuneHeap(['--heap-growing-percent=150'], { NODE_OPTIONS: '--max-old-space-size=900 --max-semi-space-size=64' })).toEqual([]);
+  });
+});
+
+describe('keepBytecode', () => {
+  it('leaves bytecode flushing alone when node was given either form of the flag', () => {
+    expect(keepBytecode(['--flush-bytecode'])).toBe(false);
+    expect(keepBytecode(['--no-flush_bytecode'])).toBe(false);
   });
 });

@@ -45,6 +45,8 @@ export interface CliOptions {
    * when a test gives `--cache-dir` or LLM_BATCH_CACHE_DIR (the cache's own suites do).
    */
   cache?: boolean;
+  /** Flags for node itself (V8's among them), before the CLI's script. */
+  nodeArgs?: readonly string[];
 }
 
 /** The run's temp root (test/helpers/run-root.ts), made and removed by test/global-setup.ts. */
@@ -89,7 +91,7 @@ export function buildEnv(extra: CliOptions['env'], cache = false): NodeJS.Proces
 
 /** Starts the built CLI (`npm run build` first) as a child process. */
 export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: buildEnv(options.env, options.cache),
     stdio: ['pipe', 'pipe', 'pipe'],
