@@ -79,7 +79,6 @@ export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP): () => void 
 
 const newSpaceBytes = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 
-/** V8 versions known to have both flags: an unknown flag makes setFlagsFromString print an error. */
 /**
  * Keeps the bytecode of every function this run compiles, for the run that makes the CLI's code
  * cache (src/cli/load-cli.ts). V8 flushes the bytecode of functions that have not run for a while
@@ -95,6 +94,7 @@ export function keepBytecode(execArgv: readonly string[] = process.execArgv): bo
   return true;
 }
 
+/** V8 versions known to have the flags set here: an unknown flag makes setFlagsFromString print an error. */
 function knownV8(): boolean {
   const major = Number(process.versions.v8.split('.')[0]);
   return major >= 7 && major <= 14;
