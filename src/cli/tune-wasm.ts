@@ -3,36 +3,33 @@ import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { setV8Flag } from './v8-flags.js';
 
 /**
- * On node 20 (V8 11), compile WebAssembly with the baseline compiler only. The one module a run
- * compiles is undici's HTTP parser (llhttp), and V8 11 optimizes all of it in background threads
- * at start-up: ~60 ms of CPU, and ~60 ms more before a short run can exit, where the optimized code
- * saves nothing measurable on a long run (bench/results/2026-11-30-hot-s7.md). V8 12 (node 22)
- * optimizes only functions that turn hot; V8 13: see `wantsLaterTierUp`. A node given a
- * WebAssembly flag itself is left alone.
+ * On node 20, 22 and 24 (V8 11-13), compile WebAssembly with the baseline compiler only. The one
+ * module a run compiles is undici's HTTP parser (llhttp). V8 11 optimizes all of it in background
+ * threads at start-up: ~60 ms of CPU, and ~60 ms more before a short run can exit, where the
+ * optimized code saves nothing measurable on a long run (bench/results/2026-11-30-hot-s7.md). V8 12
+ * and 13 optimize only functions that turn hot, but the parser's main function (a state machine in
+ * one loop, 29 KB of code) turns hot within a run's first hundred requests, and TurboFan takes 40-90
+ * ms of CPU to compile it (node 24's 15 × tiering budget, until 2026-12-04, did not delay it). A
+ * 100-prompt run: 0.229 → 0.171 s on node 22, 0.213 → 0.176 s on node 24; 1,000 answers of 200
+ * words 3-8 % less. The optimized parser pays only where parsing is most of the work: 20,000 short
+ * answers streamed at a high rate cost 1 % more (bench/results/2026-12-04-s41-cpu-curve.md). A
+ * node given a WebAssembly flag itself is left alone.
  */
 export function wantsLiftoffOnly(v8Version: string, execArgv: readonly string[]): boolean {
-  return v8Major(v8Version) === 11 && !hasWasmFlag(execArgv);
+  const major = v8Major(v8Version);
+  return major >= 11 && major <= 13 && !hasWasmFlag(execArgv);
 }
-
-/** V8 13's default (`node --v8-options`: "a rough approximation of bytes executed" per function). */
-const V13_TIERING_BUDGET = 13_000_000;
-
-/** 15 × V8 13's default. */
-export const TIERING_BUDGET = 200_000_000;
 
 /**
- * On node 24 (V8 13), optimize llhttp's functions later. With V8 13's default budget they turn
- * "hot" within a run's first requests, and TurboFan compiles most of the module in a background
- * thread: ~27–39 ms of CPU in a one-prompt run. A budget 15 × larger keeps that out of short runs
- * and costs nothing at a high rate (20,000 streamed requests: 176 against 175 µs each), where
- * `--liftoff-only` would cost 3 % (bench/results/2026-11-30-startup-s8.md).
+ * `--liftoff-only` and the two flags V8 turns off with it (its flag implications), each with V8's own
+ * setting. Set one by one: V8 13 does not apply a flag's implications when it is set at run time, and
+ * there `--liftoff-only` alone still let the parser be optimized.
  */
-export function wantsLaterTierUp(v8Version: string, execArgv: readonly string[]): boolean {
-  return v8Major(v8Version) === 13 && !hasWasmFlag(execArgv);
-}
-
-/** `--no-liftoff-only`, and the two flags V8 11 turns off with it (its flag implications). */
-const LIFTOFF_ONLY_UNDONE = '--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering';
+const LIFTOFF_ONLY: ReadonlyArray<readonly [setting: string, initial: string]> = [
+  ['--liftoff-only', '--no-liftoff-only'],
+  ['--no-wasm-tier-up', '--wasm-tier-up'],
+  ['--no-wasm-dynamic-tiering', '--wasm-dynamic-tiering'],
+];
 
 const v8Major = (version: string): number => Number(version.split('.')[0]);
 const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
@@ -43,9 +40,7 @@ const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) 
  * (see main.ts).
  */
 export function tuneWasm(): void {
-  if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) setV8Flag('--liftoff-only', LIFTOFF_ONLY_UNDONE);
-  else if (wantsLaterTierUp(process.versions.v8, process.execArgv))
-    setV8Flag(`--wasm-tiering-budget=${TIERING_BUDGET}`, `--wasm-tiering-budget=${V13_TIERING_BUDGET}`);
+  if (wantsLiftoffOnly(process.versions.v8, process.execArgv)) for (const [setting, initial] of LIFTOFF_ONLY) setV8Flag(setting, initial);
   if (addressSpaceLimited()) tolerateRejection(isFetchParserFailure);
 }
 

@@ -1,35 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { isFetchParserFailure, wantsLaterTierUp, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
+import { isFetchParserFailure, wantsLiftoffOnly } from '../../src/cli/tune-wasm.js';
 import { onUnhandled, tolerateRejection } from '../../src/util/tolerate-rejection.js';
 
 describe('wantsLiftoffOnly', () => {
-  it('on V8 11 (node 20) only', () => {
+  it('on V8 11 to 13 (node 20, 22 and 24) only', () => {
     expect(wantsLiftoffOnly('11.3.244.8-node.33', [])).toBe(true);
-    expect(wantsLiftoffOnly('12.4.254.21-node.33', [])).toBe(false);
-    expect(wantsLiftoffOnly('13.6.233.17-node.37', [])).toBe(false);
+    expect(wantsLiftoffOnly('12.4.254.21-node.33', [])).toBe(true);
+    expect(wantsLiftoffOnly('13.6.233.17-node.37', [])).toBe(true);
+    expect(wantsLiftoffOnly('10.2.154.26-node.36', [])).toBe(false);
+    expect(wantsLiftoffOnly('14.1.146.11-node.14', [])).toBe(false);
   });
 
   it('not when node was given a WebAssembly flag of its own', () => {
-    for (const flag of ['--liftoff', '--no-liftoff', '--liftoff-only', '--wasm-tier-up', '--no_wasm_tier_up', '--wasm-dynamic-tiering']) {
-      expect(wantsLiftoffOnly('11.3.244.8-node.33', [flag])).toBe(false);
+    const flags = [
+      '--liftoff',
+      '--no-liftoff',
+      '--liftoff-only',
+      '--wasm-tier-up',
+      '--no_wasm_tier_up',
+      '--wasm-dynamic-tiering',
+      '--wasm-tiering-budget=1000',
+    ];
+    for (const version of ['11.3.244.8-node.33', '12.4.254.21-node.33', '13.6.233.17-node.37']) {
+      for (const flag of flags) expect(wantsLiftoffOnly(version, [flag]), `${version} ${flag}`).toBe(false);
+      expect(wantsLiftoffOnly(version, ['--heap-growing-percent=100'])).toBe(true);
     }
-    expect(wantsLiftoffOnly('11.3.244.8-node.33', ['--heap-growing-percent=100'])).toBe(true);
-  });
-});
-
-describe('wantsLaterTierUp', () => {
-  it('on V8 13 (node 24) only', () => {
-    expect(wantsLaterTierUp('13.6.233.17-node.37', [])).toBe(true);
-    expect(wantsLaterTierUp('11.3.244.8-node.33', [])).toBe(false);
-    expect(wantsLaterTierUp('12.4.254.21-node.33', [])).toBe(false);
-    expect(wantsLaterTierUp('14.1.146.11-node.14', [])).toBe(false);
-  });
-
-  it('not when node was given a WebAssembly flag of its own', () => {
-    for (const flag of ['--liftoff-only', '--wasm-tiering-budget=1000', '--no-wasm-dynamic-tiering']) {
-      expect(wantsLaterTierUp('13.6.233.17-node.37', [flag])).toBe(false);
-    }
-    expect(wantsLaterTierUp('13.6.233.17-node.37', ['--heap-growing-percent=100'])).toBe(true);
   });
 });
 

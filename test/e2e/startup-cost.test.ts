@@ -79,6 +79,28 @@ describe('a run against an http:// server', () => {
     const afterFlags = flagged.split('\n').filter((m) => m.startsWith('NativeModule '));
     expect(afterFlags.filter((m) => !/^NativeModule internal\/fs\/rimraf/.test(m))).toEqual([]);
   });
+
+  // Node 20, 22 and 24 (V8 11-13): tune-wasm.ts. Without it, TurboFan took 40-90 ms of CPU to
+  // compile the parser's main function within these 100 requests.
+  it.runIf(Number(process.versions.v8.split('.')[0]) <= 13)(
+    "100 prompts: undici's HTTP parser runs as WebAssembly's baseline compiler made it, never optimized",
+    async () => {
+      const input = writePrompts(
+        ctx.dir,
+        'parser.txt',
+        Array.from({ length: 100 }, (_, i) => `question ${i}`),
+      );
+      const out = path.join(ctx.dir, 'parser.jsonl');
+      // V8 writes the trace to stdout: the rows go to a file. A code cache of its own: the V8 flag
+      // makes V8 refuse the shared one, and this run would write its own over it.
+      const { env } = cacheHome('xdg-parser');
+      const r = await runCli([input, '--base-url', ctx.server.url, '-q', '-o', out], { env, nodeArgs: ['--trace-wasm-compilation-times'] });
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(100);
+      expect(r.stdout, 'the trace works').toMatch(/Compiled function .* using Liftoff/);
+      expect(r.stdout.split('\n').filter((line) => line.includes('using TurboFan'))).toEqual([]);
+    },
+  );
 });
 
 describe('a run refused before it sends', () => {
