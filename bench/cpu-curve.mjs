@@ -6,15 +6,13 @@
 // Needs `npx tsc -p bench` (the mock process) and each checkout built.
 //
 // usage: node bench/cpu-curve.mjs WORDS LATENCY_MS N CONCURRENCY STREAM(1|0) ROUNDS CLIENT...
-//   CLIENT: `min` (bench/reference/minimal-client.mjs) or a checkout dir (its built bin/llm-batch.js),
-//   optionally `DIR+--flag,--flag` for extra llm-batch flags (e.g. .+--no-cache).
+//   CLIENT: as for bench/hot-drive.mjs (`min`, a checkout dir, `DIR+--flag`, `CLIENT@--node-flag`).
 //   NODE_BIN runs llm-batch on another node (the minimal client runs on the node running this).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { clientCommand, startMock } from './drive-client.mjs';
 
 const [words, latency, n, conc, stream, rounds, ...clients] = process.argv.slice(2);
-const HERE = new URL('.', import.meta.url).pathname;
-const MOCK = `${HERE}dist/bench/mock-process.js`;
 const TICKS_PER_S = 100;
 const STAGES = [0, 500, 1000, 2000, 3000, 5000, 7500, 10000, 20000, 50000, 100000].filter((r) => r < Number(n));
 const tmp = fs.mkdtempSync('/tmp/cpucurve-');
@@ -57,36 +55,9 @@ function cpuSeconds(pid) {
 }
 
 async function runOnce(client) {
-  const mock = spawn(process.execPath, [MOCK, JSON.stringify({ words: Number(words), latencyMs: Number(latency), apiKey: 'sk-bench' })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve) => mock.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+  const mock = await startMock(words, latency);
   const out = `${tmp}/out.jsonl`;
-  fs.rmSync(out, { force: true });
-  fs.rmSync(`${out}.meta.json`, { force: true });
-  fs.rmSync(`${tmp}/cache`, { recursive: true, force: true });
-  const [dir, flags] = client.split('+');
-  const [node, args] =
-    dir === 'min'
-      ? [process.execPath, [`${HERE}reference/minimal-client.mjs`, url, prompts, out, conc, stream]]
-      : [
-          process.env.NODE_BIN ?? process.execPath,
-          [
-            `${dir}/bin/llm-batch.js`,
-            prompts,
-            '--base-url',
-            url,
-            '-o',
-            out,
-            '-c',
-            conc,
-            '-q',
-            '--cache-dir',
-            `${tmp}/cache`,
-            ...(stream === '0' ? ['--no-stream'] : []),
-            ...(flags ? flags.split(',') : []),
-          ],
-        ];
+  const [node, args] = clientCommand(client, { url: mock.url, prompts, out, tmp, conc, stream });
   const child = spawn(node, args, { env: { ...process.env, OPENAI_API_KEY: 'sk-bench' }, stdio: 'ignore' });
   const rows = rowCounter(out);
   const points = [[0, 0]];
@@ -103,7 +74,7 @@ async function runOnce(client) {
   const exited = new Promise((resolve) => child.on('exit', resolve));
   await exited;
   clearInterval(timer);
-  mock.stdin.end();
+  mock.stop();
   const total = rows();
   points.push([total, last]);
   return { points, total, cpu: last };

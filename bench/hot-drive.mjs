@@ -8,49 +8,20 @@
 //   optionally `DIR+--flag,--flag` for extra llm-batch flags (e.g. ../old+--no-cache), and
 //   `CLIENT@--node-flag,…` for node flags of that client alone (e.g. min@--cpu-prof, .@--no-opt).
 //   NODE_FLAGS='--cpu-prof …' adds node flags to every llm-batch; NODE_BIN runs llm-batch on another node.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { clientCommand, startMock } from './drive-client.mjs';
 const [words, latency, n, conc, stream, rounds, ...clients] = process.argv.slice(2);
-const HERE = new URL('.', import.meta.url).pathname;
-const MOCK = `${HERE}dist/bench/mock-process.js`;
 const tmp = fs.mkdtempSync('/tmp/hotdrive-');
 const prompts = `${tmp}/prompts.txt`;
 fs.writeFileSync(prompts, Array.from({ length: Number(n) }, (_, i) => `prompt ${i}`).join('\n') + '\n');
 for (let round = 0; round < Number(rounds); round++)
   for (const c of clients) {
-    const mock = spawn(process.execPath, [MOCK, JSON.stringify({ words: Number(words), latencyMs: Number(latency), apiKey: 'sk-bench' })], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const url = await new Promise((r) => mock.stdout.once('data', (d) => r(JSON.parse(String(d)).url)));
+    const mock = await startMock(words, latency);
     const out = `${tmp}/out.jsonl`;
-    fs.rmSync(out, { force: true });
-    fs.rmSync(`${out}.meta.json`, { force: true });
-    fs.rmSync(`${tmp}/cache`, { recursive: true, force: true });
-    const [spec, nodeFlags] = c.split('@');
-    const [dir, flags] = spec.split('+');
-    const ownFlags = nodeFlags ? nodeFlags.split(',') : [];
-    const args =
-      dir === 'min'
-        ? [...ownFlags, `${HERE}reference/minimal-client.mjs`, url, prompts, out, conc, stream]
-        : [
-            ...(process.env.NODE_FLAGS ? process.env.NODE_FLAGS.split(' ') : []),
-            ...ownFlags,
-            `${dir}/bin/llm-batch.js`,
-            prompts,
-            '--base-url',
-            url,
-            '-o',
-            out,
-            '-c',
-            conc,
-            '-q',
-            '--cache-dir',
-            `${tmp}/cache`,
-            ...(stream === '0' ? ['--no-stream'] : []),
-            ...(flags ? flags.split(',') : []),
-          ];
+    const [node, args] = clientCommand(c, { url: mock.url, prompts, out, tmp, conc, stream });
     const t0 = Date.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', dir === 'min' ? process.execPath : (process.env.NODE_BIN ?? process.execPath), ...args], {
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', node, ...args], {
       env: { ...process.env, OPENAI_API_KEY: 'sk-bench' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -60,6 +31,6 @@ for (let round = 0; round < Number(rounds); round++)
     console.log(
       `${c.padEnd(30)} cpu ${(u + s).toFixed(2)} s = ${(((u + s) / Number(n)) * 1e6).toFixed(0).padStart(5)} µs/req (u ${u} s ${s})  wall ${wall.toFixed(2)} s  rss ${(m / 1024).toFixed(0)} MB  rows ${rows}${rows === Number(n) ? '' : ' MISSING ROWS'}`,
     );
-    mock.stdin.end();
+    mock.stop();
   }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,53 @@
+// What bench/hot-drive.mjs and bench/cpu-curve.mjs share: a fresh mock process per run, and the
+// command line of one client (the minimal client or a checkout's built CLI) against it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+const HERE = new URL('.', import.meta.url).pathname;
+const MOCK = `${HERE}dist/bench/mock-process.js`;
+
+/** Starts the mock (one SSE event per word) in its own process; resolves with it and its URL. */
+export async function startMock(words, latencyMs) {
+  const mock = spawn(process.execPath, [MOCK, JSON.stringify({ words: Number(words), latencyMs: Number(latencyMs), apiKey: 'sk-bench' })], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve) => mock.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+  return { url, stop: () => mock.stdin.end() };
+}
+
+/**
+ * `[node, args]` for one run of `client` writing `out` (cleared first, with its meta file and the
+ * run's response cache in `tmp`). `client`: `min` (bench/reference/minimal-client.mjs) or a checkout
+ * dir (its built bin/llm-batch.js), optionally `DIR+--flag,--flag` for extra llm-batch flags and
+ * `CLIENT@--node-flag,…` for node flags of that client alone. NODE_FLAGS adds node flags to every
+ * llm-batch, NODE_BIN runs llm-batch on another node.
+ */
+export function clientCommand(client, { url, prompts, out, tmp, conc, stream }) {
+  fs.rmSync(out, { force: true });
+  fs.rmSync(`${out}.meta.json`, { force: true });
+  fs.rmSync(`${tmp}/cache`, { recursive: true, force: true });
+  const [spec, nodeFlags] = client.split('@');
+  const [dir, flags] = spec.split('+');
+  const ownFlags = nodeFlags ? nodeFlags.split(',') : [];
+  if (dir === 'min') return [process.execPath, [...ownFlags, `${HERE}reference/minimal-client.mjs`, url, prompts, out, conc, stream]];
+  return [
+    process.env.NODE_BIN ?? process.execPath,
+    [
+      ...(process.env.NODE_FLAGS ? process.env.NODE_FLAGS.split(' ') : []),
+      ...ownFlags,
+      `${dir}/bin/llm-batch.js`,
+      prompts,
+      '--base-url',
+      url,
+      '-o',
+      out,
+      '-c',
+      conc,
+      '-q',
+      '--cache-dir',
+      `${tmp}/cache`,
+      ...(stream === '0' ? ['--no-stream'] : []),
+      ...(flags ? flags.split(',') : []),
+    ],
+  ];
+}
