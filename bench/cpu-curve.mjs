@@ -10,14 +10,12 @@
 //   NODE_BIN runs llm-batch on another node (the minimal client runs on the node running this).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { clientCommand, startMock } from './drive-client.mjs';
+import { clientCommand, promptsFile, startMock } from './drive-client.mjs';
 
 const [words, latency, n, conc, stream, rounds, ...clients] = process.argv.slice(2);
 const TICKS_PER_S = 100;
 const STAGES = [0, 500, 1000, 2000, 3000, 5000, 7500, 10000, 20000, 50000, 100000].filter((r) => r < Number(n));
-const tmp = fs.mkdtempSync('/tmp/cpucurve-');
-const prompts = `${tmp}/prompts.txt`;
-fs.writeFileSync(prompts, `${Array.from({ length: Number(n) }, (_, i) => `prompt ${i}`).join('\n')}\n`);
+const { tmp, prompts } = promptsFile('cpucurve', n);
 
 /** Rows in `file`, counted from where the last call stopped. */
 function rowCounter(file) {
@@ -70,9 +68,8 @@ async function runOnce(client) {
     }
   };
   const timer = setInterval(sample, 50);
-  // The last sample before the exit: /proc/PID/stat is gone once the parent reaps the child.
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await exited;
+  // `last` is the last sample before the exit: /proc/PID/stat is gone once the parent reaps the child.
+  await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(timer);
   mock.stop();
   const total = rows();

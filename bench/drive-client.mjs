@@ -6,6 +6,14 @@ import fs from 'node:fs';
 const HERE = new URL('.', import.meta.url).pathname;
 const MOCK = `${HERE}dist/bench/mock-process.js`;
 
+/** A temp dir (`/tmp/PREFIX-…`) holding `n` prompts, one a line: `{ tmp, prompts }`. */
+export function promptsFile(prefix, n) {
+  const tmp = fs.mkdtempSync(`/tmp/${prefix}-`);
+  const prompts = `${tmp}/prompts.txt`;
+  fs.writeFileSync(prompts, `${Array.from({ length: Number(n) }, (_, i) => `prompt ${i}`).join('\n')}\n`);
+  return { tmp, prompts };
+}
+
 /** Starts the mock (one SSE event per word) in its own process; resolves with it and its URL. */
 export async function startMock(words, latencyMs) {
   const mock = spawn(process.execPath, [MOCK, JSON.stringify({ words: Number(words), latencyMs: Number(latencyMs), apiKey: 'sk-bench' })], {

@@ -10,11 +10,9 @@
 //   NODE_FLAGS='--cpu-prof …' adds node flags to every llm-batch; NODE_BIN runs llm-batch on another node.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { clientCommand, startMock } from './drive-client.mjs';
+import { clientCommand, promptsFile, startMock } from './drive-client.mjs';
 const [words, latency, n, conc, stream, rounds, ...clients] = process.argv.slice(2);
-const tmp = fs.mkdtempSync('/tmp/hotdrive-');
-const prompts = `${tmp}/prompts.txt`;
-fs.writeFileSync(prompts, Array.from({ length: Number(n) }, (_, i) => `prompt ${i}`).join('\n') + '\n');
+const { tmp, prompts } = promptsFile('hotdrive', n);
 for (let round = 0; round < Number(rounds); round++)
   for (const c of clients) {
     const mock = await startMock(words, latency);
