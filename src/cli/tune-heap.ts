@@ -1,6 +1,6 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { setV8Flag } from './v8-flags.js';
+import { nodeWasGiven, setV8Flag } from './v8-flags.js';
 
 const FLAG = '--heap-growing-percent';
 const GROWTH_FLAG = '--semi-space-growth-factor';
@@ -34,12 +34,12 @@ export const YOUNG_GENERATION_CAP = 16 * 1024 * 1024;
 export function tuneHeap(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): ('growing' | 'young')[] {
   if (!knownV8()) return [];
   const tuned: ('growing' | 'young')[] = [];
-  if (!gave(execArgv, [FLAG])) {
+  if (!nodeWasGiven(execArgv, [FLAG])) {
     setV8Flag(`${FLAG}=100`, `${FLAG}=0`);
     tuned.push('growing');
   }
   // NODE_OPTIONS may carry --max-semi-space-size (the one of them node allows there).
-  if (!gave([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)], SEMI_SPACE_FLAGS)) {
+  if (!nodeWasGiven([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)], SEMI_SPACE_FLAGS)) {
     capYoungGeneration();
     tuned.push('young');
   }
@@ -89,7 +89,7 @@ const newSpaceBytes = (): number => v8.getHeapSpaceStatistics().find((s) => s.sp
  * before the cache is made (v8-flags.ts), and left alone when the user gave node either form.
  */
 export function keepBytecode(execArgv: readonly string[] = process.execArgv): boolean {
-  if (!knownV8() || gave(execArgv, ['--flush-bytecode', '--no-flush-bytecode'])) return false;
+  if (!knownV8() || nodeWasGiven(execArgv, ['--flush-bytecode', '--no-flush-bytecode'])) return false;
   setV8Flag('--no-flush-bytecode', '--flush-bytecode');
   return true;
 }
@@ -99,6 +99,3 @@ function knownV8(): boolean {
   const major = Number(process.versions.v8.split('.')[0]);
   return major >= 7 && major <= 14;
 }
-
-/** Whether node was started with one of `flags` (V8 takes `_` for `-`). */
-const gave = (args: readonly string[], flags: readonly string[]): boolean => args.some((a) => flags.some((f) => a.replace(/_/g, '-').startsWith(f)));

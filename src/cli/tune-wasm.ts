@@ -1,6 +1,6 @@
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
-import { setV8Flag } from './v8-flags.js';
+import { nodeWasGiven, setV8Flag } from './v8-flags.js';
 
 /**
  * On node 20, 22 and 24 (V8 11-13), compile WebAssembly with the baseline compiler only. The one
@@ -32,7 +32,7 @@ const LIFTOFF_ONLY: ReadonlyArray<readonly [setting: string, initial: string]> =
 ];
 
 const v8Major = (version: string): number => Number(version.split('.')[0]);
-const hasWasmFlag = (execArgv: readonly string[]): boolean => execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a.replace(/_/g, '-')));
+const hasWasmFlag = (execArgv: readonly string[]): boolean => nodeWasGiven(execArgv, ['--liftoff', '--no-liftoff', '--wasm', '--no-wasm']);
 
 /**
  * Must run before the chat transport loads: undici compiles the parser when it is imported. And as

@@ -28,3 +28,10 @@ export function restoreV8Flags(): void {
   restored = true;
   for (const initial of started.values()) v8.setFlagsFromString(initial);
 }
+
+/**
+ * Whether node was started with a flag beginning with one of `flags` (`--name`, `--no-name`: V8
+ * takes `_` for `-`). A flag the user gave is theirs: the run's V8 tuning leaves it alone.
+ */
+export const nodeWasGiven = (args: readonly string[], flags: readonly string[]): boolean =>
+  args.some((a) => flags.some((f) => a.replace(/_/g, '-').startsWith(f)));
