@@ -1,5 +1,4 @@
-import { getEventListeners } from 'node:events';
-import { AttemptError } from '../provider/completion.js';
+import { AttemptError, type AbortWatch, type AbortWatcher } from '../provider/completion.js';
 import { timerDelay } from '../util/timer-delay.js';
 
 export interface DeadlineOptions {
@@ -26,7 +25,7 @@ class DeadlineReached extends Error {
 
 /** The attempts running under one parent signal, and the one listener that aborts them all. */
 interface Followers {
-  attempts: Set<AbortController>;
+  attempts: Set<Deadlines>;
   onAbort: () => void;
 }
 
@@ -38,49 +37,28 @@ interface Followers {
  */
 const attemptsUnder = new WeakMap<AbortSignal, Followers>();
 
-function follow(parent: AbortSignal, controller: AbortController): Followers {
+function follow(parent: AbortSignal, deadlines: Deadlines): Followers {
   let entry = attemptsUnder.get(parent);
   if (!entry) {
-    const attempts = new Set<AbortController>();
+    const attempts = new Set<Deadlines>();
     const onAbort = () => {
       attemptsUnder.delete(parent);
-      for (const c of attempts) c.abort(parent.reason);
+      for (const d of attempts) d.abort(parent.reason);
     };
     parent.addEventListener('abort', onAbort, { once: true });
     entry = { attempts, onAbort };
     attemptsUnder.set(parent, entry);
   }
-  entry.attempts.add(controller);
+  entry.attempts.add(deadlines);
   return entry;
 }
 
-function unfollow(parent: AbortSignal, entry: Followers, controller: AbortController): void {
-  entry.attempts.delete(controller);
+function unfollow(parent: AbortSignal, entry: Followers, deadlines: Deadlines): void {
+  entry.attempts.delete(deadlines);
   if (entry.attempts.size === 0 && attemptsUnder.get(parent) === entry) {
     attemptsUnder.delete(parent);
     parent.removeEventListener('abort', entry.onAbort);
   }
-}
-
-/**
- * Controllers of attempts that ended unaborted, oldest first. Node 20 makes an AbortSignal slowly
- * (a few µs, more than the rest of an attempt's bookkeeping), so one is used again once nothing
- * listens to it any more: the transport lets go of it when its response closes, shortly after the
- * attempt ends. An unaborted signal without listeners cannot be told from a new one.
- */
-const spare: AbortController[] = [];
-const MAX_SPARE = 1024;
-
-function takeController(): AbortController {
-  while (spare.length > 0) {
-    const controller = spare.shift()!;
-    if (getEventListeners(controller.signal, 'abort').length === 0) return controller;
-  }
-  return new AbortController();
-}
-
-function releaseController(controller: AbortController): void {
-  if (!controller.signal.aborted && spare.length < MAX_SPARE) spare.push(controller);
 }
 
 /**
@@ -95,26 +73,33 @@ export const LATE_MS = 100;
 export const GRACE_MS = 100;
 
 /**
- * One attempt's signal and both its deadlines, on one timer. Activity (every stream chunk) only
- * notes the time; the timer, armed for whichever deadline is due first, checks when it fires and
- * re-arms for the next. Re-arming a timer per chunk (`refresh()`, or clear and set) cost more than
- * a 200-token answer's own parsing.
+ * One attempt's signal and both its deadlines, on its clock's timer (see {@link DeadlineClock}).
+ * Activity (every stream chunk) only notes the time; the clock, when whichever deadline is due
+ * first comes, checks, and the attempt takes its place again for the next. Re-arming a timer per
+ * chunk (`refresh()`, or clear and set) cost more than a 200-token answer's own parsing.
  *
  * The attempt's outcome passes through `passed` / `failed`: one object per attempt and no
  * suspended async call, which would stay alive, with what it holds, while the request is in
- * flight (issue 16).
+ * flight (issue 16). It is also the attempt's {@link AbortWatch}: the transport's one watcher is
+ * told of an abort as a listener on the signal would be, without one (see AttemptContext.aborts).
  */
-class Deadlines<T> {
-  readonly controller = takeController();
+class Deadlines implements AbortWatch {
+  readonly controller = new AbortController();
   private readonly startedAt: number;
   private lastActivity: number;
   /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
   private heard = false;
   /** A request without streaming is out and none of its body came yet: the idle clock waits with it. */
   private awaitingWhole = false;
-  private timer: NodeJS.Timeout | undefined;
-  /** When the timer is due (performance.now() ms), to tell a timer that fired late. */
-  private dueAt = 0;
+  /** When the next check is due (performance.now() ms), also to tell a clock that came late. */
+  dueAt = 0;
+  /** The clock this attempt's checks wait on, set at its first. */
+  private home: DeadlineClock | undefined;
+  /** The clock while the attempt waits on it (between its checks), and its neighbours there in order of `dueAt`. */
+  clock: DeadlineClock | undefined;
+  prevDue: Deadlines | undefined;
+  nextDue: Deadlines | undefined;
+  private watcher: AbortWatcher | undefined;
   /** A passed deadline fired late and got its grace: the next check judges. */
   private graced = false;
   private readonly followers: Followers | undefined;
@@ -124,9 +109,25 @@ class Deadlines<T> {
     private readonly timeoutMs: number | undefined,
     private readonly idleTimeoutMs: number | undefined,
   ) {
-    this.followers = parent ? follow(parent, this.controller) : undefined;
+    this.followers = parent ? follow(parent, this) : undefined;
     this.startedAt = this.lastActivity = timeoutMs || idleTimeoutMs ? performance.now() : 0;
     if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY), this.startedAt);
+  }
+
+  watch(watcher: AbortWatcher): void {
+    this.watcher = watcher;
+  }
+
+  unwatch(watcher: AbortWatcher): void {
+    if (this.watcher === watcher) this.watcher = undefined;
+  }
+
+  /** Aborts the attempt's signal, then tells its watcher, once, as the signal's listener would be told. */
+  abort(reason: unknown): void {
+    this.controller.abort(reason);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    watcher?.handleEvent();
   }
 
   readonly onActivity = (what?: 'whole' | 'headers'): void => {
@@ -140,7 +141,7 @@ class Deadlines<T> {
     if (what !== 'headers') this.awaitingWhole = false;
   };
 
-  readonly passed = (value: T): T => {
+  readonly passed = <T>(value: T): T => {
     this.end();
     return value;
   };
@@ -159,10 +160,11 @@ class Deadlines<T> {
     throw err;
   };
 
+  /** The attempt settled: off its clock and its parent, and nothing more is told its watcher. */
   private end(): void {
-    clearTimeout(this.timer);
-    if (this.followers) unfollow(this.parent!, this.followers, this.controller);
-    releaseController(this.controller);
+    this.clock?.remove(this);
+    if (this.followers) unfollow(this.parent!, this.followers, this);
+    this.watcher = undefined;
   }
 
   private arm(ms: number, now: number): void {
@@ -170,7 +172,7 @@ class Deadlines<T> {
     // Never past what a timer holds (it would fire after 1 ms): check() arms it again until due.
     const delay = Math.max(1, timerDelay(Math.ceil(ms)));
     this.dueAt = now + delay;
-    this.timer = setTimeout(check, delay, this);
+    (this.home ??= clockFor(delay)).add(this, delay);
   }
 
   /**
@@ -192,12 +194,93 @@ class Deadlines<T> {
     } else if (!this.graced && now - this.dueAt > LATE_MS) {
       this.graced = true;
       this.arm(GRACE_MS, now);
-    } else if (totalLeft <= 0) this.controller.abort(new DeadlineReached('total', timeoutMs!));
-    else this.controller.abort(new DeadlineReached('idle', idleTimeoutMs!));
+    } else if (totalLeft <= 0) this.abort(new DeadlineReached('total', timeoutMs!));
+    else this.abort(new DeadlineReached('idle', idleTimeoutMs!));
   }
 }
 
-const check = (deadlines: { check(): void }): void => deadlines.check();
+/**
+ * The armed deadlines of attempts whose first check is as far off (one run's attempts, as a rule),
+ * in the order they come due, on one timer: the first one's. A timer per attempt, set as it left
+ * and cleared as it ended, cost ~3-4 µs of CPU a request (a Timeout, its async id, node's list), as
+ * much as the rest of its deadlines' bookkeeping (issue 16). One run's attempts come due in the order
+ * they left, so one joins at the end and leaves from anywhere at no cost; the timer then fires for
+ * an attempt that has ended, finds nothing due, and is set for the new first.
+ */
+class DeadlineClock {
+  private first: Deadlines | undefined;
+  private last: Deadlines | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** When the timer is due (performance.now() ms); infinite while none is set. */
+  private timerDue = Number.POSITIVE_INFINITY;
+
+  /** Takes `d` (not on a clock), due `delay` ms from now, in its place by `dueAt`. */
+  add(d: Deadlines, delay: number): void {
+    let before = this.last;
+    while (before !== undefined && before.dueAt > d.dueAt) before = before.prevDue;
+    const after = before ? before.nextDue : this.first;
+    d.prevDue = before;
+    d.nextDue = after;
+    if (before) before.nextDue = d;
+    else this.first = d;
+    if (after) after.prevDue = d;
+    else this.last = d;
+    d.clock = this;
+    if (d.dueAt < this.timerDue) this.setTimer(d.dueAt, delay);
+  }
+
+  /** Lets `d` go; the timer goes with the last one, so that an idle clock holds no process open. */
+  remove(d: Deadlines): void {
+    if (d.clock !== this) return;
+    const { prevDue, nextDue } = d;
+    if (prevDue) prevDue.nextDue = nextDue;
+    else this.first = nextDue;
+    if (nextDue) nextDue.prevDue = prevDue;
+    else this.last = prevDue;
+    d.clock = d.prevDue = d.nextDue = undefined;
+    if (this.first === undefined && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerDue = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  private setTimer(due: number, delay: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(fire, delay, this);
+  }
+
+  /** Checks every attempt now due, in order; a check that finds none passed puts it back further on. */
+  fire(): void {
+    this.timer = undefined;
+    this.timerDue = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    for (let d = this.first; d !== undefined && d.dueAt <= now; d = this.first) {
+      this.remove(d);
+      d.check();
+    }
+    const first = this.first;
+    if (first !== undefined && first.dueAt < this.timerDue) this.setTimer(first.dueAt, Math.max(1, Math.ceil(first.dueAt - now)));
+  }
+}
+
+const fire = (clock: DeadlineClock): void => clock.fire();
+
+/** Clocks by the delay of their attempts' first check; past a few, attempts share one (in order all the same). */
+const clocks = new Map<number, DeadlineClock>();
+const sharedClock = new DeadlineClock();
+const MAX_CLOCKS = 16;
+
+function clockFor(delay: number): DeadlineClock {
+  let clock = clocks.get(delay);
+  if (clock === undefined) {
+    if (clocks.size >= MAX_CLOCKS) return sharedClock;
+    clock = new DeadlineClock();
+    clocks.set(delay, clock);
+  }
+  return clock;
+}
 
 /**
  * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
@@ -207,15 +290,15 @@ const check = (deadlines: { check(): void }): void => deadlines.check();
  * body begins: it comes with the whole answer, which may take minutes of thought.
  */
 export function withDeadlines<T>(
-  run: (signal: AbortSignal, onActivity: (what?: 'whole' | 'headers') => void) => Promise<T>,
+  run: (signal: AbortSignal, onActivity: (what?: 'whole' | 'headers') => void, aborts: AbortWatch) => Promise<T>,
   options: DeadlineOptions,
 ): Promise<T> {
   const parent = options.signal;
   if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
-  const deadlines = new Deadlines<T>(parent, options.timeoutMs, options.idleTimeoutMs);
+  const deadlines = new Deadlines(parent, options.timeoutMs, options.idleTimeoutMs);
   let running: Promise<T>;
   try {
-    running = run(deadlines.controller.signal, deadlines.onActivity);
+    running = run(deadlines.controller.signal, deadlines.onActivity, deadlines);
   } catch (err) {
     running = Promise.reject(err);
   }

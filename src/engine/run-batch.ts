@@ -622,7 +622,10 @@ class Engine {
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: withDeadlines holds no suspended call around it.
     const { request } = run;
-    return withDeadlines((signal, onActivity) => o.complete(request, { signal, onActivity, onDelta }), this.deadlines).then(run.answered, run.failed);
+    return withDeadlines((signal, onActivity, aborts) => o.complete(request, { signal, onActivity, onDelta, aborts }), this.deadlines).then(
+      run.answered,
+      run.failed,
+    );
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */

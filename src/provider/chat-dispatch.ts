@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
+import type { AbortWatch } from './completion.js';
 import { unsendableHeader } from './sendable-headers.js';
 import { nodeWording } from './undici-wording.js';
 
@@ -25,6 +26,8 @@ export function dispatchChat(
   abortError: () => Error,
   /** What a failure before the response rejects with, given undici's error in node:http's words. */
   failed: (err: unknown, signal: AbortSignal) => unknown = (err) => err,
+  /** Told of the signal's abort instead of a listener on it (AttemptContext.aborts). */
+  aborts?: AbortWatch,
 ): Promise<ChatResponse> {
   if (signal.aborted) return Promise.reject(failed(abortError(), signal));
   if (headers !== lastSendable) {
@@ -34,14 +37,13 @@ export function dispatchChat(
     lastSendable = headers;
   }
   return new Promise((resolve, reject) => {
-    const handler = new DispatchedChat(signal, abortError, resolve, reject, failed);
-    // The handler is the listener (its handleEvent): no closure per request.
-    signal.addEventListener('abort', handler as unknown as () => void, { once: true });
+    const handler = new DispatchedChat(signal, abortError, resolve, reject, failed, aborts);
+    handler.listen();
     const { origin, path } = partsOf(url);
     try {
       dispatcher.dispatch({ origin, path, method: 'POST', headers, body }, handler);
     } catch (err) {
-      signal.removeEventListener('abort', handler as unknown as () => void);
+      handler.unlisten();
       reject(failed(err, signal));
     }
   });
@@ -86,9 +88,21 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     private readonly resolve: (response: ChatResponse) => void,
     private readonly reject: (err: unknown) => void,
     private readonly failed: (err: unknown, signal: AbortSignal) => unknown,
+    private readonly aborts: AbortWatch | undefined,
   ) {}
 
-  /** The signal's abort (this object is its listener: no closure per request). */
+  /** Hears of the signal's abort: from the attempt's watch, else as the signal's listener (no closure per request either way). */
+  listen(): void {
+    if (this.aborts) this.aborts.watch(this);
+    else this.signal.addEventListener('abort', this as unknown as () => void, { once: true });
+  }
+
+  unlisten(): void {
+    if (this.aborts) this.aborts.unwatch(this);
+    else this.signal.removeEventListener('abort', this as unknown as () => void);
+  }
+
+  /** The signal's abort. */
   handleEvent(): void {
     const reason = this.responded ? toError(this.signal.reason) : this.abortError();
     this.abort(reason);
@@ -103,7 +117,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     // undici has no way to drop it before it takes it (onConnect), so the attempt fails now, and
     // the request is dropped then. A connection that never opens goes when the pool is closed.
     this.abortReason = reason;
-    this.signal.removeEventListener('abort', this as unknown as () => void);
+    this.unlisten();
     this.reject(this.failed(reason, this.signal));
   }
 
@@ -139,12 +153,12 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     const rest = this.decoder?.end() ?? '';
     if (rest !== '') this.pass(rest);
     this.finished = true;
-    this.signal.removeEventListener('abort', this as unknown as () => void);
+    this.unlisten();
     this.sink?.end();
   }
 
   onError(err: Error): void {
-    this.signal.removeEventListener('abort', this as unknown as () => void);
+    this.unlisten();
     if (!this.responded) {
       this.reject(this.failed(nodeWording(err, false), this.signal));
       return;

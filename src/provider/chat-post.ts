@@ -6,6 +6,7 @@ import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
 import { ProxyRefusedError, fetchFailed } from './http-fetch.js';
 import { TooManyRedirects } from './too-many-redirects.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk-errors.js';
+import type { AbortWatch } from './completion.js';
 import { nodeHttp, nodeHttps } from '../util/node-http.js';
 
 /** Where chat completions go and what every request carries, settled once per run. */
@@ -28,8 +29,8 @@ export interface ChatTarget {
  * classifier maps them exactly as before. An abort after the response destroys it with the
  * signal's reason.
  */
-export function postChat(target: ChatTarget, body: string, signal: AbortSignal): Promise<ChatResponse> {
-  return postOnce(target.pool, target.url, target.headers, body, signal);
+export function postChat(target: ChatTarget, body: string, signal: AbortSignal, aborts?: AbortWatch): Promise<ChatResponse> {
+  return postOnce(target.pool, target.url, target.headers, body, signal, aborts);
 }
 
 /** Whether a response is a redirect the SDK's fetch followed. */
@@ -41,7 +42,13 @@ export const isRedirect = (status: number): boolean => status === 307 || status 
  * first response that is not one it follows, and fails with TooManyRedirects when one after
  * MAX_REDIRECTS hops would be followed again.
  */
-export async function followRedirects(target: ChatTarget, body: string, signal: AbortSignal, response: ChatResponse): Promise<ChatResponse> {
+export async function followRedirects(
+  target: ChatTarget,
+  body: string,
+  signal: AbortSignal,
+  response: ChatResponse,
+  aborts?: AbortWatch,
+): Promise<ChatResponse> {
   let url = target.url;
   let headers = target.headers;
   for (let hops = 0; ; hops++) {
@@ -59,20 +66,28 @@ export async function followRedirects(target: ChatTarget, body: string, signal: 
       headers = kept;
     }
     url = next;
-    response = await postOnce(target.pool, url, headers, body, signal);
+    response = await postOnce(target.pool, url, headers, body, signal, aborts);
   }
 }
 
 /** Direct connections go through undici; a proxy's through its node:http agent. */
-function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
+/** `aborts`: the attempt's watch of its signal (AttemptContext.aborts), for undici's handler; a proxy's agent listens to the signal. */
+function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, aborts?: AbortWatch): Promise<ChatResponse> {
   const found = pool.dispatcherFor(url);
   if (found instanceof Promise)
-    return found.then((direct) => (direct ? postDirect(direct, url, headers, body, signal) : postViaAgent(pool, url, headers, body, signal)));
-  return found !== undefined ? postDirect(found, url, headers, body, signal) : postViaAgent(pool, url, headers, body, signal);
+    return found.then((direct) => (direct ? postDirect(direct, url, headers, body, signal, aborts) : postViaAgent(pool, url, headers, body, signal)));
+  return found !== undefined ? postDirect(found, url, headers, body, signal, aborts) : postViaAgent(pool, url, headers, body, signal);
 }
 
-function postDirect(direct: Dispatcher, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
-  return dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort, directFailure);
+function postDirect(
+  direct: Dispatcher,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+  aborts?: AbortWatch,
+): Promise<ChatResponse> {
+  return dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort, directFailure, aborts);
 }
 
 /** A failure of the dispatcher in the SDK's words (see postChat): an abort stays an abort. */

@@ -48,6 +48,24 @@ export interface AttemptContext {
   onActivity: (what?: 'whole' | 'headers') => void;
   /** Streamed text as it arrives. */
   onDelta?: (text: string) => void;
+  /**
+   * Given by the engine: the signal's abort told to one watcher, as an `abort` listener on the
+   * signal would be, without adding one. Node's EventTarget cost ~4-5 µs of CPU a request to add
+   * and remove a listener (issue 16). A `complete` of one's own may ignore it: the signal aborts all
+   * the same.
+   */
+  aborts?: AbortWatch;
+}
+
+/** Told when an attempt's signal aborts, once (an EventListener object's shape). */
+export interface AbortWatcher {
+  handleEvent(): void;
+}
+
+/** Where a transport leaves its watcher of the attempt's abort (one at a time) and takes it back. */
+export interface AbortWatch {
+  watch(watcher: AbortWatcher): void;
+  unwatch(watcher: AbortWatcher): void;
 }
 
 /** One attempt at one completion. Throws `AttemptError`, or anything else for the classifier. */

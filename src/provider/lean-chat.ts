@@ -25,9 +25,9 @@ export function leanChat(target: ChatTarget, limitField: TokenLimitField, reques
   // response's headers come (issue 16). A throw here still rejects, for the classifier.
   try {
     const body = JSON.stringify(wireBody(request, limitField));
-    return postChat(target, body, ctx.signal).then((response) =>
+    return postChat(target, body, ctx.signal, ctx.aborts).then((response) =>
       isRedirect(response.status)
-        ? followRedirects(target, body, ctx.signal, response).then((r) => readAnswer(r, request, ctx))
+        ? followRedirects(target, body, ctx.signal, response, ctx.aborts).then((r) => readAnswer(r, request, ctx))
         : readAnswer(response, request, ctx),
     );
   } catch (err) {

@@ -293,6 +293,157 @@ describe('withDeadlines', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('attempts in flight share one timer, and each times out at its own deadline', async () => {
+    const sent: Array<ReturnType<typeof track<never>>> = [];
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await vi.advanceTimersByTimeAsync(10);
+      sent.push(track(withDeadlines(hang, { timeoutMs: 100 })));
+    }
+    expect(vi.getTimerCount()).toBe(1);
+    // Now t = 20: the first is due at 100, the second at 110, the third at 120.
+    await vi.advanceTimersByTimeAsync(79);
+    expect(sent.map((p) => p.settled)).toEqual([false, false, false]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((p) => p.settled)).toEqual([true, false, false]);
+    await vi.advanceTimersByTimeAsync(9);
+    expect(sent[1]!.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((p) => p.settled)).toEqual([true, true, false]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sent.map((p) => (p.error as AttemptError).type)).toEqual(['timeout', 'timeout', 'timeout']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an attempt whose next check comes before those of attempts sent after it is not held behind them', async () => {
+    // Both first checked at 100 ms (the idle deadline). X, active at 90, is then due at its whole
+    // deadline, 150; Y, sent at 60 and silent, at 160.
+    let beat: () => void = () => {};
+    const x = track(
+      withDeadlines(
+        (signal, onActivity) => {
+          beat = onActivity;
+          return hang(signal);
+        },
+        { timeoutMs: 150, idleTimeoutMs: 100 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(60);
+    const y = track(withDeadlines(hang, { timeoutMs: 150, idleTimeoutMs: 100 }));
+    await vi.advanceTimersByTimeAsync(30);
+    beat();
+    await vi.advanceTimersByTimeAsync(59);
+    expect(x.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((x.error as AttemptError).message).toMatch(/--timeout 0\.15s/);
+    expect(y.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((y.error as AttemptError).message).toMatch(/--idle-timeout/);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an attempt that ends leaves the others on their timer, and the last one takes it away', async () => {
+    let finish: (value: string) => void = () => {};
+    const first = track(withDeadlines(() => new Promise<string>((resolve) => (finish = resolve)), { timeoutMs: 100 }));
+    await vi.advanceTimersByTimeAsync(10);
+    const second = track(withDeadlines(hang, { timeoutMs: 100 }));
+    finish('answer');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(first.value).toBe('answer');
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(second.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((second.error as AttemptError).type).toBe('timeout');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  describe("the attempt's watch of its abort (AttemptContext.aborts)", () => {
+    it('tells its watcher of a deadline once, after the signal aborted, with no listener on the signal', async () => {
+      let aborted: boolean | undefined;
+      const watcher = { handleEvent: vi.fn() };
+      const parent = new AbortController();
+      const p = track(
+        withDeadlines(
+          (signal, _onActivity, aborts) => {
+            aborts.watch({
+              handleEvent() {
+                aborted = signal.aborted;
+                watcher.handleEvent();
+                // The run stopping at that moment (its stop aborts every attempt in flight) tells no one twice.
+                parent.abort();
+              },
+            });
+            expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+            return new Promise((_, reject) => setTimeout(() => reject(new Error('cut')), 1000));
+          },
+          { timeoutMs: 100, signal: parent.signal },
+        ),
+      );
+      await vi.advanceTimersByTimeAsync(100);
+      expect(watcher.handleEvent).toHaveBeenCalledTimes(1);
+      expect(aborted).toBe(true);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect((p.error as AttemptError).type).toBe('timeout');
+      expect(watcher.handleEvent).toHaveBeenCalledTimes(1);
+    });
+
+    it("tells it of the run's stop", async () => {
+      const parent = new AbortController();
+      const watcher = { handleEvent: vi.fn() };
+      const p = track(
+        withDeadlines(
+          (signal, _onActivity, aborts) => {
+            aborts.watch(watcher);
+            return hang(signal);
+          },
+          { timeoutMs: 10_000, signal: parent.signal },
+        ),
+      );
+      parent.abort(new Error('interrupted'));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(watcher.handleEvent).toHaveBeenCalledTimes(1);
+      expect((p.error as AttemptError).type).toBe('aborted');
+    });
+
+    it('does not tell a watcher taken back, nor one replaced, nor any once the attempt ended', async () => {
+      const gone = { handleEvent: vi.fn() };
+      const replaced = { handleEvent: vi.fn() };
+      const kept = { handleEvent: vi.fn() };
+      const p = track(
+        withDeadlines(
+          (signal, _onActivity, aborts) => {
+            aborts.watch(gone);
+            aborts.unwatch(gone);
+            aborts.watch(replaced);
+            aborts.watch(kept);
+            // Taking back one that is not the watcher leaves the watcher.
+            aborts.unwatch(replaced);
+            return hang(signal);
+          },
+          { timeoutMs: 100 },
+        ),
+      );
+      await vi.advanceTimersByTimeAsync(100);
+      expect((p.error as AttemptError).type).toBe('timeout');
+      expect(gone.handleEvent).not.toHaveBeenCalled();
+      expect(replaced.handleEvent).not.toHaveBeenCalled();
+      expect(kept.handleEvent).toHaveBeenCalledTimes(1);
+
+      const parent = new AbortController();
+      const late = { handleEvent: vi.fn() };
+      await withDeadlines(
+        async (_signal, _onActivity, aborts) => {
+          aborts.watch(late);
+          return 'ok';
+        },
+        { timeoutMs: 100, signal: parent.signal },
+      );
+      parent.abort();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(late.handleEvent).not.toHaveBeenCalled();
+    });
+  });
+
   it('no timeouts given → no timers at all', async () => {
     const p = track(withDeadlines(() => new Promise((r) => setTimeout(() => r('late'), 10_000_000)), {}));
     expect(vi.getTimerCount()).toBe(1); // only the attempt's own timer
@@ -349,16 +500,6 @@ describe('withDeadlines', () => {
       expect((p.error as AttemptError).type).toBe('timeout');
     }
     expect(late).not.toHaveBeenCalled();
-  });
-
-  it('reuses the signal of an attempt that ended cleanly, unaborted and unlistened', async () => {
-    let before: AbortSignal | undefined;
-    await withDeadlines(async (signal) => (before = signal), { timeoutMs: 1000 });
-    let after: AbortSignal | undefined;
-    // Spares left by earlier tests come first: take them until ours comes round.
-    for (let i = 0; i < 1100 && after !== before; i++) await withDeadlines(async (signal) => (after = signal), { timeoutMs: 1000 });
-    expect(after).toBe(before);
-    expect(after!.aborted).toBe(false);
   });
 
   it('a deadline past what a timer holds is not checked every millisecond', async () => {
