@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { withStartFlags } from '../util/v8-flags.js';
 
 /**
  * lmdb's CommonJS build: one file, where its ESM entry is a graph of modules that took ~40 ms of
@@ -23,7 +24,8 @@ export function loadLmdb(): typeof import('lmdb') {
   const before = Object.fromEntries(Object.keys(set).map((name) => [name, process.env[name]]));
   try {
     for (const [name, value] of Object.entries(set)) if (value !== undefined) process.env[name] = value;
-    return requireCjs('lmdb') as typeof import('lmdb');
+    // With V8's flags as they started: node's compile cache then takes its cache of lmdb's scripts in every run.
+    return withStartFlags(() => requireCjs('lmdb') as typeof import('lmdb'));
   } finally {
     for (const [name, value] of Object.entries(before)) {
       if (value === undefined) delete process.env[name];

@@ -18,7 +18,7 @@ import { sanitize } from '../ui/sanitize.js';
 
 /** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */
 export { processIo } from './io.js';
-export { restoreV8Flags } from './v8-flags.js';
+export { restoreV8Flags } from '../util/v8-flags.js';
 
 let ranBatch = false;
 

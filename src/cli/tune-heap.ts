@@ -1,6 +1,6 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { nodeWasGiven, setV8Flag } from './v8-flags.js';
+import { nodeWasGiven, setV8Flag } from '../util/v8-flags.js';
 
 const FLAG = '--heap-growing-percent';
 const GROWTH_FLAG = '--semi-space-growth-factor';

@@ -1,6 +1,6 @@
 import { addressSpaceLimited } from '../util/address-space.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
-import { nodeWasGiven, setV8Flag } from './v8-flags.js';
+import { nodeWasGiven, setV8Flag } from '../util/v8-flags.js';
 
 /**
  * On node 20, 22 and 24 (V8 11-13), compile WebAssembly with the baseline compiler only. The one

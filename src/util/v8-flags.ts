@@ -2,6 +2,8 @@ import v8 from 'node:v8';
 
 /** Each V8 flag this process changed at run time (by name), with the setting V8 started with. */
 const started = new Map<string, string>();
+/** The same flags' settings now. */
+const current = new Map<string, string>();
 let restored = false;
 
 /**
@@ -14,7 +16,27 @@ export function setV8Flag(setting: string, initial: string): void {
   if (restored) return;
   const name = setting.replace(/^--(no-)?/, '').replace(/=.*/, '');
   if (!started.has(name)) started.set(name, initial);
+  current.set(name, setting);
   v8.setFlagsFromString(setting);
+}
+
+/**
+ * Runs `load` (a `require` of code from node_modules) with V8's flags as they started, then sets
+ * them back. Node's compile cache stamps a module's code with a hash of V8's flags, and rejects
+ * (then compiles afresh, and writes again) a cache stamped otherwise. The young generation's growth
+ * factor changes with every collection that reaches its cap (tune-heap.ts): LMDB and msgpackr
+ * (250 KB of script, loaded once the run is under way) found their caches rejected in 2 runs of 3,
+ * each reparsing them and writing them again (~20 ms of CPU a run, issue 16). As started, the hash is
+ * the same in every run.
+ */
+export function withStartFlags<T>(load: () => T): T {
+  if (restored || started.size === 0) return load();
+  for (const initial of started.values()) v8.setFlagsFromString(initial);
+  try {
+    return load();
+  } finally {
+    for (const setting of current.values()) v8.setFlagsFromString(setting);
+  }
 }
 
 /**
