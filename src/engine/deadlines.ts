@@ -80,7 +80,7 @@ export const GRACE_MS = 100;
  *
  * The attempt's outcome passes through `passed` / `failed`: one object per attempt and no
  * suspended async call, which would stay alive, with what it holds, while the request is in
- * flight (issue 16). It is also the attempt's {@link AbortWatch}: the transport's one watcher is
+ * flight (issue 16). It is also the attempt's {@link AbortWatch}: the transport's watchers are
  * told of an abort as a listener on the signal would be, without one (see AttemptContext.aborts).
  */
 class Deadlines implements AbortWatch {
@@ -99,7 +99,9 @@ class Deadlines implements AbortWatch {
   clock: DeadlineClock | undefined;
   prevDue: Deadlines | undefined;
   nextDue: Deadlines | undefined;
+  /** The watchers of its abort: the one a request has, and any more (a redirect's first response, still draining). */
   private watcher: AbortWatcher | undefined;
+  private watchers: AbortWatcher[] | undefined;
   /** A passed deadline fired late and got its grace: the next check judges. */
   private graced = false;
   private readonly followers: Followers | undefined;
@@ -115,19 +117,25 @@ class Deadlines implements AbortWatch {
   }
 
   watch(watcher: AbortWatcher): void {
-    this.watcher = watcher;
+    if (this.watcher === undefined) this.watcher = watcher;
+    else (this.watchers ??= []).push(watcher);
   }
 
   unwatch(watcher: AbortWatcher): void {
     if (this.watcher === watcher) this.watcher = undefined;
+    else if (this.watchers) {
+      const at = this.watchers.indexOf(watcher);
+      if (at >= 0) this.watchers.splice(at, 1);
+    }
   }
 
-  /** Aborts the attempt's signal, then tells its watcher, once, as the signal's listener would be told. */
+  /** Aborts the attempt's signal, then tells its watchers, once each, as the signal's listeners would be told. */
   abort(reason: unknown): void {
     this.controller.abort(reason);
-    const watcher = this.watcher;
-    this.watcher = undefined;
+    const { watcher, watchers } = this;
+    this.watcher = this.watchers = undefined;
     watcher?.handleEvent();
+    if (watchers) for (const w of watchers) w.handleEvent();
   }
 
   readonly onActivity = (what?: 'whole' | 'headers'): void => {
@@ -160,11 +168,11 @@ class Deadlines implements AbortWatch {
     throw err;
   };
 
-  /** The attempt settled: off its clock and its parent, and nothing more is told its watcher. */
+  /** The attempt settled: off its clock and its parent, and nothing more is told its watchers. */
   private end(): void {
     this.clock?.remove(this);
     if (this.followers) unfollow(this.parent!, this.followers, this);
-    this.watcher = undefined;
+    this.watcher = this.watchers = undefined;
   }
 
   private arm(ms: number, now: number): void {

@@ -49,8 +49,8 @@ export interface AttemptContext {
   /** Streamed text as it arrives. */
   onDelta?: (text: string) => void;
   /**
-   * Given by the engine: the signal's abort told to one watcher, as an `abort` listener on the
-   * signal would be, without adding one. Node's EventTarget cost ~4-5 µs of CPU a request to add
+   * Given by the engine: the signal's abort told to watchers, as `abort` listeners on the signal
+   * would be, without adding one. Node's EventTarget cost ~4-5 µs of CPU a request to add
    * and remove a listener (issue 16). A `complete` of one's own may ignore it: the signal aborts all
    * the same.
    */
@@ -62,7 +62,7 @@ export interface AbortWatcher {
   handleEvent(): void;
 }
 
-/** Where a transport leaves its watcher of the attempt's abort (one at a time) and takes it back. */
+/** Where a transport leaves its watchers of the attempt's abort (one a request in flight) and takes them back. */
 export interface AbortWatch {
   watch(watcher: AbortWatcher): void;
   unwatch(watcher: AbortWatcher): void;

@@ -405,19 +405,20 @@ describe('withDeadlines', () => {
       expect((p.error as AttemptError).type).toBe('aborted');
     });
 
-    it('does not tell a watcher taken back, nor one replaced, nor any once the attempt ended', async () => {
+    it('tells every watcher left (a redirect still draining, and the request after it), none taken back, none once the attempt ended', async () => {
       const gone = { handleEvent: vi.fn() };
-      const replaced = { handleEvent: vi.fn() };
-      const kept = { handleEvent: vi.fn() };
+      const redirect = { handleEvent: vi.fn() };
+      const next = { handleEvent: vi.fn() };
       const p = track(
         withDeadlines(
           (signal, _onActivity, aborts) => {
             aborts.watch(gone);
+            aborts.watch(redirect);
+            aborts.watch(next);
             aborts.unwatch(gone);
-            aborts.watch(replaced);
-            aborts.watch(kept);
-            // Taking back one that is not the watcher leaves the watcher.
-            aborts.unwatch(replaced);
+            // Taking back one twice, or one never given, takes back no other.
+            aborts.unwatch(gone);
+            aborts.unwatch({ handleEvent() {} });
             return hang(signal);
           },
           { timeoutMs: 100 },
@@ -426,8 +427,8 @@ describe('withDeadlines', () => {
       await vi.advanceTimersByTimeAsync(100);
       expect((p.error as AttemptError).type).toBe('timeout');
       expect(gone.handleEvent).not.toHaveBeenCalled();
-      expect(replaced.handleEvent).not.toHaveBeenCalled();
-      expect(kept.handleEvent).toHaveBeenCalledTimes(1);
+      expect(redirect.handleEvent).toHaveBeenCalledTimes(1);
+      expect(next.handleEvent).toHaveBeenCalledTimes(1);
 
       const parent = new AbortController();
       const late = { handleEvent: vi.fn() };

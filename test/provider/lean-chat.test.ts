@@ -77,9 +77,10 @@ function pair(baseURL: string, proxyUrl?: string, apiKey = KEY): Pair {
 async function outcome(complete: Complete, prompt: string, stream: boolean, idleMs = 15_000): Promise<unknown> {
   const deltas: string[] = [];
   try {
+    // As the engine calls it: the lean path hears of an abort through `aborts`, not a listener.
     const r = await withDeadlines(
-      (signal, onActivity) =>
-        complete({ model: 'm', messages: [{ role: 'user', content: prompt }], stream }, { signal, onActivity, onDelta: (d) => deltas.push(d) }),
+      (signal, onActivity, aborts) =>
+        complete({ model: 'm', messages: [{ role: 'user', content: prompt }], stream }, { signal, onActivity, onDelta: (d) => deltas.push(d), aborts }),
       { idleTimeoutMs: idleMs },
     );
     return {
