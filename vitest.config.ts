@@ -15,6 +15,7 @@ const ISOLATED_UNITS = [
   'test/output/write-calls.test.ts', // node:fs
   'test/provider/warm-up.test.ts', // src/provider/agent-pool.js
   'test/input/csv-record-cap.test.ts', // src/input/read-lines.js (a small MAX_LINE_CHARS)
+  'test/util/v8-flags.test.ts', // node:v8
   // process.stdin replaced by a getter; src/cli/io.ts keeps a once-per-process failure state.
   'test/cli/process-io.test.ts',
   // quietLmdbConsole patches console.error once per module instance and the test needs the first

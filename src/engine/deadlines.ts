@@ -12,6 +12,12 @@ export interface DeadlineOptions {
   idleTimeoutMs?: number;
   /** The run's hard stop. */
   signal?: AbortSignal;
+  /**
+   * The clock the attempts wait on: one per run ({@link createDeadlineClock}), so that one run's
+   * attempts come due in the order they left and nothing of an earlier run (or of a test under fake
+   * timers) stays on it. Without one, a clock all such callers share.
+   */
+  clock?: DeadlineClock;
 }
 
 class DeadlineReached extends Error {
@@ -93,8 +99,6 @@ class Deadlines implements AbortWatch {
   private awaitingWhole = false;
   /** When the next check is due (performance.now() ms), also to tell a clock that came late. */
   dueAt = 0;
-  /** The clock this attempt's checks wait on, set at its first. */
-  private home: DeadlineClock | undefined;
   /** The clock while the attempt waits on it (between its checks), and its neighbours there in order of `dueAt`. */
   clock: DeadlineClock | undefined;
   prevDue: Deadlines | undefined;
@@ -110,13 +114,22 @@ class Deadlines implements AbortWatch {
     private readonly parent: AbortSignal | undefined,
     private readonly timeoutMs: number | undefined,
     private readonly idleTimeoutMs: number | undefined,
+    /** The clock this attempt's checks wait on. */
+    private readonly home: DeadlineClock,
   ) {
     this.followers = parent ? follow(parent, this) : undefined;
     this.startedAt = this.lastActivity = timeoutMs || idleTimeoutMs ? performance.now() : 0;
     if (timeoutMs || idleTimeoutMs) this.arm(Math.min(timeoutMs || Number.POSITIVE_INFINITY, idleTimeoutMs || Number.POSITIVE_INFINITY), this.startedAt);
   }
 
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   watch(watcher: AbortWatcher): void {
+    // Too late to wait for: told at once, as `{ once: true }` on an aborted signal would not be, but
+    // a transport that checked the signal just before has nothing else to hear it from.
+    if (this.controller.signal.aborted) return void tell(watcher);
     if (this.watcher === undefined) this.watcher = watcher;
     else (this.watchers ??= []).push(watcher);
   }
@@ -134,8 +147,8 @@ class Deadlines implements AbortWatch {
     this.controller.abort(reason);
     const { watcher, watchers } = this;
     this.watcher = this.watchers = undefined;
-    watcher?.handleEvent();
-    if (watchers) for (const w of watchers) w.handleEvent();
+    if (watcher) tell(watcher);
+    if (watchers) for (const w of watchers) tell(w);
   }
 
   readonly onActivity = (what?: 'whole' | 'headers'): void => {
@@ -180,7 +193,7 @@ class Deadlines implements AbortWatch {
     // Never past what a timer holds (it would fire after 1 ms): check() arms it again until due.
     const delay = Math.max(1, timerDelay(Math.ceil(ms)));
     this.dueAt = now + delay;
-    (this.home ??= clockFor(delay)).add(this, delay);
+    this.home.add(this, delay);
   }
 
   /**
@@ -208,14 +221,14 @@ class Deadlines implements AbortWatch {
 }
 
 /**
- * The armed deadlines of attempts whose first check is as far off (one run's attempts, as a rule),
- * in the order they come due, on one timer: the first one's. A timer per attempt, set as it left
+ * The armed deadlines of one run's attempts (or of every caller that brings no clock), in the order
+ * they come due, on one timer: the first one's. A timer per attempt, set as it left
  * and cleared as it ended, cost ~3-4 µs of CPU a request (a Timeout, its async id, node's list), as
  * much as the rest of its deadlines' bookkeeping (issue 16). One run's attempts come due in the order
  * they left, so one joins at the end and leaves from anywhere at no cost; the timer then fires for
  * an attempt that has ended, finds nothing due, and is set for the new first.
  */
-class DeadlineClock {
+export class DeadlineClock {
   private first: Deadlines | undefined;
   private last: Deadlines | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -264,31 +277,37 @@ class DeadlineClock {
     this.timer = undefined;
     this.timerDue = Number.POSITIVE_INFINITY;
     const now = performance.now();
-    for (let d = this.first; d !== undefined && d.dueAt <= now; d = this.first) {
-      this.remove(d);
-      d.check();
+    try {
+      for (let d = this.first; d !== undefined && d.dueAt <= now; d = this.first) {
+        this.remove(d);
+        d.check();
+      }
+    } finally {
+      // Set again for the first one left, from the time now: the checks' aborts take time too.
+      const first = this.first;
+      if (first !== undefined && first.dueAt < this.timerDue) this.setTimer(first.dueAt, Math.max(1, Math.ceil(first.dueAt - performance.now())));
     }
-    const first = this.first;
-    if (first !== undefined && first.dueAt < this.timerDue) this.setTimer(first.dueAt, Math.max(1, Math.ceil(first.dueAt - now)));
   }
 }
 
 const fire = (clock: DeadlineClock): void => clock.fire();
 
-/** Clocks by the delay of their attempts' first check; past a few, attempts share one (in order all the same). */
-const clocks = new Map<number, DeadlineClock>();
-const sharedClock = new DeadlineClock();
-const MAX_CLOCKS = 16;
-
-function clockFor(delay: number): DeadlineClock {
-  let clock = clocks.get(delay);
-  if (clock === undefined) {
-    if (clocks.size >= MAX_CLOCKS) return sharedClock;
-    clock = new DeadlineClock();
-    clocks.set(delay, clock);
+/** Tells one watcher; one that throws is reported as a listener's error is (uncaught), and the others are still told. */
+function tell(watcher: AbortWatcher): void {
+  try {
+    watcher.handleEvent();
+  } catch (err) {
+    process.nextTick(() => {
+      throw err;
+    });
   }
-  return clock;
 }
+
+/** A clock for one run's attempts (DeadlineOptions.clock). */
+export const createDeadlineClock = (): DeadlineClock => new DeadlineClock();
+
+/** The clock of callers that bring none. */
+const sharedClock = new DeadlineClock();
 
 /**
  * Runs one attempt under an AbortSignal that fires on the whole-attempt deadline, on idleness, or
@@ -303,7 +322,7 @@ export function withDeadlines<T>(
 ): Promise<T> {
   const parent = options.signal;
   if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
-  const deadlines = new Deadlines(parent, options.timeoutMs, options.idleTimeoutMs);
+  const deadlines = new Deadlines(parent, options.timeoutMs, options.idleTimeoutMs, options.clock ?? sharedClock);
   let running: Promise<T>;
   try {
     running = run(deadlines.controller.signal, deadlines.onActivity, deadlines);

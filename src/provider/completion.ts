@@ -62,8 +62,14 @@ export interface AbortWatcher {
   handleEvent(): void;
 }
 
-/** Where a transport leaves its watchers of the attempt's abort (one a request in flight) and takes them back. */
+/**
+ * Where a transport leaves its watchers of the attempt's abort (one a request in flight) and takes
+ * them back. It watches `signal` only: a `complete` that wraps another and hands it a signal of its
+ * own (`AbortSignal.any`) passes the context's `aborts` along with it, and that one is not watched
+ * this way (see {@link abortsOf}).
+ */
 export interface AbortWatch {
+  readonly signal: AbortSignal;
   watch(watcher: AbortWatcher): void;
   unwatch(watcher: AbortWatcher): void;
 }
@@ -122,3 +128,7 @@ export class AttemptError extends Error {
     this.info = info.stop === undefined && (type === 'auth' || type === 'quota') ? { ...info, stop: type } : info;
   }
 }
+
+/** The context's AbortWatch when it watches the context's own signal, else none (listen to the signal). */
+export const abortsOf = (ctx: Pick<AttemptContext, 'signal' | 'aborts'>): AbortWatch | undefined =>
+  ctx.aborts !== undefined && ctx.aborts.signal === ctx.signal ? ctx.aborts : undefined;

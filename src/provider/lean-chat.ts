@@ -3,7 +3,7 @@ import { errorWords } from './error-body.js';
 import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError } from './sdk-errors.js';
-import type { AttemptContext, CompletionRequest, CompletionResult } from './completion.js';
+import { abortsOf, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
@@ -25,9 +25,10 @@ export function leanChat(target: ChatTarget, limitField: TokenLimitField, reques
   // response's headers come (issue 16). A throw here still rejects, for the classifier.
   try {
     const body = JSON.stringify(wireBody(request, limitField));
-    return postChat(target, body, ctx.signal, ctx.aborts).then((response) =>
+    const aborts = abortsOf(ctx);
+    return postChat(target, body, ctx.signal, aborts).then((response) =>
       isRedirect(response.status)
-        ? followRedirects(target, body, ctx.signal, response, ctx.aborts).then((r) => readAnswer(r, request, ctx))
+        ? followRedirects(target, body, ctx.signal, response, aborts).then((r) => readAnswer(r, request, ctx))
         : readAnswer(response, request, ctx),
     );
   } catch (err) {

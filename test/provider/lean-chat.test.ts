@@ -780,3 +780,37 @@ describe.each([true, false])('usage with cached prompt tokens (stream %s)', (str
     }
   });
 });
+
+describe("lean chat transport: the context's abort watch", () => {
+  it('a complete that wraps ours with a signal of its own: that signal cuts the request, not only the deadline', async () => {
+    let closed = false;
+    await withServer(
+      (req) => {
+        req.resume();
+        req.socket.on('close', () => (closed = true));
+      },
+      async (baseURL) => {
+        const { lean } = pair(baseURL);
+        const mine = new AbortController();
+        const attempt = withDeadlines(
+          (signal, onActivity, aborts) => {
+            setTimeout(() => mine.abort(new Error('the wrapper gave up')), 50);
+            // The wrapper's own signal, with the engine's `aborts` passed along in the context.
+            const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], stream: true };
+            return lean(request, { signal: AbortSignal.any([signal, mine.signal]), onActivity, aborts });
+          },
+          { timeoutMs: 60_000 },
+        );
+        const error = await attempt.then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        // Cut by the wrapper's signal, long before the attempt's own deadline.
+        expect(error).toBeInstanceOf(AttemptError);
+        expect((error as AttemptError).type).not.toBe('timeout');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(closed).toBe(true);
+      },
+    );
+  });
+});
