@@ -13,7 +13,7 @@ export interface DeadlineOptions {
   /** The run's hard stop. */
   signal?: AbortSignal;
   /**
-   * The clock the attempts wait on: one per run ({@link createDeadlineClock}), so that one run's
+   * The clock the attempts wait on: one per run (a `new DeadlineClock()`), so that one run's
    * attempts come due in the order they left and nothing of an earlier run (or of a test under fake
    * timers) stays on it. Without one, a clock all such callers share.
    */
@@ -127,8 +127,8 @@ class Deadlines implements AbortWatch {
   }
 
   watch(watcher: AbortWatcher): void {
-    // Too late to wait for: told at once, as `{ once: true }` on an aborted signal would not be, but
-    // a transport that checked the signal just before has nothing else to hear it from.
+    // Already aborted: told at once. A listener added to an aborted signal is never called, but a
+    // transport that found the signal unaborted a moment before has nothing else to hear it from.
     if (this.controller.signal.aborted) return void tell(watcher);
     if (this.watcher === undefined) this.watcher = watcher;
     else (this.watchers ??= []).push(watcher);
@@ -302,9 +302,6 @@ function tell(watcher: AbortWatcher): void {
     });
   }
 }
-
-/** A clock for one run's attempts (DeadlineOptions.clock). */
-export const createDeadlineClock = (): DeadlineClock => new DeadlineClock();
 
 /** The clock of callers that bring none. */
 const sharedClock = new DeadlineClock();

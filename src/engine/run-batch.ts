@@ -4,7 +4,7 @@ import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
 import { AttemptError, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
-import { createDeadlineClock, withDeadlines, type DeadlineOptions } from './deadlines.js';
+import { DeadlineClock, withDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
@@ -153,7 +153,7 @@ class Engine {
       answerTokens: o.defaultCompletionTokens,
     });
     const link = (from: AbortSignal | undefined, to: AbortController) => this.unlink.push(linkedAbort(from, to).unlink);
-    this.deadlines = { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal, clock: createDeadlineClock() };
+    this.deadlines = { timeoutMs: o.timeoutMs, idleTimeoutMs: o.idleTimeoutMs, signal: this.abort.signal, clock: new DeadlineClock() };
     link(o.stopSignal, this.stop);
     link(o.abortSignal, this.abort);
     link(this.abort.signal, this.stop);

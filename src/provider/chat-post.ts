@@ -70,8 +70,11 @@ export async function followRedirects(
   }
 }
 
-/** Direct connections go through undici; a proxy's through its node:http agent. */
-/** `aborts`: the attempt's watch of its signal (AttemptContext.aborts), for undici's handler; a proxy's agent listens to the signal. */
+/**
+ * Direct connections go through undici; a proxy's through its node:http agent. `aborts`: the
+ * attempt's watch of its signal (AttemptContext.aborts), for undici's handler; a proxy's agent
+ * listens to the signal.
+ */
 function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, aborts?: AbortWatch): Promise<ChatResponse> {
   const found = pool.dispatcherFor(url);
   if (found instanceof Promise)

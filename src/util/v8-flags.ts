@@ -31,7 +31,7 @@ export function setV8Flag(setting: string, initial: string): void {
  */
 export function withStartFlags<T>(load: () => T): T {
   if (restored || started.size === 0) return load();
-  for (const initial of started.values()) v8.setFlagsFromString(initial);
+  setStartFlags();
   try {
     return load();
   } finally {
@@ -48,6 +48,10 @@ export function withStartFlags<T>(load: () => T): T {
  */
 export function restoreV8Flags(): void {
   restored = true;
+  setStartFlags();
+}
+
+function setStartFlags(): void {
   for (const initial of started.values()) v8.setFlagsFromString(initial);
 }
 
