@@ -4,7 +4,7 @@ import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS, systemFromJson } from './params.js';
 import { isBatchLine } from './jsonl-field-scan.js';
 import { fieldScanFor } from './jsonl-fields.js';
-import { readLines } from './read-lines.js';
+import { readLineBatches } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { keptFields, problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
@@ -21,17 +21,19 @@ export async function* readJsonlRecords(input: InputSource, options: InputOption
   // The first rows are held back until the prompt field, or each template field, has been seen (see JsonlFieldScan).
   const scan = fieldScanFor(options, true);
   let held: Array<{ line: number; text: string }> | undefined = [];
-  for await (const { line, text } of readLines(input, options.source)) {
-    if (text.trim() === '') continue;
-    if (held) {
-      held.push({ line, text });
-      if (!scan.see(text, line)) continue;
-      const rows = held;
-      held = undefined;
-      for (const row of rows) yield jsonlRecord(row.text, row.line, options);
-      continue;
+  for await (const lines of readLineBatches(input, options.source)) {
+    for (const { line, text } of lines) {
+      if (text.trim() === '') continue;
+      if (held) {
+        held.push({ line, text });
+        if (!scan.see(text, line)) continue;
+        const rows = held;
+        held = undefined;
+        for (const row of rows) yield jsonlRecord(row.text, row.line, options);
+        continue;
+      }
+      yield jsonlRecord(text, line, options);
     }
-    yield jsonlRecord(text, line, options);
   }
   if (held) {
     scan.finish();

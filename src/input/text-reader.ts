@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { refusePromptFieldWithTemplate } from './prompt-field.js';
-import { readLines } from './read-lines.js';
+import { readLineBatches } from './read-lines.js';
 import { fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { placeholders, problemRecord, sendableRecord, userMessages } from './to-record.js';
@@ -61,11 +61,13 @@ export async function* readTextRecords(input: InputSource, options: InputOptions
   const { source, template, system } = options;
   checkTextFields(options);
   const kept = keptTextFields(options.keepFields);
-  for await (const { line, text } of readLines(input, source)) {
-    if (text.trim() === '') continue;
-    const record = textRecord(source, line, text, template, system);
-    if (kept) record.fields = Object.fromEntries(kept.map((name) => [name, text.trimEnd()]));
-    yield record;
+  for await (const lines of readLineBatches(input, source)) {
+    for (const { line, text } of lines) {
+      if (text.trim() === '') continue;
+      const record = textRecord(source, line, text, template, system);
+      if (kept) record.fields = Object.fromEntries(kept.map((name) => [name, text.trimEnd()]));
+      yield record;
+    }
   }
 }
 
