@@ -99,8 +99,8 @@ class Deadlines implements AbortWatch {
   private awaitingWhole = false;
   /** When the next check is due (performance.now() ms), also to tell a clock that came late. */
   dueAt = 0;
-  /** The clock while the attempt waits on it (between its checks), and its neighbours there in order of `dueAt`. */
-  clock: DeadlineClock | undefined;
+  /** Whether the attempt waits on its clock (between its checks), and its neighbours there in order of `dueAt`. */
+  queued = false;
   prevDue: Deadlines | undefined;
   nextDue: Deadlines | undefined;
   /** The watchers of its abort: the one a request has, and any more (a redirect's first response, still draining). */
@@ -115,7 +115,7 @@ class Deadlines implements AbortWatch {
     private readonly timeoutMs: number | undefined,
     private readonly idleTimeoutMs: number | undefined,
     /** The clock this attempt's checks wait on. */
-    private readonly home: DeadlineClock,
+    private readonly clock: DeadlineClock,
   ) {
     this.followers = parent ? follow(parent, this) : undefined;
     this.startedAt = this.lastActivity = timeoutMs || idleTimeoutMs ? performance.now() : 0;
@@ -183,7 +183,7 @@ class Deadlines implements AbortWatch {
 
   /** The attempt settled: off its clock and its parent, and nothing more is told its watchers. */
   private end(): void {
-    this.clock?.remove(this);
+    this.clock.remove(this);
     if (this.followers) unfollow(this.parent!, this.followers, this);
     this.watcher = this.watchers = undefined;
   }
@@ -193,7 +193,7 @@ class Deadlines implements AbortWatch {
     // Never past what a timer holds (it would fire after 1 ms): check() arms it again until due.
     const delay = Math.max(1, timerDelay(Math.ceil(ms)));
     this.dueAt = now + delay;
-    this.home.add(this, delay);
+    this.clock.add(this, delay);
   }
 
   /**
@@ -246,19 +246,20 @@ export class DeadlineClock {
     else this.first = d;
     if (after) after.prevDue = d;
     else this.last = d;
-    d.clock = this;
+    d.queued = true;
     if (d.dueAt < this.timerDue) this.setTimer(d.dueAt, delay);
   }
 
   /** Lets `d` go; the timer goes with the last one, so that an idle clock holds no process open. */
   remove(d: Deadlines): void {
-    if (d.clock !== this) return;
+    if (!d.queued) return;
     const { prevDue, nextDue } = d;
     if (prevDue) prevDue.nextDue = nextDue;
     else this.first = nextDue;
     if (nextDue) nextDue.prevDue = prevDue;
     else this.last = prevDue;
-    d.clock = d.prevDue = d.nextDue = undefined;
+    d.queued = false;
+    d.prevDue = d.nextDue = undefined;
     if (this.first === undefined && this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
