@@ -3,8 +3,12 @@ import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStre
 import { bodyErrorWords } from './error-body.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
+import { flattenString } from '../util/flatten-string.js';
 import { brokenOff } from '../finish-reason.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
+
+/** Deltas between two flattenings of a streamed answer's text (see StreamedAnswer.flatten). */
+const FLATTEN_PIECES = 32;
 
 /** One streamed chat chunk, as far as an answer is concerned. */
 export interface AnswerChunk {
@@ -28,6 +32,9 @@ export class StreamedAnswer {
   private usage: CompletionResult['usage'] = null;
   private model: string | null = null;
   private chunks = 0;
+  /** Deltas added since the text was last flattened, and its length then (see {@link flatten}). */
+  private pieces = 0;
+  private flatLength = 0;
   /** Whether any chunk had a choice, and whether the stream's `[DONE]` came (see {@link finish}). */
   private choices = false;
   private ended = false;
@@ -53,6 +60,7 @@ export class StreamedAnswer {
       const delta = contentText(changes.content);
       if (delta) {
         this.text += delta;
+        if (++this.pieces >= FLATTEN_PIECES && (this.text.length - this.flatLength) * 4 >= this.flatLength) this.flatten();
         this.onDelta?.(delta);
       }
       const refused = contentText(changes.refusal);
@@ -64,6 +72,17 @@ export class StreamedAnswer {
     if (logprobs) (this.logprobs ??= new LogprobParts()).add(logprobs);
     const finished = scalarText(choice.finish_reason);
     if (finished) this.finishReason = finished;
+  }
+
+  /**
+   * Flattens the text so far (see flattenString): it lives as long as the stream. After
+   * FLATTEN_PIECES deltas and once the text grew by a quarter since, so the copying stays within a
+   * few times the answer's length however long it runs.
+   */
+  private flatten(): void {
+    this.pieces = 0;
+    this.flatLength = this.text.length;
+    flattenString(this.text);
   }
 
   /** The stream's `data: [DONE]` came: it ended as the server meant it to. */

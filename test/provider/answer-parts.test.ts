@@ -137,6 +137,19 @@ describe('answers', () => {
     expect(Object.keys(plain.finish(headers, signal))).not.toContain('toolCalls');
   });
 
+  it('a long streamed answer is every delta in order, across the flattenings of its text', () => {
+    // An emoji's two halves in two deltas, at and around the 32nd delta where the text is first flattened.
+    const deltas = Array.from({ length: 3000 }, (_, i) => (i % 32 === 31 ? '\ud83d' : i % 32 === 0 && i > 0 ? '\ude00' : `w${i} `));
+    const seen: string[] = [];
+    const answer = new StreamedAnswer((delta) => seen.push(delta));
+    for (const content of deltas) answer.add({ choices: [{ delta: { content } }] });
+    answer.add({ choices: [{ delta: {}, finish_reason: 'stop' }] });
+    const { text } = answer.finish(headers, signal);
+    expect(text).toBe(deltas.join(''));
+    expect(text).toContain('w30 \ud83d\ude00w33 ');
+    expect(seen).toEqual(deltas);
+  });
+
   it('a whole answer carries the message tool_calls and the choice logprobs', () => {
     const body = {
       choices: [
