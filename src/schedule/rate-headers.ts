@@ -12,18 +12,29 @@ export interface RateLimitHeaders {
   resetTokensMs?: number;
 }
 
-/** Parses OpenAI durations such as `1s`, `250ms`, `6m0s`, `1h2m3.5s`, or a bare number of seconds. */
+/** A bare number of seconds (`12`, `0.5`). */
+const SECONDS = /^\d+(\.\d+)?$/;
+const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+/** One `<number><unit>` part, where the last one ended (sticky). */
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
+
+/**
+ * Parses OpenAI durations such as `1s`, `250ms`, `6m0s`, `1h2m3.5s`, or a bare number of seconds.
+ * Part by part from the start, with nothing between or after them. Every response from OpenAI
+ * carries two: no iterator or table per call (issue 16).
+ */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  if (trimmed === '') return undefined;
+  if (SECONDS.test(trimmed)) return Number(trimmed) * 1000;
   let total = 0;
-  let matched = '';
-  for (const m of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    total += Number(m[1]) * units[m[2]!]!;
-    matched += m[0];
+  DURATION_PART.lastIndex = 0;
+  while (DURATION_PART.lastIndex < trimmed.length) {
+    const part = DURATION_PART.exec(trimmed);
+    if (part === null) return undefined;
+    total += Number(part[1]) * UNIT_MS[part[2]!]!;
   }
-  return matched.length === trimmed.length && matched.length > 0 ? total : undefined;
+  return total;
 }
 
 function num(headers: HeaderSource, name: string): number | undefined {
@@ -46,7 +57,7 @@ const EPOCH_MS_FROM = 1e12;
  */
 export function parseReset(text: string, nowEpochMs = Date.now()): number | undefined {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+  if (SECONDS.test(trimmed)) {
     const n = Number(trimmed);
     if (n >= EPOCH_MS_FROM) return Math.max(0, n - nowEpochMs);
     if (n >= EPOCH_SECONDS_FROM) return Math.max(0, n * 1000 - nowEpochMs);
