@@ -23,7 +23,7 @@ import { batchRecords, type BatchRecords } from './batch-records.js';
 import { checkRecord } from './check-record.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { Reservation } from '../budget/spend-cap.js';
-import { promptParts } from '../budget/worst-case.js';
+import { promptParts, requestTokenBound } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
 import { waitTooLong } from './wait-too-long.js';
@@ -561,8 +561,8 @@ class Engine {
     let price: TokenCost = 0;
     run.cost = 0;
     if (this.governor.countsTokens) {
-      if (!this.estimator) return this.loadEstimator().then(() => this.attempt(run));
-      const prompt = this.estimator(request);
+      const prompt = this.promptTokens(request);
+      if (prompt === undefined) return this.loadEstimator().then(() => this.attempt(run));
       // Only the model's own limit refuses a request: another model's may be far smaller.
       const limit = this.governor.tokenLimit(request.model);
       // What is known to count (the prompt, and max_tokens when set; not the guess for an unset one).
@@ -730,6 +730,22 @@ class Engine {
     if (known <= perMinute && !stated?.tooLarge) return undefined;
     this.governor.onTooLarge(headers, request.model);
     return tooLarge(run, known, this.governor.tokenLimit(request.model) ?? { perMinute, source: 'server' }, true);
+  }
+
+  /**
+   * A request's prompt tokens as its pacing needs them. While the request pace alone holds back a
+   * request this large (RateGovernor.tokenRoom: OpenAI's higher tiers), an upper bound that needs no
+   * tokenizer (UTF-8 bytes, budget/worst-case.ts), which the pace treats the same; else the exact
+   * count, undefined until the tokenizer is loaded: ~0.2 s of CPU with the event loop held, in every
+   * run against a server that announces a token limit (issue 16).
+   */
+  private promptTokens(request: CompletionRequest): number | undefined {
+    const room = this.governor.tokenRoom();
+    if (room !== undefined) {
+      const bound = requestTokenBound(promptParts(request));
+      if (bound + (request.max_tokens ?? this.governor.answerTokens()) <= room) return bound;
+    }
+    return this.estimator?.(request);
   }
 
   /** Loads the prompt-token estimator, once, when the first request is priced in tokens. */

@@ -484,3 +484,30 @@ describe("RateGovernor --tpm against the provider's sliding minute (charges made
     expect(capped.pacedTokensPerMinute()).toBe(50_000);
   });
 });
+
+describe('RateGovernor.tokenRoom', () => {
+  it('is known once both a request limit (60 a minute or more) and a token limit are, from flags or headers', () => {
+    const clock = new FakeClock();
+    expect(new RateGovernor({ clock }).tokenRoom()).toBeUndefined();
+    expect(new RateGovernor({ tpm: 60_000, clock }).tokenRoom()).toBeUndefined();
+    expect(new RateGovernor({ tpm: 120_000, rpm: 600, clock }).tokenRoom()).toBeCloseTo(100, 9);
+    const learned = new RateGovernor({ clock });
+    learned.onResponse({ estimatedTokens: 0, headers: { limitRequests: 30_000, limitTokens: 150_000_000 } });
+    expect(learned.tokenRoom()).toBeCloseTo(2500, 9);
+    const slow = new RateGovernor({ clock });
+    slow.onResponse({ estimatedTokens: 0, headers: { limitRequests: 30, limitTokens: 150_000 } });
+    expect(slow.tokenRoom()).toBeUndefined();
+  });
+
+  it('requests charged up to it leave exactly when uncharged ones would; charged more, the token pace holds them', async () => {
+    const times = async (cost: (room: number) => number) => {
+      const clock = new FakeClock();
+      const governor = new RateGovernor({ rpm: 600, tpm: 60_000, clock });
+      return grantTimes(governor, clock, 60, 10_000, cost(governor.tokenRoom()!));
+    };
+    const free = await times(() => 0);
+    expect(free).toHaveLength(60);
+    expect(await times((room) => room)).toEqual(free);
+    expect((await times((room) => 4 * room)).at(-1)).toBeGreaterThan(free.at(-1)! + 1000);
+  });
+});
