@@ -8,6 +8,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Lets pending I/O run (one event-loop turn) without waiting for time to pass. */
   yield?(): Promise<void>;
+  /**
+   * How far a sleep may end from the time asked, either way (0 or unset: exactly). Node's timers
+   * count whole milliseconds from a loop time that may be a millisecond old.
+   */
+  granularityMs?: number;
 }
 
 export const systemClock: Clock = {
@@ -31,4 +36,5 @@ export const systemClock: Clock = {
     });
   },
   yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  granularityMs: 1,
 };

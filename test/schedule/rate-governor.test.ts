@@ -511,3 +511,33 @@ describe('RateGovernor.tokenRoom', () => {
     expect((await times((room) => 4 * room)).at(-1)).toBeGreaterThan(free.at(-1)! + 1000);
   });
 });
+
+describe('RateGovernor earlyMs', () => {
+  it('requests due within it leave together, none more than it early, at the same pace over any second', async () => {
+    const grants = async (earlyMs: number) => {
+      const clock = new FakeClock();
+      return grantTimes(new RateGovernor({ rpm: 30_000, clock, earlyMs }), clock, 1500, 4000); // 490 a second
+    };
+    const exact = await grants(0);
+    const early = await grants(4);
+    expect(exact).toHaveLength(1500);
+    expect(early).toHaveLength(1500);
+    expect(new Set(exact).size).toBe(1500);
+    expect(new Set(early).size).toBeLessThan(800); // in twos: a wake-up each
+    for (let i = 0; i < exact.length; i++) {
+      expect(early[i]!).toBeLessThanOrEqual(exact[i]!);
+      expect(early[i]!).toBeGreaterThanOrEqual(exact[i]! - 4);
+    }
+    expect(maxInWindow(early, 1000)).toBeLessThanOrEqual(maxInWindow(exact, 1000) + 2);
+  });
+
+  it('is 4 ms on a clock whose sleeps are not exact, 0 on one whose are', async () => {
+    const inexact = new FakeClock();
+    Object.assign(inexact, { granularityMs: 1 });
+    const together = await grantTimes(new RateGovernor({ rpm: 30_000, clock: inexact }), inexact, 100, 1000);
+    const exactClock = new FakeClock();
+    const apart = await grantTimes(new RateGovernor({ rpm: 30_000, clock: exactClock }), exactClock, 100, 1000);
+    expect(new Set(together).size).toBeLessThan(60);
+    expect(new Set(apart).size).toBe(100);
+  });
+});
