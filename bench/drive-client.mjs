@@ -14,13 +14,36 @@ export function promptsFile(prefix, n) {
   return { tmp, prompts };
 }
 
-/** Starts the mock (one SSE event per word) in its own process; resolves with it and its URL. */
+/**
+ * Starts the mock (one SSE event per word) in its own process; resolves with it, its URL and
+ * `stats()` (`{ requests, cpuMs }` so far). MOCK_RATE (the mock's RateLimitOptions as JSON, e.g.
+ * `{"requests":450,"windowMs":1000}`) gives it a rate limit: x-ratelimit-* headers on every
+ * response, as OpenAI sends, and 429s past it.
+ */
 export async function startMock(words, latencyMs) {
-  const mock = spawn(process.execPath, [MOCK, JSON.stringify({ words: Number(words), latencyMs: Number(latencyMs), apiKey: 'sk-bench' })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+  const options = { words: Number(words), latencyMs: Number(latencyMs), apiKey: 'sk-bench' };
+  if (process.env.MOCK_RATE) options.rateLimit = JSON.parse(process.env.MOCK_RATE);
+  const mock = spawn(process.execPath, [MOCK, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const replies = [];
+  let buffered = '';
+  mock.stdout.setEncoding('utf8');
+  mock.stdout.on('data', (chunk) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      replies.shift()?.(JSON.parse(buffered.slice(0, nl)));
+      buffered = buffered.slice(nl + 1);
+    }
   });
-  const url = await new Promise((resolve) => mock.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
-  return { url, stop: () => mock.stdin.end() };
+  const reply = () => new Promise((resolve) => replies.push(resolve));
+  const { url } = await reply();
+  return {
+    url,
+    stats: () => {
+      mock.stdin.write('stats\n');
+      return reply();
+    },
+    stop: () => mock.stdin.end(),
+  };
 }
 
 /**

@@ -8,6 +8,8 @@
 //   optionally `DIR+--flag,--flag` for extra llm-batch flags (e.g. ../old+--no-cache), and
 //   `CLIENT@--node-flag,…` for node flags of that client alone (e.g. min@--cpu-prof, .@--no-opt).
 //   NODE_FLAGS='--cpu-prof …' adds node flags to every llm-batch; NODE_BIN runs llm-batch on another node.
+//   MOCK_RATE='{"requests":450,"windowMs":1000}' gives the mock a rate limit (its headers, as OpenAI's, and
+//   429s past it); each line then says the requests the mock saw (above N: 429s retried).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { clientCommand, promptsFile, startMock } from './drive-client.mjs';
@@ -26,8 +28,9 @@ for (let round = 0; round < Number(rounds); round++)
     const wall = (Date.now() - t0) / 1000;
     const [u, s, m] = String(r.stderr).trim().split('\n').at(-1).split(/\s+/).map(Number);
     const rows = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length : 0;
+    const seen = process.env.MOCK_RATE ? `  mock requests ${(await mock.stats()).requests}` : '';
     console.log(
-      `${c.padEnd(30)} cpu ${(u + s).toFixed(2)} s = ${(((u + s) / Number(n)) * 1e6).toFixed(0).padStart(5)} µs/req (u ${u} s ${s})  wall ${wall.toFixed(2)} s  rss ${(m / 1024).toFixed(0)} MB  rows ${rows}${rows === Number(n) ? '' : ' MISSING ROWS'}`,
+      `${c.padEnd(30)} cpu ${(u + s).toFixed(2)} s = ${(((u + s) / Number(n)) * 1e6).toFixed(0).padStart(5)} µs/req (u ${u} s ${s})  wall ${wall.toFixed(2)} s  rss ${(m / 1024).toFixed(0)} MB  rows ${rows}${rows === Number(n) ? '' : ' MISSING ROWS'}${seen}`,
     );
     mock.stop();
   }

@@ -1,10 +1,10 @@
 /**
  * The mock server in a process of its own, so its CPU is not the client's and a profile of the
  * client shows only the client. `node mock-process.js '<json>'` with
- * `{ words, latencyMs, chunkDelayMs, apiKey }`: prints `{"url": …}` once listening; each line read
+ * `{ words, latencyMs, chunkDelayMs, apiKey, rateLimit }`: prints `{"url": …}` once listening; each line read
  * on stdin (`stats`) answers `{"requests": n, "cpuMs": …}`; stdin's end closes it.
  */
-import { startMockServer } from '../test/helpers/mock-server.js';
+import { type RateLimitOptions, startMockServer } from '../test/helpers/mock-server.js';
 import { longReply } from './long-reply.js';
 
 interface MockProcessOptions {
@@ -12,6 +12,8 @@ interface MockProcessOptions {
   latencyMs: number;
   chunkDelayMs?: number;
   apiKey: string;
+  /** The mock's rate limit, whose x-ratelimit-* headers a client reads as it reads OpenAI's. */
+  rateLimit?: RateLimitOptions;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as MockProcessOptions;
@@ -21,6 +23,7 @@ const server = await startMockServer({
   chunkDelayMs: options.chunkDelayMs ?? 0,
   maxPieces: Infinity,
   reply: longReply(options.words),
+  ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 let buffered = '';
