@@ -249,7 +249,9 @@ export class RateGovernor {
     if (this.waiters.length > 0 || this.pumping || this.firstWave || !this.started) return undefined;
     const now = this.clock.now();
     const tokens = price(cost);
-    if (this.delayFor(tokens, now).delay > this.earlyMs) return undefined;
+    const wait = this.delayFor(tokens, now);
+    if (wait.delay > this.earlyMs) return undefined;
+    this.noteHeld(wait, undefined);
     this.admit(tokens, now, undefined);
     return now;
   }
@@ -430,6 +432,16 @@ export class RateGovernor {
     return { delay: Math.max(requestWait, otherWait), requestWait, otherWait };
   }
 
+  /**
+   * Tells slow start that a request waited on the request pace, also one let out within earlyMs:
+   * only such a wait says a higher request rate would be of use (held by a token budget or a pause,
+   * slow start would otherwise double the rate without end). Noted only when slept, requests let out
+   * early at 256 a second never doubled the pace past the 500 a second they asked for.
+   */
+  private noteHeld(wait: { delay: number; requestWait: number; otherWait: number }, wave: { pace: Gcra; left: number } | undefined): void {
+    if (!wave && wait.delay > 0 && wait.requestWait > 0 && wait.requestWait >= wait.otherWait) this.adaptive.noteHeld();
+  }
+
   /** Books one admitted request of `cost` tokens at `now`. */
   private admit(cost: number, now: number, wave: { pace: Gcra; left: number } | undefined): void {
     if (wave) {
@@ -458,11 +470,10 @@ export class RateGovernor {
         const now = this.clock.now();
         const wave = this.firstWave;
         const cost = price(head.cost);
-        const { delay, requestWait, otherWait } = this.delayFor(cost, now);
+        const wait = this.delayFor(cost, now);
+        const { delay } = wait;
+        this.noteHeld(wait, wave);
         if (delay > this.earlyMs) {
-          // Only a wait on the request pace itself says a higher request rate would be of use: held
-          // by a token budget or a pause, slow start would otherwise double the rate without end.
-          if (!wave && requestWait > 0 && requestWait >= otherWait) this.adaptive.noteHeld();
           this.wakeUp = new AbortController();
           // Re-check at least every 50 ms (slow start's step): the rate changes over time. Node's
           // timers end up to 1 ms early: a wait slept to the next whole ms is over when it wakes.

@@ -541,3 +541,21 @@ describe('RateGovernor earlyMs', () => {
     expect(new Set(apart).size).toBe(100);
   });
 });
+
+describe('RateGovernor earlyMs and slow start', () => {
+  it('a request let out early still counts as held: slow start doubles a pace whose waits stay under earlyMs', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, earlyMs: 4, initialRate: 100 });
+    void governor.acquire(0);
+    await clock.advance(100);
+    // One request every 9 ms at 100 a second: each is due 1 ms later than the last, once the GCRA's
+    // 8 ms of tolerance are spent. Requests 10 to 13 are due 1 to 4 ms after they ask, within
+    // earlyMs, so they are let out at once; yet they waited on the pace.
+    for (let i = 0; i < 13; i++) {
+      expect(governor.admitNow(0)).toBe(clock.now());
+      await clock.advance(9);
+    }
+    await clock.advance(60);
+    expect(governor.state().rate).toBe(200);
+  });
+});
