@@ -435,8 +435,8 @@ export class RateGovernor {
   /**
    * Tells slow start that a request waited on the request pace, also one let out within earlyMs:
    * only such a wait says a higher request rate would be of use (held by a token budget or a pause,
-   * slow start would otherwise double the rate without end). Noted only when slept, requests let out
-   * early at 256 a second never doubled the pace past the 500 a second they asked for.
+   * slow start would otherwise double the rate without end). Noted only when slept, a pace of 512
+   * a second whose waits all stayed under earlyMs was never doubled for the 500 a second asked.
    */
   private noteHeld(wait: { delay: number; requestWait: number; otherWait: number }, wave: { pace: Gcra; left: number } | undefined): void {
     if (!wave && wait.delay > 0 && wait.requestWait > 0 && wait.requestWait >= wait.otherWait) this.adaptive.noteHeld();
