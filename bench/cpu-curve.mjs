@@ -71,7 +71,7 @@ async function runOnce(client) {
   // `last` is the last sample before the exit: /proc/PID/stat is gone once the parent reaps the child.
   await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(timer);
-  mock.stop();
+  await mock.close();
   const total = rows();
   points.push([total, last]);
   return { points, total, cpu: last };

@@ -1,10 +1,9 @@
 // What bench/hot-drive.mjs and bench/cpu-curve.mjs share: a fresh mock process per run, and the
 // command line of one client (the minimal client or a checkout's built CLI) against it.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { startMockProcess } from './dist/bench/mock-process-client.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
-const MOCK = `${HERE}dist/bench/mock-process.js`;
 
 /** A temp dir (`/tmp/PREFIX-…`) holding `n` prompts, one a line: `{ tmp, prompts }`. */
 export function promptsFile(prefix, n) {
@@ -15,35 +14,13 @@ export function promptsFile(prefix, n) {
 }
 
 /**
- * Starts the mock (one SSE event per word) in its own process; resolves with it, its URL and
- * `stats()` (`{ requests, cpuMs }` so far). MOCK_RATE (the mock's RateLimitOptions as JSON, e.g.
+ * Starts the mock (one SSE event per word) in its own process: bench/mock-process-client.ts's
+ * `{ url, stats, close }`. MOCK_RATE (the mock's RateLimitOptions as JSON, e.g.
  * `{"requests":450,"windowMs":1000}`) gives it a rate limit: x-ratelimit-* headers on every
  * response, as OpenAI sends, and 429s past it.
  */
-export async function startMock(words, latencyMs) {
-  const options = { words: Number(words), latencyMs: Number(latencyMs), apiKey: 'sk-bench' };
-  if (process.env.MOCK_RATE) options.rateLimit = JSON.parse(process.env.MOCK_RATE);
-  const mock = spawn(process.execPath, [MOCK, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const replies = [];
-  let buffered = '';
-  mock.stdout.setEncoding('utf8');
-  mock.stdout.on('data', (chunk) => {
-    buffered += chunk;
-    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      replies.shift()?.(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
-  const reply = () => new Promise((resolve) => replies.push(resolve));
-  const { url } = await reply();
-  return {
-    url,
-    stats: () => {
-      mock.stdin.write('stats\n');
-      return reply();
-    },
-    stop: () => mock.stdin.end(),
-  };
+export function startMock(words, latencyMs) {
+  return startMockProcess(Number(words), Number(latencyMs), process.env.MOCK_RATE ? JSON.parse(process.env.MOCK_RATE) : undefined);
 }
 
 /**

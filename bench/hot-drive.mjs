@@ -32,6 +32,6 @@ for (let round = 0; round < Number(rounds); round++)
     console.log(
       `${c.padEnd(30)} cpu ${(u + s).toFixed(2)} s = ${(((u + s) / Number(n)) * 1e6).toFixed(0).padStart(5)} µs/req (u ${u} s ${s})  wall ${wall.toFixed(2)} s  rss ${(m / 1024).toFixed(0)} MB  rows ${rows}${rows === Number(n) ? '' : ' MISSING ROWS'}${seen}`,
     );
-    mock.stop();
+    await mock.close();
   }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -11,13 +11,11 @@
  * mostly run 22 or 24: `BENCH_NODE=$(npm exec --package=node@24 -- which node)`); the mock stays on
  * this one.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import {
-  BENCH_KEY,
   BIN,
   ROOT,
   checkRows,
@@ -33,10 +31,10 @@ import {
   type ScenarioResult,
 } from './harness.js';
 import { formatProfile, summarizeProfile } from './cpu-profile.js';
+import { startMockProcess } from './mock-process-client.js';
 import { eventsPerAnswer, longReply } from './long-reply.js';
 import type { Scenario } from './scenarios.js';
 
-const MOCK = path.join(ROOT, 'bench', 'dist', 'bench', 'mock-process.js');
 const MINIMAL = path.join(ROOT, 'bench', 'reference', 'minimal-client.mjs');
 const SCALE = Number(process.env.BENCH_HOT_SCALE ?? 1);
 const PAIRS_GIVEN = process.env.BENCH_HOT_PAIRS ? Math.max(1, Number(process.env.BENCH_HOT_PAIRS)) : undefined;
@@ -61,33 +59,6 @@ interface HotCase {
    * 1.36, then 0.97, at the same code).
    */
   pairs?: number;
-}
-
-interface MockProcess {
-  url: string;
-  stats(): Promise<{ requests: number; cpuMs: number }>;
-  close(): Promise<void>;
-}
-
-async function startMockProcess(words: number, latencyMs: number): Promise<MockProcess> {
-  const child = spawn(process.execPath, [MOCK, JSON.stringify({ words, latencyMs, apiKey: BENCH_KEY })], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.done) throw new Error('bench: the mock process exited before listening');
-  const { url } = JSON.parse(first.value) as { url: string };
-  return {
-    url,
-    async stats() {
-      child.stdin.write('stats\n');
-      const line = await lines.next();
-      return JSON.parse(line.value as string) as { requests: number; cpuMs: number };
-    },
-    close: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.stdin.end();
-      }),
-  };
 }
 
 interface OneRun {
