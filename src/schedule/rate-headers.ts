@@ -25,8 +25,12 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
  */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
+  return SECONDS.test(trimmed) ? Number(trimmed) * 1000 : durationParts(trimmed);
+}
+
+/** The `<number><unit>` parts of trimmed text that is not a bare number, in ms. */
+function durationParts(trimmed: string): number | undefined {
   if (trimmed === '') return undefined;
-  if (SECONDS.test(trimmed)) return Number(trimmed) * 1000;
   let total = 0;
   DURATION_PART.lastIndex = 0;
   while (DURATION_PART.lastIndex < trimmed.length) {
@@ -67,7 +71,7 @@ export function parseReset(text: string, nowEpochMs = Date.now()): number | unde
     const date = Date.parse(trimmed);
     return Number.isNaN(date) ? undefined : Math.max(0, date - nowEpochMs);
   }
-  return parseDuration(trimmed);
+  return durationParts(trimmed);
 }
 
 function reset(headers: HeaderSource, name: string, nowEpochMs: number): number | undefined {
