@@ -11,6 +11,7 @@ import { loadLmdb } from './load-lmdb.js';
 import { RemovalFailedError, removeInBatches } from './remove-in-batches.js';
 import type { cacheKeyString } from './cache-key.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
+import { heldReader } from './held-reader.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
 export interface CachedAnswer {
@@ -146,6 +147,7 @@ export function prepareStoreDir(dir: string, { readOnly = false, writable = !rea
 }
 
 type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;
+type Transaction = import('lmdb').Transaction;
 
 /**
  * The address space mapped for the file up front (the file itself grows as answers are written).
@@ -205,6 +207,17 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     key.copy(short, 0, 0, KEY_BYTES);
     return short;
   };
+  // Lookups in the current file share a read transaction (see heldReader), let go after each of
+  // this store's own commits so that a lookup then finds what it wrote.
+  const reader = heldReader<Transaction>();
+  const lookup = (db: Database, key: Buffer) => db.get(shorten(key), { transaction: reader.of(db) });
+  const committed = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } finally {
+      reader.drop();
+    }
+  };
   /**
    * The first failed write: once one has failed (a full disk, a failing device), later ones are
    * refused with it rather than sent, each of which lmdb's writer would fail again and print a line
@@ -248,24 +261,27 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
         // The open that needs it reports it.
       }
     },
-    get: (key) => current.now()?.get(shorten(key)) ?? legacy?.get(key),
+    get: (key) => {
+      const db = current.now();
+      return (db && lookup(db, key)) ?? legacy?.get(key);
+    },
     put: async (key, answer) => {
       const db = await current.open();
-      await stored(() => db.put(shorten(key), answer));
+      await committed(stored(() => db.put(shorten(key), answer)));
     },
     putMany: async (answers) => {
       if (writeFailure) throw writeFailure.cause;
       const db = await current.open();
       // Puts from one event turn are one LMDB transaction: the last one's promise is the commit's
       // (256 puts hand out one promise); any other is held too, its failure being the same commit's.
-      let committed: Promise<boolean> | undefined;
+      let commit: Promise<boolean> | undefined;
       for (const [text, answer] of answers) {
         short.write(text, 0, KEY_BYTES, 'latin1');
         const put = db.put(short, answer);
-        if (committed !== undefined && put !== committed) ignoredWrite(committed);
-        committed = put;
+        if (commit !== undefined && put !== commit) ignoredWrite(commit);
+        commit = put;
       }
-      if (committed) await stored(() => committed);
+      if (commit) await committed(stored(() => commit));
     },
     stats() {
       let entries = 0;
@@ -289,13 +305,14 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       const bytesOnDisk = size(file) + (legacy ? size(path.join(path.dirname(file), LEGACY_STORE_FILE)) : 0);
       return { path: file, entries, bytesOnDisk, oldest, newest };
     },
-    prune: (before) => removeAnswers((answer) => !(typeof answer?.storedAt === 'number' && answer.storedAt >= before)),
+    prune: (before) => committed(removeAnswers((answer) => !(typeof answer?.storedAt === 'number' && answer.storedAt >= before))),
     // Answers only, in place: a run that has the file open goes on sharing it, and msgpackr's
     // shapes stay, which that run's later answers are written with.
-    clear: () => removeAnswers(),
+    clear: () => committed(removeAnswers()),
     async close() {
       // After a failed commit lmdb waits for a flush that never comes, in `flushed` and in close():
       // the file is as the last good commit left it, and the process's end releases the rest.
+      reader.drop();
       try {
         const written = writeFailure ? undefined : await current.started();
         for (const db of [written, legacy]) {

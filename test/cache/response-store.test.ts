@@ -34,6 +34,24 @@ describe('openResponseStore', () => {
     await again.close();
   });
 
+  it("finds the store's own answers once committed, though lookups read through a transaction taken before", async () => {
+    const dir = path.join(tmp.dir, 'own');
+    const store = await openResponseStore(dir);
+    // Keys as the answer cache makes them: 32 bytes, of which the store keys by the first 16.
+    const first = Buffer.alloc(32, 1);
+    const second = Buffer.alloc(32, 2);
+    await store.put(first, answer);
+    // This lookup takes the read transaction that later lookups share for a while.
+    expect(store.get(second)).toBeUndefined();
+    await store.putMany(new Map([[second.toString('latin1'), { ...answer, text: 'ECHO second' }]]));
+    expect(store.get(second)?.text).toBe('ECHO second');
+    await store.put(first, { ...answer, text: 'ECHO again' });
+    expect(store.get(first)?.text).toBe('ECHO again');
+    expect(await store.clear()).toBe(2);
+    expect(store.get(first)).toBeUndefined();
+    await store.close();
+  });
+
   it('prune and clear on a directory with no database touch nothing', async () => {
     const dir = path.join(tmp.dir, 'empty');
     const store = await openResponseStore(dir);
