@@ -4,6 +4,7 @@
  * takes the library's API from.
  */
 export { main, processIo, codeCacheWorthy, makesCodeCache, restoreV8Flags } from './main.js';
+export { cachePackageCode, keepPackageCode } from '../util/cached-cjs.js';
 
 /**
  * The library's API (src/index.ts, re-exported by commands.ts). A require(), which esbuild compiles

@@ -13,8 +13,9 @@ const nodeEnableCompileCache = (module as { enableCompileCache?: (dir?: string) 
 
 /**
  * Node's compile cache (node ≥ 22.1): V8's code for the packages a run requires from node_modules
- * (LMDB, csv-parse), kept on disk so that a run does not parse and compile them again. The CLI's own
- * script has a cache of its own, beside it (load-cli.ts). Called by bin/ before the CLI loads.
+ * (csv-parse, LMDB's smaller modules), kept on disk so that a run does not parse and compile them
+ * again. The CLI's own script, and LMDB's and msgpackr's, have caches of their own beside it
+ * (load-cli.ts, util/cached-cjs.ts). Called by bin/ before the CLI loads.
  *
  * In the user's cache directory, not node's default under the shared tmp dir: a code cache is
  * trusted input to V8, so no other user may be able to write it. NODE_COMPILE_CACHE=dir moves it

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { CliIo, HeldSignals } from './io.js';
 import { compileCacheDir } from './compile-cache.js';
-import { makeDirs } from '../util/make-dirs.js';
+import { cacheFilesIn, readIfThere, writeCodeCache } from '../util/code-cache-file.js';
 
 /** What dist/bundle/cli.cjs exports (src/cli/cli-bundle.ts). */
 export interface CliBundle {
@@ -14,6 +14,8 @@ export interface CliBundle {
   codeCacheWorthy(): boolean;
   makesCodeCache(): void;
   restoreV8Flags(): void;
+  cachePackageCode(dir: string): void;
+  keepPackageCode(worthy: boolean): void;
   library(): Record<string, unknown>;
 }
 
@@ -56,11 +58,16 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
   const importModule = (specifier: string) => import(specifier);
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), importModule);
   const cli = module.exports;
+  if (caches === undefined) return { cli, keepCode: () => {} };
+  // lmdb's scripts get caches of their own beside it, made as this one is (util/cached-cjs.ts).
+  cli.cachePackageCode(path.dirname(caches.full));
+  const keepPackageCode = () => cli.keepPackageCode(cli.codeCacheWorthy());
   // Nothing kept for a run that used a whole cache: the cache's bytes (1.2 MB) go with this call.
-  if (caches === undefined || (full && !script.cachedDataRejected)) return { cli, keepCode: () => {} };
+  if (full && !script.cachedDataRejected) return { cli, keepCode: keepPackageCode };
   cli.makesCodeCache();
   const hadNone = !full && !partial;
   const keepCode = () => {
+    keepPackageCode();
     const worthy = cli.codeCacheWorthy();
     // A partial cache only where there was none: one V8 refused (other flags) is not made again
     // in every run that cannot replace it.
@@ -108,14 +115,6 @@ export function asBuilt(hash: string, mtimeMs: number): string {
   return fnv(0x811c9dc5) + fnv(0x050c5d1f);
 }
 
-function readIfThere(file: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
 function removeIfThere(file: string): void {
   try {
     fs.rmSync(file, { force: true });
@@ -124,30 +123,9 @@ function removeIfThere(file: string): void {
   }
 }
 
-/**
- * Written whole or not at all (runs start side by side); then the caches of all but the latest builds
- * go. Not writeFileAtomic's fsyncs, nor its modules in start.js, which every run loads: a cache torn
- * by a crash is one V8 refuses, and the next run makes it again.
- */
+/** Written whole or not at all; then the caches of all but the latest builds go. */
 function writeCache(file: string, data: Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    const dir = path.dirname(file);
-    makeDirs(dir, 0o700);
-    fs.writeFileSync(temp, data, { mode: 0o600 });
-    fs.renameSync(temp, file);
-    const caches = fs.readdirSync(dir).flatMap((name) => {
-      const mtimeMs = CACHE_NAME.test(name) ? fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs : undefined;
-      return mtimeMs === undefined ? [] : [{ name, mtimeMs }];
-    });
-    for (const name of staleCaches(caches)) fs.rmSync(path.join(dir, name), { force: true });
-  } catch {
-    try {
-      fs.rmSync(temp, { force: true });
-    } catch {
-      // Nothing was made where nothing can be.
-    }
-  }
+  writeCodeCache(file, data, (names, dir) => staleCaches(cacheFilesIn(dir, names, CACHE_NAME)));
 }
 
 const CACHE_NAME = /^cli-([0-9a-f]{16})-.*\.v8$/;

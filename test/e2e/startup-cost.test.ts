@@ -148,6 +148,8 @@ function cacheHome(name: string) {
 const codeCaches = (dir: string) => cachesNamed(dir, /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/);
 /** Those made by commands that send nothing (src/cli/load-cli.ts). */
 const partialCaches = (dir: string) => cachesNamed(dir, /^cli-[0-9a-f]{16}-v[\d.]+-\w+\.partial\.v8$/);
+/** Those of package scripts the CLI compiles itself: lmdb's and msgpackr's (src/util/cached-cjs.ts). */
+const packageCaches = (dir: string) => cachesNamed(dir, /^pkg-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/).sort();
 const cachesNamed = (dir: string, name: RegExp) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((entry) => name.test(entry)) : []);
 
 describe('the compile cache', () => {
@@ -231,6 +233,39 @@ describe('the compile cache', () => {
     }
     // Without keepBytecode: 688,976 against 1,184,248 bytes; with it 1,185,224.
     expect(sizes[1]!, `flushed ${sizes[1]}, unflushed ${sizes[0]}`).toBeGreaterThan(sizes[0]! * 0.95);
+  });
+
+  it("lmdb's and msgpackr's scripts: caches made by the first run that sends, used as they are; a damaged one made again", async () => {
+    const home = cacheHome('xdg-packages');
+    const { dir } = home;
+    // One response cache for the test's runs: the second finds the first's answers.
+    const env = { ...home.env, LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'packages-answers') };
+    const input = writePrompts(ctx.dir, 'packages.txt', ['one', 'two']);
+    const run = (extra = {}, file = input) => runCli([file, '--base-url', ctx.server.url, '-q'], { env: { ...env, ...extra } });
+    const off = await run({ NODE_DISABLE_COMPILE_CACHE: '1' }, writePrompts(ctx.dir, 'packages-off.txt', ['zero']));
+    expect(off.code, off.stderr).toBe(0);
+    expect(packageCaches(dir)).toEqual([]);
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    const names = packageCaches(dir);
+    expect(names).toHaveLength(2);
+    const made = names.map((name) => fs.statSync(path.join(dir, name)));
+    for (const stat of made) expect(stat.mode & 0o777).toBe(0o600);
+    const again = await run();
+    expect(again.code, again.stderr).toBe(0);
+    expect(rowsOf(again).map((row) => row.cached)).toEqual([true, true]);
+    // Not made again: V8 took them (made with V8's flags as the run started, v8-flags.ts).
+    expect(names.map((name) => fs.statSync(path.join(dir, name)).mtimeMs)).toEqual(made.map((stat) => stat.mtimeMs));
+    const damaged = path.join(dir, names[0]!);
+    fs.writeFileSync(damaged, fs.readFileSync(damaged).subarray(0, 64));
+    // Answers not cached yet, so that this run writes and reads the store as the first did.
+    const fresh = writePrompts(ctx.dir, 'packages-fresh.txt', ['three', 'four']);
+    const mended = await run({}, fresh);
+    expect(mended.code, mended.stderr).toBe(0);
+    expect(mended.stderr).toBe('');
+    expect(rowsOf(mended).map((row) => row.error)).toEqual([null, null]);
+    expect(fs.statSync(damaged).size).toBeGreaterThan(1000);
+    expect(packageCaches(dir)).toEqual(names);
   });
 
   it('a damaged code cache is made again, and costs the run nothing; NODE_DISABLE_COMPILE_CACHE makes none', async () => {
