@@ -115,7 +115,6 @@ interface Waiter {
   resolve: (sentAt: number) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
-  onAbort: () => void;
 }
 
 /**
@@ -153,7 +152,13 @@ export class RateGovernor {
   /** Whether a sleep is rounded up to whole milliseconds, as the clock's timers count them. */
   private readonly wholeMs: boolean;
   private pumping = false;
+  /** Ends the pump's sleep (see poke); one for every sleep until it is used. */
   private wakeUp: AbortController | undefined;
+  /**
+   * The signals a listener of this governor's is on: one for all the waiters that share a signal
+   * (every request of a run shares its stop signal), not one each to add and remove (issue 16).
+   */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(options: RateGovernorOptions) {
     this.clock = options.clock;
@@ -261,23 +266,25 @@ export class RateGovernor {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.admitNow(cost);
     if (now !== undefined) return Promise.resolve(now);
+    if (signal && !this.watched.has(signal)) {
+      this.watched.add(signal);
+      signal.addEventListener('abort', () => this.dropWaiters(signal), { once: true });
+    }
     return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = {
-        cost,
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(signal!.reason);
-          this.poke();
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.waiters.push(waiter);
+      this.waiters.push({ cost, resolve, reject, signal });
       void this.pump();
     });
+  }
+
+  /** Rejects, with its reason, every waiter whose signal aborted. */
+  private dropWaiters(signal: AbortSignal): void {
+    let kept = 0;
+    for (const waiter of this.waiters) {
+      if (waiter.signal === signal) waiter.reject(signal.reason);
+      else this.waiters[kept++] = waiter;
+    }
+    this.waiters.length = kept;
+    this.poke();
   }
 
   /**
@@ -415,6 +422,7 @@ export class RateGovernor {
   /** Re-evaluates a pending sleep after the state changed. */
   private poke(): void {
     this.wakeUp?.abort();
+    this.wakeUp = undefined;
   }
 
   /** How long a request of `cost` tokens must wait now, and on what (the rate as of now first). */
@@ -474,15 +482,13 @@ export class RateGovernor {
         const { delay } = wait;
         this.noteHeld(wait, wave);
         if (delay > this.earlyMs) {
-          this.wakeUp = new AbortController();
+          this.wakeUp ??= new AbortController();
           // Re-check at least every 50 ms (slow start's step): the rate changes over time. Node's
           // timers end up to 1 ms early: a wait slept to the next whole ms is over when it wakes.
           await this.clock.sleep(Math.min(this.wholeMs ? Math.ceil(delay) : delay, 50), this.wakeUp.signal).catch(() => {});
-          this.wakeUp = undefined;
           continue;
         }
         this.waiters.shift();
-        head.signal?.removeEventListener('abort', head.onAbort);
         this.admit(cost, now, wave);
         head.resolve(now);
         // In the first wave, admitting the next waiter at once would chain the admissions into one

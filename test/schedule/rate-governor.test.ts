@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_HEADER_PAUSE_MS, RateGovernor } from '../../src/schedule/rate-governor.js';
 import { backoffDelay } from '../../src/schedule/retry-policy.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -214,6 +214,28 @@ describe('RateGovernor pacing', () => {
     await expect(aborted).rejects.toThrow('stop');
     await clock.advance(1100);
     await expect(next).resolves.toBeGreaterThan(900);
+  });
+
+  it('listens once to a signal its waiters share: its abort rejects them all, the others go on in order', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 60, clock });
+    await governor.acquire(0);
+    const shared = new AbortController();
+    const listen = vi.spyOn(shared.signal, 'addEventListener');
+    const other = new AbortController();
+    const order: string[] = [];
+    const wait = (name: string, signal: AbortSignal) =>
+      governor.acquire(0, signal).then(
+        () => order.push(name),
+        (err: Error) => order.push(`${name}: ${err.message}`),
+      );
+    const all = [wait('a', shared.signal), wait('b', other.signal), wait('c', shared.signal), wait('d', other.signal), wait('e', shared.signal)];
+    expect(listen).toHaveBeenCalledTimes(1);
+    shared.abort(new Error('stop'));
+    await clock.advance(2100);
+    await Promise.all(all);
+    expect(order).toEqual(['a: stop', 'c: stop', 'e: stop', 'b', 'd']);
+    expect(governor.state().waiting).toBe(0);
   });
 });
 
