@@ -151,6 +151,12 @@ export interface ResultRow {
 /** Response headers as the provider hands them over (a fetch `Headers` fits); read by the rate limiter. */
 export interface HeaderSource {
   get(name: string): string | null;
+  /**
+   * Whether any header's name starts with `prefix` (lower case), where a source can tell without
+   * making strings: the rate limiter then skips the six lookups of `x-ratelimit-*` a server that
+   * sends none (vLLM, Ollama) answers no to, on every response (issue 16).
+   */
+  hasPrefix?(prefix: string): boolean;
 }
 
 /**

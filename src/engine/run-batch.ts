@@ -6,7 +6,7 @@ import { AttemptError, type CompletionRequest, type CompletionResult } from '../
 import { toCompletionRequest } from '../provider/request-body.js';
 import { DeadlineClock, withDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
-import { readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
+import { rateLimitHeadersIn, readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker, neverSent } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
@@ -641,7 +641,7 @@ class Engine {
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
-        headers: result.headers ? readRateLimitHeaders(result.headers) : undefined,
+        headers: result.headers ? rateLimitHeadersIn(result.headers) : undefined,
         model: request.model,
       });
       // A shorter pause is the server's pace at work (a reset of 20ms at the edge of the limit), not

@@ -249,6 +249,14 @@ class RawHeaders implements HeaderSource {
     this.bounds = bounds;
   }
 
+  hasPrefix(prefix: string): boolean {
+    const { bytes, bounds } = this;
+    for (let i = 0; i + 3 < bounds.length; i += 4) {
+      if (bounds[i + 1]! - bounds[i]! >= prefix.length && sameName(bytes, bounds[i]!, bounds[i]! + prefix.length, prefix)) return true;
+    }
+    return false;
+  }
+
   get(name: string): string | null {
     const wanted = name.toLowerCase();
     const { bytes, bounds } = this;

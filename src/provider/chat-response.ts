@@ -34,6 +34,10 @@ export function prematureClose(): Error {
 /** The response headers as the rate limiter and error rows read them, without copying them. */
 class IncomingHeaders implements HeaderSource {
   constructor(private readonly raw: IncomingMessage['headers']) {}
+  hasPrefix(prefix: string): boolean {
+    for (const name in this.raw) if (name.startsWith(prefix)) return true;
+    return false;
+  }
   get(name: string): string | null {
     const value = this.raw[name.toLowerCase()];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;

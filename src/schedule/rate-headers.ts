@@ -79,6 +79,11 @@ function reset(headers: HeaderSource, name: string, nowEpochMs: number): number 
   return v === null ? undefined : parseReset(v, nowEpochMs);
 }
 
+/** Undefined where the source can tell no `x-ratelimit-*` header came, else {@link readRateLimitHeaders}. */
+export function rateLimitHeadersIn(headers: HeaderSource, nowEpochMs?: number): RateLimitHeaders | undefined {
+  return headers.hasPrefix?.('x-ratelimit-') === false ? undefined : readRateLimitHeaders(headers, nowEpochMs);
+}
+
 export function readRateLimitHeaders(headers: HeaderSource, nowEpochMs = Date.now()): RateLimitHeaders {
   return {
     limitRequests: num(headers, 'x-ratelimit-limit-requests'),

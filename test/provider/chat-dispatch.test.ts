@@ -111,3 +111,43 @@ describe('unsendableHeader', () => {
     expect(unsendableAt(value)).toBe(at);
   });
 });
+
+describe("dispatchChat: a response's headers", () => {
+  let named: http.Server;
+  let at: string;
+  beforeAll(async () => {
+    named = http.createServer((req, res) => {
+      req.resume();
+      // Names as servers write them: OpenAI's in lower case, others capitalized.
+      if (req.url?.endsWith('/limits')) res.setHeader('X-RateLimit-Limit-Requests', '60');
+      res.setHeader('x-r', 'short');
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((resolve) => named.listen(0, '127.0.0.1', resolve));
+    at = `http://127.0.0.1:${(named.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    named.closeAllConnections();
+    await new Promise((resolve) => named.close(resolve));
+  });
+
+  it('say whether any name starts with a prefix, in any case, as `get` finds them', async () => {
+    const direct = createDirectDispatcher(at, 1);
+    try {
+      const ask = (path: string) =>
+        within(dispatchChat(direct.dispatcher, new URL(`${at}/v1${path}`), GOOD, '{}', new AbortController().signal, () => new Error('aborted')));
+      const limits = await ask('/limits');
+      expect(limits.headers.hasPrefix?.('x-ratelimit-')).toBe(true);
+      expect(limits.headers.get('x-ratelimit-limit-requests')).toBe('60');
+      limits.discard();
+      const none = await ask('/none');
+      // `x-r` is shorter than the prefix: no match, and no read past its end.
+      expect(none.headers.hasPrefix?.('x-ratelimit-')).toBe(false);
+      expect(none.headers.hasPrefix?.('x-r')).toBe(true);
+      expect(none.headers.get('x-ratelimit-limit-requests')).toBeNull();
+      none.discard();
+    } finally {
+      await direct.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseReset, readRateLimitHeaders, readRetryAfter, type HeaderSource } from '../../src/schedule/rate-headers.js';
+import { parseDuration, parseReset, rateLimitHeadersIn, readRateLimitHeaders, readRetryAfter, type HeaderSource } from '../../src/schedule/rate-headers.js';
 
 describe('parseDuration', () => {
   it.each<[string, number]>([
@@ -152,5 +152,29 @@ describe('readRetryAfter', () => {
   // Junk must read as "no advice" (the caller then uses its own backoff), never as "retry at once".
   it.each(['soon', 'abc', '-1', '', '   ', 'soon 10', 'in 5'])('junk retry-after %j → undefined', (value) => {
     expect(readRetryAfter(new Headers({ 'retry-after': value }), NOW)).toBeUndefined();
+  });
+});
+
+describe('rateLimitHeadersIn', () => {
+  const headers = new Headers({ 'x-ratelimit-limit-requests': '60', 'x-ratelimit-reset-requests': '1s' });
+  const asked: string[] = [];
+  const source = (hasPrefix?: boolean): HeaderSource => ({
+    get: (name) => {
+      asked.push(name);
+      return headers.get(name);
+    },
+    ...(hasPrefix === undefined ? {} : { hasPrefix: () => hasPrefix }),
+  });
+
+  it('asks for none of them where the source says no such header came', () => {
+    asked.length = 0;
+    expect(rateLimitHeadersIn(source(false))).toBeUndefined();
+    expect(asked).toEqual([]);
+  });
+
+  it('reads them where it says some came, or cannot tell', () => {
+    for (const hasPrefix of [true, undefined]) {
+      expect(rateLimitHeadersIn(source(hasPrefix), 0)).toMatchObject({ limitRequests: 60, resetRequestsMs: 1000 });
+    }
   });
 });
