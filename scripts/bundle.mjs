@@ -213,7 +213,7 @@ const missing = names.filter((name) => !(name in library));
 if (missing.length > 0) throw new Error(`the CLI's library() does not export ${missing.join(', ')}: update src/cli/commands.ts`);
 writeFileSync(
   `${outdir}/index.js`,
-  `import { loadCli } from './start.js';\nconst library = loadCli().cli.library();\nexport const { ${names.join(', ')} } = library;\n`,
+  `import { loadCli } from './start.js';\nconst library = loadCli(process.env, { packages: false }).cli.library();\nexport const { ${names.join(', ')} } = library;\n`,
 );
 // Node looks up the package scope of every module it resolves, for its "type", and a miss is not
 // remembered: without this file each import bin/'s start.js resolves looked for

@@ -19,6 +19,15 @@ export interface CliBundle {
   library(): Record<string, unknown>;
 }
 
+export interface LoadOptions {
+  /**
+   * Whether lmdb's scripts are compiled with code caches of our own too (util/cached-cjs.ts): for
+   * bin/, not for the library's entry, whose host app may require lmdb itself and must get the
+   * one copy node's loader keeps. @default true
+   */
+  packages?: boolean;
+}
+
 /** The first line of cli.cjs names its build (scripts/bundle.mjs): `//llm-batch-build:<hex>`. */
 const BUILD_LINE = /^\/\/llm-batch-build:([0-9a-f]{16})\n/;
 
@@ -45,7 +54,7 @@ const TAIL = '\n})';
  * and node's version; V8 refuses one made under other flags. It never fails a run: a cache that
  * cannot be read or written is a run without one.
  */
-export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle; keepCode(): void } {
+export function loadCli(env: NodeJS.ProcessEnv = process.env, { packages = true }: LoadOptions = {}): { cli: CliBundle; keepCode(): void } {
   const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
   // ASCII, which the build checks: as Latin-1 it becomes V8's one-byte string without a UTF-8 decode.
   const source = fs.readFileSync(file, 'latin1');
@@ -60,7 +69,7 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env): { cli: CliBundle;
   const cli = module.exports;
   if (caches === undefined) return { cli, keepCode: () => {} };
   // lmdb's scripts get caches of their own beside it, made as this one is (util/cached-cjs.ts).
-  cli.cachePackageCode(path.dirname(caches.full));
+  if (packages) cli.cachePackageCode(path.dirname(caches.full));
   const keepPackageCode = () => cli.keepPackageCode(cli.codeCacheWorthy());
   // Nothing kept for a run that used a whole cache: the cache's bytes (1.2 MB) go with this call.
   if (full && !script.cachedDataRejected) return { cli, keepCode: keepPackageCode };

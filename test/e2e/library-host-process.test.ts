@@ -43,6 +43,25 @@ await store.close();
 `;
 
 describe('the library in a host app', () => {
+  it("leaves lmdb to node's loader: the app's own require of it is the copy the cache uses", async (ctx) => {
+    // The CLI compiles lmdb's scripts itself, with code caches of its own (util/cached-cjs.ts); a host
+    // app that requires lmdb must not get a second copy beside ours. An empty HOME has no caches: a
+    // cache dir of its own here, as a user's CLI runs have made.
+    const r = await runApp(
+      ctx,
+      `${WITH_CACHE}
+import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(path.join(ROOT, 'package.json'))});
+const loaded = Object.keys(require.cache).filter((f) => /[\\/]node_modules[\\/](lmdb|msgpackr)[\\/]dist[\\/]/.test(f));
+console.log(loaded.map((f) => f.split('node_modules').pop().replace(/\\\\/g, '/')).sort().join(' '));
+console.log(require('lmdb') === require(require.resolve('lmdb')));
+`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('a ok\n/lmdb/dist/index.cjs /msgpackr/dist/node.cjs\ntrue\n');
+    expect(r.code).toBe(0);
+  });
+
   it("leaves the app's unhandledRejection handling alone: the app logs a rejection and goes on", async (ctx) => {
     const r = await runApp(
       ctx,
