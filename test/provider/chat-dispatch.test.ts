@@ -9,22 +9,32 @@ import { UnsendableHeaderError, unsendableAt, unsendableHeader } from '../../src
  * A request undici refuses before sending (a header value it cannot write) used to cost its pool a
  * connection for good: after `connections` such refusals every later request waited forever.
  */
-let server: http.Server;
 let origin: string;
 let seen = 0;
 
-beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    seen++;
-    req.resume();
-    req.on('end', () => res.end('{}'));
+/** A server on 127.0.0.1 for the suite it is called in, answering `{}` once it has read each request; its origin. */
+function serve(headersFor: (req: http.IncomingMessage, res: http.ServerResponse) => void = () => {}): () => string {
+  let server: http.Server;
+  let at = '';
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      headersFor(req, res);
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    at = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return () => at;
+}
+
+const served = serve(() => seen++);
+beforeAll(() => {
+  origin = served();
 });
 
 const GOOD = ['content-type', 'application/json', 'authorization', 'Bearer sk-test'];
@@ -113,25 +123,14 @@ describe('unsendableHeader', () => {
 });
 
 describe("dispatchChat: a response's headers", () => {
-  let named: http.Server;
-  let at: string;
-  beforeAll(async () => {
-    named = http.createServer((req, res) => {
-      req.resume();
-      // Names as servers write them: OpenAI's in lower case, others capitalized.
-      if (req.url?.endsWith('/limits')) res.setHeader('X-RateLimit-Limit-Requests', '60');
-      res.setHeader('x-r', 'short');
-      req.on('end', () => res.end('{}'));
-    });
-    await new Promise<void>((resolve) => named.listen(0, '127.0.0.1', resolve));
-    at = `http://127.0.0.1:${(named.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    named.closeAllConnections();
-    await new Promise((resolve) => named.close(resolve));
+  const named = serve((req, res) => {
+    // Names as servers write them: OpenAI's in lower case, others capitalized.
+    if (req.url?.endsWith('/limits')) res.setHeader('X-RateLimit-Limit-Requests', '60');
+    res.setHeader('x-r', 'short');
   });
 
   it('say whether any name starts with a prefix, in any case, as `get` finds them', async () => {
+    const at = named();
     const direct = createDirectDispatcher(at, 1);
     try {
       const ask = (path: string) =>
