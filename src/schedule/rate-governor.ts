@@ -152,7 +152,6 @@ export class RateGovernor {
   /** Whether a sleep is rounded up to whole milliseconds, as the clock's timers count them. */
   private readonly wholeMs: boolean;
   private pumping = false;
-  /** Ends the pump's sleep (see poke); one for every sleep until it is used. */
   private wakeUp: AbortController | undefined;
   /**
    * The signals a listener of this governor's is on: one for all the waiters that share a signal
@@ -422,7 +421,6 @@ export class RateGovernor {
   /** Re-evaluates a pending sleep after the state changed. */
   private poke(): void {
     this.wakeUp?.abort();
-    this.wakeUp = undefined;
   }
 
   /** How long a request of `cost` tokens must wait now, and on what (the rate as of now first). */
@@ -482,10 +480,13 @@ export class RateGovernor {
         const { delay } = wait;
         this.noteHeld(wait, wave);
         if (delay > this.earlyMs) {
-          this.wakeUp ??= new AbortController();
+          // One controller a sleep: a clock (a public option) need not take its listener off the
+          // signal when a sleep ends, and a controller kept for them all would gather them.
+          this.wakeUp = new AbortController();
           // Re-check at least every 50 ms (slow start's step): the rate changes over time. Node's
           // timers end up to 1 ms early: a wait slept to the next whole ms is over when it wakes.
           await this.clock.sleep(Math.min(this.wholeMs ? Math.ceil(delay) : delay, 50), this.wakeUp.signal).catch(() => {});
+          this.wakeUp = undefined;
           continue;
         }
         this.waiters.shift();
