@@ -27,7 +27,11 @@ export function heldReader<T extends { done(): void }>(ms = READER_MS) {
     timer = undefined;
     const held = txn;
     txn = undefined;
-    held?.done();
+    try {
+      held?.done();
+    } catch {
+      // Ended already: by the database's close, which aborts the transactions still open.
+    }
   };
   return {
     /** The transaction to read `db` through now. */

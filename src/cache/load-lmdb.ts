@@ -35,11 +35,19 @@ export function loadLmdb(): typeof import('lmdb') {
   }
 }
 
-/** lmdb's script and msgpackr's (~230 KB of its ~260) with code caches of our own (util/cached-cjs.ts). */
+/** lmdb as {@link lmdbWithCachedCode} loaded it: once a process, as node's require would. */
+let cachedLmdb: unknown;
+
+/**
+ * lmdb's script and msgpackr's (~230 KB of its ~260) with code caches of our own (util/cached-cjs.ts).
+ * Loaded once: the store asks for lmdb ahead of its first write (prepare) and again to open each file.
+ */
 function lmdbWithCachedCode(): unknown {
+  if (cachedLmdb !== undefined) return cachedLmdb;
   const lmdb = requireCjs.resolve('lmdb');
   const msgpackr = requireCached(createRequire(lmdb).resolve('msgpackr'));
-  return requireCached(lmdb, { msgpackr });
+  cachedLmdb = requireCached(lmdb, { msgpackr });
+  return cachedLmdb;
 }
 
 /**

@@ -210,7 +210,9 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
   // Lookups in the current file share a read transaction (see heldReader), let go after each of
   // this store's own commits so that a lookup then finds what it wrote.
   const reader = heldReader<Transaction>();
-  const lookup = (db: Database, key: Buffer) => db.get(shorten(key), { transaction: reader.of(db) });
+  // Once close() has begun, a lookup (a library host's, in flight) takes no transaction to hold.
+  let closing = false;
+  const lookup = (db: Database, key: Buffer) => (closing ? db.get(shorten(key)) : db.get(shorten(key), { transaction: reader.of(db) }));
   const committed = async <T>(write: Promise<T>): Promise<T> => {
     try {
       return await write;
@@ -312,6 +314,7 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     async close() {
       // After a failed commit lmdb waits for a flush that never comes, in `flushed` and in close():
       // the file is as the last good commit left it, and the process's end releases the rest.
+      closing = true;
       reader.drop();
       try {
         const written = writeFailure ? undefined : await current.started();

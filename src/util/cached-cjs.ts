@@ -35,7 +35,7 @@ export const cachingPackageCode = (): boolean => cacheDir !== undefined;
  * when {@link cachePackageCode} named a directory. Node's compile cache is made as a module is
  * compiled, when V8 has compiled its top level only, so every function a run called was compiled
  * again in every run; this one is made at the end of a run ({@link keepPackageCode}) with them all,
- * as the CLI's own script's is. A one-prompt run with the response cache so costs ~5-9 ms less CPU
+ * as the CLI's own script's is. A one-prompt run with the response cache so costs ~4-9 ms less CPU
  * on node 22 and 24, where lmdb's and msgpackr's scripts are loaded so (bench/results/2026-12-05-s45.md).
  *
  * `requires` are what its require() gets for those ids instead of node's module (a package

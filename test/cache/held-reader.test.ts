@@ -52,6 +52,21 @@ describe('heldReader', () => {
     expect(db.txns[1]!.done).toHaveBeenCalledTimes(1);
   });
 
+  it("a transaction the database's close already ended is let go quietly, at drop and at its timer", () => {
+    const ended = {
+      done: vi.fn(() => {
+        throw new Error('The transaction is already closed.');
+      }),
+    };
+    const db = { useReadTransaction: () => ended };
+    const reader = heldReader(100);
+    reader.of(db);
+    expect(() => vi.advanceTimersByTime(100)).not.toThrow();
+    reader.of(db);
+    expect(() => reader.drop()).not.toThrow();
+    expect(ended.done).toHaveBeenCalledTimes(2);
+  });
+
   it('takes nothing and sets no timer while there are no lookups', () => {
     const reader = heldReader(100);
     reader.drop();

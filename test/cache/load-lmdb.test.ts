@@ -39,6 +39,22 @@ describe('libcFamily', () => {
 });
 
 describe('loadLmdb', () => {
+  it("with the CLI's own code caches: loads lmdb and msgpackr once a process, as node's require would", () => {
+    const dist = (file: string) => JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', file)).href);
+    const script = `
+      import { createRequire } from 'node:module';
+      const { cachePackageCode } = await import(${dist('util/cached-cjs.js')});
+      cachePackageCode(${JSON.stringify(path.join(tmp.dir, 'code'))});
+      const { loadLmdb } = await import(${dist('cache/load-lmdb.js')});
+      const first = loadLmdb();
+      const again = loadLmdb();
+      const viaNode = Object.keys(createRequire(import.meta.url).cache).filter((f) => /[\\/](lmdb|msgpackr)[\\/]dist[\\/]/.test(f));
+      console.log(JSON.stringify({ same: first === again, open: typeof first.open, viaNode }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH }, encoding: 'utf8' }));
+    expect(out).toEqual({ same: true, open: 'function', viaNode: [] });
+  });
+
   it('loads lmdb without detect-libc or msgpackr-extract, and leaves the environment as it was', () => {
     // A process of its own: this one may have loaded lmdb already.
     const script = `
