@@ -289,17 +289,36 @@ describe('response cache', () => {
 
   it('duplicates waiting for an answer do not stop the other prompts from being read and sent', async () => {
     // -c 2 reads at most 20 records ahead: 30 duplicates waiting would hold the 5 others back.
-    const slow = 'slow [[latency:800]]';
+    const slow = 'slow';
     const others = Array.from({ length: 5 }, (_, i) => `other ${i}`);
-    const input = writePrompts(ctx.dir, 'p.txt', [...Array.from({ length: 30 }, () => slow), ...others]);
-    const { code, rows } = await run([input, '-c', '2']);
-    expect(code, rows.map((r) => r.error?.type).join()).toBe(0);
-    expect(rows).toHaveLength(35);
-    const asked = ctx.server.requests;
-    expect(asked.filter((r) => r.prompt === slow)).toHaveLength(1);
-    const slowAt = asked.find((r) => r.prompt === slow)!.t;
-    // Sent while the one request for the duplicates was still being answered.
-    for (const other of others) expect(asked.find((r) => r.prompt === other)!.t - slowAt).toBeLessThan(800);
+    // The one request for the duplicates is answered once the server has seen the 5 others, or after
+    // 10 s: held back behind the duplicates, they would come only after that. (A fixed 800 ms answer
+    // was outrun on a loaded CI machine, where slow start's spacing of the others stretched 4-fold.)
+    let release = () => {};
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const fallback = setTimeout(release, 10_000);
+    let seen = 0;
+    let releasedAt = Number.POSITIVE_INFINITY;
+    void answered.then(() => (releasedAt = performance.now()));
+    ctx.server.options.hold = (req) => (req.prompt === slow ? answered : undefined);
+    ctx.server.options.fault = ({ prompt }) => {
+      if (others.includes(prompt) && ++seen === others.length) release();
+      return undefined;
+    };
+    try {
+      const input = writePrompts(ctx.dir, 'p.txt', [...Array.from({ length: 30 }, () => slow), ...others]);
+      const { code, rows } = await run([input, '-c', '2']);
+      expect(code, rows.map((r) => r.error?.type).join()).toBe(0);
+      expect(rows).toHaveLength(35);
+      const asked = ctx.server.requests;
+      expect(asked.filter((r) => r.prompt === slow)).toHaveLength(1);
+      // Sent while the one request for the duplicates was still being answered.
+      for (const other of others) expect(asked.find((r) => r.prompt === other)!.t).toBeLessThan(releasedAt);
+    } finally {
+      clearTimeout(fallback);
+      delete ctx.server.options.hold;
+      delete ctx.server.options.fault;
+    }
   });
 
   it('a kill -9 in the middle of writes leaves a cache that opens and answers', async () => {
