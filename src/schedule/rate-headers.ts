@@ -110,7 +110,7 @@ export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): 
   if (ms !== undefined && ms >= 0) return { ms, precise: true };
   const raw = headers.get('retry-after')?.trim();
   if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return { ms: Number(raw) * 1000, precise: false };
+  if (SECONDS.test(raw)) return { ms: Number(raw) * 1000, precise: false };
   // Only an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`); V8's Date.parse reads junk like '-1' as a date.
   if (!/^[A-Za-z]{3},\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}:\d{2}\s+GMT$/.test(raw)) return undefined;
   const date = Date.parse(raw);
