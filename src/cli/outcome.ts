@@ -20,6 +20,7 @@ import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advic
 import { writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { ignoredFormat } from '../structured/ignored-format.js';
+import type { DoneRows } from './resume-skip.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -44,7 +45,7 @@ export interface FinishedRun {
   /** --shard: the input's records that went to other shards. */
   otherShards?: number;
   /** --resume: the rows of this run the output already answered, when known (see ResumeState). */
-  doneRows?: number;
+  done?: DoneRows;
 }
 
 /** `: its worst case is $0.041 (…)`: what the request that did not fit would have cost at most. */
@@ -250,7 +251,14 @@ export async function finishRun(
       })
     : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices);
-  if (outcome.stopped) summary.notRun = await countNotRun(config, stats, reporter.total, abort, run.doneRows);
+  if (outcome.stopped) {
+    summary.notRun = await countNotRun(config, stats, reporter.total, abort, run.done?.rows);
+    // The reader stopped wherever the stop found it: the file's answers past there are done all the same.
+    if (run.done) {
+      summary.skipped = Math.max(summary.skipped, run.done.rows);
+      summary.skippedFailed = Math.max(summary.skippedFailed, run.done.failed);
+    }
+  }
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) {
     summary.byModel = run.modelTally.figures();

@@ -21,7 +21,7 @@ import { checkWritableFile } from './check-writable.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
-import { loadResumeSkip, type ResumeSkip, type UncollectedRun } from './resume-skip.js';
+import { type DoneRows, loadResumeSkip, type ResumeSkip, type UncollectedRun } from './resume-skip.js';
 import { manifestPath, readManifest, submitted } from '../batch/manifest.js';
 import { batchedRecords } from './batched-records.js';
 import { describeRun } from './run-identity.js';
@@ -46,7 +46,7 @@ export interface OutputTarget {
   /** With --resume: a line for stderr, e.g. the models this invocation adds to the run. */
   resumeNote?: string;
   /** With --resume: the rows of this run the file already answers, when known (see ResumeState). */
-  doneRows?: number;
+  done?: DoneRows;
   /** With --overwrite of a non-empty file: replaced at the first row, or by `replace()` at the end. */
   pending?: ReplaceOnFirstRow;
   /**
@@ -196,7 +196,7 @@ export async function openOutputTarget(
       skip: resumed.skip,
       tagRows: resumed.tagRows,
       ...(resumed.note !== undefined ? { resumeNote: resumed.note } : {}),
-      ...(resumed.doneRows !== undefined ? { doneRows: resumed.doneRows } : {}),
+      ...(resumed.done !== undefined ? { done: resumed.done } : {}),
       compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, earlier: resumed.superseded, runModel: resumed.runModel },
     };
   } catch (err) {

@@ -79,10 +79,18 @@ export interface ResumeState {
    * Rows of this run the file already answers (a record skipped as done or kept failed), when every
    * key the file holds is one of this run's rows: the same input or a longer one, every model and
    * sample the file's run asked, no --limit and no --force-resume. A stop's "not run" counts them
-   * out; the reader passed only some of them by then (see countNotRun).
+   * out, and its "already done" counts them all; the reader passed only some of them by then (see countNotRun).
    */
-  doneRows?: number;
+  done?: DoneRows;
 }
+
+/** Rows of a resumed run the file already answers: all of them, and of those the failures kept (no --retry-failed). */
+export interface DoneRows {
+  rows: number;
+  failed: number;
+}
+
+const doneRowsOf = (succeeded: number, failed: number): DoneRows => ({ rows: succeeded + failed, failed });
 
 /** The model a plain run's rows count as (id, this model, sample 0): the one the file was started with. */
 export function runModelOf(meta: Record<string, unknown> | null | undefined, config: CliConfig): string {
@@ -149,7 +157,7 @@ export async function loadResumeSkip(
   const allOfTheRun =
     !config.forceResume && config.data.limit === undefined && recorded?.every((m) => config.models.includes(m)) === true && repeated <= config.repeat;
   return {
-    ...(allOfTheRun ? { doneRows: state.succeeded.size + (config.retryFailed ? 0 : state.failed.size) } : {}),
+    ...(allOfTheRun ? { done: doneRowsOf(state.succeeded.size, config.retryFailed ? 0 : state.failed.size) } : {}),
     skip: unrecorded ? Object.assign(skip, { unrecorded }) : skip,
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     superseded: state.superseded,

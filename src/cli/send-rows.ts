@@ -180,7 +180,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
       modelTally,
       usage: usage.byModel,
       otherShards: shardTally.others,
-      doneRows: target.doneRows,
+      done: target.done,
     },
     stats,
     reporter,
