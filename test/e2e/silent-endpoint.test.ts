@@ -39,7 +39,8 @@ describe('a server that never answers', () => {
         .map((p) => `${p} [[fault:hang*1]]`)
         .join('\n') + '\n',
     );
-    const r = await run([input, '-o', path.join(dir, 'cold.jsonl'), '--no-cache', '--idle-timeout', '0.3', '-q']);
+    // A second for the retries to answer in: under load the mock (in this busy worker) has answered later than 0.3 s.
+    const r = await run([input, '-o', path.join(dir, 'cold.jsonl'), '--no-cache', '--idle-timeout', '1', '-q']);
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -48,7 +49,7 @@ describe('a server that never answers', () => {
     const lines = prompts(12, 'slow').map((p, i) => (i % 3 === 0 ? p : `${p} [[fault:hang*9]]`));
     const input = writeFile('slow.txt', lines.join('\n') + '\n');
     const out = path.join(dir, 'slow.jsonl');
-    const r = await run([input, '-o', out, '--no-cache', '--idle-timeout', '0.3', '--retries', '1', '-c', '4', '-q']);
+    const r = await run([input, '-o', out, '--no-cache', '--idle-timeout', '1', '--retries', '1', '-c', '4', '-q']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toMatch(/stopped/);
     const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
