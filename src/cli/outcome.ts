@@ -252,12 +252,12 @@ export async function finishRun(
     : null;
   const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices);
   if (outcome.stopped) {
-    summary.notRun = await countNotRun(config, stats, reporter.total, abort, run.done?.rows);
     // The reader stopped wherever the stop found it: the file's answers past there are done all the same.
     if (run.done) {
       summary.skipped = Math.max(summary.skipped, run.done.rows);
       summary.skippedFailed = Math.max(summary.skippedFailed, run.done.failed);
     }
+    summary.notRun = await countNotRun(config, stats, reporter.total, abort, summary.skipped);
   }
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) {

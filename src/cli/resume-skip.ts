@@ -90,8 +90,6 @@ export interface DoneRows {
   failed: number;
 }
 
-const doneRowsOf = (succeeded: number, failed: number): DoneRows => ({ rows: succeeded + failed, failed });
-
 /** The model a plain run's rows count as (id, this model, sample 0): the one the file was started with. */
 export function runModelOf(meta: Record<string, unknown> | null | undefined, config: CliConfig): string {
   return typeof meta?.['model'] === 'string' ? meta['model'] : config.model;
@@ -154,10 +152,11 @@ export async function loadResumeSkip(
         }
       : undefined;
   const repeated = typeof previous?.['repeat'] === 'number' ? previous['repeat'] : 1;
+  const keptFailed = config.retryFailed ? 0 : state.failed.size;
   const allOfTheRun =
     !config.forceResume && config.data.limit === undefined && recorded?.every((m) => config.models.includes(m)) === true && repeated <= config.repeat;
   return {
-    ...(allOfTheRun ? { done: doneRowsOf(state.succeeded.size, config.retryFailed ? 0 : state.failed.size) } : {}),
+    ...(allOfTheRun ? { done: { rows: state.succeeded.size + keptFailed, failed: keptFailed } } : {}),
     skip: unrecorded ? Object.assign(skip, { unrecorded }) : skip,
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     superseded: state.superseded,

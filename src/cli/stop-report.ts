@@ -14,8 +14,11 @@ export async function countNotRun(
   stats: BatchStats,
   knownTotal: number | undefined,
   signal: AbortSignal,
-  /** A resume's rows the output already answered (see ResumeState.doneRows): those past where the reader stopped are not "not run". */
-  doneRows?: number,
+  /**
+   * The records counted as already done: by default those the reader skipped; for a resume whose
+   * output's rows are known (ResumeState.done), those past where the reader stopped too.
+   */
+  alreadyDone = stats.skipped,
 ): Promise<number | null> {
   let total = knownTotal;
   if (total === undefined && config.input.kind === 'file') {
@@ -29,7 +32,7 @@ export async function countNotRun(
     }
   }
   if (total === undefined) return null;
-  const notRun = total - (stats.ok + stats.failed + Math.max(stats.skipped, doneRows ?? 0));
+  const notRun = total - (stats.ok + stats.failed + alreadyDone);
   return notRun < 0 ? null : notRun;
 }
 
