@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { realpathSync } from './same-file.js';
 import { renameDurably } from './rename-durably.js';
 import { openReplacementTemp } from './replacement-temp.js';
 import { refuseUntrustedLink } from './untrusted-link.js';
