@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
-import Pool from 'undici/lib/dispatcher/pool.js';
 import buildConnector from 'undici/lib/core/connect.js';
 import type { Dispatcher } from 'undici';
 import { tripDetachProtector } from './trip-detach-protector.js';
 import { maxHeaderSize } from '../util/node-http.js';
+import { FreeClientPool } from './free-client-pool.js';
 
 /**
  * Idle sockets close after 4 s, or sooner when the server's `Keep-Alive: timeout=` says so (undici
@@ -19,7 +19,7 @@ export interface DirectDispatcher {
 }
 
 /**
- * undici's pool of keep-alive connections to one origin, at most `connections` of them. Its own
+ * undici's pool of keep-alive connections to one origin, at most `connections` of them (free-client-pool.ts). Its own
  * timeouts are off: the attempt's deadlines (--timeout, --idle-timeout) watch every request from
  * before it connects to its last byte. Only the chat-completions path loads it (deep imports: not
  * undici's fetch and the rest).
@@ -37,7 +37,7 @@ export function createDirectDispatcher(origin: string, connections?: number): Di
     opening.add(socket);
     return socket;
   };
-  const dispatcher = new Pool(origin, {
+  const dispatcher = new FreeClientPool(origin, {
     connect,
     // Without a cap the pool opens a connection for a request that comes the moment another's
     // answer ends, before it counts that connection free again: ~490 connects, not 256, in a

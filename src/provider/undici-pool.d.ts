@@ -9,3 +9,11 @@ declare module 'undici/lib/core/connect.js' {
   import { buildConnector } from 'undici';
   export default buildConnector;
 }
+
+// The pool's own keys on it and its clients, to pick a free client without scanning (free-client-pool.ts).
+declare module 'undici/lib/dispatcher/pool-base.js' {
+  export const kClients: unique symbol;
+  export const kNeedDrain: unique symbol;
+  export const kAddClient: unique symbol;
+  export const kGetDispatcher: unique symbol;
+}
