@@ -194,7 +194,9 @@ export class LineBreakSniffer {
       if (crAt !== -1) this.cr = this.length + units(text, crAt);
     }
     const lf = lfAt === -1 ? -1 : this.length + units(text, lfAt);
-    this.length += units(text, text.length);
+    // A `\n` decides without the head's length: bytes are not counted past it (a loop over the
+    // whole first chunk, which V8 compiled in every run of a file's prompts, issue 16).
+    if (lf === -1) this.length += units(text, text.length);
     this.decided = decideBreaks(this.length, this.cr, lf, whole);
     return this.decided;
   }
