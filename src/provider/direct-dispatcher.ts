@@ -19,10 +19,10 @@ export interface DirectDispatcher {
 }
 
 /**
- * undici's pool of keep-alive connections to one origin, at most `connections` of them (free-client-pool.ts). Its own
- * timeouts are off: the attempt's deadlines (--timeout, --idle-timeout) watch every request from
- * before it connects to its last byte. Only the chat-completions path loads it (deep imports: not
- * undici's fetch and the rest).
+ * undici's pool of keep-alive connections to one origin, at most `connections` of them, taking a
+ * free one from a list (free-client-pool.ts). Its own timeouts are off: the attempt's deadlines
+ * (--timeout, --idle-timeout) watch every request from before it connects to its last byte. Only
+ * the chat-completions path loads it (deep imports: not undici's fetch and the rest).
  */
 export function createDirectDispatcher(origin: string, connections?: number): DirectDispatcher {
   tripDetachProtector();
