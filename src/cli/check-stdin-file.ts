@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { decodeInput } from '../input/decode-input.js';
+import { decodeInput, firstLineMaxFor } from '../input/decode-input.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -25,7 +25,7 @@ export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): 
   } catch {
     return; // a descriptor fstat cannot see: the run's read says what is wrong, if anything
   }
-  for await (const _ of decodeInput(positioned(fd), { source: '<stdin>', encoding: config.data.encoding }));
+  for await (const _ of decodeInput(positioned(fd), { source: '<stdin>', encoding: config.data.encoding, firstLineMax: firstLineMaxFor(config.inputFormat) }));
 }
 
 /** The file's bytes from its start, read with pread: the descriptor's offset does not move. */

@@ -16,7 +16,11 @@ export interface InputFingerprint {
  * With `decode`, the same pass checks the text's encoding (see decodeInput), so a Latin-1 line
  * deep in the file is refused before the first request is paid for.
  */
-export async function fingerprintFile(file: string, bytes?: number, decode?: { encoding: InputEncoding | undefined }): Promise<InputFingerprint | null> {
+export async function fingerprintFile(
+  file: string,
+  bytes?: number,
+  decode?: { encoding: InputEncoding | undefined; firstLineMax?: number },
+): Promise<InputFingerprint | null> {
   const stat = await fs.promises.stat(file);
   if (!stat.isFile()) return null;
   if (bytes !== undefined && bytes > stat.size) return null;
@@ -42,7 +46,7 @@ export async function fingerprintFile(file: string, bytes?: number, decode?: { e
     }
   }
   if (decode) {
-    for await (const _ of decodeInput(hashed(), { source: file, encoding: decode.encoding }));
+    for await (const _ of decodeInput(hashed(), { source: file, ...decode }));
   } else {
     for await (const _ of hashed());
   }

@@ -1,3 +1,4 @@
+import { firstLineMaxFor } from '../input/decode-input.js';
 import type { InputFormat } from '../input/input-options.js';
 import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
@@ -13,7 +14,7 @@ import { modelsChange, recordedModels, sortedModels } from './run-models.js';
  */
 export async function fingerprint(config: CliConfig): Promise<InputFingerprint | null> {
   if (config.input.kind !== 'file') return null;
-  return fingerprintFile(config.input.path, undefined, { encoding: config.data.encoding });
+  return fingerprintFile(config.input.path, undefined, { encoding: config.data.encoding, firstLineMax: firstLineMaxFor(config.inputFormat) });
 }
 
 /**

@@ -1,7 +1,8 @@
-import { isUtf8 } from 'node:buffer';
+import { constants, isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
-import { LineBreakSniffer } from './read-lines.js';
+import { LineBreakSniffer, lineTooLong, MAX_LINE_CHARS } from './read-lines.js';
 import { utf16Damage, utf16Tail } from './utf16-units.js';
+import type { InputFormat } from './input-options.js';
 
 /** Encodings `--encoding` accepts; `latin1` is read as Windows-1252, as WHATWG (and every browser) does. */
 export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
@@ -81,6 +82,40 @@ export function bomOf(head: Buffer): { encoding: InputEncoding; bytes: number } 
   return undefined;
 }
 
+/** {@link decodeInput}'s `firstLineMax` for an input of `format`: a line's cap where the format is read line by line. */
+export const firstLineMaxFor = (format: InputFormat | 'auto'): number | undefined =>
+  format === 'txt' || format === 'jsonl' || format === 'csv' ? MAX_LINE_CHARS : undefined;
+
+/**
+ * A small file read whole (a flag's file: `-t @`, `-s @`) held to what an input file is held to:
+ * UTF-8, or UTF-16 by its byte order mark, and no NUL. Its text without the mark, or what is wrong
+ * with it and where (`line 3: not valid UTF-8 (byte 0xE9)…`).
+ */
+export function decodeWhole(bytes: Buffer): { text: string } | { problem: string } {
+  const bom = bomOf(bytes);
+  let text: string;
+  if (bom !== undefined && bom.encoding !== 'utf-8') {
+    try {
+      text = new TextDecoder(bom.encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(bom.bytes));
+    } catch {
+      return { problem: `not valid ${ENCODING_NAMES[bom.encoding]} (it starts with that byte order mark); save it as UTF-8` };
+    }
+  } else {
+    const body = bom === undefined ? bytes : bytes.subarray(bom.bytes);
+    if (!isUtf8(body)) {
+      const at = firstInvalid(body);
+      const byte = body[at]!.toString(16).toUpperCase().padStart(2, '0');
+      return {
+        problem: `line ${countNewlines(body, at) + 1}: not valid UTF-8 (byte 0x${byte}); if it is Latin-1 / Windows-1252, convert it: iconv -f latin1 -t utf-8`,
+      };
+    }
+    text = body.toString('utf8');
+  }
+  const nul = text.indexOf('\0');
+  if (nul !== -1) return { problem: `line ${text.slice(0, nul).split('\n').length}: a NUL byte, which text does not have; is this the right file?` };
+  return { text };
+}
+
 /** UTF-16 text without a BOM shows as NULs in every other byte of ASCII text. */
 function looksUtf16(head: Buffer): InputEncoding | undefined {
   const n = Math.min(head.length, 512) & ~1;
@@ -142,8 +177,20 @@ const NUL_AT_START = 8192;
  * untouched (one `isUtf8` and one NUL search per chunk). A bad byte past the start yields the
  * whole lines before its own first, then throws: records read before the bad line are counted.
  */
-export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, options: { source: string; encoding?: InputEncoding }): AsyncGenerator<Buffer> {
-  const { source } = options;
+export async function* decodeInput(
+  chunks: AsyncIterable<string | Buffer>,
+  options: {
+    source: string;
+    encoding?: InputEncoding;
+    /**
+     * The most characters the first line may hold before its first line break: the text is held
+     * until one comes (see emit). Beyond V8's longest string by default, where nothing can read it;
+     * {@link firstLineMaxFor} a format read line by line.
+     */
+    firstLineMax?: number;
+  },
+): AsyncGenerator<Buffer> {
+  const { source, firstLineMax = constants.MAX_STRING_LENGTH } = options;
   let encoding = options.encoding;
   let decoder: InstanceType<typeof TextDecoder> | undefined;
   /** Under UTF-16, its byte order: the bytes are checked before TextDecoder sees them. */
@@ -236,7 +283,11 @@ export async function* decodeInput(chunks: AsyncIterable<string | Buffer>, optio
 
   /** Checks UTF-8 text for NUL bytes, and stops at `undecodable` (the bytes it came from were no text), counting its lines. */
   const check = (text: Buffer, undecodable?: Undecodable): Checked => {
-    if (breaks === undefined) breaks = sniff.feed(text, false);
+    if (breaks === undefined) {
+      breaks = sniff.feed(text, false);
+      // Undecided, the text is held whole (see emit) and is all one line: over the cap, it can only fail.
+      if (breaks === undefined && sniff.firstLineChars > firstLineMax) throw lineTooLong(source, 1, firstLineMax);
+    }
     const nul = text.indexOf(0);
     let result: Checked = { out: text };
     if (nul !== -1 && (undecodable === undefined || nul < undecodable.at)) result = nulAt(text, nul);

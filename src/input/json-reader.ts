@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { fieldScanFor } from './jsonl-fields.js';
@@ -14,6 +15,8 @@ import { MAX_NESTING, nestsDeeperThan, tooDeepField, tooDeepMessage } from './ne
 
 /** A `.json` input read whole and checked (see checkJsonInput), as its stream carries it on: parsed once. */
 const PARSED = Symbol('parsed .json input');
+
+const { MAX_STRING_LENGTH } = constants;
 
 interface ParsedJson {
   text: string;
@@ -45,10 +48,26 @@ async function parseJsonInput(input: InputSource, options: InputOptions): Promis
   if (checked) return checked;
   const { source } = options;
   const chunks: Buffer[] = [];
-  for await (const chunk of guardSource<string | Buffer>(input, source)) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  const text = Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
+  let bytes = 0;
+  for await (const chunk of guardSource<string | Buffer>(input, source)) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    chunks.push(buf);
+    bytes += buf.length;
+    // Past three bytes a character of V8's longest string, it cannot be one: said now, not once it is all in memory.
+    if (bytes > 3 * MAX_STRING_LENGTH) throw tooLargeForJson(source);
+  }
+  let text: string;
+  try {
+    text = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_STRING_TOO_LONG') throw tooLargeForJson(source);
+    throw err;
+  }
+  // Nothing but blanks is an empty input, as an empty .jsonl or .txt is (exit 5), not a parse error:
+  // a failed export upstream (`jq … > in.json`) must not read as a usage error.
+  if (text.trim() === '') return { text, elements: [], deep: [] };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -66,6 +85,10 @@ async function parseJsonInput(input: InputSource, options: InputOptions): Promis
   checkFields(value, deep, options);
   return { text, elements: value, deep };
 }
+
+/** A `.json` input is parsed as one string, which V8 caps at ~512 M characters (JSON Lines has no such cap). */
+const tooLargeForJson = (source: string): InputError =>
+  new InputError(`${source}: too large to read as one JSON document (over ${MAX_STRING_LENGTH} characters); give it as JSON Lines (.jsonl), one record a line`);
 
 /**
  * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed

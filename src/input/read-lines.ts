@@ -15,6 +15,11 @@ export interface Line {
  */
 export const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
+/** The error for line `line` of `source` longer than `max` characters. */
+export function lineTooLong(source: string, line: number, max = MAX_LINE_CHARS): InputError {
+  return new InputError(`${source}:${line}: line is longer than ${max} characters; is this the right file and format?`);
+}
+
 /**
  * Splits a byte/text stream into lines, lazily: the next chunk is pulled only when the lines of the
  * current one have been consumed, so memory is bounded by one chunk plus one line whatever the file size.
@@ -60,9 +65,7 @@ export async function* readLineBatches(input: InputSource, source: string): Asyn
     if (from >= text.length) return;
     pending.push(from === 0 ? text : text.slice(from));
     pendingChars += text.length - from;
-    if (pendingChars > MAX_LINE_CHARS) {
-      throw new InputError(`${source}:${lineNo + 1}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
-    }
+    if (pendingChars > MAX_LINE_CHARS) throw lineTooLong(source, lineNo + 1);
   }
 
   /** Adds the lines `chunk` completes to `out`. */
@@ -73,9 +76,7 @@ export async function* readLineBatches(input: InputSource, source: string): Asyn
       if (breaks === undefined) {
         head.push(text);
         headChars += text.length;
-        if (headChars > MAX_LINE_CHARS) {
-          throw new InputError(`${source}:1: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
-        }
+        if (headChars > MAX_LINE_CHARS) throw lineTooLong(source, 1);
         return;
       }
       if (head.length > 0) {
@@ -86,6 +87,8 @@ export async function* readLineBatches(input: InputSource, source: string): Asyn
     if (breaks === 'lf') {
       let from = 0;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        // A line whole in one chunk is measured too: a file's first line comes in one (decodeInput holds it).
+        if (pendingChars + nl - from > MAX_LINE_CHARS) throw lineTooLong(source, lineNo + 1);
         const whole = take(text.slice(from, nl));
         from = nl + 1;
         out.push({ line: ++lineNo, text: stripCR(whole) });
@@ -102,6 +105,7 @@ export async function* readLineBatches(input: InputSource, source: string): Asyn
     BREAK.lastIndex = from;
     for (let m = BREAK.exec(text); m !== null; m = BREAK.exec(text)) {
       const at = m.index;
+      if (pendingChars + at - from > MAX_LINE_CHARS) throw lineTooLong(source, lineNo + 1);
       out.push({ line: ++lineNo, text: take(text.slice(from, at)) });
       from = at + 1;
       if (text.charCodeAt(at) === 0x0d) {
@@ -182,6 +186,11 @@ export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefi
  */
 export class LineBreakSniffer {
   private length = 0;
+
+  /** Characters fed before the first `\n`: while undecided, all of the first line so far. */
+  get firstLineChars(): number {
+    return this.length;
+  }
   private cr = -1;
   private decided: 'lf' | 'cr' | undefined;
 
@@ -216,8 +225,10 @@ function units(text: string | Uint8Array, end: number): number {
 
 /** lineBreaksOf, from the positions of the first `\r` and `\n` (-1: none) in the first `length` characters. */
 function decideBreaks(length: number, cr: number, lf: number, whole: boolean): 'lf' | 'cr' | undefined {
-  if (lf !== -1) return cr !== -1 && cr < lf && lf >= LINE_BREAKS_HEAD_CHARS ? 'cr' : 'lf';
-  if (cr !== -1 && (whole || length >= LINE_BREAKS_HEAD_CHARS)) return 'cr';
+  // The CR of a CRLF ends an LF file's line, however long its first line is.
+  if (lf !== -1) return cr !== -1 && cr < lf - 1 && lf >= LINE_BREAKS_HEAD_CHARS ? 'cr' : 'lf';
+  // A CR that ends the text so far may be a CRLF's: the next character tells.
+  if (cr !== -1 && (whole || length >= LINE_BREAKS_HEAD_CHARS)) return whole || cr < length - 1 ? 'cr' : undefined;
   return whole ? 'lf' : undefined;
 }
 

@@ -6,7 +6,7 @@ import { IdRegistry, type IdOwner } from './id-registry.js';
 import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
 import { problemRecord } from './to-record.js';
-import { decodeInput } from './decode-input.js';
+import { decodeInput, firstLineMaxFor } from './decode-input.js';
 import { readJsonRecords } from './json-reader.js';
 import { readCsvRecords } from './csv-reader.js';
 
@@ -35,7 +35,10 @@ export function readRecords(input: InputSource, options: InputOptions): AsyncGen
  */
 export function readDecodedRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   holdOpenError(input);
-  return closingInput(readRecords(decodeInput(input as AsyncIterable<string | Buffer>, { source: options.source }), options), input);
+  return closingInput(
+    readRecords(decodeInput(input as AsyncIterable<string | Buffer>, { source: options.source, firstLineMax: firstLineMaxFor(options.format) }), options),
+    input,
+  );
 }
 
 /**

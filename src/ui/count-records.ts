@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream';
-import { decodeInput, type InputEncoding } from '../input/decode-input.js';
+import { decodeInput, firstLineMaxFor, type InputEncoding } from '../input/decode-input.js';
 import { readRecords } from '../input/index.js';
 import type { InputFormat } from '../input/input-options.js';
 import { LineBreakSniffer } from '../input/read-lines.js';
@@ -23,7 +23,7 @@ export async function countRecords(
   encoding?: InputEncoding,
 ): Promise<number> {
   const stream = fs.createReadStream(file, { signal, highWaterMark: HEAD_BYTES });
-  const text = decodeInput(stream, { source: file, encoding });
+  const text = decodeInput(stream, { source: file, encoding, firstLineMax: firstLineMaxFor(format) });
   if (format === 'csv') return countCsv(text, onProgress);
   if (format === 'json') return countJson(text, file);
   return countLines(text, onProgress);

@@ -96,6 +96,9 @@ describe('an input with no prompts', () => {
     ['a CSV with only its header', 'header.csv', 'id,prompt\n'],
     ['a 0-byte CSV', 'zero.csv', ''],
     ['an empty JSONL file', 'empty.jsonl', '\n'],
+    ['a 0-byte .json file', 'zero.json', ''],
+    ['a .json file of a byte order mark and blank lines', 'blank.json', '\uFEFF\n \n'],
+    ['an empty JSON array', 'array.json', '[]\n'],
   ])('%s: says so and exits 5, not a green "0 ok"', async (_what, name, text) => {
     ctx.server.reset();
     const file = path.join(ctx.dir, name);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeInput, type InputEncoding } from '../../src/input/decode-input.js';
+import { decodeInput, decodeWhole, firstLineMaxFor, type InputEncoding } from '../../src/input/decode-input.js';
+import { MAX_LINE_CHARS } from '../../src/input/read-lines.js';
 import { readLines } from '../../src/input/read-lines.js';
 
 async function decode(chunks: Buffer[], encoding?: InputEncoding): Promise<string> {
@@ -197,5 +198,61 @@ describe('decodeInput', () => {
 
   it('an empty input is empty', async () => {
     expect(await decode([])).toBe('');
+  });
+});
+
+describe('decodeInput: a first line held whole', () => {
+  /** Yields each chunk, and counts what it yielded. */
+  async function* counted(chunks: Buffer[], seen: { chunks: number }) {
+    for (const chunk of chunks) {
+      seen.chunks++;
+      yield chunk;
+    }
+  }
+
+  it('stops past `firstLineMax` characters without a line break, yielding nothing and reading no further', async () => {
+    const seen = { chunks: 0 };
+    const chunks = Array.from({ length: 10 }, () => Buffer.from('é'.repeat(30)));
+    const read = async () => {
+      for await (const _ of decodeInput(counted(chunks, seen), { source: 'in.txt', firstLineMax: 100 }));
+    };
+    await expect(read()).rejects.toThrow(/^in\.txt:1: line is longer than 100 characters; is this the right file and format\?$/);
+    // 'é' is two bytes, one character: 4 chunks hold 120 characters.
+    expect(seen.chunks).toBe(4);
+  });
+
+  it('lets a first line up to the cap through, and any line once a line break has come', async () => {
+    const text = `${'a'.repeat(100)}\n${'b'.repeat(500)}\n`;
+    const out: Buffer[] = [];
+    for await (const b of decodeInput(source([Buffer.from(text)]), { source: 'in.txt', firstLineMax: 100 })) out.push(b);
+    expect(Buffer.concat(out).toString()).toBe(text);
+  });
+
+  it('caps a first line where the format is read line by line, and leaves a .json document to its reader', () => {
+    expect(firstLineMaxFor('txt')).toBe(MAX_LINE_CHARS);
+    expect(firstLineMaxFor('jsonl')).toBe(MAX_LINE_CHARS);
+    expect(firstLineMaxFor('csv')).toBe(MAX_LINE_CHARS);
+    expect(firstLineMaxFor('json')).toBeUndefined();
+    expect(firstLineMaxFor('auto')).toBeUndefined();
+  });
+});
+
+describe("decodeWhole (a flag's file)", () => {
+  it('reads UTF-8 without its byte order mark, and UTF-16 by its mark', () => {
+    expect(decodeWhole(Buffer.from('\uFEFFcafé {{x}}\n'))).toEqual({ text: 'café {{x}}\n' });
+    expect(decodeWhole(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('café {{x}}', 'utf16le')]))).toEqual({ text: 'café {{x}}' });
+    expect(decodeWhole(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('café', 'utf16le').swap16()]))).toEqual({ text: 'café' });
+  });
+
+  it('says where it is not UTF-8, damaged UTF-16, or holds a NUL', () => {
+    expect(decodeWhole(Buffer.from('one\nR\xe9ponds\n', 'latin1'))).toEqual({
+      problem: 'line 2: not valid UTF-8 (byte 0xE9); if it is Latin-1 / Windows-1252, convert it: iconv -f latin1 -t utf-8',
+    });
+    expect(decodeWhole(Buffer.from([0xff, 0xfe, 0x00, 0xd8, 0x41, 0x00]))).toEqual({
+      problem: 'not valid UTF-16LE (it starts with that byte order mark); save it as UTF-8',
+    });
+    expect(decodeWhole(Buffer.from('a\nb\u0000c'))).toEqual({ problem: 'line 2: a NUL byte, which text does not have; is this the right file?' });
+    // UTF-16 without a mark is NULs to UTF-8.
+    expect(decodeWhole(Buffer.from('Summarise', 'utf16le'))).toEqual({ problem: 'line 1: a NUL byte, which text does not have; is this the right file?' });
   });
 });

@@ -60,6 +60,16 @@ describe('readLineBatches', () => {
     expect((error as Error).message).toBe(`in.txt:3: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
   });
 
+  it.each([
+    ['the first line', `${'x'.repeat(MAX_LINE_CHARS + 1)}\nb\n`, 1, []],
+    ['a later one', `a\n${'x'.repeat(MAX_LINE_CHARS + 1)}\nb\n`, 2, [[[1, 'a']]]],
+    ['one in a classic Mac file', `a\r${'x'.repeat(MAX_LINE_CHARS + 1)}\rb\r`, 2, [[[1, 'a']]]],
+  ])('fails %s too long when it ends in the chunk it started in (a file head comes whole)', async (_what, text, line, before) => {
+    const { seen, error } = await batches(chunks(text));
+    expect(seen).toEqual(before);
+    expect((error as Error).message).toBe(`in.txt:${line}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
+  });
+
   it('hands on the whole lines of a head still undecided when the source fails', async () => {
     async function* failing(): AsyncGenerator<string> {
       yield 'one\rtwo';

@@ -124,6 +124,15 @@ describe('readLines', () => {
         [3, 'z'],
       ],
     ],
+    [
+      'a CRLF file whose first line is longer than the head: its CRs stay text',
+      `${'x'.repeat(LINE_BREAKS_HEAD_CHARS + 10)}\r\nfoo\rbar\r\nbaz\r\n`,
+      [
+        [1, 'x'.repeat(LINE_BREAKS_HEAD_CHARS + 10)],
+        [2, 'foo\rbar'],
+        [3, 'baz'],
+      ],
+    ],
     ['a single line ending in CR', 'a\r', [[1, 'a']]],
     [
       'multi-byte characters',
@@ -148,6 +157,12 @@ describe('readLines', () => {
     expect(lineBreaksOf('one\rtwo', true)).toBe('cr');
     expect(lineBreaksOf(`one\r${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}`, false)).toBe('cr');
     expect(lineBreaksOf(`one\r${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}\n`, false)).toBe('cr');
+    // The CR of a CRLF past the head is an LF file's; one that ends the text so far may be one.
+    const long = 'x'.repeat(LINE_BREAKS_HEAD_CHARS + 5);
+    expect(lineBreaksOf(`${long}\r\nfoo\rbar\n`, false)).toBe('lf');
+    expect(lineBreaksOf(`${long}\r`, false)).toBeUndefined();
+    expect(lineBreaksOf(`${long}\r`, true)).toBe('cr');
+    expect(lineBreaksOf(`${long}\rb`, false)).toBe('cr');
   });
 
   it('turns a failing source into an InputError naming it', async () => {
