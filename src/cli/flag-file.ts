@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { readProblem } from './path-problem.js';
-import { readTextCapped } from '../util/read-capped.js';
+import { readBytesCapped } from '../util/read-capped.js';
+import { decodeWhole } from '../input/decode-input.js';
 
 /** The flags whose text may come from a file, with their short names for the hints. */
 export type TextFlag = '--template' | '--system';
@@ -16,14 +17,17 @@ export function flagText(flag: TextFlag, value: string | undefined): string | un
   if (value === undefined || !value.startsWith('@')) return value;
   const file = value.slice(1);
   if (file === '') throw new UsageError(`${flag} @ needs a file name after the @ (${SHORT[flag]} @prompt.txt)`);
-  let text: string;
+  let bytes: Buffer;
   try {
     if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    text = readTextCapped(file);
+    bytes = readBytesCapped(file);
   } catch (err) {
     throw new UsageError(`${flag} ${value}: ${readProblem(err)}`);
   }
-  return text.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
+  // As an input file's text is read: Latin-1 sent as `�`, or UTF-16 as NULs, would go out in every request.
+  const decoded = decodeWhole(bytes);
+  if ('problem' in decoded) throw new UsageError(`${flag} ${value}: ${decoded.problem}`);
+  return decoded.text.replace(/\r?\n$/, '');
 }
 
 /** `--template @p.tmpl` when the text came from a file, so a message names it; else the flag alone. */

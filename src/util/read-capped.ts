@@ -20,6 +20,11 @@ export class FileTooLargeError extends Error {
  * that too, never to its end. Node's errors (ENOENT, EISDIR…) as they are; FileTooLargeError beyond.
  */
 export function readTextCapped(file: string, maxBytes = FLAG_FILE_MAX_BYTES): string {
+  return readBytesCapped(file, maxBytes).toString('utf8');
+}
+
+/** {@link readTextCapped}'s bytes, not yet decoded. */
+export function readBytesCapped(file: string, maxBytes = FLAG_FILE_MAX_BYTES): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
     const chunks: Buffer[] = [];
@@ -28,7 +33,7 @@ export function readTextCapped(file: string, maxBytes = FLAG_FILE_MAX_BYTES): st
       // One byte past the cap is enough to tell.
       const buffer = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
       const read = fs.readSync(fd, buffer, 0, buffer.length, null);
-      if (read === 0) return Buffer.concat(chunks, total).toString('utf8');
+      if (read === 0) return Buffer.concat(chunks, total);
       chunks.push(buffer.subarray(0, read));
       total += read;
       if (total > maxBytes) throw new FileTooLargeError(maxBytes);

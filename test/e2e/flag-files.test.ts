@@ -64,6 +64,44 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
   });
 });
 
+describe.concurrent("a flag's file is read as an input file is", () => {
+  it('UTF-16 by its byte order mark', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('u.csv', 'title\nHello\n');
+    const template = path.join(dir, 'u16.tmpl');
+    fs.writeFileSync(template, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Summarise: {{title}}\r\n', 'utf16le')]));
+    const r = await run([input, '-t', `@${template}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.body.messages)).toEqual([[{ role: 'user', content: 'Summarise: Hello' }]]);
+  });
+
+  it.each([
+    [
+      'Latin-1',
+      '-s',
+      Buffer.from('Sois bref.\nR\xe9ponds en fran\xe7ais.\n', 'latin1'),
+      '--system',
+      'line 2: not valid UTF-8 (byte 0xE9); if it is Latin-1 / Windows-1252, convert it: iconv -f latin1 -t utf-8',
+    ],
+    [
+      'UTF-16 without its mark',
+      '-t',
+      Buffer.from('Summarise: {{title}}\n', 'utf16le'),
+      '--template',
+      'line 1: a NUL byte, which text does not have; is this the right file?',
+    ],
+  ])('%s: refused in one line naming the flag, the file and the line, exit 2, nothing sent', async (_what, flag, bytes, named, problem) => {
+    const { server } = await fresh();
+    const input = writeFile(`l${flag}.csv`, 'title\nHello\n');
+    const file = path.join(dir, `bad${flag}.txt`);
+    fs.writeFileSync(file, bytes);
+    const r = await runInWorker([input, ...(flag === '-t' ? [] : ['-t', '{{title}}']), flag, `@${file}`, '--base-url', server.url]);
+    expect(stderrLines(r)).toEqual([`llm-batch: ${named} @${file}: ${problem}`]);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe.concurrent("a flag's file larger than 16 MB", () => {
   it.each([
     ['-t', '@', '/dev/zero', '--template'],
