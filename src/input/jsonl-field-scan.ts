@@ -42,6 +42,8 @@ export interface ScanOptions {
   idField?: string;
   /** Named --keep-fields: a field no row has would be an empty column, silently. */
   keepFields?: readonly string[];
+  /** The fields --system fills: one no row has would fail every row, one stderr line each. */
+  systemFields?: readonly string[];
   /** Lines of JSONL (not elements of a .json array): an input in which none is an object is not JSONL. */
   lines?: boolean;
 }
@@ -63,6 +65,8 @@ export class JsonlFieldScan {
   private readonly idWanted = new Set<string>();
   /** The named --keep-fields no row has had yet. */
   private readonly keepWanted: Set<string>;
+  /** The --system fields no row has had yet. */
+  private readonly systemWanted: Set<string>;
   /** Keys of every object row, Batch API lines and rows with messages too (for the --id-field refusal). */
   private readonly allKeys = new Set<string>();
   private rows = 0;
@@ -85,6 +89,7 @@ export class JsonlFieldScan {
     this.promptFound = this.wanted.size === 0;
     if (options.idField !== undefined) this.idWanted.add(options.idField);
     this.keepWanted = new Set(options.keepFields);
+    this.systemWanted = new Set(options.systemFields);
   }
 
   /** Looks at one non-blank line; true once no more rows are needed (throws when the read-ahead is spent). */
@@ -113,7 +118,7 @@ export class JsonlFieldScan {
   }
 
   private found(): boolean {
-    return this.promptFound && this.idWanted.size === 0 && this.keepWanted.size === 0;
+    return this.promptFound && this.idWanted.size === 0 && this.keepWanted.size === 0 && this.systemWanted.size === 0;
   }
 
   private look(row: Record<string, unknown>, line: number): void {
@@ -122,7 +127,10 @@ export class JsonlFieldScan {
       this.allKeys.add(key);
       this.idWanted.delete(key);
       this.keepWanted.delete(key);
+      this.systemWanted.delete(key);
     }
+    // A Batch API line's fields are its body's too (see rowRecord).
+    if (this.systemWanted.size > 0 && isBatchLine(row)) for (const key of Object.keys(row['body'] as object)) this.systemWanted.delete(key);
     if (this.promptFound) return;
     if (this.want.ends(row, this.first === undefined)) {
       this.promptFound = true;
@@ -164,6 +172,10 @@ export class JsonlFieldScan {
     const [idField] = this.idWanted;
     if (idField !== undefined) {
       return `${at}${noRowHas({ no: `no "${idField}" field`, a: `a "${idField}" field` })} for --id-field (fields: ${quoteFields(this.allKeys)}); check --id-field, or leave it out for line-based ids`;
+    }
+    if (this.systemWanted.size > 0) {
+      const placeholders = [...this.systemWanted].map((f) => `{{${f}}}`).join(', ');
+      return `${at}--system uses ${placeholders} but ${noRowHas({ no: 'no such field', a: 'such a field' })} (fields: ${quoteFields(this.allKeys)})`;
     }
     const kept = [...this.keepWanted].map((f) => JSON.stringify(f)).join(' or ');
     return `${at}${noRowHas({ no: `no ${kept} field`, a: `a ${kept} field` })} for --keep-fields (fields: ${quoteFields(this.allKeys)}); check --keep-fields, or keep every field a row has with --keep-fields all`;

@@ -2,6 +2,7 @@ import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant 
 import type { InputOptions } from './input-options.js';
 import { templateWant } from './jsonl-template-scan.js';
 import { refusePromptFieldWithTemplate } from './prompt-field.js';
+import { templateFields } from './template.js';
 
 /** Field names that usually hold the prompt, in the order a suggestion prefers them. */
 const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
@@ -14,7 +15,8 @@ export function fieldScanFor(options: InputOptions, lines: boolean): JsonlFieldS
   refusePromptFieldWithTemplate(options);
   const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
   const keepFields = options.keepFields === 'all' ? undefined : options.keepFields;
-  return new JsonlFieldScan(want, options.source, { idField: options.idField, keepFields, lines });
+  const systemFields = options.system === undefined ? undefined : templateFields(options.system);
+  return new JsonlFieldScan(want, options.source, { idField: options.idField, keepFields, systemFields, lines });
 }
 
 /**

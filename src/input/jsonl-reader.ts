@@ -97,8 +97,11 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
     origin.given = true;
   }
 
-  // Fields a template consumes are its data, not request parameters: sending them would be rejected.
-  const consumed = new Set(template === undefined ? [] : templateFields(template));
+  // Fields a template or --system consumes are its data, not request parameters: sending them would be rejected.
+  const consumed = new Set([
+    ...(template === undefined ? [] : templateFields(template)),
+    ...(options.system === undefined ? [] : templateFields(options.system)),
+  ]);
   // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
   let request = value;
   let fields = asWritten;

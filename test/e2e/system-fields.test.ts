@@ -2,6 +2,7 @@
  * `--system` with `{{field}}` placeholders: filled from each row as `--template` is (CSV columns,
  * JSONL keys), never sent literally. Spawns the BUILT CLI: `npm run build` first.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
@@ -42,6 +43,28 @@ describe.concurrent('--system with {{field}}', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(server.requests[0]!.body.temperature).toBeUndefined();
     expect(server.requests[0]!.body.messages[0]).toEqual({ role: 'system', content: 'The weather is hot.' });
+  });
+
+  it('a JSONL field --system fills in is data, never sent as a request parameter, as a CSV column is', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('temp.jsonl', '{"prompt":"What to wear?","temperature":1.9,"model":"Model T"}\n');
+    const r = await run([input, '-s', 'It is {{temperature}} degrees; you sell the {{model}}.']);
+    expect(r.code, r.stderr).toBe(0);
+    const body = server.requests[0]!.body;
+    expect(body.temperature).toBeUndefined();
+    expect(body.model).not.toBe('Model T');
+    expect(body.messages[0]).toEqual({ role: 'system', content: 'It is 1.9 degrees; you sell the Model T.' });
+  });
+
+  it('a JSONL field --system uses that no row has is refused before anything is sent, as for --template', async () => {
+    const { server } = await fresh();
+    const input = writeFile('typo.jsonl', '{"prompt":"a","topic":"x"}\n{"prompt":"b","topic":"y"}\n');
+    const out = `${input}.out.jsonl`;
+    const r = await runInWorker([input, '-s', 'Expert on {{topc}}', '--base-url', server.url, '-o', out]);
+    expect(stderrLines(r)).toEqual([`llm-batch: ${input}:1: --system uses {{topc}} but none of the 2 rows has such a field (fields: "prompt", "topic")`]);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('a JSONL row missing the field, or with it null, is an input error row; the others are sent', async () => {
