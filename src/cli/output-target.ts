@@ -174,8 +174,12 @@ export async function openOutputTarget(
     // A stop during those steps (a CSV's repair reads it whole): not a row of metadata written for it.
     stop?.throwIfAborted();
     const open = () => {
+      // --overwrite: the old rows go once the new run's record is written, just before it replaces
+      // theirs. Killed between the two, the file is empty (a fresh start for a resume), never the old
+      // rows under the new record; a record that cannot be written (a full disk) leaves them be.
+      const replacing = exists && !config.resume ? () => emptyDurably(out.path) : undefined;
       // The format written, so that a resume, --compact, merge and report read the file as it is.
-      writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format });
+      writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format }, replacing);
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout, lockLost: () => lock.lost });
     };
     // Rows into a file removed or moved away meanwhile (`rm`, log rotation) go where nobody reads
@@ -280,4 +284,19 @@ export async function closeOutputTarget(
     if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }
   return oldFileKept;
+}
+
+/** Truncates `file` to nothing and syncs that, so that no later write reaches the disk before it. */
+function emptyDurably(file: string): void {
+  try {
+    const fd = fs.openSync(file, 'r+');
+    try {
+      fs.ftruncateSync(fd, 0);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    throw new RunError(`Cannot open output file ${file}: ${errorMessage(err)}`, 'output');
+  }
 }

@@ -31,13 +31,15 @@ export function readRunMeta(outputPath: string): Record<string, unknown> | undef
 
 /**
  * Saves run settings atomically: write and fsync a temp file, then rename it over the old one,
- * so a crash leaves either the old or the new metadata, never half a file.
+ * so a crash leaves either the old or the new metadata, never half a file. `beforeRename`: see
+ * writeFileAtomic.
  */
-export function writeRunMeta(outputPath: string, meta: Record<string, unknown>): void {
+export function writeRunMeta(outputPath: string, meta: Record<string, unknown>, beforeRename?: () => void): void {
   const path = metaPath(outputPath);
   try {
-    writeFileAtomic(path, JSON.stringify(meta, null, 2) + '\n');
+    writeFileAtomic(path, JSON.stringify(meta, null, 2) + '\n', beforeRename);
   } catch (err) {
+    if (err instanceof RunError) throw err;
     throw new RunError(`Cannot write run metadata ${path}: ${(err as Error).message}`, 'output');
   }
 }

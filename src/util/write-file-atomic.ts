@@ -10,16 +10,22 @@ import { refuseUntrustedLink } from './untrusted-link.js';
  * what the new one says is on disk. The new file keeps the old one's mode (see openReplacementTemp).
  * Throws the file system's error, the temp file removed.
  *
+ * `beforeRename` runs once the new text is safely in the temp file, just before the rename: what must
+ * happen after the writes that may fail (a full disk) and before the new file is in place. What it
+ * throws stops the replacement.
+ *
  * A symlink keeps pointing where it did: the file it leads to is the one replaced, unless another
  * user planted the link in a shared directory (see untrustedLink: UntrustedLinkError). A path that is
  * not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renamed over, it
  * would become a plain file (as root, `/dev/null` for every process on the machine).
  */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string, beforeRename?: () => void): void {
   refuseUntrustedLink(file);
   const stat = statSync(file, { throwIfNoEntry: false });
   if (stat && !stat.isFile()) {
+    // Nothing kept there to pair with what it runs before (a FIFO, /dev/null): after the write, which may fail.
     writeFileSync(file, text);
+    beforeRename?.();
     return;
   }
   const { target, tmp } = replacementPaths(file, stat !== undefined);
@@ -31,6 +37,7 @@ export function writeFileAtomic(file: string, text: string): void {
     } finally {
       closeSync(fd);
     }
+    beforeRename?.();
     renameDurably(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
