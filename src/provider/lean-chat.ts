@@ -3,7 +3,7 @@ import { errorWords } from './error-body.js';
 import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError } from './sdk-errors.js';
-import { abortsOf, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
+import { AttemptError, abortsOf, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
@@ -143,6 +143,13 @@ interface PooledParser {
 const parsers: PooledParser[] = [];
 const MAX_PARSERS = 1024;
 
+/**
+ * The most characters of one SSE event (or a line not yet ended) the parser holds. An event is one
+ * delta; a server that sends gigabytes without a line break grew the parser's pieces until the heap
+ * ran out, the whole run lost (a whole body fails at V8's longest string instead).
+ */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
+
 function takeParser(reader: StreamReader): PooledParser {
   const pooled = parsers.pop();
   if (pooled) {
@@ -153,7 +160,11 @@ function takeParser(reader: StreamReader): PooledParser {
     return pooled;
   }
   const made: PooledParser = { parser: undefined as unknown as EventSourceParser, reader };
-  made.parser = createParser({ onEvent: (event) => made.reader?.onEvent(event), onError: (err) => made.reader?.onParseError(err) });
+  made.parser = createParser({
+    onEvent: (event) => made.reader?.onEvent(event),
+    onError: (err) => made.reader?.onParseError(err),
+    maxBufferSize: MAX_EVENT_CHARS,
+  });
   return made;
 }
 
@@ -250,11 +261,15 @@ class StreamReader implements BodySink {
 
   /**
    * A line the parser could not take: only llama.cpp's `error: {…}` says anything (see
-   * errorFieldError); it fails the attempt as an error event does.
+   * errorFieldError); it fails the attempt as an error event does. So does an event past
+   * MAX_EVENT_CHARS, after which the parser takes nothing more.
    */
   onParseError(err: ParseError): void {
     if (this.done || this.failed) return;
     if (err.type === 'unknown-field' && err.field === 'error') throw errorFieldError(err.value ?? '', this.headers);
+    if (err.type === 'max-buffer-size-exceeded') {
+      throw new AttemptError('bad_response', `the stream sent over ${MAX_EVENT_CHARS} characters without ending an event`, { code: 'event_too_long' });
+    }
   }
 
   data(text: string): void {

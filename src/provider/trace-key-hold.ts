@@ -1,7 +1,9 @@
 import { keySpans, withoutSpans } from './key-spans.js';
 
-/** The answer text a line of a response carries: the raw JSON string after its first `"content":"`. */
+/** The answer text a line of a response carries: the raw JSON string after its first text field's name. */
 interface Piece {
+  /** The field's `"name":"` (see TEXT_FIELDS). */
+  field: string;
   raw: string;
   text: string;
 }
@@ -15,7 +17,11 @@ interface Held {
 /** Lines held at most while an answer's text ends in the key's first characters (events without text pile up behind). */
 export const MAX_HELD = 64;
 
-const CONTENT = '"content":"';
+/**
+ * The fields whose text a server streams in pieces: the answer's, a function call's arguments, a
+ * reasoning model's thoughts. A key in any of them may come split over events.
+ */
+const TEXT_FIELDS = ['"content":"', '"arguments":"', '"reasoning_content":"', '"reasoning":"'];
 
 /**
  * The trace lines of one response, held back while the answer text streamed so far could be the
@@ -26,7 +32,10 @@ const CONTENT = '"content":"';
  * the text goes another way, as they were. More than MAX_HELD lines while it is still open: they are
  * written with that open tail as `[redacted]`, and what follows is matched on against it.
  *
- * Per line, with no key in sight: one `indexOf` of `"content":"`, a scan of the piece to its
+ * The text is that of every field a server streams in pieces (TEXT_FIELDS), in the order the lines
+ * bring it: a key split over a function call's arguments is held as one split over the answer's.
+ *
+ * Per line, with no key in sight: an `indexOf` of each text field's name, a scan of the piece to its
  * closing quote, and one `indexOf` of the key's first character in the piece's last characters.
  */
 export class KeyHold {
@@ -83,7 +92,7 @@ export class KeyHold {
     }
     this.held = this.held.slice(kept);
     // Written, but what follows may yet finish the key: its start is kept to match against.
-    if (overflow) this.held = [{ piece: { raw: '', text: text.slice(spans.at(-1)![0]) } }];
+    if (overflow) this.held = [{ piece: { field: '', raw: '', text: text.slice(spans.at(-1)![0]) } }];
     return out;
   }
 }
@@ -94,16 +103,27 @@ function rewritten(line: string, piece: Piece, text: string, start: number, end:
   if (cut.length === 0) return line;
   const next = JSON.stringify(withoutSpans(text, start, end, cut));
   return line
-    .replaceAll(`${CONTENT}${piece.raw}"`, `"content":${next}`)
+    .replaceAll(`${piece.field}${piece.raw}"`, `${piece.field.slice(0, -1)}${next}`)
     .replaceAll(`"token":"${piece.raw}"`, `"token":${next}`)
     .replace(/"bytes":\[[^\]]*\]/g, '"bytes":[]');
 }
 
-/** The answer text in a line (an SSE event's `delta.content`, a whole body's `message.content`), if any. */
+/**
+ * The text a line carries (an SSE event's `delta.content`, a whole body's `message.content`, a
+ * function call's `arguments`…): its first text field's, if it has one.
+ */
 function contentPiece(line: string): Piece | undefined {
-  const at = line.indexOf(CONTENT);
+  let at = -1;
+  let field = '';
+  for (const name of TEXT_FIELDS) {
+    const found = line.indexOf(name);
+    if (found >= 0 && (at < 0 || found < at)) {
+      at = found;
+      field = name;
+    }
+  }
   if (at < 0) return undefined;
-  const from = at + CONTENT.length;
+  const from = at + field.length;
   let to = from;
   let escaped = false;
   for (; to < line.length; to++) {
@@ -115,10 +135,10 @@ function contentPiece(line: string): Piece | undefined {
     }
   }
   const raw = line.slice(from, to);
-  if (!escaped) return { raw, text: raw };
+  if (!escaped) return { field, raw, text: raw };
   try {
-    return { raw, text: JSON.parse(`"${raw}"`) as string };
+    return { field, raw, text: JSON.parse(`"${raw}"`) as string };
   } catch {
-    return { raw, text: raw };
+    return { field, raw, text: raw };
   }
 }

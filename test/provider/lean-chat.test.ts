@@ -9,6 +9,7 @@ import { createHttpFetch } from '../../src/provider/http-fetch.js';
 import { withDeadlines } from '../../src/engine/deadlines.js';
 import { createRedactor } from '../../src/redact.js';
 import { AttemptError, type Complete } from '../../src/provider/completion.js';
+import { MAX_EVENT_CHARS } from '../../src/provider/lean-chat.js';
 import { FAULT_KIND_LIST, startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { startProxyServer, type ProxyServer } from '../helpers/proxy-server.js';
 
@@ -672,6 +673,29 @@ describe('lean chat transport: responses that arrive in pieces', () => {
       const second = await ask();
       expect(second.text).toBe('whole');
       expect(second.finishReason).toBe('stop');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('lean chat transport: an event that never ends', () => {
+  it(`fails as bad_response past ${MAX_EVENT_CHARS} characters, and the next stream is read whole`, async () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n';
+    const server = await rawServer([
+      // No line break after it: held whole, it grew until the heap ran out.
+      { parts: [head, 'data: {"model":"m","choices":[{"delta":{"content":"', 'x'.repeat(MAX_EVENT_CHARS + 1)] },
+      {
+        parts: [head, `data: ${JSON.stringify({ model: 'm', choices: [{ delta: { content: 'whole' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`],
+        end: 'cut',
+      },
+    ]);
+    try {
+      const { lean } = pair(server.url);
+      const ask = () =>
+        withDeadlines((signal, onActivity) => lean({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: true }, { signal, onActivity }), {});
+      await expect(ask()).rejects.toMatchObject({ type: 'bad_response', info: { code: 'event_too_long' } });
+      expect((await ask()).text).toBe('whole');
     } finally {
       await server.close();
     }

@@ -48,6 +48,22 @@ describe('KeyHold', () => {
     expect(written.join('\n')).not.toMatch(/LEA|KCH|abc/);
   });
 
+  it.each([
+    [
+      "a function call's arguments",
+      (piece: string) => ({ tool_calls: [{ index: 0, function: { arguments: piece } }] }),
+      (d: any) => d.tool_calls[0].function.arguments,
+    ],
+    ["a reasoning model's reasoning_content", (piece: string) => ({ reasoning_content: piece }), (d: any) => d.reasoning_content],
+    ["a reasoning model's reasoning", (piece: string) => ({ reasoning: piece }), (d: any) => d.reasoning],
+  ])('a key spread over the events of %s is held and rewritten as in the answer text', (_what, delta, textOf) => {
+    const pieces = ['{"k":"', 'sk-LEA', 'KCH', 'ECK-12345', '67890ab', 'cdef', '"}'];
+    const lines = pieces.map((piece) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: delta(piece) }] })}`);
+    const { written } = run(lines);
+    expect(written.map((l) => textOf(JSON.parse(l.slice(6)).choices[0].delta))).toEqual(['{"k":"', '[redacted]', '', '', '', '', '"}']);
+    expect(written.join('\n')).not.toMatch(/LEA|KCH|cdef/);
+  });
+
   it('text that only began like the key: its events come as they were once it goes another way', () => {
     const lines = ['This', ' is', ' sk', 'ipped', ' now'].map(event);
     const { written, waits } = run(lines);
