@@ -1,5 +1,6 @@
 import { createKeyRedactor, isPlaceholder } from '../redact.js';
 import { scrubLogprobs } from './scrub-logprobs.js';
+import { keyStartAtEnd } from './key-spans.js';
 import type { CompletionResult } from './completion.js';
 
 /** What of an answer the server wrote: a live one's result, a collected Batch API line's parts. */
@@ -7,9 +8,40 @@ export type AnswerParts = Pick<CompletionResult, 'text' | 'refusal' | 'toolCalls
 
 /**
  * Gives back an answer without the key; the same object when it held none. `text` scrubs a piece of
- * text alone (a whole answer's one delta, shown before its row).
+ * text alone (a whole answer's one delta, shown before its row); `deltas` a stream's (see keyHoldingDeltas).
  */
-export type AnswerScrubber = (<T extends AnswerParts>(answer: T) => T) & { text: (text: string) => string };
+export type AnswerScrubber = (<T extends AnswerParts>(answer: T) => T) & {
+  text: (text: string) => string;
+  deltas: (onDelta: (text: string) => void) => HeldDeltas;
+};
+
+/** A stream's deltas, scrubbed: `onDelta` takes each as it comes; `end` hands on what is still held. */
+export interface HeldDeltas {
+  onDelta: (text: string) => void;
+  end: () => void;
+}
+
+/**
+ * A streamed answer's deltas as the terminal shows them: text that may be the start of the key is
+ * held until a later delta says. The key whole, it is `[redacted]`; gone another way, it goes on as
+ * it came. A key a server streams over several events (`sk-`, `LEA`, `KCH`…) was shown in pieces.
+ * Per delta, with no key in sight: one `indexOf` of its first character near the end, one scan.
+ */
+function keyHoldingDeltas(key: string, clean: (text: string) => string, onDelta: (text: string) => void): HeldDeltas {
+  let held = '';
+  return {
+    onDelta(text) {
+      const all = held + text;
+      const cut = all.length - keyStartAtEnd(all, key);
+      held = all.slice(cut);
+      if (cut > 0) onDelta(clean(all.slice(0, cut)));
+    },
+    end() {
+      if (held !== '') onDelta(clean(held));
+      held = '';
+    },
+  };
+}
 
 /**
  * Takes the key out of an answer that holds it (a gateway or an echo server that repeats the request,
@@ -44,5 +76,5 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
       ...(cleaned.logprobs ? { logprobs: cleaned.logprobs } : {}),
     };
   };
-  return Object.assign(scrub, { text: clean });
+  return Object.assign(scrub, { text: clean, deltas: (onDelta: (text: string) => void) => keyHoldingDeltas(key, clean, onDelta) });
 }

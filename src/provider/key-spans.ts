@@ -23,3 +23,11 @@ export function withoutSpans(joined: string, start: number, end: number, spans: 
   }
   return at < end ? out + joined.slice(at, end) : out;
 }
+
+/** The length of the longest end of `text` that is the start of `key` (the whole key not counted): text to hold until more comes. */
+export function keyStartAtEnd(text: string, key: string): number {
+  for (let at = text.indexOf(key[0]!, Math.max(0, text.length - key.length + 1)); at >= 0; at = text.indexOf(key[0]!, at + 1)) {
+    if (key.startsWith(text.slice(at))) return text.length - at;
+  }
+  return 0;
+}

@@ -104,11 +104,17 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     const withUsage = streamUsage && request.stream;
     const field = limitField;
     // A whole answer's one delta is its text, shown before its (scrubbed) row: scrubbed as the row is.
-    // A stream's deltas go out as they come, a key split across two of them too (README).
+    // A stream's are held while they may be spelling the key (see AnswerScrubber.deltas).
     const { onDelta } = context;
-    const ctx = scrub && onDelta && !request.stream ? { ...context, onDelta: (text: string) => onDelta(scrub.text(text)) } : context;
+    const held = scrub && onDelta && request.stream ? scrub.deltas(onDelta) : undefined;
+    const ctx = scrub && onDelta ? { ...context, onDelta: held ? held.onDelta : (text: string) => onDelta(scrub.text(text)) } : context;
     const answered = attempt(asked(request, withUsage), ctx, field).catch((err: unknown) => fallBack(err, request, ctx, field, withUsage, 0));
-    return scrub ? answered.then((result) => scrub(result)) : answered;
+    return scrub
+      ? answered.then((result) => {
+          held?.end();
+          return scrub(result);
+        })
+      : answered;
   };
   return Object.assign(complete, {
     async warmUp() {

@@ -1,4 +1,4 @@
-import { keySpans, withoutSpans } from './key-spans.js';
+import { keySpans, keyStartAtEnd, withoutSpans } from './key-spans.js';
 
 /** The answer text a line of a response carries: the raw JSON string after its first text field's name. */
 interface Piece {
@@ -61,13 +61,8 @@ export class KeyHold {
     return text.includes(this.key) || this.openTail(text) > 0;
   }
 
-  /** The length of the longest end of `text` that is the start of the key (the whole key not counted). */
   private openTail(text: string): number {
-    const key = this.key;
-    for (let at = text.indexOf(key[0]!, Math.max(0, text.length - key.length + 1)); at >= 0; at = text.indexOf(key[0]!, at + 1)) {
-      if (key.startsWith(text.slice(at))) return text.length - at;
-    }
-    return 0;
+    return keyStartAtEnd(text, this.key);
   }
 
   private release(all: boolean): string[] {

@@ -40,10 +40,14 @@ describe.concurrent('an answer that holds the key', () => {
 
 describe('an answer that holds the key, on a terminal', () => {
   it.each([
-    ['--no-stream', ['--no-stream']],
-    ['-v --no-stream (SDK)', ['-v', '--no-stream']],
-  ])('%s: the screen shows it [redacted], as its row has it', async (tag, extra) => {
-    const { server } = await fresh({ reply: () => `your key is ${SECRET_KEY} ok` });
+    ['--no-stream', ['--no-stream'], undefined],
+    ['-v --no-stream (SDK)', ['-v', '--no-stream'], undefined],
+    // Three characters an event: the key streamed over a dozen (`sk-`, `tes`, `t-D`…).
+    ['streamed, the key over a dozen events', [], 3],
+    ['streamed, the key in one event', [], undefined],
+    ['-v streamed (SDK), the key over a dozen events', ['-v'], 3],
+  ])('%s: the screen shows it [redacted], as its row has it', async (tag, extra, pieceChars) => {
+    const { server } = await fresh({ reply: () => `your key is ${SECRET_KEY} ok`, ...(pieceChars ? { pieceChars } : {}) });
     const input = path.join(dir, `tty${tag.replace(/\W+/g, '')}.txt`);
     fs.writeFileSync(input, 'hello\n');
     const r = await runPty([input, '--base-url', server.url, '--no-cache', ...extra], { cols: 120 });

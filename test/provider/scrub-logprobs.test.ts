@@ -75,4 +75,27 @@ describe('answerScrubber', () => {
   it('none for a placeholder key', () => {
     expect(answerScrubber('ollama')).toBeUndefined();
   });
+
+  /** What a terminal is handed of a stream's deltas, delta by delta (`…` where it is handed nothing), then at its end. */
+  const shown = (deltas: string[]) => {
+    const seen: string[] = [];
+    const held = answerScrubber(KEY)!.deltas((text) => seen.push(text));
+    const steps = deltas.map((delta) => {
+      const before = seen.length;
+      held.onDelta(delta);
+      return seen.slice(before).join('') || '…';
+    });
+    held.end();
+    return { steps, all: seen.join('') };
+  };
+
+  it("a stream's deltas: a key spread over them is held, then shown as [redacted]; text that only began like it comes on", () => {
+    expect(shown(['Your key is s', 'k-LEA', 'KCH', 'ECK-1234567890abc', 'def. Bye'])).toEqual({
+      steps: ['Your key is ', '…', '…', '…', '[redacted]. Bye'],
+      all: 'Your key is [redacted]. Bye',
+    });
+    expect(shown(['This is s', 'kipped', ' now'])).toEqual({ steps: ['This is ', 'skipped', ' now'], all: 'This is skipped now' });
+    // A key in one delta, and a stream that ends on what may have been its start.
+    expect(shown([`a ${KEY} b`, ' and sk-LE'])).toEqual({ steps: ['a [redacted] b', ' and '], all: 'a [redacted] b and sk-LE' });
+  });
 });
