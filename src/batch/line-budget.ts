@@ -56,7 +56,7 @@ export function lineWorstCase(prices: PriceLookup, body: Readonly<Record<string,
   const answer = maxTokens + predictionTokenBound(body['prediction']);
   return worstCasePico(
     price,
-    requestTokenBound({ model: String(body['model']), messages, response_format: body['response_format'], tools: body['tools'] }),
+    requestTokenBound({ model: String(body['model']), messages, response_format: body['response_format'], tools: body['tools'], functions: body['functions'] }),
     answer,
     true,
   );

@@ -88,8 +88,9 @@ export interface PromptParts {
   messages: readonly ChatMessage[];
   /** A JSON schema (structured outputs) is prompt the provider bills. */
   response_format?: unknown;
-  /** Function definitions are too. */
+  /** Function definitions are too: `tools`, and the `functions` they replaced (still sent, still billed). */
   tools?: unknown;
+  functions?: unknown;
 }
 
 /**
@@ -109,6 +110,7 @@ export function promptParts(request: {
     messages: request.messages,
     response_format: request.response_format ?? extra?.['response_format'],
     tools: extra?.['tools'],
+    functions: extra?.['functions'],
   };
 }
 
@@ -118,7 +120,8 @@ export function promptParts(request: {
  */
 export function requestTokenBound(request: PromptParts, tally?: MediaTally): number {
   let total = promptTokenBound(request.messages, request.model, tally);
-  for (const extra of [request.response_format, request.tools]) if (extra !== undefined && extra !== null) total += utf8(JSON.stringify(extra));
+  for (const extra of [request.response_format, request.tools, request.functions])
+    if (extra !== undefined && extra !== null) total += utf8(JSON.stringify(extra));
   return total;
 }
 

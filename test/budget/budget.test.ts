@@ -226,13 +226,16 @@ describe('--max-cost in the engine', () => {
     expect(rows.map((r) => r.error?.message)).toEqual([expect.stringMatching(/no price known for model mystery/), expect.stringMatching(/no price/)]);
   });
 
-  it.each(['tools', 'response_format'])("counts a row's own %s in the worst case, as a Batch line's", async (field) => {
+  it.each(['tools', 'functions', 'response_format'])("counts a row's own %s in the worst case, as a Batch line's", async (field) => {
     const messages = [{ role: 'user' as const, content: 'hi' }];
     // 20 kB of definitions: billed as prompt, ~8 times the messages' whole worst case here.
+    // `functions`: the form `tools` replaced, still sent (and billed) when a row or --param gives it.
     const big =
       field === 'tools'
         ? [{ type: 'function', function: { name: 'f', description: 'd'.repeat(20_000) } }]
-        : { type: 'json_schema', json_schema: { name: 'x', description: 'd'.repeat(20_000) } };
+        : field === 'functions'
+          ? [{ name: 'f', description: 'd'.repeat(20_000) }]
+          : { type: 'json_schema', json_schema: { name: 'x', description: 'd'.repeat(20_000) } };
     const request = { model: 'm', messages, max_tokens: 100, extraBody: { [field]: big } };
     const alone = worstCasePico(PRICE, promptTokenBound(messages), 100);
     const budget = createRunBudget({ capUsd: (alone * 2) / 1e12, prices: () => PRICE });
