@@ -100,20 +100,24 @@ const FORMAT_EXAMPLES: Record<string, string> = {
 
 function number(schema: JsonSchema, integer: boolean, r: number): number {
   const num = (k: string) => (typeof schema[k] === 'number' ? (schema[k] as number) : undefined);
-  let lo = num('minimum') ?? (num('exclusiveMinimum') !== undefined ? num('exclusiveMinimum')! + 1 : 0);
-  let hi = num('maximum') ?? (num('exclusiveMaximum') !== undefined ? num('exclusiveMaximum')! - 1 : lo + 100);
-  if (integer) {
-    lo = Math.ceil(lo);
-    hi = Math.floor(hi);
-  }
+  // An exclusive bound is open: a value is picked strictly inside it (0 < p < 1 is never 1).
+  const loOpen = num('minimum') === undefined && num('exclusiveMinimum') !== undefined;
+  const hiOpen = num('maximum') === undefined && num('exclusiveMaximum') !== undefined;
+  const lo = num('minimum') ?? num('exclusiveMinimum') ?? 0;
+  const hi = num('maximum') ?? num('exclusiveMaximum') ?? lo + 100;
   const step = num('multipleOf');
-  if (step) {
-    const k = Math.ceil(lo / step);
-    const top = Math.floor(hi / step);
-    return (k + (top >= k ? r % (top - k + 1) : 0)) * step;
+  if (integer || step) {
+    // Multiples of the step (of 1 for an integer), inside the bounds.
+    const unit = step ?? 1;
+    const first = loOpen ? Math.floor(lo / unit) + 1 : Math.ceil(lo / unit);
+    const last = hiOpen ? Math.ceil(hi / unit) - 1 : Math.floor(hi / unit);
+    // To 12 digits: 6 × 0.1 is 0.6, not 0.6000000000000001.
+    return Number(((first + (last >= first ? r % (last - first + 1) : 0)) * unit).toPrecision(12));
   }
   if (hi < lo) return lo;
-  return integer ? lo + (r % (hi - lo + 1)) : Math.round((lo + ((r % 1000) / 1000) * (hi - lo)) * 100) / 100;
+  const picked = lo + (((r % 999) + 1) / 1000) * (hi - lo);
+  const rounded = Math.round(picked * 100) / 100;
+  return (loOpen && rounded <= lo) || (hiOpen && rounded >= hi) || rounded < lo || rounded > hi ? picked : rounded;
 }
 
 /**

@@ -33,6 +33,20 @@ const schemas: Array<[string, Record<string, unknown>]> = [
     },
   ],
   [
+    'exclusive bounds around non-integers, and fractional steps',
+    {
+      type: 'object',
+      properties: {
+        p: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+        q: { type: 'number', minimum: 0, maximum: 1, multipleOf: 0.1 },
+        r: { type: 'number', exclusiveMinimum: 0.5, exclusiveMaximum: 0.6 },
+        s: { type: 'integer', exclusiveMinimum: 1.5, exclusiveMaximum: 4 },
+        t: { type: 'number', exclusiveMinimum: 0, maximum: 1, multipleOf: 0.25 },
+      },
+      required: ['p', 'q', 'r', 's', 't'],
+    },
+  ],
+  [
     '$defs and recursion',
     {
       type: 'object',

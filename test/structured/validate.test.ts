@@ -21,6 +21,12 @@ const ticket = {
 describe('compileCheck', () => {
   const check = compileCheck(ticket, '07');
 
+  it('checks multipleOf as decimals, not binary floating point (19.99 is a multiple of 0.01)', () => {
+    const price = compileCheck({ type: 'object', properties: { price: { type: 'number', multipleOf: 0.01 } }, required: ['price'] }, '07');
+    for (const ok of [19.99, 4.35, 0.3, 20, 123456.78]) expect(price(JSON.stringify({ price: ok })).ok, String(ok)).toBe(true);
+    for (const bad of [19.995, 0.001]) expect(price(JSON.stringify({ price: bad })).ok, String(bad)).toBe(false);
+  });
+
   it('accepts a valid answer and returns the parsed value', () => {
     const value = { sentiment: 'neutral', when: '2026-11-30', email: null, score: 3, tags: ['x'] };
     expect(check(JSON.stringify(value))).toEqual({ ok: true, value });
