@@ -129,6 +129,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       writeReport({
         input,
         format: flags.format ?? resultsFormat(input),
+        // As --compact and merge read it: a CSV escaped by its run says so in its metadata.
+        escapedFormulas: readRunMeta(input)?.['csvEscapeFormulas'] === true,
         output,
         run,
         // The manifest as it is now: batches collected since the summary was written are not pending.

@@ -102,6 +102,7 @@ export class RunReport {
         input,
         ...(file ? {} : { sourceName: this.config.output.kind === 'file' ? this.config.output.path : STDOUT_SOURCE }),
         format: file ? resultsFormat(file) : 'jsonl',
+        escapedFormulas: file !== undefined && this.config.data.csvEscapeFormulas,
         output: this.config.report,
         signal: extra.signal,
         events: extra.events === false ? undefined : this.events,

@@ -81,7 +81,8 @@ export async function buildTable(
     r.finishReason,
     r.startedMs,
     r.cached ? 1 : 0,
-    fields.length && r.output ? fields.map((f) => fieldText(r.output![f.property])) : null,
+    // Own keys only: a row without `__proto__` or `constructor` has nothing in that column (not `{}`).
+    fields.length && r.output ? fields.map((f) => fieldText(Object.hasOwn(r.output!, f.property) ? r.output![f.property] : undefined)) : null,
   ]);
   return { columns: TABLE_COLUMNS, rows: out, total: rows.length, sampled, limitRows, limitChars };
 }

@@ -89,9 +89,12 @@ export function reportRowFromJson(value: unknown): ReportRow {
  * of one of our CSVs (kept input fields are not answers); without it, unknown columns are taken
  * for structured output. `cachedTokens`: whether the file has a `cached_tokens` result column; in
  * a file without one (an older llm-batch's) what the prompt cache served is not known.
+ * `escapedFormulas`: written with --csv-escape-formulas, its cells are read back without the `'`;
+ * in any other file a cell's leading `'` is the answer's own.
  */
-export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: readonly string[], cachedTokens = true): ReportRow {
-  const cell = (name: string): string => unescapeCell(record[name] ?? '');
+export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: readonly string[], cachedTokens = true, escapedFormulas = false): ReportRow {
+  const asWritten = (text: string): string => (escapedFormulas ? unescapeCell(text) : text);
+  const cell = (name: string): string => asWritten(record[name] ?? '');
   const n = (name: string): number | null => {
     const raw = cell(name).trim();
     if (raw === '') return null;
@@ -103,12 +106,12 @@ export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: 
   let output: Record<string, unknown> | null = null;
   if (fieldColumns) {
     // As data: a field column named `__proto__` (merged or compacted `--json` answers) is a field.
-    for (const key of fieldColumns) putEntry((output ??= {}), key, unescapeCell((Object.hasOwn(record, key) ? record[key] : undefined) ?? ''));
+    for (const key of fieldColumns) putEntry((output ??= {}), key, asWritten((Object.hasOwn(record, key) ? record[key] : undefined) ?? ''));
     if (output && fieldColumns.length === 1 && fieldColumns[0] === 'output') output = wholeOutput(output, cell('response')) ?? output;
   } else {
     for (const [key, raw] of Object.entries(record)) {
       if (KNOWN_CSV.has(key)) continue;
-      putEntry((output ??= {}), key, unescapeCell(raw));
+      putEntry((output ??= {}), key, asWritten(raw));
     }
   }
   // A failed row's empty cells are no answer: its JSONL row has `output: null`, not empty fields.
@@ -177,6 +180,8 @@ export interface ReadReportOptions {
   onTorn?: () => void;
   /** Told the size of each block of the file read, as it is read: for a progress line (as ReadOptions.onRead). */
   onRead?: (bytes: number) => void;
+  /** A CSV written with --csv-escape-formulas (its metadata says so): see reportRowFromCsv. */
+  escapedFormulas?: boolean;
 }
 
 /**
@@ -184,7 +189,7 @@ export interface ReadReportOptions {
  * a line that is not a result row stops with a one-line error naming file and line.
  */
 export async function* readReportRows(path: string, format: 'jsonl' | 'csv', options: ReadReportOptions = {}): AsyncGenerator<ReportRow> {
-  const { tail = { tornBytes: 0 }, snapshot, onTorn, onRead } = options;
+  const { tail = { tornBytes: 0 }, snapshot, onTorn, onRead, escapedFormulas = false } = options;
   if (format === 'jsonl') {
     for await (const { text, line } of splitLines(readCompleteChunks(path, tail, 'jsonl', snapshot, onRead))) {
       if (text.trim() === '') continue;
@@ -222,7 +227,7 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', opt
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: Info }>) {
       last = info;
-      yield reportRowFromCsv(record, fieldColumns, cachedTokens);
+      yield reportRowFromCsv(record, fieldColumns, cachedTokens, escapedFormulas);
     }
   } catch (err) {
     if (err instanceof RunError) throw err;

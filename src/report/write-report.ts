@@ -22,6 +22,8 @@ export interface WriteReportOptions {
    */
   sourceName?: string;
   format: 'jsonl' | 'csv';
+  /** A CSV written with --csv-escape-formulas: its cells' `'` is read back off (see reportRowFromCsv). */
+  escapedFormulas?: boolean;
   /** Where the HTML goes: a file (written atomically), or a stream such as stdout (`report -o -`). */
   output: string | NodeJS.WritableStream;
   run?: RunFigures;
@@ -118,7 +120,7 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
   const { progress } = o;
   const onRead = progress && ((bytes: number) => progress.advance(bytes));
   progress?.phase(`reading ${o.input}`, snapshot.bytes);
-  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn, onRead })) {
+  for await (const row of readReportRows(o.input, o.format, { tail, snapshot, onTorn, onRead, escapedFormulas: o.escapedFormulas })) {
     o.signal?.throwIfAborted();
     rows.push(slimRow(row, ordinal++));
   }
@@ -129,7 +131,7 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
     const full = [...picked];
     let n = 0;
     progress?.phase(`reading ${o.input} again for the table's texts`, snapshot.bytes);
-    for await (const row of readReportRows(o.input, o.format, { snapshot, onRead })) {
+    for await (const row of readReportRows(o.input, o.format, { snapshot, onRead, escapedFormulas: o.escapedFormulas })) {
       o.signal?.throwIfAborted();
       const at = wanted.get(n++);
       if (at === undefined) continue;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildReportData, latestRows } from '../../src/report/build-report-data.js';
 import { messagePattern } from '../../src/report/build-error-groups.js';
 import { buildLatency } from '../../src/report/build-latency.js';
-import { pickTableRows } from '../../src/report/build-table.js';
+import { buildTable, pickTableRows } from '../../src/report/build-table.js';
+import { buildOutputFields } from '../../src/report/build-output-fields.js';
 import { buildTimeline } from '../../src/report/build-timeline.js';
 import { reportRowFromCsv, reportRowFromJson } from '../../src/report/read-report-rows.js';
 import { escapeHtml, renderHtml, scriptJson } from '../../src/report/render-html.js';
@@ -186,7 +187,7 @@ describe('report figures', () => {
 
 describe('reading results for a report', () => {
   it('reads CSV rows, old ones without timestamps, and extra columns as structured output', async () => {
-    const r = reportRowFromCsv({
+    const record = {
       id: 'a',
       line: '3',
       prompt: "'=1+1",
@@ -201,8 +202,10 @@ describe('reading results for a report', () => {
       finish_reason: 'stop',
       prompt_tokens: '5',
       completion_tokens: '7',
-      sentiment: 'positive',
-    });
+      sentiment: "'+1 positive",
+    };
+    // Written with --csv-escape-formulas: its cells' leading `'` is read back off.
+    const r = reportRowFromCsv(record, undefined, true, true);
     expect(r).toMatchObject({
       id: 'a',
       line: 3,
@@ -211,8 +214,24 @@ describe('reading results for a report', () => {
       latencyMs: 120,
       startedMs: null,
       promptTokens: 5,
-      output: { sentiment: 'positive' },
+      output: { sentiment: '+1 positive' },
     });
+    // Any other CSV: a cell's `'` is its own ("'-' is the minus sign").
+    expect(reportRowFromCsv(record)).toMatchObject({ prompt: "'=1+1", output: { sentiment: "'+1 positive" } });
+  });
+
+  it("a table's field columns show a row's own fields only: none named `__proto__` or `constructor` is {} or a function", async () => {
+    const rows = ['{"__proto__":{"x":1},"n":1}', '{"n":2}', '{"n":3,"constructor":"c"}'].map((output, i) =>
+      reportRowFromJson(JSON.parse(`{"id":"r${i}","line":${i + 1},"prompt":"p","response":"{}","error":null,"attempts":1,"output":${output}}`)),
+    );
+    const fields = buildOutputFields(rows);
+    const table = await buildTable(rows, fields);
+    const cells = table.rows.map((r) => Object.fromEntries(fields.map((f, j) => [f.property, (r.at(-1) as string[])[j]])));
+    expect(cells).toEqual([
+      { ['__proto__']: '{"x":1}', n: '1', constructor: '' },
+      { ['__proto__']: '', n: '2', constructor: '' },
+      { ['__proto__']: '', n: '3', constructor: 'c' },
+    ]);
   });
 
   it('keeps `output`, `sample` and `cached` from JSONL rows', async () => {
