@@ -27,25 +27,29 @@ export async function* readCompleteChunks(
   /** Told the size of each block read (for a progress line). */
   onRead?: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
-  let held: Buffer = Buffer.alloc(0);
+  // The bytes since the last '\n', as read: joined once a '\n' ends them. Joined at every block
+  // instead, a 40 MB row was copied ~600 times over (12.9 s to report a file of that one row).
+  let held: Buffer[] = [];
   const chunks = snapshot ? snapshotChunks(snapshot, CHUNK) : (createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
   for await (const chunk of chunks) {
     onRead?.(chunk.length);
     const last = chunk.lastIndexOf(0x0a);
     if (last === -1) {
-      held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      if (chunk.length > 0) held.push(chunk);
       continue;
     }
-    const out = held.length === 0 ? chunk.subarray(0, last + 1) : Buffer.concat([held, chunk.subarray(0, last + 1)]);
-    held = chunk.subarray(last + 1);
+    const out = held.length === 0 ? chunk.subarray(0, last + 1) : Buffer.concat([...held, chunk.subarray(0, last + 1)]);
+    held = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
     yield out;
   }
   // Judged only when the file does not end in '\n' (rare).
-  if (held.length > 0 && format === 'jsonl' && isJsonText(held)) {
-    yield Buffer.concat([held, NEWLINE]);
-    held = Buffer.alloc(0);
+  const rest = Buffer.concat(held);
+  if (rest.length > 0 && format === 'jsonl' && isJsonText(rest)) {
+    yield Buffer.concat([rest, NEWLINE]);
+    tail.tornBytes = 0;
+    return;
   }
-  tail.tornBytes = held.length;
+  tail.tornBytes = rest.length;
 }
 
 /** Splits complete chunks into lines (without the '\n'), numbering them from 1. */

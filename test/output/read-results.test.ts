@@ -50,6 +50,21 @@ describe.each(['jsonl', 'csv'] as const)('readResults (%s)', (format) => {
     expect(await collect(readResults(path, format))).toEqual(format === 'jsonl' ? rows : rows.slice(0, -1));
   });
 
+  it('reads rows many read blocks long, and a torn one that long, as short ones', async () => {
+    const path = join(tmp(), `out.${format}`);
+    // Each ~300 KB: five 64 KiB blocks without a line end, held until one comes.
+    const long = [okRow('a', 'α'.repeat(150_000)), okRow('b', 'b'.repeat(300_000))];
+    await writeFile(path, format, long);
+    const whole = statSync(path).size;
+    appendFileSync(path, format === 'jsonl' ? `{"id":"c","line":3,"prompt":"${'c'.repeat(300_000)}` : `c,3,${'c'.repeat(300_000)}`);
+    expect(await collect(readResults(path, format))).toEqual(long);
+    if (format === 'jsonl') {
+      // The torn row gone, the last whole one without its '\n': handed out whole.
+      truncateSync(path, whole - 1);
+      expect(await collect(readResults(path, format))).toEqual(long);
+    }
+  });
+
   it('can stop early', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(
