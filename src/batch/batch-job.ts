@@ -820,9 +820,8 @@ export class BatchJob {
       .join('; ');
     chunk.note = `refused: ${shown || 'no reason given'}`;
     this.save();
-    throw new RunError(
+    throw new BatchRefusedError(
       `${this.label(chunk)} was refused by the server${errors.length ? ` (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'})` : ''}: ${shown || 'no reason given'} (request file ${this.dir}/${chunk.file})`,
-      'usage',
     );
   }
 
@@ -1028,6 +1027,13 @@ export class BatchJob {
       this.o.info(`${this.label(chunk)}: could not delete file ${fileId} (${(err as Error).message}); delete it by hand if storage matters`);
       return false;
     }
+  }
+}
+
+/** A batch the server refused (its input file or a line of it): the run stops; its other batches go on on the server. */
+export class BatchRefusedError extends RunError {
+  constructor(message: string) {
+    super(message, 'usage');
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
-import { BatchJob, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
+import { BatchJob, BatchRefusedError, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
 import { chunkDir, isOpen, manifestPath, openChunks, readManifest, runningOnServer } from '../batch/manifest.js';
 import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
@@ -420,6 +420,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config));
       // A rejected key leaves the batches' state for --resume (the same command again is refused): say so.
       if (err instanceof RunError && err.code === 'auth') throw withResumeCommand(err, resumeHint(config));
+      // So does a refused batch: the others run on, and --resume collects them and plans its requests again.
+      if (err instanceof BatchRefusedError) throw withResumeCommand(err, resumeHint(config));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
       const viaProxy = !mock && proxy.proxyFor(baseURL ?? OPENAI_V1) !== undefined;
