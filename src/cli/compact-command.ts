@@ -3,9 +3,11 @@ import { ExitCode, RunError } from '../errors.js';
 import {
   compactResults,
   csvLayoutFromFile,
+  OUTPUT_FORMAT_KEY,
   PLAIN_CSV,
   readBackFormat,
   readRunMeta,
+  writeRunMeta,
   type CsvLayout,
   type LockHandle,
   type OutputFormat,
@@ -92,6 +94,9 @@ async function compactLocked(
     compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput, onRead: shown?.add }, runModel),
   );
   const result = await compacted.finally(() => shown?.done());
+  // The copy's record, as merge writes one: without it, a CSV copy written with --csv-escape-formulas
+  // read back with its cells' `'` as answer text, and its rows under no run model.
+  if (meta && lock && out.kind === 'file') writeRunMeta(out.path, { ...meta, [OUTPUT_FORMAT_KEY]: outFormat });
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
   if (result.torn && beingWritten === undefined) io.stderr.write(tornRowNote(input));
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);

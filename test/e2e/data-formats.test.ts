@@ -46,6 +46,24 @@ describe('CSV output keeps data exact (item 2)', () => {
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/csvEscapeFormulas: was true, now \(not set\)/);
   });
+
+  it("--compact's CSV copy of an escaped CSV carries its record: copied again to JSONL, the answers are as answered", async () => {
+    const { run } = await fresh({ reply: (p) => p.replace(/^q /, '') });
+    const input = writeFile('copied.txt', answers.map((a) => `q ${a}`).join('\n') + '\n');
+    const out = path.join(dir, 'copied.csv');
+    expect((await run([input, '-o', out, '-q', '--csv-escape-formulas'])).code).toBe(0);
+    const copy = path.join(dir, 'copied-again.csv');
+    const jsonl = path.join(dir, 'copied-again.jsonl');
+    expect((await runCli(['--compact', out, '-o', copy, '-q'])).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(`${copy}.meta.json`, 'utf8'))).toMatchObject({ csvEscapeFormulas: true, outputFormat: 'csv' });
+    expect((await runCli(['--compact', copy, '-o', jsonl, '-q'])).code).toBe(0);
+    const rows = fs
+      .readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((row) => row.response).sort()).toEqual([...answers].sort());
+  });
 });
 
 describe('--csv-escape-formulas without a CSV output', () => {
