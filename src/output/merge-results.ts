@@ -118,7 +118,7 @@ async function mergePasses(
         carrier.drop(key, found);
         continue;
       }
-      const row = carrier.keep(key, found);
+      const row = asked(carrier.keep(key, found), source, runModel);
       await out.write(source.byColumn ? keyedByColumn(row, source.byColumn) : row);
       stats.rows++;
       if (row.error) stats.failed++;
@@ -126,6 +126,18 @@ async function mergePasses(
     }
   }
   return stats;
+}
+
+/**
+ * `row` as the merged file must hold it: a plain row of a file whose run asked another model than the
+ * merged record's says which it was asked of, as a model × sample run's rows do. Written as it came,
+ * it was keyed under the merged run's model by the next --compact or --resume, and one of the two
+ * answers for its id was dropped as superseded.
+ */
+function asked(row: ResultRow, source: MergeSource, runModel: string | null | undefined): ResultRow {
+  const model = modelOf(row, source);
+  if ((row.requested_model ?? null) !== null || model === undefined || model === (runModel ?? undefined)) return row;
+  return { ...row, requested_model: model, sample: row.sample ?? 0 };
 }
 
 /** The model a row answers: the one it was asked of, else (a plain run's row) its file's run model. */

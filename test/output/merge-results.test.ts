@@ -5,6 +5,7 @@ import { HELD_OPEN, mergeResults, type MergeSource } from '../../src/output/merg
 import type { RowWriter } from '../../src/output/row-writer.js';
 import type { ResultRow } from '../../src/types.js';
 import { openFileWriter } from '../../src/output/row-writer.js';
+import { rowKey } from '../../src/output/row-key.js';
 import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
 const tmp = useTmpDir();
@@ -39,6 +40,21 @@ describe('mergeResults keys an answer by the model it was asked of, whatever fil
     );
     const plain = source(dir, 'b.jsonl', [okRow('r1', 'mb new')], 'mb');
     expect(await merged([matrix, plain])).toEqual({ rows: ['ma old', 'mb new'], seen: ['r1/ma/0', 'r1/mb/0'] });
+  });
+
+  it("a plain run's rows under another model than the merged record's say the model they were asked of", async () => {
+    const dir = tmp();
+    const a = source(dir, 'a.jsonl', [okRow('r1', 'A1'), okRow('r2', 'A2')], 'ma');
+    const b = source(dir, 'b.jsonl', [okRow('r1', 'B1')], 'mb');
+    const kept: ResultRow[] = [];
+    await mergeResults([a, b], { write: async (row: ResultRow) => void kept.push(row) } as unknown as RowWriter);
+    // Keyed again as a resume keys them (the merged record's model is ma's): three answers, none superseded.
+    expect(kept.map((row) => [row.response, row.requested_model, row.sample])).toEqual([
+      ['A1', undefined, undefined],
+      ['A2', undefined, undefined],
+      ['B1', 'mb', 0],
+    ]);
+    expect(new Set(kept.map((row) => rowKey(row, 'ma'))).size).toBe(3);
   });
 
   it("a file without metadata: its plain rows are the run's model's, as they always were", async () => {
