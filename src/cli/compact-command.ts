@@ -23,7 +23,8 @@ import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
-import { readProgressFor } from './read-progress-for.js';
+import { aboveReadProgress, readProgressFor } from './read-progress-for.js';
+import type { ReadProgress } from '../ui/file-progress.js';
 import { filesSize } from '../util/file-size.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
@@ -80,7 +81,14 @@ async function compactLocked(
     throw new RunError(`${out.path} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
   const layout = outFormat === 'csv' ? await compactLayout(input, format, escaped, meta) : PLAIN_CSV;
   // A file is replaced only once every row is in its place: a bad line in the input keeps the old one.
-  const output = openWholeOutput(out.kind === 'file' ? out.path : undefined, outFormat, layout, io, lock);
+  let shown: ReadProgress | undefined;
+  const output = openWholeOutput(
+    out.kind === 'file' ? out.path : undefined,
+    outFormat,
+    layout,
+    aboveReadProgress(io, () => shown),
+    lock,
+  );
   const runModel = typeof meta?.['model'] === 'string' ? meta['model'] : undefined;
   // A CSV copied to JSONL gets the answers typed, as the run's own JSONL has them.
   const typedOutput = outFormat !== 'csv';
@@ -89,7 +97,7 @@ async function compactLocked(
   io.stderr.write(beingWritten ?? '');
   // Two passes over the file: minutes for a multi-GB one. A stream (`-o /dev/stdout`) may be the terminal.
   const rowsToStdout = out.kind !== 'file' || isStreamTarget(out.path);
-  const shown = readProgressFor(io, config.quiet, rowsToStdout)?.(`compacting ${input}`, 2 * filesSize([input]));
+  shown = readProgressFor(io, config.quiet, rowsToStdout)?.(`compacting ${input}`, 2 * filesSize([input]));
   const compacted = writeWhole(output, (writer) =>
     compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput, onRead: shown?.add }, runModel),
   );

@@ -1,7 +1,9 @@
 import type { CliIo } from './io.js';
 import { isInteractive } from './display-mode.js';
 import { stdoutIsPipe } from './piped-stdout.js';
-import { readProgress, type ReadProgressFactory } from '../ui/file-progress.js';
+import { readProgress, type ReadProgress, type ReadProgressFactory } from '../ui/file-progress.js';
+import { screenedStream } from '../ui/screen.js';
+import { withStreams } from './io.js';
 
 /**
  * The progress line of `merge` and `--compact`, which read whole results files (minutes for a
@@ -13,4 +15,17 @@ export function readProgressFor(io: CliIo, quiet: boolean, rowsToStdout: boolean
   if (quiet || !isInteractive(io, io.stderr)) return undefined;
   if (rowsToStdout && (io.stdout.isTTY === true || stdoutIsPipe(io))) return undefined;
   return (label, total) => readProgress(io.stderr, label, total);
+}
+
+/**
+ * `io` whose stderr clears the progress line `current()` draws, if any, before each write: a message
+ * said while it is drawn (a stop's "interrupted: nothing was written") starts on a line of its own
+ * instead of at the end of `compacting out.jsonl: 55%`.
+ */
+export function aboveReadProgress(io: CliIo, current: () => ReadProgress | undefined): CliIo {
+  const stderr = screenedStream(io.stderr, (text) => {
+    current()?.clear();
+    return io.stderr.write(text);
+  });
+  return withStreams(io, { stderr: stderr as CliIo['stderr'] });
 }

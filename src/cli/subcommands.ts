@@ -50,7 +50,8 @@ import { lockReplacedOutput } from './lock-replaced-output.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
 import { filesSize } from '../util/file-size.js';
-import { readProgressFor } from './read-progress-for.js';
+import { aboveReadProgress, readProgressFor } from './read-progress-for.js';
+import type { ReadProgress } from '../ui/file-progress.js';
 
 /** `-v` / `--trace FILE`: the Batch API calls made (`#b1`…), as a --batch-api run logs them, credentials redacted. */
 interface TraceFlags {
@@ -420,10 +421,17 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   const given = outputs.map((file) => mergeSource(file, readBackFormat(file), format));
   const { layout: csv, sources } = format === 'csv' ? await mergedCsvLayout(given, meta) : { layout: undefined, sources: given };
   // A file is replaced only once every row is in its place: a bad line in a shard keeps the old one.
-  const output = openWholeOutput(toStdout ? undefined : opts.output, format, csv, io, lock);
+  let shown: ReadProgress | undefined;
+  const output = openWholeOutput(
+    toStdout ? undefined : opts.output,
+    format,
+    csv,
+    aboveReadProgress(io, () => shown),
+    lock,
+  );
   const answered = opts.input ? new AnswerCoverage(recordedModels(meta ?? {}) ?? [], runRepeatOf(meta ?? {})) : undefined;
   // Two passes over every file: minutes for multi-GB shards. A stream (`-o /dev/stdout`) may be the terminal.
-  const shown = readProgressFor(
+  shown = readProgressFor(
     io,
     opts.quiet === true,
     toStdout || isStreamTarget(opts.output),

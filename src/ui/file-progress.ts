@@ -156,6 +156,8 @@ export interface ReadProgress {
   add(bytes: number): void;
   /** Erases the line, if drawn; add() draws nothing after. Idempotent. */
   done(): void;
+  /** Erases the line for a message to take its place; the next add() draws it again. */
+  clear(): void;
 }
 
 /** Makes the progress line of one piece of work: what it does (`compacting out.jsonl`) and the bytes it reads in all. */
@@ -182,5 +184,6 @@ export function readProgress(
       finished = true;
       progress.done();
     },
+    clear: () => progress.clear(),
   };
 }

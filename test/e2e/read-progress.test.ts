@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hastyClock } from '../helpers/hasty-clock.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
-import { runPty } from '../helpers/run-pty.js';
+import { runPty, startPty } from '../helpers/run-pty.js';
+import { jsonlOf, resultRow } from '../helpers/report-rows.js';
 import { mockShardOutputs } from '../helpers/shard-outputs.js';
 
 const root = tempDir('llm-batch-read-progress-');
@@ -97,5 +98,31 @@ describe('a resume that compacts its output, on a terminal', () => {
     expect(compacting).not.toMatch(/\x1b\[1G|in flight/);
     expect(compacting).toMatch(/\r\x1b\[Kllm-batch: \S+: 1 superseded row/);
     expect(screen).not.toContain('compacting');
+  });
+});
+
+describe('Ctrl-C while the line is drawn', () => {
+  // About 11 MB each: read long enough for the line to be drawn and a Ctrl-C to come while it is.
+  const big = (name: string) => {
+    const answer = 'lorem ipsum dolor sit amet '.repeat(16);
+    const at = file(name);
+    fs.writeFileSync(at, jsonlOf(Array.from({ length: 20_000 }, (_, i) => resultRow(i, { response: answer }))));
+    return at;
+  };
+
+  it.each([
+    ['--compact', (): string[] => ['--compact', big('big-c.jsonl'), '-o', file('big-c.out.jsonl')], /compacting \S*big-c\.jsonl: \d+%/, 'big-c.out.jsonl'],
+    ['merge', (): string[] => ['merge', big('big-m1.jsonl'), big('big-m2.jsonl'), '-o', file('big-m.out.jsonl')], /merging 2 files: \d+%/, 'big-m.out.jsonl'],
+  ])('%s: the interrupt says so on a line of its own, and the line is gone', async (_name, args, reading, out) => {
+    const session = startPty(args(), { cols: 200 });
+    await session.waitFor(reading);
+    session.type('\x03');
+    const r = await session.done;
+    expect(r.code, r.raw).toBe(130);
+    const screen = r.screen.filter((line) => line.trim() !== '');
+    // (merge says first that these files have no run metadata, each on a line of its own.)
+    expect(screen.at(-1)).toMatch(new RegExp(`^llm-batch: interrupted: nothing was written to \\S+${out.replace('.', '\\.')} \\(it is as it was\\)$`));
+    expect(screen.join('\n')).not.toMatch(reading);
+    expect(fs.existsSync(file(out))).toBe(false);
   });
 });
