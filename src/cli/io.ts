@@ -1,4 +1,5 @@
 import { ExitCode } from '../errors.js';
+import { detachTerminalAtExit } from './hung-up-terminal.js';
 
 /** The outside world as the CLI sees it; tests and embedders pass their own. */
 export interface CliIo {
@@ -74,7 +75,17 @@ export function processIo(early?: HeldSignals): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    onSignal(signal, handler) {
+    onSignal(signal, given) {
+      // A hangup is the terminal gone: node 20 must not find it at exit (see detachTerminalAtExit).
+      const handler =
+        signal === 'SIGHUP'
+          ? () => {
+              // Told by the streams, made when the run began: a hung-up terminal may not say so now.
+              const streams = [process.stdin, process.stdout, process.stderr];
+              detachTerminalAtExit(streams.flatMap((s, fd) => (s.isTTY === true ? [fd] : [])));
+              given();
+            }
+          : given;
       // Listening before bin/'s holder lets go: a signal with no listener at all, even for an
       // instant, would meet node's default (the process ends).
       process.on(signal, handler);
