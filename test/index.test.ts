@@ -287,6 +287,17 @@ describe('runBatch', () => {
     ],
     ['an onEvent that is no function', { onEvent: 5 as unknown as BatchOptions['onEvent'] }, /^onEvent must be a function, got 5$/],
     ['an onRow that is no function', { onRow: 'log' as unknown as BatchOptions['onRow'] }, /^onRow must be a function, got "log"$/],
+    // Sent and paid for, then `check is not a function` at the first answer.
+    [
+      'a structured without check',
+      { structured: { retries: 1 } as unknown as BatchOptions['structured'] },
+      /^structured\.check must be a function .*, got undefined$/,
+    ],
+    [
+      'structured.retries NaN',
+      { structured: { check: () => ({ ok: true, value: 1 }), retries: Number.NaN } as unknown as BatchOptions['structured'] },
+      /^structured\.retries must be a whole number >= 0, got NaN$/,
+    ],
   ])('refuses %s with a UsageError naming the option', async (_name, bad, message) => {
     const { complete, sent } = answering();
     const run = drain(runBatch(asyncRecords(record(0)), { complete, model: 'm', ...bad } as BatchOptions));

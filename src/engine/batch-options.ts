@@ -186,7 +186,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   positive('timeoutMs', options.timeoutMs, false);
   positive('idleTimeoutMs', options.idleTimeoutMs, false);
   wholeNumber('retries', options.retries);
-  wholeNumber('structured.retries', options.structured?.retries);
+  checkStructured(options.structured);
   wholeNumber('defaultCompletionTokens', options.defaultCompletionTokens);
   for (const name of ['stream', 'deltaEvents', 'failTruncated', 'circuitBreaker'] as const) flag(name, options[name]);
   for (const name of ['stopSignal', 'abortSignal'] as const) signal(name, options[name]);
@@ -207,5 +207,20 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     random: options.random ?? Math.random,
     failTruncated: options.failTruncated ?? false,
     circuitBreaker: options.circuitBreaker ?? true,
+    // A caller from JavaScript may leave `retries` out: without its default, `reasks >= undefined`
+    // never held, and an answer that never validated was re-asked (and paid for) without end.
+    ...(options.structured ? { structured: { ...options.structured, retries: options.structured.retries ?? STRUCTURED_RETRIES } } : {}),
   };
+}
+
+/** StructuredOutput.retries when it is not given. */
+const STRUCTURED_RETRIES = 2;
+
+/** `structured`, if given: an object whose `check` is a function (called per answer, after it is paid for). */
+function checkStructured(structured: unknown): void {
+  if (structured === undefined) return;
+  if (structured === null || typeof structured !== 'object') throw new UsageError(`structured must be an object, got ${shown(structured)}`);
+  const { check, retries } = structured as Partial<StructuredOutput>;
+  if (typeof check !== 'function') throw new UsageError(`structured.check must be a function (an answer's parse and check), got ${shown(check)}`);
+  wholeNumber('structured.retries', retries);
 }

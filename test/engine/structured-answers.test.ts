@@ -86,6 +86,15 @@ async function run(
 }
 
 describe('engine with a schema', () => {
+  it('structured without retries (a JavaScript caller) re-asks twice, as its default says, then writes invalid_output', async () => {
+    const { complete, sent } = scripted(['not json', 'not json', 'not json', 'not json']);
+    const { retries: _, ...noRetries } = structured();
+    const { rows } = await run(complete, noRetries as StructuredOutput);
+    expect(sent).toHaveLength(3);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ attempts: 3, error: { type: 'invalid_output' } });
+  });
+
   it('a valid answer: output holds the parsed value; response_format is on the request', async () => {
     const { complete, sent } = scripted(['{"n":3}']);
     const { rows } = await run(complete, structured());
