@@ -105,13 +105,33 @@ function refuseUnknownKeys(price: Record<string, unknown>, where: string): void 
 }
 
 /**
+ * A library caller's price as the CLI's --price and --prices are held: numbers >= 0. A NaN (a
+ * `Number(process.env.PRICE)` unset), a negative or a string price made every worst case NaN or
+ * below 0, and --max-cost's cap admitted every request.
+ */
+function checkPrice(price: TokenPrice, where: string): TokenPrice {
+  for (const key of ['input', 'output', 'cachedInput'] as const) {
+    const value: unknown = price?.[key];
+    if (key === 'cachedInput' && value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new UsageError(
+        `${where}: ${key} must be a number >= 0 (USD per million tokens), got ${value === undefined ? 'none' : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}`,
+      );
+    }
+  }
+  return price;
+}
+
+/**
  * `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). A file's
  * entry prices a model by the names the table is searched by (`gpt-4o-mini` prices
  * `gpt-4o-mini-2024-07-18` and `openai/gpt-4o-mini`), and wins over the table at each: the table's
  * own entry for a name (`gpt-4o-2024-05-13`) still beats the file's for its family.
  */
 export function createPriceLookup(options: { price?: TokenPrice; file?: Map<string, TokenPrice> }): PriceLookup {
-  const file = options.file;
+  if (options.price !== undefined) checkPrice(options.price, 'price');
+  // Models are looked up by their lower-case names (see priceNames), as the CLI's --prices file keys them.
+  const file = options.file && new Map([...options.file].map(([name, price]) => [name.toLowerCase(), checkPrice(price, `file's ${JSON.stringify(name)}`)]));
   const used = new Set<string>();
   const tablePriced = new Set<string>();
   const fromFile = (model: string): TokenPrice | undefined => {

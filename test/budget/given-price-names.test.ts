@@ -18,6 +18,25 @@ describe('--prices entries by the names the table is searched by', () => {
     expect(answerPrice(prices, model, model)?.price).toEqual(mine);
   });
 
+  it("a library caller's Map keyed in mixed case prices its model in any case, as the CLI's file does", () => {
+    const prices = file({ 'Qwen/Qwen2.5-7B-Instruct': mine });
+    expect(prices('Qwen/Qwen2.5-7B-Instruct')).toEqual(mine);
+    expect(prices('qwen/qwen2.5-7b-instruct')).toEqual(mine);
+  });
+
+  it.each([
+    ['a NaN input', { price: { input: Number.NaN, output: 1 } }, /^price: input must be a number >= 0 \(USD per million tokens\), got NaN$/],
+    ['a negative output', { price: { input: 1, output: -1 } }, /^price: output must be a number >= 0 .*got -1$/],
+    [
+      'a string in a file entry',
+      { file: new Map([['m', { input: '1' as unknown as number, output: 1 }]]) },
+      /^file's "m": input must be a number >= 0 .*got "1"$/,
+    ],
+    ['a file entry without output', { file: new Map([['m', { input: 1 } as typeof mine]]) }, /^file's "m": output must be a number >= 0 .*got none$/],
+  ])('refuses %s: a price that is no number >= 0 switched --max-cost off', (_name, options, message) => {
+    expect(() => createPriceLookup(options)).toThrow(message);
+  });
+
   it("an entry for the exact name wins, and the table's own entry for a snapshot beats a family entry", () => {
     expect(file({ 'gpt-4o-mini': mine, 'gpt-4o-mini-2024-07-18': { input: 2, output: 8 } })('gpt-4o-mini-2024-07-18')).toEqual({ input: 2, output: 8 });
     expect(file({ 'gpt-4o': mine })('gpt-4o-2024-05-13')).toMatchObject({ input: PRICES['gpt-4o-2024-05-13']!.input });
