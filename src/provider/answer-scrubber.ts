@@ -4,7 +4,7 @@ import { keyStartAtEnd } from './key-spans.js';
 import type { CompletionResult } from './completion.js';
 
 /** What of an answer the server wrote: a live one's result, a collected Batch API line's parts. */
-export type AnswerParts = Pick<CompletionResult, 'text' | 'refusal' | 'toolCalls' | 'logprobs' | 'model'>;
+export type AnswerParts = Pick<CompletionResult, 'text' | 'refusal' | 'toolCalls' | 'logprobs' | 'model'> & { finishReason?: string | null };
 
 /**
  * Gives back an answer without the key; the same object when it held none. `text` scrubs a piece of
@@ -56,7 +56,7 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
   if (!key || key.length < 4 || isPlaceholder(key)) return undefined;
   const clean = createKeyRedactor(key);
   const scrub = <T extends AnswerParts>(answer: T): T => {
-    const { text, refusal, toolCalls, logprobs, model } = answer;
+    const { text, refusal, toolCalls, logprobs, model, finishReason } = answer;
     const calls = toolCalls && JSON.stringify(toolCalls);
     const cleaned = {
       text: clean(text),
@@ -64,13 +64,23 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
       calls: calls && clean(calls),
       logprobs: logprobs && scrubLogprobs(logprobs, key, clean),
       model: model && clean(model),
+      // A server's own word (vLLM's `abort`, an echo server's anything): a row field like the rest.
+      finishReason: finishReason && clean(finishReason),
     };
-    if (cleaned.text === text && cleaned.refusal === refusal && cleaned.calls === calls && cleaned.logprobs === logprobs && cleaned.model === model)
+    if (
+      cleaned.text === text &&
+      cleaned.refusal === refusal &&
+      cleaned.calls === calls &&
+      cleaned.logprobs === logprobs &&
+      cleaned.model === model &&
+      cleaned.finishReason === finishReason
+    )
       return answer;
     return {
       ...answer,
       text: cleaned.text,
       model: cleaned.model,
+      ...(finishReason !== undefined ? { finishReason: cleaned.finishReason } : {}),
       ...(cleaned.refusal ? { refusal: cleaned.refusal } : {}),
       ...(cleaned.calls ? { toolCalls: JSON.parse(cleaned.calls) } : {}),
       ...(cleaned.logprobs ? { logprobs: cleaned.logprobs } : {}),

@@ -72,6 +72,13 @@ describe('answerScrubber', () => {
     expect(tokensOf(echoed.logprobs!)).toEqual(['hi ', '[redacted]', '']);
   });
 
+  it("a finish_reason the server filled with the key (an echo server's) goes as the text does", () => {
+    const scrubAnswer = answerScrubber(KEY)!;
+    expect(scrubAnswer(result({ finishReason: `echo:${KEY}` }))).toMatchObject({ finishReason: 'echo:[redacted]' });
+    const plain = result({ finishReason: 'stop' });
+    expect(scrubAnswer(plain)).toBe(plain);
+  });
+
   it('none for a placeholder key', () => {
     expect(answerScrubber('ollama')).toBeUndefined();
   });
