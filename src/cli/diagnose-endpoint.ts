@@ -88,6 +88,11 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
         return `${where} cannot be reached (${code}): check the network and --base-url`;
+      case 'ERR_SSL_WRONG_VERSION_NUMBER':
+        return `${where} does not answer in TLS (${code}): if the server speaks plain HTTP, --base-url starts with http://`;
+      case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      case 'UNABLE_TO_GET_ISSUER_CERT':
+        return `the certificate of ${where} is issued by a CA this machine does not trust (${code}): for your organisation's own CA, point NODE_EXTRA_CA_CERTS at its certificate`;
       case 'html_response':
         return `${url} answers with an HTML page, not the API: check --base-url (OpenAI-compatible servers usually want it to end in /v1)`;
       case 'empty_response':

@@ -10,6 +10,13 @@ const UNSENT_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+  // A private CA's chain (a company's TLS inspection) that this machine does not trust, and
+  // certificates not valid yet: the handshake fails before anything is sent, as for a self-signed one.
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_NOT_YET_VALID',
+  // https:// to a port that speaks plain HTTP (Ollama's, vLLM's): undici's code for node:https's EPROTO.
+  'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 /** Failures that say the endpoint itself is unusable, not that one request was unlucky. */

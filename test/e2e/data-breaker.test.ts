@@ -36,6 +36,19 @@ describe('circuit breaker (item 8)', () => {
     expect(fs.readFileSync(out, 'utf8')).toBe('');
   });
 
+  it.each([[[]], [['-v']]])('https:// to a server that speaks plain HTTP (args %j): stops with a diagnosis and exit 4', async (extra) => {
+    const { server } = await fresh();
+    const input = writeFile(`tls${extra.length}.txt`, PROMPTS.join('\n') + '\n');
+    const out = path.join(dir, `tls${extra.length}.jsonl`);
+    const r = await runCli([input, '-o', out, '--base-url', server.url.replace('http://', 'https://'), '-c', '2', ...extra]);
+    expect(r.code, r.stderr).toBe(4);
+    // undici says ERR_SSL_WRONG_VERSION_NUMBER, node:https (the SDK path, -v) EPROTO.
+    expect(r.stderr).toMatch(
+      /the first requests all failed the same way.*(does not answer in TLS \(ERR_SSL_WRONG_VERSION_NUMBER\): if the server speaks plain HTTP, --base-url starts with http:\/\/|TLS\/connection problem \(EPROTO\))/,
+    );
+    expect(fs.readFileSync(out, 'utf8')).toBe('');
+  });
+
   it.each<[FaultKind, string, RegExp]>([
     ['html', '--stream', /answers with an HTML page, not the API: check --base-url/],
     ['html', '--no-stream', /answers with an HTML page, not the API: check --base-url/],

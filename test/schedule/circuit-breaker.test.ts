@@ -8,7 +8,22 @@ import {
   SILENCE_MS,
   STOPPED_ANSWERING,
   STOPPED_CONNECTING,
+  isEndpointCode,
+  neverSent,
 } from '../../src/schedule/circuit-breaker.js';
+
+describe('TLS failures of the handshake', () => {
+  it.each([
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'CERT_NOT_YET_VALID',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+  ])('%s: the request was never sent, and the endpoint is unusable', (code) => {
+    expect(neverSent(code)).toBe(true);
+    expect(isEndpointCode(code)).toBe(true);
+  });
+});
 
 const fail = (code?: string) => new AttemptError('connection', 'x', code === undefined ? {} : { code }).info;
 
