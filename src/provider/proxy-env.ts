@@ -33,6 +33,31 @@ export function proxyNamedFor(url: string): { variable: string; shown: string } 
 }
 
 /**
+ * Whether NO_PROXY lists `url`'s IPv6 address as curl and Go take it, without brackets (`::1`):
+ * proxy-from-env matches only `[::1]`, and read `::1` as host `:` and port 1, so a
+ * `localhost,127.0.0.1,::1` list sent requests to `http://[::1]:8000` through the proxy, the key
+ * in the clear with them.
+ */
+function noProxyIpv6(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false; // not a URL (`mock`): proxy-from-env's to read
+  }
+  if (!host.startsWith('[')) return false;
+  const list = process.env.no_proxy || process.env.NO_PROXY || '';
+  return list.split(/[\s,]+/).some((entry) => {
+    if (!entry.includes(':') || entry.startsWith('[')) return false;
+    try {
+      return new URL(`http://[${entry}]`).hostname === host;
+    } catch {
+      return false; // not an address (`host:port`): proxy-from-env's to read
+    }
+  });
+}
+
+/**
  * HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), read by proxy-from-env: NO_PROXY
  * lists hosts (`.example.com` or `*.example.com` for subdomains; no CIDR ranges). One correction: a
  * proxy given without a scheme (`HTTPS_PROXY=proxy:3128`) is plain http, as curl, Python and Go read
@@ -42,6 +67,7 @@ export function proxyNamedFor(url: string): { variable: string; shown: string } 
  */
 export function proxyFromEnv(baseURL: string | undefined): ProxySettings {
   const proxyFor = (url: string): string | undefined => {
+    if (noProxyIpv6(url)) return undefined;
     const proxy = getProxyForUrl(url);
     if (!proxy) return undefined;
     const raw = rawProxyFor(url)?.trim();

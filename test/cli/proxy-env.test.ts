@@ -26,6 +26,18 @@ describe('proxyFromEnv', () => {
     expect(proxyFor('https://llm.internal/v1')).toBeUndefined();
   });
 
+  it('NO_PROXY lists an IPv6 address with or without brackets, as curl and Go read it', () => {
+    process.env.HTTP_PROXY = 'http://p.corp:3128';
+    process.env.HTTPS_PROXY = 'http://p.corp:3128';
+    for (const list of ['localhost,127.0.0.1,::1', 'localhost, [::1]', '0:0:0:0:0:0:0:1']) {
+      process.env.NO_PROXY = list;
+      const { proxyFor } = proxyFromEnv(undefined);
+      expect(proxyFor('http://[::1]:8000/v1'), list).toBeUndefined();
+      expect(proxyFor('https://[::1]:8443/v1'), list).toBeUndefined();
+      expect(proxyFor('http://[::2]:8000/v1'), list).toBe('http://p.corp:3128');
+    }
+  });
+
   it('a proxy without a scheme is plain http, trailing space or not; an explicit https:// proxy stays https', () => {
     process.env.HTTPS_PROXY = 'p.corp:3128 ';
     expect(proxyFromEnv(undefined).proxyFor('https://api.openai.com/v1')).toBe('http://p.corp:3128');
