@@ -16,12 +16,15 @@ import { until } from '../helpers/until.js';
 const ctx = useServer('llm-batch-hangup-exit-');
 const python = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 
-/** Runs `argv` on a pty; closing it once `ready` is written to `signal`, prints the child's end as `exit N` or `signal N`. */
+/**
+ * Runs argv[3:] on a pty; closes it once the file argv[1] exists, then makes the file argv[2], and
+ * prints the child's end as `exit N` or `signal N`.
+ */
 const PTY_OWNER = `
 import os, pty, sys, time
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
+    os.execv(sys.argv[3], sys.argv[3:])
 while not os.path.exists(sys.argv[1]):
     try:
         os.read(fd, 65536)
@@ -29,6 +32,7 @@ while not os.path.exists(sys.argv[1]):
         break
     time.sleep(0.01)
 os.close(fd)
+open(sys.argv[2], 'w').close()
 _, status = os.waitpid(pid, 0)
 print('signal %d' % os.WTERMSIG(status) if os.WIFSIGNALED(status) else 'exit %d' % os.WEXITSTATUS(status))
 `;
@@ -39,17 +43,24 @@ describe('the terminal hanging up mid-run', () => {
     const out = path.join(ctx.dir, 'hup.jsonl');
     const summary = path.join(ctx.dir, 'hup.summary.json');
     const ready = path.join(ctx.dir, 'hup.ready');
+    const closed = path.join(ctx.dir, 'hup.closed');
     const release = holdAnswers(ctx.server);
-    const owner = spawn('python3', ['-c', PTY_OWNER, ready, process.execPath, BIN, file, '--base-url', ctx.server.url, '-o', out, '--summary-json', summary], {
-      env: { ...process.env, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir(), TERM: 'xterm' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const owner = spawn(
+      'python3',
+      ['-c', PTY_OWNER, ready, closed, process.execPath, BIN, file, '--base-url', ctx.server.url, '-o', out, '--summary-json', summary],
+      {
+        env: { ...process.env, OPENAI_API_KEY: SECRET_KEY, LLM_BATCH_CACHE_DIR: isolatedCacheDir(), TERM: 'xterm' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let said = '';
     owner.stdout!.on('data', (d: Buffer) => (said += d.toString()));
     const ended = new Promise<void>((resolve) => owner.on('exit', () => resolve()));
     try {
-      // The requests are out and held: the hangup comes mid-run.
+      // The requests are out and held: the hangup comes mid-run, and the answers only once it has.
       await until(() => ctx.server.requests.length >= 1, 'a request at the server');
+      fs.writeFileSync(ready, '');
+      await until(() => fs.existsSync(closed), 'the terminal closed');
     } finally {
       fs.writeFileSync(ready, '');
       release();
