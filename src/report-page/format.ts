@@ -23,7 +23,9 @@ export const fmt = {
   },
   /** The terminal summary's dollars (`$0.000050`, `$0.0123`, `$1,234.50`): a user sets the two side by side. */
   usd: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : usd(n)),
-  pct: (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(n === of || n === 0 ? 0 : 1)} %` : '–'),
+  // A share that is not all (or none) never reads as 100.0 % (or 0.0 %): 3,998 of 4,000 ok is 99.9 %.
+  pct: (n: number, of: number): string =>
+    of > 0 ? `${n === of || n === 0 ? (n === 0 ? '0' : '100') : Math.min(99.9, Math.max(0.1, (100 * n) / of)).toFixed(1)} %` : '–',
   rate: (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n >= 100 ? fmt.int(n) : n.toFixed(n >= 10 ? 1 : 2)),
   /**
    * When a time bucket starts, to the bucket's precision and in UTC as the time axis: `15:36:07.2 UTC`

@@ -391,7 +391,8 @@ function outputFields(d: ReportData): HTMLElement | null {
   return section(
     'fields',
     'Structured output',
-    h('p', { class: 'muted' }, `Fields: ${d.outputFields.map((f) => f.name).join(', ')} (columns in the table below).`),
+    // Names and values as the model wrote them: a bidirectional control shown as its marker, as in the table.
+    h('p', { class: 'muted' }, ...withBidiMarkers(`Fields: ${d.outputFields.map((f) => f.name).join(', ')} (columns in the table below).`)),
     h(
       'div',
       { class: 'cards fields' },
@@ -399,11 +400,15 @@ function outputFields(d: ReportData): HTMLElement | null {
         h(
           'div',
           { class: 'card' },
-          h('div', { class: 'label' }, f.name),
+          h('div', { class: 'label' }, ...withBidiMarkers(f.name)),
           h(
             'table',
             { class: 'mini' },
-            h('tbody', null, ...f.top!.map(([v, n]) => h('tr', null, h('td', null, v === '' ? '(empty)' : v), h('td', { class: 'num' }, fmt.int(n))))),
+            h(
+              'tbody',
+              null,
+              ...f.top!.map(([v, n]) => h('tr', null, h('td', null, ...(v === '' ? ['(empty)'] : withBidiMarkers(v))), h('td', { class: 'num' }, fmt.int(n)))),
+            ),
           ),
         ),
       ),

@@ -172,7 +172,8 @@ export class RowsTable {
       th('tokens out', 'ct', 'num'),
       th('tries', 'attempts', 'num'),
       // A schema's fields before the texts: they are short, and what one reads first.
-      ...fields.map((fl) => th(fl.name, undefined, 'field')),
+      // A field's name is the model's (--json): a bidirectional control in it shown, not applied.
+      ...fields.map((fl) => h('th', { scope: 'col', class: 'field' }, ...withBidiMarkers(fl.name))),
       th('prompt', undefined, 'text'),
       th('answer', undefined, 'text'),
     );
@@ -437,7 +438,7 @@ export class RowsTable {
         ? h(
             'dl',
             { class: 'meta fields' },
-            ...this.data.outputFields.flatMap((fl, k) => [h('dt', null, fl.name), h('dd', null, ...withBidiMarkers(fields[k] ?? ''))]),
+            ...this.data.outputFields.flatMap((fl, k) => [h('dt', null, ...withBidiMarkers(fl.name)), h('dd', null, ...withBidiMarkers(fields[k] ?? ''))]),
           )
         : null,
       siblings.length

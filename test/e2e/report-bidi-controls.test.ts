@@ -25,8 +25,9 @@ it('shows bidi controls as markers in the table, the details, the other rows and
   try {
     const id = 'id\u202eabc\u202c';
     const rows = [
-      row(0, { id, prompt: TROJAN, response: TROJAN }),
-      row(1, { id, prompt: TROJAN, response: `other ${TROJAN}`, model: 'gpt-4o' }),
+      // Structured output too: its field cards show the values, and a field's name, as the model wrote them.
+      row(0, { id, prompt: TROJAN, response: TROJAN, output: { ['lab\u202eel']: TROJAN } }),
+      row(1, { id, prompt: TROJAN, response: `other ${TROJAN}`, model: 'gpt-4o', output: { ['lab\u202eel']: TROJAN } }),
       row(2, { response: null, error: { type: 'http', status: 500, message: `server said ${TROJAN}` }, finish_reason: null }),
     ];
     const results = path.join(dir, 'b.jsonl');
@@ -41,6 +42,8 @@ it('shows bidi controls as markers in the table, the details, the other rows and
     const detail = page.locator('tr.detail');
     expect(await detail.locator('pre.prompt').textContent()).toBe('ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
     expect(await detail.locator('.sibling pre').textContent()).toMatch(/^other ECHO مرحبا ⟨U\+202E⟩evil/);
+    expect(await page.locator('#fields table.mini td').first().textContent()).toBe('ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
+    expect(await page.locator('#fields .card .label').first().textContent()).toBe('lab⟨U+202E⟩el');
     expect(await page.locator('#errors td.text').textContent()).toBe('server said ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
     // Nowhere on the page does a control act: every one is a marker.
     expect(await page.evaluate(() => document.getElementById('app').textContent)).not.toMatch(CONTROL);

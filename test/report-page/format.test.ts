@@ -74,3 +74,16 @@ describe('the report page says when a time bucket starts, to its precision, in U
     expect(fmt.bucket(at, bucketMs)).toBe(text);
   });
 });
+
+describe('the report page gives shares to a tenth of a per cent', () => {
+  it.each([
+    [3998, 4000, '99.9 %'],
+    [1, 10_000, '0.1 %'],
+    [4000, 4000, '100 %'],
+    [0, 4000, '0 %'],
+    [1, 3, '33.3 %'],
+    [1, 0, '–'],
+  ])('%d of %d: %s (a share that is not all, or none, never reads as either)', (n, of, shown) => {
+    expect(fmt.pct(n, of)).toBe(shown);
+  });
+});
