@@ -419,7 +419,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
       if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config));
       // A rejected key leaves the batches' state for --resume (the same command again is refused): say so.
-      if (err instanceof RunError && err.code === 'auth') throw withResumeCommand(err, resumeHint(config));
+      if (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy')) throw withResumeCommand(err, resumeHint(config));
       // So does a refused batch: the others run on, and --resume collects them and plans its requests again.
       if (err instanceof BatchRefusedError) throw withResumeCommand(err, resumeHint(config));
       if (!(err instanceof BatchUnreachableError)) throw err;

@@ -7,7 +7,7 @@ import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
 
 /** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
-function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
+export function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof ProxyRefusedError) return e;
   }

@@ -124,6 +124,29 @@ describe.concurrent('proxies from the environment', () => {
     expect(proxy.log.every((e) => e.allowed)).toBe(true);
   });
 
+  it.for([
+    ['refuses its credentials (407)', { credentials: 'me:right-password' }, /the proxy asks for credentials it was not given or refused \(HTTP 407\)/],
+    ['refuses the tunnel (403)', { refuseConnect: 403 }, /403/],
+  ] as const)('--batch-api: a proxy that %s stops at once as a live run, exit 2, "stopped": "proxy", the resume command', async ([, options, said], ctx) => {
+    const { mock, proxy } = await servers(ctx, { tls: true, ...options });
+    const dir = scratch(ctx);
+    const out = path.join(dir, 'batch.jsonl');
+    const summary = path.join(dir, 'batch.summary.json');
+    const url = proxy.url.replace('http://', 'http://me:wrong-password-1234@');
+    const r = await runCli(['-', '--base-url', mock.url, '-o', out, '--batch-api', '--poll', '0.05', '--no-cache', '--summary-json', summary], {
+      stdin: STDIN,
+      env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url },
+      timeoutMs: 30_000,
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(said);
+    expect(r.stderr).toMatch(/check HTTPS_PROXY \/ HTTP_PROXY \(host, credentials\) and NO_PROXY/);
+    expect(r.stderr).toMatch(/when that is fixed, run: llm-batch .*--resume/);
+    expect(r.stderr).not.toMatch(/API key/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'proxy', exitCode: 2 });
+    expect(r.stdout + r.stderr).not.toContain('wrong-password-1234');
+  });
+
   it('stops at once with exit 2 when the proxy refuses its credentials (407), naming neither the password nor the key', async (ctx) => {
     const { mock, proxy } = await servers(ctx, { tls: true, credentials: 'me:right-password' });
     const dir = scratch(ctx);
