@@ -8,7 +8,7 @@ import { withTrace } from '../provider/trace-fetch.js';
 import { APIConnectionError, APIError, OpenAI, toStreamingFile } from '../provider/sdk.js';
 import { isTransientStatus, RunError } from '../errors.js';
 import { REGION_ADVICE, REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
-import { fundsAdvice, outOfFunds, proxyRefusal, serverMessage } from '../provider/classify-error.js';
+import { fundsAdvice, outOfFunds, PROXY_ADVICE, PROXY_CREDENTIALS_REFUSED, proxyRefusal, serverMessage } from '../provider/classify-error.js';
 import { withReadableErrors } from '../provider/error-body.js';
 import { noKeyRefusal } from '../provider/no-key-refusal.js';
 import { BATCH_ENDPOINT } from './request-line.js';
@@ -85,8 +85,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
   // As live: a proxy that refuses the tunnel or its credentials refuses every call, the key unblamed.
   const refused = proxyRefusal(err);
   if (refused !== undefined || (err instanceof APIError && err.status === 407)) {
-    const why = refused?.message ?? 'the proxy asks for credentials it was not given or refused (HTTP 407)';
-    return new RunError(redact(`${what}: ${why}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY`), 'proxy');
+    return new RunError(redact(`${what}: ${refused?.message ?? PROXY_CREDENTIALS_REFUSED}; ${PROXY_ADVICE}`), 'proxy');
   }
   if (err instanceof APIError && err.status !== undefined) {
     const status = err.status;

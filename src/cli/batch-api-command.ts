@@ -418,10 +418,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     } catch (err) {
       // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
       if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config));
-      // A rejected key leaves the batches' state for --resume (the same command again is refused): say so.
-      if (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy')) throw withResumeCommand(err, resumeHint(config));
-      // So does a refused batch: the others run on, and --resume collects them and plans its requests again.
-      if (err instanceof BatchRefusedError) throw withResumeCommand(err, resumeHint(config));
+      // A rejected key or proxy leaves the batches' state for --resume (the same command again is
+      // refused), and so does a refused batch, whose others run on: --resume collects them and plans
+      // its requests again. Say so.
+      if (err instanceof BatchRefusedError || (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy')))
+        throw withResumeCommand(err, resumeHint(config));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
       const viaProxy = !mock && proxy.proxyFor(baseURL ?? OPENAI_V1) !== undefined;

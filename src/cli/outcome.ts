@@ -21,6 +21,7 @@ import { writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { ignoredFormat } from '../structured/ignored-format.js';
 import type { DoneRows } from './resume-skip.js';
+import { PROXY_ADVICE } from '../provider/classify-error.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -107,7 +108,7 @@ function stopLine(
   if (passedSaid(run)) return budgetPassedLine(config, run.budget!, outcome.stopped === 'budget', resumable);
   if (outcome.stopped === 'budget' && run.budget)
     return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
-  if (outcome.stopped === 'proxy') return `${outcome.message}; check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY. Stopped before sending more.`;
+  if (outcome.stopped === 'proxy') return `${outcome.message}; ${PROXY_ADVICE}. Stopped before sending more.`;
   if (outcome.stopped === 'auth') return noKeyStopLine(config, outcome.message ?? '') ?? authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.

@@ -6,6 +6,12 @@ import { errorMessage } from '../util/error-message.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
 
+/** A proxy's 407, in a row and in the line that stops the run (live and --batch-api). */
+export const PROXY_CREDENTIALS_REFUSED = 'the proxy asks for credentials it was not given or refused (HTTP 407)';
+
+/** What to check after a proxy's refusal, said after it. */
+export const PROXY_ADVICE = 'check HTTPS_PROXY / HTTP_PROXY (host, credentials) and NO_PROXY';
+
 /** The proxy's refusal to tunnel, anywhere in an error's `cause` chain. */
 export function proxyRefusal(err: unknown): ProxyRefusedError | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -117,7 +123,7 @@ export function classifyError(err: unknown): AttemptError {
     }
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
-      return new AttemptError('auth', 'the proxy asks for credentials it was not given or refused (HTTP 407)', { status, headers, stop: 'proxy' });
+      return new AttemptError('auth', PROXY_CREDENTIALS_REFUSED, { status, headers, stop: 'proxy' });
     }
     if (status === 403 && refusesRegion(code, message)) {
       // Every request comes from the same place: stop as for a rejected key (type `auth`: a 403), worded as what it is.
