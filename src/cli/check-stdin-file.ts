@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { decodeInput, firstLineMaxFor } from '../input/decode-input.js';
+import { decodeInput } from '../input/decode-input.js';
+import { inputDecoding } from './input-decoding.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -25,7 +26,7 @@ export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): 
   } catch {
     return; // a descriptor fstat cannot see: the run's read says what is wrong, if anything
   }
-  for await (const _ of decodeInput(positioned(fd), { source: '<stdin>', encoding: config.data.encoding, firstLineMax: firstLineMaxFor(config.inputFormat) }));
+  for await (const _ of decodeInput(positioned(fd), { source: '<stdin>', ...inputDecoding(config) }));
 }
 
 /** The file's bytes from its start, read with pread: the descriptor's offset does not move. */

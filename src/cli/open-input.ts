@@ -5,7 +5,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
 import { checkCsvHeader, checkJsonlFields, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
-import { decodeInput, firstLineMaxFor } from '../input/decode-input.js';
+import { decodeInput } from '../input/decode-input.js';
+import { inputDecoding } from './input-decoding.js';
 import { LineBreakSniffer } from '../input/read-lines.js';
 import { recordSource } from '../input/replay-source.js';
 import type { CliConfig } from './config.js';
@@ -146,11 +147,7 @@ async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | unde
     checkStdinNotDirectory(io.stdin);
     const destroy = () => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     let sniffed: Awaited<ReturnType<typeof sniffFormat>> | undefined;
-    const decoded = decodeInput(io.stdin as AsyncIterable<string | Buffer>, {
-      source: '<stdin>',
-      encoding: config.data.encoding,
-      firstLineMax: firstLineMaxFor(config.inputFormat),
-    });
+    const decoded = decodeInput(io.stdin as AsyncIterable<string | Buffer>, { source: '<stdin>', ...inputDecoding(config) });
     const kept = closeOnStop(async () => destroy(), stop);
     try {
       sniffed = config.inputFormat === 'auto' ? await sniffFormat(decoded, '<stdin>') : undefined;
@@ -184,7 +181,7 @@ function unreadableInput(file: string, err: unknown): RunError {
  */
 export async function openFileInput(config: CliConfig, file: string, stop?: AbortSignal): Promise<OpenedInput> {
   const { bytes, close } = await openInputBytes(file);
-  const decoded = decodeInput(bytes, { source: file, encoding: config.data.encoding, firstLineMax: firstLineMaxFor(config.inputFormat) });
+  const decoded = decodeInput(bytes, { source: file, ...inputDecoding(config) });
   if (config.inputFormat !== 'auto') return { stream: decoded, source: file, format: config.inputFormat, close };
   const kept = closeOnStop(close, stop);
   try {

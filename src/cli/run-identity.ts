@@ -1,4 +1,3 @@
-import { firstLineMaxFor } from '../input/decode-input.js';
 import type { InputFormat } from '../input/input-options.js';
 import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
@@ -7,6 +6,7 @@ import { fingerprintFile, inputChange, type InputFingerprint } from './input-fin
 import { withoutTrailingSlashes } from './parse-flags.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
 import { modelsChange, recordedModels, sortedModels } from './run-models.js';
+import { inputDecoding } from './input-decoding.js';
 
 /**
  * Hash and size of the input file, so a resume can tell whether the input changed; the same read
@@ -14,7 +14,7 @@ import { modelsChange, recordedModels, sortedModels } from './run-models.js';
  */
 export async function fingerprint(config: CliConfig): Promise<InputFingerprint | null> {
   if (config.input.kind !== 'file') return null;
-  return fingerprintFile(config.input.path, undefined, { encoding: config.data.encoding, firstLineMax: firstLineMaxFor(config.inputFormat) });
+  return fingerprintFile(config.input.path, undefined, inputDecoding(config));
 }
 
 /**
