@@ -186,13 +186,13 @@ export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefi
  */
 export class LineBreakSniffer {
   private length = 0;
+  private cr = -1;
+  private decided: 'lf' | 'cr' | undefined;
 
   /** Characters fed before the first `\n`: while undecided, all of the first line so far. */
   get firstLineChars(): number {
     return this.length;
   }
-  private cr = -1;
-  private decided: 'lf' | 'cr' | undefined;
 
   feed(text: string | Uint8Array, whole: boolean): 'lf' | 'cr' | undefined {
     if (this.decided !== undefined) return this.decided;

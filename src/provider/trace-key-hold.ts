@@ -58,17 +58,13 @@ export class KeyHold {
 
   /** Whether `text` holds the key, or ends in what may be its start. */
   private mayHoldKey(text: string): boolean {
-    return text.includes(this.key) || this.openTail(text) > 0;
-  }
-
-  private openTail(text: string): number {
-    return keyStartAtEnd(text, this.key);
+    return text.includes(this.key) || keyStartAtEnd(text, this.key) > 0;
   }
 
   private release(all: boolean): string[] {
     const text = this.held.map((h) => h.piece?.text ?? '').join('');
     const spans = keySpans(text, this.key);
-    let open = all ? text.length : text.length - this.openTail(text);
+    let open = all ? text.length : text.length - keyStartAtEnd(text, this.key);
     const overflow = !all && open < text.length && this.held.length > MAX_HELD;
     // Too many lines for a key that may yet come: the open tail is written as [redacted], and kept.
     if (overflow) {
