@@ -147,6 +147,7 @@ export function rowFromBatchLine(
     toolCalls: wholeToolCalls(choice.message?.tool_calls),
     logprobs: wholeLogprobs(choice.logprobs),
     model: scalarText(body.model),
+    finishReason: scalarText(choice.finish_reason),
   };
   const answer = scrub ? scrub(said) : said;
   const { refusal, toolCalls, logprobs } = answer;
@@ -156,7 +157,7 @@ export function rowFromBatchLine(
     error: null,
     ...lineTimes(times, body.created),
     model: answer.model,
-    finish_reason: scalarText(choice.finish_reason),
+    finish_reason: answer.finishReason,
     usage,
   };
   // As a live answer's row: only the answers that have them carry them.

@@ -123,7 +123,7 @@ describe('rowFromBatchLine', () => {
     expect(rowFromBatchLine('{not json', 'b', index).kind).toBe('unknown');
   });
 
-  it('with a scrubber, an answer that repeats the key is without it: text, refusal, tool calls, logprobs, model', () => {
+  it('with a scrubber, an answer that repeats the key is without it: text, refusal, tool calls, logprobs, model, finish_reason', () => {
     const key = 'sk-LEAKCHECK-1234567890abcdef';
     const scrub = answerScrubber(key);
     const message = {
@@ -137,13 +137,15 @@ describe('rowFromBatchLine', () => {
         { token: 'CHECK-1234567890abcdef', logprob: -1, bytes: [2] },
       ],
     };
-    const body = { model: `gw/${key}`, choices: [{ message, logprobs, finish_reason: 'stop' }] };
+    const body = { model: `gw/${key}`, choices: [{ message, logprobs, finish_reason: `echo ${key}` }] };
     const out = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 200, body } }), 'b', index, undefined, scrub);
+    expect(JSON.stringify(out)).not.toContain('LEAKCHECK');
     expect(out).toMatchObject({
       refusal: 'not [redacted]',
       row: {
         response: 'it is [redacted]',
         model: 'gw/[redacted]',
+        finish_reason: 'echo [redacted]',
         tool_calls: [{ function: { arguments: '{"k":"[redacted]"}' } }],
         logprobs: {
           content: [
