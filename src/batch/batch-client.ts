@@ -30,7 +30,7 @@ export interface BatchClientOptions {
   signal?: AbortSignal;
   /** Ends an upload in flight: later than `signal`, so that one the stop came during may finish. */
   uploadSignal?: AbortSignal;
-  /** `--idle-timeout`: the longest a download may wait for its next bytes before it is tried again. */
+  /** `--idle-timeout`: the longest a download may wait for its next bytes, and any other call but an upload for its answer. */
   idleMs?: number;
 }
 
@@ -144,6 +144,9 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
   });
   const { signal } = options;
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  // A poll, create, cancel, listing or delete is a few hundred bytes: one the server holds gets
+  // --idle-timeout, not the SDK's 10 minutes (×3 with its retries) an upload of 200 MB may need.
+  const timeout = idleMs;
   const classified = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -189,14 +192,14 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
         client.batches.create(
           { input_file_id: fileId, endpoint: BATCH_ENDPOINT, completion_window: '24h', metadata },
           // Never retried blindly: a create that timed out may have happened; the caller looks it up by metadata.
-          { maxRetries: 0, signal },
+          { maxRetries: 0, signal, timeout },
         ),
       ),
-    retrieve: (batchId) => call(`reading batch ${batchId}`, (signal) => client.batches.retrieve(batchId, { signal })),
-    cancel: (batchId) => call(`cancelling batch ${batchId}`, (signal) => client.batches.cancel(batchId, { signal })),
+    retrieve: (batchId) => call(`reading batch ${batchId}`, (signal) => client.batches.retrieve(batchId, { signal, timeout })),
+    cancel: (batchId) => call(`cancelling batch ${batchId}`, (signal) => client.batches.cancel(batchId, { signal, timeout })),
     findByMetadata: (key, value, createdAfterSec) =>
       call('listing batches', async (signal) => {
-        for await (const batch of client.batches.list({ limit: 100 }, { signal })) {
+        for await (const batch of client.batches.list({ limit: 100 }, { signal, timeout })) {
           if (batch.metadata?.[key] === value) return batch;
           // Newest first: older than the chunk's first attempt means it is not there.
           if (batch.created_at < createdAfterSec) return undefined;
@@ -247,7 +250,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
       }
     },
     remove: async (fileId) => {
-      await call(`deleting ${fileId}`, (signal) => client.files.delete(fileId, { signal }));
+      await call(`deleting ${fileId}`, (signal) => client.files.delete(fileId, { signal, timeout }));
     },
     scrubAnswer: answerScrubber(options.apiKey),
   };

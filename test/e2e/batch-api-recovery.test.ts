@@ -343,3 +343,16 @@ describe('--batch-api: collecting batches whose rows are already in the output',
     expect(rowsOf(out)).toHaveLength(4);
   });
 });
+
+describe('--batch-api: a poll the server holds', () => {
+  it("is given up after --idle-timeout and asked again, not after the SDK's 10 minutes: the run finishes", async () => {
+    // The first two polls get no answer at all; without a bound of their own each held the run 10 minutes.
+    ctx.server.options.batches = { stepMs: 30, hang: (step) => step === 'retrieve' && ctx.server.batchState.counts.retrieves <= 2 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const run = await runCli([input, '-o', out, ...batchArgs(), '--idle-timeout', '0.3']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(rowsOf(out).map((r) => r.response !== null)).toEqual([true, true, true]);
+    expect(ctx.server.batchState.counts.hung).toBe(2);
+  });
+});

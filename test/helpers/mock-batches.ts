@@ -28,7 +28,7 @@ export interface MockBatchOptions {
    * Do the step's work (store the file, create the batch, send half the file) but never answer:
    * the client is killed while it waits, as by `kill -9` right after the server acted.
    */
-  hang?: (step: 'upload' | 'create' | 'download') => boolean;
+  hang?: (step: 'upload' | 'create' | 'download' | 'retrieve') => boolean;
   /** An error status for the n-th batch retrieve (1-based), e.g. 503 during an outage. */
   retrieveStatus?: (n: number) => number | undefined;
   /** An error status for the n-th batch cancel (1-based), e.g. 503 during an outage. */
@@ -326,7 +326,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     return times;
   }
 
-  const hang = (step: 'upload' | 'create' | 'download'): boolean => {
+  const hang = (step: 'upload' | 'create' | 'download' | 'retrieve'): boolean => {
     if (!options().hang?.(step)) return false;
     state.counts.hung++;
     return true;
@@ -444,6 +444,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
         return send(res, 200, batchJson(batch));
       }
       state.counts.retrieves++;
+      if (hang('retrieve')) return;
       const failWith = options().retrieveStatus?.(state.counts.retrieves);
       if (failWith) return send(res, failWith, { error: { message: `mock outage (HTTP ${failWith})`, type: 'server_error', param: null, code: null } });
       return send(res, 200, batchJson(batch));
