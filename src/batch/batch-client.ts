@@ -14,6 +14,8 @@ import { noKeyRefusal } from '../provider/no-key-refusal.js';
 import { BATCH_ENDPOINT } from './request-line.js';
 import { answerScrubber, type AnswerScrubber } from '../provider/answer-scrubber.js';
 import { linkedAbort } from '../util/linked-abort.js';
+import { namingTheProxy } from '../provider/proxy-env.js';
+import { OPENAI_V1 } from '../provider/openai-url.js';
 
 export type { Batch };
 
@@ -85,7 +87,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
   // As live: a proxy that refuses the tunnel or its credentials refuses every call, the key unblamed.
   const refused = proxyRefusal(err);
   if (refused !== undefined || (err instanceof APIError && err.status === 407)) {
-    return new RunError(redact(`${what}: ${refused?.message ?? PROXY_CREDENTIALS_REFUSED}; ${PROXY_ADVICE}`), 'proxy');
+    return new RunError(redact(`${what}: ${namingTheProxy(refused?.message ?? PROXY_CREDENTIALS_REFUSED, baseURL ?? OPENAI_V1)}; ${PROXY_ADVICE}`), 'proxy');
   }
   if (err instanceof APIError && err.status !== undefined) {
     const status = err.status;

@@ -1,5 +1,6 @@
 import type { CliConfig } from './config.js';
-import { proxyNamedFor } from './proxy-env.js';
+import { namingTheProxy, proxyNamedFor } from './proxy-env.js';
+import { PROXY_ADVICE } from '../provider/classify-error.js';
 import { GONE_MS, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING, STOPPED_CONNECTING } from '../schedule/circuit-breaker.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
 
@@ -109,6 +110,11 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
 
 /** The status an empty body came with: a 204 or 205 is named in its message (see noContent), a 200 is not. */
 const emptyStatus = (detail: string): string => /\bHTTP (20[45])\b/.exec(detail)?.[1] ?? '200';
+
+/** A proxy's refusal (407, a refused tunnel) as the run's stop line, naming the proxy and its variable. */
+export function proxyStopLine(message: string, config: CliConfig): string {
+  return `${namingTheProxy(message, endpointUrl(config))}; ${PROXY_ADVICE}. Stopped before sending more.`;
+}
 
 /** What a connection-level failure through a proxy says, naming the proxy and its variable; undefined for others. */
 function proxyTrouble(code: string, url: string): string | undefined {

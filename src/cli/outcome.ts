@@ -7,7 +7,7 @@ import type { CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { emptyShardMessage, noPromptsMessage, ranNothing } from './empty-input.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
-import { diagnoseEndpoint, streamRemedy } from './diagnose-endpoint.js';
+import { diagnoseEndpoint, proxyStopLine, streamRemedy } from './diagnose-endpoint.js';
 import { countNotRun, readNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
@@ -21,7 +21,6 @@ import { writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { ignoredFormat } from '../structured/ignored-format.js';
 import type { DoneRows } from './resume-skip.js';
-import { PROXY_ADVICE } from '../provider/classify-error.js';
 
 export interface FinishedRun {
   outcome: BatchOutcome;
@@ -108,7 +107,7 @@ function stopLine(
   if (passedSaid(run)) return budgetPassedLine(config, run.budget!, outcome.stopped === 'budget', resumable);
   if (outcome.stopped === 'budget' && run.budget)
     return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
-  if (outcome.stopped === 'proxy') return `${outcome.message}; ${PROXY_ADVICE}. Stopped before sending more.`;
+  if (outcome.stopped === 'proxy') return proxyStopLine(outcome.message ?? '', config);
   if (outcome.stopped === 'auth') return noKeyStopLine(config, outcome.message ?? '') ?? authStopLine(outcome.message ?? '');
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.

@@ -1,2 +1,2 @@
 /** The proxy settings from the environment: in provider/, where the library exports them from too. */
-export { proxyFromEnv, proxyNamedFor, type ProxySettings } from '../provider/proxy-env.js';
+export { namingTheProxy, proxyFromEnv, proxyNamedFor, type ProxySettings } from '../provider/proxy-env.js';

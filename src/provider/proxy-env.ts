@@ -33,6 +33,15 @@ export function proxyNamedFor(url: string): { variable: string; shown: string } 
 }
 
 /**
+ * A proxy's refusal (`the proxy refused…`, `the proxy asks for credentials…`) naming the proxy and the
+ * variable that set it, without credentials: `the proxy http://proxy.corp:3128 (HTTPS_PROXY) …`.
+ */
+export function namingTheProxy(message: string, url: string): string {
+  const named = proxyNamedFor(url);
+  return named ? message.replace(/^the proxy\b/, `the proxy ${named.shown} (${named.variable})`) : message;
+}
+
+/**
  * Whether NO_PROXY lists `url`'s IPv6 address as curl and Go take it, without brackets (`::1`):
  * proxy-from-env matches only `[::1]`, and read `::1` as host `:` and port 1, so a
  * `localhost,127.0.0.1,::1` list sent requests to `http://[::1]:8000` through the proxy, the key

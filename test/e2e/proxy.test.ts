@@ -125,8 +125,12 @@ describe.concurrent('proxies from the environment', () => {
   });
 
   it.for([
-    ['refuses its credentials (407)', { credentials: 'me:right-password' }, /the proxy asks for credentials it was not given or refused \(HTTP 407\)/],
-    ['refuses the tunnel (403)', { refuseConnect: 403 }, /403/],
+    [
+      'refuses its credentials (407)',
+      { credentials: 'me:right-password' },
+      /the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) asks for credentials it was not given or refused \(HTTP 407\)/,
+    ],
+    ['refuses the tunnel (403)', { refuseConnect: 403 }, /the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) refused to connect to .* \(HTTP 403\)/],
   ] as const)('--batch-api: a proxy that %s stops at once as a live run, exit 2, "stopped": "proxy", the resume command', async ([, options, said], ctx) => {
     const { mock, proxy } = await servers(ctx, { tls: true, ...options });
     const dir = scratch(ctx);
@@ -154,7 +158,8 @@ describe.concurrent('proxies from the environment', () => {
     const url = proxy.url.replace('http://', 'http://me:wrong-password-1234@');
     const r = await runCli(['-', '--base-url', mock.url, '-o', out], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: url } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/the proxy asks for credentials it was not given or refused \(HTTP 407\); check HTTPS_PROXY/);
+    // Named as the user set it, without the credentials.
+    expect(r.stderr).toContain(`the proxy ${proxy.url} (HTTPS_PROXY) asks for credentials it was not given or refused (HTTP 407); check HTTPS_PROXY`);
     expect(r.stderr).not.toMatch(/API key/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(8); // the first wave at most, not one per prompt and retry
@@ -198,7 +203,7 @@ describe.concurrent('proxies from the environment', () => {
     const { mock, proxy } = await servers(ctx, { tls: true, refuseConnect: 403 });
     const r = await runCli(['-', '--base-url', mock.url, '-c', '2'], { stdin: STDIN, env: { ...NO_PROXY_VARS, ...TRUST, HTTPS_PROXY: proxy.url } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`llm-batch: the proxy refused to connect to 127.0.0.1:${mock.port} (HTTP 403); check HTTPS_PROXY`);
+    expect(r.stderr).toContain(`llm-batch: the proxy ${proxy.url} (HTTPS_PROXY) refused to connect to 127.0.0.1:${mock.port} (HTTP 403); check HTTPS_PROXY`);
     expect(r.stderr).not.toMatch(/API key|<html>/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(4); // the first requests, not one per prompt and retry
