@@ -210,6 +210,8 @@ export class RowsTable {
       this.group = undefined;
       this.chip.hidden = true;
       this.refresh();
+      // The button is gone with its chip: the keyboard stays among the filters, not on <body>.
+      this.statusSelect.focus();
     });
     this.chip.append(`${type}: `, h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)), ' ', clear);
     this.refresh();

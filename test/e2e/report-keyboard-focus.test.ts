@@ -104,6 +104,12 @@ it('at 375 px: "show rows" is on screen, and moves the focus to the rows it show
   await page.keyboard.press('Enter');
   expect(await page.locator('#rows p.muted').first().textContent()).toMatch(/^12 of 120 rows match/);
   expect(await focused(page)).toBe('H2 rows-h');
+  // Clearing the group from the keyboard leaves the focus among the filters, not on <body>.
+  await page.locator('button[aria-label="Clear error group filter"]').focus();
+  await page.keyboard.press('Enter');
+  expect(await page.locator('#rows p.muted').first().textContent()).toMatch(/^12 of 120 rows match/);
+  expect(await page.locator('.chip').isHidden()).toBe(true);
+  expect(await focused(page)).toBe('SELECT Status');
   expect(errors).toEqual([]);
   await page.close();
 });
