@@ -2,15 +2,35 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Where the cache lives unless `--cache-dir` or LLM_BATCH_CACHE_DIR says otherwise: XDG_CACHE_HOME
- * (or ~/.cache) on Linux and the BSDs, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows.
+ * No home to put the default cache under: HOME unset and the user not in the password database, as
+ * a container run with an arbitrary uid (`--user 12345`) or a job under `env -i` has it.
  */
-export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
-  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'llm-batch');
-  if (platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'llm-batch', 'Cache');
+export class NoHomeError extends Error {
+  constructor() {
+    super('no home directory for the default cache (HOME is not set and this user has no entry in the password database)');
+  }
+}
+
+function homeDir(): string {
+  try {
+    return os.homedir();
+  } catch {
+    throw new NoHomeError();
+  }
+}
+
+/**
+ * Where the cache lives unless `--cache-dir` or LLM_BATCH_CACHE_DIR says otherwise: XDG_CACHE_HOME
+ * (or ~/.cache) on Linux and the BSDs, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows. The home
+ * is looked up only when the path needs it; none to be found is a NoHomeError.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home?: string): string {
+  const at = () => home ?? homeDir();
+  if (platform === 'darwin') return path.join(at(), 'Library', 'Caches', 'llm-batch');
+  if (platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(at(), 'AppData', 'Local'), 'llm-batch', 'Cache');
   const xdg = env.XDG_CACHE_HOME?.trim();
   // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'), 'llm-batch');
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(at(), '.cache'), 'llm-batch');
 }
 
 /** `--cache-dir`, then LLM_BATCH_CACHE_DIR, then the platform's default. */

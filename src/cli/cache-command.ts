@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
-import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir } from '../cache/cache-dir.js';
+import { cacheDirFlagProblem, cacheDirSource, NoHomeError, resolveCacheDir } from '../cache/cache-dir.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { cacheClearHint } from './cache-clear-hint.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
@@ -53,7 +53,14 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   ).showHelpAfterError('(run llm-batch cache --help for usage)');
   // Before the commands are added: they inherit the help flag's wording.
   styleHelp(program, ['llm-batch cache stats', 'llm-batch cache prune --older-than 30', 'llm-batch cache clear --cache-dir /tmp/llm-batch-cache']);
-  const dirOf = () => resolveCacheDir(program.opts<{ cacheDir?: string }>().cacheDir, io.env);
+  const dirOf = () => {
+    try {
+      return resolveCacheDir(program.opts<{ cacheDir?: string }>().cacheDir, io.env);
+    } catch (err) {
+      if (err instanceof NoHomeError) throw new RunError(`${err.message}: pass --cache-dir, or set LLM_BATCH_CACHE_DIR or XDG_CACHE_HOME`, 'usage');
+      throw err;
+    }
+  };
   /** The first store file that LMDB must not open, with what is wrong with it. */
   const damaged = () => {
     for (const name of [STORE_FILE, LEGACY_STORE_FILE]) {

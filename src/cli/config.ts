@@ -10,7 +10,7 @@ import { resultsFileFormat, storedResultsFormat } from '../output/results-format
 import type { RawFlags } from './program.js';
 import { outputSideFiles as sideFilesOf } from '../output/side-paths.js';
 import { resolveDataConfig, type DataConfig } from './data-config.js';
-import { cacheDirFlagProblem, cacheDirSource, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
+import { cacheDirFlagProblem, cacheDirSource, NoHomeError, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
 import { isOpenAs, sameFile } from '../util/same-file.js';
@@ -81,9 +81,10 @@ export interface CliConfig {
   /**
    * The response cache, or undefined when off (--no-cache; --mock without --cache-dir). `explicit`:
    * the user chose the directory, so failing to open it is an error rather than a warning; `chosenBy`
-   * names how (the flag or the variable), as the error says it.
+   * names how (the flag or the variable), as the error says it. `unusable`: why the default directory
+   * could not even be named (no home); the run goes on without the cache after one line saying so.
    */
-  cache: { dir: string; explicit: boolean; chosenBy?: CacheDirSource } | undefined;
+  cache: { dir: string; explicit: boolean; chosenBy?: CacheDirSource; unusable?: string } | undefined;
   /** --max-cost in USD; undefined without it. */
   maxCost: number | undefined;
   /** --price for every model, and/or the --prices file (read when the run starts). */
@@ -255,7 +256,7 @@ const atFile = (value: string | undefined): string | undefined => (value?.starts
 
 /** The response cache's store files, which the run has open: a side file appended to one breaks the store. */
 function cacheFiles(cache: CliConfig['cache']): Array<[string, string]> {
-  if (!cache) return [];
+  if (!cache || cache.unusable) return [];
   const store = path.join(cache.dir, STORE_FILE);
   const legacy = path.join(cache.dir, LEGACY_STORE_FILE);
   return [
@@ -562,7 +563,12 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
   // the command line is a choice made for this run, and beats it.
   if (flags.cacheDir === undefined && noCacheFromEnv(env)) return undefined;
   const chosenBy = cacheDirSource(flags.cacheDir, env);
-  return { dir: resolveCacheDir(flags.cacheDir, env), explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
+  try {
+    return { dir: resolveCacheDir(flags.cacheDir, env), explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
+  } catch (err) {
+    if (err instanceof NoHomeError) return { dir: '', explicit: false, unusable: err.message };
+    throw err;
+  }
 }
 
 /** LLM_BATCH_NO_CACHE set to anything but empty, 0, false or no. */

@@ -108,7 +108,12 @@ function codeCacheFiles(source: string, mtimeMs: number, env: NodeJS.ProcessEnv)
   const hash = BUILD_LINE.exec(source.slice(0, 64))?.[1];
   if (hash === undefined) return undefined;
   const build = asBuilt(hash, mtimeMs);
-  const dir = env.NODE_COMPILE_CACHE || compileCacheDir(env);
+  let dir: string;
+  try {
+    dir = env.NODE_COMPILE_CACHE || compileCacheDir(env);
+  } catch {
+    return undefined; // no home to keep it in: a start without it
+  }
   const stem = path.join(dir, `cli-${build}-${process.version}-${process.arch}`);
   return { full: `${stem}.v8`, partial: `${stem}.partial.v8` };
 }

@@ -30,7 +30,11 @@ export function chatEndpoint(config: CliConfig): string {
  */
 export async function openCache(config: CliConfig, warn: (message: string) => void, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
-  const { dir } = config.cache;
+  const { dir, unusable } = config.cache;
+  if (unusable) {
+    warn(`${unusable}: running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`);
+    return undefined;
+  }
   try {
     checkCacheDir(dir);
     // What a failed commit of lmdb's leaves unhandled ends no run, whenever it comes (the process is
