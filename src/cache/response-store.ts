@@ -3,6 +3,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { refuseDamaged, type StoreFileState } from './store-file-check.js';
+import { checkRoomForNewStore } from './store-room.js';
 import { checkStoreWritable } from './store-writable.js';
 import { tolerateWhileHeld } from '../util/tolerate-rejection.js';
 import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
@@ -143,6 +144,8 @@ export function prepareStoreDir(dir: string, { readOnly = false, writable = !rea
   // LMDB opens the file and its lock file read-write, creating what is not there: what it could not fails now.
   const legacy = fs.existsSync(legacyFile) ? [legacyFile, `${legacyFile}-lock`] : [];
   if (writable) checkStoreWritable(dir, [file, `${file}-lock`, ...legacy]);
+  // A new store is written by this process's LMDB: a directory that cannot take its first pages crashed it.
+  if (!readOnly && (state.kind === 'absent' || state.kind === 'empty')) checkRoomForNewStore(dir, file);
   return { file, legacyFile, state, legacyState };
 }
 

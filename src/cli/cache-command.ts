@@ -180,7 +180,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', olderThanDays)
     .action((opts: { olderThan: number }) => {
       action = async () => {
-        const store = await open();
+        // No store file, nothing to prune: none is made for it (where there is no room, one could not be).
+        const store = storeFileIn(dirOf()) ? await open() : undefined;
         const older = `older than ${opts.olderThan} days`;
         const removed = store ? await removedOrSaid(store.prune(Date.now() - opts.olderThan * DAY_MS), 'prune', older) : 0;
         await store?.close();

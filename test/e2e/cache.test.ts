@@ -394,6 +394,41 @@ describe('a cache that cannot be written costs only the cache', () => {
     expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('a new cache with no room for its first pages: the default one is one line and every row; one chosen is refused up front', async () => {
+    // 8 KiB: LMDB's two meta pages do not fit. LMDB mapped the pages it could not write and died of
+    // SIGSEGV at its first store (exit 139, after the rows), and so did every later run over the empty file.
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
+    const xdg = path.join(ctx.dir, 'xdg');
+    const cacheDir = path.join(xdg, 'llm-batch');
+    for (const round of [1, 2]) {
+      const child = spawn('/bin/sh', ['-c', 'ulimit -f 16 && exec "$0" "$@"', process.execPath, BIN, input, '--base-url', ctx.server.url, '-f', 'jsonl'], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: xdg },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const result = await waitForExit(child);
+      expect(result.signal, result.stderr).toBeNull();
+      expect(result.code, `round ${round}: ${result.stderr}`).toBe(0);
+      expect(parseJsonl<Row>(result.stdout).map((r) => r.error)).toEqual([null, null, null]);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines[0]).toBe(
+        `llm-batch: cannot open the response cache in ${cacheDir}: cannot write ${cacheDir}/answers-v2.lmdb: files that large are not allowed here (ulimit -f); running without it (--cache-dir chooses another place, --no-cache silences this)`,
+      );
+      expect(lines.slice(1)).toEqual([expect.stringMatching(/^llm-batch: 3 ok, 0 failed/)]);
+    }
+    // Neither a store file left empty nor the trial's own file.
+    expect(fs.readdirSync(cacheDir).filter((name) => name !== 'node-compile-cache')).toEqual([]);
+
+    const chosen = path.join(ctx.dir, 'chosen');
+    const out = path.join(ctx.dir, 'chosen-out.jsonl');
+    const refused = await capped([input, '--base-url', ctx.server.url, '-o', out], chosen, 16);
+    expect(refused.stderr).toBe(
+      `llm-batch: LLM_BATCH_CACHE_DIR ${chosen}: cannot write ${chosen}/answers-v2.lmdb: files that large are not allowed here (ulimit -f) (choose another --cache-dir, or --no-cache)\n`,
+    );
+    expect(refused.code).toBe(2);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(ctx.server.requests).toHaveLength(6);
+  });
+
   it('cache prune that hits the limit: one line naming the file, exit 2; what it removed stays removed', async () => {
     // 3,000 answers from long ago, and 600 older still that an earlier prune removed: a removal's
     // first commit fills the pages that prune freed, then needs the file to grow. The limit is the
