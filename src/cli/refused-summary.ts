@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { writeWholeFile } from '../util/own-fd.js';
 import { createStats } from '../engine/stats.js';
 import { isNamedStop, type NamedStop, type RunError } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
@@ -66,7 +66,7 @@ export function refusedSummary(err: RunError, apiKey: string | undefined, input:
 /** Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds nothing to the refusal's own line. */
 export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary): void {
   try {
-    fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    writeWholeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
   } catch {
     // The error is the news.
   }

@@ -24,6 +24,7 @@ import { groupDigits } from '../util/group-digits.js';
 import { runErrorExit } from './run-error-exit.js';
 import { checkSummaryFitsRows, type SummaryCounts } from './summary-fits-rows.js';
 import { lockPath, outputSideFiles } from '../output/side-paths.js';
+import { ownFdOf } from '../util/own-fd.js';
 import { counted } from '../util/group-digits.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { openReplacingFile, type ReplacingFile, writeWhole } from './replacing-writer.js';
@@ -174,6 +175,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
  * 130, as merge's. None for a path that is no regular file (a FIFO, /dev/null): written in place.
  */
 function openReportFile(file: string, io: CliIo): ReplacingFile | undefined {
+  // `/dev/stdout` into a log: the log is not replaced, the page goes through the descriptor (see ownFdOf).
+  if (ownFdOf(file) !== undefined) return undefined;
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   return stat && !stat.isFile() ? undefined : openReplacingFile(file, io);
 }

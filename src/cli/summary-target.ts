@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
+import { ownFdOf } from '../util/own-fd.js';
 
 /** A summary is a few KB; a larger file is something else (results, a log). */
 const MAX_SUMMARY_BYTES = 1_000_000;
@@ -23,6 +24,8 @@ export function isEarlierSummary(file: string, size: number): boolean {
  * with a dozen lines of JSON, as --report already refuses to.
  */
 export function checkSummaryTarget(file: string, overwrite: boolean): void {
+  // `/dev/stdout` into a log: written through the descriptor, after what is there (see ownFdOf).
+  if (ownFdOf(file) !== undefined) return;
   let stat: fs.Stats | undefined;
   try {
     stat = fs.statSync(file, { throwIfNoEntry: false });

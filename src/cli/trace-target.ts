@@ -6,6 +6,7 @@ import { sanitize } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
 import { pathProblem, readProblem } from './path-problem.js';
 import { writeAllSync } from '../util/write-all-sync.js';
+import { ownFdOf } from '../util/own-fd.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -20,19 +21,23 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
   const trace = config.trace;
   if (!trace) return undefined;
   if (trace.kind === 'stderr') return (text) => void io.stderr.write(sanitize(text));
-  let fd: number;
+  // `/dev/stderr` and its kin through this process's own descriptor: opened anew, its lines went
+  // at an offset of their own, which stderr's later lines overwrote in a `2> run.log` (see ownFdOf).
+  let fd = ownFdOf(trace.path);
   try {
-    fd = fs.openSync(trace.path, 'a');
+    if (fd === undefined) fd = fs.openSync(trace.path, 'a');
+    else fs.fstatSync(fd);
   } catch (err) {
     throw new UsageError(`--trace ${trace.path}: ${openFailure(trace.path, err as NodeJS.ErrnoException)}`);
   }
+  const out = fd;
   // `--trace /dev/stderr` or `/dev/tty` on a terminal: shown as -v shows it, a file keeps the bytes.
   const shown = tty.isatty(fd) ? sanitize : (text: string) => text;
   let failed = false;
   return (text) => {
     if (failed) return;
     try {
-      writeAllSync(fd, shown(text));
+      writeAllSync(out, shown(text));
     } catch (err) {
       // A trace that cannot be written (a full disk, `--trace - | head` gone) is no reason to fail
       // the requests it describes: it stops, said once.

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { writeWholeFile } from '../util/own-fd.js';
 import { ExitCode } from '../errors.js';
 
 /**
@@ -12,7 +12,7 @@ import { ExitCode } from '../errors.js';
  */
 export function writeSummaryJson(file: string, summary: object, code: number, error: string | null, say: (line: string) => void): number {
   try {
-    fs.writeFileSync(file, `${JSON.stringify({ ...summary, error, exitCode: code }, null, 2)}\n`);
+    writeWholeFile(file, `${JSON.stringify({ ...summary, error, exitCode: code }, null, 2)}\n`);
     return code;
   } catch (err) {
     say(`cannot write --summary-json ${file}: ${(err as Error).message}`);

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { sameFile } from '../util/same-file.js';
+import { ownFdOf } from '../util/own-fd.js';
 import { readBackFormat } from '../output/results-format.js';
 
 /** `results.jsonl` → `results.html` (beside it). */
@@ -34,6 +35,8 @@ export function checkReportTarget(target: string, flag: string, overwrite: boole
     // By name or on disk: `-o latest.html` may be a link to the results themselves.
     if (other !== undefined && sameFile(target, other)) throw new UsageError(`${flag} ${target} is the ${what} file: choose another path`);
   }
+  // `/dev/stdout` into a log: written through the descriptor, after what is there (see ownFdOf).
+  if (ownFdOf(target) !== undefined) return;
   const stat = statSync(target, { throwIfNoEntry: false });
   if (!stat) return;
   if (stat.isDirectory()) throw new UsageError(`${flag} ${target}: is a directory`);

@@ -3,6 +3,8 @@ import { realpathSync } from './same-file.js';
 import { renameDurably } from './rename-durably.js';
 import { openReplacementTemp } from './replacement-temp.js';
 import { refuseUntrustedLink } from './untrusted-link.js';
+import { ownFdOf } from './own-fd.js';
+import { writeAllSync } from './write-all-sync.js';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
@@ -16,10 +18,18 @@ import { refuseUntrustedLink } from './untrusted-link.js';
  *
  * A symlink keeps pointing where it did: the file it leads to is the one replaced, unless another
  * user planted the link in a shared directory (see untrustedLink: UntrustedLinkError). A path that is
- * not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renamed over, it
- * would become a plain file (as root, `/dev/null` for every process on the machine).
+ * not a regular file (`/dev/null`, a FIFO) is written in place: renamed over, it would become a plain
+ * file (as root, `/dev/null` for every process on the machine); one of this process's own
+ * descriptors (`/dev/stdout`, `/dev/fd/3`) is written through it.
  */
 export function writeFileAtomic(file: string, text: string, beforeRename?: () => void): void {
+  // `/dev/stdout` and its kin: through this process's own descriptor (see ownFdOf), never reopened.
+  const own = ownFdOf(file);
+  if (own !== undefined) {
+    writeAllSync(own, text);
+    beforeRename?.();
+    return;
+  }
   refuseUntrustedLink(file);
   const stat = statSync(file, { throwIfNoEntry: false });
   if (stat && !stat.isFile()) {

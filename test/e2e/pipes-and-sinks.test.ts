@@ -301,4 +301,43 @@ describe('a side file that is the rows’ own stdout', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: 2, failed: 0 });
     expect(fs.readFileSync(path.join(ctx.dir, 'out.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
+
+  it('--summary-json /dev/stdout >> log, twice: the log keeps both summaries and what was there', async () => {
+    // Opened anew, /dev/stdout led to the log itself, a regular file: replaced by a rename each time.
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\n');
+    fs.writeFileSync(path.join(ctx.dir, 'nightly.log'), 'yesterday\n');
+    for (const out of ['a.jsonl', 'b.jsonl']) {
+      const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o ${out} --summary-json /dev/stdout >> nightly.log`);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const log = fs.readFileSync(path.join(ctx.dir, 'nightly.log'), 'utf8');
+    expect(log.startsWith('yesterday\n{')).toBe(true);
+    expect(log.match(/"exitCode": 0/g)).toHaveLength(2);
+  });
+
+  it.each([
+    ['--trace', /^#1 > POST .*\/chat\/completions\n/],
+    ['--summary-json', /^\{\n/],
+  ])('%s /dev/stderr into 2> run.log: every line kept, none written over', async (flag, head) => {
+    // Opened anew, /dev/stderr wrote at an offset of its own, which stderr's later lines overwrote.
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\n');
+    const r = await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -o /dev/null ${flag} /dev/stderr 2> run.log`);
+    expect(r.code, r.stderr).toBe(0);
+    const log = fs.readFileSync(path.join(ctx.dir, 'run.log'), 'utf8');
+    const summaryAt = log.indexOf('llm-batch: 1 ok, 0 failed');
+    expect(summaryAt, log).toBeGreaterThanOrEqual(0);
+    // The trace before the summary line, the JSON after it: each whole, in the order they were said.
+    if (flag === '--trace') expect(log).toMatch(head);
+    else expect(JSON.parse(log.slice(log.indexOf('\n', summaryAt) + 1))).toMatchObject({ ok: 1, exitCode: 0 });
+  });
+
+  it('report -o /dev/stdout >> log: appended, not the log replaced', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\n');
+    expect((await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o rep.jsonl`)).code).toBe(0);
+    fs.writeFileSync(path.join(ctx.dir, 'pages.log'), 'before\n');
+    const r = await runShellHere('$LLM report rep.jsonl -o /dev/stdout -q >> pages.log');
+    expect(r.code, r.stderr).toBe(0);
+    const log = fs.readFileSync(path.join(ctx.dir, 'pages.log'), 'utf8');
+    expect(log.startsWith('before\n<!doctype html>')).toBe(true);
+  });
 });
