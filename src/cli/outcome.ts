@@ -208,6 +208,8 @@ export function summarySoFar(
 ): RunSummary {
   const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, run.usage, run.prices);
   summary.notRun = readNotRun(stats);
+  // Last on the summary line, as after every other stop: runs side by side tell their lines apart.
+  summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
   return summary;

@@ -133,6 +133,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     // `stopped (error): …`, as --summary-json's `"stopped": "error"`. The error line that follows
     // names the cause and ends with the command, so the summary does not repeat it.
     if (stopped instanceof RunError && !(stopped instanceof OutputClosedError)) {
+      if (modelTally) for (const line of modelTally.lines()) reporter.info(line);
       reporter.finish({ ...summarySoFar(config, soFarParts(), stats), stopped: 'error', resumeHint: null });
     }
     throw stopped;

@@ -57,6 +57,20 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     expect(written.wallSeconds).toBeGreaterThan(0);
   });
 
+  it('a file that turns out not to be UTF-8 past its read-ahead, two models: the model lines, and the summary line names the file', async () => {
+    // The line went out without its input's name (the one stop of all that did) and without the lines per
+    // model. Rows to stdout: with -o this file is checked whole before anything is sent, and refused.
+    const input = path.join(ctx.dir, 'enc.txt');
+    const good = Array.from({ length: 3000 }, (_, i) => `p ${i}\n`).join('');
+    fs.writeFileSync(input, Buffer.concat([Buffer.from(good), Buffer.from('caf\xe9\n', 'latin1'), Buffer.from('more\n')]));
+    const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache', '-m', 'ma,mb']);
+    expect(r.code, r.stderr).toBe(2);
+    const lines = stderrLines(r);
+    const summaryLine = lines.find((line) => line.startsWith('llm-batch: stopped (error): '));
+    expect(summaryLine, r.stderr).toMatch(/ · \S*\/enc\.txt$/);
+    expect(lines.filter((line) => /^llm-batch: (ma|mb): 2,99\d ok, 0 failed/.test(line)), r.stderr).toHaveLength(2);
+  });
+
   it('records read but not yet sent when the input turns bad: no row, counted in notRun; those sent finish with their rows', async () => {
     const out = path.join(ctx.dir, 'out.jsonl');
     const summary = path.join(ctx.dir, 's.json');
