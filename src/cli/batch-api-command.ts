@@ -655,7 +655,16 @@ function finishBatchRun(
   // `resumeHint` as a live run's file has it: the command that continues, whatever stopped the run
   // (the terminal says it in the pending line instead of the summary's).
   // Said even when the rows' reader left, as live: the file is all a script has of the run.
-  const summaryJson = { ...summary, resumeHint: next, pendingBatches: outcome.pending - outcome.unsubmitted, unsubmittedBatches: outcome.unsubmitted };
+  // --mock's batches end with the process that made them: gone, not pending on a server (as status and the report say).
+  const submitted = outcome.pending - outcome.unsubmitted;
+  const gone = config.provider.kind === 'mock' ? submitted : 0;
+  const summaryJson = {
+    ...summary,
+    resumeHint: next,
+    pendingBatches: submitted - gone,
+    unsubmittedBatches: outcome.unsubmitted,
+    ...(gone > 0 ? { goneBatches: gone } : {}),
+  };
   const written = config.summaryJson ? writeSummaryJson(config.summaryJson, summaryJson, code, error ?? null, (line) => run.reporter.error(line)) : code;
   return { code: written, summary, summaryJson };
 }

@@ -39,7 +39,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     expect(r.stderr).toMatch(
       new RegExp(`^llm-batch: 1 batch was not collected and cannot be: ${GONE.source}; the same command with --overwrite starts again$`, 'm'),
     );
-    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'interrupted', resumeHint: null, pendingBatches: 1 });
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'interrupted', resumeHint: null, pendingBatches: 0, goneBatches: 1 });
     // Its --report says the same: the batch is gone, not pending for a --resume (see batch-notices.test.ts).
     expect(r.stderr).toMatch(/report of 0 rows written to \S+run\.html \(1 batch was not collected and cannot be \(--mock\)/);
     expect(reportDataOf(path.join(dir, 'run.html'))).toMatchObject({ pendingBatches: 0, unsubmittedBatches: 0, goneBatches: 1 });
