@@ -44,11 +44,12 @@ const DESCRIPTOR_NAMES = /^\/(dev\/fd|proc\/(self|\d+)\/fd)\/\d+$/;
 /**
  * What the command needs besides its words: stdin given again, or for `<(cmd)` (a descriptor that
  * closes with this run) the same `<(…)` again (a file in its place is another input to --resume,
- * which refuses it); nothing for a file.
+ * which refuses it); nothing for a file. A shell comment, so that the hint still runs as it is
+ * (`eval "$(jq -r .resumeHint s.json)" < in.txt`).
  */
 function inputNote(input: CliConfig['input']): string {
-  if (input.kind === 'stdin' || STDIN_NAMES.test(input.path)) return '  (with the same input on stdin)';
-  if (DESCRIPTOR_NAMES.test(input.path)) return `  (with the same input as on ${input.path} now: the same <(…) again)`;
+  if (input.kind === 'stdin' || STDIN_NAMES.test(input.path)) return '  # with the same input on stdin';
+  if (DESCRIPTOR_NAMES.test(input.path)) return `  # with the same input as on ${input.path} now: the same <(…) again`;
   return '';
 }
 

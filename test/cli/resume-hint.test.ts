@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliConfig } from '../../src/cli/config.js';
 import { resumeHint } from '../../src/cli/resume-hint.js';
@@ -53,19 +57,30 @@ describe('resumeHint', () => {
 
   it('does not add a second --resume, and says when the input came on stdin', () => {
     expect(resumeHint(config(['-o', 'out.jsonl', '--resume'], { kind: 'stdin' } as CliConfig['input']))).toBe(
-      'llm-batch -o out.jsonl --resume  (with the same input on stdin)',
+      'llm-batch -o out.jsonl --resume  # with the same input on stdin',
     );
+  });
+
+  it('with its note, still runs as it is in a POSIX shell (`eval "$(jq -r .resumeHint s.json)" < in.txt`): the note is a comment', () => {
+    const hint = resumeHint(config(['-o', 'out file.jsonl', '-t', "it's {{x}}"], { kind: 'stdin' } as CliConfig['input']))!;
+    // `llm-batch` as a script that prints its arguments one a line.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-hint-'));
+    fs.writeFileSync(path.join(bin, 'llm-batch'), '#!/bin/sh\nprintf \'%s\\n\' "$@"\n', { mode: 0o755 });
+    const ran = spawnSync('sh', ['-c', hint], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
+    fs.rmSync(bin, { recursive: true, force: true });
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toBe("-o\nout file.jsonl\n-t\nit's {{x}}\n--resume\n");
   });
 
   it("an input on a descriptor (`<(cmd)`'s /dev/fd/63) names it and asks for the same input again; stdin by a path is stdin", () => {
     const file = (path: string) => ({ kind: 'file', path }) as CliConfig['input'];
     for (const path of ['/dev/fd/63', '/proc/self/fd/11', '/proc/4242/fd/3']) {
       expect(resumeHint(config([path, '-o', 'out.jsonl'], file(path)))).toBe(
-        `llm-batch ${path} -o out.jsonl --resume  (with the same input as on ${path} now: the same <(…) again)`,
+        `llm-batch ${path} -o out.jsonl --resume  # with the same input as on ${path} now: the same <(…) again`,
       );
     }
     for (const path of ['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']) {
-      expect(resumeHint(config([path, '-o', 'out.jsonl'], file(path)))).toBe(`llm-batch ${path} -o out.jsonl --resume  (with the same input on stdin)`);
+      expect(resumeHint(config([path, '-o', 'out.jsonl'], file(path)))).toBe(`llm-batch ${path} -o out.jsonl --resume  # with the same input on stdin`);
     }
     // A file whose name only looks like one is a file.
     expect(resumeHint(config(['./dev/fd/63', '-o', 'out.jsonl'], file('./dev/fd/63')))).toBe('llm-batch ./dev/fd/63 -o out.jsonl --resume');
@@ -78,7 +93,7 @@ describe('resumeHint', () => {
       );
     }
     expect(resumeHint(config(['-o', 'out.jsonl', '--max-cost', '1'], { kind: 'stdin' } as CliConfig['input']), false, { newMaxCost: true })).toBe(
-      'llm-batch -o out.jsonl --resume --max-cost NEW_USD  (with the same input on stdin)',
+      'llm-batch -o out.jsonl --resume --max-cost NEW_USD  # with the same input on stdin',
     );
   });
 

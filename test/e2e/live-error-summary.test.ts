@@ -52,7 +52,7 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
       error: lines[0]!.replace(/^llm-batch: /, ''),
       input: null,
       notRun: 0,
-      resumeHint: expect.stringMatching(/ --resume {2}\(with the same input on stdin\)$/),
+      resumeHint: expect.stringMatching(/ --resume {2}# with the same input on stdin$/),
     });
     expect(written.wallSeconds).toBeGreaterThan(0);
   });
@@ -68,7 +68,10 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     const lines = stderrLines(r);
     const summaryLine = lines.find((line) => line.startsWith('llm-batch: stopped (error): '));
     expect(summaryLine, r.stderr).toMatch(/ · \S*\/enc\.txt$/);
-    expect(lines.filter((line) => /^llm-batch: (ma|mb): 2,99\d ok, 0 failed/.test(line)), r.stderr).toHaveLength(2);
+    expect(
+      lines.filter((line) => /^llm-batch: (ma|mb): 2,99\d ok, 0 failed/.test(line)),
+      r.stderr,
+    ).toHaveLength(2);
   });
 
   it('records read but not yet sent when the input turns bad: no row, counted in notRun; those sent finish with their rows', async () => {

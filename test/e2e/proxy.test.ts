@@ -226,7 +226,7 @@ describe.concurrent('proxies from the environment', () => {
     expect(mock.requests).toHaveLength(0);
     const written = JSON.parse(fs.readFileSync(summary, 'utf8'));
     expect(written).toMatchObject({ stopped: 'proxy', ok: 0 });
-    expect(written.resumeHint).toMatch(/ --resume {2}\(with the same input on stdin\)$/);
+    expect(written.resumeHint).toMatch(/ --resume {2}# with the same input on stdin$/);
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines[0]).toMatch(/^llm-batch: the proxy .*; check HTTPS_PROXY/);
     expect(lines.at(-1)).toBe(`llm-batch: to finish the rest, run: ${written.resumeHint}`);
