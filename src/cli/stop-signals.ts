@@ -20,12 +20,18 @@ export interface StopSignals {
   dispose(): void;
 }
 
-/** The first Ctrl-C's acknowledgement: short, so that it fits a narrow terminal in a line or two. */
-export function stoppingMessage(inFlight: number, graceSeconds: number): string {
+/**
+ * The first stop's acknowledgement: short, so that it fits a narrow terminal in a line or two. Without
+ * a terminal (cron, a supervisor's SIGTERM) there is no Ctrl-C to press: the second signal is named.
+ */
+export function stoppingMessage(inFlight: number, graceSeconds: number, onTerminal = true): string {
+  const again = onTerminal ? 'Ctrl-C again' : 'a second SIGTERM or SIGINT';
   return inFlight === 0
-    ? 'stopping: no new prompts (Ctrl-C again to quit at once)'
-    : `stopping: no new prompts; up to ${graceSeconds}s for ${inFlight} in flight (Ctrl-C again aborts them)`;
+    ? `stopping: no new prompts (${again} to quit at once)`
+    : `stopping: no new prompts; up to ${graceSeconds}s for ${inFlight} in flight (${again} aborts them)`;
 }
+
+const hasTerminal = (io: CliIo): boolean => io.stdin.isTTY === true || io.stdout.isTTY === true || io.stderr.isTTY === true;
 
 /** Said once when a hangup arrives while no std stream is a terminal (nohup). */
 export const HANGUP_IGNORED = 'hangup (SIGHUP) ignored: no terminal is attached (nohup, or stdin, stdout and stderr all redirected); stop with SIGTERM';
@@ -50,7 +56,7 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
       abort.abort(new Error('interrupted'));
       closing.abort(new Error('interrupted'));
     } else if (!stop.signal.aborted) {
-      const message = stoppingMessage(stats.inFlight, GRACE_MS / 1000);
+      const message = stoppingMessage(stats.inFlight, GRACE_MS / 1000, hasTerminal(io));
       // Stop first: the status line redrawn under the message then already says "stopping".
       stop.abort(new Error('interrupted'));
       info(message);
@@ -79,7 +85,7 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
  * terminal may be gone, so failed writes to it are dropped from then on. Returns the unlisten.
  */
 export function listenForHangup(io: CliIo, onStop: () => void, info: (line: string) => void): () => void {
-  const onTerminal = io.stdin.isTTY === true || io.stdout.isTTY === true || io.stderr.isTTY === true;
+  const onTerminal = hasTerminal(io);
   let ignored = false;
   return io.onSignal('SIGHUP', () => {
     if (!onTerminal) {

@@ -131,6 +131,8 @@ describe('a signal while --report is written', () => {
       release();
       r = await exit;
       expect(r.stderr).toMatch(/^llm-batch: interrupted: 3 ok/m);
+      // No terminal here (cron, a supervisor): no Ctrl-C to press, the second signal named instead.
+      expect(r.stderr).toMatch(/^llm-batch: stopping: no new prompts; up to 5s for 3 in flight \(a second SIGTERM or SIGINT aborts them\)$/m);
     } else {
       r = await runCli(args, { env });
       expect(r.stderr).toMatch(/^llm-batch: 3 ok/m);
