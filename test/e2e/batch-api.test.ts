@@ -348,8 +348,10 @@ describe('--batch-api: kill -9 at each step, then --resume', () => {
       const child = spawnCli(args);
       const exited = waitForExit(child);
       await until(() => ctx.server.batchState.counts.hung === 1, `the ${step} to hang`);
-      // Collecting has begun: some rows of the half-sent file are in, and must not come twice.
-      if (step === 'download') await until(() => fs.existsSync(out) && rowsOf(out).length > 5, 'rows of the half-sent file');
+      // Collecting has begun: some rows of the half-sent file are in, and must not come twice. Of a
+      // second batch: which batch finished first (so which file hangs, 5 lines or 2) is the server's.
+      if (step === 'download')
+        await until(() => fs.existsSync(out) && new Set(rowsOf(out).map((row) => row.batch_id)).size === 2, 'rows of the half-sent file');
       child.kill('SIGKILL');
       expect((await exited).signal).toBe('SIGKILL');
       ctx.server.options.batches = { stepMs: 30 };

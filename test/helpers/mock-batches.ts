@@ -371,8 +371,10 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
           return void res.write(file.bytes.subarray(0, file.bytes.length >> 1), () => res.destroy());
         }
         if (hang('download')) {
+          // Half its lines, whole (at least one): the client has rows of it to write, however short the file.
+          const ends = [...file.bytes.entries()].filter(([, byte]) => byte === 0x0a).map(([at]) => at + 1);
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
-          return void res.write(file.bytes.subarray(0, file.bytes.length >> 1));
+          return void res.write(file.bytes.subarray(0, ends[Math.max(0, (ends.length >> 1) - 1)] ?? 0));
         }
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
         return void res.end(file.bytes);
