@@ -143,6 +143,12 @@ describe('resolveCliConfig: resume and friends', () => {
     );
   });
 
+  it('-q with -v is refused: one of them was not what was meant', () => {
+    expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', quiet: true, verbose: true }), env(), [])).message).toBe(
+      '-q (--quiet) and -v (--verbose) contradict each other: pick one (--trace FILE keeps the requests apart from a quiet run)',
+    );
+  });
+
   it('--force-resume without --resume is refused', () => {
     expect(usageError(() => resolveCliConfig('p.txt', flags({ output: 'o.jsonl', forceResume: true }), env(), [])).message).toMatch(
       /--force-resume goes with --resume/,
