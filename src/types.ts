@@ -44,6 +44,8 @@ export interface PromptRecord {
   fields?: Record<string, unknown>;
   /** Which of `--repeat N` answers this is (0 without it); part of the cache key. */
   sample?: number;
+  /** A matrix cell of a record that names its own model (see ownModelAlias): true. */
+  ownModel?: true;
   /** Set when the record is malformed; it is reported as an `input` error row and never sent. */
   problem?: RecordProblem;
   /**

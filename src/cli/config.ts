@@ -402,7 +402,8 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
   if (flags.forceResume && !flags.resume) throw new UsageError('--force-resume goes with --resume');
   if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: pick one');
   // -v printed every request while -q promised nothing but errors: one of them was not what was meant.
-  if (flags.quiet && flags.verbose) throw new UsageError('-q (--quiet) and -v (--verbose) contradict each other: pick one (--trace FILE keeps the requests apart from a quiet run)');
+  if (flags.quiet && flags.verbose)
+    throw new UsageError('-q (--quiet) and -v (--verbose) contradict each other: pick one (--trace FILE keeps the requests apart from a quiet run)');
   if (flags.resume && output.kind !== 'file') throw new UsageError('--resume needs an output file: add -o results.jsonl');
   if (flags.resume && output.kind === 'file' && output.format === 'text') throw new UsageError(textResume(output.path));
   // What the file holds, not its name: `-o r.json -f jsonl` wrote JSONL that compacts as any other.

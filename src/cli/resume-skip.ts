@@ -5,6 +5,7 @@ import {
   isInputError,
   loadResumeState,
   metaPath,
+  ownModelAlias,
   readRunMeta,
   recordKey,
   repairPartialLine,
@@ -25,6 +26,12 @@ import { addedModels, addedModelsNote, recordedModels, sortedModels } from './ru
 /** With --resume: whether a record already has a row, and whether that row is an error. */
 export interface ResumeSkip {
   (record: PromptRecord): 'done' | 'failed' | undefined;
+  /**
+   * A record to send, in the form its row already has in the file (see ownModelAlias): a record
+   * that names its own model and has a failed row under its other key form gets a row of that form,
+   * which then replaces the failed one.
+   */
+  readonly as?: (record: PromptRecord) => PromptRecord;
   /** Set for an input whose content is not recorded (stdin, a pipe): see skipAnswered. */
   readonly unrecorded?: UnrecordedInput;
 }
@@ -100,10 +107,26 @@ export function runModelOf(meta: Record<string, unknown> | null | undefined, con
  * permanent failure is kept unless --retry-failed (transient ones are never in `failed`).
  */
 export function skipOf(state: Awaited<ReturnType<typeof loadResumeState>>, runModel: string, retryFailed: boolean): ResumeSkip {
-  return (record) => {
+  const skip = (record: PromptRecord) => {
     const key = state.keyOf(recordKey(record, runModel));
-    return state.succeeded.has(key) ? 'done' : !retryFailed && state.failed.has(key) ? 'failed' : undefined;
+    const alias = ownModelAlias(record, runModel);
+    const other = alias === undefined ? key : state.keyOf(alias);
+    if (state.succeeded.has(key) || state.succeeded.has(other)) return 'done';
+    return !retryFailed && (state.failed.has(key) || state.failed.has(other)) ? 'failed' : undefined;
   };
+  const as = (record: PromptRecord): PromptRecord => {
+    const alias = ownModelAlias(record, runModel);
+    if (alias === undefined || !hasRow(state, alias) || hasRow(state, recordKey(record, runModel))) return record;
+    const { ownModel: _, ...plain } = record;
+    return record.sample === undefined ? { ...record, sample: 0, ownModel: true } : { ...plain, sample: undefined };
+  };
+  return Object.assign(skip, { as });
+}
+
+/** Whether the file has a row for the record, under either key form (see ownModelAlias). */
+function hasRowOf(state: Awaited<ReturnType<typeof loadResumeState>>, record: PromptRecord, runModel: string): boolean {
+  const alias = ownModelAlias(record, runModel);
+  return hasRow(state, recordKey(record, runModel)) || (alias !== undefined && hasRow(state, alias));
 }
 
 /**
@@ -142,7 +165,7 @@ export async function loadResumeSkip(
   const unrecorded: UnrecordedInput | undefined =
     input === null && (state.rows > 0 || batched) && !config.forceResume
       ? {
-          known: (record) => hasRow(state, recordKey(record, runModel)) || batched?.(record) === true,
+          known: (record) => hasRowOf(state, record, runModel) || batched?.(record) === true,
           output: path,
           source: config.input.kind === 'stdin' ? 'stdin' : config.input.path,
           // A killed run leaves unanswered at most the records it had pulled: run-batch's window of
@@ -231,7 +254,7 @@ const UNRECORDED_HOLD = 10_000;
 export async function* skipAnswered(records: AsyncIterable<PromptRecord>, skip: ResumeSkip, stats: BatchStats): AsyncGenerator<PromptRecord> {
   for await (const record of skip.unrecorded ? holdUnrecorded(records, skip.unrecorded) : records) {
     const was = skip(record);
-    if (!was) yield record;
+    if (!was) yield skip.as ? skip.as(record) : record;
     else {
       stats.skipped++;
       if (was === 'failed') stats.skippedFailed++;

@@ -37,8 +37,11 @@ async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): As
       yield record; // one error row, not one per model
       continue;
     }
-    const models = record.params.model !== undefined ? [record.params.model] : matrix.models;
-    for (const model of models) {
+    if (record.params.model !== undefined) {
+      for (let sample = 0; sample < matrix.repeat; sample++) yield { ...record, sample, ownModel: true };
+      continue;
+    }
+    for (const model of matrix.models) {
       for (let sample = 0; sample < matrix.repeat; sample++) {
         yield { ...record, params: { ...record.params, model }, sample };
       }

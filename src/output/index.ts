@@ -12,7 +12,7 @@ export { BadResultLineError, readResults } from './read-results.js';
 export { repairPartialLine } from './repair.js';
 export { loadResumeState, hasRow, isInputError, type ResumeState } from './resume-state.js';
 export { isTransientFailure } from './resume-policy.js';
-export { rowKey, recordKey } from './row-key.js';
+export { ownModelAlias, rowKey, recordKey } from './row-key.js';
 export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 export type { ReadOptions } from './read-results.js';
 export { compactResults, compactFile, removeCompactLeftover, type CompactStats } from './compact.js';

@@ -23,6 +23,17 @@ export function recordKey(record: Pick<PromptRecord, 'id' | 'params' | 'sample'>
 }
 
 /**
+ * The other key a record that names its own model (a JSONL `"model"`) may have its row under. Its
+ * answer is the same whatever -m and --repeat say, but a plain run keys its row by id alone and a
+ * model × sample run as (id, its model, sample): a resume that changed -m or --repeat looked for the
+ * other form, asked it again, paid again and wrote a second row. Undefined for any other record.
+ */
+export function ownModelAlias(record: Pick<PromptRecord, 'id' | 'params' | 'sample' | 'ownModel'>, runModel?: string | null): string | undefined {
+  if (record.sample === undefined) return record.params.model === undefined ? undefined : answerKey(record.id, record.params.model, 0, runModel);
+  return record.ownModel && record.sample === 0 ? record.id : undefined;
+}
+
+/**
  * A key as a CSV holds it. Its cells are UTF-8, which has no encoding for a lone UTF-16 surrogate
  * (a JSONL id `"s\ud800"`): it is written as U+FFFD, and read back so. JSONL keeps it (escaped).
  */

@@ -114,6 +114,46 @@ describe('model × sample matrix', () => {
     expect(keys(parseJsonl<Row>(result.stdout))).toEqual(['mine|own|0', 'shared|ma|0', 'shared|mb|0']);
   });
 
+  it.each([
+    [['-m', 'ma'], ['-m', 'ma,mb'], { mb: 1 }, 3],
+    [['-m', 'ma,mb'], ['-m', 'ma'], {}, 3],
+    [['-m', 'ma', '--repeat', '2'], ['-m', 'ma'], {}, 4],
+    [['-m', 'ma'], ['-m', 'ma', '--repeat', '2'], { ma: 1, own: 1 }, 4],
+  ] as const)('a row that names its own model, run with %j then resumed with %j: its answer is not asked again', async (first, then, sent, rows) => {
+    // Its answer does not depend on -m, but a plain run keys its row by id and a matrix run by (id, model,
+    // sample): a resume that changed -m or --repeat asked it again and wrote a second row.
+    const input = path.join(ctx.dir, 'p.jsonl');
+    fs.writeFileSync(input, `${JSON.stringify({ id: 'a', prompt: 'shared' })}\n${JSON.stringify({ id: 'b', prompt: 'mine', model: 'own' })}\n`);
+    for (const format of ['jsonl', 'csv']) {
+      const out = path.join(ctx.dir, `out-${first.length}-${then.length}.${format}`);
+      const base = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache'];
+      expect((await runCli([...base, ...first])).code).toBe(0);
+      ctx.server.reset();
+      const again = await runCli([...base, ...then, '--resume']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(perModel(), format).toEqual(sent);
+      const compacted = await runCli([out, '--compact', '-o', `${out}.compact.${format}`]);
+      expect(compacted.code, compacted.stderr).toBe(0);
+      const count = format === 'jsonl' ? rowsOf(out).length : fs.readFileSync(out, 'utf8').trim().split('\n').length - 1;
+      expect(count, format).toBe(rows);
+    }
+  });
+
+  it('a failed row of a record naming its own model, retried after -m changed: the new row replaces it', async () => {
+    const input = path.join(ctx.dir, 'p.jsonl');
+    fs.writeFileSync(input, `${JSON.stringify({ id: 'b', prompt: 'mine', model: 'own' })}\n`);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const base = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0'];
+    ctx.server.options.fault = () => '400';
+    expect((await runCli([...base, '-m', 'ma'])).code).toBe(1);
+    ctx.server.options.fault = undefined;
+    const retried = await runCli([...base, '-m', 'ma,mb', '--resume', '--retry-failed']);
+    expect(retried.code, retried.stderr).toBe(0);
+    // The new answer in the failed row's form: the resume's compaction keeps it alone.
+    const rows = rowsOf(out);
+    expect(rows.map((r) => [r.id, r.error === null, r.requested_model ?? '-', r.sample ?? '-'])).toEqual([['b', true, '-', '-']]);
+  });
+
   it('LLM_BATCH_MODEL=A,B runs both models, as -m A,B does', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
     const out = path.join(ctx.dir, 'out.jsonl');
