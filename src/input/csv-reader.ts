@@ -140,6 +140,17 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     if (tooLong && item.info.records > tooLong.after) break;
     const span = spanOf(item.info.lines, item.raw);
     yield* drain(item.info.records - 1, span.line - span.blankBefore);
+    // A record over several lines that only relax_quotes could read: a quote left open on one line
+    // (`1,"Great product`) took the rows after it, up to a later line whose quote it read as the close.
+    // Sent, it was one prompt of five rows' text and the other rows had none, exit 0.
+    if (span.lastLine > span.line && !(await readsStrictly(span.raw))) {
+      planned();
+      yield problemRecord(
+        { source, line: span.line, id: fallbackId(span.line, span.raw) },
+        `malformed CSV record spanning lines ${span.line}-${span.lastLine} (a quote opened in one row closes in a later one, taking the rows between: double the quotes inside a quoted cell)`,
+      );
+      continue;
+    }
     const row = rowOf(planned(), item.record);
     const record = csvRecord(planned(), row, span.line, item.info.index, options);
     if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(row, options.keepFields);
@@ -151,6 +162,20 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   // A header with no rows is still checked; an empty file is an input with no prompts, which the run
   // reports as such (exit 5), like an empty text file.
   if (header !== undefined) planned();
+}
+
+/**
+ * Whether csv-parse reads one record's text without relax_quotes. Its sync parser, loaded only for a
+ * record over several lines (a quoted cell with a line break).
+ */
+async function readsStrictly(raw: string): Promise<boolean> {
+  const { parse } = await import('csv-parse/sync');
+  try {
+    parse(raw, { relax_column_count: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -166,10 +166,35 @@ describe('csv input', () => {
           [4, '3', 'a"', {}, undefined],
           // A quoted cell closed before other text: its text as written, quotes and all; the record ends at its line.
           [5, '4', '"say "hi" to me"', {}, undefined],
-          [6, '5', '"multi\nline "cell"', { note: 'n' }, undefined],
+          // Over two lines, an undoubled quote is what a quote left open looks like: see below.
+          [6, expect.stringMatching(/^6-/), '', {}, expect.objectContaining({ message: expect.stringMatching(/spanning lines 6-7/) })],
           [8, '6', 'ok "quoted"', {}, undefined],
         ]);
       }
+    });
+
+    it("a quote left open that a later row's quote closes: one error row naming the lines it took, not a prompt of them", async () => {
+      // Read with relax_quotes alone, rows 2-4 were one prompt and had no row of their own (exit 0).
+      const text = 'id,prompt\n1,"Great product, would buy again\n2,Arrived late\n3,Broken on arrival\n4,The "pro" model is better\n5,ok\n';
+      for (const size of [1, 7, Infinity]) {
+        const records = await csv(text, {}, size);
+        expect(records.map(brief)).toEqual([
+          {
+            line: 2,
+            id: expect.stringMatching(/^2-[0-9a-f]{8}$/),
+            prompt: '',
+            problem:
+              'rows.csv:2: malformed CSV record spanning lines 2-5 (a quote opened in one row closes in a later one, taking the rows between: double the quotes inside a quoted cell)',
+          },
+          { line: 6, id: '5', prompt: 'ok' },
+        ]);
+      }
+      // A quoted cell over several lines with its quotes doubled is read as ever.
+      const good = await csv('id,prompt\n1,"two\nlines, ""quoted"""\n2,b\n');
+      expect(good.map(brief)).toEqual([
+        { line: 2, id: '1', prompt: 'two\nlines, "quoted"' },
+        { line: 4, id: '2', prompt: 'b' },
+      ]);
     });
 
     it('a row cut short by a line break in a quoted cell says so, under a line-based id, not its stray text as id', async () => {
