@@ -151,6 +151,15 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       );
       continue;
     }
+    // `cat part-*.csv`: each part's header after the first is a row, and was sent as a prompt ("title — body").
+    if (repeatsHeader(item.record, header!)) {
+      planned();
+      yield problemRecord(
+        { source, line: span.line, id: fallbackId(span.line, span.raw) },
+        'this row repeats the header row (CSV files joined with cat? drop the header of every file but the first)',
+      );
+      continue;
+    }
     const row = rowOf(planned(), item.record);
     const record = csvRecord(planned(), row, span.line, item.info.index, options);
     if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(row, options.keepFields);
@@ -162,6 +171,11 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   // A header with no rows is still checked; an empty file is an input with no prompts, which the run
   // reports as such (exit 5), like an empty text file.
   if (header !== undefined) planned();
+}
+
+/** Whether a row's cells are the header's names, one for one (a byte order mark at its start aside). */
+function repeatsHeader(record: Record<number, string | undefined>, header: readonly string[]): boolean {
+  return header.every((name, i) => (record[i] ?? '').replace(/^\uFEFF/, '').trim() === name.replace(/^\uFEFF/, '')) && record[header.length] === undefined;
 }
 
 /**

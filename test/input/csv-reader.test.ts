@@ -213,6 +213,20 @@ describe('csv input', () => {
       }
     });
 
+    it('a row that repeats the header (files joined with cat, each with its BOM) is an error row, not a prompt "prompt"', async () => {
+      const records = await csv('\uFEFFid,prompt\n1,a\n\uFEFFid, prompt\n2,b\n');
+      expect(records.map(brief)).toEqual([
+        { line: 2, id: '1', prompt: 'a' },
+        {
+          line: 3,
+          id: expect.stringMatching(/^3-[0-9a-f]{8}$/),
+          prompt: '',
+          problem: 'rows.csv:3: this row repeats the header row (CSV files joined with cat? drop the header of every file but the first)',
+        },
+        { line: 4, id: '2', prompt: 'b' },
+      ]);
+    });
+
     it('a short row whose missing cells nothing needs is sent', async () => {
       const records = await csv('id,prompt,note\n1,hello\n', { keepFields: ['note'] });
       expect(records.map((r) => [r.id, r.prompt, r.fields, r.problem])).toEqual([['1', 'hello', {}, undefined]]);
