@@ -31,6 +31,15 @@ function topP(value: string): number {
   return n;
 }
 
+/**
+ * Repeated, --keep-fields lists add up, as -m's do (the last one alone was kept, the others dropped
+ * without a word); "all" in any of them keeps every field.
+ */
+function keepFieldList(value: string, previous: string | undefined): string {
+  if (previous === undefined) return value;
+  return previous.trim() === 'all' || value.trim() === 'all' ? 'all' : `${previous},${value}`;
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -60,7 +69,7 @@ export function addInputDataOptions(program: Command): void {
       new Option('--encoding <name>', 'input text encoding (default: UTF-8, or UTF-16 by its BOM)').choices(['utf-8', 'utf-16le', 'utf-16be', 'latin1']),
     )
     .option('--limit <n>', 'run only the first N records of the input, each on every model and sample (try a sample before paying for all)', positiveInteger)
-    .option('--keep-fields <names>', 'carry input fields into each result row: a comma list (title,url) or "all"');
+    .option('--keep-fields <names>', 'carry input fields into each result row: a comma list (title,url) or "all"', keepFieldList);
 }
 
 export function addModelDataOptions(program: Command): void {

@@ -200,3 +200,11 @@ describe('--progress before the input', () => {
     }
   });
 });
+
+describe('--keep-fields given more than once', () => {
+  it('adds the lists up, as -m does; "all" in any of them keeps every field', () => {
+    expect(parse(['--keep-fields', 'title', '--keep-fields', 'url,body']).opts.keepFields).toBe('title,url,body');
+    expect(parse(['--keep-fields', 'title', '--keep-fields', 'all']).opts.keepFields).toBe('all');
+    expect(parse(['--keep-fields', 'all', '--keep-fields', 'title']).opts.keepFields).toBe('all');
+  });
+});
