@@ -4,6 +4,9 @@ import { readRecords } from '../../src/input/index.js';
 import type { PromptRecord } from '../../src/types.js';
 import { CHUNKINGS, brief, collect, read, readFixture } from '../helpers/input-chunks.js';
 
+/** A problem record's brief: at `line`, under a line-based id, with no prompt. */
+const problemRow = (line: number, problem: unknown) => ({ line, id: expect.stringMatching(new RegExp(`^${line}-[0-9a-f]{8}$`)), prompt: '', problem });
+
 const ARTICLE_TEMPLATE = 'Summarise in one line: {{title}} — {{body}}';
 const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) => read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
 
@@ -179,13 +182,10 @@ describe('csv input', () => {
       for (const size of [1, 7, Infinity]) {
         const records = await csv(text, {}, size);
         expect(records.map(brief)).toEqual([
-          {
-            line: 2,
-            id: expect.stringMatching(/^2-[0-9a-f]{8}$/),
-            prompt: '',
-            problem:
-              'rows.csv:2: malformed CSV record spanning lines 2-5 (a quote opened in one row closes in a later one, taking the rows between: double the quotes inside a quoted cell)',
-          },
+          problemRow(
+            2,
+            'rows.csv:2: malformed CSV record spanning lines 2-5 (a quote opened in one row closes in a later one, taking the rows between: double the quotes inside a quoted cell)',
+          ),
           { line: 6, id: '5', prompt: 'ok' },
         ]);
       }
@@ -202,12 +202,7 @@ describe('csv input', () => {
         const records = await csv('id,prompt\n1,"say "hi" to\nme"\n2,b\n', {}, size);
         expect(records.map(brief)).toEqual([
           { line: 2, id: '1', prompt: '"say "hi" to' },
-          {
-            line: 3,
-            id: expect.stringMatching(/^3-[0-9a-f]{8}$/),
-            prompt: '',
-            problem: 'rows.csv:3: row has 1 cell but the header has 2 columns (quote a cell that holds a line break, and double the quotes inside it)',
-          },
+          problemRow(3, 'rows.csv:3: row has 1 cell but the header has 2 columns (quote a cell that holds a line break, and double the quotes inside it)'),
           { line: 4, id: '2', prompt: 'b' },
         ]);
       }
@@ -217,12 +212,7 @@ describe('csv input', () => {
       const records = await csv('\uFEFFid,prompt\n1,a\n\uFEFFid, prompt\n2,b\n');
       expect(records.map(brief)).toEqual([
         { line: 2, id: '1', prompt: 'a' },
-        {
-          line: 3,
-          id: expect.stringMatching(/^3-[0-9a-f]{8}$/),
-          prompt: '',
-          problem: 'rows.csv:3: this row repeats the header row (CSV files joined with cat? drop the header of every file but the first)',
-        },
+        problemRow(3, 'rows.csv:3: this row repeats the header row (CSV files joined with cat? drop the header of every file but the first)'),
         { line: 4, id: '2', prompt: 'b' },
       ]);
     });
@@ -238,12 +228,7 @@ describe('csv input', () => {
         expect(records.map(brief)).toEqual([
           { line: 2, id: '1', prompt: 'fine' },
           { line: 3, id: '2', prompt: '"oops"x' },
-          {
-            line: 4,
-            id: expect.stringMatching(/^4-[0-9a-f]{8}$/),
-            prompt: '',
-            problem: expect.stringMatching(/^rows\.csv:4: malformed CSV record spanning lines 4-5 \(Quote Not Closed/),
-          },
+          problemRow(4, expect.stringMatching(/^rows\.csv:4: malformed CSV record spanning lines 4-5 \(Quote Not Closed/)),
         ]);
       }
     });
