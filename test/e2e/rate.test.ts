@@ -164,6 +164,31 @@ describe.sequential('paced by --rpm / --tpm', () => {
     // That it uses the budget (≥ 93 % of 30/s, late timers and all) is the pacer's, on virtual time.
   });
 
+  it('--rpm 240 with --max-cost the limit on requests in flight: those the budget lets go together are still paced', async () => {
+    // Answers come back together every 2.5 s; the budget admits 6 at a time ($1.01 worst case each
+    // under $6.50). A pacing turn taken before the wait for the budget was spent late: the 6 the
+    // budget let go went out within a millisecond, where --rpm 240 allows 4 in a second.
+    let start: number | undefined;
+    const tick = (): Promise<void> => {
+      start ??= Date.now();
+      return new Promise((resolve) => setTimeout(resolve, 2500 - ((Date.now() - start!) % 2500)));
+    };
+    const server = await fresh({ latencyMs: 0, hold: tick });
+    const prompts = numbered('budget-paced', 12);
+    const args = ['-c', '16', '--rpm', '240', '--max-tokens', '1000', '--price', '1000/1000', '--max-cost', '6.5'];
+    const t = await timedRun(server, prompts, args, 'budget-paced.txt');
+    note('rpm 240 with --max-cost', t, server);
+    expectAllAnswered(t, prompts);
+    expect(maxInWindow(admittedAt(t.rows), 1000)).toBeLessThanOrEqual(4);
+    // As the server saw them arrive: one more where a delivery is late (see the --rpm 3600 test below).
+    expect(
+      maxInWindow(
+        server.requests.map((q) => q.t),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(5);
+  });
+
   it('--rpm 3600 against a server limiting to exactly 60/s (no headers; 240 prompts, 200 ms latency, -c 50): never over its limit', async () => {
     const server = await fresh({ latencyMs: 200, rateLimit: { requests: 60, windowMs: 1000, headers: false } });
     const prompts = numbered('exact', 240);
