@@ -45,5 +45,7 @@ export function backoffDelay(retry: number, retryAfterMs: number | undefined, op
   const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));
   const jittered = random() * ceiling;
   if (retryAfterMs === undefined || pastLongestWait(retryAfterMs)) return jittered;
-  return retryAfterMs + random() * Math.min(1000, 50 + retryAfterMs * 0.2);
+  // A floor under the backoff, not in its place: `retry-after: 0` (or a date already past, from a
+  // server whose clock is behind) retried at once, every attempt of a 429 spell spent in half a second.
+  return Math.max(jittered, retryAfterMs + random() * Math.min(1000, 50 + retryAfterMs * 0.2));
 }

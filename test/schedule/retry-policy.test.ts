@@ -101,8 +101,20 @@ describe('backoffDelay with retry-after', () => {
 
   it('adds a little jitter on top: 20 % of the wait plus 50 ms, at most 1 s', () => {
     expect(backoffDelay(1, 2000, { random: () => 0.999 })).toBeCloseTo(2000 + 0.999 * 450, 6);
-    expect(backoffDelay(1, 10, { random: () => 0.999 })).toBeCloseTo(10 + 0.999 * 52, 6);
+    // The backoff's own draw first (0 here), then the jitter's.
+    const draws = [0, 0.999];
+    expect(backoffDelay(1, 10, { random: () => draws.shift()! })).toBeCloseTo(10 + 0.999 * 52, 6);
     expect(backoffDelay(1, 60_000, { random: () => 0.999 })).toBeCloseTo(60_000 + 999, 6);
+  });
+
+  it('is a floor under the backoff, not in its place: retry-after 0 (or a date past) backs off as without it', () => {
+    // In its place, a 429 spell answered with `retry-after: 0` spent every attempt in half a second.
+    for (const retry of [1, 3, 6]) {
+      for (const r of [0.3, 0.999]) {
+        expect(backoffDelay(retry, 0, { random: () => r })).toBe(backoffDelay(retry, undefined, { random: () => r }));
+      }
+    }
+    expect(backoffDelay(3, 10, { random: () => 0.5 })).toBe(1000);
   });
 
   it('a retry-after longer than the backoff cap is still honoured in full', () => {
