@@ -28,7 +28,7 @@ import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
 import { waitTooLong } from './wait-too-long.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
-import { statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
+import { contradictsRequestHeaders, perMinuteRequestHeaders, statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
 import { linkedAbort } from '../util/linked-abort.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
@@ -545,6 +545,17 @@ class Engine {
     };
   }
 
+  /**
+   * Set once a 429 stated a requests-a-minute limit that the x-ratelimit-*-requests headers
+   * contradict (Groq's count a day): their request figures are left out from then on, or every
+   * answer's headers put the pace back at the day's limit read as a minute's, a burst a minute.
+   */
+  private requestHeadersCountADay = false;
+
+  private requestHeadersOf(headers: RateLimitHeaders | undefined): RateLimitHeaders | undefined {
+    return this.requestHeadersCountADay ? perMinuteRequestHeaders(headers) : headers;
+  }
+
   /** Whether requests now wait on the server's announced pace, for the progress display. */
   private notePacing(): void {
     this.o.stats.serverPacePerMinute = this.governor.serverPacePerMinute();
@@ -653,7 +664,7 @@ class Engine {
         estimatedTokens: run.cost,
         actualTokens: result.usage ? result.usage.prompt_tokens + result.usage.completion_tokens : undefined,
         answerTokens: request.max_tokens === undefined ? result.usage?.completion_tokens : undefined,
-        headers: result.headers ? rateLimitHeadersIn(result.headers) : undefined,
+        headers: result.headers ? this.requestHeadersOf(rateLimitHeadersIn(result.headers)) : undefined,
         model: request.model,
       });
       // A shorter pause is the server's pace at work (a reset of 20ms at the edge of the limit), not
@@ -706,7 +717,9 @@ class Engine {
       if (error.info.status === 429) o.stats.rateLimited++;
       if (error.type === 'rate_limit') {
         // Without x-ratelimit-* headers (a gateway that strips them), the limits its message states.
-        const rateHeaders = withStatedLimits(headers ? readRateLimitHeaders(headers) : undefined, error.message);
+        const announced = headers ? readRateLimitHeaders(headers) : undefined;
+        if (contradictsRequestHeaders(announced, error.message)) this.requestHeadersCountADay = true;
+        const rateHeaders = withStatedLimits(this.requestHeadersOf(announced), error.message);
         const tooLarge = this.tooLargeForLimit(run, rateHeaders, error.message);
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
         // A wait of hours, or a limit per day used up: stop as an exhausted quota does, pausing no one for it.

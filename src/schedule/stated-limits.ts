@@ -39,10 +39,33 @@ export function statedRequestLimit(message: string): number | undefined {
 /**
  * `headers` with the limits, of tokens and of requests a minute, the message states where the
  * headers announce none: without them a run learnt the pace from 429s alone, one burst at a time.
+ * A requests-a-minute limit the message states also wins over a header that says more: the message
+ * names its window, the header does not, and Groq's `x-ratelimit-limit-requests` counts a day
+ * (14,400 read as a minute's: 240 a second against a limit of 30 a minute). Its remaining and reset
+ * go with it. A header that says less is kept: never a looser pace. See {@link perMinuteRequestHeaders}.
  */
 export function withStatedLimits(headers: RateLimitHeaders | undefined, message: string): RateLimitHeaders | undefined {
   const tokens = headers?.limitTokens ? undefined : statedTokenLimit(message)?.perMinute;
-  const requests = headers?.limitRequests ? undefined : statedRequestLimit(message);
+  const stated = statedRequestLimit(message);
+  const requests = stated !== undefined && (headers?.limitRequests === undefined || stated < headers.limitRequests) ? stated : undefined;
   if (tokens === undefined && requests === undefined) return headers;
-  return { ...headers, ...(tokens !== undefined ? { limitTokens: tokens } : {}), ...(requests !== undefined ? { limitRequests: requests } : {}) };
+  const { remainingRequests, resetRequestsMs, ...others } = headers ?? {};
+  return {
+    ...(requests !== undefined ? others : headers),
+    ...(tokens !== undefined ? { limitTokens: tokens } : {}),
+    ...(requests !== undefined ? { limitRequests: requests } : {}),
+  };
+}
+
+/** Whether a 429's message states a requests-a-minute limit below its headers': their request figures count a longer window. */
+export function contradictsRequestHeaders(headers: RateLimitHeaders | undefined, message: string): boolean {
+  const stated = statedRequestLimit(message);
+  return stated !== undefined && headers?.limitRequests !== undefined && stated < headers.limitRequests;
+}
+
+/** `headers` without their request figures, once a 429 showed they count another window than a minute. */
+export function perMinuteRequestHeaders(headers: RateLimitHeaders | undefined): RateLimitHeaders | undefined {
+  if (!headers) return headers;
+  const { limitRequests, remainingRequests, resetRequestsMs, ...tokens } = headers;
+  return tokens;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { statedRequestLimit, statedTokenLimit, withStatedLimits } from '../../src/schedule/stated-limits.js';
+import {
+  contradictsRequestHeaders,
+  perMinuteRequestHeaders,
+  statedRequestLimit,
+  statedTokenLimit,
+  withStatedLimits,
+} from '../../src/schedule/stated-limits.js';
 
 const TOO_LARGE =
   'HTTP 429: Request too large for gpt-4o-mini in organization org-1 on tokens per min (TPM): Limit 90000, Requested 100511. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.';
@@ -62,5 +68,16 @@ describe('withStatedLimits', () => {
     expect(withStatedLimits(undefined, RPM)).toEqual({ limitRequests: 500 });
     expect(withStatedLimits({ limitTokens: 80_000 }, RPM)).toEqual({ limitTokens: 80_000, limitRequests: 500 });
     expect(withStatedLimits({ limitRequests: 450 }, RPM)).toEqual({ limitRequests: 450 });
+    expect(contradictsRequestHeaders({ limitRequests: 450 }, RPM)).toBe(false);
+  });
+
+  it("a header that announces more requests than the minute's stated limit counts another window (Groq's: a day)", () => {
+    const groq =
+      'HTTP 429: Rate limit reached for model `llama-3.1-8b-instant` in organization `org_1` service tier `on_demand` on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in 2s.';
+    const headers = { limitRequests: 14_400, remainingRequests: 14_350, resetRequestsMs: 6000, limitTokens: 6000, remainingTokens: 5000 };
+    expect(contradictsRequestHeaders(headers, groq)).toBe(true);
+    expect(withStatedLimits(headers, groq)).toEqual({ limitRequests: 30, limitTokens: 6000, remainingTokens: 5000 });
+    expect(perMinuteRequestHeaders(headers)).toEqual({ limitTokens: 6000, remainingTokens: 5000 });
+    expect(contradictsRequestHeaders({ limitTokens: 6000 }, groq)).toBe(false);
   });
 });
