@@ -16,6 +16,7 @@ import { checkJsonInput } from '../input/json-reader.js';
 import { openPipe, pipeSocket } from '../util/pipe-socket.js';
 import { onAbort } from '../util/on-abort.js';
 import { tooFewFilesLine } from './too-few-files.js';
+import { unchangedWhileRead } from './input-changed.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -218,16 +219,20 @@ async function openInputBytes(file: string): Promise<{ bytes: AsyncIterable<Buff
     return { bytes: socket, close: async () => void socket.destroy() };
   }
   let handle: fs.promises.FileHandle;
+  let opened: fs.Stats;
   try {
     handle = await fs.promises.open(file, 'r');
-    if ((await handle.stat()).isDirectory()) {
+    opened = await handle.stat();
+    if (opened.isDirectory()) {
       await handle.close();
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     }
   } catch (err) {
     throw unreadableInput(file, err);
   }
-  return { bytes: handle.createReadStream(), close: () => handle.close().catch(() => {}) };
+  // Kept open past the end of the read: the check at the end asks it what the file is then.
+  const bytes = handle.createReadStream({ autoClose: false });
+  return { bytes: opened.isFile() ? unchangedWhileRead(bytes, handle, file, opened) : bytes, close: () => handle.close().catch(() => {}) };
 }
 
 /** Reader options for an opened input: the one place flags become `InputOptions`. */

@@ -2,6 +2,7 @@ import { OutputClosedError, RunError } from '../errors.js';
 import { createKeyRedactor, createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
+import { InputChangedError } from './input-changed.js';
 import { isStreamTarget } from './stream-target.js';
 
 /**
@@ -59,7 +60,7 @@ function inputNote(input: CliConfig['input']): string {
  * `error`; unchanged when there is no such command (`hint` null) or it is not a RunError.
  */
 export function withResumeCommand(err: unknown, hint: string | null): unknown {
-  if (!(err instanceof RunError) || err instanceof OutputClosedError || hint === null) return err;
+  if (!(err instanceof RunError) || err instanceof OutputClosedError || err instanceof InputChangedError || hint === null) return err;
   return new RunError(`${err.message}; when that is fixed, run: ${hint}`, err.code, err.exitCode);
 }
 

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import type fs from 'node:fs';
+import { RunError } from '../errors.js';
+
+/**
+ * The input file changed while it was read: the rows written answer it as it was read, partly
+ * before and partly after. No `--resume` finishes that (a resume refuses the changed input), so its
+ * stop line offers none.
+ */
+export class InputChangedError extends RunError {
+  override readonly name = 'InputChangedError';
+  constructor(file: string, how: string) {
+    super(
+      `${file} changed while it was being read (${how}): the rows written answer it as it was read, partly before the change and partly after; run again once nothing writes it (with --overwrite, for an -o file)`,
+      'input',
+    );
+  }
+}
+
+/**
+ * A regular input file's bytes as read, checked at their end against the file as it is then. One
+ * cut short or rewritten in place meanwhile (a job that regenerates it, `cat new > in.txt`) ended a
+ * run at exit 0 with the rows of its first part only, or two files' rows mixed. One that only grew
+ * (appended to, its start as read) is fine: what was read is a whole earlier version of it. The
+ * bytes are hashed as they pass (~1 GB/s), and read again only when the file was touched.
+ */
+export async function* unchangedWhileRead(
+  bytes: AsyncIterable<Buffer>,
+  handle: fs.promises.FileHandle,
+  file: string,
+  opened: fs.Stats,
+): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  let read = 0;
+  for await (const chunk of bytes) {
+    hash.update(chunk);
+    read += chunk.length;
+    yield chunk;
+  }
+  const now = await handle.stat();
+  if (now.size === opened.size && now.mtimeMs === opened.mtimeMs) return;
+  if (now.size < read) throw new InputChangedError(file, `it is ${now.size} bytes now, ${read} were read`);
+  const again = createHash('sha256');
+  if (read > 0) for await (const chunk of handle.createReadStream({ start: 0, end: read - 1, autoClose: false })) again.update(chunk as Buffer);
+  if (!again.digest().equals(hash.digest())) throw new InputChangedError(file, 'rewritten in place');
+}
