@@ -21,12 +21,11 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
   const trace = config.trace;
   if (!trace) return undefined;
   if (trace.kind === 'stderr') return (text) => void io.stderr.write(sanitize(text));
-  // `/dev/stderr` and its kin through this process's own descriptor: opened anew, its lines went
-  // at an offset of their own, which stderr's later lines overwrote in a `2> run.log` (see ownFdOf).
+  // `/dev/stderr` and its kin into a file through this process's own descriptor: opened anew, its lines
+  // went at an offset of their own, which stderr's later lines overwrote in a `2> run.log` (see ownFdOf).
   let fd = ownFdOf(trace.path);
   try {
-    if (fd === undefined) fd = fs.openSync(trace.path, 'a');
-    else fs.fstatSync(fd);
+    fd ??= fs.openSync(trace.path, 'a');
   } catch (err) {
     throw new UsageError(`--trace ${trace.path}: ${openFailure(trace.path, err as NodeJS.ErrnoException)}`);
   }

@@ -3,17 +3,24 @@ import path from 'node:path';
 import { writeAllSync } from './write-all-sync.js';
 
 /**
- * The descriptor of this process's that `file` names: `/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`
- * and `/proc/self/fd/N` N; undefined for any other path. Opened anew, such a path leads to the file
- * the shell redirected into: `--summary-json /dev/stdout >> nightly.log` truncated the log (or, being a
- * regular file, had it replaced by a rename), and `--trace /dev/stderr 2> run.log` wrote at an offset
- * of its own that stderr's later lines overwrote. Written through the descriptor itself, a side file
- * shares the redirection: `>>` appends, `>` goes on where the process is.
+ * The descriptor of this process's that `file` names (`/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`
+ * and `/proc/self/fd/N` N) when it is open on a regular file; undefined for any other path. Opened
+ * anew, such a path leads to the file the shell redirected into: `--summary-json /dev/stdout >>
+ * nightly.log` truncated the log (or had it replaced by a rename), and `--trace /dev/stderr 2> run.log`
+ * wrote at an offset of its own that stderr's later lines overwrote. Written through the descriptor
+ * itself, a side file shares the redirection: `>>` appends, `>` goes on where the process is. A pipe
+ * or a terminal is still opened anew: node makes a stdout pipe non-blocking, and a write straight to
+ * it failed with EAGAIN at 64 KiB when its reader was slow.
  */
 export function ownFdOf(file: string): number | undefined {
   const named = /^\/(?:dev\/(?:(stdout)|(stderr)|fd\/(\d+))|proc\/self\/fd\/(\d+))$/.exec(path.resolve(file));
   if (!named) return undefined;
-  return named[1] ? 1 : named[2] ? 2 : Number(named[3] ?? named[4]);
+  const fd = named[1] ? 1 : named[2] ? 2 : Number(named[3] ?? named[4]);
+  try {
+    return fs.fstatSync(fd).isFile() ? fd : undefined;
+  } catch {
+    return undefined; // not open: opening the path says why
+  }
 }
 
 /**

@@ -331,6 +331,17 @@ describe('a side file that is the rows’ own stdout', () => {
     else expect(JSON.parse(log.slice(log.indexOf('\n', summaryAt) + 1))).toMatchObject({ ok: 1, exitCode: 0 });
   });
 
+  it('--report and --trace to /dev/stdout into a slow pipe: every byte arrives (a write straight to the pipe met EAGAIN at 64 KiB)', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'p.txt'), Array.from({ length: 300 }, (_, i) => `q${i}`).join('\n') + '\n');
+    for (const flag of ['--report', '--trace']) {
+      const r = await runShellHere(
+        `$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o slow${flag}.jsonl ${flag} /dev/stdout | (sleep 1; wc -c); echo "status=\${PIPESTATUS[0]}" >&2`,
+      );
+      expect(r.stderr, flag).toBe('status=0\n');
+      expect(Number(r.stdout.trim()), flag).toBeGreaterThan(100_000);
+    }
+  });
+
   it('report -o /dev/stdout >> log: appended, not the log replaced', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\n');
     expect((await runShellHere(`$LLM p.txt --base-url ${ctx.server.url} --no-cache -q -o rep.jsonl`)).code).toBe(0);
