@@ -11,7 +11,7 @@ export class InputChangedError extends RunError {
   override readonly name = 'InputChangedError';
   constructor(file: string, how: string) {
     super(
-      `${file} changed while it was being read (${how}): the rows written answer it as it was read, partly before the change and partly after; run again once nothing writes it (with --overwrite, for an -o file)`,
+      `${file} changed while it was being read (${how}): what was read of it is partly the file before the change and partly after; run again once nothing writes it (with --overwrite, for an -o file)`,
       'input',
     );
   }
@@ -38,6 +38,9 @@ export async function* unchangedWhileRead(
     yield chunk;
   }
   const now = await handle.stat();
+  // Fewer bytes than it had when opened: the read met its end while it was cut short, however it is
+  // now (`cat copy > in.txt` leaves it empty a moment, then whole again).
+  if (read < opened.size) throw new InputChangedError(file, `${read} bytes were read of the ${opened.size} it had when opened`);
   if (now.size === opened.size && now.mtimeMs === opened.mtimeMs) return;
   if (now.size < read) throw new InputChangedError(file, `it is ${now.size} bytes now, ${read} were read`);
   const again = createHash('sha256');

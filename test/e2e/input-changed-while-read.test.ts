@@ -36,7 +36,7 @@ describe('an input file that changes while it is read', () => {
     const { r, rows } = await runWhile((file) => fs.writeFileSync(file, lines('old', 10)));
     expect(r.code, r.stderr).toBe(2);
     const last = stderrLines(r).at(-1)!;
-    expect(last).toMatch(/^llm-batch: \S+in\.txt changed while it was being read \(it is \d+ bytes now, \d+ were read\): /);
+    expect(last).toMatch(/^llm-batch: \S+in\.txt changed while it was being read \(\d+ bytes were read of the \d+ it had when opened\): /);
     expect(r.stderr).not.toMatch(/--resume/);
     expect(rows.length).toBeLessThan(2000);
   });
