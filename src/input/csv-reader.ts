@@ -143,7 +143,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     // A record over several lines that only relax_quotes could read: a quote left open on one line
     // (`1,"Great product`) took the rows after it, up to a later line whose quote it read as the close.
     // Sent, it was one prompt of five rows' text and the other rows had none, exit 0.
-    if (span.lastLine > span.line && !(await readsStrictly(span.raw))) {
+    if (span.lastLine > span.line && relaxedAcrossLines(item.record, item.raw)) {
       planned();
       yield problemRecord(
         { source, line: span.line, id: fallbackId(span.line, span.raw) },
@@ -173,23 +173,22 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   if (header !== undefined) planned();
 }
 
-/** Whether a row's cells are the header's names, one for one (a byte order mark at its start aside). */
+/** Whether a row's cells are the header's names, one for one (a byte order mark at its start aside), of two columns or more. */
 function repeatsHeader(record: Record<number, string | undefined>, header: readonly string[]): boolean {
+  // One column: a row whose text is its name (`text`) is as likely data.
+  if (header.length < 2) return false;
   return header.every((name, i) => (record[i] ?? '').replace(/^\uFEFF/, '').trim() === name.replace(/^\uFEFF/, '')) && record[header.length] === undefined;
 }
 
 /**
- * Whether csv-parse reads one record's text without relax_quotes. Its sync parser, loaded only for a
- * record over several lines (a quoted cell with a line break).
+ * Whether a cell over several lines is a quoted one relax_quotes took as written, opening quote and
+ * all: its text stands in the record's as it is, where a well-quoted cell's loses its quotes and
+ * halves the doubled ones. A quote in an unquoted cell (`5" screen`) beside a well-quoted cell over
+ * two lines is no such cell.
  */
-async function readsStrictly(raw: string): Promise<boolean> {
-  const { parse } = await import('csv-parse/sync');
-  try {
-    parse(raw, { relax_column_count: true });
-    return true;
-  } catch {
-    return false;
-  }
+function relaxedAcrossLines(record: Record<number, string | undefined>, raw: string): boolean {
+  for (const value of Object.values(record)) if (value !== undefined && value.startsWith('"') && value.includes('\n') && raw.includes(value)) return true;
+  return false;
 }
 
 /**

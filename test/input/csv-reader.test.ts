@@ -208,6 +208,21 @@ describe('csv input', () => {
       }
     });
 
+    it('a quote in an unquoted cell beside a well-quoted cell over two lines: read as ever', async () => {
+      const records = await csv('id,size,prompt\n1,5" screen,"Describe this TV:\nbright and thin"\n2,5" screen,"x"\n', { keepFields: ['size'] });
+      expect(records.map((r) => [r.line, r.id, r.prompt, r.fields, r.problem])).toEqual([
+        [2, '1', 'Describe this TV:\nbright and thin', { size: '5" screen' }, undefined],
+        [4, '2', 'x', { size: '5" screen' }, undefined],
+      ]);
+    });
+
+    it('in a one-column CSV, a row whose text is the column name is data', async () => {
+      expect((await csv('prompt\nhello\nprompt\n')).map(brief)).toEqual([
+        { line: 2, id: expect.any(String), prompt: 'hello' },
+        { line: 3, id: expect.any(String), prompt: 'prompt' },
+      ]);
+    });
+
     it('a row that repeats the header (files joined with cat, each with its BOM) is an error row, not a prompt "prompt"', async () => {
       const records = await csv('\uFEFFid,prompt\n1,a\n\uFEFFid, prompt\n2,b\n');
       expect(records.map(brief)).toEqual([
