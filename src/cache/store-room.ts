@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreNotWritableError } from './store-writable.js';
 
-/** Room for a new store's two meta pages, of up to 64 KiB each (LMDB's largest page size). */
-const FIRST_PAGES = 2 * 0x10000;
+/**
+ * Room for what LMDB writes of a new store before it maps it (three pages under `ulimit -f`; a fourth
+ * to spare): its pages are the system's, 4 KiB on x86, elsewhere up to 64 KiB (arm64 and ppc64
+ * kernels built so). A probe of 128 KiB refused a cache that works under `ulimit -f 64` (KiB).
+ */
+const FIRST_PAGES = 4 * (process.arch === 'x64' || process.arch === 'ia32' ? 0x1000 : 0x10000);
 
 /**
  * Throws where the directory cannot take a new store's first pages (a full disk, a quota, `ulimit -f`).
