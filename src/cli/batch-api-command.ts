@@ -292,7 +292,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       if (gate) all = holdUnrecorded(all, gate);
       // Rows this resume collected before it planned: counted already, and in the cache now.
       if (handled) all = withoutHandled(all, handled);
-      if (skip) all = skipAnswered(all, gate ? (record) => skip(record) : skip, stats);
+      if (skip) all = skipAnswered(all, gate ? Object.assign((record: PromptRecord) => skip(record), { as: skip.as }) : skip, stats);
       // An answer already bought (live or by a batch) is a cached row now, never a line of a batch.
       return cache
         ? answeredFromCache(
