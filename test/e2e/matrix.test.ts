@@ -132,8 +132,6 @@ describe('model × sample matrix', () => {
       const again = await runCli([...base, ...then, '--resume']);
       expect(again.code, again.stderr).toBe(0);
       expect(perModel(), format).toEqual(sent);
-      const compacted = await runCli([out, '--compact', '-o', `${out}.compact.${format}`]);
-      expect(compacted.code, compacted.stderr).toBe(0);
       const count = format === 'jsonl' ? rowsOf(out).length : fs.readFileSync(out, 'utf8').trim().split('\n').length - 1;
       expect(count, format).toBe(rows);
     }
