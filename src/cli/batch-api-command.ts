@@ -87,17 +87,6 @@ function countRow(stats: BatchStats, row: ResultRow): void {
   }
 }
 
-/** The Batch API bills half the live price: the summary and --summary-json say what the batches cost. */
-export function atBatchPrice(summary: RunSummary): RunSummary {
-  const cost = summary.estimatedCost;
-  if (!cost) return summary;
-  const half = (x: number) => Math.round((x / 2) * 1e6) / 1e6;
-  return {
-    ...summary,
-    estimatedCost: { ...cost, usd: half(cost.usd), byModel: cost.byModel.map((m) => ({ ...m, usd: m.usd === null ? null : half(m.usd) })) },
-  };
-}
-
 /** A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal. */
 function checkManifest(config: CliConfig, output: string, info: (line: string) => void): void {
   const manifest = readManifest(output);
@@ -534,7 +523,8 @@ function batchSummarySoFar(
 ): RunSummary & { pendingBatches: number; unsubmittedBatches: number } {
   const manifest = config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
   const lost = lostByThisRun(config);
-  const summary = atBatchPrice(buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices));
+  // The Batch API bills half the live price: the summary and --summary-json say what the batches cost.
+  const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config) : null;
   // Pending: on the server; a batch that was built and never submitted (the upload failed) is not.
@@ -586,17 +576,16 @@ function finishBatchRun(
         : stuck && canResume
           ? resumeHint(config, false, { newMaxCost: true })
           : null;
-  const summary = atBatchPrice(
-    buildSummary(
-      stats,
-      performance.now(),
-      closed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : stuck || unplannable ? 'budget' : undefined,
-      stuck ? next : null,
-      config.model,
-      tally.byModel,
-      // Given prices are list prices, as the table's: the Batch discount halves both (atBatchPrice).
-      run.prices,
-    ),
+  const summary = buildSummary(
+    stats,
+    performance.now(),
+    closed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : stuck || unplannable ? 'budget' : undefined,
+    stuck ? next : null,
+    config.model,
+    tally.byModel,
+    // Given prices are list prices, as the table's: the Batch discount halves both, before rounding.
+    run.prices,
+    true,
   );
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (modelTally) {

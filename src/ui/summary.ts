@@ -149,6 +149,8 @@ export function costOf(
    * undefined. Prices are "given" when it has `given` (--mock's free model alone has none).
    */
   priceOf?: PriceLookup,
+  /** Billed at the Batch API's discount, before any rounding: halving a rounded total rounded twice. */
+  batch = false,
 ): CostEstimate | null {
   const lookup = priceOf ?? tablePrices;
   const entries: ModelUsage[] =
@@ -164,7 +166,7 @@ export function costOf(
     const requestedModel = askedModel(lookup, own, name, model);
     const priced = answerPrice(lookup, requestedModel, name);
     // The budget's formula: cached prompt tokens at their own price.
-    const cost = priced ? billedUsd(priced.price, usage) : undefined;
+    const cost = priced ? billedUsd(priced.price, usage, batch) : undefined;
     if (cost === undefined) unpricedTokens += usage.prompt_tokens + usage.completion_tokens;
     else {
       anyPriced = true;
@@ -202,6 +204,8 @@ export function buildSummary(
   model?: string,
   usageByModel?: UsageByModel,
   priceOf?: PriceLookup,
+  /** --batch-api: costs at the Batch discount (see costOf). */
+  batch = false,
 ): RunSummary {
   const wallSeconds = Math.max(0, (now - stats.startedAt) / 1000);
   const tokens = stats.promptTokens + stats.completionTokens;
@@ -223,7 +227,7 @@ export function buildSummary(
     truncated: stats.truncated,
     contentFiltered: stats.filtered,
     model: model ?? null,
-    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf), stats),
+    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf, batch), stats),
     wallSeconds: round(wallSeconds, 3),
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,

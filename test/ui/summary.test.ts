@@ -139,6 +139,17 @@ describe('buildSummary', () => {
     expect(cost.usd).toBeCloseTo((1500 * mini.input + 150 * mini.output) / 1e6, 6);
   });
 
+  it("--batch-api: the Batch discount before rounding, so the total is the report's (a rounded total halved was 1e-6 off)", () => {
+    const tally = new UsageTally();
+    tally.add(row('m', 1, 0));
+    // One token at $5,180.76 a million: $0.00518076, half $0.00259038. Rounded to 6 places first (0.005181),
+    // then halved and rounded again, it read 0.002591 where the report, from the rows, says 0.00259.
+    const price = createPriceLookup({ price: { input: 5180.76, output: 0 } });
+    const s = stats({ promptTokens: 1, completionTokens: 0 });
+    expect(costOf(s, 'm', tally.byModel, price, true)!.usd).toBe(0.00259);
+    expect(costOf(s, 'm', tally.byModel, price)!.usd).toBe(0.005181);
+  });
+
   it("prices cached prompt tokens at their own price, at the table's or the given prices", () => {
     const tally = new UsageTally();
     tally.add({ ...row('gpt-4o-mini', 1000, 10), usage: { prompt_tokens: 1000, completion_tokens: 10, cached_tokens: 900 } });
