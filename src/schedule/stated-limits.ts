@@ -47,20 +47,22 @@ export function statedRequestLimit(message: string): number | undefined {
 export function withStatedLimits(headers: RateLimitHeaders | undefined, message: string): RateLimitHeaders | undefined {
   const tokens = headers?.limitTokens ? undefined : statedTokenLimit(message)?.perMinute;
   const stated = statedRequestLimit(message);
-  const requests = stated !== undefined && (headers?.limitRequests === undefined || stated < headers.limitRequests) ? stated : undefined;
+  const requests = stated !== undefined && (headers?.limitRequests === undefined || belowHeaders(stated, headers)) ? stated : undefined;
   if (tokens === undefined && requests === undefined) return headers;
-  const { remainingRequests, resetRequestsMs, ...others } = headers ?? {};
   return {
-    ...(requests !== undefined ? others : headers),
+    ...(requests !== undefined ? perMinuteRequestHeaders(headers) : headers),
     ...(tokens !== undefined ? { limitTokens: tokens } : {}),
     ...(requests !== undefined ? { limitRequests: requests } : {}),
   };
 }
 
-/** Whether a 429's message states a requests-a-minute limit below its headers': their request figures count a longer window. */
+/** Whether `stated` requests a minute is below what the headers announce: their request figures count a longer window. */
+const belowHeaders = (stated: number, headers: RateLimitHeaders | undefined): boolean => headers?.limitRequests !== undefined && stated < headers.limitRequests;
+
+/** Whether a 429's message states a requests-a-minute limit below its headers'. */
 export function contradictsRequestHeaders(headers: RateLimitHeaders | undefined, message: string): boolean {
   const stated = statedRequestLimit(message);
-  return stated !== undefined && headers?.limitRequests !== undefined && stated < headers.limitRequests;
+  return stated !== undefined && belowHeaders(stated, headers);
 }
 
 /** `headers` without their request figures, once a 429 showed they count another window than a minute. */

@@ -3,8 +3,7 @@ import { realpathSync } from './same-file.js';
 import { renameDurably } from './rename-durably.js';
 import { openReplacementTemp } from './replacement-temp.js';
 import { refuseUntrustedLink } from './untrusted-link.js';
-import { ownFdOf } from './own-fd.js';
-import { writeAllSync } from './write-all-sync.js';
+import { ownFdOf, writeWholeFile } from './own-fd.js';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
@@ -23,18 +22,14 @@ import { writeAllSync } from './write-all-sync.js';
  * descriptors (`/dev/stdout`, `/dev/fd/3`) is written through it.
  */
 export function writeFileAtomic(file: string, text: string, beforeRename?: () => void): void {
-  // `/dev/stdout` and its kin: through this process's own descriptor (see ownFdOf), never reopened.
-  const own = ownFdOf(file);
-  if (own !== undefined) {
-    writeAllSync(own, text);
-    beforeRename?.();
-    return;
-  }
-  refuseUntrustedLink(file);
-  const stat = statSync(file, { throwIfNoEntry: false });
-  if (stat && !stat.isFile()) {
-    // Nothing kept there to pair with what it runs before (a FIFO, /dev/null): after the write, which may fail.
-    writeFileSync(file, text);
+  // `/dev/stdout` and its kin into a file: through this process's own descriptor (see ownFdOf).
+  const own = ownFdOf(file) !== undefined;
+  if (!own) refuseUntrustedLink(file);
+  const stat = own ? undefined : statSync(file, { throwIfNoEntry: false });
+  if (own || (stat && !stat.isFile())) {
+    // Written in place, nothing kept there to pair with what it runs before (a FIFO, /dev/null, a
+    // descriptor's file): after the write, which may fail.
+    writeWholeFile(file, text);
     beforeRename?.();
     return;
   }
