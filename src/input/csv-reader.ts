@@ -187,7 +187,7 @@ function repeatsHeader(record: Record<number, string | undefined>, header: reado
  * two lines is no such cell.
  */
 function relaxedAcrossLines(record: Record<number, string | undefined>, raw: string): boolean {
-  for (const value of Object.values(record)) if (value !== undefined && value.startsWith('"') && value.includes('\n') && raw.includes(value)) return true;
+  for (const value of Object.values(record)) if (value?.startsWith('"') && value.includes('\n') && raw.includes(value)) return true;
   return false;
 }
 
