@@ -17,7 +17,7 @@ export const ExitCode = {
  * The stops a live run names (its summary's `stopped`) that a run-level error names the same way, as
  * its `code`: --batch-api's summary says them as a live run's does.
  */
-const NAMED_STOPS = ['auth', 'proxy', 'quota', 'unreachable', 'response_format'] as const;
+const NAMED_STOPS = ['auth', 'proxy', 'quota', 'unreachable', 'response_format', 'descriptors'] as const;
 export type NamedStop = (typeof NAMED_STOPS)[number];
 
 export const isNamedStop = (reason: string): reason is NamedStop => (NAMED_STOPS as readonly string[]).includes(reason);

@@ -19,6 +19,7 @@ import { noKeyStopLine } from './no-key-stop.js';
 import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
+import { noDescriptorsStopLine } from './too-few-files.js';
 import { ignoredFormat } from '../structured/ignored-format.js';
 import type { DoneRows } from './resume-skip.js';
 
@@ -112,6 +113,7 @@ function stopLine(
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
   if (outcome.stopped === 'output_failed') return outputFailedLine(outcome.message ?? '', resumable);
+  if (outcome.stopped === 'descriptors') return noDescriptorsStopLine();
   if (outcome.stopped === 'quota') return `quota exhausted: ${outcome.message?.replace(/\.+$/, '')}. Stopped admitting prompts; every answered row is kept.`;
   return undefined;
 }
@@ -182,7 +184,7 @@ function explainAllRedirected(run: FinishedRun, stats: BatchStats, reporter: Cli
 /** The exit code a stop gives, whatever the rows say. */
 function stopExitCode(reason: StopReason): number {
   if (reason === 'output_closed') return ExitCode.outputClosed;
-  if (reason === 'auth' || reason === 'proxy' || reason === 'response_format' || reason === 'output_failed') return ExitCode.usage;
+  if (reason === 'auth' || reason === 'proxy' || reason === 'response_format' || reason === 'output_failed' || reason === 'descriptors') return ExitCode.usage;
   if (reason === 'quota' || reason === 'budget') return ExitCode.stoppedEarly;
   return reason === 'unreachable' ? ExitCode.unreachable : ExitCode.interrupted;
 }
@@ -244,6 +246,7 @@ export async function finishRun(
     outcome.stopped === 'unreachable' ||
     outcome.stopped === 'budget' ||
     outcome.stopped === 'output_failed' ||
+    outcome.stopped === 'descriptors' ||
     (outcome.stopped === 'response_format' && schemaInPromptHelps(config));
   const next = resumable
     ? resumeHint(config, run.oldFileKept, {

@@ -2,12 +2,7 @@ import fs from 'node:fs';
 import { ExitCode } from '../errors.js';
 import { errnoCode } from '../util/error-message.js';
 import { openFileLimit } from './fd-limit.js';
-
-/**
- * The `ulimit -n` suggested: above what node needs to load the CLI (38 on node 20, 24 on node 22 with
- * its compile cache) and what the default `-c 8` keeps within (fdLimitFor(8), 56).
- */
-const ENOUGH = 64;
+import { ENOUGH_OPEN_FILES } from '../util/path-words.js';
 
 /**
  * The line said when the process ran out of file descriptors before it could do anything (`ulimit
@@ -18,9 +13,20 @@ const ENOUGH = 64;
 export function tooFewFilesLine(err: unknown): string | undefined {
   if (errnoCode(err) !== 'EMFILE') return undefined;
   // Read while the loader's descriptors may still be open: then unknown.
+  return `llm-batch: out of file descriptors${openFilesSaid()}; raise the limit (ulimit -n ${ENOUGH_OPEN_FILES}) and run again\n`;
+}
+
+/**
+ * The stop line of a run that loaded but had no descriptor left for a request (a `descriptors`
+ * stop: `ulimit -n` a few above what loading takes). What it did not send, a resume sends.
+ */
+export function noDescriptorsStopLine(): string {
+  return `out of file descriptors${openFilesSaid()}: none was left for a request; raise the limit (ulimit -n ${ENOUGH_OPEN_FILES}) to send the rest`;
+}
+
+function openFilesSaid(): string {
   const limit = openFileLimit();
-  const now = limit === undefined ? ' (ulimit -n)' : `: this process may open only ${limit} files (ulimit -n)`;
-  return `llm-batch: out of file descriptors${now}; raise the limit (ulimit -n ${ENOUGH}) and run again\n`;
+  return limit === undefined ? ' (ulimit -n)' : `: this process may open only ${limit} files (ulimit -n)`;
 }
 
 /** bin/'s import of the CLI failed: for want of descriptors, said in one line and exit 2; else thrown on. */

@@ -31,5 +31,17 @@ export interface MatrixCell {
  * `budget`: --max-cost: the next prompt's worst case no longer fits.
  * `output_closed`: the rows' reader went away (`| head -1`); set by the consumer, never by the engine.
  * `output_failed`: a row could not be written (a full disk); set by the consumer, never by the engine.
+ * `descriptors`: out of file descriptors (`ulimit -n`) with none of the run's requests in flight to
+ * give one back: no prompt could be sent.
  */
-export type StopReason = 'auth' | 'proxy' | 'quota' | 'interrupted' | 'unreachable' | 'response_format' | 'budget' | 'output_closed' | 'output_failed';
+export type StopReason =
+  | 'auth'
+  | 'proxy'
+  | 'quota'
+  | 'interrupted'
+  | 'unreachable'
+  | 'response_format'
+  | 'budget'
+  | 'output_closed'
+  | 'output_failed'
+  | 'descriptors';

@@ -35,6 +35,13 @@ import { linkedAbort } from '../util/linked-abort.js';
 const isLocalShortage = (error: AttemptError): boolean => error.info.code === 'EMFILE' || error.info.code === 'ENFILE';
 /** Waits for descriptors per prompt before the shortage is reported as its failure. */
 const MAX_LOCAL_WAITS = 200;
+/**
+ * How long descriptors may stay short while none of the run's requests is in flight to give one
+ * back before the run stops (`descriptors`): then `ulimit -n` leaves the run no socket at all, and
+ * its prompts waited 200 times each, over three minutes, to fail as `connection` rows. A shortage
+ * that lasts is not lmdb's load (a few files for milliseconds) but the limit.
+ */
+const IDLE_SHORTAGE_MS = 2000;
 
 /** How a run ended, returned when the row iterator finishes. */
 export interface BatchOutcome {
@@ -486,11 +493,17 @@ class Engine {
       run.resolve(run.cutShort());
       return;
     }
-    if (isLocalShortage(error) && run.localWaits++ < MAX_LOCAL_WAITS) {
-      // Out of file descriptors here, not a failure of the prompt: wait and send again, uncounted.
-      this.after(run, 50 * Math.min(run.localWaits, 20));
-      return;
-    }
+    if (isLocalShortage(error)) {
+      if (this.shortOfDescriptors(error)) {
+        run.resolve(run.cutShort());
+        return;
+      }
+      if (run.localWaits++ < MAX_LOCAL_WAITS) {
+        // Out of file descriptors here, not a failure of the prompt: wait and send again, uncounted.
+        this.after(run, 50 * Math.min(run.localWaits, 20));
+        return;
+      }
+    } else this.shortSince = undefined;
     if (isModelLoading(error) && this.loading.hold(run.request.model, this.restUntil(run.resume), this.restUntil(run.cancel))) {
       this.rest();
       // Not a failure of the prompt: sent again, uncounted, once the model answers (or as its probe).
@@ -551,6 +564,26 @@ class Engine {
    * answer's headers put the pace back at the day's limit read as a minute's, a burst a minute.
    */
   private requestHeadersCountADay = false;
+
+  /** Since when descriptors have been short with none of the run's requests in flight. */
+  private shortSince: number | undefined;
+
+  /**
+   * Whether a shortage of descriptors stops the run: none of its requests is in flight to give one
+   * back, and none has been for IDLE_SHORTAGE_MS. Then the run stops as `descriptors`, its prompts
+   * left for a resume under a higher `ulimit -n`.
+   */
+  private shortOfDescriptors(error: AttemptError): boolean {
+    if (this.o.stats.inFlight > 0) {
+      this.shortSince = undefined;
+      return false;
+    }
+    const now = this.o.clock.now();
+    this.shortSince ??= now;
+    if (now - this.shortSince < IDLE_SHORTAGE_MS) return false;
+    this.halt('descriptors', `out of file descriptors: ${error.message}`, true);
+    return true;
+  }
 
   private requestHeadersOf(headers: RateLimitHeaders | undefined): RateLimitHeaders | undefined {
     return this.requestHeadersCountADay ? perMinuteRequestHeaders(headers) : headers;
@@ -659,6 +692,7 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage, model: result.model });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
+      this.shortSince = undefined;
       this.loading.loaded(request.model);
       const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,
@@ -690,7 +724,8 @@ class Engine {
     const { request, attempt, ticket } = run;
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
-      const unsent = neverSent(error.info.code);
+      // Out of descriptors: no socket was opened, so nothing left either.
+      const unsent = neverSent(error.info.code) || isLocalShortage(error);
       // No response's status came back and it left (a stream's own error event says a status of its
       // own, after what it generated): billed for what was generated, unpriced (the summary says so).
       const refused = error.info.status !== undefined && !error.info.inStream;

@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 
 /**
+ * The `ulimit -n` suggested when descriptors run out: above what node needs to load the CLI (38 on
+ * node 20, 24 on node 22 with its compile cache) and what the default `-c 8` keeps within
+ * (fdLimitFor(8), 56).
+ */
+export const ENOUGH_OPEN_FILES = 64;
+
+/**
  * A path that cannot be looked up, in words a cron mail reader can act on: Node's own messages
  * ("ELOOP: too many symbolic links encountered, stat 'x'") repeat the path and name a syscall.
  */
@@ -16,6 +23,8 @@ export function pathProblem(err: unknown): string {
       return 'too many symbolic links (a symlink loop?)';
     case 'ENAMETOOLONG':
       return 'the name is too long (at most 255 bytes a name, 4096 a path)';
+    case 'EMFILE':
+      return `out of file descriptors (raise ulimit -n, to ${ENOUGH_OPEN_FILES} or more)`;
     default:
       return e.message;
   }

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BIN, SECRET_KEY, isolatedCacheDir, waitForExit } from '../helpers/run-cli.js';
-import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { fresh, writeFile } = useServers('llm-batch-data-fd-');
 
@@ -47,30 +47,46 @@ function runUnderLimit(limit: number, input: string, url: string) {
   return waitForExit(child, 20_000);
 }
 
-describe('too few descriptors to load the CLI', () => {
+describe('too few descriptors to load the CLI, or to send', () => {
   // Node needs descriptors of its own, the CLI's code a few files (bin/, start.js, its script and
-  // code cache), the run its input. Below what a run needs, every limit that lets node start at all
-  // is said so.
-  it('from the lowest ulimit -n node starts under to the first that runs: one line naming ulimit -n, exit 2; never an internal error', async () => {
+  // code cache), the run its input and a socket. Below what a run needs, every limit that lets node
+  // start at all is said so: while the CLI loads, or (a few above that) as a stop once nothing could
+  // be sent, where each prompt used to wait 200 times over three minutes to fail as `connection`.
+  it('from the lowest ulimit -n node starts under to the first that runs: one line naming ulimit -n, exit 2, within seconds; never an internal error', async () => {
     const { server } = await fresh();
     const input = writeFile('one.txt', 'one\n');
-    const said: number[] = [];
+    const loading: number[] = [];
+    const sending: number[] = [];
     for (let limit = 16; limit <= 64; limit++) {
       const r = await runUnderLimit(limit, input, server.url);
+      expect(r.signal, `ulimit -n ${limit}: still running after 20 s`).not.toBe('SIGKILL');
       if (r.code === 0) break;
       // Node itself could not start (a crash, or no descriptor to read bin/ or what it imports first;
       // node 24 at 20 fails in its own loader reading a package.json: `node:internal/modules/run_main`).
       if (r.signal !== null || r.code! > 128 || /bin\/llm-batch\.js|bundle\/start\.js|^node:internal\//.test(r.stderr)) continue;
-      expect({ limit, code: r.code, stderr: r.stderr }).toEqual({
+      expect({ limit, code: r.code }).toEqual({ limit, code: 2 });
+      if (
+        /^llm-batch: out of file descriptors(: this process may open only \d+ files)? \(ulimit -n\); raise the limit \(ulimit -n 64\) and run again\n$/.test(
+          r.stderr,
+        )
+      ) {
+        loading.push(limit);
+        continue;
+      }
+      const lines = stderrLines(r);
+      expect({ limit, lines }).toEqual({
         limit,
-        code: 2,
-        stderr: expect.stringMatching(
-          /^llm-batch: out of file descriptors(: this process may open only \d+ files)? \(ulimit -n\); raise the limit \(ulimit -n 64\) and run again\n$/,
-        ),
+        lines: [
+          expect.stringMatching(
+            /^llm-batch: out of file descriptors(: this process may open only \d+ files)? \(ulimit -n\): none was left for a request; raise the limit \(ulimit -n 64\) to send the rest$/,
+          ),
+          expect.stringMatching(/^llm-batch: stopped \(descriptors\): 0 ok, 0 failed, 1 not run · /),
+        ],
       });
-      said.push(limit);
+      sending.push(limit);
     }
-    expect(said.length, 'a limit under which node starts but cannot load the CLI').toBeGreaterThan(0);
+    expect(loading.length, 'a limit under which node starts but cannot load the CLI').toBeGreaterThan(0);
+    expect(sending.length, 'a limit under which the CLI loads but cannot open a socket').toBeGreaterThan(0);
     expect(server.requests).toHaveLength(1);
   });
 });
