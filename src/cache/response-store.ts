@@ -3,6 +3,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { refuseDamaged, type StoreFileState } from './store-file-check.js';
+import { checkSpareDescriptors } from './spare-descriptors.js';
 import { checkRoomForNewStore } from './store-room.js';
 import { checkStoreWritable } from './store-writable.js';
 import { tolerateWhileHeld } from '../util/tolerate-rejection.js';
@@ -169,6 +170,8 @@ const mapBytes = (): number | undefined => (process.platform === 'win32' || !pro
  * flushed commit; a reader has no business writing the file.
  */
 async function openDatabase(file: string, current: boolean, readOnly: boolean): Promise<Database> {
+  // Before lmdb loads too: its package read under EMFILE failed as "Unexpected token 'export'".
+  checkSpareDescriptors(file);
   const { open } = loadLmdb();
   const db = open<CachedAnswer, Buffer>({
     path: file,
