@@ -1,25 +1,6 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { openFileLimit } from '../util/open-file-limit.js';
 
-/** The soft limit on open files (`ulimit -n`), or undefined when it cannot be read. */
-export function openFileLimit(): number | undefined {
-  try {
-    const limits = fs.readFileSync('/proc/self/limits', 'utf8');
-    const soft = /^Max open files\s+(\d+|unlimited)/m.exec(limits)?.[1];
-    if (soft !== undefined) return soft === 'unlimited' ? undefined : Number(soft);
-  } catch {
-    // not Linux: ask the shell (macOS, the BSDs)
-  }
-  if (process.platform === 'win32') return undefined;
-  try {
-    // Required here, not imported: node:child_process costs every run's start-up ~5 ms of CPU.
-    const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-    const out = spawnSync('/bin/sh', ['-c', 'ulimit -n'], { encoding: 'utf8', timeout: 2000 }).stdout.trim();
-    return /^\d+$/.test(out) ? Number(out) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { openFileLimit };
 
 /**
  * The concurrency the descriptor limit allows: each request in flight holds a socket, and the run
@@ -28,10 +9,12 @@ export function openFileLimit(): number | undefined {
  * native module while it loads at the first write, then its data and lock files). A quarter of the
  * limit plus 16 is kept free, and never fewer than 48: under `ulimit -n 64` 32 sockets left lmdb's
  * load failing with EMFILE and, now and then, the process dying of a signal with a third of its rows
- * unwritten. Below 48 requests in flight no Unix limit is near, so nothing is probed.
+ * unwritten. Up to 16 requests in flight nothing is probed: any limit of 64 or more allows them.
+ * (Probed from 48 before: under `ulimit -n 64`, -c 33-47 took every descriptor, and the response
+ * cache found none to open its store with.)
  */
 export function concurrencyWithinFdLimit(concurrency: number, limit: () => number | undefined = openFileLimit): { concurrency: number; limit?: number } {
-  if (concurrency < 48) return { concurrency };
+  if (concurrency <= 16) return { concurrency };
   const max = limit();
   if (max === undefined) return { concurrency };
   const allowed = Math.max(1, Math.min(Math.floor((max * 3) / 4) - 16, max - 48));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { ExitCode } from '../errors.js';
 import { errnoCode } from '../util/error-message.js';
-import { openFileLimit } from './fd-limit.js';
+import { openFileLimit } from '../util/open-file-limit.js';
 import { ENOUGH_OPEN_FILES } from '../util/path-words.js';
 
 /**
@@ -18,14 +18,16 @@ export function tooFewFilesLine(err: unknown): string | undefined {
 
 /**
  * The stop line of a run that loaded but had no descriptor left for a request (a `descriptors`
- * stop: `ulimit -n` a few above what loading takes). What it did not send, a resume sends.
+ * stop: `ulimit -n` a few above what loading takes, or every descriptor the limit allows held by the
+ * process). What it did not send, a resume sends.
  */
-export function noDescriptorsStopLine(): string {
-  return `out of file descriptors${openFilesSaid()}: none was left for a request; raise the limit (ulimit -n ${ENOUGH_OPEN_FILES}) to send the rest`;
+export function noDescriptorsStopLine(limit = openFileLimit()): string {
+  if (limit !== undefined && limit >= ENOUGH_OPEN_FILES)
+    return `out of file descriptors: all ${limit} that ulimit -n allows are open, and none was left for a request; a higher limit lets it send the rest`;
+  return `out of file descriptors${openFilesSaid(limit)}: none was left for a request; raise the limit (ulimit -n ${ENOUGH_OPEN_FILES}) to send the rest`;
 }
 
-function openFilesSaid(): string {
-  const limit = openFileLimit();
+function openFilesSaid(limit = openFileLimit()): string {
   return limit === undefined ? ' (ulimit -n)' : `: this process may open only ${limit} files (ulimit -n)`;
 }
 

@@ -724,8 +724,10 @@ class Engine {
     const { request, attempt, ticket } = run;
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
-      // Out of descriptors: no socket was opened, so nothing left either.
-      const unsent = neverSent(error.info.code) || isLocalShortage(error);
+      // Out of descriptors: no socket was opened, so nothing left, and no request is counted.
+      const shortage = isLocalShortage(error);
+      if (shortage) o.stats.requests--;
+      const unsent = neverSent(error.info.code) || shortage;
       // No response's status came back and it left (a stream's own error event says a status of its
       // own, after what it generated): billed for what was generated, unpriced (the summary says so).
       const refused = error.info.status !== undefined && !error.info.inStream;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { openFileLimit } from './open-file-limit.js';
 
 /**
  * The `ulimit -n` suggested when descriptors run out: above what node needs to load the CLI (38 on
@@ -24,7 +25,7 @@ export function pathProblem(err: unknown): string {
     case 'ENAMETOOLONG':
       return 'the name is too long (at most 255 bytes a name, 4096 a path)';
     case 'EMFILE':
-      return `out of file descriptors (raise ulimit -n, to ${ENOUGH_OPEN_FILES} or more)`;
+      return outOfDescriptors(openFileLimit());
     default:
       return e.message;
   }
@@ -73,4 +74,15 @@ export function dirProblem(dir: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return pathProblem(err);
   }
+}
+
+/**
+ * EMFILE in words that say what to change: a limit below ENOUGH_OPEN_FILES is the cause; at or above
+ * it the process's own files and sockets hold them all (a high -c, or a host app's), and naming a
+ * limit it already has would send the reader round in circles.
+ */
+export function outOfDescriptors(limit: number | undefined): string {
+  if (limit === undefined) return `out of file descriptors (ulimit -n); raise the limit to ${ENOUGH_OPEN_FILES} or more`;
+  if (limit < ENOUGH_OPEN_FILES) return `out of file descriptors: ulimit -n is ${limit}; raise it to ${ENOUGH_OPEN_FILES} or more`;
+  return `out of file descriptors: all ${limit} that ulimit -n allows are open; a lower -c, or a higher limit, leaves some free`;
 }

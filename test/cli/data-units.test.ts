@@ -13,6 +13,8 @@ describe('concurrencyWithinFdLimit', () => {
     [200, 100, 52],
     [100, 1024, 100],
     [8, 16, 8], // small -c: never probed
+    [16, 20, 16], // up to 16: never probed (any limit of 64 or more allows it)
+    [40, 64, 16], // 17-47 too: under 64 they took every descriptor, the cache's too
   ])('-c %d under ulimit -n %d → %d', (c, limit, expected) => {
     expect(concurrencyWithinFdLimit(c, () => limit).concurrency).toBe(expected);
   });

@@ -16,7 +16,7 @@ describe('openFileLimit', () => {
 });
 
 describe('fdLimitFor: the ulimit -n the lowered -c line advises', () => {
-  it.each([48, 200, 1000, 100_000])('is enough for all of -c %i, and one less is not', (c) => {
+  it.each([17, 40, 48, 200, 1000, 100_000])('is enough for all of -c %i, and one less is not', (c) => {
     const limit = fdLimitFor(c);
     expect(concurrencyWithinFdLimit(c, () => limit)).toEqual({ concurrency: c });
     expect(concurrencyWithinFdLimit(c, () => limit - 1).concurrency).toBeLessThan(c);

@@ -120,7 +120,7 @@ describe('too few descriptors for the response cache', () => {
       const stored = fs.existsSync(path.join(cacheDir, 'answers-v2.lmdb'));
       if (stored && !r.stderr.includes('response cache')) break;
       expect(r.stderr).toMatch(
-        /^llm-batch: response cache: cannot store answers in .*: out of file descriptors \(raise ulimit -n, to 64 or more\)\); the run goes on without storing$/m,
+        /^llm-batch: response cache: cannot store answers in .*: out of file descriptors(: ulimit -n is \d+; raise it| \(ulimit -n\); raise the limit) to 64 or more\); the run goes on without storing$/m,
       );
       unusable.push(limit);
     }
