@@ -1,7 +1,5 @@
 import { openFileLimit } from '../util/open-file-limit.js';
 
-export { openFileLimit };
-
 /**
  * The concurrency the descriptor limit allows: each request in flight holds a socket, and the run
  * needs some more: stdio, input, output, lock, and node's own (~25 on node 24: pipes, epoll, eventfd

@@ -442,6 +442,8 @@ class Engine {
       run.resolve(run.cutShort());
       return;
     }
+    // Any outcome but a shortage of descriptors had one to send with: the shortage's clock starts again.
+    if (outcome.ok || !isLocalShortage(outcome.error)) this.shortSince = undefined;
     if (!('unsent' in outcome)) {
       run.sent = attempt;
       run.finishedAt = outcome.finishedAt;
@@ -503,7 +505,7 @@ class Engine {
         this.after(run, 50 * Math.min(run.localWaits, 20));
         return;
       }
-    } else this.shortSince = undefined;
+    }
     if (isModelLoading(error) && this.loading.hold(run.request.model, this.restUntil(run.resume), this.restUntil(run.cancel))) {
       this.rest();
       // Not a failure of the prompt: sent again, uncounted, once the model answers (or as its probe).
@@ -692,7 +694,6 @@ class Engine {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage, model: result.model });
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
-      this.shortSince = undefined;
       this.loading.loaded(request.model);
       const pauseMs = this.governor.onResponse({
         estimatedTokens: run.cost,

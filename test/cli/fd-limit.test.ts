@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { concurrencyWithinFdLimit, fdLimitFor, openFileLimit } from '../../src/cli/fd-limit.js';
+import { concurrencyWithinFdLimit, fdLimitFor } from '../../src/cli/fd-limit.js';
+import { openFileLimit } from '../../src/util/open-file-limit.js';
 
 describe('openFileLimit', () => {
   afterEach(() => vi.restoreAllMocks());
