@@ -2,8 +2,11 @@ import { AttemptError } from '../provider/completion.js';
 import { LONGEST_WAIT_MS, pastLongestWait } from '../schedule/longest-wait.js';
 import type { RetryAfter } from '../schedule/rate-headers.js';
 
-/** OpenAI's and Groq's words for a limit per day: "on requests per day (RPD)", "on tokens per day (TPD)". */
-const PER_DAY = /\bper day \((RPD|TPD)\)/i;
+/**
+ * A limit per day in a 429's words: OpenAI's and Groq's "on requests per day (RPD)", "on tokens per
+ * day (TPD)"; OpenRouter's free models' "Rate limit exceeded: free-models-per-day".
+ */
+const PER_DAY = /\bper day \((RPD|TPD)\)|\b(free-models-per-day)\b/i;
 
 /**
  * A 429 that is a stop, not a wait; undefined for any other. Such a 429 is an hourly or daily
@@ -24,9 +27,10 @@ export function waitTooLong(error: AttemptError, retryAfter: RetryAfter | undefi
     const message = `${said}; the server asks to wait ${waitText(retryAfter.ms)} (${header}), more than the ${LONGEST_WAIT_MS / 60_000} minutes a run waits for a rate limit`;
     return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
   }
-  const perDay = PER_DAY.exec(error.message)?.[1];
-  if (perDay === undefined) return undefined;
-  const message = `${said}; a limit per day (${perDay.toUpperCase()}) is used up, and a run does not wait for it to refill`;
+  const named = PER_DAY.exec(error.message);
+  if (named === null) return undefined;
+  const perDay = named[1]?.toUpperCase() ?? named[2]!.toLowerCase();
+  const message = `${said}; a limit per day (${perDay}) is used up, and a run does not wait for it to refill`;
   return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
 }
 

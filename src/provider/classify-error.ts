@@ -78,6 +78,27 @@ function fundsRefusal(status: number, type: unknown): string {
   return status === 429 ? 'HTTP 429 insufficient_quota' : `HTTP ${status}`;
 }
 
+/**
+ * An error a server sent after its 200, where the answer was to be: an event of a stream (vLLM's
+ * 500, llama.cpp's 400) or a whole body (OpenRouter's `{"error": {"code": 429, …}}`, once a model
+ * was at work). Its `code` may be an HTTP status: the row says it, a 4xx is not retried, a 429 is a
+ * rate limit and a 402 stops the run, as that status on a response does, streamed or not. The
+ * status is the event's, not a response's (`inStream`): the answer may be billed up to it.
+ */
+export function errorInAnswer(where: 'stream' | 'body', message: string, rawCode: unknown, type: unknown): AttemptError {
+  const said = statusCode(rawCode);
+  const code = typeof rawCode === 'string' ? rawCode : undefined;
+  const text = `error in ${where}: ${message}`;
+  if (said === undefined) return new AttemptError('http', text, { code });
+  const info = { status: said, inStream: true };
+  if (outOfFunds(said, code, type, message))
+    return new AttemptError('quota', `${fundsRefusal(said, type)} (in the ${where}): ${message}`, { ...info, stop: 'quota' });
+  return new AttemptError(said === 429 ? 'rate_limit' : 'http', text, info);
+}
+
+/** Whether a body's error `code` is an HTTP error status (see {@link errorInAnswer}). */
+export const hasStatusCode = (code: unknown): boolean => statusCode(code) !== undefined;
+
 /** OpenRouter's 403 for an input its moderation flagged: the error's `metadata` names the reasons and the input. */
 function flaggedInput(error: unknown): boolean {
   const metadata = (error as { metadata?: { reasons?: unknown; flagged_input?: unknown } } | undefined)?.metadata;
@@ -114,13 +135,8 @@ export function classifyError(err: unknown): AttemptError {
     const code = typeof err.code === 'string' ? err.code : undefined;
     const headers = err.headers ?? undefined;
     const message = serverMessage(err);
-    if (status === undefined) {
-      // An error event inside a stream: the SDK gives it no status, but its `code` may be one
-      // (vLLM's 500, llama.cpp's 400): the row says it, and a 4xx is not retried.
-      const said = statusCode(err.code);
-      if (said === 429) return new AttemptError('rate_limit', `error in stream: ${message}`, { status: said, inStream: true });
-      return new AttemptError('http', `error in stream: ${message}`, { code, ...(said === undefined ? {} : { status: said, inStream: true }) });
-    }
+    // An error event inside a stream: the SDK gives it no status.
+    if (status === undefined) return errorInAnswer('stream', message, err.code, (err.error as { type?: unknown } | undefined)?.type);
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
       return new AttemptError('auth', PROXY_CREDENTIALS_REFUSED, { status, headers, stop: 'proxy' });

@@ -3,6 +3,7 @@ import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStre
 import { bodyErrorWords } from './error-body.js';
 import { AttemptError, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
+import { errorInAnswer, hasStatusCode } from './classify-error.js';
 import { flattenString } from '../util/flatten-string.js';
 import { brokenOff } from '../finish-reason.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
@@ -201,7 +202,10 @@ function answerInBody(text: string, headers: HeaderSource, onDelta: ((delta: str
   const choice = body.choices?.[0];
   if (!choice) {
     const said = bodyErrorWords(body);
-    throw said === undefined ? new AttemptError('bad_response', 'response has no choices') : errorInBody(said);
+    if (said === undefined) throw new AttemptError('bad_response', 'response has no choices');
+    // OpenRouter's error once a model was at work, its status as `code`: typed as that status is.
+    const error = (body as { error?: { code?: unknown; type?: unknown } | null }).error;
+    throw error && hasStatusCode(error.code) ? errorInAnswer('body', said, error.code, error.type) : errorInBody(said);
   }
   const failed = choiceFailure(body);
   if (failed) throw failed;

@@ -56,4 +56,31 @@ describe.concurrent('errors inside a stream, in other servers’ words', () => {
     // status the event's, not a refused request's.
     expect(r.stderr).toMatch(/\b5 attempts cut off\b/);
   });
+
+  it.each([[[]], [['--no-stream']]])(
+    'OpenRouter’s error in a 200 %j: typed by its code (a 429 a rate limit, not the endpoint’s fault); its 402 stops',
+    async (extra) => {
+      const { server, run } = await fresh();
+      const where = extra.length === 0 ? 'stream' : 'body';
+      const tag = `router${where}`;
+      const limited = ['a', 'b', 'c', 'd'].map((p) => `${p} ${tag} [[fault:routererror*9]]`);
+      const file = writePrompts(dir, `${tag}.txt`, [...limited, `fine ${tag}`]);
+      // Before, three such bodies in a row stopped the run (exit 4) saying to check --base-url.
+      const r = await run([file, '--retries', '0', '-c', '1', ...extra]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toMatch(/--base-url/);
+      const rows = rowsOf(r);
+      expect(rows.map((row) => row.error ?? null)).toEqual([
+        ...limited.map(() => ({ type: 'rate_limit', status: 429, message: `error in ${where}: Rate limit exceeded: upstream` })),
+        null,
+      ]);
+      expect(server.countFor(`fine ${tag}`)).toBe(1);
+
+      const broke = writePrompts(dir, `${tag}-402.txt`, [`x ${tag} [[fault:router402*9]]`, `y ${tag}`]);
+      const stopped = await run([broke, '-c', '1', ...extra]);
+      expect(stopped.code, stopped.stderr).toBe(3);
+      expect(stopped.stderr).toContain(`HTTP 402 (in the ${where}): Insufficient credits`);
+      expect(server.countFor(`y ${tag}`)).toBe(0);
+    },
+  );
 });

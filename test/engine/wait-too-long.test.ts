@@ -35,6 +35,11 @@ describe('waitTooLong', () => {
       'HTTP 429: Rate limit reached for gpt-4o-mini in organization org-1 on tokens per day (TPD): Limit 2000000, Used 1999800, Requested 500. Please try again in 12.96s.',
       'TPD',
     ],
+    [
+      "OpenRouter's free models a day",
+      'HTTP 429: Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day',
+      'free-models-per-day',
+    ],
   ])('a 429 naming a limit of %s stops the run as a quota does, however short its wait', (_, said, limit) => {
     const error = new AttemptError('rate_limit', said, { status: 429, code: 'rate_limit_exceeded' });
     const stop = waitTooLong(error, { ms: 8640, precise: true });

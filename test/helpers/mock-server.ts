@@ -103,7 +103,14 @@ export type FaultKind =
    */
   | 'texterror'
   /** The answer streamed even when `"stream": false` was asked (servers that always stream). */
-  | 'alwaysstream';
+  | 'alwaysstream'
+  /**
+   * OpenRouter's error once a model was at work: a 200 whose body (not streamed), or whose one event
+   * after a `: OPENROUTER PROCESSING` comment (streamed), is `{"error": {"code": 429, "message":
+   * "Rate limit exceeded: upstream", …}}`; `router402` the same with a 402 for credits run out.
+   */
+  | 'routererror'
+  | 'router402';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -333,6 +340,8 @@ const FAULT_KIND_KEYS = {
   errorfield: true,
   texterror: true,
   alwaysstream: true,
+  routererror: true,
+  router402: true,
   'escaped-key': true,
 } as const satisfies Record<FaultKind, true>;
 export const FAULT_KIND_LIST: readonly FaultKind[] = Object.keys(FAULT_KIND_KEYS) as FaultKind[];
@@ -1105,6 +1114,16 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           const f = streamFrames(ctx, replyText(ctx));
           startStream(ctx);
           return void res.end([f.role, ...f.pieces, f.finish, 'data: [DONE]\n\n'].join(''));
+        }
+        case 'routererror':
+        case 'router402': {
+          const error =
+            fault === 'router402'
+              ? { code: 402, message: 'Insufficient credits' }
+              : { code: 429, message: 'Rate limit exceeded: upstream', metadata: { provider_name: 'SomeProvider' } };
+          if (!stream) return sendJson(res, rec, 200, JSON.stringify({ error }), ctx.headers);
+          startStream(ctx);
+          return void res.end(`: OPENROUTER PROCESSING\n\ndata: ${JSON.stringify({ error })}\n\n`);
         }
         case 'loading':
           return sendJson(res, rec, 503, JSON.stringify({ error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }), ctx.headers);
