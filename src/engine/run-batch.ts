@@ -8,7 +8,7 @@ import { DeadlineClock, withDeadlines, type DeadlineOptions } from './deadlines.
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { rateLimitHeadersIn, readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
-import { CircuitBreaker, neverSent } from '../schedule/circuit-breaker.js';
+import { CircuitBreaker, answerless, neverSent } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
 import { errorMessage } from '../util/error-message.js';
@@ -731,7 +731,8 @@ class Engine {
       const unsent = neverSent(error.info.code) || shortage;
       // No response's status came back and it left (a stream's own error event says a status of its
       // own, after what it generated): billed for what was generated, unpriced (the summary says so).
-      const refused = error.info.status !== undefined && !error.info.inStream;
+      // A whole page or error in place of an answer is a refusal, as a status is.
+      const refused = (error.info.status !== undefined && !error.info.inStream) || answerless(error.info.code);
       if (!refused && !unsent) o.stats.attemptsCutOff++;
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: refused, neverSent: unsent });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota

@@ -19,8 +19,19 @@ const UNSENT_CODES = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
+/**
+ * A whole 200 that holds no answer, nor anything generated: a web page, nothing, an error in words.
+ * Billed as an HTTP error status is: not at all (a wrong --base-url spent --max-cost's worst cases).
+ */
+const ANSWERLESS_CODES = new Set(['html_response', 'empty_response', 'error_response']);
+
+/** Whether a failure is a whole response that nobody bills (see ANSWERLESS_CODES). */
+export function answerless(code: string | undefined): boolean {
+  return code !== undefined && ANSWERLESS_CODES.has(code);
+}
+
 /** Failures that say the endpoint itself is unusable, not that one request was unlucky. */
-const ENDPOINT_CODES = new Set([...UNSENT_CODES, 'EPROTO', 'html_response', 'empty_response', 'error_response', 'not_streamed', 'streamed_anyway']);
+const ENDPOINT_CODES = new Set([...UNSENT_CODES, ...ANSWERLESS_CODES, 'EPROTO', 'not_streamed', 'streamed_anyway']);
 
 /** Whether a failure's code says its request never reached the server, so nothing of it was billed. */
 export function neverSent(code: string | undefined): boolean {

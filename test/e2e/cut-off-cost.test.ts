@@ -54,6 +54,22 @@ describe('cut-off attempts in the cost estimate', () => {
     expect(r.stderr).not.toContain('est. $0.00');
   });
 
+  it.each(['html', 'empty', 'errorstring'])(
+    'a 200 with no answer in it (%s) is a refusal: nothing charged under --max-cost, no attempt cut off',
+    async (fault) => {
+      const { run } = await ctx.fresh({ fault: ({ prompt }) => (prompt.startsWith('page') ? fault : undefined) });
+      const input = writePrompts(ctx.dir, `${fault}.txt`, ['page 1', 'page 2', 'page 3', 'page 4']);
+      const summaryFile = path.join(ctx.dir, `${fault}.json`);
+      const args = [input, '-m', 'gpt-4o-mini', '-c', '1', '--max-cost', '1', '--summary-json', summaryFile, '-o', path.join(ctx.dir, `${fault}.jsonl`)];
+      const r = await run(args);
+      // The first three alike stop the run as an unusable endpoint; none of them was billed.
+      expect(r.code, r.stderr).toBe(4);
+      const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      expect({ spent: summary.budget.spentUsd, cutOff: summary.attemptsCutOff }).toEqual({ spent: 0, cutOff: 0 });
+      expect(r.stderr).toContain('0 tokens in / 0 out · est. $0.00');
+    },
+  );
+
   it('Ctrl-C twice while an answer streams on a terminal: the summary says the cut attempt was not priced', async () => {
     const { server } = await ctx.fresh();
     const input = writePrompts(ctx.dir, 'tty.txt', ['whole', 'halfway [[fault:stall*9]]']);
