@@ -6,7 +6,10 @@ import { csvLayoutFor } from './csv-layout-for.js';
 import { fingerprintFile } from './input-fingerprint.js';
 import { refuseOtherRun } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
-import { uncollectedRun } from './output-target.js';
+import { alreadyExists, uncollectedRun } from './output-target.js';
+import { RunError } from '../errors.js';
+import { refuseLiveOverPendingBatches } from './pending-batches.js';
+import { isStreamTarget } from './stream-target.js';
 import type { StructuredSetup } from './structured-setup.js';
 
 /**
@@ -32,4 +35,17 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
   const layout = await csvLayoutFor(config);
   const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
   await refuseOtherRun(config, output, previous, describeRun(config, input, format, csv, structured?.fingerprint), input, uncollected);
+}
+
+/**
+ * Refuses, as the run will (the same line, exit 2), a dry run whose output the run would not open:
+ * one that has rows, without --resume or --overwrite; a live --resume or --overwrite of one whose
+ * --batch-api batches are not collected yet. Else it priced a run that is never sent.
+ */
+export function refuseOutputDry(config: CliConfig): void {
+  if (config.output.kind !== 'file' || isStreamTarget(config.output.path)) return;
+  const output = config.output.path;
+  const rows = (fs.statSync(output, { throwIfNoEntry: false })?.size ?? 0) > 0;
+  if (rows && !config.resume && !config.overwrite) throw new RunError(alreadyExists(output), 'output');
+  if (!config.batchApi) refuseLiveOverPendingBatches(config);
 }

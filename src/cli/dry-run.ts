@@ -25,7 +25,7 @@ import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
 import { answeredCheck } from './dry-run-answered.js';
-import { refuseOtherRunDry } from './dry-run-identity.js';
+import { refuseOtherRunDry, refuseOutputDry } from './dry-run-identity.js';
 import { fingerprint } from './run-identity.js';
 import { checkStdinFile } from './check-stdin-file.js';
 import { pendingCheck } from './dry-run-pending.js';
@@ -442,6 +442,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     if (config.output.kind === 'file') await fingerprint(config);
     await checkStdinFile(config, io.stdin);
     // A resume the run would refuse is refused here too, before its count says what it would send.
+    refuseOutputDry(config);
     await refuseOtherRunDry(config, input.format, structured);
     const answered = await answeredCheck(config);
     waiting = pendingCheck(config);

@@ -95,7 +95,7 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
  * resultsFileFormat): a JSONL or CSV results file can be resumed, in its own format; a text output,
  * or a file that neither its content nor its name shows to be either, cannot.
  */
-function alreadyExists(file: string): string {
+export function alreadyExists(file: string): string {
   const format = resultsFileFormat(file);
   const resumable = format === 'jsonl' || format === 'csv';
   const how = resumable

@@ -238,6 +238,9 @@ describe('a live run over batches still on the server', () => {
       expect(live.stderr).toContain(`lists 1 batch of an earlier --batch-api run not collected yet (${batchId})`);
       expect(live.stderr).toContain(`a live ${flag} would send its prompts again and pay twice`);
       expect(live.stderr).toContain(`collect it with --batch-api --resume, or cancel it with \`llm-batch cancel ${out}\` first`);
+      // Its dry run refuses it alike (it said "3 to send").
+      const dry = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', flag, '--dry-run']);
+      expect({ code: dry.code, stderr: dry.stderr, stdout: dry.stdout }).toEqual({ code: 2, stderr: live.stderr, stdout: '' });
     }
     expect(chatRequests()).toHaveLength(0);
     expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).toBe(before);

@@ -24,6 +24,23 @@ describe('--dry-run agrees with the run', () => {
     }
   });
 
+  it('-o FILE that has rows, without --resume or --overwrite: refused as the run refuses it (the same line, exit 2)', async () => {
+    const input = writePrompts(dir, 'exists.txt', ['one']);
+    const out = path.join(dir, 'exists.jsonl');
+    fs.writeFileSync(out, '{"id":"1"}\n');
+    const run = await runInWorker([input, '--mock', '--no-cache', '-o', out]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/already exists: pass --resume to continue it/);
+    const dry = await runInWorker([input, '--mock', '--no-cache', '-o', out, '--dry-run']);
+    expect({ code: dry.code, stderr: dry.stderr, stdout: dry.stdout }).toEqual({ code: 2, stderr: run.stderr, stdout: '' });
+    expect(fs.readFileSync(out, 'utf8')).toBe('{"id":"1"}\n');
+    // --overwrite's dry run counts what it would send; the file is left as it is.
+    const over = await runInWorker([input, '--mock', '--no-cache', '-o', out, '--overwrite', '--dry-run']);
+    expect(over.code, over.stderr).toBe(0);
+    expect(over.stdout).toMatch(/^ {2}1 record: 1 to send, 0 bad$/m);
+    expect(fs.readFileSync(out, 'utf8')).toBe('{"id":"1"}\n');
+  });
+
   it('--max-cost with a model of no known price: refused as the run refuses it: one line, exit 2', async () => {
     const dry = await runInWorker([writePrompts(dir, 'priced.txt', ['one']), '-m', 'unknown-x', '--max-cost', '1', '--dry-run'], {
       env: { OPENAI_API_KEY: undefined },
