@@ -370,6 +370,29 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
 }
 
 /**
+ * A base URL that names an endpoint rather than the API's root: one ending in /chat/completions, as
+ * providers' docs show the whole URL (llm-batch appends it: every request went to
+ * …/chat/completions/chat/completions and got a 404), or an Azure deployment's classic path, which
+ * takes an api-version llm-batch does not send. Refused before anything is written, naming the root.
+ */
+export function refuseEndpointPath(baseURL: string, from: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseURL);
+  } catch {
+    return;
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  const azure = AZURE_HOST.test(url.hostname) && /\/openai\/deployments(\/|$)/i.test(path);
+  if (!azure && !/\/chat\/completions$/i.test(path)) return;
+  const root = azure ? `${url.protocol}//${url.host}/openai/v1` : `${url.protocol}//${url.host}${path.slice(0, -'/chat/completions'.length)}`;
+  const why = azure
+    ? `is an Azure deployment's path, which wants an api-version: Azure OpenAI's v1 API takes none; pass --base-url ${root} and the deployment's name as -m`
+    : `ends in /chat/completions, which llm-batch appends itself (its requests would go to …/chat/completions/chat/completions): pass --base-url ${root}`;
+  throw new UsageError(`${from} ${url.protocol}//${url.host}${path} ${why}`);
+}
+
+/**
  * OPENAI_BASE_URL, held to what --base-url is (an http:// or https:// URL) before anything is
  * written: a value such as `mock` or `localhost:8000/v1` would otherwise reach the HTTP client and
  * end the run in an internal error, after its OUT.meta.json recorded it. Empty or blank is unset,
@@ -470,7 +493,11 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   // Under --mock no server is asked: OPENAI_BASE_URL is not read.
   const baseURL = flags.baseUrl ?? (flags.mock ? undefined : envBaseUrl(env, apiKey));
-  if (baseURL !== undefined) refuseCredentials(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
+  if (baseURL !== undefined) {
+    const from = flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL';
+    refuseCredentials(baseURL, from, apiKey);
+    refuseEndpointPath(baseURL, from);
+  }
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
 
   return {

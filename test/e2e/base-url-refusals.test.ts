@@ -84,6 +84,32 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     }
   });
 
+  it.each([
+    ['http://HOST/v1/chat/completions', 'ends in /chat/completions, which llm-batch appends itself', 'http://HOST/v1'],
+    ['http://HOST/api/v1/chat/completions/', 'ends in /chat/completions, which llm-batch appends itself', 'http://HOST/api/v1'],
+    [
+      'https://res.openai.azure.com/openai/deployments/gpt4o',
+      "is an Azure deployment's path, which wants an api-version",
+      'https://res.openai.azure.com/openai/v1',
+    ],
+  ])('%s names an endpoint, not the API: exit 2 naming the base URL to pass, before anything is sent or written', async (given, why, root) => {
+    const { server } = await fresh();
+    const host = new URL(server.url).host;
+    const url = given.replace('HOST', host);
+    const input = writePrompts(dir, 'endpoint.txt', ['one']);
+    const out = path.join(dir, 'endpoint.jsonl');
+    for (const how of ['flag', 'env'] as const) {
+      const r =
+        how === 'flag' ? await runInWorker([input, '--base-url', url, '-o', out]) : await runInWorker([input, '-o', out], { env: { OPENAI_BASE_URL: url } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(stderrLines(r)).toHaveLength(1);
+      expect(r.stderr).toContain(`${how === 'flag' ? '--base-url' : 'OPENAI_BASE_URL'} ${url.replace(/\/$/, '')} ${why}`);
+      expect(r.stderr).toContain(`pass --base-url ${root.replace('HOST', host)}`);
+    }
+    expect(server.requests).toHaveLength(0);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('a --base-url that is no URL at all (the key and a host, no scheme): the parse error shows no key', async () => {
     const input = writePrompts(dir, 'no-scheme.txt', ['one']);
     const r = await runCli([input, '--base-url', `${SECRET_KEY}@api.example.com/v1`, '-o', `${input}.jsonl`]);

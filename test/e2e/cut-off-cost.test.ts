@@ -54,7 +54,7 @@ describe('cut-off attempts in the cost estimate', () => {
     expect(r.stderr).not.toContain('est. $0.00');
   });
 
-  it.each(['html', 'empty', 'errorstring'])(
+  it.each(['html', 'empty', 'errorstring'] as const)(
     'a 200 with no answer in it (%s) is a refusal: nothing charged under --max-cost, no attempt cut off',
     async (fault) => {
       const { run } = await ctx.fresh({ fault: ({ prompt }) => (prompt.startsWith('page') ? fault : undefined) });
