@@ -15,6 +15,8 @@ const FLATTEN_PIECES = 32;
 export interface AnswerChunk {
   model?: unknown;
   usage?: Parameters<typeof toUsage>[0] | null;
+  /** Groq's own object, whose `usage` its last chunk carries (where no top-level `usage` comes). */
+  x_groq?: { usage?: Parameters<typeof toUsage>[0] | null } | null;
   choices?: Array<{
     delta?: { content?: unknown; refusal?: unknown; tool_calls?: ToolCallDelta[] | null } | null;
     logprobs?: object | null;
@@ -53,6 +55,7 @@ export class StreamedAnswer {
     // Azure's first chunk (prompt_filter_results, no choices) has `"model": ""`: a later one names it.
     if (!this.model) this.model = scalarText(chunk.model) || null;
     if (chunk.usage) this.usage = toUsage(chunk.usage) ?? this.usage;
+    else if (chunk.x_groq?.usage) this.usage = toUsage(chunk.x_groq.usage) ?? this.usage;
     const choice = chunk.choices?.[0];
     if (!choice) return;
     this.choices = true;

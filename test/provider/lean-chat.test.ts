@@ -805,6 +805,29 @@ describe.each([true, false])('usage with cached prompt tokens (stream %s)', (str
   });
 });
 
+describe('usage in Groq’s x_groq object', () => {
+  it('is the answer’s usage on both transports when no top-level usage comes', async () => {
+    const usage = { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 };
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ model: 'm', choices: [{ delta: { content: 'hi' } }], x_groq: { id: 'req_1' } })}\n\n`);
+        res.write(`data: ${JSON.stringify({ model: 'm', choices: [{ delta: {}, finish_reason: 'stop' }], x_groq: { id: 'req_1', usage } })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const got = await same(pair(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`), 'groq', true);
+      expect(got).toMatchObject({ text: 'hi', usage: { prompt_tokens: 12, completion_tokens: 3 } });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe("lean chat transport: the context's abort watch", () => {
   it('a complete that wraps ours with a signal of its own: that signal cuts the request, not only the deadline', async () => {
     let closed = false;
