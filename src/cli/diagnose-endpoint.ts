@@ -102,6 +102,8 @@ export function endpointTrouble(code: string, config: CliConfig, viaProxy: boole
         return `${url} ignores "stream": true and sends whole JSON answers: pass --no-stream`;
       case 'streamed_anyway':
         return `${url} streams its answers even when "stream": false is asked: drop --no-stream`;
+      case 'encoded_response':
+        return `${url} sends its answers compressed in a way llm-batch cannot read (${detail}): a proxy or gateway in front of it may be compressing them; reach the server without it`;
       default:
         return `${where}: TLS/connection problem (${code}): check --base-url and the server's certificate`;
     }

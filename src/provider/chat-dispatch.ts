@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { HeaderSource } from '../types.js';
@@ -5,6 +6,7 @@ import type { BodySink, ChatResponse } from './chat-response.js';
 import type { AbortWatch } from './completion.js';
 import { unsendableHeader } from './sendable-headers.js';
 import { nodeWording } from './undici-wording.js';
+import { contentCoding, decodeFailure, decompressor } from './content-coding.js';
 
 /**
  * POSTs one chat-completions body over undici's dispatcher API (issue 16) and resolves with the
@@ -81,6 +83,8 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   private abortRequest: ((err?: Error) => void) | undefined;
   private abortReason: Error | undefined;
   private responded = false;
+  /** A body sent compressed, unasked (see content-coding.ts): its bytes go through this first. */
+  private inflater: Transform | undefined;
 
   constructor(
     private readonly signal: AbortSignal,
@@ -136,20 +140,55 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
       this.abort(new StatusOutOfRange(status));
       return false;
     }
+    const coding = contentCoding(this.headers.get('content-encoding'));
+    if (coding !== undefined) this.decompress(coding);
     this.resolve(this);
+    // A coding nothing decodes: the body is not read.
+    if (this.failure !== undefined) this.abortRequest?.(toError(this.failure));
     return true;
   }
 
+  /** Bytes in `coding` become text as they are decompressed; the body ends when the decompressor does. */
+  private decompress(coding: string): void {
+    let inflater: Transform;
+    try {
+      inflater = this.inflater = decompressor(coding);
+    } catch (err) {
+      this.failure = err;
+      return;
+    }
+    inflater.on('data', (chunk: Buffer) => this.text(chunk));
+    inflater.once('end', () => this.complete());
+    inflater.once('error', (err) => {
+      if (this.finished || this.failure !== undefined) return;
+      this.failure = decodeFailure(err, coding);
+      this.unlisten();
+      this.sink?.error(this.failure);
+      this.abortRequest?.(toError(this.failure));
+    });
+  }
+
   onData(chunk: Buffer): boolean {
+    if (this.inflater) this.inflater.write(chunk);
+    else if (this.failure === undefined) this.text(chunk);
+    return true;
+  }
+
+  private text(chunk: Buffer): void {
     // A chunk that ends in ASCII (an SSE event's newline, a JSON body's brace) ends no character
     // halfway: decoded as it is, without a decoder per response; one is made on the first chunk that might.
     const decoder = this.decoder ?? (chunk.length > 0 && chunk[chunk.length - 1]! < 0x80 ? undefined : (this.decoder = new StringDecoder('utf8')));
     const text = decoder ? decoder.write(chunk) : chunk.toString('utf8');
     if (text !== '') this.pass(text);
-    return true;
   }
 
   onComplete(): void {
+    if (this.inflater) this.inflater.end();
+    else this.complete();
+  }
+
+  private complete(): void {
+    if (this.failure !== undefined) return;
     const rest = this.decoder?.end() ?? '';
     if (rest !== '') this.pass(rest);
     this.finished = true;
@@ -163,6 +202,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
       this.reject(this.failed(nodeWording(err, false), this.signal));
       return;
     }
+    this.inflater?.destroy();
     if (this.finished || this.failure !== undefined) return;
     this.failure = nodeWording(err, true);
     this.sink?.error(this.failure);
@@ -182,6 +222,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   }
 
   cancel(): void {
+    this.inflater?.destroy();
     if (!this.finished && this.failure === undefined) this.abort(new Error('cancelled'));
   }
 

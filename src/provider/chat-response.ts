@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { contentCoding, decodeFailure, decodedCoding, decompressor, undecodable } from './content-coding.js';
 import type { HeaderSource } from '../types.js';
 
 /** Where a response body's text goes, chunk by chunk; `end` or `error` comes once, last. */
@@ -31,6 +33,21 @@ export function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
+/** A sink whose first `end` or `error` is its last call: a stream's end and its close may both say so. */
+function onceEnded(sink: BodySink): BodySink {
+  let ended = false;
+  const last = (call: () => void) => {
+    if (ended) return;
+    ended = true;
+    call();
+  };
+  return {
+    data: (text) => ended || sink.data(text),
+    end: () => last(() => sink.end()),
+    error: (err) => last(() => sink.error(err)),
+  };
+}
+
 /** The response headers as the rate limiter and error rows read them, without copying them. */
 class IncomingHeaders implements HeaderSource {
   constructor(private readonly raw: IncomingMessage['headers']) {}
@@ -54,11 +71,24 @@ export class IncomingChatResponse implements ChatResponse {
     this.headers = new IncomingHeaders(response.headers);
   }
 
-  read(sink: BodySink): void {
+  read(to: BodySink): void {
     const response = this.response;
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => sink.data(chunk));
-    response.once('end', () => sink.end());
+    const sink = onceEnded(to);
+    const coding = contentCoding(this.headers.get('content-encoding'));
+    let body: Readable = response;
+    if (coding !== undefined) {
+      try {
+        body = response.pipe(decompressor(coding));
+      } catch (err) {
+        response.destroy();
+        return void queueMicrotask(() => sink.error(err));
+      }
+      response.once('error', (err) => body.destroy(err));
+      body.once('error', (err) => sink.error(decodeFailure(err, coding)));
+    }
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => sink.data(chunk));
+    body.once('end', () => sink.end());
     response.once('error', (err) => sink.error(err));
     response.once('close', () => {
       if (!response.complete) sink.error(prematureClose());
@@ -93,6 +123,12 @@ export class FetchChatResponse implements ChatResponse {
 
   read(sink: BodySink): void {
     const body = this.response.body;
+    // Fetch decodes what it knows (ours too: http-fetch.ts), and leaves the header: any other coding is bytes.
+    const coding = contentCoding(this.headers.get('content-encoding'));
+    if (coding !== undefined && !decodedCoding(coding)) {
+      this.cancel();
+      return void queueMicrotask(() => sink.error(undecodable(coding)));
+    }
     if (!body) return void queueMicrotask(() => sink.end());
     const reader = (this.reader = body.getReader());
     // TextDecoder drops a leading byte order mark, as the lean path does before its parser.
@@ -111,7 +147,7 @@ export class FetchChatResponse implements ChatResponse {
           next();
         },
         (err: unknown) => {
-          if (!this.stopped) sink.error(err);
+          if (!this.stopped) sink.error(coding === undefined ? err : decodeFailure(err, coding));
         },
       );
     };

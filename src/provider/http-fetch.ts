@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
+import { contentCoding, decodedCoding, decompressor } from './content-coding.js';
 import { CREDENTIALS, MAX_REDIRECTS, createAgentPool, type AgentPool } from './agent-pool.js';
 import { nodeHttp, nodeHttps } from '../util/node-http.js';
 import { TooManyRedirects } from './too-many-redirects.js';
@@ -122,9 +123,12 @@ function send(
       const noBody = method === 'HEAD' || NULL_BODY.has(status);
       if (noBody) res.on('error', () => {}).resume();
       res.once('close', () => signal?.removeEventListener('abort', onAbort));
+      // Decoded as fetch decodes (and the header left): a gateway may compress a body nobody asked to have compressed.
+      const coding = noBody ? undefined : contentCoding(res.headers['content-encoding'] ?? null);
+      const body = coding !== undefined && decodedCoding(coding) ? pipeline(res, decompressor(coding), () => {}) : res;
       try {
         resolve(
-          new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+          new Response(noBody ? null : (Readable.toWeb(body) as ReadableStream<Uint8Array>), {
             status,
             statusText: res.statusMessage ?? '',
             headers: responseHeaders,

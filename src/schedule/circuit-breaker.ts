@@ -31,7 +31,7 @@ export function answerless(code: string | undefined): boolean {
 }
 
 /** Failures that say the endpoint itself is unusable, not that one request was unlucky. */
-const ENDPOINT_CODES = new Set([...UNSENT_CODES, ...ANSWERLESS_CODES, 'EPROTO', 'not_streamed', 'streamed_anyway']);
+const ENDPOINT_CODES = new Set([...UNSENT_CODES, ...ANSWERLESS_CODES, 'EPROTO', 'not_streamed', 'streamed_anyway', 'encoded_response']);
 
 /** Whether a failure's code says its request never reached the server, so nothing of it was billed. */
 export function neverSent(code: string | undefined): boolean {

@@ -83,4 +83,26 @@ describe.concurrent('errors inside a stream, in other servers’ words', () => {
       expect(server.countFor(`y ${tag}`)).toBe(0);
     },
   );
+
+  it.each([[[]], [['--no-stream']], [['-v']]])('answers a gateway compressed unasked %j: gzip read; zstd stops as an unusable endpoint', async (extra) => {
+    const { server, run } = await fresh();
+    const tag = `coded${extra.join('')}`.replace(/\W+/g, '');
+    const zipped = writePrompts(dir, `${tag}.txt`, [`one ${tag} [[fault:gzip*9]]`, `two ${tag} [[fault:gzip*9]]`]);
+    const r = await run([zipped, '-f', 'jsonl', ...extra]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowsOf(r).map((row) => [row.response, row.error ?? null])).toEqual([
+      [`ECHO one ${tag} [[fault:gzip*9]]`, null],
+      [`ECHO two ${tag} [[fault:gzip*9]]`, null],
+    ]);
+    const unread = writePrompts(
+      dir,
+      `${tag}-zstd.txt`,
+      ['a', 'b', 'c', 'd', 'e'].map((p) => `${p} ${tag} [[fault:zstd*9]]`),
+    );
+    const stopped = await run([unread, '-f', 'jsonl', '-c', '1', ...extra]);
+    expect(stopped.code, stopped.stderr).toBe(4);
+    expect(stopped.stderr).toContain('sends its answers compressed in a way llm-batch cannot read');
+    expect(stopped.stderr).toContain('content-encoding "zstd"');
+    expect(server.requests.filter((q) => q.prompt.includes(`${tag} [[fault:zstd`))).toHaveLength(3);
+  });
 });

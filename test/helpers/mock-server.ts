@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { encode } from 'gpt-tokenizer';
 import { countBySlices } from '../../src/schedule/token-slices.js';
 import { rejectResponseFormat, schemaAnswer, type SchemaAnswerOptions } from './schema-answers.js';
@@ -110,7 +111,11 @@ export type FaultKind =
    * "Rate limit exceeded: upstream", …}}`; `router402` the same with a 402 for credits run out.
    */
   | 'routererror'
-  | 'router402';
+  | 'router402'
+  /** The answer, streamed or not, gzip-compressed though no Accept-Encoding asked for it (a gateway's doing). */
+  | 'gzip'
+  /** `content-encoding: zstd` on bytes that are not the answer's: a coding llm-batch does not decode. */
+  | 'zstd';
 
 export interface RecordedRequest {
   /** performance.now() at arrival (ms); the same instant the rate window uses. */
@@ -342,6 +347,8 @@ const FAULT_KIND_KEYS = {
   alwaysstream: true,
   routererror: true,
   router402: true,
+  gzip: true,
+  zstd: true,
   'escaped-key': true,
 } as const satisfies Record<FaultKind, true>;
 export const FAULT_KIND_LIST: readonly FaultKind[] = Object.keys(FAULT_KIND_KEYS) as FaultKind[];
@@ -1114,6 +1121,17 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           const f = streamFrames(ctx, replyText(ctx));
           startStream(ctx);
           return void res.end([f.role, ...f.pieces, f.finish, 'data: [DONE]\n\n'].join(''));
+        }
+        case 'gzip':
+        case 'zstd': {
+          const content = replyText(ctx);
+          const f = stream ? streamFrames(ctx, content) : undefined;
+          const body = f ? [f.role, ...f.pieces, f.finish, f.usage ?? '', 'data: [DONE]\n\n'].join('') : completionJson(ctx, content);
+          ctx.rec.status = 200;
+          ctx.headers['content-type'] = stream ? 'text/event-stream' : 'application/json';
+          ctx.headers['content-encoding'] = fault;
+          res.writeHead(200, ctx.headers);
+          return void res.end(fault === 'gzip' ? gzipSync(body) : Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0]));
         }
         case 'routererror':
         case 'router402': {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import net from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -727,9 +728,9 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
     // 'length' is an answer cut at max_tokens, 'modellength' at the model's context, 'filtered' one the content filter stopped; 'finclose' and 'finstall' cut a stream after its
     // finish_reason, 'donestall' and 'donecut' after its `[DONE]` (whole); 'nostream' and 'pingstall'
     // only fail a streamed request, 'alwaysstream' only one that is not. 'quoting400' names stream_options in its 400: a streamed request
-    // is sent again without it, and answered.
+    // is sent again without it, and answered. 'gzip' is decoded.
     const answers =
-      ['length', 'modellength', 'filtered', 'finclose', 'finstall', 'donestall', 'donecut'].includes(fault) ||
+      ['length', 'modellength', 'filtered', 'finclose', 'finstall', 'donestall', 'donecut', 'gzip'].includes(fault) ||
       (!stream && ['nostream', 'pingstall'].includes(fault)) ||
       (stream && fault === 'alwaysstream') ||
       (stream && fault === 'quoting400');
@@ -801,6 +802,68 @@ describe.each([true, false])('usage with cached prompt tokens (stream %s)', (str
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+/** A compressor for `coding`, as a gateway that compresses unasked would use. */
+function compressor(coding: string): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
+  return coding === 'gzip' ? zlib.createGzip() : coding === 'deflate' ? zlib.createDeflate() : zlib.createBrotliCompress();
+}
+
+/** A server that answers with `coding`, flushing after each event, or the body's bytes given. */
+function compressing(coding: string, raw?: Buffer): http.RequestListener {
+  return (req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', async () => {
+      const stream = JSON.parse(body).stream === true;
+      res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': coding });
+      if (raw) return void res.end(raw);
+      const z = compressor(coding);
+      z.pipe(res);
+      const pieces = stream
+        ? [HELLO, event([{ index: 0, delta: { content: ' wörld' }, finish_reason: 'stop' }]), 'data: [DONE]\n\n']
+        : [JSON.stringify({ model: 'm', choices: [{ message: { content: 'hello wörld' }, finish_reason: 'stop' }] })];
+      for (const piece of pieces) {
+        z.write(piece);
+        await new Promise<void>((resolve) => z.flush(() => resolve()));
+      }
+      z.end();
+    });
+  };
+}
+
+describe.each(['gzip', 'deflate', 'br'])('a body sent with content-encoding %s, unasked', (coding) => {
+  it.each([true, false])('is decoded on both transports, direct and through a proxy (stream %s)', async (stream) => {
+    await withServer(compressing(coding), async (url) => {
+      for (const via of [undefined, proxy.url]) {
+        expect(await same(pair(url, via), 'zipped', stream)).toMatchObject({ text: 'hello wörld', deltas: 'hello wörld', finishReason: 'stop' });
+      }
+    });
+  });
+
+  it.each([true, false])('that is not what the header says: a bad_response naming it, on both transports (stream %s)', async (stream) => {
+    await withServer(compressing(coding, Buffer.from('data: plain text, not compressed\n\n')), async (url) => {
+      for (const via of [undefined, proxy.url]) {
+        expect(await same(pair(url, via), 'not zipped', stream)).toMatchObject({
+          type: 'bad_response',
+          code: 'encoded_response',
+          message: expect.stringMatching(new RegExp(`^the server's ${coding} body could not be decoded \\(`)),
+        });
+      }
+    });
+  });
+});
+
+it.each([true, false])('a coding none decodes (zstd): a bad_response naming it, on both transports (stream %s)', async (stream) => {
+  await withServer(compressing('zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0])), async (url) => {
+    for (const via of [undefined, proxy.url]) {
+      expect(await same(pair(url, via), 'zstd', stream)).toMatchObject({
+        type: 'bad_response',
+        code: 'encoded_response',
+        message: 'the server sent its body with content-encoding "zstd", which llm-batch cannot decode',
+      });
     }
   });
 });

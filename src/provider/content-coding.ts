@@ -1,0 +1,58 @@
+import type { Transform } from 'node:stream';
+import zlib from 'node:zlib';
+import { AttemptError } from './completion.js';
+
+/**
+ * Content codings fetch decodes, and so do our transports. llm-batch asks for none (no
+ * Accept-Encoding), but a gateway may compress anyway: its gzip was read as text, every answer
+ * failed as a stream cut short (or an unparsable body) and was asked, and billed, four times.
+ */
+const DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/** A response's content-coding, lower-cased; undefined for none (or `identity`). */
+export function contentCoding(header: string | null): string | undefined {
+  const name = header?.trim().toLowerCase();
+  return name && name !== 'identity' ? name : undefined;
+}
+
+/** Whether fetch (and our transports) decode the coding a body came in. */
+export function decodedCoding(coding: string): boolean {
+  return DECODED.has(coding);
+}
+
+/**
+ * A decompressor for a body in `coding`, flushing what each chunk completes, so a stream's events
+ * come as they arrive (as fetch's: Z_SYNC_FLUSH). Throws {@link undecodable} for a coding it does
+ * not know (`zstd`, several codings at once).
+ */
+export function decompressor(coding: string): Transform {
+  if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip(ZLIB_FLUSH);
+  if (coding === 'deflate') return zlib.createInflate(ZLIB_FLUSH);
+  if (coding === 'br') return zlib.createBrotliDecompress(BROTLI_FLUSH);
+  throw undecodable(coding);
+}
+
+const ZLIB_FLUSH = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+const BROTLI_FLUSH = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+
+/** A body in a coding no transport decodes: every request would get one, so the endpoint's failure (see circuit-breaker.ts). */
+export function undecodable(coding: string): AttemptError {
+  return new AttemptError('bad_response', `the server sent its body with content-encoding ${JSON.stringify(coding)}, which llm-batch cannot decode`, {
+    code: 'encoded_response',
+  });
+}
+
+/**
+ * A decompressor's failure (bytes that are not what the header says), as the attempt's; anything
+ * else as it is. A fetch `Response` hands it on as a TypeError with the decompressor's as its cause.
+ */
+export function decodeFailure(err: unknown, coding: string): unknown {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    // zlib's Z_DATA_ERROR…, brotli's ERR__ERROR_FORMAT_PADDING_1…
+    if (typeof code === 'string' && /^(Z_|ERR__|ERR_BROTLI)/.test(code) && (e as Error).message) {
+      return new AttemptError('bad_response', `the server's ${coding} body could not be decoded (${(e as Error).message})`, { code: 'encoded_response' });
+    }
+  }
+  return err;
+}
