@@ -14,6 +14,7 @@ import type { CliIo } from './io.js';
 import { internalErrorLine } from './internal-error.js';
 import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
+import { refuseKeyInArguments } from './key-in-arguments.js';
 import { sanitize } from '../ui/sanitize.js';
 
 /** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */
@@ -59,6 +60,11 @@ const RUN_LISTENS_LATER = /^(?!(help|status|cancel|merge|report|cache)$)/;
 
 /** Parses the arguments, then loads the heavy parts only for a real run. Returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const keyed = refuseKeyInArguments(argv, io);
+  if (keyed !== undefined) {
+    io.releaseHeldSignals?.();
+    return keyed;
+  }
   try {
     return await dispatch(argv, io);
   } catch (err) {
@@ -144,7 +150,7 @@ async function resolveOrSayRefused(inputArg: string | undefined, flags: RawFlags
     return resolveCliConfig(inputArg, flags, environment, argv);
   } catch (err) {
     if (err instanceof RunError && flags.summaryJson !== undefined)
-      (await import('./refused-flags-summary.js')).writeRefusedFlagsSummary(inputArg, flags, io.env, err);
+      (await import('./refused-flags-summary.js')).writeRefusedFlagsSummary(inputArg, flags, environment, err);
     throw err;
   }
 }

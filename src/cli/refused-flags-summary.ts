@@ -10,6 +10,7 @@ import { unwritableReason } from './check-writable.js';
 import { flagFiles } from './config.js';
 import { untrustedLink } from '../util/untrusted-link.js';
 import { workingDirProblem } from './working-dir.js';
+import { isRowsStdout } from './rows-stdout.js';
 
 /**
  * Where a run refused while its flags were resolved (a missing template file, `-o x.json`,
@@ -20,10 +21,13 @@ import { workingDirProblem } from './working-dir.js';
  * link another user planted (see untrustedLink). Anything else (a
  * device, stdout, a file of another kind) is left as it was: the refusal's line says enough.
  */
-function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): string | undefined {
+function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags, stdoutFd: number | undefined): string | undefined {
   const file = flags.summaryJson;
   // --dry-run and --compact write no summary: with them --summary-json is itself refused.
   if (file === undefined || file.trim() === '' || file === '-' || flags.dryRun || flags.compact) return undefined;
+  // Where the rows go, stdout (a file it is redirected to, too) is no summary's: refused as such.
+  const rows = flags.output === undefined || flags.output === '-' ? { kind: 'stdout' } : { kind: 'file', path: flags.output };
+  if (isRowsStdout(file, rows, stdoutFd)) return undefined;
   // No path can be compared (nor a relative one written) without a working directory: the line says it.
   if (workingDirProblem() !== undefined) return undefined;
   const named = [inputArg === '-' ? undefined : inputArg, flags.output, flags.report, flags.trace, ...flagFiles(flags).map(([, f]) => f)];
@@ -45,8 +49,14 @@ function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags): stri
  * later on: `"stopped": "refused"`, every count zero, `error` and `exitCode`. Without it a cron
  * wrapper would read the last run's figures after `-t @prompt.tmpl` lost its file.
  */
-export function writeRefusedFlagsSummary(inputArg: string | undefined, flags: RawFlags, env: NodeJS.ProcessEnv, err: RunError): void {
-  const file = refusedSummaryPath(inputArg, flags);
+export function writeRefusedFlagsSummary(
+  inputArg: string | undefined,
+  flags: RawFlags,
+  environment: { env: NodeJS.ProcessEnv; stdoutFd?: number },
+  err: RunError,
+): void {
+  const { env } = environment;
+  const file = refusedSummaryPath(inputArg, flags, environment.stdoutFd);
   if (file === undefined) return;
   const input = inputArg === undefined || inputArg === '-' ? null : inputArg;
   writeSummaryQuietly(file, refusedSummary(err, env.OPENAI_API_KEY?.trim() || undefined, input, flags.model?.[0]));

@@ -1,5 +1,6 @@
 import { OutputClosedError, type RunError } from '../errors.js';
 import { sanitize } from '../ui/sanitize.js';
+import { createKeyRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -7,7 +8,8 @@ import type { CliIo } from './io.js';
  * file name) made safe for a terminal, and its exit code. When stdout's reader left (`… | head`)
  * nothing is said, as for a program SIGPIPE would have killed.
  */
-export function runErrorExit(err: RunError, io: Pick<CliIo, 'stderr'>): number {
-  if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(err.message)}\n`);
+export function runErrorExit(err: RunError, io: Pick<CliIo, 'stderr' | 'env'>): number {
+  // The key as the last line of defence: a file name or value it quotes may hold it.
+  if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(createKeyRedactor(io.env.OPENAI_API_KEY?.trim())(err.message))}\n`);
   return err.exitCode;
 }

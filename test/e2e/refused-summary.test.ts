@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runCli, runShell, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import type { RefusedSummary } from '../../src/cli/refused-summary.js';
 
 const ctx = useServerAndCaseDir('llm-batch-refused-summary-');
@@ -129,5 +129,24 @@ describe('--summary-json after a refusal of the flags themselves', () => {
     const own = await run(['p.txt', '-s', '@empty.txt', '--reasoning-effort', 'ultra', '--summary-json', 'empty.txt']);
     expect(own.code).toBe(2);
     expect(fs.readFileSync(path.join(ctx.dir, 'empty.txt'), 'utf8')).toBe('');
+  });
+
+  it('the file stdout is redirected to, where the rows go: left empty (the refusal is a line on stderr)', async () => {
+    writePrompts(ctx.dir, 'p.txt', ['a']);
+    for (const [args, rows] of [
+      ['--summary-json /dev/stdout', 'rows.jsonl'],
+      ['--summary-json same.jsonl', 'same.jsonl'],
+      ['-o - --summary-json /dev/stdout', 'dash.jsonl'],
+    ] as const) {
+      const r = await runShell(`$LLM p.txt --mock --no-cache ${args} > ${rows}`, ctx.dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/is stdout, where the result rows go/);
+      expect(fs.readFileSync(path.join(ctx.dir, rows), 'utf8')).toBe('');
+    }
+    // Rows in a file of their own: the refusal's summary does go to the file stdout is redirected to.
+    fs.writeFileSync(path.join(ctx.dir, 'taken.jsonl'), '{"id":"1"}\n');
+    const refused = await runShell('$LLM p.txt --mock --no-cache -o taken.jsonl --summary-json /dev/stdout > s2.json', ctx.dir);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(JSON.parse(fs.readFileSync(path.join(ctx.dir, 's2.json'), 'utf8'))).toMatchObject({ stopped: 'refused', exitCode: 2 });
   });
 });

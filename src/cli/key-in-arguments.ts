@@ -1,0 +1,46 @@
+import { ExitCode } from '../errors.js';
+import type { CliIo } from './io.js';
+
+/**
+ * Shorter keys are placeholders (`ollama`, `EMPTY`) that an argument may hold by chance (`-m
+ * ollama/llama3`): only a key this long is looked for.
+ */
+const LOOKED_FOR = 16;
+
+/** Where a --base-url may hold the key, as README documents (`https://gateway/sk-…/v1`): shown and stored as `[redacted]`. */
+const BASE_URL = '--base-url';
+
+/**
+ * The API key typed where a flag's value goes (`--reasoning-effort "$OPENAI_API_KEY"`, `-m sk-…`), or
+ * in an LLM_BATCH_* variable: a refusal, a resume command, the run's settings file and its summary
+ * would repeat it. Refused before anything runs (exit 2), naming where it was, never the value.
+ */
+export function refuseKeyInArguments(argv: readonly string[], io: Pick<CliIo, 'env' | 'stderr'>): number | undefined {
+  const key = io.env.OPENAI_API_KEY?.trim();
+  if (!key || key.length < LOOKED_FOR) return undefined;
+  const where = argumentWithKey(argv, key) ?? variableWithKey(io.env, key);
+  if (where === undefined) return undefined;
+  io.stderr.write(
+    `llm-batch: ${where} holds the API key (OPENAI_API_KEY's value): the key goes in OPENAI_API_KEY alone, and llm-batch would repeat an argument in messages, resume commands and its files; nothing was run\n`,
+  );
+  return ExitCode.usage;
+}
+
+function argumentWithKey(argv: readonly string[], key: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === BASE_URL) {
+      i++;
+      continue;
+    }
+    if (!arg.includes(key) || arg.startsWith(`${BASE_URL}=`)) continue;
+    const flag = /^(--?[^=\s]+)=/.exec(arg)?.[1] ?? (i > 0 && /^--?[A-Za-z]/.test(argv[i - 1]!) ? argv[i - 1] : undefined);
+    return flag === undefined ? `argument ${i + 1}` : `the value of ${flag}`;
+  }
+  return undefined;
+}
+
+function variableWithKey(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  for (const [name, value] of Object.entries(env)) if (name.startsWith('LLM_BATCH_') && value?.includes(key)) return name;
+  return undefined;
+}
