@@ -16,7 +16,40 @@ export function onIo(program: Command, io: CliIo): Command {
   const redact = createRedactor([apiKey]);
   const shown = (s: string) =>
     redact(withoutKeyOption(s).replace(BASE_URL_REFUSED, (_, before: string, url: string, after: string) => before + maskedBaseUrl(url, apiKey) + after));
-  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(shown(s)) });
+  // A parse error is one line, as every other error (a second line a log's `grep llm-batch:` would
+  // miss): `llm-batch: …`, with what commander adds after it on that line too (`(Did you mean
+  // --seed?)`, where the key goes, the usage hint naming the help that has the command's flags).
+  let pending = '';
+  const flush = () => {
+    if (pending) io.stderr.write(`${pending}\n`);
+    pending = '';
+  };
+  const writeErr = (s: string) => {
+    if (s.startsWith('error: ')) {
+      flush();
+      pending = `llm-batch: ${oneLine(shown(s).slice('error: '.length))}`;
+    } else if (pending && USAGE_HINT.test(s)) {
+      pending += ` ${oneLine(s)}`;
+      flush();
+    } else {
+      flush();
+      io.stderr.write(shown(s));
+    }
+  };
+  flushes.set(program, flush);
+  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
+}
+
+/** The hint a command's parse error ends with (showHelpAfterError): `(run llm-batch … --help for usage)`. */
+const USAGE_HINT = /^\(run llm-batch\b[^\n]*\)\n?$/;
+
+const oneLine = (s: string): string => s.trim().replace(/\s*\n\s*/g, ' ');
+
+const flushes = new WeakMap<Command, () => void>();
+
+/** Ends a parse error's line that no usage hint ended (see onIo). */
+export function flushErrorLine(program: Command): void {
+  flushes.get(program)?.();
 }
 
 /** commander's refusal of a --base-url value (no http(s) URL): `option '--base-url <url>' argument 'VALUE' is invalid.` */
@@ -72,6 +105,7 @@ export function parseArgv(program: Command, argv: readonly string[]): number | u
     program.parse([...argv], { from: 'user' });
     return undefined;
   } catch (err) {
+    flushErrorLine(program);
     // Help shown for a mistake (`llm-batch cache` without its command) is still a usage error.
     if (err instanceof CommanderError) return SHOWN_HELP_OR_VERSION.has(err.code) && err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     throw err;

@@ -32,7 +32,7 @@ import { envBaseUrl, refuseCredentials, refuseEndpointPath, resolveCliConfig, re
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
-import { onIo } from './commander-io.js';
+import { flushErrorLine, onIo } from './commander-io.js';
 import { httpUrl, MIN_WAIT_SECONDS, seconds } from './parse-flags.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { openTrace } from './trace-target.js';
@@ -527,6 +527,10 @@ export async function runSubcommand(argv: readonly string[], io: CliIo): Promise
     'llm-batch merge shard-*.csv -o - | gzip > all.csv.gz',
     'llm-batch merge -q out-*.jsonl -o out.jsonl --input prompts.jsonl   # in cron: silent unless rows are missing',
   ]);
-  program.parse([...argv], { from: 'user' });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } finally {
+    flushErrorLine(program);
+  }
   return result;
 }

@@ -60,7 +60,14 @@ function parse(args: string[]): { code: number | undefined; stderr: string; opts
   const io = memoryIo();
   const program = onIo(createProgram('0.0.0'), io);
   const code = parseArgv(program, ['in.txt', ...args]);
-  return { code, stderr: io.err(), opts: program.opts() };
+  return { code, stderr: withoutUsageHint(io.err()), opts: program.opts() };
+}
+
+/** A parse error's one line, checked to end with the usage hint, without it (what the cases compare). */
+function withoutUsageHint(stderr: string): string {
+  if (stderr === '') return stderr;
+  expect(stderr).toMatch(/^llm-batch: [^\n]* \(run llm-batch --help for usage\)\n$/);
+  return stderr.replace(' (run llm-batch --help for usage)\n', '\n');
 }
 
 describe('the numeric flags of a run', () => {
@@ -71,7 +78,7 @@ describe('the numeric flags of a run', () => {
     const r = parse([flag, '0x10']);
     expect(r.code).toBe(ExitCode.usage);
     const [first] = r.stderr.split('\n');
-    expect(first).toMatch(new RegExp(`^error: option '[^']*${flag}[ ,][^']*' argument '0x10' is invalid\\. Expected a`));
+    expect(first).toMatch(new RegExp(`^llm-batch: option '[^']*${flag}[ ,][^']*' argument '0x10' is invalid\\. Expected a`));
   });
 
   it.each(INTEGER_FLAGS)('%s 1.50 and 1e5 are usage errors', (flag) => {
@@ -84,7 +91,7 @@ describe('the numeric flags of a run', () => {
       const r = parse([flag, value]);
       expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
       expect(r.stderr.split('\n')[0]).toMatch(
-        new RegExp(`^error: option '[^']*${flag}[ ,][^']*' argument '${value}' is invalid\\. Too large: the largest accepted is 9007199254740991\\.$`),
+        new RegExp(`^llm-batch: option '[^']*${flag}[ ,][^']*' argument '${value}' is invalid\\. Too large: the largest accepted is 9007199254740991\\.$`),
       );
     }
     expect(parse([flag, '9007199254740991']).code).toBeUndefined();
@@ -96,7 +103,7 @@ describe('the numeric flags of a run', () => {
     const r = parse(['--seed', '-99999999999999999999']);
     expect([r.code, r.stderr.split('\n')[0]]).toEqual([
       ExitCode.usage,
-      "error: option '--seed <n>' argument '-99999999999999999999' is invalid. Too small: the smallest accepted is -9007199254740991.",
+      "llm-batch: option '--seed <n>' argument '-99999999999999999999' is invalid. Too small: the smallest accepted is -9007199254740991.",
     ]);
     expect(parse(['--seed', '1.5']).stderr).toMatch(/argument '1\.5' is invalid\. Expected a whole number in plain digits, e\.g\. 7 or -1\.$/m);
   });
@@ -112,7 +119,7 @@ describe('the numeric flags of a run', () => {
     ] as const) {
       const r = parse([flag, value]);
       expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
-      expect(r.stderr.split('\n')[0]).toBe(`error: option '${flag} ${flag === '--max-cost' ? '<usd>' : '<n>'}' argument '${value}' is invalid. ${said}`);
+      expect(r.stderr.split('\n')[0]).toBe(`llm-batch: option '${flag} ${flag === '--max-cost' ? '<usd>' : '<n>'}' argument '${value}' is invalid. ${said}`);
     }
     for (const value of ['9007199254740991', '0.000000000001']) expect(parse([flag, value]).code, `${flag} ${value}`).toBeUndefined();
   });
@@ -120,7 +127,7 @@ describe('the numeric flags of a run', () => {
   it('--price: a figure in plain digits too large is said to be, naming the limit; a tiny one is a price of 0', () => {
     for (const value of [`${HUGE}/1`, `1/1/${HUGE}`]) {
       expect(parse(['--price', value]).stderr.split('\n')[0]).toBe(
-        `error: option '--price <in/out[/cached]>' argument '${value}' is invalid. Too large: the largest price accepted is 9007199254740991.`,
+        `llm-batch: option '--price <in/out[/cached]>' argument '${value}' is invalid. Too large: the largest price accepted is 9007199254740991.`,
       );
     }
     expect(parse(['--price', `${TINY}/1`])).toMatchObject({ code: undefined, opts: { price: { input: 0, output: 1 } } });
@@ -145,7 +152,7 @@ describe('the flags in seconds that reach a timer', () => {
       const r = parse([flag, value]);
       expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
       expect(r.stderr).toMatch(
-        new RegExp(`^error: option '${flag} [^']*' argument '${value}' is invalid\\. Expected a number of seconds from ${min} to 86400 \\(a day\\)`),
+        new RegExp(`^llm-batch: option '${flag} [^']*' argument '${value}' is invalid\\. Expected a number of seconds from ${min} to 86400 \\(a day\\)`),
       );
     }
   });
@@ -166,7 +173,7 @@ describe('--progress before the input', () => {
     const io = memoryIo();
     const program = onIo(createProgram('0.0.0'), io);
     const code = parseArgv(program, args) ?? takeProgressInput(program, args);
-    return { code, stderr: io.err(), args: program.args, progress: program.opts().progress };
+    return { code, stderr: withoutUsageHint(io.err()), args: program.args, progress: program.opts().progress };
   }
 
   it('--progress FILE (or -) is the input, and --progress its default', () => {
@@ -195,7 +202,7 @@ describe('--progress before the input', () => {
       const r = parseRun(args);
       expect(r.code, args.join(' ')).toBe(ExitCode.usage);
       expect(r.stderr.split('\n')[0]).toMatch(
-        /^error: option '--progress \[seconds\]' argument '.*' is invalid\. Expected a number of seconds.*\(taken as --progress's value; put the input first or write --progress=10\)\.$/,
+        /^llm-batch: option '--progress \[seconds\]' argument '.*' is invalid\. Expected a number of seconds.*\(taken as --progress's value; put the input first or write --progress=10\)\.$/,
       );
     }
   });
