@@ -96,8 +96,11 @@ class Strictifier {
   private properties = 0;
   private enumValues = 0;
 
+  /** `label`: the schema's file, or `(inline)`, named before the place in it, as Ajv's errors are. */
+  constructor(private readonly label: string) {}
+
   fail(pointer: string, rule: string): never {
-    throw new UsageError(`--json-schema ${pointer || '/'}: ${rule}; fix the schema, or pass --schema-in-prompt to validate it client-side only`);
+    throw new UsageError(`--json-schema ${this.label}: ${pointer || '/'}: ${rule}; fix the schema, or pass --schema-in-prompt to validate it client-side only`);
   }
 
   root(input: unknown): StrictSchema {
@@ -265,6 +268,6 @@ function list(items: string[]): string {
  * that cannot be made strict is a UsageError naming the JSON pointer and the rule: a bad schema is
  * found before the first request, not through a thousand identical 400s.
  */
-export function strictify(schema: unknown): StrictSchema {
-  return new Strictifier().root(schema);
+export function strictify(schema: unknown, label = '(inline)'): StrictSchema {
+  return new Strictifier(label).root(schema);
 }

@@ -530,14 +530,14 @@ describe.concurrent('schema problems are usage errors before any request', () =>
     [
       'minLength',
       JSON.stringify({ type: 'object', properties: { s: { type: 'string', minLength: 2 } } }),
-      /^llm-batch: --json-schema \/properties\/s\/minLength: minLength is not supported in strict mode; .*--schema-in-prompt/,
+      /^llm-batch: --json-schema \(inline\): \/properties\/s\/minLength: minLength is not supported in strict mode; .*--schema-in-prompt/,
     ],
     [
       'open map',
       JSON.stringify({ type: 'object', properties: { m: { type: 'object', additionalProperties: { type: 'number' } } } }),
-      /^llm-batch: --json-schema \/properties\/m\/additionalProperties: additionalProperties must be false/,
+      /^llm-batch: --json-schema \(inline\): \/properties\/m\/additionalProperties: additionalProperties must be false/,
     ],
-    ['root array', JSON.stringify({ type: 'array', items: {} }), /^llm-batch: --json-schema \/: the root must be \{"type": "object"\}/],
+    ['root array', JSON.stringify({ type: 'array', items: {} }), /^llm-batch: --json-schema \(inline\): \/: the root must be \{"type": "object"\}/],
   ])('%s', async (_name, schema, message) => {
     const { mock } = await server();
     const r = await runInWorker(['--json-schema', schema, '--base-url', mock.url], { stdin: 'x\n' });
@@ -553,6 +553,25 @@ describe.concurrent('schema problems are usage errors before any request', () =>
     const r = await runInWorker(['--json-schema', file, '--base-url', mock.url], { stdin: 'x\n' });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(new RegExp(`^llm-batch: --json-schema ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON at line 3 column 18`));
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('a schema file strict mode refuses: the file, then the place in it (not a pointer where the file goes)', async () => {
+    const { mock } = await server();
+    const file = write('foo-type.json', '{"type":"foo"}\n');
+    const r = await runInWorker(['--json-schema', file, '--base-url', mock.url], { stdin: 'x\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^llm-batch: --json-schema ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: /: the root must be \\{"type": "object"\\}[^\\n]*\\n$`),
+    );
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it.each([[[]], [['--schema-in-prompt']]])('a schema nested thousands of levels deep %j: one line, exit 2, not a stack overflow', async (extra) => {
+    const { mock } = await server();
+    const file = write(`deep${extra.length}.json`, `${'{"type":"object","properties":{"a":'.repeat(5000)}{"type":"string"}${'}}'.repeat(5000)}`);
+    const r = await runInWorker(['--json-schema', file, ...extra, '--base-url', mock.url], { stdin: 'x\n' });
+    expect([r.code, r.stderr]).toEqual([2, `llm-batch: --json-schema ${file}: nested deeper than 200 levels\n`]);
     expect(mock.requests).toHaveLength(0);
   });
 

@@ -12,7 +12,7 @@ const obj = (properties: Record<string, unknown>, extra: Record<string, unknown>
 
 describe('strictify: schemas strict mode refuses (usage error naming pointer and rule)', () => {
   it.each<[string, unknown, RegExp]>([
-    ['root not an object type', { type: 'array', items: { type: 'string' } }, /--json-schema \/: the root must be \{"type": "object"\}/],
+    ['root not an object type', { type: 'array', items: { type: 'string' } }, /--json-schema \(inline\): \/: the root must be \{"type": "object"\}/],
     ['root anyOf', { type: 'object', properties: {}, anyOf: [{ type: 'object' }] }, /\/: anyOf is not allowed at the root/],
     ['root not JSON object', ['a'], /\/: the schema must be a JSON object/],
     [
@@ -23,7 +23,7 @@ describe('strictify: schemas strict mode refuses (usage error naming pointer and
     [
       'additionalProperties true',
       { ...obj({ a: { type: 'string' } }), additionalProperties: true },
-      /--json-schema \/additionalProperties: additionalProperties must be false/,
+      /--json-schema \(inline\): \/additionalProperties: additionalProperties must be false/,
     ],
     ['object without properties', obj({ meta: { type: 'object' } }), /\/properties\/meta: an object needs its properties listed/],
     ['minLength', obj({ s: { type: 'string', minLength: 3 } }), /\/properties\/s\/minLength: minLength is not supported in strict mode/],
