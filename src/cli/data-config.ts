@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, nestedDeeper } from '../util/nested-deeper.js';
 import { UsageError } from '../errors.js';
 import type { InputEncoding } from '../input/decode-input.js';
 import { type DataFlags, REASONING_EFFORT_LIST, REASONING_EFFORTS } from './data-flags.js';
@@ -27,7 +28,7 @@ const RESERVED: Record<string, string> = {
   temperature: 'use --temperature',
   max_tokens: 'use --max-tokens',
   max_completion_tokens: 'use --max-tokens',
-  n: 'llm-batch keeps one answer per prompt',
+  n: 'llm-batch keeps one answer per prompt; --repeat N asks N times',
 };
 
 export function resolveDataConfig(flags: DataFlags): DataConfig {
@@ -52,6 +53,7 @@ export function resolveDataConfig(flags: DataFlags): DataConfig {
     const why = RESERVED[key];
     if (why) throw new UsageError(`--param ${key}: ${why}`);
     if (key in params) throw new UsageError(`--param ${key}: already set (by its own flag or an earlier --param)`);
+    if (nestedDeeper(value, MAX_JSON_DEPTH)) throw new UsageError(`--param ${key}: nested deeper than ${MAX_JSON_DEPTH} levels`);
     params[key] = value;
   }
   let keepFields: DataConfig['keepFields'] = [];

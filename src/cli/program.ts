@@ -106,7 +106,8 @@ Environment:
   NO_COLOR           no colour (the bar and spinner stay; -q removes them)
 
 Exit codes:
-  0 every prompt answered   1 some prompts failed   2 usage, input or auth error
+  0 every prompt answered   1 some prompts failed   2 usage, input or auth error, or a stop that
+  setting must mend (a proxy refusing, response_format refused, too few file descriptors)
   3 stopped early (quota, budget)   4 stopped early: endpoint unusable (refused, HTML, no stream)
   5 the input held no prompts   130 interrupted (resume with --resume)
   141 stdout closed by its reader (| head)   75 batches still pending (--batch-api --no-wait)

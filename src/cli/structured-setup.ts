@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestedDeeper } from '../util/nested-deeper.js';
 import { fieldReservedNames } from '../output/csv-layout.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
 import { JSON_IN_PROMPT_INSTRUCTIONS, schemaInstructions } from '../structured/instructions.js';
@@ -53,7 +54,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
   const { schema, label } = readSchema(spec.source);
   const named = label === 'inline' ? '(inline)' : label;
   // Hashing, strict mode's checks and Ajv all recurse: a schema nested thousands deep overflowed the stack.
-  if (nestedDeeper(schema, MAX_SCHEMA_DEPTH)) throw new UsageError(`--json-schema ${named}: nested deeper than ${MAX_SCHEMA_DEPTH} levels`);
+  if (nestedDeeper(schema, MAX_JSON_DEPTH)) throw new UsageError(`--json-schema ${named}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   const draft = draftOf(schema);
   const fingerprint = `sha256:${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`;
   if (spec.inPrompt) {
@@ -118,19 +119,4 @@ function readSchema(source: string): { schema: JsonSchema; label: string } {
     throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: a schema must be a JSON object`);
   }
   return { schema: schema as JsonSchema, label };
-}
-
-/** Far past any schema's use (strict mode allows 10 levels of objects), and far below the stack's reach. */
-const MAX_SCHEMA_DEPTH = 200;
-
-/** Whether JSON nests objects and arrays deeper than `limit`: without recursion, whatever its depth. */
-export function nestedDeeper(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
 }

@@ -147,7 +147,7 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   if (tooMany) {
     return problemRecord(
       origin,
-      `row has ${cellCount} cells but the header has ${plan.columns.length} columns (quote cells that contain commas)`,
+      `row has ${cellCount} ${cellCount === 1 ? 'cell' : 'cells'} but the header has ${plan.columns.length} ${plan.columns.length === 1 ? 'column' : 'columns'} (quote cells that contain commas)`,
       undefined,
       bestPrompt,
     );

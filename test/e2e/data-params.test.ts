@@ -177,6 +177,7 @@ describe('request parameters (item 20)', () => {
     [['--param', 'model=x'], /--param model: use -m\/--model/],
     [['--param', 'stream=false'], /--param stream: use --stream/],
     [['--param', 'no-equals'], /Expected key=value/],
+    [['--param', 'n=2'], /^llm-batch: --param n: llm-batch keeps one answer per prompt; --repeat N asks N times$/m],
     [['--top-p', '2'], /Expected a decimal number from 0 to 1/],
     [['--reasoning-effort', 'maximum'], /^llm-batch: --reasoning-effort must be none, minimal, low, medium, high, xhigh or max, got "maximum"$/m],
   ])('%j is refused with exit 2', async (args, message) => {
@@ -185,6 +186,14 @@ describe('request parameters (item 20)', () => {
     const r = await runInWorker([input, ...args, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([[[]], [['--dry-run']]])('--param x=<3,000 nested arrays> %j: one line, exit 2, not a stack overflow', async (extra) => {
+    const { server } = await fresh();
+    const input = writeFile(`deep-param${extra.length}.txt`, 'x\n');
+    const r = await runInWorker([input, '--param', `x=${'['.repeat(3000)}${']'.repeat(3000)}`, ...extra, '--base-url', server.url]);
+    expect([r.code, r.stderr]).toEqual([2, 'llm-batch: --param x: nested deeper than 200 levels\n']);
     expect(server.requests).toHaveLength(0);
   });
 

@@ -151,6 +151,7 @@ describe('csv input', () => {
         'max_completion_tokens',
       ],
       ['too many cells (unquoted comma)', 'id,prompt\n1,Hello, world\n', {}, /^rows\.csv:2: row has 3 cells but the header has 2 columns/, undefined],
+      ['a header of one column', 'prompt\nHello, world\n', {}, /^rows\.csv:2: row has 2 cells but the header has 1 column \(/, undefined],
     ])('%s', async (_label, text, options, message, field) => {
       const [record, ...rest] = await csv(text, options);
       expect(rest).toEqual([]);
