@@ -74,6 +74,19 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     const flag = program.opts<{ cacheDir?: string }>().cacheDir;
     return cacheClearHint(flag);
   };
+  /**
+   * clear and prune of a directory that is not there: nothing to do, said so. One chosen with
+   * --cache-dir is a usage error (a typo in cron would read as success); the default one is a cache
+   * not made yet.
+   */
+  const missingDir = (command: string): number | undefined => {
+    const dir = dirOf();
+    if (fs.existsSync(dir)) return undefined;
+    if (program.opts<{ cacheDir?: string }>().cacheDir !== undefined)
+      throw new RunError(`cache ${command}: --cache-dir ${dir}: no such directory (nothing removed)`, 'usage');
+    return ExitCode.ok;
+  };
+  const noCacheThere = () => `llm-batch: no response cache at ${dirOf()} (the directory does not exist): nothing removed\n`;
   /** `readOnly` for stats: it neither waits for a writer's lock nor writes the file (see openDatabase). */
   const open = async (readOnly = false) => {
     const dir = dirOf();
@@ -139,8 +152,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .summary('delete every cached answer (removes the cache files, even damaged ones)')
     .description('Delete every cached answer: the cache files are removed, damaged ones too.')
     .addHelpText('after', '\nExamples:\n  $ llm-batch cache clear\n  $ llm-batch cache clear --cache-dir /tmp/llm-batch-cache\n')
-    .action(() => {
+    .option('-q, --quiet', 'print nothing unless something fails')
+    .action((opts: { quiet?: boolean }) => {
       action = async () => {
+        const say = (line: string) => opts.quiet || io.stderr.write(line);
+        const missing = missingDir('clear');
+        if (missing !== undefined) {
+          say(noCacheThere());
+          return missing;
+        }
         const dir = dirOf();
         const there = fs.existsSync(dir);
         const locks = [STORE_FILE, LEGACY_STORE_FILE].map((name) => path.join(dir, `${name}-lock`));
@@ -159,15 +179,14 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           const store = await open();
           const answers = store ? await removedOrSaid(store.clear(), 'clear') : 0;
           await store?.close();
-          io.stderr.write(
+          say(
             `llm-batch: removed ${counted(answers, 'cached answer')} from ${dir} (emptied in place, as a run may have it open: the file keeps its size and later answers reuse it)\n`,
           );
           return ExitCode.ok;
         }
         const removed = there ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
-        for (const { file, why } of removed.damaged) io.stderr.write(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
-        if (removed.damaged.length === 0 || removed.answers > 0)
-          io.stderr.write(`llm-batch: removed ${counted(removed.answers, 'cached answer')} from ${dir}\n`);
+        for (const { file, why } of removed.damaged) say(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
+        if (removed.damaged.length === 0 || removed.answers > 0) say(`llm-batch: removed ${counted(removed.answers, 'cached answer')} from ${dir}\n`);
         return ExitCode.ok;
       };
     });
@@ -178,14 +197,20 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .description('Delete the answers stored more than DAYS days ago; the rest stay.')
     .addHelpText('after', '\nExamples:\n  $ llm-batch cache prune --older-than 30\n  $ llm-batch cache prune --older-than 0.5   # twelve hours\n')
     .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', olderThanDays)
-    .action((opts: { olderThan: number }) => {
+    .option('-q, --quiet', 'print nothing unless something fails')
+    .action((opts: { olderThan: number; quiet?: boolean }) => {
       action = async () => {
+        const older = `older than ${opts.olderThan} ${opts.olderThan === 1 ? 'day' : 'days'}`;
+        const missing = missingDir('prune');
+        if (missing !== undefined) {
+          if (!opts.quiet) io.stderr.write(noCacheThere());
+          return missing;
+        }
         // No store file, nothing to prune: none is made for it (where there is no room, one could not be).
         const store = storeFileIn(dirOf()) ? await open() : undefined;
-        const older = `older than ${opts.olderThan} days`;
         const removed = store ? await removedOrSaid(store.prune(Date.now() - opts.olderThan * DAY_MS), 'prune', older) : 0;
         await store?.close();
-        io.stderr.write(`llm-batch: removed ${counted(removed, 'cached answer')} ${older} from ${dirOf()}\n`);
+        if (!opts.quiet) io.stderr.write(`llm-batch: removed ${counted(removed, 'cached answer')} ${older} from ${dirOf()}\n`);
         return ExitCode.ok;
       };
     });

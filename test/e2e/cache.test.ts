@@ -458,7 +458,7 @@ describe('a cache that cannot be written costs only the cache', () => {
     // The message after LMDB's own "Write error: …", which its C code prints without a newline.
     const said = prune.stderr.match(
       new RegExp(
-        `llm-batch: cache prune: ${file}: (file too large|input/output error) \\((\\d+) cached answers? older than 1 days removed before it failed; the rest stay\\)\n$`,
+        `llm-batch: cache prune: ${file}: (file too large|input/output error) \\((\\d+) cached answers? older than 1 day removed before it failed; the rest stay\\)\n$`,
       ),
     );
     expect(said, prune.stderr).not.toBeNull();
@@ -572,12 +572,38 @@ describe('llm-batch cache', () => {
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout)).toMatchObject({ entries: 2 });
     const prune = await runCli(['cache', 'prune', '--older-than', '1'], { env });
-    expect(prune.stderr).toMatch(/removed 0 cached answers older than 1 days/);
+    expect(prune.stderr).toMatch(/removed 0 cached answers older than 1 day from/);
     const clear = await runCli(['cache', 'clear'], { env });
     expect(clear.stderr).toMatch(/removed 2 cached answers/);
     expect(JSON.parse((await runCli(['cache', 'stats', '--json'], { env })).stdout)).toMatchObject({ entries: 0 });
     await run([input]);
     expect(ctx.server.requests).toHaveLength(4);
+  });
+
+  it('clear and prune of a --cache-dir that does not exist: exit 2 naming it (a typo is no success); the default one not made yet: exit 0', async () => {
+    const none = path.join(ctx.dir, 'no-such-cache');
+    for (const args of [['clear'], ['prune', '--older-than', '2']]) {
+      const r = await runInWorker(['cache', ...args, '--cache-dir', none]);
+      expect([r.code, r.stderr]).toEqual([2, `llm-batch: cache ${args[0]}: --cache-dir ${none}: no such directory (nothing removed)\n`]);
+      const unset = await runInWorker(['cache', ...args], { env: { LLM_BATCH_CACHE_DIR: undefined, XDG_CACHE_HOME: path.join(ctx.dir, 'no-xdg') } });
+      expect(unset.code, unset.stderr).toBe(0);
+      expect(unset.stderr).toMatch(/^llm-batch: no response cache at \S+ \(the directory does not exist\): nothing removed\n$/);
+      expect(fs.existsSync(none)).toBe(false);
+    }
+  });
+
+  it('clear -q and prune -q print nothing when they succeed, as merge -q and report -q', async () => {
+    const env = { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'quiet-cache') };
+    const input = writePrompts(ctx.dir, 'quiet.txt', ['q1']);
+    expect((await runCli([input, '--base-url', ctx.server.url, '-f', 'jsonl'], { env })).code).toBe(0);
+    for (const args of [
+      ['prune', '--older-than', '1', '-q'],
+      ['clear', '-q'],
+    ]) {
+      const r = await runInWorker(['cache', ...args], { env });
+      expect([r.code, r.stderr, r.stdout]).toEqual([0, '', '']);
+    }
+    expect(JSON.parse((await runInWorker(['cache', 'stats', '--json'], { env })).stdout)).toMatchObject({ entries: 0 });
   });
 
   it('prune without --older-than, or an unknown action, is a usage error', async () => {
