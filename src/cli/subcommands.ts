@@ -6,6 +6,7 @@ import { IN_FLIGHT_STATUSES, manifestPath, readManifest, type Chunk, type Manife
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   acquireLock,
@@ -392,6 +393,7 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   if (unreadableInput) throw new RunError(`cannot read input file ${opts.input}: ${unreadableInput}`, 'input');
   // `-o /dev/stdout`, `/dev/null`, a FIFO: a stream, as for a run's -o; never truncated, no run settings beside it.
   const stream = !toStdout && isStreamTarget(opts.output);
+  if (!toStdout && !stream) refuseMergeFormat(opts.output);
   if (!toStdout) checkMergeTarget(outputs, opts, stream);
   const say = (line: string) => {
     if (!opts.quiet) io.stderr.write(`llm-batch: ${line}\n`);
@@ -403,6 +405,14 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   } finally {
     lock?.release();
   }
+}
+
+/** A merged file's name says its format, as a run's -o does: .jsonl or .csv (none is JSONL), not `.json` or `.md`. */
+function refuseMergeFormat(output: string): void {
+  const ext = path.extname(output).toLowerCase();
+  const format = formatFromPath(output);
+  if (ext === '' || format === 'jsonl' || format === 'csv') return;
+  throw new RunError(`merge -o ${output}: merge writes .jsonl or .csv, not "${ext}"; rename the file`, 'usage');
 }
 
 /** The merge proper; a file (not stdout or a stream) only while `lock` is held (see lockReplacedOutput). */

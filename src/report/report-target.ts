@@ -35,6 +35,9 @@ export function checkReportTarget(target: string, flag: string, overwrite: boole
     // By name or on disk: `-o latest.html` may be a link to the results themselves.
     if (other !== undefined && sameFile(target, other)) throw new UsageError(`${flag} ${target} is the ${what} file: choose another path`);
   }
+  // An HTML page under a data file's name (`report out.jsonl -o rep.jsonl`) is read back as rows by the next tool.
+  const ext = path.extname(target).toLowerCase();
+  if (DATA_EXTENSIONS.has(ext)) throw new UsageError(`${flag} ${target}: a report is an HTML page, not "${ext}": name it .html`);
   // `/dev/stdout` into a log: written through the descriptor, after what is there (see ownFdOf).
   if (ownFdOf(target) !== undefined) return;
   const stat = statSync(target, { throwIfNoEntry: false });
@@ -52,6 +55,9 @@ export function checkReportTarget(target: string, flag: string, overwrite: boole
       `${target} is already the report of ${source}, not ${results} (both are reported there by default): choose another path with -o, or pass --overwrite to replace it`,
     );
 }
+
+/** Names of data files, which a report (HTML) must not take. */
+const DATA_EXTENSIONS = new Set(['.jsonl', '.ndjson', '.csv', '.tsv', '.txt', '.json']);
 
 /** Bytes of a report read to tell what it is: its data comes after the inline CSS (about 9 KB). */
 const HEAD_BYTES = 64 * 1024;
