@@ -134,8 +134,10 @@ function htmlWords(html: string): string | undefined {
   const pieces: string[] = [];
   for (const piece of [title ?? '', ...body.split('\n')]) {
     const clean = oneLine(decode(piece));
-    if (clean === '' || seen.has(clean.toLowerCase())) continue;
-    seen.add(clean.toLowerCase());
+    // The title with its status ("500 Internal Server Error"), the heading without it, once.
+    const key = clean.toLowerCase().replace(/^\d{3}\s+/, '');
+    if (clean === '' || seen.has(key)) continue;
+    seen.add(key);
     pieces.push(clean);
   }
   return pieces.length > 0 ? pieces.join(' — ') : undefined;

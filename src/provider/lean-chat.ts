@@ -178,6 +178,20 @@ function readStream(response: ChatResponse, headers: HeaderSource, ctx: AttemptC
 }
 
 /**
+ * An event's JSON. Data that is not JSON at all (`data: Internal Server Error: CUDA out of memory`)
+ * fails the answer with the server's words, which a parse error kept ten characters of; JSON cut
+ * short fails as unparsable.
+ */
+function parsedEvent(data: string): Chunk | null {
+  try {
+    return JSON.parse(data) as Chunk | null;
+  } catch (err) {
+    if (/^\s*[[{"\d-]/.test(data)) throw err;
+    throw new AttemptError('bad_response', `the server sent an event that is not JSON: ${data.replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+  }
+}
+
+/**
  * Bodies still open after their `[DONE]`, by when it came. The answer was handed on at `[DONE]`; a
  * server that then leaves the response open (a proxy that holds it, a server that never closes)
  * would hold the connection, one of the pool's, for ever. Closed once TAIL_MS passed without their
@@ -252,7 +266,9 @@ class StreamReader implements BodySink {
     const data = event.data;
     // An event with no data (`data: ` between two chunks) says nothing; JSON.parse('') would fail the answer.
     if (data === '' || (data.charCodeAt(0) <= 32 && data.trim() === '')) return;
-    const chunk = JSON.parse(data) as Chunk | null;
+    const chunk = parsedEvent(data);
+    // `event: error` names an error whatever its data holds (its words, or JSON without an `error` key).
+    if (event.event === 'error') throw streamError(chunk?.error ?? (typeof chunk === 'object' && chunk !== null ? chunk : data), this.headers);
     if (chunk?.error) throw streamError(chunk.error, this.headers);
     const failed = choiceFailure(chunk);
     if (failed) throw failed;

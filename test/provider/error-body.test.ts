@@ -44,6 +44,12 @@ describe('errorWords', () => {
     ],
     ['nginx', NGINX_502, 'text/html', { message: '502 Bad Gateway — nginx/1.25.3' }],
     [
+      'a heading that repeats the title without its status',
+      '<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>upstream crashed</p></body></html>',
+      'text/html',
+      { message: '500 Internal Server Error — upstream crashed' },
+    ],
+    [
       'an HTML page with no content type',
       '<!DOCTYPE html><html><head><style>p{}</style><script>x()</script></head><body><p>Service &amp; API down</p></body></html>',
       null,

@@ -295,6 +295,14 @@ const FAILED_EVENTS: Record<string, { body: string; expected: Record<string, unk
     body: `data: {"error":{"code":500}}\n\ndata: [DONE]\n\n`,
     expected: { type: 'http', message: 'error in stream: {"code":500}' },
   },
+  'an event of plain words': {
+    body: `${HELLO}data: Internal Server Error: CUDA out of memory\n\n`,
+    expected: { type: 'bad_response', message: 'the server sent an event that is not JSON: Internal Server Error: CUDA out of memory' },
+  },
+  'a named error event without an error key': {
+    body: `${HELLO}event: error\ndata: {"message":"overloaded","code":503}\n\n`,
+    expected: { type: 'http', status: 503, message: 'error in stream: overloaded' },
+  },
   'an unparsable event': {
     body: `${HELLO}data: {"choices": nope\n\ndata: [DONE]\n\n`,
     expected: { type: 'bad_response', message: expect.stringMatching(/^unparsable response body/) },
