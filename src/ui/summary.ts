@@ -34,8 +34,10 @@ export interface CostEstimate {
   byModel: ModelCost[];
   /** Tokens of models with no known price (not in `usd`). */
   unpricedTokens: number;
-  /** Priced by --price / --prices (the table only where they say nothing). */
+  /** Priced by --price / --prices (the table only where they say nothing): some answer was. */
   pricesGiven?: true;
+  /** With pricesGiven: other answers were priced by the table (a --prices file that names only some models). */
+  pricesMixed?: true;
   /** Some answers reported no usage, or attempts were cut off: their cost is not in `usd`, which is then a lower bound. */
   atLeast?: true;
 }
@@ -162,6 +164,8 @@ export function costOf(
   let total = 0;
   let unpricedTokens = 0;
   let anyPriced = false;
+  let byGiven = false;
+  let byTable = false;
   const byModel = entries.map(({ model: name, requestedModel: own, usage }): ModelCost => {
     const requestedModel = askedModel(lookup, own, name, model);
     const priced = answerPrice(lookup, requestedModel, name);
@@ -171,6 +175,8 @@ export function costOf(
     else {
       anyPriced = true;
       total += cost;
+      if (priceOf?.given?.(priced!.pricedAs) !== undefined) byGiven = true;
+      else byTable = true;
     }
     return {
       model: name,
@@ -182,7 +188,8 @@ export function costOf(
     };
   });
   if (!anyPriced) return null;
-  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...(priceOf?.given ? { pricesGiven: true as const } : {}) };
+  const given = priceOf?.given && byGiven ? { pricesGiven: true as const, ...(byTable ? { pricesMixed: true as const } : {}) } : {};
+  return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...given };
 }
 
 /**
@@ -291,7 +298,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
   else if (cost) {
     parts.push(
       // The served model's name is the server's: shown, not executed.
-      `est. ${cost.atLeast ? '≥ ' : ''}${usd(cost.usd)} at ${cost.pricesGiven ? 'the given' : cost.pricesAsOf} prices${sanitize(pricedByRequest(cost))}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
+      `est. ${cost.atLeast ? '≥ ' : ''}${usd(cost.usd)} at ${cost.pricesGiven ? (cost.pricesMixed ? `the given and ${cost.pricesAsOf}` : 'the given') : cost.pricesAsOf} prices${sanitize(pricedByRequest(cost))}${cost.unpricedTokens ? ` (+${count(cost.unpricedTokens)} tokens of unpriced models)` : ''}`,
     );
   }
   parts.push(duration(s.wallSeconds, true));

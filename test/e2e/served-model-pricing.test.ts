@@ -118,7 +118,9 @@ describe("a JSONL row's own model", () => {
       expect(s.estimatedCost.usd).toBeCloseTo(want, 9);
       expect(s.estimatedCost.byModel).toContainEqual(expect.objectContaining({ model: 'o1', pricedAs: 'o1', usd: 0.075 }));
       expect(s.estimatedCost.byModel.find((m: { model: string }) => m.model === 'o1').requestedModel).toBeUndefined();
-      expect(r.stderr).toMatch(/est\. \$0\.0765 at the given prices ·/);
+      // Both kinds of price, said so (a review read "at the given prices" for the table's o1 as wrong).
+      expect(r.stderr).toMatch(/est\. \$0\.0765 at the given and 2026-03-01 prices ·/);
+      expect(s.estimatedCost).toMatchObject({ pricesGiven: true, pricesMixed: true });
       // Without --prices too: o1 is no answer of gpt-4o-mini.
       const plain = await runCli([
         input,

@@ -160,6 +160,20 @@ describe('buildSummary', () => {
     expect(given.usd).toBeCloseTo(0.2, 9);
   });
 
+  it('says which prices it used: given, the table (a --prices file that named no model of the run), or both', () => {
+    const tally = new UsageTally();
+    tally.add(row('gpt-4o-mini', 1000, 10));
+    tally.add(row('o1', 1000, 10));
+    const s = stats({ promptTokens: 2000, completionTokens: 20 });
+    const file = (entries: Record<string, { input: number; output: number }>) => createPriceLookup({ file: new Map(Object.entries(entries)) });
+    const price = { input: 1, output: 1 };
+    expect(costOf(s, 'm', tally.byModel, file({ 'gpt-4o-mini': price, o1: price }))).toMatchObject({ pricesGiven: true });
+    expect(costOf(s, 'm', tally.byModel, file({ 'gpt-4o-mini': price, o1: price }))!.pricesMixed).toBeUndefined();
+    expect(costOf(s, 'm', tally.byModel, file({ 'gpt-4o-mini': price }))).toMatchObject({ pricesGiven: true, pricesMixed: true });
+    const none = costOf(s, 'm', tally.byModel, file({ gpt4o_mini: price }))!;
+    expect([none.pricesGiven, none.pricesMixed]).toEqual([undefined, undefined]);
+  });
+
   it('is JSON-safe (what --summary-json writes)', () => {
     const s = buildSummary(base, 10_000, 'quota', 'llm-batch p.txt -o out.jsonl --resume', 'gpt-4o');
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
