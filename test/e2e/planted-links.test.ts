@@ -47,19 +47,20 @@ describe.runIf(process.getuid?.() === 0).concurrent('a symlink another user plan
 
   type At = { at: (name: string) => string };
   it.each([
-    ['--report', (c: At) => [c.at('p.txt'), '-o', c.at('out.jsonl'), '--report', c.at('r.html'), '--overwrite'], '--report', true],
-    ['-o', (c: At) => [c.at('p.txt'), '-o', c.at('r.html'), '-f', 'jsonl', '--overwrite'], '--output', true],
-    ['report -o', (c: At) => ['report', c.at('done.jsonl'), '-o', c.at('r.html'), '--overwrite'], '--output', false],
-    ['merge -o', (c: At) => ['merge', c.at('done.jsonl'), '-o', c.at('r.html'), '--overwrite'], '-o', false],
-  ] as const)('at %s FILE --overwrite: exit 2 before anything is sent, the file it leads to untouched', async (_, args, flag, isRun) => {
+    ['--report', (c: At) => [c.at('p.txt'), '-o', c.at('out.jsonl'), '--report', c.at('r.html'), '--overwrite'], '--report', true, 'r.html'],
+    ['-o', (c: At) => [c.at('p.txt'), '-o', c.at('r.html'), '-f', 'jsonl', '--overwrite'], '--output', true, 'r.html'],
+    ['report -o', (c: At) => ['report', c.at('done.jsonl'), '-o', c.at('r.html'), '--overwrite'], '--output', false, 'r.html'],
+    // A merged file is .jsonl or .csv (names-say-formats.test.ts).
+    ['merge -o', (c: At) => ['merge', c.at('done.jsonl'), '-o', c.at('r.jsonl'), '--overwrite'], '-o', false, 'r.jsonl'],
+  ] as const)('at %s FILE --overwrite: exit 2 before anything is sent, the file it leads to untouched', async (_, args, flag, isRun, name) => {
     const { server, run } = await fresh();
     const c = await sharedDir();
     expect((await run([c.at('p.txt'), '-o', c.at('done.jsonl')])).code).toBe(0);
     const sent = server.requests.length;
-    c.plant('r.html');
+    c.plant(name);
     const r = isRun ? await run([...args(c)]) : await runInWorker([...args(c)]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`llm-batch: ${flag} ${refusal(c.at('r.html'))}`);
+    expect(r.stderr).toContain(`llm-batch: ${flag} ${refusal(c.at(name))}`);
     expect(server.requests).toHaveLength(sent);
     expect(fs.readFileSync(c.victim, 'utf8')).toBe('ssh-ed25519 AAAA\n');
   });

@@ -13,7 +13,7 @@ import { writePrompts, type CliResult } from '../helpers/run-cli.js';
 const { dir, fresh } = useServers('llm-batch-trace-faults-');
 
 /** Faults that stop the whole run (a refused key, the proxy's 407, an exhausted quota): each has its own suite. */
-const STOPS: ReadonlySet<FaultKind> = new Set(['401', 'escaped-key', '403', 'forbidden', '407', 'quota', 'budget', 'budget400']);
+const STOPS: ReadonlySet<FaultKind> = new Set(['401', 'escaped-key', '403', 'forbidden', '407', 'quota', 'budget', 'budget400', 'router402']);
 /** Every other fault, a 500 first: a first wave of failures that differ never trips the circuit breaker. */
 const KINDS = ['500', ...FAULT_KIND_LIST.filter((kind) => kind !== '500' && !STOPS.has(kind))];
 
