@@ -85,7 +85,8 @@ function openStreamTarget(
   layout: CsvLayout,
   own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): RowWriter {
-  if (fs.statSync(file, { throwIfNoEntry: false })?.isFIFO()) return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true });
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isFIFO())
+    return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true, name: file });
   let fd: number;
   try {
     fd = fs.openSync(file, 'a');
@@ -98,5 +99,5 @@ function openStreamTarget(
     return streamWriter(terminalSafeRows(terminal, true), format, layout);
   }
   // `-o /dev/tty`, `-o /dev/pts/3`: a terminal too, shown safely as stdout would be.
-  return streamWriter(terminalSafeRows(fs.createWriteStream(file, { fd }), tty.isatty(fd)), format, layout, { end: true });
+  return streamWriter(terminalSafeRows(fs.createWriteStream(file, { fd }), tty.isatty(fd)), format, layout, { end: true, name: file });
 }

@@ -185,6 +185,8 @@ export interface StreamWriterOptions {
    * would keep the process alive.
    */
   readonly release?: () => void;
+  /** The path the rows go to (`-o /dev/full`, a FIFO), named in a failure; stdout's is not. */
+  readonly name?: string;
 }
 
 /**
@@ -213,7 +215,9 @@ export function streamWriter(stream: NodeJS.WritableStream, format: OutputFormat
 
   const onError = (err: unknown): void => {
     failure ??=
-      (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : new OutputWriteError(`Cannot write output: ${errorMessage(err)}`);
+      (err as { code?: unknown } | null)?.code === 'EPIPE'
+        ? new OutputClosedError()
+        : new OutputWriteError(`Cannot write ${opts.name === undefined ? 'output' : `to output ${opts.name}`}: ${errorMessage(err)}`);
   };
   stream.on('error', onError);
 

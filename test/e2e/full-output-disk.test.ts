@@ -216,7 +216,7 @@ describe('an output that fills up mid-run', () => {
     expect(r.code, r.stderr).toBe(2);
     const lines = stderrLines(r);
     // Rows that went into /dev/full are nowhere: no "N ok" line, no command (a stream cannot be resumed).
-    expect(lines[0]).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write');
+    expect(lines[0]).toBe('llm-batch: Cannot write to output /dev/full: ENOSPC: no space left on device, write');
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^llm-batch: report of \d+ rows? written to r\.html$/)]);
     const summary = summaryOf('s.json');
     expect(summary.stopped).toBe('output_failed');

@@ -71,7 +71,7 @@ describe('a pipe-like input file with CSV output', () => {
 const hasDevFull = fs.existsSync('/dev/full');
 
 describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
-  it('> /dev/full (a full disk under stdout): one line and exit 2, as -o /dev/full gives, not a stack trace and exit 1', async () => {
+  it('> /dev/full (a full disk under stdout): one line and exit 2, as -o /dev/full gives (naming it), not a stack trace and exit 1', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'p.txt'), 'q1\nq2\nq3\n');
     const url = ctx.server.url;
     for (const format of ['jsonl', 'csv']) {
@@ -79,9 +79,10 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
       expect(piped.code, piped.stderr).toBe(2);
       expect(piped.stderr).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write\n');
     }
+    // Named, as it was given (stdout's line names nothing: it is where the rows were to go).
     const named = await runShellHere(`$LLM p.txt --base-url ${url} --no-cache -o /dev/full`);
     expect(named.code).toBe(2);
-    expect(named.stderr).toBe('llm-batch: Cannot write output: ENOSPC: no space left on device, write\n');
+    expect(named.stderr).toBe('llm-batch: Cannot write to output /dev/full: ENOSPC: no space left on device, write\n');
     // With no row writer listening (help text): the same line and code.
     const help = await runShellHere('$LLM --help > /dev/full');
     expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
@@ -93,7 +94,10 @@ describe.skipIf(!hasDevFull)('stdout or stderr that cannot be written', () => {
     fs.writeFileSync(path.join(ctx.dir, 'one.txt'), 'q1\n');
     for (const format of ['jsonl', 'csv']) {
       const r = await runShellHere(`$LLM one.txt --base-url ${ctx.server.url} --no-cache -f ${format} -o /dev/full`);
-      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'llm-batch: Cannot write output: ENOSPC: no space left on device, write\n' });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 2,
+        stderr: 'llm-batch: Cannot write to output /dev/full: ENOSPC: no space left on device, write\n',
+      });
     }
   });
 

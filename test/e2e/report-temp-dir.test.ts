@@ -44,7 +44,7 @@ describe('the temporary copy of a --report run', () => {
     writePrompts(dir, 'p.txt', ['one', 'two', 'three']);
     const r = await run(['p.txt', '--mock', '--report', 'r.html', '-o', '/dev/full']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^llm-batch: Cannot write output: ENOSPC/);
+    expect(r.stderr).toMatch(/^llm-batch: Cannot write to output \/dev\/full: ENOSPC/);
     expect(leftInTmp()).toEqual([]);
   });
 
