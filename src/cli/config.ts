@@ -28,7 +28,8 @@ import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
-  input: { kind: 'file'; path: string } | { kind: 'stdin' };
+  /** `closed`: stdin is the /dev/null node opens for a closed descriptor (`llm-batch <&-`), said as such when it holds no prompts. */
+  input: { kind: 'file'; path: string } | { kind: 'stdin'; closed?: true };
   /** `auto` (stdin, or a file without an extension, and no --input-format): JSONL if the first non-blank line is a JSON object, else text. */
   inputFormat: InputFormat | 'auto';
   template: string | undefined;
@@ -442,7 +443,8 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
 export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
   const { env } = environment;
   checkWorkingDir();
-  const input = resolveInput(inputArg, environment.stdinIsTTY);
+  const given = resolveInput(inputArg, environment.stdinIsTTY);
+  const input: CliConfig['input'] = given.kind === 'stdin' && stdoutIsClosed(environment.stdinFd) ? { kind: 'stdin', closed: true } : given;
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment);
   const cache = resolveCache(flags, env);

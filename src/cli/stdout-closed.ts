@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { fdInfo } from '../util/fd-info.js';
 
 /**
- * Whether stdout is the /dev/null node opens in place of a closed descriptor (`llm-batch q.txt >&-`):
+ * Whether stdout (or stdin: `<&-`) is the /dev/null node opens in place of a closed descriptor (`llm-batch q.txt >&-`):
  * opened read-write, where a shell's `> /dev/null` opens it write-only. Rows written there are paid
  * for and lost, where `cat f >&-` fails. Linux only (/proc/self/fdinfo tells the open's flags):
  * elsewhere, false.

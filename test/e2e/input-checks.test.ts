@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, runShell } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 
@@ -119,6 +119,16 @@ describe('an input with no prompts', () => {
     expect(r.code).toBe(5);
     expect(r.stderr.trim()).toBe('llm-batch: no prompts on stdin (it was empty or only blank lines): nothing was sent');
     expect(r.stdout).toBe('');
+  });
+
+  it('stdin closed (`<&-`): says that, not "empty", and exits 5; `< /dev/null` is empty', async () => {
+    const closed = await runShell(`$LLM --base-url ${ctx.server.url} <&-`, ctx.dir);
+    expect(closed.code).toBe(5);
+    expect(closed.stderr).toBe(
+      'llm-batch: no prompts: stdin is closed (`<&-`, or a job started without an input): give the prompts file as an argument, or pipe it in; nothing was sent\n',
+    );
+    const empty = await runShell(`$LLM --base-url ${ctx.server.url} < /dev/null`, ctx.dir);
+    expect([empty.code, empty.stderr]).toEqual([5, 'llm-batch: no prompts on stdin (it was empty or only blank lines): nothing was sent\n']);
   });
 
   it('a resume with everything already done is not empty: exit 0', async () => {
