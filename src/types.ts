@@ -131,6 +131,8 @@ export interface ResultRow {
   tool_calls?: ToolCall[];
   /** The answer's token log probabilities, when the request asked for `logprobs`; absent otherwise. */
   logprobs?: Logprobs;
+  /** A reasoning model's thinking, when the server sent it beside the answer; absent otherwise (JSONL only). */
+  reasoning?: string;
   /**
    * With a schema or --json: the parsed answer (null on a failed row); absent otherwise. A number a
    * double cannot hold exactly (an ID above 2^53), or a minus zero, is kept as written: a

@@ -40,7 +40,7 @@ import { timerDelay } from '../util/timer-delay.js';
 export const METADATA_KEY = 'llm_batch_key';
 
 /** Of a collected row, what the response cache stores. */
-export type StoredAnswer = Pick<ResultRow, 'response' | 'finish_reason' | 'model' | 'usage' | 'sample' | 'tool_calls' | 'logprobs'>;
+export type StoredAnswer = Pick<ResultRow, 'response' | 'finish_reason' | 'model' | 'usage' | 'sample' | 'tool_calls' | 'logprobs' | 'reasoning'>;
 
 export interface BatchJobOptions {
   client: BatchClient;
@@ -895,6 +895,7 @@ export class BatchJob {
               // Only the answers that have them: an ordinary batch's stored answers stay as small.
               if (row.tool_calls) stored.tool_calls = row.tool_calls;
               if (row.logprobs) stored.logprobs = row.logprobs;
+              if (row.reasoning) stored.reasoning = row.reasoning;
               await this.o.storeAnswer!(body, stored);
             }
             // Under --fail-truncated a cut answer is a `truncated` failure, one that failed its check too (as live).

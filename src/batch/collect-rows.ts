@@ -23,7 +23,11 @@ interface ChatBody {
   model?: unknown;
   /** Unix seconds: when the server made this completion. */
   created?: number;
-  choices?: Array<{ message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown }; logprobs?: unknown; finish_reason?: unknown }>;
+  choices?: Array<{
+    message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown; reasoning_content?: unknown; reasoning?: unknown };
+    logprobs?: unknown;
+    finish_reason?: unknown;
+  }>;
   usage?: RawUsage;
   error?: { message?: string; code?: string | number | null; type?: string; metadata?: unknown };
 }
@@ -146,11 +150,12 @@ export function rowFromBatchLine(
     refusal: contentText(choice.message?.refusal) || undefined,
     toolCalls: wholeToolCalls(choice.message?.tool_calls),
     logprobs: wholeLogprobs(choice.logprobs),
+    reasoning: contentText(choice.message?.reasoning_content ?? choice.message?.reasoning) || undefined,
     model: scalarText(body.model),
     finishReason: scalarText(choice.finish_reason),
   };
   const answer = scrub ? scrub(said) : said;
-  const { refusal, toolCalls, logprobs } = answer;
+  const { refusal, toolCalls, logprobs, reasoning } = answer;
   const row: ResultRow = {
     ...base,
     response: answer.text,
@@ -163,6 +168,7 @@ export function rowFromBatchLine(
   // As a live answer's row: only the answers that have them carry them.
   if (toolCalls) row.tool_calls = toolCalls;
   if (logprobs) row.logprobs = logprobs;
+  if (reasoning) row.reasoning = reasoning;
   return { kind: 'row', customId: id, ...(refusal ? { refusal } : {}), row };
 }
 

@@ -26,6 +26,8 @@ export interface CachedAnswer {
   /** The answer's function calls and logprobs, only when it had them (entries from before lack them). */
   toolCalls?: ToolCall[];
   logprobs?: Logprobs;
+  /** A reasoning model's thinking, when the answer had it. */
+  reasoning?: string;
   /** When it was stored (ms since the epoch), for `cache prune`. */
   storedAt: number;
 }

@@ -375,6 +375,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
             usage: row.usage,
             ...(row.tool_calls ? { toolCalls: row.tool_calls } : {}),
             ...(row.logprobs ? { logprobs: row.logprobs } : {}),
+            ...(row.reasoning ? { reasoning: row.reasoning } : {}),
           });
         }),
       budget,

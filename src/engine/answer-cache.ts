@@ -242,6 +242,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       };
       if (result.toolCalls) answer.toolCalls = result.toolCalls;
       if (result.logprobs) answer.logprobs = result.logprobs;
+      if (result.reasoning) answer.reasoning = result.reasoning;
       enqueue(key, answer);
     },
     getByBody: (body, sample) => get(keyOf(body, sample)),

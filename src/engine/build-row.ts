@@ -96,10 +96,11 @@ export function successRow(
   return withAnswerParts(withRecordFields(row, record), result);
 }
 
-/** Tool calls and logprobs, on the rows of the answers that have them only. */
-function withAnswerParts(row: ResultRow, answer: Pick<CompletionResult, 'toolCalls' | 'logprobs'>): ResultRow {
+/** Tool calls, logprobs and reasoning, on the rows of the answers that have them only. */
+function withAnswerParts(row: ResultRow, answer: Pick<CompletionResult, 'toolCalls' | 'logprobs' | 'reasoning'>): ResultRow {
   if (answer.toolCalls) row.tool_calls = answer.toolCalls;
   if (answer.logprobs) row.logprobs = answer.logprobs;
+  if (answer.reasoning) row.reasoning = answer.reasoning;
   return row;
 }
 

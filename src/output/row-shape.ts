@@ -3,8 +3,8 @@ import { isPlainObject } from '../util/is-plain-object.js';
 
 /**
  * Rebuilds a row with its keys in ResultRow order (id, line, prompt, response, error, attempts,
- * latency_ms, started_at and finished_at when set, model, finish_reason, usage, then tool_calls and
- * logprobs when the answer has them) and without any
+ * latency_ms, started_at and finished_at when set, model, finish_reason, usage, then tool_calls,
+ * logprobs and reasoning when the answer has them) and without any
  * extra keys, so every JSONL line has the same shape no matter how the caller built the object.
  * RowError keeps type, message, status?, code?. `output` (--json-schema / --json) and `input`
  * (--keep-fields) come last, only when present.
@@ -28,6 +28,7 @@ export function normalizeRow(row: ResultRow): ResultRow {
   out.usage = row.usage === null ? null : normalizeUsage(row.usage);
   if (row.tool_calls !== undefined) out.tool_calls = row.tool_calls;
   if (row.logprobs !== undefined) out.logprobs = row.logprobs;
+  if (row.reasoning !== undefined) out.reasoning = row.reasoning;
   if (row.batch_id !== undefined) out.batch_id = row.batch_id;
   if (row.requested_model !== undefined) out.requested_model = row.requested_model;
   if (row.sample !== undefined) out.sample = row.sample;
@@ -105,6 +106,11 @@ export function rowFromJson(value: unknown): ResultRow {
   if (logprobs !== undefined) {
     if (!isPlainObject(logprobs)) throw new Error('"logprobs" must be an object');
     row.logprobs = logprobs;
+  }
+  const reasoning = value['reasoning'];
+  if (reasoning !== undefined) {
+    if (typeof reasoning !== 'string') throw new Error('"reasoning" must be a string');
+    row.reasoning = reasoning;
   }
   if (value['output'] !== undefined) row.output = value['output'];
   const input = value['input'];

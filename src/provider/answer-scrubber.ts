@@ -4,7 +4,7 @@ import { keyStartAtEnd } from './key-spans.js';
 import type { CompletionResult } from './completion.js';
 
 /** What of an answer the server wrote: a live one's result, a collected Batch API line's parts. */
-export type AnswerParts = Pick<CompletionResult, 'text' | 'refusal' | 'toolCalls' | 'logprobs' | 'model'> & { finishReason?: string | null };
+export type AnswerParts = Pick<CompletionResult, 'text' | 'refusal' | 'toolCalls' | 'logprobs' | 'model' | 'reasoning'> & { finishReason?: string | null };
 
 /**
  * Gives back an answer without the key; the same object when it held none. `text` scrubs a piece of
@@ -56,11 +56,12 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
   if (!key || key.length < 4 || isPlaceholder(key)) return undefined;
   const clean = createKeyRedactor(key);
   const scrub = <T extends AnswerParts>(answer: T): T => {
-    const { text, refusal, toolCalls, logprobs, model, finishReason } = answer;
+    const { text, refusal, toolCalls, logprobs, model, finishReason, reasoning } = answer;
     const calls = toolCalls && JSON.stringify(toolCalls);
     const cleaned = {
       text: clean(text),
       refusal: refusal && clean(refusal),
+      reasoning: reasoning && clean(reasoning),
       calls: calls && clean(calls),
       logprobs: logprobs && scrubLogprobs(logprobs, key, clean),
       model: model && clean(model),
@@ -70,6 +71,7 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
     if (
       cleaned.text === text &&
       cleaned.refusal === refusal &&
+      cleaned.reasoning === reasoning &&
       cleaned.calls === calls &&
       cleaned.logprobs === logprobs &&
       cleaned.model === model &&
@@ -82,6 +84,7 @@ export function answerScrubber(key: string | undefined): AnswerScrubber | undefi
       model: cleaned.model,
       ...(finishReason !== undefined ? { finishReason: cleaned.finishReason } : {}),
       ...(cleaned.refusal ? { refusal: cleaned.refusal } : {}),
+      ...(cleaned.reasoning ? { reasoning: cleaned.reasoning } : {}),
       ...(cleaned.calls ? { toolCalls: JSON.parse(cleaned.calls) } : {}),
       ...(cleaned.logprobs ? { logprobs: cleaned.logprobs } : {}),
     };

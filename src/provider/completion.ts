@@ -33,6 +33,11 @@ export interface CompletionResult {
   toolCalls?: ToolCall[];
   /** The choice's logprobs (a request with `logprobs`); absent when the server sent none. */
   logprobs?: Logprobs;
+  /**
+   * A reasoning model's thinking, sent beside the answer (`reasoning_content`: DeepSeek, vLLM's
+   * reasoning parsers; `reasoning`: OpenRouter, Ollama); absent when the server sent none.
+   */
+  reasoning?: string;
 }
 
 export interface AttemptContext {

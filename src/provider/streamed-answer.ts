@@ -18,7 +18,7 @@ export interface AnswerChunk {
   /** Groq's own object, whose `usage` its last chunk carries (where no top-level `usage` comes). */
   x_groq?: { usage?: Parameters<typeof toUsage>[0] | null } | null;
   choices?: Array<{
-    delta?: { content?: unknown; refusal?: unknown; tool_calls?: ToolCallDelta[] | null } | null;
+    delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: ToolCallDelta[] | null } | null;
     logprobs?: object | null;
     finish_reason?: unknown;
   }>;
@@ -42,6 +42,8 @@ export class StreamedAnswer {
   private choices = false;
   private ended = false;
   private refusal = '';
+  /** A reasoning model's thinking (see CompletionResult.reasoning). */
+  private reasoning = '';
   /** Made on the first chunk that has any: a run without tools or logprobs never builds them. */
   private toolCalls: ToolCallParts | undefined;
   private logprobs: LogprobParts | undefined;
@@ -69,6 +71,8 @@ export class StreamedAnswer {
       }
       const refused = contentText(changes.refusal);
       if (refused) this.refusal += refused;
+      const thought = changes.reasoning_content ?? changes.reasoning;
+      if (thought) this.reasoning += contentText(thought);
       const calls = changes.tool_calls;
       if (calls) (this.toolCalls ??= new ToolCallParts()).add(calls);
     }
@@ -136,8 +140,9 @@ export class StreamedAnswer {
   }
 
   private result(headers: HeaderSource): CompletionResult {
-    const { text, finishReason, usage, model, refusal } = this;
+    const { text, finishReason, usage, model, refusal, reasoning } = this;
     const result: CompletionResult = { text, finishReason, usage, model, headers, ...(refusal ? { refusal } : {}) };
+    if (reasoning) result.reasoning = reasoning;
     const toolCalls = this.toolCalls?.result();
     if (toolCalls) result.toolCalls = toolCalls;
     const logprobs = this.logprobs?.result();
@@ -195,7 +200,7 @@ function answerInBody(text: string, headers: HeaderSource, onDelta: ((delta: str
   // `null` is JSON too: answered as `[]` or `42` are, not with a TypeError for a connection error.
   const body = (parsed ?? {}) as {
     choices?: Array<{
-      message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown };
+      message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown; reasoning_content?: unknown; reasoning?: unknown };
       logprobs?: unknown;
       finish_reason?: unknown;
     }>;
@@ -228,6 +233,8 @@ function answerInBody(text: string, headers: HeaderSource, onDelta: ((delta: str
   if (toolCalls) result.toolCalls = toolCalls;
   const logprobs = wholeLogprobs(choice.logprobs);
   if (logprobs) result.logprobs = logprobs;
+  const reasoning = contentText(choice.message?.reasoning_content ?? choice.message?.reasoning);
+  if (reasoning) result.reasoning = reasoning;
   return result;
 }
 
