@@ -82,8 +82,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
   const missingDir = (command: string): number | undefined => {
     const dir = dirOf();
     if (fs.existsSync(dir)) return undefined;
-    if (program.opts<{ cacheDir?: string }>().cacheDir !== undefined)
-      throw new RunError(`cache ${command}: --cache-dir ${dir}: no such directory (nothing removed)`, 'usage');
+    const chosen =
+      program.opts<{ cacheDir?: string }>().cacheDir !== undefined ? '--cache-dir' : io.env.LLM_BATCH_CACHE_DIR?.trim() ? 'LLM_BATCH_CACHE_DIR' : undefined;
+    if (chosen !== undefined) throw new RunError(`cache ${command}: ${chosen} ${dir}: no such directory (nothing removed)`, 'usage');
     return ExitCode.ok;
   };
   const noCacheThere = () => `llm-batch: no response cache at ${dirOf()} (the directory does not exist): nothing removed\n`;
@@ -214,15 +215,17 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         return ExitCode.ok;
       };
     });
-  if (argv.length === 0) {
+  // The help, then the error's own line, as every error ends (README: Exit codes).
+  const noCommand = () => {
     program.outputHelp({ error: true });
+    io.stderr.write('llm-batch: cache needs a command: stats, clear or prune\n');
     return ExitCode.usage;
-  }
+  };
+  if (argv.length === 0) return noCommand();
   const parsed = parseArgv(program, argv);
   if (parsed !== undefined) return parsed;
   if (!action) {
-    program.outputHelp({ error: true });
-    return ExitCode.usage;
+    return noCommand();
   }
   // A directory that cannot be looked up is not one without a cache: said as a run's paths are, exit 2.
   const flag = program.opts<{ cacheDir?: string }>().cacheDir;

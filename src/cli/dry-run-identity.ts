@@ -10,6 +10,7 @@ import { alreadyExists, uncollectedRun } from './output-target.js';
 import { RunError } from '../errors.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
 import { isStreamTarget } from './stream-target.js';
+import { checkWritableFile } from './check-writable.js';
 import type { StructuredSetup } from './structured-setup.js';
 
 /**
@@ -45,6 +46,8 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
 export function refuseOutputDry(config: CliConfig): void {
   if (config.output.kind !== 'file' || isStreamTarget(config.output.path)) return;
   const output = config.output.path;
+  // As the run checks it first: a directory, a path through a file, a name too long, each in its words.
+  checkWritableFile(output, '--output');
   const rows = (fs.statSync(output, { throwIfNoEntry: false })?.size ?? 0) > 0;
   if (rows && !config.resume && !config.overwrite) throw new RunError(alreadyExists(output), 'output');
   if (!config.batchApi) refuseLiveOverPendingBatches(config);

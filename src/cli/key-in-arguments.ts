@@ -34,8 +34,11 @@ function argumentWithKey(argv: readonly string[], key: string): string | undefin
       continue;
     }
     if (!arg.includes(key) || arg.startsWith(`${BASE_URL}=`)) continue;
-    const flag = /^(--?[^=\s]+)=/.exec(arg)?.[1] ?? (i > 0 && /^--?[A-Za-z]/.test(argv[i - 1]!) ? argv[i - 1] : undefined);
-    return flag === undefined ? `argument ${i + 1}` : `the value of ${flag}`;
+    // Which flag takes a value is commander's to know: the one before is named, not called its owner.
+    const flag = /^(--?[^=\s]+)=/.exec(arg)?.[1];
+    if (flag !== undefined) return `the value of ${flag}`;
+    const before = i > 0 && /^--?[A-Za-z]/.test(argv[i - 1]!) ? ` (after ${argv[i - 1]})` : '';
+    return `argument ${i + 1}${before}`;
   }
   return undefined;
 }

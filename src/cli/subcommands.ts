@@ -407,13 +407,18 @@ async function merge(outputs: readonly string[], opts: MergeOptions, io: CliIo):
   }
 }
 
-/** A merged file's name says its format, as a run's -o does: .jsonl or .csv (none is JSONL), not `.json` or `.md`. */
+/**
+ * A merged file named as another kind of file (`.json`, `.txt`, `.md`…) is refused: it would be JSONL
+ * under that name. Any other name is JSONL (`.csv` is CSV), `all.jsonl.tmp` to be moved in place too.
+ */
 function refuseMergeFormat(output: string): void {
   const ext = path.extname(output).toLowerCase();
-  const format = formatFromPath(output);
-  if (ext === '' || format === 'jsonl' || format === 'csv') return;
+  if (!OTHER_FORMATS.has(ext) && formatFromPath(output) !== 'text') return;
   throw new RunError(`merge -o ${output}: merge writes .jsonl or .csv, not "${ext}"; rename the file`, 'usage');
 }
+
+/** Names of files that hold something else than JSONL or CSV rows. */
+const OTHER_FORMATS = new Set(['.json', '.txt', '.text', '.md', '.html', '.htm', '.tsv', '.xml', '.yaml', '.yml', '.xlsx', '.xls', '.parquet']);
 
 /** The merge proper; a file (not stdout or a stream) only while `lock` is held (see lockReplacedOutput). */
 async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: CliIo, lock: LockHandle | undefined): Promise<number> {

@@ -141,26 +141,34 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
       return false;
     }
     const coding = contentCoding(this.headers.get('content-encoding'));
-    if (coding !== undefined) this.decompress(coding);
+    if (coding !== undefined) this.decompress(coding, status < 200 || status > 299);
     this.resolve(this);
     // A coding nothing decodes: the body is not read.
     if (this.failure !== undefined) this.abortRequest?.(toError(this.failure));
     return true;
   }
 
-  /** Bytes in `coding` become text as they are decompressed; the body ends when the decompressor does. */
-  private decompress(coding: string): void {
+  /**
+   * Bytes in `coding` become text as they are decompressed; the body ends when the decompressor does.
+   * `lenient`, for an error status: its status decides the attempt, so a body in a coding nothing
+   * decodes is read as it is, and one that fails to decode ends where it failed.
+   */
+  private decompress(coding: string, lenient: boolean): void {
     let inflater: Transform;
     try {
       inflater = this.inflater = decompressor(coding);
     } catch (err) {
-      this.failure = err;
+      if (!lenient) this.failure = err;
       return;
     }
     inflater.on('data', (chunk: Buffer) => this.text(chunk));
     inflater.once('end', () => this.complete());
     inflater.once('error', (err) => {
       if (this.finished || this.failure !== undefined) return;
+      if (lenient) {
+        this.complete();
+        return;
+      }
       this.failure = decodeFailure(err, coding);
       this.unlisten();
       this.sink?.error(this.failure);

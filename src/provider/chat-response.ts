@@ -75,8 +75,10 @@ export class IncomingChatResponse implements ChatResponse {
     const response = this.response;
     const sink = onceEnded(to);
     const coding = contentCoding(this.headers.get('content-encoding'));
+    // For an error status its status decides: a body nothing decodes is read as it is (see DispatchedChat.decompress).
+    const lenient = this.status < 200 || this.status > 299;
     let body: Readable = response;
-    if (coding !== undefined) {
+    if (coding !== undefined && (decodedCoding(coding) || !lenient)) {
       try {
         body = response.pipe(decompressor(coding));
       } catch (err) {
@@ -84,7 +86,7 @@ export class IncomingChatResponse implements ChatResponse {
         return void queueMicrotask(() => sink.error(err));
       }
       response.once('error', (err) => body.destroy(err));
-      body.once('error', (err) => sink.error(decodeFailure(err, coding)));
+      body.once('error', (err) => (lenient ? sink.end() : sink.error(decodeFailure(err, coding))));
     }
     body.setEncoding('utf8');
     body.on('data', (chunk: string) => sink.data(chunk));
@@ -125,7 +127,7 @@ export class FetchChatResponse implements ChatResponse {
     const body = this.response.body;
     // Fetch decodes what it knows (ours too: http-fetch.ts), and leaves the header: any other coding is bytes.
     const coding = contentCoding(this.headers.get('content-encoding'));
-    if (coding !== undefined && !decodedCoding(coding)) {
+    if (coding !== undefined && !decodedCoding(coding) && this.status >= 200 && this.status <= 299) {
       this.cancel();
       return void queueMicrotask(() => sink.error(undecodable(coding)));
     }

@@ -1,4 +1,4 @@
-import type { Transform } from 'node:stream';
+import { PassThrough, type Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { AttemptError } from './completion.js';
 
@@ -30,6 +30,23 @@ export function decompressor(coding: string): Transform {
   if (coding === 'deflate') return zlib.createInflate(ZLIB_FLUSH);
   if (coding === 'br') return zlib.createBrotliDecompress(BROTLI_FLUSH);
   throw undecodable(coding);
+}
+
+/**
+ * An error status's body, decoded where it can be: its status decides the attempt, so bytes that
+ * fail to decode end the body there rather than failing it (a 401's page in a broken gzip is still a 401).
+ */
+export function leniently(body: Readable, coding: string): Readable {
+  const out = new PassThrough();
+  const inflater = decompressor(coding);
+  body.once('error', (err) => out.destroy(err));
+  body.pipe(inflater);
+  inflater.on('data', (chunk: Buffer) => out.write(chunk));
+  inflater.once('end', () => out.end());
+  inflater.once('error', () => out.end());
+  // Its reader gone (a body cancelled): the connection goes too.
+  out.once('close', () => body.destroy());
+  return out;
 }
 
 const ZLIB_FLUSH = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };

@@ -186,9 +186,21 @@ function parsedEvent(data: string): Chunk | null {
   try {
     return JSON.parse(data) as Chunk | null;
   } catch (err) {
-    if (/^\s*[[{"\d-]/.test(data)) throw err;
+    // An object, array or string cut short; "503 Service Unavailable" is words.
+    if (/^\s*[[{"]/.test(data)) throw err;
     throw new AttemptError('bad_response', `the server sent an event that is not JSON: ${data.replace(/\s+/g, ' ').trim().slice(0, 300)}`);
   }
+}
+
+/** What an `event: error` says: its JSON's `error`, its JSON, or its words. */
+function eventError(data: string): unknown {
+  try {
+    const said = JSON.parse(data) as { error?: unknown } | null;
+    if (typeof said === 'object' && said !== null) return said.error ?? said;
+  } catch {
+    // words
+  }
+  return data.replace(/\s+/g, ' ').trim() || 'no reason given';
 }
 
 /**
@@ -266,9 +278,9 @@ class StreamReader implements BodySink {
     const data = event.data;
     // An event with no data (`data: ` between two chunks) says nothing; JSON.parse('') would fail the answer.
     if (data === '' || (data.charCodeAt(0) <= 32 && data.trim() === '')) return;
-    const chunk = parsedEvent(data);
     // `event: error` names an error whatever its data holds (its words, or JSON without an `error` key).
-    if (event.event === 'error') throw streamError(chunk?.error ?? (typeof chunk === 'object' && chunk !== null ? chunk : data), this.headers);
+    if (event.event === 'error') throw streamError(eventError(data), this.headers);
+    const chunk = parsedEvent(data);
     if (chunk?.error) throw streamError(chunk.error, this.headers);
     const failed = choiceFailure(chunk);
     if (failed) throw failed;

@@ -585,6 +585,9 @@ describe('llm-batch cache', () => {
     for (const args of [['clear'], ['prune', '--older-than', '2']]) {
       const r = await runInWorker(['cache', ...args, '--cache-dir', none]);
       expect([r.code, r.stderr]).toEqual([2, `llm-batch: cache ${args[0]}: --cache-dir ${none}: no such directory (nothing removed)\n`]);
+      // A directory named in LLM_BATCH_CACHE_DIR is chosen as well.
+      const env = await runInWorker(['cache', ...args], { env: { LLM_BATCH_CACHE_DIR: none } });
+      expect([env.code, env.stderr]).toEqual([2, `llm-batch: cache ${args[0]}: LLM_BATCH_CACHE_DIR ${none}: no such directory (nothing removed)\n`]);
       const unset = await runInWorker(['cache', ...args], { env: { LLM_BATCH_CACHE_DIR: undefined, XDG_CACHE_HOME: path.join(ctx.dir, 'no-xdg') } });
       expect(unset.code, unset.stderr).toBe(0);
       expect(unset.stderr).toMatch(/^llm-batch: no response cache at \S+ \(the directory does not exist\): nothing removed\n$/);

@@ -41,6 +41,22 @@ describe('--dry-run agrees with the run', () => {
     expect(fs.readFileSync(out, 'utf8')).toBe('{"id":"1"}\n');
   });
 
+  it("-o through a file, or a directory: refused in the run's words (it was an internal error, or 'already exists')", async () => {
+    const input = writePrompts(dir, 'through.txt', ['one']);
+    fs.writeFileSync(path.join(dir, 'afile'), 'x');
+    fs.mkdirSync(path.join(dir, 'adir'), { recursive: true });
+    for (const [out, extra] of [
+      [path.join(dir, 'afile', 'out.jsonl'), []],
+      [path.join(dir, 'adir'), []],
+      [path.join(dir, 'adir'), ['--overwrite']],
+    ] as const) {
+      const run = await runInWorker([input, '--mock', '--no-cache', '-o', out, ...extra]);
+      const dry = await runInWorker([input, '--mock', '--no-cache', '-o', out, ...extra, '--dry-run']);
+      expect(run.code, run.stderr).toBe(2);
+      expect({ code: dry.code, stderr: dry.stderr }).toEqual({ code: 2, stderr: run.stderr });
+    }
+  });
+
   it('--max-cost with a model of no known price: refused as the run refuses it: one line, exit 2', async () => {
     const dry = await runInWorker([writePrompts(dir, 'priced.txt', ['one']), '-m', 'unknown-x', '--max-cost', '1', '--dry-run'], {
       env: { OPENAI_API_KEY: undefined },

@@ -16,11 +16,13 @@ afterAll(cleanup);
 
 describe('the API key in an argument', () => {
   it.each([
-    [['--reasoning-effort', SECRET_KEY], 'the value of --reasoning-effort'],
-    [['-m', SECRET_KEY], 'the value of -m'],
+    [['--reasoning-effort', SECRET_KEY], 'argument 8 (after --reasoning-effort)'],
+    [['-m', SECRET_KEY], 'argument 8 (after -m)'],
     [[`--id-field=${SECRET_KEY}`], 'the value of --id-field'],
-    [['-t', `{{${SECRET_KEY}}}`], 'the value of -t'],
-    [['--json-schema', path.join(dir, `${SECRET_KEY}.json`)], 'the value of --json-schema'],
+    [['-t', `{{${SECRET_KEY}}}`], 'argument 8 (after -t)'],
+    [['--json-schema', path.join(dir, `${SECRET_KEY}.json`)], 'argument 8 (after --json-schema)'],
+    // A flag before it that takes no value is not called its owner.
+    [['-q', path.join(dir, `in-${SECRET_KEY}.txt`)], 'argument 8 (after -q)'],
   ])('%j: one line naming %s, exit 2, nothing written', async (args, where) => {
     const input = writePrompts(dir, 'p.txt', ['hi']);
     const summary = path.join(dir, 's.json');

@@ -28,7 +28,8 @@ describe('names that say another format', () => {
     const r = await runInWorker(['merge', shard, '-o', target]);
     expect([r.code, r.stderr]).toEqual([2, `llm-batch: merge -o ${target}: merge writes .jsonl or .csv, not "${path.extname(name)}"; rename the file\n`]);
     expect(fs.existsSync(target)).toBe(false);
-    for (const ok of ['m.jsonl', 'm.csv', 'merged']) {
+    // Any other name is JSONL: `all.jsonl.tmp`, moved in place after, as scripts do.
+    for (const ok of ['m.jsonl', 'm.csv', 'merged', 'all.jsonl.tmp']) {
       const merged = await runInWorker(['merge', shard, '-o', path.join(dir, `from-${path.extname(name).slice(1)}-${ok}`), '-q']);
       expect(merged.code, merged.stderr).toBe(0);
     }

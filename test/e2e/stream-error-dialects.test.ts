@@ -7,6 +7,7 @@
  * an attempt cut off (maybe billed for what it generated), not a refused request.
  * Spawns the BUILT CLI: `npm run build` first.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writePrompts } from '../helpers/run-cli.js';
@@ -75,6 +76,15 @@ describe.concurrent('errors inside a stream, in other servers’ words', () => {
         null,
       ]);
       expect(server.countFor(`fine ${tag}`)).toBe(1);
+      // Under --max-cost: a whole body that is an error generated nothing (charged 0); an event after
+      // the stream began may have (cut off, its worst case charged).
+      const summary = path.join(dir, `${tag}-budget.json`);
+      const capped = await run([file, '--retries', '0', '-c', '1', '-m', 'gpt-4o-mini', '--max-cost', '1', '--summary-json', summary, ...extra]);
+      expect(capped.code, capped.stderr).toBe(1);
+      const s = JSON.parse(fs.readFileSync(summary, 'utf8'));
+      expect(s.attemptsCutOff).toBe(where === 'body' ? 0 : 4);
+      // The one answer's few tokens, not four worst cases of 4,096 answer tokens (~$0.0025 each).
+      if (where === 'body') expect(s.budget.spentUsd).toBeLessThan(0.0001);
 
       const broke = writePrompts(dir, `${tag}-402.txt`, [`x ${tag} [[fault:router402*9]]`, `y ${tag}`]);
       const stopped = await run([broke, '-c', '1', ...extra]);

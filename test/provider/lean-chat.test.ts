@@ -299,6 +299,14 @@ const FAILED_EVENTS: Record<string, { body: string; expected: Record<string, unk
     body: `${HELLO}data: Internal Server Error: CUDA out of memory\n\n`,
     expected: { type: 'bad_response', message: 'the server sent an event that is not JSON: Internal Server Error: CUDA out of memory' },
   },
+  'an event of words that start with a status': {
+    body: `${HELLO}data: 503 Service Unavailable: upstream connect error\n\n`,
+    expected: { type: 'bad_response', message: 'the server sent an event that is not JSON: 503 Service Unavailable: upstream connect error' },
+  },
+  'a named error event of words': {
+    body: `${HELLO}event: error\ndata: upstream timed out\n\n`,
+    expected: { type: 'http', message: 'error in stream: upstream timed out' },
+  },
   'a named error event without an error key': {
     body: `${HELLO}event: error\ndata: {"message":"overloaded","code":503}\n\n`,
     expected: { type: 'http', status: 503, message: 'error in stream: overloaded' },
@@ -861,6 +869,22 @@ describe.each(['gzip', 'deflate', 'br'])('a body sent with content-encoding %s, 
         });
       }
     });
+  });
+});
+
+it.each([
+  ['zstd', Buffer.from(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }))],
+  ['gzip', Buffer.from('not gzip at all')],
+])('a 401 whose body is %s it cannot decode: still a 401 that stops the run, on both transports, direct and through a proxy', async (coding, raw) => {
+  const handler: http.RequestListener = (req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(401, { 'content-type': 'application/json', 'content-encoding': coding }).end(raw));
+  };
+  await withServer(handler, async (url) => {
+    for (const via of [undefined, proxy.url]) {
+      for (const stream of [true, false])
+        expect(await same(pair(url, via), 'undecodable 401', stream)).toMatchObject({ type: 'auth', status: 401, stop: 'auth' });
+    }
   });
 });
 
