@@ -379,6 +379,9 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
   const lines = ['', `Estimate for ${count(requests)} ${requests === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
   let costTotal = 0;
   let priced = 0;
+  // Which prices priced the estimate, as the summary says it (ui/summary.ts costOf).
+  let byGiven = false;
+  let byTable = false;
   for (const [model, t] of byModel) {
     // A prediction's tokens are counted as answer tokens besides max_tokens (or the assumed length).
     const predicted = t.predicted > 0 ? ` + ${count(t.predicted)} predicted, billed as answer tokens when unused` : '';
@@ -392,6 +395,8 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
       `  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens${mediaNote(t.media)} · ${answers}`,
     );
     const price = prices(model);
+    if (price && given && prices.given?.(model) !== undefined) byGiven = true;
+    else if (price) byTable = true;
     if (price) {
       // The summary's and the budget's formula (no prompt token assumed cached).
       const promptCost = billedUsd(price, { prompt_tokens: t.promptTokens, completion_tokens: 0 }) * priceFactor;
@@ -408,7 +413,7 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
   }
   if (priced > 0) {
     lines.push(
-      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (${given ? 'the given prices' : `list prices of ${PRICES_AS_OF}`}${priceFactor !== 1 ? ", at the Batch API's half price" : ''}; an estimate, not a bill)`,
+      `  Estimated cost: ${usd(costTotal)}${priced < byModel.size ? ' for the priced models' : ''} (${byGiven ? (byTable ? `the given prices and list prices of ${PRICES_AS_OF}` : 'the given prices') : `list prices of ${PRICES_AS_OF}`}${priceFactor !== 1 ? ", at the Batch API's half price" : ''}; an estimate, not a bill)`,
     );
   }
   return lines;

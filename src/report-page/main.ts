@@ -79,7 +79,8 @@ const answers = (n: number): string => `${fmt.int(n)} ${n === 1 ? 'answer' : 'an
 
 /** Where the cost came from, in a few words. */
 function costNote(cost: NonNullable<ReportData['figures']['cost']>, f: ReportData['figures'], run: ReportData['run']): string {
-  const parts = [cost.pricesGiven ? 'at the prices the run was given' : `list prices of ${cost.pricesAsOf}`];
+  const given = cost.pricesMixed ? `at the prices the run was given and list prices of ${cost.pricesAsOf}` : 'at the prices the run was given';
+  const parts = [cost.pricesGiven ? given : `list prices of ${cost.pricesAsOf}`];
   if (f.cached) parts.push(`${answers(f.cached)} from the cache at no cost`);
   for (const p of cost.pricedAs ?? []) parts.push(`answers of ${p.model} priced as ${p.as}`);
   if (cost.batchRows) parts.push(`${fmt.int(cost.batchRows)} Batch API rows at the Batch price`);

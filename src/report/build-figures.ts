@@ -34,7 +34,9 @@ export function buildFigures(
     unpricedTokens = 0,
     cachedTokens = 0,
     cachedUnknownRows = 0,
-    batchRows = 0;
+    batchRows = 0,
+    byGiven = false,
+    byTable = false;
   /** The model of the first failed row with no usage whose price is known (see below). */
   let unbilled: string | undefined;
   const models = new Set<string>();
@@ -80,6 +82,11 @@ export function buildFigures(
         const usd = rowCostPico(r, pricing);
         const served = r.servedModel ?? r.model;
         const priced = usd === undefined ? undefined : rowPrice(r, pricing)?.pricedAs;
+        // Which prices priced it, as the run's summary says (ui/summary.ts costOf).
+        if (priced !== undefined) {
+          if (pricing.given && pricing.lookup.given?.(priced) !== undefined) byGiven = true;
+          else byTable = true;
+        }
         // The server named another model than the one priced (an Azure deployment, an alias): say so.
         if (priced && served && priced !== served && priced !== priceFor(served)?.priced)
           pricedAs.set(`${served}\u0000${priced}`, { model: served, as: priced });
@@ -118,7 +125,8 @@ export function buildFigures(
         pricesAsOf: PRICES_AS_OF,
         byModel,
         unpricedTokens,
-        pricesGiven: pricing.given,
+        pricesGiven: byGiven,
+        ...(byGiven && byTable ? { pricesMixed: true as const } : {}),
         batchRows,
         cachedTokens,
         ...(cachedUnknownRows > 0 ? { cachedUnknownRows } : {}),

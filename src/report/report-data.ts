@@ -63,8 +63,10 @@ export interface Figures {
     pricesAsOf: string;
     byModel: Array<{ model: string; usd: number | null }>;
     unpricedTokens: number;
-    /** Priced by the run's --price/--prices (the table only where they say nothing). */
+    /** Some answer was priced by the run's --price/--prices (the table only where they say nothing). */
     pricesGiven: boolean;
+    /** With pricesGiven: others by the table, as a --prices file that names some models leaves them. */
+    pricesMixed?: true;
     /** Rows answered by the Batch API, priced at the Batch price. */
     batchRows: number;
     /** Prompt tokens served from the provider's cache, priced at the cached price. */

@@ -57,6 +57,25 @@ describe('--dry-run agrees with the run', () => {
     }
   });
 
+  it('the estimate names the prices it used, as the summary does: given, list, or both', async () => {
+    const input = writePrompts(dir, 'priced-by.txt', ['one']);
+    const file = (name: string, entries: object) => {
+      const at = path.join(dir, name);
+      fs.writeFileSync(at, JSON.stringify(entries));
+      return at;
+    };
+    const cases = [
+      [file('both.json', { 'gpt-4o-mini': '0.3/1.2', 'gpt-4o': '3/12' }), /\(the given prices;/],
+      [file('some.json', { 'gpt-4o-mini': '0.3/1.2' }), /\(the given prices and list prices of \d{4}-\d{2}-\d{2};/],
+      [file('none.json', { gpt4o_mini: '0.3/1.2' }), /\(list prices of \d{4}-\d{2}-\d{2};/],
+    ] as const;
+    for (const [prices, said] of cases) {
+      const dry = await runInWorker([input, '--mock', '--no-cache', '-m', 'gpt-4o-mini,gpt-4o', '--prices', prices, '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(said);
+    }
+  });
+
   it('--max-cost with a model of no known price: refused as the run refuses it: one line, exit 2', async () => {
     const dry = await runInWorker([writePrompts(dir, 'priced.txt', ['one']), '-m', 'unknown-x', '--max-cost', '1', '--dry-run'], {
       env: { OPENAI_API_KEY: undefined },

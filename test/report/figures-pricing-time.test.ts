@@ -23,6 +23,20 @@ describe('report cost', () => {
     expect(groups.map((g) => g.usd)).toEqual([3, 3]);
   });
 
+  it('says which prices it used, as the run’s summary does: a --prices file that names one model, or none', () => {
+    const file = (entries: Record<string, { input: number; output: number }>) => ({
+      lookup: createPriceLookup({ file: new Map(Object.entries(entries)) }),
+      given: true,
+    });
+    const rows = [row(0), row(1, { model: 'gpt-4o-mini' })];
+    expect(buildFigures(rows, 0, file({ 'gpt-4o': { input: 1, output: 1 }, 'gpt-4o-mini': { input: 1, output: 1 } })).cost).toMatchObject({
+      pricesGiven: true,
+    });
+    expect(buildFigures(rows, 0, file({ 'gpt-4o': { input: 1, output: 1 } })).cost).toMatchObject({ pricesGiven: true, pricesMixed: true });
+    const none = buildFigures(rows, 0, file({ gpt4o: { input: 1, output: 1 } })).cost!;
+    expect([none.pricesGiven, none.pricesMixed]).toEqual([false, undefined]);
+  });
+
   it('prices Batch API rows (they carry batch_id) at the Batch price, and cached input tokens at the cached price', () => {
     // gpt-4o lists $2.50 in, $10 out, $1.25 cached in, per million.
     const live = buildFigures([row(0)], 0).cost!.usd;
