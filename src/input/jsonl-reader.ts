@@ -161,7 +161,12 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
   } else {
     const promptField = options.promptField ?? 'prompt';
     const promptValue = value[promptField];
-    if (promptValue === undefined) return problemRecord(origin, `no "${promptField}" or "messages" field`, promptField);
+    if (promptValue === undefined) {
+      // A Batch API line whose body is not an object (`"body": "…"`) is read as a plain row: said as what it is.
+      if ('custom_id' in value && value['body'] !== undefined && !isPlainObject(value['body']))
+        return problemRecord(origin, `"body" must be an object (a Batch API request line), got ${kindOf(value['body'])}`, 'body');
+      return problemRecord(origin, `no "${promptField}" or "messages" field`, promptField);
+    }
     if (promptValue === null) return problemRecord(origin, `"${promptField}" is null`, promptField);
     if (typeof promptValue !== 'string') return problemRecord(origin, `"${promptField}" must be a string`, promptField);
     if (promptValue.trim() === '') return problemRecord(origin, `empty "${promptField}"`, promptField);

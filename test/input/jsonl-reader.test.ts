@@ -237,6 +237,13 @@ describe('jsonl input', () => {
     ],
     ['batch line without messages', { custom_id: 'b', url: '/v1/chat/completions', body: { model: 'm' } }, {}, /"body\.messages" is missing$/, 'messages'],
     [
+      'batch line whose body is no object',
+      { custom_id: 'c3', body: 'str' },
+      {},
+      /^x\.jsonl:1: "body" must be an object \(a Batch API request line\), got a string$/,
+      'body',
+    ],
+    [
       'batch line asking n answers (billed n times, one kept, one reserved under --max-cost)',
       { custom_id: 'b', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], n: 5, max_tokens: 100 } },
       {},
