@@ -28,6 +28,12 @@ export interface PriceLookup {
   missed?: () => { entries: string[]; models: string[] };
 }
 
+/**
+ * Whether `model` (as an answer was priced) is priced by --price / --prices rather than by the
+ * dated table: the summary, the dry run and the report each name the prices they used by it.
+ */
+export const pricedByGiven = (lookup: PriceLookup, model: string): boolean => lookup.given?.(model) !== undefined;
+
 /** OpenAI's Batch API bills half the list price, cached input included. */
 export const BATCH_DISCOUNT = 0.5;
 

@@ -13,7 +13,7 @@ import { readRecords } from '../input/index.js';
 import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF } from '../pricing.js';
-import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
+import { billedUsd, createPriceLookup, pricedByGiven, type PriceLookup } from '../budget/prices.js';
 import { budgetPrices, runPrices } from './open-budget.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
@@ -373,7 +373,7 @@ function mediaNote(media: MediaTally): string {
 }
 
 /** Tokens per model and, for models with a price (--price/--prices, else the table), the estimated cost. */
-function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceLookup, given: boolean, priceFactor = 1): string[] {
+function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceLookup, priceFactor = 1): string[] {
   // A request per (record, model, sample): more than the records under -m A,B or --repeat.
   const requests = [...byModel.values()].reduce((n, t) => n + t.requests, 0);
   const lines = ['', `Estimate for ${count(requests)} ${requests === 1 ? 'request' : 'requests'} (o200k tokenizer; the server's count may differ a little):`];
@@ -395,7 +395,7 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
       `  ${model}: ${count(t.requests)} ${t.requests === 1 ? 'request' : 'requests'} · ${count(t.promptTokens)} prompt tokens${mediaNote(t.media)} · ${answers}`,
     );
     const price = prices(model);
-    if (price && given && prices.given?.(model) !== undefined) byGiven = true;
+    if (price && pricedByGiven(prices, model)) byGiven = true;
     else if (price) byTable = true;
     if (price) {
       // The summary's and the budget's formula (no prompt token assumed cached).
@@ -428,7 +428,6 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
   const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured) : undefined;
   // The run's prices (a bad --prices file is the same usage error as in a run, before the input is read).
-  const given = config.price !== undefined || config.pricesFile !== undefined;
   const prices = runPrices(config) ?? createPriceLookup({});
   // As the run: under --max-cost a model with no price is a usage error before anything is read.
   const budgetLookup = budgetPrices(config, config.models, prices);
@@ -507,7 +506,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (structured) lines.push(...structuredLines(config, structured));
   lines.push(...requestLines(config, first, structured?.structured, batch));
   const toSend = byModel.size > 0;
-  if (toSend) lines.push(...estimateLines(byModel, prices, given, batch ? BATCH_PRICE_FACTOR : 1));
+  if (toSend) lines.push(...estimateLines(byModel, prices, batch ? BATCH_PRICE_FACTOR : 1));
   else if (scan.cached > 0)
     lines.push('', `Estimated cost: $0: all ${count(scan.cached)} ${scan.cached === 1 ? 'request' : 'requests'} would come from the response cache`);
   else if (scan.answered > 0 || scan.pending > 0) lines.push('', 'Estimated cost: $0: --resume has nothing left to send');

@@ -108,7 +108,6 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     }
     const summary = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
     const run = summary?.figures;
-    const given = flags.price !== undefined || flags.prices !== undefined;
     // As the run's summary priced it: a --mock run's own model at $0 (its OUT.meta.json says "baseURL": "mock").
     const lookup = pricesOf({ price: flags.price, pricesFile: flags.prices }, mockRunOf(input)) ?? createPriceLookup({});
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
@@ -136,7 +135,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         run,
         // The manifest as it is now: batches collected since the summary was written are not pending.
         ...(pending ? { batches: pending.batches } : {}),
-        pricing: { lookup, given, runModel },
+        pricing: { lookup, runModel },
         refuseEmpty: !writtenByRun(input),
         beingWritten: inProgress !== undefined,
         ...(summary ? { checkFigures: (figures: Figures) => checkSummaryFitsRows(flags.summaryJson!, input, summary.counts, figures) } : {}),

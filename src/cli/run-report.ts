@@ -106,7 +106,7 @@ export class RunReport {
         output: this.config.report,
         signal: extra.signal,
         events: extra.events === false ? undefined : this.events,
-        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, given: this.prices?.given !== undefined, runModel: this.config.model },
+        pricing: { lookup: this.prices ?? LIST_PRICING.lookup, runModel: this.config.model },
         run: {
           requests: summary.requests,
           retries: summary.retries,

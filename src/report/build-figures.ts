@@ -4,6 +4,7 @@ import type { ReportRow } from './report-row.js';
 import { notAskedAgain } from './not-asked-again.js';
 import type { Figures, RunFigures } from './report-data.js';
 import { LIST_PRICING, picoToUsd, rowCostPico, rowPrice, type ReportPricing } from './row-cost.js';
+import { pricedByGiven } from '../budget/prices.js';
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -84,7 +85,7 @@ export function buildFigures(
         const priced = usd === undefined ? undefined : rowPrice(r, pricing)?.pricedAs;
         // Which prices priced it, as the run's summary says (ui/summary.ts costOf).
         if (priced !== undefined) {
-          if (pricing.given && pricing.lookup.given?.(priced) !== undefined) byGiven = true;
+          if (pricedByGiven(pricing.lookup, priced)) byGiven = true;
           else byTable = true;
         }
         // The server named another model than the one priced (an Azure deployment, an alias): say so.

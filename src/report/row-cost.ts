@@ -4,14 +4,13 @@ import type { ReportRow } from './report-row.js';
 
 /** How the report prices tokens: the run's own prices (--price, --prices) or the dated table. */
 export interface ReportPricing {
+  /** --price / --prices over the table (see pricedByGiven), or the table alone. */
   lookup: PriceLookup;
-  /** Whether --price/--prices were given (the table is still the fallback inside `lookup`). */
-  given: boolean;
   /** The run's model (`-m`, from the run's metadata): what a row without `requested_model` asked for. */
   runModel?: string | null;
 }
 
-export const LIST_PRICING: ReportPricing = { lookup: createPriceLookup({}), given: false };
+export const LIST_PRICING: ReportPricing = { lookup: createPriceLookup({}) };
 
 /**
  * What the provider billed for a row, in picodollars, as the run's summary and budget count it: cached

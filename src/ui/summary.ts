@@ -1,6 +1,6 @@
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import { answerPrice, askedModel } from '../budget/answer-price.js';
-import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
+import { billedUsd, createPriceLookup, pricedByGiven, type PriceLookup } from '../budget/prices.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
@@ -175,7 +175,7 @@ export function costOf(
     else {
       anyPriced = true;
       total += cost;
-      if (priceOf?.given?.(priced!.pricedAs) !== undefined) byGiven = true;
+      if (pricedByGiven(lookup, priced!.pricedAs)) byGiven = true;
       else byTable = true;
     }
     return {
@@ -188,7 +188,7 @@ export function costOf(
     };
   });
   if (!anyPriced) return null;
-  const given = priceOf?.given && byGiven ? { pricesGiven: true as const, ...(byTable ? { pricesMixed: true as const } : {}) } : {};
+  const given = byGiven ? { pricesGiven: true as const, ...(byTable ? { pricesMixed: true as const } : {}) } : {};
   return { usd: round(total, 6), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...given };
 }
 

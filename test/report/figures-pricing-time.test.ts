@@ -9,7 +9,7 @@ import { T0, pricedRow } from '../helpers/report-rows.js';
 const row = pricedRow;
 const given = (price: string) => {
   const [input, output] = price.split('/').map(Number) as [number, number];
-  return { lookup: createPriceLookup({ price: { input, output } }), given: true };
+  return { lookup: createPriceLookup({ price: { input, output } }) };
 };
 
 describe('report cost', () => {
@@ -26,7 +26,6 @@ describe('report cost', () => {
   it('says which prices it used, as the run’s summary does: a --prices file that names one model, or none', () => {
     const file = (entries: Record<string, { input: number; output: number }>) => ({
       lookup: createPriceLookup({ file: new Map(Object.entries(entries)) }),
-      given: true,
     });
     const rows = [row(0), row(1, { model: 'gpt-4o-mini' })];
     expect(buildFigures(rows, 0, file({ 'gpt-4o': { input: 1, output: 1 }, 'gpt-4o-mini': { input: 1, output: 1 } })).cost).toMatchObject({
@@ -52,7 +51,7 @@ describe('report cost', () => {
   it('a run whose every row failed unbilled (model null) cost $0 at the price of the model it asked for, not an unknown amount', () => {
     const failed = (i: number, extra: Record<string, unknown> = {}) =>
       row(i, { response: null, error: { type: 'http', message: 'HTTP 400', status: 400 }, model: null, usage: null, finish_reason: null, ...extra });
-    const list = (runModel: string) => ({ lookup: createPriceLookup({}), given: false, runModel });
+    const list = (runModel: string) => ({ lookup: createPriceLookup({}), runModel });
     expect(buildFigures([failed(0), failed(1)], 0, list('gpt-4o-mini')).cost).toMatchObject({ usd: 0, byModel: [{ model: 'gpt-4o-mini', usd: 0 }] });
     // A model with no known price stays unknown.
     expect(buildFigures([failed(0)], 0, list('my-llama')).cost).toBeNull();

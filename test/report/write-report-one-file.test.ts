@@ -35,7 +35,7 @@ it.each(['jsonl', 'csv'] as const)('a %s file renamed over the results between t
     renamed = true;
     return lookup(model);
   };
-  await writeReport({ input: out, format, output: table, pricing: { lookup: renaming, given: false } });
+  await writeReport({ input: out, format, output: table, pricing: { lookup: renaming } });
   expect(renamed).toBe(true);
   const data = reportDataOf(table);
   const rows: unknown[][] = data.table.rows;
@@ -70,7 +70,7 @@ it('a file rewritten in place between the two reads (an --overwrite run) is read
     return lookup(model);
   };
   const table = join(dir, 'report.html');
-  await writeReport({ input: out, format: 'jsonl', output: table, pricing: { lookup: rewriting, given: false } });
+  await writeReport({ input: out, format: 'jsonl', output: table, pricing: { lookup: rewriting } });
   const data = reportDataOf(table);
   // The figures and the table of the same rows: the new run's failures.
   expect(data.figures).toMatchObject({ rows: 20, ok: 0, failed: 20 });
