@@ -3,7 +3,7 @@ import { entryAnswer, type IndexEntry } from './plan-chunks.js';
 import { answerFields } from './custom-id.js';
 import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
 import { toUsage, type RawUsage } from '../provider/to-usage.js';
-import { contentText, scalarText } from '../provider/streamed-answer.js';
+import { contentText, reasoningText, scalarText, type ReasoningParts } from '../provider/streamed-answer.js';
 import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
 import { outOfFunds, refusesOneRequest } from '../provider/classify-error.js';
 import type { AnswerScrubber } from '../provider/answer-scrubber.js';
@@ -24,7 +24,7 @@ interface ChatBody {
   /** Unix seconds: when the server made this completion. */
   created?: number;
   choices?: Array<{
-    message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown; reasoning_content?: unknown; reasoning?: unknown };
+    message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown } & ReasoningParts;
     logprobs?: unknown;
     finish_reason?: unknown;
   }>;
@@ -150,7 +150,7 @@ export function rowFromBatchLine(
     refusal: contentText(choice.message?.refusal) || undefined,
     toolCalls: wholeToolCalls(choice.message?.tool_calls),
     logprobs: wholeLogprobs(choice.logprobs),
-    reasoning: contentText(choice.message?.reasoning_content ?? choice.message?.reasoning) || undefined,
+    reasoning: (choice.message && reasoningText(choice.message)) || undefined,
     model: scalarText(body.model),
     finishReason: scalarText(choice.finish_reason),
   };

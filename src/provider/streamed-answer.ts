@@ -18,7 +18,7 @@ export interface AnswerChunk {
   /** Groq's own object, whose `usage` its last chunk carries (where no top-level `usage` comes). */
   x_groq?: { usage?: Parameters<typeof toUsage>[0] | null } | null;
   choices?: Array<{
-    delta?: { content?: unknown; refusal?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: ToolCallDelta[] | null } | null;
+    delta?: ({ content?: unknown; refusal?: unknown; tool_calls?: ToolCallDelta[] | null } & ReasoningParts) | null;
     logprobs?: object | null;
     finish_reason?: unknown;
   }>;
@@ -71,8 +71,8 @@ export class StreamedAnswer {
       }
       const refused = contentText(changes.refusal);
       if (refused) this.refusal += refused;
-      const thought = changes.reasoning_content ?? changes.reasoning;
-      if (thought) this.reasoning += contentText(thought);
+      const thought = reasoningText(changes);
+      if (thought) this.reasoning += thought;
       const calls = changes.tool_calls;
       if (calls) (this.toolCalls ??= new ToolCallParts()).add(calls);
     }
@@ -200,7 +200,7 @@ function answerInBody(text: string, headers: HeaderSource, onDelta: ((delta: str
   // `null` is JSON too: answered as `[]` or `42` are, not with a TypeError for a connection error.
   const body = (parsed ?? {}) as {
     choices?: Array<{
-      message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown; reasoning_content?: unknown; reasoning?: unknown };
+      message?: { content?: unknown; refusal?: unknown; tool_calls?: unknown } & ReasoningParts;
       logprobs?: unknown;
       finish_reason?: unknown;
     }>;
@@ -233,9 +233,20 @@ function answerInBody(text: string, headers: HeaderSource, onDelta: ((delta: str
   if (toolCalls) result.toolCalls = toolCalls;
   const logprobs = wholeLogprobs(choice.logprobs);
   if (logprobs) result.logprobs = logprobs;
-  const reasoning = contentText(choice.message?.reasoning_content ?? choice.message?.reasoning);
+  const reasoning = choice.message ? reasoningText(choice.message) : '';
   if (reasoning) result.reasoning = reasoning;
   return result;
+}
+
+/** Where servers put a reasoning model's thinking, in a message or a delta: DeepSeek's and vLLM's name, OpenRouter's and Ollama's. */
+export interface ReasoningParts {
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+}
+
+/** A message's or a delta's thinking (see CompletionResult.reasoning), '' when it has none. */
+export function reasoningText(parts: ReasoningParts): string {
+  return contentText(parts.reasoning_content ?? parts.reasoning);
 }
 
 /**
