@@ -6,7 +6,7 @@ import type { BodySink, ChatResponse } from './chat-response.js';
 import type { AbortWatch } from './completion.js';
 import { unsendableHeader } from './sendable-headers.js';
 import { nodeWording } from './undici-wording.js';
-import { contentCoding, decodeFailure, decompressor } from './content-coding.js';
+import { contentCoding, decodeFailure, decodedCoding, decompressor, errorStatus, undecodableBody } from './content-coding.js';
 
 /**
  * POSTs one chat-completions body over undici's dispatcher API (issue 16) and resolves with the
@@ -141,7 +141,10 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
       return false;
     }
     const coding = contentCoding(this.headers.get('content-encoding'));
-    if (coding !== undefined) this.decompress(coding, status < 200 || status > 299);
+    if (coding !== undefined) {
+      this.failure = undecodableBody(coding, status);
+      if (this.failure === undefined && decodedCoding(coding)) this.decompress(coding, errorStatus(status));
+    }
     this.resolve(this);
     // A coding nothing decodes: the body is not read.
     if (this.failure !== undefined) this.abortRequest?.(toError(this.failure));
@@ -150,17 +153,11 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
 
   /**
    * Bytes in `coding` become text as they are decompressed; the body ends when the decompressor does.
-   * `lenient`, for an error status: its status decides the attempt, so a body in a coding nothing
-   * decodes is read as it is, and one that fails to decode ends where it failed.
+   * `lenient`, for an error status: its status decides the attempt, so a body that fails to decode
+   * ends where it failed (as content-coding.ts's decodedBody).
    */
   private decompress(coding: string, lenient: boolean): void {
-    let inflater: Transform;
-    try {
-      inflater = this.inflater = decompressor(coding);
-    } catch (err) {
-      if (!lenient) this.failure = err;
-      return;
-    }
+    const inflater = (this.inflater = decompressor(coding));
     inflater.on('data', (chunk: Buffer) => this.text(chunk));
     inflater.once('end', () => this.complete());
     inflater.once('error', (err) => {

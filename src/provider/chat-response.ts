@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
-import { contentCoding, decodeFailure, decodedCoding, decompressor, undecodable } from './content-coding.js';
+import { contentCoding, decodeFailure, decodedBody, undecodableBody } from './content-coding.js';
 import type { HeaderSource } from '../types.js';
 
 /** Where a response body's text goes, chunk by chunk; `end` or `error` comes once, last. */
@@ -75,19 +74,13 @@ export class IncomingChatResponse implements ChatResponse {
     const response = this.response;
     const sink = onceEnded(to);
     const coding = contentCoding(this.headers.get('content-encoding'));
-    // For an error status its status decides: a body nothing decodes is read as it is (see DispatchedChat.decompress).
-    const lenient = this.status < 200 || this.status > 299;
-    let body: Readable = response;
-    if (coding !== undefined && (decodedCoding(coding) || !lenient)) {
-      try {
-        body = response.pipe(decompressor(coding));
-      } catch (err) {
-        response.destroy();
-        return void queueMicrotask(() => sink.error(err));
-      }
-      response.once('error', (err) => body.destroy(err));
-      body.once('error', (err) => (lenient ? sink.end() : sink.error(decodeFailure(err, coding))));
+    const refused = undecodableBody(coding, this.status);
+    if (refused) {
+      response.destroy();
+      return void queueMicrotask(() => sink.error(refused));
     }
+    const body = decodedBody(response, coding, this.status);
+    if (body !== response) body.once('error', (err) => sink.error(decodeFailure(err, coding!)));
     body.setEncoding('utf8');
     body.on('data', (chunk: string) => sink.data(chunk));
     body.once('end', () => sink.end());
@@ -127,9 +120,10 @@ export class FetchChatResponse implements ChatResponse {
     const body = this.response.body;
     // Fetch decodes what it knows (ours too: http-fetch.ts), and leaves the header: any other coding is bytes.
     const coding = contentCoding(this.headers.get('content-encoding'));
-    if (coding !== undefined && !decodedCoding(coding) && this.status >= 200 && this.status <= 299) {
+    const refused = undecodableBody(coding, this.status);
+    if (refused) {
       this.cancel();
-      return void queueMicrotask(() => sink.error(undecodable(coding)));
+      return void queueMicrotask(() => sink.error(refused));
     }
     if (!body) return void queueMicrotask(() => sink.end());
     const reader = (this.reader = body.getReader());

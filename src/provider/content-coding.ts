@@ -1,4 +1,4 @@
-import { PassThrough, type Readable, type Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { AttemptError } from './completion.js';
 
@@ -32,11 +32,32 @@ export function decompressor(coding: string): Transform {
   throw undecodable(coding);
 }
 
+/** A status outside 2xx: its status decides the attempt, so its body is decoded leniently (see leniently). */
+export const errorStatus = (status: number): boolean => status < 200 || status > 299;
+
+/**
+ * A 2xx body in a coding nothing decodes: the attempt's failure ({@link undecodable}). An error
+ * status's body is read as it is: its status says what went wrong.
+ */
+export function undecodableBody(coding: string | undefined, status: number): AttemptError | undefined {
+  return coding === undefined || decodedCoding(coding) || errorStatus(status) ? undefined : undecodable(coding);
+}
+
+/**
+ * A node:http response's body (our fetch's, the proxy path's) decoded as fetch decodes it: a known
+ * coding decompressed, an error status's leniently; any other coding as it came (see
+ * {@link undecodableBody}). A decompressor's failure comes out of the stream returned.
+ */
+export function decodedBody(body: Readable, coding: string | undefined, status: number): Readable {
+  if (coding === undefined || !decodedCoding(coding)) return body;
+  return errorStatus(status) ? leniently(body, coding) : pipeline(body, decompressor(coding), () => {});
+}
+
 /**
  * An error status's body, decoded where it can be: its status decides the attempt, so bytes that
  * fail to decode end the body there rather than failing it (a 401's page in a broken gzip is still a 401).
  */
-export function leniently(body: Readable, coding: string): Readable {
+function leniently(body: Readable, coding: string): Readable {
   const out = new PassThrough();
   const inflater = decompressor(coding);
   body.once('error', (err) => out.destroy(err));
@@ -53,7 +74,7 @@ const ZLIB_FLUSH = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.const
 const BROTLI_FLUSH = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
 
 /** A body in a coding no transport decodes: every request would get one, so the endpoint's failure (see circuit-breaker.ts). */
-export function undecodable(coding: string): AttemptError {
+function undecodable(coding: string): AttemptError {
   return new AttemptError('bad_response', `the server sent its body with content-encoding ${JSON.stringify(coding)}, which llm-batch cannot decode`, {
     code: 'encoded_response',
   });

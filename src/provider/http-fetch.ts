@@ -1,6 +1,6 @@
 import type http from 'node:http';
-import { Readable, pipeline } from 'node:stream';
-import { contentCoding, decodedCoding, decompressor, leniently } from './content-coding.js';
+import { Readable } from 'node:stream';
+import { contentCoding, decodedBody } from './content-coding.js';
 import { CREDENTIALS, MAX_REDIRECTS, createAgentPool, type AgentPool } from './agent-pool.js';
 import { nodeHttp, nodeHttps } from '../util/node-http.js';
 import { TooManyRedirects } from './too-many-redirects.js';
@@ -124,9 +124,7 @@ function send(
       if (noBody) res.on('error', () => {}).resume();
       res.once('close', () => signal?.removeEventListener('abort', onAbort));
       // Decoded as fetch decodes (and the header left): a gateway may compress a body nobody asked to have compressed.
-      const coding = noBody ? undefined : contentCoding(res.headers['content-encoding'] ?? null);
-      const lenient = status < 200 || status > 299;
-      const body = coding !== undefined && decodedCoding(coding) ? (lenient ? leniently(res, coding) : pipeline(res, decompressor(coding), () => {})) : res;
+      const body = noBody ? res : decodedBody(res, contentCoding(res.headers['content-encoding'] ?? null), status);
       try {
         resolve(
           new Response(noBody ? null : (Readable.toWeb(body) as ReadableStream<Uint8Array>), {
