@@ -75,19 +75,19 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     return cacheClearHint(flag);
   };
   /**
-   * clear and prune of a directory that is not there: nothing to do, said so. One chosen with
-   * --cache-dir is a usage error (a typo in cron would read as success); the default one is a cache
-   * not made yet.
+   * clear and prune of a directory that is not there: nothing to do, said so (unless `quiet`), and
+   * the exit code; undefined when it is there. One chosen (--cache-dir, LLM_BATCH_CACHE_DIR) is a
+   * usage error: a typo in cron would read as success. The default one is a cache not made yet.
    */
-  const missingDir = (command: string): number | undefined => {
+  const missingDir = (command: string, quiet: boolean | undefined): number | undefined => {
     const dir = dirOf();
     if (fs.existsSync(dir)) return undefined;
     const chosen =
       program.opts<{ cacheDir?: string }>().cacheDir !== undefined ? '--cache-dir' : io.env.LLM_BATCH_CACHE_DIR?.trim() ? 'LLM_BATCH_CACHE_DIR' : undefined;
     if (chosen !== undefined) throw new RunError(`cache ${command}: ${chosen} ${dir}: no such directory (nothing removed)`, 'usage');
+    if (!quiet) io.stderr.write(`llm-batch: no response cache at ${dir} (the directory does not exist): nothing removed\n`);
     return ExitCode.ok;
   };
-  const noCacheThere = () => `llm-batch: no response cache at ${dirOf()} (the directory does not exist): nothing removed\n`;
   /** `readOnly` for stats: it neither waits for a writer's lock nor writes the file (see openDatabase). */
   const open = async (readOnly = false) => {
     const dir = dirOf();
@@ -156,12 +156,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .option('-q, --quiet', 'print nothing unless something fails')
     .action((opts: { quiet?: boolean }) => {
       action = async () => {
+        const missing = missingDir('clear', opts.quiet);
+        if (missing !== undefined) return missing;
         const say = (line: string) => opts.quiet || io.stderr.write(line);
-        const missing = missingDir('clear');
-        if (missing !== undefined) {
-          say(noCacheThere());
-          return missing;
-        }
         const dir = dirOf();
         const there = fs.existsSync(dir);
         const locks = [STORE_FILE, LEGACY_STORE_FILE].map((name) => path.join(dir, `${name}-lock`));
@@ -202,11 +199,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .action((opts: { olderThan: number; quiet?: boolean }) => {
       action = async () => {
         const older = `older than ${opts.olderThan} ${opts.olderThan === 1 ? 'day' : 'days'}`;
-        const missing = missingDir('prune');
-        if (missing !== undefined) {
-          if (!opts.quiet) io.stderr.write(noCacheThere());
-          return missing;
-        }
+        const missing = missingDir('prune', opts.quiet);
+        if (missing !== undefined) return missing;
         // No store file, nothing to prune: none is made for it (where there is no room, one could not be).
         const store = storeFileIn(dirOf()) ? await open() : undefined;
         const removed = store ? await removedOrSaid(store.prune(Date.now() - opts.olderThan * DAY_MS), 'prune', older) : 0;

@@ -341,6 +341,12 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
 /** Azure OpenAI's resource hosts. */
 const AZURE_HOST = /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i;
 
+/** A base URL as a run, `status` and `cancel` refuse it: credentials or a query in it, or an endpoint's path. */
+export function refuseBaseUrl(baseURL: string, from: string, apiKey: string | undefined): void {
+  refuseCredentials(baseURL, from, apiKey);
+  refuseEndpointPath(baseURL, from);
+}
+
 /**
  * A base URL with `user:password@` or `TOKEN@`: nothing sends them (the key goes in a Bearer header),
  * and the URL is echoed in resume commands, the run settings file and traces. A query string or
@@ -348,7 +354,7 @@ const AZURE_HOST = /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i;
  * even reach the server as a query. Refused; the message shows neither the userinfo nor the query,
  * and passes the redactor in case the key sits elsewhere in the URL.
  */
-export function refuseCredentials(baseURL: string, from: string, apiKey: string | undefined): void {
+function refuseCredentials(baseURL: string, from: string, apiKey: string | undefined): void {
   let url: URL;
   try {
     url = new URL(baseURL);
@@ -376,7 +382,7 @@ export function refuseCredentials(baseURL: string, from: string, apiKey: string 
  * …/chat/completions/chat/completions and got a 404), or an Azure deployment's classic path, which
  * takes an api-version llm-batch does not send. Refused before anything is written, naming the root.
  */
-export function refuseEndpointPath(baseURL: string, from: string): void {
+function refuseEndpointPath(baseURL: string, from: string): void {
   let url: URL;
   try {
     url = new URL(baseURL);
@@ -495,11 +501,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
   // Under --mock no server is asked: OPENAI_BASE_URL is not read.
   const baseURL = flags.baseUrl ?? (flags.mock ? undefined : envBaseUrl(env, apiKey));
-  if (baseURL !== undefined) {
-    const from = flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL';
-    refuseCredentials(baseURL, from, apiKey);
-    refuseEndpointPath(baseURL, from);
-  }
+  if (baseURL !== undefined) refuseBaseUrl(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
   const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
 
   return {

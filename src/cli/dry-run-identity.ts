@@ -6,11 +6,9 @@ import { csvLayoutFor } from './csv-layout-for.js';
 import { fingerprintFile } from './input-fingerprint.js';
 import { refuseOtherRun } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
-import { alreadyExists, uncollectedRun } from './output-target.js';
-import { RunError } from '../errors.js';
+import { existingOutput, uncollectedRun } from './output-target.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
 import { isStreamTarget } from './stream-target.js';
-import { checkWritableFile } from './check-writable.js';
 import type { StructuredSetup } from './structured-setup.js';
 
 /**
@@ -45,10 +43,6 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
  */
 export function refuseOutputDry(config: CliConfig): void {
   if (config.output.kind !== 'file' || isStreamTarget(config.output.path)) return;
-  const output = config.output.path;
-  // As the run checks it first: a directory, a path through a file, a name too long, each in its words.
-  checkWritableFile(output, '--output');
-  const rows = (fs.statSync(output, { throwIfNoEntry: false })?.size ?? 0) > 0;
-  if (rows && !config.resume && !config.overwrite) throw new RunError(alreadyExists(output), 'output');
+  existingOutput(config.output.path, config);
   if (!config.batchApi) refuseLiveOverPendingBatches(config);
 }

@@ -95,13 +95,25 @@ function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boo
  * resultsFileFormat): a JSONL or CSV results file can be resumed, in its own format; a text output,
  * or a file that neither its content nor its name shows to be either, cannot.
  */
-export function alreadyExists(file: string): string {
+function alreadyExists(file: string): string {
   const format = resultsFileFormat(file);
   const resumable = format === 'jsonl' || format === 'csv';
   const how = resumable
     ? 'pass --resume to continue it, or --overwrite to replace it'
     : `pass --overwrite to replace it, or choose another output file${format === 'text' ? ' (a text output cannot be resumed: it keeps no ids)' : ''}`;
   return `${file} already exists: ${how} (nothing was changed)`;
+}
+
+/**
+ * Whether the output file has rows, refusing it (as `alreadyExists` says) unless --resume or
+ * --overwrite says what to do with them; first, a path no file can be written at, in its own words.
+ * The run's check, and its dry run's.
+ */
+export function existingOutput(file: string, config: Pick<CliConfig, 'resume' | 'overwrite'>): boolean {
+  checkWritableFile(file, '--output');
+  const exists = (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0;
+  if (exists && !config.resume && !config.overwrite) throw new RunError(alreadyExists(file), 'output');
+  return exists;
 }
 
 /**
@@ -149,9 +161,7 @@ export async function openOutputTarget(
     }
   }
 
-  checkWritableFile(out.path, '--output');
-  const exists = fs.existsSync(out.path) && fs.statSync(out.path).size > 0;
-  if (exists && !config.resume && !config.overwrite) throw new RunError(alreadyExists(out.path), 'output');
+  const exists = existingOutput(out.path, config);
   stop?.throwIfAborted();
   const lock = acquireLock(out.path);
   try {

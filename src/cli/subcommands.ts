@@ -29,7 +29,7 @@ import { tornRowNote, writtenNowNote } from './written-now.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { readRecords } from '../input/index.js';
-import { envBaseUrl, refuseCredentials, refuseEndpointPath, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
+import { envBaseUrl, refuseBaseUrl, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
@@ -87,10 +87,7 @@ function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, t
   const stripped = baseUrlFlag === undefined && recorded?.includes('[redacted]') && envURL === undefined;
   const [baseURL, from] =
     baseUrlFlag !== undefined ? [baseUrlFlag, '--base-url'] : useRecorded ? [recorded, `the base URL in ${metaPath(output)}`] : [envURL, 'OPENAI_BASE_URL'];
-  if (baseURL !== undefined) {
-    refuseCredentials(baseURL, from, apiKey);
-    refuseEndpointPath(baseURL, from);
-  }
+  if (baseURL !== undefined) refuseBaseUrl(baseURL, from, apiKey);
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
   // Opened before anything is sent, so an unwritable --trace is a usage error, as on a run.
