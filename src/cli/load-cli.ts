@@ -31,10 +31,6 @@ export interface LoadOptions {
 /** The first line of cli.cjs names its build (scripts/bundle.mjs): `//llm-batch-build:<hex>`. */
 const BUILD_LINE = /^\/\/llm-batch-build:([0-9a-f]{16})\n/;
 
-/** CommonJS's wrapper, as node's own loader puts it around a module, and this module's import() (src/util/import-module.ts). */
-const HEAD = '(function (exports, require, module, __filename, __dirname, __llmBatchImport) { ';
-const TAIL = '\n})';
-
 /**
  * Loads the CLI from its one CommonJS script with a V8 code cache of its own, and returns it with
  * `keepCode`, which bin/ calls once the run is over.
@@ -61,7 +57,9 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env, { packages = true 
   const caches = codeCacheFiles(source, fs.statSync(file).mtimeMs, env);
   const full = caches && readIfThere(caches.full);
   const partial = caches && !full ? readIfThere(caches.partial) : undefined;
-  const script = new vm.Script(HEAD + source + TAIL, { filename: file, cachedData: full ?? partial });
+  // The script is one function expression, CommonJS's wrapper with an import() as a sixth argument
+  // (scripts/bundle.mjs writes it): compiled as read, with no copy of it made to wrap it.
+  const script = new vm.Script(source, { filename: file, cachedData: full ?? partial });
   const module = { exports: {} as CliBundle };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   const importModule = (specifier: string) => import(specifier);

@@ -1,12 +1,20 @@
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { buildEnv, ROOT, type CliOptions, type CliResult } from './run-cli.js';
 
 type Main = (argv: readonly string[], io: unknown) => Promise<number>;
 
 let bundle: { main: Main } | undefined;
+
+/** The script as bin/ loads it (dist/bundle/start.js's loadCli), without the code caches a user's run keeps. */
+async function loadBundle(): Promise<{ main: Main }> {
+  const start = (await import(pathToFileURL(path.join(ROOT, 'dist', 'bundle', 'start.js')).href)) as {
+    loadCli(env: NodeJS.ProcessEnv, options: { packages: boolean }): { cli: { main: Main } };
+  };
+  return start.loadCli({ NODE_DISABLE_COMPILE_CACHE: '1' }, { packages: false }).cli;
+}
 
 /**
  * The built CLI's `main` (dist/bundle/cli.cjs, what bin/llm-batch.js calls) in this worker, for a
@@ -19,7 +27,7 @@ let bundle: { main: Main } | undefined;
  * pipes, locks let go) stay runCli's tests: each family of these keeps one as a child process.
  */
 export async function runInWorker(args: readonly string[], options: Pick<CliOptions, 'env' | 'stdin'> = {}): Promise<CliResult> {
-  const { main } = (bundle ??= createRequire(import.meta.url)(path.join(ROOT, 'dist', 'bundle', 'cli.cjs')) as { main: Main });
+  const { main } = (bundle ??= await loadBundle());
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().setEncoding('utf8').on('data', (d: string) => (stdout += d));
