@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
-import zlib from 'node:zlib';
+import type zlib from 'node:zlib';
 import { AttemptError } from './completion.js';
 
 /**
@@ -26,11 +27,18 @@ export function decodedCoding(coding: string): boolean {
  * not know (`zstd`, several codings at once).
  */
 export function decompressor(coding: string): Transform {
-  if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip(ZLIB_FLUSH);
-  if (coding === 'deflate') return zlib.createInflate(ZLIB_FLUSH);
-  if (coding === 'br') return zlib.createBrotliDecompress(BROTLI_FLUSH);
-  throw undecodable(coding);
+  if (!decodedCoding(coding)) throw undecodable(coding);
+  const { constants, createBrotliDecompress, createGunzip, createInflate } = nodeZlib();
+  if (coding === 'br') return createBrotliDecompress({ flush: constants.BROTLI_OPERATION_FLUSH, finishFlush: constants.BROTLI_OPERATION_FLUSH });
+  const flush = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+  return coding === 'deflate' ? createInflate(flush) : createGunzip(flush);
 }
+
+/**
+ * node:zlib on first use, through `require` (an ESM import builds its facade): only a gateway that
+ * compresses unasked needs it, and loading it cost every run that sends ~2-4 ms of CPU.
+ */
+const nodeZlib = (): typeof zlib => createRequire(import.meta.url)('node:zlib') as typeof zlib;
 
 /** A status outside 2xx: its status decides the attempt, so its body is decoded leniently (see leniently). */
 export const errorStatus = (status: number): boolean => status < 200 || status > 299;
@@ -69,9 +77,6 @@ function leniently(body: Readable, coding: string): Readable {
   out.once('close', () => body.destroy());
   return out;
 }
-
-const ZLIB_FLUSH = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-const BROTLI_FLUSH = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
 
 /** A body in a coding no transport decodes: every request would get one, so the endpoint's failure (see circuit-breaker.ts). */
 function undecodable(coding: string): AttemptError {
