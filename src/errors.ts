@@ -116,3 +116,17 @@ export class UsageError extends RunError {
  * capacity) and 5xx. One list for a run's retries, a resume's re-runs and the Batch API's calls.
  */
 export const isTransientStatus = (status: number): boolean => status === 408 || status === 409 || status === 498 || status >= 500;
+
+/**
+ * The code of a refusal of a prompt longer than the model's context: OpenAI's own, and ours for a
+ * server that says so in words only (Ollama's 500 or its stream's error event, which have no code).
+ */
+export const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
+
+/**
+ * Whether an `http` failure may pass if the request is sent again: no status (an error event in a
+ * stream) or a transient one, unless the server said the prompt does not fit the model's context,
+ * which it will not the next time either (each attempt made a local model read the whole prompt).
+ */
+export const isTransientHttp = (status: number | undefined, code: string | undefined): boolean =>
+  code !== CONTEXT_LENGTH_EXCEEDED && (status === undefined || isTransientStatus(status));

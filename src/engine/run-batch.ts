@@ -515,7 +515,7 @@ class Engine {
       return;
     }
     run.failures++;
-    const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status);
+    const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status, error.info.code);
     if (lastChance) {
       // `attempts` counts the requests sent: a refusal before sending adds none, and the row's times
       // are the last sent attempt's (none when nothing was sent).

@@ -1,4 +1,4 @@
-import { isTransientStatus } from '../errors.js';
+import { isTransientHttp } from '../errors.js';
 import type { RowError } from '../types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { RowError } from '../types.js';
  * again, so they wait for --retry-failed. (Kept in step with schedule/retry-policy by a test: the
  * output layer may not import the scheduler; both take the statuses from errors.ts.)
  */
-export function isTransientFailure(error: Pick<RowError, 'type' | 'status'>): boolean {
+export function isTransientFailure(error: Pick<RowError, 'type' | 'status' | 'code'>): boolean {
   switch (error.type) {
     case 'connection':
     case 'timeout':
@@ -19,7 +19,7 @@ export function isTransientFailure(error: Pick<RowError, 'type' | 'status'>): bo
     case 'aborted':
       return true;
     case 'http':
-      return error.status === undefined || isTransientStatus(error.status);
+      return isTransientHttp(error.status, error.code);
     default:
       return false;
   }

@@ -3,6 +3,7 @@ import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
 import { redirectLoop } from './too-many-redirects.js';
 import { errorMessage } from '../util/error-message.js';
+import { CONTEXT_LENGTH_EXCEEDED, isTransientStatus } from '../errors.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
 
@@ -88,13 +89,30 @@ function fundsRefusal(status: number, type: unknown): string {
  */
 export function errorInAnswer(where: 'stream' | 'body', message: string, rawCode: unknown, type: unknown): AttemptError {
   const said = statusCode(rawCode);
-  const code = typeof rawCode === 'string' ? rawCode : undefined;
+  const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, said, message);
   const text = `error in ${where}: ${message}`;
   if (said === undefined) return new AttemptError('http', text, { code });
   const info = { status: said, ...(where === 'stream' ? { inStream: true } : {}) };
   if (outOfFunds(said, code, type, message))
     return new AttemptError('quota', `${fundsRefusal(said, type)} (in the ${where}): ${message}`, { ...info, stop: 'quota' });
   return new AttemptError(said === 429 ? 'rate_limit' : 'http', text, info);
+}
+
+/**
+ * A server's words for a prompt past the model's context: Ollama's "the input length exceeds the
+ * context length", llama.cpp's "exceeds the available context size", OpenAI's and vLLM's "maximum
+ * context length is N tokens".
+ */
+const CONTEXT_OVERFLOW = /\bexceeds? the (?:available |model's )?context (?:length|size|window)\b|\bmaximum context length is \d|\bcontext length exceeded\b/i;
+
+/**
+ * The code a failure's row keeps: the server's, or {@link CONTEXT_LENGTH_EXCEEDED} where a failure
+ * that would be asked again (no status, a 5xx) says in words only that the prompt is too long for the
+ * model (Ollama: a 500 or a stream's error event): no retry or resume makes it fit.
+ */
+function codeOf(code: string | undefined, status: number | undefined, message: string): string | undefined {
+  if (code !== undefined || (status !== undefined && !isTransientStatus(status))) return code;
+  return CONTEXT_OVERFLOW.test(message) ? CONTEXT_LENGTH_EXCEEDED : undefined;
 }
 
 /** Whether a body's error `code` is an HTTP error status (see {@link errorInAnswer}). */
@@ -133,11 +151,11 @@ export function classifyError(err: unknown): AttemptError {
   }
   if (err instanceof APIError) {
     const status = err.status;
-    const code = typeof err.code === 'string' ? err.code : undefined;
     const headers = err.headers ?? undefined;
     const message = serverMessage(err);
     // An error event inside a stream: the SDK gives it no status.
     if (status === undefined) return errorInAnswer('stream', message, err.code, (err.error as { type?: unknown } | undefined)?.type);
+    const code = codeOf(typeof err.code === 'string' ? err.code : undefined, status, message);
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
       return new AttemptError('auth', PROXY_CREDENTIALS_REFUSED, { status, headers, stop: 'proxy' });

@@ -17,7 +17,11 @@ export function notAskedAgain(rows: readonly ReportRow[], run: Pick<RunFigures, 
   let again = 0;
   for (let i = 0; i < earlier; i++) {
     const r = rows[i]!;
-    if (r.errorType !== null && (run.retryFailed || isTransientFailure({ type: r.errorType as ErrorType, status: r.errorStatus ?? undefined }))) again++;
+    if (
+      r.errorType !== null &&
+      (run.retryFailed || isTransientFailure({ type: r.errorType as ErrorType, status: r.errorStatus ?? undefined, code: r.errorCode ?? undefined }))
+    )
+      again++;
   }
   // Rows of prompts outside this run (a --force-resume of another run's file) are none of its own.
   return Math.min(again, run.notRun);

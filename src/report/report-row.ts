@@ -10,6 +10,8 @@ export interface ReportRow {
   errorType: string | null;
   errorMessage: string | null;
   errorStatus: number | null;
+  /** The error's code (`context_length_exceeded`…), where the file has one: whether a resume asks again. */
+  errorCode?: string | null;
   attempts: number;
   latencyMs: number | null;
   /** Epoch milliseconds of the last attempt's start and end; null when the file has no timestamps. */
@@ -72,6 +74,7 @@ export function rowSlimmer(): (row: ReportRow, ordinal: number) => ReportRow {
     errorType: shared(row.errorType),
     errorMessage: row.errorMessage === null ? null : row.errorMessage.slice(0, SLIM_MESSAGE),
     errorStatus: row.errorStatus,
+    errorCode: shared(row.errorCode),
     attempts: row.attempts,
     latencyMs: row.latencyMs,
     startedMs: row.startedMs,

@@ -1,4 +1,4 @@
-import { isTransientStatus } from '../errors.js';
+import { isTransientHttp } from '../errors.js';
 import type { ErrorType } from '../types.js';
 import { pastLongestWait } from './longest-wait.js';
 
@@ -6,10 +6,11 @@ import { pastLongestWait } from './longest-wait.js';
  * The one retry policy (README "Retries"): retried are 429 rate limits, 408, 409, 5xx, Groq's 498
  * (its flex tier at capacity: its docs say to retry with backoff), connection failures (reset,
  * refused, a stream cut before it finished), timeouts and unparsable bodies.
- * Not retried: other 4xx (the row fails at once), bad input, and the run-stopping 401/403 and
- * `insufficient_quota` or 402. (A 403 for one model or one flagged input is that row's: see classifyError.)
+ * Not retried: other 4xx (the row fails at once), a prompt the server says is past the model's
+ * context (whatever its status), bad input, and the run-stopping 401/403 and `insufficient_quota`
+ * or 402. (A 403 for one model or one flagged input is that row's: see classifyError.)
  */
-export function isRetryable(type: ErrorType, status?: number): boolean {
+export function isRetryable(type: ErrorType, status?: number, code?: string): boolean {
   switch (type) {
     case 'rate_limit':
     case 'timeout':
@@ -17,7 +18,7 @@ export function isRetryable(type: ErrorType, status?: number): boolean {
     case 'bad_response':
       return true;
     case 'http':
-      return status === undefined || isTransientStatus(status);
+      return isTransientHttp(status, code);
     default:
       return false;
   }

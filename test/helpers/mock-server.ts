@@ -103,6 +103,12 @@ export type FaultKind =
    * (`{"error": "Request failed during generation: …", "error_type": "generation"}`); not streamed, a 500 with it.
    */
   | 'texterror'
+  /**
+   * Ollama's OpenAI-compatible refusal of a prompt past the model's context: not streamed, a 500 whose
+   * error has no code (`{"error": {"message": "the input length exceeds the context length", "type":
+   * "api_error", "code": null}}`); streamed, that error as the stream's one event, with no status.
+   */
+  | 'ollamacontext'
   /** The answer streamed even when `"stream": false` was asked (servers that always stream). */
   | 'alwaysstream'
   /**
@@ -344,6 +350,7 @@ const FAULT_KIND_KEYS = {
   errorstring: true,
   errorfield: true,
   texterror: true,
+  ollamacontext: true,
   alwaysstream: true,
   routererror: true,
   router402: true,
@@ -1116,6 +1123,12 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           const f = streamFrames(ctx, replyText(ctx));
           startStream(ctx);
           return void res.end([f.role, f.pieces[0], `data: ${JSON.stringify(error)}\n\n`].join(''));
+        }
+        case 'ollamacontext': {
+          const error = { message: 'the input length exceeds the context length', type: 'api_error', param: null, code: null };
+          if (!stream) return sendJson(res, rec, 500, JSON.stringify({ error }), ctx.headers);
+          startStream(ctx);
+          return void res.end(`data: ${JSON.stringify({ error })}\n\n`);
         }
         case 'alwaysstream': {
           const f = streamFrames(ctx, replyText(ctx));

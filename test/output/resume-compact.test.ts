@@ -295,9 +295,18 @@ describe('isTransientFailure', () => {
   it('re-runs on resume exactly what the retry policy retries, plus quota and aborted', () => {
     for (const type of TYPES) {
       for (const status of STATUSES) {
-        const expected = type === 'quota' || type === 'aborted' || isRetryable(type, status);
-        expect(isTransientFailure({ type, status }), `${type} ${status}`).toBe(expected);
+        for (const code of [undefined, 'server_error', 'context_length_exceeded']) {
+          const expected = type === 'quota' || type === 'aborted' || isRetryable(type, status, code);
+          expect(isTransientFailure({ type, status, code }), `${type} ${status} ${code}`).toBe(expected);
+        }
       }
+    }
+  });
+
+  it('leaves a prompt past the model context to --retry-failed, whatever status came with it', () => {
+    for (const status of [undefined, 500, 503]) {
+      expect(isTransientFailure({ type: 'http', status, code: 'context_length_exceeded' }), String(status)).toBe(false);
+      expect(isTransientFailure({ type: 'http', status }), String(status)).toBe(true);
     }
   });
 });

@@ -144,6 +144,31 @@ describe('classifyError: HTTP statuses', () => {
     expect(isRetryable(e.type, e.info.status)).toBe(true);
   });
 
+  it.each([
+    ['Ollama', 500, 'the input length exceeds the context length'],
+    ['a proxy', 502, "This model's maximum context length is 8192 tokens."],
+    ['llama.cpp', 503, 'the request exceeds the available context size, try increasing it'],
+  ])('%s: a %i that says the prompt is past the context → context_length_exceeded, not retried', (_, status, message) => {
+    const e = classifyError(statusError(status, { message, type: 'api_error', code: null }));
+    expect(e.type).toBe('http');
+    expect(e.info).toMatchObject({ status, code: 'context_length_exceeded' });
+    expect(isRetryable(e.type, e.info.status, e.info.code)).toBe(false);
+  });
+
+  it("an error event without a status that says so too; the server's own code and words of other failures stay", () => {
+    // What the SDK throws for `data: {"error": {...}}` in an SSE stream.
+    const event = (message: string) => new APIError(undefined, { message, type: 'api_error', code: null }, undefined, new Headers());
+    const inStream = classifyError(event('the input length exceeds the context length'));
+    expect(inStream.info).toEqual({ code: 'context_length_exceeded' });
+    expect(isRetryable(inStream.type, inStream.info.status, inStream.info.code)).toBe(false);
+    const other = classifyError(event('model overloaded'));
+    expect(isRetryable(other.type, other.info.status, other.info.code)).toBe(true);
+    const named = classifyError(statusError(500, { message: 'the input length exceeds the context length', code: 'engine_error' }));
+    expect(named.info.code).toBe('engine_error');
+    // A 429 is a rate limit whatever it says.
+    expect(classifyError(statusError(429, { message: 'exceeds the context length' })).type).toBe('rate_limit');
+  });
+
   it('400 → http, not retryable, with its code', () => {
     const e = classifyError(
       statusError(400, { message: "Invalid value for 'temperature'", type: 'invalid_request_error', code: 'invalid_value', param: 'temperature' }),

@@ -18,4 +18,9 @@ describe('notAskedAgain', () => {
   ])('%s', (_name, run, expected) => {
     expect(notAskedAgain(rows, run)).toBe(expected);
   });
+
+  it("a 500 that said the prompt is past the context was not to be asked again (the row's code)", () => {
+    const overflow = pricedRow(1, { response: null, error: { type: 'http', message: 'no', status: 500, code: 'context_length_exceeded' } });
+    expect(notAskedAgain([ok(0), overflow, failed(2, 'http', 500), ok(3)], { notRun: 9, rows: 1 })).toBe(1);
+  });
 });

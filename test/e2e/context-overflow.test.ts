@@ -1,0 +1,58 @@
+/**
+ * A prompt past the model's context, as Ollama refuses it through its OpenAI-compatible API: not
+ * streamed, a 500 whose error has no code; streamed, an error event with no status. Both were asked
+ * four times (a retryable 5xx, a retryable event) and again by every plain --resume, each attempt
+ * making a local model read the whole prompt to refuse it again. Now the row's code says
+ * `context_length_exceeded`, it is asked once, and --retry-failed is what sends it again.
+ * Spawns the BUILT CLI: `npm run build` first.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl, writePrompts } from '../helpers/run-cli.js';
+import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+
+const { dir, fresh } = useServers('llm-batch-context-overflow-');
+
+describe.concurrent('a prompt longer than the model takes (Ollama)', () => {
+  it.each([
+    ['streamed', [], { message: 'error in stream: the input length exceeds the context length' }],
+    ['not streamed', ['--no-stream'], { status: 500, message: 'HTTP 500: the input length exceeds the context length' }],
+    ['streamed, through the SDK (-v)', ['-v'], { message: 'error in stream: the input length exceeds the context length' }],
+  ] as const)('%s: one attempt, code context_length_exceeded; left by --resume, sent by --retry-failed', async (_, extra, said) => {
+    const { server, run } = await fresh();
+    const tag = extra.join('').replace(/\W+/g, '') || 'streamed';
+    const long = `a long prompt ${tag} [[fault:ollamacontext*9]]`;
+    const file = writePrompts(dir, `${tag}.txt`, [long, `a short one ${tag}`]);
+    const out = path.join(dir, `${tag}.jsonl`);
+    const r = await run([file, '-o', out, ...extra]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/1 ok, 1 failed \(http 1\)/);
+    expect(server.countFor(long)).toBe(1);
+    const failed = parseJsonl(fs.readFileSync(out, 'utf8')).find((row) => row.prompt === long)!;
+    expect({ error: failed.error, attempts: failed.attempts }).toEqual({ error: { type: 'http', code: 'context_length_exceeded', ...said }, attempts: 1 });
+
+    const quiet = (extra as readonly string[]).includes('-v') ? [] : ['-q'];
+    const resumed = await run([file, '-o', out, '--resume', ...quiet, ...extra]);
+    expect(resumed.code, resumed.stderr).toBe(1);
+    expect(server.countFor(long)).toBe(1);
+    const retried = await run([file, '-o', out, '--resume', '--retry-failed', ...quiet, ...extra]);
+    expect(retried.code, retried.stderr).toBe(1);
+    expect(server.countFor(long)).toBe(2);
+  });
+
+  it('a 500 or an error event in other words is still retried', async () => {
+    const { server, run } = await fresh();
+    const flaky = 'flaky [[fault:500*1]]';
+    const overloaded = 'overloaded [[fault:errorstream*1]]';
+    const file = writePrompts(dir, 'transient.txt', [flaky, overloaded]);
+    const r = await run([file, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = rowsOf(r).sort((a, b) => a.line - b.line);
+    expect(rows.map((row) => [row.prompt, row.error, row.attempts])).toEqual([
+      [flaky, null, 2],
+      [overloaded, null, 2],
+    ]);
+    expect([server.countFor(flaky), server.countFor(overloaded)]).toEqual([2, 2]);
+  });
+});
