@@ -67,7 +67,9 @@ describe('status and cancel refuse a base URL as a run does', () => {
         // OPENAI_BASE_URL is used when the recorded URL is the default one: record it so.
         if (how === 'env') fs.writeFileSync(`${out}.meta.json`, JSON.stringify({ ...meta, baseURL: 'openai' }));
         for (const command of ['status', 'cancel']) {
-          const r = how === 'flag' ? await runCli([command, out, '--base-url', url]) : await runCli([command, out], { env: { OPENAI_BASE_URL: url } });
+          // The first URL by flag stays a child process, status and cancel each: the rest run in the worker.
+          const cli = name === bad[0]![0] && how === 'flag' ? runCli : runInWorker;
+          const r = how === 'flag' ? await cli([command, out, '--base-url', url]) : await cli([command, out], { env: { OPENAI_BASE_URL: url } });
           const what = `${name}, ${command} ${how}`;
           expect(r.code, `${what}: ${r.stderr}`).toBe(2);
           expect(stderrLines(r), what).toHaveLength(1);
@@ -87,7 +89,7 @@ describe('status and cancel refuse a base URL as a run does', () => {
     const u = new URL(ctx.server.url);
     fs.writeFileSync(`${out}.meta.json`, JSON.stringify({ ...meta, baseURL: `${u.protocol}//${SECRET_KEY}@${u.host}${u.pathname}` }));
     const counts = { ...ctx.server.batchState.counts };
-    const r = await runCli(['status', out]);
+    const r = await runInWorker(['status', out]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^llm-batch: the base URL in .*out\.jsonl\.meta\.json http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1 has credentials/);
     expect(r.stderr).not.toContain(SECRET_KEY);
@@ -104,7 +106,7 @@ describe('status and cancel refuse a base URL as a run does', () => {
     const counts = { ...ctx.server.batchState.counts };
     for (const value of ['mock', `${SECRET_KEY}@localhost:8000/v1`])
       for (const command of ['status', 'cancel']) {
-        const r = await runCli([command, out], { env: { OPENAI_BASE_URL: value } });
+        const r = await runInWorker([command, out], { env: { OPENAI_BASE_URL: value } });
         expect(r.code, `${command} ${value}: ${r.stderr}`).toBe(2);
         expect(stderrLines(r)).toHaveLength(1);
         expect(r.stderr).toMatch(/^llm-batch: OPENAI_BASE_URL "(mock|\*\*\*@localhost:8000\/v1)": expected an http:\/\/ or https:\/\/ URL/);
@@ -158,7 +160,7 @@ describe('a key in a path segment of the base URL', () => {
     expect(filesHolding(ctx.dir, SECRET_KEY)).toEqual([]);
 
     // The URL is no longer on file: status says so instead of asking `[redacted]`, and works with it given.
-    const status = await runCli(['status', out]);
+    const status = await runInWorker(['status', out]);
     expect(status.code).toBe(2);
     expect(status.stderr).toMatch(
       /the base URL in .*out\.jsonl\.meta\.json had a secret in it, which is not stored .*give the URL with --base-url or OPENAI_BASE_URL/,

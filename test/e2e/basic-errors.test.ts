@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY, runCli, runShell, writePrompts, type CliResult } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { byId, fixture, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { dir, fresh } = useServers('llm-batch-basic-errors-');
@@ -139,7 +140,7 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
 
   it('no OPENAI_API_KEY with the default base URL: names OPENAI_API_KEY and mentions --mock', async () => {
     const file = writePrompts(dir, 'nokey.txt', ['never sent']);
-    const r = await runCli([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    const r = await runInWorker([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = stderrLines(r);
@@ -156,14 +157,14 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
   ])('no key and a missing input file, %s: the file is named, not the key; exit 2, no output created', async (_, extra) => {
     const missing = path.join(dir, `typo-${extra.length}.txt`);
     const out = path.join(dir, `typo-out-${extra.length}.jsonl`);
-    const r = await runCli([missing, '-o', out, ...extra], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    const r = await runInWorker([missing, '-o', out, ...extra], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: cannot read input file ${missing}: no such file`]);
     expect(fs.existsSync(out)).toBe(false);
   });
 
   it('no key and a directory for the input file: the directory is named, not the key; exit 2', async () => {
-    const r = await runCli([dir], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    const r = await runInWorker([dir], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: cannot read input file ${dir}: is a directory`]);
   });
@@ -227,7 +228,8 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
   ] as const)('invalid flag value %j exits 2 naming the flag', async (flag, pattern) => {
     const { server, run } = await fresh();
     const file = writePrompts(dir, 'flags.txt', ['never sent']);
-    const r = await run([file, ...flag]);
+    // The first stays a child process; the rest run in the worker.
+    const r = flag[0] === '-c' && flag[1] === '0' ? await run([file, ...flag]) : await runInWorker([file, ...flag, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = stderrLines(r);
@@ -241,7 +243,7 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
 
   it('--base-url ftp://x exits 2 naming the flag', async () => {
     const file = writePrompts(dir, 'ftp.txt', ['never sent']);
-    const r = await runCli([file, '--base-url', 'ftp://x']);
+    const r = await runInWorker([file, '--base-url', 'ftp://x']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = stderrLines(r);
@@ -251,9 +253,9 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
   });
 
   it('an unknown extra positional argument exits 2', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const file = writePrompts(dir, 'extra.txt', ['never sent']);
-    const r = await run([file, 'stray-arg']);
+    const r = await runInWorker([file, 'stray-arg', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(stderrLines(r)[0]).toMatch(/argument/i);
@@ -262,10 +264,10 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
   });
 
   it('-o in a directory that does not exist: names the flag, the file and the directory', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const file = writePrompts(dir, 'no-out-dir.txt', ['never sent']);
     const out = path.join(dir, 'missing-dir', 'out.jsonl');
-    const r = await run([file, '-o', out]);
+    const r = await runInWorker([file, '-o', out, '--base-url', server.url]);
     expect(r.code).toBe(2);
     const lines = stderrLines(r);
     expect(lines).toEqual([`llm-batch: --output ${out}: no such directory ${path.dirname(out)}`]);
@@ -273,10 +275,10 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
   });
 
   it('-o "" (a script\'s unset $OUT): says -o needs a path, exit 2, nothing sent or created', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const file = writePrompts(dir, 'empty-out.txt', ['never sent']);
     for (const empty of ['', ' ']) {
-      const r = await run([file, '-o', empty]);
+      const r = await runInWorker([file, '-o', empty, '--base-url', server.url]);
       expect(r.code).toBe(2);
       expect(stderrLines(r)).toEqual(['llm-batch: --output needs a file path ("-" for stdout); it was empty']);
     }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { fixture, fixtureLines, rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 
 const { fresh } = useServers('llm-batch-basic-misc-');
@@ -52,14 +53,16 @@ describe.concurrent('--version and --help', () => {
   const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
   it.each(['--version', '-V'])('%s prints the package.json version and exits 0', async (flag) => {
-    const r = await runCli([flag], { env: NO_KEY });
+    // -V runs in the worker; --version stays a child process, through bin/.
+    const r = await (flag === '-V' ? runInWorker : runCli)([flag], { env: NO_KEY });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(version);
     expect(r.stderr).toBe('');
   });
 
   it.each(['--help', '-h'])('%s exits 0 and shows usage, examples and exit codes', async (flag) => {
-    const r = await runCli([flag], { env: NO_KEY });
+    // -h runs in the worker; --help stays a child process, through bin/.
+    const r = await (flag === '-h' ? runInWorker : runCli)([flag], { env: NO_KEY });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/Usage: llm-batch/);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stderrLines } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 import { until } from '../helpers/until.js';
 import { reportDataOf } from '../helpers/report-data.js';
 
@@ -44,7 +45,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     expect(r.stderr).toMatch(/report of 0 rows written to \S+run\.html \(1 batch was not collected and cannot be \(--mock\)/);
     expect(reportDataOf(path.join(dir, 'run.html'))).toMatchObject({ pendingBatches: 0, unsubmittedBatches: 0, goneBatches: 1 });
 
-    const resumed = await runCli([...run, '--resume']);
+    const resumed = await runInWorker([...run, '--resume']);
     expect(stderrLines(resumed)).toEqual([
       expect.stringMatching(
         /^llm-batch: \S+out\.jsonl\.batch\.json lists 1 batch of an earlier --mock run \(batch_mock_\d+\) that no one can collect: .*; pass --overwrite to start again$/,
@@ -52,7 +53,8 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     ]);
     expect(resumed.code).toBe(2);
     for (const sub of ['status', 'cancel']) {
-      const told = await runCli([sub, out]);
+      // `cancel` runs in the worker; `status` stays a child process, through bin/.
+      const told = await (sub === 'cancel' ? runInWorker : runCli)([sub, out]);
       expect(stderrLines(told)).toEqual([
         expect.stringMatching(
           new RegExp(`^llm-batch: \\S+out\\.jsonl was written by a --mock run, and ${GONE.source}: there is no server to ask; run it again with --overwrite$`),

@@ -440,7 +440,7 @@ describe('review 2 of session 9: tiny costs and a server that names another mode
           return ['--prices', file];
         },
       ],
-    ])('%s for my-deploy prices the summary, --summary-json, the budget and the report (JSONL and CSV) alike', async (_how, prices) => {
+    ])('%s for my-deploy prices the summary, --summary-json, the budget and the report (JSONL and CSV) alike', async (how, prices) => {
       const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
       const given = prices(ctx.dir);
       for (const out of ['d.jsonl', 'd.csv']) {
@@ -474,7 +474,9 @@ describe('review 2 of session 9: tiny costs and a server that names another mode
         ]);
         expect(r.stderr).toMatch(/est\. \$0\.4000 at the given prices \(answers of gpt-4o-mini-2024-07-18 priced as my-deploy\)/);
         const html2 = path.join(ctx.dir, `${out}.again.html`);
-        const again = await runCli(['report', file, '-o', html2, ...given]);
+        // One `report` as a child process (through bin/), the rest in the worker.
+        const report = how === '--price' && out === 'd.jsonl' ? runCli : runInWorker;
+        const again = await report(['report', file, '-o', html2, ...given]);
         expect(again.code, again.stderr).toBe(0);
         for (const page of [html, html2]) {
           const data = reportDataOf(page);

@@ -56,7 +56,7 @@ describe('CSV output keeps data exact (item 2)', () => {
     const jsonl = path.join(dir, 'copied-again.jsonl');
     expect((await runCli(['--compact', out, '-o', copy, '-q'])).code).toBe(0);
     expect(JSON.parse(fs.readFileSync(`${copy}.meta.json`, 'utf8'))).toMatchObject({ csvEscapeFormulas: true, outputFormat: 'csv' });
-    expect((await runCli(['--compact', copy, '-o', jsonl, '-q'])).code).toBe(0);
+    expect((await runInWorker(['--compact', copy, '-o', jsonl, '-q'])).code).toBe(0);
     const rows = fs
       .readFileSync(jsonl, 'utf8')
       .trim()

@@ -148,7 +148,8 @@ describe('--dry-run agrees with the run', () => {
       [first, '--mock', '-m', 'other-model'],
     ]) {
       const dry = await runInWorker([...args, '-o', out, '--resume', '--dry-run']);
-      const run = await runCli([...args, '-o', out, '--resume', '-q']);
+      // The first refusal runs as a child process; the others, refused alike before anything runs, in the worker.
+      const run = await (args[0] === other ? runCli : runInWorker)([...args, '-o', out, '--resume', '-q']);
       expect(run.code, args.join(' ')).toBe(2);
       expect(dry.code, args.join(' ')).toBe(2);
       expect(dry.stderr).toMatch(/^llm-batch: .*resumed\.jsonl was written by a different run \(.*\); refusing to mix results\. Pass --force-resume/);

@@ -6,21 +6,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, cleanup } = tempDir('llm-batch-help-');
 afterAll(cleanup);
 
 const NO_KEY = { env: { OPENAI_API_KEY: undefined }, cwd: dir };
+/** NO_KEY in the worker (its cwd, ROOT): for command lines with no path in them, whose help does not depend on cwd. */
+const IN_WORKER = { env: NO_KEY.env };
 
 /**
  * `llm-batch <command> --help`, started once for the file: the `help <command>` tests compare with it
- * and the format tests read it, the same command line in the same directory either way.
+ * and the format tests read it, the same command line either way. In the worker (no path in it: its
+ * help does not depend on cwd) but for `cache`'s (a child process, as `cache` subcommands stay).
  */
 const helpRuns = new Map<string, Promise<CliResult>>();
 function commandHelp(words: readonly string[]): Promise<CliResult> {
   const key = words.join(' ');
   let run = helpRuns.get(key);
-  if (!run) helpRuns.set(key, (run = runCli([...words, '--help'], NO_KEY)));
+  if (!run) helpRuns.set(key, (run = words[0] === 'cache' ? runCli([...words, '--help'], NO_KEY) : runInWorker([...words, '--help'], IN_WORKER)));
   return run;
 }
 
@@ -34,7 +38,7 @@ function commandsSection(help: string): string[] {
 
 describe('--help lists the subcommands', () => {
   it('names every subcommand with its argument and a one-line description', async () => {
-    const r = await runCli(['--help'], NO_KEY);
+    const r = await runInWorker(['--help'], IN_WORKER);
     expect(r.code).toBe(0);
     const lines = commandsSection(r.stdout);
     for (const [name, argument] of [
@@ -68,7 +72,8 @@ describe('llm-batch help [command]', () => {
     ['report', /^Usage: llm-batch report \[options\] <results>/],
     ['cache', /^Usage: llm-batch cache \[options\] \[command\]/],
   ])('help %s: that command’s own help, as with --help', async (name, usage) => {
-    const r = await runCli(['help', name], NO_KEY);
+    // `help cache` stays a child process, as `cache` subcommands do.
+    const r = name === 'cache' ? await runCli(['help', name], NO_KEY) : await runInWorker(['help', name], IN_WORKER);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(usage);
     const own = await commandHelp([name]);
@@ -85,7 +90,8 @@ describe('llm-batch help [command]', () => {
     [['merge', 'a.jsonl'], "llm-batch: required option '-o, --output <file>' not specified", 'merge'],
     [['merge', 'a.jsonl', '-o', 'm.jsonl', '--bogus'], "llm-batch: unknown option '--bogus'", 'merge'],
   ])('%j: one line ending in the usage hint of its own help, exit 2', async (args, line, command) => {
-    const r = await runCli(args, NO_KEY);
+    // A command line with a (relative) path in it stays a child process in the test's directory.
+    const r = args.length === 1 ? await runInWorker(args, IN_WORKER) : await runCli(args, NO_KEY);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.startsWith(line), r.stderr).toBe(true);
@@ -100,15 +106,16 @@ describe('llm-batch help [command]', () => {
     expect(r.stderr).toBe("llm-batch: unknown command 'nosuch' (run llm-batch --help for usage)\n");
     // help takes no option but -h: `help --foo` is an unknown option, not the main help with exit 0.
     for (const option of ['--foo', '-q', '--model=x']) {
-      const refused = await runCli(['help', option], NO_KEY);
+      const refused = await runInWorker(['help', option], IN_WORKER);
       expect(refused.code, option).toBe(2);
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toBe(`llm-batch: unknown option '${option}' (run llm-batch --help for usage)\n`);
     }
-    const dash = await runCli(['help', '-'], NO_KEY);
+    const dash = await runInWorker(['help', '-'], IN_WORKER);
     expect([dash.code, dash.stderr]).toEqual([2, "llm-batch: unknown command '-' (run llm-batch --help for usage)\n"]);
-    for (const option of ['-h', '--help', '--']) expect((await runCli(['help', option], NO_KEY)).stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
-    const help = await runCli(['help', 'help'], NO_KEY);
+    for (const option of ['-h', '--help', '--'])
+      expect((await runInWorker(['help', option], IN_WORKER)).stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
+    const help = await runInWorker(['help', 'help'], IN_WORKER);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
   });

@@ -268,7 +268,9 @@ describe('--report on a run', () => {
     const dir = fs.mkdtempSync(path.join(ctx.dir, 'f-'));
     const input = writePrompts(dir, 'p.txt', prompts);
     const out = path.join(dir, 'out.jsonl');
-    const r = await runCli([input, '--base-url', ctx.server.url, '-o', out, ...flags.map((f) => (f === 'OUT' ? out : f))], { cwd: dir });
+    const args = [input, '--base-url', ctx.server.url, '-o', out, ...flags.map((f) => (f === 'OUT' ? out : f))];
+    // A relative --report path is read from the cwd: that case stays a child process in `dir`, the others run in the worker.
+    const r = flags[1] === 'missing-dir/r.html' ? await runCli(args, { cwd: dir }) : await runInWorker(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(ctx.server.requests).toHaveLength(0);

@@ -9,6 +9,7 @@ import type { BrowserContext } from 'playwright-core';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-report-reasks-');
 let browser: { context: BrowserContext; close: () => Promise<void> };
@@ -56,7 +57,7 @@ describe('re-asks in the report', () => {
     const plainOut = path.join(dir, 'plain.jsonl');
     expect((await run([input, '-o', plainOut, '-q'])).code).toBe(0);
     const plainReport = path.join(dir, 'plain.html');
-    expect((await runCli(['report', plainOut, '-o', plainReport, '-q'])).code).toBe(0);
+    expect((await runInWorker(['report', plainOut, '-o', plainReport, '-q'])).code).toBe(0);
     expect(await cardText(plainReport, 'retries')).toBe('retries 0 attempts beyond the first');
   });
 });

@@ -34,9 +34,14 @@ function withEarlierReport(): { dir: string; earlier: string; bytes: Buffer } {
   return { dir, earlier, bytes: earlierBytes };
 }
 
-async function expectRefused(file: string, earlier: { earlier: string; bytes: Buffer }, code: number, message: RegExp): Promise<void> {
-  // A refusal (exit 2) runs in the worker; exit 5 (no prompts) is a process's.
-  const cli = code === 2 ? runInWorker : runCli;
+async function expectRefused(
+  file: string,
+  earlier: { earlier: string; bytes: Buffer },
+  code: number,
+  message: RegExp,
+  cli: typeof runInWorker = runInWorker,
+): Promise<void> {
+  // In the worker, unless the caller passes runCli: its family's one child process (exit 2's is `wrong` below).
   const r = await cli(['report', file]);
   expect(r.code, r.stderr).toBe(code);
   expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
@@ -80,11 +85,12 @@ describe('llm-batch report of a file with no result rows', () => {
       '{"id":"a","response":"x"',
       /none\.jsonl holds no result rows \(its 24 bytes end in no newline, skipped as a torn write\): no report written/,
     ],
-  ])('%s that no run wrote: exit 5 (no prompts), no report written', async (_what, name, text, message) => {
+  ])('%s that no run wrote: exit 5 (no prompts), no report written', async (what, name, text, message) => {
     const earlier = withEarlierReport();
     const file = path.join(earlier.dir, name);
     fs.writeFileSync(file, text);
-    await expectRefused(file, earlier, 5, new RegExp(`^llm-batch: .*${message.source}$`));
+    // The first case is the family's child process: exit 5 through bin/.
+    await expectRefused(file, earlier, 5, new RegExp(`^llm-batch: .*${message.source}$`), what === 'an empty JSONL' ? runCli : runInWorker);
   });
 
   it.each(['jsonl', 'csv'])('a run that answered nothing (a --shard that got no records, exit 0) gets its empty .%s report', async (ext) => {
@@ -95,7 +101,7 @@ describe('llm-batch report of a file with no result rows', () => {
       const out = path.join(dir, `shard-${shard[0]}.${ext}`);
       const run = await runCli([input, '--base-url', ctx.server.url, '--shard', shard, '-o', out, '-q']);
       expect(run.code, run.stderr).toBe(0);
-      const r = await runCli(['report', out]);
+      const r = await runInWorker(['report', out]);
       expect(r.code, r.stderr).toBe(0);
       reports.push(Number(/report of (\d+) rows?/.exec(r.stderr)?.[1]));
       expect(fs.existsSync(path.join(dir, `shard-${shard[0]}.html`))).toBe(true);
@@ -124,7 +130,7 @@ describe('llm-batch report --summary-json of another run', () => {
       `llm-batch: --summary-json ${weekly.summary} is the summary of a run of ${weekly.input}, but ${nightly.out} was written from ${nightly.input} (${nightly.out}.meta.json): give the summary of the run that wrote it\n`,
     );
     expect(fs.existsSync(report)).toBe(false);
-    const right = await runCli(['report', nightly.out, '--summary-json', nightly.summary, '-o', report, '-q']);
+    const right = await runInWorker(['report', nightly.out, '--summary-json', nightly.summary, '-o', report, '-q']);
     expect(right.code, right.stderr).toBe(0);
     expect(fs.existsSync(report)).toBe(true);
   });

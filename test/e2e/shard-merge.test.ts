@@ -194,7 +194,7 @@ describe('--shard i/N and merge', () => {
     const lines = ctx.server.batchState.uploaded.map((f) => f.bytes.toString('utf8').trim().split('\n').length);
     expect(lines.reduce((x, y) => x + y, 0)).toBe(30);
     const all = path.join(ctx.dir, 'all.jsonl');
-    expect((await runCli(['merge', ...outs, '-o', all, '--input', input])).code).toBe(0);
+    expect((await runInWorker(['merge', ...outs, '-o', all, '--input', input])).code).toBe(0);
     expect(rowsOf(all)).toHaveLength(30);
   });
 

@@ -220,7 +220,7 @@ describe.concurrent('--json-schema', () => {
   });
 
   it('a property named "": CSV column output_ holding that field, not the whole answer', async () => {
-    const { run } = await server();
+    const { mock, run } = await server();
     const schema = write(
       'empty-name.json',
       JSON.stringify({
@@ -236,7 +236,7 @@ describe.concurrent('--json-schema', () => {
     const [header, row] = parse(fs.readFileSync(out, 'utf8')) as string[][];
     expect(header!.slice(0, 4)).toEqual(['id', 'output_', 'b', 'line']);
     expect(row!.slice(1, 3)).toEqual(['the field', '27']);
-    const dry = await run(['--json-schema', schema, '--dry-run', '-o', path.join(dir, 'never-empty.csv')], { stdin: 'x\n' });
+    const dry = await runInWorker(['--json-schema', schema, '--dry-run', '-o', path.join(dir, 'never-empty.csv'), '--base-url', mock.url], { stdin: 'x\n' });
     expect(dry.stdout).toContain('CSV columns after id: output_, b');
   });
 

@@ -72,12 +72,12 @@ describe.concurrent('a subcommand path that cannot be looked up', () => {
 describe.concurrent('status and cancel of an OUTPUT that is not there, or not a --batch-api run’s', () => {
   it.each(['status', 'cancel'])('%s: a missing file is "no such file", as report and merge say it; a directory is no results file', async (command) => {
     expectOneLine(await runCli([command, at('typo.jsonl')]), `cannot read results file ${at('typo.jsonl')}: `, /: no such file$/);
-    expectOneLine(await runCli([command, tmp.dir]), `${tmp.dir} is a directory, not a results file`, /file$/);
+    expectOneLine(await runInWorker([command, tmp.dir]), `${tmp.dir} is a directory, not a results file`, /file$/);
   });
 
   it.each(['status', 'cancel'])('%s: a live run’s output is said to have no batch manifest', async (command) => {
     const out = at('out.jsonl');
-    expectOneLine(await runCli([command, out]), `${out}.batch.json not found: ${out} was not written by an llm-batch --batch-api run`, /run$/);
+    expectOneLine(await runInWorker([command, out]), `${out}.batch.json not found: ${out} was not written by an llm-batch --batch-api run`, /run$/);
   });
 });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { removeAtRunEnd, userCanRunCli, runCliAsUser, runShell } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir: root, fresh } = useServers('llm-batch-unreachable-paths-');
 
@@ -33,11 +34,13 @@ const CASES = [
 describe.concurrent('-o a path that cannot be looked up', () => {
   it.each(
     CASES.flatMap(([what, out, why]) => [[what, 'live', out, why, []] as const, [what, '--batch-api', out, why, ['--batch-api', '--poll', '0.05']] as const]),
-  )('%s, %s: one line naming -o, the path and why; exit 2, nothing sent or written', async (_what, _mode, out, why, extra) => {
+  )('%s, %s: one line naming -o, the path and why; exit 2, nothing sent or written', async (what, _mode, out, why, extra) => {
     const { server, run } = await fresh();
     const dir = caseDir();
     const before = fs.readdirSync(dir).sort();
-    const r = await run([path.join(dir, 'p.txt'), '-o', path.join(dir, out), '--no-cache', ...extra]);
+    const args = [path.join(dir, 'p.txt'), '-o', path.join(dir, out), '--no-cache', ...extra];
+    // A refusal before anything runs: the first case of each mode is a child process, the others run in the worker.
+    const r = what === CASES[0][0] ? await run(args) : await runInWorker([...args, '--base-url', server.url]);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -55,12 +58,13 @@ describe.concurrent('the other path flags, with the same paths: one line, exit 2
     (['--report', '--trace', '--cache-dir', 'input'] as const).flatMap((flag) =>
       CASES.map(([what, p]) => [flag, what, flag === 'input' ? p.replace('.jsonl', '.txt') : p.replace('.jsonl', '.html')] as const),
     ),
-  )('%s, %s', async (flag, _what, p) => {
+  )('%s, %s', async (flag, what, p) => {
     const { server, run } = await fresh();
     const dir = caseDir();
     const at = path.join(dir, p);
     const args = flag === 'input' ? [at, '-o', '-'] : [path.join(dir, 'p.txt'), '-o', '-', flag, at];
-    const r = await run(args);
+    // A refusal before anything runs: each flag's first case is a child process, the others run in the worker.
+    const r = what === CASES[0][0] ? await run(args) : await runInWorker([...args, '--base-url', server.url]);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(at);
