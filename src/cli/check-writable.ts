@@ -35,22 +35,28 @@ export function unwritableReason(file: string): string | undefined {
 }
 
 /**
- * Whether a new `file` can be made, found by making it and removing it again. access(W_OK) on the
+ * Whether a new `file` can be made, found by making a file of its name with this process's suffix
+ * (`FILE.PID.tmp`, as the atomic writers name theirs) and removing it again. access(W_OK) on the
  * directory is not enough: root passes it everywhere, yet /proc, /sys, an immutable directory or a
  * name too long for the file system take no new file, which the run would learn only at its end.
+ *
+ * Not `file` itself: two runs started together on one new output both found it missing, and the
+ * one the lock then refused removed the file the other had meanwhile opened, whose rows went to a
+ * file no longer on disk (both runs exited 2, every answer paid for and lost).
  */
 function uncreatableReason(file: string, dir: string): string | undefined {
   fs.accessSync(dir, fs.constants.W_OK);
+  const probe = `${file}.${process.pid}.tmp`;
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL);
+    fd = fs.openSync(probe, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    // Made meanwhile by someone else: it is there and will be checked as such when opened.
-    if (code === 'EEXIST') return undefined;
+    // This process's own leftover (a check it did not finish): the directory takes files.
+    if (code === 'EEXIST') return void fs.rmSync(probe, { force: true });
     return `cannot create a file in ${dir} (${code ?? (err as Error).message})`;
   }
   fs.closeSync(fd);
-  fs.rmSync(file, { force: true });
+  fs.rmSync(probe, { force: true });
   return undefined;
 }
