@@ -5,7 +5,7 @@ import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
 import { toUsage, type RawUsage } from '../provider/to-usage.js';
 import { contentText, reasoningText, scalarText, type ReasoningParts } from '../provider/streamed-answer.js';
 import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
-import { outOfFunds, refusesOneRequest } from '../provider/classify-error.js';
+import { codeOf, outOfFunds, refusesOneRequest } from '../provider/classify-error.js';
 import type { AnswerScrubber } from '../provider/answer-scrubber.js';
 
 /** Error codes a batch gives the lines it never ran: they are sent again, not reported. */
@@ -132,11 +132,13 @@ export function rowFromBatchLine(
   const status = response.status_code;
   const body = response.body;
   if (status !== 200) {
-    const code = body?.error?.code ?? undefined;
     const said = body?.error?.message ?? `HTTP ${status}`;
+    // A prompt past the model's context in words only is no line to ask again, as live (see codeOf).
+    const given = body?.error?.code ?? undefined;
+    const code = codeOf(given === undefined ? undefined : String(given), status, said);
     // As a live row: a 403 for the country or region the requests come from is worded as such, not as a key.
-    const message = status === 403 && refusesRegion(code === undefined ? undefined : String(code), said) ? `${REGION_REFUSAL} (HTTP 403: ${said})` : said;
-    return fail({ type: errorType(status, body?.error), message, ...(status !== undefined ? { status } : {}), ...(code ? { code: String(code) } : {}) });
+    const message = status === 403 && refusesRegion(code, said) ? `${REGION_REFUSAL} (HTTP 403: ${said})` : said;
+    return fail({ type: errorType(status, body?.error), message, ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}) });
   }
   const choice = body?.choices?.[0];
   if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, servedModel(body?.model, scrub));

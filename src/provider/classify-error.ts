@@ -43,9 +43,10 @@ export function serverMessage(err: APIError): string {
   return msg.slice(0, 500);
 }
 
-/** An error's `code` that is an HTTP error status (a number, 400–599), or undefined. */
+/** An error's `code` that is an HTTP error status (400–599; a number, or its digits as LiteLLM sends it), or undefined. */
 function statusCode(code: unknown): number | undefined {
-  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599 ? code : undefined;
+  const n = typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : code;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 400 && n <= 599 ? n : undefined;
 }
 
 /** OpenRouter's 403 for a key past its spending cap: "Key limit exceeded (monthly limit)". */
@@ -92,7 +93,7 @@ export function errorInAnswer(where: 'stream' | 'body', message: string, rawCode
   const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, said, message);
   const text = `error in ${where}: ${message}`;
   if (said === undefined) return new AttemptError('http', text, { code });
-  const info = { status: said, ...(where === 'stream' ? { inStream: true } : {}) };
+  const info = { status: said, ...(code === undefined ? {} : { code }), ...(where === 'stream' ? { inStream: true } : {}) };
   if (outOfFunds(said, code, type, message))
     return new AttemptError('quota', `${fundsRefusal(said, type)} (in the ${where}): ${message}`, { ...info, stop: 'quota' });
   return new AttemptError(said === 429 ? 'rate_limit' : 'http', text, info);
@@ -101,18 +102,22 @@ export function errorInAnswer(where: 'stream' | 'body', message: string, rawCode
 /**
  * A server's words for a prompt past the model's context: Ollama's "the input length exceeds the
  * context length", llama.cpp's "exceeds the available context size", OpenAI's and vLLM's "maximum
- * context length is N tokens".
+ * context length is N tokens", vLLM's "is longer than the maximum model length" (a 500 through
+ * Xinference), LM Studio's "loaded with context length of only N tokens".
  */
-const CONTEXT_OVERFLOW = /\bexceeds? the (?:available |model's )?context (?:length|size|window)\b|\bmaximum context length is \d|\bcontext length exceeded\b/i;
+const CONTEXT_OVERFLOW =
+  /\bexceeds? the (?:available |model's )?context (?:length|size|window)\b|\bmaximum context length is \d|\bcontext length exceeded\b|\bis longer than the maximum model length\b|\bwith context length of only \d/i;
 
 /**
  * The code a failure's row keeps: the server's, or {@link CONTEXT_LENGTH_EXCEEDED} where a failure
  * that would be asked again (no status, a 5xx) says in words only that the prompt is too long for the
- * model (Ollama: a 500 or a stream's error event): no retry or resume makes it fit.
+ * model (Ollama: a 500 or a stream's error event): no retry or resume makes it fit. A code that is a
+ * status's digits (LiteLLM's `"code": "500"`) names no failure of its own: the words decide.
  */
-function codeOf(code: string | undefined, status: number | undefined, message: string): string | undefined {
-  if (code !== undefined || (status !== undefined && !isTransientStatus(status))) return code;
-  return CONTEXT_OVERFLOW.test(message) ? CONTEXT_LENGTH_EXCEEDED : undefined;
+export function codeOf(code: string | undefined, status: number | undefined, message: string): string | undefined {
+  const own = code !== undefined && statusCode(code) === undefined;
+  if (own || (status !== undefined && !isTransientStatus(status))) return code;
+  return CONTEXT_OVERFLOW.test(message) ? CONTEXT_LENGTH_EXCEEDED : code;
 }
 
 /** Whether a body's error `code` is an HTTP error status (see {@link errorInAnswer}). */

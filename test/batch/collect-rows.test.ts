@@ -118,6 +118,17 @@ describe('rowFromBatchLine', () => {
     expect(key).toMatchObject({ kind: 'row', row: { error: { type: 'auth', status: 403, message: 'You are not allowed to use this project' } } });
   });
 
+  it("a 500 line that says the prompt is past the model's context is no line to ask again, as live", () => {
+    const failed = (message: string) => {
+      const r = rowFromBatchLine(line({ custom_id: 'a', response: { status_code: 500, body: { error: { message, code: null } } } }), 'b', index);
+      return r.kind === 'row' ? r.row.error! : undefined;
+    };
+    const overflow = failed('the input length exceeds the context length');
+    expect(overflow).toMatchObject({ type: 'http', status: 500, code: 'context_length_exceeded' });
+    expect(isTransientFailure(overflow!)).toBe(false);
+    expect(isTransientFailure(failed('The server had an error')!)).toBe(true);
+  });
+
   it('a line for an id the batch never had, or not JSON, is unknown', () => {
     expect(rowFromBatchLine(line({ custom_id: 'zz', response: null }), 'b', index).kind).toBe('unknown');
     expect(rowFromBatchLine('{not json', 'b', index).kind).toBe('unknown');

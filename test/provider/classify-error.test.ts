@@ -169,6 +169,33 @@ describe('classifyError: HTTP statuses', () => {
     expect(classifyError(statusError(429, { message: 'exceeds the context length' })).type).toBe('rate_limit');
   });
 
+  it.each([
+    ["vLLM's through Xinference", 500, 'The decoder prompt (length 66501) is longer than the maximum model length of 65536.'],
+    [
+      "LM Studio's",
+      500,
+      'Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens',
+    ],
+  ])('%s wording of a context overflow in a %i: not retried', (_, status, message) => {
+    const e = classifyError(statusError(status, { message }));
+    expect([e.info.code, isRetryable(e.type, e.info.status, e.info.code)]).toEqual(['context_length_exceeded', false]);
+  });
+
+  it('LiteLLM\'s status as a string code: the words still decide; a stream event\'s "400" is a 400', () => {
+    const overflow = classifyError(statusError(500, { message: 'OllamaException - the input length exceeds the context length', code: '500' }));
+    expect([overflow.info.code, isRetryable(overflow.type, overflow.info.status, overflow.info.code)]).toEqual(['context_length_exceeded', false]);
+    const flaky = classifyError(statusError(500, { message: 'litellm.InternalServerError', code: '500' }));
+    expect([flaky.info.code, isRetryable(flaky.type, flaky.info.status, flaky.info.code)]).toEqual(['500', true]);
+    const event = classifyError(new APIError(undefined, { message: 'litellm.BadRequestError: bad value', code: '400' }, undefined, new Headers()));
+    expect([event.info.status, isRetryable(event.type, event.info.status, event.info.code)]).toEqual([400, false]);
+  });
+
+  it('a stream event whose code is a 5xx and whose words say the context: its status and the code, not retried', () => {
+    const e = classifyError(new APIError(undefined, { message: 'the input length exceeds the context length', code: 500 }, undefined, new Headers()));
+    expect(e.info).toEqual({ status: 500, code: 'context_length_exceeded', inStream: true });
+    expect(isRetryable(e.type, e.info.status, e.info.code)).toBe(false);
+  });
+
   it('400 → http, not retryable, with its code', () => {
     const e = classifyError(
       statusError(400, { message: "Invalid value for 'temperature'", type: 'invalid_request_error', code: 'invalid_value', param: 'temperature' }),
