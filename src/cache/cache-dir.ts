@@ -1,22 +1,28 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /**
  * No home to put the default cache under: HOME unset and the user not in the password database, as
- * a container run with an arbitrary uid (`--user 12345`) or a job under `env -i` has it.
+ * a container run with an arbitrary uid (`--user 12345`) or a job under `env -i` has it; or a home
+ * that is not there, as a service user's `/nonexistent` (Debian's convention for users with none).
  */
 export class NoHomeError extends Error {
-  constructor() {
-    super('no home directory for the default cache (HOME is not set and this user has no entry in the password database)');
+  constructor(why = 'HOME is not set and this user has no entry in the password database') {
+    super(`no home directory for the default cache (${why})`);
   }
 }
 
+/** The home directory, which must be there: a run as root would otherwise make `/nonexistent/.cache/…`. */
 function homeDir(): string {
+  let home: string;
   try {
-    return os.homedir();
+    home = os.homedir();
   } catch {
     throw new NoHomeError();
   }
+  if (!fs.statSync(home, { throwIfNoEntry: false })?.isDirectory()) throw new NoHomeError(`the home directory ${home} does not exist`);
+  return home;
 }
 
 /**

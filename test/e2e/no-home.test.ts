@@ -6,9 +6,11 @@
  * with no passwd entry (needs root to take one).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
-import { BIN, SECRET_KEY, waitForExit } from '../helpers/run-cli.js';
+import { BIN, runCli, SECRET_KEY, tempDir, waitForExit } from '../helpers/run-cli.js';
 
 const UID = 54321;
 const unknown = () => spawnSync('getent', ['passwd', String(UID)]).status === 2;
@@ -70,5 +72,31 @@ describe.runIf(process.getuid?.() === 0 && unknown() && canRun())('a user with n
     const named = await asNobodyKnown(['cache', 'stats', '--cache-dir', '/nonexistent/cache']);
     expect(named.code, named.stderr).toBe(0);
     expect(named.stdout).toMatch(/the directory does not exist/);
+  });
+});
+
+// A service user's HOME that is not there (Debian's `/nonexistent`): a run as root made it, with
+// .cache/llm-batch and its code caches inside, on the first run of a cron job.
+describe('a HOME that does not exist', () => {
+  let server: MockServer;
+  const tmp = tempDir('llm-batch-missing-home-');
+  beforeAll(async () => {
+    server = await startMockServer({ latencyMs: 1 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    tmp.cleanup();
+  });
+
+  it('is not made: the run goes on without the response cache, after one line saying why', async () => {
+    const home = path.join(tmp.dir, 'nonexistent');
+    const r = await runCli(['-', '--base-url', server.url], { stdin: 'one\ntwo\n', cache: true, env: { HOME: home, LLM_BATCH_CACHE_DIR: undefined } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(home)).toBe(false);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      `llm-batch: no home directory for the default cache (the home directory ${home} does not exist): running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`,
+    );
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^llm-batch: 2 ok, 0 failed/)]);
   });
 });
