@@ -1,7 +1,7 @@
 import type { ErrorType, ResultRow, RowError, Usage } from '../types.js';
 import { entryAnswer, type IndexEntry } from './plan-chunks.js';
 import { answerFields } from './custom-id.js';
-import { wholeLogprobs, wholeToolCalls } from '../provider/answer-parts.js';
+import { wholeLogprobs, wholeToolCalls, withAnswerParts } from '../provider/answer-parts.js';
 import { toUsage, type RawUsage } from '../provider/to-usage.js';
 import { contentText, reasoningText, scalarText, type ReasoningParts } from '../provider/streamed-answer.js';
 import { REGION_REFUSAL, refusesRegion } from '../provider/region-refusal.js';
@@ -157,20 +157,20 @@ export function rowFromBatchLine(
     finishReason: scalarText(choice.finish_reason),
   };
   const answer = scrub ? scrub(said) : said;
-  const { refusal, toolCalls, logprobs, reasoning } = answer;
-  const row: ResultRow = {
-    ...base,
-    response: answer.text,
-    error: null,
-    ...lineTimes(times, body.created),
-    model: answer.model,
-    finish_reason: answer.finishReason,
-    usage,
-  };
-  // As a live answer's row: only the answers that have them carry them.
-  if (toolCalls) row.tool_calls = toolCalls;
-  if (logprobs) row.logprobs = logprobs;
-  if (reasoning) row.reasoning = reasoning;
+  const { refusal } = answer;
+  // As a live answer's row: only the answers that have them carry their tool calls, logprobs and reasoning.
+  const row = withAnswerParts(
+    {
+      ...base,
+      response: answer.text,
+      error: null,
+      ...lineTimes(times, body.created),
+      model: answer.model,
+      finish_reason: answer.finishReason,
+      usage,
+    },
+    answer,
+  );
   return { kind: 'row', customId: id, ...(refusal ? { refusal } : {}), row };
 }
 

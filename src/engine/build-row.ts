@@ -3,6 +3,7 @@ import { refusedError, truncatedError, type PromptRecord, type ResultRow, type R
 import { countFinish, type BatchStats } from './stats.js';
 import { cutOffAt } from '../finish-reason.js';
 import type { CachedAnswer } from '../cache/response-store.js';
+import { withAnswerParts } from '../provider/answer-parts.js';
 
 /** Wall-clock bounds of one attempt (ISO 8601 with ms), so reports can draw a run over time. */
 export interface AttemptTimes {
@@ -94,14 +95,6 @@ export function successRow(
     usage: answered.usage,
   };
   return withAnswerParts(withRecordFields(row, record), result);
-}
-
-/** Tool calls, logprobs and reasoning, on the rows of the answers that have them only. */
-function withAnswerParts(row: ResultRow, answer: Pick<CompletionResult, 'toolCalls' | 'logprobs' | 'reasoning'>): ResultRow {
-  if (answer.toolCalls) row.tool_calls = answer.toolCalls;
-  if (answer.logprobs) row.logprobs = answer.logprobs;
-  if (answer.reasoning) row.reasoning = answer.reasoning;
-  return row;
 }
 
 /**

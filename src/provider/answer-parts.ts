@@ -1,4 +1,5 @@
-import type { Logprobs, ToolCall } from '../types.js';
+import type { Logprobs, ResultRow, ToolCall } from '../types.js';
+import type { CompletionResult } from './completion.js';
 
 /** One piece of a tool call in a streamed delta (OpenAI's `delta.tool_calls[]`). */
 export interface ToolCallDelta {
@@ -98,4 +99,12 @@ export function wholeToolCalls(calls: unknown): ToolCall[] | undefined {
 /** A whole answer's logprobs: an object, or none (null, absent). */
 export function wholeLogprobs(logprobs: unknown): Logprobs | undefined {
   return typeof logprobs === 'object' && logprobs !== null && !Array.isArray(logprobs) ? (logprobs as Logprobs) : undefined;
+}
+
+/** Tool calls, logprobs and reasoning, on the rows of the answers that have them only: a live answer's, a cached one's, a Batch API line's. */
+export function withAnswerParts(row: ResultRow, answer: Pick<CompletionResult, 'toolCalls' | 'logprobs' | 'reasoning'>): ResultRow {
+  if (answer.toolCalls) row.tool_calls = answer.toolCalls;
+  if (answer.logprobs) row.logprobs = answer.logprobs;
+  if (answer.reasoning) row.reasoning = answer.reasoning;
+  return row;
 }
