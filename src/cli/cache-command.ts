@@ -159,11 +159,11 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         const missing = missingDir('clear', opts.quiet);
         if (missing !== undefined) return missing;
         const say = (line: string) => opts.quiet || io.stderr.write(line);
+        // The directory is there (missingDir).
         const dir = dirOf();
-        const there = fs.existsSync(dir);
         const locks = [STORE_FILE, LEGACY_STORE_FILE].map((name) => path.join(dir, `${name}-lock`));
-        const inUse = there ? storeInUse(locks) : false;
-        const bad = there ? damaged() : undefined;
+        const inUse = storeInUse(locks);
+        const bad = damaged();
         // A damaged file cannot be opened (LMDB would crash on it), only removed; but a run may have
         // opened it before it looked damaged, and removed under that run, the file would take its
         // later answers where no run finds them. Where the lock table cannot tell, it is removed.
@@ -173,7 +173,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
             'usage',
           );
         // A run that has the file open would go on caching into a deleted file: empty it in place then.
-        if (there && !bad && inUse !== false) {
+        if (!bad && inUse !== false) {
           const store = await open();
           const answers = store ? await removedOrSaid(store.clear(), 'clear') : 0;
           await store?.close();
@@ -182,7 +182,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           );
           return ExitCode.ok;
         }
-        const removed = there ? removeStore(dir) : { files: [], answers: 0, damaged: [] };
+        const removed = removeStore(dir);
         for (const { file, why } of removed.damaged) say(`llm-batch: removed the damaged cache file ${file} (${why})\n`);
         if (removed.damaged.length === 0 || removed.answers > 0) say(`llm-batch: removed ${counted(removed.answers, 'cached answer')} from ${dir}\n`);
         return ExitCode.ok;
