@@ -18,7 +18,7 @@ import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
 import { isRowsStdout } from './rows-stdout.js';
-import { stdoutIsClosed } from './stdout-closed.js';
+import { isClosedDescriptor } from './stdout-closed.js';
 import { checkWorkingDir } from './working-dir.js';
 import { stdoutIsInput } from './stdout-is-input.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
@@ -203,7 +203,7 @@ function resolveOutput(input: CliConfig['input'], flags: RawFlags, environment: 
 
 /** Rows to a closed stdout (`>&-`) would be paid for and lost: refused before anything is sent (a dry run sends nothing). */
 function refuseClosedStdout(flags: RawFlags, stdoutFd: number | undefined): void {
-  if (!flags.dryRun && stdoutIsClosed(stdoutFd)) {
+  if (!flags.dryRun && isClosedDescriptor(stdoutFd)) {
     throw new UsageError(
       `standard output is closed (>&-, or a daemon's /dev/null opened read-write): the rows would be lost; redirect it (> rows.jsonl, or > /dev/null to discard them) or give -o FILE`,
     );
@@ -450,7 +450,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const { env } = environment;
   checkWorkingDir();
   const given = resolveInput(inputArg, environment.stdinIsTTY);
-  const input: CliConfig['input'] = given.kind === 'stdin' && stdoutIsClosed(environment.stdinFd) ? { kind: 'stdin', closed: true } : given;
+  const input: CliConfig['input'] = given.kind === 'stdin' && isClosedDescriptor(environment.stdinFd) ? { kind: 'stdin', closed: true } : given;
   const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
   const output = resolveOutput(input, flags, environment);
   const cache = resolveCache(flags, env);

@@ -7,7 +7,7 @@ import { fdInfo } from '../util/fd-info.js';
  * for and lost, where `cat f >&-` fails. Linux only (/proc/self/fdinfo tells the open's flags):
  * elsewhere, false.
  */
-export function stdoutIsClosed(fd: number | undefined): boolean {
+export function isClosedDescriptor(fd: number | undefined): boolean {
   if (fd === undefined) return false;
   try {
     const stat = fs.fstatSync(fd);
