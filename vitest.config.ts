@@ -48,6 +48,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The run's temp root: made before the workers start, removed (with what is recorded in it) after.
     globalSetup: ['test/global-setup.ts'],
+    // LLM_TEST_SPAWN_LOG=FILE: every process a test starts, one line each (test/helpers/spawn-log.ts).
+    setupFiles: process.env.LLM_TEST_SPAWN_LOG ? ['test/helpers/spawn-log.ts'] : [],
     // The built bundle, loaded by Node as bin/ loads it, never transformed (test/helpers/run-in-worker.ts).
     server: { deps: { external: [/\/dist\/bundle\//] } },
     projects: [
