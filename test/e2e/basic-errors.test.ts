@@ -126,9 +126,9 @@ describe.concurrent('per-prompt errors are rows', () => {
 
 describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', () => {
   it('missing input file: the message names the path', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const missing = path.join(dir, 'does-not-exist.txt');
-    const r = await run([missing]);
+    const r = await runInWorker([missing, '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = stderrLines(r);
@@ -286,9 +286,9 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
   });
 
   it('an unknown flag exits 2 naming it', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const file = writePrompts(dir, 'unknown-flag.txt', ['never sent']);
-    const r = await run([file, '--frobnicate']);
+    const r = await runInWorker([file, '--frobnicate', '--base-url', server.url]);
     expect(r.code).toBe(2);
     expect(stderrLines(r)[0]).toMatch(/--frobnicate/);
     expect(server.requests).toHaveLength(0);

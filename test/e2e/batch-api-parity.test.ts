@@ -232,7 +232,9 @@ describe('a live run over batches still on the server', () => {
     const before = fs.readFileSync(`${out}.batch.json`, 'utf8');
 
     for (const flag of ['--resume', '--overwrite']) {
-      const live = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', flag]);
+      // A refusal before anything is sent: the --resume one as a child process, the --overwrite one in the worker.
+      const liveArgs = [input, '-o', out, '--base-url', ctx.server.url, '--no-cache', flag];
+      const live = flag === '--resume' ? await runCli(liveArgs) : await runInWorker(liveArgs);
       expect(live.code, live.stderr).toBe(2);
       expect(stderrLines(live)).toHaveLength(1);
       expect(live.stderr).toContain(`lists 1 batch of an earlier --batch-api run not collected yet (${batchId})`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { shared } from '../helpers/shared-run.js';
 import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchrecovery-');
@@ -90,16 +91,34 @@ describe('--batch-api: a refused batch', () => {
   });
 });
 
+/**
+ * One batch run meets the key the server echoes, three ways: q1's answer spells it (text, logprobs,
+ * model name), q2's line is refused with it (400), q3's is a 401 that echoes it, as OpenAI's does.
+ */
+const echoedKey = shared(async () => {
+  const options = ctx.server.options;
+  Object.assign(options, { reply: () => `key ${SECRET_KEY}.`, pieceChars: 3, servedModel: `gw/${SECRET_KEY}` });
+  options.batches = {
+    stepMs: 30,
+    lineStatus: (id) => (id.startsWith('2-') ? 400 : id.startsWith('3-') ? 401 : undefined),
+    lineMessage: (_id, status) => (status === 401 ? `Incorrect API key provided: ${SECRET_KEY} (HTTP ${status})` : `bad request from key ${SECRET_KEY}`),
+  };
+  try {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const report = path.join(ctx.dir, 'report.html');
+    const cache = path.join(ctx.dir, 'cache');
+    const args = [input, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--param', 'logprobs=true', '--cache-dir', cache];
+    const r = await runCli([...args, '-o', out, '--report', report, '--batch-api', '--poll', '0.05']);
+    return { r, args, out, report, cache };
+  } finally {
+    for (const name of ['reply', 'pieceChars', 'servedModel'] as const) delete options[name];
+  }
+});
+
 describe('--batch-api: a key the server echoes', () => {
   it("is redacted in a failed line's row, as a live run's error is", async () => {
-    ctx.server.options.batches = {
-      stepMs: 30,
-      lineStatus: (id) => (id.startsWith('3-') ? 401 : undefined),
-      lineMessage: (_id, status) => `Incorrect API key provided: ${SECRET_KEY} (HTTP ${status})`,
-    };
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    const { r, out } = await echoedKey();
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toContain(SECRET_KEY);
     const text = fs.readFileSync(out, 'utf8');
@@ -109,34 +128,24 @@ describe('--batch-api: a key the server echoes', () => {
   });
 
   it('is [redacted] in a collected answer (text, logprobs, model name): in its row, the report and the cache, as live', async () => {
+    const { r, args, out, report, cache } = await echoedKey();
+    expect(r.code, r.stderr).toBe(1);
+    const [answered, failed] = parseJsonl<Row & { model: string; logprobs: { content: Array<{ token: string; bytes: number[] }> } }>(
+      fs.readFileSync(out, 'utf8'),
+    ).sort((a, b) => a.prompt.localeCompare(b.prompt));
+    expect(answered).toMatchObject({ response: 'key [redacted].', model: 'gw/[redacted]', error: null });
+    // The key spread over twelve tokens: none of them, nor their bytes, spells any of it.
+    const tokens = answered!.logprobs.content;
+    expect(tokens.map((t) => t.token).join('')).toBe('key [redacted].');
+    expect(Buffer.from(tokens.flatMap((t) => t.bytes)).toString()).toBe('key');
+    expect(failed!.error).toMatchObject({ message: 'bad request from key [redacted]' });
+    for (const file of [out, report, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) {
+      expect(fs.readFileSync(file).includes(SECRET_KEY.slice(-8)), file).toBe(false);
+    }
+    // A live run served from the cache gets the answer as the batch's row has it.
     const options = ctx.server.options;
     Object.assign(options, { reply: () => `key ${SECRET_KEY}.`, pieceChars: 3, servedModel: `gw/${SECRET_KEY}` });
-    options.batches = {
-      stepMs: 30,
-      lineStatus: (id) => (id.startsWith('2-') ? 400 : undefined),
-      lineMessage: () => `bad request from key ${SECRET_KEY}`,
-    };
     try {
-      const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
-      const out = path.join(ctx.dir, 'out.jsonl');
-      const report = path.join(ctx.dir, 'report.html');
-      const cache = path.join(ctx.dir, 'cache');
-      const args = [input, '--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--param', 'logprobs=true', '--cache-dir', cache];
-      const r = await runCli([...args, '-o', out, '--report', report, '--batch-api', '--poll', '0.05']);
-      expect(r.code, r.stderr).toBe(1);
-      const [answered, failed] = parseJsonl<Row & { model: string; logprobs: { content: Array<{ token: string; bytes: number[] }> } }>(
-        fs.readFileSync(out, 'utf8'),
-      ).sort((a, b) => a.prompt.localeCompare(b.prompt));
-      expect(answered).toMatchObject({ response: 'key [redacted].', model: 'gw/[redacted]', error: null });
-      // The key spread over twelve tokens: none of them, nor their bytes, spells any of it.
-      const tokens = answered!.logprobs.content;
-      expect(tokens.map((t) => t.token).join('')).toBe('key [redacted].');
-      expect(Buffer.from(tokens.flatMap((t) => t.bytes)).toString()).toBe('key');
-      expect(failed!.error).toMatchObject({ message: 'bad request from key [redacted]' });
-      for (const file of [out, report, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) {
-        expect(fs.readFileSync(file).includes(SECRET_KEY.slice(-8)), file).toBe(false);
-      }
-      // A live run served from the cache gets the answer as the batch's row has it.
       const live = path.join(ctx.dir, 'live.jsonl');
       expect((await runCli([...args, '-o', live])).code).toBe(0);
       const hit = parseJsonl<Row>(fs.readFileSync(live, 'utf8')).find((row) => row.prompt === 'q1');

@@ -530,7 +530,8 @@ describe('llm-batch status and cancel', () => {
     const lines = status.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^batch 1 {2}batch_mock\d+ {2}gpt-4o-mini {2}(validating|in_progress) {2}0\/4 done {2}\d+s {2}next: wait, then collect$/);
-    const json = JSON.parse((await runCli(['status', out, '--json', '--no-refresh'])).stdout);
+    // As saved, without asking the server: nothing sent, nothing locked (the status above is the child process).
+    const json = JSON.parse((await runInWorker(['status', out, '--json', '--no-refresh'])).stdout);
     expect(json).toMatchObject({
       pending: 2,
       batches: [
@@ -571,8 +572,8 @@ describe('llm-batch status and cancel', () => {
     expect(cancelled.stderr).toBe('');
     expect(ctx.server.batchState.counts.cancels).toBe(1);
     expect(rowsOf(out)).toHaveLength(4);
-    // Nothing left to cancel is a success too: quiet.
-    const again = await runCli(['cancel', '-q', out, '--base-url', ctx.server.url]);
+    // Nothing left to cancel is a success too: quiet. Nothing is sent or locked for it (the cancel above is the child process).
+    const again = await runInWorker(['cancel', '-q', out, '--base-url', ctx.server.url]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');
 

@@ -62,13 +62,14 @@ describe('response cache', () => {
     const cacheDir = path.join(ctx.dir, 'cache');
     expect((await run([input, '-m', 'm1'])).code).toBe(0);
     expect(ctx.server.requests).toHaveLength(2);
-    const off = await run([input, '-m', 'm1'], { LLM_BATCH_NO_CACHE: '1' });
+    // One run with it off: it finds nothing (alpha and beta, stored above, are asked again) and
+    // stores nothing (gamma, a new prompt asked with it off, is not found with it on).
+    const off = await run([writePrompts(ctx.dir, 'off.txt', ['alpha', 'beta', 'gamma']), '-m', 'm1'], { LLM_BATCH_NO_CACHE: '1' });
     expect(off.code, off.stderr).toBe(0);
-    expect(ctx.server.requests).toHaveLength(4);
+    expect(ctx.server.requests).toHaveLength(5);
+    expect(['alpha', 'beta', 'gamma'].map((prompt) => ctx.server.countFor(prompt))).toEqual([2, 2, 1]);
     expect(off.rows.some((r) => r.cached)).toBe(false);
-    // Nothing stored by the run without it: a new prompt asked with it off is not found with it on.
     const other = writePrompts(ctx.dir, 'q.txt', ['gamma']);
-    expect((await run([other, '-m', 'm1'], { LLM_BATCH_NO_CACHE: '1' })).code).toBe(0);
     expect((await run([other, '-m', 'm1'])).rows[0]).toMatchObject({ attempts: 1 });
     expect(ctx.server.requests).toHaveLength(6);
     // A --cache-dir on the command line is this run's choice: it reads (and writes) that cache.
@@ -81,22 +82,33 @@ describe('response cache', () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
     await run([input, '-m', 'm1']);
     expect(ctx.server.requests).toHaveLength(2);
-    // One cache for all the changes: each is a question none of the others asked either.
-    const changes: [string, string[]][] = [
-      ['the prompt', ['-t', 'Q: {{prompt}}']],
-      ['the model', ['-m', 'other-model']],
-      ['the temperature', ['--temperature', '0.5']],
-      ['max_tokens', ['--max-tokens', '50']],
-      ['the system message', ['-s', 'Be brief.']],
+    // One cache and one run for all the changes, each carried by its own rows (a JSONL row's prompt,
+    // model, temperature, max_tokens and system message are its request's, as -t, -m, --temperature,
+    // --max-tokens and -s make them for every row): each is a question none of the others asked either.
+    const changes: [string, (prompt: string) => Record<string, unknown>][] = [
+      ['the prompt', (prompt) => ({ prompt: `Q: ${prompt}` })],
+      ['the model', (prompt) => ({ prompt, model: 'other-model' })],
+      ['the temperature', (prompt) => ({ prompt, temperature: 0.5 })],
+      ['max_tokens', (prompt) => ({ prompt, max_tokens: 50 })],
+      ['the system message', (prompt) => ({ prompt, system: 'Be brief.' })],
     ];
-    for (const [what, change] of changes) {
-      const sent = ctx.server.requests.length;
-      // -m adds a model rather than replacing one: the model case names its model alone.
-      const changed = await run([input, ...(change[0] === '-m' ? change : ['-m', 'm1', ...change])]);
-      expect(changed.code, what).toBe(0);
-      expect(ctx.server.requests.length - sent, what).toBe(2);
+    const changedFile = path.join(ctx.dir, 'changed.jsonl');
+    fs.writeFileSync(
+      changedFile,
+      changes.flatMap(([what, row]) => ['one', 'two'].map((prompt) => `${JSON.stringify({ id: `${what}: ${prompt}`, ...row(prompt) })}\n`)).join(''),
+    );
+    const changed = await run([changedFile, '-m', 'm1']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2 + 2 * changes.length);
+    for (const [what] of changes) {
+      const rows = changed.rows.filter((r) => r.id.startsWith(`${what}: `));
+      // Both of the change's prompts asked, one request each (--retries 0), neither from the cache.
       expect(
-        changed.rows.some((r) => r.cached),
+        rows.map((r) => r.attempts),
+        what,
+      ).toEqual([1, 1]);
+      expect(
+        rows.some((r) => r.cached),
         what,
       ).toBe(false);
     }
@@ -205,7 +217,13 @@ describe('response cache', () => {
   it('an empty --cache-dir (a "$DIR" left unset) is one usage line, exit 2, for runs and `cache` alike', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one']);
     for (const empty of ['', ' ']) {
-      const result = await run([input, '--cache-dir', empty]);
+      // The refusal of '' as a child process (through bin/), of ' ' in the worker: it sends and opens nothing.
+      const result =
+        empty === ''
+          ? await run([input, '--cache-dir', empty])
+          : await runInWorker([input, '--cache-dir', empty, '--base-url', ctx.server.url, '-f', 'jsonl', '--retries', '0'], {
+              env: { LLM_BATCH_CACHE_DIR: path.join(ctx.dir, 'cache') },
+            });
       expect(result.code).toBe(2);
       expect(result.stderr).toBe('llm-batch: --cache-dir needs a directory path (leave it out for the default cache, or use --no-cache)\n');
       expect(result.stdout).toBe('');

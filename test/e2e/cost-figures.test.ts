@@ -381,8 +381,8 @@ describe('everything from the cache', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/4 ok \(2 from cache\)/);
     expect(ctx.server.requests).toHaveLength(2);
-    // Without the cache the run asks each: so does the dry run.
-    expect((await runCli([input, ...cacheArgs(), '--no-cache', '--dry-run'])).stdout).toMatch(/Estimate for 4 requests/);
+    // Without the cache the run asks each: so does the dry run (in the worker: --no-cache opens no cache).
+    expect((await runInWorker([input, ...cacheArgs(), '--no-cache', '--dry-run'])).stdout).toMatch(/Estimate for 4 requests/);
   });
 
   it('the summary says nothing was sent, without rates; per-model lines too', async () => {

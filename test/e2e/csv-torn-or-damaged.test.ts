@@ -12,12 +12,15 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-csv-torn-');
 
 const ROWS = 8;
 /** Runs the built CLI in the case's directory; with `server`, against the mock server, quietly. */
 const run = (args: readonly string[], server = true) => runCli(server ? [...args, '--base-url', ctx.server.url, '-q'] : args, { cwd: ctx.dir });
+/** A file of the case's directory by its path: for runs in the worker (runInWorker), whose cwd is the repo root. */
+const at = (name: string) => path.join(ctx.dir, name);
 const url = (i: number) => `https://example.com/articles/${i}/some-long-slug-${i}`;
 
 /** `in.csv` (id, prompt, url) answered into `out.csv` with --keep-fields url; the requests made. */
@@ -44,11 +47,15 @@ describe('a quote left open in the middle of a CSV output is damage, not a torn 
   it('--resume (and --dry-run): exit 2 naming file and line; the file keeps every byte and nothing is sent', async () => {
     await answered();
     const damaged = editLine(4, 'r3,"unterminated');
-    for (const extra of [['--dry-run'], []]) {
-      const r = await run(['in.csv', '-o', 'out.csv', '--keep-fields', 'url', '--resume', ...extra]);
+    // The --dry-run runs in the worker (the case's files by their paths); the run stays a child process in the case's directory.
+    for (const dry of [true, false]) {
+      const out = dry ? at('out.csv') : 'out.csv';
+      const r = dry
+        ? await runInWorker([at('in.csv'), '-o', out, '--keep-fields', 'url', '--resume', '--dry-run', '--base-url', ctx.server.url, '-q'])
+        : await run(['in.csv', '-o', out, '--keep-fields', 'url', '--resume']);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(
-        'Cannot resume from out.csv:4: a quote opened on this line is never closed, so line 5 and every row after it would be read as part of one cell. Fix or delete that line',
+        `Cannot resume from ${out}:4: a quote opened on this line is never closed, so line 5 and every row after it would be read as part of one cell. Fix or delete that line`,
       );
       expect(read('out.csv')).toBe(damaged);
       expect(ctx.server.requests).toHaveLength(ROWS);
@@ -56,16 +63,17 @@ describe('a quote left open in the middle of a CSV output is damage, not a torn 
   });
 
   it.each([
-    ['merge', ['merge', 'out.csv', '-o', 'all.jsonl'], 'Cannot merge out.csv:4: a quote opened on this line is never closed'],
-    ['--compact', ['--compact', 'out.csv', '-o', 'all.jsonl'], 'Cannot compact out.csv:4: a quote opened on this line is never closed'],
-  ])('%s: exit 2 naming file and line, no -o written (it used to keep only the rows before the quote)', async (_name, command, said) => {
+    ['merge', 'Cannot merge'],
+    ['--compact', 'Cannot compact'],
+  ])('%s: exit 2 naming file and line, no -o written (it used to keep only the rows before the quote)', async (command, verb) => {
     await answered();
     // The file also ends in a torn line: still the quote is what is said, and nothing is cut.
     const damaged = `${editLine(4, 'r3,"unterminated')}r9,9,question 9,ANS`;
     fs.writeFileSync(path.join(ctx.dir, 'out.csv'), damaged);
-    const r = await run(command, false);
+    // In the worker (a merge and a --compact below stay child processes): the case's files by their paths.
+    const r = await runInWorker([command, at('out.csv'), '-o', at('all.jsonl')]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr, r.stderr).toContain(said);
+    expect(r.stderr, r.stderr).toContain(`${verb} ${at('out.csv')}:4: a quote opened on this line is never closed`);
     expect(fs.existsSync(path.join(ctx.dir, 'all.jsonl'))).toBe(false);
     expect(read('out.csv')).toBe(damaged);
   });
@@ -107,12 +115,11 @@ describe('a CSV last record without its newline is torn, whatever it parses as',
     const ids = records('out.csv').map((row) => row.id);
     const full = fs.statSync(path.join(ctx.dir, 'out.csv')).size;
     fs.truncateSync(path.join(ctx.dir, 'out.csv'), full - 25);
-    for (const command of [
-      ['merge', 'out.csv'],
-      ['--compact', 'out.csv'],
-    ]) {
+    // The merge in the worker (the case's files by their paths), the --compact a child process in the case's directory.
+    for (const command of ['merge', '--compact']) {
       fs.rmSync(path.join(ctx.dir, 'all.csv'), { force: true });
-      const r = await run([...command, '-o', 'all.csv'], false);
+      const r =
+        command === 'merge' ? await runInWorker([command, at('out.csv'), '-o', at('all.csv')]) : await run([command, 'out.csv', '-o', 'all.csv'], false);
       expect(r.code, r.stderr).toBe(0);
       const rows = records('all.csv');
       expect(rows.map((row) => row.id)).toEqual(ids.slice(0, -1));

@@ -198,23 +198,27 @@ describe('request parameters (item 20)', () => {
   });
 
   it('--reasoning-effort takes every level OpenAI documents, none to max, and --help lists them', async () => {
-    const { run, requestFor } = await fresh();
+    const { server, run, requestFor } = await fresh();
     const levels = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
-    const runs = await Promise.all(
-      levels.map((level) =>
-        run([
-          writeFile(`effort-${level}.txt`, `effort ${level}\n`),
-          '--reasoning-effort',
-          level.toUpperCase(),
-          '-o',
-          path.join(dir, `effort-${level}.jsonl`),
-          '-q',
-        ]),
-      ),
-    );
-    for (const [i, level] of levels.entries()) {
-      expect(runs[i]!.code, runs[i]!.stderr).toBe(0);
-      expect(requestFor(`effort ${level}`).body).toMatchObject({ reasoning_effort: level });
+    const args = (level: string) => [
+      writeFile(`effort-${level}.txt`, `effort ${level}\n`),
+      '--reasoning-effort',
+      level.toUpperCase(),
+      '-o',
+      path.join(dir, `effort-${level}.jsonl`),
+      '-q',
+    ];
+    // The first level is sent; the others' bodies are read from their dry runs, which show the body
+    // the run sends (dry-run.ts's requestBody is the provider's).
+    const [first, ...others] = levels;
+    const sent = await run(args(first!));
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(requestFor(`effort ${first}`).body).toMatchObject({ reasoning_effort: first });
+    for (const level of others) {
+      const dry = await runInWorker([...args(level), '--dry-run', '--base-url', server.url]);
+      expect(dry.code, dry.stderr).toBe(0);
+      const body = JSON.parse(dry.stdout.slice(dry.stdout.indexOf('{\n'), dry.stdout.indexOf('\n}\n') + 2));
+      expect(body).toMatchObject({ messages: [{ role: 'user', content: `effort ${level}` }], reasoning_effort: level });
     }
     const help = await run(['--help']);
     // The help wraps its descriptions at 80 columns.

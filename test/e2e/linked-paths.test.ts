@@ -118,10 +118,11 @@ describe.concurrent('an input that is one of the output’s own files', () => {
   });
 
   it('the same through a symlink to the input', async () => {
-    const { server, run } = await fresh();
+    const { server } = await fresh();
     const c = caseDir();
     c.link('symlink', 'p.txt', 'out.jsonl.meta.json');
-    const r = await run([c.at('p.txt'), '-o', c.at('out.jsonl')]);
+    // In the worker: a refusal as a child process is the merge's below and the `-o out < out` shell lines'.
+    const r = await runInWorker([c.at('p.txt'), '-o', c.at('out.jsonl'), '--base-url', server.url]);
     expect(r.stderr).toMatch(/the input \S+p\.txt is the run settings file of --output/);
     expect(r.code).toBe(2);
     expect(server.requests).toHaveLength(0);

@@ -27,7 +27,8 @@ describe('llm-batch report', () => {
     expect(first.stdout).toBe('');
     expect(first.stderr).toMatch(/^llm-batch: report of 12 rows written to .*out\.html \(0\.\d MB\)\n$/);
     expect(reportDataOf(path.join(dir, 'out.html')).figures.ok).toBe(12);
-    expect((await runCli(['report', out, '-q'])).code).toBe(0);
+    // In the worker: `report` as a child process is the SIGTERM test's and the lock test's below.
+    expect((await runInWorker(['report', out, '-q'])).code).toBe(0);
 
     const notes = path.join(dir, 'notes.html');
     fs.writeFileSync(notes, '<p>my notes</p>');

@@ -20,6 +20,9 @@ interface Row {
 }
 const prompts = (n: number) => Array.from({ length: n }, (_, i) => `p${i + 1}`);
 const rowsOf = (file: string): Row[] => parseJsonl<Row>(fs.readFileSync(file, 'utf8'));
+/** A file of the case's directory by its whole path, and that path as a regular expression's literal text. */
+const at = (name: string): string => path.join(ctx.dir, name);
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('--shard i/N and merge', () => {
   it('three live shards send every record exactly once; merge joins them and finds nothing missing', async () => {
@@ -71,6 +74,8 @@ describe('--shard i/N and merge', () => {
     await shard('ba-2.jsonl', '-m', 'mb,ma', '--shard', '2/2');
     await shard('r-2.jsonl', '-m', 'ma,mb', '--repeat', '2', '--shard', '2/2');
     const merge = (...args: string[]) => runCli(['merge', ...args, '--input', 'in.txt'], { cwd: ctx.dir });
+    // The same merges by whole paths, in this worker: they compare the outputs' metadata, whatever the cwd.
+    const mergeHere = (files: string[], ...flags: string[]) => runInWorker(['merge', ...files.map(at), ...flags, '--input', at('in.txt')]);
     const inShard2 = rowsOf(path.join(ctx.dir, 'a-2.jsonl')).length;
 
     // A shard that asked fewer models is another run: refused, as any other setting is.
@@ -79,20 +84,23 @@ describe('--shard i/N and merge', () => {
     expect(fewer.stderr).toMatch(/a-2\.jsonl was written by a different run than ab-1\.jsonl \(models: was \["ma","mb"\], now \["ma"\]\); pass --force/);
     expect(fs.existsSync(path.join(ctx.dir, 'x.jsonl'))).toBe(false);
     // With --force, --input says which answers are missing: mb's for shard 2's ids.
-    const forced = await merge('ab-1.jsonl', 'a-2.jsonl', '-o', 'x.jsonl', '--force');
+    const input = literal(at('in.txt'));
+    const forced = await mergeHere(['ab-1.jsonl', 'a-2.jsonl'], '-o', at('x.jsonl'), '--force');
     expect(forced.code).toBe(1);
     expect(forced.stderr).toMatch(
-      new RegExp(`merged ${24 - inShard2} rows .*; ${inShard2} answers of in\\.txt have no row: in\\.txt:\\d+ \\(id \\S+, model "mb"\\)`),
+      new RegExp(`merged ${24 - inShard2} rows .*; ${inShard2} answers of ${input} have no row: ${input}:\\d+ \\(id \\S+, model "mb"\\)`),
     );
     // The same models in another order are the same run.
-    const reordered = await merge('ab-1.jsonl', 'ba-2.jsonl', '-o', 'y.jsonl');
+    const reordered = await mergeHere(['ab-1.jsonl', 'ba-2.jsonl'], '-o', at('y.jsonl'));
     expect(reordered.code, reordered.stderr).toBe(0);
-    expect(reordered.stderr).toMatch(/merged 24 rows .*; 0 answers of in\.txt have no row/);
+    expect(reordered.stderr).toMatch(new RegExp(`merged 24 rows .*; 0 answers of ${input} have no row`));
     expect(rowsOf(path.join(ctx.dir, 'y.jsonl'))).toHaveLength(24);
     // Another --repeat is another run too.
-    const repeat = await merge('ab-1.jsonl', 'r-2.jsonl', '-o', 'z.jsonl');
+    const repeat = await mergeHere(['ab-1.jsonl', 'r-2.jsonl'], '-o', at('z.jsonl'));
     expect(repeat.code).toBe(2);
-    expect(repeat.stderr).toMatch(/r-2\.jsonl was written by a different run than ab-1\.jsonl \(repeat: was 1, now 2\)/);
+    expect(repeat.stderr).toMatch(
+      new RegExp(`${literal(at('r-2.jsonl'))} was written by a different run than ${literal(at('ab-1.jsonl'))} \\(repeat: was 1, now 2\\)`),
+    );
   });
 
   it('merge -q prints nothing when every id has a row, and its line when some have none (exit 1)', async () => {
@@ -158,10 +166,13 @@ describe('--shard i/N and merge', () => {
     // Other prompts under the same name: another input, refused as before.
     fs.appendFileSync(path.join(ctx.dir, 'b', 'input.txt'), 'p13\n');
     expect((await run(path.join(ctx.dir, 'b', 'input.txt'), '-o', 'm-3.jsonl', '--shard', '3/3')).code).toBe(0);
-    const refused = await runCli(['merge', 'n-1.jsonl', 'n-2.jsonl', 'm-3.jsonl', '-o', 'm-all.jsonl'], { cwd: ctx.dir });
+    // Merged by whole paths, in this worker: the names compared are the ones the runs recorded.
+    const refused = await runInWorker(['merge', at('n-1.jsonl'), at('n-2.jsonl'), at('m-3.jsonl'), '-o', at('m-all.jsonl')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /m-3\.jsonl was written by a different run than n-1\.jsonl \(input: was "in\.txt", now ".*input\.txt"; inputFingerprint: was /,
+      new RegExp(
+        `${literal(at('m-3.jsonl'))} was written by a different run than ${literal(at('n-1.jsonl'))} \\(input: was "in\\.txt", now ".*input\\.txt"; inputFingerprint: was `,
+      ),
     );
   });
 

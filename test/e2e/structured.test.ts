@@ -56,6 +56,9 @@ const JSON_ANSWERS = new Map<string, string | undefined>([
   ['twice, json', TWICE],
   ['say "hi", json', undefined],
   ['list colours [[schema:invalid-json]]', undefined],
+  // JSON mode's system message: for a prompt that does not say JSON, not for one that does.
+  ['name three colours', undefined],
+  ['return json: three colours', undefined],
 ]);
 const jsonRuns = new Map<string, Promise<{ mock: MockServer; r: CliResult }>>();
 
@@ -469,20 +472,30 @@ describe.concurrent('servers without structured outputs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(parseJsonl<ResultRow>(r.stdout)[0]).toMatchObject({ error: null, attempts: 1, output: expect.any(Array) });
     expect(mock.requests[0]!.body.messages[0].content).toMatch(/^Answer with a single JSON value that is valid against this JSON Schema\. /);
-    const object = await run(['--json-schema', SMALL, '--schema-in-prompt', '-q'], { stdin: 'grade me\n' });
+    // An object root's body, as its dry run shows the body the run sends (dry-run.ts's requestBody is the provider's).
+    const object = await runInWorker(['--json-schema', SMALL, '--schema-in-prompt', '-q', '--dry-run', '--base-url', mock.url], { stdin: 'grade me\n' });
     expect(object.code, object.stderr).toBe(0);
-    expect(mock.requests[1]!.body.messages[0].content).toMatch(/^Answer with a single JSON object that is valid against this JSON Schema\. /);
+    const body = JSON.parse(object.stdout.slice(object.stdout.indexOf('{\n'), object.stdout.indexOf('\n}\n') + 2));
+    expect(body.messages[0].content).toMatch(/^Answer with a single JSON object that is valid against this JSON Schema\. /);
+    expect(body.messages[1]).toEqual({ role: 'user', content: 'grade me' });
   });
 });
 
 describe.concurrent('--json', () => {
   it('JSON mode: response_format json_object, a system message saying JSON only when no message does', async () => {
-    const { mock, run } = await server();
-    const r = await run(['--json', '-q', '-c', '1'], { stdin: 'name three colours\nreturn json: three colours\n' });
+    const prompts = ['name three colours', 'return json: three colours'];
+    const { mock, r } = await jsonRun('jsonl');
     expect(r.code).toBe(0);
     const rows = parseJsonl<ResultRow>(r.stdout);
-    expect(rows.map((row) => row.output)).toEqual([{ answer: 'name three colours' }, { answer: 'return json: three colours' }]);
-    const [plain, saysJson] = mock.requests.map((q) => q.body);
+    expect(prompts.map((prompt) => rows.find((row) => row.prompt === prompt)?.output)).toEqual([
+      { answer: 'name three colours' },
+      { answer: 'return json: three colours' },
+    ]);
+    const [plain, saysJson] = prompts.map((prompt) => {
+      const sent = mock.requests.filter((q) => q.prompt === prompt);
+      expect(sent, prompt).toHaveLength(1);
+      return sent[0]!.body;
+    });
     expect(plain.response_format).toEqual({ type: 'json_object' });
     expect(plain.messages).toEqual([
       { role: 'system', content: expect.stringMatching(/JSON/) },
