@@ -41,11 +41,15 @@ const ISOLATED_UNITS = [
  * processes, servers and temp dirs and keeps no state in a module, and importing vitest's runtime
  * and the helpers afresh for each of ~80 files cost ~0.2 s of CPU apiece, in every CI phase.
  */
+const CHROMIUM_PENDING = Boolean(process.env['LLM_BATCH_CHROMIUM_PENDING']);
+
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
+    // While .ci/run installs chromium, a browser test's hook or test first waits for it
+    // (test/helpers/chromium-pending.ts): ~45 s on a fresh machine.
+    testTimeout: CHROMIUM_PENDING ? 120_000 : 60_000,
     maxWorkers: Math.max(3, availableParallelism()),
-    hookTimeout: 30_000,
+    hookTimeout: CHROMIUM_PENDING ? 90_000 : 30_000,
     // The run's temp root: made before the workers start, removed (with what is recorded in it) after.
     globalSetup: ['test/global-setup.ts'],
     // LLM_TEST_SPAWN_LOG=FILE: every process a test starts, one line each (test/helpers/spawn-log.ts).

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { makeRunRoot, removeRunRoot, sweepStaleRunRoots } from './helpers/run-root.js';
 
@@ -10,16 +9,6 @@ declare module 'vitest' {
 }
 
 /**
- * While .ci/run installs chromium (apt-get, ~45 s on a fresh machine) it keeps the file
- * LLM_BATCH_CHROMIUM_PENDING names, and removes it when the install is done: npm test's build runs
- * beside the install, and the tests wait here for the browser the report's tests drive.
- */
-async function chromiumInstalled(): Promise<void> {
-  const pending = process.env['LLM_BATCH_CHROMIUM_PENDING'];
-  while (pending && fs.existsSync(pending)) await new Promise((resolve) => setTimeout(resolve, 200));
-}
-
-/**
  * Makes the run's temp root before the workers start and removes it, with the dirs recorded in it,
  * after they are done: what a killed worker or a skipped suite's `afterAll` leaves goes with it. A
  * run that cannot remove it fails, naming what is left. Every project inherits this file; the root
@@ -27,7 +16,6 @@ async function chromiumInstalled(): Promise<void> {
  */
 export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
   if (!project.isRootProject()) return undefined;
-  await chromiumInstalled();
   sweepStaleRunRoots();
   const root = makeRunRoot();
   project.provide('runRoot', root);

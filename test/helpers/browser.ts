@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumInstalled } from './chromium-pending.js';
 
 declare const document: { documentElement: { dataset: Record<string, string | undefined> } };
 
@@ -22,6 +23,7 @@ let shared: Promise<Browser> | undefined;
  * only its page). The worker's end closes its pipe, and chromium exits with it.
  */
 async function sharedBrowser(): Promise<Browser> {
+  await chromiumInstalled();
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set LLM_BATCH_CHROMIUM)`);
   const browser = await shared;
   if (browser?.isConnected()) return browser;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import setup from '../global-setup.js';
 import { isolatedCacheDir, runRoot, tempDir } from './run-cli.js';
 import { makeRunRoot, recordTempDir, recordedDirs, removeRunRoot, sweepStaleRunRoots } from './run-root.js';
@@ -96,37 +96,5 @@ describe('the global setup', () => {
   it('leaves it to the root project: what that provides reaches every project', async () => {
     const project = { isRootProject: () => false, provide: () => expect.unreachable() } as unknown as TestProject;
     expect(await setup(project)).toBeUndefined();
-  });
-
-  it("waits while .ci/run's chromium install is pending (LLM_BATCH_CHROMIUM_PENDING), then provides the root", async () => {
-    const pending = path.join(base.dir, 'chromium-pending');
-    fs.writeFileSync(pending, '');
-    const saved = process.env['LLM_BATCH_CHROMIUM_PENDING'];
-    process.env['LLM_BATCH_CHROMIUM_PENDING'] = pending;
-    try {
-      let provided: string | undefined;
-      const project = { isRootProject: () => true, provide: (_key: string, root: string) => (provided = root) } as unknown as TestProject;
-      // Its looks at the marker, counted: the setup has seen it pending twice, not merely been given 300 ms.
-      let looks = 0;
-      const exists = fs.existsSync;
-      const spy = vi.spyOn(fs, 'existsSync').mockImplementation((file) => {
-        if (file === pending) looks++;
-        return exists(file);
-      });
-      const setting = setup(project);
-      try {
-        await vi.waitFor(() => expect(looks).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 20 });
-      } finally {
-        spy.mockRestore();
-      }
-      expect(provided, 'provided while the install was pending').toBeUndefined();
-      fs.rmSync(pending);
-      const teardown = (await setting)!;
-      expect(fs.statSync(provided!).isDirectory()).toBe(true);
-      teardown();
-    } finally {
-      if (saved === undefined) delete process.env['LLM_BATCH_CHROMIUM_PENDING'];
-      else process.env['LLM_BATCH_CHROMIUM_PENDING'] = saved;
-    }
   });
 });
