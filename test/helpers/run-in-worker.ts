@@ -39,8 +39,36 @@ export async function runInWorker(args: readonly string[], options: Pick<CliOpti
     env: buildEnv(options.env),
     onSignal: () => () => {},
   };
-  const code = await main(args, io);
+  const code = await withoutWorkerProxies(io.env, () => main(args, io));
   // What was written is all read before the result is: as a process's pipes drain before its exit.
   await Promise.all([out, err].map((s) => (s.writableEnded ? finished(s) : finished(s.end()))));
   return { code, signal: null, stdout, stderr };
+}
+
+/** The variables the CLI takes its proxy from, which it reads from `process.env` (src/provider/proxy-env.ts). */
+const PROXY_VARIABLE = /^(https?|all|no)_proxy$/i;
+
+/** The worker's own proxy variables while in-worker runs are under way (how many), put back after the last. */
+let savedProxies: [string, string | undefined][] = [];
+let runsWithout = 0;
+
+/**
+ * Runs `run` with the worker's `process.env` proxy variables as a child run would have them: those
+ * of `env` (buildEnv passes none of the test runner's own). A developer's ALL_PROXY=socks5://… failed
+ * in-worker runs that a child process ran without it. Put back after the last of the runs under way:
+ * the worker's own requests (the mock servers, chromium) never read them.
+ */
+async function withoutWorkerProxies<T>(env: NodeJS.ProcessEnv, run: () => Promise<T>): Promise<T> {
+  if (runsWithout++ === 0) {
+    savedProxies = Object.entries(process.env).filter(([name]) => PROXY_VARIABLE.test(name));
+    for (const [name] of savedProxies) delete process.env[name];
+  }
+  const given = Object.entries(env).filter(([name]) => PROXY_VARIABLE.test(name));
+  for (const [name, value] of given) process.env[name] = value;
+  try {
+    return await run();
+  } finally {
+    for (const [name] of given) delete process.env[name];
+    if (--runsWithout === 0) for (const [name, value] of savedProxies) process.env[name] = value;
+  }
 }
