@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+import { firstBodyShown } from '../helpers/dry-run-body.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-params-');
@@ -217,7 +218,7 @@ describe('request parameters (item 20)', () => {
     for (const level of others) {
       const dry = await runInWorker([...args(level), '--dry-run', '--base-url', server.url]);
       expect(dry.code, dry.stderr).toBe(0);
-      const body = JSON.parse(dry.stdout.slice(dry.stdout.indexOf('{\n'), dry.stdout.indexOf('\n}\n') + 2));
+      const body = firstBodyShown(dry.stdout);
       expect(body).toMatchObject({ messages: [{ role: 'user', content: `effort ${level}` }], reasoning_effort: level });
     }
     const help = await run(['--help']);

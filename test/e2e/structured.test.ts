@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer, type MockServerOptions } from '../helpers/mock-server.js';
 import { ROOT, SECRET_KEY, parseJsonl, runCli, tempDir, type CliOptions, type CliResult } from '../helpers/run-cli.js';
+import { firstBodyShown } from '../helpers/dry-run-body.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 import { CSV_COLUMNS } from '../../src/output/csv-columns.js';
 import { strictify } from '../../src/structured/strictify.js';
@@ -475,7 +476,7 @@ describe.concurrent('servers without structured outputs', () => {
     // An object root's body, as its dry run shows the body the run sends (dry-run.ts's requestBody is the provider's).
     const object = await runInWorker(['--json-schema', SMALL, '--schema-in-prompt', '-q', '--dry-run', '--base-url', mock.url], { stdin: 'grade me\n' });
     expect(object.code, object.stderr).toBe(0);
-    const body = JSON.parse(object.stdout.slice(object.stdout.indexOf('{\n'), object.stdout.indexOf('\n}\n') + 2));
+    const body = firstBodyShown(object.stdout);
     expect(body.messages[0].content).toMatch(/^Answer with a single JSON object that is valid against this JSON Schema\. /);
     expect(body.messages[1]).toEqual({ role: 'user', content: 'grade me' });
   });
@@ -625,7 +626,7 @@ describe('--dry-run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('made strict for structured outputs: optional /properties/order_id made required and nullable');
     expect(r.stdout).toContain('CSV columns after id: sentiment, category, urgent, summary, products, order_id');
-    const body = JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'), r.stdout.indexOf('\n}\n') + 2));
+    const body = firstBodyShown(r.stdout);
     expect(body.response_format.json_schema.schema).toEqual(strictTicket);
     expect(body.response_format.json_schema.strict).toBe(true);
   });
