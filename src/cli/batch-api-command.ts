@@ -41,7 +41,7 @@ import { checkInputFile } from './check-input.js';
 import { proxyFromEnv } from './proxy-env.js';
 import { NEW_CAP, resumeHint, withResumeCommand } from './resume-hint.js';
 import { liveStopError } from './outcome.js';
-import { checkWritableFile, unwritableReason } from './check-writable.js';
+import { checkWritableFile, sideNameTooLong, unwritableReason } from './check-writable.js';
 import { inputErrorLines } from './input-error-lines.js';
 import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
@@ -129,6 +129,9 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
  * Said before anything is sent, with a way to pipe the rows that works.
  */
 function checkStateWritable(output: string): void {
+  // A name too long for it is the name's fault, said as a live run says it (no FIFO would help).
+  const tooLong = sideNameTooLong(manifestPath(output));
+  if (tooLong) throw new RunError(`--output ${output}: ${tooLong}`, 'usage');
   const why = unwritableReason(manifestPath(output));
   if (why) {
     throw new RunError(

@@ -35,6 +35,24 @@ export function unwritableReason(file: string): string | undefined {
 }
 
 /**
+ * Why a run could not write `side` (a file it keeps beside one the user named, such as OUT.meta.json)
+ * because its name, with the `.PID.tmp` of the temporary file it is written through, is longer than
+ * the file system takes; undefined when it is not. A name the user typed may fit where those do not:
+ * the run failed on them after its checks, in the system's words ("ENAMETOOLONG: … stat '…'").
+ */
+export function sideNameTooLong(side: string): string | undefined {
+  const temp = `${side}.${process.pid}.tmp`;
+  try {
+    fs.statSync(temp, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return tooLongBeside(temp);
+  }
+  return undefined;
+}
+
+const tooLongBeside = (temp: string): string => `the name is too long for the files kept beside it (${path.basename(temp)}: at most 255 bytes a name)`;
+
+/**
  * Whether a new `file` can be made, found by making a file of its name with this process's suffix
  * (`FILE.PID.tmp`, as the atomic writers name theirs) and removing it again. access(W_OK) on the
  * directory is not enough: root passes it everywhere, yet /proc, /sys, an immutable directory or a
@@ -54,6 +72,7 @@ function uncreatableReason(file: string, dir: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     // This process's own leftover (a check it did not finish): the directory takes files.
     if (code === 'EEXIST') return void fs.rmSync(probe, { force: true });
+    if (code === 'ENAMETOOLONG') return tooLongBeside(probe);
     return `cannot create a file in ${dir} (${code ?? (err as Error).message})`;
   }
   fs.closeSync(fd);

@@ -17,7 +17,7 @@ import {
 } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import type { StopReason } from '../engine/events.js';
-import { checkWritableFile } from './check-writable.js';
+import { checkWritableFile, sideNameTooLong } from './check-writable.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
@@ -111,6 +111,8 @@ function alreadyExists(file: string): string {
  */
 export function existingOutput(file: string, config: Pick<CliConfig, 'resume' | 'overwrite'>): boolean {
   checkWritableFile(file, '--output');
+  const tooLong = sideNameTooLong(metaPath(file));
+  if (tooLong) throw new UsageError(`--output ${file}: ${tooLong}`);
   const exists = (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0;
   if (exists && !config.resume && !config.overwrite) throw new RunError(alreadyExists(file), 'output');
   return exists;

@@ -53,6 +53,38 @@ describe.concurrent('-o a path that cannot be looked up', () => {
   });
 });
 
+/**
+ * A name the file system takes for -o whose side files it does not: the run keeps OUT.meta.json
+ * (live) or OUT.batch.json (--batch-api) beside it, each written through OUT.….PID.tmp. 237 bytes
+ * leave the output's own probe (OUT.PID.tmp, a pid of up to 7 digits) within 255 and those not.
+ * Before, a live run failed after its checks in the system's words: "Cannot write run metadata …:
+ * ENAMETOOLONG: name too long, stat '…'".
+ */
+describe.concurrent('-o a name too long for the files kept beside it', () => {
+  const NAME = `${'m'.repeat(231)}.jsonl`;
+  it.each([
+    ['live', 'live', []],
+    ['--batch-api', 'worker', ['--batch-api', '--poll', '0.05']],
+  ] as const)('%s: one line naming -o and the side file, exit 2, nothing sent or written', async (_mode, where, extra) => {
+    const { server, run } = await fresh();
+    const dir = caseDir();
+    const before = fs.readdirSync(dir).sort();
+    const out = path.join(dir, NAME);
+    const args = [path.join(dir, 'p.txt'), '-o', out, '--no-cache', ...extra];
+    const r = where === 'live' ? await run(args) : await runInWorker([...args, '--base-url', server.url]);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const side = extra.length ? `${NAME}.batch.json.` : `${NAME}.meta.json.`;
+    expect(lines[0]).toContain(`llm-batch: --output ${out}: `);
+    expect(lines[0]).toContain(`: the name is too long for the files kept beside it (${side}`);
+    expect(lines[0]).toMatch(/\.tmp: at most 255 bytes a name\)/);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    expect(server.batchState.counts.uploads).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(before);
+  });
+});
+
 describe.concurrent('the other path flags, with the same paths: one line, exit 2, nothing sent', () => {
   it.each(
     (['--report', '--trace', '--cache-dir', 'input'] as const).flatMap((flag) =>
