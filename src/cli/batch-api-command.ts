@@ -56,7 +56,7 @@ import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
-import { writeSummaryJson } from './write-summary-json.js';
+import { summaryRewritable, writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { listenForHangup } from './stop-signals.js';
@@ -455,7 +455,10 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
 
-    const { code, summary, summaryJson } = finishBatchRun(config, outcome, {
+    // As live: into a stream, which would take a second write after the first, --summary-json is
+    // written once, after the report.
+    const late = config.report !== undefined && !empty && config.summaryJson !== undefined && !summaryRewritable(config.summaryJson);
+    const { code, summary, summaryJson, error } = finishBatchRun(config, outcome, {
       stats,
       tally,
       modelTally,
@@ -464,6 +467,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       reporter,
       empty,
       wait: batchConfig.wait,
+      writeSummary: !late,
     });
     const made = await writeBatchReport(config, prices, runReport, {
       summary,
@@ -475,8 +479,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       signal: closing.signal,
     });
     // As live: a report that could not be written made the exit code 2, and the summary says so.
-    if (made.error === undefined || !config.summaryJson) return made.code;
-    return writeSummaryJson(config.summaryJson, summaryJson, made.code, made.error, (line) => reporter.error(line));
+    if ((made.error === undefined && !late) || !config.summaryJson) return made.code;
+    return writeSummaryJson(config.summaryJson, summaryJson, made.code, made.error ?? error, (line) => reporter.error(line));
   } finally {
     await closeLive?.();
     await cache?.close().catch(() => {});
@@ -551,8 +555,16 @@ function finishBatchRun(
     empty: boolean;
     /** Without --no-wait: the run waits for its batches (and gives up on an outage only after OUTAGE_LIMIT_MS). */
     wait: boolean;
+    /** Writes --summary-json (false: the caller writes it, after the report). @default true */
+    writeSummary?: boolean;
   },
-): { code: number; summary: RunSummary; summaryJson: RunSummary & { pendingBatches: number; unsubmittedBatches: number } } {
+): {
+  code: number;
+  summary: RunSummary;
+  summaryJson: RunSummary & { pendingBatches: number; unsubmittedBatches: number };
+  /** The line that said why the run stopped or failed as a whole, as --summary-json's `error`. */
+  error: string | null;
+} {
   const { stats, tally, modelTally, budget, empty } = run;
   // The rows' reader left (`-o FIFO`, `head -1`): as live, nothing more is said; the files still are.
   const closed = outcome.outputClosed === true;
@@ -658,6 +670,9 @@ function finishBatchRun(
     unsubmittedBatches: outcome.unsubmitted,
     ...(gone > 0 ? { goneBatches: gone } : {}),
   };
-  const written = config.summaryJson ? writeSummaryJson(config.summaryJson, summaryJson, code, error ?? null, (line) => run.reporter.error(line)) : code;
-  return { code: written, summary, summaryJson };
+  const written =
+    config.summaryJson && run.writeSummary !== false
+      ? writeSummaryJson(config.summaryJson, summaryJson, code, error ?? null, (line) => run.reporter.error(line))
+      : code;
+  return { code: written, summary, summaryJson, error: error ?? null };
 }

@@ -17,7 +17,7 @@ import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { noKeyStopLine } from './no-key-stop.js';
 import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
-import { writeSummaryJson } from './write-summary-json.js';
+import { summaryRewritable, writeSummaryJson } from './write-summary-json.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { noDescriptorsStopLine } from './too-few-files.js';
 import { ignoredFormat } from '../structured/ignored-format.js';
@@ -301,17 +301,22 @@ export async function finishRun(
   const unsaved = outcome.stopped && !quiet ? unsavedNote(config) : undefined;
   if (unsaved) reporter.error(unsaved);
   // --summary-json before the report, whose writing may take a while (a second Ctrl-C must not leave
-  // yesterday's summary), and again when the report's failure changes the exit code.
+  // yesterday's summary), and again when the report's failure changes the exit code; into a stream,
+  // which would take both, once, after the report.
   const writeSummary = (exitCode: number, error: string | null) =>
     config.summaryJson ? writeSummaryJson(config.summaryJson, summary, exitCode, error, (line) => reporter.error(line)) : exitCode;
-  let code = writeSummary(empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats, run.budget), empty ? noPromptsMessage(config) : (stopSaid ?? null));
+  const ending = { code: empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats, run.budget), error: empty ? noPromptsMessage(config) : (stopSaid ?? null) };
+  const early = !report || config.summaryJson === undefined || summaryRewritable(config.summaryJson);
+  let code = early ? writeSummary(ending.code, ending.error) : ending.code;
   if (report) {
     const made = await report(summary);
+    let said = ending;
     if (!made.ok) {
       reporter.error(made.message);
       // One a signal ended is an interrupted run's (130), as `report`'s own.
-      if (code === ExitCode.ok || code === ExitCode.someFailed) code = writeSummary(made.interrupted ? ExitCode.interrupted : ExitCode.usage, made.message);
+      if (code === ExitCode.ok || code === ExitCode.someFailed) said = { code: made.interrupted ? ExitCode.interrupted : ExitCode.usage, error: made.message };
     } else if (!empty && !quiet) reporter.info(made.message);
+    if (said !== ending || !early) code = writeSummary(said.code, said.error);
   }
   return code;
 }

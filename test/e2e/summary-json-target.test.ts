@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, runShell, writePrompts } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-summary-target-');
@@ -78,5 +78,49 @@ describe('--summary-json FILE that cannot be written at the end', () => {
     expect(stderrLines(r)).toEqual([`llm-batch: cannot write --summary-json ${summary}: ENOENT: no such file or directory, open '${summary}'`]);
     expect(r.code).toBe(2);
     expect(rows(out)).toHaveLength(2);
+  });
+});
+
+/**
+ * --summary-json into a stream with a --report that fails at the end: the summary is written before
+ * the report and again when the report's failure changes the exit code. A file is replaced; a stream
+ * took both, two documents where a script reads one: `| jq` (a pipe), and `> log` (written through
+ * the descriptor). A shell's pipe and redirection: a child's stdout here is a socket, which
+ * /dev/stdout cannot be opened on.
+ */
+describe('--summary-json /dev/stdout and a --report that cannot be written at the end', () => {
+  it.each(MODES)('%s: one summary in a pipe and in a redirected file, saying the report failed and exit 2', async (name, mode) => {
+    const sub = path.join(ctx.dir, 'reports');
+    // Removed while the run sends (live) or when the batch is first polled: after every check.
+    const gone = () => {
+      fs.rmSync(sub, { recursive: true, force: true });
+      return false;
+    };
+    ctx.server.options.hold = () => void gone();
+    ctx.server.options.batches = { stepMs: 20, hold: gone };
+    try {
+      const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+      const report = path.join(sub, 'r.html');
+      const run = (out: string) =>
+        `mkdir -p ${sub} && rm -f ${out} && $LLM ${input} -o ${out} ${args(mode).join(' ')} -q --summary-json /dev/stdout --report ${report}`;
+      const r = await runShell(
+        `${run('piped.jsonl')} | cat > piped.json; echo "\${PIPESTATUS[0]}" > piped.rc; ${run('redirected.jsonl')} > redirected.json; echo $? > redirected.rc`,
+        ctx.dir,
+      );
+      expect(r.stderr, name).not.toMatch(/internal error|\n\s+at /);
+      for (const how of ['piped', 'redirected']) {
+        const summary = JSON.parse(fs.readFileSync(path.join(ctx.dir, `${how}.json`), 'utf8')) as { ok: number; error: string | null; exitCode: number };
+        expect({ how, ok: summary.ok, exitCode: summary.exitCode, rc: fs.readFileSync(path.join(ctx.dir, `${how}.rc`), 'utf8').trim() }).toEqual({
+          how,
+          ok: 2,
+          exitCode: 2,
+          rc: '2',
+        });
+        expect(summary.error).toContain(report);
+        expect(rows(path.join(ctx.dir, `${how}.jsonl`))).toHaveLength(2);
+      }
+    } finally {
+      ctx.server.options.hold = undefined;
+    }
   });
 });
