@@ -4,7 +4,8 @@ import { writeAllSync } from './write-all-sync.js';
 
 /**
  * The descriptor of this process's that `file` names (`/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`
- * and `/proc/self/fd/N` N) when it is open on a regular file; undefined for any other path. Opened
+ * and `/proc/self/fd/N` N) when it is open on a regular file or a socket; undefined for any other
+ * path. A socket cannot be opened by name (ENXIO): written through the descriptor, or not at all. Opened
  * anew, such a path leads to the file the shell redirected into: `--summary-json /dev/stdout >>
  * nightly.log` truncated the log (or had it replaced by a rename), and `--trace /dev/stderr 2> run.log`
  * wrote at an offset of its own that stderr's later lines overwrote. Written through the descriptor
@@ -17,7 +18,9 @@ export function ownFdOf(file: string): number | undefined {
   if (!named) return undefined;
   const fd = named[1] ? 1 : named[2] ? 2 : Number(named[3] ?? named[4]);
   try {
-    return fs.fstatSync(fd).isFile() ? fd : undefined;
+    const stat = fs.fstatSync(fd);
+    // A socket (our stdout under Node's spawn, execa, systemd) cannot be opened by name at all: ENXIO.
+    return stat.isFile() || stat.isSocket() ? fd : undefined;
   } catch {
     return undefined; // not open: opening the path says why
   }

@@ -4,14 +4,40 @@ import fs from 'node:fs';
  * fs.writeSync may write fewer bytes than asked (e.g. near a full disk or a file-size limit) without
  * an error; keep going until all are out, so the next write reports the failure instead of a file
  * silently cut short. The string goes down as it is (no Buffer per call); only a short write pays for one.
+ * A descriptor node made non-blocking (our stdout when it is a socket: Node's spawn, execa, systemd)
+ * says EAGAIN while its reader is behind: the write waits for it (see writeSome).
  * Returns the bytes written: all of `data`'s.
  */
 export function writeAllSync(fd: number, data: string): number {
-  const written = fs.writeSync(fd, data);
+  let written: number;
+  try {
+    written = fs.writeSync(fd, data);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    written = 0;
+  }
   const total = Buffer.byteLength(data, 'utf8');
   if (written === total) return total;
   const buf = Buffer.from(data, 'utf8');
   let offset = written;
-  while (offset < total) offset += fs.writeSync(fd, buf, offset, total - offset);
+  while (offset < total) offset += writeSome(fd, buf, offset, total - offset);
   return total;
+}
+
+/** How long a descriptor that takes nothing (EAGAIN) is waited for before the write fails with it. */
+const EAGAIN_LIMIT_MS = 60_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** One write of what is left, waiting (1 ms, doubling to 50) while the descriptor says EAGAIN. */
+function writeSome(fd: number, buf: Buffer, offset: number, length: number): number {
+  let waited = 0;
+  for (let ms = 1; ; ms = Math.min(ms * 2, 50)) {
+    try {
+      return fs.writeSync(fd, buf, offset, length);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || waited >= EAGAIN_LIMIT_MS) throw err;
+      Atomics.wait(pause, 0, 0, ms);
+      waited += ms;
+    }
+  }
 }

@@ -124,3 +124,31 @@ describe('--summary-json /dev/stdout and a --report that cannot be written at th
     }
   });
 });
+
+/**
+ * Our stdout and stderr are sockets under Node's spawn (as here: execa, a Node wrapper) and many
+ * process supervisors (systemd), and a socket cannot be opened by name: `--summary-json /dev/stdout`
+ * and `--report /dev/stdout` failed at the end of the run (ENXIO), `--trace /dev/stderr` before it.
+ * Written through the descriptor, as into a redirected file.
+ */
+describe('the side files into our own stdout or stderr when it is a socket', () => {
+  it('--summary-json /dev/stdout and --trace /dev/stderr: the summary and the trace are there, exit 0', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...args([]), '-q', '--summary-json', '/dev/stdout', '--trace', '/dev/stderr']);
+    expect(r.stderr).not.toMatch(/ENXIO|cannot write/);
+    expect(r.stderr).toContain('> POST ');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: 2, failed: 0, error: null, exitCode: 0 });
+    expect(r.code).toBe(0);
+    expect(rows(out)).toHaveLength(2);
+  });
+
+  it('--batch-api --report /dev/stdout: the page is there, exit 0', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...args(MODES[1][1]), '-q', '--report', '/dev/stdout']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^<!doctype html>/i);
+    expect(r.stdout.trimEnd()).toMatch(/<\/html>$/);
+    expect(r.code).toBe(0);
+  });
+});
