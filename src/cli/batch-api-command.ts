@@ -157,10 +157,10 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   checkInputFile(config, io.stdin);
   const structured = await setUpStructured(config, io);
   requireKey(config, io.env);
-  if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
+  if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json', 'direct');
   if (config.output.kind !== 'file') throw new RunError('--batch-api needs -o FILE', 'usage');
   // A file's own directory first: a missing one is said as a live run says it.
-  if (!isStreamTarget(config.output.path)) checkWritableFile(config.output.path, '--output');
+  if (!isStreamTarget(config.output.path)) checkWritableFile(config.output.path, '--output', 'direct');
   checkStateWritable(config.output.path);
   if (config.report) {
     // As live: a report that cannot be made is said before the batches are paid for.

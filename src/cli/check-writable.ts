@@ -5,16 +5,22 @@ import { untrustedLink } from '../util/untrusted-link.js';
 import { pathProblem } from './path-problem.js';
 
 /**
+ * How a file is written: `temp`, through `FILE.PID.tmp` renamed into place (--report, the `-o` of
+ * `--compact`, `merge` and `report`), or `direct`, under its own name (--summary-json, a run's rows).
+ */
+export type WrittenAs = 'temp' | 'direct';
+
+/**
  * A file the run writes at its end must be writable before the first request is paid for: its
  * directory exists and takes files, and it is not itself a directory.
  */
-export function checkWritableFile(file: string, flag: string): void {
-  const why = unwritableReason(file);
+export function checkWritableFile(file: string, flag: string, as: WrittenAs = 'temp'): void {
+  const why = unwritableReason(file, as);
   if (why) throw new UsageError(`${flag} ${file}: ${why}`);
 }
 
 /** Why `file` cannot be created or written (`permission denied`, `no such directory …`), or undefined. */
-export function unwritableReason(file: string): string | undefined {
+export function unwritableReason(file: string, as: WrittenAs = 'temp'): string | undefined {
   const planted = untrustedLink(file);
   if (planted) return planted;
   const dir = path.dirname(path.resolve(file));
@@ -25,7 +31,7 @@ export function unwritableReason(file: string): string | undefined {
       const existing = fs.statSync(file, { throwIfNoEntry: false });
       if (existing?.isDirectory()) why = 'is a directory';
       else if (existing) fs.accessSync(file, fs.constants.W_OK);
-      else why = uncreatableReason(file, dir);
+      else why = uncreatableReason(file, dir, as);
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -50,7 +56,8 @@ export function sideNameTooLong(side: string): string | undefined {
   return undefined;
 }
 
-const tooLongBeside = (temp: string): string => `the name is too long for the files kept beside it (${path.basename(temp)}: at most 255 bytes a name)`;
+const tooLongBeside = (temp: string): string =>
+  `the name is too long for the files kept beside it (${path.basename(temp)} is longer than the file system takes)`;
 
 /**
  * Whether a new `file` can be made, found by making a file of its name with this process's suffix
@@ -62,9 +69,21 @@ const tooLongBeside = (temp: string): string => `the name is too long for the fi
  * one the lock then refused removed the file the other had meanwhile opened, whose rows went to a
  * file no longer on disk (both runs exited 2, every answer paid for and lost).
  */
-function uncreatableReason(file: string, dir: string): string | undefined {
+function uncreatableReason(file: string, dir: string, as: WrittenAs): string | undefined {
   fs.accessSync(dir, fs.constants.W_OK);
   const probe = `${file}.${process.pid}.tmp`;
+  const why = probeReason(probe, dir);
+  if (why !== 'ENAMETOOLONG') return why;
+  // The probe's name is longer than the file's: the file fits when it is written under its own.
+  if (as === 'direct') {
+    const short = probeReason(path.join(dir, `.llm-batch-${process.pid}.tmp`), dir);
+    return short === 'ENAMETOOLONG' ? undefined : short;
+  }
+  return `the name is too long for the temporary file it is written through (${path.basename(probe)} is longer than the file system takes)`;
+}
+
+/** Makes and removes `probe`: undefined when that worked, 'ENAMETOOLONG', or why not in words. */
+function probeReason(probe: string, dir: string): string | undefined {
   let fd: number;
   try {
     fd = fs.openSync(probe, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL);
@@ -72,7 +91,7 @@ function uncreatableReason(file: string, dir: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     // This process's own leftover (a check it did not finish): the directory takes files.
     if (code === 'EEXIST') return void fs.rmSync(probe, { force: true });
-    if (code === 'ENAMETOOLONG') return tooLongBeside(probe);
+    if (code === 'ENAMETOOLONG') return code;
     return `cannot create a file in ${dir} (${code ?? (err as Error).message})`;
   }
   fs.closeSync(fd);

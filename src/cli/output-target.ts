@@ -110,7 +110,7 @@ function alreadyExists(file: string): string {
  * The run's check, and its dry run's.
  */
 export function existingOutput(file: string, config: Pick<CliConfig, 'resume' | 'overwrite'>): boolean {
-  checkWritableFile(file, '--output');
+  checkWritableFile(file, '--output', 'direct');
   const tooLong = sideNameTooLong(metaPath(file));
   if (tooLong) throw new UsageError(`--output ${file}: ${tooLong}`);
   const exists = (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0;

@@ -39,7 +39,7 @@ function refusedSummaryPath(inputArg: string | undefined, flags: RawFlags, stdou
   } catch {
     return undefined;
   }
-  if (stat === undefined) return /^\/(dev|proc|sys)\//.test(path.resolve(file)) || unwritableReason(file) ? undefined : file;
+  if (stat === undefined) return /^\/(dev|proc|sys)\//.test(path.resolve(file)) || unwritableReason(file, 'direct') ? undefined : file;
   // Not through a link another user planted in a shared directory (see untrustedLink).
   return stat.isFile() && (stat.size === 0 || isEarlierSummary(file, stat.size)) && !untrustedLink(file) ? file : undefined;
 }

@@ -42,7 +42,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   checkInputFile(config, io.stdin);
   const structured = await setUpStructured(config, io);
   requireKey(config, io.env);
-  if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json');
+  if (config.summaryJson) checkWritableFile(config.summaryJson, '--summary-json', 'direct');
   if (config.report) {
     checkWritableFile(config.report, '--report');
     checkReportTarget(config.report, '--report', config.overwrite, []);

@@ -24,8 +24,13 @@ export function writeAllSync(fd: number, data: string): number {
   return total;
 }
 
-/** How long a descriptor that takes nothing (EAGAIN) is waited for before the write fails with it. */
-const EAGAIN_LIMIT_MS = 60_000;
+/**
+ * How long a descriptor that takes nothing (EAGAIN) is waited for before the write fails with it. The
+ * wait holds the event loop (a signal is handled after it, the output lock's heartbeat stops), so it
+ * stays well under the 35 s after which another run may take a lock whose heartbeat stopped. A pipe
+ * opened by name blocks in write(2) without any limit; a socket cannot be opened by name at all.
+ */
+const EAGAIN_LIMIT_MS = 20_000;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** One write of what is left, waiting (1 ms, doubling to 50) while the descriptor says EAGAIN. */

@@ -152,3 +152,36 @@ describe('the side files into our own stdout or stderr when it is a socket', () 
     expect(r.code).toBe(0);
   });
 });
+
+/**
+ * A name the file system takes whose `NAME.PID.tmp` it does not (250 bytes): the check of a new file
+ * makes one of that name and removes it. --summary-json is written under its own name, so it is
+ * written (it was refused, "cannot create a file in DIR (ENAMETOOLONG)"); --report is written through
+ * that temporary file, so it is refused up front, naming it.
+ */
+describe('a name with no room for a temporary file beside it', () => {
+  const NAME = `${'s'.repeat(245)}.json`;
+  it('--summary-json: written, exit 0', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const summary = path.join(ctx.dir, NAME);
+    const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...args([]), '-q', '--summary-json', summary]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ ok: 2, exitCode: 0 });
+    expect(fs.readdirSync(ctx.dir).sort()).toEqual([NAME, 'out.jsonl', 'out.jsonl.meta.json', 'p.txt'].sort());
+  });
+
+  it('--report: refused before anything is sent, naming the temporary file', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const report = path.join(ctx.dir, NAME.replace('.json', '.html'));
+    const r = await runInWorker([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...args([]), '--report', report]);
+    expect(stderrLines(r)).toEqual([
+      expect.stringMatching(
+        /^llm-batch: --report \S+: the name is too long for the temporary file it is written through \(s+\.html\.\d+\.tmp is longer than the file system takes\)$/,
+      ),
+    ]);
+    expect(r.code).toBe(2);
+    expect(sent()).toBe(0);
+    expect(fs.readdirSync(ctx.dir)).toEqual(['p.txt']);
+  });
+});
