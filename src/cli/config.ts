@@ -36,6 +36,8 @@ export interface CliConfig {
   system: string | undefined;
   promptField: string | undefined;
   idField: string | undefined;
+  /** A CSV input's field separator, when not a comma: --csv-delimiter, or a tab for a `.tsv` file. */
+  csvDelimiter: string | undefined;
   /** The first of `models`: the run's model in its metadata and for rows that name none. */
   model: string;
   /** Every model each prompt runs on (one unless -m was given several). */
@@ -121,6 +123,19 @@ export interface Environment {
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 
 /**
+ * The CSV input's field separator: --csv-delimiter (one character, or `tab`; not a quote or a line
+ * break, which CSV gives other meanings), else a tab for a `.tsv` file, else undefined (a comma).
+ */
+function csvDelimiterOf(given: string | undefined, input: CliConfig['input']): string | undefined {
+  if (given === undefined) return input.kind === 'file' && path.extname(input.path).toLowerCase() === '.tsv' ? '\t' : undefined;
+  const char = given === 'tab' || given === '\\t' ? '\t' : given;
+  if ([...char].length !== 1 || char === '"' || char === '\n' || char === '\r') {
+    throw new UsageError(`--csv-delimiter must be one character other than a quote or a line break, or "tab", got ${JSON.stringify(given)}`);
+  }
+  return char === ',' ? undefined : char;
+}
+
+/**
  * The input format an extension names. A file without one (`/dev/fd/63`, `prompts`) is sniffed
  * like stdin; any other extension is refused: reading a spreadsheet or a `.md` as lines of text
  * would send (and bill) prompts nobody meant.
@@ -131,7 +146,7 @@ function inputFormatOf(file: string): InputFormat | 'auto' {
   const format = detectFormat(file);
   if (format) return format;
   throw new UsageError(
-    `cannot tell the format of ${file} from "${ext}": llm-batch reads .txt, .jsonl, .csv and .json; pass --input-format txt|jsonl|csv|json if it is one of those`,
+    `cannot tell the format of ${file} from "${ext}": llm-batch reads .txt, .jsonl, .csv (.tsv) and .json; pass --input-format txt|jsonl|csv|json if it is one of those`,
   );
 }
 
@@ -451,7 +466,12 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   checkWorkingDir();
   const given = resolveInput(inputArg, environment.stdinIsTTY);
   const input: CliConfig['input'] = given.kind === 'stdin' && isClosedDescriptor(environment.stdinFd) ? { kind: 'stdin', closed: true } : given;
-  const inputFormat = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
+  // A separator given says the input is CSV: stdin is not sniffed then.
+  const inputFormat =
+    flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : flags.csvDelimiter !== undefined ? 'csv' : 'auto');
+  if (flags.csvDelimiter !== undefined && inputFormat !== 'csv')
+    throw new UsageError(`--csv-delimiter goes with a CSV input, not ${inputFormat === 'auto' ? 'this one' : inputFormat}`);
+  const csvDelimiter = inputFormat === 'csv' ? csvDelimiterOf(flags.csvDelimiter, input) : undefined;
   const output = resolveOutput(input, flags, environment);
   const cache = resolveCache(flags, env);
   checkSideFiles(input, output, flags, environment, cache);
@@ -511,6 +531,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     system,
     promptField: flags.promptField,
     idField: flags.idField,
+    csvDelimiter,
     model: models[0]!,
     models,
     repeat: flags.repeat ?? 1,

@@ -244,6 +244,7 @@ export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOpt
     system: config.system,
     promptField: config.promptField,
     idField: config.idField,
+    csvDelimiter: config.csvDelimiter,
     keepFields: config.data.keepFields !== 'all' && config.data.keepFields.length === 0 ? undefined : config.data.keepFields,
   };
 }

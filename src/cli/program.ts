@@ -8,6 +8,7 @@ import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type Da
 /** Flags as commander hands them over (before `resolveCliConfig`). */
 export interface RawFlags extends DataFlags {
   inputFormat?: 'txt' | 'jsonl' | 'csv' | 'json';
+  csvDelimiter?: string;
   template?: string;
   system?: string;
   promptField?: string;
@@ -140,6 +141,7 @@ export function createProgram(version: string): Command {
     .option('-s, --system <text|@file>', 'system message for every prompt, or @FILE to read it; {{field}} placeholders filled from each CSV/JSONL row')
     .option('--prompt-field <name>', 'CSV/JSONL field holding the prompt (default "prompt", or a CSV\'s only column)')
     .option('--id-field <name>', 'CSV/JSONL field holding the row id (default "id"; else line number + content hash)')
+    .option('--csv-delimiter <char>', 'CSV input\'s field separator: one character, or "tab" (default ","; a .tsv input: tab)')
     .option('--shard <i/N>', 'send only shard i of N (1-based; by a stable hash of the id): one job across N machines, joined by llm-batch merge', shard);
   addInputDataOptions(program);
 

@@ -45,6 +45,8 @@ export function describeRun(
     system: config.system ?? null,
     promptField: config.promptField ?? null,
     idField: config.idField ?? null,
+    // Another separator reads other records from the same file. Only when not a comma: older outputs match.
+    ...(config.csvDelimiter !== undefined ? { csvDelimiter: config.csvDelimiter } : {}),
     model: config.model,
     // Every model of the run (`model` stays the first, for older readers): a resume checks them as a set.
     models: sortedModels(config.models),

@@ -329,6 +329,7 @@ async function unanswered(
       system: str('system'),
       promptField: str('promptField'),
       idField: str('idField'),
+      csvDelimiter: str('csvDelimiter'),
       concurrency: 1,
       timeout: 1,
       idleTimeout: 1,

@@ -18,7 +18,16 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
   const source = recordSource(input);
   const { parse } = await import('csv-parse');
   // Quotes as the reader takes them (relax_quotes: see csv-reader.ts).
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, raw: true, to: 1 });
+  const parser = parse({
+    bom: true,
+    delimiter: options.csvDelimiter ?? ',',
+    skip_empty_lines: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    info: true,
+    raw: true,
+    to: 1,
+  });
   let header: { record: string[]; line: number } | undefined;
   let failure: CsvError | undefined;
   parser.on('data', (item: { record: string[]; info: InfoRecord; raw: string }) => {

@@ -55,6 +55,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       return names.map((_, i) => String(i));
     },
     bom: true,
+    delimiter: options.csvDelimiter ?? ',',
     skip_empty_lines: true,
     relax_column_count: true,
     // A quote inside an unquoted cell (`1,5" screen,foo`) is text, as Python's csv module and spreadsheets

@@ -18,6 +18,8 @@ export interface CsvPlan {
   idColumn?: string;
   /** The template's columns: its data, never request parameters (see paramsFromCsv). */
   dataColumns?: ReadonlySet<string>;
+  /** The field separator, when not a comma (for the words of a row with too many cells). */
+  separator?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface CsvPlan {
 export function planCsv(columns: string[], options: InputOptions, headerLine = 1): CsvPlan {
   const { template, promptField, idField } = options;
   const source = `${options.source}:${headerLine}`;
-  const found = columns.length === 0 ? '(none)' : columns.map((c) => JSON.stringify(c)).join(', ');
+  const found = (columns.length === 0 ? '(none)' : columns.map((c) => JSON.stringify(c)).join(', ')) + otherSeparator(columns, options);
   const seen = new Set<string>();
   for (const column of columns) {
     if (column !== '' && seen.has(column)) throw new InputError(`${source}: column "${column}" appears twice in the CSV header`);
@@ -36,7 +38,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
   refuseUnnamedKept(columns, options.keepFields, source);
   refusePromptFieldWithTemplate(options);
 
-  const plan: CsvPlan = { columns };
+  const plan: CsvPlan = { columns, ...(options.csvDelimiter !== undefined && options.csvDelimiter !== ',' ? { separator: options.csvDelimiter } : {}) };
   // The columns --template and --system fill in are data, and a missing one would fail every row.
   const filled = [...(template === undefined ? [] : templateFields(template)), ...(options.system === undefined ? [] : templateFields(options.system))];
   if (filled.length > 0) plan.dataColumns = new Set(filled);
@@ -59,7 +61,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
     } else if (seen.has('prompt')) {
       plan.promptColumn = 'prompt';
     } else if (columns.length === 1 && columns[0] !== undefined && columns[0] !== '') {
-      refuseOtherDelimiter(columns[0], source);
+      refuseOtherDelimiter(columns, options, source);
       plan.promptColumn = columns[0];
     } else {
       throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field <column> or --template '…{{column}}…'`);
@@ -147,7 +149,7 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   if (tooMany) {
     return problemRecord(
       origin,
-      `row has ${cellCount} ${cellCount === 1 ? 'cell' : 'cells'} but the header has ${plan.columns.length} ${plan.columns.length === 1 ? 'column' : 'columns'} (quote cells that contain commas)`,
+      `row has ${cellCount} ${cellCount === 1 ? 'cell' : 'cells'} but the header has ${plan.columns.length} ${plan.columns.length === 1 ? 'column' : 'columns'} (quote cells that contain ${plan.separator === undefined ? 'commas' : plan.separator === '\t' ? 'tabs' : `"${plan.separator}"`})`,
       undefined,
       bestPrompt,
     );
@@ -180,12 +182,25 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
  * to another separator (Excel writes `;` in most European locales) or a database export (`|`): read
  * as one column, every line would be sent whole as a prompt, ids and all, and paid for.
  */
-function refuseOtherDelimiter(column: string, source: string): void {
-  const separator = column.includes(';') ? ';' : column.includes('\t') ? 'a tab' : column.includes('|') ? '|' : undefined;
-  if (separator === undefined) return;
-  const shown = separator === 'a tab' ? separator : `"${separator}"`;
+function refuseOtherDelimiter(columns: readonly string[], options: InputOptions, source: string): void {
+  const mark = otherSeparatorIn(columns, options);
+  if (mark === undefined) return;
   throw new InputError(
-    `${source}: the CSV header ${JSON.stringify(column)} is one column: the file looks separated by ${shown}, and llm-batch reads comma-separated CSV. ` +
-      `Save it with commas (or as JSONL), or pass --prompt-field ${JSON.stringify(column)} if that really is one column`,
+    `${source}: the CSV header ${JSON.stringify(columns[0])} is one column: the file looks separated by ${mark === '\t' ? 'tabs' : `"${mark}"`}: ` +
+      `pass ${separatorFlag(mark)} to read it so, or --prompt-field ${JSON.stringify(columns[0])} if that really is one column`,
   );
+}
+
+/** The separator a header read as one column would split at (`id;title`; a tab, `|`), or undefined. */
+function otherSeparatorIn(columns: readonly string[], options: InputOptions): string | undefined {
+  if (columns.length !== 1 || (options.csvDelimiter ?? ',') !== ',') return undefined;
+  return [';', '\t', '|'].find((c) => columns[0]!.includes(c));
+}
+
+const separatorFlag = (mark: string): string => `--csv-delimiter ${mark === '\t' ? 'tab' : `'${mark}'`}`;
+
+/** For the messages that list a header's columns: the flag that reads a header another separator splits. */
+function otherSeparator(columns: readonly string[], options: InputOptions): string {
+  const mark = otherSeparatorIn(columns, options);
+  return mark === undefined ? '' : `; separated by ${mark === '\t' ? 'tabs' : `"${mark}"`}? pass ${separatorFlag(mark)}`;
 }

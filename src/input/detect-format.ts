@@ -8,6 +8,7 @@ const BY_EXTENSION = new Map<string, InputFormat>([
   ['.jsonl', 'jsonl'],
   ['.ndjson', 'jsonl'],
   ['.csv', 'csv'],
+  ['.tsv', 'csv'],
   ['.json', 'json'],
 ]);
 

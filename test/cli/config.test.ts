@@ -48,7 +48,15 @@ describe('resolveCliConfig: input', () => {
     expect(resolveCliConfig(file, flags(), env(), []).inputFormat).toBe(format);
   });
 
-  it.each(['notes.md', 'sheet.xlsx', 'data.parquet', 'q.tsv'])('refuses the unknown input extension of %s, naming --input-format', (file) => {
+  it('reads a .tsv input as CSV separated by tabs, unless --csv-delimiter says otherwise', () => {
+    expect(resolveCliConfig('q.tsv', flags(), env(), [])).toMatchObject({ inputFormat: 'csv', csvDelimiter: '\t' });
+    expect(resolveCliConfig('q.tsv', flags({ csvDelimiter: ';' }), env(), [])).toMatchObject({ inputFormat: 'csv', csvDelimiter: ';' });
+    expect(resolveCliConfig('q.csv', flags({ csvDelimiter: 'tab' }), env(), [])).toMatchObject({ inputFormat: 'csv', csvDelimiter: '\t' });
+    expect(resolveCliConfig('q.csv', flags({ csvDelimiter: ',' }), env(), []).csvDelimiter).toBeUndefined();
+    expect(resolveCliConfig('q.tsv', flags({ inputFormat: 'txt' }), env(), []).csvDelimiter).toBeUndefined();
+  });
+
+  it.each(['notes.md', 'sheet.xlsx', 'data.parquet'])('refuses the unknown input extension of %s, naming --input-format', (file) => {
     expect(() => resolveCliConfig(file, flags(), env(), [])).toThrow(/cannot tell the format of .*--input-format txt\|jsonl\|csv\|json/);
     expect(resolveCliConfig(file, flags({ inputFormat: 'txt' }), env(), []).inputFormat).toBe('txt');
   });

@@ -11,6 +11,18 @@ const ARTICLE_TEMPLATE = 'Summarise in one line: {{title}} — {{body}}';
 const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) => read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
 
 describe('csv input', () => {
+  it.each([
+    [';', 'id;prompt;note\n1;"a; b";x\n\n2;second, with a comma;y\n'],
+    ['\t', 'id\tprompt\tnote\n1\ta; b\tx\n\n2\tsecond, with a comma\ty\n'],
+  ])('reads a CSV separated by %j with csvDelimiter: cells, ids and file lines', async (csvDelimiter, text) => {
+    const records = await csv(text, { csvDelimiter, keepFields: ['note'] });
+    expect(records.map((r) => [r.line, r.id, r.problem, r.fields])).toEqual([
+      [2, '1', undefined, { note: 'x' }],
+      [4, '2', undefined, { note: 'y' }],
+    ]);
+    expect(records.map((r) => r.messages?.[0]?.content)).toEqual(['a; b', 'second, with a comma']);
+  });
+
   it('reads the fixture with a template: quoted comma, multi-line cell, start line numbers', async () => {
     const records = await readFixture('articles.csv', { format: 'csv', template: ARTICLE_TEMPLATE });
     expect(records.map((r) => [r.line, r.id, r.problem])).toEqual([
@@ -285,14 +297,14 @@ describe('csv input', () => {
         'a semicolon-separated file (Excel in most European locales)',
         'id;title;prompt\n1;A;hello\n',
         {},
-        /^rows\.csv:1: the CSV header "id;title;prompt" is one column: the file looks separated by ";", and llm-batch reads comma-separated CSV/,
+        /^rows\.csv:1: the CSV header "id;title;prompt" is one column: the file looks separated by ";": pass --csv-delimiter ';' to read it so/,
       ],
-      ['a tab-separated file named .csv', 'id\tprompt\n1\thello\n', {}, /one column: the file looks separated by a tab/],
+      ['a tab-separated file named .csv', 'id\tprompt\n1\thello\n', {}, /one column: the file looks separated by tabs: pass --csv-delimiter tab /],
       [
         'a pipe-separated database export',
         'id|prompt\n1|hello\n',
         {},
-        /^rows\.csv:1: the CSV header "id\|prompt" is one column: the file looks separated by "\|"/,
+        /^rows\.csv:1: the CSV header "id\|prompt" is one column: the file looks separated by "\|": pass --csv-delimiter '\|'/,
       ],
     ])('%s', async (_label, text, options, message) => {
       const yielded: PromptRecord[] = [];
