@@ -466,9 +466,9 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   checkWorkingDir();
   const given = resolveInput(inputArg, environment.stdinIsTTY);
   const input: CliConfig['input'] = given.kind === 'stdin' && isClosedDescriptor(environment.stdinFd) ? { kind: 'stdin', closed: true } : given;
-  // A separator given says the input is CSV: stdin is not sniffed then.
-  const inputFormat =
-    flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : flags.csvDelimiter !== undefined ? 'csv' : 'auto');
+  // A separator given says the input is CSV: stdin and a file without an extension are not sniffed then.
+  const named = flags.inputFormat ?? (input.kind === 'file' && !flags.compact ? inputFormatOf(input.path) : 'auto');
+  const inputFormat = named === 'auto' && flags.csvDelimiter !== undefined ? 'csv' : named;
   if (flags.csvDelimiter !== undefined && inputFormat !== 'csv')
     throw new UsageError(`--csv-delimiter goes with a CSV input, not ${inputFormat === 'auto' ? 'this one' : inputFormat}`);
   const csvDelimiter = inputFormat === 'csv' ? csvDelimiterOf(flags.csvDelimiter, input) : undefined;

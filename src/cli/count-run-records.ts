@@ -21,7 +21,7 @@ export async function countRunRecords(config: CliConfig, file: string, signal: A
   const capped = (n: number) => (limit === undefined ? n : Math.min(n, Math.max(0, limit)));
   if (!config.shard && !isMatrix({ models: config.models, repeat: config.repeat })) {
     const format = config.inputFormat === 'auto' ? await sniffedFormat(config, file) : config.inputFormat;
-    return capped(await countRecords(file, format, signal, (n) => onProgress?.(capped(n)), config.data.encoding));
+    return capped(await countRecords(file, format, signal, (n) => onProgress?.(capped(n)), config.data.encoding, config.csvDelimiter));
   }
   const input = await openFileInput(config, file);
   try {

@@ -6,9 +6,9 @@ import { answerColumnsFor } from './answer-columns.js';
 import { inputReadAhead } from './input-read-ahead.js';
 
 /** The first record of a CSV file: its header, its quotes taken as the reader takes them. */
-async function csvHeaderOf(file: string): Promise<string[]> {
+async function csvHeaderOf(file: string, delimiter = ','): Promise<string[]> {
   const { parse } = await import('csv-parse');
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true, relax_quotes: true }));
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, delimiter, to_line: 1, relax_column_count: true, relax_quotes: true }));
   for await (const record of parser as AsyncIterable<string[]>) {
     parser.destroy();
     return record.map((name) => name.trim());
@@ -50,7 +50,7 @@ async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout
       `--keep-fields all with CSV output needs a regular CSV input file (its header is read before the run); ${config.input.path} is a pipe or device, read only once: name the fields instead: --keep-fields a,b`,
     );
   }
-  return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path) };
+  return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path, config.csvDelimiter) };
 }
 
 /** Why an input other than a CSV file or text tells its fields only as its rows are read. */

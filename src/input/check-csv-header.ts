@@ -1,6 +1,6 @@
 import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
-import { planCsv } from './csv-row.js';
+import { checkedDelimiter, planCsv } from './csv-row.js';
 import type { InputOptions } from './input-options.js';
 import { recordSource } from './replay-source.js';
 import { readFailure } from './source.js';
@@ -20,7 +20,7 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
   // Quotes as the reader takes them (relax_quotes: see csv-reader.ts).
   const parser = parse({
     bom: true,
-    delimiter: options.csvDelimiter ?? ',',
+    delimiter: checkedDelimiter(options),
     skip_empty_lines: true,
     relax_column_count: true,
     relax_quotes: true,

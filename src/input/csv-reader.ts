@@ -3,7 +3,7 @@ import type { InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { crlfToLf } from './crlf.js';
-import { csvRecord, planCsv, rowOf, type CsvPlan } from './csv-row.js';
+import { checkedDelimiter, csvRecord, planCsv, rowOf, type CsvPlan } from './csv-row.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource, readFailure } from './source.js';
@@ -43,6 +43,7 @@ interface Skipped {
 // Long by choice: the parser's events and the merge of its out-of-band problems share its state.
 export async function* readCsvRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   // Loaded only for CSV input (csv-parse's modules are not on the start-up path of other runs).
+  const delimiter = checkedDelimiter(options);
   const { parse } = await import('csv-parse');
   const { source } = options;
   let header: string[] | undefined;
@@ -55,7 +56,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       return names.map((_, i) => String(i));
     },
     bom: true,
-    delimiter: options.csvDelimiter ?? ',',
+    delimiter,
     skip_empty_lines: true,
     relax_column_count: true,
     // A quote inside an unquoted cell (`1,5" screen,foo`) is text, as Python's csv module and spreadsheets

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import type { InputOptions } from './input-options.js';
 import { paramsFromCsv } from './params.js';
@@ -35,6 +35,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
     if (column !== '' && seen.has(column)) throw new InputError(`${source}: column "${column}" appears twice in the CSV header`);
     seen.add(column);
   }
+  refuseSeparatorHint(columns, options, source);
   refuseUnnamedKept(columns, options.keepFields, source);
   refusePromptFieldWithTemplate(options);
 
@@ -191,16 +192,46 @@ function refuseOtherDelimiter(columns: readonly string[], options: InputOptions,
   );
 }
 
-/** The separator a header read as one column would split at (`id;title`; a tab, `|`), or undefined. */
+/**
+ * The separator a header read as one column would split at (`id;title` read with commas, `id,prompt`
+ * read with tabs as a `.tsv`), or undefined: each line would otherwise be sent whole.
+ */
 function otherSeparatorIn(columns: readonly string[], options: InputOptions): string | undefined {
-  if (columns.length !== 1 || (options.csvDelimiter ?? ',') !== ',') return undefined;
-  return [';', '\t', '|'].find((c) => columns[0]!.includes(c));
+  if (columns.length !== 1) return undefined;
+  const used = options.csvDelimiter ?? ',';
+  return [',', ';', '\t', '|'].find((c) => c !== used && columns[0]!.includes(c));
 }
 
 const separatorFlag = (mark: string): string => `--csv-delimiter ${mark === '\t' ? 'tab' : `'${mark}'`}`;
+
+/**
+ * `sep=;` on the first line is a hint spreadsheets write and read: taken as the header, it named a
+ * column "sep=" and the advice went round in circles. Said by name, with the flag that reads the rest.
+ */
+function refuseSeparatorHint(columns: readonly string[], options: InputOptions, source: string): void {
+  const first = columns[0] ?? '';
+  if (!/^sep=.?$/i.test(first) || columns.length > 2) return;
+  const mark = first.slice(4) || (columns.length === 2 ? (options.csvDelimiter ?? ',') : '');
+  const flag = mark === '' ? '--csv-delimiter with its separator' : separatorFlag(mark);
+  throw new InputError(
+    `${source}: the first line "${first}${columns.length === 2 ? mark : ''}" is a spreadsheet's separator hint, which llm-batch does not read: delete that line and pass ${flag}`,
+  );
+}
 
 /** For the messages that list a header's columns: the flag that reads a header another separator splits. */
 function otherSeparator(columns: readonly string[], options: InputOptions): string {
   const mark = otherSeparatorIn(columns, options);
   return mark === undefined ? '' : `; separated by ${mark === '\t' ? 'tabs' : `"${mark}"`}? pass ${separatorFlag(mark)}`;
+}
+
+/**
+ * The separator csv-parse is given: the library's `csvDelimiter` checked as the CLI checks its flag
+ * (csv-parse took `'ab'` or `'\n'` and read every line whole, and threw its own error for `''`).
+ */
+export function checkedDelimiter(options: InputOptions): string {
+  const d = options.csvDelimiter ?? ',';
+  if ([...d].length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    throw new UsageError(`csvDelimiter must be one character other than a quote or a line break (a tab is "\\t"), got ${JSON.stringify(d)}`);
+  }
+  return d;
 }

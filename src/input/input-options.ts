@@ -14,7 +14,7 @@ export interface InputOptions {
   promptField?: string;
   /** Column/key holding the id. Default `id`; JSONL also accepts `custom_id`. */
   idField?: string;
-  /** A CSV's field separator (one character). Default `,`. */
+  /** A CSV's field separator: one character other than a quote or a line break (a tab is `'\t'`). Default `,`. */
   csvDelimiter?: string;
   /** --keep-fields: attach the row's fields to each record (`fields`), for the result rows. */
   keepFields?: readonly string[] | 'all';

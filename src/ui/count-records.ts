@@ -21,10 +21,12 @@ export async function countRecords(
   signal?: AbortSignal,
   onProgress?: (counted: number) => void,
   encoding?: InputEncoding,
+  /** A CSV's field separator, when not a comma. */
+  csvDelimiter?: string,
 ): Promise<number> {
   const stream = fs.createReadStream(file, { signal, highWaterMark: HEAD_BYTES });
   const text = decodeInput(stream, { source: file, encoding, firstLineMax: firstLineMaxFor(format) });
-  if (format === 'csv') return countCsv(text, onProgress);
+  if (format === 'csv') return countCsv(text, onProgress, csvDelimiter);
   if (format === 'json') return countJson(text, file);
   return countLines(text, onProgress);
 }
@@ -105,10 +107,11 @@ async function countLines(chunks: AsyncIterable<Buffer>, onProgress?: (n: number
   return records;
 }
 
-async function countCsv(chunks: AsyncIterable<Buffer>, onProgress?: (n: number) => void): Promise<number> {
+async function countCsv(chunks: AsyncIterable<Buffer>, onProgress?: (n: number) => void, delimiter = ','): Promise<number> {
   const { parse } = await import('csv-parse');
   const parser = parse({
     bom: true,
+    delimiter,
     skip_empty_lines: true,
     relax_column_count: true,
     // Records as the reader splits them (a quote inside an unquoted cell is text).

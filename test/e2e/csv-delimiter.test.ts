@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 import { parseJsonl } from '../helpers/run-cli.js';
+import { parse } from 'csv-parse/sync';
 import { runInWorker } from '../helpers/run-in-worker.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-csv-delimiter-');
@@ -31,6 +32,20 @@ describe('CSV input with another separator', () => {
     ]);
     expect(server.requests.map((q) => q.prompt).sort()).toEqual(['Say Hello (a)', 'Say Wide; world (b)']);
     expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ csvDelimiter: ';' });
+  });
+
+  it("--keep-fields all into a CSV output from a ';' file without an extension: the input's columns, filled", async () => {
+    const { run } = await fresh();
+    const input = writeFile('export', 'id;prompt;topic\n1;hello;a\n2;"x; y";b\n');
+    const out = path.join(dir, 'kept.csv');
+    const r = await run([input, '--csv-delimiter', ';', '--keep-fields', 'all', '-o', out, '-q']);
+    expect(r.stderr).toBe('');
+    const [header, ...lines] = parse(fs.readFileSync(out, 'utf8')) as string[][];
+    expect(header!.slice(-3)).toEqual(['input_id', 'input_prompt', 'topic']);
+    expect(lines.map((cells) => cells.slice(-3)).sort()).toEqual([
+      ['1', 'hello', 'a'],
+      ['2', 'x; y', 'b'],
+    ]);
   });
 
   it('a .tsv file is read with tabs, its only column the prompt; "|" from stdin with the flag', async () => {
@@ -67,6 +82,36 @@ describe('CSV input with another separator', () => {
     }
     expect(server.requests).toHaveLength(0);
     expect(fs.existsSync(path.join(dir, 'never.jsonl'))).toBe(false);
+  });
+
+  it.each([
+    [
+      'a comma-separated .tsv',
+      'comma.tsv',
+      'id,prompt\n1,hello\n',
+      [],
+      /the CSV header "id,prompt" is one column: the file looks separated by ",": pass --csv-delimiter ',' to read it so/,
+    ],
+    [
+      'a tab-separated file read with --csv-delimiter ;',
+      'tabs.csv',
+      'id\tprompt\n1\thello\n',
+      ['--csv-delimiter', ';'],
+      /looks separated by tabs: pass --csv-delimiter tab /,
+    ],
+    [
+      "Excel's sep= line",
+      'sep.csv',
+      'sep=;\nid;prompt\n1;hello\n',
+      ['--csv-delimiter', ';'],
+      /:1: the first line "sep=;" is a spreadsheet's separator hint, which llm-batch does not read: delete that line and pass --csv-delimiter ';'$/,
+    ],
+  ])('%s: one line, exit 2, nothing sent (each line would have gone whole)', async (_what, name, text, flags, said) => {
+    const { server } = await fresh();
+    const r = await runInWorker([writeFile(name, text), ...flags, '-o', '-', '--base-url', server.url]);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(said)]);
+    expect(r.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
   });
 
   it.each([

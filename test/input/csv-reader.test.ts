@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError, UsageError } from '../../src/errors.js';
 import { readRecords } from '../../src/input/index.js';
 import type { PromptRecord } from '../../src/types.js';
 import { CHUNKINGS, brief, collect, read, readFixture } from '../helpers/input-chunks.js';
@@ -11,6 +11,13 @@ const ARTICLE_TEMPLATE = 'Summarise in one line: {{title}} — {{body}}';
 const csv = (text: string, options: Record<string, unknown> = {}, size = Infinity) => read(text, { format: 'csv', source: 'rows.csv', ...options }, size);
 
 describe('csv input', () => {
+  it.each(['', 'ab', 'tab', '\n', '"'])('refuses csvDelimiter %j as a UsageError (the library takes no flag words)', async (csvDelimiter) => {
+    await expect(csv('prompt\nhi\n', { csvDelimiter })).rejects.toThrow(
+      /^csvDelimiter must be one character other than a quote or a line break \(a tab is "\\t"\)/,
+    );
+    await expect(csv('prompt\nhi\n', { csvDelimiter })).rejects.toBeInstanceOf(UsageError);
+  });
+
   it.each([
     [';', 'id;prompt;note\n1;"a; b";x\n\n2;second, with a comma;y\n'],
     ['\t', 'id\tprompt\tnote\n1\ta; b\tx\n\n2\tsecond, with a comma\ty\n'],

@@ -87,6 +87,17 @@ describe('countRecords', () => {
     expect(await readerCount(p, 'txt', 'latin1')).toBe(2);
   });
 
+  it.each([
+    [';', 'id;prompt\n1;"a\nb"\n2;"c\nd"\n3;";;"\n;\n4;e\n'],
+    ['\t', 'id\tprompt\n1\t"a\nb"\n2\tc\n'],
+  ])('counts a CSV separated by %j as the reader reads it: quoted line breaks, a row of blank cells', async (csvDelimiter, text) => {
+    const p = file(`sep-${csvDelimiter === ';' ? 'semi' : 'tab'}.csv`, text);
+    const read = [];
+    for await (const r of readRecords(fs.createReadStream(p), { source: p, format: 'csv', csvDelimiter })) read.push(r);
+    expect(await countRecords(p, 'csv', undefined, undefined, undefined, csvDelimiter)).toBe(read.length);
+    expect(read.length).toBe(csvDelimiter === ';' ? 4 : 2);
+  });
+
   it('rejects where the run would stop reading (no total rather than a wrong one)', async () => {
     const p = file('bad.txt', Buffer.concat([Buffer.from('one\ntwo\n'), Buffer.from([0x61, 0xe9, 0x0a])]));
     await expect(countRecords(p, 'txt')).rejects.toThrow(/not valid UTF-8/);
