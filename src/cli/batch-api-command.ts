@@ -56,7 +56,7 @@ import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
-import { summaryRewritable, writeSummaryJson } from './write-summary-json.js';
+import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { listenForHangup } from './stop-signals.js';
@@ -457,7 +457,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
-    const late = config.report !== undefined && !empty && config.summaryJson !== undefined && !summaryRewritable(config.summaryJson);
+    const late = config.report !== undefined && !empty && config.summaryJson !== undefined && isStreamTarget(config.summaryJson);
     const { code, summary, summaryJson, error } = finishBatchRun(config, outcome, {
       stats,
       tally,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { untrustedLink } from '../util/untrusted-link.js';
 import { pathProblem } from './path-problem.js';
+import { tempPathOf } from '../util/temp-path.js';
 
 /**
  * How a file is written: `temp`, through `FILE.PID.tmp` renamed into place (--report, the `-o` of
@@ -47,7 +48,7 @@ export function unwritableReason(file: string, as: WrittenAs = 'temp'): string |
  * the run failed on them after its checks, in the system's words ("ENAMETOOLONG: … stat '…'").
  */
 export function sideNameTooLong(side: string): string | undefined {
-  const temp = `${side}.${process.pid}.tmp`;
+  const temp = tempPathOf(side);
   try {
     fs.statSync(temp, { throwIfNoEntry: false });
   } catch (err) {
@@ -71,7 +72,7 @@ const tooLongBeside = (temp: string): string =>
  */
 function uncreatableReason(file: string, dir: string, as: WrittenAs): string | undefined {
   fs.accessSync(dir, fs.constants.W_OK);
-  const probe = `${file}.${process.pid}.tmp`;
+  const probe = tempPathOf(file);
   const why = probeReason(probe, dir);
   if (why !== 'ENAMETOOLONG') return why;
   // The probe's name is longer than the file's: the file fits when it is written under its own.

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { detectFormat } from '../input/detect-format.js';
 import { braceProblem, templateFields, templateProblem } from '../input/template.js';
 import { fileNameHint, flagLabel, flagText } from './flag-file.js';
-import type { InputFormat } from '../input/input-options.js';
+import { usableDelimiter, type InputFormat } from '../input/input-options.js';
 import { formatFromPath, type OutputFormat } from '../output/output-format.js';
 import { resultsFileFormat, storedResultsFormat } from '../output/results-format.js';
 import type { RawFlags } from './program.js';
@@ -129,7 +129,7 @@ export const DEFAULT_MODEL = 'gpt-4o-mini';
 function csvDelimiterOf(given: string | undefined, input: CliConfig['input']): string | undefined {
   if (given === undefined) return input.kind === 'file' && path.extname(input.path).toLowerCase() === '.tsv' ? '\t' : undefined;
   const char = given === 'tab' || given === '\\t' ? '\t' : given;
-  if ([...char].length !== 1 || char === '"' || char === '\n' || char === '\r') {
+  if (!usableDelimiter(char)) {
     throw new UsageError(`--csv-delimiter must be one character other than a quote or a line break, or "tab", got ${JSON.stringify(given)}`);
   }
   return char === ',' ? undefined : char;

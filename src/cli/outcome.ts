@@ -17,7 +17,8 @@ import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { noKeyStopLine } from './no-key-stop.js';
 import { overrunAdvice, worstCaseAdvice, worstChargedAdvice } from './cost-advice.js';
-import { summaryRewritable, writeSummaryJson } from './write-summary-json.js';
+import { writeSummaryJson } from './write-summary-json.js';
+import { isStreamTarget } from './stream-target.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { noDescriptorsStopLine } from './too-few-files.js';
 import { ignoredFormat } from '../structured/ignored-format.js';
@@ -301,12 +302,12 @@ export async function finishRun(
   const unsaved = outcome.stopped && !quiet ? unsavedNote(config) : undefined;
   if (unsaved) reporter.error(unsaved);
   // --summary-json before the report, whose writing may take a while (a second Ctrl-C must not leave
-  // yesterday's summary), and again when the report's failure changes the exit code; into a stream,
-  // which would take both, once, after the report.
+  // yesterday's summary), and again when the report's failure changes the exit code; into a stream
+  // (`/dev/stdout | jq`, a log it is redirected into, a FIFO), which would take both, once, after it.
   const writeSummary = (exitCode: number, error: string | null) =>
     config.summaryJson ? writeSummaryJson(config.summaryJson, summary, exitCode, error, (line) => reporter.error(line)) : exitCode;
   const ending = { code: empty ? ExitCode.noPrompts : exitCodeFor(outcome, stats, run.budget), error: empty ? noPromptsMessage(config) : (stopSaid ?? null) };
-  const early = !report || config.summaryJson === undefined || summaryRewritable(config.summaryJson);
+  const early = !report || config.summaryJson === undefined || !isStreamTarget(config.summaryJson);
   let code = early ? writeSummary(ending.code, ending.error) : ending.code;
   if (report) {
     const made = await report(summary);

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { ownFdOf, writeWholeFile } from '../util/own-fd.js';
+import { writeWholeFile } from '../util/own-fd.js';
 import { ExitCode } from '../errors.js';
 
 /**
@@ -18,21 +17,5 @@ export function writeSummaryJson(file: string, summary: object, code: number, er
   } catch (err) {
     say(`cannot write --summary-json ${file}: ${(err as Error).message}`);
     return code === ExitCode.ok || code === ExitCode.someFailed ? ExitCode.usage : code;
-  }
-}
-
-/**
- * Whether --summary-json `file` takes a second write in place of the first: a regular file (or none
- * yet), rewritten whole. Anything else takes it after the first: `--summary-json /dev/stdout | jq`
- * read two documents when a --report that failed at the end changed the exit code, as did a log it
- * is redirected into (written through the descriptor, see ownFdOf) and a FIFO.
- */
-export function summaryRewritable(file: string): boolean {
-  if (ownFdOf(file) !== undefined) return false;
-  try {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    return stat === undefined || stat.isFile();
-  } catch {
-    return true; // cannot be looked up: the write says why
   }
 }

@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import type { InputOptions } from './input-options.js';
+import { usableDelimiter, type InputOptions } from './input-options.js';
 import { paramsFromCsv } from './params.js';
 import { refusePromptFieldWithTemplate } from './prompt-field.js';
 import { explicitId, fallbackId } from './record-id.js';
@@ -150,7 +150,7 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   if (tooMany) {
     return problemRecord(
       origin,
-      `row has ${cellCount} ${cellCount === 1 ? 'cell' : 'cells'} but the header has ${plan.columns.length} ${plan.columns.length === 1 ? 'column' : 'columns'} (quote cells that contain ${plan.separator === undefined ? 'commas' : plan.separator === '\t' ? 'tabs' : `"${plan.separator}"`})`,
+      `row has ${cellCount} ${cellCount === 1 ? 'cell' : 'cells'} but the header has ${plan.columns.length} ${plan.columns.length === 1 ? 'column' : 'columns'} (quote cells that contain ${plan.separator === undefined ? 'commas' : separatorWords(plan.separator)})`,
       undefined,
       bestPrompt,
     );
@@ -187,7 +187,7 @@ function refuseOtherDelimiter(columns: readonly string[], options: InputOptions,
   const mark = otherSeparatorIn(columns, options);
   if (mark === undefined) return;
   throw new InputError(
-    `${source}: the CSV header ${JSON.stringify(columns[0])} is one column: the file looks separated by ${mark === '\t' ? 'tabs' : `"${mark}"`}: ` +
+    `${source}: the CSV header ${JSON.stringify(columns[0])} is one column: the file looks separated by ${separatorWords(mark)}: ` +
       `pass ${separatorFlag(mark)} to read it so, or --prompt-field ${JSON.stringify(columns[0])} if that really is one column`,
   );
 }
@@ -203,6 +203,9 @@ function otherSeparatorIn(columns: readonly string[], options: InputOptions): st
 }
 
 const separatorFlag = (mark: string): string => `--csv-delimiter ${mark === '\t' ? 'tab' : `'${mark}'`}`;
+
+/** A separator in the messages' words: `tabs`, `";"` (`commas` where the comma is the default). */
+const separatorWords = (mark: string): string => (mark === '\t' ? 'tabs' : `"${mark}"`);
 
 /**
  * `sep=;` on the first line is a hint spreadsheets write and read: taken as the header, it named a
@@ -221,7 +224,7 @@ function refuseSeparatorHint(columns: readonly string[], options: InputOptions, 
 /** For the messages that list a header's columns: the flag that reads a header another separator splits. */
 function otherSeparator(columns: readonly string[], options: InputOptions): string {
   const mark = otherSeparatorIn(columns, options);
-  return mark === undefined ? '' : `; separated by ${mark === '\t' ? 'tabs' : `"${mark}"`}? pass ${separatorFlag(mark)}`;
+  return mark === undefined ? '' : `; separated by ${separatorWords(mark)}? pass ${separatorFlag(mark)}`;
 }
 
 /**
@@ -230,7 +233,7 @@ function otherSeparator(columns: readonly string[], options: InputOptions): stri
  */
 export function checkedDelimiter(options: InputOptions): string {
   const d = options.csvDelimiter ?? ',';
-  if ([...d].length !== 1 || d === '"' || d === '\n' || d === '\r') {
+  if (!usableDelimiter(d)) {
     throw new UsageError(`csvDelimiter must be one character other than a quote or a line break (a tab is "\\t"), got ${JSON.stringify(d)}`);
   }
   return d;

@@ -28,3 +28,6 @@ export type InputSource = NodeJS.ReadableStream | AsyncIterable<string | Buffer>
  * async iterable of Uint8Array chunks, as a web ReadableStream is (`fetch`'s body, a Blob's stream()).
  */
 export type ByteSource = InputSource | AsyncIterable<string | Uint8Array>;
+
+/** One character that CSV gives no other meaning (a quote, a line break): what --csv-delimiter and `csvDelimiter` take. */
+export const usableDelimiter = (d: string): boolean => [...d].length === 1 && d !== '"' && d !== '\n' && d !== '\r';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDirs } from './make-dirs.js';
+import { tempPathOf } from './temp-path.js';
 
 /**
  * Writes a V8 code cache whole or not at all (runs start side by side), then removes what `stale`
@@ -9,7 +10,7 @@ import { makeDirs } from './make-dirs.js';
  * without one.
  */
 export function writeCodeCache(file: string, data: Buffer, stale: (names: string[], dir: string) => string[]): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = tempPathOf(file);
   try {
     const dir = path.dirname(file);
     makeDirs(dir, 0o700);

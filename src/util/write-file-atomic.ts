@@ -4,6 +4,7 @@ import { renameDurably } from './rename-durably.js';
 import { openReplacementTemp } from './replacement-temp.js';
 import { refuseUntrustedLink } from './untrusted-link.js';
 import { ownFdOf, writeWholeFile } from './own-fd.js';
+import { tempPathOf } from './temp-path.js';
 
 /**
  * Replaces `file` with `text` atomically: a temp file written and fsynced, renamed over it, then
@@ -58,5 +59,5 @@ export function writeFileAtomic(file: string, text: string, beforeRename?: () =>
 export function replacementPaths(file: string, exists = existsSync(file)): { target: string; tmp: string } {
   refuseUntrustedLink(file);
   const target = exists ? realpathSync(file) : file;
-  return { target, tmp: `${target}.${process.pid}.tmp` };
+  return { target, tmp: tempPathOf(target) };
 }
