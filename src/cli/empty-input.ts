@@ -15,10 +15,12 @@ export function ranNothing(outcome: BatchOutcome, stats: BatchStats, otherShards
  * with only its header, nothing on stdin). A green "0 ok" would hide that from cron; the run says
  * so and exits with its own code, and an `--overwrite` keeps the old results.
  */
-export function noPromptsMessage(config: CliConfig): string {
+export function noPromptsMessage(config: Pick<CliConfig, 'input' | 'inputFormat'>): string {
   if (config.input.kind === 'stdin' && config.input.closed)
     return 'no prompts: stdin is closed (`<&-`, or a job started without an input): give the prompts file as an argument, or pipe it in; nothing was sent';
-  if (config.input.kind === 'stdin') return 'no prompts on stdin (it was empty or only blank lines): nothing was sent';
+  // Read as CSV (--input-format csv, --csv-delimiter), stdin may have held a header and no row.
+  if (config.input.kind === 'stdin')
+    return `no prompts on stdin (it was empty or only blank lines${config.inputFormat === 'csv' ? ', or a CSV header' : ''}): nothing was sent`;
   return `no prompts in ${config.input.path} (it is empty, or holds only blank lines or a CSV header): nothing was sent`;
 }
 

@@ -2,6 +2,7 @@ import { diffRunMeta } from '../output/index.js';
 import { sameInputFile, withoutAnswerLimit } from './run-identity.js';
 import { recordedModels, sortedModels } from './run-models.js';
 import { withoutStoredColumns } from './stored-csv-columns.js';
+import { settingLabel } from './setting-label.js';
 
 /**
  * The settings merge compares between outputs, as a set where the run's are one: the models (in any
@@ -55,5 +56,5 @@ export function mergeDifferences(first: Record<string, unknown>, other: Record<s
   };
   const models = modelsDifference(first, other);
   const repeat = runRepeatOf(first) === runRepeatOf(other) ? undefined : `repeat: was ${runRepeatOf(first)}, now ${runRepeatOf(other)}`;
-  return [...(models ? [models] : []), ...(repeat ? [repeat] : []), ...diffRunMeta(strip(first), strip(other))];
+  return [...(models ? [models] : []), ...(repeat ? [repeat] : []), ...diffRunMeta(strip(first), strip(other), settingLabel)];
 }

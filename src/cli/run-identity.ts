@@ -7,6 +7,7 @@ import { withoutTrailingSlashes } from './parse-flags.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
 import { modelsChange, recordedModels, sortedModels } from './run-models.js';
 import { inputDecoding } from './input-decoding.js';
+import { settingLabel } from './setting-label.js';
 
 /**
  * Hash and size of the input file, so a resume can tell whether the input changed; the same read
@@ -132,7 +133,7 @@ export async function resumeDifferences(
     delete before['input'];
     delete now['input'];
   }
-  const differences = diffRunMeta(before, now);
+  const differences = diffRunMeta(before, now, settingLabel);
   if (modelChange) differences.unshift(modelChange);
   if (change) differences.unshift(change);
   return differences;

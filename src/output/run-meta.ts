@@ -105,9 +105,10 @@ function stripUndefined(v: unknown): unknown {
  * One line per top-level setting that differs (deep compare), e.g.
  * `model: was "gpt-4o-mini", now "gpt-4o"`; a missing key shows as `(not set)`.
  * Keys come in the order of `current`, then keys only `previous` has. Long values are shortened.
- * `uncheckedBefore` and `outputFormat` are not compared.
+ * `uncheckedBefore` and `outputFormat` are not compared. `label` names a key in the line (the CLI
+ * adds the flag that sets it).
  */
-export function diffRunMeta(previous: Record<string, unknown>, current: Record<string, unknown>): string[] {
+export function diffRunMeta(previous: Record<string, unknown>, current: Record<string, unknown>, label: (key: string) => string = (key) => key): string[] {
   const keys = [...new Set([...Object.keys(current), ...Object.keys(previous)])].filter((key) => !NOT_COMPARED.has(key));
-  return keys.filter((key) => !same(previous[key], current[key])).map((key) => `${key}: was ${show(previous[key])}, now ${show(current[key])}`);
+  return keys.filter((key) => !same(previous[key], current[key])).map((key) => `${label(key)}: was ${show(previous[key])}, now ${show(current[key])}`);
 }

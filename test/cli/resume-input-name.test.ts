@@ -52,7 +52,7 @@ describe('resumeDifferences: the input format', () => {
 
   it('two formats read are a difference', async () => {
     expect(await resumeDifferences(config('in'), meta('in', 'abc', 'txt'), meta('in', 'abc', 'jsonl'), { hash: 'abc', bytes: 10 })).toEqual([
-      'inputFormat: was "txt", now "jsonl"',
+      'inputFormat (--input-format): was "txt", now "jsonl"',
     ]);
   });
 });

@@ -65,6 +65,23 @@ describe('CSV input with another separator', () => {
     expect(rowsOf(piped).map((row) => [row.id, row.prompt])).toEqual([['p1', 'from a pipe']]);
   });
 
+  it('a resume with another separator is refused naming the flag; stdin with only a header says so', async () => {
+    const { run } = await fresh();
+    const input = writeFile('one-column.csv', 'prompt\nfirst\nsecond\n');
+    const out = path.join(dir, 'resumed.jsonl');
+    expect((await run([input, '--csv-delimiter', ';', '-o', out, '-q'])).code).toBe(0);
+    const written = fs.readFileSync(out, 'utf8');
+    const r = await run([input, '--resume', '-o', out]);
+    expect(stderrLines(r)).toEqual([
+      expect.stringContaining('different run (csvDelimiter (--csv-delimiter): was ";", now (not set)); refusing to mix results'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(fs.readFileSync(out, 'utf8')).toBe(written);
+    const header = await run(['--csv-delimiter', ';', '-o', path.join(dir, 'header-only.jsonl')], { stdin: 'id;prompt\n' });
+    expect(stderrLines(header)).toEqual(['llm-batch: no prompts on stdin (it was empty or only blank lines, or a CSV header): nothing was sent']);
+    expect(header.code).toBe(5);
+  });
+
   it('without the flag, a header another separator splits says which flag reads it; exit 2, nothing sent', async () => {
     const { server } = await fresh();
     const semi = writeFile('hint.csv', 'id;title\n1;Hello\n');

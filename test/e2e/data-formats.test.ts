@@ -44,7 +44,7 @@ describe('CSV output keeps data exact (item 2)', () => {
     // Without the flag the same file would be read differently: refused, in words.
     const mixed = await runInWorker([input, '-o', out, '-q', '--resume', '--base-url', server.url]);
     expect(mixed.code).toBe(2);
-    expect(mixed.stderr).toMatch(/csvEscapeFormulas: was true, now \(not set\)/);
+    expect(mixed.stderr).toMatch(/csvEscapeFormulas \(--csv-escape-formulas\): was true, now \(not set\)/);
   });
 
   it("--compact's CSV copy of an escaped CSV carries its record: copied again to JSONL, the answers are as answered", async () => {

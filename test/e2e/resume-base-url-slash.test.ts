@@ -66,7 +66,9 @@ describe('--resume and the base URL’s trailing slash', () => {
     const other = ctx.server.url.replace(/\/v1$/, '/v2');
     const refused = await runInWorker([input, '-o', out, '--no-cache', '--resume', '--base-url', other]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/was written by a different run \(baseURL: was "http:\/\/127\.0\.0\.1:\d+\/v1", now "http:\/\/127\.0\.0\.1:\d+\/v2"\)/);
+    expect(refused.stderr).toMatch(
+      /was written by a different run \(baseURL \(--base-url\): was "http:\/\/127\.0\.0\.1:\d+\/v1", now "http:\/\/127\.0\.0\.1:\d+\/v2"\)/,
+    );
     expect(ctx.server.requests).toHaveLength(1);
     expect(fs.readFileSync(out, 'utf8')).toBe(rows);
   });

@@ -220,7 +220,7 @@ describe.concurrent('--json-schema', () => {
     expect(mock.requests).toHaveLength(2);
     const other = await runInWorker([input, '--json-schema', SMALL.replace('"b"', '"c"'), '-o', out, '--resume', '-q', '--base-url', mock.url]);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/was written by a different run \(jsonSchema: was/);
+    expect(other.stderr).toMatch(/was written by a different run \(jsonSchema \(--json-schema\): was/);
   });
 
   it('a property named "": CSV column output_ holding that field, not the whole answer', async () => {

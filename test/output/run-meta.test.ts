@@ -65,6 +65,13 @@ describe('diffRunMeta', () => {
     expect(diffRunMeta({ z: 1, a: 1, b: 1 }, { a: 2, b: 1, c: 3 })).toEqual(['a: was 1, now 2', 'c: was (not set), now 3', 'z: was 1, now (not set)']);
   });
 
+  it('names a key as label says', () => {
+    expect(diffRunMeta({ csvDelimiter: ';', model: 'a' }, { model: 'b' }, (key) => `<${key}>`)).toEqual([
+      '<model>: was "a", now "b"',
+      '<csvDelimiter>: was ";", now (not set)',
+    ]);
+  });
+
   it('shortens very long values', () => {
     const [line] = diffRunMeta({ system: 'x'.repeat(1000) }, { system: 'y' });
     expect(line!.length).toBeLessThan(200);

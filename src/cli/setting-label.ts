@@ -1,0 +1,17 @@
+/**
+ * Settings a run's metadata records under a name other than their flag's. A refused resume or merge
+ * said `csvDelimiter: was ";", now (not set)`, which names nothing a user types: the flag follows.
+ */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  inputFormat: '--input-format',
+  promptField: '--prompt-field',
+  idField: '--id-field',
+  csvDelimiter: '--csv-delimiter',
+  baseURL: '--base-url',
+  keepFields: '--keep-fields',
+  csvEscapeFormulas: '--csv-escape-formulas',
+  jsonSchema: '--json-schema',
+};
+
+/** `csvDelimiter (--csv-delimiter)`; a key that is its flag's name (`model`, `template`) as it is. */
+export const settingLabel = (key: string): string => (Object.hasOwn(FLAG_OF, key) ? `${key} (${FLAG_OF[key]})` : key);
