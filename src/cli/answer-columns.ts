@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type { AnswerPartColumn } from '../output/csv-columns.js';
 import type { CliConfig } from './config.js';
 import { inputReadAhead } from './input-read-ahead.js';
+import { inputDecoding } from './input-decoding.js';
+import { decodeInput } from '../input/decode-input.js';
 
 /** A JSONL row's (or a Batch API line's body's) own `tools` / `logprobs` key. */
 const PER_ROW_KEY = /"(tools|logprobs)"\s*:/g;
@@ -20,20 +22,24 @@ export async function answerColumnsFor(config: CliConfig): Promise<AnswerPartCol
   if (params['logprobs'] !== undefined && params['logprobs'] !== false) wanted.add('logprobs');
   const format = config.inputFormat;
   const perRow = format === 'jsonl' || format === 'json' || format === 'auto';
-  if (wanted.size < 2 && perRow && config.input.kind === 'file' && (await inputReadAhead(config)) === 'file') await scanKeys(config.input.path, wanted);
+  if (wanted.size < 2 && perRow && config.input.kind === 'file' && (await inputReadAhead(config)) === 'file') await scanKeys(config.input.path, config, wanted);
   const columns: AnswerPartColumn[] = [];
   if (wanted.has('tools')) columns.push('tool_calls');
   if (wanted.has('logprobs')) columns.push('logprobs');
   return columns;
 }
 
-/** Adds the per-row keys found in the file to `found`; a key split across two reads is found by the overlap. */
-async function scanKeys(file: string, found: Set<string>): Promise<void> {
+/**
+ * Adds the per-row keys found in the file to `found`; a key split across two reads is found by the
+ * overlap. The file is decoded as the run decodes it: read as its raw bytes, a UTF-16 file's keys
+ * never matched, and its tool calls were left out of the CSV.
+ */
+async function scanKeys(file: string, config: CliConfig, found: Set<string>): Promise<void> {
   let carry = '';
-  const stream = fs.createReadStream(file, { encoding: 'latin1', highWaterMark: 1 << 20 });
+  const decoded = decodeInput(fs.createReadStream(file, { highWaterMark: 1 << 20 }), { source: file, ...inputDecoding(config) });
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const text = carry + chunk;
+    for await (const chunk of decoded) {
+      const text = carry + chunk.toString('latin1');
       for (const match of text.matchAll(PER_ROW_KEY)) found.add(match[1]!);
       if (found.size === 2) return;
       carry = text.slice(-24);
@@ -41,6 +47,6 @@ async function scanKeys(file: string, found: Set<string>): Promise<void> {
   } catch {
     // Unreadable here is unreadable for the run too, which says so in its own words.
   } finally {
-    stream.destroy();
+    await decoded.return(undefined);
   }
 }

@@ -4,16 +4,27 @@ import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import { answerColumnsFor } from './answer-columns.js';
 import { inputReadAhead } from './input-read-ahead.js';
+import { inputDecoding } from './input-decoding.js';
+import { decodeInput } from '../input/decode-input.js';
+import { readCsvHeader } from '../input/check-csv-header.js';
+import { recordSource } from '../input/replay-source.js';
 
-/** The first record of a CSV file: its header, its quotes taken as the reader takes them. */
-async function csvHeaderOf(file: string, delimiter = ','): Promise<string[]> {
-  const { parse } = await import('csv-parse');
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, delimiter, to_line: 1, relax_column_count: true, relax_quotes: true }));
-  for await (const record of parser as AsyncIterable<string[]>) {
-    parser.destroy();
-    return record.map((name) => name.trim());
+/**
+ * The header of a CSV file as the run will read it: decoded as its --encoding and BOM say, blank
+ * lines before it skipped, a quoted name over several lines whole. Read raw, its first physical line
+ * made a column named "" of blank lines, nothing of a name with a line break, and `caf\uFFFD` of a
+ * Latin-1 name: kept columns the rows never filled. A file that cannot be read or parsed has none
+ * here; the run's own read says why.
+ */
+async function csvHeaderOf(file: string, config: CliConfig): Promise<string[]> {
+  const decoded = decodeInput(fs.createReadStream(file), { source: file, ...inputDecoding(config) });
+  try {
+    return (await readCsvHeader(recordSource(decoded), { source: file, csvDelimiter: config.csvDelimiter }))?.record ?? [];
+  } catch {
+    return [];
+  } finally {
+    await decoded.return(undefined);
   }
-  return [];
 }
 
 /**
@@ -50,7 +61,7 @@ async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout
       `--keep-fields all with CSV output needs a regular CSV input file (its header is read before the run); ${config.input.path} is a pipe or device, read only once: name the fields instead: --keep-fields a,b`,
     );
   }
-  return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path, config.csvDelimiter) };
+  return { escapeFormulas, keptFields: await csvHeaderOf(config.input.path, config) };
 }
 
 /** Why an input other than a CSV file or text tells its fields only as its rows are read. */

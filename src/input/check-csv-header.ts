@@ -2,7 +2,7 @@ import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import { checkedDelimiter, planCsv } from './csv-row.js';
 import type { InputOptions } from './input-options.js';
-import { recordSource } from './replay-source.js';
+import { type RecordedSource, recordSource } from './replay-source.js';
 import { readFailure } from './source.js';
 
 /**
@@ -16,6 +16,20 @@ import { readFailure } from './source.js';
  */
 export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, options: InputOptions): Promise<AsyncIterable<string | Buffer>> {
   const source = recordSource(input);
+  const header = await readCsvHeader(source, options);
+  if (header) planCsv(header.record, options, header.line);
+  return source.replay();
+}
+
+/**
+ * The first record of a CSV input, as the reader takes it (blank lines before it skipped, a quoted
+ * name over several lines whole, names trimmed), and the line it starts on; undefined if the input
+ * ends first. Reads `source` no further than that record. A header that does not parse throws.
+ */
+export async function readCsvHeader(
+  source: RecordedSource<string | Buffer>,
+  options: Pick<InputOptions, 'source' | 'csvDelimiter'>,
+): Promise<{ record: string[]; line: number } | undefined> {
   const { parse } = await import('csv-parse');
   // Quotes as the reader takes them (relax_quotes: see csv-reader.ts).
   const parser = parse({
@@ -58,8 +72,7 @@ export async function checkCsvHeader(input: AsyncIterable<string | Buffer>, opti
     parser.destroy();
   }
   if (failure && !header) throw new InputError(`${options.source}:${headerStart(source.read)}: cannot parse the CSV header (${failure.message})`);
-  if (header) planCsv(header.record, options, header.line);
-  return source.replay();
+  return header;
 }
 
 /** The line a record starts on: csv-parse counts up to its end; blank lines before it are in `raw`. */

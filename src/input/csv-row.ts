@@ -231,7 +231,7 @@ function otherSeparator(columns: readonly string[], options: InputOptions): stri
  * The separator csv-parse is given: the library's `csvDelimiter` checked as the CLI checks its flag
  * (csv-parse took `'ab'` or `'\n'` and read every line whole, and threw its own error for `''`).
  */
-export function checkedDelimiter(options: InputOptions): string {
+export function checkedDelimiter(options: Pick<InputOptions, 'csvDelimiter'>): string {
   const d = options.csvDelimiter ?? ',';
   if (!usableDelimiter(d)) {
     throw new UsageError(`csvDelimiter must be one character other than a quote or a line break (a tab is "\\t"), got ${JSON.stringify(d)}`);

@@ -110,6 +110,20 @@ describe('tool calls (D9)', () => {
     expect(back.get('p1')!.tool_calls).toBeUndefined();
   });
 
+  it('CSV output from a UTF-16 input whose rows set tools: the tool_calls column is there, as for UTF-8', async () => {
+    const { run } = await fresh();
+    const utf8 = fs.readFileSync(toolInput('tools-utf16.jsonl'), 'utf8');
+    const input = path.join(dir, 'tools-utf16.jsonl');
+    fs.writeFileSync(input, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(utf8, 'utf16le')]));
+    const out = path.join(dir, 'tools-utf16.csv');
+    const r = await run([input, '--no-cache', '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...records] = parse(fs.readFileSync(out)) as string[][];
+    expect(header!.at(-1)).toBe('tool_calls');
+    const t1 = JSON.parse(records.find((rec) => rec[0] === 't1')!.at(-1)!);
+    expect(t1.map((c: { function: { name: string } }) => c.function.name)).toEqual(['get_weather', 'get_time']);
+  });
+
   it('--batch-api collects tool calls into the rows, and stores them in the cache for a live run', async () => {
     const { run, server } = await fresh();
     const input = toolInput('tools-batch.jsonl');

@@ -40,6 +40,37 @@ describe('CSV column names (D7)', () => {
     for (const rec of records) expect(JSON.parse(rec['response']!).title).toBe(rec['title']);
   });
 
+  it.each([
+    ['blank lines before the header', '\n\nid,title,prompt\n1,T,hi\n', [], ['input_id', 'title', 'input_prompt'], ['1', 'T', 'hi']],
+    ['a quoted name over two lines', 'id,"first\nname",prompt\n1,Ann,hi\n', [], ['input_id', 'first\nname', 'input_prompt'], ['1', 'Ann', 'hi']],
+    [
+      'a Latin-1 name under --encoding latin1',
+      Buffer.from('id,caf\xe9,prompt\n1,x,hi\n', 'latin1'),
+      ['--encoding', 'latin1'],
+      ['input_id', 'café', 'input_prompt'],
+      ['1', 'x', 'hi'],
+    ],
+    [
+      'a UTF-16 file',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,naïve,prompt\n1,y,hi\n', 'utf16le')]),
+      [],
+      ['input_id', 'naïve', 'input_prompt'],
+      ['1', 'y', 'hi'],
+    ],
+  ] as const)('--keep-fields all into CSV with %s: the columns the run reads, filled', async (_what, text, flags, columns, cells) => {
+    const { run } = await fresh();
+    const input = path.join(dir, 'kept-header.csv');
+    fs.writeFileSync(input, text);
+    const out = path.join(dir, 'kept-header.out.csv');
+    fs.rmSync(out, { force: true });
+    fs.rmSync(`${out}.meta.json`, { force: true });
+    const r = await run([input, ...flags, '--keep-fields', 'all', '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, row] = parse(fs.readFileSync(out)) as string[][];
+    expect(header!.slice(-3)).toEqual(columns);
+    expect(row!.slice(-3)).toEqual(cells);
+  });
+
   it('input columns id,input_id with --keep-fields all: unique names, and --resume and --compact read the fields back', async () => {
     const { run, server } = await fresh();
     const input = writeFile('ids.csv', 'id,input_id,prompt\nA,x1,hello\nB,x2,world\n');
