@@ -330,6 +330,9 @@ async function unanswered(
       promptField: str('promptField'),
       idField: str('idField'),
       csvDelimiter: str('csvDelimiter'),
+      // Recorded only when set (latin1): read otherwise, a Latin-1 input was refused as not UTF-8, or
+      // gave every line that is not ASCII another id than its row's.
+      encoding: str('encoding') === 'latin1' ? 'latin1' : undefined,
       concurrency: 1,
       timeout: 1,
       idleTimeout: 1,

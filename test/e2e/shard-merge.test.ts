@@ -48,6 +48,26 @@ describe('--shard i/N and merge', () => {
     ).toEqual(prompts(60).sort());
   });
 
+  it('merge --input reads a Latin-1 input as its run did (--encoding latin1, recorded): every id found', async () => {
+    const cases = [
+      ['l1.csv', Buffer.from('id;text\r\nk1;caf\xe9\r\nk2;two\r\n', 'latin1'), ['--csv-delimiter', ';', '--prompt-field', 'text']],
+      // Bytes that are UTF-8 too, read as UTF-8 another text, another line-based id than the rows'.
+      ['l1.txt', Buffer.from('caf\xc3\xa9 cr\xc3\xa8me\nplain\n', 'latin1'), []],
+    ] as const;
+    for (const [name, bytes, flags] of cases) {
+      const input = at(name);
+      fs.writeFileSync(input, bytes);
+      const outs = [1, 2].map((i) => at(`${name}-${i}.jsonl`));
+      for (const [i, out] of outs.entries()) {
+        const r = await runCli([input, '--encoding', 'latin1', ...flags, '-o', out, '--base-url', ctx.server.url, '--shard', `${i + 1}/2`, '-q']);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const merged = await runInWorker(['merge', ...outs, '-o', at(`${name}-all.jsonl`), '--input', input]);
+      expect(merged.stderr).toMatch(/merged 2 rows from 2 files into .*; 0 ids of .* have no row\n$/);
+      expect(merged.code).toBe(0);
+    }
+  });
+
   it('merge with a shard missing names it and the unanswered ids, exit 1; refuses outputs of different runs', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(20));
     const a = path.join(ctx.dir, 'a.jsonl');
