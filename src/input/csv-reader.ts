@@ -189,9 +189,17 @@ function repeatsHeader(record: Record<number, string | undefined>, header: reado
  * two lines is no such cell.
  */
 function relaxedAcrossLines(record: Record<number, string | undefined>, raw: string): boolean {
-  for (const value of Object.values(record)) if (value?.startsWith('"') && value.includes('\n') && raw.includes(value)) return true;
+  for (const value of Object.values(record)) {
+    if (value?.startsWith('"') && value.includes('\n') && raw.includes(value) && !raw.includes(quoted(value))) return true;
+  }
   return false;
 }
+
+/**
+ * A cell as CSV quotes it. A well-quoted cell whose text starts with a quote (`"""Quoted\nnext"`,
+ * text `"Quoted\nnext`) stands in the record's text as it is too, but quoted, as written.
+ */
+const quoted = (value: string): string => `"${value.replaceAll('"', '""')}"`;
 
 /**
  * Where a record lies. csv-parse's `info.lines` is the line it had reached at the event (the record's last

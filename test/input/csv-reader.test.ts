@@ -215,6 +215,15 @@ describe('csv input', () => {
         { line: 2, id: '1', prompt: 'two\nlines, "quoted"' },
         { line: 4, id: '2', prompt: 'b' },
       ]);
+      // So is one whose text starts with a quote (its doubled quote stands in the record's text).
+      for (const size of [1, 3, Infinity]) {
+        const quoteFirst = await csv('id,prompt\n1,"""Quoted start\nsecond line"\n2,"""a\n"" b"""\n3,c\n', {}, size);
+        expect(quoteFirst.map(brief)).toEqual([
+          { line: 2, id: '1', prompt: '"Quoted start\nsecond line' },
+          { line: 4, id: '2', prompt: '"a\n" b"' },
+          { line: 6, id: '3', prompt: 'c' },
+        ]);
+      }
     });
 
     it('a row cut short by a line break in a quoted cell says so, under a line-based id, not its stray text as id', async () => {
