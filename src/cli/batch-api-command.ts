@@ -59,7 +59,7 @@ import { batchList, uncollectedBatches, uncollectedCounts } from './pending-batc
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
-import { listenForHangup } from './stop-signals.js';
+import { ignoreLateSignal, listenForHangup } from './stop-signals.js';
 import { pendingLine } from './batch-end-lines.js';
 import { shellQuote } from './shell-quote.js';
 import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannableLine } from './batch-stream-resume.js';
@@ -479,8 +479,14 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       signal: closing.signal,
     });
     // As live: a report that could not be written made the exit code 2, and the summary says so.
-    if ((made.error === undefined && !late) || !config.summaryJson) return made.code;
-    return writeSummaryJson(config.summaryJson, summaryJson, made.code, made.error ?? error, (line) => reporter.error(line));
+    const exitCode =
+      (made.error === undefined && !late) || !config.summaryJson
+        ? made.code
+        : writeSummaryJson(config.summaryJson, summaryJson, made.code, made.error ?? error, (line) => reporter.error(line));
+    // As live: ended and said how, a signal from here changes nothing.
+    ignoreLateSignal(io);
+    for (const off of unlisten) off();
+    return exitCode;
   } finally {
     await closeLive?.();
     await cache?.close().catch(() => {});

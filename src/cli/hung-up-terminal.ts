@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { atProcessExit } from './process-exit.js';
 
 let detached = false;
 
@@ -13,7 +14,7 @@ let detached = false;
 export function detachTerminalAtExit(terminals: readonly number[]): void {
   if (detached || terminals.length === 0 || process.platform === 'win32' || Number(process.versions.node.split('.')[0]) >= 22) return;
   detached = true;
-  process.once('exit', () => {
+  atProcessExit(() => {
     for (const fd of terminals) {
       try {
         fs.closeSync(fd);

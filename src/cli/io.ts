@@ -1,5 +1,6 @@
 import { ExitCode } from '../errors.js';
 import { detachTerminalAtExit } from './hung-up-terminal.js';
+import { atProcessExit, exitAtOnce } from './process-exit.js';
 
 /** The outside world as the CLI sees it; tests and embedders pass their own. */
 export interface CliIo {
@@ -19,6 +20,8 @@ export interface CliIo {
    * SIGTERM held while the CLI loaded ends the process now, as it would have then.
    */
   releaseHeldSignals?: () => void;
+  /** Once a run has ended and said how: the process ends as soon as it exits (see exitAtOnce). */
+  exitAtOnce?: () => void;
 }
 
 /**
@@ -106,6 +109,7 @@ export function processIo(early?: HeldSignals): CliIo {
       // No listener is left for it: node's own default ends the process (exit 128 + the signal).
       if (first) process.kill(process.pid, first);
     },
+    exitAtOnce,
     releaseStdout() {
       stdoutReleased = true;
       // A write its reader never took keeps the process alive until that reader reads or leaves, and
@@ -130,7 +134,7 @@ function stdoutFailed(err: Error): void {
   if (process.stdout.listenerCount('error') > 1 || stdoutFailure !== undefined) return;
   stdoutFailure = `Cannot write output: ${err.message}`;
   process.stderr.write(`llm-batch: ${stdoutFailure}\n`);
-  process.once('exit', () => {
+  atProcessExit(() => {
     const code = process.exitCode ?? ExitCode.ok;
     if (code === ExitCode.ok || code === ExitCode.someFailed) process.exitCode = ExitCode.usage;
   });

@@ -7,7 +7,7 @@ import { checkInputFile } from './check-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openBudget } from './open-budget.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
-import { listenForStop } from './stop-signals.js';
+import { ignoreLateSignal, listenForStop } from './stop-signals.js';
 import { runCompact } from './compact-command.js';
 import { runDryRun } from './dry-run.js';
 import { writeRefusedSummary, type RunPhase } from './refused-summary.js';
@@ -103,7 +103,11 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       const reporter = (held.reporter ??= await createReporter(config, io, stats));
       return interruptedAtOpen(config, stats, reporter);
     }
-    return await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices }, held);
+    const code = await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices }, held);
+    // Ended and said how: a signal from here changes nothing (nor says "stopping").
+    ignoreLateSignal(io);
+    signals.dispose();
+    return code;
   } finally {
     held.reporter?.close();
     await held.complete?.close?.();

@@ -81,6 +81,22 @@ export function listenForStop(io: CliIo, stats: BatchStats, info: (line: string)
 }
 
 /**
+ * Once a run has ended and said how (its summary line, --summary-json's `exitCode`), a signal before
+ * the process ends (closing the cache and the input, writing the code cache: 10-50 ms) changes
+ * nothing: the first is taken and dropped, and the process ends as soon as it exits, before node puts
+ * the signals' defaults back (see exitAtOnce). Left to node, one ended the process with 130 or 143
+ * beside a summary of 0 (a `timeout` or a supervisor landing there). A second meets node's default,
+ * should the exit hang. Call it before the run's own handlers go: no instant without one.
+ */
+export function ignoreLateSignal(io: CliIo): void {
+  const taken = () => {
+    for (const off of listening) off();
+  };
+  const listening = [io.onSignal('SIGINT', taken), io.onSignal('SIGTERM', taken)];
+  io.exitAtOnce?.();
+}
+
+/**
  * SIGHUP: `onStop` when a std stream is a terminal (see listenForStop for why not otherwise). The
  * terminal may be gone, so failed writes to it are dropped from then on. Returns the unlisten.
  */
