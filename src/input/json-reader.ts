@@ -129,19 +129,23 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
 function checkFields(elements: readonly unknown[], deep: ReadonlyArray<unknown>, options: InputOptions): void {
   const { template } = options;
   const scan = fieldScanFor(options, false);
+  let others = 0;
   for (let i = 0; i < elements.length; i++) {
     const element = elements[i];
     let done: boolean;
     if (typeof element === 'string') {
-      if (template === undefined) return;
+      // Without a template a string is a prompt as it is, no row of fields: the objects beside it
+      // are checked still (a misspelt --id-field gave each of them a line-based id, exit 0).
+      if (template === undefined) continue;
       done = scan.seeRow({ prompt: element, line: element }, i + 1, element.length);
     } else {
+      others++;
       const chars = deep[i] === undefined ? (JSON.stringify(element)?.length ?? 0) : 0;
       done = scan.seeRow(isPlainObject(element) ? element : undefined, i + 1, chars);
     }
     if (done) return;
   }
-  scan.finish();
+  if (template !== undefined || others > 0) scan.finish();
 }
 
 /** An element too deep to be written out or walked (see MAX_NESTING): its field, or itself. */

@@ -49,3 +49,17 @@ describe('a .json array that does not parse', () => {
     await expect(read('[\n"a",\n', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json: not valid JSON \(Unexpected end of JSON input\)$/);
   });
 });
+
+describe('a .json array of strings and objects', () => {
+  it('checks the fields of its objects as an array of objects is checked: a misspelt --id-field or --keep-fields is refused', async () => {
+    const text = '["a",{"id":"x","prompt":"b"}]';
+    await expect(read(text, { format: 'json', source: 'm.json', idField: 'nope' })).rejects.toThrow(/^m\.json:2: .*no "nope" field for --id-field/);
+    await expect(read(text, { format: 'json', source: 'm.json', keepFields: ['nope'] })).rejects.toThrow(/^m\.json:2: .*no "nope" field for --keep-fields/);
+    const records = await read(text, { format: 'json', source: 'm.json', idField: 'id' });
+    expect(records.map((r) => [r.line, r.id, r.prompt])).toEqual([
+      [1, expect.stringMatching(/^1-/), 'a'],
+      [2, 'x', 'b'],
+    ]);
+    expect((await read('["a","b"]', { format: 'json', source: 's.json' })).map((r) => r.prompt)).toEqual(['a', 'b']);
+  });
+});
