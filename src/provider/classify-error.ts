@@ -6,6 +6,7 @@ import { errorMessage } from '../util/error-message.js';
 import { CONTEXT_LENGTH_EXCEEDED, isTransientStatus } from '../errors.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
+import { clipText } from '../util/clip-text.js';
 
 /** A proxy's 407, in a row and in the line that stops the run (live and --batch-api). */
 export const PROXY_CREDENTIALS_REFUSED = 'the proxy asks for credentials it was not given or refused (HTTP 407)';
@@ -40,7 +41,7 @@ export function serverMessage(err: APIError): string {
   // The row says `HTTP 502: …` already: the status once (nginx titles its page "502 Bad Gateway").
   if (err.status !== undefined && msg.startsWith(`${err.status} `)) msg = msg.slice(String(err.status).length + 1);
   if (msg === 'status code (no body)') msg = 'no body';
-  return msg.slice(0, 500);
+  return clipText(msg, 500);
 }
 
 /** An error's `code` that is an HTTP error status (400–599; a number, or its digits as LiteLLM sends it), or undefined. */
@@ -189,11 +190,11 @@ export function classifyError(err: unknown): AttemptError {
     const redirect = isUnfollowedRedirect(status) ? unfollowedRedirect(status, headers?.get('location')) : undefined;
     return new AttemptError('http', redirect ?? `HTTP ${status}: ${message}`, { status, code, headers });
   }
-  if (err instanceof SyntaxError) return new AttemptError('bad_response', `unparsable response body (${err.message.slice(0, 200)})`);
+  if (err instanceof SyntaxError) return new AttemptError('bad_response', `unparsable response body (${clipText(err.message, 200)})`);
   const code = networkCode(err);
   if (code || (err instanceof TypeError && /terminated|fetch failed|socket|network/i.test((err as Error).message))) {
     return new AttemptError('connection', `connection failed${code ? ` (${code})` : `: ${(err as Error).message}`}`, { code });
   }
-  if (err instanceof OpenAIError) return new AttemptError('bad_response', err.message.slice(0, 500));
-  return new AttemptError('connection', errorMessage(err).slice(0, 500));
+  if (err instanceof OpenAIError) return new AttemptError('bad_response', clipText(err.message, 500));
+  return new AttemptError('connection', clipText(errorMessage(err), 500));
 }

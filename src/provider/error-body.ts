@@ -6,6 +6,8 @@
  * server's words, once, as one plain line.
  */
 
+import { clipText } from '../util/clip-text.js';
+
 /** What the SDK needs in `error`; `type` and `code` are kept when the server gave them. */
 export interface ErrorWords {
   message: string;
@@ -16,7 +18,7 @@ export interface ErrorWords {
 const MAX_WORDS = 300;
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
-const cap = (text: string) => (text.length > MAX_WORDS ? `${text.slice(0, MAX_WORDS - 1)}…` : text);
+const cap = (text: string) => clipText(text, MAX_WORDS);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? oneLine(v) : undefined);
 

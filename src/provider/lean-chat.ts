@@ -9,6 +9,7 @@ import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
 import { STREAM_HEAD_CHARS, noContent } from './body-checks.js';
 import { errorFieldError, streamError } from './stream-error.js';
+import { clipText } from '../util/clip-text.js';
 
 /**
  * Chat completions without the SDK's per-request machinery (issue 16): undici's dispatcher (or a
@@ -188,7 +189,7 @@ function parsedEvent(data: string): Chunk | null {
   } catch (err) {
     // An object, array or string cut short; "503 Service Unavailable" is words.
     if (/^\s*[[{"]/.test(data)) throw err;
-    throw new AttemptError('bad_response', `the server sent an event that is not JSON: ${data.replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+    throw new AttemptError('bad_response', `the server sent an event that is not JSON: ${clipText(data.replace(/\s+/g, ' ').trim(), 300)}`);
   }
 }
 

@@ -7,6 +7,7 @@ import { errorInAnswer, hasStatusCode } from './classify-error.js';
 import { flattenString } from '../util/flatten-string.js';
 import { brokenOff } from '../finish-reason.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
+import { clipText } from '../util/clip-text.js';
 
 /** Deltas between two flattenings of a streamed answer's text (see StreamedAnswer.flatten). */
 const FLATTEN_PIECES = 32;
@@ -168,7 +169,7 @@ export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish
   const error = choice.error as { message?: unknown; code?: unknown } | null | undefined;
   const said = typeof error?.message === 'string' ? error.message.replace(/\s+/g, ' ').trim() : error ? JSON.stringify(error) : 'no reason given';
   const code = typeof error?.code === 'string' || typeof error?.code === 'number' ? String(error.code) : undefined;
-  return new AttemptError('http', `the server ended the answer with an error (finish_reason "error"): ${said.slice(0, 500)}`, { code });
+  return new AttemptError('http', `the server ended the answer with an error (finish_reason "error"): ${clipText(said, 500)}`, { code });
 }
 
 /**

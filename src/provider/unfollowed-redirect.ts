@@ -1,3 +1,5 @@
+import { clipText } from '../util/clip-text.js';
+
 /**
  * A 301, 302 or 303 to a chat completion: not followed, as fetch would, by a GET that drops the
  * request (307 and 308 keep the POST, and are followed: chat-post.ts). An http:// --base-url of a
@@ -17,7 +19,9 @@ export function unfollowedRedirect(status: number, location: string | null | und
   if (!location) return undefined;
   const url = URL.canParse(location) ? new URL(location) : undefined;
   // A relative or protocol-relative Location (`//user:pw@host/…`) is named as sent, less its userinfo too.
-  const target = (url ? `${url.origin}${url.pathname}` : location.replace(/[?#].*$/s, '').replace(/^\/\/[^/]*@/, '//')).slice(0, 300);
+  const named = url ? `${url.origin}${url.pathname}` : location.replace(/[?#].*$/s, '').replace(/^\/\/[^/]*@/, '//');
+  // Cut between path segments: one may be a key (`https://gateway/KEY/v1`), which a cut inside would leave in part.
+  const target = clipText(named, 300, /[/\s]/);
   const base = url && (url.protocol === 'https:' || url.protocol === 'http:') && CHAT_PATH.test(url.pathname) ? target.replace(CHAT_PATH, '') : undefined;
   return `HTTP ${status} to ${target}: llm-batch does not follow 301/302/303 for a POST; set --base-url to ${base ?? 'where it points'}`;
 }

@@ -65,3 +65,19 @@ describe('a placeholder key (OPENAI_API_KEY=ollama)', () => {
     expect(r.stderr).not.toMatch(/Bearer ollama/);
   });
 });
+
+describe('a short key the server echoes where llm-batch cuts its words (300 and 500 characters)', () => {
+  it.each([['key-at-cut'], ['key-at-cut-500']])('%s: no part of it in the row, stderr or --summary-json (it was cut to "zqkey-abc…")', async (fault) => {
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'cut-'));
+    const input = writePrompts(dir, 'p.txt', [`[[fault:${fault}]] one`]);
+    const out = path.join(dir, 'out.jsonl');
+    const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache', '--retries', '0', '-o', out, '--summary-json', path.join(dir, 's.json')], {
+      env: { OPENAI_API_KEY: 'zqkey-abc123' },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const [row] = parseJsonl<{ error: { message: string } }>(fs.readFileSync(out, 'utf8'));
+    expect(row!.error.message).toMatch(/was not the one it expects\..* key…$/);
+    expect(r.stdout + r.stderr).not.toMatch(/zqk|abc1/);
+    for (const file of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, file), 'utf8'), file).not.toMatch(/zqk|abc1/);
+  });
+});

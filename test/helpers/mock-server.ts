@@ -27,6 +27,12 @@ export type FaultKind =
   | '401'
   /** A 401 echoing the key escaped: `/` as `\/` (PHP's json_encode), `-` as `\u002d`, and percent-encoded in a URL. */
   | 'escaped-key'
+  /**
+   * A 400 in vLLM's shape whose message ends with the key after 290 characters, and an OpenAI-shaped
+   * one (`key-at-cut-500`) after 490: where llm-batch cuts a server's words (300 and 500 characters).
+   */
+  | 'key-at-cut'
+  | 'key-at-cut-500'
   | '403'
   /** A 403 for the input alone: OpenRouter's moderation flagged it (its `metadata` says so). */
   | 'flagged'
@@ -357,6 +363,8 @@ const FAULT_KIND_KEYS = {
   gzip: true,
   zstd: true,
   'escaped-key': true,
+  'key-at-cut': true,
+  'key-at-cut-500': true,
 } as const satisfies Record<FaultKind, true>;
 export const FAULT_KIND_LIST: readonly FaultKind[] = Object.keys(FAULT_KIND_KEYS) as FaultKind[];
 const FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KIND_LIST);
@@ -1050,6 +1058,16 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           if (fault === 'cut') return void res.end(json.slice(0, json.length >> 1));
           res.write(json.slice(0, json.length >> 2));
           return holdThenDestroy(ctx);
+        }
+        case 'key-at-cut':
+        case 'key-at-cut-500': {
+          const token = (rec.authorization ?? '').replace(/^Bearer\s+/i, '');
+          const words = (n: number) => 'The key given to this server with --api-key was not the one it expects. '.repeat(10).slice(0, n);
+          const body =
+            fault === 'key-at-cut'
+              ? JSON.stringify({ object: 'error', message: `${words(285)} key ${token}`, type: 'BadRequestError', code: 400 })
+              : errorBody(`${words(485)} key ${token}`, 'invalid_request_error', null);
+          return sendJson(res, rec, 400, body, ctx.headers);
         }
         case 'quoting400':
           return sendJson(res, rec, 400, errorBody(`1 validation error: input ${JSON.stringify(ctx.body)}`, 'BadRequestError', null), ctx.headers);
