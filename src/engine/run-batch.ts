@@ -188,8 +188,16 @@ class Engine {
     }
   }
 
-  private halt(reason: StopReason, message: string, abortInFlight: boolean): void {
+  /**
+   * Set by a stop for a refusal that every request in flight meets too (the key rejected, the
+   * server's response_format refused): those are aborted as refused, not billed, where an attempt
+   * cut off by another stop may have been (a wrong key's run said "1 attempt cut off · cost unknown").
+   */
+  private refusedAlike = false;
+
+  private halt(reason: StopReason, message: string, abortInFlight: boolean, refusedAlike = false): void {
     if (this.stopped.stopped) return;
+    this.refusedAlike = refusedAlike;
     this.stopped = { stopped: reason, message };
     this.emit({ type: 'stopping', reason, message });
     this.stop.abort(new Error(message));
@@ -732,17 +740,20 @@ class Engine {
       // No response's status came back and it left (a stream's own error event says a status of its
       // own, after what it generated): billed for what was generated, unpriced (the summary says so).
       // A whole page or error in place of an answer is a refusal, as a status is.
-      const refused = (error.info.status !== undefined && !error.info.inStream) || answerless(error.info.code);
+      const refused =
+        (error.info.status !== undefined && !error.info.inStream) ||
+        answerless(error.info.code) ||
+        (this.refusedAlike && error.type === 'aborted' && this.abort.signal.aborted);
       if (!refused && !unsent) o.stats.attemptsCutOff++;
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: refused, neverSent: unsent });
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
-      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota');
+      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota', error.info.stop === 'auth');
       // A server without structured outputs refuses every request alike: one answer is enough. (A
       // Batch API line re-asked live carries its response_format in the body it was sent with.)
       const format = request.response_format ?? (o.structured ? request.extraBody?.['response_format'] : undefined);
       if (format !== undefined && rejectsResponseFormat(error.info.status, error.message)) {
-        this.halt('response_format', error.message, true);
+        this.halt('response_format', error.message, true, true);
         return undefined;
       }
       const tripped = o.circuitBreaker && !error.info.stop ? this.breaker.onFailure(error.info, attempt, o.clock.now()) : undefined;

@@ -138,6 +138,30 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     }
   });
 
+  it('a rejected key with requests in flight: they are refused too, not "cut off" with a cost unknown, and nothing is spent', async () => {
+    const input = path.join(ctx.dir, 'in-flight.txt');
+    fs.writeFileSync(input, 'held 1\nheld 2\n[[fault:401]] last\n');
+    const summary = path.join(ctx.dir, 'in-flight.json');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    ctx.server.options.hold = (req) => (req.prompt.startsWith('held') ? gate : undefined);
+    try {
+      const out = path.join(ctx.dir, 'in-flight.jsonl');
+      const r = await runCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '--max-cost', '1', '--summary-json', summary, '-c', '3'], {
+        cwd: ctx.dir,
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(ctx.server.requests.map((q) => q.prompt).sort()).toEqual(['[[fault:401]] last', 'held 1', 'held 2']);
+      const line = stderrLines(r).find((l) => l.includes('stopped (auth)'));
+      expect(line).toMatch(/0 tokens in \/ 0 out · est\. \$0\.00 /);
+      expect(line).not.toMatch(/cut off|cost unknown/);
+      expect(JSON.parse(fs.readFileSync(summary, 'utf8')).budget).toMatchObject({ spentUsd: 0 });
+    } finally {
+      delete ctx.server.options.hold;
+      release();
+    }
+  });
+
   /** 300 lines of 305 bytes (~90 KB: past the first read), then a Latin-1 line 301. */
   const lateBad = () =>
     Buffer.concat([Buffer.from(Array.from({ length: 300 }, (_, i) => `p${i} ${'y'.repeat(300)}\n`.slice(-305)).join('')), Buffer.from('caf\xe9\n', 'latin1')]);
