@@ -69,6 +69,9 @@ export class RateMeter {
     const serverPace = s.serverPacePerMinute === undefined ? Infinity : s.serverPacePerMinute / 60;
     const pace = Math.min(perSecond('finished'), serverPace);
     const left = knownTotal === undefined ? undefined : knownTotal - done;
+    // Nothing finishes while every request waits out a rate limit: the rest comes after it (a run
+    // waiting 85 s said "ETA 29s").
+    const pausedMs = pauseUntil > now ? pauseUntil - now : undefined;
     return {
       done,
       ok: s.ok,
@@ -78,8 +81,8 @@ export class RateMeter {
       inFlight: s.inFlight,
       requestsPerSecond: perSecond('requests'),
       tokensPerSecond: perSecond('tokens'),
-      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 ? left / pace : undefined,
-      pausedMs: pauseUntil > now ? pauseUntil - now : undefined,
+      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 ? left / pace + (pausedMs ?? 0) / 1000 : undefined,
+      pausedMs,
       serverPacePerMinute: s.serverPacePerMinute,
     };
   }

@@ -91,6 +91,16 @@ describe('RateMeter', () => {
     expect(meter.snapshot(1000, 30).etaSeconds).toBeLessThan(20);
   });
 
+  it('counts a pause every request waits out into the ETA: nothing finishes before it ends', () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats);
+    stats.requests = 3;
+    stats.ok = 3;
+    // 3 rows in 1 s, 3 left: 1 s at that pace, after the 85 s the rate limit holds them.
+    expect(meter.snapshot(1000, 6, 86_000).etaSeconds).toBeCloseTo(86, 5);
+    expect(meter.snapshot(1000, 6).etaSeconds).toBeCloseTo(1, 5);
+  });
+
   it('never shows a total below what is done, and reports a pause until it ends', () => {
     const stats = createStats(0);
     const meter = new RateMeter(stats);
