@@ -138,6 +138,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     }
     throw stopped;
   });
+  // A signal the prompts in flight outlived: the engine says every record got its row (a library
+  // caller's stop then asked nothing of it), but the CLI was told to stop: interrupted, exit 130, no
+  // closing work (README: Crash safety).
+  if (!outcome.stopped && signals.stop.aborted) outcome = { stopped: 'interrupted', message: 'interrupted' };
   // Nothing was read: a Ctrl-C that ended the input too (`sleep 30 | llm-batch` on a terminal, whose
   // writer got the same signal) may be handled just after the input's end, in the same turn of the
   // loop. It ends the run as interrupted, not as an empty input.

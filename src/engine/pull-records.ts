@@ -13,6 +13,8 @@ export interface PullState {
   parked: number;
   /** The pull is over: input exhausted, stopped, or failed. */
   inputDone: boolean;
+  /** The input ended: every record it holds was pulled. */
+  inputEnded?: boolean;
   /** The first failure of the input (or of processing a record); the run rethrows it. */
   inputError: unknown;
 }
@@ -85,7 +87,10 @@ export async function pullRecords(records: AsyncIterable<PromptRecord>, options:
         abandoned = true;
         break;
       }
-      if (next.done) break;
+      if (next.done) {
+        state.inputEnded = true;
+        break;
+      }
       const seq = pulled++;
       state.outstanding++;
       options.onRecord(next.value, seq);

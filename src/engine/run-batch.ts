@@ -292,6 +292,7 @@ class Engine {
       if (row) this.drop(row);
       return;
     }
+    if (!row) this.unfinished++;
     this.buffer.put(seq, row);
     this.changes.notify();
   }
@@ -327,9 +328,19 @@ class Engine {
     this.abort.abort(err);
   }
 
-  /** A stop with no reason of our own (the caller's signals) ends the run as 'interrupted'. */
+  /** Records a stop left without a row (a resume asks them again). */
+  private unfinished = 0;
+
+  /**
+   * A stop with no reason of our own (the caller's signals) ends the run as 'interrupted', unless it
+   * came too late to leave anything out: the input was read to its end and every record got its row
+   * (the prompts in flight finished within the grace period). Said as interrupted, such a run exited
+   * 130 with a resume hint that sent nothing.
+   */
   private markInterrupted(): void {
-    if (!this.stopped.stopped && this.stop.signal.aborted) this.stopped = { stopped: 'interrupted', message: 'interrupted' };
+    if (this.stopped.stopped || !this.stop.signal.aborted) return;
+    if (this.pull.inputEnded && this.unfinished === 0) return;
+    this.stopped = { stopped: 'interrupted', message: 'interrupted' };
   }
 
   /** Structured runs give every row an `output` (null when there is none). */

@@ -858,6 +858,20 @@ describe('runBatch stops', () => {
     expect(rows.map((r) => r.id).sort()).toEqual(['r0', 'r1']);
   });
 
+  it('stopSignal once every record was sent, the calls in flight finishing: every record has its row, so the outcome is {}', async () => {
+    const { calls, complete } = controlled();
+    const stop = new AbortController();
+    const rowsP = drain(runBatch(from(range(2)), options(complete, { concurrency: 2, stopSignal: stop.signal })));
+    await until(() => calls.length === 2, 'both in flight');
+    // The input's end is seen on a later turn than the last record's start.
+    for (let i = 0; i < 10; i++) await settle();
+    stop.abort(new Error('interrupted'));
+    for (const c of calls) c.d.resolve(answer(`a${c.index}`));
+    const { rows, outcome } = await rowsP;
+    expect(outcome).toEqual({});
+    expect(rows.map((r) => r.id).sort()).toEqual(['r0', 'r1']);
+  });
+
   it('stopSignal: an in-flight call that fails retryably after the stop is not retried and yields no row', async () => {
     let calls = 0;
     const stop = new AbortController();
