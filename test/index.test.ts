@@ -287,6 +287,10 @@ describe('runBatch', () => {
     ],
     ['an onEvent that is no function', { onEvent: 5 as unknown as BatchOptions['onEvent'] }, /^onEvent must be a function, got 5$/],
     ['an onRow that is no function', { onRow: 'log' as unknown as BatchOptions['onRow'] }, /^onRow must be a function, got "log"$/],
+    // A run with such stats never ended: its first record was counted outside the guard that settles it.
+    ['stats that are no createStats()', { stats: 5 as unknown as BatchOptions['stats'] }, /^stats must be what createStats\(\) returns, got 5$/],
+    ['a cache that is no answer cache', { cache: 5 as unknown as BatchOptions['cache'] }, /^cache must be what createAnswerCache\(…\) returns, got 5$/],
+    ['a budget without admit', { budget: {} as unknown as BatchOptions['budget'] }, /^budget must be what createRunBudget\(…\) returns, got an object$/],
     // Sent and paid for, then `check is not a function` at the first answer.
     [
       'a structured without check',

@@ -191,6 +191,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   for (const name of ['stream', 'deltaEvents', 'failTruncated', 'circuitBreaker'] as const) flag(name, options[name]);
   for (const name of ['stopSignal', 'abortSignal'] as const) signal(name, options[name]);
   for (const name of ['onEvent', 'onRow', 'onDropped'] as const) callback(name, options[name]);
+  checkParts(options);
   return {
     ...options,
     complete: guardedComplete(options.complete),
@@ -211,6 +212,26 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     // never held, and an answer that never validated was re-asked (and paid for) without end.
     ...(options.structured ? { structured: { ...options.structured, retries: options.structured.retries ?? STRUCTURED_RETRIES } } : {}),
   };
+}
+
+/**
+ * The parts a caller makes with our factories (createStats, createAnswerCache, createRunBudget):
+ * anything else failed deep inside, `stats` by a run that never ended (its first record was
+ * counted outside the guard that settles a record whatever happens).
+ */
+function checkParts(options: BatchOptions): void {
+  const { stats, cache, budget } = options as { stats: unknown; cache: unknown; budget: unknown };
+  const has = (value: unknown, names: readonly string[], kind: 'number' | 'function') =>
+    value !== null && typeof value === 'object' && names.every((name) => typeof (value as Record<string, unknown>)[name] === kind);
+  if (stats !== undefined && !has(stats, ['read', 'ok', 'failed', 'requests'], 'number')) {
+    throw new UsageError(`stats must be what createStats() returns, got ${shown(stats)}`);
+  }
+  if (cache !== undefined && !has(cache, ['keyOf', 'lookup', 'store', 'flush'], 'function')) {
+    throw new UsageError(`cache must be what createAnswerCache(…) returns, got ${shown(cache)}`);
+  }
+  if (budget !== undefined && !has(budget, ['admit', 'settle', 'spentUsd'], 'function')) {
+    throw new UsageError(`budget must be what createRunBudget(…) returns, got ${shown(budget)}`);
+  }
 }
 
 /** StructuredOutput.retries when it is not given. */

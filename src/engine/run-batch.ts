@@ -266,8 +266,8 @@ class Engine {
 
   /** Sends one record on its way; its row (or null) lands in the buffer when it is done. */
   private start(record: PromptRecord, seq: number): void {
-    this.o.stats.read++;
     try {
+      this.o.stats.read++;
       this.begin(checkRecord(record, seq), seq);
     } catch (err) {
       this.crashed(seq, err);
