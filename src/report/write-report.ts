@@ -135,8 +135,11 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
       o.signal?.throwIfAborted();
       const at = wanted.get(n++);
       if (at === undefined) continue;
-      if (!sameRow(full[at]!, row)) throw new FileChanged();
-      full[at] = row;
+      const slim = full[at]!;
+      if (!sameRow(slim, row)) throw new FileChanged();
+      // As the figures count it (see buildReportData): a plain row as sample 0 beside samples, the
+      // tokens of rows it superseded added to its own. Read again, it had lost both.
+      full[at] = { ...row, sample: slim.sample, promptTokens: slim.promptTokens, completionTokens: slim.completionTokens, cachedTokens: slim.cachedTokens };
     }
     if (n !== rows.length) throw new FileChanged();
     return full;

@@ -5,6 +5,7 @@ import { createPriceLookup } from '../../src/budget/prices.js';
 import { openFileWriter } from '../../src/output/index.js';
 import { writeReport } from '../../src/report/write-report.js';
 import type { ResultRow } from '../../src/types.js';
+import { TABLE_COLUMNS } from '../../src/report/report-data.js';
 import { reportDataOf } from '../helpers/report-data.js';
 import { errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
@@ -77,4 +78,26 @@ it('a file rewritten in place between the two reads (an --overwrite run) is read
   const rows: unknown[][] = data.table.rows;
   expect(rows.map((r) => r[1])).toEqual(Array.from({ length: 20 }, (_, i) => `new${i}`));
   expect(rows.map((r) => r[11])).toEqual(Array.from({ length: 20 }, (_, i) => `new error ${i}`));
+});
+
+// Read again for their texts, the table's rows lost what the figures count them as (review s55).
+it('the table shows a plain row beside samples as sample 0, and a resumed row with the tokens of the row it replaced', async () => {
+  const dir = tmp();
+  const out = join(dir, 'out.jsonl');
+  await writeRows(out, 'jsonl', [
+    okRow('a', 'plain answer'),
+    okRow('a', 'second sample', { sample: 1 }),
+    errRow('b', 'cut off', { usage: { prompt_tokens: 5, completion_tokens: 3 } }),
+    okRow('b', 'resumed'),
+  ]);
+  const table = join(dir, 'report.html');
+  await writeReport({ input: out, format: 'jsonl', output: table, pricing: { lookup: createPriceLookup({}) } });
+  const rows: unknown[][] = reportDataOf(table).table.rows;
+  const at = (name: string) => TABLE_COLUMNS.indexOf(name as (typeof TABLE_COLUMNS)[number]);
+  const cells = rows.map((r) => [r[at('id')], r[at('sample')], r[at('promptTokens')], r[at('completionTokens')], r[at('response')]]);
+  expect(cells.sort()).toEqual([
+    ['a', 0, 5, 7, 'plain answer'],
+    ['a', 1, 5, 7, 'second sample'],
+    ['b', 0, 10, 10, 'resumed'],
+  ]);
 });
