@@ -358,7 +358,7 @@ function errors(d: ReportData, table: RowsTable): HTMLElement {
   if (!d.errors.length) return section('errors', 'Errors', h('p', { class: 'muted' }, 'No failed rows.'));
   const rows = d.errors.map((g) => {
     const show = h('button', { type: 'button', class: 'link' }, 'show rows');
-    show.addEventListener('click', () => table.filterErrorGroup(g.type, g.pattern));
+    show.addEventListener('click', () => table.filterErrorGroup(g.type, g.status, g.pattern));
     return h(
       'tr',
       null,
@@ -383,6 +383,13 @@ function errors(d: ReportData, table: RowsTable): HTMLElement {
         h('tbody', null, ...rows),
       ),
     ),
+    d.errorsNotListed
+      ? h(
+          'p',
+          { class: 'muted' },
+          `… and ${fmt.int(d.errorsNotListed.groups)} more ${d.errorsNotListed.groups === 1 ? 'group' : 'groups'} of ${fmt.int(d.errorsNotListed.rows)} failed ${d.errorsNotListed.rows === 1 ? 'row' : 'rows'}, not listed: the rows below show every failed row (Status: failed).`,
+        )
+      : null,
   );
 }
 

@@ -23,6 +23,7 @@ const C = {
   started: 13,
   cached: 14,
   output: 15,
+  errorStatus: 16,
 } as const;
 type Row = unknown[];
 
@@ -44,7 +45,7 @@ function keptAnswerTitle(error: string, finishReason: string): string {
 
 export interface TableFilter {
   /** Set by clicking an error group. */
-  errorGroup?: { type: string; pattern: string };
+  errorGroup?: { type: string; status: number | null; pattern: string };
 }
 
 type SortKey = 'line' | 'latency' | 'pt' | 'ct' | 'attempts';
@@ -197,8 +198,9 @@ export class RowsTable {
   }
 
   /** Shows only the rows of one error group (from the errors section). */
-  filterErrorGroup(type: string, pattern: string): void {
-    this.group = { type, pattern };
+  /** The rows of one error group: its type, its HTTP status (rows of a 400 and a 422 that say the same are two groups), its pattern. */
+  filterErrorGroup(type: string, status: number | null, pattern: string): void {
+    this.group = { type, status, pattern };
     this.status = 'failed';
     this.statusSelect.value = 'failed';
     this.errorType = '';
@@ -213,7 +215,7 @@ export class RowsTable {
       // The button is gone with its chip: the keyboard stays among the filters, not on <body>.
       this.statusSelect.focus();
     });
-    this.chip.append(`${type}: `, h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)), ' ', clear);
+    this.chip.append(`${type}${status === null ? '' : ` ${status}`}: `, h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)), ' ', clear);
     this.refresh();
     this.el.scrollIntoView({ behavior: 'instant' as ScrollBehavior, block: 'start' });
     // The keyboard follows the page to the rows shown, not left on the button up in the errors.
@@ -272,7 +274,7 @@ export class RowsTable {
       if (errorType && err !== errorType) continue;
       if (model && str(r[C.model]) !== model) continue;
       if (sample && str(r[C.sample]) !== sample) continue;
-      if (group && (err !== group.type || this.patternOf(i) !== group.pattern)) continue;
+      if (group && (err !== group.type || (num(r[C.errorStatus]) ?? null) !== group.status || this.patternOf(i) !== group.pattern)) continue;
       if (query && !this.haystack(i).includes(query)) continue;
       view.push(i);
     }

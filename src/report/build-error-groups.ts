@@ -18,7 +18,7 @@ export function messagePattern(message: string): string {
 }
 
 /** Failed rows grouped by error type, status and message pattern, the largest group first. */
-export function buildErrorGroups(rows: readonly ReportRow[]): { groups: ErrorGroup[]; more: number } {
+export function buildErrorGroups(rows: readonly ReportRow[]): { groups: ErrorGroup[]; more: { groups: number; rows: number } } {
   const groups = new Map<string, ErrorGroup>();
   for (const r of rows) {
     if (r.errorType === null) continue;
@@ -35,5 +35,6 @@ export function buildErrorGroups(rows: readonly ReportRow[]): { groups: ErrorGro
     if (g.ids.length < MAX_IDS && !g.ids.includes(r.id)) g.ids.push(r.id);
   }
   const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.firstLine - b.firstLine);
-  return { groups: sorted.slice(0, MAX_GROUPS), more: Math.max(0, sorted.length - MAX_GROUPS) };
+  const left = sorted.slice(MAX_GROUPS);
+  return { groups: sorted.slice(0, MAX_GROUPS), more: { groups: left.length, rows: left.reduce((n, g) => n + g.count, 0) } };
 }

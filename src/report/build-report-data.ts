@@ -100,6 +100,8 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     ),
     comparisons: buildComparisons(rows, latency, input.pricing),
     errors: errors.groups,
+    // Past the groups listed: said under them, so the failed rows they count add up to the card's.
+    ...(errors.more.groups > 0 ? { errorsNotListed: errors.more } : {}),
     outputFields,
     table: await buildTable(rows, outputFields, input.tableLimits, input.loadTexts),
   };

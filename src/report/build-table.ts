@@ -83,6 +83,8 @@ export async function buildTable(
     r.cached ? 1 : 0,
     // Own keys only: a row without `__proto__` or `constructor` has nothing in that column (not `{}`).
     fields.length && r.output ? fields.map((f) => fieldText(Object.hasOwn(r.output!, f.property) ? r.output![f.property] : undefined)) : null,
+    // Errors are grouped by it too: a group's rows are its status's only (see filterErrorGroup).
+    r.errorStatus,
   ]);
   return { columns: TABLE_COLUMNS, rows: out, total: rows.length, sampled, limitRows, limitChars };
 }

@@ -30,6 +30,8 @@ export interface ReportData {
   timeline: Timeline | null;
   comparisons: Comparison[];
   errors: ErrorGroup[];
+  /** Groups past the ones `errors` lists (the largest 200), and their rows; absent when none. */
+  errorsNotListed?: { groups: number; rows: number };
   outputFields: OutputField[];
   table: TableData;
 }
@@ -245,4 +247,5 @@ export const TABLE_COLUMNS = [
   'startedMs',
   'cached',
   'output',
+  'errorStatus',
 ] as const;

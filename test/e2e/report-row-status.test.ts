@@ -221,3 +221,28 @@ describe('report: chart axes of a run whose answers all took about the same time
     await page.close();
   });
 });
+
+describe('report: error groups', () => {
+  it('"show rows" lists its own status only (a 422 beside a 400 in the same words); groups past the 200 listed are said', async () => {
+    // The 422 first: of the groups of one row, the one listed first. 203 requests that quote their body: 203 groups more.
+    const prompts = ['[[fault:422]] unprocessable', '[[fault:400]] bad one', '[[fault:400]] bad two'];
+    const letters = (i: number) => Array.from(i.toString(26), (d) => String.fromCharCode(97 + Number.parseInt(d, 26))).join('');
+    for (let i = 0; i < 203; i++) prompts.push(`[[fault:quoting400]] words ${letters(i + 26)}`);
+    const r = await runOn(writePrompts(tmp.dir, 'groups.txt', prompts), 'groups', '--no-cache', '--no-stream', '-c', '32');
+    expect(r.code, r.stderr).toBe(1);
+    const { page, errors } = await openReport(browser.context, r.report);
+    const groups = page.locator('table.errors tbody tr');
+    expect(await groups.count()).toBe(200);
+    expect(await groups.nth(0).innerText()).toMatch(/^2\s+http 400\s+HTTP 400: Invalid request/);
+    expect(await groups.nth(1).innerText()).toMatch(/^1\s+http 422\s+HTTP 422: Invalid request/);
+    // 205 groups of 206 rows: the 200 listed hold 201, the 6 not listed 5.
+    expect(await cellText(page, '#errors')).toMatch(/… and 5 more groups of 5 failed rows, not listed/);
+    await groups.nth(1).locator('button.link').click();
+    await expect.poll(() => page.locator('table.rows tbody tr:not(.detail)').count()).toBe(1);
+    expect(await page.locator('table.rows tbody tr:not(.detail)').first().innerText()).toMatch(/unprocessable/);
+    expect(await cellText(page, '.chip')).toMatch(/^http 422: HTTP #: Invalid request/);
+    await page.screenshot({ path: path.join(SHOTS, 'error-groups.png'), fullPage: false });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -24,6 +24,8 @@ export type FaultKind =
   /** A 400 whose message quotes the whole request body, as vLLM's and LiteLLM's validation errors do. */
   | 'quoting400'
   | '400'
+  /** A 422 in the words of the 400 (FastAPI-based servers answer 422 where OpenAI answers 400). */
+  | '422'
   | '401'
   /** A 401 echoing the key escaped: `/` as `\/` (PHP's json_encode), `-` as `\u002d`, and percent-encoded in a URL. */
   | 'escaped-key'
@@ -317,6 +319,7 @@ const FAULT_KIND_KEYS = {
   loading: true,
   quoting400: true,
   '400': true,
+  '422': true,
   '401': true,
   '403': true,
   flagged: true,
@@ -412,6 +415,7 @@ function errorBody(message: string, type: string, code: string | null): string {
 
 const STATUS_FAULTS: Record<string, { status: number; message: string; type: string; code: string }> = {
   '400': { status: 400, message: 'Invalid request (mock fault).', type: 'invalid_request_error', code: 'invalid_request' },
+  '422': { status: 422, message: 'Invalid request (mock fault).', type: 'invalid_request_error', code: 'invalid_request' },
   '404': { status: 404, message: 'The model does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' },
   '408': { status: 408, message: 'Request timed out.', type: 'timeout', code: 'request_timeout' },
   '409': { status: 409, message: 'Conflict (mock fault).', type: 'invalid_request_error', code: 'conflict' },

@@ -8,6 +8,7 @@ import { buildTimeline } from '../../src/report/build-timeline.js';
 import { reportRowFromCsv, reportRowFromJson } from '../../src/report/read-report-rows.js';
 import { escapeHtml, renderHtml, scriptJson } from '../../src/report/render-html.js';
 import { defaultReportPath } from '../../src/report/report-target.js';
+import { TABLE_COLUMNS } from '../../src/report/report-data.js';
 import { percentile } from '../../src/report/stats-math.js';
 import type { ReportRow } from '../../src/report/report-row.js';
 
@@ -226,7 +227,7 @@ describe('reading results for a report', () => {
     );
     const fields = buildOutputFields(rows);
     const table = await buildTable(rows, fields);
-    const cells = table.rows.map((r) => Object.fromEntries(fields.map((f, j) => [f.property, (r.at(-1) as string[])[j]])));
+    const cells = table.rows.map((r) => Object.fromEntries(fields.map((f, j) => [f.property, (r[TABLE_COLUMNS.indexOf('output')] as string[])[j]])));
     expect(cells).toEqual([
       { ['__proto__']: '{"x":1}', n: '1', constructor: '' },
       { ['__proto__']: '', n: '2', constructor: '' },
