@@ -197,6 +197,13 @@ export class BatchJob {
   private failures = 0;
   /** Batches that ended during this run: each lets one chunk held for the token limit try again. */
   private freedSlots = 0;
+  /**
+   * Chunks whose batch is the only one of this run in flight since it went in, and how often such a
+   * batch of theirs failed on the enqueued-token limit: twice is a chunk over the limit on its own
+   * (once may be another run's batches holding the organization's tokens).
+   */
+  private readonly submittedAlone = new Set<Chunk>();
+  private readonly aloneOverLimit = new Map<Chunk, number>();
   /** The input, pulled a planning round at a time, and the line --max-cost stopped the last round at. */
   private source?: AsyncIterator<PromptRecord>;
   private heldRecord?: PromptRecord;
@@ -743,6 +750,11 @@ export class BatchJob {
       this.save();
       batch = await this.o.client.create(chunk.fileId!, { [METADATA_KEY]: chunk.createKey, llm_batch_chunk: String(chunk.n) });
     }
+    // Alone until another goes in beside it: the limit is judged as a batch starts, on all in flight.
+    const beside = this.inFlight();
+    for (const other of beside) this.submittedAlone.delete(other);
+    if (beside.length === 0) this.submittedAlone.add(chunk);
+    else this.submittedAlone.delete(chunk);
     chunk.batchId = batch.id;
     this.update(chunk, batch);
     this.save();
@@ -797,8 +809,11 @@ export class BatchJob {
       ...(e.code ? { code: this.redact(e.code) } : {}),
     }));
     if (errors.some((e) => e.code === 'token_limit_exceeded')) {
-      const alone = this.inFlight().length === 0 && !this.manifest.chunks.some((c) => c !== chunk && c.status === 'token_limit');
-      if (alone && (chunk.previousBatchIds?.length ?? 0) >= 1) {
+      // Judged by how the batch went in, not by what waits now: with two such chunks waiting, neither
+      // was ever alone by that, and the first was resubmitted for ever (57 batches in 20 s at --poll 0.1).
+      const alone = this.submittedAlone.has(chunk) ? (this.aloneOverLimit.get(chunk) ?? 0) + 1 : 0;
+      if (alone > 0) this.aloneOverLimit.set(chunk, alone);
+      if (alone >= 2) {
         chunk.note = 'token_limit_exceeded on its own';
         this.save();
         throw new RunError(
@@ -811,7 +826,10 @@ export class BatchJob {
       delete chunk.counts;
       chunk.status = 'token_limit';
       this.save();
-      this.o.info(`${this.label(chunk)}: over the enqueued-token limit; waiting for an earlier batch to finish, then resubmitting`);
+      const others = this.inFlight().length > 0;
+      this.o.info(
+        `${this.label(chunk)}: over the enqueued-token limit; ${others ? 'waiting for an earlier batch to finish, then resubmitting' : 'resubmitting it alone (other batches of the organization may hold its tokens)'}`,
+      );
       return;
     }
     const shown = errors

@@ -500,6 +500,16 @@ describe('--batch-api: expired, cancelled and refused batches', () => {
     expect(r.stderr).toMatch(/alone is over the organization's enqueued-token limit .*smaller --batch-size \(it has 4 requests\)/);
   });
 
+  it('two chunks each over the token limit on its own: stops as one does, exit 2 (it resubmitted the first for ever)', async () => {
+    ctx.server.options.batches = { stepMs: 20, tokenLimit: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '2'], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/batch 1\/2 \(batch_mock\d+\) alone is over the organization's enqueued-token limit .*smaller --batch-size \(it has 2 requests\)/);
+    expect(ctx.server.batchState.counts.creates).toBeLessThanOrEqual(4);
+  });
+
   it('a batch refused in validation names its line and message, exit 2', async () => {
     ctx.server.options.batches = {
       stepMs: 20,
