@@ -110,6 +110,14 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
     // A batch's file deleted (in the dashboard, past retention): the caller sends its lines again.
     if (status === 404 && what.startsWith('downloading ')) return new BatchApiError(message, status, false);
     // Asking again will not help: one line, exit 2; the manifest keeps what was done for a --resume.
+    // A batch this run made that the server does not know: made with another key's project or
+    // another --base-url (or lost by a test server). Every command that would collect, cancel or
+    // overwrite it stops on it; the way out was deleting the batch state by hand, said nowhere.
+    if (status === 404 && /^(reading|cancelling) batch /.test(what))
+      return new RunError(
+        `${message}: the batch was made with another key (OpenAI project) or --base-url than this one; use those, or, to forget it here, delete the output's .batch.json file (a batch that still runs elsewhere is billed there; --resume would send its lines again)`,
+        'usage',
+      );
     if (status === 404) return new RunError(`${message} (does this server offer the Batch API? check --base-url)`, 'usage');
     return new RunError(message, 'usage');
   }

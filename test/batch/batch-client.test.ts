@@ -55,6 +55,19 @@ describe('createBatchClient: how a refused call is worded', () => {
     expect(err.message).toBe(`creating a batch from file-1: HTTP 404 ${said} (does this server offer the Batch API? check --base-url)`);
   });
 
+  it.each([['retrieve' as const], ['cancel' as const]])('a 404 for a batch (%s) says whose batch it is and how to forget it', async (call) => {
+    const fetch = (async () =>
+      new Response('{"error":{"message":"No such batch: batch_9","type":"invalid_request_error"}}', {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+      })) as unknown as typeof globalThis.fetch;
+    const client = createBatchClient({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1', redact: (t) => t, fetch });
+    const err = await failure(client[call]('batch_9'));
+    expect(err.message).toMatch(
+      /^(reading|cancelling) batch batch_9: HTTP 404 No such batch: batch_9: the batch was made with another key \(OpenAI project\) or --base-url than this one; use those, or, to forget it here, delete the output's \.batch\.json file/,
+    );
+  });
+
   it('another 401 or 403 is a rejected key', async () => {
     const err = await failure(refusingClient(401, { message: 'Incorrect API key provided', code: 'invalid_api_key' }).retrieve('batch_1'));
     expect(err.code).toBe('auth');
