@@ -261,6 +261,9 @@ export class BatchJob {
       await this.pollInFlight();
       this.reportProgress();
       let open = this.open();
+      // `cancel` has asked for what it can: a server that then cannot say how they ended is exit 4
+      // at once, as for `status` (README), not an outage waited out for an hour.
+      if (this.o.cancel && open.length > 0 && this.lastFailure !== undefined) throw new BatchApiError(this.lastFailure, undefined, true);
       // An outage is waited out while batches run on the server, but not for ever, and not unsaid.
       const outage = this.outage();
       // A waiting run past the bound stops now, and the CLI says `stopped waiting: …` with the same figures.

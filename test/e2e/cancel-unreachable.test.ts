@@ -34,6 +34,13 @@ describe('cancel when the server cannot be reached', () => {
     expect(failing.stderr).toMatch(/^llm-batch: cancelling batch batch_mock\d+: HTTP 503 .*: the server could not be reached; /);
     expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).toBe(manifest);
 
+    // The cancels taken, the batches' state then unreadable: exit 4 at once too, not an hour's wait.
+    ctx.server.options.batches = { stepMs: 20, hold: () => true, retrieveStatus: () => 503 };
+    const unread = await runCli(['cancel', out, '--poll', '0.05', '--base-url', ctx.server.url], { timeoutMs: 20_000 });
+    expect(unread.code, unread.stderr).toBe(4);
+    expect(unread.stderr).toMatch(/: cancelling\n/);
+    expect(unread.stderr).toMatch(/^llm-batch: reading batch batch_mock\d+: HTTP 503 .*: the server could not be reached; .*cancel again once it answers$/m);
+
     ctx.server.options.batches = { stepMs: 20 };
     const cancelled = await runCli(['cancel', out, '--poll', '0.05', '--base-url', ctx.server.url]);
     expect(cancelled.code, cancelled.stderr).toBe(0);
