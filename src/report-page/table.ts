@@ -215,7 +215,12 @@ export class RowsTable {
       // The button is gone with its chip: the keyboard stays among the filters, not on <body>.
       this.statusSelect.focus();
     });
-    this.chip.append(`${type}${status === null ? '' : ` ${status}`}: `, h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)), ' ', clear);
+    this.chip.append(
+      `${type}${status === null ? '' : ` ${status}`}: `,
+      h('bdi', null, ...withBidiMarkers(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern)),
+      ' ',
+      clear,
+    );
     this.refresh();
     this.el.scrollIntoView({ behavior: 'instant' as ScrollBehavior, block: 'start' });
     // The keyboard follows the page to the rows shown, not left on the button up in the errors.
