@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import type { Comparison, LatencyFigures, Timeline } from '../report/report-data.js';
 import { fromZero } from './count-axis.js';
 import { fmt, h } from './dom.js';
+import { bidiShown } from './bidi.js';
 
 /** Colours come from the page's CSS variables, so charts follow light and dark mode. */
 function css(name: string): string {
@@ -187,7 +188,7 @@ export function comparisonChart(box: HTMLElement, c: Comparison, lat: LatencyFig
             { label: 'latency', value: (_u, v) => (v === null ? '–' : fmt.ms(v)) },
             ...c.groups.map(
               (g, i): uPlot.Series => ({
-                label: c.by === 'sample' ? `sample ${g.key}` : g.key,
+                label: c.by === 'sample' ? `sample ${g.key}` : bidiShown(g.key),
                 stroke: css(PALETTE[i % PALETTE.length]!),
                 width: 2,
                 value: (_u, v) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`),

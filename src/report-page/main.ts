@@ -318,7 +318,8 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
     h(
       'tr',
       null,
-      h('th', { scope: 'row' }, c.by === 'sample' ? `sample ${g.key}` : g.key),
+      // A model's name as the server or the input wrote it: a bidirectional control shown, not applied.
+      h('th', { scope: 'row' }, ...(c.by === 'sample' ? [`sample ${g.key}`] : withBidiMarkers(g.key))),
       h('td', { class: 'num' }, fmt.int(g.rows)),
       h('td', { class: 'num' }, fmt.int(g.ok)),
       h('td', { class: `num ${g.rows && g.failed / g.rows === bestFail ? 'best' : ''}` }, `${fmt.int(g.failed)} (${fmt.pct(g.failed, g.rows)})`),

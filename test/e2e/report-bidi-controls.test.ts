@@ -27,7 +27,7 @@ it('shows bidi controls as markers in the table, the details, the other rows and
     const rows = [
       // Structured output too: its field cards show the values, and a field's name, as the model wrote them.
       row(0, { id, prompt: TROJAN, response: TROJAN, output: { ['lab\u202eel']: TROJAN } }),
-      row(1, { id, prompt: TROJAN, response: `other ${TROJAN}`, model: 'gpt-4o', output: { ['lab\u202eel']: TROJAN } }),
+      row(1, { id, prompt: TROJAN, response: `other ${TROJAN}`, model: 'gpt\u202eevil\u202c', output: { ['lab\u202eel']: TROJAN } }),
       row(2, { response: null, error: { type: 'http', status: 500, message: `server said ${TROJAN}` }, finish_reason: null }),
     ];
     const results = path.join(dir, 'b.jsonl');
@@ -45,6 +45,9 @@ it('shows bidi controls as markers in the table, the details, the other rows and
     expect(await page.locator('#fields table.mini td').first().textContent()).toBe('ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
     expect(await page.locator('#fields .card .label').first().textContent()).toBe('lab⟨U+202E⟩el');
     expect(await page.locator('#errors td.text').textContent()).toBe('server said ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
+    // A model named with one: the comparison's heading and the chart's legend (review s55: they read "blive").
+    expect(await page.locator('.comparison[data-by="model"] tbody th').allTextContents()).toContain('gpt⟨U+202E⟩evil⟨U+202C⟩');
+    expect(await page.locator('.comparison[data-by="model"] .u-legend').textContent()).toContain('gpt⟨U+202E⟩evil⟨U+202C⟩');
     // Nowhere on the page does a control act: every one is a marker.
     expect(await page.evaluate(() => document.getElementById('app').textContent)).not.toMatch(CONTROL);
     // A marker is one unit, left to right, in right-to-left text too.
