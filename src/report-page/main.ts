@@ -90,6 +90,7 @@ function costNote(cost: NonNullable<ReportData['figures']['cost']>, f: ReportDat
       `input of ${fmt.int(cost.cachedUnknownRows)} ${cost.cachedUnknownRows === 1 ? 'row' : 'rows'} at the full price: the file has no cached_tokens column (an older llm-batch), so cached input could not be priced`,
     );
   if (cost.unpricedTokens) parts.push(`${fmt.int(cost.unpricedTokens)} tokens of unpriced models`);
+  if (f.rowsWithoutUsage) parts.push(`${answers(f.rowsWithoutUsage)} without usage not priced`);
   if (run?.costUsd !== undefined && run.costUsd !== null && Math.abs(run.costUsd - cost.usd) > 5e-7) parts.push(`${fmt.usd(run.costUsd)} this run`);
   return parts.join(' · ');
 }
@@ -220,7 +221,19 @@ function figures(d: ReportData): HTMLElement {
         .filter(Boolean)
         .join(' · '),
     ),
-    card('est. cost', f.cost ? fmt.usd(f.cost.usd) : '–', f.cost ? costNote(f.cost, f, run) : f.rows ? 'no known price for these models' : 'no rows'),
+    // As the summary line says it: answers without usage are not priced, so a cost is a lower bound,
+    // and none at all is unknown (it said "no known price" of a priced model).
+    card(
+      'est. cost',
+      f.cost ? `${f.rowsWithoutUsage ? '≥ ' : ''}${fmt.usd(f.cost.usd)}` : '–',
+      f.cost
+        ? costNote(f.cost, f, run)
+        : !f.rows
+          ? 'no rows'
+          : f.rowsWithoutUsage
+            ? `unknown: ${answers(f.rowsWithoutUsage)} without usage, so not priced`
+            : 'no known price for these models',
+    ),
     ...timeCards(d),
   ];
   if (d.latency)

@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { jsonlOf, resultRow } from '../helpers/report-rows.js';
 
 // Page globals, for the functions run inside the page (the test itself has no DOM).
 declare const window: any;
@@ -82,6 +83,27 @@ describe('report: costs as the summary shows them', () => {
     }
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('report: a cost that answers without usage leave unknown', () => {
+  it('some without usage: "≥" and says why; none with usage: unknown, not "no known price"', async () => {
+    const some = path.join(tmp.dir, 'some-usage.jsonl');
+    fs.writeFileSync(some, jsonlOf([resultRow(0), resultRow(1, { usage: null })]));
+    const none = path.join(tmp.dir, 'no-usage.jsonl');
+    fs.writeFileSync(none, jsonlOf([resultRow(0, { usage: null }), resultRow(1, { usage: null })]));
+    for (const file of [some, none]) expect((await runCli(['report', file, '-q'])).code).toBe(0);
+    const cost = async (file: string) => {
+      const { page, errors } = await openReport(browser.context, file.replace(/\.jsonl$/, '.html'));
+      const shown = [(await cellText(page, '[data-figure="est. cost"] .value')).trim(), await cellText(page, '[data-figure="est. cost"] .note')];
+      expect(errors).toEqual([]);
+      await page.close();
+      return shown;
+    };
+    const [value, note] = await cost(some);
+    expect(value).toMatch(/^≥ \$0\.\d+$/);
+    expect(note).toMatch(/1 answer without usage not priced/);
+    expect(await cost(none)).toEqual(['–', 'unknown: 2 answers without usage, so not priced']);
   });
 });
 
