@@ -610,6 +610,8 @@ function finishBatchRun(
     true,
   );
   summary.input = config.input.kind === 'file' ? config.input.path : null;
+  // Submitted batches' requests are sent (and billed as they end): the line must not say "nothing sent".
+  if (outcome.pending > outcome.unsubmitted) summary.pendingBatches = outcome.pending - outcome.unsubmitted;
   if (modelTally) {
     summary.byModel = modelTally.figures();
     for (const line of modelTally.lines()) reporter.info(line);

@@ -88,6 +88,8 @@ export interface RunSummary {
   budget?: { capUsd: number; spentUsd: number };
   /** With several models: each one's counts, tokens and estimated cost. */
   byModel?: ModelFigures[];
+  /** --batch-api: batches of the output on the server, not collected (their requests are sent, and billed as they end). */
+  pendingBatches?: number;
 }
 
 /** Token usage of one (model asked for, model the server reported) pair, gathered from result rows. */
@@ -283,7 +285,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
       (s.rateLimited ? `, ${count(s.rateLimited)} × 429` : ''),
   ];
   // Every answer from the cache: token counts, cost and rates of nothing sent mean nothing.
-  const nothingSent = s.requests === 0 && s.fromCache > 0 && s.promptTokens + s.completionTokens === 0;
+  const nothingSent = s.requests === 0 && s.fromCache > 0 && s.promptTokens + s.completionTokens === 0 && !s.pendingBatches;
   if (nothingSent) parts.push('nothing sent, nothing spent');
   else {
     const unpriced = [

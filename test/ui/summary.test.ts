@@ -208,6 +208,12 @@ describe('formatSummaryLine', () => {
     expect(line).not.toMatch(ESC);
   });
 
+  it('"nothing sent, nothing spent" for answers all from the cache, not once batches are on the server', () => {
+    const s = buildSummary(stats({ ok: 6, cached: 6, requests: 0 }), 1000, undefined, null, 'gpt-4o-mini');
+    expect(formatSummaryLine(s)).toMatch(/^6 ok \(6 from cache\), 0 failed · nothing sent, nothing spent/);
+    expect(formatSummaryLine({ ...s, pendingBatches: 2 })).not.toMatch(/nothing sent/);
+  });
+
   it('shows tokens only for an unknown model, and notes answers without usage', () => {
     const line = formatSummaryLine(
       buildSummary(stats({ ok: 3, promptTokens: 30, completionTokens: 60, rowsWithoutUsage: 1 }), 1000, undefined, null, 'llama3.2'),
