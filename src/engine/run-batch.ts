@@ -334,8 +334,8 @@ class Engine {
   /**
    * A stop with no reason of our own (the caller's signals) ends the run as 'interrupted', unless it
    * came too late to leave anything out: the input was read to its end and every record got its row
-   * (the prompts in flight finished within the grace period). Said as interrupted, such a run exited
-   * 130 with a resume hint that sent nothing.
+   * (the prompts in flight finished within the grace period): README promises {} then. (The CLI,
+   * told to stop by its own signal, says interrupted all the same: see send-rows.ts.)
    */
   private markInterrupted(): void {
     if (this.stopped.stopped || !this.stop.signal.aborted) return;
