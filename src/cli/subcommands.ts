@@ -210,9 +210,13 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
   const structured = shape?.structured
     ? (await import('./structured-setup.js')).prepareStructured(shape.structured as unknown as NonNullable<CliConfig['structured']>).structured
     : undefined;
+  // Ctrl-C or SIGTERM while it waits for the batches to end: it stops waiting and says what is left,
+  // where node's default ended it with 130 and not a word. OUT.batch.json holds every step taken.
+  const stop = new AbortController();
+  const unlisten = (['SIGINT', 'SIGTERM'] as const).map((signal) => io.onSignal(signal, () => stop.abort()));
   try {
     let rows = 0;
-    await new BatchJob({
+    const outcome = await new BatchJob({
       client,
       output,
       writer,
@@ -228,9 +232,15 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
       structured: structured ? { check: structured.check, retries: structured.retries, reaskLive: false } : undefined,
       onRow: () => rows++,
       info: say,
-      signal: new AbortController().signal,
+      signal: stop.signal,
       redact,
     }).run();
+    if (stop.signal.aborted && outcome.pending > 0) {
+      io.stderr.write(
+        `llm-batch: interrupted: ${outcome.pending === 1 ? '1 batch is' : `${outcome.pending} batches are`} still being cancelled on the server (${rows} rows written); run \`llm-batch cancel ${output}\` again to collect what they finished\n`,
+      );
+      return ExitCode.interrupted;
+    }
     say(`cancelled; answers the batches had finished are in ${output}, ${rows} rows written`);
     return ExitCode.ok;
   } catch (err) {
@@ -242,6 +252,7 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
       );
     throw err;
   } finally {
+    for (const off of unlisten) off();
     await writer.close();
     lock.release();
   }
