@@ -320,6 +320,13 @@ describe('runBatch', () => {
     ['a string', 'just a string', /^record 2 of the input is not a prompt record \(.*\), got "just a string"$/],
     ['null', null, /^record 2 of the input is not a prompt record \(.*\), got null$/],
     ['a record without messages', { id: 'x', prompt: 'hi' }, /^record 2 of the input \(id "x"\) has no messages \(.*\), got undefined$/],
+    // Its row went out with no id.
+    [
+      'a record without an id',
+      { ...record(1), id: undefined },
+      /^record 2 of the input: id must be a non-empty string \(rows are told apart by it\), got none$/,
+    ],
+    ['a record whose id is a number', { ...record(1), id: 7 }, /^record 2 of the input: id must be a non-empty string .*, got 7$/],
     ['a record with params not an object', { ...record(1), params: 'm' }, /^record 2 of the input \(id "r1"\): params must be an object .*, got string$/],
   ])('refuses %s among the records with a UsageError, and stops', async (_name, bad, message) => {
     const { complete, sent } = answering();

@@ -13,7 +13,13 @@ export function checkRecord(record: unknown, seq: number): PromptRecord {
     throw new UsageError(`${which} is not a prompt record (an object with id, prompt and messages, as readRecords makes), got ${got}`);
   }
   const { params, messages, problem, id } = record as Partial<PromptRecord>;
-  const named = id === undefined ? which : `${which} (id ${JSON.stringify(id)})`;
+  // Rows are told apart (and a resume matches them) by it: without one, a row went out with no id.
+  if (typeof id !== 'string' || id === '') {
+    throw new UsageError(
+      `${which}: id must be a non-empty string (rows are told apart by it), got ${id === undefined ? 'none' : (JSON.stringify(id) ?? typeof id)}`,
+    );
+  }
+  const named = `${which} (id ${JSON.stringify(id)})`;
   if (params !== undefined && (params === null || typeof params !== 'object')) {
     throw new UsageError(`${named}: params must be an object (model, temperature, max_tokens) or left out, got ${params === null ? 'null' : typeof params}`);
   }
