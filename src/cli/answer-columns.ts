@@ -1,9 +1,7 @@
-import fs from 'node:fs';
 import type { AnswerPartColumn } from '../output/csv-columns.js';
 import type { CliConfig } from './config.js';
 import { inputReadAhead } from './input-read-ahead.js';
-import { inputDecoding } from './input-decoding.js';
-import { decodeInput } from '../input/decode-input.js';
+import { openFileInput } from './open-input.js';
 
 /** A JSONL row's (or a Batch API line's body's) own `tools` / `logprobs` key. */
 const PER_ROW_KEY = /"(tools|logprobs)"\s*:/g;
@@ -31,15 +29,16 @@ export async function answerColumnsFor(config: CliConfig): Promise<AnswerPartCol
 
 /**
  * Adds the per-row keys found in the file to `found`; a key split across two reads is found by the
- * overlap. The file is decoded as the run decodes it: read as its raw bytes, a UTF-16 file's keys
- * never matched, and its tool calls were left out of the CSV.
+ * overlap. The file is opened and decoded as the run's input is: read as its raw bytes, a UTF-16
+ * file's keys never matched, and its tool calls were left out of the CSV.
  */
 async function scanKeys(file: string, config: CliConfig, found: Set<string>): Promise<void> {
   let carry = '';
-  const decoded = decodeInput(fs.createReadStream(file, { highWaterMark: 1 << 20 }), { source: file, ...inputDecoding(config) });
+  let input: Awaited<ReturnType<typeof openFileInput>> | undefined;
   try {
-    for await (const chunk of decoded) {
-      const text = carry + chunk.toString('latin1');
+    input = await openFileInput(config, file);
+    for await (const chunk of input.stream) {
+      const text = carry + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
       for (const match of text.matchAll(PER_ROW_KEY)) found.add(match[1]!);
       if (found.size === 2) return;
       carry = text.slice(-24);
@@ -47,6 +46,6 @@ async function scanKeys(file: string, config: CliConfig, found: Set<string>): Pr
   } catch {
     // Unreadable here is unreadable for the run too, which says so in its own words.
   } finally {
-    await decoded.return(undefined);
+    await input?.close();
   }
 }

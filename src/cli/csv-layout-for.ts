@@ -1,29 +1,28 @@
-import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
 import type { CliConfig } from './config.js';
 import { answerColumnsFor } from './answer-columns.js';
 import { inputReadAhead } from './input-read-ahead.js';
-import { inputDecoding } from './input-decoding.js';
-import { decodeInput } from '../input/decode-input.js';
+import { openFileInput } from './open-input.js';
 import { readCsvHeader } from '../input/check-csv-header.js';
 import { recordSource } from '../input/replay-source.js';
 
 /**
- * The header of a CSV file as the run will read it: decoded as its --encoding and BOM say, blank
- * lines before it skipped, a quoted name over several lines whole. Read raw, its first physical line
- * made a column named "" of blank lines, nothing of a name with a line break, and `caf\uFFFD` of a
- * Latin-1 name: kept columns the rows never filled. A file that cannot be read or parsed has none
- * here; the run's own read says why.
+ * The header of a CSV file as the run will read it: opened and decoded as its input is (--encoding,
+ * a BOM), blank lines before it skipped, a quoted name over several lines whole. Read raw, its first
+ * physical line made a column named "" of blank lines, nothing of a name with a line break, and
+ * `caf\uFFFD` of a Latin-1 name: kept columns the rows never filled. A file that cannot be read or
+ * parsed has none here; the run's own read says why.
  */
 async function csvHeaderOf(file: string, config: CliConfig): Promise<string[]> {
-  const decoded = decodeInput(fs.createReadStream(file), { source: file, ...inputDecoding(config) });
+  let input: Awaited<ReturnType<typeof openFileInput>> | undefined;
   try {
-    return (await readCsvHeader(recordSource(decoded), { source: file, csvDelimiter: config.csvDelimiter }))?.record ?? [];
+    input = await openFileInput(config, file);
+    return (await readCsvHeader(recordSource(input.stream), { source: file, csvDelimiter: config.csvDelimiter }))?.record ?? [];
   } catch {
     return [];
   } finally {
-    await decoded.return(undefined);
+    await input?.close();
   }
 }
 
