@@ -372,7 +372,7 @@ function errors(d: ReportData, table: RowsTable): HTMLElement {
   if (!d.errors.length) return section('errors', 'Errors', h('p', { class: 'muted' }, 'No failed rows.'));
   const rows = d.errors.map((g) => {
     const show = h('button', { type: 'button', class: 'link' }, 'show rows');
-    show.addEventListener('click', () => table.filterErrorGroup(g.type, g.status, g.pattern));
+    show.addEventListener('click', () => table.filterErrorGroup(g));
     return h(
       'tr',
       null,

@@ -1,4 +1,4 @@
-import type { ReportData } from '../report/report-data.js';
+import type { ErrorGroup, ReportData } from '../report/report-data.js';
 import { fmt, h, withBidiMarkers } from './dom.js';
 import { messagePattern } from '../report/build-error-groups.js';
 import { cutOffAt } from '../finish-reason.js';
@@ -45,7 +45,7 @@ function keptAnswerTitle(error: string, finishReason: string): string {
 
 export interface TableFilter {
   /** Set by clicking an error group. */
-  errorGroup?: { type: string; status: number | null; pattern: string };
+  errorGroup?: Pick<ErrorGroup, 'type' | 'status' | 'pattern'>;
 }
 
 type SortKey = 'line' | 'latency' | 'pt' | 'ct' | 'attempts';
@@ -197,9 +197,11 @@ export class RowsTable {
     this.refresh();
   }
 
-  /** Shows only the rows of one error group (from the errors section). */
-  /** The rows of one error group: its type, its HTTP status (rows of a 400 and a 422 that say the same are two groups), its pattern. */
-  filterErrorGroup(type: string, status: number | null, pattern: string): void {
+  /**
+   * Shows only the rows of one error group (from the errors section): its type, its HTTP status (a
+   * 400 and a 422 in the same words are two groups) and its pattern.
+   */
+  filterErrorGroup({ type, status, pattern }: NonNullable<TableFilter['errorGroup']>): void {
     this.group = { type, status, pattern };
     this.status = 'failed';
     this.statusSelect.value = 'failed';
