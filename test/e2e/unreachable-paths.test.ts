@@ -55,13 +55,14 @@ describe.concurrent('-o a path that cannot be looked up', () => {
 
 /**
  * A name the file system takes for -o whose side files it does not: the run keeps OUT.meta.json
- * (live) or OUT.batch.json (--batch-api) beside it, each written through OUT.….PID.tmp. 237 bytes
- * leave the output's own probe (OUT.PID.tmp, a pid of up to 7 digits) within 255 and those not.
+ * (live) or OUT.batch.json (--batch-api) beside it, each written through OUT.….PID.tmp. 242 bytes
+ * leave the output's own probe (OUT.PID.tmp) within 255 for a pid of up to 7 digits, and those not
+ * for a pid of 1 digit (at 237 bytes a pid under 1000 made OUT.meta.json.PID.tmp fit: the run ran).
  * Before, a live run failed after its checks in the system's words: "Cannot write run metadata …:
  * ENAMETOOLONG: name too long, stat '…'".
  */
 describe.concurrent('-o a name too long for the files kept beside it', () => {
-  const NAME = `${'m'.repeat(231)}.jsonl`;
+  const NAME = `${'m'.repeat(236)}.jsonl`;
   it.each([
     ['live', 'live', []],
     ['--batch-api', 'worker', ['--batch-api', '--poll', '0.05']],
