@@ -1,5 +1,5 @@
-import type { PromptRecord } from '../types.js';
-import { checkMessages, displayPrompt } from './messages.js';
+import type { ChatMessage, PromptRecord } from '../types.js';
+import { checkMessages, displayPrompt, withSystem } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS, systemFromJson } from './params.js';
 import { isBatchLine } from './jsonl-field-scan.js';
@@ -118,7 +118,9 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
   const params = paramsFromJson(request, consumed, batch ? (asWritten['body'] as Record<string, unknown>) : asWritten);
   // A plain row's own system message (a Batch API line's request is its body, sent as it is).
   const rowSystem = batch ? {} : systemFromJson(value, consumed, asWritten);
-  const system = ('problem' in rowSystem ? undefined : rowSystem.system) ?? options.system;
+  // The row's own text goes as it is written: only --system's {{field}} placeholders are filled.
+  const own = 'problem' in rowSystem ? undefined : rowSystem.system;
+  const withOwn = (messages: ChatMessage[]) => withSystem(messages, own);
   // A body's `n` answers are billed `n` times while its row keeps one and --max-cost reserves one:
   // refused as `--param n` is (`--repeat N` asks N answers, each its own row).
   const n = batch && !consumed.has('n') ? request['n'] : undefined;
@@ -146,7 +148,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
       return problemRecord(origin, 'gives both "system" and a system message in "messages"; keep one', 'system', prompt);
     }
     if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
-    return sendableRecord(origin, prompt, checked.messages, params.params, system, extraBody, fields);
+    return sendableRecord(origin, prompt, withOwn(checked.messages), params.params, options.system, extraBody, fields);
   }
 
   let prompt: string;
@@ -175,7 +177,7 @@ function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unk
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
   if ('problem' in rowSystem) return problemRecord(origin, rowSystem.problem.message, 'system', prompt);
   if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
-  return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, extraBody, fields);
+  return sendableRecord(origin, prompt, withOwn(userMessages(prompt)), params.params, options.system, extraBody, fields);
 }
 
 function kindOf(value: unknown): string {

@@ -400,6 +400,20 @@ describe('jsonl input', () => {
       expect(data.messages).toEqual([{ role: 'user', content: 'slow on Windows 11' }]);
     });
 
+    it('is sent as written: braces in it are text, not --system placeholders', async () => {
+      // Filled as -s was, a row with no `name` failed as `--system field "name" is missing`.
+      const bare = await one({ system: 'Answer as {{name}}: value', prompt: 'hello' });
+      expect(bare.problem).toBeUndefined();
+      expect(bare.messages[0]).toEqual({ role: 'system', content: 'Answer as {{name}}: value' });
+      const withField = await one({ system: 'Fill {{name}} in', prompt: 'hi', name: 'Ada' }, { system: 'run {{name}}' });
+      expect(withField.messages).toEqual([
+        { role: 'system', content: 'Fill {{name}} in' },
+        { role: 'user', content: 'hi' },
+      ]);
+      const chat = await one({ system: 'Keep {{x}}', messages: [{ role: 'user', content: 'hi' }] });
+      expect(chat.messages[0]).toEqual({ role: 'system', content: 'Keep {{x}}' });
+    });
+
     it.each<[string, Record<string, unknown>, RegExp]>([
       ['not a string', { id: 'x', prompt: 'hi', system: 5 }, /^x\.jsonl:1: "system" must be a non-empty string \(got 5\)$/],
       ['blank', { prompt: 'hi', system: ' ' }, /^x\.jsonl:1: "system" must be a non-empty string \(got " "\)$/],
