@@ -68,7 +68,10 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ['contentMediaType', 'contentMediaType is not supported in strict mode'],
 ]);
 
-/** Annotations that do not change what validates; strict mode may refuse them, so they are not sent. */
+/**
+ * Annotations that do not change what validates; strict mode may refuse them, so they are not sent.
+ * OpenAPI's `nullable` does (Ajv takes it): `nullable: true` below the root is sent as a "null" type.
+ */
 const DROPPED = new Set(['default', 'examples', 'example', 'deprecated', 'readOnly', 'writeOnly', '$comment', 'nullable']);
 
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
@@ -91,6 +94,8 @@ export function pointerTo(base: string, ...tokens: string[]): string {
 
 class Strictifier {
   private readonly madeNullable: string[] = [];
+  /** Where OpenAPI's `nullable: true` was written as a "null" type. */
+  private readonly nullTyped: string[] = [];
   private readonly closed: string[] = [];
   private readonly dropped = new Map<string, string[]>();
   private properties = 0;
@@ -126,6 +131,7 @@ class Strictifier {
   private notes(): string[] {
     const notes: string[] = [];
     if (this.madeNullable.length) notes.push(`optional ${list(this.madeNullable)} made required and nullable (null in a row where the answer has none)`);
+    if (this.nullTyped.length) notes.push(`nullable: true at ${list(this.nullTyped)} sent as a "null" type`);
     if (this.closed.length) notes.push(`additionalProperties: false added at ${list(this.closed)}`);
     for (const [keyword, where] of this.dropped)
       notes.push(`annotation ${keyword} left out at ${list(where)} (not accepted in strict mode; validation unchanged)`);
@@ -137,7 +143,10 @@ class Strictifier {
     if (!isObject(input)) this.fail(pointer, 'a schema must be a JSON object');
     if (depth > STRICT_LIMITS.depth) this.fail(pointer, `nested deeper than ${STRICT_LIMITS.depth} levels, the strict mode limit`);
     const out: JsonSchema = {};
+    // Ajv lets null through where it is written; strict mode needs it as a type.
+    const nullTyped = input.nullable === true && pointer !== '';
     for (const [key, value] of Object.entries(input)) {
+      if (nullTyped && key === 'nullable') continue;
       if (key === '$defs' || key === 'definitions') {
         if (pointer !== '') this.fail(pointerTo(pointer, key), `${key} must be at the root`);
         continue; // the root handles them
@@ -188,7 +197,9 @@ class Strictifier {
       if (!isObject(out.items)) this.fail(pointerTo(pointer, 'items'), 'items must be one schema (tuples are not supported in strict mode)');
       out.items = this.node(out.items, pointerTo(pointer, 'items'), depth + 1);
     }
-    return out;
+    if (!nullTyped) return out;
+    this.nullTyped.push(pointer);
+    return nullable(out);
   }
 
   private types(out: JsonSchema, pointer: string): Set<string> | undefined {
@@ -250,6 +261,8 @@ export function nullable(schema: JsonSchema): JsonSchema {
   if (type === undefined && Array.isArray(schema.enum) && schema.anyOf === undefined && schema.$ref === undefined && schema.const === undefined) {
     return schema.enum.includes(null) ? schema : { ...schema, enum: [...schema.enum, null] };
   }
+  if (Array.isArray(schema.anyOf) && schema.anyOf.some((branch) => isObject(branch) && branch.type === 'null' && Object.keys(branch).length === 1))
+    return schema;
   const { description, title, ...inner } = schema;
   return {
     ...(title !== undefined ? { title } : {}),

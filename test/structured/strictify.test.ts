@@ -142,6 +142,33 @@ describe('strictify: made strict without changing meaning (with notes)', () => {
     ]);
   });
 
+  it("OpenAPI's nullable: true is sent as a null type, as Ajv validates it; false and the root's are left out", () => {
+    // Dropped as an annotation, `{"name": null}` was refused by the schema sent and passed by Ajv's.
+    const { schema, notes } = strictify(
+      obj(
+        {
+          name: { type: 'string', nullable: true },
+          tag: { enum: ['a', 'b'], nullable: true },
+          ref: { $ref: '#/$defs/x', nullable: true },
+          off: { type: 'string', nullable: false },
+        },
+        { nullable: true, $defs: { x: { type: 'integer' } } },
+      ),
+    );
+    expect(schema.properties).toEqual({
+      name: { type: ['string', 'null'] },
+      tag: { enum: ['a', 'b', null] },
+      ref: { anyOf: [{ $ref: '#/$defs/x' }, { type: 'null' }] },
+      off: { type: 'string' },
+    });
+    expect(schema.type).toBe('object');
+    expect(notes).toContain('nullable: true at /properties/name, /properties/tag, /properties/ref sent as a "null" type');
+    expect(notes).toContain('annotation nullable left out at /, /properties/off (not accepted in strict mode; validation unchanged)');
+    // An optional one is made nullable once.
+    const optional = strictify({ type: 'object', properties: { ref: { $ref: '#/$defs/x', nullable: true } }, $defs: { x: { type: 'integer' } } });
+    expect(optional.schema.properties).toEqual({ ref: { anyOf: [{ $ref: '#/$defs/x' }, { type: 'null' }] } });
+  });
+
   it('a property or a definition named __proto__ stays a key, not the prototype', () => {
     const input = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}},"$defs":{"__proto__":{"type":"integer"}}}');
     const { schema, notes } = strictify(input);
