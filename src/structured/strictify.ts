@@ -66,6 +66,11 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ['additionalItems', 'additionalItems (tuples) is not supported in strict mode'],
   ['contentEncoding', 'contentEncoding is not supported in strict mode'],
   ['contentMediaType', 'contentMediaType is not supported in strict mode'],
+  // ajv-formats' keywords, which Ajv checks client-side (--schema-in-prompt).
+  ['formatMinimum', 'formatMinimum is not supported in strict mode'],
+  ['formatMaximum', 'formatMaximum is not supported in strict mode'],
+  ['formatExclusiveMinimum', 'formatExclusiveMinimum is not supported in strict mode'],
+  ['formatExclusiveMaximum', 'formatExclusiveMaximum is not supported in strict mode'],
 ]);
 
 /**

@@ -28,6 +28,12 @@ describe('strictify: schemas strict mode refuses (usage error naming pointer and
     ['object without properties', obj({ meta: { type: 'object' } }), /\/properties\/meta: an object needs its properties listed/],
     ['minLength', obj({ s: { type: 'string', minLength: 3 } }), /\/properties\/s\/minLength: minLength is not supported in strict mode/],
     ['maxLength', obj({ s: { type: 'string', maxLength: 3 } }), /\/properties\/s\/maxLength: maxLength is not supported/],
+    // ajv-formats enforces it client-side: dropped as an unknown keyword, strict answers went unchecked.
+    [
+      'formatMinimum',
+      obj({ d: { type: 'string', format: 'date', formatMinimum: '2020-01-01' } }),
+      /\/properties\/d\/formatMinimum: formatMinimum is not supported in strict mode/,
+    ],
     ['uniqueItems', obj({ a: { type: 'array', items: { type: 'string' }, uniqueItems: true } }), /\/properties\/a\/uniqueItems: uniqueItems/],
     ['allOf', obj({ a: { allOf: [{ type: 'string' }] } }), /\/properties\/a\/allOf: allOf is not supported/],
     ['oneOf', obj({ a: { oneOf: [{ type: 'string' }, { type: 'number' }] } }), /\/properties\/a\/oneOf: oneOf is not supported in strict mode \(use anyOf\)/],
