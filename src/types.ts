@@ -171,13 +171,20 @@ export function refusedError(refusal: string): RowError {
   return { type: 'invalid_output', message: `the model refused to answer: ${refusal}` };
 }
 
+const CUT_OFF_AT = 'the answer was cut off at ';
+
 /**
  * --fail-truncated's error: the answer stopped at the token limit (`maxTokens` when the request set
  * one), or at the model's context length (Mistral's finish_reason `model_length`).
  */
 export function truncatedError(maxTokens?: number, finishReason = 'length'): RowError {
-  if (finishReason === 'model_length')
-    return { type: 'truncated', message: `the answer was cut off at the model's context length (finish_reason "model_length")` };
+  if (finishReason === 'model_length') return { type: 'truncated', message: `${CUT_OFF_AT}the model's context length (finish_reason "model_length")` };
   const cap = maxTokens ? ` of ${maxTokens}` : '';
-  return { type: 'truncated', message: `the answer was cut off at the token limit${cap} (finish_reason "length")` };
+  return { type: 'truncated', message: `${CUT_OFF_AT}the token limit${cap} (finish_reason "length")` };
 }
+
+/**
+ * A `truncated` row whose answer was whole otherwise (it validated): its message is
+ * {@link truncatedError}'s. One that also failed its schema says what failed instead.
+ */
+export const cutOffOnly = (error: RowError): boolean => error.type === 'truncated' && error.message.startsWith(CUT_OFF_AT);
