@@ -2,7 +2,10 @@ import { InputError } from '../errors.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { groupDigits } from '../util/group-digits.js';
 
-/** How far a JSONL read looks ahead for a field its first rows lack (rows, and characters). */
+/**
+ * How far a JSONL read looks ahead for a field its first rows lack: rows, and characters (the rows
+ * read ahead are held until the run starts; long documents end it first).
+ */
 export const READ_AHEAD_ROWS = 1000;
 const READ_AHEAD_CHARS = 8 * 1024 * 1024;
 /** Field names shown in a refusal, at most. */
@@ -151,8 +154,10 @@ export class JsonlFieldScan {
   /** The refusal, once the read-ahead or the input has ended short of what is wanted; undefined: none. */
   private problem(ended: boolean): string | undefined {
     const rows = groupDigits(this.rows);
+    // Long rows end the read-ahead before its rows do: said, or "the first 84 rows" reads as a miscount.
+    const limit = !ended && this.rows < READ_AHEAD_ROWS ? ` (${READ_AHEAD_CHARS / 2 ** 20} MiB, as far as a read looks ahead)` : '';
     const noRowHas = (field: { no: string; a: string }) =>
-      this.rows === 1 ? `its one row has ${field.no}` : `none of the ${ended ? '' : 'first '}${rows} rows has ${field.a}`;
+      this.rows === 1 ? `its one row${limit} has ${field.no}` : `none of the ${ended ? '' : 'first '}${rows} rows${limit} has ${field.a}`;
     // An input without rows (empty, or blank lines) has no prompts: the run says so (exit 5).
     if (this.rows === 0) return undefined;
     if (this.firstObjectLine === undefined) return this.options.lines ? this.noObjects(ended) : undefined;

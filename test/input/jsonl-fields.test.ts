@@ -106,6 +106,15 @@ describe('a template field missing from the first JSONL rows', () => {
       /^big\.jsonl:1: --template uses \{\{b\}\} but none of the first 1,000 rows has such a field \(fields: "a"\)$/,
     );
   });
+
+  it('long rows end the read-ahead at 8 MiB, and the refusal says so', async () => {
+    // It said "none of the first 84 rows" where README promised 1,000, and no word of why.
+    const text = 'x'.repeat(100_000);
+    const rows = Array.from({ length: 120 }, (_, i) => ({ a: text, ...(i === 99 ? { b: 'late' } : {}) }));
+    await expect(read(jsonl(...rows), { format: 'jsonl', source: 'docs.jsonl', template: '{{a}} {{b}}' })).rejects.toThrow(
+      /^docs\.jsonl:1: --template uses \{\{b\}\} but none of the first 84 rows \(8 MiB, as far as a read looks ahead\) has such a field \(fields: "a"\)$/,
+    );
+  });
 });
 
 describe('a prompt field missing from the first JSONL rows (no template)', () => {
