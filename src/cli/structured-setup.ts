@@ -55,7 +55,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
   const named = label === 'inline' ? '(inline)' : label;
   // Hashing, strict mode's checks and Ajv all recurse: a schema nested thousands deep overflowed the stack.
   if (nestedDeeper(schema, MAX_JSON_DEPTH)) throw new UsageError(`--json-schema ${named}: nested deeper than ${MAX_JSON_DEPTH} levels`);
-  const draft = draftOf(schema);
+  const draft = draftOf(schema, named);
   const fingerprint = `sha256:${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`;
   if (spec.inPrompt) {
     // Not sent as response_format: no strict-mode rules apply; Ajv enforces the schema as written.

@@ -13,14 +13,16 @@ import { stripFence } from './strip-fence.js';
 /** ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module. */
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-export function draftOf(schema: unknown): Draft {
+/** The draft a schema's `$schema` names; `label` names its file (`(inline)`) in a refusal, as Ajv's errors do. */
+export function draftOf(schema: unknown, label?: string): Draft {
   const uri = typeof schema === 'object' && schema !== null ? (schema as JsonSchema).$schema : undefined;
   if (uri === undefined) return '07';
-  if (typeof uri !== 'string') throw new UsageError('--json-schema /$schema: must be a URI string');
+  const at = `${sourcePrefix({ label })}: /$schema`;
+  if (typeof uri !== 'string') throw new UsageError(`${at}: must be a URI string`);
   if (uri.includes('2020-12')) return '2020-12';
   if (uri.includes('2019-09')) return '2019-09';
   if (/draft-0[67]/.test(uri)) return '07';
-  throw new UsageError(`--json-schema /$schema: ${uri} is not a draft Ajv 8 validates (draft-06/07, 2019-09, 2020-12)`);
+  throw new UsageError(`${at}: ${uri} is not a draft Ajv 8 validates (draft-06/07, 2019-09, 2020-12)`);
 }
 
 /** A problem list capped so a re-ask or an error row stays readable. */
@@ -97,7 +99,21 @@ function compileProblem(err: unknown, ajv: Ajv, schema: unknown, source: SchemaS
     const at = refPlace(source.asWritten ?? schema, ref);
     return new UsageError(`${prefix}: ${at === undefined ? '' : `${at}: `}can't resolve ${ref}`);
   }
-  return new UsageError(`${prefix}: not a valid JSON Schema (${message})`);
+  const pattern = message.startsWith('Invalid regular expression') ? badPatternPlace(source.asWritten ?? schema) : undefined;
+  return new UsageError(`${prefix}: ${pattern === undefined ? '' : `${pattern}: `}not a valid JSON Schema (${message})`);
+}
+
+/** The first `pattern` that is no regular expression (Ajv's error names the expression, not where it is). */
+function badPatternPlace(schema: unknown): string | undefined {
+  for (const [node, pointer] of subschemas(schema)) {
+    if (typeof node.pattern !== 'string') continue;
+    try {
+      new RegExp(node.pattern, 'u');
+    } catch {
+      return pointerTo(pointer, 'pattern');
+    }
+  }
+  return undefined;
 }
 
 function sourcePrefix(source: SchemaSource): string {

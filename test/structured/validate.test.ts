@@ -75,12 +75,22 @@ describe('compileCheck', () => {
     expect(draftOf({})).toBe('07');
     expect(draftOf({ $schema: 'http://json-schema.org/draft-07/schema#' })).toBe('07');
     expect(() => draftOf({ $schema: 'http://json-schema.org/draft-04/schema#' })).toThrow(/draft-04.*not a draft Ajv 8 validates/);
+    // The file is named before the place in it (it read as a file called "/$schema").
+    expect(() => draftOf({ $schema: 'http://json-schema.org/draft-04/schema#' }, 'old.json')).toThrow(
+      new UsageError('--json-schema old.json: /$schema: http://json-schema.org/draft-04/schema# is not a draft Ajv 8 validates (draft-06/07, 2019-09, 2020-12)'),
+    );
+    expect(() => draftOf({ $schema: 4 }, '(inline)')).toThrow(new UsageError('--json-schema (inline): /$schema: must be a URI string'));
   });
 
   it('a schema Ajv cannot compile is a usage error', () => {
     expect(() => compileCheck({ type: 'object', properties: { a: { $ref: '#/$defs/missing' } } }, '07')).toThrow(UsageError);
     expect(() => compileCheck({ type: 'object', properties: { a: { type: 7 } } }, '07', { label: 'x.json' })).toThrow(
       /^--json-schema x\.json: not a valid JSON Schema \(schema is invalid: data\/properties\/a\/type must be/,
+    );
+    // A pattern that is no regular expression: Ajv names the expression, the message names its place.
+    const written = { type: 'object', properties: { ok: { type: 'string', pattern: '^a' }, code: { type: 'string', pattern: '[unclosed' } } };
+    expect(() => compileCheck(written, '07', { label: 'p.json' })).toThrow(
+      /^--json-schema p\.json: \/properties\/code\/pattern: not a valid JSON Schema \(Invalid regular expression: \/\[unclosed\/u: /,
     );
   });
 
