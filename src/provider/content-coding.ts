@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, pipeline, Transform, type Readable } from 'node:stream';
 import type zlib from 'node:zlib';
 import { AttemptError } from './completion.js';
 
@@ -9,6 +9,18 @@ import { AttemptError } from './completion.js';
  * failed as a stream cut short (or an unparsable body) and was asked, and billed, four times.
  */
 const DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/**
+ * Compressions nothing here decodes: a body in one of them (or in several codings at once) is no
+ * text. Any other label (`UTF-8`, `none`: a gateway's misconfiguration) is passed over, its body
+ * read as it came, as fetch reads it.
+ */
+const COMPRESSED = new Set(['zstd', 'compress', 'x-compress', 'pack200-gzip', 'aes128gcm', 'exi', 'dcb', 'dcz']);
+
+/** Whether a coding (or a list of several) names a compression: one we decode is so only alone. */
+function compressedCoding(coding: string): boolean {
+  return coding.split(',').some((name) => COMPRESSED.has(name.trim()) || DECODED.has(name.trim()));
+}
 
 /** A response's content-coding, lower-cased; undefined for none (or `identity`). */
 export function contentCoding(header: string | null): string | undefined {
@@ -23,15 +35,39 @@ export function decodedCoding(coding: string): boolean {
 
 /**
  * A decompressor for a body in `coding`, flushing what each chunk completes, so a stream's events
- * come as they arrive (as fetch's: Z_SYNC_FLUSH). Throws {@link undecodable} for a coding it does
- * not know (`zstd`, several codings at once).
+ * come as they arrive (as fetch's: Z_SYNC_FLUSH). Throws {@link undecodable} for any other coding.
  */
 export function decompressor(coding: string): Transform {
   if (!decodedCoding(coding)) throw undecodable(coding);
-  const { constants, createBrotliDecompress, createGunzip, createInflate } = nodeZlib();
+  const { constants, createBrotliDecompress, createGunzip } = nodeZlib();
   if (coding === 'br') return createBrotliDecompress({ flush: constants.BROTLI_OPERATION_FLUSH, finishFlush: constants.BROTLI_OPERATION_FLUSH });
   const flush = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
-  return coding === 'deflate' ? createInflate(flush) : createGunzip(flush);
+  return coding === 'deflate' ? inflater(flush) : createGunzip(flush);
+}
+
+/**
+ * `deflate` as fetch reads it: zlib-wrapped as HTTP says, or the raw deflate some servers send
+ * under that name (told by the first byte: a zlib header's low nibble is 8, deflate's method).
+ */
+function inflater(flush: zlib.ZlibOptions): Transform {
+  const { createInflate, createInflateRaw } = nodeZlib();
+  let inner: Transform | undefined;
+  const outer = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (inner === undefined) {
+        inner = (chunk[0]! & 0x0f) === 0x08 ? createInflate(flush) : createInflateRaw(flush);
+        inner.on('data', (data: Buffer) => outer.push(data));
+        inner.once('error', (err) => outer.destroy(err));
+      }
+      inner.write(chunk, () => done());
+    },
+    flush(done) {
+      if (inner === undefined) return done();
+      inner.once('end', () => done());
+      inner.end();
+    },
+  });
+  return outer;
 }
 
 /**
@@ -44,11 +80,11 @@ const nodeZlib = (): typeof zlib => createRequire(import.meta.url)('node:zlib') 
 export const errorStatus = (status: number): boolean => status < 200 || status > 299;
 
 /**
- * A 2xx body in a coding nothing decodes: the attempt's failure ({@link undecodable}). An error
+ * A 2xx body in a compression nothing decodes: the attempt's failure ({@link undecodable}). An error
  * status's body is read as it is: its status says what went wrong.
  */
 export function undecodableBody(coding: string | undefined, status: number): AttemptError | undefined {
-  return coding === undefined || decodedCoding(coding) || errorStatus(status) ? undefined : undecodable(coding);
+  return coding === undefined || decodedCoding(coding) || !compressedCoding(coding) || errorStatus(status) ? undefined : undecodable(coding);
 }
 
 /**

@@ -822,19 +822,20 @@ describe.each([true, false])('usage with cached prompt tokens (stream %s)', (str
   });
 });
 
-/** A compressor for `coding`, as a gateway that compresses unasked would use. */
-function compressor(coding: string): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
+/** A compressor for `coding`, as a gateway that compresses unasked would use (`deflate-raw`: deflate without zlib's wrapping). */
+function compressor(coding: string): zlib.Gzip | zlib.Deflate | zlib.DeflateRaw | zlib.BrotliCompress {
+  if (coding === 'deflate-raw') return zlib.createDeflateRaw();
   return coding === 'gzip' ? zlib.createGzip() : coding === 'deflate' ? zlib.createDeflate() : zlib.createBrotliCompress();
 }
 
-/** A server that answers with `coding`, flushing after each event, or the body's bytes given. */
-function compressing(coding: string, raw?: Buffer): http.RequestListener {
+/** A server that answers with `coding`, flushing after each event, or the body's bytes given; `label` is the header's. */
+function compressing(coding: string, raw?: Buffer, label = coding): http.RequestListener {
   return (req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', async () => {
       const stream = JSON.parse(body).stream === true;
-      res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': coding });
+      res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': label });
       if (raw) return void res.end(raw);
       const z = compressor(coding);
       z.pipe(res);
@@ -867,6 +868,36 @@ describe.each(['gzip', 'deflate', 'br'])('a body sent with content-encoding %s, 
           code: 'encoded_response',
           message: expect.stringMatching(new RegExp(`^the server's ${coding} body could not be decoded \\(`)),
         });
+      }
+    });
+  });
+});
+
+it.each([true, false])('raw deflate sent as content-encoding deflate is decoded, as fetch decodes it (stream %s)', async (stream) => {
+  // Inflated as zlib's wrapping, it failed every request: "incorrect header check", the run stopped.
+  await withServer(compressing('deflate-raw', undefined, 'deflate'), async (url) => {
+    for (const via of [undefined, proxy.url]) {
+      expect(await same(pair(url, via), 'raw deflate', stream)).toMatchObject({ text: 'hello wörld', deltas: 'hello wörld', finishReason: 'stop' });
+    }
+  });
+});
+
+describe.each(['UTF-8', 'none'])('a body labelled content-encoding %s, which names no compression', (label) => {
+  it.each([true, false])('is read as it came, as fetch reads it (stream %s)', async (stream) => {
+    // Refused as a coding llm-batch cannot decode, it failed every request of a misconfigured gateway.
+    const plain = (chunks: string[]): http.RequestListener => (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': label });
+        res.end(chunks.join(''));
+      });
+    };
+    const body = stream
+      ? [HELLO, event([{ index: 0, delta: { content: ' wörld' }, finish_reason: 'stop' }]), 'data: [DONE]\n\n']
+      : [JSON.stringify({ model: 'm', choices: [{ message: { content: 'hello wörld' }, finish_reason: 'stop' }] })];
+    await withServer(plain(body), async (url) => {
+      for (const via of [undefined, proxy.url]) {
+        expect(await same(pair(url, via), label, stream)).toMatchObject({ text: 'hello wörld', finishReason: 'stop' });
       }
     });
   });
