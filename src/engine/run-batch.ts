@@ -130,6 +130,13 @@ class Engine {
   private readonly governor: RateGovernor;
   private readonly stop = new AbortController();
   private readonly abort = new AbortController();
+  /**
+   * No more requests: every stop, and a --max-cost that is spent while the run has a cache, whose
+   * hits cost nothing and are still read and written (see spentOut).
+   */
+  private readonly sending = new AbortController();
+  /** The budget's message once it stopped the requests and the run reads on for cache hits. */
+  private spent: string | undefined;
   private stopped: BatchOutcome = {};
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
@@ -150,7 +157,7 @@ class Engine {
 
   constructor(private readonly o: ResolvedBatchOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
-    this.loading = new LoadingWaits(o.clock, this.stop.signal);
+    this.loading = new LoadingWaits(o.clock, this.sending.signal);
     this.governor = new RateGovernor({
       rpm: o.rpm,
       tpm: o.tpm,
@@ -164,8 +171,9 @@ class Engine {
     link(o.stopSignal, this.stop);
     link(o.abortSignal, this.abort);
     link(this.abort.signal, this.stop);
+    link(this.stop.signal, this.sending);
     // Every queued record, rate-limiter waiter and backoff sleep listens to these: not a leak.
-    setMaxListeners(0, this.stop.signal, this.abort.signal);
+    setMaxListeners(0, this.stop.signal, this.abort.signal, this.sending.signal);
     this.stop.signal.addEventListener('abort', () => this.changes.notify(), { once: true });
   }
 
@@ -202,6 +210,19 @@ class Engine {
     this.emit({ type: 'stopping', reason, message });
     this.stop.abort(new Error(message));
     if (abortInFlight) this.abort.abort(new Error(message));
+  }
+
+  /**
+   * --max-cost is spent in a run with a cache: no request is sent from now on (as a budget stop),
+   * but the input is read on, and its prompts already answered in the cache get their rows, which
+   * cost nothing: left unread, no resume could have them without paying for a new prompt first.
+   * The run then ends as stopped by the budget (see markInterrupted).
+   */
+  private spentOut(message: string): void {
+    if (this.stopped.stopped || this.spent !== undefined) return;
+    this.spent = message;
+    this.emit({ type: 'stopping', reason: 'budget', message });
+    this.sending.abort(new Error(message));
   }
 
   async *run(records: AsyncIterable<PromptRecord>): AsyncGenerator<ResultRow[], BatchOutcome, undefined> {
@@ -338,6 +359,7 @@ class Engine {
    * told to stop by its own signal, says interrupted all the same: see send-rows.ts.)
    */
   private markInterrupted(): void {
+    if (!this.stopped.stopped && this.spent !== undefined) this.stopped = { stopped: 'budget', message: this.spent };
     if (this.stopped.stopped || !this.stop.signal.aborted) return;
     if (this.pull.inputEnded && this.unfinished === 0) return;
     this.stopped = { stopped: 'interrupted', message: 'interrupted' };
@@ -442,7 +464,7 @@ class Engine {
 
   /** Sends the record's next attempt through the queue, unless the run has stopped. */
   next(run: RecordRun): void {
-    if (this.stop.signal.aborted) {
+    if (this.sending.signal.aborted) {
       run.resolve(run.cutShort());
       return;
     }
@@ -542,7 +564,7 @@ class Engine {
       run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), run.sent, o.stats, times), run.answers.usage, o.stats)));
       return;
     }
-    if (this.stop.signal.aborted) {
+    if (this.sending.signal.aborted) {
       run.resolve(run.cutShort());
       return;
     }
@@ -557,7 +579,7 @@ class Engine {
   private after(run: RecordRun, ms: number): void {
     this.rest();
     this.o.clock
-      .sleep(ms, this.stop.signal)
+      .sleep(ms, this.sending.signal)
       .then(
         this.restUntil(() => this.next(run)),
         this.restUntil(() => run.resolve(run.cutShort())),
@@ -621,7 +643,7 @@ class Engine {
    * with all it holds, while the request is in flight (issue 16).
    */
   attempt(run: RecordRun): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
-    if (this.stop.signal.aborted) return undefined;
+    if (this.sending.signal.aborted) return undefined;
     const { request } = run;
     let price: TokenCost = 0;
     run.cost = 0;
@@ -646,10 +668,11 @@ class Engine {
     if (!budget) return this.pace(run, price, undefined);
     // Past the budget first, then paced: a turn taken before a long wait for the budget was spent
     // late, by every request the budget let go at once (7 in 0.1 ms under --rpm 120).
-    return budget.admit(run.request, this.stop.signal).then((admission) => {
+    return budget.admit(run.request, this.sending.signal).then((admission) => {
       if (admission.kind === 'stopped') return undefined;
       if (admission.kind === 'full') {
-        this.halt('budget', admission.message, false);
+        if (this.o.cache) this.spentOut(admission.message);
+        else this.halt('budget', admission.message, false);
         return undefined;
       }
       if (admission.kind === 'unpriced') return refused(located(run.record, admission.message));
@@ -661,7 +684,7 @@ class Engine {
   private pace(run: RecordRun, price: TokenCost, ticket: Reservation | undefined): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
     const sentAt = this.governor.admitNow(price);
     if (sentAt !== undefined) return this.paced(run, sentAt, ticket);
-    const admitted = this.governor.acquire(price, this.stop.signal);
+    const admitted = this.governor.acquire(price, this.sending.signal);
     this.notePacing();
     return admitted.then(
       (at) => this.paced(run, at, ticket),
@@ -672,7 +695,7 @@ class Engine {
   /** The attempt once its pacing let it go: sent, unless the run stopped meanwhile. */
   private paced(run: RecordRun, sentAt: number, ticket: Reservation | undefined): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
     this.notePacing();
-    if (this.stop.signal.aborted) return this.unsent(run, ticket);
+    if (this.sending.signal.aborted) return this.unsent(run, ticket);
     return this.send(run, sentAt, ticket);
   }
 

@@ -51,6 +51,38 @@ describe('--max-cost', () => {
     expect(new Set(all.map((r) => r.id)).size).toBe(400);
   });
 
+  it('a spent budget stops the requests, not the cache: every prompt already answered there gets its row, free', async () => {
+    // The budget stop ended the input's read: 4,283 cached answers of 5,000 were left "not run",
+    // and no resume could reach them without paying for the next new prompt first.
+    const old = Array.from({ length: 300 }, (_, i) => `cached budget prompt ${i}`);
+    const fresh = Array.from({ length: 30 }, (_, i) => `new budget prompt ${i}`);
+    const cacheDir = path.join(ctx.dir, 'cache');
+    const common = ['--base-url', ctx.server.url, '--cache-dir', cacheDir, '-c', '4', '--max-tokens', '20', ...PRICE];
+    const warm = await runCli([writePrompts(ctx.dir, 'old.txt', old), ...common, '-o', path.join(ctx.dir, 'warm.jsonl')]);
+    expect(warm.code, warm.stderr).toBe(0);
+    // The new prompts first: the cap is spent before any cached one is read.
+    const input = writePrompts(ctx.dir, 'p.txt', [...fresh, ...old]);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryFile = path.join(ctx.dir, 's.json');
+    const sentBefore = ctx.server.requests.length;
+    const run = await runCli([input, ...common, '-o', out, '--max-cost', '0.2', '--summary-json', summaryFile]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/budget reached: \$0\.\d{4} of \$0\.20/);
+    const rows = parseJsonl<Row & { cached?: boolean }>(fs.readFileSync(out, 'utf8'));
+    expect(rows.filter((r) => r.cached)).toHaveLength(300);
+    const paid = rows.filter((r) => !r.cached);
+    expect(paid.length).toBeGreaterThan(0);
+    expect(paid.length).toBeLessThan(30);
+    expect(ctx.server.requests.length - sentBefore).toBe(paid.length);
+    expect(costOf(paid)).toBeLessThanOrEqual(0.2);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary).toMatchObject({ stopped: 'budget', exitCode: 3, fromCache: 300, notRun: 30 - paid.length });
+    // The rest are asked by a resume with room for them.
+    const rest = await runCli([input, ...common, '-o', out, '--max-cost', '100', '--resume']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(new Set(parseJsonl<Row>(fs.readFileSync(out, 'utf8')).map((r) => r.id)).size).toBe(330);
+  });
+
   it('an answer whose usage exceeds its reservation is charged in full: nothing sent after the spend passed the cap, one line says by how much, exit 3', async () => {
     // A server that ignores max_tokens: ~3,000 answer tokens ($3 at this price) where 10 were allowed.
     ctx.server.options.reply = (prompt) => (prompt.includes('LONG') ? 'word '.repeat(3000) : 'ok');
