@@ -171,6 +171,9 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   });
   // From here the run's own summary says how it ended.
   phase.soFar = undefined;
+  // A Ctrl-C on `llm-batch | jq` closes the pipe too (the terminal signals the whole pipeline): the
+  // user interrupted, and hears so (exit 130 and the summary), not of a reader that left (141, quiet).
+  if (outcome.stopped === 'output_closed' && signals.stop.aborted) outcome = { stopped: 'interrupted', message: 'interrupted' };
   const report = runReport && ((summary: RunSummary) => runReport.finish(summary, oldFileKept, { signal: closing }));
   return await finishRun(
     config,

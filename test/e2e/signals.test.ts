@@ -106,6 +106,29 @@ describe('SIGINT / SIGTERM', () => {
     expect(fs.existsSync(`${out}.lock`)).toBe(false);
   });
 
+  it('a Ctrl-C that also ends the reader of stdout (llm-batch | jq) is an interrupt: exit 130 and the summary', async () => {
+    // The terminal signals the whole pipeline: the rows' reader is gone by the time the answers in
+    // flight come, and their write failed as a reader that left (exit 141, no summary, no word).
+    const input = writePrompts(
+      ctx.dir,
+      'p.txt',
+      Array.from({ length: 12 }, (_, i) => `piped interrupt q${i}`),
+    );
+    ctx.server.options.latencyMs = 400;
+    // One at a time: the signal is handled long before the next answer meets the closed pipe, as
+    // on a terminal (a row written in the same instant as the signal may meet it first).
+    const child = spawnCli([input, '--base-url', ctx.server.url, '-c', '1']);
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exit = waitForExit(child, 20_000);
+    await until(() => child.exitCode !== null || stdout.includes('\n'), 'a first row on stdout');
+    child.kill('SIGINT');
+    child.stdout!.destroy();
+    const r = await exit;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^llm-batch: interrupted: \d+ ok, 0 failed, \d+ not run/m);
+  });
+
   it('a second SIGINT right after the first aborts at once: exit 130 quickly, only complete rows', async () => {
     const fast = Array.from({ length: 4 }, (_, i) => `dbl fast q${i} [[latency:10]]`);
     const slow = Array.from({ length: 12 }, (_, i) => `dbl slow q${i}`);
