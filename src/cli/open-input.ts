@@ -17,6 +17,7 @@ import { openPipe, pipeSocket } from '../util/pipe-socket.js';
 import { onAbort } from '../util/on-abort.js';
 import { tooFewFilesLine } from './too-few-files.js';
 import { unchangedWhileRead } from './input-changed.js';
+import { opensSpreadObject, SPREAD_JSON } from '../input/spread-json.js';
 
 export interface OpenedInput {
   stream: AsyncIterable<string | Buffer>;
@@ -92,6 +93,7 @@ export async function sniffFormat(
   }
   if (isJsonArrayStart(line)) return { format: 'json', stream: recorded.replay(failure) };
   const json = isJsonObject(line);
+  if (!json && opensSpreadObject(line)) throw new UsageError(`${source}:${lineNo}: the first line is "{" alone: ${SPREAD_JSON}`);
   if (!json && line.startsWith('{')) {
     const shown = sanitize(line.length > 40 ? `${line.slice(0, 40)}…` : line);
     throw new UsageError(

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { groupDigits } from '../util/group-digits.js';
+import { opensSpreadObject, SPREAD_JSON } from './spread-json.js';
 
 /**
  * How far a JSONL read looks ahead for a field its first rows lack: rows, and characters (the rows
@@ -81,7 +82,7 @@ export class JsonlFieldScan {
   private promptFound: boolean;
   private firstObjectLine: number | undefined;
   /** The first line that is not a JSON object, and what it is instead. */
-  private firstOther: { line: number; what: string } | undefined;
+  private firstOther: { line: number; what: string; spread: boolean } | undefined;
 
   constructor(
     private readonly want: ScanWant,
@@ -98,7 +99,7 @@ export class JsonlFieldScan {
   /** Looks at one non-blank line; true once no more rows are needed (throws when the read-ahead is spent). */
   see(text: string, line: number): boolean {
     const parsed = parseObject(text);
-    if (!('row' in parsed)) this.firstOther ??= { line, what: parsed.what };
+    if (!('row' in parsed)) this.firstOther ??= { line, what: parsed.what, spread: opensSpreadObject(text) };
     return this.seeRow('row' in parsed ? parsed.row : undefined, line, text.length);
   }
 
@@ -188,8 +189,9 @@ export class JsonlFieldScan {
 
   /** Lines of which none is a JSON object: a text file named .jsonl, or JSON that is not one object a line. */
   private noObjects(ended: boolean): string {
-    const other = this.firstOther ?? { line: 1, what: 'not a JSON object' };
+    const other = this.firstOther ?? { line: 1, what: 'not a JSON object', spread: false };
     const none = this.rows === 1 ? 'its one line is not a JSON object' : `none of the ${ended ? '' : 'first '}${groupDigits(this.rows)} lines is a JSON object`;
+    if (other.spread) return `${this.source}:${other.line}: ${none} (line ${other.line} is "{" alone): ${SPREAD_JSON}`;
     return (
       `${this.source}:${other.line}: ${none} (line ${other.line} ${other.what}), so this is not JSONL: ` +
       'for one prompt per line pass --input-format txt (or name it .txt); a JSON array is read from a .json file'

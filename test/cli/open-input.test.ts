@@ -29,6 +29,13 @@ describe('stdin format sniffing', () => {
     expect((await sniff(['', '\n'])).format).toBe('txt');
   });
 
+  it('a "{" alone on the first line is JSON printed over several lines (jq without -c): said so, not a format to pass', async () => {
+    // It advised --input-format jsonl (every line a bad row) or txt (every line a paid prompt).
+    await expect(sniff(['\n{\n  "prompt": "a"\n}\n'])).rejects.toThrow(
+      /^<stdin>:2: the first line is "\{" alone: this looks like JSON objects spread over several lines \(as jq prints them without -c\): JSONL needs one object a line \(jq -c\)/,
+    );
+  });
+
   it('a first line that starts with { and does not parse names its line number, control characters shown safely', async () => {
     await expect(sniff(['\n\n{oops\x1b[31m\r\n'])).rejects.toThrow(
       /^<stdin>:3: the first line starts with "\{" but is not a JSON object \(\{oops\uFFFD\[31m\): pass --input-format/,

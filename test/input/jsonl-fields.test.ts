@@ -207,7 +207,7 @@ describe('a JSONL input that is not JSONL at all', () => {
     [
       'pretty-printed JSON',
       '{\n  "prompt": "a"\n}\n',
-      /^q\.jsonl:1: none of the 3 lines is a JSON object \(line 1 is not JSON: "\{"\).*a JSON array is read from a \.json file$/,
+      /^q\.jsonl:1: none of the 3 lines is a JSON object \(line 1 is "\{" alone\): this looks like JSON objects spread over several lines \(as jq prints them without -c\): JSONL needs one object a line \(jq -c\), and a JSON array is read from a \.json file$/,
     ],
   ])('%s: refused before any record, with the format to use', async (_label, text, message) => {
     await expect(read(text, { format: 'jsonl', source: 'q.jsonl' })).rejects.toThrow(message);
