@@ -114,14 +114,7 @@ export async function openInput(config: CliConfig, io: CliIo, stop?: AbortSignal
   const opened = await openSource(config, io, stop);
   const kept = closeOnStop(opened.close, stop);
   try {
-    if (opened.format === 'txt')
-      checkTextFields({
-        template: config.template,
-        system: config.system,
-        keepFields: config.data.keepFields,
-        promptField: config.promptField,
-        idField: config.idField,
-      });
+    if (opened.format === 'txt') checkGuessedTextFields(config, opened.source);
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'json') {
@@ -143,6 +136,26 @@ export async function openInput(config: CliConfig, io: CliIo, stop?: AbortSignal
  */
 function closeOnStop(close: () => Promise<void>, stop: AbortSignal | undefined): () => void {
   return stop === undefined ? () => {} : onAbort(stop, () => void close());
+}
+
+/**
+ * A text input's fields checked. Read as text only because its first line was not JSON (stdin, a
+ * name without a known extension), it may be the CSV the flags were meant for: the refusal says so,
+ * or its own advice (leave the flag out) would send the header and every raw row as prompts.
+ */
+function checkGuessedTextFields(config: CliConfig, source: string): void {
+  try {
+    checkTextFields({
+      template: config.template,
+      system: config.system,
+      keepFields: config.data.keepFields,
+      promptField: config.promptField,
+      idField: config.idField,
+    });
+  } catch (err) {
+    if (!(err instanceof UsageError) || config.inputFormat !== 'auto') throw err;
+    throw new UsageError(`${err.message} (${source} was read as text, a prompt a line: if it is a CSV, pass --input-format csv)`);
+  }
 }
 
 async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | undefined): Promise<OpenedInput> {

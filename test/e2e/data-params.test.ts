@@ -119,14 +119,15 @@ describe('--keep-fields (item 18)', () => {
     const { server } = await fresh();
     const input = writeFile('unknown.txt', 'a line\n');
     const out = path.join(dir, 'unknown-txt.csv');
-    for (const args of [
-      [input, '-o', out],
-      ['-o', '-'],
-    ]) {
+    // stdin is text only because its first line is not JSON: it may be the CSV the flag was meant for.
+    for (const [args, guessed] of [
+      [[input, '-o', out], ''],
+      [['-o', '-'], ' (<stdin> was read as text, a prompt a line: if it is a CSV, pass --input-format csv)'],
+    ] as const) {
       const r = await runInWorker([...args, '--keep-fields', 'prompt,title', '--base-url', server.url], { stdin: 'a line\n' });
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(
-        'llm-batch: --keep-fields names "title", but text input only has the field "prompt" (alias "line"), the line\'s text: --keep-fields prompt',
+        `llm-batch: --keep-fields names "title", but text input only has the field "prompt" (alias "line"), the line's text: --keep-fields prompt${guessed}`,
       );
     }
     // --id-field and --prompt-field would be ignored: refused the same way.
