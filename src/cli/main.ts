@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
@@ -16,6 +17,7 @@ import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
 import { refuseKeyInArguments } from './key-in-arguments.js';
 import { sanitize } from '../ui/sanitize.js';
+import { closestWord } from '../util/closest-word.js';
 
 /** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */
 export { processIo } from './io.js';
@@ -76,6 +78,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/**
+ * A first word that is near a command's name (`repot`, `stauts`) and names no file: a command
+ * mistyped, said as `help repot` says it. Taken for an input file, it was "too many arguments" or
+ * "cannot read input file repot: no such file". A file of that name is still an input.
+ */
+function mistypedCommand(word: string | undefined): boolean {
+  if (word === undefined || word.startsWith('-') || SUBCOMMAND_NAMES.has(word) || word === 'help') return false;
+  return closestWord(word, [...SUBCOMMAND_NAMES]) !== undefined && !fs.existsSync(word);
+}
+
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   // Only a run (below) stops on signals itself; anything else ends on one held while it loaded.
   if (argv[0] !== undefined && !RUN_LISTENS_LATER.test(argv[0])) io.releaseHeldSignals?.();
@@ -99,6 +111,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return reportCommand(argv.slice(1), io);
   }
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
+  if (mistypedCommand(argv[0])) return refuseUnknownCommand(argv[0]!, io);
   const program = onIo(createProgram(version), io);
   const parsed = parseArgv(program, argv) ?? takeProgressInput(program, argv);
   if (parsed !== undefined) {

@@ -120,6 +120,22 @@ describe('llm-batch help [command]', () => {
     expect(help.stdout).toMatch(/^Usage: llm-batch \[options\] \[input\]/);
   });
 
+  it('a mistyped command is said to be one, with the near name; a file of that name is still an input', async () => {
+    // Taken for an input file: "too many arguments" (`repot out.jsonl`) or "no such file" (`reprot`).
+    for (const [argv, line] of [
+      [['repot', 'out.jsonl'], "llm-batch: unknown command 'repot' (Did you mean report?) (run llm-batch --help for usage)\n"],
+      [['reprot'], "llm-batch: unknown command 'reprot' (Did you mean report?) (run llm-batch --help for usage)\n"],
+      [['stauts', 'out.jsonl'], "llm-batch: unknown command 'stauts' (Did you mean status?) (run llm-batch --help for usage)\n"],
+    ] as const) {
+      const r = await runCli([...argv], NO_KEY);
+      expect([r.code, r.stdout, r.stderr], argv.join(' ')).toEqual([2, '', line]);
+    }
+    fs.writeFileSync(path.join(dir, 'mrege'), 'a prompt\n');
+    const file = await runCli(['mrege', '--mock', '--no-cache'], NO_KEY);
+    expect(file.code, file.stderr).toBe(0);
+    expect(file.stdout).toContain('a prompt');
+  });
+
   it('./help is still an input file', async () => {
     fs.writeFileSync(path.join(dir, 'help'), 'a prompt\n');
     const r = await runCli(['./help', '--mock', '--no-cache'], NO_KEY);
