@@ -16,7 +16,7 @@ import { internalErrorLine } from './internal-error.js';
 import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
 import { refuseKeyInArguments } from './key-in-arguments.js';
-import { sanitize } from '../ui/sanitize.js';
+import { sanitizeName } from '../ui/sanitize.js';
 import { closestWord } from '../util/closest-word.js';
 
 /** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */
@@ -52,7 +52,7 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
     // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
     if (err instanceof RunError) return runErrorExit(err, io);
     const line = tooFewFilesLine(err);
-    io.stderr.write(line ?? `llm-batch: ${sanitize(err instanceof Error ? err.message : String(err))}\n`);
+    io.stderr.write(line ?? `llm-batch: ${sanitizeName(err instanceof Error ? err.message : String(err))}\n`);
     return line ? ExitCode.usage : ExitCode.someFailed;
   }
 }

@@ -1,5 +1,5 @@
 import { OutputClosedError, type RunError } from '../errors.js';
-import { sanitize } from '../ui/sanitize.js';
+import { sanitizeName } from '../ui/sanitize.js';
 import { createKeyRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 
@@ -10,6 +10,6 @@ import type { CliIo } from './io.js';
  */
 export function runErrorExit(err: RunError, io: Pick<CliIo, 'stderr' | 'env'>): number {
   // The key as the last line of defence: a file name or value it quotes may hold it.
-  if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitize(createKeyRedactor(io.env.OPENAI_API_KEY?.trim())(err.message))}\n`);
+  if (!(err instanceof OutputClosedError)) io.stderr.write(`llm-batch: ${sanitizeName(createKeyRedactor(io.env.OPENAI_API_KEY?.trim())(err.message))}\n`);
   return err.exitCode;
 }

@@ -1,4 +1,4 @@
-import { sanitize } from '../ui/sanitize.js';
+import { sanitizeName } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import type { StructuredSetup } from './structured-setup.js';
@@ -9,6 +9,6 @@ export async function setUpStructured(config: CliConfig, io: CliIo): Promise<Str
   const { prepareStructured } = await import('./structured-setup.js');
   const setup = prepareStructured(config.structured);
   // The note names the schema's properties: shown as every message is (escape sequences as `�`).
-  if (setup.note && !config.quiet) io.stderr.write(`llm-batch: ${sanitize(setup.note)}\n`);
+  if (setup.note && !config.quiet) io.stderr.write(`llm-batch: ${sanitizeName(setup.note)}\n`);
   return setup;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tty from 'node:tty';
 import { UsageError } from '../errors.js';
-import { sanitize } from '../ui/sanitize.js';
+import { sanitize, sanitizeName } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
 import { pathProblem, readProblem } from './path-problem.js';
 import { writeAllSync } from '../util/write-all-sync.js';
@@ -41,7 +41,7 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
       // A trace that cannot be written (a full disk, `--trace - | head` gone) is no reason to fail
       // the requests it describes: it stops, said once.
       failed = true;
-      io.stderr.write(`llm-batch: --trace ${sanitize(trace.path)}: ${pathProblem(err)}: the trace stops here, the run goes on\n`);
+      io.stderr.write(`llm-batch: --trace ${sanitizeName(trace.path)}: ${pathProblem(err)}: the trace stops here, the run goes on\n`);
     }
   };
 }

@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import type { ResultRow } from '../types.js';
 import { toAscii } from './plain-text.js';
-import { sanitize } from './sanitize.js';
+import { sanitizeName } from './sanitize.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */
@@ -114,7 +114,7 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
   const message = (text: string) => {
     // Messages quote servers (an error body, a refusal) and file names: their escape sequences would
     // reach the terminal (retitle it, clear it) or a log read later with `cat`.
-    const line = sanitize(text);
+    const line = sanitizeName(text);
     const width = options.columns?.();
     write(width ? wrapParts(line, width, options.textWidth) : line);
   };

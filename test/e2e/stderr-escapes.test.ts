@@ -42,6 +42,18 @@ describe('a file name with a line break', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^llm-batch: 1 ok, 0 failed · .* · nl\uFFFDname\.txt\n$/);
   });
+
+  it('an error naming it is one line too: a run error, an -o refusal, a --summary-json that cannot be written', async () => {
+    // The line broke in two, the second without "llm-batch:", which a grep of a log misses.
+    const input = await runCli(['no\nsuch\tfile.txt', '--mock'], { cwd: server.dir });
+    expect([input.code, input.stderr]).toEqual([2, 'llm-batch: cannot read input file no\uFFFDsuch\uFFFDfile.txt: no such file\n']);
+    const output = await runCli(['p.txt', '--mock', '-o', 'no\ndir/x.jsonl'], { cwd: server.dir });
+    expect(output.code).toBe(2);
+    expect(output.stderr).toMatch(/^llm-batch: [^\n]*no\uFFFDdir\/x\.jsonl[^\n]*\n$/);
+    const summary = await runCli(['p.txt', '--mock', '-o', '/dev/null', '--summary-json', 'no\ndir/s.json'], { cwd: server.dir });
+    expect(summary.stderr.split('\n').filter(Boolean).every((line) => line.startsWith('llm-batch: ')), summary.stderr).toBe(true);
+    expect(summary.stderr).toContain('no\uFFFDdir/s.json');
+  });
 });
 
 describe('control characters in what --dry-run shows (EXC s22 F5)', () => {
