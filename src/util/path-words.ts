@@ -26,6 +26,12 @@ export function pathProblem(err: unknown): string {
       return 'the name is too long (at most 255 bytes a name, 4096 a path)';
     case 'EMFILE':
       return outOfDescriptors(openFileLimit());
+    case 'EROFS':
+      return 'a read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'over the disk quota';
     default:
       return e.message;
   }
