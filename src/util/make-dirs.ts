@@ -31,6 +31,9 @@ export function makeDirs(dir: string, mode = 0o777): void {
       // Another process made it meanwhile: as good as ours.
       if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statOrUndefined(d)?.isDirectory()) continue;
       const code = (err as NodeJS.ErrnoException).code;
+      // A symlink to nothing: `mkdir` says only that the name exists.
+      const dangling = code === 'EEXIST' ? danglingTarget(d) : undefined;
+      if (dangling !== undefined) throw Object.assign(new Error(`cannot create directory ${d}: it is a symbolic link to ${dangling}, which does not exist`), { code });
       throw Object.assign(new Error(`cannot create directory ${d}${code ? ` (${code})` : ''}`), { code });
     }
   }
@@ -42,5 +45,14 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/** Where `p` points, when it is a symbolic link whose target is not there. */
+function danglingTarget(p: string): string | undefined {
+  try {
+    return fs.lstatSync(p).isSymbolicLink() ? fs.readlinkSync(p) : undefined;
+  } catch {
+    return undefined;
   }
 }

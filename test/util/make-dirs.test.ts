@@ -22,6 +22,14 @@ describe('makeDirs', () => {
     expect(() => makeDirs(path.join(file, 'x'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
   });
 
+  it('a symbolic link to nothing is named as one, with its target (mkdir says only EEXIST)', () => {
+    const link = path.join(root, 'dangling');
+    fs.symlinkSync('/nowhere/llm-batch', link);
+    expect(() => makeDirs(path.join(link, 'sub'))).toThrow(
+      expect.objectContaining({ code: 'EEXIST', message: `cannot create directory ${link}: it is a symbolic link to /nowhere/llm-batch, which does not exist` }),
+    );
+  });
+
   it.runIf(process.platform === 'linux')('fails at once where mkdir says ENOENT under a parent that exists (/proc), where recursive mkdir spins', () => {
     expect(() => makeDirs('/proc/llm-batch-nope/x')).toThrow(/cannot create directory \/proc\/llm-batch-nope \(ENOENT\)/);
   });
