@@ -11,6 +11,8 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   keepFields: '--keep-fields',
   csvEscapeFormulas: '--csv-escape-formulas',
   jsonSchema: '--json-schema',
+  // The request parameters of every prompt, keyed as the API names them ({"top_p": 0.5}).
+  params: '--seed, --top-p, --stop, --reasoning-effort or --param',
 };
 
 /** `csvDelimiter (--csv-delimiter)`; a key that is its flag's name (`model`, `template`) as it is. */

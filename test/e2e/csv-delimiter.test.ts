@@ -77,6 +77,14 @@ describe('CSV input with another separator', () => {
     ]);
     expect(r.code).toBe(2);
     expect(fs.readFileSync(out, 'utf8')).toBe(written);
+    // The request parameters are keyed as the API names them: the flags that set them are named too.
+    const params = await run([input, '--csv-delimiter', ';', '--resume', '-o', out, '--top-p', '0.5']);
+    expect(stderrLines(params)).toEqual([
+      expect.stringContaining(
+        'different run (params (--seed, --top-p, --stop, --reasoning-effort or --param): was (not set), now {"top_p":0.5}); refusing to mix results',
+      ),
+    ]);
+    expect(fs.readFileSync(out, 'utf8')).toBe(written);
     const header = await run(['--csv-delimiter', ';', '-o', path.join(dir, 'header-only.jsonl')], { stdin: 'id;prompt\n' });
     expect(stderrLines(header)).toEqual(['llm-batch: no prompts on stdin (it was empty or only blank lines, or a CSV header): nothing was sent']);
     expect(header.code).toBe(5);
