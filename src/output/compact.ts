@@ -4,7 +4,9 @@ import { renameDurably } from '../util/rename-durably.js';
 import { refuseUntrustedLink } from '../util/untrusted-link.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile, withFileLineEnd } from './csv-file-layout.js';
-import { readResults, type ReadOptions } from './read-results.js';
+import { readResultsWithLines, type ReadOptions } from './read-results.js';
+import { openSnapshot } from './file-snapshot.js';
+import type { ResultRow } from '../types.js';
 import { usageCarrier } from './carried-usage.js';
 import { rowKey } from './row-key.js';
 import { staleInputErrors } from './resume-state.js';
@@ -33,7 +35,7 @@ export interface CompactOptions extends ReadOptions {
  * Order: rows come out in file order of each id's last row (not of its first appearance). That
  * lets us stream the file twice and keep only `id → index of its last row` in memory, with no
  * random access, so it works for files far larger than memory and for CSV with multi-line cells.
- * The file must not change between the passes (hold the output lock). `out` is not closed.
+ * Both passes read the file up to the size it had when the first began (see FileSnapshot). `out` is not closed.
  */
 export async function compactResults(
   path: string,
@@ -53,29 +55,39 @@ export async function compactResults(
   };
   const { signal, ...read } = options;
   signal?.throwIfAborted();
-  for await (const row of readResults(path, format, { ...read, onTorn })) {
-    signal?.throwIfAborted();
-    stale.see(row, total);
-    lastIndex.set(rowKey(row, runModel), total++);
-  }
-
-  let index = 0;
-  let rows = 0;
-  const carrier = usageCarrier();
-  for await (const row of readResults(path, format, read)) {
-    signal?.throwIfAborted();
-    const at = index++;
-    const key = rowKey(row, runModel);
-    if (lastIndex.get(key) !== at) carrier.drop(key, row);
-    else if (!stale.isStale(row, at)) {
-      await out.write(carrier.keep(key, row));
-      rows++;
+  // Both passes read the file as it was when the first began: a run appending rows meanwhile (a
+  // compaction of a live output) made every such compaction fail as "changed".
+  const snapshot = await openSnapshot(path);
+  const rowsOf = async function* (options: ReadOptions): AsyncGenerator<ResultRow> {
+    for await (const { row } of readResultsWithLines(path, format, options, snapshot)) yield row;
+  };
+  try {
+    for await (const row of rowsOf({ ...read, onTorn })) {
+      signal?.throwIfAborted();
+      stale.see(row, total);
+      lastIndex.set(rowKey(row, runModel), total++);
     }
+
+    let index = 0;
+    let rows = 0;
+    const carrier = usageCarrier();
+    for await (const row of rowsOf(read)) {
+      signal?.throwIfAborted();
+      const at = index++;
+      const key = rowKey(row, runModel);
+      if (lastIndex.get(key) !== at) carrier.drop(key, row);
+      else if (!stale.isStale(row, at)) {
+        await out.write(carrier.keep(key, row));
+        rows++;
+      }
+    }
+    if (index !== total) {
+      throw new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
+    }
+    return { rows, dropped: total - rows, torn };
+  } finally {
+    await snapshot.handle.close();
   }
-  if (index !== total) {
-    throw new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
-  }
-  return { rows, dropped: total - rows, torn };
 }
 
 /** The temporary file {@link compactFile} writes beside the file `path` lands on. */

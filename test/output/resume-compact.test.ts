@@ -158,6 +158,26 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     expect(await collect(readResults(dst, format))).toEqual(expected);
   });
 
+  it('of a file a run appends to meanwhile: the rows it held when the compaction began, not "changed"', async () => {
+    // A compaction of a live output read it to its end twice and failed whenever a row came between.
+    const dir = tmp();
+    const src = join(dir, `in.${format}`);
+    // Larger than a read's block: the second pass is still reading when the first row is appended.
+    const before = Array.from({ length: 1500 }, (_, i) => okRow(`f${i}`, `an answer of some length, number ${i}`));
+    await writeFile(src, format, [...before, ...input]);
+    const live = openFileWriter(src, format, { append: true });
+    const dst = join(dir, `out.${format}`);
+    const out = openFileWriter(dst, format, { append: false });
+    // Each row the compaction writes (its second pass) comes with one more appended to its source.
+    let appended = 0;
+    const appending = { ...out, write: async (row: ResultRow) => (await live.write(okRow(`late${appended++}`, 'late')), out.write(row)) };
+    const stats = await compactResults(src, format, appending);
+    await Promise.all([out.close(), live.close()]);
+    expect(appended).toBe(1504);
+    expect(stats).toEqual({ rows: 1504, dropped: 3, torn: false });
+    expect(await collect(readResults(dst, format))).toEqual([...before, ...expected]);
+  });
+
   it('compacts a file in place atomically', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, input);
