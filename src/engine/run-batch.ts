@@ -26,7 +26,8 @@ import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts, requestTokenBound } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
-import { waitTooLong } from './wait-too-long.js';
+import { REFUSED_IN_A_ROW, refusedTooLong, waitTooLong } from './wait-too-long.js';
+import { pastLongestWait } from '../schedule/longest-wait.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
 import { contradictsRequestHeaders, perMinuteRequestHeaders, statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
 import { linkedAbort } from '../util/linked-abort.js';
@@ -608,6 +609,10 @@ class Engine {
    */
   private requestHeadersCountADay = false;
 
+  /** When the 429s since the last answer began, and how many there were (see refusedTooLong). */
+  private refusedSince: number | undefined;
+  private refusedInARow = 0;
+
   /** Since when descriptors have been short with none of the run's requests in flight. */
   private shortSince: number | undefined;
 
@@ -747,6 +752,8 @@ class Engine {
     const { request } = run;
     try {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage, model: result.model });
+      this.refusedSince = undefined;
+      this.refusedInARow = 0;
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
       this.loading.loaded(request.model);
@@ -819,8 +826,15 @@ class Engine {
         const rateHeaders = withStatedLimits(this.requestHeadersOf(announced), error.message);
         const tooLarge = this.tooLargeForLimit(run, rateHeaders, error.message);
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
-        // A wait of hours, or a limit per day used up: stop as an exhausted quota does, pausing no one for it.
-        const stop = waitTooLong(error, retryAfter);
+        // A wait of hours, a limit per day used up, or nothing but 429s for minutes: stop as an
+        // exhausted quota does, pausing no one for it.
+        const now = o.clock.now();
+        this.refusedSince ??= now;
+        this.refusedInARow++;
+        const refusedFor = now - this.refusedSince;
+        const stop =
+          waitTooLong(error, retryAfter) ??
+          (this.refusedInARow >= REFUSED_IN_A_ROW && pastLongestWait(refusedFor) ? refusedTooLong(error, this.refusedInARow, refusedFor) : undefined);
         if (stop) {
           this.halt('quota', stop.message, false);
           return { ok: false, error: stop, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };

@@ -39,3 +39,18 @@ function waitText(ms: number): string {
   const minutes = Math.ceil(ms / 60_000);
   return minutes < 90 ? `${minutes} minutes` : `${+(ms / 3_600_000).toFixed(1)} hours`;
 }
+
+/** 429s in a row, none answered between, that may stop a run once they span LONGEST_WAIT_MS. */
+export const REFUSED_IN_A_ROW = 10;
+
+/**
+ * The stop for 429s that came `count` in a row over `sinceMs`, no request answered between: a limit
+ * that does not refill at a pace a run can use (every request refused, each wait short enough on its
+ * own). Each paused the whole run, so its prompts went out one after another, each refused four
+ * times: a review's 1,000 prompts would have taken about 3 hours at `retry-after: 6`, 14 at 20.
+ */
+export function refusedTooLong(error: AttemptError, count: number, sinceMs: number): AttemptError {
+  const said = error.message.replace(/[.\s]+$/, '');
+  const message = `${said}; ${count} requests in a row were refused with 429 over ${Math.round(sinceMs / 60_000)} minutes and none was answered: the limit does not refill at a pace a run can use`;
+  return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+}

@@ -574,6 +574,47 @@ describe('runBatch stats', () => {
     expect(retryDelays).toEqual([10, 10]); // retry-after-ms is the floor, random() = 0 adds nothing
   });
 
+  it('nothing but 429s for over two minutes (10 or more in a row, each wait short): stops as an exhausted quota, exit 3 material', async () => {
+    // Each 429 paused everyone, so the prompts went one after another, four attempts each: a run of
+    // 1,000 would have sat for hours on a limit that never refilled.
+    let sent = 0;
+    const refused = (): never => {
+      sent++;
+      throw new AttemptError('rate_limit', 'HTTP 429: Too Many Requests', { status: 429, headers: new Headers({ 'retry-after': '6' }) });
+    };
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(200)), options(async () => refused(), { concurrency: 4, clock, retries: 3 })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 20_000 && !finished; i++) await clock.advance(100);
+    const { rows, outcome } = await run;
+    expect(outcome).toEqual({
+      stopped: 'quota',
+      message: expect.stringMatching(/^HTTP 429: Too Many Requests; \d+ requests in a row were refused with 429 over 2 minutes and none was answered/),
+    });
+    expect(clock.now()).toBeLessThan(150_000);
+    expect(sent).toBeLessThan(120);
+    expect(rows.length).toBeLessThan(50);
+    expect(rows.every((r) => r.error?.type === 'rate_limit')).toBe(true);
+  });
+
+  it('429s with an answer among them now and then are a pace to keep, not a stop', async () => {
+    let sent = 0;
+    const complete: Complete = async () => {
+      if (++sent % 12 === 0) return answer('ok');
+      throw new AttemptError('rate_limit', 'HTTP 429: Too Many Requests', { status: 429, headers: new Headers({ 'retry-after': '6' }) });
+    };
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(20)), options(complete, { concurrency: 2, clock, retries: 3 })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 20_000 && !finished; i++) await clock.advance(100);
+    const { rows, outcome } = await run;
+    expect(outcome).toEqual({});
+    expect(clock.now()).toBeGreaterThan(150_000);
+    expect(rows).toHaveLength(20);
+  });
+
   it('an answer whose x-ratelimit-remaining-requests is 0 pauses everyone and says so (a paused event, not a 429)', async () => {
     const complete: Complete = async () => ({
       ...answer('a'),
