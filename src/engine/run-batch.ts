@@ -29,7 +29,7 @@ import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.
 import { REFUSED_IN_A_ROW, refusedTooLong, waitTooLong } from './wait-too-long.js';
 import { pastLongestWait } from '../schedule/longest-wait.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
-import { contradictsRequestHeaders, perMinuteRequestHeaders, statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
+import { contradictsRequestHeaders, perMinuteRequestHeaders, statedRetryAfter, statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
 import { linkedAbort } from '../util/linked-abort.js';
 
 /** EMFILE / ENFILE: this machine ran out of descriptors; the request never reached the server. */
@@ -816,7 +816,7 @@ class Engine {
         this.halt('unreachable', `${tripped}: ${error.message}`, true);
       }
       const headers = error.info.headers;
-      const retryAfter = headers ? readRetryAfter(headers) : undefined;
+      const retryAfter = (headers ? readRetryAfter(headers) : undefined) ?? (error.type === 'rate_limit' ? statedRetryAfter(error.message) : undefined);
       // Every 429 the server sent, an exhausted quota's (typed `quota`) too, as the report counts them.
       if (error.info.status === 429) o.stats.rateLimited++;
       if (error.type === 'rate_limit') {

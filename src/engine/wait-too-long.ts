@@ -23,7 +23,7 @@ export function waitTooLong(error: AttemptError, retryAfter: RetryAfter | undefi
   if (error.type !== 'rate_limit') return undefined;
   const said = error.message.replace(/[.\s]+$/, '');
   if (retryAfter !== undefined && pastLongestWait(retryAfter.ms)) {
-    const header = retryAfter.precise ? 'retry-after-ms' : 'retry-after';
+    const header = retryAfter.from ?? (retryAfter.precise ? 'retry-after-ms' : 'retry-after');
     const message = `${said}; the server asks to wait ${waitText(retryAfter.ms)} (${header}), more than the ${LONGEST_WAIT_MS / 60_000} minutes a run waits for a rate limit`;
     return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
   }

@@ -103,6 +103,8 @@ export interface RetryAfter {
   ms: number;
   /** From `retry-after-ms` (exact), not a whole-second `retry-after`. */
   precise: boolean;
+  /** Where the wait was read when not from a `retry-after` header (`its message`, an `x-ratelimit-reset-*`). */
+  from?: string;
 }
 
 export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): RetryAfter | undefined {

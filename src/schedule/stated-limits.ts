@@ -1,4 +1,4 @@
-import type { RateLimitHeaders } from './rate-headers.js';
+import { parseDuration, type RateLimitHeaders, type RetryAfter } from './rate-headers.js';
 
 /** OpenAI's and Groq's words for the tokens-a-minute limit in a 429: "on tokens per min (TPM): Limit 90000, …". */
 const TPM_LIMIT = /\btokens per min(?:ute)? \(TPM\): Limit (\d+)/i;
@@ -27,6 +27,20 @@ export function statedTokenLimit(message: string): StatedTokenLimit | undefined 
   if (!(perMinute > 0)) return undefined;
   const requested = REQUESTED.exec(message.slice(limit!.index));
   return { perMinute, requested: requested ? Number(requested[1]) : undefined, tooLarge: TOO_LARGE.test(message) };
+}
+
+/** OpenAI's and Groq's wait in a 429's words: "Please try again in 57.311s", "… in 1h0m0s", "… in 20ms". */
+const TRY_AGAIN_IN = /\btry again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i;
+
+/**
+ * The wait a 429's message states, for a gateway that strips `retry-after`: without it the retries
+ * came on their own backoff, seconds apart, and 140 of 200 rows failed in 14 s against a message
+ * asking for 57 s. Whole-second precision, as `retry-after`'s.
+ */
+export function statedRetryAfter(message: string): RetryAfter | undefined {
+  const said = TRY_AGAIN_IN.exec(message);
+  const ms = said ? parseDuration(said[1]!.toLowerCase()) : undefined;
+  return ms === undefined ? undefined : { ms, precise: false, from: 'its message' };
 }
 
 /** The requests-a-minute limit a 429's message states, when it names one. */

@@ -598,6 +598,22 @@ describe('runBatch stats', () => {
     expect(rows.every((r) => r.error?.type === 'rate_limit')).toBe(true);
   });
 
+  it("a 429 without retry-after whose words say how long to wait: its retry waits that long (a gateway stripped the header)", async () => {
+    let sent = 0;
+    const complete: Complete = async () => {
+      if (++sent === 1) throw new AttemptError('rate_limit', 'HTTP 429: Rate limit reached for m on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in 7.5s.', { status: 429 });
+      return answer('ok');
+    };
+    const events: BatchEvent[] = [];
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(1)), options(complete, { concurrency: 1, clock, onEvent: (e) => events.push(e) })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(100);
+    expect((await run).rows.map((r) => [r.error, r.attempts])).toEqual([[null, 2]]);
+    expect(events.flatMap((e) => (e.type === 'retry' ? [e.delayMs] : []))).toEqual([7500]);
+  });
+
   it('429s with an answer among them now and then are a pace to keep, not a stop', async () => {
     let sent = 0;
     const complete: Complete = async () => {

@@ -3,6 +3,7 @@ import {
   contradictsRequestHeaders,
   perMinuteRequestHeaders,
   statedRequestLimit,
+  statedRetryAfter,
   statedTokenLimit,
   withStatedLimits,
 } from '../../src/schedule/stated-limits.js';
@@ -79,5 +80,22 @@ describe('withStatedLimits', () => {
     expect(withStatedLimits(headers, groq)).toEqual({ limitRequests: 30, limitTokens: 6000, remainingTokens: 5000 });
     expect(perMinuteRequestHeaders(headers)).toEqual({ limitTokens: 6000, remainingTokens: 5000 });
     expect(contradictsRequestHeaders({ limitTokens: 6000 }, groq)).toBe(false);
+  });
+});
+
+describe("a 429's stated wait (a gateway stripped retry-after)", () => {
+  it.each([
+    ['Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in 57.311s.', 57_311],
+    ['Rate limit reached … on tokens per day (TPD): Limit 500000, Used 499000. Please try again in 1h0m0s.', 3_600_000],
+    ['Please try again in 6m0s', 360_000],
+    ['please TRY AGAIN IN 20ms', 20],
+  ])('%s', (message, ms) => {
+    expect(statedRetryAfter(message)).toEqual({ ms, precise: false, from: 'its message' });
+  });
+
+  it('none where none is stated, or not as a duration', () => {
+    expect(statedRetryAfter('HTTP 429: Too Many Requests')).toBeUndefined();
+    expect(statedRetryAfter('try again in a minute')).toBeUndefined();
+    expect(statedRetryAfter('try again in 5 seconds')).toBeUndefined();
   });
 });
