@@ -833,7 +833,7 @@ class Engine {
         this.refusedInARow++;
         const refusedFor = now - this.refusedSince;
         const stop =
-          waitTooLong(error, retryAfter) ??
+          waitTooLong(error, retryAfter ?? usedUpUntil(rateHeaders)) ??
           (this.refusedInARow >= REFUSED_IN_A_ROW && pastLongestWait(refusedFor) ? refusedTooLong(error, this.refusedInARow, refusedFor) : undefined);
         if (stop) {
           this.halt('quota', stop.message, false);
@@ -1019,6 +1019,18 @@ class RecordRun {
     if (!awaiting) return null;
     return stoppedBeforeReaskRow(this.record, this.request, awaiting.outcome, this.sent, awaiting.message, this.engine.stats);
   }
+}
+
+/**
+ * A 429's `x-ratelimit-reset-*` where its `remaining-*` is 0, as the wait it asks for: a reset of
+ * hours stops the run as such a `retry-after` does (each retry used one of the four attempts, and
+ * every row failed within seconds).
+ */
+function usedUpUntil(headers: RateLimitHeaders | undefined): RetryAfter | undefined {
+  if (headers?.remainingRequests === 0 && headers.resetRequestsMs !== undefined)
+    return { ms: headers.resetRequestsMs, precise: false, from: 'x-ratelimit-reset-requests' };
+  if (headers?.remainingTokens === 0 && headers.resetTokensMs !== undefined) return { ms: headers.resetTokensMs, precise: false, from: 'x-ratelimit-reset-tokens' };
+  return undefined;
 }
 
 /** The shortest pause a used-up `x-ratelimit-remaining-*` imposes that gets a `paused` event. */

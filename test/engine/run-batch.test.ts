@@ -614,6 +614,27 @@ describe('runBatch stats', () => {
     expect(events.flatMap((e) => (e.type === 'retry' ? [e.delayMs] : []))).toEqual([7500]);
   });
 
+  it('a 429 whose x-ratelimit-remaining is 0 until a reset hours away stops as a retry-after of hours does', async () => {
+    // Each retry took one of the four attempts within seconds: 20 rows failed in 5.5 s, exit 1.
+    const complete: Complete = async () => {
+      throw new AttemptError('rate_limit', 'HTTP 429: Rate limit reached for requests', {
+        status: 429,
+        headers: new Headers({ 'x-ratelimit-limit-requests': '1000', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6h0m0s' }),
+      });
+    };
+    const clock = new FakeClock();
+    const run = drain(runBatch(from(range(20)), options(complete, { concurrency: 4, clock })));
+    let finished = false;
+    void run.finally(() => (finished = true));
+    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(100);
+    const { rows, outcome } = await run;
+    expect(outcome).toEqual({
+      stopped: 'quota',
+      message: 'HTTP 429: Rate limit reached for requests; the server asks to wait 6 hours (x-ratelimit-reset-requests), more than the 2 minutes a run waits for a rate limit',
+    });
+    expect(rows).toEqual([]);
+  });
+
   it('429s with an answer among them now and then are a pace to keep, not a stop', async () => {
     let sent = 0;
     const complete: Complete = async () => {
