@@ -727,10 +727,10 @@ class Engine {
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: withDeadlines holds no suspended call around it.
     const { request } = run;
-    return withDeadlines((signal, onActivity, aborts) => o.complete(request, { signal, onActivity, onDelta, aborts, paceResend: this.paceResend }), this.deadlines).then(
-      run.answered,
-      run.failed,
-    );
+    return withDeadlines(
+      (signal, onActivity, aborts) => o.complete(request, { signal, onActivity, onDelta, aborts, paceResend: this.paceResend }),
+      this.deadlines,
+    ).then(run.answered, run.failed);
   }
 
   /**
@@ -1029,7 +1029,8 @@ class RecordRun {
 function usedUpUntil(headers: RateLimitHeaders | undefined): RetryAfter | undefined {
   if (headers?.remainingRequests === 0 && headers.resetRequestsMs !== undefined)
     return { ms: headers.resetRequestsMs, precise: false, from: 'x-ratelimit-reset-requests' };
-  if (headers?.remainingTokens === 0 && headers.resetTokensMs !== undefined) return { ms: headers.resetTokensMs, precise: false, from: 'x-ratelimit-reset-tokens' };
+  if (headers?.remainingTokens === 0 && headers.resetTokensMs !== undefined)
+    return { ms: headers.resetTokensMs, precise: false, from: 'x-ratelimit-reset-tokens' };
   return undefined;
 }
 

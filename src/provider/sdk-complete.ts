@@ -93,7 +93,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     // Another request: the pacing's, as every other (a run's first wave, all refused, was sent twice at once).
     const turn = ctx.paceResend?.();
     const again = () => attempt(asked(request, usage), ctx, next);
-    return (turn ? turn.then(again) : again()).then(
+    return (turn !== undefined ? turn.then(again) : again()).then(
       (result) => {
         if (!usage && request.stream) streamUsage = false;
         limitField = next;

@@ -33,7 +33,8 @@ export function makeDirs(dir: string, mode = 0o777): void {
       const code = (err as NodeJS.ErrnoException).code;
       // A symlink to nothing: `mkdir` says only that the name exists.
       const dangling = code === 'EEXIST' ? danglingTarget(d) : undefined;
-      if (dangling !== undefined) throw Object.assign(new Error(`cannot create directory ${d}: it is a symbolic link to ${dangling}, which does not exist`), { code });
+      if (dangling !== undefined)
+        throw Object.assign(new Error(`cannot create directory ${d}: it is a symbolic link to ${dangling}, which does not exist`), { code });
       throw Object.assign(new Error(`cannot create directory ${d}${code ? ` (${code})` : ''}`), { code });
     }
   }

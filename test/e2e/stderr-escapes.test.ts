@@ -51,7 +51,13 @@ describe('a file name with a line break', () => {
     expect(output.code).toBe(2);
     expect(output.stderr).toMatch(/^llm-batch: [^\n]*no\uFFFDdir\/x\.jsonl[^\n]*\n$/);
     const summary = await runCli(['p.txt', '--mock', '-o', '/dev/null', '--summary-json', 'no\ndir/s.json'], { cwd: server.dir });
-    expect(summary.stderr.split('\n').filter(Boolean).every((line) => line.startsWith('llm-batch: ')), summary.stderr).toBe(true);
+    expect(
+      summary.stderr
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.startsWith('llm-batch: ')),
+      summary.stderr,
+    ).toBe(true);
     expect(summary.stderr).toContain('no\uFFFDdir/s.json');
   });
 });

@@ -583,7 +583,12 @@ describe('runBatch stats', () => {
       throw new AttemptError('rate_limit', 'HTTP 429: Too Many Requests', { status: 429, headers: new Headers({ 'retry-after': '6' }) });
     };
     const clock = new FakeClock();
-    const run = drain(runBatch(from(range(200)), options(async () => refused(), { concurrency: 4, clock, retries: 3 })));
+    const run = drain(
+      runBatch(
+        from(range(200)),
+        options(async () => refused(), { concurrency: 4, clock, retries: 3 }),
+      ),
+    );
     let finished = false;
     void run.finally(() => (finished = true));
     for (let i = 0; i < 20_000 && !finished; i++) await clock.advance(100);
@@ -598,10 +603,15 @@ describe('runBatch stats', () => {
     expect(rows.every((r) => r.error?.type === 'rate_limit')).toBe(true);
   });
 
-  it("a 429 without retry-after whose words say how long to wait: its retry waits that long (a gateway stripped the header)", async () => {
+  it('a 429 without retry-after whose words say how long to wait: its retry waits that long (a gateway stripped the header)', async () => {
     let sent = 0;
     const complete: Complete = async () => {
-      if (++sent === 1) throw new AttemptError('rate_limit', 'HTTP 429: Rate limit reached for m on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in 7.5s.', { status: 429 });
+      if (++sent === 1)
+        throw new AttemptError(
+          'rate_limit',
+          'HTTP 429: Rate limit reached for m on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in 7.5s.',
+          { status: 429 },
+        );
       return answer('ok');
     };
     const events: BatchEvent[] = [];
@@ -630,7 +640,8 @@ describe('runBatch stats', () => {
     const { rows, outcome } = await run;
     expect(outcome).toEqual({
       stopped: 'quota',
-      message: 'HTTP 429: Rate limit reached for requests; the server asks to wait 6 hours (x-ratelimit-reset-requests), more than the 2 minutes a run waits for a rate limit',
+      message:
+        'HTTP 429: Rate limit reached for requests; the server asks to wait 6 hours (x-ratelimit-reset-requests), more than the 2 minutes a run waits for a rate limit',
     });
     expect(rows).toEqual([]);
   });

@@ -170,7 +170,13 @@ describe.each(['jsonl', 'csv'] as const)('compactResults (%s)', (format) => {
     const out = openFileWriter(dst, format, { append: false });
     // Each row the compaction writes (its second pass) comes with one more appended to its source.
     let appended = 0;
-    const appending = { ...out, write: async (row: ResultRow) => (await live.write(okRow(`late${appended++}`, 'late')), out.write(row)) };
+    const appending = {
+      ...out,
+      write: async (row: ResultRow) => {
+        await live.write(okRow(`late${appended++}`, 'late'));
+        return out.write(row);
+      },
+    };
     const stats = await compactResults(src, format, appending);
     await Promise.all([out.close(), live.close()]);
     expect(appended).toBe(1504);

@@ -885,13 +885,15 @@ it.each([true, false])('raw deflate sent as content-encoding deflate is decoded,
 describe.each(['UTF-8', 'none'])('a body labelled content-encoding %s, which names no compression', (label) => {
   it.each([true, false])('is read as it came, as fetch reads it (stream %s)', async (stream) => {
     // Refused as a coding llm-batch cannot decode, it failed every request of a misconfigured gateway.
-    const plain = (chunks: string[]): http.RequestListener => (req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': label });
-        res.end(chunks.join(''));
-      });
-    };
+    const plain =
+      (chunks: string[]): http.RequestListener =>
+      (req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': label });
+          res.end(chunks.join(''));
+        });
+      };
     const body = stream
       ? [HELLO, event([{ index: 0, delta: { content: ' wörld' }, finish_reason: 'stop' }]), 'data: [DONE]\n\n']
       : [JSON.stringify({ model: 'm', choices: [{ message: { content: 'hello wörld' }, finish_reason: 'stop' }] })];

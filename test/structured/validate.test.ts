@@ -77,7 +77,9 @@ describe('compileCheck', () => {
     expect(() => draftOf({ $schema: 'http://json-schema.org/draft-04/schema#' })).toThrow(/draft-04.*not a draft Ajv 8 validates/);
     // The file is named before the place in it (it read as a file called "/$schema").
     expect(() => draftOf({ $schema: 'http://json-schema.org/draft-04/schema#' }, 'old.json')).toThrow(
-      new UsageError('--json-schema old.json: /$schema: http://json-schema.org/draft-04/schema# is not a draft Ajv 8 validates (draft-06/07, 2019-09, 2020-12)'),
+      new UsageError(
+        '--json-schema old.json: /$schema: http://json-schema.org/draft-04/schema# is not a draft Ajv 8 validates (draft-06/07, 2019-09, 2020-12)',
+      ),
     );
     expect(() => draftOf({ $schema: 4 }, '(inline)')).toThrow(new UsageError('--json-schema (inline): /$schema: must be a URI string'));
   });

@@ -26,7 +26,10 @@ describe('makeDirs', () => {
     const link = path.join(root, 'dangling');
     fs.symlinkSync('/nowhere/llm-batch', link);
     expect(() => makeDirs(path.join(link, 'sub'))).toThrow(
-      expect.objectContaining({ code: 'EEXIST', message: `cannot create directory ${link}: it is a symbolic link to /nowhere/llm-batch, which does not exist` }),
+      expect.objectContaining({
+        code: 'EEXIST',
+        message: `cannot create directory ${link}: it is a symbolic link to /nowhere/llm-batch, which does not exist`,
+      }),
     );
   });
 
