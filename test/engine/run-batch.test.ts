@@ -35,6 +35,13 @@ function options(complete: Complete, extra: Partial<BatchOptions> = {}): BatchOp
   return { complete, model: 'test-model', random: () => 0, rpm: 6_000_000, ...extra };
 }
 
+/** Advances `clock` by `stepMs` until `run` settles, at most `steps` times (a run that never ends fails on its own terms). */
+async function onVirtualTime(run: Promise<unknown>, clock: FakeClock, stepMs: number, steps: number): Promise<void> {
+  let finished = false;
+  void run.finally(() => (finished = true)).catch(() => {});
+  for (let i = 0; i < steps && !finished; i++) await clock.advance(stepMs);
+}
+
 async function drain(gen: AsyncGenerator<ResultRow, BatchOutcome, undefined>): Promise<{ rows: ResultRow[]; outcome: BatchOutcome }> {
   const rows: ResultRow[] = [];
   for (;;) {
@@ -406,9 +413,7 @@ describe('runBatch concurrency and memory', () => {
     expect(first).toBe(concurrency + READ_AHEAD + concurrency);
     // Besides the first wave, answered and taken: the same bound holds what is held in memory.
     expect(input.pulled() - concurrency).toBeLessThanOrEqual(concurrency + READ_AHEAD + concurrency + 1);
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 10_000 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 10_000);
     const { rows } = await run;
     expect(rows).toHaveLength(1000);
     expect(rows.every((r) => r.attempts === (Number(r.id.slice(1)) < concurrency ? 1 : 2) && r.error === null)).toBe(true);
@@ -551,9 +556,7 @@ describe('runBatch stats', () => {
     // run on virtual time so that takes no wall time.
     const clock = new FakeClock();
     const run = drain(runBatch(from(records), options(complete, { stats, retries: 2, clock, onEvent: (e) => events.push(e) })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 2000 && !finished; i++) await clock.advance(50);
+    await onVirtualTime(run, clock, 50, 2000);
     const { rows } = await run;
     expect(rows).toHaveLength(6);
     expect(stats).toMatchObject({
@@ -589,9 +592,7 @@ describe('runBatch stats', () => {
         options(async () => refused(), { concurrency: 4, clock, retries: 3 }),
       ),
     );
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 20_000 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 20_000);
     const { rows, outcome } = await run;
     expect(outcome).toEqual({
       stopped: 'quota',
@@ -617,9 +618,7 @@ describe('runBatch stats', () => {
     const events: BatchEvent[] = [];
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(1)), options(complete, { concurrency: 1, clock, onEvent: (e) => events.push(e) })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 1000);
     expect((await run).rows.map((r) => [r.error, r.attempts])).toEqual([[null, 2]]);
     expect(events.flatMap((e) => (e.type === 'retry' ? [e.delayMs] : []))).toEqual([7500]);
   });
@@ -634,9 +633,7 @@ describe('runBatch stats', () => {
     };
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(20)), options(complete, { concurrency: 4, clock })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 1000);
     const { rows, outcome } = await run;
     expect(outcome).toEqual({
       stopped: 'quota',
@@ -654,9 +651,7 @@ describe('runBatch stats', () => {
     };
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(20)), options(complete, { concurrency: 2, clock, retries: 3 })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 20_000 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 20_000);
     const { rows, outcome } = await run;
     expect(outcome).toEqual({});
     expect(clock.now()).toBeGreaterThan(150_000);
@@ -672,9 +667,7 @@ describe('runBatch stats', () => {
     const events: BatchEvent[] = [];
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(2)), options(complete, { stats, concurrency: 1, clock, onEvent: (e) => events.push(e) })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(50);
+    await onVirtualTime(run, clock, 50, 1000);
     expect((await run).rows).toHaveLength(2);
     expect(clock.now()).toBeGreaterThanOrEqual(12_000); // the second waited for the reset
     expect(events.filter((e) => e.type === 'paused')).toEqual([
@@ -730,9 +723,7 @@ describe('runBatch stats', () => {
     const events: BatchEvent[] = [];
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(2)), options(complete, { concurrency: 1, clock, onEvent: (e) => events.push(e) })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 100 && !finished; i++) await clock.advance(50);
+    await onVirtualTime(run, clock, 50, 100);
     expect((await run).rows).toHaveLength(2);
     expect(events.filter((e) => e.type === 'paused')).toEqual([]);
   });
@@ -796,9 +787,7 @@ describe('runBatch and a server still loading its model', () => {
     const clock = new FakeClock();
     const records = range(6).map((r, i) => ({ ...r, params: { ...r.params, model: i % 2 ? 'b' : 'a' } }));
     const run = drain(runBatch(from(records), options(complete, { retries: 0, concurrency: 2, clock })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 6_300 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 6_300);
     const { rows } = await run;
     expect(clock.now()).toBeGreaterThanOrEqual(600_000);
     expect(clock.now()).toBeLessThan(620_000);
@@ -812,9 +801,7 @@ describe('runBatch and a server still loading its model', () => {
     };
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(2)), options(complete, { retries: 1, clock })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 6_300 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 6_300);
     const { rows } = await run;
     expect(clock.now()).toBeGreaterThanOrEqual(600_000);
     expect(rows.map((r) => r.error?.status)).toEqual([503, 503]);
@@ -827,9 +814,7 @@ describe('runBatch and a server still loading its model', () => {
     };
     const clock = new FakeClock();
     const run = drain(runBatch(from(range(1)), options(complete, { retries: 2, clock })));
-    let finished = false;
-    void run.finally(() => (finished = true));
-    for (let i = 0; i < 1000 && !finished; i++) await clock.advance(100);
+    await onVirtualTime(run, clock, 100, 1000);
     const { rows } = await run;
     expect(rows[0]!.attempts).toBe(3);
     expect(clock.now()).toBeLessThan(10_000);
