@@ -6,5 +6,10 @@
  */
 export function outputFailedLine(message: string, withCommand: boolean, then = 'finish the rest'): string {
   if (!withCommand || message.includes('--resume')) return message;
-  return `${message}; every row written before it is kept: make room, then ${then} with the command below`;
+  return `${message}; every row written before it is kept: ${remedyFor(message)}, then ${then} with the command below`;
+}
+
+/** What lets the file grow again: room on the disk, or, for a file past `ulimit -f` (EFBIG), a higher limit. */
+function remedyFor(message: string): string {
+  return /\bEFBIG\b|file too large/i.test(message) ? 'raise the file size limit (ulimit -f)' : 'make room';
 }

@@ -80,7 +80,7 @@ describe('an output that fills up mid-run', () => {
     const command = `${base} --resume`;
     expect(stderrLines(first)).toEqual([
       expect.stringMatching(
-        /^llm-batch: Cannot write to output file out\.jsonl: EFBIG: file too large, write; every row written before it is kept: make room, then finish the rest with the command below$/,
+        /^llm-batch: Cannot write to output file out\.jsonl: EFBIG: file too large, write; every row written before it is kept: raise the file size limit \(ulimit -f\), then finish the rest with the command below$/,
       ),
       `llm-batch: to finish the rest, run: ${command}`,
     ]);
@@ -122,7 +122,7 @@ describe('an output that fills up mid-run', () => {
       expect(stderrLines(first)).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^llm-batch: Cannot write to output file out\\.${format}: EFBIG: file too large, write; every row written before it is kept: make room, then finish the rest with the command below$`,
+            `^llm-batch: Cannot write to output file out\\.${format}: EFBIG: file too large, write; every row written before it is kept: raise the file size limit \\(ulimit -f\\), then finish the rest with the command below$`,
           ),
         ),
         `llm-batch: to finish the rest, run: ${command}`,
