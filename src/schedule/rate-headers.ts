@@ -41,6 +41,17 @@ function durationParts(trimmed: string): number | undefined {
   return total;
 }
 
+/**
+ * A number a proxy repeated (the header twice, joined as `3, 3`): the number, when every copy says the
+ * same; else undefined (an HTTP date has a comma of its own and is no number anyway).
+ */
+function repeated(value: string | null): number | undefined {
+  const parts = value?.split(',').map((part) => part.trim());
+  if (!parts || parts.length < 2 || parts.some((part) => part !== parts[0])) return undefined;
+  const n = Number(parts[0]);
+  return parts[0] !== '' && Number.isFinite(n) ? n : undefined;
+}
+
 function num(headers: HeaderSource, name: string): number | undefined {
   const v = headers.get(name);
   if (v === null || v.trim() === '') return undefined;
@@ -108,9 +119,11 @@ export interface RetryAfter {
 }
 
 export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): RetryAfter | undefined {
-  const ms = num(headers, 'retry-after-ms');
+  const ms = num(headers, 'retry-after-ms') ?? repeated(headers.get('retry-after-ms'));
   if (ms !== undefined && ms >= 0) return { ms, precise: true };
   const raw = headers.get('retry-after')?.trim();
+  const twice = repeated(raw ?? null);
+  if (twice !== undefined) return twice >= 0 ? { ms: twice * 1000, precise: false } : undefined;
   if (!raw) return undefined;
   if (SECONDS.test(raw)) return { ms: Number(raw) * 1000, precise: false };
   // Only an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`); V8's Date.parse reads junk like '-1' as a date.

@@ -144,6 +144,22 @@ describe('readRetryAfter', () => {
     expect(readRetryAfter(new Headers({ 'retry-after-ms': '', 'retry-after': '3' }), NOW)).toEqual({ ms: 3000, precise: false });
   });
 
+  it('a header a proxy repeated (joined as "3, 3") is read once; copies that differ are no advice', () => {
+    // Read as junk, the server's wait was ignored and the retries came on their own backoff.
+    expect(
+      readRetryAfter(
+        new Headers([
+          ['retry-after', '3'],
+          ['retry-after', '3'],
+        ]),
+        NOW,
+      ),
+    ).toEqual({ ms: 3000, precise: false });
+    expect(readRetryAfter(new Headers({ 'retry-after-ms': '200, 200' }), NOW)).toEqual({ ms: 200, precise: true });
+    expect(readRetryAfter(new Headers({ 'retry-after': '3, 30' }), NOW)).toBeUndefined();
+    expect(readRetryAfter(new Headers({ 'retry-after': '-1, -1' }), NOW)).toBeUndefined();
+  });
+
   it('no retry headers → undefined', () => {
     expect(readRetryAfter(new Headers(), NOW)).toBeUndefined();
     expect(readRetryAfter(new Headers({ 'retry-after-ms': 'junk' }), NOW)).toBeUndefined();
