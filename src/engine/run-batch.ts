@@ -727,24 +727,11 @@ class Engine {
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: withDeadlines holds no suspended call around it.
     const { request } = run;
-    return withDeadlines(
-      (signal, onActivity, aborts) => o.complete(request, { signal, onActivity, onDelta, aborts, paceResend: this.paceResend }),
-      this.deadlines,
-    ).then(run.answered, run.failed);
+    return withDeadlines((signal, onActivity, aborts) => o.complete(request, { signal, onActivity, onDelta, aborts }), this.deadlines).then(
+      run.answered,
+      run.failed,
+    );
   }
-
-  /**
-   * A turn of the pacing for a request a transport sends again itself (see AttemptContext.paceResend):
-   * a request, counted as one, with no tokens of its own (the refused one was charged them and used none).
-   */
-  private readonly paceResend = (): Promise<void> => {
-    this.o.stats.requests++;
-    if (this.governor.admitNow(0) !== undefined) return Promise.resolve();
-    // Ahead of the queue: until it is answered, every request goes with the field the server refused.
-    return this.governor.acquire(0, this.sending.signal, true).then(() => {
-      this.notePacing();
-    });
-  };
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */
   answered(run: RecordRun, result: CompletionResult): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {

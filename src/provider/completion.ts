@@ -60,12 +60,6 @@ export interface AttemptContext {
    * the same.
    */
   aborts?: AbortWatch;
-  /**
-   * Given by the engine: waits for the pacing's turn for a request the transport sends again of its
-   * own accord (a field the server refused, see sdk-complete.ts), so that --rpm holds for it too.
-   * Without it such a request goes at once.
-   */
-  paceResend?: () => Promise<void>;
 }
 
 /** Told when an attempt's signal aborts, once (an EventListener object's shape). */

@@ -67,8 +67,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
   // older vLLM) or a 422 (Mistral) would fail every streamed row; a server that refuses the cap's
   // name (see otherLimitField) every row with --max-tokens or --max-cost. A refusal naming the field
-  // is sent again without it (or with the cap's other name) at the pacing's next turn, not a retry;
-  // if that is answered,
+  // is sent again at once without it (or with the cap's other name), uncounted; if that is answered,
   // later requests go so too (streamed answers then without usage, counted in the summary). One that
   // fails again was not (only) about the field (vLLM's and LiteLLM's validation errors quote the
   // whole request body): it fails with the second answer's error, which names the real reason, and
@@ -90,10 +89,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     if (tried < 2 && withUsage && refusesStreamOptions(error)) usage = false;
     else if (tried < 2 && request.max_tokens !== undefined) next = otherLimitField(error, field) ?? field;
     if (usage === withUsage && next === field) throw redacted(error);
-    // Another request: the pacing's, as every other (a run's first wave, all refused, was sent twice at once).
-    const turn = ctx.paceResend?.();
-    const again = () => attempt(asked(request, usage), ctx, next);
-    return (turn !== undefined ? turn.then(again) : again()).then(
+    return attempt(asked(request, usage), ctx, next).then(
       (result) => {
         if (!usage && request.stream) streamUsage = false;
         limitField = next;

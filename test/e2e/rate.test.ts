@@ -164,23 +164,6 @@ describe.sequential('paced by --rpm / --tpm', () => {
     // That it uses the budget (≥ 93 % of 30/s, late timers and all) is the pacer's, on virtual time.
   });
 
-  it.each([
-    ['stream_options', { refuseStreamOptions: true }, []],
-    ['max_tokens', { refuseMaxTokens: true }, ['--max-tokens', '50']],
-  ] as const)('--rpm 600 against a server that refuses %s: the requests sent again without it are paced too', async (field, refusing, extra) => {
-    // Sent again at once outside the pacing, every request in flight before the first refusal came
-    // back went twice: 21 in the densest second against a cap of 10.
-    const server = await fresh({ latencyMs: 300, ...refusing });
-    const prompts = numbered(`refused ${field}`, 24);
-    const t = await timedRun(server, prompts, ['-c', '16', '--rpm', '600', ...extra], `refused-${field}.txt`);
-    note(`rpm 600, ${field} refused`, t, server);
-    expectAllAnswered(t, prompts);
-    expect(server.requests.length).toBeGreaterThan(24);
-    const arrived = server.requests.map((q) => q.t);
-    // 10 a second; the mock sees arrivals a little apart from when they left (1 of slack).
-    expect(maxInWindow(arrived, 1000)).toBeLessThanOrEqual(11);
-  });
-
   it('--rpm 240 with --max-cost the limit on requests in flight: those the budget lets go together are still paced', async () => {
     // Answers come back together every 2.5 s; the budget admits 6 at a time ($1.01 worst case each
     // under $6.50). A pacing turn taken before the wait for the budget was spent late: the 6 the
