@@ -612,6 +612,11 @@ class Engine {
   /** When the 429s since the last answer began, and how many there were (see refusedTooLong). */
   private refusedSince: number | undefined;
   private refusedInARow = 0;
+  /**
+   * Requests sent before those 429s began and still out: one may yet be answered (a long answer
+   * while the server refuses the rest for capacity), so until they are all back the 429s stop nothing.
+   */
+  private sentBeforeRefusals = 0;
 
   /** Since when descriptors have been short with none of the run's requests in flight. */
   private shortSince: number | undefined;
@@ -772,6 +777,7 @@ class Engine {
     }
     const { o } = this;
     const { request, attempt, ticket } = run;
+    if (this.refusedSince !== undefined && run.sentAt < this.refusedSince) this.sentBeforeRefusals--;
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       // Out of descriptors: no socket was opened, so nothing left, and no request is counted.
@@ -816,12 +822,18 @@ class Engine {
         // A wait of hours, a limit per day used up, or nothing but 429s for minutes: stop as an
         // exhausted quota does, pausing no one for it.
         const now = o.clock.now();
-        this.refusedSince ??= now;
+        if (this.refusedSince === undefined) {
+          this.refusedSince = now;
+          // The others out now, this one aside (inFlight counts it until it ends below).
+          this.sentBeforeRefusals = o.stats.inFlight - 1;
+        }
         this.refusedInARow++;
         const refusedFor = now - this.refusedSince;
         const stop =
           waitTooLong(error, retryAfter ?? usedUpUntil(rateHeaders)) ??
-          (this.refusedInARow >= REFUSED_IN_A_ROW && pastLongestWait(refusedFor) ? refusedTooLong(error, this.refusedInARow, refusedFor) : undefined);
+          (this.refusedInARow >= REFUSED_IN_A_ROW && this.sentBeforeRefusals <= 0 && pastLongestWait(refusedFor)
+            ? refusedTooLong(error, this.refusedInARow, refusedFor)
+            : undefined);
         if (stop) {
           this.halt('quota', stop.message, false);
           return { ok: false, error: stop, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };

@@ -643,6 +643,29 @@ describe('runBatch stats', () => {
     expect(rows).toEqual([]);
   });
 
+  it('429s for minutes while long answers sent before them are still coming: no stop, every row answered', async () => {
+    // A server at capacity refuses the rest while two long generations run (a review: stopped as a
+    // quota after 2 minutes, 10 rows not run, where the long answers came at 150 s).
+    const clock = new FakeClock();
+    const complete: Complete = async (req) => {
+      const i = indexOf(req);
+      if (i < 2) {
+        await clock.sleep(150_000);
+        return answer(`long ${i}`);
+      }
+      if (clock.now() < 150_000) {
+        throw new AttemptError('rate_limit', 'HTTP 429: Too Many Requests', { status: 429, headers: new Headers({ 'retry-after-ms': '200' }) });
+      }
+      return answer('short');
+    };
+    const run = drain(runBatch(from(range(12)), options(complete, { concurrency: 4, clock, retries: 1000 })));
+    await onVirtualTime(run, clock, 100, 20_000);
+    const { rows, outcome } = await run;
+    expect(outcome).toEqual({});
+    expect(rows).toHaveLength(12);
+    expect(rows.every((r) => r.error === null)).toBe(true);
+  });
+
   it('429s with an answer among them now and then are a pace to keep, not a stop', async () => {
     let sent = 0;
     const complete: Complete = async () => {
