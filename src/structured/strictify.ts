@@ -148,8 +148,9 @@ class Strictifier {
     if (!isObject(input)) this.fail(pointer, 'a schema must be a JSON object');
     if (depth > STRICT_LIMITS.depth) this.fail(pointer, `nested deeper than ${STRICT_LIMITS.depth} levels, the strict mode limit`);
     const out: JsonSchema = {};
-    // Ajv lets null through where it is written; strict mode needs it as a type.
-    const nullTyped = input.nullable === true && pointer !== '';
+    // Ajv lets null through where it is written beside a type (its enum, if any, still applies); strict
+    // mode needs it in the type. Without a type Ajv does nothing with it: left out as an annotation.
+    const nullTyped = input.nullable === true && pointer !== '' && input.type !== undefined;
     for (const [key, value] of Object.entries(input)) {
       if (nullTyped && key === 'nullable') continue;
       if (key === '$defs' || key === 'definitions') {
@@ -204,7 +205,9 @@ class Strictifier {
     }
     if (!nullTyped) return out;
     this.nullTyped.push(pointer);
-    return nullable(out);
+    const named = Array.isArray(out.type) ? out.type : [out.type];
+    if (!named.includes('null')) out.type = [...named, 'null'];
+    return out;
   }
 
   private types(out: JsonSchema, pointer: string): Set<string> | undefined {
