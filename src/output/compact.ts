@@ -4,9 +4,8 @@ import { renameDurably } from '../util/rename-durably.js';
 import { refuseUntrustedLink } from '../util/untrusted-link.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile, withFileLineEnd } from './csv-file-layout.js';
-import { readResultsWithLines, type ReadOptions } from './read-results.js';
+import { readResults, type ReadOptions } from './read-results.js';
 import { openSnapshot } from './file-snapshot.js';
-import type { ResultRow } from '../types.js';
 import { usageCarrier } from './carried-usage.js';
 import { rowKey } from './row-key.js';
 import { staleInputErrors } from './resume-state.js';
@@ -58,11 +57,8 @@ export async function compactResults(
   // Both passes read the file as it was when the first began: a run appending rows meanwhile (a
   // compaction of a live output) made every such compaction fail as "changed".
   const snapshot = await openSnapshot(path);
-  const rowsOf = async function* (options: ReadOptions): AsyncGenerator<ResultRow> {
-    for await (const { row } of readResultsWithLines(path, format, options, snapshot)) yield row;
-  };
   try {
-    for await (const row of rowsOf({ ...read, onTorn })) {
+    for await (const row of readResults(path, format, { ...read, onTorn }, snapshot)) {
       signal?.throwIfAborted();
       stale.see(row, total);
       lastIndex.set(rowKey(row, runModel), total++);
@@ -71,7 +67,7 @@ export async function compactResults(
     let index = 0;
     let rows = 0;
     const carrier = usageCarrier();
-    for await (const row of rowsOf(read)) {
+    for await (const row of readResults(path, format, read, snapshot)) {
       signal?.throwIfAborted();
       const at = index++;
       const key = rowKey(row, runModel);

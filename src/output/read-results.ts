@@ -49,8 +49,8 @@ function unreadable(path: string, err: unknown): RunError {
  * before whole rows among them) throws
  * RunError(code 'resume') naming `file:line`. Blank lines in JSONL are ignored.
  */
-export async function* readResults(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}): AsyncGenerator<ResultRow> {
-  for await (const { row } of readResultsWithLines(path, format, options)) yield row;
+export async function* readResults(path: string, format: 'jsonl' | 'csv', options: ReadOptions = {}, snapshot?: FileSnapshot): AsyncGenerator<ResultRow> {
+  for await (const { row } of readResultsWithLines(path, format, options, snapshot)) yield row;
 }
 
 export interface ReadOptions {
