@@ -42,18 +42,19 @@ function durationParts(trimmed: string): number | undefined {
 }
 
 /**
- * A number a proxy repeated (the header twice, joined as `3, 3`): the number, when every copy says the
- * same; else undefined (an HTTP date has a comma of its own and is no number anyway).
+ * A header a proxy repeated (joined as `3, 3`) as its one value, when every copy says the same; else
+ * as it came (an HTTP date has a comma of its own, and copies that differ are no advice).
  */
-function repeated(value: string | null): number | undefined {
+function once(value: string | null): string | null {
   const parts = value?.split(',').map((part) => part.trim());
-  if (!parts || parts.length < 2 || parts.some((part) => part !== parts[0])) return undefined;
-  const n = Number(parts[0]);
-  return parts[0] !== '' && Number.isFinite(n) ? n : undefined;
+  return parts && parts.length > 1 && parts.every((part) => part === parts[0]) ? parts[0]! : value;
 }
 
 function num(headers: HeaderSource, name: string): number | undefined {
-  const v = headers.get(name);
+  return numberIn(headers.get(name));
+}
+
+function numberIn(v: string | null): number | undefined {
   if (v === null || v.trim() === '') return undefined;
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
@@ -119,11 +120,9 @@ export interface RetryAfter {
 }
 
 export function readRetryAfter(headers: HeaderSource, nowEpochMs = Date.now()): RetryAfter | undefined {
-  const ms = num(headers, 'retry-after-ms') ?? repeated(headers.get('retry-after-ms'));
+  const ms = numberIn(once(headers.get('retry-after-ms')));
   if (ms !== undefined && ms >= 0) return { ms, precise: true };
-  const raw = headers.get('retry-after')?.trim();
-  const twice = repeated(raw ?? null);
-  if (twice !== undefined) return twice >= 0 ? { ms: twice * 1000, precise: false } : undefined;
+  const raw = once(headers.get('retry-after'))?.trim();
   if (!raw) return undefined;
   if (SECONDS.test(raw)) return { ms: Number(raw) * 1000, precise: false };
   // Only an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`); V8's Date.parse reads junk like '-1' as a date.
