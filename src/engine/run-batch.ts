@@ -26,8 +26,7 @@ import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts, requestTokenBound } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
-import { REFUSED_IN_A_ROW, refusedTooLong, waitTooLong } from './wait-too-long.js';
-import { pastLongestWait } from '../schedule/longest-wait.js';
+import { RefusalStreak, waitTooLong } from './wait-too-long.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
 import { contradictsRequestHeaders, perMinuteRequestHeaders, statedRetryAfter, statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
 import { linkedAbort } from '../util/linked-abort.js';
@@ -609,14 +608,8 @@ class Engine {
    */
   private requestHeadersCountADay = false;
 
-  /** When the 429s since the last answer began, and how many there were (see refusedTooLong). */
-  private refusedSince: number | undefined;
-  private refusedInARow = 0;
-  /**
-   * Requests sent before those 429s began and still out: one may yet be answered (a long answer
-   * while the server refuses the rest for capacity), so until they are all back the 429s stop nothing.
-   */
-  private sentBeforeRefusals = 0;
+  /** The 429s since the last answer, which stop a run that gets nothing else for minutes. */
+  private readonly refusals = new RefusalStreak();
 
   /** Since when descriptors have been short with none of the run's requests in flight. */
   private shortSince: number | undefined;
@@ -744,8 +737,7 @@ class Engine {
     const { request } = run;
     try {
       if (run.ticket) o.budget!.settle(run.ticket, request, { usage: result.usage, model: result.model });
-      this.refusedSince = undefined;
-      this.refusedInARow = 0;
+      this.refusals.answered();
       const latencyMs = o.clock.now() - run.sentAt;
       this.breaker.onSuccess();
       this.loading.loaded(request.model);
@@ -777,7 +769,7 @@ class Engine {
     }
     const { o } = this;
     const { request, attempt, ticket } = run;
-    if (this.refusedSince !== undefined && run.sentAt < this.refusedSince) this.sentBeforeRefusals--;
+    this.refusals.ended(run.sentAt);
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       // Out of descriptors: no socket was opened, so nothing left, and no request is counted.
@@ -821,19 +813,9 @@ class Engine {
         if (tooLarge) return { ok: false, error: tooLarge, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };
         // A wait of hours, a limit per day used up, or nothing but 429s for minutes: stop as an
         // exhausted quota does, pausing no one for it.
-        const now = o.clock.now();
-        if (this.refusedSince === undefined) {
-          this.refusedSince = now;
-          // The others out now, this one aside (inFlight counts it until it ends below).
-          this.sentBeforeRefusals = o.stats.inFlight - 1;
-        }
-        this.refusedInARow++;
-        const refusedFor = now - this.refusedSince;
-        const stop =
-          waitTooLong(error, retryAfter ?? usedUpUntil(rateHeaders)) ??
-          (this.refusedInARow >= REFUSED_IN_A_ROW && this.sentBeforeRefusals <= 0 && pastLongestWait(refusedFor)
-            ? refusedTooLong(error, this.refusedInARow, refusedFor)
-            : undefined);
+        // The others out now, this one aside (inFlight counts it until it ends below).
+        const streak = this.refusals.refused(error, o.clock.now(), o.stats.inFlight - 1);
+        const stop = waitTooLong(error, retryAfter ?? usedUpUntil(rateHeaders)) ?? streak;
         if (stop) {
           this.halt('quota', stop.message, false);
           return { ok: false, error: stop, retryAfter: undefined, startedAt: run.startedAt, finishedAt: isoNow() };

@@ -41,16 +41,43 @@ function waitText(ms: number): string {
 }
 
 /** 429s in a row, none answered between, that may stop a run once they span LONGEST_WAIT_MS. */
-export const REFUSED_IN_A_ROW = 10;
+const REFUSED_IN_A_ROW = 10;
 
 /**
- * The stop for 429s that came `count` in a row over `sinceMs`, no request answered between: a limit
- * that does not refill at a pace a run can use (every request refused, each wait short enough on its
- * own). Each paused the whole run, so its prompts went out one after another, each refused four
- * times: a review's 1,000 prompts would have taken about 3 hours at `retry-after: 6`, 14 at 20.
+ * The 429s since the last answer: a limit that does not refill at a pace a run can use (every
+ * request refused, each wait short enough on its own) stops the run. Each 429 paused the whole run,
+ * so its prompts went out one after another, each refused four times: a review's 1,000 prompts would
+ * have taken about 3 hours at `retry-after: 6`, 14 at 20. Requests sent before the streak began and
+ * still out may yet be answered (a long answer while the server refuses the rest for capacity):
+ * until they are all back, the streak stops nothing.
  */
-export function refusedTooLong(error: AttemptError, count: number, sinceMs: number): AttemptError {
-  const said = error.message.replace(/[.\s]+$/, '');
-  const message = `${said}; ${count} requests in a row were refused with 429 over ${Math.round(sinceMs / 60_000)} minutes and none was answered: the limit does not refill at a pace a run can use`;
-  return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+export class RefusalStreak {
+  private since: number | undefined;
+  private count = 0;
+  private sentBefore = 0;
+
+  /** An answer came: the streak is over. */
+  answered(): void {
+    this.since = undefined;
+    this.count = 0;
+  }
+
+  /** An attempt sent at `sentAt` ended without an answer. */
+  ended(sentAt: number): void {
+    if (this.since !== undefined && sentAt < this.since) this.sentBefore--;
+  }
+
+  /** A 429 at `now`, with `othersOut` more requests out: the stop, once the streak is one. */
+  refused(error: AttemptError, now: number, othersOut: number): AttemptError | undefined {
+    if (this.since === undefined) {
+      this.since = now;
+      this.sentBefore = othersOut;
+    }
+    this.count++;
+    const sinceMs = now - this.since;
+    if (this.count < REFUSED_IN_A_ROW || this.sentBefore > 0 || !pastLongestWait(sinceMs)) return undefined;
+    const said = error.message.replace(/[.\s]+$/, '');
+    const message = `${said}; ${this.count} requests in a row were refused with 429 over ${Math.round(sinceMs / 60_000)} minutes and none was answered: the limit does not refill at a pace a run can use`;
+    return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+  }
 }
