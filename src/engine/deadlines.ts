@@ -1,4 +1,4 @@
-import { AttemptError, type AbortWatch, type AbortWatcher } from '../provider/completion.js';
+import { AttemptError, type AbortWatcher, type AttemptWatch } from '../provider/completion.js';
 import { timerDelay } from '../util/timer-delay.js';
 
 export interface DeadlineOptions {
@@ -89,8 +89,11 @@ export const GRACE_MS = 100;
  * flight (issue 16). It is also the attempt's {@link AbortWatch}: the transport's watchers are
  * told of an abort as a listener on the signal would be, without one (see AttemptContext.aborts).
  */
-class Deadlines implements AbortWatch {
-  readonly controller = new AbortController();
+class Deadlines implements AttemptWatch {
+  /** The signal's, made when first read (see WatchedContext): the engine's transport hears of an abort as a watcher. */
+  private controller: AbortController | undefined;
+  private abortedNow = false;
+  private abortReason: unknown;
   private readonly startedAt: number;
   private lastActivity: number;
   /** Whether anything came (headers, a chunk): a deadline then is not the endpoint's silence. */
@@ -123,13 +126,25 @@ class Deadlines implements AbortWatch {
   }
 
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortedNow) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abortedNow;
+  }
+
+  get reason(): unknown {
+    return this.abortReason;
   }
 
   watch(watcher: AbortWatcher): void {
     // Already aborted: told at once. A listener added to an aborted signal is never called, but a
     // transport that found the signal unaborted a moment before has nothing else to hear it from.
-    if (this.controller.signal.aborted) return void tell(watcher);
+    if (this.abortedNow) return void tell(watcher);
     if (this.watcher === undefined) this.watcher = watcher;
     else (this.watchers ??= []).push(watcher);
   }
@@ -144,7 +159,11 @@ class Deadlines implements AbortWatch {
 
   /** Aborts the attempt's signal, then tells its watchers, once each, as the signal's listeners would be told. */
   abort(reason: unknown): void {
-    this.controller.abort(reason);
+    if (this.abortedNow) return;
+    this.abortedNow = true;
+    // As AbortController.abort() gives a signal aborted without a reason.
+    this.abortReason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    this.controller?.abort(this.abortReason);
     const { watcher, watchers } = this;
     this.watcher = this.watchers = undefined;
     if (watcher) tell(watcher);
@@ -170,14 +189,13 @@ class Deadlines implements AbortWatch {
   /** A fired deadline becomes a `timeout` error whatever the attempt threw (an aborted stream often just ends). */
   readonly failed = (err: unknown): never => {
     this.end();
-    const signal = this.controller.signal;
-    const reason: unknown = signal.reason;
+    const reason = this.abortReason;
     if (reason instanceof DeadlineReached) {
       const secs = +(reason.ms / 1000).toFixed(3);
       const noResponse = this.heard ? {} : { noResponse: true };
       throw new AttemptError('timeout', reason.kind === 'total' ? `attempt exceeded --timeout ${secs}s` : `no data for ${secs}s (--idle-timeout)`, noResponse);
     }
-    if (signal.aborted) throw new AttemptError('aborted', 'run interrupted');
+    if (this.abortedNow) throw new AttemptError('aborted', 'run interrupted');
     throw err;
   };
 
@@ -315,15 +333,23 @@ const sharedClock = new DeadlineClock();
  * body begins: it comes with the whole answer, which may take minutes of thought.
  */
 export function withDeadlines<T>(
-  run: (signal: AbortSignal, onActivity: (what?: 'whole' | 'headers') => void, aborts: AbortWatch) => Promise<T>,
+  run: (signal: AbortSignal, onActivity: (what?: 'whole' | 'headers') => void, aborts: AttemptWatch) => Promise<T>,
   options: DeadlineOptions,
 ): Promise<T> {
+  return attemptWithDeadlines((attempt) => run(attempt.signal, attempt.onActivity, attempt), options);
+}
+
+/**
+ * As {@link withDeadlines}, for a caller that takes the attempt's watch and reads its signal only if
+ * it needs one: the engine, whose own transports never do (see WatchedContext).
+ */
+export function attemptWithDeadlines<T>(run: (attempt: AttemptWatch) => Promise<T>, options: DeadlineOptions): Promise<T> {
   const parent = options.signal;
   if (parent?.aborted) return Promise.reject(new AttemptError('aborted', 'run interrupted'));
   const deadlines = new Deadlines(parent, options.timeoutMs, options.idleTimeoutMs, options.clock ?? sharedClock);
   let running: Promise<T>;
   try {
-    running = run(deadlines.controller.signal, deadlines.onActivity, deadlines);
+    running = run(deadlines);
   } catch (err) {
     running = Promise.reject(err);
   }

@@ -21,6 +21,8 @@ export function guardedComplete(complete: Complete): Complete {
     // listens (no onEvent, or deltaEvents false): else every attempt failed with "onDelta is not a function".
     const own = {
       ...context,
+      // By name: the engine's context has it as a getter, which a spread does not copy.
+      signal,
       onDelta: (text: string) => {
         if (!settled) onDelta?.(text);
       },

@@ -2,9 +2,9 @@ import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
-import { AttemptError, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
+import { AttemptError, WatchedContext, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
-import { DeadlineClock, withDeadlines, type DeadlineOptions } from './deadlines.js';
+import { DeadlineClock, attemptWithDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { rateLimitHeadersIn, readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
 import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
@@ -720,15 +720,12 @@ class Engine {
     // Several models or --repeat: the id alone does not say which of the prompt's answers this is.
     const cell = record.sample !== undefined ? { model: record.params.model ?? '', sample: record.sample } : undefined;
     this.emit({ type: 'attempt', id: record.id, attempt, prompt: record.prompt, seq: run.seq, cell });
-    // An onEvent that threw just now failed the run: withDeadlines sees the abort and sends nothing.
+    // An onEvent that threw just now failed the run: attemptWithDeadlines sees the abort and sends nothing.
     if (this.abort.signal.aborted) o.stats.requests--;
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
-    // The closure is called at once and let go: withDeadlines holds no suspended call around it.
+    // The closure is called at once and let go: attemptWithDeadlines holds no suspended call around it.
     const { request } = run;
-    return withDeadlines((signal, onActivity, aborts) => o.complete(request, { signal, onActivity, onDelta, aborts }), this.deadlines).then(
-      run.answered,
-      run.failed,
-    );
+    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta)), this.deadlines).then(run.answered, run.failed);
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */

@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
-import type { AbortWatch } from './completion.js';
+import type { AbortSource, AbortState } from './completion.js';
 import { unsendableHeader } from './sendable-headers.js';
 import { nodeWording } from './undici-wording.js';
 import { contentCoding, decodeFailure, decodedCoding, decompressor, errorStatus, undecodableBody } from './content-coding.js';
@@ -16,7 +16,7 @@ import { contentCoding, decodeFailure, decodedCoding, decompressor, errorStatus,
  * ~75 over undici's dispatcher).
  *
  * Fails with undici's error in node:http's words (`nodeWording`); an abort fails it with
- * `abortError()` before the response and with the signal's reason after it. A header undici would
+ * `abortError()` before the response and with its reason after it. A header undici would
  * refuse fails it without handing it to undici (sendable-headers.ts: such a refusal stalled the pool).
  */
 export function dispatchChat(
@@ -24,29 +24,28 @@ export function dispatchChat(
   url: URL,
   headers: string[],
   body: string,
-  signal: AbortSignal,
+  /** The attempt's watch (AttemptContext.aborts), told of its abort without a listener, or else its signal. */
+  abort: AbortSource,
   abortError: () => Error,
   /** What a failure before the response rejects with, given undici's error in node:http's words. */
-  failed: (err: unknown, signal: AbortSignal) => unknown = (err) => err,
-  /** Told of the signal's abort instead of a listener on it (AttemptContext.aborts). */
-  aborts?: AbortWatch,
+  failed: (err: unknown, abort: AbortState) => unknown = (err) => err,
 ): Promise<ChatResponse> {
-  if (signal.aborted) return Promise.reject(failed(abortError(), signal));
+  if (abort.aborted) return Promise.reject(failed(abortError(), abort));
   if (headers !== lastSendable) {
     // Every request of a run carries the same list (chat-post.ts makes it once): checked once.
     const unsendable = unsendableHeader(headers);
-    if (unsendable) return Promise.reject(failed(unsendable, signal));
+    if (unsendable) return Promise.reject(failed(unsendable, abort));
     lastSendable = headers;
   }
   return new Promise((resolve, reject) => {
-    const handler = new DispatchedChat(signal, abortError, resolve, reject, failed, aborts);
+    const handler = new DispatchedChat(abort, abortError, resolve, reject, failed);
     handler.listen();
     const { origin, path } = partsOf(url);
     try {
       dispatcher.dispatch({ origin, path, method: 'POST', headers, body }, handler);
     } catch (err) {
       handler.unlisten();
-      reject(failed(err, signal));
+      reject(failed(err, abort));
     }
   });
 }
@@ -87,28 +86,29 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   private inflater: Transform | undefined;
 
   constructor(
-    private readonly signal: AbortSignal,
+    private readonly abortSource: AbortSource,
     private readonly abortError: () => Error,
     private readonly resolve: (response: ChatResponse) => void,
     private readonly reject: (err: unknown) => void,
-    private readonly failed: (err: unknown, signal: AbortSignal) => unknown,
-    private readonly aborts: AbortWatch | undefined,
+    private readonly failed: (err: unknown, abort: AbortState) => unknown,
   ) {}
 
-  /** Hears of the signal's abort: from the attempt's watch, else as the signal's listener (no closure per request either way). */
+  /** Hears of the attempt's abort: from its watch, else as the signal's listener (no closure per request either way). */
   listen(): void {
-    if (this.aborts) this.aborts.watch(this);
-    else this.signal.addEventListener('abort', this as unknown as () => void, { once: true });
+    const source = this.abortSource;
+    if ('watch' in source) source.watch(this);
+    else source.addEventListener('abort', this as unknown as () => void, { once: true });
   }
 
   unlisten(): void {
-    if (this.aborts) this.aborts.unwatch(this);
-    else this.signal.removeEventListener('abort', this as unknown as () => void);
+    const source = this.abortSource;
+    if ('watch' in source) source.unwatch(this);
+    else source.removeEventListener('abort', this as unknown as () => void);
   }
 
-  /** The signal's abort. */
+  /** The attempt's abort. */
   handleEvent(): void {
-    const reason = this.responded ? toError(this.signal.reason) : this.abortError();
+    const reason = this.responded ? toError(this.abortSource.reason) : this.abortError();
     this.abort(reason);
   }
 
@@ -122,7 +122,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
     // the request is dropped then. A connection that never opens goes when the pool is closed.
     this.abortReason = reason;
     this.unlisten();
-    this.reject(this.failed(reason, this.signal));
+    this.reject(this.failed(reason, this.abortSource));
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -204,7 +204,7 @@ class DispatchedChat implements Dispatcher.DispatchHandlers, ChatResponse {
   onError(err: Error): void {
     this.unlisten();
     if (!this.responded) {
-      this.reject(this.failed(nodeWording(err, false), this.signal));
+      this.reject(this.failed(nodeWording(err, false), this.abortSource));
       return;
     }
     this.inflater?.destroy();

@@ -6,7 +6,7 @@ import { IncomingChatResponse, type ChatResponse } from './chat-response.js';
 import { ProxyRefusedError, fetchFailed } from './http-fetch.js';
 import { TooManyRedirects } from './too-many-redirects.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from './sdk-errors.js';
-import type { AbortWatch } from './completion.js';
+import { signalOf, type AbortSource, type AbortState } from './completion.js';
 import { nodeHttp, nodeHttps } from '../util/node-http.js';
 
 /** Where chat completions go and what every request carries, settled once per run. */
@@ -24,13 +24,13 @@ export interface ChatTarget {
  * suspended call stays alive, with what it holds, as long as the request is in flight (issue 16).
  *
  * Failures before a response are the SDK's own error objects, the ones it threw for the same
- * failure (`APIUserAbortError` once `signal` fired, else `APIConnectionError` over a
+ * failure (`APIUserAbortError` once the attempt was aborted, else `APIConnectionError` over a
  * `fetch failed` TypeError whose cause is the network error or a `ProxyRefusedError`), so the one
  * classifier maps them exactly as before. An abort after the response destroys it with the
  * signal's reason.
  */
-export function postChat(target: ChatTarget, body: string, signal: AbortSignal, aborts?: AbortWatch): Promise<ChatResponse> {
-  return postOnce(target.pool, target.url, target.headers, body, signal, aborts);
+export function postChat(target: ChatTarget, body: string, abort: AbortSource): Promise<ChatResponse> {
+  return postOnce(target.pool, target.url, target.headers, body, abort);
 }
 
 /** Whether a response is a redirect the SDK's fetch followed. */
@@ -42,13 +42,7 @@ export const isRedirect = (status: number): boolean => status === 307 || status 
  * first response that is not one it follows, and fails with TooManyRedirects when one after
  * MAX_REDIRECTS hops would be followed again.
  */
-export async function followRedirects(
-  target: ChatTarget,
-  body: string,
-  signal: AbortSignal,
-  response: ChatResponse,
-  aborts?: AbortWatch,
-): Promise<ChatResponse> {
+export async function followRedirects(target: ChatTarget, body: string, abort: AbortSource, response: ChatResponse): Promise<ChatResponse> {
   let url = target.url;
   let headers = target.headers;
   for (let hops = 0; ; hops++) {
@@ -66,35 +60,28 @@ export async function followRedirects(
       headers = kept;
     }
     url = next;
-    response = await postOnce(target.pool, url, headers, body, signal, aborts);
+    response = await postOnce(target.pool, url, headers, body, abort);
   }
 }
 
 /**
- * Direct connections go through undici; a proxy's through its node:http agent. `aborts`: the
- * attempt's watch of its signal (AttemptContext.aborts), for undici's handler; a proxy's agent
- * listens to the signal.
+ * Direct connections go through undici, whose handler hears of an abort from the attempt's watch
+ * (AttemptContext.aborts) when it has one; a proxy's through its node:http agent, which listens to
+ * the signal.
  */
-function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, aborts?: AbortWatch): Promise<ChatResponse> {
+function postOnce(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, abort: AbortSource): Promise<ChatResponse> {
   const found = pool.dispatcherFor(url);
   if (found instanceof Promise)
-    return found.then((direct) => (direct ? postDirect(direct, url, headers, body, signal, aborts) : postViaAgent(pool, url, headers, body, signal)));
-  return found !== undefined ? postDirect(found, url, headers, body, signal, aborts) : postViaAgent(pool, url, headers, body, signal);
+    return found.then((direct) => (direct ? postDirect(direct, url, headers, body, abort) : postViaAgent(pool, url, headers, body, signalOf(abort))));
+  return found !== undefined ? postDirect(found, url, headers, body, abort) : postViaAgent(pool, url, headers, body, signalOf(abort));
 }
 
-function postDirect(
-  direct: Dispatcher,
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-  signal: AbortSignal,
-  aborts?: AbortWatch,
-): Promise<ChatResponse> {
-  return dispatchChat(direct, url, rawHeaders(headers), body, signal, userAbort, directFailure, aborts);
+function postDirect(direct: Dispatcher, url: URL, headers: Record<string, string>, body: string, abort: AbortSource): Promise<ChatResponse> {
+  return dispatchChat(direct, url, rawHeaders(headers), body, abort, userAbort, directFailure);
 }
 
 /** A failure of the dispatcher in the SDK's words (see postChat): an abort stays an abort. */
-const directFailure = (err: unknown, signal: AbortSignal): unknown => (err instanceof APIUserAbortError ? err : connectionError(err, signal));
+const directFailure = (err: unknown, abort: AbortState): unknown => (err instanceof APIUserAbortError ? err : connectionError(err, abort));
 
 async function postViaAgent(pool: AgentPool, url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<ChatResponse> {
   let agent: http.Agent;
@@ -128,16 +115,16 @@ function rawHeaders(headers: Record<string, string>): string[] {
   return list;
 }
 
-function connectionError(err: unknown, signal: AbortSignal): Error {
-  return failedFetch(fetchFailed(err), signal);
+function connectionError(err: unknown, abort: AbortState): Error {
+  return failedFetch(fetchFailed(err), abort);
 }
 
 /**
  * What the SDK threw when its `fetch` rejected with `err`: an abort once the signal fired, a
  * timeout when the error reads like one (a connect ETIMEDOUT, say), else a connection error.
  */
-export function failedFetch(err: unknown, signal: AbortSignal): Error {
-  if (signal.aborted) return new APIUserAbortError();
+export function failedFetch(err: unknown, abort: AbortState): Error {
+  if (abort.aborted) return new APIUserAbortError();
   const cause = err instanceof Error && 'cause' in err ? String(err.cause) : '';
   if ((err instanceof Error && err.name === 'AbortError') || /timed? ?out/i.test(String(err) + cause)) return new APIConnectionTimeoutError();
   return new APIConnectionError({ cause: err instanceof Error ? err : new Error(String(err)) });

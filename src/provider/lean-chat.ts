@@ -3,7 +3,7 @@ import { errorWords } from './error-body.js';
 import { failedFetch, followRedirects, isRedirect, postChat, type ChatTarget } from './chat-post.js';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { APIError } from './sdk-errors.js';
-import { AttemptError, abortsOf, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
+import { AttemptError, abortSourceOf, type AttemptContext, type CompletionRequest, type CompletionResult } from './completion.js';
 import type { HeaderSource } from '../types.js';
 import type { BodySink, ChatResponse } from './chat-response.js';
 import { StreamedAnswer, choiceFailure, wholeAnswer, type AnswerChunk } from './streamed-answer.js';
@@ -26,10 +26,10 @@ export function leanChat(target: ChatTarget, limitField: TokenLimitField, reques
   // response's headers come (issue 16). A throw here still rejects, for the classifier.
   try {
     const body = JSON.stringify(wireBody(request, limitField));
-    const aborts = abortsOf(ctx);
-    return postChat(target, body, ctx.signal, aborts).then((response) =>
+    const abort = abortSourceOf(ctx);
+    return postChat(target, body, abort).then((response) =>
       isRedirect(response.status)
-        ? followRedirects(target, body, ctx.signal, response, aborts).then((r) => readAnswer(r, request, ctx))
+        ? followRedirects(target, body, abort, response).then((r) => readAnswer(r, request, ctx))
         : readAnswer(response, request, ctx),
     );
   } catch (err) {
@@ -66,7 +66,7 @@ async function failure(response: ChatResponse, ctx: AttemptContext): Promise<nev
   // 407's (which it passes on) the SDK's own read, which takes the error's message for the body.
   const raw = await readText(response, ctx.onActivity).catch((err: unknown) => {
     if (status === 407) return err instanceof Error ? err.message : String(err);
-    throw failedFetch(err, ctx.signal);
+    throw failedFetch(err, abortSourceOf(ctx));
   });
   // As `withReadableErrors` hands it to the SDK: a body in another shape, in OpenAI's.
   const words = status === 407 ? undefined : errorWords(raw, headers.get('content-type'));
@@ -269,7 +269,7 @@ class StreamReader implements BodySink {
       this.done = true;
       this.answer.done();
       try {
-        this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+        this.resolve(this.answer.finish(this.headers, abortSourceOf(this.ctx)));
       } catch (err) {
         this.reject(err);
       }
@@ -326,7 +326,7 @@ class StreamReader implements BodySink {
       return;
     }
     try {
-      this.resolve(this.answer.finish(this.headers, this.ctx.signal, this.answer.empty ? this.head : undefined));
+      this.resolve(this.answer.finish(this.headers, abortSourceOf(this.ctx), this.answer.empty ? this.head : undefined));
     } catch (err) {
       this.error(err);
     }
@@ -343,7 +343,7 @@ class StreamReader implements BodySink {
     this.let();
     this.response.cancel();
     if (this.done) tails.delete(this);
-    else if (this.answer.finished) this.resolve(this.answer.finish(this.headers, this.ctx.signal));
+    else if (this.answer.finished) this.resolve(this.answer.finish(this.headers, abortSourceOf(this.ctx)));
     else this.reject(err);
   }
 

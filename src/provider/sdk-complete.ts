@@ -107,7 +107,8 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     // A stream's are held while they may be spelling the key (see AnswerScrubber.deltas).
     const { onDelta } = context;
     const held = scrub && onDelta && request.stream ? scrub.deltas(onDelta) : undefined;
-    const ctx = scrub && onDelta ? { ...context, onDelta: held ? held.onDelta : (text: string) => onDelta(scrub.text(text)) } : context;
+    // `signal` by name: the engine's context has it as a getter, which a spread does not copy.
+    const ctx = scrub && onDelta ? { ...context, signal: context.signal, onDelta: held ? held.onDelta : (text: string) => onDelta(scrub.text(text)) } : context;
     const answered = attempt(asked(request, withUsage), ctx, field).catch((err: unknown) => fallBack(err, request, ctx, field, withUsage, 0));
     return scrub
       ? answered.then((result) => {

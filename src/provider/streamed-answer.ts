@@ -1,7 +1,7 @@
 import type { HeaderSource } from '../types.js';
 import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStreamed, streamedAnyway } from './body-checks.js';
 import { bodyErrorWords } from './error-body.js';
-import { AttemptError, type CompletionResult } from './completion.js';
+import { AttemptError, type AbortState, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
 import { errorInAnswer, hasStatusCode } from './classify-error.js';
 import { flattenString } from '../util/flatten-string.js';
@@ -117,9 +117,9 @@ export class StreamedAnswer {
    * and fail the same way). `body` is the body's text when no event came and it was kept (see
    * STREAM_HEAD_CHARS).
    */
-  finish(headers: HeaderSource, signal: AbortSignal, body?: string): CompletionResult {
+  finish(headers: HeaderSource, abort: AbortState, body?: string): CompletionResult {
     if (this.finishReason === null) {
-      if (signal.aborted) throw signal.reason;
+      if (abort.aborted) throw abort.reason;
       if (this.ended) {
         if (this.choices) return this.result(headers);
         // As a whole body with no choice is (`{"choices": []}`).

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AttemptError } from '../../src/provider/completion.js';
-import { GRACE_MS, LATE_MS, withDeadlines } from '../../src/engine/deadlines.js';
+import { AttemptError, WatchedContext, abortsOf, type AbortWatcher, type AttemptWatch } from '../../src/provider/completion.js';
+import { GRACE_MS, LATE_MS, attemptWithDeadlines, withDeadlines } from '../../src/engine/deadlines.js';
 
 /** An attempt that never finishes by itself: it rejects (as fetch does) when its signal aborts. */
 function hang(signal: AbortSignal): Promise<never> {
@@ -603,5 +603,78 @@ describe('withDeadlines', () => {
       expect((p.error as AttemptError).message).toMatch(/--idle-timeout/);
       expect(vi.getTimerCount()).toBe(0);
     });
+  });
+});
+
+describe('attemptWithDeadlines: the signal made only when read', () => {
+  /** An attempt that hears of its abort as the engine's transport does, from its watch, and never reads the signal. */
+  function watched(attempt: AttemptWatch): Promise<never> {
+    return new Promise((_, reject) => {
+      const watcher: AbortWatcher = { handleEvent: () => reject(attempt.reason) };
+      attempt.watch(watcher);
+    });
+  }
+
+  it('times out an attempt that only watches, and a signal read after is aborted with its reason', async () => {
+    let seen: AttemptWatch | undefined;
+    const p = track(
+      attemptWithDeadlines(
+        (attempt) => {
+          seen = attempt;
+          expect(attempt.aborted).toBe(false);
+          return watched(attempt);
+        },
+        { timeoutMs: 500 },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(500);
+    expect((p.error as AttemptError).type).toBe('timeout');
+    expect(seen!.aborted).toBe(true);
+    const signal = seen!.signal;
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(seen!.reason);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a signal read before the abort aborts with it, as its listeners are told', async () => {
+    const parent = new AbortController();
+    const heard: unknown[] = [];
+    const p = track(
+      attemptWithDeadlines(
+        (attempt) => {
+          attempt.signal.addEventListener('abort', () => heard.push(attempt.signal.reason));
+          return watched(attempt);
+        },
+        { timeoutMs: 1000, signal: parent.signal },
+      ),
+    );
+    const why = new Error('interrupted');
+    parent.abort(why);
+    await vi.advanceTimersByTimeAsync(0);
+    expect((p.error as AttemptError).type).toBe('aborted');
+    expect(heard).toEqual([why]);
+  });
+
+  it("the engine's context gives its own watch without making the signal; a spread copy compares signals", () => {
+    let made = 0;
+    const aborts: AttemptWatch = {
+      aborted: false,
+      reason: undefined,
+      get signal() {
+        made++;
+        return sameSignal;
+      },
+      onActivity: () => {},
+      watch: () => {},
+      unwatch: () => {},
+    };
+    const sameSignal = new AbortController().signal;
+    const ctx = new WatchedContext(aborts, undefined);
+    expect(abortsOf(ctx)).toBe(aborts);
+    expect(made).toBe(0);
+    // A wrapper's copy (sdk-complete's key scrubbing) keeps the signal by name: still the same watch.
+    expect(abortsOf({ ...ctx, signal: ctx.signal })).toBe(aborts);
+    // One that hands on a signal of its own is not watched this way.
+    expect(abortsOf({ ...ctx, signal: new AbortController().signal })).toBeUndefined();
   });
 });
