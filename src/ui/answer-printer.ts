@@ -3,7 +3,7 @@ import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import { oneLineId } from '../util/one-line.js';
 import { toAscii } from './plain-text.js';
-import { RowWrapper, sanitize, truncate } from './terminal-text.js';
+import { RowWrapper, sanitize, truncate, wrapRows } from './terminal-text.js';
 
 export interface AnswerPrinterOptions {
   /** Writes text to the terminal (clearing and redrawing the status line around it when there is one). */
@@ -72,10 +72,15 @@ export class AnswerPrinter implements RowWriter {
     return bold(this.options.color, fitted);
   }
 
-  /** A failed row's line: `✗ http: HTTP 400: …`. */
+  /**
+   * A failed row's line: `✗ http: HTTP 400: …`. In whole rows it is word-wrapped as answer text is:
+   * an error body runs long, and the terminal would cut it mid-word. Wrapped before it is coloured,
+   * so that the colour's escapes take no room.
+   */
   private failure(error: NonNullable<ResultRow['error']>): string {
-    const line = `✗ ${error.type}: ${sanitize(error.message)}`;
-    return red(this.options.color, this.options.ascii ? toAscii(line) : line);
+    const text = `✗ ${error.type}: ${sanitize(error.message)}`;
+    const line = this.options.ascii ? toAscii(text) : text;
+    return red(this.options.color, this.wrapper ? wrapRows(line, this.columns()) : line);
   }
 
   private emit(text: string): void {

@@ -122,3 +122,9 @@ export class RowWrapper {
     return out;
   }
 }
+
+/** `text` in rows of at most `width` columns, broken as RowWrapper breaks them; no newline after the last. */
+export function wrapRows(text: string, width: number): string {
+  const wrapper = new RowWrapper(() => width);
+  return (wrapper.push(text) + wrapper.flush()).replace(/\n$/, '');
+}

@@ -98,6 +98,27 @@ describe('AnswerPrinter', () => {
     }
   });
 
+  it('in wholeRows mode wraps a long failure between words, as answer text, and coloured rows still fit', async () => {
+    const message = 'HTTP 400: This model maximum context length is 8192 tokens, however you requested 9000 tokens';
+    const failed: ResultRow = { ...ok('z', 'bad one', ''), response: null, error: { type: 'http', message } };
+    for (const color of [false, true]) {
+      const { p, text } = printer({ wholeRows: true, columns: 30, color });
+      await p.write(failed);
+      const rows = text()
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .split('\n')
+        .slice(1, -2);
+      expect(rows.length).toBeGreaterThan(2);
+      for (const row of rows) expect(row.length).toBeLessThanOrEqual(30);
+      // Broken only at spaces: the words are all there, each whole.
+      expect(rows.join(' ')).toBe(`✗ http: ${message}`);
+    }
+    // Streamed as it comes (stdout a terminal of its own): one line, for the terminal to wrap.
+    const { p, text } = printer({ columns: 30 });
+    await p.write(failed);
+    expect(text().split('\n')[1]).toBe(`✗ http: ${message}`);
+  });
+
   it("never passes a model's escape sequences to the terminal", async () => {
     const { p, text } = printer({ wholeRows: true });
     p.event(attempt('a', 'evil \x1b]0;title\x07 prompt'));
