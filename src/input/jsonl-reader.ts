@@ -85,35 +85,46 @@ export function objectRecord(value: Record<string, unknown>, asWritten: Record<s
  * `system` its system message, and its chat-completions parameters (`seed`, `top_p`,
  * `response_format`…, see ROW_REQUEST_PARAMS) are sent as they are; its other keys are data.
  */
-// Long by choice: a flat sequence of field checks, each returning the problem that names its field,
-// in the order they are checked.
 function rowRecord(value: Record<string, unknown>, asWritten: Record<string, unknown>, origin: RecordOrigin, options: InputOptions): PromptRecord {
   const { template } = options;
   const idField = options.idField ?? 'id';
   const id = explicitId(asWritten[idField], idField) ?? (idField === 'custom_id' ? undefined : explicitId(asWritten['custom_id'], 'custom_id'));
-  if (id !== undefined && 'error' in id) return problemRecord(origin, id.error, idField);
-  if (id !== undefined) {
+  if (id !== undefined && 'id' in id) {
     origin.id = id.id;
     origin.given = true;
   }
-
   // Fields a template or --system consumes are its data, not request parameters: sending them would be rejected.
   const consumed = new Set([
     ...(template === undefined ? [] : templateFields(template)),
     ...(options.system === undefined ? [] : templateFields(options.system)),
   ]);
-  // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
-  let request = value;
-  let fields = asWritten;
   const batch = isBatchLine(value, consumed);
-  if (batch) {
-    const url = value['url'];
-    if (typeof url === 'string' && !/\/chat\/completions\/?$/.test(url)) {
-      return problemRecord(origin, `"url" must be /v1/chat/completions (got ${JSON.stringify(url)})`, 'url');
-    }
-    request = value['body'] as Record<string, unknown>;
-    fields = { ...asWritten, ...(asWritten['body'] as Record<string, unknown>) };
+  const record = requestRecord(value, asWritten, origin, options, consumed, batch);
+  // A bad id, or a Batch API line for another endpoint, is the problem said first; its row still
+  // shows the prompt it holds, as a bad parameter's does, so that it can be found and fixed.
+  const url = batch ? value['url'] : undefined;
+  if (id !== undefined && 'error' in id) return problemRecord(origin, id.error, idField, record.prompt);
+  if (typeof url === 'string' && !/\/chat\/completions\/?$/.test(url)) {
+    return problemRecord(origin, `"url" must be /v1/chat/completions (got ${JSON.stringify(url)})`, 'url', record.prompt);
   }
+  return record;
+}
+
+/** {@link rowRecord} past the id and the url: the row's request, or its problem. */
+// Long by choice: a flat sequence of field checks, each returning the problem that names its field,
+// in the order they are checked.
+function requestRecord(
+  value: Record<string, unknown>,
+  asWritten: Record<string, unknown>,
+  origin: RecordOrigin,
+  options: InputOptions,
+  consumed: ReadonlySet<string>,
+  batch: boolean,
+): PromptRecord {
+  const { template } = options;
+  // A Batch API line keeps the request in `body`; its template fields are `body` merged over the top level.
+  const request = batch ? (value['body'] as Record<string, unknown>) : value;
+  const fields = batch ? { ...asWritten, ...(asWritten['body'] as Record<string, unknown>) } : asWritten;
 
   const params = paramsFromJson(request, consumed, batch ? (asWritten['body'] as Record<string, unknown>) : asWritten);
   // A plain row's own system message (a Batch API line's request is its body, sent as it is).

@@ -270,6 +270,23 @@ describe('jsonl input', () => {
     expect(record).toMatchObject({ id: 'r9', prompt: 'hello', problem: { field: 'temperature' } });
   });
 
+  it.each<[string, unknown, Record<string, unknown>, string, string]>([
+    ['an id of the wrong type', { id: { n: 1 }, prompt: 'hello', title: 'T' }, {}, 'hello', 'id'],
+    ['an --id-field of the wrong type', { uid: [1], prompt: 'hello', title: 'T' }, { idField: 'uid' }, 'hello', 'uid'],
+    ['an id of the wrong type, with a template', { id: true, q: 'x', title: 'T' }, { template: 'Q: {{q}}' }, 'Q: x', 'id'],
+    ['an id of the wrong type, with messages', { id: true, messages: [{ role: 'user', content: 'hi' }], title: 'T' }, {}, 'hi', 'id'],
+    [
+      'a Batch API line for another endpoint',
+      { custom_id: 'b1', url: '/v1/embeddings', body: { messages: [{ role: 'user', content: 'batch prompt' }] }, title: 'T' },
+      {},
+      'batch prompt',
+      'url',
+    ],
+  ])('keeps the prompt the row holds on a problem record: %s', async (_label, row, options, prompt, field) => {
+    const record = await one(row, { keepFields: ['title'], ...options });
+    expect(record).toMatchObject({ prompt, fields: { title: 'T' }, problem: { field } });
+  });
+
   describe('ids', () => {
     it.each<[string, unknown, Record<string, unknown>, string | RegExp]>([
       ['string id', { id: 'abc', prompt: 'p' }, {}, 'abc'],
