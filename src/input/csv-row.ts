@@ -145,7 +145,9 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
     }
   }
   const cell = plan.promptColumn === undefined ? undefined : row[plan.promptColumn];
-  const bestPrompt = cell ?? '';
+  const rendered = template === undefined ? undefined : renderTemplate(template, row);
+  // What the row's prompt reads as, for its error row: the template filled, as a JSONL row's is.
+  const bestPrompt = rendered === undefined ? (cell ?? '') : 'text' in rendered ? rendered.text : '';
 
   if (tooMany) {
     return problemRecord(
@@ -159,8 +161,7 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
   if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, bestPrompt);
 
   let prompt: string;
-  if (template !== undefined) {
-    const rendered = renderTemplate(template, row);
+  if (rendered !== undefined) {
     if ('missing' in rendered) {
       if (cellCount < plan.columns.length) return cutShort(rendered.missing);
       return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing);

@@ -281,6 +281,14 @@ describe('csv input', () => {
       const [record] = await csv('id,prompt,temperature\nr1,hello,warm\n');
       expect(record).toMatchObject({ id: 'r1', prompt: 'hello', problem: { field: 'temperature' } });
     });
+
+    it('keeps the prompt its template makes on a problem record, as a JSONL row does', async () => {
+      const records = await csv('id,q,title,temperature\nr1,hello,T1,warm\nr2,there,T2,,extra\n', { template: 'Q: {{q}} ({{title}})', keepFields: ['title'] });
+      expect(records.map((r) => [r.id, r.prompt, r.fields, r.problem?.message])).toEqual([
+        ['r1', 'Q: hello (T1)', { title: 'T1' }, expect.stringMatching(/^rows\.csv:2: "temperature" must be a number/)],
+        ['r2', 'Q: there (T2)', { title: 'T2' }, expect.stringMatching(/^rows\.csv:3: row has 5 cells but the header has 4 columns/)],
+      ]);
+    });
   });
 
   describe('run-level errors, thrown before any record', () => {
