@@ -2,13 +2,13 @@ import { constants } from 'node:buffer';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { fieldScanFor } from './jsonl-fields.js';
-import { objectRecord } from './jsonl-reader.js';
+import { objectRecord, tooDeepRecord } from './jsonl-reader.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource } from './source.js';
 import { renderTemplate } from './template.js';
 import { keptFields, problemRecord, sendableRecord, userMessages } from './to-record.js';
-import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
+import { keepNumbersAsWritten, numbersReadAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { jsonErrorPlace } from '../util/json-error-place.js';
 import { MAX_NESTING, nestsDeeperThan, tooDeepField, tooDeepMessage } from './nesting-depth.js';
@@ -104,9 +104,13 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
     const element: unknown = value[i];
     const line = i + 1;
     const tooDeep = deep[i];
-    // The element cannot be written out to hash it: its line and problem make its id.
-    if (tooDeep !== undefined) yield problemRecord({ source, line, id: fallbackId(line, tooDeep.message) }, tooDeep.message, tooDeep.field);
-    else if (typeof element === 'string') yield textRecord(element, line, options);
+    if (tooDeep !== undefined) {
+      // The element cannot be written out to hash it: its line and problem make its id.
+      const origin = { source, line, id: fallbackId(line, tooDeep.message) };
+      yield tooDeep.field !== undefined && isPlainObject(element)
+        ? tooDeepRecord(element, tooDeep.field, numbersReadAsWritten(text), origin, options)
+        : problemRecord(origin, tooDeep.message, tooDeep.field);
+    } else if (typeof element === 'string') yield textRecord(element, line, options);
     else if (isPlainObject(element)) {
       // The line-based id hashes the element as JSON.parse read it, as it always has: ids stay stable.
       const origin = { source, line, id: fallbackId(line, JSON.stringify(element)) };

@@ -8,8 +8,8 @@ import { readLineBatches } from './read-lines.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { keptFields, problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
-import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
-import { tooDeepField, tooDeepMessage } from './nesting-depth.js';
+import { keepNumbersAsWritten, numbersReadAsWritten } from '../structured/exact-numbers.js';
+import { tooDeepField, tooDeepMessage, withoutTooDeep } from './nesting-depth.js';
 import { errorMessage } from '../util/error-message.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 
@@ -56,8 +56,24 @@ export function jsonlRecord(raw: string, line: number, options: InputOptions): P
   if (!isPlainObject(value)) return problemRecord(origin, `expected a JSON object, got ${kindOf(value)}`);
   // Before anything walks the row (lossless-json, a template, --keep-fields, the request body).
   const deep = tooDeepField(value, raw.length);
-  if (deep !== undefined) return problemRecord(origin, tooDeepMessage(deep), deep);
+  if (deep !== undefined) return tooDeepRecord(value, deep, numbersReadAsWritten(raw), origin, options);
   return objectRecord(value, keepNumbersAsWritten(raw, value) as Record<string, unknown>, origin, options);
+}
+
+/**
+ * The error row of a row whose `field` nests too deep: it keeps what the row's other fields give (its
+ * id, prompt and kept fields), as another bad row does, when `exact`: JSON.parse read every number
+ * of the row as written. Reading them so would walk the deep field too, which is what the check avoids.
+ */
+export function tooDeepRecord(value: Record<string, unknown>, field: string, exact: boolean, origin: RecordOrigin, options: InputOptions): PromptRecord {
+  if (!exact) return problemRecord(origin, tooDeepMessage(field), field);
+  const rest = withoutTooDeep(value);
+  const record = objectRecord(rest, rest, origin, options);
+  const problem = problemRecord(origin, tooDeepMessage(field), field, record.prompt);
+  if (record.fields !== undefined) problem.fields = record.fields;
+  // A `body` without its deep fields gives the prompt, but is not the row's to keep: left out, as a deep field is.
+  if (rest['body'] !== value['body']) delete problem.fields?.['body'];
+  return problem;
 }
 
 /**

@@ -47,3 +47,17 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
 export function tooDeepMessage(field: string): string {
   return `${JSON.stringify(field)} is nested too deep (over ${MAX_NESTING} levels)`;
 }
+
+/**
+ * `row` without its fields that nest deeper than MAX_NESTING (a Batch API line's `body` without its
+ * own, as tooDeepField names them): what may be walked of a row too deep.
+ */
+export function withoutTooDeep(row: Record<string, unknown>): Record<string, unknown> {
+  // Set as data (fromEntries): a field named `__proto__` is a field.
+  return Object.fromEntries(
+    Object.entries(row).flatMap(([key, value]) => {
+      if (!nestsDeeperThan(value, MAX_NESTING)) return [[key, value]];
+      return key === 'body' && isPlainObject(value) ? [[key, withoutTooDeep(value)]] : [];
+    }),
+  );
+}

@@ -14,6 +14,9 @@ const isRawJSON = (JSON as unknown as { isRawJSON?: (value: unknown) => value is
  */
 const MAY_CHANGE = /(?:^|[\s:,[])(?:-?(?:\d\.?){15}\d|-?\d+(?:\.\d+)?[eE]|-0(?:\.0+)?(?![.\d]))/;
 
+/** Whether JSON.parse reads every number in `text` as written: {@link keepNumbersAsWritten} would not parse it again. */
+export const numbersReadAsWritten = (text: string): boolean => !MAY_CHANGE.test(text);
+
 /**
  * An answer's value with every number that JSON would not write back as the same value kept as
  * written: one a double cannot hold exactly (an ID above 2^53, a 20-digit decimal, 1e400), and a

@@ -49,13 +49,38 @@ describe('nesting depth of a row value', () => {
 });
 
 describe('a JSONL row with a value nested too deep', () => {
-  it('is an input error row naming file, line and field, without its fields (was a RangeError from --keep-fields or a template)', async () => {
+  it('is an input error row naming file, line and field, without that field (was a RangeError from --keep-fields or a template)', async () => {
     const line = `{"prompt":"c","x":${objects(6000)}}`;
-    for (const options of [{ keepFields: 'all' as const }, { template: '{{prompt}} {{x}}' }]) {
+    for (const options of [{ keepFields: 'all' as const }, { template: '{{prompt}} {{x}}', keepFields: ['x'] }]) {
       const record = jsonlRecord(line, 3, { format: 'jsonl', source: 'in.jsonl', ...options });
       expect(record.problem).toEqual({ message: `in.jsonl:3: "x" is nested too deep (over ${MAX_NESTING} levels)`, field: 'x' });
-      expect(record.fields).toBeUndefined();
+      expect(record.fields).not.toHaveProperty('x');
+      expect(() => stringifyExact(record)).not.toThrow();
     }
+  });
+
+  it("keeps the id, prompt and kept fields its other fields give, as another bad row's", () => {
+    const deep = objects(6000);
+    const options = { format: 'jsonl', source: 'in.jsonl', keepFields: ['title', 'x', 'body'] } as const;
+    const brief = (line: string, more: Record<string, unknown> = {}) => {
+      const record = jsonlRecord(line, 3, { ...options, ...more });
+      return [record.id, record.prompt, record.fields, record.problem?.field];
+    };
+    expect(brief(`{"id":"r7","prompt":"hello","title":"T","x":${deep}}`)).toEqual(['r7', 'hello', { title: 'T' }, 'x']);
+    expect(brief(`{"id":8,"q":"hi","title":"T","x":${deep}}`, { template: 'Q: {{q}} ({{title}})' })).toEqual(['8', 'Q: hi (T)', { title: 'T' }, 'x']);
+    // A Batch API line's messages still give its prompt; its body, without the deep field, is not kept.
+    const batch = `{"custom_id":"b","title":"T","body":{"messages":[{"role":"user","content":"batch"}],"x":${deep}}}`;
+    expect(brief(batch)).toEqual(['b', 'batch', { title: 'T' }, 'body.x']);
+  });
+
+  it('keeps none of them when a number in the row is one JSON.parse does not read as written (reading it so walks the deep field)', () => {
+    const record = jsonlRecord(`{"id":"r7","prompt":"hello","n":12345678901234567890,"x":${objects(6000)}}`, 3, {
+      format: 'jsonl',
+      source: 'in.jsonl',
+      keepFields: 'all',
+    });
+    expect(record).toMatchObject({ id: expect.stringMatching(/^3-[0-9a-f]{8}$/), prompt: '', problem: { field: 'x' } });
+    expect(record.fields).toBeUndefined();
   });
 
   it('the reader goes on past it', async () => {
@@ -73,6 +98,15 @@ describe('a .json array with an element nested too deep', () => {
       `in.json:1: "x" is nested too deep (over ${MAX_NESTING} levels)`,
       'b',
       `in.json:3: element 3 is nested too deep (over ${MAX_NESTING} levels)`,
+    ]);
+  });
+
+  it("keeps an object element's id, prompt and kept fields, as a JSONL row's", async () => {
+    const text = `[{"id":"r1","prompt":"a","title":"T","x":${arrays(8000)}},"b"]`;
+    const records = await read(text, { format: 'json', source: 'in.json', keepFields: ['title'] });
+    expect(records.map((r) => [r.id, r.prompt, r.fields, r.problem?.field])).toEqual([
+      ['r1', 'a', { title: 'T' }, 'x'],
+      [expect.stringMatching(/^2-[0-9a-f]{8}$/), 'b', {}, undefined],
     ]);
   });
 });
