@@ -253,7 +253,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
     runReport = await openBatchReport(config, prices);
     const writer = runReport ? runReport.tee(target.writer) : target.writer;
-    cache = await openCache(config, (line) => reporter.info(line));
+    cache = await openCache(config, reporter);
     // As live: into a FIFO, nothing is submitted before its reader comes; a signal ends the wait.
     if (target.fifo) await target.fifo.waitForReader(stop.signal, (line) => reporter.info(line));
 

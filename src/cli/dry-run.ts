@@ -432,7 +432,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // As the run: under --max-cost a model with no price is a usage error before anything is read.
   const budgetLookup = budgetPrices(config, config.models, prices);
   // Opened before the input, which the scan closes: a --cache-dir that cannot be used leaks nothing.
-  const cache = await openCache(config, (line) => io.stderr.write(`llm-batch: ${line}\n`), { readOnly: true });
+  const say = (line: string) => io.stderr.write(`llm-batch: ${line}\n`);
+  const cache = await openCache(config, { error: say, info: say }, { readOnly: true });
   const input = await openInput(config, io).catch(async (err: unknown) => {
     await cache?.close().catch(() => {});
     throw err;

@@ -10,6 +10,18 @@ import { isStoreFailure } from '../cache/lmdb-failures.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
 
+/**
+ * Where the cache's lines go. A cache that stores no answers (or stops storing them) costs the next
+ * run what this one paid, so it is said even with --quiet, as a budget overrun is; an answer that
+ * could not be read is only asked again, and stored anew: a notice --quiet silences.
+ */
+export interface CacheSay {
+  /** The run goes without storing answers: said even with --quiet. */
+  error(line: string): void;
+  /** A notice --quiet silences. */
+  info(line: string): void;
+}
+
 export interface OpenedCache {
   cache: AnswerCache;
   /** Waits for this run's writes, then closes the store. */
@@ -28,8 +40,9 @@ export function chatEndpoint(config: CliConfig): string {
  * `readOnly` for `--dry-run`, which only looks answers up: it neither waits for a writer's lock nor
  * writes the file (nor makes the directory).
  */
-export async function openCache(config: CliConfig, warn: (message: string) => void, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
+export async function openCache(config: CliConfig, say: CacheSay, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
+  const warn = (line: string) => say.error(line);
   const { dir, unusable } = config.cache;
   if (unusable) {
     warn(`${unusable}: running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`);
@@ -46,7 +59,7 @@ export async function openCache(config: CliConfig, warn: (message: string) => vo
       endpoint: chatEndpoint(config),
       limitField: runLimitField(config),
       onError: (err) => warn(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
-      onReadError: (err) => warn(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
+      onReadError: (err) => say.info(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
     });
     return {
       cache,

@@ -68,7 +68,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   announceTarget(target, (line) => reporter.info(line));
   // A part --max-cost cannot bound (an image for a model of no known vision pricing) is said once per model.
   if (budget) budget.say = (line) => reporter.info(line);
-  const cache = (held.cache = await openCache(config, (line) => reporter.info(line)));
+  const cache = (held.cache = await openCache(config, reporter));
   // Batches an earlier --batch-api run built and never submitted: this run sends their prompts.
   dropUnsubmittedBatches(config, (line) => reporter.info(line));
   // Nothing more refuses the run before it sends: the SDK loads from here (in the background).

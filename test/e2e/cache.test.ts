@@ -412,6 +412,34 @@ describe('a cache that cannot be written costs only the cache', () => {
     expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('-q still says the cache stores no answers: one that fills mid-run, a default one with no room to open', async () => {
+    // A re-run pays again for every answer not stored: -q keeps that line, as it keeps a budget overrun.
+    const prompts = Array.from({ length: 1000 }, (_, i) => `quiet full ${i} ${'x'.repeat(1000)}`);
+    const input = writePrompts(ctx.dir, 'q.txt', prompts);
+    const result = await capped([input, '--base-url', ctx.server.url, '-f', 'jsonl', '--retries', '0', '-c', '16', '-q'], path.join(ctx.dir, 'cache'), 2048);
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseJsonl<Row>(result.stdout)).toHaveLength(1000);
+    // That line alone: no summary (nothing failed). LMDB's C code may print "Write error: …" before it.
+    expect(result.stderr).toMatch(
+      /^(?:Write error: [^\n]*)?llm-batch: response cache: cannot store answers in .*cache \([^\n]*\); the run goes on without storing\n$/,
+    );
+
+    const xdg = path.join(ctx.dir, 'xdg');
+    const child = spawn(
+      '/bin/sh',
+      ['-c', 'ulimit -f 16 && exec "$0" "$@"', process.execPath, BIN, input, '--base-url', ctx.server.url, '-f', 'jsonl', '--limit', '2', '-q'],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: SECRET_KEY, XDG_CACHE_HOME: xdg },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const unopened = await waitForExit(child);
+    expect(unopened.code, unopened.stderr).toBe(0);
+    expect(unopened.stderr).toMatch(
+      /^llm-batch: cannot open the response cache in .*xdg\/llm-batch: [^\n]*; running without it \(--cache-dir chooses another place, --no-cache silences this\)\n$/,
+    );
+  });
+
   it('a new cache with no room for its first pages: the default one is one line and every row; one chosen is refused up front', async () => {
     // 8 KiB: LMDB's two meta pages do not fit. LMDB mapped the pages it could not write and died of
     // SIGSEGV at its first store (exit 139, after the rows), and so did every later run over the empty file.
