@@ -3,6 +3,7 @@ import { ExitCode } from '../errors.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 import { maskedBaseUrl } from './masked-base-url.js';
+import { refuseFlagsAsValues } from './flag-as-value.js';
 
 /**
  * Help and parse errors go to the CLI's own streams, and commander never exits the process. A parse
@@ -37,7 +38,10 @@ export function onIo(program: Command, io: CliIo): Command {
     }
   };
   flushes.set(program, flush);
-  return program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
+  // A flag where a value goes (`--stop -o`) is refused, not taken as the value.
+  return refuseFlagsAsValues(program)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
 }
 
 /** The hint a command's parse error ends with (showHelpAfterError): `(run llm-batch … --help for usage)`. */

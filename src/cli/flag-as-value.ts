@@ -1,0 +1,68 @@
+import type { Command, Option } from 'commander';
+import { ExitCode } from '../errors.js';
+
+/** commander's help flags, which every command of ours keeps (they are not among its `options`). */
+const HELP_FLAGS: ReadonlySet<string> = new Set(['-h', '--help']);
+
+const guarded = new WeakSet<Command>();
+
+/**
+ * commander gives an option that takes a value the next argument, whatever it is: `--stop -q` sent
+ * "-q" as the stop sequence and the run was not quiet, and `--stop -o out.jsonl` read out.jsonl as the
+ * input, not a word said. A value that is one of the command's own flags (`-o`, `--overwrite`,
+ * `--output=x.jsonl`, `--help`) is refused as a missing value (exit 2, a usage error). Any other
+ * value that starts with a dash is taken as before (`--stop ---`, `--stop -`, `--seed -1`, `-o -`),
+ * and so is a flag meant as the value, written with `=`: `--stop=-o`. Subcommands, added after
+ * this is called, are guarded when parsing reaches them.
+ */
+export function refuseFlagsAsValues(command: Command): Command {
+  if (guarded.has(command)) return command;
+  guarded.add(command);
+  const parseOptions = command.parseOptions.bind(command);
+  command.parseOptions = (args) => {
+    for (const sub of command.commands) refuseFlagsAsValues(sub);
+    const taken = flagTakenAsValue(command, args);
+    if (taken) {
+      const { option, value } = taken;
+      const written = option.long ? `${option.long}=${value}` : `${option.short}${value}`;
+      command.error(`error: option '${option.flags}' argument missing: ${value} is a flag, not its value (for the value ${value} itself, write ${written})`, {
+        exitCode: ExitCode.usage,
+        code: 'commander.optionMissingArgument',
+      });
+    }
+    return parseOptions(args);
+  };
+  return command;
+}
+
+/** The first option that would take one of the command's flags as its value, walking `args` as commander does. */
+function flagTakenAsValue(command: Command, args: readonly string[]): { option: Option; value: string } | undefined {
+  const find = (flag: string) => command.options.find((o) => o.short === flag || o.long === flag);
+  const isFlag = (arg: string) => {
+    const eq = /^--[^=]+=/.test(arg) ? arg.indexOf('=') : -1;
+    return HELP_FLAGS.has(arg) || find(eq === -1 ? arg : arg.slice(0, eq)) !== undefined;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined; // operands from here on
+    const option = find(arg) ?? lastOfGroup(arg, find);
+    if (!option?.required) continue;
+    const value = args[++i];
+    if (value !== undefined && isFlag(value)) return { option, value };
+  }
+  return undefined;
+}
+
+/**
+ * `-qo`: short flags run together, the last of which takes the next argument as its value (one
+ * before the last that takes a value has it attached: `-ofile`, `-qofile`).
+ */
+function lastOfGroup(arg: string, find: (flag: string) => Option | undefined): Option | undefined {
+  if (!/^-[^-]{2,}$/.test(arg)) return undefined;
+  for (let j = 1; j < arg.length; j++) {
+    const option = find(`-${arg[j]}`);
+    if (!option) return undefined;
+    if (option.required || option.optional) return j === arg.length - 1 ? option : undefined;
+  }
+  return undefined;
+}
