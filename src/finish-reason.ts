@@ -20,6 +20,15 @@ export function cutOffAt(finishReason: string | null | undefined): string | unde
 }
 
 /**
+ * Whether an answer was cut at the model's context length (Mistral's `model_length`) rather than at
+ * the token limit: a higher max_tokens does not mend it (a shorter prompt, or a model with a longer
+ * context, does), so the summary counts it apart.
+ */
+export function cutAtContext(finishReason: string | null | undefined): boolean {
+  return finishReason === 'model_length';
+}
+
+/**
  * Reasons a server gives for an answer it broke off itself, not the model: vLLM's `abort` (the
  * engine aborted the request: a shutdown, a scale-down, a pause), DeepSeek's
  * `insufficient_system_resource`. The text is a fragment, whole only in looks: a failed attempt,

@@ -87,5 +87,8 @@ export function addOutputDataOptions(program: Command): void {
       '--csv-escape-formulas',
       "CSV output for spreadsheets: prefix ' to text cells starting with = + - @ (not plain numbers); read back exactly by --resume",
     )
-    .option('--fail-truncated', 'count answers cut off by the token limit (finish_reason "length") as failed rows (error type "truncated")');
+    .option(
+      '--fail-truncated',
+      'count answers cut off by the token limit or the model\'s context length (finish_reason "length", "model_length") as failed rows (error type "truncated")',
+    );
 }

@@ -1,5 +1,5 @@
 import type { ErrorType, ResultRow } from '../types.js';
-import { cutOffAt } from '../finish-reason.js';
+import { cutAtContext, cutOffAt } from '../finish-reason.js';
 
 /** Live counters of a run; the engine updates them, displays and summaries read them. */
 export interface BatchStats {
@@ -32,6 +32,8 @@ export interface BatchStats {
   attemptsCutOff: number;
   /** Answers cut off by the token limit (finish_reason `length`, Mistral's `model_length`), failed or not. */
   truncated: number;
+  /** Of `truncated`, answers cut at the model's context length (`model_length`), which no --max-tokens mends. */
+  truncatedAtContext: number;
   /** Answers the server's content filter stopped (finish_reason `content_filter`), failed or not. */
   filtered: number;
   /**
@@ -61,6 +63,7 @@ export function createStats(now = performance.now()): BatchStats {
     rowsWithoutUsage: 0,
     attemptsCutOff: 0,
     truncated: 0,
+    truncatedAtContext: 0,
     filtered: 0,
   };
 }
@@ -70,8 +73,10 @@ export function createStats(now = performance.now()): BatchStats {
  * content filter, answered or failed. `by` -1 takes a row back out (see uncountRow).
  */
 export function countFinish(stats: BatchStats, finishReason: string | null | undefined, by: 1 | -1 = 1): void {
-  if (cutOffAt(finishReason)) stats.truncated += by;
-  else if (finishReason === 'content_filter') stats.filtered += by;
+  if (cutOffAt(finishReason)) {
+    stats.truncated += by;
+    if (cutAtContext(finishReason)) stats.truncatedAtContext += by;
+  } else if (finishReason === 'content_filter') stats.filtered += by;
 }
 
 /**

@@ -4,6 +4,7 @@ import { billedUsd, createPriceLookup, pricedByGiven, type PriceLookup } from '.
 import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
+import { cutOffAt } from '../finish-reason.js';
 import { count, duration, rate, usd } from './number-format.js';
 import type { ModelFigures } from './model-tally.js';
 import { sanitize, sanitizeName } from './sanitize.js';
@@ -63,8 +64,13 @@ export interface RunSummary {
   rowsWithoutUsage: number;
   /** Attempts cut off after they were sent (a reset stream, a timeout, a stop): maybe billed, never priced. */
   attemptsCutOff: number;
-  /** Answers cut off at the token limit (finish_reason "length"): in `ok`, or in `failed` with --fail-truncated. */
+  /**
+   * Answers cut off at the token limit (finish_reason "length") or at the model's context length
+   * (Mistral's "model_length"): in `ok`, or in `failed` with --fail-truncated.
+   */
   truncated: number;
+  /** Of `truncated`, those cut at the model's context length: a higher --max-tokens does not mend them. */
+  truncatedAtContext: number;
   /** Answers the server's content filter stopped (finish_reason "content_filter"), partial or empty: in `ok` (in `failed` under a schema). */
   contentFiltered: number;
   /** The run's model (rows may name others; see `estimatedCost.byModel`). */
@@ -234,6 +240,7 @@ export function buildSummary(
     rowsWithoutUsage: stats.rowsWithoutUsage,
     attemptsCutOff: stats.attemptsCutOff,
     truncated: stats.truncated,
+    truncatedAtContext: stats.truncatedAtContext,
     contentFiltered: stats.filtered,
     model: model ?? null,
     estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf, batch), stats),
@@ -253,6 +260,18 @@ function pricedByRequest(cost: CostEstimate): string {
   if (pairs.length === 0) return '';
   const shown = pairs.slice(0, 2).map((m) => `${m.model} priced as ${m.pricedAs}`);
   return ` (answers of ${shown.join(', ')}${pairs.length > 2 ? ` and ${pairs.length - 2} more` : ''})`;
+}
+
+/**
+ * `, 3 truncated at the token limit`. Answers cut at the model's context length are said as such: the
+ * token limit (what --max-tokens raises) did not cut them.
+ */
+function truncatedPart(s: RunSummary): string {
+  const atContext = s.truncatedAtContext;
+  const atLimit = s.truncated - atContext;
+  if (atContext === 0) return `, ${count(s.truncated)} truncated at ${cutOffAt('length')}`;
+  if (atLimit === 0) return `, ${count(s.truncated)} truncated at ${cutOffAt('model_length')}`;
+  return `, ${count(s.truncated)} truncated (${count(atLimit)} at ${cutOffAt('length')}, ${count(atContext)} at ${cutOffAt('model_length')})`;
 }
 
 export interface SummaryStyle {
@@ -278,7 +297,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
       (s.notRun ? `, ${count(s.notRun)} not run` : s.stopped && s.notRun === null ? ', the rest not run' : '') +
       (s.skipped ? `, ${count(s.skipped)} already done` : '') +
       (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '') +
-      (s.truncated && !s.failedByType['truncated'] ? `, ${count(s.truncated)} truncated at the token limit` : '') +
+      (s.truncated && !s.failedByType['truncated'] ? truncatedPart(s) : '') +
       (s.contentFiltered ? `, ${count(s.contentFiltered)} stopped by the content filter` : '') +
       (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '') +
       (s.reasks ? `, ${count(s.reasks)} re-asked (invalid output)` : '') +

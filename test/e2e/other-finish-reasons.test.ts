@@ -91,8 +91,9 @@ describe.concurrent('Mistral\'s finish_reason "model_length" is a cut answer, as
     const summary = path.join(dir, 'ml-summary.json');
     const plain = await run([file, '-o', path.join(dir, 'ml1.jsonl'), '--summary-json', summary], cached('ml-cache'));
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stderr).toMatch(/2 ok, 0 failed, 1 truncated at the token limit/);
-    expect(summaryOf(summary)).toMatchObject({ ok: 2, truncated: 1 });
+    // Not "at the token limit": a higher --max-tokens would not mend it.
+    expect(plain.stderr).toMatch(/2 ok, 0 failed, 1 truncated at the model's context length ·/);
+    expect(summaryOf(summary)).toMatchObject({ ok: 2, truncated: 1, truncatedAtContext: 1 });
 
     const out = path.join(dir, 'ml2.jsonl');
     const failing = await run([file, '-o', out, '--fail-truncated', '--summary-json', summary], cached('ml-cache'));
@@ -106,6 +107,16 @@ describe.concurrent('Mistral\'s finish_reason "model_length" is a cut answer, as
       error: { type: 'truncated', message: `the answer was cut off at the model's context length (finish_reason "model_length")` },
     });
     expect(summaryOf(summary)).toMatchObject({ ok: 1, failed: 1, failedByType: { truncated: 1 }, truncated: 1 });
+  });
+
+  it('beside answers cut at the token limit: the summary tells the two apart', async () => {
+    const { run } = await fresh();
+    const file = writePrompts(dir, 'ml-mixed.txt', ['whole', 'capped [[fault:length]]', 'filled [[fault:modellength]]', 'filled too [[fault:modellength]]']);
+    const summary = path.join(dir, 'ml-mixed-summary.json');
+    const r = await run([file, '-o', path.join(dir, 'ml-mixed.jsonl'), '--summary-json', summary]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/4 ok, 0 failed, 3 truncated \(1 at the token limit, 2 at the model's context length\) ·/);
+    expect(summaryOf(summary)).toMatchObject({ ok: 4, truncated: 3, truncatedAtContext: 2 });
   });
 
   it.each([[[]], [['--no-stream']]])('--json-schema %j: a JSON cut short is said as such and not re-asked', async (extra) => {

@@ -222,6 +222,15 @@ describe('formatSummaryLine', () => {
     expect(line).not.toMatch(/\$|est\./);
   });
 
+  it("says what cut the truncated answers: the token limit, the model's context length (Mistral's model_length), or both", () => {
+    const line = (truncated: number, truncatedAtContext: number) =>
+      formatSummaryLine(buildSummary(stats({ ok: 5, truncated, truncatedAtContext }), 1000, undefined, null)).split(' · ')[0];
+    expect(line(2, 0)).toBe('5 ok, 0 failed, 2 truncated at the token limit');
+    expect(line(2, 2)).toBe("5 ok, 0 failed, 2 truncated at the model's context length");
+    expect(line(3, 1)).toBe("5 ok, 0 failed, 3 truncated (2 at the token limit, 1 at the model's context length)");
+    expect(buildSummary(stats({ truncated: 3, truncatedAtContext: 1 }), 1000, undefined, null)).toMatchObject({ truncated: 3, truncatedAtContext: 1 });
+  });
+
   it('colours only through the style it is given', () => {
     const s = buildSummary(stats({ ok: 2, failed: 1, failedByType: { http: 1 } }), 1000, undefined, null);
     const styled = formatSummaryLine(s, { ok: (x) => `\x1b[32m${x}\x1b[39m`, failed: (x) => `\x1b[31m${x}\x1b[39m` });
