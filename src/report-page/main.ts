@@ -240,7 +240,15 @@ function figures(d: ReportData): HTMLElement {
     cards.push(
       card('latency p50 / p90 / p99', `${fmt.ms(d.latency.p50)}`, `p90 ${fmt.ms(d.latency.p90)} · p99 ${fmt.ms(d.latency.p99)} · max ${fmt.ms(d.latency.max)}`),
     );
-  if (f.truncated) cards.push(card('truncated', fmt.int(f.truncated), `answers cut at the token limit (finish reason length), ${truncatedWhere(f)}`, 'warn'));
+  if (f.truncated)
+    cards.push(
+      card(
+        'truncated',
+        fmt.int(f.truncated),
+        `answers cut at the token limit or the model's context (finish reason length or model_length), ${truncatedWhere(f)}`,
+        'warn',
+      ),
+    );
   if (f.superseded)
     cards.push(card('superseded', fmt.int(f.superseded), 'earlier rows for prompts a later row answered (resumes, --retry-failed): not counted'));
   if (run?.skipped) cards.push(card('already done', fmt.int(run.skipped), 'rows from earlier runs this run skipped'));

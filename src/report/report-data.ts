@@ -50,7 +50,7 @@ export interface Figures {
   retries: number;
   /** Rows whose last attempt got HTTP 429. */
   rateLimitedRows: number;
-  /** Answers cut at the token limit (finish_reason "length"): in ok, or in failed (type truncated) with --fail-truncated. */
+  /** Answers cut off (finish_reason "length", or Mistral's "model_length"): in ok, or in failed (type truncated) with --fail-truncated. */
   truncated: number;
   /** Of those, the ones in failed (--fail-truncated; a schema answer cut short). */
   truncatedFailed: number;

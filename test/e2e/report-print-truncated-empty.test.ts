@@ -60,7 +60,7 @@ describe('report: answers cut at the token limit', () => {
     expect(cut).toHaveLength(4);
     const { page, errors } = await openReport(browser.context, report);
     expect((await page.locator('[data-figure="truncated"] .value').innerText()).trim()).toBe('4');
-    expect(await page.locator('[data-figure="truncated"] .note').innerText()).toMatch(/cut at the token limit.*counted in ok/);
+    expect(await page.locator('[data-figure="truncated"] .note').innerText()).toMatch(/cut at the token limit or the model.s context.*counted in ok/);
     await page.selectOption('select[aria-label="Status"]', 'truncated');
     await expect.poll(() => visibleRows(page).count()).toBe(4);
     expect(await page.locator('table.rows tbody tr.truncated .badge').allInnerTexts()).toEqual(Array(4).fill('ok (truncated)'));
