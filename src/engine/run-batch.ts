@@ -547,7 +547,14 @@ class Engine {
         return;
       }
     }
-    if (isModelLoading(error) && this.loading.hold(run.request.model, this.restUntil(run.resume), this.restUntil(run.cancel))) {
+    if (
+      isModelLoading(error) &&
+      this.loading.hold(
+        run.request.model,
+        this.restUntil(() => run.resume()),
+        this.restUntil(() => run.cancel()),
+      )
+    ) {
       this.rest();
       // Not a failure of the prompt: sent again, uncounted, once the model answers (or as its probe).
       run.due = 'retry';
@@ -937,17 +944,22 @@ class RecordRun {
     this.engine.next(this);
   }
 
-  /** The next attempt after a wait held elsewhere (a model loading); a throw fails the run as in `after`. */
-  readonly resume = (): void => {
+  /**
+   * The next attempt after a wait held elsewhere (a model loading); a throw fails the run as in `after`.
+   * A method, not a closure made for every record: only such a wait needs one (issue 16).
+   */
+  resume(): void {
     try {
       this.engine.next(this);
     } catch (err) {
       this.reject(err);
     }
-  };
+  }
 
   /** The run stopped during such a wait. */
-  readonly cancel = (): void => this.resolve(this.cutShort());
+  cancel(): void {
+    this.resolve(this.cutShort());
+  }
 
   /** The record's row (null: a stop left it unfinished), once. */
   resolve(row: ResultRow | null): void {
