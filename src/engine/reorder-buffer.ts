@@ -6,18 +6,27 @@ import type { ResultRow } from '../types.js';
  * left unfinished: it leaves the buffer like the others but has no row.
  */
 export class ReorderBuffer {
+  /** Input order: finished records by sequence, each until every earlier one is out. */
   private readonly done = new Map<number, ResultRow | null>();
+  /**
+   * Completion order: finished records as they came. A map's set and delete for every row made it
+   * rebuild its table again and again, and the tables outlived scavenges (issue 16).
+   */
+  private finished: (ResultRow | null)[] = [];
+  /** How many of `finished` are handed out: a drain and another (or takeAll) meanwhile share it. */
+  private head = 0;
   private nextToEmit = 0;
 
   constructor(private readonly ordered: boolean) {}
 
   /** Entries in the buffer: after a drain, those waiting behind an earlier record (input order). */
   get size(): number {
-    return this.done.size;
+    return this.ordered ? this.done.size : this.finished.length - this.head;
   }
 
   put(seq: number, row: ResultRow | null): void {
-    this.done.set(seq, row);
+    if (this.ordered) this.done.set(seq, row);
+    else this.finished.push(row);
   }
 
   /**
@@ -31,18 +40,18 @@ export class ReorderBuffer {
         this.done.delete(this.nextToEmit++);
         yield row;
       }
-    } else {
-      for (const [seq, row] of this.done) {
-        this.done.delete(seq);
-        yield row;
-      }
+      return;
     }
+    // A caller that stops part-way leaves the rest for the next drain (or takeAll).
+    while (this.head < this.finished.length) yield this.finished[this.head++]!;
+    this.finished.length = this.head = 0;
   }
 
   /** Empties the buffer, whatever the order: the rows of a run whose consumer stopped early. */
   takeAll(): ResultRow[] {
-    const rows = [...this.done.values()].filter((row) => row !== null);
+    const rows = [...this.done.values(), ...this.finished.slice(this.head)].filter((row) => row !== null);
     this.done.clear();
+    this.finished.length = this.head = 0;
     return rows;
   }
 }
