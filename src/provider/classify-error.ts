@@ -81,20 +81,24 @@ function fundsRefusal(status: number, type: unknown): string {
   return status === 429 ? 'HTTP 429 insufficient_quota' : `HTTP ${status}`;
 }
 
+/** How an error in the answer's choice is worded (OpenRouter's `choices[0].error`: see choiceFailure). */
+export const CHOICE_ERROR = 'the server ended the answer with an error (finish_reason "error")';
+
 /**
  * An error a server sent after its 200, where the answer was to be: an event of a stream (vLLM's
- * 500, llama.cpp's 400) or a whole body (OpenRouter's `{"error": {"code": 429, …}}`, once a model
- * was at work). Its `code` may be an HTTP status: the row says it, a 4xx is not retried, a 429 is a
- * rate limit and a 402 stops the run, as that status on a response does, streamed or not. An
- * event's status is not a response's (`inStream`): the answer may be billed up to it. A whole body
- * that is an error holds nothing generated: settled as a response's status is (at 0).
+ * 500, llama.cpp's 400), a whole body (OpenRouter's `{"error": {"code": 429, …}}`, once a model
+ * was at work) or the answer's choice (OpenRouter's `choices[0].error`, the provider behind it
+ * failed mid-answer). Its `code` may be an HTTP status: the row says it, a 4xx is not retried, a
+ * 429 is a rate limit and a 402 stops the run, as that status on a response does, streamed or not.
+ * An event's or a choice's status is not a response's (`inStream`): the answer may be billed up to
+ * it. A whole body that is an error holds nothing generated: settled as a response's status is (at 0).
  */
-export function errorInAnswer(where: 'stream' | 'body', message: string, rawCode: unknown, type: unknown): AttemptError {
+export function errorInAnswer(where: 'stream' | 'body' | 'choice', message: string, rawCode: unknown, type: unknown): AttemptError {
   const said = statusCode(rawCode);
   const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, said, message);
-  const text = `error in ${where}: ${message}`;
+  const text = where === 'choice' ? `${CHOICE_ERROR}: ${message}` : `error in ${where}: ${message}`;
   if (said === undefined) return new AttemptError('http', text, { code });
-  const info = { status: said, ...(code === undefined ? {} : { code }), ...(where === 'stream' ? { inStream: true } : {}) };
+  const info = { status: said, ...(code === undefined ? {} : { code }), ...(where === 'body' ? {} : { inStream: true }) };
   if (outOfFunds(said, code, type, message))
     return new AttemptError('quota', `${fundsRefusal(said, type)} (in the ${where}): ${message}`, { ...info, stop: 'quota' });
   return new AttemptError(said === 429 ? 'rate_limit' : 'http', text, info);

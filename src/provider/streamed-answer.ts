@@ -3,7 +3,7 @@ import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStre
 import { bodyErrorWords } from './error-body.js';
 import { AttemptError, type AbortState, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
-import { errorInAnswer, hasStatusCode } from './classify-error.js';
+import { CHOICE_ERROR, errorInAnswer, hasStatusCode } from './classify-error.js';
 import { flattenString } from '../util/flatten-string.js';
 import { brokenOff } from '../finish-reason.js';
 import { LogprobParts, ToolCallParts, wholeLogprobs, wholeToolCalls, type ToolCallDelta } from './answer-parts.js';
@@ -157,7 +157,8 @@ export class StreamedAnswer {
  * `choices[0].error` with finish_reason "error" (the provider behind it failed mid-answer), or a
  * finish_reason that says the server broke the answer off (vLLM's `abort`, DeepSeek's
  * `insufficient_system_resource`: see brokenOff). The answer is not whole: the attempt fails as one
- * with an error event in its stream does (`http`, retried), on both transports, streamed or not.
+ * with an error event in its stream does, on both transports, streamed or not: `http`, retried, or
+ * typed by the error's `code` where that is an HTTP status (OpenRouter's 429, 502…), as an event's is.
  */
 export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish_reason?: unknown }> } | null | undefined): AttemptError | undefined {
   const choice = chunk?.choices?.[0];
@@ -166,10 +167,11 @@ export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish
     return new AttemptError('http', `the server broke the answer off (finish_reason ${JSON.stringify(choice.finish_reason)})`);
   }
   if (choice.error === undefined && choice.finish_reason !== 'error') return undefined;
-  const error = choice.error as { message?: unknown; code?: unknown } | null | undefined;
+  const error = choice.error as { message?: unknown; code?: unknown; type?: unknown } | null | undefined;
   const said = typeof error?.message === 'string' ? error.message.replace(/\s+/g, ' ').trim() : error ? JSON.stringify(error) : 'no reason given';
+  if (error && hasStatusCode(error.code)) return errorInAnswer('choice', clipText(said, 500), error.code, error.type);
   const code = typeof error?.code === 'string' || typeof error?.code === 'number' ? String(error.code) : undefined;
-  return new AttemptError('http', `the server ended the answer with an error (finish_reason "error"): ${clipText(said, 500)}`, { code });
+  return new AttemptError('http', `${CHOICE_ERROR}: ${clipText(said, 500)}`, { code });
 }
 
 /**

@@ -211,6 +211,8 @@ export interface MockServerOptions {
   refuseStreamOptions?: boolean | 'mistral';
   /** OpenAI's 400 for `max_tokens` to a reasoning model ("Use 'max_completion_tokens' instead"). */
   refuseMaxTokens?: boolean;
+  /** The `code` of the `choiceerror` fault's error (default 502, as OpenRouter gives an upstream's failure). */
+  choiceErrorCode?: unknown;
 }
 
 export interface MockServer {
@@ -1095,7 +1097,8 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           return holdThenDestroy(ctx);
         }
         case 'choiceerror': {
-          const error = { code: 502, message: 'Upstream provider returned error: overloaded', metadata: { provider_name: 'SomeProvider' } };
+          const code = mock.options.choiceErrorCode ?? 502;
+          const error = { code, message: 'Upstream provider returned error: overloaded', metadata: { provider_name: 'SomeProvider' } };
           if (!stream) {
             const body = JSON.parse(completionJson(ctx, '', 'error'));
             body.choices[0].error = error;
