@@ -24,6 +24,7 @@ import { stdoutIsInput } from './stdout-is-input.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
 import { maskedBaseUrl } from './masked-base-url.js';
 import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
+import { isAzureHost } from '../provider/openai-url.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
@@ -353,9 +354,6 @@ function checkSideFiles(input: CliConfig['input'], output: CliConfig['output'], 
   if (flags.summaryJson !== undefined) checkSummaryTarget(flags.summaryJson, flags.overwrite ?? false);
 }
 
-/** Azure OpenAI's resource hosts. */
-const AZURE_HOST = /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i;
-
 /** A base URL as a run, `status` and `cancel` refuse it: credentials or a query in it, or an endpoint's path. */
 export function refuseBaseUrl(baseURL: string, from: string, apiKey: string | undefined): void {
   refuseCredentials(baseURL, from, apiKey);
@@ -383,7 +381,7 @@ function refuseCredentials(baseURL: string, from: string, apiKey: string | undef
   const shown = `${url.protocol}//${userinfo ? '***@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}${query ? `${query}***` : ''}`;
   const why = userinfo
     ? 'has credentials in it: they are not sent (the API key goes in OPENAI_API_KEY) and would be printed in resume commands and traces; remove them'
-    : AZURE_HOST.test(url.hostname)
+    : isAzureHost(url.hostname)
       ? // A deployment's URL as Azure's portal shows it (`…/deployments/NAME/chat/completions?api-version=…`):
         // removing the query alone leaves a URL that does not work either.
         `has a query string (an api-version?): Azure OpenAI's v1 API takes none; pass --base-url ${url.protocol}//${url.host}/openai/v1 and the deployment's name as -m (the API key goes in OPENAI_API_KEY)`
@@ -394,8 +392,9 @@ function refuseCredentials(baseURL: string, from: string, apiKey: string | undef
 /**
  * A base URL that names an endpoint rather than the API's root: one ending in /chat/completions, as
  * providers' docs show the whole URL (llm-batch appends it: every request went to
- * …/chat/completions/chat/completions and got a 404), or an Azure deployment's classic path, which
- * takes an api-version llm-batch does not send. Refused before anything is written, naming the root.
+ * …/chat/completions/chat/completions and got a 404), or an Azure deployment's classic path or a
+ * Foundry resource's model inference endpoint (/models), which take an api-version llm-batch does
+ * not send. Refused before anything is written, naming the root.
  */
 function refuseEndpointPath(baseURL: string, from: string): void {
   let url: URL;
@@ -405,11 +404,13 @@ function refuseEndpointPath(baseURL: string, from: string): void {
     return;
   }
   const path = url.pathname.replace(/\/+$/, '');
-  const azure = AZURE_HOST.test(url.hostname) && /\/openai\/deployments(\/|$)/i.test(path);
+  const deployment = isAzureHost(url.hostname) && /\/openai\/deployments(\/|$)/i.test(path);
+  const inference = isAzureHost(url.hostname) && /^\/models(\/chat\/completions)?$/i.test(path);
+  const azure = deployment || inference;
   if (!azure && !/\/chat\/completions$/i.test(path)) return;
   const root = azure ? `${url.protocol}//${url.host}/openai/v1` : `${url.protocol}//${url.host}${path.slice(0, -'/chat/completions'.length)}`;
   const why = azure
-    ? `is an Azure deployment's path, which wants an api-version: Azure OpenAI's v1 API takes none; pass --base-url ${root} and the deployment's name as -m`
+    ? `is ${deployment ? "an Azure deployment's path" : "Azure's model inference endpoint"}, which wants an api-version: Azure OpenAI's v1 API takes none; pass --base-url ${root} and the deployment's name as -m`
     : `ends in /chat/completions, which llm-batch appends itself (its requests would go to …/chat/completions/chat/completions): pass --base-url ${root}`;
   throw new UsageError(`${from} ${url.protocol}//${url.host}${path} ${why}`);
 }

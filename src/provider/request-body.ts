@@ -2,6 +2,7 @@ import { withInstructions } from '../structured/instructions.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 import type { CompletionRequest } from './completion.js';
+import { isAzureHost } from './openai-url.js';
 
 export interface RequestDefaults {
   model: string;
@@ -51,15 +52,12 @@ export function tokenLimitField(baseURL: string | undefined): TokenLimitField {
   if (baseURL === undefined) return 'max_completion_tokens';
   try {
     const host = new URL(baseURL).hostname;
-    const openai = host === 'api.openai.com' || AZURE_HOSTS.some((suffix) => host.endsWith(suffix));
+    const openai = host === 'api.openai.com' || isAzureHost(host);
     return openai ? 'max_completion_tokens' : 'max_tokens';
   } catch {
     return 'max_tokens';
   }
 }
-
-/** Azure OpenAI resource endpoints (`<name>.openai.azure.com`, and the AI Services form). */
-const AZURE_HOSTS = ['.openai.azure.com', '.cognitiveservices.azure.com'];
 
 /** The JSON body POSTed to /chat/completions; `--dry-run` shows exactly this. */
 export function wireBody(request: CompletionRequest, limitField: TokenLimitField = 'max_tokens'): Record<string, unknown> {

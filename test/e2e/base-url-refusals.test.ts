@@ -69,17 +69,20 @@ describe.concurrent('a --base-url with credentials or a query is refused without
     expect(fs.existsSync(`${out}.meta.json`)).toBe(false);
   });
 
-  it("an Azure deployment's URL with ?api-version: exit 2, naming the v1 base URL and -m DEPLOYMENT", async () => {
+  it.each([
+    ['https://res.openai.azure.com', '/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21'],
+    // A Foundry resource's host: its deployments' URLs, and its model inference endpoint's.
+    ['https://res.services.ai.azure.com', '/openai/deployments/gpt4o/chat/completions?api-version=2025-01-01-preview'],
+    ['https://res.services.ai.azure.com', '/models/chat/completions?api-version=2024-05-01-preview'],
+  ])("an Azure deployment's URL with ?api-version (%s%s): exit 2, naming the v1 base URL and -m DEPLOYMENT", async (origin, rest) => {
     const input = writePrompts(dir, 'azure.txt', ['one']);
-    const url = 'https://res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21';
+    const url = `${origin}${rest}`;
     for (const how of ['flag', 'env'] as const) {
       const args = [input, '-m', 'gpt4o', '-o', `${input}.jsonl`];
       const r = how === 'flag' ? await runInWorker([...args, '--base-url', url]) : await runInWorker(args, { env: { OPENAI_BASE_URL: url } });
       expect(r.code, r.stderr).toBe(2);
       expect(stderrLines(r)).toHaveLength(1);
-      expect(r.stderr).toContain(
-        "has a query string (an api-version?): Azure OpenAI's v1 API takes none; pass --base-url https://res.openai.azure.com/openai/v1",
-      );
+      expect(r.stderr).toContain(`has a query string (an api-version?): Azure OpenAI's v1 API takes none; pass --base-url ${origin}/openai/v1`);
       expect(r.stderr).toContain("and the deployment's name as -m");
     }
   });
@@ -91,6 +94,21 @@ describe.concurrent('a --base-url with credentials or a query is refused without
       'https://res.openai.azure.com/openai/deployments/gpt4o',
       "is an Azure deployment's path, which wants an api-version",
       'https://res.openai.azure.com/openai/v1',
+    ],
+    [
+      'https://res.services.ai.azure.com/openai/deployments/gpt4o',
+      "is an Azure deployment's path, which wants an api-version",
+      'https://res.services.ai.azure.com/openai/v1',
+    ],
+    [
+      'https://res.services.ai.azure.com/models',
+      "is Azure's model inference endpoint, which wants an api-version",
+      'https://res.services.ai.azure.com/openai/v1',
+    ],
+    [
+      'https://res.services.ai.azure.com/models/chat/completions',
+      "is Azure's model inference endpoint, which wants an api-version",
+      'https://res.services.ai.azure.com/openai/v1',
     ],
   ])('%s names an endpoint, not the API: exit 2 naming the base URL to pass, before anything is sent or written', async (given, why, root) => {
     const { server } = await fresh();

@@ -5,8 +5,9 @@
  * Spawns the BUILT CLI: `npm run build` first.
  */
 import { describe, expect, it } from 'vitest';
-import { writePrompts } from '../helpers/run-cli.js';
+import { runCli, writePrompts } from '../helpers/run-cli.js';
 import { rowsOf, useServers } from '../helpers/mock-server-hooks.js';
+import { startProxyServer } from '../helpers/proxy-server.js';
 
 const { dir, fresh } = useServers('llm-batch-token-cap-');
 
@@ -58,4 +59,28 @@ describe.concurrent('a server that refuses max_tokens', () => {
       [200, false, false],
     ]);
   });
+});
+
+describe.concurrent('an Azure resource named by its host', () => {
+  // The host cannot be resolved here: HTTP_PROXY takes the requests to the mock, host name and all.
+  it.each(['res.openai.azure.com', 'res.cognitiveservices.azure.com', 'res.services.ai.azure.com'])(
+    '%s: the cap goes as max_completion_tokens from the first request, none refused',
+    async (host) => {
+      const { server } = await fresh({ latencyMs: 5, refuseMaxTokens: true });
+      const proxy = await startProxyServer({ routeTo: new URL(server.url).origin });
+      try {
+        const file = writePrompts(dir, `${host}.txt`, ['a', 'b']);
+        const args = [file, '-m', 'gpt-5-mini', '--max-tokens', '50', '--no-cache', '--base-url', `http://${host}/v1`];
+        const r = await runCli(args, { env: { HTTP_PROXY: proxy.url } });
+        expect(r.code, r.stderr).toBe(0);
+        expect(proxy.log.map((entry) => entry.target)).toEqual([`http://${host}/v1/chat/completions`, `http://${host}/v1/chat/completions`]);
+        expect(server.requests.map((q) => [q.status, q.body.max_tokens, q.body.max_completion_tokens])).toEqual([
+          [200, undefined, 50],
+          [200, undefined, 50],
+        ]);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 });

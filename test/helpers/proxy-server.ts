@@ -31,6 +31,11 @@ export interface ProxyServerOptions {
    * decoded in the page (`Access denied for user:password (Basic …)`), as some proxies' pages do.
    */
   echoCredentials?: boolean;
+  /**
+   * Forward every plain-http request to this origin (`http://127.0.0.1:PORT`), path and query kept,
+   * whatever host it names: a base URL on a host a test cannot resolve (an Azure resource's).
+   */
+  routeTo?: string;
 }
 
 /**
@@ -56,7 +61,9 @@ export async function startProxyServer(options: ProxyServerOptions = {}): Promis
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
-    const upstream = http.request(req.url!, { method: req.method, headers }, (up) => {
+    const url = new URL(req.url!);
+    const target = options.routeTo === undefined ? url : new URL(url.pathname + url.search, options.routeTo);
+    const upstream = http.request(target, { method: req.method, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });

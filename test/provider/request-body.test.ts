@@ -11,10 +11,18 @@ describe('the answer-length cap on the wire', () => {
     expect(tokenLimitField('https://api.openai.com/v1')).toBe('max_completion_tokens');
     expect(tokenLimitField('https://my-res.openai.azure.com/openai/v1/')).toBe('max_completion_tokens');
     expect(tokenLimitField('https://my-res.cognitiveservices.azure.com/openai/v1/')).toBe('max_completion_tokens');
+    // A Foundry resource's host serves Azure OpenAI's API too.
+    expect(tokenLimitField('https://my-res.services.ai.azure.com/openai/v1/')).toBe('max_completion_tokens');
   });
 
   it('is max_tokens for any other OpenAI-compatible server', () => {
-    for (const url of ['http://localhost:11434/v1', 'https://openrouter.ai/api/v1', 'https://openai.azure.com.example.org/v1', 'not a url']) {
+    for (const url of [
+      'http://localhost:11434/v1',
+      'https://openrouter.ai/api/v1',
+      'https://openai.azure.com.example.org/v1',
+      'https://services.ai.azure.com.example.org/v1',
+      'not a url',
+    ]) {
       expect(tokenLimitField(url)).toBe('max_tokens');
     }
   });
