@@ -11,12 +11,15 @@ import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /**
- * Where the cache's lines go. A cache that stores no answers (or stops storing them) costs the next
- * run what this one paid, so it is said even with --quiet, as a budget overrun is; an answer that
- * could not be read is only asked again, and stored anew: a notice --quiet silences.
+ * Where the cache's lines go. A cache that stops storing answers mid-run costs the next run what this
+ * one paid, so that is said even with --quiet, as a budget overrun is. A default directory that cannot
+ * be used from the start is a notice --quiet silences: a cron job of a user without a (writable) home
+ * runs without a cache every time, and a line each run, even one that sends nothing (a `--resume` of a
+ * finished output), would be mail every time. So is an answer that could not be read: it is only
+ * asked again, and stored anew.
  */
 export interface CacheSay {
-  /** The run goes without storing answers: said even with --quiet. */
+  /** Said even with --quiet. */
   error(line: string): void;
   /** A notice --quiet silences. */
   info(line: string): void;
@@ -42,7 +45,7 @@ export function chatEndpoint(config: CliConfig): string {
  */
 export async function openCache(config: CliConfig, say: CacheSay, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
-  const warn = (line: string) => say.error(line);
+  const warn = (line: string) => say.info(line);
   const { dir, unusable } = config.cache;
   if (unusable) {
     warn(`${unusable}: running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`);
@@ -58,7 +61,7 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
     const cache = createAnswerCache(store, {
       endpoint: chatEndpoint(config),
       limitField: runLimitField(config),
-      onError: (err) => warn(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
+      onError: (err) => say.error(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
       onReadError: (err) => say.info(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
     });
     return {

@@ -412,7 +412,7 @@ describe('a cache that cannot be written costs only the cache', () => {
     expect(fs.statSync(path.join(cacheDir, 'answers-v2.lmdb')).size).toBeLessThanOrEqual(1024 * 1024);
   });
 
-  it('-q still says the cache stores no answers: one that fills mid-run, a default one with no room to open', async () => {
+  it('-q still says a cache that stops storing mid-run; a default one that never opened is a notice it silences', async () => {
     // A re-run pays again for every answer not stored: -q keeps that line, as it keeps a budget overrun.
     const prompts = Array.from({ length: 1000 }, (_, i) => `quiet full ${i} ${'x'.repeat(1000)}`);
     const input = writePrompts(ctx.dir, 'q.txt', prompts);
@@ -433,11 +433,11 @@ describe('a cache that cannot be written costs only the cache', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    // A default directory that cannot be used runs without a cache every time (a service user
+    // without a writable home): under -q, a cron job's, that would be a line every run.
     const unopened = await waitForExit(child);
     expect(unopened.code, unopened.stderr).toBe(0);
-    expect(unopened.stderr).toMatch(
-      /^llm-batch: cannot open the response cache in .*xdg\/llm-batch: [^\n]*; running without it \(--cache-dir chooses another place, --no-cache silences this\)\n$/,
-    );
+    expect(unopened.stderr).toBe('');
   });
 
   it('a new cache with no room for its first pages: the default one is one line and every row; one chosen is refused up front', async () => {
