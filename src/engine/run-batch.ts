@@ -74,15 +74,21 @@ const refused = (error: AttemptError): RefusedAttempt => ({ ok: false, error, re
  */
 export async function* runBatch(records: BatchRecords, batchOptions: BatchOptions): AsyncGenerator<ResultRow, BatchOutcome, undefined> {
   const groups = runBatchGroups(records, batchOptions);
+  // The group being handed out, and how many of its rows the consumer took.
+  let group: readonly ResultRow[] = [];
+  let taken = 0;
   try {
     for (;;) {
       const step = await groups.next();
       if (step.done) return step.value;
-      for (const row of step.value) yield row;
+      group = step.value;
+      for (taken = 0; taken < group.length; ) yield group[taken++]!;
     }
   } finally {
-    // The consumer stopped early: the engine stops too (a no-op once it has finished).
+    // The consumer stopped early: the engine stops too (a no-op once it has finished), and the rows
+    // of the group it stopped in that it never took are dropped, as the engine's own are (onDropped).
     await groups.return(undefined as never);
+    for (const row of group.slice(taken)) batchOptions.onDropped?.(row);
   }
 }
 
