@@ -9,11 +9,11 @@ const guarded = new WeakSet<Command>();
 /**
  * commander gives an option that takes a value the next argument, whatever it is: `--stop -q` sent
  * "-q" as the stop sequence and the run was not quiet, and `--stop -o out.jsonl` read out.jsonl as the
- * input, not a word said. A value that is one of the command's own flags (`-o`, `--overwrite`,
- * `--output=x.jsonl`, `--help`) is refused as a missing value (exit 2, a usage error). Any other
- * value that starts with a dash is taken as before (`--stop ---`, `--stop -`, `--seed -1`, `-o -`),
- * and so is a flag meant as the value, written with `=`: `--stop=-o`. Subcommands, added after
- * this is called, are guarded when parsing reaches them.
+ * input, not a word said. A value that is one of the command's own flags (`-o`, `-qo`, `-oout.jsonl`,
+ * `--overwrite`, `--output=x.jsonl`, `--help`) is refused as a missing value (exit 2, a usage error).
+ * Any other value that starts with a dash is taken as before (`--stop ---`, `--stop -`, `--seed -1`,
+ * `-o -`), and so is a flag meant as the value, written with `=`: `--stop=-o`. Subcommands, added
+ * after this is called, are guarded when parsing reaches them.
  */
 export function refuseFlagsAsValues(command: Command): Command {
   if (guarded.has(command)) return command;
@@ -35,22 +35,46 @@ export function refuseFlagsAsValues(command: Command): Command {
   return command;
 }
 
-/** The first option that would take one of the command's flags as its value, walking `args` as commander does. */
+/**
+ * The first option that would take one of the command's flags as its value, walking `args` as
+ * commander does. Past a subcommand's name its flags count too: commander lets `cache stats
+ * --cache-dir --json` give `cache`'s option after `stats`, and `--json` is `stats`'s.
+ */
 function flagTakenAsValue(command: Command, args: readonly string[]): { option: Option; value: string } | undefined {
-  const find = (flag: string) => command.options.find((o) => o.short === flag || o.long === flag);
-  const isFlag = (arg: string) => {
-    const eq = /^--[^=]+=/.test(arg) ? arg.indexOf('=') : -1;
-    return HELP_FLAGS.has(arg) || find(eq === -1 ? arg : arg.slice(0, eq)) !== undefined;
+  const commands = [command];
+  const find = (flag: string) => {
+    for (const c of commands) {
+      const option = c.options.find((o) => o.short === flag || o.long === flag);
+      if (option) return option;
+    }
+    return undefined;
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') return undefined; // operands from here on
+    const sub = commands.length === 1 ? command.commands.find((c) => c.name() === arg || c.aliases().includes(arg)) : undefined;
+    if (sub) commands.push(sub);
     const option = find(arg) ?? lastOfGroup(arg, find);
     if (!option?.required) continue;
     const value = args[++i];
-    if (value !== undefined && isFlag(value)) return { option, value };
+    // A subcommand's own option is the subcommand's to refuse, as its parse comes to it.
+    if (value !== undefined && command.options.includes(option) && isFlag(value, find)) return { option, value };
   }
   return undefined;
+}
+
+/**
+ * Whether `arg`, where an option's value goes, is one of the commands' flags as commander would read
+ * it in a flag's place: a flag's name, `--name=value`, the help flags, or a short flag with more
+ * after it (`-qo`, `-oout.jsonl`: flags run together, or a value joined to its flag).
+ */
+function isFlag(arg: string, find: (flag: string) => Option | undefined): boolean {
+  if (HELP_FLAGS.has(arg)) return true;
+  if (arg.startsWith('--')) {
+    const eq = arg.indexOf('=');
+    return arg.length > 2 && find(eq === -1 ? arg : arg.slice(0, eq)) !== undefined;
+  }
+  return /^-[^-]/.test(arg) && find(arg.slice(0, 2)) !== undefined;
 }
 
 /**

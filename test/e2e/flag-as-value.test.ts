@@ -32,6 +32,27 @@ describe('a flag given where a value goes', () => {
     expect(fs.readdirSync(dir)).toEqual(['in.txt']);
   });
 
+  it('flags run together, or a short flag with its value joined, are flags too: --stop -qo, --stop -oout.jsonl', async () => {
+    const input = writePrompts(dir, 'joined.txt', ['hi']);
+    for (const value of ['-qo', '-oout.jsonl']) {
+      const r = await runCli([input, '--mock', '--stop', value, 'x.jsonl'], { cwd: dir });
+      expect([r.code, r.stderr]).toEqual([
+        2,
+        `llm-batch: option '--stop <text>' argument missing: ${value} is a flag, not its value (for the value ${value} itself, write --stop=${value}) (run llm-batch --help for usage)\n`,
+      ]);
+    }
+    expect(fs.readdirSync(dir).filter((f) => f.includes('out') || f.startsWith('x'))).toEqual([]);
+  });
+
+  it("a subcommand's flag after the parent's option that takes a value: cache stats --cache-dir --json", async () => {
+    const r = await runCli(['cache', 'stats', '--cache-dir', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^llm-batch: option '--cache-dir <dir>' argument missing: --json is a flag, not its value \(for the value --json itself, write --cache-dir=--json\)/,
+    );
+  });
+
   it("a subcommand's flags too: report -o -q, cache prune --older-than -q", async () => {
     const report = await runCli(['report', path.join(dir, 'none.jsonl'), '-o', '-q'], { cwd: dir });
     expect([report.code, report.stderr]).toEqual([
