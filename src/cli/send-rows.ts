@@ -1,3 +1,4 @@
+import { counted } from '../util/group-digits.js';
 import type { BatchEvent } from '../engine/events.js';
 import { onAbort } from '../util/on-abort.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
@@ -102,9 +103,13 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   // on the same answers, those whose rows stdout's reader left before they were written included.
   const usage = new UsageTally(config.model);
   const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
+  // A CSV has no column for a reasoning model's thinking (README: CSV columns): said once, at the end.
+  const csvOutput = config.output.kind !== 'terminal' && config.output.format === 'csv';
+  let reasoningLeftOut = 0;
   const onRow = (row: ResultRow) => {
     usage.add(row);
     modelTally?.add(row);
+    if (csvOutput && row.reasoning) reasoningLeftOut++;
   };
   // A row that never reached the output (its write failed, or the output failed before its turn):
   // the counts are the rows the output holds, the row is among those not run. Its tokens stay, paid for.
@@ -169,6 +174,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     else throw err;
     return keptSoFar();
   });
+  if (reasoningLeftOut > 0)
+    info(`${counted(reasoningLeftOut, 'answer')} came with the model's reasoning, which a CSV has no column for: write JSONL (-o out.jsonl) to keep it`);
   // From here the run's own summary says how it ended.
   phase.soFar = undefined;
   // A Ctrl-C on `llm-batch | jq` closes the pipe too (the terminal signals the whole pipeline): the

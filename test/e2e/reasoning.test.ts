@@ -42,7 +42,7 @@ const server = useReplyServer('llm-batch-reasoning-', (body, res) => {
 });
 
 describe('a reasoning model’s thinking', () => {
-  it.each([[[]], [['--no-stream']]])('is the row’s reasoning %j, from the cache too, without the key; CSV keeps its columns', async (extra) => {
+  it.each([[[]], [['--no-stream']]])('is the row’s reasoning %j, from the cache too, without the key; CSV keeps its columns and says so', async (extra) => {
     const tag = extra.length ? 'whole' : 'streamed';
     const input = writePrompts(server.dir, `${tag}.txt`, [`deepseek ${tag}`, `openrouter ${tag}`]);
     const cacheDir = path.join(server.dir, `cache-${tag}`);
@@ -65,5 +65,9 @@ describe('a reasoning model’s thinking', () => {
     const csv = await runCli([...args, '-o', path.join(server.dir, `${tag}.csv`)]);
     expect(csv.code, csv.stderr).toBe(0);
     expect(fs.readFileSync(path.join(server.dir, `${tag}.csv`), 'utf8').split('\n')[0]).not.toContain('reasoning');
+    // Left out, but not without a word: one line at the end, before the summary.
+    expect(csv.stderr).toContain(
+      "llm-batch: 2 answers came with the model's reasoning, which a CSV has no column for: write JSONL (-o out.jsonl) to keep it\nllm-batch: 2 ok",
+    );
   });
 });
