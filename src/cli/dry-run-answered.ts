@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { loadResumeState, readRunMeta } from '../output/index.js';
-import { runModelOf, skipOf } from './resume-skip.js';
+import { retryFailedSince, runModelOf, skipOf } from './resume-skip.js';
 import type { PromptRecord } from '../types.js';
 import type { CliConfig } from './config.js';
 
@@ -21,7 +21,8 @@ export async function answeredCheck(config: CliConfig): Promise<((record: Prompt
     // Damaged metadata: rows of a plain run are keyed by this invocation's model, as a resume would.
   }
   const runModel = runModelOf(meta, config);
-  const state = await loadResumeState(file, config.output.format, { escapedFormulas: config.data.csvEscapeFormulas }, runModel);
+  const since = config.retryFailed ? retryFailedSince(meta) : undefined;
+  const state = await loadResumeState(file, config.output.format, { escapedFormulas: config.data.csvEscapeFormulas }, runModel, undefined, since);
   const skip = skipOf(state, runModel, config.retryFailed);
   return (record) => skip(record) !== undefined;
 }

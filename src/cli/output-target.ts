@@ -6,7 +6,9 @@ import {
   metaPath,
   openFileWriter,
   OUTPUT_FORMAT_KEY,
+  readRunMeta,
   removeCompactLeftover,
+  RETRY_FAILED_SINCE_KEY,
   removeDeadTemps,
   resultsFileFormat,
   writeEach,
@@ -295,7 +297,25 @@ export async function closeOutputTarget(
     const rows = counted(dropped, 'superseded row');
     if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }
+  if (!stopped && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
   return oldFileKept;
+}
+
+/**
+ * A --retry-failed run that went to its end asked every failure again: the next one asks them all
+ * again (see RETRY_FAILED_SINCE_KEY). Metadata that cannot be rewritten only costs that next one those.
+ */
+function endRetryFailed(path: string, info: (line: string) => void): void {
+  try {
+    const meta = readRunMeta(path);
+    if (meta?.[RETRY_FAILED_SINCE_KEY] === undefined) return;
+    const { [RETRY_FAILED_SINCE_KEY]: _, ...rest } = meta;
+    writeRunMeta(path, rest);
+  } catch (err) {
+    info(
+      `${metaPath(path)} still says a --retry-failed run stopped (${errorMessage(err)}): the next --retry-failed leaves out the failures this one asked again`,
+    );
+  }
 }
 
 /** Truncates `file` to nothing and syncs that, so that no later write reaches the disk before it. */

@@ -9,6 +9,7 @@ import {
   readRunMeta,
   recordKey,
   repairPartialLine,
+  RETRY_FAILED_SINCE_KEY,
   rowKey,
   type CsvLayout,
   UNCHECKED_BEFORE_KEY,
@@ -97,6 +98,12 @@ export interface DoneRows {
   failed: number;
 }
 
+/** When the --retry-failed run that a stop left unfinished began (RETRY_FAILED_SINCE_KEY), else now. */
+export function retryFailedSince(meta: Record<string, unknown> | undefined): string {
+  const since = meta?.[RETRY_FAILED_SINCE_KEY];
+  return typeof since === 'string' && !Number.isNaN(Date.parse(since)) ? since : isoNow();
+}
+
 /** The model a plain run's rows count as (id, this model, sample 0): the one the file was started with. */
 export function runModelOf(meta: Record<string, unknown> | null | undefined, config: CliConfig): string {
   return typeof meta?.['model'] === 'string' ? meta['model'] : config.model;
@@ -104,7 +111,8 @@ export function runModelOf(meta: Record<string, unknown> | null | undefined, con
 
 /**
  * What a resume does with a record, from the rows already in the file: an answer is done; a
- * permanent failure is kept unless --retry-failed (transient ones are never in `failed`).
+ * permanent failure is kept unless --retry-failed (transient ones are never in `failed`), and even
+ * then one a stopped --retry-failed run already asked again (`retried`): it was retried once.
  */
 export function skipOf(state: Awaited<ReturnType<typeof loadResumeState>>, runModel: string, retryFailed: boolean): ResumeSkip {
   const skip = (record: PromptRecord) => {
@@ -112,7 +120,8 @@ export function skipOf(state: Awaited<ReturnType<typeof loadResumeState>>, runMo
     const alias = ownModelAlias(record, runModel);
     const other = alias === undefined ? key : state.keyOf(alias);
     if (state.succeeded.has(key) || state.succeeded.has(other)) return 'done';
-    return !retryFailed && (state.failed.has(key) || state.failed.has(other)) ? 'failed' : undefined;
+    const kept = (failed: Set<string>) => failed.has(key) || failed.has(other);
+    return kept(retryFailed ? state.retried : state.failed) ? 'failed' : undefined;
   };
   const as = (record: PromptRecord): PromptRecord => {
     const alias = ownModelAlias(record, runModel);
@@ -158,7 +167,9 @@ export async function loadResumeSkip(
   const uncheckedBefore = previous ? previous[UNCHECKED_BEFORE_KEY] : isoNow();
   if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
   await repairPartialLine(path, format);
-  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel, stop);
+  // A --retry-failed run stopped before: this one goes on with it, from the time it began.
+  const since = config.retryFailed ? retryFailedSince(previous) : undefined;
+  const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel, stop, since);
   const skip = skipOf(state, runModel, config.retryFailed);
   // A record of the output's batches is the run's as much as one with a row (before any is collected).
   const batched = uncollected?.holds;
@@ -175,7 +186,7 @@ export async function loadResumeSkip(
         }
       : undefined;
   const repeated = typeof previous?.['repeat'] === 'number' ? previous['repeat'] : 1;
-  const keptFailed = config.retryFailed ? 0 : state.failed.size;
+  const keptFailed = config.retryFailed ? state.retried.size : state.failed.size;
   const allOfTheRun =
     !config.forceResume && config.data.limit === undefined && recorded?.every((m) => config.models.includes(m)) === true && repeated <= config.repeat;
   return {
@@ -195,6 +206,8 @@ export async function loadResumeSkip(
       // The most samples any invocation asked (a --repeat 1 resume retrying sample 0 leaves the others the run's).
       ...repeatOf(previous, config.repeat),
       ...(typeof uncheckedBefore === 'string' ? { [UNCHECKED_BEFORE_KEY]: uncheckedBefore } : {}),
+      // Kept by a plain resume too: the --retry-failed run that stopped is not over.
+      ...(typeof (since ?? previous?.[RETRY_FAILED_SINCE_KEY]) === 'string' ? { [RETRY_FAILED_SINCE_KEY]: since ?? previous?.[RETRY_FAILED_SINCE_KEY] } : {}),
     },
     ...(previous === undefined
       ? { note: `${path} has no run metadata (${metaPath(path)}), so this resume could not check that its rows come from this input, model and settings` }

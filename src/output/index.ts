@@ -18,4 +18,4 @@ export type { ReadOptions } from './read-results.js';
 export { compactResults, compactFile, removeCompactLeftover, type CompactStats } from './compact.js';
 export { acquireLock, lockHeld, type LockHandle } from './lock.js';
 export { removeDeadTemps } from './dead-temps.js';
-export { metaPath, readRunMeta, writeRunMeta, diffRunMeta, OUTPUT_FORMAT_KEY, UNCHECKED_BEFORE_KEY } from './run-meta.js';
+export { metaPath, readRunMeta, writeRunMeta, diffRunMeta, OUTPUT_FORMAT_KEY, UNCHECKED_BEFORE_KEY, RETRY_FAILED_SINCE_KEY } from './run-meta.js';

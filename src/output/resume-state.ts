@@ -10,6 +10,11 @@ export interface ResumeState {
   succeeded: Set<string>;
   /** Keys whose last row is a permanent error (4xx, bad input…): re-run only with --retry-failed. */
   failed: Set<string>;
+  /**
+   * Of `failed`, keys whose last row finished since `retriedSince` (see RETRY_FAILED_SINCE_KEY): a
+   * stopped --retry-failed run asked them again already, so its resume does not.
+   */
+  retried: Set<string>;
   /** Keys whose last row is a transient error (network, timeout, 429, 5xx): re-run by every resume. */
   transient: Set<string>;
   /** Complete rows read, superseded ones included. */
@@ -49,10 +54,14 @@ export async function loadResumeState(
   options: ReadOptions = {},
   runModel?: string | null,
   signal?: AbortSignal,
+  /** ISO time a --retry-failed run that stopped began (RETRY_FAILED_SINCE_KEY): fills `retried`. */
+  retriedSince?: string,
 ): Promise<ResumeState> {
+  const since = retriedSince === undefined ? NaN : Date.parse(retriedSince);
   const state: ResumeState = {
     succeeded: new Set(),
     failed: new Set(),
+    retried: new Set(),
     transient: new Set(),
     rows: 0,
     inputErrorLines: new Set(),
@@ -69,10 +78,15 @@ export async function loadResumeState(
     const key = rowKey(row, runModel);
     state.succeeded.delete(key);
     state.failed.delete(key);
+    state.retried.delete(key);
     state.transient.delete(key);
     if (row.error === null) state.succeeded.add(key);
     else if (isTransientFailure(row.error)) state.transient.add(key);
-    else state.failed.add(key);
+    else {
+      state.failed.add(key);
+      // A row without the time (an older file, a legacy CSV) counts as older: asked again, as before.
+      if (typeof row.finished_at === 'string' && Date.parse(row.finished_at) >= since) state.retried.add(key);
+    }
   }
   state.inputErrorLines = stale.openLines();
   // Every key is in exactly one of the sets: fewer keys than rows means a key has more than one row.

@@ -59,8 +59,16 @@ export const UNCHECKED_BEFORE_KEY = 'uncheckedBefore';
  */
 export const OUTPUT_FORMAT_KEY = 'outputFormat';
 
+/**
+ * Set by a `--resume --retry-failed` run: when it started asking the failures again. A run of it
+ * that stops (Ctrl-C, a budget) keeps it, so the next one (its resume hint keeps --retry-failed)
+ * asks again only the failures whose last row is older: not those it answered or saw fail again.
+ * A --retry-failed run that ends removes it: the next one asks every failure again.
+ */
+export const RETRY_FAILED_SINCE_KEY = 'retryFailedSince';
+
 /** Keys of the metadata that say something about the run without being one of its settings. */
-const NOT_COMPARED: ReadonlySet<string> = new Set([UNCHECKED_BEFORE_KEY, OUTPUT_FORMAT_KEY]);
+const NOT_COMPARED: ReadonlySet<string> = new Set([UNCHECKED_BEFORE_KEY, OUTPUT_FORMAT_KEY, RETRY_FAILED_SINCE_KEY]);
 
 const MAX_SHOWN = 120;
 

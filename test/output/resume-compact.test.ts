@@ -73,6 +73,7 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     expect(state).toEqual({
       succeeded: new Set(['a', 'b']),
       failed: new Set(),
+      retried: new Set(),
       transient: new Set(),
       rows: 3,
       inputErrorLines: new Set(),
@@ -86,6 +87,7 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
     expect(state).toEqual({
       succeeded: new Set(),
       failed: new Set(),
+      retried: new Set(),
       transient: new Set(),
       rows: 0,
       inputErrorLines: new Set(),

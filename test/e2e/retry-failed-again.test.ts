@@ -1,0 +1,66 @@
+/**
+ * A `--resume --retry-failed` run stopped part-way, then resumed again as its hint says: the failures
+ * it already asked again (answered now, or failed the same way again) are not asked a third time;
+ * only those it had not reached yet are. Once a --retry-failed run ends, a new one asks every failure
+ * again. The BUILT CLI against the mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
+
+const ctx = useServerAndCaseDir('llm-batch-retry-again-');
+
+describe('--resume --retry-failed stopped, then resumed with its hint', () => {
+  it('asks again only the failures the stopped run had not asked yet', async () => {
+    // Every one of these fails with a 400 in run 1; `again` fails again in run 2, `fixed` is then
+    // answered, `held` is asked (and held) when run 2 is stopped, `later` is never reached by it.
+    const again = 'r again [[fault:400*5]]';
+    const fixed = 'r fixed [[fault:400*1]]';
+    const held = 'r held [[fault:400*1]]';
+    const later = 'r later [[fault:400*5]]';
+    const input = writePrompts(ctx.dir, 'p.txt', ['r ok', again, fixed, held, later]);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const run = (args: readonly string[]) => runCli([input, '-o', out, '--base-url', ctx.server.url, ...args]);
+
+    expect((await run([])).code).toBe(1);
+    expect(parseJsonl<{ error: unknown }>(fs.readFileSync(out, 'utf8')).filter((r) => r.error !== null)).toHaveLength(4);
+
+    // Run 2: -c 1 asks in input order; `held`'s second attempt is held until the run is stopped.
+    ctx.server.options.hold = ({ prompt }) => (prompt === held ? new Promise<void>(() => {}) : undefined);
+    try {
+      const sent = ctx.server.requests.length;
+      const child = spawnCli([input, '-o', out, '--base-url', ctx.server.url, '-c', '1', '--resume', '--retry-failed']);
+      const exit = waitForExit(child);
+      await until(() => child.exitCode !== null || ctx.server.requests.slice(sent).some((r) => r.prompt === held), 'the held request');
+      child.kill('SIGTERM');
+      child.kill('SIGTERM'); // the second stop gives up the held request at once
+      const r2 = await exit;
+      expect(r2.code, r2.stderr).toBe(130);
+      expect(r2.stderr).toMatch(/--resume --retry-failed|--retry-failed --resume/);
+    } finally {
+      delete ctx.server.options.hold;
+    }
+    expect(ctx.server.countFor(again)).toBe(2);
+    expect(ctx.server.countFor(fixed)).toBe(2);
+    expect(ctx.server.countFor(later)).toBe(1);
+
+    // Run 3, as the hint says: `held` (stopped) and `later` (not reached) are asked; `again` is not
+    // asked a third time, nor `fixed`. It still counts as failed: exit 1.
+    const r3 = await run(['--resume', '--retry-failed']);
+    expect(r3.code, r3.stderr).toBe(1);
+    expect(ctx.server.countFor(again)).toBe(2);
+    expect(ctx.server.countFor(fixed)).toBe(2);
+    expect(ctx.server.countFor(held)).toBe(3);
+    expect(ctx.server.countFor(later)).toBe(2);
+    expect(r3.stderr).toMatch(/1 ok, 1 failed \(http 1\), 3 already done \(1 of them failed/);
+
+    // Run 3 ended: the next --retry-failed is a new one, and asks both failures again.
+    const r4 = await run(['--resume', '--retry-failed']);
+    expect(r4.code, r4.stderr).toBe(1);
+    expect(ctx.server.countFor(again)).toBe(3);
+    expect(ctx.server.countFor(later)).toBe(3);
+  });
+});
