@@ -206,8 +206,10 @@ export async function loadResumeSkip(
       // The most samples any invocation asked (a --repeat 1 resume retrying sample 0 leaves the others the run's).
       ...repeatOf(previous, config.repeat),
       ...(typeof uncheckedBefore === 'string' ? { [UNCHECKED_BEFORE_KEY]: uncheckedBefore } : {}),
-      // Kept by a plain resume too: the --retry-failed run that stopped is not over.
-      ...(typeof (since ?? previous?.[RETRY_FAILED_SINCE_KEY]) === 'string' ? { [RETRY_FAILED_SINCE_KEY]: since ?? previous?.[RETRY_FAILED_SINCE_KEY] } : {}),
+      // A plain resume drops it: the failures its own requests meet for the first time would finish
+      // after the mark and count as asked again, and the next --retry-failed would leave them out.
+      // Without the mark that one asks every failure, those a stopped pass already asked included.
+      ...(since !== undefined ? { [RETRY_FAILED_SINCE_KEY]: since } : {}),
     },
     ...(previous === undefined
       ? { note: `${path} has no run metadata (${metaPath(path)}), so this resume could not check that its rows come from this input, model and settings` }

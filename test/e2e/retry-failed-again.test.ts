@@ -13,6 +13,24 @@ import { until } from '../helpers/until.js';
 
 const ctx = useServerAndCaseDir('llm-batch-retry-again-');
 
+/** A `--resume --retry-failed` run (`args`) stopped while `held`'s request is held: exit 130, its hint keeps the flag. */
+async function stoppedAt(held: string, args: readonly string[]): Promise<void> {
+  ctx.server.options.hold = ({ prompt }) => (prompt === held ? new Promise<void>(() => {}) : undefined);
+  try {
+    const sent = ctx.server.requests.length;
+    const child = spawnCli(args);
+    const exit = waitForExit(child);
+    await until(() => child.exitCode !== null || ctx.server.requests.slice(sent).some((r) => r.prompt === held), 'the held request');
+    child.kill('SIGTERM');
+    child.kill('SIGTERM'); // the second stop gives up the held request at once
+    const stopped = await exit;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/--resume --retry-failed|--retry-failed --resume/);
+  } finally {
+    delete ctx.server.options.hold;
+  }
+}
+
 describe('--resume --retry-failed stopped, then resumed with its hint', () => {
   it('asks again only the failures the stopped run had not asked yet', async () => {
     // Every one of these fails with a 400 in run 1; `again` fails again in run 2, `fixed` is then
@@ -29,20 +47,7 @@ describe('--resume --retry-failed stopped, then resumed with its hint', () => {
     expect(parseJsonl<{ error: unknown }>(fs.readFileSync(out, 'utf8')).filter((r) => r.error !== null)).toHaveLength(4);
 
     // Run 2: -c 1 asks in input order; `held`'s second attempt is held until the run is stopped.
-    ctx.server.options.hold = ({ prompt }) => (prompt === held ? new Promise<void>(() => {}) : undefined);
-    try {
-      const sent = ctx.server.requests.length;
-      const child = spawnCli([input, '-o', out, '--base-url', ctx.server.url, '-c', '1', '--resume', '--retry-failed']);
-      const exit = waitForExit(child);
-      await until(() => child.exitCode !== null || ctx.server.requests.slice(sent).some((r) => r.prompt === held), 'the held request');
-      child.kill('SIGTERM');
-      child.kill('SIGTERM'); // the second stop gives up the held request at once
-      const r2 = await exit;
-      expect(r2.code, r2.stderr).toBe(130);
-      expect(r2.stderr).toMatch(/--resume --retry-failed|--retry-failed --resume/);
-    } finally {
-      delete ctx.server.options.hold;
-    }
+    await stoppedAt(held, [input, '-o', out, '--base-url', ctx.server.url, '-c', '1', '--resume', '--retry-failed']);
     expect(ctx.server.countFor(again)).toBe(2);
     expect(ctx.server.countFor(fixed)).toBe(2);
     expect(ctx.server.countFor(later)).toBe(1);
@@ -62,5 +67,23 @@ describe('--resume --retry-failed stopped, then resumed with its hint', () => {
     expect(r4.code, r4.stderr).toBe(1);
     expect(ctx.server.countFor(again)).toBe(3);
     expect(ctx.server.countFor(later)).toBe(3);
+  });
+
+  it('a plain --resume in between forgets the mark: a failure it met first is asked again by the next --retry-failed', async () => {
+    const again = 'p again [[fault:400*9]]';
+    const held = 'p held [[fault:400*1]]';
+    const fresh = 'p fresh [[fault:400*9]]';
+    const input = writePrompts(ctx.dir, 'plain.txt', ['p ok', again, held, fresh]);
+    const out = path.join(ctx.dir, 'plain.jsonl');
+    const run = (args: readonly string[]) => runCli([input, '-o', out, '--base-url', ctx.server.url, ...args]);
+    // Run 1 leaves `again` and `held` failed and never reaches `fresh`; run 2 re-asks and is stopped.
+    expect((await run(['--limit', '3'])).code).toBe(1);
+    await stoppedAt(held, [input, '-o', out, '--base-url', ctx.server.url, '-c', '1', '--resume', '--retry-failed', '--limit', '3']);
+    // Run 3, a plain resume, asks `fresh` for the first time: it fails.
+    expect((await run(['--resume'])).code).toBe(1);
+    expect(ctx.server.countFor(fresh)).toBe(1);
+    // Run 4 retries failures: `fresh` was asked once, so it is asked again.
+    expect((await run(['--resume', '--retry-failed'])).code).toBe(1);
+    expect(ctx.server.countFor(fresh)).toBe(2);
   });
 });
