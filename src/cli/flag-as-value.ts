@@ -24,7 +24,7 @@ export function refuseFlagsAsValues(command: Command): Command {
     const taken = flagTakenAsValue(command, args);
     if (taken) {
       const { option, value } = taken;
-      const written = option.long ? `${option.long}=${value}` : `${option.short}${value}`;
+      const written = shellWord(option.long ? `${option.long}=${value}` : `${option.short}${value}`);
       command.error(`error: option '${option.flags}' argument missing: ${value} is a flag, not its value (for the value ${value} itself, write ${written})`, {
         exitCode: ExitCode.usage,
         code: 'commander.optionMissingArgument',
@@ -74,7 +74,15 @@ function isFlag(arg: string, find: (flag: string) => Option | undefined): boolea
     const eq = arg.indexOf('=');
     return arg.length > 2 && find(eq === -1 ? arg : arg.slice(0, eq)) !== undefined;
   }
-  return /^-[^-]/.test(arg) && find(arg.slice(0, 2)) !== undefined;
+  // Short flags: every letter one of ours up to the first that takes a value (the rest is its value).
+  // A text with a space in it was never meant as flags: `--system "-v is verbose"`.
+  if (!/^-[^-\s]\S*$/.test(arg)) return false;
+  for (let j = 1; j < arg.length; j++) {
+    const option = find(`-${arg[j]}`);
+    if (!option) return false;
+    if (option.required || option.optional) return true;
+  }
+  return true;
 }
 
 /**
@@ -90,3 +98,6 @@ function lastOfGroup(arg: string, find: (flag: string) => Option | undefined): O
   }
   return undefined;
 }
+
+/** `word` as a shell reads it back whole: quoted when it holds anything but the plainest characters. */
+const shellWord = (word: string): string => (/^[\w./:=,@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);

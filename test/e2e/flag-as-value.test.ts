@@ -72,6 +72,16 @@ describe('a flag given where a value goes', () => {
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(/^\{[\s\S]*?^\}$/m.exec(r.stdout)![0]);
     expect(body).toMatchObject({ stop: ['---', '-', '-o', '--'], seed: -1 });
+    // A text with a space, or with a letter after the dash that is no flag of ours, was never meant as flags.
+    const texts = await runCli([input, '--mock', '--dry-run', '--system', '-v is verbose', '--stop', '-qx'], { cwd: dir });
+    expect(texts.code, texts.stderr).toBe(0);
+    expect(JSON.parse(/^\{[\s\S]*?^\}$/m.exec(texts.stdout)![0])).toMatchObject({ stop: '-qx' });
+    // The advice is one shell word to paste.
+    const odd = await runCli([input, '--mock', '--stop', '-o;x'], { cwd: dir });
+    expect([odd.code, odd.stderr]).toEqual([
+      2,
+      "llm-batch: option '--stop <text>' argument missing: -o;x is a flag, not its value (for the value -o;x itself, write '--stop=-o;x') (run llm-batch --help for usage)\n",
+    ]);
     const quiet = await runCli([input, '--mock', '-q', '-o', '-'], { cwd: dir });
     expect([quiet.code, quiet.stderr]).toEqual([0, '']);
     expect(parseJsonl(quiet.stdout)).toHaveLength(1);
