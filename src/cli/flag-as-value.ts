@@ -74,15 +74,8 @@ function isFlag(arg: string, find: (flag: string) => Option | undefined): boolea
     const eq = arg.indexOf('=');
     return arg.length > 2 && find(eq === -1 ? arg : arg.slice(0, eq)) !== undefined;
   }
-  // Short flags: every letter one of ours up to the first that takes a value (the rest is its value).
   // A text with a space in it was never meant as flags: `--system "-v is verbose"`.
-  if (!/^-[^-\s]\S*$/.test(arg)) return false;
-  for (let j = 1; j < arg.length; j++) {
-    const option = find(`-${arg[j]}`);
-    if (!option) return false;
-    if (option.required || option.optional) return true;
-  }
-  return true;
+  return /^-[^-\s]\S*$/.test(arg) && shortFlags(arg, find) !== undefined;
 }
 
 /**
@@ -91,12 +84,22 @@ function isFlag(arg: string, find: (flag: string) => Option | undefined): boolea
  */
 function lastOfGroup(arg: string, find: (flag: string) => Option | undefined): Option | undefined {
   if (!/^-[^-]{2,}$/.test(arg)) return undefined;
+  const group = shortFlags(arg, find);
+  return group?.joined === false ? group.takesValue : undefined;
+}
+
+/**
+ * `-qo`, `-oout.jsonl` as commander reads it in a flag's place: each letter one of ours up to the
+ * first that takes a value (`takesValue`), the rest of the word that one's value (`joined`).
+ * Undefined when a letter is none of ours.
+ */
+function shortFlags(arg: string, find: (flag: string) => Option | undefined): { takesValue?: Option; joined: boolean } | undefined {
   for (let j = 1; j < arg.length; j++) {
     const option = find(`-${arg[j]}`);
     if (!option) return undefined;
-    if (option.required || option.optional) return j === arg.length - 1 ? option : undefined;
+    if (option.required || option.optional) return { takesValue: option, joined: j < arg.length - 1 };
   }
-  return undefined;
+  return { joined: false };
 }
 
 /** `word` as a shell reads it back whole: quoted when it holds anything but the plainest characters. */
