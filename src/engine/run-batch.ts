@@ -26,7 +26,7 @@ import type { Reservation } from '../budget/spend-cap.js';
 import { promptParts, requestTokenBound } from '../budget/worst-case.js';
 import type { CachedAnswer } from '../cache/response-store.js';
 import { isModelLoading, LoadingWaits, LOADING_PROBE_MS } from './model-loading.js';
-import { RefusalStreak, waitTooLong } from './wait-too-long.js';
+import { RefusalStreak, usedUpUntil, waitTooLong } from './wait-too-long.js';
 import { tooLargeForTpm } from './too-large-for-tpm.js';
 import { contradictsRequestHeaders, perMinuteRequestHeaders, statedRetryAfter, statedTokenLimit, withStatedLimits } from '../schedule/stated-limits.js';
 import { linkedAbort } from '../util/linked-abort.js';
@@ -1015,19 +1015,6 @@ class RecordRun {
     if (!awaiting) return null;
     return stoppedBeforeReaskRow(this.record, this.request, awaiting.outcome, this.sent, awaiting.message, this.engine.stats);
   }
-}
-
-/**
- * A 429's `x-ratelimit-reset-*` where its `remaining-*` is 0, as the wait it asks for: a reset of
- * hours stops the run as such a `retry-after` does (each retry used one of the four attempts, and
- * every row failed within seconds).
- */
-function usedUpUntil(headers: RateLimitHeaders | undefined): RetryAfter | undefined {
-  if (headers?.remainingRequests === 0 && headers.resetRequestsMs !== undefined)
-    return { ms: headers.resetRequestsMs, precise: false, from: 'x-ratelimit-reset-requests' };
-  if (headers?.remainingTokens === 0 && headers.resetTokensMs !== undefined)
-    return { ms: headers.resetTokensMs, precise: false, from: 'x-ratelimit-reset-tokens' };
-  return undefined;
 }
 
 /** The shortest pause a used-up `x-ratelimit-remaining-*` imposes that gets a `paused` event. */

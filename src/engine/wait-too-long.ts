@@ -1,6 +1,6 @@
 import { AttemptError } from '../provider/completion.js';
 import { LONGEST_WAIT_MS, pastLongestWait } from '../schedule/longest-wait.js';
-import type { RetryAfter } from '../schedule/rate-headers.js';
+import type { RateLimitHeaders, RetryAfter } from '../schedule/rate-headers.js';
 
 /**
  * A limit per day in a 429's words: OpenAI's and Groq's "on requests per day (RPD)", "on tokens per
@@ -21,17 +21,35 @@ const PER_DAY = /\bper day \((RPD|TPD)\)|\b(free-models-per-day)\b/i;
  */
 export function waitTooLong(error: AttemptError, retryAfter: RetryAfter | undefined): AttemptError | undefined {
   if (error.type !== 'rate_limit') return undefined;
-  const said = error.message.replace(/[.\s]+$/, '');
   if (retryAfter !== undefined && pastLongestWait(retryAfter.ms)) {
     const header = retryAfter.from ?? (retryAfter.precise ? 'retry-after-ms' : 'retry-after');
-    const message = `${said}; the server asks to wait ${waitText(retryAfter.ms)} (${header}), more than the ${LONGEST_WAIT_MS / 60_000} minutes a run waits for a rate limit`;
-    return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+    return quotaStop(
+      error,
+      `the server asks to wait ${waitText(retryAfter.ms)} (${header}), more than the ${LONGEST_WAIT_MS / 60_000} minutes a run waits for a rate limit`,
+    );
   }
   const named = PER_DAY.exec(error.message);
   if (named === null) return undefined;
   const perDay = named[1]?.toUpperCase() ?? named[2]!.toLowerCase();
-  const message = `${said}; a limit per day (${perDay}) is used up, and a run does not wait for it to refill`;
-  return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+  return quotaStop(error, `a limit per day (${perDay}) is used up, and a run does not wait for it to refill`);
+}
+
+/** A 429 as a stop (exit 3, `--resume` later): the server's words, then why the run does not wait. */
+function quotaStop(error: AttemptError, why: string): AttemptError {
+  return new AttemptError('rate_limit', `${error.message.replace(/[.\s]+$/, '')}; ${why}`, { ...error.info, stop: 'quota' });
+}
+
+/**
+ * A 429's `x-ratelimit-reset-*` where its `remaining-*` is 0, as the wait it asks for: a reset of
+ * hours stops the run as such a `retry-after` does (each retry used one of the four attempts, and
+ * every row failed within seconds).
+ */
+export function usedUpUntil(headers: RateLimitHeaders | undefined): RetryAfter | undefined {
+  if (headers?.remainingRequests === 0 && headers.resetRequestsMs !== undefined)
+    return { ms: headers.resetRequestsMs, precise: false, from: 'x-ratelimit-reset-requests' };
+  if (headers?.remainingTokens === 0 && headers.resetTokensMs !== undefined)
+    return { ms: headers.resetTokensMs, precise: false, from: 'x-ratelimit-reset-tokens' };
+  return undefined;
 }
 
 /** `5 minutes`, `60 minutes`, `1.5 hours`, `24 hours`. */
@@ -76,8 +94,9 @@ export class RefusalStreak {
     this.count++;
     const sinceMs = now - this.since;
     if (this.count < REFUSED_IN_A_ROW || this.sentBefore > 0 || !pastLongestWait(sinceMs)) return undefined;
-    const said = error.message.replace(/[.\s]+$/, '');
-    const message = `${said}; ${this.count} requests in a row were refused with 429 over ${Math.round(sinceMs / 60_000)} minutes and none was answered: the limit does not refill at a pace a run can use`;
-    return new AttemptError('rate_limit', message, { ...error.info, stop: 'quota' });
+    return quotaStop(
+      error,
+      `${this.count} requests in a row were refused with 429 over ${Math.round(sinceMs / 60_000)} minutes and none was answered: the limit does not refill at a pace a run can use`,
+    );
   }
 }
