@@ -404,8 +404,9 @@ function refuseEndpointPath(baseURL: string, from: string): void {
     return;
   }
   const path = url.pathname.replace(/\/+$/, '');
-  const deployment = isAzureHost(url.hostname) && /\/openai\/deployments(\/|$)/i.test(path);
-  const inference = isAzureHost(url.hostname) && /^\/models(\/chat\/completions)?$/i.test(path);
+  const azureHost = isAzureHost(url.hostname);
+  const deployment = azureHost && /\/openai\/deployments(\/|$)/i.test(path);
+  const inference = azureHost && /^\/models(\/chat\/completions)?$/i.test(path);
   const azure = deployment || inference;
   if (!azure && !/\/chat\/completions$/i.test(path)) return;
   const root = azure ? `${url.protocol}//${url.host}/openai/v1` : `${url.protocol}//${url.host}${path.slice(0, -'/chat/completions'.length)}`;

@@ -21,7 +21,7 @@ export async function answeredCheck(config: CliConfig): Promise<((record: Prompt
     // Damaged metadata: rows of a plain run are keyed by this invocation's model, as a resume would.
   }
   const runModel = runModelOf(meta, config);
-  const since = config.retryFailed ? retryFailedSince(meta) : undefined;
+  const since = retryFailedSince(config, meta);
   const state = await loadResumeState(file, config.output.format, { escapedFormulas: config.data.csvEscapeFormulas }, runModel, undefined, since);
   const skip = skipOf(state, runModel, config.retryFailed);
   return (record) => skip(record) !== undefined;

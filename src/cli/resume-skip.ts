@@ -98,8 +98,12 @@ export interface DoneRows {
   failed: number;
 }
 
-/** When the --retry-failed run that a stop left unfinished began (RETRY_FAILED_SINCE_KEY), else now. */
-export function retryFailedSince(meta: Record<string, unknown> | undefined): string {
+/**
+ * For a --retry-failed resume, when its pass began: that of a run of it a stop left unfinished
+ * (RETRY_FAILED_SINCE_KEY), else now. Undefined without --retry-failed.
+ */
+export function retryFailedSince(config: Pick<CliConfig, 'retryFailed'>, meta: Record<string, unknown> | undefined): string | undefined {
+  if (!config.retryFailed) return undefined;
   const since = meta?.[RETRY_FAILED_SINCE_KEY];
   return typeof since === 'string' && !Number.isNaN(Date.parse(since)) ? since : isoNow();
 }
@@ -168,7 +172,7 @@ export async function loadResumeSkip(
   if (format === 'csv') assertCsvHeader(path, continuedLayout(config, path, layout, tagRows));
   await repairPartialLine(path, format);
   // A --retry-failed run stopped before: this one goes on with it, from the time it began.
-  const since = config.retryFailed ? retryFailedSince(previous) : undefined;
+  const since = retryFailedSince(config, previous);
   const state = await loadResumeState(path, format, { escapedFormulas: layout.escapeFormulas }, runModel, stop, since);
   const skip = skipOf(state, runModel, config.retryFailed);
   // A record of the output's batches is the run's as much as one with a row (before any is collected).
