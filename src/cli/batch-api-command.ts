@@ -444,7 +444,12 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         target,
         outcome.outputClosed ? 'output_closed' : outcome.outputFailed ? 'output_failed' : outcome.interrupted ? 'interrupted' : undefined,
         (line) => reporter.info(line),
-        { empty, closing: closing.signal, progress: interactive ? (label, total) => readProgress(io.stderr, label, total) : undefined },
+        {
+          empty,
+          closing: closing.signal,
+          progress: interactive ? (label, total) => readProgress(io.stderr, label, total) : undefined,
+          unfinished: outcome.budget?.held !== undefined,
+        },
       );
     } catch (err) {
       // The last rows were still on their way to a reader that left, or failed as they were flushed:

@@ -243,6 +243,11 @@ export interface CloseOptions {
   closing?: AbortSignal | undefined;
   /** Where the compaction's progress is shown (a terminal); not shown without it. */
   progress?: ReadProgressFactory | undefined;
+  /**
+   * Prompts were left unasked though the run was not stopped (a --batch-api run at its --max-cost):
+   * a --retry-failed pass is not over, and its mark stays for the resume that asks them.
+   */
+  unfinished?: boolean;
 }
 
 /**
@@ -257,7 +262,7 @@ export async function closeOutputTarget(
   target: OutputTarget,
   stopped: StopReason | undefined,
   info: (line: string) => void,
-  { empty = false, closing, progress }: CloseOptions = {},
+  { empty = false, closing, progress, unfinished = false }: CloseOptions = {},
 ): Promise<boolean> {
   if (!stopped && !empty) target.pending?.replace();
   const oldFileKept = target.pending !== undefined && !target.pending.replaced;
@@ -297,7 +302,7 @@ export async function closeOutputTarget(
     const rows = counted(dropped, 'superseded row');
     if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
   }
-  if (!stopped && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
+  if (!stopped && !unfinished && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
   return oldFileKept;
 }
 

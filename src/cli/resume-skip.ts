@@ -99,13 +99,15 @@ export interface DoneRows {
 }
 
 /**
- * For a --retry-failed resume, when its pass began: that of a run of it a stop left unfinished
- * (RETRY_FAILED_SINCE_KEY), else now. Undefined without --retry-failed.
+ * For a --retry-failed resume, when the pass that a stop left unfinished began
+ * (RETRY_FAILED_SINCE_KEY): the failures whose last row is newer were asked again by it. Undefined
+ * without --retry-failed, and for a first pass: it asks every failure, also one whose row is dated
+ * after this machine's clock (a clock set back, a Batch API row dated by the server's).
  */
 export function retryFailedSince(config: Pick<CliConfig, 'retryFailed'>, meta: Record<string, unknown> | undefined): string | undefined {
   if (!config.retryFailed) return undefined;
   const since = meta?.[RETRY_FAILED_SINCE_KEY];
-  return typeof since === 'string' && !Number.isNaN(Date.parse(since)) ? since : isoNow();
+  return typeof since === 'string' && !Number.isNaN(Date.parse(since)) ? since : undefined;
 }
 
 /** The model a plain run's rows count as (id, this model, sample 0): the one the file was started with. */
@@ -213,7 +215,8 @@ export async function loadResumeSkip(
       // A plain resume drops it: the failures its own requests meet for the first time would finish
       // after the mark and count as asked again, and the next --retry-failed would leave them out.
       // Without the mark that one asks every failure, those a stopped pass already asked included.
-      ...(since !== undefined ? { [RETRY_FAILED_SINCE_KEY]: since } : {}),
+      // A first --retry-failed pass marks when it began.
+      ...(config.retryFailed ? { [RETRY_FAILED_SINCE_KEY]: since ?? isoNow() } : {}),
     },
     ...(previous === undefined
       ? { note: `${path} has no run metadata (${metaPath(path)}), so this resume could not check that its rows come from this input, model and settings` }

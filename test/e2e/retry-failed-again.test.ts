@@ -87,3 +87,43 @@ describe('--resume --retry-failed stopped, then resumed with its hint', () => {
     expect(ctx.server.countFor(fresh)).toBe(2);
   });
 });
+
+describe('--retry-failed and its mark', () => {
+  it('a first pass asks every failure, one whose row is dated after this clock too', async () => {
+    const early = 'f early [[fault:400*9]]';
+    const ahead = 'f ahead [[fault:400*9]]';
+    const input = writePrompts(ctx.dir, 'ahead.txt', ['f ok', early, ahead]);
+    const out = path.join(ctx.dir, 'ahead.jsonl');
+    const run = (args: readonly string[]) => runCli([input, '-o', out, '--base-url', ctx.server.url, ...args]);
+    expect((await run([])).code).toBe(1);
+    // As a clock set back since, or a Batch API row dated by the server's clock.
+    const later = new Date(Date.now() + 10 * 60_000).toISOString();
+    const rows = parseJsonl<{ prompt: string; finished_at: string }>(fs.readFileSync(out, 'utf8'));
+    fs.writeFileSync(out, rows.map((r) => JSON.stringify(r.prompt === ahead ? { ...r, finished_at: later } : r)).join('\n') + '\n');
+    const r2 = await run(['--resume', '--retry-failed']);
+    expect(r2.code, r2.stderr).toBe(1);
+    expect(ctx.server.countFor(early)).toBe(2);
+    expect(ctx.server.countFor(ahead)).toBe(2);
+  });
+
+  it('a --batch-api pass stopped by --max-cost keeps it: its resume asks only what it did not submit', async () => {
+    ctx.server.options.batches = { stepMs: 30 };
+    const cut = ['cut two [[fault:length]]', 'cut three [[fault:length]]', 'cut four [[fault:length]]'];
+    const input = writePrompts(ctx.dir, 'budget.txt', ['ok one', ...cut]);
+    const out = path.join(ctx.dir, 'budget.jsonl');
+    const run = (args: readonly string[]) =>
+      runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--poll', '0.05', '--no-cache', '--fail-truncated', ...args]);
+    expect((await run([])).code).toBe(1);
+    const priced = ['--resume', '--retry-failed', '--max-tokens', '10', '--price', '100/100'];
+    // A collected row is dated by the provider to the second: run 2's batches finish a second or
+    // more after it began, as real ones do, so their rows are newer than its mark.
+    ctx.server.options.batches = { stepMs: 400 };
+    const r2 = await run([...priced, '--max-cost', '0.0045']);
+    ctx.server.options.batches = { stepMs: 30 };
+    expect(r2.code, r2.stderr).toBe(3);
+    expect(r2.stderr).toMatch(/budget reached/);
+    const r3 = await run([...priced, '--max-cost', '1']);
+    expect(r3.code, r3.stderr).toBe(1);
+    expect(r3.stderr).toMatch(/\b1 request in 1 batch\b/);
+  });
+});
