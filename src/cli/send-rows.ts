@@ -1,4 +1,4 @@
-import { counted } from '../util/group-digits.js';
+import { reasoningLeftOut } from './reasoning-left-out.js';
 import type { BatchEvent } from '../engine/events.js';
 import { onAbort } from '../util/on-abort.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
@@ -105,11 +105,11 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
   // A CSV has no column for a reasoning model's thinking (README: CSV columns): said once, at the end.
   const csvOutput = config.output.kind !== 'terminal' && config.output.format === 'csv';
-  let reasoningLeftOut = 0;
+  let withReasoning = 0;
   const onRow = (row: ResultRow) => {
     usage.add(row);
     modelTally?.add(row);
-    if (csvOutput && row.reasoning) reasoningLeftOut++;
+    if (csvOutput && row.reasoning) withReasoning++;
   };
   // A row that never reached the output (its write failed, or the output failed before its turn):
   // the counts are the rows the output holds, the row is among those not run. Its tokens stay, paid for.
@@ -174,8 +174,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     else throw err;
     return keptSoFar();
   });
-  if (reasoningLeftOut > 0)
-    info(`${counted(reasoningLeftOut, 'answer')} came with the model's reasoning, which a CSV has no column for: write JSONL (-o out.jsonl) to keep it`);
+  const leftOut = reasoningLeftOut(withReasoning);
+  if (leftOut) info(leftOut);
   // From here the run's own summary says how it ended.
   phase.soFar = undefined;
   // A Ctrl-C on `llm-batch | jq` closes the pipe too (the terminal signals the whole pipeline): the

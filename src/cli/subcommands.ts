@@ -50,6 +50,8 @@ import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { lockReplacedOutput } from './lock-replaced-output.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
+import { reasoningLeftOut } from './reasoning-left-out.js';
+import type { ResultRow } from '../types.js';
 import { filesSize } from '../util/file-size.js';
 import { aboveReadProgress, readProgressFor } from './read-progress-for.js';
 import type { ReadProgress } from '../ui/file-progress.js';
@@ -466,7 +468,13 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
     opts.quiet === true,
     toStdout || isStreamTarget(opts.output),
   )?.(`merging ${counted(outputs.length, 'file')}`, 2 * filesSize(outputs));
-  const merging = writeWhole(output, (writer) => mergeResults(sources, writer, answered ? (row, model) => answered.add(row, model) : undefined, shown?.add));
+  // A merged CSV has no column for a reasoning model's thinking: said at the end, as a run writing CSV says it.
+  let withReasoning = 0;
+  const onRow = (row: ResultRow, model: string | undefined) => {
+    if (row.reasoning) withReasoning++;
+    answered?.add(row, model);
+  };
+  const merging = writeWhole(output, (writer) => mergeResults(sources, writer, onRow, shown?.add));
   const stats = await merging.finally(() => shown?.done());
   if (meta && lock) writeRunMeta(opts.output, { ...meta, [OUTPUT_FORMAT_KEY]: format });
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
@@ -474,6 +482,8 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   for (const file of stats.torn) if (!beingWritten.has(file)) io.stderr.write(tornRowNote(file));
   // A shard missing or still being written leaves rows out as surely as an unanswered prompt does.
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || missingShards > 0 || beingWritten.size > 0;
+  const leftOut = format === 'csv' ? reasoningLeftOut(withReasoning) : undefined;
+  if (leftOut && !opts.quiet) io.stderr.write(`llm-batch: ${leftOut}\n`);
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
   const inputName = opts.input === '-' ? 'stdin' : opts.input;
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.

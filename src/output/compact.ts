@@ -2,6 +2,7 @@ import { realpathSync, rmSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import { renameDurably } from '../util/rename-durably.js';
 import { refuseUntrustedLink } from '../util/untrusted-link.js';
+import type { ResultRow } from '../types.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile, withFileLineEnd } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
@@ -24,6 +25,8 @@ export interface CompactStats {
 export interface CompactOptions extends ReadOptions {
   /** A stop (Ctrl-C) ends the compaction at the next row, throwing its reason: `out` gets no more rows. */
   signal?: AbortSignal | undefined;
+  /** Sees every row written (as mergeResults's `onRow`). */
+  onRow?: (row: ResultRow) => void;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function compactResults(
     torn = true;
     options.onTorn?.();
   };
-  const { signal, ...read } = options;
+  const { signal, onRow, ...read } = options;
   signal?.throwIfAborted();
   // Both passes read the file as it was when the first began: a run appending rows meanwhile (a
   // compaction of a live output) made every such compaction fail as "changed".
@@ -73,8 +76,10 @@ export async function compactResults(
       const key = rowKey(row, runModel);
       if (lastIndex.get(key) !== at) carrier.drop(key, row);
       else if (!stale.isStale(row, at)) {
-        await out.write(carrier.keep(key, row));
+        const kept = carrier.keep(key, row);
+        await out.write(kept);
         rows++;
+        onRow?.(kept);
       }
     }
     if (index !== total) {

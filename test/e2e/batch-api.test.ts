@@ -155,6 +155,26 @@ describe('--batch-api', () => {
     ]);
   });
 
+  it("says at the end that a CSV left out the collected answers' reasoning, once (not with -q)", async () => {
+    // Two DeepSeek-style answers (reasoning_content) of three.
+    ctx.server.options.batches = {
+      stepMs: 30,
+      reasoning: (_id, body) => (body.messages.at(-1).content === 'q2' ? undefined : `thinking about ${body.messages.at(-1).content}`),
+    };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.csv');
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(0); // collected from the batch, nothing went live
+    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).not.toContain('reasoning');
+    expect(r.stderr).toContain(
+      "llm-batch: 2 answers came with the model's reasoning, which a CSV has no column for: write JSONL (-o out.jsonl) to keep it\nllm-batch: 3 ok",
+    );
+    const quiet = await runCli([input, '-o', path.join(ctx.dir, 'quiet.csv'), ...batchArgs(), '-q']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain('reasoning');
+  });
+
   it('splits by --batch-max-mb as well as by count', async () => {
     const input = writePrompts(
       ctx.dir,

@@ -156,3 +156,50 @@ describe('JSONL results converted to CSV have the direct CSV run’s columns', (
     }
   });
 });
+
+describe('a reasoning model’s thinking converted to CSV', () => {
+  /** JSONL rows as a live run writes them: two answers with `reasoning`, one without, and a superseded one. */
+  const row = (id: string, reasoning?: string) =>
+    JSON.stringify({
+      id,
+      line: Number(id),
+      prompt: `p${id}`,
+      response: `ok ${id}`,
+      error: null,
+      attempts: 1,
+      latency_ms: 5,
+      model: 'r1',
+      finish_reason: 'stop',
+      usage: { prompt_tokens: 5, completion_tokens: 9 },
+      ...(reasoning ? { reasoning } : {}),
+    });
+  const LEFT_OUT = "llm-batch: 2 answers came with the model's reasoning, which a CSV has no column for: write JSONL (-o out.jsonl) to keep it\n";
+
+  it('--compact and merge into CSV leave it out and say so once at their end (not with -q); into JSONL they keep it, unsaid', async () => {
+    const jsonl = writeFile('thought.jsonl', [row('1', 'first try'), row('1', 'thinking 1'), row('2', 'thinking 2'), row('3')].join('\n') + '\n');
+    const compacted = path.join(dir, 'thought-compacted.csv');
+    const c = await runInWorker(['--compact', jsonl, '-o', compacted]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(headerOf(compacted)).not.toContain('reasoning');
+    // The rows written: the superseded row's thinking is not among them.
+    expect(c.stderr).toContain(`${LEFT_OUT}llm-batch: compacted 3 rows (1 superseded row dropped)\n`);
+    const merged = path.join(dir, 'thought-merged.csv');
+    const m = await runInWorker(['merge', jsonl, '-o', merged]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(headerOf(merged)).not.toContain('reasoning');
+    expect(m.stderr).toContain(`${LEFT_OUT}llm-batch: merged 3 rows from 1 file into ${merged}`);
+
+    // -q silences it, as every notice; JSONL holds it, so there is nothing to say.
+    const quiet = [
+      await runInWorker(['--compact', jsonl, '-o', compacted, '--overwrite', '-q']),
+      await runInWorker(['merge', jsonl, '-o', merged, '--overwrite', '-q']),
+    ];
+    const kept = path.join(dir, 'thought-kept.jsonl');
+    const toJsonl = [await runInWorker(['--compact', jsonl, '-o', kept]), await runInWorker(['merge', jsonl, '-o', kept, '--overwrite'])];
+    for (const r of [...quiet, ...toJsonl]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('reasoning');
+    }
+    expect(fs.readFileSync(kept, 'utf8')).toContain('"reasoning":"thinking 2"');
+  });
+});

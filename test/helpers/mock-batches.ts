@@ -14,6 +14,8 @@ export interface MockBatchOptions {
   lineStatus?: (customId: string, body: any) => number | undefined;
   /** The error message of a line failed by `lineStatus` (e.g. a 401 echoing the key, as OpenAI's does). */
   lineMessage?: (customId: string, status: number) => string | undefined;
+  /** A reasoning model's thinking for a line, sent as its message's `reasoning_content` (DeepSeek's, vLLM's name). */
+  reasoning?: (customId: string, body: any) => string | undefined;
   /** Leave this request out of both the output and the error file of a batch that completes (a server that drops lines). */
   dropLine?: (customId: string) => boolean;
   /** Make the batch with this 0-based creation index expire after answering this many lines. */
@@ -190,6 +192,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       };
     }
     const a = answer(line.body, options().approximateUsage === true);
+    const reasoning = options().reasoning?.(line.custom_id, line.body);
     const body = {
       id: `chatcmpl-${batch.id}-${n}`,
       object: 'chat.completion',
@@ -201,7 +204,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
           ? { index: 0, message: { role: 'assistant', content: null, tool_calls: a.toolCalls }, finish_reason: 'tool_calls' }
           : {
               index: 0,
-              message: { role: 'assistant', content: a.content },
+              message: { role: 'assistant', content: a.content, ...(reasoning !== undefined ? { reasoning_content: reasoning } : {}) },
               ...(a.logprobs ? { logprobs: a.logprobs } : {}),
               finish_reason: a.finishReason ?? 'stop',
             },
