@@ -17,6 +17,7 @@ import {
   createOpenAIComplete,
   createRedactor,
   createStats,
+  expandMatrix,
   proxyFromEnv,
   readRecords,
   runBatch,
@@ -328,6 +329,37 @@ describe('runBatch', () => {
     ],
     ['a record whose id is a number', { ...record(1), id: 7 }, /^record 2 of the input: id must be a non-empty string .*, got 7$/],
     ['a record with params not an object', { ...record(1), params: 'm' }, /^record 2 of the input \(id "r1"\): params must be an object .*, got string$/],
+    ['a record with params an array', { ...record(1), params: ['m'] }, /^record 2 of the input \(id "r1"\): params must be an object .*, got an array$/],
+    // Checked as the run's own model, temperature and maxTokens are: these were sent as they were.
+    [
+      'a record whose model is a number',
+      { ...record(1), params: { model: 4 } },
+      /^record 2 of the input \(id "r1"\): params\.model must be a non-empty string or left out, got 4$/,
+    ],
+    ['a record whose model is blank', { ...record(1), params: { model: ' ' } }, /: params\.model must be a non-empty string or left out, got " "$/],
+    [
+      'a record whose temperature is a string',
+      { ...record(1), params: { temperature: 'hot' } },
+      /: params\.temperature must be a number from 0 to 2 or left out, got "hot"$/,
+    ],
+    ['a record whose temperature is 9', { ...record(1), params: { temperature: 9 } }, /: params\.temperature must be a number from 0 to 2 or left out, got 9$/],
+    ['a record whose max_tokens is -1', { ...record(1), params: { max_tokens: -1 } }, /: params\.max_tokens must be a positive integer or left out, got -1$/],
+    [
+      'a record whose max_tokens is a string',
+      { ...record(1), params: { max_tokens: '5' } },
+      /: params\.max_tokens must be a positive integer or left out, got "5"$/,
+    ],
+    // Spread into the request body letter by letter.
+    [
+      'a record whose extraBody is a string',
+      { ...record(1), extraBody: 'seed' },
+      /: extraBody must be an object \(request-body fields\) or left out, got "seed"$/,
+    ],
+    ['a record whose sample is a string', { ...record(1), sample: '0' }, /: sample must be a whole number >= 0 or left out, got "0"$/],
+    // Sent as it was; under tpm, a TypeError from the token estimate.
+    ['a record with a null message', { ...record(1), messages: [null] }, /: messages\[0\] must be an object \(a chat message: role and content\), got null$/],
+    // Its `input` row had no message.
+    ['a record whose problem is a string', { ...record(1), problem: 'bad' }, /: problem must be an object with a message \(a string\) or left out, got "bad"$/],
   ])('refuses %s among the records with a UsageError, and stops', async (_name, bad, message) => {
     const { complete, sent } = answering();
     const records = [record(0), bad, ...Array.from({ length: 20 }, (_, i) => record(i + 2))] as PromptRecord[];
@@ -336,6 +368,24 @@ describe('runBatch', () => {
     await expect(run).rejects.toMatchObject({ name: 'UsageError', code: 'usage' });
     // Records read before the bad one may have gone out; the run does not go on to the end.
     expect(sent.length).toBeLessThan(5);
+    expect(sent).not.toContain('p1');
+  });
+
+  it("runs expandMatrix's cells of a record without params on each model, and refuses one whose params are no object", async () => {
+    const { complete, sent } = answering();
+    const { id, line, source, prompt, messages } = record(0);
+    const built: RecordInput = { id, line, source, prompt, messages };
+    const matrix = { models: ['a', 'b'], repeat: 1 };
+    const { rows } = await drain(runBatch(expandMatrix(asyncRecords(built as PromptRecord), matrix), { complete, model: 'm', order: 'input' }));
+    expect(sent).toEqual(['p0', 'p0']);
+    expect(rows).toMatchObject([
+      { id: 'r0', requested_model: 'a', sample: 0, error: null },
+      { id: 'r0', requested_model: 'b', sample: 0, error: null },
+    ]);
+    const bad = { ...record(1), params: null } as unknown as PromptRecord;
+    const run = drain(runBatch(expandMatrix(asyncRecords(bad), matrix), { complete, model: 'm' }));
+    await expect(run).rejects.toThrow(/^record 1 of the input \(id "r1"\): params must be an object .*, got null$/);
+    await expect(run).rejects.toBeInstanceOf(UsageError);
   });
 
   it("sends a record without params with the run's defaults", async () => {

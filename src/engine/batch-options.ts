@@ -102,7 +102,7 @@ type OptionalOptions =
 export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> & Pick<BatchOptions, OptionalOptions>;
 
 /** A value as a message shows it: strings quoted, `undefined` named, an object by its kind. */
-const shown = (value: unknown): string =>
+export const shown = (value: unknown): string =>
   value === undefined
     ? 'undefined'
     : typeof value === 'string'

@@ -1,10 +1,13 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
+import { isPlainObject } from '../util/is-plain-object.js';
+import { shown } from './batch-options.js';
 
 /**
  * A record as the engine uses it, from whatever a plain-JS caller passed: not an object, or one with
- * no `messages` to send, is a UsageError naming the record (not a TypeError from deep inside); a
- * record without `params` gets the run's defaults, as `params: {}` does. `seq` counts from 0.
+ * no `messages` to send, is a UsageError naming the record (not a TypeError from deep inside, or a
+ * request the server refuses); a record without `params` gets the run's defaults, as `params: {}`
+ * does. `seq` counts from 0.
  */
 export function checkRecord(record: unknown, seq: number): PromptRecord {
   const which = `record ${seq + 1} of the input`;
@@ -20,14 +23,50 @@ export function checkRecord(record: unknown, seq: number): PromptRecord {
     );
   }
   const named = `${which} (id ${JSON.stringify(id)})`;
-  if (params !== undefined && (params === null || typeof params !== 'object')) {
-    throw new UsageError(`${named}: params must be an object (model, temperature, max_tokens) or left out, got ${params === null ? 'null' : typeof params}`);
-  }
-  // A record readRecords found bad is never sent: it becomes an `input` row, messages or not.
-  if (problem === undefined && !Array.isArray(messages)) {
+  if (params !== undefined && !isPlainObject(params)) {
     throw new UsageError(
-      `${named} has no messages (the chat messages to send, e.g. [{ role: 'user', content: prompt }]), got ${messages === null ? 'null' : typeof messages}`,
+      `${named}: params must be an object (model, temperature, max_tokens) or left out, got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params}`,
     );
   }
+  // Its row is an `input` error row with this message: without one, the row said nothing.
+  if (problem !== undefined && (!isPlainObject(problem) || typeof problem.message !== 'string')) {
+    throw new UsageError(`${named}: problem must be an object with a message (a string) or left out, got ${shown(problem)}`);
+  }
+  // A record readRecords found bad is never sent: it becomes an `input` row, messages or not.
+  if (problem === undefined) {
+    if (!Array.isArray(messages)) {
+      throw new UsageError(
+        `${named} has no messages (the chat messages to send, e.g. [{ role: 'user', content: prompt }]), got ${messages === null ? 'null' : typeof messages}`,
+      );
+    }
+    checkSent(named, record as PromptRecord);
+  }
   return params === undefined ? { ...(record as PromptRecord), params: {} } : (record as PromptRecord);
+}
+
+/**
+ * What goes into the record's request, checked as the run's own options are (batch-options.ts): a
+ * string `temperature` or a `max_tokens` of -1 was sent as it was, an `extraBody` string spread
+ * into the body letter by letter, and a `null` message failed the token estimate with a TypeError.
+ */
+function checkSent(named: string, record: PromptRecord): void {
+  const { messages, extraBody, sample } = record;
+  const { model, temperature, max_tokens } = (record.params ?? {}) as Record<string, unknown>;
+  const refuse = (what: string, value: unknown): never => {
+    throw new UsageError(`${named}: ${what}, got ${shown(value)}`);
+  };
+  const at = messages.findIndex((message) => !isPlainObject(message));
+  if (at >= 0) refuse(`messages[${at}] must be an object (a chat message: role and content)`, messages[at]);
+  if (model !== undefined && (typeof model !== 'string' || model.trim() === '')) refuse('params.model must be a non-empty string or left out', model);
+  if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
+    refuse('params.temperature must be a number from 0 to 2 or left out', temperature);
+  }
+  if (max_tokens !== undefined && (typeof max_tokens !== 'number' || !Number.isInteger(max_tokens) || max_tokens <= 0)) {
+    refuse('params.max_tokens must be a positive integer or left out', max_tokens);
+  }
+  if (extraBody !== undefined && !isPlainObject(extraBody)) refuse('extraBody must be an object (request-body fields) or left out', extraBody);
+  // Part of the row and of the cache key: expandMatrix numbers them 0, 1, 2…
+  if (sample !== undefined && (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 0)) {
+    refuse('sample must be a whole number >= 0 or left out', sample);
+  }
 }

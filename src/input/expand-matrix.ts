@@ -1,4 +1,5 @@
 import type { PromptRecord } from '../types.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 
 export interface Matrix {
   /** Models each record runs on; a record that names its own model runs on that one only. */
@@ -33,11 +34,11 @@ async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): As
     return;
   }
   for await (const record of records) {
-    if (record.problem) {
+    if (!expandable(record)) {
       yield record; // one error row, not one per model
       continue;
     }
-    if (record.params.model !== undefined) {
+    if (record.params?.model !== undefined) {
       for (let sample = 0; sample < matrix.repeat; sample++) yield { ...record, sample, ownModel: true };
       continue;
     }
@@ -47,4 +48,14 @@ async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): As
       }
     }
   }
+}
+
+/**
+ * A record with cells of its own: not one readRecords found bad, nor one a library host built that
+ * runBatch refuses (not an object, `params` not an object). Those go through once, untouched, as
+ * they do in a plain run, and runBatch says what is wrong; spread into cells they were a TypeError
+ * here, or `params: "x"` became `{ 0: "x", model }`. `params` left out is the run's defaults, `{}`.
+ */
+function expandable(record: unknown): boolean {
+  return isPlainObject(record) && record['problem'] === undefined && (record['params'] === undefined || isPlainObject(record['params']));
 }

@@ -31,4 +31,23 @@ describe('expandMatrix', () => {
       ['r2', undefined, undefined],
     ]);
   });
+
+  it("expands a record without params as one with params {} (the run's defaults)", async () => {
+    const { params: _, ...bare } = rec(0);
+    const out = await collect(expandMatrix(from([bare as PromptRecord]), { models: ['a', 'b'], repeat: 1 }));
+    expect(out).toEqual([
+      { ...bare, params: { model: 'a' }, sample: 0 },
+      { ...bare, params: { model: 'b' }, sample: 0 },
+    ]);
+  });
+
+  it.each([
+    ['params null', { ...rec(0), params: null }],
+    ['params a string', { ...rec(0), params: 'm' }],
+    ['params an array', { ...rec(0), params: ['m'] }],
+    ['not an object', null],
+  ])('hands a record with %s on once, untouched, for runBatch to refuse', async (_name, bad) => {
+    const out = await collect(expandMatrix(from([bad as PromptRecord, rec(1)]), { models: ['a', 'b'], repeat: 1 }));
+    expect(out).toEqual([bad, { ...rec(1), params: { model: 'a' }, sample: 0 }, { ...rec(1), params: { model: 'b' }, sample: 0 }]);
+  });
 });
