@@ -10,36 +10,34 @@ import { shown } from './batch-options.js';
  * does. `seq` counts from 0.
  */
 export function checkRecord(record: unknown, seq: number): PromptRecord {
-  const which = `record ${seq + 1} of the input`;
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     const got = record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record === 'string' ? JSON.stringify(record) : typeof record;
-    throw new UsageError(`${which} is not a prompt record (an object with id, prompt and messages, as readRecords makes), got ${got}`);
+    throw new UsageError(`${which(seq)} is not a prompt record (an object with id, prompt and messages, as readRecords makes), got ${got}`);
   }
   const { params, messages, problem, id } = record as Partial<PromptRecord>;
   // Rows are told apart (and a resume matches them) by it: without one, a row went out with no id.
   if (typeof id !== 'string' || id === '') {
     throw new UsageError(
-      `${which}: id must be a non-empty string (rows are told apart by it), got ${id === undefined ? 'none' : (JSON.stringify(id) ?? typeof id)}`,
+      `${which(seq)}: id must be a non-empty string (rows are told apart by it), got ${id === undefined ? 'none' : (JSON.stringify(id) ?? typeof id)}`,
     );
   }
-  const named = `${which} (id ${JSON.stringify(id)})`;
   if (params !== undefined && !isPlainObject(params)) {
     throw new UsageError(
-      `${named}: params must be an object (model, temperature, max_tokens) or left out, got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params}`,
+      `${named(seq, id)}: params must be an object (model, temperature, max_tokens) or left out, got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params}`,
     );
   }
   // Its row is an `input` error row with this message: without one, the row said nothing.
   if (problem !== undefined && (!isPlainObject(problem) || typeof problem.message !== 'string')) {
-    throw new UsageError(`${named}: problem must be an object with a message (a string) or left out, got ${shown(problem)}`);
+    throw new UsageError(`${named(seq, id)}: problem must be an object with a message (a string) or left out, got ${shown(problem)}`);
   }
   // A record readRecords found bad is never sent: it becomes an `input` row, messages or not.
   if (problem === undefined) {
     if (!Array.isArray(messages)) {
       throw new UsageError(
-        `${named} has no messages (the chat messages to send, e.g. [{ role: 'user', content: prompt }]), got ${messages === null ? 'null' : typeof messages}`,
+        `${named(seq, id)} has no messages (the chat messages to send, e.g. [{ role: 'user', content: prompt }]), got ${messages === null ? 'null' : typeof messages}`,
       );
     }
-    checkSent(named, record as PromptRecord);
+    checkSent(record as PromptRecord, seq);
   }
   return params === undefined ? { ...(record as PromptRecord), params: {} } : (record as PromptRecord);
 }
@@ -49,24 +47,34 @@ export function checkRecord(record: unknown, seq: number): PromptRecord {
  * string `temperature` or a `max_tokens` of -1 was sent as it was, an `extraBody` string spread
  * into the body letter by letter, and a `null` message failed the token estimate with a TypeError.
  */
-function checkSent(named: string, record: PromptRecord): void {
-  const { messages, extraBody, sample } = record;
-  const { model, temperature, max_tokens } = (record.params ?? {}) as Record<string, unknown>;
-  const refuse = (what: string, value: unknown): never => {
-    throw new UsageError(`${named}: ${what}, got ${shown(value)}`);
-  };
-  const at = messages.findIndex((message) => !isPlainObject(message));
-  if (at >= 0) refuse(`messages[${at}] must be an object (a chat message: role and content)`, messages[at]);
-  if (model !== undefined && (typeof model !== 'string' || model.trim() === '')) refuse('params.model must be a non-empty string or left out', model);
-  if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
-    refuse('params.temperature must be a number from 0 to 2 or left out', temperature);
+function checkSent(record: PromptRecord, seq: number): void {
+  const { messages, extraBody, sample, params } = record;
+  for (let at = 0; at < messages.length; at++) {
+    if (!isPlainObject(messages[at])) refuse(seq, record.id, `messages[${at}] must be an object (a chat message: role and content)`, messages[at]);
   }
-  if (max_tokens !== undefined && (typeof max_tokens !== 'number' || !Number.isInteger(max_tokens) || max_tokens <= 0)) {
-    refuse('params.max_tokens must be a positive integer or left out', max_tokens);
+  if (params !== undefined) {
+    const { model, temperature, max_tokens } = params as Record<string, unknown>;
+    if (model !== undefined && (typeof model !== 'string' || model.trim() === ''))
+      refuse(seq, record.id, 'params.model must be a non-empty string or left out', model);
+    if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
+      refuse(seq, record.id, 'params.temperature must be a number from 0 to 2 or left out', temperature);
+    }
+    if (max_tokens !== undefined && (typeof max_tokens !== 'number' || !Number.isInteger(max_tokens) || max_tokens <= 0)) {
+      refuse(seq, record.id, 'params.max_tokens must be a positive integer or left out', max_tokens);
+    }
   }
-  if (extraBody !== undefined && !isPlainObject(extraBody)) refuse('extraBody must be an object (request-body fields) or left out', extraBody);
+  if (extraBody !== undefined && !isPlainObject(extraBody)) refuse(seq, record.id, 'extraBody must be an object (request-body fields) or left out', extraBody);
   // Part of the row and of the cache key: expandMatrix numbers them 0, 1, 2…
   if (sample !== undefined && (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 0)) {
-    refuse('sample must be a whole number >= 0 or left out', sample);
+    refuse(seq, record.id, 'sample must be a whole number >= 0 or left out', sample);
   }
 }
+
+function refuse(seq: number, id: string, what: string, value: unknown): never {
+  throw new UsageError(`${named(seq, id)}: ${what}, got ${shown(value)}`);
+}
+
+const which = (seq: number): string => `record ${seq + 1} of the input`;
+
+/** Made only for a message: a record is checked every time a run sends one (issue 16). */
+const named = (seq: number, id: unknown): string => `${which(seq)} (id ${JSON.stringify(id)})`;
