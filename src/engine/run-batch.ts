@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { BatchEvent, StopReason } from './events.js';
 import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
-import { AttemptError, WatchedContext, type CompletionRequest, type CompletionResult } from '../provider/completion.js';
+import { AttemptError, WatchedContext, type CompletionRequest, type CompletionResult, type FieldSwitch } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
 import { DeadlineClock, attemptWithDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
@@ -700,7 +700,8 @@ class Engine {
   private pace(run: RecordRun, price: TokenCost, ticket: Reservation | undefined): AttemptOutcome | undefined | Promise<AttemptOutcome | undefined> {
     const sentAt = this.governor.admitNow(price);
     if (sentAt !== undefined) return this.paced(run, sentAt, ticket);
-    const admitted = this.governor.acquire(price, this.sending.signal);
+    // A request sent again without a field goes first: until it is answered, every one goes with it.
+    const admitted = this.governor.acquire(price, this.sending.signal, run.resend !== undefined);
     this.notePacing();
     return admitted.then(
       (at) => this.paced(run, at, ticket),
@@ -737,8 +738,9 @@ class Engine {
     if (this.abort.signal.aborted) o.stats.requests--;
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: attemptWithDeadlines holds no suspended call around it.
-    const { request } = run;
-    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta)), this.deadlines).then(run.answered, run.failed);
+    const { request, resend } = run;
+    run.resend = undefined;
+    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta, resend)), this.deadlines).then(run.answered, run.failed);
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */
@@ -795,6 +797,13 @@ class Engine {
         (this.refusedAlike && error.type === 'aborted' && this.abort.signal.aborted);
       if (!refused && !unsent) o.stats.attemptsCutOff++;
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: refused, neverSent: unsent });
+      if (error.info.resend) {
+        // A field the server refused (sdk-complete.ts): sent again without it, in this slot (the
+        // next prompt would go with it still), as an attempt of its own: paced, budgeted and counted
+        // as any request, under a deadline of its own. Not a failure: no retry, no backoff.
+        run.resend = error.info.resend;
+        return this.attempt(run);
+      }
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
       if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota', error.info.stop === 'auth');
@@ -917,6 +926,8 @@ class RecordRun {
    * (`earlier`) starts with its re-ask.
    */
   due: 'reask' | 'retry' | undefined;
+  /** The next attempt sends the request again without a field the server refused (see Engine.failed). */
+  resend: FieldSwitch | undefined;
   // The attempt in flight.
   sentAt = 0;
   cost = 0;

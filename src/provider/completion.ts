@@ -1,5 +1,8 @@
 import type { ChatMessage, ErrorType, HeaderSource, Logprobs, ToolCall, Usage } from '../types.js';
 
+/** How the answer-length cap is named on the wire (see request-body.ts). */
+export type TokenLimitField = 'max_tokens' | 'max_completion_tokens';
+
 export interface CompletionRequest {
   model: string;
   messages: ChatMessage[];
@@ -60,6 +63,24 @@ export interface AttemptContext {
    * the same.
    */
   aborts?: AbortWatch;
+  /**
+   * Given by the engine, which sends a request the server refused for a field (see FieldSwitch) again
+   * itself, as an attempt of its own: paced, under a deadline of its own. `true` for a request as
+   * asked; the refusal's switch for its resend. Without it the transport sends it again at once.
+   */
+  resend?: FieldSwitch | true;
+}
+
+/**
+ * How to send again a request the server refused for a field it does not take (sdk-complete.ts):
+ * a streamed one without `stream_options`, or the cap under its other name. The transport's own,
+ * handed back as it came in the refusal's AttemptErrorInfo.resend.
+ */
+export interface FieldSwitch {
+  readonly streamUsage: boolean;
+  readonly limitField: TokenLimitField;
+  /** The switches made for this request so far (a server may refuse both fields, one after the other). */
+  readonly tried: number;
 }
 
 /** Told when an attempt's signal aborts, once (an EventListener object's shape). */
@@ -109,6 +130,7 @@ export class WatchedContext implements AttemptContext {
   constructor(
     readonly aborts: AttemptWatch,
     readonly onDelta: ((text: string) => void) | undefined,
+    readonly resend: FieldSwitch | true = true,
   ) {
     this.onActivity = aborts.onActivity;
   }
@@ -153,6 +175,11 @@ export interface AttemptErrorInfo {
    * response's: the answer may have been generated, and billed, up to it.
    */
   inStream?: boolean;
+  /**
+   * The server refused a field the request can go without (a context with `resend` only): sent
+   * again with this as the context's `resend`, it goes so. Not a failure of the prompt.
+   */
+  resend?: FieldSwitch;
 }
 
 /**

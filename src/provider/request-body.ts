@@ -1,7 +1,7 @@
 import { withInstructions } from '../structured/instructions.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
-import type { CompletionRequest } from './completion.js';
+import type { CompletionRequest, TokenLimitField } from './completion.js';
 import { isAzureHost } from './openai-url.js';
 
 export interface RequestDefaults {
@@ -40,8 +40,7 @@ export function cacheBody(request: CompletionRequest, limitField: TokenLimitFiel
   return body;
 }
 
-/** How the answer-length cap is named on the wire. */
-export type TokenLimitField = 'max_tokens' | 'max_completion_tokens';
+export type { TokenLimitField };
 
 /**
  * OpenAI itself, and Azure OpenAI, take `max_completion_tokens` for every chat model and reject

@@ -67,14 +67,21 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   // Servers that refuse `stream_options` with a 400 (Azure before api-version 2024-09-01-preview,
   // older vLLM) or a 422 (Mistral) would fail every streamed row; a server that refuses the cap's
   // name (see otherLimitField) every row with --max-tokens or --max-cost. A refusal naming the field
-  // is sent again at once without it (or with the cap's other name), uncounted; if that is answered,
-  // later requests go so too (streamed answers then without usage, counted in the summary). One that
-  // fails again was not (only) about the field (vLLM's and LiteLLM's validation errors quote the
-  // whole request body): it fails with the second answer's error, which names the real reason, and
-  // nothing is turned off. A server refusing both gets both, one after the other.
+  // is sent again without it (or with the cap's other name): by the engine, as an attempt of its own
+  // (AttemptContext.resend: paced, counted, under its own deadline), else at once. If that is
+  // answered, later requests go so too (streamed answers then without usage, counted in the
+  // summary). One that fails again was not (only) about the field (vLLM's and LiteLLM's validation
+  // errors quote the whole request body): it fails with the second answer's error, which names the
+  // real reason, and nothing is turned off. A server refusing both gets both, one after the other.
   let streamUsage = true;
   /** The request as sent: a streamed one without `stream_options` once usage is not asked for. */
   const asked = (request: CompletionRequest, usage: boolean): CompletionRequest => (usage || !request.stream ? request : { ...request, streamUsage: false });
+  /** A request sent again without a field was answered: every later one goes so. */
+  const learned = (result: CompletionResult, request: CompletionRequest, usage: boolean, field: TokenLimitField): CompletionResult => {
+    if (!usage && request.stream) streamUsage = false;
+    limitField = field;
+    return result;
+  };
   const fallBack = (
     err: unknown,
     request: CompletionRequest,
@@ -89,27 +96,33 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
     if (tried < 2 && withUsage && refusesStreamOptions(error)) usage = false;
     else if (tried < 2 && request.max_tokens !== undefined) next = otherLimitField(error, field) ?? field;
     if (usage === withUsage && next === field) throw redacted(error);
+    if (ctx.resend !== undefined) {
+      // The engine's to send again, at the pacing's turn: a wait here would run inside --timeout.
+      const refused = redacted(error);
+      throw new AttemptError(refused.type, refused.message, { ...refused.info, resend: { streamUsage: usage, limitField: next, tried: tried + 1 } });
+    }
     return attempt(asked(request, usage), ctx, next).then(
-      (result) => {
-        if (!usage && request.stream) streamUsage = false;
-        limitField = next;
-        return result;
-      },
+      (result) => learned(result, request, usage, next),
       (again: unknown) => fallBack(again, request, ctx, next, usage, tried + 1),
     );
   };
   const scrub = answerScrubber(options.apiKey);
   // A promise, not an async function: no suspended call held per request in flight (issue 16).
   const complete: Complete = (request, context) => {
-    const withUsage = streamUsage && request.stream;
-    const field = limitField;
+    // A refused request sent again (see AttemptContext.resend): as its refusal said, and without
+    // usage if the run learned so meanwhile.
+    const again = context.resend === true ? undefined : context.resend;
+    const withUsage = streamUsage && request.stream && (again?.streamUsage ?? true);
+    const field = again ? again.limitField : limitField;
     // A whole answer's one delta is its text, shown before its (scrubbed) row: scrubbed as the row is.
     // A stream's are held while they may be spelling the key (see AnswerScrubber.deltas).
     const { onDelta } = context;
     const held = scrub && onDelta && request.stream ? scrub.deltas(onDelta) : undefined;
     // `signal` by name: the engine's context has it as a getter, which a spread does not copy.
     const ctx = scrub && onDelta ? { ...context, signal: context.signal, onDelta: held ? held.onDelta : (text: string) => onDelta(scrub.text(text)) } : context;
-    const answered = attempt(asked(request, withUsage), ctx, field).catch((err: unknown) => fallBack(err, request, ctx, field, withUsage, 0));
+    const sent = attempt(asked(request, withUsage), ctx, field);
+    const refused = (err: unknown) => fallBack(err, request, ctx, field, withUsage, again ? again.tried : 0);
+    const answered = again ? sent.then((result) => learned(result, request, withUsage, field), refused) : sent.catch(refused);
     return scrub
       ? answered.then((result) => {
           held?.end();

@@ -260,8 +260,12 @@ export class RateGovernor {
     return now;
   }
 
-  /** Waits for a turn to send a request of `cost` tokens; resolves with the admission time. */
-  acquire(cost: TokenCost, signal?: AbortSignal): Promise<number> {
+  /**
+   * Waits for a turn to send a request of `cost` tokens; resolves with the admission time. `first`:
+   * ahead of those waiting (a request sent again without a field the server refused, whose answer
+   * says how the rest are sent).
+   */
+  acquire(cost: TokenCost, signal?: AbortSignal, first = false): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.admitNow(cost);
     if (now !== undefined) return Promise.resolve(now);
@@ -270,7 +274,9 @@ export class RateGovernor {
       signal.addEventListener('abort', () => this.dropWaiters(signal), { once: true });
     }
     return new Promise<number>((resolve, reject) => {
-      this.waiters.push({ cost, resolve, reject, signal });
+      const waiter = { cost, resolve, reject, signal };
+      if (first) this.waiters.unshift(waiter);
+      else this.waiters.push(waiter);
       void this.pump();
     });
   }

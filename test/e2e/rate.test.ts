@@ -17,6 +17,7 @@
  * pacer's own speed is asserted on virtual time (test/schedule/rate-governor.test.ts) and measured
  * by `npm run bench` (rate-bound, adaptive).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { maxInWindow, startMockServer, type MockServer, type MockServerOptions, type RecordedRequest } from '../helpers/mock-server.js';
 import { parseJsonl, runCli, tempDir, writePrompts, type CliResult } from '../helpers/run-cli.js';
@@ -162,6 +163,48 @@ describe.sequential('paced by --rpm / --tpm', () => {
     const first = Math.min(...times);
     expect(times.filter((x) => x < first + 1000).length).toBeLessThanOrEqual(30);
     // That it uses the budget (≥ 93 % of 30/s, late timers and all) is the pacer's, on virtual time.
+  });
+
+  it.each([
+    ['stream_options', { refuseStreamOptions: true }, []],
+    ['max_tokens', { refuseMaxTokens: true }, ['--max-tokens', '50']],
+  ] as const)('--rpm 600 against a server that refuses %s: the requests sent again without it are paced and counted', async (field, refusing, extra) => {
+    // Sent again at once outside the pacing, every request in flight before the first refusal came
+    // back went twice: 21 in the densest second against a cap of 10, and the summary counted only
+    // the requests as first sent.
+    const server = await fresh({ latencyMs: 300, ...refusing });
+    const prompts = numbered(`refused ${field}`, 24);
+    const summary = `${tmp.dir}/refused-${field}.summary.json`;
+    const t = await timedRun(server, prompts, ['-c', '16', '--rpm', '600', '--summary-json', summary, ...extra], `refused-${field}.txt`);
+    note(`rpm 600, ${field} refused`, t, server);
+    expectAllAnswered(t, prompts);
+    expect(server.requests.length).toBeGreaterThan(24);
+    // A request sent again is a request, not a retry: the row's one attempt, none against --retries.
+    expect(t.rows.every((row) => row.attempts === 1)).toBe(true);
+    const arrived = server.requests.map((q) => q.t);
+    // 10 a second; the mock sees arrivals a little apart from when they left (1 of slack).
+    expect(maxInWindow(arrived, 1000)).toBeLessThanOrEqual(11);
+    const counted = JSON.parse(readFileSync(summary, 'utf8')) as { requests: number; retries: number };
+    expect([counted.requests, counted.retries]).toEqual([server.requests.length, 0]);
+  });
+
+  it('--rpm 60 --timeout 0.5 against a server that refuses max_tokens: the wait for the resend is no part of the deadline', async () => {
+    // A resend that waited for its turn (1 s here) inside the attempt timed out every attempt: the
+    // field switches only once a resend is answered (at --rpm 6 --timeout 4: 0 of 4 after 5 min).
+    const server = await fresh({ latencyMs: 5, refuseMaxTokens: true });
+    const prompts = numbered('deadline', 4);
+    const t = await timedRun(server, prompts, ['-c', '4', '--rpm', '60', '--timeout', '0.5', '--max-tokens', '50'], 'refused-deadline.txt');
+    note('rpm 60 --timeout 0.5, max_tokens refused', t, server);
+    expectAllAnswered(t, prompts);
+    expect(t.rows.every((row) => row.attempts === 1)).toBe(true);
+    // The first refusal, then its resend: the rest went as max_completion_tokens, after it was answered.
+    expect(server.requests.map((q) => q.status)).toEqual([400, 200, 200, 200, 200]);
+    expect(
+      maxInWindow(
+        server.requests.map((q) => q.t),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(2);
   });
 
   it('--rpm 240 with --max-cost the limit on requests in flight: those the budget lets go together are still paced', async () => {

@@ -848,6 +848,65 @@ describe('runBatch and a server still loading its model', () => {
 // Stops
 // ---------------------------------------------------------------------------------------------
 
+describe('runBatch and a field the server refused', () => {
+  const refusal = () =>
+    new AttemptError('http', 'HTTP 400: Unrecognized request argument supplied: stream_options', {
+      status: 400,
+      resend: { streamUsage: false, limitField: 'max_tokens', tried: 1 },
+    });
+
+  it('sends the request again as an attempt of its own: at its pacing turn, ahead of those waiting, counted, not a retry', async () => {
+    // The transport's in-attempt resend went at once, outside --rpm and uncounted; waiting for the
+    // turn inside the attempt ran into --timeout. The engine sends it, with the refusal's switch.
+    const calls: Array<{ prompt: number; at: number; resend: AttemptContext['resend'] }> = [];
+    const clock = new FakeClock();
+    const complete: Complete = async (request, ctx) => {
+      calls.push({ prompt: indexOf(request), at: clock.now(), resend: ctx.resend });
+      if (ctx.resend === true && indexOf(request) === 0) throw refusal();
+      return answer('ok');
+    };
+    const stats = createStats();
+    const events: BatchEvent[] = [];
+    const run = drain(runBatch(from(range(2)), options(complete, { stats, clock, rpm: 60, retries: 0, concurrency: 2, onEvent: (e) => events.push(e) })));
+    await onVirtualTime(run, clock, 100, 100);
+    const { rows } = await run;
+    expect(rows.map((r) => [r.error, r.attempts])).toEqual([
+      [null, 1],
+      [null, 1],
+    ]);
+    // Once a second: p1 waited for its turn when p0 was refused, and p0's resend went before it.
+    expect(calls.map((c) => [c.prompt, c.resend])).toEqual([
+      [0, true],
+      [0, { streamUsage: false, limitField: 'max_tokens', tried: 1 }],
+      [1, true],
+    ]);
+    const [first, resent, other] = calls.map((c) => c.at);
+    expect(resent! - first!).toBeGreaterThanOrEqual(900);
+    expect(other! - resent!).toBeGreaterThanOrEqual(900);
+    expect([stats.requests, stats.retries, stats.failed]).toEqual([3, 0, 0]);
+    expect(events.filter((e) => e.type === 'retry')).toEqual([]);
+  });
+
+  it('a stop while the resend waits for its turn leaves the record for a resume, nothing more sent or counted', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const clock = new FakeClock();
+    const complete: Complete = async () => {
+      calls++;
+      throw refusal();
+    };
+    const stats = createStats();
+    const run = drain(runBatch(from(range(1)), options(complete, { stats, clock, rpm: 60, stopSignal: stop.signal })));
+    // The refusal at 0 ms; the resend's turn is at 1 s.
+    await clock.advance(500);
+    expect(calls).toBe(1);
+    stop.abort();
+    await onVirtualTime(run, clock, 100, 100);
+    const { rows, outcome } = await run;
+    expect([rows, outcome.stopped, calls, stats.requests]).toEqual([[], 'interrupted', 1, 1]);
+  });
+});
+
 describe('runBatch stops', () => {
   it('auth: stops the run, aborts in-flight calls, starts no more, yields no row for the rejected record', async () => {
     const { calls, complete: waitForever } = controlled();

@@ -292,6 +292,36 @@ describe('createOpenAIComplete: streamed', () => {
   });
 });
 
+describe('createOpenAIComplete: a field the server refused', () => {
+  /** Azure before api-version 2024-09-01-preview: a 400 for `stream_options`. */
+  const refusing = () =>
+    fakeFetch((seen) =>
+      seen.body.stream_options !== undefined
+        ? json(400, { error: { message: 'Unrecognized request argument supplied: stream_options', type: 'invalid_request_error' } })
+        : sseResponse([data(chunk({ content: 'hi' }, 'stop')), 'data: [DONE]\n\n']),
+    );
+
+  it("under the engine (a context with resend): the refusal says how to send it again, and the engine's resend is sent so", async () => {
+    const { fetch, requests } = refusing();
+    const complete = createOpenAIComplete({ apiKey: 'k', baseURL: BASE, fetch });
+    const e = await failure(complete(request(true), { ...context(), resend: true }));
+    // Not sent again at once, outside the engine's pacing and deadline.
+    expect(requests).toHaveLength(1);
+    expect(e.info).toMatchObject({ status: 400, resend: { streamUsage: false, limitField: 'max_tokens', tried: 1 } });
+    expect(await complete(request(true), { ...context(), resend: e.info.resend! })).toMatchObject({ text: 'hi', usage: null });
+    // Answered without it: every later request goes without it.
+    expect(await complete(request(true), { ...context(), resend: true })).toMatchObject({ text: 'hi' });
+    expect(requests.map((q) => q.body.stream_options !== undefined)).toEqual([true, false, false]);
+  });
+
+  it('called on its own (no resend in the context): sent again at once without it', async () => {
+    const { fetch, requests } = refusing();
+    const complete = createOpenAIComplete({ apiKey: 'k', baseURL: BASE, fetch });
+    expect(await complete(request(true), context())).toMatchObject({ text: 'hi', usage: null });
+    expect(requests.map((q) => q.body.stream_options !== undefined)).toEqual([true, false]);
+  });
+});
+
 describe('createOpenAIComplete: an answer sent as one long event', () => {
   it('4 MB in one event, 1 KB a chunk: read whole, in time linear in its size', async () => {
     const content = 'x'.repeat(4 << 20);
