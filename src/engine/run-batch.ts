@@ -797,7 +797,8 @@ class Engine {
         (this.refusedAlike && error.type === 'aborted' && this.abort.signal.aborted);
       if (!refused && !unsent) o.stats.attemptsCutOff++;
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: refused, neverSent: unsent });
-      if (error.info.resend) {
+      // At most one switch a field (two fields): a custom `complete` cannot have it sent for ever.
+      if (error.info.resend && error.info.resend.tried <= 2) {
         // A field the server refused (sdk-complete.ts): sent again without it, in this slot (the
         // next prompt would go with it still), as an attempt of its own: paced, budgeted and counted
         // as any request, under a deadline of its own. Not a failure: no retry, no backoff.

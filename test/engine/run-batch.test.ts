@@ -887,6 +887,18 @@ describe('runBatch and a field the server refused', () => {
     expect(events.filter((e) => e.type === 'retry')).toEqual([]);
   });
 
+  it('sends it again at most twice (one switch a field): a complete that always asks for it fails the row', async () => {
+    let calls = 0;
+    const complete: Complete = async (_request, ctx) => {
+      calls++;
+      const tried = ctx.resend === true ? 1 : (ctx.resend?.tried ?? 0) + 1;
+      throw new AttemptError('http', 'HTTP 400: refused', { status: 400, resend: { streamUsage: false, limitField: 'max_tokens', tried } });
+    };
+    const stats = createStats();
+    const { rows } = await drain(runBatch(from(range(1)), options(complete, { stats, retries: 0 })));
+    expect([calls, stats.requests, rows[0]?.error?.type]).toEqual([3, 3, 'http']);
+  });
+
   it('a stop while the resend waits for its turn leaves the record for a resume, nothing more sent or counted', async () => {
     const stop = new AbortController();
     let calls = 0;
