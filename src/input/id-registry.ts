@@ -26,6 +26,7 @@ export class IdRegistry {
    * record's).
    */
   claim(id: string, line: number, given: boolean): IdOwner | undefined {
+    if (given) id = asWritten(id);
     // Given ids are few next to id-less rows, whose ids cost no lookup while none was given.
     if (given || this.given.size > 0) {
       const first = this.given.get(id);
@@ -77,3 +78,15 @@ export class IdRegistry {
     this.has = has;
   }
 }
+
+/**
+ * A given id as every output can hold it: UTF-8 (a CSV's cells, a terminal) has no encoding for a
+ * lone UTF-16 surrogate (a JSONL id `"t\ud83c"`, an emoji cut in half) and writes U+FFFD. Two ids
+ * that differ only there are one id in a CSV, where a resume took both as answered.
+ */
+export function asWritten(id: string): string {
+  return LONE_SURROGATE.test(id) ? id.replace(LONE_SURROGATE_ALL, '\uFFFD') : id;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATE_ALL = /\p{Cs}/gu;

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { readJsonlRecords } from './jsonl-reader.js';
 import type { InputOptions, InputSource } from './input-options.js';
-import { IdRegistry, type IdOwner } from './id-registry.js';
+import { IdRegistry, asWritten, type IdOwner } from './id-registry.js';
 import { fallbackId } from './record-id.js';
 import { readTextRecords } from './text-reader.js';
 import { problemRecord } from './to-record.js';
@@ -116,5 +116,6 @@ function duplicateMessage(id: string, first: IdOwner, given: boolean): string {
     return `this row's line-based id ${shown} is the id given on line ${first.line}; ids must be unique: give this row an id, or change line ${first.line}'s`;
   }
   const where = first.lineBased ? `line ${first.line}'s line-based id` : `first on line ${first.line}`;
-  return `duplicate id ${shown} (${where}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`;
+  const written = asWritten(id) === id ? '' : `, the same once written: a lone UTF-16 surrogate is written as U+FFFD`;
+  return `duplicate id ${shown} (${where}${written}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`;
 }

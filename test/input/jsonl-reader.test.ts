@@ -88,6 +88,24 @@ describe('jsonl input', () => {
     expect(again[2]!.id).toBe(records[2]!.id);
   });
 
+  it('takes ids that differ only in a lone surrogate for one id: UTF-8 (a CSV) writes both as U+FFFD', async () => {
+    // Written as `s\uFFFD` three times, a CSV's resume took all three for answered and compacted two away.
+    const records = await read(
+      jsonl({ id: 's\ud800', prompt: 'a' }, { id: 's\ufffd', prompt: 'b' }, { id: 's\udc00', prompt: 'c' }, { id: 's', prompt: 'd' }),
+      {
+        format: 'jsonl',
+        source: 'x.jsonl',
+      },
+    );
+    expect(records.map((r) => r.problem?.message ?? null)).toEqual([
+      null,
+      'x.jsonl:2: duplicate id "s\ufffd" (first on line 1); ids must be unique: pick another --id-field, or drop the id to use line-based ids',
+      'x.jsonl:3: duplicate id "s\\udc00" (first on line 1, the same once written: a lone UTF-16 surrogate is written as U+FFFD); ids must be unique: pick another --id-field, or drop the id to use line-based ids',
+      null,
+    ]);
+    expect(records[0]!.id).toBe('s\ud800'); // kept as given: JSONL writes it escaped, and its resume finds it
+  });
+
   it('checks ids that look like line-based ones, and ids of error rows, too', async () => {
     const records = await read(
       jsonl(
