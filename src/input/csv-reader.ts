@@ -65,7 +65,8 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     relax_quotes: true,
     skip_records_with_error: true,
     // A record as long as a text line may be (see the 'skip' handler): a bigger one is the wrong file,
-    // read whole it would take gigabytes, or pass V8's longest string and fail with no line.
+    // read whole it would take gigabytes, or pass V8's longest string and fail with no line. csv-parse
+    // counts it in bytes of UTF-8, where a line is counted in characters: the message says bytes.
     max_record_size: MAX_LINE_CHARS,
     info: true,
     raw: true,
@@ -83,7 +84,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     if (tooLong) return; // what csv-parse says of the rest (a quote left open) is about no record of the file
     const span = spanOf(parser.info.lines, raw ?? '');
     if (err.code === 'CSV_MAX_RECORD_SIZE') {
-      const error = new InputError(`${source}:${span.line}: record is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`);
+      const error = new InputError(`${source}:${span.line}: record is longer than ${MAX_LINE_CHARS} bytes; is this the right file and format?`);
       tooLong = { error, after: parser.info.records };
       return;
     }

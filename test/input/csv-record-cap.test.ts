@@ -23,7 +23,7 @@ async function readUntilThrown(text: string, size: number): Promise<{ records: R
   return { records: records.map(brief), error: undefined };
 }
 
-const tooLong = (line: number) => new InputError(`rows.csv:${line}: record is longer than 50 characters; is this the right file and format?`);
+const tooLong = (line: number) => new InputError(`rows.csv:${line}: record is longer than 50 bytes; is this the right file and format?`);
 
 describe.each([1, 7, Infinity])('a CSV record past the cap, read in chunks of %s bytes', (size) => {
   it('an unquoted cell: the rows before it, then its line', async () => {

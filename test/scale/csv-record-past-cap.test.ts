@@ -16,7 +16,7 @@ describe('a CSV record past the text line cap', () => {
     const run = async () => {
       for await (const r of readRecords(byteChunks(text, 1 << 20), { source: 'rows.csv', format: 'csv' })) yielded.push(r);
     };
-    await expect(run()).rejects.toThrow(new InputError(`rows.csv:3: record is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`));
+    await expect(run()).rejects.toThrow(new InputError(`rows.csv:3: record is longer than ${MAX_LINE_CHARS} bytes; is this the right file and format?`));
     expect(yielded.map(brief)).toEqual([{ line: 2, id: '1', prompt: 'a' }]);
   });
 });
