@@ -17,7 +17,7 @@ import { counted } from '../util/group-digits.js';
 import type { CliIo } from './io.js';
 import { positiveNumber } from './parse-flags.js';
 import { onIo, parseArgv } from './commander-io.js';
-import { styleHelp } from './help-style.js';
+import { addHelpSections, styleHelp } from './help-style.js';
 
 const DAY_MS = 86_400_000;
 
@@ -104,12 +104,11 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
       throw err;
     }
   };
-  program
+  const statsCommand = program
     .command('stats')
     .showHelpAfterError(subcommandHint('stats'))
     .summary('entries, size on disk, oldest and newest answer')
     .description("Show the cache's entries, its size on disk, and its oldest and newest answer (on stdout).")
-    .addHelpText('after', '\nExamples:\n  $ llm-batch cache stats\n  $ llm-batch cache stats --json | jq .entries\n')
     .option('--json', 'as one JSON object')
     .action((opts: { json?: boolean }) => {
       action = async () => {
@@ -147,12 +146,12 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         return ExitCode.ok;
       };
     });
-  program
+  addHelpSections(statsCommand, '\nExamples:\n  $ llm-batch cache stats\n  $ llm-batch cache stats --json | jq .entries\n');
+  const clearCommand = program
     .command('clear')
     .showHelpAfterError(subcommandHint('clear'))
     .summary('delete every cached answer (removes the cache files, even damaged ones)')
     .description('Delete every cached answer: the cache files are removed, damaged ones too.')
-    .addHelpText('after', '\nExamples:\n  $ llm-batch cache clear\n  $ llm-batch cache clear --cache-dir /tmp/llm-batch-cache\n')
     .option('-q, --quiet', 'print nothing unless something fails')
     .action((opts: { quiet?: boolean }) => {
       action = async () => {
@@ -188,12 +187,12 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         return ExitCode.ok;
       };
     });
-  program
+  addHelpSections(clearCommand, '\nExamples:\n  $ llm-batch cache clear\n  $ llm-batch cache clear --cache-dir /tmp/llm-batch-cache\n');
+  const pruneCommand = program
     .command('prune')
     .showHelpAfterError(subcommandHint('prune'))
     .summary('delete answers stored more than DAYS days ago')
     .description('Delete the answers stored more than DAYS days ago; the rest stay.')
-    .addHelpText('after', '\nExamples:\n  $ llm-batch cache prune --older-than 30\n  $ llm-batch cache prune --older-than 0.5   # twelve hours\n')
     .requiredOption('--older-than <days>', 'age in days (fractions allowed: 0.5 is twelve hours)', olderThanDays)
     .option('-q, --quiet', 'print nothing unless something fails')
     .action((opts: { olderThan: number; quiet?: boolean }) => {
@@ -209,6 +208,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         return ExitCode.ok;
       };
     });
+  addHelpSections(pruneCommand, '\nExamples:\n  $ llm-batch cache prune --older-than 30\n  $ llm-batch cache prune --older-than 0.5   # twelve hours\n');
   // The help, then the error's own line, as every error ends (README: Exit codes).
   const noCommand = () => {
     program.outputHelp({ error: true });

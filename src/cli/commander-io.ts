@@ -4,13 +4,14 @@ import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 import { maskedBaseUrl } from './masked-base-url.js';
 import { refuseFlagsAsValues } from './flag-as-value.js';
+import { fitHelp } from './help-style.js';
 
 /**
- * Help and parse errors go to the CLI's own streams, and commander never exits the process. A parse
- * error repeats the argument it refused (`--base-url 'sk-…@host'`): the key is redacted from it, a
- * --base-url is masked as OPENAI_BASE_URL's refusal masks it, and an unknown option named for a key
- * or a header (`--api-key=…`, `--header=…`), or whose value holds a credential (`Bearer …`, `gsk_…`),
- * loses its value and says where the key goes.
+ * Help and parse errors go to the CLI's own streams, help fitted to their width (fitHelp), and
+ * commander never exits the process. A parse error repeats the argument it refused (`--base-url
+ * 'sk-…@host'`): the key is redacted from it, a --base-url is masked as OPENAI_BASE_URL's refusal
+ * masks it, and an unknown option named for a key or a header (`--api-key=…`, `--header=…`), or
+ * whose value holds a credential (`Bearer …`, `gsk_…`), loses its value and says where the key goes.
  */
 export function onIo(program: Command, io: CliIo): Command {
   const apiKey = io.env.OPENAI_API_KEY?.trim();
@@ -39,9 +40,14 @@ export function onIo(program: Command, io: CliIo): Command {
   };
   flushes.set(program, flush);
   // A flag where a value goes (`--stop -o`) is refused, not taken as the value.
-  return refuseFlagsAsValues(program)
+  return fitHelp(refuseFlagsAsValues(program))
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr, getOutHelpWidth: () => widthOf(io.stdout), getErrHelpWidth: () => widthOf(io.stderr) });
+}
+
+/** A terminal's columns, as commander takes its own stdout's; else (or a pty that says 0) commander's 80. */
+function widthOf(stream: CliIo['stdout']): number {
+  return (stream.isTTY && stream.columns) || 80;
 }
 
 /** The hint a command's parse error ends with (showHelpAfterError): `(run llm-batch … --help for usage)`. */

@@ -3,6 +3,7 @@ import { httpUrl, MIN_WAIT_SECONDS, modelList, positiveInteger, positiveNumber, 
 import type { TokenPrice } from '../budget/prices.js';
 import { listCommands } from './listed-commands.js';
 import { progressValue } from './progress-input.js';
+import { addHelpSections } from './help-style.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
 /** Flags as commander hands them over (before `resolveCliConfig`). */
@@ -129,10 +130,10 @@ export function createProgram(version: string): Command {
     .argument('[input]', 'prompts file (.txt one per line, .jsonl, .csv, .json array); "-" or omitted with piped stdin reads stdin')
     .version(version, '-V, --version')
     .helpOption('-h, --help', 'show this help')
-    .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run llm-batch --help for usage)')
     .allowExcessArguments(false);
   listCommands(program);
+  addHelpSections(program, EXAMPLES);
 
   program.optionsGroup('Input:');
   program

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { addHelpSections } from './help-style.js';
 import { ExitCode, RunError, UsageError } from '../errors.js';
 import type { Figures, RunFigures } from '../report/report-data.js';
 import { checkReportTarget, defaultReportPath, resultsFormat } from '../report/report-target.js';
@@ -65,9 +66,9 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     .option('--overwrite', 'replace an existing file that is not an llm-batch report')
     .option('-q, --quiet', 'print nothing on success')
     .helpOption('-h, --help', 'show this help')
-    .addHelpText('after', HELP)
     .showHelpAfterError('(run llm-batch report --help for usage)')
     .allowExcessArguments(false);
+  addHelpSections(program, HELP);
   const parsed = parseArgv(onIo(program, io), argv);
   if (parsed !== undefined) return parsed;
   const input = program.args[0]!;
