@@ -451,6 +451,11 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
   // -v printed every request while -q promised nothing but errors: one of them was not what was meant.
   if (flags.quiet && flags.verbose)
     throw new UsageError('-q (--quiet) and -v (--verbose) contradict each other: pick one (--trace FILE keeps the requests apart from a quiet run)');
+  // -q dropped the lines --progress asked for: a cron line given --progress 60 for its log logged nothing.
+  if (flags.quiet && flags.progress !== undefined)
+    throw new UsageError(
+      '-q (--quiet) and --progress contradict each other: pick one (--progress without -q logs a progress line every N seconds, errors and the summary)',
+    );
   if (flags.resume && output.kind !== 'file') throw new UsageError('--resume needs an output file: add -o results.jsonl');
   if (flags.resume && output.kind === 'file' && output.format === 'text') throw new UsageError(textResume(output.path));
   // What the file holds, not its name: `-o r.json -f jsonl` wrote JSONL that compacts as any other.

@@ -285,6 +285,33 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     expect(server.requests).toHaveLength(0);
   });
 
+  // -q dropped --progress's lines without a word: a cron line given --progress 60 for its log logged nothing.
+  it('-q with --progress is refused as -q with -v is: exit 2, one line, nothing sent or written', async () => {
+    const { server, run } = await fresh();
+    const file = writePrompts(dir, 'quiet-progress.txt', ['never sent']);
+    const out = path.join(dir, 'quiet-progress.jsonl');
+    const quietProgress =
+      'llm-batch: -q (--quiet) and --progress contradict each other: pick one (--progress without -q logs a progress line every N seconds, errors and the summary)';
+    // The first as a child process, as cron runs it; the rest in the worker.
+    const cron = await run([file, '-o', out, '-q', '--progress', '60']);
+    expect([cron.code, cron.stdout, stderrLines(cron)]).toEqual([2, '', [quietProgress]]);
+    for (const flags of [
+      ['--progress', '-q'],
+      ['--quiet', '--progress=1'],
+      ['-q', '--progress', file],
+    ]) {
+      const r = await runInWorker([...(flags.includes(file) ? [] : [file]), '-o', out, ...flags, '--base-url', server.url]);
+      expect([r.code, r.stdout, stderrLines(r)], flags.join(' ')).toEqual([2, '', [quietProgress]]);
+    }
+    const verbose = await runInWorker([file, '-o', out, '-q', '-v', '--base-url', server.url]);
+    expect([verbose.code, stderrLines(verbose)]).toEqual([
+      2,
+      [expect.stringMatching(/^llm-batch: -q \(--quiet\) and -v \(--verbose\) contradict each other: pick one \(/)],
+    ]);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('an unknown flag exits 2 naming it', async () => {
     const { server } = await fresh();
     const file = writePrompts(dir, 'unknown-flag.txt', ['never sent']);

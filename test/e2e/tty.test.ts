@@ -318,7 +318,7 @@ describe('not a terminal (pipes, cron)', () => {
 
   it('--quiet prints nothing for a clean run, but errors still print, and the summary when a prompt failed', async () => {
     ctx.server.reset();
-    const clean = await runCli([writePrompts(ctx.dir, 'qa.txt', ['fine']), '--base-url', ctx.server.url, '-q', '--progress', '1']);
+    const clean = await runCli([writePrompts(ctx.dir, 'qa.txt', ['fine']), '--base-url', ctx.server.url, '-q']);
     expect(clean.code).toBe(0);
     expect(clean.stderr).toBe('');
     const bad = await runCli([path.join(ROOT, 'fixtures/bad.jsonl'), '--base-url', ctx.server.url, '-q', '-o', path.join(ctx.dir, 'qbad.jsonl')]);
