@@ -12,6 +12,11 @@ export interface RequestParams {
   max_tokens?: number;
 }
 
+/** Where the elements of a `.json` array begin in its file: `lineOf(position)`, a 1-based line. */
+export interface ElementLineFinder {
+  lineOf(position: number): number;
+}
+
 /** Why an input record could not become a request. The record still yields a result row. */
 export interface RecordProblem {
   message: string;
@@ -25,10 +30,12 @@ export interface PromptRecord {
   id: string;
   /** Set when `id` came from the input: only such ids can repeat. */
   idGiven?: true;
-  /** 1-based line in the source where the record starts. */
+  /** 1-based line in the source where the record starts; a `.json` element's position in its array. */
   line: number;
   /** File path, or `<stdin>`. */
   source: string;
+  /** A `.json` input's: the file line each element begins on, which its messages name (see placeOf). */
+  elementLines?: ElementLineFinder;
   /** The rendered user prompt (what the result row shows). */
   prompt: string;
   /** The full message list to send, system message included. */

@@ -4,6 +4,7 @@ import { keepNumbersAsWritten, stringifyExact } from '../structured/exact-number
 import { OutputWriteError } from '../errors.js';
 import { writeAllSync } from '../util/write-all-sync.js';
 import type { PromptRecord, ResultRow } from '../types.js';
+import { placeOf } from '../input/element-lines.js';
 import type { Chunk } from './manifest.js';
 import { batchRequestLine, type LineDefaults } from './request-line.js';
 import { recordAnswer, type LineAnswer } from './custom-id.js';
@@ -180,7 +181,7 @@ export async function planChunks(
     finish_reason: null,
     usage: null,
   });
-  const inputError = (record: PromptRecord, message: string): ResultRow => located(record, `${record.source}:${record.line}: ${message}`);
+  const inputError = (record: PromptRecord, message: string): ResultRow => located(record, `${placeOf(record)}: ${message}`);
   for await (const record of records) {
     if (record.problem) {
       await onRow(located(record, record.problem.message));

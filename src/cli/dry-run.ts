@@ -9,7 +9,7 @@ import { ExitCode } from '../errors.js';
 import { DEFAULT_COMPLETION_TOKENS } from '../engine/batch-options.js';
 import { cacheBody, toCompletionRequest, wireBody } from '../provider/request-body.js';
 import { runLimitField } from './chat-base-url.js';
-import { readRecords } from '../input/index.js';
+import { placeOf, readRecords } from '../input/index.js';
 import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF } from '../pricing.js';
@@ -268,14 +268,14 @@ async function scanInput(
           scan.tooLongCount++;
           if (scan.tooLong.length < SHOW_TOO_LONG) {
             scan.tooLong.push(
-              `  ${record.source}:${record.line} (id ${record.id}): ${count(textTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
+              `  ${placeOf(record)} (id ${record.id}): ${count(textTokens)} prompt tokens${maxTokens ? ` + max_tokens ${count(maxTokens)}` : ''} > ${count(window.tokens)} (${window.model})`,
             );
           }
         }
       }
       if (refused) {
         scan.badCount++;
-        if (scan.bad.length < SHOW_BAD) scan.bad.push(`${record.source}:${record.line}: ${refusal}`);
+        if (scan.bad.length < SHOW_BAD) scan.bad.push(`${placeOf(record)}: ${refusal}`);
         continue;
       }
       if (sent && scan.first.length < SHOW_REQUESTS) scan.first.push(sent);
@@ -330,7 +330,7 @@ function requestLines(config: CliConfig, first: readonly PromptRecord[], structu
   const lines = ['', `First ${first.length === 1 ? 'request' : `${first.length} requests`}, exactly as they would be sent to ${endpoint}:`];
   let clipped = false;
   first.forEach((record, i) => {
-    lines.push('', `#${i + 1}  id ${record.id}  (${record.source}:${record.line})`);
+    lines.push('', `#${i + 1}  id ${record.id}  (${placeOf(record)})`);
     if (batch) lines.push(batch.show(record));
     else {
       const shown = clipForDisplay(requestBody(record, config, structured));

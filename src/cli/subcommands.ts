@@ -28,7 +28,7 @@ import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
 import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
-import { readRecords } from '../input/index.js';
+import { placeOf, readRecords } from '../input/index.js';
 import { envBaseUrl, refuseBaseUrl, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
@@ -364,7 +364,7 @@ async function unanswered(
     for await (const record of readRecords(opened.stream, inputOptionsFor(config, opened))) {
       for (const missing of answered.missing(record)) {
         result.count++;
-        if (result.first.length < 5) result.first.push(`${record.source}:${record.line} (${answerWords(missing, answered)})`);
+        if (result.first.length < 5) result.first.push(`${placeOf(record)} (${answerWords(missing, answered)})`);
       }
     }
   } finally {

@@ -11,6 +11,7 @@ import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
 import { CircuitBreaker, answerless, neverSent } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
+import { placeOf } from '../input/element-lines.js';
 import { errorMessage } from '../util/error-message.js';
 import { isoNow } from '../util/iso-now.js';
 import { answerStep, newTally } from './answer-step.js';
@@ -1048,5 +1049,5 @@ function announcedTokenLimit(error: AttemptError): number | undefined {
 
 /** A record's own problem, named as a bad input record is (`file:line: …`): the stderr line says which one it is. */
 function located(record: PromptRecord, message: string): AttemptError {
-  return new AttemptError('input', `${record.source}:${record.line}: ${message}`);
+  return new AttemptError('input', `${placeOf(record)}: ${message}`);
 }

@@ -8,3 +8,4 @@ export { checkJsonlFields } from './check-jsonl-fields.js';
 export { renderTemplate, templateFields, templateProblem } from './template.js';
 export { readLines, MAX_LINE_CHARS, type Line } from './read-lines.js';
 export { fallbackId } from './record-id.js';
+export { placeOf } from './element-lines.js';

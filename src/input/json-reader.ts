@@ -1,5 +1,6 @@
 import { constants } from 'node:buffer';
 import { InputError } from '../errors.js';
+import { ElementLines } from './element-lines.js';
 import type { PromptRecord } from '../types.js';
 import { fieldScanFor } from './jsonl-fields.js';
 import { objectRecord, tooDeepRecord } from './jsonl-reader.js';
@@ -22,7 +23,17 @@ interface ParsedJson {
   text: string;
   elements: unknown[];
   /** Per element, too deep to walk: its problem (see depthProblem). */
-  deep: ReadonlyArray<{ message: string; field?: string } | undefined>;
+  deep: ReadonlyArray<DepthProblem | undefined>;
+  /** The file line each element begins on, for messages (found only when one asks). */
+  elementLines: ElementLines;
+}
+
+/** An element too deep to walk: what is wrong, the field at fault, and what its line-based id hashes. */
+interface DepthProblem {
+  message: string;
+  field?: string;
+  /** The message as it was worded when it was the whole of the row's message: ids stay stable. */
+  hashed: string;
 }
 
 type CheckedSource = AsyncIterable<string> & { [PARSED]: ParsedJson };
@@ -67,7 +78,7 @@ async function parseJsonInput(input: InputSource, options: InputOptions): Promis
   }
   // Nothing but blanks is an empty input, as an empty .jsonl or .txt is (exit 5), not a parse error:
   // a failed export upstream (`jq … > in.json`) must not read as a usage error.
-  if (text.trim() === '') return { text, elements: [], deep: [] };
+  if (text.trim() === '') return { text, elements: [], deep: [], elementLines: new ElementLines(text) };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -82,8 +93,9 @@ async function parseJsonInput(input: InputSource, options: InputOptions): Promis
   }
   // Before anything walks an element (checkFields, lossless-json, a template, --keep-fields).
   const deep = text.length > 2 * MAX_NESTING ? value.map((element, i) => depthProblem(element, i + 1)) : [];
-  checkFields(value, deep, options);
-  return { text, elements: value, deep };
+  const elementLines = new ElementLines(text);
+  checkFields(value, deep, elementLines, options);
+  return { text, elements: value, deep, elementLines };
 }
 
 /** A `.json` input is parsed as one string, which V8 caps at ~512 M characters (JSON Lines has no such cap). */
@@ -93,11 +105,12 @@ const tooLargeForJson = (source: string): InputError =>
 /**
  * A `.json` file: one array of prompts (strings) or of objects shaped like JSONL rows. It is parsed
  * whole (a JSON array cannot be read lazily without a streaming parser), so very large inputs
- * belong in JSONL. A record's `line` is its 1-based position in the array.
+ * belong in JSONL. A record's `line` is its 1-based position in the array; its messages name the file
+ * line it begins on too (see placeOf), which is where an editor jumps.
  */
 export async function* readJsonRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
   const { source } = options;
-  const { text, elements: value, deep } = await parseJsonInput(input, options);
+  const { text, elements: value, deep, elementLines } = await parseJsonInput(input, options);
   // Numbers as written, as in JSONL (see objectRecord): one look at the whole text, rarely a second parse.
   const asWritten = keepNumbersAsWritten(text, value) as unknown[];
   // Whether every number of the file reads as written: looked at once, for the first element nested
@@ -109,20 +122,20 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
     const tooDeep = deep[i];
     if (tooDeep !== undefined) {
       // The element cannot be written out to hash it: its line and problem make its id.
-      const origin = { source, line, id: fallbackId(line, tooDeep.message) };
+      const origin = { source, line, elementLines, id: fallbackId(line, tooDeep.hashed) };
       yield tooDeep.field !== undefined && isPlainObject(element)
         ? tooDeepRecord(element, tooDeep.field, (exact ??= numbersReadAsWritten(text)), origin, options)
         : problemRecord(origin, tooDeep.message, tooDeep.field);
-    } else if (typeof element === 'string') yield textRecord(element, line, options);
+    } else if (typeof element === 'string') yield textRecord(element, line, elementLines, options);
     else if (isPlainObject(element)) {
       // The line-based id hashes the element as JSON.parse read it, as it always has: ids stay stable.
-      const origin = { source, line, id: fallbackId(line, JSON.stringify(element)) };
+      const origin = { source, line, elementLines, id: fallbackId(line, JSON.stringify(element)) };
       yield objectRecord(element, asWritten[i] as Record<string, unknown>, origin, options);
     } else {
-      const origin = { source, line, id: fallbackId(line, JSON.stringify(element) ?? '') };
+      const origin = { source, line, elementLines, id: fallbackId(line, JSON.stringify(element) ?? '') };
       yield problemRecord(
         origin,
-        `element ${line}: expected a string or an object, got ${element === null ? 'null' : Array.isArray(element) ? 'an array' : `a ${typeof element}`}`,
+        `expected a string or an object, got ${element === null ? 'null' : Array.isArray(element) ? 'an array' : `a ${typeof element}`}`,
       );
     }
   }
@@ -133,9 +146,9 @@ export async function* readJsonRecords(input: InputSource, options: InputOptions
  * input's first rows are checked (see JsonlFieldScan): one element without it is its own error row.
  * A string element is a prompt, and to a template the fields `prompt` and `line`.
  */
-function checkFields(elements: readonly unknown[], deep: ReadonlyArray<unknown>, options: InputOptions): void {
+function checkFields(elements: readonly unknown[], deep: ReadonlyArray<unknown>, elementLines: ElementLines, options: InputOptions): void {
   const { template } = options;
-  const scan = fieldScanFor(options, false);
+  const scan = fieldScanFor(options, false, elementLines);
   let others = 0;
   for (let i = 0; i < elements.length; i++) {
     const element = elements[i];
@@ -156,13 +169,16 @@ function checkFields(elements: readonly unknown[], deep: ReadonlyArray<unknown>,
 }
 
 /** An element too deep to be written out or walked (see MAX_NESTING): its field, or itself. */
-function depthProblem(element: unknown, line: number): { message: string; field?: string } | undefined {
+function depthProblem(element: unknown, line: number): DepthProblem | undefined {
   if (isPlainObject(element)) {
     const field = tooDeepField(element);
-    return field === undefined ? undefined : { message: tooDeepMessage(field), field };
+    if (field === undefined) return undefined;
+    const message = tooDeepMessage(field);
+    return { message, field, hashed: message };
   }
   if (!nestsDeeperThan(element, MAX_NESTING)) return undefined;
-  return { message: `element ${line} is nested too deep (over ${MAX_NESTING} levels)` };
+  // The message's place says which element it is.
+  return { message: `nested too deep (over ${MAX_NESTING} levels)`, hashed: `element ${line} is nested too deep (over ${MAX_NESTING} levels)` };
 }
 
 /**
@@ -182,22 +198,22 @@ function looksLikeJsonLines(text: string): boolean {
 }
 
 /** A string element: a prompt, and to a template or --keep-fields the fields `prompt` and `line`, as a text line. */
-function textRecord(text: string, line: number, options: InputOptions): PromptRecord {
-  const record = textPrompt(text, line, options);
+function textRecord(text: string, line: number, elementLines: ElementLines, options: InputOptions): PromptRecord {
+  const record = textPrompt(text, line, elementLines, options);
   const keep = options.keepFields;
   if (keep !== undefined) record.fields = keep === 'all' ? { prompt: text } : keptFields({ prompt: text, line: text }, keep);
   return record;
 }
 
-function textPrompt(text: string, line: number, options: InputOptions): PromptRecord {
+function textPrompt(text: string, line: number, elementLines: ElementLines, options: InputOptions): PromptRecord {
   const { source, template, system } = options;
-  const origin = { source, line, id: fallbackId(line, text) };
+  const origin = { source, line, elementLines, id: fallbackId(line, text) };
   let prompt = text;
   if (template !== undefined) {
     const rendered = renderTemplate(template, { prompt: text, line: text });
     if ('missing' in rendered) return problemRecord(origin, `template field "${rendered.missing}" is missing`, rendered.missing, text);
     prompt = rendered.text;
   }
-  if (prompt.trim() === '') return problemRecord(origin, `element ${line}: empty prompt`);
+  if (prompt.trim() === '') return problemRecord(origin, 'empty prompt');
   return sendableRecord(origin, prompt, userMessages(prompt), {}, system);
 }

@@ -1,6 +1,8 @@
 import { InputError } from '../errors.js';
+import type { ElementLineFinder } from '../types.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { groupDigits } from '../util/group-digits.js';
+import { placeOf } from './element-lines.js';
 import { opensSpreadObject, SPREAD_JSON } from './spread-json.js';
 
 /**
@@ -50,6 +52,8 @@ export interface ScanOptions {
   systemFields?: readonly string[];
   /** Lines of JSONL (not elements of a .json array): an input in which none is an object is not JSONL. */
   lines?: boolean;
+  /** Elements of a .json array: a refusal names the file line its element begins on (see placeOf). */
+  elementLines?: ElementLineFinder;
 }
 
 /**
@@ -168,13 +172,13 @@ export class JsonlFieldScan {
       if (this.first === undefined) {
         const rowsHave = this.skipped === 1 ? 'the one row read has' : `all ${groupDigits(this.skipped)} rows read have`;
         const refusal = this.skipped > 0 ? this.want.allSkipped?.(rowsHave) : undefined;
-        return refusal === undefined ? undefined : `${this.source}:${this.firstObjectLine}: ${refusal}`;
+        return refusal === undefined ? undefined : `${this.place(this.firstObjectLine)}: ${refusal}`;
       }
       const fields = quoteFields(this.keys);
       const seen: ScanSeen = { line: this.first.line, first: this.first.row, noRowHas, fields, missing: [...this.wanted] };
-      return `${this.source}:${this.first.line}: ${this.want.refusal(seen)}`;
+      return `${this.place(this.first.line)}: ${this.want.refusal(seen)}`;
     }
-    const at = `${this.source}:${this.firstObjectLine}: `;
+    const at = `${this.place(this.firstObjectLine)}: `;
     const [idField] = this.idWanted;
     if (idField !== undefined) {
       return `${at}${noRowHas({ no: `no "${idField}" field`, a: `a "${idField}" field` })} for --id-field (fields: ${quoteFields(this.allKeys)}); check --id-field, or leave it out for line-based ids`;
@@ -185,6 +189,11 @@ export class JsonlFieldScan {
     }
     const kept = [...this.keepWanted].map((f) => JSON.stringify(f)).join(' or ');
     return `${at}${noRowHas({ no: `no ${kept} field`, a: `a ${kept} field` })} for --keep-fields (fields: ${quoteFields(this.allKeys)}); check --keep-fields, or keep every field a row has with --keep-fields all`;
+  }
+
+  /** `file:line` of a row, as a refusal names it. */
+  private place(line: number): string {
+    return placeOf({ source: this.source, line, elementLines: this.options.elementLines });
   }
 
   /** Lines of which none is a JSON object: a text file named .jsonl, or JSON that is not one object a line. */

@@ -1,4 +1,5 @@
 import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant } from './jsonl-field-scan.js';
+import type { ElementLineFinder } from '../types.js';
 import type { InputOptions } from './input-options.js';
 import { templateWant } from './jsonl-template-scan.js';
 import { refusePromptFieldWithTemplate } from './prompt-field.js';
@@ -9,14 +10,15 @@ const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'con
 
 /**
  * The scan of an input's first rows for the fields its options name: each template field, or the
- * prompt field, an explicit --id-field and named --keep-fields. `lines`: JSONL, whose lines must include an object.
+ * prompt field, an explicit --id-field and named --keep-fields. `lines`: JSONL, whose lines must include an object;
+ * `elementLines`: a `.json` array's, whose refusals name an element by its file line (see placeOf).
  */
-export function fieldScanFor(options: InputOptions, lines: boolean): JsonlFieldScan {
+export function fieldScanFor(options: InputOptions, lines: boolean, elementLines?: ElementLineFinder): JsonlFieldScan {
   refusePromptFieldWithTemplate(options);
   const want = options.template === undefined ? promptFieldWant(options) : templateWant(options.template);
   const keepFields = options.keepFields === 'all' ? undefined : options.keepFields;
   const systemFields = options.system === undefined ? undefined : templateFields(options.system);
-  return new JsonlFieldScan(want, options.source, { idField: options.idField, keepFields, systemFields, lines });
+  return new JsonlFieldScan(want, options.source, { idField: options.idField, keepFields, systemFields, lines, elementLines });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import type { PromptRecord } from '../types.js';
+import type { ElementLineFinder, PromptRecord } from '../types.js';
+import { elementAt } from './element-lines.js';
 import { readJsonlRecords } from './jsonl-reader.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { IdRegistry, asWritten, type IdOwner } from './id-registry.js';
@@ -102,20 +103,25 @@ async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>, keepFi
       yield record;
       continue;
     }
-    const origin = { source: record.source, line: record.line, id: fallbackId(record.line, `${record.id}\n${record.prompt}`) };
+    const { source, line, elementLines } = record;
+    const origin = { source, line, elementLines, id: fallbackId(line, `${record.id}\n${record.prompt}`) };
     ids.claim(origin.id, origin.line, false);
-    const problem = problemRecord(origin, duplicateMessage(record.id, first, given), 'id', record.prompt);
+    const problem = problemRecord(origin, duplicateMessage(record.id, first, given, elementLines), 'id', record.prompt);
     if (record.fields) problem.fields = record.fields;
     yield problem;
   }
 }
 
-function duplicateMessage(id: string, first: IdOwner, given: boolean): string {
+/** `elementLines`: a `.json` input's, whose rows are elements: the first is named by element and file line. */
+function duplicateMessage(id: string, first: IdOwner, given: boolean, elementLines: ElementLineFinder | undefined): string {
   const shown = JSON.stringify(id);
+  const element = elementAt(first.line, elementLines);
+  const on = element === undefined ? `on line ${first.line}` : `in ${element}`;
   if (!given) {
-    return `this row's line-based id ${shown} is the id given on line ${first.line}; ids must be unique: give this row an id, or change line ${first.line}'s`;
+    const row = element === undefined ? `line ${first.line}` : `element ${first.line}`;
+    return `this row's line-based id ${shown} is the id given ${on}; ids must be unique: give this row an id, or change ${row}'s`;
   }
-  const where = first.lineBased ? `line ${first.line}'s line-based id` : `first on line ${first.line}`;
+  const where = !first.lineBased ? `first ${on}` : element === undefined ? `line ${first.line}'s line-based id` : `the line-based id of ${element}`;
   const written = asWritten(id) === id ? '' : `, the same once written: a lone UTF-16 surrogate is written as U+FFFD`;
   return `duplicate id ${shown} (${where}${written}); ids must be unique: pick another --id-field, or drop the id to use line-based ids`;
 }

@@ -1,4 +1,5 @@
-import type { ChatMessage, PromptRecord, RequestParams } from '../types.js';
+import type { ChatMessage, ElementLineFinder, PromptRecord, RequestParams } from '../types.js';
+import { placeOf } from './element-lines.js';
 import { withSystem } from './messages.js';
 import { renderTemplate, templateFields } from './template.js';
 
@@ -9,15 +10,17 @@ export interface RecordOrigin {
   id: string;
   /** The id was read from the input (so it may repeat), not made from the line. */
   given?: boolean;
+  /** A `.json` element's: where the elements begin in the file (see PromptRecord.elementLines). */
+  elementLines?: ElementLineFinder;
 }
 
 /**
  * A record that will not be sent: the run reports it as an `input` error row and carries on.
- * The message is one line, `<source>:<line>: <detail>`, so it can be printed as is.
+ * The message is one line, `<source>:<line>: <detail>` (see placeOf), so it can be printed as is.
  */
 export function problemRecord(origin: RecordOrigin, detail: string, field?: string, prompt = ''): PromptRecord {
-  const message = `${origin.source}:${origin.line}: ${oneLine(detail)}`;
-  return {
+  const message = `${placeOf(origin)}: ${oneLine(detail)}`;
+  const record: PromptRecord = {
     ...(origin.given ? { idGiven: true } : {}),
     id: origin.id,
     line: origin.line,
@@ -27,6 +30,8 @@ export function problemRecord(origin: RecordOrigin, detail: string, field?: stri
     params: {},
     problem: field === undefined ? { message } : { message, field },
   };
+  if (origin.elementLines) record.elementLines = origin.elementLines;
+  return record;
 }
 
 /**
@@ -64,6 +69,7 @@ export function sendableRecord(
     messages: withSystem(messages, filled),
     params,
   };
+  if (origin.elementLines) record.elementLines = origin.elementLines;
   if (extraBody !== undefined && Object.keys(extraBody).length > 0) record.extraBody = extraBody;
   return record;
 }

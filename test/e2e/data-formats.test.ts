@@ -141,7 +141,7 @@ describe('input formats by extension (item 4)', () => {
 
   // As a JSONL's or a CSV's: the fixed command then runs without --resume or --overwrite.
   it.each([
-    ['no prompt field', 'fields.json', '[{"text":"a"},{"text":"b"}]', /fields\.json:1: none of the 2 rows has a "prompt" .* --prompt-field text/],
+    ['no prompt field', 'fields.json', '[{"text":"a"},{"text":"b"}]', /fields\.json:1: element 1: none of the 2 rows has a "prompt" .* --prompt-field text/],
     ['not JSON', 'broken.json', '[1,\n{', /broken\.json:2: not valid JSON at column 2/],
     ['not an array', 'object.json', '{"prompt": "hi"}', /object\.json: a \.json input must be an array/],
   ])('a .json input with %s is refused before the output or its metadata exists', async (_what, name, text, message) => {

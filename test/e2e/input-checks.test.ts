@@ -243,17 +243,17 @@ describe('a .json array whose elements lack the prompt or template field', () =>
     [
       'the prompt field',
       [],
-      /questions\.json:1: none of the 3 rows has a "prompt" or "messages" field \(fields: "id", "question"\); pass --prompt-field question /,
+      /questions\.json:1: element 1: none of the 3 rows has a "prompt" or "messages" field \(fields: "id", "question"\); pass --prompt-field question /,
     ],
     [
       'a --prompt-field',
       ['--prompt-field', 'text'],
-      /questions\.json:1: none of the 3 rows has a "text" field \(fields: "id", "question"\); check --prompt-field/,
+      /questions\.json:1: element 1: none of the 3 rows has a "text" field \(fields: "id", "question"\); check --prompt-field/,
     ],
     [
       'a --template field',
       ['--template', 'Q: {{questoin}}'],
-      /questions\.json:1: --template uses \{\{questoin\}\} but none of the 3 rows has such a field \(fields: "id", "question"\)/,
+      /questions\.json:1: element 1: --template uses \{\{questoin\}\} but none of the 3 rows has such a field \(fields: "id", "question"\)/,
     ],
   ])('%s that no element has: refused up front as JSONL is (exit 2, one line, nothing sent)', async (_what, flags, message) => {
     ctx.server.reset();
@@ -295,5 +295,49 @@ describe('a .json array whose elements lack the prompt or template field', () =>
       expect(r.code, r.stderr).toBe(1);
       expect(ctx.server.requests).toHaveLength(2);
     }
+  });
+  it('names a bad element by the file line it begins on, and the element, on stderr, in its row and in --dry-run', async () => {
+    ctx.server.reset();
+    // `jq . records.json`: element 1 (id "a") begins on line 2, element 2 on line 6, element 3 on line 10.
+    const file = path.join(ctx.dir, 'pretty.json');
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify(
+        [
+          { id: 'a', prompt: 'hi' },
+          { id: 'b', text: 'x' },
+          { id: 'a', prompt: 'yo' },
+        ],
+        null,
+        2,
+      )}\n`,
+    );
+    const messages = [
+      'pretty.json:6: element 2: no "prompt" or "messages" field',
+      'pretty.json:10: element 3: duplicate id "a" (first in element 1 at line 2); ids must be unique: pick another --id-field, or drop the id to use line-based ids',
+    ];
+    /** The text from the file's name on, of each line naming a place in it. */
+    const places = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.includes('pretty.json:'))
+        .map((l) => l.slice(l.indexOf('pretty.json:')));
+    const r = await runCli([file, '--base-url', ctx.server.url, '-o', '-', '--order', 'input']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(places(r.stderr)).toEqual(messages);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; line: number; error: { message: string } | null });
+    // A row's `line` and line-based id stay the element's position; its message is stderr's.
+    expect(rows.map((row) => [row.line, row.id, row.error && places(row.error.message)[0]])).toEqual([
+      [1, 'a', null],
+      [2, 'b', messages[0]],
+      [3, expect.stringMatching(/^3-[0-9a-f]{8}$/), messages[1]],
+    ]);
+
+    // The bad records --dry-run lists, and the place of the first request it shows.
+    const dry = await runInWorker([file, '--dry-run', '--base-url', ctx.server.url]);
+    expect(places(dry.stdout)).toEqual([...messages, 'pretty.json:2: element 1)']);
   });
 });

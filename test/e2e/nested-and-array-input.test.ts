@@ -62,8 +62,8 @@ describe('a value nested too deep is an input error row, checked before anything
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/internal error|RangeError/);
     expect(stderrLines(r).filter((l) => l.includes('nested too deep'))).toEqual([
-      expect.stringMatching(/deep\.json:1: "x" is nested too deep/),
-      expect.stringMatching(/deep\.json:3: element 3 is nested too deep/),
+      expect.stringMatching(/deep\.json:1: element 1: "x" is nested too deep/),
+      expect.stringMatching(/deep\.json:1: element 3: nested too deep/),
     ]);
     expect(server.requests.map((q) => q.prompt)).toEqual(['b']);
     expect(rowsOf(r).map((row) => row.error?.type ?? 'ok')).toEqual(expect.arrayContaining(['input', 'input', 'ok']));

@@ -248,7 +248,7 @@ describe('an explicit --id-field in no JSONL row', () => {
 
   it('a .json array is checked the same way', async () => {
     await expect(read(JSON.stringify([{ prompt: 'a' }]), { format: 'json', source: 't.json', idField: 'tiket' })).rejects.toThrow(
-      /^t\.json:1: its one row has no "tiket" field for --id-field/,
+      /^t\.json:1: element 1: its one row has no "tiket" field for --id-field/,
     );
   });
 });
@@ -273,7 +273,7 @@ describe('named --keep-fields in no JSONL row', () => {
 
   it('a .json array of objects is checked the same way', async () => {
     await expect(read(JSON.stringify([{ prompt: 'a' }]), { format: 'json', source: 't.json', keepFields: ['titel'] })).rejects.toThrow(
-      /^t\.json:1: its one row has no "titel" field for --keep-fields/,
+      /^t\.json:1: element 1: its one row has no "titel" field for --keep-fields/,
     );
   });
 });

@@ -95,9 +95,9 @@ describe('a .json array with an element nested too deep', () => {
     const text = `[{"prompt":"a","x":${arrays(8000)}},"b",${arrays(8000)}]`;
     const records = await read(text, { format: 'json', source: 'in.json', keepFields: 'all', template: '{{prompt}}' });
     expect(records.map((r) => r.problem?.message ?? r.prompt)).toEqual([
-      `in.json:1: "x" is nested too deep (over ${MAX_NESTING} levels)`,
+      `in.json:1: element 1: "x" is nested too deep (over ${MAX_NESTING} levels)`,
       'b',
-      `in.json:3: element 3 is nested too deep (over ${MAX_NESTING} levels)`,
+      `in.json:1: element 3: nested too deep (over ${MAX_NESTING} levels)`,
     ]);
   });
 
