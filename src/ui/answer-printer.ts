@@ -2,7 +2,7 @@ import type { BatchEvent, MatrixCell } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import { oneLineId } from '../util/one-line.js';
-import { toAscii } from './plain-text.js';
+import { answerToAscii, toAscii } from './plain-text.js';
 import { RowWrapper, sanitize, truncate, wrapRows } from './terminal-text.js';
 
 export interface AnswerPrinterOptions {
@@ -22,7 +22,10 @@ export interface AnswerPrinterOptions {
    * live, the others collect until it is their turn, so the screen shows them in input order too.
    */
   inputOrder?: boolean;
-  /** A locale that is not UTF-8: ASCII stand-ins in what the printer itself draws (`--` headers, `x` for a failure). */
+  /**
+   * A locale that is not UTF-8: ASCII stand-ins in what the printer itself draws (`--` headers, `x`
+   * for a failure), and `?` for a control character in the answers too.
+   */
   ascii?: boolean;
 }
 
@@ -89,9 +92,9 @@ export class AnswerPrinter implements RowWriter {
     this.atLineStart = text.endsWith('\n');
   }
 
-  /** Answer text: wrapped into whole rows, or as it comes. */
+  /** Answer text: wrapped into whole rows, or as it comes; in ASCII, a control character as `?`. */
   private text(text: string): void {
-    const clean = sanitize(text);
+    const clean = this.options.ascii ? answerToAscii(sanitize(text)) : sanitize(text);
     this.emit(this.wrapper ? this.wrapper.push(clean) : clean);
   }
 

@@ -10,6 +10,9 @@ export function localeIsAscii(env: NodeJS.ProcessEnv): boolean {
   return !/utf-?8/i.test(locale);
 }
 
+/** The `�` sanitize shows a control character as. */
+const SHOWN_CONTROL = /\ufffd/g;
+
 // ·, …, –—─, ×, █, ░, →, ✗, ≥ and ’, as escapes: the CLI's script must be ASCII (scripts/bundle.mjs).
 const STAND_INS: ReadonlyArray<[RegExp, string]> = [
   [/\u00b7/g, '-'],
@@ -23,7 +26,7 @@ const STAND_INS: ReadonlyArray<[RegExp, string]> = [
   [/\u2265/g, '>='],
   [/\u2019/g, "'"],
   // What sanitize shows for a control character (in a file name, a prompt, a server's message).
-  [/\ufffd/g, '?'],
+  [SHOWN_CONTROL, '?'],
 ];
 
 /** The same text with ASCII stand-ins for the few non-ASCII characters llm-batch itself writes. */
@@ -31,4 +34,13 @@ export function toAscii(text: string): string {
   let out = text;
   for (const [re, ascii] of STAND_INS) out = out.replace(re, ascii);
   return out;
+}
+
+/**
+ * Answer text, already sanitized, in such a locale: `?` for the `�` a control character is shown
+ * as (and a `�` the model wrote, which looks the same), where an ASCII or Latin-1 terminal would
+ * show `ï¿½`. Nothing else: the rest is the model's own text (é, …, —), not what llm-batch writes.
+ */
+export function answerToAscii(text: string): string {
+  return text.replace(SHOWN_CONTROL, '?');
 }

@@ -50,6 +50,16 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
     expect(r.raw).toMatch(/[#.]{10,} +\d+% \d\/3 - \d ok - /);
     expect(r.raw).not.toMatch(/[█░·]/);
   });
+
+  it('on a terminal, a control character in an answer is `?`, as in its header; é stays é', async () => {
+    const prompt = 'caf\u00e9 \x1b]0;PWNED\x07 \x1b[2J';
+    const r = await runPty([writePrompts(ctx.dir, 'cctl.txt', [prompt]), '--mock', '--no-cache'], { env: { LANG: 'C' } });
+    expect(r.code).toBe(0);
+    // Before: the answer's U+FFFD (EF BF BD, `ï¿½` on an ASCII or Latin-1 terminal).
+    expect(r.raw).not.toContain('\ufffd');
+    expect(r.raw).toMatch(/-- \[1-\w+\] caf\u00e9 \?\]0;PWNED\? \?\[2J/);
+    expect(r.raw).toContain('you asked "caf\u00e9 ?]0;PWNED? ?[2J"');
+  });
 });
 
 describe('runs side by side in one terminal or log', () => {

@@ -196,6 +196,32 @@ describe('AnswerPrinter', () => {
     expect(lines[0]!.length).toBe(29);
   });
 
+  it('in ASCII shows a control character in an answer as `?`, streamed or whole, as in its header and failure line', async () => {
+    for (const wholeRows of [false, true]) {
+      const { p, text } = printer({ ascii: true, columns: 80, wholeRows });
+      p.event(attempt('a', 'evil \x1b]0;title\x07 prompt'));
+      p.event(delta('a', 'caf\u00e9 \x1b]0;PWNED\x07 \x1b[2J \u009b2J'));
+      await p.write(ok('a', 'evil \x1b]0;title\x07 prompt', 'unused'));
+      await p.write(ok('b', 'q', 'whole \x07bell'));
+      await p.write({ ...ok('c', 'q', ''), response: null, error: { type: 'http', message: 'HTTP 400: bad \x1b[31m' } });
+      await p.close();
+      // Before: U+FFFD, bytes EF BF BD, which an ASCII or Latin-1 terminal shows as `ï¿½`.
+      expect(text()).not.toContain('\ufffd');
+      expect(text().split('\n')).toEqual([
+        '-- [a] evil ?]0;title? prompt',
+        'caf\u00e9 ?]0;PWNED? ?[2J ?2J',
+        '',
+        '-- [b] q',
+        'whole ?bell',
+        '',
+        '-- [c] q',
+        'x http: HTTP 400: bad ?[31m',
+        '',
+        '',
+      ]);
+    }
+  });
+
   it('keeps apart answers to one prompt from several models and samples, each under its own header', async () => {
     const { p, text } = printer({ wholeRows: true });
     const cells = [
