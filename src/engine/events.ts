@@ -11,7 +11,8 @@ export type BatchEvent =
   | { type: 'rate-limited'; id: string; pauseMs: number }
   /**
    * An answer's `x-ratelimit-remaining-*` header said a limit is used up: every request waits
-   * `pauseMs` (a second or more), until its reset (not a 429: nothing failed).
+   * `pauseMs` (a second or more), until its reset (not a 429: nothing failed). Also when nothing is
+   * in flight and the pace holds the next request back a second or more (after a burst of 429s).
    */
   | { type: 'paused'; id: string; pauseMs: number }
   | { type: 'stopping'; reason: StopReason; message: string };

@@ -628,6 +628,9 @@ class Engine {
   /** Since when descriptors have been short with none of the run's requests in flight. */
   private shortSince: number | undefined;
 
+  /** Until when the pauses told so far hold everyone back (see tellPause). */
+  private pauseToldUntil = Number.NEGATIVE_INFINITY;
+
   /**
    * Whether a shortage of descriptors stops the run: none of its requests is in flight to give one
    * back, and none has been for IDLE_SHORTAGE_MS. Then the run stops as `descriptors`, its prompts
@@ -652,6 +655,26 @@ class Engine {
   /** Whether requests now wait on the server's announced pace, for the progress display. */
   private notePacing(): void {
     this.o.stats.serverPacePerMinute = this.governor.serverPacePerMinute();
+  }
+
+  /**
+   * Nothing in flight while the rate limiter holds the next request back a second or more: a
+   * `paused` event, as a used-up limit's pause gets, told once a hold. After a burst of 429s the pace
+   * re-books the last second's requests at the rate it learned and may hold everyone for 10-20 s,
+   * far past the 429s' own retry-after: the bar sat at "0 in flight" with a growing ETA and no reason.
+   */
+  private noteHold(id: string): void {
+    if (this.o.stats.inFlight > 0) return;
+    const heldMs = this.governor.heldForMs();
+    // A pause already told (a used-up limit's, a 429's) that ends as late: told again, it says nothing new.
+    if (heldMs < SHOWN_PAUSE_MS || this.o.clock.now() + heldMs <= this.pauseToldUntil + 1) return;
+    this.tellPause({ type: 'paused', id, pauseMs: heldMs });
+  }
+
+  /** Tells that everyone waits `pauseMs`, noting until when. */
+  private tellPause(event: Extract<BatchEvent, { type: 'paused' | 'rate-limited' }>): void {
+    this.pauseToldUntil = Math.max(this.pauseToldUntil, this.o.clock.now() + event.pauseMs);
+    this.emit(event);
   }
 
   /**
@@ -704,6 +727,7 @@ class Engine {
     // A request sent again without a field goes first: until it is answered, every one goes with it.
     const admitted = this.governor.acquire(price, this.sending.signal, run.resend !== undefined);
     this.notePacing();
+    this.noteHold(run.record.id);
     return admitted.then(
       (at) => this.paced(run, at, ticket),
       () => this.unsent(run, ticket),
@@ -763,8 +787,9 @@ class Engine {
       });
       // A shorter pause is the server's pace at work (a reset of 20ms at the edge of the limit), not
       // worth a display's "rate limited, waiting 0.0s" between two frames of the bar.
-      if (pauseMs !== undefined && pauseMs >= SHOWN_PAUSE_MS) this.emit({ type: 'paused', id: run.record.id, pauseMs });
+      if (pauseMs !== undefined && pauseMs >= SHOWN_PAUSE_MS) this.tellPause({ type: 'paused', id: run.record.id, pauseMs });
       o.stats.inFlight--;
+      this.noteHold(run.record.id);
       return { ok: true, result, latencyMs, startedAt: run.startedAt, finishedAt: isoNow() };
     } catch (err) {
       // As when this ran inside the attempt's own try: a failure of the bookkeeping fails the attempt.
@@ -843,11 +868,12 @@ class Engine {
         }
         // Inside the slot, before the next request goes: the whole queue slows at once.
         this.governor.onRateLimited({ sentAt: run.sentAt, retryAfter, headers: rateHeaders, model: request.model, cost: run.cost });
-        this.emit({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
+        this.tellPause({ type: 'rate-limited', id: run.record.id, pauseMs: this.governor.state().pausedForMs });
       }
       return { ok: false, error, retryAfter, startedAt: run.startedAt, finishedAt: isoNow() };
     } finally {
       o.stats.inFlight--;
+      this.noteHold(run.record.id);
     }
   }
 
@@ -1030,7 +1056,7 @@ class RecordRun {
   }
 }
 
-/** The shortest pause a used-up `x-ratelimit-remaining-*` imposes that gets a `paused` event. */
+/** The shortest pause (a used-up `x-ratelimit-remaining-*`, a hold of the pace) that gets a `paused` event. */
 const SHOWN_PAUSE_MS = 1000;
 
 /**

@@ -152,6 +152,8 @@ export class RateGovernor {
   /** Whether a sleep is rounded up to whole milliseconds, as the clock's timers count them. */
   private readonly wholeMs: boolean;
   private pumping = false;
+  /** When the first waiting request may leave, as the pump last reckoned it before it slept. */
+  private heldUntil = Number.NEGATIVE_INFINITY;
   private wakeUp: AbortController | undefined;
   /**
    * The signals a listener of this governor's is on: one for all the waiters that share a signal
@@ -241,6 +243,15 @@ export class RateGovernor {
     if (this.learnedRps === undefined || this.learnedRps >= this.userRps || this.waiters.length === 0) return undefined;
     const rate = this.requests.ratePerSecond;
     return Number.isFinite(rate) ? rate * 60 : undefined;
+  }
+
+  /**
+   * How long the first waiting request is still held back (0 when none waits): by a pause or by the
+   * pace, which after a burst of 429s re-books the last second's requests at the rate it learned and
+   * may hold the next one for many seconds. Reads state only, for the progress display.
+   */
+  heldForMs(): number {
+    return this.waiters.length > 0 ? Math.max(0, this.heldUntil - this.clock.now()) : 0;
   }
 
   /**
@@ -486,6 +497,7 @@ export class RateGovernor {
         const { delay } = wait;
         this.noteHeld(wait, wave);
         if (delay > this.earlyMs) {
+          this.heldUntil = now + delay;
           // One controller a sleep: a clock (a public option) need not take its listener off the
           // signal when a sleep ends, and a controller kept for them all would gather them.
           this.wakeUp = new AbortController();

@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, writePrompts } from '../helpers/run-cli.js';
+import { runCli, sigtermOnceSaid, writePrompts } from '../helpers/run-cli.js';
 import { useServer } from '../helpers/mock-server-hooks.js';
 import { runPty } from '../helpers/run-pty.js';
 
@@ -59,6 +59,19 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
     expect(r.raw).not.toContain('\ufffd');
     expect(r.raw).toMatch(/-- \[1-\w+\] caf\u00e9 \?\]0;PWNED\? \?\[2J/);
     expect(r.raw).toContain('you asked "caf\u00e9 ?]0;PWNED? ?[2J"');
+  });
+});
+
+describe('the pace holding everyone back after a burst of 429s', () => {
+  it('the progress lines say "rate limited, waiting" while nothing is in flight', async () => {
+    ctx.server.reset();
+    // h0 answered, the five sent right after it refused once (retry-after-ms 200): the pace learns a
+    // limit of 1 a second and holds the retries back for ~5 s. Before, the lines said only
+    // "1/6 done … 4.0 req/s", then "2.0 req/s", "1.3 req/s"…: no reason for the wait.
+    const file = writePrompts(ctx.dir, 'held.txt', ['h0', ...[1, 2, 3, 4, 5].map((i) => `h${i} [[fault:429]]`)]);
+    const args = [file, '--base-url', ctx.server.url, '-c', '6', '--progress', '0.5', '-o', path.join(ctx.dir, 'held.jsonl')];
+    const r = await sigtermOnceSaid(args, /waiting [2-9]\.\ds\n/, 'a progress line telling the hold');
+    expect(r.stderr).toMatch(/^llm-batch: \S+ 1\/6 done \(1 ok, 0 failed\) · .*rate limited, waiting [2-9]\.\ds$/m);
   });
 });
 

@@ -251,6 +251,22 @@ describe('on a terminal', () => {
     }
   });
 
+  it('says "rate limited, waiting" while the pace holds everyone back after a burst of 429s, nothing in flight', async () => {
+    ctx.server.reset();
+    // h0 answered, the five sent right after it refused once (retry-after-ms 200): the pace learns a
+    // limit of 1 a second and holds the retries back for ~5 s. Before, the bar said "1/6 · … · 0 in
+    // flight" all that while, no reason shown: only a 429's own (short) wait was told.
+    const file = writePrompts(ctx.dir, 'held.txt', ['h0', ...[1, 2, 3, 4, 5].map((i) => `h${i} [[fault:429]]`)]);
+    const session = startPty([file, '--base-url', ctx.server.url, '-c', '6', '-o', path.join(ctx.dir, 'held.jsonl')]);
+    try {
+      await session.waitFor(/rate limited, waiting [2-9]\.\ds · 1\/6 done · 0 in flight/, 5000);
+    } finally {
+      session.type('\x03');
+      await session.done;
+    }
+    expect(ctx.server.requests.filter((q) => q.status === 429)).toHaveLength(5);
+  });
+
   it('--quiet: no bar, no spinner, no summary; answers still print', async () => {
     const file = writePrompts(ctx.dir, 'quiet.txt', ['q1', 'q2']);
     const r = await runPty([file, '--mock', '-q']);

@@ -750,6 +750,36 @@ describe('runBatch stats', () => {
     expect((await run).rows).toHaveLength(2);
     expect(events.filter((e) => e.type === 'paused')).toEqual([]);
   });
+
+  it('the pace holding the next request back with nothing in flight (after a burst of 429s) says so: a paused event', async () => {
+    // r0 is answered, the 11 sent right after it are refused: the pace learns a limit of 1 a second
+    // and books the last second's 12 requests at 0.9 a second, holding the retries back for over 10 s.
+    // Their 429s asked for 200 ms only (under what a display shows), so nothing told of the hold.
+    const tries = new Map<number, number>();
+    const complete: Complete = async (request) => {
+      const i = indexOf(request);
+      const n = (tries.get(i) ?? 0) + 1;
+      tries.set(i, n);
+      if (i > 0 && n === 1)
+        throw new AttemptError('rate_limit', 'HTTP 429: Rate limit reached', { status: 429, headers: new Headers({ 'retry-after-ms': '200' }) });
+      return answer('a');
+    };
+    const stats = createStats();
+    const clock = new FakeClock();
+    const told: Array<{ at: number; pauseMs: number; inFlight: number }> = [];
+    const onEvent = (e: BatchEvent) => {
+      if (e.type === 'paused') told.push({ at: clock.now(), pauseMs: e.pauseMs, inFlight: stats.inFlight });
+    };
+    const run = drain(runBatch(from(range(12)), options(complete, { stats, concurrency: 12, clock, retries: 3, onEvent })));
+    await onVirtualTime(run, clock, 50, 2000);
+    expect((await run).rows.every((r) => r.error === null)).toBe(true);
+    // Before: no paused event at all, the bar at "0 in flight" for the whole hold.
+    expect(told[0]).toEqual({ at: expect.any(Number), pauseMs: expect.any(Number), inFlight: 0 });
+    expect(told[0]!.at).toBeLessThan(1000);
+    expect(told[0]!.pauseMs).toBeGreaterThan(10_000);
+    // Told once a hold, not once a request held.
+    expect(told.filter((t) => t.at < 5000)).toHaveLength(1);
+  });
 });
 
 describe('runBatch and a server still loading its model', () => {
