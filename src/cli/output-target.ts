@@ -20,6 +20,7 @@ import {
 import type { ResultRow } from '../types.js';
 import type { StopReason } from '../engine/events.js';
 import { checkWritableFile, sideNameTooLong } from './check-writable.js';
+import { localeIsAscii } from '../ui/plain-text.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
@@ -146,7 +147,7 @@ export async function openOutputTarget(
   if (out.kind === 'terminal') return { writer: answerPrinter!, lock: undefined, skip: undefined };
   // On a terminal the rows are shown safely (see terminalSafeRows); to a file or a pipe they go as they are (see stdoutWriter).
   if (out.kind === 'stdout') {
-    return { writer: stdoutWriter(io.stdout, out.format, layout, io.releaseStdout), lock: undefined, skip: undefined };
+    return { writer: stdoutWriter(io.stdout, out.format, layout, io.releaseStdout, localeIsAscii(io.env)), lock: undefined, skip: undefined };
   }
   if (isStreamTarget(out.path)) {
     // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and no rows to read back.

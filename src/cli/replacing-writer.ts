@@ -6,6 +6,7 @@ import { PLAIN_CSV, streamWriter, type CsvLayout, type LockHandle, type OutputFo
 import { ExitCode } from '../errors.js';
 import { openTempRowWriter } from '../output/temp-row-writer.js';
 import type { CliIo } from './io.js';
+import { localeIsAscii } from '../ui/plain-text.js';
 import { listenForHangup } from './stop-signals.js';
 import { isStreamTarget, openStreamOutput } from './stream-target.js';
 import { terminalSafeRows } from './terminal-rows.js';
@@ -171,7 +172,7 @@ export async function writeWhole<W, T>(output: { writer: W; commit(): Promise<vo
  * `finally`.
  */
 export function openWholeOutput(path: string | undefined, format: OutputFormat, csv: CsvLayout | undefined, io: CliIo, lock?: LockHandle): ReplacingWriter {
-  if (path === undefined) return writtenInPlace(streamWriter(terminalSafeRows(io.stdout), format, csv));
+  if (path === undefined) return writtenInPlace(streamWriter(terminalSafeRows(io.stdout, undefined, localeIsAscii(io.env)), format, csv));
   if (isStreamTarget(path)) return writtenInPlace(openStreamOutput(path, format, csv ?? PLAIN_CSV, io));
   return openReplacingWriter(path, format, csv, io, (code) => {
     lock?.release();

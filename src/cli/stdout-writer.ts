@@ -8,10 +8,10 @@ import { terminalSafeRows } from './terminal-rows.js';
  * regular file and writing at its end, as `-o` writes (see stdoutFileWriter): a full disk's torn
  * row is cut off again and not counted. Else through the stream, shown safely on a terminal.
  */
-export function stdoutWriter(stdout: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout, release?: () => void): RowWriter {
+export function stdoutWriter(stdout: NodeJS.WritableStream, format: OutputFormat, layout: CsvLayout, release?: () => void, ascii = false): RowWriter {
   const fd = fileAtItsEnd(stdout);
   if (fd !== undefined) return stdoutFileWriter(fd, format, layout);
-  return streamWriter(terminalSafeRows(stdout), format, layout, release ? { release } : {});
+  return streamWriter(terminalSafeRows(stdout, undefined, ascii), format, layout, release ? { release } : {});
 }
 
 /**

@@ -6,6 +6,7 @@ import { pathProblem } from './path-problem.js';
 import { terminalSafeRows } from './terminal-rows.js';
 import { stdoutWriter } from './stdout-writer.js';
 import { STDERR_NAMES, STDOUT_NAMES } from './std-stream-names.js';
+import { localeIsAscii } from '../ui/plain-text.js';
 
 /**
  * `-o /dev/null`, `-o /dev/stdout`, a FIFO: an output that is not a regular file is a stream. It
@@ -31,19 +32,23 @@ export function isStreamTarget(file: string): boolean {
 /** Whether `file` names this process's own stdout or stderr, which openStreamOutput writes through the streams it holds. */
 export const isOwnStdStream = (file: string): boolean => STDOUT_NAMES.test(file) || STDERR_NAMES.test(file);
 
+/** The process's own streams, and its environment (for the locale: see terminalSafeRows). */
+interface OwnStreams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+const ascii = (own: OwnStreams): boolean => own.env !== undefined && localeIsAscii(own.env);
+
 /**
  * The writer for an output that {@link isStreamTarget} calls a stream. The process's own
  * stdout/stderr, named as files, are written through the streams it holds: opening /dev/stdout
  * fails with ENXIO when it is a socket (Node's spawn, many process supervisors).
  */
-export function openStreamOutput(
-  file: string,
-  format: OutputFormat,
-  layout: CsvLayout,
-  own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; releaseStdout?: () => void },
-): RowWriter {
-  if (STDOUT_NAMES.test(file)) return stdoutWriter(own.stdout, format, layout, own.releaseStdout);
-  if (STDERR_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stderr), format, layout);
+export function openStreamOutput(file: string, format: OutputFormat, layout: CsvLayout, own: OwnStreams & { releaseStdout?: () => void }): RowWriter {
+  if (STDOUT_NAMES.test(file)) return stdoutWriter(own.stdout, format, layout, own.releaseStdout, ascii(own));
+  if (STDERR_NAMES.test(file)) return streamWriter(terminalSafeRows(own.stderr, undefined, ascii(own)), format, layout);
   return openStreamTarget(file, format, layout, own);
 }
 
@@ -52,7 +57,7 @@ export function openStreamOutput(
  * terminal stderr or stdout is on): written through that stream, rows go above the status line as
  * `-o /dev/stderr`'s do. Written apart, they landed at the end of the bar's line.
  */
-function ownTerminal(fd: number, own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): NodeJS.WritableStream | undefined {
+function ownTerminal(fd: number, own: OwnStreams): NodeJS.WritableStream | undefined {
   if (!tty.isatty(fd)) return undefined;
   const device = fs.fstatSync(fd).rdev;
   for (const [std, stream] of [
@@ -79,12 +84,7 @@ const CONTROLLING_TERMINAL = 0x500;
  * before a request is paid for, not when the first row comes. Not a FIFO or pipe: opening one waits
  * for its reader (a live run waits for it itself, see fifo-output.ts).
  */
-function openStreamTarget(
-  file: string,
-  format: OutputFormat,
-  layout: CsvLayout,
-  own: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
-): RowWriter {
+function openStreamTarget(file: string, format: OutputFormat, layout: CsvLayout, own: OwnStreams): RowWriter {
   if (fs.statSync(file, { throwIfNoEntry: false })?.isFIFO())
     return streamWriter(fs.createWriteStream(file, { flags: 'a' }), format, layout, { end: true, name: file });
   let fd: number;
@@ -96,8 +96,8 @@ function openStreamTarget(
   const terminal = ownTerminal(fd, own);
   if (terminal) {
     fs.closeSync(fd);
-    return streamWriter(terminalSafeRows(terminal, true), format, layout);
+    return streamWriter(terminalSafeRows(terminal, true, ascii(own)), format, layout);
   }
   // `-o /dev/tty`, `-o /dev/pts/3`: a terminal too, shown safely as stdout would be.
-  return streamWriter(terminalSafeRows(fs.createWriteStream(file, { fd }), tty.isatty(fd)), format, layout, { end: true, name: file });
+  return streamWriter(terminalSafeRows(fs.createWriteStream(file, { fd }), tty.isatty(fd), ascii(own)), format, layout, { end: true, name: file });
 }

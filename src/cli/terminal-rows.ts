@@ -1,3 +1,4 @@
+import { answerToAscii } from '../ui/plain-text.js';
 import { sanitize } from '../ui/sanitize.js';
 import { screenedStream } from '../ui/screen.js';
 
@@ -10,9 +11,11 @@ type Writable = NodeJS.WritableStream & { isTTY?: boolean; fd?: number };
  * write it raw, JSONL escapes C0 controls but not C1 or the bidi controls). There they are shown as
  * `�`, as the answer printer shows them (see sanitize). A file or a pipe gets the rows' bytes as
  * they are: rows are data. `terminal`: for a stream that cannot say (one opened on `-o /dev/tty`).
+ * `ascii`: the locale is not UTF-8 (see localeIsAscii), where `?` stands for that `�`, as in the
+ * answer printer's text.
  */
-export function terminalSafeRows<S extends Writable>(stream: S, terminal = stream.isTTY === true): S {
+export function terminalSafeRows<S extends Writable>(stream: S, terminal = stream.isTTY === true, ascii = false): S {
   if (!terminal) return stream;
   // Row writers write whole rows, so no escape sequence is ever split between two writes.
-  return screenedStream(stream, (text) => stream.write(sanitize(text))) as S;
+  return screenedStream(stream, ascii ? (text) => stream.write(answerToAscii(sanitize(text))) : (text) => stream.write(sanitize(text))) as S;
 }

@@ -60,6 +60,17 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
     expect(r.raw).toMatch(/-- \[1-\w+\] caf\u00e9 \?\]0;PWNED\? \?\[2J/);
     expect(r.raw).toContain('you asked "caf\u00e9 ?]0;PWNED? ?[2J"');
   });
+
+  it('rows written to the terminal (-o - -f text) show it as `?` too; piped they are the bytes as they came', async () => {
+    const prompt = 'caf\u00e9 \x1b]0;PWNED\x07';
+    const file = writePrompts(ctx.dir, 'cctl-rows.txt', [prompt]);
+    const r = await runPty([file, '--mock', '--no-cache', '-o', '-', '-f', 'text', '-q'], { env: { LANG: 'C' } });
+    expect(r.code).toBe(0);
+    expect(r.raw).not.toContain('\ufffd');
+    expect(r.raw).toContain('you asked "caf\u00e9 ?]0;PWNED?"');
+    const piped = await runCli([file, '--mock', '--no-cache', '-o', '-', '-f', 'text', '-q'], { env: { LANG: 'C' } });
+    expect(piped.stdout).toContain('you asked "caf\u00e9 \x1b]0;PWNED\x07"');
+  });
 });
 
 describe('the pace holding everyone back after a burst of 429s', () => {
