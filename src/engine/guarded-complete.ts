@@ -23,6 +23,9 @@ export function guardedComplete(complete: Complete): Complete {
       ...context,
       // By name: the engine's context has it as a getter, which a spread does not copy.
       signal,
+      // Not asked of a caller's own: one wrapping ours that throws an error of its own would lose the
+      // switch a refusal hands back, and the row fail. Without it ours sends the request again itself.
+      resend: undefined,
       onDelta: (text: string) => {
         if (!settled) onDelta?.(text);
       },
