@@ -454,7 +454,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
           empty,
           closing: closing.signal,
           progress: interactive ? (label, total) => readProgress(io.stderr, label, total) : undefined,
-          unfinished: outcome.budget?.held !== undefined,
+          // Lines held back by --max-cost, or batches still out (--no-wait, exit 75): the pass goes on.
+          unfinished: outcome.budget?.held !== undefined || outcome.pending > 0,
         },
       );
     } catch (err) {

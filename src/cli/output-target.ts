@@ -245,8 +245,9 @@ export interface CloseOptions {
   /** Where the compaction's progress is shown (a terminal); not shown without it. */
   progress?: ReadProgressFactory | undefined;
   /**
-   * Prompts were left unasked though the run was not stopped (a --batch-api run at its --max-cost):
-   * a --retry-failed pass is not over, and its mark stays for the resume that asks them.
+   * Prompts were left unasked or unanswered though the run was not stopped (a --batch-api run at
+   * its --max-cost, or with batches still out): a --retry-failed pass is not over, and its mark stays
+   * for the resume that goes on with it.
    */
   unfinished?: boolean;
 }

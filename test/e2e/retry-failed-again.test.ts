@@ -106,6 +106,32 @@ describe('--retry-failed and its mark', () => {
     expect(ctx.server.countFor(ahead)).toBe(2);
   });
 
+  it('a --batch-api --no-wait pass with batches still out keeps it: its resumes collect them and ask nothing again', async () => {
+    let held = true;
+    // Run 1's batch is 0; run 2 sends one line a batch: `cut a` in 1, `cut b` in 2, held until released.
+    ctx.server.options.batches = { stepMs: 400, hold: (i) => held && i === 2 };
+    const input = writePrompts(ctx.dir, 'nowait.txt', ['ok one', 'cut a [[fault:length]]', 'cut b [[fault:length]]']);
+    const out = path.join(ctx.dir, 'nowait.jsonl');
+    const run = (args: readonly string[]) =>
+      runCli([input, '-o', out, '--base-url', ctx.server.url, '--batch-api', '--poll', '0.05', '--no-cache', '--fail-truncated', ...args]);
+    expect((await run([])).code).toBe(1);
+    const pass = ['--resume', '--retry-failed', '--no-wait', '--batch-size', '1'];
+    const r2 = await run(pass);
+    expect(r2.code, r2.stderr).toBe(75);
+    expect(r2.stderr).toMatch(/submitted 1 request[\s\S]*submitted 1 request/);
+    // Until `cut a`'s batch is in: exit 75, nothing sent again.
+    for (let collected = false; !collected; ) {
+      const r = await run(pass);
+      expect(r.code, r.stderr).toBe(75);
+      expect(r.stderr).not.toMatch(/submitted/);
+      collected = /completed, 1\/1 done/.test(r.stderr);
+    }
+    held = false;
+    const r4 = await run(pass);
+    expect(r4.stderr).not.toMatch(/submitted/);
+    expect(r4.code, r4.stderr).toBe(1);
+  });
+
   it('a --batch-api pass stopped by --max-cost keeps it: its resume asks only what it did not submit', async () => {
     ctx.server.options.batches = { stepMs: 30 };
     const cut = ['cut two [[fault:length]]', 'cut three [[fault:length]]', 'cut four [[fault:length]]'];
