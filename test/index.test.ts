@@ -83,7 +83,7 @@ describe('createOpenAIComplete', () => {
 
   it("wrapped in a caller's own complete that throws errors of its own: a refused field is still sent again without it", async () => {
     // Ours hands a refusal back for the engine to send again; a wrapper's new error lost that switch.
-    const fetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+    const refusing = (async (_url: string | URL | Request, init?: RequestInit) => {
       const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
       if (body.max_tokens !== undefined) {
         const error = { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", param: 'max_tokens' };
@@ -92,7 +92,7 @@ describe('createOpenAIComplete', () => {
       const answer = { id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
       return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
     }) as typeof fetch;
-    const inner = createOpenAIComplete({ apiKey: KEY, baseURL: 'http://127.0.0.1:9/v1', fetch });
+    const inner = createOpenAIComplete({ apiKey: KEY, baseURL: 'http://127.0.0.1:9/v1', fetch: refusing });
     const complete: Complete = (request, context) =>
       inner(request, context).catch((e: AttemptError) => {
         throw new AttemptError(e.type, `[primary] ${e.message}`, { status: e.info.status });

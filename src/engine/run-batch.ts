@@ -823,8 +823,10 @@ class Engine {
         (this.refusedAlike && error.type === 'aborted' && this.abort.signal.aborted);
       if (!refused && !unsent) o.stats.attemptsCutOff++;
       if (ticket) o.budget!.settle(ticket, request, { failedWithStatus: refused, neverSent: unsent });
-      // At most one switch a field (two fields): a custom `complete` cannot have it sent for ever.
-      if (error.info.resend && error.info.resend.tried <= 2) {
+      // At most one switch a field (two fields), counted here: a `complete` that asks for one at every
+      // refusal cannot have the request sent for ever.
+      if (error.info.resend && run.resent < 2) {
+        run.resent++;
         // A field the server refused (sdk-complete.ts): sent again without it, in this slot (the
         // next prompt would go with it still), as an attempt of its own: paced, budgeted and counted
         // as any request, under a deadline of its own. Not a failure: no retry, no backoff.
@@ -956,6 +958,8 @@ class RecordRun {
   due: 'reask' | 'retry' | undefined;
   /** The next attempt sends the request again without a field the server refused (see Engine.failed). */
   resend: FieldSwitch | undefined;
+  /** Times it was sent again so. */
+  resent = 0;
   // The attempt in flight.
   sentAt = 0;
   cost = 0;
