@@ -88,6 +88,15 @@ export class AdaptiveRate {
     return Math.min(this.current, this.ceilingRate);
   }
 
+  /**
+   * Whether 429s have cut the pace below its ceiling (the user's --rpm, the server's announced
+   * limit): what holds requests back is then the refusals, not a pace chosen or announced. Reads
+   * state only (rate() grows it), for the progress display.
+   */
+  cutBelowCeiling(): boolean {
+    return this.cuts > 0 && this.current < this.ceilingRate;
+  }
+
   /** A ceiling learned from headers or given by the user: the limit is known, slow start ends. */
   setCeiling(rate: number, now: number): void {
     if (rate === this.ceilingRate) return;

@@ -251,7 +251,12 @@ export class RateGovernor {
    * may hold the next one for many seconds. Reads state only, for the progress display.
    */
   heldForMs(): number {
-    return this.waiters.length > 0 ? Math.max(0, this.heldUntil - this.clock.now()) : 0;
+    if (this.waiters.length === 0) return 0;
+    const now = this.clock.now();
+    // Held by the user's own --rpm or --tpm, or a pace the server announced: the bar's ETA and its
+    // "pacing to N/min" say that. Only a pause or a pace 429s cut is "rate limited".
+    if (this.pausedUntil <= now && !this.adaptive.cutBelowCeiling()) return 0;
+    return Math.max(0, this.heldUntil - now);
   }
 
   /**

@@ -86,6 +86,17 @@ describe('the pace holding everyone back after a burst of 429s', () => {
   });
 });
 
+describe('a pace the user set', () => {
+  it('--rpm holding the next request back is no "rate limited": the lines keep their count', async () => {
+    // 39a2bb3 said "rate limited, waiting 1.1s" between every two requests of a slow --rpm.
+    const file = writePrompts(ctx.dir, 'rpm.txt', ['r1', 'r2', 'r3']);
+    const r = await runCli([file, '--base-url', ctx.server.url, '-c', '1', '--rpm', '60', '--progress', '0.5', '-o', path.join(ctx.dir, 'rpm.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1\/3 done/);
+    expect(r.stderr).not.toMatch(/rate limited/);
+  });
+});
+
 describe('runs side by side in one terminal or log', () => {
   it('each summary names its input', async () => {
     const [a, b] = await Promise.all([
