@@ -261,6 +261,7 @@ export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOpt
     idField: config.idField,
     csvDelimiter: config.csvDelimiter,
     keepFields: config.data.keepFields !== 'all' && config.data.keepFields.length === 0 ? undefined : config.data.keepFields,
+    ...(config.output.kind !== 'terminal' && config.output.format === 'csv' ? { csvIds: true } : {}),
   };
 }
 

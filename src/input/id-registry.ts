@@ -20,13 +20,16 @@ export class IdRegistry {
   private hashes = new Uint32Array(1024);
   private has = new Uint8Array(1024);
 
+  /** `csvIds`: given ids are kept as a CSV writes them (see asWritten). */
+  constructor(private readonly csvIds = false) {}
+
   /**
    * Claims `id` for the record on `line`; returns the record that owns it already (its line, and
    * whether the id is that record's line-based one), or undefined when it is free (and now this
    * record's).
    */
   claim(id: string, line: number, given: boolean): IdOwner | undefined {
-    if (given) id = asWritten(id);
+    if (given && this.csvIds) id = asWritten(id);
     // Given ids are few next to id-less rows, whose ids cost no lookup while none was given.
     if (given || this.given.size > 0) {
       const first = this.given.get(id);
@@ -80,9 +83,10 @@ export class IdRegistry {
 }
 
 /**
- * A given id as every output can hold it: UTF-8 (a CSV's cells, a terminal) has no encoding for a
+ * A given id as a CSV holds it: UTF-8 (a CSV's cells, a terminal) has no encoding for a
  * lone UTF-16 surrogate (a JSONL id `"t\ud83c"`, an emoji cut in half) and writes U+FFFD. Two ids
- * that differ only there are one id in a CSV, where a resume took both as answered.
+ * that differ only there are one id in a CSV, where a resume took both as answered. JSONL writes
+ * them escaped: there they stay two.
  */
 export function asWritten(id: string): string {
   return LONE_SURROGATE.test(id) ? id.replace(LONE_SURROGATE_ALL, '\uFFFD') : id;

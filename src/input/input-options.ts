@@ -16,6 +16,11 @@ export interface InputOptions {
   idField?: string;
   /** A CSV's field separator: one character other than a quote or a line break (a tab is `'\t'`). Default `,`. */
   csvDelimiter?: string;
+  /**
+   * The rows go to a CSV, whose UTF-8 has no encoding for a lone UTF-16 surrogate: given ids that
+   * differ only there are one id as written (see asWritten), so the second is a duplicate.
+   */
+  csvIds?: boolean;
   /** --keep-fields: attach the row's fields to each record (`fields`), for the result rows. */
   keepFields?: readonly string[] | 'all';
 }

@@ -25,7 +25,7 @@ export function readRecords(input: InputSource, options: InputOptions): AsyncGen
   // Text lines have line-based ids only (they cannot repeat): no duplicate check, and no layer
   // between the reader and the run (an async generator costs promises per record, issue 16).
   if (options.format === 'txt') return closingInput(readTextRecords(input, options), input);
-  return closingInput(rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined), input);
+  return closingInput(rejectDuplicateIds(readFormat(input, options), options.keepFields !== undefined, options.csvIds === true), input);
 }
 
 /**
@@ -92,8 +92,8 @@ async function* readFormat(input: InputSource, options: InputOptions): AsyncGene
  * ids next to new rows without one). Ids of inputs without such a clash stay as they were: resume
  * pairs rows by id. Memory: see IdRegistry.
  */
-async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>, keepFields: boolean): AsyncGenerator<PromptRecord> {
-  const ids = new IdRegistry();
+async function* rejectDuplicateIds(records: AsyncGenerator<PromptRecord>, keepFields: boolean, csvIds: boolean): AsyncGenerator<PromptRecord> {
+  const ids = new IdRegistry(csvIds);
   for await (const record of records) {
     // With --keep-fields every row carries `input`: empty for a record whose fields could not be read.
     if (keepFields) record.fields ??= {};

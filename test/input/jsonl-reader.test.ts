@@ -88,14 +88,11 @@ describe('jsonl input', () => {
     expect(again[2]!.id).toBe(records[2]!.id);
   });
 
-  it('takes ids that differ only in a lone surrogate for one id: UTF-8 (a CSV) writes both as U+FFFD', async () => {
+  it('into a CSV, takes ids that differ only in a lone surrogate for one id: UTF-8 writes both as U+FFFD', async () => {
     // Written as `s\uFFFD` three times, a CSV's resume took all three for answered and compacted two away.
     const records = await read(
       jsonl({ id: 's\ud800', prompt: 'a' }, { id: 's\ufffd', prompt: 'b' }, { id: 's\udc00', prompt: 'c' }, { id: 's', prompt: 'd' }),
-      {
-        format: 'jsonl',
-        source: 'x.jsonl',
-      },
+      { format: 'jsonl', source: 'x.jsonl', csvIds: true },
     );
     expect(records.map((r) => r.problem?.message ?? null)).toEqual([
       null,
@@ -104,6 +101,14 @@ describe('jsonl input', () => {
       null,
     ]);
     expect(records[0]!.id).toBe('s\ud800'); // kept as given: JSONL writes it escaped, and its resume finds it
+  });
+
+  it('into JSONL, keeps them apart: JSONL writes a lone surrogate escaped', async () => {
+    const records = await read(jsonl({ id: 't\ud83c', prompt: 'a' }, { id: 't\ud83d', prompt: 'b' }), { format: 'jsonl', source: 'x.jsonl' });
+    expect(records.map((r) => [r.id, r.problem])).toEqual([
+      ['t\ud83c', undefined],
+      ['t\ud83d', undefined],
+    ]);
   });
 
   it('checks ids that look like line-based ones, and ids of error rows, too', async () => {
