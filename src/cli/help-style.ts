@@ -33,8 +33,8 @@ export function addHelpSections(command: Command, text: string): Command {
 export function fitHelp(command: Command): Command {
   return command.configureHelp({
     ...command.configureHelp(),
-    // Wrapping below 40 columns too: a description under its term gets the width less 6.
-    minWidthToWrap: 20,
+    // Wrapping below 40 columns too: a description under its term gets the width less 6 (14 at a 20-column terminal).
+    minWidthToWrap: 10,
     formatItem(this: Help, term: string, termWidth: number, description: string, helper: Help): string {
       const width = this.helpWidth ?? 80;
       if (!description || besideFits(width, ITEM_INDENT + termWidth + 2)) return Help.prototype.formatItem.call(this, term, termWidth, description, helper);
