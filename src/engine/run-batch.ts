@@ -763,7 +763,9 @@ class Engine {
     if (this.abort.signal.aborted) o.stats.requests--;
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
     // The closure is called at once and let go: attemptWithDeadlines holds no suspended call around it.
-    const { request, resend } = run;
+    // A retry goes as the last resend went: the transport learns a switch only once one is answered.
+    const { request } = run;
+    const resend = run.resend ?? run.switched;
     run.resend = undefined;
     return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta, resend)), this.deadlines).then(run.answered, run.failed);
   }
@@ -827,6 +829,7 @@ class Engine {
       // refusal cannot have the request sent for ever.
       if (error.info.resend && run.resent < 2) {
         run.resent++;
+        run.switched = error.info.resend;
         // A field the server refused (sdk-complete.ts): sent again without it, in this slot (the
         // next prompt would go with it still), as an attempt of its own: paced, budgeted and counted
         // as any request, under a deadline of its own. Not a failure: no retry, no backoff.
@@ -958,8 +961,9 @@ class RecordRun {
   due: 'reask' | 'retry' | undefined;
   /** The next attempt sends the request again without a field the server refused (see Engine.failed). */
   resend: FieldSwitch | undefined;
-  /** Times it was sent again so. */
+  /** Times it was sent again so, and the last switch made: its retries go so too. */
   resent = 0;
+  switched: FieldSwitch | undefined;
   // The attempt in flight.
   sentAt = 0;
   cost = 0;

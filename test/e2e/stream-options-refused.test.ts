@@ -37,6 +37,18 @@ describe('a server that refuses stream_options', () => {
     expect(r.stderr).toContain('6 answers without usage');
   });
 
+  it('a row sent again without it, then retried after 5xx errors, goes without it again: answered', async () => {
+    // The transport learns the switch once a resend is answered: the retries of a resend that met a
+    // 500 went with the field again, were refused, and (past the engine's two resends) failed the row.
+    const { server, run } = await fresh({ latencyMs: 5, refuseStreamOptions: true, refuseMaxTokens: true });
+    const file = writePrompts(dir, 'then500.txt', ['zed [[fault:500*3]]']);
+    const r = await run([file, '--max-tokens', '50', '-c', '1', '--retries', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowsOf(r).map((row) => row.response)).toEqual(['ECHO zed [[fault:500*3]]']);
+    // Two refusals (one a field), then every request went without both.
+    expect(server.requests.filter((q) => q.status === 400)).toHaveLength(2);
+  });
+
   it('whole answers (--no-stream) never carried it: nothing refused', async () => {
     const { server, run } = await fresh({ latencyMs: 5, refuseStreamOptions: true });
     const file = writePrompts(dir, 'whole.txt', ['x', 'y']);
