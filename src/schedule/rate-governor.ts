@@ -154,6 +154,12 @@ export class RateGovernor {
   private pumping = false;
   /** When the first waiting request may leave, as the pump last reckoned it before it slept. */
   private heldUntil = Number.NEGATIVE_INFINITY;
+  /**
+   * Whether that hold is the refusals' doing: a pause, or the request pace 429s cut below its
+   * ceiling, holding longer than the tokens do. Held by the user's own --rpm or --tpm, or a pace the
+   * server announced, the bar's ETA and its "pacing to N/min" say so: no "rate limited".
+   */
+  private heldByRefusals = false;
   private wakeUp: AbortController | undefined;
   /**
    * The signals a listener of this governor's is on: one for all the waiters that share a signal
@@ -251,12 +257,7 @@ export class RateGovernor {
    * may hold the next one for many seconds. Reads state only, for the progress display.
    */
   heldForMs(): number {
-    if (this.waiters.length === 0) return 0;
-    const now = this.clock.now();
-    // Held by the user's own --rpm or --tpm, or a pace the server announced: the bar's ETA and its
-    // "pacing to N/min" say that. Only a pause or a pace 429s cut is "rate limited".
-    if (this.pausedUntil <= now && !this.adaptive.cutBelowCeiling()) return 0;
-    return Math.max(0, this.heldUntil - now);
+    return this.waiters.length > 0 && this.heldByRefusals ? Math.max(0, this.heldUntil - this.clock.now()) : 0;
   }
 
   /**
@@ -503,6 +504,7 @@ export class RateGovernor {
         this.noteHeld(wait, wave);
         if (delay > this.earlyMs) {
           this.heldUntil = now + delay;
+          this.heldByRefusals = this.pausedUntil > now || (wait.requestWait >= wait.otherWait && this.adaptive.cutBelowCeiling());
           // One controller a sleep: a clock (a public option) need not take its listener off the
           // signal when a sleep ends, and a controller kept for them all would gather them.
           this.wakeUp = new AbortController();

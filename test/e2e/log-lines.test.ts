@@ -95,6 +95,18 @@ describe('a pace the user set', () => {
     expect(r.stderr).toMatch(/1\/3 done/);
     expect(r.stderr).not.toMatch(/rate limited/);
   });
+
+  it('--tpm holding the next request back is no "rate limited" either, after a 429 met early on', async () => {
+    // After one 429 the pace 429s cut stayed below its (endless) ceiling: every --tpm wait after it
+    // said "rate limited, waiting 5.4s".
+    ctx.server.reset();
+    const file = writePrompts(ctx.dir, 'tpm.txt', ['t1 [[fault:429]]', 't2', 't3']);
+    const args = [file, '--base-url', ctx.server.url, '-c', '1', '--tpm', '4200', '--max-tokens', '100', '--progress', '0.5'];
+    const r = await runCli([...args, '-o', path.join(ctx.dir, 'tpm.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/[12]\/3 done/);
+    expect(r.stderr.split('\n').filter((line) => /[12]\/3 done/.test(line) && /rate limited/.test(line))).toEqual([]);
+  });
 });
 
 describe('runs side by side in one terminal or log', () => {
