@@ -1,4 +1,5 @@
 import type { PromptRecord } from '../types.js';
+import { csvStoredKey } from '../output/row-key.js';
 
 /** An answer of the input that no output has a row for. */
 export interface MissingAnswer {
@@ -21,30 +22,37 @@ export class AnswerCoverage {
     /** The run's models, sorted; empty when no output's metadata names one (then any model answers). */
     readonly models: readonly string[],
     readonly repeat: number,
+    /**
+     * An output is a CSV, whose ids hold a lone UTF-16 surrogate as U+FFFD (see csvStoredKey): ids
+     * are compared as it holds them, and the input is read as for a CSV output (InputOptions.csvIds).
+     */
+    readonly csv = false,
   ) {}
 
   /** A row written, answering `model` (undefined: an output without metadata, whose model is not known). */
   add(row: { id: string; sample?: number }, model: string | undefined): void {
     const sample = row.sample ?? 0;
-    if (model !== undefined) this.#exact.add(key(row.id, model, sample));
-    this.#anyModel.add(key(row.id, '', sample));
+    const id = this.csv ? csvStoredKey(row.id) : row.id;
+    if (model !== undefined) this.#exact.add(key(id, model, sample));
+    this.#anyModel.add(key(id, '', sample));
     // Its model is not known: it answers whichever the record was asked of.
-    if (model === undefined) this.#exact.add(key(row.id, '\u0000', sample));
+    if (model === undefined) this.#exact.add(key(id, '\u0000', sample));
   }
 
   /** The record's answers that have no row. */
   missing(record: Pick<PromptRecord, 'id' | 'params' | 'problem'>): MissingAnswer[] {
     const { id } = record;
-    if (record.problem) return this.#anyModel.has(key(id, '', 0)) ? [] : [{ id, sample: 0 }];
+    const held = this.csv ? csvStoredKey(id) : id;
+    if (record.problem) return this.#anyModel.has(key(held, '', 0)) ? [] : [{ id, sample: 0 }];
     const out: MissingAnswer[] = [];
     const ownModel = record.params.model !== undefined || this.models.length === 0;
     for (let sample = 0; sample < this.repeat; sample++) {
       if (ownModel) {
-        if (!this.#anyModel.has(key(id, '', sample))) out.push({ id, sample });
+        if (!this.#anyModel.has(key(held, '', sample))) out.push({ id, sample });
         continue;
       }
       for (const model of this.models) {
-        if (!this.#exact.has(key(id, model, sample)) && !this.#exact.has(key(id, '\u0000', sample))) out.push({ id, model, sample });
+        if (!this.#exact.has(key(held, model, sample)) && !this.#exact.has(key(held, '\u0000', sample))) out.push({ id, model, sample });
       }
     }
     return out;

@@ -361,7 +361,8 @@ async function unanswered(
   const opened = await openInput(config, io);
   const result = { count: 0, first: [] as string[] };
   try {
-    for await (const record of readRecords(opened.stream, inputOptionsFor(config, opened))) {
+    const options = inputOptionsFor(config, opened);
+    for await (const record of readRecords(opened.stream, answered.csv ? { ...options, csvIds: true } : options)) {
       for (const missing of answered.missing(record)) {
         result.count++;
         if (result.first.length < 5) result.first.push(`${placeOf(record)} (${answerWords(missing, answered)})`);
@@ -461,7 +462,8 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
     aboveReadProgress(io, () => shown),
     lock,
   );
-  const answered = opts.input ? new AnswerCoverage(recordedModels(meta ?? {}) ?? [], runRepeatOf(meta ?? {})) : undefined;
+  const anyCsv = outputs.some((file) => readBackFormat(file) === 'csv');
+  const answered = opts.input ? new AnswerCoverage(recordedModels(meta ?? {}) ?? [], runRepeatOf(meta ?? {}), anyCsv) : undefined;
   // Two passes over every file: minutes for multi-GB shards. A stream (`-o /dev/stdout`) may be the terminal.
   shown = readProgressFor(
     io,

@@ -25,6 +25,17 @@ const at = (name: string): string => path.join(ctx.dir, name);
 const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('--shard i/N and merge', () => {
+  it('merge --input over a CSV finds ids with a lone surrogate as the CSV holds them', async () => {
+    // A CSV holds `t\ud83c` as `t\uFFFD`: merge compared the input's ids as given and said two had no row.
+    const input = path.join(ctx.dir, 'sur.jsonl');
+    fs.writeFileSync(input, '{"id":"t\\ud83c","prompt":"first"}\n{"id":"t\\ud83d","prompt":"second"}\n{"id":"u","prompt":"third"}\n');
+    const out = at('sur.csv');
+    const run = await runCli([input, '-o', out, '--base-url', ctx.server.url, '-q']);
+    expect(run.code, run.stderr).toBe(1); // the second id is the first's in a CSV: an input row
+    const merged = await runInWorker(['merge', out, '-o', at('sur-all.csv'), '--input', input]);
+    expect(merged.stderr).toMatch(/merged 3 rows from 1 file into .*\(0 superseded rows dropped; 1 failed\); 0 ids of .* have no row\n$/);
+  });
+
   it('three live shards send every record exactly once; merge joins them and finds nothing missing', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(60));
     const outs = [1, 2, 3].map((i) => path.join(ctx.dir, `out-${i}.jsonl`));
