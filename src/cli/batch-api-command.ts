@@ -66,7 +66,7 @@ import { budgetEnd, NO_STREAM_RESUME, resumable, streamResumeRefusal, unplannabl
 import { checkReportTarget } from '../report/report-target.js';
 import { interruptedAtOpen } from './interrupted-at-open.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
-import { reasoningLeftOut } from './reasoning-left-out.js';
+import { ReasoningLeftOut } from './reasoning-left-out.js';
 
 /** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
 export const EXIT_PENDING = 75;
@@ -273,8 +273,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       extraBody: config.data.params,
     };
     // As live: a CSV has no column for a reasoning model's thinking (README: CSV columns), said once at the end.
-    const csvOutput = config.output.format === 'csv';
-    let withReasoning = 0;
+    const leftOut = new ReasoningLeftOut(config.output.format === 'csv');
     const shardTally = { others: 0 };
     const records = (handled?: (record: PromptRecord) => boolean): AsyncIterable<PromptRecord> => {
       let all = readRecords(input.stream, inputOptionsFor(config, input));
@@ -306,7 +305,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
               }
               tally.add(row);
               modelTally?.add(row);
-              if (csvOutput && row.reasoning) withReasoning++;
+              leftOut.add(row);
             },
             structured?.structured.check,
             config.data.failTruncated,
@@ -399,7 +398,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
         tally.add(row);
         modelTally?.add(row);
         inputErrors.row(row);
-        if (csvOutput && row.reasoning) withReasoning++;
+        leftOut.add(row);
       },
       info: (line) => {
         if (!config.quiet) progress.info(line);
@@ -466,8 +465,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       else if (!(err instanceof OutputClosedError)) throw err;
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
-    const leftOut = reasoningLeftOut(withReasoning);
-    if (leftOut) reporter.info(leftOut);
+    const reasoning = leftOut.line();
+    if (reasoning) reporter.info(reasoning);
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.

@@ -15,14 +15,13 @@ import {
 import { lockReplacedOutput } from './lock-replaced-output.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
-import type { ResultRow } from '../types.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
 import { csvLayoutOfJsonl } from './stored-csv-columns.js';
 import { isStreamTarget } from './stream-target.js';
 import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { counted } from '../util/group-digits.js';
-import { reasoningLeftOut } from './reasoning-left-out.js';
+import { ReasoningLeftOut } from './reasoning-left-out.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
 import { aboveReadProgress, readProgressFor } from './read-progress-for.js';
@@ -101,12 +100,9 @@ async function compactLocked(
   const rowsToStdout = out.kind !== 'file' || isStreamTarget(out.path);
   shown = readProgressFor(io, config.quiet, rowsToStdout)?.(`compacting ${input}`, 2 * filesSize([input]));
   // A CSV copy has no column for a reasoning model's thinking: said at the end, as a run writing CSV says it.
-  let withReasoning = 0;
-  const onRow = (row: ResultRow) => {
-    if (row.reasoning) withReasoning++;
-  };
+  const leftOut = new ReasoningLeftOut(outFormat === 'csv');
   const compacted = writeWhole(output, (writer) =>
-    compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput, onRead: shown?.add, onRow }, runModel),
+    compactResults(input, format, writer, { escapedFormulas: escaped, typedOutput, onRead: shown?.add, onRow: (row) => leftOut.add(row) }, runModel),
   );
   const result = await compacted.finally(() => shown?.done());
   // The copy's record, as merge writes one: without it, a CSV copy written with --csv-escape-formulas
@@ -114,8 +110,8 @@ async function compactLocked(
   if (meta && lock && out.kind === 'file') writeRunMeta(out.path, { ...meta, [OUTPUT_FORMAT_KEY]: outFormat });
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
   if (result.torn && beingWritten === undefined) io.stderr.write(tornRowNote(input));
-  const leftOut = outFormat === 'csv' ? reasoningLeftOut(withReasoning) : undefined;
-  if (leftOut && !config.quiet) io.stderr.write(`llm-batch: ${leftOut}\n`);
+  const reasoning = leftOut.line();
+  if (reasoning && !config.quiet) io.stderr.write(`llm-batch: ${reasoning}\n`);
   if (!config.quiet) io.stderr.write(`llm-batch: compacted ${counted(result.rows, 'row')} (${counted(result.dropped, 'superseded row')} dropped)\n`);
   return ExitCode.ok;
 }

@@ -1,4 +1,4 @@
-import { reasoningLeftOut } from './reasoning-left-out.js';
+import { ReasoningLeftOut } from './reasoning-left-out.js';
 import type { BatchEvent } from '../engine/events.js';
 import { onAbort } from '../util/on-abort.js';
 import { uncountRow, type BatchStats } from '../engine/stats.js';
@@ -104,12 +104,11 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const usage = new UsageTally(config.model);
   const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
   // A CSV has no column for a reasoning model's thinking (README: CSV columns): said once, at the end.
-  const csvOutput = config.output.kind !== 'terminal' && config.output.format === 'csv';
-  let withReasoning = 0;
+  const leftOut = new ReasoningLeftOut(config.output.kind !== 'terminal' && config.output.format === 'csv');
   const onRow = (row: ResultRow) => {
     usage.add(row);
     modelTally?.add(row);
-    if (csvOutput && row.reasoning) withReasoning++;
+    leftOut.add(row);
   };
   // A row that never reached the output (its write failed, or the output failed before its turn):
   // the counts are the rows the output holds, the row is among those not run. Its tokens stay, paid for.
@@ -174,8 +173,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     else throw err;
     return keptSoFar();
   });
-  const leftOut = reasoningLeftOut(withReasoning);
-  if (leftOut) info(leftOut);
+  const reasoning = leftOut.line();
+  if (reasoning) info(reasoning);
   // From here the run's own summary says how it ended.
   phase.soFar = undefined;
   // A Ctrl-C on `llm-batch | jq` closes the pipe too (the terminal signals the whole pipeline): the

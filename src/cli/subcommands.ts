@@ -50,7 +50,7 @@ import { openWholeOutput, writeWhole } from './replacing-writer.js';
 import { lockReplacedOutput } from './lock-replaced-output.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
-import { reasoningLeftOut } from './reasoning-left-out.js';
+import { ReasoningLeftOut } from './reasoning-left-out.js';
 import type { ResultRow } from '../types.js';
 import { filesSize } from '../util/file-size.js';
 import { aboveReadProgress, readProgressFor } from './read-progress-for.js';
@@ -471,9 +471,9 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
     toStdout || isStreamTarget(opts.output),
   )?.(`merging ${counted(outputs.length, 'file')}`, 2 * filesSize(outputs));
   // A merged CSV has no column for a reasoning model's thinking: said at the end, as a run writing CSV says it.
-  let withReasoning = 0;
+  const leftOut = new ReasoningLeftOut(format === 'csv');
   const onRow = (row: ResultRow, model: string | undefined) => {
-    if (row.reasoning) withReasoning++;
+    leftOut.add(row);
     answered?.add(row, model);
   };
   const merging = writeWhole(output, (writer) => mergeResults(sources, writer, onRow, shown?.add));
@@ -484,8 +484,8 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   for (const file of stats.torn) if (!beingWritten.has(file)) io.stderr.write(tornRowNote(file));
   // A shard missing or still being written leaves rows out as surely as an unanswered prompt does.
   const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || missingShards > 0 || beingWritten.size > 0;
-  const leftOut = format === 'csv' ? reasoningLeftOut(withReasoning) : undefined;
-  if (leftOut && !opts.quiet) io.stderr.write(`llm-batch: ${leftOut}\n`);
+  const reasoning = leftOut.line();
+  if (reasoning && !opts.quiet) io.stderr.write(`llm-batch: ${reasoning}\n`);
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];
   const inputName = opts.input === '-' ? 'stdin' : opts.input;
   // -q: as a run's summary, said only when something is missing or failed (exit 1), for cron.
