@@ -1,5 +1,4 @@
-import { answerToAscii } from '../ui/plain-text.js';
-import { sanitize } from '../ui/sanitize.js';
+import { shownAnswer } from '../ui/plain-text.js';
 import { screenedStream } from '../ui/screen.js';
 
 type Writable = NodeJS.WritableStream & { isTTY?: boolean; fd?: number };
@@ -17,5 +16,5 @@ type Writable = NodeJS.WritableStream & { isTTY?: boolean; fd?: number };
 export function terminalSafeRows<S extends Writable>(stream: S, terminal = stream.isTTY === true, ascii = false): S {
   if (!terminal) return stream;
   // Row writers write whole rows, so no escape sequence is ever split between two writes.
-  return screenedStream(stream, ascii ? (text) => stream.write(answerToAscii(sanitize(text))) : (text) => stream.write(sanitize(text))) as S;
+  return screenedStream(stream, (text) => stream.write(shownAnswer(text, ascii))) as S;
 }

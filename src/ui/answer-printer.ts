@@ -2,7 +2,7 @@ import type { BatchEvent, MatrixCell } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
 import { oneLineId } from '../util/one-line.js';
-import { answerToAscii, toAscii } from './plain-text.js';
+import { shownAnswer, toAscii } from './plain-text.js';
 import { RowWrapper, sanitize, truncate, wrapRows } from './terminal-text.js';
 
 export interface AnswerPrinterOptions {
@@ -94,7 +94,7 @@ export class AnswerPrinter implements RowWriter {
 
   /** Answer text: wrapped into whole rows, or as it comes; in ASCII, a control character as `?`. */
   private text(text: string): void {
-    const clean = this.options.ascii ? answerToAscii(sanitize(text)) : sanitize(text);
+    const clean = shownAnswer(text, this.options.ascii === true);
     this.emit(this.wrapper ? this.wrapper.push(clean) : clean);
   }
 

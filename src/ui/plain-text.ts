@@ -1,3 +1,5 @@
+import { sanitize } from './sanitize.js';
+
 /**
  * A locale that is explicitly not UTF-8 (`LANG=C`, `LC_ALL=POSIX`, `…ISO-8859-1`) shows `·`, `…`
  * and the bar's blocks as mojibake (or `?`), in a terminal and in cron's mail alike. Such a run
@@ -37,10 +39,12 @@ export function toAscii(text: string): string {
 }
 
 /**
- * Answer text, already sanitized, in such a locale: `?` for the `�` a control character is shown
- * as (and a `�` the model wrote, which looks the same), where an ASCII or Latin-1 terminal would
- * show `ï¿½`. Nothing else: the rest is the model's own text (é, …, —), not what llm-batch writes.
+ * Answer text as a terminal is shown it: sanitized, and in such a locale (`ascii`) with `?` for the
+ * `�` a control character is shown as (and a `�` the model wrote, which looks the same), where an
+ * ASCII or Latin-1 terminal would show `ï¿½`. Nothing else: the rest is the model's own text (é, …,
+ * —), not what llm-batch writes.
  */
-export function answerToAscii(text: string): string {
-  return text.replace(SHOWN_CONTROL, '?');
+export function shownAnswer(text: string, ascii: boolean): string {
+  const clean = sanitize(text);
+  return ascii ? clean.replace(SHOWN_CONTROL, '?') : clean;
 }
