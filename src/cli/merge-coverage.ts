@@ -32,7 +32,7 @@ export class AnswerCoverage {
   /** A row written, answering `model` (undefined: an output without metadata, whose model is not known). */
   add(row: { id: string; sample?: number }, model: string | undefined): void {
     const sample = row.sample ?? 0;
-    const id = this.csv ? csvStoredKey(row.id) : row.id;
+    const id = this.#held(row.id);
     if (model !== undefined) this.#exact.add(key(id, model, sample));
     this.#anyModel.add(key(id, '', sample));
     // Its model is not known: it answers whichever the record was asked of.
@@ -42,7 +42,7 @@ export class AnswerCoverage {
   /** The record's answers that have no row. */
   missing(record: Pick<PromptRecord, 'id' | 'params' | 'problem'>): MissingAnswer[] {
     const { id } = record;
-    const held = this.csv ? csvStoredKey(id) : id;
+    const held = this.#held(id);
     if (record.problem) return this.#anyModel.has(key(held, '', 0)) ? [] : [{ id, sample: 0 }];
     const out: MissingAnswer[] = [];
     const ownModel = record.params.model !== undefined || this.models.length === 0;
@@ -56,6 +56,11 @@ export class AnswerCoverage {
       }
     }
     return out;
+  }
+
+  /** An id as the outputs hold it. */
+  #held(id: string): string {
+    return this.csv ? csvStoredKey(id) : id;
   }
 
   /** Several models or samples: answers, not ids, are what is counted. */
