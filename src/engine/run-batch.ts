@@ -725,7 +725,7 @@ class Engine {
     const sentAt = this.governor.admitNow(price);
     if (sentAt !== undefined) return this.paced(run, sentAt, ticket);
     // A request sent again without a field goes first: until it is answered, every one goes with it.
-    const admitted = this.governor.acquire(price, this.sending.signal, run.resend !== undefined);
+    const admitted = this.governor.acquire(price, this.sending.signal, run.resending);
     this.notePacing();
     this.noteHold(run.record.id);
     return admitted.then(
@@ -762,12 +762,11 @@ class Engine {
     // An onEvent that threw just now failed the run: attemptWithDeadlines sees the abort and sends nothing.
     if (this.abort.signal.aborted) o.stats.requests--;
     const onDelta = o.onEvent && o.deltaEvents ? (text: string) => this.emit({ type: 'delta', id: record.id, attempt, text, cell }) : undefined;
-    // The closure is called at once and let go: attemptWithDeadlines holds no suspended call around it.
     // A retry goes as the last resend went: the transport learns a switch only once one is answered.
-    const { request } = run;
-    const resend = run.resend ?? run.switched;
-    run.resend = undefined;
-    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta, resend)), this.deadlines).then(run.answered, run.failed);
+    const { request, switched } = run;
+    run.resending = false;
+    // The closure is called at once and let go: attemptWithDeadlines holds no suspended call around it.
+    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta, switched)), this.deadlines).then(run.answered, run.failed);
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */
@@ -829,11 +828,11 @@ class Engine {
       // refusal cannot have the request sent for ever.
       if (error.info.resend && run.resent < 2) {
         run.resent++;
-        run.switched = error.info.resend;
         // A field the server refused (sdk-complete.ts): sent again without it, in this slot (the
         // next prompt would go with it still), as an attempt of its own: paced, budgeted and counted
         // as any request, under a deadline of its own. Not a failure: no retry, no backoff.
-        run.resend = error.info.resend;
+        run.switched = error.info.resend;
+        run.resending = true;
         return this.attempt(run);
       }
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
@@ -959,11 +958,14 @@ class RecordRun {
    * (`earlier`) starts with its re-ask.
    */
   due: 'reask' | 'retry' | undefined;
-  /** The next attempt sends the request again without a field the server refused (see Engine.failed). */
-  resend: FieldSwitch | undefined;
-  /** Times it was sent again so, and the last switch made: its retries go so too. */
-  resent = 0;
+  /**
+   * The last switch of a field the server refused (see Engine.failed): every later attempt goes so.
+   * `resending` while the next one is the request sent again so (it goes ahead of those waiting);
+   * `resent`, how many times that was.
+   */
   switched: FieldSwitch | undefined;
+  resending = false;
+  resent = 0;
   // The attempt in flight.
   sentAt = 0;
   cost = 0;
