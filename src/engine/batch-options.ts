@@ -115,16 +115,23 @@ export const shown = (value: unknown): string =>
             : 'an object'
           : String(value);
 
+/** What a run's options and a record's own fields (check-record.ts) must be, checked alike. */
+export const isModelName = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+export const isTemperature = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value <= 2;
+export const isPositive = (value: unknown, integer: boolean): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value));
+export const isWholeNumber = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
 /** A number option, unless unset: a NaN (`Number(process.env.X)` of an unset variable) would switch a cap off. */
 function positive(name: string, value: unknown, integer: boolean): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+  if (!isPositive(value, integer)) {
     throw new UsageError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${shown(value)}`);
   }
 }
 
 function wholeNumber(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
+  if (value !== undefined && !isWholeNumber(value)) {
     throw new UsageError(`${name} must be a whole number >= 0, got ${shown(value)}`);
   }
 }
@@ -164,10 +171,10 @@ function checkShape(options: unknown): asserts options is BatchOptions {
 /** The options a library user types by hand with nothing else to catch a slip: the CLI's flags check the same. */
 function checkRequestOptions(options: BatchOptions): void {
   const { model, temperature, order } = options as { model: unknown; temperature: unknown; order: unknown };
-  if (typeof model !== 'string' || model.trim() === '') {
+  if (!isModelName(model)) {
     throw new UsageError(`model must be a non-empty string (rows that name no model are sent with it), got ${shown(model)}`);
   }
-  if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
+  if (temperature !== undefined && !isTemperature(temperature)) {
     throw new UsageError(`temperature must be a number from 0 to 2, got ${shown(temperature)}`);
   }
   if (order !== undefined && order !== 'completion' && order !== 'input') {

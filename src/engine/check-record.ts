@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { isPlainObject } from '../util/is-plain-object.js';
-import { shown } from './batch-options.js';
+import { isModelName, isPositive, isTemperature, isWholeNumber, shown } from './batch-options.js';
 
 /**
  * A record as the engine uses it, from whatever a plain-JS caller passed: not an object, or one with
@@ -54,20 +54,15 @@ function checkSent(record: PromptRecord, seq: number): void {
   }
   if (params !== undefined) {
     const { model, temperature, max_tokens } = params as Record<string, unknown>;
-    if (model !== undefined && (typeof model !== 'string' || model.trim() === ''))
-      refuse(seq, record.id, 'params.model must be a non-empty string or left out', model);
-    if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2))) {
+    if (model !== undefined && !isModelName(model)) refuse(seq, record.id, 'params.model must be a non-empty string or left out', model);
+    if (temperature !== undefined && !isTemperature(temperature))
       refuse(seq, record.id, 'params.temperature must be a number from 0 to 2 or left out', temperature);
-    }
-    if (max_tokens !== undefined && (typeof max_tokens !== 'number' || !Number.isInteger(max_tokens) || max_tokens <= 0)) {
+    if (max_tokens !== undefined && !isPositive(max_tokens, true))
       refuse(seq, record.id, 'params.max_tokens must be a positive integer or left out', max_tokens);
-    }
   }
   if (extraBody !== undefined && !isPlainObject(extraBody)) refuse(seq, record.id, 'extraBody must be an object (request-body fields) or left out', extraBody);
   // Part of the row and of the cache key: expandMatrix numbers them 0, 1, 2…
-  if (sample !== undefined && (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 0)) {
-    refuse(seq, record.id, 'sample must be a whole number >= 0 or left out', sample);
-  }
+  if (sample !== undefined && !isWholeNumber(sample)) refuse(seq, record.id, 'sample must be a whole number >= 0 or left out', sample);
 }
 
 function refuse(seq: number, id: string, what: string, value: unknown): never {

@@ -766,7 +766,10 @@ class Engine {
     const { request, switched } = run;
     run.resending = false;
     // The closure is called at once and let go: attemptWithDeadlines holds no suspended call around it.
-    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta, switched)), this.deadlines).then(run.answered, run.failed);
+    return attemptWithDeadlines((attempt) => o.complete(request, new WatchedContext(attempt, onDelta, switched)), this.deadlines).then(
+      run.answered,
+      run.failed,
+    );
   }
 
   /** The attempt's answer, noted by the pacing, the budget and the breaker. */
