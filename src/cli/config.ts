@@ -121,6 +121,9 @@ export interface Environment {
   stdinFd?: number;
 }
 
+/** Whether the run's rows go to a CSV (a file or stdout): its layout, its cells and its ids follow. */
+export const writesCsv = (config: Pick<CliConfig, 'output'>): boolean => config.output.kind !== 'terminal' && config.output.format === 'csv';
+
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 
 /**

@@ -1,4 +1,4 @@
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 
 /**
  * The line a run writes when --csv-escape-formulas has no CSV to escape: its rows go out as JSONL or
@@ -9,7 +9,7 @@ import type { CliConfig } from './config.js';
 export function csvEscapeIgnored(config: CliConfig): string | undefined {
   if (!config.data.csvEscapeFormulas || config.compact || config.dryRun) return undefined;
   const { output } = config;
-  if (output.kind !== 'terminal' && output.format === 'csv') return undefined;
+  if (writesCsv(config)) return undefined;
   const writes = output.kind === 'terminal' ? 'to the terminal' : output.format === 'jsonl' ? 'JSONL' : 'text';
   return `llm-batch: --csv-escape-formulas escapes the cells of a CSV output; this run writes ${writes}, cells as answered\n`;
 }

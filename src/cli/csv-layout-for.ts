@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 import { answerColumnsFor } from './answer-columns.js';
 import { inputReadAhead } from './input-read-ahead.js';
 import { openFileInput } from './open-input.js';
@@ -33,7 +33,7 @@ async function csvHeaderOf(file: string, config: CliConfig): Promise<string[]> {
  * for them (see answer-columns.ts).
  */
 export async function csvLayoutFor(config: CliConfig): Promise<CsvLayout> {
-  const csvOut = config.output.kind !== 'terminal' && config.output.format === 'csv';
+  const csvOut = writesCsv(config);
   const layout = await keptLayout(config, csvOut);
   const answerColumns = csvOut ? await answerColumnsFor(config) : [];
   return answerColumns.length > 0 ? { ...layout, answerColumns } : layout;

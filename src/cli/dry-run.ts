@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
 import { mediaTally, mediaTokens, predictedText, type MediaTally } from '../budget/worst-case.js';
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
 import { limitRecords } from './limit-records.js';
@@ -352,7 +352,7 @@ function structuredLines(config: CliConfig, setup: StructuredSetup): string[] {
         `${s.inPrompt ? ' (sent in a system message, not as response_format)' : ' (sent as response_format, strict)'}`;
   const lines = ['', `${how}; up to ${s.retries} re-asks per record`];
   lines.push(`  ${setup.note ?? (s.kind === 'schema' && !s.inPrompt ? 'the schema is already strict: sent as written' : 'no strict-mode changes')}`);
-  if (setup.csvColumns.length && config.output.kind !== 'terminal' && config.output.format === 'csv') {
+  if (setup.csvColumns.length && writesCsv(config)) {
     lines.push(`  CSV columns after id: ${setup.csvColumns.map((c) => c.column).join(', ')}`);
   }
   return lines;

@@ -9,7 +9,7 @@ import { decodeInput } from '../input/decode-input.js';
 import { inputDecoding } from './input-decoding.js';
 import { LineBreakSniffer } from '../input/read-lines.js';
 import { recordSource } from '../input/replay-source.js';
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { checkJsonInput } from '../input/json-reader.js';
@@ -261,7 +261,7 @@ export function inputOptionsFor(config: CliConfig, input: OpenedInput): InputOpt
     idField: config.idField,
     csvDelimiter: config.csvDelimiter,
     keepFields: config.data.keepFields !== 'all' && config.data.keepFields.length === 0 ? undefined : config.data.keepFields,
-    ...(config.output.kind !== 'terminal' && config.output.format === 'csv' ? { csvIds: true } : {}),
+    ...(writesCsv(config) ? { csvIds: true } : {}),
   };
 }
 

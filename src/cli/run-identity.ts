@@ -1,7 +1,7 @@
 import type { InputFormat } from '../input/input-options.js';
 import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
 import { withoutTrailingSlashes } from './parse-flags.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
@@ -140,7 +140,6 @@ export async function resumeDifferences(
 }
 
 /** Whether the run writes CSV rows, the only ones --csv-escape-formulas escapes. */
-const writesCsv = (config: CliConfig): boolean => config.output.kind !== 'terminal' && config.output.format === 'csv';
 
 /**
  * A run's metadata without its `maxTokens`. The answer limit is no part of which answers a run asks

@@ -9,7 +9,7 @@ import { shardRecords } from '../input/shard.js';
 import type { Complete } from '../provider/completion.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { RunBudget } from '../budget/run-budget.js';
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 import type { ProviderSettings } from './create-provider.js';
 import { createReporter, type CliReporter } from './create-reporter.js';
 import { engineOptions } from './engine-options.js';
@@ -104,7 +104,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const usage = new UsageTally(config.model);
   const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
   // A CSV has no column for a reasoning model's thinking (README: CSV columns): said once, at the end.
-  const leftOut = new ReasoningLeftOut(config.output.kind !== 'terminal' && config.output.format === 'csv');
+  const leftOut = new ReasoningLeftOut(writesCsv(config));
   const onRow = (row: ResultRow) => {
     usage.add(row);
     modelTally?.add(row);
