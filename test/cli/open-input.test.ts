@@ -4,7 +4,12 @@ import type { CliConfig } from '../../src/cli/config.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { openInput } from '../../src/cli/open-input.js';
 
-const config = { input: { kind: 'stdin' }, inputFormat: 'auto', output: { kind: 'stdout', format: 'jsonl' }, data: { encoding: undefined, keepFields: [] } } as unknown as CliConfig;
+const config = {
+  input: { kind: 'stdin' },
+  inputFormat: 'auto',
+  output: { kind: 'stdout', format: 'jsonl' },
+  data: { encoding: undefined, keepFields: [] },
+} as unknown as CliConfig;
 const stdinOf = (chunks: Array<string | Buffer>) => ({ stdin: Readable.from(chunks, { objectMode: false }) }) as unknown as CliIo;
 
 async function sniff(chunks: Array<string | Buffer>): Promise<{ format: string; text: string }> {

@@ -4,7 +4,14 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
 import type { BatchEvent } from '../../src/engine/events.js';
-import { AttemptError, trustedComplete, type AttemptContext, type Complete, type CompletionRequest, type CompletionResult } from '../../src/provider/completion.js';
+import {
+  AttemptError,
+  trustedComplete,
+  type AttemptContext,
+  type Complete,
+  type CompletionRequest,
+  type CompletionResult,
+} from '../../src/provider/completion.js';
 import { READ_AHEAD, runBatch, runBatchGroups, type BatchOutcome } from '../../src/engine/run-batch.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { BatchOptions } from '../../src/engine/batch-options.js';
