@@ -9,8 +9,11 @@ import { TimeWindow } from './time-window.js';
  *   started refusing is taken as its limit L (a direct reading, where halving would crawl or
  *   overshoot), and the rate drops to `decrease` × L. A stray 429 only cuts the rate by `decrease`.
  *   Further 429s within `holdOffMs` belong to the same episode.
- * - Then it climbs back quickly to `target` × L and only then probes beyond it, slowly, in case the
- *   limit rose (additive increase, multiplicative decrease, with memory of the last limit).
+ * - After a second without one it climbs back to `target` × L, and only then probes beyond it in
+ *   case the limit rose or L was misread, by a step that doubles every second no 429 comes
+ *   (multiplicative decrease, with memory of the last limit). A burst that was no rate limit (an
+ *   upstream's hiccup, a proxy) reads as a limit of whatever the run sent before it; probing 1 % a
+ *   second, 2,000 prompts after a 300 ms hiccup took 38 s at -c 20 where they take 6.
  */
 export interface AdaptiveRateOptions {
   /** Starting rate (req/s) when nothing is known. */
@@ -21,8 +24,10 @@ export interface AdaptiveRateOptions {
   decrease?: number;
   /** Fraction of the learned limit to settle at. @default 0.97 */
   target?: number;
-  /** Fractional increase per second once at the target. @default 0.01 */
+  /** First fractional increase per second once at the target; it doubles every second. @default 0.02 */
   probe?: number;
+  /** The probe's largest step a second: at most doubling, as slow start does. @default 1 */
+  maxProbe?: number;
   /**
    * Slow start doubles the rate this often while requests wait on it. Short: the first 429 ends
    * slow start anyway, and a slow doubling only holds back the second round of requests of a run
@@ -49,6 +54,8 @@ export class AdaptiveRate {
   private lastChange: number | undefined;
   private lastCut = Number.NEGATIVE_INFINITY;
   private held = false;
+  /** The next probe's step: `probe` after a cut, doubling each second the pace rises without one. */
+  private probeStep: number;
   /**
    * Send and refusal times, kept long enough for a reading of the second before an episode's first
    * refusal, taken up to `holdOffMs` (and a slow 429's round trip) later.
@@ -72,12 +79,14 @@ export class AdaptiveRate {
     this.o = {
       decrease: options.decrease ?? 0.9,
       target: options.target ?? 0.97,
-      probe: options.probe ?? 0.01,
+      probe: options.probe ?? 0.02,
+      maxProbe: options.maxProbe ?? 1,
       slowStartMs: options.slowStartMs ?? 50,
       holdOffMs: options.holdOffMs ?? 1000,
       floor: options.floor ?? 0.2,
       recover: options.recover ?? 0.25,
     };
+    this.probeStep = this.o.probe;
     this.historyMs = 2000 + this.o.holdOffMs;
     this.sent = new TimeWindow(this.historyMs);
   }
@@ -152,6 +161,7 @@ export class AdaptiveRate {
     this.episodeLearned = false;
     this.firstRefusedAt = recent ? sentAt : Number.POSITIVE_INFINITY;
     this.slowStart = false;
+    this.probeStep = this.o.probe;
     this.lastCut = now;
     this.lastChange = now;
     this.cuts++;
@@ -211,7 +221,14 @@ export class AdaptiveRate {
           this.current = Math.min(this.current * (1 + this.o.recover), MAX_RATE); // only stray 429s so far: no limit to respect
         } else {
           const target = this.learnedLimit * this.o.target;
-          this.current = this.current < target ? this.current + Math.max(0.1, (target - this.current) / 2) : this.current * (1 + this.o.probe) + 0.05;
+          // Halfway each second (at least 0.1) took 5 s from 0.9 × 8 to 0.97 × 8 a second.
+          if (this.current < target) this.current = target;
+          else {
+            // A second at this pace without a 429: the server takes at least this much.
+            this.learnedLimit = Math.max(this.learnedLimit, this.current);
+            this.current = Math.min(this.current * (1 + this.probeStep) + 0.05, MAX_RATE);
+            this.probeStep = Math.min(this.probeStep * 2, this.o.maxProbe);
+          }
         }
       }
     }

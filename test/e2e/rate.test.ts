@@ -380,4 +380,23 @@ describe.sequential('a lone 429', () => {
     expectAllAnswered(t, prompts);
     expect(count429(server.requests)).toBe(1);
   });
+  it('a hiccup (every request refused for 300 ms, no rate headers) early in a run of 2,000 does not hold back the rest', async () => {
+    // An upstream's hiccup, not a rate limit: its burst reads as a limit of what the run's first
+    // 200 ms sent (~80 a second at -c 20). The pace must find its way back to what -c 20 and 50 ms
+    // allow (~400 a second, ~6 s for the run): at the probe's old 1 % a second it took ~30 s.
+    let first: number | undefined;
+    const server = await fresh({
+      latencyMs: 50,
+      fault: () => {
+        const now = performance.now();
+        first ??= now;
+        return now - first >= 200 && now - first < 500 ? '429' : undefined;
+      },
+    });
+    const prompts = numbered('hiccup', 2000);
+    const t = await timedRun(server, prompts, ['-c', '20', '--no-cache'], 'hiccup.txt', 20_000);
+    note('hiccup', t, server);
+    expectAllAnswered(t, prompts);
+    expect(count429(server.requests)).toBeGreaterThan(5);
+  });
 });

@@ -103,6 +103,63 @@ describe('AdaptiveRate reading a limit from a burst of 429s', () => {
   });
 });
 
+/**
+ * A client that always has requests waiting, paced by `rate`, against a server that refuses the
+ * requests of `refuses` (send time, ms) and, with `limit`, whatever is over `limit` in any sliding
+ * second. Refusals come back 20 ms after their send. Returns what each second sent and had refused.
+ */
+function simulate(rate: AdaptiveRate, ms: number, { limit = Number.POSITIVE_INFINITY, refuses = (_t: number) => false } = {}) {
+  const accepted = new TimeWindow(1000);
+  const pending: number[] = [];
+  const perSecond: Array<{ sent: number; refused: number }> = [];
+  let credit = 0;
+  for (let t = 0; t < ms; t++) {
+    while (pending.length > 0 && pending[0]! + 20 <= t) {
+      const sentAt = pending.shift()!;
+      rate.noteRateLimited(sentAt, t);
+    }
+    credit = Math.min(credit + rate.rate(t) / 1000, 1);
+    rate.noteHeld();
+    perSecond[Math.floor(t / 1000)] ??= { sent: 0, refused: 0 };
+    for (; credit >= 1; credit--) {
+      rate.noteSent(t);
+      const second = perSecond[Math.floor(t / 1000)]!;
+      second.sent++;
+      if (refuses(t) || accepted.countBetween(t - 1000, Number.POSITIVE_INFINITY) >= limit) {
+        pending.push(t);
+        second.refused++;
+      } else accepted.push(t);
+    }
+  }
+  return perSecond;
+}
+
+describe('AdaptiveRate after a reading', () => {
+  it('finds its way back up within seconds when the burst it read was no limit', () => {
+    // 8 requests accepted in the run's first instant, then a burst of 429s that were no rate limit
+    // (an upstream's hiccup): the reading is ~8 a second. The server then takes everything.
+    const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY });
+    for (let i = 0; i < 8; i++) rate.noteSent(0);
+    for (let i = 0; i < 40; i++) rate.noteSent(1);
+    for (let i = 0; i < 40; i++) rate.noteRateLimited(1, 30);
+    expect(rate.rate(30)).toBeLessThan(10);
+    const seconds = simulate(rate, 20_000);
+    // A step of 1 % a second left it under 10 a second here after 20 s.
+    expect(seconds.at(-1)!.sent).toBeGreaterThan(100);
+    expect(seconds.slice(0, 15).reduce((n, s) => n + s.sent, 0)).toBeGreaterThan(300);
+  });
+
+  it('probes past a true limit rarely: few refusals, and near the limit', () => {
+    const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY });
+    const seconds = simulate(rate, 120_000, { limit: 60 }).slice(10);
+    const sent = seconds.reduce((n, s) => n + s.sent, 0);
+    const refused = seconds.reduce((n, s) => n + s.refused, 0);
+    expect(refused / sent).toBeLessThan(0.03);
+    expect((sent - refused) / seconds.length).toBeGreaterThan(0.9 * 60);
+    expect(Math.max(...seconds.map((s) => s.sent))).toBeLessThan(1.3 * 60);
+  });
+});
+
 describe('TimeWindow', () => {
   it('counts entries strictly between two times and lists those after one', () => {
     const w = new TimeWindow(1000);
