@@ -24,6 +24,7 @@ import {
   type Chunk,
   type ChunkStatus,
   type HeldLine,
+  type HeldPlace,
   type Manifest,
 } from './manifest.js';
 import { planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
@@ -32,6 +33,7 @@ import { lineBilled, LineBudget, lineWorstCase, type BatchBudgetOptions } from '
 import { toUsd } from '../budget/spend-cap.js';
 import type { LineDefaults } from './request-line.js';
 import { IdSet } from './id-set.js';
+import { elementAt } from '../input/element-lines.js';
 import { isEndpointCode } from '../schedule/circuit-breaker.js';
 import { counted, groupDigits } from '../util/group-digits.js';
 import { timerDelay } from '../util/timer-delay.js';
@@ -111,7 +113,7 @@ export interface BatchJobOutcome {
    * --max-cost: spent by this output's batches; `held`, the first request not submitted for the cap;
    * `planned`, the requests the last planning round admitted (0 with `held`: the cap is reached).
    */
-  budget?: { spentUsd: number; planned: number; held?: { id: string; line: number; worstUsd: number } };
+  budget?: { spentUsd: number; planned: number; held?: HeldPlace & { worstUsd: number } };
   /** Of `pending`, chunks not submitted yet (no batch exists on the server for them). */
   unsubmitted: number;
   /** Of `pending`, batches the server may still be running (see runningOnServer); the others ended there. */
@@ -336,7 +338,12 @@ export class BatchJob {
     const base = { pending, interrupted, unsubmitted, running, anySubmitted, ...(outage ? { outage } : {}) };
     const b = this.manifest?.budget;
     if (!b) return base;
-    const held = b.held && { id: b.held.id, line: b.held.line, worstUsd: toUsd(b.held.worstPico) };
+    const held = b.held && {
+      id: b.held.id,
+      line: b.held.line,
+      ...(b.held.element ? { element: b.held.element } : {}),
+      worstUsd: toUsd(b.held.worstPico),
+    };
     return { ...base, budget: { spentUsd: toUsd(b.spentPico), planned: b.planned, ...(held ? { held } : {}) } };
   }
 
@@ -601,7 +608,8 @@ export class BatchJob {
         unpriced: (body) => budget.unpriced(body),
         onHeld: (record, body) => {
           this.heldRecord = record;
-          held = { id: record.id, line: record.line, worstPico: lineWorstCase(prices!, body) ?? 0 };
+          const element = elementAt(record.line, record.elementLines);
+          held = { id: record.id, line: record.line, ...(element ? { element } : {}), worstPico: lineWorstCase(prices!, body) ?? 0 };
         },
         seen: this.seen,
       },

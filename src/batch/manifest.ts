@@ -88,10 +88,18 @@ export interface Manifest {
   failingSince?: number;
 }
 
+/** Where a held request is in the input, as messages name it (see heldPlace). */
+export type HeldPlace = Pick<HeldLine, 'id' | 'line' | 'element'>;
+
+/** `id q7 on line 7`, or for a `.json` element `id q7 (element 2 at line 6)`. */
+export const heldPlace = (held: HeldPlace): string => (held.element ? `id ${held.id} (${held.element})` : `id ${held.id} on line ${held.line}`);
+
 /** The first request --max-cost kept from a plan: the input from it on is not submitted yet. */
 export interface HeldLine {
   id: string;
   line: number;
+  /** A `.json` input's element as messages name it (`element 2 at line 6`): there `line` is its position. */
+  element?: string;
   worstPico: number;
 }
 

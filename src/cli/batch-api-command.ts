@@ -3,7 +3,7 @@ import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchRefusedError, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import { chunkDir, isOpen, manifestPath, openChunks, readManifest, runningOnServer } from '../batch/manifest.js';
+import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer } from '../batch/manifest.js';
 import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -633,7 +633,7 @@ function finishBatchRun(
   if (stuck && budget && held) {
     const spent = outcome.budget!.spentUsd;
     fail(
-      `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, id ${held.id} on line ${held.line}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
+      `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, ${heldPlace(held)}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
         (!canResume
           ? `every answered row went to the FIFO's reader; ${NO_STREAM_RESUME}`
           : `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`),

@@ -1,4 +1,4 @@
-import { isOpen, manifestPath, type Manifest } from '../batch/manifest.js';
+import { heldPlace, isOpen, manifestPath, type HeldPlace, type Manifest } from '../batch/manifest.js';
 import type { BatchJobOutcome } from '../batch/batch-job.js';
 
 /**
@@ -15,7 +15,7 @@ export function streamResumeRefusal(output: string, manifest: Manifest): string 
   return (
     `${output} is a FIFO, whose rows cannot be read back, and every batch ${manifestPath(output)} lists is collected: ` +
     `a --resume cannot know which prompts were answered and would send (and bill) every one again; nothing was sent` +
-    (held ? ` (the input from id ${held.id} on line ${held.line} on was never submitted: over --max-cost)` : '') +
+    (held ? ` (the input from ${heldPlace(held)} on was never submitted: over --max-cost)` : '') +
     `. To send the whole input again, pass --overwrite in place of --resume`
   );
 }
@@ -52,9 +52,9 @@ export function resumable(output: string | undefined, stream: boolean, manifest:
 export const NO_STREAM_RESUME = "a FIFO's rows cannot be read back, so no --resume can submit the rest without sending every prompt again";
 
 /** The line for `unplannable`: what was not submitted, and why no command follows. */
-export function unplannableLine(output: string, held: { id: string; line: number }): string {
+export function unplannableLine(output: string, held: HeldPlace): string {
   return (
-    `the input from id ${held.id} on line ${held.line} on was not submitted (over --max-cost when it was planned), and more fits now that ` +
+    `the input from ${heldPlace(held)} on was not submitted (over --max-cost when it was planned), and more fits now that ` +
     `the batches' real cost is known; but ${output} is a FIFO, whose rows cannot be read back, so a --resume cannot know which prompts ` +
     `were answered and is refused: every answered row went to its reader`
   );

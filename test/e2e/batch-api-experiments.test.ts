@@ -300,6 +300,21 @@ describe('--batch-api --max-cost', () => {
     expect(uploadedLines()).toHaveLength(12);
   });
 
+  it('a .json input: the request held back is named by its element and the line it begins on, not its position as a line', async () => {
+    const elements = prompts(12, 'budget prompt number ').map((prompt, i) => ({ id: `q${i + 1}`, prompt }));
+    const input = path.join(ctx.dir, 'in.json');
+    fs.writeFileSync(input, JSON.stringify(elements, null, 2));
+    const args = [input, '-o', path.join(ctx.dir, 'out.jsonl'), ...batchArgs(), '--max-tokens', '20', ...PRICE];
+    const r = await runCli([...args, '--max-cost', '0.1']);
+    expect(r.code, r.stderr).toBe(3);
+    const held = /the next request, id q(\d+) \(element (\d+) at line (\d+)\), may cost up to/.exec(r.stderr);
+    expect(held, r.stderr).not.toBeNull();
+    const [, id, element, line] = held!.map(Number);
+    expect(element).toBe(id);
+    // Element k of this pretty-printed array opens on line 2 + 4 (k - 1).
+    expect(line).toBe(2 + 4 * (element! - 1));
+  });
+
   it('with --no-wait, what the first batches did not need goes out on the next --resume; exit 75 until done', async () => {
     ctx.server.options.batches = { stepMs: 60 };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(6, 'budget prompt number '));
