@@ -50,7 +50,7 @@ import { announceTarget, closeOutputTarget, openOutputTarget, type OutputTarget 
 import { outputFailedLine } from './output-failed-line.js';
 import { holdUnrecorded, skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
-import { csvLayoutFor } from './csv-layout-for.js';
+import { csvLayoutFor, withFieldColumns } from './csv-layout-for.js';
 import { limitRecords } from './limit-records.js';
 import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
@@ -242,7 +242,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const inputFingerprint = await fingerprint(config);
     checkManifest(config, outputPath, (line) => reporter.info(line));
     // A schema's fields get CSV columns of their own, and a resume checks for the same schema.
-    const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+    const csv = withFieldColumns(config, layout, structured);
     target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint, stop.signal).catch((err: unknown) => {
       if (err === stop.signal.reason) return undefined;
       throw err;

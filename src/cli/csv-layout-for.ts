@@ -1,5 +1,8 @@
 import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
+import { csvHeaderColumns } from '../output/csv-layout.js';
+import { escapeCell } from '../output/csv-columns.js';
+import type { OutputColumn } from '../structured/columns.js';
 import { writesCsv, type CliConfig } from './config.js';
 import { answerColumnsFor } from './answer-columns.js';
 import { inputReadAhead } from './input-read-ahead.js';
@@ -37,6 +40,28 @@ export async function csvLayoutFor(config: CliConfig): Promise<CsvLayout> {
   const layout = await keptLayout(config, csvOut);
   const answerColumns = csvOut ? await answerColumnsFor(config) : [];
   return answerColumns.length > 0 ? { ...layout, answerColumns } : layout;
+}
+
+/**
+ * The layout with a schema's fields as columns of their own, right after id (a resume checks for
+ * them). With --csv-escape-formulas, a header cell that a spreadsheet would run as a formula (an
+ * input column or a schema property named `=HYPERLINK(…)`) is refused before anything is sent:
+ * cells are escaped, but a header is written as it is, since resume, merge and report find the
+ * columns by their names.
+ */
+export function withFieldColumns(config: CliConfig, layout: CsvLayout, structured: { csvColumns: OutputColumn[] } | undefined): CsvLayout {
+  const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+  if (!csv.escapeFormulas || !writesCsv(config)) return csv;
+  const formula = csvHeaderColumns(csv).find((name) => escapeCell(name) !== name);
+  if (formula === undefined) return csv;
+  const cells = 'cells are escaped, but not header cells, which name the columns a resume reads';
+  if (csv.outputColumns?.some((c) => c.column === formula)) {
+    throw new UsageError(`--csv-escape-formulas: the output's header would start a formula, ${JSON.stringify(formula)} (a property of the schema): ${cells}; rename the property`);
+  }
+  const of = config.input.kind === 'file' ? `a column of ${config.input.path}` : 'a column of the input';
+  throw new UsageError(
+    `--csv-escape-formulas: the output's header would start a formula, ${JSON.stringify(formula)} (${of}): ${cells}; rename the column, or name the fields to keep (--keep-fields a,b)`,
+  );
 }
 
 async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout> {

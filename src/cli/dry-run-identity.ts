@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { InputFormat } from '../input/input-options.js';
 import { readRunMeta } from '../output/index.js';
 import type { CliConfig } from './config.js';
-import { csvLayoutFor } from './csv-layout-for.js';
+import { csvLayoutFor, withFieldColumns } from './csv-layout-for.js';
 import { fingerprintFile } from './input-fingerprint.js';
 import { refuseOtherRun } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
@@ -32,7 +32,7 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
   // is the scan's to report, as a bad line.
   const input = config.input.kind === 'file' ? await fingerprintFile(config.input.path) : null;
   const layout = await csvLayoutFor(config);
-  const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+  const csv = withFieldColumns(config, layout, structured);
   await refuseOtherRun(config, output, previous, describeRun(config, input, format, csv, structured?.fingerprint), input, uncollected);
 }
 

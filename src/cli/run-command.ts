@@ -5,6 +5,7 @@ import type { CliIo } from './io.js';
 import type { OutputTarget } from './output-target.js';
 import { checkInputFile } from './check-input.js';
 import { setUpStructured } from './structured-output.js';
+import { withFieldColumns } from './csv-layout-for.js';
 import { openBudget } from './open-budget.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
 import { ignoreLateSignal, listenForStop } from './stop-signals.js';
@@ -83,7 +84,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
   let target: OutputTarget | undefined;
   try {
     // A schema's fields get CSV columns of their own, right after id (and a resume checks for them).
-    const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
+    const csv = withFieldColumns(config, layout, structured);
     // Rows to the bar's terminal (`-o -`) go above it: through the display's screen (rowsIo).
     target = await openOutputTarget(
       config,

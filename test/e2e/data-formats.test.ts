@@ -47,6 +47,26 @@ describe('CSV output keeps data exact (item 2)', () => {
     expect(mixed.stderr).toMatch(/csvEscapeFormulas \(--csv-escape-formulas\): was true, now \(not set\)/);
   });
 
+  it('--csv-escape-formulas refuses a header cell that would start a formula (a kept column, a schema property): exit 2, nothing written', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('formula-header.csv', 'id,prompt,"=HYPERLINK(""http://x"";""y"")"\nr1,hello,=1+1\n');
+    const out = path.join(dir, 'formula-header.csv.out.csv');
+    const kept = await run([input, '--keep-fields', 'all', '-o', out, '--csv-escape-formulas']);
+    expect(kept.code).toBe(2);
+    expect(stderrLines(kept)).toEqual([
+      `llm-batch: --csv-escape-formulas: the output's header would start a formula, "=HYPERLINK(\\"http://x\\";\\"y\\")" (a column of ${input}): cells are escaped, but not header cells, which name the columns a resume reads; rename the column, or name the fields to keep (--keep-fields a,b)`,
+    ]);
+    const schema = JSON.stringify({ type: 'object', properties: { '=1+2': { type: 'string' } }, required: ['=1+2'], additionalProperties: false });
+    const property = await run([input, '--json-schema', schema, '-o', out, '--csv-escape-formulas']);
+    expect(property.code).toBe(2);
+    expect(property.stderr).toContain(`the output's header would start a formula, "=1+2" (a property of the schema)`);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+    // Without the flag, or to JSONL (no header), the same runs go on.
+    expect((await run([input, '--keep-fields', 'all', '-o', out, '-q'])).code).toBe(0);
+    expect((await run([input, '--keep-fields', 'all', '-o', path.join(dir, 'formula-header.jsonl'), '-q', '--csv-escape-formulas'])).code).toBe(0);
+  });
+
   it("--compact's CSV copy of an escaped CSV carries its record: copied again to JSONL, the answers are as answered", async () => {
     const { run } = await fresh({ reply: (p) => p.replace(/^q /, '') });
     const input = writeFile('copied.txt', answers.map((a) => `q ${a}`).join('\n') + '\n');
