@@ -36,12 +36,13 @@ export function uncollectedOf(manifest: Manifest, mock: boolean): UncollectedBat
 export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
 
 /**
- * A live `--resume` (or `--overwrite`) of an output whose batches are still on the server would send
- * their prompts again at the full price while the half-price batches run on, and leave them
- * uncollected. Refused before anything is sent (exit 2), naming the batches and the ways on.
+ * A live run into an output whose batches are still on the server (a `--resume`, an `--overwrite`,
+ * or a plain run while the output has no row yet: `--no-wait` leaves it empty) would send their
+ * prompts again at the full price while the half-price batches run on, and leave them uncollected.
+ * Refused before anything is sent (exit 2), naming the batches and the ways on.
  */
 export function refuseLiveOverPendingBatches(config: CliConfig): void {
-  if (config.output.kind !== 'file' || (!config.resume && !config.overwrite)) return;
+  if (config.output.kind !== 'file') return;
   const output = config.output.path;
   const manifest = readManifest(output);
   const ids = manifest ? uncollectedBatches(manifest) : [];
@@ -50,7 +51,7 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
   const n = ids.length === 1 ? 'batch' : 'batches';
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +
-      `a live ${config.resume ? '--resume' : '--overwrite'} would send ${ids.length === 1 ? 'its' : 'their'} prompts again and pay twice; ` +
+      `a live ${config.resume ? '--resume' : config.overwrite ? '--overwrite' : 'run'} would send ${ids.length === 1 ? 'its' : 'their'} prompts again and pay twice; ` +
       `collect ${ids.length === 1 ? 'it' : 'them'} with --batch-api --resume, or cancel ${ids.length === 1 ? 'it' : 'them'} with \`llm-batch cancel ${shellQuote(output)}\` first`,
     'output',
   );

@@ -221,7 +221,7 @@ describe('--batch-api input errors', () => {
 });
 
 describe('a live run over batches still on the server', () => {
-  it('--resume (and --overwrite) is refused, naming the batches; nothing is sent live; --batch-api --resume collects them', async () => {
+  it('--resume, --overwrite and a plain run into the empty output are refused, naming the batches; nothing is sent live; --batch-api --resume collects them', async () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 30, hold: () => holding };
     const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
@@ -231,17 +231,19 @@ describe('a live run over batches still on the server', () => {
     const batchId = [...ctx.server.batchState.batches.keys()][0]!;
     const before = fs.readFileSync(`${out}.batch.json`, 'utf8');
 
-    for (const flag of ['--resume', '--overwrite']) {
-      // A refusal before anything is sent: the --resume one as a child process, the --overwrite one in the worker.
-      const liveArgs = [input, '-o', out, '--base-url', ctx.server.url, '--no-cache', flag];
+    // --no-wait left the output empty: a plain run into it sent every prompt again while the batch ran on.
+    expect(fs.statSync(out).size).toBe(0);
+    for (const flag of ['--resume', '--overwrite', '']) {
+      // A refusal before anything is sent: the --resume one as a child process, the others in the worker.
+      const liveArgs = [input, '-o', out, '--base-url', ctx.server.url, '--no-cache', ...(flag ? [flag] : [])];
       const live = flag === '--resume' ? await runCli(liveArgs) : await runInWorker(liveArgs);
       expect(live.code, live.stderr).toBe(2);
       expect(stderrLines(live)).toHaveLength(1);
       expect(live.stderr).toContain(`lists 1 batch of an earlier --batch-api run not collected yet (${batchId})`);
-      expect(live.stderr).toContain(`a live ${flag} would send its prompts again and pay twice`);
+      expect(live.stderr).toContain(`a live ${flag || 'run'} would send its prompts again and pay twice`);
       expect(live.stderr).toContain(`collect it with --batch-api --resume, or cancel it with \`llm-batch cancel ${out}\` first`);
       // Its dry run refuses it alike (it said "3 to send").
-      const dry = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', flag, '--dry-run']);
+      const dry = await runInWorker([...liveArgs, '--dry-run']);
       expect({ code: dry.code, stderr: dry.stderr, stdout: dry.stdout }).toEqual({ code: 2, stderr: live.stderr, stdout: '' });
     }
     expect(chatRequests()).toHaveLength(0);
