@@ -84,3 +84,22 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
     `${config.resume ? `dropping ${what}: this run sends the prompts without a row` : `abandoning ${what}${config.overwrite ? ' (--overwrite)' : ''}`}${files}`,
   );
 }
+
+/**
+ * The line `merge` writes, even under -q, for a shard whose --batch-api run has batches not
+ * collected yet (`--no-wait`): their rows are not in the file, and an exit 0 told a cron job the
+ * merge was whole. Undefined when there are none, or no readable batch state.
+ */
+export function uncollectedNote(file: string): string | undefined {
+  let manifest: Manifest | undefined;
+  try {
+    manifest = readManifest(file);
+  } catch {
+    return undefined; // a damaged state is its run's to say; the rows merge as they are
+  }
+  if (!manifest) return undefined;
+  const open = openChunks(manifest);
+  const n = open.submitted.length + open.unsubmitted.length;
+  if (n === 0) return undefined;
+  return `llm-batch: ${manifestPath(file)} lists ${counted(n, 'batch', 'batches')} of ${file} not collected yet: the merge covers the rows collected so far; collect ${n === 1 ? 'it' : 'them'} with that run's command and --resume\n`;
+}

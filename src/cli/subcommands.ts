@@ -22,7 +22,7 @@ import {
 import { openCancelOutput } from './open-cancel-output.js';
 import { sayingSourceLines } from './source-line-error.js';
 import { MOCK_BATCHES_GONE, writtenByMock } from './mock-batches-gone.js';
-import { uncollectedOf } from './pending-batches.js';
+import { uncollectedNote, uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
@@ -449,6 +449,14 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
     io.stderr.write(note);
     beingWritten.add(file);
   }
+  // Likewise a --batch-api --no-wait shard whose batches are not collected yet.
+  let uncollected = 0;
+  for (const file of outputs) {
+    const note = beingWritten.has(file) ? undefined : uncollectedNote(file);
+    if (note === undefined) continue;
+    io.stderr.write(note);
+    uncollected++;
+  }
   // The merged file's format by its name (.csv is CSV); each output is read as what it holds.
   const format = toStdout ? stdoutFormat(outputs) : formatFromPath(opts.output) === 'csv' ? 'csv' : 'jsonl';
   const given = outputs.map((file) => mergeSource(file, readBackFormat(file), format));
@@ -482,8 +490,8 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   const missing = opts.input && answered ? await unanswered(opts.input, meta, answered, io) : undefined;
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
   for (const file of stats.torn) if (!beingWritten.has(file)) io.stderr.write(tornRowNote(file));
-  // A shard missing or still being written leaves rows out as surely as an unanswered prompt does.
-  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || missingShards > 0 || beingWritten.size > 0;
+  // A shard missing, still being written or with batches out leaves rows out as surely as an unanswered prompt does.
+  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || missingShards > 0 || beingWritten.size > 0 || uncollected > 0;
   const reasoning = leftOut.line();
   if (reasoning && !opts.quiet) io.stderr.write(`llm-batch: ${reasoning}\n`);
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];

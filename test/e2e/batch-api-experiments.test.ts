@@ -234,6 +234,32 @@ describe('--batch-api with several models and --repeat', () => {
     expect(new Set(rows.map((x) => `${x.id} ${x.requested_model} ${x.sample}`)).size).toBe(24);
   });
 
+  it('merge of --no-wait shards says which still have batches out, even with -q, and exits 1 until they are collected', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(6));
+    const outs = [1, 2].map((i) => path.join(ctx.dir, `out-${i}.jsonl`));
+    for (const [i, out] of outs.entries()) {
+      const r = await runCli([input, '-o', out, ...batchArgs(), '--shard', `${i + 1}/2`, '--no-wait']);
+      expect(r.code, r.stderr).toBe(75);
+    }
+    holding = false;
+    const first = await runCli([input, '-o', outs[0]!, ...batchArgs(), '--shard', '1/2', '--resume']);
+    expect(first.code, first.stderr).toBe(0);
+    const all = path.join(ctx.dir, 'all.jsonl');
+    const early = await runInWorker(['merge', ...outs, '-o', all, '-q']);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(
+      `llm-batch: ${outs[1]}.batch.json lists 1 batch of ${outs[1]} not collected yet: the merge covers the rows collected so far; collect it with that run's command and --resume\n`,
+    );
+    expect(early.stderr).not.toContain(`${outs[0]}.batch.json`);
+    const second = await runCli([input, '-o', outs[1]!, ...batchArgs(), '--shard', '2/2', '--resume']);
+    expect(second.code, second.stderr).toBe(0);
+    const whole = await runInWorker(['merge', ...outs, '-o', all, '-q', '--overwrite']);
+    expect({ code: whole.code, stderr: whole.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(rowsOf(all)).toHaveLength(6);
+  });
+
   it('a model × sample run answered in part by the cache uploads only the rest', async () => {
     const cacheDir = path.join(ctx.dir, 'cache');
     const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
