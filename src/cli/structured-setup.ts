@@ -6,7 +6,7 @@ import { fieldReservedNames } from '../output/csv-layout.js';
 import { outputColumns, type OutputColumn } from '../structured/columns.js';
 import { JSON_IN_PROMPT_INSTRUCTIONS, schemaInstructions } from '../structured/instructions.js';
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
-import { strictify, type JsonSchema } from '../structured/strictify.js';
+import { pointerTo, strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { stripFence } from '../structured/strip-fence.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
@@ -118,5 +118,27 @@ function readSchema(source: string): { schema: JsonSchema; label: string } {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new UsageError(`--json-schema ${inline ? '(inline)' : source}: a schema must be a JSON object`);
   }
+  const infinite = infiniteNumberAt(schema);
+  if (infinite !== undefined) {
+    throw new UsageError(
+      `--json-schema ${inline ? '(inline)' : source}: ${infinite}: a number beyond what a double holds (it reads as Infinity, and would be sent as null); use a smaller one`,
+    );
+  }
   return { schema: schema as JsonSchema, label };
+}
+
+/**
+ * The JSON pointer of the first number that overflowed a double (`"minimum": 1e400`), or undefined.
+ * Ajv would check answers against Infinity while the request carried `null`, so every answer failed.
+ */
+function infiniteNumberAt(schema: object): string | undefined {
+  const stack: Array<[unknown, string]> = [[schema, '']];
+  while (stack.length > 0) {
+    const [value, at] = stack.pop()!;
+    if (typeof value === 'number' && !Number.isFinite(value)) return at || '/';
+    if (typeof value !== 'object' || value === null) continue;
+    // Reversed onto the stack: the first in the file is said.
+    for (const [key, child] of Object.entries(value).reverse()) stack.push([child, pointerTo(at, key)]);
+  }
+  return undefined;
 }

@@ -72,6 +72,18 @@ describe('prepareStructured', () => {
     expect(() => prepareStructured(spec('{"type": "object",}'))).toThrow(/^--json-schema \(inline\): not valid JSON at line 1 column 19/);
   });
 
+  it('a number beyond a double (read as Infinity, sent as null) is a usage error naming its pointer', () => {
+    const file = path.join(dir, 'huge.json');
+    fs.writeFileSync(file, '{"type":"object","properties":{"a/b":{"type":"integer","minimum":1e400},"c":{"enum":[1,-1e999]}}}');
+    for (const inPrompt of [false, true]) {
+      expect(() => prepareStructured(spec(file, inPrompt))).toThrow(
+        new UsageError(`--json-schema ${file}: /properties/a~1b/minimum: a number beyond what a double holds (it reads as Infinity, and would be sent as null); use a smaller one`),
+      );
+    }
+    // Large but finite numbers are numbers.
+    expect(() => prepareStructured(spec('{"type":"object","properties":{"a":{"type":"number","maximum":1e308}},"required":["a"],"additionalProperties":false}'))).not.toThrow();
+  });
+
   it('what Ajv cannot compile names the file and the pointer, strict or --schema-in-prompt', () => {
     const ref = path.join(dir, 'r.json');
     fs.writeFileSync(ref, JSON.stringify({ type: 'object', properties: { a: { $ref: '#/$defs/Missing' } } }));
