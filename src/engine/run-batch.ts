@@ -508,7 +508,7 @@ class Engine {
       // Only our own response_format (not a Batch API line's, re-asked live): the stop's advice is --schema-in-prompt.
       const ignored =
         request.response_format !== undefined && !outcome.result.refusal
-          ? this.formatWatch.answer(record.id, outcome.result.text, step.next === 'accept')
+          ? this.formatWatch.answer(run, outcome.result.text, step.next === 'accept')
           : undefined;
       // Before the re-ask is queued: it is not sent, and its record becomes an `aborted` row that a resume asks again.
       if (ignored) this.halt('response_format', ignored, true);

@@ -1,11 +1,7 @@
 import { stripFence } from './strip-fence.js';
 
-/**
- * How many prompts' answers, all plain text and none valid before them, tell a server that ignores
- * response_format. Prompts, not rows: with --repeat 3 one prompt that draws prose (a joke asked for
- * as JSON) is three rows, and stopped a run whose server honoured the format for every other.
- */
-export const PLAIN_PROMPTS_TO_STOP = 3;
+/** How many rows' answers, all plain text and none valid before them, tell a server that ignores response_format. */
+export const PLAIN_ROWS_TO_STOP = 3;
 
 const IGNORED = 'the server ignored response_format';
 
@@ -14,17 +10,17 @@ const IGNORED = 'the server ignored response_format';
  * answers 400 and the run stops at once; one that silently ignores it answers in free text, and
  * every row would be paid for 1 + --schema-retries times before ending `invalid_output`. A server
  * that honours it (strict json_schema, json_object) never answers prose, so when the first
- * PLAIN_PROMPTS_TO_STOP prompts' answers are all text that does not even start as JSON, the run stops as
+ * PLAIN_ROWS_TO_STOP rows' answers are all text that does not even start as JSON, the run stops as
  * after a 400. Conservative: one valid answer, or one that is JSON at all (if not the schema's), and
  * the watch is over for the run; an empty answer or a refusal says nothing either way.
  */
 export class IgnoredFormatWatch {
-  private readonly prompts = new Set<string>();
+  private readonly rows = new Set<unknown>();
   private over = false;
   private first = '';
 
-  /** Notes one answer to the prompt `prompt` (its id: a model's or sample's row is the same prompt); the stop's message once the first prompts all came back as plain text. */
-  answer(prompt: string, text: string, valid: boolean): string | undefined {
+  /** Notes one answer of the row `row` (any value that tells rows apart); the stop's message once the first rows all came back as plain text. */
+  answer(row: unknown, text: string, valid: boolean): string | undefined {
     if (this.over) return undefined;
     const shown = stripFence(text).trim();
     if (shown === '' && !valid) return undefined;
@@ -32,12 +28,12 @@ export class IgnoredFormatWatch {
       this.over = true;
       return undefined;
     }
-    if (this.prompts.size === 0) this.first = shown;
-    this.prompts.add(prompt);
-    if (this.prompts.size < PLAIN_PROMPTS_TO_STOP) return undefined;
+    if (this.rows.size === 0) this.first = shown;
+    this.rows.add(row);
+    if (this.rows.size < PLAIN_ROWS_TO_STOP) return undefined;
     this.over = true;
     const quoted = this.first.length > 60 ? `${this.first.slice(0, 60)}…` : this.first;
-    return `${IGNORED}: the first ${PLAIN_PROMPTS_TO_STOP} prompts were answered in plain text, not JSON (${JSON.stringify(quoted.replace(/\s+/g, ' '))})`;
+    return `${IGNORED}: the first ${PLAIN_ROWS_TO_STOP} rows were answered in plain text, not JSON (${JSON.stringify(quoted.replace(/\s+/g, ' '))})`;
   }
 
   /** A valid answer came another way (the cache): the server honours response_format, or did. */

@@ -22,7 +22,7 @@ const SCHEMA = JSON.stringify({
 const PROSE = 'Sure! The label for this one is clearly "a", because it reads well.';
 
 describe.concurrent('a server that ignores response_format', () => {
-  it('stops after the first 3 prompts come back as plain text, with --schema-in-prompt and the command that finishes the rest', async () => {
+  it('stops after the first 3 rows come back as plain text, with --schema-in-prompt and the command that finishes the rest', async () => {
     const { run, server } = await fresh();
     // Free text whenever response_format is sent; with --schema-in-prompt the mock's valid objects.
     server.options.schema = { answer: () => PROSE };
@@ -33,7 +33,7 @@ describe.concurrent('a server that ignores response_format', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toBe(
-      `llm-batch: the server ignored response_format: the first 3 prompts were answered in plain text, not JSON (${JSON.stringify(`${PROSE.slice(0, 60)}…`)}); it may not support structured outputs for this model. With --schema-in-prompt the schema goes in a system message instead, and answers are still validated: the command below adds it. Stopped before sending more.`,
+      `llm-batch: the server ignored response_format: the first 3 rows were answered in plain text, not JSON (${JSON.stringify(`${PROSE.slice(0, 60)}…`)}); it may not support structured outputs for this model. With --schema-in-prompt the schema goes in a system message instead, and answers are still validated: the command below adds it. Stopped before sending more.`,
     );
     expect(lines.at(-1)).toMatch(/^llm-batch: to finish the rest, run: llm-batch .* --schema-in-prompt --resume$/);
     // Not 1 + 2 re-asks for each of the 10 rows: the requests in flight at the stop (at most 3 more) are cut short.
@@ -64,17 +64,6 @@ describe.concurrent('a server that ignores response_format', () => {
       ['d', null],
       ['e', null],
     ]);
-  });
-
-  it('one prompt that draws prose is one prompt, however many --repeat samples it has: the run goes on', async () => {
-    const { run, server } = await fresh();
-    server.options.schema = { answer: ({ prompt }) => (prompt === 'tell me a joke' ? PROSE : undefined) };
-    const r = await run([writeFile('repeat.txt', 'tell me a joke\nb\nc\nd\n'), '--json-schema', SCHEMA, '--repeat', '3', '-c', '3']);
-    expect(r.code, r.stderr).toBe(1);
-    const rows = rowsOf(r);
-    expect(rows).toHaveLength(12);
-    expect(rows.filter((row) => row.error?.type === 'invalid_output').map((row) => row.prompt)).toEqual(Array(3).fill('tell me a joke'));
-    expect(rows.filter((row) => row.error === null)).toHaveLength(9);
   });
 
   it('answers that are JSON, if not the schema’s, never stop the run: they are re-asked as before', async () => {

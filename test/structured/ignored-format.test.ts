@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { IgnoredFormatWatch, ignoredFormat } from '../../src/structured/ignored-format.js';
 
 describe('IgnoredFormatWatch', () => {
-  it('says stop once 3 distinct prompts answered in plain text, and only once', () => {
+  it('says stop once 3 distinct rows answered in plain text, and only once', () => {
     const watch = new IgnoredFormatWatch();
     expect(watch.answer('a', 'Sure! It is "a".', false)).toBeUndefined();
-    expect(watch.answer('a', 'Still prose.', false)).toBeUndefined(); // the same prompt's re-ask, or another sample of it: not another prompt
+    expect(watch.answer('a', 'Still prose.', false)).toBeUndefined(); // the same row's re-ask: not another row
     expect(watch.answer('b', 'The label is b.', false)).toBeUndefined();
     const stop = watch.answer('c', 'Hmm.', false);
-    expect(stop).toBe('the server ignored response_format: the first 3 prompts were answered in plain text, not JSON ("Sure! It is \\"a\\".")');
+    expect(stop).toBe('the server ignored response_format: the first 3 rows were answered in plain text, not JSON ("Sure! It is \\"a\\".")');
     expect(ignoredFormat(stop!)).toBe(true);
     expect(watch.answer('d', 'more prose', false)).toBeUndefined();
   });
