@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
 import { csvHeaderColumns } from '../output/csv-layout.js';
@@ -51,7 +52,7 @@ export async function csvLayoutFor(config: CliConfig): Promise<CsvLayout> {
  */
 export function withFieldColumns(config: CliConfig, layout: CsvLayout, structured: { csvColumns: OutputColumn[] } | undefined): CsvLayout {
   const csv = structured ? { ...layout, outputColumns: structured.csvColumns } : layout;
-  if (!csv.escapeFormulas || !writesCsv(config)) return csv;
+  if (!csv.escapeFormulas || !writesCsv(config) || headerWritten(config)) return csv;
   const formula = csvHeaderColumns(csv).find((name) => escapeCell(name) !== name);
   if (formula === undefined) return csv;
   const cells = 'cells are escaped, but not header cells, which name the columns a resume reads';
@@ -62,6 +63,15 @@ export function withFieldColumns(config: CliConfig, layout: CsvLayout, structure
   throw new UsageError(
     `--csv-escape-formulas: the output's header would start a formula, ${JSON.stringify(formula)} (${of}): ${cells}; rename the column, or name the fields to keep (--keep-fields a,b)`,
   );
+}
+
+/**
+ * A resume of an output that has its header already: refusing the header then protects nothing, and
+ * left the file no way on (renamed, the property is another run's).
+ */
+function headerWritten(config: CliConfig): boolean {
+  if (!config.resume || config.output.kind !== 'file') return false;
+  return (fs.statSync(config.output.path, { throwIfNoEntry: false })?.size ?? 0) > 0;
 }
 
 async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout> {

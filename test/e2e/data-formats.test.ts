@@ -62,6 +62,15 @@ describe('CSV output keeps data exact (item 2)', () => {
     expect(property.stderr).toContain(`the output's header would start a formula, "=1+2" (a property of the schema)`);
     expect(fs.existsSync(out)).toBe(false);
     expect(server.requests).toHaveLength(0);
+    // A resume of a file that has such a header already (written before the check): it goes on, escaping its cells.
+    const older = path.join(dir, 'formula-header-older.csv');
+    expect((await run([input, '--keep-fields', 'all', '-o', older, '-q'])).code).toBe(0);
+    const meta = JSON.parse(fs.readFileSync(`${older}.meta.json`, 'utf8'));
+    fs.writeFileSync(`${older}.meta.json`, JSON.stringify({ ...meta, csvEscapeFormulas: true }));
+    fs.appendFileSync(input, 'r2,=2+2,x\n');
+    const resumed = await run([input, '--keep-fields', 'all', '-o', older, '-q', '--resume', '--csv-escape-formulas']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(fs.readFileSync(older, 'utf8')).toMatch(/\nr2,[^\n]*'=2\+2/);
     // Without the flag, or to JSONL (no header), the same runs go on.
     expect((await run([input, '--keep-fields', 'all', '-o', out, '-q'])).code).toBe(0);
     expect((await run([input, '--keep-fields', 'all', '-o', path.join(dir, 'formula-header.jsonl'), '-q', '--csv-escape-formulas'])).code).toBe(0);
