@@ -44,7 +44,14 @@ export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).
 export function refuseLiveOverPendingBatches(config: CliConfig): void {
   if (config.output.kind !== 'file') return;
   const output = config.output.path;
-  const manifest = readManifest(output);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = readManifest(output);
+  } catch (err) {
+    // As dropUnsubmittedBatches: a new output's old state that cannot be read refuses nothing.
+    if (config.resume || config.overwrite || !(err instanceof RunError)) throw err;
+    return;
+  }
   const ids = manifest ? uncollectedBatches(manifest) : [];
   // An earlier --mock run's batches are on no server: nothing would be paid twice.
   if (ids.length === 0 || readRunMeta(output)?.['baseURL'] === 'mock') return;
@@ -88,18 +95,23 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
 /**
  * The line `merge` writes, even under -q, for a shard whose --batch-api run has batches not
  * collected yet (`--no-wait`): their rows are not in the file, and an exit 0 told a cron job the
- * merge was whole. Undefined when there are none, or no readable batch state.
+ * merge was whole. Also when the batch state cannot be read (whether batches are out is unknown),
+ * and for a --mock run's batches, which no one can collect. Undefined when there are none.
  */
-export function uncollectedNote(file: string): string | undefined {
+export function uncollectedNote(file: string, mock: boolean): string | undefined {
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(file);
   } catch {
-    return undefined; // a damaged state is its run's to say; the rows merge as they are
+    // Its run's --resume or `status` says what is wrong with it.
+    return `llm-batch: ${manifestPath(file)} cannot be read as a batch manifest: whether batches of ${file} are still out is unknown; the merge covers the rows the file has\n`;
   }
   if (!manifest) return undefined;
-  const open = openChunks(manifest);
-  const n = open.submitted.length + open.unsubmitted.length;
+  const { pending, unsubmitted, gone } = uncollectedOf(manifest, mock);
+  if (gone > 0) {
+    return `llm-batch: ${manifestPath(file)} lists ${counted(gone, 'batch', 'batches')} of ${file} that its --mock run never collected, and no one can: the merge covers the rows the file has\n`;
+  }
+  const n = pending + unsubmitted;
   if (n === 0) return undefined;
   return `llm-batch: ${manifestPath(file)} lists ${counted(n, 'batch', 'batches')} of ${file} not collected yet: the merge covers the rows collected so far; collect ${n === 1 ? 'it' : 'them'} with that run's command and --resume\n`;
 }

@@ -452,7 +452,7 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   // Likewise a --batch-api --no-wait shard whose batches are not collected yet.
   let uncollected = 0;
   for (const file of outputs) {
-    const note = beingWritten.has(file) ? undefined : uncollectedNote(file);
+    const note = beingWritten.has(file) ? undefined : uncollectedNote(file, writtenByMock(file));
     if (note === undefined) continue;
     io.stderr.write(note);
     uncollected++;

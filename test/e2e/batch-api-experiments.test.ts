@@ -253,6 +253,15 @@ describe('--batch-api with several models and --repeat', () => {
       `llm-batch: ${outs[1]}.batch.json lists 1 batch of ${outs[1]} not collected yet: the merge covers the rows collected so far; collect it with that run's command and --resume\n`,
     );
     expect(early.stderr).not.toContain(`${outs[0]}.batch.json`);
+    // A batch state that cannot be read: whether batches are out is unknown, said as such (exit 1).
+    const state = fs.readFileSync(`${outs[1]}.batch.json`, 'utf8');
+    fs.writeFileSync(`${outs[1]}.batch.json`, state.slice(0, 100));
+    const damaged = await runInWorker(['merge', ...outs, '-o', all, '-q', '--overwrite']);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toContain(
+      `llm-batch: ${outs[1]}.batch.json cannot be read as a batch manifest: whether batches of ${outs[1]} are still out is unknown; the merge covers the rows the file has\n`,
+    );
+    fs.writeFileSync(`${outs[1]}.batch.json`, state);
     const second = await runCli([input, '-o', outs[1]!, ...batchArgs(), '--shard', '2/2', '--resume']);
     expect(second.code, second.stderr).toBe(0);
     const whole = await runInWorker(['merge', ...outs, '-o', all, '-q', '--overwrite']);

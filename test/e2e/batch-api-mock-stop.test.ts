@@ -73,6 +73,12 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     // The page too, from the manifest (without --summary-json).
     expect(reportDataOf(path.join(dir, 'out.html'))).toMatchObject({ pendingBatches: 0, goneBatches: 1 });
 
+    // `merge` says the batch is gone too, not a --resume that would be refused; exit 1, the rows are not all there.
+    const merged = await runInWorker(['merge', out, '-o', path.join(dir, 'all.jsonl')]);
+    expect(merged.code).toBe(1);
+    expect(merged.stderr).toContain(`llm-batch: ${out}.batch.json lists 1 batch of ${out} that its --mock run never collected, and no one can: the merge covers the rows the file has\n`);
+    expect(merged.stderr).not.toMatch(/--resume/);
+
     const again = await runCli([...run, '--overwrite', '--poll', '0.05']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/dropping 1 uncollected batches of the earlier --mock run/);

@@ -221,6 +221,15 @@ describe('--batch-api input errors', () => {
 });
 
 describe('a live run over batches still on the server', () => {
+  it('a batch state that cannot be read refuses no plain run into a new output (its --resume says why)', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    fs.writeFileSync(`${out}.batch.json`, '{"version":1,"chunks":[{"n":"x"}]');
+    const plain = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q']);
+    expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(chatRequests()).toHaveLength(3);
+  });
+
   it('--resume, --overwrite and a plain run into the empty output are refused, naming the batches; nothing is sent live; --batch-api --resume collects them', async () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 30, hold: () => holding };
