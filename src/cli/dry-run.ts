@@ -26,6 +26,7 @@ import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';
 import { openCache } from './open-cache.js';
 import { answeredCheck } from './dry-run-answered.js';
 import { refuseOtherRunDry, refuseOutputDry } from './dry-run-identity.js';
+import { csvLayoutFor, withFieldColumns } from './csv-layout-for.js';
 import { fingerprint } from './run-identity.js';
 import { checkStdinFile } from './check-stdin-file.js';
 import { pendingCheck } from './dry-run-pending.js';
@@ -449,6 +450,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     // A resume the run would refuse is refused here too, before its count says what it would send.
     refuseOutputDry(config);
     await refuseOtherRunDry(config, input.format, structured);
+    // A header that would start a formula under --csv-escape-formulas: refused as the run refuses it.
+    if (config.data.csvEscapeFormulas && writesCsv(config)) withFieldColumns(config, await csvLayoutFor(config), structured);
     const answered = await answeredCheck(config);
     waiting = pendingCheck(config);
     const cached = cache && cachedCheck(config, cache.cache, batch, structured?.structured);

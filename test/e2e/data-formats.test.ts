@@ -57,6 +57,9 @@ describe('CSV output keeps data exact (item 2)', () => {
       `llm-batch: --csv-escape-formulas: the output's header would start a formula, "=HYPERLINK(\\"http://x\\";\\"y\\")" (a column of ${input}): cells are escaped, but not header cells, which name the columns a resume reads; rename the column, or name the fields to keep (--keep-fields a,b)`,
     ]);
     const schema = JSON.stringify({ type: 'object', properties: { '=1+2': { type: 'string' } }, required: ['=1+2'], additionalProperties: false });
+    // Its dry run says so alike.
+    const dry = await run([input, '--keep-fields', 'all', '-o', out, '--csv-escape-formulas', '--dry-run']);
+    expect({ code: dry.code, stderr: dry.stderr }).toEqual({ code: 2, stderr: kept.stderr });
     const property = await run([input, '--json-schema', schema, '-o', out, '--csv-escape-formulas']);
     expect(property.code).toBe(2);
     expect(property.stderr).toContain(`the output's header would start a formula, "=1+2" (a property of the schema)`);
