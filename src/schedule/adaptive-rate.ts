@@ -56,6 +56,8 @@ export class AdaptiveRate {
   private held = false;
   /** The next probe's step: `probe` after a cut, doubling each second the pace rises without one. */
   private probeStep: number;
+  /** When the last 429 came, of any episode: 429s within a holdoff, or too few for a cut, are 429s too. */
+  private lastRefusedAt = Number.NEGATIVE_INFINITY;
   /**
    * Send and refusal times, kept long enough for a reading of the second before an episode's first
    * refusal, taken up to `holdOffMs` (and a slow 429's round trip) later.
@@ -144,6 +146,7 @@ export class AdaptiveRate {
   noteRateLimited(sentAt: number, now: number): 'learned' | 'cut' | 'none' {
     this.refused = this.refused.filter((t) => t > now - this.historyMs);
     this.refused.push(sentAt);
+    this.lastRefusedAt = now;
     const sent = this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY);
     const refused = this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
     const lastSecond = sent - refused;
@@ -223,8 +226,9 @@ export class AdaptiveRate {
           const target = this.learnedLimit * this.o.target;
           // Halfway each second (at least 0.1) took 5 s from 0.9 × 8 to 0.97 × 8 a second.
           if (this.current < target) this.current = target;
-          else {
-            // A second at this pace without a 429: the server takes at least this much.
+          else if (now - this.lastRefusedAt >= 1000) {
+            // A second at this pace without a 429: the server takes at least this much. (One with
+            // 429s too few to cut, or inside a cut's holdoff, lifted the limit to a pace refused.)
             this.learnedLimit = Math.max(this.learnedLimit, this.current);
             this.current = Math.min(this.current * (1 + this.probeStep) + 0.05, MAX_RATE);
             this.probeStep = Math.min(this.probeStep * 2, this.o.maxProbe);

@@ -149,6 +149,24 @@ describe('AdaptiveRate after a reading', () => {
     expect(seconds.slice(0, 15).reduce((n, s) => n + s.sent, 0)).toBeGreaterThan(300);
   });
 
+  it.each([
+    [100, 20],
+    [180, 93],
+    [300, 50],
+  ])('after a misreading (a hiccup read as %i → %i a second), finds the true limit and stays under it', (limit, reading) => {
+    const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY });
+    for (let i = 0; i < reading; i++) rate.noteSent(0);
+    for (let i = 0; i < 40; i++) rate.noteSent(1);
+    for (let i = 0; i < 40; i++) rate.noteRateLimited(1, 30);
+    const seconds = simulate(rate, 60_000, { limit }).slice(30);
+    const sent = seconds.reduce((n, s) => n + s.sent, 0);
+    const refused = seconds.reduce((n, s) => n + s.refused, 0);
+    // A second with 429s too few to cut lifted the limit learned to the pace refused: 10 % refused
+    // every second at 300.
+    expect(refused / sent).toBeLessThan(0.02);
+    expect((sent - refused) / seconds.length).toBeGreaterThan(0.85 * limit);
+  });
+
   it('probes past a true limit rarely: few refusals, and near the limit', () => {
     const rate = new AdaptiveRate({ initial: 1000, ceiling: Number.POSITIVE_INFINITY });
     const seconds = simulate(rate, 120_000, { limit: 60 }).slice(10);
