@@ -57,7 +57,9 @@ export function withFieldColumns(config: CliConfig, layout: CsvLayout, structure
   if (formula === undefined) return csv;
   const cells = 'cells are escaped, but not header cells, which name the columns a resume reads';
   if (csv.outputColumns?.some((c) => c.column === formula)) {
-    throw new UsageError(`--csv-escape-formulas: the output's header would start a formula, ${JSON.stringify(formula)} (a property of the schema): ${cells}; rename the property`);
+    throw new UsageError(
+      `--csv-escape-formulas: the output's header would start a formula, ${JSON.stringify(formula)} (a property of the schema): ${cells}; rename the property`,
+    );
   }
   const of = config.input.kind === 'file' ? `a column of ${config.input.path}` : 'a column of the input';
   throw new UsageError(

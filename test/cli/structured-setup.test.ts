@@ -77,11 +77,15 @@ describe('prepareStructured', () => {
     fs.writeFileSync(file, '{"type":"object","properties":{"a/b":{"type":"integer","minimum":1e400},"c":{"enum":[1,-1e999]}}}');
     for (const inPrompt of [false, true]) {
       expect(() => prepareStructured(spec(file, inPrompt))).toThrow(
-        new UsageError(`--json-schema ${file}: /properties/a~1b/minimum: a number beyond what a double holds (it reads as Infinity, and would be sent as null); use a smaller one`),
+        new UsageError(
+          `--json-schema ${file}: /properties/a~1b/minimum: a number beyond what a double holds (it reads as Infinity, and would be sent as null); use a smaller one`,
+        ),
       );
     }
     // Large but finite numbers are numbers.
-    expect(() => prepareStructured(spec('{"type":"object","properties":{"a":{"type":"number","maximum":1e308}},"required":["a"],"additionalProperties":false}'))).not.toThrow();
+    expect(() =>
+      prepareStructured(spec('{"type":"object","properties":{"a":{"type":"number","maximum":1e308}},"required":["a"],"additionalProperties":false}')),
+    ).not.toThrow();
   });
 
   it('what Ajv cannot compile names the file and the pointer, strict or --schema-in-prompt', () => {

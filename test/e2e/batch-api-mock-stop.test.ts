@@ -76,7 +76,9 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     // `merge` says the batch is gone too, not a --resume that would be refused; exit 1, the rows are not all there.
     const merged = await runInWorker(['merge', out, '-o', path.join(dir, 'all.jsonl')]);
     expect(merged.code).toBe(1);
-    expect(merged.stderr).toContain(`llm-batch: ${out}.batch.json lists 1 batch of ${out} that its --mock run never collected, and no one can: the merge covers the rows the file has\n`);
+    expect(merged.stderr).toContain(
+      `llm-batch: ${out}.batch.json lists 1 batch of ${out} that its --mock run never collected, and no one can: the merge covers the rows the file has\n`,
+    );
     expect(merged.stderr).not.toMatch(/--resume/);
 
     const again = await runCli([...run, '--overwrite', '--poll', '0.05']);
