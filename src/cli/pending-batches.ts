@@ -48,9 +48,14 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
   try {
     manifest = readManifest(output);
   } catch (err) {
-    // As dropUnsubmittedBatches: a new output's old state that cannot be read refuses nothing.
     if (config.resume || config.overwrite || !(err instanceof RunError)) throw err;
-    return;
+    // It may list batches on the server, which this run would pay for again; and its own --resume
+    // would be refused by it afterwards, the rows it wrote stuck behind it.
+    throw new RunError(
+      `${manifestPath(output)}, the batch state of an earlier --batch-api run into ${output}, cannot be read, and may list batches still on the server, whose prompts a live run would send again and pay twice: ` +
+        `if none of its batches is running (see its --batch-api --resume), delete it and run again`,
+      'output',
+    );
   }
   const ids = manifest ? uncollectedBatches(manifest) : [];
   // An earlier --mock run's batches are on no server: nothing would be paid twice.

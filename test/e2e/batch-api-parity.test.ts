@@ -221,13 +221,20 @@ describe('--batch-api input errors', () => {
 });
 
 describe('a live run over batches still on the server', () => {
-  it('a batch state that cannot be read refuses no plain run into a new output (its --resume says why)', async () => {
+  it('a batch state that cannot be read refuses a plain run into the output, saying why and the way on; nothing is sent', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
     const out = path.join(ctx.dir, 'out.jsonl');
-    fs.writeFileSync(`${out}.batch.json`, '{"version":1,"chunks":[{"n":"x"}]');
+    fs.writeFileSync(`${out}.batch.json`, '{"version":1,"chunks":[{"n":1,"batchId":"batch_x","status":"in_progress"');
     const plain = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q']);
-    expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(chatRequests()).toHaveLength(3);
+    expect(plain.code).toBe(2);
+    expect(stderrLines(plain)).toEqual([
+      `llm-batch: ${out}.batch.json, the batch state of an earlier --batch-api run into ${out}, cannot be read, and may list batches still on the server, whose prompts a live run would send again and pay twice: if none of its batches is running (see its --batch-api --resume), delete it and run again`,
+    ]);
+    expect(chatRequests()).toHaveLength(0);
+    // Deleted, the run goes on.
+    fs.rmSync(`${out}.batch.json`);
+    const again = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q']);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('--resume, --overwrite and a plain run into the empty output are refused, naming the batches; nothing is sent live; --batch-api --resume collects them', async () => {
