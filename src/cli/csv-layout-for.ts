@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { peek } from '../output/peek-file.js';
 import { UsageError } from '../errors.js';
 import { PLAIN_CSV, type CsvLayout } from '../output/index.js';
 import { csvHeaderColumns } from '../output/csv-layout.js';
@@ -68,13 +69,18 @@ export function withFieldColumns(config: CliConfig, layout: CsvLayout, structure
 }
 
 /**
- * A resume of an output that has its header already: refusing the header then protects nothing, and
- * left the file no way on (renamed, the property is another run's).
+ * A resume of an output that has its header already, a whole line: refusing the header then protects
+ * nothing, and left the file no way on (renamed, the property is another run's). A header cut short
+ * (`id,li`) is written again by the resume: checked as a new one.
  */
 function headerWritten(config: CliConfig): boolean {
   if (!config.resume || config.output.kind !== 'file') return false;
-  return (fs.statSync(config.output.path, { throwIfNoEntry: false })?.size ?? 0) > 0;
+  if (!(fs.statSync(config.output.path, { throwIfNoEntry: false })?.isFile() ?? false)) return false;
+  return peek(config.output.path, 0, HEADER_PEEK_BYTES).includes(0x0a);
 }
+
+/** Far beyond any header's first line: one kept field per column of a wide CSV. */
+const HEADER_PEEK_BYTES = 1 << 20;
 
 async function keptLayout(config: CliConfig, csvOut: boolean): Promise<CsvLayout> {
   const keep = config.data.keepFields;

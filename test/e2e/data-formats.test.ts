@@ -74,6 +74,13 @@ describe('CSV output keeps data exact (item 2)', () => {
     const resumed = await run([input, '--keep-fields', 'all', '-o', older, '-q', '--resume', '--csv-escape-formulas']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(fs.readFileSync(older, 'utf8')).toMatch(/\nr2,[^\n]*'=2\+2/);
+    // A header cut short is written again by the resume: refused as a new one.
+    const torn = path.join(dir, 'formula-header-torn.csv');
+    fs.writeFileSync(torn, 'id,li');
+    const tornResume = await run([input, '--keep-fields', 'all', '-o', torn, '-q', '--resume', '--csv-escape-formulas']);
+    expect(tornResume.code).toBe(2);
+    expect(tornResume.stderr).toContain("the output's header would start a formula");
+    expect(fs.readFileSync(torn, 'utf8')).toBe('id,li');
     // Without the flag, or to JSONL (no header), the same runs go on.
     expect((await run([input, '--keep-fields', 'all', '-o', out, '-q'])).code).toBe(0);
     expect((await run([input, '--keep-fields', 'all', '-o', path.join(dir, 'formula-header.jsonl'), '-q', '--csv-escape-formulas'])).code).toBe(0);
