@@ -76,14 +76,8 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
  */
 export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void): void {
   if (config.output.kind !== 'file') return;
-  let dropped: ReturnType<typeof dropUnsubmitted>;
-  try {
-    dropped = dropUnsubmitted(config.output.path, !config.resume);
-  } catch (err) {
-    // A new output's old state that cannot be read refuses nothing: a --batch-api --resume says what is wrong with it.
-    if (config.resume || config.overwrite || !(err instanceof RunError)) throw err;
-    return;
-  }
+  // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches).
+  const dropped = dropUnsubmitted(config.output.path, !config.resume);
   if (!dropped) return;
   const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) an earlier --batch-api run built and never submitted`;
   // A live run has no Batch API client to delete them with; nothing else names them.
