@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
 import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
@@ -44,6 +45,9 @@ export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).
 export function refuseLiveOverPendingBatches(config: CliConfig): void {
   if (config.output.kind !== 'file') return;
   const output = config.output.path;
+  // A plain run looks only at a state file that is there: an -o it cannot reach (through a file, a
+  // name too long, no descriptor left) is the output's open to say, in its own words.
+  if (!config.resume && !config.overwrite && !isFile(manifestPath(output))) return;
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
@@ -75,7 +79,8 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
  * and a later --batch-api --resume does not pay for them again. Said in one line.
  */
 export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void): void {
-  if (config.output.kind !== 'file') return;
+  // No state, nothing to drop: not even opened (a run short of descriptors says so where it sends).
+  if (config.output.kind !== 'file' || !isFile(manifestPath(config.output.path))) return;
   // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches).
   const dropped = dropUnsubmitted(config.output.path, !config.resume);
   if (!dropped) return;
@@ -113,4 +118,12 @@ export function uncollectedNote(file: string, mock: boolean): string | undefined
   const n = pending + unsubmitted;
   if (n === 0) return undefined;
   return `llm-batch: ${manifestPath(file)} lists ${counted(n, 'batch', 'batches')} of ${file} not collected yet: the merge covers the rows collected so far; collect ${n === 1 ? 'it' : 'them'} with that run's command and --resume\n`;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
