@@ -47,7 +47,7 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
   const output = config.output.path;
   // A plain run looks only at a state file that is there: an -o it cannot reach (through a file, a
   // name too long, no descriptor left) is the output's open to say, in its own words.
-  if (!config.resume && !config.overwrite && !isFile(manifestPath(output))) return;
+  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return;
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
@@ -55,9 +55,11 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
     if (config.resume || config.overwrite || !(err instanceof RunError)) throw err;
     // It may list batches on the server, which this run would pay for again; and its own --resume
     // would be refused by it afterwards, the rows it wrote stuck behind it.
+    // Its cause kept (a permission to restore is no file to delete), less the damaged one's claim.
+    const cause = err.message.replace(/; it lists submitted batches, so it was not replaced$/, '');
     throw new RunError(
-      `${manifestPath(output)}, the batch state of an earlier --batch-api run into ${output}, cannot be read, and may list batches still on the server, whose prompts a live run would send again and pay twice: ` +
-        `if none of its batches is running (see its --batch-api --resume), delete it and run again`,
+      `${cause}: this batch state of an earlier --batch-api run into ${output} may list batches still on the server, whose prompts a live run would send again and pay twice; ` +
+        `if none of its batches is running, delete it (or make it readable) and run again`,
       'output',
     );
   }
@@ -80,7 +82,7 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
  */
 export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void): void {
   // No state, nothing to drop: not even opened (a run short of descriptors says so where it sends).
-  if (config.output.kind !== 'file' || !isFile(manifestPath(config.output.path))) return;
+  if (config.output.kind !== 'file' || !isThere(manifestPath(config.output.path))) return;
   // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches).
   const dropped = dropUnsubmitted(config.output.path, !config.resume);
   if (!dropped) return;
@@ -120,9 +122,10 @@ export function uncollectedNote(file: string, mock: boolean): string | undefined
   return `llm-batch: ${manifestPath(file)} lists ${counted(n, 'batch', 'batches')} of ${file} not collected yet: the merge covers the rows collected so far; collect ${n === 1 ? 'it' : 'them'} with that run's command and --resume\n`;
 }
 
-function isFile(file: string): boolean {
+/** Something at `file` (a directory in its place too, which the read then names); false when it cannot be looked up. */
+function isThere(file: string): boolean {
   try {
-    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+    return fs.statSync(file, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }

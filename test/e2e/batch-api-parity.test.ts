@@ -228,11 +228,21 @@ describe('a live run over batches still on the server', () => {
     const plain = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q']);
     expect(plain.code).toBe(2);
     expect(stderrLines(plain)).toEqual([
-      `llm-batch: ${out}.batch.json, the batch state of an earlier --batch-api run into ${out}, cannot be read, and may list batches still on the server, whose prompts a live run would send again and pay twice: if none of its batches is running (see its --batch-api --resume), delete it and run again`,
+      expect.stringMatching(
+        new RegExp(
+          `^llm-batch: batch manifest ${out}\\.batch\\.json is damaged \\(.+\\): this batch state of an earlier --batch-api run into ${out} may list batches still on the server, whose prompts a live run would send again and pay twice; if none of its batches is running, delete it \\(or make it readable\\) and run again$`,
+        ),
+      ),
     ]);
+    // A directory in its place is read, and said, alike.
+    fs.rmSync(`${out}.batch.json`);
+    fs.mkdirSync(`${out}.batch.json`);
+    const dir = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q']);
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toMatch(/^llm-batch: cannot read batch manifest \S+\.batch\.json: .*: this batch state of an earlier --batch-api run/);
     expect(chatRequests()).toHaveLength(0);
     // Deleted, the run goes on.
-    fs.rmSync(`${out}.batch.json`);
+    fs.rmdirSync(`${out}.batch.json`);
     const again = await runInWorker([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q']);
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
   });
