@@ -6,7 +6,7 @@ import { csvLayoutFor, withFieldColumns } from './csv-layout-for.js';
 import { fingerprintFile } from './input-fingerprint.js';
 import { refuseOtherRun } from './resume-skip.js';
 import { describeRun } from './run-identity.js';
-import { existingOutput, uncollectedRun } from './output-target.js';
+import { existingOutput, refuseStreamResume, uncollectedRun } from './output-target.js';
 import { refuseLiveOverPendingBatches } from './pending-batches.js';
 import { isStreamTarget } from './stream-target.js';
 import type { StructuredSetup } from './structured-setup.js';
@@ -42,7 +42,11 @@ export async function refuseOtherRunDry(config: CliConfig, format: InputFormat, 
  * --batch-api batches are not collected yet. Else it priced a run that is never sent.
  */
 export function refuseOutputDry(config: CliConfig): void {
-  if (config.output.kind !== 'file' || isStreamTarget(config.output.path)) return;
+  if (config.output.kind !== 'file') return;
+  if (isStreamTarget(config.output.path)) {
+    refuseStreamResume(config, config.output.path);
+    return;
+  }
   existingOutput(config.output.path, config);
   if (!config.batchApi) refuseLiveOverPendingBatches(config);
 }

@@ -152,7 +152,7 @@ export async function openOutputTarget(
   if (isStreamTarget(out.path)) {
     // -o /dev/null, /dev/stdout, a FIFO: a stream, with no lock, no metadata and no rows to read back.
     // A --batch-api run resumes from its OUT.batch.json alone: the batches it has not collected.
-    if (config.resume && !config.batchApi) throw new UsageError(`--resume needs a regular output file; ${out.path} is a stream`);
+    refuseStreamResume(config, out.path);
     // Except the Batch state beside a FIFO (OUT.batch.json, OUT.batch.d/): files two runs must not share.
     const lock = config.batchApi ? acquireLock(out.path) : undefined;
     try {
@@ -338,4 +338,9 @@ function emptyDurably(file: string): void {
   } catch (err) {
     throw new RunError(`Cannot open output file ${file}: ${errorMessage(err)}`, 'output');
   }
+}
+
+/** A live --resume into a stream (-o /dev/null, a FIFO) has no rows to read back: refused (a dry run's too). */
+export function refuseStreamResume(config: Pick<CliConfig, 'resume' | 'batchApi'>, path: string): void {
+  if (config.resume && !config.batchApi) throw new UsageError(`--resume needs a regular output file; ${path} is a stream`);
 }

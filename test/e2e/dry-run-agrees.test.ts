@@ -57,6 +57,18 @@ describe('--dry-run agrees with the run', () => {
     }
   });
 
+  it('--resume into a stream (-o /dev/null): refused as the run refuses it; --batch-api --resume goes on', async () => {
+    const input = writePrompts(dir, 'stream.txt', ['one']);
+    const args = [input, '--mock', '--no-cache', '-o', '/dev/null', '--resume'];
+    const run = await runInWorker(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('llm-batch: --resume needs a regular output file; /dev/null is a stream\n');
+    const dry = await runInWorker([...args, '--dry-run']);
+    expect({ code: dry.code, stderr: dry.stderr, stdout: dry.stdout }).toEqual({ code: 2, stderr: run.stderr, stdout: '' });
+    const batch = await runInWorker([...args, '--batch-api', '--dry-run']);
+    expect(batch.code, batch.stderr).toBe(0);
+  });
+
   it('the estimate names the prices it used, as the summary does: given, list, or both', async () => {
     const input = writePrompts(dir, 'priced-by.txt', ['one']);
     const file = (name: string, entries: object) => {
