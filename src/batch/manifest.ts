@@ -105,6 +105,9 @@ export interface HeldLine {
 
 export { chunkDir, manifestPath };
 
+/** What a --batch-api run says of a damaged manifest it leaves alone: a plain run's refusal drops it. */
+export const DAMAGED_KEPT = '; it lists submitted batches, so it was not replaced';
+
 export function readManifest(output: string): Manifest | undefined {
   const file = manifestPath(output);
   let raw: string;
@@ -119,7 +122,7 @@ export function readManifest(output: string): Manifest | undefined {
     value = JSON.parse(raw) as Manifest;
     if (typeof value !== 'object' || value === null || value.version !== 1 || !Array.isArray(value.chunks)) throw new Error('not an llm-batch manifest');
   } catch (err) {
-    throw new RunError(`batch manifest ${file} is damaged (${(err as Error).message}); it lists submitted batches, so it was not replaced`, 'resume');
+    throw new RunError(`batch manifest ${file} is damaged (${(err as Error).message})${DAMAGED_KEPT}`, 'resume');
   }
   // Every reader (a run, --resume, status, cancel) gets the fields it reads, or one line naming the field.
   return checkManifest(value, file);

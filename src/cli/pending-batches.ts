@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
+import { DAMAGED_KEPT, manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
 import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
@@ -56,7 +56,7 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
     // It may list batches on the server, which this run would pay for again; and its own --resume
     // would be refused by it afterwards, the rows it wrote stuck behind it.
     // Its cause kept (a permission to restore is no file to delete), less the damaged one's claim.
-    const cause = err.message.replace(/; it lists submitted batches, so it was not replaced$/, '');
+    const cause = err.message.endsWith(DAMAGED_KEPT) ? err.message.slice(0, -DAMAGED_KEPT.length) : err.message;
     throw new RunError(
       `${cause}: this batch state of an earlier --batch-api run into ${output} may list batches still on the server, whose prompts a live run would send again and pay twice; ` +
         `if none of its batches is running, delete it (or make it readable) and run again`,
