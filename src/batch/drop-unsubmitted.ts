@@ -7,6 +7,8 @@ export interface DroppedChunks {
   requests: number;
   /** Request files uploaded for them (a stop between the upload and the batch's creation): still on the server. */
   files: string[];
+  /** Batches a --mock run submitted to its own mock, which ended with it (`mockGone`). */
+  gone: boolean;
 }
 
 /**
@@ -16,22 +18,29 @@ export interface DroppedChunks {
  * (its chunks may hold an old input's prompts). A --resume closes those chunks and keeps the rest of
  * the manifest (the spend --max-cost counts). Nothing is done while a batch of the output is on the
  * server, or may be: such a --resume or --overwrite was refused already (refuseLiveOverPendingBatches).
+ *
+ * `mockGone`: the output's run was a --mock one, whose batches ended with its process: the submitted
+ * ones go too. Kept, they outlived the meta this run writes, and every later --resume, `cancel` and
+ * `merge` took them for batches on the run's real server.
  */
-export function dropUnsubmitted(output: string, restart: boolean): DroppedChunks | undefined {
+export function dropUnsubmitted(output: string, restart: boolean, mockGone = false): DroppedChunks | undefined {
   const manifest = readManifest(output);
   if (!manifest) return undefined;
   const open = openChunks(manifest);
-  if (open.submitted.length > 0) return undefined;
+  if (open.submitted.length > 0 && !mockGone) return undefined;
+  const closing = mockGone ? [...open.submitted, ...open.unsubmitted] : open.unsubmitted;
   const dropped = {
-    batches: open.unsubmitted.length,
-    requests: open.unsubmitted.reduce((n, c) => n + c.lines, 0),
-    files: open.unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : [])),
+    batches: closing.length,
+    requests: closing.reduce((n, c) => n + c.lines, 0),
+    // A mock's files were on the mock.
+    files: mockGone ? [] : open.unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : [])),
+    gone: mockGone && open.submitted.length > 0,
   };
   if (restart) {
     rmSync(manifestPath(output), { force: true });
   } else {
     if (dropped.batches === 0) return undefined;
-    for (const chunk of open.unsubmitted) {
+    for (const chunk of closing) {
       chunk.collected = true;
       chunk.note = 'dropped: taken over by a live --resume';
     }

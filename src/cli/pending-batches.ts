@@ -41,13 +41,17 @@ export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).
  * or a plain run while the output has no row yet: `--no-wait` leaves it empty) would send their
  * prompts again at the full price while the half-price batches run on, and leave them uncollected.
  * Refused before anything is sent (exit 2), naming the batches and the ways on.
+ *
+ * True when the batches it lists are an earlier --mock run's, which ended with its process: nothing
+ * is paid twice, and the run drops them (see dropUnsubmittedBatches) before its meta, which says
+ * whose they were, is written over.
  */
-export function refuseLiveOverPendingBatches(config: CliConfig): void {
-  if (config.output.kind !== 'file') return;
+export function refuseLiveOverPendingBatches(config: CliConfig): boolean {
+  if (config.output.kind !== 'file') return false;
   const output = config.output.path;
   // A plain run looks only at a state file that is there: an -o it cannot reach (through a file, a
   // name too long, no descriptor left) is the output's open to say, in its own words.
-  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return;
+  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return false;
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
@@ -64,8 +68,9 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
     );
   }
   const ids = manifest ? uncollectedBatches(manifest) : [];
+  if (ids.length === 0) return false;
   // An earlier --mock run's batches are on no server: nothing would be paid twice.
-  if (ids.length === 0 || readRunMeta(output)?.['baseURL'] === 'mock') return;
+  if (readRunMeta(output)?.['baseURL'] === 'mock') return true;
   const n = ids.length === 1 ? 'batch' : 'batches';
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +
@@ -80,13 +85,15 @@ export function refuseLiveOverPendingBatches(config: CliConfig): void {
  * this run sends their prompts (those without a row), so they are dropped (see dropUnsubmitted),
  * and a later --batch-api --resume does not pay for them again. Said in one line.
  */
-export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void): void {
+export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void, mockGone = false): void {
   // No state, nothing to drop: not even opened (a run short of descriptors says so where it sends).
   if (config.output.kind !== 'file' || !isThere(manifestPath(config.output.path))) return;
   // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches).
-  const dropped = dropUnsubmitted(config.output.path, !config.resume);
+  const dropped = dropUnsubmitted(config.output.path, !config.resume, mockGone);
   if (!dropped) return;
-  const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) an earlier --batch-api run built and never submitted`;
+  const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) ${
+    dropped.gone ? 'of an earlier --mock --batch-api run, which ended with its process' : 'an earlier --batch-api run built and never submitted'
+  }`;
   // A live run has no Batch API client to delete them with; nothing else names them.
   const one = dropped.files.length === 1;
   const [file, stays, it, they] = one ? ['its request file', 'stays', 'it', 'it'] : ['their request files', 'stay', 'them', 'they'];

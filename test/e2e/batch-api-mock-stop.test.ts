@@ -14,11 +14,26 @@ import { parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from
 import { runInWorker } from '../helpers/run-in-worker.js';
 import { until } from '../helpers/until.js';
 import { reportDataOf } from '../helpers/report-data.js';
+import { startMockServer } from '../helpers/mock-server.js';
 
 const tmp = tempDir('llm-batch-mock-stop-');
 afterAll(() => tmp.cleanup());
 
 const GONE = /--mock batches live only in the process that made them/;
+
+/** A `--mock --batch-api` run of a, b, c into `dir`/out.jsonl, stopped by Ctrl-C with its batch submitted: gone with it. */
+async function stoppedMockRun(dir: string): Promise<{ input: string; out: string }> {
+  const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
+  const out = path.join(dir, 'out.jsonl');
+  const child = spawnCli(['--mock', '--batch-api', input, '-o', out, '--poll', '30']);
+  const exited = waitForExit(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
+  child.kill('SIGINT');
+  expect((await exited).code).toBe(130);
+  return { input, out };
+}
 
 describe('--mock --batch-api stopped with a batch not collected', () => {
   it('Ctrl-C: no command to continue, one line why; --resume/status/cancel say so; --overwrite starts again', async () => {
@@ -85,5 +100,43 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/dropping 1 uncollected batches of the earlier --mock run/);
     expect(parseJsonl<{ response: string | null }>(fs.readFileSync(out, 'utf8')).filter((row) => row.response)).toHaveLength(3);
+  });
+
+  it('a live run after it drops the gone batch, which --resume and merge then took for one on its real server', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const { input, out } = await stoppedMockRun(dir);
+    const server = await startMockServer();
+    try {
+      const live = [input, '-o', out, '--base-url', server.url, '--no-cache'];
+      const plain = await runCli(live);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(stderrLines(plain)[0]).toBe('llm-batch: abandoning 1 batch (3 requests) of an earlier --mock --batch-api run, which ended with its process');
+      expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+      expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
+      // Before, each of these stopped on the batch as one on the server now named in the meta.
+      const resumed = await runCli([...live, '--resume']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toMatch(/0 ok, 0 failed, 3 already done/);
+      const merged = await runInWorker(['merge', out, '-o', path.join(dir, 'all.jsonl')]);
+      expect(merged.code, merged.stderr).toBe(0);
+      expect(stderrLines(merged)).toEqual([expect.stringMatching(/^llm-batch: merged 3 rows from 1 file into /)]);
+      expect(server.requests).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a live --mock --resume after it closes the gone batch in the state, which then lists nothing to collect', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const { input, out } = await stoppedMockRun(dir);
+    const resumed = await runCli(['--mock', input, '-o', out, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(stderrLines(resumed)[0]).toBe(
+      'llm-batch: dropping 1 batch (3 requests) of an earlier --mock --batch-api run, which ended with its process: this run sends the prompts without a row',
+    );
+    expect(parseJsonl<{ response: string | null }>(fs.readFileSync(out, 'utf8')).filter((row) => row.response)).toHaveLength(3);
+    const merged = await runInWorker(['merge', out, '-o', path.join(dir, 'all.jsonl')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(stderrLines(merged)).toEqual([expect.stringMatching(/^llm-batch: merged 3 rows from 1 file into /)]);
   });
 });
