@@ -20,7 +20,12 @@ export function promptsFile(prefix, n) {
  * response, as OpenAI sends, and 429s past it.
  */
 export function startMock(words, latencyMs) {
-  return startMockProcess(Number(words), Number(latencyMs), process.env.MOCK_RATE ? JSON.parse(process.env.MOCK_RATE) : undefined);
+  return startMockProcess(
+    Number(words),
+    Number(latencyMs),
+    process.env.MOCK_RATE ? JSON.parse(process.env.MOCK_RATE) : undefined,
+    Number(process.env.MOCK_JITTER ?? 0),
+  );
 }
 
 /**

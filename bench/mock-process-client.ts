@@ -21,8 +21,8 @@ export interface MockProcess {
  * One SSE event per word of a `words`-word answer after `latencyMs`. `rateLimit` gives it a limit:
  * x-ratelimit-* headers on every response, as OpenAI sends, and 429s past it.
  */
-export async function startMockProcess(words: number, latencyMs: number, rateLimit?: RateLimitOptions): Promise<MockProcess> {
-  const options = { words, latencyMs, apiKey: BENCH_KEY, ...(rateLimit ? { rateLimit } : {}) };
+export async function startMockProcess(words: number, latencyMs: number, rateLimit?: RateLimitOptions, latencyJitter = 0): Promise<MockProcess> {
+  const options = { words, latencyMs, latencyJitter, apiKey: BENCH_KEY, ...(rateLimit ? { rateLimit } : {}) };
   const child = spawn(process.execPath, [MOCK, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();

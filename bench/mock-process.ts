@@ -11,6 +11,8 @@ interface MockProcessOptions {
   words: number;
   latencyMs: number;
   chunkDelayMs?: number;
+  /** See MockServerOptions.latencyJitter. */
+  latencyJitter?: number;
   apiKey: string;
   /** The mock's rate limit, whose x-ratelimit-* headers a client reads as it reads OpenAI's. */
   rateLimit?: RateLimitOptions;
@@ -21,6 +23,7 @@ const server = await startMockServer({
   apiKey: options.apiKey,
   latencyMs: options.latencyMs,
   chunkDelayMs: options.chunkDelayMs ?? 0,
+  latencyJitter: options.latencyJitter ?? 0,
   maxPieces: Infinity,
   reply: longReply(options.words),
   ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),

@@ -14,6 +14,7 @@ import { encode } from 'gpt-tokenizer';
 import { countBySlices } from '../../src/schedule/token-slices.js';
 import { rejectResponseFormat, schemaAnswer, type SchemaAnswerOptions } from './schema-answers.js';
 import { createBatchRoutes, type MockBatchOptions, type MockBatchState } from './mock-batches.js';
+import { seededRandom } from './seeded-random.js';
 
 export type FaultKind =
   | '500'
@@ -166,6 +167,12 @@ export interface RateLimitOptions {
 export interface MockServerOptions {
   /** Delay before response headers (default 0). */
   latencyMs?: number;
+  /**
+   * Spread of `latencyMs`, as a fraction: each request waits uniformly within latencyMs × (1 ± it),
+   * drawn from a fixed seed so runs repeat. A real API's answers take each their own time; at one
+   * latency for all, a client that sends in waves gets its answers back in waves (bench). @default 0
+   */
+  latencyJitter?: number;
   /**
    * Answers (after latencyMs) wait for this promise: a test lets them go once it saw what it waits
    * for (a bar drawn while requests are in flight), however slow the machine. See `holdAnswers`.
@@ -552,6 +559,12 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
   let index = 0; // global request index handed to options.fault; reset() restarts it
   let idSeq = 0; // response ids stay unique across reset()
   let closed = false;
+  // A fixed sequence of draws, so a jittered run repeats.
+  const draw = seededRandom(0x9e3779b9);
+  const jittered = (ms: number) => {
+    const spread = mock.options.latencyJitter ?? 0;
+    return spread > 0 && ms > 0 ? ms * (1 + spread * (2 * draw() - 1)) : ms;
+  };
   const batchRoutes = createBatchRoutes(
     () => mock.options.batches ?? {},
     (body, approximate) => {
@@ -721,7 +734,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     }
 
     const directives = parseDirectives(prompt);
-    const latency = directives?.latencyMs ?? opts.latencyMs ?? 0;
+    const latency = directives?.latencyMs ?? jittered(opts.latencyMs ?? 0);
     const later = scheduler(res);
     const ctx: Exchange = { res, rec, body, prompt, tokens, latency, later, seq, headers: base };
 
