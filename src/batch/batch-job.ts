@@ -74,6 +74,8 @@ export interface BatchJobOptions {
   cancel?: boolean;
   /** Stored in the manifest when planning, for `llm-batch cancel` (see Manifest.rowShape). */
   rowShape?: Manifest['rowShape'];
+  /** The client is --mock's in-process one: stored in the manifest when planning (see Manifest.mock). */
+  mock?: boolean;
   /** With --json-schema / --json: every collected answer is checked as a live one is. */
   structured?: CollectedCheck;
   /** Runs the unfinished lines of an expired or cancelled batch live; without it they are resubmitted. */
@@ -536,6 +538,7 @@ export class BatchJob {
       inputErrors,
       chunks,
       ...(this.o.rowShape ? { rowShape: this.o.rowShape } : {}),
+      mock: this.o.mock ?? false,
       ...(this.o.budget ? { budget: { spentPico: spentBefore, planned: lines, ...(held ? { held } : {}) } } : {}),
     };
     this.save();

@@ -19,13 +19,16 @@ export interface DroppedChunks {
  * the manifest (the spend --max-cost counts). Nothing is done while a batch of the output is on the
  * server, or may be: such a --resume or --overwrite was refused already (refuseLiveOverPendingBatches).
  *
- * `mockGone`: the output's run was a --mock one, whose batches ended with its process: the submitted
- * ones go too. Kept, they outlived the meta this run writes, and every later --resume, `cancel` and
- * `merge` took them for batches on the run's real server.
+ * `mockRunKey`: the run key of the state as it was seen before the run took the output, when its
+ * batches were a --mock run's, which ended with its process: if the state is still that one, the
+ * submitted ones go too. Kept, they outlived the meta this run writes, and every later --resume,
+ * `cancel` and `merge` took them for batches on the run's real server. State another run replaced
+ * meanwhile (its batches may be real) is left as the first case says.
  */
-export function dropUnsubmitted(output: string, restart: boolean, mockGone = false): DroppedChunks | undefined {
+export function dropUnsubmitted(output: string, restart: boolean, mockRunKey?: string): DroppedChunks | undefined {
   const manifest = readManifest(output);
   if (!manifest) return undefined;
+  const mockGone = mockRunKey !== undefined && manifest.runKey === mockRunKey;
   const open = openChunks(manifest);
   if (open.submitted.length > 0 && !mockGone) return undefined;
   const closing = mockGone ? [...open.submitted, ...open.unsubmitted] : open.unsubmitted;

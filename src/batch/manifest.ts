@@ -86,6 +86,13 @@ export interface Manifest {
    * runs, so an hourly `--no-wait` job says so once an outage has lasted, instead of staying silent.
    */
   failingSince?: number;
+  /**
+   * Whether its batches went to --mock's Batch API, which is in the process that made them and ends
+   * with it. Said by the manifest, not only by the output's meta: a --batch-api --overwrite stopped
+   * before its first row leaves the earlier run's meta (a --mock one, say) beside its own real
+   * batches. Absent in a manifest an older llm-batch wrote: the meta then speaks for it.
+   */
+  mock?: boolean;
 }
 
 /** Where a held request is in the input, as messages name it (see heldPlace). */

@@ -58,6 +58,7 @@ import { openTrace } from './trace-target.js';
 import { batchList, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
+import { counted } from '../util/group-digits.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { ignoreLateSignal, listenForHangup } from './stop-signals.js';
 import { pendingLine } from './batch-end-lines.js';
@@ -117,7 +118,8 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
       'output',
     );
   }
-  if (lost.length > 0) info(`dropping ${lost.length} uncollected batches of the earlier --mock run, gone with its process (--overwrite)`);
+  if (lost.length > 0)
+    info(`dropping ${counted(lost.length, 'uncollected batch', 'uncollected batches')} of the earlier --mock run, gone with its process (--overwrite)`);
   else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
   // Both named first: with the manifest gone, an older run's state beside a link is no longer where they are.
   const [file, dir] = [manifestPath(output), chunkDir(output)];
@@ -358,6 +360,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       client,
       output: outputPath,
       writer,
+      mock: config.provider.kind === 'mock',
       records,
       // A stream's rows cannot be read back: its resume knows only the manifest's batches.
       replan: !isStreamTarget(outputPath),

@@ -1,4 +1,4 @@
-import { manifestPath, readManifest } from '../batch/manifest.js';
+import { manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
 import { readRunMeta } from '../output/index.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
 
@@ -15,13 +15,21 @@ export function writtenByMock(output: string): boolean {
 }
 
 /**
- * The batches of OUT that a --mock process took with it when it ended. `mock`: whether OUT's run was
- * a --mock one; an earlier run's OUT.meta.json says so, a run itself knows (beside a FIFO there is
- * no meta file, but there is a manifest).
+ * Whether the batches `manifest` (OUT's) lists are --mock's, gone with the process that made them:
+ * as the manifest says (Manifest.mock), or, in one an older llm-batch wrote, as OUT's meta says.
  */
-export function lostMockBatches(output: string, mock: boolean = writtenByMock(output)): string[] {
-  const manifest = mock ? readManifest(output) : undefined;
-  return manifest ? uncollectedBatches(manifest) : [];
+export function batchesOfMock(output: string, manifest: Manifest): boolean {
+  return manifest.mock ?? writtenByMock(output);
+}
+
+/**
+ * The batches of OUT that a --mock process took with it when it ended. `mock`: whether they are
+ * --mock's, when the caller knows (a --mock run itself); else as {@link batchesOfMock} says.
+ */
+export function lostMockBatches(output: string, mock?: boolean): string[] {
+  if (mock === false) return [];
+  const manifest = readManifest(output);
+  return manifest && (mock ?? batchesOfMock(output, manifest)) ? uncollectedBatches(manifest) : [];
 }
 
 /** Why an earlier --mock run's uncollected batches cannot be continued, and what can be done. */

@@ -3,9 +3,9 @@ import { DAMAGED_KEPT, manifestPath, openChunks, readManifest, type Manifest } f
 import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
-import { readRunMeta } from '../output/run-meta.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
+import { batchesOfMock } from './mock-batches-gone.js';
 import { counted } from '../util/group-digits.js';
 
 /**
@@ -42,16 +42,16 @@ export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).
  * prompts again at the full price while the half-price batches run on, and leave them uncollected.
  * Refused before anything is sent (exit 2), naming the batches and the ways on.
  *
- * True when the batches it lists are an earlier --mock run's, which ended with its process: nothing
- * is paid twice, and the run drops them (see dropUnsubmittedBatches) before its meta, which says
- * whose they were, is written over.
+ * When the batches it lists are an earlier --mock run's, which ended with its process, nothing is
+ * paid twice: returned is that state's run key, for the run to drop them by once it holds the output
+ * (see dropUnsubmittedBatches), and only if the state is still that one.
  */
-export function refuseLiveOverPendingBatches(config: CliConfig): boolean {
-  if (config.output.kind !== 'file') return false;
+export function refuseLiveOverPendingBatches(config: CliConfig): string | undefined {
+  if (config.output.kind !== 'file') return undefined;
   const output = config.output.path;
   // A plain run looks only at a state file that is there: an -o it cannot reach (through a file, a
   // name too long, no descriptor left) is the output's open to say, in its own words.
-  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return false;
+  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return undefined;
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
@@ -68,9 +68,9 @@ export function refuseLiveOverPendingBatches(config: CliConfig): boolean {
     );
   }
   const ids = manifest ? uncollectedBatches(manifest) : [];
-  if (ids.length === 0) return false;
+  if (!manifest || ids.length === 0) return undefined;
   // An earlier --mock run's batches are on no server: nothing would be paid twice.
-  if (readRunMeta(output)?.['baseURL'] === 'mock') return true;
+  if (batchesOfMock(output, manifest)) return manifest.runKey;
   const n = ids.length === 1 ? 'batch' : 'batches';
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +
@@ -85,11 +85,11 @@ export function refuseLiveOverPendingBatches(config: CliConfig): boolean {
  * this run sends their prompts (those without a row), so they are dropped (see dropUnsubmitted),
  * and a later --batch-api --resume does not pay for them again. Said in one line.
  */
-export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void, mockGone = false): void {
+export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void, mockRunKey?: string): void {
   // No state, nothing to drop: not even opened (a run short of descriptors says so where it sends).
   if (config.output.kind !== 'file' || !isThere(manifestPath(config.output.path))) return;
   // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches).
-  const dropped = dropUnsubmitted(config.output.path, !config.resume, mockGone);
+  const dropped = dropUnsubmitted(config.output.path, !config.resume, mockRunKey);
   if (!dropped) return;
   const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) ${
     dropped.gone ? 'of an earlier --mock --batch-api run, which ended with its process' : 'an earlier --batch-api run built and never submitted'
@@ -111,7 +111,7 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
  * merge was whole. Also when the batch state cannot be read (whether batches are out is unknown),
  * and for a --mock run's batches, which no one can collect. Undefined when there are none.
  */
-export function uncollectedNote(file: string, mock: boolean): string | undefined {
+export function uncollectedNote(file: string): string | undefined {
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(file);
@@ -120,7 +120,7 @@ export function uncollectedNote(file: string, mock: boolean): string | undefined
     return `llm-batch: ${manifestPath(file)} cannot be read as a batch manifest: whether batches of ${file} are still out is unknown; the merge covers the rows the file has\n`;
   }
   if (!manifest) return undefined;
-  const { pending, unsubmitted, gone } = uncollectedOf(manifest, mock);
+  const { pending, unsubmitted, gone } = uncollectedOf(manifest, batchesOfMock(file, manifest));
   if (gone > 0) {
     return `llm-batch: ${manifestPath(file)} lists ${counted(gone, 'batch', 'batches')} of ${file} that its --mock run never collected, and no one can: the merge covers the rows the file has\n`;
   }

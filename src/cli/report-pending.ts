@@ -1,7 +1,7 @@
 import { manifestPath, openChunks, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
-import { lostMockBatches, lostMockBatchesMessage, writtenByMock } from './mock-batches-gone.js';
+import { batchesOfMock, lostMockBatches, lostMockBatchesMessage } from './mock-batches-gone.js';
 import { shellQuote } from './shell-quote.js';
 import { uncollectedOf } from './pending-batches.js';
 
@@ -19,7 +19,7 @@ export function pendingBatchesNote(output: string, resumeHint: string | null): {
   let mock: boolean;
   try {
     manifest = readManifest(output);
-    mock = manifest !== undefined && writtenByMock(output);
+    mock = manifest !== undefined && batchesOfMock(output, manifest);
   } catch {
     return undefined;
   }

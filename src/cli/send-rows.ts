@@ -56,8 +56,8 @@ export interface Opened {
   structured: StructuredSetup | undefined;
   budget: RunBudget | undefined;
   prices: PriceLookup | undefined;
-  /** The output's batches are a --mock run's, gone with it (refuseLiveOverPendingBatches). */
-  mockBatchesGone: boolean;
+  /** The run key of the output's batch state when its batches are a --mock run's, gone with it (refuseLiveOverPendingBatches). */
+  mockRunKey: string | undefined;
 }
 
 /**
@@ -73,7 +73,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   if (budget) budget.say = (line) => reporter.info(line);
   const cache = (held.cache = await openCache(config, reporter));
   // Batches an earlier --batch-api run built and never submitted: this run sends their prompts.
-  dropUnsubmittedBatches(config, (line) => reporter.info(line), opened.mockBatchesGone);
+  dropUnsubmittedBatches(config, (line) => reporter.info(line), opened.mockRunKey);
   // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
   const complete = (held.complete = settings.start());
   // Listened for since before the output was locked (run-command.ts): a stop may have come since.

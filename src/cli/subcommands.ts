@@ -21,7 +21,7 @@ import {
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { sayingSourceLines } from './source-line-error.js';
-import { MOCK_BATCHES_GONE, writtenByMock } from './mock-batches-gone.js';
+import { MOCK_BATCHES_GONE, batchesOfMock } from './mock-batches-gone.js';
 import { uncollectedNote, uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
@@ -79,9 +79,12 @@ function loadManifest(output: string): Manifest {
  * refuses it (credentials, a query) before anything is sent. A URL the run stored with a secret
  * taken out (`[redacted]`) must be given again, which only matters once the server is asked.
  */
-function serverFor(output: string, baseUrlFlag: string | undefined, io: CliIo, trace: TraceFlags) {
+function serverFor(output: string, manifest: Manifest, baseUrlFlag: string | undefined, io: CliIo, trace: TraceFlags) {
   const meta = readRunMeta(output);
-  const recorded = typeof meta?.['baseURL'] === 'string' && meta['baseURL'] !== 'openai' ? (meta['baseURL'] as string) : undefined;
+  const said = typeof meta?.['baseURL'] === 'string' && meta['baseURL'] !== 'openai' ? (meta['baseURL'] as string) : undefined;
+  // A --mock run's meta beside batches the manifest says are on a server (a real --batch-api
+  // --overwrite stopped before its first row kept it) names no server of theirs.
+  const recorded = said === 'mock' && manifest.mock === false ? undefined : said;
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
   const useRecorded = recorded !== undefined && !recorded.includes('[redacted]');
   // Read (and checked, as a run checks it) only when it is the server asked.
@@ -144,7 +147,7 @@ async function refreshRunning(manifest: Manifest, connect: () => BatchClient): P
 
 async function status(output: string, opts: { json?: boolean; baseUrl?: string; refresh: boolean } & TraceFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
-  const server = serverFor(output, opts.baseUrl, io, opts);
+  const server = serverFor(output, manifest, opts.baseUrl, io, opts);
   // Fresh counts for batches still running (the server is asked only then); the manifest itself is
   // left to the run that owns it.
   const failed = opts.refresh ? await refreshRunning(manifest, server.client) : undefined;
@@ -157,7 +160,7 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   const redact = createRedactor([io.env.OPENAI_API_KEY?.trim()]);
   // Pending: the batches on the server; those built and never submitted (an upload that failed)
   // apart, and a --mock run's, gone with its process (said per batch too).
-  const { pending, unsubmitted, gone } = uncollectedOf(manifest, writtenByMock(output));
+  const { pending, unsubmitted, gone } = uncollectedOf(manifest, batchesOfMock(output, manifest));
   const lines = statusLines(manifest, Date.now(), gone > 0 ? MOCK_GONE_NEXT : undefined).map((line) => ({ ...line, next: redact(line.next) }));
   // Nothing pending: the manifest has dropped the collected batches; a script still gets an answer.
   const left = pending + unsubmitted + gone;
@@ -181,7 +184,7 @@ interface CancelFlags extends TraceFlags {
 
 async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<number> {
   const manifest = loadManifest(output);
-  const { client: connect, baseURL, redact } = serverFor(output, opts.baseUrl, io, opts);
+  const { client: connect, baseURL, redact } = serverFor(output, manifest, opts.baseUrl, io, opts);
   // -q: as a run's --quiet, the job's progress and the closing line go; errors are thrown, and still print.
   const say = (line: string) => {
     if (!opts.quiet) io.stderr.write(`llm-batch: ${line}\n`);
@@ -452,7 +455,7 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   // Likewise a --batch-api --no-wait shard whose batches are not collected yet.
   let uncollected = 0;
   for (const file of outputs) {
-    const note = beingWritten.has(file) ? undefined : uncollectedNote(file, writtenByMock(file));
+    const note = beingWritten.has(file) ? undefined : uncollectedNote(file);
     if (note === undefined) continue;
     io.stderr.write(note);
     uncollected++;

@@ -98,7 +98,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
 
     const again = await runCli([...run, '--overwrite', '--poll', '0.05']);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/dropping 1 uncollected batches of the earlier --mock run/);
+    expect(again.stderr).toMatch(/dropping 1 uncollected batch of the earlier --mock run/);
     expect(parseJsonl<{ response: string | null }>(fs.readFileSync(out, 'utf8')).filter((row) => row.response)).toHaveLength(3);
   });
 
@@ -138,5 +138,37 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     const merged = await runInWorker(['merge', out, '-o', path.join(dir, 'all.jsonl')]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(stderrLines(merged)).toEqual([expect.stringMatching(/^llm-batch: merged 3 rows from 1 file into /)]);
+  });
+
+  it('a real --batch-api --overwrite stopped before its first row keeps the --mock meta: its batch is still taken for a real one', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await runCli(['--mock', input, '-o', out, '-q'])).code).toBe(0);
+    // The batch stays in progress on the server.
+    const server = await startMockServer({ batches: { stepMs: 20, hold: () => true } });
+    try {
+      const child = spawnCli(['--batch-api', '--overwrite', '--base-url', server.url, input, '-o', out, '--poll', '30']);
+      const exited = waitForExit(child);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
+      child.kill('SIGINT');
+      expect((await exited).code).toBe(130);
+      expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ baseURL: 'mock' });
+      const live = await runCli(['--overwrite', '--base-url', server.url, input, '-o', out, '--no-cache']);
+      expect(stderrLines(live)).toEqual([
+        expect.stringMatching(/ lists 1 batch of an earlier --batch-api run not collected yet \(batch_\w+\): a live --overwrite would send/),
+      ]);
+      expect(live.code).toBe(2);
+      expect(server.requests).toHaveLength(0);
+      expect(fs.existsSync(`${out}.batch.json`)).toBe(true);
+      // Asked of the server, not said to be gone with a --mock process.
+      const told = await runCli(['status', out, '--base-url', server.url]);
+      expect(told.code, told.stderr).toBe(0);
+      expect(told.stdout).toMatch(/in_progress .* next: wait, then collect/);
+    } finally {
+      await server.close();
+    }
   });
 });
