@@ -16,6 +16,7 @@ import {
   ensureChunkDir,
   IN_FLIGHT_STATUSES,
   isOpen,
+  openChunks,
   readManifest,
   runningOnServer,
   submitted,
@@ -521,7 +522,15 @@ export class BatchJob {
     // --retry-failed, a failed one) goes out in new batches.
     if (existing?.planned && (existing.chunks.some(isOpen) || this.o.cancel)) {
       this.manifest = existing;
-      if (!this.o.cancel) await this.dropAnswered();
+      if (this.o.cancel) return;
+      // Batches not submitted yet go where this run sends them: the state is of this run's kind.
+      // (One with a batch out on a server of the other kind was refused before, or fails reading it.)
+      const mock = this.o.mock ?? false;
+      if (existing.mock !== mock && openChunks(existing).submitted.length === 0) {
+        existing.mock = mock;
+        this.save();
+      }
+      await this.dropAnswered();
       return;
     }
     // No plan, or one a kill cut short: chunks are only written locally until the plan is saved.

@@ -1,5 +1,5 @@
-import { manifestPath, readManifest, type Manifest } from '../batch/manifest.js';
-import { readRunMeta } from '../output/index.js';
+import { manifestPath, readManifest } from '../batch/manifest.js';
+import { batchesOfMock } from './mock-run.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
 
 /**
@@ -8,19 +8,6 @@ import { batchList, uncollectedBatches } from './pending-batches.js';
  * says so would fail. This is said instead, with the one way on: start again with --overwrite.
  */
 export const MOCK_BATCHES_GONE = '--mock batches live only in the process that made them';
-
-/** Whether OUT was written by a --mock run (its OUT.meta.json says so; a FIFO output has none). */
-export function writtenByMock(output: string): boolean {
-  return readRunMeta(output)?.['baseURL'] === 'mock';
-}
-
-/**
- * Whether the batches `manifest` (OUT's) lists are --mock's, gone with the process that made them:
- * as the manifest says (Manifest.mock), or, in one an older llm-batch wrote, as OUT's meta says.
- */
-export function batchesOfMock(output: string, manifest: Manifest): boolean {
-  return manifest.mock ?? writtenByMock(output);
-}
 
 /**
  * The batches of OUT that a --mock process took with it when it ended. `mock`: whether they are

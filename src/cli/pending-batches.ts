@@ -5,7 +5,7 @@ import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
-import { batchesOfMock } from './mock-batches-gone.js';
+import { batchesOfMock } from './mock-run.js';
 import { counted } from '../util/group-digits.js';
 
 /**
@@ -33,6 +33,12 @@ export function uncollectedOf(manifest: Manifest, mock: boolean): UncollectedBat
   return uncollectedCounts(open.submitted.length, open.unsubmitted.length, mock);
 }
 
+/** The batch state of a live run's output as it was judged: its run key (none: no state), and whether its batches are a --mock run's. */
+export interface SeenBatchState {
+  runKey: string | undefined;
+  mock: boolean;
+}
+
 /** `batch_a, batch_b, batch_c, …` */
 export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
 
@@ -43,15 +49,16 @@ export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).
  * Refused before anything is sent (exit 2), naming the batches and the ways on.
  *
  * When the batches it lists are an earlier --mock run's, which ended with its process, nothing is
- * paid twice: returned is that state's run key, for the run to drop them by once it holds the output
- * (see dropUnsubmittedBatches), and only if the state is still that one.
+ * paid twice: the run drops them once it holds the output (see dropUnsubmittedBatches), if the state
+ * is still the one seen here, which is returned.
  */
-export function refuseLiveOverPendingBatches(config: CliConfig): string | undefined {
-  if (config.output.kind !== 'file') return undefined;
+export function refuseLiveOverPendingBatches(config: CliConfig): SeenBatchState {
+  const none = { runKey: undefined, mock: false };
+  if (config.output.kind !== 'file') return none;
   const output = config.output.path;
   // A plain run looks only at a state file that is there: an -o it cannot reach (through a file, a
   // name too long, no descriptor left) is the output's open to say, in its own words.
-  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return undefined;
+  if (!config.resume && !config.overwrite && !isThere(manifestPath(output))) return none;
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
@@ -67,10 +74,11 @@ export function refuseLiveOverPendingBatches(config: CliConfig): string | undefi
       'output',
     );
   }
-  const ids = manifest ? uncollectedBatches(manifest) : [];
-  if (!manifest || ids.length === 0) return undefined;
+  if (!manifest) return none;
+  const ids = uncollectedBatches(manifest);
+  if (ids.length === 0) return { runKey: manifest.runKey, mock: false };
   // An earlier --mock run's batches are on no server: nothing would be paid twice.
-  if (batchesOfMock(output, manifest)) return manifest.runKey;
+  if (batchesOfMock(output, manifest)) return { runKey: manifest.runKey, mock: true };
   const n = ids.length === 1 ? 'batch' : 'batches';
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +
@@ -85,11 +93,14 @@ export function refuseLiveOverPendingBatches(config: CliConfig): string | undefi
  * this run sends their prompts (those without a row), so they are dropped (see dropUnsubmitted),
  * and a later --batch-api --resume does not pay for them again. Said in one line.
  */
-export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void, mockRunKey?: string): void {
+export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) => void, seen: SeenBatchState): void {
   // No state, nothing to drop: not even opened (a run short of descriptors says so where it sends).
   if (config.output.kind !== 'file' || !isThere(manifestPath(config.output.path))) return;
-  // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches).
-  const dropped = dropUnsubmitted(config.output.path, !config.resume, mockRunKey);
+  // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches). State
+  // another run wrote since (a --batch-api run that took the output while this one waited for stdin)
+  // is judged again, now that this run holds the output: its batches may be out.
+  if (readManifest(config.output.path)?.runKey !== seen.runKey) seen = refuseLiveOverPendingBatches(config);
+  const dropped = dropUnsubmitted(config.output.path, !config.resume, seen.mock ? seen.runKey : undefined);
   if (!dropped) return;
   const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) ${
     dropped.gone ? 'of an earlier --mock --batch-api run, which ended with its process' : 'an earlier --batch-api run built and never submitted'

@@ -19,7 +19,7 @@ import { tornRowNote, writtenNowNote } from './written-now.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { createPriceLookup, type TokenPrice } from '../budget/prices.js';
 import { pricesOf } from './open-budget.js';
-import { writtenByMock } from './mock-batches-gone.js';
+import { writtenByMock } from './mock-run.js';
 import { pendingBatchesNote } from './report-pending.js';
 import { groupDigits } from '../util/group-digits.js';
 import { runErrorExit } from './run-error-exit.js';

@@ -1,7 +1,8 @@
 import { manifestPath, openChunks, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
-import { batchesOfMock, lostMockBatches, lostMockBatchesMessage } from './mock-batches-gone.js';
+import { lostMockBatches, lostMockBatchesMessage } from './mock-batches-gone.js';
+import { batchesOfMock } from './mock-run.js';
 import { shellQuote } from './shell-quote.js';
 import { uncollectedOf } from './pending-batches.js';
 

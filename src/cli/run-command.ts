@@ -49,7 +49,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
     checkReportTarget(config.report, '--report', config.overwrite, []);
   }
   const { budget, prices } = openBudget(config, config.models);
-  const mockRunKey = refuseLiveOverPendingBatches(config);
+  const batchState = refuseLiveOverPendingBatches(config);
 
   // A proxy and --trace are checked here; the SDK loads once the output and the cache are open.
   const settings = providerSettings(config, io);
@@ -104,7 +104,7 @@ async function runLive(config: CliConfig, io: CliIo, phase: RunPhase): Promise<n
       const reporter = (held.reporter ??= await createReporter(config, io, stats));
       return interruptedAtOpen(config, stats, reporter);
     }
-    const code = await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices, mockRunKey }, held);
+    const code = await sendRows(config, io, phase, settings, { stats, input, target, structured, budget, prices, batchState }, held);
     // Ended and said how: a signal from here changes nothing (nor says "stopping").
     ignoreLateSignal(io);
     signals.dispose();

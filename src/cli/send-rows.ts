@@ -32,7 +32,7 @@ import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
 import type { RunPhase } from './refused-summary.js';
 import { RunReport } from './run-report.js';
-import { dropUnsubmittedBatches } from './pending-batches.js';
+import { dropUnsubmittedBatches, type SeenBatchState } from './pending-batches.js';
 import { displayMode } from './display-mode.js';
 import { readProgress, type ReadProgressFactory } from '../ui/file-progress.js';
 
@@ -56,8 +56,8 @@ export interface Opened {
   structured: StructuredSetup | undefined;
   budget: RunBudget | undefined;
   prices: PriceLookup | undefined;
-  /** The run key of the output's batch state when its batches are a --mock run's, gone with it (refuseLiveOverPendingBatches). */
-  mockRunKey: string | undefined;
+  /** The output's batch state as judged before the run took the output (refuseLiveOverPendingBatches). */
+  batchState: SeenBatchState;
 }
 
 /**
@@ -73,7 +73,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   if (budget) budget.say = (line) => reporter.info(line);
   const cache = (held.cache = await openCache(config, reporter));
   // Batches an earlier --batch-api run built and never submitted: this run sends their prompts.
-  dropUnsubmittedBatches(config, (line) => reporter.info(line), opened.mockRunKey);
+  dropUnsubmittedBatches(config, (line) => reporter.info(line), opened.batchState);
   // Nothing more refuses the run before it sends: the SDK loads from here (in the background).
   const complete = (held.complete = settings.start());
   // Listened for since before the output was locked (run-command.ts): a stop may have come since.

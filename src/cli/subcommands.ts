@@ -21,7 +21,8 @@ import {
 } from '../output/index.js';
 import { openCancelOutput } from './open-cancel-output.js';
 import { sayingSourceLines } from './source-line-error.js';
-import { MOCK_BATCHES_GONE, batchesOfMock } from './mock-batches-gone.js';
+import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
+import { batchesOfMock } from './mock-run.js';
 import { uncollectedNote, uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';

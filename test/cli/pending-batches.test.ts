@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeManifest } from '../../src/batch/manifest.js';
 import type { CliConfig } from '../../src/cli/config.js';
-import { refuseLiveOverPendingBatches } from '../../src/cli/pending-batches.js';
+import { dropUnsubmittedBatches, refuseLiveOverPendingBatches } from '../../src/cli/pending-batches.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -24,5 +24,34 @@ describe('refuseLiveOverPendingBatches', () => {
     });
     const config = { output: { kind: 'file', path: output, format: 'jsonl' }, resume: true } as unknown as CliConfig;
     expect(() => refuseLiveOverPendingBatches(config)).toThrow(`cancel it with \`llm-batch cancel '${dir}/Bob'\\''s run.jsonl'\` first`);
+  });
+});
+
+describe('dropUnsubmittedBatches', () => {
+  // A live run that waited for stdin after its check: a --batch-api run took the output meanwhile
+  // and has a batch out. Judged again once this run holds the output, as it would have been at first.
+  it('judges state written since the run looked again, and refuses over batches out on a server', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-pending-'));
+    const output = path.join(dir, 'out.jsonl');
+    writeManifest(output, {
+      version: 1,
+      runKey: 'new',
+      planned: true,
+      inputErrors: 0,
+      mock: false,
+      chunks: [{ n: 1, model: 'm', file: 'x.jsonl', lines: 3, bytes: 1, status: 'in_progress', batchId: 'batch_1' }],
+    });
+    const config = { output: { kind: 'file', path: output, format: 'jsonl' } } as unknown as CliConfig;
+    const said: string[] = [];
+    for (const seen of [
+      { runKey: 'old', mock: true },
+      { runKey: undefined, mock: false },
+    ]) {
+      expect(() => dropUnsubmittedBatches(config, (line) => said.push(line), seen)).toThrow(
+        /lists 1 batch of an earlier --batch-api run not collected yet \(batch_1\): a live run would send/,
+      );
+    }
+    expect(said).toEqual([]);
+    expect(fs.existsSync(`${output}.batch.json`)).toBe(true);
   });
 });

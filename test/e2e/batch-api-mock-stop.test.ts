@@ -171,4 +171,49 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       await server.close();
     }
   });
+
+  it('a --batch-api --resume of batches built and never submitted records the kind of server it submits them to', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
+    const out = path.join(dir, 'out.jsonl');
+    const manifest = () => JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')) as { mock?: boolean };
+    // The first upload is refused: the real run's batch stays built.
+    const server = await startMockServer({ batches: { stepMs: 20, hold: () => true, uploadStatus: (n) => (n === 1 ? 404 : undefined) } });
+    try {
+      const real = ['--batch-api', '--base-url', server.url, input, '-o', out, '-m', 'gpt-4o-mini'];
+      expect((await runCli(real)).code).toBe(2);
+      expect(manifest().mock).toBe(false);
+      // Submitted by --mock, then stopped: gone with its process, as the state now says.
+      const child = spawnCli(['--batch-api', '--mock', input, '-o', out, '-m', 'gpt-4o-mini', '--resume', '--poll', '30']);
+      const exited = waitForExit(child);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
+      child.kill('SIGINT');
+      expect((await exited).code).toBe(130);
+      expect(manifest().mock).toBe(true);
+      const again = await runCli(['--batch-api', '--mock', input, '-o', out, '-m', 'gpt-4o-mini', '--overwrite', '--poll', '0.05']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/dropping 1 uncollected batch of the earlier --mock run/);
+
+      // The other way: a --mock run's batch built, never submitted (said by hand here), then submitted by a real run.
+      server.options.batches = { stepMs: 20, hold: () => true, uploadStatus: () => 404 };
+      const out2 = path.join(dir, 'out2.jsonl');
+      const real2 = ['--batch-api', '--base-url', server.url, input, '-o', out2, '-m', 'gpt-4o-mini'];
+      expect((await runCli(real2)).code).toBe(2);
+      server.options.batches = { stepMs: 20, hold: () => true };
+      const state2 = () => JSON.parse(fs.readFileSync(`${out2}.batch.json`, 'utf8')) as { mock?: boolean };
+      fs.writeFileSync(`${out2}.batch.json`, JSON.stringify({ ...state2(), mock: true }));
+      const resumed = await runCli([...real2, '--resume', '--no-wait']);
+      expect(resumed.stderr).toMatch(/submitted 3 requests/);
+      expect(state2().mock).toBe(false);
+      // Its batch is on the server: a live run is refused, not told it is gone.
+      const live = await runCli([input, '-o', out2, '--base-url', server.url, '-m', 'gpt-4o-mini', '--resume', '--no-cache']);
+      expect(live.stderr).toMatch(/not collected yet \(batch_\w+\): a live --resume would send its prompts again and pay twice/);
+      expect(live.code).toBe(2);
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
 });
