@@ -15,9 +15,11 @@ import {
   chunkDir,
   ensureChunkDir,
   IN_FLIGHT_STATUSES,
+  batchList,
   isOpen,
-  openChunks,
+  manifestPath,
   readManifest,
+  uncollectedBatches,
   runningOnServer,
   submitted,
   TERMINAL,
@@ -524,11 +526,20 @@ export class BatchJob {
       this.manifest = existing;
       if (this.o.cancel) return;
       // Batches not submitted yet go where this run sends them: the state is of this run's kind.
-      // (One with a batch out on a server of the other kind was refused before, or fails reading it.)
       const mock = this.o.mock ?? false;
-      if (existing.mock !== mock && openChunks(existing).submitted.length === 0) {
+      const out = uncollectedBatches(existing);
+      if (existing.mock !== mock && out.length === 0) {
         existing.mock = mock;
         this.save();
+      }
+      // A --mock run over batches on a server (--force-resume past the meta's difference) could
+      // collect none of them, and would put its own beside them in the state: refused before it
+      // submits anything. (The other way round, --mock batches gone, was refused before.)
+      if (existing.mock === false && mock && out.length > 0) {
+        throw new RunError(
+          `${manifestPath(this.o.output)} lists ${out.length === 1 ? '1 batch' : `${out.length} batches`} on a server not collected yet (${batchList(out)}): a --mock run cannot collect ${out.length === 1 ? 'it' : 'them'}; --resume with the run's own --base-url`,
+          'resume',
+        );
       }
       await this.dropAnswered();
       return;

@@ -192,6 +192,17 @@ export function runningOnServer(chunk: Chunk): boolean {
   return submitted(chunk) && isOpen(chunk) && (IN_FLIGHT_STATUSES.has(chunk.status) || chunk.status === 'uploaded');
 }
 
+/**
+ * Batches of an earlier --batch-api run that are on the server, or may be (a create the killed run
+ * never heard back from), and not collected: their answers are paid for and on the way.
+ */
+export function uncollectedBatches(manifest: Manifest): string[] {
+  return openChunks(manifest).submitted.map((c) => c.batchId ?? `batch ${c.n} (being created)`);
+}
+
+/** `batch_a, batch_b, batch_c, …` */
+export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+
 /** A manifest's chunks not collected yet: those on the server (or maybe), and those never submitted. */
 export function openChunks(manifest: Manifest): { submitted: Chunk[]; unsubmitted: Chunk[] } {
   const open = manifest.chunks.filter(isOpen);

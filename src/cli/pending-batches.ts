@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { DAMAGED_KEPT, manifestPath, openChunks, readManifest, type Manifest } from '../batch/manifest.js';
+import { batchList, DAMAGED_KEPT, manifestPath, openChunks, readManifest, uncollectedBatches, type Manifest } from '../batch/manifest.js';
 import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
@@ -8,13 +8,7 @@ import { shellQuote } from './shell-quote.js';
 import { batchesOfMock } from './mock-run.js';
 import { counted } from '../util/group-digits.js';
 
-/**
- * Batches of an earlier --batch-api run that are on the server, or may be (a create the killed run
- * never heard back from), and not collected: their answers are paid for and on the way.
- */
-export function uncollectedBatches(manifest: Manifest): string[] {
-  return openChunks(manifest).submitted.map((c) => c.batchId ?? `batch ${c.n} (being created)`);
-}
+export { batchList, uncollectedBatches } from '../batch/manifest.js';
 
 /**
  * An output's batches not collected, by what can be done about them, from their counts: `onServer`
@@ -33,14 +27,17 @@ export function uncollectedOf(manifest: Manifest, mock: boolean): UncollectedBat
   return uncollectedCounts(open.submitted.length, open.unsubmitted.length, mock);
 }
 
-/** The batch state of a live run's output as it was judged: its run key (none: no state), and whether its batches are a --mock run's. */
+/** The batch state of a live run's output as it was judged. */
 export interface SeenBatchState {
-  runKey: string | undefined;
-  mock: boolean;
+  /** What the judgement rests on ({@link stateSignature}); undefined: no state. */
+  signature: string | undefined;
+  /** The state's run key when its batches are a --mock run's, gone with it: the run drops them. */
+  mockRunKey: string | undefined;
 }
 
-/** `batch_a, batch_b, batch_c, …` */
-export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+/** Which batches are out, of which kind, in which state (its run key). */
+const stateSignature = (manifest: Manifest | undefined): string | undefined =>
+  manifest && JSON.stringify([manifest.runKey, manifest.mock ?? null, uncollectedBatches(manifest)]);
 
 /**
  * A live run into an output whose batches are still on the server (a `--resume`, an `--overwrite`,
@@ -53,7 +50,7 @@ export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).
  * is still the one seen here, which is returned.
  */
 export function refuseLiveOverPendingBatches(config: CliConfig): SeenBatchState {
-  const none = { runKey: undefined, mock: false };
+  const none = { signature: undefined, mockRunKey: undefined };
   if (config.output.kind !== 'file') return none;
   const output = config.output.path;
   // A plain run looks only at a state file that is there: an -o it cannot reach (through a file, a
@@ -76,9 +73,9 @@ export function refuseLiveOverPendingBatches(config: CliConfig): SeenBatchState 
   }
   if (!manifest) return none;
   const ids = uncollectedBatches(manifest);
-  if (ids.length === 0) return { runKey: manifest.runKey, mock: false };
+  if (ids.length === 0) return { signature: stateSignature(manifest), mockRunKey: undefined };
   // An earlier --mock run's batches are on no server: nothing would be paid twice.
-  if (batchesOfMock(output, manifest)) return { runKey: manifest.runKey, mock: true };
+  if (batchesOfMock(output, manifest)) return { signature: stateSignature(manifest), mockRunKey: manifest.runKey };
   const n = ids.length === 1 ? 'batch' : 'batches';
   throw new RunError(
     `${manifestPath(output)} lists ${ids.length} ${n} of an earlier --batch-api run not collected yet (${batchList(ids)}): ` +
@@ -97,10 +94,10 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
   // No state, nothing to drop: not even opened (a run short of descriptors says so where it sends).
   if (config.output.kind !== 'file' || !isThere(manifestPath(config.output.path))) return;
   // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches). State
-  // another run wrote since (a --batch-api run that took the output while this one waited for stdin)
-  // is judged again, now that this run holds the output: its batches may be out.
-  if (readManifest(config.output.path)?.runKey !== seen.runKey) seen = refuseLiveOverPendingBatches(config);
-  const dropped = dropUnsubmitted(config.output.path, !config.resume, seen.mock ? seen.runKey : undefined);
+  // another run changed since (a --batch-api run that took the output, or submitted its built
+  // batches, while this one waited for stdin) is judged again, now that this run holds the output.
+  if (stateSignature(readManifest(config.output.path)) !== seen.signature) seen = refuseLiveOverPendingBatches(config);
+  const dropped = dropUnsubmitted(config.output.path, !config.resume, seen.mockRunKey);
   if (!dropped) return;
   const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) ${
     dropped.gone ? 'of an earlier --mock --batch-api run, which ended with its process' : 'an earlier --batch-api run built and never submitted'

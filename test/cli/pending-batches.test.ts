@@ -44,8 +44,10 @@ describe('dropUnsubmittedBatches', () => {
     const config = { output: { kind: 'file', path: output, format: 'jsonl' } } as unknown as CliConfig;
     const said: string[] = [];
     for (const seen of [
-      { runKey: 'old', mock: true },
-      { runKey: undefined, mock: false },
+      { signature: '["old",true,["batch_0"]]', mockRunKey: 'old' },
+      { signature: undefined, mockRunKey: undefined },
+      // The same state, its batch built then and submitted since (a --batch-api --resume).
+      { signature: '["new",false,[]]', mockRunKey: undefined },
     ]) {
       expect(() => dropUnsubmittedBatches(config, (line) => said.push(line), seen)).toThrow(
         /lists 1 batch of an earlier --batch-api run not collected yet \(batch_1\): a live run would send/,

@@ -216,4 +216,27 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       await server.close();
     }
   });
+
+  it('a --mock --batch-api --resume over batches on a server is refused before it submits one of its own', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c', 'd']);
+    const out = path.join(dir, 'out.jsonl');
+    // The second upload is refused: batch 1 is on the server, batch 2 built.
+    const server = await startMockServer({ batches: { stepMs: 20, hold: () => true, uploadStatus: (n) => (n === 2 ? 404 : undefined) } });
+    try {
+      const run = [input, '-o', out, '-m', 'gpt-4o-mini', '--batch-api', '--batch-size', '2'];
+      expect((await runCli([...run, '--base-url', server.url, '--no-wait'])).code).toBe(2);
+      const before = fs.readFileSync(`${out}.batch.json`, 'utf8');
+      const mock = await runCli([...run, '--mock', '--resume', '--force-resume', '--poll', '0.05']);
+      expect(stderrLines(mock)).toEqual([
+        expect.stringMatching(
+          /\.batch\.json lists 1 batch on a server not collected yet \(batch_\w+\): a --mock run cannot collect it; --resume with the run's own --base-url$/,
+        ),
+      ]);
+      expect(mock.code).toBe(2);
+      expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).toBe(before);
+    } finally {
+      await server.close();
+    }
+  });
 });
