@@ -172,6 +172,13 @@ export class AdaptiveRate {
       this.learn(paced, lastSecond);
       return 'learned';
     }
+    // Settled at a pace the run was held to (--rpm, an announced limit) or had learned, the server
+    // refusing at all says that pace is above what it takes: it stands as the limit, and the pace
+    // climbs back to just under it, then probes. Climbing back to the ceiling instead, --rpm 9000
+    // against a server taking 100 a second (429s with retry-after-ms, each a pause for everyone,
+    // none a burst) refused 7 % of requests to the end of the run. A 429 while the pace is still
+    // climbing back after a cut says nothing new (the burst that follows may be another job's).
+    if (paced >= (this.learnedLimit ?? this.ceilingRate) * this.o.target) this.learnedLimit = Math.min(this.learnedLimit ?? paced, paced);
     this.current = Math.max(this.o.floor, paced * this.o.decrease);
     return 'cut';
   }

@@ -191,3 +191,31 @@ describe('TimeWindow', () => {
     expect(w.since(Number.NEGATIVE_INFINITY)).toEqual([5, 8, 1004]);
   });
 });
+
+describe('AdaptiveRate after a stray 429 at its ceiling', () => {
+  it('takes that pace as a limit: back to just under it, not to the ceiling; lower again at the next', () => {
+    // --rpm 9000: 150 a second, more than the server takes.
+    const rate = new AdaptiveRate({ initial: 32, ceiling: 150 });
+    rate.rate(0);
+    expect(rate.noteRateLimited(990, 1000)).toBe('cut');
+    expect(rate.rate(1000)).toBeCloseTo(135, 5);
+    rate.noteHeld();
+    // A second later: 0.97 of the pace refused, where it used to climb 25 % a second to 150.
+    expect(rate.rate(2000)).toBeCloseTo(0.97 * 150, 5);
+    // Refused there too: the limit is read lower, and so on until no 429 comes.
+    expect(rate.noteRateLimited(2990, 3000)).toBe('cut');
+    rate.noteHeld();
+    expect(rate.rate(4000)).toBeCloseTo(0.97 * 0.97 * 150, 5);
+    // A second without one: the probe looks above it, 2 % at first.
+    rate.noteHeld();
+    expect(rate.rate(5000)).toBeCloseTo(0.97 * 0.97 * 150 * 1.02 + 0.05, 5);
+  });
+
+  it('without a ceiling or a limit, a stray 429 teaches nothing: the pace climbs back 25 % a second', () => {
+    const rate = new AdaptiveRate({ initial: 100, ceiling: Number.POSITIVE_INFINITY });
+    rate.rate(0);
+    expect(rate.noteRateLimited(990, 1000)).toBe('cut');
+    rate.noteHeld();
+    expect(rate.rate(2000)).toBeCloseTo(100 * 0.9 * 1.25, 5);
+  });
+});
