@@ -21,17 +21,22 @@ afterAll(() => tmp.cleanup());
 
 const GONE = /--mock batches live only in the process that made them/;
 
-/** A `--mock --batch-api` run of a, b, c into `dir`/out.jsonl, stopped by Ctrl-C with its batch submitted: gone with it. */
-async function stoppedMockRun(dir: string): Promise<{ input: string; out: string }> {
-  const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
-  const out = path.join(dir, 'out.jsonl');
-  const child = spawnCli(['--mock', '--batch-api', input, '-o', out, '--poll', '30']);
+/** Runs the CLI with `args` and stops it by Ctrl-C once it submitted its batch (of 3 requests). */
+async function interruptedAfterSubmit(args: readonly string[]) {
+  const child = spawnCli(args);
   const exited = waitForExit(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
   child.kill('SIGINT');
-  expect((await exited).code).toBe(130);
+  return exited;
+}
+
+/** A `--mock --batch-api` run of a, b, c into `dir`/out.jsonl, stopped by Ctrl-C with its batch submitted: gone with it. */
+async function stoppedMockRun(dir: string): Promise<{ input: string; out: string }> {
+  const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
+  const out = path.join(dir, 'out.jsonl');
+  expect((await interruptedAfterSubmit(['--mock', '--batch-api', input, '-o', out, '--poll', '30'])).code).toBe(130);
   return { input, out };
 }
 
@@ -43,13 +48,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     const summary = path.join(dir, 'sum.json');
     const run = ['--mock', '--batch-api', input, '-o', out];
     // A long --poll: the batch is still in progress when the signal comes.
-    const child = spawnCli([...run, '--poll', '30', '--summary-json', summary, '--report', path.join(dir, 'run.html')]);
-    const exited = waitForExit(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
-    child.kill('SIGINT');
-    const r = await exited;
+    const r = await interruptedAfterSubmit([...run, '--poll', '30', '--summary-json', summary, '--report', path.join(dir, 'run.html')]);
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).not.toMatch(/--resume|to continue, run|keep running on the server/);
     expect(r.stderr).toMatch(
@@ -148,13 +147,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     // The batch stays in progress on the server.
     const server = await startMockServer({ batches: { stepMs: 20, hold: () => true } });
     try {
-      const child = spawnCli(['--batch-api', '--overwrite', '--base-url', server.url, input, '-o', out, '--poll', '30']);
-      const exited = waitForExit(child);
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
-      child.kill('SIGINT');
-      expect((await exited).code).toBe(130);
+      expect((await interruptedAfterSubmit(['--batch-api', '--overwrite', '--base-url', server.url, input, '-o', out, '--poll', '30'])).code).toBe(130);
       expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ baseURL: 'mock' });
       const live = await runCli(['--overwrite', '--base-url', server.url, input, '-o', out, '--no-cache']);
       expect(stderrLines(live)).toEqual([
@@ -184,13 +177,7 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       expect((await runCli(real)).code).toBe(2);
       expect(manifest().mock).toBe(false);
       // Submitted by --mock, then stopped: gone with its process, as the state now says.
-      const child = spawnCli(['--batch-api', '--mock', input, '-o', out, '-m', 'gpt-4o-mini', '--resume', '--poll', '30']);
-      const exited = waitForExit(child);
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
-      child.kill('SIGINT');
-      expect((await exited).code).toBe(130);
+      expect((await interruptedAfterSubmit(['--batch-api', '--mock', input, '-o', out, '-m', 'gpt-4o-mini', '--resume', '--poll', '30'])).code).toBe(130);
       expect(manifest().mock).toBe(true);
       const again = await runCli(['--batch-api', '--mock', input, '-o', out, '-m', 'gpt-4o-mini', '--overwrite', '--poll', '0.05']);
       expect(again.code, again.stderr).toBe(0);
