@@ -15,9 +15,7 @@ import {
   chunkDir,
   ensureChunkDir,
   IN_FLIGHT_STATUSES,
-  batchList,
   isOpen,
-  manifestPath,
   readManifest,
   uncollectedBatches,
   runningOnServer,
@@ -532,15 +530,8 @@ export class BatchJob {
         existing.mock = mock;
         this.save();
       }
-      // A --mock run over batches on a server (--force-resume past the meta's difference) could
-      // collect none of them, and would put its own beside them in the state: refused before it
-      // submits anything. (The other way round, --mock batches gone, was refused before.)
-      if (existing.mock === false && mock && out.length > 0) {
-        throw new RunError(
-          `${manifestPath(this.o.output)} lists ${out.length === 1 ? '1 batch' : `${out.length} batches`} on a server not collected yet (${batchList(out)}): a --mock run cannot collect ${out.length === 1 ? 'it' : 'them'}; --resume with the run's own --base-url`,
-          'resume',
-        );
-      }
+      // (A run of the other kind over batches out was refused before it opened the output: see
+      // checkManifest in cli/batch-api-command.ts.)
       await this.dropAnswered();
       return;
     }

@@ -97,6 +97,16 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   // `cancel` reach them to stop a bill there never was.
   const lost = lostMockBatches(output);
   if (lost.length > 0 && !config.overwrite) throw new RunError(lostMockBatchesMessage(output, lost), 'output');
+  // And a --mock run (--force-resume past the meta's difference) could collect none of the batches a
+  // server has: it would put its own beside them, and its meta over the one that says whose they are.
+  const onServer = config.provider.kind === 'mock' && lost.length === 0 && config.resume ? uncollectedBatches(manifest) : [];
+  if (onServer.length > 0) {
+    const [n, it] = onServer.length === 1 ? ['1 batch', 'it'] : [`${onServer.length} batches`, 'them'];
+    throw new RunError(
+      `${manifestPath(output)} lists ${n} of an earlier run on a server, not collected yet (${batchList(onServer)}): a --mock run cannot collect ${it}; --resume with that run's --base-url`,
+      'output',
+    );
+  }
   // A FIFO's rows cannot be read back: once its batches are collected, a resume would pay twice.
   const stream = !config.overwrite && isStreamTarget(output) ? streamResumeRefusal(output, manifest) : undefined;
   if (stream) throw new RunError(stream, 'output');

@@ -214,14 +214,24 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
       const run = [input, '-o', out, '-m', 'gpt-4o-mini', '--batch-api', '--batch-size', '2'];
       expect((await runCli([...run, '--base-url', server.url, '--no-wait'])).code).toBe(2);
       const before = fs.readFileSync(`${out}.batch.json`, 'utf8');
+      const meta = fs.readFileSync(`${out}.meta.json`, 'utf8');
       const mock = await runCli([...run, '--mock', '--resume', '--force-resume', '--poll', '0.05']);
       expect(stderrLines(mock)).toEqual([
         expect.stringMatching(
-          /\.batch\.json lists 1 batch on a server not collected yet \(batch_\w+\): a --mock run cannot collect it; --resume with the run's own --base-url$/,
+          /\.batch\.json lists 1 batch of an earlier run on a server, not collected yet \(batch_\w+\): a --mock run cannot collect it; --resume with that run's --base-url$/,
         ),
       ]);
       expect(mock.code).toBe(2);
       expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).toBe(before);
+      // Nor is the meta the --mock run's now: the real run's own --resume goes on.
+      expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(meta);
+      // As from a manifest an older llm-batch wrote, without the kind: the meta says it.
+      const { mock: _, ...old } = JSON.parse(before) as { mock?: boolean };
+      fs.writeFileSync(`${out}.batch.json`, JSON.stringify(old));
+      const again = await runCli([...run, '--mock', '--resume', '--force-resume', '--poll', '0.05']);
+      expect(again.stderr).toMatch(/a --mock run cannot collect it/);
+      expect(again.code).toBe(2);
+      expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(meta);
     } finally {
       await server.close();
     }
