@@ -42,6 +42,9 @@ export interface AdaptiveRateOptions {
   recover?: number;
 }
 
+/** Stray 429s this share of a few seconds' requests or more are a limit's, not chance's (see noteRateLimited). */
+const STEADY_SHARE = 0.02;
+
 /** Far above any API's rate, but finite: a cut from here must still mean something. */
 const MAX_RATE = 100_000;
 
@@ -172,13 +175,19 @@ export class AdaptiveRate {
       this.learn(paced, lastSecond);
       return 'learned';
     }
-    // Settled at a pace the run was held to (--rpm, an announced limit) or had learned, the server
-    // refusing at all says that pace is above what it takes: it stands as the limit, and the pace
-    // climbs back to just under it, then probes. Climbing back to the ceiling instead, --rpm 9000
-    // against a server taking 100 a second (429s with retry-after-ms, each a pause for everyone,
-    // none a burst) refused 7 % of requests to the end of the run. A 429 while the pace is still
-    // climbing back after a cut says nothing new (the burst that follows may be another job's).
-    if (paced >= (this.learnedLimit ?? this.ceilingRate) * this.o.target) this.learnedLimit = Math.min(this.learnedLimit ?? paced, paced);
+    // Settled at a pace the run was held to (--rpm, an announced limit) or had learned, and refused
+    // steadily (STEADY_SHARE of the last seconds' requests), the pace is above what the server takes:
+    // it stands as the limit, and the pace climbs back to just under it, then probes. Climbing back
+    // to the ceiling instead, --rpm 9000 against a server taking 100 a second (429s with
+    // retry-after-ms, each a pause for everyone, none a burst) refused 7 % of requests to the end of
+    // the run. Fewer 429s may come whatever the pace (a flaky proxy): lowering it would not stop
+    // them, and at each one the limit sank 3 %. One while the pace is still climbing back after a
+    // cut says nothing new (the burst that follows may be another job's).
+    const steady = this.refusedBetween(now - this.historyMs, Number.POSITIVE_INFINITY);
+    const settled = paced >= (this.learnedLimit ?? this.ceilingRate) * this.o.target;
+    if (settled && steady >= Math.max(3, STEADY_SHARE * this.sent.countBetween(now - this.historyMs, Number.POSITIVE_INFINITY))) {
+      this.learnedLimit = Math.min(this.learnedLimit ?? paced, paced);
+    }
     this.current = Math.max(this.o.floor, paced * this.o.decrease);
     return 'cut';
   }

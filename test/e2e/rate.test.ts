@@ -403,13 +403,13 @@ describe.sequential('a lone 429', () => {
   it('--rpm above a header-less limit whose 429s carry retry-after-ms: the pace settles under the limit', async () => {
     // --rpm 9000 is 150 a second; the server takes 100 in any second and says nothing else. Each 429
     // pauses everyone for its precise wait, so none comes in a burst: the pace used to climb back
-    // to --rpm after every one: 71-91 of 1,500 requests were refused (7-14 % of 5,000), now 22-39.
+    // to --rpm after every one, and 184 of 2,500 requests were refused (7-14 % of 5,000); now ~50.
     const server = await fresh({ latencyMs: 50, rateLimit: { requests: 100, headers: false, retryAfter: 'ms' } });
-    const prompts = numbered('over-rpm', 1500);
-    const t = await timedRun(server, prompts, ['--rpm', '9000', '-c', '50', '--no-cache'], 'over-rpm.txt', 40_000);
+    const prompts = numbered('over-rpm', 2500);
+    const t = await timedRun(server, prompts, ['--rpm', '9000', '-c', '50', '--no-cache'], 'over-rpm.txt', 60_000);
     note('--rpm over a header-less limit', t, server);
     expectAllAnswered(t, prompts);
     expect(count429(server.requests)).toBeGreaterThan(0);
-    expect(count429(server.requests)).toBeLessThanOrEqual(55);
+    expect(count429(server.requests)).toBeLessThanOrEqual(100);
   });
 });

@@ -192,23 +192,45 @@ describe('TimeWindow', () => {
   });
 });
 
-describe('AdaptiveRate after a stray 429 at its ceiling', () => {
-  it('takes that pace as a limit: back to just under it, not to the ceiling; lower again at the next', () => {
-    // --rpm 9000: 150 a second, more than the server takes.
+describe('AdaptiveRate after stray 429s at its ceiling', () => {
+  /** --rpm 9000 (150 a second): sends every 10 ms until `until`, 429s `refusedAt` (each for the send before), the pace read `readAt`. */
+  function run(refusedAt: (t: number) => boolean, readAt: (t: number) => boolean, until: number): number[] {
     const rate = new AdaptiveRate({ initial: 32, ceiling: 150 });
-    rate.rate(0);
-    expect(rate.noteRateLimited(990, 1000)).toBe('cut');
-    expect(rate.rate(1000)).toBeCloseTo(135, 5);
-    rate.noteHeld();
-    // A second later: 0.97 of the pace refused, where it used to climb 25 % a second to 150.
-    expect(rate.rate(2000)).toBeCloseTo(0.97 * 150, 5);
-    // Refused there too: the limit is read lower, and so on until no 429 comes.
-    expect(rate.noteRateLimited(2990, 3000)).toBe('cut');
-    rate.noteHeld();
-    expect(rate.rate(4000)).toBeCloseTo(0.97 * 0.97 * 150, 5);
-    // A second without one: the probe looks above it, 2 % at first.
-    rate.noteHeld();
-    expect(rate.rate(5000)).toBeCloseTo(0.97 * 0.97 * 150 * 1.02 + 0.05, 5);
+    const seen: number[] = [];
+    for (let t = 0; t <= until; t += 10) {
+      rate.noteHeld();
+      if (readAt(t)) seen.push(rate.rate(t));
+      rate.rate(t);
+      rate.noteSent(t);
+      if (refusedAt(t)) rate.noteRateLimited(t - 10, t);
+    }
+    return seen;
+  }
+
+  it('refused steadily (4 in 100): takes that pace as a limit, back to just under it, and lower again', () => {
+    const seen = run(
+      (t) => t >= 1000 && t % 250 === 0,
+      (t) => t % 1000 === 0,
+      4000,
+    );
+    // The first 429s cut 10 % and climb back to 150 (no reading yet); from the second episode on,
+    // each takes the pace it came at as the limit: 0.97 of it a second later, where it used to climb
+    // 25 % a second to 150.
+    expect(seen[1]).toBeCloseTo(150, 5);
+    expect(seen[2]).toBeCloseTo(150, 5);
+    expect(seen[3]).toBeCloseTo(0.97 * 150, 5);
+    expect(seen[4]).toBeCloseTo(0.97 * 0.97 * 150, 5);
+  });
+
+  it('refused now and then (1 in 200), as a flaky proxy refuses whatever the pace: learns nothing', () => {
+    // Read 1.1 s after each 429: each cut 10 %, and the pace is back at --rpm every time. (Taken as a
+    // limit, each 429 lowered it 3 %.)
+    const seen = run(
+      (t) => t % 2000 === 500,
+      (t) => t % 2000 === 1600,
+      20_000,
+    );
+    expect(seen).toEqual(seen.map(() => 150));
   });
 
   it('without a ceiling or a limit, a stray 429 teaches nothing: the pace climbs back 25 % a second', () => {
