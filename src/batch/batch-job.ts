@@ -16,8 +16,8 @@ import {
   ensureChunkDir,
   IN_FLIGHT_STATUSES,
   isOpen,
+  openChunks,
   readManifest,
-  uncollectedBatches,
   runningOnServer,
   submitted,
   TERMINAL,
@@ -525,8 +525,7 @@ export class BatchJob {
       if (this.o.cancel) return;
       // Batches not submitted yet go where this run sends them: the state is of this run's kind.
       const mock = this.o.mock ?? false;
-      const out = uncollectedBatches(existing);
-      if (existing.mock !== mock && out.length === 0) {
+      if (existing.mock !== mock && openChunks(existing).submitted.length === 0) {
         existing.mock = mock;
         this.save();
       }

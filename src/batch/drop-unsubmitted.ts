@@ -23,10 +23,10 @@ export interface DroppedChunks {
  * batches were a --mock run's, which ended with its process: if the state is still that one, the
  * submitted ones go too. Kept, they outlived the meta this run writes, and every later --resume,
  * `cancel` and `merge` took them for batches on the run's real server. State another run replaced
- * meanwhile (its batches may be real) is left as the first case says.
+ * meanwhile (its batches may be real) is left as the first case says. `manifest`: the state as the
+ * caller just read it.
  */
-export function dropUnsubmitted(output: string, restart: boolean, mockRunKey?: string): DroppedChunks | undefined {
-  const manifest = readManifest(output);
+export function dropUnsubmitted(output: string, restart: boolean, mockRunKey?: string, manifest = readManifest(output)): DroppedChunks | undefined {
   if (!manifest) return undefined;
   const mockGone = mockRunKey !== undefined && manifest.runKey === mockRunKey;
   const open = openChunks(manifest);

@@ -13,8 +13,7 @@ export const MOCK_BATCHES_GONE = '--mock batches live only in the process that m
  * The batches of OUT that a --mock process took with it when it ended. `mock`: whether they are
  * --mock's, when the caller knows (a --mock run itself); else as {@link batchesOfMock} says.
  */
-export function lostMockBatches(output: string, mock?: boolean): string[] {
-  if (mock === false) return [];
+export function lostMockBatches(output: string, mock?: true): string[] {
   const manifest = readManifest(output);
   return manifest && (mock ?? batchesOfMock(output, manifest)) ? uncollectedBatches(manifest) : [];
 }

@@ -96,8 +96,10 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
   // State that cannot be read was refused before the run began (refuseLiveOverPendingBatches). State
   // another run changed since (a --batch-api run that took the output, or submitted its built
   // batches, while this one waited for stdin) is judged again, now that this run holds the output.
-  if (stateSignature(readManifest(config.output.path)) !== seen.signature) seen = refuseLiveOverPendingBatches(config);
-  const dropped = dropUnsubmitted(config.output.path, !config.resume, seen.mockRunKey);
+  // (Read once: with this run holding the output, no other run changes it.)
+  const manifest = readManifest(config.output.path);
+  if (stateSignature(manifest) !== seen.signature) seen = refuseLiveOverPendingBatches(config);
+  const dropped = dropUnsubmitted(config.output.path, !config.resume, seen.mockRunKey, manifest);
   if (!dropped) return;
   const what = `${counted(dropped.batches, 'batch', 'batches')} (${counted(dropped.requests, 'request')}) ${
     dropped.gone ? 'of an earlier --mock --batch-api run, which ended with its process' : 'an earlier --batch-api run built and never submitted'
