@@ -85,6 +85,12 @@ export interface BatchJobOptions {
   failTruncated?: boolean;
   onRow: (row: ResultRow) => void;
   /**
+   * Before a batch is created, when it may exist on the server from then on: the run is then under
+   * way, as a live one is at its first row (an --overwrite replaces the old results here). A throw
+   * creates nothing.
+   */
+  onSubmitting?: () => void;
+  /**
    * Each whole answer collected, with the body that asked for it (the response cache); a promise
    * returned is awaited before the next (the cache's writes falling behind).
    */
@@ -769,6 +775,7 @@ export class BatchJob {
     if (!batch) {
       // Stopped (while looking the batch up): nothing more is created; --resume looks again, then creates.
       if (this.o.signal.aborted) return;
+      this.o.onSubmitting?.();
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
       this.save();

@@ -406,6 +406,10 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       wait: batchConfig.wait,
       finishLive,
       failTruncated: config.data.failTruncated,
+      // --overwrite: the old results go once a batch of this run may exist. Kept until its first row,
+      // they and their record outlived a stop after the submission, and the printed --resume was
+      // refused as another run's.
+      onSubmitting: () => target?.pending?.replace(),
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stderrLines } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { interruptedAfterSubmit } from '../helpers/stop-after-submit.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
-import { until } from '../helpers/until.js';
 import { reportDataOf } from '../helpers/report-data.js';
 import { startMockServer } from '../helpers/mock-server.js';
 
@@ -20,17 +20,6 @@ const tmp = tempDir('llm-batch-mock-stop-');
 afterAll(() => tmp.cleanup());
 
 const GONE = /--mock batches live only in the process that made them/;
-
-/** Runs the CLI with `args` and stops it by Ctrl-C once it submitted its batch (of 3 requests). */
-async function interruptedAfterSubmit(args: readonly string[]) {
-  const child = spawnCli(args);
-  const exited = waitForExit(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await until(() => /submitted 3 requests/.test(stderr), 'the batch to be submitted');
-  child.kill('SIGINT');
-  return exited;
-}
 
 /** A `--mock --batch-api` run of a, b, c into `dir`/out.jsonl, stopped by Ctrl-C with its batch submitted: gone with it. */
 async function stoppedMockRun(dir: string): Promise<{ input: string; out: string }> {
@@ -139,16 +128,22 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     expect(stderrLines(merged)).toEqual([expect.stringMatching(/^llm-batch: merged 3 rows from 1 file into /)]);
   });
 
-  it('a real --batch-api --overwrite stopped before its first row keeps the --mock meta: its batch is still taken for a real one', async () => {
+  it('a real --batch-api --overwrite of a --mock output, stopped once it submitted: its batch is taken for a real one, also beside the --mock meta', async () => {
     const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
     const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
     const out = path.join(dir, 'out.jsonl');
+    const meta = `${out}.meta.json`;
     expect((await runCli(['--mock', input, '-o', out, '-q'])).code).toBe(0);
+    const mockMeta = fs.readFileSync(meta, 'utf8');
     // The batch stays in progress on the server.
     const server = await startMockServer({ batches: { stepMs: 20, hold: () => true } });
     try {
       expect((await interruptedAfterSubmit(['--batch-api', '--overwrite', '--base-url', server.url, input, '-o', out, '--poll', '30'])).code).toBe(130);
-      expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ baseURL: 'mock' });
+      // Its batch submitted, the run replaced the --mock run's rows and record.
+      expect(JSON.parse(fs.readFileSync(meta, 'utf8'))).toMatchObject({ baseURL: server.url });
+      expect(fs.readFileSync(out, 'utf8')).toBe('');
+      // As an llm-batch that kept them until its first row left it: the --mock run's record beside a real batch.
+      fs.writeFileSync(meta, mockMeta);
       const live = await runCli(['--overwrite', '--base-url', server.url, input, '-o', out, '--no-cache']);
       expect(stderrLines(live)).toEqual([
         expect.stringMatching(/ lists 1 batch of an earlier --batch-api run not collected yet \(batch_\w+\): a live --overwrite would send/),

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { interruptedAfterSubmit } from '../helpers/stop-after-submit.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchresumecheck-');
 
@@ -93,5 +94,27 @@ describe('--batch-api --resume with batches pending', () => {
         .map((r) => r.prompt)
         .sort(),
     ).toEqual(prompts(4));
+  });
+
+  it('--overwrite stopped once it submitted has replaced the old results: the --resume it prints collects into them', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
+    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    // Yesterday's results, of another input.
+    expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+    const stopped = await interruptedAfterSubmit([input, '-o', out, ...batchArgs(), '--overwrite']);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).not.toMatch(/left as it was/);
+    expect(rowsOf(out)).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ input });
+    const printed = /to continue, run: llm-batch (.*)$/m.exec(stopped.stderr)?.[1];
+    expect(printed).toMatch(/ --resume\b/);
+    holding = false;
+    const resumed = await runCli(printed!.split(' '));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(rowsOf(out).map((r) => [r.prompt, r.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+    expect(ctx.server.batchState.counts.creates).toBe(1);
   });
 });
