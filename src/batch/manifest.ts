@@ -112,8 +112,12 @@ export interface HeldLine {
 
 export { chunkDir, manifestPath };
 
-/** What a --batch-api run says of a damaged manifest it leaves alone: a plain run's refusal drops it. */
-export const DAMAGED_KEPT = '; it lists submitted batches, so it was not replaced';
+/**
+ * What a damaged manifest's refusal advises (a resume, `status`, `cancel`, an --overwrite): what it
+ * lists cannot be read, so nothing says its batches are not running and billing. A plain live run's
+ * refusal replaces it with its own.
+ */
+export const DAMAGED_KEPT = ': it may list batches still on the server, so it is left as it is; if none of them is running, delete it and run again';
 
 export function readManifest(output: string): Manifest | undefined {
   const file = manifestPath(output);

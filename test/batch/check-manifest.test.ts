@@ -91,6 +91,13 @@ describe('readManifest', () => {
     expect(() => readManifest(out)).toThrow(`batch manifest ${out}.batch.json is damaged: chunks[0].lines is "x", expected a whole number of requests`);
     fs.writeFileSync(`${out}.batch.json`, 'null');
     expect(() => readManifest(out)).toThrow(/is damaged \(not an llm-batch manifest\)/);
+    // What it lists cannot be read: it claims nothing of it, and says what to do.
+    fs.writeFileSync(`${out}.batch.json`, '{"version":1,"chunks":[');
+    expect(() => readManifest(out)).toThrow(
+      new RegExp(
+        `^batch manifest ${out}\\.batch\\.json is damaged \\(.+\\): it may list batches still on the server, so it is left as it is; if none of them is running, delete it and run again$`,
+      ),
+    );
     fs.writeFileSync(`${out}.batch.json`, JSON.stringify(manifestOf(GOOD)));
     expect(readManifest(out)).toEqual(manifestOf(GOOD));
   });
