@@ -406,10 +406,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       wait: batchConfig.wait,
       finishLive,
       failTruncated: config.data.failTruncated,
-      // --overwrite: the old results go once a batch of this run may exist. Kept until its first row,
-      // they and their record outlived a stop after the submission, and the printed --resume was
-      // refused as another run's.
-      onSubmitting: () => target?.pending?.replace(),
+      // --overwrite: the old results go as the run asks for its first batch, which may exist from then
+      // on. Kept until its first row, they and their record outlived a stop after the submission, and
+      // the printed --resume was refused as another run's. Not for --mock's batches, which no later
+      // command can collect: a stop leaves the old results as a live run's does.
+      onSubmitting: mock ? undefined : () => target?.pending?.replace(),
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);
@@ -426,24 +427,27 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       redact,
     });
     let outcome: BatchJobOutcome;
-    phase.soFar = () => batchSummarySoFar(config, { stats, tally, modelTally, prices });
+    // --overwrite with the old results still in place (nothing was created): its --resume would be
+    // refused as another run's, and the same command plans again.
+    const keptOld = () => target?.pending !== undefined && !target.pending.replaced;
+    phase.soFar = () => batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
     phase.sending = true;
     try {
       outcome = await job.run();
     } catch (err) {
       // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
-      if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config));
+      if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config, keptOld()));
       // A rejected key or proxy leaves the batches' state for --resume (the same command again is
       // refused), and so does a refused batch, whose others run on: --resume collects them and plans
       // its requests again. Say so.
       if (err instanceof BatchRefusedError || (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy')))
-        throw withResumeCommand(err, resumeHint(config));
+        throw withResumeCommand(err, resumeHint(config, keptOld()));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
       const viaProxy = !mock && proxy.proxyFor(baseURL ?? OPENAI_V1) !== undefined;
       throw new RunError(
         redact(
-          `the Batch API cannot be reached (${err.message}), and no batch was submitted, so the run stopped rather than wait: ${endpointTrouble(err.code, config, viaProxy)}; when that is fixed, run: ${resumeHint(config)}`,
+          `the Batch API cannot be reached (${err.message}), and no batch was submitted, so the run stopped rather than wait: ${endpointTrouble(err.code, config, viaProxy)}; when that is fixed, run: ${resumeHint(config, keptOld())}`,
         ),
         'unreachable',
         ExitCode.unreachable,
@@ -498,6 +502,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       empty,
       wait: batchConfig.wait,
       writeSummary: !late,
+      keptOld: keptOld(),
     });
     const made = await writeBatchReport(config, prices, runReport, {
       summary,
@@ -563,14 +568,14 @@ function lostByThisRun(config: CliConfig): string[] {
  */
 function batchSummarySoFar(
   config: CliConfig,
-  run: { stats: BatchStats; tally: UsageTally; modelTally: ModelTally | undefined; prices: PriceLookup | undefined },
+  run: { stats: BatchStats; tally: UsageTally; modelTally: ModelTally | undefined; prices: PriceLookup | undefined; keptOld: boolean },
 ): RunSummary & { pendingBatches: number; unsubmittedBatches: number } {
   const manifest = config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
   const lost = lostByThisRun(config);
   // The Batch API bills half the live price: the summary and --summary-json say what the batches cost.
   const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
-  summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config) : null;
+  summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config, run.keptOld) : null;
   // Pending: on the server; a batch that was built and never submitted (the upload failed) is not.
   const open = manifest ? openChunks(manifest) : { submitted: [], unsubmitted: [] };
   return { ...summary, pendingBatches: open.submitted.length, unsubmittedBatches: open.unsubmitted.length };
@@ -593,6 +598,8 @@ function finishBatchRun(
     wait: boolean;
     /** Writes --summary-json (false: the caller writes it, after the report). @default true */
     writeSummary?: boolean;
+    /** --overwrite left the old results in place: the command that goes on is the same one (see resumeHint). */
+    keptOld: boolean;
   },
 ): {
   code: number;
@@ -624,9 +631,9 @@ function finishBatchRun(
     lost.length > 0
       ? null
       : outcome.interrupted || outcome.pending > 0 || more
-        ? resumeHint(config)
+        ? resumeHint(config, run.keptOld)
         : stuck && canResume
-          ? resumeHint(config, false, { newMaxCost: true })
+          ? resumeHint(config, run.keptOld, { newMaxCost: true })
           : null;
   const summary = buildSummary(
     stats,

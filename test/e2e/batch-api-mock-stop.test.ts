@@ -128,6 +128,21 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     expect(stderrLines(merged)).toEqual([expect.stringMatching(/^llm-batch: merged 3 rows from 1 file into /)]);
   });
 
+  it('--mock --batch-api --overwrite stopped once it submitted leaves the old results as they were: no later command collects its batch', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
+    const earlier = writePrompts(dir, 'earlier.txt', ['x', 'y']);
+    const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await runCli(['--mock', earlier, '-o', out, '-q'])).code).toBe(0);
+    const rows = fs.readFileSync(out, 'utf8');
+    const meta = fs.readFileSync(`${out}.meta.json`, 'utf8');
+    const r = await interruptedAfterSubmit(['--mock', '--batch-api', '--overwrite', input, '-o', out, '--poll', '30']);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/out\.jsonl is left as it was: the run stopped before its first row/);
+    expect(fs.readFileSync(out, 'utf8')).toBe(rows);
+    expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(meta);
+  });
+
   it('a real --batch-api --overwrite of a --mock output, stopped once it submitted: its batch is taken for a real one, also beside the --mock meta', async () => {
     const dir = fs.mkdtempSync(path.join(tmp.dir, 'case-'));
     const input = writePrompts(dir, 'p.txt', ['a', 'b', 'c']);

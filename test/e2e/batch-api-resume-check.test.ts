@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deadPort } from '../helpers/dead-port.js';
 import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
@@ -116,5 +117,25 @@ describe('--batch-api --resume with batches pending', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(rowsOf(out).map((r) => [r.prompt, r.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
     expect(ctx.server.batchState.counts.creates).toBe(1);
+  });
+
+  it('--overwrite that could not reach the server left the old results: the command it prints is the same one, which plans again', async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+    const dead = `http://127.0.0.1:${await deadPort()}/v1`;
+    const summary = path.join(ctx.dir, 'summary.json');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--base-url', dead, '--overwrite', '--summary-json', summary]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
+    const printed = /when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
+    expect(printed).toMatch(/ --overwrite\b/);
+    expect(printed).not.toMatch(/--resume/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: `llm-batch ${printed}` });
+    const fixed = await runCli(printed!.replace(dead, ctx.server.url).split(' '));
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
   });
 });
