@@ -97,10 +97,7 @@ function classify(err: unknown, what: string, redact: (t: string) => string, key
       return new RunError(`${REGION_REFUSAL} (${message}); ${REGION_ADVICE}`, 'auth');
     // As live: waiting will not restore a quota, so it stops the run (exit 3) instead of polling on.
     if (outOfFunds(status, err.code, err.type, err.message))
-      return new RunError(
-        `quota exhausted (${message}); ${fundsAdvice(err.message, err.type)}, then run the same command with --resume (batches created before this run on)`,
-        'quota',
-      );
+      return new RunError(`quota exhausted (${message}); ${fundsAdvice(err.message, err.type)}`, 'quota');
     if (status === 401 || status === 403)
       return new RunError(
         keyless ? redact(noKeyRefusal(baseURL, message)) : `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url`,

@@ -55,7 +55,7 @@ import { limitRecords } from './limit-records.js';
 import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
-import { batchList, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
+import { batchList, dropStateBesideKeptResults, stateRunKey, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { counted } from '../util/group-digits.js';
@@ -245,6 +245,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
+  /** --overwrite: the run key of the batch state the output had before this run planned (see dropStateBesideKeptResults). */
+  let earlierRunKey: string | undefined;
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -261,6 +263,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
+    if (target.pending) earlierRunKey = stateRunKey(outputPath);
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
@@ -437,10 +440,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     } catch (err) {
       // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
       if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config, keptOld()));
-      // A rejected key or proxy leaves the batches' state for --resume (the same command again is
-      // refused), and so does a refused batch, whose others run on: --resume collects them and plans
-      // its requests again. Say so.
-      if (err instanceof BatchRefusedError || (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy')))
+      // A rejected key or proxy, or a quota, leaves the batches' state for --resume (the same command
+      // again is refused), and so does a refused batch, whose others run on: --resume collects them
+      // and plans its requests again. Say so, with the command (the same one while --overwrite left
+      // the old results in place).
+      if (err instanceof BatchRefusedError || (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy' || err.code === 'quota')))
         throw withResumeCommand(err, resumeHint(config, keptOld()));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
@@ -527,6 +531,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     await cache?.close().catch(() => {});
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
+    // Under the lock: no other run has the output meanwhile.
+    if (target?.pending && !target.pending.replaced) dropStateBesideKeptResults(outputPath, earlierRunKey, mock, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();
@@ -575,7 +581,9 @@ function batchSummarySoFar(
   // The Batch API bills half the live price: the summary and --summary-json say what the batches cost.
   const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
-  summary.resumeHint = manifest && lost.length === 0 ? resumeHint(config, run.keptOld) : null;
+  // The old results kept, the same command goes on: this run's batch state is gone with them (see
+  // dropStateBesideKeptResults), and this is read after the run's end.
+  summary.resumeHint = lost.length > 0 ? null : run.keptOld ? resumeHint(config, true) : manifest ? resumeHint(config) : null;
   // Pending: on the server; a batch that was built and never submitted (the upload failed) is not.
   const open = manifest ? openChunks(manifest) : { submitted: [], unsubmitted: [] };
   return { ...summary, pendingBatches: open.submitted.length, unsubmittedBatches: open.unsubmitted.length };

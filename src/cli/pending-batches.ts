@@ -105,14 +105,50 @@ export function dropUnsubmittedBatches(config: CliConfig, say: (line: string) =>
     dropped.gone ? 'of an earlier --mock --batch-api run, which ended with its process' : 'an earlier --batch-api run built and never submitted'
   }`;
   // A live run has no Batch API client to delete them with; nothing else names them.
-  const one = dropped.files.length === 1;
-  const [file, stays, it, they] = one ? ['its request file', 'stays', 'it', 'it'] : ['their request files', 'stay', 'them', 'they'];
-  const files = dropped.files.length
-    ? `; ${file} ${dropped.files.join(', ')} ${stays} on the server, holding the prompts: delete ${it} there if ${they} should not`
-    : '';
   say(
-    `${config.resume ? `dropping ${what}: this run sends the prompts without a row` : `abandoning ${what}${config.overwrite ? ' (--overwrite)' : ''}`}${files}`,
+    `${config.resume ? `dropping ${what}: this run sends the prompts without a row` : `abandoning ${what}${config.overwrite ? ' (--overwrite)' : ''}`}${filesLeft(dropped.files, true)}`,
   );
+}
+
+/** `; its request file F stays on the server, …`: request files uploaded for batches dropped, which nothing else names. */
+function filesLeft(files: readonly string[], their: boolean): string {
+  if (files.length === 0) return '';
+  const one = files.length === 1;
+  const [file, stays, it, they] = one
+    ? [`${their ? 'its' : 'the'} request file`, 'stays', 'it', 'it']
+    : [`${their ? 'their' : 'the'} request files`, 'stay', 'them', 'they'];
+  return `; ${file} ${files.join(', ')} ${stays} on the server, holding the prompts: delete ${it} there if ${they} should not`;
+}
+
+/**
+ * The run key of an output's batch state, if it has one that can be read: taken before a
+ * --batch-api --overwrite plans, so that at its end the state it made is told from an earlier run's.
+ */
+export function stateRunKey(output: string): string | undefined {
+  try {
+    return readManifest(output)?.runKey;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A --batch-api --overwrite that ended with the old results in place (stopped, or refused, before it
+ * asked for a batch; a --mock run's, whose batches ended with it) keeps no batch state of its own:
+ * none of it is on the server, and kept beside the old run's record, the old run's --resume took its
+ * prompts for its own and paid for them into the old file. The same command, which its hint names,
+ * plans again. State of an earlier run (`earlierRunKey`) is left for that run.
+ */
+export function dropStateBesideKeptResults(output: string, earlierRunKey: string | undefined, mock: boolean, say: (line: string) => void): void {
+  let manifest: Manifest | undefined;
+  try {
+    manifest = readManifest(output);
+  } catch {
+    return;
+  }
+  if (!manifest || manifest.runKey === earlierRunKey) return;
+  const dropped = dropUnsubmitted(output, true, mock ? manifest.runKey : undefined, manifest);
+  if (dropped && dropped.files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(dropped.files, false)}`);
 }
 
 /**

@@ -217,7 +217,11 @@ describe('--batch-api: an exhausted quota', () => {
     expect(r.stderr).toMatch(/quota exhausted \(creating a batch from file-mock\d+: /);
     expect(r.stderr).toMatch(said);
     // What lifts it: a key past its own cap needs the cap raised; more credit would not do.
-    expect(r.stderr).toMatch(kind === 'spend-cap' ? /\); raise the key's spending limit, then run/ : /\); add credit, then run/);
+    expect(r.stderr).toMatch(
+      kind === 'spend-cap'
+        ? /\); raise the key's spending limit; when that is fixed, run: llm-batch .* --resume$/m
+        : /\); add credit; when that is fixed, run: llm-batch .* --resume$/m,
+    );
     expect(r.stderr).not.toMatch(/trying again at the next poll/);
     expect(ctx.server.batchState.counts.creates).toBe(0);
 

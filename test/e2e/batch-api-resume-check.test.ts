@@ -134,8 +134,32 @@ describe('--batch-api --resume with batches pending', () => {
     expect(printed).toMatch(/ --overwrite\b/);
     expect(printed).not.toMatch(/--resume/);
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: `llm-batch ${printed}` });
+    // Its batch state went with it: kept beside the old record, the old run's --resume sent its prompts.
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+    const old = await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '--resume']);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stderr).toMatch(/0 ok, 0 failed, 2 already done/);
+    expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
     const fixed = await runCli(printed!.replace(dead, ctx.server.url).split(' '));
     expect(fixed.code, fixed.stderr).toBe(0);
+    expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+  });
+
+  it('--overwrite whose batch the server refused for want of money: the --resume it prints goes on once topped up', async () => {
+    let broke = true;
+    ctx.server.options.batches = { stepMs: 20, createQuota: () => broke };
+    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    expect(r.code, r.stderr).toBe(3);
+    const printed = /; when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
+    expect(printed).toMatch(/ --resume$/);
+    expect(printed).not.toMatch(/--overwrite/);
+    broke = false;
+    const topped = await runCli(printed!.split(' '));
+    expect(topped.code, topped.stderr).toBe(0);
     expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
   });
 });
