@@ -31,6 +31,18 @@ async function pendingFromStdin(): Promise<{ out: string; args: string[] }> {
   return { out, args };
 }
 
+/** Yesterday's results in out.jsonl (a live run of earlier.txt: old1, old2), and today's input (in.txt: q1-q3). */
+async function earlierResults(): Promise<{ earlier: string; input: string; out: string }> {
+  const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+  const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+  const out = path.join(ctx.dir, 'out.jsonl');
+  expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+  return { earlier, input, out };
+}
+
+/** out.jsonl holds today's answers alone. */
+const expectNewRows = (out: string) => expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+
 describe('--batch-api --resume with batches pending', () => {
   it('refuses an edited input or other settings before collecting, submitting or rewriting the metadata; --force-resume collects, then sends', async () => {
     let holding = true;
@@ -100,11 +112,7 @@ describe('--batch-api --resume with batches pending', () => {
   it('--overwrite stopped once it submitted has replaced the old results: the --resume it prints collects into them', async () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 20, hold: () => holding };
-    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    // Yesterday's results, of another input.
-    expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+    const { input, out } = await earlierResults();
     const stopped = await interruptedAfterSubmit([input, '-o', out, ...batchArgs(), '--overwrite']);
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).not.toMatch(/left as it was/);
@@ -115,16 +123,13 @@ describe('--batch-api --resume with batches pending', () => {
     holding = false;
     const resumed = await runCli(printed!.split(' '));
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(rowsOf(out).map((r) => [r.prompt, r.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+    expectNewRows(out);
     expect(ctx.server.batchState.counts.creates).toBe(1);
   });
 
   it('--overwrite that could not reach the server left the old results: the command it prints is the same one, which plans again', async () => {
     ctx.server.options.batches = { stepMs: 20 };
-    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+    const { earlier, input, out } = await earlierResults();
     const dead = `http://127.0.0.1:${await deadPort()}/v1`;
     const summary = path.join(ctx.dir, 'summary.json');
     const r = await runCli([input, '-o', out, ...batchArgs(), '--base-url', dead, '--overwrite', '--summary-json', summary]);
@@ -142,16 +147,13 @@ describe('--batch-api --resume with batches pending', () => {
     expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
     const fixed = await runCli(printed!.replace(dead, ctx.server.url).split(' '));
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+    expectNewRows(out);
   });
 
   it('--overwrite whose batch the server refused for want of money: the --resume it prints goes on once topped up', async () => {
     let broke = true;
     ctx.server.options.batches = { stepMs: 20, createQuota: () => broke };
-    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+    const { input, out } = await earlierResults();
     const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
     expect(r.code, r.stderr).toBe(3);
     const printed = /; when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
@@ -160,6 +162,6 @@ describe('--batch-api --resume with batches pending', () => {
     broke = false;
     const topped = await runCli(printed!.split(' '));
     expect(topped.code, topped.stderr).toBe(0);
-    expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+    expectNewRows(out);
   });
 });
