@@ -89,8 +89,12 @@ function countRow(stats: BatchStats, row: ResultRow): void {
   }
 }
 
-/** A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal. */
-function checkManifest(config: CliConfig, output: string, info: (line: string) => void): void {
+/**
+ * A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal.
+ * Judged before the output is opened (`drop` false: refusals only) and again once the run holds it
+ * (`drop`: the abandoned state removed).
+ */
+function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean): void {
   const manifest = readManifest(output);
   if (!manifest) return;
   // An earlier --mock run's batches ended with its process: --resume cannot collect them, nor could
@@ -128,6 +132,9 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
       'output',
     );
   }
+  // Only under the output's lock: a run that still has the output (uploading, planning) would lose
+  // its state to a run the lock then refuses, and pay for a batch it could no longer collect.
+  if (!drop) return;
   if (lost.length > 0)
     info(`dropping ${counted(lost.length, 'uncollected batch', 'uncollected batches')} of the earlier --mock run, gone with its process (--overwrite)`);
   else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
@@ -254,7 +261,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   let runReport: RunReport | undefined;
   try {
     const inputFingerprint = await fingerprint(config);
-    checkManifest(config, outputPath, (line) => reporter.info(line));
+    // Refused before the output is opened; the earlier state dropped (--overwrite) once it is held.
+    checkManifest(config, outputPath, (line) => reporter.info(line), false);
     // A schema's fields get CSV columns of their own, and a resume checks for the same schema.
     const csv = withFieldColumns(config, layout, structured);
     target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint, stop.signal).catch((err: unknown) => {
@@ -263,6 +271,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
+    checkManifest(config, outputPath, (line) => reporter.info(line), true);
     if (target.pending) earlierRunKey = stateRunKey(outputPath);
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
@@ -492,6 +501,9 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     }
     const reasoning = leftOut.line();
     if (reasoning) reporter.info(reasoning);
+    // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
+    // gone batches are said.
+    const stateDropped = !mock && keptOld() && dropStateBesideKeptResults(outputPath, earlierRunKey, false, (line) => reporter.info(line));
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
@@ -507,10 +519,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       wait: batchConfig.wait,
       writeSummary: !late,
       keptOld: keptOld(),
+      stateDropped,
     });
     const made = await writeBatchReport(config, prices, runReport, {
       summary,
-      batches: uncollectedCounts(outcome.pending - outcome.unsubmitted, outcome.unsubmitted, mock),
+      batches: uncollectedCounts(outcome.pending - outcome.unsubmitted, stateDropped ? 0 : outcome.unsubmitted, mock),
       code,
       empty,
       reporter,
@@ -608,6 +621,8 @@ function finishBatchRun(
     writeSummary?: boolean;
     /** --overwrite left the old results in place: the command that goes on is the same one (see resumeHint). */
     keptOld: boolean;
+    /** And the run's batch state was dropped with them. */
+    stateDropped: boolean;
   },
 ): {
   code: number;
@@ -720,7 +735,8 @@ function finishBatchRun(
     ...summary,
     resumeHint: next,
     pendingBatches: submitted - gone,
-    unsubmittedBatches: outcome.unsubmitted,
+    // Dropped with the old results kept (see dropStateBesideKeptResults): none waits for a --resume.
+    unsubmittedBatches: run.stateDropped ? 0 : outcome.unsubmitted,
     ...(gone > 0 ? { goneBatches: gone } : {}),
   };
   const written =

@@ -247,14 +247,15 @@ export interface CloseOptions {
   /**
    * Prompts were left unasked or unanswered though the run was not stopped (a --batch-api run at
    * its --max-cost, or with batches still out): a --retry-failed pass is not over, and its mark stays
-   * for the resume that goes on with it.
+   * for the resume that goes on with it; an --overwrite's old file is replaced only if it was already.
    */
   unfinished?: boolean;
 }
 
 /**
  * Closes the writer. A finished run replaces the old file; a stopped one keeps it, and so does one
- * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results).
+ * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results) or that
+ * is `unfinished` with nothing of its own written yet.
  * Returns whether the old file was kept. A resume stopped by a signal leaves its compaction to the
  * next one, and says so; `closing` (see StopSignals.closing) ends one under way:
  * CompactionInterruptedError, said first.
@@ -266,10 +267,13 @@ export async function closeOutputTarget(
   info: (line: string) => void,
   { empty = false, closing, progress, unfinished = false }: CloseOptions = {},
 ): Promise<boolean> {
-  if (!stopped && !empty) target.pending?.replace();
+  // A --batch-api run that ends unfinished with the old file still in place asked for no batch (it
+  // replaces the file as it does) and wrote no row: nothing of it is there to take their place.
+  if (!stopped && !empty && !unfinished) target.pending?.replace();
   const oldFileKept = target.pending !== undefined && !target.pending.replaced;
   if (oldFileKept && config.output.kind === 'file') {
-    info(`${config.output.path} is left as it was: ${empty ? 'the input held no prompts' : 'the run stopped before its first row'}`);
+    const why = empty ? 'the input held no prompts' : stopped ? 'the run stopped before its first row' : 'the run asked for no batch and wrote no row';
+    info(`${config.output.path} is left as it was: ${why}`);
   }
   // A writer whose reader left, or that failed (a full disk), has nothing more to flush; the run still ends in order.
   await target.writer.close().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { batchList, DAMAGED_KEPT, manifestPath, openChunks, readManifest, uncollectedBatches, type Manifest } from '../batch/manifest.js';
+import { batchList, chunkDir, DAMAGED_KEPT, manifestPath, openChunks, readManifest, uncollectedBatches, type Manifest } from '../batch/manifest.js';
 import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
@@ -137,18 +137,22 @@ export function stateRunKey(output: string): string | undefined {
  * asked for a batch; a --mock run's, whose batches ended with it) keeps no batch state of its own:
  * none of it is on the server, and kept beside the old run's record, the old run's --resume took its
  * prompts for its own and paid for them into the old file. The same command, which its hint names,
- * plans again. State of an earlier run (`earlierRunKey`) is left for that run.
+ * plans again. State of an earlier run (`earlierRunKey`) is left for that run. Returns whether the
+ * state is gone.
  */
-export function dropStateBesideKeptResults(output: string, earlierRunKey: string | undefined, mock: boolean, say: (line: string) => void): void {
+export function dropStateBesideKeptResults(output: string, earlierRunKey: string | undefined, mock: boolean, say: (line: string) => void): boolean {
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
   } catch {
-    return;
+    return false;
   }
-  if (!manifest || manifest.runKey === earlierRunKey) return;
+  // No manifest yet (a stop or a failure while the run planned): the request files it wrote go.
+  if (!manifest) fs.rmSync(chunkDir(output), { recursive: true, force: true });
+  if (!manifest || manifest.runKey === earlierRunKey) return false;
   const dropped = dropUnsubmitted(output, true, mock ? manifest.runKey : undefined, manifest);
   if (dropped && dropped.files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(dropped.files, false)}`);
+  return !fs.existsSync(manifestPath(output));
 }
 
 /**

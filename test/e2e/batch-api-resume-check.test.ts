@@ -7,11 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deadPort } from '../helpers/dead-port.js';
 import { uploadedPrompts as uploadedPromptsOf } from '../helpers/mock-batches.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
-import { interruptedAfterSubmit } from '../helpers/stop-after-submit.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchresumecheck-');
 
@@ -30,18 +28,6 @@ async function pendingFromStdin(): Promise<{ out: string; args: string[] }> {
   holding = false;
   return { out, args };
 }
-
-/** Yesterday's results in out.jsonl (a live run of earlier.txt: old1, old2), and today's input (in.txt: q1-q3). */
-async function earlierResults(): Promise<{ earlier: string; input: string; out: string }> {
-  const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
-  const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
-  const out = path.join(ctx.dir, 'out.jsonl');
-  expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
-  return { earlier, input, out };
-}
-
-/** out.jsonl holds today's answers alone. */
-const expectNewRows = (out: string) => expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
 
 describe('--batch-api --resume with batches pending', () => {
   it('refuses an edited input or other settings before collecting, submitting or rewriting the metadata; --force-resume collects, then sends', async () => {
@@ -107,61 +93,5 @@ describe('--batch-api --resume with batches pending', () => {
         .map((r) => r.prompt)
         .sort(),
     ).toEqual(prompts(4));
-  });
-
-  it('--overwrite stopped once it submitted has replaced the old results: the --resume it prints collects into them', async () => {
-    let holding = true;
-    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
-    const { input, out } = await earlierResults();
-    const stopped = await interruptedAfterSubmit([input, '-o', out, ...batchArgs(), '--overwrite']);
-    expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.stderr).not.toMatch(/left as it was/);
-    expect(rowsOf(out)).toEqual([]);
-    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ input });
-    const printed = /to continue, run: llm-batch (.*)$/m.exec(stopped.stderr)?.[1];
-    expect(printed).toMatch(/ --resume\b/);
-    holding = false;
-    const resumed = await runCli(printed!.split(' '));
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expectNewRows(out);
-    expect(ctx.server.batchState.counts.creates).toBe(1);
-  });
-
-  it('--overwrite that could not reach the server left the old results: the command it prints is the same one, which plans again', async () => {
-    ctx.server.options.batches = { stepMs: 20 };
-    const { earlier, input, out } = await earlierResults();
-    const dead = `http://127.0.0.1:${await deadPort()}/v1`;
-    const summary = path.join(ctx.dir, 'summary.json');
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--base-url', dead, '--overwrite', '--summary-json', summary]);
-    expect(r.code, r.stderr).toBe(4);
-    expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
-    const printed = /when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
-    expect(printed).toMatch(/ --overwrite\b/);
-    expect(printed).not.toMatch(/--resume/);
-    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: `llm-batch ${printed}` });
-    // Its batch state went with it: kept beside the old record, the old run's --resume sent its prompts.
-    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
-    const old = await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '--resume']);
-    expect(old.code, old.stderr).toBe(0);
-    expect(old.stderr).toMatch(/0 ok, 0 failed, 2 already done/);
-    expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
-    const fixed = await runCli(printed!.replace(dead, ctx.server.url).split(' '));
-    expect(fixed.code, fixed.stderr).toBe(0);
-    expectNewRows(out);
-  });
-
-  it('--overwrite whose batch the server refused for want of money: the --resume it prints goes on once topped up', async () => {
-    let broke = true;
-    ctx.server.options.batches = { stepMs: 20, createQuota: () => broke };
-    const { input, out } = await earlierResults();
-    const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
-    expect(r.code, r.stderr).toBe(3);
-    const printed = /; when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
-    expect(printed).toMatch(/ --resume$/);
-    expect(printed).not.toMatch(/--overwrite/);
-    broke = false;
-    const topped = await runCli(printed!.split(' '));
-    expect(topped.code, topped.stderr).toBe(0);
-    expectNewRows(out);
   });
 });

@@ -1,0 +1,159 @@
+/**
+ * `--batch-api --overwrite` over yesterday's results: they go as the run asks the server for its
+ * first batch (or writes its first row), not before. Every command a stopped or refused run prints,
+ * followed as printed, goes on without mixing the old rows in or paying twice; state of its own that
+ * it leaves beside results it kept would be taken by the old run's --resume, so it leaves none.
+ * The BUILT CLI against the mock server's Batch API (test/helpers/mock-batches.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deadPort } from '../helpers/dead-port.js';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { reportDataOf } from '../helpers/report-data.js';
+import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { interruptedAfterSubmit } from '../helpers/stop-after-submit.js';
+import { until } from '../helpers/until.js';
+
+const ctx = useServerAndCaseDir('llm-batch-batchoverwrite-');
+
+const prompts = (n: number, word = 'q') => Array.from({ length: n }, (_, i) => `${word}${i + 1}`);
+const rowsOf = (file: string): Array<{ prompt: string; response: string | null }> => (fs.existsSync(file) ? parseJsonl(fs.readFileSync(file, 'utf8')) : []);
+const batchArgs = () => ['--base-url', ctx.server.url, '-m', 'gpt-4o-mini', '--batch-api', '--poll', '0.05', '--no-cache'];
+
+/** Yesterday's results in out.jsonl (a live run of earlier.txt: old1, old2), and today's input (in.txt: q1-q3). */
+async function earlierResults(): Promise<{ earlier: string; input: string; out: string }> {
+  const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+  const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+  const out = path.join(ctx.dir, 'out.jsonl');
+  expect((await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-q'])).code).toBe(0);
+  return { earlier, input, out };
+}
+
+/** out.jsonl holds today's answers alone. */
+const expectNewRows = (out: string) => expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
+const expectOldRows = (out: string) => expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
+
+describe('--batch-api --overwrite', () => {
+  it('stopped once it submitted has replaced the old results: the --resume it prints collects into them', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, hold: () => holding };
+    const { input, out } = await earlierResults();
+    const stopped = await interruptedAfterSubmit([input, '-o', out, ...batchArgs(), '--overwrite']);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).not.toMatch(/left as it was/);
+    expect(rowsOf(out)).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8'))).toMatchObject({ input });
+    const printed = /to continue, run: llm-batch (.*)$/m.exec(stopped.stderr)?.[1];
+    expect(printed).toMatch(/ --resume\b/);
+    holding = false;
+    const resumed = await runCli(printed!.split(' '));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectNewRows(out);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+  });
+
+  it('that could not reach the server left the old results: the command it prints is the same one, which plans again', async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    const { earlier, input, out } = await earlierResults();
+    const dead = `http://127.0.0.1:${await deadPort()}/v1`;
+    const summary = path.join(ctx.dir, 'summary.json');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--base-url', dead, '--overwrite', '--summary-json', summary]);
+    expect(r.code, r.stderr).toBe(4);
+    expectOldRows(out);
+    const printed = /when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
+    expect(printed).toMatch(/ --overwrite\b/);
+    expect(printed).not.toMatch(/--resume/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: `llm-batch ${printed}` });
+    // Its batch state went with it: kept beside the old record, the old run's --resume sent its prompts.
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+    const old = await runCli([earlier, '-o', out, '--base-url', ctx.server.url, '--no-cache', '--resume']);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stderr).toMatch(/0 ok, 0 failed, 2 already done/);
+    expectOldRows(out);
+    const fixed = await runCli(printed!.replace(dead, ctx.server.url).split(' '));
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expectNewRows(out);
+  });
+
+  it('whose batch the server refused for want of money: the --resume it prints goes on once topped up', async () => {
+    let broke = true;
+    ctx.server.options.batches = { stepMs: 20, createQuota: () => broke };
+    const { input, out } = await earlierResults();
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    expect(r.code, r.stderr).toBe(3);
+    const printed = /; when that is fixed, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
+    expect(printed).toMatch(/ --resume$/);
+    expect(printed).not.toMatch(/--overwrite/);
+    broke = false;
+    const topped = await runCli(printed!.split(' '));
+    expect(topped.code, topped.stderr).toBe(0);
+    expectNewRows(out);
+  });
+
+  it('stopped during its upload keeps the old results and no state of its own; its summary and report say none waits', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
+    const { input, out } = await earlierResults();
+    const summary = path.join(ctx.dir, 'summary.json');
+    const report = path.join(ctx.dir, 'report.html');
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite', '--summary-json', summary, '--report', report]);
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.uploads > 0, 'the upload to begin');
+    child.kill('SIGINT');
+    holding = false;
+    const r = await exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/out\.jsonl is left as it was: the run stopped before its first row/);
+    expectOldRows(out);
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+    const printed = /to try again, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
+    expect(printed).toMatch(/ --overwrite\b/);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: `llm-batch ${printed}`, unsubmittedBatches: 0, pendingBatches: 0 });
+    expect(reportDataOf(report)).toMatchObject({ unsubmittedBatches: 0, pendingBatches: 0 });
+    const again = await runCli(printed!.split(' '));
+    expect(again.code, again.stderr).toBe(0);
+    expectNewRows(out);
+  });
+
+  it('--no-wait whose uploads fail keeps the old results (it asked for no batch), and the same command goes on', async () => {
+    let outage = true;
+    ctx.server.options.batches = { stepMs: 20, uploadStatus: () => (outage ? 500 : undefined) };
+    const { input, out } = await earlierResults();
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite', '--no-wait']);
+    expect(r.code, r.stderr).toBe(75);
+    expect(r.stderr).toMatch(/out\.jsonl is left as it was: the run asked for no batch and wrote no row/);
+    expectOldRows(out);
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+    const printed = /to try again, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
+    expect(printed).toMatch(/ --overwrite\b/);
+    outage = false;
+    // --no-wait again: the batch created (the old results replaced), then its --resume collects it.
+    const again = await runCli(printed!.split(' '));
+    expect(again.code, again.stderr).toBe(75);
+    const collect = /to continue, run: llm-batch (.*)$/m.exec(again.stderr)?.[1];
+    expect(collect).toMatch(/ --resume$/);
+    const done = await runCli(collect!.split(' '));
+    expect(done.code, done.stderr).toBe(0);
+    expectNewRows(out);
+  });
+
+  it('refused by the lock of a run still uploading into the output, leaves that run its state: it collects its batch', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
+    const { input, out } = await earlierResults();
+    const first = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite', '-q']);
+    const running = waitForExit(first);
+    await until(() => ctx.server.batchState.counts.uploads > 0, 'the upload to begin');
+    const second = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    expect(second.code, second.stderr).toBe(2);
+    expect(second.stderr).toMatch(/in use by another llm-batch run/);
+    expect(second.stderr).not.toMatch(/abandoning/);
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(true);
+    holding = false;
+    const done = await running;
+    expect(done.code, done.stderr).toBe(0);
+    expectNewRows(out);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+  });
+});
