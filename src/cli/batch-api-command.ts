@@ -3,7 +3,7 @@ import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchRefusedError, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer } from '../batch/manifest.js';
+import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer, type Manifest } from '../batch/manifest.js';
 import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -55,7 +55,7 @@ import { limitRecords } from './limit-records.js';
 import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
-import { batchList, dropStateBesideKeptResults, stateRunKey, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
+import { batchList, dropStateBesideKeptResults, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { counted } from '../util/group-digits.js';
@@ -92,11 +92,12 @@ function countRow(stats: BatchStats, row: ResultRow): void {
 /**
  * A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal.
  * Judged before the output is opened (`drop` false: refusals only) and again once the run holds it
- * (`drop`: the abandoned state removed).
+ * (`drop`: the abandoned state removed, and returned, for an --overwrite that keeps the old results
+ * to put back: see dropStateBesideKeptResults).
  */
-function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean): void {
+function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean): Manifest | undefined {
   const manifest = readManifest(output);
-  if (!manifest) return;
+  if (!manifest) return undefined;
   // An earlier --mock run's batches ended with its process: --resume cannot collect them, nor could
   // `cancel` reach them to stop a bill there never was.
   const lost = lostMockBatches(output);
@@ -114,7 +115,7 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   // A FIFO's rows cannot be read back: once its batches are collected, a resume would pay twice.
   const stream = !config.overwrite && isStreamTarget(output) ? streamResumeRefusal(output, manifest) : undefined;
   if (stream) throw new RunError(stream, 'output');
-  if (config.resume) return;
+  if (config.resume) return undefined;
   const open = manifest.chunks.filter(isOpen).length;
   if (!config.overwrite) {
     throw new RunError(
@@ -134,7 +135,7 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   }
   // Only under the output's lock: a run that still has the output (uploading, planning) would lose
   // its state to a run the lock then refuses, and pay for a batch it could no longer collect.
-  if (!drop) return;
+  if (!drop) return undefined;
   if (lost.length > 0)
     info(`dropping ${counted(lost.length, 'uncollected batch', 'uncollected batches')} of the earlier --mock run, gone with its process (--overwrite)`);
   else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
@@ -142,6 +143,7 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   const [file, dir] = [manifestPath(output), chunkDir(output)];
   fs.rmSync(file, { force: true });
   fs.rmSync(dir, { recursive: true, force: true });
+  return manifest;
 }
 
 /**
@@ -252,8 +254,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
-  /** --overwrite: the run key of the batch state the output had before this run planned (see dropStateBesideKeptResults). */
-  let earlierRunKey: string | undefined;
+  /** --overwrite: the batch state the output had before this run planned (see dropStateBesideKeptResults). */
+  let earlierState: Manifest | undefined;
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -271,8 +273,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
-    checkManifest(config, outputPath, (line) => reporter.info(line), true);
-    if (target.pending) earlierRunKey = stateRunKey(outputPath);
+    const abandoned = checkManifest(config, outputPath, (line) => reporter.info(line), true);
+    earlierState = abandoned;
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
@@ -503,7 +505,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     if (reasoning) reporter.info(reasoning);
     // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
     // gone batches are said.
-    const stateDropped = !mock && keptOld() && dropStateBesideKeptResults(outputPath, earlierRunKey, false, (line) => reporter.info(line));
+    const stateDropped = !mock && keptOld() && dropStateBesideKeptResults(outputPath, earlierState, false, (line) => reporter.info(line));
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
@@ -529,6 +531,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       reporter,
       quiet: outcome.outputClosed === true,
       signal: closing.signal,
+      // The old results, kept: not this run's rows (as live, no report).
+      outputKept: keptOld(),
     });
     // As live: a report that could not be written made the exit code 2, and the summary says so.
     const exitCode =
@@ -545,7 +549,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     // Under the lock: no other run has the output meanwhile.
-    if (target?.pending && !target.pending.replaced) dropStateBesideKeptResults(outputPath, earlierRunKey, mock, (line) => reporter.info(line));
+    if (target?.pending && !target.pending.replaced) dropStateBesideKeptResults(outputPath, earlierState, mock, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();
@@ -568,6 +572,12 @@ function stoppingLine(output: string): string {
   }
   if (running === 0) return 'stopping: no new batch is submitted';
   return `stopping: no new batch is submitted; ${running === 1 ? '1 batch keeps' : `${running} batches keep`} running on the server`;
+}
+
+/** The end line of an --overwrite that asked for no batch: its state dropped (see dropStateBesideKeptResults), none waits. */
+function keptOldLine(outcome: Pick<BatchJobOutcome, 'outage'>, next: string | null): string | undefined {
+  if (!next) return undefined;
+  return `no batch was asked for${outcome.outage ? ` (${outcome.outage.lastError})` : ''}, and the old results are kept; to try again, run: ${next}`;
 }
 
 /** A reporter that says nothing: a run whose output's reader left ends as quietly as SIGPIPE would end it. */
@@ -701,7 +711,7 @@ function finishBatchRun(
   const say = (line: string) => (outcome.outputFailed || lasting || signal ? reporter.error(line) : reporter.info(line));
   if (lasting && outcome.outage!.forMs >= OUTAGE_LIMIT_MS && run.wait)
     fail(`stopped waiting: the Batch API has failed every call for ${Math.round(outcome.outage!.forMs / 60_000)} min (last: ${outcome.outage!.lastError})`);
-  const pending = pendingLine(outcome, next, signal);
+  const pending = run.stateDropped ? keptOldLine(outcome, next) : pendingLine(outcome, next, signal);
   if (pending) say(pending);
   if (lost.length > 0)
     say(

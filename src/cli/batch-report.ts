@@ -30,11 +30,21 @@ export async function writeBatchReport(
   /** From openBatchReport, when it made one. */
   opened: RunReport | undefined,
   /** `signal`: a stop that ends the report unwritten, exit 130 (see StopSignals.closing). */
-  run: { summary: RunSummary; batches: UncollectedBatches; code: number; empty: boolean; reporter: Reporter; quiet?: boolean; signal?: AbortSignal },
+  run: {
+    summary: RunSummary;
+    batches: UncollectedBatches;
+    code: number;
+    empty: boolean;
+    reporter: Reporter;
+    quiet?: boolean;
+    signal?: AbortSignal;
+    /** An --overwrite left the old file: its rows are not this run's (see RunReport.finish). */
+    outputKept?: boolean;
+  },
 ): Promise<{ code: number; error?: string }> {
   if (!config.report || run.empty) return { code: run.code };
   const report = opened ?? new RunReport({ ...config, report: config.report }, prices);
-  const made = await report.finish(run.summary, false, { events: false, batches: run.batches, signal: run.signal });
+  const made = await report.finish(run.summary, run.outputKept ?? false, { events: false, batches: run.batches, signal: run.signal });
   if (made.ok) {
     if (!run.quiet) run.reporter.info(made.message);
     return { code: run.code };

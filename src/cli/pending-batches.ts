@@ -1,5 +1,17 @@
 import fs from 'node:fs';
-import { batchList, chunkDir, DAMAGED_KEPT, manifestPath, openChunks, readManifest, uncollectedBatches, type Manifest } from '../batch/manifest.js';
+import {
+  batchList,
+  chunkDir,
+  DAMAGED_KEPT,
+  isOpen,
+  manifestPath,
+  openChunks,
+  readManifest,
+  uncollectedBatches,
+  writeManifest,
+  type Manifest,
+} from '../batch/manifest.js';
+import { errorMessage } from '../util/error-message.js';
 import { dropUnsubmitted } from '../batch/drop-unsubmitted.js';
 import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
@@ -121,38 +133,46 @@ function filesLeft(files: readonly string[], their: boolean): string {
 }
 
 /**
- * The run key of an output's batch state, if it has one that can be read: taken before a
- * --batch-api --overwrite plans, so that at its end the state it made is told from an earlier run's.
- */
-export function stateRunKey(output: string): string | undefined {
-  try {
-    return readManifest(output)?.runKey;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * A --batch-api --overwrite that ended with the old results in place (stopped, or refused, before it
  * asked for a batch; a --mock run's, whose batches ended with it) keeps no batch state of its own:
  * none of it is on the server, and kept beside the old run's record, the old run's --resume took its
  * prompts for its own and paid for them into the old file. The same command, which its hint names,
- * plans again. State of an earlier run (`earlierRunKey`) is left for that run. Returns whether the
- * state is gone.
+ * plans again. The state of the old results' run, which the --overwrite took down once it held the
+ * output (`earlier`), goes back: its --max-cost spend, its collected batches for `status`; its
+ * batches never submitted, whose request files went, closed. Returns whether this run's state is gone.
  */
-export function dropStateBesideKeptResults(output: string, earlierRunKey: string | undefined, mock: boolean, say: (line: string) => void): boolean {
+export function dropStateBesideKeptResults(output: string, earlier: Manifest | undefined, mock: boolean, say: (line: string) => void): boolean {
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(output);
   } catch {
     return false;
   }
-  // No manifest yet (a stop or a failure while the run planned): the request files it wrote go.
-  if (!manifest) fs.rmSync(chunkDir(output), { recursive: true, force: true });
-  if (!manifest || manifest.runKey === earlierRunKey) return false;
-  const dropped = dropUnsubmitted(output, true, mock ? manifest.runKey : undefined, manifest);
-  if (dropped && dropped.files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(dropped.files, false)}`);
-  return !fs.existsSync(manifestPath(output));
+  // Put back already, or never taken down (a run that stopped before it planned).
+  if (manifest && manifest.runKey === earlier?.runKey) return false;
+  if (manifest) {
+    const dropped = dropUnsubmitted(output, true, mock ? manifest.runKey : undefined, manifest);
+    if (dropped && dropped.files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(dropped.files, false)}`);
+    if (fs.existsSync(manifestPath(output))) return false;
+  } else {
+    // No manifest yet (a stop or a failure while the run planned): the request files it wrote go.
+    fs.rmSync(chunkDir(output), { recursive: true, force: true });
+  }
+  if (earlier) putBack(output, earlier, say);
+  return true;
+}
+
+function putBack(output: string, earlier: Manifest, say: (line: string) => void): void {
+  for (const chunk of earlier.chunks) {
+    if (!isOpen(chunk)) continue;
+    chunk.collected = true;
+    chunk.note = 'abandoned by an --overwrite (its request file is gone)';
+  }
+  try {
+    writeManifest(output, earlier);
+  } catch (err) {
+    say(`the earlier run's batch state could not be put back (${errorMessage(err)}): its --resume no longer counts the --max-cost it spent`);
+  }
 }
 
 /**

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deadPort } from '../helpers/dead-port.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { reportDataOf } from '../helpers/report-data.js';
 import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { interruptedAfterSubmit } from '../helpers/stop-after-submit.js';
 import { until } from '../helpers/until.js';
@@ -91,7 +90,7 @@ describe('--batch-api --overwrite', () => {
     expectNewRows(out);
   });
 
-  it('stopped during its upload keeps the old results and no state of its own; its summary and report say none waits', async () => {
+  it('stopped during its upload keeps the old results and no state of its own; its summary says none waits, and no report takes the old rows for its own', async () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
     const { input, out } = await earlierResults();
@@ -110,7 +109,9 @@ describe('--batch-api --overwrite', () => {
     const printed = /to try again, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
     expect(printed).toMatch(/ --overwrite\b/);
     expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ resumeHint: `llm-batch ${printed}`, unsubmittedBatches: 0, pendingBatches: 0 });
-    expect(reportDataOf(report)).toMatchObject({ unsubmittedBatches: 0, pendingBatches: 0 });
+    // The rows in the file are the old run's: as live, no report of them as this run's.
+    expect(r.stderr).toMatch(/no rows to report: the run stopped before its first row/);
+    expect(fs.existsSync(report)).toBe(false);
     const again = await runCli(printed!.split(' '));
     expect(again.code, again.stderr).toBe(0);
     expectNewRows(out);
@@ -123,6 +124,9 @@ describe('--batch-api --overwrite', () => {
     const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite', '--no-wait']);
     expect(r.code, r.stderr).toBe(75);
     expect(r.stderr).toMatch(/out\.jsonl is left as it was: the run asked for no batch and wrote no row/);
+    // Its batch state is dropped, so none waits to be uploaded.
+    expect(r.stderr).toMatch(/no batch was asked for \(.*HTTP 500.*\), and the old results are kept; to try again, run: /);
+    expect(r.stderr).not.toMatch(/waits to be uploaded/);
     expectOldRows(out);
     expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
     const printed = /to try again, run: llm-batch (.*)$/m.exec(r.stderr)?.[1];
@@ -155,5 +159,25 @@ describe('--batch-api --overwrite', () => {
     expect(done.code, done.stderr).toBe(0);
     expectNewRows(out);
     expect(ctx.server.batchState.counts.creates).toBe(1);
+  });
+
+  it("kept the old results: their run's batch state is back, so its --resume still counts what its --max-cost spent", async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    const { input, out } = await earlierResults();
+    const capped = writePrompts(ctx.dir, 'capped.txt', prompts(12, 'c'));
+    const run = [capped, '-o', out, ...batchArgs(), '--max-tokens', '20', '--price', '1000/1000', '--max-cost', '0.05'];
+    const first = await runCli([...run, '--overwrite']);
+    expect(first.code, first.stderr).toBe(3);
+    const rows = rowsOf(out).length;
+    const creates = ctx.server.batchState.counts.creates;
+    const state = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8'));
+    const dead = `http://127.0.0.1:${await deadPort()}/v1`;
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--base-url', dead, '--overwrite'])).code).toBe(4);
+    expect(JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8'))).toMatchObject({ runKey: state.runKey, chunks: state.chunks });
+    const again = await runCli([...run, '--resume']);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.stderr).toMatch(/budget reached/);
+    expect(ctx.server.batchState.counts.creates).toBe(creates);
+    expect(rowsOf(out)).toHaveLength(rows);
   });
 });
