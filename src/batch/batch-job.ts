@@ -18,7 +18,6 @@ import {
   isOpen,
   openChunks,
   readManifest,
-  type Replacing,
   runningOnServer,
   submitted,
   TERMINAL,
@@ -91,11 +90,6 @@ export interface BatchJobOptions {
    * creates nothing.
    */
   onSubmitting?: () => void;
-  /**
-   * An --overwrite over results it has not replaced yet: planned afresh whatever state the output has,
-   * and kept in the manifest until the first batch is asked for (see Manifest.replacing).
-   */
-  replacing?: Replacing;
   /**
    * Each whole answer collected, with the body that asked for it (the response cache); a promise
    * returned is awaited before the next (the cache's writes falling behind).
@@ -529,7 +523,7 @@ export class BatchJob {
   }
 
   private async loadOrPlan(): Promise<void> {
-    const existing = this.o.replacing ? undefined : readManifest(this.o.output);
+    const existing = readManifest(this.o.output);
     // A finished manifest is planned afresh from the input: what has no row yet (or, with
     // --retry-failed, a failed one) goes out in new batches.
     if (existing?.planned && (existing.chunks.some(isOpen) || this.o.cancel)) {
@@ -562,7 +556,6 @@ export class BatchJob {
       ...(this.o.rowShape ? { rowShape: this.o.rowShape } : {}),
       mock: this.o.mock ?? false,
       ...(this.o.budget ? { budget: { spentPico: spentBefore, planned: lines, ...(held ? { held } : {}) } } : {}),
-      ...(this.o.replacing ? { replacing: this.o.replacing } : {}),
     };
     this.save();
     this.o.info(
@@ -783,8 +776,6 @@ export class BatchJob {
       // Stopped (while looking the batch up): nothing more is created; --resume looks again, then creates.
       if (this.o.signal.aborted) return;
       this.o.onSubmitting?.();
-      // Saved with the key below: from then on the state is the output's run's, whatever its meta says.
-      delete this.manifest.replacing;
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
       this.save();

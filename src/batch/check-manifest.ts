@@ -15,13 +15,6 @@ const fileName: Check = (v) => text(v) && !/[/\\]/.test(v as string) && v !== '.
 const count = (v: unknown) => v === undefined || v === null || whole(v);
 const counts: Check = (v) => object(v) && count((v as Record<string, unknown>)['completed']) && count((v as Record<string, unknown>)['failed']);
 
-/** Manifest.replacing: the earlier state is checked as a manifest when it is read in place of this one. */
-const replacing: Check = (v) => {
-  if (!object(v)) return false;
-  const { meta, earlier } = v as Record<string, unknown>;
-  return text(meta) && (earlier === null || (object(earlier) && Array.isArray((earlier as Record<string, unknown>)['chunks'])));
-};
-
 /** A field, what it must be, and whether it may be absent. */
 type Field = [field: string, check: Check, expected: string, required: boolean];
 
@@ -61,7 +54,6 @@ const TOP: readonly Field[] = [
   ['budget', object, 'an object', false],
   ['failingSince', (v) => Number.isFinite(v), 'a time in ms since 1970', false],
   ['mock', (v) => typeof v === 'boolean', 'true or false', false],
-  ['replacing', replacing, 'an object with a "meta" fingerprint and an "earlier" manifest or null', false],
 ];
 
 const BUDGET: readonly Field[] = [

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { OutputWriteError, RunError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { pathProblem } from '../util/path-words.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { CsvLayout } from '../output/csv-layout.js';
-import { chunkDirPath as chunkDir, manifestPath, metaPath } from '../output/side-paths.js';
+import { chunkDirPath as chunkDir, manifestPath } from '../output/side-paths.js';
 import { checkManifest } from './check-manifest.js';
 
 /** The server's batch states, plus ours before a batch exists. */
@@ -94,33 +93,6 @@ export interface Manifest {
    * batches. Absent in a manifest an older llm-batch wrote: the meta then speaks for it.
    */
   mock?: boolean;
-  /**
-   * Set by a --batch-api --overwrite while the output still holds the results it replaces, until it
-   * asks for its first batch (removed in the save that records that batch's key) or writes its first
-   * row (which rewrites OUT.meta.json). While OUT.meta.json is still the one `meta` fingerprints, this
-   * state is no run's that the output holds: readers take `earlier` (the state of the output's run,
-   * which the --overwrite took down; null if it had none) in its place. A kill -9 before the
-   * --overwrite asked for anything then leaves that run's state as it was, and its --resume never
-   * takes the new input's prompts for its own (see readManifest).
-   */
-  replacing?: Replacing;
-}
-
-export interface Replacing {
-  /** {@link metaFingerprint} of the output's OUT.meta.json when the --overwrite began. */
-  meta: string;
-  earlier: Manifest | null;
-}
-
-/** SHA-256 of OUT.meta.json's bytes, or `none`: what tells the results an --overwrite found from its own. */
-export function metaFingerprint(output: string): string {
-  try {
-    return createHash('sha256')
-      .update(readFileSync(metaPath(output)))
-      .digest('hex');
-  } catch {
-    return 'none';
-  }
 }
 
 /** Where a held request is in the input, as messages name it (see heldPlace). */
@@ -147,19 +119,7 @@ export { chunkDir, manifestPath };
  */
 export const DAMAGED_KEPT = ': it may list batches still on the server, so it is left as it is; if none of them is running, delete it and run again';
 
-/**
- * The batch state of the run the output holds: a --batch-api --overwrite's that has not replaced the
- * output yet stands for the state it took down (see Manifest.replacing).
- */
 export function readManifest(output: string): Manifest | undefined {
-  const manifest = readManifestAsWritten(output);
-  const replacing = manifest?.replacing;
-  if (!replacing || metaFingerprint(output) !== replacing.meta) return manifest;
-  return replacing.earlier ? checkManifest(replacing.earlier, manifestPath(output)) : undefined;
-}
-
-/** OUT.batch.json as it is, an --overwrite's not yet in effect included (see readManifest). */
-export function readManifestAsWritten(output: string): Manifest | undefined {
   const file = manifestPath(output);
   let raw: string;
   try {

@@ -1,22 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchRefusedError, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import {
-  chunkDir,
-  heldPlace,
-  isOpen,
-  manifestPath,
-  metaFingerprint,
-  openChunks,
-  readManifest,
-  runningOnServer,
-  writeManifest,
-  type Manifest,
-  type Replacing,
-} from '../batch/manifest.js';
+import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer, type Manifest } from '../batch/manifest.js';
 import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -68,7 +55,7 @@ import { limitRecords } from './limit-records.js';
 import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
-import { batchList, settleKeptResults, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
+import { batchList, dropStateBesideKeptResults, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { counted } from '../util/group-digits.js';
@@ -105,10 +92,10 @@ function countRow(stats: BatchStats, row: ResultRow): void {
 /**
  * A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal.
  * Judged before the output is opened (`drop` false: refusals only) and again once the run holds it
- * (`drop`: the abandoned state taken down and returned; while the old results are in place
- * (`oldResults`) its file is left for the caller to replace at once, see replacingState).
+ * (`drop`: the abandoned state removed, and returned, for an --overwrite that keeps the old results
+ * to put back: see dropStateBesideKeptResults).
  */
-function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean, oldResults = false): Manifest | undefined {
+function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean): Manifest | undefined {
   const manifest = readManifest(output);
   if (!manifest) return undefined;
   // An earlier --mock run's batches ended with its process: --resume cannot collect them, nor could
@@ -154,32 +141,9 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
   // Both named first: with the manifest gone, an older run's state beside a link is no longer where they are.
   const [file, dir] = [manifestPath(output), chunkDir(output)];
-  if (!oldResults) fs.rmSync(file, { force: true });
+  fs.rmSync(file, { force: true });
   fs.rmSync(dir, { recursive: true, force: true });
   return manifest;
-}
-
-/**
- * An --overwrite over results still in place: what its manifest keeps until it asks for a batch
- * (Manifest.replacing), written at once in place of the state it took down (`earlier`, its open
- * batches closed: their request files went). A kill -9 before the run saves its plan then leaves
- * that state as the output's run reads it.
- */
-function replacingState(output: string, earlier: Manifest | undefined): Replacing {
-  const replacing: Replacing = { meta: metaFingerprint(output), earlier: earlier ? closedState(earlier) : null };
-  if (replacing.earlier) writeManifest(output, { version: 1, runKey: randomUUID(), planned: false, inputErrors: 0, chunks: [], replacing });
-  return replacing;
-}
-
-/** `state` with its open batches closed, to be planned again by its run's --resume (as a refused one is). */
-function closedState(state: Manifest): Manifest {
-  const { replacing: _, ...rest } = state;
-  return {
-    ...rest,
-    chunks: state.chunks.map((chunk) =>
-      isOpen(chunk) ? { ...chunk, status: 'failed', note: 'abandoned by an --overwrite, its request file with it' } : chunk,
-    ),
-  };
 }
 
 /**
@@ -290,6 +254,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
+  /** --overwrite: the batch state the output had before this run planned (see dropStateBesideKeptResults). */
+  let earlierState: Manifest | undefined;
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -307,8 +273,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
-    const abandoned = checkManifest(config, outputPath, (line) => reporter.info(line), true, target.pending !== undefined);
-    const replacing = target.pending ? replacingState(outputPath, abandoned) : undefined;
+    const abandoned = checkManifest(config, outputPath, (line) => reporter.info(line), true);
+    earlierState = abandoned;
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
@@ -459,7 +425,6 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       // the printed --resume was refused as another run's. Not for --mock's batches, which no later
       // command can collect: a stop leaves the old results as a live run's does.
       onSubmitting: mock ? undefined : () => target?.pending?.replace(),
-      replacing,
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);
@@ -540,7 +505,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     if (reasoning) reporter.info(reasoning);
     // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
     // gone batches are said.
-    const stateDropped = !mock && keptOld() && settleKeptResults(outputPath, (line) => reporter.info(line));
+    const stateDropped = !mock && keptOld() && dropStateBesideKeptResults(outputPath, earlierState, false, (line) => reporter.info(line));
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
@@ -584,7 +549,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     // Under the lock: no other run has the output meanwhile.
-    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, (line) => reporter.info(line));
+    if (target?.pending && !target.pending.replaced) dropStateBesideKeptResults(outputPath, earlierState, mock, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();
@@ -609,7 +574,7 @@ function stoppingLine(output: string): string {
   return `stopping: no new batch is submitted; ${running === 1 ? '1 batch keeps' : `${running} batches keep`} running on the server`;
 }
 
-/** The end line of an --overwrite that asked for no batch: its state dropped (see settleKeptResults), none waits. */
+/** The end line of an --overwrite that asked for no batch: its state dropped (see dropStateBesideKeptResults), none waits. */
 function keptOldLine(outcome: Pick<BatchJobOutcome, 'outage'>, next: string | null): string | undefined {
   if (!next) return undefined;
   return `no batch was asked for${outcome.outage ? ` (${outcome.outage.lastError})` : ''}, and the old results are kept; to try again, run: ${next}`;
@@ -640,7 +605,7 @@ function batchSummarySoFar(
   const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   // The old results kept, the same command goes on: this run's batch state is gone with them (see
-  // settleKeptResults), and this is read after the run's end.
+  // dropStateBesideKeptResults), and this is read after the run's end.
   summary.resumeHint = lost.length > 0 ? null : run.keptOld ? resumeHint(config, true) : manifest ? resumeHint(config) : null;
   // Pending: on the server; a batch that was built and never submitted (the upload failed) is not.
   const open = manifest ? openChunks(manifest) : { submitted: [], unsubmitted: [] };
@@ -780,7 +745,7 @@ function finishBatchRun(
     ...summary,
     resumeHint: next,
     pendingBatches: submitted - gone,
-    // Dropped with the old results kept (see settleKeptResults): none waits for a --resume.
+    // Dropped with the old results kept (see dropStateBesideKeptResults): none waits for a --resume.
     unsubmittedBatches: run.stateDropped ? 0 : outcome.unsubmitted,
     ...(gone > 0 ? { goneBatches: gone } : {}),
   };

@@ -1,4 +1,4 @@
-import { manifestPath, readManifest, readManifestAsWritten } from '../batch/manifest.js';
+import { manifestPath, readManifest } from '../batch/manifest.js';
 import { batchesOfMock } from './mock-run.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
 
@@ -14,9 +14,7 @@ export const MOCK_BATCHES_GONE = '--mock batches live only in the process that m
  * --mock's, when the caller knows (a --mock run itself); else as {@link batchesOfMock} says.
  */
 export function lostMockBatches(output: string, mock?: true): string[] {
-  // A --mock run's own: its state as written, also while it stands for the results of an --overwrite
-  // it has not replaced (see Manifest.replacing).
-  const manifest = mock ? readManifestAsWritten(output) : readManifest(output);
+  const manifest = readManifest(output);
   return manifest && (mock ?? batchesOfMock(output, manifest)) ? uncollectedBatches(manifest) : [];
 }
 

@@ -3,7 +3,7 @@ import {
   batchList,
   chunkDir,
   DAMAGED_KEPT,
-  readManifestAsWritten,
+  isOpen,
   manifestPath,
   openChunks,
   readManifest,
@@ -133,34 +133,46 @@ function filesLeft(files: readonly string[], their: boolean): string {
 }
 
 /**
- * An --overwrite that ended with the old results in place (stopped, or refused, before it asked for a
- * batch; a --mock run's, whose batches ended with it): its state (Manifest.replacing) gives way to the
- * state it took down, so the output's run finds its own (its --max-cost spend, its collected batches)
- * and never this run's prompts, which kept beside the old record its --resume took for its own and
- * paid for into the old file. The same command, which the run's hint names, plans again. Request files
- * it uploaded are named. Returns whether this run's state is gone.
+ * A --batch-api --overwrite that ended with the old results in place (stopped, or refused, before it
+ * asked for a batch; a --mock run's, whose batches ended with it) keeps no batch state of its own:
+ * none of it is on the server, and kept beside the old run's record, the old run's --resume took its
+ * prompts for its own and paid for them into the old file. The same command, which its hint names,
+ * plans again. The state of the old results' run, which the --overwrite took down once it held the
+ * output (`earlier`), goes back: its --max-cost spend, its collected batches for `status`; its
+ * batches never submitted, whose request files went, closed. Returns whether this run's state is gone.
  */
-export function settleKeptResults(output: string, say: (line: string) => void): boolean {
+export function dropStateBesideKeptResults(output: string, earlier: Manifest | undefined, mock: boolean, say: (line: string) => void): boolean {
   let manifest: Manifest | undefined;
   try {
-    manifest = readManifestAsWritten(output);
+    manifest = readManifest(output);
   } catch {
     return false;
   }
-  if (manifest && !manifest.replacing) return false;
-  fs.rmSync(chunkDir(output), { recursive: true, force: true });
-  if (!manifest?.replacing) return true;
-  const { earlier } = manifest.replacing;
+  // Put back already, or never taken down (a run that stopped before it planned).
+  if (manifest && manifest.runKey === earlier?.runKey) return false;
+  if (manifest) {
+    const dropped = dropUnsubmitted(output, true, mock ? manifest.runKey : undefined, manifest);
+    if (dropped && dropped.files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(dropped.files, false)}`);
+    if (fs.existsSync(manifestPath(output))) return false;
+  } else {
+    // No manifest yet (a stop or a failure while the run planned): the request files it wrote go.
+    fs.rmSync(chunkDir(output), { recursive: true, force: true });
+  }
+  if (earlier) putBack(output, earlier, say);
+  return true;
+}
+
+function putBack(output: string, earlier: Manifest, say: (line: string) => void): void {
+  for (const chunk of earlier.chunks) {
+    if (!isOpen(chunk)) continue;
+    chunk.collected = true;
+    chunk.note = 'abandoned by an --overwrite (its request file is gone)';
+  }
   try {
-    if (earlier) writeManifest(output, earlier);
-    else fs.rmSync(manifestPath(output), { force: true });
+    writeManifest(output, earlier);
   } catch (err) {
     say(`the earlier run's batch state could not be put back (${errorMessage(err)}): its --resume no longer counts the --max-cost it spent`);
   }
-  // A --mock run's files were on the mock.
-  const files = manifest.mock ? [] : openChunks(manifest).unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : []));
-  if (files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(files, false)}`);
-  return true;
 }
 
 /**

@@ -181,38 +181,6 @@ describe('--batch-api --overwrite', () => {
     expect(rowsOf(out)).toHaveLength(rows);
   });
 
-  it("killed (kill -9) during its upload: the old results' run finds its own state, never the new prompts", async () => {
-    let holding = false;
-    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
-    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
-    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
-    const out = path.join(ctx.dir, 'out.jsonl');
-    const old = [earlier, '-o', out, ...batchArgs()];
-    expect((await runCli(old)).code).toBe(0);
-    const state = fs.readFileSync(`${out}.batch.json`, 'utf8');
-    const creates = ctx.server.batchState.counts.creates;
-    holding = true;
-    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite']);
-    const killed = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads > creates, 'the upload to begin');
-    child.kill('SIGKILL');
-    await killed;
-    holding = false;
-    expectOldRows(out);
-    const status = await runCli(['status', out, '--base-url', ctx.server.url]);
-    expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toContain(JSON.parse(state).chunks[0].batchId);
-    const resumed = await runCli([...old, '--resume']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/2 already done/);
-    expect(ctx.server.batchState.counts.creates).toBe(creates);
-    expectOldRows(out);
-    // Its own command, run again, plans afresh.
-    const again = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
-    expect(again.code, again.stderr).toBe(0);
-    expectNewRows(out);
-  });
-
   it('whose --max-cost holds its first request keeps the old results and says once how to go on', async () => {
     ctx.server.options.batches = { stepMs: 20 };
     const { input, out } = await earlierResults();
