@@ -273,8 +273,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
-    const abandoned = checkManifest(config, outputPath, (line) => reporter.info(line), true);
-    earlierState = abandoned;
+    earlierState = checkManifest(config, outputPath, (line) => reporter.info(line), true);
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
