@@ -91,6 +91,12 @@ export interface BatchJobOptions {
    */
   onSubmitting?: () => void;
   /**
+   * An --overwrite over results it has not replaced yet: planned afresh, and saved beside the state of
+   * the run whose results they are (`holder`, or an empty one) until {@link BatchJob.replaced}, or
+   * until `onSubmitting` (see Manifest.overwriting).
+   */
+  beside?: { holder: Manifest | null };
+  /**
    * Each whole answer collected, with the body that asked for it (the response cache); a promise
    * returned is awaited before the next (the cache's writes falling behind).
    */
@@ -204,6 +210,8 @@ function continuing(first: PromptRecord | undefined, source: AsyncIterator<Promp
  */
 export class BatchJob {
   private manifest!: Manifest;
+  /** While the output holds another run's results (BatchJobOptions.beside), and the state kept for it. */
+  private beside: { holder: Manifest } | undefined;
   private readonly dir: string;
   private failures = 0;
   /** Batches that ended during this run: each lets one chunk held for the token limit try again. */
@@ -238,6 +246,15 @@ export class BatchJob {
     // Every line said passes the redactor: batch ids, notes and API errors come from the server.
     this.o = { ...options, info: (line) => options.info(this.redact(line)) };
     this.dir = chunkDir(options.output);
+    const beside = options.beside;
+    if (beside) this.beside = { holder: beside.holder ?? { version: 1, runKey: randomUUID(), planned: true, inputErrors: 0, chunks: [] } };
+  }
+
+  /** The output now holds this run's rows: its plan is the output's batch state from here on. */
+  replaced(): void {
+    if (!this.beside) return;
+    this.beside = undefined;
+    if (this.manifest) this.save();
   }
 
   /** A collected row's error as the server worded it, without any key it echoed (a 401's message). */
@@ -515,7 +532,7 @@ export class BatchJob {
   }
 
   private save(): void {
-    writeManifest(this.o.output, this.manifest);
+    writeManifest(this.o.output, this.beside ? { ...this.beside.holder, overwriting: this.manifest } : this.manifest);
   }
 
   private label(chunk: Chunk): string {
@@ -523,7 +540,7 @@ export class BatchJob {
   }
 
   private async loadOrPlan(): Promise<void> {
-    const existing = readManifest(this.o.output);
+    const existing = this.o.beside ? undefined : readManifest(this.o.output);
     // A finished manifest is planned afresh from the input: what has no row yet (or, with
     // --retry-failed, a failed one) goes out in new batches.
     if (existing?.planned && (existing.chunks.some(isOpen) || this.o.cancel)) {
@@ -775,7 +792,11 @@ export class BatchJob {
     if (!batch) {
       // Stopped (while looking the batch up): nothing more is created; --resume looks again, then creates.
       if (this.o.signal.aborted) return;
-      this.o.onSubmitting?.();
+      if (this.o.onSubmitting) {
+        this.o.onSubmitting();
+        // Replaced: the save below, with the batch's key, writes this run's plan alone.
+        this.beside = undefined;
+      }
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
       this.save();

@@ -54,6 +54,7 @@ const TOP: readonly Field[] = [
   ['budget', object, 'an object', false],
   ['failingSince', (v) => Number.isFinite(v), 'a time in ms since 1970', false],
   ['mock', (v) => typeof v === 'boolean', 'true or false', false],
+  ['overwriting', (v) => object(v) && Array.isArray((v as Record<string, unknown>)['chunks']), 'a manifest', false],
 ];
 
 const BUDGET: readonly Field[] = [

@@ -93,6 +93,15 @@ export interface Manifest {
    * batches. Absent in a manifest an older llm-batch wrote: the meta then speaks for it.
    */
   mock?: boolean;
+  /**
+   * The plan of a --batch-api --overwrite that has not replaced the output's results yet, kept here
+   * beside the state of the run whose results they are (this manifest's other fields, its open
+   * batches closed; or an empty one). Every reader takes that run's state and leaves this alone
+   * ({@link readManifest}), so a run killed before it asked for a batch or wrote a row leaves the
+   * output's run its own state, and that run's --resume never takes the new input's prompts for its
+   * own. The --overwrite writes its plan alone once it replaces the results.
+   */
+  overwriting?: Manifest;
 }
 
 /** Where a held request is in the input, as messages name it (see heldPlace). */
@@ -119,7 +128,16 @@ export { chunkDir, manifestPath };
  */
 export const DAMAGED_KEPT = ': it may list batches still on the server, so it is left as it is; if none of them is running, delete it and run again';
 
+/** The state of the run whose results the output holds (see Manifest.overwriting). */
 export function readManifest(output: string): Manifest | undefined {
+  const manifest = readManifestAsWritten(output);
+  if (!manifest?.overwriting) return manifest;
+  const { overwriting: _, ...own } = manifest;
+  return own;
+}
+
+/** OUT.batch.json as it is, an --overwrite's plan beside the state it has not replaced included. */
+export function readManifestAsWritten(output: string): Manifest | undefined {
   const file = manifestPath(output);
   let raw: string;
   try {

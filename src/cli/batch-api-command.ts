@@ -3,7 +3,7 @@ import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchRefusedError, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer, type Manifest } from '../batch/manifest.js';
+import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer, writeManifest, type Manifest } from '../batch/manifest.js';
 import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -47,6 +47,8 @@ import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
 import { announceTarget, closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
+import type { ReplaceOnFirstRow } from './replace-on-first-row.js';
+import { writeEach, type RowWriter } from '../output/index.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { holdUnrecorded, skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
@@ -55,7 +57,7 @@ import { limitRecords } from './limit-records.js';
 import { emptyShardMessage, noPromptsMessage } from './empty-input.js';
 import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
-import { batchList, dropStateBesideKeptResults, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
+import { batchList, settleKeptResults, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
 import type { RunPhase } from './refused-summary.js';
 import { counted } from '../util/group-digits.js';
@@ -92,10 +94,11 @@ function countRow(stats: BatchStats, row: ResultRow): void {
 /**
  * A previous run's batches: continued with --resume, abandoned with --overwrite, else a refusal.
  * Judged before the output is opened (`drop` false: refusals only) and again once the run holds it
- * (`drop`: the abandoned state removed, and returned, for an --overwrite that keeps the old results
- * to put back: see dropStateBesideKeptResults).
+ * (`drop`: the abandoned state removed). While the output still holds that run's results
+ * (`oldResults`), its state stays, its open batches closed (their request files go), and is returned:
+ * the --overwrite's plan is kept beside it until it replaces them (see Manifest.overwriting).
  */
-function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean): Manifest | undefined {
+function checkManifest(config: CliConfig, output: string, info: (line: string) => void, drop: boolean, oldResults = false): Manifest | undefined {
   const manifest = readManifest(output);
   if (!manifest) return undefined;
   // An earlier --mock run's batches ended with its process: --resume cannot collect them, nor could
@@ -141,9 +144,20 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   else if (open) info(`abandoning ${open} batches of the earlier run that were never submitted (--overwrite)`);
   // Both named first: with the manifest gone, an older run's state beside a link is no longer where they are.
   const [file, dir] = [manifestPath(output), chunkDir(output)];
-  fs.rmSync(file, { force: true });
+  const kept = oldResults ? closedState(manifest) : undefined;
+  // Replaced in one write: a kill -9 leaves the old state or the closed one, never neither.
+  if (kept) writeManifest(output, kept);
+  else fs.rmSync(file, { force: true });
   fs.rmSync(dir, { recursive: true, force: true });
-  return manifest;
+  return kept;
+}
+
+/** `state` with its open batches closed, their lines left to its run's next --resume (which plans what has no row). */
+function closedState(state: Manifest): Manifest {
+  return {
+    ...state,
+    chunks: state.chunks.map((chunk) => (isOpen(chunk) ? { ...chunk, collected: true, note: 'abandoned by an --overwrite, with its request file' } : chunk)),
+  };
 }
 
 /**
@@ -254,8 +268,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
-  /** --overwrite: the batch state the output had before this run planned (see dropStateBesideKeptResults). */
-  let earlierState: Manifest | undefined;
+
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -273,12 +286,15 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
-    earlierState = checkManifest(config, outputPath, (line) => reporter.info(line), true);
+    const holder = checkManifest(config, outputPath, (line) => reporter.info(line), true, target.pending !== undefined);
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
     runReport = await openBatchReport(config, prices);
-    const writer = runReport ? runReport.tee(target.writer) : target.writer;
+    // --overwrite: the first row replaces the old results (replaceOnFirstRow), and the run's plan then
+    // stands alone (see BatchJob.replaced).
+    let job: BatchJob | undefined;
+    const writer = onReplaced(runReport ? runReport.tee(target.writer) : target.writer, target.pending, () => job?.replaced());
     cache = await openCache(config, reporter);
     // As live: into a FIFO, nothing is submitted before its reader comes; a signal ends the wait.
     if (target.fifo) await target.fifo.waitForReader(stop.signal, (line) => reporter.info(line));
@@ -379,7 +395,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       const record = { id: answer.id, params: answer.model === undefined ? {} : { model: answer.model }, sample: answer.sample };
       return skip?.(record as PromptRecord);
     };
-    const job = new BatchJob({
+    job = new BatchJob({
       client,
       output: outputPath,
       writer,
@@ -424,6 +440,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       // the printed --resume was refused as another run's. Not for --mock's batches, which no later
       // command can collect: a stop leaves the old results as a live run's does.
       onSubmitting: mock ? undefined : () => target?.pending?.replace(),
+      beside: target.pending ? { holder: holder ?? null } : undefined,
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);
@@ -500,11 +517,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       else if (!(err instanceof OutputClosedError)) throw err;
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
+    // Replaced as the run closed (it finished): its plan stands alone.
+    if (target.pending?.replaced) job.replaced();
     const reasoning = leftOut.line();
     if (reasoning) reporter.info(reasoning);
     // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
     // gone batches are said.
-    const stateDropped = !mock && keptOld() && dropStateBesideKeptResults(outputPath, earlierState, false, (line) => reporter.info(line));
+    const stateDropped = !mock && keptOld() && settleKeptResults(outputPath, (line) => reporter.info(line));
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
@@ -548,7 +567,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     // Under the lock: no other run has the output meanwhile.
-    if (target?.pending && !target.pending.replaced) dropStateBesideKeptResults(outputPath, earlierState, mock, (line) => reporter.info(line));
+    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();
@@ -573,7 +592,35 @@ function stoppingLine(output: string): string {
   return `stopping: no new batch is submitted; ${running === 1 ? '1 batch keeps' : `${running} batches keep`} running on the server`;
 }
 
-/** The end line of an --overwrite that asked for no batch: its state dropped (see dropStateBesideKeptResults), none waits. */
+/**
+ * `writer`, telling `replaced` once `pending` (an --overwrite's old results) has been replaced by a
+ * row written through it.
+ */
+function onReplaced(writer: RowWriter, pending: ReplaceOnFirstRow | undefined, replaced: () => void): RowWriter {
+  if (!pending) return writer;
+  let told = false;
+  const check = () => {
+    if (told || !pending.replaced) return;
+    told = true;
+    replaced();
+  };
+  return {
+    write(row) {
+      const written = writer.write(row);
+      check();
+      return written;
+    },
+    writeMany(rows) {
+      const written = writeEach(writer, rows);
+      check();
+      return written;
+    },
+    close: () => writer.close(),
+    checkInPlace: () => writer.checkInPlace?.(),
+  };
+}
+
+/** The end line of an --overwrite that asked for no batch: its state dropped (see settleKeptResults), none waits. */
 function keptOldLine(outcome: Pick<BatchJobOutcome, 'outage'>, next: string | null): string | undefined {
   if (!next) return undefined;
   return `no batch was asked for${outcome.outage ? ` (${outcome.outage.lastError})` : ''}, and the old results are kept; to try again, run: ${next}`;
@@ -604,7 +651,7 @@ function batchSummarySoFar(
   const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   // The old results kept, the same command goes on: this run's batch state is gone with them (see
-  // dropStateBesideKeptResults), and this is read after the run's end.
+  // settleKeptResults), and this is read after the run's end.
   summary.resumeHint = lost.length > 0 ? null : run.keptOld ? resumeHint(config, true) : manifest ? resumeHint(config) : null;
   // Pending: on the server; a batch that was built and never submitted (the upload failed) is not.
   const open = manifest ? openChunks(manifest) : { submitted: [], unsubmitted: [] };
@@ -744,7 +791,7 @@ function finishBatchRun(
     ...summary,
     resumeHint: next,
     pendingBatches: submitted - gone,
-    // Dropped with the old results kept (see dropStateBesideKeptResults): none waits for a --resume.
+    // Dropped with the old results kept (see settleKeptResults): none waits for a --resume.
     unsubmittedBatches: run.stateDropped ? 0 : outcome.unsubmitted,
     ...(gone > 0 ? { goneBatches: gone } : {}),
   };

@@ -1,4 +1,4 @@
-import { manifestPath, readManifest } from '../batch/manifest.js';
+import { manifestPath, readManifest, readManifestAsWritten } from '../batch/manifest.js';
 import { batchesOfMock } from './mock-run.js';
 import { batchList, uncollectedBatches } from './pending-batches.js';
 
@@ -14,7 +14,10 @@ export const MOCK_BATCHES_GONE = '--mock batches live only in the process that m
  * --mock's, when the caller knows (a --mock run itself); else as {@link batchesOfMock} says.
  */
 export function lostMockBatches(output: string, mock?: true): string[] {
-  const manifest = readManifest(output);
+  // A --mock run's own: its plan, also while it is kept beside the results of an --overwrite it has
+  // not replaced (Manifest.overwriting).
+  const written = mock ? readManifestAsWritten(output) : undefined;
+  const manifest = written ? (written.overwriting ?? written) : readManifest(output);
   return manifest && (mock ?? batchesOfMock(output, manifest)) ? uncollectedBatches(manifest) : [];
 }
 

@@ -3,10 +3,10 @@ import {
   batchList,
   chunkDir,
   DAMAGED_KEPT,
-  isOpen,
   manifestPath,
   openChunks,
   readManifest,
+  readManifestAsWritten,
   uncollectedBatches,
   writeManifest,
   type Manifest,
@@ -133,46 +133,36 @@ function filesLeft(files: readonly string[], their: boolean): string {
 }
 
 /**
- * A --batch-api --overwrite that ended with the old results in place (stopped, or refused, before it
- * asked for a batch; a --mock run's, whose batches ended with it) keeps no batch state of its own:
- * none of it is on the server, and kept beside the old run's record, the old run's --resume took its
- * prompts for its own and paid for them into the old file. The same command, which its hint names,
- * plans again. The state of the old results' run, which the --overwrite took down once it held the
- * output (`earlier`), goes back: its --max-cost spend, its collected batches for `status`; its
- * batches never submitted, whose request files went, closed. Returns whether this run's state is gone.
+ * An --overwrite that ended with the old results in place (stopped, or refused, before it asked for
+ * a batch or wrote a row; a --mock run's, whose batches ended with it): its plan, kept beside the
+ * state of the run whose results they are (Manifest.overwriting), goes, and that state stands alone
+ * again (an empty one goes too); request files the plan uploaded are named. Its prompts, kept
+ * beside the old record, were taken by the old run's --resume for its own and paid for into the old
+ * file; the same command, which the run's hint names, plans again. Returns whether the run's plan
+ * is gone (or was never saved).
  */
-export function dropStateBesideKeptResults(output: string, earlier: Manifest | undefined, mock: boolean, say: (line: string) => void): boolean {
+export function settleKeptResults(output: string, say: (line: string) => void): boolean {
   let manifest: Manifest | undefined;
   try {
-    manifest = readManifest(output);
+    manifest = readManifestAsWritten(output);
   } catch {
     return false;
   }
-  // Put back already, or never taken down (a run that stopped before it planned).
-  if (manifest && manifest.runKey === earlier?.runKey) return false;
-  if (manifest) {
-    const dropped = dropUnsubmitted(output, true, mock ? manifest.runKey : undefined, manifest);
-    if (dropped && dropped.files.length > 0) say(`the run's batch state is removed with the old results kept${filesLeft(dropped.files, false)}`);
-    if (fs.existsSync(manifestPath(output))) return false;
-  } else {
-    // No manifest yet (a stop or a failure while the run planned): the request files it wrote go.
-    fs.rmSync(chunkDir(output), { recursive: true, force: true });
-  }
-  if (earlier) putBack(output, earlier, say);
-  return true;
-}
-
-function putBack(output: string, earlier: Manifest, say: (line: string) => void): void {
-  for (const chunk of earlier.chunks) {
-    if (!isOpen(chunk)) continue;
-    chunk.collected = true;
-    chunk.note = 'abandoned by an --overwrite (its request file is gone)';
-  }
+  if (manifest && !manifest.overwriting) return false;
+  fs.rmSync(chunkDir(output), { recursive: true, force: true });
+  if (!manifest?.overwriting) return true;
+  const { overwriting: plan, ...holder } = manifest;
   try {
-    writeManifest(output, earlier);
+    // An empty state (the results' run had none) goes: a run that never made one leaves none.
+    if (holder.chunks.length > 0 || holder.budget) writeManifest(output, holder);
+    else fs.rmSync(manifestPath(output), { force: true });
   } catch (err) {
-    say(`the earlier run's batch state could not be put back (${errorMessage(err)}): its --resume no longer counts the --max-cost it spent`);
+    say(`${manifestPath(output)} still holds this run's plan beside the earlier run's batch state (${errorMessage(err)}); every reader takes the earlier one`);
   }
+  // A --mock run's files were on the mock.
+  const files = plan.mock ? [] : openChunks(plan).unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : []));
+  if (files.length > 0) say(`the run's batch plan is removed with the old results kept${filesLeft(files, false)}`);
+  return true;
 }
 
 /**

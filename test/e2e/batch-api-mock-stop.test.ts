@@ -141,6 +141,8 @@ describe('--mock --batch-api stopped with a batch not collected', () => {
     expect(r.stderr).toMatch(/out\.jsonl is left as it was: the run stopped before its first row/);
     expect(fs.readFileSync(out, 'utf8')).toBe(rows);
     expect(fs.readFileSync(`${out}.meta.json`, 'utf8')).toBe(meta);
+    // Nor any batch state of its own, beside results of a run that had none.
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
   });
 
   it('a real --batch-api --overwrite of a --mock output, stopped once it submitted: its batch is taken for a real one, also beside the --mock meta', async () => {

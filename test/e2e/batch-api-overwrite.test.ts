@@ -192,4 +192,71 @@ describe('--batch-api --overwrite', () => {
     const lines = r.stderr.split('\n').filter((line) => / run: llm-batch /.test(line));
     expect(lines).toEqual([expect.stringMatching(/^llm-batch: to finish the rest, run: llm-batch .* --overwrite .*--max-cost NEW_USD$/)]);
   });
+
+  it("killed (kill -9) during its upload: the old results' run keeps its own state, whatever its --resume changes", async () => {
+    let holding = false;
+    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
+    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const old = [earlier, '-o', out, ...batchArgs()];
+    expect((await runCli(old)).code).toBe(0);
+    const batchId = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).chunks[0].batchId;
+    const creates = ctx.server.batchState.counts.creates;
+    holding = true;
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    const killed = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.uploads > creates, 'the upload to begin');
+    child.kill('SIGKILL');
+    await killed;
+    holding = false;
+    expectOldRows(out);
+    const status = await runCli(['status', out, '--base-url', ctx.server.url]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(batchId);
+    expect((await runCli(['cancel', out, '--base-url', ctx.server.url])).code).toBe(0);
+    // A setting the resume records but does not compare rewrites the meta: still its own state.
+    const resumed = await runCli([...old, '--resume', '--max-tokens', '50']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/2 already done/);
+    expect(ctx.server.batchState.counts.creates).toBe(creates);
+    expectOldRows(out);
+    // Its own command, run again, plans afresh.
+    const again = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    expect(again.code, again.stderr).toBe(0);
+    expectNewRows(out);
+  });
+
+  it('of the same command, stopped during its upload after an input error row replaced the results: its --resume goes on with its own plan', async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
+    const input = path.join(ctx.dir, 'in.jsonl');
+    fs.writeFileSync(
+      input,
+      `${prompts(3)
+        .map((p) => JSON.stringify({ prompt: p }))
+        .join('\n')}\n{not json\n`,
+    );
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const run = [input, '-o', out, ...batchArgs()];
+    holding = false;
+    expect((await runCli(run)).code).toBe(1);
+    const creates = ctx.server.batchState.counts.creates;
+    holding = true;
+    const child = spawnCli([...run, '--overwrite']);
+    const exited = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.uploads > creates, 'the upload to begin');
+    child.kill('SIGINT');
+    holding = false;
+    const stopped = await exited;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    // The input error's row replaced the old results: the state is this run's plan, not the old one.
+    expect(rowsOf(out)).toHaveLength(1);
+    const printed = /nothing was submitted yet \(1 batch waits to be uploaded\); to try again, run: llm-batch (.*)$/m.exec(stopped.stderr)?.[1];
+    expect(printed).toMatch(/ --resume$/);
+    const resumed = await runCli(printed!.split(' '));
+    expect(resumed.code, resumed.stderr).toBe(1);
+    expect(ctx.server.batchState.counts.creates).toBe(creates + 1);
+    expect(rowsOf(out).filter((row) => row.response)).toHaveLength(3);
+  });
 });
