@@ -17,6 +17,7 @@ import {
   IN_FLIGHT_STATUSES,
   isOpen,
   openChunks,
+  manifestPath,
   readManifest,
   runningOnServer,
   submitted,
@@ -95,7 +96,7 @@ export interface BatchJobOptions {
    * the run whose results they are (`holder`, or an empty one) until {@link BatchJob.replaced}, or
    * until `onSubmitting` (see Manifest.overwriting).
    */
-  beside?: { holder: Manifest | null };
+  beside?: { holder: Manifest };
   /**
    * Each whole answer collected, with the body that asked for it (the response cache); a promise
    * returned is awaited before the next (the cache's writes falling behind).
@@ -246,15 +247,19 @@ export class BatchJob {
     // Every line said passes the redactor: batch ids, notes and API errors come from the server.
     this.o = { ...options, info: (line) => options.info(this.redact(line)) };
     this.dir = chunkDir(options.output);
-    const beside = options.beside;
-    if (beside) this.beside = { holder: beside.holder ?? { version: 1, runKey: randomUUID(), planned: true, inputErrors: 0, chunks: [] } };
+    this.beside = options.beside;
   }
 
-  /** The output now holds this run's rows: its plan is the output's batch state from here on. */
+  /**
+   * The output now holds this run's rows: its plan is the output's batch state from here on. A row
+   * written while the input is still planned (an input error, a cached answer) comes before any
+   * plan: the earlier state goes at once, as it would not be the state of those rows.
+   */
   replaced(): void {
     if (!this.beside) return;
     this.beside = undefined;
     if (this.manifest) this.save();
+    else rmSync(manifestPath(this.o.output), { force: true });
   }
 
   /** A collected row's error as the server worded it, without any key it echoed (a 401's message). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
@@ -268,7 +269,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
-
+  /** --overwrite over results whose run had no batch state: the run key of the empty one kept for it. */
+  let emptyHolder: string | undefined;
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -287,6 +289,10 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);
     const holder = checkManifest(config, outputPath, (line) => reporter.info(line), true, target.pending !== undefined);
+    // The state the plan is kept beside while the old results stand: theirs, or an empty one, which a
+    // kept end removes again (see settleKeptResults).
+    const besideState = target.pending ? (holder ?? { version: 1, runKey: randomUUID(), planned: true, inputErrors: 0, chunks: [] }) : undefined;
+    emptyHolder = target.pending && !holder ? besideState?.runKey : undefined;
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
@@ -440,7 +446,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       // the printed --resume was refused as another run's. Not for --mock's batches, which no later
       // command can collect: a stop leaves the old results as a live run's does.
       onSubmitting: mock ? undefined : () => target?.pending?.replace(),
-      beside: target.pending ? { holder: holder ?? null } : undefined,
+      beside: besideState ? { holder: besideState } : undefined,
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);
@@ -523,7 +529,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     if (reasoning) reporter.info(reasoning);
     // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
     // gone batches are said.
-    const stateDropped = !mock && keptOld() && settleKeptResults(outputPath, (line) => reporter.info(line));
+    const stateDropped = !mock && keptOld() && settleKeptResults(outputPath, emptyHolder, (line) => reporter.info(line));
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
@@ -567,7 +573,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     // Under the lock: no other run has the output meanwhile.
-    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, (line) => reporter.info(line));
+    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, emptyHolder, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();

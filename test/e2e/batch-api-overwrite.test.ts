@@ -259,4 +259,22 @@ describe('--batch-api --overwrite', () => {
     expect(ctx.server.batchState.counts.creates).toBe(creates + 1);
     expect(rowsOf(out).filter((row) => row.response)).toHaveLength(3);
   });
+
+  it("killed while planning, after an input error row replaced the results: the old run's state went with them", async () => {
+    ctx.server.options.batches = { stepMs: 20 };
+    const earlier = writePrompts(ctx.dir, 'earlier.txt', prompts(2, 'old'));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([earlier, '-o', out, ...batchArgs()])).code).toBe(0);
+    const oldKey = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).runKey;
+    // A long input to plan: its first line is an input error, whose row replaces the old results at once.
+    const input = path.join(ctx.dir, 'in.jsonl');
+    fs.writeFileSync(input, `{not json\n${Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ prompt: `p${i}` })).join('\n')}\n`);
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    const killed = waitForExit(child);
+    await until(() => rowsOf(out).some((row) => !prompts(2, 'old').includes(row.prompt)), 'the input error row');
+    child.kill('SIGKILL');
+    await killed;
+    const state = fs.existsSync(`${out}.batch.json`) ? JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')) : undefined;
+    expect(state?.runKey).not.toBe(oldKey);
+  });
 });
