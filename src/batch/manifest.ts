@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { OutputWriteError, RunError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
@@ -127,6 +128,19 @@ export { chunkDir, manifestPath };
  * refusal replaces it with its own.
  */
 export const DAMAGED_KEPT = ': it may list batches still on the server, so it is left as it is; if none of them is running, delete it and run again';
+
+/**
+ * The state an --overwrite's plan is kept beside when the results it has not replaced yet had none
+ * (a live run's): no batch carries its run key. A kept end removes it; a run killed before that left
+ * it, and the next one takes it for none.
+ */
+export function emptyState(): Manifest {
+  return { version: 1, runKey: `${EMPTY_STATE}${randomUUID()}`, planned: true, inputErrors: 0, chunks: [] };
+}
+
+const EMPTY_STATE = 'none:';
+
+export const isEmptyState = (manifest: Manifest): boolean => manifest.runKey.startsWith(EMPTY_STATE) && manifest.chunks.length === 0;
 
 /** The state of the run whose results the output holds (see Manifest.overwriting). */
 export function readManifest(output: string): Manifest | undefined {

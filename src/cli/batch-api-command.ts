@@ -1,10 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { MOCK_BASE_URL, runLimitField } from './chat-base-url.js';
 import { createBatchClient } from '../batch/batch-client.js';
 import { BatchJob, BatchRefusedError, BatchUnreachableError, OUTAGE_LIMIT_MS, OUTAGE_NOTE_MS, type BatchJobOutcome } from '../batch/batch-job.js';
 import { endpointTrouble } from './diagnose-endpoint.js';
-import { chunkDir, heldPlace, isOpen, manifestPath, openChunks, readManifest, runningOnServer, writeManifest, type Manifest } from '../batch/manifest.js';
+import {
+  chunkDir,
+  emptyState,
+  heldPlace,
+  isEmptyState,
+  isOpen,
+  manifestPath,
+  openChunks,
+  readManifest,
+  runningOnServer,
+  writeManifest,
+  type Manifest,
+} from '../batch/manifest.js';
 import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
@@ -269,8 +280,6 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
-  /** --overwrite over results whose run had no batch state: the run key of the empty one kept for it. */
-  let emptyHolder: string | undefined;
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -291,8 +300,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const holder = checkManifest(config, outputPath, (line) => reporter.info(line), true, target.pending !== undefined);
     // The state the plan is kept beside while the old results stand: theirs, or an empty one, which a
     // kept end removes again (see settleKeptResults).
-    const besideState = target.pending ? (holder ?? { version: 1, runKey: randomUUID(), planned: true, inputErrors: 0, chunks: [] }) : undefined;
-    emptyHolder = target.pending && !holder ? besideState?.runKey : undefined;
+    const besideState = target.pending ? (holder && !isEmptyState(holder) ? holder : emptyState()) : undefined;
     announceTarget(target, (line) => reporter.info(line));
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
@@ -529,7 +537,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     if (reasoning) reporter.info(reasoning);
     // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
     // gone batches are said.
-    const stateDropped = !mock && keptOld() && settleKeptResults(outputPath, emptyHolder, (line) => reporter.info(line));
+    const stateDropped = !mock && keptOld() && settleKeptResults(outputPath, (line) => reporter.info(line));
 
     // As live: into a stream, which would take a second write after the first, --summary-json is
     // written once, after the report.
@@ -573,7 +581,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     // Under the lock: no other run has the output meanwhile.
-    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, emptyHolder, (line) => reporter.info(line));
+    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();

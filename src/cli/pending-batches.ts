@@ -3,6 +3,7 @@ import {
   batchList,
   chunkDir,
   DAMAGED_KEPT,
+  isEmptyState,
   manifestPath,
   openChunks,
   readManifest,
@@ -136,13 +137,13 @@ function filesLeft(files: readonly string[], their: boolean): string {
  * An --overwrite that ended with the old results in place (stopped, or refused, before it asked for
  * a batch or wrote a row; a --mock run's, whose batches ended with it): its plan, kept beside the
  * state of the run whose results they are (Manifest.overwriting), goes, and that state stands alone
- * again (the empty one made for a run that had none, `emptyHolder`, goes too); request files the
- * plan uploaded are named. Its prompts, kept
+ * again (the empty one made for a run that had none goes too); request files the plan uploaded are
+ * named. Its prompts, kept
  * beside the old record, were taken by the old run's --resume for its own and paid for into the old
  * file; the same command, which the run's hint names, plans again. Returns whether the run's plan
  * is gone (or was never saved).
  */
-export function settleKeptResults(output: string, emptyHolder: string | undefined, say: (line: string) => void): boolean {
+export function settleKeptResults(output: string, say: (line: string) => void): boolean {
   let manifest: Manifest | undefined;
   try {
     manifest = readManifestAsWritten(output);
@@ -154,8 +155,8 @@ export function settleKeptResults(output: string, emptyHolder: string | undefine
   if (!manifest?.overwriting) return true;
   const { overwriting: plan, ...holder } = manifest;
   try {
-    // The empty state made for results whose run had none (`emptyHolder`, its run key) goes.
-    if (holder.runKey !== emptyHolder) writeManifest(output, holder);
+    // The empty state made for results whose run had none goes.
+    if (!isEmptyState(holder)) writeManifest(output, holder);
     else fs.rmSync(manifestPath(output), { force: true });
   } catch (err) {
     say(`${manifestPath(output)} still holds this run's plan beside the earlier run's batch state (${errorMessage(err)}); every reader takes the earlier one`);

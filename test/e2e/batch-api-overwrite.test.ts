@@ -277,4 +277,20 @@ describe('--batch-api --overwrite', () => {
     const state = fs.existsSync(`${out}.batch.json`) ? JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')) : undefined;
     expect(state?.runKey).not.toBe(oldKey);
   });
+
+  it("killed during its upload over a live run's results, then kept them: no batch state is left for results that had none", async () => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
+    const { input, out } = await earlierResults();
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite']);
+    const killed = waitForExit(child);
+    await until(() => ctx.server.batchState.counts.uploads > 0, 'the upload to begin');
+    child.kill('SIGKILL');
+    await killed;
+    holding = false;
+    const dead = `http://127.0.0.1:${await deadPort()}/v1`;
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--base-url', dead, '--overwrite'])).code).toBe(4);
+    expectOldRows(out);
+    expect(fs.existsSync(`${out}.batch.json`)).toBe(false);
+  });
 });
