@@ -93,8 +93,8 @@ export interface BatchJobOptions {
   onSubmitting?: () => void;
   /**
    * An --overwrite over results it has not replaced yet: planned afresh, and saved beside the state of
-   * the run whose results they are (`holder`, or an empty one) until {@link BatchJob.replaced}, or
-   * until `onSubmitting` (see Manifest.overwriting).
+   * the run whose results they are (`holder`, or an empty one) until {@link BatchJob.replaced} (see
+   * Manifest.overwriting).
    */
   beside?: { holder: Manifest };
   /**
@@ -797,11 +797,7 @@ export class BatchJob {
     if (!batch) {
       // Stopped (while looking the batch up): nothing more is created; --resume looks again, then creates.
       if (this.o.signal.aborted) return;
-      if (this.o.onSubmitting) {
-        this.o.onSubmitting();
-        // Replaced: the save below, with the batch's key, writes this run's plan alone.
-        this.beside = undefined;
-      }
+      this.o.onSubmitting?.();
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
       this.save();

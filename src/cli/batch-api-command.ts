@@ -59,8 +59,6 @@ import { isStreamTarget } from './stream-target.js';
 import { openBatchReport, writeBatchReport } from './batch-report.js';
 import type { RunReport } from './run-report.js';
 import { announceTarget, closeOutputTarget, openOutputTarget, type OutputTarget } from './output-target.js';
-import type { ReplaceOnFirstRow } from './replace-on-first-row.js';
-import { writeEach, type RowWriter } from '../output/index.js';
 import { outputFailedLine } from './output-failed-line.js';
 import { holdUnrecorded, skipAnswered, withoutHandled } from './resume-skip.js';
 import { fingerprint } from './run-identity.js';
@@ -280,6 +278,11 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     return interruptedAtOpen(config, createStats(), reporter);
   }
   let target: OutputTarget | undefined;
+  /**
+   * --overwrite with the old results still in place (nothing was asked for, no row written): its
+   * --resume would be refused as another run's, and the same command plans again.
+   */
+  const keptOld = () => target?.pending !== undefined && !target.pending.replaced;
   let cache: OpenedCache | undefined;
   let closeLive: (() => Promise<void>) | undefined;
   /** The live engine's run-level stop (--finish-live), thrown through the batch job to end the run. */
@@ -305,10 +308,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const skip = target.skip;
     // A stream output (a FIFO) cannot be read back for the report: its rows are copied as written.
     runReport = await openBatchReport(config, prices);
-    // --overwrite: the first row replaces the old results (replaceOnFirstRow), and the run's plan then
-    // stands alone (see BatchJob.replaced).
-    let job: BatchJob | undefined;
-    const writer = onReplaced(runReport ? runReport.tee(target.writer) : target.writer, target.pending, () => job?.replaced());
+    const writer = runReport ? runReport.tee(target.writer) : target.writer;
     cache = await openCache(config, reporter);
     // As live: into a FIFO, nothing is submitted before its reader comes; a signal ends the wait.
     if (target.fifo) await target.fifo.waitForReader(stop.signal, (line) => reporter.info(line));
@@ -409,7 +409,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       const record = { id: answer.id, params: answer.model === undefined ? {} : { model: answer.model }, sample: answer.sample };
       return skip?.(record as PromptRecord);
     };
-    job = new BatchJob({
+    const job = new BatchJob({
       client,
       output: outputPath,
       writer,
@@ -470,10 +470,10 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       signal: stop.signal,
       redact,
     });
+    // --overwrite: once the old results are replaced (its first batch asked for, its first row, its
+    // end), the run's plan stands alone (see BatchJob.replaced).
+    target.pending?.onReplace(() => job.replaced());
     let outcome: BatchJobOutcome;
-    // --overwrite with the old results still in place (nothing was created): its --resume would be
-    // refused as another run's, and the same command plans again.
-    const keptOld = () => target?.pending !== undefined && !target.pending.replaced;
     phase.soFar = () => batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
     phase.sending = true;
     try {
@@ -531,8 +531,6 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       else if (!(err instanceof OutputClosedError)) throw err;
       else outcome = { ...outcome, interrupted: true, outputClosed: true };
     }
-    // Replaced as the run closed (it finished): its plan stands alone.
-    if (target.pending?.replaced) job.replaced();
     const reasoning = leftOut.line();
     if (reasoning) reporter.info(reasoning);
     // Before the summary and the report say what is left. --mock's at the end (in `finally`), once its
@@ -581,7 +579,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // An empty input or a run that threw never made the report: the copy of a stream's rows goes too.
     await runReport?.dispose();
     // Under the lock: no other run has the output meanwhile.
-    if (target?.pending && !target.pending.replaced) settleKeptResults(outputPath, (line) => reporter.info(line));
+    if (keptOld()) settleKeptResults(outputPath, (line) => reporter.info(line));
     target?.lock?.release();
     // Only once the lock is gone: a signal in the awaits above would otherwise kill the run and leave it.
     for (const off of unlisten) off();
@@ -604,34 +602,6 @@ function stoppingLine(output: string): string {
   }
   if (running === 0) return 'stopping: no new batch is submitted';
   return `stopping: no new batch is submitted; ${running === 1 ? '1 batch keeps' : `${running} batches keep`} running on the server`;
-}
-
-/**
- * `writer`, telling `replaced` once `pending` (an --overwrite's old results) has been replaced by a
- * row written through it.
- */
-function onReplaced(writer: RowWriter, pending: ReplaceOnFirstRow | undefined, replaced: () => void): RowWriter {
-  if (!pending) return writer;
-  let told = false;
-  const check = () => {
-    if (told || !pending.replaced) return;
-    told = true;
-    replaced();
-  };
-  return {
-    write(row) {
-      const written = writer.write(row);
-      check();
-      return written;
-    },
-    writeMany(rows) {
-      const written = writeEach(writer, rows);
-      check();
-      return written;
-    },
-    close: () => writer.close(),
-    checkInPlace: () => writer.checkInPlace?.(),
-  };
 }
 
 /** The end line of an --overwrite that asked for no batch: its state dropped (see settleKeptResults), none waits. */

@@ -1,7 +1,12 @@
 import { writeEach, type RowWriter } from '../output/index.js';
 import { toError } from '../util/error-message.js';
 
-export type ReplaceOnFirstRow = RowWriter & { replace(): void; readonly replaced: boolean };
+export type ReplaceOnFirstRow = RowWriter & {
+  replace(): void;
+  readonly replaced: boolean;
+  /** Calls `listener` once the old results are replaced, whichever way (a row, `replace()`). */
+  onReplace(listener: () => void): void;
+};
 
 /**
  * --overwrite replaces the old results only once this run has something to put in their place: a run
@@ -9,7 +14,13 @@ export type ReplaceOnFirstRow = RowWriter & { replace(): void; readonly replaced
  */
 export function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
   let real: RowWriter | undefined;
-  const ensure = () => (real ??= open());
+  const listeners: Array<() => void> = [];
+  const ensure = () => {
+    if (real) return real;
+    real = open();
+    for (const listener of listeners) listener();
+    return real;
+  };
   return {
     write(row) {
       try {
@@ -31,5 +42,6 @@ export function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
     get replaced() {
       return real !== undefined;
     },
+    onReplace: (listener) => void listeners.push(listener),
   };
 }
