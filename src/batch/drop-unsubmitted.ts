@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { chunkDir, manifestPath, openChunks, readManifest, writeManifest } from './manifest.js';
+import { chunkDir, manifestPath, openChunks, readManifest, uploadedFiles, writeManifest } from './manifest.js';
 
 /** Chunks built and never submitted that a live run took over, and their requests. */
 export interface DroppedChunks {
@@ -36,7 +36,7 @@ export function dropUnsubmitted(output: string, restart: boolean, mockRunKey?: s
     batches: closing.length,
     requests: closing.reduce((n, c) => n + c.lines, 0),
     // A mock's files were on the mock.
-    files: mockGone ? [] : open.unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : [])),
+    files: mockGone ? [] : uploadedFiles(open.unsubmitted),
     gone: mockGone && open.submitted.length > 0,
   };
   if (restart) {

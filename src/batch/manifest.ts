@@ -89,9 +89,10 @@ export interface Manifest {
   failingSince?: number;
   /**
    * Whether its batches went to --mock's Batch API, which is in the process that made them and ends
-   * with it. Said by the manifest, not only by the output's meta: a --batch-api --overwrite stopped
-   * before its first row leaves the earlier run's meta (a --mock one, say) beside its own real
-   * batches. Absent in a manifest an older llm-batch wrote: the meta then speaks for it.
+   * with it. Said by the manifest, not only by the output's meta: a --batch-api --overwrite of an
+   * older llm-batch, stopped before its first row, left the earlier run's meta (a --mock one, say)
+   * beside its own real batches. Absent in a manifest an older llm-batch wrote: the meta then speaks
+   * for it.
    */
   mock?: boolean;
   /**
@@ -238,6 +239,9 @@ export function uncollectedBatches(manifest: Manifest): string[] {
 
 /** `batch_a, batch_b, batch_c, …` */
 export const batchList = (ids: readonly string[]): string => `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+
+/** The request files uploaded for `chunks` (their batches not created): on the server, holding their prompts. */
+export const uploadedFiles = (chunks: readonly Chunk[]): string[] => chunks.flatMap((c) => (c.fileId ? [c.fileId] : []));
 
 /** A manifest's chunks not collected yet: those on the server (or maybe), and those never submitted. */
 export function openChunks(manifest: Manifest): { submitted: Chunk[]; unsubmitted: Chunk[] } {

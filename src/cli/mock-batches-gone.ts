@@ -16,8 +16,8 @@ export const MOCK_BATCHES_GONE = '--mock batches live only in the process that m
 export function lostMockBatches(output: string, mock?: true): string[] {
   // A --mock run's own: its plan, also while it is kept beside the results of an --overwrite it has
   // not replaced (Manifest.overwriting).
-  const written = mock ? readManifestAsWritten(output) : undefined;
-  const manifest = written ? (written.overwriting ?? written) : readManifest(output);
+  const written = mock ? readManifestAsWritten(output) : readManifest(output);
+  const manifest = mock ? (written?.overwriting ?? written) : written;
   return manifest && (mock ?? batchesOfMock(output, manifest)) ? uncollectedBatches(manifest) : [];
 }
 

@@ -9,6 +9,7 @@ import {
   readManifest,
   readManifestAsWritten,
   uncollectedBatches,
+  uploadedFiles,
   writeManifest,
   type Manifest,
 } from '../batch/manifest.js';
@@ -138,10 +139,9 @@ function filesLeft(files: readonly string[], their: boolean): string {
  * a batch or wrote a row; a --mock run's, whose batches ended with it): its plan, kept beside the
  * state of the run whose results they are (Manifest.overwriting), goes, and that state stands alone
  * again (the empty one made for a run that had none goes too); request files the plan uploaded are
- * named. Its prompts, kept
- * beside the old record, were taken by the old run's --resume for its own and paid for into the old
- * file; the same command, which the run's hint names, plans again. Returns whether the run's plan
- * is gone (or was never saved).
+ * named. Its prompts, kept beside the old record, were taken by the old run's --resume for its own
+ * and paid for into the old file; the same command, which the run's hint names, plans again.
+ * Returns whether the run's plan is gone (or was never saved).
  */
 export function settleKeptResults(output: string, say: (line: string) => void): boolean {
   let manifest: Manifest | undefined;
@@ -162,7 +162,7 @@ export function settleKeptResults(output: string, say: (line: string) => void): 
     say(`${manifestPath(output)} still holds this run's plan beside the earlier run's batch state (${errorMessage(err)}); every reader takes the earlier one`);
   }
   // A --mock run's files were on the mock.
-  const files = plan.mock ? [] : openChunks(plan).unsubmitted.flatMap((c) => (c.fileId ? [c.fileId] : []));
+  const files = plan.mock ? [] : uploadedFiles(openChunks(plan).unsubmitted);
   if (files.length > 0) say(`the run's batch plan is removed with the old results kept${filesLeft(files, false)}`);
   return true;
 }

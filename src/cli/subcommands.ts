@@ -84,7 +84,7 @@ function serverFor(output: string, manifest: Manifest, baseUrlFlag: string | und
   const meta = readRunMeta(output);
   const said = typeof meta?.['baseURL'] === 'string' && meta['baseURL'] !== 'openai' ? (meta['baseURL'] as string) : undefined;
   // A --mock run's meta beside batches the manifest says are on a server (a real --batch-api
-  // --overwrite stopped before its first row kept it) names no server of theirs.
+  // --overwrite of an older llm-batch, stopped before its first row, kept it) names no server of theirs.
   const recorded = said === 'mock' && manifest.mock === false ? undefined : said;
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
   const useRecorded = recorded !== undefined && !recorded.includes('[redacted]');
