@@ -29,6 +29,15 @@ async function earlierResults(): Promise<{ earlier: string; input: string; out: 
   return { earlier, input, out };
 }
 
+/** Starts the CLI with `args` and resolves once it has begun an upload, with its exit to await. */
+async function duringUpload(args: readonly string[]) {
+  const before = ctx.server.batchState.counts.uploads;
+  const child = spawnCli(args);
+  const exited = waitForExit(child);
+  await until(() => ctx.server.batchState.counts.uploads > before, 'the upload to begin');
+  return { child, exited };
+}
+
 /** out.jsonl holds today's answers alone. */
 const expectNewRows = (out: string) => expect(rowsOf(out).map((row) => [row.prompt, row.response])).toEqual(prompts(3).map((p) => [p, `ECHO ${p}`]));
 const expectOldRows = (out: string) => expect(rowsOf(out).map((row) => row.prompt)).toEqual(prompts(2, 'old'));
@@ -96,9 +105,7 @@ describe('--batch-api --overwrite', () => {
     const { input, out } = await earlierResults();
     const summary = path.join(ctx.dir, 'summary.json');
     const report = path.join(ctx.dir, 'report.html');
-    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite', '--summary-json', summary, '--report', report]);
-    const exited = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads > 0, 'the upload to begin');
+    const { child, exited } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite', '--summary-json', summary, '--report', report]);
     child.kill('SIGINT');
     holding = false;
     const r = await exited;
@@ -146,9 +153,7 @@ describe('--batch-api --overwrite', () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
     const { input, out } = await earlierResults();
-    const first = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite', '-q']);
-    const running = waitForExit(first);
-    await until(() => ctx.server.batchState.counts.uploads > 0, 'the upload to begin');
+    const { exited: running } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite', '-q']);
     const second = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
     expect(second.code, second.stderr).toBe(2);
     expect(second.stderr).toMatch(/in use by another llm-batch run/);
@@ -204,9 +209,7 @@ describe('--batch-api --overwrite', () => {
     const batchId = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).chunks[0].batchId;
     const creates = ctx.server.batchState.counts.creates;
     holding = true;
-    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite']);
-    const killed = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads > creates, 'the upload to begin');
+    const { child, exited: killed } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite']);
     child.kill('SIGKILL');
     await killed;
     holding = false;
@@ -243,9 +246,7 @@ describe('--batch-api --overwrite', () => {
     expect((await runCli(run)).code).toBe(1);
     const creates = ctx.server.batchState.counts.creates;
     holding = true;
-    const child = spawnCli([...run, '--overwrite']);
-    const exited = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads > creates, 'the upload to begin');
+    const { child, exited } = await duringUpload([...run, '--overwrite']);
     child.kill('SIGINT');
     holding = false;
     const stopped = await exited;
@@ -282,9 +283,7 @@ describe('--batch-api --overwrite', () => {
     let holding = true;
     ctx.server.options.batches = { stepMs: 20, uploadHold: () => holding };
     const { input, out } = await earlierResults();
-    const child = spawnCli([input, '-o', out, ...batchArgs(), '--overwrite']);
-    const killed = waitForExit(child);
-    await until(() => ctx.server.batchState.counts.uploads > 0, 'the upload to begin');
+    const { child, exited: killed } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite']);
     child.kill('SIGKILL');
     await killed;
     holding = false;
