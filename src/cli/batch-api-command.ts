@@ -413,7 +413,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       client,
       output: outputPath,
       writer,
-      mock: config.provider.kind === 'mock',
+      mock,
       records,
       // A stream's rows cannot be read back: its resume knows only the manifest's batches.
       replan: !isStreamTarget(outputPath),
