@@ -708,6 +708,18 @@ export class BatchJob {
     return this.manifest.chunks.filter((c) => IN_FLIGHT.has(c.status));
   }
 
+  /**
+   * The batches that run on at the server while the run stops on another's trouble, for its line:
+   * stopped without it, a user could take the refusal for the end of the whole job.
+   */
+  private stillOnServer(): string {
+    const others = this.inFlight().filter((c) => c.batchId !== undefined);
+    if (others.length === 0) return '';
+    const named = others.slice(0, 3).map((c) => this.label(c));
+    const more = others.length > named.length ? `, and ${others.length - named.length} more` : '';
+    return `; ${others.length === 1 ? 'its other batch is' : `its ${others.length} other batches are`} still on the server: ${named.join(', ')}${more}`;
+  }
+
   /** Whether submitReady would make a call for this chunk now (upload, create, or resubmit after the token limit). */
   private ready(chunk: Chunk): boolean {
     // Closed without a batch (see dropAnswered): still `built`, with nothing to send.
@@ -892,7 +904,7 @@ export class BatchJob {
     chunk.note = `refused: ${shown || 'no reason given'}`;
     this.save();
     throw new BatchRefusedError(
-      `${this.label(chunk)} was refused by the server${errors.length ? ` (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'})` : ''}: ${shown || 'no reason given'} (request file ${this.dir}/${chunk.file})`,
+      `${this.label(chunk)} was refused by the server${errors.length ? ` (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'})` : ''}: ${shown || 'no reason given'} (request file ${this.dir}/${chunk.file})${this.stillOnServer()}`,
     );
   }
 

@@ -50,8 +50,8 @@ describe('--batch-api: a refused batch', () => {
     const first = await runCli(args);
     expect(first.code, first.stderr).toBe(2);
     expect(first.stderr).toMatch(/batch 2\/2 \(batch_mock\d+\) was refused by the server/);
-    // Its other batch is still on the server: the line says the command that collects it, as a rejected key's does.
-    expect(first.stderr).toMatch(/; when that is fixed, run: llm-batch .*--resume/);
+    // Its other batch is still on the server: the line names it, and the command that collects it, as a rejected key's does.
+    expect(first.stderr).toMatch(/; its other batch is still on the server: batch 1\/2 \(batch_mock\d+\); when that is fixed, run: llm-batch .*--resume/);
 
     server.holding = false;
     server.refusing = false;
