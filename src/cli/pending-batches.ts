@@ -19,6 +19,7 @@ import type { UncollectedBatches } from '../report/report-data.js';
 import { RunError } from '../errors.js';
 import type { CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
+import { checkWritableFile } from './check-writable.js';
 import { batchesOfMock } from './mock-run.js';
 import { counted } from '../util/group-digits.js';
 
@@ -74,6 +75,9 @@ export function refuseLiveOverPendingBatches(config: CliConfig): SeenBatchState 
   try {
     manifest = readManifest(output);
   } catch (err) {
+    // An -o out of reach (a folder this user cannot enter, a path through a file) is the output's
+    // trouble, said as the output's open says it, not as a state file's.
+    checkWritableFile(output, '--output', 'direct');
     if (config.resume || config.overwrite || !(err instanceof RunError)) throw err;
     // It may list batches on the server, which this run would pay for again; and its own --resume
     // would be refused by it afterwards, the rows it wrote stuck behind it.

@@ -1,8 +1,9 @@
 /**
  * The paths `merge`, `--compact`, `report`, `status`, `cancel` and `cache` read or write, and a
- * run's `--cache-dir`, when they cannot be looked up (a file used as a directory, a symlink loop, a
- * name over 255 bytes, a directory the user may not enter): one line naming the flag (or what the
- * file is), the path and why, in the words a run's --output / --summary-json / --trace use, exit 2.
+ * run's `--cache-dir` and its `-o` with `--resume` or `--overwrite`, when they cannot be looked up
+ * (a file used as a directory, a symlink loop, a name over 255 bytes, a directory the user may not
+ * enter): one line naming the flag (or what the file is), the path and why, in the words a run's
+ * --output / --summary-json / --trace use, exit 2.
  * Never Node's own wording ("EACCES: permission denied, open '…'"). The BUILT CLI, with --mock.
  */
 import fs from 'node:fs';
@@ -49,6 +50,9 @@ const USES = [
   ['a run --prices', (p: string) => [at('p.txt'), '--mock', '-o', '-', '--prices', p], '.json', (p: string) => `--prices ${p}: `],
   ['report --prices', (p: string) => ['report', at('out.jsonl'), '-o', '-', '--prices', p], '.json', (p: string) => `--prices ${p}: `],
   ['a run --cache-dir', (p: string) => [at('p.txt'), '--mock', '-o', '-', '--cache-dir', p], '', (p: string) => `--cache-dir ${p}: `],
+  // Said as the output's, not as the batch state's beside it, which these read first.
+  ['a run --resume -o', (p: string) => [at('p.txt'), '--mock', '-o', p, '--resume'], '.jsonl', (p: string) => `--output ${p}: `],
+  ['a run --overwrite -o', (p: string) => [at('p.txt'), '--mock', '-o', p, '--overwrite'], '.jsonl', (p: string) => `--output ${p}: `],
 ] as const;
 
 function expectOneLine(r: CliResult, begins: string, why: RegExp): void {
