@@ -12,7 +12,7 @@ import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /**
  * Where the cache's lines go. A cache that stops storing answers mid-run costs the next run what this
- * one paid, so that is said even with --quiet, as a budget overrun is. A default directory that cannot
+ * one paid, so that is said even with --quiet, as a budget overrun is, and so is a damaged cache file. A default directory that cannot
  * be used from the start is a notice --quiet silences: a cron job of a user without a (writable) home
  * runs without a cache every time, and a line each run, even one that sends nothing (a `--resume` of a
  * finished output), would be mail every time. So is an answer that could not be read: it is only
@@ -45,10 +45,9 @@ export function chatEndpoint(config: CliConfig): string {
  */
 export async function openCache(config: CliConfig, say: CacheSay, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
   if (!config.cache) return undefined;
-  const warn = (line: string) => say.info(line);
   const { dir, unusable } = config.cache;
   if (unusable) {
-    warn(`${unusable}: running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`);
+    say.info(`${unusable}: running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`);
     return undefined;
   }
   try {
@@ -72,7 +71,7 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
       },
     };
   } catch (err) {
-    return cacheUnusable(config.cache, err, warn);
+    return cacheUnusable(config.cache, err, say);
   }
 }
 
@@ -90,7 +89,7 @@ export function refuseUnusableCacheDir(config: CliConfig): void {
     checkCacheDir(config.cache.dir);
     prepareStoreDir(config.cache.dir);
   } catch (err) {
-    cacheUnusable(config.cache, err, () => {});
+    cacheUnusable(config.cache, err, { error() {}, info() {} });
   }
 }
 
@@ -104,13 +103,16 @@ function checkCacheDir(dir: string): void {
  * Why the cache cannot be opened, as a refusal (exit 2) for a directory the user chose; for the
  * default one, one line on stderr, and the run goes on without it (undefined).
  */
-function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, warn: (message: string) => void): undefined {
+function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, say: CacheSay): undefined {
   const { dir, explicit } = cache;
+  const warn = (line: string) => say.info(line);
   if (err instanceof DamagedStoreError) {
     // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
     const clear = cacheClearHint(explicit ? dir : undefined);
     if (explicit) throw new RunError(`${err.message}: ${clear} (or choose another --cache-dir, or --no-cache)`, 'usage');
-    warn(`${err.message}: running without the cache; ${clear}`);
+    // Said even with --quiet: a cache that worked until its file broke pays again for every answer
+    // it held, in every run until the file is cleared (a home without room for one is a notice).
+    say.error(`${err.message}: running without the cache; ${clear}`);
     return undefined;
   }
   if (err instanceof StoreNotAFileError) {

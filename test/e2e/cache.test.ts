@@ -571,6 +571,18 @@ describe('a damaged cache file', () => {
     },
   );
 
+  it('in the default directory with -q: its line still said (every run pays again until it is cleared), nothing else', async () => {
+    const xdg = path.join(ctx.dir, 'xdg');
+    const { file } = await damagedCache(path.join(xdg, 'llm-batch'), 'random');
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const result = await run([input, '-q'], { LLM_BATCH_CACHE_DIR: undefined, XDG_CACHE_HOME: xdg });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.rows.filter((r) => r.error === null)).toHaveLength(2);
+    expect(result.stderr).toBe(
+      `llm-batch: cache file ${file} is damaged (page 0 is not an LMDB meta page): running without the cache; \`llm-batch cache clear\` removes it\n`,
+    );
+  });
+
   it('in an explicit --cache-dir: a usage error before anything is sent, naming the way out', async () => {
     const dir = path.join(ctx.dir, 'mine');
     const { file } = await damagedCache(dir, 'random');
