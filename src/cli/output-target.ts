@@ -188,13 +188,14 @@ export async function openOutputTarget(
     if (config.cache?.explicit) refuseUnusableCacheDir(config);
     // A stop during those steps (a CSV's repair reads it whole): not a row of metadata written for it.
     stop?.throwIfAborted();
-    const open = () => {
+    const open = (gone?: () => void) => {
       // --overwrite: the old rows go once the new run's record is written, just before it replaces
       // theirs. Killed between the two, the file is empty (a fresh start for a resume), never the old
       // rows under the new record; a record that cannot be written (a full disk) leaves them be.
       const replacing = exists && !config.resume ? () => emptyDurably(out.path) : undefined;
       // The format written, so that a resume, --compact, merge and report read the file as it is.
       writeRunMeta(out.path, { ...(resumed?.meta ?? current), [OUTPUT_FORMAT_KEY]: out.format }, replacing);
+      gone?.();
       return openFileWriter(out.path, out.format, { append: config.resume, csv: layout, lockLost: () => lock.lost });
     };
     // Rows into a file removed or moved away meanwhile (`rm`, log rotation) go where nobody reads

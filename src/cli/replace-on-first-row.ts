@@ -11,14 +11,24 @@ export type ReplaceOnFirstRow = RowWriter & {
 /**
  * --overwrite replaces the old results only once this run has something to put in their place: a run
  * stopped before its first row (a rejected key, Ctrl-C, a 407) leaves them as they were.
+ *
+ * `open` calls `gone` once the old results are gone (their record rewritten, their rows emptied), if
+ * it gets that far: a writer that then fails to open (no descriptor left) leaves them replaced all the
+ * same, and the run must not say that they were kept.
  */
-export function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
+export function replaceOnFirstRow(open: (gone: () => void) => RowWriter): ReplaceOnFirstRow {
   let real: RowWriter | undefined;
+  let replaced = false;
   const listeners: Array<() => void> = [];
+  const gone = () => {
+    if (replaced) return;
+    replaced = true;
+    for (const listener of listeners) listener();
+  };
   const ensure = () => {
     if (real) return real;
-    real = open();
-    for (const listener of listeners) listener();
+    real = open(gone);
+    gone();
     return real;
   };
   return {
@@ -40,7 +50,7 @@ export function replaceOnFirstRow(open: () => RowWriter): ReplaceOnFirstRow {
     checkInPlace: () => real?.checkInPlace?.(),
     replace: () => void ensure(),
     get replaced() {
-      return real !== undefined;
+      return replaced;
     },
     onReplace: (listener) => void listeners.push(listener),
   };
