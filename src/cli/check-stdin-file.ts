@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { decodeInput } from '../input/decode-input.js';
-import { inputDecoding } from './input-decoding.js';
+import { checkInputText, inputDecoding } from './input-decoding.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -14,7 +13,7 @@ const read = (fd: number, buffer: Buffer, position: number) =>
 /**
  * Stdin redirected from a regular file (`llm-batch - -o out.jsonl < in.txt`) is checked whole before
  * anything is sent, as a named input file is with -o FILE (see fingerprint): a bad byte on line 3001
- * refuses the run with the same line, not after 3,000 answers were paid for. Read by position from
+ * refuses the run with the same line, not after 3,000 answers were paid for (a line too long too). Read by position from
  * the start, so stdin's own reads are left where they are. A pipe or a terminal is checked as it is read.
  */
 export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): Promise<void> {
@@ -26,7 +25,7 @@ export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): 
   } catch {
     return; // a descriptor fstat cannot see: the run's read says what is wrong, if anything
   }
-  for await (const _ of decodeInput(positioned(fd), { source: '<stdin>', ...inputDecoding(config) }));
+  await checkInputText(positioned(fd), '<stdin>', inputDecoding(config));
 }
 
 /** The file's bytes from its start, read with pread: the descriptor's offset does not move. */

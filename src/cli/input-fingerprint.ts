@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { once } from 'node:events';
-import { bomOf, decodeInput, type InputEncoding } from '../input/decode-input.js';
+import { bomOf, type InputEncoding } from '../input/decode-input.js';
 import { LINE_BREAKS_HEAD_CHARS, lineBreaksOf } from '../input/read-lines.js';
+import { checkInputText, type InputDecoding } from './input-decoding.js';
 import { counted } from '../util/group-digits.js';
 
 export interface InputFingerprint {
@@ -13,14 +13,11 @@ export interface InputFingerprint {
 
 /**
  * Hash of the input file (or of its first `bytes`), so a resume can tell whether the input changed.
- * With `decode`, the same pass checks the text's encoding (see decodeInput), so a Latin-1 line
- * deep in the file is refused before the first request is paid for.
+ * With `decode`, the same pass checks the text's encoding (see decodeInput) and, for a format read
+ * line by line, its lines' length, so a Latin-1 line deep in the file is refused before the first
+ * request is paid for.
  */
-export async function fingerprintFile(
-  file: string,
-  bytes?: number,
-  decode?: { encoding: InputEncoding | undefined; firstLineMax?: number },
-): Promise<InputFingerprint | null> {
+export async function fingerprintFile(file: string, bytes?: number, decode?: InputDecoding): Promise<InputFingerprint | null> {
   const stat = await fs.promises.stat(file);
   if (!stat.isFile()) return null;
   if (bytes !== undefined && bytes > stat.size) return null;
@@ -39,14 +36,18 @@ export async function fingerprintFile(
     } finally {
       // A failed decode ends the read early: its descriptor closes asynchronously, so wait for it
       // (a caller that reports the error and exits, or retries, must not find the file still open).
+      // Ended by the reader's return (a line too long), the stream is destroyed with an AbortError:
+      // what stopped the read is said already, and that error must not take its place.
       if (!stream.closed) {
+        const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+        stream.on('error', () => {});
         stream.destroy();
-        await once(stream, 'close');
+        await closed;
       }
     }
   }
   if (decode) {
-    for await (const _ of decodeInput(hashed(), { source: file, ...decode }));
+    await checkInputText(hashed(), file, decode);
   } else {
     for await (const _ of hashed());
   }

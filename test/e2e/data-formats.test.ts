@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { rowsOf, stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 import { runCli } from '../helpers/run-cli.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
+import { MAX_LINE_CHARS } from '../../src/input/read-lines.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-data-formats-');
 
@@ -388,6 +389,28 @@ describe('text that is not UTF-8 (item 7)', () => {
     const ok = await run([input, '-q', '--encoding', 'latin1']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(server.requests.map((q) => q.prompt).sort()).toEqual(['café', 'plain line']);
+  });
+
+  it('a line over the cap deep in a file, with -o: refused before the first request, and --overwrite keeps the old rows', async () => {
+    const { run, server } = await fresh();
+    const long = Buffer.alloc(MAX_LINE_CHARS + 1, 'a');
+    const out = path.join(dir, 'long.jsonl');
+    expect((await run([writeFile('old.txt', 'old one\nold two\n'), '-o', out, '-q'])).code).toBe(0);
+    const before = fs.readFileSync(out);
+    for (const name of ['long.txt', 'long.csv']) {
+      const input = path.join(dir, name);
+      const header = name.endsWith('.csv') ? 'prompt\n' : '';
+      fs.writeFileSync(input, Buffer.concat([Buffer.from(`${header}short one\nshort two\n`), long, Buffer.from('\nafter\n')]));
+      server.reset();
+      const line = header ? 4 : 3;
+      const refused = await runInWorker([input, '-o', out, '--overwrite', '--base-url', server.url]);
+      expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+        code: 2,
+        stderr: `llm-batch: ${input}:${line}: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?\n`,
+      });
+      expect(server.requests).toHaveLength(0);
+      expect(fs.readFileSync(out).equals(before)).toBe(true);
+    }
   });
 
   it('a resume under another --encoding is refused: every line that is not ASCII would be another prompt', async () => {

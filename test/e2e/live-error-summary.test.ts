@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { holdAnswers, stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, runShell, spawnCli, waitForExit } from '../helpers/run-cli.js';
 import { textSoFar, until } from '../helpers/until.js';
+import { MAX_LINE_CHARS } from '../../src/input/read-lines.js';
 
 const ctx = useServerAndCaseDir('llm-batch-live-error-summary-');
 
@@ -201,5 +202,13 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     const good = await runShell(`$LLM - -o out.jsonl --input-format txt --base-url ${ctx.server.url} --no-cache -q < late-bad.txt`, ctx.dir);
     expect(good.code, good.stderr).toBe(0);
     expect(parseJsonl(fs.readFileSync(out, 'utf8')).map((row) => row.prompt)).toEqual(['g1', 'g2']);
+  });
+
+  it('stdin redirected from a file with -o FILE: a line too long deep in it is refused before anything is sent, too', async () => {
+    fs.writeFileSync(path.join(ctx.dir, 'long.txt'), Buffer.concat([Buffer.from('g1\ng2\n'), Buffer.alloc(MAX_LINE_CHARS + 1, 'a'), Buffer.from('\ng3\n')]));
+    const r = await runShell(`$LLM - -o out.jsonl --input-format txt --base-url ${ctx.server.url} --no-cache < long.txt`, ctx.dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r)).toEqual([`llm-batch: <stdin>:3: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`]);
+    expect(ctx.server.requests).toHaveLength(0);
   });
 });
