@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { httpUrl, MIN_WAIT_SECONDS, modelList, positiveInteger, positiveNumber, priceFlag, seconds, shard, temperature, wholeNumber } from './parse-flags.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { listCommands } from './listed-commands.js';
-import { progressValue } from './progress-input.js';
+import { keepProgressInput, progressValue } from './progress-input.js';
 import { addHelpSections } from './help-style.js';
 import { addInputDataOptions, addModelDataOptions, addOutputDataOptions, type DataFlags } from './data-flags.js';
 
@@ -248,6 +248,7 @@ export function createProgram(version: string): Command {
     .option('-q, --quiet', 'no bar or progress on stderr, and the summary only when a prompt failed (errors still print)')
     .option('-v, --verbose', 'show every request and raw response on stderr, as curl -v does (key redacted; no bar)')
     .option('--trace <file>', 'append every request and raw response to a file (key redacted)');
+  keepProgressInput(program);
 
   return program;
 }

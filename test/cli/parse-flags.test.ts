@@ -182,6 +182,19 @@ describe('--progress before the input', () => {
     expect(parseRun(['--progress', '5', input])).toMatchObject({ code: undefined, args: [input], progress: 5 });
   });
 
+  it('--progress given again, with seconds or bare, either side: the file stays the input, the last seconds count', () => {
+    expect(parseRun(['--progress', input, '--progress', '5'])).toMatchObject({ code: undefined, args: [input], progress: 5 });
+    expect(parseRun(['--progress', '5', '--progress', input])).toMatchObject({ code: undefined, args: [input], progress: 5 });
+    expect(parseRun(['--progress', input, '--progress'])).toMatchObject({ code: undefined, args: [input], progress: true });
+    expect(parseRun(['--progress', input, '--progress', '5', '--progress'])).toMatchObject({ code: undefined, args: [input], progress: true });
+    expect(parseRun(['--progress', input, '--progress=30'])).toMatchObject({ code: undefined, args: [input], progress: 30 });
+    const twice = parseRun(['--progress', input, '--progress', input]);
+    expect(twice.code).toBe(ExitCode.usage);
+    expect(twice.stderr.split('\n')[0]).toBe(
+      `llm-batch: option '--progress [seconds]' argument '${input}' is invalid. It would be a second input: ${input} is the first.`,
+    );
+  });
+
   it('a path that starts as a number would (./q.txt, 2024.jsonl) is the input too', () => {
     const dated = path.join(dir, '2024.jsonl');
     fs.writeFileSync(dated, '{"prompt":"a"}\n');
