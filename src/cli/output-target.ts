@@ -59,6 +59,8 @@ export interface OutputTarget {
   compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; earlier: boolean; runModel: string };
   /** `-o FIFO`: its writer writes once a reader has come, which the run waits for before sending. */
   fifo?: FifoOutput;
+  /** The results file and its OUT.meta.json were not there before this run made them. */
+  created?: boolean;
 }
 
 /**
@@ -169,6 +171,8 @@ export async function openOutputTarget(
   const exists = existingOutput(out.path, config);
   stop?.throwIfAborted();
   const lock = acquireLock(out.path);
+  // Under the lock: no other run makes them meanwhile.
+  const created = !fs.existsSync(out.path) && !fs.existsSync(metaPath(out.path));
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
@@ -208,7 +212,7 @@ export async function openOutputTarget(
       const pending = watched(replaceOnFirstRow(open));
       return { writer: pending, lock, skip: undefined, pending };
     }
-    if (!resumed || out.format === 'text') return { writer: watched(open()), lock, skip: undefined };
+    if (!resumed || out.format === 'text') return { writer: watched(open()), lock, skip: undefined, created };
     const counted = countSuperseding(watched(open()), resumed.supersedes);
     return {
       writer: counted.writer,
@@ -280,6 +284,12 @@ export async function closeOutputTarget(
   await target.writer.close().catch((err: unknown) => {
     if (!(stopped === 'output_closed' && err instanceof OutputClosedError) && !(stopped === 'output_failed' && err instanceof OutputWriteError)) throw err;
   });
+  // No prompts (exit 5, "nothing was sent"): nothing is left of a file this run made, a CSV's header
+  // and the run's record included, which the next run into the same path took for results and refused.
+  if (empty && target.created && config.output.kind === 'file') {
+    for (const file of [config.output.path, metaPath(config.output.path)]) fs.rmSync(file, { force: true });
+    return false;
+  }
   const compact = target.compact;
   // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins),
   // and the next resume compacts them (`earlier`), even one with nothing left to ask.

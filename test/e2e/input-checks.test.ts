@@ -114,6 +114,22 @@ describe('an input with no prompts', () => {
     expect(quiet.stderr).toMatch(/no prompts in /);
   });
 
+  it('into a new -o (a CSV one writes its header as it opens): nothing is left, and the next run into it goes on', async () => {
+    ctx.server.reset();
+    const input = path.join(ctx.dir, 'nightly.txt');
+    fs.writeFileSync(input, '');
+    for (const out of [path.join(ctx.dir, 'nightly.csv'), path.join(ctx.dir, 'nightly.jsonl')]) {
+      const r = await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q']);
+      expect(r.code, r.stderr).toBe(5);
+      expect([fs.existsSync(out), fs.existsSync(`${out}.meta.json`), fs.existsSync(`${out}.lock`)]).toEqual([false, false, false]);
+    }
+    // The upstream export comes in: the same command runs.
+    fs.writeFileSync(input, 'one\ntwo\n');
+    const next = await runCli([input, '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'nightly.csv'), '-q']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(ctx.server.requests).toHaveLength(2);
+  });
+
   it('empty stdin: says so and exits 5', async () => {
     const r = await runCli(['--base-url', ctx.server.url], { stdin: '' });
     expect(r.code).toBe(5);
