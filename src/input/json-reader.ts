@@ -86,7 +86,14 @@ async function parseJsonInput(input: InputSource, options: InputOptions): Promis
     // As a JSONL input's bad line is named: file:line, so an editor can jump there.
     const { line, column, reason } = jsonErrorPlace(text, err instanceof Error ? err : new Error(String(err)));
     const place = line === undefined ? `${source}: not valid JSON (${reason})` : `${source}:${line}: not valid JSON at column ${column} (${reason})`;
-    throw new InputError(looksLikeJsonLines(text) ? `${place}; this looks like JSON Lines: name it .jsonl or pass --input-format jsonl` : place);
+    const lines = jsonLines(text);
+    throw new InputError(
+      lines === 'objects'
+        ? `${place}; this looks like JSON Lines: name it .jsonl or pass --input-format jsonl`
+        : lines === 'values'
+          ? `${place}; this holds one JSON value a line: a .json file is one array of prompts (["…", "…"]), and JSONL (.jsonl) one object a line ({"prompt": "…"})`
+          : place,
+    );
   }
   if (!Array.isArray(value)) {
     throw new InputError(`${source}: a .json input must be an array of prompts or objects; for one object per line, name it .jsonl`);
@@ -182,18 +189,20 @@ function depthProblem(element: unknown, line: number): DepthProblem | undefined 
 }
 
 /**
- * JSON Lines saved as `.json`: its first line is a whole JSON value and more text follows, which is
- * why the whole did not parse. Said, so that the error does not read as a damaged file.
+ * Whether a `.json` that did not parse is one JSON value a line: its first line is a whole JSON
+ * value and more text follows. `objects`: JSON Lines saved as `.json`; `values`: arrays or strings a
+ * line, which are neither. Said, so that the error does not read as a damaged file.
  */
-function looksLikeJsonLines(text: string): boolean {
+function jsonLines(text: string): 'objects' | 'values' | undefined {
   const start = text.search(/\S/);
   const end = text.indexOf('\n', start);
-  if (start < 0 || end < 0 || text.slice(end).trim() === '') return false;
+  if (start < 0 || end < 0 || text.slice(end).trim() === '') return undefined;
   try {
-    JSON.parse(text.slice(start, end));
-    return true;
+    const first: unknown = JSON.parse(text.slice(start, end));
+    // Only objects are JSONL rows: named .jsonl, lines of arrays or strings are refused there too.
+    return typeof first === 'object' && first !== null && !Array.isArray(first) ? 'objects' : 'values';
   } catch {
-    return false;
+    return undefined;
   }
 }
 

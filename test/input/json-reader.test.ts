@@ -37,6 +37,15 @@ describe('a .json array that does not parse', () => {
     );
   });
 
+  it.each([
+    ['an array a line', '["What is 2+2?"]\n["Name a colour"]\n'],
+    ['a string a line', '"a"\n"b"\n'],
+  ])('%s named .json: not JSON Lines either (those are objects), said as what it is', async (_label, text) => {
+    await expect(read(text, { format: 'json', source: 'arr.json' })).rejects.toThrow(
+      /^arr\.json:2: not valid JSON at column 1 \(.*\); this holds one JSON value a line: a \.json file is one array of prompts \(\["…", "…"\]\), and JSONL \(\.jsonl\) one object a line \(\{"prompt": "…"\}\)$/,
+    );
+  });
+
   it('a broken array whose first line is a whole value but nothing follows gets no such hint', async () => {
     await expect(read('{"prompt":"a"} x', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:1: not valid JSON at column 16 \([^)]*\)$/);
     await expect(read('[\n{"a":1}\n{"b":2}\n]', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:3: not valid JSON at column 1 \([^)]*\)$/);

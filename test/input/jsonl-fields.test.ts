@@ -203,7 +203,17 @@ describe('a JSONL input that is not JSONL at all', () => {
       'first question\nsecond question\n',
       /^q\.jsonl:1: none of the 2 lines is a JSON object \(line 1 is not JSON: "first question"\), so this is not JSONL: for one prompt per line pass --input-format txt \(or name it \.txt\)/,
     ],
-    ['a blank line, then one array', '\n["a","b"]\n', /^q\.jsonl:2: its one line is not a JSON object \(line 2 is a JSON array\)/],
+    [
+      'a blank line, then one array',
+      '\n["a","b"]\n',
+      /^q\.jsonl:2: its one line is not a JSON object \(line 2 is a JSON array\), so this is not JSONL: JSONL is one object a line \(\{"prompt": "…"\}\), and a \.json file one array of prompts \(\["…", "…"\]\)$/,
+    ],
+    // Read as text, as the plain lines' advice would have it, the quotes would go out in the prompts.
+    [
+      'a JSON string a line',
+      '"a"\n"b"\n',
+      /^q\.jsonl:1: none of the 2 lines is a JSON object \(line 1 is a JSON string\), so this is not JSONL: JSONL is one object a line/,
+    ],
     [
       'pretty-printed JSON',
       '{\n  "prompt": "a"\n}\n',
