@@ -25,6 +25,16 @@ export const inputDecoding = (config: CliConfig): { encoding: InputEncoding | un
  */
 export async function checkInputText(bytes: AsyncIterable<Buffer>, source: string, decoding: InputDecoding): Promise<void> {
   const text = decodeInput(bytes, { source, ...decoding });
-  if (decoding.firstLineMax !== undefined) for await (const _ of readLineBatches(text, source));
-  else for await (const _ of text);
+  if (decoding.firstLineMax === undefined) {
+    for await (const _ of text);
+    return;
+  }
+  try {
+    for await (const _ of readLineBatches(text, source));
+  } catch (err) {
+    // A read that failed (EMFILE under a low ulimit -n) as the bytes' own error, which the caller
+    // words (see readFailure): not as the "cannot read input" the line reader's guard makes of it.
+    const cause = (err as { cause?: unknown }).cause;
+    throw cause !== undefined && typeof (cause as NodeJS.ErrnoException).code === 'string' ? cause : err;
+  }
 }
