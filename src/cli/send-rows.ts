@@ -107,8 +107,8 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const modelTally = config.models.length > 1 ? new ModelTally(config.model, config.models, 1, prices) : undefined;
   // A CSV has no column for a reasoning model's thinking (README: CSV columns): said once, at the end.
   const leftOut = new ReasoningLeftOut(writesCsv(config));
-  const onRow = (row: ResultRow) => {
-    usage.add(row);
+  const onRow = (row: ResultRow, model?: string) => {
+    usage.add(row, model);
     modelTally?.add(row);
     leftOut.add(row);
   };

@@ -53,9 +53,10 @@ export interface BatchOptions {
   /**
    * Each row as the engine makes it, and so counts it (and its tokens) in `stats`: before the consumer
    * takes it, and also when the consumer stopped early and never will (stdout's reader left). What
-   * was paid for is tallied here, whether or not its row was written.
+   * was paid for is tallied here, whether or not its row was written. `model`: the one a request was
+   * sent for (a JSONL row's own, or the run's), which a row of a run with one model does not say.
    */
-  readonly onRow?: (row: ResultRow) => void;
+  readonly onRow?: (row: ResultRow, model?: string) => void;
   /**
    * A row onRow saw that the consumer will never take: it stopped early (the output failed, stdout's
    * reader left) while the row waited its turn, or the row was made after. `stats` still counts it;

@@ -306,10 +306,10 @@ class Engine {
    * A finished record's row, or null when a stop left it unfinished. Never throws: a record must
    * land in the buffer whatever happens, or the run waits for it for ever.
    */
-  settle(seq: number, row: ResultRow | null): void {
+  settle(seq: number, row: ResultRow | null, model?: string): void {
     if (row) {
       try {
-        this.o.onRow?.(row);
+        this.o.onRow?.(row, model);
       } catch (err) {
         // The caller's own hook failed: its row is still handed out, then the run throws.
         this.fail(err);
@@ -1021,7 +1021,7 @@ class RecordRun {
 
   /** The record's row (null: a stop left it unfinished), once. */
   resolve(row: ResultRow | null): void {
-    if (this.end()) this.engine.settle(this.seq, row);
+    if (this.end()) this.engine.settle(this.seq, row, this.asked.model);
   }
 
   /** Processing the record threw: the run fails with it. */

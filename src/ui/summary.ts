@@ -119,10 +119,13 @@ export class UsageTally {
 
   constructor(private readonly runModel?: string) {}
 
-  add(row: ResultRow): void {
+  /** `asked`: the model the request was sent for, when the engine says (see BatchOptions.onRow). */
+  add(row: ResultRow, asked?: string): void {
     // A cached answer was paid for by an earlier run.
     if (!row.usage || row.cached) return;
-    const requestedModel = row.requested_model || null;
+    // A JSONL row's own model is priced as that model, as --max-cost and --dry-run price it, also when
+    // the table has no price for it: taken for the run's model, it was billed at that model's price.
+    const requestedModel = row.requested_model || (asked && asked !== this.runModel ? asked : null);
     // A failed row that keeps the usage of answers it paid for (a re-ask that failed) names no model: the one asked for.
     const model = row.model ?? requestedModel ?? this.runModel;
     if (!model) return;

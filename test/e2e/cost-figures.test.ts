@@ -175,6 +175,24 @@ describe('one source of prices', () => {
     }
   });
 
+  it("a JSONL row's own model that has no price is unpriced in the summary, as --dry-run and --max-cost take it: not billed as -m's", async () => {
+    const input = path.join(ctx.dir, 'own.jsonl');
+    fs.writeFileSync(input, '{"id":"a","prompt":"one","model":"llama-3-8b-local"}\n{"id":"b","prompt":"two"}\n');
+    const summary = path.join(ctx.dir, 's.json');
+    const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '--no-cache', '-o', path.join(ctx.dir, 'o.jsonl'), '--summary-json', summary]);
+    expect(r.code, r.stderr).toBe(0);
+    const cost = readJson(summary).estimatedCost;
+    const own = cost.byModel.find((m: { model: string }) => m.model === 'llama-3-8b-local');
+    expect(own).toMatchObject({ pricedAs: null, usd: null });
+    expect(own).not.toHaveProperty('requestedModel');
+    expect(cost.unpricedTokens).toBe(own.promptTokens + own.completionTokens);
+    expect(cost.byModel.find((m: { model: string }) => m.model === 'gpt-4o')).toMatchObject({ pricedAs: 'gpt-4o', usd: expect.any(Number) });
+    expect(r.stderr).toMatch(/\(\+[\d,]+ tokens of unpriced models\)/);
+    expect(r.stderr).not.toMatch(/priced as gpt-4o/);
+    const dry = await runInWorker([input, '--base-url', ctx.server.url, '-m', 'gpt-4o', '--no-cache', '--dry-run']);
+    expect(dry.stdout).toMatch(/llama-3-8b-local: 1 request .*\n\s+est\. cost unknown: no price for this model/);
+  });
+
   it('says once when a --prices entry matched no model of the run and the table priced it', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
     const prices = path.join(ctx.dir, 'prices.json');
