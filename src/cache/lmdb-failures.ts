@@ -13,6 +13,16 @@ export type LmdbError = Error & { code: number };
 export const isLmdbError = (reason: unknown): reason is LmdbError => reason instanceof Error && typeof (reason as { code?: unknown }).code === 'number';
 
 /**
+ * LMDB's words for a file whose pages say what cannot be (MDB_PAGE_NOTFOUND, MDB_CORRUPTED,
+ * MDB_PANIC, MDB_INVALID): damage past the meta pages store-file-check.ts reads before opening (LMDB
+ * has no checksums). Each read or write that meets it fails again, and LMDB's C code prints a line of
+ * its own for it on stderr.
+ */
+const DAMAGE_CODES = new Set([-30797, -30796, -30795, -30793]);
+
+export const isDamagedStoreError = (reason: unknown): reason is LmdbError => isLmdbError(reason) && DAMAGE_CODES.has(reason.code);
+
+/**
  * A failed commit's cause in the words a path problem is said in ("file too large", "no space left
  * on device"): lmdb's message without the writer's details after it ("…: Attempting to write page at
  * position 153899008, size 262144, blocks 64, …").
@@ -21,6 +31,8 @@ export function commitProblem(cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   if (!isLmdbError(cause)) return message;
   const words = message.split(': ')[0] ?? message;
+  // LMDB's own name (MDB_CORRUPTED) as it is, with its words.
+  if (words.startsWith('MDB_')) return message.split(': ').slice(0, 2).join(': ');
   return words.charAt(0).toLowerCase() + words.slice(1);
 }
 

@@ -8,7 +8,7 @@ import { cacheClearHint } from './cache-clear-hint.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
-import { commitProblem, isStoreFailure } from '../cache/lmdb-failures.js';
+import { commitProblem, isDamagedStoreError, isStoreFailure } from '../cache/lmdb-failures.js';
 import { RemovalFailedError } from '../cache/remove-in-batches.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { storeInUse } from '../cache/store-in-use.js';
@@ -112,14 +112,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     .option('--json', 'as one JSON object')
     .action((opts: { json?: boolean }) => {
       action = async () => {
-        const bad = fs.existsSync(dirOf()) ? damaged() : undefined;
-        if (bad) {
+        const sayDamaged = (bad: { file: string; why: string }) => {
           const bytesOnDisk = fs.statSync(bad.file).size;
           if (opts.json)
             io.stdout.write(`${JSON.stringify({ path: bad.file, exists: true, damaged: bad.why, entries: null, bytesOnDisk, oldest: null, newest: null })}\n`);
           else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
           return ExitCode.ok;
-        }
+        };
+        const bad = fs.existsSync(dirOf()) ? damaged() : undefined;
+        if (bad) return sayDamaged(bad);
         // A directory with no store file holds no cache (the code caches make the directory before
         // any answer is stored: src/cli/load-cli.ts): say so, not "0 answers" as if one were empty.
         const store = storeFileIn(dirOf()) ? await open(true) : undefined;
@@ -132,7 +133,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
             );
           return ExitCode.ok;
         }
-        const s = store.stats();
+        let s: ReturnType<typeof store.stats>;
+        try {
+          s = store.stats();
+        } catch (err) {
+          // Damage past the header, which only reading the pages finds (see isDamagedStoreError).
+          if (!isDamagedStoreError(err)) throw err;
+          await store.close().catch(() => {});
+          return sayDamaged({ file: store.path, why: err.message });
+        }
         await store.close();
         // `exists` on every answer, not only the missing directory's: a script reads it as a boolean.
         if (opts.json)
@@ -231,6 +240,13 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     return await action();
   } catch (err) {
     if (err instanceof RunError) throw err;
+    // Damage past the header, which only reading the pages finds: the way out named, as for a damaged header.
+    const damage = isDamagedStoreError(err) ? err : err instanceof RemovalFailedError && isDamagedStoreError(err.cause) ? err.cause : undefined;
+    if (damage)
+      throw new RunError(
+        `cache ${program.args[0] ?? ''}: cache file ${path.join(dirOf(), STORE_FILE)} looks damaged (${damage.message}): ${cacheClearHint(flag)}`,
+        'usage',
+      );
     // Named as the run's paths are: `cache clear: DIR/answers-v2.lmdb: permission denied`.
     const e = err as NodeJS.ErrnoException;
     const why = e.code ? `${e.path ?? dirOf()}: ${pathProblem(err)}` : e.message;

@@ -62,6 +62,11 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
       limitField: runLimitField(config),
       onError: (err) => say.error(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
       onReadError: (err) => say.info(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
+      // Even with --quiet: until the file is cleared, every run pays again for what it held.
+      onDamage: (err) =>
+        say.error(
+          `response cache: cache file ${store.path} looks damaged (${err.message}): the run goes on without the cache; ${cacheClearHint(config.cache?.explicit ? dir : undefined)}`,
+        ),
     });
     return {
       cache,

@@ -2,6 +2,7 @@ import type { CompletionRequest, CompletionResult } from '../provider/completion
 import { cacheBody, type TokenLimitField } from '../provider/request-body.js';
 import { cacheKeyString } from '../cache/cache-key.js';
 import type { CachedAnswer, ResponseStore } from '../cache/response-store.js';
+import { isDamagedStoreError } from '../cache/lmdb-failures.js';
 import { whenIdle } from '../util/when-idle.js';
 import { brokenOff } from '../finish-reason.js';
 
@@ -54,6 +55,12 @@ export interface AnswerCacheOptions {
    * the lookup misses, so the prompt is asked and its answer stored afresh rather than the run failing.
    */
   onReadError?: (error: Error) => void;
+  /**
+   * A lookup or a write that met a damaged file (see isDamagedStoreError): reported once, in place of
+   * onError / onReadError, and the store is neither read nor written again in this run: each touch
+   * fails again, and prints LMDB's own line on stderr.
+   */
+  onDamage?: (error: Error) => void;
   now?: () => number;
   /** Runs a task at the first idle moment, returning its cancel ({@link whenIdle}; tests pass their own). */
   idle?: (task: () => void) => () => void;
@@ -118,8 +125,16 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     flushed = [];
     for (const resolve of waiters) resolve();
   };
+  /** The store is neither read nor written once it was found damaged. */
+  let damaged = false;
+  const damage = (err: Error) => {
+    if (!damaged) options.onDamage?.(err);
+    damaged = true;
+    failed = true;
+  };
   /** The cache's first failure is said once; later ones are the same trouble. */
   const fail = (err: unknown) => {
+    if (isDamagedStoreError(err) && options.onDamage) return damage(err);
     if (!failed) options.onError?.(err instanceof Error ? err : new Error(String(err)));
     failed = true;
   };
@@ -197,7 +212,7 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
     write(batch, text);
   };
   const enqueue = (key: string, answer: CachedAnswer) => {
-    if (behind) return;
+    if (behind || damaged) return;
     queued.set(key, answer);
     queuedText += answer.text.length;
     if (queued.size >= WRITE_BATCH_MAX || queuedText >= WRITE_BATCH_TEXT_MAX) drain();
@@ -215,11 +230,13 @@ export function createAnswerCache(store: ResponseStore, options: AnswerCacheOpti
       const found = sent[i]!.get(key);
       if (found !== undefined) return found;
     }
+    if (damaged) return undefined;
     keyBytes.write(key, 0, 'latin1');
     try {
       return store.get(keyBytes);
     } catch (err) {
-      if (!readFailed) options.onReadError?.(err instanceof Error ? err : new Error(String(err)));
+      if (isDamagedStoreError(err) && options.onDamage) damage(err);
+      else if (!readFailed) options.onReadError?.(err instanceof Error ? err : new Error(String(err)));
       readFailed = true;
       return undefined;
     }

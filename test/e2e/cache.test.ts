@@ -619,6 +619,50 @@ describe('a damaged cache file', () => {
     expect((await run([input, '--cache-dir', dir])).rows[0]?.cached).toBe(true);
     expect(ctx.server.requests).toHaveLength(1);
   });
+  it('damage past its header (pages overwritten): said once, even with -q, and the run goes on without the cache; stats reports it, prune refuses it, clear removes it', async () => {
+    const dir = path.join(ctx.dir, 'paged');
+    const input = writePrompts(
+      ctx.dir,
+      'p.txt',
+      Array.from({ length: 400 }, (_, i) => `paged ${i}`),
+    );
+    expect((await run([input, '--cache-dir', dir])).code).toBe(0);
+    const file = path.join(dir, 'answers-v2.lmdb');
+    // The middle half of the file, its two meta pages (the header the open checks) left whole.
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(size / 2, 0xab), 0, size / 2, size / 4);
+    fs.closeSync(fd);
+    ctx.server.requests.length = 0;
+    const damaged = await run([input, '--cache-dir', dir, '-q']);
+    expect(damaged.code, damaged.stderr).toBe(0);
+    expect(damaged.rows.filter((r) => r.error === null)).toHaveLength(400);
+    // LMDB's C code prints a line of its own before ours; ours is one line, with the way out.
+    expect(damaged.stderr.split('\n').filter((line) => line.startsWith('llm-batch:'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^llm-batch: response cache: cache file ${file} looks damaged \\(MDB_[A-Z_]+: .+\\): the run goes on without the cache; \`llm-batch cache clear --cache-dir ${dir}\` removes it$`,
+        ),
+      ),
+    ]);
+    expect(damaged.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('llm-batch:')).length).toBeLessThanOrEqual(3);
+    const stats = await runCli(['cache', 'stats', '--cache-dir', dir]);
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(stats.stdout).toMatch(new RegExp(`^${file}\\ndamaged \\(MDB_[A-Z_]+: .+\\): \`llm-batch cache clear --cache-dir ${dir}\` removes it\\n$`));
+    const json = await runCli(['cache', 'stats', '--json', '--cache-dir', dir]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ path: file, damaged: expect.stringMatching(/^MDB_/), entries: null });
+    const prune = await runCli(['cache', 'prune', '--older-than', '1', '--cache-dir', dir]);
+    expect(prune.code).toBe(2);
+    expect(prune.stderr).toMatch(
+      new RegExp(`llm-batch: cache prune: cache file ${file} looks damaged \\(MDB_[A-Z_]+: .+\\): \`llm-batch cache clear --cache-dir ${dir}\` removes it\\n$`),
+    );
+    const clear = await runCli(['cache', 'clear', '--cache-dir', dir]);
+    expect(clear.code, clear.stderr).toBe(0);
+    ctx.server.requests.length = 0;
+    expect((await run([input, '--cache-dir', dir])).code).toBe(0);
+    expect((await run([input, '--cache-dir', dir])).rows.every((r) => r.cached === true)).toBe(true);
+    expect(ctx.server.requests).toHaveLength(400);
+  });
 });
 
 describe('llm-batch cache', () => {
