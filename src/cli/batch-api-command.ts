@@ -240,6 +240,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const reporter = createPlainReporter({
     stderr: io.stderr,
     quiet: config.quiet,
+    retryFailed: config.retryFailed,
     ascii: localeIsAscii(io.env),
     ...(isInteractive(io, io.stderr) ? await terminalWidth(io) : {}),
   });

@@ -160,6 +160,7 @@ export async function createReporter(config: CliConfig, io: CliIo, stats: BatchS
   const base = createPlainReporter({
     stderr: io.stderr,
     quiet: config.quiet,
+    retryFailed: config.retryFailed,
     write: (text) => screen.stderr(text),
     style: color ? { ok: green, failed: red } : undefined,
     ascii: localeIsAscii(io.env),

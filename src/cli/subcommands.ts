@@ -504,9 +504,11 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   if (opts.quiet && !incomplete) return ExitCode.ok;
   io.stderr.write(
     `llm-batch: merged ${counted(stats.rows, 'row')} from ${counted(outputs.length, 'file')} into ${toStdout ? 'stdout' : opts.output} (${counted(stats.dropped, 'superseded row')} dropped; ${count(stats.failed)} failed)` +
-      (missing
+      (missing && missing.count > 0
         ? `; ${missing.count === 1 ? `1 ${noun[0]}` : `${count(missing.count)} ${noun[1]}`} of ${inputName} ${missing.count === 1 ? 'has' : 'have'} no row${missing.first.length ? `: ${missing.first.join(', ')}${missing.count > missing.first.length ? ', …' : ''}` : ''}`
-        : '') +
+        : missing
+          ? `; every ${noun[0]} of ${inputName} has a row`
+          : '') +
       '\n',
   );
   return incomplete ? ExitCode.someFailed : ExitCode.ok;

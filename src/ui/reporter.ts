@@ -23,6 +23,11 @@ export interface ReporterOptions {
   write?: (text: string) => void;
   /** Colours for the summary line (a terminal without NO_COLOR); none by default. */
   style?: SummaryStyle;
+  /**
+   * A --retry-failed run: the failed rows it skips failed earlier in its own pass (a resumed pass asks
+   * each failure once), and its summary says so rather than point at --retry-failed.
+   */
+  retryFailed?: boolean;
   /** A locale that is not UTF-8 (`LANG=C`): ASCII stand-ins for `·`, `…` and the like. */
   ascii?: boolean;
   /** On a terminal: its width, to break the summary between its parts rather than mid-word. */
@@ -129,7 +134,7 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
       // With --quiet the summary still reports failures: cron mails stderr, and a run whose every
       // request failed (a wrong URL, an outage) must not pass in silence.
       if (!options.quiet || summary.failed > 0 || summary.skippedFailed > 0) {
-        const line = formatSummaryLine(summary, options.style);
+        const line = formatSummaryLine(summary, options.style, { retryFailed: options.retryFailed });
         const width = options.columns?.();
         write(width ? wrapParts(line, width, options.textWidth) : line);
       }

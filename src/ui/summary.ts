@@ -286,7 +286,18 @@ export interface SummaryStyle {
  * One line: `98 ok, 2 failed (timeout 1, http 1), 14 retries, 3 × 429 · 1,234 tokens in / 567 out ·
  * est. $0.0012 at 2026-03-01 prices · 12.3s · 8.1 req/s, 145 tokens/s`.
  */
-export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): string {
+export function formatSummaryLine(
+  s: RunSummary,
+  style: SummaryStyle = {},
+  /** `retryFailed`: a --retry-failed run, whose failed rows skipped are its own pass's (see ReporterOptions). */
+  run: { retryFailed?: boolean } = {},
+): string {
+  const them = s.skippedFailed === 1 ? 'it' : 'them';
+  const skippedFailed = !s.skippedFailed
+    ? ''
+    : run.retryFailed
+      ? ` (${count(s.skippedFailed)} of them failed earlier in this --retry-failed pass; the next pass asks ${them} again)`
+      : ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${them})`;
   const failedDetail = Object.entries(s.failedByType)
     .filter(([, n]) => n > 0)
     .map(([type, n]) => `${type} ${count(n)}`)
@@ -299,7 +310,7 @@ export function formatSummaryLine(s: RunSummary, style: SummaryStyle = {}): stri
     `${stopped}${style.ok && s.ok > 0 ? style.ok(okText) : okText}${s.fromCache ? ` (${count(s.fromCache)} from cache)` : ''}, ${style.failed && s.failed > 0 ? style.failed(failedText) : failedText}` +
       (s.notRun ? `, ${count(s.notRun)} not run` : s.stopped && s.notRun === null ? ', the rest not run' : '') +
       (s.skipped ? `, ${count(s.skipped)} already done` : '') +
-      (s.skippedFailed ? ` (${count(s.skippedFailed)} of them failed; --retry-failed re-runs ${s.skippedFailed === 1 ? 'it' : 'them'})` : '') +
+      skippedFailed +
       (s.truncated && !s.failedByType['truncated'] ? truncatedPart(s) : '') +
       (s.contentFiltered ? `, ${count(s.contentFiltered)} stopped by the content filter` : '') +
       (s.retries ? `, ${count(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}` : '') +

@@ -33,7 +33,7 @@ describe('--shard i/N and merge', () => {
     const run = await runCli([input, '-o', out, '--base-url', ctx.server.url, '-q']);
     expect(run.code, run.stderr).toBe(1); // the second id is the first's in a CSV: an input row
     const merged = await runInWorker(['merge', out, '-o', at('sur-all.csv'), '--input', input]);
-    expect(merged.stderr).toMatch(/merged 3 rows from 1 file into .*\(0 superseded rows dropped; 1 failed\); 0 ids of .* have no row\n$/);
+    expect(merged.stderr).toMatch(/merged 3 rows from 1 file into .*\(0 superseded rows dropped; 1 failed\); every id of .* has a row\n$/);
   });
 
   it('three live shards send every record exactly once; merge joins them and finds nothing missing', async () => {
@@ -51,7 +51,7 @@ describe('--shard i/N and merge', () => {
     const all = path.join(ctx.dir, 'all.jsonl');
     const merged = await runInWorker(['merge', ...outs, '-o', all, '--input', input]);
     expect(merged.code, merged.stderr).toBe(0);
-    expect(merged.stderr).toMatch(/merged 60 rows from 3 files into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); 0 ids of .* have no row/);
+    expect(merged.stderr).toMatch(/merged 60 rows from 3 files into .*all\.jsonl \(0 superseded rows dropped; 0 failed\); every id of .* has a row/);
     expect(
       rowsOf(all)
         .map((r) => r.prompt)
@@ -74,7 +74,7 @@ describe('--shard i/N and merge', () => {
         expect(r.code, r.stderr).toBe(0);
       }
       const merged = await runInWorker(['merge', ...outs, '-o', at(`${name}-all.jsonl`), '--input', input]);
-      expect(merged.stderr).toMatch(/merged 2 rows from 2 files into .*; 0 ids of .* have no row\n$/);
+      expect(merged.stderr).toMatch(/merged 2 rows from 2 files into .*; every id of .* has a row\n$/);
       expect(merged.code).toBe(0);
     }
   });
@@ -124,7 +124,7 @@ describe('--shard i/N and merge', () => {
     // The same models in another order are the same run.
     const reordered = await mergeHere(['ab-1.jsonl', 'ba-2.jsonl'], '-o', at('y.jsonl'));
     expect(reordered.code, reordered.stderr).toBe(0);
-    expect(reordered.stderr).toMatch(new RegExp(`merged 24 rows .*; 0 answers of ${input} have no row`));
+    expect(reordered.stderr).toMatch(new RegExp(`merged 24 rows .*; every answer of ${input} has a row`));
     expect(rowsOf(path.join(ctx.dir, 'y.jsonl'))).toHaveLength(24);
     // Another --repeat is another run too.
     const repeat = await mergeHere(['ab-1.jsonl', 'r-2.jsonl'], '-o', at('z.jsonl'));
@@ -192,7 +192,7 @@ describe('--shard i/N and merge', () => {
 
     const merged = await runCli(['merge', 'n-1.jsonl', 'n-2.jsonl', 'n-3.jsonl', '-o', 'n-all.jsonl', '--input', 'in.txt'], { cwd: ctx.dir });
     expect(merged.code, merged.stderr).toBe(0);
-    expect(merged.stderr).toMatch(/merged 12 rows from 3 files .*; 0 ids of in\.txt have no row/);
+    expect(merged.stderr).toMatch(/merged 12 rows from 3 files .*; every id of in\.txt has a row/);
 
     // Other prompts under the same name: another input, refused as before.
     fs.appendFileSync(path.join(ctx.dir, 'b', 'input.txt'), 'p13\n');
