@@ -284,6 +284,7 @@ function readSummary(file: string, results: string): { figures: RunFigures; coun
     // Its resume command asks every failed prompt again, as the run did.
     ...(typeof value['resumeHint'] === 'string' && / --retry-failed(?= |$)/.test(value['resumeHint']) ? { retryFailed: true } : {}),
     costUsd: typeof cost?.['usd'] === 'number' ? cost['usd'] : null,
+    ...(typeof value['attemptsCutOff'] === 'number' && value['attemptsCutOff'] > 0 ? { attemptsCutOff: value['attemptsCutOff'] } : {}),
     budget:
       typeof budget?.['capUsd'] === 'number' && typeof budget['spentUsd'] === 'number' ? { capUsd: budget['capUsd'], spentUsd: budget['spentUsd'] } : null,
     ...(typeof value['pendingBatches'] === 'number' && value['pendingBatches'] > 0 ? { pendingBatches: value['pendingBatches'] } : {}),

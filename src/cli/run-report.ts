@@ -123,6 +123,7 @@ export class RunReport {
           ...(this.config.retryFailed ? { retryFailed: true } : {}),
           startedMs: this.startedMs,
           costUsd: summary.estimatedCost?.usd ?? null,
+          ...(summary.attemptsCutOff ? { attemptsCutOff: summary.attemptsCutOff } : {}),
           budget: summary.budget ?? null,
           ...(extra.batches?.pending ? { pendingBatches: extra.batches.pending } : {}),
           ...(extra.batches?.unsubmitted ? { unsubmittedBatches: extra.batches.unsubmitted } : {}),

@@ -77,6 +77,9 @@ const noneSent = (d: ReportData): string => (uncollected(d) ? ' (the rest are in
 
 const answers = (n: number): string => `${fmt.int(n)} ${n === 1 ? 'answer' : 'answers'}`;
 
+/** `1 attempt cut off`, as the summary line says it. */
+const cutOff = (n: number): string => `${fmt.int(n)} ${n === 1 ? 'attempt' : 'attempts'} cut off`;
+
 /** Where the cost came from, in a few words. */
 function costNote(cost: NonNullable<ReportData['figures']['cost']>, f: ReportData['figures'], run: ReportData['run']): string {
   const given = cost.pricesMixed ? `at the prices the run was given and list prices of ${cost.pricesAsOf}` : 'at the prices the run was given';
@@ -91,6 +94,7 @@ function costNote(cost: NonNullable<ReportData['figures']['cost']>, f: ReportDat
     );
   if (cost.unpricedTokens) parts.push(`${fmt.int(cost.unpricedTokens)} tokens of unpriced models`);
   if (f.rowsWithoutUsage) parts.push(`${answers(f.rowsWithoutUsage)} without usage not priced`);
+  if (run?.attemptsCutOff) parts.push(`${cutOff(run.attemptsCutOff)}, billed for what ${run.attemptsCutOff === 1 ? 'it' : 'they'} generated: not priced`);
   if (run?.costUsd !== undefined && run.costUsd !== null && Math.abs(run.costUsd - cost.usd) > 5e-7) parts.push(`${fmt.usd(run.costUsd)} this run`);
   return parts.join(' · ');
 }
@@ -213,6 +217,7 @@ function figures(d: ReportData): HTMLElement {
       [
         `${fmt.int(f.completionTokens)} out`,
         f.rowsWithoutUsage ? `${answers(f.rowsWithoutUsage)} without usage` : '',
+        run?.attemptsCutOff ? cutOff(run.attemptsCutOff) : '',
         // As the summary counts: tokens sent for. A cache hit's were bought by an earlier run.
         f.cached
           ? `${fmt.int(f.cachedAnswerTokens.prompt)} in / ${fmt.int(f.cachedAnswerTokens.completion)} out in ${answers(f.cached)} from the cache, not sent again`
@@ -225,7 +230,7 @@ function figures(d: ReportData): HTMLElement {
     // and none at all is unknown (it said "no known price" of a priced model).
     card(
       'est. cost',
-      f.cost ? `${f.rowsWithoutUsage ? '≥ ' : ''}${fmt.usd(f.cost.usd)}` : '–',
+      f.cost ? `${f.rowsWithoutUsage || run?.attemptsCutOff ? '≥ ' : ''}${fmt.usd(f.cost.usd)}` : '–',
       f.cost
         ? costNote(f.cost, f, run)
         : !f.rows

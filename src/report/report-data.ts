@@ -126,6 +126,11 @@ export interface RunFigures {
   startedMs?: number;
   /** The run's own estimate (this invocation's tokens at its prices), when known. */
   costUsd?: number | null;
+  /**
+   * Attempts cut off mid-answer and retried (the summary's `attemptsCutOff`): billed for what they
+   * generated, which no row holds, so the cost is a lower bound, as the summary says.
+   */
+  attemptsCutOff?: number;
   /** With --max-cost: the cap and what was spent against it. */
   budget?: { capUsd: number; spentUsd: number } | null;
   /** --batch-api --no-wait (or a stop): batches still running on the server. */

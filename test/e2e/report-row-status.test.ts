@@ -105,6 +105,37 @@ describe('report: a cost that answers without usage leave unknown', () => {
     expect(note).toMatch(/1 answer without usage not priced/);
     expect(await cost(none)).toEqual(['–', 'unknown: 2 answers without usage, so not priced']);
   });
+
+  it('an attempt cut off mid-answer and retried: "≥" as the summary has it, from --report and from report --summary-json', async () => {
+    const cutInput = writePrompts(tmp.dir, 'cut.txt', ['one [[fault:cut*1]]', 'two', 'three']);
+    const out = path.join(tmp.dir, 'cut.jsonl');
+    const summary = path.join(tmp.dir, 'cut.json');
+    const r = await runCli([
+      cutInput,
+      '--base-url',
+      server.url,
+      '--no-cache',
+      '-o',
+      out,
+      '--report',
+      path.join(tmp.dir, 'cut.html'),
+      '--summary-json',
+      summary,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ attemptsCutOff: 1, estimatedCost: { atLeast: true } });
+    expect(r.stderr).toMatch(/est\. ≥ \$/);
+    const later = path.join(tmp.dir, 'cut-later.html');
+    expect((await runCli(['report', out, '--summary-json', summary, '-o', later, '-q'])).code).toBe(0);
+    for (const file of [path.join(tmp.dir, 'cut.html'), later]) {
+      const { page, errors } = await openReport(browser.context, file);
+      expect((await cellText(page, '[data-figure="est. cost"] .value')).trim()).toMatch(/^≥ \$0\.\d+$/);
+      expect(await cellText(page, '[data-figure="est. cost"] .note')).toMatch(/1 attempt cut off, billed for what it generated: not priced/);
+      expect(await cellText(page, '[data-figure="tokens"] .note')).toMatch(/1 attempt cut off/);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
 });
 
 describe('report: a row keeps every fact of its status', () => {
