@@ -428,6 +428,16 @@ function outputFields(d: ReportData): HTMLElement | null {
     'Structured output',
     // Names and values as the model wrote them: a bidirectional control shown as its marker, as in the table.
     h('p', { class: 'muted' }, ...withBidiMarkers(`Fields: ${d.outputFields.map((f) => f.name).join(', ')} (columns in the table below).`)),
+    // Past the columns shown: said, so that a field missing from the table is not taken for one the answers lack.
+    d.fieldsNotShown
+      ? h(
+          'p',
+          { class: 'muted' },
+          ...withBidiMarkers(
+            `${fmt.int(d.fieldsNotShown.count)} more ${d.fieldsNotShown.count === 1 ? 'field is' : 'fields are'} not shown as columns (the first ${d.outputFields.length} are): ${d.fieldsNotShown.names.join(', ')}${d.fieldsNotShown.count > d.fieldsNotShown.names.length ? ', …' : ''}; each row's answer holds ${d.fieldsNotShown.count === 1 ? 'it' : 'them'}.`,
+          ),
+        )
+      : null,
     h(
       'div',
       { class: 'cards fields' },

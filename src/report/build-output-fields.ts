@@ -2,9 +2,12 @@ import { fieldReservedNames } from '../output/csv-layout.js';
 import { outputColumns } from '../structured/columns.js';
 import { keptNumberText, stringifyExact } from '../structured/exact-numbers.js';
 import type { ReportRow } from './report-row.js';
-import type { OutputField } from './report-data.js';
+import type { OmittedFields, OutputField } from './report-data.js';
 
-const MAX_FIELDS = 40;
+/** Fields shown as the table's columns and given a distribution; the rest are named (see omitted). */
+export const MAX_FIELDS = 40;
+/** Names of the fields past MAX_FIELDS said on the page; more are counted. */
+const NAMED_OMITTED = 10;
 const MAX_TOP = 12;
 /** Above this many distinct values a field is free text: no distribution is shown. */
 const MAX_DISTINCT = 50;
@@ -19,13 +22,17 @@ export function fieldText(v: unknown): string {
  * The top-level fields of structured outputs, in order of first appearance, with their most common
  * values; named as the CSV names their columns (a field `id` is `output_id`, apart from the row's id).
  */
-export function buildOutputFields(rows: readonly ReportRow[]): OutputField[] {
+export function buildOutputFields(rows: readonly ReportRow[], omitted?: OmittedFields): OutputField[] {
   const fields = new Map<string, Map<string, number> | null>();
+  const past = new Set<string>();
   for (const r of rows) {
     if (!r.output) continue;
     for (const [name, value] of Object.entries(r.output)) {
       if (!fields.has(name)) {
-        if (fields.size >= MAX_FIELDS) continue;
+        if (fields.size >= MAX_FIELDS) {
+          past.add(name);
+          continue;
+        }
         fields.set(name, new Map());
       }
       const counts = fields.get(name);
@@ -34,6 +41,10 @@ export function buildOutputFields(rows: readonly ReportRow[]): OutputField[] {
       counts.set(text, (counts.get(text) ?? 0) + 1);
       if (counts.size > MAX_DISTINCT) fields.set(name, null);
     }
+  }
+  if (omitted && past.size > 0) {
+    omitted.count = past.size;
+    omitted.names = [...past].slice(0, NAMED_OMITTED);
   }
   // A CSV's fields are read back under their column names already, which the rule leaves as they are.
   const columns = outputColumns({ properties: Object.fromEntries([...fields.keys()].map((name) => [name, {}])) }, fieldReservedNames());

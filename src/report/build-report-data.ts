@@ -5,7 +5,7 @@ import { buildLatency, latenciesOf } from './build-latency.js';
 import { buildOutputFields } from './build-output-fields.js';
 import { buildTable, type LoadTexts } from './build-table.js';
 import { buildTimeline, type RunEvents } from './build-timeline.js';
-import type { ReportData, RunFigures, UncollectedBatches } from './report-data.js';
+import type { OmittedFields, ReportData, RunFigures, UncollectedBatches } from './report-data.js';
 import type { ReportRow } from './report-row.js';
 import type { ReportPricing } from './row-cost.js';
 
@@ -81,7 +81,8 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
   const { rows, superseded } = latestRows(withSampleZero(input.rows));
   const latency = buildLatency(latenciesOf(rows));
   const errors = buildErrorGroups(rows);
-  const outputFields = buildOutputFields(rows);
+  const omitted: OmittedFields = { count: 0, names: [] };
+  const outputFields = buildOutputFields(rows, omitted);
   return {
     version: 1,
     title: input.title,
@@ -103,6 +104,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
     // Past the groups listed: said under them, so the failed rows they count add up to the card's.
     ...(errors.more.groups > 0 ? { errorsNotListed: errors.more } : {}),
     outputFields,
+    ...(omitted.count > 0 ? { fieldsNotShown: omitted } : {}),
     table: await buildTable(rows, outputFields, input.tableLimits, input.loadTexts),
   };
 }

@@ -33,7 +33,15 @@ export interface ReportData {
   /** Groups past the ones `errors` lists (the largest 200), and their rows; absent when none. */
   errorsNotListed?: { groups: number; rows: number };
   outputFields: OutputField[];
+  /** Fields past the ones `outputFields` shows (the first 40 seen): counted, the first few named; absent when none. */
+  fieldsNotShown?: OmittedFields;
   table: TableData;
+}
+
+/** Structured-output fields the report leaves out of its columns: how many, and the first names. */
+export interface OmittedFields {
+  count: number;
+  names: string[];
 }
 
 export interface Figures {

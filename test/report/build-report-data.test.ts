@@ -235,6 +235,16 @@ describe('reading results for a report', () => {
     ]);
   });
 
+  it('fields past the 40 shown as columns are counted and the first named, not dropped in silence', async () => {
+    const output = Object.fromEntries(Array.from({ length: 55 }, (_, i) => [`f${String(i).padStart(2, '0')}`, `v${i}`]));
+    const rows = [0, 1].map((i) => reportRowFromJson({ id: `r${i}`, line: i + 1, prompt: 'p', response: '{}', error: null, attempts: 1, output }));
+    const d = await buildReportData({ rows, title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect(d.outputFields.map((f) => f.name)).toEqual(Object.keys(output).slice(0, 40));
+    expect(d.fieldsNotShown).toEqual({ count: 15, names: Object.keys(output).slice(40, 50) });
+    const few = await buildReportData({ rows: rows.map((r) => ({ ...r, output: { a: 1 } })), title: 't', source: { path: 't', format: 'jsonl', bytes: 1 } });
+    expect(few).not.toHaveProperty('fieldsNotShown');
+  });
+
   it('keeps `output`, `sample` and `cached` from JSONL rows', async () => {
     const r = reportRowFromJson({ id: 'a', line: 1, prompt: 'p', response: '{}', error: null, attempts: 0, sample: 2, cached: true, output: { k: [1] } });
     expect(r).toMatchObject({ sample: 2, cached: true, output: { k: [1] } });
