@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, openReport } from '../helpers/browser.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { ROOT, parseJsonl, runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
-import { jsonlOf, resultRow } from '../helpers/report-rows.js';
+import { T0, jsonlOf, resultRow } from '../helpers/report-rows.js';
 
 // Page globals, for the functions run inside the page (the test itself has no DOM).
 declare const window: any;
@@ -135,6 +135,29 @@ describe('report: a cost that answers without usage leave unknown', () => {
       expect(errors).toEqual([]);
       await page.close();
     }
+  });
+});
+
+describe('report: the wall time of a file whose rows were tried more than once', () => {
+  it('says that the span starts at a row’s last attempt, which is all a row keeps', async () => {
+    const timed = (i: number, attempts: number) =>
+      resultRow(i, { attempts, started_at: new Date(T0 + i * 1000).toISOString(), finished_at: new Date(T0 + i * 1000 + 300).toISOString() });
+    const once = path.join(tmp.dir, 'once.jsonl');
+    fs.writeFileSync(once, jsonlOf([timed(0, 1), timed(1, 1)]));
+    const again = path.join(tmp.dir, 'again.jsonl');
+    fs.writeFileSync(again, jsonlOf([timed(0, 2), timed(1, 1)]));
+    const notes: string[] = [];
+    for (const file of [once, again]) {
+      expect((await runCli(['report', file, '-q'])).code).toBe(0);
+      const { page, errors } = await openReport(browser.context, file.replace(/\.jsonl$/, '.html'));
+      notes.push(await cellText(page, '[data-figure="wall time"] .note'));
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+    expect(notes).toEqual([
+      'all 2 rows of the file, first request to last answer',
+      'all 2 rows of the file, from the first row’s last attempt to the last answer (a row keeps no earlier attempt’s time)',
+    ]);
   });
 });
 
