@@ -142,9 +142,9 @@ describe('report: the wall time of a file whose rows were tried more than once',
   it('says that the span starts at a row’s last attempt, which is all a row keeps', async () => {
     const timed = (i: number, attempts: number) =>
       resultRow(i, { attempts, started_at: new Date(T0 + i * 1000).toISOString(), finished_at: new Date(T0 + i * 1000 + 300).toISOString() });
-    const once = path.join(tmp.dir, 'once.jsonl');
+    const once = path.join(tmp.dir, 'tried-once.jsonl');
     fs.writeFileSync(once, jsonlOf([timed(0, 1), timed(1, 1)]));
-    const again = path.join(tmp.dir, 'again.jsonl');
+    const again = path.join(tmp.dir, 'tried-again.jsonl');
     fs.writeFileSync(again, jsonlOf([timed(0, 2), timed(1, 1)]));
     const notes: string[] = [];
     for (const file of [once, again]) {
