@@ -196,7 +196,7 @@ function figures(d: ReportData): HTMLElement {
       'ok',
       fmt.int(f.ok),
       [
-        f.rows ? `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} rows` : 'no rows',
+        f.rows ? `${fmt.pct(f.ok, f.rows)} of ${fmt.int(f.rows)} ${f.rows === 1 ? 'row' : 'rows'}` : 'no rows',
         f.cached ? `${fmt.int(f.cached)} from cache` : '',
         // A stopped run's rows are all there are: the prompts it did not run are not among them
         // (those with an earlier failed row are, and count there).
@@ -392,7 +392,9 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
 function errors(d: ReportData, table: RowsTable): HTMLElement {
   if (!d.errors.length) return section('errors', 'Errors', h('p', { class: 'muted' }, 'No failed rows.'));
   const rows = d.errors.map((g) => {
-    const show = h('button', { type: 'button', class: 'link' }, 'show rows');
+    // Named apart for a screen reader, which lists the page's buttons by name: its type, status and count.
+    const label = `Show the ${fmt.int(g.count)} ${g.count === 1 ? 'row' : 'rows'} of ${g.type}${g.status ? ` ${g.status}` : ''}: ${g.example.slice(0, 80)}`;
+    const show = h('button', { type: 'button', class: 'link', 'aria-label': label }, 'show rows');
     show.addEventListener('click', () => table.filterErrorGroup(g));
     return h(
       'tr',

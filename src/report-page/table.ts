@@ -35,6 +35,12 @@ const preview = (s: string) => (s.length > PREVIEW ? `${s.slice(0, PREVIEW)}…`
 /** A cache hit was not sent: its 0 ms is no latency. */
 const latencyText = (r: Row): string => (r[C.cached] ? '–' : fmt.ms(num(r[C.latency])));
 
+/** ` (model m, sample 2)`: which answer of its line a row is, where the run has several. */
+function rowOf(r: Row, f: ReportData['figures']): string {
+  const parts = [f.models.length > 1 ? `model ${str(r[C.model])}` : '', f.samples.length > 1 ? `sample ${str(r[C.sample])}` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 /** The heading over the answer a failed row kept. */
 function keptAnswerTitle(error: string, finishReason: string): string {
   const limit = cutOffAt(finishReason);
@@ -310,9 +316,11 @@ export class RowsTable {
     const from = this.page * this.pageSize;
     const slice = this.view.slice(from, from + this.pageSize);
     const shownOf =
-      this.view.length === this.rows.length ? `${fmt.int(this.rows.length)} rows` : `${fmt.int(this.view.length)} of ${fmt.int(this.rows.length)} rows match`;
+      this.view.length === this.rows.length
+        ? `${fmt.int(this.rows.length)} ${this.rows.length === 1 ? 'row' : 'rows'}`
+        : `${fmt.int(this.view.length)} of ${fmt.int(this.rows.length)} rows match`;
     this.info.textContent = this.view.length
-      ? `${shownOf} · showing ${fmt.int(from + 1)}–${fmt.int(from + slice.length)}`
+      ? `${shownOf} · showing ${slice.length === 1 ? fmt.int(from + 1) : `${fmt.int(from + 1)}–${fmt.int(from + slice.length)}`}`
       : `No rows match (of ${fmt.int(this.rows.length)}).`;
     this.body.replaceChildren(...slice.flatMap((i) => this.rowElements(i)));
     this.renderPager(pages);
@@ -378,7 +386,8 @@ export class RowsTable {
     const status = rowStatus(err, str(r[C.finish]), Boolean(r[C.cached]));
     const toggle = h(
       'button',
-      { type: 'button', class: 'expand', 'aria-expanded': String(isOpen), 'aria-label': `Show row ${str(r[C.line])} in full` },
+      // With several models or samples a line has a row each: the label tells them apart.
+      { type: 'button', class: 'expand', 'aria-expanded': String(isOpen), 'aria-label': `Show row ${str(r[C.line])}${rowOf(r, f)} in full` },
       isOpen ? '▾' : '▸',
     );
     const answer = err ? str(r[C.errorMessage]) : str(r[C.response]);

@@ -161,6 +161,36 @@ describe('report: the wall time of a file whose rows were tried more than once',
   });
 });
 
+describe('report: words and names', () => {
+  it('one row is "1 row"; expand buttons name the model and sample; "show rows" buttons name their group', async () => {
+    const one = path.join(tmp.dir, 'one-row.jsonl');
+    fs.writeFileSync(one, jsonlOf([resultRow(0)]));
+    const matrix = path.join(tmp.dir, 'matrix-rows.jsonl');
+    const cell = (model: string, sample: number, error: unknown = null) =>
+      resultRow(0, { requested_model: model, model, sample, error, response: error ? null : 'a', ...(error ? { usage: null } : {}) });
+    const failed = (status: number) => ({ type: 'http', status, message: `HTTP ${status}: refused` });
+    fs.writeFileSync(matrix, jsonlOf([cell('m-a', 0), cell('m-a', 1), cell('m-b', 0, failed(400)), cell('m-b', 1, failed(422))]));
+    for (const file of [one, matrix]) expect((await runCli(['report', file, '-q'])).code).toBe(0);
+
+    const single = await openReport(browser.context, one.replace(/\.jsonl$/, '.html'));
+    expect(await cellText(single.page, '[data-figure="ok"] .note')).toBe('100 % of 1 row');
+    expect(await cellText(single.page, '#rows p.muted')).toMatch(/^1 row · showing 1$/);
+    expect(single.errors).toEqual([]);
+    await single.page.close();
+
+    const many = await openReport(browser.context, matrix.replace(/\.jsonl$/, '.html'));
+    const expand = await many.page.locator('table.rows button.expand').evaluateAll((buttons: any[]) => buttons.map((b) => b.getAttribute('aria-label')));
+    expect(new Set(expand).size).toBe(4);
+    expect(expand).toContain('Show row 1 (model m-b, sample 1) in full');
+    const show = await many.page.locator('#errors button').evaluateAll((buttons: any[]) => buttons.map((b) => b.getAttribute('aria-label')));
+    expect(show).toHaveLength(2);
+    expect(new Set(show).size).toBe(2);
+    expect(show.join('\n')).toMatch(/^Show the 1 row of http 4(00|22): /m);
+    expect(many.errors).toEqual([]);
+    await many.page.close();
+  });
+});
+
 describe('report: a row keeps every fact of its status', () => {
   it('an answer from the cache that was cut at the token limit says both', async () => {
     const first = await run('bought', '--cache-dir', cacheDir);
