@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { checkInputText, inputDecoding } from './input-decoding.js';
+import { checkInputText, inputCheck } from './input-decoding.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
@@ -25,7 +25,7 @@ export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): 
   } catch {
     return; // a descriptor fstat cannot see: the run's read says what is wrong, if anything
   }
-  await checkInputText(positioned(fd), '<stdin>', inputDecoding(config));
+  await checkInputText(positioned(fd), '<stdin>', inputCheck(config));
 }
 
 /** The file's bytes from its start, read with pread: the descriptor's offset does not move. */

@@ -6,7 +6,7 @@ import { fingerprintFile, inputChange, type InputFingerprint } from './input-fin
 import { withoutTrailingSlashes } from './parse-flags.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
 import { modelsChange, recordedModels, sortedModels } from './run-models.js';
-import { inputDecoding } from './input-decoding.js';
+import { inputCheck } from './input-decoding.js';
 import { settingLabel } from './setting-label.js';
 
 /**
@@ -15,7 +15,7 @@ import { settingLabel } from './setting-label.js';
  */
 export async function fingerprint(config: CliConfig): Promise<InputFingerprint | null> {
   if (config.input.kind !== 'file') return null;
-  return fingerprintFile(config.input.path, undefined, inputDecoding(config));
+  return fingerprintFile(config.input.path, undefined, inputCheck(config));
 }
 
 /**

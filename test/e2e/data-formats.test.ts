@@ -397,7 +397,8 @@ describe('text that is not UTF-8 (item 7)', () => {
     const out = path.join(dir, 'long.jsonl');
     expect((await run([writeFile('old.txt', 'old one\nold two\n'), '-o', out, '-q'])).code).toBe(0);
     const before = fs.readFileSync(out);
-    for (const name of ['long.txt', 'long.csv']) {
+    // `long`: no extension, so the format is told by the text (a line of it, not a JSON array).
+    for (const name of ['long.txt', 'long.csv', 'long']) {
       const input = path.join(dir, name);
       const header = name.endsWith('.csv') ? 'prompt\n' : '';
       fs.writeFileSync(input, Buffer.concat([Buffer.from(`${header}short one\nshort two\n`), long, Buffer.from('\nafter\n')]));
@@ -411,6 +412,15 @@ describe('text that is not UTF-8 (item 7)', () => {
       expect(server.requests).toHaveLength(0);
       expect(fs.readFileSync(out).equals(before)).toBe(true);
     }
+  });
+
+  it('a JSON array whose one line is over the line cap, in a file the text tells the format of: read as JSON, not refused', async () => {
+    const { run, server } = await fresh();
+    const input = path.join(dir, 'array');
+    fs.writeFileSync(input, Buffer.concat([Buffer.from('["'), Buffer.alloc(MAX_LINE_CHARS + 1, 'a'), Buffer.from('", "short"]\n')]));
+    const r = await run([input, '-o', path.join(dir, 'array.jsonl'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.prompt.length).sort((a, b) => a - b)).toEqual([5, MAX_LINE_CHARS + 1]);
   });
 
   it('a resume under another --encoding is refused: every line that is not ASCII would be another prompt', async () => {

@@ -206,7 +206,8 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
 
   it('stdin redirected from a file with -o FILE: a line too long deep in it is refused before anything is sent, too', async () => {
     fs.writeFileSync(path.join(ctx.dir, 'long.txt'), Buffer.concat([Buffer.from('g1\ng2\n'), Buffer.alloc(MAX_LINE_CHARS + 1, 'a'), Buffer.from('\ng3\n')]));
-    const r = await runShell(`$LLM - -o out.jsonl --input-format txt --base-url ${ctx.server.url} --no-cache < long.txt`, ctx.dir);
+    // No --input-format: the text tells the format (lines, not a JSON array), and the lines are checked all the same.
+    const r = await runShell(`$LLM - -o out.jsonl --base-url ${ctx.server.url} --no-cache < long.txt`, ctx.dir);
     expect(r.code, r.stderr).toBe(2);
     expect(stderrLines(r)).toEqual([`llm-batch: <stdin>:3: line is longer than ${MAX_LINE_CHARS} characters; is this the right file and format?`]);
     expect(ctx.server.requests).toHaveLength(0);
