@@ -25,7 +25,7 @@ import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { replaceOnFirstRow, type ReplaceOnFirstRow } from './replace-on-first-row.js';
 import { type DoneRows, loadResumeSkip, type ResumeSkip, type UncollectedRun } from './resume-skip.js';
-import { manifestPath, readManifest, submitted } from '../batch/manifest.js';
+import { chunkDir, manifestPath, readManifest, submitted } from '../batch/manifest.js';
 import { batchedRecords } from './batched-records.js';
 import { describeRun } from './run-identity.js';
 import type { InputFingerprint } from './input-fingerprint.js';
@@ -171,8 +171,9 @@ export async function openOutputTarget(
   const exists = existingOutput(out.path, config);
   stop?.throwIfAborted();
   const lock = acquireLock(out.path);
-  // Under the lock: no other run makes them meanwhile.
-  const created = !fs.existsSync(out.path) && !fs.existsSync(metaPath(out.path));
+  // Under the lock: no other run makes them meanwhile. A symlink (even to nothing) is the user's.
+  const absent = (file: string) => fs.lstatSync(file, { throwIfNoEntry: false }) === undefined;
+  const created = [out.path, metaPath(out.path), manifestPath(out.path), chunkDir(out.path)].every(absent);
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
@@ -284,10 +285,13 @@ export async function closeOutputTarget(
   await target.writer.close().catch((err: unknown) => {
     if (!(stopped === 'output_closed' && err instanceof OutputClosedError) && !(stopped === 'output_failed' && err instanceof OutputWriteError)) throw err;
   });
-  // No prompts (exit 5, "nothing was sent"): nothing is left of a file this run made, a CSV's header
-  // and the run's record included, which the next run into the same path took for results and refused.
+  // No prompts (exit 5, "nothing was sent"): nothing is left of the files this run made, a CSV's
+  // header, the run's record and a --batch-api run's empty plan included, which the next run into
+  // the same path took for results and refused.
   if (empty && target.created && config.output.kind === 'file') {
-    for (const file of [config.output.path, metaPath(config.output.path)]) fs.rmSync(file, { force: true });
+    const output = config.output.path;
+    for (const file of [output, metaPath(output), manifestPath(output)]) fs.rmSync(file, { force: true });
+    fs.rmSync(chunkDir(output), { recursive: true, force: true });
     return false;
   }
   const compact = target.compact;

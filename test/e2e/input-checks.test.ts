@@ -123,11 +123,23 @@ describe('an input with no prompts', () => {
       expect(r.code, r.stderr).toBe(5);
       expect([fs.existsSync(out), fs.existsSync(`${out}.meta.json`), fs.existsSync(`${out}.lock`)]).toEqual([false, false, false]);
     }
-    // The upstream export comes in: the same command runs.
+    // A --batch-api run's plan too: its next run into the path is not taken for one with batches.
+    const batchOut = path.join(ctx.dir, 'nightly-batch.jsonl');
+    const batch = await runCli([input, '--base-url', ctx.server.url, '-o', batchOut, '--batch-api', '--no-cache', '-q']);
+    expect(batch.code, batch.stderr).toBe(5);
+    expect(fs.readdirSync(ctx.dir).filter((f) => f.startsWith('nightly-batch'))).toEqual([]);
+    // A symlink -o is the user's, even one to nothing yet: kept.
+    const link = path.join(ctx.dir, 'nightly-link.csv');
+    fs.symlinkSync(path.join(ctx.dir, 'nightly-target.csv'), link);
+    expect((await runCli([input, '--base-url', ctx.server.url, '-o', link, '-q'])).code).toBe(5);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    // The upstream export comes in: the same commands run.
     fs.writeFileSync(input, 'one\ntwo\n');
     const next = await runCli([input, '--base-url', ctx.server.url, '-o', path.join(ctx.dir, 'nightly.csv'), '-q']);
     expect(next.code, next.stderr).toBe(0);
     expect(ctx.server.requests).toHaveLength(2);
+    const nextBatch = await runCli([input, '--base-url', ctx.server.url, '-o', batchOut, '--batch-api', '--poll', '0.05', '--no-cache', '-q']);
+    expect(nextBatch.code, nextBatch.stderr).toBe(0);
   });
 
   it('empty stdin: says so and exits 5', async () => {
