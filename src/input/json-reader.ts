@@ -197,10 +197,20 @@ function jsonLines(text: string): 'objects' | 'values' | undefined {
   const start = text.search(/\S/);
   const end = text.indexOf('\n', start);
   if (start < 0 || end < 0 || text.slice(end).trim() === '') return undefined;
+  const first = parsed(text.slice(start, end));
+  if (first === undefined) return undefined;
+  // Only objects are JSONL rows: named .jsonl, lines of arrays or strings are refused there too.
+  if (typeof first.value === 'object' && first.value !== null && !Array.isArray(first.value)) return 'objects';
+  // Other values a line only if the next line is one too: a first line of text can parse ("2024").
+  const next = text.slice(end + 1).search(/\S/) + end + 1;
+  const nextEnd = text.indexOf('\n', next);
+  return parsed(text.slice(next, nextEnd < 0 ? undefined : nextEnd)) ? 'values' : undefined;
+}
+
+/** `{ value }` of a JSON text, undefined when it does not parse. */
+function parsed(text: string): { value: unknown } | undefined {
   try {
-    const first: unknown = JSON.parse(text.slice(start, end));
-    // Only objects are JSONL rows: named .jsonl, lines of arrays or strings are refused there too.
-    return typeof first === 'object' && first !== null && !Array.isArray(first) ? 'objects' : 'values';
+    return { value: JSON.parse(text) as unknown };
   } catch {
     return undefined;
   }

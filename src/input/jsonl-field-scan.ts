@@ -87,6 +87,8 @@ export class JsonlFieldScan {
   private firstObjectLine: number | undefined;
   /** The first line that is not a JSON object, and what it is instead. */
   private firstOther: { line: number; what: string; spread: boolean } | undefined;
+  /** A line seen that is no JSON at all: text, whatever its first line happens to parse as ("2024"). */
+  private textLines = false;
 
   constructor(
     private readonly want: ScanWant,
@@ -103,7 +105,10 @@ export class JsonlFieldScan {
   /** Looks at one non-blank line; true once no more rows are needed (throws when the read-ahead is spent). */
   see(text: string, line: number): boolean {
     const parsed = parseObject(text);
-    if (!('row' in parsed)) this.firstOther ??= { line, what: parsed.what, spread: opensSpreadObject(text) };
+    if (!('row' in parsed)) {
+      this.firstOther ??= { line, what: parsed.what, spread: opensSpreadObject(text) };
+      if (parsed.what.startsWith(NOT_JSON)) this.textLines = true;
+    }
     return this.seeRow('row' in parsed ? parsed.row : undefined, line, text.length);
   }
 
@@ -202,7 +207,7 @@ export class JsonlFieldScan {
     const none = this.rows === 1 ? 'its one line is not a JSON object' : `none of the ${ended ? '' : 'first '}${groupDigits(this.rows)} lines is a JSON object`;
     if (other.spread) return `${this.source}:${other.line}: ${none} (line ${other.line} is "{" alone): ${SPREAD_JSON}`;
     // JSON that is no object (an array, a string a line): read as text, its brackets and quotes would go out in the prompts.
-    const how = other.what.startsWith('is not JSON')
+    const how = this.textLines
       ? 'for one prompt per line pass --input-format txt (or name it .txt); a JSON array is read from a .json file'
       : 'JSONL is one object a line ({"prompt": "…"}), and a .json file one array of prompts (["…", "…"])';
     return `${this.source}:${other.line}: ${none} (line ${other.line} ${other.what}), so this is not JSONL: ${how}`;
@@ -217,13 +222,16 @@ function quoteFields(keys: ReadonlySet<string>): string {
 }
 
 /** A line as a row, or what it is instead (`is not JSON: "…"`, `is a JSON string`…). */
+/** How parseObject begins its words for a line that does not parse. */
+const NOT_JSON = 'is not JSON';
+
 function parseObject(text: string): { row: Record<string, unknown> } | { what: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     const trimmed = text.trim();
-    return { what: `is not JSON: ${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)}` };
+    return { what: `${NOT_JSON}: ${JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed)}` };
   }
   if (isPlainObject(value)) return { row: value };
   return { what: `is ${value === null ? 'null' : Array.isArray(value) ? 'a JSON array' : `a JSON ${typeof value}`}` };

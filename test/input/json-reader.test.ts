@@ -46,6 +46,12 @@ describe('a .json array that does not parse', () => {
     );
   });
 
+  it('text whose first line happens to parse ("2024") named .json: no hint of JSON values a line', async () => {
+    await expect(read('2024\nWhat happened this year?\n', { format: 'json', source: 'y.json' })).rejects.toThrow(
+      /^y\.json:2: not valid JSON at column 1 \([^)]*\)$/,
+    );
+  });
+
   it('a broken array whose first line is a whole value but nothing follows gets no such hint', async () => {
     await expect(read('{"prompt":"a"} x', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:1: not valid JSON at column 16 \([^)]*\)$/);
     await expect(read('[\n{"a":1}\n{"b":2}\n]', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:3: not valid JSON at column 1 \([^)]*\)$/);

@@ -208,6 +208,12 @@ describe('a JSONL input that is not JSONL at all', () => {
       '\n["a","b"]\n',
       /^q\.jsonl:2: its one line is not a JSON object \(line 2 is a JSON array\), so this is not JSONL: JSONL is one object a line \(\{"prompt": "…"\}\), and a \.json file one array of prompts \(\["…", "…"\]\)$/,
     ],
+    // Text whose first line happens to parse ("2024"): text all the same, with the text's advice.
+    [
+      'text whose first line is a number',
+      '2024\nWhat happened this year?\n',
+      /^q\.jsonl:1: none of the 2 lines is a JSON object \(line 1 is a JSON number\), so this is not JSONL: for one prompt per line pass --input-format txt/,
+    ],
     // Read as text, as the plain lines' advice would have it, the quotes would go out in the prompts.
     [
       'a JSON string a line',
