@@ -619,7 +619,7 @@ describe('a damaged cache file', () => {
     expect((await run([input, '--cache-dir', dir])).rows[0]?.cached).toBe(true);
     expect(ctx.server.requests).toHaveLength(1);
   });
-  it('damage past its header (pages overwritten): said once, even with -q, and the run goes on without the cache; stats reports it, prune refuses it, clear removes it', async () => {
+  it('damage past its header (a page overwritten): said once, even with -q, and the run goes on without the cache; stats reports it, prune refuses it, clear removes it', async () => {
     const dir = path.join(ctx.dir, 'paged');
     const input = writePrompts(
       ctx.dir,
@@ -628,10 +628,17 @@ describe('a damaged cache file', () => {
     );
     expect((await run([input, '--cache-dir', dir])).code).toBe(0);
     const file = path.join(dir, 'answers-v2.lmdb');
-    // The middle half of the file, its two meta pages (the header the open checks) left whole.
-    const size = fs.statSync(file).size;
+    // The main tree's root page zeroed, its two meta pages (the header the open checks) left whole:
+    // every lookup meets it first, a page neither branch nor leaf (MDB_CORRUPTED). Random bytes there
+    // or further down may send LMDB through a garbage offset instead, which takes the process down.
+    const bytes = fs.readFileSync(file);
+    const pageSize = bytes.readUInt32LE(48);
+    const meta = (at: number) => ({ txnid: bytes.readBigUInt64LE(at + 152), root: Number(bytes.readBigUInt64LE(at + 136)) });
+    const [m0, m1] = [meta(0), meta(pageSize)];
+    const root = (m0.txnid > m1.txnid ? m0 : m1).root;
+    expect(root).toBeGreaterThan(1);
     const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.alloc(size / 2, 0xab), 0, size / 2, size / 4);
+    fs.writeSync(fd, Buffer.alloc(pageSize), 0, pageSize, root * pageSize);
     fs.closeSync(fd);
     ctx.server.requests.length = 0;
     const damaged = await run([input, '--cache-dir', dir, '-q']);
