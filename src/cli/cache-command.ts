@@ -240,7 +240,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     return await action();
   } catch (err) {
     if (err instanceof RunError) throw err;
-    // Damage past the header, which only reading the pages finds: the way out named, as for a damaged header.
+    // Damage past the header, which only reading the pages finds: the way out named, as for a
+    // damaged header.
     const damage = isDamagedStoreError(err) ? err : err instanceof RemovalFailedError && isDamagedStoreError(err.cause) ? err.cause : undefined;
     if (damage)
       throw new RunError(

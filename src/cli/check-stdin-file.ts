@@ -13,8 +13,9 @@ const read = (fd: number, buffer: Buffer, position: number) =>
 /**
  * Stdin redirected from a regular file (`llm-batch - -o out.jsonl < in.txt`) is checked whole before
  * anything is sent, as a named input file is with -o FILE (see fingerprint): a bad byte on line 3001
- * refuses the run with the same line, not after 3,000 answers were paid for (a line too long too). Read by position from
- * the start, so stdin's own reads are left where they are. A pipe or a terminal is checked as it is read.
+ * refuses the run with the same line, not after 3,000 answers were paid for (a line too long too).
+ * Read by position from the start, so stdin's own reads are left where they are. A pipe or a
+ * terminal is checked as it is read.
  */
 export async function checkStdinFile(config: CliConfig, stdin: CliIo['stdin']): Promise<void> {
   if (config.input.kind !== 'stdin' || config.output.kind !== 'file') return;

@@ -12,11 +12,11 @@ import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /**
  * Where the cache's lines go. A cache that stops storing answers mid-run costs the next run what this
- * one paid, so that is said even with --quiet, as a budget overrun is, and so is a damaged cache file. A default directory that cannot
- * be used from the start is a notice --quiet silences: a cron job of a user without a (writable) home
- * runs without a cache every time, and a line each run, even one that sends nothing (a `--resume` of a
- * finished output), would be mail every time. So is an answer that could not be read: it is only
- * asked again, and stored anew.
+ * one paid, so that is said even with --quiet, as a budget overrun is, and so is a damaged cache
+ * file. A default directory that cannot be used from the start is a notice --quiet silences: a cron
+ * job of a user without a (writable) home runs without a cache every time, and a line each run, even
+ * one that sends nothing (a `--resume` of a finished output), would be mail every time. So is an
+ * answer that could not be read: it is only asked again, and stored anew.
  */
 export interface CacheSay {
   /** Said even with --quiet. */

@@ -206,7 +206,8 @@ export class JsonlFieldScan {
     const other = this.firstOther ?? { line: 1, what: 'not a JSON object', spread: false };
     const none = this.rows === 1 ? 'its one line is not a JSON object' : `none of the ${ended ? '' : 'first '}${groupDigits(this.rows)} lines is a JSON object`;
     if (other.spread) return `${this.source}:${other.line}: ${none} (line ${other.line} is "{" alone): ${SPREAD_JSON}`;
-    // JSON that is no object (an array, a string a line): read as text, its brackets and quotes would go out in the prompts.
+    // JSON that is no object (an array, a string a line): read as text, its brackets and quotes
+    // would go out in the prompts.
     const how = this.textLines
       ? 'for one prompt per line pass --input-format txt (or name it .txt); a JSON array is read from a .json file'
       : 'JSONL is one object a line ({"prompt": "…"}), and a .json file one array of prompts (["…", "…"])';

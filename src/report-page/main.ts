@@ -392,7 +392,8 @@ function comparison(d: ReportData, c: Comparison): HTMLElement {
 function errors(d: ReportData, table: RowsTable): HTMLElement {
   if (!d.errors.length) return section('errors', 'Errors', h('p', { class: 'muted' }, 'No failed rows.'));
   const rows = d.errors.map((g) => {
-    // Named apart for a screen reader, which lists the page's buttons by name: its type, status and count.
+    // Named apart for a screen reader, which lists the page's buttons by name: its type, status and
+    // count.
     const label = `Show the ${fmt.int(g.count)} ${g.count === 1 ? 'row' : 'rows'} of ${g.type}${g.status ? ` ${g.status}` : ''}: ${g.example.slice(0, 80)}`;
     const show = h('button', { type: 'button', class: 'link', 'aria-label': label }, 'show rows');
     show.addEventListener('click', () => table.filterErrorGroup(g));
@@ -438,7 +439,8 @@ function outputFields(d: ReportData): HTMLElement | null {
     'Structured output',
     // Names and values as the model wrote them: a bidirectional control shown as its marker, as in the table.
     h('p', { class: 'muted' }, ...withBidiMarkers(`Fields: ${d.outputFields.map((f) => f.name).join(', ')} (columns in the table below).`)),
-    // Past the columns shown: said, so that a field missing from the table is not taken for one the answers lack.
+    // Past the columns shown: said, so that a field missing from the table is not taken for one the
+    // answers lack.
     d.fieldsNotShown
       ? h(
           'p',
