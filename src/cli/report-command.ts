@@ -14,6 +14,7 @@ import { checkWritableFile } from './check-writable.js';
 import { notRereadable, readProblem, unreadableReason } from './path-problem.js';
 import { priceFlag } from './parse-flags.js';
 import { metaPath, readRunMeta } from '../output/index.js';
+import { fieldOrderOf } from './stored-csv-columns.js';
 import { storedResultsFormat } from '../output/results-format.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
 import { onIo, parseArgv } from './commander-io.js';
@@ -134,6 +135,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         escapedFormulas: readRunMeta(input)?.['csvEscapeFormulas'] === true,
         output,
         run,
+        fieldOrder: fieldOrderOf(readRunMeta(input)),
         // The manifest as it is now: batches collected since the summary was written are not pending.
         ...(pending ? { batches: pending.batches } : {}),
         pricing: { lookup, runModel },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
 import { OutputWriteError } from '../errors.js';
-import { openFileWriter, writeEach, type RowWriter } from '../output/index.js';
+import { openFileWriter, readRunMeta, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat, STDOUT_SOURCE } from '../report/report-target.js';
 import { LIST_PRICING } from '../report/row-cost.js';
@@ -17,6 +17,7 @@ import type { UncollectedBatches } from '../report/report-data.js';
 import { counted } from '../util/group-digits.js';
 import { writeReport } from '../report/write-report.js';
 import { shellQuote } from './shell-quote.js';
+import { fieldOrderOf } from './stored-csv-columns.js';
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -107,6 +108,8 @@ export class RunReport {
         signal: extra.signal,
         events: extra.events === false ? undefined : this.events,
         pricing: { lookup: this.prices ?? LIST_PRICING.lookup, runModel: this.config.model },
+        // The fields in the schema's order, as the output's metadata has them (a copy has none).
+        fieldOrder: file ? fieldOrderOf(readRunMeta(file)) : undefined,
         run: {
           requests: summary.requests,
           retries: summary.retries,

@@ -11,6 +11,17 @@ import { outputColumns, type OutputColumn } from '../structured/columns.js';
  */
 export const OUTPUT_COLUMNS_KEY = 'outputColumns';
 
+/**
+ * A structured run's fields in its schema's order, as its run metadata records them (its CSV's
+ * columns): the order its report shows them in, whatever order an answer wrote them in.
+ */
+export function fieldOrderOf(meta: Record<string, unknown> | undefined): string[] | undefined {
+  const columns = meta?.[OUTPUT_COLUMNS_KEY];
+  if (!Array.isArray(columns)) return undefined;
+  const properties = columns.map((c: unknown) => (typeof c === 'object' && c !== null ? (c as { property?: unknown }).property : undefined));
+  return properties.every((p): p is string => typeof p === 'string') && properties.length > 0 ? properties : undefined;
+}
+
 /** The run-metadata entries for a layout's field columns: none for a run without a schema. */
 export function storedOutputColumns(columns: readonly OutputColumn[] | undefined): Record<string, unknown> {
   return columns && columns.length > 0 ? { [OUTPUT_COLUMNS_KEY]: columns.map((c) => ({ ...c })) } : {};

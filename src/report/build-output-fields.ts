@@ -19,11 +19,15 @@ export function fieldText(v: unknown): string {
 }
 
 /**
- * The top-level fields of structured outputs, in order of first appearance, with their most common
- * values; named as the CSV names their columns (a field `id` is `output_id`, apart from the row's id).
+ * The top-level fields of structured outputs, in the schema's order when it is known (`order`: its
+ * CSV's columns), else in order of first appearance, with their most common values; named as the CSV
+ * names their columns (a field `id` is `output_id`, apart from the row's id).
  */
-export function buildOutputFields(rows: readonly ReportRow[], omitted?: OmittedFields): OutputField[] {
+export function buildOutputFields(rows: readonly ReportRow[], omitted?: OmittedFields, order?: readonly string[]): OutputField[] {
   const fields = new Map<string, Map<string, number> | null>();
+  // The schema's fields first, in its order; one that no answer holds is dropped below.
+  for (const name of (order ?? []).slice(0, MAX_FIELDS)) fields.set(name, new Map());
+  const seen = new Set<string>();
   const past = new Set<string>();
   for (const r of rows) {
     if (!r.output) continue;
@@ -35,6 +39,7 @@ export function buildOutputFields(rows: readonly ReportRow[], omitted?: OmittedF
         }
         fields.set(name, new Map());
       }
+      seen.add(name);
       const counts = fields.get(name);
       if (!counts) continue;
       const text = fieldText(value).slice(0, 200);
@@ -42,6 +47,7 @@ export function buildOutputFields(rows: readonly ReportRow[], omitted?: OmittedF
       if (counts.size > MAX_DISTINCT) fields.set(name, null);
     }
   }
+  for (const name of fields.keys()) if (!seen.has(name)) fields.delete(name);
   if (omitted && past.size > 0) {
     omitted.count = past.size;
     omitted.names = [...past].slice(0, NAMED_OMITTED);

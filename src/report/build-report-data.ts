@@ -15,6 +15,8 @@ export interface ReportInput {
   source: ReportData['source'];
   /** From a live run (`--report`): what only the run saw. */
   run?: RunFigures;
+  /** Structured fields in the schema's order (see buildOutputFields). */
+  fieldOrder?: readonly string[] | undefined;
   /** A --batch-api run's batches not collected, when known apart from `run` (see ReportData.pendingBatches). */
   batches?: UncollectedBatches;
   events?: RunEvents;
@@ -82,7 +84,7 @@ export async function buildReportData(input: ReportInput): Promise<ReportData> {
   const latency = buildLatency(latenciesOf(rows));
   const errors = buildErrorGroups(rows);
   const omitted: OmittedFields = { count: 0, names: [] };
-  const outputFields = buildOutputFields(rows, omitted);
+  const outputFields = buildOutputFields(rows, omitted, input.fieldOrder);
   return {
     version: 1,
     title: input.title,

@@ -27,6 +27,8 @@ export interface WriteReportOptions {
   /** Where the HTML goes: a file (written atomically), or a stream such as stdout (`report -o -`). */
   output: string | NodeJS.WritableStream;
   run?: RunFigures;
+  /** A structured run's fields in its schema's order (its run metadata's), which the page follows. */
+  fieldOrder?: readonly string[] | undefined;
   /** Batches a --batch-api run did not collect, when known apart from `run` (`report` reads its manifest). */
   batches?: UncollectedBatches;
   events?: RunEvents;
@@ -156,6 +158,7 @@ async function reportData(o: WriteReportOptions, snapshot: FileSnapshot): Promis
       ...(o.beingWritten ? { beingWritten: true } : {}),
     },
     run: o.run,
+    fieldOrder: o.fieldOrder,
     batches: o.batches,
     events: o.events,
     pricing: o.pricing,

@@ -245,6 +245,17 @@ describe('reading results for a report', () => {
     expect(few).not.toHaveProperty('fieldsNotShown');
   });
 
+  it("fields in the schema's order when it is known (the run's metadata), whatever order an answer wrote them in", async () => {
+    const rows = [
+      { c: 1, b: 2, a: 3 },
+      { a: 4, b: 5, c: 6, extra: 7 },
+    ].map((output, i) => reportRowFromJson({ id: `r${i}`, line: i + 1, prompt: 'p', response: '{}', error: null, attempts: 1, output }));
+    const source = { path: 't', format: 'jsonl' as const, bytes: 1 };
+    expect((await buildReportData({ rows, title: 't', source })).outputFields.map((f) => f.name)).toEqual(['c', 'b', 'a', 'extra']);
+    const ordered = await buildReportData({ rows, title: 't', source, fieldOrder: ['a', 'b', 'c', 'never'] });
+    expect(ordered.outputFields.map((f) => f.name)).toEqual(['a', 'b', 'c', 'extra']);
+  });
+
   it('keeps `output`, `sample` and `cached` from JSONL rows', async () => {
     const r = reportRowFromJson({ id: 'a', line: 1, prompt: 'p', response: '{}', error: null, attempts: 0, sample: 2, cached: true, output: { k: [1] } });
     expect(r).toMatchObject({ sample: 2, cached: true, output: { k: [1] } });
