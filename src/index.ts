@@ -38,4 +38,4 @@ export { createRunBudget, BUDGET_DEFAULT_MAX_TOKENS, type RunBudget, type Admiss
 export { createPriceLookup, billedPico, worstCasePico, BATCH_DISCOUNT, type TokenPrice, type PriceLookup } from './budget/prices.js';
 export { SpendCap, toPico, toUsd } from './budget/spend-cap.js';
 export { answerKey } from './output/row-key.js';
-export { expandMatrix } from './input/expand-matrix.js';
+export { expandRecords as expandMatrix } from './engine/record-matrix.js';

@@ -6,6 +6,7 @@ import type { BatchStats } from './stats.js';
 import type { ResultRow } from '../types.js';
 import { createStats } from './stats.js';
 import { UsageError } from '../errors.js';
+import { isPlainObject } from '../util/is-plain-object.js';
 import { guardedComplete } from './guarded-complete.js';
 import type { StructuredOutput } from '../structured/types.js';
 import type { AnswerCache } from './answer-cache.js';
@@ -79,8 +80,8 @@ export interface BatchOptions {
   readonly failTruncated?: boolean;
   /** Stop when the first attempts all fail the same endpoint-level way (see CircuitBreaker). @default true */
   readonly circuitBreaker?: boolean;
-  /** Answers parsed and validated (and re-asked when invalid): a JSON Schema or JSON mode. */
-  readonly structured?: StructuredOutput;
+  /** Answers parsed and validated (and re-asked when invalid): a JSON Schema or JSON mode. `retries` defaults to 2. */
+  readonly structured?: Omit<StructuredOutput, 'retries'> & { readonly retries?: number };
 }
 
 /** The options left unset unless given: every other one gets its default. */
@@ -100,7 +101,8 @@ type OptionalOptions =
   | 'cache'
   | 'budget';
 
-export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> & Pick<BatchOptions, OptionalOptions>;
+export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> &
+  Pick<BatchOptions, Exclude<OptionalOptions, 'structured'>> & { readonly structured?: StructuredOutput };
 
 /** A value as a message shows it: strings quoted, `undefined` named, an object by its kind. */
 export const shown = (value: unknown): string =>
@@ -181,6 +183,11 @@ function checkRequestOptions(options: BatchOptions): void {
   if (order !== undefined && order !== 'completion' && order !== 'input') {
     throw new UsageError(`order must be "completion" or "input", got ${shown(order)}`);
   }
+  // As a record's own is checked (check-record.ts): a string was spread into every body letter by letter.
+  const extraBody = (options as { extraBody?: unknown }).extraBody;
+  if (extraBody !== undefined && !isPlainObject(extraBody)) {
+    throw new UsageError(`extraBody must be an object (request-body fields for every request) or left out, got ${shown(extraBody)}`);
+  }
   positive('maxTokens', options.maxTokens, true);
   positive('budgetMaxTokens', options.budgetMaxTokens, true);
 }
@@ -200,8 +207,9 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
   for (const name of ['stopSignal', 'abortSignal'] as const) signal(name, options[name]);
   for (const name of ['onEvent', 'onRow', 'onDropped'] as const) callback(name, options[name]);
   checkParts(options);
+  const { structured, ...rest } = options;
   return {
-    ...options,
+    ...rest,
     complete: guardedComplete(options.complete),
     stream: options.stream ?? true,
     concurrency: options.concurrency ?? 8,
@@ -218,7 +226,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     circuitBreaker: options.circuitBreaker ?? true,
     // A caller from JavaScript may leave `retries` out: without its default, `reasks >= undefined`
     // never held, and an answer that never validated was re-asked (and paid for) without end.
-    ...(options.structured ? { structured: { ...options.structured, retries: options.structured.retries ?? STRUCTURED_RETRIES } } : {}),
+    ...(structured ? { structured: { ...structured, retries: structured.retries ?? STRUCTURED_RETRIES } } : {}),
   };
 }
 

@@ -32,9 +32,9 @@ export function checkRecord(record: unknown, seq: number): PromptRecord {
   }
   // A record readRecords found bad is never sent: it becomes an `input` row, messages or not.
   if (problem === undefined) {
-    if (!Array.isArray(messages)) {
+    if (!Array.isArray(messages) || messages.length === 0) {
       throw new UsageError(
-        `${named(seq, id)} has no messages (the chat messages to send, e.g. [{ role: 'user', content: prompt }]), got ${messages === null ? 'null' : typeof messages}`,
+        `${named(seq, id)} has no messages (the chat messages to send, e.g. [{ role: 'user', content: prompt }]), got ${messages === null ? 'null' : Array.isArray(messages) ? 'an empty array' : typeof messages}`,
       );
     }
     checkSent(record as PromptRecord, seq);
@@ -48,7 +48,10 @@ export function checkRecord(record: unknown, seq: number): PromptRecord {
  * into the body letter by letter, and a `null` message failed the token estimate with a TypeError.
  */
 function checkSent(record: PromptRecord, seq: number): void {
-  const { messages, extraBody, sample, params } = record;
+  const { messages, extraBody, sample, params, line, prompt } = record;
+  // What its row says of it: a row's `line` and `prompt` are a number and a string.
+  if (!isPositive(line, true)) refuse(seq, record.id, 'line must be a positive integer (its place in the input)', line);
+  if (typeof prompt !== 'string') refuse(seq, record.id, 'prompt must be a string (what its row shows of it)', prompt);
   for (let at = 0; at < messages.length; at++) {
     if (!isPlainObject(messages[at])) refuse(seq, record.id, `messages[${at}] must be an object (a chat message: role and content)`, messages[at]);
   }

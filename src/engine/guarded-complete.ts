@@ -73,8 +73,24 @@ const filledIn = (result: CompletionResult): CompletionResult => ({
   finishReason: result.finishReason ?? null,
   usage: numericUsage(result.usage),
   model: result.model ?? null,
-  headers: result.headers ?? null,
+  headers: headersOf(result.headers),
 });
+
+/**
+ * A `complete`'s headers as the pacing reads them (`get`): a plain object (`{ 'retry-after': '1' }`)
+ * made a Headers, where its `get` was missing and every attempt failed as a connection error, its
+ * paid answer thrown away and asked again. Anything else is left to the checks it meets.
+ */
+function headersOf(headers: CompletionResult['headers'] | Record<string, string> | undefined): CompletionResult['headers'] {
+  if (headers === undefined || headers === null) return null;
+  if (typeof (headers as { get?: unknown }).get === 'function') return headers as CompletionResult['headers'];
+  if (typeof headers !== 'object') return null;
+  try {
+    return new Headers(Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return null;
+  }
+}
 
 const describe = (value: unknown): string =>
   value === null || typeof value !== 'object' ? String(value) : `an object whose text is ${typeof (value as { text?: unknown }).text}`;
