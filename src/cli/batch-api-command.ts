@@ -739,7 +739,10 @@ function finishBatchRun(
   // way on (its batches keep running, and billing, on the server meanwhile).
   const lasting = outcome.outage !== undefined && outcome.outage.forMs >= OUTAGE_NOTE_MS;
   const signal = outcome.interrupted && !closed && !outcome.outputFailed;
-  const say = (line: string) => (outcome.outputFailed || lasting || signal ? reporter.error(line) : reporter.info(line));
+  // A summary said under -q (a failed row: see the reporter's finish) goes with its way on: alone, a
+  // mail read "0 ok, 1 failed" with exit 75 and no word of the batch still running.
+  const mailed = stats.failed + stats.skippedFailed > 0;
+  const say = (line: string) => (outcome.outputFailed || lasting || signal || mailed ? reporter.error(line) : reporter.info(line));
   if (lasting && outcome.outage!.forMs >= OUTAGE_LIMIT_MS && run.wait)
     fail(`stopped waiting: the Batch API has failed every call for ${Math.round(outcome.outage!.forMs / 60_000)} min (last: ${outcome.outage!.lastError})`);
   const pending = run.stateDropped && outcome.unsubmitted > 0 ? keptOldLine(outcome, next) : pendingLine(outcome, next, signal);

@@ -29,6 +29,21 @@ async function pendingFromStdin(): Promise<{ out: string; args: string[] }> {
   return { out, args };
 }
 
+describe('--batch-api --no-wait -q, the cron idiom', () => {
+  it('silent while a batch waits; with a failed row its summary comes with the pending line and the command', async () => {
+    ctx.server.options.batches = { stepMs: 20, hold: () => true };
+    const clean = path.join(ctx.dir, 'clean.jsonl');
+    const quiet = await runCli([writePrompts(ctx.dir, 'clean.txt', prompts(2)), '-o', clean, ...batchArgs(), '--no-wait', '-q']);
+    expect({ code: quiet.code, stderr: quiet.stderr }).toEqual({ code: 75, stderr: '' });
+    const input = path.join(ctx.dir, 'one-bad.jsonl');
+    fs.writeFileSync(input, '{"id":"a","prompt":"x1"}\n{"id":"b"}\n');
+    const r = await runCli([input, '-o', path.join(ctx.dir, 'one-bad-out.jsonl'), ...batchArgs(), '--no-wait', '-q']);
+    expect(r.code, r.stderr).toBe(75);
+    expect(r.stderr).toMatch(/0 ok, 1 failed \(input 1\)/);
+    expect(r.stderr).toMatch(/^llm-batch: 1 batch is still pending.*; to continue, run: llm-batch .*--resume/m);
+  });
+});
+
 describe('--batch-api --resume with batches pending', () => {
   it('refuses an edited input or other settings before collecting, submitting or rewriting the metadata; --force-resume collects, then sends', async () => {
     let holding = true;
