@@ -44,6 +44,21 @@ describe('--batch-api --no-wait -q, the cron idiom', () => {
   });
 });
 
+describe('--batch-api progress lines', () => {
+  it('a line when a batch moves on or another tenth of it is done, not at every poll whose counts moved', async () => {
+    ctx.server.options.batches = { stepMs: 1200, progressCounts: true };
+    const input = writePrompts(ctx.dir, 'progress.txt', prompts(100));
+    const r = await runCli([input, '-o', path.join(ctx.dir, 'progress.jsonl'), ...batchArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    const running = r.stderr.split('\n').filter((line) => /: in_progress, \d+\/100 done/.test(line));
+    // ~20 polls while it runs (one each 0.05 s), each with other counts: at most a line a tenth.
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.length).toBeLessThanOrEqual(11);
+    const tenths = running.map((line) => Math.floor(Number(/, (\d+)\/100 done/.exec(line)![1]) / 10));
+    expect(new Set(tenths).size).toBe(tenths.length);
+  });
+});
+
 describe('--batch-api --resume with batches pending', () => {
   it('refuses an edited input or other settings before collecting, submitting or rewriting the metadata; --force-resume collects, then sends', async () => {
     let holding = true;

@@ -26,6 +26,8 @@ export interface MockBatchOptions {
   validate?: (line: any, lineNo: number) => string | undefined;
   /** Hold batches in_progress until this returns false (cancellation tests). */
   hold?: (batchIndex: number) => boolean;
+  /** Report `completed` rising through in_progress, as the real API does (else 0 until the batch is done). */
+  progressCounts?: boolean;
   /**
    * Do the step's work (store the file, create the batch, send half the file) but never answer:
    * the client is killed while it waits, as by `kill -9` right after the server acted.
@@ -312,8 +314,15 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       // When each stage began, as the real API reports them (stages move on every stepMs).
       ...stageTimes(batch, status),
       metadata: batch.metadata,
-      request_counts: { total, completed: f?.completed ?? 0, failed: f?.failed ?? 0 },
+      request_counts: { total, completed: f?.completed ?? runningCount(batch, status), failed: f?.failed ?? 0 },
     };
+  }
+
+  /** Requests done so far while in_progress, with `progressCounts`: a share of the step gone by. */
+  function runningCount(batch: MockBatch, status: string): number {
+    if (!options().progressCounts || status !== 'in_progress') return 0;
+    const step = options().stepMs ?? 20;
+    return Math.floor(batch.total * Math.min(1, Math.max(0, (now() - batch.createdMs - step) / step)));
   }
 
   function stageTimes(batch: MockBatch, status: string): Record<string, number> {
