@@ -14,9 +14,15 @@ export interface ChunkStatusLine {
   next: string;
 }
 
+/** The notes of a chunk whose lines have no row (see BatchJob's strandedWhy). */
+const STRANDED = /^(refused: |token_limit_exceeded on its own)/;
+
 function nextStep(chunk: Chunk): string {
   if (chunk.collected) {
     if (chunk.remainderChunk !== undefined) return `done; ${chunk.remainder} unfinished requests went on as batch ${chunk.remainderChunk}`;
+    // A refused batch (or one over the token limit alone) is closed as a --resume plans its requests
+    // again: said so, not as a refusal still waiting for that --resume.
+    if (chunk.note !== undefined && STRANDED.test(chunk.note)) return `${chunk.note}; its requests were planned again`;
     return chunk.note ?? 'done';
   }
   if (chunk.note) return chunk.note;

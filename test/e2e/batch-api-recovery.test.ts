@@ -68,6 +68,10 @@ describe('--batch-api: a refused batch', () => {
     expect(rows.map((r) => r.prompt).sort()).toEqual(prompts(10).sort());
     for (const r of rows) expect(r.response).toBe(`ECHO ${r.prompt}`);
     expect(fs.existsSync(`${out}.batch.d`)).toBe(false);
+    // Its status says the refusal is behind it: its requests went on in a later batch.
+    const status = await runCli(['status', out, '--no-refresh']);
+    expect(status.stdout).toMatch(/next: refused: line 1: bad line; .*; its requests were planned again/);
+    expect(status.stdout).toMatch(/every batch is collected/);
   });
 
   it('refused again on the --resume: exit 2 as the first time, and the next --resume plans them once more', async () => {
