@@ -507,6 +507,12 @@ export class BatchJob {
     this.o.onRow(row);
   }
 
+  /**
+   * A chunk's (by `n`) requests run live with --finish-live in this process, for the progress line:
+   * not failures of its batch, as the server counts them, but requests still to come, then answers.
+   */
+  private readonly ranLive = new Map<number, { lines: number; ok: number; failed: number }>();
+
   private reportProgress(): void {
     if (!this.o.onProgress) return;
     // A remainder's lines are counted once: in the chunk they were first sent in.
@@ -515,8 +521,14 @@ export class BatchJob {
     let failed = 0;
     for (const c of this.manifest.chunks) {
       completed += c.counts?.completed ?? 0;
-      // Lines an expired batch did not run count as failed on the server; they are sent again.
-      failed += (c.counts?.failed ?? 0) - (c.remainder ?? 0);
+      // Lines an expired batch did not run count as failed on the server; they are sent again, in a
+      // batch (its remainder) or live (--finish-live), where their answers count.
+      const live = this.ranLive.get(c.n);
+      failed += (c.counts?.failed ?? 0) - (c.remainder ?? 0) - (live?.lines ?? 0);
+      if (live) {
+        completed += live.ok;
+        failed += live.failed;
+      }
     }
     this.o.onProgress({
       batches: this.manifest.chunks.length,
@@ -1029,12 +1041,18 @@ export class BatchJob {
       chunk.remainder = rest.size;
     } else if (rest.size > 0 && this.o.finishLive) {
       this.o.info(`${this.label(chunk)}: ${chunk.status} with ${requests(rest.size)} not run; running them live (--finish-live)`);
+      const live = { lines: rest.size, ok: 0, failed: 0 };
+      this.ranLive.set(chunk.n, live);
+      this.reportProgress();
       for await (const row of this.o.finishLive(recordsFromChunk(this.dir, chunk, rest, index))) {
         await this.o.writer.write(row);
         this.o.onRow(row);
         const key = customIdOf(rowAnswer(row));
         rest.delete(key);
         this.wrote(key);
+        if (row.error === null) live.ok++;
+        else live.failed++;
+        this.reportProgress();
       }
       // An interrupted live run leaves the chunk uncollected: a resume collects it again (its rows
       // are skipped as already written) and runs only what is still missing.

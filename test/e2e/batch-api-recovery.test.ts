@@ -11,6 +11,7 @@ import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { shared } from '../helpers/shared-run.js';
 import { until } from '../helpers/until.js';
+import { runPty } from '../helpers/run-pty.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchrecovery-');
 
@@ -42,6 +43,23 @@ function refusedSecondBatch() {
   const out = path.join(ctx.dir, 'out.jsonl');
   return { server, out, args: [input, '-o', out, ...batchArgs(), '--batch-size', '5'] };
 }
+
+describe('--batch-api --finish-live on a terminal', () => {
+  it('the bar counts the requests run live as done, not as the failures the expired batch reported', async () => {
+    ctx.server.options.batches = { stepMs: 30, expireAfter: (i) => (i === 0 ? 2 : undefined) };
+    ctx.server.options.latencyMs = 150;
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runPty([input, '-o', out, ...batchArgs(), '--finish-live', '-c', '1'], { cols: 200 });
+    expect(r.code, r.raw).toBe(0);
+    expect(rowsOf(out).filter((row) => row.error === null)).toHaveLength(10);
+    const frames = r.raw.split(/\r|\n/).filter((line) => /\d+\/10 requests/.test(line));
+    // While the 8 run live the bar moves, and it ends whole, with no failure.
+    expect(new Set(frames.map((line) => /(\d+)\/10 requests/.exec(line)![1])).size).toBeGreaterThan(2);
+    expect(frames.at(-1)).toMatch(/10\/10 requests(?! \()/);
+    expect(frames.join('\n')).not.toMatch(/failed\)/);
+  });
+});
 
 describe('--batch-api: a refused batch', () => {
   it('the --resume that collects the other batches plans the refused lines again: one --resume finishes, exit 0', async () => {
