@@ -135,7 +135,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         escapedFormulas: readRunMeta(input)?.['csvEscapeFormulas'] === true,
         output,
         run,
-        fieldOrder: fieldOrderOf(readRunMeta(input)),
+        fieldOrder: fieldOrderOf(readRunMeta(input), flags.format ?? resultsFormat(input)),
         // The manifest as it is now: batches collected since the summary was written are not pending.
         ...(pending ? { batches: pending.batches } : {}),
         pricing: { lookup, runModel },

@@ -109,7 +109,7 @@ export class RunReport {
         events: extra.events === false ? undefined : this.events,
         pricing: { lookup: this.prices ?? LIST_PRICING.lookup, runModel: this.config.model },
         // The fields in the schema's order, as the output's metadata has them (a copy has none).
-        fieldOrder: file ? fieldOrderOf(readRunMeta(file)) : undefined,
+        fieldOrder: file ? fieldOrderOf(readRunMeta(file), resultsFormat(file)) : undefined,
         run: {
           requests: summary.requests,
           retries: summary.retries,

@@ -13,13 +13,16 @@ export const OUTPUT_COLUMNS_KEY = 'outputColumns';
 
 /**
  * A structured run's fields in its schema's order, as its run metadata records them (its CSV's
- * columns): the order its report shows them in, whatever order an answer wrote them in.
+ * columns), named as a results file of `format` has them: the order its report shows them in,
+ * whatever order an answer wrote them in.
  */
-export function fieldOrderOf(meta: Record<string, unknown> | undefined): string[] | undefined {
+export function fieldOrderOf(meta: Record<string, unknown> | undefined, format: 'jsonl' | 'csv'): string[] | undefined {
   const columns = meta?.[OUTPUT_COLUMNS_KEY];
   if (!Array.isArray(columns)) return undefined;
-  const properties = columns.map((c: unknown) => (typeof c === 'object' && c !== null ? (c as { property?: unknown }).property : undefined));
-  return properties.every((p): p is string => typeof p === 'string') && properties.length > 0 ? properties : undefined;
+  // A CSV's fields are read back under their column names (`output_id` for a field `id`).
+  const key = format === 'csv' ? 'column' : 'property';
+  const names = columns.map((c: unknown) => (typeof c === 'object' && c !== null ? (c as Record<string, unknown>)[key] : undefined));
+  return names.every((n): n is string => typeof n === 'string') && names.length > 0 ? names : undefined;
 }
 
 /** The run-metadata entries for a layout's field columns: none for a run without a schema. */
