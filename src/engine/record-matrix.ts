@@ -30,11 +30,35 @@ function checkMatrix(matrix: unknown): asserts matrix is Matrix {
   if (tagged !== undefined && typeof tagged !== 'boolean') throw new UsageError(`matrix.tagged must be true or false, got ${shown(tagged)}`);
 }
 
-async function* sentFor(records: AsyncIterable<PromptRecord>, model: string): AsyncGenerator<PromptRecord> {
-  for await (const record of records) {
+/**
+ * Each record sent for `model`, as an iterator of its own rather than a generator: a run that refuses
+ * its options returns an iterator it never started, and a generator's `return()` would then end
+ * only itself, leaving the records' file open (a refusal closes what it was given, README).
+ */
+function sentFor(records: AsyncIterable<PromptRecord>, model: string): AsyncGenerator<PromptRecord> {
+  const inner = records[Symbol.asyncIterator]();
+  const withModel = (record: PromptRecord): PromptRecord => {
     const params: unknown = isPlainObject(record) ? record['params'] : undefined;
     // As it is: one runBatch refuses (not an object, params not one), or one that names its own model.
     const asIs = !isPlainObject(record) || (params !== undefined && !isPlainObject(params)) || (isPlainObject(params) && params['model'] !== undefined);
-    yield asIs ? record : { ...record, params: { ...record.params, model } };
-  }
+    return asIs ? record : { ...record, params: { ...record.params, model } };
+  };
+  const iterator: AsyncGenerator<PromptRecord> = {
+    async next() {
+      const step = await inner.next();
+      return step.done ? step : { done: false, value: withModel(step.value) };
+    },
+    async return(value?: unknown) {
+      await inner.return?.(value);
+      return { done: true, value: undefined };
+    },
+    async throw(err?: unknown) {
+      if (inner.throw) return inner.throw(err);
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }

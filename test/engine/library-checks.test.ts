@@ -4,7 +4,11 @@
  * `retries` (a type the runtime already took). Through the package's own API (src/index.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { expandMatrix, runBatch, UsageError, type CompletionResult, type RecordInput } from '../../src/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expandMatrix, readRecords, runBatch, UsageError, type CompletionResult, type RecordInput } from '../../src/index.js';
+import { until } from '../helpers/until.js';
 import type { ResultRow } from '../../src/types.js';
 import type { CheckResult } from '../../src/structured/check-types.js';
 
@@ -54,6 +58,20 @@ describe('expandMatrix', () => {
     expect(rows.map((r) => r.id).sort()).toEqual(['a', 'b']);
     // Not a matrix: the rows stay plain.
     expect(rows.every((r) => r.sample === undefined && r.requested_model === undefined)).toBe(true);
+  });
+
+  it("one model, options runBatch refuses: the records' file is closed, as a refusal closes what it was given", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-matrix-close-'));
+    try {
+      const file = path.join(dir, 'in.txt');
+      fs.writeFileSync(file, 'one\ntwo\n');
+      const stream = fs.createReadStream(file);
+      const records = readRecords(stream, { format: 'txt', source: file });
+      await expect(rowsOf(expandMatrix(records, { models: ['gpt-4o'], repeat: 1 }), { concurrency: 0 })).rejects.toThrow(UsageError);
+      await until(() => stream.destroyed, 'the stream destroyed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('several: a record per model and sample, from an array too', async () => {
