@@ -9,6 +9,7 @@ import { keepChunkLines, openChunkBodies, readIndex, recordsFromChunk, removeChu
 import { batchTimes, entryRowBase, lineTimes, rowFromBatchLine } from './collect-rows.js';
 import { customIdOf, recordAnswer, rowAnswer } from './custom-id.js';
 import { judgeCollected, type CollectedCheck } from './judge-collected.js';
+import { CANCELLED_NOTE } from './batch-status.js';
 import { reaskMessages } from '../structured/reask.js';
 import type { InvalidKind } from '../structured/check-types.js';
 import {
@@ -410,6 +411,8 @@ export class BatchJob {
         const index = readIndex(this.dir, chunk);
         await this.abortRows(chunk, new Set(index.keys()), index);
         chunk.collected = true;
+        // Its requests got cancelled rows, not another batch: `status` says so (batch-status.ts).
+        if (chunk.note) chunk.note = `${chunk.note}${CANCELLED_NOTE}`;
         removeChunkFiles(this.dir, chunk);
         this.save();
         continue;
@@ -524,7 +527,9 @@ export class BatchJob {
       // Lines an expired batch did not run count as failed on the server; they are sent again, in a
       // batch (its remainder) or live (--finish-live), where their answers count.
       const live = this.ranLive.get(c.n);
-      failed += (c.counts?.failed ?? 0) - (c.remainder ?? 0) - (live?.lines ?? 0);
+      // The server counts the lines it did not run as failed (an expired batch; a cancelled one may not).
+      const serverFailed = (c.counts?.failed ?? 0) - (c.remainder ?? 0);
+      failed += Math.max(0, serverFailed - (live?.lines ?? 0));
       if (live) {
         completed += live.ok;
         failed += live.failed;
@@ -1041,7 +1046,9 @@ export class BatchJob {
       chunk.remainder = rest.size;
     } else if (rest.size > 0 && this.o.finishLive) {
       this.o.info(`${this.label(chunk)}: ${chunk.status} with ${requests(rest.size)} not run; running them live (--finish-live)`);
-      const live = { lines: rest.size, ok: 0, failed: 0 };
+      // Every line the batch did not answer; those a stopped run already answered live count as done.
+      const notRun = [...index.keys()].filter((id) => !answered.has(id)).length;
+      const live = { lines: notRun, ok: notRun - rest.size, failed: 0 };
       this.ranLive.set(chunk.n, live);
       this.reportProgress();
       for await (const row of this.o.finishLive(recordsFromChunk(this.dir, chunk, rest, index))) {

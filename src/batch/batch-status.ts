@@ -14,6 +14,9 @@ export interface ChunkStatusLine {
   next: string;
 }
 
+/** What `llm-batch cancel` adds to such a note: its requests got cancelled rows. */
+export const CANCELLED_NOTE = '; cancelled (llm-batch cancel)';
+
 /** The notes of a chunk whose lines have no row (see BatchJob's strandedWhy). */
 const STRANDED = /^(refused: |token_limit_exceeded on its own)/;
 
@@ -22,7 +25,7 @@ function nextStep(chunk: Chunk): string {
     if (chunk.remainderChunk !== undefined) return `done; ${chunk.remainder} unfinished requests went on as batch ${chunk.remainderChunk}`;
     // A refused batch (or one over the token limit alone) is closed as a --resume plans its requests
     // again: said so, not as a refusal still waiting for that --resume.
-    if (chunk.note !== undefined && STRANDED.test(chunk.note)) return `${chunk.note}; its requests were planned again`;
+    if (chunk.note !== undefined && STRANDED.test(chunk.note) && !chunk.note.endsWith(CANCELLED_NOTE)) return `${chunk.note}; its requests were planned again`;
     return chunk.note ?? 'done';
   }
   if (chunk.note) return chunk.note;

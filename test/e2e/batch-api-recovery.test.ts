@@ -11,7 +11,7 @@ import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { shared } from '../helpers/shared-run.js';
 import { until } from '../helpers/until.js';
-import { runPty } from '../helpers/run-pty.js';
+import { runPty, startPty } from '../helpers/run-pty.js';
 
 const ctx = useServerAndCaseDir('llm-batch-batchrecovery-');
 
@@ -59,6 +59,41 @@ describe('--batch-api --finish-live on a terminal', () => {
     expect(frames.at(-1)).toMatch(/10\/10 requests(?! \()/);
     expect(frames.join('\n')).not.toMatch(/failed\)/);
   });
+
+  it('resumed after a stop in its live part: the requests answered live before count as done', async () => {
+    ctx.server.options.batches = { stepMs: 30, expireAfter: (i) => (i === 0 ? 2 : undefined) };
+    ctx.server.options.latencyMs = 300;
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const child = spawnCli([input, '-o', out, ...batchArgs(), '--finish-live', '-c', '1']);
+    await until(() => rowsOf(out).length >= 5, 'five rows');
+    child.kill('SIGINT');
+    expect((await waitForExit(child)).code).toBe(130);
+    ctx.server.options.latencyMs = 20;
+    const r = await runPty([input, '-o', out, ...batchArgs(), '--finish-live', '-c', '1', '--resume'], { cols: 200 });
+    expect(r.code, r.raw).toBe(0);
+    expect(rowsOf(out).filter((row) => row.error === null)).toHaveLength(10);
+    const frames = r.raw.split(/\r|\n/).filter((line) => /\d+\/10 requests/.test(line));
+    expect(frames.at(-1)).toMatch(/10\/10 requests(?! \()/);
+  });
+
+  it('a batch cancelled elsewhere, its requests run live: the bar ends with the live failures, whole', async () => {
+    ctx.server.options.batches = { stepMs: 30, hold: (i) => i === 0 };
+    ctx.server.options.latencyMs = 50;
+    ctx.server.options.fault = ({ prompt }) => (prompt === 'q9' || prompt === 'q10' ? '400' : undefined);
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(10));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const session = startPty([input, '-o', out, ...batchArgs(), '--finish-live', '-c', '1'], { cols: 200 });
+    await until(() => ctx.server.batchState.counts.creates > 0, 'the batch created');
+    const auth = { authorization: `Bearer ${SECRET_KEY}` };
+    const list = (await (await fetch(`${ctx.server.url}/batches`, { headers: auth })).json()) as { data: Array<{ id: string }> };
+    expect((await fetch(`${ctx.server.url}/batches/${list.data[0]!.id}/cancel`, { method: 'POST', headers: auth })).status).toBe(200);
+    session.child.stdin!.end();
+    const r = await session.done;
+    expect(rowsOf(out).filter((row) => row.error !== null)).toHaveLength(2);
+    const frames = r.raw.split(/\r|\n/).filter((line) => /\d+\/10 requests/.test(line));
+    expect(frames.at(-1)).toMatch(/10\/10 requests \(2 failed\)/);
+  });
 });
 
 describe('--batch-api: a refused batch', () => {
@@ -90,6 +125,16 @@ describe('--batch-api: a refused batch', () => {
     const status = await runCli(['status', out, '--no-refresh']);
     expect(status.stdout).toMatch(/next: refused: line 1: bad line; .*; its requests were planned again/);
     expect(status.stdout).toMatch(/every batch is collected/);
+  });
+
+  it('cancelled instead: its status says its requests were cancelled, not planned again', async () => {
+    const { out, args } = refusedSecondBatch();
+    expect((await runCli(args)).code).toBe(2);
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    const status = await runCli(['status', out, '--no-refresh']);
+    expect(status.stdout).toMatch(/next: refused: line 1: bad line; .*; cancelled \(llm-batch cancel\)\n/);
+    expect(status.stdout).not.toMatch(/planned again/);
   });
 
   it('refused again on the --resume: exit 2 as the first time, and the next --resume plans them once more', async () => {
