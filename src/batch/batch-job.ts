@@ -93,11 +93,11 @@ export interface BatchJobOptions {
    */
   onSubmitting?: () => void;
   /**
-   * An --overwrite over results it has not replaced yet: planned afresh, and saved beside the state of
-   * the run whose results they are (`holder`, or an empty one) until {@link BatchJob.replaced} (see
+   * An --overwrite over results it has not replaced yet: planned afresh, and saved beside this, the
+   * state of the run whose results they are (or an empty one), until {@link BatchJob.replaced} (see
    * Manifest.overwriting).
    */
-  beside?: { holder: Manifest };
+  beside?: Manifest;
   /**
    * Each whole answer collected, with the body that asked for it (the response cache); a promise
    * returned is awaited before the next (the cache's writes falling behind).
@@ -212,8 +212,8 @@ function continuing(first: PromptRecord | undefined, source: AsyncIterator<Promp
  */
 export class BatchJob {
   private manifest!: Manifest;
-  /** While the output holds another run's results (BatchJobOptions.beside), and the state kept for it. */
-  private beside: { holder: Manifest } | undefined;
+  /** While the output holds another run's results (BatchJobOptions.beside): the state kept for it. */
+  private beside: Manifest | undefined;
   private readonly dir: string;
   private failures = 0;
   /** Batches that ended during this run: each lets one chunk held for the token limit try again. */
@@ -524,10 +524,9 @@ export class BatchJob {
     let failed = 0;
     for (const c of this.manifest.chunks) {
       completed += c.counts?.completed ?? 0;
-      // Lines an expired batch did not run count as failed on the server; they are sent again, in a
-      // batch (its remainder) or live (--finish-live), where their answers count.
+      // The server counts the lines it did not run as failed (an expired batch; a cancelled one may
+      // not). They are sent again, in a batch (its remainder) or live (--finish-live): counted there.
       const live = this.ranLive.get(c.n);
-      // The server counts the lines it did not run as failed (an expired batch; a cancelled one may not).
       const serverFailed = (c.counts?.failed ?? 0) - (c.remainder ?? 0);
       failed += Math.max(0, serverFailed - (live?.lines ?? 0));
       if (live) {
@@ -554,7 +553,7 @@ export class BatchJob {
   }
 
   private save(): void {
-    writeManifest(this.o.output, this.beside ? { ...this.beside.holder, overwriting: this.manifest } : this.manifest);
+    writeManifest(this.o.output, this.beside ? { ...this.beside, overwriting: this.manifest } : this.manifest);
   }
 
   private label(chunk: Chunk): string {
@@ -730,7 +729,7 @@ export class BatchJob {
    * stopped without it, a user could take the refusal for the end of the whole job.
    */
   private stillOnServer(): string {
-    const others = this.inFlight().filter((c) => c.batchId !== undefined);
+    const others = this.inFlight();
     if (others.length === 0) return '';
     const named = others.slice(0, 3).map((c) => this.label(c));
     const more = others.length > named.length ? `, and ${others.length - named.length} more` : '';

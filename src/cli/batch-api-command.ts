@@ -455,7 +455,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       // the printed --resume was refused as another run's. Not for --mock's batches, which no later
       // command can collect: a stop leaves the old results as a live run's does.
       onSubmitting: mock ? undefined : () => target?.pending?.replace(),
-      beside: besideState ? { holder: besideState } : undefined,
+      beside: besideState,
       onRow: (row) => {
         countRow(stats, row);
         tally.add(row);

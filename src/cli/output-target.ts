@@ -172,8 +172,7 @@ export async function openOutputTarget(
   stop?.throwIfAborted();
   const lock = acquireLock(out.path);
   // Under the lock: no other run makes them meanwhile. A symlink (even to nothing) is the user's.
-  const absent = (file: string) => fs.lstatSync(file, { throwIfNoEntry: false }) === undefined;
-  const created = [out.path, metaPath(out.path), manifestPath(out.path), chunkDir(out.path)].every(absent);
+  const created = runFiles(out.path).every((file) => fs.lstatSync(file, { throwIfNoEntry: false }) === undefined);
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
@@ -258,6 +257,9 @@ export interface CloseOptions {
   unfinished?: boolean;
 }
 
+/** What a run makes of `output`: the results, their record, and a --batch-api run's plan and its folder. */
+const runFiles = (output: string): string[] => [output, metaPath(output), manifestPath(output), chunkDir(output)];
+
 /**
  * Closes the writer. A finished run replaces the old file; a stopped one keeps it, and so does one
  * whose input held no prompts (`empty`: a failed export must not wipe yesterday's results) or that
@@ -289,9 +291,7 @@ export async function closeOutputTarget(
   // header, the run's record and a --batch-api run's empty plan included, which the next run into
   // the same path took for results and refused.
   if (empty && target.created && config.output.kind === 'file') {
-    const output = config.output.path;
-    for (const file of [output, metaPath(output), manifestPath(output)]) fs.rmSync(file, { force: true });
-    fs.rmSync(chunkDir(output), { recursive: true, force: true });
+    for (const file of runFiles(config.output.path)) fs.rmSync(file, { recursive: true, force: true });
     return false;
   }
   const compact = target.compact;

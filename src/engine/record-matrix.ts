@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { expandMatrix, type Matrix } from '../input/expand-matrix.js';
+import { expandMatrix, isMatrix, type Matrix } from '../input/expand-matrix.js';
 import type { PromptRecord } from '../types.js';
 import { batchRecords, type BatchRecords } from './batch-records.js';
 import { isModelName, shown } from './batch-options.js';
@@ -14,7 +14,7 @@ import { isPlainObject } from '../util/is-plain-object.js';
 export function expandRecords(records: BatchRecords, matrix: Matrix): AsyncGenerator<PromptRecord> {
   checkMatrix(matrix);
   const all = batchRecords(records);
-  if (matrix.models.length > 1 || matrix.repeat > 1 || matrix.tagged === true) return expandMatrix(all, matrix);
+  if (isMatrix(matrix)) return expandMatrix(all, matrix);
   return sentFor(all, matrix.models[0]!);
 }
 
