@@ -45,27 +45,30 @@ export function createBatchProgress(
   const started = now();
   let finishedAtStart: number | undefined;
   let line = '';
-  const clear = () => {
+  /**
+   * The erase of the line drawn, sent in one write with what follows it: a stop (Ctrl-Z) between
+   * the two, then `bg`, drew the rest over the shell's prompt.
+   */
+  const erase = (): string => {
     // Sent to the background since it was drawn: the line is the shell's now, not ours to erase.
     if (line && !foreground()) line = '';
-    if (line) stderr.write('\r\x1b[K');
+    return line ? '\r\x1b[K' : '';
   };
   return {
     info(text: string): void {
-      clear();
-      write(`llm-batch: ${text}\n`);
-      if (line) write(line);
+      write(`${erase()}llm-batch: ${text}\n${line}`);
     },
     update(s: BatchProgressSnapshot): void {
       if (!interactive) return;
       finishedAtStart ??= s.completed + s.failed;
-      clear();
+      const erased = erase();
       if (!foreground()) return;
       line = formatBatchProgress(s, (now() - started) / 1000, finishedAtStart);
-      write(line);
+      write(erased + line);
     },
     close(): void {
-      clear();
+      const erased = erase();
+      if (erased) stderr.write(erased);
       line = '';
     },
   };

@@ -95,18 +95,24 @@ export function createFileProgress(stderr: NodeJS.WritableStream & { isTTY?: boo
     const name = sanitizeName(label);
     return ascii ? fit(toAscii(name), width, '...') + figures : fit(name, width, '…') + figures;
   };
-  const clear = () => {
+  /** The erase of the line drawn, if any; the line counts as gone. */
+  const erase = (): string => {
     // Sent to the background since it was drawn: the line is the shell's now, not ours to erase.
-    if (line && !foreground()) line = '';
-    if (line) stderr.write('\r\x1b[K');
+    const erased = line && foreground() ? '\r\x1b[K' : '';
     line = '';
+    return erased;
+  };
+  const clear = () => {
+    const erased = erase();
+    if (erased) stderr.write(erased);
   };
   const draw = () => {
-    clear();
+    // The erase and the new line in one write: a stop (Ctrl-Z) between them, then `bg`, drew the
+    // line over the shell's prompt.
+    const erased = erase();
     drawnAt = now();
-    if (!shown || !foreground()) return;
-    line = text();
-    stderr.write(line);
+    if (shown && foreground()) line = text();
+    if (erased || line) stderr.write(erased + line);
   };
   return {
     phase(next, bytes) {

@@ -10,6 +10,8 @@ import { toAscii } from './plain-text.js';
 import { sanitizeName } from './sanitize.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; _refreshSize?: () => void };
+/** A `Stream` whose writes made within `frame(draw)` go out as one. */
+type StatusStream = Stream & { frame<T>(draw: () => T): T };
 
 /** The terminal libraries, imported by the caller only when a terminal display is wanted. */
 export interface DisplayModules {
@@ -62,7 +64,15 @@ const TICK_MS = 100;
  * terminal with line erases and deaf to Ctrl-C and SIGTERM. ora assigns `write` while it spins
  * (to keep other output above its line): on this object, not on stderr, which it hooks apart.
  */
-export function statusStream(stderr: Stream, columns: () => number, mayDraw: () => boolean = () => true): Stream {
+export function statusStream(stderr: Stream, columns: () => number, mayDraw: () => boolean = () => true): StatusStream {
+  /** The writes of the frame being drawn, sent as one when it is done. */
+  let held: unknown[][] | undefined;
+  const send = (args: unknown[]): boolean => {
+    if (mayDraw()) return Reflect.apply(stderr.write, stderr, args) as boolean;
+    const callback = args.find((x) => typeof x === 'function') as (() => void) | undefined;
+    if (callback) process.nextTick(callback);
+    return true;
+  };
   const stream = {
     get isTTY() {
       return stderr.isTTY;
@@ -75,10 +85,20 @@ export function statusStream(stderr: Stream, columns: () => number, mayDraw: () 
     },
     // stderr's write as it is at the time of the call: ora's hook on it passes its own writes through.
     write: (...args: unknown[]): boolean => {
-      if (mayDraw()) return Reflect.apply(stderr.write, stderr, args) as boolean;
-      const callback = args.find((x) => typeof x === 'function') as (() => void) | undefined;
-      if (callback) process.nextTick(callback);
+      if (!held) return send(args);
+      held.push(args);
       return true;
+    },
+    frame<T>(draw: () => T): T {
+      if (held) return draw();
+      held = [];
+      try {
+        return draw();
+      } finally {
+        const writes = held;
+        held = undefined;
+        sendWhole(writes, send);
+      }
     },
     cursorTo: (x: number, y?: number) => readline.cursorTo(stream as unknown as Stream, x, y),
     moveCursor: (dx: number, dy: number) => readline.moveCursor(stream as unknown as Stream, dx, dy),
@@ -92,10 +112,30 @@ export function statusStream(stderr: Stream, columns: () => number, mayDraw: () 
       return stream;
     },
   };
-  return stream as unknown as Stream;
+  return stream as unknown as StatusStream;
 }
 
-type Widget = { kind: 'spinner'; spinner: Ora; line: StatusLine } | { kind: 'bar'; bar: MultiBar; line: StatusLine };
+/**
+ * A frame's writes (cursor moves, erases, the line) as one write, and so one system call: a process
+ * stopped with Ctrl-Z between two of them finished the frame, erases included, over the shell's
+ * prompt once `bg` continued it. One "may I draw?" for the whole frame, too.
+ */
+function sendWhole(writes: unknown[][], send: (args: unknown[]) => boolean): void {
+  const chunks = writes.map((args) => args[0]);
+  if (!chunks.every((c): c is string => typeof c === 'string')) {
+    for (const args of writes) send(args);
+    return;
+  }
+  const callbacks = writes.flatMap((args) => args.filter((x): x is (error?: Error | null) => void => typeof x === 'function'));
+  const text = chunks.join('');
+  const done = (error?: Error | null) => {
+    for (const callback of callbacks) callback(error);
+  };
+  if (text) send([text, done]);
+  else process.nextTick(done);
+}
+
+type Widget = { kind: 'spinner'; spinner: Ora; stream: StatusStream; line: StatusLine } | { kind: 'bar'; bar: MultiBar; line: StatusLine };
 
 /**
  * The status line on a terminal's stderr: an ora spinner for phases with no count (reading the input
@@ -107,7 +147,7 @@ export class TerminalDisplay {
   private readonly now: () => number;
   private readonly foreground: () => boolean;
   /** stderr for the bar and its erases: silent while the run is in the background. */
-  private readonly out: Stream;
+  private readonly out: StatusStream;
   private readonly createdAt: number;
   private started = false;
   private pauseUntil = 0;
@@ -177,10 +217,13 @@ export class TerminalDisplay {
    * copy stays in the scrollback). Only the bar's own rows are touched.
    */
   private resized(): void {
-    if (this.stopped || this.widget?.kind !== 'bar') return;
-    this.eraseDrawn();
-    this.snapshotCache = undefined;
-    this.widget.bar.update();
+    const widget = this.widget;
+    if (this.stopped || widget?.kind !== 'bar') return;
+    this.out.frame(() => {
+      this.eraseDrawn();
+      this.snapshotCache = undefined;
+      widget.bar.update();
+    });
   }
 
   /** Erases the rows the last bar line spans at the terminal's width now; the cursor ends on the first. */
@@ -222,13 +265,14 @@ export class TerminalDisplay {
     if (!widget) return;
     this.widget = undefined;
     this.o.screen.status = undefined;
-    if (widget.kind === 'spinner') widget.spinner.stop();
-    else widget.bar.stop();
+    if (widget.kind === 'spinner') widget.stream.frame(() => widget.spinner.stop());
+    else this.out.frame(() => widget.bar.stop());
   }
 
   private showSpinner(): void {
+    const stream = statusStream(this.o.stderr, () => this.columns(), this.foreground);
     const spinner = this.o.modules.ora({
-      stream: statusStream(this.o.stderr, () => this.columns(), this.foreground),
+      stream,
       text: this.spinnerLine(),
       // ora draws braille (`⠋`) on any platform but Windows, whatever the locale: `-\|/` here.
       ...(this.o.ascii ? { spinner: 'line' as const } : {}),
@@ -237,9 +281,12 @@ export class TerminalDisplay {
       discardStdin: false,
       isEnabled: true,
     });
+    // Each frame, and each erase, as one write (see sendWhole); ora's own timer calls `render` too.
+    const render = spinner.render.bind(spinner);
+    spinner.render = () => stream.frame(render);
     spinner.start();
-    const line: StatusLine = { clear: () => spinner.clear(), redraw: () => spinner.render() };
-    this.widget = { kind: 'spinner', spinner, line };
+    const line: StatusLine = { clear: () => stream.frame(() => spinner.clear()), redraw: () => spinner.render() };
+    this.widget = { kind: 'spinner', spinner, stream, line };
     this.o.screen.status = line;
   }
 
@@ -257,13 +304,17 @@ export class TerminalDisplay {
       linewrap: true,
       gracefulExit: false,
     });
+    // Each frame as one write (see sendWhole); cli-progress's own timer calls `update` too.
+    const update = bar.update.bind(bar);
+    bar.update = () => stderr.frame(update);
     bar.create(1, 0);
     bar.update();
     const line: StatusLine = {
-      clear: () => {
-        readline.cursorTo(stderr, 0);
-        readline.clearLine(stderr, 0);
-      },
+      clear: () =>
+        stderr.frame(() => {
+          readline.cursorTo(stderr, 0);
+          readline.clearLine(stderr, 0);
+        }),
       // Redrawn right after an answer was printed: fresh counts, not the last 50 ms sample.
       redraw: () => {
         this.snapshotCache = undefined;

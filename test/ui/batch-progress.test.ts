@@ -9,10 +9,14 @@ describe('batch progress', () => {
     expect(formatBatchProgress({ ...s, failed: 0 }, 10, 150_000)).toBe('batches 3/20 · 150,000/1,000,000 requests');
   });
 
-  it('on a terminal notices print above the line, which is redrawn in place; elsewhere only notices', () => {
+  it('on a terminal notices print above the line, which is redrawn in place (each erase in one write with what follows it); elsewhere only notices', () => {
     const out = new PassThrough();
     let text = '';
-    out.on('data', (d) => (text += String(d)));
+    const writes: string[] = [];
+    out.on('data', (d) => {
+      text += String(d);
+      writes.push(String(d));
+    });
     let t = 0;
     const tty = createBatchProgress(out, true, { now: () => t });
     tty.update({ batches: 2, batchesDone: 0, requests: 10, completed: 0, failed: 0 });
@@ -26,6 +30,12 @@ describe('batch progress', () => {
         '\r\x1b[Kbatches 1/2 · 5/10 requests · ETA 1s' +
         '\r\x1b[K',
     );
+    // A stop (Ctrl-Z) between an erase and its line, then `bg`, drew the line over the shell's prompt.
+    expect(writes.filter((w) => w.startsWith('\r\x1b[K'))).toEqual([
+      '\r\x1b[Kllm-batch: batch 1/2 (b1): completed\nbatches 0/2 · 0/10 requests',
+      '\r\x1b[Kbatches 1/2 · 5/10 requests · ETA 1s',
+      '\r\x1b[K',
+    ]);
     text = '';
     const plain = createBatchProgress(out, false);
     plain.update({ batches: 2, batchesDone: 0, requests: 10, completed: 0, failed: 0 });

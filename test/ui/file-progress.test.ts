@@ -8,10 +8,14 @@ const MB = 1e6;
 function terminal(options: { columns?: number; ascii?: boolean } = {}) {
   const out = new PassThrough();
   let text = '';
-  out.on('data', (d) => (text += String(d)));
+  const writes: string[] = [];
+  out.on('data', (d) => {
+    text += String(d);
+    writes.push(String(d));
+  });
   const clock = { t: 0 };
   const progress = createFileProgress(out, { columns: () => options.columns ?? 100, ascii: options.ascii, now: () => clock.t, foreground: () => true });
-  return { out, progress, clock, written: () => text };
+  return { out, progress, clock, written: () => text, writes };
 }
 
 describe('file progress', () => {
@@ -26,7 +30,7 @@ describe('file progress', () => {
   });
 
   it('draws a large pass at once, then at most every FRAME_MS, in place, and erases the line when done', () => {
-    const { progress, clock, written } = terminal();
+    const { progress, clock, written, writes } = terminal();
     progress.phase('reading big.jsonl', 20 * MB);
     progress.advance(2 * MB);
     clock.t = FRAME_MS - 1;
@@ -36,6 +40,9 @@ describe('file progress', () => {
     progress.phase('writing the report');
     progress.done();
     expect(written()).toBe('reading big.jsonl: 0%' + '\r\x1b[Kreading big.jsonl: 30%' + '\r\x1b[Kwriting the report' + '\r\x1b[K');
+    // Each erase in one write with the line after it: a stop (Ctrl-Z) between them, then `bg`, drew
+    // the line over the shell's prompt.
+    expect(writes).toEqual(['reading big.jsonl: 0%', '\r\x1b[Kreading big.jsonl: 30%', '\r\x1b[Kwriting the report', '\r\x1b[K']);
   });
 
   it('shows nothing for a small pass done within FRAME_MS, nor for the steps after it', () => {

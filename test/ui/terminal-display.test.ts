@@ -1,5 +1,6 @@
-import { PassThrough } from 'node:stream';
-import { spinners } from 'ora';
+import { PassThrough, Writable } from 'node:stream';
+import * as cliProgress from 'cli-progress';
+import ora, { spinners } from 'ora';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStats } from '../../src/engine/stats.js';
 import { Screen } from '../../src/ui/screen.js';
@@ -84,5 +85,67 @@ describe('TerminalDisplay spinner', () => {
     const frames = framesOf(made[0]!);
     expect(frames.length).toBeGreaterThan(1);
     for (const f of frames) expect(f).toMatch(frame);
+  });
+});
+
+/**
+ * A stop (Ctrl-Z) between two writes of one frame, then `bg`, sent the rest of the frame (the bar's
+ * erase to the line's end) over the shell's prompt: each frame and each erase is now one write.
+ */
+describe('TerminalDisplay frames', () => {
+  /** A display on a terminal that keeps each write apart, with the real ora and cli-progress. */
+  function recorded() {
+    vi.useFakeTimers();
+    const writes: string[] = [];
+    const stderr = Object.assign(
+      new Writable({
+        write(chunk, _encoding, callback) {
+          writes.push(String(chunk));
+          callback();
+        },
+      }),
+      { isTTY: true, columns: 80 },
+    );
+    let now = 0;
+    const screen = new Screen(new PassThrough(), stderr);
+    display = new TerminalDisplay({
+      stderr,
+      stats: createStats(0),
+      screen,
+      modules: { ora, cliProgress },
+      color: false,
+      inputName: 'in.txt',
+      total: () => 3,
+      counted: () => 3,
+      now: () => now,
+      foreground: () => true,
+    });
+    const later = (ms: number) => {
+      now += ms;
+      vi.advanceTimersByTime(ms);
+    };
+    return { writes, screen, later };
+  }
+
+  it('draws every frame of the bar, and its erase around a message, as one write each', () => {
+    const { writes, screen, later } = recorded();
+    display!.start();
+    later(400);
+    screen.stderr('llm-batch: a message\n');
+    later(400);
+    display!.stop();
+    const frames = writes.filter((w) => /\d\/3 \S \d ok/.test(w));
+    expect(frames.length).toBeGreaterThanOrEqual(4);
+    for (const frame of frames) expect(frame).toMatch(/^\x1b\[1G.*\d\/3 \S \d ok.*\x1b\[0K$/);
+    expect(writes).toContain('\x1b[1G\x1b[2K');
+    expect(writes).toContain('llm-batch: a message\n');
+  });
+
+  it('draws every frame of the spinner, with the erase before it, as one write each', () => {
+    const { writes, later } = recorded();
+    later(1000);
+    const frames = writes.filter((w) => w.includes('reading in.txt'));
+    expect(frames.length).toBeGreaterThanOrEqual(5);
+    for (const frame of frames.slice(1)) expect(frame).toMatch(/^(\x1b\[\?2026h)?\x1b\[1G\x1b\[0K.*reading in\.txt/);
   });
 });
