@@ -596,6 +596,8 @@ export class BatchJob {
       ...(this.o.budget ? { budget: { spentPico: spentBefore, planned: lines, ...(held ? { held } : {}) } } : {}),
     };
     this.save();
+    // Nothing fits the cap: the budget stop that follows says so, and why.
+    if (lines === 0 && held && !inputErrors) return;
     this.o.info(
       `${requests(lines)} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input ${inputErrors === 1 ? 'error' : 'errors'} written as ${inputErrors === 1 ? 'a row' : 'rows'})` : ''}${held ? `; the rest of the input waits: over --max-cost` : ''}`,
     );

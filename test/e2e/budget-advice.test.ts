@@ -160,6 +160,8 @@ describe('budget messages', () => {
     ]);
     expect(r.code, r.stderr).toBe(3);
     expect(ctx.server.batchState.uploaded).toHaveLength(0);
+    // No "0 requests in 0 batches; the rest of the input waits" ahead of the stop that says why.
+    expect(r.stderr).not.toMatch(/0 requests|the rest of the input waits/);
     // 4,096 answer tokens at half of gpt-4o's $10 per million: $0.0205 and the prompt's share.
     expect(r.stderr).toMatch(
       /may cost up to \$0\.020\d at the Batch price \(its prompt plus its answer limit: 4,096 tokens under --max-cost unless --max-tokens or the row sets one\), more than the whole cap: give a lower --max-tokens or a cap above \$0\.020\d\)/,
