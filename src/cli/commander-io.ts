@@ -85,7 +85,7 @@ const KEY_OPTION = /^(?:--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|passw
  * which the redactor would show as `[redacted]`). Words such as `hf_cache` or `basic settings` are not.
  */
 const KEY_VALUE =
-  /\b(?:(?:proxy-)?authorization|(?:x-)?api[-_]?key|cookie)\s*:|\bbearer\s+\S{8,}|\b(?:gsk_|hf_|xai-|(?:sk|rk|pk)-)[A-Za-z\d_-]{16,}|\bAIza[\w-]{30,}/i;
+  /\b(?:(?:proxy-)?authorization|(?:x-)?api[-_]?key|cookie)\s*:|\bbearer\s+\S{8,}|\b(?:gsk_|hf_|xai-|(?:sk|rk|pk)-)[A-Za-z\d_-]{16,}|\bAIza[\w-]{16,}/i;
 
 /**
  * There is no such option: the key is read from OPENAI_API_KEY only, since an argument shows in `ps`,

@@ -38,6 +38,8 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', '--set=Authorization: Basic QVJHVmxlYWs6MTIzNDU2'], "llm-batch: unknown option '--set=***'"],
     [['p.txt', '--extra=xai-ARGVleak1234567890abcdef'], "llm-batch: unknown option '--extra=***'"],
     [['p.txt', '--google=AIzaARGVleak1234567890abcdefghijklmno'], "llm-batch: unknown option '--google=***'"],
+    // 16 characters after the prefix, as the README says (the pattern once wanted 30).
+    [['p.txt', '--foo=AIzaARGVleak12345678'], "llm-batch: unknown option '--foo=***'"],
     [['p.txt', "--set=it's\nAuthorization: Bearer ARGVleak1234567890"], "llm-batch: unknown option '--set=***'"],
   ])('%j: exit 2, the credential masked, and where the key goes', async (args, line) => {
     const r = await runInWorker(args);
