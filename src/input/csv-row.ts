@@ -174,6 +174,10 @@ export function csvRecord(plan: CsvPlan, row: CsvRow, line: number, cellCount: n
     if (cell === undefined || cell.trim() === '') return problemRecord(origin, `empty "${column}" column`, column);
     prompt = cell;
   }
+  // A --system field in the header that a short row lacks is a cut row, as a template's is.
+  const lacking =
+    system === undefined || cellCount >= plan.columns.length ? undefined : templateFields(system).find((f) => row[f] === undefined && plan.columns.includes(f));
+  if (lacking !== undefined) return cutShort(lacking);
   return sendableRecord(origin, prompt, userMessages(prompt), params.params, system, undefined, row);
 }
 

@@ -166,7 +166,8 @@ function requestRecord(
     if ('error' in checked) return problemRecord(origin, checked.error, 'messages');
     const prompt = displayPrompt(checked.messages);
     if (template !== undefined) {
-      return problemRecord(origin, '--template cannot apply to a row with messages', 'messages', prompt);
+      const row = batch ? 'a Batch API line with "body.messages": its request is its body' : 'a row with messages';
+      return problemRecord(origin, `--template cannot apply to ${row}`, 'messages', prompt);
     }
     if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
     if ('problem' in rowSystem) return problemRecord(origin, rowSystem.problem.message, 'system', prompt);

@@ -144,6 +144,13 @@ describe('csv input', () => {
         /^rows\.csv:2: row has 2 cells but the header has 3 columns/,
         'body',
       ],
+      [
+        'short row missing a --system field',
+        'prompt,id,topic\nhello\n',
+        { system: 'About {{topic}}.' },
+        /^rows\.csv:2: row has 1 cell but the header has 3 columns \(quote a cell that holds a line break/,
+        'topic',
+      ],
       ['bad temperature', 'prompt,temperature\nhi,hot\n', {}, /^rows\.csv:2: "temperature" must be a number from 0 to 2 \(got "hot"\)$/, 'temperature'],
       [
         'temperature out of range',

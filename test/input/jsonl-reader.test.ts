@@ -249,6 +249,13 @@ describe('jsonl input', () => {
       /^x\.jsonl:1: --template cannot apply to a row with messages$/,
       'messages',
     ],
+    [
+      'template on a batch line with messages',
+      { custom_id: 'b', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'hi' }] } },
+      { template: 'Q: {{x}}' },
+      /^x\.jsonl:1: --template cannot apply to a Batch API line with "body\.messages": its request is its body$/,
+      'messages',
+    ],
     ['template field missing', { id: 1, title: 'T' }, { template: '{{title}}: {{body}}' }, /^x\.jsonl:1: template field "body" is missing$/, 'body'],
     ['template field null', { body: null }, { template: '{{body}}' }, /template field "body" is null$/, 'body'],
     [
