@@ -81,6 +81,14 @@ describe('llm-batch help [command]', () => {
     expect(r.stdout).toBe(own.stdout);
   });
 
+  it.each(['stats', 'clear', 'prune'])('help cache %s: that cache command’s own help (it printed the help of `cache`)', async (name) => {
+    const r = await runCli(['help', 'cache', name], NO_KEY);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: llm-batch cache ${name} \\[options\\]`));
+    const own = await commandHelp(['cache', name]);
+    expect(r.stdout).toBe(own.stdout);
+  });
+
   // These printed the error alone, where the main command and `cache` say where the usage is.
   it.each([
     [['status'], "llm-batch: missing required argument 'output'", 'status'],
