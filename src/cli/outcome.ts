@@ -12,7 +12,7 @@ import { countNotRun, readNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
-import { exactUsd } from '../ui/number-format.js';
+import { count, exactUsd } from '../ui/number-format.js';
 import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { noKeyStopLine } from './no-key-stop.js';
@@ -103,6 +103,8 @@ function stopLine(
   run: Pick<FinishedRun, 'outcome' | 'viaProxy' | 'budget'>,
   redact: (text: string) => string,
   resumable: boolean,
+  /** Requests the server answered in this run (not from the cache). */
+  served = 0,
 ): string | undefined {
   const { outcome } = run;
   if (outcome.stopped === 'unreachable') return redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false));
@@ -110,7 +112,7 @@ function stopLine(
   if (outcome.stopped === 'budget' && run.budget)
     return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
   if (outcome.stopped === 'proxy') return proxyStopLine(outcome.message ?? '', config);
-  if (outcome.stopped === 'auth') return noKeyStopLine(config, outcome.message ?? '') ?? authStopLine(outcome.message ?? '');
+  if (outcome.stopped === 'auth') return noKeyStopLine(config, outcome.message ?? '') ?? authStopLine(outcome.message ?? '', served);
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);
   // A file keeps what was written (a torn last line --resume repairs); a stream (/dev/full) nothing.
   if (outcome.stopped === 'output_failed') return outputFailedLine(outcome.message ?? '', resumable);
@@ -146,10 +148,17 @@ function responseFormatLine(config: CliConfig, message: string, withCommand: boo
     : `${refused}Rerun with --schema-in-prompt: ${what} in a system message instead, and answers are still ${checked}. ${stop}`;
 }
 
-/** Why a 401 or 403 stopped the run: a rejected key, or a country or region the server does not serve. */
-export function authStopLine(message: string): string {
+/**
+ * Why a 401 or 403 stopped the run: a rejected key, or a country or region the server does not
+ * serve. A 403 after the server answered `served` requests with the same key is more likely a
+ * gateway or firewall refusing some requests (a WAF's HTML page) than the key.
+ */
+export function authStopLine(message: string, served = 0): string {
   if (isRegionRefusal(message)) {
     return `${message}; ${REGION_ADVICE}. Stopped before sending more.`;
+  }
+  if (served > 0 && message.startsWith('HTTP 403')) {
+    return `the server refused a request (${message}) after it answered ${count(served)} with the same API key: a gateway or firewall in front of it may refuse some requests, or the key lost access; check --base-url and OPENAI_API_KEY. Stopped before sending more.`;
   }
   return `the server rejected the API key (${message}); check OPENAI_API_KEY and --base-url. Stopped before sending more.`;
 }
@@ -272,7 +281,7 @@ export async function finishRun(
   }
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
   // Why the run stopped early, in one line naming what to check; --summary-json's `error` too.
-  const stopSaid = quiet ? undefined : stopLine(config, run, redact, next !== null);
+  const stopSaid = quiet ? undefined : stopLine(config, run, redact, next !== null, stats.ok - stats.cached);
   if (!quiet) {
     if (stopSaid !== undefined) reporter.error(stopSaid);
     // Answers cost more than was reserved (the worst cases were not worst), unless the line above said so.

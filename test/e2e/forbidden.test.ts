@@ -54,4 +54,16 @@ describe.concurrent('HTTP 403', () => {
     expect(server.requests.length).toBeLessThanOrEqual(2);
     expect(r.stderr).not.toContain(SECRET_KEY);
   });
+
+  it('a 403 after answers with the same key (a gateway refusing one request) still stops, without blaming the key alone', async () => {
+    const { run } = await fresh({ fault: ({ prompt }) => (prompt === 'blocked' ? 'forbidden' : undefined) });
+    const out = path.join(dir, 'after-answers.jsonl');
+    const r = await run([writePrompts(dir, 'after-answers.txt', ['first', 'second', 'blocked', 'fourth']), '-c', '1', '-o', out]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      'the server refused a request (HTTP 403: Forbidden) after it answered 2 with the same API key: a gateway or firewall in front of it may refuse some requests, or the key lost access',
+    );
+    expect(r.stderr).not.toMatch(/rejected the API key/);
+    expect(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8')).map((row) => row.prompt)).toEqual(['first', 'second']);
+  });
 });
