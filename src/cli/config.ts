@@ -434,7 +434,7 @@ export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): 
   throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);
 }
 
-/** The refusal of --resume into a text output, with what does work: text keeps no ids to resume by. */
+/** The refusal of --resume into a text output, with what does work: text keeps no rows to read back. */
 function textResume(file: string): string {
   let started = false;
   try {
@@ -443,7 +443,7 @@ function textResume(file: string): string {
     // a path that cannot be looked up: the output check says why, once --resume is dropped
   }
   const instead = started ? `--overwrite in place of --resume to start ${file} again` : 'no --resume';
-  return `--resume needs a .jsonl or .csv output, not text (${file}): a text output keeps no ids to resume by. Run with -o FILE.jsonl or FILE.csv (which --resume can continue), or with ${instead}`;
+  return `--resume needs a .jsonl or .csv output, not text (${file}): a text output keeps no rows to read back. Run with -o FILE.jsonl or FILE.csv (which --resume can continue), or with ${instead}`;
 }
 
 /** Flags that only make sense together, or not at all together. */

@@ -59,7 +59,7 @@ function refusedAdvice(config: CliConfig, budget: RunBudget): string {
  * After a budget stop: where the answered rows are and how the rest is done. With an output --resume
  * continues (`resumable`), the command below, with a new cap to put in it. Otherwise no command
  * follows: answers printed on the terminal, rows sent to stdout, a FIFO or a device, or a text file
- * (which keeps no ids) leave a rerun that starts from the first prompt.
+ * (which keeps no rows to read back) leave a rerun that starts from the first prompt.
  */
 function budgetNext(config: CliConfig, resumable: boolean): string {
   if (resumable)

@@ -105,7 +105,7 @@ function alreadyExists(file: string): string {
   const resumable = format === 'jsonl' || format === 'csv';
   const how = resumable
     ? 'pass --resume to continue it, or --overwrite to replace it'
-    : `pass --overwrite to replace it, or choose another output file${format === 'text' ? ' (a text output cannot be resumed: it keeps no ids)' : ''}`;
+    : `pass --overwrite to replace it, or choose another output file${format === 'text' ? ' (a text output cannot be resumed: it keeps no rows to read back)' : ''}`;
   return `${file} already exists: ${how} (nothing was changed)`;
 }
 

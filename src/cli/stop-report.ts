@@ -48,7 +48,7 @@ export function readNotRun(stats: BatchStats): number {
 /** Said after a stop when there is nothing to --resume: answers only on the screen, or in a text file. */
 export function unsavedNote(config: CliConfig): string | undefined {
   if (config.output.kind === 'file' && config.output.format === 'text')
-    return `a text output cannot be resumed (it keeps no ids): the answers so far are in ${config.output.path}; run with -o FILE.jsonl or .csv to --resume after a stop`;
+    return `a text output cannot be resumed (it keeps no rows to read back): the answers so far are in ${config.output.path}; run with -o FILE.jsonl or .csv to --resume after a stop`;
   if (config.output.kind !== 'terminal') return undefined;
   return 'no results were saved (no -o): the answers above are all there is; run with -o FILE to keep them and --resume after a stop';
 }

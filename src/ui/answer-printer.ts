@@ -1,6 +1,7 @@
 import type { BatchEvent, MatrixCell } from '../engine/events.js';
 import type { RowWriter } from '../output/index.js';
 import type { ResultRow } from '../types.js';
+import { answerLabel, matrixCell } from '../output/text-encode.js';
 import { oneLineId } from '../util/one-line.js';
 import { shownAnswer, toAscii } from './plain-text.js';
 import { RowWrapper, sanitize, truncate, wrapRows } from './terminal-text.js';
@@ -225,18 +226,10 @@ export class AnswerPrinter implements RowWriter {
   }
 }
 
-const cellOf = (row: ResultRow): MatrixCell | undefined => (row.sample !== undefined ? { model: row.requested_model ?? '', sample: row.sample } : undefined);
-
 /** Tells apart the answers to one prompt in a matrix run (several models, --repeat): the id alone does not. */
 function answerKey(id: string, cell: MatrixCell | undefined): string {
   return cell ? `${id}\u0000${cell.model}\u0000${cell.sample}` : id;
 }
 
-/** `1-ab12cd34`, or in a matrix run `1-ab12cd34 · gpt-4o` (`… #2` for the second sample on). */
-function answerLabel(id: string, cell: MatrixCell | undefined): string {
-  if (!cell) return id;
-  return `${id} · ${cell.model}${cell.sample > 0 ? ` #${cell.sample + 1}` : ''}`;
-}
-
-const rowKey = (row: ResultRow) => answerKey(row.id, cellOf(row));
-const rowLabel = (row: ResultRow) => answerLabel(row.id, cellOf(row));
+const rowKey = (row: ResultRow) => answerKey(row.id, matrixCell(row));
+const rowLabel = (row: ResultRow) => answerLabel(row.id, matrixCell(row));

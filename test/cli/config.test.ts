@@ -225,7 +225,7 @@ describe('resolveCliConfig: a resumed or compacted file is read in the format it
     const named = file('out.jsonl', '{"a":1}\n\n', 'text');
     for (const out of [started, named]) {
       expect(usageError(() => resolveCliConfig('p.txt', flags({ resume: true, output: out }), env(), [])).message).toBe(
-        `--resume needs a .jsonl or .csv output, not text (${out}): a text output keeps no ids to resume by. Run with -o FILE.jsonl or FILE.csv (which --resume can continue), or with --overwrite in place of --resume to start ${out} again`,
+        `--resume needs a .jsonl or .csv output, not text (${out}): a text output keeps no rows to read back. Run with -o FILE.jsonl or FILE.csv (which --resume can continue), or with --overwrite in place of --resume to start ${out} again`,
       );
     }
     expect(usageError(() => resolveCliConfig('p.txt', flags({ resume: true, output: 'new.txt' }), env(), [])).message).toMatch(/, or with no --resume$/);

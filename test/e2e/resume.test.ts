@@ -84,7 +84,7 @@ describe('an existing output file is never clobbered', () => {
     const r = await run([input, '-o', out]);
     expect([r.code, r.stderr.trim()]).toEqual([
       2,
-      `llm-batch: ${out} already exists: pass --overwrite to replace it, or choose another output file (a text output cannot be resumed: it keeps no ids) (nothing was changed)`,
+      `llm-batch: ${out} already exists: pass --overwrite to replace it, or choose another output file (a text output cannot be resumed: it keeps no rows to read back) (nothing was changed)`,
     ]);
     expect(read(out)).toBe('[1-abc] an answer\n\n');
     expect(ctx.server.requests).toHaveLength(0);

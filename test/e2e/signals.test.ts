@@ -185,7 +185,7 @@ describe('a text output (-o out.txt)', () => {
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).not.toMatch(/to finish the rest|--resume\b(?! after)/);
       expect(r.stderr).toMatch(
-        /a text output cannot be resumed \(it keeps no ids\): the answers so far are in \S*out\.txt; run with -o FILE\.jsonl or \.csv to --resume after a stop/,
+        /a text output cannot be resumed \(it keeps no rows to read back\): the answers so far are in \S*out\.txt; run with -o FILE\.jsonl or \.csv to --resume after a stop/,
       );
     } finally {
       ctx.server.options.latencyMs = latency;

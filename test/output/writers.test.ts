@@ -197,4 +197,14 @@ describe('text file writer', () => {
     ]);
     expect(readFileSync(path, 'utf8')).toBe('[a] Paris.\n\nno id\nsecond line\n\n[c] [error timeout] request timed out after 60s\n\n[d] \n\n');
   });
+
+  it('labels the answers of a run with several models or --repeat by model and sample, as the terminal does', async () => {
+    const path = join(tmp(), 'matrix.txt');
+    await writeAll(path, 'text', [
+      okRow('a', 'one', { requested_model: 'gpt-4o-mini', sample: 0 }),
+      okRow('a', 'two', { requested_model: 'gpt-4o-mini', sample: 1 }),
+      errRow('a', 'request timed out after 60s', { requested_model: 'o1', sample: 0 }),
+    ]);
+    expect(readFileSync(path, 'utf8')).toBe('[a · gpt-4o-mini] one\n\n[a · gpt-4o-mini #2] two\n\n[a · o1] [error timeout] request timed out after 60s\n\n');
+  });
 });
