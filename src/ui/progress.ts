@@ -93,6 +93,11 @@ export function pacingText(perMinute: number): string {
   return `pacing to ${count(perMinute)}/min (server limit)`;
 }
 
+/** `rate limited, waiting 2.5s`, rounded up: a pause's last 50 ms said "waiting 0.0s". */
+export function waitingText(pausedMs: number): string {
+  return `rate limited, waiting ${(Math.ceil(pausedMs / 100) / 10).toFixed(1)}s`;
+}
+
 /** `1,200/5,000 done (1,190 ok, 10 failed) · 38.2 req/s · ETA 1m40s`, for logs (no escape codes). */
 export function formatProgressLine(p: ProgressSnapshot): string {
   const parts = [
@@ -101,7 +106,7 @@ export function formatProgressLine(p: ProgressSnapshot): string {
   ];
   if (p.stopping) parts.push('stopping');
   else if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
-  if (p.pausedMs !== undefined) parts.push(`rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s`);
+  if (p.pausedMs !== undefined) parts.push(waitingText(p.pausedMs));
   else if (p.serverPacePerMinute !== undefined) parts.push(pacingText(p.serverPacePerMinute));
   return parts.join(' · ');
 }

@@ -4,7 +4,7 @@ import type { Ora } from 'ora';
 import type { BatchStats } from '../engine/stats.js';
 import { foregroundCheck } from './foreground.js';
 import { count } from './number-format.js';
-import { RateMeter, formatBarLine, type BarLayout, type ProgressSnapshot } from './progress.js';
+import { RateMeter, formatBarLine, waitingText, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
 import { sanitizeName } from './sanitize.js';
@@ -357,7 +357,7 @@ export class TerminalDisplay {
     const p = this.snapshot();
     if (this.started && p.pausedMs !== undefined) {
       const progress = `${count(p.done)}${p.total !== undefined ? `/${count(p.total)}` : ''} done`;
-      return `rate limited, waiting ${(p.pausedMs / 1000).toFixed(1)}s · ${progress} · ${p.inFlight} in flight`;
+      return `${waitingText(p.pausedMs)} · ${progress} · ${p.inFlight} in flight`;
     }
     const { inputName } = this.o;
     const counted = this.o.total() ?? this.o.counted();

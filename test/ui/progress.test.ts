@@ -40,8 +40,11 @@ describe('formatProgressLine', () => {
 
   it('counts resumed records as done and says so, and shows a rate-limit pause', () => {
     const line = formatProgressLine(snap({ done: 30, ok: 10, skipped: 20, total: 50, etaSeconds: 5, pausedMs: 1234 }));
-    expect(line).toBe('30/50 done (10 ok, 0 failed, 20 from the earlier run) · 0.0 req/s · ETA 5s · rate limited, waiting 1.2s');
+    expect(line).toBe('30/50 done (10 ok, 0 failed, 20 from the earlier run) · 0.0 req/s · ETA 5s · rate limited, waiting 1.3s');
     expect(line).not.toMatch(ESC);
+    // Rounded up: the pause's last moments said "waiting 0.0s".
+    expect(formatProgressLine(snap({ done: 1, ok: 1, pausedMs: 20 }))).toMatch(/rate limited, waiting 0\.1s$/);
+    expect(formatProgressLine(snap({ done: 1, ok: 1, pausedMs: 2000 }))).toMatch(/rate limited, waiting 2\.0s$/);
   });
 });
 
