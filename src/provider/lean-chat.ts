@@ -266,14 +266,8 @@ class StreamReader implements BodySink {
     this.head = undefined;
     if (this.done || this.failed) return;
     if (event.data.startsWith('[DONE]')) {
-      this.done = true;
       this.answer.done();
-      try {
-        this.resolve(this.answer.finish(this.headers, abortSourceOf(this.ctx)));
-      } catch (err) {
-        this.reject(err);
-      }
-      watchTail(this);
+      this.handOn();
       return;
     }
     const data = event.data;
@@ -286,6 +280,21 @@ class StreamReader implements BodySink {
     const failed = choiceFailure(chunk);
     if (failed) throw failed;
     this.answer.add(chunk);
+    // The usage after the finish_reason, in a chunk of no choice, is the last event OpenAI sends
+    // before `[DONE]`: a server that then sent neither `[DONE]` nor the body's end held the answer,
+    // and its slot, until --idle-timeout.
+    if (chunk?.usage && !chunk.choices?.length && this.answer.finished) this.handOn();
+  }
+
+  /** The answer is whole: handed on now, and the rest of the body drained unread (see {@link tails}). */
+  private handOn(): void {
+    this.done = true;
+    try {
+      this.resolve(this.answer.finish(this.headers, abortSourceOf(this.ctx)));
+    } catch (err) {
+      this.reject(err);
+    }
+    watchTail(this);
   }
 
   /**

@@ -80,6 +80,8 @@ export type FaultKind =
   | 'finclose'
   /** Streamed: the answer and its finish_reason, then nothing (no usage, no `[DONE]`) until stallMs. */
   | 'finstall'
+  /** Streamed: the answer, its finish_reason and usage, then nothing (no `[DONE]`) until stallMs. */
+  | 'usagestall'
   /** Streamed: the whole stream, `[DONE]` included, then the response is left open until stallMs. */
   | 'donestall'
   /** Streamed: the answer with no finish_reason, then `[DONE]`, then the connection is reset. */
@@ -358,6 +360,7 @@ const FAULT_KIND_KEYS = {
   noresource: true,
   finclose: true,
   finstall: true,
+  usagestall: true,
   donestall: true,
   donecut: true,
   choiceerror: true,
@@ -1098,6 +1101,13 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           // Closed once written: the client reads every byte, then a body cut before its end.
           if (fault === 'finclose') return void res.write([f.role, ...f.pieces, f.finish].join(''), () => res.destroy());
           res.write([f.role, ...f.pieces, f.finish].join(''));
+          return holdThenDestroy(ctx);
+        }
+        case 'usagestall': {
+          if (!stream) return reply(ctx);
+          const f = streamFrames(ctx, replyText(ctx));
+          startStream(ctx);
+          res.write([f.role, ...f.pieces, f.finish, f.usage ?? ''].join(''));
           return holdThenDestroy(ctx);
         }
         case 'donestall':

@@ -742,11 +742,11 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
       );
     expect(seen(b, 'lean ')).toEqual(seen(a, 'sdk '));
     // 'length' is an answer cut at max_tokens, 'modellength' at the model's context, 'filtered' one the content filter stopped; 'finclose' and 'finstall' cut a stream after its
-    // finish_reason, 'donestall' and 'donecut' after its `[DONE]` (whole); 'nostream' and 'pingstall'
+    // finish_reason ('usagestall' after its usage too), 'donestall' and 'donecut' after its `[DONE]` (whole); 'nostream' and 'pingstall'
     // only fail a streamed request, 'alwaysstream' only one that is not. 'quoting400' names stream_options in its 400: a streamed request
     // is sent again without it, and answered. 'gzip' is decoded.
     const answers =
-      ['length', 'modellength', 'filtered', 'finclose', 'finstall', 'donestall', 'donecut', 'gzip'].includes(fault) ||
+      ['length', 'modellength', 'filtered', 'finclose', 'finstall', 'usagestall', 'donestall', 'donecut', 'gzip'].includes(fault) ||
       (!stream && ['nostream', 'pingstall'].includes(fault)) ||
       (stream && fault === 'alwaysstream') ||
       (stream && fault === 'quoting400');
