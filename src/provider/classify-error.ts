@@ -3,7 +3,7 @@ import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
 import { redirectLoop } from './too-many-redirects.js';
 import { errorMessage } from '../util/error-message.js';
-import { CONTEXT_LENGTH_EXCEEDED, isTransientStatus } from '../errors.js';
+import { CONTEXT_LENGTH_EXCEEDED } from '../errors.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
 import { clipText } from '../util/clip-text.js';
@@ -95,7 +95,7 @@ export const CHOICE_ERROR = 'the server ended the answer with an error (finish_r
  */
 export function errorInAnswer(where: 'stream' | 'body' | 'choice', message: string, rawCode: unknown, type: unknown): AttemptError {
   const said = statusCode(rawCode);
-  const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, said, message);
+  const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, message);
   const text = where === 'choice' ? `${CHOICE_ERROR}: ${message}` : `error in ${where}: ${message}`;
   if (said === undefined) return new AttemptError('http', text, { code });
   const info = { status: said, ...(code === undefined ? {} : { code }), ...(where === 'body' ? {} : { inStream: true }) };
@@ -115,13 +115,15 @@ const CONTEXT_OVERFLOW =
 
 /**
  * The code a failure's row keeps: the server's, or {@link CONTEXT_LENGTH_EXCEEDED} where a failure
- * that would be asked again (no status, a 5xx) says in words only that the prompt is too long for the
- * model (Ollama: a 500 or a stream's error event): no retry or resume makes it fit. A code that is a
- * status's digits (LiteLLM's `"code": "500"`) names no failure of its own: the words decide.
+ * says in words only that the prompt is too long for the model. For one that would be asked again
+ * (Ollama: a 500 or a stream's error event) it stops that: no retry or resume makes it fit; for a
+ * 4xx (vLLM's and llama.cpp's 400s) it names the failure as OpenAI's own code does, for whoever
+ * groups rows by it. A code that is a status's digits (LiteLLM's `"code": "500"`, vLLM's 400) names
+ * no failure of its own: the words decide.
  */
-export function codeOf(code: string | undefined, status: number | undefined, message: string): string | undefined {
+export function codeOf(code: string | undefined, message: string): string | undefined {
   const own = code !== undefined && statusCode(code) === undefined;
-  if (own || (status !== undefined && !isTransientStatus(status))) return code;
+  if (own) return code;
   return CONTEXT_OVERFLOW.test(message) ? CONTEXT_LENGTH_EXCEEDED : code;
 }
 
@@ -165,7 +167,7 @@ export function classifyError(err: unknown): AttemptError {
     const message = serverMessage(err);
     // An error event inside a stream: the SDK gives it no status.
     if (status === undefined) return errorInAnswer('stream', message, err.code, (err.error as { type?: unknown } | undefined)?.type);
-    const code = codeOf(typeof err.code === 'string' ? err.code : undefined, status, message);
+    const code = codeOf(typeof err.code === 'string' ? err.code : undefined, message);
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
       return new AttemptError('auth', PROXY_CREDENTIALS_REFUSED, { status, headers, stop: 'proxy' });

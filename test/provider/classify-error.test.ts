@@ -148,6 +148,9 @@ describe('classifyError: HTTP statuses', () => {
     ['Ollama', 500, 'the input length exceeds the context length'],
     ['a proxy', 502, "This model's maximum context length is 8192 tokens."],
     ['llama.cpp', 503, 'the request exceeds the available context size, try increasing it'],
+    // A 4xx is not retried anyway: the code names the failure as OpenAI's own does (rows grouped by code).
+    ['vLLM', 400, "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens."],
+    ["llama.cpp's exceed_context_size_error", 400, 'the request exceeds the available context size, try increasing it'],
   ])('%s: a %i that says the prompt is past the context → context_length_exceeded, not retried', (_, status, message) => {
     const e = classifyError(statusError(status, { message, type: 'api_error', code: null }));
     expect(e.type).toBe('http');
