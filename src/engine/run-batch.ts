@@ -204,8 +204,8 @@ class Engine {
   }
 
   /**
-   * Set by a stop for a refusal that every request in flight meets too (the key rejected, a proxy's
-   * refusal, the server's response_format refused): those are aborted as refused, not billed, where an attempt
+   * Set by a stop for a refusal that every request in flight meets too (the key rejected, the
+   * server's response_format refused): those are aborted as refused, not billed, where an attempt
    * cut off by another stop may have been (a wrong key's run said "1 attempt cut off · cost unknown").
    */
   private refusedAlike = false;
@@ -840,9 +840,7 @@ class Engine {
       }
       // Stop before this slot goes to the next prompt: after a rejected key or an exhausted quota
       // not one more request may leave.
-      // A rejected key, or a proxy's refusal (which nothing passes to the API), meets every request in
-      // flight alike: those are not billed.
-      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota', error.info.stop === 'auth' || error.info.stop === 'proxy');
+      if (error.info.stop) this.halt(error.info.stop, error.message, error.info.stop !== 'quota', error.info.stop === 'auth');
       // A server without structured outputs refuses every request alike: one answer is enough. (A
       // Batch API line re-asked live carries its response_format in the body it was sent with.)
       const format = request.response_format ?? (o.structured ? request.extraBody?.['response_format'] : undefined);

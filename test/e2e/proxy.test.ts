@@ -163,8 +163,6 @@ describe.concurrent('proxies from the environment', () => {
     expect(r.stderr).not.toMatch(/API key/);
     expect(mock.requests).toHaveLength(0);
     expect(proxy.log.length).toBeLessThanOrEqual(8); // the first wave at most, not one per prompt and retry
-    // The requests in flight met the same refusal, and none reached the API: nothing can have been billed.
-    expect(r.stderr).not.toMatch(/cut off|cost unknown/);
     const written = fs
       .readdirSync(dir)
       .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
