@@ -67,8 +67,13 @@ const TICK_MS = 100;
 export function statusStream(stderr: Stream, columns: () => number, mayDraw: () => boolean = () => true): StatusStream {
   /** The writes of the frame being drawn, sent as one when it is done. */
   let held: unknown[][] | undefined;
+  // stderr's write before ora hooks it (as it does while it spins, to keep other output above its
+  // line): a frame is sent once ora's render has returned, and its hook, no longer told the write is
+  // its own, took it for someone else's and erased the spinner in writes of its own, and forgot its
+  // line (the summary then ended in the spinner's last letters). The Screen's writes bypass it too.
+  const write = stderr.write;
   const send = (args: unknown[]): boolean => {
-    if (mayDraw()) return Reflect.apply(stderr.write, stderr, args) as boolean;
+    if (mayDraw()) return Reflect.apply(write, stderr, args) as boolean;
     const callback = args.find((x) => typeof x === 'function') as (() => void) | undefined;
     if (callback) process.nextTick(callback);
     return true;
@@ -83,7 +88,6 @@ export function statusStream(stderr: Stream, columns: () => number, mayDraw: () 
     get rows() {
       return stderr.rows;
     },
-    // stderr's write as it is at the time of the call: ora's hook on it passes its own writes through.
     write: (...args: unknown[]): boolean => {
       if (!held) return send(args);
       held.push(args);

@@ -100,6 +100,23 @@ describe('Ctrl-C on a terminal', () => {
     },
   );
 
+  it("while the spinner reads a slow input: the message takes the spinner's line whole, none of its letters left", async () => {
+    // A name long enough that the spinner's line outruns the message that replaces it.
+    const fifo = path.join(ctx.dir, `a-rather-long-input-file-name-${'x'.repeat(60)}.txt`);
+    const session = startPty([fifo, '--base-url', ctx.server.url, '--no-cache'], {
+      cols: 200,
+      setup: `mkfifo ${quote(fifo)}; (sleep 3 > ${quote(fifo)}) &`,
+    });
+    await session.waitFor(/reading \S*a-rather-long-input-file-name-x+\.txt…/);
+    session.type('\x03');
+    session.child.stdin!.end();
+    const r = await session.done;
+    // 9bfc24a sent the spinner's frames after ora's render returned: its hook took them for another
+    // writer's, forgot its line, and the next erase left "…xt…" after this message.
+    expect(r.screen).toContainEqual('llm-batch: stopping: no new prompts (Ctrl-C again to quit at once)');
+    for (const line of r.screen) expect(line).not.toMatch(/xt…|reading/);
+  });
+
   it('without -o, says that nothing was saved', async () => {
     ctx.server.reset();
     Object.assign(ctx.server.options, { latencyMs: 1500, chunkDelayMs: 0 });
