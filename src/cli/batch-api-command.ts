@@ -392,7 +392,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
           });
           // A quota, key, proxy or endpoint that stopped the live engine stops the whole run, as live:
           // the batch job would otherwise read the batch again and re-ask again, for ever.
-          liveStop = liveStopError(config, outcome, viaProxy, redact);
+          // The batches' answers and the live ones written so far (not from the cache) came with this key.
+          liveStop = liveStopError(config, outcome, viaProxy, redact, stats.ok - stats.cached);
           if (liveStop) throw liveStop;
         } finally {
           // Requests, re-asks, retries and 429s count in the summary as a live run's do: those sent

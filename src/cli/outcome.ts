@@ -169,10 +169,17 @@ export function authStopLine(message: string, served = 0): string {
  * for the resume command that follows. Undefined when the engine ran to the end or was interrupted
  * (the batch job hears Ctrl-C itself).
  */
-export function liveStopError(config: CliConfig, outcome: BatchOutcome, viaProxy: boolean, redact: (text: string) => string): RunError | undefined {
+export function liveStopError(
+  config: CliConfig,
+  outcome: BatchOutcome,
+  viaProxy: boolean,
+  redact: (text: string) => string,
+  /** Requests the server answered in this run, by its batches or live (see stopLine). */
+  served = 0,
+): RunError | undefined {
   const reason = outcome.stopped;
   if (reason === undefined || reason === 'interrupted') return undefined;
-  const line = stopLine(config, { outcome, viaProxy }, redact, true) ?? `stopped (${reason}): ${outcome.message ?? reason}`;
+  const line = stopLine(config, { outcome, viaProxy }, redact, true, served) ?? `stopped (${reason}): ${outcome.message ?? reason}`;
   return new RunError(redact(line).replace(/\.$/, ''), isNamedStop(reason) ? reason : 'usage', stopExitCode(reason));
 }
 

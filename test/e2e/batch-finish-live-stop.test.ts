@@ -62,6 +62,13 @@ const STOPS = [
     code: 2,
     line: /^llm-batch: the server rejected the API key \(.*\); check OPENAI_API_KEY and --base-url\. Stopped before sending more; when that is fixed, run: llm-batch .* --resume$/,
   },
+  // A plain 403 after the batch answered a line with the same key: a gateway's refusal, not the key's alone.
+  {
+    fault: 'forbidden',
+    stopped: 'auth',
+    code: 2,
+    line: /^llm-batch: the server refused a request \(HTTP 403: Forbidden\) after it answered 1 with the same API key: a gateway or firewall .*; when that is fixed, run: llm-batch .* --resume$/,
+  },
   // A proxy in front of the live endpoint only that refuses its credentials.
   {
     fault: '407',
@@ -80,7 +87,7 @@ const STOPS = [
 
 describe('--batch-api --finish-live: a run-level stop of the live re-asks stops the run', () => {
   for (const stop of STOPS) {
-    it(`${stop.stopped} (exit ${stop.code}): one stop, nothing sent after it; the collected answer kept; --resume finishes`, async () => {
+    it(`${stop.stopped} (${stop.fault}, exit ${stop.code}): one stop, nothing sent after it; the collected answer kept; --resume finishes`, async () => {
       const { out, summary } = paths();
       failLive(stop.fault);
       const r = await runFinishLive(['fine one', 'bad one [[schema:violate]]', 'bad two [[schema:violate]]']);
