@@ -88,13 +88,16 @@ function mistypedCommand(word: string | undefined): boolean {
   return closestWord(word, [...SUBCOMMAND_NAMES]) !== undefined && !fs.existsSync(word);
 }
 
+/** `llm-batch cache`'s commands, for `help cache NAME`. */
+const CACHE_COMMANDS = new Set(['stats', 'clear', 'prune']);
+
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   // Only a run (below) stops on signals itself; anything else ends on one held while it loaded.
   if (argv[0] !== undefined && !RUN_LISTENS_LATER.test(argv[0])) io.releaseHeldSignals?.();
   if (argv[0] === 'help' && argv[1]) {
     // `help report` is `report --help`: each subcommand's own program holds its options; `help
-    // cache stats` is `cache help stats`.
-    if (argv[1] === 'cache' && argv[2] !== undefined) return main(['cache', 'help', ...argv.slice(2)], io);
+    // cache stats` is `cache stats --help`, and `help cache bogus` is refused as `cache bogus` is.
+    if (argv[1] === 'cache' && argv[2] !== undefined) return main(['cache', argv[2], ...(CACHE_COMMANDS.has(argv[2]) ? ['--help'] : [])], io);
     if (SUBCOMMAND_NAMES.has(argv[1])) return main([argv[1], '--help'], io);
     // `help --` (the end of options, nothing after it) is plain `help`.
     if (argv[1] === 'help' || argv[1] === '--') return main(['--help'], io);

@@ -89,6 +89,13 @@ describe('llm-batch help [command]', () => {
     expect(r.stdout).toBe(own.stdout);
   });
 
+  it('help cache bogus: refused as `cache bogus` is, one line, exit 2', async () => {
+    const r = await runCli(['help', 'cache', 'bogus'], NO_KEY);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("llm-batch: unknown command 'bogus' (run llm-batch cache --help for usage)\n");
+  });
+
   // These printed the error alone, where the main command and `cache` say where the usage is.
   it.each([
     [['status'], "llm-batch: missing required argument 'output'", 'status'],
