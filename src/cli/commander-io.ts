@@ -99,8 +99,10 @@ function withoutKeyOption(message: string): string {
   const unknown = UNKNOWN_OPTION.exec(message);
   if (!unknown) return message;
   const [whole, before, name, value] = unknown as unknown as [string, string, string, string];
-  if (!KEY_OPTION.test(name) && !KEY_VALUE.test(value)) return message;
-  const masked = `${before}${name}${value === '' ? '' : '***'}'`;
+  // A key glued to the name by no `=` (`--key:gsk_…`, `--AIza…`): the name is cut where it begins.
+  const inName = KEY_VALUE.exec(name);
+  if (!KEY_OPTION.test(name) && !KEY_VALUE.test(value) && !inName) return message;
+  const masked = inName ? `${before}${name.slice(0, inName.index)}***'` : `${before}${name}${value === '' ? '' : '***'}'`;
   return `${masked}${message.slice(whole.length)}${message.endsWith('\n') ? '' : '\n'}${KEY_IN_ENV}`;
 }
 

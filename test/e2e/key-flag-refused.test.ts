@@ -40,6 +40,11 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', '--google=AIzaARGVleak1234567890abcdefghijklmno'], "llm-batch: unknown option '--google=***'"],
     // 16 characters after the prefix, as the README says (the pattern once wanted 30).
     [['p.txt', '--foo=AIzaARGVleak12345678'], "llm-batch: unknown option '--foo=***'"],
+    // Glued to the name by no `=`: cut where the key begins.
+    [['p.txt', '--foo:AIzaARGVleak1234567890abcdef'], "llm-batch: unknown option '--foo:***'"],
+    [['p.txt', '--key:gsk_ARGVleak1234567890abcdef'], "llm-batch: unknown option '--key:***'"],
+    [['p.txt', '--token,hf_ARGVleak1234567890abcdef'], "llm-batch: unknown option '--token,***'"],
+    [['p.txt', '--AIzaARGVleak1234567890abcdef'], "llm-batch: unknown option '--***'"],
     [['p.txt', "--set=it's\nAuthorization: Bearer ARGVleak1234567890"], "llm-batch: unknown option '--set=***'"],
   ])('%j: exit 2, the credential masked, and where the key goes', async (args, line) => {
     const r = await runInWorker(args);
