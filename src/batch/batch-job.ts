@@ -965,8 +965,9 @@ export class BatchJob {
     /** --max-cost: what the batch's answers cost; undefined once an answer came without usage (then the worst case stays spent). */
     let billed: number | undefined = 0;
     const prices = this.o.budget?.prices;
+    // A model without a price (cancel prices with the table alone) leaves the worst case spent too.
     const addBilled = (sum: number, row: ResultRow): number | undefined =>
-      !row.error && !row.usage ? undefined : sum + lineBilled(prices!, chunk.model, row.usage);
+      (!row.error && !row.usage) || !prices?.(chunk.model) ? undefined : sum + lineBilled(prices, chunk.model, row.usage);
     /** Files the server no longer has: their lines go out again as an expired batch's unrun lines do. */
     const gone = new Set<string>();
     try {

@@ -1,3 +1,4 @@
+import { createPriceLookup } from '../budget/prices.js';
 import { Command } from 'commander';
 import { BatchApiError, createBatchClient, type Batch, type BatchClient } from '../batch/batch-client.js';
 import { BatchJob } from '../batch/batch-job.js';
@@ -235,6 +236,10 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
       pollMs: opts.poll * 1000,
       wait: true,
       cancel: true,
+      // Answers a cancelled batch had finished are paid for: under a --max-cost run's plan they count
+      // against its cap (its prices are the table's here; a model without one counts its lines' worst
+      // case, as an answer without usage does), or a later --resume spent the cap again.
+      budget: manifest.budget ? { capUsd: Number.POSITIVE_INFINITY, prices: createPriceLookup({}) } : undefined,
       structured: structured ? { check: structured.check, retries: structured.retries, reaskLive: false } : undefined,
       onRow: () => rows++,
       info: say,

@@ -591,6 +591,24 @@ describe('llm-batch status and cancel', () => {
     for (const r of last.values()) expect(r.response).toBe(`ECHO ${r.prompt}`);
   });
 
+  it("cancel under a --max-cost plan: the answers it collects count against the cap (OUT.batch.json's spend)", async () => {
+    ctx.server.options.batches = { stepMs: 30, hold: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '4', '--max-cost', '1', '--no-wait'])).code).toBe(75);
+    const spent = () => JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).budget.spentPico as number;
+    expect(spent()).toBe(0);
+
+    // The mock answers half of each held batch before the cancel lands: 4 answers, paid for.
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    const answered = rowsOf(out).filter((r) => r.error === null);
+    expect(answered).toHaveLength(4);
+    // gpt-4o-mini at the Batch price (half of $0.15 / $0.60 per million), in picodollars.
+    const billed = answered.reduce((sum, r) => sum + r.usage!.prompt_tokens * 0.075e6 + r.usage!.completion_tokens * 0.3e6, 0);
+    expect(spent()).toBeCloseTo(billed, -1);
+  });
+
   it('cancel -q: rows written, nothing on stderr; an error still prints', async () => {
     ctx.server.options.batches = { stepMs: 30, hold: () => true };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
