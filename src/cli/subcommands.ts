@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { BatchApiError, createBatchClient, type Batch, type BatchClient } from '../batch/batch-client.js';
 import { BatchJob } from '../batch/batch-job.js';
 import { formatStatusLine, statusLines } from '../batch/batch-status.js';
-import { IN_FLIGHT_STATUSES, manifestPath, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
+import { IN_FLIGHT_STATUSES, isOpen, manifestPath, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
 import { tokenLimitField } from '../provider/request-body.js';
 import { ExitCode, RunError } from '../errors.js';
 import fs from 'node:fs';
@@ -28,7 +28,7 @@ import { uncollectedNote, uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
-import { collectedBatchIds, nothingPendingLine } from './collected-batches.js';
+import { collectedBatchIds, nothingPendingLine, refusedLeftLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { placeOf, readRecords } from '../input/index.js';
 import { envBaseUrl, refuseBaseUrl, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
@@ -164,16 +164,21 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   // apart, and a --mock run's, gone with its process (said per batch too).
   const { pending, unsubmitted, gone } = uncollectedOf(manifest, batchesOfMock(output, manifest));
   const lines = statusLines(manifest, Date.now(), gone > 0 ? MOCK_GONE_NEXT : undefined).map((line) => ({ ...line, next: redact(line.next) }));
+  // Batches the server refused: nothing of theirs is on the server, yet their requests have no row
+  // until a --resume plans them again (or cancel writes them as aborted rows).
+  const refused = manifest.chunks.filter((c) => !c.collected && !isOpen(c));
   // Nothing pending: the manifest has dropped the collected batches; a script still gets an answer.
   const left = pending + unsubmitted + gone;
-  const collected = left === 0 ? await collectedBatchIds(output) : undefined;
+  const collected = left === 0 && refused.length === 0 ? await collectedBatchIds(output) : undefined;
   if (opts.json) {
     // `refreshed`: whether the running batches' counts are the server's now (not with --no-refresh, nor when it could not be asked).
     const freshness = { refreshed: opts.refresh && failed === undefined, refreshError: failed ?? null };
-    io.stdout.write(`${JSON.stringify({ output, pending, unsubmitted, gone, ...freshness, batches: lines, ...(collected ? { collected } : {}) }, null, 2)}\n`);
+    const body = { output, pending, unsubmitted, gone, refused: refused.length, ...freshness, batches: lines, ...(collected ? { collected } : {}) };
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     for (const line of lines) io.stdout.write(`${formatStatusLine(line)}\n`);
-    if (left === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
+    if (left === 0 && refused.length > 0) io.stdout.write(`${refusedLeftLine(output, refused)}\n`);
+    else if (left === 0) io.stdout.write(`${nothingPendingLine(output, collected)}\n`);
   }
   return failed === undefined ? ExitCode.ok : ExitCode.unreachable;
 }

@@ -146,6 +146,13 @@ describe('--batch-api: a refused batch', () => {
     expect(resumed.code, resumed.stderr).toBe(2);
     expect(resumed.stderr).toMatch(/batch 3\/3 \(batch_mock\d+\) was refused by the server/);
     expect(rowsOf(out)).toHaveLength(5);
+    // Nothing on the server, yet the refused batch's 5 requests have no row: not "every batch is collected".
+    const status = await runCli(['status', out, '--no-refresh']);
+    expect(status.stdout).toMatch(
+      /nothing pending on the server, but a batch the server refused left 5 requests without a row: run the command again with --resume/,
+    );
+    expect(status.stdout).not.toMatch(/every batch is collected/);
+    expect(JSON.parse((await runCli(['status', out, '--no-refresh', '--json'])).stdout)).toMatchObject({ pending: 0, unsubmitted: 0, refused: 1 });
 
     server.refusing = false;
     const again = await runCli([...args, '--resume']);
